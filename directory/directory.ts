@@ -1,0 +1,76 @@
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { readJsonFile } from '../infra/config.js';
+
+/** An organisation of the directory (shared/spec/API.md "Identity"): level and region never come from a token. */
+export const OrgSchema = z.strictObject({
+  code: z.string().min(1),
+  name: z.string().min(1),
+  kind: z.enum(['authority', 'provider']),
+  level: z.enum(['province', 'city', 'county']),
+  region: z.string().regex(/^\d{6}$/, 'a 6-digit administrative division code'),
+});
+export type Org = z.infer<typeof OrgSchema>;
+export type Level = Org['level'];
+
+export const PROVINCE_REGION = '370000';
+
+/** The region of the city that contains `region` (a province's own code stays as it is). */
+export function cityOf(region: string): string {
+  return region.endsWith('0000') ? region : `${region.slice(0, 4)}00`;
+}
+
+/** Whether `outer` is `inner` or contains it (a province its cities, a city its counties). */
+export function regionContains(outer: string, inner: string): boolean {
+  if (outer === inner) return true;
+  if (outer.endsWith('0000')) return inner.startsWith(outer.slice(0, 2));
+  if (outer.endsWith('00')) return inner.startsWith(outer.slice(0, 4));
+  return false;
+}
+
+export function levelOf(region: string): Level {
+  if (region.endsWith('0000')) return 'province';
+  if (region.endsWith('00')) return 'city';
+  return 'county';
+}
+
+export class Directory {
+  readonly #byCode = new Map<string, Org>();
+  readonly #authorityByRegion = new Map<string, Org>();
+
+  constructor(orgs: readonly Org[]) {
+    for (const org of orgs) {
+      if (this.#byCode.has(org.code)) throw new Error(`组织目录中机构代码重复：${org.code}`);
+      this.#byCode.set(org.code, org);
+      if (org.kind === 'authority') this.#authorityByRegion.set(org.region, org);
+    }
+  }
+
+  static fromJson(json: unknown): Directory {
+    return new Directory(z.array(OrgSchema).parse(json));
+  }
+
+  /** The directory at `path`, or the shipped Shandong directory. */
+  static load(path?: string): Directory {
+    const file = path ?? fileURLToPath(new URL('./data/shandong.json', import.meta.url));
+    return Directory.fromJson(readJsonFile(file));
+  }
+
+  get(code: string): Org | undefined {
+    return this.#byCode.get(code);
+  }
+
+  /** The name to show for an organisation code; the code itself when unknown (an applicant). */
+  nameOf(code: string): string {
+    return this.#byCode.get(code)?.name ?? code;
+  }
+
+  list(): Org[] {
+    return [...this.#byCode.values()];
+  }
+
+  /** The big-data bureau whose region is exactly `region`. */
+  authorityOf(region: string): Org | undefined {
+    return this.#authorityByRegion.get(region);
+  }
+}

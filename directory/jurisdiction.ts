@@ -1,0 +1,56 @@
+import { cityOf, PROVINCE_REGION, type Directory } from './directory.js';
+
+/**
+ * How the organisation that works a task is found (shared/spec/FORMS.md "Who is the competent
+ * authority"). Machines name a scope; only this file knows what it means.
+ */
+export type Scope =
+  /** The case's provider organisation. */
+  | 'provider'
+  /** 本级: the authority whose level and region equal the provider's (第九条(二), 第十四条(二)). */
+  | 'competentAuthority'
+  /** 市级以上: the authority of the case's region's city, or the provincial authority (第八条, 第十五条). */
+  | 'cityOrAbove'
+  /** The applicant who started the case. */
+  | 'applicant'
+  /** The engine itself (timers). */
+  | 'system';
+
+/** The facts of a case that jurisdiction is decided on; each process's machine says how to read them from its context. */
+export interface CaseParties {
+  providerOrg?: string;
+  applicantOrg?: string;
+  /** The region a 市级以上 rule counts from (an unopened-data request's addressed region, or the provider's). */
+  region?: string;
+}
+
+/**
+ * The organisations that act for `scope` on a case: the first is the one a task is assigned to,
+ * the rest may also act (the provincial authority on any city's 市级以上 case).
+ */
+export function organisationsFor(directory: Directory, scope: Scope, parties: CaseParties): string[] {
+  switch (scope) {
+    case 'provider':
+      return parties.providerOrg ? [parties.providerOrg] : [];
+    case 'applicant':
+      return parties.applicantOrg ? [parties.applicantOrg] : [];
+    case 'system':
+      return [];
+    case 'competentAuthority': {
+      const provider = parties.providerOrg ? directory.get(parties.providerOrg) : undefined;
+      const authority = provider ? directory.authorityOf(provider.region) : undefined;
+      return authority && authority.level === provider?.level ? [authority.code] : [];
+    }
+    case 'cityOrAbove': {
+      const region = parties.region ?? (parties.providerOrg ? directory.get(parties.providerOrg)?.region : undefined);
+      if (!region) return [];
+      const codes = [directory.authorityOf(cityOf(region))?.code, directory.authorityOf(PROVINCE_REGION)?.code];
+      return [...new Set(codes.filter((c): c is string => c !== undefined))];
+    }
+  }
+}
+
+/** Whether an organisation may act for `scope` on a case. */
+export function mayActFor(directory: Directory, scope: Scope, parties: CaseParties, org: string): boolean {
+  return organisationsFor(directory, scope, parties).includes(org);
+}

@@ -1,0 +1,23 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'data/**', 'coverage/**', 'docs/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Time comes only from infra/clock.ts, so tests can move it.
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Read time from infra/clock.ts.' },
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Read time from infra/clock.ts.' },
+      ],
+    },
+  },
+  {
+    files: ['infra/clock.ts', 'test/**', 'scripts/bench/**'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+);

@@ -1,0 +1,106 @@
+/**
+ * The one narrow event-store interface, with EventStoreDB's semantics. Adapters: `sqlite.ts`
+ * (embedded default) and `esdb.ts` (EventStoreDB). Store-specific facts appear only in
+ * result types (`position`).
+ */
+
+/** Optimistic concurrency: what the caller believes the stream's last revision is. */
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
+
+/** An event to append. `id` is a UUID; the same id appended again at the same revision is a no-op. */
+export interface EventData<Data = unknown> {
+  id: string;
+  type: string;
+  data: Data;
+  metadata?: Record<string, unknown>;
+}
+
+/** An event as stored. `revision` counts from 0 within its stream; `position` orders `$all`. */
+export interface RecordedEvent<Data = unknown> {
+  id: string;
+  streamId: string;
+  type: string;
+  revision: number;
+  /** Global position in `$all`: strictly increasing in `$all` order, never reused. */
+  position: number;
+  data: Data;
+  metadata: Record<string, unknown>;
+  /** When the store recorded it (UTC ISO-8601). */
+  created: string;
+}
+
+export interface AppendResult {
+  /** The revision to expect for the next append (the last appended event's revision). */
+  nextExpectedRevision: number;
+  /** Global position of the last appended event. */
+  position: number;
+}
+
+export interface AppendOptions {
+  expectedRevision?: ExpectedRevision;
+}
+
+export interface ReadStreamOptions {
+  direction?: 'forwards' | 'backwards';
+  /** Inclusive. Default: `start` forwards, `end` backwards. */
+  fromRevision?: number | 'start' | 'end';
+  maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  direction?: 'forwards' | 'backwards';
+  /** Inclusive, as EventStoreDB's readAll. Default: `start`. */
+  fromPosition?: number | 'start' | 'end';
+  maxCount?: number;
+}
+
+export interface SubscriptionFilter {
+  /** Deliver only events whose stream name starts with one of these. */
+  streamPrefixes?: string[];
+  /** Deliver only events whose type starts with one of these. */
+  eventTypePrefixes?: string[];
+}
+
+export interface SubscribeToAllOptions {
+  /** Exclusive: the subscription delivers events after this position. Default: `start` (everything). */
+  fromPosition?: number | 'start' | 'end';
+  filter?: SubscriptionFilter;
+}
+
+/** Catch up, then deliver new events live, in `$all` order, until closed. */
+export interface Subscription extends AsyncIterable<RecordedEvent> {
+  close(): Promise<void>;
+}
+
+export interface EventStore {
+  /** `sqlite` or `esdb`: shown by /health. */
+  readonly kind: string;
+  appendToStream(stream: string, events: EventData[], options?: AppendOptions): Promise<AppendResult>;
+  /** Throws `StreamNotFoundError` for a stream that has no events. */
+  readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
+  subscribeToAll(options?: SubscribeToAllOptions): Subscription;
+  /** Position of the last event in `$all` (0 when empty). */
+  headPosition(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** A stale `expectedRevision`: nothing was stored. */
+export class WrongExpectedVersionError extends Error {
+  override readonly name = 'WrongExpectedVersionError';
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    /** The stream's actual last revision, or `no_stream`. */
+    readonly actual: number | 'no_stream',
+  ) {
+    super(`stream ${streamId}: expected revision ${String(expected)}, actual ${String(actual)}`);
+  }
+}
+
+export class StreamNotFoundError extends Error {
+  override readonly name = 'StreamNotFoundError';
+  constructor(readonly streamId: string) {
+    super(`stream ${streamId} not found`);
+  }
+}

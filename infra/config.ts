@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/** Configuration from the environment (shared/spec/API.md "Running it"); the only reader of process.env for settings. */
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  WORKFLOW_DATA_DIR: z.string().min(1).default('./data'),
+  WORKFLOW_STORE: z.string().min(1).default('sqlite'),
+  WORKFLOW_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL', 'EXTRA', 'OFF']).default('FULL'),
+  WORKFLOW_JWT_SECRET: z.string().min(1).optional(),
+  WORKFLOW_JWKS_URL: z.string().url().optional(),
+  WORKFLOW_ORGS: z.string().min(1).optional(),
+  WORKFLOW_TEST_CLOCK: z.enum(['0', '1']).optional(),
+  NODE_ENV: z.string().optional(),
+  LOG_LEVEL: z.string().optional(),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** `sqlite`, or an EventStoreDB connection string. */
+  store: string;
+  sqliteSynchronous: 'FULL' | 'NORMAL' | 'EXTRA' | 'OFF';
+  jwtSecret?: string;
+  jwksUrl?: string;
+  orgsPath?: string;
+  testClock: boolean;
+  production: boolean;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`配置有误 (invalid configuration):\n${lines}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.WORKFLOW_DATA_DIR,
+    store: e.WORKFLOW_STORE,
+    sqliteSynchronous: e.WORKFLOW_SQLITE_SYNCHRONOUS,
+    jwtSecret: e.WORKFLOW_JWT_SECRET,
+    jwksUrl: e.WORKFLOW_JWKS_URL,
+    orgsPath: e.WORKFLOW_ORGS,
+    testClock: e.WORKFLOW_TEST_CLOCK === '1',
+    production: e.NODE_ENV === 'production',
+  };
+}
+
+/** Reads a JSON settings file (the organisation directory, a holiday notice, deadline overrides). */
+export function readJsonFile(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`无法读取配置文件 ${path}：${(err as Error).message}`, { cause: err });
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * What a process is, as data: the contract between `machines/` and the generic `engine/`,
+ * `projections/` and `api/`. Nothing outside `machines/` knows a process by name.
+ */
+import type { AnyStateMachine } from 'xstate';
+import type { z } from 'zod';
+import type { DeadlineBasis, DeadlineUnit } from '../calendars/types.js';
+import type { CaseParties, Scope } from '../directory/jurisdiction.js';
+
+export type Role = 'applicant' | 'provider' | 'authority' | 'supervisor' | 'auditor' | 'admin' | 'system';
+
+/** Who sent a command: from the bearer token (or `system` for timers). */
+export interface Actor {
+  sub: string;
+  name?: string;
+  role: Role;
+  /** Organisation code; an applicant's own id or organisation. */
+  org: string;
+}
+
+/** One kind of party allowed to send a command: a role, and how its organisation is found. */
+export interface ActorRule {
+  role: Role;
+  scope: Scope;
+}
+
+/** How a task's deadline is found: configuration, or a number the case itself agreed. */
+export type DeadlineSpec =
+  /** A key into the configured deadline table (calendars/rules.ts), e.g. `conditionalApplication.normativeReview`. */
+  | { kind: 'rule'; key: string }
+  /** N days where N is a number field of the context (e.g. the agreement's `destructionDays`). */
+  | { kind: 'contextDays'; field: string; unit: DeadlineUnit; basis: DeadlineBasis; article?: string }
+  /** N months after the task opens, N a number field of the context (e.g. `resultsDueMonths`). */
+  | { kind: 'contextMonths'; field: string; basis: DeadlineBasis; article?: string };
+
+/** A human task: who works it and by when. Declared in a state's `meta.task`, or opened by a command. */
+export interface TaskSpec {
+  /** The stage's name: the state's name for a state task. */
+  stage: string;
+  role: Role;
+  scope: Scope;
+  /** Absent for a notice that is information only (no deadline, never overdue). */
+  deadline?: DeadlineSpec;
+  /** What the task is, in Chinese, for inboxes and histories. */
+  label: string;
+}
+
+/** The `meta` of a state node. */
+export interface StateMeta {
+  task?: TaskSpec;
+  /** The state's name in Chinese. */
+  label?: string;
+}
+
+/** A rule a well-formed command may still break (RULE_VIOLATED), with the article it enforces. */
+export interface RuleSpec<Context = unknown, Data = unknown> {
+  id: string;
+  /** e.g. `第十三条(一)` */
+  article: string;
+  message: { zh: string; en: string };
+  holds(context: Context, data: Data): boolean;
+}
+
+/** Facts about another case that a rule may need (a linked dataset release); the engine fills them in. */
+export interface CommandSpec<Context = unknown> {
+  /** Validates `data`; unknown fields are refused (FORMS.md). */
+  schema: z.ZodType;
+  /** The stored event's type, a fact in the past tense (`Approved`). */
+  event: string;
+  actors: ActorRule[];
+  /** The command in Chinese, for histories. */
+  label: string;
+  rules?: RuleSpec<Context, any>[];
+  /** Tasks this command opens besides the tasks of the state it enters. */
+  opens?: TaskSpec[];
+  /** Stages of command-opened tasks this command closes. */
+  closes?: string[];
+  /**
+   * The command names another case in `data[field]`: the engine looks that case up and passes its
+   * state in the event's `links`, and, when that case later enters `completesOn`, sends this
+   * command again as the system with the same data (第十五条: opened once the release is published).
+   */
+  link?: { field: string; process: string; completesOn: string };
+}
+
+/** A system command due at a time, derived from the case's context and state. */
+export interface TimerSpec {
+  /** The system command to send (`USAGE_EXPIRED`). */
+  command: string;
+  /** Due at the end of this Asia/Shanghai day (YYYY-MM-DD): the timer fires after it. */
+  afterEndOfDay: string;
+}
+
+/** The context every machine keeps: the start input and who started the case. */
+export interface BaseContext<Input = unknown> {
+  caseId: string;
+  input: Input;
+  startedBy: Actor;
+}
+
+/** The XState event the engine sends: the command's type with its data and sender. */
+export interface CommandEvent<Type extends string = string, Data = unknown> {
+  type: Type;
+  data: Data;
+  actor: Actor;
+  /** When the command was accepted (UTC ISO). */
+  at: string;
+  /** States of the cases this command names (see `CommandSpec.link`), stored with the event so a replay folds alike. */
+  links?: Record<string, { process: string; state: string }>;
+}
+
+/** The XState input the engine starts a machine with. */
+export interface MachineInput<Input = unknown> {
+  caseId: string;
+  input: Input;
+  startedBy: Actor;
+  at: string;
+}
+
+export interface ProcessDefinition<Context extends BaseContext = BaseContext<any>> {
+  name: string;
+  version: number;
+  /** The process in Chinese. */
+  title: string;
+  /** Articles of the regulation the process implements. */
+  articles: string[];
+  /** Made with `setup({ types, guards, actions }).createMachine(...)`; input is `MachineInput`. */
+  machine: AnyStateMachine;
+  /** Starting a case: its input schema, who may start it, and rules (eligibility). */
+  start: CommandSpec<{ startedBy: Actor }>;
+  /** Every command of PROCESSES.md for this process, by type. */
+  commands: Record<string, CommandSpec<Context>>;
+  /** The facts jurisdiction is decided on. */
+  parties(context: Context): CaseParties;
+  /** What a reviewer needs to triage without opening the case. */
+  summary(context: Context): { title: string; applicant?: string; provider?: string };
+  /** System commands that fall due in the case's current state. */
+  timers?(context: Context, state: string): TimerSpec[];
+}
