@@ -49,7 +49,7 @@ export interface ReadStreamOptions {
 
 export interface ReadAllOptions {
   direction?: 'forwards' | 'backwards';
-  /** Inclusive, as EventStoreDB's readAll. Default: `start`. */
+  /** Inclusive, as EventStoreDB's readAll forwards. Default: `start` forwards, `end` backwards. */
   fromPosition?: number | 'start' | 'end';
   maxCount?: number;
 }
@@ -102,5 +102,24 @@ export class StreamNotFoundError extends Error {
   override readonly name = 'StreamNotFoundError';
   constructor(readonly streamId: string) {
     super(`stream ${streamId} not found`);
+  }
+}
+
+/**
+ * An event id that is already stored, but not as an idempotent retry of this append: in another
+ * stream, or in this stream at revisions the append does not imply. Event ids are unique in the
+ * store; nothing was stored. (EventStoreDB does not enforce global uniqueness, so only the SQLite
+ * adapter raises this; EventStoreDB answers such appends by its own idempotency rules.)
+ */
+export class DuplicateEventIdError extends Error {
+  override readonly name = 'DuplicateEventIdError';
+  constructor(
+    readonly eventId: string,
+    /** The stream the append targeted. */
+    readonly streamId: string,
+    /** Where the id is already stored. */
+    readonly storedIn: { streamId: string; revision: number },
+  ) {
+    super(`event id ${eventId} appended to ${streamId} is already stored in ${storedIn.streamId} at revision ${storedIn.revision}`);
   }
 }

@@ -1,0 +1,281 @@
+/**
+ * The EventStoreDB adapter: our interface maps one-to-one onto `@eventstore/db-client`.
+ *
+ * Positions: our numeric `position` is the event's commit position in the transaction log.
+ * Caveat: the events of one multi-event append share a single commit position (they differ only
+ * in prepare position). Positions are therefore strictly increasing across appends but equal
+ * within a multi-event append, and resuming a subscription from such a position (exclusive)
+ * re-delivers the later events of that same append. Single-event appends — one event per command,
+ * as the engine does — are unaffected. Consumers that may see multi-event appends should
+ * de-duplicate by event id or by (stream, revision).
+ *
+ * System events (type or stream starting with `$`) are never returned by reads or subscriptions.
+ */
+import {
+  BACKWARDS,
+  END,
+  EventStoreDBClient,
+  FORWARDS,
+  START,
+  StreamNotFoundError as ClientStreamNotFoundError,
+  WrongExpectedVersionError as ClientWrongExpectedVersionError,
+  eventTypeFilter,
+  excludeSystemEvents,
+  jsonEvent,
+  streamNameFilter,
+  type AllStreamResolvedEvent,
+  type AllStreamSubscription,
+  type AppendExpectedRevision,
+  type AppendResult as ClientAppendResult,
+  type Filter,
+  type JSONType,
+  type Position,
+  type ReadPosition,
+  type ResolvedEvent,
+} from '@eventstore/db-client';
+import {
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+  type AppendOptions,
+  type AppendResult,
+  type EventData,
+  type EventStore,
+  type ExpectedRevision,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeToAllOptions,
+  type Subscription,
+  type SubscriptionFilter,
+} from './types.js';
+
+export interface EsdbEventStoreOptions {
+  /** e.g. `esdb://localhost:2113?tls=false`, or `esdb+discover://...` for a cluster. */
+  connectionString: string;
+}
+
+/** Log positions are unsigned 64-bit; -1 ("no position") arrives as 2^64 - 1. */
+const MAX_LOG_POSITION = 2n ** 63n;
+
+function toClientExpected(expected: ExpectedRevision): AppendExpectedRevision {
+  switch (expected) {
+    case 'any':
+      return 'any';
+    case 'no_stream':
+      return 'no_stream';
+    case 'stream_exists':
+      return 'stream_exists';
+    default:
+      if (!Number.isSafeInteger(expected) || expected < 0) throw new RangeError(`expectedRevision must be a revision ≥ 0, not ${expected}`);
+      return BigInt(expected);
+  }
+}
+
+function toPosition(position: number | 'start' | 'end' | undefined, fallback: ReadPosition): ReadPosition {
+  if (position === undefined) return fallback;
+  if (position === 'start') return START;
+  if (position === 'end') return END;
+  const p = BigInt(position);
+  return { commit: p, prepare: p };
+}
+
+function isSystem(streamId: string, type: string): boolean {
+  return type.startsWith('$') || streamId.startsWith('$');
+}
+
+function commitOf(resolved: ResolvedEvent | AllStreamResolvedEvent, position: Position | undefined): number {
+  const commit = position?.commit ?? resolved.commitPosition;
+  return commit === undefined ? 0 : Number(commit);
+}
+
+/** A client event as ours, or `undefined` for system events and unresolved links. */
+function toRecorded(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedEvent | undefined {
+  const event = resolved.event;
+  if (!event || isSystem(event.streamId, event.type)) return undefined;
+  const metadata = event.metadata;
+  return {
+    id: event.id,
+    streamId: event.streamId,
+    type: event.type,
+    revision: Number(event.revision),
+    position: commitOf(resolved, event.position),
+    data: event.isJson ? event.data : Buffer.from(event.data as Uint8Array).toString('base64'),
+    metadata: metadata && typeof metadata === 'object' && !(metadata instanceof Uint8Array) && !Array.isArray(metadata) ? (metadata as Record<string, unknown>) : {},
+    created: event.created.toISOString(),
+  };
+}
+
+function matches(filter: SubscriptionFilter | undefined, event: RecordedEvent): boolean {
+  if (!filter) return true;
+  if (filter.streamPrefixes && !filter.streamPrefixes.some((p) => event.streamId.startsWith(p))) return false;
+  if (filter.eventTypePrefixes && !filter.eventTypePrefixes.some((p) => event.type.startsWith(p))) return false;
+  return true;
+}
+
+function isStreamNotFound(error: unknown): boolean {
+  return error instanceof ClientStreamNotFoundError || (error as { type?: unknown } | null)?.type === 'stream-not-found';
+}
+
+export class EsdbEventStore implements EventStore {
+  readonly kind = 'esdb';
+  readonly client: EventStoreDBClient;
+
+  constructor(options: EsdbEventStoreOptions | EventStoreDBClient) {
+    this.client = options instanceof EventStoreDBClient ? options : EventStoreDBClient.connectionString(options.connectionString);
+  }
+
+  static open(connectionString: string): EsdbEventStore {
+    return new EsdbEventStore({ connectionString });
+  }
+
+  async appendToStream(stream: string, events: EventData[], options?: AppendOptions): Promise<AppendResult> {
+    const expected = options?.expectedRevision ?? 'any';
+    const toAppend = events.map((e) =>
+      jsonEvent({ id: e.id, type: e.type, data: (e.data ?? null) as JSONType, metadata: e.metadata ?? {} }),
+    );
+    let result: ClientAppendResult;
+    try {
+      result = await this.client.appendToStream(stream, toAppend, { expectedRevision: toClientExpected(expected) });
+    } catch (error) {
+      if (error instanceof ClientWrongExpectedVersionError) {
+        const actual = error.actualVersion;
+        throw new WrongExpectedVersionError(stream, expected, actual === 'no_stream' ? 'no_stream' : Number(actual));
+      }
+      throw error;
+    }
+    // With `throwOnAppendFailure=false` in the connection string the client answers instead of throwing.
+    if (!result.success) throw new WrongExpectedVersionError(stream, expected, await this.#lastRevision(stream));
+    const nextExpectedRevision = Number(result.nextExpectedRevision);
+    const commit = result.position?.commit;
+    if (commit !== undefined && commit < MAX_LOG_POSITION) return { nextExpectedRevision, position: Number(commit) };
+    // An idempotent retry may come back without a log position: answer the original event's.
+    if (events.length === 0) return { nextExpectedRevision, position: 0 };
+    const [last] = await this.readStream(stream, { fromRevision: nextExpectedRevision, maxCount: 1 });
+    return { nextExpectedRevision, position: last?.position ?? 0 };
+  }
+
+  async #lastRevision(stream: string): Promise<number | 'no_stream'> {
+    try {
+      const [last] = await this.readStream(stream, { direction: 'backwards', maxCount: 1 });
+      return last ? last.revision : 'no_stream';
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return 'no_stream';
+      throw error;
+    }
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const from = options.fromRevision;
+    const read = this.client.readStream(stream, {
+      direction: options.direction === 'backwards' ? BACKWARDS : FORWARDS,
+      fromRevision: from === undefined ? (options.direction === 'backwards' ? END : START) : from === 'start' ? START : from === 'end' ? END : BigInt(from),
+      ...(options.maxCount === undefined ? {} : { maxCount: options.maxCount }),
+    });
+    const events: RecordedEvent[] = [];
+    try {
+      for await (const resolved of read) {
+        const event = toRecorded(resolved);
+        if (event) events.push(event);
+      }
+    } catch (error) {
+      if (isStreamNotFound(error)) throw new StreamNotFoundError(stream);
+      throw error;
+    }
+    return events;
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
+    let remaining = options.maxCount ?? Infinity;
+    if (remaining <= 0) return;
+    const backwards = options.direction === 'backwards';
+    const from = options.fromPosition ?? (backwards ? 'end' : 'start');
+    let probed: string | undefined;
+    if (backwards && typeof from === 'number') {
+      // EventStoreDB reads backwards from *before* a position; ours is inclusive, as forwards is.
+      // So first yield the event at the position itself, if there is one.
+      for await (const event of this.#readAllRaw(FORWARDS, toPosition(from, START))) {
+        if (event.position === from) {
+          probed = event.id;
+          yield event;
+          remaining--;
+        }
+        break;
+      }
+    }
+    if (remaining <= 0) return;
+    for await (const event of this.#readAllRaw(backwards ? BACKWARDS : FORWARDS, toPosition(from, START))) {
+      if (event.id === probed) continue;
+      yield event;
+      if (--remaining <= 0) return;
+    }
+  }
+
+  /** `$all` without system events. No maxCount to the server: it would count the events we skip. */
+  async *#readAllRaw(direction: typeof FORWARDS | typeof BACKWARDS, fromPosition: ReadPosition): AsyncGenerator<RecordedEvent> {
+    const read = this.client.readAll({ direction, fromPosition });
+    try {
+      for await (const resolved of read) {
+        const event = toRecorded(resolved);
+        if (event) yield event;
+      }
+    } finally {
+      if (!read.readableEnded) await read.cancel().catch(() => undefined);
+    }
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
+    const filter = options.filter;
+    let serverFilter: Filter;
+    if (filter?.streamPrefixes?.length) serverFilter = streamNameFilter({ prefixes: filter.streamPrefixes });
+    else if (filter?.eventTypePrefixes?.length) serverFilter = eventTypeFilter({ prefixes: filter.eventTypePrefixes });
+    else serverFilter = excludeSystemEvents();
+    const sub = this.client.subscribeToAll({ fromPosition: toPosition(options.fromPosition, START), filter: serverFilter });
+    // The server applies one filter; the other (if both are given) and the system-event rule apply here.
+    return new EsdbSubscription(sub, filter);
+  }
+
+  async headPosition(): Promise<number> {
+    for await (const event of this.readAll({ direction: 'backwards', fromPosition: 'end', maxCount: 1 })) return event.position;
+    return 0;
+  }
+
+  async close(): Promise<void> {
+    await this.client.dispose();
+  }
+}
+
+class EsdbSubscription implements Subscription {
+  #closed = false;
+  #iterating = false;
+
+  constructor(
+    private readonly sub: AllStreamSubscription,
+    private readonly filter: SubscriptionFilter | undefined,
+  ) {
+    // Errors surface through the iterator; an unhandled 'error' event must not crash the process.
+    sub.on('error', () => undefined);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<RecordedEvent> {
+    if (this.#iterating) throw new Error('a subscription has one consumer');
+    this.#iterating = true;
+    try {
+      for await (const resolved of this.sub as AsyncIterable<AllStreamResolvedEvent>) {
+        if (this.#closed) return;
+        const event = toRecorded(resolved);
+        if (event && matches(this.filter, event)) yield event;
+      }
+    } catch (error) {
+      if (!this.#closed) throw error;
+    } finally {
+      await this.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.sub.unsubscribe();
+    this.sub.destroy();
+  }
+}

@@ -1,0 +1,431 @@
+/**
+ * The embedded event store: one SQLite file (better-sqlite3, WAL), EventStoreDB's semantics.
+ *
+ * - One table; `position` is an AUTOINCREMENT rowid, so `$all` order is insertion order. Every append
+ *   is one `BEGIN IMMEDIATE` transaction (writers are serialised by SQLite's write lock), and a
+ *   rolled-back append also rolls back `sqlite_sequence`, so readers see positions 1..head with no
+ *   gap and never out of order.
+ * - The fast path of an append is one indexed `SELECT max(revision)` and one `INSERT` per event.
+ *   Idempotent retries are recognised only on the slow path (expected revision mismatch, or the
+ *   unique index on `id` refusing an insert), so they cost nothing on the fast path.
+ * - Subscriptions read the table from a cursor: woken at once by appends through this instance, and
+ *   polling (only while a consumer waits, caught up) for appends by other processes on the same file.
+ * - `database` and `onAppend` let the projections layer write read-model rows in the append's own
+ *   transaction (one commit, one fsync).
+ */
+import Database from 'better-sqlite3';
+import {
+  DuplicateEventIdError,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+  type AppendOptions,
+  type AppendResult,
+  type EventData,
+  type EventStore,
+  type ExpectedRevision,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeToAllOptions,
+  type Subscription,
+  type SubscriptionFilter,
+} from './types.js';
+
+export type SqliteSynchronous = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
+
+export interface SqliteEventStoreOptions {
+  /** A file path, or `:memory:`. The folder must exist. */
+  path: string;
+  /** `PRAGMA synchronous`. Default `FULL`: an acknowledged append survives power loss. */
+  synchronous?: SqliteSynchronous;
+  /** Stamps `created`. Default: the system time (see `systemNow`). */
+  now?: () => Date;
+  /** `PRAGMA busy_timeout`, for other processes holding the write lock. Default 5000 ms. */
+  busyTimeoutMs?: number;
+  /** How often a caught-up subscription looks for appends made by other processes. Default 75 ms. */
+  pollIntervalMs?: number;
+}
+
+/** Handler run inside the append transaction, after the insert; throwing rolls the append back. */
+export type AppendHandler = (events: RecordedEvent[]) => void;
+
+/** The table and its indexes; exported so the benchmark's raw baseline uses the very same shape. */
+export const SQLITE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position  INTEGER PRIMARY KEY AUTOINCREMENT,
+  stream_id TEXT    NOT NULL,
+  revision  INTEGER NOT NULL,
+  id        TEXT    NOT NULL UNIQUE,
+  type      TEXT    NOT NULL,
+  data      TEXT    NOT NULL,
+  metadata  TEXT    NOT NULL,
+  created   TEXT    NOT NULL,
+  UNIQUE (stream_id, revision)
+);`;
+
+/** Applies the store's pragmas; exported so the benchmark's raw baseline uses the same ones. */
+export function applySqlitePragmas(db: Database.Database, synchronous: SqliteSynchronous = 'FULL', busyTimeoutMs = 5000): void {
+  db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${synchronous}`);
+}
+
+// The store's `created` is bookkeeping only (domain time travels in the event's data and metadata,
+// stamped from the injected clock), so this one default may read the system time.
+// eslint-disable-next-line no-restricted-syntax
+const systemNow = (): Date => new Date();
+
+const SYNCHRONOUS_VALUES: readonly SqliteSynchronous[] = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
+const PAGE_SIZE = 1000;
+const MAX_REVISION = Number.MAX_SAFE_INTEGER;
+
+interface Row {
+  position: number;
+  stream_id: string;
+  revision: number;
+  id: string;
+  type: string;
+  data: string;
+  metadata: string;
+  created: string;
+}
+
+interface IdRow {
+  position: number;
+  stream_id: string;
+  revision: number;
+}
+
+const COLUMNS = 'position, stream_id, revision, id, type, data, metadata, created';
+
+function toRecorded(row: Row): RecordedEvent {
+  return {
+    id: row.id,
+    streamId: row.stream_id,
+    type: row.type,
+    revision: row.revision,
+    position: row.position,
+    data: JSON.parse(row.data) as unknown,
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    created: row.created,
+  };
+}
+
+function matches(filter: SubscriptionFilter | undefined, streamId: string, type: string): boolean {
+  if (!filter) return true;
+  const { streamPrefixes, eventTypePrefixes } = filter;
+  if (streamPrefixes && !streamPrefixes.some((p) => streamId.startsWith(p))) return false;
+  if (eventTypePrefixes && !eventTypePrefixes.some((p) => type.startsWith(p))) return false;
+  return true;
+}
+
+function checkExpected(expected: ExpectedRevision): void {
+  if (typeof expected === 'number') {
+    if (!Number.isSafeInteger(expected) || expected < 0) throw new RangeError(`expectedRevision must be a revision ≥ 0, not ${expected}`);
+  } else if (expected !== 'any' && expected !== 'no_stream' && expected !== 'stream_exists') {
+    throw new RangeError(`unknown expectedRevision ${String(expected)}`);
+  }
+}
+
+function satisfied(expected: ExpectedRevision, current: number | null): boolean {
+  switch (expected) {
+    case 'any':
+      return true;
+    case 'no_stream':
+      return current === null;
+    case 'stream_exists':
+      return current !== null;
+    default:
+      return current === expected;
+  }
+}
+
+/** Thrown inside the append transaction when the unique index on `id` refuses an event. */
+class DuplicateIdSignal extends Error {}
+
+export class SqliteEventStore implements EventStore {
+  readonly kind = 'sqlite';
+  /** The better-sqlite3 connection, for read models that share the store's file and transactions. */
+  readonly database: Database.Database;
+
+  readonly #now: () => Date;
+  readonly #pollIntervalMs: number;
+  readonly #handlers: AppendHandler[] = [];
+  readonly #subscriptions = new Set<SqliteSubscription>();
+  #closed = false;
+
+  readonly #lastRevision: Database.Statement<[string], number | null>;
+  readonly #insert: Database.Statement<[string, number, string, string, string, string, string]>;
+  readonly #byId: Database.Statement<[string], IdRow>;
+  readonly #streamExists: Database.Statement<[string], number>;
+  readonly #readForwards: Database.Statement<[string, number, number], Row>;
+  readonly #readBackwards: Database.Statement<[string, number, number], Row>;
+  readonly #allForwards: Database.Statement<[number, number], Row>;
+  readonly #allBackwards: Database.Statement<[number, number], Row>;
+  readonly #head: Database.Statement<[], number | null>;
+  readonly #appendTx: Database.Transaction<(stream: string, events: EventData[], expected: ExpectedRevision) => AppendResult>;
+  readonly #resolveTx: Database.Transaction<(stream: string, events: EventData[], expected: ExpectedRevision) => AppendResult>;
+
+  constructor(options: SqliteEventStoreOptions) {
+    const synchronous = options.synchronous ?? 'FULL';
+    if (!SYNCHRONOUS_VALUES.includes(synchronous)) throw new RangeError(`synchronous must be one of ${SYNCHRONOUS_VALUES.join(', ')}`);
+    this.#now = options.now ?? systemNow;
+    this.#pollIntervalMs = options.pollIntervalMs ?? 75;
+
+    const db = new Database(options.path);
+    this.database = db;
+    try {
+      applySqlitePragmas(db, synchronous, options.busyTimeoutMs ?? 5000);
+      db.exec(SQLITE_SCHEMA);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+
+    this.#lastRevision = db.prepare<[string], number | null>('SELECT max(revision) FROM events WHERE stream_id = ?').pluck();
+    this.#insert = db.prepare('INSERT INTO events (stream_id, revision, id, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.#byId = db.prepare('SELECT position, stream_id, revision FROM events WHERE id = ?');
+    this.#streamExists = db.prepare<[string], number>('SELECT 1 FROM events WHERE stream_id = ? LIMIT 1').pluck();
+    this.#readForwards = db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`);
+    this.#readBackwards = db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`);
+    this.#allForwards = db.prepare(`SELECT ${COLUMNS} FROM events WHERE position >= ? ORDER BY position LIMIT ?`);
+    this.#allBackwards = db.prepare(`SELECT ${COLUMNS} FROM events WHERE position <= ? ORDER BY position DESC LIMIT ?`);
+    this.#head = db.prepare<[], number | null>('SELECT max(position) FROM events').pluck();
+    this.#appendTx = db.transaction((stream: string, events: EventData[], expected: ExpectedRevision) => this.#appendInTx(stream, events, expected));
+    this.#resolveTx = db.transaction((stream: string, events: EventData[], expected: ExpectedRevision) =>
+      this.#resolveRetry(stream, events, expected, this.#lastRevision.get(stream) ?? null),
+    );
+  }
+
+  static open(options: SqliteEventStoreOptions | string): SqliteEventStore {
+    return new SqliteEventStore(typeof options === 'string' ? { path: options } : options);
+  }
+
+  /**
+   * Runs `handler` inside every append transaction, after the insert, with the events as stored
+   * (`data` and `metadata` are the caller's objects, not copies). If it throws, the append rolls
+   * back and the error propagates to the appender. Returns a function that removes the handler.
+   */
+  onAppend(handler: AppendHandler): () => void {
+    this.#handlers.push(handler);
+    return () => {
+      const i = this.#handlers.indexOf(handler);
+      if (i >= 0) this.#handlers.splice(i, 1);
+    };
+  }
+
+  appendToStream(stream: string, events: EventData[], options?: AppendOptions): Promise<AppendResult> {
+    try {
+      return Promise.resolve(this.#append(stream, events, options?.expectedRevision ?? 'any'));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  #append(stream: string, events: EventData[], expected: ExpectedRevision): AppendResult {
+    this.#assertOpen();
+    checkExpected(expected);
+    if (events.length > 1 && new Set(events.map((e) => e.id)).size !== events.length) {
+      throw new RangeError(`stream ${stream}: an event id appears twice in one append`);
+    }
+    let result: AppendResult;
+    try {
+      result = this.#appendTx.immediate(stream, events, expected);
+    } catch (error) {
+      if (!(error instanceof DuplicateIdSignal)) throw error;
+      // Rolled back; the ids are immutable once stored, so resolve the retry in a fresh snapshot.
+      return this.#resolveTx.deferred(stream, events, expected);
+    }
+    if (this.#subscriptions.size > 0) for (const sub of this.#subscriptions) sub.wake();
+    return result;
+  }
+
+  #appendInTx(stream: string, events: EventData[], expected: ExpectedRevision): AppendResult {
+    const current = this.#lastRevision.get(stream) ?? null;
+    if (!satisfied(expected, current)) return this.#resolveRetry(stream, events, expected, current);
+    if (events.length === 0) {
+      return { nextExpectedRevision: current ?? -1, position: current === null ? 0 : (this.#readBackwards.get(stream, MAX_REVISION, 1)?.position ?? 0) };
+    }
+    const created = this.#now().toISOString();
+    const first = current === null ? 0 : current + 1;
+    const recorded: RecordedEvent[] | null = this.#handlers.length > 0 ? [] : null;
+    let position = 0;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      const metadata = event.metadata ?? {};
+      let info: Database.RunResult;
+      try {
+        info = this.#insert.run(stream, first + i, event.id, event.type, JSON.stringify(event.data) ?? 'null', JSON.stringify(metadata), created);
+      } catch (error) {
+        if (error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE' && error.message.includes('events.id')) {
+          throw new DuplicateIdSignal(event.id);
+        }
+        throw error;
+      }
+      position = Number(info.lastInsertRowid);
+      recorded?.push({ id: event.id, streamId: stream, type: event.type, revision: first + i, position, data: event.data, metadata, created });
+    }
+    if (recorded) for (const handler of [...this.#handlers]) handler(recorded);
+    return { nextExpectedRevision: first + events.length - 1, position };
+  }
+
+  /**
+   * The slow path: the expected revision does not hold, or an id is already stored. If every id is
+   * stored in this stream, in order, at the revisions the expected revision implies (for `any` and
+   * `stream_exists`: anywhere in this stream, consecutively), this is a retry: answer the original
+   * result and store nothing. Otherwise it is a conflict.
+   */
+  #resolveRetry(stream: string, events: EventData[], expected: ExpectedRevision, current: number | null): AppendResult {
+    const stored = events.map((e) => this.#byId.get(e.id));
+    const firstStored = stored[0];
+    if (events.length > 0 && firstStored && firstStored.stream_id === stream) {
+      const start = expected === 'no_stream' ? 0 : typeof expected === 'number' ? expected + 1 : firstStored.revision;
+      if (stored.every((row, i) => row !== undefined && row.stream_id === stream && row.revision === start + i)) {
+        const last = stored[stored.length - 1]!;
+        return { nextExpectedRevision: last.revision, position: last.position };
+      }
+    }
+    if (!satisfied(expected, current)) throw new WrongExpectedVersionError(stream, expected, current ?? 'no_stream');
+    const clash = stored.findIndex((row) => row !== undefined);
+    const row = stored[clash];
+    if (row) throw new DuplicateEventIdError(events[clash]!.id, stream, { streamId: row.stream_id, revision: row.revision });
+    // Unreachable: the slow path is taken only on a mismatch or a stored id.
+    throw new WrongExpectedVersionError(stream, expected, current ?? 'no_stream');
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.#assertOpen();
+    const backwards = options.direction === 'backwards';
+    const from = options.fromRevision ?? (backwards ? 'end' : 'start');
+    const revision = from === 'start' ? 0 : from === 'end' ? MAX_REVISION : from;
+    const limit = options.maxCount === undefined ? -1 : Math.max(0, options.maxCount);
+    const rows = (backwards ? this.#readBackwards : this.#readForwards).all(stream, revision, limit);
+    if (rows.length === 0 && this.#streamExists.get(stream) === undefined) throw new StreamNotFoundError(stream);
+    return rows.map(toRecorded);
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
+    const backwards = options.direction === 'backwards';
+    const from = options.fromPosition ?? (backwards ? 'end' : 'start');
+    let remaining = options.maxCount ?? Infinity;
+    let cursor = from === 'start' ? (backwards ? 0 : 1) : from === 'end' ? Number.MAX_SAFE_INTEGER : from;
+    while (remaining > 0) {
+      this.#assertOpen();
+      const limit = Math.min(PAGE_SIZE, remaining);
+      const rows = backwards ? this.#allBackwards.all(cursor, limit) : this.#allForwards.all(cursor, limit);
+      for (const row of rows) yield toRecorded(row);
+      remaining -= rows.length;
+      if (rows.length < limit) return;
+      cursor = rows[rows.length - 1]!.position + (backwards ? -1 : 1);
+    }
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
+    this.#assertOpen();
+    const from = options.fromPosition ?? 'start';
+    const after = from === 'start' ? 0 : from === 'end' ? (this.#head.get() ?? 0) : from;
+    const sub = new SqliteSubscription(this, after, options.filter, this.#pollIntervalMs);
+    this.#subscriptions.add(sub);
+    return sub;
+  }
+
+  async headPosition(): Promise<number> {
+    this.#assertOpen();
+    return this.#head.get() ?? 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    for (const sub of [...this.#subscriptions]) await sub.close();
+    this.#closed = true;
+    this.database.close();
+  }
+
+  /** @internal Rows after `position`, for subscriptions. */
+  pageAfter(position: number): Row[] {
+    this.#assertOpen();
+    return this.#allForwards.all(position + 1, PAGE_SIZE);
+  }
+
+  /** @internal */
+  forget(sub: SqliteSubscription): void {
+    this.#subscriptions.delete(sub);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error('the event store is closed');
+  }
+}
+
+/** A cursor over the table: catch up page by page, then wait for a wake-up or the poll timer. */
+class SqliteSubscription implements Subscription, AsyncIterableIterator<RecordedEvent> {
+  #cursor: number;
+  #buffer: RecordedEvent[] = [];
+  #index = 0;
+  #closed = false;
+  #wake: (() => void) | null = null;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly store: SqliteEventStore,
+    after: number,
+    private readonly filter: SubscriptionFilter | undefined,
+    private readonly pollIntervalMs: number,
+  ) {
+    this.#cursor = after;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<RecordedEvent> {
+    return this;
+  }
+
+  /** Calls are served one after another, so concurrent `next()` calls still get events in order. */
+  next(): Promise<IteratorResult<RecordedEvent>> {
+    const result = this.#queue.then(() => this.#next());
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async return(): Promise<IteratorResult<RecordedEvent>> {
+    await this.close();
+    return { done: true, value: undefined };
+  }
+
+  async #next(): Promise<IteratorResult<RecordedEvent>> {
+    for (;;) {
+      if (this.#closed) return { done: true, value: undefined };
+      if (this.#index < this.#buffer.length) return { done: false, value: this.#buffer[this.#index++]! };
+      const rows = this.store.pageAfter(this.#cursor);
+      if (rows.length > 0) {
+        this.#cursor = rows[rows.length - 1]!.position;
+        this.#buffer = [];
+        this.#index = 0;
+        for (const row of rows) if (matches(this.filter, row.stream_id, row.type)) this.#buffer.push(toRecorded(row));
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        // Appends by other processes never wake us: look again shortly.
+        this.#timer = setTimeout(() => this.wake(), this.pollIntervalMs);
+      });
+    }
+  }
+
+  /** Appends through this store instance, and close(), wake a waiting consumer at once. */
+  wake(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#buffer = [];
+    this.store.forget(this);
+    this.wake();
+  }
+}
