@@ -39,4 +39,43 @@ export interface YearNotice {
   holidays: string[];
   /** Weekend days that are working days (调休上班), YYYY-MM-DD. */
   adjustedWorkdays: string[];
+  /** The notice's title, e.g. 国务院办公厅关于2026年部分节假日安排的通知 (extension). */
+  title?: string;
+  /**
+   * The notice's holiday blocks, one per numbered item (extension). When present, their days
+   * are exactly `holidays` and `adjustedWorkdays`; they name the holidays and quote the text.
+   */
+  blocks?: HolidayBlock[];
+}
+
+/** One numbered item of a notice, e.g. 二、春节：2月15日…至23日…放假调休，共9天。2月14日…上班。 */
+export interface HolidayBlock {
+  /** The holiday's name as the notice gives it, e.g. `春节`, `中秋节、国庆节`. */
+  name: string;
+  /** The item's text, verbatim. */
+  text?: string;
+  /** Every day of the block, weekends inside included, YYYY-MM-DD. */
+  holidays: string[];
+  /** The block's adjusted working days (调休上班), YYYY-MM-DD. */
+  adjustedWorkdays: string[];
+}
+
+/** How a year's days off are known: from its loaded notice, or computed from the statute. */
+export type YearStatus = 'official' | 'provisional';
+
+/** `GET /v1/calendar/:year` (API.md "Calendar and processes"). */
+export interface YearInfo {
+  year: number;
+  status: YearStatus;
+  /**
+   * Official: the notice's days off (its New-Year edge in the previous December included).
+   * Provisional: the statutory holidays computed for the year (weekends not listed).
+   */
+  holidays: string[];
+  /** Official: the notice's 调休上班 days. Provisional: always empty. */
+  adjustedWorkdays: string[];
+  source: { notice: string; url: string; issued: string | null } | null;
+  /** The holidays by name: the notice's blocks, or the statutory holidays. */
+  blocks: HolidayBlock[];
+  calendarVersion: string;
 }

@@ -1,0 +1,372 @@
+/**
+ * The Chinese working-day calendar (PROCESSES.md "Deadlines").
+ *
+ * A `WorkingDayCalendar` is immutable: it holds the loaded State Council notices and is named
+ * by their content hash (`version`); `withNotice` answers a new calendar. It answers for the
+ * years from the first loaded notice's year to one year past the last (`coveredYears`):
+ * - a year with a loaded notice is *official*: Monday–Friday, minus the notice's days off,
+ *   plus its adjusted working days (调休上班); a notice's New-Year edge in the previous
+ *   December (2023-12-30/31 in the 2024 notice) applies to that December;
+ * - a covered year without one is *provisional*: Monday–Friday minus the statutory holidays
+ *   (calendars/statutory.ts), no adjusted working days; answers touching it say `provisional`;
+ * - any other year throws `CalendarNotCoveredError` (`CALENDAR_NOT_COVERED`).
+ *
+ * Days are Asia/Shanghai days. The first call builds, once per calendar, an index over the
+ * covered days — a prefix sum of working days and the list of working days by ordinal — so that
+ * `addWorkingDays`, `workingDaysBetween` and `isWorkingDay` are O(1).
+ */
+import { CalendarNotCoveredError, CalendarValidationError } from './errors.js';
+import {
+  civil,
+  dayNumber,
+  daysInMonth,
+  endOfShanghaiDay,
+  formatDay,
+  instantMs,
+  isWeekend,
+  toShanghaiDay,
+  tryParseDay,
+  yearOf,
+  type DateInput,
+} from './days.js';
+import { calendarVersionOf, parseNotice } from './notice.js';
+import { statutoryEditionFor, statutoryHolidays } from './statutory.js';
+import type { Deadline, DeadlineRule, HolidayBlock, YearInfo, YearNotice, YearStatus } from './types.js';
+
+interface DayIndex {
+  /** Day number of index 0 (1 January of the first covered year). */
+  start: number;
+  /** Number of covered days. */
+  length: number;
+  /** `YYYY-MM-DD` of each index. */
+  dates: string[];
+  /** 1 if the day is a working day. */
+  working: Uint8Array;
+  /** Working days in [0, i]. */
+  cum: Int32Array;
+  /** The index of the k-th working day (k from 0). */
+  ordinals: Int32Array;
+  /** Days of provisional years in [0, i]. */
+  provisionalCum: Int32Array;
+}
+
+function assertInteger(n: number, path: string, min = -Infinity): void {
+  if (!Number.isSafeInteger(n) || n < min) {
+    throw new CalendarValidationError([{ path, message: `expected an integer${min > -Infinity ? ` ≥ ${min}` : ''}, got ${String(n)}` }]);
+  }
+}
+
+export class WorkingDayCalendar {
+  /** First 12 hex digits of the SHA-256 of the canonical notices; carried by every answer. */
+  readonly version: string;
+  /** Years whose notice is loaded, ascending. */
+  readonly loadedYears: readonly number[];
+  /** The last year whose notice is loaded. */
+  readonly lastOfficialYear: number;
+  /** The years answered for, inclusive: the first loaded year to `lastOfficialYear + 1`. */
+  readonly coveredYears: { readonly from: number; readonly to: number };
+
+  readonly #notices: ReadonlyMap<number, YearNotice>;
+  #index: DayIndex | undefined;
+
+  private constructor(notices: readonly YearNotice[]) {
+    const byYear = new Map<number, YearNotice>();
+    for (const n of notices) byYear.set(n.year, n);
+    this.#notices = byYear;
+    this.loadedYears = Object.freeze([...byYear.keys()].sort((a, b) => a - b));
+    this.lastOfficialYear = this.loadedYears[this.loadedYears.length - 1]!;
+    this.coveredYears = Object.freeze({ from: this.loadedYears[0]!, to: this.lastOfficialYear + 1 });
+    this.version = calendarVersionOf(notices);
+  }
+
+  /**
+   * A calendar of these notices (each validated: `CalendarValidationError` if one is malformed,
+   * two are for the same year, or two contradict each other on a day).
+   */
+  static fromNotices(notices: readonly unknown[]): WorkingDayCalendar {
+    if (!Array.isArray(notices) || notices.length === 0) {
+      throw new CalendarValidationError([{ path: 'notices', message: 'at least one notice is needed' }]);
+    }
+    const parsed: YearNotice[] = [];
+    notices.forEach((raw, i) => {
+      try {
+        parsed.push(parseNotice(raw));
+      } catch (e) {
+        if (e instanceof CalendarValidationError) {
+          throw new CalendarValidationError(e.errors.map((x) => ({ path: `notices.${i}${x.path ? `.${x.path}` : ''}`, message: x.message })));
+        }
+        throw e;
+      }
+    });
+    checkTogether(parsed);
+    return new WorkingDayCalendar(parsed);
+  }
+
+  /** The loaded notices, ascending by year (validated, frozen). */
+  get notices(): readonly YearNotice[] {
+    return this.loadedYears.map((y) => this.#notices.get(y)!);
+  }
+
+  /** The notice of a year, if loaded. */
+  notice(year: number): YearNotice | undefined {
+    return this.#notices.get(year);
+  }
+
+  /**
+   * A new calendar with this year's notice loaded (replacing one already loaded for the year):
+   * a new version. This calendar is unchanged.
+   */
+  withNotice(notice: unknown): WorkingDayCalendar {
+    const parsed = parseNotice(notice);
+    const others = this.notices.filter((n) => n.year !== parsed.year);
+    checkTogether([...others, parsed]);
+    return new WorkingDayCalendar([...others, parsed]);
+  }
+
+  /** Whether the calendar answers for a year. */
+  covers(year: number): boolean {
+    return Number.isInteger(year) && year >= this.coveredYears.from && year <= this.coveredYears.to;
+  }
+
+  /** `official` (notice loaded) or `provisional`; `CalendarNotCoveredError` outside the covered years. */
+  yearStatus(year: number): YearStatus {
+    if (!this.covers(year)) throw this.#notCovered(year);
+    return this.#notices.has(year) ? 'official' : 'provisional';
+  }
+
+  /** A year's days off as `GET /v1/calendar/:year` answers them. */
+  yearInfo(year: number): YearInfo {
+    const status = this.yearStatus(year);
+    const notice = this.#notices.get(year);
+    if (notice) {
+      return {
+        year,
+        status,
+        holidays: [...notice.holidays],
+        adjustedWorkdays: [...notice.adjustedWorkdays],
+        source: { notice: notice.notice, url: notice.url, issued: notice.issued ?? null },
+        blocks: (notice.blocks ?? []).map((b) => ({ ...b, holidays: [...b.holidays], adjustedWorkdays: [...b.adjustedWorkdays] })),
+        calendarVersion: this.version,
+      };
+    }
+    const statutory = statutoryHolidays(year);
+    const blocks: HolidayBlock[] = statutory.map((h) => ({ name: h.name, holidays: [...h.dates], adjustedWorkdays: [] }));
+    return {
+      year,
+      status,
+      holidays: [...new Set(statutory.flatMap((h) => h.dates))].sort(),
+      adjustedWorkdays: [],
+      source: null,
+      blocks,
+      calendarVersion: this.version,
+    };
+  }
+
+  /** Whether an Asia/Shanghai day (or the day of an instant) is a working day. */
+  isWorkingDay(date: DateInput): boolean {
+    const ix = this.#index ?? this.#buildIndex();
+    return ix.working[this.#indexOf(ix, date, 'date')] === 1;
+  }
+
+  /** Whether a day lies in a provisional year. */
+  isProvisional(date: DateInput): boolean {
+    const ix = this.#index ?? this.#buildIndex();
+    const i = this.#indexOf(ix, date, 'date');
+    return ix.provisionalCum[i]! - (i > 0 ? ix.provisionalCum[i - 1]! : 0) === 1;
+  }
+
+  /**
+   * The n-th working day after `date` (`YYYY-MM-DD`). The given day is never counted: n = 1 is the
+   * first working day after it, n = 0 is the day itself (working or not), n < 0 counts back
+   * (-1 is the last working day before it). O(1).
+   */
+  addWorkingDays(date: DateInput, n: number): string {
+    const ix = this.#index ?? this.#buildIndex();
+    return ix.dates[this.#add(ix, this.#indexOf(ix, date, 'date'), n)]!;
+  }
+
+  /**
+   * Working days in (a, b]: the working days after `a` up to and including `b`; negative, the
+   * count of (b, a], when b < a. `workingDaysBetween(a, addWorkingDays(a, n)) === n` for n ≥ 0,
+   * and `addWorkingDays(a, workingDaysBetween(a, b)) === b` when b ≥ a is a working day. O(1).
+   */
+  workingDaysBetween(a: DateInput, b: DateInput): number {
+    const ix = this.#index ?? this.#buildIndex();
+    return ix.cum[this.#indexOf(ix, b, 'b')]! - ix.cum[this.#indexOf(ix, a, 'a')]!;
+  }
+
+  /**
+   * The deadline of n working days for a stage entered at `enteredAt` (an instant, placed on its
+   * Asia/Shanghai date, or a `YYYY-MM-DD`): the end (23:59:59.999 Asia/Shanghai) of the n-th
+   * working day after the day of entry, which is never counted. `provisional` if any day from the
+   * day of entry to the due day lies in a provisional year.
+   */
+  deadline(enteredAt: DateInput, n: number): Deadline {
+    assertInteger(n, 'workingDays', 0);
+    const ix = this.#index ?? this.#buildIndex();
+    const entry = this.#indexOf(ix, enteredAt, 'enteredAt');
+    const due = this.#add(ix, entry, n);
+    const provisional = ix.provisionalCum[due]! - (entry > 0 ? ix.provisionalCum[entry - 1]! : 0) > 0;
+    return { dueAt: endOfShanghaiDay(ix.start + due), dueDate: ix.dates[due]!, provisional, calendarVersion: this.version };
+  }
+
+  /**
+   * The deadline of n calendar days: the end of the n-th day after the day of entry. It does not
+   * depend on any notice, so it is never provisional and is answered for any year.
+   */
+  calendarDeadline(enteredAt: DateInput, n: number): Deadline {
+    assertInteger(n, 'calendarDays', 0);
+    const due = toShanghaiDay(enteredAt, 'enteredAt') + n;
+    return { dueAt: endOfShanghaiDay(due), dueDate: formatDay(due), provisional: false, calendarVersion: this.version };
+  }
+
+  /**
+   * The deadline of n months (民法典 第二百零一、二百零二条): the day of entry is not counted; the
+   * last day is the corresponding day of the n-th month after, or that month's last day when it
+   * has no such day. Never provisional.
+   */
+  monthsDeadline(enteredAt: DateInput, months: number): Deadline {
+    assertInteger(months, 'months', 0);
+    const [y, m, d] = civil(toShanghaiDay(enteredAt, 'enteredAt'));
+    const total = y * 12 + (m - 1) + months;
+    const year = Math.floor(total / 12);
+    const month = (total % 12) + 1;
+    const due = dayNumber(year, month, Math.min(d, daysInMonth(year, month)));
+    return { dueAt: endOfShanghaiDay(due), dueDate: formatDay(due), provisional: false, calendarVersion: this.version };
+  }
+
+  /** The deadline of a configured rule (calendars/rules.ts), by its unit. */
+  dueBy(enteredAt: DateInput, rule: DeadlineRule): Deadline {
+    switch (rule.unit) {
+      case 'workingDays':
+        return this.deadline(enteredAt, rule.n);
+      case 'calendarDays':
+        return this.calendarDeadline(enteredAt, rule.n);
+      default:
+        throw new CalendarValidationError([{ path: 'rule.unit', message: `unknown unit ${JSON.stringify((rule as { unit: unknown }).unit)}` }]);
+    }
+  }
+
+  /** `workingDaysBetween` of the Asia/Shanghai dates of two instants (or dates). */
+  workingDaysBetweenInstants(from: DateInput, to: DateInput): number {
+    const ix = this.#index ?? this.#buildIndex();
+    return ix.cum[this.#indexOf(ix, to, 'to')]! - ix.cum[this.#indexOf(ix, from, 'from')]!;
+  }
+
+  /**
+   * Working days left at `asOf` before `dueAt` (an instant; a bare date means its end of day):
+   * the working days after the day of `asOf` up to the due day; 0 on the due day and once past.
+   */
+  workingDaysLeft(asOf: DateInput, dueAt: DateInput): number {
+    if (instantMs(asOf, 'asOf') >= instantMs(dueAt, 'dueAt')) return 0;
+    return Math.max(0, this.workingDaysBetweenInstants(asOf, dueAt));
+  }
+
+  /**
+   * Working days a deadline is overdue at `asOf`: 0 until `dueAt` has passed, then the working
+   * days after the due day up to and including the day of `asOf` (0 on a weekend right after it).
+   */
+  workingDaysOverdue(asOf: DateInput, dueAt: DateInput): number {
+    if (instantMs(asOf, 'asOf') <= instantMs(dueAt, 'dueAt')) return 0;
+    return Math.max(0, this.workingDaysBetweenInstants(dueAt, asOf));
+  }
+
+  #notCovered(year: number): CalendarNotCoveredError {
+    return new CalendarNotCoveredError(year, this.coveredYears);
+  }
+
+  #indexOf(ix: DayIndex, input: DateInput, path: string): number {
+    let day: number;
+    if (typeof input === 'string' && input.length === 10) {
+      day = tryParseDay(input);
+      if (Number.isNaN(day)) day = toShanghaiDay(input, path); // throws the validation error
+    } else {
+      day = toShanghaiDay(input, path);
+    }
+    const i = day - ix.start;
+    if (i < 0 || i >= ix.length) throw this.#notCovered(yearOf(day));
+    return i;
+  }
+
+  #add(ix: DayIndex, i: number, n: number): number {
+    if (n === 0) return i;
+    assertInteger(n, 'n');
+    if (n > 0) {
+      const k = ix.cum[i]! + n - 1;
+      if (k >= ix.ordinals.length) throw this.#notCovered(this.coveredYears.to + 1);
+      return ix.ordinals[k]!;
+    }
+    const k = ix.cum[i]! - ix.working[i]! + n;
+    if (k < 0) throw this.#notCovered(this.coveredYears.from - 1);
+    return ix.ordinals[k]!;
+  }
+
+  #buildIndex(): DayIndex {
+    const { from, to } = this.coveredYears;
+    const start = dayNumber(from, 1, 1);
+    const length = dayNumber(to, 12, 31) - start + 1;
+    const off = new Set<string>();
+    const on = new Set<string>();
+    for (const n of this.#notices.values()) {
+      for (const d of n.holidays) off.add(d);
+      for (const d of n.adjustedWorkdays) on.add(d);
+    }
+    const provisionalYears = new Set<number>();
+    for (let y = from; y <= to; y++) {
+      if (this.#notices.has(y)) continue;
+      provisionalYears.add(y);
+      for (const h of statutoryHolidays(y)) for (const d of h.dates) off.add(d);
+    }
+    const dates = new Array<string>(length);
+    const working = new Uint8Array(length);
+    const cum = new Int32Array(length);
+    const provisionalCum = new Int32Array(length);
+    const ordinals: number[] = [];
+    let w = 0;
+    let p = 0;
+    for (let i = 0; i < length; i++) {
+      const day = start + i;
+      const s = formatDay(day);
+      dates[i] = s;
+      const isWorking = on.has(s) || (!off.has(s) && !isWeekend(day));
+      if (isWorking) {
+        working[i] = 1;
+        ordinals.push(i);
+        w++;
+      }
+      cum[i] = w;
+      if (provisionalYears.has(yearOf(day))) p++;
+      provisionalCum[i] = p;
+    }
+    this.#index = { start, length, dates, working, cum, ordinals: Int32Array.from(ordinals), provisionalCum };
+    return this.#index;
+  }
+}
+
+/** Checks that notices fit together: one per year, no day both off and working, computable gaps. */
+function checkTogether(notices: readonly YearNotice[]): void {
+  const issues: { path: string; message: string }[] = [];
+  const years = new Set<number>();
+  const offBy = new Map<string, number>();
+  const onBy = new Map<string, number>();
+  for (const n of notices) {
+    if (years.has(n.year)) issues.push({ path: 'year', message: `two notices for ${n.year}` });
+    years.add(n.year);
+    for (const d of n.holidays) offBy.set(d, n.year);
+    for (const d of n.adjustedWorkdays) onBy.set(d, n.year);
+  }
+  for (const [d, y] of onBy) {
+    const other = offBy.get(d);
+    if (other !== undefined) issues.push({ path: 'adjustedWorkdays', message: `${d} is a working day in the ${y} notice and a day off in the ${other} notice` });
+  }
+  const sorted = [...years].sort((a, b) => a - b);
+  for (let y = sorted[0]!; y <= sorted[sorted.length - 1]! + 1; y++) {
+    if (years.has(y)) continue;
+    try {
+      statutoryEditionFor(y);
+    } catch {
+      issues.push({ path: 'year', message: `${y} has no notice and is before 2014, so it cannot be computed provisionally` });
+    }
+  }
+  if (issues.length > 0) throw new CalendarValidationError(issues);
+}

@@ -1,0 +1,136 @@
+/**
+ * A State Council holiday notice as data: its schema (validated on every load, shipped or
+ * `PUT /v1/calendar/:year`), its canonical form and the content hash that names a calendar version.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { dayNumber, isIsoDate, isWeekend, tryParseDay } from './days.js';
+import { CalendarValidationError, type ValidationIssue } from './errors.js';
+import type { YearNotice } from './types.js';
+
+const IsoDate = z.string().refine(isIsoDate, { message: 'not a date (YYYY-MM-DD)' });
+
+export const HolidayBlockSchema = z.strictObject({
+  name: z.string().trim().min(1),
+  text: z.string().trim().min(1).optional(),
+  holidays: z.array(IsoDate).min(1),
+  adjustedWorkdays: z.array(IsoDate),
+});
+
+/**
+ * A year's notice. Besides the shape:
+ * - every date lies in the notice's year, or in the last 7 days of the previous December
+ *   (the New-Year edge: 2022-12-31 belongs to the 2023 notice, 2023-12-30/31 to the 2024 one);
+ * - no date is listed twice, and none is both a day off and a working day;
+ * - an adjusted working day (调休上班) is a Saturday or a Sunday;
+ * - when `blocks` are given, their days are exactly `holidays` and `adjustedWorkdays`.
+ */
+export const YearNoticeSchema = z
+  .strictObject({
+    year: z.number().int().min(2000).max(2200),
+    notice: z.string().trim().min(1),
+    url: z.url({ protocol: /^https?$/ }),
+    issued: IsoDate.optional(),
+    title: z.string().trim().min(1).optional(),
+    holidays: z.array(IsoDate).min(1),
+    adjustedWorkdays: z.array(IsoDate),
+    blocks: z.array(HolidayBlockSchema).min(1).optional(),
+  })
+  .superRefine((n, ctx) => {
+    const first = dayNumber(n.year - 1, 12, 25);
+    const last = dayNumber(n.year, 12, 31);
+    const where = (list: 'holidays' | 'adjustedWorkdays') => {
+      const seen = new Set<string>();
+      n[list].forEach((d, i) => {
+        const day = tryParseDay(d);
+        if (Number.isNaN(day)) return; // reported by the element schema
+        if (day < first || day > last) {
+          ctx.addIssue({ code: 'custom', path: [list, i], message: `${d} is outside ${n.year} (and its New-Year edge from ${n.year - 1}-12-25)` });
+        }
+        if (seen.has(d)) ctx.addIssue({ code: 'custom', path: [list, i], message: `${d} is listed twice` });
+        seen.add(d);
+        if (list === 'adjustedWorkdays' && !isWeekend(day)) {
+          ctx.addIssue({ code: 'custom', path: [list, i], message: `${d} is not a Saturday or Sunday: only a weekend day can be an adjusted working day` });
+        }
+      });
+      return seen;
+    };
+    const off = where('holidays');
+    const on = where('adjustedWorkdays');
+    n.adjustedWorkdays.forEach((d, i) => {
+      if (off.has(d)) ctx.addIssue({ code: 'custom', path: ['adjustedWorkdays', i], message: `${d} is both a day off and a working day` });
+    });
+    if (n.blocks) {
+      const fromBlocks = (list: 'holidays' | 'adjustedWorkdays', all: Set<string>) => {
+        const inBlocks = new Map<string, number>();
+        n.blocks!.forEach((b, bi) => {
+          b[list].forEach((d, i) => {
+            if (inBlocks.has(d)) ctx.addIssue({ code: 'custom', path: ['blocks', bi, list, i], message: `${d} is in two blocks` });
+            inBlocks.set(d, bi);
+            if (!all.has(d)) ctx.addIssue({ code: 'custom', path: ['blocks', bi, list, i], message: `${d} is not in ${list}` });
+          });
+        });
+        for (const d of all) {
+          if (!inBlocks.has(d)) ctx.addIssue({ code: 'custom', path: [list], message: `${d} is in no block` });
+        }
+      };
+      fromBlocks('holidays', off);
+      fromBlocks('adjustedWorkdays', on);
+    }
+  });
+
+function issuesOf(error: z.ZodError): ValidationIssue[] {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+}
+
+/** A validated, frozen copy of a notice; a bad one throws `CalendarValidationError` (`VALIDATION_FAILED`). */
+export function parseNotice(input: unknown): YearNotice {
+  const parsed = YearNoticeSchema.safeParse(input);
+  if (!parsed.success) throw new CalendarValidationError(issuesOf(parsed.error));
+  const n = parsed.data;
+  const notice: YearNotice = {
+    year: n.year,
+    notice: n.notice,
+    url: n.url,
+    ...(n.issued !== undefined ? { issued: n.issued } : {}),
+    ...(n.title !== undefined ? { title: n.title } : {}),
+    holidays: Object.freeze([...n.holidays].sort()) as string[],
+    adjustedWorkdays: Object.freeze([...n.adjustedWorkdays].sort()) as string[],
+    ...(n.blocks !== undefined
+      ? {
+          blocks: Object.freeze(
+            n.blocks.map((b) =>
+              Object.freeze({
+                name: b.name,
+                ...(b.text !== undefined ? { text: b.text } : {}),
+                holidays: Object.freeze([...b.holidays].sort()) as string[],
+                adjustedWorkdays: Object.freeze([...b.adjustedWorkdays].sort()) as string[],
+              }),
+            ),
+          ) as YearNotice['blocks'],
+        }
+      : {}),
+  };
+  return Object.freeze(notice);
+}
+
+/**
+ * The canonical form of a notice: the contract's fields in a fixed order, dates sorted, `issued`
+ * null when absent. Titles and blocks are annotations and do not change the version.
+ */
+export function canonicalNotice(n: YearNotice): string {
+  return JSON.stringify({
+    year: n.year,
+    notice: n.notice,
+    url: n.url,
+    issued: n.issued ?? null,
+    holidays: [...n.holidays].sort(),
+    adjustedWorkdays: [...n.adjustedWorkdays].sort(),
+  });
+}
+
+/** The calendar version: the first 12 hex digits of the SHA-256 of the canonical notices, by year. */
+export function calendarVersionOf(notices: readonly YearNotice[]): string {
+  const canonical = `[${[...notices].sort((a, b) => a.year - b.year).map(canonicalNotice).join(',')}]`;
+  return createHash('sha256').update(canonical, 'utf8').digest('hex').slice(0, 12);
+}
