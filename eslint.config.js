@@ -17,6 +17,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+  },
+  {
     files: ['infra/clock.ts', 'test/**', 'scripts/bench/**'],
     rules: { 'no-restricted-syntax': 'off' },
   },

@@ -52,13 +52,19 @@ export interface StateMeta {
   label?: string;
 }
 
+/** Facts besides the command's data that a rule may need; the engine passes the event's. */
+export interface RuleFacts {
+  /** States of the cases the command names (see `CommandSpec.link`): a rule checks the linked case exists. */
+  links?: CommandEvent['links'];
+}
+
 /** A rule a well-formed command may still break (RULE_VIOLATED), with the article it enforces. */
 export interface RuleSpec<Context = unknown, Data = unknown> {
   id: string;
   /** e.g. `第十三条(一)` */
   article: string;
   message: { zh: string; en: string };
-  holds(context: Context, data: Data): boolean;
+  holds(context: Context, data: Data, facts?: RuleFacts): boolean;
 }
 
 /** Facts about another case that a rule may need (a linked dataset release); the engine fills them in. */
@@ -70,6 +76,8 @@ export interface CommandSpec<Context = unknown> {
   actors: ActorRule[];
   /** The command in Chinese, for histories. */
   label: string;
+  // Each rule reads its own command's data; `any` lets one list hold them.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   rules?: RuleSpec<Context, any>[];
   /** Tasks this command opens besides the tasks of the state it enters. */
   opens?: TaskSpec[];
@@ -117,6 +125,7 @@ export interface MachineInput<Input = unknown> {
   at: string;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a registry holds processes of every input type
 export interface ProcessDefinition<Context extends BaseContext = BaseContext<any>> {
   name: string;
   version: number;

@@ -1,0 +1,85 @@
+import type { Config } from '../infra/config.js';
+import { developmentSecret } from '../infra/config.js';
+import { systemClock, ManualClock, type Clock } from '../infra/clock.js';
+import { createLogger, type Logger } from '../infra/logger.js';
+import { defaultCalendar, DEFAULT_DEADLINE_RULES } from '../calendars/index.js';
+import { Directory } from '../directory/directory.js';
+import { openStore } from '../eventstore/open.js';
+import type { EventStore } from '../eventstore/types.js';
+import { registry as defaultRegistry, type ProcessRegistry } from '../machines/registry.js';
+import { Engine } from '../engine/engine.js';
+import { CalendarInForce } from '../engine/calendarInForce.js';
+import { Scheduler } from '../engine/scheduler.js';
+import { createVerifier, type Verifier } from './auth.js';
+
+/** Everything a running API holds: built once from configuration (the composition root). */
+export interface App {
+  config: Config;
+  clock: Clock;
+  /** Set when WORKFLOW_TEST_CLOCK=1: PUT /v1/test/clock moves it. */
+  testClock?: ManualClock;
+  logger: Logger;
+  store: EventStore;
+  directory: Directory;
+  registry: ProcessRegistry;
+  calendar: CalendarInForce;
+  engine: Engine;
+  scheduler: Scheduler;
+  verifier: Verifier;
+  /** The HS256 secret, when tokens are signed locally. */
+  secret?: string;
+  close(): Promise<void>;
+}
+
+export interface AppOverrides {
+  clock?: Clock;
+  store?: EventStore;
+  registry?: ProcessRegistry;
+  logger?: Logger;
+}
+
+export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
+  if (config.production && !config.jwtSecret && !config.jwksUrl) {
+    throw new Error('生产环境必须配置 WORKFLOW_JWT_SECRET 或 WORKFLOW_JWKS_URL (production needs a token secret or a JWKS URL)');
+  }
+  const testClock = config.testClock && !overrides.clock ? new ManualClock(systemClock.now()) : undefined;
+  const clock = overrides.clock ?? testClock ?? systemClock;
+  const logger = overrides.logger ?? createLogger();
+  const store =
+    overrides.store ??
+    openStore({ store: config.store, dataDir: config.dataDir, synchronous: config.sqliteSynchronous, now: () => clock.now() });
+  const directory = Directory.load(config.orgsPath);
+  const registry = overrides.registry ?? defaultRegistry;
+  const calendar = await CalendarInForce.open(store, clock, defaultCalendar());
+  const engine = new Engine({
+    store,
+    registry,
+    directory,
+    clock,
+    calendar: () => calendar.current(),
+    deadlines: DEFAULT_DEADLINE_RULES,
+    logger,
+  });
+  const scheduler = new Scheduler({ engine, store, clock, logger });
+  scheduler.followLinks();
+  const secret = config.jwksUrl ? undefined : (config.jwtSecret ?? developmentSecret(config.dataDir));
+  const verifier = createVerifier({ ...(secret ? { secret } : {}), ...(config.jwksUrl ? { jwksUrl: config.jwksUrl } : {}) });
+  return {
+    config,
+    clock,
+    ...(testClock ? { testClock } : {}),
+    logger,
+    store,
+    directory,
+    registry,
+    calendar,
+    engine,
+    scheduler,
+    verifier,
+    ...(secret ? { secret } : {}),
+    async close() {
+      scheduler.stop();
+      await store.close();
+    },
+  };
+}

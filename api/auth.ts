@@ -1,0 +1,61 @@
+import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { z } from 'zod';
+import type { FastifyRequest } from 'fastify';
+import type { Actor } from '../machines/types.js';
+import { ApiError } from './problem.js';
+
+/** The claims API.md "Identity" names; level and region come from the directory, never from here. */
+const Claims = z.object({
+  sub: z.string().min(1),
+  name: z.string().optional(),
+  role: z.enum(['applicant', 'provider', 'authority', 'supervisor', 'auditor', 'admin']),
+  org: z.string().min(1),
+});
+
+export type Caller = Actor & { role: z.infer<typeof Claims>['role'] };
+
+export interface Verifier {
+  verify(token: string): Promise<Caller>;
+}
+
+const unauthenticated = (why: { zh: string; en: string }) => new ApiError('UNAUTHENTICATED', why);
+
+/** HS256 with a shared secret, or RS256 from an identity provider's JWKS. */
+export function createVerifier(options: { secret?: string; jwksUrl?: string }): Verifier {
+  const key: Uint8Array | JWTVerifyGetKey = options.jwksUrl
+    ? createRemoteJWKSet(new URL(options.jwksUrl))
+    : new TextEncoder().encode(options.secret ?? '');
+  const algorithms = options.jwksUrl ? ['RS256'] : ['HS256'];
+  return {
+    async verify(token) {
+      let payload: unknown;
+      try {
+        payload = (await jwtVerify(token, key as Uint8Array, { algorithms })).payload;
+      } catch (err) {
+        const expired = (err as { code?: string }).code === 'ERR_JWT_EXPIRED';
+        throw unauthenticated(expired ? { zh: '登录凭证已过期', en: 'the token has expired' } : { zh: '登录凭证无效', en: 'the token is not valid' });
+      }
+      const claims = Claims.safeParse(payload);
+      if (!claims.success) throw unauthenticated({ zh: '登录凭证缺少必要的声明（sub、role、org）', en: 'the token lacks sub, role or org' });
+      return { sub: claims.data.sub, role: claims.data.role, org: claims.data.org, ...(claims.data.name ? { name: claims.data.name } : {}) };
+    },
+  };
+}
+
+/** The caller of a request, from its bearer token. */
+export async function callerOf(request: FastifyRequest, verifier: Verifier): Promise<Caller> {
+  const header = request.headers.authorization;
+  const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  if (!match) throw unauthenticated({ zh: '缺少登录凭证（Authorization: Bearer …）', en: 'no bearer token' });
+  return verifier.verify(match[1]!);
+}
+
+/** Mints a development token (npm run token, the demo and tests). */
+export async function mintToken(secret: string, claims: z.input<typeof Claims>, expiresIn = '12h'): Promise<string> {
+  return new SignJWT({ ...claims })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(claims.sub)
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(new TextEncoder().encode(secret));
+}

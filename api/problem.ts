@@ -1,0 +1,87 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { EngineError, type EngineErrorCode } from '../engine/errors.js';
+
+/** API.md "Errors": each code maps to one status, once, here. */
+const STATUS: Record<EngineErrorCode | 'UNAUTHENTICATED' | 'PAYLOAD_TOO_LARGE' | 'INTERNAL', number> = {
+  VALIDATION_FAILED: 400,
+  UNKNOWN_PROCESS: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  INVALID_TRANSITION: 409,
+  REVISION_CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  RULE_VIOLATED: 422,
+  CALENDAR_NOT_COVERED: 422,
+  INTERNAL: 500,
+};
+
+const TITLES: Record<keyof typeof STATUS, { zh: string; en: string }> = {
+  VALIDATION_FAILED: { zh: '请求数据不符合要求', en: 'Validation failed' },
+  UNKNOWN_PROCESS: { zh: '请求数据不符合要求', en: 'Validation failed' },
+  UNAUTHENTICATED: { zh: '未登录或凭证无效', en: 'Unauthenticated' },
+  FORBIDDEN: { zh: '无权执行此操作', en: 'Forbidden' },
+  NOT_FOUND: { zh: '未找到', en: 'Not found' },
+  INVALID_TRANSITION: { zh: '当前状态不接受此指令', en: 'Invalid transition' },
+  REVISION_CONFLICT: { zh: '版本冲突', en: 'Revision conflict' },
+  PAYLOAD_TOO_LARGE: { zh: '请求体过大', en: 'Payload too large' },
+  RULE_VIOLATED: { zh: '违反业务规则', en: 'Rule violated' },
+  CALENDAR_NOT_COVERED: { zh: '工作日历未覆盖该年度', en: 'Calendar not covered' },
+  INTERNAL: { zh: '服务器内部错误', en: 'Internal error' },
+};
+
+export type Lang = 'zh' | 'en';
+
+/** Chinese by default; English when the client asks for it first. */
+export function langOf(request: FastifyRequest): Lang {
+  const header = request.headers['accept-language'];
+  return typeof header === 'string' && /^\s*en\b/i.test(header) ? 'en' : 'zh';
+}
+
+/** An API-level refusal that is not the engine's (authentication, a bad query). */
+export class ApiError extends Error {
+  constructor(
+    readonly code: keyof typeof STATUS,
+    readonly text: { zh: string; en: string },
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(text.en);
+  }
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: unknown): FastifyReply {
+  const lang = langOf(request);
+  let code: keyof typeof STATUS = 'INTERNAL';
+  let detail = TITLES.INTERNAL[lang];
+  let extra: Record<string, unknown> = {};
+  if (err instanceof EngineError || err instanceof ApiError) {
+    code = err.code === 'UNKNOWN_PROCESS' ? 'VALIDATION_FAILED' : err.code;
+    detail = err.text[lang];
+    extra = err.details;
+  } else if (hasZodFastifySchemaValidationErrors(err)) {
+    code = 'VALIDATION_FAILED';
+    const errors = err.validation.map((v) => ({
+      path: [err.validationContext, v.instancePath.replace(/^\//, '').replaceAll('/', '.')].filter(Boolean).join('.'),
+      message: v.message ?? '',
+    }));
+    detail = lang === 'zh' ? `${err.validationContext ?? '请求'}不符合要求：${errors.map((e) => `${e.path} ${e.message}`).join('；')}` : err.message;
+    extra = { errors };
+  } else if (isFastifyClientError(err)) {
+    code = err.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : err.statusCode === 401 ? 'UNAUTHENTICATED' : 'VALIDATION_FAILED';
+    detail = lang === 'zh' ? `${TITLES[code].zh}：${err.message}` : err.message;
+    if (code === 'VALIDATION_FAILED') extra = { errors: [{ path: '', message: err.message }] };
+  } else {
+    request.log.error({ err }, 'unexpected error');
+  }
+  const status = STATUS[code];
+  return reply
+    .code(status)
+    .type('application/problem+json')
+    .send({ type: `urn:sd-open-data:problem:${code}`, title: TITLES[code][lang], status, code, detail, ...extra });
+}
+
+function isFastifyClientError(err: unknown): err is { statusCode: number; message: string } {
+  const s = (err as { statusCode?: unknown })?.statusCode;
+  return typeof s === 'number' && s >= 400 && s < 500;
+}

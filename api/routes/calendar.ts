@@ -1,0 +1,113 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CalendarNotCoveredError, CalendarValidationError, HolidayBlockSchema } from '../../calendars/index.js';
+import { EngineError, refuse } from '../../engine/errors.js';
+import type { App } from '../app.js';
+import { callerOf } from '../auth.js';
+import { ApiError } from '../problem.js';
+
+const IsoDay = /^\d{4}-\d{2}-\d{2}$/;
+
+const DeadlineQuery = z.strictObject({
+  from: z
+    .string()
+    .refine((s) => IsoDay.test(s) || !Number.isNaN(Date.parse(s)), { message: '应为 YYYY-MM-DD 日期或 ISO-8601 时刻' }),
+  workingDays: z.coerce.number().int().min(0).max(3650),
+});
+
+const YearParams = z.strictObject({ year: z.coerce.number().int().min(1900).max(2200) });
+
+const YearInfo = z.object({
+  year: z.number(),
+  status: z.enum(['official', 'provisional']),
+  holidays: z.array(z.string()),
+  adjustedWorkdays: z.array(z.string()),
+  source: z.object({ notice: z.string(), url: z.string(), issued: z.string().nullable() }).nullable(),
+  blocks: z.array(z.object({ name: z.string(), text: z.string().optional(), holidays: z.array(z.string()), adjustedWorkdays: z.array(z.string()) })),
+  calendarVersion: z.string(),
+});
+
+/** PUT /v1/calendar/:year: a State Council notice as API.md gives it (the year comes from the path). */
+const NoticeBody = z.strictObject({
+  notice: z.string().trim().min(1),
+  url: z.string().url(),
+  issued: z.string().regex(IsoDay).optional(),
+  title: z.string().trim().min(1).optional(),
+  holidays: z.array(z.string()).min(1),
+  adjustedWorkdays: z.array(z.string()),
+  blocks: z.array(HolidayBlockSchema).optional(),
+});
+
+/** Calendar errors are the engine's codes too. */
+function asProblem(err: unknown): unknown {
+  if (err instanceof CalendarNotCoveredError) return refuse.calendarNotCovered(err.year);
+  if (err instanceof CalendarValidationError) return refuse.validation(err.errors);
+  return err;
+}
+
+export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server) => {
+  server.get(
+    '/v1/calendar/deadline',
+    {
+      schema: {
+        summary: '按工作日计算期限',
+        querystring: DeadlineQuery,
+        response: {
+          200: z.object({
+            from: z.string(),
+            workingDays: z.number(),
+            dueDate: z.string(),
+            dueAt: z.string(),
+            provisional: z.boolean(),
+            calendarVersion: z.string(),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      await callerOf(request, app.verifier);
+      const { from, workingDays } = request.query;
+      try {
+        return { from, workingDays, ...app.calendar.current().deadline(from, workingDays) };
+      } catch (err) {
+        throw asProblem(err);
+      }
+    },
+  );
+
+  server.get('/v1/calendar/:year', { schema: { summary: '某年度的节假日安排', params: YearParams, response: { 200: YearInfo } } }, async (request) => {
+    await callerOf(request, app.verifier);
+    try {
+      return app.calendar.current().yearInfo(request.params.year);
+    } catch (err) {
+      throw asProblem(err);
+    }
+  });
+
+  server.put(
+    '/v1/calendar/:year',
+    {
+      schema: {
+        summary: '载入国务院办公厅节假日安排通知（管理员）',
+        params: YearParams,
+        body: NoticeBody,
+        response: { 200: YearInfo.extend({ restatedCases: z.number() }) },
+      },
+    },
+    async (request) => {
+      const caller = await callerOf(request, app.verifier);
+      if (caller.role !== 'admin') {
+        throw new ApiError('FORBIDDEN', { zh: '只有管理员可以载入节假日安排', en: 'only an admin may load a holiday notice' });
+      }
+      try {
+        const calendar = await app.calendar.load({ year: request.params.year, ...request.body }, caller);
+        // PROCESSES.md: every open task with a provisional deadline gets an event that re-states it.
+        const restatedCases = await app.scheduler.restateProvisionalDeadlines();
+        return { ...calendar.yearInfo(request.params.year), restatedCases };
+      } catch (err) {
+        if (err instanceof EngineError) throw err;
+        throw asProblem(err);
+      }
+    },
+  );
+};

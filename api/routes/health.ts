@@ -1,0 +1,32 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { App } from '../app.js';
+
+export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) => {
+  server.get(
+    '/health',
+    {
+      schema: {
+        summary: '服务状态',
+        response: {
+          200: z.object({
+            status: z.literal('ok'),
+            store: z.object({ kind: z.string(), position: z.number() }),
+            projections: z.object({ position: z.number(), lag: z.number() }),
+            calendarVersion: z.string(),
+          }),
+        },
+      },
+    },
+    async () => {
+      const position = await app.store.headPosition();
+      return {
+        status: 'ok' as const,
+        store: { kind: app.store.kind, position },
+        // Read models arrive with the projections; until then nothing lags.
+        projections: { position, lag: 0 },
+        calendarVersion: app.calendar.current().version,
+      };
+    },
+  );
+};

@@ -1,0 +1,55 @@
+import type { Deadline, DeadlineBasis, DeadlineRule } from '../calendars/types.js';
+import type { DeadlineSpec, TaskSpec } from '../machines/types.js';
+import { readField } from '../machines/describe.js';
+import { refuse } from './errors.js';
+
+/** What the engine needs of the calendar in force. */
+export interface DeadlineCalendar {
+  readonly version: string;
+  dueBy(enteredAt: string, rule: DeadlineRule): Deadline;
+  monthsDeadline(enteredAt: string, months: number): Deadline;
+}
+
+export type DeadlineTable = Readonly<Record<string, DeadlineRule>>;
+
+/** A number the case agreed, at a dotted path of its context (`agreement.destructionDays`). */
+function numberAt(context: unknown, path: string): number {
+  const v = readField(context, path);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`deadline field ${path} is not a number in the case`);
+  return v;
+}
+
+export type TaskDeadline = Deadline & { basis: DeadlineBasis; article?: string };
+
+function compute(calendar: DeadlineCalendar, spec: DeadlineSpec, table: DeadlineTable, context: unknown, enteredAt: string): TaskDeadline {
+  const article = 'article' in spec && spec.article ? { article: spec.article } : {};
+  switch (spec.kind) {
+    case 'rule': {
+      const rule = table[spec.key];
+      if (!rule) throw new Error(`no deadline configured for ${spec.key}`);
+      return { ...calendar.dueBy(enteredAt, rule), basis: rule.basis, ...(rule.article ? { article: rule.article } : {}) };
+    }
+    case 'contextDays':
+      return { ...calendar.dueBy(enteredAt, { n: numberAt(context, spec.field), unit: spec.unit, basis: spec.basis }), basis: spec.basis, ...article };
+    case 'contextMonths':
+      return { ...calendar.monthsDeadline(enteredAt, numberAt(context, spec.field)), basis: spec.basis, ...article };
+  }
+}
+
+/** A task's deadline from the calendar in force; a calendar that does not reach that far is CALENDAR_NOT_COVERED. */
+export function deadlineFor(
+  calendar: DeadlineCalendar,
+  task: TaskSpec,
+  table: DeadlineTable,
+  context: unknown,
+  enteredAt: string,
+): TaskDeadline | undefined {
+  if (!task.deadline) return undefined;
+  try {
+    return compute(calendar, task.deadline, table, context, enteredAt);
+  } catch (err) {
+    const e = err as { code?: string; year?: number };
+    if (e.code === 'CALENDAR_NOT_COVERED') throw refuse.calendarNotCovered(e.year ?? 0);
+    throw err;
+  }
+}

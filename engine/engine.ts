@@ -1,0 +1,540 @@
+import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
+import type { z } from 'zod';
+import type { Clock } from '../infra/clock.js';
+import type { Logger } from '../infra/logger.js';
+import {
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+  type EventStore,
+  type RecordedEvent,
+} from '../eventstore/types.js';
+import type { Directory } from '../directory/directory.js';
+import { mayActFor, organisationsFor } from '../directory/jurisdiction.js';
+import type { ProcessRegistry } from '../machines/registry.js';
+import { acceptedCommands, isFinal, stateName, stateTask } from '../machines/describe.js';
+import type { Actor, CommandSpec, ProcessDefinition, TaskSpec } from '../machines/types.js';
+import { EngineError, refuse } from './errors.js';
+import { deterministicId, newId, streamOf } from './ids.js';
+import { eventHash } from './hashChain.js';
+import { endOfShanghaiDate } from '../calendars/index.js';
+import { deadlineFor, type DeadlineCalendar, type DeadlineTable } from './deadlines.js';
+import { foldAll, foldNext, foldStart, type CaseState, type CommandOutcome } from './fold.js';
+import { RESTATE_DEADLINES as RESTATE, DEADLINES_RESTATED, START, type CaseEventMetadata, type DeadlineRestated, type PendingTimer, type Task, type TaskClosed } from './events.js';
+
+// A command's rules read its own context and data; one path serves them all.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyCommandSpec = CommandSpec<any>;
+
+export const SYSTEM_ACTOR: Actor = { sub: 'system', name: '系统', role: 'system', org: 'system' };
+
+export interface EngineOptions {
+  store: EventStore;
+  registry: ProcessRegistry;
+  directory: Directory;
+  clock: Clock;
+  /** The calendar in force; a function because loading a notice replaces it at run time. */
+  calendar: () => DeadlineCalendar;
+  deadlines: DeadlineTable;
+  logger?: Logger;
+  /** How many folded cases to keep (each costs one machine snapshot). */
+  cacheSize?: number;
+}
+
+export interface StartCommand {
+  process: string;
+  input: unknown;
+  actor: Actor;
+  idempotencyKey?: string;
+  correlationId?: string;
+}
+
+export interface CaseCommand {
+  caseId: string;
+  type: string;
+  data?: unknown;
+  actor: Actor;
+  /** The revision the sender saw; a stale one is REVISION_CONFLICT. */
+  expectedRevision?: number;
+  idempotencyKey?: string;
+  correlationId?: string;
+  causationId?: string;
+  /** For system commands whose id must be the same from every scheduler. */
+  eventId?: string;
+}
+
+export interface CommandResult {
+  caseId: string;
+  process: string;
+  state: string;
+  final: boolean;
+  revision: number;
+  position: number;
+  event: RecordedEvent;
+  /** True when an earlier answer to the same idempotency key was returned and nothing was stored. */
+  replayed: boolean;
+}
+
+interface Decision {
+  type: string;
+  data: unknown;
+  metadata: Omit<CaseEventMetadata, 'hash'> & { hash?: string };
+}
+
+/**
+ * One generic command path for every process (ARCHITECTURE.md): load the case, fold it through
+ * the machine version it started on, refuse or build exactly one event, append it with the
+ * expected revision. Nothing here knows a process by name.
+ */
+export class Engine {
+  readonly #o: EngineOptions;
+  readonly #cache = new Map<string, CaseState>();
+  readonly #cacheSize: number;
+  /** Listeners told of every event this engine appended (after the append). */
+  readonly #listeners = new Set<(event: RecordedEvent, state: CaseState) => void | Promise<void>>();
+
+  constructor(options: EngineOptions) {
+    this.#o = options;
+    this.#cacheSize = options.cacheSize ?? 10_000;
+  }
+
+  get registry(): ProcessRegistry {
+    return this.#o.registry;
+  }
+
+  get directory(): Directory {
+    return this.#o.directory;
+  }
+
+  /** Called after each append this engine makes, e.g. to complete linked cases. */
+  onAppended(listener: (event: RecordedEvent, state: CaseState) => void | Promise<void>): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  /** The case now, folded to its last event; NOT_FOUND when there is no such case. */
+  async getCase(caseId: string): Promise<CaseState> {
+    const cached = this.#cache.get(caseId);
+    if (cached) return this.#refresh(cached);
+    const events = await this.#findStream(caseId);
+    if (!events) throw refuse.notFound(caseId);
+    const state = foldAll(this.definitionOf(events[0]!), events);
+    this.#remember(state);
+    return state;
+  }
+
+  /** Every event of a case, oldest first. */
+  async history(caseId: string): Promise<RecordedEvent[]> {
+    const state = await this.getCase(caseId);
+    return this.#o.store.readStream(state.stream);
+  }
+
+  /** The machine version a case's first event names. */
+  definitionOf(first: RecordedEvent): ProcessDefinition {
+    const meta = first.metadata as unknown as CaseEventMetadata;
+    const def = this.#o.registry.get(meta.machine.name, meta.machine.version);
+    if (!def) throw new Error(`machine ${meta.machine.name}@${meta.machine.version} is not registered`);
+    return def;
+  }
+
+  /** The commands `actor` may send on the case now. */
+  allowedCommands(state: CaseState, actor: Actor): string[] {
+    const def = this.#def(state);
+    return acceptedCommands(state.snapshot).filter((type) => {
+      const spec = def.commands[type];
+      return spec !== undefined && this.#permitted(spec, def, state.snapshot, actor);
+    });
+  }
+
+  /** Whether an actor is a party that may act on the case (for visibility). */
+  isParty(state: CaseState, actor: Actor): boolean {
+    const def = this.#def(state);
+    const parties = def.parties(state.snapshot.context);
+    if (actor.role === 'applicant') return parties.applicantOrg === actor.org;
+    if (actor.role === 'provider') return parties.providerOrg === actor.org;
+    return false;
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  async start(cmd: StartCommand): Promise<CommandResult> {
+    const def = this.#o.registry.latest(cmd.process);
+    if (!def) throw refuse.unknownProcess(cmd.process);
+    // The same idempotency key from the same sender names the same case.
+    const caseId = cmd.idempotencyKey ? deterministicId(`case:${cmd.actor.sub}:${cmd.idempotencyKey}`) : newId();
+    const stream = streamOf(def.name, caseId);
+    if (cmd.idempotencyKey) {
+      const existing = await this.#readOrUndefined(stream);
+      if (existing) return this.#replay(foldAll(this.definitionOf(existing[0]!), existing), existing[0]!);
+    }
+
+    const spec = def.start;
+    if (!spec.actors.some((rule) => rule.role === cmd.actor.role)) throw refuse.forbidden(START);
+    const data = this.#validate(spec.schema, cmd.input);
+    const at = this.#o.clock.now().toISOString();
+    const snapshot = initialTransition(def.machine, { caseId, input: data, startedBy: cmd.actor, at })[0];
+    if (!this.#permitted(spec, def, snapshot, cmd.actor)) throw refuse.forbidden(START);
+    this.#checkRules(spec, { startedBy: cmd.actor }, data);
+
+    const stateAfter = stateName(snapshot);
+    const opened = this.#openTasks(def, snapshot, stateTask(def, stateAfter), [], at);
+    const decision: Decision = {
+      type: spec.event,
+      data,
+      metadata: this.#metadata(def, caseId, cmd, START, at, null, snapshot, opened, [], undefined),
+    };
+    const eventId = cmd.idempotencyKey ? deterministicId(`event:${stream}:0`) : newId();
+    const { event } = await this.#append(stream, -1, eventId, decision, 'no_stream', undefined, cmd.idempotencyKey !== undefined);
+    const state = foldStart(def, event);
+    this.#remember(state);
+    await this.#notify(event, state);
+    return this.#result(state, event, false);
+  }
+
+  async execute(cmd: CaseCommand): Promise<CommandResult> {
+    // Without an expectedRevision the sender means "the case as it is": a race lost to another
+    // node is decided again on the fresh case, a few times at most.
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.getCase(cmd.caseId);
+      try {
+        return await this.#executeOn(current, cmd);
+      } catch (err) {
+        if (!(err instanceof WrongExpectedVersionError)) throw err;
+        this.#cache.delete(cmd.caseId);
+        const actual = err.actual === 'no_stream' ? null : err.actual;
+        if (cmd.expectedRevision !== undefined || attempt >= 3) throw refuse.revisionConflict(cmd.expectedRevision ?? current.revision, actual);
+      }
+    }
+  }
+
+  async #executeOn(current: CaseState, cmd: CaseCommand): Promise<CommandResult> {
+    const def = this.#def(current);
+    if (cmd.idempotencyKey) {
+      const earlier = current.idempotency.get(`${cmd.actor.sub}\0${cmd.idempotencyKey}`);
+      if (earlier) return this.#replay(current, await this.#eventAt(current, earlier));
+    }
+    if (cmd.expectedRevision !== undefined && cmd.expectedRevision !== current.revision) {
+      throw refuse.revisionConflict(cmd.expectedRevision, current.revision);
+    }
+
+    // The refusal order of the issue: wrong state, wrong party, bad data, broken rule.
+    const spec = def.commands[cmd.type];
+    if (!spec || !acceptedCommands(current.snapshot).includes(cmd.type)) {
+      throw refuse.invalidTransition(current.state, cmd.type, this.allowedCommands(current, cmd.actor));
+    }
+    if (!this.#permitted(spec, def, current.snapshot, cmd.actor)) throw refuse.forbidden(cmd.type);
+    const data = this.#validate(spec.schema, cmd.data ?? {});
+    const links = await this.#links(spec, data);
+    this.#checkRules(spec, current.snapshot.context, data, links);
+
+    const at = this.#o.clock.now().toISOString();
+    const event = { type: cmd.type, data, actor: cmd.actor, at, ...(links ? { links } : {}) };
+    const next = transition(def.machine, current.snapshot, event)[0];
+    if (next === current.snapshot) {
+      // A guard refused it: the rules above should have named why.
+      throw refuse.rule('guard', def.articles[0] ?? '', {
+        zh: `当前条件下不能执行 ${spec.label}`,
+        en: `${cmd.type} is not possible in the case's present condition`,
+      });
+    }
+    const stateAfter = stateName(next);
+    const moved = stateAfter !== current.state;
+    const closing = new Set<string>([...(spec.closes ?? [])]);
+    if (moved && stateTask(def, current.state)) closing.add(current.state);
+    if (isFinal(next)) for (const t of current.tasks) closing.add(t.stage);
+    const closed: TaskClosed[] = current.tasks.filter((t) => closing.has(t.stage)).map((t) => ({ stage: t.stage, completedAt: at }));
+    const stillOpen = current.tasks.filter((t) => !closing.has(t.stage));
+    const opened = isFinal(next)
+      ? []
+      : this.#openTasks(def, next, moved ? stateTask(def, stateAfter) : undefined, spec.opens ?? [], at, stillOpen);
+
+    const decision: Decision = {
+      type: spec.event,
+      data,
+      metadata: this.#metadata(def, current.caseId, cmd, cmd.type, at, current.state, next, opened, closed, links),
+    };
+    const eventId = cmd.eventId ?? (cmd.idempotencyKey ? deterministicId(`event:${current.stream}:${cmd.actor.sub}:${cmd.idempotencyKey}`) : newId());
+    const deterministic = cmd.eventId !== undefined || cmd.idempotencyKey !== undefined;
+    const { event: recorded } = await this.#append(current.stream, current.revision, eventId, decision, current.revision, current.lastHash, deterministic);
+    const state = foldNext(def, current, recorded);
+    this.#remember(state);
+    await this.#notify(recorded, state);
+    return this.#result(state, recorded, false);
+  }
+
+  /**
+   * Re-states every provisional deadline of an open task of `caseId` against the calendar in force
+   * (PROCESSES.md: "every open task with a provisional deadline gets an event that re-states its
+   * deadline, old and new side by side"). Returns the event, or undefined when nothing changed.
+   */
+  async restateDeadlines(caseId: string): Promise<CommandResult | undefined> {
+    const current = await this.getCase(caseId);
+    const def = this.#def(current);
+    const calendar = this.#o.calendar();
+    const restated: DeadlineRestated[] = [];
+    for (const task of current.tasks) {
+      if (!task.provisional || !task.dueAt || !task.dueDate || !task.calendarVersion) continue;
+      const spec = taskSpecOf(def, task.stage);
+      const fresh = spec && deadlineFor(calendar, spec, this.#o.deadlines, current.snapshot.context, task.enteredAt);
+      if (!fresh || fresh.calendarVersion === task.calendarVersion) continue;
+      restated.push({
+        stage: task.stage,
+        old: { dueAt: task.dueAt, dueDate: task.dueDate, provisional: true, calendarVersion: task.calendarVersion },
+        new: { dueAt: fresh.dueAt, dueDate: fresh.dueDate, provisional: fresh.provisional, calendarVersion: fresh.calendarVersion },
+      });
+    }
+    if (restated.length === 0) return undefined;
+    const at = this.#o.clock.now().toISOString();
+    const cmd: CaseCommand = { caseId, type: RESTATE, actor: SYSTEM_ACTOR };
+    const decision: Decision = {
+      type: DEADLINES_RESTATED,
+      data: { calendarVersion: calendar.version },
+      metadata: {
+        ...this.#metadata(def, caseId, cmd, RESTATE, at, current.state, current.snapshot, [], [], undefined),
+        deadlinesRestated: restated,
+      },
+    };
+    const eventId = deterministicId(`restate:${current.stream}:${calendar.version}`);
+    try {
+      const { event } = await this.#append(current.stream, current.revision, eventId, decision, current.revision, current.lastHash, true);
+      const state = foldNext(def, current, event);
+      this.#remember(state);
+      await this.#notify(event, state);
+      return this.#result(state, event, false);
+    } catch (err) {
+      if (err instanceof WrongExpectedVersionError) {
+        this.#cache.delete(caseId);
+        return this.restateDeadlines(caseId);
+      }
+      throw err;
+    }
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  #def(state: CaseState): ProcessDefinition {
+    const def = this.#o.registry.get(state.process, state.version);
+    if (!def) throw new Error(`machine ${state.process}@${state.version} is not registered`);
+    return def;
+  }
+
+  #permitted(spec: AnyCommandSpec, def: ProcessDefinition, snapshot: AnyMachineSnapshot, actor: Actor): boolean {
+    const parties = def.parties(snapshot.context);
+    return spec.actors.some((rule) => {
+      if (rule.role !== actor.role) return false;
+      if (rule.scope === 'system') return actor.role === 'system';
+      return mayActFor(this.#o.directory, rule.scope, parties, actor.org);
+    });
+  }
+
+  #validate(schema: z.ZodType, data: unknown): unknown {
+    const parsed = schema.safeParse(data);
+    if (parsed.success) return parsed.data;
+    throw refuse.validation(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
+  }
+
+  #checkRules(spec: AnyCommandSpec, context: unknown, data: unknown, links?: CaseEventMetadata['links']): void {
+    for (const rule of spec.rules ?? []) {
+      if (!rule.holds(context, data, links ? { links } : {})) throw refuse.rule(rule.id, rule.article, rule.message);
+    }
+  }
+
+  /** Looks up the cases a command names, so their state is stored with the event (the fold never reads other streams). */
+  async #links(spec: AnyCommandSpec, data: unknown): Promise<CaseEventMetadata['links']> {
+    if (!spec.link) return undefined;
+    const linkedId = (data as Record<string, unknown>)[spec.link.field];
+    if (typeof linkedId !== 'string') return undefined;
+    try {
+      const linked = await this.getCase(linkedId);
+      if (linked.process !== spec.link.process) return {};
+      return { [linkedId]: { process: linked.process, state: linked.state } };
+    } catch (err) {
+      if (err instanceof EngineError && err.code === 'NOT_FOUND') return {};
+      throw err;
+    }
+  }
+
+  #openTasks(
+    def: ProcessDefinition,
+    snapshot: AnyMachineSnapshot,
+    stateTaskSpec: TaskSpec | undefined,
+    commandTasks: TaskSpec[],
+    at: string,
+    alreadyOpen: Task[] = [],
+  ): Task[] {
+    const specs = [...(stateTaskSpec ? [stateTaskSpec] : []), ...commandTasks].filter(
+      (s) => !alreadyOpen.some((t) => t.stage === s.stage),
+    );
+    const parties = def.parties(snapshot.context);
+    return specs.map((spec) => {
+      const orgs = organisationsFor(this.#o.directory, spec.scope, parties);
+      const due = deadlineFor(this.#o.calendar(), spec, this.#o.deadlines, snapshot.context, at);
+      return {
+        stage: spec.stage,
+        label: spec.label,
+        role: spec.role,
+        org: orgs[0] ?? '',
+        orgs,
+        enteredAt: at,
+        ...(due
+          ? {
+              dueAt: due.dueAt,
+              dueDate: due.dueDate,
+              basis: due.basis,
+              ...(due.article ? { article: due.article } : {}),
+              provisional: due.provisional,
+              calendarVersion: due.calendarVersion,
+            }
+          : {}),
+      };
+    });
+  }
+
+  #timers(def: ProcessDefinition, stream: string, snapshot: AnyMachineSnapshot): PendingTimer[] {
+    return (def.timers?.(snapshot.context, stateName(snapshot)) ?? []).map((t) => {
+      return { command: t.command, dueAt: endOfShanghaiDate(t.afterEndOfDay), eventId: deterministicId(`timer:${stream}:${t.command}:${t.afterEndOfDay}`) };
+    });
+  }
+
+  #metadata(
+    def: ProcessDefinition,
+    caseId: string,
+    cmd: { actor: Actor; idempotencyKey?: string; correlationId?: string; causationId?: string },
+    command: string,
+    at: string,
+    stateBefore: string | null,
+    snapshot: AnyMachineSnapshot,
+    tasksOpened: Task[],
+    tasksClosed: TaskClosed[],
+    links: CaseEventMetadata['links'],
+  ): Decision['metadata'] {
+    return {
+      caseId,
+      process: def.name,
+      machine: { name: def.name, version: def.version },
+      actor: cmd.actor,
+      command,
+      at,
+      ...(cmd.idempotencyKey ? { idempotencyKey: cmd.idempotencyKey } : {}),
+      correlationId: cmd.correlationId ?? newId(),
+      ...(cmd.causationId ? { causationId: cmd.causationId } : {}),
+      stateBefore,
+      stateAfter: stateName(snapshot),
+      final: isFinal(snapshot),
+      tasksOpened,
+      tasksClosed,
+      timers: isFinal(snapshot) ? [] : this.#timers(def, streamOf(def.name, caseId), snapshot),
+      ...(links ? { links } : {}),
+      parties: def.parties(snapshot.context),
+      summary: def.summary(snapshot.context),
+      calendarVersion: this.#o.calendar().version,
+      prevHash: '',
+    };
+  }
+
+  async #append(
+    stream: string,
+    lastRevision: number,
+    eventId: string,
+    decision: Decision,
+    expectedRevision: number | 'no_stream',
+    prevHash = '0'.repeat(64),
+    readBack = false,
+  ): Promise<{ event: RecordedEvent }> {
+    const revision = lastRevision + 1;
+    const metadata: Record<string, unknown> = { ...decision.metadata, prevHash };
+    metadata.hash = eventHash({ streamId: stream, revision, id: eventId, type: decision.type, data: decision.data, metadata });
+    const result = await this.#o.store.appendToStream(
+      stream,
+      [{ id: eventId, type: decision.type, data: decision.data, metadata }],
+      { expectedRevision },
+    );
+    if (readBack) {
+      // A deterministic id may already be stored (another scheduler, a retry): fold what is stored.
+      const [stored] = await this.#o.store.readStream(stream, { fromRevision: result.nextExpectedRevision, maxCount: 1 });
+      if (stored) return { event: stored };
+    }
+    return {
+      event: {
+        id: eventId,
+        streamId: stream,
+        type: decision.type,
+        revision: result.nextExpectedRevision,
+        position: result.position,
+        data: decision.data,
+        metadata,
+        created: decision.metadata.at,
+      },
+    };
+  }
+
+  async #notify(event: RecordedEvent, state: CaseState): Promise<void> {
+    for (const listener of this.#listeners) await listener(event, state);
+  }
+
+  async #replay(state: CaseState, event: RecordedEvent): Promise<CommandResult> {
+    return this.#result(state, event, true);
+  }
+
+  async #eventAt(state: CaseState, outcome: CommandOutcome): Promise<RecordedEvent> {
+    const [event] = await this.#o.store.readStream(state.stream, { fromRevision: outcome.revision, maxCount: 1 });
+    if (!event) throw new Error(`event ${outcome.eventId} vanished from ${state.stream}`);
+    return event;
+  }
+
+  #result(state: CaseState, event: RecordedEvent, replayed: boolean): CommandResult {
+    return {
+      caseId: state.caseId,
+      process: state.process,
+      state: state.state,
+      final: state.final,
+      revision: state.revision,
+      position: state.position,
+      event,
+      replayed,
+    };
+  }
+
+  async #refresh(cached: CaseState): Promise<CaseState> {
+    const newer = await this.#readOrUndefined(cached.stream, cached.revision + 1);
+    if (!newer || newer.length === 0) return cached;
+    const def = this.#def(cached);
+    let state = cached;
+    for (const e of newer) state = foldNext(def, state, e);
+    this.#remember(state);
+    return state;
+  }
+
+  async #findStream(caseId: string): Promise<RecordedEvent[] | undefined> {
+    if (!/^[0-9a-f-]{36}$/i.test(caseId)) return undefined;
+    for (const name of this.#o.registry.names()) {
+      const events = await this.#readOrUndefined(streamOf(name, caseId));
+      if (events && events.length > 0) return events;
+    }
+    return undefined;
+  }
+
+  async #readOrUndefined(stream: string, fromRevision?: number): Promise<RecordedEvent[] | undefined> {
+    try {
+      return await this.#o.store.readStream(stream, fromRevision === undefined ? {} : { fromRevision });
+    } catch (err) {
+      if (err instanceof StreamNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  #remember(state: CaseState): void {
+    this.#cache.delete(state.caseId);
+    this.#cache.set(state.caseId, state);
+    if (this.#cache.size > this.#cacheSize) {
+      const oldest = this.#cache.keys().next().value;
+      if (oldest !== undefined) this.#cache.delete(oldest);
+    }
+  }
+}
+
+/** The task spec a stage was opened from: its state's meta, or a command that opens it. */
+function taskSpecOf(def: ProcessDefinition, stage: string): TaskSpec | undefined {
+  return stateTask(def, stage) ?? Object.values(def.commands).flatMap((c) => c.opens ?? []).find((t) => t.stage === stage);
+}

@@ -1,0 +1,85 @@
+/**
+ * Errors are values with a code (shared/spec/API.md "Errors"), mapped to HTTP once, in api/.
+ * Every refusal stores nothing. Messages are Chinese by default, English on request.
+ */
+export type EngineErrorCode =
+  | 'NOT_FOUND'
+  | 'UNKNOWN_PROCESS'
+  | 'INVALID_TRANSITION'
+  | 'FORBIDDEN'
+  | 'VALIDATION_FAILED'
+  | 'RULE_VIOLATED'
+  | 'REVISION_CONFLICT'
+  | 'CALENDAR_NOT_COVERED';
+
+export interface Message {
+  zh: string;
+  en: string;
+}
+
+export class EngineError extends Error {
+  override readonly name = 'EngineError';
+  constructor(
+    readonly code: EngineErrorCode,
+    readonly text: Message,
+    /** Extra problem fields: `state`, `allowed`, `rule`, `article`, `errors`, `currentRevision`, `year`. */
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(text.en);
+  }
+}
+
+export const refuse = {
+  notFound: (caseId: string) =>
+    new EngineError('NOT_FOUND', { zh: `案件 ${caseId} 不存在`, en: `case ${caseId} not found` }),
+  unknownProcess: (process: string) =>
+    new EngineError(
+      'UNKNOWN_PROCESS',
+      { zh: `未知的流程：${process}`, en: `unknown process: ${process}` },
+      { errors: [{ path: 'process', message: `未知的流程：${process}` }] },
+    ),
+  invalidTransition: (state: string, command: string, allowed: string[]) =>
+    new EngineError(
+      'INVALID_TRANSITION',
+      {
+        zh: `案件当前处于“${state}”状态，不接受 ${command} 指令`,
+        en: `the case is in state ${state}, which does not accept ${command}`,
+      },
+      { state, allowed },
+    ),
+  forbidden: (command: string) =>
+    new EngineError('FORBIDDEN', {
+      zh: `您的角色或所属机构无权对本案件发送 ${command} 指令`,
+      en: `your role or organisation may not send ${command} on this case`,
+    }),
+  validation: (errors: { path: string; message: string }[]) =>
+    new EngineError(
+      'VALIDATION_FAILED',
+      { zh: `提交的数据不符合要求：${errors.map((e) => `${e.path || '(根)'} ${e.message}`).join('；')}`, en: 'the data does not match its schema' },
+      { errors },
+    ),
+  rule: (rule: string, article: string, message: Message) =>
+    new EngineError(
+      'RULE_VIOLATED',
+      { zh: `${message.zh}（${article}）`, en: `${message.en} (${article})` },
+      { rule, article },
+    ),
+  revisionConflict: (expected: unknown, current: number | null) =>
+    new EngineError(
+      'REVISION_CONFLICT',
+      {
+        zh: `案件已被他人更新（您基于版本 ${String(expected)}，当前版本 ${current ?? '无'}），请刷新后重试`,
+        en: `the case has changed (expected revision ${String(expected)}, current ${current ?? 'none'}); reload and retry`,
+      },
+      { currentRevision: current },
+    ),
+  calendarNotCovered: (year: number) =>
+    new EngineError(
+      'CALENDAR_NOT_COVERED',
+      {
+        zh: `期限落在 ${year} 年，该年及其前一年的国务院节假日安排均未载入，无法计算工作日`,
+        en: `the deadline falls in ${year}, more than one year past the last loaded holiday notice`,
+      },
+      { year },
+    ),
+};

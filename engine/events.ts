@@ -1,0 +1,78 @@
+import type { Actor, Role } from '../machines/types.js';
+import type { DeadlineBasis } from '../calendars/types.js';
+import type { CaseParties } from '../directory/jurisdiction.js';
+
+/** Commands the engine itself records; they never reach a machine. */
+export const START = 'START';
+/** 重新核定期限: a loaded holiday notice re-states provisional deadlines (PROCESSES.md "Deadlines"). */
+export const RESTATE_DEADLINES = 'RESTATE_DEADLINES';
+export const DEADLINES_RESTATED = 'DeadlinesRestated';
+
+/** An open work item of a case (API.md `tasks`). */
+export interface Task {
+  stage: string;
+  label: string;
+  role: Role;
+  /** The organisation the task is assigned to (for an applicant, the applicant's id). */
+  org: string;
+  /** Every organisation that may act on it (the provincial authority may also act on 市级以上 cases). */
+  orgs: string[];
+  enteredAt: string;
+  /** Absent for a notice that is information only. */
+  dueAt?: string;
+  dueDate?: string;
+  basis?: DeadlineBasis | 'agreement';
+  article?: string;
+  provisional?: boolean;
+  calendarVersion?: string;
+}
+
+export interface TaskClosed {
+  stage: string;
+  completedAt: string;
+}
+
+export interface DeadlineRestated {
+  stage: string;
+  old: { dueAt: string; dueDate: string; provisional: boolean; calendarVersion: string };
+  new: { dueAt: string; dueDate: string; provisional: boolean; calendarVersion: string };
+}
+
+export interface PendingTimer {
+  /** The system command it sends. */
+  command: string;
+  /** When it may fire (UTC ISO). */
+  dueAt: string;
+  /** The id of the event it appends: deterministic, so it fires once however many schedulers run. */
+  eventId: string;
+}
+
+/** What every event the engine appends carries (ARCHITECTURE.md "One stream per case"). */
+export interface CaseEventMetadata {
+  caseId: string;
+  process: string;
+  machine: { name: string; version: number };
+  actor: Actor;
+  command: string;
+  /** When the command was accepted (UTC ISO, from the clock). */
+  at: string;
+  idempotencyKey?: string;
+  correlationId: string;
+  causationId?: string;
+  stateBefore: string | null;
+  stateAfter: string;
+  final: boolean;
+  tasksOpened: Task[];
+  tasksClosed: TaskClosed[];
+  deadlinesRestated?: DeadlineRestated[];
+  /** The system commands due in the new state. */
+  timers: PendingTimer[];
+  links?: Record<string, { process: string; state: string }>;
+  /** Who the case concerns after this event, so read models decide visibility without folding a machine. */
+  parties: CaseParties;
+  /** What a reviewer triages by (title, applicant, provider names) after this event. */
+  summary: { title: string; applicant?: string; provider?: string };
+  calendarVersion: string;
+  prevHash: string;
+  hash: string;
+}

@@ -1,0 +1,119 @@
+import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
+import type { RecordedEvent } from '../eventstore/types.js';
+import type { ProcessDefinition } from '../machines/types.js';
+import { isFinal, stateName } from '../machines/describe.js';
+import { GENESIS_HASH } from './hashChain.js';
+import { START, type CaseEventMetadata, type PendingTimer, type Task } from './events.js';
+
+/** The answer a command got, kept so that the same idempotency key returns it again. */
+export interface CommandOutcome {
+  revision: number;
+  position: number;
+  eventId: string;
+}
+
+/** A case folded up to `revision`: what the engine decides on and the API shows. */
+export interface CaseState {
+  caseId: string;
+  process: string;
+  version: number;
+  stream: string;
+  revision: number;
+  position: number;
+  snapshot: AnyMachineSnapshot;
+  state: string;
+  final: boolean;
+  input: unknown;
+  tasks: Task[];
+  timers: PendingTimer[];
+  lastHash: string;
+  createdAt: string;
+  updatedAt: string;
+  /** `<sub>\0<key>` → the first outcome. */
+  idempotency: Map<string, CommandOutcome>;
+}
+
+export function metadataOf(event: RecordedEvent): CaseEventMetadata {
+  return event.metadata as unknown as CaseEventMetadata;
+}
+
+/** The machine event a stored event stands for, or undefined for an engine-only event. */
+function machineEvent(meta: CaseEventMetadata, data: unknown) {
+  return { type: meta.command, data, actor: meta.actor, at: meta.at, ...(meta.links ? { links: meta.links } : {}) };
+}
+
+/** Folds the first event of a case (its start). */
+export function foldStart(def: ProcessDefinition, event: RecordedEvent): CaseState {
+  const meta = metadataOf(event);
+  if (meta.command !== START) throw new Error(`stream ${event.streamId} does not begin with a start event`);
+  const snapshot = initialTransition(def.machine, {
+    caseId: meta.caseId,
+    input: event.data,
+    startedBy: meta.actor,
+    at: meta.at,
+  })[0];
+  const state: CaseState = {
+    caseId: meta.caseId,
+    process: def.name,
+    version: def.version,
+    stream: event.streamId,
+    revision: event.revision,
+    position: event.position,
+    snapshot,
+    state: stateName(snapshot),
+    final: isFinal(snapshot),
+    input: event.data,
+    tasks: [],
+    timers: [],
+    lastHash: GENESIS_HASH,
+    createdAt: meta.at,
+    updatedAt: meta.at,
+    idempotency: new Map(),
+  };
+  return applyBookkeeping(state, event, meta);
+}
+
+/** Folds one more event onto a case: a new object, the old one stays valid for other readers. */
+export function foldNext(def: ProcessDefinition, current: CaseState, event: RecordedEvent): CaseState {
+  const meta = metadataOf(event);
+  let snapshot = current.snapshot;
+  if (meta.command !== START && def.commands[meta.command]) {
+    snapshot = transition(def.machine, snapshot, machineEvent(meta, event.data))[0];
+  }
+  const next: CaseState = {
+    ...current,
+    revision: event.revision,
+    position: event.position,
+    snapshot,
+    state: stateName(snapshot),
+    final: isFinal(snapshot),
+    updatedAt: meta.at,
+  };
+  return applyBookkeeping(next, event, meta);
+}
+
+/** Tasks, timers, hash and idempotency come from the metadata the engine stamped. */
+function applyBookkeeping(state: CaseState, event: RecordedEvent, meta: CaseEventMetadata): CaseState {
+  const closed = new Set(meta.tasksClosed.map((t) => t.stage));
+  let tasks = state.tasks.filter((t) => !closed.has(t.stage)).concat(meta.tasksOpened);
+  for (const restated of meta.deadlinesRestated ?? []) {
+    tasks = tasks.map((t) => (t.stage === restated.stage ? { ...t, ...restated.new } : t));
+  }
+  const idempotency = meta.idempotencyKey ? new Map(state.idempotency) : state.idempotency;
+  if (meta.idempotencyKey) {
+    idempotency.set(`${meta.actor.sub}\0${meta.idempotencyKey}`, {
+      revision: event.revision,
+      position: event.position,
+      eventId: event.id,
+    });
+  }
+  return { ...state, tasks, timers: meta.timers, lastHash: meta.hash, idempotency };
+}
+
+export function foldAll(def: ProcessDefinition, events: RecordedEvent[]): CaseState {
+  const [first, ...rest] = events;
+  if (!first) throw new Error('no events to fold');
+  let state = foldStart(def, first);
+  for (const e of rest) state = foldNext(def, state, e);
+  return state;
+}

@@ -1,0 +1,82 @@
+import type { Clock } from '../infra/clock.js';
+import type { Logger } from '../infra/logger.js';
+import type { EventStore, RecordedEvent } from '../eventstore/types.js';
+import { Engine, SYSTEM_ACTOR } from './engine.js';
+import { EngineError } from './errors.js';
+import type { CaseEventMetadata } from './events.js';
+import { deterministicId } from './ids.js';
+import { WorkIndex } from './workIndex.js';
+
+/**
+ * The engine's own duties, driven from the event log and the clock (ARCHITECTURE.md "Timers"):
+ * fire due timers, complete cases waiting on a linked case, re-state provisional deadlines.
+ * Every event it appends has a deterministic id, so two schedulers or a restart never act twice.
+ */
+export class Scheduler {
+  readonly index: WorkIndex;
+  readonly #engine: Engine;
+  readonly #clock: Clock;
+  readonly #logger: Logger | undefined;
+  #stopLinks: (() => void) | undefined;
+
+  constructor(options: { engine: Engine; store: EventStore; clock: Clock; logger?: Logger }) {
+    this.#engine = options.engine;
+    this.#clock = options.clock;
+    this.#logger = options.logger;
+    this.index = new WorkIndex(options.store, options.engine.registry);
+  }
+
+  /** Completes waiting cases as soon as the case they wait on moves (第十五条: opened once published). */
+  followLinks(): void {
+    this.#stopLinks ??= this.#engine.onAppended((event) => this.#onAppended(event));
+  }
+
+  stop(): void {
+    this.#stopLinks?.();
+    this.#stopLinks = undefined;
+  }
+
+  /** Sends every system command whose time has come; returns how many events were stored. */
+  async fireDueTimers(): Promise<number> {
+    await this.index.catchUp();
+    let fired = 0;
+    for (const { caseId, timer } of this.index.dueTimers(this.#clock.now())) {
+      if (await this.#system(caseId, timer.command, {}, timer.eventId)) fired++;
+    }
+    return fired;
+  }
+
+  /** After a holiday notice is loaded: re-states every provisional deadline of an open task. */
+  async restateProvisionalDeadlines(): Promise<number> {
+    await this.index.catchUp();
+    let restated = 0;
+    for (const caseId of this.index.casesWithProvisionalDeadlines()) {
+      if (await this.#engine.restateDeadlines(caseId)) restated++;
+    }
+    return restated;
+  }
+
+  async #onAppended(event: RecordedEvent): Promise<void> {
+    await this.index.catchUp();
+    const meta = event.metadata as unknown as CaseEventMetadata;
+    if (meta.stateBefore === meta.stateAfter) return;
+    for (const waiter of this.index.waitersOn(meta.caseId)) {
+      if (waiter.completesOn !== meta.stateAfter) continue;
+      await this.#system(waiter.caseId, waiter.command, waiter.data, deterministicId(`link:${waiter.caseId}:${meta.caseId}:${meta.stateAfter}`), event.id);
+    }
+  }
+
+  /** Sends a system command; a case that has moved on in the meantime is not an error. */
+  async #system(caseId: string, type: string, data: unknown, eventId: string, causationId?: string): Promise<boolean> {
+    try {
+      await this.#engine.execute({ caseId, type, data, actor: SYSTEM_ACTOR, eventId, ...(causationId ? { causationId } : {}) });
+      return true;
+    } catch (err) {
+      if (err instanceof EngineError && (err.code === 'INVALID_TRANSITION' || err.code === 'REVISION_CONFLICT')) {
+        this.#logger?.debug({ caseId, type, code: err.code }, 'system command no longer applies');
+        return false;
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import type { EventStore, RecordedEvent } from '../eventstore/types.js';
+import type { ProcessRegistry } from '../machines/registry.js';
+import type { CaseEventMetadata, PendingTimer, Task } from './events.js';
+
+interface CaseWork {
+  timers: PendingTimer[];
+  tasks: Task[];
+  final: boolean;
+}
+
+/** A case waiting for another to reach a state (CommandSpec.link). */
+export interface Waiter {
+  caseId: string;
+  command: string;
+  data: unknown;
+  completesOn: string;
+}
+
+/**
+ * What the engine's background duties need to know of every case, folded from `$all`: pending
+ * timers, open tasks (for re-stating provisional deadlines) and cases waiting on another.
+ * Rebuilt from the log on start, so a restart forgets nothing.
+ */
+export class WorkIndex {
+  #position = 0;
+  readonly #cases = new Map<string, CaseWork>();
+  readonly #waiting = new Map<string, Map<string, Waiter>>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly registry: ProcessRegistry,
+  ) {}
+
+  get position(): number {
+    return this.#position;
+  }
+
+  /** Reads every event after the last one seen. */
+  async catchUp(): Promise<void> {
+    for await (const event of this.store.readAll({ fromPosition: this.#position + 1 })) {
+      if (event.position <= this.#position) continue;
+      this.apply(event);
+    }
+  }
+
+  apply(event: RecordedEvent): void {
+    this.#position = event.position;
+    const meta = event.metadata as unknown as CaseEventMetadata;
+    if (!meta.caseId || !meta.machine) return;
+    const work = this.#cases.get(meta.caseId) ?? { timers: [], tasks: [], final: false };
+    const closed = new Set(meta.tasksClosed.map((t) => t.stage));
+    let tasks = work.tasks.filter((t) => !closed.has(t.stage)).concat(meta.tasksOpened);
+    for (const r of meta.deadlinesRestated ?? []) tasks = tasks.map((t) => (t.stage === r.stage ? { ...t, ...r.new } : t));
+    this.#cases.set(meta.caseId, { timers: meta.timers, tasks, final: meta.final });
+
+    if (meta.final) {
+      for (const waiters of this.#waiting.values()) waiters.delete(meta.caseId);
+    }
+    const link = this.registry.get(meta.machine.name, meta.machine.version)?.commands[meta.command]?.link;
+    if (link && meta.links && !meta.final) {
+      for (const [linkedId, linked] of Object.entries(meta.links)) {
+        if (linked.state === link.completesOn) continue;
+        const waiters = this.#waiting.get(linkedId) ?? new Map<string, Waiter>();
+        waiters.set(meta.caseId, { caseId: meta.caseId, command: meta.command, data: event.data, completesOn: link.completesOn });
+        this.#waiting.set(linkedId, waiters);
+      }
+    }
+  }
+
+  /** Timers whose time has come, by case. */
+  dueTimers(now: Date): { caseId: string; timer: PendingTimer }[] {
+    const due: { caseId: string; timer: PendingTimer }[] = [];
+    for (const [caseId, work] of this.#cases) {
+      if (work.final) continue;
+      for (const timer of work.timers) if (Date.parse(timer.dueAt) <= now.getTime()) due.push({ caseId, timer });
+    }
+    return due;
+  }
+
+  /** Open cases with a task whose deadline was computed provisionally. */
+  casesWithProvisionalDeadlines(): string[] {
+    const ids: string[] = [];
+    for (const [caseId, work] of this.#cases) if (!work.final && work.tasks.some((t) => t.provisional)) ids.push(caseId);
+    return ids;
+  }
+
+  /** Cases waiting for `caseId` to reach a state. */
+  waitersOn(caseId: string): Waiter[] {
+    return [...(this.#waiting.get(caseId)?.values() ?? [])];
+  }
+}

@@ -1,0 +1,551 @@
+/**
+ * 有条件开放数据获取申请 (第十三、十四条, 附录3–5): an eligible applicant applies; the competent
+ * authority checks the materials, the provider decides, signs the 公共数据开放利用协议 and grants
+ * access; the applicant uses the data until the agreed end, reports, may renew, and destroys the
+ * data when the agreement ends.
+ */
+import { assertEvent, assign, setup } from 'xstate';
+import type { z } from 'zod';
+import { guardOf, type EventsOf } from './kit.js';
+import {
+  Applicant,
+  ApplicationServiceMode,
+  Count,
+  Coverage,
+  DateString,
+  Flag,
+  form,
+  Instant,
+  inOrder,
+  listOf,
+  NoData,
+  Opinion,
+  Period,
+  PositiveInt,
+  Reason,
+  Scenario,
+  Text,
+} from './schemas.js';
+import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
+
+// ── Forms (FORMS.md "conditionalApplication", 附录3 有条件开放数据申请表) ──────────────────
+
+export const ConditionalApplicationStart = form({
+  resource: form({ datasetRef: Text, name: Text, providerOrg: Text, serviceMode: ApplicationServiceMode, coverage: Coverage }),
+  applicant: Applicant,
+  service: form({ name: Text, domain: Text }),
+  usePeriod: Period,
+  scenarios: listOf(Scenario),
+  serviceStandards: form({ scope: Text, users: Count, concurrency: Count, responseTime: Text }),
+  expectedBenefits: Text,
+  /** 《公共数据安全承诺书》(第十四条(一)); `signed` must be true — a rule, so the article is reported. */
+  securityCommitment: form({ signed: Flag, signedAt: Instant, signatory: Text }),
+  /** The facts of 第十三条(一)(二), as the platform's identity and credit services reported them. */
+  eligibility: form({
+    realNameVerified: Flag,
+    creditCheck: form({ dishonestDebtor: Flag, seriouslyDishonestEnterprise: Flag, checkedAt: Instant }),
+  }),
+});
+export type ConditionalApplicationInput = z.infer<typeof ConditionalApplicationStart>;
+
+const schemas = {
+  PASS_NORMATIVE_REVIEW: Opinion,
+  FAIL_NORMATIVE_REVIEW: Reason,
+  APPROVE: Opinion,
+  REJECT: Reason,
+  SIGN_AGREEMENT: form({
+    agreementNo: Text,
+    purpose: Text,
+    useFrom: DateString,
+    useTo: DateString,
+    destructionDays: PositiveInt,
+    resultsDueMonths: PositiveInt,
+  }).refine((agreement) => inOrder(agreement.useFrom, agreement.useTo), { error: '使用起始日期不得晚于终止日期', path: ['useTo'] }),
+  GRANT_ACCESS: form({ note: Text.optional() }),
+  REPORT_USAGE: form({ period: Period, summary: Text }),
+  REPORT_RESULTS: form({ results: Text }),
+  REPORT_SECURITY_INCIDENT: form({ description: Text }),
+  REQUEST_RENEWAL: form({ newUseTo: DateString }),
+  APPROVE_RENEWAL: NoData,
+  REJECT_RENEWAL: Reason,
+  SUSPEND: Reason,
+  RESUME: NoData,
+  TERMINATE: Reason,
+  USAGE_EXPIRED: NoData,
+  CONFIRM_DESTRUCTION: form({ method: Text, evidence: Text }),
+  WITHDRAW: form({ reason: Text.optional() }),
+};
+
+type Data<Type extends keyof typeof schemas> = z.infer<(typeof schemas)[Type]>;
+export type ConditionalApplicationEvent = EventsOf<typeof schemas>;
+export type Agreement = Data<'SIGN_AGREEMENT'>;
+
+// ── Context ─────────────────────────────────────────────────────────────────────────────
+
+export interface ConditionalApplicationContext extends BaseContext<ConditionalApplicationInput> {
+  startedAt: string;
+  normativeReview?: { opinion?: string; at: string; by: string };
+  approval?: { opinion?: string; at: string; by: string };
+  /** Why the application was refused, and at which stage (第十四条(二)(三) 说明理由). */
+  rejection?: { stage: 'normativeReview' | 'providerReview'; reason: string; at: string; by: string };
+  /** The signed 公共数据开放利用协议 (附录5); deadlines read `agreement.destructionDays` and `agreement.resultsDueMonths`. */
+  agreement?: Agreement & { signedAt: string };
+  /** The current end of use: the agreement's `useTo`, moved by approved renewals. */
+  useTo?: string;
+  /** When access was granted: results are due `agreement.resultsDueMonths` after it (附录5 协议二(三)3). */
+  grantedAt?: string;
+  usageReports: { period: Period; summary: string; at: string }[];
+  resultsReports: { results: string; at: string }[];
+  securityIncidents: { description: string; at: string }[];
+  /** Renewal requests, oldest first; the last one without a decision is pending. */
+  renewals: { newUseTo: string; requestedAt: string; decision?: { approved: boolean; reason?: string; at: string; by: string } }[];
+  /** Suspensions, oldest first; one without `resumedAt` is in force. */
+  suspensions: { reason: string; at: string; by: string; resumedAt?: string }[];
+  /** Why use ended: terminated by a party, or expired at `useTo`. */
+  ending?: { cause: 'terminated' | 'expired'; reason?: string; at: string; by: string };
+  destruction?: { method: string; evidence: string; at: string };
+  withdrawal?: { reason?: string; at: string };
+}
+
+// ── Rules ───────────────────────────────────────────────────────────────────────────────
+
+/** Eligibility (第十三条) and the commitment (第十四条(一)): checked before a case exists; no case on failure. */
+export const startRules = {
+  // 第十三条(一): 基于山东省统一身份认证完成实名认证
+  realNameVerified: {
+    id: 'realNameVerified',
+    article: '第十三条(一)',
+    message: {
+      zh: '申请人须基于山东省统一身份认证完成实名认证',
+      en: 'The applicant must be real-name verified through the Shandong unified identity service.',
+    },
+    holds: (_context, data) => data.eligibility.realNameVerified,
+  },
+  // 第十三条(二): 未被列入失信被执行人名单
+  notDishonestDebtor: {
+    id: 'notDishonestDebtor',
+    article: '第十三条(二)',
+    message: {
+      zh: '申请人被列入失信被执行人名单，不得申请有条件开放数据',
+      en: 'The applicant is listed as a dishonest judgment debtor.',
+    },
+    holds: (_context, data) => !data.eligibility.creditCheck.dishonestDebtor,
+  },
+  // 第十三条(二): 未被列入严重违法失信企业名单
+  notSeriouslyDishonestEnterprise: {
+    id: 'notSeriouslyDishonestEnterprise',
+    article: '第十三条(二)',
+    message: {
+      zh: '申请人被列入严重违法失信企业名单，不得申请有条件开放数据',
+      en: 'The applicant is listed as a seriously dishonest enterprise.',
+    },
+    holds: (_context, data) => !data.eligibility.creditCheck.seriouslyDishonestEnterprise,
+  },
+  // 第十四条(一): 申请时应在线提交《公共数据安全承诺书》
+  securityCommitmentSigned: {
+    id: 'securityCommitmentSigned',
+    article: '第十四条(一)',
+    message: {
+      zh: '申请时须提交已签署的《公共数据安全承诺书》',
+      en: 'The application must include the signed public-data security commitment.',
+    },
+    holds: (_context, data) => data.securityCommitment.signed,
+  },
+} satisfies Record<string, RuleSpec<{ startedBy: Actor }, ConditionalApplicationInput>>;
+
+/** Rules of commands; each is also the machine guard of the same name. */
+export const rules = {
+  // 第十四条(三), 附录3: 协议的使用期限不超出申请的使用起止时间
+  useWithinRequestedPeriod: {
+    id: 'useWithinRequestedPeriod',
+    article: '第十四条(三)',
+    message: {
+      zh: '协议约定的使用期限须在申请的使用起止时间之内',
+      en: 'The agreed use period must lie within the requested use period.',
+    },
+    holds: (context, data: Agreement) =>
+      context.input.usePeriod.from <= data.useFrom && data.useTo <= context.input.usePeriod.to,
+  } satisfies RuleSpec<ConditionalApplicationContext, Agreement>,
+  // 附录5 协议二(二): 协议可续签 — a renewal extends the current use
+  renewalExtendsUse: {
+    id: 'renewalExtendsUse',
+    article: '附录5 协议二(二)',
+    message: {
+      zh: '续签的使用终止日期须晚于当前使用终止日期',
+      en: 'A renewal must end after the current end of use.',
+    },
+    holds: (context, data: Data<'REQUEST_RENEWAL'>) => context.useTo !== undefined && data.newUseTo > context.useTo,
+  } satisfies RuleSpec<ConditionalApplicationContext, Data<'REQUEST_RENEWAL'>>,
+};
+
+// ── Machine ─────────────────────────────────────────────────────────────────────────────
+
+export const conditionalApplicationMachine = setup({
+  types: {
+    context: {} as ConditionalApplicationContext,
+    events: {} as ConditionalApplicationEvent,
+    input: {} as MachineInput<ConditionalApplicationInput>,
+    meta: {} as StateMeta,
+  },
+  guards: {
+    useWithinRequestedPeriod: guardOf(rules.useWithinRequestedPeriod),
+    renewalExtendsUse: guardOf(rules.renewalExtendsUse),
+  },
+  actions: {
+    recordNormativeReview: assign({
+      normativeReview: ({ event }) => {
+        assertEvent(event, 'PASS_NORMATIVE_REVIEW');
+        return { ...event.data, at: event.at, by: event.actor.org };
+      },
+    }),
+    recordApproval: assign({
+      approval: ({ event }) => {
+        assertEvent(event, 'APPROVE');
+        return { ...event.data, at: event.at, by: event.actor.org };
+      },
+    }),
+    recordRejection: assign({
+      rejection: ({ event }) => {
+        assertEvent(event, ['FAIL_NORMATIVE_REVIEW', 'REJECT']);
+        const stage = event.type === 'FAIL_NORMATIVE_REVIEW' ? 'normativeReview' : 'providerReview';
+        return { stage, reason: event.data.reason, at: event.at, by: event.actor.org } as const;
+      },
+    }),
+    recordWithdrawal: assign({
+      withdrawal: ({ event }) => {
+        assertEvent(event, 'WITHDRAW');
+        return { ...event.data, at: event.at };
+      },
+    }),
+    recordAgreement: assign(({ event }) => {
+      assertEvent(event, 'SIGN_AGREEMENT');
+      return { agreement: { ...event.data, signedAt: event.at }, useTo: event.data.useTo };
+    }),
+    recordAccessGranted: assign({ grantedAt: ({ event }) => event.at }),
+    recordUsageReport: assign({
+      usageReports: ({ context, event }) => {
+        assertEvent(event, 'REPORT_USAGE');
+        return [...context.usageReports, { ...event.data, at: event.at }];
+      },
+    }),
+    recordResults: assign({
+      resultsReports: ({ context, event }) => {
+        assertEvent(event, 'REPORT_RESULTS');
+        return [...context.resultsReports, { ...event.data, at: event.at }];
+      },
+    }),
+    recordSecurityIncident: assign({
+      securityIncidents: ({ context, event }) => {
+        assertEvent(event, 'REPORT_SECURITY_INCIDENT');
+        return [...context.securityIncidents, { ...event.data, at: event.at }];
+      },
+    }),
+    recordRenewalRequest: assign({
+      renewals: ({ context, event }) => {
+        assertEvent(event, 'REQUEST_RENEWAL');
+        return [...context.renewals, { newUseTo: event.data.newUseTo, requestedAt: event.at }];
+      },
+    }),
+    approveRenewal: assign(({ context, event }) => {
+      assertEvent(event, 'APPROVE_RENEWAL');
+      const pending = context.renewals.at(-1);
+      if (!pending) return {};
+      const decided = { ...pending, decision: { approved: true, at: event.at, by: event.actor.org } };
+      return { renewals: [...context.renewals.slice(0, -1), decided], useTo: pending.newUseTo };
+    }),
+    rejectRenewal: assign({
+      renewals: ({ context, event }) => {
+        assertEvent(event, 'REJECT_RENEWAL');
+        const pending = context.renewals.at(-1);
+        if (!pending) return context.renewals;
+        const decided = { ...pending, decision: { approved: false, reason: event.data.reason, at: event.at, by: event.actor.org } };
+        return [...context.renewals.slice(0, -1), decided];
+      },
+    }),
+    recordSuspension: assign({
+      suspensions: ({ context, event }) => {
+        assertEvent(event, 'SUSPEND');
+        return [...context.suspensions, { ...event.data, at: event.at, by: event.actor.org }];
+      },
+    }),
+    recordResumption: assign({
+      suspensions: ({ context, event }) =>
+        context.suspensions.map((s, i) => (i === context.suspensions.length - 1 ? { ...s, resumedAt: event.at } : s)),
+    }),
+    recordTermination: assign({
+      ending: ({ event }) => {
+        assertEvent(event, 'TERMINATE');
+        return { cause: 'terminated', reason: event.data.reason, at: event.at, by: event.actor.org } as const;
+      },
+    }),
+    recordExpiry: assign({
+      ending: ({ event }) => ({ cause: 'expired', at: event.at, by: event.actor.org }) as const,
+    }),
+    recordDestruction: assign({
+      destruction: ({ event }) => {
+        assertEvent(event, 'CONFIRM_DESTRUCTION');
+        return { ...event.data, at: event.at };
+      },
+    }),
+  },
+}).createMachine({
+  id: 'conditionalApplication',
+  initial: 'normativeReview',
+  context: ({ input }) => ({
+    caseId: input.caseId,
+    input: input.input,
+    startedBy: input.startedBy,
+    startedAt: input.at,
+    usageReports: [],
+    resultsReports: [],
+    securityIncidents: [],
+    renewals: [],
+    suspensions: [],
+  }),
+  states: {
+    normativeReview: {
+      // 第十四条(二): 县级以上主管部门 5 个工作日内完成规范性审查
+      meta: {
+        label: '材料规范性审查',
+        task: {
+          stage: 'normativeReview',
+          role: 'authority',
+          scope: 'competentAuthority',
+          deadline: { kind: 'rule', key: 'conditionalApplication.normativeReview' },
+          label: '有条件开放数据申请材料规范性审查',
+        },
+      },
+      on: {
+        PASS_NORMATIVE_REVIEW: { target: 'providerReview', actions: 'recordNormativeReview' },
+        FAIL_NORMATIVE_REVIEW: { target: 'rejected', actions: 'recordRejection' },
+        WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' },
+      },
+    },
+    providerReview: {
+      // 第十四条(二): 公共数据开放主体原则上 10 个工作日内完成审核
+      meta: {
+        label: '开放主体审核',
+        task: {
+          stage: 'providerReview',
+          role: 'provider',
+          scope: 'provider',
+          deadline: { kind: 'rule', key: 'conditionalApplication.providerReview' },
+          label: '审核有条件开放数据获取申请',
+        },
+      },
+      on: {
+        APPROVE: { target: 'agreementPending', actions: 'recordApproval' },
+        REJECT: { target: 'rejected', actions: 'recordRejection' },
+        WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' },
+      },
+    },
+    agreementPending: {
+      // 第十四条(三): 签订公共数据开放利用协议 — no statutory deadline
+      meta: {
+        label: '待签订协议',
+        task: {
+          stage: 'agreementPending',
+          role: 'provider',
+          scope: 'provider',
+          deadline: { kind: 'rule', key: 'policyDefault' },
+          label: '签订公共数据开放利用协议',
+        },
+      },
+      on: {
+        SIGN_AGREEMENT: { guard: 'useWithinRequestedPeriod', target: 'accessPending', actions: 'recordAgreement' },
+      },
+    },
+    accessPending: {
+      // 第十四条(三): 开通有条件开放数据使用权限 — no statutory deadline
+      meta: {
+        label: '待开通权限',
+        task: {
+          stage: 'accessPending',
+          role: 'provider',
+          scope: 'provider',
+          deadline: { kind: 'rule', key: 'policyDefault' },
+          label: '开通有条件开放数据使用权限',
+        },
+      },
+      on: {
+        GRANT_ACCESS: { target: 'active', actions: 'recordAccessGranted' },
+      },
+    },
+    active: {
+      meta: { label: '使用中' },
+      on: {
+        REPORT_USAGE: { actions: 'recordUsageReport' },
+        REPORT_RESULTS: { actions: 'recordResults' },
+        REPORT_SECURITY_INCIDENT: { actions: 'recordSecurityIncident' },
+        REQUEST_RENEWAL: { guard: 'renewalExtendsUse', target: 'renewalReview', actions: 'recordRenewalRequest' },
+        SUSPEND: { target: 'suspended', actions: 'recordSuspension' },
+        TERMINATE: { target: 'destructionPending', actions: 'recordTermination' },
+        // 附录5 协议二(二): 到期数据使用权限自动失效，协议终止
+        USAGE_EXPIRED: { target: 'destructionPending', actions: 'recordExpiry' },
+      },
+    },
+    renewalReview: {
+      // 附录5 协议二(二): 续签 — no statutory deadline
+      meta: {
+        label: '续签审核',
+        task: {
+          stage: 'renewalReview',
+          role: 'provider',
+          scope: 'provider',
+          deadline: { kind: 'rule', key: 'policyDefault' },
+          label: '审核协议续签申请',
+        },
+      },
+      on: {
+        APPROVE_RENEWAL: { target: 'active', actions: 'approveRenewal' },
+        REJECT_RENEWAL: { target: 'active', actions: 'rejectRenewal' },
+      },
+    },
+    suspended: {
+      // 附录4 承诺书六: 主管部门和开放主体有权暂停或停止数据开放服务
+      meta: { label: '已暂停' },
+      on: {
+        RESUME: { target: 'active', actions: 'recordResumption' },
+        TERMINATE: { target: 'destructionPending', actions: 'recordTermination' },
+      },
+    },
+    destructionPending: {
+      // 附录5 协议二(二): 协议终止后，在约定时长内销毁数据 — the number is the agreement's
+      meta: {
+        label: '待销毁数据',
+        task: {
+          stage: 'destructionPending',
+          role: 'applicant',
+          scope: 'applicant',
+          deadline: {
+            kind: 'contextDays',
+            field: 'agreement.destructionDays',
+            unit: 'calendarDays',
+            basis: 'policy',
+            article: '附录5 协议二(二)',
+          },
+          label: '协议终止后销毁数据并确认',
+        },
+      },
+      on: {
+        CONFIRM_DESTRUCTION: { target: 'closed', actions: 'recordDestruction' },
+      },
+    },
+    rejected: { type: 'final', meta: { label: '未通过' } },
+    withdrawn: { type: 'final', meta: { label: '已撤回' } },
+    closed: { type: 'final', meta: { label: '已结束' } },
+  },
+});
+
+// ── Definition ──────────────────────────────────────────────────────────────────────────
+
+const applicant = { role: 'applicant', scope: 'applicant' } as const;
+const provider = { role: 'provider', scope: 'provider' } as const;
+const competentAuthority = { role: 'authority', scope: 'competentAuthority' } as const;
+const system = { role: 'system', scope: 'system' } as const;
+
+const commands: { [Type in keyof typeof schemas]: CommandSpec<ConditionalApplicationContext> } = {
+  PASS_NORMATIVE_REVIEW: {
+    schema: schemas.PASS_NORMATIVE_REVIEW,
+    event: 'NormativeReviewPassed',
+    actors: [competentAuthority],
+    label: '通过材料规范性审查',
+  },
+  FAIL_NORMATIVE_REVIEW: {
+    schema: schemas.FAIL_NORMATIVE_REVIEW,
+    event: 'NormativeReviewFailed',
+    actors: [competentAuthority],
+    label: '未通过材料规范性审查',
+  },
+  APPROVE: { schema: schemas.APPROVE, event: 'Approved', actors: [provider], label: '审核通过' },
+  REJECT: { schema: schemas.REJECT, event: 'Rejected', actors: [provider], label: '审核不通过' },
+  SIGN_AGREEMENT: {
+    schema: schemas.SIGN_AGREEMENT,
+    event: 'AgreementSigned',
+    actors: [provider],
+    label: '签订公共数据开放利用协议',
+    rules: [rules.useWithinRequestedPeriod],
+  },
+  GRANT_ACCESS: {
+    schema: schemas.GRANT_ACCESS,
+    event: 'AccessGranted',
+    actors: [provider],
+    label: '开通使用权限',
+    opens: [
+      // 附录5 协议二(三)3: 在约定的月数内完成开发应用并反馈成果
+      {
+        stage: 'resultsReport',
+        role: 'applicant',
+        scope: 'applicant',
+        deadline: { kind: 'contextMonths', field: 'agreement.resultsDueMonths', basis: 'policy', article: '附录5 协议二(三)3' },
+        label: '反馈数据应用成果',
+      },
+      // 第十四条(三): 并告知本级公共数据开放主管部门 — information only
+      { stage: 'accessGrantedNotice', role: 'authority', scope: 'competentAuthority', label: '知悉：已开通有条件开放数据使用权限' },
+    ],
+  },
+  REPORT_USAGE: { schema: schemas.REPORT_USAGE, event: 'UsageReported', actors: [applicant], label: '报告数据利用情况' },
+  REPORT_RESULTS: {
+    schema: schemas.REPORT_RESULTS,
+    event: 'ResultsReported',
+    actors: [applicant],
+    label: '反馈数据应用成果',
+    closes: ['resultsReport'],
+  },
+  REPORT_SECURITY_INCIDENT: {
+    schema: schemas.REPORT_SECURITY_INCIDENT,
+    event: 'SecurityIncidentReported',
+    actors: [applicant],
+    label: '报告数据安全问题',
+  },
+  REQUEST_RENEWAL: {
+    schema: schemas.REQUEST_RENEWAL,
+    event: 'RenewalRequested',
+    actors: [applicant],
+    label: '申请续签协议',
+    rules: [rules.renewalExtendsUse],
+  },
+  APPROVE_RENEWAL: { schema: schemas.APPROVE_RENEWAL, event: 'RenewalApproved', actors: [provider], label: '同意续签' },
+  REJECT_RENEWAL: { schema: schemas.REJECT_RENEWAL, event: 'RenewalRejected', actors: [provider], label: '不同意续签' },
+  SUSPEND: { schema: schemas.SUSPEND, event: 'Suspended', actors: [provider, competentAuthority], label: '暂停数据开放服务' },
+  RESUME: { schema: schemas.RESUME, event: 'Resumed', actors: [provider, competentAuthority], label: '恢复数据开放服务' },
+  TERMINATE: {
+    schema: schemas.TERMINATE,
+    event: 'Terminated',
+    actors: [provider, competentAuthority],
+    label: '停止数据开放服务',
+  },
+  USAGE_EXPIRED: { schema: schemas.USAGE_EXPIRED, event: 'UsageExpired', actors: [system], label: '使用期限届满，权限失效' },
+  CONFIRM_DESTRUCTION: {
+    schema: schemas.CONFIRM_DESTRUCTION,
+    event: 'DestructionConfirmed',
+    actors: [applicant],
+    label: '确认已销毁数据',
+  },
+  WITHDRAW: { schema: schemas.WITHDRAW, event: 'Withdrawn', actors: [applicant], label: '撤回申请' },
+};
+
+export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+  name: 'conditionalApplication',
+  version: 1,
+  title: '有条件开放数据获取申请',
+  articles: ['第十三条', '第十四条', '第十六条', '附录3', '附录4', '附录5'],
+  machine: conditionalApplicationMachine,
+  start: {
+    schema: ConditionalApplicationStart,
+    event: 'ApplicationSubmitted',
+    actors: [applicant],
+    label: '提交有条件开放数据申请',
+    rules: Object.values(startRules),
+  },
+  commands,
+  parties: (context) => ({ providerOrg: context.input.resource.providerOrg, applicantOrg: context.startedBy.org }),
+  summary: (context) => ({
+    title: context.input.resource.name,
+    applicant: context.input.applicant.name,
+    provider: context.input.resource.providerOrg,
+  }),
+  // 附录5 协议二(二): 到期数据使用权限自动失效
+  timers: (context, state) =>
+    state === 'active' && context.useTo !== undefined ? [{ command: 'USAGE_EXPIRED', afterEndOfDay: context.useTo }] : [],
+};

@@ -1,0 +1,331 @@
+/**
+ * 数据集开放 (第七、九、十一、二十二条): a provider drafts a catalogue entry, reviews its
+ * security, sets desensitization rules and submits it; the competent authority reviews it and
+ * publishes it on the open platform, or returns it with reasons for the provider to revise.
+ */
+import { and, assertEvent, assign, setup } from 'xstate';
+import { z } from 'zod';
+import { guardOf, type EventsOf } from './kit.js';
+import { Coverage, Flag, form, listOf, NoData, oneOf, Opinion, Reason, Text } from './schemas.js';
+import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
+
+// ── Forms (FORMS.md "datasetRelease") ───────────────────────────────────────────────────
+
+/** The catalogue entry a provider starts with (第七条, 第九条(一)). */
+export const DatasetReleaseStart = form({
+  title: Text,
+  description: Text,
+  providerOrg: Text,
+  openAttribute: oneOf(['unconditional', 'conditional', 'closed']),
+  /** Required when conditional (第七条): a rule, so that start and UPDATE_DRAFT refuse alike. */
+  conditions: Text.optional(),
+  /** Required when closed (第七条). */
+  basis: Text.optional(),
+  serviceModes: listOf(oneOf(['download', 'api', 'sandbox', 'privacyComputing'])).refine(
+    (modes) => new Set(modes).size === modes.length,
+    '服务方式不得重复',
+  ),
+  coverage: Coverage,
+  fields: listOf(form({ name: Text, description: Text.optional() })),
+  updateFrequency: oneOf(['realtime', 'daily', 'weekly', 'monthly', 'quarterly', 'yearly', 'once']),
+  containsPersonalInfo: Flag,
+});
+export type CatalogueEntry = z.infer<typeof DatasetReleaseStart>;
+
+const isObject = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** 脱敏规则 (第九条(一)): rules, or none needed with a reason; `noneNeeded` tells the two apart. */
+const DesensitizationRules = z.discriminatedUnion(
+  'noneNeeded',
+  [
+    form({
+      // Accepted as `false` too, so that the discriminator gives precise errors.
+      noneNeeded: z.literal(false).optional(),
+      rules: listOf(form({ field: Text, method: oneOf(['mask', 'hash', 'generalize', 'remove']), note: Text.optional() })),
+    }),
+    form({ noneNeeded: z.literal(true), reason: Text }),
+  ],
+  { error: (issue) => (isObject(issue.input) ? 'noneNeeded 须为 true（无需脱敏）或省略' : '须为对象') },
+);
+export type Desensitization = z.infer<typeof DesensitizationRules>;
+
+const schemas = {
+  UPDATE_DRAFT: DatasetReleaseStart.omit({ providerOrg: true })
+    .partial()
+    .refine((update) => Object.keys(update).length > 0, '至少修改一项'),
+  RECORD_SECURITY_REVIEW: form({ passed: Flag, notes: Text.optional() }),
+  SET_DESENSITIZATION_RULES: DesensitizationRules,
+  SUBMIT: NoData,
+  APPROVE: Opinion,
+  RETURN: form({ reasons: listOf(Text), opinion: Text.optional() }),
+  WITHDRAW: Reason,
+};
+
+type Data<Type extends keyof typeof schemas> = z.infer<(typeof schemas)[Type]>;
+export type DatasetReleaseEvent = EventsOf<typeof schemas>;
+
+// ── Context ─────────────────────────────────────────────────────────────────────────────
+
+export interface DatasetReleaseContext extends BaseContext<CatalogueEntry> {
+  startedAt: string;
+  /** The catalogue entry as it stands: the start input with every UPDATE_DRAFT applied. */
+  draft: CatalogueEntry;
+  /** The latest security review (第九条(一), 第二十二条). */
+  securityReview?: { passed: boolean; notes?: string; at: string };
+  /** The latest desensitization rules (第九条(一)). */
+  desensitization?: Desensitization & { at: string };
+  submittedAt?: string;
+  /** Every return with its reasons (第九条(二) 说明理由、意见). */
+  returns: { reasons: string[]; opinion?: string; at: string; by: string }[];
+  published?: { opinion?: string; at: string; by: string };
+  withdrawal?: { reason: string; at: string; by: string };
+}
+
+// ── Rules ───────────────────────────────────────────────────────────────────────────────
+
+type Explained = Pick<CatalogueEntry, 'openAttribute' | 'conditions' | 'basis'>;
+
+// 第七条: 有条件开放的，应当明确具体开放条件
+const conditionsStated = (entry: Explained) => entry.openAttribute !== 'conditional' || entry.conditions !== undefined;
+// 第七条: 不予开放的，应当明确有关依据
+const basisStated = (entry: Explained) => entry.openAttribute !== 'closed' || entry.basis !== undefined;
+
+const CONDITIONS_STATED = {
+  id: 'conditionsStated',
+  article: '第七条',
+  message: { zh: '有条件开放的数据应当明确具体开放条件（conditions）', en: 'Conditionally open data must state its conditions.' },
+};
+const BASIS_STATED = {
+  id: 'basisStated',
+  article: '第七条',
+  message: { zh: '不予开放的数据应当明确有关依据（basis）', en: 'Data that is not opened must state its legal basis.' },
+};
+
+/** Rules of starting a release: checked before a case exists. */
+export const startRules = {
+  // 第四条: 公共数据开放主体负责本单位公共数据的开放
+  providerOpensOwnData: {
+    id: 'providerOpensOwnData',
+    article: '第四条',
+    message: { zh: '公共数据开放主体只能开放本单位的数据', en: 'A provider may only open its own organisation’s data.' },
+    holds: (context, data) => context.startedBy.org === data.providerOrg,
+  },
+  conditionsStated: { ...CONDITIONS_STATED, holds: (_context, data) => conditionsStated(data) },
+  basisStated: { ...BASIS_STATED, holds: (_context, data) => basisStated(data) },
+} satisfies Record<string, RuleSpec<{ startedBy: Actor }, CatalogueEntry>>;
+
+const withUpdate = (context: DatasetReleaseContext, update: Data<'UPDATE_DRAFT'>): CatalogueEntry => ({ ...context.draft, ...update });
+
+/** Rules of commands; each is also the machine guard of the same name. */
+export const rules = {
+  conditionsStated: {
+    ...CONDITIONS_STATED,
+    holds: (context, data: Data<'UPDATE_DRAFT'>) => conditionsStated(withUpdate(context, data)),
+  } satisfies RuleSpec<DatasetReleaseContext, Data<'UPDATE_DRAFT'>>,
+  basisStated: {
+    ...BASIS_STATED,
+    holds: (context, data: Data<'UPDATE_DRAFT'>) => basisStated(withUpdate(context, data)),
+  } satisfies RuleSpec<DatasetReleaseContext, Data<'UPDATE_DRAFT'>>,
+  // 第九条(一): 确定脱敏规则 — data with personal information is never "none needed"
+  personalInfoDesensitized: {
+    id: 'personalInfoDesensitized',
+    article: '第九条(一)',
+    message: {
+      zh: '数据含个人信息，须确定脱敏规则，不能声明无需脱敏',
+      en: 'The dataset contains personal information: desensitization rules are required.',
+    },
+    holds: (context, data: Data<'SET_DESENSITIZATION_RULES'>) => data.noneNeeded !== true || !context.draft.containsPersonalInfo,
+  } satisfies RuleSpec<DatasetReleaseContext, Data<'SET_DESENSITIZATION_RULES'>>,
+  // 第九条(一), 第二十二条: 在公共数据开放前进行安全审查
+  securityReviewPassed: {
+    id: 'securityReviewPassed',
+    article: '第九条(一)、第二十二条',
+    message: { zh: '提交开放数据前须通过安全审查', en: 'The security review must have passed before submission.' },
+    holds: (context) => context.securityReview?.passed === true,
+  } satisfies RuleSpec<DatasetReleaseContext, unknown>,
+  // 第九条(一): 确定脱敏规则，提交开放数据
+  desensitizationRulesSet: {
+    id: 'desensitizationRulesSet',
+    article: '第九条(一)',
+    message: {
+      zh: '提交开放数据前须确定脱敏规则；含个人信息的数据须有脱敏规则',
+      en: 'Desensitization rules must be set before submission, and must exist when the data contains personal information.',
+    },
+    holds: (context) =>
+      context.desensitization !== undefined && (context.desensitization.noneNeeded !== true || !context.draft.containsPersonalInfo),
+  } satisfies RuleSpec<DatasetReleaseContext, unknown>,
+  // 第二条, 第七条: 不予开放的数据不通过开放平台开放
+  notClosed: {
+    id: 'notClosed',
+    article: '第二条、第七条',
+    message: { zh: '开放属性为不予开放的数据不能提交开放', en: 'Data whose attribute is closed cannot be submitted for opening.' },
+    holds: (context) => context.draft.openAttribute !== 'closed',
+  } satisfies RuleSpec<DatasetReleaseContext, unknown>,
+};
+
+// ── Machine ─────────────────────────────────────────────────────────────────────────────
+
+export const datasetReleaseMachine = setup({
+  types: {
+    context: {} as DatasetReleaseContext,
+    events: {} as DatasetReleaseEvent,
+    input: {} as MachineInput<CatalogueEntry>,
+    meta: {} as StateMeta,
+  },
+  guards: {
+    conditionsStated: guardOf(rules.conditionsStated),
+    basisStated: guardOf(rules.basisStated),
+    personalInfoDesensitized: guardOf(rules.personalInfoDesensitized),
+    securityReviewPassed: guardOf(rules.securityReviewPassed),
+    desensitizationRulesSet: guardOf(rules.desensitizationRulesSet),
+    notClosed: guardOf(rules.notClosed),
+  },
+  actions: {
+    updateDraft: assign({
+      draft: ({ context, event }) => {
+        assertEvent(event, 'UPDATE_DRAFT');
+        return withUpdate(context, event.data);
+      },
+    }),
+    recordSecurityReview: assign({
+      securityReview: ({ event }) => {
+        assertEvent(event, 'RECORD_SECURITY_REVIEW');
+        return { ...event.data, at: event.at };
+      },
+    }),
+    setDesensitization: assign({
+      desensitization: ({ event }) => {
+        assertEvent(event, 'SET_DESENSITIZATION_RULES');
+        return { ...event.data, at: event.at };
+      },
+    }),
+    recordSubmission: assign({ submittedAt: ({ event }) => event.at }),
+    recordReturn: assign({
+      returns: ({ context, event }) => {
+        assertEvent(event, 'RETURN');
+        return [...context.returns, { ...event.data, at: event.at, by: event.actor.org }];
+      },
+    }),
+    recordPublication: assign({
+      published: ({ event }) => {
+        assertEvent(event, 'APPROVE');
+        return { ...event.data, at: event.at, by: event.actor.org };
+      },
+    }),
+    recordWithdrawal: assign({
+      withdrawal: ({ event }) => {
+        assertEvent(event, 'WITHDRAW');
+        return { ...event.data, at: event.at, by: event.actor.org };
+      },
+    }),
+  },
+}).createMachine({
+  id: 'datasetRelease',
+  initial: 'drafting',
+  context: ({ input }) => ({
+    caseId: input.caseId,
+    input: input.input,
+    startedBy: input.startedBy,
+    startedAt: input.at,
+    draft: input.input,
+    returns: [],
+  }),
+  states: {
+    drafting: {
+      // 第九条(一): no statutory deadline; the provider drafts at its own pace (no deadline, never overdue)
+      meta: {
+        label: '编制中',
+        task: { stage: 'drafting', role: 'provider', scope: 'provider', label: '编制目录、安全审查、确定脱敏规则并提交开放数据' },
+      },
+      on: {
+        UPDATE_DRAFT: { guard: and(['conditionsStated', 'basisStated']), actions: 'updateDraft' },
+        RECORD_SECURITY_REVIEW: { actions: 'recordSecurityReview' },
+        SET_DESENSITIZATION_RULES: { guard: 'personalInfoDesensitized', actions: 'setDesensitization' },
+        SUBMIT: {
+          guard: and(['securityReviewPassed', 'desensitizationRulesSet', 'notClosed']),
+          target: 'underReview',
+          actions: 'recordSubmission',
+        },
+      },
+    },
+    underReview: {
+      // 第九条(二): 县级以上主管部门规范性审查 — no statutory deadline: the policy default
+      meta: {
+        label: '规范性审查中',
+        task: {
+          stage: 'underReview',
+          role: 'authority',
+          scope: 'competentAuthority',
+          deadline: { kind: 'rule', key: 'policyDefault' },
+          label: '开放数据规范性审查',
+        },
+      },
+      on: {
+        APPROVE: { target: 'published', actions: 'recordPublication' },
+        RETURN: { target: 'drafting', actions: 'recordReturn' },
+      },
+    },
+    published: {
+      meta: { label: '已发布' },
+      on: { WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' } },
+    },
+    withdrawn: { type: 'final', meta: { label: '已撤回' } },
+  },
+});
+
+// ── Definition ──────────────────────────────────────────────────────────────────────────
+
+const provider = { role: 'provider', scope: 'provider' } as const;
+const competentAuthority = { role: 'authority', scope: 'competentAuthority' } as const;
+
+const commands: { [Type in keyof typeof schemas]: CommandSpec<DatasetReleaseContext> } = {
+  UPDATE_DRAFT: {
+    schema: schemas.UPDATE_DRAFT,
+    event: 'DraftUpdated',
+    actors: [provider],
+    label: '修改开放数据目录',
+    rules: [rules.conditionsStated, rules.basisStated],
+  },
+  RECORD_SECURITY_REVIEW: {
+    schema: schemas.RECORD_SECURITY_REVIEW,
+    event: 'SecurityReviewRecorded',
+    actors: [provider],
+    label: '记录安全审查结果',
+  },
+  SET_DESENSITIZATION_RULES: {
+    schema: schemas.SET_DESENSITIZATION_RULES,
+    event: 'DesensitizationRulesSet',
+    actors: [provider],
+    label: '确定脱敏规则',
+    rules: [rules.personalInfoDesensitized],
+  },
+  SUBMIT: {
+    schema: schemas.SUBMIT,
+    event: 'Submitted',
+    actors: [provider],
+    label: '提交开放数据',
+    rules: [rules.securityReviewPassed, rules.desensitizationRulesSet, rules.notClosed],
+  },
+  APPROVE: { schema: schemas.APPROVE, event: 'Approved', actors: [competentAuthority], label: '审查通过并发布' },
+  RETURN: { schema: schemas.RETURN, event: 'Returned', actors: [competentAuthority], label: '审查未通过，退回修改' },
+  WITHDRAW: { schema: schemas.WITHDRAW, event: 'Withdrawn', actors: [provider, competentAuthority], label: '撤回已开放数据' },
+};
+
+export const datasetRelease: ProcessDefinition<DatasetReleaseContext> = {
+  name: 'datasetRelease',
+  version: 1,
+  title: '公共数据开放',
+  articles: ['第二条', '第四条', '第七条', '第九条', '第十一条', '第二十二条'],
+  machine: datasetReleaseMachine,
+  start: {
+    schema: DatasetReleaseStart,
+    event: 'DraftStarted',
+    actors: [provider],
+    label: '编制开放数据',
+    rules: Object.values(startRules),
+  },
+  commands,
+  // The region is left out: the provider's own region counts (FORMS.md "Who is the competent authority").
+  parties: (context) => ({ providerOrg: context.input.providerOrg }),
+  summary: (context) => ({ title: context.draft.title, provider: context.input.providerOrg }),
+};

@@ -1,0 +1,454 @@
+/**
+ * Reading a process definition and a case's snapshot without knowing the process: the engine,
+ * projections and API ask here which commands a state accepts, what task it is, and how the
+ * process looks as a diagram (Mermaid for docs, BPMN 2.0 for modellers).
+ */
+import type { AnyMachineSnapshot, AnyStateNode } from 'xstate';
+import type { ProcessDefinition, Role, StateMeta, TaskSpec } from './types.js';
+
+// ── Snapshots ───────────────────────────────────────────────────────────────────────────
+
+/** XState's own events (`xstate.init`, done events, the wildcard) are not commands. */
+const isCommand = (type: string) => type !== '' && type !== '*' && !type.startsWith('xstate.');
+
+/** The commands the snapshot's state accepts (rules and the sender are checked elsewhere). */
+export function acceptedCommands(snapshot: AnyMachineSnapshot): string[] {
+  if (snapshot.status !== 'active') return [];
+  return [...new Set(snapshot._nodes.flatMap((node) => node.ownEvents as string[]))].filter(isCommand);
+}
+
+/** The top-level state's name. */
+export function stateName(snapshot: AnyMachineSnapshot): string {
+  const value: unknown = snapshot.value;
+  if (typeof value === 'string') return value;
+  return Object.keys(value as Record<string, unknown>)[0] ?? '';
+}
+
+/** Whether the case has reached a final state. */
+export function isFinal(snapshot: AnyMachineSnapshot): boolean {
+  return snapshot.status === 'done';
+}
+
+// ── Definitions ─────────────────────────────────────────────────────────────────────────
+
+function statesOf(def: ProcessDefinition): Record<string, AnyStateNode> {
+  return def.machine.root.states as Record<string, AnyStateNode>;
+}
+
+function metaOf(def: ProcessDefinition, state: string): StateMeta | undefined {
+  return statesOf(def)[state]?.meta as StateMeta | undefined;
+}
+
+/** Every top-level state, in declaration order. */
+export function allStates(def: ProcessDefinition): string[] {
+  return Object.keys(statesOf(def));
+}
+
+/** The final states. */
+export function finalStates(def: ProcessDefinition): string[] {
+  return Object.entries(statesOf(def))
+    .filter(([, node]) => node.type === 'final')
+    .map(([name]) => name);
+}
+
+/** The machine's initial state. */
+export function initialState(def: ProcessDefinition): string {
+  const target = def.machine.root.initial?.target[0];
+  return target?.key ?? '';
+}
+
+/** Every command of the process, as its catalogue lists them. */
+export function allCommands(def: ProcessDefinition): string[] {
+  return Object.keys(def.commands);
+}
+
+/** The human task a state is, if any (its `meta.task`). */
+export function stateTask(def: ProcessDefinition, state: string): TaskSpec | undefined {
+  return metaOf(def, state)?.task;
+}
+
+/** The state's name in Chinese (its `meta.label`), or the name itself. */
+export function stateLabel(def: ProcessDefinition, state: string): string {
+  return metaOf(def, state)?.label ?? state;
+}
+
+/** Every task of the process: the states' tasks, then the tasks commands open. */
+export function allTasks(def: ProcessDefinition): TaskSpec[] {
+  const stateTasks = allStates(def).flatMap((state) => stateTask(def, state) ?? []);
+  const opened = Object.values(def.commands).flatMap((command) => command.opens ?? []);
+  return [...stateTasks, ...opened];
+}
+
+/** One arrow of the chart: a command taking `from` to `to` (`to === from` when it stays), under guards. */
+export interface Transition {
+  from: string;
+  command: string;
+  to: string;
+  /** Names of the guards (rules) that must hold, in order. */
+  guards: string[];
+}
+
+function guardNames(guard: unknown): string[] {
+  if (typeof guard === 'string') return [guard];
+  if (typeof guard === 'function' && 'guards' in guard && Array.isArray(guard.guards)) return guard.guards.flatMap(guardNames);
+  if (typeof guard === 'object' && guard !== null && 'type' in guard && typeof guard.type === 'string') return [guard.type];
+  return guard === undefined ? [] : ['guard'];
+}
+
+/** Every transition of the chart, state by state, in declaration order. */
+export function transitions(def: ProcessDefinition): Transition[] {
+  return Object.entries(statesOf(def)).flatMap(([from, node]) =>
+    [...node.transitions.entries()]
+      .filter(([command]) => isCommand(command))
+      .flatMap(([command, candidates]) =>
+        candidates.map((candidate) => ({
+          from,
+          command,
+          to: candidate.target?.[0]?.key ?? from,
+          guards: guardNames(candidate.guard),
+        })),
+      ),
+  );
+}
+
+/** A value of the context at a dotted path (`agreement.destructionDays`), as a `DeadlineSpec.field` names it. */
+export function readField(context: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((value, key) => {
+    if (typeof value !== 'object' || value === null) return undefined;
+    return (value as Record<string, unknown>)[key];
+  }, context);
+}
+
+// ── Words for diagrams ──────────────────────────────────────────────────────────────────
+
+const ROLE_LABELS: Record<Role, string> = {
+  applicant: '公共数据利用主体',
+  provider: '公共数据开放主体',
+  authority: '公共数据开放主管部门',
+  supervisor: '监督评估',
+  auditor: '审计',
+  admin: '平台管理员',
+  system: '系统',
+};
+
+const SCOPE_LABELS: Record<TaskSpec['scope'], string> = {
+  provider: '本案开放主体',
+  competentAuthority: '本级主管部门',
+  cityOrAbove: '市级以上主管部门',
+  applicant: '本案申请人',
+  system: '系统',
+};
+
+function deadlineText(task: TaskSpec): string {
+  const deadline = task.deadline;
+  if (!deadline) return '无办理时限';
+  const basis = (b: string) => (b === 'statute' ? '法定' : '平台政策');
+  switch (deadline.kind) {
+    case 'rule':
+      return deadline.key === 'policyDefault' ? '时限：平台政策默认时限' : `时限：${deadline.key}（按配置）`;
+    case 'contextDays':
+      return `时限：按案件 ${deadline.field} ${deadline.unit === 'workingDays' ? '个工作日' : '日'}（${basis(deadline.basis)}${deadline.article ? `，${deadline.article}` : ''}）`;
+    case 'contextMonths':
+      return `时限：按案件 ${deadline.field} 个月（${basis(deadline.basis)}${deadline.article ? `，${deadline.article}` : ''}）`;
+  }
+}
+
+function taskText(task: TaskSpec): string {
+  return `${task.label}；办理：${ROLE_LABELS[task.role]}（${SCOPE_LABELS[task.scope]}）；${deadlineText(task)}`;
+}
+
+function commandLabel(def: ProcessDefinition, command: string): string {
+  const label = def.commands[command]?.label;
+  return label ? `${command} ${label}` : command;
+}
+
+/** The role whose lane a state sits in: its task's, else the first sender of its first command. */
+function laneRole(def: ProcessDefinition, state: string, arrows: Transition[]): Role | undefined {
+  const task = stateTask(def, state);
+  if (task) return task.role;
+  const first = arrows.find((arrow) => arrow.from === state);
+  return first ? def.commands[first.command]?.actors[0]?.role : undefined;
+}
+
+// ── Mermaid ─────────────────────────────────────────────────────────────────────────────
+
+const mermaidText = (text: string) => text.replace(/["\n;:]/g, ' ');
+
+/** The process as a Mermaid `stateDiagram-v2`, labelled in Chinese. */
+export function toMermaid(def: ProcessDefinition): string {
+  const lines = ['stateDiagram-v2', `  %% ${def.title}（${def.name} v${def.version}）`];
+  for (const state of allStates(def)) {
+    const task = stateTask(def, state);
+    const who = task ? `（${ROLE_LABELS[task.role]}）` : '';
+    lines.push(`  state "${mermaidText(stateLabel(def, state) + who)}" as ${state}`);
+  }
+  lines.push(`  [*] --> ${initialState(def)}: ${mermaidText(def.start.label)}`);
+  const seen = new Set<string>();
+  for (const arrow of transitions(def)) {
+    const key = `${arrow.from}→${arrow.to}→${arrow.command}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const guards = arrow.guards.length > 0 ? `（${arrow.guards.join('、')}）` : '';
+    lines.push(`  ${arrow.from} --> ${arrow.to}: ${mermaidText(commandLabel(def, arrow.command))}${guards}`);
+  }
+  for (const state of finalStates(def)) lines.push(`  ${state} --> [*]`);
+  for (const state of allStates(def)) {
+    const task = stateTask(def, state);
+    if (task) lines.push(`  note right of ${state}: ${mermaidText(deadlineText(task))}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+// ── BPMN 2.0 ────────────────────────────────────────────────────────────────────────────
+
+const xml = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+interface Flow {
+  id: string;
+  name?: string;
+  source: string;
+  target: string;
+}
+
+const SIZE = {
+  event: { width: 36, height: 36 },
+  task: { width: 120, height: 80 },
+  gateway: { width: 50, height: 50 },
+};
+const COLUMN = 300;
+const ROW = 130;
+const LANE_HEADER = 30;
+const POOL_HEADER = 30;
+
+/**
+ * The process as BPMN 2.0 XML: a pool with a lane per role, a start event, a user task per task
+ * state (its role, scope and deadline in the documentation), a plain task per waiting state, an
+ * exclusive gateway after every state with more than one way out, an end event per final state,
+ * sequence flows named by command; and a diagram section with a simple left-to-right layout.
+ */
+export function toBpmn(def: ProcessDefinition): string {
+  const arrows = transitions(def);
+  const states = allStates(def);
+  const finals = new Set(finalStates(def));
+  const initial = initialState(def);
+  const id = (kind: string, name: string) => `${kind}_${name}`;
+  const startId = 'StartEvent';
+
+  // Columns: breadth-first distance from the start.
+  const column = new Map<string, number>([[initial, 1]]);
+  const queue = [initial];
+  for (let state = queue.shift(); state !== undefined; state = queue.shift()) {
+    for (const arrow of arrows.filter((a) => a.from === state && !column.has(a.to))) {
+      column.set(arrow.to, (column.get(state) ?? 1) + 1);
+      queue.push(arrow.to);
+    }
+  }
+  for (const state of states) if (!column.has(state)) column.set(state, 1);
+
+  // Distinct ways out of each state; a gateway where there is more than one.
+  const exits = new Map<string, Transition[]>();
+  for (const arrow of arrows) {
+    const list = exits.get(arrow.from) ?? [];
+    if (!list.some((a) => a.command === arrow.command && a.to === arrow.to)) list.push(arrow);
+    exits.set(arrow.from, list);
+  }
+  const hasGateway = (state: string) => (exits.get(state)?.length ?? 0) > 1;
+
+  // Lanes: by role; a final state sits in the lane of the first state leading to it.
+  const roleOf = new Map<string, Role>();
+  for (const state of states.filter((s) => !finals.has(s))) {
+    roleOf.set(state, laneRole(def, state, arrows) ?? def.start.actors[0]?.role ?? 'system');
+  }
+  for (const state of finals) {
+    const from = arrows.find((a) => a.to === state)?.from;
+    roleOf.set(state, (from && roleOf.get(from)) || 'system');
+  }
+  const startRole = def.start.actors[0]?.role ?? roleOf.get(initial) ?? 'system';
+  const roles = [...new Set<Role>([startRole, ...states.map((s) => roleOf.get(s) ?? 'system')])];
+
+  // Rows within a lane: nodes of one lane and column stack downwards.
+  const row = new Map<string, number>();
+  const taken = new Map<string, number>();
+  const place = (node: string, role: Role, col: number) => {
+    const key = `${role}#${col}`;
+    const n = taken.get(key) ?? 0;
+    taken.set(key, n + 1);
+    row.set(node, n);
+  };
+  place(startId, startRole, 0);
+  for (const state of states) place(state, roleOf.get(state) ?? 'system', column.get(state) ?? 1);
+  const laneRows = new Map<Role, number>(roles.map((r) => [r, 1]));
+  for (const [key, n] of taken) {
+    const role = key.split('#')[0] as Role;
+    laneRows.set(role, Math.max(laneRows.get(role) ?? 1, n));
+  }
+  const laneTop = new Map<Role, number>();
+  let y = 0;
+  for (const role of roles) {
+    laneTop.set(role, y);
+    y += (laneRows.get(role) ?? 1) * ROW;
+  }
+  const poolHeight = y;
+  const maxColumn = Math.max(...column.values());
+  const poolWidth = POOL_HEADER + LANE_HEADER + (maxColumn + 1) * COLUMN;
+
+  const bounds = new Map<string, Box>();
+  const centreIn = (role: Role, col: number, r: number, size: { width: number; height: number }, dx = 0): Box => {
+    const cx = POOL_HEADER + LANE_HEADER + 40 + col * COLUMN + SIZE.task.width / 2 + dx;
+    const cy = (laneTop.get(role) ?? 0) + r * ROW + ROW / 2;
+    return { x: cx - size.width / 2, y: cy - size.height / 2, ...size };
+  };
+  bounds.set(startId, centreIn(startRole, 0, row.get(startId) ?? 0, SIZE.event));
+  for (const state of states) {
+    const role = roleOf.get(state) ?? 'system';
+    const col = column.get(state) ?? 1;
+    const r = row.get(state) ?? 0;
+    bounds.set(id('State', state), centreIn(role, col, r, finals.has(state) ? SIZE.event : SIZE.task));
+    if (hasGateway(state)) bounds.set(id('Gateway', state), centreIn(role, col, r, SIZE.gateway, 150));
+  }
+
+  // Flows.
+  const flows: Flow[] = [{ id: 'Flow_start', name: def.start.label, source: startId, target: id('State', initial) }];
+  for (const state of states) {
+    const out = exits.get(state) ?? [];
+    const source = hasGateway(state) ? id('Gateway', state) : id('State', state);
+    if (hasGateway(state)) flows.push({ id: `Flow_${state}_decide`, source: id('State', state), target: source });
+    out.forEach((arrow, i) => {
+      const guards = arrow.guards.length > 0 ? `（${arrow.guards.join('、')}）` : '';
+      flows.push({
+        id: `Flow_${state}_${i + 1}_${arrow.command}`,
+        name: `${commandLabel(def, arrow.command)}${guards}`,
+        source,
+        target: id('State', arrow.to),
+      });
+    });
+  }
+  const incoming = (node: string) => flows.filter((f) => f.target === node).map((f) => f.id);
+  const outgoing = (node: string) => flows.filter((f) => f.source === node).map((f) => f.id);
+  const refs = (node: string, indent: string) => [
+    ...incoming(node).map((f) => `${indent}<bpmn:incoming>${f}</bpmn:incoming>`),
+    ...outgoing(node).map((f) => `${indent}<bpmn:outgoing>${f}</bpmn:outgoing>`),
+  ];
+
+  // Semantic model.
+  const processId = `Process_${def.name}_v${def.version}`;
+  const collaborationId = `Collaboration_${def.name}_v${def.version}`;
+  const participantId = `Participant_${def.name}_v${def.version}`;
+  const out: string[] = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"' +
+      ' xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"' +
+      ' xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"' +
+      ' xmlns:di="http://www.omg.org/spec/DD/20100524/DI"' +
+      ` id="Definitions_${def.name}_v${def.version}" targetNamespace="urn:shandong-open-data:processes"` +
+      ' exporter="shandong-open-data-workflow" exporterVersion="1">',
+    `  <bpmn:collaboration id="${collaborationId}">`,
+    `    <bpmn:participant id="${participantId}" name="${xml(`${def.title}（v${def.version}）`)}" processRef="${processId}" />`,
+    '  </bpmn:collaboration>',
+    `  <bpmn:process id="${processId}" name="${xml(def.title)}" isExecutable="false">`,
+    `    <bpmn:documentation>${xml(`${def.name} v${def.version}；依据：鲁数发〔2022〕15号 ${def.articles.join('、')}`)}</bpmn:documentation>`,
+    `    <bpmn:laneSet id="LaneSet_${def.name}">`,
+  ];
+  for (const role of roles) {
+    out.push(`      <bpmn:lane id="Lane_${role}" name="${xml(ROLE_LABELS[role])}">`);
+    if (role === startRole) out.push(`        <bpmn:flowNodeRef>${startId}</bpmn:flowNodeRef>`);
+    for (const state of states.filter((s) => roleOf.get(s) === role)) {
+      out.push(`        <bpmn:flowNodeRef>${id('State', state)}</bpmn:flowNodeRef>`);
+      if (hasGateway(state)) out.push(`        <bpmn:flowNodeRef>${id('Gateway', state)}</bpmn:flowNodeRef>`);
+    }
+    out.push('      </bpmn:lane>');
+  }
+  out.push('    </bpmn:laneSet>');
+  out.push(`    <bpmn:startEvent id="${startId}" name="${xml(def.start.label)}">`, ...refs(startId, '      '), '    </bpmn:startEvent>');
+  for (const state of states) {
+    const node = id('State', state);
+    const label = stateLabel(def, state);
+    if (finals.has(state)) {
+      out.push(`    <bpmn:endEvent id="${node}" name="${xml(label)}">`, ...refs(node, '      '), '    </bpmn:endEvent>');
+      continue;
+    }
+    const task = stateTask(def, state);
+    const element = task ? 'bpmn:userTask' : 'bpmn:task';
+    const doc = task ? `状态 ${state}；${taskText(task)}` : `状态 ${state}：等待，无办理任务`;
+    out.push(
+      `    <${element} id="${node}" name="${xml(task?.label ?? label)}">`,
+      `      <bpmn:documentation>${xml(doc)}</bpmn:documentation>`,
+      ...refs(node, '      '),
+      `    </${element}>`,
+    );
+    if (hasGateway(state)) {
+      const gateway = id('Gateway', state);
+      out.push(
+        `    <bpmn:exclusiveGateway id="${gateway}" name="${xml(`${label}：办理结果`)}">`,
+        ...refs(gateway, '      '),
+        '    </bpmn:exclusiveGateway>',
+      );
+    }
+  }
+  for (const flow of flows) {
+    const name = flow.name ? ` name="${xml(flow.name)}"` : '';
+    out.push(`    <bpmn:sequenceFlow id="${flow.id}"${name} sourceRef="${flow.source}" targetRef="${flow.target}" />`);
+  }
+  out.push('  </bpmn:process>');
+
+  // Diagram.
+  out.push(
+    `  <bpmndi:BPMNDiagram id="Diagram_${def.name}_v${def.version}">`,
+    `    <bpmndi:BPMNPlane id="Plane_${def.name}_v${def.version}" bpmnElement="${collaborationId}">`,
+    `      <bpmndi:BPMNShape id="${participantId}_di" bpmnElement="${participantId}" isHorizontal="true">`,
+    `        <dc:Bounds x="0" y="0" width="${poolWidth}" height="${poolHeight}" />`,
+    '      </bpmndi:BPMNShape>',
+  );
+  for (const role of roles) {
+    const top = laneTop.get(role) ?? 0;
+    const height = (laneRows.get(role) ?? 1) * ROW;
+    out.push(
+      `      <bpmndi:BPMNShape id="Lane_${role}_di" bpmnElement="Lane_${role}" isHorizontal="true">`,
+      `        <dc:Bounds x="${POOL_HEADER}" y="${top}" width="${poolWidth - POOL_HEADER}" height="${height}" />`,
+      '      </bpmndi:BPMNShape>',
+    );
+  }
+  for (const [node, box] of bounds) {
+    const marker = node.startsWith('Gateway_') ? ' isMarkerVisible="true"' : '';
+    out.push(
+      `      <bpmndi:BPMNShape id="${node}_di" bpmnElement="${node}"${marker}>`,
+      `        <dc:Bounds x="${box.x}" y="${box.y}" width="${box.width}" height="${box.height}" />`,
+      '      </bpmndi:BPMNShape>',
+    );
+  }
+  flows.forEach((flow, i) => {
+    const points = waypoints(bounds.get(flow.source), bounds.get(flow.target), i);
+    out.push(
+      `      <bpmndi:BPMNEdge id="${flow.id}_di" bpmnElement="${flow.id}">`,
+      ...points.map(([px, py]) => `        <di:waypoint x="${px}" y="${py}" />`),
+      '      </bpmndi:BPMNEdge>',
+    );
+  });
+  out.push('    </bpmndi:BPMNPlane>', '  </bpmndi:BPMNDiagram>', '</bpmn:definitions>');
+  return `${out.join('\n')}\n`;
+}
+
+/** Orthogonal waypoints: forwards right-to-left edges, anything else around below both shapes. */
+function waypoints(source: Box | undefined, target: Box | undefined, lane: number): [number, number][] {
+  if (!source || !target) return [];
+  const sy = source.y + source.height / 2;
+  const ty = target.y + target.height / 2;
+  const sRight = source.x + source.width;
+  if (target.x >= sRight + 10) {
+    if (sy === ty) return [[sRight, sy], [target.x, ty]];
+    const mx = Math.round((sRight + target.x) / 2);
+    return [[sRight, sy], [mx, sy], [mx, ty], [target.x, ty]];
+  }
+  const sx = source.x + source.width / 2;
+  const tx = target.x + target.width / 2;
+  const below = Math.max(source.y + source.height, target.y + target.height) + 12 + (lane % 4) * 6;
+  return [[sx, source.y + source.height], [sx, below], [tx, below], [tx, target.y + target.height]];
+}

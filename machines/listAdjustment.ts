@@ -1,0 +1,174 @@
+/**
+ * 开放清单调整 (第八条第二款): a provider whose laws or duties changed asks, through the open
+ * platform, to change its annual open list; an authority of city level or above approves,
+ * returns it for revision, or rejects it.
+ */
+import { assertEvent, assign, setup } from 'xstate';
+import type { z } from 'zod';
+import type { EventsOf } from './kit.js';
+import { form, listOf, oneOf, Opinion, Reason, Text, Year } from './schemas.js';
+import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
+
+// ── Forms (FORMS.md "listAdjustment") ───────────────────────────────────────────────────
+
+const Changes = listOf(form({ action: oneOf(['add', 'remove', 'modify']), datasetName: Text, detail: Text.optional() }));
+export type ListChange = z.infer<typeof Changes>[number];
+
+export const ListAdjustmentStart = form({
+  providerOrg: Text,
+  listYear: Year,
+  // 第八条第二款: 因法律、法规修改或者职能职责变更
+  cause: oneOf(['lawChange', 'dutyChange']),
+  basis: Text,
+  changes: Changes,
+});
+export type ListAdjustmentInput = z.infer<typeof ListAdjustmentStart>;
+
+const schemas = {
+  APPROVE: Opinion,
+  // 说明理由: a return says what to change
+  RETURN: form({ opinion: Text }),
+  REJECT: Reason,
+  RESUBMIT: form({ changes: Changes }),
+};
+
+export type ListAdjustmentEvent = EventsOf<typeof schemas>;
+
+// ── Context ─────────────────────────────────────────────────────────────────────────────
+
+export interface ListAdjustmentContext extends BaseContext<ListAdjustmentInput> {
+  startedAt: string;
+  /** The changes as they stand: the start input's, or the latest RESUBMIT's. */
+  changes: ListChange[];
+  /** Every return with its opinion, oldest first. */
+  returns: { opinion: string; at: string; by: string }[];
+  approval?: { opinion?: string; at: string; by: string };
+  rejection?: { reason: string; at: string; by: string };
+}
+
+// ── Rules ───────────────────────────────────────────────────────────────────────────────
+
+/** Rules of starting an adjustment: checked before a case exists. */
+export const startRules = {
+  // 第八条第二款: 公共数据开放主体申请调整（本单位的）公共数据开放清单
+  providerAdjustsOwnList: {
+    id: 'providerAdjustsOwnList',
+    article: '第八条第二款',
+    message: {
+      zh: '公共数据开放主体只能申请调整本单位的开放清单',
+      en: 'A provider may only ask to adjust its own organisation’s open list.',
+    },
+    holds: (context, data) => context.startedBy.org === data.providerOrg,
+  },
+} satisfies Record<string, RuleSpec<{ startedBy: Actor }, ListAdjustmentInput>>;
+
+// ── Machine ─────────────────────────────────────────────────────────────────────────────
+
+export const listAdjustmentMachine = setup({
+  types: {
+    context: {} as ListAdjustmentContext,
+    events: {} as ListAdjustmentEvent,
+    input: {} as MachineInput<ListAdjustmentInput>,
+    meta: {} as StateMeta,
+  },
+  actions: {
+    recordApproval: assign({
+      approval: ({ event }) => {
+        assertEvent(event, 'APPROVE');
+        return { ...event.data, at: event.at, by: event.actor.org };
+      },
+    }),
+    recordReturn: assign({
+      returns: ({ context, event }) => {
+        assertEvent(event, 'RETURN');
+        return [...context.returns, { ...event.data, at: event.at, by: event.actor.org }];
+      },
+    }),
+    recordRejection: assign({
+      rejection: ({ event }) => {
+        assertEvent(event, 'REJECT');
+        return { ...event.data, at: event.at, by: event.actor.org };
+      },
+    }),
+    replaceChanges: assign({
+      changes: ({ event }) => {
+        assertEvent(event, 'RESUBMIT');
+        return event.data.changes;
+      },
+    }),
+  },
+}).createMachine({
+  id: 'listAdjustment',
+  initial: 'review',
+  context: ({ input }) => ({
+    caseId: input.caseId,
+    input: input.input,
+    startedBy: input.startedBy,
+    startedAt: input.at,
+    changes: input.input.changes,
+    returns: [],
+  }),
+  states: {
+    review: {
+      // 第八条第二款: 经市级以上主管部门审核同意 — no statutory deadline: the policy default
+      meta: {
+        label: '审核中',
+        task: {
+          stage: 'review',
+          role: 'authority',
+          scope: 'cityOrAbove',
+          deadline: { kind: 'rule', key: 'policyDefault' },
+          label: '审核开放清单调整申请',
+        },
+      },
+      on: {
+        APPROVE: { target: 'approved', actions: 'recordApproval' },
+        RETURN: { target: 'revising', actions: 'recordReturn' },
+        REJECT: { target: 'rejected', actions: 'recordRejection' },
+      },
+    },
+    revising: {
+      // The provider revises at its own pace: a task with no deadline.
+      meta: {
+        label: '修改中',
+        task: { stage: 'revising', role: 'provider', scope: 'provider', label: '按审核意见修改清单调整申请' },
+      },
+      on: {
+        RESUBMIT: { target: 'review', actions: 'replaceChanges' },
+      },
+    },
+    approved: { type: 'final', meta: { label: '已同意调整' } },
+    rejected: { type: 'final', meta: { label: '不同意调整' } },
+  },
+});
+
+// ── Definition ──────────────────────────────────────────────────────────────────────────
+
+const provider = { role: 'provider', scope: 'provider' } as const;
+const cityOrAbove = { role: 'authority', scope: 'cityOrAbove' } as const;
+
+const commands: { [Type in keyof typeof schemas]: CommandSpec<ListAdjustmentContext> } = {
+  APPROVE: { schema: schemas.APPROVE, event: 'Approved', actors: [cityOrAbove], label: '审核同意调整' },
+  RETURN: { schema: schemas.RETURN, event: 'Returned', actors: [cityOrAbove], label: '退回修改' },
+  REJECT: { schema: schemas.REJECT, event: 'Rejected', actors: [cityOrAbove], label: '不同意调整' },
+  RESUBMIT: { schema: schemas.RESUBMIT, event: 'Resubmitted', actors: [provider], label: '修改后重新提交' },
+};
+
+export const listAdjustment: ProcessDefinition<ListAdjustmentContext> = {
+  name: 'listAdjustment',
+  version: 1,
+  title: '公共数据开放清单调整',
+  articles: ['第八条'],
+  machine: listAdjustmentMachine,
+  start: {
+    schema: ListAdjustmentStart,
+    event: 'AdjustmentRequested',
+    actors: [provider],
+    label: '申请调整开放清单',
+    rules: Object.values(startRules),
+  },
+  commands,
+  // The region is left out: 市级以上 counts from the provider's region (FORMS.md "Who is the competent authority").
+  parties: (context) => ({ providerOrg: context.input.providerOrg }),
+  summary: (context) => ({ title: `${context.input.listYear}年度公共数据开放清单调整`, provider: context.input.providerOrg }),
+};

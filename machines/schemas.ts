@@ -1,0 +1,183 @@
+/**
+ * The shared shapes of shared/spec/FORMS.md, as zod schemas: every start input and command
+ * is built from these. Unknown fields are refused everywhere (`form` is a strict object), text
+ * is trimmed and must not be empty, and every message a client may see is Chinese.
+ */
+import { z } from 'zod';
+
+// ── Messages ────────────────────────────────────────────────────────────────────────────
+
+const REQUIRED = '必填';
+
+/** The message of a type error: "required" when the field is missing, else what it must be. */
+function typeError(expected: string) {
+  return (issue: { input?: unknown }) => (issue.input === undefined ? REQUIRED : `须为${expected}`);
+}
+
+function objectError(issue: { code?: string; input?: unknown; keys?: string[] }): string {
+  if (issue.code === 'unrecognized_keys') return `不允许的字段：${(issue.keys ?? []).join('、')}`;
+  return typeError('对象')(issue);
+}
+
+// ── Building blocks ─────────────────────────────────────────────────────────────────────
+
+/** A form (JSON object) that refuses unknown fields. */
+export function form<Shape extends z.ZodRawShape>(shape: Shape) {
+  return z.strictObject(shape, { error: objectError });
+}
+
+/** Trimmed text that must not be empty. */
+export const Text = z.string({ error: typeError('文本') }).trim().min(1, '不能为空');
+
+/** A list of at least one item (`[≥1]` in FORMS.md). */
+export function listOf<Item extends z.ZodType>(item: Item) {
+  return z.array(item, { error: typeError('列表') }).min(1, '至少填写一项');
+}
+
+/** One of the listed values. */
+export function oneOf<const Values extends readonly [string, ...string[]]>(values: Values) {
+  return z.enum(values, { error: typeError(`以下之一：${values.join('、')}`) });
+}
+
+export const Flag = z.boolean({ error: typeError(' true 或 false') });
+
+/** A positive whole number (`int > 0`). */
+export const PositiveInt = z
+  .number({ error: typeError('数字') })
+  .int('须为整数')
+  .positive('须大于 0');
+
+/** A calendar year, e.g. an open list's year. */
+export const Year = z
+  .number({ error: typeError('年份') })
+  .int('须为整数年份')
+  .min(2000, '年份须在 2000–2100 之间')
+  .max(2100, '年份须在 2000–2100 之间');
+
+/** A whole number ≥ 0. */
+export const Count = z
+  .number({ error: typeError('数字') })
+  .int('须为整数')
+  .nonnegative('不得为负数');
+
+// ── Dates and instants ──────────────────────────────────────────────────────────────────
+
+/** Whether `value` is a real calendar date written `YYYY-MM-DD` (no 2023-02-29). */
+export function isIsoDate(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+/** A calendar date `YYYY-MM-DD` (Asia/Shanghai calendar) that exists: zod's ISO date knows month lengths and leap years. */
+export const DateString = z.iso.date({
+  error: (issue) => (issue.input === undefined ? REQUIRED : '须为有效日期，格式 YYYY-MM-DD'),
+});
+
+/** An instant, ISO-8601 with `Z` or an offset. */
+export const Instant = z.iso.datetime({
+  offset: true,
+  error: (issue) => (issue.input === undefined ? REQUIRED : '须为 ISO-8601 时刻，如 2024-05-06T08:00:00Z'),
+});
+
+// ── Shared shapes of FORMS.md ───────────────────────────────────────────────────────────
+
+/** Whether two dates are in order (from ≤ to); a malformed date is reported on its own, not here. */
+export function inOrder(from: string, to: string): boolean {
+  return !isIsoDate(from) || !isIsoDate(to) || from <= to;
+}
+
+/** `{ from, to }`, from ≤ to. */
+export const Period = form({ from: DateString, to: DateString }).refine((p) => inOrder(p.from, p.to), {
+  error: '起始日期不得晚于终止日期',
+  path: ['to'],
+});
+export type Period = z.infer<typeof Period>;
+
+/** A 6-digit administrative division code (Shandong 370000, Jinan 370100, …). */
+export const RegionCode = z
+  .string({ error: typeError('行政区划代码') })
+  .trim()
+  .regex(/^\d{6}$/, '须为 6 位行政区划代码');
+
+/** 资源覆盖范围: the data's region and time range (附录3, 附录7). */
+export const Coverage = form({ region: RegionCode, period: Period.optional() });
+export type Coverage = z.infer<typeof Coverage>;
+
+export const Email = z.email({ error: (issue) => (issue.input === undefined ? REQUIRED : '电子邮箱格式不正确') });
+
+export const Contact = form({ name: Text, phone: Text, email: Email.optional(), address: Text.optional() });
+export type Contact = z.infer<typeof Contact>;
+
+/** Characters of a 统一社会信用代码 (GB 32100-2015): digits and capitals without I, O, S, V, Z. */
+const CREDIT_CODE = /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/;
+
+/** Whether `code` has the form of a 统一社会信用代码: 18 characters, the division code in places 3–8. */
+export function isCreditCode(code: string): boolean {
+  return CREDIT_CODE.test(code);
+}
+
+export const CreditCode = z
+  .string({ error: typeError('统一社会信用代码') })
+  .trim()
+  .toUpperCase()
+  .refine(isCreditCode, '统一社会信用代码须为 18 位（数字或大写字母，不含 I、O、S、V、Z）');
+
+const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const ID_CHECK = '10X98765432';
+
+/** The check character of a 身份证号 from its first 17 digits (GB 11643, ISO 7064 MOD 11-2). */
+export function idNumberCheckChar(first17: string): string {
+  const sum = ID_WEIGHTS.reduce((acc, weight, i) => acc + weight * Number(first17[i]), 0);
+  return ID_CHECK[sum % 11] ?? '';
+}
+
+/** Whether `id` is an 18-character 身份证号 with a real birth date and a valid check character. */
+export function isIdNumber(id: string): boolean {
+  if (!/^\d{17}[\dX]$/.test(id)) return false;
+  const birth = `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`;
+  return isIsoDate(birth) && idNumberCheckChar(id.slice(0, 17)) === id[17];
+}
+
+export const IdNumber = z
+  .string({ error: typeError('身份证号') })
+  .trim()
+  .toUpperCase()
+  .refine((id) => /^\d{17}[\dX]$/.test(id), { error: '身份证号须为 18 位（17 位数字加校验位）', abort: true })
+  .refine(isIdNumber, '身份证号出生日期或校验位不正确');
+
+/** 公共数据利用主体: an organisation with its credit code, or a person with an ID number (附录3). */
+function applicantOf<C extends z.ZodType>(contact: C) {
+  return z.discriminatedUnion(
+    'type',
+    [
+      form({ type: z.literal('organization'), name: Text, creditCode: CreditCode, contact }),
+      form({ type: z.literal('person'), name: Text, idNumber: IdNumber, contact }),
+    ],
+    { error: '申请主体类型 type 须为 organization（法人或其他组织）或 person（个人）' },
+  );
+}
+
+export const Applicant = applicantOf(Contact);
+export type Applicant = z.infer<typeof Applicant>;
+
+/** An applicant whose contact gives an e-mail address (附录7 联系邮箱). */
+export const ApplicantWithEmail = applicantOf(form({ name: Text, phone: Text, email: Email, address: Text.optional() }));
+export type ApplicantWithEmail = z.infer<typeof ApplicantWithEmail>;
+
+/** 服务方式 of the application forms (附录3, 附录7). */
+export const ApplicationServiceMode = oneOf(['api', 'file', 'privacyComputing', 'other']);
+
+/** 应用场景: one scenario each (多个场景应分别描述). */
+export const Scenario = form({ description: Text });
+
+/** A command that carries no data. */
+export const NoData = form({});
+
+/** A reason, required wherever a request is refused, returned or rejected (说明理由). */
+export const Reason = form({ reason: Text });
+
+/** An optional opinion. */
+export const Opinion = form({ opinion: Text.optional() });

@@ -1,0 +1,20 @@
+/** `npm start`: the API on the configured store (the embedded SQLite store by default). */
+import { loadConfig } from '../infra/config.js';
+import { createApp } from '../api/app.js';
+import { buildServer } from '../api/server.js';
+
+const config = loadConfig();
+const app = await createApp(config);
+const server = await buildServer(app);
+
+const shutdown = async (signal: string) => {
+  app.logger.info({ signal }, '正在停止服务');
+  await server.close();
+  await app.close();
+  process.exit(0);
+};
+process.once('SIGINT', () => void shutdown('SIGINT'));
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+await server.listen({ port: config.port, host: config.host });
+app.logger.info({ store: app.store.kind, dataDir: config.dataDir }, `工作流服务已启动：http://${config.host}:${config.port}`);

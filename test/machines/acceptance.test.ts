@@ -1,0 +1,160 @@
+/**
+ * PROCESSES.md as a table: each state accepts exactly its commands, from exactly its senders;
+ * every other command leaves a case as it was.
+ */
+import { describe, expect, it } from 'vitest';
+import { acceptedCommands, allCommands, allStates, isFinal, stateName } from '../../machines/describe.js';
+import type { ActorRule } from '../../machines/types.js';
+import type { ProcessName } from './examples.js';
+import { caseIn, commandEvent, definition, pathTo } from './harness.js';
+import { transition } from 'xstate';
+
+/** The commands each state accepts (PROCESSES.md); final states accept none. */
+const accepts: Record<ProcessName, Record<string, string[]>> = {
+  datasetRelease: {
+    drafting: ['UPDATE_DRAFT', 'RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES', 'SUBMIT'],
+    underReview: ['APPROVE', 'RETURN'],
+    published: ['WITHDRAW'],
+    withdrawn: [],
+  },
+  conditionalApplication: {
+    normativeReview: ['PASS_NORMATIVE_REVIEW', 'FAIL_NORMATIVE_REVIEW', 'WITHDRAW'],
+    providerReview: ['APPROVE', 'REJECT', 'WITHDRAW'],
+    agreementPending: ['SIGN_AGREEMENT'],
+    accessPending: ['GRANT_ACCESS'],
+    active: [
+      'REPORT_USAGE',
+      'REPORT_RESULTS',
+      'REPORT_SECURITY_INCIDENT',
+      'REQUEST_RENEWAL',
+      'SUSPEND',
+      'TERMINATE',
+      'USAGE_EXPIRED',
+    ],
+    renewalReview: ['APPROVE_RENEWAL', 'REJECT_RENEWAL'],
+    suspended: ['RESUME', 'TERMINATE'],
+    destructionPending: ['CONFIRM_DESTRUCTION'],
+    rejected: [],
+    withdrawn: [],
+    closed: [],
+  },
+  unopenedDataRequest: {
+    normativeReview: ['PASS_NORMATIVE_REVIEW', 'FAIL_NORMATIVE_REVIEW'],
+    feasibilityReview: ['CONCLUDE_ALREADY_OPEN', 'CONCLUDE_OPENABLE', 'CONCLUDE_NOT_OPENABLE'],
+    openingPending: ['MARK_OPENED'],
+    rejected: [],
+    answered: [],
+    declined: [],
+    opened: [],
+  },
+  listAdjustment: {
+    review: ['APPROVE', 'RETURN', 'REJECT'],
+    revising: ['RESUBMIT'],
+    approved: [],
+    rejected: [],
+  },
+  objection: {
+    handling: ['RESPOND'],
+    responded: [],
+  },
+};
+
+const applicant: ActorRule = { role: 'applicant', scope: 'applicant' };
+const provider: ActorRule = { role: 'provider', scope: 'provider' };
+const competentAuthority: ActorRule = { role: 'authority', scope: 'competentAuthority' };
+const cityOrAbove: ActorRule = { role: 'authority', scope: 'cityOrAbove' };
+const system: ActorRule = { role: 'system', scope: 'system' };
+
+/** Who may send each command ("who acts" of PROCESSES.md). */
+const senders: Record<ProcessName, Record<string, ActorRule[]>> = {
+  datasetRelease: {
+    start: [provider],
+    UPDATE_DRAFT: [provider],
+    RECORD_SECURITY_REVIEW: [provider],
+    SET_DESENSITIZATION_RULES: [provider],
+    SUBMIT: [provider],
+    APPROVE: [competentAuthority],
+    RETURN: [competentAuthority],
+    WITHDRAW: [provider, competentAuthority],
+  },
+  conditionalApplication: {
+    start: [applicant],
+    PASS_NORMATIVE_REVIEW: [competentAuthority],
+    FAIL_NORMATIVE_REVIEW: [competentAuthority],
+    APPROVE: [provider],
+    REJECT: [provider],
+    SIGN_AGREEMENT: [provider],
+    GRANT_ACCESS: [provider],
+    REPORT_USAGE: [applicant],
+    REPORT_RESULTS: [applicant],
+    REPORT_SECURITY_INCIDENT: [applicant],
+    REQUEST_RENEWAL: [applicant],
+    APPROVE_RENEWAL: [provider],
+    REJECT_RENEWAL: [provider],
+    SUSPEND: [provider, competentAuthority],
+    RESUME: [provider, competentAuthority],
+    TERMINATE: [provider, competentAuthority],
+    USAGE_EXPIRED: [system],
+    CONFIRM_DESTRUCTION: [applicant],
+    WITHDRAW: [applicant],
+  },
+  unopenedDataRequest: {
+    start: [applicant],
+    PASS_NORMATIVE_REVIEW: [cityOrAbove],
+    FAIL_NORMATIVE_REVIEW: [cityOrAbove],
+    CONCLUDE_ALREADY_OPEN: [provider],
+    CONCLUDE_OPENABLE: [provider],
+    CONCLUDE_NOT_OPENABLE: [provider],
+    MARK_OPENED: [provider, system],
+  },
+  listAdjustment: {
+    start: [provider],
+    APPROVE: [cityOrAbove],
+    RETURN: [cityOrAbove],
+    REJECT: [cityOrAbove],
+    RESUBMIT: [provider],
+  },
+  objection: {
+    start: [applicant],
+    RESPOND: [provider],
+  },
+};
+
+const processes = Object.keys(accepts) as ProcessName[];
+
+describe.each(processes)('%s', (name) => {
+  const def = definition(name);
+
+  it('has exactly the states of PROCESSES.md', () => {
+    expect(allStates(def).sort()).toEqual(Object.keys(accepts[name]).sort());
+  });
+
+  it('has exactly the commands of PROCESSES.md, each sent by the parties it names', () => {
+    const { start, ...commands } = senders[name];
+    expect(allCommands(def).sort()).toEqual(Object.keys(commands).sort());
+    expect(def.start.actors).toEqual(start);
+    for (const [type, expected] of Object.entries(commands)) expect(def.commands[type]?.actors, type).toEqual(expected);
+  });
+
+  describe.each(Object.entries(accepts[name]))('in %s', (state, commands) => {
+    const snapshot = caseIn(name, state);
+
+    it(`accepts ${commands.length > 0 ? commands.join(', ') : 'nothing'}`, () => {
+      expect(stateName(snapshot)).toBe(state);
+      expect(acceptedCommands(snapshot).sort()).toEqual([...commands].sort());
+      expect(isFinal(snapshot)).toBe(commands.length === 0);
+    });
+
+    it('leaves the case unchanged on any other command', () => {
+      for (const type of allCommands(def).filter((c) => !commands.includes(c))) {
+        const [next] = transition(def.machine, snapshot, commandEvent(def, snapshot, type) as never);
+        expect(stateName(next), type).toBe(state);
+        expect(next.context, type).toEqual(snapshot.context);
+      }
+    });
+  });
+
+  it('reaches every state along the paths the other suites use', () => {
+    expect(Object.keys(pathTo[name]).sort()).toEqual(allStates(def).sort());
+  });
+});

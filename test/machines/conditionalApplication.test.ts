@@ -1,0 +1,261 @@
+import { describe, expect, it } from 'vitest';
+import { conditionalApplication, type ConditionalApplicationContext } from '../../machines/conditionalApplication.js';
+import { isFinal, readField, stateName, stateTask } from '../../machines/describe.js';
+import { actors, commandData, orgs, personApplicant, startInputs } from './examples.js';
+import { attempt, caseIn, play, send, start, startViolations } from './harness.js';
+
+const def = conditionalApplication;
+const context = (snapshot: { context: unknown }) => snapshot.context as ConditionalApplicationContext;
+const input = startInputs.conditionalApplication;
+const toActive = ['PASS_NORMATIVE_REVIEW', 'APPROVE', 'SIGN_AGREEMENT', 'GRANT_ACCESS'] as const;
+
+describe('conditionalApplication: to each final state (第十四条)', () => {
+  it('is reviewed, approved, agreed, granted, used, terminated, destroyed and closed', () => {
+    let snapshot = start(def);
+    expect(stateName(snapshot)).toBe('normativeReview');
+    snapshot = send(def, snapshot, 'PASS_NORMATIVE_REVIEW');
+    expect(stateName(snapshot)).toBe('providerReview');
+    expect(context(snapshot).normativeReview).toMatchObject({ by: orgs.cityAuthority });
+    snapshot = send(def, snapshot, 'APPROVE');
+    expect(stateName(snapshot)).toBe('agreementPending');
+    snapshot = send(def, snapshot, 'SIGN_AGREEMENT', { at: '2025-03-20T02:00:00.000Z' });
+    expect(stateName(snapshot)).toBe('accessPending');
+    expect(context(snapshot).agreement).toEqual({ ...commandData.conditionalApplication.SIGN_AGREEMENT, signedAt: '2025-03-20T02:00:00.000Z' });
+    expect(context(snapshot).useTo).toBe('2025-12-31');
+    snapshot = send(def, snapshot, 'GRANT_ACCESS', { at: '2025-03-21T02:00:00.000Z' });
+    expect(stateName(snapshot)).toBe('active');
+    expect(context(snapshot).grantedAt).toBe('2025-03-21T02:00:00.000Z');
+
+    snapshot = send(def, snapshot, 'REPORT_USAGE');
+    snapshot = send(def, snapshot, 'REPORT_RESULTS');
+    snapshot = send(def, snapshot, 'REPORT_SECURITY_INCIDENT');
+    expect(stateName(snapshot)).toBe('active');
+    expect(context(snapshot).usageReports).toHaveLength(1);
+    expect(context(snapshot).resultsReports).toHaveLength(1);
+    expect(context(snapshot).securityIncidents).toHaveLength(1);
+
+    snapshot = send(def, snapshot, 'TERMINATE', { actor: actors.cityAuthority });
+    expect(stateName(snapshot)).toBe('destructionPending');
+    expect(context(snapshot).ending).toMatchObject({ cause: 'terminated', by: orgs.cityAuthority });
+    snapshot = send(def, snapshot, 'CONFIRM_DESTRUCTION');
+    expect(stateName(snapshot)).toBe('closed');
+    expect(isFinal(snapshot)).toBe(true);
+    expect(context(snapshot).destruction).toMatchObject(commandData.conditionalApplication.CONFIRM_DESTRUCTION);
+  });
+
+  it('ends use when the agreed period expires (附录5 协议二(二) 到期自动失效)', () => {
+    const snapshot = play(def, [...toActive, 'USAGE_EXPIRED']);
+    expect(stateName(snapshot)).toBe('destructionPending');
+    expect(context(snapshot).ending).toMatchObject({ cause: 'expired', by: 'system' });
+    expect(stateName(send(def, snapshot, 'CONFIRM_DESTRUCTION'))).toBe('closed');
+  });
+
+  it('is rejected at the normative review, with the reason (第十四条(二) 告知理由)', () => {
+    const snapshot = play(def, ['FAIL_NORMATIVE_REVIEW']);
+    expect(stateName(snapshot)).toBe('rejected');
+    expect(context(snapshot).rejection).toMatchObject({
+      stage: 'normativeReview',
+      reason: commandData.conditionalApplication.FAIL_NORMATIVE_REVIEW.reason,
+      by: orgs.cityAuthority,
+    });
+  });
+
+  it('is rejected by the provider, with the reason (第十四条(三) 说明理由)', () => {
+    const snapshot = play(def, ['PASS_NORMATIVE_REVIEW', 'REJECT']);
+    expect(stateName(snapshot)).toBe('rejected');
+    expect(context(snapshot).rejection).toMatchObject({ stage: 'providerReview', by: orgs.provider });
+  });
+
+  it.each([[[]], [['PASS_NORMATIVE_REVIEW']]])('is withdrawn by the applicant (after %j)', (steps) => {
+    const snapshot = play(def, [...steps, ['WITHDRAW', { data: {} }]]);
+    expect(stateName(snapshot)).toBe('withdrawn');
+    expect(context(snapshot).withdrawal?.reason).toBeUndefined();
+  });
+
+  it('is suspended and resumed, keeping the suspension’s history', () => {
+    let snapshot = play(def, [...toActive, 'SUSPEND']);
+    expect(stateName(snapshot)).toBe('suspended');
+    snapshot = send(def, snapshot, 'RESUME', { at: '2025-04-01T00:00:00.000Z' });
+    expect(stateName(snapshot)).toBe('active');
+    expect(context(snapshot).suspensions).toEqual([
+      expect.objectContaining({ reason: commandData.conditionalApplication.SUSPEND.reason, resumedAt: '2025-04-01T00:00:00.000Z' }),
+    ]);
+  });
+
+  it('is terminated while suspended', () => {
+    expect(stateName(play(def, [...toActive, 'SUSPEND', 'TERMINATE']))).toBe('destructionPending');
+  });
+});
+
+describe('conditionalApplication: renewal (附录5 协议二(二) 可续签)', () => {
+  it('moves useTo when approved', () => {
+    const snapshot = play(def, [...toActive, 'REQUEST_RENEWAL', 'APPROVE_RENEWAL']);
+    expect(stateName(snapshot)).toBe('active');
+    expect(context(snapshot).useTo).toBe('2026-03-31');
+    expect(context(snapshot).agreement?.useTo).toBe('2025-12-31');
+    expect(context(snapshot).renewals).toEqual([
+      expect.objectContaining({ newUseTo: '2026-03-31', decision: expect.objectContaining({ approved: true }) }),
+    ]);
+  });
+
+  it('keeps useTo when rejected, with the reason', () => {
+    const snapshot = play(def, [...toActive, 'REQUEST_RENEWAL', 'REJECT_RENEWAL']);
+    expect(stateName(snapshot)).toBe('active');
+    expect(context(snapshot).useTo).toBe('2025-12-31');
+    expect(context(snapshot).renewals.at(-1)?.decision).toMatchObject({
+      approved: false,
+      reason: commandData.conditionalApplication.REJECT_RENEWAL.reason,
+    });
+  });
+
+  it('refuses a renewal that does not extend the current use', () => {
+    const given = caseIn('conditionalApplication', 'active');
+    for (const newUseTo of ['2025-12-31', '2025-06-30']) {
+      expect(attempt(def, given, 'REQUEST_RENEWAL', { data: { newUseTo } })).toMatchObject({ violated: ['renewalExtendsUse'], taken: false });
+    }
+    expect(attempt(def, given, 'REQUEST_RENEWAL', { data: { newUseTo: '2026-01-01' } })).toMatchObject({ violated: [], taken: true });
+  });
+
+  it('counts from the renewed useTo', () => {
+    const given = play(def, [...toActive, 'REQUEST_RENEWAL', 'APPROVE_RENEWAL']);
+    expect(attempt(def, given, 'REQUEST_RENEWAL', { data: { newUseTo: '2026-03-31' } }).violated).toEqual(['renewalExtendsUse']);
+    expect(attempt(def, given, 'REQUEST_RENEWAL', { data: { newUseTo: '2026-06-30' } }).violated).toEqual([]);
+  });
+});
+
+describe('conditionalApplication: the agreement’s use period (第十四条(三))', () => {
+  const given = caseIn('conditionalApplication', 'agreementPending');
+  const agreement = commandData.conditionalApplication.SIGN_AGREEMENT;
+
+  it.each([
+    ['the whole requested period', '2025-04-01', '2026-03-31'],
+    ['a part of it', '2025-05-01', '2025-05-31'],
+    ['a single day', '2025-04-01', '2025-04-01'],
+  ])('accepts %s', (_what, useFrom, useTo) => {
+    expect(attempt(def, given, 'SIGN_AGREEMENT', { data: { ...agreement, useFrom, useTo } })).toMatchObject({ violated: [], taken: true });
+  });
+
+  it.each([
+    ['starting before the request', '2025-03-31', '2025-12-31'],
+    ['ending after the request', '2025-04-01', '2026-04-01'],
+    ['lying wholly outside it', '2027-01-01', '2027-12-31'],
+  ])('refuses a period %s', (_what, useFrom, useTo) => {
+    expect(attempt(def, given, 'SIGN_AGREEMENT', { data: { ...agreement, useFrom, useTo } })).toMatchObject({
+      violated: ['useWithinRequestedPeriod'],
+      taken: false,
+    });
+  });
+});
+
+describe('conditionalApplication: eligibility (第十三条, 第十四条(一))', () => {
+  it('accepts an eligible organisation and an eligible person', () => {
+    expect(startViolations(def, input, actors.company)).toEqual([]);
+    expect(startViolations(def, { ...input, applicant: personApplicant }, actors.person)).toEqual([]);
+  });
+
+  it('refuses an applicant without real-name verification (第十三条(一))', () => {
+    const data = { ...input, eligibility: { ...input.eligibility, realNameVerified: false } };
+    expect(startViolations(def, data, actors.company)).toEqual(['realNameVerified']);
+  });
+
+  it('refuses a dishonest judgment debtor and a seriously dishonest enterprise (第十三条(二))', () => {
+    const credit = input.eligibility.creditCheck;
+    const debtor = { ...input, eligibility: { ...input.eligibility, creditCheck: { ...credit, dishonestDebtor: true } } };
+    const enterprise = { ...input, eligibility: { ...input.eligibility, creditCheck: { ...credit, seriouslyDishonestEnterprise: true } } };
+    expect(startViolations(def, debtor, actors.company)).toEqual(['notDishonestDebtor']);
+    expect(startViolations(def, enterprise, actors.company)).toEqual(['notSeriouslyDishonestEnterprise']);
+  });
+
+  it('refuses an application without the signed security commitment (第十四条(一))', () => {
+    const data = { ...input, securityCommitment: { ...input.securityCommitment, signed: false } };
+    expect(startViolations(def, data, actors.company)).toEqual(['securityCommitmentSigned']);
+  });
+
+  it('names every broken rule at once', () => {
+    const data = {
+      ...input,
+      eligibility: { realNameVerified: false, creditCheck: { ...input.eligibility.creditCheck, dishonestDebtor: true } },
+    };
+    expect(startViolations(def, data, actors.company)).toEqual(['realNameVerified', 'notDishonestDebtor']);
+  });
+});
+
+describe('conditionalApplication: timers', () => {
+  it('has no timer before access is granted', () => {
+    for (const state of ['normativeReview', 'providerReview', 'agreementPending', 'accessPending']) {
+      const snapshot = caseIn('conditionalApplication', state);
+      expect(def.timers?.(context(snapshot), stateName(snapshot)), state).toEqual([]);
+    }
+  });
+
+  it('expires use at the end of useTo while active', () => {
+    const snapshot = caseIn('conditionalApplication', 'active');
+    expect(def.timers?.(context(snapshot), 'active')).toEqual([{ command: 'USAGE_EXPIRED', afterEndOfDay: '2025-12-31' }]);
+  });
+
+  it('moves the timer with an approved renewal', () => {
+    const snapshot = play(def, [...toActive, 'REQUEST_RENEWAL', 'APPROVE_RENEWAL']);
+    expect(def.timers?.(context(snapshot), stateName(snapshot))).toEqual([{ command: 'USAGE_EXPIRED', afterEndOfDay: '2026-03-31' }]);
+  });
+
+  it.each(['renewalReview', 'suspended', 'destructionPending', 'closed'])('has no timer in %s', (state) => {
+    const snapshot = caseIn('conditionalApplication', state);
+    expect(def.timers?.(context(snapshot), stateName(snapshot))).toEqual([]);
+  });
+});
+
+describe('conditionalApplication: tasks and deadlines', () => {
+  it.each([
+    ['normativeReview', 'authority', 'competentAuthority', 'conditionalApplication.normativeReview'],
+    ['providerReview', 'provider', 'provider', 'conditionalApplication.providerReview'],
+    ['agreementPending', 'provider', 'provider', 'policyDefault'],
+    ['accessPending', 'provider', 'provider', 'policyDefault'],
+    ['renewalReview', 'provider', 'provider', 'policyDefault'],
+  ])('%s is a task of %s (%s), deadline %s', (state, role, scope, key) => {
+    expect(stateTask(def, state)).toMatchObject({ stage: state, role, scope, deadline: { kind: 'rule', key } });
+  });
+
+  it('destructionPending is the applicant’s, due destructionDays calendar days later (the agreement’s number)', () => {
+    const task = stateTask(def, 'destructionPending');
+    expect(task).toMatchObject({
+      stage: 'destructionPending',
+      role: 'applicant',
+      scope: 'applicant',
+      deadline: { kind: 'contextDays', field: 'agreement.destructionDays', unit: 'calendarDays', basis: 'policy' },
+    });
+    const c = context(caseIn('conditionalApplication', 'destructionPending'));
+    expect(task?.deadline?.kind === 'contextDays' && readField(c, task.deadline.field)).toBe(30);
+  });
+
+  it.each(['active', 'suspended', 'rejected', 'withdrawn', 'closed'])('%s is no one’s task', (state) => {
+    expect(stateTask(def, state)).toBeUndefined();
+  });
+
+  it('GRANT_ACCESS opens the results report, due resultsDueMonths later, and notifies the competent authority (第十四条(三))', () => {
+    const opens = def.commands.GRANT_ACCESS?.opens ?? [];
+    expect(opens).toEqual([
+      expect.objectContaining({
+        stage: 'resultsReport',
+        role: 'applicant',
+        scope: 'applicant',
+        deadline: expect.objectContaining({ kind: 'contextMonths', field: 'agreement.resultsDueMonths', basis: 'policy' }),
+      }),
+      expect.objectContaining({ stage: 'accessGrantedNotice', role: 'authority', scope: 'competentAuthority' }),
+    ]);
+    expect(opens[1]?.deadline).toBeUndefined();
+    const c = context(caseIn('conditionalApplication', 'active'));
+    expect(readField(c, 'agreement.resultsDueMonths')).toBe(6);
+  });
+
+  it('REPORT_RESULTS closes the results report', () => {
+    expect(def.commands.REPORT_RESULTS?.closes).toEqual(['resultsReport']);
+  });
+});
+
+describe('conditionalApplication: parties and summary', () => {
+  it('names the provider of the resource and the applicant who started it', () => {
+    const c = context(start(def));
+    expect(def.parties(c)).toEqual({ providerOrg: orgs.provider, applicantOrg: orgs.company });
+    expect(def.summary(c)).toEqual({ title: input.resource.name, applicant: '山东数智科技有限公司', provider: orgs.provider });
+  });
+});

@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { datasetRelease, type DatasetReleaseContext } from '../../machines/datasetRelease.js';
+import { isFinal, stateName, stateTask } from '../../machines/describe.js';
+import { actors, commandData, orgs, startInputs } from './examples.js';
+import { attempt, caseIn, play, send, start, startViolations } from './harness.js';
+
+const def = datasetRelease;
+const context = (snapshot: { context: unknown }) => snapshot.context as DatasetReleaseContext;
+const personalInput = { ...startInputs.datasetRelease, containsPersonalInfo: true };
+
+describe('datasetRelease: the happy path (第九条)', () => {
+  it('drafts, passes security review, sets desensitization, is reviewed, published and withdrawn', () => {
+    let snapshot = start(def);
+    expect(stateName(snapshot)).toBe('drafting');
+    expect(context(snapshot).draft).toEqual(context(snapshot).input);
+
+    snapshot = send(def, snapshot, 'RECORD_SECURITY_REVIEW');
+    snapshot = send(def, snapshot, 'SET_DESENSITIZATION_RULES');
+    snapshot = send(def, snapshot, 'SUBMIT', { at: '2025-03-05T02:00:00.000Z' });
+    expect(stateName(snapshot)).toBe('underReview');
+    expect(context(snapshot).submittedAt).toBe('2025-03-05T02:00:00.000Z');
+
+    snapshot = send(def, snapshot, 'APPROVE', { at: '2025-03-10T02:00:00.000Z' });
+    expect(stateName(snapshot)).toBe('published');
+    expect(context(snapshot).published).toEqual({
+      ...commandData.datasetRelease.APPROVE,
+      at: '2025-03-10T02:00:00.000Z',
+      by: orgs.cityAuthority,
+    });
+
+    snapshot = send(def, snapshot, 'WITHDRAW', { actor: actors.provider });
+    expect(stateName(snapshot)).toBe('withdrawn');
+    expect(isFinal(snapshot)).toBe(true);
+    expect(context(snapshot).withdrawal).toMatchObject({ reason: commandData.datasetRelease.WITHDRAW.reason, by: orgs.provider });
+  });
+
+  it('returns to drafting with the reasons recorded (第九条(二) 说明理由、意见), and may be resubmitted', () => {
+    let snapshot = play(def, ['RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES', 'SUBMIT', 'RETURN']);
+    expect(stateName(snapshot)).toBe('drafting');
+    expect(context(snapshot).returns).toEqual([
+      expect.objectContaining({ reasons: commandData.datasetRelease.RETURN.reasons, by: orgs.cityAuthority }),
+    ]);
+    snapshot = send(def, snapshot, 'UPDATE_DRAFT');
+    snapshot = send(def, snapshot, 'SUBMIT');
+    expect(stateName(snapshot)).toBe('underReview');
+  });
+
+  it('applies UPDATE_DRAFT to the draft and keeps the start input as it was', () => {
+    const snapshot = send(def, start(def), 'UPDATE_DRAFT', { data: { title: '济南市机动车登记信息月度统计', updateFrequency: 'weekly' } });
+    expect(context(snapshot).draft).toMatchObject({ title: '济南市机动车登记信息月度统计', updateFrequency: 'weekly' });
+    expect(context(snapshot).draft.fields).toEqual(startInputs.datasetRelease.fields);
+    expect(context(snapshot).input.title).toBe(startInputs.datasetRelease.title);
+  });
+});
+
+describe('datasetRelease: SUBMIT rules', () => {
+  it('refuses without a security review (第九条(一), 第二十二条)', () => {
+    const given = send(def, start(def), 'SET_DESENSITIZATION_RULES');
+    expect(attempt(def, given, 'SUBMIT')).toMatchObject({ violated: ['securityReviewPassed'], taken: false });
+  });
+
+  it('refuses after a failed security review', () => {
+    let given = send(def, start(def), 'RECORD_SECURITY_REVIEW', { data: { passed: false, notes: '接口未做访问控制' } });
+    given = send(def, given, 'SET_DESENSITIZATION_RULES');
+    expect(attempt(def, given, 'SUBMIT')).toMatchObject({ violated: ['securityReviewPassed'], taken: false });
+  });
+
+  it('accepts once a later review passes', () => {
+    let given = send(def, start(def), 'RECORD_SECURITY_REVIEW', { data: { passed: false } });
+    given = send(def, given, 'RECORD_SECURITY_REVIEW', { data: { passed: true } });
+    given = send(def, given, 'SET_DESENSITIZATION_RULES');
+    expect(attempt(def, given, 'SUBMIT')).toMatchObject({ violated: [], taken: true });
+  });
+
+  it('refuses without desensitization rules (第九条(一))', () => {
+    const given = send(def, start(def), 'RECORD_SECURITY_REVIEW');
+    expect(attempt(def, given, 'SUBMIT')).toMatchObject({ violated: ['desensitizationRulesSet'], taken: false });
+  });
+
+  it('refuses "none needed" once the draft is changed to contain personal information', () => {
+    let given = play(def, ['RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES']);
+    given = send(def, given, 'UPDATE_DRAFT', { data: { containsPersonalInfo: true } });
+    expect(attempt(def, given, 'SUBMIT')).toMatchObject({ violated: ['desensitizationRulesSet'], taken: false });
+  });
+
+  it('accepts personal information with desensitization rules', () => {
+    let given = start(def, { input: personalInput });
+    given = send(def, given, 'RECORD_SECURITY_REVIEW');
+    given = send(def, given, 'SET_DESENSITIZATION_RULES', { data: { rules: [{ field: 'ownerName', method: 'mask' }] } });
+    expect(attempt(def, given, 'SUBMIT')).toMatchObject({ violated: [], taken: true });
+  });
+
+  it('refuses data whose attribute is closed (第二条, 第七条)', () => {
+    const closed = { ...startInputs.datasetRelease, openAttribute: 'closed', basis: '《中华人民共和国道路交通安全法》第…条' };
+    const given = play(def, ['RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES'], { input: closed });
+    expect(attempt(def, given, 'SUBMIT')).toMatchObject({ violated: ['notClosed'], taken: false });
+  });
+});
+
+describe('datasetRelease: draft rules (第七条, 第九条(一))', () => {
+  it('refuses "no desensitization needed" for data with personal information', () => {
+    const given = start(def, { input: personalInput });
+    expect(attempt(def, given, 'SET_DESENSITIZATION_RULES')).toMatchObject({ violated: ['personalInfoDesensitized'], taken: false });
+    const rules = { rules: [{ field: 'plateNumber', method: 'hash', note: '加盐哈希' }] };
+    expect(attempt(def, given, 'SET_DESENSITIZATION_RULES', { data: rules })).toMatchObject({ violated: [], taken: true });
+  });
+
+  it('allows "no desensitization needed" with a reason for data without personal information', () => {
+    const { violated, taken, next } = attempt(def, start(def), 'SET_DESENSITIZATION_RULES');
+    expect({ violated, taken }).toEqual({ violated: [], taken: true });
+    expect(context(next).desensitization).toMatchObject({ noneNeeded: true, reason: commandData.datasetRelease.SET_DESENSITIZATION_RULES.reason });
+  });
+
+  it('refuses a change to conditional without conditions, and to closed without a basis', () => {
+    const { conditions: _conditions, ...rest } = startInputs.datasetRelease;
+    const unconditional = { ...rest, openAttribute: 'unconditional' };
+    const given = start(def, { input: unconditional });
+    expect(attempt(def, given, 'UPDATE_DRAFT', { data: { openAttribute: 'conditional' } })).toMatchObject({
+      violated: ['conditionsStated'],
+      taken: false,
+    });
+    expect(attempt(def, given, 'UPDATE_DRAFT', { data: { openAttribute: 'closed' } })).toMatchObject({
+      violated: ['basisStated'],
+      taken: false,
+    });
+    expect(attempt(def, given, 'UPDATE_DRAFT', { data: { openAttribute: 'closed', basis: '涉及国家秘密' } })).toMatchObject({
+      violated: [],
+      taken: true,
+    });
+  });
+
+  it('keeps the conditions already in the draft when only the attribute changes back to conditional', () => {
+    let given = send(def, start(def), 'UPDATE_DRAFT', { data: { openAttribute: 'unconditional' } });
+    expect(attempt(def, given, 'UPDATE_DRAFT', { data: { openAttribute: 'conditional' } }).violated).toEqual([]);
+    given = send(def, given, 'UPDATE_DRAFT', { data: { openAttribute: 'conditional' } });
+    expect(context(given).draft.conditions).toBe(startInputs.datasetRelease.conditions);
+  });
+});
+
+describe('datasetRelease: start rules', () => {
+  it('accepts a provider opening its own data', () => {
+    expect(startViolations(def, startInputs.datasetRelease, actors.provider)).toEqual([]);
+  });
+
+  it('refuses a provider opening another organisation’s data (第四条)', () => {
+    expect(startViolations(def, startInputs.datasetRelease, actors.otherProvider)).toEqual(['providerOpensOwnData']);
+  });
+
+  it('refuses conditional data without conditions and closed data without a basis (第七条)', () => {
+    const { conditions: _c, ...noConditions } = startInputs.datasetRelease;
+    expect(startViolations(def, noConditions, actors.provider)).toEqual(['conditionsStated']);
+    expect(startViolations(def, { ...noConditions, openAttribute: 'closed' }, actors.provider)).toEqual(['basisStated']);
+    expect(startViolations(def, { ...noConditions, openAttribute: 'closed', basis: '涉及国家秘密' }, actors.provider)).toEqual([]);
+  });
+});
+
+describe('datasetRelease: tasks, parties, summary', () => {
+  it('drafting is the provider’s task without a deadline', () => {
+    expect(stateTask(def, 'drafting')).toMatchObject({ stage: 'drafting', role: 'provider', scope: 'provider' });
+    expect(stateTask(def, 'drafting')?.deadline).toBeUndefined();
+  });
+
+  it('underReview is the competent authority’s task with the policy default (no statutory deadline)', () => {
+    expect(stateTask(def, 'underReview')).toMatchObject({
+      stage: 'underReview',
+      role: 'authority',
+      scope: 'competentAuthority',
+      deadline: { kind: 'rule', key: 'policyDefault' },
+    });
+  });
+
+  it('published and withdrawn are no one’s task', () => {
+    expect(stateTask(def, 'published')).toBeUndefined();
+    expect(stateTask(def, 'withdrawn')).toBeUndefined();
+  });
+
+  it('names the provider; the provider’s region counts', () => {
+    const c = context(caseIn('datasetRelease', 'published'));
+    expect(def.parties(c)).toEqual({ providerOrg: orgs.provider });
+    expect(def.summary(c)).toEqual({ title: startInputs.datasetRelease.title, provider: orgs.provider });
+  });
+
+  it('summarises the current draft’s title', () => {
+    const c = context(send(def, start(def), 'UPDATE_DRAFT', { data: { title: '新标题' } }));
+    expect(def.summary(c).title).toBe('新标题');
+  });
+});

@@ -1,0 +1,226 @@
+/** Reading snapshots and definitions without knowing the process, and drawing them. */
+import { describe, expect, it } from 'vitest';
+import {
+  acceptedCommands,
+  allCommands,
+  allStates,
+  allTasks,
+  finalStates,
+  initialState,
+  isFinal,
+  readField,
+  stateLabel,
+  stateName,
+  stateTask,
+  toBpmn,
+  toMermaid,
+  transitions,
+} from '../../machines/describe.js';
+import { registry } from '../../machines/registry.js';
+import type { ProcessDefinition } from '../../machines/types.js';
+import { caseIn, definition } from './harness.js';
+import { descendants, parseXml, type XmlElement } from './xml.js';
+
+describe('snapshots', () => {
+  it('name the top-level state and the commands it accepts', () => {
+    const snapshot = caseIn('conditionalApplication', 'providerReview');
+    expect(stateName(snapshot)).toBe('providerReview');
+    expect(acceptedCommands(snapshot)).toEqual(['APPROVE', 'REJECT', 'WITHDRAW']);
+    expect(isFinal(snapshot)).toBe(false);
+  });
+
+  it('accept no command once final', () => {
+    const snapshot = caseIn('objection', 'responded');
+    expect(stateName(snapshot)).toBe('responded');
+    expect(acceptedCommands(snapshot)).toEqual([]);
+    expect(isFinal(snapshot)).toBe(true);
+  });
+});
+
+describe('definitions', () => {
+  const def = definition('unopenedDataRequest');
+
+  it('list states, the initial one, the final ones and the commands', () => {
+    expect(allStates(def)).toEqual(['normativeReview', 'feasibilityReview', 'openingPending', 'rejected', 'answered', 'declined', 'opened']);
+    expect(initialState(def)).toBe('normativeReview');
+    expect(finalStates(def)).toEqual(['rejected', 'answered', 'declined', 'opened']);
+    expect(allCommands(def)).toContain('MARK_OPENED');
+  });
+
+  it('read a state’s task and Chinese label from its meta', () => {
+    expect(stateTask(def, 'feasibilityReview')?.role).toBe('provider');
+    expect(stateTask(def, 'opened')).toBeUndefined();
+    expect(stateTask(def, 'noSuchState')).toBeUndefined();
+    expect(stateLabel(def, 'opened')).toBe('已开放');
+    expect(stateLabel(def, 'noSuchState')).toBe('noSuchState');
+  });
+
+  it('list transitions with their guards; a command that waits stays in its state', () => {
+    expect(transitions(def).filter((t) => t.command === 'MARK_OPENED')).toEqual([
+      { from: 'openingPending', command: 'MARK_OPENED', to: 'opened', guards: ['linkedReleaseExists', 'linkedReleaseNotWithdrawn', 'opensNow'] },
+      { from: 'openingPending', command: 'MARK_OPENED', to: 'openingPending', guards: ['linkedReleaseExists', 'linkedReleaseNotWithdrawn'] },
+    ]);
+  });
+
+  it('list state tasks and command-opened tasks', () => {
+    const stages = allTasks(definition('conditionalApplication')).map((t) => t.stage);
+    expect(stages).toEqual([
+      'normativeReview',
+      'providerReview',
+      'agreementPending',
+      'accessPending',
+      'renewalReview',
+      'destructionPending',
+      'resultsReport',
+      'accessGrantedNotice',
+    ]);
+  });
+
+  it('read a dotted context field', () => {
+    expect(readField({ agreement: { destructionDays: 30 } }, 'agreement.destructionDays')).toBe(30);
+    expect(readField({ useTo: '2025-12-31' }, 'useTo')).toBe('2025-12-31');
+    expect(readField({}, 'agreement.destructionDays')).toBeUndefined();
+    expect(readField({ agreement: null }, 'agreement.destructionDays')).toBeUndefined();
+  });
+});
+
+describe.each(registry.list().map((def) => [def.name, def] as const))('%s diagrams', (_name, def: ProcessDefinition) => {
+  describe('Mermaid', () => {
+    const mermaid = toMermaid(def);
+
+    it('is a state diagram with every state, labelled in Chinese, and every command', () => {
+      expect(mermaid.startsWith('stateDiagram-v2\n')).toBe(true);
+      for (const state of allStates(def)) expect(mermaid).toContain(`state "${stateLabel(def, state)}`);
+      for (const state of allStates(def)) expect(mermaid).toMatch(new RegExp(`as ${state}$`, 'm'));
+      for (const command of allCommands(def)) expect(mermaid).toContain(`: ${command} ${def.commands[command]?.label}`);
+    });
+
+    it('starts at the initial state and ends at every final one', () => {
+      expect(mermaid).toContain(`[*] --> ${initialState(def)}`);
+      for (const state of finalStates(def)) expect(mermaid).toContain(`${state} --> [*]`);
+    });
+  });
+
+  describe('BPMN 2.0', () => {
+    const bpmn = toBpmn(def);
+    const root = parseXml(bpmn);
+    const all = descendants(root);
+    const byName = (name: string) => all.filter((e) => e.name === name);
+    const byId = new Map(all.filter((e) => e.attributes.id).map((e) => [e.attributes.id, e] as [string, XmlElement]));
+    const processElement = byName('bpmn:process')[0];
+    const flowNodes = (processElement?.children ?? []).filter((e) =>
+      ['bpmn:startEvent', 'bpmn:endEvent', 'bpmn:userTask', 'bpmn:task', 'bpmn:exclusiveGateway'].includes(e.name),
+    );
+    const flows = byName('bpmn:sequenceFlow');
+
+    it('is well-formed XML with the BPMN namespaces and unique ids', () => {
+      expect(root.name).toBe('bpmn:definitions');
+      expect(root.attributes['xmlns:bpmn']).toBe('http://www.omg.org/spec/BPMN/20100524/MODEL');
+      expect(root.attributes['xmlns:bpmndi']).toBe('http://www.omg.org/spec/BPMN/20100524/DI');
+      const ids = all.flatMap((e) => (e.attributes.id ? [e.attributes.id] : []));
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const id of ids) expect(id).toMatch(/^[A-Za-z_][\w.-]*$/);
+    });
+
+    it('has one start event, a user task per task state, a task per waiting state and an end event per final state', () => {
+      expect(byName('bpmn:startEvent')).toHaveLength(1);
+      expect(flowNodes.length).toBeGreaterThanOrEqual(allStates(def).length + 1);
+      const finals = finalStates(def);
+      for (const state of allStates(def)) {
+        const element = byId.get(`State_${state}`);
+        const expected = finals.includes(state) ? 'bpmn:endEvent' : stateTask(def, state) ? 'bpmn:userTask' : 'bpmn:task';
+        expect(element?.name, state).toBe(expected);
+      }
+      expect(byName('bpmn:endEvent')).toHaveLength(finals.length);
+    });
+
+    it('documents the role, scope and deadline of every user task', () => {
+      for (const task of byName('bpmn:userTask')) {
+        const doc = task.children.find((c) => c.name === 'bpmn:documentation')?.text ?? '';
+        expect(doc, task.attributes.id).toMatch(/办理：.+（.+）；(时限|无办理时限)/);
+      }
+    });
+
+    it('puts an exclusive gateway after every state with more than one way out', () => {
+      const ways = new Map<string, Set<string>>();
+      for (const t of transitions(def)) ways.set(t.from, (ways.get(t.from) ?? new Set()).add(`${t.command}>${t.to}`));
+      for (const state of allStates(def)) {
+        const gateway = byId.get(`Gateway_${state}`);
+        expect(gateway?.name, state).toBe((ways.get(state)?.size ?? 0) > 1 ? 'bpmn:exclusiveGateway' : undefined);
+      }
+    });
+
+    it('names a sequence flow by every command, and connects only existing nodes', () => {
+      const names = flows.map((f) => f.attributes.name ?? '');
+      for (const command of allCommands(def)) expect(names.some((n) => n.startsWith(`${command} `)), command).toBe(true);
+      const nodeIds = new Set(flowNodes.map((n) => n.attributes.id));
+      for (const flow of flows) {
+        expect(nodeIds.has(flow.attributes.sourceRef), flow.attributes.id).toBe(true);
+        expect(nodeIds.has(flow.attributes.targetRef), flow.attributes.id).toBe(true);
+      }
+    });
+
+    it('lists each node’s incoming and outgoing flows consistently', () => {
+      for (const node of flowNodes) {
+        const id = node.attributes.id;
+        const incoming = node.children.filter((c) => c.name === 'bpmn:incoming').map((c) => c.text);
+        const outgoing = node.children.filter((c) => c.name === 'bpmn:outgoing').map((c) => c.text);
+        expect(incoming.sort(), id).toEqual(flows.filter((f) => f.attributes.targetRef === id).map((f) => f.attributes.id).sort());
+        expect(outgoing.sort(), id).toEqual(flows.filter((f) => f.attributes.sourceRef === id).map((f) => f.attributes.id).sort());
+      }
+    });
+
+    it('reaches every state from the start event', () => {
+      const reached = new Set<string>(['StartEvent']);
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const flow of flows) {
+          if (reached.has(flow.attributes.sourceRef ?? '') && !reached.has(flow.attributes.targetRef ?? '')) {
+            reached.add(flow.attributes.targetRef ?? '');
+            grew = true;
+          }
+        }
+      }
+      for (const state of allStates(def)) expect(reached.has(`State_${state}`), state).toBe(true);
+    });
+
+    it('places every flow node in exactly one lane', () => {
+      const refs = byName('bpmn:flowNodeRef').map((r) => r.text);
+      expect(refs.sort()).toEqual(flowNodes.map((n) => n.attributes.id).sort());
+    });
+
+    it('draws a shape for every node and lane and an edge with waypoints for every flow', () => {
+      const drawn = new Map(
+        [...byName('bpmndi:BPMNShape'), ...byName('bpmndi:BPMNEdge')].map((d) => [d.attributes.bpmnElement, d] as [string, XmlElement]),
+      );
+      for (const element of [...flowNodes, ...byName('bpmn:lane'), ...byName('bpmn:participant')]) {
+        const bounds = drawn.get(element.attributes.id ?? '')?.children.find((c) => c.name === 'dc:Bounds');
+        expect(bounds, element.attributes.id).toBeDefined();
+        for (const key of ['x', 'y', 'width', 'height']) expect(Number(bounds?.attributes[key]), key).not.toBeNaN();
+      }
+      for (const flow of flows) {
+        const points = drawn.get(flow.attributes.id ?? '')?.children.filter((c) => c.name === 'di:waypoint') ?? [];
+        expect(points.length, flow.attributes.id).toBeGreaterThanOrEqual(2);
+      }
+      for (const d of drawn.values()) expect(byId.has(d.attributes.bpmnElement ?? ''), d.attributes.id).toBe(true);
+    });
+  });
+});
+
+describe('the XML reader used above', () => {
+  it.each([
+    ['<a><b></a></b>', 'crossed tags'],
+    ['<a x="1" x="2"/>', 'duplicate attribute'],
+    ['<a>fish & chips</a>', 'bare ampersand'],
+    ['<a/><b/>', 'two roots'],
+    ['<a x=1/>', 'unquoted attribute'],
+    ['<a>', 'unclosed element'],
+  ])('refuses %s (%s)', (source) => {
+    expect(() => parseXml(source)).toThrow();
+  });
+
+  it('reads attributes, text and entities', () => {
+    const root = parseXml('<?xml version="1.0"?><a k="x &amp; y"><b>1 &lt; 2</b><c/></a>');
+    expect(root).toMatchObject({ name: 'a', attributes: { k: 'x & y' }, children: [{ name: 'b', text: '1 < 2' }, { name: 'c' }] });
+  });
+});
