@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { z } from 'zod';
 
 /** Configuration from the environment (shared/spec/API.md "Running it"); the only reader of process.env for settings. */
@@ -58,4 +60,17 @@ export function readJsonFile(path: string): unknown {
   } catch (err) {
     throw new Error(`无法读取配置文件 ${path}：${(err as Error).message}`, { cause: err });
   }
+}
+
+/**
+ * The development signing secret: generated once into the data folder and kept, so tokens
+ * survive restarts. Production must configure a secret or a JWKS URL instead.
+ */
+export function developmentSecret(dataDir: string): string {
+  const file = join(dataDir, 'dev-jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  return secret;
 }
