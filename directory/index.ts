@@ -1,2 +1,3 @@
 export * from './directory.js';
 export * from './jurisdiction.js';
+export * from './visibility.js';

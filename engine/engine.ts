@@ -18,6 +18,7 @@ import { deterministicId, newId, streamOf } from './ids.js';
 import { eventHash } from './hashChain.js';
 import { endOfShanghaiDate } from '../calendars/index.js';
 import { deadlineFor, type DeadlineCalendar, type DeadlineTable } from './deadlines.js';
+import { verifyHistory, type Verification } from './verify.js';
 import { foldAll, foldNext, foldStart, type CaseState, type CommandOutcome } from './fold.js';
 import { RESTATE_DEADLINES as RESTATE, DEADLINES_RESTATED, START, type CaseEventMetadata, type DeadlineRestated, type PendingTimer, type Task, type TaskClosed } from './events.js';
 
@@ -128,6 +129,12 @@ export class Engine {
   async history(caseId: string): Promise<RecordedEvent[]> {
     const state = await this.getCase(caseId);
     return this.#o.store.readStream(state.stream);
+  }
+
+  /** Re-checks a case's hash chain and replays it through its machine version. */
+  async verify(caseId: string): Promise<Verification> {
+    const events = await this.history(caseId);
+    return verifyHistory(this.definitionOf(events[0]!), events);
   }
 
   /** The machine version a case's first event names. */

@@ -1,0 +1,63 @@
+import type { RecordedEvent } from '../eventstore/types.js';
+import type { ProcessDefinition } from '../machines/types.js';
+import type { CaseEventMetadata } from './events.js';
+import { foldNext, foldStart, type CaseState } from './fold.js';
+import { eventHash, GENESIS_HASH } from './hashChain.js';
+
+export interface Verification {
+  ok: boolean;
+  events: number;
+  /** The first event that does not match. */
+  failedAt?: { revision: number; eventId: string; type: string };
+  reason?: string;
+}
+
+/**
+ * Re-computes a case's hash chain and re-folds its events through the machine version it
+ * started on (compliance: a history that was altered, or that its machine would not produce,
+ * is named at its first bad event).
+ */
+export function verifyHistory(def: ProcessDefinition, events: RecordedEvent[]): Verification {
+  let prevHash = GENESIS_HASH;
+  let state: CaseState | undefined;
+  for (const event of events) {
+    const meta = event.metadata as unknown as CaseEventMetadata;
+    const fail = (reason: string): Verification => ({
+      ok: false,
+      events: events.length,
+      failedAt: { revision: event.revision, eventId: event.id, type: event.type },
+      reason,
+    });
+    if (meta.prevHash !== prevHash) return fail(`prevHash 与上一事件的哈希不一致 (prevHash does not match the previous event's hash)`);
+    const hash = eventHash({ streamId: event.streamId, revision: event.revision, id: event.id, type: event.type, data: event.data, metadata: meta as unknown as Record<string, unknown> });
+    if (hash !== meta.hash) return fail(`事件内容与其哈希不一致，可能被篡改 (the event's content does not match its hash)`);
+    if (meta.machine?.name !== def.name || meta.machine.version !== def.version) {
+      return fail(`事件记录的流程版本 ${meta.machine?.name}@${meta.machine?.version} 与案件的 ${def.name}@${def.version} 不一致`);
+    }
+    try {
+      const before = state?.state ?? null;
+      state = state ? foldNext(def, state, event) : foldStart(def, event);
+      if (before !== meta.stateBefore || state.state !== meta.stateAfter) {
+        return fail(
+          `按流程 ${def.name}@${def.version} 重放得到 ${String(before)} → ${state.state}，事件记录为 ${String(meta.stateBefore)} → ${meta.stateAfter}`,
+        );
+      }
+    } catch (err) {
+      return fail(`按流程重放失败：${(err as Error).message}`);
+    }
+    prevHash = meta.hash;
+  }
+  return { ok: true, events: events.length };
+}
+
+/** The state a case was in at an instant: its events up to then, folded. Undefined before it started. */
+export function stateAsOf(def: ProcessDefinition, events: RecordedEvent[], asOf: string): CaseState | undefined {
+  const cutoff = Date.parse(asOf);
+  let state: CaseState | undefined;
+  for (const event of events) {
+    const at = Date.parse((event.metadata as unknown as CaseEventMetadata).at);
+    if (at > cutoff) break;
+    state = state ? foldNext(def, state, event) : foldStart(def, event);
+  }
+  return state;
+}
