@@ -42,8 +42,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   if (config.production && !config.jwtSecret && !config.jwksUrl) {
     throw new Error('生产环境必须配置 WORKFLOW_JWT_SECRET 或 WORKFLOW_JWKS_URL (production needs a token secret or a JWKS URL)');
   }
-  const testClock = config.testClock && !overrides.clock ? new ManualClock(systemClock.now()) : undefined;
-  const clock = overrides.clock ?? testClock ?? systemClock;
+  // With WORKFLOW_TEST_CLOCK=1 the clock stands still until PUT /v1/test/clock moves it.
+  const testClock = config.testClock
+    ? overrides.clock instanceof ManualClock
+      ? overrides.clock
+      : new ManualClock(systemClock.now())
+    : undefined;
+  const clock = testClock ?? overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger();
   const store =
     overrides.store ??

@@ -33,6 +33,8 @@ const TITLES: Record<keyof typeof STATUS, { zh: string; en: string }> = {
 
 export type Lang = 'zh' | 'en';
 
+const CONTEXT_ZH: Record<string, string> = { body: '请求体', querystring: '查询参数', params: '路径参数', headers: '请求头' };
+
 /** Chinese by default; English when the client asks for it first. */
 export function langOf(request: FastifyRequest): Lang {
   const header = request.headers['accept-language'];
@@ -65,7 +67,8 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
       path: [err.validationContext, v.instancePath.replace(/^\//, '').replaceAll('/', '.')].filter(Boolean).join('.'),
       message: v.message ?? '',
     }));
-    detail = lang === 'zh' ? `${err.validationContext ?? '请求'}不符合要求：${errors.map((e) => `${e.path} ${e.message}`).join('；')}` : err.message;
+    const where = CONTEXT_ZH[err.validationContext ?? ''] ?? '请求';
+    detail = lang === 'zh' ? `${where}不符合要求：${errors.map((e) => `${e.path} ${e.message}`).join('；')}` : err.message;
     extra = { errors };
   } else if (isFastifyClientError(err)) {
     code = err.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : err.statusCode === 401 ? 'UNAUTHENTICATED' : 'VALIDATION_FAILED';

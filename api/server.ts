@@ -1,10 +1,20 @@
 import Fastify from 'fastify';
+import { z } from 'zod';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { newId } from '../engine/ids.js';
 import type { App } from './app.js';
 import { sendProblem, ApiError } from './problem.js';
 import { healthRoutes } from './routes/health.js';
 import { calendarRoutes } from './routes/calendar.js';
+import { caseRoutes } from './routes/cases.js';
+import { processRoutes } from './routes/processes.js';
+import { testClockRoutes } from './routes/ops.js';
+import { metricsRoutes } from './routes/metrics.js';
+import swagger from '@fastify/swagger';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+
+// Validation messages are Chinese by default (API.md "Errors"); machines' own messages already are.
+z.config(z.locales.zhCN());
 
 /** Request bodies are capped: the largest form is a few kilobytes. */
 const BODY_LIMIT = 1024 * 1024;
@@ -31,7 +41,25 @@ export async function buildServer(app: App) {
     sendProblem(reply, request, new ApiError('NOT_FOUND', { zh: `没有这个地址：${request.method} ${request.url}`, en: `no route ${request.method} ${request.url}` })),
   );
 
+  await server.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: '山东省公共数据开放工作流 API',
+        description: '《山东省公共数据开放工作细则（试行）》（鲁数发〔2022〕15号）的流程、期限与审计接口',
+        version: '1',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await server.register(metricsRoutes(app));
   await server.register(healthRoutes(app));
   await server.register(calendarRoutes(app));
+  await server.register(caseRoutes(app));
+  await server.register(processRoutes(app));
+  await server.register(testClockRoutes(app));
+  server.get('/docs', { schema: { hide: true } }, async () => server.swagger());
   return server;
 }

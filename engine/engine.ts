@@ -9,7 +9,7 @@ import {
   type RecordedEvent,
 } from '../eventstore/types.js';
 import type { Directory } from '../directory/directory.js';
-import { mayActFor, organisationsFor } from '../directory/jurisdiction.js';
+import { mayActFor, organisationsFor, type CaseParties } from '../directory/jurisdiction.js';
 import type { ProcessRegistry } from '../machines/registry.js';
 import { acceptedCommands, isFinal, stateName, stateTask } from '../machines/describe.js';
 import type { Actor, CommandSpec, ProcessDefinition, TaskSpec } from '../machines/types.js';
@@ -154,13 +154,9 @@ export class Engine {
     });
   }
 
-  /** Whether an actor is a party that may act on the case (for visibility). */
-  isParty(state: CaseState, actor: Actor): boolean {
-    const def = this.#def(state);
-    const parties = def.parties(state.snapshot.context);
-    if (actor.role === 'applicant') return parties.applicantOrg === actor.org;
-    if (actor.role === 'provider') return parties.providerOrg === actor.org;
-    return false;
+  /** Who the case concerns now (for visibility): its machine says how to read them. */
+  partiesOf(state: CaseState): CaseParties {
+    return this.#def(state).parties(state.snapshot.context);
   }
 
   // ---------------------------------------------------------------- commands

@@ -38,6 +38,8 @@ export const refuse = {
       { zh: `未知的流程：${process}`, en: `unknown process: ${process}` },
       { errors: [{ path: 'process', message: `未知的流程：${process}` }] },
     ),
+  unknownProcessNotFound: (process: string) =>
+    new EngineError('NOT_FOUND', { zh: `没有名为 ${process} 的流程`, en: `no process named ${process}` }),
   invalidTransition: (state: string, command: string, allowed: string[]) =>
     new EngineError(
       'INVALID_TRANSITION',

@@ -1,0 +1,140 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { canSee } from '../../directory/visibility.js';
+import { refuse, stateAsOf, type CaseState } from '../../engine/index.js';
+import type { App } from '../app.js';
+import { callerOf, type Caller } from '../auth.js';
+import { CaseView, caseView, HistoryEvent, historyEvent } from '../shape.js';
+
+const IdParams = z.strictObject({ id: z.string().min(1).max(100) });
+const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(200).optional() });
+
+/** A case the caller may not see answers 404 everywhere, exactly like an unknown one (API.md "Identity"). */
+async function visibleCase(app: App, caller: Caller, caseId: string): Promise<CaseState> {
+  const state = await app.engine.getCase(caseId);
+  if (!canSee(app.directory, caller, app.engine.partiesOf(state))) throw refuse.notFound(caseId);
+  return state;
+}
+
+export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) => {
+  server.post(
+    '/v1/cases',
+    {
+      schema: {
+        summary: '发起流程（新建案件）',
+        headers: IdempotencyHeaders,
+        body: z.strictObject({ process: z.string().min(1).max(100), input: z.unknown() }),
+        response: { 201: CaseView },
+      },
+    },
+    async (request, reply) => {
+      const caller = await callerOf(request, app.verifier);
+      const key = request.headers['idempotency-key'];
+      const result = await app.engine.start({
+        process: request.body.process,
+        input: request.body.input,
+        actor: caller,
+        correlationId: request.id,
+        ...(key ? { idempotencyKey: key } : {}),
+      });
+      const state = await app.engine.getCase(result.caseId);
+      reply.code(201).header('location', `/v1/cases/${result.caseId}`);
+      return caseView(state, app.engine.allowedCommands(state, caller));
+    },
+  );
+
+  server.get('/v1/cases/:id', { schema: { summary: '案件当前状态', params: IdParams, response: { 200: CaseView } } }, async (request) => {
+    const caller = await callerOf(request, app.verifier);
+    const state = await visibleCase(app, caller, request.params.id);
+    return caseView(state, app.engine.allowedCommands(state, caller));
+  });
+
+  server.post(
+    '/v1/cases/:id/commands',
+    {
+      schema: {
+        summary: '对案件发送指令',
+        params: IdParams,
+        headers: IdempotencyHeaders,
+        body: z.strictObject({
+          type: z.string().min(1).max(100),
+          data: z.unknown().optional(),
+          expectedRevision: z.number().int().min(0).optional(),
+        }),
+        response: {
+          200: z.object({ id: z.string(), state: z.string(), final: z.boolean(), revision: z.number(), position: z.number(), replayed: z.boolean(), event: HistoryEvent }),
+        },
+      },
+    },
+    async (request) => {
+      const caller = await callerOf(request, app.verifier);
+      await visibleCase(app, caller, request.params.id);
+      const key = request.headers['idempotency-key'];
+      const { type, data, expectedRevision } = request.body;
+      const result = await app.engine.execute({
+        caseId: request.params.id,
+        type,
+        data,
+        actor: caller,
+        correlationId: request.id,
+        ...(expectedRevision !== undefined ? { expectedRevision } : {}),
+        ...(key ? { idempotencyKey: key } : {}),
+      });
+      return {
+        id: result.caseId,
+        state: result.state,
+        final: result.final,
+        revision: result.revision,
+        position: result.position,
+        replayed: result.replayed,
+        event: historyEvent(result.event),
+      };
+    },
+  );
+
+  server.get(
+    '/v1/cases/:id/history',
+    {
+      schema: {
+        summary: '案件的完整历史（按时间顺序）',
+        params: IdParams,
+        querystring: z.strictObject({ asOf: z.iso.datetime({ offset: true }).optional() }),
+        response: {
+          200: z.object({ events: z.array(HistoryEvent), asOf: z.string().optional(), stateAsOf: z.string().nullable().optional() }),
+        },
+      },
+    },
+    async (request) => {
+      const caller = await callerOf(request, app.verifier);
+      await visibleCase(app, caller, request.params.id);
+      const events = await app.engine.history(request.params.id);
+      const { asOf } = request.query;
+      if (!asOf) return { events: events.map(historyEvent) };
+      const then = stateAsOf(app.engine.definitionOf(events[0]!), events, asOf);
+      return { events: events.map(historyEvent), asOf, stateAsOf: then?.state ?? null };
+    },
+  );
+
+  server.get(
+    '/v1/cases/:id/verify',
+    {
+      schema: {
+        summary: '校验案件哈希链并按流程版本重放',
+        params: IdParams,
+        response: {
+          200: z.object({
+            ok: z.boolean(),
+            events: z.number(),
+            failedAt: z.object({ revision: z.number(), eventId: z.string(), type: z.string() }).optional(),
+            reason: z.string().optional(),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const caller = await callerOf(request, app.verifier);
+      await visibleCase(app, caller, request.params.id);
+      return app.engine.verify(request.params.id);
+    },
+  );
+};

@@ -1,0 +1,51 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CaseEventMetadata } from '../../engine/index.js';
+import type { App } from '../app.js';
+
+/** GET /metrics: Prometheus text; one registry per app so tests can build many. */
+export const metricsRoutes = (app: App): FastifyPluginAsyncZod => async (server) => {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'workflow_http_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'workflow_http_request_duration_seconds',
+    help: 'HTTP request duration',
+    labelNames: ['method', 'route'],
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const events = new Counter({
+    name: 'workflow_events_appended_total',
+    help: 'Events appended by this node, by process and command',
+    labelNames: ['process', 'command'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'workflow_store_position',
+    help: 'Global position of the last event in the store',
+    registers: [registry],
+    async collect() {
+      this.set(await app.store.headPosition());
+    },
+  });
+  app.engine.onAppended((event) => {
+    const m = event.metadata as unknown as CaseEventMetadata;
+    events.inc({ process: m.process, command: m.command });
+  });
+
+  server.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  server.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    return reply.type(registry.contentType).send(await registry.metrics());
+  });
+};

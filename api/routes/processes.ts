@@ -1,0 +1,68 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { allCommands, allStates, allTasks, finalStates, toBpmn, toMermaid } from '../../machines/describe.js';
+import type { ProcessDefinition } from '../../machines/types.js';
+import { DEFAULT_DEADLINE_RULES } from '../../calendars/index.js';
+import { refuse } from '../../engine/index.js';
+import type { App } from '../app.js';
+import { callerOf } from '../auth.js';
+
+const ProcessView = z.object({
+  name: z.string(),
+  version: z.number(),
+  title: z.string(),
+  articles: z.array(z.string()),
+  states: z.array(z.string()),
+  finalStates: z.array(z.string()),
+  commands: z.array(z.string()),
+  deadlines: z.array(
+    z.object({ stage: z.string(), label: z.string(), role: z.string(), scope: z.string(), rule: z.unknown().nullable() }),
+  ),
+});
+
+/** A process as data: its states, commands and the deadline each task runs under (resolved from configuration). */
+function processView(def: ProcessDefinition): z.infer<typeof ProcessView> {
+  return {
+    name: def.name,
+    version: def.version,
+    title: def.title,
+    articles: def.articles,
+    states: allStates(def),
+    finalStates: finalStates(def),
+    commands: allCommands(def),
+    deadlines: allTasks(def).map((t) => ({
+      stage: t.stage,
+      label: t.label,
+      role: t.role,
+      scope: t.scope,
+      rule: !t.deadline ? null : t.deadline.kind === 'rule' ? (DEFAULT_DEADLINE_RULES[t.deadline.key] ?? null) : t.deadline,
+    })),
+  };
+}
+
+export const processRoutes = (app: App): FastifyPluginAsyncZod => async (server) => {
+  server.get('/v1/processes', { schema: { summary: '全部流程及其版本', response: { 200: z.array(ProcessView) } } }, async (request) => {
+    await callerOf(request, app.verifier);
+    return app.registry.list().map(processView);
+  });
+
+  server.get(
+    '/v1/processes/:name/diagram',
+    {
+      schema: {
+        summary: '流程图（Mermaid 或 BPMN 2.0 XML）',
+        params: z.strictObject({ name: z.string().min(1).max(100) }),
+        querystring: z.strictObject({ format: z.enum(['mermaid', 'bpmn']).default('mermaid'), version: z.coerce.number().int().min(1).optional() }),
+      },
+    },
+    async (request, reply) => {
+      await callerOf(request, app.verifier);
+      const { name } = request.params;
+      const { format, version } = request.query;
+      const def = version ? app.registry.get(name, version) : app.registry.latest(name);
+      if (!def) throw refuse.unknownProcessNotFound(name);
+      if (format === 'bpmn') return reply.type('application/xml; charset=utf-8').send(toBpmn(def));
+      return reply.type('text/plain; charset=utf-8').send(toMermaid(def));
+    },
+  );
+};

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import type { RecordedEvent } from '../eventstore/types.js';
+import type { CaseEventMetadata, CaseState, Task } from '../engine/index.js';
+
+/** API.md `tasks`. */
+export const TaskView = z.object({
+  stage: z.string(),
+  label: z.string(),
+  role: z.string(),
+  org: z.string(),
+  enteredAt: z.string(),
+  dueAt: z.string().nullable(),
+  dueDate: z.string().nullable(),
+  basis: z.string().nullable(),
+  provisional: z.boolean(),
+  calendarVersion: z.string().nullable(),
+});
+
+export function taskView(t: Task): z.infer<typeof TaskView> {
+  return {
+    stage: t.stage,
+    label: t.label,
+    role: t.role,
+    org: t.org,
+    enteredAt: t.enteredAt,
+    dueAt: t.dueAt ?? null,
+    dueDate: t.dueDate ?? null,
+    basis: t.basis ?? null,
+    provisional: t.provisional ?? false,
+    calendarVersion: t.calendarVersion ?? null,
+  };
+}
+
+/** One event of a history (API.md `GET /v1/cases/:id/history`). */
+export const HistoryEvent = z.object({
+  revision: z.number(),
+  position: z.number(),
+  id: z.string(),
+  type: z.string(),
+  command: z.string(),
+  at: z.string(),
+  actor: z.object({ sub: z.string(), name: z.string().optional(), role: z.string(), org: z.string() }),
+  stateBefore: z.string().nullable(),
+  stateAfter: z.string(),
+  data: z.unknown(),
+  deadlines: z.object({
+    opened: z.array(TaskView),
+    closed: z.array(z.object({ stage: z.string(), completedAt: z.string() })),
+    restated: z.array(z.unknown()),
+  }),
+  correlationId: z.string(),
+  causationId: z.string().optional(),
+  hash: z.string(),
+  prevHash: z.string(),
+});
+
+export function historyEvent(event: RecordedEvent): z.infer<typeof HistoryEvent> {
+  const m = event.metadata as unknown as CaseEventMetadata;
+  return {
+    revision: event.revision,
+    position: event.position,
+    id: event.id,
+    type: event.type,
+    command: m.command,
+    at: m.at,
+    actor: { sub: m.actor.sub, ...(m.actor.name ? { name: m.actor.name } : {}), role: m.actor.role, org: m.actor.org },
+    stateBefore: m.stateBefore,
+    stateAfter: m.stateAfter,
+    data: event.data,
+    deadlines: { opened: m.tasksOpened.map(taskView), closed: m.tasksClosed, restated: m.deadlinesRestated ?? [] },
+    correlationId: m.correlationId,
+    ...(m.causationId ? { causationId: m.causationId } : {}),
+    hash: m.hash,
+    prevHash: m.prevHash,
+  };
+}
+
+export const CaseView = z.object({
+  id: z.string(),
+  process: z.string(),
+  version: z.number(),
+  state: z.string(),
+  final: z.boolean(),
+  revision: z.number(),
+  input: z.unknown(),
+  context: z.unknown(),
+  tasks: z.array(TaskView),
+  allowedCommands: z.array(z.string()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export function caseView(state: CaseState, allowedCommands: string[]): z.infer<typeof CaseView> {
+  return {
+    id: state.caseId,
+    process: state.process,
+    version: state.version,
+    state: state.state,
+    final: state.final,
+    revision: state.revision,
+    input: state.input,
+    context: state.snapshot.context,
+    tasks: state.tasks.map(taskView),
+    allowedCommands,
+    createdAt: state.createdAt,
+    updatedAt: state.updatedAt,
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * `npm run token -- --role authority --org 370100-dsj [--sub u1] [--name 刘洋] [--expires 12h]`:
+ * mints a development bearer token signed with the configured (or the data folder's) secret.
+ */
+import { parseArgs } from 'node:util';
+import { developmentSecret, loadConfig } from '../infra/config.js';
+import { mintToken } from '../api/auth.js';
+
+const ROLES = ['applicant', 'provider', 'authority', 'supervisor', 'auditor', 'admin'] as const;
+const { values } = parseArgs({
+  options: {
+    role: { type: 'string' },
+    org: { type: 'string' },
+    sub: { type: 'string' },
+    name: { type: 'string' },
+    expires: { type: 'string', default: '12h' },
+  },
+});
+const role = values.role as (typeof ROLES)[number] | undefined;
+if (!role || !ROLES.includes(role) || !values.org) {
+  process.stderr.write(`用法：npm run token -- --role <${ROLES.join('|')}> --org <机构代码> [--sub 用户ID] [--name 姓名] [--expires 12h]\n`);
+  process.exit(2);
+}
+const config = loadConfig();
+if (config.jwksUrl) {
+  process.stderr.write('已配置 WORKFLOW_JWKS_URL：令牌应由身份提供方签发，这里不能代签。\n');
+  process.exit(2);
+}
+const secret = config.jwtSecret ?? developmentSecret(config.dataDir);
+const sub = values.sub ?? `${role}-${values.org}`;
+process.stdout.write(`${await mintToken(secret, { sub, role, org: values.org, ...(values.name ? { name: values.name } : {}) }, values.expires)}\n`);
