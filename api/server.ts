@@ -29,6 +29,10 @@ export async function buildServer(app: App) {
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : newId();
     },
     requestIdHeader: false,
+    // Errors the router raises before a route is found (a bad URL, an over-long id) are problems too.
+    frameworkErrors: (err, request, reply) => {
+      sendProblem(reply, request, new ApiError(err.statusCode === 414 ? 'NOT_FOUND' : 'VALIDATION_FAILED', { zh: `请求地址无效：${err.message}`, en: err.message }));
+    },
     disableRequestLogging: false,
   }).withTypeProvider<ZodTypeProvider>();
   server.setValidatorCompiler(validatorCompiler);

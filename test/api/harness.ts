@@ -1,0 +1,61 @@
+/** A running API on a temporary data folder and a test clock, driven with fastify's inject (no sockets). */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManualClock } from '../../infra/clock.js';
+import { loadConfig } from '../../infra/config.js';
+import { createLogger } from '../../infra/logger.js';
+import { createApp, type App } from '../../api/app.js';
+import { buildServer } from '../../api/server.js';
+import { mintToken } from '../../api/auth.js';
+
+export const SECRET = 'test-secret-不要在生产中使用';
+
+export type Role = 'applicant' | 'provider' | 'authority' | 'supervisor' | 'auditor' | 'admin';
+
+export interface TestApi {
+  app: App;
+  server: Awaited<ReturnType<typeof buildServer>>;
+  clock: ManualClock;
+  dataDir: string;
+  token(role: Role, org: string, sub?: string): Promise<string>;
+  /** Sends a request as a caller; `as` is a token or undefined. */
+  call(method: string, url: string, options?: { as?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; text: string; headers: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+export async function startTestApi(options: { now?: string } = {}): Promise<TestApi> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'wf-api-'));
+  const clock = new ManualClock(options.now ?? '2026-03-02T01:00:00.000Z');
+  const config = loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, WORKFLOW_TEST_CLOCK: '1', WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' });
+  const app = await createApp(config, { clock, logger: createLogger({ level: 'silent' }) });
+  const server = await buildServer(app);
+  await server.ready();
+  return {
+    app,
+    server,
+    clock,
+    dataDir,
+    token: (role, org, sub) => mintToken(SECRET, { sub: sub ?? `${role}@${org}`, role, org }),
+    async call(method, url, { as, body, headers = {} } = {}) {
+      const res = await server.inject({
+        method: method as 'GET',
+        url,
+        headers: { ...(as ? { authorization: `Bearer ${as}` } : {}), ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}), ...headers },
+        ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      });
+      let parsed: unknown = undefined;
+      try {
+        parsed = JSON.parse(res.body);
+      } catch {
+        parsed = undefined;
+      }
+      return { status: res.statusCode, body: parsed, text: res.body, headers: res.headers };
+    },
+    async close() {
+      await server.close();
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
