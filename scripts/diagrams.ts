@@ -1,0 +1,23 @@
+/**
+ * `npm run diagrams`: writes each process's Mermaid state diagram, BPMN 2.0 XML and an SVG
+ * rendering to docs/processes/, all generated from the machines themselves.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { toBpmn, toMermaid } from '../machines/describe.js';
+import { registry } from '../machines/registry.js';
+import { toSvg } from './svg.js';
+
+const out = 'docs/processes';
+mkdirSync(out, { recursive: true });
+const index: string[] = ['# 流程图', '', '由 `npm run diagrams` 从 `machines/` 生成；请勿手工修改。', ''];
+for (const name of registry.names()) {
+  const def = registry.latest(name)!;
+  writeFileSync(join(out, `${name}.mmd`), `${toMermaid(def)}\n`);
+  writeFileSync(join(out, `${name}.bpmn`), toBpmn(def));
+  writeFileSync(join(out, `${name}.svg`), toSvg(def));
+  index.push(`## ${def.title}（\`${name}\` v${def.version}）`, '', `![${def.title}](${name}.svg)`, '', `[BPMN 2.0](${name}.bpmn) · [Mermaid](${name}.mmd)`, '');
+  process.stderr.write(`✓ ${name}: ${name}.mmd, ${name}.bpmn, ${name}.svg\n`);
+}
+writeFileSync(join(out, 'README.md'), index.join('\n'));
+process.stderr.write(`已写入 ${out}/\n`);
