@@ -44,7 +44,7 @@ export async function startTestApi(options: { now?: string } = {}): Promise<Test
         headers: { ...(as ? { authorization: `Bearer ${as}` } : {}), ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}), ...headers },
         ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
       });
-      let parsed: unknown = undefined;
+      let parsed: unknown;
       try {
         parsed = JSON.parse(res.body);
       } catch {

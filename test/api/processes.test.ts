@@ -1,0 +1,61 @@
+/**
+ * Given the five registered processes, when a client asks for them over HTTP, then it gets every
+ * state, command and deadline, and diagrams generated from the machines: Mermaid, and BPMN 2.0
+ * that bpmn-moddle (the library bpmn.io modellers use) reads without a warning.
+ */
+// @ts-expect-error bpmn-moddle ships no types for its main entry
+import { BpmnModdle } from 'bpmn-moddle';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registry } from '../../machines/registry.js';
+import { allCommands, allStates } from '../../machines/describe.js';
+import { startTestApi, type TestApi } from './harness.js';
+
+describe('GET /v1/processes and diagrams', () => {
+  let api: TestApi;
+  let token: string;
+  beforeAll(async () => {
+    api = await startTestApi();
+    token = await api.token('applicant', 'person-1');
+  });
+  afterAll(() => api.close());
+
+  it('lists every process with its states, commands and deadlines', async () => {
+    const res = await api.call('GET', '/v1/processes', { as: token });
+    expect(res.status).toBe(200);
+    expect(res.body.map((p: { name: string }) => p.name).sort()).toEqual(
+      ['conditionalApplication', 'datasetRelease', 'listAdjustment', 'objection', 'unopenedDataRequest'],
+    );
+    const ca = res.body.find((p: { name: string }) => p.name === 'conditionalApplication');
+    expect(ca.states).toEqual(allStates(registry.latest('conditionalApplication')!));
+    const normative = ca.deadlines.find((d: { stage: string }) => d.stage === 'normativeReview');
+    expect(normative.rule).toMatchObject({ n: 5, unit: 'workingDays', basis: 'statute', article: '第十四条(二)' });
+  });
+
+  for (const def of registry.list()) {
+    it(`${def.name}: the BPMN 2.0 export parses as valid BPMN with every state and command`, async () => {
+      const res = await api.call('GET', `/v1/processes/${def.name}/diagram?format=bpmn`, { as: token });
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/xml/);
+      const { rootElement, warnings } = await new BpmnModdle().fromXML(res.text);
+      expect(warnings).toEqual([]);
+      expect(rootElement.$type).toBe('bpmn:Definitions');
+      const process = rootElement.rootElements.find((e: { $type: string }) => e.$type === 'bpmn:Process');
+      expect(process).toBeDefined();
+      expect(rootElement.diagrams.length).toBeGreaterThan(0);
+      for (const command of allCommands(def)) expect(res.text).toContain(command);
+    });
+
+    it(`${def.name}: the Mermaid export names every state`, async () => {
+      const res = await api.call('GET', `/v1/processes/${def.name}/diagram?format=mermaid`, { as: token });
+      expect(res.status).toBe(200);
+      expect(res.text.startsWith('stateDiagram-v2')).toBe(true);
+      for (const state of allStates(def)) expect(res.text).toContain(state);
+    });
+  }
+
+  it('answers 404 for a process that does not exist', async () => {
+    const res = await api.call('GET', '/v1/processes/nope/diagram', { as: token });
+    expect(res.status).toBe(404);
+    expect(res.body.code).toBe('NOT_FOUND');
+  });
+});
