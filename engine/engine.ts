@@ -1,4 +1,4 @@
-import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
+import type { AnyMachineSnapshot } from 'xstate';
 import type { z } from 'zod';
 import type { Clock } from '../infra/clock.js';
 import type { Logger } from '../infra/logger.js';
@@ -19,7 +19,7 @@ import { eventHash } from './hashChain.js';
 import { endOfShanghaiDate } from '../calendars/index.js';
 import { deadlineFor, type DeadlineCalendar, type DeadlineTable } from './deadlines.js';
 import { verifyHistory, type Verification } from './verify.js';
-import { foldAll, foldNext, foldStart, type CaseState, type CommandOutcome } from './fold.js';
+import { foldAll, foldNext, foldStart, initialSnapshot, nextSnapshot, type CaseState, type CommandOutcome } from './fold.js';
 import { RESTATE_DEADLINES as RESTATE, DEADLINES_RESTATED, START, type CaseEventMetadata, type DeadlineRestated, type PendingTimer, type Task, type TaskClosed } from './events.js';
 
 // A command's rules read its own context and data; one path serves them all.
@@ -164,8 +164,9 @@ export class Engine {
   async start(cmd: StartCommand): Promise<CommandResult> {
     const def = this.#o.registry.latest(cmd.process);
     if (!def) throw refuse.unknownProcess(cmd.process);
-    // The same idempotency key from the same sender names the same case.
-    const caseId = cmd.idempotencyKey ? deterministicId(`case:${cmd.actor.sub}:${cmd.idempotencyKey}`) : newId();
+    // The same idempotency key from the same sender names the same case; of one process only, since
+    // a case id must name one stream (a key reused for another process would give two cases one id).
+    const caseId = cmd.idempotencyKey ? deterministicId(`case:${def.name}:${cmd.actor.sub}:${cmd.idempotencyKey}`) : newId();
     const stream = streamOf(def.name, caseId);
     if (cmd.idempotencyKey) {
       const existing = await this.#readOrUndefined(stream);
@@ -176,7 +177,7 @@ export class Engine {
     if (!spec.actors.some((rule) => rule.role === cmd.actor.role)) throw refuse.forbidden(START);
     const data = this.#validate(spec.schema, cmd.input);
     const at = this.#o.clock.now().toISOString();
-    const snapshot = initialTransition(def.machine, { caseId, input: data, startedBy: cmd.actor, at })[0];
+    const snapshot = initialSnapshot(def, { caseId, input: data, startedBy: cmd.actor, at });
     if (!this.#permitted(spec, def, snapshot, cmd.actor)) throw refuse.forbidden(START);
     this.#checkRules(spec, { startedBy: cmd.actor }, data);
 
@@ -188,11 +189,11 @@ export class Engine {
       metadata: this.#metadata(def, caseId, cmd, START, at, null, snapshot, opened, [], undefined),
     };
     const eventId = cmd.idempotencyKey ? deterministicId(`event:${stream}:0`) : newId();
-    const { event } = await this.#append(stream, -1, eventId, decision, 'no_stream', undefined, cmd.idempotencyKey !== undefined);
+    const { event, replayed } = await this.#append(stream, -1, eventId, decision, 'no_stream', undefined, cmd.idempotencyKey !== undefined);
     const state = foldStart(def, event);
     this.#remember(state);
-    await this.#notify(event, state);
-    return this.#result(state, event, false);
+    if (!replayed) await this.#notify(event, state);
+    return this.#result(state, event, replayed);
   }
 
   async execute(cmd: CaseCommand): Promise<CommandResult> {
@@ -233,7 +234,7 @@ export class Engine {
 
     const at = this.#o.clock.now().toISOString();
     const event = { type: cmd.type, data, actor: cmd.actor, at, ...(links ? { links } : {}) };
-    const next = transition(def.machine, current.snapshot, event)[0];
+    const next = nextSnapshot(def, current.snapshot, event);
     if (next === current.snapshot) {
       // A guard refused it: the rules above should have named why.
       throw refuse.rule('guard', def.articles[0] ?? '', {
@@ -259,11 +260,12 @@ export class Engine {
     };
     const eventId = cmd.eventId ?? (cmd.idempotencyKey ? deterministicId(`event:${current.stream}:${cmd.actor.sub}:${cmd.idempotencyKey}`) : newId());
     const deterministic = cmd.eventId !== undefined || cmd.idempotencyKey !== undefined;
-    const { event: recorded } = await this.#append(current.stream, current.revision, eventId, decision, current.revision, current.lastHash, deterministic);
-    const state = foldNext(def, current, recorded);
+    const { event: recorded, replayed } = await this.#append(current.stream, current.revision, eventId, decision, current.revision, current.lastHash, deterministic);
+    // A replayed event is another sender's: fold it; ours leads to the snapshot just decided.
+    const state = foldNext(def, current, recorded, replayed ? undefined : next);
     this.#remember(state);
-    await this.#notify(recorded, state);
-    return this.#result(state, recorded, false);
+    if (!replayed) await this.#notify(recorded, state);
+    return this.#result(state, recorded, replayed);
   }
 
   /**
@@ -300,11 +302,11 @@ export class Engine {
     };
     const eventId = deterministicId(`restate:${current.stream}:${calendar.version}`);
     try {
-      const { event } = await this.#append(current.stream, current.revision, eventId, decision, current.revision, current.lastHash, true);
+      const { event, replayed } = await this.#append(current.stream, current.revision, eventId, decision, current.revision, current.lastHash, true);
       const state = foldNext(def, current, event);
       this.#remember(state);
-      await this.#notify(event, state);
-      return this.#result(state, event, false);
+      if (!replayed) await this.#notify(event, state);
+      return this.#result(state, event, replayed);
     } catch (err) {
       if (err instanceof WrongExpectedVersionError) {
         this.#cache.delete(caseId);
@@ -396,7 +398,7 @@ export class Engine {
 
   #timers(def: ProcessDefinition, stream: string, snapshot: AnyMachineSnapshot): PendingTimer[] {
     return (def.timers?.(snapshot.context, stateName(snapshot)) ?? []).map((t) => {
-      return { command: t.command, dueAt: endOfShanghaiDate(t.afterEndOfDay), eventId: deterministicId(`timer:${stream}:${t.command}:${t.afterEndOfDay}`) };
+      return { command: t.command, dueAt: endOfDay(t.afterEndOfDay), eventId: deterministicId(`timer:${stream}:${t.command}:${t.afterEndOfDay}`) };
     });
   }
 
@@ -444,7 +446,7 @@ export class Engine {
     expectedRevision: number | 'no_stream',
     prevHash = '0'.repeat(64),
     readBack = false,
-  ): Promise<{ event: RecordedEvent }> {
+  ): Promise<{ event: RecordedEvent; replayed: boolean }> {
     const revision = lastRevision + 1;
     const metadata: Record<string, unknown> = { ...decision.metadata, prevHash };
     metadata.hash = eventHash({ streamId: stream, revision, id: eventId, type: decision.type, data: decision.data, metadata });
@@ -455,10 +457,12 @@ export class Engine {
     );
     if (readBack) {
       // A deterministic id may already be stored (another scheduler, a retry): fold what is stored.
+      // The store then stored nothing, so it is a replay: another hash means another sender's event.
       const [stored] = await this.#o.store.readStream(stream, { fromRevision: result.nextExpectedRevision, maxCount: 1 });
-      if (stored) return { event: stored };
+      if (stored) return { event: stored, replayed: stored.metadata.hash !== metadata.hash };
     }
     return {
+      replayed: false,
       event: {
         id: eventId,
         streamId: stream,
@@ -476,8 +480,10 @@ export class Engine {
     for (const listener of this.#listeners) await listener(event, state);
   }
 
+  /** The first answer again (API.md): the case as that event left it, not as it is now. */
   async #replay(state: CaseState, event: RecordedEvent): Promise<CommandResult> {
-    return this.#result(state, event, true);
+    const meta = event.metadata as unknown as CaseEventMetadata;
+    return { caseId: state.caseId, process: state.process, state: meta.stateAfter, final: meta.final, revision: event.revision, position: event.position, event, replayed: true };
   }
 
   async #eventAt(state: CaseState, outcome: CommandOutcome): Promise<RecordedEvent> {
@@ -535,6 +541,17 @@ export class Engine {
       if (oldest !== undefined) this.#cache.delete(oldest);
     }
   }
+}
+
+/** The end of an Asia/Shanghai day as a UTC instant, remembered: every event of an active case re-states its timer. */
+const endsOfDay = new Map<string, string>();
+function endOfDay(date: string): string {
+  let end = endsOfDay.get(date);
+  if (end === undefined) {
+    end = endOfShanghaiDate(date);
+    endsOfDay.set(date, end);
+  }
+  return end;
 }
 
 /** The task spec a stage was opened from: its state's meta, or a command that opens it. */

@@ -1,6 +1,6 @@
-import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
+import { createActor, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import type { RecordedEvent } from '../eventstore/types.js';
-import type { ProcessDefinition } from '../machines/types.js';
+import type { CommandEvent, MachineInput, ProcessDefinition } from '../machines/types.js';
 import { isFinal, stateName } from '../machines/describe.js';
 import { GENESIS_HASH } from './hashChain.js';
 import { START, type CaseEventMetadata, type PendingTimer, type Task } from './events.js';
@@ -33,6 +33,35 @@ export interface CaseState {
   idempotency: Map<string, CommandOutcome>;
 }
 
+/**
+ * XState's pure `initialTransition` / `transition`, without their cost per call: each of those builds a
+ * throwaway actor, which eagerly computes an initial snapshot (failing, without input, inside the
+ * machine's context factory) — most of a command's CPU time. Our machines are pure (assign and
+ * guards only, ARCHITECTURE.md), so one inert scope per machine serves every call.
+ */
+const scopes = new WeakMap<AnyStateMachine, AnyActorScope>();
+
+function inertScope(machine: AnyStateMachine): AnyActorScope {
+  let scope = scopes.get(machine);
+  if (!scope) {
+    const self = createActor(machine);
+    const noop = () => {};
+    scope = { self, defer: noop, id: '', logger: noop, sessionId: '', stopChild: noop, system: self.system, emit: noop, actionExecutor: noop };
+    scopes.set(machine, scope);
+  }
+  return scope;
+}
+
+/** The snapshot a case starts in. */
+export function initialSnapshot(def: ProcessDefinition, input: MachineInput): AnyMachineSnapshot {
+  return def.machine.getInitialSnapshot(inertScope(def.machine), input);
+}
+
+/** The snapshot a command event leads to (the same snapshot when the machine does not take it). */
+export function nextSnapshot(def: ProcessDefinition, snapshot: AnyMachineSnapshot, event: CommandEvent): AnyMachineSnapshot {
+  return def.machine.transition(snapshot, event, inertScope(def.machine));
+}
+
 export function metadataOf(event: RecordedEvent): CaseEventMetadata {
   return event.metadata as unknown as CaseEventMetadata;
 }
@@ -46,12 +75,12 @@ function machineEvent(meta: CaseEventMetadata, data: unknown) {
 export function foldStart(def: ProcessDefinition, event: RecordedEvent): CaseState {
   const meta = metadataOf(event);
   if (meta.command !== START) throw new Error(`stream ${event.streamId} does not begin with a start event`);
-  const snapshot = initialTransition(def.machine, {
+  const snapshot = initialSnapshot(def, {
     caseId: meta.caseId,
     input: event.data,
     startedBy: meta.actor,
     at: meta.at,
-  })[0];
+  });
   const state: CaseState = {
     caseId: meta.caseId,
     process: def.name,
@@ -73,12 +102,15 @@ export function foldStart(def: ProcessDefinition, event: RecordedEvent): CaseSta
   return applyBookkeeping(state, event, meta);
 }
 
-/** Folds one more event onto a case: a new object, the old one stays valid for other readers. */
-export function foldNext(def: ProcessDefinition, current: CaseState, event: RecordedEvent): CaseState {
+/**
+ * Folds one more event onto a case: a new object, the old one stays valid for other readers.
+ * `decided` is the snapshot the engine just computed for this very event, so it is not computed twice.
+ */
+export function foldNext(def: ProcessDefinition, current: CaseState, event: RecordedEvent, decided?: AnyMachineSnapshot): CaseState {
   const meta = metadataOf(event);
   let snapshot = current.snapshot;
   if (meta.command !== START && def.commands[meta.command]) {
-    snapshot = transition(def.machine, snapshot, machineEvent(meta, event.data))[0];
+    snapshot = decided ?? nextSnapshot(def, snapshot, machineEvent(meta, event.data));
   }
   const next: CaseState = {
     ...current,

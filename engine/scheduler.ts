@@ -51,13 +51,14 @@ export class Scheduler {
     await this.index.catchUp();
     let restated = 0;
     for (const caseId of this.index.casesWithProvisionalDeadlines()) {
-      if (await this.#engine.restateDeadlines(caseId)) restated++;
+      const result = await this.#engine.restateDeadlines(caseId);
+      if (result && !result.replayed) restated++;
     }
     return restated;
   }
 
   async #onAppended(event: RecordedEvent): Promise<void> {
-    await this.index.catchUp();
+    await this.index.observe(event);
     const meta = event.metadata as unknown as CaseEventMetadata;
     if (meta.stateBefore === meta.stateAfter) return;
     for (const waiter of this.index.waitersOn(meta.caseId)) {
@@ -66,11 +67,11 @@ export class Scheduler {
     }
   }
 
-  /** Sends a system command; a case that has moved on in the meantime is not an error. */
+  /** Sends a system command; a case that has moved on in the meantime is not an error. True when this call stored the event. */
   async #system(caseId: string, type: string, data: unknown, eventId: string, causationId?: string): Promise<boolean> {
     try {
-      await this.#engine.execute({ caseId, type, data, actor: SYSTEM_ACTOR, eventId, ...(causationId ? { causationId } : {}) });
-      return true;
+      const result = await this.#engine.execute({ caseId, type, data, actor: SYSTEM_ACTOR, eventId, ...(causationId ? { causationId } : {}) });
+      return !result.replayed;
     } catch (err) {
       if (err instanceof EngineError && (err.code === 'INVALID_TRANSITION' || err.code === 'REVISION_CONFLICT')) {
         this.#logger?.debug({ caseId, type, code: err.code }, 'system command no longer applies');

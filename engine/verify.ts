@@ -49,15 +49,3 @@ export function verifyHistory(def: ProcessDefinition, events: RecordedEvent[]): 
   }
   return { ok: true, events: events.length };
 }
-
-/** The state a case was in at an instant: its events up to then, folded. Undefined before it started. */
-export function stateAsOf(def: ProcessDefinition, events: RecordedEvent[], asOf: string): CaseState | undefined {
-  const cutoff = Date.parse(asOf);
-  let state: CaseState | undefined;
-  for (const event of events) {
-    const at = Date.parse((event.metadata as unknown as CaseEventMetadata).at);
-    if (at > cutoff) break;
-    state = state ? foldNext(def, state, event) : foldStart(def, event);
-  }
-  return state;
-}

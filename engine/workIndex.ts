@@ -43,6 +43,13 @@ export class WorkIndex {
     }
   }
 
+  /** An event just appended: applied at once when it is the next in `$all`, else by catching up. */
+  async observe(event: RecordedEvent): Promise<void> {
+    if (event.position <= this.#position) return;
+    if (event.position === this.#position + 1) this.apply(event);
+    else await this.catchUp();
+  }
+
   apply(event: RecordedEvent): void {
     this.#position = event.position;
     const meta = event.metadata as unknown as CaseEventMetadata;

@@ -1,0 +1,154 @@
+/**
+ * Optimistic concurrency and idempotency (ARCHITECTURE.md; API.md "Idempotency-Key"): a lost race
+ * is REVISION_CONFLICT, never a second event; the same key from the same sender returns the first
+ * answer and stores nothing new.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CommandResult } from '../../engine/engine.js';
+import { EngineError } from '../../engine/errors.js';
+import type { Actor } from '../../machines/types.js';
+import { ManualClock } from '../../infra/clock.js';
+import { actors, commandData, startedAt, startInputs } from '../machines/examples.js';
+import { coldEngine, createWorld, given, historyOf, meta, when, type World } from './world.js';
+
+/** 20 reviewers of 济南市大数据局, each with their own account. */
+const reviewers: Actor[] = Array.from({ length: 20 }, (_, i) => ({ ...actors.cityAuthority, sub: `u-jndsj-reviewer-${i + 1}`, name: `审核员${i + 1}` }));
+
+/** Settles every promise: the answers, and the errors by code. */
+async function settle(attempts: Promise<CommandResult>[]) {
+  const outcomes = await Promise.allSettled(attempts);
+  const answers = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+  const errors = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+  for (const error of errors) expect(error).toBeInstanceOf(EngineError);
+  return { answers, errors: errors as EngineError[] };
+}
+
+let w: World;
+beforeAll(async () => {
+  w = await createWorld();
+});
+afterAll(() => w.close());
+
+describe('20 reviewers pass the same application at once', () => {
+  it('given an application at revision 0, when 20 reviewers send PASS_NORMATIVE_REVIEW with expectedRevision 0 at once, then one event is stored and 19 get REVISION_CONFLICT', async () => {
+    const c = await given(w, 'conditionalApplication');
+    const { answers, errors } = await settle(
+      reviewers.map((actor) => w.engine.execute({ caseId: c.caseId, type: 'PASS_NORMATIVE_REVIEW', data: {}, actor, expectedRevision: 0 })),
+    );
+    expect(answers).toHaveLength(1);
+    expect(answers[0]).toMatchObject({ state: 'providerReview', revision: 1, replayed: false });
+    expect(errors).toHaveLength(19);
+    for (const error of errors) expect(error).toMatchObject({ code: 'REVISION_CONFLICT', details: { currentRevision: 1 } });
+    const history = await historyOf(w, c);
+    expect(history.map((e) => e.type)).toEqual(['ApplicationSubmitted', 'NormativeReviewPassed']);
+    expect(meta(history[1]!).actor).toEqual(answers[0]!.event.metadata.actor);
+    expect((await w.engine.verify(c.caseId)).ok).toBe(true);
+  });
+
+  it('given four API nodes (engines) on one SQLite file, when 20 reviewers spread over them approve at once, then one event is stored and 19 get REVISION_CONFLICT', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'engine-race-'));
+    const clock = new ManualClock(startedAt);
+    const nodes = await Promise.all(Array.from({ length: 4 }, () => createWorld({ path: join(dir, 'events.db'), clock })));
+    try {
+      const c = await given(nodes[0]!, 'conditionalApplication', ['PASS_NORMATIVE_REVIEW']);
+      // Every node has read the case before the race.
+      for (const node of nodes) expect((await node.engine.getCase(c.caseId)).revision).toBe(1);
+      const providers = reviewers.map((r, i) => ({ ...actors.provider, sub: `u-gaj-reviewer-${i + 1}`, name: r.name }));
+      const { answers, errors } = await settle(
+        providers.map((actor, i) => nodes[i % 4]!.engine.execute({ caseId: c.caseId, type: 'APPROVE', data: {}, actor, expectedRevision: 1 })),
+      );
+      expect(answers).toHaveLength(1);
+      expect(errors.map((e) => e.code)).toEqual(Array.from({ length: 19 }, () => 'REVISION_CONFLICT'));
+      expect((await historyOf(nodes[3]!, c)).map((e) => e.type)).toEqual(['ApplicationSubmitted', 'NormativeReviewPassed', 'Approved']);
+    } finally {
+      for (const node of nodes) await node.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('given an application, when 20 reviewers pass it at once without an expectedRevision, then one event is stored and the others are told the state moved on', async () => {
+    const c = await given(w, 'conditionalApplication');
+    const { answers, errors } = await settle(reviewers.map((actor) => w.engine.execute({ caseId: c.caseId, type: 'PASS_NORMATIVE_REVIEW', data: {}, actor })));
+    expect(answers).toHaveLength(1);
+    for (const error of errors) expect(error).toMatchObject({ code: 'INVALID_TRANSITION', details: { state: 'providerReview', allowed: [] } });
+    expect(await historyOf(w, c)).toHaveLength(2);
+  });
+});
+
+describe('the same Idempotency-Key from the same sender', () => {
+  it('given an application in providerReview, when the provider sends APPROVE 20 times at once with one key, then one event is stored and every answer is the first, the repeats replayed', async () => {
+    const c = await given(w, 'conditionalApplication', ['PASS_NORMATIVE_REVIEW']);
+    const { answers, errors } = await settle(
+      Array.from({ length: 20 }, () =>
+        w.engine.execute({ caseId: c.caseId, type: 'APPROVE', data: commandData.conditionalApplication.APPROVE, actor: actors.provider, idempotencyKey: 'approve-7f1c', expectedRevision: 1 }),
+      ),
+    );
+    expect(errors).toEqual([]);
+    expect(answers.filter((a) => !a.replayed)).toHaveLength(1);
+    expect(answers.filter((a) => a.replayed)).toHaveLength(19);
+    const first = answers.find((a) => !a.replayed)!;
+    for (const answer of answers) expect({ ...answer, replayed: false }).toEqual(first);
+    expect(first).toMatchObject({ state: 'agreementPending', revision: 2 });
+    expect((await historyOf(w, c)).map((e) => e.type)).toEqual(['ApplicationSubmitted', 'NormativeReviewPassed', 'Approved']);
+  });
+
+  it('given an approval sent with a key and the case moved on since, when the same key is sent again, then the first answer comes back and nothing is stored', async () => {
+    const c = await given(w, 'conditionalApplication', ['PASS_NORMATIVE_REVIEW']);
+    const first = await when(w, c.caseId, 'APPROVE', { idempotencyKey: 'approve-2b9d' });
+    await when(w, c.caseId, 'SIGN_AGREEMENT');
+    const again = await when(w, c.caseId, 'APPROVE', { idempotencyKey: 'approve-2b9d', expectedRevision: 1 });
+    expect(again).toEqual({ ...first, replayed: true });
+    expect(await historyOf(w, c)).toHaveLength(4);
+  });
+
+  it('given a key used by the authority, when the applicant uses the same key, then it is a different command and is stored', async () => {
+    const c = await given(w, 'conditionalApplication');
+    await when(w, c.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'k-1' });
+    const withdrawn = await when(w, c.caseId, 'WITHDRAW', { idempotencyKey: 'k-1', actor: actors.company });
+    expect(withdrawn).toMatchObject({ state: 'withdrawn', revision: 2, replayed: false });
+  });
+
+  it('given nothing, when an applicant starts twice with one key, then the same case is answered and one event stored', async () => {
+    const start = () => w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.person, idempotencyKey: 'objection-5e2a' });
+    const first = await start();
+    const again = await start();
+    expect(again).toMatchObject({ caseId: first.caseId, replayed: true, revision: 0 });
+    expect(again.event).toEqual(first.event);
+    expect(await historyOf(w, first)).toHaveLength(1);
+  });
+
+  it('given nothing, when an applicant starts 20 times at once with one key, then one case with one event, every answer naming it, the repeats replayed', async () => {
+    const headBefore = await w.store.headPosition();
+    const { answers, errors } = await settle(
+      Array.from({ length: 20 }, () =>
+        w.engine.start({ process: 'conditionalApplication', input: startInputs.conditionalApplication, actor: actors.company, idempotencyKey: 'apply-c41e' }),
+      ),
+    );
+    expect(errors).toEqual([]);
+    expect(new Set(answers.map((a) => a.caseId)).size).toBe(1);
+    expect(answers.filter((a) => !a.replayed)).toHaveLength(1);
+    const first = answers.find((a) => !a.replayed)!;
+    for (const answer of answers) expect({ ...answer, replayed: false }).toEqual(first);
+    expect(await w.store.headPosition()).toBe(headBefore + 1);
+  });
+
+  it('given a case started with a key, when the same applicant starts another process with that key, then a different case, and both stay readable by id', async () => {
+    const objection = await w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company, idempotencyKey: 'reused-key' });
+    const application = await w.engine.start({ process: 'conditionalApplication', input: startInputs.conditionalApplication, actor: actors.company, idempotencyKey: 'reused-key' });
+    expect(application).toMatchObject({ process: 'conditionalApplication', replayed: false });
+    expect(application.caseId).not.toBe(objection.caseId);
+    const cold = coldEngine(w);
+    expect((await cold.getCase(objection.caseId)).process).toBe('objection');
+    expect((await cold.getCase(application.caseId)).process).toBe('conditionalApplication');
+  });
+
+  it('given a case started with a key, when another applicant starts with the same key, then a different case', async () => {
+    const mine = await w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company, idempotencyKey: 'shared-key' });
+    const theirs = await w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.person, idempotencyKey: 'shared-key' });
+    expect(theirs.caseId).not.toBe(mine.caseId);
+    expect(theirs.replayed).toBe(false);
+  });
+});

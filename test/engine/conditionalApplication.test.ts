@@ -1,0 +1,305 @@
+/**
+ * 有条件开放数据获取申请 through the engine (PROCESSES.md §2; 第十三、十四条, 附录3–5): given a
+ * history, when a command, then these events — or this error, and nothing stored.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conditionalApplication } from '../../machines/conditionalApplication.js';
+import { transitions } from '../../machines/describe.js';
+import { actors, commandData, orgs, startInputs } from '../machines/examples.js';
+import { pathTo } from '../machines/harness.js';
+import {
+  arrowKey,
+  createWorld,
+  endOfDay,
+  expectWrongState,
+  followArrow,
+  given,
+  historyOf,
+  meta,
+  others,
+  refused,
+  sorted,
+  when,
+  type Arrow,
+  type WrongState,
+  type World,
+} from './world.js';
+
+const PROCESS = 'conditionalApplication';
+const path = pathTo.conditionalApplication;
+const data = commandData.conditionalApplication;
+const input = startInputs.conditionalApplication;
+const { provider, cityAuthority: authority, company: applicant, system } = actors;
+const at = (state: string) => path[state]!;
+
+let w: World;
+beforeAll(async () => {
+  w = await createWorld();
+});
+afterAll(() => w.close());
+
+describe('conditionalApplication: applying (第十三条 eligibility, 第十四条(一) commitment)', () => {
+  it('given nothing, when an eligible applicant applies, then ApplicationSubmitted: normativeReview, a task for the competent authority', async () => {
+    const result = await w.engine.start({ process: PROCESS, input, actor: applicant });
+    expect(result).toMatchObject({ state: 'normativeReview', revision: 0, final: false });
+    expect(result.event.type).toBe('ApplicationSubmitted');
+    expect(meta(result.event)).toMatchObject({
+      stateBefore: null,
+      stateAfter: 'normativeReview',
+      parties: { providerOrg: orgs.provider, applicantOrg: orgs.company },
+      tasksOpened: [{ stage: 'normativeReview', role: 'authority', org: orgs.cityAuthority, orgs: [orgs.cityAuthority], basis: 'statute', article: '第十四条(二)' }],
+    });
+  });
+
+  it.each([
+    ['not real-name verified', { ...input.eligibility, realNameVerified: false }, 'realNameVerified', '第十三条(一)'],
+    ['listed as a dishonest judgment debtor', { ...input.eligibility, creditCheck: { ...input.eligibility.creditCheck, dishonestDebtor: true } }, 'notDishonestDebtor', '第十三条(二)'],
+    [
+      'listed as a seriously dishonest enterprise',
+      { ...input.eligibility, creditCheck: { ...input.eligibility.creditCheck, seriouslyDishonestEnterprise: true } },
+      'notSeriouslyDishonestEnterprise',
+      '第十三条(二)',
+    ],
+  ] as const)('given nothing, when an applicant %s applies, then RULE_VIOLATED %s… and no case is created', async (_who, eligibility, rule, article) => {
+    const error = await refused(w, undefined, () => w.engine.start({ process: PROCESS, input: { ...input, eligibility }, actor: applicant }));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule, article } });
+    expect(error.text.zh).toContain(article);
+  });
+
+  it('given nothing, when the security commitment is not signed, then RULE_VIOLATED securityCommitmentSigned (第十四条(一)) and no case', async () => {
+    const error = await refused(w, undefined, () =>
+      w.engine.start({ process: PROCESS, input: { ...input, securityCommitment: { ...input.securityCommitment, signed: false } }, actor: applicant }),
+    );
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'securityCommitmentSigned', article: '第十四条(一)' } });
+  });
+
+  it('given nothing, when an incomplete application is sent (no scenarios, no usePeriod), then VALIDATION_FAILED naming each field and no case', async () => {
+    const { usePeriod: _missing, ...incomplete } = input;
+    const error = await refused(w, undefined, () => w.engine.start({ process: PROCESS, input: { ...incomplete, scenarios: [] }, actor: applicant }));
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect((error.details.errors as { path: string }[]).map((e) => e.path)).toEqual(expect.arrayContaining(['usePeriod', 'scenarios']));
+  });
+
+  it('given nothing, when a provider applies, then FORBIDDEN and no case', async () => {
+    const error = await refused(w, undefined, () => w.engine.start({ process: PROCESS, input, actor: provider }));
+    expect(error.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('conditionalApplication: every command of PROCESSES.md §2', () => {
+  const arrows: Arrow[] = [
+    { from: 'normativeReview', path: [], when: 'PASS_NORMATIVE_REVIEW', who: 'the competent authority', by: authority, then: 'NormativeReviewPassed', to: 'providerReview' },
+    { from: 'normativeReview', path: [], when: 'FAIL_NORMATIVE_REVIEW', who: 'the competent authority', by: authority, then: 'NormativeReviewFailed', to: 'rejected' },
+    { from: 'normativeReview', path: [], when: 'WITHDRAW', who: 'the applicant', by: applicant, then: 'Withdrawn', to: 'withdrawn' },
+    { from: 'providerReview', path: at('providerReview'), when: 'APPROVE', who: 'the provider', by: provider, then: 'Approved', to: 'agreementPending' },
+    { from: 'providerReview', path: at('providerReview'), when: 'REJECT', who: 'the provider', by: provider, then: 'Rejected', to: 'rejected' },
+    { from: 'providerReview', path: at('providerReview'), when: 'WITHDRAW', who: 'the applicant', by: applicant, data: {}, then: 'Withdrawn', to: 'withdrawn' },
+    { from: 'agreementPending', path: at('agreementPending'), when: 'SIGN_AGREEMENT', who: 'the provider', by: provider, then: 'AgreementSigned', to: 'accessPending' },
+    { from: 'accessPending', path: at('accessPending'), when: 'GRANT_ACCESS', who: 'the provider', by: provider, then: 'AccessGranted', to: 'active' },
+    { from: 'active', path: at('active'), when: 'REPORT_USAGE', who: 'the applicant', by: applicant, then: 'UsageReported', to: 'active' },
+    { from: 'active', path: at('active'), when: 'REPORT_RESULTS', who: 'the applicant', by: applicant, then: 'ResultsReported', to: 'active' },
+    { from: 'active', path: at('active'), when: 'REPORT_SECURITY_INCIDENT', who: 'the applicant', by: applicant, then: 'SecurityIncidentReported', to: 'active' },
+    { from: 'active', path: at('active'), when: 'REQUEST_RENEWAL', who: 'the applicant', by: applicant, then: 'RenewalRequested', to: 'renewalReview' },
+    { from: 'active', path: at('active'), when: 'SUSPEND', who: 'the provider', by: provider, then: 'Suspended', to: 'suspended' },
+    { from: 'active', path: at('active'), when: 'SUSPEND', who: 'the competent authority', by: authority, then: 'Suspended', to: 'suspended' },
+    { from: 'active', path: at('active'), when: 'TERMINATE', who: 'the provider', by: provider, then: 'Terminated', to: 'destructionPending' },
+    { from: 'active', path: at('active'), when: 'TERMINATE', who: 'the competent authority', by: authority, then: 'Terminated', to: 'destructionPending' },
+    { from: 'active', path: at('active'), when: 'USAGE_EXPIRED', who: 'the system', by: system, then: 'UsageExpired', to: 'destructionPending' },
+    { from: 'renewalReview', path: at('renewalReview'), when: 'APPROVE_RENEWAL', who: 'the provider', by: provider, then: 'RenewalApproved', to: 'active' },
+    { from: 'renewalReview', path: at('renewalReview'), when: 'REJECT_RENEWAL', who: 'the provider', by: provider, then: 'RenewalRejected', to: 'active' },
+    { from: 'suspended', path: at('suspended'), when: 'RESUME', who: 'the provider', by: provider, then: 'Resumed', to: 'active' },
+    { from: 'suspended', path: at('suspended'), when: 'RESUME', who: 'the competent authority', by: authority, then: 'Resumed', to: 'active' },
+    { from: 'suspended', path: at('suspended'), when: 'TERMINATE', who: 'the provider', by: provider, then: 'Terminated', to: 'destructionPending' },
+    { from: 'suspended', path: at('suspended'), when: 'TERMINATE', who: 'the competent authority', by: authority, then: 'Terminated', to: 'destructionPending' },
+    { from: 'destructionPending', path: at('destructionPending'), when: 'CONFIRM_DESTRUCTION', who: 'the applicant', by: applicant, then: 'DestructionConfirmed', to: 'closed' },
+  ];
+
+  it('the arrows below are every arrow of the chart', () => {
+    const charted = new Set(transitions(conditionalApplication).map(arrowKey));
+    expect(sorted([...new Set(arrows.map((a) => arrowKey({ ...a, command: a.when })))])).toEqual(sorted([...charted]));
+  });
+
+  it.each(arrows)('given an application in $from, when $who sends $when, then $then and $to', async (arrow) => {
+    await followArrow(w, PROCESS, arrow);
+  });
+
+  it('given an approved application, when the agreement is signed and access granted, then the results task, the authority’s notice and the expiry timer open', async () => {
+    const c = await given(w, PROCESS, at('accessPending'));
+    const { event } = await when(w, c.caseId, 'GRANT_ACCESS');
+    expect(meta(event).tasksClosed.map((t) => t.stage)).toEqual(['accessPending']);
+    const [results, notice] = meta(event).tasksOpened;
+    // 附录5 协议二(三)3: 6 months after 2025-03-03 (the day access was granted, Shanghai) → 2025-09-03.
+    expect(results).toMatchObject({ stage: 'resultsReport', role: 'applicant', org: orgs.company, dueDate: '2025-09-03', dueAt: endOfDay('2025-09-03'), basis: 'policy' });
+    // 第十四条(三) 告知本级主管部门: information only, never overdue.
+    expect(notice).toMatchObject({ stage: 'accessGrantedNotice', role: 'authority', org: orgs.cityAuthority });
+    expect(notice).not.toHaveProperty('dueAt');
+    // 附录5 协议二(二): access ends after the agreed useTo, 2025-12-31, end of day in Shanghai.
+    expect(meta(event).timers).toMatchObject([{ command: 'USAGE_EXPIRED', dueAt: endOfDay('2025-12-31') }]);
+  });
+
+  it('given an active use with results due, when the results are reported, then the results task closes', async () => {
+    const c = await given(w, PROCESS, at('active'));
+    const { event } = await when(w, c.caseId, 'REPORT_RESULTS');
+    expect(meta(event).tasksClosed.map((t) => t.stage)).toEqual(['resultsReport']);
+    expect((await w.engine.getCase(c.caseId)).tasks.map((t) => t.stage)).toEqual(['accessGrantedNotice']);
+  });
+
+  it('given a renewal request, when the provider approves it, then use continues to the new end and the expiry timer moves', async () => {
+    const c = await given(w, PROCESS, at('renewalReview'));
+    const { event } = await when(w, c.caseId, 'APPROVE_RENEWAL');
+    expect(meta(event).tasksClosed.map((t) => t.stage)).toEqual(['renewalReview']);
+    expect(meta(event).timers).toMatchObject([{ command: 'USAGE_EXPIRED', dueAt: endOfDay(data.REQUEST_RENEWAL.newUseTo) }]);
+    expect((await w.engine.getCase(c.caseId)).snapshot.context).toMatchObject({ useTo: '2026-03-31' });
+  });
+
+  it('given a renewal request, when the provider rejects it, then use continues to the old end', async () => {
+    const c = await given(w, PROCESS, at('renewalReview'));
+    const { event } = await when(w, c.caseId, 'REJECT_RENEWAL');
+    expect(meta(event).timers).toMatchObject([{ command: 'USAGE_EXPIRED', dueAt: endOfDay(data.SIGN_AGREEMENT.useTo) }]);
+  });
+
+  it('given a suspended use, then no expiry timer is pending until it resumes', async () => {
+    const c = await given(w, PROCESS, at('suspended'));
+    expect(c.timers).toEqual([]);
+    const { event } = await when(w, c.caseId, 'RESUME');
+    expect(meta(event).timers).toHaveLength(1);
+  });
+
+  it('given an application, when it goes the whole way to closed, then twelve events tell its story and no task is left open', async () => {
+    const c = await given(w, PROCESS, [
+      'PASS_NORMATIVE_REVIEW',
+      'APPROVE',
+      'SIGN_AGREEMENT',
+      'GRANT_ACCESS',
+      'REPORT_USAGE',
+      'REPORT_SECURITY_INCIDENT',
+      ['SUSPEND', { actor: authority }],
+      'RESUME',
+      'REPORT_RESULTS',
+      'TERMINATE',
+      'CONFIRM_DESTRUCTION',
+    ]);
+    expect(c).toMatchObject({ state: 'closed', final: true, tasks: [], timers: [] });
+    expect((await historyOf(w, c)).map((e) => e.type)).toEqual([
+      'ApplicationSubmitted',
+      'NormativeReviewPassed',
+      'Approved',
+      'AgreementSigned',
+      'AccessGranted',
+      'UsageReported',
+      'SecurityIncidentReported',
+      'Suspended',
+      'Resumed',
+      'ResultsReported',
+      'Terminated',
+      'DestructionConfirmed',
+    ]);
+  });
+});
+
+describe('conditionalApplication: refusals store nothing', () => {
+  const wrongState: WrongState[] = [
+    { state: 'normativeReview', path: [], who: 'the applicant', by: applicant, command: 'APPROVE', allowed: ['WITHDRAW'] },
+    { state: 'normativeReview', path: [], who: 'the competent authority', by: authority, command: 'APPROVE', allowed: ['PASS_NORMATIVE_REVIEW', 'FAIL_NORMATIVE_REVIEW'] },
+    { state: 'normativeReview', path: [], who: 'the provider', by: provider, command: 'APPROVE', allowed: [] },
+    { state: 'normativeReview', path: [], who: 'the system', by: system, command: 'USAGE_EXPIRED', allowed: [] },
+    { state: 'providerReview', path: at('providerReview'), who: 'the provider', by: provider, command: 'PASS_NORMATIVE_REVIEW', allowed: ['APPROVE', 'REJECT'] },
+    { state: 'providerReview', path: at('providerReview'), who: 'the competent authority', by: authority, command: 'PASS_NORMATIVE_REVIEW', allowed: [] },
+    { state: 'agreementPending', path: at('agreementPending'), who: 'the applicant', by: applicant, command: 'WITHDRAW', allowed: [] },
+    { state: 'agreementPending', path: at('agreementPending'), who: 'the provider', by: provider, command: 'GRANT_ACCESS', allowed: ['SIGN_AGREEMENT'] },
+    { state: 'accessPending', path: at('accessPending'), who: 'the provider', by: provider, command: 'SIGN_AGREEMENT', allowed: ['GRANT_ACCESS'] },
+    {
+      state: 'active',
+      path: at('active'),
+      who: 'the applicant',
+      by: applicant,
+      command: 'CONFIRM_DESTRUCTION',
+      allowed: ['REPORT_USAGE', 'REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT', 'REQUEST_RENEWAL'],
+    },
+    { state: 'active', path: at('active'), who: 'the provider', by: provider, command: 'RESUME', allowed: ['SUSPEND', 'TERMINATE'] },
+    { state: 'active', path: at('active'), who: 'the competent authority', by: authority, command: 'APPROVE_RENEWAL', allowed: ['SUSPEND', 'TERMINATE'] },
+    { state: 'renewalReview', path: at('renewalReview'), who: 'the applicant', by: applicant, command: 'REPORT_USAGE', allowed: [] },
+    { state: 'renewalReview', path: at('renewalReview'), who: 'the provider', by: provider, command: 'SUSPEND', allowed: ['APPROVE_RENEWAL', 'REJECT_RENEWAL'] },
+    { state: 'suspended', path: at('suspended'), who: 'the applicant', by: applicant, command: 'REPORT_USAGE', allowed: [] },
+    { state: 'suspended', path: at('suspended'), who: 'the competent authority', by: authority, command: 'SUSPEND', allowed: ['RESUME', 'TERMINATE'] },
+    { state: 'suspended', path: at('suspended'), who: 'the system', by: system, command: 'USAGE_EXPIRED', allowed: [] },
+    { state: 'destructionPending', path: at('destructionPending'), who: 'the applicant', by: applicant, command: 'REPORT_USAGE', allowed: ['CONFIRM_DESTRUCTION'] },
+    { state: 'destructionPending', path: at('destructionPending'), who: 'the provider', by: provider, command: 'RESUME', allowed: [] },
+    { state: 'rejected', path: at('rejected'), who: 'the applicant', by: applicant, command: 'WITHDRAW', allowed: [] },
+    { state: 'withdrawn', path: at('withdrawn'), who: 'the competent authority', by: authority, command: 'PASS_NORMATIVE_REVIEW', allowed: [] },
+    { state: 'closed', path: at('closed'), who: 'the applicant', by: applicant, command: 'CONFIRM_DESTRUCTION', allowed: [] },
+  ];
+
+  it.each(wrongState)('given an application in $state, when $who sends $command, then INVALID_TRANSITION allowing $allowed', async (row) => {
+    await expectWrongState(w, PROCESS, row);
+  });
+
+  it.each([
+    ['normativeReview', 'the provider', 'PASS_NORMATIVE_REVIEW', [], provider],
+    ['providerReview', 'the applicant', 'APPROVE', at('providerReview'), applicant],
+    ['providerReview', 'the competent authority', 'REJECT', at('providerReview'), authority],
+    ['agreementPending', 'the competent authority', 'SIGN_AGREEMENT', at('agreementPending'), authority],
+    ['active', 'the provider', 'USAGE_EXPIRED', at('active'), provider],
+    ['active', 'the applicant', 'SUSPEND', at('active'), applicant],
+    ['active', 'the provider', 'REPORT_USAGE', at('active'), provider],
+    ['renewalReview', 'the competent authority', 'APPROVE_RENEWAL', at('renewalReview'), authority],
+    ['destructionPending', 'the provider', 'CONFIRM_DESTRUCTION', at('destructionPending'), provider],
+    ['normativeReview', 'an auditor', 'FAIL_NORMATIVE_REVIEW', [], others.auditor],
+  ] as const)('given an application in %s, when %s sends %s, then FORBIDDEN (wrong role)', async (_state, _who, command, steps, actor) => {
+    const c = await given(w, PROCESS, steps);
+    const error = await refused(w, c, () => when(w, c.caseId, command, { actor }));
+    expect(error.code).toBe('FORBIDDEN');
+  });
+
+  it.each([
+    ['another city’s authority', others.qingdaoAuthority, [], 'PASS_NORMATIVE_REVIEW'],
+    ['the provincial authority (本级 only, 第十四条(二))', actors.provinceAuthority, [], 'PASS_NORMATIVE_REVIEW'],
+    ['a county authority inside the city', others.countyAuthority, [], 'FAIL_NORMATIVE_REVIEW'],
+    ['another provider', actors.otherProvider, at('providerReview'), 'APPROVE'],
+    ['another city’s provider', others.qingdaoProvider, at('accessPending'), 'GRANT_ACCESS'],
+    ['another applicant', actors.person, at('providerReview'), 'WITHDRAW'],
+    ['another applicant', actors.person, at('active'), 'REPORT_USAGE'],
+    ['another city’s authority', others.qingdaoAuthority, at('active'), 'SUSPEND'],
+    ['the provincial authority', actors.provinceAuthority, at('suspended'), 'TERMINATE'],
+  ] as const)('given an application to 济南市公安局, when %s sends it, then FORBIDDEN (wrong organisation)', async (_who, actor, steps, command) => {
+    const c = await given(w, PROCESS, steps);
+    const error = await refused(w, c, () => when(w, c.caseId, command, { actor }));
+    expect(error.code).toBe('FORBIDDEN');
+  });
+
+  it.each([
+    ['FAIL_NORMATIVE_REVIEW without a reason (说明理由)', [], 'FAIL_NORMATIVE_REVIEW', {}, 'reason'],
+    ['REJECT with a blank reason', at('providerReview'), 'REJECT', { reason: '   ' }, 'reason'],
+    ['SIGN_AGREEMENT ending before it starts', at('agreementPending'), 'SIGN_AGREEMENT', { ...data.SIGN_AGREEMENT, useFrom: '2025-10-01', useTo: '2025-09-30' }, 'useTo'],
+    ['SIGN_AGREEMENT with zero destruction days', at('agreementPending'), 'SIGN_AGREEMENT', { ...data.SIGN_AGREEMENT, destructionDays: 0 }, 'destructionDays'],
+    ['REPORT_USAGE without a summary', at('active'), 'REPORT_USAGE', { period: data.REPORT_USAGE.period }, 'summary'],
+    ['REQUEST_RENEWAL to a day that does not exist', at('active'), 'REQUEST_RENEWAL', { newUseTo: '2026-02-30' }, 'newUseTo'],
+    ['CONFIRM_DESTRUCTION with an unknown field', at('destructionPending'), 'CONFIRM_DESTRUCTION', { ...data.CONFIRM_DESTRUCTION, witness: '张三' }, ''],
+  ] as const)('given an application, when %s, then VALIDATION_FAILED naming the field', async (_what, steps, command, bad, field) => {
+    const c = await given(w, PROCESS, steps);
+    const error = await refused(w, c, () => when(w, c.caseId, command, { data: bad }));
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect((error.details.errors as { path: string }[]).map((e) => e.path)).toContain(field);
+  });
+
+  it.each([
+    ['ends after the requested period', { useFrom: '2025-04-01', useTo: '2026-06-30' }],
+    ['starts before the requested period', { useFrom: '2025-03-15', useTo: '2025-12-31' }],
+  ])('given an approved application for 2025-04-01..2026-03-31, when the agreement %s, then RULE_VIOLATED useWithinRequestedPeriod (第十四条(三))', async (_what, period) => {
+    const c = await given(w, PROCESS, at('agreementPending'));
+    const error = await refused(w, c, () => when(w, c.caseId, 'SIGN_AGREEMENT', { data: { ...data.SIGN_AGREEMENT, ...period } }));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'useWithinRequestedPeriod', article: '第十四条(三)' } });
+  });
+
+  it('given an active use until 2025-12-31, when a renewal to 2025-12-31 is asked, then RULE_VIOLATED renewalExtendsUse (附录5 协议二(二))', async () => {
+    const c = await given(w, PROCESS, at('active'));
+    const error = await refused(w, c, () => when(w, c.caseId, 'REQUEST_RENEWAL', { data: { newUseTo: '2025-12-31' } }));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'renewalExtendsUse', article: '附录5 协议二(二)' } });
+  });
+
+  it('given an application passed by the authority, when the authority’s stale copy passes it again, then REVISION_CONFLICT', async () => {
+    const c = await given(w, PROCESS, at('providerReview'));
+    const error = await refused(w, c, () => when(w, c.caseId, 'PASS_NORMATIVE_REVIEW', { expectedRevision: 0 }));
+    expect(error).toMatchObject({ code: 'REVISION_CONFLICT', details: { currentRevision: 1 } });
+  });
+});

@@ -1,0 +1,298 @@
+/**
+ * 数据集开放 through the engine (PROCESSES.md §1; 第七、九、十一、二十二条): given a history, when a
+ * command, then these events — or this error, and nothing stored.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { datasetRelease } from '../../machines/datasetRelease.js';
+import { transitions } from '../../machines/describe.js';
+import { actors, commandData, orgs, startInputs } from '../machines/examples.js';
+import { pathTo } from '../machines/harness.js';
+import {
+  accepted,
+  arrowKey,
+  createWorld,
+  expectWrongState,
+  followArrow,
+  given,
+  meta,
+  others,
+  refused,
+  sorted,
+  when,
+  type Arrow,
+  type WrongState,
+  type World,
+} from './world.js';
+
+const PROCESS = 'datasetRelease';
+const path = pathTo.datasetRelease;
+const data = commandData.datasetRelease;
+const input = startInputs.datasetRelease;
+const provider = actors.provider;
+const authority = actors.cityAuthority;
+const drafting = path.drafting!;
+const underReview = path.underReview!;
+const published = path.published!;
+
+let w: World;
+beforeAll(async () => {
+  w = await createWorld();
+});
+afterAll(() => w.close());
+
+describe('datasetRelease: starting a release', () => {
+  it('given nothing, when a provider starts a release of its own data, then DraftStarted: drafting, its task with no deadline', async () => {
+    const result = await w.engine.start({ process: PROCESS, input, actor: provider });
+    expect(result).toMatchObject({ process: PROCESS, state: 'drafting', final: false, revision: 0, replayed: false });
+    expect(result.event.type).toBe('DraftStarted');
+    expect(meta(result.event)).toMatchObject({ command: 'START', stateBefore: null, stateAfter: 'drafting', actor: provider, machine: { name: PROCESS, version: 1 } });
+    const [task] = meta(result.event).tasksOpened;
+    expect(task).toMatchObject({ stage: 'drafting', role: 'provider', org: orgs.provider, orgs: [orgs.provider] });
+    expect(task).not.toHaveProperty('dueAt');
+  });
+
+  it('given nothing, when an applicant starts a release, then FORBIDDEN and no case', async () => {
+    const error = await refused(w, undefined, () => w.engine.start({ process: PROCESS, input, actor: actors.company }));
+    expect(error.code).toBe('FORBIDDEN');
+  });
+
+  // The start's sender must be the provider the entry names, so the engine answers FORBIDDEN (wrong
+  // organisation, API.md) before the machine's own rule providerOpensOwnData (第四条) is asked.
+  it('given nothing, when a provider starts a release of another provider’s data, then FORBIDDEN (第四条: its own data) and no case', async () => {
+    const error = await refused(w, undefined, () => w.engine.start({ process: PROCESS, input, actor: actors.otherProvider }));
+    expect(error.code).toBe('FORBIDDEN');
+  });
+
+  it('given nothing, when a conditional release states no conditions, then RULE_VIOLATED conditionsStated (第七条) and no case', async () => {
+    const { conditions: _dropped, ...noConditions } = input;
+    const error = await refused(w, undefined, () => w.engine.start({ process: PROCESS, input: noConditions, actor: provider }));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'conditionsStated', article: '第七条' } });
+  });
+
+  it('given nothing, when a closed release states no legal basis, then RULE_VIOLATED basisStated (第七条) and no case', async () => {
+    const error = await refused(w, undefined, () => w.engine.start({ process: PROCESS, input: { ...input, openAttribute: 'closed' }, actor: provider }));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'basisStated', article: '第七条' } });
+  });
+
+  it('given nothing, when the entry has a misspelt field and no fields, then VALIDATION_FAILED naming both and no case', async () => {
+    const error = await refused(w, undefined, () =>
+      w.engine.start({ process: PROCESS, input: { ...input, fields: [], updateFrequncy: 'monthly' }, actor: provider }),
+    );
+    expect(error.code).toBe('VALIDATION_FAILED');
+    const paths = (error.details.errors as { path: string }[]).map((e) => e.path);
+    expect(paths).toEqual(expect.arrayContaining(['fields', '']));
+  });
+
+  it('given nothing, when an unknown process is started, then UNKNOWN_PROCESS and nothing stored', async () => {
+    const error = await refused(w, undefined, () => w.engine.start({ process: 'datasetRelaese', input, actor: provider }));
+    expect(error.code).toBe('UNKNOWN_PROCESS');
+  });
+});
+
+describe('datasetRelease: every command of PROCESSES.md §1', () => {
+  const arrows: Arrow[] = [
+    { from: 'drafting', path: drafting, when: 'UPDATE_DRAFT', who: 'the provider', by: provider, then: 'DraftUpdated', to: 'drafting' },
+    { from: 'drafting', path: drafting, when: 'RECORD_SECURITY_REVIEW', who: 'the provider', by: provider, then: 'SecurityReviewRecorded', to: 'drafting' },
+    { from: 'drafting', path: drafting, when: 'SET_DESENSITIZATION_RULES', who: 'the provider', by: provider, then: 'DesensitizationRulesSet', to: 'drafting' },
+    {
+      from: 'drafting',
+      path: ['RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES'],
+      when: 'SUBMIT',
+      who: 'the provider',
+      by: provider,
+      then: 'Submitted',
+      to: 'underReview',
+    },
+    { from: 'underReview', path: underReview, when: 'APPROVE', who: 'the competent authority', by: authority, then: 'Approved', to: 'published' },
+    { from: 'underReview', path: underReview, when: 'RETURN', who: 'the competent authority', by: authority, then: 'Returned', to: 'drafting' },
+    { from: 'published', path: published, when: 'WITHDRAW', who: 'the provider', by: provider, then: 'Withdrawn', to: 'withdrawn' },
+    { from: 'published', path: published, when: 'WITHDRAW', who: 'the competent authority', by: authority, then: 'Withdrawn', to: 'withdrawn' },
+  ];
+
+  it('the arrows below are every arrow of the chart', () => {
+    const charted = new Set(transitions(datasetRelease).map(arrowKey));
+    expect(sorted([...new Set(arrows.map((a) => arrowKey({ ...a, command: a.when })))])).toEqual(sorted([...charted]));
+  });
+
+  it.each(arrows)('given a release in $from, when $who sends $when, then $then and $to', async (arrow) => {
+    await followArrow(w, PROCESS, arrow);
+  });
+
+  it('given a release in drafting, when it is submitted, then the competent authority’s review task opens and the drafting task closes', async () => {
+    const c = await given(w, PROCESS, ['RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES']);
+    const { event } = await when(w, c.caseId, 'SUBMIT');
+    expect(meta(event).tasksClosed.map((t) => t.stage)).toEqual(['drafting']);
+    expect(meta(event).tasksOpened).toMatchObject([{ stage: 'underReview', role: 'authority', org: orgs.cityAuthority, basis: 'policy' }]);
+  });
+
+  it('given a release returned once, when it is fixed, submitted and approved, then it is published with its history of ten events', async () => {
+    const c = await given(w, PROCESS, [
+      'UPDATE_DRAFT',
+      ['RECORD_SECURITY_REVIEW', { data: { passed: false, notes: '字段说明不全，暂不通过。' } }],
+      'RECORD_SECURITY_REVIEW',
+      'SET_DESENSITIZATION_RULES',
+      'SUBMIT',
+      'RETURN',
+      ['UPDATE_DRAFT', { data: { fields: [...input.fields, { name: 'region', description: '区县' }] } }],
+      'SUBMIT',
+      'APPROVE',
+    ]);
+    expect(c.state).toBe('published');
+    const history = await w.engine.history(c.caseId);
+    expect(history.map((e) => e.type)).toEqual([
+      'DraftStarted',
+      'DraftUpdated',
+      'SecurityReviewRecorded',
+      'SecurityReviewRecorded',
+      'DesensitizationRulesSet',
+      'Submitted',
+      'Returned',
+      'DraftUpdated',
+      'Submitted',
+      'Approved',
+    ]);
+    expect(history.map((e) => meta(e).stateAfter)).toEqual([
+      'drafting',
+      'drafting',
+      'drafting',
+      'drafting',
+      'drafting',
+      'underReview',
+      'drafting',
+      'drafting',
+      'underReview',
+      'published',
+    ]);
+  });
+
+  it('given a published release, when it is withdrawn, then it is final with no open task', async () => {
+    const c = await given(w, PROCESS, published);
+    const result = await when(w, c.caseId, 'WITHDRAW');
+    expect(result).toMatchObject({ state: 'withdrawn', final: true });
+    expect(meta(result.event)).toMatchObject({ final: true, tasksOpened: [], timers: [] });
+    expect((await w.engine.getCase(c.caseId)).tasks).toEqual([]);
+  });
+});
+
+describe('datasetRelease: refusals store nothing', () => {
+  const wrongState: WrongState[] = [
+    {
+      state: 'drafting',
+      path: drafting,
+      who: 'the provider',
+      by: provider,
+      command: 'APPROVE',
+      allowed: ['UPDATE_DRAFT', 'RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES', 'SUBMIT'],
+    },
+    { state: 'drafting', path: drafting, who: 'the competent authority', by: authority, command: 'APPROVE', allowed: [] },
+    { state: 'underReview', path: underReview, who: 'the provider', by: provider, command: 'SUBMIT', allowed: [] },
+    { state: 'underReview', path: underReview, who: 'the competent authority', by: authority, command: 'WITHDRAW', allowed: ['APPROVE', 'RETURN'] },
+    { state: 'published', path: published, who: 'the provider', by: provider, command: 'UPDATE_DRAFT', allowed: ['WITHDRAW'] },
+    { state: 'published', path: published, who: 'the competent authority', by: authority, command: 'APPROVE', allowed: ['WITHDRAW'] },
+    { state: 'withdrawn', path: path.withdrawn!, who: 'the provider', by: provider, command: 'WITHDRAW', allowed: [] },
+  ];
+
+  it.each(wrongState)('given a release in $state, when $who sends $command, then INVALID_TRANSITION allowing $allowed', async (row) => {
+    await expectWrongState(w, PROCESS, row);
+  });
+
+  it('given a release in drafting, when an unknown command is sent, then INVALID_TRANSITION', async () => {
+    const c = await given(w, PROCESS);
+    const error = await refused(w, c, () => when(w, c.caseId, 'PUBLISH_NOW', { data: {}, actor: provider }));
+    expect(error.code).toBe('INVALID_TRANSITION');
+  });
+
+  it.each([
+    ['drafting', 'an applicant', 'UPDATE_DRAFT', drafting, actors.company],
+    ['underReview', 'the provider', 'APPROVE', underReview, provider],
+    ['published', 'an applicant', 'WITHDRAW', published, actors.company],
+    ['underReview', 'a supervisor', 'RETURN', underReview, others.supervisor],
+  ] as const)('given a release in %s, when %s sends %s, then FORBIDDEN (wrong role)', async (_state, _who, command, steps, actor) => {
+    const c = await given(w, PROCESS, steps);
+    const error = await refused(w, c, () => when(w, c.caseId, command, { actor }));
+    expect(error.code).toBe('FORBIDDEN');
+  });
+
+  it.each([
+    ['another provider of the same city', actors.otherProvider, drafting, 'RECORD_SECURITY_REVIEW'],
+    ['another city’s provider', others.qingdaoProvider, published, 'WITHDRAW'],
+    ['another city’s authority', others.qingdaoAuthority, underReview, 'APPROVE'],
+    ['the provincial authority (本级 only, 第九条(二))', actors.provinceAuthority, underReview, 'APPROVE'],
+    ['a county authority inside the city', others.countyAuthority, underReview, 'RETURN'],
+  ] as const)('given a release of 济南市公安局, when %s sends it, then FORBIDDEN (wrong organisation)', async (_who, actor, steps, command) => {
+    const c = await given(w, PROCESS, steps);
+    const error = await refused(w, c, () => when(w, c.caseId, command, { actor }));
+    expect(error.code).toBe('FORBIDDEN');
+  });
+
+  it.each([
+    ['UPDATE_DRAFT with no field', drafting, 'UPDATE_DRAFT', {}, ''],
+    ['UPDATE_DRAFT changing the provider', drafting, 'UPDATE_DRAFT', { providerOrg: orgs.otherProvider }, ''],
+    ['RECORD_SECURITY_REVIEW without passed', drafting, 'RECORD_SECURITY_REVIEW', { notes: '已审查' }, 'passed'],
+    ['SET_DESENSITIZATION_RULES with an unknown method', drafting, 'SET_DESENSITIZATION_RULES', { rules: [{ field: 'count', method: 'encrypt' }] }, 'rules.0.method'],
+    ['RETURN without reasons', underReview, 'RETURN', { reasons: [] }, 'reasons'],
+    ['WITHDRAW without a reason', published, 'WITHDRAW', {}, 'reason'],
+  ] as const)('given a release, when %s, then VALIDATION_FAILED naming the field', async (_what, steps, command, bad, field) => {
+    const c = await given(w, PROCESS, steps);
+    const error = await refused(w, c, () => when(w, c.caseId, command, { data: bad }));
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect((error.details.errors as { path: string }[]).map((e) => e.path)).toContain(field);
+  });
+
+  it('given a release in drafting with no security review, when it is submitted, then RULE_VIOLATED securityReviewPassed (第九条(一)、第二十二条)', async () => {
+    const c = await given(w, PROCESS, ['SET_DESENSITIZATION_RULES']);
+    const error = await refused(w, c, () => when(w, c.caseId, 'SUBMIT'));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'securityReviewPassed', article: '第九条(一)、第二十二条' } });
+  });
+
+  it('given a release whose security review failed, when it is submitted, then RULE_VIOLATED securityReviewPassed', async () => {
+    const c = await given(w, PROCESS, [['RECORD_SECURITY_REVIEW', { data: { passed: false } }], 'SET_DESENSITIZATION_RULES']);
+    const error = await refused(w, c, () => when(w, c.caseId, 'SUBMIT'));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'securityReviewPassed' } });
+  });
+
+  it('given a release with a passed review but no desensitization rules, when it is submitted, then RULE_VIOLATED desensitizationRulesSet (第九条(一))', async () => {
+    const c = await given(w, PROCESS, ['RECORD_SECURITY_REVIEW']);
+    const error = await refused(w, c, () => when(w, c.caseId, 'SUBMIT'));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'desensitizationRulesSet', article: '第九条(一)' } });
+  });
+
+  it('given a release changed to closed (with its basis), when it is submitted, then RULE_VIOLATED notClosed (第二条、第七条)', async () => {
+    const c = await given(w, PROCESS, [
+      ['UPDATE_DRAFT', { data: { openAttribute: 'closed', basis: '涉及个人隐私，依法不予开放。' } }],
+      'RECORD_SECURITY_REVIEW',
+      'SET_DESENSITIZATION_RULES',
+    ]);
+    const error = await refused(w, c, () => when(w, c.caseId, 'SUBMIT'));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'notClosed', article: '第二条、第七条' } });
+  });
+
+  it('given a release containing personal information, when no desensitization is declared needed, then RULE_VIOLATED personalInfoDesensitized (第九条(一))', async () => {
+    const c = await given(w, PROCESS, [], { input: { ...input, containsPersonalInfo: true } });
+    const error = await refused(w, c, () => when(w, c.caseId, 'SET_DESENSITIZATION_RULES', { data: data.SET_DESENSITIZATION_RULES }));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'personalInfoDesensitized', article: '第九条(一)' } });
+  });
+
+  it('given an unconditional release, when an update makes it conditional without conditions, then RULE_VIOLATED conditionsStated (第七条)', async () => {
+    const c = await given(w, PROCESS, [], { input: { ...input, openAttribute: 'unconditional', conditions: undefined } });
+    const error = await refused(w, c, () => when(w, c.caseId, 'UPDATE_DRAFT', { data: { openAttribute: 'conditional' } }));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'conditionsStated', article: '第七条' } });
+  });
+
+  it('given a release at revision 2, when a command names revision 1, then REVISION_CONFLICT with the current revision', async () => {
+    const c = await given(w, PROCESS, ['RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES']);
+    const error = await refused(w, c, () => when(w, c.caseId, 'SUBMIT', { expectedRevision: 1 }));
+    expect(error).toMatchObject({ code: 'REVISION_CONFLICT', details: { currentRevision: 2 } });
+  });
+
+  it('given no such case, when a command is sent, then NOT_FOUND', async () => {
+    const error = await refused(w, undefined, () => w.engine.execute({ caseId: '00000000-0000-4000-8000-000000000000', type: 'SUBMIT', actor: provider }));
+    expect(error.code).toBe('NOT_FOUND');
+  });
+
+  it('given a release, when the same submission is sent with the right revision, then it is accepted once', async () => {
+    const c = await given(w, PROCESS, ['RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES']);
+    const result = await accepted(w, c, () => when(w, c.caseId, 'SUBMIT', { expectedRevision: 2 }));
+    expect(result.revision).toBe(3);
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * Linked cases (第十五条: 经论证可以开放的…通过开放平台进行开放): MARK_OPENED may name the
+ * datasetRelease case that opens the data. Until that release is published the request waits in
+ * openingPending; when it is published, the scheduler (followLinks) sends MARK_OPENED again as the
+ * system, caused by the release's event.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UnopenedDataRequestContext } from '../../machines/unopenedDataRequest.js';
+import { pathTo } from '../machines/harness.js';
+import { createWorld, given, historyOf, meta, refused, when, type World } from './world.js';
+
+const openingPending = pathTo.unopenedDataRequest.openingPending!;
+const release = pathTo.datasetRelease;
+
+let dir: string;
+let w: World;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'engine-links-'));
+  w = await createWorld({ path: join(dir, 'events.db') });
+});
+afterAll(async () => {
+  await w.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const context = (c: { snapshot: { context: unknown } }) => c.snapshot.context as UnopenedDataRequestContext;
+
+describe('a request waiting for a dataset release', () => {
+  it('given a request in openingPending and a release under review, when the provider marks it opened naming that release, then OpeningReported and the request stays in openingPending', async () => {
+    const request = await given(w, 'unopenedDataRequest', openingPending);
+    const pending = await given(w, 'datasetRelease', release.underReview!);
+    const result = await when(w, request.caseId, 'MARK_OPENED', { data: { datasetReleaseCaseId: pending.caseId } });
+    expect(result).toMatchObject({ state: 'openingPending', final: false });
+    expect(result.event.type).toBe('OpeningReported');
+    expect(meta(result.event)).toMatchObject({
+      stateBefore: 'openingPending',
+      stateAfter: 'openingPending',
+      links: { [pending.caseId]: { process: 'datasetRelease', state: 'underReview' } },
+      tasksOpened: [],
+      tasksClosed: [],
+    });
+    expect(context(await w.engine.getCase(request.caseId)).awaitedRelease).toBe(pending.caseId);
+  });
+
+  it('given a request waiting for a release, when the authority approves the release (published), then the request is opened by the system, caused by the release’s event', async () => {
+    const request = await given(w, 'unopenedDataRequest', openingPending);
+    const pending = await given(w, 'datasetRelease', release.underReview!);
+    await when(w, request.caseId, 'MARK_OPENED', { data: { datasetReleaseCaseId: pending.caseId } });
+
+    const approved = await when(w, pending.caseId, 'APPROVE');
+    expect(approved.state).toBe('published');
+
+    const now = await w.engine.getCase(request.caseId);
+    expect(now).toMatchObject({ state: 'opened', final: true, tasks: [] });
+    expect(context(now).opened).toMatchObject({ datasetReleaseCaseId: pending.caseId });
+    const history = await historyOf(w, request);
+    expect(history).toHaveLength(5);
+    const opened = history.at(-1)!;
+    expect(opened.type).toBe('OpeningReported');
+    expect(opened.data).toEqual({ datasetReleaseCaseId: pending.caseId });
+    expect(meta(opened)).toMatchObject({
+      command: 'MARK_OPENED',
+      actor: { role: 'system' },
+      causationId: approved.event.id,
+      stateBefore: 'openingPending',
+      stateAfter: 'opened',
+      links: { [pending.caseId]: { process: 'datasetRelease', state: 'published' } },
+      tasksClosed: [{ stage: 'openingPending' }],
+    });
+    expect((await w.engine.verify(request.caseId)).ok).toBe(true);
+  });
+
+  it('given a request waiting for a release, when the release is returned to drafting, then the request still waits; when it is resubmitted and approved, then it is opened', async () => {
+    const request = await given(w, 'unopenedDataRequest', openingPending);
+    const pending = await given(w, 'datasetRelease', release.underReview!);
+    await when(w, request.caseId, 'MARK_OPENED', { data: { datasetReleaseCaseId: pending.caseId } });
+
+    await when(w, pending.caseId, 'RETURN');
+    expect((await w.engine.getCase(request.caseId)).state).toBe('openingPending');
+    await when(w, pending.caseId, 'SUBMIT');
+    expect((await w.engine.getCase(request.caseId)).state).toBe('openingPending');
+    await when(w, pending.caseId, 'APPROVE');
+    expect((await w.engine.getCase(request.caseId)).state).toBe('opened');
+  });
+
+  it('given two requests waiting for one release, when it is published, then both are opened, each once', async () => {
+    const first = await given(w, 'unopenedDataRequest', openingPending);
+    const second = await given(w, 'unopenedDataRequest', openingPending);
+    const pending = await given(w, 'datasetRelease', release.underReview!);
+    for (const r of [first, second]) await when(w, r.caseId, 'MARK_OPENED', { data: { datasetReleaseCaseId: pending.caseId } });
+    await when(w, pending.caseId, 'APPROVE');
+    for (const r of [first, second]) {
+      const history = await historyOf(w, r);
+      expect(history.filter((e) => meta(e).stateAfter === 'opened')).toHaveLength(1);
+      expect((await w.engine.getCase(r.caseId)).state).toBe('opened');
+    }
+  });
+
+  it('given a request waiting for a release, when the node restarts and the release is published on the new node, then the request is opened', async () => {
+    const request = await given(w, 'unopenedDataRequest', openingPending);
+    const pending = await given(w, 'datasetRelease', release.underReview!);
+    await when(w, request.caseId, 'MARK_OPENED', { data: { datasetReleaseCaseId: pending.caseId } });
+    await w.close();
+    w = await createWorld({ path: join(dir, 'events.db') });
+
+    await when(w, pending.caseId, 'APPROVE');
+    expect((await w.engine.getCase(request.caseId)).state).toBe('opened');
+  });
+});
+
+describe('MARK_OPENED naming a case that is not a release', () => {
+  it.each([
+    ['a case id no case has', '3f0b5f8e-2a47-4c1e-9d55-0c6a1f2b7e90'],
+    ['something that is no case id', 'datasetRelease-7f3c2a'],
+  ])('given a request in openingPending, when MARK_OPENED names %s, then RULE_VIOLATED linkedReleaseExists (第十五条) and nothing stored', async (_what, missing) => {
+    const request = await given(w, 'unopenedDataRequest', openingPending);
+    const error = await refused(w, request, () => when(w, request.caseId, 'MARK_OPENED', { data: { datasetReleaseCaseId: missing } }));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'linkedReleaseExists', article: '第十五条' } });
+    expect((await w.engine.getCase(request.caseId)).state).toBe('openingPending');
+  });
+});

@@ -1,0 +1,219 @@
+/**
+ * Replay (Temporal-style; ARCHITECTURE.md "Versioned machines", "One stream per case"): after many
+ * cases of every process have been driven down every path, folding every stored history again
+ * from `$all` gives the same states and hashes, every hash chain verifies, and an event altered in
+ * the database is named by its revision.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CALENDAR_STREAM } from '../../engine/calendarInForce.js';
+import type { CaseEventMetadata } from '../../engine/events.js';
+import { foldAll, type CaseState } from '../../engine/fold.js';
+import { eventHash } from '../../engine/hashChain.js';
+import type { RecordedEvent } from '../../eventstore/types.js';
+import { actors, type ProcessName } from '../machines/examples.js';
+import { pathTo } from '../machines/harness.js';
+import { coldEngine, createWorld, given, historyOf, meta, refused, when, type Step, type World } from './world.js';
+
+const toActive = ['PASS_NORMATIVE_REVIEW', 'APPROVE', 'SIGN_AGREEMENT', 'GRANT_ACCESS'] as const;
+
+/** The months of 2025 as usage-report periods (附录5: 定期报告数据利用情况). */
+const monthlyReports: Step[] = Array.from({ length: 9 }, (_, i) => {
+  const month = String(i + 4).padStart(2, '0');
+  const last = new Date(Date.UTC(2025, i + 4, 0)).getUTCDate();
+  return ['REPORT_USAGE', { data: { period: { from: `2025-${month}-01`, to: `2025-${month}-${last}` }, summary: `2025年${i + 4}月调用接口约 ${(i + 1) * 1.5} 万次。` } }];
+});
+
+/** A long life: applied, used for nine months with reports, renewed, suspended, ended and destroyed. */
+const longLife: Step[] = [
+  ...toActive,
+  ...monthlyReports.slice(0, 3),
+  'REPORT_SECURITY_INCIDENT',
+  ['SUSPEND', { actor: actors.cityAuthority }],
+  'RESUME',
+  ...monthlyReports.slice(3),
+  'REPORT_RESULTS',
+  'REQUEST_RENEWAL',
+  'REJECT_RENEWAL',
+  ['REQUEST_RENEWAL', { data: { newUseTo: '2026-02-28' } }],
+  'APPROVE_RENEWAL',
+  'TERMINATE',
+  'CONFIRM_DESTRUCTION',
+];
+
+/** What a fold must reproduce. */
+const essence = (s: CaseState) => ({
+  caseId: s.caseId,
+  process: s.process,
+  version: s.version,
+  state: s.state,
+  final: s.final,
+  revision: s.revision,
+  position: s.position,
+  lastHash: s.lastHash,
+  tasks: s.tasks,
+  timers: s.timers,
+  context: s.snapshot.context,
+});
+
+let w: World;
+let driven: CaseState[] = [];
+let longCase: CaseState;
+
+beforeAll(async () => {
+  w = await createWorld();
+  // Every process down every path of the harness, each state reached by a case of its own.
+  for (const [process, paths] of Object.entries(pathTo) as [ProcessName, Record<string, readonly Step[]>][]) {
+    for (const steps of Object.values(paths)) driven.push(await given(w, process, steps));
+  }
+  // Paths the harness does not take: renewals, suspension, expiry, links, returns, refusals in between.
+  driven.push(await given(w, 'conditionalApplication', [...toActive, 'REQUEST_RENEWAL', 'REJECT_RENEWAL', 'SUSPEND', 'TERMINATE']));
+  driven.push(await given(w, 'conditionalApplication', ['PASS_NORMATIVE_REVIEW', 'REJECT']));
+  driven.push(await given(w, 'conditionalApplication', [['WITHDRAW', { data: {} }]]));
+  driven.push(await given(w, 'listAdjustment', ['RETURN', 'RESUBMIT', 'RETURN', 'RESUBMIT', 'REJECT']));
+  driven.push(await given(w, 'datasetRelease', ['UPDATE_DRAFT', 'RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES', 'SUBMIT', 'RETURN', 'SUBMIT', 'APPROVE']));
+  const request = await given(w, 'unopenedDataRequest', pathTo.unopenedDataRequest.openingPending!);
+  const release = await given(w, 'datasetRelease', pathTo.datasetRelease.underReview!);
+  await when(w, request.caseId, 'MARK_OPENED', { data: { datasetReleaseCaseId: release.caseId } });
+  await when(w, release.caseId, 'APPROVE');
+  driven.push(await w.engine.getCase(request.caseId), await w.engine.getCase(release.caseId));
+  const expiring = await given(w, 'conditionalApplication', toActive);
+  await refused(w, expiring, () => when(w, expiring.caseId, 'SIGN_AGREEMENT'));
+  w.clock.set('2026-01-01T00:00:00.000Z');
+  await w.scheduler.fireDueTimers();
+  driven.push(await w.engine.getCase(expiring.caseId));
+  w.clock.set('2025-03-03T01:30:00.000Z');
+  longCase = await given(w, 'conditionalApplication', longLife);
+  driven.push(longCase);
+  // The engine's answers now: the expiry above moved every use that ended on 2025-12-31.
+  driven = await Promise.all(driven.map((c) => w.engine.getCase(c.caseId)));
+});
+afterAll(() => w.close());
+
+/** Every case stream of `$all`, grouped by stream, in `$all` order. */
+async function streamsOf(world: World): Promise<Map<string, RecordedEvent[]>> {
+  const streams = new Map<string, RecordedEvent[]>();
+  for await (const event of world.store.readAll()) {
+    if (event.streamId === CALENDAR_STREAM) continue;
+    const list = streams.get(event.streamId) ?? [];
+    list.push(event);
+    streams.set(event.streamId, list);
+  }
+  return streams;
+}
+
+describe('replaying every stored history', () => {
+  it('given the driven cases, then a case of ≥ 20 events is among them', async () => {
+    const history = await historyOf(w, longCase);
+    expect(history.length).toBeGreaterThanOrEqual(20);
+    expect(longCase).toMatchObject({ state: 'closed', final: true });
+    expect(history.filter((e) => e.type === 'UsageReported')).toHaveLength(9);
+  });
+
+  it('given every stream of $all, when each is folded again through its machine version from the registry, then the states and hashes are those the engine answered', async () => {
+    const streams = await streamsOf(w);
+    expect(streams.size).toBeGreaterThanOrEqual(driven.length);
+    for (const c of driven) {
+      const events = streams.get(c.stream);
+      expect(events, c.stream).toBeDefined();
+      const first = meta(events![0]!);
+      const def = w.registry.get(first.machine.name, first.machine.version)!;
+      const replayed = foldAll(def, events!);
+      expect(essence(replayed), c.stream).toEqual(essence(c));
+      expect(replayed.lastHash).toBe(meta(events!.at(-1)!).hash);
+    }
+  });
+
+  it('given every stream of $all, then each event’s stored hash is the SHA-256 of its content and chains to the previous one', async () => {
+    for (const events of (await streamsOf(w)).values()) {
+      let prev = '0'.repeat(64);
+      for (const e of events) {
+        const m = e.metadata as unknown as CaseEventMetadata;
+        expect(m.prevHash).toBe(prev);
+        expect(eventHash({ streamId: e.streamId, revision: e.revision, id: e.id, type: e.type, data: e.data, metadata: e.metadata })).toBe(m.hash);
+        prev = m.hash;
+      }
+    }
+  });
+
+  it('given a new engine on the same store (a restart, a cold cache), when every case is read, then the same states and hashes', async () => {
+    const cold = coldEngine(w);
+    for (const c of driven) expect(essence(await cold.getCase(c.caseId))).toEqual(essence(c));
+  });
+
+  it('given every case, then engine.verify is ok for all', async () => {
+    for (const events of (await streamsOf(w)).values()) {
+      const caseId = meta(events[0]!).caseId;
+      expect(await w.engine.verify(caseId), events[0]!.streamId).toEqual({ ok: true, events: events.length });
+    }
+  });
+});
+
+describe('a history altered in the database', () => {
+  let t: World;
+  beforeAll(async () => {
+    t = await createWorld();
+  });
+  afterAll(() => t.close());
+
+  /** A test-only write straight into the store's `events` table. */
+  const alter = (stream: string, revision: number, column: 'data' | 'metadata', change: (value: Record<string, unknown>) => void) => {
+    const db = t.store.database;
+    const row = db.prepare<[string, number], { value: string }>(`SELECT ${column} AS value FROM events WHERE stream_id = ? AND revision = ?`).get(stream, revision)!;
+    const value = JSON.parse(row.value) as Record<string, unknown>;
+    change(value);
+    db.prepare(`UPDATE events SET ${column} = ? WHERE stream_id = ? AND revision = ?`).run(JSON.stringify(value), stream, revision);
+  };
+
+  it('given a case of many events, when one usage report’s summary is changed in the events table, then verify fails naming that event’s revision', async () => {
+    const victim = await given(t, 'conditionalApplication', longLife);
+    const history = await historyOf(t, victim);
+    const target = history.find((e) => e.type === 'UsageReported')!;
+    expect(await t.engine.verify(victim.caseId)).toMatchObject({ ok: true });
+    alter(victim.stream, target.revision, 'data', (data) => {
+      data.summary = '本月未调用接口。';
+    });
+    const verification = await t.engine.verify(victim.caseId);
+    expect(verification).toMatchObject({ ok: false, events: history.length, failedAt: { revision: target.revision, eventId: target.id, type: 'UsageReported' } });
+    expect(verification.reason).toContain('哈希');
+  });
+
+  it('given a case, when the actor of one event is changed in the events table, then verify fails naming that revision', async () => {
+    const c = await given(t, 'objection', ['RESPOND']);
+    alter(c.stream, 1, 'metadata', (metadata) => {
+      metadata.actor = { ...(metadata.actor as object), sub: 'u-someone-else' };
+    });
+    expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, failedAt: { revision: 1 } });
+  });
+
+  it('given a case, when an event is forged with a recomputed hash, then verify fails at the next event whose prevHash no longer matches', async () => {
+    const c = await given(t, 'listAdjustment', ['RETURN', 'RESUBMIT', 'APPROVE']);
+    alter(c.stream, 1, 'data', (data) => {
+      data.opinion = '同意。';
+    });
+    const [forged] = await t.store.readStream(c.stream, { fromRevision: 1, maxCount: 1 });
+    alter(c.stream, 1, 'metadata', (metadata) => {
+      metadata.hash = eventHash({ streamId: forged!.streamId, revision: 1, id: forged!.id, type: forged!.type, data: forged!.data, metadata });
+    });
+    expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, failedAt: { revision: 2 } });
+  });
+
+  it('given a case, when a whole consistent chain is forged whose states the machine would not produce, then verify fails at the forged event', async () => {
+    const c = await given(t, 'objection', ['RESPOND']);
+    alter(c.stream, 1, 'metadata', (metadata) => {
+      metadata.stateAfter = 'handling';
+      metadata.final = false;
+    });
+    const [forged] = await t.store.readStream(c.stream, { fromRevision: 1, maxCount: 1 });
+    alter(c.stream, 1, 'metadata', (metadata) => {
+      metadata.hash = eventHash({ streamId: forged!.streamId, revision: 1, id: forged!.id, type: forged!.type, data: forged!.data, metadata });
+    });
+    const verification = await t.engine.verify(c.caseId);
+    expect(verification).toMatchObject({ ok: false, failedAt: { revision: 1 } });
+    expect(verification.reason).toContain('重放');
+  });
+
+  it('given other cases in the same store, then they still verify', async () => {
+    const c = await given(t, 'objection');
+    expect((await t.engine.verify(c.caseId)).ok).toBe(true);
+  });
+});

@@ -1,0 +1,207 @@
+/**
+ * Provisional deadlines re-stated when a year's notice is loaded (PROCESSES.md "Deadlines"): a
+ * deadline reaching a year without a notice is computed from the statutory holidays and marked
+ * provisional; loading the notice appends one DeadlinesRestated per case, old and new side by
+ * side, and never rewrites the event that opened the task.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEADLINES_RESTATED } from '../../engine/events.js';
+import { Scheduler } from '../../engine/scheduler.js';
+import { actors } from '../machines/examples.js';
+import { createWorld, endOfDay, given, historyOf, meta, when, type World } from './world.js';
+
+/** Test data: a plausible 2027 arrangement (not the State Council's; the real one is issued late in 2026). */
+const notice2027 = {
+  year: 2027,
+  notice: '国办发明电〔2026〕X号（测试数据）',
+  title: '国务院办公厅关于2027年部分节假日安排的通知（测试数据）',
+  url: 'https://www.gov.cn/zhengce/content/test/notice-2027.htm',
+  issued: '2026-11-05',
+  holidays: [
+    '2027-01-01', '2027-01-02', '2027-01-03',
+    '2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11', '2027-02-12', '2027-02-13',
+    '2027-04-03', '2027-04-04', '2027-04-05',
+    '2027-05-01', '2027-05-02', '2027-05-03', '2027-05-04', '2027-05-05',
+    '2027-06-09',
+    '2027-09-15',
+    '2027-10-01', '2027-10-02', '2027-10-03', '2027-10-04', '2027-10-05', '2027-10-06', '2027-10-07',
+  ],
+  adjustedWorkdays: ['2027-01-31', '2027-02-20', '2027-04-25', '2027-05-08', '2027-09-26', '2027-10-09'],
+  blocks: [
+    { name: '元旦', text: '一、元旦：1月1日（周五）至3日（周日）放假，共3天。', holidays: ['2027-01-01', '2027-01-02', '2027-01-03'], adjustedWorkdays: [] },
+    {
+      name: '春节',
+      text: '二、春节：2月5日（农历除夕、周五）至13日（周六）放假调休，共9天。1月31日（周日）、2月20日（周六）上班。',
+      holidays: ['2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11', '2027-02-12', '2027-02-13'],
+      adjustedWorkdays: ['2027-01-31', '2027-02-20'],
+    },
+    { name: '清明节', text: '三、清明节：4月3日（周六）至5日（周一）放假，共3天。', holidays: ['2027-04-03', '2027-04-04', '2027-04-05'], adjustedWorkdays: [] },
+    {
+      name: '劳动节',
+      text: '四、劳动节：5月1日（周六）至5日（周三）放假调休，共5天。4月25日（周日）、5月8日（周六）上班。',
+      holidays: ['2027-05-01', '2027-05-02', '2027-05-03', '2027-05-04', '2027-05-05'],
+      adjustedWorkdays: ['2027-04-25', '2027-05-08'],
+    },
+    { name: '端午节', text: '五、端午节：6月9日（周三）放假，共1天。', holidays: ['2027-06-09'], adjustedWorkdays: [] },
+    { name: '中秋节', text: '六、中秋节：9月15日（周三）放假，共1天。', holidays: ['2027-09-15'], adjustedWorkdays: [] },
+    {
+      name: '国庆节',
+      text: '七、国庆节：10月1日（周五）至7日（周四）放假调休，共7天。9月26日（周日）、10月9日（周六）上班。',
+      holidays: ['2027-10-01', '2027-10-02', '2027-10-03', '2027-10-04', '2027-10-05', '2027-10-06', '2027-10-07'],
+      adjustedWorkdays: ['2027-09-26', '2027-10-09'],
+    },
+  ],
+};
+
+const admin = { sub: 'u-sddsj-admin', name: '平台管理员', role: 'admin', org: '370000-dsj' } as const;
+const tenAm = (date: string) => `${date}T02:00:00.000Z`;
+
+let dir: string;
+let w: World;
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'engine-restate-'));
+  w = await createWorld({ path: join(dir, 'events.db'), at: tenAm('2026-12-24') });
+});
+afterEach(async () => {
+  await w.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a task opened on Thu 2026-12-24 with 10 working days', () => {
+  it('given the shipped notices (to 2026), when an objection is raised on 2026-12-24, then its deadline reaches 2027 and is provisional: Fri 2027-01-08', async () => {
+    // Statutory 2027 only: 12-25 (1), 12-28 (2), 12-29 (3), 12-30 (4), 12-31 (5), 2027-01-01 元旦 off, 01-04 (6),
+    // 01-05 (7), 01-06 (8), 01-07 (9), 01-08 (10).
+    const c = await given(w, 'objection');
+    expect(c.tasks[0]).toMatchObject({ stage: 'handling', dueDate: '2027-01-08', dueAt: endOfDay('2027-01-08'), provisional: true });
+  });
+
+  it('given that provisional task, when the 2027 notice is loaded and provisional deadlines re-stated, then one DeadlinesRestated with old and new side by side, and the task is official', async () => {
+    const c = await given(w, 'objection');
+    const opened = c.tasks[0]!;
+    const before = w.calendar.current().version;
+
+    w.clock.set(tenAm('2026-12-28'));
+    const loaded = await w.calendar.load(notice2027, admin);
+    expect(loaded.version).not.toBe(before);
+    expect(await w.scheduler.restateProvisionalDeadlines()).toBe(1);
+
+    const history = await historyOf(w, c);
+    expect(history.map((e) => e.type)).toEqual(['ObjectionRaised', DEADLINES_RESTATED]);
+    const restated = history[1]!;
+    expect(restated.data).toEqual({ calendarVersion: loaded.version });
+    // With the notice: 元旦 01-01..01-03 (a Friday and a weekend): still 01-08, now official.
+    expect(meta(restated)).toMatchObject({
+      command: 'RESTATE_DEADLINES',
+      actor: { role: 'system' },
+      at: tenAm('2026-12-28'),
+      stateBefore: 'handling',
+      stateAfter: 'handling',
+      calendarVersion: loaded.version,
+      tasksOpened: [],
+      tasksClosed: [],
+      deadlinesRestated: [
+        {
+          stage: 'handling',
+          old: { dueAt: endOfDay('2027-01-08'), dueDate: '2027-01-08', provisional: true, calendarVersion: before },
+          new: { dueAt: endOfDay('2027-01-08'), dueDate: '2027-01-08', provisional: false, calendarVersion: loaded.version },
+        },
+      ],
+    });
+    const now = await w.engine.getCase(c.caseId);
+    expect(now.tasks).toEqual([{ ...opened, provisional: false, calendarVersion: loaded.version }]);
+    // History is never rewritten: the opening event still says what was known then.
+    expect(meta(history[0]!).tasksOpened[0]).toMatchObject({ provisional: true, calendarVersion: before });
+    expect((await w.engine.verify(c.caseId)).ok).toBe(true);
+  });
+
+  it('given deadlines already re-stated, when re-stating runs again, then nothing is appended', async () => {
+    const c = await given(w, 'objection');
+    await w.calendar.load(notice2027, admin);
+    expect(await w.scheduler.restateProvisionalDeadlines()).toBe(1);
+    const head = await w.store.headPosition();
+    expect(await w.scheduler.restateProvisionalDeadlines()).toBe(0);
+    expect(await w.engine.restateDeadlines(c.caseId)).toBeUndefined();
+    expect(await w.store.headPosition()).toBe(head);
+  });
+
+  it('given the notice loaded, when two schedulers re-state at once, then one DeadlinesRestated is stored', async () => {
+    const c = await given(w, 'objection');
+    await w.calendar.load(notice2027, admin);
+    const second = new Scheduler({ engine: w.engine, store: w.store, clock: w.clock });
+    const restated = await Promise.all([w.scheduler.restateProvisionalDeadlines(), second.restateProvisionalDeadlines()]);
+    expect(restated[0]! + restated[1]!).toBe(1);
+    expect((await historyOf(w, c)).filter((e) => e.type === DEADLINES_RESTATED)).toHaveLength(1);
+  });
+
+  it('given the same notice loaded twice, then the calendar has one version and re-stating still appends one event', async () => {
+    await given(w, 'objection');
+    const first = await w.calendar.load(notice2027, admin);
+    const again = await w.calendar.load(notice2027, admin);
+    expect(again.version).toBe(first.version);
+    expect(await w.scheduler.restateProvisionalDeadlines()).toBe(1);
+  });
+});
+
+describe('which tasks are re-stated', () => {
+  it('given an objection raised on Mon 2027-01-25 (provisional: due Wed 2027-02-10), when the notice is loaded, then the deadline moves to Mon 2027-02-15', async () => {
+    // Provisional (statutory 春节 02-05..02-08): 01-26 (1), 01-27 (2), 01-28 (3), 01-29 (4), 02-01 (5), 02-02 (6),
+    // 02-03 (7), 02-04 (8), 02-09 (9), 02-10 (10).
+    // Notice (02-05..02-13 off, Sun 01-31 worked): 01-26 (1), 01-27 (2), 01-28 (3), 01-29 (4), 01-31 Sun (5),
+    // 02-01 (6), 02-02 (7), 02-03 (8), 02-04 (9), 02-15 (10).
+    const c = await given(w, 'objection', [], { at: tenAm('2027-01-25') });
+    expect(c.tasks[0]).toMatchObject({ dueDate: '2027-02-10', provisional: true });
+    await w.calendar.load(notice2027, admin);
+    expect(await w.scheduler.restateProvisionalDeadlines()).toBe(1);
+    const [, restated] = await historyOf(w, c);
+    expect(meta(restated!).deadlinesRestated).toMatchObject([
+      { stage: 'handling', old: { dueDate: '2027-02-10', provisional: true }, new: { dueDate: '2027-02-15', dueAt: endOfDay('2027-02-15'), provisional: false } },
+    ]);
+    expect((await w.engine.getCase(c.caseId)).tasks[0]).toMatchObject({ dueDate: '2027-02-15', dueAt: endOfDay('2027-02-15'), provisional: false });
+  });
+
+  it('given a task that is official, a provisional task already closed, and a provisional task still open, when the notice is loaded, then only the open provisional task is re-stated', async () => {
+    w.clock.set(tenAm('2026-11-02'));
+    const official = await given(w, 'objection');
+    expect(official.tasks[0]).toMatchObject({ provisional: false });
+    w.clock.set(tenAm('2026-12-24'));
+    const answered = await given(w, 'objection', ['RESPOND']);
+    const open = await given(w, 'objection');
+    const headBefore = await w.store.headPosition();
+
+    await w.calendar.load(notice2027, admin);
+    expect(await w.scheduler.restateProvisionalDeadlines()).toBe(1);
+    expect(await historyOf(w, official)).toHaveLength(1);
+    expect(await historyOf(w, answered)).toHaveLength(2);
+    expect((await historyOf(w, open)).at(-1)!.type).toBe(DEADLINES_RESTATED);
+    // The notice's own event and one re-statement.
+    expect(await w.store.headPosition()).toBe(headBefore + 2);
+  });
+
+  it('given the notice loaded, when a task opens after it, then its deadline is official at once', async () => {
+    await w.calendar.load(notice2027, admin);
+    const c = await given(w, 'objection');
+    expect(c.tasks[0]).toMatchObject({ dueDate: '2027-01-08', provisional: false, calendarVersion: w.calendar.current().version });
+  });
+
+  it('given a re-stated case, when it is answered, then the answer closes the re-stated task', async () => {
+    const c = await given(w, 'objection');
+    await w.calendar.load(notice2027, admin);
+    await w.scheduler.restateProvisionalDeadlines();
+    const result = await when(w, c.caseId, 'RESPOND', { actor: actors.provider });
+    expect(result).toMatchObject({ state: 'responded', final: true });
+    expect((await w.engine.getCase(c.caseId)).tasks).toEqual([]);
+  });
+
+  it('given a notice loaded by one node, when another node on the same file starts, then it computes with the same calendar version', async () => {
+    const loaded = await w.calendar.load(notice2027, admin);
+    const other = await createWorld({ path: join(dir, 'events.db'), clock: w.clock });
+    try {
+      expect(other.calendar.current().version).toBe(loaded.version);
+    } finally {
+      await other.close();
+    }
+  });
+});

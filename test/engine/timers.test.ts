@@ -1,0 +1,155 @@
+/**
+ * Timers (ARCHITECTURE.md "Timers"; 附录5 协议二(二) 到期数据使用权限自动失效): the scheduler sends
+ * USAGE_EXPIRED when the agreed use ends, with a deterministic event id, so a second run, a second
+ * scheduler or a restart never stores it twice. Time moves only on the ManualClock.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Scheduler } from '../../engine/scheduler.js';
+import { actors, commandData } from '../machines/examples.js';
+import { createWorld, endOfDay, given, historyOf, meta, when, type World } from './world.js';
+
+const toActive = ['PASS_NORMATIVE_REVIEW', 'APPROVE', 'SIGN_AGREEMENT', 'GRANT_ACCESS'] as const;
+/** The agreement of the examples runs to 2025-12-31: use ends at 23:59:59.999 Shanghai that day. */
+const useEnds = endOfDay('2025-12-31');
+const justBefore = '2025-12-31T15:59:59.998Z';
+/** 2026-01-01 00:00 Shanghai. */
+const justAfter = '2025-12-31T16:00:00.000Z';
+const agreement = commandData.conditionalApplication.SIGN_AGREEMENT;
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'engine-timers-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let file = 0;
+let w: World;
+let path: string;
+beforeEach(async () => {
+  path = join(dir, `events-${++file}.db`);
+  w = await createWorld({ path });
+});
+afterEach(() => w.close());
+
+async function expiries(world: World, c: { process: string; caseId: string }) {
+  return (await historyOf(world, c)).filter((e) => e.type === 'UsageExpired');
+}
+
+describe('USAGE_EXPIRED at the end of useTo', () => {
+  it('given an active use until 2025-12-31, when the clock is a millisecond before its end, then nothing fires', async () => {
+    const c = await given(w, 'conditionalApplication', toActive);
+    expect(c.timers).toEqual([expect.objectContaining({ command: 'USAGE_EXPIRED', dueAt: useEnds })]);
+    w.clock.set(justBefore);
+    const head = await w.store.headPosition();
+    expect(await w.scheduler.fireDueTimers()).toBe(0);
+    expect(await w.store.headPosition()).toBe(head);
+  });
+
+  it('given an active use until 2025-12-31, when the clock passes its end, then the system stores UsageExpired: destructionPending with the applicant’s destruction task', async () => {
+    const c = await given(w, 'conditionalApplication', toActive);
+    const timer = c.timers[0]!;
+    w.clock.set(justAfter);
+    expect(await w.scheduler.fireDueTimers()).toBe(1);
+
+    const now = await w.engine.getCase(c.caseId);
+    expect(now).toMatchObject({ state: 'destructionPending', timers: [] });
+    expect(now.snapshot.context).toMatchObject({ ending: { cause: 'expired', by: 'system' } });
+    const [expired] = await expiries(w, c);
+    expect(expired!.id).toBe(timer.eventId);
+    expect(meta(expired!)).toMatchObject({ command: 'USAGE_EXPIRED', actor: { role: 'system' }, at: justAfter, stateBefore: 'active', stateAfter: 'destructionPending' });
+    // Entered 2026-01-01 (Shanghai); 30 calendar days (the agreement's destructionDays) → 2026-01-31.
+    expect(meta(expired!).tasksOpened).toMatchObject([
+      { stage: 'destructionPending', role: 'applicant', org: actors.company.org, dueDate: '2026-01-31', dueAt: endOfDay('2026-01-31'), basis: 'policy' },
+    ]);
+    expect((await w.engine.verify(c.caseId)).ok).toBe(true);
+  });
+
+  it('given a fired expiry, when the scheduler runs again, then nothing more is stored', async () => {
+    const c = await given(w, 'conditionalApplication', toActive);
+    w.clock.set(justAfter);
+    await w.scheduler.fireDueTimers();
+    const head = await w.store.headPosition();
+    w.clock.advance(86_400_000);
+    expect(await w.scheduler.fireDueTimers()).toBe(0);
+    expect(await w.store.headPosition()).toBe(head);
+    expect(await expiries(w, c)).toHaveLength(1);
+  });
+
+  it('given a due expiry, when two schedulers of one engine fire at once, then one event is stored', async () => {
+    const c = await given(w, 'conditionalApplication', toActive);
+    const second = new Scheduler({ engine: w.engine, store: w.store, clock: w.clock });
+    w.clock.set(justAfter);
+    const fired = await Promise.all([w.scheduler.fireDueTimers(), second.fireDueTimers()]);
+    expect(fired[0]! + fired[1]!).toBe(1);
+    expect(await expiries(w, c)).toHaveLength(1);
+  });
+
+  it('given a due expiry, when schedulers on two nodes (engines on one SQLite file, each with a stale copy of the case) fire at once, then one event is stored', async () => {
+    const c = await given(w, 'conditionalApplication', toActive);
+    const other = await createWorld({ path, clock: w.clock });
+    try {
+      expect((await other.engine.getCase(c.caseId)).state).toBe('active');
+      w.clock.set(justAfter);
+      const fired = await Promise.all([w.scheduler.fireDueTimers(), other.scheduler.fireDueTimers(), w.scheduler.fireDueTimers()]);
+      expect(fired.reduce((a, b) => a + b, 0)).toBe(1);
+      expect(await expiries(w, c)).toHaveLength(1);
+      expect((await other.engine.getCase(c.caseId)).state).toBe('destructionPending');
+      expect((await w.engine.verify(c.caseId)).ok).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('given a fired expiry, when the node restarts (new engine and scheduler on the same file), then nothing fires again', async () => {
+    const c = await given(w, 'conditionalApplication', toActive);
+    w.clock.set(justAfter);
+    expect(await w.scheduler.fireDueTimers()).toBe(1);
+    await w.close();
+    w = await createWorld({ path, at: '2026-01-02T02:00:00.000Z' });
+    expect(await w.scheduler.fireDueTimers()).toBe(0);
+    expect(await expiries(w, c)).toHaveLength(1);
+    expect((await w.engine.getCase(c.caseId)).state).toBe('destructionPending');
+  });
+
+  it('given an expiry that fell due while the node was down, when it restarts, then the rebuilt index fires it once', async () => {
+    const c = await given(w, 'conditionalApplication', toActive);
+    await w.close();
+    w = await createWorld({ path, at: '2026-01-05T02:00:00.000Z' });
+    expect(await w.scheduler.fireDueTimers()).toBe(1);
+    expect(await w.scheduler.fireDueTimers()).toBe(0);
+    expect(await expiries(w, c)).toHaveLength(1);
+  });
+
+  it('given three uses ending on different days, when the clock reaches the second end, then only the first two expire', async () => {
+    const ends = ['2025-10-31', '2025-11-30', '2025-12-31'];
+    const cases = [];
+    for (const useTo of ends) {
+      cases.push(await given(w, 'conditionalApplication', [...toActive.slice(0, 2), ['SIGN_AGREEMENT', { data: { ...agreement, useTo } }], 'GRANT_ACCESS']));
+    }
+    w.clock.set('2025-11-30T16:00:00.000Z');
+    expect(await w.scheduler.fireDueTimers()).toBe(2);
+    const states = await Promise.all(cases.map(async (c) => (await w.engine.getCase(c.caseId)).state));
+    expect(states).toEqual(['destructionPending', 'destructionPending', 'active']);
+  });
+
+  it('given a renewal approved to 2026-03-31, when the old end passes, then nothing fires until the new end', async () => {
+    const c = await given(w, 'conditionalApplication', [...toActive, 'REQUEST_RENEWAL', 'APPROVE_RENEWAL']);
+    w.clock.set(justAfter);
+    expect(await w.scheduler.fireDueTimers()).toBe(0);
+    w.clock.set('2026-03-31T16:00:00.000Z');
+    expect(await w.scheduler.fireDueTimers()).toBe(1);
+    expect((await w.engine.getCase(c.caseId)).state).toBe('destructionPending');
+  });
+
+  it('given a use suspended over its end, when it is resumed after the end, then the expiry fires at the next run', async () => {
+    const c = await given(w, 'conditionalApplication', [...toActive, 'SUSPEND']);
+    w.clock.set(justAfter);
+    expect(await w.scheduler.fireDueTimers()).toBe(0);
+    await when(w, c.caseId, 'RESUME');
+    expect(await w.scheduler.fireDueTimers()).toBe(1);
+    expect((await w.engine.getCase(c.caseId)).state).toBe('destructionPending');
+  });
+});
