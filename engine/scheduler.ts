@@ -5,7 +5,7 @@ import { Engine, SYSTEM_ACTOR } from './engine.js';
 import { EngineError } from './errors.js';
 import type { CaseEventMetadata } from './events.js';
 import { deterministicId } from './ids.js';
-import { WorkIndex } from './workIndex.js';
+import { WorkIndex, type Waiter } from './workIndex.js';
 
 /**
  * The engine's own duties, driven from the event log and the clock (ARCHITECTURE.md "Timers"):
@@ -36,12 +36,18 @@ export class Scheduler {
     this.#stopLinks = undefined;
   }
 
-  /** Sends every system command whose time has come; returns how many events were stored. */
+  /**
+   * Sends every system command whose time has come, and completes waiting cases whose linked
+   * case has already moved (on another node, or before a restart); returns how many events were stored.
+   */
   async fireDueTimers(): Promise<number> {
     await this.index.catchUp();
     let fired = 0;
     for (const { caseId, timer } of this.index.dueTimers(this.#clock.now())) {
       if (await this.#system(caseId, timer.command, {}, timer.eventId)) fired++;
+    }
+    for (const { linkedId, waiter } of this.index.readyWaiters()) {
+      if (await this.#completeLink(waiter, linkedId)) fired++;
     }
     return fired;
   }
@@ -63,8 +69,19 @@ export class Scheduler {
     if (meta.stateBefore === meta.stateAfter) return;
     for (const waiter of this.index.waitersOn(meta.caseId)) {
       if (waiter.completesOn !== meta.stateAfter) continue;
-      await this.#system(waiter.caseId, waiter.command, waiter.data, deterministicId(`link:${waiter.caseId}:${meta.caseId}:${meta.stateAfter}`), event.id);
+      try {
+        await this.#completeLink(waiter, meta.caseId, event.id);
+      } catch (err) {
+        // The command that moved the linked case is stored and answered; the next timer pass retries the link.
+        this.#logger?.error({ err, caseId: waiter.caseId, linkedId: meta.caseId }, '关联案件未能自动办结，将在下次定时检查时重试');
+      }
     }
+  }
+
+  /** The same id from every path (live, late, another node), so a link completes once. */
+  #completeLink(waiter: Waiter, linkedId: string, causationId?: string): Promise<boolean> {
+    const eventId = deterministicId(`link:${waiter.caseId}:${linkedId}:${waiter.completesOn}`);
+    return this.#system(waiter.caseId, waiter.command, waiter.data, eventId, causationId);
   }
 
   /** Sends a system command; a case that has moved on in the meantime is not an error. True when this call stored the event. */

@@ -5,6 +5,7 @@ import type { CaseEventMetadata, PendingTimer, Task } from './events.js';
 interface CaseWork {
   timers: PendingTimer[];
   tasks: Task[];
+  state: string;
   final: boolean;
 }
 
@@ -54,16 +55,17 @@ export class WorkIndex {
     this.#position = event.position;
     const meta = event.metadata as unknown as CaseEventMetadata;
     if (!meta.caseId || !meta.machine) return;
-    const work = this.#cases.get(meta.caseId) ?? { timers: [], tasks: [], final: false };
+    const work = this.#cases.get(meta.caseId) ?? { timers: [], tasks: [], state: meta.stateAfter, final: false };
     const closed = new Set(meta.tasksClosed.map((t) => t.stage));
     let tasks = work.tasks.filter((t) => !closed.has(t.stage)).concat(meta.tasksOpened);
     for (const r of meta.deadlinesRestated ?? []) tasks = tasks.map((t) => (t.stage === r.stage ? { ...t, ...r.new } : t));
-    this.#cases.set(meta.caseId, { timers: meta.timers, tasks, final: meta.final });
+    this.#cases.set(meta.caseId, { timers: meta.timers, tasks, state: meta.stateAfter, final: meta.final });
 
-    if (meta.final) {
+    const link = this.registry.get(meta.machine.name, meta.machine.version)?.commands[meta.command]?.link;
+    // A case that ends, or names another case instead, waits no longer on the one it named before.
+    if (meta.final || (link && meta.links)) {
       for (const waiters of this.#waiting.values()) waiters.delete(meta.caseId);
     }
-    const link = this.registry.get(meta.machine.name, meta.machine.version)?.commands[meta.command]?.link;
     if (link && meta.links && !meta.final) {
       for (const [linkedId, linked] of Object.entries(meta.links)) {
         if (linked.state === link.completesOn) continue;
@@ -89,6 +91,20 @@ export class WorkIndex {
     const ids: string[] = [];
     for (const [caseId, work] of this.#cases) if (!work.final && work.tasks.some((t) => t.provisional)) ids.push(caseId);
     return ids;
+  }
+
+  /**
+   * Waiters whose linked case has already reached the state they wait for: the link was missed
+   * (the linked case moved on another node, or before a restart) and is completed late.
+   */
+  readyWaiters(): { linkedId: string; waiter: Waiter }[] {
+    const ready: { linkedId: string; waiter: Waiter }[] = [];
+    for (const [linkedId, waiters] of this.#waiting) {
+      const linked = this.#cases.get(linkedId);
+      if (!linked) continue;
+      for (const waiter of waiters.values()) if (waiter.completesOn === linked.state) ready.push({ linkedId, waiter });
+    }
+    return ready;
   }
 
   /** Cases waiting for `caseId` to reach a state. */

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UnopenedDataRequestContext } from '../../machines/unopenedDataRequest.js';
 import { pathTo } from '../machines/harness.js';
-import { createWorld, given, historyOf, meta, refused, when, type World } from './world.js';
+import { Scheduler } from '../../engine/scheduler.js';
+import { coldEngine, createWorld, given, historyOf, meta, refused, senderOf, when, type World } from './world.js';
 
 const openingPending = pathTo.unopenedDataRequest.openingPending!;
 const release = pathTo.datasetRelease;
@@ -29,6 +30,23 @@ afterAll(async () => {
 const context = (c: { snapshot: { context: unknown } }) => c.snapshot.context as UnopenedDataRequestContext;
 
 describe('a request waiting for a dataset release', () => {
+  it('given a request waiting for a release, when the release is published on another node (no link follower saw it), then the next timer pass opens the request, once', async () => {
+    const request = await given(w, 'unopenedDataRequest', openingPending);
+    const pending = await given(w, 'datasetRelease', release.underReview!);
+    await when(w, request.caseId, 'MARK_OPENED', { data: { datasetReleaseCaseId: pending.caseId } });
+
+    const otherNode = coldEngine(w);
+    const starter = (await otherNode.getCase(pending.caseId)).snapshot.context as { startedBy: Parameters<typeof senderOf>[3] };
+    await otherNode.execute({ caseId: pending.caseId, type: 'APPROVE', data: {}, actor: senderOf(w, 'datasetRelease', 'APPROVE', starter.startedBy) });
+    expect((await w.engine.getCase(request.caseId)).state).toBe('openingPending');
+
+    const restarted = new Scheduler({ engine: coldEngine(w), store: w.store, clock: w.clock });
+    expect(await restarted.fireDueTimers()).toBeGreaterThanOrEqual(1);
+    expect((await w.engine.getCase(request.caseId)).state).toBe('opened');
+    expect(await w.scheduler.fireDueTimers()).toBe(0);
+    expect(await historyOf(w, request)).toHaveLength(5);
+  });
+
   it('given a request in openingPending and a release under review, when the provider marks it opened naming that release, then OpeningReported and the request stays in openingPending', async () => {
     const request = await given(w, 'unopenedDataRequest', openingPending);
     const pending = await given(w, 'datasetRelease', release.underReview!);
