@@ -41,9 +41,16 @@ module.exports = {
     },
     {
       name: 'production-code-not-from-test',
+      comment: 'only benchmarks may borrow the tests\' example forms, to load the API with valid commands',
       severity: 'error',
-      from: { path: ours },
+      from: { path: ours, pathNot: '^scripts/bench/' },
       to: { path: '^test/' },
+    },
+    {
+      name: 'benchmarks-borrow-examples-only',
+      severity: 'error',
+      from: { path: '^scripts/bench/' },
+      to: { path: '^test/', pathNot: '^test/machines/examples\\.ts$' },
     },
   ],
   options: {

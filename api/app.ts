@@ -10,6 +10,7 @@ import { registry as defaultRegistry, type ProcessRegistry } from '../machines/r
 import { Engine } from '../engine/engine.js';
 import { CalendarInForce } from '../engine/calendarInForce.js';
 import { Scheduler } from '../engine/scheduler.js';
+import { openReadModels, type ReadModels } from '../projections/index.js';
 import { createVerifier, type Verifier } from './auth.js';
 
 /** Everything a running API holds: built once from configuration (the composition root). */
@@ -25,6 +26,7 @@ export interface App {
   calendar: CalendarInForce;
   engine: Engine;
   scheduler: Scheduler;
+  readModels: ReadModels;
   verifier: Verifier;
   /** The HS256 secret, when tokens are signed locally. */
   secret?: string;
@@ -65,6 +67,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     deadlines: DEFAULT_DEADLINE_RULES,
     logger,
   });
+  // Inline on the embedded store (a command's read-model rows commit with its event), else behind a subscription.
+  const readModels = await openReadModels({
+    store,
+    dataDir: config.dataDir,
+    directory,
+    registry,
+    calendar: () => calendar.current(),
+    onError: (err) => logger.error({ err }, '读模型订阅出错，正在重试'),
+  });
   const scheduler = new Scheduler({ engine, store, clock, logger });
   scheduler.followLinks();
   const secret = config.jwksUrl ? undefined : (config.jwtSecret ?? developmentSecret(config.dataDir));
@@ -80,10 +91,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     calendar,
     engine,
     scheduler,
+    readModels,
     verifier,
     ...(secret ? { secret } : {}),
     async close() {
       scheduler.stop();
+      await readModels.close();
       await store.close();
     },
   };

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { EngineError, type EngineErrorCode } from '../engine/errors.js';
+import { InvalidQueryError } from '../projections/query.js';
 
 /** API.md "Errors": each code maps to one status, once, here. */
 const STATUS: Record<EngineErrorCode | 'UNAUTHENTICATED' | 'PAYLOAD_TOO_LARGE' | 'INTERNAL', number> = {
@@ -61,6 +62,10 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     code = err.code === 'UNKNOWN_PROCESS' ? 'VALIDATION_FAILED' : err.code;
     detail = err.text[lang];
     extra = err.details;
+  } else if (err instanceof InvalidQueryError) {
+    code = 'VALIDATION_FAILED';
+    detail = lang === 'zh' ? `查询参数 ${err.path} 无效：${err.message}` : err.message;
+    extra = { errors: [{ path: err.path, message: err.message }] };
   } else if (hasZodFastifySchemaValidationErrors(err)) {
     code = 'VALIDATION_FAILED';
     const errors = err.validation.map((v) => ({

@@ -10,6 +10,7 @@ import { caseRoutes } from './routes/cases.js';
 import { processRoutes } from './routes/processes.js';
 import { testClockRoutes } from './routes/ops.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { workRoutes } from './routes/work.js';
 import swagger from '@fastify/swagger';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 
@@ -33,7 +34,6 @@ export async function buildServer(app: App) {
     frameworkErrors: (err, request, reply) => {
       sendProblem(reply, request, new ApiError(err.statusCode === 414 ? 'NOT_FOUND' : 'VALIDATION_FAILED', { zh: `请求地址无效：${err.message}`, en: err.message }));
     },
-    disableRequestLogging: false,
   }).withTypeProvider<ZodTypeProvider>();
   server.setValidatorCompiler(validatorCompiler);
   server.setSerializerCompiler(serializerCompiler);
@@ -63,6 +63,7 @@ export async function buildServer(app: App) {
   await server.register(calendarRoutes(app));
   await server.register(caseRoutes(app));
   await server.register(processRoutes(app));
+  await server.register(workRoutes(app));
   await server.register(testClockRoutes(app));
   server.get('/docs', { schema: { hide: true } }, async () => server.swagger());
   return server;

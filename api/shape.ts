@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { RecordedEvent } from '../eventstore/types.js';
-import type { CaseEventMetadata, CaseState, Task } from '../engine/index.js';
+import type { CaseState, Task } from '../engine/index.js';
 
 /** API.md `tasks`. */
 export const TaskView = z.object({
@@ -48,32 +47,11 @@ export const HistoryEvent = z.object({
     closed: z.array(z.object({ stage: z.string(), completedAt: z.string() })),
     restated: z.array(z.unknown()),
   }),
-  correlationId: z.string(),
+  correlationId: z.string().optional(),
   causationId: z.string().optional(),
   hash: z.string(),
   prevHash: z.string(),
 });
-
-export function historyEvent(event: RecordedEvent): z.infer<typeof HistoryEvent> {
-  const m = event.metadata as unknown as CaseEventMetadata;
-  return {
-    revision: event.revision,
-    position: event.position,
-    id: event.id,
-    type: event.type,
-    command: m.command,
-    at: m.at,
-    actor: { sub: m.actor.sub, ...(m.actor.name ? { name: m.actor.name } : {}), role: m.actor.role, org: m.actor.org },
-    stateBefore: m.stateBefore,
-    stateAfter: m.stateAfter,
-    data: event.data,
-    deadlines: { opened: m.tasksOpened.map(taskView), closed: m.tasksClosed, restated: m.deadlinesRestated ?? [] },
-    correlationId: m.correlationId,
-    ...(m.causationId ? { causationId: m.causationId } : {}),
-    hash: m.hash,
-    prevHash: m.prevHash,
-  };
-}
 
 export const CaseView = z.object({
   id: z.string(),

@@ -16,5 +16,15 @@ const shutdown = async (signal: string) => {
 process.once('SIGINT', () => void shutdown('SIGINT'));
 process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
+// Timers (use periods that end) fire from the event log; a restart or a second node never fires one twice.
+const TIMER_INTERVAL_MS = 60_000;
+const fireTimers = () =>
+  app.scheduler.fireDueTimers().then(
+    (fired) => fired > 0 && app.logger.info({ fired }, '已触发到期的系统指令'),
+    (err: unknown) => app.logger.error({ err }, '触发到期系统指令失败'),
+  );
+setInterval(fireTimers, TIMER_INTERVAL_MS).unref();
+void fireTimers();
+
 await server.listen({ port: config.port, host: config.host });
 app.logger.info({ store: app.store.kind, dataDir: config.dataDir }, `工作流服务已启动：http://${config.host}:${config.port}`);

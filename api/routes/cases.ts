@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { canSee } from '../../directory/visibility.js';
-import { refuse, stateAsOf, type CaseState } from '../../engine/index.js';
+import { refuse, type CaseState } from '../../engine/index.js';
 import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
-import { CaseView, caseView, HistoryEvent, historyEvent } from '../shape.js';
+import { caseHistory, historyEntry } from '../../projections/audit.js';
+import { CaseView, caseView, HistoryEvent } from '../shape.js';
 
 const IdParams = z.strictObject({ id: z.string().min(1).max(100) });
 const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(200).optional() });
@@ -40,6 +41,34 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const state = await app.engine.getCase(result.caseId);
       reply.code(201).header('location', `/v1/cases/${result.caseId}`);
       return caseView(state, app.engine.allowedCommands(state, caller));
+    },
+  );
+
+  server.get(
+    '/v1/cases',
+    {
+      schema: {
+        summary: '我可以查看的案件',
+        querystring: z.strictObject({
+          process: z.string().min(1).max(100).optional(),
+          state: z.string().min(1).max(100).optional(),
+          final: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+          org: z.string().min(1).max(100).optional(),
+          limit: z.coerce.number().int().min(1).max(100).optional(),
+          cursor: z.string().max(2000).optional(),
+          minPosition: z.coerce.number().int().min(0).optional(),
+        }),
+      },
+    },
+    async (request) => {
+      const caller = await callerOf(request, app.verifier);
+      const { minPosition, ...filters } = request.query;
+      if (minPosition !== undefined) await app.readModels.waitFor(minPosition, 2000);
+      const page = app.readModels.cases({ caller, ...filters });
+      return {
+        items: page.items.map(({ streamId: _stream, parties: _parties, ...item }) => item),
+        nextCursor: page.nextCursor,
+      };
     },
   );
 
@@ -87,7 +116,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
         revision: result.revision,
         position: result.position,
         replayed: result.replayed,
-        event: historyEvent(result.event),
+        event: historyEntry(result.event)!,
       };
     },
   );
@@ -109,9 +138,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       await visibleCase(app, caller, request.params.id);
       const events = await app.engine.history(request.params.id);
       const { asOf } = request.query;
-      if (!asOf) return { events: events.map(historyEvent) };
-      const then = stateAsOf(app.engine.definitionOf(events[0]!), events, asOf);
-      return { events: events.map(historyEvent), asOf, stateAsOf: then?.state ?? null };
+      return caseHistory(events, asOf ? { asOf } : {});
     },
   );
 

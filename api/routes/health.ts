@@ -23,8 +23,7 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
       return {
         status: 'ok' as const,
         store: { kind: app.store.kind, position },
-        // Read models arrive with the projections; until then nothing lags.
-        projections: { position, lag: 0 },
+        projections: await app.readModels.health(),
         calendarVersion: app.calendar.current().version,
       };
     },

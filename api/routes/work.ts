@@ -1,0 +1,150 @@
+import { Readable } from 'node:stream';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { regionContains } from '../../directory/directory.js';
+import type { App } from '../app.js';
+import { callerOf, type Caller } from '../auth.js';
+import { ApiError } from '../problem.js';
+
+const Instant = z.iso.datetime({ offset: true });
+const Bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+const Region = z.string().regex(/^\d{6}$/, '应为 6 位行政区划代码');
+/** Read models may lag behind the store (EventStoreDB mode): wait for the position a command answered with. */
+const MinPosition = { minPosition: z.coerce.number().int().min(0).optional() };
+
+const REPORT_ROLES = new Set(['supervisor', 'auditor', 'authority', 'admin']);
+const AUDIT_ROLES = new Set(['auditor', 'admin']);
+
+async function caughtUp(app: App, minPosition: number | undefined): Promise<void> {
+  if (minPosition !== undefined) await app.readModels.waitFor(minPosition, 2000);
+}
+
+/**
+ * Reports cover the caller's region and the regions below it (第十九条: 本辖区); a narrower region
+ * may be asked for, a wider one may not. An admin sees the whole province.
+ */
+function reportRegion(app: App, caller: Caller, asked: string | undefined): string | undefined {
+  if (!REPORT_ROLES.has(caller.role)) {
+    throw new ApiError('FORBIDDEN', { zh: '只有监督、审计、主管部门和管理员可以查看报表', en: 'reports are for supervisors, auditors, authorities and admins' });
+  }
+  if (caller.role === 'admin') return asked;
+  const own = app.directory.get(caller.org)?.region;
+  if (!own) throw new ApiError('FORBIDDEN', { zh: `机构 ${caller.org} 不在机构目录中，无法确定辖区`, en: `organisation ${caller.org} is not in the directory` });
+  if (asked !== undefined && !regionContains(own, asked)) {
+    throw new ApiError('FORBIDDEN', { zh: `区域 ${asked} 不在您的辖区 ${own} 之内`, en: `region ${asked} is outside your region ${own}` });
+  }
+  return asked ?? own;
+}
+
+export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) => {
+  server.get(
+    '/v1/inbox',
+    {
+      schema: {
+        summary: '我的待办（最紧急的在前）',
+        querystring: z.strictObject({
+          process: z.string().min(1).max(100).optional(),
+          overdue: Bool.optional(),
+          dueWithin: z.coerce.number().int().min(0).max(3650).optional(),
+          limit: z.coerce.number().int().min(1).max(200).optional(),
+          cursor: z.string().max(2000).optional(),
+          ...MinPosition,
+        }),
+      },
+    },
+    async (request) => {
+      const caller = await callerOf(request, app.verifier);
+      const { minPosition, ...filters } = request.query;
+      await caughtUp(app, minPosition);
+      return app.readModels.inbox({ caller, asOf: app.clock.now(), ...filters });
+    },
+  );
+
+  server.get(
+    '/v1/reports/overdue',
+    {
+      schema: {
+        summary: '超期报表（监督评估，第十九条）',
+        querystring: z.strictObject({
+          asOf: Instant.optional(),
+          region: Region.optional(),
+          org: z.string().min(1).max(100).optional(),
+          process: z.string().min(1).max(100).optional(),
+          from: Instant.optional(),
+          to: Instant.optional(),
+          format: z.enum(['json', 'csv']).default('json'),
+          ...MinPosition,
+        }),
+      },
+    },
+    async (request, reply) => {
+      const caller = await callerOf(request, app.verifier);
+      const { format, minPosition, region, asOf, ...filters } = request.query;
+      const scope = reportRegion(app, caller, region);
+      await caughtUp(app, minPosition);
+      const report = app.readModels.overdueReport({ asOf: asOf ?? app.clock.now(), ...filters, ...(scope ? { region: scope } : {}) });
+      if (format === 'csv') return csvReply(reply, `overdue-${report.asOf.slice(0, 10)}.csv`, app.readModels.toCsv(report));
+      return report;
+    },
+  );
+
+  server.get(
+    '/v1/reports/sla',
+    {
+      schema: {
+        summary: '按期办结率（第十九条 通报）',
+        querystring: z.strictObject({
+          from: Instant.optional(),
+          to: Instant.optional(),
+          groupBy: z.enum(['org', 'process', 'stage']).default('org'),
+          region: Region.optional(),
+          org: z.string().min(1).max(100).optional(),
+          process: z.string().min(1).max(100).optional(),
+          format: z.enum(['json', 'csv']).default('json'),
+          ...MinPosition,
+        }),
+      },
+    },
+    async (request, reply) => {
+      const caller = await callerOf(request, app.verifier);
+      const { format, minPosition, region, from, to, ...filters } = request.query;
+      const scope = reportRegion(app, caller, region);
+      await caughtUp(app, minPosition);
+      const now = app.clock.now();
+      // Default period: this calendar year up to now.
+      const report = app.readModels.slaReport({
+        from: from ?? `${now.toISOString().slice(0, 4)}-01-01T00:00:00+08:00`,
+        to: to ?? now,
+        ...filters,
+        ...(scope ? { region: scope } : {}),
+      });
+      if (format === 'csv') return csvReply(reply, `sla-${report.from.slice(0, 10)}-${report.to.slice(0, 10)}.csv`, app.readModels.toCsv(report));
+      return report;
+    },
+  );
+
+  server.get(
+    '/v1/audit/export',
+    {
+      schema: {
+        summary: '审计导出：时间段内的全部事件（NDJSON，流式）',
+        querystring: z.strictObject({ from: Instant, to: Instant, ...MinPosition }),
+      },
+    },
+    async (request, reply) => {
+      const caller = await callerOf(request, app.verifier);
+      if (!AUDIT_ROLES.has(caller.role)) throw new ApiError('FORBIDDEN', { zh: '只有审计和管理员可以导出事件', en: 'only auditors and admins may export events' });
+      const { from, to, minPosition } = request.query;
+      await caughtUp(app, minPosition);
+      const lines = app.readModels.exportEvents({ from, to, ...(caller.role === 'admin' ? {} : { visibleTo: caller }) });
+      return reply
+        .type('application/x-ndjson; charset=utf-8')
+        .header('content-disposition', `attachment; filename="audit-${from.slice(0, 10)}-${to.slice(0, 10)}.ndjson"`)
+        .send(Readable.from(lines));
+    },
+  );
+};
+
+function csvReply(reply: import('fastify').FastifyReply, filename: string, body: string) {
+  return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}"`).send(body);
+}

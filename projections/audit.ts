@@ -1,0 +1,190 @@
+/**
+ * The audit trail (API.md `GET /v1/cases/:id/history`, `GET /v1/audit/export`). A case's history is
+ * its own stream, read from the store; this read model only indexes every case event by the time
+ * it was accepted, so a period's events are found without reading the whole log. (The hash chain is
+ * re-checked by engine/verify.ts.)
+ */
+import { canSee, type Directory, type Viewer } from '../directory/index.js';
+import type { EventStore, RecordedEvent } from '../eventstore/types.js';
+import { caseFacts, storedInstant, type ActorFacts, type DeadlineRestatedFacts, type TaskClosedFacts, type TaskFacts } from './metadata.js';
+import { caseRow } from './cases.js';
+import { InvalidQueryError, queryInstant } from './query.js';
+import type { Db, Projection } from './runner.js';
+import { statementCache } from './statements.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS audit_index (
+  position INTEGER PRIMARY KEY,
+  at       TEXT    NOT NULL,
+  case_id  TEXT    NOT NULL,
+  process  TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_index_at ON audit_index (at, position);
+`;
+
+const statements = statementCache((db: Db) => ({
+  insert: db.prepare('INSERT OR IGNORE INTO audit_index (position, at, case_id, process) VALUES (?, ?, ?, ?)'),
+}));
+
+export const auditProjection: Projection = {
+  name: 'audit',
+  version: 1,
+  setup(db) {
+    db.exec(SCHEMA);
+  },
+  clear(db) {
+    db.exec('DROP TABLE IF EXISTS audit_index;');
+    statements.forget(db);
+  },
+  apply(event: RecordedEvent, db) {
+    const f = caseFacts(event);
+    if (!f) return;
+    statements.of(db).insert.run(event.position, storedInstant(f.at), f.caseId, f.process);
+  },
+};
+
+// ── The history shape ───────────────────────────────────────────────────────────────────
+
+/** A task as histories show it (API.md `tasks`). */
+export interface TaskView {
+  stage: string;
+  label: string;
+  role: string;
+  org: string;
+  enteredAt: string;
+  dueAt: string | null;
+  dueDate: string | null;
+  basis: string | null;
+  provisional: boolean;
+  calendarVersion: string | null;
+}
+
+/** One event of a history (API.md `GET /v1/cases/:id/history`). */
+export interface HistoryEntry {
+  revision: number;
+  position: number;
+  id: string;
+  type: string;
+  command: string;
+  at: string;
+  actor: ActorFacts;
+  stateBefore: string | null;
+  stateAfter: string;
+  data: unknown;
+  /** The deadlines the event opened, closed and re-stated. */
+  deadlines: { opened: TaskView[]; closed: TaskClosedFacts[]; restated: DeadlineRestatedFacts[] };
+  correlationId?: string;
+  causationId?: string;
+  hash: string;
+  prevHash: string;
+}
+
+/** An audit export line: a history entry with its case. */
+export interface AuditLine extends HistoryEntry {
+  caseId: string;
+  process: string;
+}
+
+function taskView(t: TaskFacts): TaskView {
+  return {
+    stage: t.stage,
+    label: t.label,
+    role: t.role,
+    org: t.org,
+    enteredAt: t.enteredAt,
+    dueAt: t.dueAt ?? null,
+    dueDate: t.dueDate ?? null,
+    basis: t.basis ?? null,
+    provisional: t.provisional ?? false,
+    calendarVersion: t.calendarVersion ?? null,
+  };
+}
+
+/** A case event in the history shape; undefined for an event that belongs to no case. */
+export function historyEntry(event: RecordedEvent): HistoryEntry | undefined {
+  const m = caseFacts(event);
+  if (!m) return undefined;
+  return {
+    revision: event.revision,
+    position: event.position,
+    id: event.id,
+    type: event.type,
+    command: m.command,
+    at: m.at,
+    actor: { sub: m.actor.sub, ...(m.actor.name ? { name: m.actor.name } : {}), role: m.actor.role, org: m.actor.org },
+    stateBefore: m.stateBefore,
+    stateAfter: m.stateAfter,
+    data: event.data,
+    deadlines: { opened: (m.tasksOpened ?? []).map(taskView), closed: m.tasksClosed ?? [], restated: m.deadlinesRestated ?? [] },
+    ...(m.correlationId ? { correlationId: m.correlationId } : {}),
+    ...(m.causationId ? { causationId: m.causationId } : {}),
+    hash: m.hash,
+    prevHash: m.prevHash,
+  };
+}
+
+export interface CaseHistory {
+  events: HistoryEntry[];
+  /** With `asOf`: the instant asked for, and the state the case was in then (null: not started yet). */
+  asOf?: string;
+  stateAsOf?: string | null;
+}
+
+/** A case's events in order, in the history shape; with `asOf`, the state it was in at that instant. */
+export function caseHistory(events: readonly RecordedEvent[], options: { asOf?: string | Date } = {}): CaseHistory {
+  const entries = events.flatMap((e) => historyEntry(e) ?? []);
+  if (options.asOf === undefined) return { events: entries };
+  const asOf = queryInstant(options.asOf, 'asOf');
+  let stateAsOf: string | null = null;
+  for (const e of entries) if (storedInstant(e.at) <= asOf) stateAsOf = e.stateAfter;
+  return { events: entries, asOf, stateAsOf };
+}
+
+// ── Export ──────────────────────────────────────────────────────────────────────────────
+
+export interface ExportOptions {
+  /** Events accepted at or after this instant… */
+  from: string | Date;
+  /** …and before this one. */
+  to: string | Date;
+  /** Only cases this viewer may see (`canSee` on the case's parties now); needs `directory`. */
+  visibleTo?: Viewer;
+  directory?: Directory;
+}
+
+/**
+ * Every case event accepted in [from, to), one NDJSON line each (the history shape plus `caseId`
+ * and `process`), in `$all` order, streamed from the store: the index only bounds the positions.
+ */
+export async function* exportEvents(store: EventStore, db: Db, options: ExportOptions): AsyncGenerator<string> {
+  const from = queryInstant(options.from, 'from');
+  const to = queryInstant(options.to, 'to');
+  const { visibleTo, directory } = options;
+  if (visibleTo && !directory) throw new InvalidQueryError('visibleTo', 'a viewer needs the directory');
+  const range = db
+    .prepare<[string, string], { lo: number | null; hi: number | null }>('SELECT min(position) AS lo, max(position) AS hi FROM audit_index WHERE at >= ? AND at < ?')
+    .get(from, to);
+  if (!range || range.lo === null || range.hi === null) return;
+  const seen = new Map<string, boolean>();
+  const visible = (caseId: string): boolean => {
+    if (!visibleTo || !directory) return true;
+    let ok = seen.get(caseId);
+    if (ok === undefined) {
+      const row = caseRow(db, caseId, directory);
+      ok = row !== undefined && canSee(directory, visibleTo, row.parties);
+      seen.set(caseId, ok);
+    }
+    return ok;
+  };
+  for await (const event of store.readAll({ fromPosition: range.lo })) {
+    if (event.position > range.hi) break;
+    const entry = historyEntry(event);
+    if (!entry) continue;
+    const at = storedInstant(entry.at);
+    if (at < from || at >= to) continue;
+    const m = caseFacts(event)!;
+    if (!visible(m.caseId)) continue;
+    const line: AuditLine = { caseId: m.caseId, process: m.process, ...entry };
+    yield `${JSON.stringify(line)}\n`;
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * The case list (API.md `GET /v1/cases`): one row per case, its state and parties after its last
+ * event. Visibility is decided in SQL, derived from the directory's one rule (directory/visibility.ts
+ * `canSee`): the stored facts are the parties, and the region a case belongs to is computed at query
+ * time with `caseRegion` and `regionContains`, so a rebuild never depends on configuration.
+ */
+import { caseRegion, regionContains, type Directory, type Viewer } from '../directory/index.js';
+import type { RecordedEvent } from '../eventstore/types.js';
+import { caseKey } from './caseKeys.js';
+import { caseFacts, storedInstant, summaryJson, type PartiesFacts, type SummaryFacts } from './metadata.js';
+import { decodeCursor, encodeCursor, jsonList, pageLimit } from './query.js';
+import type { Db, Projection } from './runner.js';
+import { statementCache } from './statements.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS cases (
+  case_key       INTEGER PRIMARY KEY,
+  case_id        TEXT    NOT NULL UNIQUE,
+  stream_id      TEXT    NOT NULL,
+  process        TEXT    NOT NULL,
+  version        INTEGER NOT NULL,
+  state          TEXT    NOT NULL,
+  final          INTEGER NOT NULL,
+  revision       INTEGER NOT NULL,
+  position       INTEGER NOT NULL,
+  provider_org   TEXT,
+  applicant_org  TEXT,
+  parties_region TEXT,
+  created_at     TEXT    NOT NULL,
+  updated_at     TEXT    NOT NULL,
+  summary        TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cases_applicant ON cases (applicant_org, case_key);
+CREATE INDEX IF NOT EXISTS cases_provider ON cases (provider_org, case_key);
+-- Organisations that were ever given a task on a case (the org filter besides provider and applicant).
+CREATE TABLE IF NOT EXISTS case_orgs (
+  org      TEXT    NOT NULL,
+  case_key INTEGER NOT NULL,
+  PRIMARY KEY (org, case_key)
+) WITHOUT ROWID;
+-- Every region a case was addressed to: with the directory's, the regions a viewer's region may contain.
+CREATE TABLE IF NOT EXISTS case_regions (
+  region TEXT PRIMARY KEY
+) WITHOUT ROWID;
+`;
+
+const statements = statementCache((db: Db) => ({
+  upsert: db.prepare(
+    `INSERT INTO cases (case_key, case_id, stream_id, process, version, state, final, revision, position, provider_org, applicant_org, parties_region, created_at, updated_at, summary)
+     VALUES (@key, @caseId, @streamId, @process, @version, @state, @final, @revision, @position, @providerOrg, @applicantOrg, @region, @at, @at, @summary)
+     ON CONFLICT (case_key) DO UPDATE SET state = excluded.state, final = excluded.final, revision = excluded.revision, position = excluded.position,
+       updated_at = excluded.updated_at, summary = excluded.summary`,
+  ),
+  // Apart, and only when they changed: rewriting an indexed column costs its index entries.
+  parties: db.prepare(
+    `UPDATE cases SET provider_org = @providerOrg, applicant_org = @applicantOrg, parties_region = @region
+     WHERE case_key = @key AND (provider_org IS NOT @providerOrg OR applicant_org IS NOT @applicantOrg OR parties_region IS NOT @region)`,
+  ),
+  org: db.prepare('INSERT OR IGNORE INTO case_orgs (org, case_key) VALUES (?, ?)'),
+  region: db.prepare('INSERT OR IGNORE INTO case_regions (region) VALUES (?)'),
+}));
+
+export const casesProjection: Projection = {
+  name: 'cases',
+  version: 1,
+  setup(db) {
+    db.exec(SCHEMA);
+  },
+  clear(db) {
+    db.exec('DROP TABLE IF EXISTS cases; DROP TABLE IF EXISTS case_orgs; DROP TABLE IF EXISTS case_regions;');
+    statements.forget(db);
+  },
+  apply(event: RecordedEvent, db) {
+    const f = caseFacts(event);
+    if (!f) return;
+    const s = statements.of(db);
+    const parties: PartiesFacts = f.parties ?? {};
+    const key = caseKey(db, f.caseId, event);
+    const facts = { key, providerOrg: parties.providerOrg ?? null, applicantOrg: parties.applicantOrg ?? null, region: parties.region ?? null };
+    s.upsert.run({
+      ...facts,
+      caseId: f.caseId,
+      streamId: event.streamId,
+      process: f.process,
+      version: f.machine?.version ?? 1,
+      state: f.stateAfter,
+      final: f.final ? 1 : 0,
+      revision: event.revision,
+      position: event.position,
+      at: storedInstant(f.at),
+      summary: summaryJson(f.summary),
+    });
+    if (event.revision > 0) s.parties.run(facts);
+    if (parties.region !== undefined) s.region.run(parties.region);
+    for (const t of f.tasksOpened ?? []) {
+      if (t.org) s.org.run(t.org, key);
+      for (const o of t.orgs ?? []) if (o !== t.org) s.org.run(o, key);
+    }
+  },
+};
+
+// ── Query ───────────────────────────────────────────────────────────────────────────────
+
+export interface CaseListQuery {
+  caller: Viewer;
+  directory: Directory;
+  process?: string;
+  state?: string;
+  final?: boolean;
+  /** Cases naming this organisation as provider or applicant, or that gave it a task. */
+  org?: string;
+  /** 1–100, default 50. */
+  limit?: number;
+  cursor?: string;
+}
+
+export interface CaseListItem {
+  caseId: string;
+  streamId: string;
+  process: string;
+  version: number;
+  state: string;
+  final: boolean;
+  revision: number;
+  position: number;
+  providerOrg: string | null;
+  applicantOrg: string | null;
+  /** The parties as `canSee` takes them. */
+  parties: PartiesFacts;
+  /** `caseRegion` of the parties, with the directory in force. */
+  region: string | null;
+  createdAt: string;
+  updatedAt: string;
+  summary: SummaryFacts;
+}
+
+export interface CaseListPage {
+  items: CaseListItem[];
+  nextCursor: string | null;
+}
+
+interface CaseRow {
+  case_key: number;
+  case_id: string;
+  stream_id: string;
+  process: string;
+  version: number;
+  state: string;
+  final: number;
+  revision: number;
+  position: number;
+  provider_org: string | null;
+  applicant_org: string | null;
+  parties_region: string | null;
+  created_at: string;
+  updated_at: string;
+  summary: string;
+}
+
+/**
+ * `canSee` as SQL over the cases table: applicants their own, providers cases naming them,
+ * authorities, supervisors and auditors the cases whose region their region contains, admins all.
+ * The region test runs `regionContains` over every region known (the directory's and the cases'),
+ * so the SQL never restates the rule.
+ */
+function visibility(db: Db, directory: Directory, viewer: Viewer): { sql: string; params: Record<string, string> } {
+  switch (viewer.role) {
+    case 'admin':
+      return { sql: '1', params: {} };
+    case 'applicant':
+      return { sql: 'c.applicant_org = @viewerOrg', params: { viewerOrg: viewer.org } };
+    case 'provider':
+      return { sql: 'c.provider_org = @viewerOrg', params: { viewerOrg: viewer.org } };
+    case 'authority':
+    case 'supervisor':
+    case 'auditor': {
+      const own = directory.get(viewer.org)?.region;
+      if (own === undefined) return { sql: '0', params: {} };
+      const known = new Set(directory.list().map((o) => o.region));
+      for (const r of db.prepare<[], string>('SELECT region FROM case_regions').pluck().all()) known.add(r);
+      const regions = [...known].filter((r) => regionContains(own, r));
+      const orgs = directory
+        .list()
+        .filter((o) => regionContains(own, o.region))
+        .map((o) => o.code);
+      return {
+        // caseRegion: the region the case is addressed to, else its provider's region.
+        sql: `(c.parties_region IN (SELECT value FROM json_each(@regions)) OR (c.parties_region IS NULL AND c.provider_org IN (SELECT value FROM json_each(@orgs))))`,
+        params: { regions: jsonList(regions), orgs: jsonList(orgs) },
+      };
+    }
+    default:
+      return { sql: '0', params: {} };
+  }
+}
+
+/** Cases the caller may see, newest first, a page at a time. */
+export function listCases(db: Db, query: CaseListQuery): CaseListPage {
+  const limit = pageLimit(query.limit, 100, 50);
+  const visible = visibility(db, query.directory, query.caller);
+  const where = [visible.sql];
+  const params: Record<string, string | number> = { ...visible.params, limit: limit + 1 };
+  if (query.process !== undefined) {
+    where.push('c.process = @process');
+    params.process = query.process;
+  }
+  if (query.state !== undefined) {
+    where.push('c.state = @state');
+    params.state = query.state;
+  }
+  if (query.final !== undefined) {
+    where.push('c.final = @final');
+    params.final = query.final ? 1 : 0;
+  }
+  if (query.org !== undefined) {
+    where.push('(c.provider_org = @org OR c.applicant_org = @org OR c.case_key IN (SELECT case_key FROM case_orgs WHERE org = @org))');
+    params.org = query.org;
+  }
+  if (query.cursor !== undefined) {
+    const [key] = decodeCursor(query.cursor, ['number']);
+    where.push('c.case_key < @cursor');
+    params.cursor = key!;
+  }
+  const rows = db
+    .prepare<Record<string, string | number>, CaseRow>(`SELECT c.* FROM cases c WHERE ${where.join(' AND ')} ORDER BY c.case_key DESC LIMIT @limit`)
+    .all(params);
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((r) => caseItem(r, query.directory)),
+    nextCursor: rows.length > limit && last ? encodeCursor([last.case_key]) : null,
+  };
+}
+
+/** One case of the list, or undefined (the API answers 404 for it, and for one the caller may not see). */
+export function caseRow(db: Db, caseId: string, directory: Directory): CaseListItem | undefined {
+  const row = db.prepare<[string], CaseRow>('SELECT * FROM cases WHERE case_id = ?').get(caseId);
+  return row ? caseItem(row, directory) : undefined;
+}
+
+function partiesOf(r: CaseRow): PartiesFacts {
+  return {
+    ...(r.provider_org !== null ? { providerOrg: r.provider_org } : {}),
+    ...(r.applicant_org !== null ? { applicantOrg: r.applicant_org } : {}),
+    ...(r.parties_region !== null ? { region: r.parties_region } : {}),
+  };
+}
+
+function caseItem(r: CaseRow, directory: Directory): CaseListItem {
+  const parties = partiesOf(r);
+  return {
+    caseId: r.case_id,
+    streamId: r.stream_id,
+    process: r.process,
+    version: r.version,
+    state: r.state,
+    final: r.final === 1,
+    revision: r.revision,
+    position: r.position,
+    providerOrg: r.provider_org,
+    applicantOrg: r.applicant_org,
+    parties,
+    region: caseRegion(directory, parties) ?? null,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    summary: JSON.parse(r.summary) as SummaryFacts,
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * The reports as CSV (API.md: UTF-8 with a byte-order mark and Chinese column headers, so that it
+ * opens correctly in Excel): RFC 4180 — comma-separated, CRLF line ends, a field quoted when it
+ * holds a comma, a quote or a line break, quotes doubled.
+ */
+import type { OverdueReport, SlaGroupBy, SlaReport } from './sla.js';
+
+const BOM = '\uFEFF';
+
+// User-facing words, in one place.
+const OVERDUE_HEADERS = ['案件编号', '流程', '环节', '环节名称', '承办单位', '单位代码', '进入环节时间', '办理期限', '完成时间', '逾期工作日', '时限依据', '依据条款', '状态'];
+const SLA_KEY_HEADERS: Record<SlaGroupBy, string> = { org: '单位代码', process: '流程', stage: '环节' };
+const SLA_HEADERS = ['名称', '办结数', '按时办结数', '逾期办结数', '按时办结率', '在办逾期数'];
+const BASIS: Record<string, string> = { statute: '法定时限', policy: '平台政策时限', agreement: '协议约定时限' };
+const STATUS = { open: '逾期未办结', finishedLate: '逾期办结' } as const;
+
+type Cell = string | number | null | undefined;
+
+/** One field: numbers as they are; text quoted when needed, and kept from being read as a formula. */
+function field(value: Cell): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') return String(value);
+  // A cell starting with = + - @ would be a formula in a spreadsheet (CSV injection).
+  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Rows as RFC 4180 CSV with a byte-order mark. */
+export function csv(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
+  return BOM + [headers, ...rows].map((r) => r.map(field).join(',')).join('\r\n') + '\r\n';
+}
+
+export interface CsvOptions {
+  /** Chinese names of processes (the registry's titles); the process name otherwise. */
+  processTitle?: (process: string) => string | undefined;
+}
+
+/** The overdue report (one line per item) or the SLA report (one line per row) as CSV. */
+export function toCsv(report: OverdueReport | SlaReport, options: CsvOptions = {}): string {
+  const title = (process: string) => options.processTitle?.(process) ?? process;
+  if ('items' in report) {
+    return csv(
+      OVERDUE_HEADERS,
+      report.items.map((i) => [
+        i.caseId,
+        title(i.process),
+        i.stage,
+        i.label,
+        i.orgName,
+        i.org,
+        i.enteredAt,
+        i.dueAt,
+        i.completedAt,
+        i.workingDaysOverdue,
+        i.basis === null ? null : (BASIS[i.basis] ?? i.basis),
+        i.article,
+        STATUS[i.status],
+      ]),
+    );
+  }
+  return csv(
+    [SLA_KEY_HEADERS[report.groupBy], ...SLA_HEADERS],
+    report.rows.map((r) => [
+      r.key,
+      r.name,
+      r.finished,
+      r.onTime,
+      r.late,
+      r.onTimeRate === null ? null : `${(r.onTimeRate * 100).toFixed(2)}%`,
+      r.openOverdue,
+    ]),
+  );
+}

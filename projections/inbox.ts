@@ -1,0 +1,276 @@
+/**
+ * The inbox (API.md `GET /v1/inbox`): one row per open task, from the tasks the engine stamps in
+ * every event's metadata (opened, closed, deadlines re-stated), whatever the process. A task is
+ * listed for every organisation that may act on it (`org`, and `orgs`: the provincial authority
+ * on a 市级以上 case); a case that went final has no open task left.
+ */
+import { endOfShanghaiDate, shanghaiDateOf } from '../calendars/index.js';
+import type { Directory } from '../directory/directory.js';
+import type { RecordedEvent } from '../eventstore/types.js';
+import { caseKey } from './caseKeys.js';
+import { caseFacts, storedInstant, summaryJson, type SummaryFacts, type TaskFacts } from './metadata.js';
+import { decodeCursor, encodeCursor, InvalidQueryError, pageLimit, queryInstant, safely, type QueryCalendar } from './query.js';
+import type { Db, Projection } from './runner.js';
+import { statementCache } from './statements.js';
+
+/** Sorts after every ISO instant: the due key of a notice (no deadline), listed last. */
+const NO_DEADLINE = '~';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS inbox_tasks (
+  case_key         INTEGER NOT NULL,
+  stage            TEXT    NOT NULL,
+  case_id          TEXT    NOT NULL,
+  process          TEXT    NOT NULL,
+  state            TEXT    NOT NULL,
+  label            TEXT    NOT NULL,
+  role             TEXT    NOT NULL,
+  org              TEXT    NOT NULL,
+  orgs             TEXT    NOT NULL,
+  entered_at       TEXT    NOT NULL,
+  due_at           TEXT,
+  due_date         TEXT,
+  basis            TEXT,
+  article          TEXT,
+  provisional      INTEGER NOT NULL,
+  calendar_version TEXT,
+  summary          TEXT    NOT NULL,
+  PRIMARY KEY (case_key, stage)
+) WITHOUT ROWID;
+-- Who may act on each open task, in inbox order: one row per organisation.
+CREATE TABLE IF NOT EXISTS inbox_assignees (
+  org      TEXT NOT NULL,
+  role     TEXT NOT NULL,
+  due_key  TEXT    NOT NULL,
+  case_key INTEGER NOT NULL,
+  stage    TEXT    NOT NULL,
+  process  TEXT    NOT NULL,
+  PRIMARY KEY (org, role, due_key, case_key, stage)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS inbox_assignees_task ON inbox_assignees (case_key, stage);
+`;
+
+const statements = statementCache((db: Db) => ({
+  insertTask: db.prepare(
+    `INSERT OR REPLACE INTO inbox_tasks (case_key, stage, case_id, process, state, label, role, org, orgs, entered_at, due_at, due_date, basis, article, provisional, calendar_version, summary)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ),
+  insertAssignee: db.prepare('INSERT OR REPLACE INTO inbox_assignees (org, role, due_key, case_key, stage, process) VALUES (?, ?, ?, ?, ?, ?)'),
+  deleteTask: db.prepare('DELETE FROM inbox_tasks WHERE case_key = ? AND stage = ?'),
+  deleteAssignees: db.prepare('DELETE FROM inbox_assignees WHERE case_key = ? AND stage = ?'),
+  deleteCaseTasks: db.prepare('DELETE FROM inbox_tasks WHERE case_key = ?'),
+  deleteCaseAssignees: db.prepare('DELETE FROM inbox_assignees WHERE case_key = ?'),
+  restateTask: db.prepare('UPDATE inbox_tasks SET due_at = ?, due_date = ?, provisional = ?, calendar_version = ? WHERE case_key = ? AND stage = ?'),
+  restateAssignees: db.prepare('UPDATE inbox_assignees SET due_key = ? WHERE case_key = ? AND stage = ?'),
+  refreshCase: db.prepare('UPDATE inbox_tasks SET state = ?, summary = ? WHERE case_key = ? AND (state <> ? OR summary <> ?)'),
+}));
+
+/** Everyone who may act on a task: its organisation first, then the others, each once. */
+function assigneesOf(task: TaskFacts): string[] {
+  const all = [task.org, ...(task.orgs ?? [])].filter((o) => typeof o === 'string' && o !== '');
+  return all.length > 1 ? [...new Set(all)] : all;
+}
+
+export const inboxProjection: Projection = {
+  name: 'inbox',
+  version: 1,
+  setup(db) {
+    db.exec(SCHEMA);
+  },
+  clear(db) {
+    db.exec('DROP TABLE IF EXISTS inbox_assignees; DROP TABLE IF EXISTS inbox_tasks;');
+    statements.forget(db);
+  },
+  apply(event: RecordedEvent, db) {
+    const f = caseFacts(event);
+    if (!f) return;
+    const s = statements.of(db);
+    const key = caseKey(db, f.caseId, event);
+    if (f.final) {
+      s.deleteCaseTasks.run(key);
+      s.deleteCaseAssignees.run(key);
+      return;
+    }
+    for (const closed of f.tasksClosed ?? []) {
+      s.deleteTask.run(key, closed.stage);
+      s.deleteAssignees.run(key, closed.stage);
+    }
+    const summary = summaryJson(f.summary);
+    for (const t of f.tasksOpened ?? []) {
+      const dueAt = t.dueAt === undefined ? null : storedInstant(t.dueAt);
+      const orgs = assigneesOf(t);
+      s.insertTask.run(
+        key,
+        t.stage,
+        f.caseId,
+        f.process,
+        f.stateAfter,
+        t.label ?? t.stage,
+        t.role,
+        t.org ?? '',
+        JSON.stringify(t.orgs ?? []),
+        storedInstant(t.enteredAt),
+        dueAt,
+        t.dueDate ?? null,
+        t.basis ?? null,
+        t.article ?? null,
+        t.provisional ? 1 : 0,
+        t.calendarVersion ?? null,
+        summary,
+      );
+      s.deleteAssignees.run(key, t.stage);
+      for (const org of orgs) s.insertAssignee.run(org, t.role, dueAt ?? NO_DEADLINE, key, t.stage, f.process);
+    }
+    for (const r of f.deadlinesRestated ?? []) {
+      const dueAt = storedInstant(r.new.dueAt);
+      s.restateTask.run(dueAt, r.new.dueDate, r.new.provisional ? 1 : 0, r.new.calendarVersion, key, r.stage);
+      s.restateAssignees.run(dueAt, key, r.stage);
+    }
+    // The state and the triage summary of the case's other open tasks follow the case.
+    s.refreshCase.run(f.stateAfter, summary, key, f.stateAfter, summary);
+  },
+};
+
+// ── Query ───────────────────────────────────────────────────────────────────────────────
+
+export interface InboxQuery {
+  /** Who asks: tasks of this role assigned to (or open to) this organisation. */
+  caller: { role: string; org: string };
+  calendar: QueryCalendar;
+  /** Adds `orgName` to the items when given. */
+  directory?: Directory;
+  /** Deadlines are compared with this instant. */
+  asOf: string | Date;
+  process?: string;
+  /** Only tasks past their deadline at `asOf`. */
+  overdue?: boolean;
+  /** Only tasks due within this many working days of `asOf` (overdue ones included; notices never). */
+  dueWithin?: number;
+  /** 1–200, default 50. */
+  limit?: number;
+  cursor?: string;
+}
+
+export interface InboxItem {
+  caseId: string;
+  process: string;
+  state: string;
+  stage: string;
+  label: string;
+  role: string;
+  org: string;
+  orgName?: string;
+  orgs: string[];
+  enteredAt: string;
+  /** Null for a notice that is information only. */
+  dueAt: string | null;
+  dueDate: string | null;
+  basis: string | null;
+  article: string | null;
+  provisional: boolean;
+  calendarVersion: string | null;
+  /** Working days after `asOf`'s day up to the due day; 0 on the due day and once past; null for notices. */
+  workingDaysLeft: number | null;
+  /** `asOf` is past `dueAt`; never for notices. */
+  overdue: boolean;
+  summary: SummaryFacts;
+}
+
+export interface InboxPage {
+  items: InboxItem[];
+  nextCursor: string | null;
+}
+
+interface TaskRow {
+  case_key: number;
+  case_id: string;
+  stage: string;
+  process: string;
+  state: string;
+  label: string;
+  role: string;
+  org: string;
+  orgs: string;
+  entered_at: string;
+  due_at: string | null;
+  due_date: string | null;
+  basis: string | null;
+  article: string | null;
+  provisional: number;
+  calendar_version: string | null;
+  summary: string;
+  due_key: string;
+}
+
+/**
+ * The start of the first Asia/Shanghai day whose deadlines have more than `n` working days left at
+ * `asOf`: a task is due within `n` working days exactly when its `dueAt` is before it.
+ */
+function dueWithinBound(calendar: QueryCalendar, asOf: string, n: number): string | null {
+  const firstDayBeyond = safely(() => Date.parse(endOfShanghaiDate(calendar.addWorkingDays(shanghaiDateOf(asOf), n + 1))));
+  return firstDayBeyond === null ? null : new Date(firstDayBeyond - 86_399_999).toISOString();
+}
+
+/** The caller's open work, most urgent first (dueAt ascending, notices last), a page at a time. */
+export function inbox(db: Db, query: InboxQuery): InboxPage {
+  const asOf = queryInstant(query.asOf, 'asOf');
+  const limit = pageLimit(query.limit, 200, 50);
+  const where = ['a.org = @org', 'a.role = @role'];
+  const params: Record<string, string | number> = { org: query.caller.org, role: query.caller.role, limit: limit + 1 };
+  if (query.process !== undefined) {
+    where.push('a.process = @process');
+    params.process = query.process;
+  }
+  if (query.overdue) {
+    where.push('a.due_key < @asOf');
+    params.asOf = asOf;
+  }
+  if (query.dueWithin !== undefined) {
+    if (!Number.isInteger(query.dueWithin) || query.dueWithin < 0) throw new InvalidQueryError('dueWithin', 'a whole number of working days ≥ 0');
+    const bound = dueWithinBound(query.calendar, asOf, query.dueWithin);
+    where.push(bound === null ? `a.due_key < '${NO_DEADLINE}'` : 'a.due_key < @bound');
+    if (bound !== null) params.bound = bound;
+  }
+  if (query.cursor !== undefined) {
+    const [dueKey, key, stage] = decodeCursor(query.cursor, ['string', 'number', 'string']);
+    where.push('(a.due_key, a.case_key, a.stage) > (@cDue, @cKey, @cStage)');
+    Object.assign(params, { cDue: dueKey, cKey: key, cStage: stage });
+  }
+  const rows = db
+    .prepare<Record<string, string | number>, TaskRow>(
+      `SELECT t.*, a.due_key FROM inbox_assignees a JOIN inbox_tasks t ON t.case_key = a.case_key AND t.stage = a.stage
+       WHERE ${where.join(' AND ')} ORDER BY a.due_key, a.case_key, a.stage LIMIT @limit`,
+    )
+    .all(params);
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((row) => inboxItem(row, asOf, query.calendar, query.directory)),
+    nextCursor: rows.length > limit && last ? encodeCursor([last.due_key, last.case_key, last.stage]) : null,
+  };
+}
+
+function inboxItem(row: TaskRow, asOf: string, calendar: QueryCalendar, directory: Directory | undefined): InboxItem {
+  const dueAt = row.due_at;
+  return {
+    caseId: row.case_id,
+    process: row.process,
+    state: row.state,
+    stage: row.stage,
+    label: row.label,
+    role: row.role,
+    org: row.org,
+    ...(directory ? { orgName: directory.nameOf(row.org) } : {}),
+    orgs: JSON.parse(row.orgs) as string[],
+    enteredAt: row.entered_at,
+    dueAt,
+    dueDate: row.due_date,
+    basis: row.basis,
+    article: row.article,
+    provisional: row.provisional === 1,
+    calendarVersion: row.calendar_version,
+    workingDaysLeft: dueAt === null ? null : safely(() => calendar.workingDaysLeft(asOf, dueAt)),
+    overdue: dueAt !== null && asOf > dueAt,
+    summary: JSON.parse(row.summary) as SummaryFacts,
+  };
+}

@@ -1,0 +1,191 @@
+/**
+ * The read models and the one facade the API uses: `openReadModels` runs every projection inline
+ * on the embedded SQLite store (read-your-writes) or behind a subscription for any other store
+ * (EventStoreDB: `<dataDir>/readmodels.db`, with `lag` and `waitFor`), and answers the queries.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { defaultCalendar } from '../calendars/index.js';
+import type { Directory } from '../directory/index.js';
+import { applySqlitePragmas, SqliteEventStore, type SqliteSynchronous } from '../eventstore/sqlite.js';
+import { StreamNotFoundError, type EventStore } from '../eventstore/types.js';
+import { registry as defaultRegistry, type ProcessRegistry } from '../machines/registry.js';
+import { auditProjection, caseHistory, exportEvents, type CaseHistory, type ExportOptions } from './audit.js';
+import { caseRow, casesProjection, listCases, type CaseListItem, type CaseListPage, type CaseListQuery } from './cases.js';
+import { toCsv } from './csv.js';
+import { inbox, inboxProjection, type InboxPage, type InboxQuery } from './inbox.js';
+import type { QueryCalendar } from './query.js';
+import { FollowProjector, InlineProjector, type Db, type Progress, type Projection, type Projector } from './runner.js';
+import { overdueReport, slaProjection, slaReport, type OverdueQuery, type OverdueReport, type SlaQuery, type SlaReport } from './sla.js';
+
+export * from './runner.js';
+export * from './metadata.js';
+export * from './query.js';
+export * from './inbox.js';
+export * from './sla.js';
+export * from './cases.js';
+export * from './audit.js';
+export * from './csv.js';
+
+/** Every read model, in the order they are applied. */
+export const ALL_PROJECTIONS: readonly Projection[] = [inboxProjection, slaProjection, casesProjection, auditProjection];
+
+export interface ReadModelsOptions {
+  store: EventStore;
+  /** Follow mode keeps its read models in `<dataDir>/readmodels.db`. */
+  dataDir: string;
+  directory: Directory;
+  /** The calendar in force (it changes when a holiday notice is loaded). Default: the shipped one. */
+  calendar?: () => QueryCalendar;
+  /** For the Chinese process titles of CSV reports. Default: the shipped registry. */
+  registry?: ProcessRegistry;
+  /** Default: `inline` for a `SqliteEventStore`, `follow` for any other store. */
+  mode?: 'inline' | 'follow';
+  projections?: readonly Projection[];
+  /** Events per transaction while catching up. */
+  batchSize?: number;
+  /** Inline mode: progress of the catch-up `openReadModels` waits for. */
+  onProgress?: Progress;
+  /** Follow mode: told of a failure before the subscription resumes. */
+  onError?: (error: unknown) => void;
+  /** Follow mode: `PRAGMA synchronous` of `readmodels.db`. Default `NORMAL` (a lost tail is re-read from the log). */
+  synchronous?: SqliteSynchronous;
+}
+
+type WithoutContext<Q> = Omit<Q, 'calendar' | 'directory'>;
+
+export class ReadModels {
+  readonly #projector: Projector;
+  readonly #store: EventStore;
+  readonly #directory: Directory;
+  readonly #calendar: () => QueryCalendar;
+  readonly #registry: ProcessRegistry;
+  readonly #ownsDb: boolean;
+
+  constructor(projector: Projector, options: ReadModelsOptions) {
+    this.#projector = projector;
+    this.#store = options.store;
+    this.#directory = options.directory;
+    this.#calendar = options.calendar ?? defaultCalendar;
+    this.#registry = options.registry ?? defaultRegistry;
+    this.#ownsDb = projector.mode === 'follow';
+  }
+
+  get mode(): 'inline' | 'follow' {
+    return this.#projector.mode;
+  }
+
+  /** The read models' database (the store's own in inline mode). */
+  get db(): Db {
+    return this.#projector.db;
+  }
+
+  /** The position every read model has reached. */
+  get position(): number {
+    return this.#projector.position;
+  }
+
+  lag(): Promise<number> {
+    return this.#projector.lag();
+  }
+
+  /** For `GET /health`: `{ position, lag }`. */
+  async health(): Promise<{ position: number; lag: number }> {
+    const lag = await this.#projector.lag();
+    return { position: this.#projector.position, lag };
+  }
+
+  /** For `minPosition`: true once every read model has reached `position`, false after `timeoutMs`. */
+  waitFor(position: number, timeoutMs?: number): Promise<boolean> {
+    return this.#projector.waitFor(position, timeoutMs);
+  }
+
+  /** Drops read models (all, or those named: `inbox`, `sla`, `cases`, `audit`) and rebuilds them from position 0. */
+  rebuild(names?: string | readonly string[], onProgress?: Progress): Promise<void> {
+    return this.#projector.rebuild(names, onProgress);
+  }
+
+  async close(): Promise<void> {
+    await this.#projector.close();
+    if (this.#ownsDb) this.#projector.db.close();
+  }
+
+  // ── Queries ───────────────────────────────────────────────────────────────────────────
+
+  inbox(query: WithoutContext<InboxQuery>): InboxPage {
+    return inbox(this.db, { ...query, calendar: this.#calendar(), directory: this.#directory });
+  }
+
+  overdueReport(query: WithoutContext<OverdueQuery>): OverdueReport {
+    return overdueReport(this.db, { ...query, calendar: this.#calendar(), directory: this.#directory });
+  }
+
+  slaReport(query: WithoutContext<SlaQuery>): SlaReport {
+    return slaReport(this.db, { processTitle: this.#processTitle, ...query, directory: this.#directory });
+  }
+
+  cases(query: WithoutContext<CaseListQuery>): CaseListPage {
+    return listCases(this.db, { ...query, directory: this.#directory });
+  }
+
+  /** One case of the list (its parties decide visibility), or undefined. */
+  case(caseId: string): CaseListItem | undefined {
+    return caseRow(this.db, caseId, this.#directory);
+  }
+
+  /** A case's history from the store, or undefined for a case the read models do not know. */
+  async history(caseId: string, options: { asOf?: string | Date } = {}): Promise<CaseHistory | undefined> {
+    const row = this.case(caseId);
+    if (!row) return undefined;
+    try {
+      return caseHistory(await this.#store.readStream(row.streamId), options);
+    } catch (err) {
+      if (err instanceof StreamNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  /** NDJSON lines of every case event accepted in [from, to), optionally only cases `visibleTo` may see. */
+  exportEvents(options: Omit<ExportOptions, 'directory'>): AsyncGenerator<string> {
+    return exportEvents(this.#store, this.db, { ...options, directory: this.#directory });
+  }
+
+  /** A report as CSV (UTF-8 with BOM, Chinese headers), processes by their Chinese titles. */
+  toCsv(report: OverdueReport | SlaReport): string {
+    return toCsv(report, { processTitle: this.#processTitle });
+  }
+
+  readonly #processTitle = (process: string): string | undefined => this.#registry.latest(process)?.title;
+}
+
+/**
+ * Opens the read models for a store: inline on a `SqliteEventStore` (caught up before this
+ * resolves, then updated inside every append), else following `$all` into `<dataDir>/readmodels.db`
+ * (resolves at once; `waitFor` and `lag` tell how far it has come).
+ */
+export async function openReadModels(options: ReadModelsOptions): Promise<ReadModels> {
+  const projections = options.projections ?? ALL_PROJECTIONS;
+  const mode = options.mode ?? (options.store instanceof SqliteEventStore ? 'inline' : 'follow');
+  const runner = {
+    ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+    ...(options.onError ? { onError: options.onError } : {}),
+  };
+  if (mode === 'inline') {
+    if (!(options.store instanceof SqliteEventStore)) throw new RangeError('inline read models need the embedded SQLite store');
+    const projector = new InlineProjector(options.store, projections, runner);
+    await projector.start(options.onProgress);
+    return new ReadModels(projector, options);
+  }
+  mkdirSync(options.dataDir, { recursive: true });
+  const db = new Database(join(options.dataDir, 'readmodels.db'));
+  try {
+    applySqlitePragmas(db, options.synchronous ?? 'NORMAL');
+    const projector = new FollowProjector(options.store, db, projections, runner);
+    projector.start();
+    return new ReadModels(projector, options);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

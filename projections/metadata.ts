@@ -1,0 +1,115 @@
+/**
+ * What projections read of an event: the metadata the engine stamps on every case event
+ * (engine/events.ts `CaseEventMetadata`), declared here structurally because projections/ may not
+ * import engine/ (ARCHITECTURE.md). Only the fields a read model needs; the engine's type is a
+ * superset, so the two stay compatible as long as these fields keep their meaning.
+ */
+import type { RecordedEvent } from '../eventstore/types.js';
+
+/** An open work item as the engine stamps it when a stage is entered. */
+export interface TaskFacts {
+  stage: string;
+  label: string;
+  role: string;
+  org: string;
+  orgs: string[];
+  enteredAt: string;
+  /** Absent for a notice that is information only. */
+  dueAt?: string;
+  dueDate?: string;
+  basis?: string;
+  article?: string;
+  provisional?: boolean;
+  calendarVersion?: string;
+}
+
+export interface TaskClosedFacts {
+  stage: string;
+  completedAt: string;
+}
+
+export interface DeadlineFacts {
+  dueAt: string;
+  dueDate: string;
+  provisional: boolean;
+  calendarVersion: string;
+}
+
+export interface DeadlineRestatedFacts {
+  stage: string;
+  old: DeadlineFacts;
+  new: DeadlineFacts;
+}
+
+export interface PartiesFacts {
+  providerOrg?: string;
+  applicantOrg?: string;
+  region?: string;
+}
+
+export interface SummaryFacts {
+  title: string;
+  applicant?: string;
+  provider?: string;
+}
+
+export interface ActorFacts {
+  sub: string;
+  name?: string;
+  role: string;
+  org: string;
+}
+
+/** The metadata of a case event (engine/events.ts `CaseEventMetadata`, the fields read models use). */
+export interface CaseFacts {
+  caseId: string;
+  process: string;
+  machine: { name: string; version: number };
+  actor: ActorFacts;
+  command: string;
+  at: string;
+  correlationId?: string;
+  causationId?: string;
+  stateBefore: string | null;
+  stateAfter: string;
+  final: boolean;
+  tasksOpened: TaskFacts[];
+  tasksClosed: TaskClosedFacts[];
+  deadlinesRestated?: DeadlineRestatedFacts[];
+  parties: PartiesFacts;
+  summary: SummaryFacts;
+  calendarVersion?: string;
+  prevHash: string;
+  hash: string;
+}
+
+/**
+ * The case metadata of an event, or undefined for an event that belongs to no case (the
+ * `calendar-notices` stream, anything foreign in `$all`): read models skip those.
+ */
+export function caseFacts(event: RecordedEvent): CaseFacts | undefined {
+  const m = event.metadata as Partial<CaseFacts> | undefined;
+  if (!m || typeof m.caseId !== 'string' || typeof m.process !== 'string') return undefined;
+  return m as CaseFacts;
+}
+
+/** A stored summary, without `undefined` fields, so an inline event and its JSON round trip store the same text. */
+export function summaryJson(summary: SummaryFacts | undefined): string {
+  return JSON.stringify({
+    title: summary?.title ?? '',
+    ...(summary?.applicant !== undefined ? { applicant: summary.applicant } : {}),
+    ...(summary?.provider !== undefined ? { provider: summary.provider } : {}),
+  });
+}
+
+/** An instant as canonical UTC ISO-8601 (`toISOString`), so stored times compare as text. */
+export function isoInstant(input: string | Date, what = 'instant'): string {
+  const ms = input instanceof Date ? input.getTime() : Date.parse(input);
+  if (Number.isNaN(ms)) throw new RangeError(`${what} is not an instant: ${String(input)}`);
+  return new Date(ms).toISOString();
+}
+
+/** A stored instant: canonical already (the engine stamps `toISOString`), else normalised. */
+export function storedInstant(value: string): string {
+  return value.length === 24 && value.endsWith('Z') ? value : isoInstant(value);
+}

@@ -1,0 +1,104 @@
+/**
+ * What the read-model queries share: the calendar they compute with, keyset cursors, limits, and
+ * the one error a malformed query answers (the API maps it to 400 VALIDATION_FAILED).
+ */
+import { shanghaiDateOf, type DateInput } from '../calendars/index.js';
+import { isoInstant } from './metadata.js';
+
+/** The calendar arithmetic queries do at query time (calendars/ `WorkingDayCalendar` has it). */
+export interface QueryCalendar {
+  workingDaysLeft(asOf: DateInput, dueAt: DateInput): number;
+  workingDaysOverdue(asOf: DateInput, dueAt: DateInput): number;
+  /** Working days in (a, b] of two Asia/Shanghai dates. */
+  workingDaysBetween(a: DateInput, b: DateInput): number;
+  addWorkingDays(date: DateInput, n: number): string;
+}
+
+/** A query parameter the read models cannot answer (a forged cursor, a bad instant). */
+export class InvalidQueryError extends Error {
+  override readonly name = 'InvalidQueryError';
+  readonly code = 'VALIDATION_FAILED';
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(`${path}: ${message}`);
+  }
+}
+
+/** An instant given by a caller, as canonical UTC ISO-8601. */
+export function queryInstant(value: string | Date, path: string): string {
+  try {
+    return isoInstant(value, path);
+  } catch {
+    throw new InvalidQueryError(path, `not an instant: ${String(value)}`);
+  }
+}
+
+/** A page size: an integer from 1 to `max`, `fallback` when absent. */
+export function pageLimit(limit: number | undefined, max: number, fallback: number): number {
+  if (limit === undefined) return fallback;
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new InvalidQueryError('limit', `an integer from 1 to ${max}`);
+  return limit;
+}
+
+/** An opaque keyset cursor: the sort key of the last row of a page. */
+export function encodeCursor(key: readonly (string | number)[]): string {
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+/** The sort key in a cursor, checked against the kinds of its parts. */
+export function decodeCursor(cursor: string, kinds: readonly ('string' | 'number')[]): (string | number)[] {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidQueryError('cursor', 'not a cursor this list gave out');
+  }
+  if (!Array.isArray(key) || key.length !== kinds.length || !key.every((part, i) => typeof part === kinds[i])) {
+    throw new InvalidQueryError('cursor', 'not a cursor this list gave out');
+  }
+  return key as (string | number)[];
+}
+
+/** Calendar arithmetic that answers null instead of throwing (a date outside the calendar's years). */
+export function safely(compute: () => number): number | null {
+  try {
+    return compute();
+  } catch {
+    return null;
+  }
+}
+
+/** Binds a list as one parameter: `x IN (SELECT value FROM json_each(?))`. */
+export function jsonList(values: Iterable<string>): string {
+  return JSON.stringify([...values]);
+}
+
+const daysByHour = new Map<string, string>();
+
+/**
+ * The Asia/Shanghai date of a canonical UTC instant (`toISOString`), remembered by its UTC hour:
+ * the zone's offsets are whole hours, so every instant of one UTC hour falls on one local date.
+ * Reports place thousands of instants on dates; the calendar's own conversion is exact but slow.
+ */
+export function shanghaiDay(instant: string): string {
+  if (instant.length !== 24) return shanghaiDateOf(instant);
+  const hour = instant.slice(0, 13);
+  let day = daysByHour.get(hour);
+  if (day === undefined) {
+    day = shanghaiDateOf(`${hour}:00:00.000Z`);
+    if (daysByHour.size > 100_000) daysByHour.clear();
+    daysByHour.set(hour, day);
+  }
+  return day;
+}
+
+/**
+ * `calendar.workingDaysOverdue(at, dueAt)` for a stored deadline, from dates: 0 until `dueAt` has
+ * passed, then the working days after the due day up to and including the day of `at`.
+ */
+export function workingDaysOverdue(calendar: QueryCalendar, at: string, dueAt: string, dueDate: string | null): number | null {
+  if (at <= dueAt) return 0;
+  return safely(() => Math.max(0, calendar.workingDaysBetween(dueDate ?? shanghaiDay(dueAt), shanghaiDay(at))));
+}

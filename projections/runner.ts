@@ -1,0 +1,574 @@
+/**
+ * The checkpointed projection runner (ARCHITECTURE.md "Projections"). A projection is a handler
+ * `(event, transaction)` over SQLite tables; its rows and its checkpoint are written in one
+ * transaction, so a crash neither loses nor doubles an event. The same handlers run two ways:
+ *
+ * - inline, on a `SqliteEventStore`: the read models live in the store's own database; on start
+ *   each projection catches up from its checkpoint in batches, then `onAppend` applies every new
+ *   event inside the append's own transaction (one commit, read-your-writes);
+ * - follow, on any `EventStore` (EventStoreDB): the read models live in their own SQLite file and
+ *   a catch-up subscription to `$all` feeds them in small batched transactions; `lag` and
+ *   `waitFor` tell the API how far behind they are.
+ *
+ * Any read model can be dropped and rebuilt from position 0; a projection whose `version` changed
+ * is rebuilt when the runner starts.
+ */
+import type Database from 'better-sqlite3';
+import type { SqliteEventStore } from '../eventstore/sqlite.js';
+import type { EventStore, RecordedEvent, Subscription } from '../eventstore/types.js';
+
+export type Db = Database.Database;
+
+/** A read model: its tables, and a fold of events into them. */
+export interface Projection {
+  /** Names the read model in `projection_checkpoints`. */
+  readonly name: string;
+  /** Bump it when the tables or the fold change: the read model is rebuilt on the next start. */
+  readonly version: number;
+  /** Creates the tables and indexes if absent (idempotent). */
+  setup(db: Db): void;
+  /** Folds one event in; runs inside the caller's transaction, so it must not open its own. */
+  apply(event: RecordedEvent, db: Db): void;
+  /** Drops the tables. */
+  clear(db: Db): void;
+}
+
+/** Rebuild and catch-up progress: positions done of the head position when it started. */
+export type Progress = (done: number, total: number) => void;
+
+export interface RunnerOptions {
+  /** Events per transaction while catching up or rebuilding. Default 2000 inline, 1000 follow. */
+  batchSize?: number;
+  /** Told of a follow-mode failure (a projection threw, the subscription broke) before it retries. */
+  onError?: (error: unknown) => void;
+  /** Delay before a failed follow-mode subscription is resumed. Default 1000 ms. */
+  retryDelayMs?: number;
+}
+
+// ── Checkpoints ───────────────────────────────────────────────────────────────────────────
+
+const CHECKPOINTS = `CREATE TABLE IF NOT EXISTS projection_checkpoints (
+  name     TEXT PRIMARY KEY,
+  version  INTEGER NOT NULL,
+  position INTEGER NOT NULL
+)`;
+
+interface CheckpointRow {
+  name: string;
+  version: number;
+  position: number;
+}
+
+/** The `projection_checkpoints` table of one database. */
+class Checkpoints {
+  readonly #all: Database.Statement<[], CheckpointRow>;
+  readonly #write: Database.Statement<[string, number, number]>;
+
+  constructor(db: Db) {
+    db.exec(CHECKPOINTS);
+    this.#all = db.prepare('SELECT name, version, position FROM projection_checkpoints');
+    this.#write = db.prepare(
+      'INSERT INTO projection_checkpoints (name, version, position) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET version = excluded.version, position = excluded.position',
+    );
+  }
+
+  read(): Map<string, CheckpointRow> {
+    return new Map(this.#all.all().map((row) => [row.name, row]));
+  }
+
+  /** Positions of these projections (0 when never run). */
+  positions(projections: readonly Projection[]): Map<string, number> {
+    const rows = this.read();
+    return new Map(projections.map((p) => [p.name, rows.get(p.name)?.position ?? 0]));
+  }
+
+  write(projection: Projection, position: number): void {
+    this.#write.run(projection.name, projection.version, position);
+  }
+}
+
+/**
+ * Creates every read model's tables; a projection never run, or whose version changed, is dropped
+ * and reset to position 0 (so the catch-up that follows rebuilds it). Returns the names reset.
+ */
+function prepareProjections(db: Db, checkpoints: Checkpoints, projections: readonly Projection[]): string[] {
+  const reset: string[] = [];
+  db.transaction(() => {
+    const rows = checkpoints.read();
+    for (const p of projections) {
+      const row = rows.get(p.name);
+      if (row && row.version === p.version) {
+        p.setup(db);
+        continue;
+      }
+      p.clear(db);
+      p.setup(db);
+      checkpoints.write(p, 0);
+      reset.push(p.name);
+    }
+  }).immediate();
+  return reset;
+}
+
+/** Drops and recreates read models at position 0, in one transaction. */
+function resetProjections(db: Db, checkpoints: Checkpoints, projections: readonly Projection[]): void {
+  db.transaction(() => {
+    for (const p of projections) {
+      p.clear(db);
+      p.setup(db);
+      checkpoints.write(p, 0);
+    }
+  }).immediate();
+}
+
+/**
+ * Applies events to every projection that has not seen them, then moves the checkpoints of the
+ * projections that were behind. The caller holds the transaction; `positions` is updated in place.
+ */
+function applyBatch(db: Db, checkpoints: Checkpoints, projections: readonly Projection[], positions: Map<string, number>, events: readonly RecordedEvent[]): void {
+  const last = events[events.length - 1];
+  if (!last) return;
+  const from = projections.map((p) => positions.get(p.name) ?? 0);
+  for (const event of events) {
+    for (let i = 0; i < projections.length; i++) if (event.position > from[i]!) projections[i]!.apply(event, db);
+  }
+  projections.forEach((p, i) => {
+    if (last.position > from[i]!) {
+      checkpoints.write(p, last.position);
+      positions.set(p.name, last.position);
+    }
+  });
+}
+
+function minimum(positions: Map<string, number>, names?: Iterable<string>): number {
+  let min = Infinity;
+  for (const name of names ?? positions.keys()) min = Math.min(min, positions.get(name) ?? 0);
+  return min === Infinity ? 0 : min;
+}
+
+function pick(projections: readonly Projection[], names?: string | readonly string[]): Projection[] {
+  if (names === undefined) return [...projections];
+  const wanted = typeof names === 'string' ? [names] : names;
+  const unknown = wanted.filter((n) => !projections.some((p) => p.name === n));
+  if (unknown.length > 0) throw new RangeError(`unknown read model ${unknown.join(', ')}: one of ${projections.map((p) => p.name).join(', ')}`);
+  return projections.filter((p) => wanted.includes(p.name));
+}
+
+const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+interface Waiter {
+  position: number;
+  resolve: (caughtUp: boolean) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** Promises of "caught up to position p" for the API's `minPosition`. */
+class Waiters {
+  readonly #list = new Set<Waiter>();
+
+  get size(): number {
+    return this.#list.size;
+  }
+
+  wait(position: number, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        position,
+        resolve,
+        timer: setTimeout(() => {
+          this.#list.delete(waiter);
+          resolve(false);
+        }, Math.max(0, timeoutMs)),
+      };
+      this.#list.add(waiter);
+    });
+  }
+
+  /** Resolves every waiter at or below `position`. */
+  reached(position: number): void {
+    for (const w of this.#list) {
+      if (w.position > position) continue;
+      clearTimeout(w.timer);
+      this.#list.delete(w);
+      w.resolve(true);
+    }
+  }
+
+  /** Resolves every waiter with false (closing). */
+  cancel(): void {
+    for (const w of this.#list) {
+      clearTimeout(w.timer);
+      w.resolve(false);
+    }
+    this.#list.clear();
+  }
+}
+
+// ── Reading the SQLite log directly ─────────────────────────────────────────────────────
+
+/**
+ * An event read straight from the SQLite store's table: metadata parsed at once, data only when a
+ * projection asks for it (read models fold metadata; parsing every payload would double the cost).
+ */
+class StoredEvent implements RecordedEvent {
+  #raw: string | undefined;
+  #data: unknown;
+
+  constructor(
+    readonly position: number,
+    readonly streamId: string,
+    readonly revision: number,
+    readonly id: string,
+    readonly type: string,
+    data: string,
+    readonly metadata: Record<string, unknown>,
+    readonly created: string,
+  ) {
+    this.#raw = data;
+  }
+
+  get data(): unknown {
+    if (this.#raw !== undefined) {
+      this.#data = JSON.parse(this.#raw) as unknown;
+      this.#raw = undefined;
+    }
+    return this.#data;
+  }
+}
+
+type LogRow = [number, string, number, string, string, string, string, string];
+
+/**
+ * Synchronous pages of the SQLite store's `events` table (eventstore/sqlite.ts `SQLITE_SCHEMA`), for
+ * catching up inside one thread and inside an append's transaction.
+ */
+class SqliteLog {
+  readonly #page: Database.Statement<[number, number, number], LogRow>;
+  readonly #head: Database.Statement<[], number | null>;
+
+  constructor(db: Db) {
+    this.#page = db
+      .prepare<[number, number, number], LogRow>(
+        'SELECT position, stream_id, revision, id, type, data, metadata, created FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?',
+      )
+      .raw(true);
+    this.#head = db.prepare<[], number | null>('SELECT max(position) FROM events').pluck();
+  }
+
+  /** Up to `limit` events after `after`, at most up to `upTo`. */
+  page(after: number, upTo: number, limit: number): RecordedEvent[] {
+    const rows = this.#page.all(after, Math.min(upTo, Number.MAX_SAFE_INTEGER), limit);
+    const events: RecordedEvent[] = new Array<RecordedEvent>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      events[i] = new StoredEvent(r[0], r[1], r[2], r[3], r[4], r[5], JSON.parse(r[6]) as Record<string, unknown>, r[7]);
+    }
+    return events;
+  }
+
+  head(): number {
+    return this.#head.get() ?? 0;
+  }
+}
+
+// ── The two modes ───────────────────────────────────────────────────────────────────────
+
+/** What both modes offer the facade. */
+export interface Projector {
+  readonly mode: 'inline' | 'follow';
+  /** The read models' database. */
+  readonly db: Db;
+  /** The position every read model has reached (the lowest checkpoint). */
+  readonly position: number;
+  /** Head position of the log minus `position`. */
+  lag(): Promise<number>;
+  /** Resolves true once every read model has reached `position`, false after `timeoutMs`. */
+  waitFor(position: number, timeoutMs?: number): Promise<boolean>;
+  /** Drops read models (all, or those named) and rebuilds them from position 0. */
+  rebuild(names?: string | readonly string[], onProgress?: Progress): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Inline mode: read models in the store's own database. `start` registers the append handler and
+ * catches up; while a projection is catching up or being rebuilt it is detached from the handler
+ * (its loop reads the new events from the table), so no append ever waits for a whole rebuild.
+ */
+export class InlineProjector implements Projector {
+  readonly mode = 'inline';
+  readonly db: Db;
+  readonly #store: SqliteEventStore;
+  readonly #projections: readonly Projection[];
+  readonly #checkpoints: Checkpoints;
+  readonly #log: SqliteLog;
+  readonly #batchSize: number;
+  readonly #detached = new Set<string>();
+  readonly #waiters = new Waiters();
+  #unsubscribe: (() => void) | undefined;
+  #closed = false;
+
+  constructor(store: SqliteEventStore, projections: readonly Projection[], options: RunnerOptions = {}) {
+    this.#store = store;
+    this.db = store.database;
+    this.#projections = projections;
+    this.#batchSize = options.batchSize ?? 2000;
+    this.#checkpoints = new Checkpoints(this.db);
+    this.#log = new SqliteLog(this.db);
+  }
+
+  /** Prepares the tables (rebuilding any whose version changed), attaches to appends, catches up. */
+  async start(onProgress?: Progress): Promise<void> {
+    prepareProjections(this.db, this.#checkpoints, this.#projections);
+    for (const p of this.#projections) this.#detached.add(p.name);
+    this.#unsubscribe = this.#store.onAppend((events) => this.#onAppend(events));
+    await this.#catchUp(this.#projections, onProgress);
+  }
+
+  get position(): number {
+    return minimum(this.#checkpoints.positions(this.#projections));
+  }
+
+  async lag(): Promise<number> {
+    return Math.max(0, this.#log.head() - this.position);
+  }
+
+  waitFor(position: number, timeoutMs = 5000): Promise<boolean> {
+    if (this.position >= position) return Promise.resolve(true);
+    if (this.#closed) return Promise.resolve(false);
+    return this.#waiters.wait(position, timeoutMs);
+  }
+
+  async rebuild(names?: string | readonly string[], onProgress?: Progress): Promise<void> {
+    const targets = pick(this.#projections, names);
+    for (const p of targets) this.#detached.add(p.name);
+    resetProjections(this.db, this.#checkpoints, targets);
+    await this.#catchUp(targets, onProgress);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.#waiters.cancel();
+  }
+
+  /** Runs inside the append transaction: a throw here rolls the append back. */
+  #onAppend(events: RecordedEvent[]): void {
+    const first = events[0];
+    if (!first) return;
+    const attached = this.#projections.filter((p) => !this.#detached.has(p.name));
+    if (attached.length === 0) return;
+    const positions = this.#checkpoints.positions(attached);
+    // Events another process appended to the file never reached this handler: fold them first.
+    if (minimum(positions) < first.position - 1) this.#foldRange(attached, positions, first.position - 1);
+    applyBatch(this.db, this.#checkpoints, attached, positions, events);
+    // Waiters look after the commit (a later handler may still roll this append back).
+    if (this.#waiters.size > 0) queueMicrotask(() => this.#waiters.reached(this.position));
+  }
+
+  /** Folds the log up to `upTo` into projections that are behind it (inside the caller's transaction). */
+  #foldRange(projections: readonly Projection[], positions: Map<string, number>, upTo: number): void {
+    for (;;) {
+      const events = this.#log.page(minimum(positions), upTo, this.#batchSize);
+      if (events.length === 0) return;
+      applyBatch(this.db, this.#checkpoints, projections, positions, events);
+    }
+  }
+
+  /** Catches detached projections up in batches, one transaction each, yielding between them. */
+  async #catchUp(projections: readonly Projection[], onProgress?: Progress): Promise<void> {
+    const batch = this.db.transaction(() => {
+      const positions = this.#checkpoints.positions(projections);
+      const events = this.#log.page(minimum(positions), Number.MAX_SAFE_INTEGER, this.#batchSize);
+      applyBatch(this.db, this.#checkpoints, projections, positions, events);
+      return { count: events.length, position: minimum(positions) };
+    });
+    for (;;) {
+      if (this.#closed) return;
+      const { count, position } = batch.immediate();
+      if (count === 0) {
+        // Caught up: attach in the same tick, so no append falls between the last read and the handler.
+        for (const p of projections) this.#detached.delete(p.name);
+        onProgress?.(position, position);
+        this.#waiters.reached(this.position);
+        return;
+      }
+      onProgress?.(position, Math.max(position, this.#log.head()));
+      this.#waiters.reached(this.position);
+      await nextTick();
+    }
+  }
+}
+
+/**
+ * Follow mode: read models in their own SQLite database, fed by a catch-up subscription to `$all`
+ * from the lowest checkpoint. Events are buffered and applied in one transaction per batch (or
+ * whenever the subscription pauses), checkpoints included.
+ *
+ * EventStoreDB gives the events of one multi-event append a single position, so a checkpoint
+ * between them would skip the rest on resume; the engine appends one event per command.
+ */
+export class FollowProjector implements Projector {
+  readonly mode = 'follow';
+  readonly db: Db;
+  readonly #store: EventStore;
+  readonly #projections: readonly Projection[];
+  readonly #checkpoints: Checkpoints;
+  readonly #batchSize: number;
+  readonly #retryDelayMs: number;
+  readonly #onError: ((error: unknown) => void) | undefined;
+  readonly #waiters = new Waiters();
+  /** Committed checkpoints. */
+  #positions = new Map<string, number>();
+  #buffer: RecordedEvent[] = [];
+  #flushScheduled = false;
+  #subscription: Subscription | undefined;
+  #loop: Promise<void> | undefined;
+  #running = false;
+  #broken = false;
+  #closed = false;
+  #head = 0;
+  #rebuilds: { names: string[]; target: number; onProgress?: Progress; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  #retryTimer: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | undefined;
+
+  constructor(store: EventStore, db: Db, projections: readonly Projection[], options: RunnerOptions = {}) {
+    this.#store = store;
+    this.db = db;
+    this.#projections = projections;
+    this.#batchSize = options.batchSize ?? 1000;
+    this.#retryDelayMs = options.retryDelayMs ?? 1000;
+    this.#onError = options.onError;
+    this.#checkpoints = new Checkpoints(db);
+  }
+
+  /** Prepares the tables (rebuilding any whose version changed) and starts following. */
+  start(): void {
+    prepareProjections(this.db, this.#checkpoints, this.#projections);
+    this.#positions = this.#checkpoints.positions(this.#projections);
+    this.#resume();
+  }
+
+  get position(): number {
+    return minimum(this.#positions);
+  }
+
+  async lag(): Promise<number> {
+    this.#head = Math.max(this.#head, await this.#store.headPosition());
+    return Math.max(0, this.#head - this.position);
+  }
+
+  waitFor(position: number, timeoutMs = 5000): Promise<boolean> {
+    if (this.position >= position) return Promise.resolve(true);
+    if (this.#closed) return Promise.resolve(false);
+    return this.#waiters.wait(position, timeoutMs);
+  }
+
+  async rebuild(names?: string | readonly string[], onProgress?: Progress): Promise<void> {
+    const targets = pick(this.#projections, names);
+    await this.#pause();
+    resetProjections(this.db, this.#checkpoints, targets);
+    for (const p of targets) this.#positions.set(p.name, 0);
+    const target = await this.#store.headPosition();
+    const done = new Promise<void>((resolve, reject) => {
+      this.#rebuilds.push({ names: targets.map((p) => p.name), target, ...(onProgress ? { onProgress } : {}), resolve, reject });
+    });
+    this.#progress();
+    if (!this.#closed) this.#resume();
+    await done;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pause();
+    this.#waiters.cancel();
+    for (const r of this.#rebuilds.splice(0)) r.reject(new Error('read models closed during a rebuild'));
+  }
+
+  #resume(): void {
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  async #pause(): Promise<void> {
+    this.#running = false;
+    if (this.#retryTimer) {
+      clearTimeout(this.#retryTimer.timer);
+      this.#retryTimer.resolve();
+    }
+    await this.#subscription?.close();
+    await this.#loop;
+    this.#buffer = [];
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      this.#broken = false;
+      const from = this.position;
+      const subscription = this.#store.subscribeToAll({ fromPosition: from === 0 ? 'start' : from });
+      this.#subscription = subscription;
+      try {
+        for await (const event of subscription) {
+          if (this.#broken || !this.#running) break;
+          this.#buffer.push(event);
+          if (this.#buffer.length >= this.#batchSize) this.#flush();
+          else if (!this.#flushScheduled) {
+            this.#flushScheduled = true;
+            setImmediate(() => {
+              this.#flushScheduled = false;
+              this.#flush();
+            });
+          }
+        }
+        this.#flush();
+      } catch (error) {
+        this.#fail(error);
+      } finally {
+        await subscription.close();
+        this.#subscription = undefined;
+      }
+      if (!this.#running) return;
+      // The subscription ended or broke: resume from the committed checkpoints after a pause.
+      await new Promise<void>((resolve) => {
+        this.#retryTimer = { timer: setTimeout(resolve, this.#retryDelayMs), resolve };
+      });
+      this.#retryTimer = undefined;
+    }
+  }
+
+  /** Applies the buffered events and moves the checkpoints, in one transaction. */
+  #flush(): void {
+    if (this.#broken || this.#buffer.length === 0) return;
+    const events = this.#buffer;
+    this.#buffer = [];
+    const positions = new Map(this.#positions);
+    try {
+      this.db.transaction(() => applyBatch(this.db, this.#checkpoints, this.#projections, positions, events)).immediate();
+    } catch (error) {
+      this.#fail(error);
+      return;
+    }
+    this.#positions = positions;
+    this.#head = Math.max(this.#head, events[events.length - 1]!.position);
+    this.#waiters.reached(this.position);
+    this.#progress();
+  }
+
+  #fail(error: unknown): void {
+    this.#broken = true;
+    this.#buffer = [];
+    this.#onError?.(error);
+    for (const r of this.#rebuilds.splice(0)) r.reject(error);
+    void this.#subscription?.close();
+  }
+
+  #progress(): void {
+    this.#rebuilds = this.#rebuilds.filter((r) => {
+      const done = Math.min(minimum(this.#positions, r.names), r.target);
+      r.onProgress?.(done, r.target);
+      if (done < r.target) return true;
+      r.resolve();
+      return false;
+    });
+  }
+}

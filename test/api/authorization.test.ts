@@ -1,0 +1,182 @@
+/**
+ * The authorisation matrix: every route × every role × own organisation / another organisation /
+ * another region. Given a conditional-data application by 山东数智科技 to 济南市公安局 (Jinan,
+ * 370100) waiting for 济南市大数据局's normative review, each caller gets exactly the answer
+ * API.md "Identity" promises: 2xx, 403 (may see, may not do), or 404 (may not see).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actors, startInputs } from '../machines/examples.js';
+import { startTestApi, type Role, type TestApi } from './harness.js';
+
+interface Caller {
+  name: string;
+  role: Role;
+  org: string;
+  /** May see the Jinan case (canSee). */
+  sees: boolean;
+  /** May send PASS_NORMATIVE_REVIEW on it (本级 authority only, 第十四条(二)). */
+  reviews?: boolean;
+  /** May start a conditional application. */
+  applies?: boolean;
+  /** May read reports / export the audit trail / administer. */
+  reports?: boolean;
+  audits?: boolean;
+  admin?: boolean;
+}
+
+const CALLERS: Caller[] = [
+  { name: 'applicant, own', role: 'applicant', org: actors.company.org, sees: true, applies: true },
+  { name: 'applicant, other', role: 'applicant', org: '91370200MA3D0X1Y2Z', sees: false, applies: true },
+  { name: 'provider, own', role: 'provider', org: '370100-gaj', sees: true },
+  { name: 'provider, other org same city', role: 'provider', org: '370100-scjgj', sees: false },
+  { name: 'provider, other region', role: 'provider', org: '370200-gaj', sees: false },
+  { name: 'authority, own (本级)', role: 'authority', org: '370100-dsj', sees: true, reviews: true, reports: true },
+  { name: 'authority, province', role: 'authority', org: '370000-dsj', sees: true, reports: true },
+  { name: 'authority, county below', role: 'authority', org: '370102-dsj', sees: false, reports: true },
+  { name: 'authority, other region', role: 'authority', org: '370200-dsj', sees: false, reports: true },
+  { name: 'supervisor, own region', role: 'supervisor', org: '370100-dsj', sees: true, reports: true },
+  { name: 'supervisor, province', role: 'supervisor', org: '370000-dsj', sees: true, reports: true },
+  { name: 'supervisor, other region', role: 'supervisor', org: '370200-dsj', sees: false, reports: true },
+  { name: 'auditor, own region', role: 'auditor', org: '370100-dsj', sees: true, reports: true, audits: true },
+  { name: 'auditor, other region', role: 'auditor', org: '370200-dsj', sees: false, reports: true, audits: true },
+  { name: 'admin', role: 'admin', org: '370000-dsj', sees: true, reports: true, audits: true, admin: true },
+];
+
+const NOTICE_2027 = {
+  notice: '国办发明电〔2026〕1号（测试数据）',
+  url: 'https://www.gov.cn/zhengce/test-2027.htm',
+  holidays: ['2027-01-01', '2027-01-02', '2027-01-03'],
+  adjustedWorkdays: [],
+};
+
+describe('authorisation matrix', () => {
+  let api: TestApi;
+  const tokens = new Map<string, string>();
+  let applicantToken: string;
+
+  /** A fresh Jinan case in normativeReview. */
+  async function newCase(): Promise<string> {
+    const res = await api.call('POST', '/v1/cases', { as: applicantToken, body: { process: 'conditionalApplication', input: startInputs.conditionalApplication } });
+    expect(res.status).toBe(201);
+    return res.body.id;
+  }
+
+  let caseId: string;
+  beforeAll(async () => {
+    api = await startTestApi({ now: '2026-03-02T02:00:00Z' });
+    applicantToken = await api.token('applicant', actors.company.org, actors.company.sub);
+    for (const c of CALLERS) tokens.set(c.name, c.name === 'applicant, own' ? applicantToken : await api.token(c.role, c.org));
+    caseId = await newCase();
+  });
+  afterAll(() => api.close());
+
+  const as = (c: Caller) => tokens.get(c.name)!;
+  const expectStatus = (res: { status: number; body: any }, status: number, what: string) =>
+    expect(res.status, `${what}: ${JSON.stringify(res.body)?.slice(0, 300)}`).toBe(status);
+
+  for (const c of CALLERS) {
+    describe(c.name, () => {
+      it(`reads the case, its history and its verification: ${c.sees ? '200' : '404'}`, async () => {
+        for (const path of ['', '/history', '/verify']) {
+          const res = await api.call('GET', `/v1/cases/${caseId}${path}`, { as: as(c) });
+          expectStatus(res, c.sees ? 200 : 404, `GET /v1/cases/:id${path}`);
+          if (!c.sees) expect(res.body.code).toBe('NOT_FOUND');
+        }
+      });
+
+      it(`lists the case among its cases only if it may see it`, async () => {
+        const res = await api.call('GET', '/v1/cases?process=conditionalApplication&limit=100', { as: as(c) });
+        expectStatus(res, 200, 'GET /v1/cases');
+        expect(res.body.items.some((i: { caseId: string }) => i.caseId === caseId)).toBe(c.sees);
+      });
+
+      it(`sends the normative review: ${c.reviews ? '200' : c.sees ? '403' : '404'}`, async () => {
+        const id = await newCase();
+        const res = await api.call('POST', `/v1/cases/${id}/commands`, { as: as(c), body: { type: 'PASS_NORMATIVE_REVIEW', data: {} } });
+        expectStatus(res, c.reviews ? 200 : c.sees ? 403 : 404, 'POST /v1/cases/:id/commands');
+      });
+
+      it(`starts a conditional application: ${c.applies ? '201' : '403'}`, async () => {
+        const res = await api.call('POST', '/v1/cases', { as: as(c), body: { process: 'conditionalApplication', input: startInputs.conditionalApplication } });
+        expectStatus(res, c.applies ? 201 : 403, 'POST /v1/cases');
+      });
+
+      it('works its inbox: 200, holding the review only for the 本级 authority', async () => {
+        const res = await api.call('GET', '/v1/inbox', { as: as(c) });
+        expectStatus(res, 200, 'GET /v1/inbox');
+        expect(res.body.items.some((i: { caseId: string }) => i.caseId === caseId)).toBe(c.reviews === true);
+      });
+
+      it(`reads the overdue and on-time reports: ${c.reports ? '200' : '403'}`, async () => {
+        for (const path of ['/v1/reports/overdue', '/v1/reports/overdue?format=csv', '/v1/reports/sla']) {
+          expectStatus(await api.call('GET', path, { as: as(c) }), c.reports ? 200 : 403, `GET ${path}`);
+        }
+      });
+
+      it(`exports the audit trail: ${c.audits ? '200' : '403'}`, async () => {
+        const res = await api.call('GET', '/v1/audit/export?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z', { as: as(c) });
+        expectStatus(res, c.audits ? 200 : 403, 'GET /v1/audit/export');
+        if (c.audits) expect(res.text.includes(caseId)).toBe(c.sees);
+      });
+
+      it('reads the calendar and the processes: 200', async () => {
+        for (const path of ['/v1/calendar/2026', '/v1/calendar/deadline?from=2026-02-12&workingDays=5', '/v1/processes', '/v1/processes/objection/diagram?format=bpmn']) {
+          expectStatus(await api.call('GET', path, { as: as(c) }), 200, `GET ${path}`);
+        }
+      });
+
+      it(`moves the test clock: ${c.admin ? '200' : '403'}`, async () => {
+        const res = await api.call('PUT', '/v1/test/clock', { as: as(c), body: { now: '2026-03-02T02:00:00Z' } });
+        expectStatus(res, c.admin ? 200 : 403, 'PUT /v1/test/clock');
+      });
+
+      if (!c.admin) {
+        it('loads a holiday notice: 403', async () => {
+          expectStatus(await api.call('PUT', '/v1/calendar/2027', { as: as(c), body: NOTICE_2027 }), 403, 'PUT /v1/calendar/2027');
+        });
+      }
+    });
+  }
+
+  it('a report for a region outside the caller\'s own is 403; inside it is 200', async () => {
+    const jinanSupervisor = CALLERS.find((c) => c.name === 'supervisor, own region')!;
+    expectStatus(await api.call('GET', '/v1/reports/overdue?region=370200', { as: as(jinanSupervisor) }), 403, 'Qingdao from Jinan');
+    expectStatus(await api.call('GET', '/v1/reports/overdue?region=370102', { as: as(jinanSupervisor) }), 200, 'Lixia from Jinan');
+  });
+
+  it('without a token every /v1 route is 401; /health, /metrics and /docs are open', async () => {
+    for (const [method, path] of [
+      ['GET', `/v1/cases/${caseId}`],
+      ['GET', '/v1/cases'],
+      ['POST', '/v1/cases'],
+      ['POST', `/v1/cases/${caseId}/commands`],
+      ['GET', `/v1/cases/${caseId}/history`],
+      ['GET', `/v1/cases/${caseId}/verify`],
+      ['GET', '/v1/inbox'],
+      ['GET', '/v1/reports/overdue'],
+      ['GET', '/v1/reports/sla'],
+      ['GET', '/v1/audit/export?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z'],
+      ['GET', '/v1/calendar/2026'],
+      ['GET', '/v1/calendar/deadline?from=2026-02-12&workingDays=5'],
+      ['PUT', '/v1/calendar/2027'],
+      ['GET', '/v1/processes'],
+      ['GET', '/v1/processes/objection/diagram'],
+      ['PUT', '/v1/test/clock'],
+    ] as const) {
+      const body = method === 'GET' ? undefined : method === 'POST' && path === '/v1/cases' ? { process: 'objection', input: startInputs.objection } : path.includes('commands') ? { type: 'APPROVE' } : path.includes('clock') ? { now: '2026-03-03T00:00:00Z' } : NOTICE_2027;
+      const res = await api.call(method, path, body === undefined ? {} : { body });
+      expectStatus(res, 401, `${method} ${path}`);
+      expect(res.body.code).toBe('UNAUTHENTICATED');
+    }
+    for (const path of ['/health', '/metrics', '/docs']) expectStatus(await api.call('GET', path), 200, path);
+  });
+
+  it('an admin loads a holiday notice: 200, a new calendar version', async () => {
+    const admin = CALLERS.find((c) => c.admin)!;
+    const before = (await api.call('GET', '/health')).body.calendarVersion;
+    const res = await api.call('PUT', '/v1/calendar/2027', { as: as(admin), body: NOTICE_2027 });
+    expectStatus(res, 200, 'PUT /v1/calendar/2027');
+    expect(res.body.status).toBe('official');
+    expect(res.body.calendarVersion).not.toBe(before);
+  });
+});
