@@ -1,0 +1,216 @@
+/**
+ * Reading a case's history as people do: a timeline with Chinese labels — when (Asia/Shanghai),
+ * who (name, role, organisation from the directory), what (the command's label from the machine's
+ * catalogue), the state before and after, the deadlines opened and closed — and the verification
+ * of its hash chain and replay. Also: verifying every case of the store.
+ */
+import type { App } from '../../api/app.js';
+import type { WorkingDayCalendar } from '../../calendars/index.js';
+import { SYSTEM_ACTOR } from '../../engine/engine.js';
+import type { CaseEventMetadata, Task } from '../../engine/events.js';
+import type { Verification } from '../../engine/verify.js';
+import { stateLabel } from '../../machines/describe.js';
+import type { Actor, ProcessDefinition, Role } from '../../machines/types.js';
+
+const ROLE_LABELS: Record<Role, string> = {
+  applicant: '利用主体',
+  provider: '开放主体',
+  authority: '主管部门',
+  supervisor: '监督评估',
+  auditor: '审计',
+  admin: '平台管理员',
+  system: '系统',
+};
+
+const WEEKDAYS = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
+const SHANGHAI_OFFSET_MS = 8 * 3600_000;
+
+/** `2025-03-03 周一 09:30`, Asia/Shanghai; with 休息日 / 节假日 / 调休上班 where the calendar says so. */
+export function shanghaiTime(instant: string, calendar?: WorkingDayCalendar, seconds = false): string {
+  const local = new Date(Date.parse(instant) + SHANGHAI_OFFSET_MS);
+  const text = local.toISOString();
+  const date = text.slice(0, 10);
+  const weekday = local.getUTCDay();
+  let kind = '';
+  try {
+    if (calendar) {
+      const working = calendar.isWorkingDay(date);
+      const weekend = weekday === 0 || weekday === 6;
+      if (!working) kind = weekend ? '，休息日' : '，节假日';
+      else if (weekend) kind = '，调休上班';
+    }
+  } catch {
+    // A day outside the calendar's years: no remark.
+  }
+  return `${date} ${WEEKDAYS[weekday]}${kind} ${text.slice(11, seconds ? 19 : 16)}`;
+}
+
+function commandLabel(def: ProcessDefinition, command: string): string {
+  if (command === 'START') return def.start.label;
+  if (command === 'RESTATE_DEADLINES') return '重新核定期限';
+  return def.commands[command]?.label ?? command;
+}
+
+/** An organisation as people name it: the directory's name, or what an applicant's code is. */
+function orgText(app: App, code: string): string {
+  const org = app.directory.get(code);
+  if (org) return `${org.name}（${org.code}）`;
+  if (code.startsWith('person-')) return `个人用户 ${code.slice('person-'.length)}`;
+  return /^[0-9A-Z]{18}$/.test(code) ? `统一社会信用代码 ${code}` : code;
+}
+
+function actorText(app: App, actor: Actor): string {
+  if (actor.role === 'system' || actor.sub === SYSTEM_ACTOR.sub) return '系统（引擎/调度器）';
+  return `${actor.name ?? actor.sub} · ${ROLE_LABELS[actor.role] ?? actor.role} · ${orgText(app, actor.org)}`;
+}
+
+function orgsText(app: App, task: Task, applicantName?: string): string {
+  if (task.role === 'applicant' && applicantName) return applicantName;
+  const codes = task.orgs?.length ? task.orgs : [task.org];
+  return codes.filter(Boolean).map((code) => app.directory.nameOf(code)).join(' 或 ') || '—';
+}
+
+function basisText(task: Pick<Task, 'basis' | 'article' | 'provisional'>): string {
+  const basis = task.basis === 'statute' ? '法定期限' : task.basis === 'policy' ? '平台政策期限' : task.basis === 'agreement' ? '协议约定' : '';
+  const parts = [basis, task.article, task.provisional ? '按法定节假日暂定' : undefined].filter(Boolean);
+  return parts.length > 0 ? `（${parts.join('，')}）` : '';
+}
+
+function dataText(data: unknown): string | undefined {
+  if (data === null || data === undefined) return undefined;
+  if (typeof data === 'object' && Object.keys(data as object).length === 0) return undefined;
+  const json = JSON.stringify(data);
+  return json.length > 180 ? `${json.slice(0, 177)}…` : json;
+}
+
+export interface Timeline {
+  lines: string[];
+  verification: Verification;
+}
+
+/** The case's history as text lines, and its verification. Throws the engine's NOT_FOUND for an unknown case. */
+export async function timeline(app: App, caseId: string, now: Date): Promise<Timeline> {
+  const current = await app.engine.getCase(caseId);
+  const events = await app.engine.history(caseId);
+  const def = app.engine.definitionOf(events[0]!);
+  const calendar = app.calendar.current();
+  const label = (state: string | null) => (state === null ? '—' : `${stateLabel(def, state)}（${state}）`);
+  const first = events[0]!.metadata as unknown as CaseEventMetadata;
+  const lines: string[] = [
+    `案件 ${caseId}`,
+    `流程：${def.title}（${def.name} v${def.version}；${def.articles.join('、')}）`,
+    `标题：${first.summary.title}` +
+      (first.summary.applicant ? `  申请人：${first.summary.applicant}` : '') +
+      (first.parties.providerOrg ? `  开放主体：${app.directory.nameOf(first.parties.providerOrg)}（${first.parties.providerOrg}）` : ''),
+    `当前状态：${label(current.state)}${current.final ? '，已办结' : ''}  共 ${events.length} 个事件`,
+    '',
+  ];
+
+  const opened = new Map<string, Task>();
+  let lastTimers = '[]';
+  for (const event of events) {
+    const meta = event.metadata as unknown as CaseEventMetadata;
+    lines.push(`#${String(event.revision).padEnd(3)} ${shanghaiTime(meta.at, calendar, true)}  ${commandLabel(def, meta.command)}〔${meta.command}〕`);
+    lines.push(`     办理：${actorText(app, meta.actor)}`);
+    const moved = meta.stateBefore !== meta.stateAfter;
+    lines.push(`     状态：${moved ? `${label(meta.stateBefore)} → ${label(meta.stateAfter)}` : `${label(meta.stateAfter)}，不变`}${meta.final ? '，办结' : ''}`);
+    if (meta.command === 'START') {
+      const s = meta.summary;
+      lines.push(`     内容：${[s.title, s.applicant ? `申请人 ${s.applicant}` : undefined].filter(Boolean).join('，')}`);
+    } else {
+      const text = dataText(event.data);
+      if (text) lines.push(`     数据：${text}`);
+    }
+    for (const [id, linked] of Object.entries(meta.links ?? {})) {
+      const linkedDef = app.registry.latest(linked.process);
+      lines.push(`     关联：${linkedDef?.title ?? linked.process} ${id}，当时状态 ${linkedDef ? stateLabel(linkedDef, linked.state) : linked.state}（${linked.state}）`);
+    }
+    if (meta.causationId) lines.push(`     起因：事件 ${meta.causationId}`);
+    for (const closed of meta.tasksClosed ?? []) {
+      const task = opened.get(closed.stage);
+      opened.delete(closed.stage);
+      let verdict = '';
+      if (task?.dueAt) {
+        const late = Date.parse(closed.completedAt) > Date.parse(task.dueAt);
+        verdict = late ? `，逾期 ${calendar.workingDaysOverdue(closed.completedAt, task.dueAt)} 个工作日` : '，按期';
+      }
+      lines.push(`     期限关闭：${task?.label ?? closed.stage}${task?.dueAt ? `（截止 ${shanghaiTime(task.dueAt, calendar)}）` : '（无期限）'}${verdict}`);
+    }
+    for (const task of meta.tasksOpened ?? []) {
+      opened.set(task.stage, task);
+      const due = task.dueAt ? `截止 ${shanghaiTime(task.dueAt, calendar)}${basisText(task)}` : '无期限（仅告知）';
+      lines.push(`     期限开启：${task.label} · ${ROLE_LABELS[task.role] ?? task.role} ${orgsText(app, task, first.summary.applicant)} · ${due}`);
+    }
+    for (const r of meta.deadlinesRestated ?? []) {
+      lines.push(`     期限重新核定：${opened.get(r.stage)?.label ?? r.stage} ${shanghaiTime(r.old.dueAt, calendar)} → ${shanghaiTime(r.new.dueAt, calendar)}（日历版本 ${r.old.calendarVersion} → ${r.new.calendarVersion}）`);
+      const task = opened.get(r.stage);
+      if (task) opened.set(r.stage, { ...task, ...r.new });
+    }
+    // Timers are restated with every event; shown when they change.
+    const timers = JSON.stringify((meta.timers ?? []).map((t) => [t.command, t.dueAt]));
+    if (timers !== lastTimers) {
+      for (const timer of meta.timers ?? []) {
+        lines.push(`     定时：${commandLabel(def, timer.command)}〔${timer.command}〕于 ${shanghaiTime(timer.dueAt, calendar)} 之后由系统执行`);
+      }
+      if ((meta.timers ?? []).length === 0 && !meta.final) lines.push('     定时：暂停计时（当前状态无定时）');
+      lastTimers = timers;
+    }
+    lines.push(`     哈希：${meta.hash.slice(0, 16)}…  前一哈希：${meta.prevHash.slice(0, 16)}…`);
+  }
+
+  lines.push('', `当前待办（截至 ${shanghaiTime(now.toISOString(), calendar)}）：`);
+  if (current.tasks.length === 0) lines.push('  无');
+  for (const task of current.tasks) {
+    let status = '无期限';
+    if (task.dueAt) {
+      const overdue = Date.parse(task.dueAt) < now.getTime();
+      status = overdue
+        ? `已逾期 ${calendar.workingDaysOverdue(now.toISOString(), task.dueAt)} 个工作日`
+        : `剩余 ${calendar.workingDaysLeft(now.toISOString(), task.dueAt)} 个工作日`;
+    }
+    lines.push(`  - ${task.label} · ${ROLE_LABELS[task.role] ?? task.role} ${orgsText(app, task, first.summary.applicant)} · ${task.dueAt ? `截止 ${shanghaiTime(task.dueAt, calendar)}${basisText(task)}，` : ''}${status}`);
+  }
+
+  const verification = await app.engine.verify(caseId);
+  lines.push('', verificationText(verification, def));
+  return { lines, verification };
+}
+
+export function verificationText(v: Verification, def?: ProcessDefinition): string {
+  if (v.ok) return `校验：通过 — ${v.events} 个事件，哈希链完整，按 ${def ? `${def.name}@${def.version}` : '其流程版本'} 重放与记录一致。`;
+  const at = v.failedAt ? `第 ${v.failedAt.revision} 个事件（${v.failedAt.type}，${v.failedAt.eventId}）` : '';
+  return `校验：失败 — ${at}${v.reason ?? ''}`;
+}
+
+/** Every case id in `$all`, in the order the cases started. */
+export async function caseIdsInStore(app: App): Promise<string[]> {
+  const ids = new Set<string>();
+  for await (const event of app.store.readAll()) {
+    const caseId = (event.metadata as Partial<CaseEventMetadata>).caseId;
+    if (typeof caseId === 'string') ids.add(caseId);
+  }
+  return [...ids];
+}
+
+export interface VerifyAllResult {
+  total: number;
+  verified: number;
+  failed: { caseId: string; reason: string; failedAt?: Verification['failedAt'] }[];
+}
+
+/** Verifies every case of the store, or `ids` (app.engine.verify); `onCase` is called after each. */
+export async function verifyAll(app: App, ids?: string[], onCase: (done: number, total: number) => void = () => {}): Promise<VerifyAllResult> {
+  ids ??= await caseIdsInStore(app);
+  const result: VerifyAllResult = { total: ids.length, verified: 0, failed: [] };
+  for (const [i, caseId] of ids.entries()) {
+    try {
+      const v = await app.engine.verify(caseId);
+      if (v.ok) result.verified++;
+      else result.failed.push({ caseId, reason: v.reason ?? '', ...(v.failedAt ? { failedAt: v.failedAt } : {}) });
+    } catch (err) {
+      result.failed.push({ caseId, reason: `无法读取或重放：${(err as Error).message}` });
+    }
+    onCase(i + 1, ids.length);
+  }
+  return result;
+}

@@ -1,0 +1,105 @@
+/**
+ * A tiny progress bar for long work, written to stderr so that stdout stays clean for results.
+ * On a terminal it redraws one line (at most ten times a second); elsewhere (CI logs, pipes) it
+ * writes a line at every tenth of the way, so logs stay short.
+ */
+import { elapsedMs } from '../infra/clock.js';
+
+export interface Progress {
+  /** `n` more items done (default 1). */
+  tick(n?: number): void;
+  /** Sets how many items are done. */
+  update(done: number): void;
+  /** Finishes the bar (draws 100 % of what was done) and ends its line. */
+  done(): void;
+}
+
+/** Where the bar is written: stderr, or a test's stand-in. */
+export interface ProgressStream {
+  isTTY?: boolean;
+  columns?: number;
+  write(chunk: string): unknown;
+}
+
+export interface ProgressOptions {
+  stream?: ProgressStream;
+  /** False: nothing is written (tests, quiet runs). */
+  enabled?: boolean;
+  /** Redraw at most this often on a terminal. */
+  intervalMs?: number;
+}
+
+const SILENT: Progress = { tick() {}, update() {}, done() {} };
+
+function seconds(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s >= 60 ? `${Math.floor(s / 60)}分${String(s % 60).padStart(2, '0')}秒` : `${s}秒`;
+}
+
+export function createProgress(label: string, total: number, options: ProgressOptions = {}): Progress {
+  if (options.enabled === false) return SILENT;
+  const stream: ProgressStream = options.stream ?? process.stderr;
+  const tty = stream.isTTY === true;
+  const interval = options.intervalMs ?? 100;
+  const started = elapsedMs();
+  const safeTotal = Math.max(0, total);
+  let done = 0;
+  let lastDraw = -Infinity;
+  let lastTenth = 0;
+  let finished = false;
+
+  const fraction = () => (safeTotal === 0 ? 1 : Math.min(1, done / safeTotal));
+
+  const drawBar = () => {
+    const f = fraction();
+    const width = Math.max(10, Math.min(40, (stream.columns ?? 80) - label.length * 2 - 40));
+    const filled = Math.round(f * width);
+    const spent = elapsedMs() - started;
+    const eta = f > 0 && f < 1 ? `，约剩 ${seconds((spent / f) * (1 - f))}` : '';
+    const pct = `${Math.floor(f * 100)}`.padStart(3);
+    stream.write(`\r${label} [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${pct}% ${done}/${safeTotal}（${seconds(spent)}${eta}）\x1b[K`);
+  };
+
+  const line = (percent: number) => {
+    stream.write(`${label}：${percent}%（${done}/${safeTotal}，${seconds(elapsedMs() - started)}）\n`);
+  };
+
+  const render = (force: boolean) => {
+    if (finished) return;
+    if (tty) {
+      const now = elapsedMs();
+      if (force || now - lastDraw >= interval) {
+        lastDraw = now;
+        drawBar();
+      }
+      return;
+    }
+    const tenth = Math.floor(fraction() * 10);
+    if (tenth > lastTenth) {
+      lastTenth = tenth;
+      line(tenth * 10);
+    }
+  };
+
+  return {
+    tick(n = 1) {
+      done += n;
+      render(false);
+    },
+    update(value) {
+      done = value;
+      render(false);
+    },
+    done() {
+      if (finished) return;
+      if (tty) {
+        drawBar();
+        stream.write('\n');
+      } else if (lastTenth < 10) {
+        // Stopped short of the end: the last line says where.
+        line(Math.floor(fraction() * 100));
+      }
+      finished = true;
+    },
+  };
+}

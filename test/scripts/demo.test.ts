@@ -1,0 +1,171 @@
+/**
+ * The demo (scripts/demo/run.ts) and the replay (scripts/replay.ts) on a small year: every case is
+ * created through the engine, every process is there, deadlines are met, missed and still open,
+ * every case verifies, and `npm run replay -- --all` exits 0 (and 1 once an event is tampered with).
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../api/app.js';
+import { EngineError } from '../../engine/errors.js';
+import type { CaseEventMetadata } from '../../engine/events.js';
+import { loadConfig } from '../../infra/config.js';
+import { createLogger } from '../../infra/logger.js';
+import { PROCESSES } from '../../scripts/demo/plan.js';
+import { caseIdsInStore, timeline, verifyAll } from '../../scripts/demo/replay.js';
+import { DemoRefusedError, resetStore, runDemo, STORE_FILES, type DemoResult } from '../../scripts/demo/run.js';
+
+const NOW = new Date('2026-11-27T06:00:00.000Z');
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'demo-test-'));
+  dirs.push(dir);
+  return dir;
+};
+const openApp = (dataDir: string) =>
+  createApp(loadConfig({ ...process.env, WORKFLOW_DATA_DIR: dataDir }), { logger: createLogger({ level: 'silent' }) });
+
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** `npm run replay -- …` as a child process. */
+function replay(dataDir: string, ...args: string[]) {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'scripts/replay.ts', ...args], {
+    cwd: join(import.meta.dirname, '../..'),
+    env: { ...process.env, WORKFLOW_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+    encoding: 'utf8',
+  });
+}
+
+describe('npm run demo', () => {
+  let dataDir: string;
+  let result: DemoResult;
+  let app: App;
+
+  beforeAll(async () => {
+    dataDir = tempDir();
+    result = await runDemo({ dataDir, cases: 120, seed: 7, now: NOW });
+    app = await openApp(dataDir);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('executes every planned step without a refusal', () => {
+    expect(result.refusals).toEqual([]);
+    expect(result.skipped).toBe(0);
+    expect(result.cases).toBeGreaterThanOrEqual(115);
+    expect(result.events).toBeGreaterThan(result.cases * 3);
+  });
+
+  it('has cases of every process, in several cities and the province', () => {
+    for (const process of PROCESSES) {
+      expect(Object.values(result.byProcess[process] ?? {}).reduce((a, b) => a + b, 0), process).toBeGreaterThan(0);
+    }
+    expect(Object.keys(result.byRegion)).toEqual(expect.arrayContaining(['济南市', '青岛市', '山东省']));
+    expect(result.byProcess.conditionalApplication?.active ?? 0).toBeGreaterThan(0);
+    expect(result.byProcess.conditionalApplication?.closed ?? 0).toBeGreaterThan(0);
+  });
+
+  it('has stages finished late, finished on time, and open past their deadline', () => {
+    expect(result.finishedOnTime).toBeGreaterThan(result.finishedLate);
+    expect(result.finishedLate).toBeGreaterThan(0);
+    expect(result.openOverdue).toBeGreaterThan(0);
+  });
+
+  it('lets the engine act by itself: expiries by the scheduler, requests completed by their published release', () => {
+    expect(result.systemEvents.USAGE_EXPIRED ?? 0).toBeGreaterThan(0);
+    expect(result.systemEvents.MARK_OPENED ?? 0).toBeGreaterThan(0);
+  });
+
+  it('stores $all in time order, from 2025 to now, with staff acting on working days only', async () => {
+    const calendar = app.calendar.current();
+    let previous = '';
+    let staffOnHolidays = 0;
+    for await (const event of app.store.readAll()) {
+      const meta = event.metadata as unknown as CaseEventMetadata;
+      if (!meta.caseId) continue;
+      expect(meta.at >= previous, `${meta.at} after ${previous}`).toBe(true);
+      previous = meta.at;
+      if ((meta.actor.role === 'provider' || meta.actor.role === 'authority') && !calendar.isWorkingDay(meta.at)) staffOnHolidays++;
+    }
+    expect(staffOnHolidays).toBe(0);
+    expect(previous <= NOW.toISOString()).toBe(true);
+  });
+
+  it('verifies every case (engine.verify)', async () => {
+    const verified = await verifyAll(app);
+    expect(verified.failed).toEqual([]);
+    expect(verified.verified).toBe(result.cases);
+  });
+
+  it('names a conditional application with a long history for the curl example, and replays it as a timeline', async () => {
+    expect(result.showcase).toBeDefined();
+    expect(result.showcase!.events).toBeGreaterThanOrEqual(10);
+    expect(result.showcase!.applicant.role).toBe('applicant');
+    const { lines, verification } = await timeline(app, result.showcase!.caseId, NOW);
+    const text = lines.join('\n');
+    expect(verification.ok).toBe(true);
+    expect(text).toContain('有条件开放数据获取申请');
+    expect(text).toContain('提交有条件开放数据申请');
+    expect(text).toContain('材料规范性审查');
+    expect(text).toContain('期限开启');
+    expect(text).toContain('校验：通过');
+    await expect(timeline(app, '00000000-0000-0000-0000-000000000000', NOW)).rejects.toBeInstanceOf(EngineError);
+  });
+
+  it('refuses a store that already has events, and says how to reset it', async () => {
+    const refused = runDemo({ dataDir, cases: 5, seed: 1, now: NOW });
+    await expect(refused).rejects.toBeInstanceOf(DemoRefusedError);
+    await expect(refused).rejects.toThrow('npm run demo -- --reset');
+  });
+
+  it('replay --all exits 0 on the demo store, and 1 once an event was tampered with', async () => {
+    const ok = replay(dataDir, '--all', '--quiet');
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain(`已校验 ${result.cases} 个案件：通过 ${result.cases}，失败 0。`);
+
+    // A copy of the store with one event's data changed behind the engine's back.
+    const tampered = tempDir();
+    await app.close();
+    for (const name of ['events.db', 'dev-jwt-secret']) copyFileSync(join(dataDir, name), join(tampered, name));
+    app = await openApp(dataDir);
+    const db = new Database(join(tampered, 'events.db'));
+    db.prepare(`UPDATE events SET data = json_set(data, '$.reason', '篡改') WHERE type = 'NormativeReviewFailed' AND position = (SELECT min(position) FROM events WHERE type = 'NormativeReviewFailed')`).run();
+    db.close();
+    const failed = replay(tampered, '--all', '--quiet');
+    expect(failed.status).toBe(1);
+    expect(failed.stdout).toMatch(/失败 1。/);
+    expect(failed.stdout).toContain('哈希');
+  });
+});
+
+describe('npm run demo -- --reset', () => {
+  it('deletes only the store files of the data folder', () => {
+    const dir = tempDir();
+    for (const name of [...STORE_FILES, 'dev-jwt-secret', 'notes.txt']) writeFileSync(join(dir, name), 'x');
+    const deleted = resetStore(dir);
+    expect(deleted.map((f) => f.slice(dir.length + 1)).sort()).toEqual([...STORE_FILES].sort());
+    expect(existsSync(join(dir, 'dev-jwt-secret'))).toBe(true);
+    expect(existsSync(join(dir, 'notes.txt'))).toBe(true);
+  });
+
+  it('starts again from an empty store', async () => {
+    const dir = tempDir();
+    await runDemo({ dataDir: dir, cases: 8, seed: 3, now: NOW });
+    const again = await runDemo({ dataDir: dir, cases: 8, seed: 4, now: NOW, reset: true });
+    expect(again.refusals).toEqual([]);
+    const app = await openApp(dir);
+    try {
+      expect((await caseIdsInStore(app)).length).toBe(again.cases);
+    } finally {
+      await app.close();
+    }
+  });
+});

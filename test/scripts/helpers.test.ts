@@ -1,0 +1,105 @@
+/** The demo's small helpers: identity numbers that check, the progress bar, working-hour timing. */
+import { describe, expect, it } from 'vitest';
+import { defaultCalendar } from '../../calendars/index.js';
+import { isCreditCode, isIdNumber } from '../../machines/schemas.js';
+import { creditCode, creditCodeCheckChar, idNumber, orgCodeCheckChar } from '../../scripts/demo/identity.js';
+import { Random } from '../../scripts/demo/random.js';
+import { atLocal, dateOf, nextNightlyRun, Timing } from '../../scripts/demo/time.js';
+import { createProgress, type ProgressStream } from '../../scripts/progress.js';
+
+describe('identity numbers', () => {
+  it('computes the GB 32100 and GB 11714 check characters of a known code', () => {
+    // 91370100MA3C8K2D0E (test/machines/examples.ts): organisation code MA3C8K2D-0, check E.
+    expect(orgCodeCheckChar('MA3C8K2D')).toBe('0');
+    expect(creditCodeCheckChar('91370100MA3C8K2D0')).toBe('E');
+  });
+
+  it('generates credit codes and ID numbers the schemas accept', () => {
+    const random = new Random(42);
+    for (let i = 0; i < 500; i++) {
+      expect(isCreditCode(creditCode(random, '370200'))).toBe(true);
+      const id = idNumber(random, '370102', 1965, 2003, i % 2 === 0);
+      expect(isIdNumber(id)).toBe(true);
+      expect(Number(id[16]) % 2).toBe(i % 2 === 0 ? 1 : 0);
+    }
+  });
+});
+
+describe('timing', () => {
+  const calendar = defaultCalendar();
+
+  it('acts on working days in office hours: never during 春节 2025 or 国庆 2026', () => {
+    const timing = new Timing(calendar, new Random(1));
+    for (let i = 0; i < 300; i++) {
+      const entered = atLocal('2025-01-27', 10 * 60); // the Monday before 春节 (1 月 28 日–2 月 4 日)
+      const at = timing.act(entered, calendar.addWorkingDays('2025-01-27', 5), i % 5 === 0);
+      expect(calendar.isWorkingDay(dateOf(at))).toBe(true);
+      expect(at).toBeGreaterThan(entered);
+      const autumn = timing.after(atLocal('2026-09-30', 16 * 60), 0, 3);
+      expect(calendar.isWorkingDay(dateOf(autumn))).toBe(true);
+      const minutes = ((at + 8 * 3600_000) % 86_400_000) / 60_000;
+      expect(minutes).toBeGreaterThanOrEqual(8 * 60 + 30);
+      expect(minutes).toBeLessThan(17 * 60 + 30);
+    }
+  });
+
+  it('is on time before the due day and late after it', () => {
+    const timing = new Timing(calendar, new Random(2));
+    const entered = atLocal('2025-09-26', 9 * 60);
+    const due = calendar.addWorkingDays('2025-09-26', 10);
+    for (let i = 0; i < 200; i++) {
+      expect(dateOf(timing.act(entered, due, false)) <= due).toBe(true);
+      expect(dateOf(timing.act(entered, due, true)) > due).toBe(true);
+    }
+  });
+
+  it('runs the scheduler at 00:05 Asia/Shanghai after a use period ends', () => {
+    expect(new Date(nextNightlyRun(atLocal('2026-02-02', 24 * 60) - 1)).toISOString()).toBe('2026-02-02T16:05:00.000Z');
+  });
+});
+
+describe('progress bar', () => {
+  const capture = (isTTY: boolean) => {
+    const chunks: string[] = [];
+    const stream: ProgressStream = { isTTY, columns: 100, write: (chunk: string) => chunks.push(chunk) };
+    return { chunks, stream };
+  };
+
+  it('writes a line every tenth of the way when not on a terminal', () => {
+    const { chunks, stream } = capture(false);
+    const bar = createProgress('写入', 200, { stream });
+    for (let i = 0; i < 200; i++) bar.tick();
+    bar.done();
+    expect(chunks).toHaveLength(10);
+    expect(chunks[0]).toMatch(/^写入：10%（20\/200/);
+    expect(chunks[9]).toMatch(/^写入：100%（200\/200/);
+    expect(chunks.every((c) => c.endsWith('\n') && !c.includes('\r'))).toBe(true);
+  });
+
+  it('says where it stopped when the work ends early', () => {
+    const { chunks, stream } = capture(false);
+    const bar = createProgress('写入', 100, { stream });
+    bar.update(55);
+    bar.done();
+    expect(chunks.at(-1)).toMatch(/^写入：55%/);
+  });
+
+  it('redraws one line on a terminal, at most every interval, and ends it', () => {
+    const { chunks, stream } = capture(true);
+    const bar = createProgress('写入', 1000, { stream, intervalMs: 60_000 });
+    for (let i = 0; i < 1000; i++) bar.tick();
+    bar.done();
+    expect(chunks.length).toBeLessThanOrEqual(3);
+    expect(chunks[0]!.startsWith('\r')).toBe(true);
+    expect(chunks.at(-2)).toContain('100% 1000/1000');
+    expect(chunks.at(-1)).toBe('\n');
+  });
+
+  it('writes nothing when disabled', () => {
+    const { chunks, stream } = capture(true);
+    const bar = createProgress('写入', 10, { stream, enabled: false });
+    bar.tick(10);
+    bar.done();
+    expect(chunks).toEqual([]);
+  });
+});
