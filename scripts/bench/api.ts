@@ -41,9 +41,9 @@ async function startChild(args: string[], env: NodeJS.ProcessEnv, readyUrl: stri
   throw new Error(`${args.join(' ')} did not answer ${readyUrl} within 60 s`);
 }
 
-async function json(method: string, url: string, token: string, body: unknown): Promise<any> {
+async function json(method: string, url: string, token: string, body: unknown): Promise<{ id: string }> {
   const res = await fetch(url, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const parsed = await res.json();
+  const parsed = (await res.json()) as { id: string };
   if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(parsed)}`);
   return parsed;
 }
