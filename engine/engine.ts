@@ -61,6 +61,8 @@ export interface CaseCommand {
   causationId?: string;
   /** For system commands whose id must be the same from every scheduler. */
   eventId?: string;
+  /** Whether the sender may see the case; one it may not see is NOT_FOUND, checked on the case the command is decided on. */
+  visibleTo?: (state: CaseState) => boolean;
 }
 
 export interface CommandResult {
@@ -201,6 +203,8 @@ export class Engine {
     // node is decided again on the fresh case, a few times at most.
     for (let attempt = 0; ; attempt++) {
       const current = await this.getCase(cmd.caseId);
+      // A case the sender may not see is, to it, no case at all (API.md: 404, not 403).
+      if (cmd.visibleTo && !cmd.visibleTo(current)) throw refuse.notFound(cmd.caseId);
       try {
         return await this.#executeOn(current, cmd);
       } catch (err) {

@@ -97,11 +97,11 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     },
     async (request) => {
       const caller = await callerOf(request, app.verifier);
-      await visibleCase(app, caller, request.params.id);
       const key = request.headers['idempotency-key'];
       const { type, data, expectedRevision } = request.body;
       const result = await app.engine.execute({
         caseId: request.params.id,
+        visibleTo: (state) => canSee(app.directory, caller, app.engine.partiesOf(state)),
         type,
         data,
         actor: caller,

@@ -99,12 +99,15 @@ try {
   const barePeak = await load(`http://127.0.0.1:${BARE_PORT}/bare/:id`, ids, undefined, body, { connections: 32 });
   const halfRate = Math.max(1, Math.floor(apiPeak.requests.average / 2));
   const apiHalf = await load(`${base}/v1/cases/:id/commands`, ids, applicant, body, { connections: 16, overallRate: halfRate });
+  // For context: the bare route's latency at the same rate shows what the disk's fsync alone costs.
+  const bareHalf = await load(`http://127.0.0.1:${BARE_PORT}/bare/:id`, ids, undefined, body, { connections: 16, overallRate: halfRate });
 
   const bad = apiPeak.non2xx + apiHalf.non2xx + apiPeak.errors + apiHalf.errors;
   const rows = [
     ['API commands, peak (32 conns)', apiPeak.requests.average, apiPeak.latency.p50, apiPeak.latency.p99, apiPeak.non2xx + apiPeak.errors],
     ['bare fastify + 1 insert, peak', barePeak.requests.average, barePeak.latency.p50, barePeak.latency.p99, barePeak.non2xx + barePeak.errors],
     [`API commands at half peak (${halfRate}/s)`, apiHalf.requests.average, apiHalf.latency.p50, apiHalf.latency.p99, apiHalf.non2xx + apiHalf.errors],
+    [`bare route at the same rate`, bareHalf.requests.average, bareHalf.latency.p50, bareHalf.latency.p99, bareHalf.non2xx + bareHalf.errors],
   ] as const;
   console.log(`\n${'run'.padEnd(40)}${'req/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'non-2xx'.padStart(10)}`);
   for (const [name, rps, p50, p99, errors] of rows) {
@@ -120,6 +123,7 @@ try {
       baseline: Math.round(barePeak.requests.average),
       ratio,
       p99HalfPeakMs: apiHalf.latency.p99,
+      bareP99HalfPeakMs: bareHalf.latency.p99,
     }),
   );
   if (bad) process.exitCode = 1;
