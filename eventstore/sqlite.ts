@@ -44,6 +44,22 @@ export interface SqliteEventStoreOptions {
   busyTimeoutMs?: number;
   /** How often a caught-up subscription looks for appends made by other processes. Default 75 ms. */
   pollIntervalMs?: number;
+  /**
+   * Group commit (default on): appends requested in the same turn of the event loop commit in one
+   * transaction — one fsync — each in its own savepoint, so each still succeeds or fails alone and
+   * is acknowledged only after the commit. Off: one transaction per append, at once.
+   */
+  groupCommit?: boolean;
+}
+
+type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
+
+interface PendingAppend {
+  stream: string;
+  events: EventData[];
+  expected: ExpectedRevision;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
 }
 
 /** Handler run inside the append transaction, after the insert; throwing rolls the append back. */
@@ -152,6 +168,8 @@ export class SqliteEventStore implements EventStore {
   readonly #pollIntervalMs: number;
   readonly #handlers: AppendHandler[] = [];
   readonly #subscriptions = new Set<SqliteSubscription>();
+  readonly #groupCommit: boolean;
+  #pending: PendingAppend[] = [];
   #closed = false;
 
   readonly #lastRevision: Database.Statement<[string], number | null>;
@@ -165,12 +183,14 @@ export class SqliteEventStore implements EventStore {
   readonly #head: Database.Statement<[], number | null>;
   readonly #appendTx: Database.Transaction<(stream: string, events: EventData[], expected: ExpectedRevision) => AppendResult>;
   readonly #resolveTx: Database.Transaction<(stream: string, events: EventData[], expected: ExpectedRevision) => AppendResult>;
+  readonly #groupTx: Database.Transaction<(group: PendingAppend[], outcomes: Outcome[]) => void>;
 
   constructor(options: SqliteEventStoreOptions) {
     const synchronous = options.synchronous ?? 'FULL';
     if (!SYNCHRONOUS_VALUES.includes(synchronous)) throw new RangeError(`synchronous must be one of ${SYNCHRONOUS_VALUES.join(', ')}`);
     this.#now = options.now ?? systemNow;
     this.#pollIntervalMs = options.pollIntervalMs ?? 75;
+    this.#groupCommit = options.groupCommit ?? true;
 
     const db = new Database(options.path);
     this.database = db;
@@ -192,6 +212,15 @@ export class SqliteEventStore implements EventStore {
     this.#allBackwards = db.prepare(`SELECT ${COLUMNS} FROM events WHERE position <= ? ORDER BY position DESC LIMIT ?`);
     this.#head = db.prepare<[], number | null>('SELECT max(position) FROM events').pluck();
     this.#appendTx = db.transaction((stream: string, events: EventData[], expected: ExpectedRevision) => this.#appendInTx(stream, events, expected));
+    this.#groupTx = db.transaction((group: PendingAppend[], outcomes: Outcome[]) => {
+      for (const p of group) {
+        try {
+          outcomes.push({ ok: true, result: this.#appendOne(p.stream, p.events, p.expected, 'nested') });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+    });
     this.#resolveTx = db.transaction((stream: string, events: EventData[], expected: ExpectedRevision) =>
       this.#resolveRetry(stream, events, expected, this.#lastRevision.get(stream) ?? null),
     );
@@ -215,29 +244,80 @@ export class SqliteEventStore implements EventStore {
   }
 
   appendToStream(stream: string, events: EventData[], options?: AppendOptions): Promise<AppendResult> {
+    const expected = options?.expectedRevision ?? 'any';
     try {
-      return Promise.resolve(this.#append(stream, events, options?.expectedRevision ?? 'any'));
+      this.#check(stream, events, expected);
+      if (!this.#groupCommit) {
+        const result = this.#appendOne(stream, events, expected, 'immediate');
+        this.#wakeSubscriptions();
+        return Promise.resolve(result);
+      }
     } catch (error) {
       return Promise.reject(error as Error);
     }
+    return new Promise((resolve, reject) => {
+      if (this.#pending.push({ stream, events, expected, resolve, reject }) === 1) setImmediate(() => this.#flush());
+    });
   }
 
-  #append(stream: string, events: EventData[], expected: ExpectedRevision): AppendResult {
+  #check(stream: string, events: EventData[], expected: ExpectedRevision): void {
     this.#assertOpen();
     checkExpected(expected);
     if (events.length > 1 && new Set(events.map((e) => e.id)).size !== events.length) {
       throw new RangeError(`stream ${stream}: an event id appears twice in one append`);
     }
-    let result: AppendResult;
+  }
+
+  /**
+   * One append: its own transaction (`immediate`), or a savepoint inside the group's (`nested`).
+   * A clash on an id rolls it back, and the retry is resolved on what is stored.
+   */
+  #appendOne(stream: string, events: EventData[], expected: ExpectedRevision, mode: 'immediate' | 'nested'): AppendResult {
     try {
-      result = this.#appendTx.immediate(stream, events, expected);
+      return mode === 'immediate' ? this.#appendTx.immediate(stream, events, expected) : this.#appendTx(stream, events, expected);
     } catch (error) {
       if (!(error instanceof DuplicateIdSignal)) throw error;
       // Rolled back; the ids are immutable once stored, so resolve the retry in a fresh snapshot.
-      return this.#resolveTx.deferred(stream, events, expected);
+      return mode === 'immediate' ? this.#resolveTx.deferred(stream, events, expected) : this.#resolveTx(stream, events, expected);
     }
+  }
+
+  /** Commits every append requested since the last flush in one transaction; answers each after the commit. */
+  #flush(): void {
+    const group = this.#pending;
+    this.#pending = [];
+    if (this.#closed) {
+      for (const p of group) p.reject(new Error('the event store is closed'));
+      return;
+    }
+    if (group.length === 1) {
+      const only = group[0]!;
+      try {
+        only.resolve(this.#appendOne(only.stream, only.events, only.expected, 'immediate'));
+      } catch (error) {
+        only.reject(error);
+      }
+      this.#wakeSubscriptions();
+      return;
+    }
+    const outcomes: Outcome[] = [];
+    try {
+      this.#groupTx.immediate(group, outcomes);
+    } catch (error) {
+      // The commit itself failed: nothing of the group is stored.
+      for (const p of group) p.reject(error);
+      return;
+    }
+    this.#wakeSubscriptions();
+    group.forEach((p, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) p.resolve(outcome.result);
+      else p.reject(outcome.error);
+    });
+  }
+
+  #wakeSubscriptions(): void {
     if (this.#subscriptions.size > 0) for (const sub of this.#subscriptions) sub.wake();
-    return result;
   }
 
   #appendInTx(stream: string, events: EventData[], expected: ExpectedRevision): AppendResult {
@@ -336,6 +416,7 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    if (this.#pending.length > 0) this.#flush();
     for (const sub of [...this.#subscriptions]) await sub.close();
     this.#closed = true;
     this.database.close();

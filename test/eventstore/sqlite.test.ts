@@ -149,6 +149,39 @@ describe('SqliteEventStore', () => {
     expect(seen).toHaveLength(3);
   });
 
+  it('given appends requested in the same turn, then they commit together, each succeeding or failing alone in its savepoint, with gap-free positions', async () => {
+    const s = store();
+    const streams = Array.from({ length: 10 }, () => streamName());
+    const failing = streamName();
+    await s.appendToStream(failing, [event('First')], { expectedRevision: 'no_stream' });
+    const before = await s.headPosition();
+
+    const group = [
+      ...streams.map((stream) => s.appendToStream(stream, [event('Opened')], { expectedRevision: 'no_stream' })),
+      s.appendToStream(failing, [event('Stale')], { expectedRevision: 5 }),
+      s.appendToStream(streams[0]!, [event('Duplicate')], { expectedRevision: 'no_stream' }),
+    ];
+    const results = await Promise.allSettled(group);
+
+    expect(results.slice(0, 10).every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(results[10]).toMatchObject({ status: 'rejected', reason: { name: 'WrongExpectedVersionError', actual: 0 } });
+    expect(results[11]).toMatchObject({ status: 'rejected', reason: { name: 'WrongExpectedVersionError' } });
+    const positions = results.slice(0, 10).map((r) => (r as PromiseFulfilledResult<{ position: number }>).value.position);
+    expect(positions).toEqual(Array.from({ length: 10 }, (_, i) => before + 1 + i));
+    expect(await s.headPosition()).toBe(before + 10);
+    expect((await allEvents(s)).map((e) => e.position)).toEqual(Array.from({ length: before + 10 }, (_, i) => i + 1));
+  });
+
+  it('given group commit off, then each append is its own transaction, answered at once', async () => {
+    const s = store({ groupCommit: false });
+    const stream = streamName();
+    const results = await Promise.allSettled([
+      s.appendToStream(stream, [event('A')], { expectedRevision: 'no_stream' }),
+      s.appendToStream(stream, [event('B')], { expectedRevision: 'no_stream' }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+  });
+
   it('given a caught-up subscription, when another connection (as another process would) appends to the same file, then the subscription picks the events up by polling', async () => {
     const reader = store({ pollIntervalMs: 20 });
     const writer = store();
