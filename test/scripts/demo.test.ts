@@ -140,8 +140,8 @@ describe('npm run demo', () => {
     db.prepare(`UPDATE events SET data = json_set(data, '$.reason', '篡改') WHERE type = 'NormativeReviewFailed' AND position = (SELECT min(position) FROM events WHERE type = 'NormativeReviewFailed')`).run();
     db.close();
     const failed = replay(tampered, '--all', '--quiet');
-    expect(failed.status).toBe(1);
-    expect(failed.stdout).toMatch(/失败 1。/);
+    expect(failed.status, failed.stderr).toBe(1);
+    expect(failed.stdout, failed.stderr).toMatch(/失败 1。/);
     expect(failed.stdout).toContain('哈希');
   });
 });
