@@ -2,6 +2,7 @@ import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jo
 import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../machines/types.js';
+import { systemClock } from '../infra/clock.js';
 import { ApiError } from './problem.js';
 
 /** The claims API.md "Identity" names; level and region come from the directory, never from here. */
@@ -20,26 +21,43 @@ export interface Verifier {
 
 const unauthenticated = (why: { zh: string; en: string }) => new ApiError('UNAUTHENTICATED', why);
 
+/** Verified tokens kept so a busy client is not re-verified on every request (the signature check dominates a command's CPU). */
+const CACHE_SIZE = 10_000;
+
 /** HS256 with a shared secret, or RS256 from an identity provider's JWKS. */
 export function createVerifier(options: { secret?: string; jwksUrl?: string }): Verifier {
   const key: Uint8Array | JWTVerifyGetKey = options.jwksUrl
     ? createRemoteJWKSet(new URL(options.jwksUrl))
     : new TextEncoder().encode(options.secret ?? '');
   const algorithms = options.jwksUrl ? ['RS256'] : ['HS256'];
+  const verified = new Map<string, { caller: Caller; expiresMs: number }>();
   return {
     async verify(token) {
-      let payload: unknown;
-      try {
-        payload = (await jwtVerify(token, key as Uint8Array, { algorithms })).payload;
-      } catch (err) {
-        const expired = (err as { code?: string }).code === 'ERR_JWT_EXPIRED';
-        throw unauthenticated(expired ? { zh: '登录凭证已过期', en: 'the token has expired' } : { zh: '登录凭证无效', en: 'the token is not valid' });
-      }
-      const claims = Claims.safeParse(payload);
-      if (!claims.success) throw unauthenticated({ zh: '登录凭证缺少必要的声明（sub、role、org）', en: 'the token lacks sub, role or org' });
-      return { sub: claims.data.sub, role: claims.data.role, org: claims.data.org, ...(claims.data.name ? { name: claims.data.name } : {}) };
+      const hit = verified.get(token);
+      if (hit && hit.expiresMs > systemClock.now().getTime()) return hit.caller;
+      if (hit) verified.delete(token);
+      return verifyOnce(token);
     },
   };
+
+  async function verifyOnce(token: string): Promise<Caller> {
+    let payload: unknown;
+    try {
+      payload = (await jwtVerify(token, key as Uint8Array, { algorithms })).payload;
+    } catch (err) {
+      const expired = (err as { code?: string }).code === 'ERR_JWT_EXPIRED';
+      throw unauthenticated(expired ? { zh: '登录凭证已过期', en: 'the token has expired' } : { zh: '登录凭证无效', en: 'the token is not valid' });
+    }
+    const claims = Claims.safeParse(payload);
+    if (!claims.success) throw unauthenticated({ zh: '登录凭证缺少必要的声明（sub、role、org）', en: 'the token lacks sub, role or org' });
+    const caller: Caller = { sub: claims.data.sub, role: claims.data.role, org: claims.data.org, ...(claims.data.name ? { name: claims.data.name } : {}) };
+    // Kept until the token expires (a token without exp: five minutes, then checked again).
+    const exp = (payload as { exp?: unknown }).exp;
+    const expiresMs = typeof exp === 'number' ? exp * 1000 : systemClock.now().getTime() + 300_000;
+    if (verified.size >= CACHE_SIZE) verified.delete(verified.keys().next().value!);
+    verified.set(token, { caller, expiresMs });
+    return caller;
+  }
 }
 
 /** The caller of a request, from its bearer token. */
