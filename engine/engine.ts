@@ -328,6 +328,12 @@ export class Engine {
     return def;
   }
 
+  /** The machine's summary, with the provider by its name (a reviewer triages by names, not codes). */
+  #summary(def: ProcessDefinition, snapshot: AnyMachineSnapshot): CaseEventMetadata['summary'] {
+    const summary = def.summary(snapshot.context);
+    return summary.provider ? { ...summary, provider: this.#o.directory.nameOf(summary.provider) } : summary;
+  }
+
   #permitted(spec: AnyCommandSpec, def: ProcessDefinition, snapshot: AnyMachineSnapshot, actor: Actor): boolean {
     const parties = def.parties(snapshot.context);
     return spec.actors.some((rule) => {
@@ -436,7 +442,7 @@ export class Engine {
       timers: isFinal(snapshot) ? [] : this.#timers(def, streamOf(def.name, caseId), snapshot),
       ...(links ? { links } : {}),
       parties: def.parties(snapshot.context),
-      summary: def.summary(snapshot.context),
+      summary: this.#summary(def, snapshot),
       calendarVersion: this.#o.calendar().version,
       prevHash: '',
     };
