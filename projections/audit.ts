@@ -10,7 +10,7 @@ import { caseFacts, storedInstant, type ActorFacts, type DeadlineRestatedFacts, 
 import { caseRow } from './cases.js';
 import { InvalidQueryError, queryInstant } from './query.js';
 import type { Db, Projection } from './runner.js';
-import { statementCache } from './statements.js';
+import { forgetInserts, insertRows } from './statements.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS audit_index (
@@ -22,9 +22,10 @@ CREATE TABLE IF NOT EXISTS audit_index (
 CREATE INDEX IF NOT EXISTS audit_index_at ON audit_index (at, position);
 `;
 
-const statements = statementCache((db: Db) => ({
-  insert: db.prepare('INSERT OR IGNORE INTO audit_index (position, at, case_id, process) VALUES (?, ?, ?, ?)'),
-}));
+const INSERT = 'INSERT OR IGNORE INTO audit_index (position, at, case_id, process)';
+
+/** One transaction's rows. */
+const pending = new WeakMap<Db, unknown[][]>();
 
 export const auditProjection: Projection = {
   name: 'audit',
@@ -34,12 +35,27 @@ export const auditProjection: Projection = {
   },
   clear(db) {
     db.exec('DROP TABLE IF EXISTS audit_index;');
-    statements.forget(db);
+    forgetInserts(db);
+    pending.delete(db);
   },
   apply(event: RecordedEvent, db) {
     const f = caseFacts(event);
     if (!f) return;
-    statements.of(db).insert.run(event.position, storedInstant(f.at), f.caseId, f.process);
+    let rows = pending.get(db);
+    if (!rows) {
+      rows = [];
+      pending.set(db, rows);
+    }
+    rows.push([event.position, storedInstant(f.at), f.caseId, f.process]);
+  },
+  flush(db) {
+    const rows = pending.get(db);
+    if (!rows) return;
+    pending.delete(db);
+    insertRows(db, INSERT, rows);
+  },
+  discard(db) {
+    pending.delete(db);
   },
 };
 

@@ -6,16 +6,16 @@
  */
 import { caseRegion, regionContains, type Directory, type Viewer } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
-import { caseKey } from './caseKeys.js';
+import { caseKey, setupCaseKeys } from './caseKeys.js';
 import { caseFacts, storedInstant, summaryJson, type PartiesFacts, type SummaryFacts } from './metadata.js';
 import { decodeCursor, encodeCursor, jsonList, pageLimit } from './query.js';
 import type { Db, Projection } from './runner.js';
-import { statementCache } from './statements.js';
+import { forgetInserts, insertRows, statementCache } from './statements.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS cases (
   case_key       INTEGER PRIMARY KEY,
-  case_id        TEXT    NOT NULL UNIQUE,
+  case_id        TEXT    NOT NULL,
   stream_id      TEXT    NOT NULL,
   process        TEXT    NOT NULL,
   version        INTEGER NOT NULL,
@@ -44,41 +44,79 @@ CREATE TABLE IF NOT EXISTS case_regions (
 ) WITHOUT ROWID;
 `;
 
+const INSERT =
+  'INSERT OR REPLACE INTO cases (case_key, case_id, stream_id, process, version, state, final, revision, position, provider_org, applicant_org, parties_region, created_at, updated_at, summary)';
+const INSERT_ORG = 'INSERT OR IGNORE INTO case_orgs (org, case_key)';
+
 const statements = statementCache((db: Db) => ({
-  upsert: db.prepare(
-    `INSERT INTO cases (case_key, case_id, stream_id, process, version, state, final, revision, position, provider_org, applicant_org, parties_region, created_at, updated_at, summary)
-     VALUES (@key, @caseId, @streamId, @process, @version, @state, @final, @revision, @position, @providerOrg, @applicantOrg, @region, @at, @at, @summary)
-     ON CONFLICT (case_key) DO UPDATE SET state = excluded.state, final = excluded.final, revision = excluded.revision, position = excluded.position,
-       updated_at = excluded.updated_at, summary = excluded.summary`,
-  ),
+  update: db.prepare<unknown[]>('UPDATE cases SET state = ?, final = ?, revision = ?, position = ?, updated_at = ?, summary = ? WHERE case_key = ?'),
   // Apart, and only when they changed: rewriting an indexed column costs its index entries.
-  parties: db.prepare(
-    `UPDATE cases SET provider_org = @providerOrg, applicant_org = @applicantOrg, parties_region = @region
-     WHERE case_key = @key AND (provider_org IS NOT @providerOrg OR applicant_org IS NOT @applicantOrg OR parties_region IS NOT @region)`,
+  parties: db.prepare<unknown[]>(
+    'UPDATE cases SET provider_org = ?, applicant_org = ?, parties_region = ? WHERE case_key = ? AND (provider_org IS NOT ? OR applicant_org IS NOT ? OR parties_region IS NOT ?)',
   ),
-  org: db.prepare('INSERT OR IGNORE INTO case_orgs (org, case_key) VALUES (?, ?)'),
-  region: db.prepare('INSERT OR IGNORE INTO case_regions (region) VALUES (?)'),
+  region: db.prepare<unknown[]>('INSERT OR IGNORE INTO case_regions (region) VALUES (?)'),
 }));
+
+interface CaseValues {
+  caseId: string;
+  streamId: string;
+  process: string;
+  version: number;
+  state: string;
+  final: number;
+  revision: number;
+  position: number;
+  providerOrg: string | null;
+  applicantOrg: string | null;
+  region: string | null;
+  createdAt: string;
+  updatedAt: string;
+  summary: string;
+}
+
+/** One transaction's changes: each case touched is written once, as its last event left it. */
+class Work {
+  readonly cases = new Map<number, CaseValues>();
+  /** Cases whose first event is in this transaction (inserted, not updated). */
+  readonly newCases = new Set<number>();
+  /** `org`, `case key` pairs of organisations given a task. */
+  readonly orgs = new Map<string, [string, number]>();
+  readonly regions = new Set<string>();
+}
+
+const work = new WeakMap<Db, Work>();
+const workOf = (db: Db): Work => {
+  let w = work.get(db);
+  if (!w) {
+    w = new Work();
+    work.set(db, w);
+  }
+  return w;
+};
 
 export const casesProjection: Projection = {
   name: 'cases',
-  version: 1,
+  version: 2,
   setup(db) {
+    setupCaseKeys(db);
     db.exec(SCHEMA);
   },
   clear(db) {
     db.exec('DROP TABLE IF EXISTS cases; DROP TABLE IF EXISTS case_orgs; DROP TABLE IF EXISTS case_regions;');
     statements.forget(db);
+    forgetInserts(db);
+    work.delete(db);
   },
   apply(event: RecordedEvent, db) {
     const f = caseFacts(event);
     if (!f) return;
-    const s = statements.of(db);
-    const parties: PartiesFacts = f.parties ?? {};
+    const w = workOf(db);
     const key = caseKey(db, f.caseId, event);
-    const facts = { key, providerOrg: parties.providerOrg ?? null, applicantOrg: parties.applicantOrg ?? null, region: parties.region ?? null };
-    s.upsert.run({
-      ...facts,
+    const parties: PartiesFacts = f.parties ?? {};
+    const at = storedInstant(f.at);
+    const before = w.cases.get(key);
+    if (event.revision === 0) w.newCases.add(key);
+    w.cases.set(key, {
       caseId: f.caseId,
       streamId: event.streamId,
       process: f.process,
@@ -87,15 +125,42 @@ export const casesProjection: Projection = {
       final: f.final ? 1 : 0,
       revision: event.revision,
       position: event.position,
-      at: storedInstant(f.at),
+      providerOrg: parties.providerOrg ?? null,
+      applicantOrg: parties.applicantOrg ?? null,
+      region: parties.region ?? null,
+      createdAt: before?.createdAt ?? at,
+      updatedAt: at,
       summary: summaryJson(f.summary),
     });
-    if (event.revision > 0) s.parties.run(facts);
-    if (parties.region !== undefined) s.region.run(parties.region);
+    if (parties.region !== undefined) w.regions.add(parties.region);
+    // Providers and applicants are found by their columns; other organisations by the tasks they were given.
     for (const t of f.tasksOpened ?? []) {
-      if (t.org) s.org.run(t.org, key);
-      for (const o of t.orgs ?? []) if (o !== t.org) s.org.run(o, key);
+      for (const org of [t.org, ...(t.orgs ?? [])]) {
+        if (!org || org === parties.providerOrg || org === parties.applicantOrg) continue;
+        w.orgs.set(`${org}\u0000${key}`, [org, key]);
+      }
     }
+  },
+  flush(db) {
+    const w = work.get(db);
+    if (!w) return;
+    work.delete(db);
+    const s = statements.of(db);
+    const inserts: unknown[][] = [];
+    for (const [key, c] of w.cases) {
+      if (w.newCases.has(key)) {
+        inserts.push([key, c.caseId, c.streamId, c.process, c.version, c.state, c.final, c.revision, c.position, c.providerOrg, c.applicantOrg, c.region, c.createdAt, c.updatedAt, c.summary]);
+        continue;
+      }
+      s.update.run(c.state, c.final, c.revision, c.position, c.updatedAt, c.summary, key);
+      s.parties.run(c.providerOrg, c.applicantOrg, c.region, key, c.providerOrg, c.applicantOrg, c.region);
+    }
+    insertRows(db, INSERT, inserts);
+    insertRows(db, INSERT_ORG, [...w.orgs.values()]);
+    for (const region of w.regions) s.region.run(region);
+  },
+  discard(db) {
+    work.delete(db);
   },
 };
 
@@ -234,7 +299,9 @@ export function listCases(db: Db, query: CaseListQuery): CaseListPage {
 
 /** One case of the list, or undefined (the API answers 404 for it, and for one the caller may not see). */
 export function caseRow(db: Db, caseId: string, directory: Directory): CaseListItem | undefined {
-  const row = db.prepare<[string], CaseRow>('SELECT * FROM cases WHERE case_id = ?').get(caseId);
+  const row = db
+    .prepare<[string], CaseRow>('SELECT c.* FROM projection_case_keys k JOIN cases c ON c.case_key = k.case_key WHERE k.case_id = ?')
+    .get(caseId);
   return row ? caseItem(row, directory) : undefined;
 }
 

@@ -5,13 +5,13 @@
  * on a 市级以上 case); a case that went final has no open task left.
  */
 import { endOfShanghaiDate, shanghaiDateOf } from '../calendars/index.js';
-import type { Directory } from '../directory/directory.js';
+import type { Directory } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
-import { caseKey } from './caseKeys.js';
+import { caseKey, setupCaseKeys } from './caseKeys.js';
 import { caseFacts, storedInstant, summaryJson, type SummaryFacts, type TaskFacts } from './metadata.js';
 import { decodeCursor, encodeCursor, InvalidQueryError, pageLimit, queryInstant, safely, type QueryCalendar } from './query.js';
 import type { Db, Projection } from './runner.js';
-import { statementCache } from './statements.js';
+import { forgetInserts, insertRows, statementCache } from './statements.js';
 
 /** Sorts after every ISO instant: the due key of a notice (no deadline), listed last. */
 const NO_DEADLINE = '~';
@@ -35,12 +35,12 @@ CREATE TABLE IF NOT EXISTS inbox_tasks (
   provisional      INTEGER NOT NULL,
   calendar_version TEXT,
   summary          TEXT    NOT NULL,
-  PRIMARY KEY (case_key, stage)
-) WITHOUT ROWID;
+  UNIQUE (case_key, stage)
+);
 -- Who may act on each open task, in inbox order: one row per organisation.
 CREATE TABLE IF NOT EXISTS inbox_assignees (
-  org      TEXT NOT NULL,
-  role     TEXT NOT NULL,
+  org      TEXT    NOT NULL,
+  role     TEXT    NOT NULL,
   due_key  TEXT    NOT NULL,
   case_key INTEGER NOT NULL,
   stage    TEXT    NOT NULL,
@@ -50,19 +50,18 @@ CREATE TABLE IF NOT EXISTS inbox_assignees (
 CREATE INDEX IF NOT EXISTS inbox_assignees_task ON inbox_assignees (case_key, stage);
 `;
 
+const INSERT_TASK =
+  'INSERT OR REPLACE INTO inbox_tasks (case_key, stage, case_id, process, state, label, role, org, orgs, entered_at, due_at, due_date, basis, article, provisional, calendar_version, summary)';
+const INSERT_ASSIGNEE = 'INSERT OR REPLACE INTO inbox_assignees (org, role, due_key, case_key, stage, process)';
+
 const statements = statementCache((db: Db) => ({
-  insertTask: db.prepare(
-    `INSERT OR REPLACE INTO inbox_tasks (case_key, stage, case_id, process, state, label, role, org, orgs, entered_at, due_at, due_date, basis, article, provisional, calendar_version, summary)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ),
-  insertAssignee: db.prepare('INSERT OR REPLACE INTO inbox_assignees (org, role, due_key, case_key, stage, process) VALUES (?, ?, ?, ?, ?, ?)'),
-  deleteTask: db.prepare('DELETE FROM inbox_tasks WHERE case_key = ? AND stage = ?'),
-  deleteAssignees: db.prepare('DELETE FROM inbox_assignees WHERE case_key = ? AND stage = ?'),
-  deleteCaseTasks: db.prepare('DELETE FROM inbox_tasks WHERE case_key = ?'),
-  deleteCaseAssignees: db.prepare('DELETE FROM inbox_assignees WHERE case_key = ?'),
-  restateTask: db.prepare('UPDATE inbox_tasks SET due_at = ?, due_date = ?, provisional = ?, calendar_version = ? WHERE case_key = ? AND stage = ?'),
-  restateAssignees: db.prepare('UPDATE inbox_assignees SET due_key = ? WHERE case_key = ? AND stage = ?'),
-  refreshCase: db.prepare('UPDATE inbox_tasks SET state = ?, summary = ? WHERE case_key = ? AND (state <> ? OR summary <> ?)'),
+  deleteTask: db.prepare<unknown[]>('DELETE FROM inbox_tasks WHERE case_key = ? AND stage = ?'),
+  deleteAssignees: db.prepare<unknown[]>('DELETE FROM inbox_assignees WHERE case_key = ? AND stage = ?'),
+  deleteCaseTasks: db.prepare<unknown[]>('DELETE FROM inbox_tasks WHERE case_key = ?'),
+  deleteCaseAssignees: db.prepare<unknown[]>('DELETE FROM inbox_assignees WHERE case_key = ?'),
+  restateTask: db.prepare<unknown[]>('UPDATE inbox_tasks SET due_at = ?, due_date = ?, provisional = ?, calendar_version = ? WHERE case_key = ? AND stage = ?'),
+  restateAssignees: db.prepare<unknown[]>('UPDATE inbox_assignees SET due_key = ? WHERE case_key = ? AND stage = ?'),
+  refreshCase: db.prepare<unknown[]>('UPDATE inbox_tasks SET state = ?, summary = ? WHERE case_key = ? AND (state <> ? OR summary <> ?)'),
 }));
 
 /** Everyone who may act on a task: its organisation first, then the others, each once. */
@@ -71,63 +70,162 @@ function assigneesOf(task: TaskFacts): string[] {
   return all.length > 1 ? [...new Set(all)] : all;
 }
 
+/** An open task kept in memory until the transaction's end. */
+interface OpenTask {
+  key: number;
+  caseId: string;
+  process: string;
+  task: TaskFacts;
+  dueAt: string | null;
+  dueDate: string | null;
+  provisional: boolean;
+  calendarVersion: string | null;
+}
+
+type Stored =
+  | ['deleteTask', number, string]
+  | ['deleteCase', number]
+  | ['restate', string, string, number, string, number, string];
+
+/**
+ * One transaction's changes: tasks opened in it stay in memory until `flush` (one opened and
+ * closed within a batch is never written); changes to tasks stored earlier are queued; the state
+ * and summary of each case touched are written once, its last.
+ */
+class Work {
+  /** Tasks opened in this transaction and still open, by `case key, stage`. */
+  readonly open = new Map<string, OpenTask>();
+  /** Their slots, by case (a final case drops them all). */
+  readonly byCase = new Map<number, Set<string>>();
+  readonly stored: Stored[] = [];
+  /** The state and triage summary of every case touched, after its last event. */
+  readonly latest = new Map<number, { state: string; summary: string }>();
+  /** Cases whose first event is in this transaction: nothing of theirs is stored yet. */
+  readonly newCases = new Set<number>();
+}
+
+const work = new WeakMap<Db, Work>();
+const workOf = (db: Db): Work => {
+  let w = work.get(db);
+  if (!w) {
+    w = new Work();
+    work.set(db, w);
+  }
+  return w;
+};
+const slot = (key: number, stage: string) => `${key}\u0000${stage}`;
+
 export const inboxProjection: Projection = {
   name: 'inbox',
-  version: 1,
+  version: 2,
   setup(db) {
+    setupCaseKeys(db);
     db.exec(SCHEMA);
   },
   clear(db) {
     db.exec('DROP TABLE IF EXISTS inbox_assignees; DROP TABLE IF EXISTS inbox_tasks;');
     statements.forget(db);
+    forgetInserts(db);
+    work.delete(db);
   },
   apply(event: RecordedEvent, db) {
     const f = caseFacts(event);
     if (!f) return;
-    const s = statements.of(db);
+    const w = workOf(db);
     const key = caseKey(db, f.caseId, event);
+    if (event.revision === 0) w.newCases.add(key);
+    const stored = !w.newCases.has(key);
     if (f.final) {
-      s.deleteCaseTasks.run(key);
-      s.deleteCaseAssignees.run(key);
+      for (const s of w.byCase.get(key) ?? []) w.open.delete(s);
+      w.byCase.delete(key);
+      w.latest.delete(key);
+      if (stored) w.stored.push(['deleteCase', key]);
       return;
     }
     for (const closed of f.tasksClosed ?? []) {
-      s.deleteTask.run(key, closed.stage);
-      s.deleteAssignees.run(key, closed.stage);
+      const s = slot(key, closed.stage);
+      if (w.open.delete(s)) w.byCase.get(key)?.delete(s);
+      else if (stored) w.stored.push(['deleteTask', key, closed.stage]);
     }
-    const summary = summaryJson(f.summary);
+    // The engine never opens a stage that is open, so an opened task is new to the read model too.
     for (const t of f.tasksOpened ?? []) {
-      const dueAt = t.dueAt === undefined ? null : storedInstant(t.dueAt);
-      const orgs = assigneesOf(t);
-      s.insertTask.run(
+      const s = slot(key, t.stage);
+      w.open.set(s, {
         key,
+        caseId: f.caseId,
+        process: f.process,
+        task: t,
+        dueAt: t.dueAt === undefined ? null : storedInstant(t.dueAt),
+        dueDate: t.dueDate ?? null,
+        provisional: t.provisional === true,
+        calendarVersion: t.calendarVersion ?? null,
+      });
+      const slots = w.byCase.get(key);
+      if (slots) slots.add(s);
+      else w.byCase.set(key, new Set([s]));
+    }
+    for (const r of f.deadlinesRestated ?? []) {
+      const dueAt = storedInstant(r.new.dueAt);
+      const open = w.open.get(slot(key, r.stage));
+      if (open) Object.assign(open, { dueAt, dueDate: r.new.dueDate, provisional: r.new.provisional, calendarVersion: r.new.calendarVersion });
+      else if (stored) w.stored.push(['restate', dueAt, r.new.dueDate, r.new.provisional ? 1 : 0, r.new.calendarVersion, key, r.stage]);
+    }
+    w.latest.set(key, { state: f.stateAfter, summary: summaryJson(f.summary) });
+  },
+  flush(db) {
+    const w = work.get(db);
+    if (!w) return;
+    work.delete(db);
+    const s = statements.of(db);
+    for (const op of w.stored) {
+      switch (op[0]) {
+        case 'deleteCase':
+          s.deleteCaseTasks.run(op[1]);
+          s.deleteCaseAssignees.run(op[1]);
+          break;
+        case 'deleteTask':
+          s.deleteTask.run(op[1], op[2]);
+          s.deleteAssignees.run(op[1], op[2]);
+          break;
+        case 'restate':
+          s.restateTask.run(op[1], op[2], op[3], op[4], op[5], op[6]);
+          s.restateAssignees.run(op[1], op[5], op[6]);
+          break;
+      }
+    }
+    // The case's tasks stored earlier follow its state and summary.
+    for (const [key, { state, summary }] of w.latest) if (!w.newCases.has(key)) s.refreshCase.run(state, summary, key, state, summary);
+    const tasks: unknown[][] = [];
+    const assignees: unknown[][] = [];
+    for (const o of w.open.values()) {
+      const t = o.task;
+      const { state, summary } = w.latest.get(o.key)!;
+      tasks.push([
+        o.key,
         t.stage,
-        f.caseId,
-        f.process,
-        f.stateAfter,
+        o.caseId,
+        o.process,
+        state,
         t.label ?? t.stage,
         t.role,
         t.org ?? '',
         JSON.stringify(t.orgs ?? []),
         storedInstant(t.enteredAt),
-        dueAt,
-        t.dueDate ?? null,
+        o.dueAt,
+        o.dueDate,
         t.basis ?? null,
         t.article ?? null,
-        t.provisional ? 1 : 0,
-        t.calendarVersion ?? null,
+        o.provisional ? 1 : 0,
+        o.calendarVersion,
         summary,
-      );
-      s.deleteAssignees.run(key, t.stage);
-      for (const org of orgs) s.insertAssignee.run(org, t.role, dueAt ?? NO_DEADLINE, key, t.stage, f.process);
+      ]);
+      for (const org of assigneesOf(t)) assignees.push([org, t.role, o.dueAt ?? NO_DEADLINE, o.key, t.stage, o.process]);
     }
-    for (const r of f.deadlinesRestated ?? []) {
-      const dueAt = storedInstant(r.new.dueAt);
-      s.restateTask.run(dueAt, r.new.dueDate, r.new.provisional ? 1 : 0, r.new.calendarVersion, key, r.stage);
-      s.restateAssignees.run(dueAt, key, r.stage);
-    }
-    // The state and the triage summary of the case's other open tasks follow the case.
-    s.refreshCase.run(f.stateAfter, summary, key, f.stateAfter, summary);
+    insertRows(db, INSERT_TASK, tasks);
+    insertRows(db, INSERT_ASSIGNEE, assignees);
+  },
+  discard(db) {
+    work.delete(db);
   },
 };
 

@@ -10,6 +10,7 @@ import { defaultCalendar } from '../calendars/index.js';
 import type { Directory } from '../directory/index.js';
 import { applySqlitePragmas, SqliteEventStore, type SqliteSynchronous } from '../eventstore/sqlite.js';
 import { StreamNotFoundError, type EventStore } from '../eventstore/types.js';
+import { allTasks } from '../machines/describe.js';
 import { registry as defaultRegistry, type ProcessRegistry } from '../machines/registry.js';
 import { auditProjection, caseHistory, exportEvents, type CaseHistory, type ExportOptions } from './audit.js';
 import { caseRow, casesProjection, listCases, type CaseListItem, type CaseListPage, type CaseListQuery } from './cases.js';
@@ -122,7 +123,7 @@ export class ReadModels {
   }
 
   slaReport(query: WithoutContext<SlaQuery>): SlaReport {
-    return slaReport(this.db, { processTitle: this.#processTitle, ...query, directory: this.#directory });
+    return slaReport(this.db, { processTitle: this.#processTitle, stageLabel: this.#stageLabel, ...query, directory: this.#directory });
   }
 
   cases(query: WithoutContext<CaseListQuery>): CaseListPage {
@@ -157,6 +158,10 @@ export class ReadModels {
   }
 
   readonly #processTitle = (process: string): string | undefined => this.#registry.latest(process)?.title;
+  readonly #stageLabel = (process: string, stage: string): string | undefined => {
+    const def = this.#registry.latest(process);
+    return def && allTasks(def).find((t) => t.stage === stage)?.label;
+  };
 }
 
 /**
@@ -181,6 +186,7 @@ export async function openReadModels(options: ReadModelsOptions): Promise<ReadMo
   const db = new Database(join(options.dataDir, 'readmodels.db'));
   try {
     applySqlitePragmas(db, options.synchronous ?? 'NORMAL');
+    db.pragma('cache_size = -65536'); // 64 MiB: the read models' recent pages and the reports' indexes stay in memory
     const projector = new FollowProjector(options.store, db, projections, runner);
     projector.start();
     return new ReadModels(projector, options);

@@ -13,7 +13,7 @@
  * Any read model can be dropped and rebuilt from position 0; a projection whose `version` changed
  * is rebuilt when the runner starts.
  */
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import type { SqliteEventStore } from '../eventstore/sqlite.js';
 import type { EventStore, RecordedEvent, Subscription } from '../eventstore/types.js';
 
@@ -29,6 +29,15 @@ export interface Projection {
   setup(db: Db): void;
   /** Folds one event in; runs inside the caller's transaction, so it must not open its own. */
   apply(event: RecordedEvent, db: Db): void;
+  /**
+   * Writes what `apply` kept in memory for this transaction (a unit of work: a task opened and
+   * closed within one batch is written once). The runner calls it at the end of every batch, in
+   * the batch's transaction, before the checkpoint: after each append inline, after thousands of
+   * events while catching up.
+   */
+  flush?(db: Db): void;
+  /** Forgets what `apply` kept in memory (the transaction is rolling back). */
+  discard?(db: Db): void;
   /** Drops the tables. */
   clear(db: Db): void;
 }
@@ -37,7 +46,7 @@ export interface Projection {
 export type Progress = (done: number, total: number) => void;
 
 export interface RunnerOptions {
-  /** Events per transaction while catching up or rebuilding. Default 2000 inline, 1000 follow. */
+  /** Events per transaction while catching up or rebuilding. Default 20000 inline, 1000 follow. */
   batchSize?: number;
   /** Told of a follow-mode failure (a projection threw, the subscription broke) before it retries. */
   onError?: (error: unknown) => void;
@@ -122,22 +131,69 @@ function resetProjections(db: Db, checkpoints: Checkpoints, projections: readonl
 }
 
 /**
- * Applies events to every projection that has not seen them, then moves the checkpoints of the
- * projections that were behind. The caller holds the transaction; `positions` is updated in place.
+ * One transaction's fold: events go to every projection that has not seen them, then each
+ * projection flushes its unit of work and the checkpoints of those that were behind move. The
+ * caller holds the transaction; `positions` is updated in place by `finish`.
  */
-function applyBatch(db: Db, checkpoints: Checkpoints, projections: readonly Projection[], positions: Map<string, number>, events: readonly RecordedEvent[]): void {
-  const last = events[events.length - 1];
-  if (!last) return;
-  const from = projections.map((p) => positions.get(p.name) ?? 0);
-  for (const event of events) {
-    for (let i = 0; i < projections.length; i++) if (event.position > from[i]!) projections[i]!.apply(event, db);
+class Fold {
+  readonly #from: number[];
+  #last = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly checkpoints: Checkpoints,
+    private readonly projections: readonly Projection[],
+    private readonly positions: Map<string, number>,
+  ) {
+    this.#from = projections.map((p) => positions.get(p.name) ?? 0);
   }
-  projections.forEach((p, i) => {
-    if (last.position > from[i]!) {
-      checkpoints.write(p, last.position);
-      positions.set(p.name, last.position);
+
+  /** The lowest position any of the projections had when the fold began. */
+  get from(): number {
+    return Math.min(...this.#from);
+  }
+
+  add(events: readonly RecordedEvent[]): void {
+    const { db, projections } = this;
+    const from = this.#from;
+    try {
+      for (const event of events) {
+        for (let i = 0; i < projections.length; i++) if (event.position > from[i]!) projections[i]!.apply(event, db);
+      }
+    } catch (error) {
+      this.discard();
+      throw error;
     }
-  });
+    const last = events[events.length - 1];
+    if (last) this.#last = last.position;
+  }
+
+  finish(): void {
+    try {
+      for (const p of this.projections) p.flush?.(this.db);
+    } catch (error) {
+      this.discard();
+      throw error;
+    }
+    this.projections.forEach((p, i) => {
+      if (this.#last > this.#from[i]!) {
+        this.checkpoints.write(p, this.#last);
+        this.positions.set(p.name, this.#last);
+      }
+    });
+  }
+
+  discard(): void {
+    for (const p of this.projections) p.discard?.(this.db);
+  }
+}
+
+/** Folds events in one go (the caller holds the transaction). */
+function applyBatch(db: Db, checkpoints: Checkpoints, projections: readonly Projection[], positions: Map<string, number>, events: readonly RecordedEvent[]): void {
+  if (events.length === 0) return;
+  const fold = new Fold(db, checkpoints, projections, positions);
+  fold.add(events);
+  fold.finish();
 }
 
 function minimum(positions: Map<string, number>, names?: Iterable<string>): number {
@@ -152,6 +208,20 @@ function pick(projections: readonly Projection[], names?: string | readonly stri
   const unknown = wanted.filter((n) => !projections.some((p) => p.name === n));
   if (unknown.length > 0) throw new RangeError(`unknown read model ${unknown.join(', ')}: one of ${projections.map((p) => p.name).join(', ')}`);
   return projections.filter((p) => wanted.includes(p.name));
+}
+
+/** Events read from the SQLite log at a time. */
+const PAGE = 1000;
+/** The page cache of a connection while it catches up, and at least at other times (KiB). */
+const CATCH_UP_CACHE_KIB = 128 * 1024;
+const READ_MODEL_CACHE_KIB = 64 * 1024;
+
+/** Raises a connection's page cache to at least `kib`; answers the setting it had. */
+function raiseCache(db: Db, kib: number): number {
+  const cache = db.pragma('cache_size', { simple: true }) as number;
+  const bytes = cache < 0 ? -cache * 1024 : cache * (db.pragma('page_size', { simple: true }) as number);
+  if (bytes < kib * 1024) db.pragma(`cache_size = -${kib}`);
+  return cache;
 }
 
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -300,7 +370,10 @@ export class InlineProjector implements Projector {
   readonly #store: SqliteEventStore;
   readonly #projections: readonly Projection[];
   readonly #checkpoints: Checkpoints;
+  /** The log through the store's connection: inside an append's transaction. */
   readonly #log: SqliteLog;
+  /** The log through a connection of its own, for catching up: streaming the log through the store's page cache would evict the read models' pages. */
+  #reader: { db: Db; log: SqliteLog } | undefined;
   readonly #batchSize: number;
   readonly #detached = new Set<string>();
   readonly #waiters = new Waiters();
@@ -311,13 +384,15 @@ export class InlineProjector implements Projector {
     this.#store = store;
     this.db = store.database;
     this.#projections = projections;
-    this.#batchSize = options.batchSize ?? 2000;
+    this.#batchSize = options.batchSize ?? 20_000;
     this.#checkpoints = new Checkpoints(this.db);
     this.#log = new SqliteLog(this.db);
   }
 
   /** Prepares the tables (rebuilding any whose version changed), attaches to appends, catches up. */
   async start(onProgress?: Progress): Promise<void> {
+    // The read models share the store's connection: their recent pages and the reports' indexes stay in its cache.
+    raiseCache(this.db, READ_MODEL_CACHE_KIB);
     prepareProjections(this.db, this.#checkpoints, this.#projections);
     for (const p of this.#projections) this.#detached.add(p.name);
     this.#unsubscribe = this.#store.onAppend((events) => this.#onAppend(events));
@@ -350,6 +425,18 @@ export class InlineProjector implements Projector {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     this.#waiters.cancel();
+    this.#reader?.db.close();
+    this.#reader = undefined;
+  }
+
+  /** A read-only connection to the store's file (the store's own for an in-memory store). */
+  #catchUpLog(): SqliteLog {
+    if (this.#reader) return this.#reader.log;
+    const file = this.db.name;
+    if (this.db.memory || !file) return this.#log;
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    this.#reader = { db, log: new SqliteLog(db) };
+    return this.#reader.log;
   }
 
   /** Runs inside the append transaction: a throw here rolls the append back. */
@@ -369,7 +456,7 @@ export class InlineProjector implements Projector {
   /** Folds the log up to `upTo` into projections that are behind it (inside the caller's transaction). */
   #foldRange(projections: readonly Projection[], positions: Map<string, number>, upTo: number): void {
     for (;;) {
-      const events = this.#log.page(minimum(positions), upTo, this.#batchSize);
+      const events = this.#log.page(minimum(positions), upTo, PAGE);
       if (events.length === 0) return;
       applyBatch(this.db, this.#checkpoints, projections, positions, events);
     }
@@ -377,11 +464,32 @@ export class InlineProjector implements Projector {
 
   /** Catches detached projections up in batches, one transaction each, yielding between them. */
   async #catchUp(projections: readonly Projection[], onProgress?: Progress): Promise<void> {
+    const log = this.#catchUpLog();
+    // A catch-up touches every read model's recent pages in every batch: keep them in memory meanwhile.
+    const cache = raiseCache(this.db, CATCH_UP_CACHE_KIB);
+    try {
+      await this.#catchUpBatches(projections, log, onProgress);
+    } finally {
+      if (this.db.open) this.db.pragma(`cache_size = ${cache}`);
+    }
+  }
+
+  async #catchUpBatches(projections: readonly Projection[], log: SqliteLog, onProgress?: Progress): Promise<void> {
     const batch = this.db.transaction(() => {
       const positions = this.#checkpoints.positions(projections);
-      const events = this.#log.page(minimum(positions), Number.MAX_SAFE_INTEGER, this.#batchSize);
-      applyBatch(this.db, this.#checkpoints, projections, positions, events);
-      return { count: events.length, position: minimum(positions) };
+      const fold = new Fold(this.db, this.#checkpoints, projections, positions);
+      let after = fold.from;
+      let count = 0;
+      // Pages of the log within one transaction: big pages of big rows cost more in garbage than they save.
+      while (count < this.#batchSize) {
+        const events = log.page(after, Number.MAX_SAFE_INTEGER, Math.min(PAGE, this.#batchSize - count));
+        if (events.length === 0) break;
+        fold.add(events);
+        after = events[events.length - 1]!.position;
+        count += events.length;
+      }
+      fold.finish();
+      return { count, position: minimum(positions) };
     });
     for (;;) {
       if (this.#closed) return;
@@ -511,8 +619,11 @@ export class FollowProjector implements Projector {
         for await (const event of subscription) {
           if (this.#broken || !this.#running) break;
           this.#buffer.push(event);
-          if (this.#buffer.length >= this.#batchSize) this.#flush();
-          else if (!this.#flushScheduled) {
+          if (this.#buffer.length >= this.#batchSize) {
+            this.#flush();
+            // A catch-up from a local store never waits on I/O: let the rest of the process run between batches.
+            await nextTick();
+          } else if (!this.#flushScheduled) {
             this.#flushScheduled = true;
             setImmediate(() => {
               this.#flushScheduled = false;

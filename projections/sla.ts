@@ -9,11 +9,15 @@
  */
 import { caseRegion, regionContains, type Directory } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
-import { caseKey } from './caseKeys.js';
+import { caseKey, setupCaseKeys } from './caseKeys.js';
 import { caseFacts, storedInstant } from './metadata.js';
-import { InvalidQueryError, queryInstant, workingDaysOverdue, type QueryCalendar } from './query.js';
+import { InvalidQueryError, jsonList, queryInstant, shanghaiDay, workingDaysOverdue, type QueryCalendar } from './query.js';
 import type { Db, Projection } from './runner.js';
-import { statementCache } from './statements.js';
+import { forgetInserts, insertRows, statementCache } from './statements.js';
+
+/** The columns an overdue item needs, deadline first: the report's indexes cover them. */
+const ITEM_INDEX =
+  'due_at, case_key, stage, case_id, process, label, org, entered_at, due_date, completed_at, basis, article, provisional, provider_org, parties_region, applicant_name';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sla_tasks (
@@ -38,42 +42,113 @@ CREATE TABLE IF NOT EXISTS sla_tasks (
   applicant_name   TEXT,
   UNIQUE (case_key, stage, opened_position)
 );
-CREATE INDEX IF NOT EXISTS sla_open_due ON sla_tasks (due_at) WHERE completed_at IS NULL;
-CREATE INDEX IF NOT EXISTS sla_late_due ON sla_tasks (due_at) WHERE completed_at > due_at;
+-- The overdue report reads these two alone (covering, in deadline order): open tasks, late tasks.
+CREATE INDEX IF NOT EXISTS sla_open_due ON sla_tasks (${ITEM_INDEX}) WHERE completed_at IS NULL;
+CREATE INDEX IF NOT EXISTS sla_late_due ON sla_tasks (${ITEM_INDEX}) WHERE completed_at > due_at;
 CREATE INDEX IF NOT EXISTS sla_open_org ON sla_tasks (org, parties_region, provider_org, entered_at, process) WHERE completed_at IS NULL;
-CREATE INDEX IF NOT EXISTS sla_completed ON sla_tasks (completed_at) WHERE completed_at IS NOT NULL;
+-- The on-time report reads this one alone: finished tasks by completion, with what they are grouped by.
+CREATE INDEX IF NOT EXISTS sla_completed ON sla_tasks (completed_at, org, process, stage, parties_region, provider_org, due_at) WHERE completed_at IS NOT NULL;
 `;
 
+const INSERT =
+  'INSERT OR IGNORE INTO sla_tasks (case_key, case_id, stage, opened_position, process, label, role, org, entered_at, due_at, due_date, basis, article, provisional, calendar_version, completed_at, provider_org, parties_region, applicant_name)';
+
 const statements = statementCache((db: Db) => ({
-  open: db.prepare(
-    `INSERT OR IGNORE INTO sla_tasks (case_key, case_id, stage, opened_position, process, label, role, org, entered_at, due_at, due_date, basis, article, provisional, calendar_version, completed_at, provider_org, parties_region, applicant_name)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
+  complete: db.prepare<unknown[]>('UPDATE sla_tasks SET completed_at = ? WHERE case_key = ? AND stage = ? AND completed_at IS NULL'),
+  completeCase: db.prepare<unknown[]>('UPDATE sla_tasks SET completed_at = ? WHERE case_key = ? AND completed_at IS NULL'),
+  restate: db.prepare<unknown[]>(
+    'UPDATE sla_tasks SET due_at = ?, due_date = ?, provisional = ?, calendar_version = ? WHERE case_key = ? AND stage = ? AND completed_at IS NULL',
   ),
-  complete: db.prepare('UPDATE sla_tasks SET completed_at = ? WHERE case_key = ? AND stage = ? AND completed_at IS NULL'),
-  completeCase: db.prepare('UPDATE sla_tasks SET completed_at = ? WHERE case_key = ? AND completed_at IS NULL'),
-  restate: db.prepare('UPDATE sla_tasks SET due_at = ?, due_date = ?, provisional = ?, calendar_version = ? WHERE case_key = ? AND stage = ? AND completed_at IS NULL'),
 }));
+
+/** A row of `sla_tasks`, in column order. */
+type SlaRowValues = [
+  caseKey: number,
+  caseId: string,
+  stage: string,
+  openedPosition: number,
+  process: string,
+  label: string,
+  role: string,
+  org: string,
+  enteredAt: string,
+  dueAt: string,
+  dueDate: string | null,
+  basis: string | null,
+  article: string | null,
+  provisional: number,
+  calendarVersion: string | null,
+  completedAt: string | null,
+  providerOrg: string | null,
+  partiesRegion: string | null,
+  applicantName: string | null,
+];
+const DUE_AT = 9;
+const DUE_DATE = 10;
+const PROVISIONAL = 13;
+const CALENDAR_VERSION = 14;
+const COMPLETED_AT = 15;
+
+/**
+ * One transaction's changes: rows opened in it are kept in memory until `flush` (a task opened and
+ * finished in one batch is inserted once, finished); changes to rows stored earlier are queued.
+ */
+class Work {
+  /** Rows opened in this transaction and still open, by `case key, stage`. */
+  readonly open = new Map<string, SlaRowValues>();
+  /** Every row opened in this transaction, in order. */
+  readonly fresh: SlaRowValues[] = [];
+  /** Rows opened in this transaction, by case (a final case finishes them all). */
+  readonly byCase = new Map<number, SlaRowValues[]>();
+  /** Statements for rows stored before this transaction, in order. */
+  readonly stored: [keyof ReturnType<typeof statements.of>, unknown[]][] = [];
+  /** Cases whose first event is in this transaction: nothing of theirs is stored yet. */
+  readonly newCases = new Set<number>();
+}
+
+const work = new WeakMap<Db, Work>();
+const workOf = (db: Db): Work => {
+  let w = work.get(db);
+  if (!w) {
+    w = new Work();
+    work.set(db, w);
+  }
+  return w;
+};
+const slot = (key: number, stage: string) => `${key}\u0000${stage}`;
 
 export const slaProjection: Projection = {
   name: 'sla',
-  version: 1,
+  version: 2,
   setup(db) {
+    setupCaseKeys(db);
     db.exec(SCHEMA);
   },
   clear(db) {
     db.exec('DROP TABLE IF EXISTS sla_tasks;');
     statements.forget(db);
+    forgetInserts(db);
+    work.delete(db);
   },
   apply(event: RecordedEvent, db) {
     const f = caseFacts(event);
     if (!f) return;
-    const s = statements.of(db);
+    const w = workOf(db);
     const key = caseKey(db, f.caseId, event);
-    for (const closed of f.tasksClosed ?? []) s.complete.run(storedInstant(closed.completedAt), key, closed.stage);
+    if (event.revision === 0) w.newCases.add(key);
+    const stored = !w.newCases.has(key);
+    for (const closed of f.tasksClosed ?? []) {
+      const at = storedInstant(closed.completedAt);
+      const row = w.open.get(slot(key, closed.stage));
+      if (row) {
+        row[COMPLETED_AT] = at;
+        w.open.delete(slot(key, closed.stage));
+      } else if (stored) w.stored.push(['complete', [at, key, closed.stage]]);
+    }
+    const parties = f.parties ?? {};
     for (const t of f.tasksOpened ?? []) {
       if (t.dueAt === undefined) continue; // a notice: information only, never late
-      const parties = f.parties ?? {};
-      s.open.run(
+      const row: SlaRowValues = [
         key,
         f.caseId,
         t.stage,
@@ -89,16 +164,48 @@ export const slaProjection: Projection = {
         t.article ?? null,
         t.provisional ? 1 : 0,
         t.calendarVersion ?? null,
+        null,
         parties.providerOrg ?? null,
         parties.region ?? null,
         t.org === parties.applicantOrg ? (f.summary?.applicant ?? null) : null,
-      );
+      ];
+      w.open.set(slot(key, t.stage), row);
+      w.fresh.push(row);
+      const list = w.byCase.get(key);
+      if (list) list.push(row);
+      else w.byCase.set(key, [row]);
     }
     for (const r of f.deadlinesRestated ?? []) {
-      s.restate.run(storedInstant(r.new.dueAt), r.new.dueDate, r.new.provisional ? 1 : 0, r.new.calendarVersion, key, r.stage);
+      const row = w.open.get(slot(key, r.stage));
+      const dueAt = storedInstant(r.new.dueAt);
+      if (row) {
+        row[DUE_AT] = dueAt;
+        row[DUE_DATE] = r.new.dueDate;
+        row[PROVISIONAL] = r.new.provisional ? 1 : 0;
+        row[CALENDAR_VERSION] = r.new.calendarVersion;
+      } else if (stored) w.stored.push(['restate', [dueAt, r.new.dueDate, r.new.provisional ? 1 : 0, r.new.calendarVersion, key, r.stage]]);
     }
     // A final case has no open task (the engine closes them all; this keeps the report honest if not).
-    if (f.final) s.completeCase.run(storedInstant(f.at), key);
+    if (f.final) {
+      const at = storedInstant(f.at);
+      for (const row of w.byCase.get(key) ?? []) {
+        if (row[COMPLETED_AT] !== null) continue;
+        row[COMPLETED_AT] = at;
+        w.open.delete(slot(key, row[2]));
+      }
+      if (stored) w.stored.push(['completeCase', [at, key]]);
+    }
+  },
+  flush(db) {
+    const w = work.get(db);
+    if (!w) return;
+    work.delete(db);
+    const s = statements.of(db);
+    for (const [statement, args] of w.stored) s[statement].run(...args);
+    insertRows(db, INSERT, w.fresh);
+  },
+  discard(db) {
+    work.delete(db);
   },
 };
 
@@ -112,7 +219,11 @@ interface Filters {
   process?: string;
 }
 
-/** SQL conditions for `process` and `org`, and the region test done in JS. */
+/**
+ * SQL conditions for `process`, `org` and the directory's part of `region`, and the region test
+ * done in JS on what SQL keeps (an organisation outside the directory, an applicant, counts in its
+ * case's region).
+ */
 function filters(f: Filters, directory: Directory) {
   const where: string[] = [];
   const params: Record<string, string> = {};
@@ -124,17 +235,30 @@ function filters(f: Filters, directory: Directory) {
     where.push('org = @org');
     params.org = f.org;
   }
-  const and = where.map((w) => ` AND ${w}`).join('');
   const region = f.region;
+  if (region !== undefined) {
+    const orgs = directory.list();
+    where.push('(org IN (SELECT value FROM json_each(@orgsWithin)) OR org NOT IN (SELECT value FROM json_each(@orgsKnown)))');
+    params.orgsWithin = jsonList(orgs.filter((o) => regionContains(region, o.region)).map((o) => o.code));
+    params.orgsKnown = jsonList(orgs.map((o) => o.code));
+  }
+  const and = where.map((w) => ` AND ${w}`).join('');
+  const decided = new Map<string, boolean>();
   const inRegion =
     region === undefined
       ? () => true
       : (org: string, partiesRegion: string | null, providerOrg: string | null) => {
-          // The task's organisation's region; an applicant's task counts in its case's region.
-          const r =
-            directory.get(org)?.region ??
-            caseRegion(directory, { ...(partiesRegion !== null ? { region: partiesRegion } : {}), ...(providerOrg !== null ? { providerOrg } : {}) });
-          return r !== undefined && regionContains(region, r);
+          const key = `${org}\u0000${partiesRegion ?? '\u0001'}\u0000${providerOrg ?? '\u0001'}`;
+          let yes = decided.get(key);
+          if (yes === undefined) {
+            // The task's organisation's region; an applicant's task counts in its case's region.
+            const r =
+              directory.get(org)?.region ??
+              caseRegion(directory, { ...(partiesRegion !== null ? { region: partiesRegion } : {}), ...(providerOrg !== null ? { providerOrg } : {}) });
+            yes = r !== undefined && regionContains(region, r);
+            decided.set(key, yes);
+          }
+          return yes;
         };
   return { and, params, inRegion };
 }
@@ -193,32 +317,47 @@ export interface OverdueReport {
   byOrg: OrgOverdue[];
 }
 
+/** What an overdue item reads, in the order of `ITEM_INDEX` (which covers it). */
+const ITEM_COLUMNS = 'due_at, case_key, stage, case_id, process, label, org, entered_at, due_date, completed_at, basis, article, provisional, applicant_name';
+
 type ItemRow = [
-  caseId: string,
+  dueAt: string,
+  caseKey: number,
   stage: string,
+  caseId: string,
   process: string,
   label: string,
   org: string,
   enteredAt: string,
-  dueAt: string,
   dueDate: string | null,
   completedAt: string | null,
   basis: string | null,
   article: string | null,
   provisional: number,
-  providerOrg: string | null,
-  partiesRegion: string | null,
   applicantName: string | null,
+  providerOrg?: string | null,
+  partiesRegion?: string | null,
 ];
 
 type CountRow = [org: string, partiesRegion: string | null, providerOrg: string | null, count: number];
 
-const ITEM_COLUMNS =
-  'case_id, stage, process, label, org, entered_at, due_at, due_date, completed_at, basis, article, provisional, provider_org, parties_region, applicant_name';
+/** Rows of two scans, each in (due_at, case key, stage) order, merged in that order. */
+function merge(a: ItemRow[], b: ItemRow[]): ItemRow[] {
+  const before = (x: ItemRow, y: ItemRow) => (x[0] !== y[0] ? x[0] < y[0] : x[1] !== y[1] ? x[1] < y[1] : x[2] < y[2]);
+  const out: ItemRow[] = new Array<ItemRow>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = before(b[j]!, a[i]!) ? b[j++]! : a[i++]!;
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
+}
 
 /**
  * Every stage past its deadline at `asOf`: open past due (not completed by `asOf`, due before it)
- * or finished after its deadline; most overdue first. `byOrg` counts per organisation.
+ * or finished after its deadline; most overdue first (deadline, then the older case). `byOrg`
+ * counts per organisation.
  */
 export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
   const asOf = queryInstant(query.asOf, 'asOf');
@@ -233,43 +372,45 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
     and += ' AND entered_at < @to';
     p.to = queryInstant(query.to, 'to');
   }
-  const rows = db
-    .prepare<Record<string, string>, ItemRow>(
-      `SELECT ${ITEM_COLUMNS} FROM sla_tasks WHERE completed_at IS NULL AND due_at < @asOf AND entered_at <= @asOf${and}
-       UNION ALL
-       SELECT ${ITEM_COLUMNS} FROM sla_tasks WHERE completed_at > due_at AND due_at < @asOf AND entered_at <= @asOf${and}
-       ORDER BY due_at, case_id, stage`,
-    )
-    .raw(true)
-    .all(p);
+  // The region is found from the parties only when a region is asked for.
+  const columns = query.region === undefined ? ITEM_COLUMNS : `${ITEM_COLUMNS}, provider_org, parties_region`;
+  const scan = (where: string) =>
+    db
+      .prepare<Record<string, string>, ItemRow>(`SELECT ${columns} FROM sla_tasks WHERE ${where} AND due_at < @asOf AND entered_at <= @asOf${and} ORDER BY due_at, case_key, stage`)
+      .raw(true)
+      .all(p);
+  // Still open, and finished late (by asOf or after it: then it was open past due at asOf).
+  const rows = merge(scan('completed_at IS NULL'), scan('completed_at > due_at'));
+  // Without a region, organisations are counted as they are; with one, by the facts a region is found from.
+  const groups = query.region === undefined ? 'org, NULL, NULL' : 'org, parties_region, provider_org';
   const counts = db
     .prepare<Record<string, string>, CountRow>(
-      `SELECT org, parties_region, provider_org, count(*) FROM sla_tasks WHERE completed_at IS NULL AND entered_at <= @asOf${and}
-       GROUP BY org, parties_region, provider_org
+      `SELECT ${groups}, count(*) FROM sla_tasks WHERE completed_at IS NULL AND entered_at <= @asOf${and} GROUP BY ${groups}
        UNION ALL
-       SELECT org, parties_region, provider_org, count(*) FROM sla_tasks WHERE completed_at > @asOf AND entered_at <= @asOf${and}
-       GROUP BY org, parties_region, provider_org`,
+       SELECT ${groups}, count(*) FROM sla_tasks WHERE completed_at > @asOf AND entered_at <= @asOf${and} GROUP BY ${groups}`,
     )
     .raw(true)
     .all(p);
 
   const { directory, calendar } = query;
   const byOrg = new Map<string, OrgOverdue>();
-  const tally = (org: string, name: () => string): OrgOverdue => {
+  const tally = (org: string, name: string): OrgOverdue => {
     let t = byOrg.get(org);
     if (!t) {
-      t = { org, orgName: name(), open: 0, overdue: 0, finishedLate: 0 };
+      t = { org, orgName: name, open: 0, overdue: 0, finishedLate: 0 };
       byOrg.set(org, t);
     }
     return t;
   };
+  const asOfDay = shanghaiDay(asOf);
   const items: OverdueItem[] = [];
   for (const r of rows) {
-    const [caseId, stage, process, label, org, enteredAt, dueAt, dueDate, completedAt, basis, article, provisional, providerOrg, partiesRegion, applicantName] = r;
-    if (!inRegion(org, partiesRegion, providerOrg)) continue;
+    const [dueAt, , stage, caseId, process, label, org, enteredAt, dueDate, completedAt, basis, article, provisional, applicantName, providerOrg, partiesRegion] = r;
+    if (!inRegion(org, partiesRegion ?? null, providerOrg ?? null)) continue;
     const finished = completedAt !== null && completedAt <= asOf;
-    const orgName = orgNameOf(directory, org, applicantName);
-    items.push({
+    const known = byOrg.get(org);
+    const orgName = known?.orgName ?? orgNameOf(directory, org, applicantName);
+    const item: OverdueItem = {
       caseId,
       process,
       stage,
@@ -278,26 +419,44 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
       orgName,
       enteredAt,
       dueAt,
-      ...(finished ? { completedAt } : {}),
-      workingDaysOverdue: workingDaysOverdue(calendar, finished ? completedAt : asOf, dueAt, dueDate),
+      completedAt: finished ? completedAt : undefined,
+      workingDaysOverdue: finished ? workingDaysOverdue(calendar, completedAt, dueAt, dueDate) : overdueOn(calendar, asOf, asOfDay, dueAt, dueDate),
       basis,
       article,
       provisional: provisional === 1,
       status: finished ? 'finishedLate' : 'open',
-    });
-    const t = tally(org, () => orgName);
+    };
+    items.push(item);
+    const t = known ?? tally(org, orgName);
     if (finished) t.finishedLate++;
     else t.overdue++;
   }
   for (const [org, partiesRegion, providerOrg, count] of counts) {
     if (!inRegion(org, partiesRegion, providerOrg)) continue;
-    tally(org, () => directory.nameOf(org)).open += count;
+    (byOrg.get(org) ?? tally(org, directory.nameOf(org))).open += count;
   }
   return {
     asOf,
     items,
     byOrg: [...byOrg.values()].sort((a, b) => b.overdue - a.overdue || b.finishedLate - a.finishedLate || (a.org < b.org ? -1 : a.org > b.org ? 1 : 0)),
   };
+}
+
+const overdueByDueDate = new WeakMap<QueryCalendar, Map<string, number | null>>();
+
+/** Working days overdue at `asOf` (one day for every open item of a report): remembered per calendar by due date. */
+function overdueOn(calendar: QueryCalendar, asOf: string, asOfDay: string, dueAt: string, dueDate: string | null): number | null {
+  if (asOf <= dueAt || dueDate === null) return workingDaysOverdue(calendar, asOf, dueAt, dueDate);
+  let memo = overdueByDueDate.get(calendar);
+  if (!memo) overdueByDueDate.set(calendar, (memo = new Map()));
+  const key = `${asOfDay}|${dueDate}`;
+  let n = memo.get(key);
+  if (n === undefined) {
+    n = workingDaysOverdue(calendar, asOf, dueAt, dueDate);
+    if (memo.size > 10_000) memo.clear();
+    memo.set(key, n);
+  }
+  return n;
 }
 
 // ── On-time rates ───────────────────────────────────────────────────────────────────────
@@ -316,6 +475,8 @@ export interface SlaQuery extends Filters {
   directory: Directory;
   /** Chinese names of processes for `name` (e.g. the registry's titles). */
   processTitle?: (process: string) => string | undefined;
+  /** Chinese names of stages for `name` (e.g. the machines' task labels). */
+  stageLabel?: (process: string, stage: string) => string | undefined;
 }
 
 export interface SlaRow {
@@ -339,7 +500,7 @@ export interface SlaReport {
   rows: SlaRow[];
 }
 
-type GroupRow = [org: string, process: string, stage: string, label: string, partiesRegion: string | null, providerOrg: string | null, count: number, onTime: number];
+type GroupRow = [org: string, process: string, stage: string, partiesRegion: string | null, providerOrg: string | null, count: number, onTime: number];
 
 /** On-time rates of stages finished in [from, to), grouped (第十九条 通报). */
 export function slaReport(db: Db, query: SlaQuery): SlaReport {
@@ -351,18 +512,18 @@ export function slaReport(db: Db, query: SlaQuery): SlaReport {
   const groups = 'GROUP BY org, process, stage, parties_region, provider_org';
   const finished = db
     .prepare<Record<string, string>, GroupRow>(
-      `SELECT org, process, stage, max(label), parties_region, provider_org, count(*), total(completed_at <= due_at)
+      `SELECT org, process, stage, parties_region, provider_org, count(*), total(completed_at <= due_at)
        FROM sla_tasks WHERE completed_at >= @from AND completed_at < @to${and} ${groups}`,
     )
     .raw(true)
     .all({ ...params, from, to });
   const openOverdue = db
     .prepare<Record<string, string>, GroupRow>(
-      `SELECT org, process, stage, max(label), parties_region, provider_org, count(*), 0 FROM (
-         SELECT org, process, stage, label, parties_region, provider_org FROM sla_tasks
+      `SELECT org, process, stage, parties_region, provider_org, count(*), 0 FROM (
+         SELECT org, process, stage, parties_region, provider_org FROM sla_tasks
          WHERE completed_at IS NULL AND due_at < @asOf AND entered_at <= @asOf${and}
          UNION ALL
-         SELECT org, process, stage, label, parties_region, provider_org FROM sla_tasks
+         SELECT org, process, stage, parties_region, provider_org FROM sla_tasks
          WHERE completed_at > due_at AND due_at < @asOf AND completed_at > @asOf AND entered_at <= @asOf${and}
        ) ${groups}`,
     )
@@ -371,26 +532,30 @@ export function slaReport(db: Db, query: SlaQuery): SlaReport {
 
   const { directory } = query;
   const rows = new Map<string, SlaRow>();
+  const nameOf = (org: string, process: string, stage: string): string => {
+    if (query.groupBy === 'org') return directory.nameOf(org);
+    if (query.groupBy === 'process') return query.processTitle?.(process) ?? process;
+    return query.stageLabel?.(process, stage) ?? stage;
+  };
   const row = (g: GroupRow): SlaRow => {
-    const [org, process, stage, label] = g;
+    const [org, process, stage] = g;
     const key = query.groupBy === 'org' ? org : query.groupBy === 'process' ? process : `${process}.${stage}`;
     let r = rows.get(key);
     if (!r) {
-      const name = query.groupBy === 'org' ? directory.nameOf(org) : query.groupBy === 'process' ? (query.processTitle?.(process) ?? process) : label;
-      r = { key, name, finished: 0, onTime: 0, late: 0, onTimeRate: null, openOverdue: 0 };
+      r = { key, name: nameOf(org, process, stage), finished: 0, onTime: 0, late: 0, onTimeRate: null, openOverdue: 0 };
       rows.set(key, r);
     }
     return r;
   };
   for (const g of finished) {
-    if (!inRegion(g[0], g[4], g[5])) continue;
+    if (!inRegion(g[0], g[3], g[4])) continue;
     const r = row(g);
-    r.finished += g[6];
-    r.onTime += g[7];
+    r.finished += g[5];
+    r.onTime += g[6];
   }
   for (const g of openOverdue) {
-    if (!inRegion(g[0], g[4], g[5])) continue;
-    row(g).openOverdue += g[6];
+    if (!inRegion(g[0], g[3], g[4])) continue;
+    row(g).openOverdue += g[5];
   }
   const list = [...rows.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const r of list) {

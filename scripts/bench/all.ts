@@ -37,6 +37,15 @@ for (const [i, script] of scripts.entries()) {
   }
 }
 
+/** Fields a script reports beside the five required ones (a latency, a p50). */
+function extras(result: Result): string {
+  const known = new Set(['name', 'value', 'unit', 'baseline', 'ratio']);
+  return Object.entries(result)
+    .filter(([k]) => !known.has(k))
+    .map(([k, v]) => `${k} ${typeof v === 'number' ? fmt(v) : String(v)}`)
+    .join('; ');
+}
+
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 let commit = 'uncommitted';
 try {
@@ -54,12 +63,12 @@ const lines = [
   'Every figure is measured beside its baseline in the same run; `ratio` is value/baseline for',
   'throughputs and baseline/value for times, so higher is always better.',
   '',
-  '| script | measure | value | baseline | ratio | took |',
-  '| --- | --- | ---: | ---: | ---: | ---: |',
+  '| script | measure | value | baseline | ratio | also measured | took |',
+  '| --- | --- | ---: | ---: | ---: | --- | ---: |',
   ...rows.map((r) =>
     r.result
-      ? `| \`${r.script}\` | ${r.result.name} | ${fmt(r.result.value)} ${r.result.unit} | ${fmt(r.result.baseline)} ${r.result.unit} | ${r.result.ratio} | ${r.seconds.toFixed(0)} s |`
-      : `| \`${r.script}\` | failed: ${r.error} | | | | ${r.seconds.toFixed(0)} s |`,
+      ? `| \`${r.script}\` | ${r.result.name} | ${fmt(r.result.value)} ${r.result.unit} | ${fmt(r.result.baseline)} ${r.result.unit} | ${r.result.ratio} | ${extras(r.result)} | ${r.seconds.toFixed(0)} s |`
+      : `| \`${r.script}\` | failed: ${r.error} | | | | | ${r.seconds.toFixed(0)} s |`,
   ),
   '',
 ];

@@ -1,0 +1,403 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultCalendar } from '../../calendars/index.js';
+import { canSee, caseRegion, regionContains, type Viewer } from '../../directory/index.js';
+import { SqliteEventStore } from '../../eventstore/sqlite.js';
+import type { RecordedEvent } from '../../eventstore/types.js';
+import { casesProjection, csv, InvalidQueryError, listCases, openReadModels, type CaseListItem, type InboxItem, type ReadModels } from '../../projections/index.js';
+import { synthesise } from '../../scripts/bench/projections.js';
+import { actors, commandData, type ProcessName } from '../machines/examples.js';
+import { actorOf, directory, startInput, world, type World } from './harness.js';
+
+const at = (iso: string) => new Date(iso);
+
+/** Every page of the caller's inbox, `limit` at a time. */
+function wholeInbox(w: World, query: Omit<Parameters<World['models']['inbox']>[0], 'cursor'>): InboxItem[] {
+  const items: InboxItem[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = w.models.inbox({ ...query, ...(cursor ? { cursor } : {}) });
+    items.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return items;
+}
+
+async function start(w: World, process: ProcessName, provider: string): Promise<string> {
+  const applicant = actors.company;
+  const starter = process === 'datasetRelease' || process === 'listAdjustment' ? actorOf(provider, 'provider') : applicant;
+  return (await w.engine.start({ process, input: startInput(process, provider, applicant), actor: starter })).caseId;
+}
+
+describe('inbox across the Spring Festival holiday (春节 2026: 2月15日至23日放假，2月14日、28日上班)', () => {
+  let w: World;
+  let caseId: string;
+
+  beforeAll(async () => {
+    w = await world({ start: '2026-02-05T02:00:00.000Z' }); // Thursday 10:00 in Jinan
+    caseId = await start(w, 'objection', '370100-gaj');
+  });
+  afterAll(() => w.close());
+
+  it('given an objection entered on 5 February, then its 10 working days (第十六条) end on 26 February, not on 19 February', () => {
+    const [item] = w.models.inbox({ caller: { role: 'provider', org: '370100-gaj' }, asOf: at('2026-02-06T02:00:00Z') }).items;
+    expect(item).toMatchObject({ caseId, stage: 'handling', dueDate: '2026-02-26', dueAt: '2026-02-26T15:59:59.999Z', basis: 'statute', provisional: false });
+  });
+
+  it('when asked on a holiday day after the naive deadline, then the task is not overdue and has working days left', () => {
+    const page = w.models.inbox({ caller: { role: 'provider', org: '370100-gaj' }, asOf: at('2026-02-20T02:00:00Z') });
+    expect(page.items.map((i) => [i.overdue, i.workingDaysLeft])).toEqual([[false, 3]]);
+    expect(w.models.inbox({ caller: { role: 'provider', org: '370100-gaj' }, asOf: at('2026-02-20T02:00:00Z'), overdue: true }).items).toEqual([]);
+    expect(w.models.overdueReport({ asOf: at('2026-02-20T02:00:00Z') }).items).toEqual([]);
+  });
+
+  it('when asked on the due day and the working day after it, then it is due, then overdue', () => {
+    const onDue = w.models.inbox({ caller: { role: 'provider', org: '370100-gaj' }, asOf: at('2026-02-26T08:00:00Z') }).items[0]!;
+    expect([onDue.overdue, onDue.workingDaysLeft]).toEqual([false, 0]);
+    const after = w.models.inbox({ caller: { role: 'provider', org: '370100-gaj' }, asOf: at('2026-02-27T01:00:00Z') }).items[0]!;
+    expect([after.overdue, after.workingDaysLeft]).toEqual([true, 0]);
+    const [late] = w.models.overdueReport({ asOf: at('2026-02-27T01:00:00Z') }).items;
+    expect(late).toMatchObject({ caseId, status: 'open', workingDaysOverdue: 1 });
+  });
+
+  it('when filtered by dueWithin, then exactly the tasks with at most that many working days left are listed, on any day', () => {
+    const calendar = w.calendar.current();
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 40 * 24 }), fc.integer({ min: 0, max: 12 }), (hours, n) => {
+        const asOf = new Date(Date.parse('2026-02-05T00:00:00Z') + hours * 3_600_000);
+        const listed = w.models.inbox({ caller: { role: 'provider', org: '370100-gaj' }, asOf, dueWithin: n }).items.length;
+        const left = calendar.workingDaysLeft(asOf, '2026-02-26T15:59:59.999Z');
+        return listed === (left <= n ? 1 : 0);
+      }),
+      { seed: 42, numRuns: 200 },
+    );
+  });
+});
+
+describe('inbox, reports and the case list over a month of work in Jinan and Qingdao', () => {
+  let w: World;
+  const ids: Record<string, string> = {};
+  const asOf = at('2026-03-20T02:00:00Z');
+
+  beforeAll(async () => {
+    w = await world({ start: '2026-03-02T01:00:00.000Z' }); // Monday 09:00 in Jinan
+    ids.objA = await start(w, 'objection', '370100-gaj'); // 济南市公安局: handling, due 16 March
+    ids.objB = await start(w, 'objection', '370102-scjgj'); // 历下区 (a county of Jinan)
+    ids.objC = await start(w, 'objection', '370200-gaj'); // 青岛市公安局
+    ids.caD = await start(w, 'conditionalApplication', '370100-gaj'); // normativeReview by 济南市大数据局, 5 wd: due 9 March
+    ids.udE = await start(w, 'unopenedDataRequest', '370100-gaj'); // normativeReview by 济南 (and the province), 10 wd
+    ids.drF = await start(w, 'datasetRelease', '370100-gaj'); // drafting: no deadline
+    w.clock.set('2026-03-05T03:00:00Z');
+    await w.engine.execute({ caseId: ids.objC!, type: 'RESPOND', data: commandData.objection.RESPOND, actor: actorOf('370200-gaj', 'provider') });
+    w.clock.set('2026-03-12T06:00:00Z');
+    await w.engine.execute({
+      caseId: ids.caD!,
+      type: 'PASS_NORMATIVE_REVIEW',
+      data: commandData.conditionalApplication.PASS_NORMATIVE_REVIEW,
+      actor: actorOf('370100-dsj', 'authority'),
+    }); // 3 working days late; providerReview due 26 March
+    w.clock.set(asOf);
+  });
+  afterAll(() => w.close());
+
+  const provider = { role: 'provider', org: '370100-gaj' };
+
+  it('given a provider, then its inbox lists its open tasks most urgent first, the task without a deadline last and never overdue', () => {
+    const items = w.models.inbox({ caller: provider, asOf }).items;
+    expect(items.map((i) => [i.caseId, i.stage, i.dueDate, i.overdue, i.workingDaysLeft])).toEqual([
+      [ids.objA, 'handling', '2026-03-16', true, 0],
+      [ids.caD, 'providerReview', '2026-03-26', false, 4],
+      [ids.drF, 'drafting', null, false, null],
+    ]);
+    expect(items[1]).toMatchObject({ process: 'conditionalApplication', state: 'providerReview', role: 'provider', org: '370100-gaj', basis: 'statute' });
+    expect(items[1]!.summary.title).toBe('济南市机动车登记信息统计');
+  });
+
+  it('given the filters, then overdue, dueWithin and process narrow the list', () => {
+    const keys = (q: object) => w.models.inbox({ caller: provider, asOf, ...q }).items.map((i) => i.stage);
+    expect(keys({ overdue: true })).toEqual(['handling']);
+    expect(keys({ dueWithin: 3 })).toEqual(['handling']);
+    expect(keys({ dueWithin: 4 })).toEqual(['handling', 'providerReview']);
+    expect(keys({ process: 'datasetRelease' })).toEqual(['drafting']);
+    expect(() => w.models.inbox({ caller: provider, asOf, dueWithin: -1 })).toThrow(InvalidQueryError);
+  });
+
+  it('given other callers, then each sees the tasks of its role assigned or open to its organisation, and no one else’s', () => {
+    const stages = (caller: Viewer) => w.models.inbox({ caller, asOf }).items.map((i) => `${i.caseId === ids.udE ? 'udE' : i.caseId === ids.objB ? 'objB' : '?'}:${i.stage}`);
+    expect(stages({ role: 'authority', org: '370100-dsj' })).toEqual(['udE:normativeReview']);
+    // 市级以上: the provincial authority may also act on a city's request (第十五条).
+    expect(stages({ role: 'authority', org: '370000-dsj' })).toEqual(['udE:normativeReview']);
+    expect(stages({ role: 'authority', org: '370200-dsj' })).toEqual([]);
+    expect(stages({ role: 'provider', org: '370102-scjgj' })).toEqual(['objB:handling']);
+    expect(stages({ role: 'applicant', org: '370100-gaj' })).toEqual([]);
+    expect(stages({ role: 'supervisor', org: '370000-dsj' })).toEqual([]);
+  });
+
+  it('given pages of one, then keyset pagination lists every task once, in order, and ends', () => {
+    const whole = w.models.inbox({ caller: provider, asOf }).items;
+    expect(wholeInbox(w, { caller: provider, asOf, limit: 1 })).toEqual(whole);
+    expect(w.models.inbox({ caller: provider, asOf, limit: 3 }).nextCursor).toBeNull();
+    expect(() => w.models.inbox({ caller: provider, asOf, cursor: 'not-a-cursor' })).toThrow(InvalidQueryError);
+    expect(() => w.models.inbox({ caller: provider, asOf, limit: 0 })).toThrow(InvalidQueryError);
+  });
+
+  it('given the overdue report, then every stage past its deadline is listed, open or finished late, with working days overdue and its basis', () => {
+    const report = w.models.overdueReport({ asOf });
+    expect(report.asOf).toBe('2026-03-20T02:00:00.000Z');
+    // Most overdue first: by deadline, then the older case.
+    expect(report.items.map((i) => [i.caseId, i.stage, i.org, i.status, i.workingDaysOverdue, i.completedAt ?? null])).toEqual([
+      [ids.caD, 'normativeReview', '370100-dsj', 'finishedLate', 3, '2026-03-12T06:00:00.000Z'],
+      [ids.objA, 'handling', '370100-gaj', 'open', 4, null],
+      [ids.objB, 'handling', '370102-scjgj', 'open', 4, null],
+      [ids.udE, 'normativeReview', '370100-dsj', 'open', 4, null],
+    ]);
+    expect(report.items[0]).toMatchObject({ orgName: '济南市大数据局', basis: 'statute', article: '第十四条(二)', dueAt: '2026-03-09T15:59:59.999Z', enteredAt: '2026-03-02T01:00:00.000Z' });
+    expect(report.byOrg).toEqual([
+      { org: '370100-dsj', orgName: '济南市大数据局', open: 1, overdue: 1, finishedLate: 1 },
+      { org: '370100-gaj', orgName: '济南市公安局', open: 2, overdue: 1, finishedLate: 0 },
+      { org: '370102-scjgj', orgName: directory.nameOf('370102-scjgj'), open: 1, overdue: 1, finishedLate: 0 },
+    ]);
+  });
+
+  it('given a region, then the report covers its organisations and the regions below it; given org, process or an entry period, then only those', () => {
+    const cases = (q: object) => w.models.overdueReport({ asOf, ...q }).items.map((i) => i.caseId).sort();
+    expect(cases({ region: '370100' })).toEqual([ids.caD, ids.objA, ids.objB, ids.udE].sort());
+    expect(cases({ region: '370000' })).toEqual([ids.caD, ids.objA, ids.objB, ids.udE].sort());
+    expect(cases({ region: '370102' })).toEqual([ids.objB]);
+    expect(cases({ region: '370200' })).toEqual([]);
+    expect(w.models.overdueReport({ asOf, region: '370200' }).byOrg).toEqual([]);
+    expect(cases({ org: '370100-dsj' })).toEqual([ids.caD, ids.udE].sort());
+    expect(cases({ process: 'objection' })).toEqual([ids.objA, ids.objB].sort());
+    expect(cases({ from: at('2026-03-03T00:00:00Z') })).toEqual([]);
+    expect(cases({ to: at('2026-03-03T00:00:00Z') })).toHaveLength(4);
+  });
+
+  it('given an earlier asOf, then a stage finished late after it counts as open past due then', () => {
+    const report = w.models.overdueReport({ asOf: at('2026-03-10T02:00:00Z') });
+    expect(report.items.map((i) => [i.caseId, i.status, i.workingDaysOverdue, i.completedAt])).toEqual([[ids.caD, 'open', 1, undefined]]);
+    expect(report.byOrg.find((o) => o.org === '370100-dsj')).toEqual({ org: '370100-dsj', orgName: '济南市大数据局', open: 2, overdue: 1, finishedLate: 0 });
+  });
+
+  it('given the overdue report as CSV, then it is UTF-8 with a byte-order mark, Chinese headers and one line per item', () => {
+    const text = w.models.toCsv(w.models.overdueReport({ asOf }));
+    expect(text.startsWith('\uFEFF案件编号,流程,环节,环节名称,承办单位,单位代码,进入环节时间,办理期限,完成时间,逾期工作日,时限依据,依据条款,状态\r\n')).toBe(true);
+    const lines = text.slice(1).trimEnd().split('\r\n');
+    expect(lines).toHaveLength(5);
+    expect(lines[1]).toBe(
+      `${ids.caD},有条件开放数据获取申请,normativeReview,有条件开放数据申请材料规范性审查,济南市大数据局,370100-dsj,2026-03-02T01:00:00.000Z,2026-03-09T15:59:59.999Z,2026-03-12T06:00:00.000Z,3,法定时限,第十四条(二),逾期办结`,
+    );
+    expect(Buffer.from(text, 'utf8').subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+  });
+
+  it('given text with commas, quotes, line breaks or a leading formula sign, then CSV quotes it as RFC 4180 says and defuses the formula', () => {
+    expect(csv(['名称', '数'], [['山东"数智",科技', 1], ['第一行\n第二行', null], ['=SUM(A1)', -2]])).toBe(
+      '\uFEFF名称,数\r\n"山东""数智"",科技",1\r\n"第一行\n第二行",\r\n\'=SUM(A1),-2\r\n',
+    );
+  });
+
+  it('given the SLA report, then stages finished in the period give on-time rates by organisation, process and stage, with open overdue ones', () => {
+    const period = { from: at('2026-03-01T00:00:00Z'), to: at('2026-04-01T00:00:00Z'), asOf };
+    expect(w.models.slaReport({ ...period, groupBy: 'org' }).rows).toEqual([
+      { key: '370100-dsj', name: '济南市大数据局', finished: 1, onTime: 0, late: 1, onTimeRate: 0, openOverdue: 1 },
+      { key: '370100-gaj', name: '济南市公安局', finished: 0, onTime: 0, late: 0, onTimeRate: null, openOverdue: 1 },
+      { key: '370102-scjgj', name: directory.nameOf('370102-scjgj'), finished: 0, onTime: 0, late: 0, onTimeRate: null, openOverdue: 1 },
+      { key: '370200-gaj', name: '青岛市公安局', finished: 1, onTime: 1, late: 0, onTimeRate: 1, openOverdue: 0 },
+    ]);
+    expect(w.models.slaReport({ ...period, groupBy: 'process' }).rows.map((r) => [r.key, r.name, r.finished, r.onTimeRate, r.openOverdue])).toEqual([
+      ['conditionalApplication', '有条件开放数据获取申请', 1, 0, 0],
+      ['objection', '开放数据异议与建议', 1, 1, 2],
+      ['unopenedDataRequest', '未开放数据需求申请', 0, null, 1],
+    ]);
+    expect(w.models.slaReport({ ...period, groupBy: 'stage', region: '370200' }).rows).toEqual([
+      { key: 'objection.handling', name: '处理异议或建议并反馈', finished: 1, onTime: 1, late: 0, onTimeRate: 1, openOverdue: 0 },
+    ]);
+    const text = w.models.toCsv(w.models.slaReport({ ...period, groupBy: 'org' }));
+    expect(text.split('\r\n').slice(0, 2)).toEqual(['\uFEFF单位代码,名称,办结数,按时办结数,逾期办结数,按时办结率,在办逾期数', '370100-dsj,济南市大数据局,1,0,1,0.00%,1']);
+    expect(() => w.models.slaReport({ ...period, groupBy: 'nonsense' as 'org' })).toThrow(InvalidQueryError);
+  });
+
+  it('given the case list, then process, state, final and org filter it, newest first, and callers see what canSee lets them', () => {
+    const list = (caller: Viewer, q: object = {}) => w.models.cases({ caller, ...q }).items.map((c) => Object.entries(ids).find(([, id]) => id === c.caseId)![0]);
+    const admin = { role: 'admin', org: 'admin' };
+    expect(list(admin)).toEqual(['drF', 'udE', 'caD', 'objC', 'objB', 'objA']);
+    expect(list(admin, { process: 'objection' })).toEqual(['objC', 'objB', 'objA']);
+    expect(list(admin, { state: 'handling' })).toEqual(['objB', 'objA']);
+    expect(list(admin, { final: true })).toEqual(['objC']);
+    expect(list(admin, { org: '370100-dsj' })).toEqual(['udE', 'caD']);
+    expect(list(admin, { org: '370000-dsj' })).toEqual(['udE']);
+    expect(list({ role: 'provider', org: '370100-gaj' })).toEqual(['drF', 'caD', 'objA']);
+    expect(list({ role: 'authority', org: '370100-dsj' })).toEqual(['drF', 'udE', 'caD', 'objB', 'objA']);
+    expect(list({ role: 'supervisor', org: '370200-dsj' })).toEqual(['objC']);
+    expect(list({ role: 'auditor', org: '370000-dsj' })).toEqual(['drF', 'udE', 'caD', 'objC', 'objB', 'objA']);
+    expect(list({ role: 'applicant', org: actors.company.org })).toEqual(['udE', 'caD', 'objC', 'objB', 'objA']);
+    expect(list({ role: 'applicant', org: actors.person.org })).toEqual([]);
+    const item = w.models.case(ids.udE!)!;
+    expect(item).toMatchObject({ process: 'unopenedDataRequest', state: 'normativeReview', final: false, revision: 0, region: '370100', providerOrg: null });
+    expect(w.models.case('00000000-0000-4000-8000-000000000000')).toBeUndefined();
+  });
+
+  it('given a case’s history, then its events are in order in the history shape, and asOf tells the state it was in then', async () => {
+    const history = (await w.models.history(ids.caD!, { asOf: at('2026-03-10T00:00:00Z') }))!;
+    expect(history.events.map((e) => [e.revision, e.command, e.stateBefore, e.stateAfter])).toEqual([
+      [0, 'START', null, 'normativeReview'],
+      [1, 'PASS_NORMATIVE_REVIEW', 'normativeReview', 'providerReview'],
+    ]);
+    expect(history.stateAsOf).toBe('normativeReview');
+    const [, passed] = history.events;
+    expect(passed).toMatchObject({ actor: { role: 'authority', org: '370100-dsj' }, at: '2026-03-12T06:00:00.000Z' });
+    expect(passed!.deadlines.closed).toEqual([{ stage: 'normativeReview', completedAt: '2026-03-12T06:00:00.000Z' }]);
+    expect(passed!.deadlines.opened).toEqual([expect.objectContaining({ stage: 'providerReview', dueAt: '2026-03-26T15:59:59.999Z', provisional: false })]);
+    expect(passed!.prevHash).toBe(history.events[0]!.hash);
+    expect((await w.models.history(ids.caD!, { asOf: at('2026-03-01T00:00:00Z') }))!.stateAsOf).toBeNull();
+  });
+
+  it('given an audit export of a period, then it streams the case events accepted in it as NDJSON in log order, only of the cases the viewer may see', async () => {
+    const lines: string[] = [];
+    for await (const line of w.models.exportEvents({ from: at('2026-03-02T00:00:00Z'), to: at('2026-03-12T00:00:00Z') })) lines.push(line);
+    const events = lines.map((l) => JSON.parse(l) as { caseId: string; process: string; position: number; at: string; command: string });
+    expect(lines.every((l) => l.endsWith('\n') && !l.slice(0, -1).includes('\n'))).toBe(true);
+    expect(events.map((e) => e.command)).toEqual(['START', 'START', 'START', 'START', 'START', 'START', 'RESPOND']);
+    expect(events.map((e) => e.position)).toEqual([...events.map((e) => e.position)].sort((a, b) => a - b));
+    expect(events[6]).toMatchObject({ caseId: ids.objC, process: 'objection', at: '2026-03-05T03:00:00.000Z' });
+    const qingdao: string[] = [];
+    for await (const line of w.models.exportEvents({ from: at('2026-03-01T00:00:00Z'), to: at('2026-04-01T00:00:00Z'), visibleTo: { role: 'auditor', org: '370200-dsj' } })) {
+      qingdao.push((JSON.parse(line) as { caseId: string }).caseId);
+    }
+    expect(qingdao).toEqual([ids.objC, ids.objC]);
+    const later: string[] = [];
+    for await (const line of w.models.exportEvents({ from: at('2026-03-12T00:00:00Z'), to: at('2026-04-01T00:00:00Z') })) later.push(line);
+    expect(later.map((l) => (JSON.parse(l) as { command: string }).command)).toEqual(['PASS_NORMATIVE_REVIEW']);
+  });
+
+  it('in the embedded mode, then a command’s effect is in the read models as soon as the command returns', async () => {
+    const result = await w.engine.execute({ caseId: ids.objA!, type: 'RESPOND', data: commandData.objection.RESPOND, actor: actorOf('370100-gaj', 'provider') });
+    expect(w.models.position).toBe(result.position);
+    expect(await w.models.waitFor(result.position, 0)).toBe(true);
+    expect(w.models.inbox({ caller: provider, asOf }).items.map((i) => i.stage)).toEqual(['providerReview', 'drafting']);
+    expect(w.models.case(ids.objA!)).toMatchObject({ state: 'responded', final: true, revision: 1 });
+    expect(await w.models.health()).toEqual({ position: result.position, lag: 0 });
+  });
+});
+
+describe('the case list’s visibility SQL agrees with canSee', () => {
+  const orgs = [...directory.list().map((o) => o.code), 'unknown-org', actors.company.org, actors.person.org];
+  const regions = ['370000', '370100', '370102', '370200', '370211', '379900', '380000', ''];
+
+  /** A case's first event (and a second one moving its parties), as the engine stamps them. */
+  const event = (n: number, revision: number, parties: Record<string, string>): RecordedEvent => ({
+    id: `e-${n}-${revision}`,
+    streamId: `objection-case-${n}`,
+    type: 'Started',
+    revision,
+    position: n * 2 + revision + 1,
+    data: {},
+    created: '2026-01-01T00:00:00.000Z',
+    metadata: {
+      caseId: `case-${n}`,
+      process: n % 2 ? 'objection' : 'datasetRelease',
+      machine: { name: 'objection', version: 1 },
+      actor: { sub: 'u', role: 'applicant', org: 'x' },
+      command: revision ? 'MOVE' : 'START',
+      at: '2026-01-01T00:00:00.000Z',
+      stateBefore: null,
+      stateAfter: 'handling',
+      final: false,
+      tasksOpened: [],
+      tasksClosed: [],
+      parties,
+      summary: { title: `案件 ${n}` },
+      prevHash: '',
+      hash: '',
+    },
+  });
+
+  const parties = fc.record(
+    { providerOrg: fc.constantFrom(...orgs), applicantOrg: fc.constantFrom(...orgs), region: fc.constantFrom(...regions) },
+    { requiredKeys: [] },
+  );
+  const viewer = fc.record({ role: fc.constantFrom('applicant', 'provider', 'authority', 'supervisor', 'auditor', 'admin', 'system'), org: fc.constantFrom(...orgs) });
+
+  it('given random cases and random callers, then every page of the list holds exactly the cases canSee lets the caller see', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(parties, fc.option(parties, { nil: undefined })), { minLength: 1, maxLength: 60 }), fc.array(viewer, { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 100 }), (cases, viewers, limit) => {
+        const db = new Database(':memory:');
+        casesProjection.setup(db);
+        const now = new Map<string, Record<string, string>>();
+        db.transaction(() => {
+          cases.forEach(([first, moved], n) => {
+            casesProjection.apply(event(n, 0, first), db);
+            if (moved) casesProjection.apply(event(n, 1, moved), db);
+            now.set(`case-${n}`, moved ?? first);
+          });
+          casesProjection.flush!(db);
+        })();
+        for (const v of viewers) {
+          const seen: CaseListItem[] = [];
+          let cursor: string | undefined;
+          do {
+            const page = listCases(db, { caller: v, directory, limit, ...(cursor ? { cursor } : {}) });
+            seen.push(...page.items);
+            cursor = page.nextCursor ?? undefined;
+          } while (cursor);
+          const expected = [...now].filter(([, p]) => canSee(directory, v, p)).map(([id]) => id);
+          expect(seen.map((c) => c.caseId).sort()).toEqual(expected.sort());
+        }
+        db.close();
+      }),
+      { seed: 19, numRuns: 150 },
+    );
+  });
+});
+
+describe('the reports’ region filter agrees with the directory’s regions', () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  let models: ReadModels;
+  const asOf = '2025-09-20T00:00:00.000Z';
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'projections-regions-'));
+    store = new SqliteEventStore({ path: join(dir, 'events.db'), synchronous: 'OFF' });
+    models = await openReadModels({ store, dataDir: dir, directory });
+    synthesise(store, directory, defaultCalendar(), { events: 6000, seed: 3, lateShare: 0.3, stallShare: 0.05 });
+    await models.rebuild();
+  });
+  afterAll(async () => {
+    await models.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('given every region, then the overdue report of a region is the whole report’s items whose task lies in it, and its byOrg counts them', () => {
+    const rows = models.db
+      .prepare<[], { case_id: string; stage: string; org: string; provider_org: string | null; parties_region: string | null }>(
+        'SELECT case_id, stage, org, provider_org, parties_region FROM sla_tasks',
+      )
+      .all();
+    // The task's organisation's region; an applicant's task, its case's region.
+    const regionOf = new Map(
+      rows.map((r) => [
+        `${r.case_id}/${r.stage}`,
+        directory.get(r.org)?.region ?? caseRegion(directory, { ...(r.parties_region ? { region: r.parties_region } : {}), ...(r.provider_org ? { providerOrg: r.provider_org } : {}) }),
+      ]),
+    );
+    const whole = models.overdueReport({ asOf });
+    expect(whole.items.length).toBeGreaterThan(100);
+    const regions = [...new Set(['370000', '379900', ...directory.list().map((o) => o.region)])];
+    for (const region of regions) {
+      const report = models.overdueReport({ asOf, region });
+      const expected = whole.items.filter((i) => {
+        const r = regionOf.get(`${i.caseId}/${i.stage}`);
+        return r !== undefined && regionContains(region, r);
+      });
+      expect(report.items).toEqual(expected);
+      for (const o of report.byOrg) {
+        expect(o.overdue + o.finishedLate).toBe(expected.filter((i) => i.org === o.org).length);
+      }
+    }
+  });
+});
