@@ -13,7 +13,7 @@ import { dumpReadModels } from './dump.js';
 import { directory, prng } from './harness.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/catch-up.ts', import.meta.url));
-const EVENTS = 12_000;
+const EVENTS = 8_000;
 
 interface Run {
   positions: number[];
@@ -86,7 +86,7 @@ describe('the embedded read models after crashes during a catch-up', () => {
     // Inline read models live in the store's file: give the child a copy of the log.
     const store = join(dir, 'inline-events.db');
     copyFileSync(file, store);
-    const args = [store, '700'];
+    const args = [store, '500'];
 
     const reached: number[] = [];
     for (let kill = 0; kill < 3; kill++) {
