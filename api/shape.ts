@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { CaseState, Task } from '../engine/index.js';
+import type { CaseState } from '../engine/index.js';
+import { taskView } from '../projections/audit.js';
 
 /** API.md `tasks`. */
 export const TaskView = z.object({
@@ -14,21 +15,6 @@ export const TaskView = z.object({
   provisional: z.boolean(),
   calendarVersion: z.string().nullable(),
 });
-
-export function taskView(t: Task): z.infer<typeof TaskView> {
-  return {
-    stage: t.stage,
-    label: t.label,
-    role: t.role,
-    org: t.org,
-    enteredAt: t.enteredAt,
-    dueAt: t.dueAt ?? null,
-    dueDate: t.dueDate ?? null,
-    basis: t.basis ?? null,
-    provisional: t.provisional ?? false,
-    calendarVersion: t.calendarVersion ?? null,
-  };
-}
 
 /** One event of a history (API.md `GET /v1/cases/:id/history`). */
 export const HistoryEvent = z.object({

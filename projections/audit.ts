@@ -101,7 +101,8 @@ export interface AuditLine extends HistoryEntry {
   process: string;
 }
 
-function taskView(t: TaskFacts): TaskView {
+/** A task as histories and the case view show it. */
+export function taskView(t: TaskFacts): TaskView {
   return {
     stage: t.stage,
     label: t.label,
