@@ -1,7 +1,8 @@
 /**
  * The audit trail (API.md `GET /v1/cases/:id/history`, `GET /v1/audit/export`). A case's history is
- * its own stream, read from the store; this read model only indexes every case event by the time
- * it was accepted, so a period's events are found without reading the whole log. (The hash chain is
+ * its own stream, read from the store; this read model only indexes every case event's position by
+ * the time it was accepted (one B-tree, in time order), so a period's events are found without
+ * reading the whole log. (The hash chain is
  * re-checked by engine/verify.ts.)
  */
 import { canSee, type Directory, type Viewer } from '../directory/index.js';
@@ -14,22 +15,20 @@ import { forgetInserts, insertRows } from './statements.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS audit_index (
-  position INTEGER PRIMARY KEY,
   at       TEXT    NOT NULL,
-  case_id  TEXT    NOT NULL,
-  process  TEXT    NOT NULL
-);
-CREATE INDEX IF NOT EXISTS audit_index_at ON audit_index (at, position);
+  position INTEGER NOT NULL,
+  PRIMARY KEY (at, position)
+) WITHOUT ROWID;
 `;
 
-const INSERT = 'INSERT OR IGNORE INTO audit_index (position, at, case_id, process)';
+const INSERT = 'INSERT OR IGNORE INTO audit_index (at, position)';
 
 /** One transaction's rows. */
 const pending = new WeakMap<Db, unknown[][]>();
 
 export const auditProjection: Projection = {
   name: 'audit',
-  version: 1,
+  version: 2,
   setup(db) {
     db.exec(SCHEMA);
   },
@@ -46,7 +45,7 @@ export const auditProjection: Projection = {
       rows = [];
       pending.set(db, rows);
     }
-    rows.push([event.position, storedInstant(f.at), f.caseId, f.process]);
+    rows.push([storedInstant(f.at), event.position]);
   },
   flush(db) {
     const rows = pending.get(db);

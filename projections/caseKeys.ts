@@ -5,10 +5,11 @@
  * together at the end of every index, and folding an event touches pages already in the cache.
  *
  * The key is a fact of the log, not of any read model: the same in an incremental run and a
- * rebuild. It is kept in `projection_case_keys` (written in the caller's transaction) and remembered
- * per database in a bounded map. Every event at revision 0 writes its case's key (once, however many
- * projections ask), so a transaction that rolled back — and a position that was then reused — can
- * never leave the table without a key the map remembers.
+ * rebuild. It is kept in `projection_case_keys` and remembered per database in a bounded map. Keys
+ * learnt from revision-0 events are part of the caller's unit of work: `flushCaseKeys` writes them
+ * (every projection keyed by case calls it from its `flush`; the first call writes, the others
+ * find nothing) and `discardCaseKeys` forgets them with the transaction, so folding an event never
+ * writes: a rebuild can fold outside the write lock and hold it only to flush.
  */
 import type { RecordedEvent } from '../eventstore/types.js';
 import type { Db } from './runner.js';
@@ -23,8 +24,8 @@ const REMEMBERED = 500_000;
 
 interface Keys {
   remembered: Map<string, number>;
-  /** The revision-0 event whose key was written last (each delivery of an event is a new object). */
-  written: RecordedEvent | undefined;
+  /** Keys learnt in this unit of work, not written yet. */
+  pending: Map<string, number>;
   get: (caseId: string) => number | undefined;
   put: (caseId: string, key: number) => void;
 }
@@ -41,8 +42,11 @@ function keysOf(db: Db): Keys {
   if (!keys) {
     db.exec(SCHEMA);
     const get = db.prepare<[string], number>('SELECT case_key FROM projection_case_keys WHERE case_id = ?').pluck();
-    const put = db.prepare<[string, number]>('INSERT OR REPLACE INTO projection_case_keys (case_id, case_key) VALUES (?, ?)');
-    keys = { remembered: new Map(), written: undefined, get: (id) => get.get(id), put: (id, key) => void put.run(id, key) };
+    // A rebuild meets keys the table already holds: an unchanged row is left as it is.
+    const put = db.prepare<[string, number]>(
+      'INSERT INTO projection_case_keys (case_id, case_key) VALUES (?, ?) ON CONFLICT (case_id) DO UPDATE SET case_key = excluded.case_key WHERE case_key <> excluded.case_key',
+    );
+    keys = { remembered: new Map(), pending: new Map(), get: (id) => get.get(id), put: (id, key) => void put.run(id, key) };
     byDb.set(db, keys);
   }
   return keys;
@@ -55,25 +59,43 @@ function remember(keys: Keys, caseId: string, key: number): void {
   if (m.size > REMEMBERED) m.delete(m.keys().next().value!);
 }
 
-/** The key of the case an event belongs to; call inside the transaction that folds the event. */
+/** The key of the case an event belongs to. Reads only: new keys wait for `flushCaseKeys`. */
 export function caseKey(db: Db, caseId: string, event: RecordedEvent): number {
   const keys = keysOf(db);
-  const known = keys.remembered.get(caseId);
   if (event.revision === 0) {
-    if (keys.written !== event) {
-      keys.put(caseId, event.position);
-      keys.written = event;
-      if (known !== event.position) remember(keys, caseId, event.position);
+    if (keys.pending.get(caseId) !== event.position) {
+      keys.pending.set(caseId, event.position);
+      remember(keys, caseId, event.position);
     }
     return event.position;
   }
+  const known = keys.pending.get(caseId) ?? keys.remembered.get(caseId);
   if (known !== undefined) return known;
   let key = keys.get(caseId);
   if (key === undefined) {
     // A case whose first event this database never saw (a log that starts mid-case): it starts here.
     key = event.position;
-    keys.put(caseId, key);
+    keys.pending.set(caseId, key);
   }
   remember(keys, caseId, key);
   return key;
+}
+
+/** Writes the keys learnt since the last flush (inside the caller's transaction). */
+export function flushCaseKeys(db: Db): void {
+  const keys = byDb.get(db);
+  if (!keys || keys.pending.size === 0) return;
+  // In key order: a batch's new keys then go into the B-tree side by side instead of at random pages.
+  const sorted = [...keys.pending].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  for (const [caseId, key] of sorted) keys.put(caseId, key);
+  keys.pending.clear();
+}
+
+/** Forgets the keys learnt since the last flush (the transaction is rolling back). */
+export function discardCaseKeys(db: Db): void {
+  const keys = byDb.get(db);
+  if (!keys || keys.pending.size === 0) return;
+  // A remembered key may have come from a rolled-back event whose position will be reused.
+  keys.pending.clear();
+  keys.remembered.clear();
 }

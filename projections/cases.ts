@@ -6,7 +6,7 @@
  */
 import { caseRegion, regionContains, type Directory, type Viewer } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
-import { caseKey, setupCaseKeys } from './caseKeys.js';
+import { caseKey, discardCaseKeys, flushCaseKeys, setupCaseKeys } from './caseKeys.js';
 import { caseFacts, storedInstant, summaryJson, type PartiesFacts, type SummaryFacts } from './metadata.js';
 import { decodeCursor, encodeCursor, jsonList, pageLimit } from './query.js';
 import type { Db, Projection } from './runner.js';
@@ -30,8 +30,6 @@ CREATE TABLE IF NOT EXISTS cases (
   updated_at     TEXT    NOT NULL,
   summary        TEXT    NOT NULL
 );
-CREATE INDEX IF NOT EXISTS cases_applicant ON cases (applicant_org, case_key);
-CREATE INDEX IF NOT EXISTS cases_provider ON cases (provider_org, case_key);
 -- Organisations that were ever given a task on a case (the org filter besides provider and applicant).
 CREATE TABLE IF NOT EXISTS case_orgs (
   org      TEXT    NOT NULL,
@@ -43,6 +41,12 @@ CREATE TABLE IF NOT EXISTS case_regions (
   region TEXT PRIMARY KEY
 ) WITHOUT ROWID;
 `;
+
+/** The case list's indexes (the fold needs none of them: a rebuild creates them at its end). */
+const QUERY_INDEXES = [
+  'CREATE INDEX IF NOT EXISTS cases_applicant ON cases (applicant_org, case_key)',
+  'CREATE INDEX IF NOT EXISTS cases_provider ON cases (provider_org, case_key)',
+];
 
 const INSERT =
   'INSERT OR REPLACE INTO cases (case_key, case_id, stream_id, process, version, state, final, revision, position, provider_org, applicant_org, parties_region, created_at, updated_at, summary)';
@@ -97,6 +101,7 @@ const workOf = (db: Db): Work => {
 export const casesProjection: Projection = {
   name: 'cases',
   version: 2,
+  queryIndexes: QUERY_INDEXES,
   setup(db) {
     setupCaseKeys(db);
     db.exec(SCHEMA);
@@ -142,6 +147,7 @@ export const casesProjection: Projection = {
     }
   },
   flush(db) {
+    flushCaseKeys(db);
     const w = work.get(db);
     if (!w) return;
     work.delete(db);
@@ -160,6 +166,7 @@ export const casesProjection: Projection = {
     for (const region of w.regions) s.region.run(region);
   },
   discard(db) {
+    discardCaseKeys(db);
     work.delete(db);
   },
 };

@@ -7,7 +7,7 @@
 import { endOfShanghaiDate, shanghaiDateOf } from '../calendars/index.js';
 import type { Directory } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
-import { caseKey, setupCaseKeys } from './caseKeys.js';
+import { caseKey, discardCaseKeys, flushCaseKeys, setupCaseKeys } from './caseKeys.js';
 import { caseFacts, storedInstant, summaryJson, type SummaryFacts, type TaskFacts } from './metadata.js';
 import { decodeCursor, encodeCursor, InvalidQueryError, pageLimit, queryInstant, safely, type QueryCalendar } from './query.js';
 import type { Db, Projection } from './runner.js';
@@ -173,6 +173,7 @@ export const inboxProjection: Projection = {
     w.latest.set(key, { state: f.stateAfter, summary: summaryJson(f.summary) });
   },
   flush(db) {
+    flushCaseKeys(db);
     const w = work.get(db);
     if (!w) return;
     work.delete(db);
@@ -225,6 +226,7 @@ export const inboxProjection: Projection = {
     insertRows(db, INSERT_ASSIGNEE, assignees);
   },
   discard(db) {
+    discardCaseKeys(db);
     work.delete(db);
   },
 };

@@ -4,7 +4,9 @@
  * (EventStoreDB: `<dataDir>/readmodels.db`, with `lag` and `waitFor`), and answers the queries.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { defaultCalendar } from '../calendars/index.js';
 import type { Directory } from '../directory/index.js';
@@ -17,7 +19,7 @@ import { caseRow, casesProjection, listCases, type CaseListItem, type CaseListPa
 import { toCsv } from './csv.js';
 import { inbox, inboxProjection, type InboxPage, type InboxQuery } from './inbox.js';
 import type { QueryCalendar } from './query.js';
-import { FollowProjector, InlineProjector, type Db, type Progress, type Projection, type Projector } from './runner.js';
+import { FollowProjector, InlineProjector, type Db, type Progress, type Projection, type Projector, type RebuildSummary, type RunnerOptions } from './runner.js';
 import { overdueReport, slaProjection, slaReport, type OverdueQuery, type OverdueReport, type SlaQuery, type SlaReport } from './sla.js';
 
 export * from './runner.js';
@@ -52,7 +54,14 @@ export interface ReadModelsOptions {
   onError?: (error: unknown) => void;
   /** Follow mode: `PRAGMA synchronous` of `readmodels.db`. Default `NORMAL` (a lost tail is re-read from the log). */
   synchronous?: SqliteSynchronous;
+  /** Inline mode: threads a rebuild from position 0 is split across. Default: the cores, at most 4; 1 keeps it in this thread. */
+  rebuildThreads?: number;
+  /** Inline mode: a rebuild of fewer events stays in this thread. Default 50,000. */
+  parallelRebuildMinEvents?: number;
 }
+
+/** The rebuild worker's module, beside this one (`.ts` when run from source). */
+const REBUILD_WORKER = new URL(`./rebuildWorker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
 type WithoutContext<Q> = Omit<Q, 'calendar' | 'directory'>;
 
@@ -103,7 +112,7 @@ export class ReadModels {
   }
 
   /** Drops read models (all, or those named: `inbox`, `sla`, `cases`, `audit`) and rebuilds them from position 0. */
-  rebuild(names?: string | readonly string[], onProgress?: Progress): Promise<void> {
+  rebuild(names?: string | readonly string[], onProgress?: Progress): Promise<RebuildSummary> {
     return this.#projector.rebuild(names, onProgress);
   }
 
@@ -172,10 +181,15 @@ export class ReadModels {
 export async function openReadModels(options: ReadModelsOptions): Promise<ReadModels> {
   const projections = options.projections ?? ALL_PROJECTIONS;
   const mode = options.mode ?? (options.store instanceof SqliteEventStore ? 'inline' : 'follow');
-  const runner = {
+  const runner: RunnerOptions = {
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
   };
+  // The worker knows the shipped read models by name; others are rebuilt in this thread.
+  const threads = options.rebuildThreads ?? Math.min(availableParallelism(), 4);
+  if (threads > 1 && projections.every((p) => ALL_PROJECTIONS.includes(p))) {
+    runner.parallel = { entry: REBUILD_WORKER, threads, minEvents: options.parallelRebuildMinEvents ?? 50_000 };
+  }
   if (mode === 'inline') {
     if (!(options.store instanceof SqliteEventStore)) throw new RangeError('inline read models need the embedded SQLite store');
     const projector = new InlineProjector(options.store, projections, runner);

@@ -13,8 +13,12 @@
  * Any read model can be dropped and rebuilt from position 0; a projection whose `version` changed
  * is rebuilt when the runner starts.
  */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { SqliteEventStore } from '../eventstore/sqlite.js';
+import { SQLITE_MMAP_BYTES, type SqliteEventStore } from '../eventstore/sqlite.js';
 import type { EventStore, RecordedEvent, Subscription } from '../eventstore/types.js';
 
 export type Db = Database.Database;
@@ -25,8 +29,14 @@ export interface Projection {
   readonly name: string;
   /** Bump it when the tables or the fold change: the read model is rebuilt on the next start. */
   readonly version: number;
-  /** Creates the tables and indexes if absent (idempotent). */
+  /** Creates the tables, and the indexes the fold itself reads, if absent (idempotent). */
   setup(db: Db): void;
+  /**
+   * Indexes only queries read, as `CREATE INDEX IF NOT EXISTS …` statements. They are created when
+   * the read model has caught up: a rebuild from position 0 sorts each one once at its end instead
+   * of updating it at every event, and a restart mid-rebuild goes on without them until it is done.
+   */
+  readonly queryIndexes?: readonly string[];
   /** Folds one event in; runs inside the caller's transaction, so it must not open its own. */
   apply(event: RecordedEvent, db: Db): void;
   /**
@@ -45,6 +55,11 @@ export interface Projection {
 /** Rebuild and catch-up progress: positions done of the head position when it started. */
 export type Progress = (done: number, total: number) => void;
 
+/** How a rebuild went: `threads` folded the log (1: in the caller's thread). */
+export interface RebuildSummary {
+  threads: number;
+}
+
 export interface RunnerOptions {
   /** Events per transaction while catching up or rebuilding. Default 20000 inline, 1000 follow. */
   batchSize?: number;
@@ -52,6 +67,24 @@ export interface RunnerOptions {
   onError?: (error: unknown) => void;
   /** Delay before a failed follow-mode subscription is resumed. Default 1000 ms. */
   retryDelayMs?: number;
+  /** Inline mode: rebuilds from position 0 in worker threads, each folding a share of the cases. */
+  parallel?: ParallelRebuild;
+}
+
+/**
+ * A rebuild split by case across threads. Every read model is a set of rows per case, so the cases
+ * of the log can be folded apart: each worker reads only its share of the log (SQLite skips the
+ * other rows without parsing them) and folds every read model being rebuilt, outside the write
+ * lock, which it holds only to flush. The checkpoints stay marked unfinished until every worker
+ * is done, so a crash mid-way rebuilds from 0 again on the next start.
+ */
+export interface ParallelRebuild {
+  /** The worker module: it calls `runRebuildWorker` with the projections it knows by name. */
+  entry: URL;
+  /** Worker threads (more than one, or the rebuild stays in this thread). */
+  threads: number;
+  /** Smaller rebuilds stay in this thread: starting a worker costs about half a second. */
+  minEvents: number;
 }
 
 // ── Checkpoints ───────────────────────────────────────────────────────────────────────────
@@ -94,11 +127,25 @@ class Checkpoints {
   write(projection: Projection, position: number): void {
     this.#write.run(projection.name, projection.version, position);
   }
+
+  /** Marks a read model as being rebuilt elsewhere: a start that finds it so rebuilds it from 0. */
+  markUnfinished(projection: Projection): void {
+    this.#write.run(projection.name, UNFINISHED, 0);
+  }
+}
+
+/** The version of a read model whose rows a parallel rebuild is still writing (never a projection's version). */
+const UNFINISHED = -1;
+
+/** Creates the query indexes of projections that have caught up (idempotent). */
+function createQueryIndexes(db: Db, projections: readonly Projection[]): void {
+  for (const p of projections) for (const sql of p.queryIndexes ?? []) db.exec(sql);
 }
 
 /**
  * Creates every read model's tables; a projection never run, or whose version changed, is dropped
  * and reset to position 0 (so the catch-up that follows rebuilds it). Returns the names reset.
+ * Query indexes wait for the catch-up (`createQueryIndexes`).
  */
 function prepareProjections(db: Db, checkpoints: Checkpoints, projections: readonly Projection[]): string[] {
   const reset: string[] = [];
@@ -316,10 +363,13 @@ class SqliteLog {
   readonly #page: Database.Statement<[number, number, number], LogRow>;
   readonly #head: Database.Statement<[], number | null>;
 
-  constructor(db: Db) {
+  /** `share`: only the streams of this part of `parts` (a parallel rebuild's worker). */
+  constructor(db: Db, share?: { part: number; parts: number }) {
+    // A stream's share is a function of its last two characters (a case id's random hex digits).
+    const only = share ? ` AND (unicode(substr(stream_id, -1)) * 31 + unicode(substr(stream_id, -2, 1))) % ${share.parts} = ${share.part}` : '';
     this.#page = db
       .prepare<[number, number, number], LogRow>(
-        'SELECT position, stream_id, revision, id, type, data, metadata, created FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?',
+        `SELECT position, stream_id, revision, id, type, data, metadata, created FROM events WHERE position > ? AND position <= ?${only} ORDER BY position LIMIT ?`,
       )
       .raw(true);
     this.#head = db.prepare<[], number | null>('SELECT max(position) FROM events').pluck();
@@ -341,6 +391,105 @@ class SqliteLog {
   }
 }
 
+// ── Rebuilding in worker threads ───────────────────────────────────────────────────────
+
+/** What a rebuild worker is given (its `workerData`). */
+export interface RebuildJob {
+  /** The store's database file. */
+  file: string;
+  /** The read models to fold. */
+  names: string[];
+  /** This worker's share of the streams: `part` of `parts`. */
+  part: number;
+  parts: number;
+  /** The last position to fold. */
+  upTo: number;
+  /** Events folded between flushes. */
+  batchSize: number;
+}
+
+/** Events a rebuild worker folds between flushes: it holds the write lock only while it flushes them. */
+const WORKER_BATCH = 50_000;
+
+/**
+ * The body of a rebuild worker (see `ParallelRebuild`): folds its share of the log into the read
+ * models named, flushing every `batchSize` events, and tells `report` how many events it has folded.
+ * Folding only reads the database; the write lock is taken for each flush.
+ */
+export function runRebuildWorker(job: RebuildJob, known: readonly Projection[], report: (folded: number) => void): void {
+  const projections = pick(known, job.names);
+  const db = new Database(job.file, { fileMustExist: true });
+  try {
+    // The other workers and the store's own appends take turns with the write lock.
+    db.pragma('busy_timeout = 600000');
+    // A crash mid-way rebuilds from 0 anyway; the final checkpoint's commit syncs the log file with these frames.
+    db.pragma('synchronous = NORMAL');
+    db.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
+    raiseCache(db, CATCH_UP_CACHE_KIB);
+    const log = new SqliteLog(db, { part: job.part, parts: job.parts });
+    const flush = db.transaction(() => {
+      for (const p of projections) p.flush?.(db);
+    });
+    let after = 0;
+    let folded = 0;
+    let unflushed = 0;
+    for (;;) {
+      const events = log.page(after, job.upTo, PAGE);
+      if (events.length === 0) break;
+      for (const event of events) for (const p of projections) p.apply(event, db);
+      after = events[events.length - 1]!.position;
+      folded += events.length;
+      unflushed += events.length;
+      if (unflushed >= job.batchSize) {
+        flush.immediate();
+        unflushed = 0;
+        report(folded);
+      }
+    }
+    flush.immediate();
+    report(folded);
+  } finally {
+    db.close();
+  }
+}
+
+/** The worker's script: TypeScript sources (tsx, vitest) register tsx's loader before loading the entry. */
+function workerScript(entry: URL): string {
+  const load = `import(${JSON.stringify(entry.href)})`;
+  if (!entry.pathname.endsWith('.ts')) return load;
+  return `import(${JSON.stringify(tsxApi())}).then((tsx) => tsx.register()).then(() => ${load})`;
+}
+
+/** The URL of tsx's ESM API (`tsx/esm/api`, its `import` condition: a worker's script has no resolver of its own). */
+function tsxApi(): string {
+  const require = createRequire(import.meta.url);
+  const manifest = require.resolve('tsx/package.json');
+  const { exports } = require(manifest) as { exports: Record<string, { import?: { default?: string } }> };
+  const api = exports['./esm/api']?.import?.default;
+  if (!api) throw new Error('tsx has no ESM API: cannot rebuild read models in worker threads from TypeScript sources');
+  return pathToFileURL(join(dirname(manifest), api)).href;
+}
+
+/** Runs one rebuild worker to its end; `active` holds it meanwhile (closing terminates it). */
+function runWorker(entry: URL, job: RebuildJob, onFolded: (folded: number) => void, active: Set<Worker>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(workerScript(entry), { eval: true, workerData: job });
+    active.add(worker);
+    let failure: unknown;
+    worker.on('message', (m: { folded?: number }) => {
+      if (typeof m.folded === 'number') onFolded(m.folded);
+    });
+    worker.on('error', (error) => {
+      failure = error;
+    });
+    worker.on('exit', (code) => {
+      active.delete(worker);
+      if (code === 0 && failure === undefined) resolve();
+      else reject(failure ?? new Error(`rebuild worker ${job.part + 1}/${job.parts} exited with code ${code}`));
+    });
+  });
+}
+
 // ── The two modes ───────────────────────────────────────────────────────────────────────
 
 /** What both modes offer the facade. */
@@ -355,7 +504,7 @@ export interface Projector {
   /** Resolves true once every read model has reached `position`, false after `timeoutMs`. */
   waitFor(position: number, timeoutMs?: number): Promise<boolean>;
   /** Drops read models (all, or those named) and rebuilds them from position 0. */
-  rebuild(names?: string | readonly string[], onProgress?: Progress): Promise<void>;
+  rebuild(names?: string | readonly string[], onProgress?: Progress): Promise<RebuildSummary>;
   close(): Promise<void>;
 }
 
@@ -375,6 +524,9 @@ export class InlineProjector implements Projector {
   /** The log through a connection of its own, for catching up: streaming the log through the store's page cache would evict the read models' pages. */
   #reader: { db: Db; log: SqliteLog } | undefined;
   readonly #batchSize: number;
+  readonly #parallel: ParallelRebuild | undefined;
+  readonly #onError: ((error: unknown) => void) | undefined;
+  readonly #workers = new Set<Worker>();
   readonly #detached = new Set<string>();
   readonly #waiters = new Waiters();
   #unsubscribe: (() => void) | undefined;
@@ -385,6 +537,8 @@ export class InlineProjector implements Projector {
     this.db = store.database;
     this.#projections = projections;
     this.#batchSize = options.batchSize ?? 20_000;
+    this.#parallel = options.parallel;
+    this.#onError = options.onError;
     this.#checkpoints = new Checkpoints(this.db);
     this.#log = new SqliteLog(this.db);
   }
@@ -413,11 +567,11 @@ export class InlineProjector implements Projector {
     return this.#waiters.wait(position, timeoutMs);
   }
 
-  async rebuild(names?: string | readonly string[], onProgress?: Progress): Promise<void> {
+  async rebuild(names?: string | readonly string[], onProgress?: Progress): Promise<RebuildSummary> {
     const targets = pick(this.#projections, names);
     for (const p of targets) this.#detached.add(p.name);
     resetProjections(this.db, this.#checkpoints, targets);
-    await this.#catchUp(targets, onProgress);
+    return { threads: await this.#catchUp(targets, onProgress) };
   }
 
   async close(): Promise<void> {
@@ -425,6 +579,7 @@ export class InlineProjector implements Projector {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     this.#waiters.cancel();
+    await Promise.all([...this.#workers].map((w) => w.terminate()));
     this.#reader?.db.close();
     this.#reader = undefined;
   }
@@ -435,6 +590,7 @@ export class InlineProjector implements Projector {
     const file = this.db.name;
     if (this.db.memory || !file) return this.#log;
     const db = new Database(file, { readonly: true, fileMustExist: true });
+    db.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
     this.#reader = { db, log: new SqliteLog(db) };
     return this.#reader.log;
   }
@@ -462,16 +618,60 @@ export class InlineProjector implements Projector {
     }
   }
 
-  /** Catches detached projections up in batches, one transaction each, yielding between them. */
-  async #catchUp(projections: readonly Projection[], onProgress?: Progress): Promise<void> {
+  /** Catches detached projections up in batches, one transaction each, yielding between them; answers the threads that rebuilt those at 0. */
+  async #catchUp(projections: readonly Projection[], onProgress?: Progress): Promise<number> {
     const log = this.#catchUpLog();
     // A catch-up touches every read model's recent pages in every batch: keep them in memory meanwhile.
     const cache = raiseCache(this.db, CATCH_UP_CACHE_KIB);
     try {
+      const positions = this.#checkpoints.positions(projections);
+      const fresh = projections.filter((p) => positions.get(p.name) === 0);
+      const threads = fresh.length > 0 ? await this.#rebuildInWorkers(fresh, onProgress) : 1;
       await this.#catchUpBatches(projections, log, onProgress);
+      return threads;
     } finally {
       if (this.db.open) this.db.pragma(`cache_size = ${cache}`);
     }
+  }
+
+  /**
+   * Rebuilds read models at position 0 up to the head in worker threads (`ParallelRebuild`), when
+   * configured, the store is a file and the log is long enough; else, or if a worker fails (told to
+   * `onError`), leaves them at 0 for the batches in this thread. Answers the threads that did it.
+   */
+  async #rebuildInWorkers(projections: readonly Projection[], onProgress?: Progress): Promise<number> {
+    const parallel = this.#parallel;
+    const file = this.db.name;
+    if (!parallel || parallel.threads < 2 || this.db.memory || !file) return 1;
+    const upTo = this.#log.head();
+    if (upTo < parallel.minEvents) return 1;
+    this.db.transaction(() => {
+      for (const p of projections) this.#checkpoints.markUnfinished(p);
+    }).immediate();
+    const names = projections.map((p) => p.name);
+    const folded = new Array<number>(parallel.threads).fill(0);
+    try {
+      await Promise.all(
+        folded.map((_, part) =>
+          runWorker(parallel.entry, { file, names, part, parts: folded.length, upTo, batchSize: WORKER_BATCH }, (n) => {
+            folded[part] = n;
+            onProgress?.(Math.min(upTo, folded.reduce((a, b) => a + b, 0)), upTo);
+          }, this.#workers),
+        ),
+      );
+    } catch (error) {
+      await Promise.all([...this.#workers].map((w) => w.terminate()));
+      if (this.#closed) return 1;
+      this.#onError?.(error);
+      resetProjections(this.db, this.#checkpoints, projections);
+      return 1;
+    }
+    if (this.#closed) return folded.length;
+    this.db.transaction(() => {
+      createQueryIndexes(this.db, projections);
+      for (const p of projections) this.#checkpoints.write(p, upTo);
+    }).immediate();
+    return folded.length;
   }
 
   async #catchUpBatches(projections: readonly Projection[], log: SqliteLog, onProgress?: Progress): Promise<void> {
@@ -495,7 +695,8 @@ export class InlineProjector implements Projector {
       if (this.#closed) return;
       const { count, position } = batch.immediate();
       if (count === 0) {
-        // Caught up: attach in the same tick, so no append falls between the last read and the handler.
+        // Caught up: the query indexes, then attach in the same tick, so no append falls between the last read and the handler.
+        this.db.transaction(() => createQueryIndexes(this.db, projections)).immediate();
         for (const p of projections) this.#detached.delete(p.name);
         onProgress?.(position, position);
         this.#waiters.reached(this.position);
@@ -552,6 +753,8 @@ export class FollowProjector implements Projector {
   /** Prepares the tables (rebuilding any whose version changed) and starts following. */
   start(): void {
     prepareProjections(this.db, this.#checkpoints, this.#projections);
+    // Following keeps the query indexes from the start: a follower serves queries while it catches up.
+    createQueryIndexes(this.db, this.#projections);
     this.#positions = this.#checkpoints.positions(this.#projections);
     this.#resume();
   }
@@ -571,10 +774,11 @@ export class FollowProjector implements Projector {
     return this.#waiters.wait(position, timeoutMs);
   }
 
-  async rebuild(names?: string | readonly string[], onProgress?: Progress): Promise<void> {
+  async rebuild(names?: string | readonly string[], onProgress?: Progress): Promise<RebuildSummary> {
     const targets = pick(this.#projections, names);
     await this.#pause();
     resetProjections(this.db, this.#checkpoints, targets);
+    createQueryIndexes(this.db, targets);
     for (const p of targets) this.#positions.set(p.name, 0);
     const target = await this.#store.headPosition();
     const done = new Promise<void>((resolve, reject) => {
@@ -583,6 +787,7 @@ export class FollowProjector implements Projector {
     this.#progress();
     if (!this.#closed) this.#resume();
     await done;
+    return { threads: 1 };
   }
 
   async close(): Promise<void> {

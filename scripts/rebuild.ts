@@ -23,12 +23,12 @@ try {
   const readModels = await openReadModels({ store, dataDir: config.dataDir, directory: Directory.load(config.orgsPath) });
   const which = names.length > 0 ? names : known;
   let bar: ReturnType<typeof createProgress> | undefined;
-  await readModels.rebuild(which, (done, total) => {
+  const { threads } = await readModels.rebuild(which, (done, total) => {
     bar ??= createProgress(`正在重建读模型 ${which.join('、')}`, total);
     bar.update(done);
   });
   bar?.done();
-  process.stdout.write(`已重建 ${which.join('、')}，位置 ${readModels.position}\n`);
+  process.stdout.write(`已重建 ${which.join('、')}，位置 ${readModels.position}（${threads} 个线程）\n`);
   await readModels.close();
 } finally {
   await store.close();
