@@ -13,6 +13,8 @@
  * - `database` and `onAppend` let the projections layer write read-model rows in the append's own
  *   transaction (one commit, one fsync).
  */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import {
   DuplicateEventIdError,
@@ -50,7 +52,43 @@ export interface SqliteEventStoreOptions {
    * is acknowledged only after the commit. Off: one transaction per append, at once.
    */
   groupCommit?: boolean;
+  /**
+   * Who copies the write-ahead log back into the database file. `background` (the default for a
+   * file): a worker thread with its own connection, every `checkpointIntervalMs`, in PASSIVE mode
+   * (it never blocks an append). `auto`: SQLite's own, inside the commit that crosses 1,000 pages,
+   * which stalls this thread for the copy and an fsync of the file.
+   */
+  checkpoint?: 'background' | 'auto';
+  /** Default 200 ms. */
+  checkpointIntervalMs?: number;
 }
+
+/**
+ * The background checkpointer's script (a CommonJS worker): its own connection to the file, a
+ * PASSIVE checkpoint at each tick. PASSIVE copies what no reader still needs and waits for no one;
+ * the next append after a complete one restarts the log from its beginning.
+ */
+const CHECKPOINTER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const Database = require(workerData.sqlite);
+const db = new Database(workerData.file, { fileMustExist: true });
+db.pragma('busy_timeout = 0');
+db.pragma('synchronous = ' + workerData.synchronous);
+const timer = setInterval(() => {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch (error) {
+    if (error && error.code === 'SQLITE_BUSY') return;
+    clearInterval(timer);
+    throw error;
+  }
+}, workerData.intervalMs);
+parentPort.on('message', () => {
+  clearInterval(timer);
+  db.close();
+  parentPort.close();
+});
+`;
 
 type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
 
@@ -99,6 +137,7 @@ export const SQLITE_MMAP_BYTES = 2 ** 31;
 // eslint-disable-next-line no-restricted-syntax
 const systemNow = (): Date => new Date();
 
+const requireHere = createRequire(import.meta.url);
 const SYNCHRONOUS_VALUES: readonly SqliteSynchronous[] = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
 const PAGE_SIZE = 1000;
 const MAX_REVISION = Number.MAX_SAFE_INTEGER;
@@ -192,6 +231,7 @@ export class SqliteEventStore implements EventStore {
   readonly #appendTx: Database.Transaction<(stream: string, events: EventData[], expected: ExpectedRevision) => AppendResult>;
   readonly #resolveTx: Database.Transaction<(stream: string, events: EventData[], expected: ExpectedRevision) => AppendResult>;
   readonly #groupTx: Database.Transaction<(group: PendingAppend[], outcomes: Outcome[]) => void>;
+  #checkpointer: Worker | undefined;
 
   constructor(options: SqliteEventStoreOptions) {
     const synchronous = options.synchronous ?? 'FULL';
@@ -209,6 +249,7 @@ export class SqliteEventStore implements EventStore {
       db.close();
       throw error;
     }
+    if ((options.checkpoint ?? 'background') === 'background' && !db.memory) this.#startCheckpointer(synchronous, options.checkpointIntervalMs ?? 200);
 
     this.#lastRevision = db.prepare<[string], number | null>('SELECT max(revision) FROM events WHERE stream_id = ?').pluck();
     this.#insert = db.prepare('INSERT INTO events (stream_id, revision, id, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)');
@@ -427,7 +468,44 @@ export class SqliteEventStore implements EventStore {
     if (this.#pending.length > 0) this.#flush();
     for (const sub of [...this.#subscriptions]) await sub.close();
     this.#closed = true;
+    await this.#stopCheckpointer();
+    // The last connection to close checkpoints the whole log and removes it.
     this.database.close();
+  }
+
+  /** Moves checkpoints to a worker thread; if it cannot start or fails, SQLite's own take over again. */
+  #startCheckpointer(synchronous: SqliteSynchronous, intervalMs: number): void {
+    const fallBack = () => {
+      this.#checkpointer = undefined;
+      if (this.database.open) this.database.pragma('wal_autocheckpoint = 1000');
+    };
+    try {
+      const worker = new Worker(CHECKPOINTER, {
+        eval: true,
+        workerData: { file: this.database.name, sqlite: requireHere.resolve('better-sqlite3'), synchronous, intervalMs },
+      });
+      worker.unref();
+      worker.on('error', fallBack);
+      worker.on('exit', () => {
+        if (this.#checkpointer === worker) fallBack();
+      });
+      this.#checkpointer = worker;
+      this.database.pragma('wal_autocheckpoint = 0');
+    } catch {
+      fallBack();
+    }
+  }
+
+  async #stopCheckpointer(): Promise<void> {
+    const worker = this.#checkpointer;
+    if (!worker) return;
+    this.#checkpointer = undefined;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage('close');
+    // A checkpoint under way finishes first; a worker that does not answer is stopped.
+    const timer = setTimeout(() => void worker.terminate(), 2000);
+    await exited;
+    clearTimeout(timer);
   }
 
   /** @internal Rows after `position`, for subscriptions. */

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +64,19 @@ describe('SqliteEventStore', () => {
     expect(normal.database.pragma('synchronous', { simple: true })).toBe(1);
     const extra = store({ synchronous: 'EXTRA' });
     expect(extra.database.pragma('synchronous', { simple: true })).toBe(3);
+  });
+
+  it('given the default background checkpointer, when events are appended, then a worker copies the log into the database file while no append checkpoints; given checkpoint auto, SQLite does it at 1,000 pages', async () => {
+    const s = store({ checkpointIntervalMs: 10 });
+    expect(s.database.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    const file = join(dir, 'events.db');
+    const before = statSync(file).size;
+    for (let i = 0; i < 20; i++) await s.appendToStream(streamName(), Array.from({ length: 20 }, () => event('Filler', { text: 'x'.repeat(2000) })));
+    await until(() => statSync(file).size > before + 400 * 2000, 5000, 'the database file to hold the appended events');
+
+    const auto = new SqliteEventStore({ path: join(dir, 'auto.db'), checkpoint: 'auto' });
+    open.push(auto);
+    expect(auto.database.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
   });
 
   it('given an empty store, then headPosition is 0 and $all is empty; given appends, then positions are 1..head with no gap and created comes from the injected clock', async () => {
