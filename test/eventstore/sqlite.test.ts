@@ -67,7 +67,7 @@ describe('SqliteEventStore', () => {
   });
 
   it('given the default background checkpointer, when events are appended, then a worker copies the log into the database file while no append checkpoints; given checkpoint auto, SQLite does it at 1,000 pages', async () => {
-    const s = store({ checkpointIntervalMs: 10 });
+    const s = store({ checkpointEvery: 50 });
     expect(s.database.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
     const file = join(dir, 'events.db');
     const before = statSync(file).size;
