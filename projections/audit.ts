@@ -11,7 +11,7 @@ import { caseFacts, storedInstant, type ActorFacts, type DeadlineRestatedFacts, 
 import { caseRow } from './cases.js';
 import { InvalidQueryError, queryInstant } from './query.js';
 import type { Db, Projection } from './runner.js';
-import { forgetInserts, insertRows } from './statements.js';
+import { forgetInserts, insertRows, unitOfWork } from './statements.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS audit_index (
@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS audit_index (
 const INSERT = 'INSERT OR IGNORE INTO audit_index (at, position)';
 
 /** One transaction's rows. */
-const pending = new WeakMap<Db, unknown[][]>();
+const pending = unitOfWork((): unknown[][] => []);
 
 export const auditProjection: Projection = {
   name: 'audit',
@@ -35,26 +35,19 @@ export const auditProjection: Projection = {
   clear(db) {
     db.exec('DROP TABLE IF EXISTS audit_index;');
     forgetInserts(db);
-    pending.delete(db);
+    pending.forget(db);
   },
   apply(event: RecordedEvent, db) {
     const f = caseFacts(event);
     if (!f) return;
-    let rows = pending.get(db);
-    if (!rows) {
-      rows = [];
-      pending.set(db, rows);
-    }
-    rows.push([storedInstant(f.at), event.position]);
+    pending.of(db).push([storedInstant(f.at), event.position]);
   },
   flush(db) {
-    const rows = pending.get(db);
-    if (!rows) return;
-    pending.delete(db);
-    insertRows(db, INSERT, rows);
+    const rows = pending.take(db);
+    if (rows) insertRows(db, INSERT, rows);
   },
   discard(db) {
-    pending.delete(db);
+    pending.forget(db);
   },
 };
 

@@ -6,13 +6,14 @@
  *
  * The key is a fact of the log, not of any read model: the same in an incremental run and a
  * rebuild. It is kept in `projection_case_keys` and remembered per database in a bounded map. Keys
- * learnt from revision-0 events are part of the caller's unit of work: `flushCaseKeys` writes them
- * (every projection keyed by case calls it from its `flush`; the first call writes, the others
- * find nothing) and `discardCaseKeys` forgets them with the transaction, so folding an event never
- * writes: a rebuild can fold outside the write lock and hold it only to flush.
+ * learnt from revision-0 events are part of the unit of work of every read model keyed by case
+ * (`caseUnitOfWork`): the first to flush writes them, the others find nothing, and a discard
+ * forgets them with the transaction. So folding an event never writes: a rebuild can fold outside
+ * the write lock and hold it only to flush.
  */
 import type { RecordedEvent } from '../eventstore/types.js';
 import type { Db } from './runner.js';
+import { unitOfWork } from './statements.js';
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS projection_case_keys (
   case_id  TEXT    PRIMARY KEY,
@@ -82,7 +83,7 @@ export function caseKey(db: Db, caseId: string, event: RecordedEvent): number {
 }
 
 /** Writes the keys learnt since the last flush (inside the caller's transaction). */
-export function flushCaseKeys(db: Db): void {
+function flushCaseKeys(db: Db): void {
   const keys = byDb.get(db);
   if (!keys || keys.pending.size === 0) return;
   // In key order: a batch's new keys then go into the B-tree side by side instead of at random pages.
@@ -92,10 +93,27 @@ export function flushCaseKeys(db: Db): void {
 }
 
 /** Forgets the keys learnt since the last flush (the transaction is rolling back). */
-export function discardCaseKeys(db: Db): void {
+function discardCaseKeys(db: Db): void {
   const keys = byDb.get(db);
   if (!keys || keys.pending.size === 0) return;
   // A remembered key may have come from a rolled-back event whose position will be reused.
   keys.pending.clear();
   keys.remembered.clear();
+}
+
+/** The unit of work of a read model keyed by case: taking it writes the case keys learnt first; discarding it forgets them. */
+export function caseUnitOfWork<W>(create: () => W): { of(db: Db): W; take(db: Db): W | undefined; discard(db: Db): void; forget(db: Db): void } {
+  const units = unitOfWork(create);
+  return {
+    of: units.of,
+    take(db) {
+      flushCaseKeys(db);
+      return units.take(db);
+    },
+    discard(db) {
+      discardCaseKeys(db);
+      units.forget(db);
+    },
+    forget: units.forget,
+  };
 }

@@ -6,7 +6,7 @@
  */
 import { caseRegion, regionContains, type Directory, type Viewer } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
-import { caseKey, discardCaseKeys, flushCaseKeys, setupCaseKeys } from './caseKeys.js';
+import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
 import { caseFacts, storedInstant, summaryJson, type PartiesFacts, type SummaryFacts } from './metadata.js';
 import { decodeCursor, encodeCursor, jsonList, pageLimit } from './query.js';
 import type { Db, Projection } from './runner.js';
@@ -88,15 +88,7 @@ class Work {
   readonly regions = new Set<string>();
 }
 
-const work = new WeakMap<Db, Work>();
-const workOf = (db: Db): Work => {
-  let w = work.get(db);
-  if (!w) {
-    w = new Work();
-    work.set(db, w);
-  }
-  return w;
-};
+const work = caseUnitOfWork(() => new Work());
 
 export const casesProjection: Projection = {
   name: 'cases',
@@ -110,12 +102,12 @@ export const casesProjection: Projection = {
     db.exec('DROP TABLE IF EXISTS cases; DROP TABLE IF EXISTS case_orgs; DROP TABLE IF EXISTS case_regions;');
     statements.forget(db);
     forgetInserts(db);
-    work.delete(db);
+    work.forget(db);
   },
   apply(event: RecordedEvent, db) {
     const f = caseFacts(event);
     if (!f) return;
-    const w = workOf(db);
+    const w = work.of(db);
     const key = caseKey(db, f.caseId, event);
     const parties: PartiesFacts = f.parties ?? {};
     const at = storedInstant(f.at);
@@ -147,10 +139,8 @@ export const casesProjection: Projection = {
     }
   },
   flush(db) {
-    flushCaseKeys(db);
-    const w = work.get(db);
+    const w = work.take(db);
     if (!w) return;
-    work.delete(db);
     const s = statements.of(db);
     const inserts: unknown[][] = [];
     for (const [key, c] of w.cases) {
@@ -166,8 +156,7 @@ export const casesProjection: Projection = {
     for (const region of w.regions) s.region.run(region);
   },
   discard(db) {
-    discardCaseKeys(db);
-    work.delete(db);
+    work.discard(db);
   },
 };
 

@@ -7,7 +7,7 @@
 import { endOfShanghaiDate, shanghaiDateOf } from '../calendars/index.js';
 import type { Directory } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
-import { caseKey, discardCaseKeys, flushCaseKeys, setupCaseKeys } from './caseKeys.js';
+import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
 import { caseFacts, storedInstant, summaryJson, type SummaryFacts, type TaskFacts } from './metadata.js';
 import { decodeCursor, encodeCursor, InvalidQueryError, pageLimit, queryInstant, safely, type QueryCalendar } from './query.js';
 import type { Db, Projection } from './runner.js';
@@ -104,15 +104,7 @@ class Work {
   readonly newCases = new Set<number>();
 }
 
-const work = new WeakMap<Db, Work>();
-const workOf = (db: Db): Work => {
-  let w = work.get(db);
-  if (!w) {
-    w = new Work();
-    work.set(db, w);
-  }
-  return w;
-};
+const work = caseUnitOfWork(() => new Work());
 const slot = (key: number, stage: string) => `${key}\u0000${stage}`;
 
 export const inboxProjection: Projection = {
@@ -126,12 +118,12 @@ export const inboxProjection: Projection = {
     db.exec('DROP TABLE IF EXISTS inbox_assignees; DROP TABLE IF EXISTS inbox_tasks;');
     statements.forget(db);
     forgetInserts(db);
-    work.delete(db);
+    work.forget(db);
   },
   apply(event: RecordedEvent, db) {
     const f = caseFacts(event);
     if (!f) return;
-    const w = workOf(db);
+    const w = work.of(db);
     const key = caseKey(db, f.caseId, event);
     if (event.revision === 0) w.newCases.add(key);
     const stored = !w.newCases.has(key);
@@ -173,10 +165,8 @@ export const inboxProjection: Projection = {
     w.latest.set(key, { state: f.stateAfter, summary: summaryJson(f.summary) });
   },
   flush(db) {
-    flushCaseKeys(db);
-    const w = work.get(db);
+    const w = work.take(db);
     if (!w) return;
-    work.delete(db);
     const s = statements.of(db);
     for (const op of w.stored) {
       switch (op[0]) {
@@ -226,8 +216,7 @@ export const inboxProjection: Projection = {
     insertRows(db, INSERT_ASSIGNEE, assignees);
   },
   discard(db) {
-    discardCaseKeys(db);
-    work.delete(db);
+    work.discard(db);
   },
 };
 

@@ -9,7 +9,7 @@
  */
 import { caseRegion, regionContains, type Directory } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
-import { caseKey, discardCaseKeys, flushCaseKeys, setupCaseKeys } from './caseKeys.js';
+import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
 import { caseFacts, storedInstant } from './metadata.js';
 import { InvalidQueryError, jsonList, queryInstant, shanghaiDay, workingDaysOverdue, type QueryCalendar } from './query.js';
 import type { Db, Projection } from './runner.js';
@@ -110,15 +110,7 @@ class Work {
   readonly newCases = new Set<number>();
 }
 
-const work = new WeakMap<Db, Work>();
-const workOf = (db: Db): Work => {
-  let w = work.get(db);
-  if (!w) {
-    w = new Work();
-    work.set(db, w);
-  }
-  return w;
-};
+const work = caseUnitOfWork(() => new Work());
 const slot = (key: number, stage: string) => `${key}\u0000${stage}`;
 
 export const slaProjection: Projection = {
@@ -133,12 +125,12 @@ export const slaProjection: Projection = {
     db.exec('DROP TABLE IF EXISTS sla_tasks;');
     statements.forget(db);
     forgetInserts(db);
-    work.delete(db);
+    work.forget(db);
   },
   apply(event: RecordedEvent, db) {
     const f = caseFacts(event);
     if (!f) return;
-    const w = workOf(db);
+    const w = work.of(db);
     const key = caseKey(db, f.caseId, event);
     if (event.revision === 0) w.newCases.add(key);
     const stored = !w.newCases.has(key);
@@ -202,17 +194,14 @@ export const slaProjection: Projection = {
     }
   },
   flush(db) {
-    flushCaseKeys(db);
-    const w = work.get(db);
+    const w = work.take(db);
     if (!w) return;
-    work.delete(db);
     const s = statements.of(db);
     for (const [statement, args] of w.stored) s[statement].run(...args);
     insertRows(db, INSERT, w.fresh);
   },
   discard(db) {
-    discardCaseKeys(db);
-    work.delete(db);
+    work.discard(db);
   },
 };
 

@@ -22,6 +22,32 @@ export function statementCache<S>(prepare: (db: Db) => S): { of(db: Db): S; forg
   };
 }
 
+/**
+ * A read model's unit of work (runner.ts `Projection.flush`): one per database, made by `apply`'s
+ * first event in a transaction, taken whole by `flush`, forgotten by `discard` and `clear`.
+ */
+export function unitOfWork<W>(create: () => W): { of(db: Db): W; take(db: Db): W | undefined; forget(db: Db): void } {
+  const units = new WeakMap<Db, W>();
+  return {
+    of(db) {
+      let w = units.get(db);
+      if (!w) {
+        w = create();
+        units.set(db, w);
+      }
+      return w;
+    },
+    take(db) {
+      const w = units.get(db);
+      units.delete(db);
+      return w;
+    },
+    forget(db) {
+      units.delete(db);
+    },
+  };
+}
+
 const inserts = new WeakMap<Db, Map<string, Database.Statement<unknown[]>>>();
 
 /**

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { applySqlitePragmas, SQLITE_SCHEMA, SqliteEventStore } from '../../eventstore/sqlite.js';
 import type { EventData, ExpectedRevision, RecordedEvent } from '../../eventstore/types.js';
+import { systemClock } from '../../infra/clock.js';
 
 const STREAMS = 300;
 const WARMUP = 300;
@@ -85,10 +86,10 @@ async function main(): Promise<void> {
     const rawInsert = raw.prepare(INSERT);
     const rawAppend = raw.transaction((p: Planned) => {
       const e = p.event;
-      rawInsert.run(p.stream, p.revision, e.id, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata ?? {}), new Date().toISOString());
+      rawInsert.run(p.stream, p.revision, e.id, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata ?? {}), systemClock.now().toISOString());
     });
 
-    const store = new SqliteEventStore({ path: join(dir, 'adapter.db'), synchronous: 'FULL' });
+    const store = new SqliteEventStore({ path: join(dir, 'adapter.db'), synchronous: 'FULL', now: () => systemClock.now() });
     const adapterAppend = (p: Planned) =>
       store.appendToStream(p.stream, [p.event], { expectedRevision: (p.revision === 0 ? 'no_stream' : p.revision - 1) as ExpectedRevision });
 
