@@ -54,19 +54,20 @@ export interface SqliteEventStoreOptions {
   groupCommit?: boolean;
   /**
    * Who copies the write-ahead log back into the database file. `background` (the default for a
-   * file): a worker thread with its own connection, in PASSIVE mode (it never blocks an append),
-   * after every `checkpointEvery` events appended and every 10 s. `auto`: SQLite's own, inside the
-   * commit that crosses 1,000 pages, which stalls this thread for the copy and an fsync of the file.
+   * file): a worker thread with its own connection, every `checkpointIntervalMs`, in PASSIVE mode
+   * (it never blocks an append); SQLite's own checkpoint at 1,000 pages stays as the backstop for a
+   * writer that never pauses (a PASSIVE checkpoint then never completes, and only a complete one
+   * lets the log restart from its beginning instead of growing). `auto`: SQLite's own alone, inside
+   * the commit that crosses 1,000 pages, which stalls this thread for the copy and an fsync.
    */
   checkpoint?: 'background' | 'auto';
-  /** Events appended between background checkpoints. Default 2,000 (about as often as SQLite's own). */
-  checkpointEvery?: number;
+  /** Default 200 ms. */
+  checkpointIntervalMs?: number;
 }
 
 /**
  * The background checkpointer's script (a CommonJS worker): its own connection to the file, a
- * PASSIVE checkpoint when asked and every 10 s. PASSIVE copies what no reader still needs and waits
- * for no one; the next append after a complete one restarts the log from its beginning.
+ * PASSIVE checkpoint at each tick. PASSIVE copies what no reader still needs and waits for no one.
  */
 const CHECKPOINTER = `
 const { workerData, parentPort } = require('node:worker_threads');
@@ -74,16 +75,14 @@ const Database = require(workerData.sqlite);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 0');
 db.pragma('synchronous = ' + workerData.synchronous);
-const checkpoint = () => {
+const timer = setInterval(() => {
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
   } catch (error) {
     if (!error || error.code !== 'SQLITE_BUSY') throw error;
   }
-};
-const timer = setInterval(checkpoint, 10000);
-parentPort.on('message', (message) => {
-  if (message === 'checkpoint') return checkpoint();
+}, workerData.intervalMs);
+parentPort.on('message', () => {
   clearInterval(timer);
   db.close();
   parentPort.close();
@@ -232,9 +231,6 @@ export class SqliteEventStore implements EventStore {
   readonly #resolveTx: Database.Transaction<(stream: string, events: EventData[], expected: ExpectedRevision) => AppendResult>;
   readonly #groupTx: Database.Transaction<(group: PendingAppend[], outcomes: Outcome[]) => void>;
   #checkpointer: Worker | undefined;
-  readonly #checkpointEvery: number;
-  /** Events appended since the checkpointer was last asked. */
-  #uncheckpointed = 0;
 
   constructor(options: SqliteEventStoreOptions) {
     const synchronous = options.synchronous ?? 'FULL';
@@ -252,8 +248,7 @@ export class SqliteEventStore implements EventStore {
       db.close();
       throw error;
     }
-    this.#checkpointEvery = Math.max(1, options.checkpointEvery ?? 2000);
-    if ((options.checkpoint ?? 'background') === 'background' && !db.memory) this.#startCheckpointer(synchronous);
+    if ((options.checkpoint ?? 'background') === 'background' && !db.memory) this.#startCheckpointer(synchronous, options.checkpointIntervalMs ?? 200);
 
     this.#lastRevision = db.prepare<[string], number | null>('SELECT max(revision) FROM events WHERE stream_id = ?').pluck();
     this.#insert = db.prepare('INSERT INTO events (stream_id, revision, id, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)');
@@ -396,10 +391,6 @@ export class SqliteEventStore implements EventStore {
         throw error;
       }
       position = Number(info.lastInsertRowid);
-      if (this.#checkpointer && ++this.#uncheckpointed >= this.#checkpointEvery) {
-        this.#uncheckpointed = 0;
-        this.#checkpointer.postMessage('checkpoint');
-      }
       recorded?.push({ id: event.id, streamId: stream, type: event.type, revision: first + i, position, data: event.data, metadata, created });
     }
     if (recorded) for (const handler of [...this.#handlers]) handler(recorded);
@@ -481,26 +472,22 @@ export class SqliteEventStore implements EventStore {
     this.database.close();
   }
 
-  /** Moves checkpoints to a worker thread; if it cannot start or fails, SQLite's own take over again. */
-  #startCheckpointer(synchronous: SqliteSynchronous): void {
-    const fallBack = () => {
-      this.#checkpointer = undefined;
-      if (this.database.open) this.database.pragma('wal_autocheckpoint = 1000');
-    };
+  /** Adds a background checkpointer; if it cannot start or fails, SQLite's own checkpoints carry on alone. */
+  #startCheckpointer(synchronous: SqliteSynchronous, intervalMs: number): void {
     try {
       const worker = new Worker(CHECKPOINTER, {
         eval: true,
-        workerData: { file: this.database.name, sqlite: requireHere.resolve('better-sqlite3'), synchronous },
+        workerData: { file: this.database.name, sqlite: requireHere.resolve('better-sqlite3'), synchronous, intervalMs },
       });
       worker.unref();
-      worker.on('error', fallBack);
       worker.on('exit', () => {
-        if (this.#checkpointer === worker) fallBack();
+        if (this.#checkpointer === worker) this.#checkpointer = undefined;
       });
+      // An error ends the worker ('exit' follows); appends go on with SQLite's own checkpoints.
+      worker.on('error', () => undefined);
       this.#checkpointer = worker;
-      this.database.pragma('wal_autocheckpoint = 0');
     } catch {
-      fallBack();
+      this.#checkpointer = undefined;
     }
   }
 
