@@ -8,8 +8,8 @@
  * rebuild. It is kept in `projection_case_keys` and remembered per database in a bounded map. Keys
  * learnt from revision-0 events are part of the unit of work of every read model keyed by case
  * (`caseUnitOfWork`): the first to flush writes them, the others find nothing, and a discard
- * forgets them with the transaction. So folding an event never writes: a rebuild can fold outside
- * the write lock and hold it only to flush.
+ * forgets them with the transaction. So folding an event never writes: what a transaction writes
+ * is all in its flush, whichever database it goes to (a rebuild worker's scratch file).
  */
 import type { RecordedEvent } from '../eventstore/types.js';
 import type { Db } from './runner.js';
@@ -29,6 +29,9 @@ interface Keys {
   pending: Map<string, number>;
   get: (caseId: string) => number | undefined;
   put: (caseId: string, key: number) => void;
+  /** The last event asked about and its key: every read model keyed by case asks for each event in turn. */
+  lastEvent: RecordedEvent | undefined;
+  lastKey: number;
 }
 
 const byDb = new WeakMap<Db, Keys>();
@@ -47,7 +50,7 @@ function keysOf(db: Db): Keys {
     const put = db.prepare<[string, number]>(
       'INSERT INTO projection_case_keys (case_id, case_key) VALUES (?, ?) ON CONFLICT (case_id) DO UPDATE SET case_key = excluded.case_key WHERE case_key <> excluded.case_key',
     );
-    keys = { remembered: new Map(), pending: new Map(), get: (id) => get.get(id), put: (id, key) => void put.run(id, key) };
+    keys = { remembered: new Map(), pending: new Map(), get: (id) => get.get(id), put: (id, key) => void put.run(id, key), lastEvent: undefined, lastKey: 0 };
     byDb.set(db, keys);
   }
   return keys;
@@ -63,6 +66,14 @@ function remember(keys: Keys, caseId: string, key: number): void {
 /** The key of the case an event belongs to. Reads only: new keys wait for `flushCaseKeys`. */
 export function caseKey(db: Db, caseId: string, event: RecordedEvent): number {
   const keys = keysOf(db);
+  if (keys.lastEvent === event) return keys.lastKey;
+  const key = keyOf(keys, caseId, event);
+  keys.lastEvent = event;
+  keys.lastKey = key;
+  return key;
+}
+
+function keyOf(keys: Keys, caseId: string, event: RecordedEvent): number {
   if (event.revision === 0) {
     if (keys.pending.get(caseId) !== event.position) {
       keys.pending.set(caseId, event.position);
@@ -99,6 +110,7 @@ function discardCaseKeys(db: Db): void {
   // A remembered key may have come from a rolled-back event whose position will be reused.
   keys.pending.clear();
   keys.remembered.clear();
+  keys.lastEvent = undefined;
 }
 
 /** The unit of work of a read model keyed by case: taking it writes the case keys learnt first; discarding it forgets them. */

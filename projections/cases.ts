@@ -75,7 +75,7 @@ interface CaseValues {
   region: string | null;
   createdAt: string;
   updatedAt: string;
-  summary: string;
+  summary: SummaryFacts | undefined;
 }
 
 /** One transaction's changes: each case touched is written once, as its last event left it. */
@@ -127,7 +127,7 @@ export const casesProjection: Projection = {
       region: parties.region ?? null,
       createdAt: before?.createdAt ?? at,
       updatedAt: at,
-      summary: summaryJson(f.summary),
+      summary: f.summary,
     });
     if (parties.region !== undefined) w.regions.add(parties.region);
     // Providers and applicants are found by their columns; other organisations by the tasks they were given.
@@ -145,10 +145,10 @@ export const casesProjection: Projection = {
     const inserts: unknown[][] = [];
     for (const [key, c] of w.cases) {
       if (w.newCases.has(key)) {
-        inserts.push([key, c.caseId, c.streamId, c.process, c.version, c.state, c.final, c.revision, c.position, c.providerOrg, c.applicantOrg, c.region, c.createdAt, c.updatedAt, c.summary]);
+        inserts.push([key, c.caseId, c.streamId, c.process, c.version, c.state, c.final, c.revision, c.position, c.providerOrg, c.applicantOrg, c.region, c.createdAt, c.updatedAt, summaryJson(c.summary)]);
         continue;
       }
-      s.update.run(c.state, c.final, c.revision, c.position, c.updatedAt, c.summary, key);
+      s.update.run(c.state, c.final, c.revision, c.position, c.updatedAt, summaryJson(c.summary), key);
       s.parties.run(c.providerOrg, c.applicantOrg, c.region, key, c.providerOrg, c.applicantOrg, c.region);
     }
     insertRows(db, INSERT, inserts);

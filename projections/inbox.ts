@@ -99,7 +99,7 @@ class Work {
   readonly byCase = new Map<number, Set<string>>();
   readonly stored: Stored[] = [];
   /** The state and triage summary of every case touched, after its last event. */
-  readonly latest = new Map<number, { state: string; summary: string }>();
+  readonly latest = new Map<number, { state: string; summary: SummaryFacts }>();
   /** Cases whose first event is in this transaction: nothing of theirs is stored yet. */
   readonly newCases = new Set<number>();
 }
@@ -162,7 +162,7 @@ export const inboxProjection: Projection = {
       if (open) Object.assign(open, { dueAt, dueDate: r.new.dueDate, provisional: r.new.provisional, calendarVersion: r.new.calendarVersion });
       else if (stored) w.stored.push(['restate', dueAt, r.new.dueDate, r.new.provisional ? 1 : 0, r.new.calendarVersion, key, r.stage]);
     }
-    w.latest.set(key, { state: f.stateAfter, summary: summaryJson(f.summary) });
+    w.latest.set(key, { state: f.stateAfter, summary: f.summary });
   },
   flush(db) {
     const w = work.take(db);
@@ -185,12 +185,18 @@ export const inboxProjection: Projection = {
       }
     }
     // The case's tasks stored earlier follow its state and summary.
-    for (const [key, { state, summary }] of w.latest) if (!w.newCases.has(key)) s.refreshCase.run(state, summary, key, state, summary);
+    const summaries = new Map<number, string>();
+    for (const [key, latest] of w.latest) {
+      const summary = summaryJson(latest.summary);
+      summaries.set(key, summary);
+      if (!w.newCases.has(key)) s.refreshCase.run(latest.state, summary, key, latest.state, summary);
+    }
     const tasks: unknown[][] = [];
     const assignees: unknown[][] = [];
     for (const o of w.open.values()) {
       const t = o.task;
-      const { state, summary } = w.latest.get(o.key)!;
+      const state = w.latest.get(o.key)!.state;
+      const summary = summaries.get(o.key)!;
       tasks.push([
         o.key,
         t.stage,

@@ -13,6 +13,7 @@
  * Any read model can be dropped and rebuilt from position 0; a projection whose `version` changed
  * is rebuilt when the runner starts.
  */
+import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -74,9 +75,9 @@ export interface RunnerOptions {
 /**
  * A rebuild split by case across threads. Every read model is a set of rows per case, so the cases
  * of the log can be folded apart: each worker reads only its share of the log (SQLite skips the
- * other rows without parsing them) and folds every read model being rebuilt, outside the write
- * lock, which it holds only to flush. The checkpoints stay marked unfinished until every worker
- * is done, so a crash mid-way rebuilds from 0 again on the next start.
+ * other rows without parsing them) and folds every read model being rebuilt into a scratch file of
+ * its own, which the runner then copies into the store's file in one transaction. The checkpoints
+ * stay marked unfinished until then, so a crash mid-way rebuilds from 0 again on the next start.
  */
 export interface ParallelRebuild {
   /** The worker module: it calls `runRebuildWorker` with the projections it knows by name. */
@@ -395,8 +396,10 @@ class SqliteLog {
 
 /** What a rebuild worker is given (its `workerData`). */
 export interface RebuildJob {
-  /** The store's database file. */
+  /** The store's database file (read only). */
   file: string;
+  /** The worker's own database file: it creates the read models' tables there and fills them. */
+  target: string;
   /** The read models to fold. */
   names: string[];
   /** This worker's share of the streams: `part` of `parts`. */
@@ -408,25 +411,31 @@ export interface RebuildJob {
   batchSize: number;
 }
 
-/** Events a rebuild worker folds between flushes: it holds the write lock only while it flushes them. */
-const WORKER_BATCH = 50_000;
+/** Events a rebuild worker folds between flushes into its own file (a bound on its memory). */
+const WORKER_BATCH = 200_000;
 
 /**
  * The body of a rebuild worker (see `ParallelRebuild`): folds its share of the log into the read
- * models named, flushing every `batchSize` events, and tells `report` how many events it has folded.
- * Folding only reads the database; the write lock is taken for each flush.
+ * models named, in a database file of its own (`job.target`, created afresh: no journal, no lock
+ * shared with anyone), flushing every `batchSize` events, and tells `report` how many events it
+ * has folded. The runner then copies the rows into the store's file (`mergeRebuilt`).
  */
 export function runRebuildWorker(job: RebuildJob, known: readonly Projection[], report: (folded: number) => void): void {
   const projections = pick(known, job.names);
-  const db = new Database(job.file, { fileMustExist: true });
+  rmSync(job.target, { force: true });
+  const db = new Database(job.target);
+  const source = new Database(job.file, { readonly: true, fileMustExist: true });
   try {
-    // The other workers and the store's own appends take turns with the write lock.
-    db.pragma('busy_timeout = 600000');
-    // A crash mid-way rebuilds from 0 anyway; the final checkpoint's commit syncs the log file with these frames.
-    db.pragma('synchronous = NORMAL');
-    db.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
+    // A scratch file: a crash leaves the checkpoints unfinished, and the rebuild starts over.
+    db.pragma('journal_mode = OFF');
+    db.pragma('synchronous = OFF');
+    db.pragma('locking_mode = EXCLUSIVE');
     raiseCache(db, CATCH_UP_CACHE_KIB);
-    const log = new SqliteLog(db, { part: job.part, parts: job.parts });
+    source.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
+    db.transaction(() => {
+      for (const p of projections) p.setup(db);
+    })();
+    const log = new SqliteLog(source, { part: job.part, parts: job.parts });
     const flush = db.transaction(() => {
       for (const p of projections) p.flush?.(db);
     });
@@ -441,15 +450,33 @@ export function runRebuildWorker(job: RebuildJob, known: readonly Projection[], 
       folded += events.length;
       unflushed += events.length;
       if (unflushed >= job.batchSize) {
-        flush.immediate();
+        flush();
         unflushed = 0;
         report(folded);
       }
     }
-    flush.immediate();
+    flush();
     report(folded);
   } finally {
+    source.close();
     db.close();
+  }
+}
+
+/**
+ * Copies the rows rebuild workers left in their files (attached as `rebuilt_0` … `rebuilt_<files-1>`)
+ * into the store's database, inside the caller's transaction: every table of each file, into the
+ * table of the same name. Into an empty table SQLite copies the records as they are; rows a table
+ * already holds win (the case keys a rebuild finds again: a key is a fact of the log).
+ */
+function mergeRebuilt(db: Db, files: number): void {
+  for (let i = 0; i < files; i++) {
+    const schema = `rebuilt_${i}`;
+    const tables = db.prepare<[], string>(`SELECT name FROM ${schema}.sqlite_schema WHERE type = 'table' ORDER BY name`).pluck().all();
+    for (const table of tables) {
+      const empty = db.prepare(`SELECT 1 FROM main."${table}" LIMIT 1`).get() === undefined;
+      db.exec(`INSERT ${empty ? '' : 'OR IGNORE '}INTO main."${table}" SELECT * FROM ${schema}."${table}"`);
+    }
   }
 }
 
@@ -650,27 +677,37 @@ export class InlineProjector implements Projector {
     }).immediate();
     const names = projections.map((p) => p.name);
     const folded = new Array<number>(parallel.threads).fill(0);
+    const targets = folded.map((_, part) => `${file}-rebuild-${part}`);
     try {
       await Promise.all(
         folded.map((_, part) =>
-          runWorker(parallel.entry, { file, names, part, parts: folded.length, upTo, batchSize: WORKER_BATCH }, (n) => {
+          runWorker(parallel.entry, { file, target: targets[part]!, names, part, parts: folded.length, upTo, batchSize: WORKER_BATCH }, (n) => {
             folded[part] = n;
             onProgress?.(Math.min(upTo, folded.reduce((a, b) => a + b, 0)), upTo);
           }, this.#workers),
         ),
       );
+      if (this.#closed) return folded.length;
+      let attached = 0;
+      try {
+        for (const target of targets) this.db.prepare('ATTACH DATABASE ? AS ?').run(target, `rebuilt_${attached++}`);
+        this.db.transaction(() => {
+          mergeRebuilt(this.db, attached);
+          createQueryIndexes(this.db, projections);
+          for (const p of projections) this.#checkpoints.write(p, upTo);
+        }).immediate();
+      } finally {
+        while (attached > 0) this.db.exec(`DETACH DATABASE rebuilt_${--attached}`);
+      }
     } catch (error) {
       await Promise.all([...this.#workers].map((w) => w.terminate()));
       if (this.#closed) return 1;
       this.#onError?.(error);
       resetProjections(this.db, this.#checkpoints, projections);
       return 1;
+    } finally {
+      for (const target of targets) rmSync(target, { force: true });
     }
-    if (this.#closed) return folded.length;
-    this.db.transaction(() => {
-      createQueryIndexes(this.db, projections);
-      for (const p of projections) this.#checkpoints.write(p, upTo);
-    }).immediate();
     return folded.length;
   }
 

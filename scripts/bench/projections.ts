@@ -6,8 +6,9 @@
  *             few hundred thousand cases of the five processes, simulated in time order and written
  *             straight into a SqliteEventStore's table (synchronous=OFF, for a fast setup)
  *   (a) raw   readAll of every event through the adapter, data and metadata parsed: events/s (best of 2)
- *   (b) rebuild  every read model dropped and rebuilt from position 0, inline in the store's file, in
- *             the runner's default batches (20,000 events a transaction): events/s
+ *   (b) rebuild  every read model dropped and rebuilt from position 0 into the store's file, as
+ *             `openReadModels` does by default (worker threads, one per core up to 4, each folding
+ *             a share of the cases into a scratch file, then copied in): events/s
  *   (c) overdue  the overdue report at the end of the log (≈100,000 open tasks): p50 of 20 runs
  *
  * Progress goes to stderr. The last line of stdout is one JSON object:

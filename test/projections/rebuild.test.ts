@@ -4,13 +4,13 @@
  * model is dropped and rebuilt from position 0 — in place, or into a fresh database behind a
  * subscription — then every row equals the incremental result.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Directory } from '../../directory/directory.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
-import { openReadModels, type ReadModels } from '../../projections/index.js';
+import { ALL_PROJECTIONS, InlineProjector, openReadModels, type ReadModels } from '../../projections/index.js';
 import { runDemo } from '../../scripts/demo/run.js';
 import { dumpReadModels } from './dump.js';
 
@@ -79,8 +79,27 @@ describe('rebuild equals incremental', () => {
       expect(summary.threads).toBe(3);
       expect(progress.at(-1)).toBe(await store.headPosition());
       expect(dumpReadModels(parallel.db)).toEqual(incremental);
+      // Each worker filled a scratch file of its own; the rows were copied in and the files removed.
+      expect(readdirSync(dataDir).filter((f) => f.includes('-rebuild-'))).toEqual([]);
     } finally {
       await parallel.close();
+    }
+  });
+
+  it('given a rebuild worker that fails, when the read models are rebuilt in workers, then the failure is reported and this thread rebuilds them, row for row', async () => {
+    const incremental = dumpReadModels(readModels.db);
+    const errors: unknown[] = [];
+    const failing = new URL('data:text/javascript,throw new Error("rebuild worker down")');
+    const projector = new InlineProjector(store, ALL_PROJECTIONS, { parallel: { entry: failing, threads: 2, minEvents: 1 }, onError: (e) => errors.push(e) });
+    await projector.start();
+    try {
+      const summary = await projector.rebuild();
+      expect(summary.threads).toBe(1);
+      expect(errors.map(String)).toEqual([expect.stringContaining('rebuild worker down')]);
+      expect(dumpReadModels(store.database)).toEqual(incremental);
+      expect(readdirSync(dataDir).filter((f) => f.includes('-rebuild-'))).toEqual([]);
+    } finally {
+      await projector.close();
     }
   });
 
