@@ -12,12 +12,13 @@
  * connection a quota per second that it sends back to back as soon as the second starts
  * (lib/httpClient.js `reqsMadeThisSecond`), so "half the peak rate" there is the peak rate for half
  * of every second, and its coordinated-omission correction assumes a 1 ms interval
- * (`Math.ceil(1 / rate)`). `paced` sends one request every 1/rate s on up to 16 keep-alive sockets
- * and counts each latency from the moment the request was due, so time spent waiting for a socket
- * or for a late timer counts too. autocannon's figure at `overallRate` is printed beside it.
+ * (`Math.ceil(1 / rate)`). `paced` sends one request every 1/rate s on up to 16 keep-alive
+ * connections and counts each latency from the moment the request was due, so time spent waiting
+ * for a connection or for a late timer counts too. autocannon's figure at `overallRate` is printed
+ * beside it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Agent, request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,55 +86,94 @@ interface PacedResult {
 }
 
 /**
- * An open-loop load at an even `rate`: request n is due at start + n/rate and sent then (on a free
- * keep-alive socket, or queued for one); its latency runs from when it was due to the end of its
- * response.
+ * An open-loop load at an even `rate`: request n is due at start + n/rate and is written then on a
+ * free keep-alive connection (or as soon as one frees up); its latency runs from when it was due to
+ * the end of its response. A client of raw sockets and prebuilt requests, like autocannon's, so the
+ * load generator's own work stays small beside the server's on a 2-core machine.
  */
 function paced(url: string, ids: string[], token: string | undefined, body: string, options: { rate: number; connections: number; seconds: number }): Promise<PacedResult> {
-  const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
   const target = new URL(url);
+  const requests = ids.map((id) =>
+    Buffer.from(
+      `POST ${target.pathname.replace(':id', id)} HTTP/1.1\r\nHost: ${target.host}\r\nContent-Type: application/json\r\n` +
+        `${token ? `Authorization: Bearer ${token}\r\n` : ''}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    ),
+  );
   const total = Math.max(1, Math.round(options.rate * options.seconds));
   const interval = 1000 / options.rate;
-  const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...(token ? { authorization: `Bearer ${token}` } : {}) };
   const latencies: number[] = [];
+  const due: number[] = [];
+  const idle: Socket[] = [];
+  const sockets: Socket[] = [];
+  /** When the request a connection is waiting on was due. */
+  const inFlight = new Map<Socket, number>();
   let failed = 0;
   let sent = 0;
   let done = 0;
-  const start = performance.now() + 20;
-  return new Promise((resolve) => {
+  let start = 0;
+  return new Promise((resolve, reject) => {
     const finish = () => {
       if (++done < total) return;
-      agent.destroy();
+      for (const socket of sockets) socket.destroy();
       const elapsed = performance.now() - start;
       latencies.sort((a, b) => a - b);
       const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.max(0, Math.ceil(q * latencies.length) - 1))] ?? 0;
       resolve({ requests: total, rate: (latencies.length / elapsed) * 1000, p50: at(0.5), p99: at(0.99), max: latencies.at(-1) ?? 0, failed });
     };
-    const send = (due: number) => {
-      const path = target.pathname.replace(':id', ids[sent % ids.length]!);
-      const req = request({ agent, host: target.hostname, port: target.port, method: 'POST', path, headers }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) latencies.push(performance.now() - due);
+    /** Gives the oldest due request to a free connection. */
+    const dispatch = () => {
+      while (due.length > 0 && idle.length > 0) {
+        const socket = idle.pop()!;
+        inFlight.set(socket, due.shift()!);
+        socket.write(requests[sent++ % requests.length]!);
+      }
+    };
+    let queued = 0;
+    const tick = () => {
+      const now = performance.now();
+      while (queued < total && start + queued * interval <= now) due.push(start + queued++ * interval);
+      dispatch();
+      if (queued < total) setTimeout(tick, Math.max(0, start + queued * interval - performance.now()));
+    };
+    let connected = 0;
+    for (let c = 0; c < options.connections; c++) {
+      const socket = connect({ host: target.hostname, port: Number(target.port) });
+      socket.setNoDelay(true);
+      sockets.push(socket);
+      let buffer: Buffer = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => {
+        buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+        for (;;) {
+          const headEnd = buffer.indexOf('\r\n\r\n');
+          if (headEnd < 0) return;
+          const head = buffer.toString('latin1', 0, headEnd);
+          const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+          if (buffer.length < headEnd + 4 + length) return;
+          buffer = buffer.subarray(headEnd + 4 + length);
+          const status = Number(head.slice(9, 12));
+          if (status >= 200 && status < 300) latencies.push(performance.now() - inFlight.get(socket)!);
           else failed++;
+          inFlight.delete(socket);
+          idle.push(socket);
+          dispatch();
           finish();
-        });
+        }
       });
-      req.on('error', () => {
+      socket.on('error', reject);
+      // A connection the server closed takes its request with it: a failure, and one connection fewer.
+      socket.once('close', () => {
+        if (!inFlight.delete(socket) || done >= total) return;
         failed++;
         finish();
       });
-      req.end(body);
-    };
-    const tick = () => {
-      const now = performance.now();
-      while (sent < total && start + sent * interval <= now) {
-        send(start + sent * interval);
-        sent++;
-      }
-      if (sent < total) setTimeout(tick, Math.max(0, start + sent * interval - performance.now()));
-    };
-    setTimeout(tick, Math.max(0, start - performance.now()));
+      socket.once('connect', () => {
+        idle.push(socket);
+        if (++connected === options.connections) {
+          start = performance.now() + 20;
+          setTimeout(tick, 20);
+        }
+      });
+    }
   });
 }
 
