@@ -93,10 +93,8 @@ type Stored =
  * and summary of each case touched are written once, its last.
  */
 class Work {
-  /** Tasks opened in this transaction and still open, by `case key, stage`. */
-  readonly open = new Map<string, OpenTask>();
-  /** Their slots, by case (a final case drops them all). */
-  readonly byCase = new Map<number, Set<string>>();
+  /** Tasks opened in this transaction and still open, by case key, then stage (a final case drops its own). */
+  readonly open = new Map<number, Map<string, OpenTask>>();
   readonly stored: Stored[] = [];
   /** The state and triage summary of every case touched, after its last event. */
   readonly latest = new Map<number, { state: string; summary: SummaryFacts }>();
@@ -105,7 +103,6 @@ class Work {
 }
 
 const work = caseUnitOfWork(() => new Work());
-const slot = (key: number, stage: string) => `${key}\u0000${stage}`;
 
 export const inboxProjection: Projection = {
   name: 'inbox',
@@ -128,21 +125,19 @@ export const inboxProjection: Projection = {
     if (event.revision === 0) w.newCases.add(key);
     const stored = !w.newCases.has(key);
     if (f.final) {
-      for (const s of w.byCase.get(key) ?? []) w.open.delete(s);
-      w.byCase.delete(key);
+      w.open.delete(key);
       w.latest.delete(key);
       if (stored) w.stored.push(['deleteCase', key]);
       return;
     }
+    let tasks = w.open.get(key);
     for (const closed of f.tasksClosed ?? []) {
-      const s = slot(key, closed.stage);
-      if (w.open.delete(s)) w.byCase.get(key)?.delete(s);
-      else if (stored) w.stored.push(['deleteTask', key, closed.stage]);
+      if (!tasks?.delete(closed.stage) && stored) w.stored.push(['deleteTask', key, closed.stage]);
     }
     // The engine never opens a stage that is open, so an opened task is new to the read model too.
     for (const t of f.tasksOpened ?? []) {
-      const s = slot(key, t.stage);
-      w.open.set(s, {
+      if (!tasks) w.open.set(key, (tasks = new Map()));
+      tasks.set(t.stage, {
         key,
         caseId: f.caseId,
         process: f.process,
@@ -152,13 +147,10 @@ export const inboxProjection: Projection = {
         provisional: t.provisional === true,
         calendarVersion: t.calendarVersion ?? null,
       });
-      const slots = w.byCase.get(key);
-      if (slots) slots.add(s);
-      else w.byCase.set(key, new Set([s]));
     }
     for (const r of f.deadlinesRestated ?? []) {
       const dueAt = storedInstant(r.new.dueAt);
-      const open = w.open.get(slot(key, r.stage));
+      const open = tasks?.get(r.stage);
       if (open) Object.assign(open, { dueAt, dueDate: r.new.dueDate, provisional: r.new.provisional, calendarVersion: r.new.calendarVersion });
       else if (stored) w.stored.push(['restate', dueAt, r.new.dueDate, r.new.provisional ? 1 : 0, r.new.calendarVersion, key, r.stage]);
     }
@@ -193,30 +185,32 @@ export const inboxProjection: Projection = {
     }
     const tasks: unknown[][] = [];
     const assignees: unknown[][] = [];
-    for (const o of w.open.values()) {
-      const t = o.task;
-      const state = w.latest.get(o.key)!.state;
-      const summary = summaries.get(o.key)!;
-      tasks.push([
-        o.key,
-        t.stage,
-        o.caseId,
-        o.process,
-        state,
-        t.label ?? t.stage,
-        t.role,
-        t.org ?? '',
-        JSON.stringify(t.orgs ?? []),
-        storedInstant(t.enteredAt),
-        o.dueAt,
-        o.dueDate,
-        t.basis ?? null,
-        t.article ?? null,
-        o.provisional ? 1 : 0,
-        o.calendarVersion,
-        summary,
-      ]);
-      for (const org of assigneesOf(t)) assignees.push([org, t.role, o.dueAt ?? NO_DEADLINE, o.key, t.stage, o.process]);
+    for (const open of w.open.values()) {
+      for (const o of open.values()) {
+        const t = o.task;
+        const state = w.latest.get(o.key)!.state;
+        const summary = summaries.get(o.key)!;
+        tasks.push([
+          o.key,
+          t.stage,
+          o.caseId,
+          o.process,
+          state,
+          t.label ?? t.stage,
+          t.role,
+          t.org ?? '',
+          JSON.stringify(t.orgs ?? []),
+          storedInstant(t.enteredAt),
+          o.dueAt,
+          o.dueDate,
+          t.basis ?? null,
+          t.article ?? null,
+          o.provisional ? 1 : 0,
+          o.calendarVersion,
+          summary,
+        ]);
+        for (const org of assigneesOf(t)) assignees.push([org, t.role, o.dueAt ?? NO_DEADLINE, o.key, t.stage, o.process]);
+      }
     }
     insertRows(db, INSERT_TASK, tasks);
     insertRows(db, INSERT_ASSIGNEE, assignees);

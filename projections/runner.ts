@@ -325,11 +325,12 @@ class Waiters {
 // ── Reading the SQLite log directly ─────────────────────────────────────────────────────
 
 /**
- * An event read straight from the SQLite store's table: metadata parsed at once, data only when a
- * projection asks for it (read models fold metadata; parsing every payload would double the cost).
+ * An event read straight from the SQLite store's table: metadata parsed at once, data read and
+ * parsed only when a projection asks for it (read models fold metadata; reading every payload
+ * would cost a third of the read).
  */
 class StoredEvent implements RecordedEvent {
-  #raw: string | undefined;
+  #load: ((position: number) => string) | undefined;
   #data: unknown;
 
   constructor(
@@ -338,23 +339,23 @@ class StoredEvent implements RecordedEvent {
     readonly revision: number,
     readonly id: string,
     readonly type: string,
-    data: string,
+    load: (position: number) => string,
     readonly metadata: Record<string, unknown>,
     readonly created: string,
   ) {
-    this.#raw = data;
+    this.#load = load;
   }
 
   get data(): unknown {
-    if (this.#raw !== undefined) {
-      this.#data = JSON.parse(this.#raw) as unknown;
-      this.#raw = undefined;
+    if (this.#load !== undefined) {
+      this.#data = JSON.parse(this.#load(this.position)) as unknown;
+      this.#load = undefined;
     }
     return this.#data;
   }
 }
 
-type LogRow = [number, string, number, string, string, string, string, string];
+type LogRow = [number, string, number, string, string, string, string];
 
 /**
  * Synchronous pages of the SQLite store's `events` table (eventstore/sqlite.ts `SQLITE_SCHEMA`), for
@@ -363,6 +364,7 @@ type LogRow = [number, string, number, string, string, string, string, string];
 class SqliteLog {
   readonly #page: Database.Statement<[number, number, number], LogRow>;
   readonly #head: Database.Statement<[], number | null>;
+  readonly #data: (position: number) => string;
 
   /** `share`: only the streams of this part of `parts` (a parallel rebuild's worker). */
   constructor(db: Db, share?: { part: number; parts: number }) {
@@ -370,10 +372,12 @@ class SqliteLog {
     const only = share ? ` AND (unicode(substr(stream_id, -1)) * 31 + unicode(substr(stream_id, -2, 1))) % ${share.parts} = ${share.part}` : '';
     this.#page = db
       .prepare<[number, number, number], LogRow>(
-        `SELECT position, stream_id, revision, id, type, data, metadata, created FROM events WHERE position > ? AND position <= ?${only} ORDER BY position LIMIT ?`,
+        `SELECT position, stream_id, revision, id, type, metadata, created FROM events WHERE position > ? AND position <= ?${only} ORDER BY position LIMIT ?`,
       )
       .raw(true);
     this.#head = db.prepare<[], number | null>('SELECT max(position) FROM events').pluck();
+    const data = db.prepare<[number], string>('SELECT data FROM events WHERE position = ?').pluck();
+    this.#data = (position) => data.get(position) ?? 'null';
   }
 
   /** Up to `limit` events after `after`, at most up to `upTo`. */
@@ -382,7 +386,7 @@ class SqliteLog {
     const events: RecordedEvent[] = new Array<RecordedEvent>(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
-      events[i] = new StoredEvent(r[0], r[1], r[2], r[3], r[4], r[5], JSON.parse(r[6]) as Record<string, unknown>, r[7]);
+      events[i] = new StoredEvent(r[0], r[1], r[2], r[3], r[4], this.#data, JSON.parse(r[5]) as Record<string, unknown>, r[6]);
     }
     return events;
   }

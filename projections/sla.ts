@@ -98,8 +98,8 @@ const COMPLETED_AT = 15;
  * finished in one batch is inserted once, finished); changes to rows stored earlier are queued.
  */
 class Work {
-  /** Rows opened in this transaction and still open, by `case key, stage`. */
-  readonly open = new Map<string, SlaRowValues>();
+  /** Rows opened in this transaction and still open, by case key, then stage. */
+  readonly open = new Map<number, Map<string, SlaRowValues>>();
   /** Every row opened in this transaction, in order. */
   readonly fresh: SlaRowValues[] = [];
   /** Rows opened in this transaction, by case (a final case finishes them all). */
@@ -111,7 +111,6 @@ class Work {
 }
 
 const work = caseUnitOfWork(() => new Work());
-const slot = (key: number, stage: string) => `${key}\u0000${stage}`;
 
 export const slaProjection: Projection = {
   name: 'sla',
@@ -134,12 +133,13 @@ export const slaProjection: Projection = {
     const key = caseKey(db, f.caseId, event);
     if (event.revision === 0) w.newCases.add(key);
     const stored = !w.newCases.has(key);
+    let open = w.open.get(key);
     for (const closed of f.tasksClosed ?? []) {
       const at = storedInstant(closed.completedAt);
-      const row = w.open.get(slot(key, closed.stage));
+      const row = open?.get(closed.stage);
       if (row) {
         row[COMPLETED_AT] = at;
-        w.open.delete(slot(key, closed.stage));
+        open!.delete(closed.stage);
       } else if (stored) w.stored.push(['complete', [at, key, closed.stage]]);
     }
     const parties = f.parties ?? {};
@@ -166,14 +166,15 @@ export const slaProjection: Projection = {
         parties.region ?? null,
         t.org === parties.applicantOrg ? (f.summary?.applicant ?? null) : null,
       ];
-      w.open.set(slot(key, t.stage), row);
+      if (!open) w.open.set(key, (open = new Map()));
+      open.set(t.stage, row);
       w.fresh.push(row);
       const list = w.byCase.get(key);
       if (list) list.push(row);
       else w.byCase.set(key, [row]);
     }
     for (const r of f.deadlinesRestated ?? []) {
-      const row = w.open.get(slot(key, r.stage));
+      const row = open?.get(r.stage);
       const dueAt = storedInstant(r.new.dueAt);
       if (row) {
         row[DUE_AT] = dueAt;
@@ -185,11 +186,8 @@ export const slaProjection: Projection = {
     // A final case has no open task (the engine closes them all; this keeps the report honest if not).
     if (f.final) {
       const at = storedInstant(f.at);
-      for (const row of w.byCase.get(key) ?? []) {
-        if (row[COMPLETED_AT] !== null) continue;
-        row[COMPLETED_AT] = at;
-        w.open.delete(slot(key, row[2]));
-      }
+      for (const row of w.byCase.get(key) ?? []) if (row[COMPLETED_AT] === null) row[COMPLETED_AT] = at;
+      w.open.delete(key);
       if (stored) w.stored.push(['completeCase', [at, key]]);
     }
   },
