@@ -114,13 +114,24 @@ function discardCaseKeys(db: Db): void {
 }
 
 /** The unit of work of a read model keyed by case: taking it writes the case keys learnt first; discarding it forgets them. */
-export function caseUnitOfWork<W>(create: () => W): { of(db: Db): W; take(db: Db): W | undefined; discard(db: Db): void; forget(db: Db): void } {
+export function caseUnitOfWork<W>(create: () => W): {
+  of(db: Db): W;
+  take(db: Db): W | undefined;
+  settle(db: Db): W | undefined;
+  discard(db: Db): void;
+  forget(db: Db): void;
+} {
   const units = unitOfWork(create);
   return {
     of: units.of,
     take(db) {
       flushCaseKeys(db);
       return units.take(db);
+    },
+    /** Writes the case keys learnt so far and answers the unit of work, left in place (`Projection.settle`). */
+    settle(db) {
+      flushCaseKeys(db);
+      return units.peek(db);
     },
     discard(db) {
       discardCaseKeys(db);

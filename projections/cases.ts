@@ -90,6 +90,28 @@ class Work {
 
 const work = caseUnitOfWork(() => new Work());
 
+/** Inserts the rows of new cases and updates the others, as their last event left them. */
+function writeCases(db: Db, w: Work, cases: Map<number, CaseValues>): void {
+  const s = statements.of(db);
+  const inserts: unknown[][] = [];
+  for (const [key, c] of cases) {
+    if (w.newCases.has(key)) {
+      inserts.push([key, c.caseId, c.streamId, c.process, c.version, c.state, c.final, c.revision, c.position, c.providerOrg, c.applicantOrg, c.region, c.createdAt, c.updatedAt, summaryJson(c.summary)]);
+      continue;
+    }
+    s.update.run(c.state, c.final, c.revision, c.position, c.updatedAt, summaryJson(c.summary), key);
+    s.parties.run(c.providerOrg, c.applicantOrg, c.region, key, c.providerOrg, c.applicantOrg, c.region);
+  }
+  insertRows(db, INSERT, inserts);
+}
+
+/** The organisations given tasks and the regions seen (written once: they never change). */
+function writeFacts(db: Db, w: Work): void {
+  insertRows(db, INSERT_ORG, [...w.orgs.values()]);
+  const s = statements.of(db);
+  for (const region of w.regions) s.region.run(region);
+}
+
 export const casesProjection: Projection = {
   name: 'cases',
   version: 2,
@@ -141,19 +163,23 @@ export const casesProjection: Projection = {
   flush(db) {
     const w = work.take(db);
     if (!w) return;
-    const s = statements.of(db);
-    const inserts: unknown[][] = [];
-    for (const [key, c] of w.cases) {
-      if (w.newCases.has(key)) {
-        inserts.push([key, c.caseId, c.streamId, c.process, c.version, c.state, c.final, c.revision, c.position, c.providerOrg, c.applicantOrg, c.region, c.createdAt, c.updatedAt, summaryJson(c.summary)]);
-        continue;
-      }
-      s.update.run(c.state, c.final, c.revision, c.position, c.updatedAt, summaryJson(c.summary), key);
-      s.parties.run(c.providerOrg, c.applicantOrg, c.region, key, c.providerOrg, c.applicantOrg, c.region);
+    writeCases(db, w, w.cases);
+    writeFacts(db, w);
+  },
+  settle(db) {
+    const w = work.settle(db);
+    if (!w) return;
+    // A final case's row never changes again; a case still moving waits for the last flush.
+    const settled = new Map<number, CaseValues>();
+    for (const [key, c] of w.cases) if (c.final === 1) settled.set(key, c);
+    writeCases(db, w, settled);
+    for (const key of settled.keys()) {
+      w.cases.delete(key);
+      w.newCases.delete(key);
     }
-    insertRows(db, INSERT, inserts);
-    insertRows(db, INSERT_ORG, [...w.orgs.values()]);
-    for (const region of w.regions) s.region.run(region);
+    writeFacts(db, w);
+    w.orgs.clear();
+    w.regions.clear();
   },
   discard(db) {
     work.discard(db);

@@ -100,6 +100,29 @@ class Work {
   readonly latest = new Map<number, { state: string; summary: SummaryFacts }>();
   /** Cases whose first event is in this transaction: nothing of theirs is stored yet. */
   readonly newCases = new Set<number>();
+  /** Cases that went final (a rebuild worker's `settle` forgets them). */
+  readonly finals: number[] = [];
+}
+
+/** Runs the queued changes to tasks stored before the unit of work. */
+function runStored(db: Db, ops: readonly Stored[]): void {
+  const s = statements.of(db);
+  for (const op of ops) {
+    switch (op[0]) {
+      case 'deleteCase':
+        s.deleteCaseTasks.run(op[1]);
+        s.deleteCaseAssignees.run(op[1]);
+        break;
+      case 'deleteTask':
+        s.deleteTask.run(op[1], op[2]);
+        s.deleteAssignees.run(op[1], op[2]);
+        break;
+      case 'restate':
+        s.restateTask.run(op[1], op[2], op[3], op[4], op[5], op[6]);
+        s.restateAssignees.run(op[1], op[5], op[6]);
+        break;
+    }
+  }
 }
 
 const work = caseUnitOfWork(() => new Work());
@@ -127,6 +150,7 @@ export const inboxProjection: Projection = {
     if (f.final) {
       w.open.delete(key);
       w.latest.delete(key);
+      w.finals.push(key);
       if (stored) w.stored.push(['deleteCase', key]);
       return;
     }
@@ -160,22 +184,7 @@ export const inboxProjection: Projection = {
     const w = work.take(db);
     if (!w) return;
     const s = statements.of(db);
-    for (const op of w.stored) {
-      switch (op[0]) {
-        case 'deleteCase':
-          s.deleteCaseTasks.run(op[1]);
-          s.deleteCaseAssignees.run(op[1]);
-          break;
-        case 'deleteTask':
-          s.deleteTask.run(op[1], op[2]);
-          s.deleteAssignees.run(op[1], op[2]);
-          break;
-        case 'restate':
-          s.restateTask.run(op[1], op[2], op[3], op[4], op[5], op[6]);
-          s.restateAssignees.run(op[1], op[5], op[6]);
-          break;
-      }
-    }
+    runStored(db, w.stored);
     // The case's tasks stored earlier follow its state and summary.
     const summaries = new Map<number, string>();
     for (const [key, latest] of w.latest) {
@@ -214,6 +223,21 @@ export const inboxProjection: Projection = {
     }
     insertRows(db, INSERT_TASK, tasks);
     insertRows(db, INSERT_ASSIGNEE, assignees);
+  },
+  settle(db) {
+    const w = work.settle(db);
+    if (!w) return;
+    runStored(db, w.stored);
+    w.stored.length = 0;
+    // Open tasks may still be closed or re-stated, and their cases move on: they wait for the last
+    // flush. What a case with no open task left leaves behind is forgotten.
+    for (const [key, tasks] of w.open) {
+      if (tasks.size > 0) continue;
+      w.open.delete(key);
+      if (w.newCases.has(key)) w.latest.delete(key);
+    }
+    for (const key of w.finals) w.newCases.delete(key);
+    w.finals.length = 0;
   },
   discard(db) {
     work.discard(db);

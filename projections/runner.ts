@@ -47,6 +47,14 @@ export interface Projection {
    * events while catching up.
    */
   flush?(db: Db): void;
+  /**
+   * A rebuild worker's flush between batches (its unit of work outlives them: the worker's scratch
+   * file has no reader and no checkpoint): writes only what no later event can change — the rows of
+   * final cases, finished tasks, facts written once — and keeps the rest in memory for the next
+   * `settle` or the last `flush`. So every row is written once, as it ends, and memory stays
+   * bounded by the work still open. Without it, the worker flushes.
+   */
+  settle?(db: Db): void;
   /** Forgets what `apply` kept in memory (the transaction is rolling back). */
   discard?(db: Db): void;
   /** Drops the tables. */
@@ -86,6 +94,8 @@ export interface ParallelRebuild {
   threads: number;
   /** Smaller rebuilds stay in this thread: starting a worker costs about half a second. */
   minEvents: number;
+  /** Events a worker folds between settles (`Projection.settle`). Default 100,000. */
+  batchSize?: number;
 }
 
 // ── Checkpoints ───────────────────────────────────────────────────────────────────────────
@@ -411,18 +421,19 @@ export interface RebuildJob {
   parts: number;
   /** The last position to fold. */
   upTo: number;
-  /** Events folded between flushes. */
+  /** Events folded between settles. */
   batchSize: number;
 }
 
-/** Events a rebuild worker folds between flushes into its own file (a bound on its memory). */
-const WORKER_BATCH = 200_000;
+/** Events a rebuild worker folds between settles into its own file. */
+const WORKER_BATCH = 100_000;
 
 /**
  * The body of a rebuild worker (see `ParallelRebuild`): folds its share of the log into the read
  * models named, in a database file of its own (`job.target`, created afresh: no journal, no lock
- * shared with anyone), flushing every `batchSize` events, and tells `report` how many events it
- * has folded. The runner then copies the rows into the store's file (`mergeRebuilt`).
+ * shared with anyone), settling every `batchSize` events (`Projection.settle`) and flushing at the
+ * end, and tells `report` how many events it has folded. The runner then copies the rows into the
+ * store's file (`mergeRebuilt`).
  */
 export function runRebuildWorker(job: RebuildJob, known: readonly Projection[], report: (folded: number) => void): void {
   const projections = pick(known, job.names);
@@ -440,6 +451,12 @@ export function runRebuildWorker(job: RebuildJob, known: readonly Projection[], 
       for (const p of projections) p.setup(db);
     })();
     const log = new SqliteLog(source, { part: job.part, parts: job.parts });
+    const settle = db.transaction(() => {
+      for (const p of projections) {
+        if (p.settle) p.settle(db);
+        else p.flush?.(db);
+      }
+    });
     const flush = db.transaction(() => {
       for (const p of projections) p.flush?.(db);
     });
@@ -447,14 +464,14 @@ export function runRebuildWorker(job: RebuildJob, known: readonly Projection[], 
     let folded = 0;
     let unflushed = 0;
     for (;;) {
-      const events = log.page(after, job.upTo, PAGE);
+      const events = log.page(after, job.upTo, Math.min(PAGE, job.batchSize - unflushed));
       if (events.length === 0) break;
       for (const event of events) for (const p of projections) p.apply(event, db);
       after = events[events.length - 1]!.position;
       folded += events.length;
       unflushed += events.length;
       if (unflushed >= job.batchSize) {
-        flush();
+        settle();
         unflushed = 0;
         report(folded);
       }
@@ -685,7 +702,7 @@ export class InlineProjector implements Projector {
     try {
       await Promise.all(
         folded.map((_, part) =>
-          runWorker(parallel.entry, { file, target: targets[part]!, names, part, parts: folded.length, upTo, batchSize: WORKER_BATCH }, (n) => {
+          runWorker(parallel.entry, { file, target: targets[part]!, names, part, parts: folded.length, upTo, batchSize: parallel.batchSize ?? WORKER_BATCH }, (n) => {
             folded[part] = n;
             onProgress?.(Math.min(upTo, folded.reduce((a, b) => a + b, 0)), upTo);
           }, this.#workers),

@@ -101,13 +101,15 @@ class Work {
   /** Rows opened in this transaction and still open, by case key, then stage. */
   readonly open = new Map<number, Map<string, SlaRowValues>>();
   /** Every row opened in this transaction, in order. */
-  readonly fresh: SlaRowValues[] = [];
+  fresh: SlaRowValues[] = [];
   /** Rows opened in this transaction, by case (a final case finishes them all). */
   readonly byCase = new Map<number, SlaRowValues[]>();
   /** Statements for rows stored before this transaction, in order. */
   readonly stored: [keyof ReturnType<typeof statements.of>, unknown[]][] = [];
-  /** Cases whose first event is in this transaction: nothing of theirs is stored yet. */
+  /** Cases whose first event is in this transaction: no open row of theirs is stored. */
   readonly newCases = new Set<number>();
+  /** Cases that went final (a rebuild worker's `settle` forgets them). */
+  readonly finals: number[] = [];
 }
 
 const work = caseUnitOfWork(() => new Work());
@@ -188,6 +190,7 @@ export const slaProjection: Projection = {
       const at = storedInstant(f.at);
       for (const row of w.byCase.get(key) ?? []) if (row[COMPLETED_AT] === null) row[COMPLETED_AT] = at;
       w.open.delete(key);
+      w.finals.push(key);
       if (stored) w.stored.push(['completeCase', [at, key]]);
     }
   },
@@ -197,6 +200,27 @@ export const slaProjection: Projection = {
     const s = statements.of(db);
     for (const [statement, args] of w.stored) s[statement].run(...args);
     insertRows(db, INSERT, w.fresh);
+  },
+  settle(db) {
+    const w = work.settle(db);
+    if (!w) return;
+    const s = statements.of(db);
+    for (const [statement, args] of w.stored) s[statement].run(...args);
+    w.stored.length = 0;
+    // A finished row never changes again; an open one waits (it may be finished or re-stated yet).
+    const open: SlaRowValues[] = [];
+    const finished: SlaRowValues[] = [];
+    for (const row of w.fresh) (row[COMPLETED_AT] === null ? open : finished).push(row);
+    insertRows(db, INSERT, finished);
+    w.fresh = open;
+    for (const [key, rows] of w.byCase) {
+      const still = rows.filter((row) => row[COMPLETED_AT] === null);
+      if (still.length === 0) w.byCase.delete(key);
+      else w.byCase.set(key, still);
+    }
+    for (const [key, stages] of w.open) if (stages.size === 0) w.open.delete(key);
+    for (const key of w.finals) w.newCases.delete(key);
+    w.finals.length = 0;
   },
   discard(db) {
     work.discard(db);

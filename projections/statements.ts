@@ -26,7 +26,7 @@ export function statementCache<S>(prepare: (db: Db) => S): { of(db: Db): S; forg
  * A read model's unit of work (runner.ts `Projection.flush`): one per database, made by `apply`'s
  * first event in a transaction, taken whole by `flush`, forgotten by `discard` and `clear`.
  */
-export function unitOfWork<W>(create: () => W): { of(db: Db): W; take(db: Db): W | undefined; forget(db: Db): void } {
+export function unitOfWork<W>(create: () => W): { of(db: Db): W; take(db: Db): W | undefined; peek(db: Db): W | undefined; forget(db: Db): void } {
   const units = new WeakMap<Db, W>();
   return {
     of(db) {
@@ -41,6 +41,10 @@ export function unitOfWork<W>(create: () => W): { of(db: Db): W; take(db: Db): W
       const w = units.get(db);
       units.delete(db);
       return w;
+    },
+    /** The unit of work, left in place (a rebuild worker's `settle` writes part of it). */
+    peek(db) {
+      return units.get(db);
     },
     forget(db) {
       units.delete(db);
