@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Directory } from '../../directory/directory.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
-import { ALL_PROJECTIONS, InlineProjector, openReadModels, type ReadModels } from '../../projections/index.js';
+import { ALL_PROJECTIONS, InlineProjector, openReadModels, type ParallelRebuild, type ReadModels } from '../../projections/index.js';
 import { runDemo } from '../../scripts/demo/run.js';
 import { dumpReadModels } from './dump.js';
 
@@ -86,37 +86,34 @@ describe('rebuild equals incremental', () => {
     }
   });
 
-  it('given the incremental read models, when rebuilt in workers that settle every few dozen events (finished rows written, open ones kept), then every table is equal row for row', async () => {
-    const incremental = dumpReadModels(readModels.db);
+  /** Rebuilds every read model through an inline projector of its own on the same store: the threads it used and the errors it reported. */
+  async function rebuildThrough(parallel: ParallelRebuild): Promise<{ threads: number; errors: unknown[] }> {
     const errors: unknown[] = [];
-    const entry = new URL('../../projections/rebuildWorker.ts', import.meta.url);
-    const projector = new InlineProjector(store, ALL_PROJECTIONS, { parallel: { entry, threads: 2, minEvents: 1, batchSize: 37 }, onError: (e) => errors.push(e) });
+    const projector = new InlineProjector(store, ALL_PROJECTIONS, { parallel, onError: (e) => errors.push(e) });
     await projector.start();
     try {
-      const summary = await projector.rebuild();
-      expect(errors).toEqual([]);
-      expect(summary.threads).toBe(2);
-      expect(dumpReadModels(store.database)).toEqual(incremental);
+      const { threads } = await projector.rebuild();
+      return { threads, errors };
     } finally {
       await projector.close();
     }
+  }
+
+  it('given the incremental read models, when rebuilt in workers that settle every few dozen events (finished rows written, open ones kept), then every table is equal row for row', async () => {
+    const incremental = dumpReadModels(readModels.db);
+    const entry = new URL('../../projections/rebuildWorker.ts', import.meta.url);
+    expect(await rebuildThrough({ entry, threads: 2, minEvents: 1, batchSize: 37 })).toEqual({ threads: 2, errors: [] });
+    expect(dumpReadModels(store.database)).toEqual(incremental);
   });
 
   it('given a rebuild worker that fails, when the read models are rebuilt in workers, then the failure is reported and this thread rebuilds them, row for row', async () => {
     const incremental = dumpReadModels(readModels.db);
-    const errors: unknown[] = [];
     const failing = new URL('data:text/javascript,throw new Error("rebuild worker down")');
-    const projector = new InlineProjector(store, ALL_PROJECTIONS, { parallel: { entry: failing, threads: 2, minEvents: 1 }, onError: (e) => errors.push(e) });
-    await projector.start();
-    try {
-      const summary = await projector.rebuild();
-      expect(summary.threads).toBe(1);
-      expect(errors.map(String)).toEqual([expect.stringContaining('rebuild worker down')]);
-      expect(dumpReadModels(store.database)).toEqual(incremental);
-      expect(readdirSync(dataDir).filter((f) => f.includes('-rebuild-'))).toEqual([]);
-    } finally {
-      await projector.close();
-    }
+    const { threads, errors } = await rebuildThrough({ entry: failing, threads: 2, minEvents: 1 });
+    expect(threads).toBe(1);
+    expect(errors.map(String)).toEqual([expect.stringContaining('rebuild worker down')]);
+    expect(dumpReadModels(store.database)).toEqual(incremental);
+    expect(readdirSync(dataDir).filter((f) => f.includes('-rebuild-'))).toEqual([]);
   });
 
   it('given one read model rebuilt by name, then it and the others are unchanged', async () => {
