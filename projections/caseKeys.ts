@@ -13,7 +13,7 @@
  */
 import type { RecordedEvent } from '../eventstore/types.js';
 import type { Db } from './runner.js';
-import { unitOfWork } from './statements.js';
+import { unitOfWork, type PerDatabase } from './statements.js';
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS projection_case_keys (
   case_id  TEXT    PRIMARY KEY,
@@ -114,13 +114,7 @@ function discardCaseKeys(db: Db): void {
 }
 
 /** The unit of work of a read model keyed by case: taking it writes the case keys learnt first; discarding it forgets them. */
-export function caseUnitOfWork<W>(create: () => W): {
-  of(db: Db): W;
-  take(db: Db): W | undefined;
-  settle(db: Db): W | undefined;
-  discard(db: Db): void;
-  forget(db: Db): void;
-} {
+export function caseUnitOfWork<W>(create: () => W): Pick<PerDatabase<W>, 'of' | 'take' | 'forget'> & { settle(db: Db): W | undefined; discard(db: Db): void } {
   const units = unitOfWork(create);
   return {
     of: units.of,

@@ -1,58 +1,59 @@
 import type Database from 'better-sqlite3';
 import type { Db } from './runner.js';
 
-/**
- * Prepared statements of one read model, per database: prepared on first use, forgotten when the
- * read model's tables are dropped. Preparing per event would cost more than the writes themselves.
- */
-export function statementCache<S>(prepare: (db: Db) => S): { of(db: Db): S; forget(db: Db): void } {
-  const cache = new WeakMap<Db, S>();
-  return {
-    of(db) {
-      let s = cache.get(db);
-      if (!s) {
-        s = prepare(db);
-        cache.set(db, s);
-      }
-      return s;
-    },
-    forget(db) {
-      cache.delete(db);
-    },
-  };
+/** Something kept per database: made on first use, taken, looked at, or forgotten. */
+export interface PerDatabase<W> {
+  of(db: Db): W;
+  /** Answers it and forgets it. */
+  take(db: Db): W | undefined;
+  /** Answers it, left in place. */
+  peek(db: Db): W | undefined;
+  forget(db: Db): void;
 }
 
-/**
- * A read model's unit of work (runner.ts `Projection.flush`): one per database, made by `apply`'s
- * first event in a transaction, taken whole by `flush`, forgotten by `discard` and `clear`.
- */
-export function unitOfWork<W>(create: () => W): { of(db: Db): W; take(db: Db): W | undefined; peek(db: Db): W | undefined; forget(db: Db): void } {
-  const units = new WeakMap<Db, W>();
+/** One `W` per database, made by `create` on first use. */
+export function perDatabase<W>(create: (db: Db) => W): PerDatabase<W> {
+  const kept = new WeakMap<Db, W>();
   return {
     of(db) {
-      let w = units.get(db);
+      let w = kept.get(db);
       if (!w) {
-        w = create();
-        units.set(db, w);
+        w = create(db);
+        kept.set(db, w);
       }
       return w;
     },
     take(db) {
-      const w = units.get(db);
-      units.delete(db);
+      const w = kept.get(db);
+      kept.delete(db);
       return w;
     },
-    /** The unit of work, left in place (a rebuild worker's `settle` writes part of it). */
     peek(db) {
-      return units.get(db);
+      return kept.get(db);
     },
     forget(db) {
-      units.delete(db);
+      kept.delete(db);
     },
   };
 }
 
-const inserts = new WeakMap<Db, Map<string, Database.Statement<unknown[]>>>();
+/**
+ * Prepared statements of one read model, per database: prepared on first use, forgotten when the
+ * read model's tables are dropped. Preparing per event would cost more than the writes themselves.
+ */
+export const statementCache = perDatabase;
+
+/**
+ * A read model's unit of work (runner.ts `Projection.flush`): one per database, made by `apply`'s
+ * first event in a transaction, taken whole by `flush` (or written in part by a rebuild worker's
+ * `settle`, left in place), forgotten by `discard` and `clear`.
+ */
+export function unitOfWork<W>(create: () => W): PerDatabase<W> {
+  return perDatabase(() => create());
+}
+
+/** The insert statements of each database, by statement text. */
+const inserts = perDatabase((): Map<string, Database.Statement<unknown[]>> => new Map());
 
 /**
  * Inserts rows with one prepared `INSERT … VALUES (?, …)` per statement text: `insert` is the
@@ -62,11 +63,7 @@ const inserts = new WeakMap<Db, Map<string, Database.Statement<unknown[]>>>();
 export function insertRows(db: Db, insert: string, rows: readonly (readonly unknown[])[]): void {
   const first = rows[0];
   if (!first) return;
-  let cache = inserts.get(db);
-  if (!cache) {
-    cache = new Map();
-    inserts.set(db, cache);
-  }
+  const cache = inserts.of(db);
   let statement = cache.get(insert);
   if (!statement) {
     statement = db.prepare<unknown[]>(`${insert} VALUES (${first.map(() => '?').join(', ')})`);
@@ -77,5 +74,5 @@ export function insertRows(db: Db, insert: string, rows: readonly (readonly unkn
 
 /** Forgets the insert statements of a database (its tables were dropped). */
 export function forgetInserts(db: Db): void {
-  inserts.delete(db);
+  inserts.forget(db);
 }

@@ -8,21 +8,10 @@ import { defaultCalendar } from '../../calendars/index.js';
 import { formatDay, parseDay } from '../../calendars/days.js';
 import { ReferenceWalkCalendar } from '../../calendars/reference.js';
 import { elapsedMs } from '../../infra/clock.js';
+import { prng } from './prng.js';
 
 const INPUTS = 20_000;
 const MIN_MS = 1_000;
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const cal = defaultCalendar();
 const ref = new ReferenceWalkCalendar(cal.notices);

@@ -24,21 +24,10 @@ import { cityOf, Directory, PROVINCE_REGION } from '../../directory/index.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
 import { allTasks } from '../../machines/describe.js';
 import { registry } from '../../machines/registry.js';
-import { openReadModels } from '../../projections/index.js';
+import { openReadModels, type TaskFacts } from '../../projections/index.js';
+import { prng } from './prng.js';
 
 // ── A deterministic generator of engine-shaped histories ───────────────────────────────────
-
-/** mulberry32: a small seeded PRNG, so every run (and the crash test) sees the same log. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Scope = 'provider' | 'competentAuthority' | 'cityOrAbove' | 'applicant';
 type DueRule = { wd: number; basis: 'statute' | 'policy'; article?: string } | { days: number } | { months: number };
@@ -66,6 +55,10 @@ interface StepTpl {
 interface ProcessTpl {
   name: string;
   startedBy: 'provider' | 'applicant';
+  /** Addressed to the applicant's city (第十五条): the provider is named only once the request is forwarded. */
+  addressedToCity?: boolean;
+  /** Put before a case's title (an objection's). */
+  titlePrefix?: string;
   /** Alternative paths, chosen at random; the first step is the start. */
   paths: StepTpl[][];
   data: (r: () => number, n: number) => unknown;
@@ -164,6 +157,7 @@ const PROCESSES: ProcessTpl[] = [
   {
     name: 'unopenedDataRequest',
     startedBy: 'applicant',
+    addressedToCity: true,
     paths: [
       [
         START('DataRequested', 'normativeReview', 'applicant', T.udNormative),
@@ -199,6 +193,7 @@ const PROCESSES: ProcessTpl[] = [
   {
     name: 'objection',
     startedBy: 'applicant',
+    titlePrefix: '异议：',
     paths: [
       [
         START('ObjectionRaised', 'handling', 'applicant', T.handling),
@@ -217,20 +212,8 @@ for (const process of PROCESSES) {
   }
 }
 
-interface OpenTask {
-  stage: string;
-  label: string;
-  role: string;
-  org: string;
-  orgs: string[];
-  enteredAt: string;
-  dueAt?: string;
-  dueDate?: string;
-  basis?: string;
-  article?: string;
-  provisional?: boolean;
-  calendarVersion?: string;
-}
+/** A task as the engine stamps it (projections/metadata.ts). */
+type OpenTask = TaskFacts;
 
 interface SimCase {
   n: number;
@@ -404,7 +387,7 @@ export function synthesise(store: SqliteEventStore, directory: Directory, calend
         open: [],
         provider: provider.code,
         applicant: pick(applicants),
-        region: process.name === 'unopenedDataRequest' ? cityOf(provider.region) : undefined,
+        region: process.addressedToCity ? cityOf(provider.region) : undefined,
         prevHash: '0'.repeat(64),
         stalled: false,
       };
@@ -431,7 +414,7 @@ export function synthesise(store: SqliteEventStore, directory: Directory, calend
       };
     });
     c.open.push(...opened);
-    const forwarded = c.process.name !== 'unopenedDataRequest' || c.next > 0;
+    const forwarded = !c.process.addressedToCity || c.next > 0;
     const parties = {
       ...(forwarded ? { providerOrg: c.provider } : {}),
       ...(c.process.startedBy === 'applicant' ? { applicantOrg: c.applicant } : {}),
@@ -456,7 +439,7 @@ export function synthesise(store: SqliteEventStore, directory: Directory, calend
       tasksClosed: closing.map((t) => ({ stage: t.stage, completedAt: at })),
       timers: [],
       parties,
-      summary: { title: `${c.process.name === 'objection' ? '异议：' : ''}山东省公共数据 ${c.n}`, applicant: `山东某某科技有限公司${c.n % 5000}`, provider: directory.nameOf(c.provider) },
+      summary: { title: `${c.process.titlePrefix ?? ''}山东省公共数据 ${c.n}`, applicant: `山东某某科技有限公司${c.n % 5000}`, provider: directory.nameOf(c.provider) },
       calendarVersion: calendar.version,
       prevHash: c.prevHash,
       hash,

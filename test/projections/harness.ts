@@ -19,7 +19,7 @@ import { finalStates, transitions } from '../../machines/describe.js';
 import { registry } from '../../machines/registry.js';
 import type { Actor } from '../../machines/types.js';
 import { openReadModels, type ReadModels } from '../../projections/index.js';
-import { prng } from '../../scripts/bench/projections.js';
+import { prng } from '../../scripts/bench/prng.js';
 import { actors, commandData, personApplicant, startInputs, type ProcessName } from '../machines/examples.js';
 
 export { prng };
