@@ -7,6 +7,7 @@
  * working days are counted in JS on the result rows only (O(1) each). Regions are resolved at query
  * time from the stored parties and the directory, so a rebuild never depends on configuration.
  */
+import { createHash } from 'node:crypto';
 import { caseRegion, regionContains, type Directory } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
 import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
@@ -16,8 +17,7 @@ import type { Db, Projection } from './runner.js';
 import { forgetInserts, insertRows, statementCache } from './statements.js';
 
 /** The columns an overdue item needs, deadline first: the report's indexes cover them. */
-const ITEM_INDEX =
-  'due_at, case_key, stage, case_id, process, label, org, entered_at, due_date, completed_at, basis, article, provisional, provider_org, parties_region, applicant_name';
+const ITEM_INDEX = 'due_at, case_key, kind, case_id, org, entered_at, due_date, completed_at, provisional, provider_org, parties_region, applicant_name';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sla_tasks (
@@ -26,14 +26,11 @@ CREATE TABLE IF NOT EXISTS sla_tasks (
   stage            TEXT    NOT NULL,
   opened_position  INTEGER NOT NULL,
   process          TEXT    NOT NULL,
-  label            TEXT    NOT NULL,
-  role             TEXT    NOT NULL,
+  kind             INTEGER NOT NULL,
   org              TEXT    NOT NULL,
   entered_at       TEXT    NOT NULL,
   due_at           TEXT    NOT NULL,
   due_date         TEXT,
-  basis            TEXT,
-  article          TEXT,
   provisional      INTEGER NOT NULL,
   calendar_version TEXT,
   completed_at     TEXT,
@@ -41,6 +38,15 @@ CREATE TABLE IF NOT EXISTS sla_tasks (
   parties_region   TEXT,
   applicant_name   TEXT,
   UNIQUE (case_key, stage, opened_position)
+);
+CREATE TABLE IF NOT EXISTS sla_kinds (
+  kind    INTEGER PRIMARY KEY,
+  process TEXT NOT NULL,
+  stage   TEXT NOT NULL,
+  label   TEXT NOT NULL,
+  role    TEXT NOT NULL,
+  basis   TEXT,
+  article TEXT
 );
 `;
 
@@ -55,7 +61,33 @@ const QUERY_INDEXES = [
 ];
 
 const INSERT =
-  'INSERT OR IGNORE INTO sla_tasks (case_key, case_id, stage, opened_position, process, label, role, org, entered_at, due_at, due_date, basis, article, provisional, calendar_version, completed_at, provider_org, parties_region, applicant_name)';
+  'INSERT OR IGNORE INTO sla_tasks (case_key, case_id, stage, opened_position, process, kind, org, entered_at, due_at, due_date, provisional, calendar_version, completed_at, provider_org, parties_region, applicant_name)';
+const INSERT_KIND = 'INSERT OR IGNORE INTO sla_kinds (kind, process, stage, label, role, basis, article)';
+
+/**
+ * What a task is, apart from its case and its times: process, stage, label, role and the basis of
+ * its deadline, kept once in `sla_kinds` (a few dozen rows) rather than on every task. A report
+ * reads one integer per task for five strings, and its items share the kind's strings.
+ */
+type KindValues = [kind: number, process: string, stage: string, label: string, role: string, basis: string | null, article: string | null];
+
+const kinds = new Map<string, KindValues>();
+
+/**
+ * A kind's key is the first 52 bits of the SHA-1 of its values: the same in an incremental fold,
+ * a rebuild and every rebuild worker. (Two kinds would share a key only among some 10⁷ kinds; the
+ * machines have a few dozen tasks.)
+ */
+function kindOf(process: string, stage: string, label: string, role: string, basis: string | null, article: string | null): KindValues {
+  const text = JSON.stringify([process, stage, label, role, basis, article]);
+  let kind = kinds.get(text);
+  if (!kind) {
+    kind = [Number.parseInt(createHash('sha1').update(text).digest('hex').slice(0, 13), 16), process, stage, label, role, basis, article];
+    if (kinds.size > 10_000) kinds.clear();
+    kinds.set(text, kind);
+  }
+  return kind;
+}
 
 const statements = statementCache((db: Db) => ({
   complete: db.prepare<unknown[]>('UPDATE sla_tasks SET completed_at = ? WHERE case_key = ? AND stage = ? AND completed_at IS NULL'),
@@ -72,14 +104,11 @@ type SlaRowValues = [
   stage: string,
   openedPosition: number,
   process: string,
-  label: string,
-  role: string,
+  kind: number,
   org: string,
   enteredAt: string,
   dueAt: string,
   dueDate: string | null,
-  basis: string | null,
-  article: string | null,
   provisional: number,
   calendarVersion: string | null,
   completedAt: string | null,
@@ -87,11 +116,11 @@ type SlaRowValues = [
   partiesRegion: string | null,
   applicantName: string | null,
 ];
-const DUE_AT = 9;
-const DUE_DATE = 10;
-const PROVISIONAL = 13;
-const CALENDAR_VERSION = 14;
-const COMPLETED_AT = 15;
+const DUE_AT = 8;
+const DUE_DATE = 9;
+const PROVISIONAL = 10;
+const CALENDAR_VERSION = 11;
+const COMPLETED_AT = 12;
 
 /**
  * One transaction's changes: rows opened in it are kept in memory until `flush` (a task opened and
@@ -110,20 +139,22 @@ class Work {
   readonly newCases = new Set<number>();
   /** Cases that went final (a rebuild worker's `settle` forgets them). */
   readonly finals: number[] = [];
+  /** The kinds of the rows opened in this transaction, by key. */
+  readonly kinds = new Map<number, KindValues>();
 }
 
 const work = caseUnitOfWork(() => new Work());
 
 export const slaProjection: Projection = {
   name: 'sla',
-  version: 2,
+  version: 3,
   queryIndexes: QUERY_INDEXES,
   setup(db) {
     setupCaseKeys(db);
     db.exec(SCHEMA);
   },
   clear(db) {
-    db.exec('DROP TABLE IF EXISTS sla_tasks;');
+    db.exec('DROP TABLE IF EXISTS sla_tasks; DROP TABLE IF EXISTS sla_kinds;');
     statements.forget(db);
     forgetInserts(db);
     work.forget(db);
@@ -147,20 +178,19 @@ export const slaProjection: Projection = {
     const parties = f.parties ?? {};
     for (const t of f.tasksOpened ?? []) {
       if (t.dueAt === undefined) continue; // a notice: information only, never late
+      const kind = kindOf(f.process, t.stage, t.label ?? t.stage, t.role, t.basis ?? null, t.article ?? null);
+      w.kinds.set(kind[0], kind);
       const row: SlaRowValues = [
         key,
         f.caseId,
         t.stage,
         event.position,
         f.process,
-        t.label ?? t.stage,
-        t.role,
+        kind[0],
         t.org ?? '',
         storedInstant(t.enteredAt),
         storedInstant(t.dueAt),
         t.dueDate ?? null,
-        t.basis ?? null,
-        t.article ?? null,
         t.provisional ? 1 : 0,
         t.calendarVersion ?? null,
         null,
@@ -199,6 +229,7 @@ export const slaProjection: Projection = {
     if (!w) return;
     const s = statements.of(db);
     for (const [statement, args] of w.stored) s[statement].run(...args);
+    insertRows(db, INSERT_KIND, [...w.kinds.values()]);
     insertRows(db, INSERT, w.fresh);
   },
   settle(db) {
@@ -207,6 +238,8 @@ export const slaProjection: Projection = {
     const s = statements.of(db);
     for (const [statement, args] of w.stored) s[statement].run(...args);
     w.stored.length = 0;
+    insertRows(db, INSERT_KIND, [...w.kinds.values()]);
+    w.kinds.clear();
     // A finished row never changes again; an open one waits (it may be finished or re-stated yet).
     const open: SlaRowValues[] = [];
     const finished: SlaRowValues[] = [];
@@ -336,21 +369,17 @@ export interface OverdueReport {
 }
 
 /** What an overdue item reads, in the order of `ITEM_INDEX` (which covers it). */
-const ITEM_COLUMNS = 'due_at, case_key, stage, case_id, process, label, org, entered_at, due_date, completed_at, basis, article, provisional, applicant_name';
+const ITEM_COLUMNS = 'due_at, case_key, kind, case_id, org, entered_at, due_date, completed_at, provisional, applicant_name';
 
 type ItemRow = [
   dueAt: string,
   caseKey: number,
-  stage: string,
+  kind: number,
   caseId: string,
-  process: string,
-  label: string,
   org: string,
   enteredAt: string,
   dueDate: string | null,
   completedAt: string | null,
-  basis: string | null,
-  article: string | null,
   provisional: number,
   applicantName: string | null,
   providerOrg?: string | null,
@@ -386,7 +415,7 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
       `SELECT ${columns} FROM sla_tasks WHERE completed_at IS NULL AND due_at < @asOf AND entered_at <= @asOf${and}
        UNION ALL
        SELECT ${columns} FROM sla_tasks WHERE completed_at > due_at AND due_at < @asOf AND entered_at <= @asOf${and}
-       ORDER BY due_at, case_key, stage`,
+       ORDER BY due_at, case_key, kind`,
     )
     .raw(true)
     .iterate(p);
@@ -413,10 +442,22 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
     return t;
   };
   const asOfDay = shanghaiDay(asOf);
+  const kinds = kindsOf(db);
+  // Items keep one copy of each organisation and deadline (thousands of items share them).
+  const shared = new Map<string, string>();
+  const share = (s: string): string => {
+    const known = shared.get(s);
+    if (known !== undefined) return known;
+    shared.set(s, s);
+    return s;
+  };
   const items: OverdueItem[] = [];
   for (const r of rows) {
-    const [dueAt, , stage, caseId, process, label, org, enteredAt, dueDate, completedAt, basis, article, provisional, applicantName, providerOrg, partiesRegion] = r;
-    if (!inRegion(org, partiesRegion ?? null, providerOrg ?? null)) continue;
+    const [dueAtRead, , kind, caseId, orgRead, enteredAt, dueDate, completedAt, provisional, applicantName, providerOrg, partiesRegion] = r;
+    if (!inRegion(orgRead, partiesRegion ?? null, providerOrg ?? null)) continue;
+    const org = share(orgRead);
+    const dueAt = share(dueAtRead);
+    const [, process, stage, label, , basis, article] = kinds.get(kind) ?? unknownKind(kind);
     const finished = completedAt !== null && completedAt <= asOf;
     const known = byOrg.get(org);
     const orgName = known?.orgName ?? orgNameOf(directory, org, applicantName);
@@ -450,6 +491,17 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
     items,
     byOrg: [...byOrg.values()].sort((a, b) => b.overdue - a.overdue || b.finishedLate - a.finishedLate || (a.org < b.org ? -1 : a.org > b.org ? 1 : 0)),
   };
+}
+
+/** Every kind of task the read model has met, by key. */
+function kindsOf(db: Db): Map<number, KindValues> {
+  const rows = db.prepare<[], KindValues>('SELECT kind, process, stage, label, role, basis, article FROM sla_kinds').raw(true).all();
+  return new Map(rows.map((k) => [k[0], k]));
+}
+
+/** A kind missing from `sla_kinds` (never: a task's kind is written in its transaction), shown as such rather than failing the report. */
+function unknownKind(kind: number): KindValues {
+  return [kind, '', '', '', '', null, null];
 }
 
 const overdueByDueDate = new WeakMap<QueryCalendar, Map<string, number | null>>();
