@@ -71,20 +71,21 @@ const INSERT_KIND = 'INSERT OR IGNORE INTO sla_kinds (kind, process, stage, labe
  */
 type KindValues = [kind: number, process: string, stage: string, label: string, role: string, basis: string | null, article: string | null];
 
-const kinds = new Map<string, KindValues>();
+/** Kinds met by this process, by their values' JSON (a kind's key is computed once). */
+const kindsByText = new Map<string, KindValues>();
 
 /**
  * A kind's key is the first 52 bits of the SHA-1 of its values: the same in an incremental fold,
- * a rebuild and every rebuild worker. (Two kinds would share a key only among some 10⁷ kinds; the
- * machines have a few dozen tasks.)
+ * a rebuild and every rebuild worker. (The chance that two of a thousand kinds share a key is
+ * about 10⁻¹⁰; the machines have a few dozen tasks.)
  */
 function kindOf(process: string, stage: string, label: string, role: string, basis: string | null, article: string | null): KindValues {
   const text = JSON.stringify([process, stage, label, role, basis, article]);
-  let kind = kinds.get(text);
+  let kind = kindsByText.get(text);
   if (!kind) {
     kind = [Number.parseInt(createHash('sha1').update(text).digest('hex').slice(0, 13), 16), process, stage, label, role, basis, article];
-    if (kinds.size > 10_000) kinds.clear();
-    kinds.set(text, kind);
+    if (kindsByText.size > 10_000) kindsByText.clear();
+    kindsByText.set(text, kind);
   }
   return kind;
 }
