@@ -12,6 +12,10 @@
  *   polling (only while a consumer waits, caught up) for appends by other processes on the same file.
  * - `database` and `onAppend` let the projections layer write read-model rows in the append's own
  *   transaction (one commit, one fsync).
+ * - Reading a stream past its end (the engine's check that a cached case is still current, before
+ *   every command) is answered from the last revision of each stream this instance has appended or
+ *   read, without a query, as long as no other connection has written to the file since
+ *   (`PRAGMA data_version`). See `StreamHeads`.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -205,6 +209,77 @@ function satisfied(expected: ExpectedRevision, current: number | null): boolean 
 /** Thrown inside the append transaction when the unique index on `id` refuses an event. */
 class DuplicateIdSignal extends Error {}
 
+/**
+ * What this instance knows of the ends of streams: for each stream, a revision its last event is
+ * at or before (exact after an append; an upper bound after a read that found nothing from some
+ * revision on), valid while no other connection writes to the file. So a read from a revision past
+ * that bound has nothing to find, and costs no query: that is the engine's check, before every
+ * command, that a cached case is current.
+ *
+ * Every bound only ever stays above the truth: an append's new end counts only once its transaction
+ * has committed (a rolled-back one is forgotten), any attempt to append to a stream first forgets
+ * its bound, and a write by another connection or process (`PRAGMA data_version` moves) forgets
+ * them all. Writes to `events` through `database` bypass it (nothing in the product does that).
+ */
+class StreamHeads {
+  readonly #bounds = new Map<string, number>();
+  /** Ends of appends not committed yet: [stream, last revision]. */
+  readonly #uncommitted: [string, number][] = [];
+  readonly #dataVersion: Database.Statement<[], number>;
+  #seen: number | undefined;
+
+  constructor(db: Database.Database) {
+    this.#dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+  }
+
+  /** True when `stream` certainly has no event at `revision` or after it. */
+  endsBefore(stream: string, revision: number): boolean {
+    this.#current();
+    const bound = this.#bounds.get(stream);
+    return bound !== undefined && revision > bound;
+  }
+
+  /** A read from `revision` on found its last event at `last`, or (null) nothing at all in a stream that exists. */
+  read(stream: string, revision: number, last: number | null): void {
+    this.#current();
+    const bound = last ?? revision - 1;
+    if (bound >= 0) this.#bounds.set(stream, bound);
+  }
+
+  /** Inside an append's transaction, before anything is written to `stream`. */
+  appending(stream: string): void {
+    this.#bounds.delete(stream);
+  }
+
+  /** Inside an append's transaction: `stream` now ends at `last`, once the transaction commits. */
+  appended(stream: string, last: number): void {
+    this.#uncommitted.push([stream, last]);
+  }
+
+  /** How many appended ends are waiting; `rollBack(mark)` forgets those after it (a savepoint rolled back). */
+  mark(): number {
+    return this.#uncommitted.length;
+  }
+
+  rollBack(mark = 0): void {
+    this.#uncommitted.length = mark;
+  }
+
+  committed(): void {
+    this.#current();
+    for (const [stream, last] of this.#uncommitted) this.#bounds.set(stream, last);
+    this.#uncommitted.length = 0;
+  }
+
+  /** Forgets every bound when another connection has written since they were learnt. */
+  #current(): void {
+    const version = this.#dataVersion.get();
+    if (version === this.#seen) return;
+    this.#bounds.clear();
+    this.#seen = version;
+  }
+}
+
 export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite';
   /** The better-sqlite3 connection, for read models that share the store's file and transactions. */
@@ -217,6 +292,7 @@ export class SqliteEventStore implements EventStore {
   readonly #groupCommit: boolean;
   #pending: PendingAppend[] = [];
   #closed = false;
+  readonly #heads: StreamHeads;
 
   readonly #lastRevision: Database.Statement<[string], number | null>;
   readonly #insert: Database.Statement<[string, number, string, string, string, string, string]>;
@@ -259,12 +335,15 @@ export class SqliteEventStore implements EventStore {
     this.#allForwards = db.prepare(`SELECT ${COLUMNS} FROM events WHERE position >= ? ORDER BY position LIMIT ?`);
     this.#allBackwards = db.prepare(`SELECT ${COLUMNS} FROM events WHERE position <= ? ORDER BY position DESC LIMIT ?`);
     this.#head = db.prepare<[], number | null>('SELECT max(position) FROM events').pluck();
+    this.#heads = new StreamHeads(db);
     this.#appendTx = db.transaction((stream: string, events: EventData[], expected: ExpectedRevision) => this.#appendInTx(stream, events, expected));
     this.#groupTx = db.transaction((group: PendingAppend[], outcomes: Outcome[]) => {
       for (const p of group) {
+        const mark = this.#heads.mark();
         try {
           outcomes.push({ ok: true, result: this.#appendOne(p.stream, p.events, p.expected, 'nested') });
         } catch (error) {
+          this.#heads.rollBack(mark);
           outcomes.push({ ok: false, error });
         }
       }
@@ -296,7 +375,7 @@ export class SqliteEventStore implements EventStore {
     try {
       this.#check(stream, events, expected);
       if (!this.#groupCommit) {
-        const result = this.#appendOne(stream, events, expected, 'immediate');
+        const result = this.#committedAppend(stream, events, expected);
         this.#wakeSubscriptions();
         return Promise.resolve(result);
       }
@@ -330,6 +409,18 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
+  /** One append in its own transaction, the stream's new end noted once it has committed. */
+  #committedAppend(stream: string, events: EventData[], expected: ExpectedRevision): AppendResult {
+    try {
+      const result = this.#appendOne(stream, events, expected, 'immediate');
+      this.#heads.committed();
+      return result;
+    } catch (error) {
+      this.#heads.rollBack();
+      throw error;
+    }
+  }
+
   /** Commits every append requested since the last flush in one transaction; answers each after the commit. */
   #flush(): void {
     const group = this.#pending;
@@ -341,7 +432,7 @@ export class SqliteEventStore implements EventStore {
     if (group.length === 1) {
       const only = group[0]!;
       try {
-        only.resolve(this.#appendOne(only.stream, only.events, only.expected, 'immediate'));
+        only.resolve(this.#committedAppend(only.stream, only.events, only.expected));
       } catch (error) {
         only.reject(error);
       }
@@ -351,8 +442,10 @@ export class SqliteEventStore implements EventStore {
     const outcomes: Outcome[] = [];
     try {
       this.#groupTx.immediate(group, outcomes);
+      this.#heads.committed();
     } catch (error) {
       // The commit itself failed: nothing of the group is stored.
+      this.#heads.rollBack();
       for (const p of group) p.reject(error);
       return;
     }
@@ -369,6 +462,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   #appendInTx(stream: string, events: EventData[], expected: ExpectedRevision): AppendResult {
+    this.#heads.appending(stream);
     const current = this.#lastRevision.get(stream) ?? null;
     if (!satisfied(expected, current)) return this.#resolveRetry(stream, events, expected, current);
     if (events.length === 0) {
@@ -394,6 +488,7 @@ export class SqliteEventStore implements EventStore {
       recorded?.push({ id: event.id, streamId: stream, type: event.type, revision: first + i, position, data: event.data, metadata, created });
     }
     if (recorded) for (const handler of [...this.#handlers]) handler(recorded);
+    this.#heads.appended(stream, first + events.length - 1);
     return { nextExpectedRevision: first + events.length - 1, position };
   }
 
@@ -427,8 +522,11 @@ export class SqliteEventStore implements EventStore {
     const from = options.fromRevision ?? (backwards ? 'end' : 'start');
     const revision = from === 'start' ? 0 : from === 'end' ? MAX_REVISION : from;
     const limit = options.maxCount === undefined ? -1 : Math.max(0, options.maxCount);
+    if (!backwards && this.#heads.endsBefore(stream, revision)) return [];
     const rows = (backwards ? this.#readBackwards : this.#readForwards).all(stream, revision, limit);
     if (rows.length === 0 && this.#streamExists.get(stream) === undefined) throw new StreamNotFoundError(stream);
+    // A forward read that reached the stream's end tells where it ends.
+    if (!backwards && (limit < 0 || rows.length < limit)) this.#heads.read(stream, revision, rows.length > 0 ? rows[rows.length - 1]!.revision : null);
     return rows.map(toRecorded);
   }
 

@@ -218,6 +218,79 @@ describe('SqliteEventStore', () => {
     await sub.subscription.close();
   });
 
+  describe('reading a stream past its end (answered without a query while no one else writes)', () => {
+    const types = (events: RecordedEvent[]) => events.map((e) => e.type);
+
+    it('given a stream this store appended and read to its end, when another connection appends to it, then a read past the old end finds the new events', async () => {
+      const s = store();
+      const other = store();
+      const stream = streamName();
+      await s.appendToStream(stream, [event('A'), event('B')]);
+      expect(await s.readStream(stream, { fromRevision: 2 })).toEqual([]);
+
+      await other.appendToStream(stream, [event('C')], { expectedRevision: 1 });
+
+      expect(types(await s.readStream(stream, { fromRevision: 2 }))).toEqual(['C']);
+      expect(await s.readStream(stream, { fromRevision: 3 })).toEqual([]);
+      await s.appendToStream(stream, [event('D')], { expectedRevision: 2 });
+      expect(types(await s.readStream(stream, { fromRevision: 3 }))).toEqual(['D']);
+    });
+
+    it('given a stream that ends at revision 3, when an append of revision 1 is retried, then reads from revision 2 still find revisions 2 and 3', async () => {
+      const s = store();
+      const stream = streamName();
+      const b = event('B');
+      await s.appendToStream(stream, [event('A')], { expectedRevision: 'no_stream' });
+      await s.appendToStream(stream, [b], { expectedRevision: 0 });
+      await s.appendToStream(stream, [event('C'), event('D')], { expectedRevision: 1 });
+
+      expect(await s.appendToStream(stream, [b], { expectedRevision: 0 })).toMatchObject({ nextExpectedRevision: 1 });
+
+      expect(types(await s.readStream(stream, { fromRevision: 2 }))).toEqual(['C', 'D']);
+    });
+
+    it('given appends that roll back (a refusing handler, a stale expected revision in a group), then reads still answer what is stored, and a stream never stored is still not found', async () => {
+      const s = store();
+      const kept = streamName();
+      const never = streamName();
+      let refuse = false;
+      s.onAppend(() => {
+        if (refuse) throw new Error('read model refused');
+      });
+      await s.appendToStream(kept, [event('A')], { expectedRevision: 'no_stream' });
+      refuse = true;
+      await expect(s.appendToStream(never, [event('Lost')], { expectedRevision: 'no_stream' })).rejects.toThrow('read model refused');
+      await expect(s.appendToStream(kept, [event('Lost')], { expectedRevision: 0 })).rejects.toThrow('read model refused');
+      refuse = false;
+      const group = await Promise.allSettled([
+        s.appendToStream(kept, [event('B')], { expectedRevision: 0 }),
+        s.appendToStream(kept, [event('Stale')], { expectedRevision: 0 }),
+      ]);
+
+      expect(group.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+      expect(types(await s.readStream(kept, { fromRevision: 1 }))).toEqual(['B']);
+      expect(await s.readStream(kept, { fromRevision: 2 })).toEqual([]);
+      await expect(s.readStream(never, { fromRevision: 1 })).rejects.toMatchObject({ name: 'StreamNotFoundError' });
+    });
+
+    it('given an append whose commit itself fails (a deferred constraint), then the stream it would have made is still not found', async () => {
+      const s = store();
+      s.database.pragma('foreign_keys = ON');
+      s.database.exec('CREATE TABLE parent (id TEXT PRIMARY KEY); CREATE TABLE child (parent TEXT REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)');
+      const orphan = s.database.prepare("INSERT INTO child (parent) VALUES ('nobody')");
+      const kept = streamName();
+      const never = streamName();
+      await s.appendToStream(kept, [event('A')]);
+      expect(await s.readStream(kept, { fromRevision: 1 })).toEqual([]);
+      s.onAppend(() => void orphan.run());
+
+      await expect(s.appendToStream(never, [event('Lost')], { expectedRevision: 'no_stream' })).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
+
+      expect(s.database.inTransaction).toBe(false);
+      await expect(s.readStream(never, { fromRevision: 1 })).rejects.toMatchObject({ name: 'StreamNotFoundError' });
+    });
+  });
+
   it('given a waiting subscription, when it is closed, then its iterator ends', async () => {
     const s = store();
     const sub = s.subscribeToAll();
