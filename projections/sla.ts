@@ -55,9 +55,14 @@ const QUERY_INDEXES = [
   // The overdue report reads these two alone (covering, in deadline order): open tasks, late tasks.
   `CREATE INDEX IF NOT EXISTS sla_open_due ON sla_tasks (${ITEM_INDEX}) WHERE completed_at IS NULL`,
   `CREATE INDEX IF NOT EXISTS sla_late_due ON sla_tasks (${ITEM_INDEX}) WHERE completed_at > due_at`,
+  // Its counts per organisation: the tasks open now…
   'CREATE INDEX IF NOT EXISTS sla_open_org ON sla_tasks (org, parties_region, provider_org, entered_at, process) WHERE completed_at IS NULL',
-  // The on-time report reads this one alone: finished tasks by completion, with what they are grouped by.
-  'CREATE INDEX IF NOT EXISTS sla_completed ON sla_tasks (completed_at, org, process, stage, parties_region, provider_org, due_at) WHERE completed_at IS NOT NULL',
+  // …and, for an asOf in the past, the tasks open then and finished since.
+  'CREATE INDEX IF NOT EXISTS sla_finished_at ON sla_tasks (completed_at, org, parties_region, provider_org, entered_at) WHERE completed_at IS NOT NULL',
+  // The on-time report reads this one alone, in the order of its groups: SQLite counts each group as
+  // it passes, with no sort. (Led by completion time, it sorted every task of the period: 1.7 s for
+  // 470,000 finished tasks, against 0.13 s read in group order, whatever the period.)
+  'CREATE INDEX IF NOT EXISTS sla_finished_by_group ON sla_tasks (org, process, stage, parties_region, provider_org, completed_at, due_at) WHERE completed_at IS NOT NULL',
 ];
 
 const INSERT =
@@ -148,7 +153,7 @@ const work = caseUnitOfWork(() => new Work());
 
 export const slaProjection: Projection = {
   name: 'sla',
-  version: 3,
+  version: 4,
   queryIndexes: QUERY_INDEXES,
   setup(db) {
     setupCaseKeys(db);
@@ -421,13 +426,15 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
     .raw(true)
     .iterate(p);
   // Without a region, organisations are counted as they are (in the index's order, no sort); with
-  // one, by the facts a region is found from.
+  // one, by the facts a region is found from. Tasks finished since asOf (none when asOf is now) come
+  // one row each, by completion time: grouped in SQL, SQLite would read every finished task in
+  // organisation order instead.
   const [select, groupBy] = query.region === undefined ? ['org, NULL, NULL', 'org'] : ['org, parties_region, provider_org', 'org, parties_region, provider_org'];
   const counts = db
     .prepare<Record<string, string>, CountRow>(
       `SELECT ${select}, count(*) FROM sla_tasks WHERE completed_at IS NULL AND entered_at <= @asOf${and} GROUP BY ${groupBy}
        UNION ALL
-       SELECT ${select}, count(*) FROM sla_tasks WHERE completed_at > @asOf AND entered_at <= @asOf${and} GROUP BY ${groupBy}`,
+       SELECT ${select}, 1 FROM sla_tasks WHERE completed_at > @asOf AND entered_at <= @asOf${and}`,
     )
     .raw(true)
     .all(p);
@@ -573,10 +580,12 @@ export function slaReport(db: Db, query: SlaQuery): SlaReport {
   const asOf = queryInstant(query.asOf ?? to, 'asOf');
   const { and, params, inRegion } = filters(query, query.directory);
   const groups = 'GROUP BY org, process, stage, parties_region, provider_org';
+  // Read in group order from sla_finished_by_group, counted as they pass: the unary + keeps SQLite
+  // from seeking by completion time instead, and then sorting the whole period to group it.
   const finished = db
     .prepare<Record<string, string>, GroupRow>(
       `SELECT org, process, stage, parties_region, provider_org, count(*), total(completed_at <= due_at)
-       FROM sla_tasks WHERE completed_at >= @from AND completed_at < @to${and} ${groups}`,
+       FROM sla_tasks WHERE completed_at IS NOT NULL AND +completed_at >= @from AND +completed_at < @to${and} ${groups}`,
     )
     .raw(true)
     .all({ ...params, from, to });
