@@ -219,7 +219,10 @@ class DuplicateIdSignal extends Error {}
  * Every bound only ever stays above the truth: an append's new end counts only once its transaction
  * has committed (a rolled-back one is forgotten), any attempt to append to a stream first forgets
  * its bound, and a write by another connection or process (`PRAGMA data_version` moves) forgets
- * them all. Writes to `events` through `database` bypass it (nothing in the product does that).
+ * them all. The version a bound is checked against is always read before what the bound was learnt
+ * from (before a read's query; inside an append's transaction, which shuts other writers out), so a
+ * write by another process racing with either moves the version past it and is not missed. Writes
+ * to `events` through `database` bypass all this (nothing in the product does that).
  */
 class StreamHeads {
   readonly #bounds = new Map<string, number>();
@@ -227,6 +230,8 @@ class StreamHeads {
   readonly #uncommitted: [string, number][] = [];
   readonly #dataVersion: Database.Statement<[], number>;
   #seen: number | undefined;
+  /** The version read inside the append transaction under way. */
+  #inTransaction: number | undefined;
 
   constructor(db: Database.Database) {
     this.#dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
@@ -239,15 +244,18 @@ class StreamHeads {
     return bound !== undefined && revision > bound;
   }
 
-  /** A read from `revision` on found its last event at `last`, or (null) nothing at all in a stream that exists. */
+  /**
+   * A read from `revision` on, right after `endsBefore` (which read the version before the query),
+   * found its last event at `last`, or (null) nothing at all in a stream that exists.
+   */
   read(stream: string, revision: number, last: number | null): void {
-    this.#current();
     const bound = last ?? revision - 1;
     if (bound >= 0) this.#bounds.set(stream, bound);
   }
 
   /** Inside an append's transaction, before anything is written to `stream`. */
   appending(stream: string): void {
+    this.#inTransaction ??= this.#dataVersion.get();
     this.#bounds.delete(stream);
   }
 
@@ -263,11 +271,17 @@ class StreamHeads {
 
   rollBack(mark = 0): void {
     this.#uncommitted.length = mark;
+    if (mark === 0) this.#inTransaction = undefined;
   }
 
   committed(): void {
-    this.#current();
-    for (const [stream, last] of this.#uncommitted) this.#bounds.set(stream, last);
+    const version = this.#inTransaction;
+    this.#inTransaction = undefined;
+    if (version !== undefined && version !== this.#seen) {
+      this.#bounds.clear();
+      this.#seen = version;
+    }
+    if (version !== undefined) for (const [stream, last] of this.#uncommitted) this.#bounds.set(stream, last);
     this.#uncommitted.length = 0;
   }
 
