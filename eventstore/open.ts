@@ -10,8 +10,8 @@ export interface StoreSpec {
   /** The data folder: the SQLite store lives at `<dataDir>/events.db`. */
   dataDir: string;
   synchronous?: SqliteSynchronous;
-  /** Stamps the SQLite store's `created` bookkeeping (EventStoreDB stamps its own). */
-  now?: () => Date;
+  /** Stamps the SQLite store's `created` bookkeeping (EventStoreDB stamps its own): the caller's clock. */
+  now: () => Date;
 }
 
 /** The configured store: `sqlite` (embedded, the default) or EventStoreDB. */
@@ -21,7 +21,7 @@ export function openStore(spec: StoreSpec): EventStore {
     return new SqliteEventStore({
       path: join(spec.dataDir, 'events.db'),
       ...(spec.synchronous ? { synchronous: spec.synchronous } : {}),
-      ...(spec.now ? { now: spec.now } : {}),
+      now: spec.now,
     });
   }
   if (spec.store.startsWith('esdb')) return new EsdbEventStore({ connectionString: spec.store });

@@ -44,8 +44,8 @@ export interface SqliteEventStoreOptions {
   path: string;
   /** `PRAGMA synchronous`. Default `FULL`: an acknowledged append survives power loss. */
   synchronous?: SqliteSynchronous;
-  /** Stamps `created`. Default: the system time (see `systemNow`). */
-  now?: () => Date;
+  /** Stamps `created` (bookkeeping; domain time travels in each event's metadata): the caller's clock. */
+  now: () => Date;
   /** `PRAGMA busy_timeout`, for other processes holding the write lock. Default 5000 ms. */
   busyTimeoutMs?: number;
   /** How often a caught-up subscription looks for appends made by other processes. Default 75 ms. */
@@ -134,11 +134,6 @@ export function applySqlitePragmas(db: Database.Database, synchronous: SqliteSyn
  * page, which scanning the log (readAll, a rebuild) spends most of its time in otherwise.
  */
 export const SQLITE_MMAP_BYTES = 2 ** 31;
-
-// The store's `created` is bookkeeping only (domain time travels in the event's data and metadata,
-// stamped from the injected clock), so this one default may read the system time.
-// eslint-disable-next-line no-restricted-syntax
-const systemNow = (): Date => new Date();
 
 const requireHere = createRequire(import.meta.url);
 const SYNCHRONOUS_VALUES: readonly SqliteSynchronous[] = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
@@ -269,9 +264,14 @@ class StreamHeads {
     return this.#uncommitted.length;
   }
 
-  rollBack(mark = 0): void {
+  rollBack(mark: number): void {
     this.#uncommitted.length = mark;
-    if (mark === 0) this.#inTransaction = undefined;
+  }
+
+  /** The transaction rolled back, or its commit failed: nothing of it counts. */
+  aborted(): void {
+    this.#uncommitted.length = 0;
+    this.#inTransaction = undefined;
   }
 
   committed(): void {
@@ -325,7 +325,7 @@ export class SqliteEventStore implements EventStore {
   constructor(options: SqliteEventStoreOptions) {
     const synchronous = options.synchronous ?? 'FULL';
     if (!SYNCHRONOUS_VALUES.includes(synchronous)) throw new RangeError(`synchronous must be one of ${SYNCHRONOUS_VALUES.join(', ')}`);
-    this.#now = options.now ?? systemNow;
+    this.#now = options.now;
     this.#pollIntervalMs = options.pollIntervalMs ?? 75;
     this.#groupCommit = options.groupCommit ?? true;
 
@@ -367,8 +367,8 @@ export class SqliteEventStore implements EventStore {
     );
   }
 
-  static open(options: SqliteEventStoreOptions | string): SqliteEventStore {
-    return new SqliteEventStore(typeof options === 'string' ? { path: options } : options);
+  static open(options: SqliteEventStoreOptions): SqliteEventStore {
+    return new SqliteEventStore(options);
   }
 
   /**
@@ -430,7 +430,7 @@ export class SqliteEventStore implements EventStore {
       this.#heads.committed();
       return result;
     } catch (error) {
-      this.#heads.rollBack();
+      this.#heads.aborted();
       throw error;
     }
   }
@@ -459,7 +459,7 @@ export class SqliteEventStore implements EventStore {
       this.#heads.committed();
     } catch (error) {
       // The commit itself failed: nothing of the group is stored.
-      this.#heads.rollBack();
+      this.#heads.aborted();
       for (const p of group) p.reject(error);
       return;
     }

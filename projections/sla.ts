@@ -101,6 +101,7 @@ const statements = statementCache((db: Db) => ({
   restate: db.prepare<unknown[]>(
     'UPDATE sla_tasks SET due_at = ?, due_date = ?, provisional = ?, calendar_version = ? WHERE case_key = ? AND stage = ? AND completed_at IS NULL',
   ),
+  kinds: db.prepare<[], KindValues>('SELECT kind, process, stage, label, role, basis, article FROM sla_kinds').raw(true),
 }));
 
 /** A row of `sla_tasks`, in column order. */
@@ -140,7 +141,7 @@ class Work {
   /** Rows opened in this transaction, by case (a final case finishes them all). */
   readonly byCase = new Map<number, SlaRowValues[]>();
   /** Statements for rows stored before this transaction, in order. */
-  readonly stored: [keyof ReturnType<typeof statements.of>, unknown[]][] = [];
+  readonly stored: ['complete' | 'completeCase' | 'restate', unknown[]][] = [];
   /** Cases whose first event is in this transaction: no open row of theirs is stored. */
   readonly newCases = new Set<number>();
   /** Cases that went final (a rebuild worker's `settle` forgets them). */
@@ -233,18 +234,14 @@ export const slaProjection: Projection = {
   flush(db) {
     const w = work.take(db);
     if (!w) return;
-    const s = statements.of(db);
-    for (const [statement, args] of w.stored) s[statement].run(...args);
-    insertRows(db, INSERT_KIND, [...w.kinds.values()]);
+    writeQueued(db, w);
     insertRows(db, INSERT, w.fresh);
   },
   settle(db) {
     const w = work.settle(db);
     if (!w) return;
-    const s = statements.of(db);
-    for (const [statement, args] of w.stored) s[statement].run(...args);
+    writeQueued(db, w);
     w.stored.length = 0;
-    insertRows(db, INSERT_KIND, [...w.kinds.values()]);
     w.kinds.clear();
     // A finished row never changes again; an open one waits (it may be finished or re-stated yet).
     const open: SlaRowValues[] = [];
@@ -265,6 +262,13 @@ export const slaProjection: Projection = {
     work.discard(db);
   },
 };
+
+/** Writes a unit of work's changes to stored rows, and the kinds its new rows name. */
+function writeQueued(db: Db, w: Work): void {
+  const s = statements.of(db);
+  for (const [statement, args] of w.stored) s[statement].run(...args);
+  insertRows(db, INSERT_KIND, [...w.kinds.values()]);
+}
 
 // ── Shared filters ──────────────────────────────────────────────────────────────────────
 
@@ -450,7 +454,7 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
     return t;
   };
   const asOfDay = shanghaiDay(asOf);
-  const kinds = kindsOf(db);
+  const kinds = new Map(statements.of(db).kinds.all().map((k) => [k[0], k]));
   // Items keep one copy of each organisation and deadline (thousands of items share them).
   const shared = new Map<string, string>();
   const share = (s: string): string => {
@@ -499,12 +503,6 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
     items,
     byOrg: [...byOrg.values()].sort((a, b) => b.overdue - a.overdue || b.finishedLate - a.finishedLate || (a.org < b.org ? -1 : a.org > b.org ? 1 : 0)),
   };
-}
-
-/** Every kind of task the read model has met, by key. */
-function kindsOf(db: Db): Map<number, KindValues> {
-  const rows = db.prepare<[], KindValues>('SELECT kind, process, stage, label, role, basis, article FROM sla_kinds').raw(true).all();
-  return new Map(rows.map((k) => [k[0], k]));
 }
 
 /** A kind missing from `sla_kinds` (never: a task's kind is written in its transaction), shown as such rather than failing the report. */

@@ -8,6 +8,7 @@ import { Directory } from '../directory/directory.js';
 import { openStore } from '../eventstore/open.js';
 import { ALL_PROJECTIONS, openReadModels } from '../projections/index.js';
 import { createProgress } from './progress.js';
+import { systemClock } from '../infra/clock.js';
 
 const known = ALL_PROJECTIONS.map((p) => p.name);
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -18,7 +19,7 @@ if (unknown.length > 0) {
 }
 
 const config = loadConfig();
-const store = openStore({ store: config.store, dataDir: config.dataDir, synchronous: config.sqliteSynchronous });
+const store = openStore({ store: config.store, dataDir: config.dataDir, synchronous: config.sqliteSynchronous, now: systemClock.now });
 try {
   const readModels = await openReadModels({ store, dataDir: config.dataDir, directory: Directory.load(config.orgsPath) });
   const which = names.length > 0 ? names : known;

@@ -27,6 +27,7 @@ import { allTasks } from '../../machines/describe.js';
 import { registry } from '../../machines/registry.js';
 import { openReadModels, type TaskFacts } from '../../projections/index.js';
 import { prng } from './prng.js';
+import { systemClock } from '../../infra/clock.js';
 
 // ── A deterministic generator of engine-shaped histories ───────────────────────────────────
 
@@ -477,7 +478,7 @@ async function main(): Promise<void> {
   try {
     const directory = Directory.load();
     const calendar = defaultCalendar();
-    const store = new SqliteEventStore({ path: join(dir, 'events.db'), synchronous: 'OFF' });
+    const store = new SqliteEventStore({ path: join(dir, 'events.db'), synchronous: 'OFF', now: systemClock.now });
     // Read models first, on the empty store: the synthesised rows bypass them, so the rebuild below is from 0.
     const models = await openReadModels({ store, dataDir: dir, directory, calendar: () => calendar });
 

@@ -9,6 +9,7 @@ import { SqliteEventStore, type SqliteEventStoreOptions } from '../../eventstore
 import { openStore } from '../../eventstore/open.js';
 import { DuplicateEventIdError, type RecordedEvent } from '../../eventstore/types.js';
 import { describeEventStoreConformance, event, Reader, streamName } from './conformance.js';
+import { systemClock } from '../../infra/clock.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/append-loop.ts', import.meta.url));
 
@@ -18,7 +19,7 @@ function tempDir(): string {
 
 describeEventStoreConformance('SqliteEventStore conformance', async () => {
   const dir = tempDir();
-  const store = new SqliteEventStore({ path: join(dir, 'events.db') });
+  const store = new SqliteEventStore({ path: join(dir, 'events.db'), now: systemClock.now });
   return {
     store,
     async cleanup() {
@@ -34,7 +35,7 @@ describe('SqliteEventStore', () => {
   const children: ChildProcess[] = [];
 
   function store(options: Partial<SqliteEventStoreOptions> = {}): SqliteEventStore {
-    const s = new SqliteEventStore({ path: join(dir, 'events.db'), ...options });
+    const s = new SqliteEventStore({ path: join(dir, 'events.db'), ...options, now: options.now ?? systemClock.now });
     open.push(s);
     return s;
   }
@@ -69,7 +70,7 @@ describe('SqliteEventStore', () => {
 
   it('given the default background checkpointer, when events short of SQLite\'s own 1,000-page threshold are appended, then a worker copies them into the database file; given checkpoint auto, the file waits for that threshold', async () => {
     const s = store({ checkpointIntervalMs: 10 });
-    const auto = new SqliteEventStore({ path: join(dir, 'auto.db'), checkpoint: 'auto' });
+    const auto = new SqliteEventStore({ path: join(dir, 'auto.db'), checkpoint: 'auto', now: systemClock.now });
     open.push(auto);
     const file = join(dir, 'events.db');
     const autoFile = join(dir, 'auto.db');
@@ -302,7 +303,7 @@ describe('SqliteEventStore', () => {
 
   it('given openStore with sqlite, then the store lives at <dataDir>/events.db, creating the folder', async () => {
     const dataDir = join(dir, 'nested', 'data');
-    const s = openStore({ store: 'sqlite', dataDir, synchronous: 'NORMAL' });
+    const s = openStore({ store: 'sqlite', dataDir, synchronous: 'NORMAL', now: systemClock.now });
     try {
       expect(s.kind).toBe('sqlite');
       await s.appendToStream('x-1', [event()]);

@@ -11,6 +11,7 @@ import { openReadModels } from '../../projections/index.js';
 import { synthesise } from '../../scripts/bench/projections.js';
 import { dumpReadModels } from './dump.js';
 import { directory, prng } from './harness.js';
+import { systemClock } from '../../infra/clock.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/catch-up.ts', import.meta.url));
 const EVENTS = 8_000;
@@ -65,7 +66,7 @@ describe('the embedded read models after crashes during a catch-up', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'projections-crash-'));
     file = join(dir, 'events.db');
-    const store = new SqliteEventStore({ path: file, synchronous: 'OFF' });
+    const store = new SqliteEventStore({ path: file, synchronous: 'OFF', now: systemClock.now });
     synthesise(store, directory, defaultCalendar(), { events: EVENTS, seed: 7 });
     head = await store.headPosition();
     // The clean rebuild every crashed run must end up equal to.

@@ -15,6 +15,7 @@ import { SqliteEventStore } from '../../eventstore/sqlite.js';
 import { openReadModels } from '../../projections/index.js';
 import { runDemo } from '../../scripts/demo/run.js';
 import { dumpReadModels } from './dump.js';
+import { systemClock } from '../../infra/clock.js';
 
 const root = join(import.meta.dirname, '../..');
 const fixture = join(import.meta.dirname, 'fixtures/follow-projector.ts');
@@ -69,7 +70,7 @@ describe('a projector killed with SIGKILL', () => {
     const source = temp();
     await runDemo({ dataDir: source, cases: 150, seed: 99, now: new Date('2026-11-27T06:00:00.000Z'), env: { ...process.env, WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' } });
     eventsPath = join(source, 'events.db');
-    const store = new SqliteEventStore({ path: eventsPath });
+    const store = new SqliteEventStore({ path: eventsPath, now: systemClock.now });
     head = await store.headPosition();
     await store.close();
   });
@@ -93,7 +94,7 @@ describe('a projector killed with SIGKILL', () => {
     expect(kills.filter((k) => k > 0 && k < head).length, `kills at ${kills.join(", ")} of ${head}`).toBeGreaterThanOrEqual(3);
 
     const clean = await (async () => {
-      const store = new SqliteEventStore({ path: eventsPath });
+      const store = new SqliteEventStore({ path: eventsPath, now: systemClock.now });
       const rm = await openReadModels({ store, dataDir: temp(), directory: Directory.load(), mode: 'follow' });
       try {
         expect(await rm.waitFor(head, 60_000)).toBe(true);

@@ -12,6 +12,7 @@ import { casesProjection, csv, InvalidQueryError, listCases, openReadModels, typ
 import { synthesise } from '../../scripts/bench/projections.js';
 import { actors, commandData, type ProcessName } from '../machines/examples.js';
 import { actorOf, directory, startInput, world, type World } from './harness.js';
+import { systemClock } from '../../infra/clock.js';
 
 const at = (iso: string) => new Date(iso);
 
@@ -361,7 +362,7 @@ describe('the reports’ region filter agrees with the directory’s regions', (
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'projections-regions-'));
-    store = new SqliteEventStore({ path: join(dir, 'events.db'), synchronous: 'OFF' });
+    store = new SqliteEventStore({ path: join(dir, 'events.db'), synchronous: 'OFF', now: systemClock.now });
     models = await openReadModels({ store, dataDir: dir, directory });
     // A slow trickle of cases over months, so applicants' own tasks (results, destruction) come due too.
     const { endAt } = synthesise(store, directory, defaultCalendar(), { events: 6000, seed: 3, casesPerDay: 30, lateShare: 0.3, stallShare: 0.05 });

@@ -13,6 +13,7 @@ import { SqliteEventStore } from '../../eventstore/sqlite.js';
 import { ALL_PROJECTIONS, InlineProjector, openReadModels, type ParallelRebuild, type ReadModels } from '../../projections/index.js';
 import { runDemo } from '../../scripts/demo/run.js';
 import { dumpReadModels } from './dump.js';
+import { systemClock } from '../../infra/clock.js';
 
 const NOW = new Date('2026-11-27T06:00:00.000Z');
 
@@ -32,7 +33,7 @@ describe('rebuild equals incremental', () => {
     dataDir = temp();
     const result = await runDemo({ dataDir, cases: 90, seed: 424242, now: NOW, env: { ...process.env, WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' } });
     commands = result.events;
-    store = new SqliteEventStore({ path: join(dataDir, 'events.db') });
+    store = new SqliteEventStore({ path: join(dataDir, 'events.db'), now: systemClock.now });
     readModels = await openReadModels({ store, dataDir, directory: Directory.load() });
   });
   afterAll(async () => {
