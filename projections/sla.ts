@@ -419,7 +419,8 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
   // The region is found from the parties only when a region is asked for.
   const columns = query.region === undefined ? ITEM_COLUMNS : `${ITEM_COLUMNS}, provider_org, parties_region`;
   // Still open, and finished late (by asOf or after it: then it was open past due at asOf): two
-  // covering indexes in deadline order, merged by SQLite, rows made into items as they come.
+  // covering indexes in deadline order, merged by SQLite. Read in one call: stepping row by row
+  // from JS cost about 10 ms more at 20,000 items (70 against 80 ms for the whole report).
   const rows = db
     .prepare<Record<string, string>, ItemRow>(
       `SELECT ${columns} FROM sla_tasks WHERE completed_at IS NULL AND due_at < @asOf AND entered_at <= @asOf${and}
@@ -428,7 +429,7 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
        ORDER BY due_at, case_key, kind`,
     )
     .raw(true)
-    .iterate(p);
+    .all(p);
   // Without a region, organisations are counted as they are (in the index's order, no sort); with
   // one, by the facts a region is found from. Tasks finished since asOf (none when asOf is now) come
   // one row each, by completion time: grouped in SQL, SQLite would read every finished task in
