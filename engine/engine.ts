@@ -182,6 +182,7 @@ export class Engine {
     const snapshot = initialSnapshot(def, { caseId, input: data, startedBy: cmd.actor, at });
     if (!this.#permitted(spec, def, snapshot, cmd.actor)) throw refuse.forbidden(START);
     this.#checkRules(spec, { startedBy: cmd.actor }, data);
+    this.#checkProvider(undefined, def.parties(snapshot.context));
 
     const stateAfter = stateName(snapshot);
     const opened = this.#openTasks(def, snapshot, stateTask(def, stateAfter), [], at);
@@ -246,6 +247,7 @@ export class Engine {
         en: `${cmd.type} is not possible in the case's present condition`,
       });
     }
+    this.#checkProvider(def.parties(current.snapshot.context), def.parties(next.context));
     const stateAfter = stateName(next);
     const moved = stateAfter !== current.state;
     const closing = new Set<string>([...(spec.closes ?? [])]);
@@ -341,6 +343,25 @@ export class Engine {
       if (rule.scope === 'system') return actor.role === 'system';
       return mayActFor(this.#o.directory, rule.scope, parties, actor.org);
     });
+  }
+
+  /**
+   * 第四条: a case's 开放主体 is a 公共数据提供单位 of the directory. A provider a case names for the
+   * first time (in a start form, or when a request is forwarded) must be one, or nobody could ever
+   * act on its tasks, and no authority or supervisor would see the case.
+   */
+  #checkProvider(before: CaseParties | undefined, after: CaseParties): void {
+    const code = after.providerOrg;
+    if (code === undefined || code === before?.providerOrg) return;
+    const org = this.#o.directory.get(code);
+    if (org?.kind === 'provider') return;
+    throw refuse.rule(
+      'providerInDirectory',
+      '第四条',
+      org
+        ? { zh: `${org.name}（${code}）不是公共数据开放主体，不能作为本案件的开放主体`, en: `${org.name} (${code}) is not a data provider and cannot be this case's provider` }
+        : { zh: `机构目录中没有编码为 ${code} 的公共数据开放主体`, en: `the organisation directory has no data provider with the code ${code}` },
+    );
   }
 
   #validate(schema: z.ZodType, data: unknown): unknown {

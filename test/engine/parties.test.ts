@@ -1,0 +1,63 @@
+/**
+ * 第四条: a case's 开放主体 is a 公共数据提供单位 of the organisation directory. A provider a case
+ * names for the first time — in an applicant's start form, or when an authority forwards a request
+ * (第十五条) — that is not one would leave tasks nobody can act on and a case no authority or
+ * supervisor sees: it is refused, and nothing is stored.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actors, commandData, orgs, startInputs } from '../machines/examples.js';
+import { createWorld, given, refused, when, type World } from './world.js';
+
+let w: World;
+beforeAll(async () => {
+  w = await createWorld();
+});
+afterAll(() => w.close());
+
+const unknownCode = '999999-xx';
+/** 济南市大数据局: in the directory, but an authority, not a provider. */
+const anAuthority = '370100-dsj';
+
+describe('an applicant names a provider that is not one', () => {
+  it.each([
+    ['conditionalApplication', { ...startInputs.conditionalApplication, resource: { ...startInputs.conditionalApplication.resource, providerOrg: unknownCode } }],
+    ['objection', { ...startInputs.objection, providerOrg: unknownCode }],
+  ])('when a %s is started naming a code missing from the directory, then RULE_VIOLATED under 第四条 and no case', async (process, input) => {
+    const error = await refused(w, undefined, () => w.engine.start({ process, input, actor: actors.company }));
+    expect(error.code).toBe('RULE_VIOLATED');
+    expect(error.details).toMatchObject({ rule: 'providerInDirectory', article: '第四条' });
+    expect(error.text.zh).toContain(unknownCode);
+  });
+
+  it('when an objection names an authority as the provider, then it is refused by name', async () => {
+    const error = await refused(w, undefined, () => w.engine.start({ process: 'objection', input: { ...startInputs.objection, providerOrg: anAuthority }, actor: actors.company }));
+    expect(error.details).toMatchObject({ rule: 'providerInDirectory' });
+    expect(error.text.zh).toContain('济南市大数据局');
+    expect(error.text.zh).toContain('不是公共数据开放主体');
+  });
+
+  it('when it names a provider of the directory, then the case starts with the provider’s task', async () => {
+    const c = await given(w, 'objection');
+    expect(c.tasks).toMatchObject([{ stage: 'handling', org: orgs.provider }]);
+  });
+});
+
+describe('an authority forwards an unopened-data request (第十五条)', () => {
+  const forward = commandData.unopenedDataRequest.PASS_NORMATIVE_REVIEW;
+
+  it.each([
+    ['a code missing from the directory', unknownCode],
+    ['an authority', anAuthority],
+  ])('when it forwards to %s, then RULE_VIOLATED, and the request stays with the authority', async (_what, providerOrg) => {
+    const c = await given(w, 'unopenedDataRequest');
+    const error = await refused(w, c, () => when(w, c.caseId, 'PASS_NORMATIVE_REVIEW', { data: { ...forward, providerOrg } }));
+    expect(error.details).toMatchObject({ rule: 'providerInDirectory', article: '第四条' });
+    expect((await w.engine.getCase(c.caseId)).state).toBe('normativeReview');
+  });
+
+  it('when it forwards to a provider, then the feasibility review is that provider’s', async () => {
+    const c = await given(w, 'unopenedDataRequest', ['PASS_NORMATIVE_REVIEW']);
+    expect(c.state).toBe('feasibilityReview');
+    expect(c.tasks).toMatchObject([{ stage: 'feasibilityReview', org: orgs.provider }]);
+  });
+});
