@@ -174,7 +174,7 @@ describe('conditionalApplication forms (附录3)', () => {
     expect(paths(schema, rest)).toEqual(['eligibility']);
   });
 
-  it('SIGN_AGREEMENT needs useFrom ≤ useTo and positive whole days and months', () => {
+  it('SIGN_AGREEMENT needs useFrom ≤ useTo, 1–365 whole days to destroy the data and 1–120 whole months to report results', () => {
     const sign = commandSchema('conditionalApplication', 'SIGN_AGREEMENT');
     const agreement = commandData.conditionalApplication.SIGN_AGREEMENT;
     expect(issues(sign, { ...agreement, useFrom: '2025-12-31', useTo: '2025-04-01' })).toEqual([
@@ -183,6 +183,11 @@ describe('conditionalApplication forms (附录3)', () => {
     expect(paths(sign, { ...agreement, destructionDays: 0 })).toEqual(['destructionDays']);
     expect(paths(sign, { ...agreement, resultsDueMonths: 2.5 })).toEqual(['resultsDueMonths']);
     expect(paths(sign, { ...agreement, useTo: '2025-02-30' })).toEqual(['useTo']);
+    expect(issues(sign, { ...agreement, destructionDays: 366, resultsDueMonths: 121 })).toEqual([
+      { path: 'destructionDays', message: '须在 1–365 天之间' },
+      { path: 'resultsDueMonths', message: '须在 1–120 个月之间' },
+    ]);
+    expect(issues(sign, { ...agreement, destructionDays: 365, resultsDueMonths: 120 })).toEqual([]);
   });
 
   it('REPORT_USAGE needs a well-formed period', () => {
