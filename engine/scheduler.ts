@@ -44,12 +44,25 @@ export class Scheduler {
     await this.index.catchUp();
     let fired = 0;
     for (const { caseId, timer } of this.index.dueTimers(this.#clock.now())) {
-      if (await this.#system(caseId, timer.command, {}, timer.eventId)) fired++;
+      if (await this.#apart(caseId, timer.command, () => this.#system(caseId, timer.command, {}, timer.eventId))) fired++;
     }
     for (const { linkedId, waiter } of this.index.readyWaiters()) {
-      if (await this.#completeLink(waiter, linkedId)) fired++;
+      if (await this.#apart(waiter.caseId, waiter.command, () => this.#completeLink(waiter, linkedId))) fired++;
     }
     return fired;
+  }
+
+  /**
+   * One case's duty, kept apart from the others': if it fails, the failure is logged with the case
+   * and the command, the other cases' timers still fire, and the next pass tries it again.
+   */
+  async #apart(caseId: string, command: string, duty: () => Promise<boolean>): Promise<boolean> {
+    try {
+      return await duty();
+    } catch (err) {
+      this.#logger?.error({ err, caseId, command }, '案件的系统指令执行失败，其他案件照常处理，下次定时检查时重试');
+      return false;
+    }
   }
 
   /** After a holiday notice is loaded: re-states every provisional deadline of an open task. */

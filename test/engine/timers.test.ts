@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Logger } from '../../infra/logger.js';
 import { Scheduler } from '../../engine/scheduler.js';
 import { actors, commandData } from '../machines/examples.js';
 import { createWorld, endOfDay, given, historyOf, meta, when, type World } from './world.js';
@@ -133,6 +134,30 @@ describe('USAGE_EXPIRED at the end of useTo', () => {
     expect(await w.scheduler.fireDueTimers()).toBe(2);
     const states = await Promise.all(cases.map(async (c) => (await w.engine.getCase(c.caseId)).state));
     expect(states).toEqual(['destructionPending', 'destructionPending', 'active']);
+  });
+
+  it('given two uses that end, when one case’s expiry fails, then the other still expires, the failure is logged with its case, and the next pass fires it', async () => {
+    const broken = await given(w, 'conditionalApplication', toActive);
+    const sound = await given(w, 'conditionalApplication', toActive);
+    const logged: Record<string, unknown>[] = [];
+    const logger = { error: (fields: Record<string, unknown>) => logged.push(fields), debug: () => undefined } as unknown as Logger;
+    const execute = w.engine.execute.bind(w.engine);
+    let failing = true;
+    const spy = vi.spyOn(w.engine, 'execute').mockImplementation((cmd) => (failing && cmd.caseId === broken.caseId ? Promise.reject(new Error('disk I/O error')) : execute(cmd)));
+    try {
+      const scheduler = new Scheduler({ engine: w.engine, store: w.store, clock: w.clock, logger });
+      w.clock.set(justAfter);
+      expect(await scheduler.fireDueTimers()).toBe(1);
+      expect((await w.engine.getCase(sound.caseId)).state).toBe('destructionPending');
+      expect((await w.engine.getCase(broken.caseId)).state).toBe('active');
+      expect(logged).toEqual([expect.objectContaining({ caseId: broken.caseId, command: 'USAGE_EXPIRED' })]);
+
+      failing = false;
+      expect(await scheduler.fireDueTimers()).toBe(1);
+      expect((await w.engine.getCase(broken.caseId)).state).toBe('destructionPending');
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('given a renewal approved to 2026-03-31, when the old end passes, then nothing fires until the new end', async () => {
