@@ -44,6 +44,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   if (config.production && !config.jwtSecret && !config.jwksUrl) {
     throw new Error('生产环境必须配置 WORKFLOW_JWT_SECRET 或 WORKFLOW_JWKS_URL (production needs a token secret or a JWKS URL)');
   }
+  if (config.production && config.testClock) {
+    // An admin could otherwise move a production clock forward and end every agreement's use at once.
+    throw new Error('生产环境不得开启测试时钟，请去掉 WORKFLOW_TEST_CLOCK=1 (the test clock is never allowed in production)');
+  }
   // With WORKFLOW_TEST_CLOCK=1 the clock stands still until PUT /v1/test/clock moves it.
   const testClock = config.testClock
     ? overrides.clock instanceof ManualClock

@@ -1,0 +1,51 @@
+/**
+ * What the server refuses to start with (API.md "Configuration"): in production, no token secret
+ * and no JWKS URL; in production, the test clock. Refused before anything is opened or written.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app.js';
+import { loadConfig } from '../../infra/config.js';
+import { createLogger } from '../../infra/logger.js';
+
+let dataDir: string;
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'api-startup-'));
+});
+afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const start = (env: Record<string, string>) => createApp(loadConfig({ WORKFLOW_DATA_DIR: dataDir, ...env }), { logger: createLogger({ level: 'silent' }) });
+
+describe('with NODE_ENV=production', () => {
+  it('when there is neither WORKFLOW_JWT_SECRET nor WORKFLOW_JWKS_URL, then it refuses to start and writes nothing', async () => {
+    await expect(start({ NODE_ENV: 'production' })).rejects.toThrow(/WORKFLOW_JWT_SECRET 或 WORKFLOW_JWKS_URL/);
+    expect(readdirSync(dataDir)).toEqual([]);
+  });
+
+  it('when WORKFLOW_TEST_CLOCK=1, then it refuses to start, saying which setting to remove', async () => {
+    await expect(start({ NODE_ENV: 'production', WORKFLOW_JWT_SECRET: 'a-production-secret', WORKFLOW_TEST_CLOCK: '1' })).rejects.toThrow(/生产环境不得开启测试时钟.*WORKFLOW_TEST_CLOCK=1/);
+    expect(readdirSync(dataDir)).toEqual([]);
+  });
+
+  it('when it has a secret and no test clock, then it starts', async () => {
+    const app = await start({ NODE_ENV: 'production', WORKFLOW_JWT_SECRET: 'a-production-secret' });
+    try {
+      expect(app.testClock).toBeUndefined();
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('in development', () => {
+  it('when WORKFLOW_TEST_CLOCK=1, then it starts with the clock standing still', async () => {
+    const app = await start({ WORKFLOW_TEST_CLOCK: '1' });
+    try {
+      expect(app.testClock).toBeDefined();
+    } finally {
+      await app.close();
+    }
+  });
+});
