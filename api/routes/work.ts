@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { shanghaiDateOf } from '../../calendars/index.js';
 import { regionContains } from '../../directory/directory.js';
 import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
@@ -9,6 +10,11 @@ import { ApiError } from '../problem.js';
 const Instant = z.iso.datetime({ offset: true });
 const Bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 const Region = z.string().regex(/^\d{6}$/, '应为 6 位行政区划代码');
+/** A period's end may not come before its start (`to` is named, as the form periods do). */
+const inOrder = (q: { from?: string | undefined; to?: string | undefined }) => q.from === undefined || q.to === undefined || Date.parse(q.from) <= Date.parse(q.to);
+const PERIOD_ORDER = { path: ['to'], error: '结束时间不得早于开始时间' };
+/** A file name's date: the Asia/Shanghai date of an instant, as the people who download it count days. */
+const day = (instant: string | Date) => shanghaiDateOf(instant);
 /** Read models may lag behind the store (EventStoreDB mode): wait for the position a command answered with. */
 const MinPosition = { minPosition: z.coerce.number().int().min(0).optional() };
 
@@ -74,7 +80,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           to: Instant.optional(),
           format: z.enum(['json', 'csv']).default('json'),
           ...MinPosition,
-        }),
+        }).refine(inOrder, PERIOD_ORDER),
       },
     },
     async (request, reply) => {
@@ -83,7 +89,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const scope = reportRegion(app, caller, region);
       await caughtUp(app, minPosition);
       const report = app.readModels.overdueReport({ asOf: asOf ?? app.clock.now(), ...filters, ...(scope ? { region: scope } : {}) });
-      if (format === 'csv') return csvReply(reply, `overdue-${report.asOf.slice(0, 10)}.csv`, app.readModels.toCsv(report));
+      if (format === 'csv') return csvReply(reply, `overdue-${day(report.asOf)}.csv`, app.readModels.toCsv(report));
       return report;
     },
   );
@@ -102,7 +108,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           process: z.string().min(1).max(100).optional(),
           format: z.enum(['json', 'csv']).default('json'),
           ...MinPosition,
-        }),
+        }).refine(inOrder, PERIOD_ORDER),
       },
     },
     async (request, reply) => {
@@ -110,15 +116,15 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const { format, minPosition, region, from, to, ...filters } = request.query;
       const scope = reportRegion(app, caller, region);
       await caughtUp(app, minPosition);
-      const now = app.clock.now();
-      // Default period: this calendar year up to now.
+      // Default period: the calendar year (Asia/Shanghai) up to now, or up to `to` — of the year its last moment is in.
+      const end = to ?? app.clock.now().toISOString();
       const report = app.readModels.slaReport({
-        from: from ?? `${now.toISOString().slice(0, 4)}-01-01T00:00:00+08:00`,
-        to: to ?? now,
+        from: from ?? `${day(new Date(Date.parse(end) - 1)).slice(0, 4)}-01-01T00:00:00+08:00`,
+        to: end,
         ...filters,
         ...(scope ? { region: scope } : {}),
       });
-      if (format === 'csv') return csvReply(reply, `sla-${report.from.slice(0, 10)}-${report.to.slice(0, 10)}.csv`, app.readModels.toCsv(report));
+      if (format === 'csv') return csvReply(reply, `sla-${day(report.from)}-${day(report.to)}.csv`, app.readModels.toCsv(report));
       return report;
     },
   );
@@ -128,7 +134,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     {
       schema: {
         summary: '审计导出：时间段内的全部事件（NDJSON，流式）',
-        querystring: z.strictObject({ from: Instant, to: Instant, ...MinPosition }),
+        querystring: z.strictObject({ from: Instant, to: Instant, ...MinPosition }).refine(inOrder, PERIOD_ORDER),
       },
     },
     async (request, reply) => {
@@ -139,7 +145,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const lines = app.readModels.exportEvents({ from, to, ...(caller.role === 'admin' ? {} : { visibleTo: caller }) });
       return reply
         .type('application/x-ndjson; charset=utf-8')
-        .header('content-disposition', `attachment; filename="audit-${from.slice(0, 10)}-${to.slice(0, 10)}.ndjson"`)
+        .header('content-disposition', `attachment; filename="audit-${day(from)}-${day(to)}.ndjson"`)
         .send(Readable.from(lines));
     },
   );

@@ -1,0 +1,72 @@
+/**
+ * Report periods and file names as people in Shandong count days (Asia/Shanghai), and periods that
+ * end before they start refused (API.md "Work and reports"): given the clock, when a supervisor or
+ * an auditor asks, then these periods and names, or 400 naming `to`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApi, type TestApi } from './harness.js';
+
+let api: TestApi;
+let supervisor: string;
+let auditor: string;
+beforeAll(async () => {
+  // 2027-01-01 03:00 in Beijing: still 2026-12-31 in UTC.
+  api = await startTestApi({ now: '2026-12-31T19:00:00.000Z' });
+  supervisor = await api.token('supervisor', '370000-dsj');
+  auditor = await api.token('auditor', '370000-dsj');
+});
+afterAll(() => api.close());
+
+describe('the on-time report’s default period', () => {
+  it('given 03:00 on 1 January in Beijing, when no period is given, then it is the new year so far', async () => {
+    const res = await api.call('GET', '/v1/reports/sla?groupBy=process', { as: supervisor });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ from: '2026-12-31T16:00:00.000Z', to: '2026-12-31T19:00:00.000Z' });
+  });
+
+  it('when only `to` is given, then the period is the calendar year that `to` ends', async () => {
+    const res = await api.call('GET', `/v1/reports/sla?to=${encodeURIComponent('2026-07-01T00:00:00+08:00')}`, { as: supervisor });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ from: '2025-12-31T16:00:00.000Z', to: '2026-06-30T16:00:00.000Z' });
+    const endOfYear = await api.call('GET', `/v1/reports/sla?to=${encodeURIComponent('2027-01-01T00:00:00+08:00')}`, { as: supervisor });
+    expect(endOfYear.body).toMatchObject({ from: '2025-12-31T16:00:00.000Z', to: '2026-12-31T16:00:00.000Z' });
+  });
+});
+
+describe('CSV and NDJSON file names carry Beijing dates', () => {
+  it('the overdue report as of 03:00 on 1 January 2027 is named for 2027-01-01', async () => {
+    const res = await api.call('GET', '/v1/reports/overdue?format=csv', { as: supervisor });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-disposition']).toBe('attachment; filename="overdue-2027-01-01.csv"');
+  });
+
+  it('the on-time report for 2026 is named from 2026-01-01', async () => {
+    const res = await api.call('GET', `/v1/reports/sla?format=csv&from=${encodeURIComponent('2026-01-01T00:00:00+08:00')}&to=${encodeURIComponent('2026-06-30T00:00:00+08:00')}`, { as: supervisor });
+    expect(res.headers['content-disposition']).toBe('attachment; filename="sla-2026-01-01-2026-06-30.csv"');
+  });
+
+  it('the audit export of a Beijing day is named for that day', async () => {
+    const res = await api.call('GET', `/v1/audit/export?from=${encodeURIComponent('2026-03-02T00:00:00+08:00')}&to=${encodeURIComponent('2026-03-02T23:59:59+08:00')}`, { as: auditor });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-disposition']).toBe('attachment; filename="audit-2026-03-02-2026-03-02.ndjson"');
+  });
+});
+
+describe('a period that ends before it starts', () => {
+  const backwards = `from=${encodeURIComponent('2026-06-30T00:00:00Z')}&to=${encodeURIComponent('2026-01-01T00:00:00Z')}`;
+
+  it.each(['/v1/reports/overdue', '/v1/reports/sla', '/v1/audit/export'])('%s answers 400 VALIDATION_FAILED naming `to`, in Chinese', async (path) => {
+    const as = path === '/v1/audit/export' ? auditor : supervisor;
+    const res = await api.call('GET', `${path}?${backwards}`, { as });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('VALIDATION_FAILED');
+    expect(res.body.errors).toEqual([expect.objectContaining({ path: 'querystring.to', message: '结束时间不得早于开始时间' })]);
+  });
+
+  it('a period of one instant (from = to) is empty, not an error', async () => {
+    const at = encodeURIComponent('2026-06-30T00:00:00Z');
+    const res = await api.call('GET', `/v1/reports/overdue?from=${at}&to=${at}`, { as: supervisor });
+    expect(res.status).toBe(200);
+    expect(res.body.items).toEqual([]);
+  });
+});
