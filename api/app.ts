@@ -83,7 +83,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const scheduler = new Scheduler({ engine, store, clock, logger });
   scheduler.followLinks();
   const secret = config.jwksUrl ? undefined : (config.jwtSecret ?? developmentSecret(config.dataDir));
-  const verifier = createVerifier({ ...(secret ? { secret } : {}), ...(config.jwksUrl ? { jwksUrl: config.jwksUrl } : {}) });
+  const verifier = createVerifier({ ...(secret ? { secret } : {}), ...(config.jwksUrl ? { jwksUrl: config.jwksUrl } : {}), directory });
   return {
     config,
     clock,

@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
+import type { Directory } from '../directory/directory.js';
 import type { Actor } from '../machines/types.js';
 import { systemClock } from '../infra/clock.js';
 import { ApiError } from './problem.js';
@@ -24,8 +25,40 @@ const unauthenticated = (why: { zh: string; en: string }) => new ApiError('UNAUT
 /** Verified tokens kept so a busy client is not re-verified on every request (the signature check dominates a command's CPU). */
 const CACHE_SIZE = 10_000;
 
-/** HS256 with a shared secret, or RS256 from an identity provider's JWKS. */
-export function createVerifier(options: { secret?: string; jwksUrl?: string }): Verifier {
+/** The directory's kind of organisation each acting government role must belong to (第四条, 第五条). */
+const KIND_OF_ROLE: Partial<Record<Caller['role'], 'provider' | 'authority'>> = { provider: 'provider', authority: 'authority' };
+const KIND_NAME = { provider: { zh: '公共数据开放主体', en: 'a data provider' }, authority: { zh: '公共数据开放主管部门', en: 'a data authority' } };
+
+/**
+ * A token says who acts; the directory says what an organisation is. A provider's or an
+ * authority's token must name an organisation of that kind, or a bureau could approve, as a
+ * "provider", what it has itself reviewed as the authority.
+ */
+function checkRoleAgainstDirectory(caller: Caller, directory: Directory): void {
+  const kind = KIND_OF_ROLE[caller.role];
+  if (!kind) return;
+  const org = directory.get(caller.org);
+  if (org?.kind === kind) return;
+  const role = KIND_NAME[kind];
+  throw new ApiError(
+    'FORBIDDEN',
+    org
+      ? {
+          zh: `${org.name}（${caller.org}）在机构目录中不是${role.zh}，不能以 ${caller.role} 角色办理`,
+          en: `${org.name} (${caller.org}) is not ${role.en} in the organisation directory and cannot act as ${caller.role}`,
+        }
+      : {
+          zh: `机构目录中没有编码为 ${caller.org} 的${role.zh}，不能以 ${caller.role} 角色办理`,
+          en: `the organisation directory has no ${caller.org}: it cannot act as ${caller.role}`,
+        },
+  );
+}
+
+/**
+ * HS256 with a shared secret, or RS256 from an identity provider's JWKS; with `directory`, a
+ * provider's or authority's token must name an organisation of that kind there (else 403).
+ */
+export function createVerifier(options: { secret?: string; jwksUrl?: string; directory?: Directory }): Verifier {
   const key: Uint8Array | JWTVerifyGetKey = options.jwksUrl
     ? createRemoteJWKSet(new URL(options.jwksUrl))
     : new TextEncoder().encode(options.secret ?? '');
@@ -51,6 +84,7 @@ export function createVerifier(options: { secret?: string; jwksUrl?: string }): 
     const claims = Claims.safeParse(payload);
     if (!claims.success) throw unauthenticated({ zh: '登录凭证缺少必要的声明（sub、role、org）', en: 'the token lacks sub, role or org' });
     const caller: Caller = { sub: claims.data.sub, role: claims.data.role, org: claims.data.org, ...(claims.data.name ? { name: claims.data.name } : {}) };
+    if (options.directory) checkRoleAgainstDirectory(caller, options.directory);
     // Kept until the token expires (a token without exp: five minutes, then checked again).
     const exp = (payload as { exp?: unknown }).exp;
     const expiresMs = typeof exp === 'number' ? exp * 1000 : systemClock.now().getTime() + 300_000;

@@ -144,6 +144,30 @@ describe('authorisation matrix', () => {
     expectStatus(await api.call('GET', '/v1/reports/overdue?region=370102', { as: as(jinanSupervisor) }), 200, 'Lixia from Jinan');
   });
 
+  it('a provider or authority token naming an organisation of the other kind, or one missing from the directory, is 403 on every /v1 route, saying why', async () => {
+    const bureauAsProvider = await api.token('provider', '370100-dsj');
+    const unitAsAuthority = await api.token('authority', '370100-gaj');
+    const unknownProvider = await api.token('provider', '370100-nope');
+    for (const [token, says] of [
+      [bureauAsProvider, '济南市大数据局（370100-dsj）在机构目录中不是公共数据开放主体'],
+      [unitAsAuthority, '济南市公安局（370100-gaj）在机构目录中不是公共数据开放主管部门'],
+      [unknownProvider, '机构目录中没有编码为 370100-nope 的公共数据开放主体'],
+    ] as const) {
+      for (const [method, path, body] of [
+        ['GET', `/v1/cases/${caseId}`, undefined],
+        ['GET', '/v1/inbox', undefined],
+        ['POST', `/v1/cases/${caseId}/commands`, { type: 'APPROVE' }],
+        ['POST', '/v1/cases', { process: 'datasetRelease', input: { ...startInputs.datasetRelease, providerOrg: '370100-dsj' } }],
+      ] as const) {
+        const res = await api.call(method, path, { as: token, ...(body ? { body } : {}) });
+        expectStatus(res, 403, `${method} ${path}`);
+        expect(res.body.detail).toContain(says);
+      }
+    }
+    // The case is untouched: still waiting for the bureau's normative review.
+    expect((await api.call('GET', `/v1/cases/${caseId}`, { as: applicantToken })).body.state).toBe('normativeReview');
+  });
+
   it('without a token every /v1 route is 401; /health, /metrics and /docs are open', async () => {
     for (const [method, path] of [
       ['GET', `/v1/cases/${caseId}`],
