@@ -234,7 +234,7 @@ export class Engine {
     }
     if (!this.#permitted(spec, def, current.snapshot, cmd.actor)) throw refuse.forbidden(cmd.type);
     const data = this.#validate(spec.schema, cmd.data ?? {});
-    const links = await this.#links(spec, data);
+    const links = await this.#links(spec, data, cmd.visibleTo);
     this.#checkRules(spec, current.snapshot.context, data, links);
 
     const at = this.#o.clock.now().toISOString();
@@ -376,14 +376,18 @@ export class Engine {
     }
   }
 
-  /** Looks up the cases a command names, so their state is stored with the event (the fold never reads other streams). */
-  async #links(spec: AnyCommandSpec, data: unknown): Promise<CaseEventMetadata['links']> {
+  /**
+   * Looks up the cases a command names, so their state is stored with the event (the fold never
+   * reads other streams). A case the sender may not see is, to it, no case at all: it is not
+   * found, so a command cannot tell whether another organisation's case exists or how it stands.
+   */
+  async #links(spec: AnyCommandSpec, data: unknown, visibleTo: CaseCommand['visibleTo']): Promise<CaseEventMetadata['links']> {
     if (!spec.link) return undefined;
     const linkedId = (data as Record<string, unknown>)[spec.link.field];
     if (typeof linkedId !== 'string') return undefined;
     try {
       const linked = await this.getCase(linkedId);
-      if (linked.process !== spec.link.process) return {};
+      if (linked.process !== spec.link.process || (visibleTo && !visibleTo(linked))) return {};
       return { [linkedId]: { process: linked.process, state: linked.state } };
     } catch (err) {
       if (err instanceof EngineError && err.code === 'NOT_FOUND') return {};

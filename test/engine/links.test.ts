@@ -139,4 +139,25 @@ describe('MARK_OPENED naming a case that is not a release', () => {
     expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'linkedReleaseExists', article: '第十五条' } });
     expect((await w.engine.getCase(request.caseId)).state).toBe('openingPending');
   });
+
+  it.each(['withdrawn', 'published'])(
+    'given a %s release the sender may not see, when MARK_OPENED names it, then it is not found, as a case id no case has (nothing about it is told)',
+    async (state) => {
+      const request = await given(w, 'unopenedDataRequest', openingPending);
+      const hidden = await given(w, 'datasetRelease', release[state]!);
+      const current = await w.engine.getCase(request.caseId);
+      const startedBy = (current.snapshot.context as { startedBy: Parameters<typeof senderOf>[3] }).startedBy;
+      const error = await refused(w, request, () =>
+        w.engine.execute({
+          caseId: request.caseId,
+          type: 'MARK_OPENED',
+          data: { datasetReleaseCaseId: hidden.caseId },
+          actor: senderOf(w, 'unopenedDataRequest', 'MARK_OPENED', startedBy),
+          visibleTo: (c) => c.caseId !== hidden.caseId,
+        }),
+      );
+      expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'linkedReleaseExists', article: '第十五条' } });
+      expect((await w.engine.getCase(request.caseId)).state).toBe('openingPending');
+    },
+  );
 });
