@@ -255,7 +255,7 @@ export interface InboxQuery {
   /** Deadlines are compared with this instant. */
   asOf: string | Date;
   process?: string;
-  /** Only tasks past their deadline at `asOf`. */
+  /** Only tasks past their deadline at `asOf` (true), or only those that are not (false). */
   overdue?: boolean;
   /** Only tasks due within this many working days of `asOf` (overdue ones included; notices never). */
   dueWithin?: number;
@@ -334,8 +334,9 @@ export function inbox(db: Db, query: InboxQuery): InboxPage {
     where.push('a.process = @process');
     params.process = query.process;
   }
-  if (query.overdue) {
-    where.push('a.due_key < @asOf');
+  if (query.overdue !== undefined) {
+    // Past due at asOf, or (false) not: due at asOf or later, and notices, which are never late.
+    where.push(query.overdue ? 'a.due_key < @asOf' : 'a.due_key >= @asOf');
     params.asOf = asOf;
   }
   if (query.dueWithin !== undefined) {

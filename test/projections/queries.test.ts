@@ -121,6 +121,8 @@ describe('inbox, reports and the case list over a month of work in Jinan and Qin
   it('given the filters, then overdue, dueWithin and process narrow the list', () => {
     const keys = (q: object) => w.models.inbox({ caller: provider, asOf, ...q }).items.map((i) => i.stage);
     expect(keys({ overdue: true })).toEqual(['handling']);
+    // Not overdue: the rest, the task without a deadline included.
+    expect(keys({ overdue: false })).toEqual(['providerReview', 'drafting']);
     expect(keys({ dueWithin: 3 })).toEqual(['handling']);
     expect(keys({ dueWithin: 4 })).toEqual(['handling', 'providerReview']);
     expect(keys({ process: 'datasetRelease' })).toEqual(['drafting']);
