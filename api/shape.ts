@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { CaseState } from '../engine/index.js';
 import { taskView } from '../projections/audit.js';
+import { allStates } from '../machines/describe.js';
+import type { ProcessRegistry } from '../machines/registry.js';
 
 /** API.md `tasks`. */
 export const TaskView = z.object({
@@ -68,5 +70,25 @@ export function caseView(state: CaseState, allowedCommands: string[]): z.infer<t
     allowedCommands,
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,
+  };
+}
+
+/**
+ * Query filters naming a process or a state: one the registry knows (any version). A misspelt
+ * filter is refused with the choices, rather than answered with an empty list that looks like
+ * "no work".
+ */
+export function registryFilters(registry: ProcessRegistry) {
+  const names = registry.names();
+  const states = [...new Set(registry.list().flatMap((def) => allStates(def)))].sort();
+  return {
+    process: z
+      .string()
+      .max(100)
+      .refine((v) => names.includes(v), { error: `未知的流程，可选：${names.join('、')}` }),
+    state: z
+      .string()
+      .max(100)
+      .refine((v) => states.includes(v), { error: `未知的状态，可选：${states.join('、')}` }),
   };
 }

@@ -5,7 +5,7 @@ import { refuse, type CaseState } from '../../engine/index.js';
 import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { caseHistory, historyEntry } from '../../projections/audit.js';
-import { CaseView, caseView, HistoryEvent } from '../shape.js';
+import { CaseView, caseView, HistoryEvent, registryFilters } from '../shape.js';
 
 const IdParams = z.strictObject({ id: z.string().min(1).max(100) });
 const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(200).optional() });
@@ -18,6 +18,7 @@ async function visibleCase(app: App, caller: Caller, caseId: string): Promise<Ca
 }
 
 export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) => {
+  const filters = registryFilters(app.registry);
   server.post(
     '/v1/cases',
     {
@@ -50,8 +51,8 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       schema: {
         summary: '我可以查看的案件',
         querystring: z.strictObject({
-          process: z.string().min(1).max(100).optional(),
-          state: z.string().min(1).max(100).optional(),
+          process: filters.process.optional(),
+          state: filters.state.optional(),
           final: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
           org: z.string().min(1).max(100).optional(),
           limit: z.coerce.number().int().min(1).max(100).optional(),

@@ -6,6 +6,7 @@ import { regionContains } from '../../directory/directory.js';
 import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { ApiError } from '../problem.js';
+import { registryFilters } from '../shape.js';
 
 const Instant = z.iso.datetime({ offset: true });
 const Bool = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -43,13 +44,14 @@ function reportRegion(app: App, caller: Caller, asked: string | undefined): stri
 }
 
 export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) => {
+  const filters = registryFilters(app.registry);
   server.get(
     '/v1/inbox',
     {
       schema: {
         summary: '我的待办（最紧急的在前）',
         querystring: z.strictObject({
-          process: z.string().min(1).max(100).optional(),
+          process: filters.process.optional(),
           overdue: Bool.optional(),
           dueWithin: z.coerce.number().int().min(0).max(3650).optional(),
           limit: z.coerce.number().int().min(1).max(200).optional(),
@@ -75,7 +77,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           asOf: Instant.optional(),
           region: Region.optional(),
           org: z.string().min(1).max(100).optional(),
-          process: z.string().min(1).max(100).optional(),
+          process: filters.process.optional(),
           from: Instant.optional(),
           to: Instant.optional(),
           format: z.enum(['json', 'csv']).default('json'),
@@ -105,7 +107,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           groupBy: z.enum(['org', 'process', 'stage']).default('org'),
           region: Region.optional(),
           org: z.string().min(1).max(100).optional(),
-          process: z.string().min(1).max(100).optional(),
+          process: filters.process.optional(),
           format: z.enum(['json', 'csv']).default('json'),
           ...MinPosition,
         }).refine(inOrder, PERIOD_ORDER),
