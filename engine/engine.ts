@@ -11,7 +11,7 @@ import {
 import type { Directory } from '../directory/directory.js';
 import { mayActFor, organisationsFor, type CaseParties } from '../directory/jurisdiction.js';
 import type { ProcessRegistry } from '../machines/registry.js';
-import { acceptedCommands, isFinal, stateName, stateTask } from '../machines/describe.js';
+import { acceptedCommands, isFinal, stateLabel, stateName, stateTask } from '../machines/describe.js';
 import type { Actor, CommandSpec, ProcessDefinition, TaskSpec } from '../machines/types.js';
 import { EngineError, refuse } from './errors.js';
 import { deterministicId, newId, streamOf } from './ids.js';
@@ -230,7 +230,10 @@ export class Engine {
     // The refusal order of the issue: wrong state, wrong party, bad data, broken rule.
     const spec = def.commands[cmd.type];
     if (!spec || !acceptedCommands(current.snapshot).includes(cmd.type)) {
-      throw refuse.invalidTransition(current.state, cmd.type, this.allowedCommands(current, cmd.actor));
+      throw refuse.invalidTransition(current.state, cmd.type, this.allowedCommands(current, cmd.actor), {
+        state: stateLabel(def, current.state),
+        ...(spec ? { command: spec.label } : {}),
+      });
     }
     if (!this.#permitted(spec, def, current.snapshot, cmd.actor)) throw refuse.forbidden(cmd.type);
     const data = this.#validate(spec.schema, cmd.data ?? {});

@@ -29,6 +29,9 @@ export class EngineError extends Error {
   }
 }
 
+/** “名称”（code）, or “code” when there is no name. */
+const named = (label: string | undefined, code: string) => (label && label !== code ? `“${label}”（${code}）` : `“${code}”`);
+
 export const refuse = {
   notFound: (caseId: string) =>
     new EngineError('NOT_FOUND', { zh: `案件 ${caseId} 不存在`, en: `case ${caseId} not found` }),
@@ -40,11 +43,12 @@ export const refuse = {
     ),
   unknownProcessNotFound: (process: string) =>
     new EngineError('NOT_FOUND', { zh: `没有名为 ${process} 的流程`, en: `no process named ${process}` }),
-  invalidTransition: (state: string, command: string, allowed: string[]) =>
+  /** `labels`: the state's and the command's Chinese names, when the machine has them. */
+  invalidTransition: (state: string, command: string, allowed: string[], labels: { state?: string; command?: string } = {}) =>
     new EngineError(
       'INVALID_TRANSITION',
       {
-        zh: `案件当前处于“${state}”状态，不接受 ${command} 指令`,
+        zh: `案件当前处于${named(labels.state, state)}状态，不接受${named(labels.command, command)}指令`,
         en: `the case is in state ${state}, which does not accept ${command}`,
       },
       { state, allowed },
@@ -69,10 +73,16 @@ export const refuse = {
   revisionConflict: (expected: unknown, current: number | null) =>
     new EngineError(
       'REVISION_CONFLICT',
-      {
-        zh: `案件已被他人更新（您基于版本 ${String(expected)}，当前版本 ${current ?? '无'}），请刷新后重试`,
-        en: `the case has changed (expected revision ${String(expected)}, current ${current ?? 'none'}); reload and retry`,
-      },
+      // A revision the case has not reached is no one else's update: the sender's copy is wrong.
+      typeof expected === 'number' && current !== null && expected > current
+        ? {
+            zh: `案件还没有版本 ${expected}（当前版本 ${current}），请刷新后按当前版本重试`,
+            en: `the case has no revision ${expected} yet (current ${current}); reload and retry`,
+          }
+        : {
+            zh: `案件已被他人更新（您基于版本 ${String(expected)}，当前版本 ${current ?? '无'}），请刷新后重试`,
+            en: `the case has changed (expected revision ${String(expected)}, current ${current ?? 'none'}); reload and retry`,
+          },
       { currentRevision: current },
     ),
   calendarNotCovered: (year: number) =>

@@ -1,0 +1,45 @@
+/**
+ * Refusals in the reviewer's words: a wrong-state refusal names the state and the command by their
+ * Chinese names (code beside them), and a stale or impossible expectedRevision says which it is.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actors } from '../machines/examples.js';
+import { createWorld, given, refused, when, type World } from './world.js';
+
+let w: World;
+beforeAll(async () => {
+  w = await createWorld();
+});
+afterAll(() => w.close());
+
+describe('INVALID_TRANSITION', () => {
+  it('given a release in drafting, when the authority approves it, then the message names 编制中 and 审查通过并发布', async () => {
+    const c = await given(w, 'datasetRelease');
+    const error = await refused(w, c, () => when(w, c.caseId, 'APPROVE', { actor: actors.cityAuthority }));
+    expect(error.code).toBe('INVALID_TRANSITION');
+    expect(error.text.zh).toBe('案件当前处于“编制中”（drafting）状态，不接受“审查通过并发布”（APPROVE）指令');
+    expect(error.text.en).toBe('the case is in state drafting, which does not accept APPROVE');
+  });
+
+  it('when a command the process does not have is sent, then it is named by its code', async () => {
+    const c = await given(w, 'datasetRelease');
+    const error = await refused(w, c, () => when(w, c.caseId, 'FLY_TO_THE_MOON'));
+    expect(error.text.zh).toBe('案件当前处于“编制中”（drafting）状态，不接受“FLY_TO_THE_MOON”指令');
+  });
+});
+
+describe('REVISION_CONFLICT', () => {
+  it('given a case at revision 0, when a command expects revision 5, then it says the case has no revision 5 yet', async () => {
+    const c = await given(w, 'datasetRelease');
+    const error = await refused(w, c, () => when(w, c.caseId, 'SUBMIT', { expectedRevision: 5 }));
+    expect(error.code).toBe('REVISION_CONFLICT');
+    expect(error.text.zh).toBe('案件还没有版本 5（当前版本 0），请刷新后按当前版本重试');
+    expect(error.details).toEqual({ currentRevision: 0 });
+  });
+
+  it('given a case moved on to revision 1, when a command expects revision 0, then it says someone else updated it', async () => {
+    const c = await given(w, 'datasetRelease', ['RECORD_SECURITY_REVIEW']);
+    const error = await refused(w, c, () => when(w, c.caseId, 'SUBMIT', { expectedRevision: 0 }));
+    expect(error.text.zh).toBe('案件已被他人更新（您基于版本 0，当前版本 1），请刷新后重试');
+  });
+});
