@@ -36,11 +36,38 @@ export type Lang = 'zh' | 'en';
 
 const CONTEXT_ZH: Record<string, string> = { body: '请求体', querystring: '查询参数', params: '路径参数', headers: '请求头' };
 
-/** Chinese by default; English when the client asks for it first. */
+/**
+ * Chinese by default; English when the client prefers it to Chinese (`Accept-Language`, q-values
+ * weighed: `fr-FR,en;q=0.9` is English, `zh;q=0.5,en;q=0.8` too, `en;q=0.5,zh` Chinese).
+ */
 export function langOf(request: FastifyRequest): Lang {
   const header = request.headers['accept-language'];
-  return typeof header === 'string' && /^\s*en\b/i.test(header) ? 'en' : 'zh';
+  if (typeof header !== 'string') return 'zh';
+  let en = -1;
+  let zh = -1;
+  let order = 0;
+  for (const part of header.slice(0, 500).split(',')) {
+    const [tag = '', ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => /^\s*q=([01](?:\.\d{0,3})?)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+    // Equal weights: the one listed first wins (a tiny tie-break by order).
+    const weight = (q === undefined ? 1 : Number(q)) - order++ * 1e-6;
+    const primary = tag.split('-')[0];
+    if (primary === 'en') en = Math.max(en, weight);
+    else if (primary === 'zh') zh = Math.max(zh, weight);
+  }
+  return en > 0 && en > zh ? 'en' : 'zh';
 }
+
+/** Fastify's own client errors, in Chinese (their English text is fastify's). */
+export const FASTIFY_ZH: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: '请求体不是有效的 JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: '请求体为空，但声明的内容类型是 JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: '请求体超过大小上限',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: '不支持的请求内容类型，请使用 application/json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: '请求头 Content-Length 与请求体长度不符',
+  FST_ERR_BAD_URL: '请求地址含有无效的编码',
+  FST_ERR_MAX_PARAM_LENGTH: '请求地址中的参数过长',
+};
 
 /** An API-level refusal that is not the engine's (authentication, a bad query). */
 export class ApiError extends Error {
@@ -77,19 +104,22 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     extra = { errors };
   } else if (isFastifyClientError(err)) {
     code = err.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : err.statusCode === 401 ? 'UNAUTHENTICATED' : 'VALIDATION_FAILED';
-    detail = lang === 'zh' ? `${TITLES[code].zh}：${err.message}` : err.message;
+    const known = err.code === undefined ? undefined : FASTIFY_ZH[err.code];
+    detail = lang === 'zh' ? `${TITLES[code].zh}：${known ?? err.message}` : err.message;
     if (code === 'VALIDATION_FAILED') extra = { errors: [{ path: '', message: err.message }] };
   } else {
     request.log.error({ err }, 'unexpected error');
   }
   const status = STATUS[code];
+  // RFC 6750: a 401 tells the client which scheme to authenticate with.
+  if (status === 401) reply.header('www-authenticate', 'Bearer realm="sd-open-data"');
   return reply
     .code(status)
     .type('application/problem+json')
     .send({ type: `urn:sd-open-data:problem:${code}`, title: TITLES[code][lang], status, code, detail, ...extra });
 }
 
-function isFastifyClientError(err: unknown): err is { statusCode: number; message: string } {
+function isFastifyClientError(err: unknown): err is { statusCode: number; message: string; code?: string } {
   const s = (err as { statusCode?: unknown })?.statusCode;
   return typeof s === 'number' && s >= 400 && s < 500;
 }

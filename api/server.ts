@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { newId } from '../engine/ids.js';
 import type { App } from './app.js';
-import { sendProblem, ApiError } from './problem.js';
+import { sendProblem, ApiError, FASTIFY_ZH } from './problem.js';
 import { healthRoutes } from './routes/health.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { caseRoutes } from './routes/cases.js';
@@ -32,7 +32,10 @@ export async function buildServer(app: App) {
     requestIdHeader: false,
     // Errors the router raises before a route is found (a bad URL, an over-long id) are problems too.
     frameworkErrors: (err, request, reply) => {
-      sendProblem(reply, request, new ApiError(err.statusCode === 414 ? 'NOT_FOUND' : 'VALIDATION_FAILED', { zh: `请求地址无效：${err.message}`, en: err.message }));
+      const code = err.statusCode === 414 ? 'NOT_FOUND' : 'VALIDATION_FAILED';
+      const zh = FASTIFY_ZH[err.code] ?? err.message;
+      const details = code === 'VALIDATION_FAILED' ? { errors: [{ path: 'url', message: zh }] } : {};
+      sendProblem(reply, request, new ApiError(code, { zh: `请求地址无效：${zh}`, en: err.message }, details));
     },
   }).withTypeProvider<ZodTypeProvider>();
   server.setValidatorCompiler(validatorCompiler);
