@@ -52,7 +52,7 @@ interface DayIndex {
 
 function assertInteger(n: number, path: string, min = -Infinity): void {
   if (!Number.isSafeInteger(n) || n < min) {
-    throw new CalendarValidationError([{ path, message: `expected an integer${min > -Infinity ? ` ≥ ${min}` : ''}, got ${String(n)}` }]);
+    throw new CalendarValidationError([{ path, message: `应为整数${min > -Infinity ? `（≥ ${min}）` : ''}，实际为 ${String(n)}` }]);
   }
 }
 
@@ -85,7 +85,7 @@ export class WorkingDayCalendar {
    */
   static fromNotices(notices: readonly unknown[]): WorkingDayCalendar {
     if (!Array.isArray(notices) || notices.length === 0) {
-      throw new CalendarValidationError([{ path: 'notices', message: 'at least one notice is needed' }]);
+      throw new CalendarValidationError([{ path: 'notices', message: '至少需要一份节假日安排通知' }]);
     }
     const parsed: YearNotice[] = [];
     notices.forEach((raw, i) => {
@@ -350,14 +350,14 @@ function checkTogether(notices: readonly YearNotice[]): void {
   const offBy = new Map<string, number>();
   const onBy = new Map<string, number>();
   for (const n of notices) {
-    if (years.has(n.year)) issues.push({ path: 'year', message: `two notices for ${n.year}` });
+    if (years.has(n.year)) issues.push({ path: 'year', message: `${n.year} 年有两份通知` });
     years.add(n.year);
     for (const d of n.holidays) offBy.set(d, n.year);
     for (const d of n.adjustedWorkdays) onBy.set(d, n.year);
   }
   for (const [d, y] of onBy) {
     const other = offBy.get(d);
-    if (other !== undefined) issues.push({ path: 'adjustedWorkdays', message: `${d} is a working day in the ${y} notice and a day off in the ${other} notice` });
+    if (other !== undefined) issues.push({ path: 'adjustedWorkdays', message: `${d} 在 ${y} 年的通知中是工作日，在 ${other} 年的通知中却是放假日` });
   }
   const sorted = [...years].sort((a, b) => a - b);
   for (let y = sorted[0]!; y <= sorted[sorted.length - 1]! + 1; y++) {
@@ -365,7 +365,7 @@ function checkTogether(notices: readonly YearNotice[]): void {
     try {
       statutoryEditionFor(y);
     } catch {
-      issues.push({ path: 'year', message: `${y} has no notice and is before 2014, so it cannot be computed provisionally` });
+      issues.push({ path: 'year', message: `${y} 年没有通知且早于 2014 年，无法按法定节假日临时计算` });
     }
   }
   if (issues.length > 0) throw new CalendarValidationError(issues);

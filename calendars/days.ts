@@ -72,7 +72,7 @@ export function tryParseDay(s: string): number {
 /** The day number of a `YYYY-MM-DD` string; a malformed or impossible date is a validation error. */
 export function parseDay(s: string, path = 'date'): number {
   const n = tryParseDay(s);
-  if (Number.isNaN(n)) throw new CalendarValidationError([{ path, message: `not a date (YYYY-MM-DD): ${JSON.stringify(s)}` }]);
+  if (Number.isNaN(n)) throw new CalendarValidationError([{ path, message: `不是有效日期（应为 YYYY-MM-DD）：${JSON.stringify(s)}` }]);
   return n;
 }
 
@@ -119,21 +119,21 @@ export function toShanghaiDay(input: DateInput, path = 'date'): number {
     if (input.length === 10) return parseDay(input, path);
     if (!ISO_INSTANT.test(input)) {
       throw new CalendarValidationError([
-        { path, message: `not a date (YYYY-MM-DD) or an ISO-8601 instant with Z or an offset: ${JSON.stringify(input)}` },
+        { path, message: `不是有效日期（YYYY-MM-DD），也不是带 Z 或时区偏移的 ISO-8601 时刻：${JSON.stringify(input)}` },
       ]);
     }
     const ms = Date.parse(input);
     if (Number.isNaN(ms) || Number.isNaN(tryParseDay(input.slice(0, 10)))) {
-      throw new CalendarValidationError([{ path, message: `not an instant: ${JSON.stringify(input)}` }]);
+      throw new CalendarValidationError([{ path, message: `不是有效时刻：${JSON.stringify(input)}` }]);
     }
     return shanghaiDayOfMs(ms);
   }
   if (input instanceof Date) {
     const ms = input.getTime();
-    if (Number.isNaN(ms)) throw new CalendarValidationError([{ path, message: 'invalid Date' }]);
+    if (Number.isNaN(ms)) throw new CalendarValidationError([{ path, message: '无效的时间' }]);
     return shanghaiDayOfMs(ms);
   }
-  throw new CalendarValidationError([{ path, message: 'expected a Date or a string' }]);
+  throw new CalendarValidationError([{ path, message: '应为日期或字符串' }]);
 }
 
 /** The Asia/Shanghai date (`YYYY-MM-DD`) of an input; see `toShanghaiDay`. */
@@ -160,7 +160,7 @@ export function instantMs(input: DateInput, path = 'instant'): number {
     return Date.parse(input);
   }
   const ms = input.getTime();
-  if (Number.isNaN(ms)) throw new CalendarValidationError([{ path, message: 'invalid Date' }]);
+  if (Number.isNaN(ms)) throw new CalendarValidationError([{ path, message: '无效的时间' }]);
   return ms;
 }
 

@@ -8,7 +8,7 @@ import { dayNumber, isIsoDate, isWeekend, tryParseDay } from './days.js';
 import { CalendarValidationError, type ValidationIssue } from './errors.js';
 import type { YearNotice } from './types.js';
 
-const IsoDate = z.string().refine(isIsoDate, { message: 'not a date (YYYY-MM-DD)' });
+const IsoDate = z.string().refine(isIsoDate, { message: '不是有效日期（应为 YYYY-MM-DD）' });
 
 export const HolidayBlockSchema = z.strictObject({
   name: z.string().trim().min(1),
@@ -45,12 +45,12 @@ export const YearNoticeSchema = z
         const day = tryParseDay(d);
         if (Number.isNaN(day)) return; // reported by the element schema
         if (day < first || day > last) {
-          ctx.addIssue({ code: 'custom', path: [list, i], message: `${d} is outside ${n.year} (and its New-Year edge from ${n.year - 1}-12-25)` });
+          ctx.addIssue({ code: 'custom', path: [list, i], message: `${d} 不在 ${n.year} 年内（也不在自 ${n.year - 1}-12-25 起的元旦衔接期内）` });
         }
-        if (seen.has(d)) ctx.addIssue({ code: 'custom', path: [list, i], message: `${d} is listed twice` });
+        if (seen.has(d)) ctx.addIssue({ code: 'custom', path: [list, i], message: `${d} 重复列出` });
         seen.add(d);
         if (list === 'adjustedWorkdays' && !isWeekend(day)) {
-          ctx.addIssue({ code: 'custom', path: [list, i], message: `${d} is not a Saturday or Sunday: only a weekend day can be an adjusted working day` });
+          ctx.addIssue({ code: 'custom', path: [list, i], message: `${d} 不是周六或周日：只有周末才能调为工作日` });
         }
       });
       return seen;
@@ -58,20 +58,20 @@ export const YearNoticeSchema = z
     const off = where('holidays');
     const on = where('adjustedWorkdays');
     n.adjustedWorkdays.forEach((d, i) => {
-      if (off.has(d)) ctx.addIssue({ code: 'custom', path: ['adjustedWorkdays', i], message: `${d} is both a day off and a working day` });
+      if (off.has(d)) ctx.addIssue({ code: 'custom', path: ['adjustedWorkdays', i], message: `${d} 同时被列为放假日和调休工作日` });
     });
     if (n.blocks) {
       const fromBlocks = (list: 'holidays' | 'adjustedWorkdays', all: Set<string>) => {
         const inBlocks = new Map<string, number>();
         n.blocks!.forEach((b, bi) => {
           b[list].forEach((d, i) => {
-            if (inBlocks.has(d)) ctx.addIssue({ code: 'custom', path: ['blocks', bi, list, i], message: `${d} is in two blocks` });
+            if (inBlocks.has(d)) ctx.addIssue({ code: 'custom', path: ['blocks', bi, list, i], message: `${d} 出现在两个假期中` });
             inBlocks.set(d, bi);
-            if (!all.has(d)) ctx.addIssue({ code: 'custom', path: ['blocks', bi, list, i], message: `${d} is not in ${list}` });
+            if (!all.has(d)) ctx.addIssue({ code: 'custom', path: ['blocks', bi, list, i], message: `${d} 不在 ${list} 中` });
           });
         });
         for (const d of all) {
-          if (!inBlocks.has(d)) ctx.addIssue({ code: 'custom', path: [list], message: `${d} is in no block` });
+          if (!inBlocks.has(d)) ctx.addIssue({ code: 'custom', path: [list], message: `${d} 不属于任何假期` });
         }
       };
       fromBlocks('holidays', off);

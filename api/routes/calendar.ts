@@ -8,10 +8,14 @@ import { ApiError } from '../problem.js';
 
 const IsoDay = /^\d{4}-\d{2}-\d{2}$/;
 
+const Day = z.iso.date();
+const Moment = z.iso.datetime({ offset: true });
 const DeadlineQuery = z.strictObject({
+  // The calendar's own rule (calendars/days.ts): a real date, or an instant with Z or an offset.
   from: z
     .string()
-    .refine((s) => IsoDay.test(s) || !Number.isNaN(Date.parse(s)), { message: '应为 YYYY-MM-DD 日期或 ISO-8601 时刻' }),
+    .max(40)
+    .refine((s) => Day.safeParse(s).success || Moment.safeParse(s).success, { message: '应为有效日期（YYYY-MM-DD），或带 Z 或时区偏移的 ISO-8601 时刻' }),
   workingDays: z.coerce.number().int().min(0).max(3650),
 });
 

@@ -111,34 +111,34 @@ describe('notice validation', () => {
   const base = notice2027;
 
   it('refuses malformed and impossible dates', () => {
-    expect(issuesOf(() => cal.withNotice({ ...base, holidays: ['2027-02-30'] }))).toEqual(['holidays.0: not a date (YYYY-MM-DD)']);
+    expect(issuesOf(() => cal.withNotice({ ...base, holidays: ['2027-02-30'] }))).toEqual(['holidays.0: 不是有效日期（应为 YYYY-MM-DD）']);
     expect(issuesOf(() => cal.withNotice({ ...base, holidays: ['2027-2-3'] }))).toHaveLength(1);
-    expect(issuesOf(() => cal.withNotice({ ...base, issued: '2026-13-01' }))).toEqual(['issued: not a date (YYYY-MM-DD)']);
+    expect(issuesOf(() => cal.withNotice({ ...base, issued: '2026-13-01' }))).toEqual(['issued: 不是有效日期（应为 YYYY-MM-DD）']);
   });
 
   it('refuses dates outside the year and its New-Year edge', () => {
-    expect(issuesOf(() => cal.withNotice({ ...base, holidays: [...base.holidays, '2028-01-01'] }))[0]).toMatch(/outside 2027/);
-    expect(issuesOf(() => cal.withNotice({ ...base, holidays: [...base.holidays, '2026-12-20'] }))[0]).toMatch(/outside 2027/);
+    expect(issuesOf(() => cal.withNotice({ ...base, holidays: [...base.holidays, '2028-01-01'] }))[0]).toMatch(/不在 2027 年内/);
+    expect(issuesOf(() => cal.withNotice({ ...base, holidays: [...base.holidays, '2026-12-20'] }))[0]).toMatch(/不在 2027 年内/);
     expect(() => cal.withNotice({ ...base, year: 2027, holidays: ['2026-12-31', ...base.holidays] })).not.toThrow();
   });
 
   it('refuses an adjusted working day that is not a weekend day', () => {
     expect(issuesOf(() => cal.withNotice({ ...base, adjustedWorkdays: ['2027-02-15'] }))).toEqual([
-      'adjustedWorkdays.0: 2027-02-15 is not a Saturday or Sunday: only a weekend day can be an adjusted working day',
+      'adjustedWorkdays.0: 2027-02-15 不是周六或周日：只有周末才能调为工作日',
     ]);
   });
 
   it('refuses a day both off and working, within a notice or across notices', () => {
-    expect(issuesOf(() => cal.withNotice({ ...base, adjustedWorkdays: ['2027-02-06'] }))).toEqual(['adjustedWorkdays.0: 2027-02-06 is both a day off and a working day']);
+    expect(issuesOf(() => cal.withNotice({ ...base, adjustedWorkdays: ['2027-02-06'] }))).toEqual(['adjustedWorkdays.0: 2027-02-06 同时被列为放假日和调休工作日']);
     // Saturday 2023-12-30 is a day off in the 2024 notice (its New-Year edge): a 2023 notice may not make it a working day.
     const n2023 = cal.notice(2023)!;
     expect(issuesOf(() => cal.withNotice({ ...n2023, blocks: undefined, adjustedWorkdays: [...n2023.adjustedWorkdays, '2023-12-30'] }))).toEqual([
-      'adjustedWorkdays: 2023-12-30 is a working day in the 2023 notice and a day off in the 2024 notice',
+      'adjustedWorkdays: 2023-12-30 在 2023 年的通知中是工作日，在 2024 年的通知中却是放假日',
     ]);
   });
 
   it('refuses duplicates, unknown fields, a missing field, a bad URL, blocks that do not match', () => {
-    expect(issuesOf(() => cal.withNotice({ ...base, holidays: ['2027-01-01', '2027-01-01'] }))).toEqual(['holidays.1: 2027-01-01 is listed twice']);
+    expect(issuesOf(() => cal.withNotice({ ...base, holidays: ['2027-01-01', '2027-01-01'] }))).toEqual(['holidays.1: 2027-01-01 重复列出']);
     expect(issuesOf(() => cal.withNotice({ ...base, extra: 1 }))[0]).toMatch(/extra/);
     const { url: _url, ...noUrl } = base;
     expect(issuesOf(() => cal.withNotice(noUrl))[0]).toMatch(/^url/);
@@ -149,12 +149,12 @@ describe('notice validation', () => {
   });
 
   it('refuses two notices for one year, and an empty list', () => {
-    expect(issuesOf(() => WorkingDayCalendar.fromNotices([...SHIPPED_NOTICES, SHIPPED_NOTICES[0]]))).toContain('year: two notices for 2023');
-    expect(issuesOf(() => WorkingDayCalendar.fromNotices([]))).toEqual(['notices: at least one notice is needed']);
+    expect(issuesOf(() => WorkingDayCalendar.fromNotices([...SHIPPED_NOTICES, SHIPPED_NOTICES[0]]))).toContain('year: 2023 年有两份通知');
+    expect(issuesOf(() => WorkingDayCalendar.fromNotices([]))).toEqual(['notices: 至少需要一份节假日安排通知']);
   });
 
   it('names the notice in the path when fromNotices refuses one', () => {
     const bad = { ...(SHIPPED_NOTICES[1] as YearNotice), adjustedWorkdays: ['2024-02-05'] };
-    expect(issuesOf(() => WorkingDayCalendar.fromNotices([SHIPPED_NOTICES[0], bad]))[0]).toMatch(/^notices\.1\.adjustedWorkdays\.0: 2024-02-05 is not a Saturday or Sunday/);
+    expect(issuesOf(() => WorkingDayCalendar.fromNotices([SHIPPED_NOTICES[0], bad]))[0]).toMatch(/^notices\.1\.adjustedWorkdays\.0: 2024-02-05 不是周六或周日/);
   });
 });

@@ -1,0 +1,49 @@
+/**
+ * The calendar over HTTP speaks Chinese: a deadline's `from` is checked as the calendar checks it
+ * (a real date, or an instant with Z or an offset) and a wrong one is named `querystring.from`; a
+ * holiday notice an admin loads is refused with Chinese reasons naming the date.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApi, type TestApi } from './harness.js';
+
+let api: TestApi;
+let applicant: string;
+let admin: string;
+beforeAll(async () => {
+  api = await startTestApi();
+  applicant = await api.token('applicant', '91370100MA3C5ABC1X');
+  admin = await api.token('admin', '370000-dsj');
+});
+afterAll(() => api.close());
+
+describe('GET /v1/calendar/deadline', () => {
+  it.each(['2026-02-30', '1', '2026-01-01T00:00:00', 'tomorrow'])('from=%s is 400 naming querystring.from, in Chinese', async (from) => {
+    const res = await api.call('GET', `/v1/calendar/deadline?from=${encodeURIComponent(from)}&workingDays=1`, { as: applicant });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: 'querystring.from', message: '应为有效日期（YYYY-MM-DD），或带 Z 或时区偏移的 ISO-8601 时刻' }]);
+  });
+
+  it.each([
+    ['2026-09-30', '2026-10-08'],
+    ['2026-09-30T10:00:00+08:00', '2026-10-08'],
+  ])('from=%s, 1 working day: due %s (国庆 1–7 October off in between)', async (from, dueDate) => {
+    const res = await api.call('GET', `/v1/calendar/deadline?from=${encodeURIComponent(from)}&workingDays=1`, { as: applicant });
+    expect(res.status).toBe(200);
+    expect(res.body.dueDate).toBe(dueDate);
+  });
+});
+
+describe('PUT /v1/calendar/:year refusals', () => {
+  const notice = { notice: '国办发明电〔2026〕1号（测试数据）', url: 'https://www.gov.cn/zhengce/test-2027.htm', holidays: ['2027-01-01'], adjustedWorkdays: [] as string[] };
+
+  it.each([
+    [{ holidays: ['2026-01-01'] }, 'holidays.0', '2026-01-01 不在 2027 年内（也不在自 2026-12-25 起的元旦衔接期内）'],
+    [{ holidays: ['2027-02-30'] }, 'holidays.0', '不是有效日期（应为 YYYY-MM-DD）'],
+    [{ adjustedWorkdays: ['2027-02-15'] }, 'adjustedWorkdays.0', '2027-02-15 不是周六或周日：只有周末才能调为工作日'],
+  ])('%j: 400 with the date and the reason in Chinese', async (change, path, message) => {
+    const res = await api.call('PUT', '/v1/calendar/2027', { as: admin, body: { ...notice, ...change } });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('VALIDATION_FAILED');
+    expect(res.body.errors).toEqual([{ path, message }]);
+  });
+});
