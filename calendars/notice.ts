@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { dayNumber, isIsoDate, isWeekend, tryParseDay } from './days.js';
 import { CalendarValidationError, type ValidationIssue } from './errors.js';
+import { statutoryDates } from './statutory.js';
 import type { YearNotice } from './types.js';
 
 const IsoDate = z.string().refine(isIsoDate, { message: '不是有效日期（应为 YYYY-MM-DD）' });
@@ -23,6 +24,7 @@ export const HolidayBlockSchema = z.strictObject({
  *   (the New-Year edge: 2022-12-31 belongs to the 2023 notice, 2023-12-30/31 to the 2024 one);
  * - no date is listed twice, and none is both a day off and a working day;
  * - an adjusted working day (调休上班) is a Saturday or a Sunday;
+ * - from 2014 on, every statutory holiday of the year (statutory.ts) is a day off;
  * - when `blocks` are given, their days are exactly `holidays` and `adjustedWorkdays`.
  */
 export const YearNoticeSchema = z
@@ -57,6 +59,14 @@ export const YearNoticeSchema = z
     };
     const off = where('holidays');
     const on = where('adjustedWorkdays');
+    // Every notice gives at least the statutory holidays of 《全国年节及纪念日放假办法》 (the rest is
+    // 调休): one that leaves some out is not the State Council's, and would make them working days.
+    if (n.year >= 2014) {
+      const missing = statutoryDates(n.year).filter((d) => !off.has(d));
+      if (missing.length > 0) {
+        ctx.addIssue({ code: 'custom', path: ['holidays'], message: `缺少法定节假日 ${missing.join('、')}（《全国年节及纪念日放假办法》规定的假日必须放假）` });
+      }
+    }
     n.adjustedWorkdays.forEach((d, i) => {
       if (off.has(d)) ctx.addIssue({ code: 'custom', path: ['adjustedWorkdays', i], message: `${d} 同时被列为放假日和调休工作日` });
     });

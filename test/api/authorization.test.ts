@@ -45,7 +45,8 @@ const CALLERS: Caller[] = [
 const NOTICE_2027 = {
   notice: '国办发明电〔2026〕1号（测试数据）',
   url: 'https://www.gov.cn/zhengce/test-2027.htm',
-  holidays: ['2027-01-01', '2027-01-02', '2027-01-03'],
+  // 元旦 with its weekend, and every other statutory holiday of 2027 (a notice gives at least those).
+  holidays: ['2027-01-01', '2027-01-02', '2027-01-03', '2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-04-05', '2027-05-01', '2027-05-02', '2027-06-09', '2027-09-15', '2027-10-01', '2027-10-02', '2027-10-03'],
   adjustedWorkdays: [],
 };
 

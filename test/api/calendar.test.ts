@@ -34,16 +34,29 @@ describe('GET /v1/calendar/deadline', () => {
 });
 
 describe('PUT /v1/calendar/:year refusals', () => {
-  const notice = { notice: '国办发明电〔2026〕1号（测试数据）', url: 'https://www.gov.cn/zhengce/test-2027.htm', holidays: ['2027-01-01'], adjustedWorkdays: [] as string[] };
+  /** The statutory holidays of 2027 (《全国年节及纪念日放假办法》, 2025 edition): every notice gives at least these. */
+  const statutory = ['2027-01-01', '2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-04-05', '2027-05-01', '2027-05-02', '2027-06-09', '2027-09-15', '2027-10-01', '2027-10-02', '2027-10-03'];
+  const notice = { notice: '国办发明电〔2026〕1号（测试数据）', url: 'https://www.gov.cn/zhengce/test-2027.htm', holidays: statutory, adjustedWorkdays: [] as string[] };
 
   it.each([
-    [{ holidays: ['2026-01-01'] }, 'holidays.0', '2026-01-01 不在 2027 年内（也不在自 2026-12-25 起的元旦衔接期内）'],
-    [{ holidays: ['2027-02-30'] }, 'holidays.0', '不是有效日期（应为 YYYY-MM-DD）'],
+    [{ holidays: [...statutory, '2026-01-01'] }, 'holidays.13', '2026-01-01 不在 2027 年内（也不在自 2026-12-25 起的元旦衔接期内）'],
+    [{ holidays: [...statutory, '2027-02-30'] }, 'holidays.13', '不是有效日期（应为 YYYY-MM-DD）'],
     [{ adjustedWorkdays: ['2027-02-15'] }, 'adjustedWorkdays.0', '2027-02-15 不是周六或周日：只有周末才能调为工作日'],
-  ])('%j: 400 with the date and the reason in Chinese', async (change, path, message) => {
+    // A notice that drops statutory holidays is not the State Council's (an official year replaced by a one-day list).
+    [{ holidays: ['2027-01-01'] }, 'holidays', '缺少法定节假日 2027-02-05、2027-02-06、2027-02-07、2027-02-08、2027-04-05、2027-05-01、2027-05-02、2027-06-09、2027-09-15、2027-10-01、2027-10-02、2027-10-03（《全国年节及纪念日放假办法》规定的假日必须放假）'],
+  ])('%j: 400 with the date and the reason in Chinese, and the calendar unchanged', async (change, path, message) => {
+    const before = (await api.call('GET', '/v1/calendar/2026', { as: admin })).body.calendarVersion;
     const res = await api.call('PUT', '/v1/calendar/2027', { as: admin, body: { ...notice, ...change } });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('VALIDATION_FAILED');
     expect(res.body.errors).toEqual([{ path, message }]);
+    expect((await api.call('GET', '/v1/calendar/2026', { as: admin })).body.calendarVersion).toBe(before);
+  });
+
+  it('the official 2025 calendar cannot be replaced by a notice missing 春节 and 国庆', async () => {
+    const res = await api.call('PUT', '/v1/calendar/2025', { as: admin, body: { notice: 'x', url: 'https://x.cn/a', holidays: ['2025-01-01'], adjustedWorkdays: [] } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].message).toMatch(/^缺少法定节假日 2025-01-28、2025-01-29/);
+    expect((await api.call('GET', '/v1/calendar/2025', { as: admin })).body.holidays).toContain('2025-10-01');
   });
 });

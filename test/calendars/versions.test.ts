@@ -24,7 +24,7 @@ const notice2027: YearNotice = {
   notice: '测试用〔2026〕0号',
   url: 'https://www.gov.cn/test/2027.htm',
   issued: '2026-11-01',
-  holidays: ['2027-01-01', '2027-01-02', '2027-01-03', '2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11', '2027-02-12'],
+  holidays: ['2027-01-01', '2027-01-02', '2027-01-03', '2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11', '2027-02-12', '2027-04-05', '2027-05-01', '2027-05-02', '2027-06-09', '2027-09-15', '2027-10-01', '2027-10-02', '2027-10-03'],
   adjustedWorkdays: ['2027-02-14'],
 };
 
@@ -100,7 +100,7 @@ describe('withNotice', () => {
   });
 
   it('a notice loaded for an earlier year extends coverage backwards', () => {
-    const with2022 = cal.withNotice({ year: 2022, notice: '国办发明电〔2021〕11号', url: 'https://www.gov.cn/zhengce/content/2021-10/25/content_5644835.htm', holidays: ['2022-01-01', '2022-01-02', '2022-01-03'], adjustedWorkdays: [] });
+    const with2022 = cal.withNotice({ year: 2022, notice: '国办发明电〔2021〕11号', url: 'https://www.gov.cn/zhengce/content/2021-10/25/content_5644835.htm', holidays: ['2022-01-01', '2022-01-02', '2022-01-03', '2022-02-01', '2022-02-02', '2022-02-03', '2022-04-05', '2022-05-01', '2022-06-03', '2022-09-10', '2022-10-01', '2022-10-02', '2022-10-03'], adjustedWorkdays: [] });
     expect(with2022.coveredYears.from).toBe(2022);
     expect(with2022.isWorkingDay('2022-12-31')).toBe(false); // from the 2023 notice
     expect(with2022.isWorkingDay('2022-12-30')).toBe(true);
@@ -111,8 +111,8 @@ describe('notice validation', () => {
   const base = notice2027;
 
   it('refuses malformed and impossible dates', () => {
-    expect(issuesOf(() => cal.withNotice({ ...base, holidays: ['2027-02-30'] }))).toEqual(['holidays.0: 不是有效日期（应为 YYYY-MM-DD）']);
-    expect(issuesOf(() => cal.withNotice({ ...base, holidays: ['2027-2-3'] }))).toHaveLength(1);
+    expect(issuesOf(() => cal.withNotice({ ...base, holidays: [...base.holidays, '2027-02-30'] }))).toEqual([`holidays.${base.holidays.length}: 不是有效日期（应为 YYYY-MM-DD）`]);
+    expect(issuesOf(() => cal.withNotice({ ...base, holidays: [...base.holidays, '2027-2-3'] }))).toHaveLength(1);
     expect(issuesOf(() => cal.withNotice({ ...base, issued: '2026-13-01' }))).toEqual(['issued: 不是有效日期（应为 YYYY-MM-DD）']);
   });
 
@@ -120,6 +120,14 @@ describe('notice validation', () => {
     expect(issuesOf(() => cal.withNotice({ ...base, holidays: [...base.holidays, '2028-01-01'] }))[0]).toMatch(/不在 2027 年内/);
     expect(issuesOf(() => cal.withNotice({ ...base, holidays: [...base.holidays, '2026-12-20'] }))[0]).toMatch(/不在 2027 年内/);
     expect(() => cal.withNotice({ ...base, year: 2027, holidays: ['2026-12-31', ...base.holidays] })).not.toThrow();
+  });
+
+  it('refuses a notice that leaves out a statutory holiday (《全国年节及纪念日放假办法》), naming the days', () => {
+    expect(issuesOf(() => cal.withNotice({ ...base, holidays: base.holidays.filter((d) => d !== '2027-06-09' && d !== '2027-10-03') }))).toEqual([
+      'holidays: 缺少法定节假日 2027-06-09、2027-10-03（《全国年节及纪念日放假办法》规定的假日必须放假）',
+    ]);
+    // Every notice shipped gives them all.
+    expect(() => WorkingDayCalendar.fromNotices(SHIPPED_NOTICES)).not.toThrow();
   });
 
   it('refuses an adjusted working day that is not a weekend day', () => {
@@ -138,7 +146,7 @@ describe('notice validation', () => {
   });
 
   it('refuses duplicates, unknown fields, a missing field, a bad URL, blocks that do not match', () => {
-    expect(issuesOf(() => cal.withNotice({ ...base, holidays: ['2027-01-01', '2027-01-01'] }))).toEqual(['holidays.1: 2027-01-01 重复列出']);
+    expect(issuesOf(() => cal.withNotice({ ...base, holidays: [...base.holidays, '2027-01-01'] }))).toEqual([`holidays.${base.holidays.length}: 2027-01-01 重复列出`]);
     expect(issuesOf(() => cal.withNotice({ ...base, extra: 1 }))[0]).toMatch(/extra/);
     const { url: _url, ...noUrl } = base;
     expect(issuesOf(() => cal.withNotice(noUrl))[0]).toMatch(/^url/);
