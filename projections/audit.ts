@@ -1,9 +1,9 @@
 /**
  * The audit trail (API.md `GET /v1/cases/:id/history`, `GET /v1/audit/export`). A case's history is
- * its own stream, read from the store; this read model only indexes every case event's position by
- * the time it was accepted (one B-tree, in time order), so a period's events are found without
- * reading the whole log. (The hash chain is
- * re-checked by engine/verify.ts.)
+ * its own stream, read from the store; this read model only indexes every event's position by the
+ * time it was accepted (one B-tree, in time order) — case events, and the calendar's holiday notices
+ * — so a period's events are found without reading the whole log. (The hash chain is re-checked by
+ * engine/verify.ts.)
  */
 import { canSee, type Directory, type Viewer } from '../directory/index.js';
 import type { EventStore, RecordedEvent } from '../eventstore/types.js';
@@ -26,9 +26,26 @@ const INSERT = 'INSERT OR IGNORE INTO audit_index (at, position)';
 /** One transaction's rows. */
 const pending = unitOfWork((): unknown[][] => []);
 
+/**
+ * When an event was accepted: a case event's `at`; for any other event of the log that states one
+ * (a holiday notice loaded into the calendar), its metadata's `at`. Undefined: not in the trail.
+ */
+function acceptedAt(event: RecordedEvent): string | undefined {
+  const f = caseFacts(event);
+  if (f) return storedInstant(f.at);
+  const at = (event.metadata as { at?: unknown } | undefined)?.at;
+  if (typeof at !== 'string') return undefined;
+  try {
+    return storedInstant(at);
+  } catch {
+    return undefined;
+  }
+}
+
 export const auditProjection: Projection = {
   name: 'audit',
-  version: 2,
+  // 3: events outside cases (holiday notices) are in the trail too.
+  version: 3,
   setup(db) {
     db.exec(SCHEMA);
   },
@@ -38,9 +55,8 @@ export const auditProjection: Projection = {
     pending.forget(db);
   },
   apply(event: RecordedEvent, db) {
-    const f = caseFacts(event);
-    if (!f) return;
-    pending.of(db).push([storedInstant(f.at), event.position]);
+    const at = acceptedAt(event);
+    if (at !== undefined) pending.of(db).push([at, event.position]);
   },
   flush(db) {
     const rows = pending.take(db);
@@ -91,6 +107,23 @@ export interface HistoryEntry {
 export interface AuditLine extends HistoryEntry {
   caseId: string;
   process: string;
+}
+
+/**
+ * An export line for an event outside any case (a holiday notice loaded: it changes every deadline
+ * computed after it): `caseId` and `process` are null, and there is no state or hash chain.
+ */
+export interface OtherAuditLine {
+  caseId: null;
+  process: null;
+  stream: string;
+  revision: number;
+  position: number;
+  id: string;
+  type: string;
+  at: string;
+  actor?: unknown;
+  data: unknown;
 }
 
 /** A task as histories and the case view show it. */
@@ -162,8 +195,9 @@ export interface ExportOptions {
 }
 
 /**
- * Every case event accepted in [from, to), one NDJSON line each (the history shape plus `caseId`
- * and `process`), in `$all` order, streamed from the store: the index only bounds the positions.
+ * Every event accepted in [from, to), one NDJSON line each, in `$all` order, streamed from the
+ * store (the index only bounds the positions): a case event in the history shape plus `caseId` and
+ * `process`; any other (a holiday notice) as `OtherAuditLine`.
  */
 export async function* exportEvents(store: EventStore, db: Db, options: ExportOptions): AsyncGenerator<string> {
   const from = queryInstant(options.from, 'from');
@@ -187,10 +221,16 @@ export async function* exportEvents(store: EventStore, db: Db, options: ExportOp
   };
   for await (const event of store.readAll({ fromPosition: range.lo })) {
     if (event.position > range.hi) break;
+    const at = acceptedAt(event);
+    if (at === undefined || at < from || at >= to) continue;
     const entry = historyEntry(event);
-    if (!entry) continue;
-    const at = storedInstant(entry.at);
-    if (at < from || at >= to) continue;
+    if (!entry) {
+      // Not a case's: the calendar's notices, which everyone may read (GET /v1/calendar/:year).
+      const actor = (event.metadata as { actor?: unknown }).actor;
+      const other: OtherAuditLine = { caseId: null, process: null, stream: event.streamId, revision: event.revision, position: event.position, id: event.id, type: event.type, at, ...(actor !== undefined ? { actor } : {}), data: event.data };
+      yield `${JSON.stringify(other)}\n`;
+      continue;
+    }
     const m = caseFacts(event)!;
     if (!visible(m.caseId)) continue;
     const line: AuditLine = { caseId: m.caseId, process: m.process, ...entry };

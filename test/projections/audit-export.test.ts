@@ -1,0 +1,51 @@
+/**
+ * The audit export holds every event of its period, not only case events: a holiday notice loaded
+ * into the calendar (it changes every deadline computed after it) is a line too, with its actor,
+ * for every auditor — and it survives a rebuild of the trail.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startInputs, actors } from '../machines/examples.js';
+import { admin, notice2026, world, type World } from './harness.js';
+
+let w: World;
+beforeAll(async () => {
+  w = await world({ start: '2025-11-03T01:30:00.000Z', without2026: true });
+  await w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company });
+  w.clock.set('2025-11-20T02:00:00.000Z');
+  await w.calendar.load(notice2026, admin);
+  w.clock.set('2025-11-21T02:00:00.000Z');
+  await w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company });
+});
+afterAll(() => w.close());
+
+async function exported(options: Parameters<World['models']['exportEvents']>[0]) {
+  const lines: Record<string, unknown>[] = [];
+  for await (const line of w.models.exportEvents(options)) lines.push(JSON.parse(line) as Record<string, unknown>);
+  return lines;
+}
+
+describe('a holiday notice in the audit export', () => {
+  it('given a notice loaded between two cases, when the month is exported, then the notice is a line between them, with who loaded it', async () => {
+    const lines = await exported({ from: '2025-11-01T00:00:00Z', to: '2025-12-01T00:00:00Z' });
+    expect(lines.map((l) => l.type)).toEqual(['ObjectionRaised', 'HolidayNoticeLoaded', 'ObjectionRaised']);
+    expect(lines[1]).toMatchObject({
+      caseId: null,
+      process: null,
+      stream: 'calendar-notices',
+      at: '2025-11-20T02:00:00.000Z',
+      actor: { sub: admin.sub, role: 'admin', org: admin.org },
+      data: { notice: { year: 2026, notice: '国办发明电〔2025〕7号' } },
+    });
+  });
+
+  it('an auditor of another region, who sees neither case, still sees the notice', async () => {
+    const lines = await exported({ from: '2025-11-01T00:00:00Z', to: '2025-12-01T00:00:00Z', visibleTo: { role: 'auditor', org: '370200-dsj' } });
+    expect(lines.map((l) => l.type)).toEqual(['HolidayNoticeLoaded']);
+  });
+
+  it('a period that ends before the notice leaves it out; after a rebuild of the trail it is still there', async () => {
+    expect((await exported({ from: '2025-11-01T00:00:00Z', to: '2025-11-20T02:00:00Z' })).map((l) => l.type)).toEqual(['ObjectionRaised']);
+    await w.models.rebuild('audit');
+    expect((await exported({ from: '2025-11-20T02:00:00Z', to: '2025-11-20T02:00:00.001Z' })).map((l) => l.type)).toEqual(['HolidayNoticeLoaded']);
+  });
+});
