@@ -15,7 +15,32 @@ import swagger from '@fastify/swagger';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 
 // Validation messages are Chinese by default (API.md "Errors"); machines' own messages already are.
-z.config(z.locales.zhCN());
+// The commonest ones in plain words first (zod's are "期望 nonoptional，实际接收 undefined"), the
+// locale's for the rest.
+z.config({ ...z.locales.zhCN(), customError: plainMessage });
+
+function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  const i = issue as { code?: string; input?: unknown; expected?: string; origin?: string; maximum?: unknown; minimum?: unknown };
+  switch (i.code) {
+    case 'invalid_type':
+      if (i.input === undefined) return '必填';
+      if (i.expected === 'int') return '须为整数';
+      if (i.expected === 'number') return '须为数字';
+      if (i.expected === 'string') return '须为文本';
+      if (i.expected === 'object') return '须为 JSON 对象';
+      return undefined;
+    case 'too_big':
+      if (i.origin === 'string') return `不超过 ${String(i.maximum)} 个字符`;
+      if (i.origin === 'number') return `不大于 ${String(i.maximum)}`;
+      return undefined;
+    case 'too_small':
+      if (i.origin === 'string') return Number(i.minimum) <= 1 ? '不能为空' : `至少 ${String(i.minimum)} 个字符`;
+      if (i.origin === 'number') return `不小于 ${String(i.minimum)}`;
+      return undefined;
+    default:
+      return undefined;
+  }
+}
 
 /** Request bodies are capped: the largest form is a few kilobytes. */
 const BODY_LIMIT = 1024 * 1024;

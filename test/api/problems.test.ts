@@ -64,3 +64,25 @@ describe('401', () => {
     }
   });
 });
+
+describe('schema messages in plain Chinese', () => {
+  it.each([
+    ['GET', '/v1/cases?limit=1.5', undefined, 'querystring.limit', '须为整数'],
+    ['GET', '/v1/cases?limit=abc', undefined, 'querystring.limit', '须为数字'],
+    ['GET', '/v1/cases?limit=0', undefined, 'querystring.limit', '不小于 1'],
+    ['GET', '/v1/cases?limit=101', undefined, 'querystring.limit', '不大于 100'],
+    ['POST', '/v1/cases', { process: 'objection' }, 'body.input', '必填'],
+    ['POST', '/v1/cases', { input: {} }, 'body.process', '必填'],
+    ['POST', '/v1/cases', [], 'body', '须为 JSON 对象'],
+  ] as const)('%s %s %j: %s %s', async (method, url, body, path, message) => {
+    const res = await api.call(method, url, { as: applicant, ...(body !== undefined ? { body } : {}) });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toContainEqual({ path, message });
+  });
+
+  it('an Idempotency-Key over 200 characters', async () => {
+    const res = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input: {} }, headers: { 'idempotency-key': 'k'.repeat(201) } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toContainEqual({ path: 'headers.idempotency-key', message: '不超过 200 个字符' });
+  });
+});
