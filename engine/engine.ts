@@ -370,7 +370,14 @@ export class Engine {
   #validate(schema: z.ZodType, data: unknown): unknown {
     const parsed = schema.safeParse(data);
     if (parsed.success) return parsed.data;
-    throw refuse.validation(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
+    throw refuse.validation(
+      parsed.error.issues.flatMap((i) =>
+        // An unknown field is reported where it is, one error each, so a client can point at it.
+        i.code === 'unrecognized_keys'
+          ? i.keys.map((key) => ({ path: [...i.path.map(String), key].join('.'), message: i.message }))
+          : [{ path: i.path.map(String).join('.'), message: i.message }],
+      ),
+    );
   }
 
   #checkRules(spec: AnyCommandSpec, context: unknown, data: unknown, links?: CaseEventMetadata['links']): void {

@@ -274,7 +274,7 @@ describe('conditionalApplication: refusals store nothing', () => {
     ['SIGN_AGREEMENT with zero destruction days', at('agreementPending'), 'SIGN_AGREEMENT', { ...data.SIGN_AGREEMENT, destructionDays: 0 }, 'destructionDays'],
     ['REPORT_USAGE without a summary', at('active'), 'REPORT_USAGE', { period: data.REPORT_USAGE.period }, 'summary'],
     ['REQUEST_RENEWAL to a day that does not exist', at('active'), 'REQUEST_RENEWAL', { newUseTo: '2026-02-30' }, 'newUseTo'],
-    ['CONFIRM_DESTRUCTION with an unknown field', at('destructionPending'), 'CONFIRM_DESTRUCTION', { ...data.CONFIRM_DESTRUCTION, witness: '张三' }, ''],
+    ['CONFIRM_DESTRUCTION with an unknown field', at('destructionPending'), 'CONFIRM_DESTRUCTION', { ...data.CONFIRM_DESTRUCTION, witness: '张三' }, 'witness'],
   ] as const)('given an application, when %s, then VALIDATION_FAILED naming the field', async (_what, steps, command, bad, field) => {
     const c = await given(w, PROCESS, steps);
     const error = await refused(w, c, () => when(w, c.caseId, command, { data: bad }));

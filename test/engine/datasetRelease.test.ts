@@ -80,7 +80,7 @@ describe('datasetRelease: starting a release', () => {
     );
     expect(error.code).toBe('VALIDATION_FAILED');
     const paths = (error.details.errors as { path: string }[]).map((e) => e.path);
-    expect(paths).toEqual(expect.arrayContaining(['fields', '']));
+    expect(paths).toEqual(expect.arrayContaining(['fields', 'updateFrequncy']));
   });
 
   it('given nothing, when an unknown process is started, then UNKNOWN_PROCESS and nothing stored', async () => {
