@@ -26,8 +26,15 @@ export function form<Shape extends z.ZodRawShape>(shape: Shape) {
   return z.strictObject(shape, { error: objectError });
 }
 
-/** Trimmed text that must not be empty. */
-export const Text = z.string({ error: typeError('文本') }).trim().min(1, '不能为空');
+/** The longest text a field takes: a long opinion or description fits; a pasted file does not (the log keeps every event for ever). */
+export const TEXT_MAX = 10_000;
+
+/** Trimmed text that must not be empty, at most `TEXT_MAX` characters. */
+export const Text = z
+  .string({ error: typeError('文本') })
+  .trim()
+  .min(1, '不能为空')
+  .max(TEXT_MAX, `不超过 ${TEXT_MAX} 个字符`);
 
 /** A list of at least one item (`[≥1]` in FORMS.md). */
 export function listOf<Item extends z.ZodType>(item: Item) {

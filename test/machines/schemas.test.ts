@@ -41,6 +41,12 @@ describe('Text', () => {
     expect(messages(Text, undefined)).toEqual({ '': '必填' });
     expect(messages(Text, 42)[''] ?? '').toMatch(CHINESE);
   });
+
+  it('takes up to 10,000 characters (after trimming), not one more', () => {
+    expect(Text.safeParse('审'.repeat(10_000)).success).toBe(true);
+    expect(Text.safeParse(` ${'审'.repeat(10_000)} `).success).toBe(true);
+    expect(messages(Text, '审'.repeat(10_001))).toEqual({ '': '不超过 10000 个字符' });
+  });
 });
 
 describe('lists marked [≥1]', () => {
