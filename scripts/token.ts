@@ -17,6 +17,12 @@ const { values } = parseArgs({
   },
 });
 const role = values.role as (typeof ROLES)[number] | undefined;
+// jose's time spans: a number and a unit (30m, 12h, 7d, 2 weeks).
+const SPAN = /^\d+\s*(s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hr|hrs|hour|hours|d|day|days|w|week|weeks|y|yr|yrs|year|years)$/i;
+if (!SPAN.test(values.expires)) {
+  process.stderr.write(`--expires 应为时长，例如 30m、12h、7d（收到：${values.expires}）\n`);
+  process.exit(2);
+}
 if (!role || !ROLES.includes(role) || !values.org) {
   process.stderr.write(`用法：npm run token -- --role <${ROLES.join('|')}> --org <机构代码> [--sub 用户ID] [--name 姓名] [--expires 12h]\n`);
   process.exit(2);

@@ -5,6 +5,7 @@ import type { ProcessDefinition } from '../../machines/types.js';
 import { DEFAULT_DEADLINE_RULES } from '../../calendars/index.js';
 import { refuse } from '../../engine/index.js';
 import type { App } from '../app.js';
+import { ApiError } from '../problem.js';
 import { callerOf } from '../auth.js';
 
 const ProcessView = z.object({
@@ -60,7 +61,14 @@ export const processRoutes = (app: App): FastifyPluginAsyncZod => async (server)
       const { name } = request.params;
       const { format, version } = request.query;
       const def = version ? app.registry.get(name, version) : app.registry.latest(name);
-      if (!def) throw refuse.unknownProcessNotFound(name);
+      if (!def) {
+        const latest = app.registry.latest(name);
+        if (!latest) throw refuse.unknownProcessNotFound(name);
+        throw new ApiError('NOT_FOUND', {
+          zh: `流程 ${name} 没有第 ${version} 版（已有 1–${latest.version} 版）`,
+          en: `process ${name} has no version ${version} (versions 1–${latest.version})`,
+        });
+      }
       if (format === 'bpmn') return reply.type('application/xml; charset=utf-8').send(toBpmn(def));
       return reply.type('text/plain; charset=utf-8').send(toMermaid(def));
     },

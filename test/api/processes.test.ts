@@ -53,6 +53,12 @@ describe('GET /v1/processes and diagrams', () => {
     });
   }
 
+  it('answers 404 for a version a process does not have, saying which versions it has', async () => {
+    const res = await api.call('GET', '/v1/processes/objection/diagram?version=99', { as: token });
+    expect(res.status).toBe(404);
+    expect(res.body.detail).toBe(`流程 objection 没有第 99 版（已有 1–${registry.latest('objection')!.version} 版）`);
+  });
+
   it('answers 404 for a process that does not exist', async () => {
     const res = await api.call('GET', '/v1/processes/nope/diagram', { as: token });
     expect(res.status).toBe(404);
