@@ -104,6 +104,13 @@ export function isIsoDate(s: string): boolean {
   return ISO_DATE.test(s) && !Number.isNaN(tryParseDay(s));
 }
 
+/** An instant as Beijing wall-clock time, `YYYY-MM-DD HH:mm:ss` (what a spreadsheet reads as a date and time). */
+export function shanghaiDateTimeOf(input: DateInput): string {
+  const t = new TZDate(instantMs(input), SHANGHAI);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${String(t.getFullYear()).padStart(4, '0')}-${two(t.getMonth() + 1)}-${two(t.getDate())} ${two(t.getHours())}:${two(t.getMinutes())}:${two(t.getSeconds())}`;
+}
+
 /** The Asia/Shanghai day number of an instant given in epoch milliseconds. */
 export function shanghaiDayOfMs(ms: number): number {
   const t = new TZDate(ms, SHANGHAI);

@@ -3,12 +3,14 @@
  * opens correctly in Excel): RFC 4180 — comma-separated, CRLF line ends, a field quoted when it
  * holds a comma, a quote or a line break, quotes doubled.
  */
+import { shanghaiDateTimeOf } from '../calendars/index.js';
 import type { OverdueReport, SlaGroupBy, SlaReport } from './sla.js';
 
 const BOM = '\uFEFF';
 
 // User-facing words, in one place.
-const OVERDUE_HEADERS = ['案件编号', '流程', '环节', '环节名称', '承办单位', '单位代码', '进入环节时间', '办理期限', '完成时间', '逾期工作日', '时限依据', '依据条款', '状态'];
+// Times are Beijing wall-clock time (the people who open the file count days that way; JSON keeps UTC instants).
+const OVERDUE_HEADERS = ['案件编号', '流程', '环节', '环节名称', '承办单位', '单位代码', '进入环节时间（北京时间）', '办理期限（北京时间）', '完成时间（北京时间）', '逾期工作日', '时限依据', '依据条款', '状态'];
 const SLA_KEY_HEADERS: Record<SlaGroupBy, string> = { org: '单位代码', process: '流程', stage: '环节' };
 const SLA_HEADERS = ['名称', '办结数', '按时办结数', '逾期办结数', '按时办结率', '在办逾期数'];
 const BASIS: Record<string, string> = { statute: '法定时限', policy: '平台政策时限', agreement: '协议约定时限' };
@@ -48,9 +50,9 @@ export function toCsv(report: OverdueReport | SlaReport, options: CsvOptions = {
         i.label,
         i.orgName,
         i.org,
-        i.enteredAt,
-        i.dueAt,
-        i.completedAt,
+        shanghaiDateTimeOf(i.enteredAt),
+        shanghaiDateTimeOf(i.dueAt),
+        i.completedAt === undefined ? null : shanghaiDateTimeOf(i.completedAt),
         i.workingDaysOverdue,
         i.basis === null ? null : (BASIS[i.basis] ?? i.basis),
         i.article,
