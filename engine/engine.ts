@@ -182,7 +182,7 @@ export class Engine {
     const snapshot = initialSnapshot(def, { caseId, input: data, startedBy: cmd.actor, at });
     if (!this.#permitted(spec, def, snapshot, cmd.actor)) throw refuse.forbidden(START);
     this.#checkRules(spec, { startedBy: cmd.actor }, data);
-    this.#checkProvider(undefined, def.parties(snapshot.context));
+    this.#checkParties(undefined, def.parties(snapshot.context));
 
     const stateAfter = stateName(snapshot);
     const opened = this.#openTasks(def, snapshot, stateTask(def, stateAfter), [], at);
@@ -250,7 +250,7 @@ export class Engine {
         en: `${cmd.type} is not possible in the case's present condition`,
       });
     }
-    this.#checkProvider(def.parties(current.snapshot.context), def.parties(next.context));
+    this.#checkParties(def.parties(current.snapshot.context), def.parties(next.context));
     const stateAfter = stateName(next);
     const moved = stateAfter !== current.state;
     const closing = new Set<string>([...(spec.closes ?? [])]);
@@ -349,11 +349,20 @@ export class Engine {
   }
 
   /**
-   * 第四条: a case's 开放主体 is a 公共数据提供单位 of the directory. A provider a case names for the
-   * first time (in a start form, or when a request is forwarded) must be one, or nobody could ever
-   * act on its tasks, and no authority or supervisor would see the case.
+   * The parties a case names for the first time (in a start form, or when a request is forwarded)
+   * must be ones the directory knows, or nobody could ever act on its tasks, and no authority or
+   * supervisor would see the case:
+   * - 第四条: its 开放主体 is a 公共数据提供单位 of the directory;
+   * - 第六条: the region it is addressed to has a 公共数据开放主管部门 there.
    */
-  #checkProvider(before: CaseParties | undefined, after: CaseParties): void {
+  #checkParties(before: CaseParties | undefined, after: CaseParties): void {
+    const region = after.region;
+    if (region !== undefined && region !== before?.region && !this.#o.directory.authorityOf(region)) {
+      throw refuse.rule('regionHasAuthority', '第六条', {
+        zh: `行政区划 ${region} 在机构目录中没有公共数据开放主管部门，无法受理`,
+        en: `region ${region} has no data authority in the organisation directory`,
+      });
+    }
     const code = after.providerOrg;
     if (code === undefined || code === before?.providerOrg) return;
     const org = this.#o.directory.get(code);

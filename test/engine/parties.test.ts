@@ -1,8 +1,9 @@
 /**
- * 第四条: a case's 开放主体 is a 公共数据提供单位 of the organisation directory. A provider a case
- * names for the first time — in an applicant's start form, or when an authority forwards a request
- * (第十五条) — that is not one would leave tasks nobody can act on and a case no authority or
- * supervisor sees: it is refused, and nothing is stored.
+ * The parties a case names must be in the organisation directory. 第四条: a case's 开放主体 is a
+ * 公共数据提供单位 there; 第六条: the region a request is addressed to has a 主管部门 there. A
+ * provider or region a case names for the first time — in an applicant's start form, or when an
+ * authority forwards a request (第十五条) — that is not one would leave tasks nobody can act on, or
+ * send them to someone the applicant did not address: it is refused, and nothing is stored.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actors, commandData, orgs, startInputs } from '../machines/examples.js';
@@ -59,5 +60,21 @@ describe('an authority forwards an unopened-data request (第十五条)', () => 
     const c = await given(w, 'unopenedDataRequest', ['PASS_NORMATIVE_REVIEW']);
     expect(c.state).toBe('feasibilityReview');
     expect(c.tasks).toMatchObject([{ stage: 'feasibilityReview', org: orgs.provider }]);
+  });
+});
+
+describe('an unopened-data request addressed to a region (第六条, 第十五条)', () => {
+  it('when it is addressed to a city code with no authority in the directory (3799), then RULE_VIOLATED, not the province in its stead', async () => {
+    const error = await refused(w, undefined, () =>
+      w.engine.start({ process: 'unopenedDataRequest', input: { ...startInputs.unopenedDataRequest, addressedRegion: '379900' }, actor: actors.company }),
+    );
+    expect(error.details).toMatchObject({ rule: 'regionHasAuthority', article: '第六条' });
+    expect(error.text.zh).toBe('行政区划 379900 在机构目录中没有公共数据开放主管部门，无法受理（第六条）');
+  });
+
+  it.each(['370100', '370000'])('when it is addressed to %s, then that region’s authority reviews it', async (addressedRegion) => {
+    const started = await w.engine.start({ process: 'unopenedDataRequest', input: { ...startInputs.unopenedDataRequest, addressedRegion }, actor: actors.company });
+    expect(started.state).toBe('normativeReview');
+    expect((await w.engine.getCase(started.caseId)).tasks[0]!.org).toBe(`${addressedRegion}-dsj`);
   });
 });
