@@ -1,10 +1,16 @@
+import fp from 'fastify-plugin';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CaseEventMetadata } from '../../engine/index.js';
 import type { App } from '../app.js';
 
-/** GET /metrics: Prometheus text; one registry per app so tests can build many. */
-export const metricsRoutes = (app: App): FastifyPluginAsyncZod => async (server) => {
+/**
+ * GET /metrics: Prometheus text; one registry per app so tests can build many. Not encapsulated
+ * (fastify-plugin): its response hook must see every route's requests, not only its own.
+ */
+export const metricsRoutes = (app: App): FastifyPluginAsyncZod => fp(metricsPlugin(app), { name: 'workflow-metrics' });
+
+const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({

@@ -1,0 +1,30 @@
+/**
+ * GET /metrics (Prometheus text) counts the API's own traffic: every route's requests by status,
+ * and their latency, beside the events appended.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startInputs } from '../machines/examples.js';
+import { startTestApi, type TestApi } from './harness.js';
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await startTestApi();
+});
+afterAll(() => api.close());
+
+describe('GET /metrics', () => {
+  it('given requests to other routes, then they are counted by route and status, with their latency', async () => {
+    const authority = await api.token('authority', '370100-dsj');
+    const applicant = await api.token('applicant', '91370100MA3C5ABC1X');
+    await api.call('GET', '/v1/inbox', { as: authority });
+    await api.call('GET', '/v1/inbox', { as: authority });
+    await api.call('GET', '/v1/inbox');
+    await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input: startInputs.objection } });
+    const text = (await api.call('GET', '/metrics')).text;
+    expect(text).toContain('workflow_http_requests_total{method="GET",route="/v1/inbox",status="200"} 2');
+    expect(text).toContain('workflow_http_requests_total{method="GET",route="/v1/inbox",status="401"} 1');
+    expect(text).toContain('workflow_http_requests_total{method="POST",route="/v1/cases",status="201"} 1');
+    expect(text).toMatch(/workflow_http_request_duration_seconds_count\{method="GET",route="\/v1\/inbox"\} 3/);
+    expect(text).toContain('workflow_events_appended_total{process="objection",command="START"} 1');
+  });
+});
