@@ -90,9 +90,10 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     detail = err.text[lang];
     extra = err.details;
   } else if (err instanceof InvalidQueryError) {
+    // A query the read models refused after its schema passed (a cursor they never gave out).
     code = 'VALIDATION_FAILED';
-    detail = lang === 'zh' ? `查询参数 ${err.path} 无效：${err.message}` : err.message;
-    extra = { errors: [{ path: err.path, message: err.message }] };
+    detail = lang === 'zh' ? `查询参数 ${err.path} 无效：${err.reason}` : err.message;
+    extra = { errors: [{ path: `querystring.${err.path}`, message: err.reason }] };
   } else if (hasZodFastifySchemaValidationErrors(err)) {
     code = 'VALIDATION_FAILED';
     const errors = err.validation.map((v) => ({
@@ -105,8 +106,9 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
   } else if (isFastifyClientError(err)) {
     code = err.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : err.statusCode === 401 ? 'UNAUTHENTICATED' : 'VALIDATION_FAILED';
     const known = err.code === undefined ? undefined : FASTIFY_ZH[err.code];
-    detail = lang === 'zh' ? `${TITLES[code].zh}：${known ?? err.message}` : err.message;
-    if (code === 'VALIDATION_FAILED') extra = { errors: [{ path: '', message: err.message }] };
+    const message = lang === 'zh' ? (known ?? err.message) : err.message;
+    detail = lang === 'zh' ? `${TITLES[code].zh}：${message}` : err.message;
+    if (code === 'VALIDATION_FAILED') extra = { errors: [{ path: 'body', message }] };
   } else {
     request.log.error({ err }, 'unexpected error');
   }

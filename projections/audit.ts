@@ -203,7 +203,7 @@ export async function* exportEvents(store: EventStore, db: Db, options: ExportOp
   const from = queryInstant(options.from, 'from');
   const to = queryInstant(options.to, 'to');
   const { visibleTo, directory } = options;
-  if (visibleTo && !directory) throw new InvalidQueryError('visibleTo', 'a viewer needs the directory');
+  if (visibleTo && !directory) throw new InvalidQueryError('visibleTo', '按查看者过滤需要机构目录');
   const range = db
     .prepare<[string, string], { lo: number | null; hi: number | null }>('SELECT min(position) AS lo, max(position) AS hi FROM audit_index WHERE at >= ? AND at < ?')
     .get(from, to);

@@ -18,11 +18,12 @@ export interface QueryCalendar {
 export class InvalidQueryError extends Error {
   override readonly name = 'InvalidQueryError';
   readonly code = 'VALIDATION_FAILED';
+  /** `reason`: what is wrong with it, in Chinese (a client shows it). */
   constructor(
     readonly path: string,
-    message: string,
+    readonly reason: string,
   ) {
-    super(`${path}: ${message}`);
+    super(`${path}: ${reason}`);
   }
 }
 
@@ -31,14 +32,14 @@ export function queryInstant(value: string | Date, path: string): string {
   try {
     return isoInstant(value, path);
   } catch {
-    throw new InvalidQueryError(path, `not an instant: ${String(value)}`);
+    throw new InvalidQueryError(path, `不是有效时刻：${String(value)}`);
   }
 }
 
 /** A page size: an integer from 1 to `max`, `fallback` when absent. */
 export function pageLimit(limit: number | undefined, max: number, fallback: number): number {
   if (limit === undefined) return fallback;
-  if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new InvalidQueryError('limit', `an integer from 1 to ${max}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new InvalidQueryError('limit', `须为 1 到 ${max} 之间的整数`);
   return limit;
 }
 
@@ -53,10 +54,10 @@ export function decodeCursor(cursor: string, kinds: readonly ('string' | 'number
   try {
     key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw new InvalidQueryError('cursor', 'not a cursor this list gave out');
+    throw new InvalidQueryError('cursor', '不是本列表给出的翻页游标，请从第一页重新开始');
   }
   if (!Array.isArray(key) || key.length !== kinds.length || !key.every((part, i) => typeof part === kinds[i])) {
-    throw new InvalidQueryError('cursor', 'not a cursor this list gave out');
+    throw new InvalidQueryError('cursor', '不是本列表给出的翻页游标，请从第一页重新开始');
   }
   return key as (string | number)[];
 }

@@ -19,11 +19,25 @@ describe('fastify’s own refusals, in Chinese by default', () => {
     ['a body that is not JSON', { body: 'not json', headers: { 'content-type': 'application/json' } }, '请求数据不符合要求：请求体不是有效的 JSON'],
     ['an empty JSON body', { body: '', headers: { 'content-type': 'application/json' } }, '请求数据不符合要求：请求体为空，但声明的内容类型是 JSON'],
     ['a body over the cap', { body: JSON.stringify({ process: 'objection', input: { description: 'x'.repeat(1_100_000) } }), headers: { 'content-type': 'application/json' } }, '请求体过大：请求体超过大小上限'],
-  ])('POST /v1/cases with %s: detail in Chinese', async (_what, request, detail) => {
+  ])('POST /v1/cases with %s: detail (and errors, if any) in Chinese', async (_what, request, detail) => {
     const res = await api.call('POST', '/v1/cases', { as: applicant, ...request });
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     expect(res.body.detail).toBe(detail);
+    for (const e of res.body.errors ?? []) expect(detail).toContain(e.message);
+  });
+
+  it('a body in a media type other than JSON: 400 naming body, in Chinese', async () => {
+    const res = await api.call('POST', '/v1/cases', { as: applicant, body: 'process=objection', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: 'body', message: '不支持的请求内容类型，请使用 application/json' }]);
+  });
+
+  it('a cursor no list gave out: 400 naming querystring.cursor, in Chinese', async () => {
+    const res = await api.call('GET', '/v1/cases?cursor=garbage', { as: applicant });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: 'querystring.cursor', message: '不是本列表给出的翻页游标，请从第一页重新开始' }]);
+    expect(res.body.detail).toBe('查询参数 cursor 无效：不是本列表给出的翻页游标，请从第一页重新开始');
   });
 
   it('a URL with a broken escape: 400 in Chinese, with the errors VALIDATION_FAILED carries', async () => {
