@@ -96,10 +96,13 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     extra = { errors: [{ path: `querystring.${err.path}`, message: err.reason }] };
   } else if (hasZodFastifySchemaValidationErrors(err)) {
     code = 'VALIDATION_FAILED';
-    const errors = err.validation.map((v) => ({
-      path: [err.validationContext, v.instancePath.replace(/^\//, '').replaceAll('/', '.')].filter(Boolean).join('.'),
-      message: v.message ?? '',
-    }));
+    const at = (instancePath: string, ...more: string[]) => [err.validationContext, instancePath.replace(/^\//, '').replaceAll('/', '.'), ...more].filter(Boolean).join('.');
+    const errors = err.validation.flatMap((v) => {
+      // An unknown field is reported where it is, one error each (as the forms' are).
+      const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
+      if (Array.isArray(keys)) return keys.map((key) => ({ path: at(v.instancePath, String(key)), message: `不允许的字段：${String(key)}` }));
+      return [{ path: at(v.instancePath), message: v.message ?? '' }];
+    });
     const where = CONTEXT_ZH[err.validationContext ?? ''] ?? '请求';
     detail = lang === 'zh' ? `${where}不符合要求：${errors.map((e) => `${e.path} ${e.message}`).join('；')}` : err.message;
     extra = { errors };

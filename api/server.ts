@@ -37,6 +37,8 @@ function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
       if (i.origin === 'string') return Number(i.minimum) <= 1 ? '不能为空' : `至少 ${String(i.minimum)} 个字符`;
       if (i.origin === 'number') return `不小于 ${String(i.minimum)}`;
       return undefined;
+    case 'unrecognized_keys':
+      return `不允许的字段：${((issue as { keys?: string[] }).keys ?? []).join('、')}`;
     default:
       return undefined;
   }

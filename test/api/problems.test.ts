@@ -100,3 +100,14 @@ describe('schema messages in plain Chinese', () => {
     expect(res.body.errors).toContainEqual({ path: 'headers.idempotency-key', message: '不超过 200 个字符' });
   });
 });
+
+describe('unknown fields in a request body', () => {
+  it.each([
+    ['POST', '/v1/cases', { process: 'objection', input: {}, extra: 1 }, 'body.extra'],
+    ['PUT', '/v1/test/clock', { now: '2026-03-03T00:00:00Z', x: 1 }, 'body.x'],
+  ] as const)('%s %s: 400 naming the field at its own path', async (method, url, body, path) => {
+    const res = await api.call(method, url, { as: applicant, body });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toContainEqual({ path, message: `不允许的字段：${path.slice(5)}` });
+  });
+});
