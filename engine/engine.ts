@@ -166,13 +166,17 @@ export class Engine {
   async start(cmd: StartCommand): Promise<CommandResult> {
     const def = this.#o.registry.latest(cmd.process);
     if (!def) throw refuse.unknownProcess(cmd.process);
-    // The same idempotency key from the same sender names the same case; of one process only, since
-    // a case id must name one stream (a key reused for another process would give two cases one id).
-    const caseId = cmd.idempotencyKey ? deterministicId(`case:${def.name}:${cmd.actor.sub}:${cmd.idempotencyKey}`) : newId();
+    // The same idempotency key from the same sender names the same case: its id is derived from the
+    // key and the process (a case id names one stream). API.md: the key returns the first answer and
+    // stores nothing new, whatever the request — so a case another process started with it answers too.
+    const keyedId = (process: string) => deterministicId(`case:${process}:${cmd.actor.sub}:${cmd.idempotencyKey}`);
+    const caseId = cmd.idempotencyKey ? keyedId(def.name) : newId();
     const stream = streamOf(def.name, caseId);
     if (cmd.idempotencyKey) {
-      const existing = await this.#readOrUndefined(stream);
-      if (existing) return this.#replay(foldAll(this.definitionOf(existing[0]!), existing), existing[0]!);
+      for (const process of [def.name, ...this.#o.registry.names().filter((n) => n !== def.name)]) {
+        const existing = await this.#readOrUndefined(streamOf(process, keyedId(process)));
+        if (existing) return this.#replay(foldAll(this.definitionOf(existing[0]!), existing), existing[0]!);
+      }
     }
 
     const spec = def.start;
