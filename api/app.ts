@@ -40,13 +40,18 @@ export interface AppOverrides {
   logger?: Logger;
 }
 
+/** A configuration the server refuses to start with: `npm start` prints its message, not a stack. */
+export class StartupRefusal extends Error {
+  override readonly name = 'StartupRefusal';
+}
+
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   if (config.production && !config.jwtSecret && !config.jwksUrl) {
-    throw new Error('生产环境必须配置 WORKFLOW_JWT_SECRET 或 WORKFLOW_JWKS_URL (production needs a token secret or a JWKS URL)');
+    throw new StartupRefusal('生产环境必须配置 WORKFLOW_JWT_SECRET 或 WORKFLOW_JWKS_URL (production needs a token secret or a JWKS URL)');
   }
   if (config.production && config.testClock) {
     // An admin could otherwise move a production clock forward and end every agreement's use at once.
-    throw new Error('生产环境不得开启测试时钟，请去掉 WORKFLOW_TEST_CLOCK=1 (the test clock is never allowed in production)');
+    throw new StartupRefusal('生产环境不得开启测试时钟，请去掉 WORKFLOW_TEST_CLOCK=1 (the test clock is never allowed in production)');
   }
   // With WORKFLOW_TEST_CLOCK=1 the clock stands still until PUT /v1/test/clock moves it.
   const testClock = config.testClock

@@ -37,6 +37,13 @@ function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
       if (i.origin === 'string') return Number(i.minimum) <= 1 ? '不能为空' : `至少 ${String(i.minimum)} 个字符`;
       if (i.origin === 'number') return `不小于 ${String(i.minimum)}`;
       return undefined;
+    case 'invalid_format':
+      if ((issue as { format?: string }).format === 'datetime') return '须为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00';
+      return undefined;
+    case 'invalid_value': {
+      const values = (issue as { values?: unknown[] }).values;
+      return Array.isArray(values) && values.length > 0 ? `须为以下之一：${values.map(String).join('、')}` : undefined;
+    }
     case 'unrecognized_keys':
       return `不允许的字段：${((issue as { keys?: string[] }).keys ?? []).join('、')}`;
     default:

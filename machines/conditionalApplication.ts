@@ -21,10 +21,10 @@ import {
   NoData,
   Opinion,
   Period,
-  PositiveInt,
   Reason,
   Scenario,
   Text,
+  wholeNumberBetween,
 } from './schemas.js';
 import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
 
@@ -60,8 +60,8 @@ const schemas = {
     useTo: DateString,
     // 附录5 leaves both terms to the parties; the bounds keep a slip of the keyboard from setting a
     // deadline centuries away (which no calendar can count, and no one would keep).
-    destructionDays: PositiveInt.max(365, '须在 1–365 天之间'),
-    resultsDueMonths: PositiveInt.max(120, '须在 1–120 个月之间'),
+    destructionDays: wholeNumberBetween(1, 365, '须在 1–365 天之间'),
+    resultsDueMonths: wholeNumberBetween(1, 120, '须在 1–120 个月之间'),
   }).refine((agreement) => inOrder(agreement.useFrom, agreement.useTo), { error: '使用起始日期不得晚于终止日期', path: ['useTo'] }),
   GRANT_ACCESS: form({ note: Text.optional() }),
   REPORT_USAGE: form({ period: Period, summary: Text }),

@@ -54,6 +54,11 @@ export const PositiveInt = z
   .int('须为整数')
   .positive('须大于 0');
 
+/** A whole number from `min` to `max`; one message for both ends (`须在 1–365 天之间`). */
+export function wholeNumberBetween(min: number, max: number, message: string) {
+  return z.number({ error: typeError('数字') }).int('须为整数').min(min, message).max(max, message);
+}
+
 /** A calendar year, e.g. an open list's year. */
 export const Year = z
   .number({ error: typeError('年份') })

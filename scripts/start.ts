@@ -1,10 +1,17 @@
 /** `npm start`: the API on the configured store (the embedded SQLite store by default). */
 import { loadConfig } from '../infra/config.js';
-import { createApp } from '../api/app.js';
+import { createApp, StartupRefusal, type App } from '../api/app.js';
 import { buildServer } from '../api/server.js';
 
 const config = loadConfig();
-const app = await createApp(config);
+let app: App;
+try {
+  app = await createApp(config);
+} catch (err) {
+  if (!(err instanceof StartupRefusal)) throw err;
+  process.stderr.write(`服务未启动：${err.message}\n`);
+  process.exit(1);
+}
 const server = await buildServer(app);
 
 const shutdown = async (signal: string) => {

@@ -94,6 +94,14 @@ describe('schema messages in plain Chinese', () => {
     expect(res.body.errors).toContainEqual({ path, message });
   });
 
+  it('a report period given as a date, and an unknown groupBy: what to send instead', async () => {
+    const supervisor = await api.token('supervisor', '370000-dsj');
+    const date = await api.call('GET', '/v1/reports/sla?from=2026-06-01', { as: supervisor });
+    expect(date.body.errors).toEqual([{ path: 'querystring.from', message: '须为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00' }]);
+    const groupBy = await api.call('GET', '/v1/reports/sla?groupBy=city', { as: supervisor });
+    expect(groupBy.body.errors).toEqual([{ path: 'querystring.groupBy', message: '须为以下之一：org、process、stage' }]);
+  });
+
   it('an Idempotency-Key over 200 characters', async () => {
     const res = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input: {} }, headers: { 'idempotency-key': 'k'.repeat(201) } });
     expect(res.status).toBe(400);

@@ -183,6 +183,7 @@ describe('conditionalApplication forms (附录3)', () => {
     expect(paths(sign, { ...agreement, destructionDays: 0 })).toEqual(['destructionDays']);
     expect(paths(sign, { ...agreement, resultsDueMonths: 2.5 })).toEqual(['resultsDueMonths']);
     expect(paths(sign, { ...agreement, useTo: '2025-02-30' })).toEqual(['useTo']);
+    expect(issues(sign, { ...agreement, destructionDays: 0, resultsDueMonths: 0 }).map((i) => i.message)).toEqual(['须在 1–365 天之间', '须在 1–120 个月之间']);
     expect(issues(sign, { ...agreement, destructionDays: 366, resultsDueMonths: 121 })).toEqual([
       { path: 'destructionDays', message: '须在 1–365 天之间' },
       { path: 'resultsDueMonths', message: '须在 1–120 个月之间' },
