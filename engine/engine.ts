@@ -180,11 +180,11 @@ export class Engine {
     }
 
     const spec = def.start;
-    if (!spec.actors.some((rule) => rule.role === cmd.actor.role)) throw refuse.forbidden(START);
+    if (!spec.actors.some((rule) => rule.role === cmd.actor.role)) throw refuse.forbiddenStart(def.name, def.title);
     const data = this.#validate(spec.schema, cmd.input);
     const at = this.#o.clock.now().toISOString();
     const snapshot = initialSnapshot(def, { caseId, input: data, startedBy: cmd.actor, at });
-    if (!this.#permitted(spec, def, snapshot, cmd.actor)) throw refuse.forbidden(START);
+    if (!this.#permitted(spec, def, snapshot, cmd.actor)) throw refuse.forbiddenStart(def.name, def.title);
     this.#checkRules(spec, { startedBy: cmd.actor }, data);
     this.#checkParties(undefined, def.parties(snapshot.context));
 
@@ -239,7 +239,7 @@ export class Engine {
         ...(spec ? { command: spec.label } : {}),
       });
     }
-    if (!this.#permitted(spec, def, current.snapshot, cmd.actor)) throw refuse.forbidden(cmd.type);
+    if (!this.#permitted(spec, def, current.snapshot, cmd.actor)) throw refuse.forbidden(cmd.type, spec.label);
     const data = this.#validate(spec.schema, cmd.data ?? {});
     const links = await this.#links(spec, data, cmd.visibleTo);
     this.#checkRules(spec, current.snapshot.context, data, links);

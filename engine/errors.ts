@@ -53,10 +53,17 @@ export const refuse = {
       },
       { state, allowed },
     ),
-  forbidden: (command: string) =>
+  /** `label`: the command's Chinese name, when the machine has one. */
+  forbidden: (command: string, label?: string) =>
     new EngineError('FORBIDDEN', {
-      zh: `您的角色或所属机构无权对本案件发送 ${command} 指令`,
+      zh: `您的角色或所属机构无权对本案件发送${named(label, command)}指令`,
       en: `your role or organisation may not send ${command} on this case`,
+    }),
+  /** Starting a case of a process the caller may not start (or not for the organisation it names). */
+  forbiddenStart: (process: string, title: string) =>
+    new EngineError('FORBIDDEN', {
+      zh: `您的角色或所属机构无权发起${named(title, process)}案件`,
+      en: `your role or organisation may not start a ${process} case`,
     }),
   validation: (errors: { path: string; message: string }[]) =>
     new EngineError(

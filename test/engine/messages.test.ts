@@ -3,7 +3,8 @@
  * Chinese names (code beside them), and a stale or impossible expectedRevision says which it is.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actors } from '../machines/examples.js';
+import { actors, startInputs } from '../machines/examples.js';
+import { pathTo } from '../machines/harness.js';
 import { createWorld, given, refused, when, type World } from './world.js';
 
 let w: World;
@@ -25,6 +26,21 @@ describe('INVALID_TRANSITION', () => {
     const c = await given(w, 'datasetRelease');
     const error = await refused(w, c, () => when(w, c.caseId, 'FLY_TO_THE_MOON'));
     expect(error.text.zh).toBe('案件当前处于“编制中”（drafting）状态，不接受“FLY_TO_THE_MOON”指令');
+  });
+});
+
+describe('FORBIDDEN', () => {
+  it('given a release under review, when its provider approves it, then the message names 审查通过并发布', async () => {
+    const c = await given(w, 'datasetRelease', pathTo.datasetRelease.underReview!);
+    const error = await refused(w, c, () => when(w, c.caseId, 'APPROVE', { actor: actors.provider }));
+    expect(error.code).toBe('FORBIDDEN');
+    expect(error.text.zh).toBe('您的角色或所属机构无权对本案件发送“审查通过并发布”（APPROVE）指令');
+  });
+
+  it('when an applicant starts a dataset release, then the message names the process by its title', async () => {
+    const error = await refused(w, undefined, () => w.engine.start({ process: 'datasetRelease', input: startInputs.datasetRelease, actor: actors.company }));
+    expect(error.code).toBe('FORBIDDEN');
+    expect(error.text.zh).toMatch(/^您的角色或所属机构无权发起“.+”（datasetRelease）案件$/);
   });
 });
 
