@@ -87,7 +87,7 @@ export const refuse = {
             en: `the case has no revision ${expected} yet (current ${current}); reload and retry`,
           }
         : {
-            zh: `案件已被他人更新（您基于版本 ${String(expected)}，当前版本 ${current ?? '无'}），请刷新后重试`,
+            zh: `案件已有更新（您基于版本 ${String(expected)}，当前版本 ${current ?? '无'}），请刷新后重试`,
             en: `the case has changed (expected revision ${String(expected)}, current ${current ?? 'none'}); reload and retry`,
           },
       { currentRevision: current },

@@ -7,15 +7,25 @@ import { developmentSecret, loadConfig } from '../infra/config.js';
 import { mintToken } from '../api/auth.js';
 
 const ROLES = ['applicant', 'provider', 'authority', 'supervisor', 'auditor', 'admin'] as const;
-const { values } = parseArgs({
-  options: {
-    role: { type: 'string' },
-    org: { type: 'string' },
-    sub: { type: 'string' },
-    name: { type: 'string' },
-    expires: { type: 'string', default: '12h' },
-  },
-});
+const USAGE = `用法：npm run token -- --role <${ROLES.join('|')}> --org <机构代码> [--sub 用户ID] [--name 姓名] [--expires 12h]\n`;
+const args = (() => {
+  try {
+    return parseArgs({
+      options: {
+        role: { type: 'string' },
+        org: { type: 'string' },
+        sub: { type: 'string' },
+        name: { type: 'string' },
+        expires: { type: 'string', default: '12h' },
+      },
+    });
+  } catch (err) {
+    // An unknown option, or a value that looks like one (--expires -5).
+    process.stderr.write(`参数有误：${(err as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+})();
+const { values } = args;
 const role = values.role as (typeof ROLES)[number] | undefined;
 // jose's time spans: a number and a unit (30m, 12h, 7d, 2 weeks).
 const SPAN = /^\d+\s*(s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hr|hrs|hour|hours|d|day|days|w|week|weeks|y|yr|yrs|year|years)$/i;
@@ -24,7 +34,7 @@ if (!SPAN.test(values.expires)) {
   process.exit(2);
 }
 if (!role || !ROLES.includes(role) || !values.org) {
-  process.stderr.write(`用法：npm run token -- --role <${ROLES.join('|')}> --org <机构代码> [--sub 用户ID] [--name 姓名] [--expires 12h]\n`);
+  process.stderr.write(USAGE);
   process.exit(2);
 }
 const config = loadConfig();

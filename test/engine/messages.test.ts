@@ -53,9 +53,9 @@ describe('REVISION_CONFLICT', () => {
     expect(error.details).toEqual({ currentRevision: 0 });
   });
 
-  it('given a case moved on to revision 1, when a command expects revision 0, then it says someone else updated it', async () => {
+  it('given a case moved on to revision 1, when a command expects revision 0, then it says the case has changed (not who changed it: it may be the sender)', async () => {
     const c = await given(w, 'datasetRelease', ['RECORD_SECURITY_REVIEW']);
     const error = await refused(w, c, () => when(w, c.caseId, 'SUBMIT', { expectedRevision: 0 }));
-    expect(error.text.zh).toBe('案件已被他人更新（您基于版本 0，当前版本 1），请刷新后重试');
+    expect(error.text.zh).toBe('案件已有更新（您基于版本 0，当前版本 1），请刷新后重试');
   });
 });
