@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { EngineError, type EngineErrorCode } from '../engine/errors.js';
 import { InvalidQueryError } from '../projections/query.js';
+import { unknownFields } from '../machines/schemas.js';
 
 /** API.md "Errors": each code maps to one status, once, here. */
 const STATUS: Record<EngineErrorCode | 'UNAUTHENTICATED' | 'PAYLOAD_TOO_LARGE' | 'INTERNAL', number> = {
@@ -100,7 +101,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     const errors = err.validation.flatMap((v) => {
       // An unknown field is reported where it is, one error each (as the forms' are).
       const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
-      if (Array.isArray(keys)) return keys.map((key) => ({ path: at(v.instancePath, String(key)), message: `不允许的字段：${String(key)}` }));
+      if (Array.isArray(keys)) return keys.map((key) => ({ path: at(v.instancePath, String(key)), message: unknownFields([key]) }));
       return [{ path: at(v.instancePath), message: v.message ?? '' }];
     });
     const where = CONTEXT_ZH[err.validationContext ?? ''] ?? '请求';

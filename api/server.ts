@@ -4,6 +4,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { newId } from '../engine/ids.js';
 import type { App } from './app.js';
 import { sendProblem, ApiError, FASTIFY_ZH } from './problem.js';
+import { unknownFields } from '../machines/schemas.js';
 import { healthRoutes } from './routes/health.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { caseRoutes } from './routes/cases.js';
@@ -45,7 +46,7 @@ function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
       return Array.isArray(values) && values.length > 0 ? `须为以下之一：${values.map(String).join('、')}` : undefined;
     }
     case 'unrecognized_keys':
-      return `不允许的字段：${((issue as { keys?: string[] }).keys ?? []).join('、')}`;
+      return unknownFields((issue as { keys?: string[] }).keys ?? []);
     default:
       return undefined;
   }

@@ -143,6 +143,16 @@ export function toShanghaiDay(input: DateInput, path = 'date'): number {
   throw new CalendarValidationError([{ path, message: '应为日期或字符串' }]);
 }
 
+/** Whether `toShanghaiDay` takes this string: a real `YYYY-MM-DD` date, or an instant with `Z` or an offset. */
+export function isDayOrInstant(s: string): boolean {
+  try {
+    toShanghaiDay(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The Asia/Shanghai date (`YYYY-MM-DD`) of an input; see `toShanghaiDay`. */
 export function shanghaiDateOf(input: DateInput): string {
   return formatDay(toShanghaiDay(input));

@@ -17,7 +17,7 @@ export {
   resolveDeadlineRule,
   type DeadlineRules,
 } from './rules.js';
-export { SHANGHAI, endOfShanghaiDate, shanghaiDateOf, shanghaiDateTimeOf, type DateInput } from './days.js';
+export { SHANGHAI, endOfShanghaiDate, isDayOrInstant, shanghaiDateOf, shanghaiDateTimeOf, type DateInput } from './days.js';
 export type * from './types.js';
 
 let shipped: WorkingDayCalendar | undefined;

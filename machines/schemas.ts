@@ -14,8 +14,13 @@ function typeError(expected: string) {
   return (issue: { input?: unknown }) => (issue.input === undefined ? REQUIRED : `须为${expected}`);
 }
 
+/** The message for fields a form does not have (also the API's, for its request bodies). */
+export function unknownFields(keys: readonly unknown[]): string {
+  return `不允许的字段：${keys.map(String).join('、')}`;
+}
+
 function objectError(issue: { code?: string; input?: unknown; keys?: string[] }): string {
-  if (issue.code === 'unrecognized_keys') return `不允许的字段：${(issue.keys ?? []).join('、')}`;
+  if (issue.code === 'unrecognized_keys') return unknownFields(issue.keys ?? []);
   return typeError('对象')(issue);
 }
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CalendarNotCoveredError, CalendarValidationError, HolidayBlockSchema } from '../../calendars/index.js';
+import { CalendarNotCoveredError, CalendarValidationError, HolidayBlockSchema, isDayOrInstant } from '../../calendars/index.js';
 import { EngineError, refuse } from '../../engine/errors.js';
 import type { App } from '../app.js';
 import { callerOf } from '../auth.js';
@@ -8,14 +8,9 @@ import { ApiError } from '../problem.js';
 
 const IsoDay = /^\d{4}-\d{2}-\d{2}$/;
 
-const Day = z.iso.date();
-const Moment = z.iso.datetime({ offset: true });
 const DeadlineQuery = z.strictObject({
-  // The calendar's own rule (calendars/days.ts): a real date, or an instant with Z or an offset.
-  from: z
-    .string()
-    .max(40)
-    .refine((s) => Day.safeParse(s).success || Moment.safeParse(s).success, { message: '应为有效日期（YYYY-MM-DD），或带 Z 或时区偏移的 ISO-8601 时刻' }),
+  // The calendar's own rule: a real date, or an instant with Z or an offset.
+  from: z.string().max(40).refine(isDayOrInstant, { message: '应为有效日期（YYYY-MM-DD），或带 Z 或时区偏移的 ISO-8601 时刻' }),
   workingDays: z.coerce.number().int().min(0).max(3650),
 });
 

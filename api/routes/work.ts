@@ -14,8 +14,6 @@ const Region = z.string().regex(/^\d{6}$/, '应为 6 位行政区划代码');
 /** A period's end may not come before its start (`to` is named, as the form periods do). */
 const inOrder = (q: { from?: string | undefined; to?: string | undefined }) => q.from === undefined || q.to === undefined || Date.parse(q.from) <= Date.parse(q.to);
 const PERIOD_ORDER = { path: ['to'], error: '结束时间不得早于开始时间' };
-/** A file name's date: the Asia/Shanghai date of an instant, as the people who download it count days. */
-const day = (instant: string | Date) => shanghaiDateOf(instant);
 /** Read models may lag behind the store (EventStoreDB mode): wait for the position a command answered with. */
 const MinPosition = { minPosition: z.coerce.number().int().min(0).optional() };
 
@@ -91,7 +89,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const scope = reportRegion(app, caller, region);
       await caughtUp(app, minPosition);
       const report = app.readModels.overdueReport({ asOf: asOf ?? app.clock.now(), ...filters, ...(scope ? { region: scope } : {}) });
-      if (format === 'csv') return csvReply(reply, `overdue-${day(report.asOf)}.csv`, app.readModels.toCsv(report));
+      if (format === 'csv') return csvReply(reply, `overdue-${shanghaiDateOf(report.asOf)}.csv`, app.readModels.toCsv(report));
       return report;
     },
   );
@@ -121,12 +119,12 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       // Default period: the calendar year (Asia/Shanghai) up to now, or up to `to` — of the year its last moment is in.
       const end = to ?? app.clock.now().toISOString();
       const report = app.readModels.slaReport({
-        from: from ?? `${day(new Date(Date.parse(end) - 1)).slice(0, 4)}-01-01T00:00:00+08:00`,
+        from: from ?? `${shanghaiDateOf(new Date(Date.parse(end) - 1)).slice(0, 4)}-01-01T00:00:00+08:00`,
         to: end,
         ...filters,
         ...(scope ? { region: scope } : {}),
       });
-      if (format === 'csv') return csvReply(reply, `sla-${day(report.from)}-${day(report.to)}.csv`, app.readModels.toCsv(report));
+      if (format === 'csv') return csvReply(reply, `sla-${shanghaiDateOf(report.from)}-${shanghaiDateOf(report.to)}.csv`, app.readModels.toCsv(report));
       return report;
     },
   );
@@ -147,7 +145,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const lines = app.readModels.exportEvents({ from, to, ...(caller.role === 'admin' ? {} : { visibleTo: caller }) });
       return reply
         .type('application/x-ndjson; charset=utf-8')
-        .header('content-disposition', `attachment; filename="audit-${day(from)}-${day(to)}.ndjson"`)
+        .header('content-disposition', `attachment; filename="audit-${shanghaiDateOf(from)}-${shanghaiDateOf(to)}.ndjson"`)
         .send(Readable.from(lines));
     },
   );
