@@ -76,6 +76,7 @@ const schemas = {
   USAGE_EXPIRED: NoData,
   CONFIRM_DESTRUCTION: form({ method: Text, evidence: Text }),
   WITHDRAW: form({ reason: Text.optional() }),
+  ACKNOWLEDGE_ACCESS_NOTICE: NoData,
 };
 
 type Data<Type extends keyof typeof schemas> = z.infer<(typeof schemas)[Type]>;
@@ -107,6 +108,8 @@ export interface ConditionalApplicationContext extends BaseContext<ConditionalAp
   ending?: { cause: 'terminated' | 'expired'; reason?: string; at: string; by: string };
   destruction?: { method: string; evidence: string; at: string };
   withdrawal?: { reason?: string; at: string };
+  /** v2: when the competent authority took note that access was granted (第十四条(三) 告知). */
+  accessNoticeAcknowledged?: { at: string; by: string };
 }
 
 // ── Rules ───────────────────────────────────────────────────────────────────────────────
@@ -178,11 +181,21 @@ export const rules = {
     },
     holds: (context, data: Data<'REQUEST_RENEWAL'>) => context.useTo !== undefined && data.newUseTo > context.useTo,
   } satisfies RuleSpec<ConditionalApplicationContext, Data<'REQUEST_RENEWAL'>>,
+  // 第十四条(三): 告知本级公共数据开放主管部门 — taken note of once (v2)
+  accessNoticeOpen: {
+    id: 'accessNoticeOpen',
+    article: '第十四条(三)',
+    message: {
+      zh: '已知悉开通使用权限的告知，无需重复确认',
+      en: 'The notice that access was granted has already been acknowledged.',
+    },
+    holds: (context) => context.accessNoticeAcknowledged === undefined,
+  } satisfies RuleSpec<ConditionalApplicationContext, unknown>,
 };
 
 // ── Machine ─────────────────────────────────────────────────────────────────────────────
 
-export const conditionalApplicationMachine = setup({
+const machineSetup = setup({
   types: {
     context: {} as ConditionalApplicationContext,
     events: {} as ConditionalApplicationEvent,
@@ -192,6 +205,7 @@ export const conditionalApplicationMachine = setup({
   guards: {
     useWithinRequestedPeriod: guardOf(rules.useWithinRequestedPeriod),
     renewalExtendsUse: guardOf(rules.renewalExtendsUse),
+    accessNoticeOpen: guardOf(rules.accessNoticeOpen),
   },
   actions: {
     recordNormativeReview: assign({
@@ -289,155 +303,179 @@ export const conditionalApplicationMachine = setup({
         return { ...event.data, at: event.at };
       },
     }),
-  },
-}).createMachine({
-  id: 'conditionalApplication',
-  initial: 'normativeReview',
-  context: ({ input }) => ({
-    caseId: input.caseId,
-    input: input.input,
-    startedBy: input.startedBy,
-    startedAt: input.at,
-    usageReports: [],
-    resultsReports: [],
-    securityIncidents: [],
-    renewals: [],
-    suspensions: [],
-  }),
-  states: {
-    normativeReview: {
-      // 第十四条(二): 县级以上主管部门 5 个工作日内完成规范性审查
-      meta: {
-        label: '材料规范性审查',
-        task: {
-          stage: 'normativeReview',
-          role: 'authority',
-          scope: 'competentAuthority',
-          deadline: { kind: 'rule', key: 'conditionalApplication.normativeReview' },
-          label: '有条件开放数据申请材料规范性审查',
-        },
-      },
-      on: {
-        PASS_NORMATIVE_REVIEW: { target: 'providerReview', actions: 'recordNormativeReview' },
-        FAIL_NORMATIVE_REVIEW: { target: 'rejected', actions: 'recordRejection' },
-        WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' },
-      },
-    },
-    providerReview: {
-      // 第十四条(二): 公共数据开放主体原则上 10 个工作日内完成审核
-      meta: {
-        label: '开放主体审核',
-        task: {
-          stage: 'providerReview',
-          role: 'provider',
-          scope: 'provider',
-          deadline: { kind: 'rule', key: 'conditionalApplication.providerReview' },
-          label: '审核有条件开放数据获取申请',
-        },
-      },
-      on: {
-        APPROVE: { target: 'agreementPending', actions: 'recordApproval' },
-        REJECT: { target: 'rejected', actions: 'recordRejection' },
-        WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' },
-      },
-    },
-    agreementPending: {
-      // 第十四条(三): 签订公共数据开放利用协议 — no statutory deadline
-      meta: {
-        label: '待签订协议',
-        task: {
-          stage: 'agreementPending',
-          role: 'provider',
-          scope: 'provider',
-          deadline: { kind: 'rule', key: 'policyDefault' },
-          label: '签订公共数据开放利用协议',
-        },
-      },
-      on: {
-        SIGN_AGREEMENT: { guard: 'useWithinRequestedPeriod', target: 'accessPending', actions: 'recordAgreement' },
-      },
-    },
-    accessPending: {
-      // 第十四条(三): 开通有条件开放数据使用权限 — no statutory deadline
-      meta: {
-        label: '待开通权限',
-        task: {
-          stage: 'accessPending',
-          role: 'provider',
-          scope: 'provider',
-          deadline: { kind: 'rule', key: 'policyDefault' },
-          label: '开通有条件开放数据使用权限',
-        },
-      },
-      on: {
-        GRANT_ACCESS: { target: 'active', actions: 'recordAccessGranted' },
-      },
-    },
-    active: {
-      meta: { label: '使用中' },
-      on: {
-        REPORT_USAGE: { actions: 'recordUsageReport' },
-        REPORT_RESULTS: { actions: 'recordResults' },
-        REPORT_SECURITY_INCIDENT: { actions: 'recordSecurityIncident' },
-        REQUEST_RENEWAL: { guard: 'renewalExtendsUse', target: 'renewalReview', actions: 'recordRenewalRequest' },
-        SUSPEND: { target: 'suspended', actions: 'recordSuspension' },
-        TERMINATE: { target: 'destructionPending', actions: 'recordTermination' },
-        // 附录5 协议二(二): 到期数据使用权限自动失效，协议终止
-        USAGE_EXPIRED: { target: 'destructionPending', actions: 'recordExpiry' },
-      },
-    },
-    renewalReview: {
-      // 附录5 协议二(二): 续签 — no statutory deadline
-      meta: {
-        label: '续签审核',
-        task: {
-          stage: 'renewalReview',
-          role: 'provider',
-          scope: 'provider',
-          deadline: { kind: 'rule', key: 'policyDefault' },
-          label: '审核协议续签申请',
-        },
-      },
-      on: {
-        APPROVE_RENEWAL: { target: 'active', actions: 'approveRenewal' },
-        REJECT_RENEWAL: { target: 'active', actions: 'rejectRenewal' },
-      },
-    },
-    suspended: {
-      // 附录4 承诺书六: 主管部门和开放主体有权暂停或停止数据开放服务
-      meta: { label: '已暂停' },
-      on: {
-        RESUME: { target: 'active', actions: 'recordResumption' },
-        TERMINATE: { target: 'destructionPending', actions: 'recordTermination' },
-      },
-    },
-    destructionPending: {
-      // 附录5 协议二(二): 协议终止后，在约定时长内销毁数据 — the number is the agreement's
-      meta: {
-        label: '待销毁数据',
-        task: {
-          stage: 'destructionPending',
-          role: 'applicant',
-          scope: 'applicant',
-          deadline: {
-            kind: 'contextDays',
-            field: 'agreement.destructionDays',
-            unit: 'calendarDays',
-            basis: 'policy',
-            article: '附录5 协议二(二)',
-          },
-          label: '协议终止后销毁数据并确认',
-        },
-      },
-      on: {
-        CONFIRM_DESTRUCTION: { target: 'closed', actions: 'recordDestruction' },
-      },
-    },
-    rejected: { type: 'final', meta: { label: '未通过' } },
-    withdrawn: { type: 'final', meta: { label: '已撤回' } },
-    closed: { type: 'final', meta: { label: '已结束' } },
+    recordAccessNoticeAcknowledged: assign({ accessNoticeAcknowledged: ({ event }) => ({ at: event.at, by: event.actor.org }) }),
   },
 });
+
+/**
+ * The chart of a version. v1 took the applicant's reports only in `active`: a results report that
+ * fell due during a renewal review, a suspension or after use ended could never be made, and stayed
+ * overdue; nor could a security problem be reported then. The competent authority's notice of
+ * access (知悉) had no way out of its inbox but the case's end. v2 fixes both.
+ */
+function chart(version: 1 | 2) {
+  const v2 = version >= 2;
+  // 第五条, 附录4 承诺书四: 及时报告数据安全风险; 附录5 协议二(三)3: 反馈数据应用成果 — owed while the applicant holds the data (v2)
+  const whileHoldingData = v2
+    ? ({ REPORT_RESULTS: { actions: 'recordResults' }, REPORT_SECURITY_INCIDENT: { actions: 'recordSecurityIncident' } } as const)
+    : {};
+  // 第十四条(三): 告知本级公共数据开放主管部门 — which takes note of it, once (v2)
+  const acknowledge = v2 ? ({ ACKNOWLEDGE_ACCESS_NOTICE: { guard: 'accessNoticeOpen', actions: 'recordAccessNoticeAcknowledged' } } as const) : {};
+  // 第十六条: 定期告知开发利用情况 — while access lasts, under a renewal review or a suspension too (v2)
+  const whileAccessLasts = v2 ? ({ REPORT_USAGE: { actions: 'recordUsageReport' }, ...whileHoldingData, ...acknowledge } as const) : {};
+  return machineSetup.createMachine({
+    id: 'conditionalApplication',
+    initial: 'normativeReview',
+    context: ({ input }) => ({
+      caseId: input.caseId,
+      input: input.input,
+      startedBy: input.startedBy,
+      startedAt: input.at,
+      usageReports: [],
+      resultsReports: [],
+      securityIncidents: [],
+      renewals: [],
+      suspensions: [],
+    }),
+    states: {
+      normativeReview: {
+        // 第十四条(二): 县级以上主管部门 5 个工作日内完成规范性审查
+        meta: {
+          label: '材料规范性审查',
+          task: {
+            stage: 'normativeReview',
+            role: 'authority',
+            scope: 'competentAuthority',
+            deadline: { kind: 'rule', key: 'conditionalApplication.normativeReview' },
+            label: '有条件开放数据申请材料规范性审查',
+          },
+        },
+        on: {
+          PASS_NORMATIVE_REVIEW: { target: 'providerReview', actions: 'recordNormativeReview' },
+          FAIL_NORMATIVE_REVIEW: { target: 'rejected', actions: 'recordRejection' },
+          WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' },
+        },
+      },
+      providerReview: {
+        // 第十四条(二): 公共数据开放主体原则上 10 个工作日内完成审核
+        meta: {
+          label: '开放主体审核',
+          task: {
+            stage: 'providerReview',
+            role: 'provider',
+            scope: 'provider',
+            deadline: { kind: 'rule', key: 'conditionalApplication.providerReview' },
+            label: '审核有条件开放数据获取申请',
+          },
+        },
+        on: {
+          APPROVE: { target: 'agreementPending', actions: 'recordApproval' },
+          REJECT: { target: 'rejected', actions: 'recordRejection' },
+          WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' },
+        },
+      },
+      agreementPending: {
+        // 第十四条(三): 签订公共数据开放利用协议 — no statutory deadline
+        meta: {
+          label: '待签订协议',
+          task: {
+            stage: 'agreementPending',
+            role: 'provider',
+            scope: 'provider',
+            deadline: { kind: 'rule', key: 'policyDefault' },
+            label: '签订公共数据开放利用协议',
+          },
+        },
+        on: {
+          SIGN_AGREEMENT: { guard: 'useWithinRequestedPeriod', target: 'accessPending', actions: 'recordAgreement' },
+        },
+      },
+      accessPending: {
+        // 第十四条(三): 开通有条件开放数据使用权限 — no statutory deadline
+        meta: {
+          label: '待开通权限',
+          task: {
+            stage: 'accessPending',
+            role: 'provider',
+            scope: 'provider',
+            deadline: { kind: 'rule', key: 'policyDefault' },
+            label: '开通有条件开放数据使用权限',
+          },
+        },
+        on: {
+          GRANT_ACCESS: { target: 'active', actions: 'recordAccessGranted' },
+        },
+      },
+      active: {
+        meta: { label: '使用中' },
+        on: {
+          REPORT_USAGE: { actions: 'recordUsageReport' },
+          REPORT_RESULTS: { actions: 'recordResults' },
+          REPORT_SECURITY_INCIDENT: { actions: 'recordSecurityIncident' },
+          ...acknowledge,
+          REQUEST_RENEWAL: { guard: 'renewalExtendsUse', target: 'renewalReview', actions: 'recordRenewalRequest' },
+          SUSPEND: { target: 'suspended', actions: 'recordSuspension' },
+          TERMINATE: { target: 'destructionPending', actions: 'recordTermination' },
+          // 附录5 协议二(二): 到期数据使用权限自动失效，协议终止
+          USAGE_EXPIRED: { target: 'destructionPending', actions: 'recordExpiry' },
+        },
+      },
+      renewalReview: {
+        // 附录5 协议二(二): 续签 — no statutory deadline
+        meta: {
+          label: '续签审核',
+          task: {
+            stage: 'renewalReview',
+            role: 'provider',
+            scope: 'provider',
+            deadline: { kind: 'rule', key: 'policyDefault' },
+            label: '审核协议续签申请',
+          },
+        },
+        on: {
+          ...whileAccessLasts,
+          APPROVE_RENEWAL: { target: 'active', actions: 'approveRenewal' },
+          REJECT_RENEWAL: { target: 'active', actions: 'rejectRenewal' },
+        },
+      },
+      suspended: {
+        // 附录4 承诺书六: 主管部门和开放主体有权暂停或停止数据开放服务
+        meta: { label: '已暂停' },
+        on: {
+          ...whileAccessLasts,
+          RESUME: { target: 'active', actions: 'recordResumption' },
+          TERMINATE: { target: 'destructionPending', actions: 'recordTermination' },
+        },
+      },
+      destructionPending: {
+        // 附录5 协议二(二): 协议终止后，在约定时长内销毁数据 — the number is the agreement's
+        meta: {
+          label: '待销毁数据',
+          task: {
+            stage: 'destructionPending',
+            role: 'applicant',
+            scope: 'applicant',
+            deadline: {
+              kind: 'contextDays',
+              field: 'agreement.destructionDays',
+              unit: 'calendarDays',
+              basis: 'policy',
+              article: '附录5 协议二(二)',
+            },
+            label: '协议终止后销毁数据并确认',
+          },
+        },
+        on: {
+          ...whileHoldingData,
+          CONFIRM_DESTRUCTION: { target: 'closed', actions: 'recordDestruction' },
+        },
+      },
+      rejected: { type: 'final', meta: { label: '未通过' } },
+      withdrawn: { type: 'final', meta: { label: '已撤回' } },
+      closed: { type: 'final', meta: { label: '已结束' } },
+    },
+  });
+}
 
 // ── Definition ──────────────────────────────────────────────────────────────────────────
 
@@ -446,7 +484,8 @@ const provider = { role: 'provider', scope: 'provider' } as const;
 const competentAuthority = { role: 'authority', scope: 'competentAuthority' } as const;
 const system = { role: 'system', scope: 'system' } as const;
 
-const commands: { [Type in keyof typeof schemas]: CommandSpec<ConditionalApplicationContext> } = {
+/** v1's commands: all but the notice's acknowledgement. */
+const commandsV1: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_ACCESS_NOTICE'>]: CommandSpec<ConditionalApplicationContext> } = {
   PASS_NORMATIVE_REVIEW: {
     schema: schemas.PASS_NORMATIVE_REVIEW,
     event: 'NormativeReviewPassed',
@@ -527,12 +566,27 @@ const commands: { [Type in keyof typeof schemas]: CommandSpec<ConditionalApplica
   WITHDRAW: { schema: schemas.WITHDRAW, event: 'Withdrawn', actors: [applicant], label: '撤回申请' },
 };
 
-export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+/** v2's commands: the notice of access is acknowledged by the authority, and ends when access ends. */
+const commandsV2: { [Type in keyof typeof schemas]: CommandSpec<ConditionalApplicationContext> } = {
+  ...commandsV1,
+  // 第十四条(三): the notice tells of access granted; once use has ended, there is nothing left to take note of
+  TERMINATE: { ...commandsV1.TERMINATE, closes: ['accessGrantedNotice'] },
+  USAGE_EXPIRED: { ...commandsV1.USAGE_EXPIRED, closes: ['accessGrantedNotice'] },
+  ACKNOWLEDGE_ACCESS_NOTICE: {
+    schema: schemas.ACKNOWLEDGE_ACCESS_NOTICE,
+    event: 'AccessNoticeAcknowledged',
+    actors: [competentAuthority],
+    label: '知悉已开通使用权限',
+    rules: [rules.accessNoticeOpen],
+    closes: ['accessGrantedNotice'],
+  },
+};
+
+/** What both versions share: the form, the parties, the summary and the timer. */
+const common = {
   name: 'conditionalApplication',
-  version: 1,
   title: '有条件开放数据获取申请',
   articles: ['第十三条', '第十四条', '第十六条', '附录3', '附录4', '附录5'],
-  machine: conditionalApplicationMachine,
   start: {
     schema: ConditionalApplicationStart,
     event: 'ApplicationSubmitted',
@@ -540,7 +594,6 @@ export const conditionalApplication: ProcessDefinition<ConditionalApplicationCon
     label: '提交有条件开放数据申请',
     rules: Object.values(startRules),
   },
-  commands,
   parties: (context) => ({ providerOrg: context.input.resource.providerOrg, applicantOrg: context.startedBy.org }),
   summary: (context) => ({
     title: context.input.resource.name,
@@ -550,4 +603,10 @@ export const conditionalApplication: ProcessDefinition<ConditionalApplicationCon
   // 附录5 协议二(二): 到期数据使用权限自动失效
   timers: (context, state) =>
     state === 'active' && context.useTo !== undefined ? [{ command: 'USAGE_EXPIRED', afterEndOfDay: context.useTo }] : [],
-};
+} satisfies Omit<ProcessDefinition<ConditionalApplicationContext>, 'version' | 'machine' | 'commands'>;
+
+/** The first version: cases started on it keep folding with it (ARCHITECTURE.md "Versioned machines"). */
+export const conditionalApplicationV1: ProcessDefinition<ConditionalApplicationContext> = { ...common, version: 1, machine: chart(1), commands: commandsV1 };
+
+/** The version new cases start on. */
+export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = { ...common, version: 2, machine: chart(2), commands: commandsV2 };

@@ -112,6 +112,15 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
     { from: 'suspended', path: at('suspended'), when: 'TERMINATE', who: 'the provider', by: provider, then: 'Terminated', to: 'destructionPending' },
     { from: 'suspended', path: at('suspended'), when: 'TERMINATE', who: 'the competent authority', by: authority, then: 'Terminated', to: 'destructionPending' },
     { from: 'destructionPending', path: at('destructionPending'), when: 'CONFIRM_DESTRUCTION', who: 'the applicant', by: applicant, then: 'DestructionConfirmed', to: 'closed' },
+    // v2: the authority takes note of access while it lasts; the applicant's reports go on under review or suspension, and results and security problems until destruction
+    ...(['active', 'renewalReview', 'suspended'] as const).map((state) => ({ from: state, path: at(state), when: 'ACKNOWLEDGE_ACCESS_NOTICE', who: 'the competent authority', by: authority, then: 'AccessNoticeAcknowledged', to: state })),
+    ...(['renewalReview', 'suspended'] as const).flatMap((state) => [
+      { from: state, path: at(state), when: 'REPORT_USAGE', who: 'the applicant', by: applicant, then: 'UsageReported', to: state },
+      { from: state, path: at(state), when: 'REPORT_RESULTS', who: 'the applicant', by: applicant, then: 'ResultsReported', to: state },
+      { from: state, path: at(state), when: 'REPORT_SECURITY_INCIDENT', who: 'the applicant', by: applicant, then: 'SecurityIncidentReported', to: state },
+    ]),
+    { from: 'destructionPending', path: at('destructionPending'), when: 'REPORT_RESULTS', who: 'the applicant', by: applicant, then: 'ResultsReported', to: 'destructionPending' },
+    { from: 'destructionPending', path: at('destructionPending'), when: 'REPORT_SECURITY_INCIDENT', who: 'the applicant', by: applicant, then: 'SecurityIncidentReported', to: 'destructionPending' },
   ];
 
   it('the arrows below are every arrow of the chart', () => {
@@ -142,6 +151,35 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
     const { event } = await when(w, c.caseId, 'REPORT_RESULTS');
     expect(meta(event).tasksClosed.map((t) => t.stage)).toEqual(['resultsReport']);
     expect((await w.engine.getCase(c.caseId)).tasks.map((t) => t.stage)).toEqual(['accessGrantedNotice']);
+  });
+
+  it.each([
+    ['the provider terminates it', 'TERMINATE', provider],
+    ['it expires', 'USAGE_EXPIRED', system],
+  ] as const)('given an active use with results due, when %s, then the authority’s notice closes and the results task stays open', async (_, command, by) => {
+    const c = await given(w, PROCESS, at('active'));
+    const { event } = await when(w, c.caseId, command, { actor: by });
+    // 第十四条(三): the notice was of access granted; access has ended. 附录5 协议二(三)3: the results are still owed.
+    expect(meta(event).tasksClosed.map((t) => t.stage)).toEqual(['accessGrantedNotice']);
+    expect((await w.engine.getCase(c.caseId)).tasks.map((t) => t.stage).sort()).toEqual(['destructionPending', 'resultsReport']);
+  });
+
+  it('given use ended with results still due, when the applicant reports them before destroying the data, then the results task closes and destruction is still due', async () => {
+    const c = await given(w, PROCESS, at('destructionPending'));
+    const { event, state } = await when(w, c.caseId, 'REPORT_RESULTS');
+    expect(state).toBe('destructionPending');
+    expect(meta(event).tasksClosed.map((t) => t.stage)).toEqual(['resultsReport']);
+    expect((await w.engine.getCase(c.caseId)).tasks.map((t) => t.stage)).toEqual(['destructionPending']);
+  });
+
+  it('given access granted, when the competent authority takes note, then its notice closes; when it does again, then RULE_VIOLATED and nothing stored', async () => {
+    const c = await given(w, PROCESS, at('active'));
+    const { event } = await when(w, c.caseId, 'ACKNOWLEDGE_ACCESS_NOTICE', { actor: authority });
+    expect(event.type).toBe('AccessNoticeAcknowledged');
+    expect(meta(event).tasksClosed.map((t) => t.stage)).toEqual(['accessGrantedNotice']);
+    expect((await w.engine.getCase(c.caseId)).tasks.map((t) => t.stage)).toEqual(['resultsReport']);
+    const error = await refused(w, c, () => when(w, c.caseId, 'ACKNOWLEDGE_ACCESS_NOTICE', { actor: authority }));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'accessNoticeOpen', article: '第十四条(三)' } });
   });
 
   it('given a renewal request, when the provider approves it, then use continues to the new end and the expiry timer moves', async () => {
@@ -217,13 +255,14 @@ describe('conditionalApplication: refusals store nothing', () => {
       allowed: ['REPORT_USAGE', 'REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT', 'REQUEST_RENEWAL'],
     },
     { state: 'active', path: at('active'), who: 'the provider', by: provider, command: 'RESUME', allowed: ['SUSPEND', 'TERMINATE'] },
-    { state: 'active', path: at('active'), who: 'the competent authority', by: authority, command: 'APPROVE_RENEWAL', allowed: ['SUSPEND', 'TERMINATE'] },
-    { state: 'renewalReview', path: at('renewalReview'), who: 'the applicant', by: applicant, command: 'REPORT_USAGE', allowed: [] },
+    { state: 'active', path: at('active'), who: 'the competent authority', by: authority, command: 'APPROVE_RENEWAL', allowed: ['ACKNOWLEDGE_ACCESS_NOTICE', 'SUSPEND', 'TERMINATE'] },
+    { state: 'renewalReview', path: at('renewalReview'), who: 'the applicant', by: applicant, command: 'REQUEST_RENEWAL', allowed: ['REPORT_USAGE', 'REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT'] },
     { state: 'renewalReview', path: at('renewalReview'), who: 'the provider', by: provider, command: 'SUSPEND', allowed: ['APPROVE_RENEWAL', 'REJECT_RENEWAL'] },
-    { state: 'suspended', path: at('suspended'), who: 'the applicant', by: applicant, command: 'REPORT_USAGE', allowed: [] },
-    { state: 'suspended', path: at('suspended'), who: 'the competent authority', by: authority, command: 'SUSPEND', allowed: ['RESUME', 'TERMINATE'] },
+    { state: 'suspended', path: at('suspended'), who: 'the applicant', by: applicant, command: 'REQUEST_RENEWAL', allowed: ['REPORT_USAGE', 'REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT'] },
+    { state: 'suspended', path: at('suspended'), who: 'the competent authority', by: authority, command: 'SUSPEND', allowed: ['ACKNOWLEDGE_ACCESS_NOTICE', 'RESUME', 'TERMINATE'] },
     { state: 'suspended', path: at('suspended'), who: 'the system', by: system, command: 'USAGE_EXPIRED', allowed: [] },
-    { state: 'destructionPending', path: at('destructionPending'), who: 'the applicant', by: applicant, command: 'REPORT_USAGE', allowed: ['CONFIRM_DESTRUCTION'] },
+    { state: 'destructionPending', path: at('destructionPending'), who: 'the applicant', by: applicant, command: 'REPORT_USAGE', allowed: ['REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT', 'CONFIRM_DESTRUCTION'] },
+    { state: 'destructionPending', path: at('destructionPending'), who: 'the competent authority', by: authority, command: 'ACKNOWLEDGE_ACCESS_NOTICE', allowed: [] },
     { state: 'destructionPending', path: at('destructionPending'), who: 'the provider', by: provider, command: 'RESUME', allowed: [] },
     { state: 'rejected', path: at('rejected'), who: 'the applicant', by: applicant, command: 'WITHDRAW', allowed: [] },
     { state: 'withdrawn', path: at('withdrawn'), who: 'the competent authority', by: authority, command: 'PASS_NORMATIVE_REVIEW', allowed: [] },

@@ -26,14 +26,17 @@ const accepts: Record<ProcessName, Record<string, string[]>> = {
       'REPORT_USAGE',
       'REPORT_RESULTS',
       'REPORT_SECURITY_INCIDENT',
+      'ACKNOWLEDGE_ACCESS_NOTICE',
       'REQUEST_RENEWAL',
       'SUSPEND',
       'TERMINATE',
       'USAGE_EXPIRED',
     ],
-    renewalReview: ['APPROVE_RENEWAL', 'REJECT_RENEWAL'],
-    suspended: ['RESUME', 'TERMINATE'],
-    destructionPending: ['CONFIRM_DESTRUCTION'],
+    // v2: the applicant's reports go on while a renewal is reviewed or use is suspended, and the authority takes note of access
+    renewalReview: ['REPORT_USAGE', 'REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT', 'ACKNOWLEDGE_ACCESS_NOTICE', 'APPROVE_RENEWAL', 'REJECT_RENEWAL'],
+    suspended: ['REPORT_USAGE', 'REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT', 'ACKNOWLEDGE_ACCESS_NOTICE', 'RESUME', 'TERMINATE'],
+    // v2: results and security problems are still owed until the data is destroyed
+    destructionPending: ['REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT', 'CONFIRM_DESTRUCTION'],
     rejected: [],
     withdrawn: [],
     closed: [],
@@ -97,6 +100,7 @@ const senders: Record<ProcessName, Record<string, ActorRule[]>> = {
     USAGE_EXPIRED: [system],
     CONFIRM_DESTRUCTION: [applicant],
     WITHDRAW: [applicant],
+    ACKNOWLEDGE_ACCESS_NOTICE: [competentAuthority],
   },
   unopenedDataRequest: {
     start: [applicant],

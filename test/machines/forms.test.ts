@@ -16,7 +16,7 @@ function paths(schema: z.ZodType, value: unknown): string[] {
 }
 
 const def = (name: ProcessName) => {
-  const found = registry.get(name, 1);
+  const found = registry.latest(name);
   if (!found) throw new Error(name);
   return found;
 };
@@ -41,8 +41,8 @@ describe('every example of FORMS.md', () => {
   });
 
   it('covers every command of every process', () => {
-    for (const process of registry.list()) {
-      expect(Object.keys(commandData[process.name as ProcessName]).sort()).toEqual(Object.keys(process.commands).sort());
+    for (const name of registry.names()) {
+      expect(Object.keys(commandData[name as ProcessName]).sort()).toEqual(Object.keys(registry.latest(name)?.commands ?? {}).sort());
     }
   });
 });

@@ -8,8 +8,9 @@ import { registry } from '../../machines/registry.js';
 import type { Actor, CommandEvent, ProcessDefinition, Role } from '../../machines/types.js';
 import { actors, commandData, startedAt, startInputs, type ProcessName } from './examples.js';
 
-export function definition(name: ProcessName): ProcessDefinition {
-  const def = registry.get(name, 1);
+/** A process at `version`, by default the one new cases start on. */
+export function definition(name: ProcessName, version?: number): ProcessDefinition {
+  const def = version === undefined ? registry.latest(name) : registry.get(name, version);
   if (!def) throw new Error(`no process ${name}`);
   return def;
 }
@@ -134,10 +135,10 @@ export const pathTo: Record<ProcessName, Record<string, readonly Step[]>> = {
 };
 
 /** A case of `name` brought to `state` along `pathTo`. */
-export function caseIn(name: ProcessName, state: string): AnyMachineSnapshot {
+export function caseIn(name: ProcessName, state: string, version?: number): AnyMachineSnapshot {
   const steps = pathTo[name][state];
   if (!steps) throw new Error(`no path to ${name}.${state}`);
-  return play(definition(name), steps);
+  return play(definition(name, version), steps);
 }
 
 /** What the engine would learn from a command: the rules it breaks, and whether the machine takes it. */

@@ -1,6 +1,6 @@
 /** Processes by name and version: new versions are added beside the old, which cases keep. */
 import { describe, expect, it } from 'vitest';
-import { conditionalApplication } from '../../machines/conditionalApplication.js';
+import { conditionalApplication, conditionalApplicationV1 } from '../../machines/conditionalApplication.js';
 import { datasetRelease } from '../../machines/datasetRelease.js';
 import { objection } from '../../machines/objection.js';
 import { ProcessRegistry, registry } from '../../machines/registry.js';
@@ -9,10 +9,11 @@ import type { ProcessDefinition } from '../../machines/types.js';
 const v2 = (def: ProcessDefinition): ProcessDefinition => ({ ...def, version: 2, title: `${def.title}（修订）` });
 
 describe('the registry of 鲁数发〔2022〕15号', () => {
-  it('holds the five processes at version 1', () => {
+  it('holds the five processes, conditionalApplication at versions 1 and 2', () => {
     expect(registry.names()).toEqual(['conditionalApplication', 'datasetRelease', 'listAdjustment', 'objection', 'unopenedDataRequest']);
     expect(registry.list().map((def) => `${def.name}@${def.version}`)).toEqual([
       'conditionalApplication@1',
+      'conditionalApplication@2',
       'datasetRelease@1',
       'listAdjustment@1',
       'objection@1',
@@ -20,6 +21,7 @@ describe('the registry of 鲁数发〔2022〕15号', () => {
     ]);
     expect(registry.get('datasetRelease', 1)).toBe(datasetRelease);
     expect(registry.latest('conditionalApplication')).toBe(conditionalApplication);
+    expect(registry.get('conditionalApplication', 1)).toBe(conditionalApplicationV1);
   });
 
   it('knows no unknown process or version', () => {

@@ -1,0 +1,68 @@
+/**
+ * conditionalApplication v2 beside v1 (ARCHITECTURE.md "Versioned machines"). v1 took the
+ * applicant's reports only in `active`, and kept the authority's 知悉 notice open until the case
+ * ended; v2 takes results until the data is destroyed and lets the authority take note. Cases
+ * started on v1 keep v1's rules for ever; new applications start on v2.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conditionalApplicationV1 } from '../../machines/conditionalApplication.js';
+import { ProcessRegistry } from '../../machines/registry.js';
+import type { CaseState } from '../../engine/fold.js';
+import { actors } from '../machines/examples.js';
+import { pathTo } from '../machines/harness.js';
+import { createWorld, given, historyOf, meta, refused, when, type World } from './world.js';
+
+const PROCESS = 'conditionalApplication';
+const path = pathTo.conditionalApplication;
+
+let dir: string;
+let w: World;
+let onV1: { active: CaseState; ended: CaseState };
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'engine-ca-versions-'));
+  const file = join(dir, 'events.db');
+  // Cases started while only v1 was registered.
+  const v1 = await createWorld({ path: file, registry: new ProcessRegistry([conditionalApplicationV1]) });
+  onV1 = { active: await given(v1, PROCESS, path.active!), ended: await given(v1, PROCESS, path.destructionPending!) };
+  await v1.close();
+  // The same store with the shipped registry: v1 and v2.
+  w = await createWorld({ path: file });
+});
+afterAll(async () => {
+  await w.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('conditionalApplication v1 cases under the shipped registry', () => {
+  it('given a v1 case, when it is read with v2 registered, then it is still v1, with the same state, hash and tasks', async () => {
+    const now = await w.engine.getCase(onV1.active.caseId);
+    expect(now).toMatchObject({ version: 1, state: 'active', lastHash: onV1.active.lastHash });
+    expect(now.tasks).toEqual(onV1.active.tasks);
+    expect(w.registry.latest(PROCESS)?.version).toBe(2);
+  });
+
+  it('given a v1 case whose use has ended, when the applicant reports results, then INVALID_TRANSITION as v1 says, and nothing stored', async () => {
+    const c = onV1.ended;
+    const error = await refused(w, c, () => when(w, c.caseId, 'REPORT_RESULTS', { actor: actors.company }));
+    expect(error).toMatchObject({ code: 'INVALID_TRANSITION', details: { state: 'destructionPending', allowed: ['CONFIRM_DESTRUCTION'] } });
+  });
+
+  it('given a v1 case in use, when the provider terminates it, then the event is stamped v1 and the authority’s notice stays open, as v1 says', async () => {
+    const c = onV1.active;
+    const { event } = await when(w, c.caseId, 'TERMINATE', { actor: actors.provider });
+    expect(meta(event).machine).toEqual({ name: PROCESS, version: 1 });
+    expect(meta(event).tasksClosed).toEqual([]);
+    expect((await w.engine.getCase(c.caseId)).tasks.map((t) => t.stage).sort()).toEqual(['accessGrantedNotice', 'destructionPending', 'resultsReport']);
+    expect((await w.engine.verify(c.caseId)).ok).toBe(true);
+  });
+
+  it('given the shipped registry, when an applicant applies, then the case starts on v2', async () => {
+    const c = await given(w, PROCESS);
+    expect(c.version).toBe(2);
+    expect(meta((await historyOf(w, c))[0]!).machine).toEqual({ name: PROCESS, version: 2 });
+  });
+});
