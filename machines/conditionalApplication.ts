@@ -458,6 +458,7 @@ function chart(version: 1 | 2) {
             deadline: {
               kind: 'contextDays',
               field: 'agreement.destructionDays',
+              what: '协议约定的销毁时长',
               unit: 'calendarDays',
               basis: 'policy',
               article: '附录5 协议二(二)',
@@ -518,7 +519,7 @@ const commandsV1: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_ACCESS_N
         stage: 'resultsReport',
         role: 'applicant',
         scope: 'applicant',
-        deadline: { kind: 'contextMonths', field: 'agreement.resultsDueMonths', basis: 'policy', article: '附录5 协议二(三)3' },
+        deadline: { kind: 'contextMonths', field: 'agreement.resultsDueMonths', what: '协议约定的成果反馈期限', basis: 'policy', article: '附录5 协议二(三)3' },
         label: '反馈数据应用成果',
       },
       // 第十四条(三): 并告知本级公共数据开放主管部门 — information only

@@ -4,7 +4,11 @@
  * process looks as a diagram (Mermaid for docs, BPMN 2.0 for modellers).
  */
 import type { AnyMachineSnapshot, AnyStateNode } from 'xstate';
+import type { DeadlineRule } from '../calendars/types.js';
 import type { ProcessDefinition, Role, StateMeta, TaskSpec } from './types.js';
+
+/** The deadline rules in force by key (calendars/rules.ts): a diagram spells out the number a key stands for. */
+export type DeadlineRuleTable = Readonly<Record<string, Readonly<DeadlineRule> | undefined>>;
 
 // ── Snapshots ───────────────────────────────────────────────────────────────────────────
 
@@ -139,22 +143,27 @@ const SCOPE_LABELS: Record<TaskSpec['scope'], string> = {
   system: '系统',
 };
 
-function deadlineText(task: TaskSpec): string {
+function deadlineText(task: TaskSpec, rules?: DeadlineRuleTable): string {
   const deadline = task.deadline;
   if (!deadline) return '无办理时限';
   const basis = (b: string) => (b === 'statute' ? '法定' : '平台政策');
+  const unit = (u: string) => (u === 'workingDays' ? '个工作日' : '日');
   switch (deadline.kind) {
-    case 'rule':
+    case 'rule': {
+      const rule = rules && Object.hasOwn(rules, deadline.key) ? rules[deadline.key] : undefined;
+      if (rule) return `时限：${rule.n} ${unit(rule.unit)}（${deadline.key === 'policyDefault' ? '平台政策默认时限' : basis(rule.basis)}${rule.article ? `，${rule.article}` : ''}）`;
       return deadline.key === 'policyDefault' ? '时限：平台政策默认时限' : `时限：${deadline.key}（按配置）`;
+    }
+    // A number the case itself agreed (the agreement's terms): said as such, whatever its basis.
     case 'contextDays':
-      return `时限：按案件 ${deadline.field} ${deadline.unit === 'workingDays' ? '个工作日' : '日'}（${basis(deadline.basis)}${deadline.article ? `，${deadline.article}` : ''}）`;
+      return `时限：${deadline.what}，按${deadline.unit === 'workingDays' ? '工作日' : '日历日'}计${deadline.article ? `（${deadline.article}）` : ''}`;
     case 'contextMonths':
-      return `时限：按案件 ${deadline.field} 个月（${basis(deadline.basis)}${deadline.article ? `，${deadline.article}` : ''}）`;
+      return `时限：${deadline.what}，按月计${deadline.article ? `（${deadline.article}）` : ''}`;
   }
 }
 
-function taskText(task: TaskSpec): string {
-  return `${task.label}；办理：${ROLE_LABELS[task.role]}（${SCOPE_LABELS[task.scope]}）；${deadlineText(task)}`;
+function taskText(task: TaskSpec, rules?: DeadlineRuleTable): string {
+  return `${task.label}；办理：${ROLE_LABELS[task.role]}（${SCOPE_LABELS[task.scope]}）；${deadlineText(task, rules)}`;
 }
 
 function commandLabel(def: ProcessDefinition, command: string): string {
@@ -174,8 +183,8 @@ function laneRole(def: ProcessDefinition, state: string, arrows: Transition[]): 
 
 const mermaidText = (text: string) => text.replace(/["\n;:]/g, ' ');
 
-/** The process as a Mermaid `stateDiagram-v2`, labelled in Chinese. */
-export function toMermaid(def: ProcessDefinition): string {
+/** The process as a Mermaid `stateDiagram-v2`, labelled in Chinese; `rules` spell out each deadline key. */
+export function toMermaid(def: ProcessDefinition, rules?: DeadlineRuleTable): string {
   const lines = ['stateDiagram-v2', `  %% ${def.title}（${def.name} v${def.version}）`];
   for (const state of allStates(def)) {
     const task = stateTask(def, state);
@@ -194,7 +203,7 @@ export function toMermaid(def: ProcessDefinition): string {
   for (const state of finalStates(def)) lines.push(`  ${state} --> [*]`);
   for (const state of allStates(def)) {
     const task = stateTask(def, state);
-    if (task) lines.push(`  note right of ${state}: ${mermaidText(deadlineText(task))}`);
+    if (task) lines.push(`  note right of ${state}: ${mermaidText(deadlineText(task, rules))}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -234,7 +243,7 @@ const POOL_HEADER = 30;
  * exclusive gateway after every state with more than one way out, an end event per final state,
  * sequence flows named by command; and a diagram section with a simple left-to-right layout.
  */
-export function toBpmn(def: ProcessDefinition): string {
+export function toBpmn(def: ProcessDefinition, rules?: DeadlineRuleTable): string {
   const arrows = transitions(def);
   const states = allStates(def);
   const finals = new Set(finalStates(def));
@@ -377,7 +386,7 @@ export function toBpmn(def: ProcessDefinition): string {
     }
     const task = stateTask(def, state);
     const element = task ? 'bpmn:userTask' : 'bpmn:task';
-    const doc = task ? `状态 ${state}；${taskText(task)}` : `状态 ${state}：等待，无办理任务`;
+    const doc = task ? `状态 ${state}；${taskText(task, rules)}` : `状态 ${state}：等待，无办理任务`;
     out.push(
       `    <${element} id="${node}" name="${xml(task?.label ?? label)}">`,
       `      <bpmn:documentation>${xml(doc)}</bpmn:documentation>`,

@@ -28,10 +28,10 @@ export interface ActorRule {
 export type DeadlineSpec =
   /** A key into the configured deadline table (calendars/rules.ts), e.g. `conditionalApplication.normativeReview`. */
   | { kind: 'rule'; key: string }
-  /** N days where N is a number field of the context (e.g. the agreement's `destructionDays`). */
-  | { kind: 'contextDays'; field: string; unit: DeadlineUnit; basis: DeadlineBasis; article?: string }
-  /** N months after the task opens, N a number field of the context (e.g. `resultsDueMonths`). */
-  | { kind: 'contextMonths'; field: string; basis: DeadlineBasis; article?: string };
+  /** N days where N is a number field of the context (e.g. the agreement's `destructionDays`); `what` names N in Chinese, for diagrams. */
+  | { kind: 'contextDays'; field: string; what: string; unit: DeadlineUnit; basis: DeadlineBasis; article?: string }
+  /** N months after the task opens, N a number field of the context (e.g. `resultsDueMonths`); `what` names N in Chinese. */
+  | { kind: 'contextMonths'; field: string; what: string; basis: DeadlineBasis; article?: string };
 
 /** A human task: who works it and by when. Declared in a state's `meta.task`, or opened by a command. */
 export interface TaskSpec {

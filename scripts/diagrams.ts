@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_DEADLINE_RULES } from '../calendars/index.js';
 import { toBpmn, toMermaid } from '../machines/describe.js';
 import { registry } from '../machines/registry.js';
 import { toSvg } from './svg.js';
@@ -13,8 +14,8 @@ mkdirSync(out, { recursive: true });
 const index: string[] = ['# 流程图', '', '由 `npm run diagrams` 从 `machines/` 生成；请勿手工修改。', ''];
 for (const name of registry.names()) {
   const def = registry.latest(name)!;
-  writeFileSync(join(out, `${name}.mmd`), `${toMermaid(def)}\n`);
-  writeFileSync(join(out, `${name}.bpmn`), toBpmn(def));
+  writeFileSync(join(out, `${name}.mmd`), `${toMermaid(def, DEFAULT_DEADLINE_RULES)}\n`);
+  writeFileSync(join(out, `${name}.bpmn`), toBpmn(def, DEFAULT_DEADLINE_RULES));
   writeFileSync(join(out, `${name}.svg`), toSvg(def));
   index.push(`## ${def.title}（\`${name}\` v${def.version}）`, '', `![${def.title}](${name}.svg)`, '', `[BPMN 2.0](${name}.bpmn) · [Mermaid](${name}.mmd)`, '');
   process.stderr.write(`✓ ${name}: ${name}.mmd, ${name}.bpmn, ${name}.svg\n`);

@@ -69,8 +69,8 @@ export const processRoutes = (app: App): FastifyPluginAsyncZod => async (server)
           en: `process ${name} has no version ${version} (versions 1–${latest.version})`,
         });
       }
-      if (format === 'bpmn') return reply.type('application/xml; charset=utf-8').send(toBpmn(def));
-      return reply.type('text/plain; charset=utf-8').send(toMermaid(def));
+      if (format === 'bpmn') return reply.type('application/xml; charset=utf-8').send(toBpmn(def, DEFAULT_DEADLINE_RULES));
+      return reply.type('text/plain; charset=utf-8').send(toMermaid(def, DEFAULT_DEADLINE_RULES));
     },
   );
 };
