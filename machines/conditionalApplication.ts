@@ -323,6 +323,15 @@ function chart(version: 1 | 2) {
   const acknowledge = v2 ? ({ ACKNOWLEDGE_ACCESS_NOTICE: { guard: 'accessNoticeOpen', actions: 'recordAccessNoticeAcknowledged' } } as const) : {};
   // 第十六条: 定期告知开发利用情况 — while access lasts, under a renewal review or a suspension too (v2)
   const whileAccessLasts = v2 ? ({ REPORT_USAGE: { actions: 'recordUsageReport' }, ...whileHoldingData, ...acknowledge } as const) : {};
+  // 附录5 协议二(二): 到期数据使用权限自动失效 — whatever the case is waiting on (v2; v1 expired only in active)
+  const expires = v2 ? ({ USAGE_EXPIRED: { target: 'destructionPending', actions: 'recordExpiry' } } as const) : {};
+  // 附录4 承诺书六: 主管部门和开放主体有权暂停或停止数据开放服务 — a renewal under review too (v2)
+  const stoppable = v2
+    ? ({
+        SUSPEND: { target: 'suspended', actions: 'recordSuspension' },
+        TERMINATE: { target: 'destructionPending', actions: 'recordTermination' },
+      } as const)
+    : {};
   return machineSetup.createMachine({
     id: 'conditionalApplication',
     initial: 'normativeReview',
@@ -436,6 +445,8 @@ function chart(version: 1 | 2) {
           ...whileAccessLasts,
           APPROVE_RENEWAL: { target: 'active', actions: 'approveRenewal' },
           REJECT_RENEWAL: { target: 'active', actions: 'rejectRenewal' },
+          ...stoppable,
+          ...expires,
         },
       },
       suspended: {
@@ -445,6 +456,7 @@ function chart(version: 1 | 2) {
           ...whileAccessLasts,
           RESUME: { target: 'active', actions: 'recordResumption' },
           TERMINATE: { target: 'destructionPending', actions: 'recordTermination' },
+          ...expires,
         },
       },
       destructionPending: {
@@ -601,13 +613,28 @@ const common = {
     applicant: context.input.applicant.name,
     provider: context.input.resource.providerOrg,
   }),
-  // 附录5 协议二(二): 到期数据使用权限自动失效
-  timers: (context, state) =>
-    state === 'active' && context.useTo !== undefined ? [{ command: 'USAGE_EXPIRED', afterEndOfDay: context.useTo }] : [],
-} satisfies Omit<ProcessDefinition<ConditionalApplicationContext>, 'version' | 'machine' | 'commands'>;
+} satisfies Omit<ProcessDefinition<ConditionalApplicationContext>, 'version' | 'machine' | 'commands' | 'timers'>;
+
+/** 附录5 协议二(二): 到期数据使用权限自动失效 — at the end of `useTo`, in the states that take USAGE_EXPIRED. */
+const expiryIn =
+  (states: readonly string[]): ProcessDefinition<ConditionalApplicationContext>['timers'] =>
+  (context, state) =>
+    states.includes(state) && context.useTo !== undefined ? [{ command: 'USAGE_EXPIRED', afterEndOfDay: context.useTo }] : [];
 
 /** The first version: cases started on it keep folding with it (ARCHITECTURE.md "Versioned machines"). */
-export const conditionalApplicationV1: ProcessDefinition<ConditionalApplicationContext> = { ...common, version: 1, machine: chart(1), commands: commandsV1 };
+export const conditionalApplicationV1: ProcessDefinition<ConditionalApplicationContext> = {
+  ...common,
+  version: 1,
+  machine: chart(1),
+  commands: commandsV1,
+  timers: expiryIn(['active']),
+};
 
 /** The version new cases start on. */
-export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = { ...common, version: 2, machine: chart(2), commands: commandsV2 };
+export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+  ...common,
+  version: 2,
+  machine: chart(2),
+  commands: commandsV2,
+  timers: expiryIn(['active', 'renewalReview', 'suspended']),
+};

@@ -119,6 +119,13 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
       { from: state, path: at(state), when: 'REPORT_RESULTS', who: 'the applicant', by: applicant, then: 'ResultsReported', to: state },
       { from: state, path: at(state), when: 'REPORT_SECURITY_INCIDENT', who: 'the applicant', by: applicant, then: 'SecurityIncidentReported', to: state },
     ]),
+    // v2: a renewal under review can be suspended or stopped (附录4 承诺书六), and use lapses at its end whatever the case waits on (附录5 协议二(二))
+    { from: 'renewalReview', path: at('renewalReview'), when: 'SUSPEND', who: 'the provider', by: provider, then: 'Suspended', to: 'suspended' },
+    { from: 'renewalReview', path: at('renewalReview'), when: 'SUSPEND', who: 'the competent authority', by: authority, then: 'Suspended', to: 'suspended' },
+    { from: 'renewalReview', path: at('renewalReview'), when: 'TERMINATE', who: 'the provider', by: provider, then: 'Terminated', to: 'destructionPending' },
+    { from: 'renewalReview', path: at('renewalReview'), when: 'TERMINATE', who: 'the competent authority', by: authority, then: 'Terminated', to: 'destructionPending' },
+    { from: 'renewalReview', path: at('renewalReview'), when: 'USAGE_EXPIRED', who: 'the system', by: system, then: 'UsageExpired', to: 'destructionPending' },
+    { from: 'suspended', path: at('suspended'), when: 'USAGE_EXPIRED', who: 'the system', by: system, then: 'UsageExpired', to: 'destructionPending' },
     { from: 'destructionPending', path: at('destructionPending'), when: 'REPORT_RESULTS', who: 'the applicant', by: applicant, then: 'ResultsReported', to: 'destructionPending' },
     { from: 'destructionPending', path: at('destructionPending'), when: 'REPORT_SECURITY_INCIDENT', who: 'the applicant', by: applicant, then: 'SecurityIncidentReported', to: 'destructionPending' },
   ];
@@ -196,11 +203,11 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
     expect(meta(event).timers).toMatchObject([{ command: 'USAGE_EXPIRED', dueAt: endOfDay(data.SIGN_AGREEMENT.useTo) }]);
   });
 
-  it('given a suspended use, then no expiry timer is pending until it resumes', async () => {
-    const c = await given(w, PROCESS, at('suspended'));
-    expect(c.timers).toEqual([]);
-    const { event } = await when(w, c.caseId, 'RESUME');
-    expect(meta(event).timers).toHaveLength(1);
+  it('given a use suspended or under renewal review, then its expiry timer is still pending (附录5 协议二(二))', async () => {
+    for (const state of ['suspended', 'renewalReview']) {
+      const c = await given(w, PROCESS, at(state));
+      expect(c.timers, state).toMatchObject([{ command: 'USAGE_EXPIRED', dueAt: endOfDay('2025-12-31') }]);
+    }
   });
 
   it('given an application, when it goes the whole way to closed, then twelve events tell its story and no task is left open', async () => {
@@ -257,10 +264,10 @@ describe('conditionalApplication: refusals store nothing', () => {
     { state: 'active', path: at('active'), who: 'the provider', by: provider, command: 'RESUME', allowed: ['SUSPEND', 'TERMINATE'] },
     { state: 'active', path: at('active'), who: 'the competent authority', by: authority, command: 'APPROVE_RENEWAL', allowed: ['ACKNOWLEDGE_ACCESS_NOTICE', 'SUSPEND', 'TERMINATE'] },
     { state: 'renewalReview', path: at('renewalReview'), who: 'the applicant', by: applicant, command: 'REQUEST_RENEWAL', allowed: ['REPORT_USAGE', 'REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT'] },
-    { state: 'renewalReview', path: at('renewalReview'), who: 'the provider', by: provider, command: 'SUSPEND', allowed: ['APPROVE_RENEWAL', 'REJECT_RENEWAL'] },
+    { state: 'renewalReview', path: at('renewalReview'), who: 'the provider', by: provider, command: 'RESUME', allowed: ['APPROVE_RENEWAL', 'REJECT_RENEWAL', 'SUSPEND', 'TERMINATE'] },
     { state: 'suspended', path: at('suspended'), who: 'the applicant', by: applicant, command: 'REQUEST_RENEWAL', allowed: ['REPORT_USAGE', 'REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT'] },
     { state: 'suspended', path: at('suspended'), who: 'the competent authority', by: authority, command: 'SUSPEND', allowed: ['ACKNOWLEDGE_ACCESS_NOTICE', 'RESUME', 'TERMINATE'] },
-    { state: 'suspended', path: at('suspended'), who: 'the system', by: system, command: 'USAGE_EXPIRED', allowed: [] },
+    { state: 'suspended', path: at('suspended'), who: 'the system', by: system, command: 'GRANT_ACCESS', allowed: ['USAGE_EXPIRED'] },
     { state: 'destructionPending', path: at('destructionPending'), who: 'the applicant', by: applicant, command: 'REPORT_USAGE', allowed: ['REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT', 'CONFIRM_DESTRUCTION'] },
     { state: 'destructionPending', path: at('destructionPending'), who: 'the competent authority', by: authority, command: 'ACKNOWLEDGE_ACCESS_NOTICE', allowed: [] },
     { state: 'destructionPending', path: at('destructionPending'), who: 'the provider', by: provider, command: 'RESUME', allowed: [] },

@@ -20,14 +20,18 @@ const path = pathTo.conditionalApplication;
 
 let dir: string;
 let w: World;
-let onV1: { active: CaseState; ended: CaseState };
+let onV1: { active: CaseState; ended: CaseState; suspended: CaseState };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'engine-ca-versions-'));
   const file = join(dir, 'events.db');
   // Cases started while only v1 was registered.
   const v1 = await createWorld({ path: file, registry: new ProcessRegistry([conditionalApplicationV1]) });
-  onV1 = { active: await given(v1, PROCESS, path.active!), ended: await given(v1, PROCESS, path.destructionPending!) };
+  onV1 = {
+    active: await given(v1, PROCESS, path.active!),
+    ended: await given(v1, PROCESS, path.destructionPending!),
+    suspended: await given(v1, PROCESS, path.suspended!),
+  };
   await v1.close();
   // The same store with the shipped registry: v1 and v2.
   w = await createWorld({ path: file });
@@ -58,6 +62,12 @@ describe('conditionalApplication v1 cases under the shipped registry', () => {
     expect(meta(event).tasksClosed).toEqual([]);
     expect((await w.engine.getCase(c.caseId)).tasks.map((t) => t.stage).sort()).toEqual(['accessGrantedNotice', 'destructionPending', 'resultsReport']);
     expect((await w.engine.verify(c.caseId)).ok).toBe(true);
+  });
+
+  it('given a v1 use suspended over its end, then no expiry timer is pending, as v1 says', async () => {
+    const c = onV1.suspended;
+    expect(c.timers).toEqual([]);
+    expect((await w.engine.getCase(c.caseId)).timers).toEqual([]);
   });
 
   it('given the shipped registry, when an applicant applies, then the case starts on v2', async () => {

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import type { Logger } from '../../infra/logger.js';
 import { Scheduler } from '../../engine/scheduler.js';
 import { actors, commandData } from '../machines/examples.js';
-import { createWorld, endOfDay, given, historyOf, meta, when, type World } from './world.js';
+import { createWorld, endOfDay, given, historyOf, meta, type World } from './world.js';
 
 const toActive = ['PASS_NORMATIVE_REVIEW', 'APPROVE', 'SIGN_AGREEMENT', 'GRANT_ACCESS'] as const;
 /** The agreement of the examples runs to 2025-12-31: use ends at 23:59:59.999 Shanghai that day. */
@@ -169,12 +169,18 @@ describe('USAGE_EXPIRED at the end of useTo', () => {
     expect((await w.engine.getCase(c.caseId)).state).toBe('destructionPending');
   });
 
-  it('given a use suspended over its end, when it is resumed after the end, then the expiry fires at the next run', async () => {
-    const c = await given(w, 'conditionalApplication', [...toActive, 'SUSPEND']);
-    w.clock.set(justAfter);
+  // 附录5 协议二(二): 到期数据使用权限自动失效 — a suspension or a pending renewal does not keep the agreement alive (v2).
+  it.each([
+    ['suspended', 'SUSPEND'],
+    ['under renewal review', 'REQUEST_RENEWAL'],
+  ] as const)('given a use %s over its end, when the end passes, then use expires there and then', async (_, step) => {
+    const c = await given(w, 'conditionalApplication', [...toActive, step]);
+    w.clock.set(justBefore);
     expect(await w.scheduler.fireDueTimers()).toBe(0);
-    await when(w, c.caseId, 'RESUME');
+    w.clock.set(justAfter);
     expect(await w.scheduler.fireDueTimers()).toBe(1);
-    expect((await w.engine.getCase(c.caseId)).state).toBe('destructionPending');
+    const after = await w.engine.getCase(c.caseId);
+    expect(after.state).toBe('destructionPending');
+    expect(after.tasks.map((t) => t.stage).sort()).toEqual(['destructionPending', 'resultsReport']);
   });
 });

@@ -33,8 +33,19 @@ const accepts: Record<ProcessName, Record<string, string[]>> = {
       'USAGE_EXPIRED',
     ],
     // v2: the applicant's reports go on while a renewal is reviewed or use is suspended, and the authority takes note of access
-    renewalReview: ['REPORT_USAGE', 'REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT', 'ACKNOWLEDGE_ACCESS_NOTICE', 'APPROVE_RENEWAL', 'REJECT_RENEWAL'],
-    suspended: ['REPORT_USAGE', 'REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT', 'ACKNOWLEDGE_ACCESS_NOTICE', 'RESUME', 'TERMINATE'],
+    // v2: a renewal under review can be suspended or stopped, and use lapses at its end in either state
+    renewalReview: [
+      'REPORT_USAGE',
+      'REPORT_RESULTS',
+      'REPORT_SECURITY_INCIDENT',
+      'ACKNOWLEDGE_ACCESS_NOTICE',
+      'APPROVE_RENEWAL',
+      'REJECT_RENEWAL',
+      'SUSPEND',
+      'TERMINATE',
+      'USAGE_EXPIRED',
+    ],
+    suspended: ['REPORT_USAGE', 'REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT', 'ACKNOWLEDGE_ACCESS_NOTICE', 'RESUME', 'TERMINATE', 'USAGE_EXPIRED'],
     // v2: results and security problems are still owed until the data is destroyed
     destructionPending: ['REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT', 'CONFIRM_DESTRUCTION'],
     rejected: [],

@@ -198,7 +198,13 @@ describe('conditionalApplication: timers', () => {
     expect(def.timers?.(context(snapshot), stateName(snapshot))).toEqual([{ command: 'USAGE_EXPIRED', afterEndOfDay: '2026-03-31' }]);
   });
 
-  it.each(['renewalReview', 'suspended', 'destructionPending', 'closed'])('has no timer in %s', (state) => {
+  // 附录5 协议二(二): use lapses at its end whatever the case waits on (v2)
+  it.each(['renewalReview', 'suspended'])('expires use at the end of useTo in %s too', (state) => {
+    const snapshot = caseIn('conditionalApplication', state);
+    expect(def.timers?.(context(snapshot), stateName(snapshot))).toEqual([{ command: 'USAGE_EXPIRED', afterEndOfDay: '2025-12-31' }]);
+  });
+
+  it.each(['destructionPending', 'closed'])('has no timer in %s', (state) => {
     const snapshot = caseIn('conditionalApplication', state);
     expect(def.timers?.(context(snapshot), stateName(snapshot))).toEqual([]);
   });
