@@ -32,7 +32,7 @@ export const HistoryEvent = z.object({
   data: z.unknown(),
   deadlines: z.object({
     opened: z.array(TaskView),
-    closed: z.array(z.object({ stage: z.string(), completedAt: z.string() })),
+    closed: z.array(z.object({ stage: z.string(), completedAt: z.string(), cancelled: z.literal(true).optional() })),
     restated: z.array(z.unknown()),
   }),
   correlationId: z.string().optional(),

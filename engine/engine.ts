@@ -260,7 +260,14 @@ export class Engine {
     const closing = new Set<string>([...(spec.closes ?? [])]);
     if (moved && stateTask(def, current.state)) closing.add(current.state);
     if (isFinal(next)) for (const t of current.tasks) closing.add(t.stage);
-    const closed: TaskClosed[] = current.tasks.filter((t) => closing.has(t.stage)).map((t) => ({ stage: t.stage, completedAt: at }));
+    // A task is done by the party who works it (or by the system completing it on a link): with the
+    // command that closes it by name, or the one that moves its state on. Anything else closing it —
+    // a withdrawal, the case ending, another party's command — cancels it (第十九条: reports count only work done).
+    const done = (t: { stage: string; role: string }) =>
+      (cmd.actor.role === t.role || spec.link !== undefined) && (spec.closes?.includes(t.stage) === true || (moved && t.stage === current.state));
+    const closed: TaskClosed[] = current.tasks
+      .filter((t) => closing.has(t.stage))
+      .map((t) => (done(t) ? { stage: t.stage, completedAt: at } : { stage: t.stage, completedAt: at, cancelled: true }));
     const stillOpen = current.tasks.filter((t) => !closing.has(t.stage));
     const opened = isFinal(next)
       ? []

@@ -30,6 +30,12 @@ export interface Task {
 export interface TaskClosed {
   stage: string;
   completedAt: string;
+  /**
+   * Closed without its work being done: the case was withdrawn, ended or moved on by someone else's
+   * command. Absent when done (and on events stored before this flag existed). Reports do not count
+   * such a task as finished (第十九条).
+   */
+  cancelled?: true;
 }
 
 export interface DeadlineRestated {

@@ -26,6 +26,8 @@ export interface TaskFacts {
 export interface TaskClosedFacts {
   stage: string;
   completedAt: string;
+  /** Closed without its work being done (engine/events.ts `TaskClosed`). */
+  cancelled?: true;
 }
 
 export interface DeadlineFacts {

@@ -134,6 +134,7 @@ export async function timeline(app: App, caseId: string, now: Date): Promise<Tim
         const late = Date.parse(closed.completedAt) > Date.parse(task.dueAt);
         verdict = late ? `，逾期 ${calendar.workingDaysOverdue(closed.completedAt, task.dueAt)} 个工作日` : '，按期';
       }
+      if (closed.cancelled) verdict += '，未办理即随案件终止';
       lines.push(`     期限关闭：${task?.label ?? closed.stage}${task?.dueAt ? `（截止 ${shanghaiTime(task.dueAt, calendar)}）` : '（无期限）'}${verdict}`);
     }
     for (const task of meta.tasksOpened ?? []) {

@@ -179,6 +179,15 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
     expect((await w.engine.getCase(c.caseId)).tasks.map((t) => t.stage)).toEqual(['destructionPending']);
   });
 
+  it('given use ended with results never reported, when the applicant confirms destruction, then destruction is done and the results task is closed as cancelled, not as reported', async () => {
+    const c = await given(w, PROCESS, at('destructionPending'));
+    const { event } = await when(w, c.caseId, 'CONFIRM_DESTRUCTION');
+    expect(meta(event).tasksClosed).toEqual([
+      { stage: 'resultsReport', completedAt: event.metadata.at, cancelled: true },
+      { stage: 'destructionPending', completedAt: event.metadata.at },
+    ]);
+  });
+
   it('given access granted, when the competent authority takes note, then its notice closes; when it does again, then RULE_VIOLATED and nothing stored', async () => {
     const c = await given(w, PROCESS, at('active'));
     const { event } = await when(w, c.caseId, 'ACKNOWLEDGE_ACCESS_NOTICE', { actor: authority });

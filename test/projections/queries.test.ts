@@ -79,6 +79,57 @@ describe('inbox across the Spring Festival holiday (春节 2026: 2月15日至23�
   });
 });
 
+describe('work the case ended before it was done (第十九条: reports count only work done)', () => {
+  let w: World;
+  const ids: Record<string, string> = {};
+  const asOf = at('2026-03-20T02:00:00Z');
+  const authority = actorOf('370100-dsj', 'authority');
+
+  beforeAll(async () => {
+    w = await world({ start: '2026-03-02T01:00:00.000Z' }); // Monday; normativeReview (5 wd) due 9 March
+    ids.early = await start(w, 'conditionalApplication', '370100-gaj');
+    ids.late = await start(w, 'conditionalApplication', '370100-gaj');
+    ids.done = await start(w, 'conditionalApplication', '370100-gaj');
+    const send = (caseId: string, type: string, actor: typeof authority) =>
+      w.engine.execute({ caseId, type, data: (commandData.conditionalApplication as Record<string, unknown>)[type], actor });
+    w.clock.set('2026-03-04T02:00:00Z');
+    await send(ids.early!, 'WITHDRAW', actors.company); // withdrawn before the review was due
+    w.clock.set('2026-03-12T02:00:00Z');
+    await send(ids.late!, 'WITHDRAW', actors.company); // withdrawn 3 working days after it was due, never reviewed
+    await send(ids.done!, 'PASS_NORMATIVE_REVIEW', authority); // reviewed, 3 working days late
+    w.clock.set(asOf);
+  });
+  afterAll(() => w.close());
+
+  it('given a review withdrawn from under the authority, then its closing is stamped cancelled, and a review done is not', async () => {
+    const closedBy = async (caseId: string) => {
+      const history = await w.store.readStream(`conditionalApplication-${caseId}`);
+      return (history.at(-1)!.metadata as { tasksClosed: unknown[] }).tasksClosed;
+    };
+    expect(await closedBy(ids.late!)).toEqual([{ stage: 'normativeReview', completedAt: '2026-03-12T02:00:00.000Z', cancelled: true }]);
+    expect(await closedBy(ids.done!)).toEqual([{ stage: 'normativeReview', completedAt: '2026-03-12T02:00:00.000Z' }]);
+  });
+
+  it('given the SLA report, then a withdrawn review is counted as cancelled, never as finished on time or late', () => {
+    const period = { from: at('2026-03-01T00:00:00Z'), to: at('2026-04-01T00:00:00Z'), asOf, groupBy: 'org' as const };
+    expect(w.models.slaReport(period).rows.find((r) => r.key === '370100-dsj')).toMatchObject({ finished: 1, onTime: 0, late: 1, cancelled: 2, onTimeRate: 0 });
+    expect(w.models.toCsv(w.models.slaReport(period)).split('\r\n')).toContain('370100-dsj,济南市大数据局,1,0,1,0.00%,0,2');
+  });
+
+  it('given the overdue report, then a review cancelled after its deadline is listed as such, apart from the one done late, and one cancelled in time is not listed', () => {
+    const report = w.models.overdueReport({ asOf });
+    expect(report.items.map((i) => [i.caseId, i.status, i.workingDaysOverdue])).toEqual(
+      expect.arrayContaining([
+        [ids.late, 'cancelledLate', 3],
+        [ids.done, 'finishedLate', 3],
+      ]),
+    );
+    expect(report.items.some((i) => i.caseId === ids.early)).toBe(false);
+    expect(report.byOrg.find((o) => o.org === '370100-dsj')).toMatchObject({ finishedLate: 1, cancelledLate: 1 });
+    expect(w.models.toCsv(report)).toContain('逾期未办、案件已终止');
+  });
+});
+
 describe('inbox, reports and the case list over a month of work in Jinan and Qingdao', () => {
   let w: World;
   const ids: Record<string, string> = {};
@@ -160,9 +211,9 @@ describe('inbox, reports and the case list over a month of work in Jinan and Qin
     ]);
     expect(report.items[0]).toMatchObject({ orgName: '济南市大数据局', basis: 'statute', article: '第十四条(二)', dueAt: '2026-03-09T15:59:59.999Z', enteredAt: '2026-03-02T01:00:00.000Z' });
     expect(report.byOrg).toEqual([
-      { org: '370100-dsj', orgName: '济南市大数据局', open: 1, overdue: 1, finishedLate: 1 },
-      { org: '370100-gaj', orgName: '济南市公安局', open: 2, overdue: 1, finishedLate: 0 },
-      { org: '370102-scjgj', orgName: directory.nameOf('370102-scjgj'), open: 1, overdue: 1, finishedLate: 0 },
+      { org: '370100-dsj', orgName: '济南市大数据局', open: 1, overdue: 1, finishedLate: 1, cancelledLate: 0 },
+      { org: '370100-gaj', orgName: '济南市公安局', open: 2, overdue: 1, finishedLate: 0, cancelledLate: 0 },
+      { org: '370102-scjgj', orgName: directory.nameOf('370102-scjgj'), open: 1, overdue: 1, finishedLate: 0, cancelledLate: 0 },
     ]);
   });
 
@@ -182,7 +233,7 @@ describe('inbox, reports and the case list over a month of work in Jinan and Qin
   it('given an earlier asOf, then a stage finished late after it counts as open past due then', () => {
     const report = w.models.overdueReport({ asOf: at('2026-03-10T02:00:00Z') });
     expect(report.items.map((i) => [i.caseId, i.status, i.workingDaysOverdue, i.completedAt])).toEqual([[ids.caD, 'open', 1, undefined]]);
-    expect(report.byOrg.find((o) => o.org === '370100-dsj')).toEqual({ org: '370100-dsj', orgName: '济南市大数据局', open: 2, overdue: 1, finishedLate: 0 });
+    expect(report.byOrg.find((o) => o.org === '370100-dsj')).toEqual({ org: '370100-dsj', orgName: '济南市大数据局', open: 2, overdue: 1, finishedLate: 0, cancelledLate: 0 });
   });
 
   it('given the overdue report as CSV, then it is UTF-8 with a byte-order mark, Chinese headers and one line per item', () => {
@@ -205,10 +256,10 @@ describe('inbox, reports and the case list over a month of work in Jinan and Qin
   it('given the SLA report, then stages finished in the period give on-time rates by organisation, process and stage, with open overdue ones', () => {
     const period = { from: at('2026-03-01T00:00:00Z'), to: at('2026-04-01T00:00:00Z'), asOf };
     expect(w.models.slaReport({ ...period, groupBy: 'org' }).rows).toEqual([
-      { key: '370100-dsj', name: '济南市大数据局', finished: 1, onTime: 0, late: 1, onTimeRate: 0, openOverdue: 1 },
-      { key: '370100-gaj', name: '济南市公安局', finished: 0, onTime: 0, late: 0, onTimeRate: null, openOverdue: 1 },
-      { key: '370102-scjgj', name: directory.nameOf('370102-scjgj'), finished: 0, onTime: 0, late: 0, onTimeRate: null, openOverdue: 1 },
-      { key: '370200-gaj', name: '青岛市公安局', finished: 1, onTime: 1, late: 0, onTimeRate: 1, openOverdue: 0 },
+      { key: '370100-dsj', name: '济南市大数据局', finished: 1, onTime: 0, late: 1, cancelled: 0, onTimeRate: 0, openOverdue: 1 },
+      { key: '370100-gaj', name: '济南市公安局', finished: 0, onTime: 0, late: 0, cancelled: 0, onTimeRate: null, openOverdue: 1 },
+      { key: '370102-scjgj', name: directory.nameOf('370102-scjgj'), finished: 0, onTime: 0, late: 0, cancelled: 0, onTimeRate: null, openOverdue: 1 },
+      { key: '370200-gaj', name: '青岛市公安局', finished: 1, onTime: 1, late: 0, cancelled: 0, onTimeRate: 1, openOverdue: 0 },
     ]);
     expect(w.models.slaReport({ ...period, groupBy: 'process' }).rows.map((r) => [r.key, r.name, r.finished, r.onTimeRate, r.openOverdue])).toEqual([
       ['conditionalApplication', '有条件开放数据获取申请', 1, 0, 0],
@@ -216,10 +267,10 @@ describe('inbox, reports and the case list over a month of work in Jinan and Qin
       ['unopenedDataRequest', '未开放数据需求申请', 0, null, 1],
     ]);
     expect(w.models.slaReport({ ...period, groupBy: 'stage', region: '370200' }).rows).toEqual([
-      { key: 'objection.handling', name: '处理异议或建议并反馈', finished: 1, onTime: 1, late: 0, onTimeRate: 1, openOverdue: 0 },
+      { key: 'objection.handling', name: '处理异议或建议并反馈', finished: 1, onTime: 1, late: 0, cancelled: 0, onTimeRate: 1, openOverdue: 0 },
     ]);
     const text = w.models.toCsv(w.models.slaReport({ ...period, groupBy: 'org' }));
-    expect(text.split('\r\n').slice(0, 2)).toEqual(['\uFEFF单位代码,名称,办结数,按时办结数,逾期办结数,按时办结率,在办逾期数', '370100-dsj,济南市大数据局,1,0,1,0.00%,1']);
+    expect(text.split('\r\n').slice(0, 2)).toEqual(['\uFEFF单位代码,名称,办结数,按时办结数,逾期办结数,按时办结率,在办逾期数,未办即终止数', '370100-dsj,济南市大数据局,1,0,1,0.00%,1,0']);
     expect(() => w.models.slaReport({ ...period, groupBy: 'nonsense' as 'org' })).toThrow(InvalidQueryError);
   });
 
@@ -402,7 +453,7 @@ describe('the reports’ region filter agrees with the directory’s regions', (
       });
       expect(report.items).toEqual(expected);
       for (const o of report.byOrg) {
-        expect(o.overdue + o.finishedLate).toBe(expected.filter((i) => i.org === o.org).length);
+        expect(o.overdue + o.finishedLate + o.cancelledLate).toBe(expected.filter((i) => i.org === o.org).length);
       }
     }
   });
