@@ -63,6 +63,7 @@ export class CalendarInForce {
         if (err instanceof CalendarValidationError) throw refuse.validation(err.errors);
         throw err;
       }
+      // The notice in force already: a repeat (or a retry) stores nothing.
       if (next.version === this.#calendar.version) return next;
       const loaded = next.notices.find((n) => n.year === (notice as { year: number }).year)!;
       try {
@@ -70,7 +71,10 @@ export class CalendarInForce {
           CALENDAR_STREAM,
           [
             {
-              id: deterministicId(`notice:${next.version}`),
+              // One id per transition, not per version: a calendar may come back to an earlier version
+              // (A → B → A), and that is a new event. A retry of this very append (same revision, same
+              // versions) has the same id, so the store answers it without storing it twice.
+              id: deterministicId(`notice:${this.#revision}:${this.#calendar.version}:${next.version}`),
               type: NOTICE_LOADED,
               data: { notice: loaded, calendarVersion: next.version, previousVersion: this.#calendar.version },
               metadata: { actor, at: this.clock.now().toISOString() },

@@ -4,6 +4,7 @@
  * holiday notice an admin loads is refused with Chinese reasons naming the date.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import shipped2025 from '../../calendars/data/2025.json' with { type: 'json' };
 import { startTestApi, type TestApi } from './harness.js';
 
 let api: TestApi;
@@ -58,5 +59,28 @@ describe('PUT /v1/calendar/:year refusals', () => {
     expect(res.status).toBe(400);
     expect(res.body.errors[0].message).toMatch(/^缺少法定节假日 2025-01-28、2025-01-29/);
     expect((await api.call('GET', '/v1/calendar/2025', { as: admin })).body.holidays).toContain('2025-10-01');
+  });
+});
+
+describe('PUT /v1/calendar/:year back and forth', () => {
+  // The notice as shipped in calendars/data/2025.json (the year is the path's), and the same days under another notice text.
+  const { year: _year, ...original } = shipped2025;
+  const corrected = { ...original, notice: `${original.notice}（更正测试）` };
+
+  it('given the shipped 2025 notice, when an admin loads a corrected one, the shipped one, the corrected one and the shipped one again, then each is 200 and in force, and the shipped one again stores nothing', async () => {
+    const shipped = (await api.call('GET', '/v1/calendar/2025', { as: admin })).body.calendarVersion;
+    const versions: string[] = [];
+    for (const body of [corrected, original, corrected, original]) {
+      const res = await api.call('PUT', '/v1/calendar/2025', { as: admin, body });
+      expect(res.status, res.body.detail).toBe(200);
+      expect((await api.call('GET', '/v1/calendar/2025', { as: admin })).body.calendarVersion).toBe(res.body.calendarVersion);
+      versions.push(res.body.calendarVersion);
+    }
+    expect(versions[0]).not.toBe(shipped);
+    expect(versions).toEqual([versions[0], shipped, versions[0], shipped]);
+
+    const head = await api.app.store.headPosition();
+    expect((await api.call('PUT', '/v1/calendar/2025', { as: admin, body: original })).status).toBe(200);
+    expect(await api.app.store.headPosition()).toBe(head);
   });
 });

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CALENDAR_STREAM, NOTICE_LOADED } from '../../engine/calendarInForce.js';
 import { DEADLINES_RESTATED } from '../../engine/events.js';
 import { Scheduler } from '../../engine/scheduler.js';
 import { actors } from '../machines/examples.js';
@@ -142,6 +143,66 @@ describe('a task opened on Thu 2026-12-24 with 10 working days', () => {
     const again = await w.calendar.load(notice2027, admin);
     expect(again.version).toBe(first.version);
     expect(await w.scheduler.restateProvisionalDeadlines()).toBe(1);
+  });
+});
+
+describe('a calendar that comes back to an earlier version', () => {
+  /** The same arrangement under a corrected notice number: a different, valid notice, so a different calendar version. */
+  const corrected = { ...notice2027, notice: '国办发明电〔2026〕Y号（测试数据，更正）' };
+  const noticesLoaded = async () => (await w.store.readStream(CALENDAR_STREAM)).filter((e) => e.type === NOTICE_LOADED);
+
+  it('given notice A loaded, then B, then A again, when B is loaded once more, then each load is a new HolidayNoticeLoaded and B is in force', async () => {
+    const a = await w.calendar.load(notice2027, admin);
+    const b = await w.calendar.load(corrected, admin);
+    expect(b.version).not.toBe(a.version);
+    expect((await w.calendar.load(notice2027, admin)).version).toBe(a.version);
+
+    const again = await w.calendar.load(corrected, admin);
+
+    expect(again.version).toBe(b.version);
+    expect(w.calendar.current().version).toBe(b.version);
+    const loaded = await noticesLoaded();
+    expect(loaded.map((e) => e.data)).toMatchObject([
+      { calendarVersion: a.version },
+      { calendarVersion: b.version, previousVersion: a.version },
+      { calendarVersion: a.version, previousVersion: b.version },
+      { calendarVersion: b.version, previousVersion: a.version },
+    ]);
+    expect(new Set(loaded.map((e) => e.id)).size).toBe(4);
+  });
+
+  it('given A then B loaded, when A is loaded by two requests at once (a retry), then one HolidayNoticeLoaded is stored and A is in force', async () => {
+    const a = await w.calendar.load(notice2027, admin);
+    await w.calendar.load(corrected, admin);
+
+    const [first, retry] = await Promise.all([w.calendar.load(notice2027, admin), w.calendar.load(notice2027, admin)]);
+
+    expect([first.version, retry.version, w.calendar.current().version]).toEqual([a.version, a.version, a.version]);
+    expect((await noticesLoaded()).map((e) => (e.data as { calendarVersion: string }).calendarVersion)).toEqual([a.version, expect.any(String), a.version]);
+  });
+
+  it('given A in force after A → B → A, when A is loaded again, then nothing is appended', async () => {
+    await w.calendar.load(notice2027, admin);
+    await w.calendar.load(corrected, admin);
+    await w.calendar.load(notice2027, admin);
+    const head = await w.store.headPosition();
+
+    await w.calendar.load(notice2027, admin);
+
+    expect(await w.store.headPosition()).toBe(head);
+  });
+
+  it('given A → B → A → B loaded by one node, when another node on the same file starts, then it computes with B', async () => {
+    await w.calendar.load(notice2027, admin);
+    await w.calendar.load(corrected, admin);
+    await w.calendar.load(notice2027, admin);
+    const b = await w.calendar.load(corrected, admin);
+    const other = await createWorld({ path: join(dir, 'events.db'), clock: w.clock });
+    try {
+      expect(other.calendar.current().version).toBe(b.version);
+    } finally {
+      await other.close();
+    }
   });
 });
 
