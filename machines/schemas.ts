@@ -34,12 +34,21 @@ export function form<Shape extends z.ZodRawShape>(shape: Shape) {
 /** The longest text a field takes: a long opinion or description fits; a pasted file does not (the log keeps every event for ever). */
 export const TEXT_MAX = 10_000;
 
-/** Trimmed text that must not be empty, at most `TEXT_MAX` characters. */
+/**
+ * Whether `text` is text a person wrote: no NUL (U+0000) and no lone surrogate (a string that is not
+ * well-formed UTF-16 cannot be encoded as UTF-8, and the event log keeps every event for ever).
+ */
+function isCleanText(text: string): boolean {
+  return !text.includes('\u0000') && text.isWellFormed();
+}
+
+/** Trimmed text that must not be empty, at most `TEXT_MAX` characters, without NUL or lone surrogates. */
 export const Text = z
   .string({ error: typeError('文本') })
   .trim()
   .min(1, '不能为空')
-  .max(TEXT_MAX, `不超过 ${TEXT_MAX} 个字符`);
+  .max(TEXT_MAX, `不超过 ${TEXT_MAX} 个字符`)
+  .refine(isCleanText, '含有无效字符');
 
 /** A list of at least one item (`[≥1]` in FORMS.md). */
 export function listOf<Item extends z.ZodType>(item: Item) {

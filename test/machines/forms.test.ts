@@ -261,6 +261,11 @@ describe('objection forms', () => {
     expect(paths(schema, { ...input, evidence: [''] })).toEqual(['evidence.0']);
   });
 
+  it.each([['a\u0000b'], ['\ud800x']])('given a description %j (a NUL or a lone surrogate), when the objection is raised, then it is refused, naming the field', (description) => {
+    expect(issues(schema, { ...input, description })).toEqual([{ path: 'description', message: '含有无效字符' }]);
+    expect(issues(schema, { ...input, evidence: ['第 18 行', description] })).toEqual([{ path: 'evidence.1', message: '含有无效字符' }]);
+  });
+
   it('refuses an unknown kind and an unknown outcome', () => {
     expect(paths(schema, { ...input, kind: 'complaint' })).toEqual(['kind']);
     expect(paths(commandSchema('objection', 'RESPOND'), { outcome: 'ignored', explanation: '无' })).toEqual(['outcome']);

@@ -47,6 +47,21 @@ describe('Text', () => {
     expect(Text.safeParse(` ${'审'.repeat(10_000)} `).success).toBe(true);
     expect(messages(Text, '审'.repeat(10_001))).toEqual({ '': '不超过 10000 个字符' });
   });
+
+  it.each([
+    ['a NUL character', 'a\u0000b'],
+    ['a NUL character alone', '\u0000'],
+    ['a lone high surrogate', '\ud800x'],
+    ['a lone low surrogate', 'x\udc00'],
+    ['a surrogate pair in the wrong order', '\udc00\ud800'],
+    ['a high surrogate at the end', '异议\ud83d'],
+  ])('given text with %s, then it is refused as holding invalid characters, in Chinese', (_what, value) => {
+    expect(messages(Text, value)).toEqual({ '': '含有无效字符' });
+  });
+
+  it('given characters outside the Basic Multilingual Plane written as surrogate pairs (𠮷, 😀), then they are accepted', () => {
+    expect(Text.parse('𠮷野家 😀')).toBe('𠮷野家 😀');
+  });
 });
 
 describe('lists marked [≥1]', () => {
