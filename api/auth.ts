@@ -54,6 +54,16 @@ function checkRoleAgainstDirectory(caller: Caller, directory: Directory): void {
   );
 }
 
+/** Why jose refused a token, for the 401. */
+function whyRefused(err: unknown): { zh: string; en: string } {
+  const { code, claim, reason } = err as { code?: string; claim?: string; reason?: string };
+  if (code === 'ERR_JWT_EXPIRED') return { zh: '登录凭证已过期', en: 'the token has expired' };
+  if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim === 'exp' && reason === 'missing') {
+    return { zh: '登录凭证没有有效期（exp），不予接受', en: 'the token has no expiry (exp claim)' };
+  }
+  return { zh: '登录凭证无效', en: 'the token is not valid' };
+}
+
 /**
  * HS256 with a shared secret, or RS256 from an identity provider's JWKS; with `directory`, a
  * provider's or authority's token must name an organisation of that kind there (else 403).
@@ -76,18 +86,17 @@ export function createVerifier(options: { secret?: string; jwksUrl?: string; dir
   async function verifyOnce(token: string): Promise<Caller> {
     let payload: unknown;
     try {
-      payload = (await jwtVerify(token, key as Uint8Array, { algorithms })).payload;
+      // A token must say when it expires: one without `exp` would be good for ever, however it leaked.
+      payload = (await jwtVerify(token, key as Uint8Array, { algorithms, requiredClaims: ['exp'], currentDate: systemClock.now() })).payload;
     } catch (err) {
-      const expired = (err as { code?: string }).code === 'ERR_JWT_EXPIRED';
-      throw unauthenticated(expired ? { zh: '登录凭证已过期', en: 'the token has expired' } : { zh: '登录凭证无效', en: 'the token is not valid' });
+      throw unauthenticated(whyRefused(err));
     }
     const claims = Claims.safeParse(payload);
     if (!claims.success) throw unauthenticated({ zh: '登录凭证缺少必要的声明（sub、role、org）', en: 'the token lacks sub, role or org' });
     const caller: Caller = { sub: claims.data.sub, role: claims.data.role, org: claims.data.org, ...(claims.data.name ? { name: claims.data.name } : {}) };
     if (options.directory) checkRoleAgainstDirectory(caller, options.directory);
-    // Kept until the token expires (a token without exp: five minutes, then checked again).
-    const exp = (payload as { exp?: unknown }).exp;
-    const expiresMs = typeof exp === 'number' ? exp * 1000 : systemClock.now().getTime() + 300_000;
+    // Kept until the token expires (jose has checked that exp is there and is a number).
+    const expiresMs = (payload as { exp: number }).exp * 1000;
     if (verified.size >= CACHE_SIZE) verified.delete(verified.keys().next().value!);
     verified.set(token, { caller, expiresMs });
     return caller;
@@ -102,7 +111,7 @@ export async function callerOf(request: FastifyRequest, verifier: Verifier): Pro
   return verifier.verify(match[1]!);
 }
 
-/** Mints a development token (npm run token, the demo and tests). */
+/** Mints a development token (npm run token, the demo and tests), always with `exp`: the verifier refuses a token without one. */
 export async function mintToken(secret: string, claims: z.input<typeof Claims>, expiresIn = '12h'): Promise<string> {
   return new SignJWT({ ...claims })
     .setProtectedHeader({ alg: 'HS256' })

@@ -52,6 +52,41 @@ function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
   }
 }
 
+/**
+ * Where a body that is valid JSON holds a key secure JSON parsing refuses: `__proto__`, or `constructor`
+ * holding `prototype` (the check of secure-json-parse); undefined when it holds none, or is not JSON.
+ */
+function forbiddenKeyIn(body: string): { path: string; key: '__proto__' | 'constructor' } | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  // Breadth first, as secure-json-parse looks; objects only, read by index (a body may hold a long list).
+  const pending: { node: object; path: string }[] = [];
+  const visit = (node: unknown, path: string) => {
+    if (node !== null && typeof node === 'object') pending.push({ node, path });
+  };
+  visit(value, 'body');
+  for (let i = 0; i < pending.length; i++) {
+    const { node, path } = pending[i]!;
+    if (Object.hasOwn(node, '__proto__')) return { path: `${path}.__proto__`, key: '__proto__' };
+    const ctor = (node as { constructor?: unknown }).constructor;
+    if (Object.hasOwn(node, 'constructor') && ctor !== null && typeof ctor === 'object' && Object.hasOwn(ctor, 'prototype')) {
+      return { path: `${path}.constructor`, key: 'constructor' };
+    }
+    for (const [key, child] of Object.entries(node)) visit(child, `${path}.${key}`);
+  }
+  return undefined;
+}
+
+function forbiddenKeyProblem({ path, key }: { path: string; key: '__proto__' | 'constructor' }): ApiError {
+  const message = key === '__proto__' ? '不允许使用 __proto__ 作为字段名' : '不允许 constructor 字段中含有 prototype';
+  const en = key === '__proto__' ? 'a "__proto__" key is not allowed' : 'a "constructor" key holding "prototype" is not allowed';
+  return new ApiError('VALIDATION_FAILED', { zh: `请求体不符合要求：${path} ${message}`, en: `${en} (${path})` }, { errors: [{ path, message }] });
+}
+
 /** Request bodies are capped: the largest form is a few kilobytes. */
 const BODY_LIMIT = 1024 * 1024;
 
@@ -79,6 +114,15 @@ export async function buildServer(app: App) {
     reply.header('x-request-id', request.id);
   });
   server.setErrorHandler((err, request, reply) => sendProblem(reply, request, err));
+  // Fastify's own JSON parsing (secure-json-parse) rightly refuses a "__proto__" key, and a "constructor"
+  // holding "prototype", but calls such a body invalid JSON. It is valid JSON: say which key is refused.
+  const parseJson = server.getDefaultJsonParser('error', 'error');
+  server.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (request, body: string, done) => {
+    void parseJson(request, body, (err, value) => {
+      const forbidden = err && (err as { code?: string }).code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? forbiddenKeyIn(body) : undefined;
+      done(forbidden ? forbiddenKeyProblem(forbidden) : err, value);
+    });
+  });
   server.setNotFoundHandler((request, reply) =>
     sendProblem(reply, request, new ApiError('NOT_FOUND', { zh: `没有这个地址：${request.method} ${request.url}`, en: `no route ${request.method} ${request.url}` })),
   );

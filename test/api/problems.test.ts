@@ -3,8 +3,13 @@
  * a URL are told in Chinese too; English is chosen by `Accept-Language` preference, q-values weighed;
  * a 401 names the scheme to authenticate with (RFC 6750).
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from './harness.js';
+import { createVerifier } from '../../api/auth.js';
+import { ApiError } from '../../api/problem.js';
+import { SECRET, startTestApi, type TestApi } from './harness.js';
 
 let api: TestApi;
 let applicant: string;
@@ -52,6 +57,27 @@ describe('fastify’s own refusals, in Chinese by default', () => {
   });
 });
 
+describe('a JSON body with a key secure JSON parsing refuses', () => {
+  const json = { 'content-type': 'application/json' };
+
+  it.each([
+    ['a "__proto__" key at the top', '{"__proto__":{"role":"admin"},"process":"objection","input":{}}', 'body.__proto__', '不允许使用 __proto__ 作为字段名'],
+    ['a "__proto__" key in the input', '{"process":"objection","input":{"description":"x","__proto__":{}}}', 'body.input.__proto__', '不允许使用 __proto__ 作为字段名'],
+    ['a "__proto__" key in a list', '{"process":"objection","input":{"evidence":[{"__proto__":null}]}}', 'body.input.evidence.0.__proto__', '不允许使用 __proto__ 作为字段名'],
+    ['a "constructor" holding "prototype"', '{"process":"objection","input":{"constructor":{"prototype":{"x":1}}}}', 'body.input.constructor', '不允许 constructor 字段中含有 prototype'],
+  ])('given %s, when it is POSTed, then 400 VALIDATION_FAILED naming the key, not "not valid JSON"', async (_what, body, path, message) => {
+    const res = await api.call('POST', '/v1/cases', { as: applicant, body, headers: json });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', detail: `请求体不符合要求：${path} ${message}`, errors: [{ path, message }] });
+  });
+
+  it('given a "__proto__" key and Accept-Language: en, then the detail says so in English', async () => {
+    const res = await api.call('POST', '/v1/cases', { as: applicant, body: '{"__proto__":{}}', headers: { ...json, 'accept-language': 'en' } });
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toBe('a "__proto__" key is not allowed (body.__proto__)');
+  });
+});
+
 describe('Accept-Language preference', () => {
   it.each([
     ['en', 'en'],
@@ -75,6 +101,45 @@ describe('401', () => {
       const res = await api.call('GET', '/v1/inbox', { headers });
       expect(res.status).toBe(401);
       expect(res.headers['www-authenticate']).toBe('Bearer realm="sd-open-data"');
+    }
+  });
+});
+
+describe('a token must say when it expires (exp)', () => {
+  const claims = { role: 'applicant', org: '91370100MA3C5ABC1X' };
+
+  it('given an HS256 token signed with the right secret but without exp, when it is used, then 401 UNAUTHENTICATED saying it has no expiry, in Chinese and in English', async () => {
+    const noExp = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('u1').setIssuedAt().sign(new TextEncoder().encode(SECRET));
+    const res = await api.call('GET', '/v1/inbox', { as: noExp });
+    expect(res.status).toBe(401);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({ status: 401, code: 'UNAUTHENTICATED', title: '未登录或凭证无效', detail: '登录凭证没有有效期（exp），不予接受' });
+    const en = await api.call('GET', '/v1/inbox', { as: noExp, headers: { 'accept-language': 'en' } });
+    expect(en.body).toMatchObject({ status: 401, code: 'UNAUTHENTICATED', detail: 'the token has no expiry (exp claim)' });
+  });
+
+  it('given the same token with exp, then it is accepted', async () => {
+    const withExp = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('u1').setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
+    expect((await api.call('GET', '/v1/inbox', { as: withExp })).status).toBe(200);
+  });
+
+  it('given RS256 tokens from an identity provider’s JWKS, when one has no exp, then it is refused as UNAUTHENTICATED; one with exp is accepted', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' }] });
+    const idp = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(jwks));
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    try {
+      const verifier = createVerifier({ jwksUrl: `http://127.0.0.1:${(idp.address() as AddressInfo).port}/jwks.json` });
+      const sign = (expires?: string) => {
+        const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('u1').setIssuedAt();
+        return (expires ? jwt.setExpirationTime(expires) : jwt).sign(privateKey);
+      };
+      const refused = await verifier.verify(await sign()).catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(ApiError);
+      expect(refused).toMatchObject({ code: 'UNAUTHENTICATED', text: { zh: '登录凭证没有有效期（exp），不予接受' } });
+      await expect(verifier.verify(await sign('1h'))).resolves.toMatchObject({ sub: 'u1', role: 'applicant' });
+    } finally {
+      await new Promise((resolve) => idp.close(resolve));
     }
   });
 });
