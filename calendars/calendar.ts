@@ -9,7 +9,9 @@
  *   December (2023-12-30/31 in the 2024 notice) applies to that December;
  * - a covered year without one is *provisional*: Monday–Friday minus the statutory holidays
  *   (calendars/statutory.ts), no adjusted working days; answers touching it say `provisional`;
- * - any other year throws `CalendarNotCoveredError` (`CALENDAR_NOT_COVERED`).
+ * - any other year throws `CalendarNotCoveredError` (`CALENDAR_NOT_COVERED`) — except that a
+ *   deadline in calendar days or months, whose last day is moved off a day that is not a working
+ *   day (《民法典》第二百零三条), judges a day past the covered years as a provisional year's.
  *
  * Days are Asia/Shanghai days. The first call builds, once per calendar, an index over the
  * covered days — a prefix sum of working days and the list of working days by ordinal — so that
@@ -30,7 +32,7 @@ import {
   type DateInput,
 } from './days.js';
 import { calendarVersionOf, parseNotice } from './notice.js';
-import { statutoryEditionFor, statutoryHolidays } from './statutory.js';
+import { statutoryDates, statutoryEditionFor, statutoryHolidays } from './statutory.js';
 import type { Deadline, DeadlineRule, HolidayBlock, YearInfo, YearNotice, YearStatus } from './types.js';
 
 interface DayIndex {
@@ -49,6 +51,9 @@ interface DayIndex {
   /** Days of provisional years in [0, i]. */
   provisionalCum: Int32Array;
 }
+
+/** Statutory days off by year, for days past a calendar's covered years (the statute is the same for every calendar). */
+const statutoryOffByYear = new Map<number, ReadonlySet<string>>();
 
 function assertInteger(n: number, path: string, min = -Infinity): void {
   if (!Number.isSafeInteger(n) || n < min) {
@@ -211,19 +216,19 @@ export class WorkingDayCalendar {
   }
 
   /**
-   * The deadline of n calendar days: the end of the n-th day after the day of entry. It does not
-   * depend on any notice, so it is never provisional and is answered for any year.
+   * The deadline of n calendar days: the n-th day after the day of entry, which is never counted;
+   * a last day that is not a working day moves to the next working day (`#endOfPeriod`).
    */
   calendarDeadline(enteredAt: DateInput, n: number): Deadline {
     assertInteger(n, 'calendarDays', 0);
-    const due = toShanghaiDay(enteredAt, 'enteredAt') + n;
-    return { dueAt: endOfShanghaiDay(due), dueDate: formatDay(due), provisional: false, calendarVersion: this.version };
+    return this.#endOfPeriod(toShanghaiDay(enteredAt, 'enteredAt') + n);
   }
 
   /**
    * The deadline of n months (民法典 第二百零一、二百零二条): the day of entry is not counted; the
    * last day is the corresponding day of the n-th month after, or that month's last day when it
-   * has no such day. Never provisional.
+   * has no such day; a last day that is not a working day moves to the next working day
+   * (第二百零三条, `#endOfPeriod`).
    */
   monthsDeadline(enteredAt: DateInput, months: number): Deadline {
     assertInteger(months, 'months', 0);
@@ -231,8 +236,7 @@ export class WorkingDayCalendar {
     const total = y * 12 + (m - 1) + months;
     const year = Math.floor(total / 12);
     const month = (total % 12) + 1;
-    const due = dayNumber(year, month, Math.min(d, daysInMonth(year, month)));
-    return { dueAt: endOfShanghaiDay(due), dueDate: formatDay(due), provisional: false, calendarVersion: this.version };
+    return this.#endOfPeriod(dayNumber(year, month, Math.min(d, daysInMonth(year, month))));
   }
 
   /** The deadline of a configured rule (calendars/rules.ts), by its unit. */
@@ -269,6 +273,50 @@ export class WorkingDayCalendar {
   workingDaysOverdue(asOf: DateInput, dueAt: DateInput): number {
     if (instantMs(asOf, 'asOf') <= instantMs(dueAt, 'dueAt')) return 0;
     return Math.max(0, this.workingDaysBetweenInstants(dueAt, asOf));
+  }
+
+  /**
+   * The deadline of a period counted in calendar days or months whose count reaches `last` (a day
+   * number). 《民法典》第二百零三条: "期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日"
+   * — a last day that is not a working day (a weekend not made a 调休 working day, or a holiday)
+   * moves to the next working day; a 调休 working weekend day stays. `provisional` if the last day
+   * of the count, or any day up to the one it moves to, lies in a provisional year: a notice not
+   * loaded yet may change the answer, and when it is loaded the deadline is re-stated like a
+   * working-day one. Beyond the covered years (a results term may run ten years) the days are
+   * judged the same way, from the statute, and the deadline is provisional; before the first
+   * loaded year, `CalendarNotCoveredError`.
+   */
+  #endOfPeriod(last: number): Deadline {
+    const ix = this.#index ?? this.#buildIndex();
+    const from = last - ix.start;
+    if (from < 0) throw this.#notCovered(yearOf(last));
+    if (from < ix.length) {
+      // 《民法典》第二百零三条: the first working day on or after the last day of the count.
+      const k = ix.cum[from]! - ix.working[from]!;
+      if (k < ix.ordinals.length) {
+        const due = ix.ordinals[k]!;
+        const provisional = ix.provisionalCum[due]! - (from > 0 ? ix.provisionalCum[from - 1]! : 0) > 0;
+        return { dueAt: endOfShanghaiDay(ix.start + due), dueDate: ix.dates[due]!, provisional, calendarVersion: this.version };
+      }
+    }
+    // Past the covered years (or moved past them): weekends and statutory holidays, provisional.
+    let due = Math.max(last, ix.start + ix.length);
+    while (isWeekend(due) || this.#statutoryOff(yearOf(due)).has(formatDay(due))) due++;
+    return { dueAt: endOfShanghaiDay(due), dueDate: formatDay(due), provisional: true, calendarVersion: this.version };
+  }
+
+  /** The statutory days off of a year past the covered ones (`CalendarNotCoveredError` if the statute cannot give them). */
+  #statutoryOff(year: number): ReadonlySet<string> {
+    let off = statutoryOffByYear.get(year);
+    if (!off) {
+      try {
+        off = new Set(statutoryDates(year));
+      } catch {
+        throw this.#notCovered(year);
+      }
+      statutoryOffByYear.set(year, off);
+    }
+    return off;
   }
 
   #notCovered(year: number): CalendarNotCoveredError {

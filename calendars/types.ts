@@ -22,7 +22,11 @@ export interface Deadline {
   dueAt: string;
   /** The due day, Asia/Shanghai. */
   dueDate: string;
-  /** True when any day counted lies in a year whose State Council notice is not loaded. */
+  /**
+   * True when any day the answer depends on lies in a year whose State Council notice is not
+   * loaded: for working days, any day from the day of entry to the due day; for calendar days and
+   * months, the last day of the count and the days it is moved over (《民法典》第二百零三条).
+   */
   provisional: boolean;
   calendarVersion: string;
 }

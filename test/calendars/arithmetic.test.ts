@@ -117,20 +117,22 @@ describe('deadline (n working days)', () => {
 });
 
 describe('calendar days, months, rules', () => {
-  it('calendarDeadline counts calendar days after the day of entry, never provisional', () => {
+  it('calendarDeadline counts calendar days after the day of entry (ending on a working day: periods.test.ts)', () => {
     expect(cal.calendarDeadline('2026-02-13T20:00:00Z', 30)).toEqual({ dueAt: '2026-03-16T15:59:59.999Z', dueDate: '2026-03-16', provisional: false, calendarVersion: v });
-    expect(cal.calendarDeadline('2027-12-20', 30).dueDate).toBe('2028-01-19');
+    // Past the covered years the day is judged by the statute: provisional.
+    expect(cal.calendarDeadline('2027-12-20', 30)).toMatchObject({ dueDate: '2028-01-19', provisional: true });
   });
 
   it('monthsDeadline takes the corresponding day, or the month’s last day', () => {
-    expect(cal.monthsDeadline('2026-01-31', 1).dueDate).toBe('2026-02-28');
+    expect(cal.monthsDeadline('2026-01-31', 1).dueDate).toBe('2026-02-28'); // a 调休 working Saturday
     expect(cal.monthsDeadline('2026-03-15', 12).dueDate).toBe('2027-03-15');
     expect(cal.monthsDeadline('2027-11-30', 3).dueDate).toBe('2028-02-29');
   });
 
   it('dueBy dispatches on the rule’s unit', () => {
     expect(cal.dueBy('2026-02-12', { n: 5, unit: 'workingDays', basis: 'statute', article: '第十四条(二)' })).toEqual(cal.deadline('2026-02-12', 5));
-    expect(cal.dueBy('2026-02-12', { n: 5, unit: 'calendarDays', basis: 'policy' }).dueDate).toBe('2026-02-17');
+    // 5 calendar days reach 2026-02-17, in 春节 (02-15..23): the period ends on the next working day (《民法典》第二百零三条).
+    expect(cal.dueBy('2026-02-12', { n: 5, unit: 'calendarDays', basis: 'policy' }).dueDate).toBe('2026-02-24');
   });
 });
 

@@ -138,15 +138,15 @@ describe('policy deadlines across 国庆 2025 (10 wd, basis policy)', () => {
 });
 
 describe('deadlines the agreement sets (附录5)', () => {
-  it('given an agreement with 30 destruction days, when use is terminated on Fri 2025-09-26, then destruction is due Sun 2025-10-26: calendar days, holidays counted', async () => {
-    // 09-26 + 30 calendar days: 09-27..09-30 (4), 10-01..10-26 (26) → 10-26.
+  it('given an agreement with 30 destruction days, when use is terminated on Fri 2025-09-26, then destruction is due Mon 2025-10-27: calendar days, holidays counted, the last day moved off Sunday (《民法典》第二百零三条)', async () => {
+    // 09-26 + 30 calendar days: 09-27..09-30 (4), 10-01..10-26 (26) → Sun 10-26, a rest day → Mon 10-27.
     const c = await given(w, 'conditionalApplication', toActive, { at: tenAm('2025-09-22') });
     const { event } = await when(w, c.caseId, 'TERMINATE', { at: tenAm('2025-09-26') });
     expect(opened(event, 'destructionPending')).toMatchObject({
       role: 'applicant',
       org: orgs.company,
-      dueDate: '2025-10-26',
-      dueAt: endOfDay('2025-10-26'),
+      dueDate: '2025-10-27',
+      dueAt: endOfDay('2025-10-27'),
       basis: 'policy',
       article: '附录5 协议二(二)',
       provisional: false,

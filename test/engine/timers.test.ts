@@ -61,9 +61,9 @@ describe('USAGE_EXPIRED at the end of useTo', () => {
     const [expired] = await expiries(w, c);
     expect(expired!.id).toBe(timer.eventId);
     expect(meta(expired!)).toMatchObject({ command: 'USAGE_EXPIRED', actor: { role: 'system' }, at: justAfter, stateBefore: 'active', stateAfter: 'destructionPending' });
-    // Entered 2026-01-01 (Shanghai); 30 calendar days (the agreement's destructionDays) → 2026-01-31.
+    // Entered 2026-01-01 (Shanghai); 30 calendar days (the agreement's destructionDays) → Sat 2026-01-31, moved to Mon 2026-02-02 (《民法典》第二百零三条).
     expect(meta(expired!).tasksOpened).toMatchObject([
-      { stage: 'destructionPending', role: 'applicant', org: actors.company.org, dueDate: '2026-01-31', dueAt: endOfDay('2026-01-31'), basis: 'policy' },
+      { stage: 'destructionPending', role: 'applicant', org: actors.company.org, dueDate: '2026-02-02', dueAt: endOfDay('2026-02-02'), basis: 'policy' },
     ]);
     expect((await w.engine.verify(c.caseId)).ok).toBe(true);
   });

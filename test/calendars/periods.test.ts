@@ -1,0 +1,172 @@
+/**
+ * Periods in calendar days or months (the agreement's destruction days, its results months) end
+ * on a working day: 《民法典》第二百零三条 "期间的最后一日是法定休假日的，以法定休假日结束的次日为期间
+ * 的最后一日" — weekends count as 法定休假日, as the courts read it; a 调休 working weekend day
+ * is a working day. The day it moves to is judged by the same calendar: official years by their
+ * notice, provisional years (and years past the covered ones) from the statute, and then the
+ * deadline is `provisional`, like a working-day one.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CalendarNotCoveredError, SHIPPED_NOTICES, WorkingDayCalendar, defaultCalendar, type YearNotice } from '../../calendars/index.js';
+import { ReferenceWalkCalendar } from '../../calendars/reference.js';
+
+/** The shipped calendar: 2023–2026 official, 2027 provisional. */
+const cal = defaultCalendar();
+const v = cal.version;
+const endOf = (date: string) => new Date(Date.parse(`${date}T23:59:59.999+08:00`)).toISOString();
+
+/** Test data, not the State Council's: a plausible 2027 arrangement (清明 04-03..05, 春节 to 02-13, Saturday 02-20 worked). */
+const notice2027: YearNotice = {
+  year: 2027,
+  notice: '测试用〔2026〕0号',
+  url: 'https://www.gov.cn/test/2027.htm',
+  holidays: [
+    '2027-01-01', '2027-01-02', '2027-01-03',
+    '2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11', '2027-02-12', '2027-02-13',
+    '2027-04-03', '2027-04-04', '2027-04-05',
+    '2027-05-01', '2027-05-02', '2027-05-03', '2027-05-04', '2027-05-05',
+    '2027-06-09',
+    '2027-09-15',
+    '2027-10-01', '2027-10-02', '2027-10-03', '2027-10-04', '2027-10-05', '2027-10-06', '2027-10-07',
+  ],
+  adjustedWorkdays: ['2027-01-31', '2027-02-20', '2027-04-25', '2027-05-08', '2027-09-26', '2027-10-09'],
+};
+const with2027 = cal.withNotice(notice2027);
+/** The same calendar before the 2026 notice was loaded: 2026 provisional, its 调休 working weekends unknown. */
+const to2025 = WorkingDayCalendar.fromNotices(SHIPPED_NOTICES.slice(0, 3));
+
+describe('given the shipped calendar, when a calendar-day deadline’s last day is not a working day', () => {
+  it('when it lands on a Saturday (2026-03-07), then it ends on Monday 2026-03-09 (a Friday or a Monday stays)', () => {
+    expect(cal.calendarDeadline('2026-03-02', 5)).toEqual({ dueAt: endOf('2026-03-09'), dueDate: '2026-03-09', provisional: false, calendarVersion: v });
+    expect(cal.calendarDeadline('2026-03-02', 4)).toMatchObject({ dueDate: '2026-03-06', provisional: false });
+    expect(cal.calendarDeadline('2026-03-02', 7)).toMatchObject({ dueDate: '2026-03-09', provisional: false });
+    expect(cal.calendarDeadline('2026-03-02', 0).dueDate).toBe('2026-03-02');
+  });
+
+  it('when it lands on a Sunday (2026-03-08), then it ends on Monday 2026-03-09', () => {
+    expect(cal.calendarDeadline('2026-03-02', 6)).toEqual({ dueAt: endOf('2026-03-09'), dueDate: '2026-03-09', provisional: false, calendarVersion: v });
+  });
+
+  it('when it lands in a holiday, then it ends on the first working day after it (春节 2026-02-17 → 02-24; 国庆 2026-10-01 → 10-08)', () => {
+    expect(cal.calendarDeadline('2026-02-12', 5)).toMatchObject({ dueDate: '2026-02-24', dueAt: endOf('2026-02-24'), provisional: false });
+    expect(cal.dueBy('2026-02-12', { n: 5, unit: 'calendarDays', basis: 'policy' }).dueDate).toBe('2026-02-24');
+    expect(cal.calendarDeadline('2026-09-01', 30)).toMatchObject({ dueDate: '2026-10-08', provisional: false });
+  });
+
+  it('when it lands on a holiday weekday of a loaded notice (清明 Monday 2027-04-05), then the next day, Tuesday 2027-04-06: a confirmation that day is on time', () => {
+    const due = with2027.calendarDeadline('2027-03-06', 30);
+    expect(due).toEqual({ dueAt: endOf('2027-04-06'), dueDate: '2027-04-06', provisional: false, calendarVersion: with2027.version });
+    expect(with2027.workingDaysOverdue('2027-04-06T09:00:00+08:00', due.dueAt)).toBe(0);
+  });
+
+  it('when it lands on a 调休 working weekend day (Saturday 2026-02-14, Sunday 2026-01-04), then it stays there; without the notice that made it one, the same day moves', () => {
+    expect(cal.calendarDeadline('2026-02-13', 1)).toEqual({ dueAt: endOf('2026-02-14'), dueDate: '2026-02-14', provisional: false, calendarVersion: v });
+    expect(cal.calendarDeadline('2025-12-05', 30)).toMatchObject({ dueDate: '2026-01-04', provisional: false });
+    // 2026 provisional: Saturday 02-14 and Sunday 02-15 are rest days, 春节 by the statute is 02-16..19.
+    expect(to2025.calendarDeadline('2026-02-13', 1)).toMatchObject({ dueDate: '2026-02-20', provisional: true });
+    expect(to2025.calendarDeadline('2025-12-05', 30)).toMatchObject({ dueDate: '2026-01-05', provisional: true });
+    // The 2027 notice's Saturday 02-20 is worked; without it, that Saturday moves to Monday 02-22.
+    expect(with2027.calendarDeadline('2027-02-10', 10)).toMatchObject({ dueDate: '2027-02-20', provisional: false });
+    expect(cal.calendarDeadline('2027-02-10', 10)).toMatchObject({ dueDate: '2027-02-22', provisional: true });
+  });
+});
+
+describe('given the shipped calendar, when a months deadline’s last day is not a working day', () => {
+  it('when it lands on a Saturday (2026-03-07), then it ends on Monday 2026-03-09 (a working Friday stays)', () => {
+    expect(cal.monthsDeadline('2026-02-07', 1)).toEqual({ dueAt: endOf('2026-03-09'), dueDate: '2026-03-09', provisional: false, calendarVersion: v });
+    expect(cal.monthsDeadline('2026-02-06', 1)).toMatchObject({ dueDate: '2026-03-06', provisional: false });
+  });
+
+  it('when it lands on a Sunday (2026-03-08), then it ends on Monday 2026-03-09', () => {
+    expect(cal.monthsDeadline('2026-02-08', 1)).toMatchObject({ dueDate: '2026-03-09', provisional: false });
+  });
+
+  it('when it lands in a holiday (国庆 2026-10-01), then it ends on Thursday 2026-10-08', () => {
+    expect(cal.monthsDeadline('2026-04-01', 6)).toMatchObject({ dueDate: '2026-10-08', dueAt: endOf('2026-10-08'), provisional: false });
+  });
+
+  it('when the month’s last day is a 调休 working Saturday (2026-02-28), then it stays there; without the 2026 notice, it moves to Monday 03-02', () => {
+    expect(cal.monthsDeadline('2026-01-31', 1)).toEqual({ dueAt: endOf('2026-02-28'), dueDate: '2026-02-28', provisional: false, calendarVersion: v });
+    expect(to2025.monthsDeadline('2026-01-31', 1)).toMatchObject({ dueDate: '2026-03-02', provisional: true });
+  });
+
+  it('when results are due Saturday 2027-01-09 (a provisional year), then Monday 2027-01-11, provisional; with the 2027 notice loaded, the same day, official', () => {
+    expect(cal.monthsDeadline('2026-07-09', 6)).toEqual({ dueAt: endOf('2027-01-11'), dueDate: '2027-01-11', provisional: true, calendarVersion: v });
+    expect(with2027.monthsDeadline('2026-07-09', 6)).toEqual({ dueAt: endOf('2027-01-11'), dueDate: '2027-01-11', provisional: false, calendarVersion: with2027.version });
+  });
+});
+
+describe('given a calendar whose next year is provisional, when the period ends at the year end', () => {
+  const only2023 = WorkingDayCalendar.fromNotices([SHIPPED_NOTICES[0]]);
+  const with2024 = WorkingDayCalendar.fromNotices([SHIPPED_NOTICES[0], SHIPPED_NOTICES[1]]);
+
+  it('when the last day is Saturday 2023-12-30 and 2024 has no notice, then it moves over Sunday and 元旦 (statutory) to Tuesday 2024-01-02, provisional', () => {
+    expect(only2023.calendarDeadline('2023-11-30', 30)).toEqual({ dueAt: endOf('2024-01-02'), dueDate: '2024-01-02', provisional: true, calendarVersion: only2023.version });
+    expect(only2023.monthsDeadline('2023-11-30', 1)).toEqual({ dueAt: endOf('2024-01-02'), dueDate: '2024-01-02', provisional: true, calendarVersion: only2023.version });
+  });
+
+  it('when the 2024 notice is loaded, then the same deadlines are official (its 元旦 is 2023-12-30..2024-01-01)', () => {
+    expect(with2024.calendarDeadline('2023-11-30', 30)).toMatchObject({ dueDate: '2024-01-02', provisional: false });
+    expect(with2024.monthsDeadline('2023-11-30', 1)).toMatchObject({ dueDate: '2024-01-02', provisional: false });
+  });
+
+  it('when the last day is 元旦 2027 (Friday, statutory) in the provisional year, then Monday 2027-01-04, provisional; the 2027 notice makes it official', () => {
+    expect(cal.calendarDeadline('2026-12-02', 30)).toEqual({ dueAt: endOf('2027-01-04'), dueDate: '2027-01-04', provisional: true, calendarVersion: v });
+    expect(with2027.calendarDeadline('2026-12-02', 30)).toMatchObject({ dueDate: '2027-01-04', provisional: false });
+    // The day before, Thursday 2026-12-31, is a working day of an official year: it stays, not provisional.
+    expect(cal.calendarDeadline('2026-12-02', 29)).toEqual({ dueAt: endOf('2026-12-31'), dueDate: '2026-12-31', provisional: false, calendarVersion: v });
+  });
+
+  it('when the provisional year’s statute and the notice differ (春节 2027: statute to 02-08, notice to 02-13), then the notice decides once loaded', () => {
+    // Last day Sunday 2027-02-07: statute 02-05..08 → Tuesday 02-09 (provisional); the notice's 02-05..13 → Monday 02-15.
+    expect(cal.calendarDeadline('2027-01-08', 30)).toMatchObject({ dueDate: '2027-02-09', provisional: true });
+    expect(with2027.calendarDeadline('2027-01-08', 30)).toMatchObject({ dueDate: '2027-02-15', provisional: false });
+  });
+});
+
+describe('given the shipped calendar, when the period ends past the covered years', () => {
+  it('when results are due Saturday 2028-01-01 (元旦), then Monday 2028-01-03, judged by the statute and provisional', () => {
+    expect(cal.monthsDeadline('2026-01-01', 24)).toEqual({ dueAt: endOf('2028-01-03'), dueDate: '2028-01-03', provisional: true, calendarVersion: v });
+  });
+
+  it('when it ends on a working day there, then it stays, provisional (a ten-year results term is still answered)', () => {
+    expect(cal.calendarDeadline('2027-12-20', 30)).toMatchObject({ dueDate: '2028-01-19', provisional: true });
+    expect(cal.monthsDeadline('2026-03-02', 120)).toMatchObject({ dueDate: '2036-03-03', provisional: true }); // Sunday 2036-03-02
+  });
+
+  it('when it ends before the first loaded year, then CALENDAR_NOT_COVERED', () => {
+    expect(() => cal.calendarDeadline('2022-05-01', 3)).toThrow(CalendarNotCoveredError);
+    let refused: unknown;
+    try {
+      cal.monthsDeadline('2022-05-01', 1);
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).toMatchObject({ code: 'CALENDAR_NOT_COVERED', year: 2022 });
+    expect(cal.calendarDeadline('2022-12-20', 30).dueDate).toBe('2023-01-19');
+  });
+});
+
+describe('against a day-by-day walk (calendars/reference.ts)', () => {
+  const ref = new ReferenceWalkCalendar(cal.notices);
+  const FIRST = Date.parse('2023-01-01T00:00:00Z');
+  const DAY_MS = 86_400_000;
+  const entry = fc.integer({ min: 0, max: 4 * 365 + 1 }); // 2023-01-01 .. 2027-01-01
+  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+  it('a calendar-day deadline ends on the first working day on or after the n-th day, provisional iff a day from there to the end is in 2027', () => {
+    fc.assert(
+      fc.property(entry, fc.integer({ min: 0, max: 365 }), (i, n) => {
+        const last = FIRST + (i + n) * DAY_MS;
+        let end = last;
+        while (iso(end) <= '2027-12-31' && !ref.isWorkingDay(iso(end))) end += DAY_MS;
+        if (iso(end) > '2027-12-31') return; // past the reference's years
+        const due = cal.calendarDeadline(iso(FIRST + i * DAY_MS), n);
+        expect(due.dueDate).toBe(iso(end));
+        expect(due.provisional).toBe(iso(end) >= '2027-01-01');
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
