@@ -27,6 +27,7 @@ export const HistoryEvent = z.object({
   command: z.string(),
   at: z.string(),
   actor: z.object({ sub: z.string(), name: z.string().optional(), role: z.string(), org: z.string() }),
+  machine: z.object({ name: z.string(), version: z.number() }),
   stateBefore: z.string().nullable(),
   stateAfter: z.string(),
   data: z.unknown(),

@@ -92,6 +92,8 @@ export interface HistoryEntry {
   command: string;
   at: string;
   actor: ActorFacts;
+  /** The machine version that decided the event (the case's, for ever). */
+  machine: { name: string; version: number };
   stateBefore: string | null;
   stateAfter: string;
   data: unknown;
@@ -103,10 +105,17 @@ export interface HistoryEntry {
   prevHash: string;
 }
 
-/** An audit export line: a history entry with its case. */
+/**
+ * An audit export line: a history entry with its case, its stream and the metadata exactly as
+ * stored, so that anyone holding the file can recompute each hash (engine/hashChain.ts: SHA-256 over
+ * the canonical JSON of `{ streamId, revision, id, type, data, metadata }`, metadata without `hash`)
+ * and follow the chain, without the server (`npm run verify-export`).
+ */
 export interface AuditLine extends HistoryEntry {
   caseId: string;
   process: string;
+  stream: string;
+  metadata: Record<string, unknown>;
 }
 
 /**
@@ -154,6 +163,7 @@ export function historyEntry(event: RecordedEvent): HistoryEntry | undefined {
     command: m.command,
     at: m.at,
     actor: { sub: m.actor.sub, ...(m.actor.name ? { name: m.actor.name } : {}), role: m.actor.role, org: m.actor.org },
+    machine: { name: m.machine?.name ?? m.process, version: m.machine?.version ?? 1 },
     stateBefore: m.stateBefore,
     stateAfter: m.stateAfter,
     data: event.data,
@@ -233,7 +243,7 @@ export async function* exportEvents(store: EventStore, db: Db, options: ExportOp
     }
     const m = caseFacts(event)!;
     if (!visible(m.caseId)) continue;
-    const line: AuditLine = { caseId: m.caseId, process: m.process, ...entry };
+    const line: AuditLine = { caseId: m.caseId, process: m.process, stream: event.streamId, ...entry, metadata: event.metadata as Record<string, unknown> };
     yield `${JSON.stringify(line)}\n`;
   }
 }

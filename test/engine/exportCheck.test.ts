@@ -1,0 +1,83 @@
+/**
+ * An audit export checked on its own, years later, without the server (`npm run verify-export`):
+ * given an export, every hash is recomputed from the file and each case's events must chain; a
+ * line changed or left out is named.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkExport } from '../../engine/exportCheck.js';
+import { actors, commandData, startInputs } from '../machines/examples.js';
+import { actorOf } from '../projections/harness.js';
+import { admin, notice2026, world, type World } from '../projections/harness.js';
+
+let w: World;
+let caseId: string;
+let applicationId: string;
+const whole = { from: '2025-11-01T00:00:00Z', to: '2026-01-01T00:00:00Z' };
+
+beforeAll(async () => {
+  w = await world({ start: '2025-11-03T01:30:00.000Z', without2026: true });
+  caseId = (await w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company })).caseId;
+  applicationId = (await w.engine.start({ process: 'conditionalApplication', input: startInputs.conditionalApplication, actor: actors.company })).caseId;
+  w.clock.set('2025-11-20T02:00:00.000Z');
+  await w.calendar.load(notice2026, admin);
+  w.clock.set('2025-11-21T02:00:00.000Z');
+  await w.engine.execute({ caseId, type: 'RESPOND', data: commandData.objection.RESPOND, actor: actorOf(startInputs.objection.providerOrg, 'provider') });
+  await w.engine.execute({ caseId: applicationId, type: 'PASS_NORMATIVE_REVIEW', data: {}, actor: actors.cityAuthority });
+  await w.engine.execute({ caseId: applicationId, type: 'APPROVE', data: {}, actor: actors.provider });
+});
+afterAll(() => w.close());
+
+async function exported(period: { from: string; to: string } = whole): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const line of w.models.exportEvents(period)) lines.push(line.trimEnd());
+  return lines;
+}
+
+describe('checking an audit export without the server', () => {
+  it('given the export of a period, then every line carries its stream, machine version and stored metadata, and every hash recomputes', async () => {
+    const lines = await exported();
+    const first = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(first).toMatchObject({ caseId, stream: `objection-${caseId}`, machine: { name: 'objection', version: 1 }, metadata: { caseId, hash: first.hash } });
+    expect(await checkExport(lines)).toEqual({ ok: true, lines: 6, caseEvents: 5, otherEvents: 1, cases: 2, failures: [] });
+  });
+
+  it('given one event’s data changed in the file, then the check fails naming its line, case and revision', async () => {
+    const lines = await exported();
+    const tampered = lines.map((l, i) => (i === 3 ? l.replace('"outcome":"corrected"', '"outcome":"rejected"') : l));
+    expect(tampered[3]).not.toBe(lines[3]);
+    const result = await checkExport(tampered);
+    expect(result.ok).toBe(false);
+    expect(result.failures).toEqual([{ line: 4, caseId, revision: 1, reason: expect.objectContaining({ zh: '事件内容与其哈希不一致，可能被篡改' }) }]);
+  });
+
+  it('given a period that starts after a case’s first event, then its first line is taken on trust; given an event left out inside the file, then the gap is named', async () => {
+    const lines = await exported();
+    // Without the objection's START: its RESPOND is the first line of its stream in the file.
+    expect((await checkExport(lines.slice(1))).ok).toBe(true);
+    // The application: START (line 2), PASS_NORMATIVE_REVIEW (5), APPROVE (6); PASS left out.
+    const gap = lines.filter((_, i) => i !== 4);
+    const result = await checkExport(gap);
+    expect(result.failures).toEqual([{ line: 5, caseId: applicationId, revision: 2, reason: expect.objectContaining({ zh: '缺少第 1 个事件（前一个为第 0 个）' }) }]);
+  });
+
+  it('given the file, when npm run verify-export checks it, then it says so in Chinese and exits 0; tampered, it names the line and exits 1', async () => {
+    const lines = await exported();
+    const good = join(w.dir, 'audit.ndjson');
+    writeFileSync(good, `${lines.join('\n')}\n`);
+    const out = execFileSync('npx', ['tsx', 'scripts/verifyExport.ts', good, '--quiet'], { encoding: 'utf8' });
+    expect(out).toContain('全部哈希重算一致');
+    const bad = join(w.dir, 'tampered.ndjson');
+    writeFileSync(bad, `${lines.map((l, i) => (i === 0 ? l.replace('"ObjectionRaised"', '"ObjectionWithdrawn"') : l)).join('\n')}\n`);
+    let failed: { status?: number; stdout?: string } = {};
+    try {
+      execFileSync('npx', ['tsx', 'scripts/verifyExport.ts', bad, '--quiet'], { encoding: 'utf8' });
+    } catch (err) {
+      failed = err as { status?: number; stdout?: string };
+    }
+    expect(failed.status).toBe(1);
+    expect(failed.stdout).toContain(`第 1 行 案件 ${caseId} 第 0 个事件：事件内容与其哈希不一致，可能被篡改`);
+  });
+});
