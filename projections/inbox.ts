@@ -9,7 +9,7 @@ import type { Directory } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
 import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
 import { caseFacts, storedInstant, summaryJson, type SummaryFacts, type TaskFacts } from './metadata.js';
-import { decodeCursor, encodeCursor, InvalidQueryError, pageLimit, queryInstant, safely, type QueryCalendar } from './query.js';
+import { decodeCursor, encodeCursor, InvalidQueryError, pageLimit, queryInstant, safely, workingDaysOverdue, type QueryCalendar } from './query.js';
 import type { Db, Projection } from './runner.js';
 import { forgetInserts, insertRows, statementCache } from './statements.js';
 
@@ -284,6 +284,8 @@ export interface InboxItem {
   calendarVersion: string | null;
   /** Working days after `asOf`'s day up to the due day; 0 on the due day and once past; null for notices. */
   workingDaysLeft: number | null;
+  /** Working days past the due day at `asOf` (as the overdue report counts them); 0 until then; null for notices. */
+  workingDaysOverdue: number | null;
   /** `asOf` is past `dueAt`; never for notices. */
   overdue: boolean;
   summary: SummaryFacts;
@@ -366,6 +368,9 @@ export function inbox(db: Db, query: InboxQuery): InboxPage {
 
 function inboxItem(row: TaskRow, asOf: string, calendar: QueryCalendar, directory: Directory | undefined): InboxItem {
   const dueAt = row.due_at;
+  const summary = JSON.parse(row.summary) as SummaryFacts;
+  // An applicant is not in the directory: its task is named after the applicant the case names.
+  const orgName = row.role === 'applicant' && summary.applicant ? summary.applicant : directory?.nameOf(row.org);
   return {
     caseId: row.case_id,
     process: row.process,
@@ -374,7 +379,7 @@ function inboxItem(row: TaskRow, asOf: string, calendar: QueryCalendar, director
     label: row.label,
     role: row.role,
     org: row.org,
-    ...(directory ? { orgName: directory.nameOf(row.org) } : {}),
+    ...(directory && orgName !== undefined ? { orgName } : {}),
     orgs: JSON.parse(row.orgs) as string[],
     enteredAt: row.entered_at,
     dueAt,
@@ -384,7 +389,8 @@ function inboxItem(row: TaskRow, asOf: string, calendar: QueryCalendar, director
     provisional: row.provisional === 1,
     calendarVersion: row.calendar_version,
     workingDaysLeft: dueAt === null ? null : safely(() => calendar.workingDaysLeft(asOf, dueAt)),
+    workingDaysOverdue: dueAt === null ? null : workingDaysOverdue(calendar, asOf, dueAt, row.due_date),
     overdue: dueAt !== null && asOf > dueAt,
-    summary: JSON.parse(row.summary) as SummaryFacts,
+    summary,
   };
 }

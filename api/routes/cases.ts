@@ -67,7 +67,8 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       if (minPosition !== undefined) await app.readModels.waitFor(minPosition, 2000);
       const page = app.readModels.cases({ caller, ...filters });
       return {
-        items: page.items.map(({ streamId: _stream, parties: _parties, ...item }) => item),
+        // `id` names the case as GET /v1/cases/:id does; `caseId` stays for the clients written against it.
+        items: page.items.map(({ streamId: _stream, parties: _parties, ...item }) => ({ id: item.caseId, ...item })),
         nextCursor: page.nextCursor,
       };
     },

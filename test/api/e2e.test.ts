@@ -108,6 +108,9 @@ describe('end to end over HTTP', () => {
       expect(started.status, JSON.stringify(started.body)).toBe(201);
       const id: string = started.body.id;
       const states = [started.body.state];
+      // The case list names a case by `id`, as GET /v1/cases/:id does (and by `caseId`, as it always has).
+      const listed = await api.call('GET', `/v1/cases?process=${journey.process}&limit=100`, { as: await tokenOf(journey.starter) });
+      expect(listed.body.items.find((i: { id: string }) => i.id === id)).toMatchObject({ id, caseId: id });
       let inboxHits = 0;
 
       for (const step of journey.steps) {
@@ -122,6 +125,11 @@ describe('end to end over HTTP', () => {
         expect(Boolean(item), `inbox of ${step.by.role} ${step.by.org} in ${current.body.state}`).toBe(mine);
         if (item) {
           expect(item.summary.title).toBeTruthy();
+          // An applicant is not in the directory: its task carries the applicant's name, not its code.
+          if (step.by.role === 'applicant') {
+            expect(item.summary.applicant).toBeTruthy();
+            expect(item.orgName).toBe(item.summary.applicant);
+          }
           inboxHits++;
         }
 
@@ -132,6 +140,9 @@ describe('end to end over HTTP', () => {
           const late = report.body.items.find((i: { caseId: string; status: string }) => i.caseId === id && i.status === 'open');
           expect(late, `stage ${states.at(-1)} of ${journey.process} should be overdue`).toBeDefined();
           expect(late.workingDaysOverdue).toBeGreaterThan(0);
+          // The inbox tells the same number, not just "0 days left".
+          const overdueItem = (await api.call('GET', `/v1/inbox?overdue=true&limit=200`, { as: token })).body.items.find((i: { caseId: string; stage: string }) => i.caseId === id && i.stage === late.stage);
+          if (mine) expect([overdueItem?.workingDaysLeft, overdueItem?.workingDaysOverdue]).toEqual([0, late.workingDaysOverdue]);
           expect(report.body.byOrg.some((o: { overdue: number }) => o.overdue > 0)).toBe(true);
         } else {
           api.clock.advance(3_600_000);
