@@ -180,6 +180,8 @@ export interface CaseHistory {
   /** With `asOf`: the instant asked for, and the state the case was in then (null: not started yet). */
   asOf?: string;
   stateAsOf?: string | null;
+  /** With `asOf`: the tasks open then, with the deadlines in force then, and whether each was past it. */
+  tasksAsOf?: (TaskView & { overdue: boolean })[];
 }
 
 /** A case's events in order, in the history shape; with `asOf`, the state it was in at that instant. */
@@ -188,8 +190,20 @@ export function caseHistory(events: readonly RecordedEvent[], options: { asOf?: 
   if (options.asOf === undefined) return { events: entries };
   const asOf = queryInstant(options.asOf, 'asOf');
   let stateAsOf: string | null = null;
-  for (const e of entries) if (storedInstant(e.at) <= asOf) stateAsOf = e.stateAfter;
-  return { events: entries, asOf, stateAsOf };
+  // The position at asOf: the events up to it folded — the state, and the tasks open with their deadlines then.
+  const open = new Map<string, TaskView>();
+  for (const e of entries) {
+    if (storedInstant(e.at) > asOf) break;
+    stateAsOf = e.stateAfter;
+    for (const closed of e.deadlines.closed) open.delete(closed.stage);
+    for (const r of e.deadlines.restated) {
+      const task = open.get(r.stage);
+      if (task) open.set(r.stage, { ...task, dueAt: r.new.dueAt, dueDate: r.new.dueDate, provisional: r.new.provisional, calendarVersion: r.new.calendarVersion });
+    }
+    for (const task of e.deadlines.opened) open.set(task.stage, task);
+  }
+  const tasksAsOf = [...open.values()].map((t) => ({ ...t, overdue: t.dueAt !== null && storedInstant(t.dueAt) < asOf }));
+  return { events: entries, asOf, stateAsOf, tasksAsOf };
 }
 
 // ── Export ──────────────────────────────────────────────────────────────────────────────

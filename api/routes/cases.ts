@@ -5,7 +5,7 @@ import { refuse, type CaseState } from '../../engine/index.js';
 import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { caseHistory, historyEntry } from '../../projections/audit.js';
-import { CaseView, caseView, HistoryEvent, registryFilters } from '../shape.js';
+import { CaseView, caseView, HistoryEvent, registryFilters, TaskView } from '../shape.js';
 
 const IdParams = z.strictObject({ id: z.string().min(1).max(100) });
 const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(200).optional() });
@@ -131,7 +131,12 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
         params: IdParams,
         querystring: z.strictObject({ asOf: z.iso.datetime({ offset: true }).optional() }),
         response: {
-          200: z.object({ events: z.array(HistoryEvent), asOf: z.string().optional(), stateAsOf: z.string().nullable().optional() }),
+          200: z.object({
+            events: z.array(HistoryEvent),
+            asOf: z.string().optional(),
+            stateAsOf: z.string().nullable().optional(),
+            tasksAsOf: z.array(TaskView.extend({ overdue: z.boolean() })).optional(),
+          }),
         },
       },
     },

@@ -301,12 +301,20 @@ describe('inbox, reports and the case list over a month of work in Jinan and Qin
       [1, 'PASS_NORMATIVE_REVIEW', 'normativeReview', 'providerReview'],
     ]);
     expect(history.stateAsOf).toBe('normativeReview');
+    // The position then: the authority's review open, its deadline (9 March) already past on the 10th.
+    expect(history.tasksAsOf).toEqual([
+      expect.objectContaining({ stage: 'normativeReview', org: '370100-dsj', dueAt: '2026-03-09T15:59:59.999Z', dueDate: '2026-03-09', overdue: true }),
+    ]);
+    const before = (await w.models.history(ids.caD!, { asOf: at('2026-03-09T00:00:00Z') }))!;
+    expect(before.tasksAsOf!.map((t) => [t.stage, t.overdue])).toEqual([['normativeReview', false]]);
+    const after = (await w.models.history(ids.caD!, { asOf: at('2026-03-13T00:00:00Z') }))!;
+    expect([after.stateAsOf, after.tasksAsOf!.map((t) => [t.stage, t.org, t.overdue])]).toEqual(['providerReview', [['providerReview', '370100-gaj', false]]]);
     const [, passed] = history.events;
     expect(passed).toMatchObject({ actor: { role: 'authority', org: '370100-dsj' }, at: '2026-03-12T06:00:00.000Z' });
     expect(passed!.deadlines.closed).toEqual([{ stage: 'normativeReview', completedAt: '2026-03-12T06:00:00.000Z' }]);
     expect(passed!.deadlines.opened).toEqual([expect.objectContaining({ stage: 'providerReview', dueAt: '2026-03-26T15:59:59.999Z', provisional: false })]);
     expect(passed!.prevHash).toBe(history.events[0]!.hash);
-    expect((await w.models.history(ids.caD!, { asOf: at('2026-03-01T00:00:00Z') }))!.stateAsOf).toBeNull();
+    expect(await w.models.history(ids.caD!, { asOf: at('2026-03-01T00:00:00Z') })).toMatchObject({ stateAsOf: null, tasksAsOf: [] });
   });
 
   it('given an audit export of a period, then it streams the case events accepted in it as NDJSON in log order, only of the cases the viewer may see', async () => {
