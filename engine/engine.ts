@@ -8,7 +8,7 @@ import {
   type EventStore,
   type RecordedEvent,
 } from '../eventstore/types.js';
-import type { Directory } from '../directory/directory.js';
+import { regionContains, type Directory } from '../directory/directory.js';
 import { mayActFor, organisationsFor, type CaseParties } from '../directory/jurisdiction.js';
 import type { ProcessRegistry } from '../machines/registry.js';
 import { acceptedCommands, isFinal, stateLabel, stateName, stateTask } from '../machines/describe.js';
@@ -185,7 +185,7 @@ export class Engine {
     const at = this.#o.clock.now().toISOString();
     const snapshot = initialSnapshot(def, { caseId, input: data, startedBy: cmd.actor, at });
     if (!this.#permitted(spec, def, snapshot, cmd.actor)) throw refuse.forbiddenStart(def.name, def.title);
-    this.#checkRules(spec, { startedBy: cmd.actor }, data);
+    this.#checkRules(spec, { startedBy: cmd.actor }, data, at);
     this.#checkParties(undefined, def.parties(snapshot.context));
 
     const stateAfter = stateName(snapshot);
@@ -242,9 +242,9 @@ export class Engine {
     if (!this.#permitted(spec, def, current.snapshot, cmd.actor)) throw refuse.forbidden(cmd.type, spec.label);
     const data = this.#validate(spec.schema, cmd.data ?? {});
     const links = await this.#links(spec, data, cmd.visibleTo);
-    this.#checkRules(spec, current.snapshot.context, data, links);
-
     const at = this.#o.clock.now().toISOString();
+    this.#checkRules(spec, current.snapshot.context, data, at, links);
+
     const event = { type: cmd.type, data, actor: cmd.actor, at, ...(links ? { links } : {}) };
     const next = nextSnapshot(def, current.snapshot, event);
     if (next === current.snapshot) {
@@ -254,7 +254,7 @@ export class Engine {
         en: `${cmd.type} is not possible in the case's present condition`,
       });
     }
-    this.#checkParties(def.parties(current.snapshot.context), def.parties(next.context));
+    this.#checkParties(def.parties(current.snapshot.context), def.parties(next.context), cmd.actor);
     const stateAfter = stateName(next);
     const moved = stateAfter !== current.state;
     const closing = new Set<string>([...(spec.closes ?? [])]);
@@ -364,9 +364,10 @@ export class Engine {
    * must be ones the directory knows, or nobody could ever act on its tasks, and no authority or
    * supervisor would see the case:
    * - 第四条: its 开放主体 is a 公共数据提供单位 of the directory;
-   * - 第六条: the region it is addressed to has a 公共数据开放主管部门 there.
+   * - 第六条: the region it is addressed to has a 公共数据开放主管部门 there;
+   * - 第六条: an authority that names a new provider (`actor`, forwarding a request) names one in its own region.
    */
-  #checkParties(before: CaseParties | undefined, after: CaseParties): void {
+  #checkParties(before: CaseParties | undefined, after: CaseParties, actor?: Actor): void {
     const region = after.region;
     if (region !== undefined && region !== before?.region && !this.#o.directory.authorityOf(region)) {
       throw refuse.rule('regionHasAuthority', '第六条', {
@@ -377,7 +378,18 @@ export class Engine {
     const code = after.providerOrg;
     if (code === undefined || code === before?.providerOrg) return;
     const org = this.#o.directory.get(code);
-    if (org?.kind === 'provider') return;
+    if (org?.kind === 'provider') {
+      // 第六条: a city's or county's authority works within its own region — it may forward a request
+      // to a provider there, not to another city's (whose authority could then not see the case).
+      const by = actor?.role === 'authority' ? this.#o.directory.get(actor.org) : undefined;
+      if (by && !regionContains(by.region, org.region)) {
+        throw refuse.rule('providerInJurisdiction', '第六条', {
+          zh: `${org.name}（${code}）不在${by.name}的行政区域内，不能转至该开放主体`,
+          en: `${org.name} (${code}) is outside the region of ${by.name}, which cannot forward the request there`,
+        });
+      }
+      return;
+    }
     throw refuse.rule(
       'providerInDirectory',
       '第四条',
@@ -400,9 +412,11 @@ export class Engine {
     );
   }
 
-  #checkRules(spec: AnyCommandSpec, context: unknown, data: unknown, links?: CaseEventMetadata['links']): void {
+  /** Asks each rule with the facts the event will carry — its instant `at` and its links — as the machine's guards do (machines/kit.ts). */
+  #checkRules(spec: AnyCommandSpec, context: unknown, data: unknown, at: string, links?: CaseEventMetadata['links']): void {
+    const facts = { at, ...(links ? { links } : {}) };
     for (const rule of spec.rules ?? []) {
-      if (!rule.holds(context, data, links ? { links } : {})) throw refuse.rule(rule.id, rule.article, rule.message);
+      if (!rule.holds(context, data, facts)) throw refuse.rule(rule.id, rule.article, rule.message);
     }
   }
 

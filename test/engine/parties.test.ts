@@ -56,6 +56,25 @@ describe('an authority forwards an unopened-data request (第十五条)', () => 
     expect((await w.engine.getCase(c.caseId)).state).toBe('normativeReview');
   });
 
+  // 第六条: a city's authority works within its own region.
+  it('when Jinan’s authority forwards to a provider of Qingdao, then RULE_VIOLATED under 第六条, and the request stays with it', async () => {
+    const c = await given(w, 'unopenedDataRequest');
+    const error = await refused(w, c, () => when(w, c.caseId, 'PASS_NORMATIVE_REVIEW', { data: { ...forward, providerOrg: '370200-gaj' }, actor: actors.cityAuthority }));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'providerInJurisdiction', article: '第六条' } });
+    expect(error.text.zh).toBe('青岛市公安局（370200-gaj）不在济南市大数据局的行政区域内，不能转至该开放主体（第六条）');
+    expect((await w.engine.getCase(c.caseId)).state).toBe('normativeReview');
+  });
+
+  it.each([
+    ['Jinan’s authority', 'a county provider of Jinan', actors.cityAuthority, '370102-scjgj'],
+    ['the provincial authority', 'a provider of Qingdao', actors.provinceAuthority, '370200-gaj'],
+  ])('when %s forwards to %s, then the feasibility review is that provider’s', async (_who, _to, actor, providerOrg) => {
+    const c = await given(w, 'unopenedDataRequest');
+    const result = await when(w, c.caseId, 'PASS_NORMATIVE_REVIEW', { data: { ...forward, providerOrg }, actor });
+    expect(result.state).toBe('feasibilityReview');
+    expect((await w.engine.getCase(c.caseId)).tasks).toMatchObject([{ stage: 'feasibilityReview', org: providerOrg }]);
+  });
+
   it('when it forwards to a provider, then the feasibility review is that provider’s', async () => {
     const c = await given(w, 'unopenedDataRequest', ['PASS_NORMATIVE_REVIEW']);
     expect(c.state).toBe('feasibilityReview');
