@@ -4,9 +4,9 @@
  * access; the applicant uses the data until the agreed end, reports, may renew, and destroys the
  * data when the agreement ends.
  */
-import { assertEvent, assign, setup } from 'xstate';
+import { and, assertEvent, assign, setup } from 'xstate';
 import type { z } from 'zod';
-import { guardOf, type EventsOf } from './kit.js';
+import { commandDay, guardOf, type EventsOf } from './kit.js';
 import {
   Applicant,
   ApplicationServiceMode,
@@ -158,6 +158,20 @@ export const startRules = {
   },
 } satisfies Record<string, RuleSpec<{ startedBy: Actor }, ConditionalApplicationInput>>;
 
+/** v2's further start rule: a use period already over when applied for could never be agreed. */
+export const startRulesV2 = {
+  // 附录3 申请日期, 使用起始时间/使用终止时间; 附录5 协议二(二): 可在……至……使用 — use is asked for from the day of application on
+  requestedUseNotOver: {
+    id: 'requestedUseNotOver',
+    article: '附录3',
+    message: {
+      zh: '申请的使用终止时间不得早于申请日期',
+      en: 'The requested use period must not end before the day of application.',
+    },
+    holds: (_context, data, facts) => data.usePeriod.to >= commandDay(facts),
+  },
+} satisfies Record<string, RuleSpec<{ startedBy: Actor }, ConditionalApplicationInput>>;
+
 /** Rules of commands; each is also the machine guard of the same name. */
 export const rules = {
   // 第十四条(三), 附录3: 协议的使用期限不超出申请的使用起止时间
@@ -170,6 +184,16 @@ export const rules = {
     },
     holds: (context, data: Agreement) =>
       context.input.usePeriod.from <= data.useFrom && data.useTo <= context.input.usePeriod.to,
+  } satisfies RuleSpec<ConditionalApplicationContext, Agreement>,
+  // 附录5 协议二(二): (公共数据利用主体) 可在……至……使用 — the agreed use has not ended on the day it is signed (v2)
+  agreedUseNotOver: {
+    id: 'agreedUseNotOver',
+    article: '附录5 协议二(二)',
+    message: {
+      zh: '协议约定的使用终止日期不得早于协议签订日期',
+      en: 'The agreed use period must not end before the day the agreement is signed.',
+    },
+    holds: (_context, data: Agreement, facts) => data.useTo >= commandDay(facts),
   } satisfies RuleSpec<ConditionalApplicationContext, Agreement>,
   // 附录5 协议二(二): 协议可续签 — a renewal extends the current use
   renewalExtendsUse: {
@@ -204,6 +228,7 @@ const machineSetup = setup({
   },
   guards: {
     useWithinRequestedPeriod: guardOf(rules.useWithinRequestedPeriod),
+    agreedUseNotOver: guardOf(rules.agreedUseNotOver),
     renewalExtendsUse: guardOf(rules.renewalExtendsUse),
     accessNoticeOpen: guardOf(rules.accessNoticeOpen),
   },
@@ -311,7 +336,9 @@ const machineSetup = setup({
  * The chart of a version. v1 took the applicant's reports only in `active`: a results report that
  * fell due during a renewal review, a suspension or after use ended could never be made, and stayed
  * overdue; nor could a security problem be reported then. The competent authority's notice of
- * access (知悉) had no way out of its inbox but the case's end. v2 fixes both.
+ * access (知悉) had no way out of its inbox but the case's end. v2 fixes both. v1 also let an
+ * agreement be signed for a use already over, which access then made `active` only for it to
+ * expire at once; v2 refuses it (`agreedUseNotOver`).
  */
 function chart(version: 1 | 2) {
   const v2 = version >= 2;
@@ -325,6 +352,8 @@ function chart(version: 1 | 2) {
   const whileAccessLasts = v2 ? ({ REPORT_USAGE: { actions: 'recordUsageReport' }, ...whileHoldingData, ...acknowledge } as const) : {};
   // 附录5 协议二(二): 到期数据使用权限自动失效 — whatever the case is waiting on (v2; v1 expired only in active)
   const expires = v2 ? ({ USAGE_EXPIRED: { target: 'destructionPending', actions: 'recordExpiry' } } as const) : {};
+  // 附录5 协议二(二): 可在……至……使用 — not for a use period already over when signed (v2)
+  const signable = v2 ? and(['useWithinRequestedPeriod', 'agreedUseNotOver']) : 'useWithinRequestedPeriod';
   // 附录4 承诺书六: 主管部门和开放主体有权暂停或停止数据开放服务 — a renewal under review too (v2)
   const stoppable = v2
     ? ({
@@ -396,7 +425,7 @@ function chart(version: 1 | 2) {
           },
         },
         on: {
-          SIGN_AGREEMENT: { guard: 'useWithinRequestedPeriod', target: 'accessPending', actions: 'recordAgreement' },
+          SIGN_AGREEMENT: { guard: signable, target: 'accessPending', actions: 'recordAgreement' },
         },
       },
       accessPending: {
@@ -582,6 +611,8 @@ const commandsV1: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_ACCESS_N
 /** v2's commands: the notice of access is acknowledged by the authority, and ends when access ends. */
 const commandsV2: { [Type in keyof typeof schemas]: CommandSpec<ConditionalApplicationContext> } = {
   ...commandsV1,
+  // 附录5 协议二(二): 可在……至……使用 — an agreement whose use is over when signed grants nothing
+  SIGN_AGREEMENT: { ...commandsV1.SIGN_AGREEMENT, rules: [rules.useWithinRequestedPeriod, rules.agreedUseNotOver] },
   // 第十四条(三): the notice tells of access granted; once use has ended, there is nothing left to take note of
   TERMINATE: { ...commandsV1.TERMINATE, closes: ['accessGrantedNotice'] },
   USAGE_EXPIRED: { ...commandsV1.USAGE_EXPIRED, closes: ['accessGrantedNotice'] },
@@ -595,25 +626,30 @@ const commandsV2: { [Type in keyof typeof schemas]: CommandSpec<ConditionalAppli
   },
 };
 
-/** What both versions share: the form, the parties, the summary and the timer. */
+/** v1's start: the form, eligibility and the commitment. */
+const startV1: CommandSpec<{ startedBy: Actor }> = {
+  schema: ConditionalApplicationStart,
+  event: 'ApplicationSubmitted',
+  actors: [applicant],
+  label: '提交有条件开放数据申请',
+  rules: Object.values(startRules),
+};
+
+/** v2's start: and a use period not already over. */
+const startV2: CommandSpec<{ startedBy: Actor }> = { ...startV1, rules: [...Object.values(startRules), ...Object.values(startRulesV2)] };
+
+/** What both versions share: the name, the parties and the summary. */
 const common = {
   name: 'conditionalApplication',
   title: '有条件开放数据获取申请',
   articles: ['第十三条', '第十四条', '第十六条', '附录3', '附录4', '附录5'],
-  start: {
-    schema: ConditionalApplicationStart,
-    event: 'ApplicationSubmitted',
-    actors: [applicant],
-    label: '提交有条件开放数据申请',
-    rules: Object.values(startRules),
-  },
   parties: (context) => ({ providerOrg: context.input.resource.providerOrg, applicantOrg: context.startedBy.org }),
   summary: (context) => ({
     title: context.input.resource.name,
     applicant: context.input.applicant.name,
     provider: context.input.resource.providerOrg,
   }),
-} satisfies Omit<ProcessDefinition<ConditionalApplicationContext>, 'version' | 'machine' | 'commands' | 'timers'>;
+} satisfies Omit<ProcessDefinition<ConditionalApplicationContext>, 'version' | 'machine' | 'start' | 'commands' | 'timers'>;
 
 /** 附录5 协议二(二): 到期数据使用权限自动失效 — at the end of `useTo`, in the states that take USAGE_EXPIRED. */
 const expiryIn =
@@ -626,6 +662,7 @@ export const conditionalApplicationV1: ProcessDefinition<ConditionalApplicationC
   ...common,
   version: 1,
   machine: chart(1),
+  start: startV1,
   commands: commandsV1,
   timers: expiryIn(['active']),
 };
@@ -635,6 +672,7 @@ export const conditionalApplication: ProcessDefinition<ConditionalApplicationCon
   ...common,
   version: 2,
   machine: chart(2),
+  start: startV2,
   commands: commandsV2,
   timers: expiryIn(['active', 'renewalReview', 'suspended']),
 };

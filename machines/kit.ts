@@ -4,16 +4,38 @@
  * engine reports never disagree.
  */
 import type { z } from 'zod';
-import type { CommandEvent, RuleSpec } from './types.js';
+import type { CommandEvent, RuleFacts, RuleSpec } from './types.js';
 
 /** The XState events of a process: one `CommandEvent` per command schema, its data typed by the schema. */
 export type EventsOf<Schemas extends Record<string, z.ZodType>> = {
   [Type in keyof Schemas & string]: CommandEvent<Type, z.output<Schemas[Type]>>;
 }[keyof Schemas & string];
 
-/** A machine guard that asks `rule`, with the event's data and links. */
+/** A machine guard that asks `rule`, with the event's data, instant and links: the facts the engine gives the rule. */
 export function guardOf<Context, Data>(rule: RuleSpec<Context, Data>) {
   return ({ context, event }: { context: Context; event: CommandEvent }): boolean =>
-    rule.holds(context, event.data as Data, { links: event.links });
+    rule.holds(context, event.data as Data, { at: event.at, ...(event.links ? { links: event.links } : {}) });
 }
 
+const BEIJING_OFFSET_MS = 8 * 3_600_000;
+
+/**
+ * The Beijing (Asia/Shanghai) date `YYYY-MM-DD` of an instant. China keeps UTC+8 all year (no
+ * daylight saving since 1991), so a fixed offset is exact for any instant a command carries;
+ * machines/ may not call the calendars/ functions.
+ */
+export function beijingDateOf(at: string): string {
+  const ms = Date.parse(at);
+  if (Number.isNaN(ms)) throw new RangeError(`not an instant: ${at}`);
+  return new Date(ms + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/**
+ * The Beijing date the command was sent on, from the instant in a rule's facts: the day to compare
+ * with the dates of a form. A rule that needs it and is asked without it is a mistake of its
+ * caller, never a refusal: it throws.
+ */
+export function commandDay(facts: RuleFacts | undefined): string {
+  if (facts?.at === undefined) throw new Error('this rule needs the command’s instant (RuleFacts.at)');
+  return beijingDateOf(facts.at);
+}

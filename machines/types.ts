@@ -52,8 +52,17 @@ export interface StateMeta {
   label?: string;
 }
 
-/** Facts besides the command's data that a rule may need; the engine passes the event's. */
+/**
+ * Facts besides the command's data that a rule may need; the engine passes the event's, and a
+ * machine guard (`guardOf`) the same ones from the event it folds, so rule and guard agree.
+ */
 export interface RuleFacts {
+  /**
+   * When the command was accepted (UTC ISO): the instant the engine stamps on the event (`CommandEvent.at`,
+   * `MachineInput.at` for a start). The engine and `guardOf` always pass it. A rule's only clock: a
+   * replay folds with the stored instant, so a rule never reads the time any other way (see `commandDay`).
+   */
+  at?: string;
   /** States of the cases the command names (see `CommandSpec.link`): a rule checks the linked case exists. */
   links?: CommandEvent['links'];
 }

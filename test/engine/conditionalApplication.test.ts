@@ -9,6 +9,7 @@ import { actors, commandData, orgs, startInputs } from '../machines/examples.js'
 import { pathTo } from '../machines/harness.js';
 import {
   arrowKey,
+  coldEngine,
   createWorld,
   endOfDay,
   expectWrongState,
@@ -356,5 +357,60 @@ describe('conditionalApplication: refusals store nothing', () => {
     const c = await given(w, PROCESS, at('providerReview'));
     const error = await refused(w, c, () => when(w, c.caseId, 'PASS_NORMATIVE_REVIEW', { expectedRevision: 0 }));
     expect(error).toMatchObject({ code: 'REVISION_CONFLICT', details: { currentRevision: 1 } });
+  });
+});
+
+describe('conditionalApplication v2: a use period already over is neither asked for nor agreed (附录5 协议二(二) 可在……至……使用)', () => {
+  // Its own clock: these cases are worked long after the examples' dates.
+  let late: World;
+  beforeAll(async () => {
+    late = await createWorld();
+  });
+  afterAll(() => late.close());
+
+  /** The examples' agreement is for use 2025-04-01..2025-12-31, the application for 2025-04-01..2026-03-31. */
+  const lastMinuteOf = (date: string) => `${date}T15:59:59.999Z`; // 23:59:59.999 in Beijing
+  const firstMinuteAfter = (date: string) => `${date}T16:00:00.000Z`; // 00:00 of the next day in Beijing, still `date` in UTC
+
+  it('given an approved application, when the provider signs in 2027 an agreement whose use ended on 2025-12-31, then RULE_VIOLATED agreedUseNotOver (附录5 协议二(二)), nothing stored, and the agreement is still to be signed', async () => {
+    const c = await given(late, PROCESS, at('agreementPending'), { at: '2025-03-03T01:30:00.000Z' });
+    const error = await refused(late, c, () => when(late, c.caseId, 'SIGN_AGREEMENT', { at: '2027-03-01T01:30:00.000Z' }));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'agreedUseNotOver', article: '附录5 协议二(二)' } });
+    expect(error.text.zh).toBe('协议约定的使用终止日期不得早于协议签订日期（附录5 协议二(二)）');
+    expect(error.text.en).toBe('The agreed use period must not end before the day the agreement is signed. (附录5 协议二(二))');
+    const now = await late.engine.getCase(c.caseId);
+    expect(now.state).toBe('agreementPending');
+    expect(late.engine.allowedCommands(now, provider)).toEqual(['SIGN_AGREEMENT']);
+  });
+
+  it('given an approved application, when the provider signs at 23:59 on 2025-12-31 in Beijing, the last day of use, then AgreementSigned; and a cold engine folding it in 2027 still finds it signed (the guard reads the event’s instant, not the clock)', async () => {
+    const c = await given(late, PROCESS, at('agreementPending'), { at: '2025-03-03T01:30:00.000Z' });
+    const { event, state } = await when(late, c.caseId, 'SIGN_AGREEMENT', { at: lastMinuteOf('2025-12-31') });
+    expect(event.type).toBe('AgreementSigned');
+    expect(state).toBe('accessPending');
+    late.clock.set('2027-03-01T01:30:00.000Z');
+    const replayed = await coldEngine(late).getCase(c.caseId);
+    expect(replayed).toMatchObject({ state: 'accessPending', lastHash: meta(event).hash });
+  });
+
+  it('given an approved application, when the provider signs at 00:00 on 2026-01-01 in Beijing (still 2025-12-31 in UTC), then RULE_VIOLATED agreedUseNotOver and nothing stored', async () => {
+    const c = await given(late, PROCESS, at('agreementPending'), { at: '2025-03-03T01:30:00.000Z' });
+    const error = await refused(late, c, () => when(late, c.caseId, 'SIGN_AGREEMENT', { at: firstMinuteAfter('2025-12-31') }));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'agreedUseNotOver', article: '附录5 协议二(二)' } });
+  });
+
+  it('given nothing, when an applicant applies at 00:00 on 2026-04-01 in Beijing for use until 2026-03-31, then RULE_VIOLATED requestedUseNotOver (附录3) and no case', async () => {
+    late.clock.set(firstMinuteAfter('2026-03-31'));
+    const error = await refused(late, undefined, () => late.engine.start({ process: PROCESS, input, actor: applicant }));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'requestedUseNotOver', article: '附录3' } });
+    expect(error.text.zh).toBe('申请的使用终止时间不得早于申请日期（附录3）');
+    expect(error.text.en).toBe('The requested use period must not end before the day of application. (附录3)');
+  });
+
+  it('given nothing, when an applicant applies at 23:59 on 2026-03-31 in Beijing, the last day of the requested use, then ApplicationSubmitted', async () => {
+    late.clock.set(lastMinuteOf('2026-03-31'));
+    const result = await late.engine.start({ process: PROCESS, input, actor: applicant });
+    expect(result).toMatchObject({ state: 'normativeReview', revision: 0 });
+    expect(meta(result.event).machine).toEqual({ name: PROCESS, version: 2 });
   });
 });

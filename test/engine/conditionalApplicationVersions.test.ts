@@ -1,7 +1,8 @@
 /**
  * conditionalApplication v2 beside v1 (ARCHITECTURE.md "Versioned machines"). v1 took the
  * applicant's reports only in `active`, and kept the authority's 知悉 notice open until the case
- * ended; v2 takes results until the data is destroyed and lets the authority take note. Cases
+ * ended, and took an agreement or an application for a use period already over; v2 takes results
+ * until the data is destroyed, lets the authority take note, and refuses a use already over. Cases
  * started on v1 keep v1's rules for ever; new applications start on v2.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conditionalApplicationV1 } from '../../machines/conditionalApplication.js';
 import { ProcessRegistry } from '../../machines/registry.js';
 import type { CaseState } from '../../engine/fold.js';
-import { actors } from '../machines/examples.js';
+import { actors, startInputs } from '../machines/examples.js';
 import { pathTo } from '../machines/harness.js';
 import { createWorld, given, historyOf, meta, refused, when, type World } from './world.js';
 
@@ -74,5 +75,53 @@ describe('conditionalApplication v1 cases under the shipped registry', () => {
     const c = await given(w, PROCESS);
     expect(c.version).toBe(2);
     expect(meta((await historyOf(w, c))[0]!).machine).toEqual({ name: PROCESS, version: 2 });
+  });
+});
+
+describe('conditionalApplication: a use period already over (附录5 协议二(二)), v1 beside v2', () => {
+  /** Long after the examples' use (agreement 2025-04-01..2025-12-31, application 2025-04-01..2026-03-31). */
+  const LATE = '2027-03-01T01:30:00.000Z';
+  let lateDir: string;
+  let late: World;
+  let agreementPending: { v1: CaseState; v2: CaseState };
+
+  beforeAll(async () => {
+    lateDir = mkdtempSync(join(tmpdir(), 'engine-ca-versions-late-'));
+    const file = join(lateDir, 'events.db');
+    const v1 = await createWorld({ path: file, registry: new ProcessRegistry([conditionalApplicationV1]) });
+    const v1Case = await given(v1, PROCESS, path.agreementPending!);
+    await v1.close();
+    late = await createWorld({ path: file });
+    agreementPending = { v1: v1Case, v2: await given(late, PROCESS, path.agreementPending!) };
+    late.clock.set(LATE);
+  });
+  afterAll(async () => {
+    await late.close();
+    rmSync(lateDir, { recursive: true, force: true });
+  });
+
+  it('given a v1 case and a v2 case approved in 2025, when the provider signs each in 2027 for use that ended on 2025-12-31, then v1 takes it as v1 always did (and access makes it active), v2 refuses it: RULE_VIOLATED agreedUseNotOver', async () => {
+    const { v1, v2 } = agreementPending;
+    expect([v1.version, v2.version]).toEqual([1, 2]);
+
+    const signed = await when(late, v1.caseId, 'SIGN_AGREEMENT', { actor: actors.provider });
+    expect(signed.event.type).toBe('AgreementSigned');
+    expect(meta(signed.event).machine).toEqual({ name: PROCESS, version: 1 });
+    expect((await when(late, v1.caseId, 'GRANT_ACCESS', { actor: actors.provider })).state).toBe('active');
+
+    const error = await refused(late, v2, () => when(late, v2.caseId, 'SIGN_AGREEMENT', { actor: actors.provider }));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'agreedUseNotOver', article: '附录5 协议二(二)' } });
+  });
+
+  it('given only v1 registered, when an applicant applies in 2027 for use until 2026-03-31, then the case starts on v1; with v2 shipped, the same application is refused: RULE_VIOLATED requestedUseNotOver', async () => {
+    const v1Only = await createWorld({ at: LATE, registry: new ProcessRegistry([conditionalApplicationV1]) });
+    try {
+      const c = await given(v1Only, PROCESS);
+      expect(c).toMatchObject({ version: 1, state: 'normativeReview' });
+    } finally {
+      await v1Only.close();
+    }
+    const error = await refused(late, undefined, () => late.engine.start({ process: PROCESS, input: startInputs.conditionalApplication, actor: actors.company }));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'requestedUseNotOver', article: '附录3' } });
   });
 });

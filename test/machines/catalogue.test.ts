@@ -7,9 +7,11 @@ import { allStates, allTasks, stateLabel, stateTask, transitions } from '../../m
 import { registry } from '../../machines/registry.js';
 import type { CommandEvent, DeadlineSpec, RuleSpec } from '../../machines/types.js';
 import type { ProcessName } from './examples.js';
-import { caseIn, commandEvent } from './harness.js';
+import { caseIn, commandEvent, factsOf } from './harness.js';
 
 const CHINESE = /[\u4e00-\u9fff]/;
+/** An instant after every date of the examples. */
+const LATER = '2099-06-01T01:30:00.000Z';
 const ARTICLE = /^(第[一二三四五六七八九十]+条|附录\d)/;
 const DEADLINE_KEYS = [
   'conditionalApplication.normativeReview',
@@ -145,9 +147,12 @@ describe.each(registry.list().map((def) => [`${def.name} v${def.version}`, def.n
         expect(guard, rule.id).toBeTypeOf('function');
         for (const state of new Set(transitions(def).filter((t) => t.command === type).map((t) => t.from))) {
           const snapshot = caseIn(name as ProcessName, state, def.version);
-          const event = commandEvent(def, snapshot, type);
-          const holds = (rule as RuleSpec).holds(snapshot.context, event.data, { links: event.links });
-          expect(guard?.({ context: snapshot.context, event }), `${state} ${rule.id}`).toBe(holds);
+          // The examples' day, and one long after every example date: a rule may read the command's instant.
+          for (const at of [undefined, LATER]) {
+            const event = commandEvent(def, snapshot, type, at ? { at } : {});
+            const holds = (rule as RuleSpec).holds(snapshot.context, event.data, factsOf(event));
+            expect(guard?.({ context: snapshot.context, event }), `${state} ${rule.id} ${event.at}`).toBe(holds);
+          }
         }
       }
     }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { conditionalApplication, type ConditionalApplicationContext } from '../../machines/conditionalApplication.js';
 import { isFinal, readField, stateName, stateTask } from '../../machines/describe.js';
 import { actors, commandData, orgs, personApplicant, startInputs } from './examples.js';
-import { attempt, caseIn, play, send, start, startViolations } from './harness.js';
+import { attempt, caseIn, definition, play, send, start, startViolations } from './harness.js';
 
 const def = conditionalApplication;
 const context = (snapshot: { context: unknown }) => snapshot.context as ConditionalApplicationContext;
@@ -144,6 +144,31 @@ describe('conditionalApplication: the agreement’s use period (第十四条(三
       violated: ['useWithinRequestedPeriod'],
       taken: false,
     });
+  });
+});
+
+describe('conditionalApplication v2: a use period already over (附录5 协议二(二) 可在……至……使用)', () => {
+  const agreement = commandData.conditionalApplication.SIGN_AGREEMENT; // use 2025-04-01..2025-12-31
+  const lastMinute = '2025-12-31T15:59:59.999Z'; // 2025-12-31 23:59:59.999 in Beijing
+  const nextDay = '2025-12-31T16:00:00.000Z'; // 2026-01-01 00:00 in Beijing, still 2025-12-31 in UTC
+
+  it('takes an agreement signed on the last day of its use, in Beijing, and refuses it from the next day, as rule and guard alike', () => {
+    const given = caseIn('conditionalApplication', 'agreementPending');
+    expect(attempt(def, given, 'SIGN_AGREEMENT', { data: agreement, at: lastMinute })).toMatchObject({ violated: [], taken: true });
+    expect(attempt(def, given, 'SIGN_AGREEMENT', { data: agreement, at: nextDay })).toMatchObject({ violated: ['agreedUseNotOver'], taken: false });
+  });
+
+  it('refuses an application whose requested use ends before the day of application, in Beijing', () => {
+    // The examples ask for use from 2025-04-01 to 2026-03-31.
+    expect(startViolations(def, input, actors.company, '2026-03-31T15:59:59.999Z')).toEqual([]);
+    expect(startViolations(def, input, actors.company, '2026-03-31T16:00:00.000Z')).toEqual(['requestedUseNotOver']);
+  });
+
+  it('leaves v1 as it was: the agreement and the application are taken however late', () => {
+    const v1 = definition('conditionalApplication', 1);
+    const given = caseIn('conditionalApplication', 'agreementPending', 1);
+    expect(attempt(v1, given, 'SIGN_AGREEMENT', { data: agreement, at: '2027-03-01T01:30:00.000Z' })).toMatchObject({ violated: [], taken: true });
+    expect(startViolations(v1, input, actors.company, '2027-03-01T01:30:00.000Z')).toEqual([]);
   });
 });
 

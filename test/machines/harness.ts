@@ -5,7 +5,7 @@
  */
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import { registry } from '../../machines/registry.js';
-import type { Actor, CommandEvent, ProcessDefinition, Role } from '../../machines/types.js';
+import type { Actor, CommandEvent, ProcessDefinition, Role, RuleFacts } from '../../machines/types.js';
 import { actors, commandData, startedAt, startInputs, type ProcessName } from './examples.js';
 
 /** A process at `version`, by default the one new cases start on. */
@@ -145,15 +145,20 @@ export function caseIn(name: ProcessName, state: string, version?: number): AnyM
 export function attempt(def: ProcessDefinition, snapshot: AnyMachineSnapshot, type: string, options: SendOptions = {}) {
   const event = commandEvent(def, snapshot, type, options);
   const violated = (def.commands[type]?.rules ?? [])
-    .filter((rule) => !rule.holds(snapshot.context, event.data, { links: event.links }))
+    .filter((rule) => !rule.holds(snapshot.context, event.data, factsOf(event)))
     .map((rule) => rule.id);
   const [next] = transition(def.machine, snapshot, event);
   const taken = next.value !== snapshot.value || next.context !== snapshot.context;
   return { violated, taken, next };
 }
 
-/** The rules a start input breaks, for a starter. */
-export function startViolations(def: ProcessDefinition, input: unknown, startedBy: Actor): string[] {
+/** The facts the engine gives a command's rules: the event's instant and links, as `guardOf` does. */
+export function factsOf(event: CommandEvent): RuleFacts {
+  return { at: event.at, ...(event.links ? { links: event.links } : {}) };
+}
+
+/** The rules a start input breaks, for a starter, applying at `at` (default the examples' start). */
+export function startViolations(def: ProcessDefinition, input: unknown, startedBy: Actor, at: string = startedAt): string[] {
   const data = def.start.schema.parse(input);
-  return (def.start.rules ?? []).filter((rule) => !rule.holds({ startedBy }, data)).map((rule) => rule.id);
+  return (def.start.rules ?? []).filter((rule) => !rule.holds({ startedBy }, data, { at })).map((rule) => rule.id);
 }
