@@ -61,8 +61,22 @@ export interface CaseCommand {
   causationId?: string;
   /** For system commands whose id must be the same from every scheduler. */
   eventId?: string;
+  /**
+   * For a system timer: when what it enacts took effect (the timer's due time, e.g. the end of the
+   * agreed use). Tasks the command opens are entered then if that is earlier than now — a timer run
+   * late (downtime, a clock moved) must not lengthen a deadline that the law counts from that
+   * moment (附录5 协议二(二): 协议终止后，在约定时长内销毁). The event's `at` stays when it was stored.
+   */
+  effectiveAt?: string;
   /** Whether the sender may see the case; one it may not see is NOT_FOUND, checked on the case the command is decided on. */
   visibleTo?: (state: CaseState) => boolean;
+}
+
+/** When the tasks a command opens begin: now, or a system timer's earlier effective time. */
+function enteredAt(cmd: CaseCommand, at: string): string {
+  if (cmd.actor.role !== 'system' || cmd.effectiveAt === undefined) return at;
+  const effective = new Date(Date.parse(cmd.effectiveAt));
+  return Number.isNaN(effective.getTime()) || effective.toISOString() >= at ? at : effective.toISOString();
 }
 
 export interface CommandResult {
@@ -271,7 +285,7 @@ export class Engine {
     const stillOpen = current.tasks.filter((t) => !closing.has(t.stage));
     const opened = isFinal(next)
       ? []
-      : this.#openTasks(def, next, moved ? stateTask(def, stateAfter) : undefined, spec.opens ?? [], at, stillOpen);
+      : this.#openTasks(def, next, moved ? stateTask(def, stateAfter) : undefined, spec.opens ?? [], enteredAt(cmd, at), stillOpen);
 
     const decision: Decision = {
       type: spec.event,

@@ -44,7 +44,8 @@ export class Scheduler {
     await this.index.catchUp();
     let fired = 0;
     for (const { caseId, timer } of this.index.dueTimers(this.#clock.now())) {
-      if (await this.#apart(caseId, timer.command, () => this.#system(caseId, timer.command, {}, timer.eventId))) fired++;
+      // Tasks it opens are entered when the timer fell due, however late this pass runs.
+      if (await this.#apart(caseId, timer.command, () => this.#system(caseId, timer.command, {}, timer.eventId, undefined, timer.dueAt))) fired++;
     }
     for (const { linkedId, waiter } of this.index.readyWaiters()) {
       if (await this.#apart(waiter.caseId, waiter.command, () => this.#completeLink(waiter, linkedId))) fired++;
@@ -98,9 +99,17 @@ export class Scheduler {
   }
 
   /** Sends a system command; a case that has moved on in the meantime is not an error. True when this call stored the event. */
-  async #system(caseId: string, type: string, data: unknown, eventId: string, causationId?: string): Promise<boolean> {
+  async #system(caseId: string, type: string, data: unknown, eventId: string, causationId?: string, effectiveAt?: string): Promise<boolean> {
     try {
-      const result = await this.#engine.execute({ caseId, type, data, actor: SYSTEM_ACTOR, eventId, ...(causationId ? { causationId } : {}) });
+      const result = await this.#engine.execute({
+        caseId,
+        type,
+        data,
+        actor: SYSTEM_ACTOR,
+        eventId,
+        ...(causationId ? { causationId } : {}),
+        ...(effectiveAt ? { effectiveAt } : {}),
+      });
       return !result.replayed;
     } catch (err) {
       if (err instanceof EngineError && (err.code === 'INVALID_TRANSITION' || err.code === 'REVISION_CONFLICT')) {

@@ -61,9 +61,10 @@ describe('USAGE_EXPIRED at the end of useTo', () => {
     const [expired] = await expiries(w, c);
     expect(expired!.id).toBe(timer.eventId);
     expect(meta(expired!)).toMatchObject({ command: 'USAGE_EXPIRED', actor: { role: 'system' }, at: justAfter, stateBefore: 'active', stateAfter: 'destructionPending' });
-    // Entered 2026-01-01 (Shanghai); 30 calendar days (the agreement's destructionDays) → Sat 2026-01-31, moved to Mon 2026-02-02 (《民法典》第二百零三条).
+    // The agreement ended at the end of 2025-12-31 (Shanghai): destruction is counted from then,
+    // 30 calendar days (the agreement's destructionDays) → Fri 2026-01-30 (附录5 协议二(二)).
     expect(meta(expired!).tasksOpened).toMatchObject([
-      { stage: 'destructionPending', role: 'applicant', org: actors.company.org, dueDate: '2026-02-02', dueAt: endOfDay('2026-02-02'), basis: 'policy' },
+      { stage: 'destructionPending', role: 'applicant', org: actors.company.org, enteredAt: useEnds, dueDate: '2026-01-30', dueAt: endOfDay('2026-01-30'), basis: 'policy' },
     ]);
     expect((await w.engine.verify(c.caseId)).ok).toBe(true);
   });
@@ -167,6 +168,16 @@ describe('USAGE_EXPIRED at the end of useTo', () => {
     w.clock.set('2026-03-31T16:00:00.000Z');
     expect(await w.scheduler.fireDueTimers()).toBe(1);
     expect((await w.engine.getCase(c.caseId)).state).toBe('destructionPending');
+  });
+
+  it('given an active use until 2025-12-31, when the timer runs a week late (the server was down), then destruction is still counted from the end of the agreement, not from the late run', async () => {
+    const c = await given(w, 'conditionalApplication', toActive);
+    w.clock.set('2026-01-07T02:00:00.000Z');
+    expect(await w.scheduler.fireDueTimers()).toBe(1);
+    const [expired] = await expiries(w, c);
+    // The event is stored when it is; the task it opens began when the agreement ended (附录5 协议二(二): 协议终止后，在约定时长内销毁).
+    expect(meta(expired!).at).toBe('2026-01-07T02:00:00.000Z');
+    expect(meta(expired!).tasksOpened).toMatchObject([{ stage: 'destructionPending', enteredAt: useEnds, dueDate: '2026-01-30' }]);
   });
 
   // 附录5 协议二(二): 到期数据使用权限自动失效 — a suspension or a pending renewal does not keep the agreement alive (v2).
