@@ -8,7 +8,8 @@
  *   plus its adjusted working days (调休上班); a notice's New-Year edge in the previous
  *   December (2023-12-30/31 in the 2024 notice) applies to that December;
  * - a covered year without one is *provisional*: Monday–Friday minus the statutory holidays
- *   (calendars/statutory.ts), no adjusted working days; answers touching it say `provisional`;
+ *   and their 补假 (《全国年节及纪念日放假办法》第二、六条; calendars/statutory.ts
+ *   `provisionalHolidays`), no adjusted working days; answers touching it say `provisional`;
  * - any other year throws `CalendarNotCoveredError` (`CALENDAR_NOT_COVERED`) — except that a
  *   deadline in calendar days or months, whose last day is moved off a day that is not a working
  *   day (《民法典》第二百零三条), judges a day past the covered years as a provisional year's.
@@ -32,7 +33,7 @@ import {
   type DateInput,
 } from './days.js';
 import { calendarVersionOf, parseNotice } from './notice.js';
-import { statutoryDates, statutoryEditionFor, statutoryHolidays } from './statutory.js';
+import { provisionalDaysOff, provisionalHolidays, statutoryEditionFor, type ProvisionalHoliday } from './statutory.js';
 import type { Deadline, DeadlineRule, HolidayBlock, YearInfo, YearNotice, YearStatus } from './types.js';
 
 interface DayIndex {
@@ -52,7 +53,7 @@ interface DayIndex {
   provisionalCum: Int32Array;
 }
 
-/** Statutory days off by year, for days past a calendar's covered years (the statute is the same for every calendar). */
+/** Statutory days off and their 补假 by year, for days past a calendar's covered years (the statute is the same for every calendar). */
 const statutoryOffByYear = new Map<number, ReadonlySet<string>>();
 
 function assertInteger(n: number, path: string, min = -Infinity): void {
@@ -154,12 +155,17 @@ export class WorkingDayCalendar {
         calendarVersion: this.version,
       };
     }
-    const statutory = statutoryHolidays(year);
-    const blocks: HolidayBlock[] = statutory.map((h) => ({ name: h.name, holidays: [...h.dates], adjustedWorkdays: [] }));
+    const statutory = provisionalHolidays(year);
+    const blocks: HolidayBlock[] = statutory.map((h) => ({
+      name: h.name,
+      text: provisionalBlockText(h),
+      holidays: [...h.dates, ...h.makeUp],
+      adjustedWorkdays: [],
+    }));
     return {
       year,
       status,
-      holidays: [...new Set(statutory.flatMap((h) => h.dates))].sort(),
+      holidays: [...new Set(statutory.flatMap((h) => [...h.dates, ...h.makeUp]))].sort(),
       adjustedWorkdays: [],
       source: null,
       blocks,
@@ -299,18 +305,21 @@ export class WorkingDayCalendar {
         return { dueAt: endOfShanghaiDay(ix.start + due), dueDate: ix.dates[due]!, provisional, calendarVersion: this.version };
       }
     }
-    // Past the covered years (or moved past them): weekends and statutory holidays, provisional.
+    // Past the covered years (or moved past them): weekends, statutory holidays and their 补假, provisional.
     let due = Math.max(last, ix.start + ix.length);
     while (isWeekend(due) || this.#statutoryOff(yearOf(due)).has(formatDay(due))) due++;
     return { dueAt: endOfShanghaiDay(due), dueDate: formatDay(due), provisional: true, calendarVersion: this.version };
   }
 
-  /** The statutory days off of a year past the covered ones (`CalendarNotCoveredError` if the statute cannot give them). */
+  /**
+   * The days off of a year past the covered ones, as a provisional year's: the statutory holidays
+   * and their 补假 (第六条). `CalendarNotCoveredError` if the statute cannot give them.
+   */
   #statutoryOff(year: number): ReadonlySet<string> {
     let off = statutoryOffByYear.get(year);
     if (!off) {
       try {
-        off = new Set(statutoryDates(year));
+        off = new Set(provisionalDaysOff(year));
       } catch {
         throw this.#notCovered(year);
       }
@@ -363,7 +372,8 @@ export class WorkingDayCalendar {
     for (let y = from; y <= to; y++) {
       if (this.#notices.has(y)) continue;
       provisionalYears.add(y);
-      for (const h of statutoryHolidays(y)) for (const d of h.dates) off.add(d);
+      // 《全国年节及纪念日放假办法》第二条 the holidays; 第六条 "适逢周六、周日，应当在工作日补假".
+      for (const d of provisionalDaysOff(y)) off.add(d);
     }
     const dates = new Array<string>(length);
     const working = new Uint8Array(length);
@@ -389,6 +399,17 @@ export class WorkingDayCalendar {
     this.#index = { start, length, dates, working, cum, ordinals: Int32Array.from(ordinals), provisionalCum };
     return this.#index;
   }
+}
+
+/**
+ * The text of a provisional year's block, for `GET /v1/calendar/:year`: where its days come from.
+ * e.g. 临时计算（《全国年节及纪念日放假办法》，尚未载入国务院通知）：第二条 放假 2027-10-01、2027-10-02、2027-10-03；
+ * 第六条 2027-10-02、2027-10-03 适逢周六、周日，补假 2027-10-04、2027-10-05。
+ */
+function provisionalBlockText(h: ProvisionalHoliday): string {
+  const given = `临时计算（《全国年节及纪念日放假办法》，尚未载入国务院通知）：第二条 放假 ${h.dates.join('、')}`;
+  if (h.makeUp.length === 0) return `${given}。`;
+  return `${given}；第六条 ${h.onWeekend.join('、')} 适逢周六、周日，补假 ${h.makeUp.join('、')}。`;
 }
 
 /** Checks that notices fit together: one per year, no day both off and working, computable gaps. */

@@ -6,7 +6,16 @@ export { WorkingDayCalendar } from './calendar.js';
 export { CalendarNotCoveredError, CalendarValidationError, type ValidationIssue } from './errors.js';
 export { SHIPPED_NOTICES } from './data/index.js';
 export { HolidayBlockSchema, YearNoticeSchema, calendarVersionOf, canonicalNotice, parseNotice } from './notice.js';
-export { statutoryDates, statutoryEditionFor, statutoryHolidays, type StatutoryEdition, type StatutoryHoliday } from './statutory.js';
+export {
+  provisionalDaysOff,
+  provisionalHolidays,
+  statutoryDates,
+  statutoryEditionFor,
+  statutoryHolidays,
+  type ProvisionalHoliday,
+  type StatutoryEdition,
+  type StatutoryHoliday,
+} from './statutory.js';
 export {
   DEFAULT_DEADLINE_RULES,
   DeadlineRuleSchema,

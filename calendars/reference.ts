@@ -1,11 +1,12 @@
 /**
  * A slow, obviously-correct reference for the calendar's arithmetic: it walks day by day with
  * UTC `Date`s, looking each day up in sets built straight from the notices and the statute.
- * It shares nothing with the index of `WorkingDayCalendar` but the statutory computation; the
- * property tests and `npm run bench:calendar` compare the two. Not for production use.
+ * It shares nothing with the index of `WorkingDayCalendar` but the statutory computation (the
+ * holidays and their 补假, calendars/statutory.ts); the property tests and
+ * `npm run bench:calendar` compare the two. Not for production use.
  */
 import { CalendarNotCoveredError } from './errors.js';
-import { statutoryDates } from './statutory.js';
+import { provisionalDaysOff } from './statutory.js';
 import type { YearNotice } from './types.js';
 
 const DAY_MS = 86_400_000;
@@ -25,7 +26,7 @@ export class ReferenceWalkCalendar {
       n.adjustedWorkdays.forEach((d) => this.#on.add(d));
     }
     for (let y = this.#from; y <= this.#to; y++) {
-      if (!years.includes(y)) statutoryDates(y).forEach((d) => this.#off.add(d));
+      if (!years.includes(y)) provisionalDaysOff(y).forEach((d) => this.#off.add(d));
     }
   }
 

@@ -73,13 +73,18 @@ export interface YearInfo {
   status: YearStatus;
   /**
    * Official: the notice's days off (its New-Year edge in the previous December included).
-   * Provisional: the statutory holidays computed for the year (weekends not listed).
+   * Provisional: the statutory holidays computed for the year and their 补假 (《全国年节及纪念日放假办法》
+   * 第六条: a holiday's days on a Saturday or Sunday are made up on the working days after it);
+   * weekends not listed.
    */
   holidays: string[];
   /** Official: the notice's 调休上班 days. Provisional: always empty. */
   adjustedWorkdays: string[];
   source: { notice: string; url: string; issued: string | null } | null;
-  /** The holidays by name: the notice's blocks, or the statutory holidays. */
+  /**
+   * The holidays by name: the notice's blocks, or the statutory holidays, each with its 补假 and a
+   * `text` saying which day comes from which article.
+   */
   blocks: HolidayBlock[];
   calendarVersion: string;
 }

@@ -118,16 +118,17 @@ describe('given a calendar whose next year is provisional, when the period ends 
     expect(cal.calendarDeadline('2026-12-02', 29)).toEqual({ dueAt: endOf('2026-12-31'), dueDate: '2026-12-31', provisional: false, calendarVersion: v });
   });
 
-  it('when the provisional year’s statute and the notice differ (春节 2027: statute to 02-08, notice to 02-13), then the notice decides once loaded', () => {
-    // Last day Sunday 2027-02-07: statute 02-05..08 → Tuesday 02-09 (provisional); the notice's 02-05..13 → Monday 02-15.
-    expect(cal.calendarDeadline('2027-01-08', 30)).toMatchObject({ dueDate: '2027-02-09', provisional: true });
+  it('when the provisional year’s statute and the notice differ (春节 2027: statute to 02-08 and 补假 to 02-10, notice to 02-13), then the notice decides once loaded', () => {
+    // Last day Sunday 2027-02-07: statute 02-05..08, 补假 (第六条) 02-09, 02-10 for Saturday 02-06 and Sunday 02-07
+    // → Thursday 02-11 (provisional); the notice's 02-05..13 → Monday 02-15.
+    expect(cal.calendarDeadline('2027-01-08', 30)).toMatchObject({ dueDate: '2027-02-11', provisional: true });
     expect(with2027.calendarDeadline('2027-01-08', 30)).toMatchObject({ dueDate: '2027-02-15', provisional: false });
   });
 });
 
 describe('given the shipped calendar, when the period ends past the covered years', () => {
-  it('when results are due Saturday 2028-01-01 (元旦), then Monday 2028-01-03, judged by the statute and provisional', () => {
-    expect(cal.monthsDeadline('2026-01-01', 24)).toEqual({ dueAt: endOf('2028-01-03'), dueDate: '2028-01-03', provisional: true, calendarVersion: v });
+  it('when results are due Saturday 2028-01-01 (元旦), then Tuesday 2028-01-04 (Monday 01-03 is its 补假, 第六条), judged by the statute and provisional', () => {
+    expect(cal.monthsDeadline('2026-01-01', 24)).toEqual({ dueAt: endOf('2028-01-04'), dueDate: '2028-01-04', provisional: true, calendarVersion: v });
   });
 
   it('when it ends on a working day there, then it stays, provisional (a ten-year results term is still answered)', () => {

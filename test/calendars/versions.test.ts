@@ -80,15 +80,17 @@ describe('withNotice', () => {
     const after = next.deadline('2026-12-28', 10);
     expect(before).toMatchObject({ dueDate: '2027-01-12', provisional: true, calendarVersion: cal.version });
     expect(after).toMatchObject({ dueDate: '2027-01-12', provisional: false, calendarVersion: next.version });
-    // The loaded notice moves what it should: 春节 2027 now runs to 02-12, Sunday 02-14 is worked.
-    expect(cal.deadline('2027-02-04', 3).dueDate).toBe('2027-02-11');
+    // The loaded notice moves what it should: 春节 2027 now runs to 02-12, Sunday 02-14 is worked
+    // (provisionally: 02-05..08 and the 补假 02-09, 02-10 off, so 02-11, 02-12, 02-15).
+    expect(cal.deadline('2027-02-04', 3).dueDate).toBe('2027-02-15');
     expect(next.deadline('2027-02-04', 3)).toMatchObject({ dueDate: '2027-02-16', provisional: false });
   });
 
   it('extends coverage: 2028 becomes provisional', () => {
     expect(next.yearInfo(2027)).toMatchObject({ status: 'official', source: { notice: '测试用〔2026〕0号', url: notice2027.url, issued: '2026-11-01' } });
     expect(next.yearInfo(2028)).toMatchObject({ status: 'provisional', source: null });
-    expect(next.deadline('2027-12-28', 10)).toMatchObject({ dueDate: '2028-01-11', provisional: true });
+    // 12-29, 12-30, 12-31, then 元旦 Saturday 2028-01-01 made up on Monday 01-03 (第六条): 01-04 .. 01-07, 01-10 .. 01-12.
+    expect(next.deadline('2027-12-28', 10)).toMatchObject({ dueDate: '2028-01-12', provisional: true });
   });
 
   it('replaces a year already loaded, and the same content gives the same version', () => {

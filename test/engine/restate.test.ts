@@ -207,18 +207,18 @@ describe('a calendar that comes back to an earlier version', () => {
 });
 
 describe('which tasks are re-stated', () => {
-  it('given an objection raised on Mon 2027-01-25 (provisional: due Wed 2027-02-10), when the notice is loaded, then the deadline moves to Mon 2027-02-15', async () => {
-    // Provisional (statutory 春节 02-05..02-08): 01-26 (1), 01-27 (2), 01-28 (3), 01-29 (4), 02-01 (5), 02-02 (6),
-    // 02-03 (7), 02-04 (8), 02-09 (9), 02-10 (10).
+  it('given an objection raised on Mon 2027-01-25 (provisional: due Fri 2027-02-12), when the notice is loaded, then the deadline moves to Mon 2027-02-15', async () => {
+    // Provisional (statutory 春节 02-05..02-08, and 补假 02-09, 02-10 for Sat 02-06 and Sun 02-07 — 第六条):
+    // 01-26 (1), 01-27 (2), 01-28 (3), 01-29 (4), 02-01 (5), 02-02 (6), 02-03 (7), 02-04 (8), 02-11 (9), 02-12 (10).
     // Notice (02-05..02-13 off, Sun 01-31 worked): 01-26 (1), 01-27 (2), 01-28 (3), 01-29 (4), 01-31 Sun (5),
     // 02-01 (6), 02-02 (7), 02-03 (8), 02-04 (9), 02-15 (10).
     const c = await given(w, 'objection', [], { at: tenAm('2027-01-25') });
-    expect(c.tasks[0]).toMatchObject({ dueDate: '2027-02-10', provisional: true });
+    expect(c.tasks[0]).toMatchObject({ dueDate: '2027-02-12', dueAt: endOfDay('2027-02-12'), provisional: true });
     await w.calendar.load(notice2027, admin);
     expect(await w.scheduler.restateProvisionalDeadlines()).toBe(1);
     const [, restated] = await historyOf(w, c);
     expect(meta(restated!).deadlinesRestated).toMatchObject([
-      { stage: 'handling', old: { dueDate: '2027-02-10', provisional: true }, new: { dueDate: '2027-02-15', dueAt: endOfDay('2027-02-15'), provisional: false } },
+      { stage: 'handling', old: { dueDate: '2027-02-12', provisional: true }, new: { dueDate: '2027-02-15', dueAt: endOfDay('2027-02-15'), provisional: false } },
     ]);
     expect((await w.engine.getCase(c.caseId)).tasks[0]).toMatchObject({ dueDate: '2027-02-15', dueAt: endOfDay('2027-02-15'), provisional: false });
   });
