@@ -8,8 +8,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CalendarNotCoveredError, SHIPPED_NOTICES, WorkingDayCalendar, defaultCalendar, type YearNotice } from '../../calendars/index.js';
+import { CalendarNotCoveredError, SHIPPED_NOTICES, WorkingDayCalendar, defaultCalendar } from '../../calendars/index.js';
 import { ReferenceWalkCalendar } from '../../calendars/reference.js';
+import { testNotice2027 as notice2027 } from './notice2027.js';
 
 /** The shipped calendar: 2023–2026 official, 2027 provisional. */
 const cal = defaultCalendar();
@@ -17,21 +18,6 @@ const v = cal.version;
 const endOf = (date: string) => new Date(Date.parse(`${date}T23:59:59.999+08:00`)).toISOString();
 
 /** Test data, not the State Council's: a plausible 2027 arrangement (清明 04-03..05, 春节 to 02-13, Saturday 02-20 worked). */
-const notice2027: YearNotice = {
-  year: 2027,
-  notice: '测试用〔2026〕0号',
-  url: 'https://www.gov.cn/test/2027.htm',
-  holidays: [
-    '2027-01-01', '2027-01-02', '2027-01-03',
-    '2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11', '2027-02-12', '2027-02-13',
-    '2027-04-03', '2027-04-04', '2027-04-05',
-    '2027-05-01', '2027-05-02', '2027-05-03', '2027-05-04', '2027-05-05',
-    '2027-06-09',
-    '2027-09-15',
-    '2027-10-01', '2027-10-02', '2027-10-03', '2027-10-04', '2027-10-05', '2027-10-06', '2027-10-07',
-  ],
-  adjustedWorkdays: ['2027-01-31', '2027-02-20', '2027-04-25', '2027-05-08', '2027-09-26', '2027-10-09'],
-};
 const with2027 = cal.withNotice(notice2027);
 /** The same calendar before the 2026 notice was loaded: 2026 provisional, its 调休 working weekends unknown. */
 const to2025 = WorkingDayCalendar.fromNotices(SHIPPED_NOTICES.slice(0, 3));
