@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { EngineError, type EngineErrorCode } from '../engine/errors.js';
 import { InvalidQueryError } from '../projections/query.js';
 import { unknownFields } from '../machines/schemas.js';
@@ -32,6 +33,53 @@ const TITLES: Record<keyof typeof STATUS, { zh: string; en: string }> = {
   CALENDAR_NOT_COVERED: { zh: '工作日历未覆盖该年度', en: 'Calendar not covered' },
   INTERNAL: { zh: '服务器内部错误', en: 'Internal error' },
 };
+
+/**
+ * The codes a client may be answered with: UNKNOWN_PROCESS is answered as VALIDATION_FAILED, and
+ * INTERNAL never should be (API.md: no request gets a 5xx).
+ */
+export const PROBLEM_CODES = [
+  'VALIDATION_FAILED',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'INVALID_TRANSITION',
+  'REVISION_CONFLICT',
+  'PAYLOAD_TOO_LARGE',
+  'RULE_VIOLATED',
+  'CALENDAR_NOT_COVERED',
+] as const satisfies readonly (keyof typeof STATUS)[];
+export type ProblemCode = (typeof PROBLEM_CODES)[number];
+
+/** The HTTP status of a code, and its title, for the OpenAPI document. */
+export function problemStatus(code: ProblemCode): number {
+  return STATUS[code];
+}
+export function problemTitle(code: ProblemCode): { zh: string; en: string } {
+  return TITLES[code];
+}
+
+/**
+ * The problem+json body `sendProblem` answers with (RFC 9457, API.md "Errors"), as the OpenAPI
+ * document publishes it: the members every problem has, and those that come with some codes.
+ */
+export const ProblemBody = z.looseObject({
+  type: z.string().describe('urn:sd-open-data:problem:<code>'),
+  title: z.string().describe('the code in words: Chinese by default, English with Accept-Language: en'),
+  status: z.number().int().describe('the HTTP status'),
+  code: z.enum(PROBLEM_CODES).describe('API.md "Errors"'),
+  detail: z.string().describe('what was wrong with this request: Chinese by default, English with Accept-Language: en'),
+  errors: z
+    .array(z.object({ path: z.string().describe('e.g. body.input.usePeriod.to, querystring.limit'), message: z.string() }))
+    .optional()
+    .describe('VALIDATION_FAILED: every field that does not match its schema'),
+  state: z.string().optional().describe('INVALID_TRANSITION: the state the case is in'),
+  allowed: z.array(z.string()).optional().describe('INVALID_TRANSITION: the commands the caller may send now'),
+  currentRevision: z.number().int().nullable().optional().describe('REVISION_CONFLICT: the revision of the case now'),
+  rule: z.string().optional().describe('RULE_VIOLATED: the rule broken'),
+  article: z.string().optional().describe('RULE_VIOLATED: the article of 鲁数发〔2022〕15号 (or other law) the rule enforces'),
+  year: z.number().int().optional().describe('CALENDAR_NOT_COVERED: the year the deadline would fall in'),
+});
 
 export type Lang = 'zh' | 'en';
 

@@ -13,7 +13,7 @@ import { testClockRoutes } from './routes/ops.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { workRoutes } from './routes/work.js';
 import swagger from '@fastify/swagger';
-import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { openapiHooks } from './openapi.js';
 
 // Validation messages are Chinese by default (API.md "Errors"); machines' own messages already are.
 // The commonest ones in plain words first (zod's are "期望 nonoptional，实际接收 undefined"), the
@@ -138,7 +138,8 @@ export async function buildServer(app: App) {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    // The routes' zod schemas, then what each route's `config.openapi` adds: problems, forms, answers (api/openapi.ts).
+    ...openapiHooks(app.registry),
   });
   await server.register(metricsRoutes(app));
   await server.register(healthRoutes(app));
@@ -147,6 +148,13 @@ export async function buildServer(app: App) {
   await server.register(processRoutes(app));
   await server.register(workRoutes(app));
   await server.register(testClockRoutes(app));
-  server.get('/docs', { schema: { hide: true } }, async () => server.swagger());
+  server.get(
+    '/docs',
+    {
+      schema: { summary: '本文档（OpenAPI 3.1）', security: [] },
+      config: { openapi: { problems: [], responses: { 200: { description: 'this document', content: { 'application/json': { type: 'object' } } } } } },
+    },
+    async () => server.swagger(),
+  );
   return server;
 }

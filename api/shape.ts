@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CaseState } from '../engine/index.js';
 import { taskView } from '../projections/audit.js';
+import type { CaseListItem, InboxPage, OverdueReport, SlaReport } from '../projections/index.js';
 import { allStates } from '../machines/describe.js';
 import type { ProcessRegistry } from '../machines/registry.js';
 
@@ -93,3 +94,142 @@ export function registryFilters(registry: ProcessRegistry) {
       .refine((v) => states.includes(v), { error: `未知的状态，可选：${states.join('、')}` }),
   };
 }
+
+// ── Request envelopes ───────────────────────────────────────────────────────────────────
+
+/**
+ * POST /v1/cases: the route checks the envelope only; the engine checks `input` with the form of the
+ * process (VALIDATION_FAILED with its own `errors`). The OpenAPI document publishes the forms beside it.
+ */
+export const StartBody = z.strictObject({ process: z.string().min(1).max(100), input: z.unknown() });
+
+/** POST /v1/cases/:id/commands: `data` is checked by the engine with the form of the case's process and version. */
+export const CommandBody = z.strictObject({
+  type: z.string().min(1).max(100),
+  data: z.unknown().optional(),
+  expectedRevision: z.number().int().min(0).optional(),
+});
+
+// ── Answers documented without a serializing schema ─────────────────────────────────────
+// These routes answer what the read models return, as it is (reports answer CSV too): the schemas
+// below only document it (api/openapi.ts), and the checks at the end keep them equal to the types.
+
+const Summary = z.object({ title: z.string(), applicant: z.string().optional(), provider: z.string().optional() }).describe('what a reviewer triages by');
+
+/** GET /v1/inbox (projections/inbox.ts `InboxPage`). */
+export const InboxPageView = z.object({
+  items: z.array(
+    z.object({
+      caseId: z.string(),
+      process: z.string(),
+      state: z.string(),
+      stage: z.string(),
+      label: z.string(),
+      role: z.string(),
+      org: z.string(),
+      orgName: z.string().optional().describe("the organisation's name; an applicant's task, the applicant's"),
+      orgs: z.array(z.string()).describe('every organisation that may act on the task'),
+      enteredAt: z.string(),
+      dueAt: z.string().nullable().describe('null for a notice, which is information only'),
+      dueDate: z.string().nullable(),
+      basis: z.string().nullable(),
+      article: z.string().nullable(),
+      provisional: z.boolean(),
+      calendarVersion: z.string().nullable(),
+      workingDaysLeft: z.number().int().nullable().describe('working days after today up to the due day; 0 on it and once past; null for notices'),
+      workingDaysOverdue: z.number().int().nullable().describe('working days past the due day, as the overdue report counts them; null for notices'),
+      overdue: z.boolean(),
+      summary: Summary,
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});
+
+/** GET /v1/cases: the read model's row without its stream and parties, named by `id` as GET /v1/cases/:id is. */
+export const CaseListView = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      caseId: z.string().describe('the same as id, kept for clients written against it'),
+      process: z.string(),
+      version: z.number().int(),
+      state: z.string(),
+      final: z.boolean(),
+      revision: z.number().int(),
+      position: z.number().int(),
+      providerOrg: z.string().nullable(),
+      applicantOrg: z.string().nullable(),
+      region: z.string().nullable(),
+      createdAt: z.string(),
+      updatedAt: z.string(),
+      summary: Summary,
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});
+
+/** GET /v1/reports/overdue, format=json (projections/sla.ts `OverdueReport`). */
+export const OverdueReportView = z.object({
+  asOf: z.string(),
+  items: z.array(
+    z.object({
+      caseId: z.string(),
+      process: z.string(),
+      stage: z.string(),
+      label: z.string(),
+      org: z.string(),
+      orgName: z.string(),
+      enteredAt: z.string(),
+      dueAt: z.string(),
+      completedAt: z.string().optional().describe('when the stage was finished (late) by asOf'),
+      workingDaysOverdue: z.number().int().nullable(),
+      basis: z.string().nullable(),
+      article: z.string().nullable(),
+      provisional: z.boolean(),
+      status: z.enum(['open', 'finishedLate', 'cancelledLate']),
+    }),
+  ),
+  byOrg: z.array(
+    z.object({
+      org: z.string(),
+      orgName: z.string(),
+      open: z.number().int(),
+      overdue: z.number().int(),
+      finishedLate: z.number().int(),
+      cancelledLate: z.number().int(),
+    }),
+  ),
+});
+
+/** GET /v1/reports/sla, format=json (projections/sla.ts `SlaReport`). */
+export const SlaReportView = z.object({
+  from: z.string(),
+  to: z.string(),
+  asOf: z.string(),
+  groupBy: z.enum(['org', 'process', 'stage']),
+  rows: z.array(
+    z.object({
+      key: z.string(),
+      name: z.string(),
+      finished: z.number().int(),
+      onTime: z.number().int(),
+      late: z.number().int(),
+      cancelled: z.number().int(),
+      onTimeRate: z.number().nullable().describe('onTime / finished, 4 decimals; null when nothing finished'),
+      openOverdue: z.number().int(),
+    }),
+  ),
+});
+
+/** The answer of GET /v1/cases as the route builds it. */
+export type CaseListAnswer = { items: (Omit<CaseListItem, 'streamId' | 'parties'> & { id: string })[]; nextCursor: string | null };
+
+/** True when A and B are the same type: a documented answer that drifts from its read model fails to compile. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const documentedAsAnswered: [
+  Same<z.output<typeof InboxPageView>, InboxPage>,
+  Same<z.output<typeof CaseListView>, CaseListAnswer>,
+  Same<z.output<typeof OverdueReportView>, OverdueReport>,
+  Same<z.output<typeof SlaReportView>, SlaReport>,
+] = [true, true, true, true];
+void documentedAsAnswered;

@@ -62,6 +62,12 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
           }),
         },
       },
+      config: {
+        openapi: {
+          responses: { 200: { description: 'the day N working days after from (Asia/Shanghai), and the end of it as an instant' } },
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'CALENDAR_NOT_COVERED'],
+        },
+      },
     },
     async (request) => {
       await callerOf(request, app.verifier);
@@ -74,14 +80,27 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
     },
   );
 
-  server.get('/v1/calendar/:year', { schema: { summary: '某年度的节假日安排', params: YearParams, response: { 200: YearInfo } } }, async (request) => {
-    await callerOf(request, app.verifier);
-    try {
-      return app.calendar.current().yearInfo(request.params.year);
-    } catch (err) {
-      throw asProblem(err);
-    }
-  });
+  server.get(
+    '/v1/calendar/:year',
+    {
+      schema: { summary: '某年度的节假日安排', params: YearParams, response: { 200: YearInfo } },
+      config: {
+        openapi: {
+          responses: { 200: { description: "the year's holidays and adjusted working days: the State Council's notice, or provisional from the statutory holidays" } },
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CALENDAR_NOT_COVERED'],
+          notes: { NOT_FOUND: 'a path parameter longer than 100 characters' },
+        },
+      },
+    },
+    async (request) => {
+      await callerOf(request, app.verifier);
+      try {
+        return app.calendar.current().yearInfo(request.params.year);
+      } catch (err) {
+        throw asProblem(err);
+      }
+    },
+  );
 
   server.put(
     '/v1/calendar/:year',
@@ -91,6 +110,17 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
         params: YearParams,
         body: NoticeBody,
         response: { 200: YearInfo.extend({ restatedCases: z.number() }) },
+      },
+      config: {
+        openapi: {
+          responses: { 200: { description: 'the year as loaded, a new calendar version, and how many cases had provisional deadlines re-stated' } },
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'CALENDAR_NOT_COVERED'],
+          notes: {
+            VALIDATION_FAILED: 'the body is not JSON or not a notice, or the notice is not a coherent calendar (dates outside the year, a day both holiday and working day…); `errors`: [{ path, message }]',
+            FORBIDDEN: 'only an admin may load a holiday notice; or the token names no organisation of its kind in the directory',
+            NOT_FOUND: 'a path parameter longer than 100 characters',
+          },
+        },
       },
     },
     async (request) => {

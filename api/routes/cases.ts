@@ -2,10 +2,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { canSee } from '../../directory/visibility.js';
 import { refuse, type CaseState } from '../../engine/index.js';
+import { PROBLEM_CODES } from '../problem.js';
 import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { caseHistory, historyEntry } from '../../projections/audit.js';
-import { CaseView, caseView, HistoryEvent, registryFilters, TaskView } from '../shape.js';
+import { CaseView, caseView, CommandBody, HistoryEvent, registryFilters, StartBody, TaskView } from '../shape.js';
+import { COMMAND_COMPONENT, jsonAnswer, START_COMPONENT } from '../openapi.js';
 
 const IdParams = z.strictObject({ id: z.string().min(1).max(100) });
 const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(200).optional() });
@@ -25,8 +27,26 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       schema: {
         summary: '发起流程（新建案件）',
         headers: IdempotencyHeaders,
-        body: z.strictObject({ process: z.string().min(1).max(100), input: z.unknown() }),
+        body: StartBody,
         response: { 201: CaseView },
+      },
+      config: {
+        openapi: {
+          // The route checks the envelope; the document publishes every process's form (FORMS.md).
+          body: START_COMPONENT,
+          responses: {
+            201: {
+              description: 'the new case, as GET /v1/cases/{id} answers it; the same Idempotency-Key from the same caller answers the first case again and stores nothing',
+              headers: { Location: { description: '/v1/cases/{id} of the case', schema: { type: 'string' } } },
+            },
+          },
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'PAYLOAD_TOO_LARGE', 'RULE_VIOLATED', 'CALENDAR_NOT_COVERED'],
+          notes: {
+            VALIDATION_FAILED: 'the body is not JSON or not { process, input }, the process is unknown, or the input does not match its form (FORMS.md); `errors`: [{ path, message }]',
+            FORBIDDEN: 'this role may not start this process, or not for the organisation the input names; or the token names no organisation of its kind in the directory',
+            RULE_VIOLATED: 'the input is well-formed but breaks a rule (eligibility 第十三条, the security commitment, a use period already over, a provider or region without its authority…); `rule`, `article`. No case is created',
+          },
+        },
       },
     },
     async (request, reply) => {
@@ -60,6 +80,13 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           minPosition: z.coerce.number().int().min(0).optional(),
         }),
       },
+      config: {
+        openapi: {
+          responses: { 200: jsonAnswer('the cases the caller may see, newest first; nextCursor is the cursor of the next page, or null', 'CaseListPage') },
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'],
+          notes: { VALIDATION_FAILED: 'a filter of the wrong form, an unknown process or state, or a cursor the API did not give; `errors`: [{ path, message }]' },
+        },
+      },
     },
     async (request) => {
       const caller = await callerOf(request, app.verifier);
@@ -74,11 +101,18 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     },
   );
 
-  server.get('/v1/cases/:id', { schema: { summary: '案件当前状态', params: IdParams, response: { 200: CaseView } } }, async (request) => {
-    const caller = await callerOf(request, app.verifier);
-    const state = await visibleCase(app, caller, request.params.id);
-    return caseView(state, app.engine.allowedCommands(state, caller));
-  });
+  server.get(
+    '/v1/cases/:id',
+    {
+      schema: { summary: '案件当前状态', params: IdParams, response: { 200: CaseView } },
+      config: { openapi: { responses: { 200: { description: 'the case now, with the commands the caller may send' } }, problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'] } },
+    },
+    async (request) => {
+      const caller = await callerOf(request, app.verifier);
+      const state = await visibleCase(app, caller, request.params.id);
+      return caseView(state, app.engine.allowedCommands(state, caller));
+    },
+  );
 
   server.post(
     '/v1/cases/:id/commands',
@@ -87,13 +121,22 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
         summary: '对案件发送指令',
         params: IdParams,
         headers: IdempotencyHeaders,
-        body: z.strictObject({
-          type: z.string().min(1).max(100),
-          data: z.unknown().optional(),
-          expectedRevision: z.number().int().min(0).optional(),
-        }),
+        body: CommandBody,
         response: {
           200: z.object({ id: z.string(), state: z.string(), final: z.boolean(), revision: z.number(), position: z.number(), replayed: z.boolean(), event: HistoryEvent }),
+        },
+      },
+      config: {
+        openapi: {
+          // The route checks the envelope; the engine checks `data` with the form of the case's process and version.
+          body: COMMAND_COMPONENT,
+          responses: { 200: { description: 'the event stored; `replayed` when the same Idempotency-Key from the same caller answered the first command again' } },
+          problems: PROBLEM_CODES,
+          notes: {
+            VALIDATION_FAILED: 'the body is not JSON or not { type, data?, expectedRevision? }, or data does not match the form of the command for the case\'s process (FORMS.md); `errors`: [{ path, message }]',
+            FORBIDDEN: 'this role or organisation may not send this command on this case; or the token names no organisation of its kind in the directory',
+            INVALID_TRANSITION: "the case's state does not accept this command (or its process has no such command); `state`, `allowed` (the commands the caller may send now)",
+          },
         },
       },
     },
@@ -139,6 +182,12 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           }),
         },
       },
+      config: {
+        openapi: {
+          responses: { 200: { description: 'every event of the case, oldest first; with asOf, the state and open tasks as they were then' } },
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'],
+        },
+      },
     },
     async (request) => {
       const caller = await callerOf(request, app.verifier);
@@ -162,6 +211,12 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
             failedAt: z.object({ revision: z.number(), eventId: z.string(), type: z.string() }).optional(),
             reason: z.string().optional(),
           }),
+        },
+      },
+      config: {
+        openapi: {
+          responses: { 200: { description: "the hash chain re-checked and the events replayed through the case's machine version: ok, or where and why it failed" } },
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'],
         },
       },
     },

@@ -8,6 +8,8 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
     {
       schema: {
         summary: '服务状态',
+        // Open: no token.
+        security: [],
         response: {
           200: z.object({
             status: z.literal('ok'),
@@ -17,6 +19,7 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
           }),
         },
       },
+      config: { openapi: { responses: { 200: { description: 'the store and the read models: their positions and the read models\' lag' } }, problems: [] } },
     },
     async () => {
       const position = await app.store.headPosition();

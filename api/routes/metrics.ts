@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CaseEventMetadata } from '../../engine/index.js';
 import type { App } from '../app.js';
+import { textAnswer } from '../openapi.js';
 
 /**
  * GET /metrics: Prometheus text; one registry per app so tests can build many. Not encapsulated
@@ -51,7 +52,20 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
     duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
-  server.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-    return reply.type(registry.contentType).send(await registry.metrics());
-  });
+  server.get(
+    '/metrics',
+    {
+      // Open, as Prometheus scrapes it: no token.
+      schema: { summary: 'Prometheus 指标', security: [] },
+      config: {
+        openapi: {
+          responses: { 200: textAnswer('Prometheus text exposition (text/plain; version=0.0.4): requests by route and status, their latency, events appended, the store position, the process', 'text/plain') },
+          problems: [],
+        },
+      },
+    },
+    async (_request, reply) => {
+      return reply.type(registry.contentType).send(await registry.metrics());
+    },
+  );
 };

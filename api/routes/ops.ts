@@ -14,12 +14,30 @@ export const testClockRoutes = (app: App): FastifyPluginAsyncZod => async (serve
         body: z.strictObject({ now: z.iso.datetime({ offset: true }) }),
         response: { 200: z.object({ now: z.string(), fired: z.number() }) },
       },
+      config: {
+        openapi: {
+          responses: { 200: { description: 'the clock now, and how many timers whose time had come were fired' } },
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE'],
+          notes: {
+            VALIDATION_FAILED: 'also when `now` is earlier than the test clock: it only moves forward',
+            FORBIDDEN: 'only an admin may move the test clock; or the token names no organisation of its kind in the directory',
+            NOT_FOUND: 'the test clock is off (WORKFLOW_TEST_CLOCK is not 1): always so in production',
+          },
+        },
+      },
     },
     async (request) => {
       const testClock = app.testClock;
       if (!testClock) throw new ApiError('NOT_FOUND', { zh: '测试时钟未开启', en: 'the test clock is off' });
       const caller = await callerOf(request, app.verifier);
       if (caller.role !== 'admin') throw new ApiError('FORBIDDEN', { zh: '只有管理员可以调整测试时钟', en: 'only an admin may move the test clock' });
+      // Forward only: events stamped earlier than the ones before them would make a history that no
+      // real clock could have written, and reports that count time backwards.
+      const now = testClock.now();
+      if (Date.parse(request.body.now) < now.getTime()) {
+        const message = `不得早于测试时钟的当前时间 ${now.toISOString()}`;
+        throw new ApiError('VALIDATION_FAILED', { zh: `测试时钟只能向前拨：body.now ${message}`, en: `the test clock only moves forward: body.now is before ${now.toISOString()}` }, { errors: [{ path: 'body.now', message }] });
+      }
       testClock.set(request.body.now);
       const fired = await app.scheduler.fireDueTimers();
       return { now: testClock.now().toISOString(), fired };

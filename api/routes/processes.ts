@@ -7,6 +7,7 @@ import { refuse } from '../../engine/index.js';
 import type { App } from '../app.js';
 import { ApiError } from '../problem.js';
 import { callerOf } from '../auth.js';
+import { textAnswer } from '../openapi.js';
 
 const ProcessView = z.object({
   name: z.string(),
@@ -42,10 +43,17 @@ function processView(def: ProcessDefinition): z.infer<typeof ProcessView> {
 }
 
 export const processRoutes = (app: App): FastifyPluginAsyncZod => async (server) => {
-  server.get('/v1/processes', { schema: { summary: '全部流程及其版本', response: { 200: z.array(ProcessView) } } }, async (request) => {
-    await callerOf(request, app.verifier);
-    return app.registry.list().map(processView);
-  });
+  server.get(
+    '/v1/processes',
+    {
+      schema: { summary: '全部流程及其版本', response: { 200: z.array(ProcessView) } },
+      config: { openapi: { responses: { 200: { description: 'every version of every process: states, commands and the deadline of each task' } }, problems: ['UNAUTHENTICATED', 'FORBIDDEN'] } },
+    },
+    async (request) => {
+      await callerOf(request, app.verifier);
+      return app.registry.list().map(processView);
+    },
+  );
 
   server.get(
     '/v1/processes/:name/diagram',
@@ -54,6 +62,13 @@ export const processRoutes = (app: App): FastifyPluginAsyncZod => async (server)
         summary: '流程图（Mermaid 或 BPMN 2.0 XML）',
         params: z.strictObject({ name: z.string().min(1).max(100) }),
         querystring: z.strictObject({ format: z.enum(['mermaid', 'bpmn']).default('mermaid'), version: z.coerce.number().int().min(1).optional() }),
+      },
+      config: {
+        openapi: {
+          responses: { 200: textAnswer('the newest version (or `version`) as a Mermaid state diagram (text/plain), or BPMN 2.0 XML with format=bpmn (application/xml)', 'text/plain', 'application/xml') },
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'],
+          notes: { NOT_FOUND: 'no process of that name, or no such version of it' },
+        },
       },
     },
     async (request, reply) => {

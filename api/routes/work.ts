@@ -7,6 +7,7 @@ import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { ApiError } from '../problem.js';
 import { registryFilters } from '../shape.js';
+import { jsonAnswer, ref, type RouteDocs } from '../openapi.js';
 
 const Instant = z.iso.datetime({ offset: true });
 const Bool = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -18,6 +19,18 @@ const PERIOD_ORDER = { path: ['to'], error: '结束时间不得早于开始时�
 const MinPosition = { minPosition: z.coerce.number().int().min(0).optional() };
 
 const REPORT_ROLES = new Set(['supervisor', 'auditor', 'authority', 'admin']);
+
+/** A report answers JSON, or CSV with `format=csv` (UTF-8 with a byte-order mark, Chinese headers). */
+const reportDocs = (description: string, component: string): RouteDocs => ({
+  responses: {
+    200: {
+      description: `${description}; with format=csv, the same as CSV (UTF-8 with a byte-order mark, Chinese column headers), as an attachment`,
+      content: { 'application/json': ref(component), 'text/csv': { type: 'string' } },
+    },
+  },
+  problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'],
+  notes: { FORBIDDEN: 'only supervisors, auditors, authorities and admins see reports, of their own region and the regions below it (a wider `region` is refused); or the token names no organisation of its kind in the directory' },
+});
 const AUDIT_ROLES = new Set(['auditor', 'admin']);
 
 async function caughtUp(app: App, minPosition: number | undefined): Promise<void> {
@@ -57,6 +70,12 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           ...MinPosition,
         }),
       },
+      config: {
+        openapi: {
+          responses: { 200: jsonAnswer("the caller's open tasks, most urgent first (notices last); nextCursor is the cursor of the next page, or null", 'InboxPage') },
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'],
+        },
+      },
     },
     async (request) => {
       const caller = await callerOf(request, app.verifier);
@@ -82,6 +101,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           ...MinPosition,
         }).refine(inOrder, PERIOD_ORDER),
       },
+      config: { openapi: reportDocs('every stage past its deadline at asOf (default now), open or finished late, and the counts by organisation', 'OverdueReport') },
     },
     async (request, reply) => {
       const caller = await callerOf(request, app.verifier);
@@ -110,6 +130,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           ...MinPosition,
         }).refine(inOrder, PERIOD_ORDER),
       },
+      config: { openapi: reportDocs('on-time rates of the stages finished in [from, to) (default: the calendar year up to now), grouped by groupBy', 'SlaReport') },
     },
     async (request, reply) => {
       const caller = await callerOf(request, app.verifier);
@@ -135,6 +156,19 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       schema: {
         summary: '审计导出：时间段内的全部事件（NDJSON，流式）',
         querystring: z.strictObject({ from: Instant, to: Instant, ...MinPosition }).refine(inOrder, PERIOD_ORDER),
+      },
+      config: {
+        openapi: {
+          responses: {
+            200: {
+              description:
+                'every event accepted in [from, to) of the cases the caller may see, streamed as NDJSON (an attachment): one event a line, the shape of GET /v1/cases/{id}/history events plus caseId and process',
+              content: { 'application/x-ndjson': { type: 'string' } },
+            },
+          },
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'],
+          notes: { FORBIDDEN: 'only auditors and admins may export events; or the token names no organisation of its kind in the directory' },
+        },
       },
     },
     async (request, reply) => {

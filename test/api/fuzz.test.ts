@@ -1,7 +1,8 @@
 /**
  * Given a running API with real cases, when thousands of malformed requests arrive on every
  * route (wrong types, missing and unknown fields, huge strings, bad JSON, bad tokens), then no
- * answer is a 5xx, every refusal is problem+json with a code of API.md, and nothing is stored.
+ * answer is a 5xx, every refusal is problem+json with a code of API.md, every answer's status is
+ * documented for its route in GET /docs, and nothing is stored.
  */
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -170,5 +171,15 @@ describe('fuzz: malformed requests across every route', () => {
     expect(total).toBe(requests);
     expect([...statuses.keys()].every((s) => s < 500)).toBe(true);
     expect(await api.app.store.headPosition()).toBe(before);
+
+    // Every answer is documented for its route in GET /docs (counted by route and status in GET /metrics).
+    const doc = (await api.call('GET', '/docs')).body;
+    const counted = [...(await api.call('GET', '/metrics')).text.matchAll(/^workflow_http_requests_total\{method="(\w+)",route="([^"]+)",status="(\d+)"\}/gm)];
+    expect(counted.length).toBeGreaterThan(20);
+    for (const [, method, route, status] of counted) {
+      if (route === 'unmatched') continue;
+      const path = route!.replace(/:(\w+)/g, '{$1}');
+      expect(doc.paths[path]?.[method!.toLowerCase()]?.responses?.[status!], `${method} ${route} → ${status} is not in GET /docs`).toBeDefined();
+    }
   });
 });

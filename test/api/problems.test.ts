@@ -184,3 +184,15 @@ describe('unknown fields in a request body', () => {
     expect(res.body.errors).toContainEqual({ path, message: `不允许的字段：${path.slice(5)}` });
   });
 });
+
+describe('the test clock moves forward only', () => {
+  it('given the clock at an instant, when an admin moves it back, then 400 naming body.now and the clock stays; to the same instant or later, then 200', async () => {
+    const admin = await api.token('admin', '370000-dsj');
+    const now = (await api.call('PUT', '/v1/test/clock', { as: admin, body: { now: '2026-06-01T00:00:00Z' } })).body.now as string;
+    const back = await api.call('PUT', '/v1/test/clock', { as: admin, body: { now: '2026-05-31T23:59:59Z' } });
+    expect(back.status).toBe(400);
+    expect(back.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'body.now', message: `不得早于测试时钟的当前时间 ${now}` }] });
+    expect((await api.call('PUT', '/v1/test/clock', { as: admin, body: { now } })).body).toMatchObject({ now });
+    expect((await api.call('PUT', '/v1/test/clock', { as: admin, body: { now: '2026-06-02T00:00:00+08:00' } })).status).toBe(200);
+  });
+});

@@ -1,0 +1,313 @@
+/**
+ * What GET /docs says beyond the routes' own zod schemas (API.md: OpenAPI 3.1, generated from the
+ * zod schemas that validate requests):
+ *
+ * - the problems (RFC 9457) each route answers with, by status, every one a `Problem`;
+ * - the forms of FORMS.md: every process's start input and every command's data, generated with
+ *   `z.toJSONSchema` from the machines' own schemas, and the request bodies of `POST /v1/cases` and
+ *   `POST /v1/cases/:id/commands` as unions of them. Those routes validate the envelope only; the
+ *   engine validates `input` and `data` with the case's process and version, and reports it its way;
+ * - answers a route sends without a schema of its own (reports answer CSV too, the audit export
+ *   streams NDJSON, the inbox and the case list answer their read models as they are).
+ *
+ * Documentation only: nothing here validates, serialises or strips a request or an answer.
+ */
+import type { SwaggerTransform, SwaggerTransformObject } from '@fastify/swagger';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ProcessRegistry } from '../machines/registry.js';
+import type { Role } from '../machines/types.js';
+import { PROBLEM_CODES, ProblemBody, problemStatus, problemTitle, type ProblemCode } from './problem.js';
+import { CaseListView, CommandBody, InboxPageView, OverdueReportView, SlaReportView, StartBody } from './shape.js';
+
+type JsonSchema = Record<string, unknown>;
+
+/** A response the route's schema does not give: its media types and their schemas. */
+export interface DocResponse {
+  description: string;
+  /** Schema by media type; omitted, the route's own schema (if any) stays. */
+  content?: Record<string, JsonSchema>;
+  headers?: Record<string, { description: string; schema: JsonSchema }>;
+}
+
+/** What the document says of a route beyond its schema (`config.openapi` of the route). */
+export interface RouteDocs {
+  /** Every problem the route can answer with (API.md "Errors", and 413). */
+  problems: readonly ProblemCode[];
+  /** When a code means something particular on this route. */
+  notes?: Partial<Record<ProblemCode, string>>;
+  /** Successful answers: described, and documented where the route has no response schema. */
+  responses?: Record<number, DocResponse>;
+  /** A component that documents the JSON body in place of the route's envelope. */
+  body?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** What GET /docs says of the route beyond its schema (api/openapi.ts). */
+    openapi?: RouteDocs;
+  }
+}
+
+/** `#/components/schemas/<id>` */
+export function ref(id: string): { $ref: string } {
+  return { $ref: `#/components/schemas/${id}` };
+}
+
+export const PROBLEM_COMPONENT = 'Problem';
+export const START_COMPONENT = 'StartCaseRequest';
+export const COMMAND_COMPONENT = 'CommandRequest';
+
+/** A JSON answer of a component. */
+export function jsonAnswer(description: string, component: string): DocResponse {
+  return { description, content: { 'application/json': ref(component) } };
+}
+
+/** A text answer (CSV, NDJSON, Mermaid, BPMN, Prometheus). */
+export function textAnswer(description: string, ...mediaTypes: string[]): DocResponse {
+  return { description, content: Object.fromEntries(mediaTypes.map((type) => [type, { type: 'string' }])) };
+}
+
+/** When each code is answered (API.md "Errors"), and the members it adds. */
+const WHEN: Record<ProblemCode, string> = {
+  VALIDATION_FAILED: 'the path, query, headers or body do not match their schema (or the body is not JSON); `errors`: [{ path, message }]',
+  UNAUTHENTICATED: 'no bearer token, a bad signature, no expiry, or expired; answered with WWW-Authenticate: Bearer',
+  FORBIDDEN: "a provider's or authority's token names no organisation of that kind in the organisation directory",
+  NOT_FOUND: 'an unknown case, or one the caller may not see',
+  INVALID_TRANSITION: "the case's state does not accept this command; `state`, `allowed` (the commands the caller may send now)",
+  REVISION_CONFLICT: '`expectedRevision` is stale; `currentRevision`',
+  PAYLOAD_TOO_LARGE: 'the body is larger than 1 MiB',
+  RULE_VIOLATED: 'well-formed, but breaks a rule (eligibility, jurisdiction, periods…); `rule`, `article`',
+  CALENDAR_NOT_COVERED: 'a deadline would fall more than one year past the last year whose holiday notice is loaded; `year`',
+};
+
+/** The problem responses of a route, one per status, each a `Problem` with the codes it may carry. */
+export function problemResponses(docs: Pick<RouteDocs, 'problems' | 'notes'>): Record<string, JsonSchema> {
+  const byStatus = new Map<number, ProblemCode[]>();
+  for (const code of PROBLEM_CODES) {
+    if (!docs.problems.includes(code)) continue;
+    const status = problemStatus(code);
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const responses: Record<string, JsonSchema> = {};
+  for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
+    const description = codes.map((code) => `${code}（${problemTitle(code).zh}）: ${docs.notes?.[code] ?? WHEN[code]}`).join('\n\n');
+    responses[String(status)] = {
+      description,
+      ...(status === 401 ? { headers: { 'WWW-Authenticate': { description: 'Bearer realm="sd-open-data"', schema: { type: 'string' } } } } : {}),
+      content: {
+        'application/problem+json': {
+          schema: { allOf: [ref(PROBLEM_COMPONENT), { properties: { code: { enum: codes } } }] },
+        },
+      },
+    };
+  }
+  return responses;
+}
+
+// ── Components ──────────────────────────────────────────────────────────────────────────
+
+const roleNames = (roles: readonly Role[]) => [...new Set(roles)].join(', ');
+
+interface Entry {
+  schema: z.ZodType;
+  id: string;
+  title?: string;
+  description: string;
+}
+
+/** JSON schemas of registered zod schemas, as components: `$ref`s between them, no `$schema`/`$id` of their own. */
+function toComponents(entries: readonly Entry[], io: 'input' | 'output'): Record<string, JsonSchema> {
+  const registry = z.registry<{ id: string }>();
+  for (const e of entries) registry.add(e.schema, { id: e.id });
+  // `io: 'input'`: the shapes a client sends (before trims and defaults); refinements (from ≤ to, check digits) are not expressible.
+  const { schemas } = z.toJSONSchema(registry, {
+    target: 'draft-2020-12',
+    io,
+    unrepresentable: 'any',
+    uri: (id) => ref(id).$ref,
+  });
+  const components: Record<string, JsonSchema> = {};
+  for (const e of entries) {
+    const { $schema: _schema, $id: _id, ...schema } = schemas[e.id] as JsonSchema;
+    components[e.id] = { ...(e.title ? { title: e.title } : {}), description: e.description, ...schema };
+  }
+  return components;
+}
+
+/** A fresh copy of a machine's schema, so one component holds it (forms share `Reason`, `NoData`…). */
+const copy = <T extends z.ZodType>(schema: T): T => schema.clone() as T;
+
+/** A union's options as zod wants them: at least one. */
+function nonEmpty<T>(items: T[], what: string): [T, ...T[]] {
+  if (items.length === 0) throw new Error(`OpenAPI: no ${what}`);
+  return items as [T, ...T[]];
+}
+
+/**
+ * The forms of every process (FORMS.md), the request bodies built of them, the problem and the
+ * answers documented here: the components of the document.
+ */
+export function openapiComponents(processes: ProcessRegistry): Record<string, JsonSchema> {
+  const requests: Entry[] = [];
+  const startBranches: z.ZodObject[] = [];
+  const startMapping: Record<string, string> = {};
+  /** Command type → every process's form of its data (the newest version's first). */
+  const commands = new Map<string, { process: string; id: string; schema: z.ZodType; clientSent: boolean; accepts: boolean; line: string }[]>();
+
+  for (const name of processes.names()) {
+    const versions = processes.list().filter((d) => d.name === name).sort((a, b) => b.version - a.version);
+    const latest = versions[0]!;
+    // New cases start on the newest version.
+    const input = copy(latest.start.schema);
+    requests.push({
+      schema: input,
+      id: `${name}.start`,
+      title: `${latest.title}：发起`,
+      description: `The start input of ${name} v${latest.version} (FORMS.md); sent by ${roleNames(latest.start.actors.map((a) => a.role))}.`,
+    });
+    const branch = StartBody.extend({ process: z.literal(name), input });
+    startBranches.push(branch);
+    startMapping[name] = ref(`StartCase.${name}`).$ref;
+    requests.push({ schema: branch, id: `StartCase.${name}`, title: latest.title, description: `Starts a case of ${name} (${latest.title}).` });
+
+    // A command's data: one component per distinct schema across versions (a case keeps its version for ever).
+    const seen = new Map<string, { schema: z.ZodType; id: string; versions: number[] }[]>();
+    for (const def of versions) {
+      for (const [type, spec] of Object.entries(def.commands)) {
+        const known = seen.get(type) ?? [];
+        const same = known.find((k) => k.schema === spec.schema);
+        if (same) {
+          same.versions.push(def.version);
+          continue;
+        }
+        const id = known.length === 0 ? `${name}.${type}` : `${name}.v${def.version}.${type}`;
+        known.push({ schema: spec.schema, id, versions: [def.version] });
+        seen.set(type, known);
+        const roles = spec.actors.map((a) => a.role);
+        const clientSent = roles.some((r) => r !== 'system');
+        const data = copy(spec.schema);
+        requests.push({
+          schema: data,
+          id,
+          title: `${def.title}：${spec.label}`,
+          description: `The data of ${type} on a ${name} case (FORMS.md)${clientSent ? `; sent by ${roleNames(roles)}` : '; sent by the system only'}.`,
+        });
+        const list = commands.get(type) ?? [];
+        list.push({ process: name, id, schema: data, clientSent, accepts: spec.schema.safeParse({}).success, line: `${name}: ${spec.label}` });
+        commands.set(type, list);
+      }
+    }
+    // Which versions each component is the form of, when not all.
+    for (const known of seen.values()) {
+      for (const k of known) {
+        if (k.versions.length === versions.length) continue;
+        const entry = requests.find((e) => e.id === k.id)!;
+        entry.description += ` Versions ${k.versions.sort((a, b) => a - b).join(', ')} of ${versions.length}.`;
+      }
+    }
+  }
+
+  requests.push({
+    schema: z.discriminatedUnion('process', nonEmpty(startBranches, 'process')),
+    id: START_COMPONENT,
+    description:
+      'POST /v1/cases: the process, and its start input (FORMS.md). Unknown fields are refused. Rules a form cannot say (a period from ≤ to, a credit code or ID number check, eligibility) are checked too: 400 VALIDATION_FAILED or 422 RULE_VIOLATED, and no case is created.',
+  });
+
+  const commandBranches: z.ZodObject[] = [];
+  const commandMapping: Record<string, string> = {};
+  const systemOnly: string[] = [];
+  for (const type of [...commands.keys()].sort()) {
+    const forms = commands.get(type)!.filter((f) => f.clientSent);
+    if (forms.length === 0) {
+      systemOnly.push(type);
+      continue;
+    }
+    const [first, ...rest] = forms.map((f) => f.schema);
+    const data = rest.length === 0 ? first! : z.union([first!, ...rest]);
+    // The engine reads an omitted `data` as {}: documented optional when a process's form takes {} (the description says which).
+    const optional = forms.some((f) => f.accepts);
+    const branch = CommandBody.extend({ type: z.literal(type), data: optional ? data.optional() : data });
+    commandBranches.push(branch);
+    commandMapping[type] = ref(`Command.${type}`).$ref;
+    requests.push({
+      schema: branch,
+      id: `Command.${type}`,
+      title: type,
+      description: `${type}; its data is the form of the case's process:\n\n${forms.map((f) => `- ${f.line}`).join('\n')}${optional ? `\n\nAn omitted data is read as {}: it may be left out on ${forms.filter((f) => f.accepts).map((f) => f.process).join(', ')} cases.` : ''}`,
+    });
+  }
+  requests.push({
+    schema: z.discriminatedUnion('type', nonEmpty(commandBranches, 'command')),
+    id: COMMAND_COMPONENT,
+    description: `POST /v1/cases/{id}/commands: the command, its data (the form of the case's process and version, FORMS.md) and optionally the revision it was decided on. A command the state does not take is 409 INVALID_TRANSITION; a command the process does not know, too.${systemOnly.length ? ` Sent by the system only, never accepted from a client: ${systemOnly.join(', ')}.` : ''}`,
+  });
+
+  const components = {
+    ...toComponents(requests, 'input'),
+    ...toComponents(
+      [
+        { schema: ProblemBody, id: PROBLEM_COMPONENT, description: 'application/problem+json (RFC 9457, API.md "Errors"): title and detail in Chinese by default, English with Accept-Language: en.' },
+        { schema: InboxPageView, id: 'InboxPage', description: "GET /v1/inbox: the caller's open tasks, most urgent first." },
+        { schema: CaseListView, id: 'CaseListPage', description: 'GET /v1/cases: the cases the caller may see, newest first.' },
+        { schema: OverdueReportView, id: 'OverdueReport', description: 'GET /v1/reports/overdue: every stage past its deadline at asOf, open or finished late.' },
+        { schema: SlaReportView, id: 'SlaReport', description: 'GET /v1/reports/sla: on-time rates of the stages finished in [from, to).' },
+      ],
+      'output',
+    ),
+  };
+  // OpenAPI's discriminator names the branch by the property's value (tools pick the form by it).
+  components[START_COMPONENT] = { ...components[START_COMPONENT], discriminator: { propertyName: 'process', mapping: startMapping } };
+  components[COMMAND_COMPONENT] = { ...components[COMMAND_COMPONENT], discriminator: { propertyName: 'type', mapping: commandMapping } };
+  return components;
+}
+
+// ── The swagger hooks ───────────────────────────────────────────────────────────────────
+
+/** Carries a route's docs from `transform` to `transformObject` (removed from the document there). */
+const DOCS_KEY = 'x-route-docs';
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'] as const;
+
+type Operation = { requestBody?: JsonSchema; responses?: Record<string, JsonSchema>; [DOCS_KEY]?: RouteDocs } & JsonSchema;
+
+function applyDocs(op: Operation, docs: RouteDocs): void {
+  if (docs.body) op.requestBody = { required: true, content: { 'application/json': { schema: ref(docs.body) } } };
+  const responses: Record<string, JsonSchema> = { ...op.responses };
+  for (const [status, answer] of Object.entries(docs.responses ?? {})) {
+    const own = responses[status];
+    const content = answer.content ? Object.fromEntries(Object.entries(answer.content).map(([type, schema]) => [type, { schema }])) : own?.content;
+    responses[status] = { description: answer.description, ...(answer.headers ? { headers: answer.headers } : {}), ...(content ? { content } : {}) };
+  }
+  op.responses = { ...responses, ...problemResponses(docs) };
+}
+
+/**
+ * `transform` and `transformObject` for @fastify/swagger: the routes' zod schemas as
+ * fastify-type-provider-zod converts them, then each route's `config.openapi` and the components.
+ */
+export function openapiHooks(processes: ProcessRegistry): { transform: SwaggerTransform; transformObject: SwaggerTransformObject } {
+  return {
+    transform(input) {
+      const out = jsonSchemaTransform(input);
+      const docs = input.route.config?.openapi;
+      return docs ? { ...out, schema: { ...out.schema, [DOCS_KEY]: docs } } : out;
+    },
+    transformObject(input) {
+      if (!('openapiObject' in input)) throw new Error('OpenAPI 3 only');
+      const doc = input.openapiObject as JsonSchema & { paths?: Record<string, Record<string, Operation | undefined>>; components?: JsonSchema & { schemas?: JsonSchema } };
+      for (const item of Object.values(doc.paths ?? {})) {
+        for (const method of METHODS) {
+          const op = item[method];
+          const docs = op?.[DOCS_KEY];
+          if (!op || !docs) continue;
+          delete op[DOCS_KEY];
+          applyDocs(op, docs);
+        }
+      }
+      doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, ...openapiComponents(processes) } };
+      return doc;
+    },
+  };
+}
+

@@ -1,0 +1,427 @@
+/**
+ * GET /docs, the OpenAPI 3.1 document (API.md): every route of API.md is in it, with the problems it
+ * answers with (one Problem component) and what it answers when it succeeds; the forms of FORMS.md
+ * are published from the machines' own zod schemas, as the request bodies of POST /v1/cases and
+ * POST /v1/cases/{id}/commands. The document is checked against what the API really answers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { registry } from '../../machines/registry.js';
+import { actors, commandData, startInputs } from '../machines/examples.js';
+import { check, refsIn, resolve } from './jsonSchema.js';
+import { startTestApi, type TestApi } from './harness.js';
+
+/** The routes of API.md ("Cases", "Work and reports", "Calendar and processes"), as the document names them. */
+const API_MD_ROUTES = [
+  'post /v1/cases',
+  'get /v1/cases/{id}',
+  'post /v1/cases/{id}/commands',
+  'get /v1/cases',
+  'get /v1/cases/{id}/history',
+  'get /v1/cases/{id}/verify',
+  'get /v1/inbox',
+  'get /v1/reports/overdue',
+  'get /v1/reports/sla',
+  'get /v1/audit/export',
+  'get /v1/calendar/deadline',
+  'get /v1/calendar/{year}',
+  'put /v1/calendar/{year}',
+  'get /v1/processes',
+  'get /v1/processes/{name}/diagram',
+  'get /health',
+  'get /metrics',
+  'put /v1/test/clock',
+];
+const OPEN_ROUTES = ['get /health', 'get /metrics', 'get /docs'];
+/** API.md "Errors", and 413 for a body over the cap. */
+const PROBLEM_STATUSES = ['400', '401', '403', '404', '409', '413', '422'];
+const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
+
+let api: TestApi;
+let doc: any;
+const tokens: Record<string, string> = {};
+
+/** Every operation of the document: `get /v1/cases/{id}` → operation. */
+function operations(): [string, any][] {
+  return Object.entries<any>(doc.paths).flatMap(([path, item]) => METHODS.filter((m) => item[m]).map((m) => [`${m} ${path}`, item[m]] as [string, any]));
+}
+
+/** The codes a documented problem response may carry (from its `allOf` narrowing). */
+function codesOf(response: any): string[] {
+  return response.content['application/problem+json'].schema.allOf.flatMap((s: any) => s.properties?.code?.enum ?? []);
+}
+
+const component = (id: string) => doc.components.schemas[id];
+/** A component with its own title and description left out, as z.toJSONSchema gives it. */
+const shapeOf = (id: string) => {
+  const { title: _title, description: _description, ...rest } = component(id);
+  return rest;
+};
+/** A machine's form as z.toJSONSchema gives it. */
+const generated = (schema: z.ZodType) => {
+  const { $schema: _schema, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+};
+
+beforeAll(async () => {
+  api = await startTestApi();
+  tokens.admin = await api.token('admin', '370000-dsj');
+  tokens.applicant = await api.token('applicant', actors.company.org, actors.company.sub);
+  tokens.provider = await api.token('provider', actors.provider.org);
+  tokens.authority = await api.token('authority', actors.cityAuthority.org);
+  tokens.supervisor = await api.token('supervisor', '370100-dsj');
+  // A bureau acting as a provider: every /v1 route refuses it (403).
+  tokens.bureauAsProvider = await api.token('provider', actors.cityAuthority.org);
+  const res = await api.call('GET', '/docs');
+  expect(res.status).toBe(200);
+  doc = res.body;
+});
+afterAll(() => api.close());
+
+describe('GET /docs: the OpenAPI 3.1 document', () => {
+  it('is an OpenAPI 3.1 document whose references all resolve, with its forms and problems as components, and open routes open', () => {
+    expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
+    expect(typeof doc.info.title).toBe('string');
+    expect(typeof doc.info.version).toBe('string');
+    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(Object.keys(doc.components.schemas).length).toBeGreaterThan(50);
+    for (const id of Object.keys(doc.components.schemas)) expect(id, id).toMatch(/^[a-zA-Z0-9.\-_]+$/);
+    // JSON Schema 2020-12 (OpenAPI 3.1), not 3.0: no `nullable`; a component carries no `$schema`/`$id` that would rebase its references.
+    const text = JSON.stringify(doc);
+    expect(text).not.toContain('"nullable"');
+    for (const [id, schema] of Object.entries<any>(doc.components.schemas)) {
+      expect(schema.$schema, id).toBeUndefined();
+      expect(schema.$id, id).toBeUndefined();
+    }
+    expect(text).not.toContain('x-route-docs');
+    const refs = refsIn(doc);
+    expect(refs.length).toBeGreaterThan(100);
+    for (const { path, ref } of refs) expect(() => resolve(doc, ref), `${path}: ${ref}`).not.toThrow();
+    // Every component is used (by an operation or another component).
+    const used = new Set(refs.map((r) => r.ref));
+    const unused = Object.keys(doc.components.schemas).filter((id) => !used.has(`#/components/schemas/${id}`));
+    expect(unused.filter((id) => !/\.USAGE_EXPIRED$/.test(id))).toEqual([]);
+
+    for (const [name, op] of operations()) {
+      expect(typeof op.summary, name).toBe('string');
+      expect(Object.keys(op.responses).length, name).toBeGreaterThan(0);
+      for (const [status, response] of Object.entries<any>(op.responses)) {
+        expect(status, name).toMatch(/^[1-5]\d\d$/);
+        expect(typeof response.description, `${name} ${status}`).toBe('string');
+        expect(response.description, `${name} ${status}`).not.toBe('Default Response');
+        for (const [type, media] of Object.entries<any>(response.content ?? {})) expect(media.schema, `${name} ${status} ${type}`).toBeTypeOf('object');
+      }
+      // Path parameters are declared, required.
+      for (const [, param] of name.matchAll(/\{(\w+)\}/g)) {
+        expect(op.parameters?.find((p: any) => p.in === 'path' && p.name === param), `${name} {${param}}`).toMatchObject({ required: true });
+      }
+      for (const requirement of op.security ?? []) for (const scheme of Object.keys(requirement)) expect(doc.components.securitySchemes[scheme]).toBeDefined();
+      // An open route says it needs no token; every other one has the document's bearer requirement.
+      expect(op.security, name).toEqual(OPEN_ROUTES.includes(name) ? [] : undefined);
+    }
+    expect(doc.security).toEqual([{ bearer: [] }]);
+  });
+
+  it('lists every route of API.md, /health and /metrics included', () => {
+    const listed = operations().map(([name]) => name);
+    for (const route of API_MD_ROUTES) expect(listed, route).toContain(route);
+    expect(doc.paths['/metrics'].get.responses['200'].content['text/plain']).toBeDefined();
+    expect(doc.paths['/health'].get.responses['200'].content['application/json'].schema.required).toEqual(['status', 'store', 'projections', 'calendarVersion']);
+  });
+
+  it('documents POST /v1/cases with the start form of every process, generated from its machine', () => {
+    const body = doc.paths['/v1/cases'].post.requestBody.content['application/json'].schema;
+    expect(body).toEqual({ $ref: '#/components/schemas/StartCaseRequest' });
+    const request = component('StartCaseRequest');
+    expect(request.discriminator.propertyName).toBe('process');
+    expect(Object.keys(request.discriminator.mapping).sort()).toEqual(registry.names());
+    expect(request.oneOf).toHaveLength(registry.names().length);
+    for (const name of registry.names()) {
+      const branch = resolve(doc, request.discriminator.mapping[name]);
+      expect(request.oneOf).toContainEqual({ $ref: request.discriminator.mapping[name] });
+      expect(branch.properties.process.const).toBe(name);
+      expect(branch.required).toEqual(['process', 'input']);
+      expect(branch.properties.input).toEqual({ $ref: `#/components/schemas/${name}.start` });
+      // The machine's own form, as zod renders it: the document and the engine cannot disagree.
+      expect(shapeOf(`${name}.start`), name).toEqual(generated(registry.latest(name)!.start.schema));
+    }
+    const application = component('conditionalApplication.start');
+    expect(application.required).toEqual(expect.arrayContaining(['resource', 'applicant', 'usePeriod', 'scenarios', 'securityCommitment', 'eligibility']));
+    expect(application.additionalProperties).toBe(false);
+    expect(application.properties.usePeriod).toMatchObject({ type: 'object', required: ['from', 'to'], properties: { from: { format: 'date' }, to: { format: 'date' } } });
+    expect(application.properties.resource.required).toContain('providerOrg');
+    expect(application.properties.resource.properties.providerOrg).toMatchObject({ type: 'string', minLength: 1, maxLength: 10_000 });
+    expect(application.properties.applicant.oneOf.map((o: any) => o.properties.type.const)).toEqual(['organization', 'person']);
+    expect(application.properties.scenarios.minItems).toBe(1);
+    expect(component('datasetRelease.start').properties.serviceModes.items.enum).toEqual(['download', 'api', 'sandbox', 'privacyComputing']);
+
+    // The examples of FORMS.md match it; a misspelt field or a missing period does not.
+    for (const [process, input] of Object.entries(startInputs)) expect(check(doc, body, { process, input }), process).toEqual([]);
+    const { usePeriod: _usePeriod, ...withoutPeriod } = startInputs.conditionalApplication;
+    expect(check(doc, body, { process: 'conditionalApplication', input: withoutPeriod })).not.toEqual([]);
+    expect(check(doc, body, { process: 'objection', input: { ...startInputs.objection, descripton: 'x' } })).not.toEqual([]);
+    expect(check(doc, body, { process: 'nope', input: {} })).not.toEqual([]);
+  });
+
+  it('documents POST /v1/cases/{id}/commands with the data of every command of every process and version', () => {
+    const body = doc.paths['/v1/cases/{id}/commands'].post.requestBody.content['application/json'].schema;
+    expect(body).toEqual({ $ref: '#/components/schemas/CommandRequest' });
+    const request = component('CommandRequest');
+    expect(request.discriminator.propertyName).toBe('type');
+    for (const def of registry.list()) {
+      for (const [type, spec] of Object.entries(def.commands)) {
+        const form = [`${def.name}.${type}`, `${def.name}.v${def.version}.${type}`].find((id) => component(id) && JSON.stringify(shapeOf(id)) === JSON.stringify(generated(spec.schema)));
+        expect(form, `${def.name} v${def.version} ${type}`).toBeDefined();
+        if (spec.actors.every((a) => a.role === 'system')) {
+          expect(request.description).toContain(type);
+          continue;
+        }
+        const branch = resolve(doc, request.discriminator.mapping[type]);
+        expect(branch.properties.type.const).toBe(type);
+        expect(JSON.stringify(branch.properties.data), `${def.name} ${type}`).toContain(`"#/components/schemas/${form}"`);
+        expect(branch.properties.expectedRevision).toMatchObject({ type: 'integer', minimum: 0 });
+      }
+    }
+    // FORMS.md: int > 0, and the bounds the machine keeps them in.
+    const agreement = component('conditionalApplication.SIGN_AGREEMENT');
+    expect(agreement.properties.destructionDays).toEqual({ type: 'integer', minimum: 1, maximum: 365 });
+    expect(agreement.properties.resultsDueMonths).toEqual({ type: 'integer', minimum: 1, maximum: 120 });
+    expect(agreement.required).toEqual(['agreementNo', 'purpose', 'useFrom', 'useTo', 'destructionDays', 'resultsDueMonths']);
+    // data may be left out only where the engine's {} is a valid form.
+    expect(component('Command.SIGN_AGREEMENT').required).toEqual(['type', 'data']);
+    expect(component('Command.SUBMIT').required).toEqual(['type']);
+    // A command the system alone sends is no client's request.
+    expect(request.discriminator.mapping.USAGE_EXPIRED).toBeUndefined();
+
+    for (const [process, commands] of Object.entries(commandData)) {
+      for (const [type, data] of Object.entries(commands)) {
+        if (type === 'USAGE_EXPIRED') continue;
+        expect(check(doc, body, { type, data, expectedRevision: 3 }), `${process} ${type}`).toEqual([]);
+      }
+    }
+    const signed = commandData.conditionalApplication.SIGN_AGREEMENT;
+    for (const destructionDays of [0, 366, 1.5]) expect(check(doc, body, { type: 'SIGN_AGREEMENT', data: { ...signed, destructionDays } }), String(destructionDays)).not.toEqual([]);
+    expect(check(doc, body, { type: 'SIGN_AGREEMENT' })).not.toEqual([]);
+    expect(check(doc, body, { type: 'USAGE_EXPIRED', data: {} })).not.toEqual([]);
+  });
+
+  it('lists on every route the problems it answers with, each a Problem of the codes of that status', () => {
+    const problem = component('Problem');
+    expect(problem.required).toEqual(['type', 'title', 'status', 'code', 'detail']);
+    expect(problem.properties.code.enum).toEqual(['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'INVALID_TRANSITION', 'REVISION_CONFLICT', 'PAYLOAD_TOO_LARGE', 'RULE_VIOLATED', 'CALENDAR_NOT_COVERED']);
+    expect(problem.properties.errors.items).toMatchObject({ required: ['path', 'message'] });
+    for (const member of ['state', 'allowed', 'currentRevision', 'rule', 'article', 'year']) expect(problem.properties[member], member).toBeDefined();
+
+    for (const [name, op] of operations()) {
+      const problems = Object.keys(op.responses).filter((s) => s >= '400');
+      expect(problems.every((s) => PROBLEM_STATUSES.includes(s)), name).toBe(true);
+      if (!OPEN_ROUTES.includes(name)) expect(problems, name).toEqual(expect.arrayContaining(['401', '403']));
+      for (const status of problems) {
+        const response = op.responses[status];
+        expect(response.content['application/problem+json'].schema.allOf[0], `${name} ${status}`).toEqual({ $ref: '#/components/schemas/Problem' });
+        for (const code of codesOf(response)) expect(response.description, `${name} ${status}`).toContain(code);
+      }
+    }
+    const responses = (name: string) => Object.fromEntries(Object.entries<any>(operations().find(([n]) => n === name)![1].responses).filter(([s]) => s >= '400').map(([s, r]) => [s, codesOf(r)]));
+    expect(responses('post /v1/cases/{id}/commands')).toEqual({
+      400: ['VALIDATION_FAILED'],
+      401: ['UNAUTHENTICATED'],
+      403: ['FORBIDDEN'],
+      404: ['NOT_FOUND'],
+      409: ['INVALID_TRANSITION', 'REVISION_CONFLICT'],
+      413: ['PAYLOAD_TOO_LARGE'],
+      422: ['RULE_VIOLATED', 'CALENDAR_NOT_COVERED'],
+    });
+    expect(responses('post /v1/cases')).toEqual({
+      400: ['VALIDATION_FAILED'],
+      401: ['UNAUTHENTICATED'],
+      403: ['FORBIDDEN'],
+      413: ['PAYLOAD_TOO_LARGE'],
+      422: ['RULE_VIOLATED', 'CALENDAR_NOT_COVERED'],
+    });
+    expect(responses('get /v1/cases/{id}')).toEqual({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] });
+    expect(responses('get /v1/processes')).toEqual({ 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'] });
+    expect(doc.paths['/v1/inbox'].get.responses['401'].headers['WWW-Authenticate']).toBeDefined();
+  });
+});
+
+describe('GET /docs against the answers', () => {
+  let caseId: string;
+
+  beforeAll(async () => {
+    const res = await api.call('POST', '/v1/cases', { as: tokens.applicant, body: { process: 'conditionalApplication', input: startInputs.conditionalApplication } });
+    expect(res.status).toBe(201);
+    caseId = res.body.id;
+  });
+
+  it('every answer to a set of good and bad requests on every route has a documented status, and its body matches the documented schema', async () => {
+    const over = JSON.stringify({ x: 'x'.repeat(1_100_000) });
+    const json = { 'content-type': 'application/json' };
+    const id = () => caseId;
+    const probes: { route: string; url: string | (() => string); as?: string; body?: unknown; headers?: Record<string, string> }[] = [];
+    const each = (route: string, url: string | (() => string), body?: unknown) => {
+      probes.push({ route, url, ...(body !== undefined ? { body } : {}) }, { route, url, as: 'bureauAsProvider', ...(body !== undefined ? { body } : {}) });
+    };
+    const commands = 'post /v1/cases/{id}/commands';
+    const commandsUrl = () => `/v1/cases/${caseId}/commands`;
+    for (const [route, url, body] of [
+      ['get /v1/cases/{id}', () => `/v1/cases/${id()}`],
+      ['get /v1/cases/{id}/history', () => `/v1/cases/${id()}/history`],
+      ['get /v1/cases/{id}/verify', () => `/v1/cases/${id()}/verify`],
+      ['get /v1/cases', '/v1/cases'],
+      ['post /v1/cases', '/v1/cases', { process: 'objection', input: startInputs.objection }],
+      [commands, commandsUrl, { type: 'APPROVE', data: {} }],
+      ['get /v1/inbox', '/v1/inbox'],
+      ['get /v1/reports/overdue', '/v1/reports/overdue'],
+      ['get /v1/reports/sla', '/v1/reports/sla'],
+      ['get /v1/audit/export', '/v1/audit/export?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z'],
+      ['get /v1/calendar/deadline', '/v1/calendar/deadline?from=2026-03-02&workingDays=5'],
+      ['get /v1/calendar/{year}', '/v1/calendar/2026'],
+      ['put /v1/calendar/{year}', '/v1/calendar/2027', { notice: '国办发明电〔2026〕1号', url: 'https://www.gov.cn/x', holidays: ['2027-01-01'], adjustedWorkdays: [] }],
+      ['get /v1/processes', '/v1/processes'],
+      ['get /v1/processes/{name}/diagram', '/v1/processes/objection/diagram'],
+      ['put /v1/test/clock', '/v1/test/clock', { now: '2026-03-02T01:00:00Z' }],
+    ] as [string, string | (() => string), unknown?][]) each(route, url, body);
+
+    probes.push(
+      // Open routes, and what they answer.
+      { route: 'get /health', url: '/health?x=1' },
+      { route: 'get /metrics', url: '/metrics' },
+      { route: 'get /docs', url: '/docs' },
+      // Cases.
+      { route: 'post /v1/cases', url: '/v1/cases', as: 'applicant', body: { process: 'objection', input: startInputs.objection } },
+      { route: 'post /v1/cases', url: '/v1/cases', as: 'applicant', body: { process: 'nope', input: {} } },
+      { route: 'post /v1/cases', url: '/v1/cases', as: 'applicant', body: { process: 'objection', input: { ...startInputs.objection, kind: 'rant' } } },
+      { route: 'post /v1/cases', url: '/v1/cases', as: 'applicant', body: '{"process":', headers: json },
+      { route: 'post /v1/cases', url: '/v1/cases', as: 'applicant', body: over, headers: json },
+      { route: 'post /v1/cases', url: '/v1/cases', as: 'provider', body: { process: 'objection', input: startInputs.objection } },
+      {
+        route: 'post /v1/cases',
+        url: '/v1/cases',
+        as: 'applicant',
+        body: { process: 'conditionalApplication', input: { ...startInputs.conditionalApplication, eligibility: { ...startInputs.conditionalApplication.eligibility, realNameVerified: false } } },
+      },
+      { route: 'get /v1/cases', url: '/v1/cases?limit=0', as: 'applicant' },
+      { route: 'get /v1/cases', url: '/v1/cases?cursor=garbage', as: 'applicant' },
+      { route: 'get /v1/cases', url: '/v1/cases', as: 'applicant' },
+      { route: 'get /v1/cases/{id}', url: '/v1/cases/00000000-0000-0000-0000-000000000000', as: 'applicant' },
+      { route: 'get /v1/cases/{id}', url: '/v1/cases/', as: 'applicant' },
+      { route: 'get /v1/cases/{id}', url: () => `/v1/cases/${caseId}`, as: 'applicant' },
+      { route: 'get /v1/cases/{id}', url: () => `/v1/cases/${caseId}`, as: 'provider' },
+      { route: 'get /v1/cases/{id}/history', url: () => `/v1/cases/${caseId}/history?asOf=yesterday`, as: 'applicant' },
+      { route: 'get /v1/cases/{id}/history', url: () => `/v1/cases/${caseId}/history?asOf=2026-03-03T00:00:00Z`, as: 'applicant' },
+      { route: 'get /v1/cases/{id}/history', url: '/v1/cases/unknown/history', as: 'applicant' },
+      { route: 'get /v1/cases/{id}/verify', url: '/v1/cases//verify', as: 'applicant' },
+      { route: 'get /v1/cases/{id}/verify', url: () => `/v1/cases/${caseId}/verify`, as: 'applicant' },
+      // Commands: wrong state, stale revision, bad data, wrong party, unknown case, too large, a broken rule, and the good ones.
+      { route: commands, url: commandsUrl, as: 'authority', body: { type: 'GRANT_ACCESS', data: {} } },
+      { route: commands, url: commandsUrl, as: 'authority', body: { type: 'NO_SUCH_COMMAND' } },
+      { route: commands, url: commandsUrl, as: 'authority', body: { type: 'PASS_NORMATIVE_REVIEW', data: {}, expectedRevision: 7 } },
+      { route: commands, url: commandsUrl, as: 'authority', body: { type: 'PASS_NORMATIVE_REVIEW', data: { opinion: 1 } } },
+      { route: commands, url: commandsUrl, as: 'authority', body: { type: 'PASS_NORMATIVE_REVIEW', data: {}, extra: 1 } },
+      { route: commands, url: commandsUrl, as: 'provider', body: { type: 'PASS_NORMATIVE_REVIEW', data: {} } },
+      { route: commands, url: '/v1/cases/00000000-0000-0000-0000-000000000000/commands', as: 'authority', body: { type: 'APPROVE' } },
+      { route: commands, url: commandsUrl, as: 'authority', body: over, headers: json },
+      { route: commands, url: commandsUrl, as: 'authority', body: { type: 'PASS_NORMATIVE_REVIEW', data: {} } },
+      { route: commands, url: commandsUrl, as: 'provider', body: { type: 'APPROVE', data: {} } },
+      { route: commands, url: commandsUrl, as: 'provider', body: { type: 'SIGN_AGREEMENT', data: { ...commandData.conditionalApplication.SIGN_AGREEMENT, useFrom: '2026-04-01', useTo: '2030-12-31' } } },
+      // Work and reports.
+      { route: 'get /v1/inbox', url: '/v1/inbox?dueWithin=-1', as: 'authority' },
+      { route: 'get /v1/inbox', url: '/v1/inbox', as: 'provider' },
+      { route: 'get /v1/reports/overdue', url: '/v1/reports/overdue?format=xls', as: 'admin' },
+      { route: 'get /v1/reports/overdue', url: '/v1/reports/overdue', as: 'applicant' },
+      { route: 'get /v1/reports/overdue', url: '/v1/reports/overdue?region=370200', as: 'supervisor' },
+      { route: 'get /v1/reports/overdue', url: '/v1/reports/overdue', as: 'admin' },
+      { route: 'get /v1/reports/overdue', url: '/v1/reports/overdue?format=csv', as: 'admin' },
+      { route: 'get /v1/reports/sla', url: '/v1/reports/sla?groupBy=city', as: 'admin' },
+      { route: 'get /v1/reports/sla', url: '/v1/reports/sla?groupBy=stage', as: 'supervisor' },
+      { route: 'get /v1/audit/export', url: '/v1/audit/export', as: 'admin' },
+      { route: 'get /v1/audit/export', url: '/v1/audit/export?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z', as: 'applicant' },
+      { route: 'get /v1/audit/export', url: '/v1/audit/export?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z', as: 'admin' },
+      // Calendar, processes, the test clock.
+      { route: 'get /v1/calendar/deadline', url: '/v1/calendar/deadline?from=x&workingDays=1', as: 'applicant' },
+      { route: 'get /v1/calendar/deadline', url: '/v1/calendar/deadline?from=2150-01-01&workingDays=5', as: 'applicant' },
+      { route: 'get /v1/calendar/deadline', url: '/v1/calendar/deadline?from=2026-03-02&workingDays=5', as: 'applicant' },
+      { route: 'get /v1/calendar/{year}', url: '/v1/calendar/abc', as: 'applicant' },
+      { route: 'get /v1/calendar/{year}', url: `/v1/calendar/${'1'.repeat(101)}`, as: 'applicant' },
+      { route: 'get /v1/calendar/{year}', url: '/v1/calendar/2150', as: 'applicant' },
+      { route: 'get /v1/calendar/{year}', url: '/v1/calendar/2026', as: 'applicant' },
+      { route: 'put /v1/calendar/{year}', url: '/v1/calendar/2027', as: 'admin', body: { notice: '' } },
+      { route: 'put /v1/calendar/{year}', url: '/v1/calendar/2027', as: 'admin', body: over, headers: json },
+      { route: 'put /v1/calendar/{year}', url: '/v1/calendar/2027', as: 'applicant', body: { notice: '国办发明电〔2026〕1号', url: 'https://www.gov.cn/x', holidays: ['2027-01-01'], adjustedWorkdays: [] } },
+      { route: 'get /v1/processes', url: '/v1/processes', as: 'applicant' },
+      { route: 'get /v1/processes/{name}/diagram', url: '/v1/processes/nope/diagram', as: 'applicant' },
+      { route: 'get /v1/processes/{name}/diagram', url: '/v1/processes/objection/diagram?version=9', as: 'applicant' },
+      { route: 'get /v1/processes/{name}/diagram', url: '/v1/processes/objection/diagram?format=svg', as: 'applicant' },
+      { route: 'get /v1/processes/{name}/diagram', url: '/v1/processes/objection/diagram?format=bpmn', as: 'applicant' },
+      { route: 'put /v1/test/clock', url: '/v1/test/clock', as: 'admin', body: { now: 'tomorrow' } },
+      { route: 'put /v1/test/clock', url: '/v1/test/clock', as: 'admin', body: over, headers: json },
+      { route: 'put /v1/test/clock', url: '/v1/test/clock', as: 'applicant', body: { now: '2026-03-02T01:00:00Z' } },
+      { route: 'put /v1/test/clock', url: '/v1/test/clock', as: 'admin', body: { now: '2026-03-02T01:00:00Z' } },
+    );
+
+    const seen = new Map<string, Set<string>>();
+    for (const probe of probes) {
+      const [method, path] = probe.route.split(' ') as [string, string];
+      const op = doc.paths[path]?.[method];
+      expect(op, probe.route).toBeDefined();
+      const url = typeof probe.url === 'function' ? probe.url() : probe.url;
+      const res = await api.call(method.toUpperCase(), url, { ...(probe.as ? { as: tokens[probe.as] } : {}), ...(probe.body !== undefined ? { body: probe.body } : {}), ...(probe.headers ? { headers: probe.headers } : {}) });
+      const what = `${probe.route} ${url.slice(0, 80)} as ${probe.as ?? 'nobody'} → ${res.status} ${res.text.slice(0, 300)}`;
+      const status = String(res.status);
+      seen.set(probe.route, (seen.get(probe.route) ?? new Set()).add(status));
+      const response = op.responses[status];
+      expect(response, `undocumented: ${what}`).toBeDefined();
+      const type = String(res.headers['content-type']).split(';')[0]!;
+      const media = response.content?.[type];
+      expect(media, `media type ${type} not documented: ${what}`).toBeDefined();
+      if (type === 'application/json' || type === 'application/problem+json') expect(check(doc, media.schema, res.body, { closed: true }), what).toEqual([]);
+      if (res.status >= 400) expect(codesOf(response), what).toContain(res.body.code);
+    }
+    // Every status documented for a command was answered (CALENDAR_NOT_COVERED aside, they are all reachable here).
+    expect([...seen.get(commands)!].sort()).toEqual(Object.keys(doc.paths['/v1/cases/{id}/commands'].post.responses).sort());
+  });
+
+  it('the inbox, the case list and the reports answer as their documented 200 schema says, every field of it and no other, nothing stripped', async () => {
+    // Work that ran late: a review done after its deadline, an objection not answered in time.
+    const objection = await api.call('POST', '/v1/cases', { as: tokens.applicant, body: { process: 'objection', input: startInputs.objection } });
+    expect(objection.status).toBe(201);
+    const late = await api.call('POST', '/v1/cases', { as: tokens.applicant, body: { process: 'conditionalApplication', input: startInputs.conditionalApplication } });
+    expect((await api.call('PUT', '/v1/test/clock', { as: tokens.admin, body: { now: '2026-03-25T02:00:00Z' } })).status).toBe(200);
+    expect((await api.call('POST', `/v1/cases/${late.body.id}/commands`, { as: tokens.authority, body: { type: 'PASS_NORMATIVE_REVIEW', data: {} } })).status).toBe(200);
+
+    const documented = (path: string) => doc.paths[path].get.responses['200'].content['application/json'].schema;
+    const answer = async (url: string, as: string) => {
+      const res = await api.call('GET', url, { as: tokens[as] });
+      expect(res.status, `${url} ${res.text.slice(0, 300)}`).toBe(200);
+      expect(check(doc, documented(url.split('?')[0]!), res.body, { closed: true }), url).toEqual([]);
+      return res.body;
+    };
+
+    const inbox = await answer('/v1/inbox', 'provider');
+    expect(documented('/v1/inbox')).toEqual({ $ref: '#/components/schemas/InboxPage' });
+    const overdueTask = inbox.items.find((i: any) => i.caseId === objection.body.id);
+    expect(overdueTask).toMatchObject({ orgName: '济南市公安局', orgs: ['370100-gaj'], overdue: true, summary: { title: startInputs.objection.datasetName } });
+    expect(overdueTask.workingDaysOverdue).toBeGreaterThan(0);
+    expect(overdueTask.workingDaysLeft).toBe(0);
+    // Nothing the read model gives is lost on the way.
+    const caller = { role: 'provider', org: actors.provider.org };
+    expect(inbox).toEqual(JSON.parse(JSON.stringify(api.app.readModels.inbox({ caller, asOf: api.app.clock.now() }))));
+
+    const list = await answer('/v1/cases', 'applicant');
+    expect(list.items.length).toBeGreaterThanOrEqual(3);
+    for (const item of list.items) expect(item).toMatchObject({ id: item.caseId, region: '370100', applicantOrg: actors.company.org, summary: { title: expect.any(String) } });
+
+    const overdue = await answer('/v1/reports/overdue', 'admin');
+    expect(overdue.items.map((i: any) => i.status).sort()).toEqual(expect.arrayContaining(['finishedLate', 'open']));
+    expect(overdue.items.find((i: any) => i.status === 'finishedLate').completedAt).toBeDefined();
+    expect(overdue.byOrg.length).toBeGreaterThan(0);
+    expect(overdue).toEqual(JSON.parse(JSON.stringify(api.app.readModels.overdueReport({ asOf: api.app.clock.now() }))));
+
+    for (const groupBy of ['org', 'process', 'stage']) {
+      const sla = await answer(`/v1/reports/sla?groupBy=${groupBy}&from=2026-01-01T00:00:00Z&to=2026-04-01T00:00:00Z`, 'admin');
+      expect(sla.rows.some((r: any) => r.late > 0 && r.onTimeRate < 1 && typeof r.name === 'string'), groupBy).toBe(true);
+      expect(sla).toEqual(JSON.parse(JSON.stringify(api.app.readModels.slaReport({ from: '2026-01-01T00:00:00Z', to: '2026-04-01T00:00:00Z', groupBy: groupBy as 'org' }))));
+    }
+  });
+});
