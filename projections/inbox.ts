@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS inbox_tasks (
   provisional      INTEGER NOT NULL,
   calendar_version TEXT,
   summary          TEXT    NOT NULL,
+  restated_from    TEXT,
   UNIQUE (case_key, stage)
 );
 -- Who may act on each open task, in inbox order: one row per organisation.
@@ -51,7 +52,7 @@ CREATE INDEX IF NOT EXISTS inbox_assignees_task ON inbox_assignees (case_key, st
 `;
 
 const INSERT_TASK =
-  'INSERT OR REPLACE INTO inbox_tasks (case_key, stage, case_id, process, state, label, role, org, orgs, entered_at, due_at, due_date, basis, article, provisional, calendar_version, summary)';
+  'INSERT OR REPLACE INTO inbox_tasks (case_key, stage, case_id, process, state, label, role, org, orgs, entered_at, due_at, due_date, basis, article, provisional, calendar_version, summary, restated_from)';
 const INSERT_ASSIGNEE = 'INSERT OR REPLACE INTO inbox_assignees (org, role, due_key, case_key, stage, process)';
 
 const statements = statementCache((db: Db) => ({
@@ -59,7 +60,9 @@ const statements = statementCache((db: Db) => ({
   deleteAssignees: db.prepare<unknown[]>('DELETE FROM inbox_assignees WHERE case_key = ? AND stage = ?'),
   deleteCaseTasks: db.prepare<unknown[]>('DELETE FROM inbox_tasks WHERE case_key = ?'),
   deleteCaseAssignees: db.prepare<unknown[]>('DELETE FROM inbox_assignees WHERE case_key = ?'),
-  restateTask: db.prepare<unknown[]>('UPDATE inbox_tasks SET due_at = ?, due_date = ?, provisional = ?, calendar_version = ? WHERE case_key = ? AND stage = ?'),
+  restateTask: db.prepare<unknown[]>(
+    'UPDATE inbox_tasks SET due_at = ?, due_date = ?, provisional = ?, calendar_version = ?, restated_from = due_date WHERE case_key = ? AND stage = ?',
+  ),
   restateAssignees: db.prepare<unknown[]>('UPDATE inbox_assignees SET due_key = ? WHERE case_key = ? AND stage = ?'),
   refreshCase: db.prepare<unknown[]>('UPDATE inbox_tasks SET state = ?, summary = ? WHERE case_key = ? AND (state <> ? OR summary <> ?)'),
 }));
@@ -80,6 +83,8 @@ interface OpenTask {
   dueDate: string | null;
   provisional: boolean;
   calendarVersion: string | null;
+  /** The due date before the last re-statement (a holiday notice loaded), if any. */
+  restatedFrom: string | null;
 }
 
 type Stored =
@@ -129,7 +134,7 @@ const work = caseUnitOfWork(() => new Work());
 
 export const inboxProjection: Projection = {
   name: 'inbox',
-  version: 2,
+  version: 3,
   setup(db) {
     setupCaseKeys(db);
     db.exec(SCHEMA);
@@ -170,12 +175,13 @@ export const inboxProjection: Projection = {
         dueDate: t.dueDate ?? null,
         provisional: t.provisional === true,
         calendarVersion: t.calendarVersion ?? null,
+        restatedFrom: null,
       });
     }
     for (const r of f.deadlinesRestated ?? []) {
       const dueAt = storedInstant(r.new.dueAt);
       const open = tasks?.get(r.stage);
-      if (open) Object.assign(open, { dueAt, dueDate: r.new.dueDate, provisional: r.new.provisional, calendarVersion: r.new.calendarVersion });
+      if (open) Object.assign(open, { dueAt, dueDate: r.new.dueDate, provisional: r.new.provisional, calendarVersion: r.new.calendarVersion, restatedFrom: open.dueDate });
       else if (stored) w.stored.push(['restate', dueAt, r.new.dueDate, r.new.provisional ? 1 : 0, r.new.calendarVersion, key, r.stage]);
     }
     w.latest.set(key, { state: f.stateAfter, summary: f.summary });
@@ -217,6 +223,7 @@ export const inboxProjection: Projection = {
           o.provisional ? 1 : 0,
           o.calendarVersion,
           summary,
+          o.restatedFrom,
         ]);
         for (const org of assigneesOf(t)) assignees.push([org, t.role, o.dueAt ?? NO_DEADLINE, o.key, t.stage, o.process]);
       }
@@ -286,6 +293,12 @@ export interface InboxItem {
   workingDaysLeft: number | null;
   /** Working days past the due day at `asOf` (as the overdue report counts them); 0 until then; null for notices. */
   workingDaysOverdue: number | null;
+  /**
+   * The due date before a holiday notice re-stated the deadline (PROCESSES.md "Deadlines"), so a
+   * reviewer sees a deadline that moved — earlier too, when a weekend became a working day; null
+   * when it never was.
+   */
+  restatedFrom: string | null;
   /** `asOf` is past `dueAt`; never for notices. */
   overdue: boolean;
   summary: SummaryFacts;
@@ -314,6 +327,7 @@ interface TaskRow {
   provisional: number;
   calendar_version: string | null;
   summary: string;
+  restated_from: string | null;
   due_key: string;
 }
 
@@ -391,6 +405,7 @@ function inboxItem(row: TaskRow, asOf: string, calendar: QueryCalendar, director
     workingDaysLeft: dueAt === null ? null : safely(() => calendar.workingDaysLeft(asOf, dueAt)),
     workingDaysOverdue: dueAt === null ? null : workingDaysOverdue(calendar, asOf, dueAt, row.due_date),
     overdue: dueAt !== null && asOf > dueAt,
+    restatedFrom: row.restated_from,
     summary,
   };
 }

@@ -1,0 +1,38 @@
+/**
+ * A deadline a holiday notice re-states (PROCESSES.md "Deadlines") shows in the inbox with the date
+ * it had before, so a reviewer sees it moved — later, or earlier when a weekend became a working day.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startInputs, actors } from '../machines/examples.js';
+import { testNotice2027 } from '../calendars/notice2027.js';
+import { admin, world, type World } from './harness.js';
+
+let w: World;
+let caseId: string;
+const provider = { role: 'provider', org: startInputs.objection.providerOrg };
+
+beforeAll(async () => {
+  w = await world({ start: '2027-01-25T02:00:00.000Z' }); // Mon 10:00 in Jinan; 2027 provisional
+  caseId = (await w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company })).caseId;
+});
+afterAll(() => w.close());
+
+describe('a deadline re-stated by a holiday notice, in the inbox', () => {
+  it('given an objection due on a provisional date, then the inbox shows it with no earlier date', () => {
+    const [item] = w.models.inbox({ caller: provider, asOf: new Date('2027-01-26T00:00:00Z') }).items;
+    expect(item).toMatchObject({ caseId, dueDate: '2027-02-12', provisional: true, restatedFrom: null });
+  });
+
+  it('when the 2027 notice is loaded and the deadline re-stated, then the inbox shows the new date and the one it replaced', async () => {
+    await w.calendar.load(testNotice2027, admin);
+    expect(await w.scheduler.restateProvisionalDeadlines()).toBe(1);
+    const [item] = w.models.inbox({ caller: provider, asOf: new Date('2027-01-26T00:00:00Z') }).items;
+    expect(item).toMatchObject({ caseId, dueDate: '2027-02-15', provisional: false, restatedFrom: '2027-02-12' });
+  });
+
+  it('when the read models are rebuilt, then the inbox says the same', async () => {
+    await w.models.rebuild('inbox');
+    const [item] = w.models.inbox({ caller: provider, asOf: new Date('2027-01-26T00:00:00Z') }).items;
+    expect(item).toMatchObject({ dueDate: '2027-02-15', restatedFrom: '2027-02-12' });
+  });
+});
