@@ -19,7 +19,7 @@ function numberAt(context: unknown, path: string): number {
   return v;
 }
 
-export type TaskDeadline = Deadline & { basis: DeadlineBasis; article?: string };
+export type TaskDeadline = Deadline & { basis: DeadlineBasis | 'agreement'; article?: string };
 
 function compute(calendar: DeadlineCalendar, spec: DeadlineSpec, table: DeadlineTable, context: unknown, enteredAt: string): TaskDeadline {
   const article = 'article' in spec && spec.article ? { article: spec.article } : {};
@@ -30,7 +30,8 @@ function compute(calendar: DeadlineCalendar, spec: DeadlineSpec, table: Deadline
       return { ...calendar.dueBy(enteredAt, rule), basis: rule.basis, ...(rule.article ? { article: rule.article } : {}) };
     }
     case 'contextDays':
-      return { ...calendar.dueBy(enteredAt, { n: numberAt(context, spec.field), unit: spec.unit, basis: spec.basis }), basis: spec.basis, ...article };
+      // dueBy reads only the count and its unit; the task keeps the spec's own basis.
+      return { ...calendar.dueBy(enteredAt, { n: numberAt(context, spec.field), unit: spec.unit, basis: 'policy' }), basis: spec.basis, ...article };
     case 'contextMonths':
       return { ...calendar.monthsDeadline(enteredAt, numberAt(context, spec.field)), basis: spec.basis, ...article };
   }

@@ -278,7 +278,9 @@ export class Engine {
     // command that closes it by name, or the one that moves its state on. Anything else closing it —
     // a withdrawal, the case ending, another party's command — cancels it (第十九条: reports count only work done).
     const done = (t: { stage: string; role: string }) =>
-      (cmd.actor.role === t.role || spec.link !== undefined) && (spec.closes?.includes(t.stage) === true || (moved && t.stage === current.state));
+      spec.cancelsTasks !== true &&
+      (cmd.actor.role === t.role || spec.link !== undefined) &&
+      (spec.closes?.includes(t.stage) === true || (moved && t.stage === current.state));
     const closed: TaskClosed[] = current.tasks
       .filter((t) => closing.has(t.stage))
       .map((t) => (done(t) ? { stage: t.stage, completedAt: at } : { stage: t.stage, completedAt: at, cancelled: true }));

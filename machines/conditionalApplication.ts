@@ -195,6 +195,19 @@ export const rules = {
     },
     holds: (_context, data: Agreement, facts) => data.useTo >= commandDay(facts),
   } satisfies RuleSpec<ConditionalApplicationContext, Agreement>,
+  // 附录5 协议二(二): (公共数据利用主体) 可在……至……使用 — access is opened within the agreed use, not before it begins nor after it ends (v2)
+  accessWithinAgreedUse: {
+    id: 'accessWithinAgreedUse',
+    article: '附录5 协议二(二)',
+    message: {
+      zh: '须在协议约定的使用期限内开通使用权限（不得早于使用起始日期，也不得晚于使用终止日期）',
+      en: 'Access is granted within the agreed use period: not before it begins, nor after it ends.',
+    },
+    holds: (context, _data, facts) => {
+      const day = commandDay(facts);
+      return context.agreement !== undefined && context.agreement.useFrom <= day && day <= (context.useTo ?? context.agreement.useTo);
+    },
+  } satisfies RuleSpec<ConditionalApplicationContext, unknown>,
   // 附录5 协议二(二): 协议可续签 — a renewal extends the current use
   renewalExtendsUse: {
     id: 'renewalExtendsUse',
@@ -231,6 +244,12 @@ const machineSetup = setup({
     agreedUseNotOver: guardOf(rules.agreedUseNotOver),
     renewalExtendsUse: guardOf(rules.renewalExtendsUse),
     accessNoticeOpen: guardOf(rules.accessNoticeOpen),
+    accessWithinAgreedUse: guardOf(rules.accessWithinAgreedUse),
+    // Not a rule (nothing is refused): where RESUME goes back to. A renewal asked for and not yet decided is pending.
+    renewalPending: ({ context }) => {
+      const last = context.renewals.at(-1);
+      return last !== undefined && last.decision === undefined;
+    },
   },
   actions: {
     recordNormativeReview: assign({
@@ -441,7 +460,9 @@ function chart(version: 1 | 2) {
           },
         },
         on: {
-          GRANT_ACCESS: { target: 'active', actions: 'recordAccessGranted' },
+          GRANT_ACCESS: v2
+            ? { guard: 'accessWithinAgreedUse', target: 'active', actions: 'recordAccessGranted' }
+            : { target: 'active', actions: 'recordAccessGranted' },
         },
       },
       active: {
@@ -483,7 +504,13 @@ function chart(version: 1 | 2) {
         meta: { label: '已暂停' },
         on: {
           ...whileAccessLasts,
-          RESUME: { target: 'active', actions: 'recordResumption' },
+          // v2: a renewal pending when use was suspended is reviewed again on resumption, not forgotten
+          RESUME: v2
+            ? [
+                { guard: 'renewalPending', target: 'renewalReview', actions: 'recordResumption' },
+                { target: 'active', actions: 'recordResumption' },
+              ]
+            : { target: 'active', actions: 'recordResumption' },
           TERMINATE: { target: 'destructionPending', actions: 'recordTermination' },
           ...expires,
         },
@@ -501,7 +528,8 @@ function chart(version: 1 | 2) {
               field: 'agreement.destructionDays',
               what: '协议约定的销毁时长',
               unit: 'calendarDays',
-              basis: 'policy',
+              // The agreement's own term (v2 says so; v1 called it policy)
+              basis: v2 ? 'agreement' : 'policy',
               article: '附录5 协议二(二)',
             },
             label: '协议终止后销毁数据并确认',
@@ -590,13 +618,15 @@ const commandsV1: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_ACCESS_N
   },
   APPROVE_RENEWAL: { schema: schemas.APPROVE_RENEWAL, event: 'RenewalApproved', actors: [provider], label: '同意续签' },
   REJECT_RENEWAL: { schema: schemas.REJECT_RENEWAL, event: 'RenewalRejected', actors: [provider], label: '不同意续签' },
-  SUSPEND: { schema: schemas.SUSPEND, event: 'Suspended', actors: [provider, competentAuthority], label: '暂停数据开放服务' },
+  // A suspension or a termination puts off or ends the work open then; it does not do it (第十九条 counts work done).
+  SUSPEND: { schema: schemas.SUSPEND, event: 'Suspended', actors: [provider, competentAuthority], label: '暂停数据开放服务', cancelsTasks: true },
   RESUME: { schema: schemas.RESUME, event: 'Resumed', actors: [provider, competentAuthority], label: '恢复数据开放服务' },
   TERMINATE: {
     schema: schemas.TERMINATE,
     event: 'Terminated',
     actors: [provider, competentAuthority],
     label: '停止数据开放服务',
+    cancelsTasks: true,
   },
   USAGE_EXPIRED: { schema: schemas.USAGE_EXPIRED, event: 'UsageExpired', actors: [system], label: '使用期限届满，权限失效' },
   CONFIRM_DESTRUCTION: {
@@ -613,6 +643,14 @@ const commandsV2: { [Type in keyof typeof schemas]: CommandSpec<ConditionalAppli
   ...commandsV1,
   // 附录5 协议二(二): 可在……至……使用 — an agreement whose use is over when signed grants nothing
   SIGN_AGREEMENT: { ...commandsV1.SIGN_AGREEMENT, rules: [rules.useWithinRequestedPeriod, rules.agreedUseNotOver] },
+  // 附录5 协议二(二): access within the agreed use; the results term is the agreement's (basis `agreement`)
+  GRANT_ACCESS: {
+    ...commandsV1.GRANT_ACCESS,
+    rules: [rules.accessWithinAgreedUse],
+    opens: (commandsV1.GRANT_ACCESS.opens ?? []).map((task) =>
+      task.deadline?.kind === 'contextMonths' ? { ...task, deadline: { ...task.deadline, basis: 'agreement' } } : task,
+    ),
+  },
   // 第十四条(三): the notice tells of access granted; once use has ended, there is nothing left to take note of
   TERMINATE: { ...commandsV1.TERMINATE, closes: ['accessGrantedNotice'] },
   USAGE_EXPIRED: { ...commandsV1.USAGE_EXPIRED, closes: ['accessGrantedNotice'] },

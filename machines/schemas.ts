@@ -38,7 +38,7 @@ export const TEXT_MAX = 10_000;
  * Whether `text` is text a person wrote: no NUL (U+0000) and no lone surrogate (a string that is not
  * well-formed UTF-16 cannot be encoded as UTF-8, and the event log keeps every event for ever).
  */
-function isCleanText(text: string): boolean {
+export function isCleanText(text: string): boolean {
   return !text.includes('\u0000') && text.isWellFormed();
 }
 

@@ -29,9 +29,12 @@ export type DeadlineSpec =
   /** A key into the configured deadline table (calendars/rules.ts), e.g. `conditionalApplication.normativeReview`. */
   | { kind: 'rule'; key: string }
   /** N days where N is a number field of the context (e.g. the agreement's `destructionDays`); `what` names N in Chinese, for diagrams. */
-  | { kind: 'contextDays'; field: string; what: string; unit: DeadlineUnit; basis: DeadlineBasis; article?: string }
+  | { kind: 'contextDays'; field: string; what: string; unit: DeadlineUnit; basis: AgreedBasis; article?: string }
   /** N months after the task opens, N a number field of the context (e.g. `resultsDueMonths`); `what` names N in Chinese. */
-  | { kind: 'contextMonths'; field: string; what: string; basis: DeadlineBasis; article?: string };
+  | { kind: 'contextMonths'; field: string; what: string; basis: AgreedBasis; article?: string };
+
+/** The basis of a number the case agreed: `agreement` (the parties' 协议, 附录5); v1 of conditionalApplication said `policy`. */
+export type AgreedBasis = DeadlineBasis | 'agreement';
 
 /** A human task: who works it and by when. Declared in a state's `meta.task`, or opened by a command. */
 export interface TaskSpec {
@@ -92,6 +95,12 @@ export interface CommandSpec<Context = unknown> {
   opens?: TaskSpec[];
   /** Stages of command-opened tasks this command closes. */
   closes?: string[];
+  /**
+   * The command puts off or ends the work of the tasks it closes instead of doing it (a suspension,
+   * a termination): they close as cancelled whoever sends it, and reports never count them as
+   * finished (第十九条).
+   */
+  cancelsTasks?: true;
   /**
    * The command names another case in `data[field]`: the engine looks that case up and passes its
    * state in the event's `links`, and, when that case later enters `completesOn`, sends this

@@ -358,7 +358,10 @@ function conditionalApplication(ctx: Context): void {
     resultsDueMonths,
   });
   // 开通权限 (policy, 10 wd); the competent authority is told (an information task).
-  const grantAt = b.respond(b.due('policyDefault'));
+  // 附录5 协议二(二): access is opened within the agreed use, not before it begins (nor after it ends).
+  const answered = b.respond(b.due('policyDefault'));
+  const grantAt = dateOf(answered) >= agreedFrom ? answered : ctx.timing.workingDay(atLocal(agreedFrom, 0), 0);
+  if (dateOf(grantAt) > agreedTo) throw new Stop();
   b.do(grantAt, providerStaff, 'GRANT_ACCESS', random.chance(0.6) ? { note: random.pick(['已在开放平台开通接口调用权限。', '已开通数据沙箱账号。', '已通过隐私计算平台授权。']) } : {});
   planUse(ctx, b, { applicant, providerStaff, authority, agreementNo, useFrom: agreedFrom, useTo: agreedTo, destructionDays, resultsDueMonths });
 }
@@ -399,14 +402,20 @@ function planUse(ctx: Context, b: CaseBuilder, terms: UseTerms): void {
     windows.push([grantedAt, renewalAt]);
     try {
       const decidedAt = b.respond(b.due('policyDefault', renewalAt), renewalAt);
-      if (random.chance(0.75)) {
-        items.push({ at: decidedAt, actor: terms.providerStaff, type: 'APPROVE_RENEWAL', data: {} });
-        useTo = newUseTo;
+      if (dateOf(decidedAt) > useTo) {
+        // Not decided before the end of use: it lapses under review (附录5 协议二(二), v2).
+        endAt = nextNightlyRun(endOfDate(useTo));
+        windows.push([renewalAt, endAt]);
       } else {
-        items.push({ at: decidedAt, actor: terms.providerStaff, type: 'REJECT_RENEWAL', data: { reason: random.pick(['该数据集拟调整为无条件开放，无需续签。', '前期数据利用情况报告不完整，暂不续签。']) } });
+        if (random.chance(0.75)) {
+          items.push({ at: decidedAt, actor: terms.providerStaff, type: 'APPROVE_RENEWAL', data: {} });
+          useTo = newUseTo;
+        } else {
+          items.push({ at: decidedAt, actor: terms.providerStaff, type: 'REJECT_RENEWAL', data: { reason: random.pick(['该数据集拟调整为无条件开放，无需续签。', '前期数据利用情况报告不完整，暂不续签。']) } });
+        }
+        endAt = nextNightlyRun(Math.max(endOfDate(useTo), decidedAt));
+        windows.push([decidedAt, endAt]);
       }
-      endAt = nextNightlyRun(Math.max(endOfDate(useTo), decidedAt));
-      windows.push([decidedAt, endAt]);
     } catch (err) {
       if (!(err instanceof Stop)) throw err;
       open = true;

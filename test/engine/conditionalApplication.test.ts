@@ -127,6 +127,8 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
     { from: 'renewalReview', path: at('renewalReview'), when: 'TERMINATE', who: 'the competent authority', by: authority, then: 'Terminated', to: 'destructionPending' },
     { from: 'renewalReview', path: at('renewalReview'), when: 'USAGE_EXPIRED', who: 'the system', by: system, then: 'UsageExpired', to: 'destructionPending' },
     { from: 'suspended', path: at('suspended'), when: 'USAGE_EXPIRED', who: 'the system', by: system, then: 'UsageExpired', to: 'destructionPending' },
+    // v2: a renewal pending when use was suspended is reviewed again on resumption
+    { from: 'suspended', path: [...at('renewalReview'), 'SUSPEND'], when: 'RESUME', who: 'the provider', by: provider, then: 'Resumed', to: 'renewalReview' },
     { from: 'destructionPending', path: at('destructionPending'), when: 'REPORT_RESULTS', who: 'the applicant', by: applicant, then: 'ResultsReported', to: 'destructionPending' },
     { from: 'destructionPending', path: at('destructionPending'), when: 'REPORT_SECURITY_INCIDENT', who: 'the applicant', by: applicant, then: 'SecurityIncidentReported', to: 'destructionPending' },
   ];
@@ -146,7 +148,8 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
     expect(meta(event).tasksClosed.map((t) => t.stage)).toEqual(['accessPending']);
     const [results, notice] = meta(event).tasksOpened;
     // 附录5 协议二(三)3: 6 months after 2025-03-03 (the day access was granted, Shanghai) → 2025-09-03.
-    expect(results).toMatchObject({ stage: 'resultsReport', role: 'applicant', org: orgs.company, dueDate: '2025-09-03', dueAt: endOfDay('2025-09-03'), basis: 'policy' });
+    // v2: the term is the agreement's (basis `agreement`; v1 said `policy`).
+    expect(results).toMatchObject({ stage: 'resultsReport', role: 'applicant', org: orgs.company, dueDate: '2025-09-03', dueAt: endOfDay('2025-09-03'), basis: 'agreement' });
     // 第十四条(三) 告知本级主管部门: information only, never overdue.
     expect(notice).toMatchObject({ stage: 'accessGrantedNotice', role: 'authority', org: orgs.cityAuthority });
     expect(notice).not.toHaveProperty('dueAt');
@@ -187,6 +190,34 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
       { stage: 'resultsReport', completedAt: event.metadata.at, cancelled: true },
       { stage: 'destructionPending', completedAt: event.metadata.at },
     ]);
+  });
+
+  it('given a renewal under review, when the provider suspends use, then the review is cancelled, not done; when use resumes, then the renewal is reviewed again and can be decided', async () => {
+    const c = await given(w, PROCESS, at('renewalReview'));
+    const suspended = await when(w, c.caseId, 'SUSPEND', { actor: provider });
+    // 第十九条: a suspension puts the review off; it is not the review done.
+    expect(meta(suspended.event).tasksClosed).toEqual([{ stage: 'renewalReview', completedAt: suspended.event.metadata.at, cancelled: true }]);
+    const resumed = await when(w, c.caseId, 'RESUME', { actor: provider });
+    expect(resumed.state).toBe('renewalReview');
+    expect(meta(resumed.event).tasksOpened).toMatchObject([{ stage: 'renewalReview', role: 'provider', org: orgs.provider }]);
+    const approved = await when(w, c.caseId, 'APPROVE_RENEWAL', { actor: provider });
+    expect(approved.state).toBe('active');
+    expect((await w.engine.getCase(c.caseId)).snapshot.context).toMatchObject({ useTo: data.REQUEST_RENEWAL.newUseTo });
+  });
+
+  // 附录5 协议二(二): (公共数据利用主体) 可在……至……使用
+  it.each([
+    ['before the agreed use begins (2025-03-01)', '2025-02-28T02:00:00.000Z'],
+    ['after the agreed use has ended (2025-12-31)', '2026-01-01T02:00:00.000Z'],
+  ])('given a signed agreement, when access is granted %s, then RULE_VIOLATED accessWithinAgreedUse and nothing stored', async (_when, instant) => {
+    const before = w.clock.now();
+    try {
+      const c = await given(w, PROCESS, at('accessPending'), { at: '2025-02-20T02:00:00.000Z' });
+      const error = await refused(w, c, () => when(w, c.caseId, 'GRANT_ACCESS', { at: instant }));
+      expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'accessWithinAgreedUse', article: '附录5 协议二(二)' } });
+    } finally {
+      w.clock.set(before.toISOString());
+    }
   });
 
   it('given access granted, when the competent authority takes note, then its notice closes; when it does again, then RULE_VIOLATED and nothing stored', async () => {
@@ -340,8 +371,8 @@ describe('conditionalApplication: refusals store nothing', () => {
 
   it.each([
     ['ends after the requested period', { useFrom: '2025-04-01', useTo: '2026-06-30' }],
-    ['starts before the requested period', { useFrom: '2025-03-15', useTo: '2025-12-31' }],
-  ])('given an approved application for 2025-04-01..2026-03-31, when the agreement %s, then RULE_VIOLATED useWithinRequestedPeriod (第十四条(三))', async (_what, period) => {
+    ['starts before the requested period', { useFrom: '2025-02-15', useTo: '2025-12-31' }],
+  ])('given an approved application for 2025-03-01..2026-03-31, when the agreement %s, then RULE_VIOLATED useWithinRequestedPeriod (第十四条(三))', async (_what, period) => {
     const c = await given(w, PROCESS, at('agreementPending'));
     const error = await refused(w, c, () => when(w, c.caseId, 'SIGN_AGREEMENT', { data: { ...data.SIGN_AGREEMENT, ...period } }));
     expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'useWithinRequestedPeriod', article: '第十四条(三)' } });

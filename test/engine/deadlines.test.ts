@@ -147,7 +147,7 @@ describe('deadlines the agreement sets (附录5)', () => {
       org: orgs.company,
       dueDate: '2025-10-27',
       dueAt: endOfDay('2025-10-27'),
-      basis: 'policy',
+      basis: 'agreement',
       article: '附录5 协议二(二)',
       provisional: false,
     });
@@ -157,7 +157,7 @@ describe('deadlines the agreement sets (附录5)', () => {
     const c = await given(w, 'conditionalApplication', [...toAgreement, 'SIGN_AGREEMENT'], { at: tenAm('2025-08-25') });
     const { event } = await when(w, c.caseId, 'GRANT_ACCESS', { at: tenAm('2025-08-31') });
     expect(commandData.conditionalApplication.SIGN_AGREEMENT.resultsDueMonths).toBe(6);
-    expect(opened(event, 'resultsReport')).toMatchObject({ dueDate: '2026-02-28', dueAt: endOfDay('2026-02-28'), basis: 'policy', article: '附录5 协议二(三)3' });
+    expect(opened(event, 'resultsReport')).toMatchObject({ dueDate: '2026-02-28', dueAt: endOfDay('2026-02-28'), basis: 'agreement', article: '附录5 协议二(三)3' });
   });
 });
 

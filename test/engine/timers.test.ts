@@ -64,7 +64,7 @@ describe('USAGE_EXPIRED at the end of useTo', () => {
     // The agreement ended at the end of 2025-12-31 (Shanghai): destruction is counted from then,
     // 30 calendar days (the agreement's destructionDays) → Fri 2026-01-30 (附录5 协议二(二)).
     expect(meta(expired!).tasksOpened).toMatchObject([
-      { stage: 'destructionPending', role: 'applicant', org: actors.company.org, enteredAt: useEnds, dueDate: '2026-01-30', dueAt: endOfDay('2026-01-30'), basis: 'policy' },
+      { stage: 'destructionPending', role: 'applicant', org: actors.company.org, enteredAt: useEnds, dueDate: '2026-01-30', dueAt: endOfDay('2026-01-30'), basis: 'agreement' },
     ]);
     expect((await w.engine.verify(c.caseId)).ok).toBe(true);
   });

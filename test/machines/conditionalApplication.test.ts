@@ -128,7 +128,7 @@ describe('conditionalApplication: the agreement’s use period (第十四条(三
   const agreement = commandData.conditionalApplication.SIGN_AGREEMENT;
 
   it.each([
-    ['the whole requested period', '2025-04-01', '2026-03-31'],
+    ['the whole requested period', '2025-03-01', '2026-03-31'],
     ['a part of it', '2025-05-01', '2025-05-31'],
     ['a single day', '2025-04-01', '2025-04-01'],
   ])('accepts %s', (_what, useFrom, useTo) => {
@@ -136,7 +136,7 @@ describe('conditionalApplication: the agreement’s use period (第十四条(三
   });
 
   it.each([
-    ['starting before the request', '2025-03-31', '2025-12-31'],
+    ['starting before the request', '2025-02-28', '2025-12-31'],
     ['ending after the request', '2025-04-01', '2026-04-01'],
     ['lying wholly outside it', '2027-01-01', '2027-12-31'],
   ])('refuses a period %s', (_what, useFrom, useTo) => {
@@ -252,7 +252,7 @@ describe('conditionalApplication: tasks and deadlines', () => {
       stage: 'destructionPending',
       role: 'applicant',
       scope: 'applicant',
-      deadline: { kind: 'contextDays', field: 'agreement.destructionDays', unit: 'calendarDays', basis: 'policy' },
+      deadline: { kind: 'contextDays', field: 'agreement.destructionDays', unit: 'calendarDays', basis: 'agreement' },
     });
     const c = context(caseIn('conditionalApplication', 'destructionPending'));
     expect(task?.deadline?.kind === 'contextDays' && readField(c, task.deadline.field)).toBe(30);
@@ -269,7 +269,7 @@ describe('conditionalApplication: tasks and deadlines', () => {
         stage: 'resultsReport',
         role: 'applicant',
         scope: 'applicant',
-        deadline: expect.objectContaining({ kind: 'contextMonths', field: 'agreement.resultsDueMonths', basis: 'policy' }),
+        deadline: expect.objectContaining({ kind: 'contextMonths', field: 'agreement.resultsDueMonths', basis: 'agreement' }),
       }),
       expect.objectContaining({ stage: 'accessGrantedNotice', role: 'authority', scope: 'competentAuthority' }),
     ]);

@@ -85,7 +85,7 @@ export const startInputs = {
     },
     applicant: companyApplicant,
     service: { name: '泉城智慧交通出行分析平台', domain: '交通运输' },
-    usePeriod: { from: '2025-04-01', to: '2026-03-31' },
+    usePeriod: { from: '2025-03-01', to: '2026-03-31' },
     scenarios: [
       { description: '按区县分析机动车保有量变化，为公交线网优化提供依据。' },
       { description: '结合路网流量数据预测早晚高峰拥堵，向市民提供出行建议。' },
@@ -149,7 +149,7 @@ export const commandData = {
     SIGN_AGREEMENT: {
       agreementNo: 'JNGA-KF-2025-017',
       purpose: '泉城智慧交通出行分析平台的出行分析与拥堵预测',
-      useFrom: '2025-04-01',
+      useFrom: '2025-03-01',
       useTo: '2025-12-31',
       destructionDays: 30,
       resultsDueMonths: 6,
