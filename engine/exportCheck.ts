@@ -4,8 +4,34 @@
  * eventHash covers them), and each event's `prevHash` must be the hash of the event before it in
  * its stream. An export covers a period, so a stream's first line in the file may follow events
  * outside it: its `prevHash` is taken on trust, but any gap inside the file is named.
+ *
+ * What a person reads on a line (actor, time, command, states, deadlines) is checked too, when the
+ * caller says how a stored event is shown (`expected`, the history entry of projections/audit.ts):
+ * the hash covers the stored event, so a line whose readable fields differ from it is refused.
+ *
+ * A file alone cannot prove that nothing was left out at its ends, or that a whole case was not
+ * removed: that needs the server (GET /v1/cases/:id/verify) or a count kept elsewhere.
  */
-import { eventHash, GENESIS_HASH } from './hashChain.js';
+import { CALENDAR_STREAM } from './calendarInForce.js';
+import { canonicalJson, eventHash, GENESIS_HASH } from './hashChain.js';
+
+/** The stored event a case line carries, as the checker rebuilt it from the line. */
+export interface StoredLine {
+  streamId: string;
+  revision: number;
+  position: number;
+  id: string;
+  type: string;
+  data: unknown;
+  metadata: Record<string, unknown>;
+}
+
+export interface CheckOptions {
+  /** Told how many lines have been read (for a progress bar). */
+  onLine?: (read: number) => void;
+  /** How a stored event shows on a line: every field it gives must be on the line, as given, and no other. */
+  expected?: (stored: StoredLine) => object | undefined;
+}
 
 export interface ExportFailure {
   /** 1-based line number in the file. */
@@ -42,8 +68,9 @@ interface Line {
 /** At most this many failures are kept (a file tampered with throughout would otherwise fill memory). */
 const MAX_FAILURES = 1000;
 
-/** Checks the lines of an export, in file order; `onLine` is told how many have been read (for a progress bar). */
-export async function checkExport(lines: AsyncIterable<string> | Iterable<string>, onLine?: (read: number) => void): Promise<ExportCheck> {
+/** Checks the lines of an export, in file order. */
+export async function checkExport(lines: AsyncIterable<string> | Iterable<string>, options: CheckOptions = {}): Promise<ExportCheck> {
+  const { onLine, expected } = options;
   const result: ExportCheck = { ok: true, lines: 0, caseEvents: 0, otherEvents: 0, cases: 0, failures: [] };
   const last = new Map<string, { revision: number; hash: string }>();
   let n = 0;
@@ -68,6 +95,11 @@ export async function checkExport(lines: AsyncIterable<string> | Iterable<string
       continue;
     }
     if (line.caseId === null) {
+      // Only the calendar's notices are not a case's (a case event shown as one would escape its chain).
+      if (line.stream !== CALENDAR_STREAM || (line.metadata as { caseId?: unknown } | undefined)?.caseId !== undefined) {
+        fail(null, null, '标为非案件事件，但不是节假日安排通知', 'marked as no case event, yet not a holiday notice');
+        continue;
+      }
       result.otherEvents++;
       continue;
     }
@@ -83,6 +115,13 @@ export async function checkExport(lines: AsyncIterable<string> | Iterable<string
     const recomputed = eventHash({ streamId: stream, revision, id, type, data: line.data, metadata: stored });
     if (recomputed !== stored.hash || hash !== stored.hash || prevHash !== stored.prevHash) {
       fail(caseId, revision, '事件内容与其哈希不一致，可能被篡改', "the event's content does not match its hash");
+    } else if (expected) {
+      const position = typeof (line as { position?: unknown }).position === 'number' ? (line as { position: number }).position : -1;
+      const shown = expected({ streamId: stream, revision, position, id, type, data: line.data, metadata: stored });
+      const differs = shown === undefined ? ['caseId'] : readableDifferences(line as Record<string, unknown>, shown as Record<string, unknown>);
+      if (differs.length > 0) {
+        fail(caseId, revision, `可读字段与已存储的事件不一致：${differs.join('、')}`, `readable fields differ from the stored event: ${differs.join(', ')}`);
+      }
     }
     const before = last.get(stream);
     if (before === undefined) {
@@ -96,4 +135,11 @@ export async function checkExport(lines: AsyncIterable<string> | Iterable<string
     last.set(stream, { revision, hash: typeof stored.hash === 'string' ? stored.hash : '' });
   }
   return result;
+}
+
+/** The fields of `line` that differ from what the stored event shows (`shown`), or that it adds. */
+function readableDifferences(line: Record<string, unknown>, shown: Record<string, unknown>): string[] {
+  const keys = new Set([...Object.keys(line), ...Object.keys(shown)]);
+  keys.delete('position'); // the log's position is not part of the event: nothing to check it against
+  return [...keys].filter((key) => canonicalJson(line[key]) !== canonicalJson(shown[key])).sort();
 }

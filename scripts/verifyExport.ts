@@ -8,6 +8,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { checkExport } from '../engine/exportCheck.js';
+import { auditLine } from '../projections/audit.js';
 import { createProgress } from './progress.js';
 
 const USAGE = `用法：npm run verify-export -- <审计导出文件.ndjson> [--quiet]
@@ -36,7 +37,10 @@ const size = statSync(file).size;
 const input = createReadStream(file, { encoding: 'utf8' });
 const progress = createProgress('正在校验审计导出', size, { enabled: !values.quiet && size > 0 });
 input.on('data', () => progress.update(input.bytesRead));
-const result = await checkExport(createInterface({ input, crlfDelay: Infinity }));
+// Each line must show its stored event exactly as the server's export does (projections/audit.ts).
+const result = await checkExport(createInterface({ input, crlfDelay: Infinity }), {
+  expected: (stored) => auditLine({ ...stored, created: '' }),
+});
 progress.done();
 
 const lines = [

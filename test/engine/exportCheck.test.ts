@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkExport } from '../../engine/exportCheck.js';
+import { checkExport as checkWith } from '../../engine/exportCheck.js';
+import { auditLine } from '../../projections/audit.js';
 import { actors, commandData, startInputs } from '../machines/examples.js';
 import { actorOf } from '../projections/harness.js';
 import { admin, notice2026, world, type World } from '../projections/harness.js';
@@ -30,6 +31,9 @@ beforeAll(async () => {
 });
 afterAll(() => w.close());
 
+/** The check as `npm run verify-export` makes it: hashes, chains, and each line's readable fields against its stored event. */
+const checkExport = (lines: string[]) => checkWith(lines, { expected: (stored) => auditLine({ ...stored, created: '' }) });
+
 async function exported(period: { from: string; to: string } = whole): Promise<string[]> {
   const lines: string[] = [];
   for await (const line of w.models.exportEvents(period)) lines.push(line.trimEnd());
@@ -51,6 +55,15 @@ describe('checking an audit export without the server', () => {
     const result = await checkExport(tampered);
     expect(result.ok).toBe(false);
     expect(result.failures).toEqual([{ line: 4, caseId, revision: 1, reason: expect.objectContaining({ zh: '事件内容与其哈希不一致，可能被篡改' }) }]);
+  });
+
+  it('given a line whose readable fields were changed, or a case event hidden as another kind of line, then the check names it', async () => {
+    const lines = await exported();
+    const respond = JSON.parse(lines[3]!) as Record<string, unknown>;
+    const forged = [...lines.slice(0, 3), JSON.stringify({ ...respond, actor: { sub: 'u-x', role: 'provider', org: '370200-gaj' }, stateAfter: 'handling' }), ...lines.slice(4)];
+    expect((await checkExport(forged)).failures).toEqual([{ line: 4, caseId, revision: 1, reason: expect.objectContaining({ zh: '可读字段与已存储的事件不一致：actor、stateAfter' }) }]);
+    const hidden = [...lines.slice(0, 3), JSON.stringify({ ...respond, caseId: null }), ...lines.slice(4)];
+    expect((await checkExport(hidden)).failures).toEqual([{ line: 4, caseId: null, revision: null, reason: expect.objectContaining({ zh: '标为非案件事件，但不是节假日安排通知' }) }]);
   });
 
   it('given a period that starts after a case’s first event, then its first line is taken on trust; given an event left out inside the file, then the gap is named', async () => {
