@@ -2,16 +2,20 @@ import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jo
 import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import type { Directory } from '../directory/directory.js';
+import { isCleanText } from '../machines/schemas.js';
 import type { Actor } from '../machines/types.js';
 import { systemClock } from '../infra/clock.js';
 import { ApiError } from './problem.js';
 
 /** The claims API.md "Identity" names; level and region come from the directory, never from here. */
+/** A claim stamped on every event the caller sends: text as a form's text is (no NUL, no lone surrogate), of a sensible length. */
+const Claim = z.string().min(1).max(200).refine(isCleanText);
+
 const Claims = z.object({
-  sub: z.string().min(1),
-  name: z.string().optional(),
+  sub: Claim,
+  name: Claim.optional(),
   role: z.enum(['applicant', 'provider', 'authority', 'supervisor', 'auditor', 'admin']),
-  org: z.string().min(1),
+  org: Claim,
 });
 
 export type Caller = Actor & { role: z.infer<typeof Claims>['role'] };
@@ -92,7 +96,7 @@ export function createVerifier(options: { secret?: string; jwksUrl?: string; dir
       throw unauthenticated(whyRefused(err));
     }
     const claims = Claims.safeParse(payload);
-    if (!claims.success) throw unauthenticated({ zh: '登录凭证缺少必要的声明（sub、role、org）', en: 'the token lacks sub, role or org' });
+    if (!claims.success) throw unauthenticated({ zh: '登录凭证的声明（sub、role、org、name）缺失或无效', en: 'the token lacks sub, role or org, or one of its claims is not valid text' });
     const caller: Caller = { sub: claims.data.sub, role: claims.data.role, org: claims.data.org, ...(claims.data.name ? { name: claims.data.name } : {}) };
     if (options.directory) checkRoleAgainstDirectory(caller, options.directory);
     // Kept until the token expires (jose has checked that exp is there and is a number).

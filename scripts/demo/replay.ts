@@ -130,11 +130,11 @@ export async function timeline(app: App, caseId: string, now: Date): Promise<Tim
       const task = opened.get(closed.stage);
       opened.delete(closed.stage);
       let verdict = '';
-      if (task?.dueAt) {
-        const late = Date.parse(closed.completedAt) > Date.parse(task.dueAt);
-        verdict = late ? `，逾期 ${calendar.workingDaysOverdue(closed.completedAt, task.dueAt)} 个工作日` : '，按期';
-      }
-      if (closed.cancelled) verdict += '，未办理即随案件终止';
+      const late = task?.dueAt !== undefined && Date.parse(closed.completedAt) > Date.parse(task.dueAt);
+      const overdue = late && task?.dueAt ? calendar.workingDaysOverdue(closed.completedAt, task.dueAt) : 0;
+      // A cancelled task was not done: no "on time" for it (第十九条 counts only work done).
+      if (closed.cancelled) verdict = late ? `，未办理即取消（取消时已逾期 ${overdue} 个工作日）` : '，未办理即取消';
+      else if (task?.dueAt) verdict = late ? `，逾期 ${overdue} 个工作日` : '，按期';
       lines.push(`     期限关闭：${task?.label ?? closed.stage}${task?.dueAt ? `（截止 ${shanghaiTime(task.dueAt, calendar)}）` : '（无期限）'}${verdict}`);
     }
     for (const task of meta.tasksOpened ?? []) {

@@ -118,6 +118,17 @@ describe('a token must say when it expires (exp)', () => {
     expect(en.body).toMatchObject({ status: 401, code: 'UNAUTHENTICATED', detail: 'the token has no expiry (exp claim)' });
   });
 
+  it.each([
+    ['a NUL in its subject', { sub: 'u1\u0000x' }],
+    ['a lone surrogate in its name', { name: '张\ud800' }],
+    ['an organisation code of 201 characters', { org: 'x'.repeat(201) }],
+  ])('given a token with %s, when it is used, then 401: its claims are stamped on every event it sends', async (_what, bad) => {
+    const token = await new SignJWT({ ...claims, sub: 'u1', ...bad }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
+    const res = await api.call('GET', '/v1/inbox', { as: token });
+    expect(res.status).toBe(401);
+    expect(res.body.detail).toBe('登录凭证的声明（sub、role、org、name）缺失或无效');
+  });
+
   it('given the same token with exp, then it is accepted', async () => {
     const withExp = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('u1').setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
     expect((await api.call('GET', '/v1/inbox', { as: withExp })).status).toBe(200);
