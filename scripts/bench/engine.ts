@@ -105,7 +105,8 @@ const INSERT = 'INSERT INTO events (stream_id, revision, id, type, data, metadat
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-engine-'));
   try {
-    const clock = new ManualClock('2025-03-03T01:30:00.000Z');
+    // The day the example agreement's use begins: access is granted only within the agreed use (附录5 协议二(二)).
+    const clock = new ManualClock('2025-04-01T01:30:00.000Z');
     const store = new SqliteEventStore({ path: join(dir, 'engine.db'), synchronous: 'FULL', now: () => clock.now() });
     const calendar = await CalendarInForce.open(store, clock, defaultCalendar());
     const engine = new Engine({ store, registry, directory: Directory.load(), clock, calendar: () => calendar.current(), deadlines: DEFAULT_DEADLINE_RULES });
