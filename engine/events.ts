@@ -77,7 +77,7 @@ export interface CaseEventMetadata {
   /** Who the case concerns after this event, so read models decide visibility without folding a machine. */
   parties: CaseParties;
   /** What a reviewer triages by (title, applicant, provider names) after this event. */
-  summary: { title: string; applicant?: string; provider?: string };
+  summary: { title: string; applicant?: string; applicantKind?: 'person' | 'organization'; provider?: string };
   calendarVersion: string;
   prevHash: string;
   hash: string;

@@ -685,6 +685,7 @@ const common = {
   summary: (context) => ({
     title: context.input.resource.name,
     applicant: context.input.applicant.name,
+    applicantKind: context.input.applicant.type,
     provider: context.input.resource.providerOrg,
   }),
 } satisfies Omit<ProcessDefinition<ConditionalApplicationContext>, 'version' | 'machine' | 'start' | 'commands' | 'timers'>;

@@ -159,8 +159,11 @@ export interface ProcessDefinition<Context extends BaseContext = BaseContext<any
   commands: Record<string, CommandSpec<Context>>;
   /** The facts jurisdiction is decided on. */
   parties(context: Context): CaseParties;
-  /** What a reviewer needs to triage without opening the case. */
-  summary(context: Context): { title: string; applicant?: string; provider?: string };
+  /**
+   * What a reviewer needs to triage without opening the case. `applicantKind`: whether the applicant
+   * is a natural person, whose name reports to supervisors do not spell out (个人信息保护法: 最小必要).
+   */
+  summary(context: Context): { title: string; applicant?: string; applicantKind?: 'person' | 'organization'; provider?: string };
   /** System commands that fall due in the case's current state. */
   timers?(context: Context, state: string): TimerSpec[];
 }

@@ -300,6 +300,7 @@ export const unopenedDataRequest: ProcessDefinition<UnopenedDataRequestContext> 
   summary: (context) => ({
     title: context.input.resourceName,
     applicant: context.input.applicant.name,
+    applicantKind: context.input.applicant.type,
     provider: context.providerOrg ?? context.input.owningDepartment,
   }),
 };

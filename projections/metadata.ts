@@ -52,6 +52,8 @@ export interface PartiesFacts {
 export interface SummaryFacts {
   title: string;
   applicant?: string;
+  /** A natural person's name is not spelled out in supervisors' reports (`personalName`). */
+  applicantKind?: 'person' | 'organization';
   provider?: string;
 }
 

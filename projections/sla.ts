@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { caseRegion, regionContains, type Directory } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
 import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
-import { caseFacts, storedInstant } from './metadata.js';
+import { caseFacts, storedInstant, type SummaryFacts } from './metadata.js';
 import { InvalidQueryError, jsonList, queryInstant, shanghaiDay, workingDaysOverdue, type QueryCalendar } from './query.js';
 import type { Db, Projection } from './runner.js';
 import { forgetInserts, insertRows, statementCache } from './statements.js';
@@ -159,7 +159,7 @@ const work = caseUnitOfWork(() => new Work());
 
 export const slaProjection: Projection = {
   name: 'sla',
-  version: 5,
+  version: 6,
   queryIndexes: QUERY_INDEXES,
   setup(db) {
     setupCaseKeys(db);
@@ -210,7 +210,7 @@ export const slaProjection: Projection = {
         null,
         parties.providerOrg ?? null,
         parties.region ?? null,
-        t.org === parties.applicantOrg ? (f.summary?.applicant ?? null) : null,
+        t.org === parties.applicantOrg ? applicantNameForReports(f.summary) : null,
         0,
       ];
       if (!open) w.open.set(key, (open = new Map()));
@@ -334,6 +334,20 @@ function filters(f: Filters, directory: Directory) {
           return yes;
         };
   return { and, params, inRegion };
+}
+
+/**
+ * The applicant's name as supervisors' reports show it: an organisation's in full; a natural
+ * person's with all but its first character masked (王立新 → 王**). 个人信息保护法 第六条: 最小必要 —
+ * a report on deadlines needs to tell applicants apart, not to name people. Only the masked form
+ * is stored in this read model.
+ */
+export function applicantNameForReports(summary: SummaryFacts | undefined): string | null {
+  const name = summary?.applicant;
+  if (name === undefined) return null;
+  if (summary?.applicantKind !== 'person') return name;
+  const [first = '', ...rest] = Array.from(name);
+  return first + '*'.repeat(rest.length);
 }
 
 function orgNameOf(directory: Directory, org: string, applicantName: string | null): string {

@@ -287,6 +287,6 @@ describe('conditionalApplication: parties and summary', () => {
   it('names the provider of the resource and the applicant who started it', () => {
     const c = context(start(def));
     expect(def.parties(c)).toEqual({ providerOrg: orgs.provider, applicantOrg: orgs.company });
-    expect(def.summary(c)).toEqual({ title: input.resource.name, applicant: '山东数智科技有限公司', provider: orgs.provider });
+    expect(def.summary(c)).toEqual({ title: input.resource.name, applicant: '山东数智科技有限公司', applicantKind: 'organization', provider: orgs.provider });
   });
 });

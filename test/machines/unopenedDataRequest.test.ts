@@ -130,6 +130,7 @@ describe('unopenedDataRequest: tasks, parties, summary', () => {
     expect(def.summary(c)).toEqual({
       title: startInputs.unopenedDataRequest.resourceName,
       applicant: '山东数智科技有限公司',
+      applicantKind: 'organization',
       provider: '济南市公安局',
     });
     expect(def.summary(context(play(def, ['PASS_NORMATIVE_REVIEW']))).provider).toBe(orgs.provider);

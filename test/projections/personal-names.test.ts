@@ -1,0 +1,57 @@
+/**
+ * Supervisors' reports tell applicants apart without naming people (个人信息保护法 第六条, 最小必要):
+ * given an applicant's task past its deadline, then the overdue report names an organisation in
+ * full and a natural person by the first character of the name only; the case's own parties still
+ * see the name.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applicantNameForReports } from '../../projections/sla.js';
+import { actors, commandData, personApplicant, startInputs } from '../machines/examples.js';
+import { world, type World } from './harness.js';
+
+let w: World;
+const ids: Record<'person' | 'company', string> = { person: '', company: '' };
+const asOf = new Date('2026-06-01T02:00:00.000Z');
+
+/** An application taken to `active`: its results report is then the applicant's task, due 6 months after access. */
+async function toActive(applicant: typeof actors.person, input: unknown): Promise<string> {
+  const data = commandData.conditionalApplication;
+  const { caseId } = await w.engine.start({ process: 'conditionalApplication', input, actor: applicant });
+  await w.engine.execute({ caseId, type: 'PASS_NORMATIVE_REVIEW', data: data.PASS_NORMATIVE_REVIEW, actor: actors.cityAuthority });
+  await w.engine.execute({ caseId, type: 'APPROVE', data: data.APPROVE, actor: actors.provider });
+  await w.engine.execute({ caseId, type: 'SIGN_AGREEMENT', data: data.SIGN_AGREEMENT, actor: actors.provider });
+  await w.engine.execute({ caseId, type: 'GRANT_ACCESS', data: data.GRANT_ACCESS, actor: actors.provider });
+  return caseId;
+}
+
+beforeAll(async () => {
+  w = await world({ start: '2025-03-03T01:30:00.000Z' });
+  ids.person = await toActive(actors.person, { ...startInputs.conditionalApplication, applicant: personApplicant });
+  ids.company = await toActive(actors.company, startInputs.conditionalApplication);
+});
+afterAll(() => w.close());
+
+describe('an applicant’s name in supervisors’ reports', () => {
+  it('given results overdue for a person and for a company, then the report names the company in full and the person as 李*', () => {
+    const report = w.models.overdueReport({ asOf });
+    const nameOf = (caseId: string) => report.items.find((i) => i.caseId === caseId && i.stage === 'resultsReport')?.orgName;
+    expect(nameOf(ids.person)).toBe('李*');
+    expect(nameOf(ids.company)).toBe(startInputs.conditionalApplication.applicant.name);
+    expect(report.byOrg.find((o) => o.org === actors.person.org)?.orgName).toBe('李*');
+    expect(JSON.stringify(report)).not.toContain('李明');
+  });
+
+  it('given the person’s own inbox, then the name is there in full: it is theirs', () => {
+    const [item] = w.models.inbox({ caller: { role: 'applicant', org: actors.person.org }, asOf }).items;
+    expect(item).toMatchObject({ caseId: ids.person, orgName: '李明' });
+  });
+
+  it.each([
+    [{ title: 't', applicant: '王立新', applicantKind: 'person' as const }, '王**'],
+    [{ title: 't', applicant: '𠮷田', applicantKind: 'person' as const }, '𠮷*'],
+    [{ title: 't', applicant: '山东数智科技有限公司', applicantKind: 'organization' as const }, '山东数智科技有限公司'],
+    [{ title: 't', applicant: '孙丽' }, '孙丽'],
+  ])('masks %j as %s', (summary, shown) => {
+    expect(applicantNameForReports(summary)).toBe(shown);
+  });
+});
