@@ -74,9 +74,8 @@ export interface CaseCommand {
 
 /** When the tasks a command opens begin: now, or a system timer's earlier effective time. */
 function enteredAt(cmd: CaseCommand, at: string): string {
-  if (cmd.actor.role !== 'system' || cmd.effectiveAt === undefined) return at;
-  const effective = new Date(Date.parse(cmd.effectiveAt));
-  return Number.isNaN(effective.getTime()) || effective.toISOString() >= at ? at : effective.toISOString();
+  const effective = cmd.actor.role === 'system' && cmd.effectiveAt !== undefined ? Date.parse(cmd.effectiveAt) : Number.NaN;
+  return effective < Date.parse(at) ? new Date(effective).toISOString() : at;
 }
 
 export interface CommandResult {

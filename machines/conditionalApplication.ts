@@ -361,25 +361,32 @@ const machineSetup = setup({
  */
 function chart(version: 1 | 2) {
   const v2 = version >= 2;
-  // 第五条, 附录4 承诺书四: 及时报告数据安全风险; 附录5 协议二(三)3: 反馈数据应用成果 — owed while the applicant holds the data (v2)
-  const whileHoldingData = v2
-    ? ({ REPORT_RESULTS: { actions: 'recordResults' }, REPORT_SECURITY_INCIDENT: { actions: 'recordSecurityIncident' } } as const)
-    : {};
+  // Transitions several states share; which states take them is the version's.
+  // 第五条, 第十六条: 定期告知开发利用情况，及时报告数据安全风险; 附录5 协议二(三)3: 反馈数据应用成果
+  const reports = {
+    REPORT_USAGE: { actions: 'recordUsageReport' },
+    REPORT_RESULTS: { actions: 'recordResults' },
+    REPORT_SECURITY_INCIDENT: { actions: 'recordSecurityIncident' },
+  } as const;
+  // 附录4 承诺书六: 主管部门和开放主体有权暂停或停止数据开放服务
+  const suspend = { target: 'suspended', actions: 'recordSuspension' } as const;
+  const terminate = { target: 'destructionPending', actions: 'recordTermination' } as const;
+  // 附录5 协议二(二): 到期数据使用权限自动失效，协议终止
+  const expire = { target: 'destructionPending', actions: 'recordExpiry' } as const;
+  const resume = { target: 'active', actions: 'recordResumption' } as const;
+
+  // 附录4 承诺书四, 附录5 协议二(三)3: results and security problems are owed while the applicant holds the data (v2)
+  const whileHoldingData = v2 ? { REPORT_RESULTS: reports.REPORT_RESULTS, REPORT_SECURITY_INCIDENT: reports.REPORT_SECURITY_INCIDENT } : {};
   // 第十四条(三): 告知本级公共数据开放主管部门 — which takes note of it, once (v2)
   const acknowledge = v2 ? ({ ACKNOWLEDGE_ACCESS_NOTICE: { guard: 'accessNoticeOpen', actions: 'recordAccessNoticeAcknowledged' } } as const) : {};
   // 第十六条: 定期告知开发利用情况 — while access lasts, under a renewal review or a suspension too (v2)
-  const whileAccessLasts = v2 ? ({ REPORT_USAGE: { actions: 'recordUsageReport' }, ...whileHoldingData, ...acknowledge } as const) : {};
+  const whileAccessLasts = v2 ? { ...reports, ...acknowledge } : {};
   // 附录5 协议二(二): 到期数据使用权限自动失效 — whatever the case is waiting on (v2; v1 expired only in active)
-  const expires = v2 ? ({ USAGE_EXPIRED: { target: 'destructionPending', actions: 'recordExpiry' } } as const) : {};
+  const expires = v2 ? { USAGE_EXPIRED: expire } : {};
   // 附录5 协议二(二): 可在……至……使用 — not for a use period already over when signed (v2)
   const signable = v2 ? and(['useWithinRequestedPeriod', 'agreedUseNotOver']) : 'useWithinRequestedPeriod';
-  // 附录4 承诺书六: 主管部门和开放主体有权暂停或停止数据开放服务 — a renewal under review too (v2)
-  const stoppable = v2
-    ? ({
-        SUSPEND: { target: 'suspended', actions: 'recordSuspension' },
-        TERMINATE: { target: 'destructionPending', actions: 'recordTermination' },
-      } as const)
-    : {};
+  // 附录4 承诺书六: a renewal under review may be suspended or stopped too (v2)
+  const stoppable = v2 ? { SUSPEND: suspend, TERMINATE: terminate } : {};
   return machineSetup.createMachine({
     id: 'conditionalApplication',
     initial: 'normativeReview',
@@ -468,15 +475,12 @@ function chart(version: 1 | 2) {
       active: {
         meta: { label: '使用中' },
         on: {
-          REPORT_USAGE: { actions: 'recordUsageReport' },
-          REPORT_RESULTS: { actions: 'recordResults' },
-          REPORT_SECURITY_INCIDENT: { actions: 'recordSecurityIncident' },
+          ...reports,
           ...acknowledge,
           REQUEST_RENEWAL: { guard: 'renewalExtendsUse', target: 'renewalReview', actions: 'recordRenewalRequest' },
-          SUSPEND: { target: 'suspended', actions: 'recordSuspension' },
-          TERMINATE: { target: 'destructionPending', actions: 'recordTermination' },
-          // 附录5 协议二(二): 到期数据使用权限自动失效，协议终止
-          USAGE_EXPIRED: { target: 'destructionPending', actions: 'recordExpiry' },
+          SUSPEND: suspend,
+          TERMINATE: terminate,
+          USAGE_EXPIRED: expire,
         },
       },
       renewalReview: {
@@ -505,13 +509,8 @@ function chart(version: 1 | 2) {
         on: {
           ...whileAccessLasts,
           // v2: a renewal pending when use was suspended is reviewed again on resumption, not forgotten
-          RESUME: v2
-            ? [
-                { guard: 'renewalPending', target: 'renewalReview', actions: 'recordResumption' },
-                { target: 'active', actions: 'recordResumption' },
-              ]
-            : { target: 'active', actions: 'recordResumption' },
-          TERMINATE: { target: 'destructionPending', actions: 'recordTermination' },
+          RESUME: v2 ? [{ guard: 'renewalPending', target: 'renewalReview', actions: 'recordResumption' }, resume] : resume,
+          TERMINATE: terminate,
           ...expires,
         },
       },

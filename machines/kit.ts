@@ -24,7 +24,7 @@ const BEIJING_OFFSET_MS = 8 * 3_600_000;
  * daylight saving since 1991), so a fixed offset is exact for any instant a command carries;
  * machines/ may not call the calendars/ functions.
  */
-export function beijingDateOf(at: string): string {
+function beijingDateOf(at: string): string {
   const ms = Date.parse(at);
   if (Number.isNaN(ms)) throw new RangeError(`not an instant: ${at}`);
   return new Date(ms + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
