@@ -85,6 +85,21 @@ describe('SqliteEventStore', () => {
     expect(statSync(autoFile).size).toBeLessThan(autoBefore + 400 * 2000);
   });
 
+  it('given the background checkpointer and a writer that never pauses, then the log still restarts from its beginning once it holds checkpointRestartPages, well before SQLite\'s own backstop', async () => {
+    const s = store({ checkpointIntervalMs: 5, checkpointRestartPages: 100 });
+    const file = join(dir, 'events.db');
+    const wal = `${file}-wal`;
+    // The worker is at work once a first event reaches the database file.
+    const before = statSync(file).size;
+    await s.appendToStream(streamName(), [event('First', { text: 'x'.repeat(8000) })]);
+    await until(() => statSync(file).size > before, 5000, 'the checkpointer to start');
+    // 1,000 back-to-back appends of ~2 pages each: 6 MB of log, 15 times the threshold.
+    for (let i = 0; i < 1000; i++) await s.appendToStream(streamName(), [event('Filler', { text: 'x'.repeat(6000) })]);
+    // The log file never shrinks: its size is the furthest any log reached (restarted: ~1.1 MiB at most;
+    // left to SQLite's backstop at 400 pages: 1.8 MiB).
+    expect(statSync(wal).size).toBeLessThan(1.5 * 1024 * 1024);
+  });
+
   it('given an empty store, then headPosition is 0 and $all is empty; given appends, then positions are 1..head with no gap and created comes from the injected clock', async () => {
     const s = store({ now: () => new Date('2024-03-01T08:00:00.000Z') });
     expect(await s.headPosition()).toBe(0);
