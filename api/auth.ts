@@ -107,12 +107,19 @@ export function createVerifier(options: { secret?: string; jwksUrl?: string; dir
   }
 }
 
-/** The caller of a request, from its bearer token. */
+/** Callers already established, per request (the `onRequest` hook, then the handler). */
+const callers = new WeakMap<FastifyRequest, Caller>();
+
+/** The caller of a request, from its bearer token (verified once per request). */
 export async function callerOf(request: FastifyRequest, verifier: Verifier): Promise<Caller> {
+  const known = callers.get(request);
+  if (known) return known;
   const header = request.headers.authorization;
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   if (!match) throw unauthenticated({ zh: '缺少登录凭证（Authorization: Bearer …）', en: 'no bearer token' });
-  return verifier.verify(match[1]!);
+  const caller = await verifier.verify(match[1]!);
+  callers.set(request, caller);
+  return caller;
 }
 
 /** Mints a development token (npm run token, the demo and tests), always with `exp`: the verifier refuses a token without one. */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { newId } from '../engine/ids.js';
 import type { App } from './app.js';
+import { callerOf } from './auth.js';
 import { sendProblem, ApiError, FASTIFY_ZH } from './problem.js';
 import { unknownFields } from '../machines/schemas.js';
 import { healthRoutes } from './routes/health.js';
@@ -114,6 +115,11 @@ export async function buildServer(app: App) {
     reply.header('x-request-id', request.id);
   });
   server.setErrorHandler((err, request, reply) => sendProblem(reply, request, err));
+  // Every /v1 route needs a caller (API.md "Identity"): settled before the body is read or the
+  // request validated, so an anonymous request learns nothing of a route's schema, and costs no parsing.
+  server.addHook('onRequest', async (request) => {
+    if (request.url.startsWith('/v1/')) await callerOf(request, app.verifier);
+  });
   // Fastify's own JSON parsing (secure-json-parse) rightly refuses a "__proto__" key, and a "constructor"
   // holding "prototype", but calls such a body invalid JSON. It is valid JSON: say which key is refused.
   const parseJson = server.getDefaultJsonParser('error', 'error');

@@ -196,6 +196,24 @@ describe('authorisation matrix', () => {
     for (const path of ['/health', '/metrics', '/docs']) expectStatus(await api.call('GET', path), 200, path);
   });
 
+  it('without a token, or with a bad one, a malformed request is 401 too: who asks is settled before what is asked, and nothing about the route\'s schema is told', async () => {
+    for (const headers of [{}, { authorization: 'Bearer not-a-token' }] as Record<string, string>[]) {
+      for (const [method, path, body] of [
+        ['POST', '/v1/cases', { process: 42 }],
+        ['POST', `/v1/cases/${caseId}/commands`, { type: ['APPROVE'], expectedRevision: 'x' }],
+        ['GET', '/v1/reports/overdue?asOf=yesterday&format=xls', undefined],
+        ['GET', '/v1/inbox?dueWithin=-3', undefined],
+        ['GET', '/v1/calendar/deadline?from=2026-13-45&workingDays=x', undefined],
+        ['PUT', '/v1/calendar/2027', { holidays: 'none' }],
+      ] as const) {
+        const res = await api.call(method, path, { headers, ...(body === undefined ? {} : { body }) });
+        expectStatus(res, 401, `${method} ${path}`);
+        expect(res.body.code).toBe('UNAUTHENTICATED');
+        expect(res.body.errors).toBeUndefined();
+      }
+    }
+  });
+
   it('an admin loads a holiday notice: 200, a new calendar version', async () => {
     const admin = CALLERS.find((c) => c.admin)!;
     const before = (await api.call('GET', '/health')).body.calendarVersion;
