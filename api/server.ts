@@ -1,4 +1,4 @@
-import Fastify from 'fastify';
+import Fastify, { type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { newId } from '../engine/ids.js';
@@ -88,6 +88,23 @@ function forbiddenKeyProblem({ path, key }: { path: string; key: '__proto__' | '
   return new ApiError('VALIDATION_FAILED', { zh: `请求体不符合要求：${path} ${message}`, en: `${en} (${path})` }, { errors: [{ path, message }] });
 }
 
+/**
+ * Whether a request is for a /v1 address, as the router reads it: by the route it matched (the raw
+ * URL may spell the path `/%761/…`, or come in absolute form `http://host/v1/…`), and when none
+ * matched, by its decoded path, so that which /v1 routes exist is not told to an anonymous caller.
+ */
+function underV1(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url;
+  if (route !== undefined) return route.startsWith('/v1/');
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(request.url, 'http://localhost').pathname);
+  } catch {
+    return false;
+  }
+  return path.startsWith('/v1/');
+}
+
 /** Request bodies are capped: the largest form is a few kilobytes. */
 const BODY_LIMIT = 1024 * 1024;
 
@@ -118,7 +135,7 @@ export async function buildServer(app: App) {
   // Every /v1 route needs a caller (API.md "Identity"): settled before the body is read or the
   // request validated, so an anonymous request learns nothing of a route's schema, and costs no parsing.
   server.addHook('onRequest', async (request) => {
-    if (request.url.startsWith('/v1/')) await callerOf(request, app.verifier);
+    if (underV1(request)) await callerOf(request, app.verifier);
   });
   // Fastify's own JSON parsing (secure-json-parse) rightly refuses a "__proto__" key, and a "constructor"
   // holding "prototype", but calls such a body invalid JSON. It is valid JSON: say which key is refused.

@@ -4,6 +4,7 @@
  * 370100) waiting for 济南市大数据局's normative review, each caller gets exactly the answer
  * API.md "Identity" promises: 2xx, 403 (may see, may not do), or 404 (may not see).
  */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actors, startInputs } from '../machines/examples.js';
 import { startTestApi, type Role, type TestApi } from './harness.js';
@@ -206,12 +207,33 @@ describe('authorisation matrix', () => {
         ['GET', '/v1/calendar/deadline?from=2026-13-45&workingDays=x', undefined],
         ['PUT', '/v1/calendar/2027', { holidays: 'none' }],
       ] as const) {
-        const res = await api.call(method, path, { headers, ...(body === undefined ? {} : { body }) });
-        expectStatus(res, 401, `${method} ${path}`);
-        expect(res.body.code).toBe('UNAUTHENTICATED');
-        expect(res.body.errors).toBeUndefined();
+        // The router decodes the path: `/%761/…` and `/v%31/…` reach the same routes as `/v1/…`.
+        for (const spelt of [path, path.replace('/v1/', '/%761/'), path.replace('/v1/', '/v%31/')]) {
+          const res = await api.call(method, spelt, { headers, ...(body === undefined ? {} : { body }) });
+          expectStatus(res, 401, `${method} ${spelt}`);
+          expect(res.body.code).toBe('UNAUTHENTICATED');
+          expect(res.body.errors).toBeUndefined();
+        }
       }
     }
+    // Nor does an anonymous caller learn which /v1 routes exist, however the path is spelt.
+    for (const path of ['/v1/nope', '/%761/nope', '/v%31/cases/x/nope']) expectStatus(await api.call('GET', path), 401, path);
+  });
+
+  it('an absolute-form request target (`GET http://host/v1/… HTTP/1.1`) reaches the route, and its caller is settled first too', async () => {
+    const address = await api.server.listen({ port: 0, host: '127.0.0.1' });
+    const port = Number(new URL(address).port);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port }, () => {
+        socket.end(`GET http://127.0.0.1:${port}/v1/cases?limit=abc HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+      });
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString('utf8')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(raw.split('\r\n')[0]).toBe('HTTP/1.1 401 Unauthorized');
+    expect(raw).toContain('"code":"UNAUTHENTICATED"');
   });
 
   it('an admin loads a holiday notice: 200, a new calendar version', async () => {
