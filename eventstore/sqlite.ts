@@ -87,10 +87,15 @@ const Database = require(workerData.sqlite);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 0');
 db.pragma('synchronous = ' + workerData.synchronous);
+// The log length last reported: an idle store's log stays long until its next append, and is told once.
+let reported = -1;
 const timer = setInterval(() => {
   try {
     const done = db.pragma('wal_checkpoint(PASSIVE)')[0];
-    if (done && done.log >= workerData.restartPages && done.checkpointed === done.log) parentPort.postMessage('restart');
+    if (done && done.log >= workerData.restartPages && done.checkpointed === done.log && done.log !== reported) {
+      reported = done.log;
+      parentPort.postMessage('restart');
+    }
   } catch (error) {
     if (!error || error.code !== 'SQLITE_BUSY') throw error;
   }
@@ -336,6 +341,9 @@ export class SqliteEventStore implements EventStore {
   constructor(options: SqliteEventStoreOptions) {
     const synchronous = options.synchronous ?? 'FULL';
     if (!SYNCHRONOUS_VALUES.includes(synchronous)) throw new RangeError(`synchronous must be one of ${SYNCHRONOUS_VALUES.join(', ')}`);
+    for (const [name, value] of [['checkpointIntervalMs', options.checkpointIntervalMs], ['checkpointRestartPages', options.checkpointRestartPages]] as const) {
+      if (value !== undefined && !(Number.isInteger(value) && value >= 1)) throw new RangeError(`${name} must be a whole number of at least 1 (got ${value})`);
+    }
     this.#now = options.now;
     this.#pollIntervalMs = options.pollIntervalMs ?? 75;
     this.#groupCommit = options.groupCommit ?? true;

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteEventStore, type SqliteEventStoreOptions } from '../../eventstore/sqlite.js';
 import { openStore } from '../../eventstore/open.js';
@@ -98,6 +99,31 @@ describe('SqliteEventStore', () => {
     // The log file never shrinks: its size is the furthest any log reached (restarted: ~1.1 MiB at most;
     // left to SQLite's backstop at 400 pages: 1.8 MiB).
     expect(statSync(wal).size).toBeLessThan(1.5 * 1024 * 1024);
+  });
+
+  it('given a long log left idle, then the store copies its tail once, not at every tick of the checkpointer', async () => {
+    const s = store({ checkpointIntervalMs: 5, checkpointRestartPages: 20 });
+    const file = join(dir, 'events.db');
+    const before = statSync(file).size;
+    await s.appendToStream(streamName(), [event('First', { text: 'x'.repeat(8000) })]);
+    await until(() => statSync(file).size > before, 5000, 'the checkpointer to start');
+    await s.appendToStream(streamName(), Array.from({ length: 20 }, () => event('Filler', { text: 'x'.repeat(4000) })));
+    const checkpoints: string[] = [];
+    const pragma = s.database.pragma.bind(s.database);
+    s.database.pragma = ((source: string, options?: Database.PragmaOptions) => {
+      if (source.startsWith('wal_checkpoint')) checkpoints.push(source);
+      return pragma(source, options);
+    }) as typeof s.database.pragma;
+    // 40 ticks of the checkpointer with nothing appended.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(checkpoints).toHaveLength(1);
+  });
+
+  it('given a checkpoint interval or restart threshold that is not a whole number of at least 1, then the store refuses to open', () => {
+    for (const bad of [0, -5, 1.5, Number.NaN]) {
+      expect(() => store({ checkpointRestartPages: bad })).toThrow(/checkpointRestartPages must be a whole number of at least 1/);
+      expect(() => store({ checkpointIntervalMs: bad })).toThrow(/checkpointIntervalMs must be a whole number of at least 1/);
+    }
   });
 
   it('given an empty store, then headPosition is 0 and $all is empty; given appends, then positions are 1..head with no gap and created comes from the injected clock', async () => {
