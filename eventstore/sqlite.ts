@@ -69,7 +69,10 @@ export interface SqliteEventStoreOptions {
   checkpoint?: 'background' | 'auto';
   /** Default 100 ms. */
   checkpointIntervalMs?: number;
-  /** Default 10,000 (40 MiB of log at 4 KiB pages). */
+  /**
+   * Default 10,000 (40 MiB of log at 4 KiB pages). It is also the log file's size limit on disk
+   * (`journal_size_limit`): a log that grew past it while a reader held it is cut back when it restarts.
+   */
   checkpointRestartPages?: number;
 }
 
@@ -622,6 +625,8 @@ export class SqliteEventStore implements EventStore {
       this.#checkpointer = worker;
       // SQLite's own checkpoint inside a commit stays, further off, for a worker that falls behind.
       this.database.pragma(`wal_autocheckpoint = ${4 * restartPages}`);
+      // A log that grew past that (a reader of another process held it) is cut back on disk when it restarts.
+      this.database.pragma(`journal_size_limit = ${restartPages * (this.database.pragma('page_size', { simple: true }) as number)}`);
     } catch {
       this.#checkpointer = undefined;
     }

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteEventStore, type SqliteEventStoreOptions } from '../../eventstore/sqlite.js';
 import { openStore } from '../../eventstore/open.js';
@@ -99,6 +99,27 @@ describe('SqliteEventStore', () => {
     // The log file never shrinks: its size is the furthest any log reached (restarted: ~1.1 MiB at most;
     // left to SQLite's backstop at 400 pages: 1.8 MiB).
     expect(statSync(wal).size).toBeLessThan(1.5 * 1024 * 1024);
+  });
+
+  it('given a reader of another connection that held the log while it grew, when it lets go and appends go on, then the log file is cut back to the restart threshold', async () => {
+    const s = store({ checkpointIntervalMs: 5, checkpointRestartPages: 100 });
+    const file = join(dir, 'events.db');
+    const wal = `${file}-wal`;
+    const reader = new Database(file, { readonly: true });
+    try {
+      reader.exec('BEGIN');
+      reader.prepare('SELECT count(*) FROM events').get();
+      for (let i = 0; i < 300; i++) await s.appendToStream(streamName(), [event('Filler', { text: 'x'.repeat(6000) })]);
+      expect(statSync(wal).size).toBeGreaterThan(2 * 1024 * 1024);
+      reader.exec('COMMIT');
+    } finally {
+      reader.close();
+    }
+    for (let i = 0; i < 300 && statSync(wal).size > 100 * 4096 + 64 * 1024; i++) {
+      await s.appendToStream(streamName(), [event('Filler', { text: 'x'.repeat(6000) })]);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    expect(statSync(wal).size).toBeLessThanOrEqual(100 * 4096 + 64 * 1024);
   });
 
   it('given a long log left idle, then the store copies its tail once, not at every tick of the checkpointer', async () => {
