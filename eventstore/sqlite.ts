@@ -625,7 +625,7 @@ export class SqliteEventStore implements EventStore {
       this.#checkpointer = worker;
       // SQLite's own checkpoint inside a commit stays, further off, for a worker that falls behind.
       this.database.pragma(`wal_autocheckpoint = ${4 * restartPages}`);
-      // A log that grew past that (a reader of another process held it) is cut back on disk when it restarts.
+      // A log that grew past the threshold (another connection's reader held it) is cut back on disk when it restarts.
       this.database.pragma(`journal_size_limit = ${restartPages * (this.database.pragma('page_size', { simple: true }) as number)}`);
     } catch {
       this.#checkpointer = undefined;
@@ -642,7 +642,7 @@ export class SqliteEventStore implements EventStore {
     try {
       this.database.pragma('wal_checkpoint(PASSIVE)');
     } catch {
-      // Another process's reader holds the log: the next round will do.
+      // SQLITE_BUSY: the worker's own pass is copying right now; the log it leaves is reported again once it grows.
     }
   }
 

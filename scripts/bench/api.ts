@@ -221,7 +221,7 @@ try {
   const apiPeak = await load(`${base}/v1/cases/:id/commands`, ids, applicant, body, { connections: 32 });
   const barePeak = await load(`http://127.0.0.1:${BARE_PORT}/bare/:id`, ids, undefined, body, { connections: 32 });
   const halfRate = Math.max(1, Math.floor(apiPeak.requests.average / 2));
-  process.stderr.write(`${halfRate} requests/s, evenly paced, to the API and then the bare route …\n`);
+  process.stderr.write(`${halfRate} requests/s, evenly paced, to the API and the bare route in turn, ${TRIALS} trials each …\n`);
   // Three trials each, API and bare route in turn, so a stall of the host lands in one trial and
   // the median p99 of each stands for its server rather than for the moment it ran.
   const apiTrials: PacedResult[] = [];
