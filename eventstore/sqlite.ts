@@ -635,7 +635,13 @@ export class SqliteEventStore implements EventStore {
   /**
    * The background checkpointer has copied a long log up to a moment ago: copy the rest here, where
    * no append can come in between, so that the next append restarts the log. A short copy and two
-   * fsyncs on this thread (~8 ms measured), once per `checkpointRestartPages` of log.
+   * fsyncs on this thread, once per `checkpointRestartPages` of log: 15–19 ms under bench:api's load
+   * (about once a second), nearly all of it the database file's fsync. SQLite flushes that file only
+   * after a pass that reaches the end of the log, which under steady appends is only this one, so it
+   * flushes every page the worker copied since the last restart. Flushing the file from the worker
+   * instead (a descriptor of its own) was measured and dropped: after every pass, it tripled the
+   * commits that took over 8 ms (their log fsyncs queued behind it) and raised p50 from 2.4 to 3.4 ms;
+   * once before this pass, it cut this pass to ~2.5 ms but doubled those slow commits; p99 no better.
    */
   #finishCheckpoint(): void {
     if (this.#closed || !this.database.open || this.database.inTransaction) return;
