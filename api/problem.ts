@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { EngineError, type EngineErrorCode } from '../engine/errors.js';
 import { InvalidQueryError } from '../projections/query.js';
 import { unknownFields } from '../machines/schemas.js';
+import { inEnglish } from './english.js';
 
 /** API.md "Errors": each code maps to one status, once, here. */
 const STATUS: Record<EngineErrorCode | 'UNAUTHENTICATED' | 'PAYLOAD_TOO_LARGE' | 'INTERNAL', number> = {
@@ -84,6 +85,7 @@ export const ProblemBody = z.looseObject({
 export type Lang = 'zh' | 'en';
 
 const CONTEXT_ZH: Record<string, string> = { body: '请求体', querystring: '查询参数', params: '路径参数', headers: '请求头' };
+const CONTEXT_EN: Record<string, string> = { body: 'the request body', querystring: 'the query', params: 'the path', headers: 'the headers' };
 
 /**
  * Chinese by default; English when the client prefers it to Chinese (`Accept-Language`, q-values
@@ -129,31 +131,59 @@ export class ApiError extends Error {
   }
 }
 
+/** A refusal's field errors in English (`api/english.ts`); anything else in its details as it is. */
+function withEnglishErrors(details: Record<string, unknown>): Record<string, unknown> {
+  const errors = details.errors;
+  if (!Array.isArray(errors)) return details;
+  return { ...details, errors: errors.map((e: { message?: unknown }) => (typeof e?.message === 'string' ? { ...e, message: inEnglish(e.message) } : e)) };
+}
+
+/**
+ * A schema validation message in English: from the catalogue when it is one of ours (api/server.ts
+ * `plainMessage`, the forms'), else zod's own English for the issue.
+ */
+function zodInEnglish(code: string, params: Record<string, unknown>, message: string): string {
+  const english = inEnglish(message);
+  if (english !== 'invalid value') return english;
+  try {
+    const locale = z.locales.en().localeError;
+    const rendered = typeof locale === 'function' ? locale({ ...params, code } as never) : undefined;
+    const text = typeof rendered === 'string' ? rendered : (rendered as { message?: unknown } | undefined)?.message;
+    return typeof text === 'string' && text ? text : english;
+  } catch {
+    return english;
+  }
+}
+
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: unknown): FastifyReply {
   const lang = langOf(request);
+  const inLang = (message: string) => (lang === 'zh' ? message : inEnglish(message));
   let code: keyof typeof STATUS = 'INTERNAL';
   let detail = TITLES.INTERNAL[lang];
   let extra: Record<string, unknown> = {};
   if (err instanceof EngineError || err instanceof ApiError) {
     code = err.code === 'UNKNOWN_PROCESS' ? 'VALIDATION_FAILED' : err.code;
     detail = err.text[lang];
-    extra = err.details;
+    extra = lang === 'zh' ? err.details : withEnglishErrors(err.details);
   } else if (err instanceof InvalidQueryError) {
     // A query the read models refused after its schema passed (a cursor they never gave out).
     code = 'VALIDATION_FAILED';
-    detail = lang === 'zh' ? `查询参数 ${err.path} 无效：${err.reason}` : err.message;
-    extra = { errors: [{ path: `querystring.${err.path}`, message: err.reason }] };
+    const reason = lang === 'zh' ? err.reason : inEnglish(err.reason);
+    detail = lang === 'zh' ? `查询参数 ${err.path} 无效：${reason}` : `query parameter ${err.path}: ${reason}`;
+    extra = { errors: [{ path: `querystring.${err.path}`, message: reason }] };
   } else if (hasZodFastifySchemaValidationErrors(err)) {
     code = 'VALIDATION_FAILED';
     const at = (instancePath: string, ...more: string[]) => [err.validationContext, instancePath.replace(/^\//, '').replaceAll('/', '.'), ...more].filter(Boolean).join('.');
     const errors = err.validation.flatMap((v) => {
       // An unknown field is reported where it is, one error each (as the forms' are).
       const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
-      if (Array.isArray(keys)) return keys.map((key) => ({ path: at(v.instancePath, String(key)), message: unknownFields([key]) }));
-      return [{ path: at(v.instancePath), message: v.message ?? '' }];
+      if (Array.isArray(keys)) return keys.map((key) => ({ path: at(v.instancePath, String(key)), message: inLang(unknownFields([key])) }));
+      return [{ path: at(v.instancePath), message: lang === 'zh' ? (v.message ?? '') : zodInEnglish(v.keyword, v.params, v.message ?? '') }];
     });
-    const where = CONTEXT_ZH[err.validationContext ?? ''] ?? '请求';
-    detail = lang === 'zh' ? `${where}不符合要求：${errors.map((e) => `${e.path} ${e.message}`).join('；')}` : err.message;
+    detail =
+      lang === 'zh'
+        ? `${CONTEXT_ZH[err.validationContext ?? ''] ?? '请求'}不符合要求：${errors.map((e) => `${e.path} ${e.message}`).join('；')}`
+        : `${CONTEXT_EN[err.validationContext ?? ''] ?? 'the request'} is not valid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`;
     extra = { errors };
   } else if (isFastifyClientError(err)) {
     code = err.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : err.statusCode === 401 ? 'UNAUTHENTICATED' : 'VALIDATION_FAILED';

@@ -122,6 +122,7 @@ describe('fuzz: malformed requests across every route', () => {
     const statuses = new Map<number, number>();
     const validCommands = Object.entries(commandData).flatMap(([, cmds]) => Object.entries(cmds).map(([type, data]) => ({ type, data })));
     const requests = 5200;
+    let englishRefusals = 0;
 
     for (let i = 0; i < requests; i++) {
       const as = r.chance(0.25) ? await badToken(r) : tokens[r.pick(Object.keys(tokens))];
@@ -158,12 +159,21 @@ describe('fuzz: malformed requests across every route', () => {
         () => ({ method: r.pick(['DELETE', 'PATCH', 'PUT']), url: `/v1/cases/${id}` }),
       ];
       const req = r.pick(shapes)();
-      const res = await api.call(req.method, req.url, { ...(as ? { as } : {}), ...(req.body !== undefined ? { body: req.body } : {}), ...(req.headers ? { headers: req.headers } : {}) });
+      // A third of the callers read English (API.md "Errors").
+      const english = r.chance(1 / 3);
+      const headers = { ...req.headers, ...(english ? { 'accept-language': 'en' } : {}) };
+      const res = await api.call(req.method, req.url, { ...(as ? { as } : {}), ...(req.body !== undefined ? { body: req.body } : {}), headers });
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
       if (res.status >= 500) throw new Error(`5xx for ${req.method} ${req.url.slice(0, 200)}: ${res.text.slice(0, 500)}`);
       if (res.status >= 400) {
         expect(res.headers["content-type"], `${req.method} ${req.url.slice(0, 120)} → ${res.status} ${res.text.slice(0, 300)}`).toMatch(/application\/problem\+json/);
         expect(CODES).toContain(res.body?.code);
+        if (english) {
+          // Every word of the refusal is English; only a value the request itself sent may be Chinese.
+          const words = [res.body.title, res.body.detail, ...(res.body.errors ?? []).map((e: { message: string }) => e.message)].join(' | ').replaceAll('山东', '');
+          expect(words, `${req.method} ${req.url.slice(0, 120)} → ${res.status} in English`).not.toMatch(/\p{Script=Han}/u);
+          englishRefusals++;
+        }
       }
     }
 
@@ -171,6 +181,7 @@ describe('fuzz: malformed requests across every route', () => {
     expect(total).toBe(requests);
     expect([...statuses.keys()].every((s) => s < 500)).toBe(true);
     expect(await api.app.store.headPosition()).toBe(before);
+    expect(englishRefusals).toBeGreaterThan(1000);
 
     // Every answer is documented for its route in GET /docs (counted by route and status in GET /metrics).
     const doc = (await api.call('GET', '/docs')).body;

@@ -1,0 +1,131 @@
+/**
+ * English refusals (API.md "Errors": Chinese by default, English with Accept-Language: en): every
+ * message a form can give has its English in api/english.ts, and the API answers with it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inEnglish } from '../../api/english.js';
+import { registry } from '../../machines/registry.js';
+import { actors, commandData, startInputs } from '../machines/examples.js';
+import { startTestApi, type TestApi } from './harness.js';
+
+type Json = unknown;
+
+/** Every way to spoil one field of a valid form: gone, of another type, empty, too long, unclean, nonsense; and a field too many. */
+function spoilt(valid: Json): Json[] {
+  const out: Json[] = [];
+  const visit = (value: Json, replace: (v: Json | typeof GONE) => Json) => {
+    if (Array.isArray(value)) {
+      out.push(replace([]), replace('list'));
+      value.forEach((item, i) => visit(item, (v) => replace(v === GONE ? value.filter((_, j) => j !== i) : value.map((x, j) => (j === i ? v : x)))));
+    } else if (value !== null && typeof value === 'object') {
+      out.push(replace('object'), replace({ ...value, unexpected: 1 }));
+      for (const key of Object.keys(value)) {
+        visit((value as Record<string, Json>)[key], (v) => {
+          const copy = { ...(value as Record<string, Json>) };
+          if (v === GONE) delete copy[key];
+          else copy[key] = v;
+          return replace(copy);
+        });
+      }
+    } else if (typeof value === 'string') {
+      out.push(replace(GONE), replace(42), replace(''), replace('x'.repeat(10_001)), replace('a\u0000b'), replace('zz-9'), replace('1999-02-30'));
+    } else if (typeof value === 'number') {
+      out.push(replace(GONE), replace('7'), replace(1.5), replace(-1), replace(0), replace(1e9));
+    } else if (typeof value === 'boolean') {
+      out.push(replace(GONE), replace('yes'));
+    }
+  };
+  const GONE = Symbol('gone');
+  visit(valid, (v) => (v === GONE ? undefined : v));
+  return out;
+}
+
+describe('every message a form can give has its English', () => {
+  const forms = registry.list().flatMap((def) => {
+    const starts = (startInputs as Record<string, Json>)[def.name];
+    const commands = (commandData as Record<string, Record<string, Json>>)[def.name] ?? {};
+    return [
+      ...(starts === undefined ? [] : [{ name: `${def.name} v${def.version} start`, schema: def.start.schema, valid: starts }]),
+      ...Object.entries(def.commands).map(([type, spec]) => ({ name: `${def.name} v${def.version} ${type}`, schema: spec.schema, valid: commands[type] ?? {} })),
+    ];
+  });
+
+  it.each(forms.map((f) => [`${f.name}`, f] as const))('%s: each spoilt field is refused with a message the catalogue knows', (_name, { schema, valid }) => {
+    const messages = new Set<string>();
+    for (const data of spoilt(valid)) {
+      const parsed = schema.safeParse(data);
+      if (!parsed.success) for (const issue of parsed.error.issues) messages.add(issue.message);
+    }
+    expect(messages.size).toBeGreaterThan(0);
+    for (const message of messages) {
+      const english = inEnglish(message);
+      expect(english, `${message} → ${english}`).not.toMatch(/\p{Script=Han}/u);
+      expect(english, `no English for ${message}`).not.toBe('invalid value');
+    }
+  });
+});
+
+describe('inEnglish', () => {
+  it.each([
+    ['必填', 'required'],
+    ['须为文本', 'must be text'],
+    ['须为以下之一：error、omission、infringement', 'must be one of: error, omission, infringement'],
+    ['不超过 10000 个字符', 'at most 10000 characters'],
+    ['须在 1–365 天之间', 'must be from 1 to 365 days'],
+    ['不允许的字段：a、b', 'unknown fields: a, b'],
+    ['未知的流程：山东', 'unknown process: 山东'],
+    ['须为 1 到 200 之间的整数', 'must be a whole number from 1 to 200'],
+    ['already English', 'already English'],
+    ['某条从未见过的提示', 'invalid value'],
+  ])('%s → %s', (zh, en) => {
+    expect(inEnglish(zh)).toBe(en);
+  });
+});
+
+describe('the API in English', () => {
+  let api: TestApi;
+  let applicant: string;
+  const en = { 'accept-language': 'en' };
+
+  beforeAll(async () => {
+    api = await startTestApi();
+    applicant = await api.token('applicant', actors.company.org, actors.company.sub);
+  });
+  afterAll(() => api.close());
+
+  it('given a body its route schema refuses, then the detail and each error are English', async () => {
+    const res = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 5 }, headers: en });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      title: 'Validation failed',
+      detail: 'the request body is not valid: body.process: must be text; body.input: required',
+      errors: [
+        { path: 'body.process', message: 'must be text' },
+        { path: 'body.input', message: 'required' },
+      ],
+    });
+  });
+
+  it('given a start input its form refuses, then each error is English; the same request in Chinese stays Chinese', async () => {
+    const input = { ...startInputs.objection, kind: 'rant', unexpected: true };
+    const res = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input }, headers: en });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual(
+      expect.arrayContaining([
+        { path: 'kind', message: 'must be one of: error, omission, infringement, suggestion' },
+        { path: 'unexpected', message: 'unknown field: unexpected' },
+      ]),
+    );
+    const zh = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input } });
+    expect(zh.body.errors).toEqual(expect.arrayContaining([{ path: 'unexpected', message: '不允许的字段：unexpected' }]));
+  });
+
+  it('given a query the read models refuse, then the detail and the error are English', async () => {
+    const res = await api.call('GET', '/v1/cases?cursor=not-a-cursor', { as: applicant, headers: en });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      detail: 'query parameter cursor: is not a cursor this list gave out; start again from the first page',
+      errors: [{ path: 'querystring.cursor', message: 'is not a cursor this list gave out; start again from the first page' }],
+    });
+  });
+});
