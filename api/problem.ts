@@ -165,6 +165,9 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     code = err.code === 'UNKNOWN_PROCESS' ? 'VALIDATION_FAILED' : err.code;
     detail = err.text[lang];
     extra = lang === 'zh' ? err.details : withEnglishErrors(err.details);
+    // The engine's Chinese detail lists what was wrong; so does the English, from the errors in English.
+    const errors = lang === 'en' && code === 'VALIDATION_FAILED' && err instanceof EngineError ? extra.errors : undefined;
+    if (Array.isArray(errors) && errors.length > 0) detail = `${detail}: ${errors.map((e: { path?: unknown; message?: unknown }) => `${String(e.path) || '(root)'}: ${String(e.message)}`).join('; ')}`;
   } else if (err instanceof InvalidQueryError) {
     // A query the read models refused after its schema passed (a cursor they never gave out).
     code = 'VALIDATION_FAILED';

@@ -116,6 +116,7 @@ describe('the API in English', () => {
         { path: 'unexpected', message: 'unknown field: unexpected' },
       ]),
     );
+    expect(res.body.detail).toMatch(/^the data does not match its schema: .*kind: must be one of: error, omission, infringement, suggestion.*; unexpected: unknown field: unexpected/);
     const zh = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input } });
     expect(zh.body.errors).toEqual(expect.arrayContaining([{ path: 'unexpected', message: '不允许的字段：unexpected' }]));
   });
