@@ -36,12 +36,25 @@ const FIXED: Record<string, string> = {
   身份证号出生日期或校验位不正确: 'the ID card number’s date of birth or check character is wrong',
   '申请主体类型 type 须为 organization（法人或其他组织）或 person（个人）': 'the applicant’s type must be organization or person',
   服务方式不得重复: 'a service mode may be listed once only',
-  'noneNeeded 须为 true（无需脱敏）或省略': 'noneNeeded must be true (no desensitisation needed) or left out',
+  'noneNeeded 须为 true（无需脱敏）或省略': 'noneNeeded must be true (no desensitization needed) or left out',
   '须填写 datasetRef（已开放的数据集）或 datasetReleaseCaseId（数据集开放案件）之一，且只能填一项':
     'give exactly one of datasetRef (an open dataset) and datasetReleaseCaseId (a dataset release case)',
   '不允许使用 __proto__ 作为字段名': '"__proto__" is not allowed as a field name',
   '不允许 constructor 字段中含有 prototype': 'a "constructor" field may not hold "prototype"',
   '不是本列表给出的翻页游标，请从第一页重新开始': 'is not a cursor this list gave out; start again from the first page',
+  // The router's and the body parser's (api/problem.ts FASTIFY_ZH).
+  '请求体不是有效的 JSON': 'the body is not valid JSON',
+  '请求体为空，但声明的内容类型是 JSON': 'the body is empty, but its content type says JSON',
+  请求体超过大小上限: 'the body is larger than the limit',
+  '不支持的请求内容类型，请使用 application/json': 'unsupported content type: send application/json',
+  '请求头 Content-Length 与请求体长度不符': 'the Content-Length header does not match the body',
+  请求地址含有无效的编码: 'the address holds an invalid percent-encoding',
+  请求地址中的参数过长: 'a parameter in the address is too long',
+  // The calendar's (calendars/notice.ts, calendar.ts, days.ts).
+  '不是有效日期（应为 YYYY-MM-DD）': 'is not a real date (YYYY-MM-DD)',
+  至少需要一份节假日安排通知: 'at least one holiday notice is needed',
+  无效的时间: 'is not a valid time',
+  应为日期或字符串: 'must be a date or a string',
   '须为不小于 0 的整数（工作日数）': 'must be a whole number of working days, 0 or more',
   按查看者过滤需要机构目录: 'filtering by viewer needs the organisation directory',
 };
@@ -54,7 +67,7 @@ const KINDS: Record<string, string> = {
   列表: 'a list',
   数字: 'a number',
   年份: 'a year',
-  ' true 或 false': 'true or false',
+  'true 或 false': 'true or false',
   行政区划代码: 'an administrative division code',
   统一社会信用代码: 'a unified social credit code',
   身份证号: 'an ID card number',
@@ -69,7 +82,7 @@ const list = (items: string) => items.split('、').join(', ');
 const PATTERNS: [RegExp, (...groups: string[]) => string][] = [
   [/^须为以下之一：(.+)$/s, (values) => `must be one of: ${list(values!)}`],
   [/^须为 (.+) 之一$/s, (values) => `must be one of: ${list(values!)}`],
-  [/^须为(.+)$/s, (kind) => (KINDS[kind!] ? `must be ${KINDS[kind!]}` : '')],
+  [/^须为\s*(.+?)\s*$/s, (kind) => (KINDS[kind!] ? `must be ${KINDS[kind!]}` : '')],
   [/^不超过 (\d+) 个字符$/, (n) => `at most ${n} characters`],
   [/^至少 (\d+) 个字符$/, (n) => `at least ${n} characters`],
   [/^不大于 (.+)$/, (n) => `must not be greater than ${n}`],
@@ -81,6 +94,20 @@ const PATTERNS: [RegExp, (...groups: string[]) => string][] = [
   [/^未知的流程，可选：(.*)$/s, (names) => `unknown process; one of: ${list(names!)}`],
   [/^未知的状态，可选：(.*)$/s, (names) => `unknown state; one of: ${list(names!)}`],
   [/^不是有效时刻：(.*)$/s, (value) => `is not a valid instant: ${value}`],
+  [/^不是有效日期（应为 YYYY-MM-DD）：(.*)$/s, (value) => `is not a real date (YYYY-MM-DD): ${value}`],
+  [/^不是有效日期（YYYY-MM-DD），也不是带 Z 或时区偏移的 ISO-8601 时刻：(.*)$/s, (value) => `is neither a real date (YYYY-MM-DD) nor an ISO-8601 instant with Z or an offset: ${value}`],
+  [/^应为整数(?:（≥ (-?\d+)）)?，实际为 (.*)$/s, (min, value) => `must be a whole number${min ? ` of at least ${min}` : ''}, not ${value}`],
+  [/^(\S+) 不在 (\d{4}) 年内（也不在自 (\S+) 起的元旦衔接期内）$/, (day, year, from) => `${day} is not in ${year} (nor in the New Year bridge from ${from})`],
+  [/^(\S+) 重复列出$/, (day) => `${day} is listed twice`],
+  [/^(\S+) 不是周六或周日：只有周末才能调为工作日$/, (day) => `${day} is not a Saturday or Sunday: only a weekend day can be made a working day`],
+  [/^缺少法定节假日 (.+)（《全国年节及纪念日放假办法》规定的假日必须放假）$/s, (days) => `the statutory holidays ${list(days!)} are missing (the national holiday regulations make them days off)`],
+  [/^(\S+) 同时被列为放假日和调休工作日$/, (day) => `${day} is listed both as a day off and as an adjusted working day`],
+  [/^(\S+) 出现在两个假期中$/, (day) => `${day} is in two holiday blocks`],
+  [/^(\S+) 不在 (\w+) 中$/, (day, field) => `${day} is not in ${field}`],
+  [/^(\S+) 不属于任何假期$/, (day) => `${day} belongs to no holiday block`],
+  [/^(\d+) 年有两份通知$/, (year) => `${year} has two notices`],
+  [/^(\S+) 在 (\d+) 年的通知中是工作日，在 (\d+) 年的通知中却是放假日$/, (day, a, b) => `${day} is a working day in the ${a} notice but a day off in the ${b} notice`],
+  [/^(\d+) 年没有通知且早于 2014 年，无法按法定节假日临时计算$/, (year) => `${year} has no notice and is before 2014, so its holidays cannot be worked out from the statute`],
   [/^不得早于测试时钟的当前时间 (.+)$/, (now) => `must not be before the test clock’s current time, ${now}`],
 ];
 
@@ -98,4 +125,74 @@ export function inEnglish(message: string): string {
     if (english) return english;
   }
   return 'invalid value';
+}
+
+/** zod's type names in a "must be …" message. */
+const ZOD_TYPES: Record<string, string> = {
+  string: 'text',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  object: 'a JSON object',
+  array: 'a list',
+  date: 'a date',
+  null: 'null',
+};
+
+/**
+ * The English of a zod issue our catalogue has no message for (a route's own schema: zod's Chinese
+ * locale wrote it), from its code and parameters — zod's own English would need the input, which a
+ * validation error no longer carries ("expected object, received undefined" for any input).
+ */
+export function zodIssueInEnglish(code: string, params: Record<string, unknown>): string | undefined {
+  const limit = (bound: unknown, inclusive: unknown, atLeast: boolean) => {
+    const n = String(bound);
+    switch (params.origin) {
+      case 'array':
+      case 'set':
+        return `${atLeast ? 'at least' : 'at most'} ${n} item${n === '1' ? '' : 's'}`;
+      case 'string':
+        return `${atLeast ? 'at least' : 'at most'} ${n} characters`;
+      default:
+        if (inclusive === false) return `must be ${atLeast ? 'greater' : 'less'} than ${n}`;
+        return `must not be ${atLeast ? 'less' : 'greater'} than ${n}`;
+    }
+  };
+  switch (code) {
+    case 'invalid_type':
+      return typeof params.expected === 'string' ? `must be ${ZOD_TYPES[params.expected] ?? params.expected}` : undefined;
+    case 'too_small':
+      return limit(params.minimum, params.inclusive, true);
+    case 'too_big':
+      return limit(params.maximum, params.inclusive, false);
+    case 'invalid_format':
+      switch (params.format) {
+        case 'url':
+          return 'must be a URL';
+        case 'email':
+          return FIXED['电子邮箱格式不正确'];
+        case 'date':
+          return FIXED['须为有效日期，格式 YYYY-MM-DD'];
+        case 'datetime':
+          return FIXED['须为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00'];
+        case 'regex':
+          return 'is not in the expected format';
+        default:
+          return typeof params.format === 'string' ? `must be a valid ${params.format}` : undefined;
+      }
+    case 'invalid_value':
+      return Array.isArray(params.values) ? `must be one of: ${params.values.map(String).join(', ')}` : undefined;
+    case 'not_multiple_of':
+      return `must be a multiple of ${String(params.divisor)}`;
+    case 'unrecognized_keys':
+      return Array.isArray(params.keys) ? `unknown field${params.keys.length > 1 ? 's' : ''}: ${params.keys.map(String).join(', ')}` : undefined;
+    case 'invalid_union':
+      return 'matches none of the allowed forms';
+    case 'invalid_key':
+      return 'holds an invalid key';
+    case 'invalid_element':
+      return 'holds an invalid element';
+    default:
+      return undefined;
+  }
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { EngineError, type EngineErrorCode } from '../engine/errors.js';
 import { InvalidQueryError } from '../projections/query.js';
 import { unknownFields } from '../machines/schemas.js';
-import { inEnglish } from './english.js';
+import { inEnglish, zodIssueInEnglish } from './english.js';
 
 /** API.md "Errors": each code maps to one status, once, here. */
 const STATUS: Record<EngineErrorCode | 'UNAUTHENTICATED' | 'PAYLOAD_TOO_LARGE' | 'INTERNAL', number> = {
@@ -71,7 +71,7 @@ export const ProblemBody = z.looseObject({
   code: z.enum(PROBLEM_CODES).describe('API.md "Errors"'),
   detail: z.string().describe('what was wrong with this request: Chinese by default, English with Accept-Language: en'),
   errors: z
-    .array(z.object({ path: z.string().describe('e.g. body.input.usePeriod.to, querystring.limit'), message: z.string() }))
+    .array(z.object({ path: z.string().describe("where: a route's own checks name the part of the request (body.process, querystring.limit, url); a process form's name the field within its input or data (usePeriod.to; '' for the whole of it)"), message: z.string() }))
     .optional()
     .describe('VALIDATION_FAILED: every field that does not match its schema'),
   state: z.string().optional().describe('INVALID_TRANSITION: the state the case is in'),
@@ -85,7 +85,7 @@ export const ProblemBody = z.looseObject({
 export type Lang = 'zh' | 'en';
 
 const CONTEXT_ZH: Record<string, string> = { body: '请求体', querystring: '查询参数', params: '路径参数', headers: '请求头' };
-const CONTEXT_EN: Record<string, string> = { body: 'the request body', querystring: 'the query', params: 'the path', headers: 'the headers' };
+const CONTEXT_EN: Record<string, string> = { body: 'request body', querystring: 'query', params: 'path', headers: 'headers' };
 
 /**
  * Chinese by default; English when the client prefers it to Chinese (`Accept-Language`, q-values
@@ -138,21 +138,10 @@ function withEnglishErrors(details: Record<string, unknown>): Record<string, unk
   return { ...details, errors: errors.map((e: { message?: unknown }) => (typeof e?.message === 'string' ? { ...e, message: inEnglish(e.message) } : e)) };
 }
 
-/**
- * A schema validation message in English: from the catalogue when it is one of ours (api/server.ts
- * `plainMessage`, the forms'), else zod's own English for the issue.
- */
+/** A schema validation message in English: the catalogue's when it is one of ours (the forms', api/server.ts `plainMessage`), else one made from the issue. */
 function zodInEnglish(code: string, params: Record<string, unknown>, message: string): string {
   const english = inEnglish(message);
-  if (english !== 'invalid value') return english;
-  try {
-    const locale = z.locales.en().localeError;
-    const rendered = typeof locale === 'function' ? locale({ ...params, code } as never) : undefined;
-    const text = typeof rendered === 'string' ? rendered : (rendered as { message?: unknown } | undefined)?.message;
-    return typeof text === 'string' && text ? text : english;
-  } catch {
-    return english;
-  }
+  return english === 'invalid value' ? (zodIssueInEnglish(code, params) ?? english) : english;
 }
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: unknown): FastifyReply {
@@ -166,7 +155,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     detail = err.text[lang];
     extra = lang === 'zh' ? err.details : withEnglishErrors(err.details);
     // The engine's Chinese detail lists what was wrong; so does the English, from the errors in English.
-    const errors = lang === 'en' && code === 'VALIDATION_FAILED' && err instanceof EngineError ? extra.errors : undefined;
+    const errors = lang === 'en' && err instanceof EngineError && err.code === 'VALIDATION_FAILED' ? extra.errors : undefined;
     if (Array.isArray(errors) && errors.length > 0) detail = `${detail}: ${errors.map((e: { path?: unknown; message?: unknown }) => `${String(e.path) || '(root)'}: ${String(e.message)}`).join('; ')}`;
   } else if (err instanceof InvalidQueryError) {
     // A query the read models refused after its schema passed (a cursor they never gave out).
@@ -186,7 +175,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     detail =
       lang === 'zh'
         ? `${CONTEXT_ZH[err.validationContext ?? ''] ?? '请求'}不符合要求：${errors.map((e) => `${e.path} ${e.message}`).join('；')}`
-        : `${CONTEXT_EN[err.validationContext ?? ''] ?? 'the request'} is not valid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`;
+        : `invalid ${CONTEXT_EN[err.validationContext ?? ''] ?? 'request'}: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`;
     extra = { errors };
   } else if (isFastifyClientError(err)) {
     code = err.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : err.statusCode === 401 ? 'UNAUTHENTICATED' : 'VALIDATION_FAILED';

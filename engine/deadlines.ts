@@ -49,8 +49,8 @@ export function deadlineFor(
   try {
     return compute(calendar, task.deadline, table, context, enteredAt);
   } catch (err) {
-    const e = err as { code?: string; year?: number };
-    if (e.code === 'CALENDAR_NOT_COVERED') throw refuse.calendarNotCovered(e.year ?? 0);
+    const e = err as { code?: string; year?: number; covered?: { from: number; to: number } };
+    if (e.code === 'CALENDAR_NOT_COVERED') throw refuse.calendarNotCovered(e.year ?? 0, e.covered);
     throw err;
   }
 }

@@ -63,7 +63,7 @@ export const refuse = {
   forbiddenStart: (process: string, title: string) =>
     new EngineError('FORBIDDEN', {
       zh: `您的角色或所属机构无权发起${named(title, process)}案件`,
-      en: `your role or organisation may not start a ${process} case`,
+      en: `your role or organisation may not start a case of ${process}`,
     }),
   validation: (errors: { path: string; message: string }[]) =>
     new EngineError(
@@ -74,7 +74,7 @@ export const refuse = {
   rule: (rule: string, article: string, message: Message) =>
     new EngineError(
       'RULE_VIOLATED',
-      { zh: `${message.zh}（${article}）`, en: `${message.en} (${article})` },
+      { zh: `${message.zh}（${article}）`, en: `${message.en} (${articleInEnglish(article)})` },
       { rule, article },
     ),
   revisionConflict: (expected: unknown, current: number | null) =>
@@ -92,13 +92,43 @@ export const refuse = {
           },
       { currentRevision: current },
     ),
-  calendarNotCovered: (year: number) =>
-    new EngineError(
+  /** `covered`: the years the calendar answers for, when known; a year before them is told so. */
+  calendarNotCovered: (year: number, covered?: { from: number; to: number }) => {
+    const range = covered ? { zh: `（可计算 ${covered.from}–${covered.to} 年）`, en: ` (the calendar covers ${covered.from}–${covered.to})` } : { zh: '', en: '' };
+    return new EngineError(
       'CALENDAR_NOT_COVERED',
-      {
-        zh: `期限落在 ${year} 年，该年及其前一年的国务院节假日安排均未载入，无法计算工作日`,
-        en: `the deadline falls in ${year}, more than one year past the last loaded holiday notice`,
-      },
+      covered && year < covered.from
+        ? { zh: `${year} 年早于日历覆盖的年份，无法计算工作日${range.zh}`, en: `${year} is before the years the calendar covers, so its working days are unknown${range.en}` }
+        : {
+            zh: `${year} 年及其前一年的国务院节假日安排均未载入，无法计算该年的工作日${range.zh}`,
+            en: `no holiday notice is loaded for ${year} or the year before, so its working days are unknown${range.en}`,
+          },
       { year },
-    ),
+    );
+  },
 };
+
+const NUMERALS: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
+
+/** A Chinese numeral up to 99 (二十二 → 22). */
+function chineseNumber(text: string): number {
+  const [tens, units] = text.includes('十') ? text.split('十') : ['', text];
+  return (text.includes('十') ? (NUMERALS[tens!] ?? 1) * 10 : 0) + (NUMERALS[units!] ?? 0);
+}
+
+/**
+ * A citation of the regulation in English: 第十四条(二) → Article 14(2), 第八条第二款 → Article 8,
+ * para. 2, 附录5 协议二(三)3 → Appendix 5, Agreement §2(3)3, 附录4 承诺书六 → Appendix 4, Commitment §6.
+ */
+export function articleInEnglish(article: string): string {
+  const n = '([一二三四五六七八九十]+)';
+  return article
+    .replace(new RegExp(`第${n}条`, 'g'), (_, x: string) => `Article ${chineseNumber(x)}`)
+    .replace(new RegExp(`第${n}款`, 'g'), (_, x: string) => `, para. ${chineseNumber(x)}`)
+    .replace(new RegExp(`\\(${n}\\)`, 'g'), (_, x: string) => `(${chineseNumber(x)})`)
+    .replace(/附录(\d+)\s*/g, (_, x: string) => `Appendix ${x}, `)
+    .replace(new RegExp(`协议${n}`, 'g'), (_, x: string) => `Agreement §${chineseNumber(x)}`)
+    .replace(new RegExp(`承诺书${n}`, 'g'), (_, x: string) => `Commitment §${chineseNumber(x)}`)
+    .replace(/、/g, ', ')
+    .replace(/,\s*$/, '');
+}

@@ -39,7 +39,7 @@ const NoticeBody = z.strictObject({
 
 /** Calendar errors are the engine's codes too. */
 function asProblem(err: unknown): unknown {
-  if (err instanceof CalendarNotCoveredError) return refuse.calendarNotCovered(err.year);
+  if (err instanceof CalendarNotCoveredError) return refuse.calendarNotCovered(err.year, err.covered);
   if (err instanceof CalendarValidationError) return refuse.validation(err.errors);
   return err;
 }

@@ -79,10 +79,8 @@ export const processRoutes = (app: App): FastifyPluginAsyncZod => async (server)
       if (!def) {
         const latest = app.registry.latest(name);
         if (!latest) throw refuse.unknownProcessNotFound(name);
-        throw new ApiError('NOT_FOUND', {
-          zh: `流程 ${name} 没有第 ${version} 版（已有 1–${latest.version} 版）`,
-          en: `process ${name} has no version ${version} (versions 1–${latest.version})`,
-        });
+        const has = latest.version === 1 ? { zh: '只有第 1 版', en: 'version 1 only' } : { zh: `已有 1–${latest.version} 版`, en: `versions 1–${latest.version}` };
+        throw new ApiError('NOT_FOUND', { zh: `流程 ${name} 没有第 ${version} 版（${has.zh}）`, en: `process ${name} has no version ${version} (${has.en})` });
       }
       if (format === 'bpmn') return reply.type('application/xml; charset=utf-8').send(toBpmn(def, DEFAULT_DEADLINE_RULES));
       return reply.type('text/plain; charset=utf-8').send(toMermaid(def, DEFAULT_DEADLINE_RULES));

@@ -98,7 +98,7 @@ describe('the API in English', () => {
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({
       title: 'Validation failed',
-      detail: 'the request body is not valid: body.process: must be text; body.input: required',
+      detail: 'invalid request body: body.process: must be text; body.input: required',
       errors: [
         { path: 'body.process', message: 'must be text' },
         { path: 'body.input', message: 'required' },
@@ -119,6 +119,56 @@ describe('the API in English', () => {
     expect(res.body.detail).toMatch(/^the data does not match its schema: .*kind: must be one of: error, omission, infringement, suggestion.*; unexpected: unknown field: unexpected/);
     const zh = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input } });
     expect(zh.body.errors).toEqual(expect.arrayContaining([{ path: 'unexpected', message: '不允许的字段：unexpected' }]));
+  });
+
+  it('given a route schema refusal zod words itself (a body that is not an object, a number past the safe range), then the English is made from the issue, not "received undefined"', async () => {
+    const list = await api.call('POST', '/v1/cases', { as: applicant, body: [], headers: en });
+    expect(list.body.errors).toEqual([{ path: 'body', message: 'must be a JSON object' }]);
+    const huge = await api.call('GET', '/v1/cases?minPosition=99999999999999999999', { as: applicant, headers: en });
+    expect(huge.body.errors).toEqual([{ path: 'querystring.minPosition', message: 'must not be greater than 9007199254740991' }]);
+  });
+
+  it('given an unknown process, then the English detail says so once', async () => {
+    const res = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'fooBar', input: {} }, headers: en });
+    expect(res.body).toMatchObject({ detail: 'unknown process: fooBar', errors: [{ path: 'process', message: 'unknown process: fooBar' }] });
+  });
+
+  it('given an address with a broken percent-encoding, then the error is English', async () => {
+    const res = await api.call('GET', '/v1/cases/%E0%A4%A', { as: applicant, headers: en });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: 'url', message: 'the address holds an invalid percent-encoding' }]);
+  });
+
+  it('given a holiday notice that does not hold together, then each of its errors is English', async () => {
+    const admin = await api.token('admin', '370000-dsj');
+    const notice = { notice: '国办发明电〔2026〕1号', url: 'https://www.gov.cn/x', holidays: ['2027-01-01', '2027-01-01', '2026-05-01'], adjustedWorkdays: ['2027-03-03'] };
+    const res = await api.call('PUT', '/v1/calendar/2027', { as: admin, body: notice, headers: en });
+    expect(res.status).toBe(400);
+    const messages: string[] = res.body.errors.map((e: { message: string }) => e.message);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        '2027-01-01 is listed twice',
+        '2026-05-01 is not in 2027 (nor in the New Year bridge from 2026-12-25)',
+        '2027-03-03 is not a Saturday or Sunday: only a weekend day can be made a working day',
+      ]),
+    );
+    expect(messages.join(' ')).not.toMatch(/\p{Script=Han}|invalid value/u);
+  });
+
+  it('given a year before the calendar, then CALENDAR_NOT_COVERED says it is before, not past the last notice, in either language', async () => {
+    const res = await api.call('GET', '/v1/calendar/1990', { as: applicant, headers: en });
+    expect(res.status).toBe(422);
+    expect(res.body.detail).toMatch(/^1990 is before the years the calendar covers, so its working days are unknown \(the calendar covers \d{4}–\d{4}\)$/);
+    const zh = await api.call('GET', '/v1/calendar/1990', { as: applicant });
+    expect(zh.body.detail).toMatch(/^1990 年早于日历覆盖的年份，无法计算工作日（可计算 \d{4}–\d{4} 年）$/);
+  });
+
+  it('given a broken rule, then the English detail cites the article in English; details.article stays the regulation’s own', async () => {
+    const provider = await api.token('provider', actors.provider.org);
+    const { conditions: _left, ...input } = startInputs.datasetRelease;
+    const res = await api.call('POST', '/v1/cases', { as: provider, body: { process: 'datasetRelease', input }, headers: en });
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({ code: 'RULE_VIOLATED', detail: 'Conditionally open data must state its conditions. (Article 7)', article: '第七条' });
   });
 
   it('given a query the read models refuse, then the detail and the error are English', async () => {

@@ -70,7 +70,10 @@ describe('GET /v1/processes and diagrams', () => {
   it('answers 404 for a version a process does not have, saying which versions it has', async () => {
     const res = await api.call('GET', '/v1/processes/objection/diagram?version=99', { as: token });
     expect(res.status).toBe(404);
-    expect(res.body.detail).toBe(`流程 objection 没有第 99 版（已有 1–${registry.latest('objection')!.version} 版）`);
+    expect(registry.latest('objection')!.version).toBe(1);
+    expect(res.body.detail).toBe('流程 objection 没有第 99 版（只有第 1 版）');
+    const two = await api.call('GET', '/v1/processes/conditionalApplication/diagram?version=99', { as: token, headers: { 'accept-language': 'en' } });
+    expect(two.body.detail).toBe(`process conditionalApplication has no version 99 (versions 1–${registry.latest('conditionalApplication')!.version})`);
   });
 
   it('answers 404 for a process that does not exist', async () => {

@@ -408,7 +408,7 @@ describe('conditionalApplication v2: a use period already over is neither asked 
     const error = await refused(late, c, () => when(late, c.caseId, 'SIGN_AGREEMENT', { at: '2027-03-01T01:30:00.000Z' }));
     expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'agreedUseNotOver', article: '附录5 协议二(二)' } });
     expect(error.text.zh).toBe('协议约定的使用终止日期不得早于协议签订日期（附录5 协议二(二)）');
-    expect(error.text.en).toBe('The agreed use period must not end before the day the agreement is signed. (附录5 协议二(二))');
+    expect(error.text.en).toBe('The agreed use period must not end before the day the agreement is signed. (Appendix 5, Agreement §2(2))');
     const now = await late.engine.getCase(c.caseId);
     expect(now.state).toBe('agreementPending');
     expect(late.engine.allowedCommands(now, provider)).toEqual(['SIGN_AGREEMENT']);
@@ -435,7 +435,7 @@ describe('conditionalApplication v2: a use period already over is neither asked 
     const error = await refused(late, undefined, () => late.engine.start({ process: PROCESS, input, actor: applicant }));
     expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'requestedUseNotOver', article: '附录3' } });
     expect(error.text.zh).toBe('申请的使用终止时间不得早于申请日期（附录3）');
-    expect(error.text.en).toBe('The requested use period must not end before the day of application. (附录3)');
+    expect(error.text.en).toBe('The requested use period must not end before the day of application. (Appendix 3)');
   });
 
   it('given nothing, when an applicant applies at 23:59 on 2026-03-31 in Beijing, the last day of the requested use, then ApplicationSubmitted', async () => {
