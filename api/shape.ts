@@ -234,3 +234,6 @@ const documentedAsAnswered: [
   Same<z.output<typeof SlaReportView>, SlaReport>,
 ] = [true, true, true, true];
 void documentedAsAnswered;
+
+/** The query of a route that takes none: an unknown parameter is refused, as on every other route, not silently ignored. */
+export const NoQuery = z.strictObject({});

@@ -5,6 +5,7 @@ import { EngineError, refuse } from '../../engine/errors.js';
 import type { App } from '../app.js';
 import { callerOf } from '../auth.js';
 import { ApiError } from '../problem.js';
+import { NoQuery } from '../shape.js';
 
 const IsoDay = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -83,7 +84,7 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
   server.get(
     '/v1/calendar/:year',
     {
-      schema: { summary: '某年度的节假日安排', params: YearParams, response: { 200: YearInfo } },
+      schema: { summary: '某年度的节假日安排', params: YearParams, querystring: NoQuery, response: { 200: YearInfo } },
       config: {
         openapi: {
           responses: { 200: { description: "the year's holidays and adjusted working days: the State Council's notice, or provisional from the statutory holidays" } },

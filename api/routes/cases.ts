@@ -6,7 +6,7 @@ import { PROBLEM_CODES } from '../problem.js';
 import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { caseHistory, historyEntry } from '../../projections/audit.js';
-import { CaseView, caseView, CommandBody, HistoryEvent, registryFilters, StartBody, TaskView } from '../shape.js';
+import { CaseView, caseView, CommandBody, HistoryEvent, NoQuery, registryFilters, StartBody, TaskView } from '../shape.js';
 import { COMMAND_COMPONENT, jsonAnswer, START_COMPONENT } from '../openapi.js';
 
 const IdParams = z.strictObject({ id: z.string().min(1).max(100) });
@@ -104,7 +104,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
   server.get(
     '/v1/cases/:id',
     {
-      schema: { summary: '案件当前状态', params: IdParams, response: { 200: CaseView } },
+      schema: { summary: '案件当前状态', params: IdParams, querystring: NoQuery, response: { 200: CaseView } },
       config: { openapi: { responses: { 200: { description: 'the case now, with the commands the caller may send' } }, problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'] } },
     },
     async (request) => {
@@ -204,6 +204,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       schema: {
         summary: '校验案件哈希链并按流程版本重放',
         params: IdParams,
+        querystring: NoQuery,
         response: {
           200: z.object({
             ok: z.boolean(),

@@ -207,3 +207,15 @@ describe('the test clock moves forward only', () => {
     expect((await api.call('PUT', '/v1/test/clock', { as: admin, body: { now: '2026-06-02T00:00:00+08:00' } })).status).toBe(200);
   });
 });
+
+describe('a query parameter a route does not take', () => {
+  it.each(['/v1/cases/3f0b5f8e-2a47-4c1e-9d55-0c6a1f2b7e90?asOf=2026-01-01T00:00:00Z', '/v1/cases/3f0b5f8e-2a47-4c1e-9d55-0c6a1f2b7e90/verify?full=1', '/v1/processes?name=objection', '/v1/calendar/2026?format=ics'])(
+    'given GET %s, then 400 naming the parameter, as every route with a query does — not an answer that silently ignored it',
+    async (url) => {
+      const res = await api.call('GET', url, { as: applicant });
+      expect(res.status).toBe(400);
+      const name = new URL(url, 'http://x').searchParams.keys().next().value;
+      expect(res.body.errors).toEqual([{ path: `querystring.${name}`, message: `不允许的字段：${name}` }]);
+    },
+  );
+});
