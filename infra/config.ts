@@ -5,18 +5,23 @@ import { z } from 'zod';
 
 /** Configuration from the environment (shared/spec/API.md "Running it"); the only reader of process.env for settings. */
 const Env = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  WORKFLOW_DATA_DIR: z.string().min(1).default('./data'),
-  WORKFLOW_STORE: z.string().min(1).default('sqlite'),
-  WORKFLOW_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL', 'EXTRA', 'OFF']).default('FULL'),
-  WORKFLOW_JWT_SECRET: z.string().min(1).optional(),
-  WORKFLOW_JWKS_URL: z.string().url().optional(),
-  WORKFLOW_ORGS: z.string().min(1).optional(),
-  WORKFLOW_TEST_CLOCK: z.enum(['0', '1']).optional(),
+  PORT: z.coerce.number({ error: '应为 0–65535 的端口号' }).int('应为 0–65535 的端口号').min(0, '应为 0–65535 的端口号').max(65535, '应为 0–65535 的端口号').default(3000),
+  HOST: z.string().min(1, '不能为空').default('127.0.0.1'),
+  WORKFLOW_DATA_DIR: z.string().min(1, '不能为空').default('./data'),
+  WORKFLOW_STORE: z.string().min(1, '不能为空：sqlite 或 EventStoreDB 连接串（esdb://…）').default('sqlite'),
+  WORKFLOW_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL', 'EXTRA', 'OFF'], { error: '应为 FULL、NORMAL、EXTRA、OFF 之一' }).default('FULL'),
+  WORKFLOW_JWT_SECRET: z.string().min(1, '不能为空（不用时请删除该变量）').optional(),
+  WORKFLOW_JWKS_URL: z.url({ error: '应为身份提供方 JWKS 的网址，例如 https://idp.example/.well-known/jwks.json（不用时请删除该变量）' }).optional(),
+  WORKFLOW_ORGS: z.string().min(1, '不能为空（不用时请删除该变量）').optional(),
+  WORKFLOW_TEST_CLOCK: z.enum(['0', '1'], { error: '应为 0 或 1' }).optional(),
   NODE_ENV: z.string().optional(),
   LOG_LEVEL: z.string().optional(),
 });
+
+/** The environment does not make a valid configuration; the message names each variable and what it should be. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
 
 export interface Config {
   port: number;
@@ -35,8 +40,10 @@ export interface Config {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = Env.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
-    throw new Error(`配置有误 (invalid configuration):\n${lines}`);
+    // The value given, so the fix is plain — but never a secret's, nor a connection string's (it may hold a password).
+    const given = (key: string) => (/SECRET|STORE/.test(key) ? '' : `=${JSON.stringify(env[key] ?? '')}`);
+    const lines = parsed.error.issues.map((i) => `  ${String(i.path[0])}${given(String(i.path[0]))}：${i.message}`).join('\n');
+    throw new ConfigError(`配置有误 (invalid configuration):\n${lines}`);
   }
   const e = parsed.data;
   return {

@@ -3,7 +3,7 @@
  * them from the event log, with progress. Safe to run beside a live server on the embedded
  * store: each batch commits with its checkpoint, so a crash mid-way resumes from the last batch.
  */
-import { loadConfig } from '../infra/config.js';
+import { configOrExit } from './config.js';
 import { Directory } from '../directory/directory.js';
 import { openStore } from '../eventstore/open.js';
 import { ALL_PROJECTIONS, openReadModels } from '../projections/index.js';
@@ -18,7 +18,7 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
-const config = loadConfig();
+const config = configOrExit();
 const store = openStore({ store: config.store, dataDir: config.dataDir, synchronous: config.sqliteSynchronous, now: systemClock.now });
 try {
   const readModels = await openReadModels({ store, dataDir: config.dataDir, directory: Directory.load(config.orgsPath) });

@@ -2,7 +2,7 @@
  * `npm run replay -- <caseId>`: a case's history as a readable timeline (Chinese labels, Asia/Shanghai
  * times, actors and organisations from the directory, deadlines opened and closed), then its
  * verification. `npm run replay -- --all`: verifies every case in the store; exit code 1 if any fails.
- * Reads only: the store is opened as the API opens it (createApp(loadConfig())) and nothing is sent.
+ * Reads only: the store is opened as the API opens it (createApp(configOrExit())) and nothing is sent.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { createApp } from '../api/app.js';
 import { EngineError } from '../engine/errors.js';
 import { systemClock } from '../infra/clock.js';
-import { loadConfig } from '../infra/config.js';
+import { configOrExit } from './config.js';
 import { createLogger } from '../infra/logger.js';
 import { createProgress } from './progress.js';
 import { caseIdsInStore, timeline, verifyAll } from './demo/replay.js';
@@ -35,7 +35,7 @@ if (values.help || (!values.all && positionals.length !== 1) || (values.all && p
   process.exit(values.help ? 0 : 2);
 }
 
-const config = loadConfig();
+const config = configOrExit();
 if (config.store === 'sqlite' && !existsSync(join(config.dataDir, 'events.db'))) {
   process.stderr.write(`数据目录 ${config.dataDir} 中没有事件库（events.db）。可先运行 npm run demo 生成演示数据。\n`);
   process.exit(2);

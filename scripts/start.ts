@@ -1,9 +1,9 @@
 /** `npm start`: the API on the configured store (the embedded SQLite store by default). */
-import { loadConfig } from '../infra/config.js';
+import { configOrExit } from './config.js';
 import { createApp, StartupRefusal, type App } from '../api/app.js';
 import { buildServer } from '../api/server.js';
 
-const config = loadConfig();
+const config = configOrExit('服务未启动：', 1);
 let app: App;
 try {
   app = await createApp(config);

@@ -3,7 +3,8 @@
  * mints a development bearer token signed with the configured (or the data folder's) secret.
  */
 import { parseArgs } from 'node:util';
-import { developmentSecret, loadConfig } from '../infra/config.js';
+import { developmentSecret } from '../infra/config.js';
+import { configOrExit } from './config.js';
 import { mintToken } from '../api/auth.js';
 
 const ROLES = ['applicant', 'provider', 'authority', 'supervisor', 'auditor', 'admin'] as const;
@@ -17,6 +18,7 @@ const args = (() => {
         sub: { type: 'string' },
         name: { type: 'string' },
         expires: { type: 'string', default: '12h' },
+        help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
@@ -26,12 +28,16 @@ const args = (() => {
   }
 })();
 const { values } = args;
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 const role = values.role as (typeof ROLES)[number] | undefined;
 if (!role || !ROLES.includes(role) || !values.org) {
   process.stderr.write(USAGE);
   process.exit(2);
 }
-const config = loadConfig();
+const config = configOrExit();
 if (config.jwksUrl) {
   process.stderr.write('已配置 WORKFLOW_JWKS_URL：令牌应由身份提供方签发，这里不能代签。\n');
   process.exit(2);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
-import { loadConfig } from '../../infra/config.js';
+import { ConfigError, loadConfig } from '../../infra/config.js';
 import { createLogger } from '../../infra/logger.js';
 
 let dataDir: string;
@@ -47,5 +47,19 @@ describe('in development', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('a setting that is wrong', () => {
+  it('given wrong values, then ConfigError names each variable, what it should be and the value given — but never a secret or a connection string', () => {
+    const attempt = () => loadConfig({ PORT: '70000', WORKFLOW_TEST_CLOCK: 'yes', WORKFLOW_JWT_SECRET: '', WORKFLOW_STORE: '' });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(
+      '配置有误 (invalid configuration):\n' +
+        '  PORT="70000"：应为 0–65535 的端口号\n' +
+        '  WORKFLOW_STORE：不能为空：sqlite 或 EventStoreDB 连接串（esdb://…）\n' +
+        '  WORKFLOW_JWT_SECRET：不能为空（不用时请删除该变量）\n' +
+        '  WORKFLOW_TEST_CLOCK="yes"：应为 0 或 1',
+    );
   });
 });
