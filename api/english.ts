@@ -113,8 +113,8 @@ const PATTERNS: [RegExp, (...groups: string[]) => string][] = [
 
 const HAN = /\p{Script=Han}/u;
 
-/** The English of a Chinese field message; a message in no other script than Latin is its own English. */
-export function inEnglish(message: string): string {
+/** The English of a Chinese field message, or undefined if the catalogue does not know it; a message without Chinese is its own English. */
+export function knownEnglish(message: string): string | undefined {
   if (!HAN.test(message)) return message;
   const fixed = FIXED[message];
   if (fixed) return fixed;
@@ -124,7 +124,12 @@ export function inEnglish(message: string): string {
     const english = render(...match.slice(1));
     if (english) return english;
   }
-  return 'invalid value';
+  return undefined;
+}
+
+/** The English of a Chinese field message; one the catalogue does not know reads "invalid value". */
+export function inEnglish(message: string): string {
+  return knownEnglish(message) ?? 'invalid value';
 }
 
 /** zod's type names in a "must be …" message. */

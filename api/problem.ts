@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { EngineError, type EngineErrorCode } from '../engine/errors.js';
 import { InvalidQueryError } from '../projections/query.js';
 import { unknownFields } from '../machines/schemas.js';
-import { inEnglish, zodIssueInEnglish } from './english.js';
+import { inEnglish, knownEnglish, zodIssueInEnglish } from './english.js';
 
 /** API.md "Errors": each code maps to one status, once, here. */
 const STATUS: Record<EngineErrorCode | 'UNAUTHENTICATED' | 'PAYLOAD_TOO_LARGE' | 'INTERNAL', number> = {
@@ -140,8 +140,7 @@ function withEnglishErrors(details: Record<string, unknown>): Record<string, unk
 
 /** A schema validation message in English: the catalogue's when it is one of ours (the forms', api/server.ts `plainMessage`), else one made from the issue. */
 function zodInEnglish(code: string, params: Record<string, unknown>, message: string): string {
-  const english = inEnglish(message);
-  return english === 'invalid value' ? (zodIssueInEnglish(code, params) ?? english) : english;
+  return knownEnglish(message) ?? zodIssueInEnglish(code, params) ?? inEnglish(message);
 }
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: unknown): FastifyReply {
