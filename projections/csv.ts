@@ -18,10 +18,18 @@ const STATUS = { open: '逾期未办结', finishedLate: '逾期办结', cancelle
 
 type Cell = string | number | null | undefined;
 
-/** One field: numbers as they are; text quoted when needed, and kept from being read as a formula. */
+/**
+ * A code of digits Excel would read as a number and spoil: 12 digits or more (shown as 9.13706E+17,
+ * and past 15 digits rounded: an all-digit 统一社会信用代码 or 身份证号), or a leading zero (dropped).
+ */
+const DIGIT_CODE = /^(?:\d{12,}|0\d+)$/;
+
+/** One field: numbers as they are; text quoted when needed, and kept from being read as a formula or a number. */
 function field(value: Cell): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return String(value);
+  // Written as the text formula ="…", which Excel shows as the code itself, every digit kept.
+  if (DIGIT_CODE.test(value)) return `"=""${value}"""`;
   // A cell starting with = + - @ would be a formula in a spreadsheet (CSV injection).
   const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;

@@ -253,6 +253,12 @@ describe('inbox, reports and the case list over a month of work in Jinan and Qin
     );
   });
 
+  it('given a code of 12 or more digits, or with a leading zero, then CSV writes it as a text formula, so Excel keeps every digit; shorter digits and numbers stay as they are', () => {
+    expect(csv(['单位代码', '数'], [['913706003856345482', 3], ['370102198006090130', 0], ['0531', 12], ['370100', 913706003856]])).toBe(
+      '\uFEFF单位代码,数\r\n"=""913706003856345482""",3\r\n"=""370102198006090130""",0\r\n"=""0531""",12\r\n370100,913706003856\r\n',
+    );
+  });
+
   it('given the SLA report, then stages finished in the period give on-time rates by organisation, process and stage, with open overdue ones', () => {
     const period = { from: at('2026-03-01T00:00:00Z'), to: at('2026-04-01T00:00:00Z'), asOf };
     expect(w.models.slaReport({ ...period, groupBy: 'org' }).rows).toEqual([
