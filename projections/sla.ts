@@ -42,6 +42,12 @@ CREATE TABLE IF NOT EXISTS sla_tasks (
   cancelled        INTEGER NOT NULL,
   UNIQUE (case_key, stage, opened_position)
 );
+-- The names applicants go by in reports (an applicant is no organisation of the directory), as
+-- applicantNameForReports gives them: the last one a task of theirs was opened with.
+CREATE TABLE IF NOT EXISTS sla_org_names (
+  org  TEXT PRIMARY KEY,
+  name TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sla_kinds (
   kind    INTEGER PRIMARY KEY,
   process TEXT NOT NULL,
@@ -71,6 +77,7 @@ const QUERY_INDEXES = [
 const INSERT =
   'INSERT OR IGNORE INTO sla_tasks (case_key, case_id, stage, opened_position, process, kind, org, entered_at, due_at, due_date, provisional, calendar_version, completed_at, provider_org, parties_region, applicant_name, cancelled)';
 const INSERT_KIND = 'INSERT OR IGNORE INTO sla_kinds (kind, process, stage, label, role, basis, article)';
+const INSERT_NAME = 'INSERT OR REPLACE INTO sla_org_names (org, name)';
 
 /**
  * What a task is, apart from its case and its times: process, stage, label, role and the basis of
@@ -132,6 +139,7 @@ const DUE_DATE = 9;
 const PROVISIONAL = 10;
 const CALENDAR_VERSION = 11;
 const COMPLETED_AT = 12;
+const APPLICANT_NAME = 15;
 const CANCELLED = 16;
 
 /**
@@ -153,20 +161,22 @@ class Work {
   readonly finals: number[] = [];
   /** The kinds of the rows opened in this transaction, by key. */
   readonly kinds = new Map<number, KindValues>();
+  /** Applicants' names for reports, by organisation code. */
+  readonly names = new Map<string, string>();
 }
 
 const work = caseUnitOfWork(() => new Work());
 
 export const slaProjection: Projection = {
   name: 'sla',
-  version: 6,
+  version: 7,
   queryIndexes: QUERY_INDEXES,
   setup(db) {
     setupCaseKeys(db);
     db.exec(SCHEMA);
   },
   clear(db) {
-    db.exec('DROP TABLE IF EXISTS sla_tasks; DROP TABLE IF EXISTS sla_kinds;');
+    db.exec('DROP TABLE IF EXISTS sla_tasks; DROP TABLE IF EXISTS sla_kinds; DROP TABLE IF EXISTS sla_org_names;');
     statements.forget(db);
     forgetInserts(db);
     work.forget(db);
@@ -213,6 +223,8 @@ export const slaProjection: Projection = {
         t.org === parties.applicantOrg ? applicantNameForReports(f.summary) : null,
         0,
       ];
+      const applicantName = row[APPLICANT_NAME];
+      if (applicantName !== null && t.org) w.names.set(t.org, applicantName);
       if (!open) w.open.set(key, (open = new Map()));
       open.set(t.stage, row);
       w.fresh.push(row);
@@ -255,6 +267,7 @@ export const slaProjection: Projection = {
     writeQueued(db, w);
     w.stored.length = 0;
     w.kinds.clear();
+    w.names.clear();
     // A finished row never changes again; an open one waits (it may be finished or re-stated yet).
     const open: SlaRowValues[] = [];
     const finished: SlaRowValues[] = [];
@@ -275,11 +288,29 @@ export const slaProjection: Projection = {
   },
 };
 
-/** Writes a unit of work's changes to stored rows, and the kinds its new rows name. */
+/** Writes a unit of work's changes to stored rows, the kinds its new rows name and the applicants' names. */
 function writeQueued(db: Db, w: Work): void {
   const s = statements.of(db);
   for (const [statement, args] of w.stored) s[statement].run(...args);
   insertRows(db, INSERT_KIND, [...w.kinds.values()]);
+  insertRows(db, INSERT_NAME, [...w.names]);
+}
+
+/**
+ * Names for a report's organisations: the directory's; an applicant (in no directory) by the name
+ * its tasks were opened with, masked if a person (`applicantNameForReports`); else the code itself.
+ */
+function orgNamer(db: Db, directory: Directory): (org: string) => string {
+  const stored = db.prepare<[string], string>('SELECT name FROM sla_org_names WHERE org = ?').pluck();
+  const names = new Map<string, string>();
+  return (org) => {
+    let name = names.get(org);
+    if (name === undefined) {
+      name = directory.get(org)?.name ?? stored.get(org) ?? org;
+      names.set(org, name);
+    }
+    return name;
+  };
 }
 
 // ── Shared filters ──────────────────────────────────────────────────────────────────────
@@ -474,6 +505,7 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
     .all(p);
 
   const { directory, calendar } = query;
+  const nameOf = orgNamer(db, directory);
   const byOrg = new Map<string, OrgOverdue>();
   const tally = (org: string, name: string): OrgOverdue => {
     let t = byOrg.get(org);
@@ -527,7 +559,7 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
   }
   for (const [org, partiesRegion, providerOrg, count] of counts) {
     if (!inRegion(org, partiesRegion, providerOrg)) continue;
-    (byOrg.get(org) ?? tally(org, directory.nameOf(org))).open += count;
+    (byOrg.get(org) ?? tally(org, nameOf(org))).open += count;
   }
   return {
     asOf,
@@ -636,8 +668,9 @@ export function slaReport(db: Db, query: SlaQuery): SlaReport {
 
   const { directory } = query;
   const rows = new Map<string, SlaRow>();
+  const orgName = orgNamer(db, directory);
   const nameOf = (org: string, process: string, stage: string): string => {
-    if (query.groupBy === 'org') return directory.nameOf(org);
+    if (query.groupBy === 'org') return orgName(org);
     if (query.groupBy === 'process') return query.processTitle?.(process) ?? process;
     return query.stageLabel?.(process, stage) ?? stage;
   };

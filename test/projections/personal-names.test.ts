@@ -41,6 +41,18 @@ describe('an applicant’s name in supervisors’ reports', () => {
     expect(JSON.stringify(report)).not.toContain('李明');
   });
 
+  it('given the applicants’ tasks open but not yet due, and the on-time report by organisation, then both name applicants as the overdue items do, not by their codes', () => {
+    const early = w.models.overdueReport({ asOf: new Date('2025-05-01T00:00:00.000Z') });
+    expect(early.items).toEqual([]);
+    const counted = (org: string) => early.byOrg.find((o) => o.org === org);
+    expect(counted(actors.person.org)).toMatchObject({ orgName: '李*', open: 1, overdue: 0 });
+    expect(counted(actors.company.org)).toMatchObject({ orgName: startInputs.conditionalApplication.applicant.name, open: 1 });
+    const sla = w.models.slaReport({ from: '2025-01-01T00:00:00Z', to: asOf, asOf, groupBy: 'org' });
+    expect(sla.rows.find((r) => r.key === actors.person.org)).toMatchObject({ name: '李*', openOverdue: 1 });
+    expect(sla.rows.find((r) => r.key === actors.company.org)).toMatchObject({ name: startInputs.conditionalApplication.applicant.name, openOverdue: 1 });
+    expect(JSON.stringify([early, sla])).not.toContain('李明');
+  });
+
   it('given the person’s own inbox, then the name is there in full: it is theirs', () => {
     const [item] = w.models.inbox({ caller: { role: 'applicant', org: actors.person.org }, asOf }).items;
     expect(item).toMatchObject({ caseId: ids.person, orgName: '李明' });
