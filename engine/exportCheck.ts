@@ -73,6 +73,8 @@ export async function checkExport(lines: AsyncIterable<string> | Iterable<string
   const { onLine, expected } = options;
   const result: ExportCheck = { ok: true, lines: 0, caseEvents: 0, otherEvents: 0, cases: 0, failures: [] };
   const last = new Map<string, { revision: number; hash: string }>();
+  /** The position of the line before: an export is in log order, every position once. */
+  let lastPosition: { position: number; line: number } | undefined;
   let n = 0;
   const fail = (caseId: string | null, revision: number | null, zh: string, en: string) => {
     result.ok = false;
@@ -90,9 +92,24 @@ export async function checkExport(lines: AsyncIterable<string> | Iterable<string
       fail(null, null, '不是有效的 JSON', 'not valid JSON');
       continue;
     }
-    if (line === null || typeof line !== 'object') {
+    if (line === null || typeof line !== 'object' || Array.isArray(line)) {
       fail(null, null, '不是一个事件对象', 'not an event object');
       continue;
+    }
+    // A refusal saved in place of the export (a 403, a 401): the server's answer, not an event.
+    const problem = line as { type?: unknown; status?: unknown; detail?: unknown };
+    if (typeof problem.type === 'string' && problem.type.startsWith('urn:sd-open-data:problem:') && typeof problem.status === 'number') {
+      const detail = typeof problem.detail === 'string' ? `：${problem.detail}` : '';
+      fail(null, null, `这一行是接口的错误答复（${problem.status}${detail}），不是导出的事件`, `this line is an error answer of the API (${problem.status}), not an exported event`);
+      continue;
+    }
+    const position = (line as { position?: unknown }).position;
+    if (typeof position === 'number') {
+      if (lastPosition !== undefined && position <= lastPosition.position) {
+        const { caseId: c, revision: r } = line;
+        fail(typeof c === 'string' ? c : null, typeof r === 'number' ? r : null, `position ${position} 不大于第 ${lastPosition.line} 行的 ${lastPosition.position}：导出按日志顺序排列，每个位置只出现一次`, `position ${position} is not after line ${lastPosition.line}'s ${lastPosition.position}: an export is in log order, each position once`);
+      }
+      lastPosition = { position, line: n };
     }
     if (line.caseId === null) {
       // Only the calendar's notices are not a case's (a case event shown as one would escape its chain).
@@ -110,6 +127,7 @@ export async function checkExport(lines: AsyncIterable<string> | Iterable<string
       fail(caseId, revision, '缺少重算哈希所需的字段（stream、revision、id、type、data、metadata）', 'lacks the fields its hash covers (stream, revision, id, type, data, metadata)');
       continue;
     }
+    if (typeof position !== 'number') fail(caseId, revision, '缺少 position（事件在日志中的位置）', 'lacks its position in the log');
     result.caseEvents++;
     const stored = metadata as Record<string, unknown>;
     const recomputed = eventHash({ streamId: stream, revision, id, type, data: line.data, metadata: stored });
@@ -127,12 +145,20 @@ export async function checkExport(lines: AsyncIterable<string> | Iterable<string
     if (before === undefined) {
       result.cases++;
       if (revision === 0 && stored.prevHash !== GENESIS_HASH) fail(caseId, revision, '案件的第一个事件不是哈希链的起点', 'the first event of the case does not start the hash chain');
+    } else if (revision <= before.revision) {
+      fail(caseId, revision, `第 ${revision} 个事件重复出现或次序颠倒（此前已有第 ${before.revision} 个）`, `event ${revision} repeats or comes out of order (event ${before.revision} came before)`);
+      continue;
     } else if (revision !== before.revision + 1) {
       fail(caseId, revision, `缺少第 ${before.revision + 1} 个事件（前一个为第 ${before.revision} 个）`, `event ${before.revision + 1} is missing (the one before is ${before.revision})`);
     } else if (stored.prevHash !== before.hash) {
       fail(caseId, revision, '与前一个事件的哈希不衔接', "does not chain to the previous event's hash");
     }
     last.set(stream, { revision, hash: typeof stored.hash === 'string' ? stored.hash : '' });
+  }
+  // Nothing read is nothing verified: never "all consistent".
+  if (result.lines === 0) {
+    result.ok = false;
+    result.failures.push({ line: 0, caseId: null, revision: null, reason: { zh: '文件中没有任何事件，没有可校验的内容', en: 'the file holds no event: nothing to verify' } });
   }
   return result;
 }

@@ -76,6 +76,25 @@ describe('checking an audit export without the server', () => {
     expect(result.failures).toEqual([{ line: 5, caseId: applicationId, revision: 2, reason: expect.objectContaining({ zh: '缺少第 1 个事件（前一个为第 0 个）' }) }]);
   });
 
+  it('given a line repeated, or two lines swapped, or a position changed, then the check says which, not that an event is missing', async () => {
+    const lines = await exported();
+    const repeated = [...lines.slice(0, 5), lines[4]!, ...lines.slice(5)];
+    expect((await checkExport(repeated)).failures).toEqual([
+      { line: 6, caseId: applicationId, revision: 1, reason: expect.objectContaining({ zh: expect.stringMatching(/^position \d+ 不大于第 5 行的 \d+/) }) },
+      { line: 6, caseId: applicationId, revision: 1, reason: expect.objectContaining({ zh: '第 1 个事件重复出现或次序颠倒（此前已有第 1 个）' }) },
+    ]);
+    const moved = lines.map((l, i) => (i === 3 ? JSON.stringify({ ...(JSON.parse(l) as object), position: 1 }) : l));
+    expect((await checkExport(moved)).failures).toEqual([{ line: 4, caseId, revision: 1, reason: expect.objectContaining({ zh: expect.stringMatching(/^position 1 不大于第 3 行的 \d+：导出按日志顺序排列，每个位置只出现一次$/) }) }]);
+  });
+
+  it('given an empty file, or a refusal saved in place of the export, then the check fails saying so, never "all consistent"', async () => {
+    expect(await checkExport([])).toMatchObject({ ok: false, lines: 0, failures: [{ line: 0, reason: { zh: '文件中没有任何事件，没有可校验的内容' } }] });
+    const refusal = JSON.stringify({ type: 'urn:sd-open-data:problem:FORBIDDEN', title: '无权操作', status: 403, code: 'FORBIDDEN', detail: '只有审计和管理员可以导出事件' });
+    expect((await checkExport([refusal])).failures).toEqual([
+      { line: 1, caseId: null, revision: null, reason: expect.objectContaining({ zh: '这一行是接口的错误答复（403：只有审计和管理员可以导出事件），不是导出的事件' }) },
+    ]);
+  });
+
   it('given the file, when npm run verify-export checks it, then it says so in Chinese and exits 0; tampered, it names the line and exits 1', async () => {
     const lines = await exported();
     const good = join(w.dir, 'audit.ndjson');
