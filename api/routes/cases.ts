@@ -6,6 +6,7 @@ import { PROBLEM_CODES } from '../problem.js';
 import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { caseHistory, historyEntry } from '../../projections/audit.js';
+import { caughtUp } from './work.js';
 import { CaseView, caseView, CommandBody, HistoryEvent, NoQuery, registryFilters, StartBody, TaskView } from '../shape.js';
 import { COMMAND_COMPONENT, jsonAnswer, START_COMPONENT } from '../openapi.js';
 
@@ -88,10 +89,10 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const caller = await callerOf(request, app.verifier);
       const { minPosition, ...filters } = request.query;
-      if (minPosition !== undefined) await app.readModels.waitFor(minPosition, 2000);
+      await caughtUp(app, reply, minPosition);
       const page = app.readModels.cases({ caller, ...filters });
       return {
         // `id` names the case as GET /v1/cases/:id does; `caseId` stays for the clients written against it.

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { shanghaiDateOf } from '../../calendars/index.js';
@@ -33,8 +34,21 @@ const reportDocs = (description: string, component: string): RouteDocs => ({
 });
 const AUDIT_ROLES = new Set(['auditor', 'admin']);
 
-async function caughtUp(app: App, minPosition: number | undefined): Promise<void> {
-  if (minPosition !== undefined) await app.readModels.waitFor(minPosition, 2000);
+/**
+ * Waits, briefly and boundedly (API.md), for the read models to reach `minPosition`; the answer then
+ * says how far they had come (`x-read-models-position`), so a client can tell an answer that is still
+ * behind the position it asked for from one that is not.
+ */
+export async function caughtUp(app: App, reply: FastifyReply, minPosition: number | undefined): Promise<void> {
+  if (minPosition === undefined) return;
+  await app.readModels.waitFor(minPosition, 2000);
+  reply.header('x-read-models-position', String(app.readModels.position));
+}
+
+/** The Beijing dates a period [from, to) covers, for a file name: its last day is the one before `to`'s first instant. */
+function periodDays(from: string, to: string): string {
+  const last = Math.max(Date.parse(from), Date.parse(to) - 1);
+  return `${shanghaiDateOf(from)}-${shanghaiDateOf(new Date(last))}`;
 }
 
 /**
@@ -77,10 +91,10 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const caller = await callerOf(request, app.verifier);
       const { minPosition, ...filters } = request.query;
-      await caughtUp(app, minPosition);
+      await caughtUp(app, reply, minPosition);
       return app.readModels.inbox({ caller, asOf: app.clock.now(), ...filters });
     },
   );
@@ -107,7 +121,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const caller = await callerOf(request, app.verifier);
       const { format, minPosition, region, asOf, ...filters } = request.query;
       const scope = reportRegion(app, caller, region);
-      await caughtUp(app, minPosition);
+      await caughtUp(app, reply, minPosition);
       const report = app.readModels.overdueReport({ asOf: asOf ?? app.clock.now(), ...filters, ...(scope ? { region: scope } : {}) });
       if (format === 'csv') return csvReply(reply, `overdue-${shanghaiDateOf(report.asOf)}.csv`, app.readModels.toCsv(report));
       return report;
@@ -136,7 +150,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const caller = await callerOf(request, app.verifier);
       const { format, minPosition, region, from, to, ...filters } = request.query;
       const scope = reportRegion(app, caller, region);
-      await caughtUp(app, minPosition);
+      await caughtUp(app, reply, minPosition);
       // Default period: the calendar year (Asia/Shanghai) up to now, or up to `to` — of the year its last moment is in.
       const end = to ?? app.clock.now().toISOString();
       const report = app.readModels.slaReport({
@@ -145,7 +159,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
         ...filters,
         ...(scope ? { region: scope } : {}),
       });
-      if (format === 'csv') return csvReply(reply, `sla-${shanghaiDateOf(report.from)}-${shanghaiDateOf(report.to)}.csv`, app.readModels.toCsv(report));
+      if (format === 'csv') return csvReply(reply, `sla-${periodDays(report.from, report.to)}.csv`, app.readModels.toCsv(report));
       return report;
     },
   );
@@ -175,16 +189,16 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const caller = await callerOf(request, app.verifier);
       if (!AUDIT_ROLES.has(caller.role)) throw new ApiError('FORBIDDEN', { zh: '只有审计和管理员可以导出事件', en: 'only auditors and admins may export events' });
       const { from, to, minPosition } = request.query;
-      await caughtUp(app, minPosition);
+      await caughtUp(app, reply, minPosition);
       const lines = app.readModels.exportEvents({ from, to, ...(caller.role === 'admin' ? {} : { visibleTo: caller }) });
       return reply
         .type('application/x-ndjson; charset=utf-8')
-        .header('content-disposition', `attachment; filename="audit-${shanghaiDateOf(from)}-${shanghaiDateOf(to)}.ndjson"`)
+        .header('content-disposition', `attachment; filename="audit-${periodDays(from, to)}.ndjson"`)
         .send(Readable.from(lines));
     },
   );
 };
 
-function csvReply(reply: import('fastify').FastifyReply, filename: string, body: string) {
+function csvReply(reply: FastifyReply, filename: string, body: string) {
   return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}"`).send(body);
 }

@@ -40,9 +40,20 @@ describe('CSV and NDJSON file names carry Beijing dates', () => {
     expect(res.headers['content-disposition']).toBe('attachment; filename="overdue-2027-01-01.csv"');
   });
 
-  it('the on-time report for 2026 is named from 2026-01-01', async () => {
-    const res = await api.call('GET', `/v1/reports/sla?format=csv&from=${encodeURIComponent('2026-01-01T00:00:00+08:00')}&to=${encodeURIComponent('2026-06-30T00:00:00+08:00')}`, { as: supervisor });
-    expect(res.headers['content-disposition']).toBe('attachment; filename="sla-2026-01-01-2026-06-30.csv"');
+  it('the on-time report is named by the first and the last day its period covers (`to` is the first instant after it)', async () => {
+    const half = await api.call('GET', `/v1/reports/sla?format=csv&from=${encodeURIComponent('2026-01-01T00:00:00+08:00')}&to=${encodeURIComponent('2026-07-01T00:00:00+08:00')}`, { as: supervisor });
+    expect(half.headers['content-disposition']).toBe('attachment; filename="sla-2026-01-01-2026-06-30.csv"');
+    const year = await api.call('GET', `/v1/reports/sla?format=csv&from=${encodeURIComponent('2026-01-01T00:00:00+08:00')}&to=${encodeURIComponent('2027-01-01T00:00:00+08:00')}`, { as: supervisor });
+    expect(year.headers['content-disposition']).toBe('attachment; filename="sla-2026-01-01-2026-12-31.csv"');
+  });
+
+  it('given minPosition, then the answer says how far the read models had come; without it, nothing is said', async () => {
+    const head = await api.app.store.headPosition();
+    const res = await api.call('GET', `/v1/reports/overdue?minPosition=${head}`, { as: supervisor });
+    expect(res.headers['x-read-models-position']).toBe(String(head));
+    const list = await api.call('GET', `/v1/cases?minPosition=${head}`, { as: supervisor });
+    expect(list.headers['x-read-models-position']).toBe(String(head));
+    expect((await api.call('GET', '/v1/reports/overdue', { as: supervisor })).headers['x-read-models-position']).toBeUndefined();
   });
 
   it('the audit export of a Beijing day is named for that day', async () => {
