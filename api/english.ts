@@ -15,6 +15,7 @@ const FIXED: Record<string, string> = {
   至少填写一项: 'at least one item is required',
   至少修改一项: 'change at least one field',
   须为整数: 'must be a whole number',
+  数值过大: 'is too large',
   须为整数年份: 'must be a whole year',
   '须大于 0': 'must be greater than 0',
   不得为负数: 'must not be negative',

@@ -62,28 +62,34 @@ export function oneOf<const Values extends readonly [string, ...string[]]>(value
 
 export const Flag = z.boolean({ error: typeError(' true 或 false') });
 
+/**
+ * zod's whole-number check: a fraction must be whole; a whole number past 2^53 (which JSON numbers
+ * cannot hold exactly) is refused as too large, not as "not whole".
+ */
+const WHOLE = { error: (issue: { code?: string }) => (issue.code === 'too_big' ? '数值过大' : '须为整数') };
+
 /** A positive whole number (`int > 0`). */
 export const PositiveInt = z
   .number({ error: typeError('数字') })
-  .int('须为整数')
+  .int(WHOLE)
   .positive('须大于 0');
 
 /** A whole number from `min` to `max`; one message for both ends (`须在 1–365 天之间`). */
 export function wholeNumberBetween(min: number, max: number, message: string) {
-  return z.number({ error: typeError('数字') }).int('须为整数').min(min, message).max(max, message);
+  return z.number({ error: typeError('数字') }).int(WHOLE).min(min, message).max(max, message);
 }
 
 /** A calendar year, e.g. an open list's year. */
 export const Year = z
   .number({ error: typeError('年份') })
-  .int('须为整数年份')
+  .int({ error: (issue) => (issue.code === 'too_big' ? '年份须在 2000–2100 之间' : '须为整数年份') })
   .min(2000, '年份须在 2000–2100 之间')
   .max(2100, '年份须在 2000–2100 之间');
 
 /** A whole number ≥ 0. */
 export const Count = z
   .number({ error: typeError('数字') })
-  .int('须为整数')
+  .int(WHOLE)
   .nonnegative('不得为负数');
 
 // ── Dates and instants ──────────────────────────────────────────────────────────────────

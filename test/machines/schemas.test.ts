@@ -5,6 +5,7 @@ import {
   Applicant,
   ApplicantWithEmail,
   Contact,
+  Count,
   Coverage,
   CreditCode,
   DateString,
@@ -15,7 +16,10 @@ import {
   isIsoDate,
   listOf,
   Period,
+  PositiveInt,
   Text,
+  wholeNumberBetween,
+  Year,
 } from '../../machines/schemas.js';
 import { companyApplicant, companyCreditCode, personApplicant, personIdNumber } from './examples.js';
 
@@ -207,5 +211,26 @@ describe('Applicant', () => {
     const { email: _e, ...contact } = companyApplicant.contact;
     expect(Applicant.safeParse({ ...companyApplicant, contact }).success).toBe(true);
     expect(messages(ApplicantWithEmail, { ...companyApplicant, contact })).toEqual({ 'contact.email': '必填' });
+  });
+});
+
+describe('whole numbers', () => {
+  it.each([
+    ['PositiveInt', PositiveInt],
+    ['Count', Count],
+  ] as const)('%s: a fraction is refused as not whole; a whole number past 2^53 as too large, not as "not whole"', (_name, schema) => {
+    expect(messages(schema, 1.5)).toEqual({ '': '须为整数' });
+    expect(messages(schema, 1e20)).toEqual({ '': '数值过大' });
+  });
+
+  it('wholeNumberBetween: a fraction is not whole; a whole number past 2^53 is out of its range, as 366 is', () => {
+    const days = wholeNumberBetween(1, 365, '须在 1–365 天之间');
+    expect(messages(days, 1.5)).toEqual({ '': '须为整数' });
+    expect(messages(days, 1e20)).toEqual({ '': '须在 1–365 天之间' });
+  });
+
+  it('Year: a year past 2^53 is out of the range of years, as 3000 is', () => {
+    expect(messages(Year, 1e20)).toEqual({ '': '年份须在 2000–2100 之间' });
+    expect(messages(Year, 2026.5)).toEqual({ '': '须为整数年份' });
   });
 });
