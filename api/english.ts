@@ -150,7 +150,7 @@ const ZOD_TYPES: Record<string, string> = {
  * locale wrote it), from its code and parameters — zod's own English would need the input, which a
  * validation error no longer carries ("expected object, received undefined" for any input).
  */
-export function zodIssueInEnglish(code: string, params: Record<string, unknown>): string | undefined {
+function zodIssueInEnglish(code: string, params: Record<string, unknown>): string | undefined {
   const limit = (bound: unknown, inclusive: unknown, atLeast: boolean) => {
     const n = String(bound);
     switch (params.origin) {
@@ -201,4 +201,9 @@ export function zodIssueInEnglish(code: string, params: Record<string, unknown>)
     default:
       return undefined;
   }
+}
+
+/** A route schema's validation message in English: the catalogue's when it is one of ours, else one made from the zod issue. */
+export function issueInEnglish(message: string, code: string, params: Record<string, unknown>): string {
+  return knownEnglish(message) ?? zodIssueInEnglish(code, params) ?? 'invalid value';
 }

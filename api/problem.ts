@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { EngineError, type EngineErrorCode } from '../engine/errors.js';
 import { InvalidQueryError } from '../projections/query.js';
 import { unknownFields } from '../machines/schemas.js';
-import { inEnglish, knownEnglish, zodIssueInEnglish } from './english.js';
+import { inEnglish, issueInEnglish } from './english.js';
 
 /** API.md "Errors": each code maps to one status, once, here. */
 const STATUS: Record<EngineErrorCode | 'UNAUTHENTICATED' | 'PAYLOAD_TOO_LARGE' | 'INTERNAL', number> = {
@@ -138,9 +138,9 @@ function withEnglishErrors(details: Record<string, unknown>): Record<string, unk
   return { ...details, errors: errors.map((e: { message?: unknown }) => (typeof e?.message === 'string' ? { ...e, message: inEnglish(e.message) } : e)) };
 }
 
-/** A schema validation message in English: the catalogue's when it is one of ours (the forms', api/server.ts `plainMessage`), else one made from the issue. */
-function zodInEnglish(code: string, params: Record<string, unknown>, message: string): string {
-  return knownEnglish(message) ?? zodIssueInEnglish(code, params) ?? inEnglish(message);
+/** Field errors as one line of a detail: `path: message; …`. */
+function listed(errors: readonly { path?: unknown; message?: unknown }[]): string {
+  return errors.map((e) => `${String(e.path) || '(root)'}: ${String(e.message)}`).join('; ');
 }
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: unknown): FastifyReply {
@@ -155,7 +155,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     extra = lang === 'zh' ? err.details : withEnglishErrors(err.details);
     // The engine's Chinese detail lists what was wrong; so does the English, from the errors in English.
     const errors = lang === 'en' && err instanceof EngineError && err.code === 'VALIDATION_FAILED' ? extra.errors : undefined;
-    if (Array.isArray(errors) && errors.length > 0) detail = `${detail}: ${errors.map((e: { path?: unknown; message?: unknown }) => `${String(e.path) || '(root)'}: ${String(e.message)}`).join('; ')}`;
+    if (Array.isArray(errors) && errors.length > 0) detail = `${detail}: ${listed(errors)}`;
   } else if (err instanceof InvalidQueryError) {
     // A query the read models refused after its schema passed (a cursor they never gave out).
     code = 'VALIDATION_FAILED';
@@ -169,12 +169,12 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
       // An unknown field is reported where it is, one error each (as the forms' are).
       const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
       if (Array.isArray(keys)) return keys.map((key) => ({ path: at(v.instancePath, String(key)), message: inLang(unknownFields([key])) }));
-      return [{ path: at(v.instancePath), message: lang === 'zh' ? (v.message ?? '') : zodInEnglish(v.keyword, v.params, v.message ?? '') }];
+      return [{ path: at(v.instancePath), message: lang === 'zh' ? (v.message ?? '') : issueInEnglish(v.message ?? '', v.keyword, v.params) }];
     });
     detail =
       lang === 'zh'
         ? `${CONTEXT_ZH[err.validationContext ?? ''] ?? '请求'}不符合要求：${errors.map((e) => `${e.path} ${e.message}`).join('；')}`
-        : `invalid ${CONTEXT_EN[err.validationContext ?? ''] ?? 'request'}: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`;
+        : `invalid ${CONTEXT_EN[err.validationContext ?? ''] ?? 'request'}: ${listed(errors)}`;
     extra = { errors };
   } else if (isFastifyClientError(err)) {
     code = err.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : err.statusCode === 401 ? 'UNAUTHENTICATED' : 'VALIDATION_FAILED';

@@ -3,9 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 
+const PORT = '应为 0–65535 的端口号';
+
 /** Configuration from the environment (shared/spec/API.md "Running it"); the only reader of process.env for settings. */
 const Env = z.object({
-  PORT: z.coerce.number({ error: '应为 0–65535 的端口号' }).int('应为 0–65535 的端口号').min(0, '应为 0–65535 的端口号').max(65535, '应为 0–65535 的端口号').default(3000),
+  PORT: z.coerce.number({ error: PORT }).int(PORT).min(0, PORT).max(65535, PORT).default(3000),
   HOST: z.string().min(1, '不能为空').default('127.0.0.1'),
   WORKFLOW_DATA_DIR: z.string().min(1, '不能为空').default('./data'),
   WORKFLOW_STORE: z.string().min(1, '不能为空：sqlite 或 EventStoreDB 连接串（esdb://…）').default('sqlite'),

@@ -312,7 +312,7 @@ function orgNamer(db: Db, directory: Directory, orgs: Iterable<string>): (org: s
             .raw(true)
             .all(JSON.stringify(unknown)),
         );
-  return (org) => directory.get(org)?.name ?? stored.get(org) ?? org;
+  return (org) => orgNameOf(directory, org, stored.get(org) ?? null);
 }
 
 // ── Shared filters ──────────────────────────────────────────────────────────────────────
