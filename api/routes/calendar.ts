@@ -12,7 +12,8 @@ const IsoDay = /^\d{4}-\d{2}-\d{2}$/;
 const DeadlineQuery = z.strictObject({
   // The calendar's own rule: a real date, or an instant with Z or an offset.
   from: z.string().max(40).refine(isDayOrInstant, { message: '应为有效日期（YYYY-MM-DD），或带 Z 或时区偏移的 ISO-8601 时刻' }),
-  workingDays: z.coerce.number().int().min(0).max(3650),
+  // Not z.coerce: it turns a missing value into NaN, which reads "须为数字" instead of "必填".
+  workingDays: z.preprocess((v) => (v === undefined ? v : Number(v)), z.number().int().min(0).max(3650)),
 });
 
 const YearParams = z.strictObject({ year: z.coerce.number().int().min(1900).max(2200) });

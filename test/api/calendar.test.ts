@@ -25,6 +25,18 @@ describe('GET /v1/calendar/deadline', () => {
   });
 
   it.each([
+    ['', '必填', 'required'],
+    ['&workingDays=x', '须为数字', 'must be a number'],
+    ['&workingDays=1.5', '须为整数', 'must be a whole number'],
+  ])('workingDays given as %j: 400 naming querystring.workingDays (%s / %s)', async (query, zh, en) => {
+    for (const [lang, message] of [[undefined, zh], ['en', en]] as const) {
+      const res = await api.call('GET', `/v1/calendar/deadline?from=2026-09-30${query}`, { as: applicant, ...(lang ? { headers: { 'accept-language': lang } } : {}) });
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([{ path: 'querystring.workingDays', message }]);
+    }
+  });
+
+  it.each([
     ['2026-09-30', '2026-10-08'],
     ['2026-09-30T10:00:00+08:00', '2026-10-08'],
   ])('from=%s, 1 working day: due %s (国庆 1–7 October off in between)', async (from, dueDate) => {
