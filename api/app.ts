@@ -8,7 +8,7 @@ import { openStore } from '../eventstore/open.js';
 import type { EventStore } from '../eventstore/types.js';
 import { registry as defaultRegistry, type ProcessRegistry } from '../machines/registry.js';
 import { Engine } from '../engine/engine.js';
-import { CalendarInForce } from '../engine/calendarInForce.js';
+import { CalendarAwareEngine, CalendarInForce } from '../engine/calendarInForce.js';
 import { Scheduler } from '../engine/scheduler.js';
 import { openReadModels, type ReadModels } from '../projections/index.js';
 import { createVerifier, type Verifier } from './auth.js';
@@ -67,12 +67,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const directory = Directory.load(config.orgsPath);
   const registry = overrides.registry ?? defaultRegistry;
   const calendar = await CalendarInForce.open(store, clock, defaultCalendar());
-  const engine = new Engine({
+  // Deadlines are computed with every notice stored, whichever node loaded it.
+  const engine: Engine = new CalendarAwareEngine(calendar, {
     store,
     registry,
     directory,
     clock,
-    calendar: () => calendar.current(),
     deadlines: DEFAULT_DEADLINE_RULES,
     logger,
   });

@@ -2,6 +2,7 @@ import type { Clock } from '../infra/clock.js';
 import { CalendarValidationError, WorkingDayCalendar, type YearNotice } from '../calendars/index.js';
 import { StreamNotFoundError, WrongExpectedVersionError, type EventStore } from '../eventstore/types.js';
 import type { Actor } from '../machines/types.js';
+import { Engine, type CaseCommand, type CommandResult, type EngineOptions, type StartCommand } from './engine.js';
 import { refuse } from './errors.js';
 import { deterministicId } from './ids.js';
 
@@ -12,10 +13,21 @@ export const NOTICE_LOADED = 'HolidayNoticeLoaded';
 /**
  * The calendar in force: the shipped notices plus every notice loaded since (PUT /v1/calendar/:year),
  * kept as events so a restart, another node or an auditor sees the same versions in the same order.
+ *
+ * `current()` is what this node has applied so far. A notice may be loaded on another node (another
+ * server on the same data folder, another node on the same EventStoreDB) at any time, so whoever
+ * decides with the calendar — a command computing deadlines, a calendar read — first awaits
+ * `refresh()` (or reads `fresh()`): one read of this small stream from the last revision applied,
+ * which the SQLite store answers without a query while no other connection has written.
  */
 export class CalendarInForce {
   #calendar: WorkingDayCalendar;
+  /** The revision of the last notice event applied; -1 for none. */
   #revision: number;
+  /** The read of the stream under way, if any. */
+  #reading: Promise<void> | undefined;
+  /** One read after it, shared by every caller who came while it was under way. */
+  #queued: Promise<void> | undefined;
 
   private constructor(
     private readonly store: EventStore,
@@ -33,12 +45,47 @@ export class CalendarInForce {
     return inForce;
   }
 
+  /** The calendar as this node last applied it: await `refresh()` first to include notices other nodes loaded. */
   current(): WorkingDayCalendar {
     return this.#calendar;
   }
 
-  /** Applies notices another node loaded. */
-  async refresh(): Promise<void> {
+  /** The calendar with every notice stored before this call applied. */
+  async fresh(): Promise<WorkingDayCalendar> {
+    await this.refresh();
+    return this.#calendar;
+  }
+
+  /**
+   * Applies the notices stored since the last one applied (by another node, or by this one).
+   * When it resolves, every notice stored before it was called is applied. Calls that overlap share
+   * reads: a call made while a read is under way (which may have started before that call) waits
+   * for one more read, started after it, shared by all who came meanwhile — so a burst of commands
+   * costs at most two reads. Each event is applied once, in revision order, whatever order reads end in.
+   */
+  refresh(): Promise<void> {
+    if (this.#reading === undefined) return this.#read();
+    this.#queued ??= this.#reading.then(
+      () => this.#nextRead(),
+      () => this.#nextRead(),
+    );
+    return this.#queued;
+  }
+
+  #nextRead(): Promise<void> {
+    this.#queued = undefined;
+    return this.#read();
+  }
+
+  #read(): Promise<void> {
+    const reading = this.#readAndApply().finally(() => {
+      if (this.#reading === reading) this.#reading = undefined;
+    });
+    this.#reading = reading;
+    return reading;
+  }
+
+  async #readAndApply(): Promise<void> {
     let events;
     try {
       events = await this.store.readStream(CALENDAR_STREAM, { fromRevision: this.#revision + 1 });
@@ -47,6 +94,9 @@ export class CalendarInForce {
       throw err;
     }
     for (const e of events) {
+      // A read that started from an earlier revision than is applied now (a load's own refresh ran
+      // meanwhile) holds events already applied: applying them again would take the calendar back.
+      if (e.revision !== this.#revision + 1) continue;
       this.#calendar = this.#calendar.withNotice((e.data as { notice: YearNotice }).notice);
       this.#revision = e.revision;
     }
@@ -66,6 +116,7 @@ export class CalendarInForce {
       // The notice in force already: a repeat (or a retry) stores nothing.
       if (next.version === this.#calendar.version) return next;
       const loaded = next.notices.find((n) => n.year === (notice as { year: number }).year)!;
+      const revision = this.#revision;
       try {
         await this.store.appendToStream(
           CALENDAR_STREAM,
@@ -74,20 +125,52 @@ export class CalendarInForce {
               // One id per transition, not per version: a calendar may come back to an earlier version
               // (A → B → A), and that is a new event. A retry of this very append (same revision, same
               // versions) has the same id, so the store answers it without storing it twice.
-              id: deterministicId(`notice:${this.#revision}:${this.#calendar.version}:${next.version}`),
+              id: deterministicId(`notice:${revision}:${this.#calendar.version}:${next.version}`),
               type: NOTICE_LOADED,
               data: { notice: loaded, calendarVersion: next.version, previousVersion: this.#calendar.version },
               metadata: { actor, at: this.clock.now().toISOString() },
             },
           ],
-          { expectedRevision: this.#revision < 0 ? 'no_stream' : this.#revision },
+          { expectedRevision: revision < 0 ? 'no_stream' : revision },
         );
       } catch (err) {
         if (err instanceof WrongExpectedVersionError && attempt < 3) continue;
         throw err;
       }
+      // Applied from the stream, as every other node applies it: the same versions in the same order.
       await this.refresh();
       return this.#calendar;
     }
+  }
+}
+
+/**
+ * The engine with the calendar in force brought up to date before each decision: a command that
+ * opens tasks, and a re-statement, compute their deadlines with every notice stored before they
+ * began — whichever node loaded it. Refreshing only applies notices: re-stating open provisional
+ * tasks stays the duty of the node that loaded the notice (PUT /v1/calendar/:year), whose events
+ * every node then reads with the case, so nothing is re-stated twice.
+ */
+export class CalendarAwareEngine extends Engine {
+  readonly #inForce: CalendarInForce;
+
+  constructor(inForce: CalendarInForce, options: Omit<EngineOptions, 'calendar'>) {
+    super({ ...options, calendar: () => inForce.current() });
+    this.#inForce = inForce;
+  }
+
+  override async start(cmd: StartCommand): Promise<CommandResult> {
+    await this.#inForce.refresh();
+    return super.start(cmd);
+  }
+
+  override async execute(cmd: CaseCommand): Promise<CommandResult> {
+    await this.#inForce.refresh();
+    return super.execute(cmd);
+  }
+
+  override async restateDeadlines(caseId: string): Promise<CommandResult | undefined> {
+    await this.#inForce.refresh();
+    return super.restateDeadlines(caseId);
   }
 }

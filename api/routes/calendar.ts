@@ -75,7 +75,7 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
       await callerOf(request, app.verifier);
       const { from, workingDays } = request.query;
       try {
-        return { from, workingDays, ...app.calendar.current().deadline(from, workingDays) };
+        return { from, workingDays, ...(await app.calendar.fresh()).deadline(from, workingDays) };
       } catch (err) {
         throw asProblem(err);
       }
@@ -97,7 +97,7 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
     async (request) => {
       await callerOf(request, app.verifier);
       try {
-        return app.calendar.current().yearInfo(request.params.year);
+        return (await app.calendar.fresh()).yearInfo(request.params.year);
       } catch (err) {
         throw asProblem(err);
       }
