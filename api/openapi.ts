@@ -79,6 +79,7 @@ const WHEN: Record<ProblemCode, string> = {
   PAYLOAD_TOO_LARGE: 'the body is larger than 1 MiB',
   RULE_VIOLATED: 'well-formed, but breaks a rule (eligibility, jurisdiction, periods…); `rule`, `article`',
   CALENDAR_NOT_COVERED: 'a deadline would fall more than one year past the last year whose holiday notice is loaded; `year`',
+  UNAVAILABLE: 'beyond API.md: the server cannot answer now for a reason of its own, not the request\'s; `reason` (readModelsRebuilding: a rebuild is under way and the answer would be incomplete; storeReadOnly, storeFull; storeUnreadable: a stored event cannot be read; identityProviderUnreachable), and Retry-After when waiting helps',
 };
 
 /** The problem responses of a route, one per status, each a `Problem` with the codes it may carry. */
@@ -95,6 +96,7 @@ export function problemResponses(docs: Pick<RouteDocs, 'problems' | 'notes'>): R
     responses[String(status)] = {
       description,
       ...(status === 401 ? { headers: { 'WWW-Authenticate': { description: 'Bearer realm="sd-open-data"', schema: { type: 'string' } } } } : {}),
+      ...(status === 503 ? { headers: { 'Retry-After': { description: 'seconds to wait before trying again, when waiting helps', schema: { type: 'string' } } } } : {}),
       content: {
         'application/problem+json': {
           schema: { allOf: [ref(PROBLEM_COMPONENT), { properties: { code: { enum: codes } } }] },

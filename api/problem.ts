@@ -2,12 +2,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { EngineError, type EngineErrorCode } from '../engine/errors.js';
+import { UnreadableEventError } from '../eventstore/types.js';
 import { InvalidQueryError } from '../projections/query.js';
 import { unknownFields } from '../machines/schemas.js';
 import { inEnglish, issueInEnglish } from './english.js';
 
 /** API.md "Errors": each code maps to one status, once, here. */
-const STATUS: Record<EngineErrorCode | 'UNAUTHENTICATED' | 'PAYLOAD_TOO_LARGE' | 'INTERNAL', number> = {
+const STATUS: Record<EngineErrorCode | 'UNAUTHENTICATED' | 'PAYLOAD_TOO_LARGE' | 'UNAVAILABLE' | 'INTERNAL', number> = {
   VALIDATION_FAILED: 400,
   UNKNOWN_PROCESS: 400,
   UNAUTHENTICATED: 401,
@@ -19,6 +20,9 @@ const STATUS: Record<EngineErrorCode | 'UNAUTHENTICATED' | 'PAYLOAD_TOO_LARGE' |
   RULE_VIOLATED: 422,
   CALENDAR_NOT_COVERED: 422,
   INTERNAL: 500,
+  // Beyond API.md: the server cannot answer now for a reason of its own, not the request's (a
+  // rebuild under way, a store it cannot write, the identity provider out of reach); `reason` says which.
+  UNAVAILABLE: 503,
 };
 
 const TITLES: Record<keyof typeof STATUS, { zh: string; en: string }> = {
@@ -33,6 +37,7 @@ const TITLES: Record<keyof typeof STATUS, { zh: string; en: string }> = {
   RULE_VIOLATED: { zh: '违反业务规则', en: 'Rule violated' },
   CALENDAR_NOT_COVERED: { zh: '工作日历未覆盖该年度', en: 'Calendar not covered' },
   INTERNAL: { zh: '服务器内部错误', en: 'Internal error' },
+  UNAVAILABLE: { zh: '服务暂时无法处理', en: 'Service unavailable' },
 };
 
 /**
@@ -49,6 +54,7 @@ export const PROBLEM_CODES = [
   'PAYLOAD_TOO_LARGE',
   'RULE_VIOLATED',
   'CALENDAR_NOT_COVERED',
+  'UNAVAILABLE',
 ] as const satisfies readonly (keyof typeof STATUS)[];
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
 
@@ -80,6 +86,7 @@ export const ProblemBody = z.looseObject({
   rule: z.string().optional().describe('RULE_VIOLATED: the rule broken'),
   article: z.string().optional().describe('RULE_VIOLATED: the article of 鲁数发〔2022〕15号 (or other law) the rule enforces'),
   year: z.number().int().optional().describe('CALENDAR_NOT_COVERED: the year the deadline would fall in'),
+  reason: z.string().optional().describe('UNAVAILABLE: why (readModelsRebuilding, storeReadOnly, storeFull, storeUnreadable, identityProviderUnreachable); the answer carries Retry-After when it is worth retrying'),
 });
 
 export type Lang = 'zh' | 'en';
@@ -182,16 +189,55 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     const message = lang === 'zh' ? (known ?? err.message) : err.message;
     detail = lang === 'zh' ? `${TITLES[code].zh}：${message}` : err.message;
     if (code === 'VALIDATION_FAILED') extra = { errors: [{ path: 'body', message }] };
+  } else if (err instanceof UnreadableEventError) {
+    // The store's content, not the request, is at fault: the other cases are served as usual.
+    request.log.error({ err }, 'stored event unreadable');
+    const { streamId, revision, position } = err.event;
+    code = 'UNAVAILABLE';
+    detail =
+      lang === 'zh'
+        ? `案件的事件无法读取（${streamId} 第 ${revision} 号事件，位置 ${position}）：存储内容已损坏或被改动，请联系管理员核查`
+        : `an event of the case cannot be read (${streamId} revision ${revision}, position ${position}): the stored content was damaged or altered; ask an administrator to check it`;
+    extra = { reason: 'storeUnreadable', position };
+  } else if (storeFailure(err)) {
+    request.log.error({ err }, 'store failure');
+    const full = storeFailure(err) === 'storeFull';
+    code = 'UNAVAILABLE';
+    detail = full
+      ? TEXT_STORE_FULL[lang]
+      : lang === 'zh'
+        ? '数据存储暂时无法写入或读取（数据目录只读或磁盘故障），未保存任何内容，请联系管理员'
+        : 'the data store cannot be written or read (a read-only data folder or a disk fault); nothing was stored; ask an administrator';
+    extra = { reason: storeFailure(err), retryAfter: 30 };
   } else {
     request.log.error({ err }, 'unexpected error');
   }
   const status = STATUS[code];
   // RFC 6750: a 401 tells the client which scheme to authenticate with.
   if (status === 401) reply.header('www-authenticate', 'Bearer realm="sd-open-data"');
+  // RFC 9110 §10.2.3: when to try again, for a 503 that will pass.
+  const { retryAfter, ...shown } = extra;
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+  extra = shown;
   return reply
     .code(status)
     .type('application/problem+json')
     .send({ type: `urn:sd-open-data:problem:${code}`, title: TITLES[code][lang], status, code, detail, ...extra });
+}
+
+const TEXT_STORE_FULL = {
+  zh: '数据存储空间不足，未保存任何内容，请联系管理员清理磁盘后重试',
+  en: 'the data store is out of space; nothing was stored; ask an administrator to free disk space, then try again',
+};
+
+/** A failure of the embedded store's file (better-sqlite3's `SqliteError` codes), not of the request. */
+function storeFailure(err: unknown): 'storeFull' | 'storeReadOnly' | 'storeIo' | undefined {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return undefined;
+  if (code === 'SQLITE_FULL') return 'storeFull';
+  if (code.startsWith('SQLITE_READONLY')) return 'storeReadOnly';
+  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN')) return 'storeIo';
+  return undefined;
 }
 
 function isFastifyClientError(err: unknown): err is { statusCode: number; message: string; code?: string } {

@@ -4,6 +4,7 @@ import type { Clock } from '../infra/clock.js';
 import type { Logger } from '../infra/logger.js';
 import {
   StreamNotFoundError,
+  UnreadableEventError,
   WrongExpectedVersionError,
   type EventStore,
   type RecordedEvent,
@@ -148,7 +149,15 @@ export class Engine {
 
   /** Re-checks a case's hash chain and replays it through its machine version. */
   async verify(caseId: string): Promise<Verification> {
-    const events = await this.history(caseId);
+    let events: RecordedEvent[];
+    try {
+      events = await this.history(caseId);
+    } catch (err) {
+      // A stored event that is no longer JSON: altered outside the engine, named like any other.
+      if (!(err instanceof UnreadableEventError)) throw err;
+      const { revision, id, type } = err.event;
+      return { ok: false, events: revision + 1, failedAt: { revision, eventId: id, type }, reason: `事件的${err.part === 'data' ? '数据' : '元数据'}无法解析，存储内容已损坏或被篡改 (the event's ${err.part} is not valid JSON: damaged or altered)` };
+    }
     return verifyHistory(this.definitionOf(events[0]!), events);
   }
 
@@ -570,8 +579,18 @@ export class Engine {
     };
   }
 
+  /**
+   * Tells the listeners of an event already stored. The command succeeded whatever they do: a
+   * listener that fails is logged, and answering an error would have the sender retry what is done.
+   */
   async #notify(event: RecordedEvent, state: CaseState): Promise<void> {
-    for (const listener of this.#listeners) await listener(event, state);
+    for (const listener of this.#listeners) {
+      try {
+        await listener(event, state);
+      } catch (err) {
+        this.#o.logger?.error({ err, caseId: state.caseId, eventId: event.id }, '指令已保存，但其后续处理失败；将在下次定时检查时重试');
+      }
+    }
   }
 
   /** The first answer again (API.md): the case as that event left it, not as it is now. */

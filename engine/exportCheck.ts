@@ -111,6 +111,13 @@ export async function checkExport(lines: AsyncIterable<string> | Iterable<string
       }
       lastPosition = { position, line: n };
     }
+    if ((line as { unreadable?: unknown }).unreadable === true) {
+      // The server could not read this event when it exported (projections/audit.ts UnreadableAuditLine).
+      const c = line.caseId;
+      const r = line.revision;
+      fail(typeof c === 'string' ? c : null, typeof r === 'number' ? r : null, '服务器导出时无法读取这一事件（存储内容已损坏或被改动），文件中只有它的位置', 'the server could not read this event when exporting (its stored content was damaged or altered): the file holds only where it was');
+      continue;
+    }
     if (line.caseId === null) {
       // Only the calendar's notices are not a case's (a case event shown as one would escape its chain).
       if (line.stream !== CALENDAR_STREAM || (line.metadata as { caseId?: unknown } | undefined)?.caseId !== undefined) {

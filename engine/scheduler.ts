@@ -23,7 +23,9 @@ export class Scheduler {
     this.#engine = options.engine;
     this.#clock = options.clock;
     this.#logger = options.logger;
-    this.index = new WorkIndex(options.store, options.engine.registry);
+    this.index = new WorkIndex(options.store, options.engine.registry, (err) =>
+      this.#logger?.error({ err, streamId: err.event.streamId, revision: err.event.revision, position: err.event.position }, '事件无法读取（存储内容已损坏），已跳过；其他案件照常处理，请用 verify 核查该案件'),
+    );
   }
 
   /** Completes waiting cases as soon as the case they wait on moves (第十五条: opened once published). */

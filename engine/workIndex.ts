@@ -1,4 +1,4 @@
-import type { EventStore, RecordedEvent } from '../eventstore/types.js';
+import { UnreadableEventError, type EventStore, type RecordedEvent } from '../eventstore/types.js';
 import type { ProcessRegistry } from '../machines/registry.js';
 import type { CaseEventMetadata, PendingTimer, Task } from './events.js';
 
@@ -30,6 +30,8 @@ export class WorkIndex {
   constructor(
     private readonly store: EventStore,
     private readonly registry: ProcessRegistry,
+    /** Told of a stored event that cannot be read (it is skipped: one damaged case must not stop every case's timers). */
+    private readonly onUnreadable?: (error: UnreadableEventError) => void,
   ) {}
 
   get position(): number {
@@ -38,9 +40,18 @@ export class WorkIndex {
 
   /** Reads every event after the last one seen. */
   async catchUp(): Promise<void> {
-    for await (const event of this.store.readAll({ fromPosition: this.#position + 1 })) {
-      if (event.position <= this.#position) continue;
-      this.apply(event);
+    for (;;) {
+      try {
+        for await (const event of this.store.readAll({ fromPosition: this.#position + 1 })) {
+          if (event.position <= this.#position) continue;
+          this.apply(event);
+        }
+        return;
+      } catch (err) {
+        if (!(err instanceof UnreadableEventError) || err.event.position <= this.#position) throw err;
+        this.#position = err.event.position;
+        this.onUnreadable?.(err);
+      }
     }
   }
 

@@ -23,6 +23,7 @@ import Database from 'better-sqlite3';
 import {
   DuplicateEventIdError,
   StreamNotFoundError,
+  UnreadableEventError,
   WrongExpectedVersionError,
   type AppendOptions,
   type AppendResult,
@@ -185,10 +186,18 @@ function toRecorded(row: Row): RecordedEvent {
     type: row.type,
     revision: row.revision,
     position: row.position,
-    data: JSON.parse(row.data) as unknown,
-    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    data: parsed(row, 'data'),
+    metadata: parsed(row, 'metadata') as Record<string, unknown>,
     created: row.created,
   };
+}
+
+function parsed(row: Row, part: 'data' | 'metadata'): unknown {
+  try {
+    return JSON.parse(row[part]) as unknown;
+  } catch (err) {
+    throw new UnreadableEventError({ streamId: row.stream_id, revision: row.revision, position: row.position, id: row.id, type: row.type }, part, err);
+  }
 }
 
 function matches(filter: SubscriptionFilter | undefined, streamId: string, type: string): boolean {

@@ -98,6 +98,22 @@ export class WrongExpectedVersionError extends Error {
   }
 }
 
+/**
+ * A stored event whose data or metadata cannot be parsed: the store's content was damaged or
+ * altered outside the store. Readers name it (verify, the audit export) instead of failing blind.
+ */
+export class UnreadableEventError extends Error {
+  override readonly name = 'UnreadableEventError';
+  constructor(
+    readonly event: { streamId: string; revision: number; position: number; id: string; type: string },
+    /** Which part could not be parsed. */
+    readonly part: 'data' | 'metadata',
+    cause: unknown,
+  ) {
+    super(`event ${event.id} (${event.streamId}@${event.revision}, position ${event.position}): its ${part} is not valid JSON`, { cause });
+  }
+}
+
 export class StreamNotFoundError extends Error {
   override readonly name = 'StreamNotFoundError';
   constructor(readonly streamId: string) {

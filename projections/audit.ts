@@ -6,7 +6,7 @@
  * engine/verify.ts.)
  */
 import { canSee, type Directory, type Viewer } from '../directory/index.js';
-import type { EventStore, RecordedEvent } from '../eventstore/types.js';
+import { UnreadableEventError, type EventStore, type RecordedEvent } from '../eventstore/types.js';
 import { caseFacts, storedInstant, type ActorFacts, type DeadlineRestatedFacts, type TaskClosedFacts, type TaskFacts } from './metadata.js';
 import { caseRow } from './cases.js';
 import { InvalidQueryError, queryInstant } from './query.js';
@@ -135,6 +135,22 @@ export interface OtherAuditLine {
   data: unknown;
 }
 
+/**
+ * An event of the period the store can no longer read (its content damaged or altered): the export
+ * goes on past it, and this line says where it was, so the file is complete and its check fails there.
+ */
+export interface UnreadableAuditLine {
+  unreadable: true;
+  caseId: string | null;
+  stream: string;
+  revision: number;
+  position: number;
+  id: string;
+  type: string;
+  at: string;
+  reason: string;
+}
+
 /** A task as histories and the case view show it. */
 export function taskView(t: TaskFacts): TaskView {
   return {
@@ -243,21 +259,43 @@ export async function* exportEvents(store: EventStore, db: Db, options: ExportOp
     }
     return ok;
   };
-  for await (const event of store.readAll({ fromPosition: range.lo })) {
-    if (event.position > range.hi) break;
-    const at = acceptedAt(event);
-    if (at === undefined || at < from || at >= to) continue;
-    const line = auditLine(event);
-    if (!line) {
-      // Not a case's: the calendar's notices, which everyone may read (GET /v1/calendar/:year).
-      const actor = (event.metadata as { actor?: unknown }).actor;
-      const other: OtherAuditLine = { caseId: null, process: null, stream: event.streamId, revision: event.revision, position: event.position, id: event.id, type: event.type, at, ...(actor !== undefined ? { actor } : {}), data: event.data };
-      yield `${JSON.stringify(other)}\n`;
-      continue;
+  let next = range.lo;
+  while (next <= range.hi) {
+    try {
+      for await (const event of store.readAll({ fromPosition: next })) {
+        if (event.position > range.hi) return;
+        next = event.position + 1;
+        const at = acceptedAt(event);
+        if (at === undefined || at < from || at >= to) continue;
+        const line = auditLine(event);
+        if (!line) {
+          // Not a case's: the calendar's notices, which everyone may read (GET /v1/calendar/:year).
+          const actor = (event.metadata as { actor?: unknown }).actor;
+          const other: OtherAuditLine = { caseId: null, process: null, stream: event.streamId, revision: event.revision, position: event.position, id: event.id, type: event.type, at, ...(actor !== undefined ? { actor } : {}), data: event.data };
+          yield `${JSON.stringify(other)}\n`;
+          continue;
+        }
+        if (!visible(line.caseId)) continue;
+        yield `${JSON.stringify(line)}\n`;
+      }
+      return;
+    } catch (err) {
+      if (!(err instanceof UnreadableEventError) || err.event.position < next) throw err;
+      next = err.event.position + 1;
+      const line = unreadableLine(db, err, from, to);
+      if (line && (line.caseId === null ? !visibleTo : visible(line.caseId))) yield `${JSON.stringify(line)}\n`;
     }
-    if (!visible(line.caseId)) continue;
-    yield `${JSON.stringify(line)}\n`;
   }
+}
+
+/** The line of an unreadable event in [from, to) (its time and case come from the read models), else undefined. */
+function unreadableLine(db: Db, err: UnreadableEventError, from: string, to: string): UnreadableAuditLine | undefined {
+  const { streamId, revision, position, id, type } = err.event;
+  const at = db.prepare<[number], string>('SELECT at FROM audit_index WHERE position = ?').pluck().get(position);
+  if (at === undefined || at < from || at >= to) return undefined;
+  const caseId = db.prepare<[string], string>('SELECT case_id FROM cases WHERE stream_id = ?').pluck().get(streamId) ?? null;
+  const part = err.part === 'data' ? '数据' : '元数据';
+  return { unreadable: true, caseId, stream: streamId, revision, position, id, type, at, reason: `服务器无法读取这一事件：其${part}已不是有效的 JSON，存储内容已损坏或被改动` };
 }
 
 /** A case event as an audit export line (undefined for an event of no case): `npm run verify-export` checks each line against it. */

@@ -106,6 +106,11 @@ export class ReadModels {
     return { position: this.#projector.position, lag };
   }
 
+  /** A rebuild under way (here or in another process on the same file): how far it has come; undefined when none is. */
+  rebuilding(): { done: number; total: number } | undefined {
+    return this.#projector.rebuilding();
+  }
+
   /** For `minPosition`: true once every read model has reached `position`, false after `timeoutMs`. */
   waitFor(position: number, timeoutMs?: number): Promise<boolean> {
     return this.#projector.waitFor(position, timeoutMs);

@@ -553,6 +553,12 @@ export interface Projector {
   waitFor(position: number, timeoutMs?: number): Promise<boolean>;
   /** Drops read models (all, or those named) and rebuilds them from position 0. */
   rebuild(names?: string | readonly string[], onProgress?: Progress): Promise<RebuildSummary>;
+  /**
+   * Whether some read model is being rebuilt — here, or by another process on the same file
+   * (`npm run rebuild`: its checkpoint is marked unfinished) — so that queries would answer from
+   * part of the log: how far it has come, else undefined.
+   */
+  rebuilding(): { done: number; total: number } | undefined;
   close(): Promise<void>;
 }
 
@@ -613,6 +619,12 @@ export class InlineProjector implements Projector {
     if (this.position >= position) return Promise.resolve(true);
     if (this.#closed) return Promise.resolve(false);
     return this.#waiters.wait(position, timeoutMs);
+  }
+
+  rebuilding(): { done: number; total: number } | undefined {
+    const rows = this.#checkpoints.read();
+    if (this.#detached.size === 0 && this.#projections.every((p) => rows.get(p.name)?.version === p.version)) return undefined;
+    return { done: this.position, total: this.#log.head() };
   }
 
   async rebuild(names?: string | readonly string[], onProgress?: Progress): Promise<RebuildSummary> {
@@ -846,6 +858,12 @@ export class FollowProjector implements Projector {
     if (!this.#closed) this.#resume();
     await done;
     return { threads: 1 };
+  }
+
+  rebuilding(): { done: number; total: number } | undefined {
+    const rebuilds = this.#rebuilds;
+    if (rebuilds.length === 0) return undefined;
+    return { done: this.position, total: Math.max(...rebuilds.map((r) => r.target)) };
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { canSee } from '../../directory/visibility.js';
+import { UnreadableEventError } from '../../eventstore/types.js';
 import { refuse, type CaseState } from '../../engine/index.js';
 import { PROBLEM_CODES } from '../problem.js';
 import type { App } from '../app.js';
@@ -41,7 +42,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
               headers: { Location: { description: '/v1/cases/{id} of the case', schema: { type: 'string' } } },
             },
           },
-          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'PAYLOAD_TOO_LARGE', 'RULE_VIOLATED', 'CALENDAR_NOT_COVERED'],
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'PAYLOAD_TOO_LARGE', 'RULE_VIOLATED', 'CALENDAR_NOT_COVERED', 'UNAVAILABLE'],
           notes: {
             VALIDATION_FAILED: 'the body is not JSON or not { process, input }, the process is unknown, or the input does not match its form (FORMS.md); `errors`: [{ path, message }]',
             FORBIDDEN: 'this role may not start this process, or not for the organisation the input names; or the token names no organisation of its kind in the directory',
@@ -84,7 +85,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       config: {
         openapi: {
           responses: { 200: jsonAnswer('the cases the caller may see, newest first; nextCursor is the cursor of the next page, or null', 'CaseListPage') },
-          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'],
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE'],
           notes: { VALIDATION_FAILED: 'a filter of the wrong form, an unknown process or state, or a cursor the API did not give; `errors`: [{ path, message }]' },
         },
       },
@@ -106,7 +107,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     '/v1/cases/:id',
     {
       schema: { summary: '案件当前状态', params: IdParams, querystring: NoQuery, response: { 200: CaseView } },
-      config: { openapi: { responses: { 200: { description: 'the case now, with the commands the caller may send' } }, problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'] } },
+      config: { openapi: { responses: { 200: { description: 'the case now, with the commands the caller may send' } }, problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'UNAVAILABLE'] } },
     },
     async (request) => {
       const caller = await callerOf(request, app.verifier);
@@ -186,7 +187,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       config: {
         openapi: {
           responses: { 200: { description: 'every event of the case, oldest first; with asOf, the state and open tasks as they were then' } },
-          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'],
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'UNAVAILABLE'],
         },
       },
     },
@@ -211,6 +212,10 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
             ok: z.boolean(),
             events: z.number(),
             failedAt: z.object({ revision: z.number(), eventId: z.string(), type: z.string() }).optional(),
+            missing: z
+              .object({ fromRevision: z.number(), toRevision: z.number(), lastPosition: z.number() })
+              .optional()
+              .describe('events cut off the end of the stream, which the read models had recorded (a hash chain cannot show a missing end)'),
             reason: z.string().optional(),
           }),
         },
@@ -218,14 +223,34 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       config: {
         openapi: {
           responses: { 200: { description: "the hash chain re-checked and the events replayed through the case's machine version: ok, or where and why it failed" } },
-          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'],
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'UNAVAILABLE'],
         },
       },
     },
     async (request) => {
       const caller = await callerOf(request, app.verifier);
-      await visibleCase(app, caller, request.params.id);
-      return app.engine.verify(request.params.id);
+      const caseId = request.params.id;
+      // The case list's row: who may see the case when its own events cannot be read, and how far it
+      // had gone when it was projected.
+      const row = app.readModels.case(caseId);
+      try {
+        await visibleCase(app, caller, caseId);
+      } catch (err) {
+        if (!(err instanceof UnreadableEventError) || !row || !canSee(app.directory, caller, row.parties)) throw err;
+      }
+      const verification = await app.engine.verify(caseId);
+      // A chain checks each event against the one before: events cut off its end leave no trace in
+      // it. The read models saw them (in follow mode they may lag behind the log, never run ahead).
+      if (verification.ok && row && row.revision > verification.events - 1) {
+        const stored = verification.events - 1;
+        return {
+          ok: false,
+          events: verification.events,
+          missing: { fromRevision: stored + 1, toRevision: row.revision, lastPosition: row.position },
+          reason: `事件流止于第 ${stored} 号事件，但已记录的案件进行到第 ${row.revision} 号（位置 ${row.position}）：末尾的事件缺失 (the stream ends at revision ${stored}, but the case was recorded up to revision ${row.revision}: events are missing from its end)`,
+        };
+      }
+      return verification;
     },
   );
 };

@@ -14,7 +14,11 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
           200: z.object({
             status: z.literal('ok'),
             store: z.object({ kind: z.string(), position: z.number() }),
-            projections: z.object({ position: z.number(), lag: z.number() }),
+            projections: z.object({
+              position: z.number(),
+              lag: z.number(),
+              rebuilding: z.object({ done: z.number(), total: z.number() }).optional().describe('a rebuild under way (here or by npm run rebuild): reads of the read models answer 503 meanwhile'),
+            }),
             calendarVersion: z.string(),
           }),
         },
@@ -23,11 +27,13 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
     },
     async () => {
       const position = await app.store.headPosition();
+      const rebuilding = app.readModels.rebuilding();
       return {
         status: 'ok' as const,
         store: { kind: app.store.kind, position },
-        projections: await app.readModels.health(),
-        calendarVersion: app.calendar.current().version,
+        projections: { ...(await app.readModels.health()), ...(rebuilding ? { rebuilding } : {}) },
+        // With the notices another node loaded: nodes that disagree show it here.
+        calendarVersion: (await app.calendar.fresh()).version,
       };
     },
   );

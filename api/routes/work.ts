@@ -29,7 +29,7 @@ const reportDocs = (description: string, component: string): RouteDocs => ({
       content: { 'application/json': ref(component), 'text/csv': { type: 'string' } },
     },
   },
-  problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'],
+  problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE'],
   notes: { FORBIDDEN: 'only supervisors, auditors, authorities and admins see reports, of their own region and the regions below it (a wider `region` is refused); or the token names no organisation of its kind in the directory' },
 });
 const AUDIT_ROLES = new Set(['auditor', 'admin']);
@@ -40,6 +40,19 @@ const AUDIT_ROLES = new Set(['auditor', 'admin']);
  * behind the position it asked for from one that is not.
  */
 export async function caughtUp(app: App, reply: FastifyReply, minPosition: number | undefined): Promise<void> {
+  // A rebuild under way (`npm run rebuild` beside this server, or here) leaves the read models holding
+  // part of the log: an inbox, a report or an export from them would be short without saying so.
+  const rebuilding = app.readModels.rebuilding();
+  if (rebuilding) {
+    const { done, total } = rebuilding;
+    throw new ApiError(
+      'UNAVAILABLE',
+      { zh: `读模型正在重建（已处理到位置 ${done}，共 ${total}），此时的结果会不完整，请稍后再试`, en: `the read models are being rebuilt (at position ${done} of ${total}): an answer now would be incomplete; try again shortly` },
+      { reason: 'readModelsRebuilding', retryAfter: 5 },
+    );
+  }
+  // Working days left and overdue are counted at query time: with the notices other nodes loaded too.
+  await app.calendar.refresh();
   if (minPosition === undefined) return;
   await app.readModels.waitFor(minPosition, 2000);
   reply.header('x-read-models-position', String(app.readModels.position));
@@ -87,7 +100,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       config: {
         openapi: {
           responses: { 200: jsonAnswer("the caller's open tasks, most urgent first (notices last); nextCursor is the cursor of the next page, or null", 'InboxPage') },
-          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'],
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE'],
         },
       },
     },
@@ -180,7 +193,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
               content: { 'application/x-ndjson': { type: 'string' } },
             },
           },
-          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'],
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE'],
           notes: { FORBIDDEN: 'only auditors and admins may export events; or the token names no organisation of its kind in the directory' },
         },
       },

@@ -26,6 +26,18 @@ export interface TestApi {
 
 export async function startTestApi(options: { now?: string } = {}): Promise<TestApi> {
   const dataDir = mkdtempSync(join(tmpdir(), 'wf-api-'));
+  const api = await openTestApi(dataDir, options);
+  return {
+    ...api,
+    async close() {
+      await api.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A server on a data folder the caller owns (kept when it closes): a second one on the same folder is another node, or a restart. */
+export async function openTestApi(dataDir: string, options: { now?: string } = {}): Promise<TestApi> {
   const clock = new ManualClock(options.now ?? '2026-03-02T01:00:00.000Z');
   const config = loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, WORKFLOW_TEST_CLOCK: '1', WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' });
   const app = await createApp(config, { clock, logger: createLogger({ level: 'silent' }) });
@@ -55,7 +67,6 @@ export async function startTestApi(options: { now?: string } = {}): Promise<Test
     async close() {
       await server.close();
       await app.close();
-      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

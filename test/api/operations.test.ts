@@ -1,0 +1,219 @@
+/**
+ * A store damaged outside the engine, and read models being rebuilt beside the server: the server
+ * says so instead of answering short or failing everything (test-only writes to the database).
+ *
+ * - An event whose stored JSON was broken: that case answers 503 `UNAVAILABLE` (`storeUnreadable`)
+ *   naming the event, its verify names it, the audit export goes past it with a line that says
+ *   where it was (and the export check fails there); every other case, new cases and timers go on.
+ * - An event cut off the end of a stream: verify says events are missing from the end.
+ * - A read model marked unfinished (as `npm run rebuild` in another process marks it): the inbox,
+ *   the case list, the reports and the export answer 503 `readModelsRebuilding` with Retry-After.
+ * - A store that cannot be written: 503 with the reason, nothing stored.
+ * - Two servers on one data folder: a holiday notice loaded on one is in force on the other at once.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { mintToken } from '../../api/auth.js';
+import { checkExport } from '../../engine/exportCheck.js';
+import type { SqliteEventStore } from '../../eventstore/sqlite.js';
+import { actors, startInputs } from '../machines/examples.js';
+import { openTestApi, SECRET } from './harness.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A server on `dataDir` (a second call on the same folder is a restart), with its database at hand. */
+async function serve(dataDir: string) {
+  const api = await openTestApi(dataDir);
+  return {
+    app: api.app,
+    db: (api.app.store as SqliteEventStore).database,
+    call: (method: string, url: string, as: string, body?: unknown) => api.call(method, url, { as, ...(body !== undefined ? { body } : {}) }),
+    close: () => api.close(),
+  };
+}
+
+const tokens = async () => ({
+  applicant: await mintToken(SECRET, { sub: actors.company.sub, role: 'applicant', org: actors.company.org }),
+  provider: await mintToken(SECRET, { sub: actors.provider.sub, role: 'provider', org: actors.provider.org }),
+  admin: await mintToken(SECRET, { sub: 'admin-1', role: 'admin', org: '370000-dsj' }),
+});
+
+async function twoObjections(dataDir: string) {
+  const t = await tokens();
+  const api = await serve(dataDir);
+  const a = await api.call('POST', '/v1/cases', t.applicant, { process: 'objection', input: startInputs.objection });
+  const b = await api.call('POST', '/v1/cases', t.applicant, { process: 'objection', input: startInputs.objection });
+  expect([a.status, b.status]).toEqual([201, 201]);
+  await api.close();
+  return { t, a: a.body.id as string, b: b.body.id as string };
+}
+
+const folder = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wf-damaged-'));
+  dirs.push(dir);
+  return dir;
+};
+
+describe('given a stored event whose data is no longer JSON', () => {
+  it('then that case answers 503 naming the event, verify names it, and every other case, new cases and timers go on', async () => {
+    const dataDir = folder();
+    const { t, a, b } = await twoObjections(dataDir);
+    const api = await serve(dataDir);
+    try {
+      const position = api.db.prepare<[string], number>("SELECT position FROM events WHERE stream_id LIKE '%' || ? AND revision = 0").pluck().get(a)!;
+      api.db.prepare('UPDATE events SET data = ? WHERE position = ?').run('{"description": 篡改', position);
+
+      const read = await api.call('GET', `/v1/cases/${a}`, t.applicant);
+      expect(read.status).toBe(503);
+      expect(read.body).toMatchObject({ code: 'UNAVAILABLE', reason: 'storeUnreadable', position });
+      expect(read.body.detail).toContain(`位置 ${position}`);
+
+      const verify = await api.call('GET', `/v1/cases/${a}/verify`, t.applicant);
+      expect(verify.status).toBe(200);
+      expect(verify.body).toMatchObject({ ok: false, failedAt: { revision: 0 } });
+      expect(verify.body.reason).toContain('无法解析');
+
+      // Another case, a new case and the test clock (timers catch up over the damaged event): answered and stored once.
+      const before = api.db.prepare('SELECT count(*) FROM events').pluck().get() as number;
+      const other = await api.call('POST', `/v1/cases/${b}/commands`, t.provider, { type: 'RESPOND', data: { outcome: 'corrected', explanation: '已更正数据并重新发布。' } });
+      expect(other.status).toBe(200);
+      const fresh = await api.call('POST', '/v1/cases', t.applicant, { process: 'objection', input: startInputs.objection });
+      expect(fresh.status).toBe(201);
+      expect(api.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(before + 2);
+      const clock = await api.call('PUT', '/v1/test/clock', t.admin, { now: '2026-03-03T01:00:00.000Z' });
+      expect(clock.status).toBe(200);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('then the audit export goes on past it, with a line that says where it was, and the export check fails on that line', async () => {
+    const dataDir = folder();
+    const { a } = await twoObjections(dataDir);
+    const t = await tokens();
+    const api = await serve(dataDir);
+    try {
+      const position = api.db.prepare<[string], number>("SELECT position FROM events WHERE stream_id LIKE '%' || ? AND revision = 0").pluck().get(a)!;
+      const all = api.db.prepare('SELECT count(*) FROM events').pluck().get() as number;
+      api.db.prepare('UPDATE events SET metadata = ? WHERE position = ?').run('{"caseId": ', position);
+
+      const res = await api.call('GET', '/v1/audit/export?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z', t.admin);
+      expect(res.status).toBe(200);
+      const lines = res.text.trim().split('\n');
+      expect(lines).toHaveLength(all);
+      const flagged = lines.map((l) => JSON.parse(l)).filter((l) => l.unreadable === true);
+      expect(flagged).toEqual([expect.objectContaining({ caseId: a, position, revision: 0 })]);
+      const check = await checkExport(lines);
+      expect(check.ok).toBe(false);
+      expect(check.failures[0]).toMatchObject({ caseId: a, revision: 0 });
+      expect(check.failures[0]!.reason.zh).toContain('无法读取');
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('given a case whose last event was cut off the stream', () => {
+  it('then verify says events are missing from its end, with the revisions and the last position recorded', async () => {
+    const dataDir = folder();
+    const { t, a } = await twoObjections(dataDir);
+    let api = await serve(dataDir);
+    const responded = await api.call('POST', `/v1/cases/${a}/commands`, t.provider, { type: 'RESPOND', data: { outcome: 'corrected', explanation: '已更正数据并重新发布。' } });
+    expect(responded.status).toBe(200);
+    expect((await api.call('GET', `/v1/cases/${a}/verify`, t.applicant)).body).toEqual({ ok: true, events: 2 });
+    api.db.prepare('DELETE FROM events WHERE position = ?').run(responded.body.position);
+    await api.close();
+
+    api = await serve(dataDir);
+    try {
+      const verify = await api.call('GET', `/v1/cases/${a}/verify`, t.applicant);
+      expect(verify.status).toBe(200);
+      expect(verify.body).toMatchObject({ ok: false, events: 1, missing: { fromRevision: 1, toRevision: 1, lastPosition: responded.body.position } });
+      expect(verify.body.reason).toContain('末尾的事件缺失');
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('given a read model being rebuilt by another process (its checkpoint marked unfinished)', () => {
+  it('then the inbox, case list, reports and export answer 503 readModelsRebuilding with Retry-After, and answer again once it is done', async () => {
+    const dataDir = folder();
+    const { t } = await twoObjections(dataDir);
+    const api = await serve(dataDir);
+    try {
+      const urls = ['/v1/inbox', '/v1/cases', '/v1/reports/overdue', '/v1/reports/sla?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z', '/v1/audit/export?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z'];
+      const version = api.db.prepare("SELECT version FROM projection_checkpoints WHERE name = 'audit'").pluck().get() as number;
+      api.db.prepare("UPDATE projection_checkpoints SET version = -1, position = 0 WHERE name = 'audit'").run();
+      for (const url of urls) {
+        const res = await api.call('GET', url, url.startsWith('/v1/inbox') ? t.provider : t.admin);
+        expect([url, res.status, res.body?.code, res.body?.reason, res.headers['retry-after']]).toEqual([url, 503, 'UNAVAILABLE', 'readModelsRebuilding', '5']);
+        expect(res.body.detail).toContain('读模型正在重建');
+      }
+      const head = api.db.prepare('SELECT max(position) FROM events').pluck().get() as number;
+      api.db.prepare("UPDATE projection_checkpoints SET version = ?, position = ? WHERE name = 'audit'").run(version, head);
+      for (const url of urls) expect([url, (await api.call('GET', url, url.startsWith('/v1/inbox') ? t.provider : t.admin)).status]).toEqual([url, 200]);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('given a store that cannot be written (a full disk, a read-only data folder)', () => {
+  it.each([
+    ['SQLITE_FULL', 'storeFull', '存储空间不足'],
+    ['SQLITE_READONLY', 'storeReadOnly', '无法写入'],
+    ['SQLITE_IOERR_WRITE', 'storeIo', '无法写入'],
+  ])('when an append fails with %s, then the command answers 503 %s in Chinese, with Retry-After, and nothing is stored', async (sqliteCode, reason, words) => {
+    const dataDir = folder();
+    const { t } = await twoObjections(dataDir);
+    const api = await serve(dataDir);
+    try {
+      const before = api.db.prepare('SELECT count(*) FROM events').pluck().get();
+      // The adapter's own append, failing as better-sqlite3 fails (a SqliteError carries the SQLite code).
+      api.app.store.appendToStream = async () => {
+        throw Object.assign(new Error('disk I/O'), { code: sqliteCode });
+      };
+      const res = await api.call('POST', '/v1/cases', t.applicant, { process: 'objection', input: startInputs.objection });
+      expect([res.status, res.body.code, res.body.reason, res.headers['retry-after']]).toEqual([503, 'UNAVAILABLE', reason, '30']);
+      expect(res.body.detail).toContain(words);
+      expect(api.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(before);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('given two servers on one data folder', () => {
+  it('when one loads a holiday notice, then the other computes deadlines, answers calendar reads and reports health with it at once', async () => {
+    const dataDir = folder();
+    const a = await openTestApi(dataDir);
+    const b = await openTestApi(dataDir);
+    try {
+      const adminA = await a.token('admin', '370000-dsj');
+      const applicantB = await b.token('applicant', actors.company.org);
+      const statutory = ['2027-01-01', '2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-04-05', '2027-05-01', '2027-05-02', '2027-06-09', '2027-09-15', '2027-10-01', '2027-10-02', '2027-10-03'];
+      // A longer 春节 than the statutory days alone: B's deadline moves only if B applies A's notice.
+      const holidays = [...statutory, '2027-02-09', '2027-02-10', '2027-02-11', '2027-02-12'];
+      const deadline = '/v1/calendar/deadline?from=2027-02-04&workingDays=1';
+      const before = await b.call('GET', deadline, { as: applicantB });
+      expect(before.body).toMatchObject({ dueDate: '2027-02-11', provisional: true });
+
+      const loaded = await a.call('PUT', '/v1/calendar/2027', { as: adminA, body: { notice: '国办发明电〔2026〕1号（测试数据）', url: 'https://www.gov.cn/zhengce/test-2027.htm', holidays, adjustedWorkdays: [] } });
+      expect(loaded.status).toBe(200);
+
+      const after = await b.call('GET', deadline, { as: applicantB });
+      expect(after.body).toMatchObject({ dueDate: '2027-02-15', provisional: false, calendarVersion: loaded.body.calendarVersion });
+      expect((await b.call('GET', '/v1/calendar/2027', { as: applicantB })).body).toMatchObject({ status: 'official', calendarVersion: loaded.body.calendarVersion });
+      expect((await b.call('GET', '/health')).body.calendarVersion).toBe((await a.call('GET', '/health')).body.calendarVersion);
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  });
+});
