@@ -16,7 +16,7 @@ import { acceptedCommands, isFinal, stateLabel, stateName, stateTask } from '../
 import type { Actor, CommandSpec, ProcessDefinition, TaskSpec } from '../machines/types.js';
 import { EngineError, refuse } from './errors.js';
 import { deterministicId, newId, streamOf } from './ids.js';
-import { eventHash } from './hashChain.js';
+import { canonicalJson, eventHash } from './hashChain.js';
 import { endOfShanghaiDate } from '../calendars/index.js';
 import { deadlineFor, type DeadlineCalendar, type DeadlineTable } from './deadlines.js';
 import { verifyHistory, type Verification } from './verify.js';
@@ -141,6 +141,12 @@ export class Engine {
     return state;
   }
 
+  /** A case as it was just after `revision` (a replayed start answers the case as it first was). */
+  async caseAt(caseId: string, revision: number): Promise<CaseState> {
+    const events = (await this.history(caseId)).filter((e) => e.revision <= revision);
+    return foldAll(this.definitionOf(events[0]!), events);
+  }
+
   /** Every event of a case, oldest first. */
   async history(caseId: string): Promise<RecordedEvent[]> {
     const state = await this.getCase(caseId);
@@ -197,7 +203,14 @@ export class Engine {
     if (cmd.idempotencyKey) {
       for (const process of [def.name, ...this.#o.registry.names().filter((n) => n !== def.name)]) {
         const existing = await this.#readOrUndefined(streamOf(process, keyedId(process)));
-        if (existing) return this.#replay(foldAll(this.definitionOf(existing[0]!), existing), existing[0]!);
+        if (!existing) continue;
+        const first = existing[0]!;
+        const started = this.definitionOf(first);
+        if (started.name !== def.name || !this.#sameData(started.start.schema, cmd.input, first.data)) {
+          const caseId = (first.metadata as unknown as CaseEventMetadata).caseId;
+          throw refuse.idempotencyKeyReused({ zh: `发起 ${started.name} 案件 ${caseId}`, en: `starting ${started.name} case ${caseId}` });
+        }
+        return this.#replay(foldAll(started, existing), first);
       }
     }
 
@@ -247,7 +260,15 @@ export class Engine {
     const def = this.#def(current);
     if (cmd.idempotencyKey) {
       const earlier = current.idempotency.get(`${cmd.actor.sub}\0${cmd.idempotencyKey}`);
-      if (earlier) return this.#replay(current, await this.#eventAt(current, earlier));
+      if (earlier) {
+        const event = await this.#eventAt(current, earlier);
+        const command = (event.metadata as unknown as CaseEventMetadata).command;
+        const spec = def.commands[cmd.type];
+        if (command !== cmd.type || !spec || !this.#sameData(spec.schema, cmd.data ?? {}, event.data)) {
+          throw refuse.idempotencyKeyReused({ zh: `指令 ${command}，版本 ${event.revision}`, en: `command ${command} at revision ${event.revision}` });
+        }
+        return this.#replay(current, event);
+      }
     }
     if (cmd.expectedRevision !== undefined && cmd.expectedRevision !== current.revision) {
       throw refuse.revisionConflict(cmd.expectedRevision, current.revision);
@@ -421,6 +442,12 @@ export class Engine {
         ? { zh: `${org.name}（${code}）不是公共数据开放主体，不能作为本案件的开放主体`, en: `${org.name} (${code}) is not a data provider and cannot be this case's provider` }
         : { zh: `机构目录中没有编码为 ${code} 的公共数据开放主体`, en: `the organisation directory has no data provider with the code ${code}` },
     );
+  }
+
+  /** Whether a request's data is what was stored for the first request with its idempotency key (compared as the form reads it). */
+  #sameData(schema: z.ZodType, data: unknown, stored: unknown): boolean {
+    const parsed = schema.safeParse(data);
+    return parsed.success && canonicalJson(parsed.data) === canonicalJson(stored);
   }
 
   #validate(schema: z.ZodType, data: unknown): unknown {

@@ -77,6 +77,19 @@ export const refuse = {
       { zh: `${message.zh}（${article}）`, en: `${message.en} (${articleInEnglish(article)})` },
       { rule, article },
     ),
+  /**
+   * An Idempotency-Key sent again with another request: the first answer belongs to the first
+   * request, and answering it to this one would tell the sender that what it asked now was done.
+   */
+  idempotencyKeyReused: (first: Message) =>
+    new EngineError(
+      'RULE_VIOLATED',
+      {
+        zh: `该 Idempotency-Key 已用于另一请求（${first.zh}），内容不同：未执行本次请求。每个不同的请求请使用新的 Idempotency-Key`,
+        en: `this Idempotency-Key was already used for a different request (${first.en}); nothing was done: use a new key for each different request`,
+      },
+      { rule: 'idempotencyKeyReused' },
+    ),
   revisionConflict: (expected: unknown, current: number | null) =>
     new EngineError(
       'REVISION_CONFLICT',

@@ -61,7 +61,8 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
         correlationId: request.id,
         ...(key ? { idempotencyKey: key } : {}),
       });
-      const state = await app.engine.getCase(result.caseId);
+      // API.md: the same key answers the first answer — the case as that start left it.
+      const state = result.replayed ? await app.engine.caseAt(result.caseId, result.revision) : await app.engine.getCase(result.caseId);
       reply.code(201).header('location', `/v1/cases/${result.caseId}`);
       return caseView(state, app.engine.allowedCommands(state, caller));
     },

@@ -178,13 +178,22 @@ describe('end to end over HTTP', () => {
       const verify = await api.call('GET', `/v1/cases/${id}/verify`, { as: await tokenOf(supervisor) });
       expect(verify.body).toEqual({ ok: true, events: states.length });
 
-      // The same start with the same Idempotency-Key answers the same case and stores nothing.
+      // The same start with the same Idempotency-Key answers the first answer (the case as it started) and stores nothing.
       const again = await api.call('POST', '/v1/cases', {
         as: await tokenOf(journey.starter),
         body: { process: journey.process, input: startInputs[journey.process] },
         headers: { 'idempotency-key': `start-${journey.process}` },
       });
-      expect(again.body.id).toBe(id);
+      expect(again.status).toBe(201);
+      expect(again.body).toMatchObject({ id, revision: 0, state: states[0] });
+      // The same key with another request is refused: its answer would say this one was done.
+      const other = await api.call('POST', '/v1/cases', {
+        as: await tokenOf(journey.starter),
+        body: { process: journey.process, input: { ...startInputs[journey.process], extra: 1 } },
+        headers: { 'idempotency-key': `start-${journey.process}`, 'accept-language': 'en' },
+      });
+      expect([other.status, other.body.rule]).toEqual([422, 'idempotencyKeyReused']);
+      expect(other.body.detail).toContain(id);
     });
   }
 });

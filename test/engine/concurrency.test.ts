@@ -135,14 +135,36 @@ describe('the same Idempotency-Key from the same sender', () => {
     expect(await w.store.headPosition()).toBe(headBefore + 1);
   });
 
-  it('given a case started with a key, when the same applicant starts another process with that key, then the first answer and nothing stored (API.md), on a cold engine too', async () => {
+  it('given a case started with a key, when the same applicant starts another process, or the same process with other input, with that key, then RULE_VIOLATED idempotencyKeyReused and nothing stored, on a cold engine too', async () => {
     const objection = await w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company, idempotencyKey: 'reused-key' });
     const headBefore = await w.store.headPosition();
     for (const engine of [w.engine, coldEngine(w)]) {
-      const again = await engine.start({ process: 'conditionalApplication', input: startInputs.conditionalApplication, actor: actors.company, idempotencyKey: 'reused-key' });
-      expect(again).toMatchObject({ caseId: objection.caseId, process: 'objection', replayed: true });
+      for (const [process, input] of [
+        ['conditionalApplication', startInputs.conditionalApplication],
+        ['objection', { ...startInputs.objection, description: '另一份异议。' }],
+      ] as const) {
+        const refused = await engine.start({ process, input, actor: actors.company, idempotencyKey: 'reused-key' }).catch((e: unknown) => e);
+        expect(refused).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'idempotencyKeyReused' } });
+        expect((refused as Error).message).toContain(objection.caseId);
+      }
     }
     expect(await w.store.headPosition()).toBe(headBefore);
+  });
+
+  it('given a command sent with a key, when the same sender sends another command or other data with that key, then RULE_VIOLATED idempotencyKeyReused and nothing stored; the same data again is the first answer', async () => {
+    const c = await given(w, 'conditionalApplication');
+    const first = await when(w, c.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'review-1' });
+    const headBefore = await w.store.headPosition();
+    for (const [type, data] of [
+      ['PASS_NORMATIVE_REVIEW', { opinion: '另一意见。' }],
+      ['FAIL_NORMATIVE_REVIEW', { reason: '材料不全。' }],
+    ] as const) {
+      const refused = await when(w, c.caseId, type, { data, idempotencyKey: 'review-1' }).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'idempotencyKeyReused' } });
+    }
+    expect(await w.store.headPosition()).toBe(headBefore);
+    const again = await when(w, c.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'review-1' });
+    expect(again).toEqual({ ...first, replayed: true });
   });
 
   it('given a case started with a key, when another applicant starts with the same key, then a different case', async () => {
