@@ -69,6 +69,18 @@ function whyRefused(err: unknown): { zh: string; en: string } {
 }
 
 /**
+ * Whether verifying failed for want of the key set, not because of the token: a timeout, a fetch
+ * that failed (refused, unresolvable: not one of jose's own errors, all `ERR_J…`), an answer other
+ * than 200 or not a key set.
+ */
+function keySetUnreachable(err: unknown): boolean {
+  const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
+  if (code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JWKS_INVALID') return true;
+  if (typeof code !== 'string' || !code.startsWith('ERR_J')) return true;
+  return code === 'ERR_JOSE_GENERIC' && typeof message === 'string' && message.includes('JSON Web Key Set');
+}
+
+/**
  * HS256 with a shared secret, or RS256 from an identity provider's JWKS; with `directory`, a
  * provider's or authority's token must name an organisation of that kind there (else 403).
  */
@@ -93,6 +105,14 @@ export function createVerifier(options: { secret?: string; jwksUrl?: string; dir
       // A token must say when it expires: one without `exp` would be good for ever, however it leaked.
       payload = (await jwtVerify(token, key as Uint8Array, { algorithms, requiredClaims: ['exp'], currentDate: systemClock.now() })).payload;
     } catch (err) {
+      // The identity provider out of reach is the server's trouble: the caller's token may be good.
+      if (options.jwksUrl && keySetUnreachable(err)) {
+        throw new ApiError(
+          'UNAVAILABLE',
+          { zh: '身份认证服务（JWKS）暂时无法访问，无法核验登录凭证，请稍后再试', en: 'the identity provider (JWKS) cannot be reached, so the token cannot be checked; try again shortly' },
+          { reason: 'identityProviderUnreachable', retryAfter: 10 },
+        );
+      }
       throw unauthenticated(whyRefused(err));
     }
     const claims = Claims.safeParse(payload);

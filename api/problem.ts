@@ -157,6 +157,8 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
   let detail = TITLES.INTERNAL[lang];
   let extra: Record<string, unknown> = {};
   if (err instanceof EngineError || err instanceof ApiError) {
+    // The server's own trouble, told to the caller as 503: the operator needs it in the log too.
+    if (err.code === 'UNAVAILABLE') request.log.warn({ err, reason: err.details.reason }, 'service unavailable');
     code = err.code === 'UNKNOWN_PROCESS' ? 'VALIDATION_FAILED' : err.code;
     detail = err.text[lang];
     extra = lang === 'zh' ? err.details : withEnglishErrors(err.details);

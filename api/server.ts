@@ -107,12 +107,17 @@ function underV1(request: FastifyRequest): boolean {
 
 /** Request bodies are capped: the largest form is a few kilobytes. */
 const BODY_LIMIT = 1024 * 1024;
+/** How long a client may take to send a whole request (headers and body). */
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 /** The HTTP face of the app: parse, authorise, call, shape (ARCHITECTURE.md). */
 export async function buildServer(app: App) {
   const server = Fastify({
     loggerInstance: app.logger,
     bodyLimit: BODY_LIMIT,
+    // A client that sends its request a byte at a time is cut off (Node answers 408): a handful of
+    // them would otherwise hold sockets for ever. Answers (a long audit export) are not limited by it.
+    requestTimeout: REQUEST_TIMEOUT_MS,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : newId();

@@ -57,6 +57,12 @@ describe('fastify’s own refusals, in Chinese by default', () => {
   });
 });
 
+describe('a client that sends its request slowly', () => {
+  it('is cut off once the request has taken 30 s (Node answers 408): a trickle of bytes holds no socket for ever', () => {
+    expect(api.server.server.requestTimeout).toBe(30_000);
+  });
+});
+
 describe('a JSON body with a key secure JSON parsing refuses', () => {
   const json = { 'content-type': 'application/json' };
 
@@ -151,6 +157,29 @@ describe('a token must say when it expires (exp)', () => {
       await expect(verifier.verify(await sign('1h'))).resolves.toMatchObject({ sub: 'u1', role: 'applicant' });
     } finally {
       await new Promise((resolve) => idp.close(resolve));
+    }
+  });
+});
+
+describe('given an identity provider out of reach', () => {
+  it.each([
+    ['nothing listening', async () => ({ url: 'http://127.0.0.1:1/jwks.json', close: async () => {} })],
+    ['an error page', async () => {
+      const idp = createServer((_req, res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<h1>Bad Gateway</h1>'));
+      await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+      return { url: `http://127.0.0.1:${(idp.address() as AddressInfo).port}/jwks.json`, close: () => new Promise<void>((resolve) => idp.close(() => resolve())) };
+    }],
+  ])('(%s), when an RS256 token comes, then 503 UNAVAILABLE identityProviderUnreachable with Retry-After — not "the token is not valid"', async (_what, start) => {
+    const { privateKey } = await generateKeyPair('RS256');
+    const idp = await start();
+    try {
+      const verifier = createVerifier({ jwksUrl: idp.url });
+      const token = await new SignJWT({ role: 'applicant', org: '91370100MA3C5ABC1X' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('u1').setIssuedAt().setExpirationTime('1h').sign(privateKey);
+      const refused = await verifier.verify(token).catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(ApiError);
+      expect(refused).toMatchObject({ code: 'UNAVAILABLE', details: { reason: 'identityProviderUnreachable', retryAfter: 10 } });
+    } finally {
+      await idp.close();
     }
   });
 });
