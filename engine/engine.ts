@@ -162,7 +162,13 @@ export class Engine {
       // A stored event that is no longer JSON: altered outside the engine, named like any other.
       if (!(err instanceof UnreadableEventError)) throw err;
       const { revision, id, type } = err.event;
-      return { ok: false, events: revision + 1, failedAt: { revision, eventId: id, type }, reason: `事件的${err.part === 'data' ? '数据' : '元数据'}无法解析，存储内容已损坏或被篡改 (the event's ${err.part} is not valid JSON: damaged or altered)` };
+      return {
+        ok: false,
+        events: revision + 1,
+        failedAt: { revision, eventId: id, type },
+        reason: `事件的${err.part === 'data' ? '数据' : '元数据'}无法解析，存储内容已损坏或被篡改`,
+        reasonEn: `the event's ${err.part} is not valid JSON: the stored content was damaged or altered`,
+      };
     }
     return verifyHistory(this.definitionOf(events[0]!), events);
   }

@@ -9,7 +9,9 @@ export interface Verification {
   events: number;
   /** The first event that does not match. */
   failedAt?: { revision: number; eventId: string; type: string };
+  /** Why, in Chinese; `reasonEn` in English. */
   reason?: string;
+  reasonEn?: string;
 }
 
 /**
@@ -22,17 +24,19 @@ export function verifyHistory(def: ProcessDefinition, events: RecordedEvent[]): 
   let state: CaseState | undefined;
   for (const event of events) {
     const meta = event.metadata as unknown as CaseEventMetadata;
-    const fail = (reason: string): Verification => ({
+    const fail = (reason: string, reasonEn: string): Verification => ({
       ok: false,
       events: events.length,
       failedAt: { revision: event.revision, eventId: event.id, type: event.type },
       reason,
+      reasonEn,
     });
-    if (meta.prevHash !== prevHash) return fail(`prevHash 与上一事件的哈希不一致 (prevHash does not match the previous event's hash)`);
+    if (meta.prevHash !== prevHash) return fail('prevHash 与上一事件的哈希不一致', "prevHash does not match the previous event's hash");
     const hash = eventHash({ streamId: event.streamId, revision: event.revision, id: event.id, type: event.type, data: event.data, metadata: meta as unknown as Record<string, unknown> });
-    if (hash !== meta.hash) return fail(`事件内容与其哈希不一致，可能被篡改 (the event's content does not match its hash)`);
+    if (hash !== meta.hash) return fail('事件内容与其哈希不一致，可能被篡改', "the event's content does not match its hash: it may have been altered");
     if (meta.machine?.name !== def.name || meta.machine.version !== def.version) {
-      return fail(`事件记录的流程版本 ${meta.machine?.name}@${meta.machine?.version} 与案件的 ${def.name}@${def.version} 不一致`);
+      const recorded = `${meta.machine?.name}@${meta.machine?.version}`;
+      return fail(`事件记录的流程版本 ${recorded} 与案件的 ${def.name}@${def.version} 不一致`, `the event names machine ${recorded}, the case ${def.name}@${def.version}`);
     }
     try {
       const before = state?.state ?? null;
@@ -40,10 +44,11 @@ export function verifyHistory(def: ProcessDefinition, events: RecordedEvent[]): 
       if (before !== meta.stateBefore || state.state !== meta.stateAfter) {
         return fail(
           `按流程 ${def.name}@${def.version} 重放得到 ${String(before)} → ${state.state}，事件记录为 ${String(meta.stateBefore)} → ${meta.stateAfter}`,
+          `replayed through ${def.name}@${def.version} it gives ${String(before)} → ${state.state}; the event records ${String(meta.stateBefore)} → ${meta.stateAfter}`,
         );
       }
     } catch (err) {
-      return fail(`按流程重放失败：${(err as Error).message}`);
+      return fail(`按流程重放失败：${(err as Error).message}`, `replaying it through the machine failed: ${(err as Error).message}`);
     }
     prevHash = meta.hash;
   }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { canSee } from '../../directory/visibility.js';
 import { UnreadableEventError } from '../../eventstore/types.js';
 import { refuse, type CaseState } from '../../engine/index.js';
-import { PROBLEM_CODES } from '../problem.js';
+import { langOf, PROBLEM_CODES } from '../problem.js';
 import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { caseHistory, historyEntry } from '../../projections/audit.js';
@@ -239,7 +239,8 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       } catch (err) {
         if (!(err instanceof UnreadableEventError) || !row || !canSee(app.directory, caller, row.parties)) throw err;
       }
-      const verification = await app.engine.verify(caseId);
+      const { reasonEn, ...verification } = await app.engine.verify(caseId);
+      const en = langOf(request) === 'en';
       // A chain checks each event against the one before: events cut off its end leave no trace in
       // it. The read models saw them (in follow mode they may lag behind the log, never run ahead).
       if (verification.ok && row && row.revision > verification.events - 1) {
@@ -248,10 +249,12 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           ok: false,
           events: verification.events,
           missing: { fromRevision: stored + 1, toRevision: row.revision, lastPosition: row.position },
-          reason: `事件流止于第 ${stored} 号事件，但已记录的案件进行到第 ${row.revision} 号（位置 ${row.position}）：末尾的事件缺失 (the stream ends at revision ${stored}, but the case was recorded up to revision ${row.revision}: events are missing from its end)`,
+          reason: en
+            ? `the stream ends at revision ${stored}, but the case was recorded up to revision ${row.revision} (position ${row.position}): events are missing from its end`
+            : `事件流止于第 ${stored} 号事件，但已记录的案件进行到第 ${row.revision} 号（位置 ${row.position}）：末尾的事件缺失`,
         };
       }
-      return verification;
+      return en && reasonEn !== undefined ? { ...verification, reason: reasonEn } : verification;
     },
   );
 };

@@ -76,7 +76,9 @@ describe('given a stored event whose data is no longer JSON', () => {
       const verify = await api.call('GET', `/v1/cases/${a}/verify`, t.applicant);
       expect(verify.status).toBe(200);
       expect(verify.body).toMatchObject({ ok: false, failedAt: { revision: 0 } });
-      expect(verify.body.reason).toContain('无法解析');
+      expect(verify.body.reason).toBe('事件的数据无法解析，存储内容已损坏或被篡改');
+      const inEnglish = await api.app.engine.verify(a);
+      expect(inEnglish.reasonEn).toBe("the event's data is not valid JSON: the stored content was damaged or altered");
 
       // Another case, a new case and the test clock (timers catch up over the damaged event): answered and stored once.
       const before = api.db.prepare('SELECT count(*) FROM events').pluck().get() as number;
@@ -112,6 +114,29 @@ describe('given a stored event whose data is no longer JSON', () => {
       expect(check.ok).toBe(false);
       expect(check.failures[0]).toMatchObject({ caseId: a, revision: 0 });
       expect(check.failures[0]!.reason.zh).toContain('无法读取');
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('given a stored event altered but still JSON', () => {
+  it('then verify names it, in Chinese by default and in English on request, each without the other', async () => {
+    const dataDir = folder();
+    const { t, a } = await twoObjections(dataDir);
+    const api = await serve(dataDir);
+    try {
+      api.db.prepare("UPDATE events SET data = json_set(data, '$.description', '篡改') WHERE stream_id LIKE '%' || ? AND revision = 0").run(a);
+      const zh = await api.call('GET', `/v1/cases/${a}/verify`, t.applicant);
+      expect(zh.body).toMatchObject({ ok: false, failedAt: { revision: 0 }, reason: '事件内容与其哈希不一致，可能被篡改' });
+      const en = await openTestApi(dataDir).then(async (b) => {
+        try {
+          return await b.call('GET', `/v1/cases/${a}/verify`, { as: t.applicant, headers: { 'accept-language': 'en' } });
+        } finally {
+          await b.close();
+        }
+      });
+      expect(en.body).toMatchObject({ ok: false, failedAt: { revision: 0 }, reason: "the event's content does not match its hash: it may have been altered" });
     } finally {
       await api.close();
     }
