@@ -203,6 +203,15 @@ export const rules = {
       zh: '须在协议约定的使用期限内开通使用权限（不得早于使用起始日期，也不得晚于使用终止日期）',
       en: 'Access is granted within the agreed use period: not before it begins, nor after it ends.',
     },
+    // The dates themselves: a provider turned away must know when it may come back.
+    messageFor: (context) => {
+      const from = context.agreement?.useFrom ?? '';
+      const to = context.useTo ?? context.agreement?.useTo ?? '';
+      return {
+        zh: `须在协议约定的使用期限内开通使用权限：${from} 至 ${to}（北京时间），不得早于起始日期，也不得晚于终止日期`,
+        en: `Access is granted within the agreed use period, ${from} to ${to} (Beijing time): not before it begins, nor after it ends.`,
+      };
+    },
     holds: (context, _data, facts) => {
       const day = commandDay(facts);
       return context.agreement !== undefined && context.agreement.useFrom <= day && day <= (context.useTo ?? context.agreement.useTo);

@@ -215,6 +215,8 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
       const c = await given(w, PROCESS, at('accessPending'), { at: '2025-02-20T02:00:00.000Z' });
       const error = await refused(w, c, () => when(w, c.caseId, 'GRANT_ACCESS', { at: instant }));
       expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'accessWithinAgreedUse', article: '附录5 协议二(二)' } });
+      // The agreed dates, so the provider knows when it may grant access.
+      expect(error).toMatchObject({ text: { zh: expect.stringContaining('2025-03-01 至 2025-12-31'), en: expect.stringContaining('2025-03-01 to 2025-12-31') } });
     } finally {
       w.clock.set(before.toISOString());
     }
