@@ -4,20 +4,27 @@ import { join } from 'node:path';
 import { z } from 'zod';
 
 const PORT = '应为 0–65535 的端口号';
+/** pino's levels (infra/logger.ts reads LOG_LEVEL; pino throws on any other). */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Configuration from the environment (shared/spec/API.md "Running it"); the only reader of process.env for settings. */
 const Env = z.object({
   PORT: z.coerce.number({ error: PORT }).int(PORT).min(0, PORT).max(65535, PORT).default(3000),
   HOST: z.string().min(1, '不能为空').default('127.0.0.1'),
   WORKFLOW_DATA_DIR: z.string().min(1, '不能为空').default('./data'),
-  WORKFLOW_STORE: z.string().min(1, '不能为空：sqlite 或 EventStoreDB 连接串（esdb://…）').default('sqlite'),
+  WORKFLOW_STORE: z
+    .string()
+    .min(1, '不能为空：sqlite 或 EventStoreDB 连接串（esdb://…）')
+    // An empty value is told by min(1) alone; the scheme is what eventstore/open.ts accepts.
+    .refine((v) => v === '' || v === 'sqlite' || /^esdb(\+discover)?:\/\/./.test(v), '应为 sqlite，或 EventStoreDB 连接串：esdb://主机:2113?tls=false、esdb+discover://主机:2113')
+    .default('sqlite'),
   WORKFLOW_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL', 'EXTRA', 'OFF'], { error: '应为 FULL、NORMAL、EXTRA、OFF 之一' }).default('FULL'),
   WORKFLOW_JWT_SECRET: z.string().min(1, '不能为空（不用时请删除该变量）').optional(),
   WORKFLOW_JWKS_URL: z.url({ error: '应为身份提供方 JWKS 的网址，例如 https://idp.example/.well-known/jwks.json（不用时请删除该变量）' }).optional(),
   WORKFLOW_ORGS: z.string().min(1, '不能为空（不用时请删除该变量）').optional(),
   WORKFLOW_TEST_CLOCK: z.enum(['0', '1'], { error: '应为 0 或 1' }).optional(),
   NODE_ENV: z.string().optional(),
-  LOG_LEVEL: z.string().optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `应为 ${LOG_LEVELS.join('、')} 之一` }).optional(),
 });
 
 /** The environment does not make a valid configuration; the message names each variable and what it should be. */

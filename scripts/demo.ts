@@ -4,8 +4,12 @@
  * processes, every one created through the engine, then prints counts, tokens and curl lines.
  * Refuses a store that already has events unless `--reset` (which deletes only the store files).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Directory } from '../directory/directory.js';
+import { configOrExit } from './config.js';
+import { storeInUse } from './storeInUse.js';
 import { registry } from '../machines/registry.js';
 import { accessLines, summaryLines } from './demo/report.js';
 import { DEFAULT_CASES, DEFAULT_SEED, DemoRefusedError, runDemo } from './demo/run.js';
@@ -45,6 +49,17 @@ const wholeNumber = (text: string | undefined, name: string, fallback: number, m
 };
 const cases = wholeNumber(values.cases, '--cases', DEFAULT_CASES, 1);
 const seed = wholeNumber(values.seed, '--seed', DEFAULT_SEED, 0);
+
+// Deleting (--reset) or filling a store a running server has open would lose what it acknowledges next.
+const config = configOrExit();
+const storeFile = join(config.dataDir, 'events.db');
+if (config.store === 'sqlite' && existsSync(storeFile) && storeInUse(storeFile)) {
+  process.stderr.write(
+    `数据目录 ${config.dataDir} 中的事件库正被另一个进程打开（例如正在运行的 npm start）。` +
+      `请先停止该进程，再运行 npm run demo${values.reset ? ' -- --reset' : ''}；事件库未做任何改动。\n`,
+  );
+  process.exit(1);
+}
 
 try {
   const result = await runDemo({

@@ -3,6 +3,9 @@
  * them from the event log, with progress. Safe to run beside a live server on the embedded
  * store: each batch commits with its checkpoint, so a crash mid-way resumes from the last batch.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { configOrExit } from './config.js';
 import { Directory } from '../directory/directory.js';
 import { openStore } from '../eventstore/open.js';
@@ -11,14 +14,33 @@ import { createProgress } from './progress.js';
 import { systemClock } from '../infra/clock.js';
 
 const known = ALL_PROJECTIONS.map((p) => p.name);
-const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const USAGE = `用法：npm run rebuild -- [读模型 …]   删除并从事件日志重建读模型（默认全部：${known.join('、')}）
+数据目录由 WORKFLOW_DATA_DIR 指定（默认 ./data）。`;
+
+let parsed;
+try {
+  parsed = parseArgs({ allowPositionals: true, options: { help: { type: 'boolean', short: 'h', default: false } } });
+} catch (err) {
+  process.stderr.write(`参数有误：${(err as Error).message}\n${USAGE}\n`);
+  process.exit(2);
+}
+if (parsed.values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const names = parsed.positionals;
 const unknown = names.filter((n) => !known.includes(n));
 if (unknown.length > 0) {
-  process.stderr.write(`未知的读模型：${unknown.join('、')}。可选：${known.join('、')}\n`);
+  process.stderr.write(`未知的读模型：${unknown.join('、')}。可选：${known.join('、')}\n${USAGE}\n`);
   process.exit(2);
 }
 
 const config = configOrExit();
+// Rebuilding from no event log would only create an empty store beside the read models it drops.
+if (config.store === 'sqlite' && !existsSync(join(config.dataDir, 'events.db'))) {
+  process.stderr.write(`数据目录 ${config.dataDir} 中没有事件库（events.db），无从重建读模型。请检查 WORKFLOW_DATA_DIR。\n`);
+  process.exit(2);
+}
 const store = openStore({ store: config.store, dataDir: config.dataDir, synchronous: config.sqliteSynchronous, now: systemClock.now });
 try {
   const readModels = await openReadModels({ store, dataDir: config.dataDir, directory: Directory.load(config.orgsPath) });

@@ -1,23 +1,35 @@
 /** `npm start`: the API on the configured store (the embedded SQLite store by default). */
+import type { AddressInfo } from 'node:net';
 import { configOrExit } from './config.js';
-import { createApp, StartupRefusal, type App } from '../api/app.js';
+import { createApp, type App } from '../api/app.js';
 import { buildServer } from '../api/server.js';
+import { checkDirectory, startupMessage } from './startupError.js';
 
 const config = configOrExit('服务未启动：', 1);
-let app: App;
-try {
-  app = await createApp(config);
-} catch (err) {
-  if (!(err instanceof StartupRefusal)) throw err;
-  process.stderr.write(`服务未启动：${err.message}\n`);
+
+/** A startup that failed: one line saying why (the stack only with DEBUG set), exit code 1. */
+function refuse(err: unknown): never {
+  process.stderr.write(`服务未启动：${startupMessage(err, config)}\n`);
+  if (process.env.DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   process.exit(1);
 }
-const server = await buildServer(app);
+
+let app: App | undefined;
+let server: Awaited<ReturnType<typeof buildServer>>;
+try {
+  if (config.orgsPath) checkDirectory(config.orgsPath);
+  app = await createApp(config);
+  server = await buildServer(app);
+} catch (err) {
+  await app?.close().catch(() => {});
+  refuse(err);
+}
+const started = app;
 
 const shutdown = async (signal: string) => {
-  app.logger.info({ signal }, '正在停止服务');
+  started.logger.info({ signal }, '正在停止服务');
   await server.close();
-  await app.close();
+  await started.close();
   process.exit(0);
 };
 process.once('SIGINT', () => void shutdown('SIGINT'));
@@ -26,12 +38,19 @@ process.once('SIGTERM', () => void shutdown('SIGTERM'));
 // Timers (use periods that end) fire from the event log; a restart or a second node never fires one twice.
 const TIMER_INTERVAL_MS = 60_000;
 const fireTimers = () =>
-  app.scheduler.fireDueTimers().then(
-    (fired) => fired > 0 && app.logger.info({ fired }, '已触发到期的系统指令'),
-    (err: unknown) => app.logger.error({ err }, '触发到期系统指令失败'),
+  started.scheduler.fireDueTimers().then(
+    (fired) => fired > 0 && started.logger.info({ fired }, '已触发到期的系统指令'),
+    (err: unknown) => started.logger.error({ err }, '触发到期系统指令失败'),
   );
 setInterval(fireTimers, TIMER_INTERVAL_MS).unref();
 void fireTimers();
 
-await server.listen({ port: config.port, host: config.host });
-app.logger.info({ store: app.store.kind, dataDir: config.dataDir }, `工作流服务已启动：http://${config.host}:${config.port}`);
+try {
+  await server.listen({ port: config.port, host: config.host });
+} catch (err) {
+  await started.close().catch(() => {});
+  refuse(err);
+}
+// The port actually bound: with PORT=0 the system chooses one.
+const { port } = server.server.address() as AddressInfo;
+started.logger.info({ store: started.store.kind, dataDir: config.dataDir }, `工作流服务已启动：http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`);

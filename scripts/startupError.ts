@@ -1,0 +1,73 @@
+/**
+ * Why `npm start` could not start, in one Chinese sentence an operator can act on: the setting to
+ * check and what is wrong with it — never a stack trace, nor a connection string's credentials.
+ */
+import { DeadlineExceededError, UnavailableError } from '@eventstore/db-client';
+import { z } from 'zod';
+import { Directory } from '../directory/directory.js';
+import type { Config } from '../infra/config.js';
+
+/** A failure already told in plain words. */
+export class StartupFailure extends Error {
+  override readonly name = 'StartupFailure';
+}
+
+/** The hosts of an EventStoreDB connection string, without its scheme, credentials and options. */
+export function esdbHosts(connectionString: string): string {
+  return connectionString.replace(/^[a-z+]+:\/\//i, '').replace(/^[^@/?]*@/, '').split(/[/?]/)[0] ?? '';
+}
+
+/** `text` with the credentials of any connection string in it masked. */
+export function withoutCredentials(text: string): string {
+  return text.replace(/(esdb(?:\+discover)?:\/\/)[^@/?\s]*@/gi, '$1***@');
+}
+
+/** Loads the organisation directory at `path` (WORKFLOW_ORGS), or fails naming what is wrong with the file. */
+export function checkDirectory(path: string): void {
+  try {
+    Directory.load(path);
+  } catch (err) {
+    const cause = (err as Error).cause as NodeJS.ErrnoException | undefined;
+    if (cause?.code === 'ENOENT') throw new StartupFailure(`WORKFLOW_ORGS 指向的组织目录文件不存在：${path}`);
+    if (cause?.code === 'EISDIR') throw new StartupFailure(`WORKFLOW_ORGS 应指向组织目录的 JSON 文件，而 ${path} 是文件夹`);
+    if (cause instanceof SyntaxError) throw new StartupFailure(`WORKFLOW_ORGS 指向的文件 ${path} 不是有效的 JSON（${cause.message}）`);
+    if (err instanceof z.ZodError) {
+      const MAX = 3;
+      const problems = err.issues.slice(0, MAX).map((issue) => {
+        const [index, ...field] = issue.path;
+        const where = typeof index === 'number' ? `第 ${index + 1} 项${field.length > 0 ? ` ${field.join('.')}` : ''}` : '文件';
+        // The schema's own regex message is English; say it in Chinese.
+        const message = issue.code === 'invalid_format' && field.at(-1) === 'region' ? '应为 6 位行政区划代码' : issue.message;
+        return `${where}：${message}`;
+      });
+      const more = err.issues.length > MAX ? `；另有 ${err.issues.length - MAX} 处` : '';
+      throw new StartupFailure(`WORKFLOW_ORGS 指向的组织目录 ${path} 格式有误（每项应有 code、name、kind、level、region）：${problems.join('；')}${more}`);
+    }
+    throw new StartupFailure(`WORKFLOW_ORGS 指向的组织目录 ${path} 无法使用：${(err as Error).message}`);
+  }
+}
+
+/** The sentence after `服务未启动：` for an error thrown while opening the store, building the server or listening. */
+export function startupMessage(err: unknown, config: Config): string {
+  if (!(err instanceof Error)) return withoutCredentials(String(err));
+  if (err instanceof StartupFailure) return err.message;
+  const { syscall } = err as NodeJS.ErrnoException;
+  // A system or SQLite error's code is a string; the gRPC client's is a number.
+  const code = typeof (err as NodeJS.ErrnoException).code === 'string' ? (err as NodeJS.ErrnoException).code! : '';
+  const dataDir = config.dataDir;
+  if (syscall === 'listen' || syscall === 'bind') {
+    if (code === 'EADDRINUSE') return `端口 ${config.port} 已被占用（${config.host}）：请换一个 PORT，或先停止占用它的进程`;
+    if (code === 'EACCES') return `没有权限在端口 ${config.port} 上监听：请换一个 1024 以上的 PORT`;
+    if (code === 'EADDRNOTAVAIL') return `本机没有地址 ${config.host}，无法在其上监听：请检查 HOST`;
+  }
+  if (syscall === 'getaddrinfo' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `无法解析主机名 ${config.host}：请检查 HOST`;
+  if (code === 'EEXIST' || code === 'ENOTDIR') return `数据目录 ${dataDir} 不是文件夹（它或它的上级是一个文件）：请检查 WORKFLOW_DATA_DIR`;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code.startsWith('SQLITE_READONLY')) {
+    return `数据目录 ${dataDir} 不可写：请检查 WORKFLOW_DATA_DIR 及其权限`;
+  }
+  // EventStoreDB's client: gRPC UNAVAILABLE (refused, unresolvable), a deadline, or gossip discovery giving up.
+  if (config.store !== 'sqlite' && (err instanceof UnavailableError || err instanceof DeadlineExceededError || /^Failed to discover/.test(err.message))) {
+    return `无法连接 EventStoreDB（${esdbHosts(config.store)}）：请确认它已启动、可以访问，并检查 WORKFLOW_STORE`;
+  }
+  return withoutCredentials(err.message);
+}

@@ -1,0 +1,83 @@
+/**
+ * `npm run rebuild` and `npm run diagrams` on --help print their usage and touch nothing; an
+ * argument they do not know is refused with the usage (exit 2); rebuild refuses a data folder with
+ * no event log instead of creating an empty one.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runScript } from './spawnScript.js';
+
+const root = mkdtempSync(join(tmpdir(), 'wf-rebuild-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let dirs = 0;
+const emptyDir = () => {
+  const dir = join(root, `dir-${++dirs}`);
+  mkdirSync(dir);
+  return dir;
+};
+
+describe('npm run rebuild', () => {
+  it('given --help or -h, then the usage on stdout, exit 0, and no data folder made', () => {
+    const dataDir = join(root, 'never-made');
+    for (const flag of ['--help', '-h']) {
+      const run = runScript('rebuild.ts', [flag], { WORKFLOW_DATA_DIR: dataDir });
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/^用法：npm run rebuild -- \[读模型 …\]/);
+      expect(run.stderr).toBe('');
+    }
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('given an option or a read model it does not know, then the usage on stderr and exit 2', () => {
+    const dataDir = emptyDir();
+    for (const args of [['--bogus'], ['inbox', '--all'], ['nonsense']]) {
+      const run = runScript('rebuild.ts', args, { WORKFLOW_DATA_DIR: dataDir });
+      expect(run.status, args.join(' ')).toBe(2);
+      expect(run.stderr).toContain('用法：npm run rebuild');
+    }
+    expect(runScript('rebuild.ts', ['nonsense'], { WORKFLOW_DATA_DIR: dataDir }).stderr).toMatch(/^未知的读模型：nonsense。可选：inbox、/);
+    expect(readdirSync(dataDir)).toEqual([]);
+  });
+
+  it('given a data folder with no events.db, then it refuses, saying so, and creates nothing', () => {
+    const dataDir = emptyDir();
+    const run = runScript('rebuild.ts', [], { WORKFLOW_DATA_DIR: dataDir });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(`数据目录 ${dataDir} 中没有事件库（events.db），无从重建读模型。请检查 WORKFLOW_DATA_DIR。\n`);
+    expect(readdirSync(dataDir)).toEqual([]);
+  });
+
+  it('given a store with events, then it rebuilds the read models named', () => {
+    const dataDir = emptyDir();
+    expect(runScript('demo.ts', ['--cases', '5', '--quiet'], { WORKFLOW_DATA_DIR: dataDir }).status).toBe(0);
+    const run = runScript('rebuild.ts', ['inbox', 'cases'], { WORKFLOW_DATA_DIR: dataDir });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^已重建 inbox、cases，位置 \d+/);
+  });
+});
+
+describe('npm run diagrams', () => {
+  // Run in an empty folder: the diagrams are written to docs/processes/ under the working directory.
+  it('given --help or -h, then the usage on stdout, exit 0, and nothing written', () => {
+    const cwd = emptyDir();
+    for (const flag of ['--help', '-h']) {
+      const run = runScript('diagrams.ts', [flag], {}, cwd);
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/^用法：npm run diagrams/);
+      expect(run.stderr).toBe('');
+    }
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it('given an argument it does not know, then the usage on stderr, exit 2, and nothing written', () => {
+    const cwd = emptyDir();
+    for (const args of [['--bogus'], ['extra']]) {
+      const run = runScript('diagrams.ts', args, {}, cwd);
+      expect(run.status, args.join(' ')).toBe(2);
+      expect(run.stderr).toContain('用法：npm run diagrams');
+    }
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+});

@@ -1,0 +1,56 @@
+/** Runs an entry point of scripts/ as `npm run …` does, in a child process, with a clean environment. */
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '../..');
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+
+/** The test's environment without the settings a script reads (so only `env` sets them), and without DEBUG. */
+function environment(env: Record<string, string>): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/^(WORKFLOW_|PORT$|HOST$|LOG_LEVEL$|DEBUG$|NODE_ENV$)/.test(key)),
+  );
+  return { ...inherited, ...env };
+}
+
+/** `tsx scripts/<script> …args`, waited for. */
+export function runScript(script: string, args: string[], env: Record<string, string>, cwd = ROOT) {
+  return spawnSync(TSX, [join(ROOT, 'scripts', script), ...args], { cwd, env: environment(env), encoding: 'utf8', timeout: 60_000 });
+}
+
+export interface RunningServer {
+  child: ChildProcessWithoutNullStreams;
+  /** The address the startup log names. */
+  url: string;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** `npm start` as docker-compose runs it (`node --import tsx scripts/start.ts`), once it logs that it has started. */
+export function startServer(env: Record<string, string>): Promise<RunningServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: ROOT, env: environment({ LOG_LEVEL: 'info', ...env }) });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000);
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const started = /工作流服务已启动：(\S+?)"/.exec(output);
+      if (!started) return;
+      clearTimeout(timer);
+      resolve({
+        child,
+        url: started[1]!,
+        stop: () => {
+          child.kill('SIGTERM');
+          return exited;
+        },
+      });
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output}`));
+    });
+  });
+}

@@ -1,0 +1,120 @@
+/**
+ * `npm start` that cannot start says why in one Chinese line — `服务未启动：…` — with exit code 1
+ * and no stack trace; one that starts names the address it actually listens on.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../infra/config.js';
+import { startupMessage } from '../../scripts/startupError.js';
+import { runScript, startServer } from './spawnScript.js';
+
+const root = mkdtempSync(join(tmpdir(), 'wf-start-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let dirs = 0;
+/** A data folder not yet created, so a test can tell that nothing was written. */
+const freshDataDir = () => join(root, `data-${++dirs}`);
+
+/** Starts the server with `env`; it must fail. Answers its one line on stderr, after checking there is no stack. */
+function failedStart(env: Record<string, string>) {
+  const run = runScript('start.ts', [], { WORKFLOW_DATA_DIR: freshDataDir(), ...env });
+  expect(run.status, run.stderr).toBe(1);
+  expect(`${run.stdout}${run.stderr}`).not.toMatch(/^ {4}at /m);
+  expect(run.stdout).toBe('');
+  return run.stderr;
+}
+
+describe('npm start, given a setting it cannot start with', () => {
+  it('given WORKFLOW_STORE=foo, then it names the accepted forms, and writes nothing', () => {
+    const dataDir = freshDataDir();
+    const stderr = failedStart({ WORKFLOW_STORE: 'foo', WORKFLOW_DATA_DIR: dataDir });
+    expect(stderr).toBe(
+      '服务未启动：配置有误 (invalid configuration):\n' +
+        '  WORKFLOW_STORE：应为 sqlite，或 EventStoreDB 连接串：esdb://主机:2113?tls=false、esdb+discover://主机:2113\n',
+    );
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('given LOG_LEVEL=loud, then it names the levels pino knows', () => {
+    expect(failedStart({ LOG_LEVEL: 'loud' })).toBe(
+      '服务未启动：配置有误 (invalid configuration):\n  LOG_LEVEL="loud"：应为 fatal、error、warn、info、debug、trace、silent 之一\n',
+    );
+  });
+
+  it('given an EventStoreDB that nothing answers at, then it names the host and never the credentials', () => {
+    const stderr = failedStart({ WORKFLOW_STORE: 'esdb://admin:changeit@127.0.0.1:1?tls=false' });
+    expect(stderr).toBe('服务未启动：无法连接 EventStoreDB（127.0.0.1:1）：请确认它已启动、可以访问，并检查 WORKFLOW_STORE\n');
+    expect(stderr).not.toContain('changeit');
+  });
+
+  it('given a PORT another process listens on, then it says the port is taken', async () => {
+    const holder: Server = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as { port: number };
+    try {
+      expect(failedStart({ PORT: String(port) })).toBe(`服务未启动：端口 ${port} 已被占用（127.0.0.1）：请换一个 PORT，或先停止占用它的进程\n`);
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('given a HOST that does not resolve, then it names the host', () => {
+    expect(failedStart({ HOST: 'no-such-host.invalid' })).toBe('服务未启动：无法解析主机名 no-such-host.invalid：请检查 HOST\n');
+  });
+
+  it('given a WORKFLOW_DATA_DIR that is a file, then it says the data folder is not a folder', () => {
+    const file = join(root, 'a-file');
+    writeFileSync(file, 'x');
+    expect(failedStart({ WORKFLOW_DATA_DIR: file })).toBe(`服务未启动：数据目录 ${file} 不是文件夹（它或它的上级是一个文件）：请检查 WORKFLOW_DATA_DIR\n`);
+    expect(failedStart({ WORKFLOW_DATA_DIR: join(file, 'below') })).toContain('不是文件夹');
+  });
+
+  it('given WORKFLOW_ORGS naming a missing file, a file of bad JSON, or JSON not a directory, then it says which', () => {
+    const missing = join(root, 'missing.json');
+    expect(failedStart({ WORKFLOW_ORGS: missing })).toBe(`服务未启动：WORKFLOW_ORGS 指向的组织目录文件不存在：${missing}\n`);
+
+    const badJson = join(root, 'bad.json');
+    writeFileSync(badJson, '[{"code": "370100-dsj",');
+    expect(failedStart({ WORKFLOW_ORGS: badJson })).toMatch(new RegExp(`^服务未启动：WORKFLOW_ORGS 指向的文件 ${badJson} 不是有效的 JSON（.+）\\n$`));
+
+    const wrong = join(root, 'wrong.json');
+    const org = { code: '370100-dsj', name: '济南市大数据局', kind: 'authority', level: 'city', region: '370100' };
+    writeFileSync(wrong, JSON.stringify([{ ...org, kind: 'bureau' }, { ...org, code: '370100-gaj', region: '3701' }, {}, {}]));
+    const stderr = failedStart({ WORKFLOW_ORGS: wrong });
+    expect(stderr).toMatch(new RegExp(`^服务未启动：WORKFLOW_ORGS 指向的组织目录 ${wrong} 格式有误（每项应有 code、name、kind、level、region）：`));
+    expect(stderr).toContain('第 1 项 kind：');
+    expect(stderr).toContain('第 2 项 region：应为 6 位行政区划代码');
+    expect(stderr).toMatch(/；另有 \d+ 处\n$/);
+    expect(stderr).not.toContain('ZodError');
+  });
+});
+
+describe('startupMessage, for what root (who runs these tests) cannot be refused', () => {
+  const config = loadConfig({ WORKFLOW_DATA_DIR: '/srv/wf' });
+  const failure = (code: string, syscall?: string) => Object.assign(new Error(code), { code, ...(syscall ? { syscall } : {}) });
+
+  it('given a data folder SQLite cannot open or write, or the folder cannot be made, then 数据目录不可写', () => {
+    for (const err of [failure('SQLITE_CANTOPEN'), failure('SQLITE_READONLY'), failure('SQLITE_READONLY_DIRECTORY'), failure('EACCES', 'mkdir')]) {
+      expect(startupMessage(err, config)).toBe('数据目录 /srv/wf 不可写：请检查 WORKFLOW_DATA_DIR 及其权限');
+    }
+  });
+
+  it('given an unknown error, then its message, with any connection string credentials masked', () => {
+    expect(startupMessage(new Error('bad esdb://admin:changeit@db:2113?tls=false'), config)).toBe('bad esdb://***@db:2113?tls=false');
+  });
+});
+
+describe('npm start, given PORT=0', () => {
+  it('then the startup log names the port the system chose, the server answers there, and SIGTERM stops it with exit 0', async () => {
+    const server = await startServer({ PORT: '0', WORKFLOW_DATA_DIR: freshDataDir() });
+    try {
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(server.url).not.toMatch(/:0$/);
+      expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+});
