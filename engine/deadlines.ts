@@ -19,6 +19,13 @@ function numberAt(context: unknown, path: string): number {
   return v;
 }
 
+/** The later of the entry and the start of a day (YYYY-MM-DD, Beijing): where a deadline counting from that day starts. */
+function laterStart(enteredAt: string, day: unknown): string {
+  if (typeof day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(day)) return enteredAt;
+  const dayStart = `${day}T00:00:00+08:00`;
+  return Date.parse(dayStart) > Date.parse(enteredAt) ? new Date(Date.parse(dayStart)).toISOString() : enteredAt;
+}
+
 export type TaskDeadline = Deadline & { basis: DeadlineBasis | 'agreement'; article?: string };
 
 function compute(calendar: DeadlineCalendar, spec: DeadlineSpec, table: DeadlineTable, context: unknown, enteredAt: string): TaskDeadline {
@@ -27,7 +34,8 @@ function compute(calendar: DeadlineCalendar, spec: DeadlineSpec, table: Deadline
     case 'rule': {
       const rule = table[spec.key];
       if (!rule) throw new Error(`no deadline configured for ${spec.key}`);
-      return { ...calendar.dueBy(enteredAt, rule), basis: rule.basis, ...(rule.article ? { article: rule.article } : {}) };
+      const from = spec.countFrom ? laterStart(enteredAt, readField(context, spec.countFrom.field)) : enteredAt;
+      return { ...calendar.dueBy(from, rule), basis: rule.basis, ...(rule.article ? { article: rule.article } : {}) };
     }
     case 'contextDays':
       // dueBy reads only the count and its unit; the task keeps the spec's own basis.

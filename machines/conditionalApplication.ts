@@ -366,10 +366,13 @@ const machineSetup = setup({
  * overdue; nor could a security problem be reported then. The competent authority's notice of
  * access (知悉) had no way out of its inbox but the case's end. v2 fixes both. v1 also let an
  * agreement be signed for a use already over, which access then made `active` only for it to
- * expire at once; v2 refuses it (`agreedUseNotOver`).
+ * expire at once; v2 refuses it (`agreedUseNotOver`). v2 refuses access before the agreed use begins,
+ * yet counted the provider's time to grant it from the signing: a use agreed to start later left the
+ * provider late for what it was forbidden to do; v3 counts it from the agreed start of use.
  */
-function chart(version: 1 | 2) {
+function chart(version: 1 | 2 | 3) {
   const v2 = version >= 2;
+  const v3 = version >= 3;
   // Transitions several states share; which states take them is the version's.
   // 第五条, 第十六条: 定期告知开发利用情况，及时报告数据安全风险; 附录5 协议二(三)3: 反馈数据应用成果
   const reports = {
@@ -471,7 +474,9 @@ function chart(version: 1 | 2) {
             stage: 'accessPending',
             role: 'provider',
             scope: 'provider',
-            deadline: { kind: 'rule', key: 'policyDefault' },
+            // v3: access may not be granted before the agreed use begins (附录5 协议二(二), accessWithinAgreedUse):
+            // its time runs from then, or a provider was reported late for what it was forbidden to do
+            deadline: v3 ? { kind: 'rule', key: 'policyDefault', countFrom: { field: 'agreement.useFrom', what: '协议约定的使用起始日' } } : { kind: 'rule', key: 'policyDefault' },
             label: '开通有条件开放数据使用权限',
           },
         },
@@ -714,12 +719,19 @@ export const conditionalApplicationV1: ProcessDefinition<ConditionalApplicationC
   timers: expiryIn(['active']),
 };
 
-/** The version new cases start on. */
-export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+/** The second version: cases started on it keep its rules. */
+export const conditionalApplicationV2: ProcessDefinition<ConditionalApplicationContext> = {
   ...common,
   version: 2,
   machine: chart(2),
   start: startV2,
   commands: commandsV2,
   timers: expiryIn(['active', 'renewalReview', 'suspended']),
+};
+
+/** The version new cases start on: v2, with the time to grant access counted from the agreed start of use. */
+export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+  ...conditionalApplicationV2,
+  version: 3,
+  machine: chart(3),
 };

@@ -27,7 +27,16 @@ export interface ActorRule {
 /** How a task's deadline is found: configuration, or a number the case itself agreed. */
 export type DeadlineSpec =
   /** A key into the configured deadline table (calendars/rules.ts), e.g. `conditionalApplication.normativeReview`. */
-  | { kind: 'rule'; key: string }
+  | {
+      kind: 'rule';
+      key: string;
+      /**
+       * A context field holding a day (YYYY-MM-DD, Beijing) before which the work may not be done:
+       * the deadline counts from it when it is later than the day the task opened (the day itself
+       * not counted), so nobody is late for what a rule forbade them to do yet. `what` names it.
+       */
+      countFrom?: { field: string; what: string };
+    }
   /** N days where N is a number field of the context (e.g. the agreement's `destructionDays`); `what` names N in Chinese, for diagrams. */
   | { kind: 'contextDays'; field: string; what: string; unit: DeadlineUnit; basis: AgreedBasis; article?: string }
   /** N months after the task opens, N a number field of the context (e.g. `resultsDueMonths`); `what` names N in Chinese. */

@@ -1,5 +1,5 @@
 /**
- * conditionalApplication v2 beside v1 (ARCHITECTURE.md "Versioned machines"). v1 took the
+ * conditionalApplication v1, v2 and v3 side by side (ARCHITECTURE.md "Versioned machines"). v1 took the
  * applicant's reports only in `active`, and kept the authority's 知悉 notice open until the case
  * ended, and took an agreement or an application for a use period already over; v2 takes results
  * until the data is destroyed, lets the authority take note, and refuses a use already over. Cases
@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conditionalApplicationV1 } from '../../machines/conditionalApplication.js';
+import { conditionalApplicationV1, conditionalApplicationV2 } from '../../machines/conditionalApplication.js';
 import { ProcessRegistry } from '../../machines/registry.js';
 import type { CaseState } from '../../engine/fold.js';
 import { actors, startInputs } from '../machines/examples.js';
@@ -43,11 +43,11 @@ afterAll(async () => {
 });
 
 describe('conditionalApplication v1 cases under the shipped registry', () => {
-  it('given a v1 case, when it is read with v2 registered, then it is still v1, with the same state, hash and tasks', async () => {
+  it('given a v1 case, when it is read with later versions registered, then it is still v1, with the same state, hash and tasks', async () => {
     const now = await w.engine.getCase(onV1.active.caseId);
     expect(now).toMatchObject({ version: 1, state: 'active', lastHash: onV1.active.lastHash });
     expect(now.tasks).toEqual(onV1.active.tasks);
-    expect(w.registry.latest(PROCESS)?.version).toBe(2);
+    expect(w.registry.latest(PROCESS)?.version).toBe(3);
   });
 
   it('given a v1 case whose use has ended, when the applicant reports results, then INVALID_TRANSITION as v1 says, and nothing stored', async () => {
@@ -71,10 +71,10 @@ describe('conditionalApplication v1 cases under the shipped registry', () => {
     expect((await w.engine.getCase(c.caseId)).timers).toEqual([]);
   });
 
-  it('given the shipped registry, when an applicant applies, then the case starts on v2', async () => {
+  it('given the shipped registry, when an applicant applies, then the case starts on v3', async () => {
     const c = await given(w, PROCESS);
-    expect(c.version).toBe(2);
-    expect(meta((await historyOf(w, c))[0]!).machine).toEqual({ name: PROCESS, version: 2 });
+    expect(c.version).toBe(3);
+    expect(meta((await historyOf(w, c))[0]!).machine).toEqual({ name: PROCESS, version: 3 });
   });
 });
 
@@ -102,7 +102,7 @@ describe('conditionalApplication: a use period already over (附录5 协议二(�
 
   it('given a v1 case and a v2 case approved in 2025, when the provider signs each in 2027 for use that ended on 2025-12-31, then v1 takes it as v1 always did (and access makes it active), v2 refuses it: RULE_VIOLATED agreedUseNotOver', async () => {
     const { v1, v2 } = agreementPending;
-    expect([v1.version, v2.version]).toEqual([1, 2]);
+    expect([v1.version, v2.version]).toEqual([1, 3]);
 
     const signed = await when(late, v1.caseId, 'SIGN_AGREEMENT', { actor: actors.provider });
     expect(signed.event.type).toBe('AgreementSigned');
@@ -123,5 +123,41 @@ describe('conditionalApplication: a use period already over (附录5 协议二(�
     }
     const error = await refused(late, undefined, () => late.engine.start({ process: PROCESS, input: startInputs.conditionalApplication, actor: actors.company }));
     expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'requestedUseNotOver', article: '附录3' } });
+  });
+});
+
+// 附录5 协议二(二): access may not be granted before the agreed use begins (accessWithinAgreedUse, v2)
+describe('conditionalApplication v3: the time to grant access counts from the agreed start of use, v2 beside it', () => {
+  let v3Dir: string;
+  let both: World;
+  let signed: { v2: CaseState; v3: CaseState };
+
+  beforeAll(async () => {
+    v3Dir = mkdtempSync(join(tmpdir(), 'engine-ca-versions-v3-'));
+    const file = join(v3Dir, 'events.db');
+    // Signed on Thursday 2025-02-20 for a use from Saturday 2025-03-01.
+    const SIGNED_AT = '2025-02-20T02:00:00.000Z';
+    const onlyV2 = await createWorld({ path: file, registry: new ProcessRegistry([conditionalApplicationV1, conditionalApplicationV2]) });
+    const v2Case = await given(onlyV2, PROCESS, path.accessPending!, { at: SIGNED_AT });
+    await onlyV2.close();
+    both = await createWorld({ path: file });
+    signed = { v2: v2Case, v3: await given(both, PROCESS, path.accessPending!, { at: SIGNED_AT }) };
+  });
+  afterAll(async () => {
+    await both.close();
+    rmSync(v3Dir, { recursive: true, force: true });
+  });
+
+  it('given a v2 and a v3 case signed on 2025-02-20 for use from 2025-03-01, then v2 gives the provider 10 working days from the signing (due 03-06), v3 from the start of use (due 03-14)', async () => {
+    expect([signed.v2.version, signed.v3.version]).toEqual([2, 3]);
+    const due = (c: CaseState) => c.tasks.find((t) => t.stage === 'accessPending')?.dueDate;
+    expect(due(await both.engine.getCase(signed.v2.caseId))).toBe('2025-03-06');
+    expect(due(await both.engine.getCase(signed.v3.caseId))).toBe('2025-03-14');
+  });
+
+  it('given a v3 case signed after its use began, then the time counts from the signing, as before', async () => {
+    const c = await given(both, PROCESS, path.accessPending!, { at: '2025-03-05T02:00:00.000Z' });
+    // Wednesday 2025-03-05, 10 working days on: 2025-03-19.
+    expect(c.tasks.find((t) => t.stage === 'accessPending')?.dueDate).toBe('2025-03-19');
   });
 });
