@@ -80,8 +80,10 @@ export async function checkExport(lines: AsyncIterable<string> | Iterable<string
     result.ok = false;
     if (result.failures.length < MAX_FAILURES) result.failures.push({ line: n, caseId, revision, reason: { zh, en } });
   };
-  for await (const text of lines) {
+  for await (const read of lines) {
     n++;
+    // A byte-order mark an editor added (Windows Notepad saves UTF-8 with one) is not the export's.
+    const text = n === 1 && read.charCodeAt(0) === 0xfeff ? read.slice(1) : read;
     onLine?.(n);
     if (text.trim() === '') continue;
     result.lines++;
@@ -153,10 +155,10 @@ export async function checkExport(lines: AsyncIterable<string> | Iterable<string
       result.cases++;
       if (revision === 0 && stored.prevHash !== GENESIS_HASH) fail(caseId, revision, '案件的第一个事件不是哈希链的起点', 'the first event of the case does not start the hash chain');
     } else if (revision <= before.revision) {
-      fail(caseId, revision, `第 ${revision} 个事件重复出现或次序颠倒（此前已有第 ${before.revision} 个）`, `event ${revision} repeats or comes out of order (event ${before.revision} came before)`);
+      fail(caseId, revision, `版本 ${revision} 的事件重复出现或次序颠倒（此前已有版本 ${before.revision}）`, `revision ${revision} repeats or comes out of order (revision ${before.revision} came before)`);
       continue;
     } else if (revision !== before.revision + 1) {
-      fail(caseId, revision, `缺少第 ${before.revision + 1} 个事件（前一个为第 ${before.revision} 个）`, `event ${before.revision + 1} is missing (the one before is ${before.revision})`);
+      fail(caseId, revision, `缺少版本 ${before.revision + 1} 的事件（前一个为版本 ${before.revision}）`, `revision ${before.revision + 1} is missing (the one before is revision ${before.revision})`);
     } else if (stored.prevHash !== before.hash) {
       fail(caseId, revision, '与前一个事件的哈希不衔接', "does not chain to the previous event's hash");
     }

@@ -49,7 +49,7 @@ try {
     progress.done();
     const lines = [`已校验 ${result.total} 个案件：通过 ${result.verified}，失败 ${result.failed.length}。`];
     for (const f of result.failed.slice(0, 10)) {
-      lines.push(`  ${f.caseId}${f.failedAt ? ` 第 ${f.failedAt.revision} 个事件（${f.failedAt.type}）` : ''}：${f.reason}`);
+      lines.push(`  ${f.caseId}${f.failedAt ? ` 版本 ${f.failedAt.revision} 的事件（第 ${f.failedAt.revision + 1} 个，${f.failedAt.type}）` : ''}：${f.reason}`);
     }
     if (result.failed.length > 10) lines.push(`  ……另有 ${result.failed.length - 10} 个`);
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -48,7 +48,7 @@ const lines = [
   result.ok ? '全部哈希重算一致，各案件事件前后衔接。' : `发现 ${result.failures.length} 处问题：`,
 ];
 for (const f of result.failures.slice(0, 20)) {
-  const where = `${f.line > 0 ? `第 ${f.line} 行` : '文件'}${f.caseId ? ` 案件 ${f.caseId}` : ''}${f.revision !== null ? ` 第 ${f.revision} 个事件` : ''}`;
+  const where = `${f.line > 0 ? `第 ${f.line} 行` : '文件'}${f.caseId ? ` 案件 ${f.caseId}` : ''}${f.revision !== null ? ` 版本 ${f.revision} 的事件（第 ${f.revision + 1} 个）` : ''}`;
   lines.push(`  ${where}：${f.reason.zh}`);
 }
 if (result.failures.length > 20) lines.push(`  ……另有 ${result.failures.length - 20} 处`);

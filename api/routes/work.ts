@@ -13,8 +13,15 @@ import { jsonAnswer, ref, type RouteDocs } from '../openapi.js';
 const Instant = z.iso.datetime({ offset: true });
 const Bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 const Region = z.string().regex(/^\d{6}$/, '应为 6 位行政区划代码');
-/** A period's end may not come before its start (`to` is named, as the form periods do). */
-const inOrder = (q: { from?: string | undefined; to?: string | undefined }) => q.from === undefined || q.to === undefined || Date.parse(q.from) <= Date.parse(q.to);
+/**
+ * A period's end may not come before its start (`to` is named, as the form periods do). zod runs
+ * this even when `from` or `to` failed its own format; such a one is already named, and not again here.
+ */
+const inOrder = (q: { from?: string | undefined; to?: string | undefined }) => {
+  const from = q.from === undefined ? NaN : Date.parse(q.from);
+  const to = q.to === undefined ? NaN : Date.parse(q.to);
+  return Number.isNaN(from) || Number.isNaN(to) || from <= to;
+};
 const PERIOD_ORDER = { path: ['to'], error: '结束时间不得早于开始时间' };
 /** Read models may lag behind the store (EventStoreDB mode): wait for the position a command answered with. */
 const MinPosition = { minPosition: z.coerce.number().int().min(0).optional() };

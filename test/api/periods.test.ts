@@ -74,6 +74,13 @@ describe('a period that ends before it starts', () => {
     expect(res.body.errors).toEqual([expect.objectContaining({ path: 'querystring.to', message: '结束时间不得早于开始时间' })]);
   });
 
+  it.each(['/v1/reports/overdue', '/v1/reports/sla', '/v1/audit/export'])('%s with a `from` that is no instant names `from` alone, not also `to` as before it', async (path) => {
+    const as = path === '/v1/audit/export' ? auditor : supervisor;
+    const res = await api.call('GET', `${path}?from=garbage&to=${encodeURIComponent('2027-01-01T00:00:00Z')}`, { as });
+    expect(res.status).toBe(400);
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['querystring.from']);
+  });
+
   it('a period of one instant (from = to) is empty, not an error', async () => {
     const at = encodeURIComponent('2026-06-30T00:00:00Z');
     const res = await api.call('GET', `/v1/reports/overdue?from=${at}&to=${at}`, { as: supervisor });

@@ -48,6 +48,12 @@ describe('checking an audit export without the server', () => {
     expect(await checkExport(lines)).toEqual({ ok: true, lines: 6, caseEvents: 5, otherEvents: 1, cases: 2, failures: [] });
   });
 
+  it('given the export saved by an editor with a byte-order mark, then it still checks', async () => {
+    const lines = await exported();
+    const saved = [`\uFEFF${lines[0]}`, ...lines.slice(1)];
+    expect(await checkExport(saved)).toEqual({ ok: true, lines: 6, caseEvents: 5, otherEvents: 1, cases: 2, failures: [] });
+  });
+
   it('given one event’s data changed in the file, then the check fails naming its line, case and revision', async () => {
     const lines = await exported();
     const tampered = lines.map((l, i) => (i === 3 ? l.replace('"outcome":"corrected"', '"outcome":"rejected"') : l));
@@ -73,7 +79,7 @@ describe('checking an audit export without the server', () => {
     // The application: START (line 2), PASS_NORMATIVE_REVIEW (5), APPROVE (6); PASS left out.
     const gap = lines.filter((_, i) => i !== 4);
     const result = await checkExport(gap);
-    expect(result.failures).toEqual([{ line: 5, caseId: applicationId, revision: 2, reason: expect.objectContaining({ zh: '缺少第 1 个事件（前一个为第 0 个）' }) }]);
+    expect(result.failures).toEqual([{ line: 5, caseId: applicationId, revision: 2, reason: expect.objectContaining({ zh: '缺少版本 1 的事件（前一个为版本 0）' }) }]);
   });
 
   it('given a line repeated, or two lines swapped, or a position changed, then the check says which, not that an event is missing', async () => {
@@ -81,7 +87,7 @@ describe('checking an audit export without the server', () => {
     const repeated = [...lines.slice(0, 5), lines[4]!, ...lines.slice(5)];
     expect((await checkExport(repeated)).failures).toEqual([
       { line: 6, caseId: applicationId, revision: 1, reason: expect.objectContaining({ zh: expect.stringMatching(/^position \d+ 不大于第 5 行的 \d+/) }) },
-      { line: 6, caseId: applicationId, revision: 1, reason: expect.objectContaining({ zh: '第 1 个事件重复出现或次序颠倒（此前已有第 1 个）' }) },
+      { line: 6, caseId: applicationId, revision: 1, reason: expect.objectContaining({ zh: '版本 1 的事件重复出现或次序颠倒（此前已有版本 1）' }) },
     ]);
     const moved = lines.map((l, i) => (i === 3 ? JSON.stringify({ ...(JSON.parse(l) as object), position: 1 }) : l));
     expect((await checkExport(moved)).failures).toEqual([{ line: 4, caseId, revision: 1, reason: expect.objectContaining({ zh: expect.stringMatching(/^position 1 不大于第 3 行的 \d+：导出按日志顺序排列，每个位置只出现一次$/) }) }]);
@@ -110,6 +116,6 @@ describe('checking an audit export without the server', () => {
       failed = err as { status?: number; stdout?: string };
     }
     expect(failed.status).toBe(1);
-    expect(failed.stdout).toContain(`第 1 行 案件 ${caseId} 第 0 个事件：事件内容与其哈希不一致，可能被篡改`);
+    expect(failed.stdout).toContain(`第 1 行 案件 ${caseId} 版本 0 的事件（第 1 个）：事件内容与其哈希不一致，可能被篡改`);
   });
 });
