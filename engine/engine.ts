@@ -283,9 +283,18 @@ export class Engine {
     // The refusal order of the issue: wrong state, wrong party, bad data, broken rule.
     const spec = def.commands[cmd.type];
     if (!spec || !acceptedCommands(current.snapshot).includes(cmd.type)) {
-      throw refuse.invalidTransition(current.state, cmd.type, this.allowedCommands(current, cmd.actor), {
+      const allowed = this.allowedCommands(current, cmd.actor);
+      // Nothing the sender may do now: say whose work the case waits on, so they know it is not theirs.
+      const waiting = allowed.length === 0 && current.tasks.length > 0
+        ? {
+            zh: current.tasks.map((t) => `${t.label}（${this.#o.directory.get(t.org)?.name ?? t.org}）`).join('、'),
+            en: current.tasks.map((t) => `${t.stage} (${t.org})`).join(', '),
+          }
+        : undefined;
+      throw refuse.invalidTransition(current.state, cmd.type, allowed, {
         state: stateLabel(def, current.state),
         ...(spec ? { command: spec.label } : {}),
+        ...(waiting ? { waiting } : {}),
       });
     }
     if (!this.#permitted(spec, def, current.snapshot, cmd.actor)) throw refuse.forbidden(cmd.type, spec.label);

@@ -44,12 +44,13 @@ export const refuse = {
   unknownProcessNotFound: (process: string) =>
     new EngineError('NOT_FOUND', { zh: `没有名为 ${process} 的流程`, en: `no process named ${process}` }),
   /** `labels`: the state's and the command's Chinese names, when the machine has them. */
-  invalidTransition: (state: string, command: string, allowed: string[], labels: { state?: string; command?: string } = {}) =>
+  /** `waiting`: whose work the case waits on, said when the caller may send nothing now (so they know it is not theirs). */
+  invalidTransition: (state: string, command: string, allowed: string[], labels: { state?: string; command?: string; waiting?: Message } = {}) =>
     new EngineError(
       'INVALID_TRANSITION',
       {
-        zh: `案件当前处于${named(labels.state, state)}状态，不接受${named(labels.command, command)}指令`,
-        en: `the case is in state ${state}, which does not accept ${command}`,
+        zh: `案件当前处于${named(labels.state, state)}状态，不接受${named(labels.command, command)}指令${labels.waiting ? `；案件正在等待：${labels.waiting.zh}` : ''}`,
+        en: `the case is in state ${state}, which does not accept ${command}${labels.waiting ? `; the case is waiting on: ${labels.waiting.en}` : ''}`,
       },
       { state, allowed },
     ),

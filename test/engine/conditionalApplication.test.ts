@@ -323,6 +323,19 @@ describe('conditionalApplication: refusals store nothing', () => {
     await expectWrongState(w, PROCESS, row);
   });
 
+  it('given an application in normativeReview, when the provider (who may send nothing now) sends APPROVE, then the refusal says whose work the case waits on', async () => {
+    const c = await given(w, PROCESS);
+    const error = await refused(w, c, () => when(w, c.caseId, 'APPROVE', { actor: provider }));
+    expect(error).toMatchObject({
+      code: 'INVALID_TRANSITION',
+      details: { allowed: [] },
+      text: {
+        zh: expect.stringContaining('；案件正在等待：有条件开放数据申请材料规范性审查（济南市大数据局）'),
+        en: expect.stringContaining('; the case is waiting on: normativeReview (370100-dsj)'),
+      },
+    });
+  });
+
   it.each([
     ['normativeReview', 'the provider', 'PASS_NORMATIVE_REVIEW', [], provider],
     ['providerReview', 'the applicant', 'APPROVE', at('providerReview'), applicant],

@@ -14,12 +14,12 @@ beforeAll(async () => {
 afterAll(() => w.close());
 
 describe('INVALID_TRANSITION', () => {
-  it('given a release in drafting, when the authority approves it, then the message names 编制中 and 审查通过并发布', async () => {
+  it('given a release in drafting, when the authority approves it, then the message names 编制中 and 审查通过并发布, and the provider’s drafting the case waits on', async () => {
     const c = await given(w, 'datasetRelease');
     const error = await refused(w, c, () => when(w, c.caseId, 'APPROVE', { actor: actors.cityAuthority }));
     expect(error.code).toBe('INVALID_TRANSITION');
-    expect(error.text.zh).toBe('案件当前处于“编制中”（drafting）状态，不接受“审查通过并发布”（APPROVE）指令');
-    expect(error.text.en).toBe('the case is in state drafting, which does not accept APPROVE');
+    expect(error.text.zh).toBe('案件当前处于“编制中”（drafting）状态，不接受“审查通过并发布”（APPROVE）指令；案件正在等待：编制目录、安全审查、确定脱敏规则并提交开放数据（济南市公安局）');
+    expect(error.text.en).toBe('the case is in state drafting, which does not accept APPROVE; the case is waiting on: drafting (370100-gaj)');
   });
 
   it('when a command the process does not have is sent, then it is named by its code', async () => {
