@@ -172,6 +172,27 @@ export const startRulesV2 = {
   },
 } satisfies Record<string, RuleSpec<{ startedBy: Actor }, ConditionalApplicationInput>>;
 
+/** How far ahead of the server's clock an applicant's own clock may run (an instant it states). */
+const CLOCK_SKEW_MS = 10 * 60 * 1000;
+
+/** v3's further start rule: what the applicant states as done must be done by the time it applies. */
+export const startRulesV3 = {
+  // 第十三条, 第十四条(一): 实名认证与信用核查, 在线提交已签署的《公共数据安全承诺书》 — before applying, not after
+  eligibilityNotInFuture: {
+    id: 'eligibilityNotInFuture',
+    article: '第十四条(一)',
+    message: {
+      zh: '信用核查时间和安全承诺书签署时间不得晚于申请时间',
+      en: 'The credit check and the signing of the security commitment cannot come after the application.',
+    },
+    holds: (_context, data, facts) => {
+      if (facts?.at === undefined) throw new Error('eligibilityNotInFuture needs the command’s instant (RuleFacts.at)');
+      const latest = Date.parse(facts.at) + CLOCK_SKEW_MS;
+      return Date.parse(data.eligibility.creditCheck.checkedAt) <= latest && Date.parse(data.securityCommitment.signedAt) <= latest;
+    },
+  },
+} satisfies Record<string, RuleSpec<{ startedBy: Actor }, ConditionalApplicationInput>>;
+
 /** Rules of commands; each is also the machine guard of the same name. */
 export const rules = {
   // 第十四条(三), 附录3: 协议的使用期限不超出申请的使用起止时间
@@ -688,6 +709,7 @@ const startV1: CommandSpec<{ startedBy: Actor }> = {
 
 /** v2's start: and a use period not already over. */
 const startV2: CommandSpec<{ startedBy: Actor }> = { ...startV1, rules: [...Object.values(startRules), ...Object.values(startRulesV2)] };
+const startV3: CommandSpec<{ startedBy: Actor }> = { ...startV2, rules: [...(startV2.rules ?? []), ...Object.values(startRulesV3)] };
 
 /** What both versions share: the name, the parties and the summary. */
 const common = {
@@ -729,9 +751,13 @@ export const conditionalApplicationV2: ProcessDefinition<ConditionalApplicationC
   timers: expiryIn(['active', 'renewalReview', 'suspended']),
 };
 
-/** The version new cases start on: v2, with the time to grant access counted from the agreed start of use. */
+/**
+ * The version new cases start on: v2, with the time to grant access counted from the agreed start
+ * of use, and a credit check or a security commitment dated after the application refused.
+ */
 export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
   ...conditionalApplicationV2,
   version: 3,
   machine: chart(3),
+  start: startV3,
 };

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conditionalApplication } from '../../machines/conditionalApplication.js';
 import { transitions } from '../../machines/describe.js';
-import { actors, commandData, orgs, startInputs } from '../machines/examples.js';
+import { actors, commandData, conditionalApplicationSentOn, orgs, startInputs } from '../machines/examples.js';
 import { pathTo } from '../machines/harness.js';
 import {
   arrowKey,
@@ -65,6 +65,14 @@ describe('conditionalApplication: applying (第十三条 eligibility, 第十四�
     const error = await refused(w, undefined, () => w.engine.start({ process: PROCESS, input: { ...input, eligibility }, actor: applicant }));
     expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule, article } });
     expect(error.text.zh).toContain(article);
+  });
+
+  it.each([
+    ['a credit check dated after it', { eligibility: { ...input.eligibility, creditCheck: { ...input.eligibility.creditCheck, checkedAt: '2030-01-01T00:00:00Z' } } }],
+    ['a commitment signed after it', { securityCommitment: { ...input.securityCommitment, signedAt: '2030-01-01T00:00:00Z' } }],
+  ])('given nothing, when an application comes with %s, then RULE_VIOLATED eligibilityNotInFuture (v3) and no case', async (_what, change) => {
+    const error = await refused(w, undefined, () => w.engine.start({ process: PROCESS, input: { ...input, ...change }, actor: applicant }));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'eligibilityNotInFuture', article: '第十四条(一)' } });
   });
 
   it('given nothing, when the security commitment is not signed, then RULE_VIOLATED securityCommitmentSigned (第十四条(一)) and no case', async () => {
@@ -212,7 +220,7 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
   ])('given a signed agreement, when access is granted %s, then RULE_VIOLATED accessWithinAgreedUse and nothing stored', async (_when, instant) => {
     const before = w.clock.now();
     try {
-      const c = await given(w, PROCESS, at('accessPending'), { at: '2025-02-20T02:00:00.000Z' });
+      const c = await given(w, PROCESS, at('accessPending'), { at: '2025-02-20T02:00:00.000Z', input: conditionalApplicationSentOn('2025-02-20') });
       const error = await refused(w, c, () => when(w, c.caseId, 'GRANT_ACCESS', { at: instant }));
       expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'accessWithinAgreedUse', article: '附录5 协议二(二)' } });
       // The agreed dates, so the provider knows when it may grant access.

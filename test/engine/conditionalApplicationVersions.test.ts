@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conditionalApplicationV1, conditionalApplicationV2 } from '../../machines/conditionalApplication.js';
 import { ProcessRegistry } from '../../machines/registry.js';
 import type { CaseState } from '../../engine/fold.js';
-import { actors, startInputs } from '../machines/examples.js';
+import { actors, conditionalApplicationSentOn, startInputs } from '../machines/examples.js';
 import { pathTo } from '../machines/harness.js';
 import { createWorld, given, historyOf, meta, refused, when, type World } from './world.js';
 
@@ -138,10 +138,10 @@ describe('conditionalApplication v3: the time to grant access counts from the ag
     // Signed on Thursday 2025-02-20 for a use from Saturday 2025-03-01.
     const SIGNED_AT = '2025-02-20T02:00:00.000Z';
     const onlyV2 = await createWorld({ path: file, registry: new ProcessRegistry([conditionalApplicationV1, conditionalApplicationV2]) });
-    const v2Case = await given(onlyV2, PROCESS, path.accessPending!, { at: SIGNED_AT });
+    const v2Case = await given(onlyV2, PROCESS, path.accessPending!, { at: SIGNED_AT, input: conditionalApplicationSentOn('2025-02-20') });
     await onlyV2.close();
     both = await createWorld({ path: file });
-    signed = { v2: v2Case, v3: await given(both, PROCESS, path.accessPending!, { at: SIGNED_AT }) };
+    signed = { v2: v2Case, v3: await given(both, PROCESS, path.accessPending!, { at: SIGNED_AT, input: conditionalApplicationSentOn('2025-02-20') }) };
   });
   afterAll(async () => {
     await both.close();

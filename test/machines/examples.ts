@@ -194,3 +194,16 @@ export const commandData = {
 } as const;
 
 export type ProcessName = keyof typeof startInputs;
+
+/**
+ * The conditional application as sent on `day` (YYYY-MM-DD, Beijing) instead of 2025-03-03: its
+ * credit check run and its commitment signed that morning (v3 refuses them dated after the application).
+ */
+export function conditionalApplicationSentOn(day: string) {
+  const input = startInputs.conditionalApplication;
+  return {
+    ...input,
+    securityCommitment: { ...input.securityCommitment, signedAt: `${day}T08:00:00+08:00` },
+    eligibility: { ...input.eligibility, creditCheck: { ...input.eligibility.creditCheck, checkedAt: `${day}T09:00:00+08:00` } },
+  };
+}
