@@ -30,6 +30,8 @@ export interface App {
   verifier: Verifier;
   /** The HS256 secret, when tokens are signed locally. */
   secret?: string;
+  /** The last failure of the store to write (a full disk, a read-only folder) since the last append that succeeded: `/health` tells it. */
+  storeTrouble: { reason: string; since: string } | undefined;
   close(): Promise<void>;
 }
 
@@ -89,7 +91,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   scheduler.followLinks();
   const secret = config.jwksUrl ? undefined : (config.jwtSecret ?? developmentSecret(config.dataDir));
   const verifier = createVerifier({ ...(secret ? { secret } : {}), ...(config.jwksUrl ? { jwksUrl: config.jwksUrl } : {}), directory });
-  return {
+  const app: App = {
     config,
     clock,
     ...(testClock ? { testClock } : {}),
@@ -103,10 +105,16 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     readModels,
     verifier,
     ...(secret ? { secret } : {}),
+    storeTrouble: undefined,
     async close() {
       scheduler.stop();
       await readModels.close();
       await store.close();
     },
   };
+  // A command stored again: the store writes.
+  engine.onAppended(() => {
+    app.storeTrouble = undefined;
+  });
+  return app;
 }

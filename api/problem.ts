@@ -233,7 +233,7 @@ const TEXT_STORE_FULL = {
 };
 
 /** A failure of the embedded store's file (better-sqlite3's `SqliteError` codes), not of the request. */
-function storeFailure(err: unknown): 'storeFull' | 'storeReadOnly' | 'storeIo' | undefined {
+export function storeFailure(err: unknown): 'storeFull' | 'storeReadOnly' | 'storeIo' | undefined {
   const code = (err as { code?: unknown })?.code;
   if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return undefined;
   if (code === 'SQLITE_FULL') return 'storeFull';

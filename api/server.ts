@@ -4,7 +4,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { newId } from '../engine/ids.js';
 import type { App } from './app.js';
 import { callerOf } from './auth.js';
-import { sendProblem, ApiError, FASTIFY_ZH } from './problem.js';
+import { sendProblem, ApiError, FASTIFY_ZH, storeFailure } from './problem.js';
 import { unknownFields } from '../machines/schemas.js';
 import { healthRoutes } from './routes/health.js';
 import { calendarRoutes } from './routes/calendar.js';
@@ -136,7 +136,11 @@ export async function buildServer(app: App) {
   server.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  server.setErrorHandler((err, request, reply) => sendProblem(reply, request, err));
+  server.setErrorHandler((err, request, reply) => {
+    const failure = storeFailure(err);
+    if (failure) app.storeTrouble = { reason: failure, since: app.storeTrouble?.since ?? app.clock.now().toISOString() };
+    return sendProblem(reply, request, err);
+  });
   // Every /v1 route needs a caller (API.md "Identity"): settled before the body is read or the
   // request validated, so an anonymous request learns nothing of a route's schema, and costs no parsing.
   server.addHook('onRequest', async (request) => {

@@ -12,8 +12,12 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
         security: [],
         response: {
           200: z.object({
-            status: z.literal('ok'),
-            store: z.object({ kind: z.string(), position: z.number() }),
+            status: z.enum(['ok', 'degraded']).describe('degraded: the store failed to write since its last good append (`store.trouble`)'),
+            store: z.object({
+              kind: z.string(),
+              position: z.number(),
+              trouble: z.object({ reason: z.string(), since: z.string() }).optional().describe('storeFull, storeReadOnly or storeIo: commands answer 503 meanwhile'),
+            }),
             projections: z.object({
               position: z.number(),
               lag: z.number(),
@@ -29,8 +33,8 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
       const position = await app.store.headPosition();
       const rebuilding = app.readModels.rebuilding();
       return {
-        status: 'ok' as const,
-        store: { kind: app.store.kind, position },
+        status: app.storeTrouble ? ('degraded' as const) : ('ok' as const),
+        store: { kind: app.store.kind, position, ...(app.storeTrouble ? { trouble: app.storeTrouble } : {}) },
         projections: { ...(await app.readModels.health()), ...(rebuilding ? { rebuilding } : {}) },
         // With the notices another node loaded: nodes that disagree show it here.
         calendarVersion: (await app.calendar.fresh()).version,

@@ -208,6 +208,12 @@ describe('given a store that cannot be written (a full disk, a read-only data fo
       expect([res.status, res.body.code, res.body.reason, res.headers['retry-after']]).toEqual([503, 'UNAVAILABLE', reason, '30']);
       expect(res.body.detail).toContain(words);
       expect(api.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(before);
+      // A monitor sees it, until the store writes again.
+      expect((await api.call('GET', '/health', t.admin)).body).toMatchObject({ status: 'degraded', store: { trouble: { reason } } });
+      delete (api.app.store as { appendToStream?: unknown }).appendToStream;
+      expect((await api.call('POST', '/v1/cases', t.applicant, { process: 'objection', input: startInputs.objection })).status).toBe(201);
+      expect((await api.call('GET', '/health', t.admin)).body).toMatchObject({ status: 'ok', store: { position: expect.any(Number) } });
+      expect((await api.call('GET', '/health', t.admin)).body.store.trouble).toBeUndefined();
     } finally {
       await api.close();
     }
