@@ -137,7 +137,7 @@ export const InboxPageView = z.object({
       provisional: z.boolean(),
       calendarVersion: z.string().nullable(),
       workingDaysLeft: z.number().int().nullable().describe('working days after today up to the due day; 0 on it and once past; null for notices'),
-      workingDaysOverdue: z.number().int().nullable().describe('working days past the due day, as the overdue report counts them; null for notices'),
+      workingDaysOverdue: z.number().int().nullable().describe('working days past the due day, as the overdue report counts them (at least 1 once past the deadline); null for notices'),
       restatedFrom: z.string().nullable().describe('the due date before a holiday notice re-stated the deadline (it may have moved earlier); null when it never was'),
       overdue: z.boolean(),
       summary: Summary,

@@ -274,11 +274,12 @@ export class WorkingDayCalendar {
 
   /**
    * Working days a deadline is overdue at `asOf`: 0 until `dueAt` has passed, then the working
-   * days after the due day up to and including the day of `asOf` (0 on a weekend right after it).
+   * days after the due day up to and including the day of `asOf` — at least 1 (on a weekend or a
+   * holiday right after it, the deadline is missed all the same).
    */
   workingDaysOverdue(asOf: DateInput, dueAt: DateInput): number {
     if (instantMs(asOf, 'asOf') <= instantMs(dueAt, 'dueAt')) return 0;
-    return Math.max(0, this.workingDaysBetweenInstants(dueAt, asOf));
+    return Math.max(1, this.workingDaysBetweenInstants(dueAt, asOf));
   }
 
   /**

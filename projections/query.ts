@@ -96,10 +96,12 @@ export function shanghaiDay(instant: string): string {
 }
 
 /**
- * `calendar.workingDaysOverdue(at, dueAt)` for a stored deadline, from dates: 0 until `dueAt` has
- * passed, then the working days after the due day up to and including the day of `at`.
+ * For a stored deadline, from dates: 0 until `dueAt` has passed, then the working days after the
+ * due day up to and including the day of `at` — and at least 1: a deadline missed on a Friday, or
+ * before a holiday, is late from its first instant on, and a report reading "0 working days
+ * overdue" beside "overdue" over the weekend told supervisors it was not.
  */
 export function workingDaysOverdue(calendar: QueryCalendar, at: string, dueAt: string, dueDate: string | null): number | null {
   if (at <= dueAt) return 0;
-  return safely(() => Math.max(0, calendar.workingDaysBetween(dueDate ?? shanghaiDay(dueAt), shanghaiDay(at))));
+  return safely(() => Math.max(1, calendar.workingDaysBetween(dueDate ?? shanghaiDay(dueAt), shanghaiDay(at))));
 }

@@ -154,6 +154,15 @@ describe('working days left and overdue (for projections, at query time)', () =>
     expect(cal.workingDaysOverdue(new Date('2026-03-02T04:00:00Z'), due)).toBe(3);
   });
 
+  it('overdue: a deadline missed on a Friday is 1 working day overdue over the weekend, not 0', () => {
+    const friday = cal.deadline('2026-03-05', 1).dueAt; // end of Friday 2026-03-06
+    expect(cal.workingDaysOverdue('2026-03-06T15:59:59.999Z', friday)).toBe(0);
+    expect(cal.workingDaysOverdue('2026-03-06T16:00:00Z', friday)).toBe(1); // Saturday 00:00 in Shanghai
+    expect(cal.workingDaysOverdue('2026-03-08T04:00:00Z', friday)).toBe(1); // Sunday
+    expect(cal.workingDaysOverdue('2026-03-09T04:00:00Z', friday)).toBe(1); // Monday
+    expect(cal.workingDaysOverdue('2026-03-10T04:00:00Z', friday)).toBe(2); // Tuesday
+  });
+
   it('workingDaysBetweenInstants works on the Asia/Shanghai dates of the instants', () => {
     expect(cal.workingDaysBetweenInstants('2026-02-12T23:00:00+08:00', '2026-02-26T01:00:00+08:00')).toBe(5);
     expect(cal.workingDaysBetweenInstants('2026-02-12T15:00:00Z', '2026-02-25T17:00:00Z')).toBe(5);

@@ -9,6 +9,7 @@ import { canSee, caseRegion, regionContains, type Viewer } from '../../directory
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
 import type { RecordedEvent } from '../../eventstore/types.js';
 import { casesProjection, csv, InvalidQueryError, listCases, openReadModels, type CaseListItem, type InboxItem, type ReadModels } from '../../projections/index.js';
+import { workingDaysOverdue } from '../../projections/query.js';
 import { synthesise } from '../../scripts/bench/projections.js';
 import { actors, commandData, type ProcessName } from '../machines/examples.js';
 import { actorOf, directory, startInput, world, type World } from './harness.js';
@@ -63,6 +64,12 @@ describe('inbox across the Spring Festival holiday (春节 2026: 2月15日至23�
     expect([after.overdue, after.workingDaysLeft]).toEqual([true, 0]);
     const [late] = w.models.overdueReport({ asOf: at('2026-02-27T01:00:00Z') }).items;
     expect(late).toMatchObject({ caseId, status: 'open', workingDaysOverdue: 1 });
+  });
+
+  it('given a deadline missed on a Friday, then the reports count it 1 working day overdue over the weekend and on Monday, 2 on Tuesday (never "overdue, 0 days")', () => {
+    const calendar = w.calendar.current();
+    const counted = (asOf: string) => workingDaysOverdue(calendar, asOf, '2026-03-06T15:59:59.999Z', '2026-03-06');
+    expect(['2026-03-06T15:59:59.999Z', '2026-03-07T02:00:00.000Z', '2026-03-09T02:00:00.000Z', '2026-03-10T02:00:00.000Z'].map(counted)).toEqual([0, 1, 1, 2]);
   });
 
   it('when filtered by dueWithin, then exactly the tasks with at most that many working days left are listed, on any day', () => {
