@@ -1,4 +1,5 @@
-/** The configuration a command-line entry point runs with. */
+/** The configuration and the arguments a command-line entry point runs with. */
+import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../infra/config.js';
 
 /**
@@ -13,4 +14,23 @@ export function configOrExit(prefix = '', exitCode = 2): Config {
     process.stderr.write(`${prefix}${err.message}\n`);
     process.exit(exitCode);
   }
+}
+
+/**
+ * A script's arguments: `--help` / `-h` prints `usage` and exits 0 before anything is touched; an
+ * unknown option (or an argument, unless `positionals`) prints what is wrong and `usage`, and exits 2.
+ */
+export function argsOrExit(usage: string, positionals = false): string[] {
+  let parsed;
+  try {
+    parsed = parseArgs({ allowPositionals: positionals, options: { help: { type: 'boolean', short: 'h', default: false } } });
+  } catch (err) {
+    process.stderr.write(`参数有误：${(err as Error).message}\n${usage}\n`);
+    process.exit(2);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+  return parsed.positionals;
 }

@@ -4,26 +4,16 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DEFAULT_DEADLINE_RULES } from '../calendars/index.js';
 import { toBpmn, toMermaid } from '../machines/describe.js';
 import { registry } from '../machines/registry.js';
+import { argsOrExit } from './config.js';
 import { toSvg } from './svg.js';
 
 const out = 'docs/processes';
 const USAGE = `用法：npm run diagrams   由 machines/ 中的流程定义生成 Mermaid、BPMN 2.0 和 SVG 流程图，写入 ${out}/（覆盖原有文件）`;
 
-let parsed;
-try {
-  parsed = parseArgs({ options: { help: { type: 'boolean', short: 'h', default: false } } });
-} catch (err) {
-  process.stderr.write(`参数有误：${(err as Error).message}\n${USAGE}\n`);
-  process.exit(2);
-}
-if (parsed.values.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
+argsOrExit(USAGE);
 
 mkdirSync(out, { recursive: true });
 const index: string[] = ['# 流程图', '', '由 `npm run diagrams` 从 `machines/` 生成；请勿手工修改。', ''];

@@ -5,8 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { configOrExit } from './config.js';
+import { argsOrExit, configOrExit } from './config.js';
 import { Directory } from '../directory/directory.js';
 import { openStore } from '../eventstore/open.js';
 import { ALL_PROJECTIONS, openReadModels } from '../projections/index.js';
@@ -17,18 +16,7 @@ const known = ALL_PROJECTIONS.map((p) => p.name);
 const USAGE = `用法：npm run rebuild -- [读模型 …]   删除并从事件日志重建读模型（默认全部：${known.join('、')}）
 数据目录由 WORKFLOW_DATA_DIR 指定（默认 ./data）。`;
 
-let parsed;
-try {
-  parsed = parseArgs({ allowPositionals: true, options: { help: { type: 'boolean', short: 'h', default: false } } });
-} catch (err) {
-  process.stderr.write(`参数有误：${(err as Error).message}\n${USAGE}\n`);
-  process.exit(2);
-}
-if (parsed.values.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
-const names = parsed.positionals;
+const names = argsOrExit(USAGE, true);
 const unknown = names.filter((n) => !known.includes(n));
 if (unknown.length > 0) {
   process.stderr.write(`未知的读模型：${unknown.join('、')}。可选：${known.join('、')}\n${USAGE}\n`);
