@@ -139,15 +139,9 @@ export interface OtherAuditLine {
  * An event of the period the store can no longer read (its content damaged or altered): the export
  * goes on past it, and this line says where it was, so the file is complete and its check fails there.
  */
-export interface UnreadableAuditLine {
+export interface UnreadableAuditLine extends Pick<OtherAuditLine, 'stream' | 'revision' | 'position' | 'id' | 'type' | 'at'> {
   unreadable: true;
   caseId: string | null;
-  stream: string;
-  revision: number;
-  position: number;
-  id: string;
-  type: string;
-  at: string;
   reason: string;
 }
 
