@@ -68,13 +68,21 @@ export class Scheduler {
     }
   }
 
-  /** After a holiday notice is loaded: re-states every provisional deadline of an open task. */
+  /**
+   * After a holiday notice is loaded: re-states every provisional deadline of an open task. Each
+   * case apart: one that cannot be read or re-stated is logged and left, and every other case is
+   * re-stated all the same; loading the same notice again re-states what was left.
+   */
   async restateProvisionalDeadlines(): Promise<number> {
     await this.index.catchUp();
     let restated = 0;
     for (const caseId of this.index.casesWithProvisionalDeadlines()) {
-      const result = await this.#engine.restateDeadlines(caseId);
-      if (result && !result.replayed) restated++;
+      try {
+        const result = await this.#engine.restateDeadlines(caseId);
+        if (result && !result.replayed) restated++;
+      } catch (err) {
+        this.#logger?.error({ err, caseId }, '案件的临时时限未能按新载入的节假日安排重新核定，其他案件照常处理；再次载入同一通知即可重试');
+      }
     }
     return restated;
   }

@@ -622,9 +622,16 @@ export class InlineProjector implements Projector {
   }
 
   rebuilding(): { done: number; total: number } | undefined {
+    // Inline, every append moves the checkpoints in its own transaction: a read model behind the
+    // head, or marked unfinished, is being caught up — here, or by `npm run rebuild` beside us.
     const rows = this.#checkpoints.read();
-    if (this.#detached.size === 0 && this.#projections.every((p) => rows.get(p.name)?.version === p.version)) return undefined;
-    return { done: this.position, total: this.#log.head() };
+    const head = this.#log.head();
+    const current = this.#projections.every((p) => {
+      const row = rows.get(p.name);
+      return row !== undefined && row.version === p.version && row.position >= head;
+    });
+    if (this.#detached.size === 0 && current) return undefined;
+    return { done: minimum(this.#checkpoints.positions(this.#projections)), total: head };
   }
 
   async rebuild(names?: string | readonly string[], onProgress?: Progress): Promise<RebuildSummary> {

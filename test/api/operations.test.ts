@@ -18,6 +18,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mintToken } from '../../api/auth.js';
 import { checkExport } from '../../engine/exportCheck.js';
 import type { SqliteEventStore } from '../../eventstore/sqlite.js';
+import { UnreadableEventError } from '../../eventstore/types.js';
 import { actors, startInputs } from '../machines/examples.js';
 import { openTestApi, SECRET } from './harness.js';
 
@@ -52,6 +53,14 @@ async function twoObjections(dataDir: string) {
   await api.close();
   return { t, a: a.body.id as string, b: b.body.id as string };
 }
+
+/** A 2027 notice (test data): the statutory days, and 春节 through 2027-02-12. */
+const NOTICE_2027 = {
+  notice: '国办发明电〔2026〕1号（测试数据）',
+  url: 'https://www.gov.cn/zhengce/test-2027.htm',
+  holidays: ['2027-01-01', '2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11', '2027-02-12', '2027-04-05', '2027-05-01', '2027-05-02', '2027-06-09', '2027-09-15', '2027-10-01', '2027-10-02', '2027-10-03'],
+  adjustedWorkdays: [] as string[],
+};
 
 const folder = () => {
   const dir = mkdtempSync(join(tmpdir(), 'wf-damaged-'));
@@ -120,6 +129,30 @@ describe('given a stored event whose data is no longer JSON', () => {
   });
 });
 
+describe('given a case that cannot be read among cases with provisional deadlines', () => {
+  it('when next year\'s notice is loaded, then every other case is re-stated and the load answers 200', async () => {
+    const dataDir = folder();
+    const t = await tokens();
+    const api = await openTestApi(dataDir, { now: '2026-12-24T02:00:00.000Z' });
+    try {
+      const [damaged, healthy] = await Promise.all([1, 2].map(() => api.call('POST', '/v1/cases', { as: t.applicant, body: { process: 'objection', input: startInputs.objection } })));
+      expect(healthy!.body.tasks[0]).toMatchObject({ provisional: true });
+      // Its stored events no longer read (as a damaged store answers), whichever case comes first.
+      const restate = api.app.engine.restateDeadlines.bind(api.app.engine);
+      api.app.engine.restateDeadlines = async (caseId) => {
+        if (caseId === damaged!.body.id) throw new UnreadableEventError({ streamId: `objection-${caseId}`, revision: 0, position: 1, id: 'e', type: 'ObjectionFiled' }, 'data', new SyntaxError('x'));
+        return restate(caseId);
+      };
+      const loaded = await api.call('PUT', '/v1/calendar/2027', { as: t.admin, body: NOTICE_2027 });
+      expect([loaded.status, loaded.body.restatedCases]).toEqual([200, 1]);
+      const now = await api.call('GET', `/v1/cases/${healthy!.body.id}`, { as: t.applicant });
+      expect(now.body.tasks[0]).toMatchObject({ provisional: false, calendarVersion: loaded.body.calendarVersion });
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('given a stored event altered but still JSON', () => {
   it('then verify names it, in Chinese by default and in English on request, each without the other', async () => {
     const dataDir = folder();
@@ -180,9 +213,17 @@ describe('given a read model being rebuilt by another process (its checkpoint ma
         expect([url, res.status, res.body?.code, res.body?.reason, res.headers['retry-after']]).toEqual([url, 503, 'UNAVAILABLE', 'readModelsRebuilding', '5']);
         expect(res.body.detail).toContain('读模型正在重建');
       }
+      // A rebuild in this thread (a small log) keeps the version and starts from position 0: behind the head is rebuilding too.
+      api.db.prepare("UPDATE projection_checkpoints SET version = ?, position = 0 WHERE name = 'audit'").run(version);
+      for (const url of urls) {
+        const res = await api.call('GET', url, url.startsWith('/v1/inbox') ? t.provider : t.admin);
+        expect([url, res.status, res.body?.reason]).toEqual([url, 503, 'readModelsRebuilding']);
+      }
+      expect((await api.call('GET', '/health', t.admin)).body.projections.rebuilding).toMatchObject({ done: 0 });
       const head = api.db.prepare('SELECT max(position) FROM events').pluck().get() as number;
       api.db.prepare("UPDATE projection_checkpoints SET version = ?, position = ? WHERE name = 'audit'").run(version, head);
       for (const url of urls) expect([url, (await api.call('GET', url, url.startsWith('/v1/inbox') ? t.provider : t.admin)).status]).toEqual([url, 200]);
+      expect((await api.call('GET', '/health', t.admin)).body.projections.rebuilding).toBeUndefined();
     } finally {
       await api.close();
     }
@@ -228,14 +269,12 @@ describe('given two servers on one data folder', () => {
     try {
       const adminA = await a.token('admin', '370000-dsj');
       const applicantB = await b.token('applicant', actors.company.org);
-      const statutory = ['2027-01-01', '2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-04-05', '2027-05-01', '2027-05-02', '2027-06-09', '2027-09-15', '2027-10-01', '2027-10-02', '2027-10-03'];
       // A longer 春节 than the statutory days alone: B's deadline moves only if B applies A's notice.
-      const holidays = [...statutory, '2027-02-09', '2027-02-10', '2027-02-11', '2027-02-12'];
       const deadline = '/v1/calendar/deadline?from=2027-02-04&workingDays=1';
       const before = await b.call('GET', deadline, { as: applicantB });
       expect(before.body).toMatchObject({ dueDate: '2027-02-11', provisional: true });
 
-      const loaded = await a.call('PUT', '/v1/calendar/2027', { as: adminA, body: { notice: '国办发明电〔2026〕1号（测试数据）', url: 'https://www.gov.cn/zhengce/test-2027.htm', holidays, adjustedWorkdays: [] } });
+      const loaded = await a.call('PUT', '/v1/calendar/2027', { as: adminA, body: NOTICE_2027 });
       expect(loaded.status).toBe(200);
 
       const after = await b.call('GET', deadline, { as: applicantB });
