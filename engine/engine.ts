@@ -271,7 +271,9 @@ export class Engine {
         const command = (event.metadata as unknown as CaseEventMetadata).command;
         const spec = def.commands[cmd.type];
         if (command !== cmd.type || !spec || !this.#sameData(spec.schema, cmd.data ?? {}, event.data)) {
-          throw refuse.idempotencyKeyReused({ zh: `指令 ${command}，版本 ${event.revision}`, en: `command ${command} at revision ${event.revision}` });
+          throw refuse.idempotencyKeyReused(
+            command === START ? { zh: '发起本案件', en: 'starting this case' } : { zh: `指令 ${command}，版本 ${event.revision}`, en: `command ${command} at revision ${event.revision}` },
+          );
         }
         return this.#replay(current, event);
       }

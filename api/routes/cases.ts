@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { canSee } from '../../directory/visibility.js';
 import { UnreadableEventError } from '../../eventstore/types.js';
 import { refuse, type CaseState } from '../../engine/index.js';
-import { langOf, PROBLEM_CODES } from '../problem.js';
+import { ApiError, langOf, PROBLEM_CODES } from '../problem.js';
 import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { caseHistory, historyEntry } from '../../projections/audit.js';
@@ -18,6 +18,33 @@ const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(2
 async function visibleCase(app: App, caller: Caller, caseId: string): Promise<CaseState> {
   const state = await app.engine.getCase(caseId);
   if (!canSee(app.directory, caller, app.engine.partiesOf(state))) throw refuse.notFound(caseId);
+  return state;
+}
+
+/**
+ * A case whose stream ends before the revision the read models recorded has lost its last events
+ * (a hash chain cannot show a cut end): shown as it is, it would look whole, and a command added to
+ * it would take the lost revision's place and erase the trace. Answered 503 instead, to a caller who
+ * may see the case; `verify` names what is missing. (The read models never run ahead of the log:
+ * inline they commit with it, following they lag behind it.)
+ */
+function refuseCutStream(app: App, state: CaseState): void {
+  const row = app.readModels.case(state.caseId);
+  if (!row || row.revision <= state.revision) return;
+  throw new ApiError(
+    'UNAVAILABLE',
+    {
+      zh: `案件的事件流止于第 ${state.revision} 号事件，但已记录的案件进行到第 ${row.revision} 号（位置 ${row.position}）：末尾的事件缺失，请联系管理员核查（verify 可列出缺失的事件）`,
+      en: `the case's stream ends at revision ${state.revision}, but the case was recorded up to revision ${row.revision} (position ${row.position}): events are missing from its end; ask an administrator (verify lists them)`,
+    },
+    { reason: 'eventsMissing', position: row.position },
+  );
+}
+
+/** The case, visible to the caller, and whole (`refuseCutStream`). */
+async function wholeCase(app: App, caller: Caller, caseId: string): Promise<CaseState> {
+  const state = await visibleCase(app, caller, caseId);
+  refuseCutStream(app, state);
   return state;
 }
 
@@ -112,7 +139,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     },
     async (request) => {
       const caller = await callerOf(request, app.verifier);
-      const state = await visibleCase(app, caller, request.params.id);
+      const state = await wholeCase(app, caller, request.params.id);
       return caseView(state, app.engine.allowedCommands(state, caller));
     },
   );
@@ -149,7 +176,11 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const { type, data, expectedRevision } = request.body;
       const result = await app.engine.execute({
         caseId: request.params.id,
-        visibleTo: (state) => canSee(app.directory, caller, app.engine.partiesOf(state)),
+        visibleTo: (state) => {
+          const visible = canSee(app.directory, caller, app.engine.partiesOf(state));
+          if (visible) refuseCutStream(app, state);
+          return visible;
+        },
         type,
         data,
         actor: caller,
@@ -194,7 +225,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     },
     async (request) => {
       const caller = await callerOf(request, app.verifier);
-      await visibleCase(app, caller, request.params.id);
+      await wholeCase(app, caller, request.params.id);
       const events = await app.engine.history(request.params.id);
       const { asOf } = request.query;
       return caseHistory(events, asOf ? { asOf } : {});

@@ -193,6 +193,18 @@ describe('given a case whose last event was cut off the stream', () => {
       expect(verify.status).toBe(200);
       expect(verify.body).toMatchObject({ ok: false, events: 1, missing: { fromRevision: 1, toRevision: 1, lastPosition: responded.body.position } });
       expect(verify.body.reason).toContain('末尾的事件缺失');
+      // Read or added to as if whole, it would hide the cut: a command would take the lost revision's place.
+      for (const res of [
+        await api.call('GET', `/v1/cases/${a}`, t.applicant),
+        await api.call('GET', `/v1/cases/${a}/history`, t.applicant),
+        await api.call('POST', `/v1/cases/${a}/commands`, t.provider, { type: 'RESPOND', data: { outcome: 'corrected', explanation: '再次答复。' } }),
+      ]) {
+        expect([res.status, res.body.code, res.body.reason]).toEqual([503, 'UNAVAILABLE', 'eventsMissing']);
+      }
+      expect(api.db.prepare('SELECT count(*) FROM events WHERE stream_id LIKE \'%\' || ?').pluck().get(a)).toBe(1);
+      // Whoever may not see the case still learns nothing of it.
+      const stranger = await mintToken(SECRET, { sub: 'someone-else', role: 'applicant', org: 'person-someone-else' });
+      expect((await api.call('GET', `/v1/cases/${a}`, stranger)).status).toBe(404);
     } finally {
       await api.close();
     }
