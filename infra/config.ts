@@ -51,8 +51,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     // The value given, so the fix is plain — but never a secret's, nor a connection string's (it may hold a password).
     const given = (key: string) => (/SECRET|STORE/.test(key) ? '' : `=${JSON.stringify(env[key] ?? '')}`);
-    const lines = parsed.error.issues.map((i) => `  ${String(i.path[0])}${given(String(i.path[0]))}：${i.message}`).join('\n');
-    throw new ConfigError(`配置有误 (invalid configuration):\n${lines}`);
+    const problems = parsed.error.issues.map((i) => `${String(i.path[0])}${given(String(i.path[0]))}：${i.message}`);
+    // One problem, one line; several, one line each under the heading.
+    throw new ConfigError(problems.length === 1 ? `配置有误：${problems[0]}` : `配置有误：\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }
   const e = parsed.data;
   return {

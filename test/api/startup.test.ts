@@ -55,7 +55,7 @@ describe('a setting that is wrong', () => {
     const attempt = () => loadConfig({ PORT: '70000', WORKFLOW_TEST_CLOCK: 'yes', WORKFLOW_JWT_SECRET: '', WORKFLOW_STORE: '' });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(
-      '配置有误 (invalid configuration):\n' +
+      '配置有误：\n' +
         '  PORT="70000"：应为 0–65535 的端口号\n' +
         '  WORKFLOW_STORE：不能为空：sqlite 或 EventStoreDB 连接串（esdb://…）\n' +
         '  WORKFLOW_JWT_SECRET：不能为空（不用时请删除该变量）\n' +

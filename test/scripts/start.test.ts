@@ -31,15 +31,15 @@ describe('npm start, given a setting it cannot start with', () => {
     const dataDir = freshDataDir();
     const stderr = failedStart({ WORKFLOW_STORE: 'foo', WORKFLOW_DATA_DIR: dataDir });
     expect(stderr).toBe(
-      '服务未启动：配置有误 (invalid configuration):\n' +
-        '  WORKFLOW_STORE：应为 sqlite，或 EventStoreDB 连接串：esdb://主机:2113?tls=false、esdb+discover://主机:2113\n',
+      '服务未启动：配置有误：' +
+        'WORKFLOW_STORE：应为 sqlite，或 EventStoreDB 连接串：esdb://主机:2113?tls=false、esdb+discover://主机:2113\n',
     );
     expect(existsSync(dataDir)).toBe(false);
   });
 
   it('given LOG_LEVEL=loud, then it names the levels pino knows', () => {
     expect(failedStart({ LOG_LEVEL: 'loud' })).toBe(
-      '服务未启动：配置有误 (invalid configuration):\n  LOG_LEVEL="loud"：应为 fatal、error、warn、info、debug、trace、silent 之一\n',
+      '服务未启动：配置有误：LOG_LEVEL="loud"：应为 fatal、error、warn、info、debug、trace、silent 之一\n',
     );
   });
 

@@ -40,7 +40,7 @@ describe('npm run token', () => {
     const run = token(['--role', 'admin', '--org', '370000-dsj'], { WORKFLOW_JWKS_URL: '', WORKFLOW_SQLITE_SYNCHRONOUS: 'fast' });
     expect(run.status).toBe(2);
     expect(run.stderr).toBe(
-      '配置有误 (invalid configuration):\n' +
+      '配置有误：\n' +
         '  WORKFLOW_SQLITE_SYNCHRONOUS="fast"：应为 FULL、NORMAL、EXTRA、OFF 之一\n' +
         '  WORKFLOW_JWKS_URL=""：应为身份提供方 JWKS 的网址，例如 https://idp.example/.well-known/jwks.json（不用时请删除该变量）\n',
     );
