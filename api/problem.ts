@@ -156,6 +156,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
   let code: keyof typeof STATUS = 'INTERNAL';
   let detail = TITLES.INTERNAL[lang];
   let extra: Record<string, unknown> = {};
+  const failure = storeFailure(err);
   if (err instanceof EngineError || err instanceof ApiError) {
     // The server's own trouble, told to the caller as 503: the operator needs it in the log too.
     if (err.code === 'UNAVAILABLE') request.log.warn({ err, reason: err.details.reason }, 'service unavailable');
@@ -201,16 +202,11 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
         ? `案件的事件无法读取（${streamId} 第 ${revision} 号事件，位置 ${position}）：存储内容已损坏或被改动，请联系管理员核查`
         : `an event of the case cannot be read (${streamId} revision ${revision}, position ${position}): the stored content was damaged or altered; ask an administrator to check it`;
     extra = { reason: 'storeUnreadable', position };
-  } else if (storeFailure(err)) {
+  } else if (failure) {
     request.log.error({ err }, 'store failure');
-    const full = storeFailure(err) === 'storeFull';
     code = 'UNAVAILABLE';
-    detail = full
-      ? TEXT_STORE_FULL[lang]
-      : lang === 'zh'
-        ? '数据存储暂时无法写入或读取（数据目录只读或磁盘故障），未保存任何内容，请联系管理员'
-        : 'the data store cannot be written or read (a read-only data folder or a disk fault); nothing was stored; ask an administrator';
-    extra = { reason: storeFailure(err), retryAfter: 30 };
+    detail = STORE_FAILURE_TEXT[failure === 'storeFull' ? 'storeFull' : 'other'][lang];
+    extra = { reason: failure, retryAfter: 30 };
   } else {
     request.log.error({ err }, 'unexpected error');
   }
@@ -227,9 +223,15 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     .send({ type: `urn:sd-open-data:problem:${code}`, title: TITLES[code][lang], status, code, detail, ...extra });
 }
 
-const TEXT_STORE_FULL = {
-  zh: '数据存储空间不足，未保存任何内容，请联系管理员清理磁盘后重试',
-  en: 'the data store is out of space; nothing was stored; ask an administrator to free disk space, then try again',
+const STORE_FAILURE_TEXT = {
+  storeFull: {
+    zh: '数据存储空间不足，未保存任何内容，请联系管理员清理磁盘后重试',
+    en: 'the data store is out of space; nothing was stored; ask an administrator to free disk space, then try again',
+  },
+  other: {
+    zh: '数据存储暂时无法写入或读取（数据目录只读或磁盘故障），未保存任何内容，请联系管理员',
+    en: 'the data store cannot be written or read (a read-only data folder or a disk fault); nothing was stored; ask an administrator',
+  },
 };
 
 /** A failure of the embedded store's file (better-sqlite3's `SqliteError` codes), not of the request. */

@@ -1,4 +1,5 @@
 import type { Deadline, DeadlineBasis, DeadlineRule } from '../calendars/types.js';
+import { shanghaiDateOf } from '../calendars/index.js';
 import type { DeadlineSpec, TaskSpec } from '../machines/types.js';
 import { readField } from '../machines/describe.js';
 import { refuse } from './errors.js';
@@ -19,11 +20,9 @@ function numberAt(context: unknown, path: string): number {
   return v;
 }
 
-/** The later of the entry and the start of a day (YYYY-MM-DD, Beijing): where a deadline counting from that day starts. */
+/** Where a deadline counting from a day (YYYY-MM-DD, Beijing) starts: that day, when it is later than the day of entry. */
 function laterStart(enteredAt: string, day: unknown): string {
-  if (typeof day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(day)) return enteredAt;
-  const dayStart = `${day}T00:00:00+08:00`;
-  return Date.parse(dayStart) > Date.parse(enteredAt) ? new Date(Date.parse(dayStart)).toISOString() : enteredAt;
+  return typeof day === 'string' && day > shanghaiDateOf(enteredAt) ? day : enteredAt;
 }
 
 export type TaskDeadline = Deadline & { basis: DeadlineBasis | 'agreement'; article?: string };

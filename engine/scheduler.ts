@@ -3,7 +3,7 @@ import type { Logger } from '../infra/logger.js';
 import type { EventStore, RecordedEvent } from '../eventstore/types.js';
 import { Engine, SYSTEM_ACTOR } from './engine.js';
 import { EngineError } from './errors.js';
-import type { CaseEventMetadata } from './events.js';
+import { RESTATE_DEADLINES, type CaseEventMetadata } from './events.js';
 import { deterministicId } from './ids.js';
 import { WorkIndex, type Waiter } from './workIndex.js';
 
@@ -57,13 +57,19 @@ export class Scheduler {
 
   /**
    * One case's duty, kept apart from the others': if it fails, the failure is logged with the case
-   * and the command, the other cases' timers still fire, and the next pass tries it again.
+   * and the command (`failed` says what was not done and when it is tried again), and the other
+   * cases' duties go on.
    */
-  async #apart(caseId: string, command: string, duty: () => Promise<boolean>): Promise<boolean> {
+  async #apart(
+    caseId: string,
+    command: string,
+    duty: () => Promise<boolean>,
+    failed = '案件的系统指令执行失败，其他案件照常处理，下次定时检查时重试',
+  ): Promise<boolean> {
     try {
       return await duty();
     } catch (err) {
-      this.#logger?.error({ err, caseId, command }, '案件的系统指令执行失败，其他案件照常处理，下次定时检查时重试');
+      this.#logger?.error({ err, caseId, command }, failed);
       return false;
     }
   }
@@ -77,12 +83,16 @@ export class Scheduler {
     await this.index.catchUp();
     let restated = 0;
     for (const caseId of this.index.casesWithProvisionalDeadlines()) {
-      try {
-        const result = await this.#engine.restateDeadlines(caseId);
-        if (result && !result.replayed) restated++;
-      } catch (err) {
-        this.#logger?.error({ err, caseId }, '案件的临时时限未能按新载入的节假日安排重新核定，其他案件照常处理；再次载入同一通知即可重试');
-      }
+      const done = await this.#apart(
+        caseId,
+        RESTATE_DEADLINES,
+        async () => {
+          const result = await this.#engine.restateDeadlines(caseId);
+          return result !== undefined && !result.replayed;
+        },
+        '案件的临时时限未能按新载入的节假日安排重新核定，其他案件照常处理；再次载入同一通知即可重试',
+      );
+      if (done) restated++;
     }
     return restated;
   }

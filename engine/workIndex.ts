@@ -1,4 +1,4 @@
-import { UnreadableEventError, type EventStore, type RecordedEvent } from '../eventstore/types.js';
+import { readAllPastUnreadable, UnreadableEventError, type EventStore, type RecordedEvent } from '../eventstore/types.js';
 import type { ProcessRegistry } from '../machines/registry.js';
 import type { CaseEventMetadata, PendingTimer, Task } from './events.js';
 
@@ -40,17 +40,12 @@ export class WorkIndex {
 
   /** Reads every event after the last one seen. */
   async catchUp(): Promise<void> {
-    for (;;) {
-      try {
-        for await (const event of this.store.readAll({ fromPosition: this.#position + 1 })) {
-          if (event.position <= this.#position) continue;
-          this.apply(event);
-        }
-        return;
-      } catch (err) {
-        if (!(err instanceof UnreadableEventError) || err.event.position <= this.#position) throw err;
-        this.#position = err.event.position;
-        this.onUnreadable?.(err);
+    for await (const event of readAllPastUnreadable(this.store, this.#position + 1)) {
+      if (event instanceof UnreadableEventError) {
+        this.#position = event.event.position;
+        this.onUnreadable?.(event);
+      } else if (event.position > this.#position) {
+        this.apply(event);
       }
     }
   }

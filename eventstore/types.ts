@@ -114,6 +114,27 @@ export class UnreadableEventError extends Error {
   }
 }
 
+/**
+ * `readAll` from `fromPosition` that goes on past the stored events it cannot read: each is yielded
+ * as its `UnreadableEventError`, in its place, for the reader to skip or to name.
+ */
+export async function* readAllPastUnreadable(store: EventStore, fromPosition: number): AsyncGenerator<RecordedEvent | UnreadableEventError> {
+  let next = fromPosition;
+  for (;;) {
+    try {
+      for await (const event of store.readAll({ fromPosition: next })) {
+        next = event.position + 1;
+        yield event;
+      }
+      return;
+    } catch (err) {
+      if (!(err instanceof UnreadableEventError) || err.event.position < next) throw err;
+      next = err.event.position + 1;
+      yield err;
+    }
+  }
+}
+
 export class StreamNotFoundError extends Error {
   override readonly name = 'StreamNotFoundError';
   constructor(readonly streamId: string) {

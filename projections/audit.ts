@@ -6,7 +6,7 @@
  * engine/verify.ts.)
  */
 import { canSee, type Directory, type Viewer } from '../directory/index.js';
-import { UnreadableEventError, type EventStore, type RecordedEvent } from '../eventstore/types.js';
+import { readAllPastUnreadable, UnreadableEventError, type EventStore, type RecordedEvent } from '../eventstore/types.js';
 import { caseFacts, storedInstant, type ActorFacts, type DeadlineRestatedFacts, type TaskClosedFacts, type TaskFacts } from './metadata.js';
 import { caseRow } from './cases.js';
 import { InvalidQueryError, queryInstant } from './query.js';
@@ -253,32 +253,26 @@ export async function* exportEvents(store: EventStore, db: Db, options: ExportOp
     }
     return ok;
   };
-  let next = range.lo;
-  while (next <= range.hi) {
-    try {
-      for await (const event of store.readAll({ fromPosition: next })) {
-        if (event.position > range.hi) return;
-        next = event.position + 1;
-        const at = acceptedAt(event);
-        if (at === undefined || at < from || at >= to) continue;
-        const line = auditLine(event);
-        if (!line) {
-          // Not a case's: the calendar's notices, which everyone may read (GET /v1/calendar/:year).
-          const actor = (event.metadata as { actor?: unknown }).actor;
-          const other: OtherAuditLine = { caseId: null, process: null, stream: event.streamId, revision: event.revision, position: event.position, id: event.id, type: event.type, at, ...(actor !== undefined ? { actor } : {}), data: event.data };
-          yield `${JSON.stringify(other)}\n`;
-          continue;
-        }
-        if (!visible(line.caseId)) continue;
-        yield `${JSON.stringify(line)}\n`;
-      }
-      return;
-    } catch (err) {
-      if (!(err instanceof UnreadableEventError) || err.event.position < next) throw err;
-      next = err.event.position + 1;
-      const line = unreadableLine(db, err, from, to);
+  for await (const event of readAllPastUnreadable(store, range.lo)) {
+    if (event instanceof UnreadableEventError) {
+      if (event.event.position > range.hi) return;
+      const line = unreadableLine(db, event, from, to);
       if (line && (line.caseId === null ? !visibleTo : visible(line.caseId))) yield `${JSON.stringify(line)}\n`;
+      continue;
     }
+    if (event.position > range.hi) return;
+    const at = acceptedAt(event);
+    if (at === undefined || at < from || at >= to) continue;
+    const line = auditLine(event);
+    if (!line) {
+      // Not a case's: the calendar's notices, which everyone may read (GET /v1/calendar/:year).
+      const actor = (event.metadata as { actor?: unknown }).actor;
+      const other: OtherAuditLine = { caseId: null, process: null, stream: event.streamId, revision: event.revision, position: event.position, id: event.id, type: event.type, at, ...(actor !== undefined ? { actor } : {}), data: event.data };
+      yield `${JSON.stringify(other)}\n`;
+      continue;
+    }
+    if (!visible(line.caseId)) continue;
+    yield `${JSON.stringify(line)}\n`;
   }
 }
 

@@ -631,7 +631,7 @@ export class InlineProjector implements Projector {
       return row !== undefined && row.version === p.version && row.position >= head;
     });
     if (this.#detached.size === 0 && current) return undefined;
-    return { done: minimum(this.#checkpoints.positions(this.#projections)), total: head };
+    return { done: Math.min(...this.#projections.map((p) => rows.get(p.name)?.position ?? 0)), total: head };
   }
 
   async rebuild(names?: string | readonly string[], onProgress?: Progress): Promise<RebuildSummary> {

@@ -29,16 +29,25 @@ async function visibleCase(app: App, caller: Caller, caseId: string): Promise<Ca
  * inline they commit with it, following they lag behind it.)
  */
 function refuseCutStream(app: App, state: CaseState): void {
-  const row = app.readModels.case(state.caseId);
-  if (!row || row.revision <= state.revision) return;
+  const cut = cutEnd(app.readModels.case(state.caseId), state.revision);
+  if (!cut) return;
   throw new ApiError(
     'UNAVAILABLE',
-    {
-      zh: `案件的事件流止于第 ${state.revision} 号事件，但已记录的案件进行到第 ${row.revision} 号（位置 ${row.position}）：末尾的事件缺失，请联系管理员核查（verify 可列出缺失的事件）`,
-      en: `the case's stream ends at revision ${state.revision}, but the case was recorded up to revision ${row.revision} (position ${row.position}): events are missing from its end; ask an administrator (verify lists them)`,
-    },
-    { reason: 'eventsMissing', position: row.position },
+    { zh: `案件的${cut.text.zh}，请联系管理员核查（verify 可列出缺失的事件）`, en: `the case's ${cut.text.en}; ask an administrator (verify lists them)` },
+    { reason: 'eventsMissing', position: cut.missing.lastPosition },
   );
+}
+
+/** Events cut off the end of a stream whose last stored revision is `stored`, from the revision its case-list `row` recorded; undefined when none are. */
+function cutEnd(row: { revision: number; position: number } | undefined, stored: number) {
+  if (!row || row.revision <= stored) return undefined;
+  return {
+    missing: { fromRevision: stored + 1, toRevision: row.revision, lastPosition: row.position },
+    text: {
+      zh: `事件流止于第 ${stored} 号事件，但已记录的案件进行到第 ${row.revision} 号（位置 ${row.position}）：末尾的事件缺失`,
+      en: `stream ends at revision ${stored}, but the case was recorded up to revision ${row.revision} (position ${row.position}): events are missing from its end`,
+    },
+  };
 }
 
 /** The case, visible to the caller, and whole (`refuseCutStream`). */
@@ -272,19 +281,9 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       }
       const { reasonEn, ...verification } = await app.engine.verify(caseId);
       const en = langOf(request) === 'en';
-      // A chain checks each event against the one before: events cut off its end leave no trace in
-      // it. The read models saw them (in follow mode they may lag behind the log, never run ahead).
-      if (verification.ok && row && row.revision > verification.events - 1) {
-        const stored = verification.events - 1;
-        return {
-          ok: false,
-          events: verification.events,
-          missing: { fromRevision: stored + 1, toRevision: row.revision, lastPosition: row.position },
-          reason: en
-            ? `the stream ends at revision ${stored}, but the case was recorded up to revision ${row.revision} (position ${row.position}): events are missing from its end`
-            : `事件流止于第 ${stored} 号事件，但已记录的案件进行到第 ${row.revision} 号（位置 ${row.position}）：末尾的事件缺失`,
-        };
-      }
+      // A chain checks each event against the one before: events cut off its end leave no trace in it.
+      const cut = verification.ok ? cutEnd(row, verification.events - 1) : undefined;
+      if (cut) return { ok: false, events: verification.events, missing: cut.missing, reason: en ? `the ${cut.text.en}` : cut.text.zh };
       return en && reasonEn !== undefined ? { ...verification, reason: reasonEn } : verification;
     },
   );
