@@ -86,7 +86,7 @@ export const ProblemBody = z.looseObject({
   rule: z.string().optional().describe('RULE_VIOLATED: the rule broken'),
   article: z.string().optional().describe('RULE_VIOLATED: the article of 鲁数发〔2022〕15号 (or other law) the rule enforces'),
   year: z.number().int().optional().describe('CALENDAR_NOT_COVERED: the year the deadline would fall in'),
-  reason: z.string().optional().describe('UNAVAILABLE: why (readModelsRebuilding, storeReadOnly, storeFull, storeIo, storeUnreadable, eventsMissing, identityProviderUnreachable); the answer carries Retry-After when it is worth retrying'),
+  reason: z.string().optional().describe('UNAVAILABLE: why (readModelsRebuilding, storeBusy, storeReadOnly, storeFull, storeIo, storeUnreadable, eventsMissing, identityProviderUnreachable); the answer carries Retry-After when it is worth retrying'),
 });
 
 export type Lang = 'zh' | 'en';
@@ -202,6 +202,11 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
         ? `案件的事件无法读取（${streamId} 第 ${revision} 号事件，位置 ${position}）：存储内容已损坏或被改动，请联系管理员核查`
         : `an event of the case cannot be read (${streamId} revision ${revision}, position ${position}): the stored content was damaged or altered; ask an administrator to check it`;
     extra = { reason: 'storeUnreadable', position };
+  } else if (failure === 'storeBusy') {
+    request.log.warn({ err }, 'store busy');
+    code = 'UNAVAILABLE';
+    detail = STORE_FAILURE_TEXT.storeBusy[lang];
+    extra = { reason: failure, retryAfter: 5 };
   } else if (failure) {
     request.log.error({ err }, 'store failure');
     code = 'UNAVAILABLE';
@@ -224,6 +229,10 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
 }
 
 const STORE_FAILURE_TEXT = {
+  storeBusy: {
+    zh: '数据存储正被其他进程长时间占用（例如在服务旁运行的读模型重建），未保存任何内容，请稍后重试',
+    en: 'the data store is held by another process (a read-model rebuild beside the server, say); nothing was stored; try again shortly',
+  },
   storeFull: {
     zh: '数据存储空间不足，未保存任何内容，请联系管理员清理磁盘后重试',
     en: 'the data store is out of space; nothing was stored; ask an administrator to free disk space, then try again',
@@ -235,10 +244,12 @@ const STORE_FAILURE_TEXT = {
 };
 
 /** A failure of the embedded store's file (better-sqlite3's `SqliteError` codes), not of the request. */
-export function storeFailure(err: unknown): 'storeFull' | 'storeReadOnly' | 'storeIo' | undefined {
+export function storeFailure(err: unknown): 'storeFull' | 'storeReadOnly' | 'storeIo' | 'storeBusy' | undefined {
   const code = (err as { code?: unknown })?.code;
   if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return undefined;
   if (code === 'SQLITE_FULL') return 'storeFull';
+  // Another connection held the write lock past the busy timeout: it passes, nothing is wrong with the store.
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'storeBusy';
   if (code.startsWith('SQLITE_READONLY')) return 'storeReadOnly';
   if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN')) return 'storeIo';
   return undefined;

@@ -138,7 +138,8 @@ export async function buildServer(app: App) {
   });
   server.setErrorHandler((err, request, reply) => {
     const failure = storeFailure(err);
-    if (failure) app.storeTrouble = { reason: failure, since: app.storeTrouble?.since ?? app.clock.now().toISOString() };
+    // A busy store is another process's long write (it passes); the others last until a command is stored.
+    if (failure && failure !== 'storeBusy') app.storeTrouble = { reason: failure, since: app.storeTrouble?.since ?? app.clock.now().toISOString() };
     return sendProblem(reply, request, err);
   });
   // Every /v1 route needs a caller (API.md "Identity"): settled before the body is read or the

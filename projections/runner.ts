@@ -270,6 +270,12 @@ function pick(projections: readonly Projection[], names?: string | readonly stri
 
 /** Events read from the SQLite log at a time. */
 const PAGE = 1000;
+/**
+ * Events an append folds in before its own when read models are behind it (another process's
+ * appends to the same file): beyond this, a fold inside the append would hold every request up for
+ * seconds, so those read models catch up in batches after it.
+ */
+const INLINE_GAP = 10_000;
 /** The page cache of a connection while it catches up, and at least at other times (KiB). */
 const CATCH_UP_CACHE_KIB = 128 * 1024;
 const READ_MODEL_CACHE_KIB = 64 * 1024;
@@ -583,6 +589,9 @@ export class InlineProjector implements Projector {
   readonly #workers = new Set<Worker>();
   readonly #detached = new Set<string>();
   readonly #waiters = new Waiters();
+  /** Read models an append found far behind, waiting for `#lateRun` to catch them up. */
+  readonly #late = new Set<Projection>();
+  #lateRun: Promise<void> | undefined;
   #unsubscribe: (() => void) | undefined;
   #closed = false;
 
@@ -647,6 +656,7 @@ export class InlineProjector implements Projector {
     this.#unsubscribe = undefined;
     this.#waiters.cancel();
     await Promise.all([...this.#workers].map((w) => w.terminate()));
+    await this.#lateRun;
     this.#reader?.db.close();
     this.#reader = undefined;
   }
@@ -668,12 +678,55 @@ export class InlineProjector implements Projector {
     if (!first) return;
     const attached = this.#projections.filter((p) => !this.#detached.has(p.name));
     if (attached.length === 0) return;
-    const positions = this.#checkpoints.positions(attached);
+    const rows = this.#checkpoints.read();
+    const positions = new Map<string, number>();
+    const far: Projection[] = [];
+    const near: Projection[] = [];
+    for (const p of attached) {
+      const row = rows.get(p.name);
+      // Another process is rebuilding it (marked unfinished), or folds it with another version of the code: not ours to write.
+      if (!row || row.version !== p.version) continue;
+      // Far behind (another process rebuilds it batch by batch, or appended a long run): caught up in batches after this append, not inside it.
+      if (row.position < first.position - 1 - INLINE_GAP) far.push(p);
+      else {
+        near.push(p);
+        positions.set(p.name, row.position);
+      }
+    }
+    if (far.length > 0) this.#catchUpLater(far);
+    if (near.length === 0) return;
     // Events another process appended to the file never reached this handler: fold them first.
-    if (minimum(positions) < first.position - 1) this.#foldRange(attached, positions, first.position - 1);
-    applyBatch(this.db, this.#checkpoints, attached, positions, events);
+    if (minimum(positions) < first.position - 1) this.#foldRange(near, positions, first.position - 1);
+    applyBatch(this.db, this.#checkpoints, near, positions, events);
     // Waiters look after the commit (a later handler may still roll this append back).
     if (this.#waiters.size > 0) queueMicrotask(() => this.#waiters.reached(this.position));
+  }
+
+  /**
+   * Detaches read models an append found far behind and catches them up in batches, one
+   * transaction each, yielding between them (one catch-up at a time; errors go to `onError`).
+   */
+  #catchUpLater(projections: readonly Projection[]): void {
+    for (const p of projections) {
+      this.#detached.add(p.name);
+      this.#late.add(p);
+    }
+    this.#lateRun ??= (async () => {
+      while (this.#late.size > 0 && !this.#closed) {
+        const list = [...this.#late];
+        this.#late.clear();
+        try {
+          await nextTick();
+          if (this.#closed) break;
+          await this.#catchUpBatches(list, this.#catchUpLog());
+        } catch (error) {
+          // Attached again: the next append finds them behind and tries again.
+          for (const p of list) this.#detached.delete(p.name);
+          this.#onError?.(error);
+        }
+      }
+      this.#lateRun = undefined;
+    })();
   }
 
   /** Folds the log up to `upTo` into projections that are behind it (inside the caller's transaction). */
@@ -751,14 +804,26 @@ export class InlineProjector implements Projector {
     return folded.length;
   }
 
+  /**
+   * Catches projections up in batches from their checkpoints. One that another process marks
+   * unfinished meanwhile (its rebuild) or folds with another version of the code is left to it:
+   * attached again, so appends skip it while its checkpoint says so.
+   */
   async #catchUpBatches(projections: readonly Projection[], log: SqliteLog, onProgress?: Progress): Promise<void> {
+    let list = [...projections];
     const batch = this.db.transaction(() => {
-      const positions = this.#checkpoints.positions(projections);
-      const fold = new Fold(this.db, this.#checkpoints, projections, positions);
+      const rows = this.#checkpoints.read();
+      const taken = list.filter((p) => rows.get(p.name)?.version !== p.version);
+      if (taken.length > 0) {
+        for (const p of taken) this.#detached.delete(p.name);
+        list = list.filter((p) => !taken.includes(p));
+      }
+      const positions = new Map(list.map((p) => [p.name, rows.get(p.name)?.position ?? 0]));
+      const fold = new Fold(this.db, this.#checkpoints, list, positions);
       let after = fold.from;
       let count = 0;
       // Pages of the log within one transaction: big pages of big rows cost more in garbage than they save.
-      while (count < this.#batchSize) {
+      while (list.length > 0 && count < this.#batchSize) {
         const events = log.page(after, Number.MAX_SAFE_INTEGER, Math.min(PAGE, this.#batchSize - count));
         if (events.length === 0) break;
         fold.add(events);
@@ -773,8 +838,8 @@ export class InlineProjector implements Projector {
       const { count, position } = batch.immediate();
       if (count === 0) {
         // Caught up: the query indexes, then attach in the same tick, so no append falls between the last read and the handler.
-        this.db.transaction(() => createQueryIndexes(this.db, projections)).immediate();
-        for (const p of projections) this.#detached.delete(p.name);
+        this.db.transaction(() => createQueryIndexes(this.db, list)).immediate();
+        for (const p of list) this.#detached.delete(p.name);
         onProgress?.(position, position);
         this.#waiters.reached(this.position);
         return;

@@ -9,11 +9,13 @@
  * - A read model marked unfinished (as `npm run rebuild` in another process marks it): the inbox,
  *   the case list, the reports and the export answer 503 `readModelsRebuilding` with Retry-After.
  * - A store that cannot be written: 503 with the reason, nothing stored.
+ * - A store whose write lock another process holds past the busy timeout: 503 storeBusy, nothing stored.
  * - Two servers on one data folder: a holiday notice loaded on one is in force on the other at once.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mintToken } from '../../api/auth.js';
 import { checkExport } from '../../engine/exportCheck.js';
@@ -268,6 +270,30 @@ describe('given a store that cannot be written (a full disk, a read-only data fo
       expect((await api.call('GET', '/health', t.admin)).body).toMatchObject({ status: 'ok', store: { position: expect.any(Number) } });
       expect((await api.call('GET', '/health', t.admin)).body.store.trouble).toBeUndefined();
     } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('given another process holding the store\'s write lock past the busy timeout (a long write beside the server)', () => {
+  it('when a command is sent, then it answers 503 storeBusy in Chinese with Retry-After 5, nothing is stored, health stays ok, and it goes through once the lock is let go', async () => {
+    const dataDir = folder();
+    const { t } = await twoObjections(dataDir);
+    const api = await serve(dataDir);
+    const other = new Database(join(dataDir, 'events.db'));
+    try {
+      api.db.pragma('busy_timeout = 50'); // production waits 5 s
+      const before = api.db.prepare('SELECT count(*) FROM events').pluck().get();
+      other.exec('BEGIN IMMEDIATE');
+      const res = await api.call('POST', '/v1/cases', t.applicant, { process: 'objection', input: startInputs.objection });
+      expect([res.status, res.body.code, res.body.reason, res.headers['retry-after']]).toEqual([503, 'UNAVAILABLE', 'storeBusy', '5']);
+      expect(res.body.detail).toContain('其他进程');
+      other.exec('ROLLBACK');
+      expect(api.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(before);
+      expect((await api.call('GET', '/health', t.admin)).body.status).toBe('ok');
+      expect((await api.call('POST', '/v1/cases', t.applicant, { process: 'objection', input: startInputs.objection })).status).toBe(201);
+    } finally {
+      other.close();
       await api.close();
     }
   });

@@ -1,0 +1,109 @@
+/**
+ * A server and `npm run rebuild` on one store file (here two stores and two facades on the same
+ * file, as the server and the rebuild script open them). The server's appends must neither fold the
+ * whole log inside themselves (every request would wait for it: 13 s at 200,000 events) nor write
+ * rows into read models the other process is rebuilding; either way the read models end equal to a
+ * clean rebuild.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { defaultCalendar } from '../../calendars/index.js';
+import { SqliteEventStore } from '../../eventstore/sqlite.js';
+import { systemClock } from '../../infra/clock.js';
+import { ALL_PROJECTIONS, openReadModels, type ReadModels } from '../../projections/index.js';
+import { synthesise } from '../../scripts/bench/projections.js';
+import { dumpReadModels } from './dump.js';
+import { directory } from './harness.js';
+
+/** More than an append may fold inside itself, and more than one catch-up batch. */
+const EVENTS = 30_000;
+
+describe('given a server on a store file and another process rebuilding its read models', () => {
+  let dir: string;
+  let file: string;
+  let clean: Record<string, string[]>;
+  const open: { close(): Promise<void> }[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rm-beside-'));
+    file = join(dir, 'events.db');
+    const store = new SqliteEventStore({ path: file, synchronous: 'OFF', now: systemClock.now });
+    synthesise(store, directory, defaultCalendar(), { events: EVENTS, seed: 11 });
+    const models = await openReadModels({ store, dataDir: join(dir, 'clean'), directory, mode: 'follow' });
+    await models.waitFor(await store.headPosition(), 60_000);
+    clean = dumpReadModels(models.db);
+    await models.close();
+    await store.close();
+  });
+  afterEach(async () => {
+    for (const o of open.splice(0).reverse()) await o.close();
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A process on the file: its store and read models (caught up). */
+  async function process(options: { rebuildThreads?: number; parallelRebuildMinEvents?: number } = {}): Promise<{ store: SqliteEventStore; models: ReadModels }> {
+    const store = new SqliteEventStore({ path: file, synchronous: 'OFF', now: systemClock.now });
+    open.push(store);
+    const models = await openReadModels({ store, dataDir: dir, directory, ...options });
+    open.push(models);
+    return { store, models };
+  }
+
+  /** An event outside any case: read models skip it, but their checkpoints pass it. */
+  const append = (store: SqliteEventStore) => store.appendToStream(`other-${randomUUID()}`, [{ id: randomUUID(), type: 'Other', data: {}, metadata: {} }]);
+  const checkpoints = (db: Database.Database) => db.prepare('SELECT name, version, position FROM projection_checkpoints ORDER BY name').all() as { name: string; version: number; position: number }[];
+
+  it('when the other process has marked them unfinished (its workers fill them), then the server writes nothing to them, and once it is done the server folds on, equal to a clean rebuild', async () => {
+    const server = await process({ rebuildThreads: 1 });
+    const before = dumpReadModels(server.store.database);
+    // What a parallel rebuild does first, from another connection.
+    const other = new Database(file);
+    other.prepare('UPDATE projection_checkpoints SET version = -1, position = 0').run();
+    other.close();
+
+    const { position } = await append(server.store);
+    expect(checkpoints(server.store.database).map((c) => [c.version, c.position])).toEqual(ALL_PROJECTIONS.map(() => [-1, 0]));
+    expect(dumpReadModels(server.store.database)).toEqual(before);
+    expect(server.models.rebuilding()).toEqual({ done: 0, total: position });
+
+    const rebuild = await process({ rebuildThreads: 2, parallelRebuildMinEvents: 1 });
+    await rebuild.models.rebuild();
+    await append(server.store);
+    const head = await server.store.headPosition();
+    expect(checkpoints(server.store.database).map((c) => c.position)).toEqual(ALL_PROJECTIONS.map(() => head));
+    expect(server.models.rebuilding()).toBeUndefined();
+    expect(dumpReadModels(server.store.database)).toEqual(clean);
+  });
+
+  it('when the other process rebuilds batch by batch (the checkpoints back at 0), then a server append does not fold the log inside itself: the read models catch up after it, equal to a clean rebuild', async () => {
+    const server = await process({ rebuildThreads: 1 });
+    // What a rebuild in one thread does first, from another connection: empty tables at position 0.
+    const other = new Database(file);
+    other.transaction(() => {
+      for (const p of ALL_PROJECTIONS) {
+        p.clear(other);
+        p.setup(other);
+      }
+      other.prepare('UPDATE projection_checkpoints SET position = 0').run();
+    })();
+    other.close();
+
+    const { position } = await append(server.store);
+    expect(Math.max(...checkpoints(server.store.database).map((c) => c.position))).toBeLessThan(position);
+    expect(server.models.rebuilding()).toBeDefined();
+    expect(await server.models.waitFor(position, 60_000)).toBe(true);
+    // The catch-up's last pass finds nothing more and attaches them again (a turn of the event loop later).
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(server.models.rebuilding()).toBeUndefined();
+    expect(dumpReadModels(server.store.database)).toEqual(clean);
+    // Attached again: the next append is folded inside itself.
+    const next = await append(server.store);
+    expect(checkpoints(server.store.database).map((c) => c.position)).toEqual(ALL_PROJECTIONS.map(() => next.position));
+  });
+});
