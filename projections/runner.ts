@@ -492,17 +492,21 @@ export function runRebuildWorker(job: RebuildJob, known: readonly Projection[], 
 
 /**
  * Copies the rows rebuild workers left in their files (attached as `rebuilt_0` … `rebuilt_<files-1>`)
- * into the store's database, inside the caller's transaction: every table of each file, into the
- * table of the same name. Into an empty table SQLite copies the records as they are; rows a table
- * already holds win (the case keys a rebuild finds again: a key is a fact of the log).
+ * into the store's database: every table of each file into the table of the same name, one
+ * transaction per table and file, so an append beside it (a server on the same file) waits for one
+ * copy at most. Into an empty table SQLite copies the records as they are; rows a table already
+ * holds win (the case keys a rebuild finds again: a key is a fact of the log). The checkpoints stay
+ * unfinished meanwhile: queries answer that a rebuild is under way, and a crash starts it over.
  */
 function mergeRebuilt(db: Db, files: number): void {
   for (let i = 0; i < files; i++) {
     const schema = `rebuilt_${i}`;
     const tables = db.prepare<[], string>(`SELECT name FROM ${schema}.sqlite_schema WHERE type = 'table' ORDER BY name`).pluck().all();
     for (const table of tables) {
-      const empty = db.prepare(`SELECT 1 FROM main."${table}" LIMIT 1`).get() === undefined;
-      db.exec(`INSERT ${empty ? '' : 'OR IGNORE '}INTO main."${table}" SELECT * FROM ${schema}."${table}"`);
+      db.transaction(() => {
+        const empty = db.prepare(`SELECT 1 FROM main."${table}" LIMIT 1`).get() === undefined;
+        db.exec(`INSERT ${empty ? '' : 'OR IGNORE '}INTO main."${table}" SELECT * FROM ${schema}."${table}"`);
+      }).immediate();
     }
   }
 }
@@ -784,9 +788,10 @@ export class InlineProjector implements Projector {
       let attached = 0;
       try {
         for (const target of targets) this.db.prepare('ATTACH DATABASE ? AS ?').run(target, `rebuilt_${attached++}`);
+        mergeRebuilt(this.db, attached);
+        // One index per transaction too: an append beside it waits for one sort at most.
+        for (const p of projections) for (const sql of p.queryIndexes ?? []) this.db.transaction(() => this.db.exec(sql)).immediate();
         this.db.transaction(() => {
-          mergeRebuilt(this.db, attached);
-          createQueryIndexes(this.db, projections);
           for (const p of projections) this.#checkpoints.write(p, upTo);
         }).immediate();
       } finally {

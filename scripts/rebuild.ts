@@ -1,7 +1,9 @@
 /**
  * `npm run rebuild [-- inbox sla cases audit]`: drops read models (all by default) and rebuilds
  * them from the event log, with progress. Safe to run beside a live server on the embedded
- * store: each batch commits with its checkpoint, so a crash mid-way resumes from the last batch.
+ * store: its writes are short transactions (the server's appends wait for one at most), the server
+ * leaves the read models to it meanwhile and answers their queries with 503 readModelsRebuilding,
+ * and a crash mid-way starts the rebuild over on the next start or run.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
