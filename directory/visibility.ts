@@ -18,7 +18,10 @@ export function caseRegion(directory: Directory, parties: CaseParties): string |
 /**
  * API.md "Identity": an applicant sees only its own cases; a provider, cases that name its
  * organisation; an authority, cases in its jurisdiction (its region and the regions below);
- * supervisors and auditors, their region and the regions below it; an admin, everything.
+ * supervisors and auditors, their region and the regions below it; an admin, everything. A case is
+ * in a region when it is addressed there (else its provider is there), and also when its provider
+ * is there: a request the province forwarded to a provider of another city is that city's to
+ * supervise (第十九条), and its reports count the provider's stage on it.
  */
 export function canSee(directory: Directory, viewer: Viewer, parties: CaseParties): boolean {
   switch (viewer.role) {
@@ -32,8 +35,11 @@ export function canSee(directory: Directory, viewer: Viewer, parties: CasePartie
     case 'supervisor':
     case 'auditor': {
       const own = directory.get(viewer.org)?.region;
+      if (own === undefined) return false;
       const region = caseRegion(directory, parties);
-      return own !== undefined && region !== undefined && regionContains(own, region);
+      if (region !== undefined && regionContains(own, region)) return true;
+      const providerRegion = parties.providerOrg ? directory.get(parties.providerOrg)?.region : undefined;
+      return providerRegion !== undefined && regionContains(own, providerRegion);
     }
     default:
       return false;

@@ -246,7 +246,8 @@ interface CaseRow {
 
 /**
  * `canSee` as SQL over the cases table: applicants their own, providers cases naming them,
- * authorities, supervisors and auditors the cases whose region their region contains, admins all.
+ * authorities, supervisors and auditors the cases addressed to their region or below or whose
+ * provider is there, admins all.
  * The region test runs `regionContains` over every region known (the directory's and the cases'),
  * so the SQL never restates the rule.
  */
@@ -271,8 +272,8 @@ function visibility(db: Db, directory: Directory, viewer: Viewer): { sql: string
         .filter((o) => regionContains(own, o.region))
         .map((o) => o.code);
       return {
-        // caseRegion: the region the case is addressed to, else its provider's region.
-        sql: `(c.parties_region IN (SELECT value FROM json_each(@regions)) OR (c.parties_region IS NULL AND c.provider_org IN (SELECT value FROM json_each(@orgs))))`,
+        // The region the case is addressed to, or its provider's (caseRegion when it is addressed nowhere).
+        sql: `(c.parties_region IN (SELECT value FROM json_each(@regions)) OR c.provider_org IN (SELECT value FROM json_each(@orgs)))`,
         params: { regions: jsonList(regions), orgs: jsonList(orgs) },
       };
     }

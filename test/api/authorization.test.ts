@@ -245,3 +245,44 @@ describe('authorisation matrix', () => {
     expect(res.body.calendarVersion).not.toBe(before);
   });
 });
+
+describe('given a request addressed to Jinan that the province forwarded to a Qingdao provider', () => {
+  let api: TestApi;
+  let caseId: string;
+  beforeAll(async () => {
+    api = await startTestApi({ now: '2026-03-02T02:00:00Z' });
+    const started = await api.call('POST', '/v1/cases', { as: await api.token('applicant', actors.company.org, actors.company.sub), body: { process: 'unopenedDataRequest', input: startInputs.unopenedDataRequest } });
+    caseId = started.body.id;
+    const forwarded = await api.call('POST', `/v1/cases/${caseId}/commands`, {
+      as: await api.token('authority', '370000-dsj'),
+      body: { type: 'PASS_NORMATIVE_REVIEW', data: { providerOrg: '370200-gaj', opinion: '转青岛市公安局论证。' } },
+    });
+    expect(forwarded.status).toBe(200);
+  });
+  afterAll(() => api.close());
+
+  // 第十九条: Qingdao's reports count the Qingdao provider's stage on it, so Qingdao may open it; Jinan, where it is addressed, too.
+  it.each([
+    ['supervisor', '370200-dsj', 200],
+    ['auditor', '370200-dsj', 200],
+    ['authority', '370200-dsj', 200],
+    ['supervisor', '370100-dsj', 200],
+    ['provider', '370200-gaj', 200],
+    ['supervisor', '370600-dsj', 404],
+    ['authority', '370600-dsj', 404],
+    ['provider', '370100-gaj', 404],
+  ] as const)('then a %s of %s opens it (%i), and finds it in its case list as the case read says', async (role, org, status) => {
+    const as = await api.token(role, org);
+    expect((await api.call('GET', `/v1/cases/${caseId}`, { as })).status).toBe(status);
+    const listed = (await api.call('GET', '/v1/cases?process=unopenedDataRequest', { as })).body.items.map((c: { id: string }) => c.id);
+    expect(listed.includes(caseId)).toBe(status === 200);
+  });
+
+  it('then the Qingdao supervisor’s overdue report, once the provider is late, names a case that supervisor can open', async () => {
+    await api.call('PUT', '/v1/test/clock', { as: await api.token('admin', '370000-dsj'), body: { now: '2026-05-01T02:00:00Z' } });
+    const as = await api.token('supervisor', '370200-dsj');
+    const report = await api.call('GET', '/v1/reports/overdue?process=unopenedDataRequest', { as });
+    expect(report.body.items.map((i: { caseId: string }) => i.caseId)).toContain(caseId);
+    expect((await api.call('GET', `/v1/cases/${caseId}`, { as })).status).toBe(200);
+  });
+});
