@@ -43,10 +43,12 @@ CREATE TABLE IF NOT EXISTS sla_tasks (
   UNIQUE (case_key, stage, opened_position)
 );
 -- The names applicants go by in reports (an applicant is no organisation of the directory), as
--- applicantNameForReports gives them: the last one a task of theirs was opened with.
+-- applicantNameForReports gives them: the last one a task of theirs was opened with; person: a
+-- natural person, whose code (an ID number) reports mask as they mask the name.
 CREATE TABLE IF NOT EXISTS sla_org_names (
-  org  TEXT PRIMARY KEY,
-  name TEXT NOT NULL
+  org    TEXT PRIMARY KEY,
+  name   TEXT NOT NULL,
+  person INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sla_kinds (
   kind    INTEGER PRIMARY KEY,
@@ -77,7 +79,7 @@ const QUERY_INDEXES = [
 const INSERT =
   'INSERT OR IGNORE INTO sla_tasks (case_key, case_id, stage, opened_position, process, kind, org, entered_at, due_at, due_date, provisional, calendar_version, completed_at, provider_org, parties_region, applicant_name, cancelled)';
 const INSERT_KIND = 'INSERT OR IGNORE INTO sla_kinds (kind, process, stage, label, role, basis, article)';
-const INSERT_NAME = 'INSERT OR REPLACE INTO sla_org_names (org, name)';
+const INSERT_NAME = 'INSERT OR REPLACE INTO sla_org_names (org, name, person)';
 
 /**
  * What a task is, apart from its case and its times: process, stage, label, role and the basis of
@@ -162,14 +164,15 @@ class Work {
   /** The kinds of the rows opened in this transaction, by key. */
   readonly kinds = new Map<number, KindValues>();
   /** Applicants' names for reports, by organisation code. */
-  readonly names = new Map<string, string>();
+  readonly names = new Map<string, [name: string, person: number]>();
 }
 
 const work = caseUnitOfWork(() => new Work());
 
 export const slaProjection: Projection = {
   name: 'sla',
-  version: 7,
+  // 8: applicants that are natural persons are marked (their codes are masked in reports).
+  version: 8,
   queryIndexes: QUERY_INDEXES,
   setup(db) {
     setupCaseKeys(db);
@@ -224,7 +227,7 @@ export const slaProjection: Projection = {
         0,
       ];
       const applicantName = row[APPLICANT_NAME];
-      if (applicantName !== null && t.org) w.names.set(t.org, applicantName);
+      if (applicantName !== null && t.org) w.names.set(t.org, [applicantName, f.summary?.applicantKind === 'person' ? 1 : 0]);
       if (!open) w.open.set(key, (open = new Map()));
       open.set(t.stage, row);
       w.fresh.push(row);
@@ -293,7 +296,7 @@ function writeQueued(db: Db, w: Work): void {
   const s = statements.of(db);
   for (const [statement, args] of w.stored) s[statement].run(...args);
   insertRows(db, INSERT_KIND, [...w.kinds.values()]);
-  insertRows(db, INSERT_NAME, [...w.names]);
+  insertRows(db, INSERT_NAME, [...w.names].map(([org, [name, person]]) => [org, name, person]));
 }
 
 /**
@@ -381,6 +384,25 @@ export function applicantNameForReports(summary: SummaryFacts | undefined): stri
   if (summary?.applicantKind !== 'person') return name;
   const [first = '', ...rest] = Array.from(name);
   return first + '*'.repeat(rest.length);
+}
+
+/**
+ * A natural person's code (an ID number) as reports show it: its first three and last two
+ * characters (11010519491231002X → 110*************2X). Like the name, enough to tell applicants
+ * apart on a 通报, not to identify anyone.
+ */
+export function personCodeForReports(code: string): string {
+  const chars = Array.from(code);
+  if (chars.length <= 5) return '*'.repeat(chars.length);
+  return `${chars.slice(0, 3).join('')}${'*'.repeat(chars.length - 5)}${chars.slice(-2).join('')}`;
+}
+
+/** The codes, among `orgs`, of applicants that are natural persons, masked (`personCodeForReports`). */
+function maskedPersons(db: Db, directory: Directory, orgs: Iterable<string>): Map<string, string> {
+  const unknown = [...new Set(orgs)].filter((org) => directory.get(org) === undefined);
+  if (unknown.length === 0) return new Map();
+  const persons = db.prepare<[string], string>('SELECT org FROM sla_org_names WHERE person = 1 AND org IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(unknown));
+  return new Map(persons.map((org) => [org, personCodeForReports(org)]));
 }
 
 function orgNameOf(directory: Directory, org: string, applicantName: string | null): string {
@@ -566,6 +588,11 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
     if (!inRegion(org, partiesRegion, providerOrg)) continue;
     (byOrg.get(org) ?? tally(org, orgNameOf(directory, org, applicantName))).open += count;
   }
+  const masked = maskedPersons(db, directory, byOrg.keys());
+  if (masked.size > 0) {
+    for (const item of items) item.org = masked.get(item.org) ?? item.org;
+    for (const t of byOrg.values()) t.org = masked.get(t.org) ?? t.org;
+  }
   return {
     asOf,
     items,
@@ -699,6 +726,10 @@ export function slaReport(db: Db, query: SlaQuery): SlaReport {
   for (const g of openOverdue) {
     if (!inRegion(g[0], g[3], g[4])) continue;
     row(g).openOverdue += g[5];
+  }
+  if (query.groupBy === 'org') {
+    const masked = maskedPersons(db, directory, rows.keys());
+    for (const r of rows.values()) r.key = masked.get(r.key) ?? r.key;
   }
   const list = [...rows.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const r of list) {

@@ -1,15 +1,17 @@
 /**
  * Supervisors' reports tell applicants apart without naming people (个人信息保护法 第六条, 最小必要):
  * given an applicant's task past its deadline, then the overdue report names an organisation in
- * full and a natural person by the first character of the name only; the case's own parties still
- * see the name.
+ * full and a natural person by the first character of the name only, and by a masked code (a
+ * person's code is an ID number); the case's own parties still see the name.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applicantNameForReports } from '../../projections/sla.js';
+import { applicantNameForReports, personCodeForReports } from '../../projections/sla.js';
 import { actors, commandData, personApplicant, startInputs } from '../machines/examples.js';
 import { world, type World } from './harness.js';
 
 let w: World;
+/** The person's code as reports show it. */
+const personCode = personCodeForReports(actors.person.org);
 const ids: Record<'person' | 'company', string> = { person: '', company: '' };
 const asOf = new Date('2026-06-01T02:00:00.000Z');
 
@@ -37,20 +39,25 @@ describe('an applicant’s name in supervisors’ reports', () => {
     const nameOf = (caseId: string) => report.items.find((i) => i.caseId === caseId && i.stage === 'resultsReport')?.orgName;
     expect(nameOf(ids.person)).toBe('李*');
     expect(nameOf(ids.company)).toBe(startInputs.conditionalApplication.applicant.name);
-    expect(report.byOrg.find((o) => o.org === actors.person.org)?.orgName).toBe('李*');
+    expect(report.items.find((i) => i.caseId === ids.person && i.stage === 'resultsReport')?.org).toBe(personCode);
+    expect(report.byOrg.find((o) => o.org === personCode)?.orgName).toBe('李*');
     expect(JSON.stringify(report)).not.toContain('李明');
+    expect(JSON.stringify(report)).not.toContain(actors.person.org);
   });
 
   it('given the applicants’ tasks open but not yet due, and the on-time report by organisation, then both name applicants as the overdue items do, not by their codes', () => {
     const early = w.models.overdueReport({ asOf: new Date('2025-05-01T00:00:00.000Z') });
     expect(early.items).toEqual([]);
     const counted = (org: string) => early.byOrg.find((o) => o.org === org);
-    expect(counted(actors.person.org)).toMatchObject({ orgName: '李*', open: 1, overdue: 0 });
+    expect(counted(personCode)).toMatchObject({ orgName: '李*', open: 1, overdue: 0 });
     expect(counted(actors.company.org)).toMatchObject({ orgName: startInputs.conditionalApplication.applicant.name, open: 1 });
     const sla = w.models.slaReport({ from: '2025-01-01T00:00:00Z', to: asOf, asOf, groupBy: 'org' });
-    expect(sla.rows.find((r) => r.key === actors.person.org)).toMatchObject({ name: '李*', openOverdue: 1 });
+    expect(sla.rows.find((r) => r.key === personCode)).toMatchObject({ name: '李*', openOverdue: 1 });
     expect(sla.rows.find((r) => r.key === actors.company.org)).toMatchObject({ name: startInputs.conditionalApplication.applicant.name, openOverdue: 1 });
     expect(JSON.stringify([early, sla])).not.toContain('李明');
+    expect(JSON.stringify([early, sla])).not.toContain(actors.person.org);
+    // A company's code is its public 统一社会信用代码: shown as it is.
+    expect(counted(actors.company.org)?.org).toBe(actors.company.org);
   });
 
   it('given the person’s own inbox, then the name is there in full: it is theirs', () => {
@@ -65,5 +72,13 @@ describe('an applicant’s name in supervisors’ reports', () => {
     [{ title: 't', applicant: '孙丽' }, '孙丽'],
   ])('masks %j as %s', (summary, shown) => {
     expect(applicantNameForReports(summary)).toBe(shown);
+  });
+
+  it.each([
+    ['11010519491231002X', '110*************2X'],
+    ['person-u-liming', 'per**********ng'],
+    ['ab12', '****'],
+  ])('masks the person code %s as %s', (code, shown) => {
+    expect(personCodeForReports(code)).toBe(shown);
   });
 });
