@@ -21,6 +21,8 @@ import { openapiHooks } from './openapi.js';
 // locale's for the rest.
 z.config({ ...z.locales.zhCN(), customError: plainMessage });
 
+const DATETIME_PLUS_AS_SPACE = '须为带 Z 或时区偏移的 ISO-8601 时刻；在网址中，时区偏移的 + 须写作 %2B（未编码的 + 会变成空格），例如 2026-06-01T00:00:00%2B08:00';
+
 function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
   const i = issue as { code?: string; input?: unknown; expected?: string; origin?: string; maximum?: unknown; minimum?: unknown };
   switch (i.code) {
@@ -40,7 +42,10 @@ function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
       if (i.origin === 'number') return `不小于 ${String(i.minimum)}`;
       return undefined;
     case 'invalid_format':
-      if ((issue as { format?: string }).format === 'datetime') return '须为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00';
+      if ((issue as { format?: string }).format !== 'datetime') return undefined;
+      // A `+` written as is in a URL arrives as a space: the example would fail the same way.
+      if (typeof i.input === 'string' && / \d{2}:?\d{2}$/.test(i.input)) return DATETIME_PLUS_AS_SPACE;
+      return '须为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00';
       return undefined;
     case 'invalid_value': {
       const values = (issue as { values?: unknown[] }).values;

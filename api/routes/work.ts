@@ -7,6 +7,7 @@ import { regionContains } from '../../directory/directory.js';
 import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { ApiError } from '../problem.js';
+import { InvalidQueryError } from '../../projections/query.js';
 import { registryFilters } from '../shape.js';
 import { jsonAnswer, ref, type RouteDocs } from '../openapi.js';
 
@@ -23,6 +24,21 @@ const inOrder = (q: { from?: string | undefined; to?: string | undefined }) => {
   return Number.isNaN(from) || Number.isNaN(to) || from <= to;
 };
 const PERIOD_ORDER = { path: ['to'], error: '结束时间不得早于开始时间' };
+/** A client's clock a little ahead of this server's: an instant this far past now is taken as now. */
+const CLOCK_SKEW_MS = 10 * 60_000;
+
+/**
+ * An instant a report is taken at, which may not lie ahead: a deadline not reached yet is not past
+ * (API.md: "every stage past its deadline at asOf"), and a mistyped year would fill a 通报 with
+ * lateness that has not happened, counted on a calendar not yet published.
+ */
+function notAhead(app: App, name: string, value: string): string {
+  const now = app.clock.now().getTime();
+  const at = Date.parse(value);
+  if (at > now + CLOCK_SKEW_MS) throw new InvalidQueryError(name, '不得晚于当前时间');
+  return at > now ? new Date(now).toISOString() : value;
+}
+
 /** Read models may lag behind the store (EventStoreDB mode): wait for the position a command answered with. */
 const MinPosition = { minPosition: z.coerce.number().int().min(0).optional() };
 
@@ -142,7 +158,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const { format, minPosition, region, asOf, ...filters } = request.query;
       const scope = reportRegion(app, caller, region);
       await caughtUp(app, reply, minPosition);
-      const report = app.readModels.overdueReport({ asOf: asOf ?? app.clock.now(), ...filters, ...(scope ? { region: scope } : {}) });
+      const report = app.readModels.overdueReport({ asOf: asOf === undefined ? app.clock.now() : notAhead(app, 'asOf', asOf), ...filters, ...(scope ? { region: scope } : {}) });
       if (format === 'csv') return csvReply(reply, `overdue-${shanghaiDateOf(report.asOf)}.csv`, app.readModels.toCsv(report));
       return report;
     },
@@ -172,10 +188,15 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const scope = reportRegion(app, caller, region);
       await caughtUp(app, reply, minPosition);
       // Default period: the calendar year (Asia/Shanghai) up to now, or up to `to` — of the year its last moment is in.
-      const end = to ?? app.clock.now().toISOString();
+      const now = app.clock.now().toISOString();
+      const end = to ?? now;
+      // Without `to` the period ends now: a `from` ahead of it would make it end before it starts.
+      if (to === undefined && from !== undefined) notAhead(app, 'from', from);
       const report = app.readModels.slaReport({
         from: from ?? `${shanghaiDateOf(new Date(Date.parse(end) - 1)).slice(0, 4)}-01-01T00:00:00+08:00`,
         to: end,
+        // Tasks open past their deadline are counted at the period's end, or now if it ends ahead.
+        asOf: Date.parse(end) < Date.parse(now) ? end : now,
         ...filters,
         ...(scope ? { region: scope } : {}),
       });

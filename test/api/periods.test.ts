@@ -88,3 +88,37 @@ describe('a period that ends before it starts', () => {
     expect(res.body.items).toEqual([]);
   });
 });
+
+describe('a report taken at an instant ahead of now (the clock reads 2026-12-31T19:00Z)', () => {
+  it('an overdue report as of 2028 answers 400 naming asOf: a deadline not reached yet is not past', async () => {
+    const res = await api.call('GET', '/v1/reports/overdue?asOf=2028-06-01T00:00:00Z', { as: supervisor });
+    expect([res.status, res.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(res.body.errors).toEqual([{ path: 'querystring.asOf', message: '不得晚于当前时间' }]);
+    const en = await api.call('GET', '/v1/reports/overdue?asOf=2028-06-01T00:00:00Z', { as: supervisor, headers: { 'accept-language': 'en' } });
+    expect(en.body.errors).toEqual([{ path: 'querystring.asOf', message: 'must not be after the current time' }]);
+  });
+
+  it('an asOf a few minutes ahead (a client clock running fast) is taken as now', async () => {
+    const res = await api.call('GET', '/v1/reports/overdue?asOf=2026-12-31T19:05:00Z', { as: supervisor });
+    expect(res.status).toBe(200);
+    expect(res.body.asOf).toBe('2026-12-31T19:00:00.000Z');
+  });
+
+  it('an on-time report whose period ends ahead counts the tasks open past their deadline now, not at its end', async () => {
+    const res = await api.call('GET', `/v1/reports/sla?from=${encodeURIComponent('2026-01-01T00:00:00+08:00')}&to=${encodeURIComponent('2027-02-01T00:00:00+08:00')}`, { as: supervisor });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ to: '2027-01-31T16:00:00.000Z', asOf: '2026-12-31T19:00:00.000Z' });
+  });
+
+  it('an on-time report from a moment ahead, with no `to` (the period would end now, before it starts), answers 400 naming from', async () => {
+    const res = await api.call('GET', `/v1/reports/sla?from=${encodeURIComponent('2027-03-01T00:00:00+08:00')}`, { as: supervisor });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: 'querystring.from', message: '不得晚于当前时间' }]);
+  });
+
+  it('an offset whose + was not written %2B (it arrives as a space) is told so', async () => {
+    const res = await api.call('GET', '/v1/reports/overdue?asOf=2026-12-31T10:00:00+08:00', { as: supervisor });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].message).toContain('%2B');
+  });
+});
