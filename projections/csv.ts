@@ -12,7 +12,7 @@ const BOM = '\uFEFF';
 // Times are Beijing wall-clock time (the people who open the file count days that way; JSON keeps UTC instants).
 const OVERDUE_HEADERS = ['案件编号', '流程', '环节', '环节名称', '承办单位', '单位代码', '进入环节时间（北京时间）', '办理期限（北京时间）', '完成时间（北京时间）', '逾期工作日', '时限依据', '依据条款', '状态'];
 const SLA_KEY_HEADERS: Record<SlaGroupBy, string> = { org: '单位代码', process: '流程', stage: '环节' };
-const SLA_HEADERS = ['名称', '办结数', '按时办结数', '逾期办结数', '按时办结率', '在办逾期数', '未办即终止数'];
+const SLA_HEADERS = ['名称', '办结数', '按时办结数', '逾期办结数', '按时办结率', '在办逾期数', '未办即终止数', '其中逾期后终止数', '时限依据'];
 const BASIS: Record<string, string> = { statute: '法定时限', policy: '平台政策时限', agreement: '协议约定时限' };
 const STATUS = { open: '逾期未办结', finishedLate: '逾期办结', cancelledLate: '逾期未办、案件已终止' } as const;
 
@@ -79,6 +79,8 @@ export function toCsv(report: OverdueReport | SlaReport, options: CsvOptions = {
       r.onTimeRate === null ? null : `${(r.onTimeRate * 100).toFixed(2)}%`,
       r.openOverdue,
       r.cancelled,
+      r.cancelledLate,
+      r.basis === null ? null : r.basis.split(',').map((b) => BASIS[b] ?? b).join('、'),
     ]),
   );
 }

@@ -326,6 +326,8 @@ interface Filters {
   /** Only tasks assigned to this organisation. */
   org?: string;
   process?: string;
+  /** Only stages whose deadline has this basis (statute, policy, agreement): a 通报 on statutory deadlines alone. */
+  basis?: string;
 }
 
 /**
@@ -343,6 +345,10 @@ function filters(f: Filters, directory: Directory) {
   if (f.org !== undefined) {
     where.push('org = @org');
     params.org = f.org;
+  }
+  if (f.basis !== undefined) {
+    where.push('kind IN (SELECT kind FROM sla_kinds WHERE basis = @basis)');
+    params.basis = f.basis;
   }
   const region = f.region;
   if (region !== undefined) {
@@ -652,6 +658,10 @@ export interface SlaRow {
   late: number;
   /** Closed in the period without being done: the case withdrawn or ended before the work was (第十九条: not counted as finished). */
   cancelled: number;
+  /** Of those, closed after their deadline had passed: late, though not counted in the rate. */
+  cancelledLate: number;
+  /** groupBy=stage: the basis of the stage's deadline (statute, policy, agreement); null for organisations and processes, which mix them (see the `basis` filter). */
+  basis: string | null;
   /** onTime / finished, 4 decimals; null when nothing finished. */
   onTimeRate: number | null;
   /** Tasks open at `asOf` past their deadline. */
@@ -666,7 +676,20 @@ export interface SlaReport {
   rows: SlaRow[];
 }
 
-type GroupRow = [org: string, process: string, stage: string, partiesRegion: string | null, providerOrg: string | null, count: number, onTime: number, cancelled: number];
+type GroupRow = [org: string, process: string, stage: string, partiesRegion: string | null, providerOrg: string | null, count: number, onTime: number, cancelled: number, cancelledLate: number];
+
+/** The basis of each stage's deadline (`process.stage`), from its kinds; the stages whose kinds differ in it are named by all of theirs. */
+function stageBases(db: Db): Map<string, string> {
+  const found = new Map<string, Set<string>>();
+  for (const [, process, stage, , , basis] of statements.of(db).kinds.all()) {
+    if (basis === null) continue;
+    const key = `${process}.${stage}`;
+    const set = found.get(key) ?? new Set<string>();
+    set.add(basis);
+    found.set(key, set);
+  }
+  return new Map([...found].map(([key, set]) => [key, [...set].sort().join(',')]));
+}
 
 /** On-time rates of stages finished in [from, to), grouped (第十九条 通报). */
 export function slaReport(db: Db, query: SlaQuery): SlaReport {
@@ -680,14 +703,14 @@ export function slaReport(db: Db, query: SlaQuery): SlaReport {
   // from seeking by completion time instead, and then sorting the whole period to group it.
   const finished = db
     .prepare<Record<string, string>, GroupRow>(
-      `SELECT org, process, stage, parties_region, provider_org, total(NOT cancelled), total(NOT cancelled AND completed_at <= due_at), total(cancelled)
+      `SELECT org, process, stage, parties_region, provider_org, total(NOT cancelled), total(NOT cancelled AND completed_at <= due_at), total(cancelled), total(cancelled AND completed_at > due_at)
        FROM sla_tasks WHERE completed_at IS NOT NULL AND +completed_at >= @from AND +completed_at < @to${and} ${groups}`,
     )
     .raw(true)
     .all({ ...params, from, to });
   const openOverdue = db
     .prepare<Record<string, string>, GroupRow>(
-      `SELECT org, process, stage, parties_region, provider_org, count(*), 0, 0 FROM (
+      `SELECT org, process, stage, parties_region, provider_org, count(*), 0, 0, 0 FROM (
          SELECT org, process, stage, parties_region, provider_org FROM sla_tasks
          WHERE completed_at IS NULL AND due_at < @asOf AND entered_at <= @asOf${and}
          UNION ALL
@@ -706,12 +729,14 @@ export function slaReport(db: Db, query: SlaQuery): SlaReport {
     if (query.groupBy === 'process') return query.processTitle?.(process) ?? process;
     return query.stageLabel?.(process, stage) ?? stage;
   };
+  const bases = query.groupBy === 'stage' ? stageBases(db) : undefined;
   const row = (g: GroupRow): SlaRow => {
     const [org, process, stage] = g;
     const key = query.groupBy === 'org' ? org : query.groupBy === 'process' ? process : `${process}.${stage}`;
     let r = rows.get(key);
     if (!r) {
-      r = { key, name: nameOf(org, process, stage), finished: 0, onTime: 0, late: 0, cancelled: 0, onTimeRate: null, openOverdue: 0 };
+      const basis = bases?.get(key) ?? null;
+      r = { key, name: nameOf(org, process, stage), finished: 0, onTime: 0, late: 0, cancelled: 0, cancelledLate: 0, onTimeRate: null, openOverdue: 0, basis };
       rows.set(key, r);
     }
     return r;
@@ -722,6 +747,7 @@ export function slaReport(db: Db, query: SlaQuery): SlaReport {
     r.finished += g[5];
     r.onTime += g[6];
     r.cancelled += g[7];
+    r.cancelledLate += g[8];
   }
   for (const g of openOverdue) {
     if (!inRegion(g[0], g[3], g[4])) continue;

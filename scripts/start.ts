@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { configOrExit } from './config.js';
 import { createApp, type App } from '../api/app.js';
 import { buildServer } from '../api/server.js';
-import { checkDirectory, startupMessage } from './startupError.js';
+import { checkDirectory, makeDataDirectory, startupMessage } from './startupError.js';
 
 const config = configOrExit('服务未启动：', 1);
 
@@ -18,6 +18,7 @@ let app: App | undefined;
 let server: Awaited<ReturnType<typeof buildServer>>;
 try {
   if (config.orgsPath) checkDirectory(config.orgsPath);
+  makeDataDirectory(config.dataDir);
   app = await createApp(config);
   server = await buildServer(app);
 } catch (err) {

@@ -2,6 +2,8 @@
  * Why `npm start` could not start, in one Chinese sentence an operator can act on: the setting to
  * check and what is wrong with it — never a stack trace, nor a connection string's credentials.
  */
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { DeadlineExceededError, UnavailableError } from '@eventstore/db-client';
 import { z } from 'zod';
 import { Directory } from '../directory/directory.js';
@@ -23,6 +25,26 @@ export function withoutCredentials(text: string): string {
 }
 
 /** Loads the organisation directory at `path` (WORKFLOW_ORGS), or fails naming what is wrong with the file. */
+/**
+ * Creates the data folder and the folders above it that are missing, one at a time. Node's
+ * `mkdirSync(…, { recursive: true })` retries for ever when the system answers ENOENT for a folder
+ * whose parent exists (a path under /proc): the server neither started nor said why.
+ */
+export function makeDataDirectory(dataDir: string): void {
+  const missing: string[] = [];
+  for (let dir = resolve(dataDir); !existsSync(dir); dir = dirname(dir)) {
+    missing.push(dir);
+    if (dirname(dir) === dir) break;
+  }
+  for (const dir of missing.reverse()) {
+    try {
+      mkdirSync(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
 export function checkDirectory(path: string): void {
   try {
     Directory.load(path);
@@ -62,6 +84,7 @@ export function startupMessage(err: unknown, config: Config): string {
   }
   if (syscall === 'getaddrinfo' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `无法解析主机名 ${config.host}：请检查 HOST`;
   if (code === 'EEXIST' || code === 'ENOTDIR') return `数据目录 ${dataDir} 不是文件夹（它或它的上级是一个文件）：请检查 WORKFLOW_DATA_DIR`;
+  if (code === 'ENOENT' && syscall === 'mkdir') return `无法创建数据目录 ${dataDir}（该位置不能建文件夹）：请检查 WORKFLOW_DATA_DIR`;
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code.startsWith('SQLITE_READONLY')) {
     return `数据目录 ${dataDir} 不可写：请检查 WORKFLOW_DATA_DIR 及其权限`;
   }

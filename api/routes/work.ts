@@ -14,6 +14,8 @@ import { jsonAnswer, ref, type RouteDocs } from '../openapi.js';
 const Instant = z.iso.datetime({ offset: true });
 const Bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 const Region = z.string().regex(/^\d{6}$/, '应为 6 位行政区划代码');
+/** Only stages whose deadline has this basis: a 通报 on statutory deadlines alone (PROCESSES.md "Deadlines"). */
+const Basis = z.enum(['statute', 'policy', 'agreement']).describe('only stages whose deadline is set by statute, by platform policy, or by the applicant\'s agreement');
 /**
  * A period's end may not come before its start (`to` is named, as the form periods do). zod runs
  * this even when `from` or `to` failed its own format; such a one is already named, and not again here.
@@ -145,6 +147,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           region: Region.optional(),
           org: z.string().min(1).max(100).optional(),
           process: filters.process.optional(),
+          basis: Basis.optional(),
           from: Instant.optional(),
           to: Instant.optional(),
           format: z.enum(['json', 'csv']).default('json'),
@@ -176,6 +179,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           region: Region.optional(),
           org: z.string().min(1).max(100).optional(),
           process: filters.process.optional(),
+          basis: Basis.optional(),
           format: z.enum(['json', 'csv']).default('json'),
           ...MinPosition,
         }).refine(inOrder, PERIOD_ORDER),

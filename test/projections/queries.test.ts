@@ -119,8 +119,9 @@ describe('work the case ended before it was done (第十九条: reports count on
 
   it('given the SLA report, then a withdrawn review is counted as cancelled, never as finished on time or late', () => {
     const period = { from: at('2026-03-01T00:00:00Z'), to: at('2026-04-01T00:00:00Z'), asOf, groupBy: 'org' as const };
-    expect(w.models.slaReport(period).rows.find((r) => r.key === '370100-dsj')).toMatchObject({ finished: 1, onTime: 0, late: 1, cancelled: 2, onTimeRate: 0 });
-    expect(w.models.toCsv(w.models.slaReport(period)).split('\r\n')).toContain('370100-dsj,济南市大数据局,1,0,1,0.00%,0,2');
+    // One withdrawn before its deadline, one after it: both cancelled, the second cancelled late.
+    expect(w.models.slaReport(period).rows.find((r) => r.key === '370100-dsj')).toMatchObject({ finished: 1, onTime: 0, late: 1, cancelled: 2, cancelledLate: 1, onTimeRate: 0 });
+    expect(w.models.toCsv(w.models.slaReport(period)).split('\r\n')).toContain('370100-dsj,济南市大数据局,1,0,1,0.00%,0,2,1,');
   });
 
   it('given the overdue report, then a review cancelled after its deadline is listed as such, apart from the one done late, and one cancelled in time is not listed', () => {
@@ -269,10 +270,10 @@ describe('inbox, reports and the case list over a month of work in Jinan and Qin
   it('given the SLA report, then stages finished in the period give on-time rates by organisation, process and stage, with open overdue ones', () => {
     const period = { from: at('2026-03-01T00:00:00Z'), to: at('2026-04-01T00:00:00Z'), asOf };
     expect(w.models.slaReport({ ...period, groupBy: 'org' }).rows).toEqual([
-      { key: '370100-dsj', name: '济南市大数据局', finished: 1, onTime: 0, late: 1, cancelled: 0, onTimeRate: 0, openOverdue: 1 },
-      { key: '370100-gaj', name: '济南市公安局', finished: 0, onTime: 0, late: 0, cancelled: 0, onTimeRate: null, openOverdue: 1 },
-      { key: '370102-scjgj', name: directory.nameOf('370102-scjgj'), finished: 0, onTime: 0, late: 0, cancelled: 0, onTimeRate: null, openOverdue: 1 },
-      { key: '370200-gaj', name: '青岛市公安局', finished: 1, onTime: 1, late: 0, cancelled: 0, onTimeRate: 1, openOverdue: 0 },
+      { key: '370100-dsj', name: '济南市大数据局', finished: 1, onTime: 0, late: 1, cancelled: 0, cancelledLate: 0, onTimeRate: 0, openOverdue: 1, basis: null },
+      { key: '370100-gaj', name: '济南市公安局', finished: 0, onTime: 0, late: 0, cancelled: 0, cancelledLate: 0, onTimeRate: null, openOverdue: 1, basis: null },
+      { key: '370102-scjgj', name: directory.nameOf('370102-scjgj'), finished: 0, onTime: 0, late: 0, cancelled: 0, cancelledLate: 0, onTimeRate: null, openOverdue: 1, basis: null },
+      { key: '370200-gaj', name: '青岛市公安局', finished: 1, onTime: 1, late: 0, cancelled: 0, cancelledLate: 0, onTimeRate: 1, openOverdue: 0, basis: null },
     ]);
     expect(w.models.slaReport({ ...period, groupBy: 'process' }).rows.map((r) => [r.key, r.name, r.finished, r.onTimeRate, r.openOverdue])).toEqual([
       ['conditionalApplication', '有条件开放数据获取申请', 1, 0, 0],
@@ -280,10 +281,10 @@ describe('inbox, reports and the case list over a month of work in Jinan and Qin
       ['unopenedDataRequest', '未开放数据需求申请', 0, null, 1],
     ]);
     expect(w.models.slaReport({ ...period, groupBy: 'stage', region: '370200' }).rows).toEqual([
-      { key: 'objection.handling', name: '处理异议或建议并反馈', finished: 1, onTime: 1, late: 0, cancelled: 0, onTimeRate: 1, openOverdue: 0 },
+      { key: 'objection.handling', name: '处理异议或建议并反馈', finished: 1, onTime: 1, late: 0, cancelled: 0, cancelledLate: 0, onTimeRate: 1, openOverdue: 0, basis: 'statute' },
     ]);
     const text = w.models.toCsv(w.models.slaReport({ ...period, groupBy: 'org' }));
-    expect(text.split('\r\n').slice(0, 2)).toEqual(['\uFEFF单位代码,名称,办结数,按时办结数,逾期办结数,按时办结率,在办逾期数,未办即终止数', '370100-dsj,济南市大数据局,1,0,1,0.00%,1,0']);
+    expect(text.split('\r\n').slice(0, 2)).toEqual(['\uFEFF单位代码,名称,办结数,按时办结数,逾期办结数,按时办结率,在办逾期数,未办即终止数,其中逾期后终止数,时限依据', '370100-dsj,济南市大数据局,1,0,1,0.00%,1,0,0,']);
     expect(() => w.models.slaReport({ ...period, groupBy: 'nonsense' as 'org' })).toThrow(InvalidQueryError);
   });
 

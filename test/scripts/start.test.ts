@@ -71,6 +71,11 @@ describe('npm start, given a setting it cannot start with', () => {
     expect(failedStart({ WORKFLOW_DATA_DIR: join(file, 'below') })).toContain('不是文件夹');
   });
 
+  // Node's recursive mkdir retries for ever when a folder's parent exists but none can be made in it (procfs answers ENOENT).
+  it.skipIf(!existsSync('/proc/self'))('given a WORKFLOW_DATA_DIR where no folder can be made (under /proc), then it says so and exits, instead of hanging', () => {
+    expect(failedStart({ WORKFLOW_DATA_DIR: '/proc/no-such-folder/data' })).toBe('服务未启动：无法创建数据目录 /proc/no-such-folder/data（该位置不能建文件夹）：请检查 WORKFLOW_DATA_DIR\n');
+  });
+
   it('given WORKFLOW_ORGS naming a missing file, a file of bad JSON, or JSON not a directory, then it says which', () => {
     const missing = join(root, 'missing.json');
     expect(failedStart({ WORKFLOW_ORGS: missing })).toBe(`服务未启动：WORKFLOW_ORGS 指向的组织目录文件不存在：${missing}\n`);
