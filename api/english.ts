@@ -11,7 +11,8 @@
 const FIXED: Record<string, string> = {
   必填: 'required',
   不能为空: 'must not be empty',
-  含有无效字符: 'contains invalid characters (NUL or a lone surrogate)',
+  含有无效字符: 'contains invalid characters (a control character, a bidirectional override, or a lone surrogate)',
+  '不超过 1000 项': 'at most 1000 items',
   至少填写一项: 'at least one item is required',
   至少修改一项: 'change at least one field',
   须为整数: 'must be a whole number',

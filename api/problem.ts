@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { EngineError, type EngineErrorCode } from '../engine/errors.js';
+import { EngineError, REPORTED_ERRORS, type EngineErrorCode } from '../engine/errors.js';
 import { UnreadableEventError } from '../eventstore/types.js';
 import { InvalidQueryError } from '../projections/query.js';
 import { unknownFields } from '../machines/schemas.js';
@@ -79,7 +79,8 @@ export const ProblemBody = z.looseObject({
   errors: z
     .array(z.object({ path: z.string().describe("where: a route's own checks name the part of the request (body.process, querystring.limit, url); a process form's name the field within its input or data (usePeriod.to; '' for the whole of it)"), message: z.string() }))
     .optional()
-    .describe('VALIDATION_FAILED: every field that does not match its schema'),
+    .describe('VALIDATION_FAILED: the fields that do not match their schema (the first 20)'),
+  moreErrors: z.number().int().optional().describe('VALIDATION_FAILED: how many more fields did not match, beyond the 20 listed'),
   state: z.string().optional().describe('INVALID_TRANSITION: the state the case is in'),
   allowed: z.array(z.string()).optional().describe('INVALID_TRANSITION: the commands the caller may send now'),
   currentRevision: z.number().int().nullable().optional().describe('REVISION_CONFLICT: the revision of the case now'),
@@ -175,17 +176,21 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
   } else if (hasZodFastifySchemaValidationErrors(err)) {
     code = 'VALIDATION_FAILED';
     const at = (instancePath: string, ...more: string[]) => [err.validationContext, instancePath.replace(/^\//, '').replaceAll('/', '.'), ...more].filter(Boolean).join('.');
-    const errors = err.validation.flatMap((v) => {
+    const all = err.validation.flatMap((v) => {
       // An unknown field is reported where it is, one error each (as the forms' are).
       const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
       if (Array.isArray(keys)) return keys.map((key) => ({ path: at(v.instancePath, String(key)), message: inLang(unknownFields([key])) }));
       return [{ path: at(v.instancePath), message: lang === 'zh' ? (v.message ?? '') : issueInEnglish(v.message ?? '', v.keyword, v.params) }];
     });
+    // As many as the engine lists at most: a body of thousands of unknown keys is not answered with thousands of errors.
+    const errors = all.slice(0, REPORTED_ERRORS);
+    const more = all.length - errors.length;
     detail =
       lang === 'zh'
         ? `${CONTEXT_ZH[err.validationContext ?? ''] ?? '请求'}不符合要求：${errors.map((e) => `${e.path} ${e.message}`).join('；')}`
         : `invalid ${CONTEXT_EN[err.validationContext ?? ''] ?? 'request'}: ${listed(errors)}`;
-    extra = { errors };
+    if (more > 0) detail += lang === 'zh' ? `；另有 ${more} 处未列出` : ` (${more} more not listed)`;
+    extra = more > 0 ? { errors, moreErrors: more } : { errors };
   } else if (isFastifyClientError(err)) {
     code = err.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : err.statusCode === 401 ? 'UNAUTHENTICATED' : 'VALIDATION_FAILED';
     const known = err.code === undefined ? undefined : FASTIFY_ZH[err.code];

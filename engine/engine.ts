@@ -13,6 +13,7 @@ import { regionContains, type Directory } from '../directory/directory.js';
 import { mayActFor, organisationsFor, type CaseParties } from '../directory/jurisdiction.js';
 import type { ProcessRegistry } from '../machines/registry.js';
 import { acceptedCommands, isFinal, stateLabel, stateName, stateTask } from '../machines/describe.js';
+import { unknownFields } from '../machines/schemas.js';
 import type { Actor, CommandSpec, ProcessDefinition, TaskSpec } from '../machines/types.js';
 import { EngineError, refuse } from './errors.js';
 import { deterministicId, newId, streamOf } from './ids.js';
@@ -20,7 +21,7 @@ import { canonicalJson, eventHash } from './hashChain.js';
 import { endOfShanghaiDate } from '../calendars/index.js';
 import { deadlineFor, type DeadlineCalendar, type DeadlineTable } from './deadlines.js';
 import { verifyHistory, type Verification } from './verify.js';
-import { foldAll, foldNext, foldStart, initialSnapshot, nextSnapshot, type CaseState, type CommandOutcome } from './fold.js';
+import { foldAll, foldNext, foldStart, idempotencyScope, initialSnapshot, nextSnapshot, type CaseState, type CommandOutcome } from './fold.js';
 import { RESTATE_DEADLINES as RESTATE, DEADLINES_RESTATED, START, type CaseEventMetadata, type DeadlineRestated, type PendingTimer, type Task, type TaskClosed } from './events.js';
 
 // A command's rules read its own context and data; one path serves them all.
@@ -200,15 +201,25 @@ export class Engine {
   async start(cmd: StartCommand): Promise<CommandResult> {
     const def = this.#o.registry.latest(cmd.process);
     if (!def) throw refuse.unknownProcess(cmd.process);
-    // The same idempotency key from the same sender names the same case: its id is derived from the
-    // key and the process (a case id names one stream). API.md: the key returns the first answer and
-    // stores nothing new, whatever the request — so a case another process started with it answers too.
-    const keyedId = (process: string) => deterministicId(`case:${process}:${cmd.actor.sub}:${cmd.idempotencyKey}`);
-    const caseId = cmd.idempotencyKey ? keyedId(def.name) : newId();
+    // The same idempotency key from the same sender (user, role and organisation: idempotencyScope)
+    // names the same case: its id is derived from the key and the process (a case id names one
+    // stream). API.md: the key returns the first answer and stores nothing new, whatever the
+    // request — so a case another process started with it answers too.
+    const key = cmd.idempotencyKey;
+    const keyedId = (process: string) => deterministicId(`case:${process}:${idempotencyScope(cmd.actor, key ?? '')}`);
+    const caseId = key ? keyedId(def.name) : newId();
     const stream = streamOf(def.name, caseId);
-    if (cmd.idempotencyKey) {
+    if (key) {
+      // Cases started before keys were scoped by role and organisation were named by user alone: theirs if the sender is who started them.
+      const legacyId = (process: string) => deterministicId(`case:${process}:${cmd.actor.sub}:${key}`);
+      const sameSender = (first: RecordedEvent) => {
+        const by = (first.metadata as unknown as CaseEventMetadata).actor;
+        return by.role === cmd.actor.role && by.org === cmd.actor.org;
+      };
       for (const process of [def.name, ...this.#o.registry.names().filter((n) => n !== def.name)]) {
-        const existing = await this.#readOrUndefined(streamOf(process, keyedId(process)));
+        const existing =
+          (await this.#readOrUndefined(streamOf(process, keyedId(process)))) ??
+          (await this.#readOrUndefined(streamOf(process, legacyId(process))).then((events) => (events && sameSender(events[0]!) ? events : undefined)));
         if (!existing) continue;
         const first = existing[0]!;
         const started = this.definitionOf(first);
@@ -265,7 +276,7 @@ export class Engine {
   async #executeOn(current: CaseState, cmd: CaseCommand): Promise<CommandResult> {
     const def = this.#def(current);
     if (cmd.idempotencyKey) {
-      const earlier = current.idempotency.get(`${cmd.actor.sub}\0${cmd.idempotencyKey}`);
+      const earlier = current.idempotency.get(idempotencyScope(cmd.actor, cmd.idempotencyKey));
       if (earlier) {
         const event = await this.#eventAt(current, earlier);
         const command = (event.metadata as unknown as CaseEventMetadata).command;
@@ -340,7 +351,7 @@ export class Engine {
       data,
       metadata: this.#metadata(def, current.caseId, cmd, cmd.type, at, current.state, next, opened, closed, links),
     };
-    const eventId = cmd.eventId ?? (cmd.idempotencyKey ? deterministicId(`event:${current.stream}:${cmd.actor.sub}:${cmd.idempotencyKey}`) : newId());
+    const eventId = cmd.eventId ?? (cmd.idempotencyKey ? deterministicId(`event:${current.stream}:${idempotencyScope(cmd.actor, cmd.idempotencyKey)}`) : newId());
     const deterministic = cmd.eventId !== undefined || cmd.idempotencyKey !== undefined;
     const { event: recorded, replayed } = await this.#append(current.stream, current.revision, eventId, decision, current.revision, current.lastHash, deterministic);
     // A replayed event is another sender's: fold it; ours leads to the snapshot just decided.
@@ -472,9 +483,9 @@ export class Engine {
     if (parsed.success) return parsed.data;
     throw refuse.validation(
       parsed.error.issues.flatMap((i) =>
-        // An unknown field is reported where it is, one error each, so a client can point at it.
+        // An unknown field is reported where it is, one error each naming only itself, so a client can point at it.
         i.code === 'unrecognized_keys'
-          ? i.keys.map((key) => ({ path: [...i.path.map(String), key].join('.'), message: i.message }))
+          ? i.keys.map((key) => ({ path: [...i.path.map(String), key].join('.'), message: unknownFields([key]) }))
           : [{ path: i.path.map(String).join('.'), message: i.message }],
       ),
     );

@@ -32,6 +32,9 @@ export class EngineError extends Error {
 /** “名称”（code）, or “code” when there is no name. */
 const named = (label: string | undefined, code: string) => (label && label !== code ? `“${label}”（${code}）` : `“${code}”`);
 
+/** The most errors a VALIDATION_FAILED answer lists. */
+export const REPORTED_ERRORS = 20;
+
 export const refuse = {
   notFound: (caseId: string) =>
     new EngineError('NOT_FOUND', { zh: `案件 ${caseId} 不存在`, en: `case ${caseId} not found` }),
@@ -66,12 +69,22 @@ export const refuse = {
       zh: `您的角色或所属机构无权发起${named(title, process)}案件`,
       en: `your role or organisation may not start a case of ${process}`,
     }),
-  validation: (errors: { path: string; message: string }[]) =>
-    new EngineError(
+  /**
+   * The data does not match its form. At most `REPORTED_ERRORS` errors are told (and how many more
+   * there were): thousands of unknown fields in one body made an answer of hundreds of megabytes.
+   */
+  validation: (all: { path: string; message: string }[]) => {
+    const errors = all.slice(0, REPORTED_ERRORS);
+    const more = all.length - errors.length;
+    return new EngineError(
       'VALIDATION_FAILED',
-      { zh: `提交的数据不符合要求：${errors.map((e) => `${e.path || '(根)'} ${e.message}`).join('；')}`, en: 'the data does not match its schema' },
-      { errors },
-    ),
+      {
+        zh: `提交的数据不符合要求：${errors.map((e) => `${e.path || '(根)'} ${e.message}`).join('；')}${more > 0 ? `；另有 ${more} 处未列出` : ''}`,
+        en: `the data does not match its schema${more > 0 ? ` (${more} more errors not listed)` : ''}`,
+      },
+      more > 0 ? { errors, moreErrors: more } : { errors },
+    );
+  },
   rule: (rule: string, article: string, message: Message) =>
     new EngineError(
       'RULE_VIOLATED',

@@ -124,6 +124,15 @@ export function foldNext(def: ProcessDefinition, current: CaseState, event: Reco
   return applyBookkeeping(next, event, meta);
 }
 
+/**
+ * Whose idempotency key it is: the sender as a token names it — user, role and organisation. One
+ * person acting for two companies, or an official who moved to another unit, sends two requests
+ * with one key, not one (answering the second with the first's case told one company of another's).
+ */
+export function idempotencyScope(actor: { sub: string; role: string; org: string }, key: string): string {
+  return `${actor.role}\0${actor.org}\0${actor.sub}\0${key}`;
+}
+
 /** Tasks, timers, hash and idempotency come from the metadata the engine stamped. */
 function applyBookkeeping(state: CaseState, event: RecordedEvent, meta: CaseEventMetadata): CaseState {
   const closed = new Set(meta.tasksClosed.map((t) => t.stage));
@@ -133,7 +142,7 @@ function applyBookkeeping(state: CaseState, event: RecordedEvent, meta: CaseEven
   }
   const idempotency = meta.idempotencyKey ? new Map(state.idempotency) : state.idempotency;
   if (meta.idempotencyKey) {
-    idempotency.set(`${meta.actor.sub}\0${meta.idempotencyKey}`, {
+    idempotency.set(idempotencyScope(meta.actor, meta.idempotencyKey), {
       revision: event.revision,
       position: event.position,
       eventId: event.id,

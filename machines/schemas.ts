@@ -35,24 +35,42 @@ export function form<Shape extends z.ZodRawShape>(shape: Shape) {
 export const TEXT_MAX = 10_000;
 
 /**
- * Whether `text` is text a person wrote: no NUL (U+0000) and no lone surrogate (a string that is not
- * well-formed UTF-16 cannot be encoded as UTF-8, and the event log keeps every event for ever).
+ * Control characters other than tab and line breaks (C0, DEL, C1) and the bidirectional overrides
+ * and isolates: nothing a person types into a form, and what a terminal or a viewer obeys — an
+ * escape sequence that clears the screen of a compliance officer's `npm run replay`, or a U+202E
+ * that shows a name or a date reversed.
+ */
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/;
+
+/**
+ * Whether `text` is text a person wrote: no control character (`CONTROL`; NUL among them) and no
+ * lone surrogate (a string that is not well-formed UTF-16 cannot be encoded as UTF-8, and the event
+ * log keeps every event for ever).
  */
 export function isCleanText(text: string): boolean {
-  return !text.includes('\u0000') && text.isWellFormed();
+  return !CONTROL.test(text) && text.isWellFormed();
 }
 
-/** Trimmed text that must not be empty, at most `TEXT_MAX` characters, without NUL or lone surrogates. */
+/** Whether `text` shows anything: not only zero-width characters (which `trim` leaves). */
+function hasVisible(text: string): boolean {
+  return /[^\s\u200B-\u200D\u2060\uFEFF]/.test(text);
+}
+
+/** Trimmed text that must not be empty (nor only zero-width characters), at most `TEXT_MAX` characters, without control characters or lone surrogates. */
 export const Text = z
   .string({ error: typeError('文本') })
   .trim()
-  .min(1, '不能为空')
+  .min(1, { error: '不能为空', abort: true })
   .max(TEXT_MAX, `不超过 ${TEXT_MAX} 个字符`)
+  .refine(hasVisible, '不能为空')
   .refine(isCleanText, '含有无效字符');
 
-/** A list of at least one item (`[≥1]` in FORMS.md). */
+/** The most items a list takes: every list of a form is read by a person, and the log keeps it for ever. */
+export const LIST_MAX = 1000;
+
+/** A list of at least one item (`[≥1]` in FORMS.md), at most `LIST_MAX`. */
 export function listOf<Item extends z.ZodType>(item: Item) {
-  return z.array(item, { error: typeError('列表') }).min(1, '至少填写一项');
+  return z.array(item, { error: typeError('列表') }).min(1, '至少填写一项').max(LIST_MAX, `不超过 ${LIST_MAX} 项`);
 }
 
 /** One of the listed values. */

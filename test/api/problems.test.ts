@@ -9,6 +9,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVerifier } from '../../api/auth.js';
 import { ApiError } from '../../api/problem.js';
+import { startInputs } from '../machines/examples.js';
 import { SECRET, startTestApi, type TestApi } from './harness.js';
 
 let api: TestApi;
@@ -247,4 +248,40 @@ describe('a query parameter a route does not take', () => {
       expect(res.body.errors).toEqual([{ path: `querystring.${name}`, message: `不允许的字段：${name}` }]);
     },
   );
+});
+
+describe('a body of thousands of wrong fields (an error answer must not outgrow its request)', () => {
+  const manyKeys = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 1]));
+
+  it('given 6,000 unknown fields in a start form, then 400 lists 20, each naming only itself, and says how many more: a small answer', async () => {
+    const res = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input: manyKeys(6000) } });
+    expect([res.status, res.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(res.body.errors).toHaveLength(20);
+    expect(res.body.errors).toContainEqual({ path: 'k0', message: '不允许的字段：k0' });
+    expect(res.body.moreErrors).toBeGreaterThan(5900);
+    expect(res.body.detail).toContain('处未列出');
+    expect(res.text.length).toBeLessThan(10_000);
+  });
+
+  it('given 6,000 unknown fields at the top of the body (the route’s own schema), then the same', async () => {
+    const res = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input: {}, ...manyKeys(6000) } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toHaveLength(20);
+    expect(res.body.moreErrors).toBe(5980);
+    expect(res.text.length).toBeLessThan(10_000);
+  });
+
+  it('given a list of 1,001 items, or text only of zero-width characters, or an escape sequence, then each is refused', async () => {
+    const input = (extra: Record<string, unknown>) => ({ process: 'objection', input: { ...startInputs.objection, ...extra } });
+    const long = await api.call('POST', '/v1/cases', { as: applicant, body: input({ evidence: Array.from({ length: 1001 }, (_, i) => `证据 ${i}`) }) });
+    expect(long.body.errors).toEqual([{ path: 'evidence', message: '不超过 1000 项' }]);
+    const invisible = await api.call('POST', '/v1/cases', { as: applicant, body: input({ description: '\u200b\u200b' }) });
+    expect(invisible.body.errors).toEqual([{ path: 'description', message: '不能为空' }]);
+    for (const text of ['\u001b[2J\u001b[H校验通过', '名称\u202e反转', '响铃\u0007']) {
+      const res = await api.call('POST', '/v1/cases', { as: applicant, body: input({ description: text }) });
+      expect([res.status, res.body.errors]).toEqual([400, [{ path: 'description', message: '含有无效字符' }]]);
+    }
+    // Tabs and line breaks are text people write.
+    expect((await api.call('POST', '/v1/cases', { as: applicant, body: input({ description: '第一行\n\t第二行' }) })).status).toBe(201);
+  });
 });

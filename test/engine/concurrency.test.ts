@@ -3,12 +3,14 @@
  * is REVISION_CONFLICT, never a second event; the same key from the same sender returns the first
  * answer and stores nothing new.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandResult } from '../../engine/engine.js';
 import { EngineError } from '../../engine/errors.js';
+import { deterministicId } from '../../engine/ids.js';
 import type { Actor } from '../../machines/types.js';
 import { ManualClock } from '../../infra/clock.js';
 import { actors, commandData, startedAt, startInputs } from '../machines/examples.js';
@@ -165,6 +167,31 @@ describe('the same Idempotency-Key from the same sender', () => {
     expect(await w.store.headPosition()).toBe(headBefore);
     const again = await when(w, c.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'review-1' });
     expect(again).toEqual({ ...first, replayed: true });
+  });
+
+  it('given a case started with a key, when the same user starts with that key for another organisation, or in another role, then it is another request: a case of its own, or refused as that role may not start it', async () => {
+    const forCompany = await w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company, idempotencyKey: 'one-person-two-firms' });
+    const otherFirm = { ...actors.company, org: '91370200MA3D0X1Y2Z' };
+    const forOther = await w.engine.start({ process: 'objection', input: startInputs.objection, actor: otherFirm, idempotencyKey: 'one-person-two-firms' });
+    expect(forOther).toMatchObject({ replayed: false });
+    expect(forOther.caseId).not.toBe(forCompany.caseId);
+    expect((await historyOf(w, forOther))[0]!.metadata).toMatchObject({ actor: { org: otherFirm.org } });
+    const asProvider = { ...actors.company, role: 'provider', org: '370100-gaj' };
+    const refused = await w.engine.start({ process: 'objection', input: startInputs.objection, actor: asProvider, idempotencyKey: 'one-person-two-firms' }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('given a case started before keys were scoped by role and organisation (its id derived from the user alone), when its sender starts again with the key, then it is answered; the same user for another organisation gets a case of its own', async () => {
+    const model = await w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company });
+    const [first] = await historyOf(w, model);
+    const legacyId = deterministicId(`case:objection:${actors.company.sub}:old-key`);
+    await w.store.appendToStream(`objection-${legacyId}`, [{ id: randomUUID(), type: first!.type, data: first!.data, metadata: { ...first!.metadata, caseId: legacyId } }]);
+    const again = await w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company, idempotencyKey: 'old-key' });
+    expect(again).toMatchObject({ caseId: legacyId, replayed: true });
+    const otherFirm = { ...actors.company, org: '91370200MA3D0X1Y2Z' };
+    const theirs = await w.engine.start({ process: 'objection', input: startInputs.objection, actor: otherFirm, idempotencyKey: 'old-key' });
+    expect(theirs).toMatchObject({ replayed: false });
+    expect(theirs.caseId).not.toBe(legacyId);
   });
 
   it('given a case started with a key, when another applicant starts with the same key, then a different case', async () => {
