@@ -40,6 +40,7 @@ export const TEXT_MAX = 10_000;
  * escape sequence that clears the screen of a compliance officer's `npm run replay`, or a U+202E
  * that shows a name or a date reversed.
  */
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/;
 
 /**
