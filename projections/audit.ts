@@ -233,6 +233,9 @@ export interface ExportOptions {
  * store (the index only bounds the positions): a case event in the history shape plus `caseId` and
  * `process`; any other (a holiday notice) as `OtherAuditLine`.
  */
+/** Events an export reads between turns it gives the event loop (a few milliseconds of work). */
+const EXPORT_TURN = 200;
+
 export async function* exportEvents(store: EventStore, db: Db, options: ExportOptions): AsyncGenerator<string> {
   const from = queryInstant(options.from, 'from');
   const to = queryInstant(options.to, 'to');
@@ -253,7 +256,11 @@ export async function* exportEvents(store: EventStore, db: Db, options: ExportOp
     }
     return ok;
   };
+  let read = 0;
   for await (const event of readAllPastUnreadable(store, range.lo)) {
+    // The embedded store reads synchronously, and an async generator resumes in microtasks: without
+    // a turn of the event loop now and then, one export of a long log held up every other request.
+    if (++read % EXPORT_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     if (event instanceof UnreadableEventError) {
       if (event.event.position > range.hi) return;
       const line = unreadableLine(db, event, from, to);

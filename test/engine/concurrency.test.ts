@@ -176,7 +176,7 @@ describe('the same Idempotency-Key from the same sender', () => {
     expect(forOther).toMatchObject({ replayed: false });
     expect(forOther.caseId).not.toBe(forCompany.caseId);
     expect((await historyOf(w, forOther))[0]!.metadata).toMatchObject({ actor: { org: otherFirm.org } });
-    const asProvider = { ...actors.company, role: 'provider', org: '370100-gaj' };
+    const asProvider: Actor = { ...actors.company, role: 'provider', org: '370100-gaj' };
     const refused = await w.engine.start({ process: 'objection', input: startInputs.objection, actor: asProvider, idempotencyKey: 'one-person-two-firms' }).catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 'FORBIDDEN' });
   });

@@ -49,3 +49,22 @@ describe('a holiday notice in the audit export', () => {
     expect((await exported({ from: '2025-11-20T02:00:00Z', to: '2025-11-20T02:00:00.001Z' })).map((l) => l.type)).toEqual(['HolidayNoticeLoaded']);
   });
 });
+
+describe('a long export', () => {
+  it('given 450 events in a period, when it is exported, then other work gets turns of the event loop while it runs (the embedded store reads synchronously)', async () => {
+    w.clock.set('2025-12-05T02:00:00.000Z');
+    for (let i = 0; i < 450; i++) await w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company });
+    let turns = 0;
+    let done = false;
+    const tick = () => {
+      if (done) return;
+      turns++;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    const lines = await exported({ from: '2025-12-01T00:00:00Z', to: '2026-01-01T00:00:00Z' });
+    done = true;
+    expect(lines).toHaveLength(450);
+    expect(turns).toBeGreaterThanOrEqual(2);
+  });
+});
