@@ -123,10 +123,10 @@ export async function buildServer(app: App) {
     // A client that sends its request a byte at a time is cut off (Node answers 408): a handful of
     // them would otherwise hold sockets for ever. Answers (a long audit export) are not limited by it.
     requestTimeout: REQUEST_TIMEOUT_MS,
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : newId();
-    },
+    // The request id is the events' correlation id, kept in the hash chain for ever: the server makes
+    // it. A client's own X-Request-Id is logged beside it (clientRequestId), never taken for it: a
+    // copied one made two unrelated commands one request in the log and the audit trail.
+    genReqId: () => newId(),
     requestIdHeader: false,
     // Errors the router raises before a route is found (a bad URL, an over-long id) are problems too.
     frameworkErrors: (err, request, reply) => {
@@ -150,6 +150,8 @@ export async function buildServer(app: App) {
   // Every /v1 route needs a caller (API.md "Identity"): settled before the body is read or the
   // request validated, so an anonymous request learns nothing of a route's schema, and costs no parsing.
   server.addHook('onRequest', async (request) => {
+    const given = request.headers['x-request-id'];
+    if (typeof given === 'string' && /^[\w.-]{1,128}$/.test(given)) request.log = request.log.child({ clientRequestId: given });
     if (underV1(request)) await callerOf(request, app.verifier);
   });
   // Fastify's own JSON parsing (secure-json-parse) rightly refuses a "__proto__" key, and a "constructor"

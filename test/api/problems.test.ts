@@ -285,3 +285,20 @@ describe('a body of thousands of wrong fields (an error answer must not outgrow 
     expect((await api.call('POST', '/v1/cases', { as: applicant, body: input({ description: '第一行\n\t第二行' }) })).status).toBe(201);
   });
 });
+
+describe('the request id, which becomes the events’ correlation id', () => {
+  it('is the server’s own, whatever X-Request-Id a client sends: a copied one cannot make two commands one request in the audit trail', async () => {
+    const sent = [];
+    for (let i = 0; i < 2; i++) {
+      const res = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input: startInputs.objection }, headers: { 'x-request-id': 'copied-id' } });
+      expect(res.status).toBe(201);
+      expect(res.headers['x-request-id']).not.toBe('copied-id');
+      sent.push({ id: res.body.id, requestId: res.headers['x-request-id'] });
+    }
+    for (const { id, requestId } of sent) {
+      const history = await api.call('GET', `/v1/cases/${id}/history`, { as: applicant });
+      expect(history.body.events[0].correlationId).toBe(requestId);
+    }
+    expect(sent[0]!.requestId).not.toBe(sent[1]!.requestId);
+  });
+});
