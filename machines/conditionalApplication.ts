@@ -9,6 +9,8 @@ import type { z } from 'zod';
 import { commandDay, guardOf, type EventsOf } from './kit.js';
 import {
   Applicant,
+  APPLICANT_IS_SENDER,
+  applicantIsSender,
   ApplicationServiceMode,
   Count,
   Coverage,
@@ -190,6 +192,11 @@ export const startRulesV3 = {
       const latest = Date.parse(facts.at) + CLOCK_SKEW_MS;
       return Date.parse(data.eligibility.creditCheck.checkedAt) <= latest && Date.parse(data.securityCommitment.signedAt) <= latest;
     },
+  },
+  // 第十三条(一): the applicant is the party the sender is authenticated as
+  applicantIsSender: {
+    ...APPLICANT_IS_SENDER,
+    holds: (context, data) => applicantIsSender(context.startedBy.org, data.applicant),
   },
 } satisfies Record<string, RuleSpec<{ startedBy: Actor }, ConditionalApplicationInput>>;
 

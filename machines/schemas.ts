@@ -211,6 +211,29 @@ function applicantOf<C extends z.ZodType>(contact: C) {
   );
 }
 
+/**
+ * 第十三条(一): 基于山东省统一身份认证完成实名认证 — the applicant a form names is the party its sender
+ * is authenticated as. When the sender's organisation is a 统一社会信用代码 or a 身份证号, the form's
+ * applicant must carry that very code (an applicant of Yantai filed as a Jinan company otherwise).
+ * A sender known by another kind of code cannot be compared: the form stands.
+ */
+export function applicantIsSender(senderOrg: string, applicant: { type: string; creditCode?: string; idNumber?: string }): boolean {
+  const org = senderOrg.trim().toUpperCase();
+  if (isIdNumber(org)) return applicant.type === 'person' && applicant.idNumber === org;
+  if (isCreditCode(org)) return applicant.type === 'organization' && applicant.creditCode === org;
+  return true;
+}
+
+/** The rule a start form naming an applicant keeps (`applicantIsSender`). */
+export const APPLICANT_IS_SENDER = {
+  id: 'applicantIsSender',
+  article: '第十三条(一)',
+  message: {
+    zh: '申请主体须为提交人实名认证的主体本身：表单中的统一社会信用代码或身份证号须与登录身份一致',
+    en: 'The applicant must be the party the sender is authenticated as: the credit code or ID number in the form must be the sender’s own.',
+  },
+} as const;
+
 export const Applicant = applicantOf(Contact);
 export type Applicant = z.infer<typeof Applicant>;
 

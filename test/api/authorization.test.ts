@@ -6,7 +6,7 @@
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actors, startInputs } from '../machines/examples.js';
+import { actors, personApplicant, startInputs } from '../machines/examples.js';
 import { startTestApi, type Role, type TestApi } from './harness.js';
 
 interface Caller {
@@ -284,5 +284,32 @@ describe('given a request addressed to Jinan that the province forwarded to a Qi
     const report = await api.call('GET', '/v1/reports/overdue?process=unopenedDataRequest', { as });
     expect(report.body.items.map((i: { caseId: string }) => i.caseId)).toContain(caseId);
     expect((await api.call('GET', `/v1/cases/${caseId}`, { as })).status).toBe(200);
+  });
+});
+
+describe('an applicant filing under another party’s identity (第十三条(一): 实名认证)', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi({ now: '2026-03-02T02:00:00Z' });
+  });
+  afterAll(() => api.close());
+
+  const start = async (org: string, process: 'conditionalApplication' | 'unopenedDataRequest', applicant: unknown) =>
+    api.call('POST', '/v1/cases', { as: await api.token('applicant', org), body: { process, input: { ...startInputs[process], applicant } } });
+
+  it.each(['conditionalApplication', 'unopenedDataRequest'] as const)('%s: a Yantai company’s token naming the Jinan company in the form is refused with 422 applicantIsSender; the Jinan company’s own is accepted', async (process) => {
+    const company = startInputs[process].applicant;
+    const refused = await start('91370600MA5H9XRR3R', process, company);
+    expect([refused.status, refused.body.rule, refused.body.article]).toEqual([422, 'applicantIsSender', '第十三条(一)']);
+    expect((await start(company.creditCode, process, company)).status).toBe(201);
+  });
+
+  it('a person whose token names their ID number may apply only as that person; a sender known by another kind of code is not compared', async () => {
+    const person = { ...personApplicant, contact: { ...personApplicant.contact, email: 'liming@example.cn' } };
+    expect((await start('11010519491231002X', 'unopenedDataRequest', person)).body.rule).toBe('applicantIsSender');
+    expect((await start(personApplicant.idNumber, 'unopenedDataRequest', person)).status).toBe(201);
+    expect((await start('person-u-liming', 'unopenedDataRequest', person)).status).toBe(201);
+    // Nor may a person's token file as a company.
+    expect((await start(personApplicant.idNumber, 'conditionalApplication', startInputs.conditionalApplication.applicant)).body.rule).toBe('applicantIsSender');
   });
 });
