@@ -123,6 +123,9 @@ export async function buildServer(app: App) {
     // A client that sends its request a byte at a time is cut off (Node answers 408): a handful of
     // them would otherwise hold sockets for ever. Answers (a long audit export) are not limited by it.
     requestTimeout: REQUEST_TIMEOUT_MS,
+    // Node checks those deadlines every 30 s by default (a trickled body was cut after 87 s, headers
+    // after 43 s): every 2 s, and headers get no longer than the whole request.
+    http: { connectionsCheckingInterval: 2_000, headersTimeout: REQUEST_TIMEOUT_MS },
     // The request id is the events' correlation id, kept in the hash chain for ever: the server makes
     // it. A client's own X-Request-Id is logged beside it (clientRequestId), never taken for it: a
     // copied one made two unrelated commands one request in the log and the audit trail.

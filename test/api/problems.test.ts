@@ -4,7 +4,7 @@
  * a 401 names the scheme to authenticate with (RFC 6750).
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVerifier } from '../../api/auth.js';
@@ -61,6 +61,35 @@ describe('fastify’s own refusals, in Chinese by default', () => {
 describe('a client that sends its request slowly', () => {
   it('is cut off once the request has taken 30 s (Node answers 408): a trickle of bytes holds no socket for ever', () => {
     expect(api.server.server.requestTimeout).toBe(30_000);
+    expect(api.server.server.headersTimeout).toBe(30_000);
+  });
+
+  it('is cut off within a few seconds of its deadline: Node looks every 2 s, not every 30 s', async () => {
+    const server = (await import('../../api/server.js')).buildServer;
+    const built = await server(api.app);
+    try {
+      await built.listen({ port: 0, host: '127.0.0.1' });
+      // A deadline of 300 ms: a body trickled a byte every 100 ms is answered 408 within ~2.5 s, not after 30.
+      built.server.requestTimeout = 300;
+      built.server.headersTimeout = 300;
+      const { port } = built.server.address() as AddressInfo;
+      const started = Date.now();
+      const answer = await new Promise<string>((resolve) => {
+        const socket = connect({ host: '127.0.0.1', port }, () => {
+          socket.write(`POST /v1/cases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${applicant}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`);
+          const timer = setInterval(() => socket.write('{'), 100);
+          socket.on('close', () => clearInterval(timer));
+        });
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk.toString('utf8')));
+        socket.on('close', () => resolve(text));
+        socket.on('error', () => resolve(text));
+      });
+      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await built.close();
+    }
   });
 });
 
