@@ -32,6 +32,7 @@ const FIXED: Record<string, string> = {
   使用起始日期不得晚于终止日期: 'the first day of use must not be after the last',
   结束时间不得早于开始时间: 'the end must not be before the start',
   不得晚于当前时间: 'must not be after the current time',
+  '未知的行政区划：机构目录中没有该区划及其下级的机构': 'unknown region: no organisation of the directory is in it or below it',
   '须为 6 位行政区划代码': 'must be a 6-digit administrative division code',
   '应为 6 位行政区划代码': 'must be a 6-digit administrative division code',
   '须为山东省某市的行政区划代码（37xx00）或全省 370000': 'must be the division code of a Shandong city (37xx00) or of the province (370000)',

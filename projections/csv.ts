@@ -11,6 +11,7 @@ const BOM = '\uFEFF';
 // User-facing words, in one place.
 // Times are Beijing wall-clock time (the people who open the file count days that way; JSON keeps UTC instants).
 const OVERDUE_HEADERS = ['案件编号', '流程', '环节', '环节名称', '承办单位', '单位代码', '进入环节时间（北京时间）', '办理期限（北京时间）', '完成时间（北京时间）', '逾期工作日', '时限依据', '依据条款', '状态'];
+const BY_ORG_HEADERS = ['单位代码', '名称', '在办数', '在办逾期数', '逾期办结数', '逾期未办即终止数'];
 const SLA_KEY_HEADERS: Record<SlaGroupBy, string> = { org: '单位代码', process: '流程', stage: '环节' };
 const SLA_HEADERS = ['名称', '办结数', '按时办结数', '逾期办结数', '按时办结率', '在办逾期数', '未办即终止数', '其中逾期后终止数', '时限依据'];
 const BASIS: Record<string, string> = { statute: '法定时限', policy: '平台政策时限', agreement: '协议约定时限' };
@@ -43,11 +44,19 @@ export function csv(headers: readonly string[], rows: readonly (readonly Cell[])
 export interface CsvOptions {
   /** Chinese names of processes (the registry's titles); the process name otherwise. */
   processTitle?: (process: string) => string | undefined;
+  /** The overdue report's items (one line each, the default) or its counts by organisation (the 通报's table). */
+  table?: 'items' | 'byOrg';
 }
 
 /** The overdue report (one line per item) or the SLA report (one line per row) as CSV. */
 export function toCsv(report: OverdueReport | SlaReport, options: CsvOptions = {}): string {
   const title = (process: string) => options.processTitle?.(process) ?? process;
+  if ('items' in report && options.table === 'byOrg') {
+    return csv(
+      BY_ORG_HEADERS,
+      report.byOrg.map((o) => [o.org, o.orgName, o.open, o.overdue, o.finishedLate, o.cancelledLate]),
+    );
+  }
   if ('items' in report) {
     return csv(
       OVERDUE_HEADERS,

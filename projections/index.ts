@@ -167,8 +167,8 @@ export class ReadModels {
   }
 
   /** A report as CSV (UTF-8 with BOM, Chinese headers), processes by their Chinese titles. */
-  toCsv(report: OverdueReport | SlaReport): string {
-    return toCsv(report, { processTitle: this.#processTitle });
+  toCsv(report: OverdueReport | SlaReport, table?: 'items' | 'byOrg'): string {
+    return toCsv(report, { processTitle: this.#processTitle, ...(table ? { table } : {}) });
   }
 
   readonly #processTitle = (process: string): string | undefined => this.#registry.latest(process)?.title;

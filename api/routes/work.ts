@@ -97,6 +97,10 @@ function reportRegion(app: App, caller: Caller, asked: string | undefined): stri
   if (!REPORT_ROLES.has(caller.role)) {
     throw new ApiError('FORBIDDEN', { zh: '只有监督、审计、主管部门和管理员可以查看报表', en: 'reports are for supervisors, auditors, authorities and admins' });
   }
+  // A region no organisation of the directory is in (a mistyped 370199) would answer an empty report that reads as "all on time".
+  if (asked !== undefined && !app.directory.list().some((o) => regionContains(asked, o.region))) {
+    throw new InvalidQueryError('region', '未知的行政区划：机构目录中没有该区划及其下级的机构');
+  }
   if (caller.role === 'admin') return asked;
   const own = app.directory.get(caller.org)?.region;
   if (!own) throw new ApiError('FORBIDDEN', { zh: `机构 ${caller.org} 不在机构目录中，无法确定辖区`, en: `organisation ${caller.org} is not in the directory` });
@@ -151,6 +155,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           from: Instant.optional(),
           to: Instant.optional(),
           format: z.enum(['json', 'csv']).default('json'),
+          table: z.enum(['items', 'byOrg']).default('items').describe('with format=csv: one line per overdue stage (items), or the counts by organisation (byOrg, the table of a 通报)'),
           ...MinPosition,
         }).refine(inOrder, PERIOD_ORDER),
       },
@@ -158,11 +163,11 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     },
     async (request, reply) => {
       const caller = await callerOf(request, app.verifier);
-      const { format, minPosition, region, asOf, ...filters } = request.query;
+      const { format, table, minPosition, region, asOf, ...filters } = request.query;
       const scope = reportRegion(app, caller, region);
       await caughtUp(app, reply, minPosition);
       const report = app.readModels.overdueReport({ asOf: asOf === undefined ? app.clock.now() : notAhead(app, 'asOf', asOf), ...filters, ...(scope ? { region: scope } : {}) });
-      if (format === 'csv') return csvReply(reply, `overdue-${shanghaiDateOf(report.asOf)}.csv`, app.readModels.toCsv(report));
+      if (format === 'csv') return csvReply(reply, `overdue-${table === 'byOrg' ? 'by-org-' : ''}${shanghaiDateOf(report.asOf)}.csv`, app.readModels.toCsv(report, table));
       return report;
     },
   );

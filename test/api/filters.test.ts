@@ -45,3 +45,23 @@ describe('a filter naming a deadline basis', () => {
     expect((await api.call('GET', `${path}?basis=statute`, { as: supervisor })).status).toBe(200);
   });
 });
+
+describe('a region no organisation of the directory is in', () => {
+  it.each(['/v1/reports/overdue', '/v1/reports/sla'])('%s?region=370199 is 400 naming region (an empty report would read as all on time); 370100 is 200', async (path) => {
+    const bad = await api.call('GET', `${path}?region=370199`, { as: supervisor });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([{ path: 'querystring.region', message: '未知的行政区划：机构目录中没有该区划及其下级的机构' }]);
+    expect((await api.call('GET', `${path}?region=370100`, { as: supervisor })).status).toBe(200);
+  });
+});
+
+describe('the overdue report’s counts by organisation as CSV (the table of a 通报)', () => {
+  it('given table=byOrg, then one line per organisation with its counts, named for the day', async () => {
+    const res = await api.call('GET', '/v1/reports/overdue?format=csv&table=byOrg', { as: supervisor });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-disposition']).toMatch(/^attachment; filename="overdue-by-org-\d{4}-\d{2}-\d{2}\.csv"$/);
+    expect(res.text.split('\r\n')[0]).toBe('\uFEFF单位代码,名称,在办数,在办逾期数,逾期办结数,逾期未办即终止数');
+    const json = await api.call('GET', '/v1/reports/overdue', { as: supervisor });
+    expect(res.text.split('\r\n').filter((l) => l !== '').length - 1).toBe(json.body.byOrg.length);
+  });
+});

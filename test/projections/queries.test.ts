@@ -255,6 +255,14 @@ describe('inbox, reports and the case list over a month of work in Jinan and Qin
     expect(Buffer.from(text, 'utf8').subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
   });
 
+  it('given the overdue report’s counts by organisation as CSV (table byOrg), then one line per organisation with the counts the JSON gives', () => {
+    const report = w.models.overdueReport({ asOf });
+    const lines = w.models.toCsv(report, 'byOrg').slice(1).trimEnd().split('\r\n');
+    expect(lines[0]).toBe('单位代码,名称,在办数,在办逾期数,逾期办结数,逾期未办即终止数');
+    expect(lines.slice(1)).toEqual(report.byOrg.map((o) => [o.org, o.orgName, o.open, o.overdue, o.finishedLate, o.cancelledLate].join(',')));
+    expect(lines.length).toBeGreaterThan(2);
+  });
+
   it('given text with commas, quotes, line breaks or a leading formula sign, then CSV quotes it as RFC 4180 says and defuses the formula', () => {
     expect(csv(['名称', '数'], [['山东"数智",科技', 1], ['第一行\n第二行', null], ['=SUM(A1)', -2]])).toBe(
       '\uFEFF名称,数\r\n"山东""数智"",科技",1\r\n"第一行\n第二行",\r\n\'=SUM(A1),-2\r\n',
