@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 
 const PORT = '应为 0–65535 的端口号';
@@ -80,13 +80,33 @@ export function readJsonFile(path: string): unknown {
 }
 
 /**
+ * Creates a folder and the folders above it that are missing, one at a time. Node's
+ * `mkdirSync(…, { recursive: true })` retries for ever when the system answers ENOENT for a folder
+ * whose parent exists (a path under /proc): the server, the token and demo scripts hung, saying nothing.
+ */
+export function makeDataDirectory(dataDir: string): void {
+  const missing: string[] = [];
+  for (let dir = resolve(dataDir); !existsSync(dir); dir = dirname(dir)) {
+    missing.push(dir);
+    if (dirname(dir) === dir) break;
+  }
+  for (const dir of missing.reverse()) {
+    try {
+      mkdirSync(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
+/**
  * The development signing secret: generated once into the data folder and kept, so tokens
  * survive restarts. Production must configure a secret or a JWKS URL instead.
  */
 export function developmentSecret(dataDir: string): string {
   const file = join(dataDir, 'dev-jwt-secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
+  makeDataDirectory(dataDir);
   const secret = randomBytes(32).toString('base64url');
   writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
   return secret;

@@ -52,9 +52,9 @@ export function isCleanText(text: string): boolean {
   return !CONTROL.test(text) && text.isWellFormed();
 }
 
-/** Whether `text` shows anything: not only zero-width characters (which `trim` leaves). */
+/** Whether `text` shows anything: not only format characters, combining marks and other characters nothing is drawn for (which `trim` leaves). */
 function hasVisible(text: string): boolean {
-  return /[^\s\u200B-\u200D\u2060\uFEFF]/.test(text);
+  return /[^\s\p{Cf}\p{M}\p{Default_Ignorable_Code_Point}]/u.test(text);
 }
 
 /** Trimmed text that must not be empty (nor only zero-width characters), at most `TEXT_MAX` characters, without control characters or lone surrogates. */
@@ -218,9 +218,12 @@ function applicantOf<C extends z.ZodType>(contact: C) {
  * A sender known by another kind of code cannot be compared: the form stands.
  */
 export function applicantIsSender(senderOrg: string, applicant: { type: string; creditCode?: string; idNumber?: string }): boolean {
-  const org = senderOrg.trim().toUpperCase();
-  if (isIdNumber(org)) return applicant.type === 'person' && applicant.idNumber === org;
-  if (isCreditCode(org)) return applicant.type === 'organization' && applicant.creditCode === org;
+  // The code as the form writes it: full-width characters and spaces folded, letters upper case. A
+  // token that names a code in another spelling is refused, not passed: the case would be filed
+  // under that spelling, apart from the party's other cases and report rows.
+  const code = senderOrg.normalize('NFKC').replace(/\s+/g, '').toUpperCase();
+  if (isIdNumber(code)) return senderOrg === code && applicant.type === 'person' && applicant.idNumber === code;
+  if (isCreditCode(code)) return senderOrg === code && applicant.type === 'organization' && applicant.creditCode === code;
   return true;
 }
 
@@ -229,8 +232,8 @@ export const APPLICANT_IS_SENDER = {
   id: 'applicantIsSender',
   article: '第十三条(一)',
   message: {
-    zh: '申请主体须为提交人实名认证的主体本身：表单中的统一社会信用代码或身份证号须与登录身份一致',
-    en: 'The applicant must be the party the sender is authenticated as: the credit code or ID number in the form must be the sender’s own.',
+    zh: '申请主体须为提交人实名认证的主体本身：表单中的统一社会信用代码或身份证号须与登录身份一致（登录身份中的代码须为标准写法：半角、大写、无空格）',
+    en: 'The applicant must be the party the sender is authenticated as: the credit code or ID number in the form must be the sender’s own (and the sender’s code written in its standard form: half-width, upper case, no spaces).',
   },
 } as const;
 

@@ -76,5 +76,11 @@ try {
     process.stderr.write(`${err.message}\n`);
     process.exit(1);
   }
+  // The data folder itself: one line saying so, as npm start says it.
+  const { code, syscall } = err as NodeJS.ErrnoException;
+  if (syscall === 'mkdir' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EROFS') {
+    process.stderr.write(`无法使用数据目录 ${config.dataDir}（${code ?? ''}）：请检查 WORKFLOW_DATA_DIR\n`);
+    process.exit(1);
+  }
   throw err;
 }

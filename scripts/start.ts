@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { configOrExit } from './config.js';
 import { createApp, type App } from '../api/app.js';
 import { buildServer } from '../api/server.js';
-import { checkDirectory, makeDataDirectory, startupMessage } from './startupError.js';
+import { checkDirectory, startupMessage } from './startupError.js';
+import { makeDataDirectory } from '../infra/config.js';
 
 const config = configOrExit('服务未启动：', 1);
 

@@ -2,8 +2,6 @@
  * Why `npm start` could not start, in one Chinese sentence an operator can act on: the setting to
  * check and what is wrong with it — never a stack trace, nor a connection string's credentials.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { DeadlineExceededError, UnavailableError } from '@eventstore/db-client';
 import { z } from 'zod';
 import { Directory } from '../directory/directory.js';
@@ -25,26 +23,6 @@ export function withoutCredentials(text: string): string {
 }
 
 /** Loads the organisation directory at `path` (WORKFLOW_ORGS), or fails naming what is wrong with the file. */
-/**
- * Creates the data folder and the folders above it that are missing, one at a time. Node's
- * `mkdirSync(…, { recursive: true })` retries for ever when the system answers ENOENT for a folder
- * whose parent exists (a path under /proc): the server neither started nor said why.
- */
-export function makeDataDirectory(dataDir: string): void {
-  const missing: string[] = [];
-  for (let dir = resolve(dataDir); !existsSync(dir); dir = dirname(dir)) {
-    missing.push(dir);
-    if (dirname(dir) === dir) break;
-  }
-  for (const dir of missing.reverse()) {
-    try {
-      mkdirSync(dir);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  }
-}
-
 export function checkDirectory(path: string): void {
   try {
     Directory.load(path);

@@ -42,7 +42,13 @@ if (config.jwksUrl) {
   process.stderr.write('已配置 WORKFLOW_JWKS_URL：令牌应由身份提供方签发，这里不能代签。\n');
   process.exit(2);
 }
-const secret = config.jwtSecret ?? developmentSecret(config.dataDir);
+let secret: string;
+try {
+  secret = config.jwtSecret ?? developmentSecret(config.dataDir);
+} catch (err) {
+  process.stderr.write(`无法在数据目录 ${config.dataDir} 中读写开发密钥（${(err as NodeJS.ErrnoException).code ?? (err as Error).message}）：请检查 WORKFLOW_DATA_DIR\n`);
+  process.exit(1);
+}
 const sub = values.sub ?? `${role}-${values.org}`;
 let token: string;
 try {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { canSee } from '../../directory/visibility.js';
+import { notAhead } from './work.js';
 import { UnreadableEventError } from '../../eventstore/types.js';
 import { refuse, type CaseState } from '../../engine/index.js';
 import { ApiError, langOf, PROBLEM_CODES } from '../problem.js';
@@ -237,7 +238,8 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       await wholeCase(app, caller, request.params.id);
       const events = await app.engine.history(request.params.id);
       const { asOf } = request.query;
-      return caseHistory(events, asOf ? { asOf } : {});
+      // The state as of a moment not yet come would show deadlines as missed that have not been.
+      return caseHistory(events, asOf ? { asOf: notAhead(app, 'asOf', asOf) } : {});
     },
   );
 

@@ -34,7 +34,7 @@ const CLOCK_SKEW_MS = 10 * 60_000;
  * (API.md: "every stage past its deadline at asOf"), and a mistyped year would fill a 通报 with
  * lateness that has not happened, counted on a calendar not yet published.
  */
-function notAhead(app: App, name: string, value: string): string {
+export function notAhead(app: App, name: string, value: string): string {
   const now = app.clock.now().getTime();
   const at = Date.parse(value);
   if (at > now + CLOCK_SKEW_MS) throw new InvalidQueryError(name, '不得晚于当前时间');
@@ -199,10 +199,10 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       // Default period: the calendar year (Asia/Shanghai) up to now, or up to `to` — of the year its last moment is in.
       const now = app.clock.now().toISOString();
       const end = to ?? now;
-      // Without `to` the period ends now: a `from` ahead of it would make it end before it starts.
-      if (to === undefined && from !== undefined) notAhead(app, 'from', from);
+      // Stages finished in a period that has not begun: none (and without `to` it would end before it starts).
+      const start = from === undefined ? undefined : notAhead(app, 'from', from);
       const report = app.readModels.slaReport({
-        from: from ?? `${shanghaiDateOf(new Date(Date.parse(end) - 1)).slice(0, 4)}-01-01T00:00:00+08:00`,
+        from: start ?? `${shanghaiDateOf(new Date(Date.parse(end) - 1)).slice(0, 4)}-01-01T00:00:00+08:00`,
         to: end,
         // Tasks open past their deadline are counted at the period's end, or now if it ends ahead.
         asOf: Date.parse(end) < Date.parse(now) ? end : now,

@@ -10,7 +10,7 @@ import { createApp, type App } from '../../api/app.js';
 import { SYSTEM_ACTOR } from '../../engine/engine.js';
 import { EngineError } from '../../engine/errors.js';
 import type { CaseEventMetadata } from '../../engine/events.js';
-import { loadConfig, type Config } from '../../infra/config.js';
+import { loadConfig, makeDataDirectory, type Config } from '../../infra/config.js';
 import { elapsedMs, ManualClock, systemClock } from '../../infra/clock.js';
 import { createLogger } from '../../infra/logger.js';
 import type { Actor } from '../../machines/types.js';
@@ -110,6 +110,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const now = options.now ?? systemClock.now();
   const seed = options.seed ?? DEFAULT_SEED;
   const clock = new ManualClock(now);
+  makeDataDirectory(config.dataDir);
   const app = await createApp(config, { clock, logger: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }) });
   try {
     const head = await app.store.headPosition();

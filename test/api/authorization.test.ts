@@ -312,4 +312,11 @@ describe('an applicant filing under another party’s identity (第十三条(一
     // Nor may a person's token file as a company.
     expect((await start(personApplicant.idNumber, 'conditionalApplication', startInputs.conditionalApplication.applicant)).body.rule).toBe('applicantIsSender');
   });
+
+  it('a token naming the code in another spelling (lower case, padded, full-width, spaced) is refused: the case would be filed apart from the party’s others', async () => {
+    const company = startInputs.conditionalApplication.applicant;
+    for (const org of [company.creditCode.toLowerCase(), ` ${company.creditCode} `, '９１３７０１００MA3C8K2D0E', `${company.creditCode.slice(0, 6)} ${company.creditCode.slice(6)}`]) {
+      expect([org, (await start(org, 'conditionalApplication', company)).body.rule]).toEqual([org, 'applicantIsSender']);
+    }
+  });
 });

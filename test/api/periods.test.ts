@@ -4,6 +4,7 @@
  * an auditor asks, then these periods and names, or 400 naming `to`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startInputs } from '../machines/examples.js';
 import { startTestApi, type TestApi } from './harness.js';
 
 let api: TestApi;
@@ -114,6 +115,21 @@ describe('a report taken at an instant ahead of now (the clock reads 2026-12-31T
     const res = await api.call('GET', `/v1/reports/sla?from=${encodeURIComponent('2027-03-01T00:00:00+08:00')}`, { as: supervisor });
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([{ path: 'querystring.from', message: '不得晚于当前时间' }]);
+  });
+
+  it('an on-time report whose whole period lies ahead answers 400 naming from; a from a few minutes ahead is taken as now, never after its end', async () => {
+    const ahead = await api.call('GET', `/v1/reports/sla?from=${encodeURIComponent('2028-01-01T00:00:00Z')}&to=${encodeURIComponent('2029-01-01T00:00:00Z')}`, { as: supervisor });
+    expect(ahead.body.errors).toEqual([{ path: 'querystring.from', message: '不得晚于当前时间' }]);
+    const skewed = await api.call('GET', `/v1/reports/sla?from=${encodeURIComponent('2026-12-31T19:05:00Z')}`, { as: supervisor });
+    expect(skewed.status).toBe(200);
+    expect(skewed.body).toMatchObject({ from: '2026-12-31T19:00:00.000Z', to: '2026-12-31T19:00:00.000Z' });
+  });
+
+  it('a case history as of a moment ahead answers 400 naming asOf (it would show deadlines missed that have not been)', async () => {
+    const applicant = await api.token('applicant', '91370100MA3C8K2D0E');
+    const started = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input: startInputs.objection } });
+    const res = await api.call('GET', `/v1/cases/${started.body.id}/history?asOf=2099-02-10T10:00:00Z`, { as: applicant });
+    expect([res.status, res.body.errors]).toEqual([400, [{ path: 'querystring.asOf', message: '不得晚于当前时间' }]]);
   });
 
   it('an offset whose + was not written %2B (it arrives as a space) is told so', async () => {

@@ -304,8 +304,14 @@ describe('a body of thousands of wrong fields (an error answer must not outgrow 
     const input = (extra: Record<string, unknown>) => ({ process: 'objection', input: { ...startInputs.objection, ...extra } });
     const long = await api.call('POST', '/v1/cases', { as: applicant, body: input({ evidence: Array.from({ length: 1001 }, (_, i) => `证据 ${i}`) }) });
     expect(long.body.errors).toEqual([{ path: 'evidence', message: '不超过 1000 项' }]);
-    const invisible = await api.call('POST', '/v1/cases', { as: applicant, body: input({ description: '\u200b\u200b' }) });
-    expect(invisible.body.errors).toEqual([{ path: 'description', message: '不能为空' }]);
+    for (const nothing of ['\u200b\u200b', '\u200e', '\u00ad', '\u0301', '\ufe0f', '\u{E0041}', '\u3000']) {
+      const invisible = await api.call('POST', '/v1/cases', { as: applicant, body: input({ description: nothing }) });
+      expect([JSON.stringify(nothing), invisible.body.errors]).toEqual([JSON.stringify(nothing), [{ path: 'description', message: '不能为空' }]]);
+    }
+    // What people write stays: emoji sequences, rare characters, full-width punctuation.
+    for (const text of ['数据有误👨‍👩‍👧', '𠮷野家数据，错误！', 'é']) {
+      expect((await api.call('POST', '/v1/cases', { as: applicant, body: input({ description: text }) })).status).toBe(201);
+    }
     for (const text of ['\u001b[2J\u001b[H校验通过', '名称\u202e反转', '响铃\u0007']) {
       const res = await api.call('POST', '/v1/cases', { as: applicant, body: input({ description: text }) });
       expect([res.status, res.body.errors]).toEqual([400, [{ path: 'description', message: '含有无效字符' }]]);
