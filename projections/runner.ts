@@ -148,6 +148,37 @@ class Checkpoints {
 /** The version of a read model whose rows a parallel rebuild is still writing (never a projection's version). */
 const UNFINISHED = -1;
 
+/**
+ * A parallel rebuild holds an exclusive lock on `<store file>-rebuild.lock` while it runs (SQLite's
+ * file lock, which the system lets go when the process ends, however it ends). A read model marked
+ * unfinished whose lock nobody holds was left by a rebuild that died: a server takes it over.
+ */
+function rebuildLockFile(storeFile: string): string {
+  return `${storeFile}-rebuild.lock`;
+}
+
+/** Takes the rebuild lock, or answers undefined when another connection holds it. Closing the answer lets it go. */
+function takeRebuildLock(storeFile: string): Db | undefined {
+  const lock = new Database(rebuildLockFile(storeFile));
+  try {
+    lock.pragma('busy_timeout = 0');
+    lock.exec('BEGIN EXCLUSIVE');
+    return lock;
+  } catch (error) {
+    lock.close();
+    if ((error as { code?: unknown }).code === 'SQLITE_BUSY') return undefined;
+    throw error;
+  }
+}
+
+/** Another process rebuilds these read models now (it holds the rebuild lock). */
+export class RebuildUnderWayError extends Error {
+  override readonly name = 'RebuildUnderWayError';
+  constructor() {
+    super('另一个进程正在重建读模型（它持有重建锁）：请等它完成后再试');
+  }
+}
+
 /** Creates the query indexes of projections that have caught up (idempotent). */
 function createQueryIndexes(db: Db, projections: readonly Projection[]): void {
   for (const p of projections) for (const sql of p.queryIndexes ?? []) db.exec(sql);
@@ -596,6 +627,8 @@ export class InlineProjector implements Projector {
   /** Read models an append found far behind, waiting for `#lateRun` to catch them up. */
   readonly #late = new Set<Projection>();
   #lateRun: Promise<void> | undefined;
+  /** A rebuild of read models another process left unfinished (`#takeOverAbandoned`). */
+  #takingOver: Promise<void> | undefined;
   #unsubscribe: (() => void) | undefined;
   #closed = false;
 
@@ -644,6 +677,7 @@ export class InlineProjector implements Projector {
       return row !== undefined && row.version === p.version && row.position >= head;
     });
     if (this.#detached.size === 0 && current) return undefined;
+    this.#takeOverAbandoned(rows);
     return { done: Math.min(...this.#projections.map((p) => rows.get(p.name)?.position ?? 0)), total: head };
   }
 
@@ -661,6 +695,7 @@ export class InlineProjector implements Projector {
     this.#waiters.cancel();
     await Promise.all([...this.#workers].map((w) => w.terminate()));
     await this.#lateRun;
+    await this.#takingOver;
     this.#reader?.db.close();
     this.#reader = undefined;
   }
@@ -683,6 +718,7 @@ export class InlineProjector implements Projector {
     const attached = this.#projections.filter((p) => !this.#detached.has(p.name));
     if (attached.length === 0) return;
     const rows = this.#checkpoints.read();
+    this.#takeOverAbandoned(rows);
     const positions = new Map<string, number>();
     const far: Projection[] = [];
     const near: Projection[] = [];
@@ -704,6 +740,34 @@ export class InlineProjector implements Projector {
     applyBatch(this.db, this.#checkpoints, near, positions, events);
     // Waiters look after the commit (a later handler may still roll this append back).
     if (this.#waiters.size > 0) queueMicrotask(() => this.#waiters.reached(this.position));
+  }
+
+  /**
+   * Rebuilds here the read models marked unfinished that no process is rebuilding any more (`npm run
+   * rebuild` killed part-way: its lock is free). Without it they stayed unfinished, and every read
+   * answered "a rebuild is under way" until someone ran it again. One takeover at a time.
+   */
+  #takeOverAbandoned(rows: Map<string, CheckpointRow>): void {
+    if (this.#takingOver || this.#closed) return;
+    const file = this.db.name;
+    if (this.db.memory || !file) return;
+    const left = this.#projections.filter((p) => !this.#detached.has(p.name) && rows.get(p.name)?.version === UNFINISHED);
+    if (left.length === 0) return;
+    const lock = takeRebuildLock(file);
+    if (!lock) return;
+    lock.close();
+    this.#takingOver = (async () => {
+      try {
+        await nextTick();
+        if (!this.#closed) await this.rebuild(left.map((p) => p.name));
+      } catch (error) {
+        // Another process took it over first: it is theirs.
+        if (!(error instanceof RebuildUnderWayError)) this.#onError?.(error);
+        for (const p of left) this.#detached.delete(p.name);
+      } finally {
+        this.#takingOver = undefined;
+      }
+    })();
   }
 
   /**
@@ -769,6 +833,17 @@ export class InlineProjector implements Projector {
     if (!parallel || parallel.threads < 2 || this.db.memory || !file) return 1;
     const upTo = this.#log.head();
     if (upTo < parallel.minEvents) return 1;
+    // Held until the checkpoints are written: a server beside us knows by it that we are alive.
+    const lock = takeRebuildLock(file);
+    if (!lock) throw new RebuildUnderWayError();
+    try {
+      return await this.#rebuildLocked(parallel, file, upTo, projections, onProgress);
+    } finally {
+      lock.close();
+    }
+  }
+
+  async #rebuildLocked(parallel: ParallelRebuild, file: string, upTo: number, projections: readonly Projection[], onProgress?: Progress): Promise<number> {
     this.db.transaction(() => {
       for (const p of projections) this.#checkpoints.markUnfinished(p);
     }).immediate();

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { argsOrExit, configOrExit } from './config.js';
 import { Directory } from '../directory/directory.js';
 import { openStore } from '../eventstore/open.js';
-import { ALL_PROJECTIONS, openReadModels } from '../projections/index.js';
+import { ALL_PROJECTIONS, openReadModels, RebuildUnderWayError } from '../projections/index.js';
 import { createProgress } from './progress.js';
 import { systemClock } from '../infra/clock.js';
 
@@ -36,10 +36,19 @@ try {
   const readModels = await openReadModels({ store, dataDir: config.dataDir, directory: Directory.load(config.orgsPath) });
   const which = names.length > 0 ? names : known;
   let bar: ReturnType<typeof createProgress> | undefined;
-  const { threads } = await readModels.rebuild(which, (done, total) => {
-    bar ??= createProgress(`正在重建读模型 ${which.join('、')}`, total);
-    bar.update(done);
-  });
+  let threads: number;
+  try {
+    ({ threads } = await readModels.rebuild(which, (done, total) => {
+      bar ??= createProgress(`正在重建读模型 ${which.join('、')}`, total);
+      bar.update(done);
+    }));
+  } catch (err) {
+    if (!(err instanceof RebuildUnderWayError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    await readModels.close();
+    await store.close();
+    process.exit(1);
+  }
   bar?.done();
   process.stdout.write(`已重建 ${which.join('、')}，位置 ${readModels.position}（${threads} 个线程）\n`);
   await readModels.close();

@@ -214,6 +214,11 @@ describe('given a case whose last event was cut off the stream', () => {
 });
 
 describe('given a read model being rebuilt by another process (its checkpoint marked unfinished)', () => {
+  const onClose: (() => void)[] = [];
+  afterEach(() => {
+    for (const f of onClose.splice(0)) f();
+  });
+
   it('then the inbox, case list, reports and export answer 503 readModelsRebuilding with Retry-After, and answer again once it is done', async () => {
     const dataDir = folder();
     const { t } = await twoObjections(dataDir);
@@ -221,6 +226,10 @@ describe('given a read model being rebuilt by another process (its checkpoint ma
     try {
       const urls = ['/v1/inbox', '/v1/cases', '/v1/reports/overdue', '/v1/reports/sla?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z', '/v1/audit/export?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z'];
       const version = api.db.prepare("SELECT version FROM projection_checkpoints WHERE name = 'audit'").pluck().get() as number;
+      // The other process holds the rebuild lock while it runs (a server takes over a rebuild whose lock is free: it died).
+      const lock = new Database(join(dataDir, 'events.db-rebuild.lock'));
+      lock.exec('BEGIN EXCLUSIVE');
+      onClose.push(() => lock.close());
       api.db.prepare("UPDATE projection_checkpoints SET version = -1, position = 0 WHERE name = 'audit'").run();
       for (const url of urls) {
         const res = await api.call('GET', url, url.startsWith('/v1/inbox') ? t.provider : t.admin);

@@ -62,7 +62,9 @@ describe('given a server on a store file and another process rebuilding its read
   it('when the other process has marked them unfinished (its workers fill them), then the server writes nothing to them, and once it is done the server folds on, equal to a clean rebuild', async () => {
     const server = await process({ rebuildThreads: 1 });
     const before = dumpReadModels(server.store.database);
-    // What a parallel rebuild does first, from another connection.
+    // What a parallel rebuild does first, from another connection: it takes the rebuild lock and marks them.
+    const lock = new Database(`${file}-rebuild.lock`);
+    lock.exec('BEGIN EXCLUSIVE');
     const other = new Database(file);
     other.prepare('UPDATE projection_checkpoints SET version = -1, position = 0').run();
     other.close();
@@ -71,12 +73,45 @@ describe('given a server on a store file and another process rebuilding its read
     expect(checkpoints(server.store.database).map((c) => [c.version, c.position])).toEqual(ALL_PROJECTIONS.map(() => [-1, 0]));
     expect(dumpReadModels(server.store.database)).toEqual(before);
     expect(server.models.rebuilding()).toEqual({ done: 0, total: position });
+    lock.close();
 
     const rebuild = await process({ rebuildThreads: 2, parallelRebuildMinEvents: 1 });
     await rebuild.models.rebuild();
     await append(server.store);
     const head = await server.store.headPosition();
     expect(checkpoints(server.store.database).map((c) => c.position)).toEqual(ALL_PROJECTIONS.map(() => head));
+    expect(server.models.rebuilding()).toBeUndefined();
+    expect(dumpReadModels(server.store.database)).toEqual(clean);
+  });
+
+  it('when the process rebuilding them is alive (it holds the rebuild lock), then the server leaves them to it however often it is asked', async () => {
+    const server = await process({ rebuildThreads: 2, parallelRebuildMinEvents: 1 });
+    const lock = new Database(`${file}-rebuild.lock`);
+    lock.exec('BEGIN EXCLUSIVE');
+    try {
+      new Database(file).prepare('UPDATE projection_checkpoints SET version = -1, position = 0').run();
+      for (let i = 0; i < 3; i++) {
+        expect(server.models.rebuilding()).toBeDefined();
+        await append(server.store);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(checkpoints(server.store.database).map((c) => c.version)).toEqual(ALL_PROJECTIONS.map(() => -1));
+    } finally {
+      lock.close();
+    }
+    // Let go (the process ended): the next read takes the rebuild over.
+    expect(server.models.rebuilding()).toBeDefined();
+    expect(await server.models.waitFor(await server.store.headPosition(), 60_000)).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(server.models.rebuilding()).toBeUndefined();
+  });
+
+  it('when the process rebuilding them died part-way (checkpoints left unfinished, its lock free), then the server takes the rebuild over at its next read, equal to a clean rebuild', async () => {
+    const server = await process({ rebuildThreads: 2, parallelRebuildMinEvents: 1 });
+    new Database(file).prepare('UPDATE projection_checkpoints SET version = -1, position = 0').run();
+    expect(server.models.rebuilding()).toBeDefined();
+    expect(await server.models.waitFor(await server.store.headPosition(), 60_000)).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(server.models.rebuilding()).toBeUndefined();
     expect(dumpReadModels(server.store.database)).toEqual(clean);
   });
