@@ -408,7 +408,17 @@ function maskedPersons(db: Db, directory: Directory, orgs: Iterable<string>): Ma
   const unknown = [...new Set(orgs)].filter((org) => directory.get(org) === undefined);
   if (unknown.length === 0) return new Map();
   const persons = db.prepare<[string], string>('SELECT org FROM sla_org_names WHERE person = 1 AND org IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(unknown));
-  return new Map(persons.map((org) => [org, personCodeForReports(org)]));
+  // Two people whose codes mask alike (same first three and last two characters: every Shandong ID
+  // starts 37) stay two rows a reader can tell apart: the second and later, in code order, get (2), (3)…
+  const masked = new Map<string, string>();
+  const seen = new Map<string, number>();
+  for (const org of persons.sort()) {
+    const shown = personCodeForReports(org);
+    const n = (seen.get(shown) ?? 0) + 1;
+    seen.set(shown, n);
+    masked.set(org, n === 1 ? shown : `${shown}(${n})`);
+  }
+  return masked;
 }
 
 function orgNameOf(directory: Directory, org: string, applicantName: string | null): string {

@@ -60,6 +60,17 @@ describe('an applicant’s name in supervisors’ reports', () => {
     expect(counted(actors.company.org)?.org).toBe(actors.company.org);
   });
 
+  it('given two people whose codes mask alike (every Shandong ID starts 37), then the reports still tell them apart', async () => {
+    const twins = ['370102199001011207', '370102199001012007'].map((org, i) => ({ sub: `u-twin-${i}`, name: `王${i}明`, role: 'applicant' as const, org }));
+    for (const [i, actor] of twins.entries()) {
+      await toActive(actor, { ...startInputs.conditionalApplication, applicant: { ...personApplicant, name: `王${i}明`, idNumber: actor.org } });
+    }
+    const shown = w.models.overdueReport({ asOf: new Date('2026-09-01T00:00:00.000Z') }).byOrg.filter((o) => o.org.startsWith('370*')).map((o) => o.org);
+    expect(shown.sort()).toEqual(['370*************07', '370*************07(2)']);
+    const sla = w.models.slaReport({ from: '2025-01-01T00:00:00Z', to: '2026-09-01T00:00:00Z', asOf: '2026-09-01T00:00:00Z', groupBy: 'org' });
+    expect(sla.rows.filter((r) => r.key.startsWith('370*')).map((r) => r.key).sort()).toEqual(['370*************07', '370*************07(2)']);
+  });
+
   it('given the person’s own inbox, then the name is there in full: it is theirs', () => {
     const [item] = w.models.inbox({ caller: { role: 'applicant', org: actors.person.org }, asOf }).items;
     expect(item).toMatchObject({ caseId: ids.person, orgName: '李明' });
