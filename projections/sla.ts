@@ -405,9 +405,14 @@ export function personCodeForReports(code: string): string {
 
 /** The codes, among `orgs`, of applicants that are natural persons, masked (`personCodeForReports`). */
 function maskedPersons(db: Db, directory: Directory, orgs: Iterable<string>): Map<string, string> {
-  const unknown = [...new Set(orgs)].filter((org) => directory.get(org) === undefined);
-  if (unknown.length === 0) return new Map();
-  const persons = db.prepare<[string], string>('SELECT org FROM sla_org_names WHERE person = 1 AND org IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(unknown));
+  const shown = new Set(orgs);
+  // The people among all applicants (a few, against thousands of organisations in a report): one short scan.
+  const persons = db
+    .prepare<[], string>('SELECT org FROM sla_org_names WHERE person = 1')
+    .pluck()
+    .all()
+    .filter((org) => shown.has(org) && directory.get(org) === undefined);
+  if (persons.length === 0) return new Map();
   // Two people whose codes mask alike (same first three and last two characters: every Shandong ID
   // starts 37) stay two rows a reader can tell apart: the second and later, in code order, get (2), (3)…
   const masked = new Map<string, string>();
