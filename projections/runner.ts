@@ -627,8 +627,9 @@ export class InlineProjector implements Projector {
   /** Read models an append found far behind, waiting for `#lateRun` to catch them up. */
   readonly #late = new Set<Projection>();
   #lateRun: Promise<void> | undefined;
-  /** A rebuild of read models another process left unfinished (`#takeOverAbandoned`). */
+  /** A rebuild of read models another process left unfinished (`#takeOverAbandoned`), and the rebuild lock it holds meanwhile. */
   #takingOver: Promise<void> | undefined;
+  #heldLock: Db | undefined;
   #unsubscribe: (() => void) | undefined;
   #closed = false;
 
@@ -753,18 +754,20 @@ export class InlineProjector implements Projector {
     if (this.db.memory || !file) return;
     const left = this.#projections.filter((p) => !this.#detached.has(p.name) && rows.get(p.name)?.version === UNFINISHED);
     if (left.length === 0) return;
+    // Held from here to the end of the takeover: no other process starts a rebuild in between.
     const lock = takeRebuildLock(file);
     if (!lock) return;
-    lock.close();
+    this.#heldLock = lock;
     this.#takingOver = (async () => {
       try {
         await nextTick();
         if (!this.#closed) await this.rebuild(left.map((p) => p.name));
       } catch (error) {
-        // Another process took it over first: it is theirs.
-        if (!(error instanceof RebuildUnderWayError)) this.#onError?.(error);
+        this.#onError?.(error);
         for (const p of left) this.#detached.delete(p.name);
       } finally {
+        this.#heldLock = undefined;
+        lock.close();
         this.#takingOver = undefined;
       }
     })();
@@ -834,12 +837,13 @@ export class InlineProjector implements Projector {
     const upTo = this.#log.head();
     if (upTo < parallel.minEvents) return 1;
     // Held until the checkpoints are written: a server beside us knows by it that we are alive.
-    const lock = takeRebuildLock(file);
+    const held = this.#heldLock;
+    const lock = held ?? takeRebuildLock(file);
     if (!lock) throw new RebuildUnderWayError();
     try {
       return await this.#rebuildLocked(parallel, file, upTo, projections, onProgress);
     } finally {
-      lock.close();
+      if (!held) lock.close();
     }
   }
 
