@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { EngineError, REPORTED_ERRORS, type EngineErrorCode } from '../engine/errors.js';
+import { EngineError, reportedErrors, type EngineErrorCode } from '../engine/errors.js';
 import { UnreadableEventError } from '../eventstore/types.js';
 import { InvalidQueryError } from '../projections/query.js';
 import { unknownFields } from '../machines/schemas.js';
@@ -183,14 +183,13 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
       return [{ path: at(v.instancePath), message: lang === 'zh' ? (v.message ?? '') : issueInEnglish(v.message ?? '', v.keyword, v.params) }];
     });
     // As many as the engine lists at most: a body of thousands of unknown keys is not answered with thousands of errors.
-    const errors = all.slice(0, REPORTED_ERRORS);
-    const more = all.length - errors.length;
+    const { errors, more, details } = reportedErrors(all);
     detail =
       lang === 'zh'
         ? `${CONTEXT_ZH[err.validationContext ?? ''] ?? '请求'}不符合要求：${errors.map((e) => `${e.path} ${e.message}`).join('；')}`
         : `invalid ${CONTEXT_EN[err.validationContext ?? ''] ?? 'request'}: ${listed(errors)}`;
     if (more > 0) detail += lang === 'zh' ? `；另有 ${more} 处未列出` : ` (${more} more not listed)`;
-    extra = more > 0 ? { errors, moreErrors: more } : { errors };
+    extra = details;
   } else if (isFastifyClientError(err)) {
     code = err.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : err.statusCode === 401 ? 'UNAUTHENTICATED' : 'VALIDATION_FAILED';
     const known = err.code === undefined ? undefined : FASTIFY_ZH[err.code];

@@ -33,7 +33,17 @@ export class EngineError extends Error {
 const named = (label: string | undefined, code: string) => (label && label !== code ? `“${label}”（${code}）` : `“${code}”`);
 
 /** The most errors a VALIDATION_FAILED answer lists. */
-export const REPORTED_ERRORS = 20;
+const REPORTED_ERRORS = 20;
+
+/**
+ * The errors a VALIDATION_FAILED answer lists: the first `REPORTED_ERRORS`, and how many more there
+ * were (thousands of unknown fields in one body made an answer of hundreds of megabytes).
+ */
+export function reportedErrors<E>(all: readonly E[]): { errors: E[]; more: number; details: { errors: E[]; moreErrors?: number } } {
+  const errors = all.slice(0, REPORTED_ERRORS);
+  const more = all.length - errors.length;
+  return { errors, more, details: more > 0 ? { errors, moreErrors: more } : { errors } };
+}
 
 export const refuse = {
   notFound: (caseId: string) =>
@@ -69,20 +79,16 @@ export const refuse = {
       zh: `您的角色或所属机构无权发起${named(title, process)}案件`,
       en: `your role or organisation may not start a case of ${process}`,
     }),
-  /**
-   * The data does not match its form. At most `REPORTED_ERRORS` errors are told (and how many more
-   * there were): thousands of unknown fields in one body made an answer of hundreds of megabytes.
-   */
+  /** The data does not match its form (`reportedErrors`: the first of its errors). */
   validation: (all: { path: string; message: string }[]) => {
-    const errors = all.slice(0, REPORTED_ERRORS);
-    const more = all.length - errors.length;
+    const { errors, more, details } = reportedErrors(all);
     return new EngineError(
       'VALIDATION_FAILED',
       {
         zh: `提交的数据不符合要求：${errors.map((e) => `${e.path || '(根)'} ${e.message}`).join('；')}${more > 0 ? `；另有 ${more} 处未列出` : ''}`,
         en: `the data does not match its schema${more > 0 ? ` (${more} more errors not listed)` : ''}`,
       },
-      more > 0 ? { errors, moreErrors: more } : { errors },
+      details,
     );
   },
   rule: (rule: string, article: string, message: Message) =>

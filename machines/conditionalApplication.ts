@@ -6,11 +6,10 @@
  */
 import { and, assertEvent, assign, setup } from 'xstate';
 import type { z } from 'zod';
-import { commandDay, guardOf, type EventsOf } from './kit.js';
+import { CLOCK_SKEW_MS, commandDay, guardOf, type EventsOf } from './kit.js';
 import {
   Applicant,
   APPLICANT_IS_SENDER,
-  applicantIsSender,
   ApplicationServiceMode,
   Count,
   Coverage,
@@ -174,8 +173,6 @@ export const startRulesV2 = {
   },
 } satisfies Record<string, RuleSpec<{ startedBy: Actor }, ConditionalApplicationInput>>;
 
-/** How far ahead of the server's clock an applicant's own clock may run (an instant it states). */
-const CLOCK_SKEW_MS = 10 * 60 * 1000;
 
 /** v3's further start rule: what the applicant states as done must be done by the time it applies. */
 export const startRulesV3 = {
@@ -194,10 +191,7 @@ export const startRulesV3 = {
     },
   },
   // 第十三条(一): the applicant is the party the sender is authenticated as
-  applicantIsSender: {
-    ...APPLICANT_IS_SENDER,
-    holds: (context, data) => applicantIsSender(context.startedBy.org, data.applicant),
-  },
+  applicantIsSender: APPLICANT_IS_SENDER,
 } satisfies Record<string, RuleSpec<{ startedBy: Actor }, ConditionalApplicationInput>>;
 
 /** Rules of commands; each is also the machine guard of the same name. */

@@ -6,6 +6,9 @@
 import type { z } from 'zod';
 import type { CommandEvent, RuleFacts, RuleSpec } from './types.js';
 
+/** How far ahead of the server's clock a client's own clock may run (an instant it states or asks about). */
+export const CLOCK_SKEW_MS = 10 * 60 * 1000;
+
 /** The XState events of a process: one `CommandEvent` per command schema, its data typed by the schema. */
 export type EventsOf<Schemas extends Record<string, z.ZodType>> = {
   [Type in keyof Schemas & string]: CommandEvent<Type, z.output<Schemas[Type]>>;

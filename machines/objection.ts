@@ -6,7 +6,7 @@
 import { assertEvent, assign, setup } from 'xstate';
 import { z } from 'zod';
 import { guardOf, type EventsOf } from './kit.js';
-import { form, LIST_MAX, oneOf, Text } from './schemas.js';
+import { form, LIST_MAX, LIST_TOO_LONG, oneOf, Text } from './schemas.js';
 import type { BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
 
 // ── Forms (FORMS.md "objection") ────────────────────────────────────────────────────────
@@ -18,7 +18,7 @@ export const ObjectionStart = form({
   // 第十六条第二款: 错误、遗漏、侵犯其合法权益等情形 (异议), or a suggestion (建议)
   kind: oneOf(['error', 'omission', 'infringement', 'suggestion']),
   description: Text,
-  evidence: z.array(Text, { error: '须为列表' }).max(LIST_MAX, `不超过 ${LIST_MAX} 项`).optional(),
+  evidence: z.array(Text, { error: '须为列表' }).max(LIST_MAX, LIST_TOO_LONG).optional(),
 });
 export type ObjectionInput = z.infer<typeof ObjectionStart>;
 

@@ -4,6 +4,7 @@
  * is trimmed and must not be empty, and every message a client may see is Chinese.
  */
 import { z } from 'zod';
+import type { Actor, RuleSpec } from './types.js';
 
 // ── Messages ────────────────────────────────────────────────────────────────────────────
 
@@ -69,9 +70,12 @@ export const Text = z
 /** The most items a list takes: every list of a form is read by a person, and the log keeps it for ever. */
 export const LIST_MAX = 1000;
 
+/** What a list longer than `LIST_MAX` is told. */
+export const LIST_TOO_LONG = `不超过 ${LIST_MAX} 项`;
+
 /** A list of at least one item (`[≥1]` in FORMS.md), at most `LIST_MAX`. */
 export function listOf<Item extends z.ZodType>(item: Item) {
-  return z.array(item, { error: typeError('列表') }).min(1, '至少填写一项').max(LIST_MAX, `不超过 ${LIST_MAX} 项`);
+  return z.array(item, { error: typeError('列表') }).min(1, '至少填写一项').max(LIST_MAX, LIST_TOO_LONG);
 }
 
 /** One of the listed values. */
@@ -227,15 +231,16 @@ export function applicantIsSender(senderOrg: string, applicant: { type: string; 
   return true;
 }
 
-/** The rule a start form naming an applicant keeps (`applicantIsSender`). */
-export const APPLICANT_IS_SENDER = {
+/** The start rule of a form naming an applicant (`applicantIsSender`), the same in every process that has one. */
+export const APPLICANT_IS_SENDER: RuleSpec<{ startedBy: Actor }, { applicant: { type: string; creditCode?: string; idNumber?: string } }> = {
   id: 'applicantIsSender',
   article: '第十三条(一)',
   message: {
     zh: '申请主体须为提交人实名认证的主体本身：表单中的统一社会信用代码或身份证号须与登录身份一致（登录身份中的代码须为标准写法：半角、大写、无空格）',
     en: 'The applicant must be the party the sender is authenticated as: the credit code or ID number in the form must be the sender’s own (and the sender’s code written in its standard form: half-width, upper case, no spaces).',
   },
-} as const;
+  holds: (context, data) => applicantIsSender(context.startedBy.org, data.applicant),
+};
 
 export const Applicant = applicantOf(Contact);
 export type Applicant = z.infer<typeof Applicant>;

@@ -9,7 +9,6 @@ import type { z } from 'zod';
 import { guardOf, type EventsOf } from './kit.js';
 import {
   APPLICANT_IS_SENDER,
-  applicantIsSender,
   ApplicantWithEmail,
   ApplicationServiceMode,
   Coverage,
@@ -20,7 +19,7 @@ import {
   Scenario,
   Text,
 } from './schemas.js';
-import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleFacts, RuleSpec, StateMeta } from './types.js';
+import type { BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleFacts, RuleSpec, StateMeta } from './types.js';
 
 // ── Forms (FORMS.md "unopenedDataRequest", 附录7 未开放数据需求申请表) ─────────────────────
 
@@ -83,15 +82,6 @@ const RELEASE = { process: 'datasetRelease', published: 'published', withdrawn: 
 function linkedRelease(data: Data<'MARK_OPENED'>, facts?: RuleFacts) {
   return data.datasetReleaseCaseId === undefined ? undefined : facts?.links?.[data.datasetReleaseCaseId];
 }
-
-/** Rules of the start. */
-export const startRules = {
-  // 第十三条(一) (实名认证): the applicant is the party the sender is authenticated as
-  applicantIsSender: {
-    ...APPLICANT_IS_SENDER,
-    holds: (context, data) => applicantIsSender(context.startedBy.org, data.applicant),
-  },
-} satisfies Record<string, RuleSpec<{ startedBy: Actor }, UnopenedDataRequestInput>>;
 
 /** Rules of commands; each is also the machine guard of the same name. */
 export const rules = {
@@ -300,7 +290,8 @@ export const unopenedDataRequest: ProcessDefinition<UnopenedDataRequestContext> 
     event: 'RequestSubmitted',
     actors: [applicant],
     label: '提交未开放数据需求申请',
-    rules: [startRules.applicantIsSender],
+    // 第十三条(一) (实名认证): the applicant is the party the sender is authenticated as
+    rules: [APPLICANT_IS_SENDER],
   },
   commands,
   // The provider is known once the authority forwards the request; until then only the addressed region's authority acts.

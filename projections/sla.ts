@@ -418,10 +418,10 @@ function maskedPersons(db: Db, directory: Directory, orgs: Iterable<string>): Ma
   const masked = new Map<string, string>();
   const seen = new Map<string, number>();
   for (const org of persons.sort()) {
-    const shown = personCodeForReports(org);
-    const n = (seen.get(shown) ?? 0) + 1;
-    seen.set(shown, n);
-    masked.set(org, n === 1 ? shown : `${shown}(${n})`);
+    const code = personCodeForReports(org);
+    const n = (seen.get(code) ?? 0) + 1;
+    seen.set(code, n);
+    masked.set(org, n === 1 ? code : `${code}(${n})`);
   }
   return masked;
 }

@@ -8,6 +8,7 @@ import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { ApiError } from '../problem.js';
 import { InvalidQueryError } from '../../projections/query.js';
+import { CLOCK_SKEW_MS } from '../../machines/kit.js';
 import { registryFilters } from '../shape.js';
 import { jsonAnswer, ref, type RouteDocs } from '../openapi.js';
 
@@ -26,8 +27,6 @@ const inOrder = (q: { from?: string | undefined; to?: string | undefined }) => {
   return Number.isNaN(from) || Number.isNaN(to) || from <= to;
 };
 const PERIOD_ORDER = { path: ['to'], error: '结束时间不得早于开始时间' };
-/** A client's clock a little ahead of this server's: an instant this far past now is taken as now. */
-const CLOCK_SKEW_MS = 10 * 60_000;
 
 /**
  * An instant a report is taken at, which may not lie ahead: a deadline not reached yet is not past
