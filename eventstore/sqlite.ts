@@ -235,9 +235,10 @@ class DuplicateIdSignal extends Error {}
 /**
  * What this instance knows of the ends of streams: for each stream, a revision its last event is
  * at or before (exact after an append; an upper bound after a read that found nothing from some
- * revision on), valid while no other connection writes to the file. So a read from a revision past
- * that bound has nothing to find, and costs no query: that is the engine's check, before every
- * command, that a cached case is current.
+ * revision on; -1 for a stream a read found empty), valid while no other connection writes to the
+ * file. So a read from a revision past that bound has nothing to find, and costs no query: that is
+ * the engine's check, before every command, that a cached case is current, and the calendar's that
+ * no notice was loaded (its stream has none until one is).
  *
  * Every bound only ever stays above the truth: an append's new end counts only once its transaction
  * has committed (a rolled-back one is forgotten), any attempt to append to a stream first forgets
@@ -247,6 +248,9 @@ class DuplicateIdSignal extends Error {}
  * write by another process racing with either moves the version past it and is not missed. Writes
  * to `events` through `database` bypass all this (nothing in the product does that).
  */
+/** The bound of a stream a read found without any event. */
+const MISSING = -1;
+
 class StreamHeads {
   readonly #bounds = new Map<string, number>();
   /** Ends of appends not committed yet: [stream, last revision]. */
@@ -260,20 +264,24 @@ class StreamHeads {
     this.#dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
   }
 
-  /** True when `stream` certainly has no event at `revision` or after it. */
-  endsBefore(stream: string, revision: number): boolean {
+  /**
+   * What a read from `revision` on would find, when that is certain without a query: `missing`
+   * (the stream has no event at all), `nothing` (none at `revision` or after), else undefined.
+   */
+  known(stream: string, revision: number): 'missing' | 'nothing' | undefined {
     this.#current();
     const bound = this.#bounds.get(stream);
-    return bound !== undefined && revision > bound;
+    if (bound === undefined || revision <= bound) return undefined;
+    return bound === MISSING ? 'missing' : 'nothing';
   }
 
   /**
-   * A read from `revision` on, right after `endsBefore` (which read the version before the query),
-   * found its last event at `last`, or (null) nothing at all in a stream that exists.
+   * A read from `revision` on, right after `known` (which read the version before the query),
+   * found its last event at `last`, or (null) nothing at all, in a stream that exists unless `missing`.
    */
-  read(stream: string, revision: number, last: number | null): void {
-    const bound = last ?? revision - 1;
-    if (bound >= 0) this.#bounds.set(stream, bound);
+  read(stream: string, revision: number, last: number | null, missing = false): void {
+    const bound = missing ? MISSING : (last ?? revision - 1);
+    if (bound >= MISSING) this.#bounds.set(stream, bound);
   }
 
   /** Inside an append's transaction, before anything is written to `stream`. */
@@ -567,11 +575,14 @@ export class SqliteEventStore implements EventStore {
     const from = options.fromRevision ?? (backwards ? 'end' : 'start');
     const revision = from === 'start' ? 0 : from === 'end' ? MAX_REVISION : from;
     const limit = options.maxCount === undefined ? -1 : Math.max(0, options.maxCount);
-    if (!backwards && this.#heads.endsBefore(stream, revision)) return [];
+    const known = backwards ? undefined : this.#heads.known(stream, revision);
+    if (known === 'missing') throw new StreamNotFoundError(stream);
+    if (known === 'nothing') return [];
     const rows = (backwards ? this.#readBackwards : this.#readForwards).all(stream, revision, limit);
-    if (rows.length === 0 && this.#streamExists.get(stream) === undefined) throw new StreamNotFoundError(stream);
-    // A forward read that reached the stream's end tells where it ends.
-    if (!backwards && (limit < 0 || rows.length < limit)) this.#heads.read(stream, revision, rows.length > 0 ? rows[rows.length - 1]!.revision : null);
+    const missing = rows.length === 0 && this.#streamExists.get(stream) === undefined;
+    // A forward read that reached the stream's end tells where it ends (or that it has none).
+    if (!backwards && (limit < 0 || rows.length < limit)) this.#heads.read(stream, revision, rows.length > 0 ? rows[rows.length - 1]!.revision : null, missing);
+    if (missing) throw new StreamNotFoundError(stream);
     return rows.map(toRecorded);
   }
 

@@ -59,6 +59,8 @@ const statements = statementCache((db: Db) => ({
     'UPDATE cases SET provider_org = ?, applicant_org = ?, parties_region = ? WHERE case_key = ? AND (provider_org IS NOT ? OR applicant_org IS NOT ? OR parties_region IS NOT ?)',
   ),
   region: db.prepare<unknown[]>('INSERT OR IGNORE INTO case_regions (region) VALUES (?)'),
+  // Every command reads its case's row (api/routes/cases.ts `refuseCutStream`): prepared once, not per call.
+  byCaseId: db.prepare<[string], CaseRow>('SELECT c.* FROM projection_case_keys k JOIN cases c ON c.case_key = k.case_key WHERE k.case_id = ?'),
 }));
 
 interface CaseValues {
@@ -322,9 +324,7 @@ export function listCases(db: Db, query: CaseListQuery): CaseListPage {
 
 /** One case of the list, or undefined (the API answers 404 for it, and for one the caller may not see). */
 export function caseRow(db: Db, caseId: string, directory: Directory): CaseListItem | undefined {
-  const row = db
-    .prepare<[string], CaseRow>('SELECT c.* FROM projection_case_keys k JOIN cases c ON c.case_key = k.case_key WHERE k.case_id = ?')
-    .get(caseId);
+  const row = statements.of(db).byCaseId.get(caseId);
   return row ? caseItem(row, directory) : undefined;
 }
 

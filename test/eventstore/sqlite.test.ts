@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteEventStore, type SqliteEventStoreOptions } from '../../eventstore/sqlite.js';
 import { openStore } from '../../eventstore/open.js';
-import { DuplicateEventIdError, type RecordedEvent } from '../../eventstore/types.js';
+import { DuplicateEventIdError, StreamNotFoundError, type RecordedEvent } from '../../eventstore/types.js';
 import { describeEventStoreConformance, event, Reader, streamName } from './conformance.js';
 import { systemClock } from '../../infra/clock.js';
 
@@ -352,8 +352,33 @@ describe('SqliteEventStore', () => {
       expect(s.database.inTransaction).toBe(false);
       await expect(s.readStream(never, { fromRevision: 1 })).rejects.toMatchObject({ name: 'StreamNotFoundError' });
     });
-  });
 
+    it('given a stream a read found missing, then reads stay not found until an append by this store or by another connection makes it, and an append that rolls back does not', async () => {
+      const s = store();
+      const other = store();
+      const mine = streamName();
+      const theirs = streamName();
+      let refuse = false;
+      s.onAppend(() => {
+        if (refuse) throw new Error('read model refused');
+      });
+      for (const stream of [mine, theirs]) {
+        await expect(s.readStream(stream)).rejects.toBeInstanceOf(StreamNotFoundError);
+        await expect(s.readStream(stream, { fromRevision: 0 })).rejects.toBeInstanceOf(StreamNotFoundError);
+      }
+
+      refuse = true;
+      await expect(s.appendToStream(mine, [event('Lost')], { expectedRevision: 'no_stream' })).rejects.toThrow('read model refused');
+      refuse = false;
+      await expect(s.readStream(mine)).rejects.toBeInstanceOf(StreamNotFoundError);
+      await s.appendToStream(mine, [event('A')], { expectedRevision: 'no_stream' });
+      expect(types(await s.readStream(mine))).toEqual(['A']);
+
+      await expect(s.readStream(theirs)).rejects.toBeInstanceOf(StreamNotFoundError);
+      await other.appendToStream(theirs, [event('B')], { expectedRevision: 'no_stream' });
+      expect(types(await s.readStream(theirs))).toEqual(['B']);
+    });
+  });
   it('given a waiting subscription, when it is closed, then its iterator ends', async () => {
     const s = store();
     const sub = s.subscribeToAll();
