@@ -59,8 +59,9 @@ const statements = statementCache((db: Db) => ({
     'UPDATE cases SET provider_org = ?, applicant_org = ?, parties_region = ? WHERE case_key = ? AND (provider_org IS NOT ? OR applicant_org IS NOT ? OR parties_region IS NOT ?)',
   ),
   region: db.prepare<unknown[]>('INSERT OR IGNORE INTO case_regions (region) VALUES (?)'),
-  // Every command reads its case's row (api/routes/cases.ts `refuseCutStream`): prepared once, not per call.
   byCaseId: db.prepare<[string], CaseRow>('SELECT c.* FROM projection_case_keys k JOIN cases c ON c.case_key = k.case_key WHERE k.case_id = ?'),
+  // Every command reads how far its case was recorded (api/routes/cases.ts `refuseCutStream`).
+  recordedEnd: db.prepare<[string], CaseEnd>('SELECT c.revision, c.position FROM projection_case_keys k JOIN cases c ON c.case_key = k.case_key WHERE k.case_id = ?'),
 }));
 
 interface CaseValues {
@@ -323,6 +324,16 @@ export function listCases(db: Db, query: CaseListQuery): CaseListPage {
 }
 
 /** One case of the list, or undefined (the API answers 404 for it, and for one the caller may not see). */
+/** How far the case list recorded a case: the revision and position of its last event. */
+export interface CaseEnd {
+  revision: number;
+  position: number;
+}
+
+export function caseEnd(db: Db, caseId: string): CaseEnd | undefined {
+  return statements.of(db).recordedEnd.get(caseId);
+}
+
 export function caseRow(db: Db, caseId: string, directory: Directory): CaseListItem | undefined {
   const row = statements.of(db).byCaseId.get(caseId);
   return row ? caseItem(row, directory) : undefined;

@@ -15,7 +15,7 @@ import { StreamNotFoundError, type EventStore } from '../eventstore/types.js';
 import { allTasks } from '../machines/describe.js';
 import { registry as defaultRegistry, type ProcessRegistry } from '../machines/registry.js';
 import { auditProjection, caseHistory, exportEvents, type CaseHistory, type ExportOptions } from './audit.js';
-import { caseRow, casesProjection, listCases, type CaseListItem, type CaseListPage, type CaseListQuery } from './cases.js';
+import { caseEnd, caseRow, casesProjection, listCases, type CaseEnd, type CaseListItem, type CaseListPage, type CaseListQuery } from './cases.js';
 import { toCsv } from './csv.js';
 import { inbox, inboxProjection, type InboxPage, type InboxQuery } from './inbox.js';
 import type { QueryCalendar } from './query.js';
@@ -147,6 +147,11 @@ export class ReadModels {
   /** One case of the list (its parties decide visibility), or undefined. */
   case(caseId: string): CaseListItem | undefined {
     return caseRow(this.db, caseId, this.#directory);
+  }
+
+  /** How far the case list recorded a case (the revision and position of its last event), or undefined. */
+  caseEnd(caseId: string): CaseEnd | undefined {
+    return caseEnd(this.db, caseId);
   }
 
   /** A case's history from the store, or undefined for a case the read models do not know. */

@@ -30,7 +30,7 @@ async function visibleCase(app: App, caller: Caller, caseId: string): Promise<Ca
  * inline they commit with it, following they lag behind it.)
  */
 function refuseCutStream(app: App, state: CaseState): void {
-  const cut = cutEnd(app.readModels.case(state.caseId), state.revision);
+  const cut = cutEnd(app.readModels.caseEnd(state.caseId), state.revision);
   if (!cut) return;
   throw new ApiError(
     'UNAVAILABLE',
