@@ -39,6 +39,7 @@ const FIXED: Record<string, string> = {
   电子邮箱格式不正确: 'is not a valid e-mail address',
   '统一社会信用代码须为 18 位（数字或大写字母，不含 I、O、S、V、Z）': 'a unified social credit code has 18 characters: digits or capital letters other than I, O, S, V and Z',
   '身份证号须为 18 位（17 位数字加校验位）': 'an ID card number has 18 characters: 17 digits and a check character',
+  '不能按自然人的身份证号筛选：报表只显示自然人的脱敏编码': 'cannot filter by a natural person\'s ID card number: reports show people only masked',
   身份证号出生日期或校验位不正确: 'the ID card number’s date of birth or check character is wrong',
   '申请主体类型 type 须为 organization（法人或其他组织）或 person（个人）': 'the applicant’s type must be organization or person',
   服务方式不得重复: 'a service mode may be listed once only',

@@ -65,3 +65,16 @@ describe('the overdue report’s counts by organisation as CSV (the table of a �
     expect(res.text.split('\r\n').filter((l) => l !== '').length - 1).toBe(json.body.byOrg.length);
   });
 });
+
+describe('a report filtered by a natural person’s ID number (reports show people only masked)', () => {
+  it.each(['/v1/reports/overdue', '/v1/reports/sla'])('%s?org=<an ID number> is 400 for any valid ID number alike; an organisation or company code is 200', async (path) => {
+    for (const id of ['11010519491231002X', '370102199003071238']) {
+      const bad = await api.call('GET', `${path}?org=${id}`, { as: supervisor });
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors).toEqual([{ path: 'querystring.org', message: '不能按自然人的身份证号筛选：报表只显示自然人的脱敏编码' }]);
+    }
+    const en = await api.call('GET', `${path}?org=11010519491231002X`, { as: supervisor, headers: { 'accept-language': 'en' } });
+    expect(en.body.errors).toEqual([{ path: 'querystring.org', message: "cannot filter by a natural person's ID card number: reports show people only masked" }]);
+    for (const org of ['370100-dsj', '91370100MA3C8K2D0E']) expect((await api.call('GET', `${path}?org=${org}`, { as: supervisor })).status).toBe(200);
+  });
+});
