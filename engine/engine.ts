@@ -18,7 +18,7 @@ import type { Actor, CommandSpec, ProcessDefinition, TaskSpec } from '../machine
 import { EngineError, refuse } from './errors.js';
 import { deterministicId, newId, streamOf } from './ids.js';
 import { canonicalJson, eventHash } from './hashChain.js';
-import { endOfShanghaiDate } from '../calendars/index.js';
+import { endOfShanghaiDate, shanghaiDateOf } from '../calendars/index.js';
 import { deadlineFor, type DeadlineCalendar, type DeadlineTable } from './deadlines.js';
 import { verifyHistory, type Verification } from './verify.js';
 import { foldAll, foldNext, foldStart, idempotencyScope, initialSnapshot, nextSnapshot, type CaseState, type CommandOutcome } from './fold.js';
@@ -362,24 +362,34 @@ export class Engine {
   }
 
   /**
-   * Re-states every provisional deadline of an open task of `caseId` against the calendar in force
-   * (PROCESSES.md: "every open task with a provisional deadline gets an event that re-states its
-   * deadline, old and new side by side"). Returns the event, or undefined when nothing changed.
+   * Re-states the deadlines of `caseId`'s open tasks against the calendar in force, after a notice
+   * was loaded (PROCESSES.md: "every open task with a provisional deadline gets an event that
+   * re-states its deadline, old and new side by side"): every provisional one, and an official one
+   * the notice moved (a corrected notice for a year already loaded; a notice's New-Year edge in the
+   * previous December). A date the calendar now puts before today, earlier than the one stated, is
+   * held at today (`computed` keeps the calendar's): nobody could have met it, and a re-statement
+   * never makes a task late after the fact. Returns the event, or undefined when nothing changed.
    */
   async restateDeadlines(caseId: string): Promise<CommandResult | undefined> {
     const current = await this.getCase(caseId);
     const def = this.#def(current);
     const calendar = this.#o.calendar();
+    const today = endOfShanghaiDate(shanghaiDateOf(this.#o.clock.now()));
     const restated: DeadlineRestated[] = [];
     for (const task of current.tasks) {
-      if (!task.provisional || !task.dueAt || !task.dueDate || !task.calendarVersion) continue;
+      if (!task.dueAt || !task.dueDate || !task.calendarVersion || task.calendarVersion === calendar.version) continue;
       const spec = taskSpecOf(def, task.stage);
       const fresh = spec && deadlineFor(calendar, spec, this.#o.deadlines, current.snapshot.context, task.enteredAt);
       if (!fresh || fresh.calendarVersion === task.calendarVersion) continue;
+      const provisional = task.provisional === true;
+      if (!provisional && !fresh.provisional && Date.parse(fresh.dueAt) === Date.parse(task.dueAt)) continue;
+      const floor = Date.parse(task.dueAt) < Date.parse(today) ? task.dueAt : today;
+      const held = Date.parse(fresh.dueAt) < Date.parse(floor);
       restated.push({
         stage: task.stage,
-        old: { dueAt: task.dueAt, dueDate: task.dueDate, provisional: true, calendarVersion: task.calendarVersion },
-        new: { dueAt: fresh.dueAt, dueDate: fresh.dueDate, provisional: fresh.provisional, calendarVersion: fresh.calendarVersion },
+        old: { dueAt: task.dueAt, dueDate: task.dueDate, provisional, calendarVersion: task.calendarVersion },
+        new: { dueAt: held ? floor : fresh.dueAt, dueDate: held ? shanghaiDateOf(floor) : fresh.dueDate, provisional: fresh.provisional, calendarVersion: fresh.calendarVersion },
+        ...(held ? { computed: { dueAt: fresh.dueAt, dueDate: fresh.dueDate } } : {}),
       });
     }
     if (restated.length === 0) return undefined;

@@ -42,6 +42,11 @@ export interface DeadlineRestated {
   stage: string;
   old: { dueAt: string; dueDate: string; provisional: boolean; calendarVersion: string };
   new: { dueAt: string; dueDate: string; provisional: boolean; calendarVersion: string };
+  /**
+   * The date the calendar gives, when it is earlier than both the date stated and the day the
+   * notice was loaded: `new` holds the deadline at that day instead (engine.ts `restateDeadlines`).
+   */
+  computed?: { dueAt: string; dueDate: string };
 }
 
 export interface PendingTimer {

@@ -75,14 +75,15 @@ export class Scheduler {
   }
 
   /**
-   * After a holiday notice is loaded: re-states every provisional deadline of an open task. Each
-   * case apart: one that cannot be read or re-stated is logged and left, and every other case is
-   * re-stated all the same; loading the same notice again re-states what was left.
+   * After a notice for `year` is loaded: re-states the deadlines it changes (engine.ts
+   * `restateDeadlines`: every provisional one, and official ones it moved). Each case apart: one
+   * that cannot be read or re-stated is logged and left, and every other case is re-stated all the
+   * same; loading the same notice again re-states what was left.
    */
-  async restateProvisionalDeadlines(): Promise<number> {
+  async restateDeadlines(year: number): Promise<number> {
     await this.index.catchUp();
     let restated = 0;
-    for (const caseId of this.index.casesWithProvisionalDeadlines()) {
+    for (const caseId of this.index.casesToRestate(year)) {
       const done = await this.#apart(
         caseId,
         RESTATE_DEADLINES,
@@ -90,7 +91,7 @@ export class Scheduler {
           const result = await this.#engine.restateDeadlines(caseId);
           return result !== undefined && !result.replayed;
         },
-        '案件的临时时限未能按新载入的节假日安排重新核定，其他案件照常处理；再次载入同一通知即可重试',
+        '案件的时限未能按新载入的节假日安排重新核定，其他案件照常处理；再次载入同一通知即可重试',
       );
       if (done) restated++;
     }

@@ -92,10 +92,19 @@ export class WorkIndex {
     return due;
   }
 
-  /** Open cases with a task whose deadline was computed provisionally. */
-  casesWithProvisionalDeadlines(): string[] {
+  /**
+   * Open cases whose deadlines a notice for `year` may move (engine.ts `restateDeadlines`): a task
+   * with a provisional deadline, or one whose count of days reaches that year or the December
+   * before it (where a notice's New-Year edge lies). A deadline counts only days from its task's
+   * entry to its due date, and a notice changes only days of those months.
+   */
+  casesToRestate(year: number): string[] {
+    const from = `${year - 1}-12-01`;
+    const to = `${year}-12-31`;
+    // An entry's UTC date is never after its Beijing date: the test keeps every task it should.
+    const reaches = (t: Task) => t.provisional === true || (t.dueDate !== undefined && t.dueDate >= from && t.enteredAt.slice(0, 10) <= to);
     const ids: string[] = [];
-    for (const [caseId, work] of this.#cases) if (!work.final && work.tasks.some((t) => t.provisional)) ids.push(caseId);
+    for (const [caseId, work] of this.#cases) if (!work.final && work.tasks.some(reaches)) ids.push(caseId);
     return ids;
   }
 

@@ -61,7 +61,8 @@ const statements = statementCache((db: Db) => ({
   deleteCaseTasks: db.prepare<unknown[]>('DELETE FROM inbox_tasks WHERE case_key = ?'),
   deleteCaseAssignees: db.prepare<unknown[]>('DELETE FROM inbox_assignees WHERE case_key = ?'),
   restateTask: db.prepare<unknown[]>(
-    'UPDATE inbox_tasks SET due_at = ?, due_date = ?, provisional = ?, calendar_version = ?, restated_from = due_date WHERE case_key = ? AND stage = ?',
+    // SQLite assigns from the row as it was: `restated_from` takes the date replaced, when the date moved.
+    'UPDATE inbox_tasks SET restated_from = CASE WHEN due_date IS NOT ? THEN due_date ELSE restated_from END, due_at = ?, due_date = ?, provisional = ?, calendar_version = ? WHERE case_key = ? AND stage = ?',
   ),
   restateAssignees: db.prepare<unknown[]>('UPDATE inbox_assignees SET due_key = ? WHERE case_key = ? AND stage = ?'),
   refreshCase: db.prepare<unknown[]>('UPDATE inbox_tasks SET state = ?, summary = ? WHERE case_key = ? AND (state <> ? OR summary <> ?)'),
@@ -123,7 +124,7 @@ function runStored(db: Db, ops: readonly Stored[]): void {
         s.deleteAssignees.run(op[1], op[2]);
         break;
       case 'restate':
-        s.restateTask.run(op[1], op[2], op[3], op[4], op[5], op[6]);
+        s.restateTask.run(op[2], op[1], op[2], op[3], op[4], op[5], op[6]);
         s.restateAssignees.run(op[1], op[5], op[6]);
         break;
     }
@@ -134,7 +135,8 @@ const work = caseUnitOfWork(() => new Work());
 
 export const inboxProjection: Projection = {
   name: 'inbox',
-  version: 3,
+  // 4: restatedFrom only when a re-stated date moved.
+  version: 4,
   setup(db) {
     setupCaseKeys(db);
     db.exec(SCHEMA);
@@ -181,7 +183,9 @@ export const inboxProjection: Projection = {
     for (const r of f.deadlinesRestated ?? []) {
       const dueAt = storedInstant(r.new.dueAt);
       const open = tasks?.get(r.stage);
-      if (open) Object.assign(open, { dueAt, dueDate: r.new.dueDate, provisional: r.new.provisional, calendarVersion: r.new.calendarVersion, restatedFrom: open.dueDate });
+      // The date replaced, when the date moved (a provisional date the notice confirms did not).
+      const restatedFrom = open && open.dueDate !== r.new.dueDate ? open.dueDate : open?.restatedFrom;
+      if (open) Object.assign(open, { dueAt, dueDate: r.new.dueDate, provisional: r.new.provisional, calendarVersion: r.new.calendarVersion, restatedFrom });
       else if (stored) w.stored.push(['restate', dueAt, r.new.dueDate, r.new.provisional ? 1 : 0, r.new.calendarVersion, key, r.stage]);
     }
     w.latest.set(key, { state: f.stateAfter, summary: f.summary });

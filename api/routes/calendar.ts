@@ -132,8 +132,9 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
       }
       try {
         const calendar = await app.calendar.load({ year: request.params.year, ...request.body }, caller);
-        // PROCESSES.md: every open task with a provisional deadline gets an event that re-states it.
-        const restatedCases = await app.scheduler.restateProvisionalDeadlines();
+        // PROCESSES.md: every open task with a provisional deadline gets an event that re-states it
+        // (and so does one with an official deadline the notice moved).
+        const restatedCases = await app.scheduler.restateDeadlines(request.params.year);
         return { ...calendar.yearInfo(request.params.year), restatedCases };
       } catch (err) {
         if (err instanceof EngineError) throw err;

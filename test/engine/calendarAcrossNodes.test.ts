@@ -143,7 +143,7 @@ describe('a notice loaded on node A is in force on node B at once', () => {
     expect(c.tasks[0]).toMatchObject({ stage: 'normativeReview', provisional: true });
 
     const loaded = await a.calendar.load(notice2027, admin);
-    expect(await a.scheduler.restateProvisionalDeadlines()).toBe(1);
+    expect(await a.scheduler.restateDeadlines(2027)).toBe(1);
     const head = await b.store.headPosition();
 
     clock.set(tenAm('2027-02-08'));
@@ -155,7 +155,7 @@ describe('a notice loaded on node A is in force on node B at once', () => {
     });
     // B applied the notice without appending anything of its own but the command; its re-statement pass finds nothing left.
     expect(await b.store.headPosition()).toBe(head + 1);
-    expect(await b.scheduler.restateProvisionalDeadlines()).toBe(0);
+    expect(await b.scheduler.restateDeadlines(2027)).toBe(0);
     expect((await historyOf(b, c)).filter((e) => e.type === DEADLINES_RESTATED)).toHaveLength(1);
   });
 
@@ -168,7 +168,7 @@ describe('a notice loaded on node A is in force on node B at once', () => {
 
     expect(restated?.event.data).toEqual({ calendarVersion: loaded.version });
     // And A, re-stating after its load as PUT /v1/calendar does, finds it done: one re-statement cluster-wide.
-    expect(await a.scheduler.restateProvisionalDeadlines()).toBe(0);
+    expect(await a.scheduler.restateDeadlines(2027)).toBe(0);
     expect((await historyOf(a, c)).filter((e) => e.type === DEADLINES_RESTATED)).toHaveLength(1);
   });
 });

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CALENDAR_STREAM, NOTICE_LOADED } from '../../engine/calendarInForce.js';
 import { DEADLINES_RESTATED } from '../../engine/events.js';
 import { Scheduler } from '../../engine/scheduler.js';
-import { actors } from '../machines/examples.js';
+import { actors, startInputs } from '../machines/examples.js';
 import { testNotice2027 as notice2027 } from '../calendars/notice2027.js';
 import { createWorld, endOfDay, given, historyOf, meta, when, type World } from './world.js';
 
@@ -46,7 +46,7 @@ describe('a task opened on Thu 2026-12-24 with 10 working days', () => {
     w.clock.set(tenAm('2026-12-28'));
     const loaded = await w.calendar.load(notice2027, admin);
     expect(loaded.version).not.toBe(before);
-    expect(await w.scheduler.restateProvisionalDeadlines()).toBe(1);
+    expect(await w.scheduler.restateDeadlines(2027)).toBe(1);
 
     const history = await historyOf(w, c);
     expect(history.map((e) => e.type)).toEqual(['ObjectionRaised', DEADLINES_RESTATED]);
@@ -80,9 +80,9 @@ describe('a task opened on Thu 2026-12-24 with 10 working days', () => {
   it('given deadlines already re-stated, when re-stating runs again, then nothing is appended', async () => {
     const c = await given(w, 'objection');
     await w.calendar.load(notice2027, admin);
-    expect(await w.scheduler.restateProvisionalDeadlines()).toBe(1);
+    expect(await w.scheduler.restateDeadlines(2027)).toBe(1);
     const head = await w.store.headPosition();
-    expect(await w.scheduler.restateProvisionalDeadlines()).toBe(0);
+    expect(await w.scheduler.restateDeadlines(2027)).toBe(0);
     expect(await w.engine.restateDeadlines(c.caseId)).toBeUndefined();
     expect(await w.store.headPosition()).toBe(head);
   });
@@ -91,7 +91,7 @@ describe('a task opened on Thu 2026-12-24 with 10 working days', () => {
     const c = await given(w, 'objection');
     await w.calendar.load(notice2027, admin);
     const second = new Scheduler({ engine: w.engine, store: w.store, clock: w.clock });
-    const restated = await Promise.all([w.scheduler.restateProvisionalDeadlines(), second.restateProvisionalDeadlines()]);
+    const restated = await Promise.all([w.scheduler.restateDeadlines(2027), second.restateDeadlines(2027)]);
     expect(restated[0]! + restated[1]!).toBe(1);
     expect((await historyOf(w, c)).filter((e) => e.type === DEADLINES_RESTATED)).toHaveLength(1);
   });
@@ -101,7 +101,7 @@ describe('a task opened on Thu 2026-12-24 with 10 working days', () => {
     const first = await w.calendar.load(notice2027, admin);
     const again = await w.calendar.load(notice2027, admin);
     expect(again.version).toBe(first.version);
-    expect(await w.scheduler.restateProvisionalDeadlines()).toBe(1);
+    expect(await w.scheduler.restateDeadlines(2027)).toBe(1);
   });
 });
 
@@ -174,7 +174,7 @@ describe('which tasks are re-stated', () => {
     const c = await given(w, 'objection', [], { at: tenAm('2027-01-25') });
     expect(c.tasks[0]).toMatchObject({ dueDate: '2027-02-12', dueAt: endOfDay('2027-02-12'), provisional: true });
     await w.calendar.load(notice2027, admin);
-    expect(await w.scheduler.restateProvisionalDeadlines()).toBe(1);
+    expect(await w.scheduler.restateDeadlines(2027)).toBe(1);
     const [, restated] = await historyOf(w, c);
     expect(meta(restated!).deadlinesRestated).toMatchObject([
       { stage: 'handling', old: { dueDate: '2027-02-12', provisional: true }, new: { dueDate: '2027-02-15', dueAt: endOfDay('2027-02-15'), provisional: false } },
@@ -192,7 +192,7 @@ describe('which tasks are re-stated', () => {
     const headBefore = await w.store.headPosition();
 
     await w.calendar.load(notice2027, admin);
-    expect(await w.scheduler.restateProvisionalDeadlines()).toBe(1);
+    expect(await w.scheduler.restateDeadlines(2027)).toBe(1);
     expect(await historyOf(w, official)).toHaveLength(1);
     expect(await historyOf(w, answered)).toHaveLength(2);
     expect((await historyOf(w, open)).at(-1)!.type).toBe(DEADLINES_RESTATED);
@@ -209,7 +209,7 @@ describe('which tasks are re-stated', () => {
   it('given a re-stated case, when it is answered, then the answer closes the re-stated task', async () => {
     const c = await given(w, 'objection');
     await w.calendar.load(notice2027, admin);
-    await w.scheduler.restateProvisionalDeadlines();
+    await w.scheduler.restateDeadlines(2027);
     const result = await when(w, c.caseId, 'RESPOND', { actor: actors.provider });
     expect(result).toMatchObject({ state: 'responded', final: true });
     expect((await w.engine.getCase(c.caseId)).tasks).toEqual([]);
@@ -223,5 +223,66 @@ describe('which tasks are re-stated', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('official deadlines a later notice moves', () => {
+  const lastRestated = async (c: { process: string; caseId: string }) => meta((await historyOf(w, c)).filter((e) => e.type === DEADLINES_RESTATED).at(-1)!).deadlinesRestated;
+  /** A 补充通知 for 2027: 元旦 extended over Mon 01-04 and Tue 01-05. */
+  const extended = {
+    ...notice2027,
+    notice: '国办发明电〔2026〕Z号（测试数据，补充通知）',
+    holidays: [...notice2027.holidays, '2027-01-04', '2027-01-05'].sort(),
+    blocks: notice2027.blocks.map((b) =>
+      b.name === '元旦' ? { ...b, text: '一、元旦：1月1日（周五）至5日（周二）放假，共5天。', holidays: ['2027-01-01', '2027-01-02', '2027-01-03', '2027-01-04', '2027-01-05'] } : b,
+    ),
+  };
+
+  it('given a task made official by the 2027 notice (due Fri 01-08), when a corrected notice adds two days off inside its count, then its deadline is re-stated two working days later, old and new side by side', async () => {
+    const c = await given(w, 'objection');
+    const first = await w.calendar.load(notice2027, admin);
+    expect(await w.scheduler.restateDeadlines(2027)).toBe(1);
+
+    w.clock.set(tenAm('2026-12-29'));
+    const second = await w.calendar.load(extended, admin);
+    expect(await w.scheduler.restateDeadlines(2027)).toBe(1);
+
+    expect(await lastRestated(c)).toEqual([
+      {
+        stage: 'handling',
+        old: { dueAt: endOfDay('2027-01-08'), dueDate: '2027-01-08', provisional: false, calendarVersion: first.version },
+        new: { dueAt: endOfDay('2027-01-12'), dueDate: '2027-01-12', provisional: false, calendarVersion: second.version },
+      },
+    ]);
+    expect((await w.engine.getCase(c.caseId)).tasks[0]).toMatchObject({ dueDate: '2027-01-12', provisional: false, calendarVersion: second.version });
+  });
+
+  it('given an official task whose count the corrected notice does not touch, then nothing is appended for it', async () => {
+    await w.calendar.load(notice2027, admin);
+    w.clock.set(tenAm('2027-03-01'));
+    const c = await given(w, 'objection'); // 03-01 + 10 working days: 03-15, nowhere near 元旦
+    const head = await w.store.headPosition();
+    await w.calendar.load(extended, admin);
+    expect(await w.engine.restateDeadlines(c.caseId)).toBeUndefined();
+    expect(await w.store.headPosition()).toBe(head + 1); // the notice's own event, nothing for the case
+  });
+
+  it('given a provisional deadline (Mon 02-01) the notice moves to the day before today (Sun 01-31, a 调休 working day), when it is loaded on 02-01, then the deadline is held at today and the calendar\'s date is kept beside it', async () => {
+    w.clock.set(tenAm('2027-01-25'));
+    const input = { ...startInputs.conditionalApplication, usePeriod: { from: '2027-02-01', to: '2027-12-31' } };
+    const c = await given(w, 'conditionalApplication', [], { input });
+    expect(c.tasks[0]).toMatchObject({ stage: 'normativeReview', dueDate: '2027-02-01', provisional: true });
+
+    w.clock.set('2027-02-01T04:00:00.000Z');
+    const loaded = await w.calendar.load(notice2027, admin);
+    expect(await w.scheduler.restateDeadlines(2027)).toBe(1);
+
+    expect(await lastRestated(c)).toEqual([
+      expect.objectContaining({
+        stage: 'normativeReview',
+        new: { dueAt: endOfDay('2027-02-01'), dueDate: '2027-02-01', provisional: false, calendarVersion: loaded.version },
+        computed: { dueAt: endOfDay('2027-01-31'), dueDate: '2027-01-31' },
+      }),
+    ]);
   });
 });

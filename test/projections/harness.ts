@@ -126,7 +126,7 @@ export async function drive(w: World, options: { commands: number; seed: number;
     if (!noticeLoaded && w.clock.now().toISOString() >= options.loadNoticeAt!) {
       noticeLoaded = true;
       await w.calendar.load(notice2026, admin);
-      result.restated += await w.scheduler.restateProvisionalDeadlines();
+      result.restated += await w.scheduler.restateDeadlines(2026);
     }
     if (i % 15 === 14) result.fired += await w.scheduler.fireDueTimers();
 

@@ -25,7 +25,7 @@ describe('a deadline re-stated by a holiday notice, in the inbox', () => {
 
   it('when the 2027 notice is loaded and the deadline re-stated, then the inbox shows the new date and the one it replaced', async () => {
     await w.calendar.load(testNotice2027, admin);
-    expect(await w.scheduler.restateProvisionalDeadlines()).toBe(1);
+    expect(await w.scheduler.restateDeadlines(2027)).toBe(1);
     const [item] = w.models.inbox({ caller: provider, asOf: new Date('2027-01-26T00:00:00Z') }).items;
     expect(item).toMatchObject({ caseId, dueDate: '2027-02-15', provisional: false, restatedFrom: '2027-02-12' });
   });
@@ -34,5 +34,24 @@ describe('a deadline re-stated by a holiday notice, in the inbox', () => {
     await w.models.rebuild('inbox');
     const [item] = w.models.inbox({ caller: provider, asOf: new Date('2027-01-26T00:00:00Z') }).items;
     expect(item).toMatchObject({ dueDate: '2027-02-15', restatedFrom: '2027-02-12' });
+  });
+});
+
+describe('a provisional deadline a holiday notice confirms, in the inbox', () => {
+  let v: World;
+  let confirmed: string;
+  beforeAll(async () => {
+    v = await world({ start: '2027-03-01T02:00:00.000Z' }); // Mon; ten working days to 03-15 with or without the notice
+    confirmed = (await v.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company })).caseId;
+  });
+  afterAll(() => v.close());
+
+  it('when the notice is loaded, then the task is official on the same date, with no date replaced, folded and rebuilt alike', async () => {
+    await v.calendar.load(testNotice2027, admin);
+    expect(await v.scheduler.restateDeadlines(2027)).toBe(1);
+    const asOf = new Date('2027-03-02T00:00:00Z');
+    expect(v.models.inbox({ caller: provider, asOf }).items).toEqual([expect.objectContaining({ caseId: confirmed, dueDate: '2027-03-15', provisional: false, restatedFrom: null })]);
+    await v.models.rebuild('inbox');
+    expect(v.models.inbox({ caller: provider, asOf }).items).toEqual([expect.objectContaining({ caseId: confirmed, dueDate: '2027-03-15', provisional: false, restatedFrom: null })]);
   });
 });
