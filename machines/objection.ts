@@ -6,8 +6,8 @@
 import { assertEvent, assign, setup } from 'xstate';
 import { z } from 'zod';
 import { guardOf, type EventsOf } from './kit.js';
-import { form, LIST_MAX, LIST_TOO_LONG, oneOf, Text } from './schemas.js';
-import type { BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
+import { form, isIdNumber, LIST_MAX, LIST_TOO_LONG, oneOf, Text } from './schemas.js';
+import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
 
 // ── Forms (FORMS.md "objection") ────────────────────────────────────────────────────────
 
@@ -123,6 +123,17 @@ const commands: { [Type in keyof typeof schemas]: CommandSpec<ObjectionContext> 
   },
 };
 
+/**
+ * Who raised an objection, as the summary names it (第十六条: the provider answers them). Its form
+ * names nobody: a natural person (an ID number as the code) is named by the token's name, masked
+ * in reports like any person; an organisation by its credit code, with the person who sent it —
+ * the sender's own name alone read as if a person had objected.
+ */
+function objector(by: Actor): { applicant: string; applicantKind: 'person' | 'organization' } {
+  if (isIdNumber(by.org)) return { applicant: by.name ?? by.org, applicantKind: 'person' };
+  return { applicant: by.name ? `${by.org}（${by.name}）` : by.org, applicantKind: 'organization' };
+}
+
 export const objection: ProcessDefinition<ObjectionContext> = {
   name: 'objection',
   version: 1,
@@ -134,7 +145,7 @@ export const objection: ProcessDefinition<ObjectionContext> = {
   parties: (context) => ({ providerOrg: context.input.providerOrg, applicantOrg: context.startedBy.org }),
   summary: (context) => ({
     title: context.input.datasetName,
-    applicant: context.startedBy.name ?? context.startedBy.org,
+    ...objector(context.startedBy),
     provider: context.input.providerOrg,
   }),
 };

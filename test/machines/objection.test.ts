@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isFinal, stateName, stateTask } from '../../machines/describe.js';
 import { objection, type ObjectionContext } from '../../machines/objection.js';
-import { actors, orgs, startInputs } from './examples.js';
+import { actors, orgs, personIdNumber, startInputs } from './examples.js';
 import { attempt, play, start } from './harness.js';
 
 const def = objection;
@@ -51,6 +51,14 @@ describe('objection: tasks, parties, summary', () => {
   it('names the dataset’s provider and the applicant', () => {
     const c = context(start(def, { actor: actors.person }));
     expect(def.parties(c)).toEqual({ providerOrg: orgs.provider, applicantOrg: actors.person.org });
-    expect(def.summary(c)).toEqual({ title: startInputs.objection.datasetName, applicant: '李明', provider: orgs.provider });
+    expect(def.summary(c)).toMatchObject({ title: startInputs.objection.datasetName, provider: orgs.provider });
+  });
+
+  it('names a natural person (an ID number as the code) by name, marked a person so that reports mask it; an organisation by its code, with who sent it', () => {
+    const person = { sub: 'u-zhangsan', name: '张三', role: 'applicant', org: personIdNumber } as const;
+    expect(def.summary(context(start(def, { actor: person })))).toMatchObject({ applicant: '张三', applicantKind: 'person' });
+    expect(def.summary(context(start(def, { actor: { ...actors.company, name: '孙丽' } })))).toMatchObject({ applicant: `${orgs.company}（孙丽）`, applicantKind: 'organization' });
+    const { name: _, ...nameless } = actors.company;
+    expect(def.summary(context(start(def, { actor: nameless })))).toMatchObject({ applicant: orgs.company, applicantKind: 'organization' });
   });
 });
