@@ -79,7 +79,7 @@ const WHEN: Record<ProblemCode, string> = {
   PAYLOAD_TOO_LARGE: 'the body is larger than 1 MiB',
   RULE_VIOLATED: 'well-formed, but breaks a rule (eligibility, jurisdiction, periods…); `rule`, `article`',
   CALENDAR_NOT_COVERED: 'a deadline would fall more than one year past the last year whose holiday notice is loaded; `year`',
-  UNAVAILABLE: 'beyond API.md: the server cannot answer now for a reason of its own, not the request\'s; `reason` (readModelsRebuilding: a rebuild is under way and the answer would be incomplete; storeBusy: another process held the store\'s write lock too long, nothing was stored; storeReadOnly, storeFull; storeUnreadable: a stored event cannot be read; eventsMissing: the stream of the case ends before the revision recorded, and verify names what is missing; identityProviderUnreachable), and Retry-After when waiting helps',
+  UNAVAILABLE: 'beyond API.md: the server cannot answer now for a reason of its own, not the request\'s; `reason` (readModelsRebuilding: a rebuild is under way and the answer would be incomplete; storeBusy: another process held the store\'s write lock too long, nothing was stored; storeReadOnly, storeFull; storeUnreadable: a stored event cannot be read; streamDamaged: the stored stream of the case cannot be replayed through its process, and verify names its first bad event; eventsMissing: the stream of the case ends before the revision recorded, and verify names what is missing; identityProviderUnreachable), and Retry-After when waiting helps',
 };
 
 /** The problem responses of a route, one per status, each a `Problem` with the codes it may carry. */

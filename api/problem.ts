@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { EngineError, reportedErrors, type EngineErrorCode } from '../engine/errors.js';
+import { DamagedStreamError, EngineError, reportedErrors, type EngineErrorCode } from '../engine/errors.js';
 import { UnreadableEventError } from '../eventstore/types.js';
 import { InvalidQueryError } from '../projections/query.js';
 import { unknownFields } from '../machines/schemas.js';
@@ -87,7 +87,7 @@ export const ProblemBody = z.looseObject({
   rule: z.string().optional().describe('RULE_VIOLATED: the rule broken'),
   article: z.string().optional().describe('RULE_VIOLATED: the article of 鲁数发〔2022〕15号 (or other law) the rule enforces'),
   year: z.number().int().optional().describe('CALENDAR_NOT_COVERED: the year the deadline would fall in'),
-  reason: z.string().optional().describe('UNAVAILABLE: why (readModelsRebuilding, storeBusy, storeReadOnly, storeFull, storeIo, storeUnreadable, eventsMissing, identityProviderUnreachable); the answer carries Retry-After when it is worth retrying'),
+  reason: z.string().optional().describe('UNAVAILABLE: why (readModelsRebuilding, storeBusy, storeReadOnly, storeFull, storeIo, storeUnreadable, streamDamaged, eventsMissing, identityProviderUnreachable); the answer carries Retry-After when it is worth retrying'),
 });
 
 export type Lang = 'zh' | 'en';
@@ -206,6 +206,16 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
         ? `案件的事件无法读取（${streamId} 第 ${revision} 号事件，位置 ${position}）：存储内容已损坏或被改动，请联系管理员核查`
         : `an event of the case cannot be read (${streamId} revision ${revision}, position ${position}): the stored content was damaged or altered; ask an administrator to check it`;
     extra = { reason: 'storeUnreadable', position };
+  } else if (err instanceof DamagedStreamError) {
+    // The stored stream, not the request, is at fault: its machine cannot fold it (a start event
+    // removed, a machine version nobody has). Verify names the first event that does not match.
+    request.log.error({ err }, 'stored stream cannot be folded');
+    code = 'UNAVAILABLE';
+    detail =
+      lang === 'zh'
+        ? `案件的事件流无法按流程重放（${err.streamId}）：存储内容已损坏或被改动，请联系管理员核查（verify 可指出第一个不符的事件）`
+        : `the case's events cannot be replayed through its process (${err.streamId}): the stored content was damaged or altered; ask an administrator (verify names the first event that does not match)`;
+    extra = { reason: 'streamDamaged' };
   } else if (failure === 'storeBusy') {
     request.log.warn({ err }, 'store busy');
     code = 'UNAVAILABLE';

@@ -15,7 +15,7 @@ import type { ProcessRegistry } from '../machines/registry.js';
 import { acceptedCommands, isFinal, stateLabel, stateName, stateTask } from '../machines/describe.js';
 import { unknownFields } from '../machines/schemas.js';
 import type { Actor, CommandSpec, ProcessDefinition, TaskSpec } from '../machines/types.js';
-import { EngineError, refuse } from './errors.js';
+import { DamagedStreamError, EngineError, refuse } from './errors.js';
 import { deterministicId, newId, streamOf } from './ids.js';
 import { canonicalJson, eventHash } from './hashChain.js';
 import { endOfShanghaiDate, shanghaiDateOf } from '../calendars/index.js';
@@ -137,7 +137,7 @@ export class Engine {
     if (cached) return this.#refresh(cached);
     const events = await this.#findStream(caseId);
     if (!events) throw refuse.notFound(caseId);
-    const state = foldAll(this.definitionOf(events[0]!), events);
+    const state = foldStored(this.definitionOf.bind(this), events);
     this.#remember(state);
     return state;
   }
@@ -145,7 +145,7 @@ export class Engine {
   /** A case as it was just after `revision` (a replayed start answers the case as it first was). */
   async caseAt(caseId: string, revision: number): Promise<CaseState> {
     const events = (await this.history(caseId)).filter((e) => e.revision <= revision);
-    return foldAll(this.definitionOf(events[0]!), events);
+    return foldStored(this.definitionOf.bind(this), events);
   }
 
   /** Every event of a case, oldest first. */
@@ -154,11 +154,14 @@ export class Engine {
     return this.#o.store.readStream(state.stream);
   }
 
-  /** Re-checks a case's hash chain and replays it through its machine version. */
+  /**
+   * Re-checks a case's hash chain and replays it through its machine version. It reads the stream
+   * as stored, not through the folded case: a stream its machine cannot fold is named here.
+   */
   async verify(caseId: string): Promise<Verification> {
-    let events: RecordedEvent[];
+    let events: RecordedEvent[] | undefined;
     try {
-      events = await this.history(caseId);
+      events = await this.#findStream(caseId);
     } catch (err) {
       // A stored event that is no longer JSON: altered outside the engine, named like any other.
       if (!(err instanceof UnreadableEventError)) throw err;
@@ -171,7 +174,21 @@ export class Engine {
         reasonEn: `the event's ${err.part} is not valid JSON: the stored content was damaged or altered`,
       };
     }
-    return verifyHistory(this.definitionOf(events[0]!), events);
+    if (!events) throw refuse.notFound(caseId);
+    const first = events[0]!;
+    const machine = (first.metadata as Partial<CaseEventMetadata>).machine;
+    const def = machine && this.#o.registry.get(machine.name, machine.version);
+    if (!def) {
+      const named = `${String(machine?.name)}@${String(machine?.version)}`;
+      return {
+        ok: false,
+        events: events.length,
+        failedAt: { revision: first.revision, eventId: first.id, type: first.type },
+        reason: `事件记录的流程版本 ${named} 不是本系统的流程版本，可能被篡改`,
+        reasonEn: `the event names machine ${named}, which this system does not have: it may have been altered`,
+      };
+    }
+    return verifyHistory(def, events);
   }
 
   /** The machine version a case's first event names. */
@@ -733,6 +750,15 @@ function endOfDay(date: string): string {
 }
 
 /** The task spec a stage was opened from: its state's meta, or a command that opens it. */
+/** Folds a case's stored events; a stream its machine cannot fold is a `DamagedStreamError`. */
+function foldStored(definitionOf: (first: RecordedEvent) => ProcessDefinition, events: RecordedEvent[]): CaseState {
+  try {
+    return foldAll(definitionOf(events[0]!), events);
+  } catch (err) {
+    throw new DamagedStreamError(events[0]!.streamId, err);
+  }
+}
+
 function taskSpecOf(def: ProcessDefinition, stage: string): TaskSpec | undefined {
   return stateTask(def, stage) ?? Object.values(def.commands).flatMap((c) => c.opens ?? []).find((t) => t.stage === stage);
 }

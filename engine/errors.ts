@@ -29,6 +29,21 @@ export class EngineError extends Error {
   }
 }
 
+/**
+ * A case whose stored stream its machine cannot fold (its start event missing or altered, a machine
+ * version nobody registered): the store's content, not the request, is at fault. The API answers
+ * 503 with `reason: streamDamaged`; verify names the first event that does not match.
+ */
+export class DamagedStreamError extends Error {
+  override readonly name = 'DamagedStreamError';
+  constructor(
+    readonly streamId: string,
+    override readonly cause: unknown,
+  ) {
+    super(`stream ${streamId} cannot be folded: ${(cause as Error)?.message ?? String(cause)}`);
+  }
+}
+
 /** “名称”（code）, or “code” when there is no name. */
 const named = (label: string | undefined, code: string) => (label && label !== code ? `“${label}”（${code}）` : `“${code}”`);
 

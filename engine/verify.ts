@@ -22,7 +22,8 @@ export interface Verification {
 export function verifyHistory(def: ProcessDefinition, events: RecordedEvent[]): Verification {
   let prevHash = GENESIS_HASH;
   let state: CaseState | undefined;
-  for (const event of events) {
+  let previous: RecordedEvent | undefined;
+  for (const [index, event] of events.entries()) {
     const meta = event.metadata as unknown as CaseEventMetadata;
     const fail = (reason: string, reasonEn: string): Verification => ({
       ok: false,
@@ -31,6 +32,17 @@ export function verifyHistory(def: ProcessDefinition, events: RecordedEvent[]): 
       reason,
       reasonEn,
     });
+    // Named before the chain breaks at it: an event removed reads as such, not as a bad hash.
+    if (event.revision > index) {
+      return index === 0
+        ? fail('缺少第 0 号事件（案件的起始事件）', 'revision 0, the start of the case, is missing')
+        : fail(`缺少第 ${index} 号事件`, `revision ${index} is missing`);
+    }
+    // Rows exchanged in the log (their revisions and contents swapped): each event's own hash still
+    // holds, and so does the chain read in revision order, but the log no longer says what came first.
+    if (previous && event.position <= previous.position) {
+      return fail(`事件在日志中的位置（${event.position}）不在前一事件（${previous.position}）之后，记录次序被改动`, `the event's log position (${event.position}) is not after the previous event's (${previous.position}): the order of the record was altered`);
+    }
     if (meta.prevHash !== prevHash) return fail('prevHash 与上一事件的哈希不一致', "prevHash does not match the previous event's hash");
     const hash = eventHash({ streamId: event.streamId, revision: event.revision, id: event.id, type: event.type, data: event.data, metadata: meta as unknown as Record<string, unknown> });
     if (hash !== meta.hash) return fail('事件内容与其哈希不一致，可能被篡改', "the event's content does not match its hash: it may have been altered");
@@ -51,6 +63,7 @@ export function verifyHistory(def: ProcessDefinition, events: RecordedEvent[]): 
       return fail(`按流程重放失败：${(err as Error).message}`, `replaying it through the machine failed: ${(err as Error).message}`);
     }
     prevHash = meta.hash;
+    previous = event;
   }
   return { ok: true, events: events.length };
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { canSee } from '../../directory/visibility.js';
 import { notAhead } from './work.js';
 import { UnreadableEventError } from '../../eventstore/types.js';
-import { refuse, type CaseState } from '../../engine/index.js';
+import { DamagedStreamError, refuse, type CaseState } from '../../engine/index.js';
 import { ApiError, langOf, PROBLEM_CODES } from '../problem.js';
 import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
@@ -11,15 +11,32 @@ import { caseHistory, historyEntry } from '../../projections/audit.js';
 import { caughtUp } from './work.js';
 import { CaseView, caseView, CommandBody, HistoryEvent, NoQuery, registryFilters, StartBody, TaskView } from '../shape.js';
 import { COMMAND_COMPONENT, jsonAnswer, START_COMPONENT } from '../openapi.js';
+import { cutEnd, verifyCase } from '../verifyCase.js';
 
 const IdParams = z.strictObject({ id: z.string().min(1).max(100) });
 const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(200).optional() });
 
 /** A case the caller may not see answers 404 everywhere, exactly like an unknown one (API.md "Identity"). */
 async function visibleCase(app: App, caller: Caller, caseId: string): Promise<CaseState> {
-  const state = await app.engine.getCase(caseId);
+  let state: CaseState;
+  try {
+    state = await app.engine.getCase(caseId);
+  } catch (err) {
+    // Its stored events cannot be read or folded: the case list's row says who may know of it. They
+    // get the store's error (503, naming the event or the stream); anyone else learns nothing.
+    if (unreadable(err)) {
+      const row = app.readModels.case(caseId);
+      if (!row || !canSee(app.directory, caller, row.parties)) throw refuse.notFound(caseId);
+    }
+    throw err;
+  }
   if (!canSee(app.directory, caller, app.engine.partiesOf(state))) throw refuse.notFound(caseId);
   return state;
+}
+
+/** The store's content at fault: an event that is not JSON, or a stream its machine cannot fold. */
+function unreadable(err: unknown): boolean {
+  return err instanceof UnreadableEventError || err instanceof DamagedStreamError;
 }
 
 /**
@@ -37,18 +54,6 @@ function refuseCutStream(app: App, state: CaseState): void {
     { zh: `案件的${cut.text.zh}，请联系管理员核查（verify 可列出缺失的事件）`, en: `the case's ${cut.text.en}; ask an administrator (verify lists them)` },
     { reason: 'eventsMissing', position: cut.missing.lastPosition },
   );
-}
-
-/** Events cut off the end of a stream whose last stored revision is `stored`, from the revision its case-list `row` recorded; undefined when none are. */
-function cutEnd(row: { revision: number; position: number } | undefined, stored: number) {
-  if (!row || row.revision <= stored) return undefined;
-  return {
-    missing: { fromRevision: stored + 1, toRevision: row.revision, lastPosition: row.position },
-    text: {
-      zh: `事件流止于第 ${stored} 号事件，但已记录的案件进行到第 ${row.revision} 号（位置 ${row.position}）：末尾的事件缺失`,
-      en: `stream ends at revision ${stored}, but the case was recorded up to revision ${row.revision} (position ${row.position}): events are missing from its end`,
-    },
-  };
 }
 
 /** The case, visible to the caller, and whole (`refuseCutStream`). */
@@ -273,20 +278,14 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     async (request) => {
       const caller = await callerOf(request, app.verifier);
       const caseId = request.params.id;
-      // The case list's row: who may see the case when its own events cannot be read, and how far it
-      // had gone when it was projected.
-      const row = app.readModels.case(caseId);
       try {
         await visibleCase(app, caller, caseId);
       } catch (err) {
-        if (!(err instanceof UnreadableEventError) || !row || !canSee(app.directory, caller, row.parties)) throw err;
+        // Visible (else 404 above), but not readable as a case: verify says where and why.
+        if (!unreadable(err)) throw err;
       }
-      const { reasonEn, ...verification } = await app.engine.verify(caseId);
-      const en = langOf(request) === 'en';
-      // A chain checks each event against the one before: events cut off its end leave no trace in it.
-      const cut = verification.ok ? cutEnd(row, verification.events - 1) : undefined;
-      if (cut) return { ok: false, events: verification.events, missing: cut.missing, reason: en ? `the ${cut.text.en}` : cut.text.zh };
-      return en && reasonEn !== undefined ? { ...verification, reason: reasonEn } : verification;
+      const { reasonEn, ...verification } = await verifyCase(app, caseId);
+      return langOf(request) === 'en' && reasonEn !== undefined ? { ...verification, reason: reasonEn } : verification;
     },
   );
 };

@@ -213,6 +213,35 @@ describe('given a case whose last event was cut off the stream', () => {
   });
 });
 
+describe('given a case whose stored start its machine cannot fold (a machine version this system does not have)', () => {
+  it('then reading or adding to it answers 503 streamDamaged to who may see it and 404 to anyone else, verify names its start, and the other case goes on', async () => {
+    const dataDir = folder();
+    const { t, a, b } = await twoObjections(dataDir);
+    let api = await serve(dataDir);
+    api.db.prepare("UPDATE events SET metadata = json_set(metadata, '$.machine.version', 99) WHERE stream_id LIKE '%' || ? AND revision = 0").run(a);
+    await api.close();
+
+    api = await serve(dataDir);
+    try {
+      for (const res of [
+        await api.call('GET', `/v1/cases/${a}`, t.applicant),
+        await api.call('GET', `/v1/cases/${a}/history`, t.applicant),
+        await api.call('POST', `/v1/cases/${a}/commands`, t.provider, { type: 'RESPOND', data: { outcome: 'corrected', explanation: '已更正数据并重新发布。' } }),
+      ]) {
+        expect([res.status, res.body.code, res.body.reason]).toEqual([503, 'UNAVAILABLE', 'streamDamaged']);
+        expect(res.body.detail).toContain('无法按流程重放');
+      }
+      const verify = await api.call('GET', `/v1/cases/${a}/verify`, t.applicant);
+      expect([verify.status, verify.body]).toEqual([200, expect.objectContaining({ ok: false, failedAt: expect.objectContaining({ revision: 0 }), reason: expect.stringContaining('objection@99') })]);
+      const stranger = await mintToken(SECRET, { sub: 'someone-else', role: 'applicant', org: 'person-someone-else' });
+      for (const path of [`/v1/cases/${a}`, `/v1/cases/${a}/verify`]) expect((await api.call('GET', path, stranger)).status).toBe(404);
+      expect((await api.call('POST', `/v1/cases/${b}/commands`, t.provider, { type: 'RESPOND', data: { outcome: 'corrected', explanation: '已更正数据并重新发布。' } })).status).toBe(200);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('given a read model being rebuilt by another process (its checkpoint marked unfinished)', () => {
   const onClose: (() => void)[] = [];
   afterEach(() => {

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALENDAR_STREAM } from '../../engine/calendarInForce.js';
 import type { CaseEventMetadata } from '../../engine/events.js';
+import { DamagedStreamError } from '../../engine/errors.js';
 import { foldAll, type CaseState } from '../../engine/fold.js';
 import { eventHash } from '../../engine/hashChain.js';
 import type { RecordedEvent } from '../../eventstore/types.js';
@@ -210,6 +211,45 @@ describe('a history altered in the database', () => {
     const verification = await t.engine.verify(c.caseId);
     expect(verification).toMatchObject({ ok: false, failedAt: { revision: 1 } });
     expect(verification.reason).toContain('重放');
+  });
+
+  const remove = (stream: string, revision: number) => t.store.database.prepare('DELETE FROM events WHERE stream_id = ? AND revision = ?').run(stream, revision);
+
+  it('given a case whose start event is removed, then verify names the first event left, saying the start is missing, and reading the case is a DamagedStreamError, not a crash', async () => {
+    const c = await given(t, 'objection', ['RESPOND']);
+    remove(c.stream, 0);
+    expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, events: 1, failedAt: { revision: 1 }, reason: '缺少第 0 号事件（案件的起始事件）' });
+    await expect(coldEngine(t).getCase(c.caseId)).rejects.toBeInstanceOf(DamagedStreamError);
+  });
+
+  it('given a case with an event removed from its middle, then verify names the event after the gap, saying which revision is missing', async () => {
+    const c = await given(t, 'listAdjustment', ['RETURN', 'RESUBMIT', 'APPROVE']);
+    remove(c.stream, 2);
+    expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, failedAt: { revision: 3 }, reason: '缺少第 2 号事件' });
+  });
+
+  it('given a case whose start names a machine version this system does not have, then verify names the start event, and reading the case is a DamagedStreamError', async () => {
+    const c = await given(t, 'objection');
+    alter(c.stream, 0, 'metadata', (metadata) => {
+      metadata.machine = { name: 'objection', version: 99 };
+    });
+    expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, failedAt: { revision: 0 }, reason: '事件记录的流程版本 objection@99 不是本系统的流程版本，可能被篡改' });
+    await expect(coldEngine(t).getCase(c.caseId)).rejects.toBeInstanceOf(DamagedStreamError);
+  });
+
+  it('given two events whose rows are exchanged in the log (each keeps its content and hash, the positions stay), then verify names the one that now comes first', async () => {
+    const c = await given(t, 'listAdjustment', ['RETURN', 'RESUBMIT', 'APPROVE']);
+    const db = t.store.database;
+    type Row = { position: number; revision: number; id: string; type: string; data: string; metadata: string; created: string };
+    const row = (revision: number) => db.prepare<[string, number], Row>('SELECT * FROM events WHERE stream_id = ? AND revision = ?').get(c.stream, revision)!;
+    const [one, two] = [row(1), row(2)];
+    const put = db.prepare('UPDATE events SET revision = ?, id = ?, type = ?, data = ?, metadata = ?, created = ? WHERE position = ?');
+    db.transaction(() => {
+      put.run(-1, 'moving', one.type, one.data, one.metadata, one.created, one.position);
+      put.run(one.revision, one.id, one.type, one.data, one.metadata, one.created, two.position);
+      put.run(two.revision, two.id, two.type, two.data, two.metadata, two.created, one.position);
+    })();
+    expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, failedAt: { revision: 2 }, reason: expect.stringContaining('记录次序被改动') });
   });
 
   it('given other cases in the same store, then they still verify', async () => {

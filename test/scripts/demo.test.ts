@@ -144,6 +144,33 @@ describe('npm run demo', () => {
     expect(failed.stdout, failed.stderr).toMatch(/失败 1。/);
     expect(failed.stdout).toContain('哈希');
   });
+
+  it('replay fails, in one readable answer, a case whose last event was cut off and one whose start event was removed', async () => {
+    const damaged = tempDir();
+    await app.close();
+    for (const name of ['events.db', 'dev-jwt-secret']) copyFileSync(join(dataDir, name), join(damaged, name));
+    app = await openApp(dataDir);
+    const db = new Database(join(damaged, 'events.db'));
+    const [cut, headless] = db
+      .prepare<[], { stream: string; last: number }>("SELECT stream_id AS stream, max(revision) AS last FROM events WHERE stream_id <> 'calendar-notices' GROUP BY stream_id HAVING count(*) >= 3 ORDER BY stream_id LIMIT 2")
+      .all();
+    db.prepare('DELETE FROM events WHERE stream_id = ? AND revision = ?').run(cut!.stream, cut!.last);
+    db.prepare('DELETE FROM events WHERE stream_id = ? AND revision = 0').run(headless!.stream);
+    db.close();
+    const caseOf = (stream: string) => stream.slice(-36);
+
+    const all = replay(damaged, '--all', '--quiet');
+    expect([all.status, all.stderr]).toEqual([1, '']);
+    expect(all.stdout).toMatch(/失败 2。/);
+    const one = replay(damaged, caseOf(cut!.stream));
+    expect([one.status, one.stderr]).toEqual([1, '']);
+    expect(one.stdout).toContain('校验：失败 — 事件流止于第');
+    expect(one.stdout).not.toContain('校验：通过');
+    const start = replay(damaged, caseOf(headless!.stream));
+    expect([start.status, start.stderr]).toEqual([1, '']);
+    expect(start.stdout).toContain('不能显示时间线');
+    expect(start.stdout).toContain('缺少第 0 号事件（案件的起始事件）');
+  });
 });
 
 describe('npm run demo -- --reset', () => {
