@@ -705,7 +705,12 @@ export class Engine {
     if (!newer || newer.length === 0) return cached;
     const def = this.#def(cached);
     let state = cached;
-    for (const e of newer) state = foldNext(def, state, e);
+    try {
+      for (const e of newer) state = foldNext(def, state, e);
+    } catch (err) {
+      this.#cache.delete(cached.caseId);
+      throw new DamagedStreamError(cached.stream, err);
+    }
     this.#remember(state);
     return state;
   }

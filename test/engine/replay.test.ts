@@ -4,6 +4,10 @@
  * from `$all` gives the same states and hashes, every hash chain verifies, and an event altered in
  * the database is named by its revision.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALENDAR_STREAM } from '../../engine/calendarInForce.js';
 import type { CaseEventMetadata } from '../../engine/events.js';
@@ -250,6 +254,28 @@ describe('a history altered in the database', () => {
       put.run(two.revision, two.id, two.type, two.data, two.metadata, two.created, one.position);
     })();
     expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, failedAt: { revision: 2 }, reason: expect.stringContaining('记录次序被改动') });
+  });
+
+  it('given a case whose stream gets a forged copy of an earlier event as its next revision, then the engine neither reads nor acts on it (a cached case or a cold one), and verify names the copy', async () => {
+    // A store on a file, written by another connection (as another process would: the running engine's cache must notice).
+    const dir = mkdtempSync(join(tmpdir(), 'engine-forged-'));
+    const f = await createWorld({ path: join(dir, 'events.db') });
+    try {
+      const c = await given(f, 'listAdjustment', ['RETURN', 'RESUBMIT']);
+      const db = new Database(join(dir, 'events.db'));
+      const copy = db.prepare<[string], { type: string; data: string; metadata: string; created: string }>('SELECT type, data, metadata, created FROM events WHERE stream_id = ? AND revision = 1').get(c.stream)!;
+      db.prepare('INSERT INTO events (stream_id, revision, id, type, data, metadata, created) VALUES (?, 3, ?, ?, ?, ?, ?)').run(c.stream, 'forged-copy', copy.type, copy.data, copy.metadata, copy.created);
+      db.close();
+
+      await expect(f.engine.getCase(c.caseId)).rejects.toBeInstanceOf(DamagedStreamError);
+      await expect(coldEngine(f).getCase(c.caseId)).rejects.toBeInstanceOf(DamagedStreamError);
+      await expect(when(f, c.caseId, 'APPROVE')).rejects.toBeInstanceOf(DamagedStreamError);
+      expect(await f.engine.verify(c.caseId)).toMatchObject({ ok: false, failedAt: { revision: 3, eventId: 'forged-copy' } });
+      expect(f.store.database.prepare('SELECT count(*) FROM events WHERE stream_id = ?').pluck().get(c.stream)).toBe(4);
+    } finally {
+      await f.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('given other cases in the same store, then they still verify', async () => {
