@@ -27,6 +27,8 @@ const FIXED: Record<string, string> = {
   '须为带 Z 或时区偏移的 ISO-8601 时刻；在网址中，时区偏移的 + 须写作 %2B（未编码的 + 会变成空格），例如 2026-06-01T00:00:00%2B08:00':
     'must be an ISO-8601 instant with Z or an offset; in a URL, write the offset\'s + as %2B (a + left as it is arrives as a space), e.g. 2026-06-01T00:00:00%2B08:00',
   '应为有效日期（YYYY-MM-DD），或带 Z 或时区偏移的 ISO-8601 时刻': 'must be a real date (YYYY-MM-DD) or an ISO-8601 instant with Z or an offset',
+  '应为有效日期（YYYY-MM-DD），或带 Z 或时区偏移的 ISO-8601 时刻；在网址中，时区偏移的 + 须写作 %2B（未编码的 + 会变成空格）':
+    'must be a real date (YYYY-MM-DD) or an ISO-8601 instant with Z or an offset; in a URL, write the offset\'s + as %2B (a + left as it is arrives as a space)',
   不是有效时刻: 'is not a valid instant',
   起始日期不得晚于终止日期: 'the start date must not be after the end date',
   使用起始日期不得晚于终止日期: 'the first day of use must not be after the last',

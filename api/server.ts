@@ -6,6 +6,7 @@ import type { App } from './app.js';
 import { callerOf } from './auth.js';
 import { sendProblem, ApiError, FASTIFY_ZH, storeFailure } from './problem.js';
 import { unknownFields } from '../machines/schemas.js';
+import { writtenPlusAsSpace } from './shape.js';
 import { healthRoutes } from './routes/health.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { caseRoutes } from './routes/cases.js';
@@ -44,7 +45,7 @@ function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
     case 'invalid_format':
       if ((issue as { format?: string }).format !== 'datetime') return undefined;
       // A `+` written as is in a URL arrives as a space: the example would fail the same way.
-      if (typeof i.input === 'string' && / \d{2}:?\d{2}$/.test(i.input)) return DATETIME_PLUS_AS_SPACE;
+      if (typeof i.input === 'string' && writtenPlusAsSpace(i.input)) return DATETIME_PLUS_AS_SPACE;
       return '须为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00';
       return undefined;
     case 'invalid_value': {

@@ -239,3 +239,8 @@ void documentedAsAnswered;
 
 /** The query of a route that takes none: an unknown parameter is refused, as on every other route, not silently ignored. */
 export const NoQuery = z.strictObject({});
+
+/** An instant whose offset's `+` was written as is in a URL, and arrived as a space (`…T08:00:00 08:00`). */
+export function writtenPlusAsSpace(input: string): boolean {
+  return / \d{2}:?\d{2}$/.test(input);
+}

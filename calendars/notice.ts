@@ -12,8 +12,8 @@ import type { YearNotice } from './types.js';
 const IsoDate = z.string().refine(isIsoDate, { message: '不是有效日期（应为 YYYY-MM-DD）' });
 
 export const HolidayBlockSchema = z.strictObject({
-  name: z.string().trim().min(1),
-  text: z.string().trim().min(1).optional(),
+  name: z.string().trim().min(1).max(50),
+  text: z.string().trim().min(1).max(2000).optional(),
   holidays: z.array(IsoDate).min(1),
   adjustedWorkdays: z.array(IsoDate),
 });
@@ -30,10 +30,11 @@ export const HolidayBlockSchema = z.strictObject({
 export const YearNoticeSchema = z
   .strictObject({
     year: z.number().int().min(2000).max(2200),
-    notice: z.string().trim().min(1),
-    url: z.url({ protocol: /^https?$/ }),
+    // Stored for good in the calendar's event and every audit export: a notice's own lengths, no more.
+    notice: z.string().trim().min(1).max(200),
+    url: z.url({ protocol: /^https?$/ }).max(2000),
     issued: IsoDate.optional(),
-    title: z.string().trim().min(1).optional(),
+    title: z.string().trim().min(1).max(500).optional(),
     holidays: z.array(IsoDate).min(1),
     adjustedWorkdays: z.array(IsoDate),
     blocks: z.array(HolidayBlockSchema).min(1).optional(),

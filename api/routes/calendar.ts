@@ -5,15 +5,25 @@ import { EngineError, refuse } from '../../engine/errors.js';
 import type { App } from '../app.js';
 import { callerOf } from '../auth.js';
 import { ApiError } from '../problem.js';
-import { NoQuery } from '../shape.js';
+import { NoQuery, writtenPlusAsSpace } from '../shape.js';
 
 const IsoDay = /^\d{4}-\d{2}-\d{2}$/;
 
+const DAY_OR_INSTANT = '应为有效日期（YYYY-MM-DD），或带 Z 或时区偏移的 ISO-8601 时刻';
+const DAY_OR_INSTANT_PLUS = '应为有效日期（YYYY-MM-DD），或带 Z 或时区偏移的 ISO-8601 时刻；在网址中，时区偏移的 + 须写作 %2B（未编码的 + 会变成空格）';
+
 const DeadlineQuery = z.strictObject({
   // The calendar's own rule: a real date, or an instant with Z or an offset.
-  from: z.string().max(40).refine(isDayOrInstant, { message: '应为有效日期（YYYY-MM-DD），或带 Z 或时区偏移的 ISO-8601 时刻' }),
-  // Not z.coerce: it turns a missing value into NaN, which reads "须为数字" instead of "必填".
-  workingDays: z.preprocess((v) => (v === undefined ? v : Number(v)), z.number().int().min(0).max(3650)),
+  from: z
+    .string()
+    .max(40)
+    .superRefine((from, ctx) => {
+      // A `+` written as is in a URL arrives as a space: say so, as the reports' instants do.
+      if (!isDayOrInstant(from)) ctx.addIssue({ code: 'custom', message: writtenPlusAsSpace(from) ? DAY_OR_INSTANT_PLUS : DAY_OR_INSTANT });
+    }),
+  // Not z.coerce: it turns a missing value into NaN, which reads "须为数字" instead of "必填"; and an
+  // empty `workingDays=` is missing too (Number('') is 0, a deadline nobody asked for).
+  workingDays: z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), z.number().int().min(0).max(3650)),
 });
 
 const YearParams = z.strictObject({ year: z.coerce.number().int().min(1900).max(2200) });

@@ -24,8 +24,15 @@ describe('GET /v1/calendar/deadline', () => {
     expect(res.body.errors).toEqual([{ path: 'querystring.from', message: '应为有效日期（YYYY-MM-DD），或带 Z 或时区偏移的 ISO-8601 时刻' }]);
   });
 
+  it('from with its offset\'s + left as is in the URL (arrived as a space) is 400 saying to write %2B', async () => {
+    const res = await api.call('GET', '/v1/calendar/deadline?from=2026-02-13T23:30:00+08:00&workingDays=1', { as: applicant });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: 'querystring.from', message: expect.stringContaining('须写作 %2B') }]);
+  });
+
   it.each([
     ['', '必填', 'required'],
+    ['&workingDays=', '必填', 'required'],
     ['&workingDays=x', '须为数字', 'must be a number'],
     ['&workingDays=1.5', '须为整数', 'must be a whole number'],
   ])('workingDays given as %j: 400 naming querystring.workingDays (%s / %s)', async (query, zh, en) => {
@@ -56,6 +63,7 @@ describe('PUT /v1/calendar/:year refusals', () => {
     [{ holidays: [...statutory, '2027-02-30'] }, 'holidays.13', '不是有效日期（应为 YYYY-MM-DD）'],
     [{ adjustedWorkdays: ['2027-02-15'] }, 'adjustedWorkdays.0', '2027-02-15 不是周六或周日：只有周末才能调为工作日'],
     // A notice that drops statutory holidays is not the State Council's (an official year replaced by a one-day list).
+    [{ title: '通'.repeat(20_000) }, 'title', '不超过 500 个字符'],
     [{ holidays: ['2027-01-01'] }, 'holidays', '缺少法定节假日 2027-02-05、2027-02-06、2027-02-07、2027-02-08、2027-04-05、2027-05-01、2027-05-02、2027-06-09、2027-09-15、2027-10-01、2027-10-02、2027-10-03（《全国年节及纪念日放假办法》规定的假日必须放假）'],
   ])('%j: 400 with the date and the reason in Chinese, and the calendar unchanged', async (change, path, message) => {
     const before = (await api.call('GET', '/v1/calendar/2026', { as: admin })).body.calendarVersion;
