@@ -55,7 +55,8 @@ try {
     process.stdout.write(`${lines.join('\n')}\n`);
     process.exitCode = result.failed.length > 0 ? 1 : 0;
   } else {
-    const caseId = positionals[0]!;
+    // Case ids are lower-case UUIDs; one pasted in capitals names the same case.
+    const caseId = positionals[0]!.toLowerCase();
     try {
       const { lines, verification } = await timeline(app, caseId, systemClock.now());
       process.stdout.write(`${lines.join('\n')}\n`);

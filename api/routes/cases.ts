@@ -13,7 +13,8 @@ import { CaseView, caseView, CommandBody, HistoryEvent, NoQuery, registryFilters
 import { COMMAND_COMPONENT, jsonAnswer, START_COMPONENT } from '../openapi.js';
 import { cutEnd, verifyCase } from '../verifyCase.js';
 
-const IdParams = z.strictObject({ id: z.string().min(1).max(100) });
+// Case ids are lower-case UUIDs; one pasted in capitals (a spreadsheet's) names the same case.
+const IdParams = z.strictObject({ id: z.string().min(1).max(100).toLowerCase() });
 const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(200).optional() });
 
 /** A case the caller may not see answers 404 everywhere, exactly like an unknown one (API.md "Identity"). */

@@ -363,3 +363,23 @@ describe('given two servers on one data folder', () => {
     }
   });
 });
+
+describe('a case id pasted in capitals (from a spreadsheet)', () => {
+  it('names the same case: read, history, verify and commands answer as for the id as given out', async () => {
+    const dataDir = folder();
+    const { t, a } = await twoObjections(dataDir);
+    const api = await serve(dataDir);
+    try {
+      const upper = a.toUpperCase();
+      expect(upper).not.toBe(a);
+      const read = await api.call('GET', `/v1/cases/${upper}`, t.applicant);
+      expect([read.status, read.body.id]).toEqual([200, a]);
+      expect((await api.call('GET', `/v1/cases/${upper}/history`, t.applicant)).status).toBe(200);
+      expect((await api.call('GET', `/v1/cases/${upper}/verify`, t.applicant)).body).toEqual({ ok: true, events: 1 });
+      const responded = await api.call('POST', `/v1/cases/${upper}/commands`, t.provider, { type: 'RESPOND', data: { outcome: 'corrected', explanation: '已更正数据并重新发布。' } });
+      expect([responded.status, responded.body.id]).toEqual([200, a]);
+    } finally {
+      await api.close();
+    }
+  });
+});
