@@ -17,6 +17,25 @@ export function configOrExit(prefix = '', exitCode = 2): Config {
 }
 
 /**
+ * What is wrong with a command line, in Chinese: node:util's `parseArgs` says it in English
+ * ("Unknown option '--bogus'. To specify a positional argument starting with a '-', …").
+ */
+export function argumentError(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  const named = /'([^']+)'/.exec(e.message ?? '')?.[1];
+  switch (e.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `参数有误：不认识的选项 ${named ?? ''}`.trimEnd();
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `参数有误：多余的参数 ${named ?? ''}`.trimEnd();
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return `参数有误：选项 ${named?.split(' ')[0] ?? ''} 缺少取值或取值不对`;
+    default:
+      return `参数有误：${e.message ?? String(err)}`;
+  }
+}
+
+/**
  * A script's arguments: `--help` / `-h` prints `usage` and exits 0 before anything is touched; an
  * unknown option (or an argument, unless `positionals`) prints what is wrong and `usage`, and exits 2.
  */
@@ -25,7 +44,7 @@ export function argsOrExit(usage: string, positionals = false): string[] {
   try {
     parsed = parseArgs({ allowPositionals: positionals, options: { help: { type: 'boolean', short: 'h', default: false } } });
   } catch (err) {
-    process.stderr.write(`参数有误：${(err as Error).message}\n${usage}\n`);
+    process.stderr.write(`${argumentError(err)}\n${usage}\n`);
     process.exit(2);
   }
   if (parsed.values.help) {

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Directory } from '../directory/directory.js';
-import { configOrExit } from './config.js';
+import { argumentError, configOrExit } from './config.js';
 import { storeInUse } from './storeInUse.js';
 import { registry } from '../machines/registry.js';
 import { accessLines, summaryLines } from './demo/report.js';
@@ -31,7 +31,7 @@ try {
     },
   }));
 } catch (err) {
-  process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+  process.stderr.write(`${argumentError(err)}\n${USAGE}\n`);
   process.exit(2);
 }
 if (values.help) {

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { createApp } from '../api/app.js';
 import { EngineError } from '../engine/errors.js';
 import { systemClock } from '../infra/clock.js';
-import { configOrExit } from './config.js';
+import { argumentError, configOrExit } from './config.js';
 import { createLogger } from '../infra/logger.js';
 import { createProgress } from './progress.js';
 import { caseIdsInStore, timeline, verifyAll } from './demo/replay.js';
@@ -26,7 +26,7 @@ try {
     options: { all: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
   });
 } catch (err) {
-  process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+  process.stderr.write(`${argumentError(err)}\n${USAGE}\n`);
   process.exit(2);
 }
 const { values, positionals } = parsed;

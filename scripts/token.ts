@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { developmentSecret } from '../infra/config.js';
-import { configOrExit } from './config.js';
+import { argumentError, configOrExit } from './config.js';
 import { mintToken } from '../api/auth.js';
 
 const ROLES = ['applicant', 'provider', 'authority', 'supervisor', 'auditor', 'admin'] as const;
@@ -23,7 +23,7 @@ const args = (() => {
     });
   } catch (err) {
     // An unknown option, or a value that looks like one (--expires -5).
-    process.stderr.write(`参数有误：${(err as Error).message}\n${USAGE}`);
+    process.stderr.write(`${argumentError(err)}\n${USAGE}`);
     process.exit(2);
   }
 })();

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { checkExport } from '../engine/exportCheck.js';
 import { auditLine } from '../projections/audit.js';
 import { createProgress } from './progress.js';
+import { argumentError } from './config.js';
 
 const USAGE = `用法：npm run verify-export -- <审计导出文件.ndjson> [--quiet]
 逐行重算审计导出（GET /v1/audit/export）中每个案件事件的哈希，并检查同一案件的事件前后衔接。`;
@@ -18,7 +19,7 @@ let parsed;
 try {
   parsed = parseArgs({ allowPositionals: true, options: { quiet: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
 } catch (err) {
-  process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+  process.stderr.write(`${argumentError(err)}\n${USAGE}\n`);
   process.exit(2);
 }
 const { values, positionals } = parsed;

@@ -6,6 +6,8 @@ import { creditCode, creditCodeCheckChar, idNumber, orgCodeCheckChar } from '../
 import { Random } from '../../scripts/demo/random.js';
 import { atLocal, dateOf, nextNightlyRun, Timing } from '../../scripts/demo/time.js';
 import { createProgress, type ProgressStream } from '../../scripts/progress.js';
+import { parseArgs } from 'node:util';
+import { argumentError } from '../../scripts/config.js';
 
 describe('identity numbers', () => {
   it('computes the GB 32100 and GB 11714 check characters of a known code', () => {
@@ -101,5 +103,23 @@ describe('progress bar', () => {
     bar.tick(10);
     bar.done();
     expect(chunks).toEqual([]);
+  });
+});
+
+describe('a command line node:util cannot parse, told in Chinese', () => {
+  const refusal = (args: string[]) => {
+    try {
+      parseArgs({ args, options: { role: { type: 'string' }, quiet: { type: 'boolean' } } });
+    } catch (err) {
+      return argumentError(err);
+    }
+    throw new Error('parsed');
+  };
+  it.each([
+    [['--bogus'], '参数有误：不认识的选项 --bogus'],
+    [['extra'], '参数有误：多余的参数 extra'],
+    [['--role'], '参数有误：选项 --role 缺少取值或取值不对'],
+  ])('%j: %s', (args, message) => {
+    expect(refusal(args)).toBe(message);
   });
 });
