@@ -5,7 +5,7 @@ import { createLogger, type Logger } from '../infra/logger.js';
 import { defaultCalendar, DEFAULT_DEADLINE_RULES } from '../calendars/index.js';
 import { Directory } from '../directory/directory.js';
 import { openStore } from '../eventstore/open.js';
-import type { EventStore } from '../eventstore/types.js';
+import { UnreadableEventError, type EventStore } from '../eventstore/types.js';
 import { registry as defaultRegistry, type ProcessRegistry } from '../machines/registry.js';
 import { Engine } from '../engine/engine.js';
 import { CalendarAwareEngine, CalendarInForce } from '../engine/calendarInForce.js';
@@ -85,7 +85,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     directory,
     registry,
     calendar: () => calendar.current(),
-    onError: (err) => logger.error({ err }, '读模型订阅出错，正在重试'),
+    // A stored event the read models skip (it cannot be parsed) is told in its own words; anything
+    // else is a fold or subscription failure, retried.
+    onError: (err) => (err instanceof UnreadableEventError ? logger.warn({ err }, err.message) : logger.error({ err }, '读模型订阅出错，正在重试')),
   });
   const scheduler = new Scheduler({ engine, store, clock, logger });
   scheduler.followLinks();

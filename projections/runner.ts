@@ -17,10 +17,10 @@ import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { parentPort, Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { SQLITE_MMAP_BYTES, type SqliteEventStore } from '../eventstore/sqlite.js';
-import type { EventStore, RecordedEvent, Subscription } from '../eventstore/types.js';
+import { readAllPastUnreadable, UnreadableEventError, type EventStore, type RecordedEvent, type Subscription } from '../eventstore/types.js';
 
 export type Db = Database.Database;
 
@@ -72,7 +72,12 @@ export interface RebuildSummary {
 export interface RunnerOptions {
   /** Events per transaction while catching up or rebuilding. Default 20000 inline, 1000 follow. */
   batchSize?: number;
-  /** Told of a follow-mode failure (a projection threw, the subscription broke) before it retries. */
+  /**
+   * Told of a follow-mode failure (a projection threw, the subscription broke) before it retries,
+   * of a failed rebuild worker, and of every stored event the read models skip because it cannot
+   * be parsed (an `UnreadableEventSkipped`, naming its position and stream). Without it, the
+   * skipped events are told to `process.emitWarning`.
+   */
   onError?: (error: unknown) => void;
   /** Delay before a failed follow-mode subscription is resumed. Default 1000 ms. */
   retryDelayMs?: number;
@@ -219,6 +224,46 @@ function resetProjections(db: Db, checkpoints: Checkpoints, projections: readonl
   }).immediate();
 }
 
+// ── Events that cannot be read ─────────────────────────────────────────────────────────
+
+/**
+ * A stored event the read models cannot read (eventstore/types.ts `UnreadableEventError`): its
+ * metadata, or its data, is no longer valid JSON. Every read model skips an event whose metadata
+ * cannot be parsed, as the audit export does, and its checkpoint moves past it: one damaged row
+ * never stops a catch-up, a rebuild or a start, and a rebuild still equals the incremental fold of
+ * the events that can be read. (Data is parsed only when a projection asks for it: one whose data
+ * cannot be parsed reads as `null`.) Each is told to `onError` once per fold that passes it.
+ */
+export class UnreadableEventSkipped extends UnreadableEventError {
+  constructor(event: UnreadableEventError['event'], part: 'data' | 'metadata', cause: unknown) {
+    super(event, part, cause);
+    const where = `位置 ${event.position} 的事件（流 ${event.streamId}，版本 ${event.revision}，${event.type}，id ${event.id}）`;
+    this.message =
+      part === 'metadata'
+        ? `读模型跳过了${where}：其元数据已不是有效的 JSON，存储内容已损坏或被改动；各读模型都不含这一事件`
+        : `读模型无法读取${where}的数据：它已不是有效的 JSON，存储内容已损坏或被改动；读模型读到的数据为空（null）`;
+  }
+
+  /** The same event, told in the read models' words. */
+  static of(error: UnreadableEventError): UnreadableEventSkipped {
+    return error instanceof UnreadableEventSkipped ? error : new UnreadableEventSkipped(error.event, error.part, error.cause);
+  }
+}
+
+/** An entry of the log as read models fold it: an event, or a stored one that cannot be read (skipped, its position passed). */
+type LogEntry = RecordedEvent | UnreadableEventError;
+
+function positionOf(entry: LogEntry): number {
+  return entry instanceof UnreadableEventError ? entry.event.position : entry.position;
+}
+
+/** Where skipped events are told: `onError`, else a process warning (never silently). */
+type Report = (error: UnreadableEventSkipped) => void;
+
+function reporter(onError: ((error: unknown) => void) | undefined): Report {
+  return onError ?? ((error) => process.emitWarning(error));
+}
+
 /**
  * One transaction's fold: events go to every projection that has not seen them, then each
  * projection flushes its unit of work and the checkpoints of those that were behind move. The
@@ -242,11 +287,13 @@ class Fold {
     return Math.min(...this.#from);
   }
 
-  add(events: readonly RecordedEvent[]): void {
+  /** Folds `events` in; an unreadable one is skipped by every projection, but counts as passed. */
+  add(events: readonly LogEntry[]): void {
     const { db, projections } = this;
     const from = this.#from;
     try {
       for (const event of events) {
+        if (event instanceof UnreadableEventError) continue;
         for (let i = 0; i < projections.length; i++) if (event.position > from[i]!) projections[i]!.apply(event, db);
       }
     } catch (error) {
@@ -254,7 +301,7 @@ class Fold {
       throw error;
     }
     const last = events[events.length - 1];
-    if (last) this.#last = last.position;
+    if (last) this.#last = positionOf(last);
   }
 
   finish(): void {
@@ -278,7 +325,7 @@ class Fold {
 }
 
 /** Folds events in one go (the caller holds the transaction). */
-function applyBatch(db: Db, checkpoints: Checkpoints, projections: readonly Projection[], positions: Map<string, number>, events: readonly RecordedEvent[]): void {
+function applyBatch(db: Db, checkpoints: Checkpoints, projections: readonly Projection[], positions: Map<string, number>, events: readonly LogEntry[]): void {
   if (events.length === 0) return;
   const fold = new Fold(db, checkpoints, projections, positions);
   fold.add(events);
@@ -374,10 +421,11 @@ class Waiters {
 /**
  * An event read straight from the SQLite store's table: metadata parsed at once, data read and
  * parsed only when a projection asks for it (read models fold metadata; reading every payload
- * would cost a third of the read).
+ * would cost a third of the read). Data that cannot be parsed reads as `null`, and is told
+ * (`UnreadableEventSkipped`): a projection that reads it never throws out of the fold.
  */
 class StoredEvent implements RecordedEvent {
-  #load: ((position: number) => string) | undefined;
+  #load: ((event: StoredEvent) => unknown) | undefined;
   #data: unknown;
 
   constructor(
@@ -386,7 +434,7 @@ class StoredEvent implements RecordedEvent {
     readonly revision: number,
     readonly id: string,
     readonly type: string,
-    load: (position: number) => string,
+    load: (event: StoredEvent) => unknown,
     readonly metadata: Record<string, unknown>,
     readonly created: string,
   ) {
@@ -394,9 +442,10 @@ class StoredEvent implements RecordedEvent {
   }
 
   get data(): unknown {
-    if (this.#load !== undefined) {
-      this.#data = JSON.parse(this.#load(this.position)) as unknown;
+    const load = this.#load;
+    if (load !== undefined) {
       this.#load = undefined;
+      this.#data = load(this);
     }
     return this.#data;
   }
@@ -406,15 +455,18 @@ type LogRow = [number, string, number, string, string, string, string];
 
 /**
  * Synchronous pages of the SQLite store's `events` table (eventstore/sqlite.ts `SQLITE_SCHEMA`), for
- * catching up inside one thread and inside an append's transaction.
+ * catching up inside one thread and inside an append's transaction. A row whose metadata cannot be
+ * parsed comes as its `UnreadableEventError`, in its place, and is told to `report` as it is read.
  */
 class SqliteLog {
   readonly #page: Database.Statement<[number, number, number], LogRow>;
   readonly #head: Database.Statement<[], number | null>;
-  readonly #data: (position: number) => string;
+  readonly #data: (event: StoredEvent) => unknown;
+  readonly #report: Report;
 
   /** `share`: only the streams of this part of `parts` (a parallel rebuild's worker). */
-  constructor(db: Db, share?: { part: number; parts: number }) {
+  constructor(db: Db, report: Report, share?: { part: number; parts: number }) {
+    this.#report = report;
     // A stream's share is a function of its last two characters (a case id's random hex digits).
     const only = share ? ` AND (unicode(substr(stream_id, -1)) * 31 + unicode(substr(stream_id, -2, 1))) % ${share.parts} = ${share.part}` : '';
     this.#page = db
@@ -424,16 +476,33 @@ class SqliteLog {
       .raw(true);
     this.#head = db.prepare<[], number | null>('SELECT max(position) FROM events').pluck();
     const data = db.prepare<[number], string>('SELECT data FROM events WHERE position = ?').pluck();
-    this.#data = (position) => data.get(position) ?? 'null';
+    this.#data = (event) => {
+      const text = data.get(event.position) ?? 'null';
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (error) {
+        this.#report(new UnreadableEventSkipped(event, 'data', error));
+        return null;
+      }
+    };
   }
 
-  /** Up to `limit` events after `after`, at most up to `upTo`. */
-  page(after: number, upTo: number, limit: number): RecordedEvent[] {
+  /** Up to `limit` events after `after`, at most up to `upTo`; one that cannot be read as its error. */
+  page(after: number, upTo: number, limit: number): LogEntry[] {
     const rows = this.#page.all(after, Math.min(upTo, Number.MAX_SAFE_INTEGER), limit);
-    const events: RecordedEvent[] = new Array<RecordedEvent>(rows.length);
+    const events = new Array<LogEntry>(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
-      events[i] = new StoredEvent(r[0], r[1], r[2], r[3], r[4], this.#data, JSON.parse(r[5]) as Record<string, unknown>, r[6]);
+      let metadata: Record<string, unknown>;
+      try {
+        metadata = JSON.parse(r[5]) as Record<string, unknown>;
+      } catch (error) {
+        const skipped = new UnreadableEventSkipped({ streamId: r[1], revision: r[2], position: r[0], id: r[3], type: r[4] }, 'metadata', error);
+        this.#report(skipped);
+        events[i] = skipped;
+        continue;
+      }
+      events[i] = new StoredEvent(r[0], r[1], r[2], r[3], r[4], this.#data, metadata, r[6]);
     }
     return events;
   }
@@ -465,14 +534,32 @@ export interface RebuildJob {
 /** Events a rebuild worker folds between settles into its own file. */
 const WORKER_BATCH = 100_000;
 
+/** What a rebuild worker posts about an event it skipped (`UnreadableEventSkipped`): an error's own fields are not cloned. */
+interface UnreadableMessage {
+  unreadable: { event: UnreadableEventError['event']; part: 'data' | 'metadata'; cause: string };
+}
+
+/** Tells the runner's thread of an event a worker skipped: it reports it to `onError`. */
+function postUnreadable(error: UnreadableEventSkipped): void {
+  const { streamId, revision, position, id, type } = error.event;
+  const cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
+  parentPort?.postMessage({ unreadable: { event: { streamId, revision, position, id, type }, part: error.part, cause } } satisfies UnreadableMessage);
+}
+
 /**
  * The body of a rebuild worker (see `ParallelRebuild`): folds its share of the log into the read
  * models named, in a database file of its own (`job.target`, created afresh: no journal, no lock
  * shared with anyone), settling every `batchSize` events (`Projection.settle`) and flushing at the
  * end, and tells `report` how many events it has folded. The runner then copies the rows into the
- * store's file (`mergeRebuilt`).
+ * store's file (`mergeRebuilt`). An event it cannot read is skipped, as in every fold, and told to
+ * `onUnreadable` (by default, to the runner's thread, which tells `onError`).
  */
-export function runRebuildWorker(job: RebuildJob, known: readonly Projection[], report: (folded: number) => void): void {
+export function runRebuildWorker(
+  job: RebuildJob,
+  known: readonly Projection[],
+  report: (folded: number) => void,
+  onUnreadable: (error: UnreadableEventSkipped) => void = postUnreadable,
+): void {
   const projections = pick(known, job.names);
   rmSync(job.target, { force: true });
   const db = new Database(job.target);
@@ -487,7 +574,7 @@ export function runRebuildWorker(job: RebuildJob, known: readonly Projection[], 
     db.transaction(() => {
       for (const p of projections) p.setup(db);
     })();
-    const log = new SqliteLog(source, { part: job.part, parts: job.parts });
+    const log = new SqliteLog(source, onUnreadable, { part: job.part, parts: job.parts });
     const settle = db.transaction(() => {
       for (const p of projections) {
         if (p.settle) p.settle(db);
@@ -503,8 +590,11 @@ export function runRebuildWorker(job: RebuildJob, known: readonly Projection[], 
     for (;;) {
       const events = log.page(after, job.upTo, Math.min(PAGE, job.batchSize - unflushed));
       if (events.length === 0) break;
-      for (const event of events) for (const p of projections) p.apply(event, db);
-      after = events[events.length - 1]!.position;
+      for (const event of events) {
+        if (event instanceof UnreadableEventError) continue;
+        for (const p of projections) p.apply(event, db);
+      }
+      after = positionOf(events[events.length - 1]!);
       folded += events.length;
       unflushed += events.length;
       if (unflushed >= job.batchSize) {
@@ -559,14 +649,15 @@ function tsxApi(): string {
   return pathToFileURL(join(dirname(manifest), api)).href;
 }
 
-/** Runs one rebuild worker to its end; `active` holds it meanwhile (closing terminates it). */
-function runWorker(entry: URL, job: RebuildJob, onFolded: (folded: number) => void, active: Set<Worker>): Promise<void> {
+/** Runs one rebuild worker to its end; `active` holds it meanwhile (closing terminates it). Events it skipped go to `onUnreadable`. */
+function runWorker(entry: URL, job: RebuildJob, onFolded: (folded: number) => void, onUnreadable: Report, active: Set<Worker>): Promise<void> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(workerScript(entry), { eval: true, workerData: job });
     active.add(worker);
     let failure: unknown;
-    worker.on('message', (m: { folded?: number }) => {
+    worker.on('message', (m: { folded?: number } & Partial<UnreadableMessage>) => {
       if (typeof m.folded === 'number') onFolded(m.folded);
+      if (m.unreadable) onUnreadable(new UnreadableEventSkipped(m.unreadable.event, m.unreadable.part, new SyntaxError(m.unreadable.cause)));
     });
     worker.on('error', (error) => {
       failure = error;
@@ -621,6 +712,7 @@ export class InlineProjector implements Projector {
   readonly #batchSize: number;
   readonly #parallel: ParallelRebuild | undefined;
   readonly #onError: ((error: unknown) => void) | undefined;
+  readonly #report: Report;
   readonly #workers = new Set<Worker>();
   readonly #detached = new Set<string>();
   readonly #waiters = new Waiters();
@@ -640,8 +732,9 @@ export class InlineProjector implements Projector {
     this.#batchSize = options.batchSize ?? 20_000;
     this.#parallel = options.parallel;
     this.#onError = options.onError;
+    this.#report = reporter(options.onError);
     this.#checkpoints = new Checkpoints(this.db);
-    this.#log = new SqliteLog(this.db);
+    this.#log = new SqliteLog(this.db, this.#report);
   }
 
   /** Prepares the tables (rebuilding any whose version changed), attaches to appends, catches up. */
@@ -708,7 +801,7 @@ export class InlineProjector implements Projector {
     if (this.db.memory || !file) return this.#log;
     const db = new Database(file, { readonly: true, fileMustExist: true });
     db.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
-    this.#reader = { db, log: new SqliteLog(db) };
+    this.#reader = { db, log: new SqliteLog(db, this.#report) };
     return this.#reader.log;
   }
 
@@ -860,7 +953,7 @@ export class InlineProjector implements Projector {
           runWorker(parallel.entry, { file, target: targets[part]!, names, part, parts: folded.length, upTo, batchSize: parallel.batchSize ?? WORKER_BATCH }, (n) => {
             folded[part] = n;
             onProgress?.(Math.min(upTo, folded.reduce((a, b) => a + b, 0)), upTo);
-          }, this.#workers),
+          }, this.#report, this.#workers),
         ),
       );
       if (this.#closed) return folded.length;
@@ -911,7 +1004,7 @@ export class InlineProjector implements Projector {
         const events = log.page(after, Number.MAX_SAFE_INTEGER, Math.min(PAGE, this.#batchSize - count));
         if (events.length === 0) break;
         fold.add(events);
-        after = events[events.length - 1]!.position;
+        after = positionOf(events[events.length - 1]!);
         count += events.length;
       }
       fold.finish();
@@ -942,6 +1035,10 @@ export class InlineProjector implements Projector {
  *
  * EventStoreDB gives the events of one multi-event append a single position, so a checkpoint
  * between them would skip the rest on resume; the engine appends one event per command.
+ *
+ * A stored event the store cannot read (`UnreadableEventError` from the subscription) is skipped
+ * as inline: the events before it are folded, its position passed and told to `onError`, and the
+ * subscription resumes after it at once (else every retry would stop at it again).
  */
 export class FollowProjector implements Projector {
   readonly mode = 'follow';
@@ -952,10 +1049,11 @@ export class FollowProjector implements Projector {
   readonly #batchSize: number;
   readonly #retryDelayMs: number;
   readonly #onError: ((error: unknown) => void) | undefined;
+  readonly #report: Report;
   readonly #waiters = new Waiters();
   /** Committed checkpoints. */
   #positions = new Map<string, number>();
-  #buffer: RecordedEvent[] = [];
+  #buffer: LogEntry[] = [];
   #flushScheduled = false;
   #subscription: Subscription | undefined;
   #loop: Promise<void> | undefined;
@@ -973,6 +1071,7 @@ export class FollowProjector implements Projector {
     this.#batchSize = options.batchSize ?? 1000;
     this.#retryDelayMs = options.retryDelayMs ?? 1000;
     this.#onError = options.onError;
+    this.#report = reporter(options.onError);
     this.#checkpoints = new Checkpoints(db);
   }
 
@@ -1052,6 +1151,7 @@ export class FollowProjector implements Projector {
       const from = this.position;
       const subscription = this.#store.subscribeToAll({ fromPosition: from === 0 ? 'start' : from });
       this.#subscription = subscription;
+      let skipped = false;
       try {
         for await (const event of subscription) {
           if (this.#broken || !this.#running) break;
@@ -1070,18 +1170,50 @@ export class FollowProjector implements Projector {
         }
         this.#flush();
       } catch (error) {
-        this.#fail(error);
+        const broken = this.#broken;
+        if (error instanceof UnreadableEventError && !broken && this.#running) skipped = await this.#skipUnreadable(error);
+        // Unless a fold that failed while skipping has told its own failure.
+        if (!skipped && (broken || !this.#broken)) this.#fail(error);
       } finally {
         await subscription.close();
         this.#subscription = undefined;
       }
       if (!this.#running) return;
+      if (skipped) continue;
       // The subscription ended or broke: resume from the committed checkpoints after a pause.
       await new Promise<void>((resolve) => {
         this.#retryTimer = { timer: setTimeout(resolve, this.#retryDelayMs), resolve };
       });
       this.#retryTimer = undefined;
     }
+  }
+
+  /**
+   * Folds the events up to `error`'s (a subscription may have read past some it never delivered)
+   * and moves the checkpoints past it, skipping every event there that cannot be read and telling
+   * each. False if that could not be done (the failure is then the subscription's).
+   */
+  async #skipUnreadable(error: UnreadableEventError): Promise<boolean> {
+    this.#flush();
+    const skip = error.event.position;
+    if (this.#broken || skip <= this.position) return false;
+    const entries: LogEntry[] = [];
+    try {
+      for await (const entry of readAllPastUnreadable(this.#store, this.position + 1)) {
+        if (positionOf(entry) > skip) break;
+        if (entry instanceof UnreadableEventError) {
+          const skipped = UnreadableEventSkipped.of(entry);
+          this.#report(skipped);
+          entries.push(skipped);
+        } else entries.push(entry);
+      }
+    } catch {
+      return false;
+    }
+    if (!this.#running) return true;
+    this.#buffer = entries;
+    this.#flush();
+    return !this.#broken;
   }
 
   /** Applies the buffered events and moves the checkpoints, in one transaction. */
@@ -1097,7 +1229,7 @@ export class FollowProjector implements Projector {
       return;
     }
     this.#positions = positions;
-    this.#head = Math.max(this.#head, events[events.length - 1]!.position);
+    this.#head = Math.max(this.#head, positionOf(events[events.length - 1]!));
     this.#waiters.reached(this.position);
     this.#progress();
   }

@@ -3,13 +3,16 @@
  * them from the event log, with progress. Safe to run beside a live server on the embedded
  * store: its writes are short transactions (the server's appends wait for one at most), the server
  * leaves the read models to it meanwhile and answers their queries with 503 readModelsRebuilding,
- * and a crash mid-way starts the rebuild over on the next start or run.
+ * and a crash mid-way starts the rebuild over on the next start or run. A stored event that can no
+ * longer be read (damaged JSON) is skipped by every read model and named on stderr once the
+ * rebuild is done.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { argsOrExit, configOrExit } from './config.js';
 import { Directory } from '../directory/directory.js';
 import { openStore } from '../eventstore/open.js';
+import { UnreadableEventError } from '../eventstore/types.js';
 import { ALL_PROJECTIONS, openReadModels, RebuildUnderWayError } from '../projections/index.js';
 import { createProgress } from './progress.js';
 import { systemClock } from '../infra/clock.js';
@@ -32,8 +35,12 @@ if (config.store === 'sqlite' && !existsSync(join(config.dataDir, 'events.db')))
   process.exit(2);
 }
 const store = openStore({ store: config.store, dataDir: config.dataDir, synchronous: config.sqliteSynchronous, now: systemClock.now });
+// Told after the progress bar, once each (opening the read models may have skipped the same event): events
+// skipped because they cannot be read, a rebuild thread that failed.
+const notes = new Set<string>();
+const note = (err: unknown) => notes.add(err instanceof UnreadableEventError ? err.message : `读模型重建中出错：${err instanceof Error ? err.message : String(err)}`);
 try {
-  const readModels = await openReadModels({ store, dataDir: config.dataDir, directory: Directory.load(config.orgsPath) });
+  const readModels = await openReadModels({ store, dataDir: config.dataDir, directory: Directory.load(config.orgsPath), onError: note });
   const which = names.length > 0 ? names : known;
   let bar: ReturnType<typeof createProgress> | undefined;
   let threads: number;
@@ -50,6 +57,7 @@ try {
     process.exit(1);
   }
   bar?.done();
+  for (const line of notes) process.stderr.write(`${line}\n`);
   process.stdout.write(`已重建 ${which.join('、')}，位置 ${readModels.position}（${threads} 个线程）\n`);
   await readModels.close();
 } finally {

@@ -5,6 +5,7 @@
 import { DeadlineExceededError, UnavailableError } from '@eventstore/db-client';
 import { z } from 'zod';
 import { Directory } from '../directory/directory.js';
+import { UnreadableEventError } from '../eventstore/types.js';
 import type { Config } from '../infra/config.js';
 
 /** A failure already told in plain words. */
@@ -51,6 +52,10 @@ export function checkDirectory(path: string): void {
 export function startupMessage(err: unknown, config: Config): string {
   if (!(err instanceof Error)) return withoutCredentials(String(err));
   if (err instanceof StartupFailure) return err.message;
+  if (err instanceof UnreadableEventError) {
+    const { position, streamId, revision } = err.event;
+    return `事件库中位置 ${position} 的事件（流 ${streamId}，版本 ${revision}）无法读取：其${err.part === 'data' ? '数据' : '元数据'}已不是有效的 JSON，存储内容已损坏或被改动，请从备份恢复这一事件`;
+  }
   const { syscall } = err as NodeJS.ErrnoException;
   // A system or SQLite error's code is a string; the gRPC client's is a number.
   const code = typeof (err as NodeJS.ErrnoException).code === 'string' ? (err as NodeJS.ErrnoException).code! : '';
