@@ -754,7 +754,6 @@ function endOfDay(date: string): string {
   return end;
 }
 
-/** The task spec a stage was opened from: its state's meta, or a command that opens it. */
 /** Folds a case's stored events; a stream its machine cannot fold is a `DamagedStreamError`. */
 function foldStored(definitionOf: (first: RecordedEvent) => ProcessDefinition, events: RecordedEvent[]): CaseState {
   try {
@@ -764,6 +763,7 @@ function foldStored(definitionOf: (first: RecordedEvent) => ProcessDefinition, e
   }
 }
 
+/** The task spec a stage was opened from: its state's meta, or a command that opens it. */
 function taskSpecOf(def: ProcessDefinition, stage: string): TaskSpec | undefined {
   return stateTask(def, stage) ?? Object.values(def.commands).flatMap((c) => c.opens ?? []).find((t) => t.stage === stage);
 }

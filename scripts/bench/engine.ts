@@ -131,7 +131,8 @@ async function main(): Promise<void> {
     const cases: { caseId: string; applicant: Actor; revision: number }[] = [];
     let n = 0;
     for (let i = 0; i < CASES; i++) {
-      const applicant: Actor = { sub: `u-applicant-${i}`, name: '孙丽', role: 'applicant', org: `91370100MA3C${String(i).padStart(6, '0')}` };
+      // 第十三条(一): the applicant is the company the sender is authenticated as (the form's credit code).
+      const applicant: Actor = { sub: `u-applicant-${i}`, name: '孙丽', role: 'applicant', org: application(i).applicant.creditCode };
       const started = await engine.start({ process: 'conditionalApplication', input: application(i), actor: applicant });
       let revision = started.revision;
       for (const [type, data, actor] of toActive) {
