@@ -144,12 +144,14 @@ export class WorkingDayCalendar {
   yearInfo(year: number): YearInfo {
     const status = this.yearStatus(year);
     const notice = this.#notices.get(year);
+    const edge = this.#nextYearEdge(year);
     if (notice) {
       return {
         year,
         status,
         holidays: [...notice.holidays],
         adjustedWorkdays: [...notice.adjustedWorkdays],
+        ...edge,
         source: { notice: notice.notice, url: notice.url, issued: notice.issued ?? null },
         blocks: (notice.blocks ?? []).map((b) => ({ ...b, holidays: [...b.holidays], adjustedWorkdays: [...b.adjustedWorkdays] })),
         calendarVersion: this.version,
@@ -167,10 +169,22 @@ export class WorkingDayCalendar {
       status,
       holidays: [...new Set(statutory.flatMap((h) => [...h.dates, ...h.makeUp]))].sort(),
       adjustedWorkdays: [],
+      ...edge,
       source: null,
       blocks,
       calendarVersion: this.version,
     };
+  }
+
+  /** The days of `year` the next year's notice sets (its New-Year edge), when it sets any. */
+  #nextYearEdge(year: number): Pick<YearInfo, 'nextYearEdge'> {
+    const next = this.#notices.get(year + 1);
+    const ofYear = (days: readonly string[]) => days.filter((d) => d.startsWith(`${year}-`));
+    if (!next) return {};
+    const holidays = ofYear(next.holidays);
+    const adjustedWorkdays = ofYear(next.adjustedWorkdays);
+    if (holidays.length === 0 && adjustedWorkdays.length === 0) return {};
+    return { nextYearEdge: { holidays, adjustedWorkdays, source: { notice: next.notice, url: next.url } } };
   }
 
   /** Whether an Asia/Shanghai day (or the day of an instant) is a working day. */

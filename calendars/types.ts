@@ -80,6 +80,12 @@ export interface YearInfo {
   holidays: string[];
   /** Official: the notice's 调休上班 days. Provisional: always empty. */
   adjustedWorkdays: string[];
+  /**
+   * Days of this year that the next year's notice sets (its New-Year edge: the last days of this
+   * December, e.g. a Saturday worked before 元旦), which the calendar applies to this year too; absent
+   * when that notice sets none.
+   */
+  nextYearEdge?: { holidays: string[]; adjustedWorkdays: string[]; source: { notice: string; url: string } };
   source: { notice: string; url: string; issued: string | null } | null;
   /**
    * The holidays by name: the notice's blocks, or the statutory holidays, each with its 补假 and a

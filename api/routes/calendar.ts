@@ -33,6 +33,10 @@ const YearInfo = z.object({
   status: z.enum(['official', 'provisional']),
   holidays: z.array(z.string()),
   adjustedWorkdays: z.array(z.string()),
+  nextYearEdge: z
+    .object({ holidays: z.array(z.string()), adjustedWorkdays: z.array(z.string()), source: z.object({ notice: z.string(), url: z.string() }) })
+    .optional()
+    .describe("days of this year that the next year's notice sets (its New-Year edge), which the calendar applies to this year too"),
   source: z.object({ notice: z.string(), url: z.string(), issued: z.string().nullable() }).nullable(),
   blocks: z.array(z.object({ name: z.string(), text: z.string().optional(), holidays: z.array(z.string()), adjustedWorkdays: z.array(z.string()) })),
   calendarVersion: z.string(),

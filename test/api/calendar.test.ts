@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import shipped2025 from '../../calendars/data/2025.json' with { type: 'json' };
+import { testNotice2027 } from '../calendars/notice2027.js';
 import { startTestApi, type TestApi } from './harness.js';
 
 let api: TestApi;
@@ -102,5 +103,25 @@ describe('PUT /v1/calendar/:year back and forth', () => {
     const head = await api.app.store.headPosition();
     expect((await api.call('PUT', '/v1/calendar/2025', { as: admin, body: original })).status).toBe(200);
     expect(await api.app.store.headPosition()).toBe(head);
+  });
+});
+
+describe('a year whose last days the next year\'s notice sets (its New-Year edge)', () => {
+  it('given a 2027 notice that makes Sun 2026-12-27 a working day, then GET /v1/calendar/2026 shows it as the next notice\'s, and the deadline calculator counts it', async () => {
+    const before = await api.call('GET', '/v1/calendar/2026', { as: applicant });
+    expect(before.body.nextYearEdge).toBeUndefined();
+    const edged = {
+      ...testNotice2027,
+      adjustedWorkdays: ['2026-12-27', ...testNotice2027.adjustedWorkdays],
+      blocks: testNotice2027.blocks.map((b) => (b.name === '元旦' ? { ...b, text: `${b.text}2026年12月27日（周日）上班。`, adjustedWorkdays: ['2026-12-27'] } : b)),
+    };
+    const { year: _, ...body } = edged;
+    expect((await api.call('PUT', '/v1/calendar/2027', { as: admin, body })).status).toBe(200);
+
+    const after = await api.call('GET', '/v1/calendar/2026', { as: applicant });
+    expect(after.body.nextYearEdge).toEqual({ holidays: [], adjustedWorkdays: ['2026-12-27'], source: { notice: testNotice2027.notice, url: testNotice2027.url } });
+    expect(after.body.adjustedWorkdays).toEqual(before.body.adjustedWorkdays);
+    const due = await api.call('GET', '/v1/calendar/deadline?from=2026-12-21&workingDays=5', { as: applicant });
+    expect(due.body.dueDate).toBe('2026-12-27');
   });
 });
