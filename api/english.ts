@@ -42,6 +42,7 @@ const FIXED: Record<string, string> = {
   '统一社会信用代码须为 18 位（数字或大写字母，不含 I、O、S、V、Z）': 'a unified social credit code has 18 characters: digits or capital letters other than I, O, S, V and Z',
   '身份证号须为 18 位（17 位数字加校验位）': 'an ID card number has 18 characters: 17 digits and a check character',
   '不能按自然人的身份证号筛选：报表只显示自然人的脱敏编码': 'cannot filter by a natural person\'s ID card number: reports show people only masked',
+  '不是有效的 UTF-8 编码：请以 UTF-8 发送 JSON（如从 GBK 文本转换）': 'is not valid UTF-8: send JSON in UTF-8 (converting from GBK, say)',
   身份证号出生日期或校验位不正确: 'the ID card number’s date of birth or check character is wrong',
   '申请主体类型 type 须为 organization（法人或其他组织）或 person（个人）': 'the applicant’s type must be organization or person',
   服务方式不得重复: 'a service mode may be listed once only',
@@ -89,6 +90,7 @@ const list = (items: string) => items.split('、').join(', ');
 
 /** Messages with a value in them. */
 const PATTERNS: [RegExp, (...groups: string[]) => string][] = [
+  [/^须以 UTF-8 编码发送（声明的字符集为 (.+)）$/, (charset) => `must be sent in UTF-8 (the declared charset is ${charset})`],
   [/^须为以下之一：(.+)$/s, (values) => `must be one of: ${list(values!)}`],
   [/^须为 (.+) 之一$/s, (values) => `must be one of: ${list(values!)}`],
   [/^须为\s*(.+?)\s*$/s, (kind) => (KINDS[kind!] ? `must be ${KINDS[kind!]}` : '')],

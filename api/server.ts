@@ -88,6 +88,16 @@ function forbiddenKeyIn(body: string): { path: string; key: '__proto__' | 'const
   return undefined;
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A body declared in another charset, or whose bytes are not UTF-8 (a GBK body sent as JSON). */
+function notUtf8Problem(charset: string | undefined): ApiError {
+  const declared = charset !== undefined && charset !== 'utf-8' && charset !== 'utf8';
+  const message = declared ? `须以 UTF-8 编码发送（声明的字符集为 ${charset}）` : '不是有效的 UTF-8 编码：请以 UTF-8 发送 JSON（如从 GBK 文本转换）';
+  const en = declared ? `must be sent in UTF-8 (the declared charset is ${charset})` : 'is not valid UTF-8: send JSON in UTF-8 (converting from GBK, say)';
+  return new ApiError('VALIDATION_FAILED', { zh: `请求体${message}`, en: `the body ${en}` }, { errors: [{ path: 'body', message }] });
+}
+
 function forbiddenKeyProblem({ path, key }: { path: string; key: '__proto__' | 'constructor' }): ApiError {
   const message = key === '__proto__' ? '不允许使用 __proto__ 作为字段名' : '不允许 constructor 字段中含有 prototype';
   const en = key === '__proto__' ? 'a "__proto__" key is not allowed' : 'a "constructor" key holding "prototype" is not allowed';
@@ -161,7 +171,18 @@ export async function buildServer(app: App) {
   // Fastify's own JSON parsing (secure-json-parse) rightly refuses a "__proto__" key, and a "constructor"
   // holding "prototype", but calls such a body invalid JSON. It is valid JSON: say which key is refused.
   const parseJson = server.getDefaultJsonParser('error', 'error');
-  server.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (request, body: string, done) => {
+  server.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (request, raw: Buffer, done) => {
+    // RFC 8259 §8.1: JSON between systems is UTF-8. Read as UTF-8 regardless, a GBK body became
+    // U+FFFD replacement characters, stored for good in a hash-chained event nobody could read.
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+    let body: string;
+    try {
+      if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') throw new Error(charset);
+      body = UTF8.decode(raw);
+    } catch {
+      done(notUtf8Problem(charset), undefined);
+      return;
+    }
     void parseJson(request, body, (err, value) => {
       const forbidden = err && (err as { code?: string }).code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? forbiddenKeyIn(body) : undefined;
       done(forbidden ? forbiddenKeyProblem(forbidden) : err, value);

@@ -54,7 +54,8 @@ export async function openTestApi(dataDir: string, options: { now?: string } = {
         method: method as 'GET',
         url,
         headers: { ...(as ? { authorization: `Bearer ${as}` } : {}), ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}), ...headers },
-        ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+        // A string or bytes as they are (a body in another encoding); anything else as JSON.
+        ...(body !== undefined ? { payload: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body) } : {}),
       });
       let parsed: unknown;
       try {

@@ -114,6 +114,29 @@ describe('a JSON body with a key secure JSON parsing refuses', () => {
   });
 });
 
+describe('a body that is not UTF-8 (RFC 8259 §8.1)', () => {
+  // 异议 "数据有误" in GBK: as UTF-8 these bytes are invalid, and read leniently they became U+FFFD for good.
+  const gbk = Buffer.concat([Buffer.from('{"process":"objection","input":{"datasetName":"'), Buffer.from([0xca, 0xfd, 0xbe, 0xdd, 0xd3, 0xd0, 0xce, 0xf3]), Buffer.from('"}}')]);
+
+  it('given GBK bytes sent as application/json, then 400 naming the body, and no case is started', async () => {
+    const before = (await api.call('GET', '/v1/cases', { as: applicant })).body.items.length;
+    const res = await api.call('POST', '/v1/cases', { as: applicant, body: gbk, headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'body', message: '不是有效的 UTF-8 编码：请以 UTF-8 发送 JSON（如从 GBK 文本转换）' }] });
+    expect((await api.call('GET', '/v1/cases', { as: applicant })).body.items.length).toBe(before);
+  });
+
+  it('given a charset other than UTF-8 declared, then 400 naming it, in Chinese and English; utf-8 declared is read as usual', async () => {
+    const declared = await api.call('POST', '/v1/cases', { as: applicant, body: gbk, headers: { 'content-type': 'application/json; charset=GBK' } });
+    expect(declared.body.errors).toEqual([{ path: 'body', message: '须以 UTF-8 编码发送（声明的字符集为 gbk）' }]);
+    const en = await api.call('POST', '/v1/cases', { as: applicant, body: gbk, headers: { 'content-type': 'application/json; charset=gbk', 'accept-language': 'en' } });
+    expect(en.body.errors).toEqual([{ path: 'body', message: 'must be sent in UTF-8 (the declared charset is gbk)' }]);
+    const utf8 = await api.call('POST', '/v1/cases', { as: applicant, body: '{"process":"nothing"}', headers: { 'content-type': 'application/json; charset=UTF-8' } });
+    expect([utf8.status, utf8.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(utf8.body.errors.map((e: { path: string }) => e.path)).not.toContain('body');
+  });
+});
+
 describe('Accept-Language preference', () => {
   it.each([
     ['en', 'en'],
