@@ -10,6 +10,7 @@ import { CLOCK_SKEW_MS, commandDay, guardOf, type EventsOf } from './kit.js';
 import {
   Applicant,
   APPLICANT_IS_SENDER,
+  requestedUseNotOver,
   ApplicationServiceMode,
   Count,
   Coverage,
@@ -162,15 +163,7 @@ export const startRules = {
 /** v2's further start rule: a use period already over when applied for could never be agreed. */
 export const startRulesV2 = {
   // 附录3 申请日期, 使用起始时间/使用终止时间; 附录5 协议二(二): 可在……至……使用 — use is asked for from the day of application on
-  requestedUseNotOver: {
-    id: 'requestedUseNotOver',
-    article: '附录3',
-    message: {
-      zh: '申请的使用终止时间不得早于申请日期',
-      en: 'The requested use period must not end before the day of application.',
-    },
-    holds: (_context, data, facts) => data.usePeriod.to >= commandDay(facts),
-  },
+  requestedUseNotOver: requestedUseNotOver('附录3'),
 } satisfies Record<string, RuleSpec<{ startedBy: Actor }, ConditionalApplicationInput>>;
 
 

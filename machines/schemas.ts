@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Actor, RuleSpec } from './types.js';
+import { commandDay } from './kit.js';
 
 // ── Messages ────────────────────────────────────────────────────────────────────────────
 
@@ -241,6 +242,22 @@ export const APPLICANT_IS_SENDER: RuleSpec<{ startedBy: Actor }, { applicant: { 
   },
   holds: (context, data) => applicantIsSender(context.startedBy.org, data.applicant),
 };
+
+/**
+ * The start rule of a form with a use period (附录3, 附录7: 申请日期, 使用起始时间/使用终止时间): use is
+ * asked for from the day of application on, so a period already over is refused.
+ */
+export function requestedUseNotOver(article: string): RuleSpec<{ startedBy: Actor }, { usePeriod: { to: string } }> {
+  return {
+    id: 'requestedUseNotOver',
+    article,
+    message: {
+      zh: '申请的使用终止时间不得早于申请日期',
+      en: 'The requested use period must not end before the day of application.',
+    },
+    holds: (_context, data, facts) => data.usePeriod.to >= commandDay(facts),
+  };
+}
 
 export const Applicant = applicantOf(Contact);
 export type Applicant = z.infer<typeof Applicant>;

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { guardOf, type EventsOf } from './kit.js';
 import {
   APPLICANT_IS_SENDER,
+  requestedUseNotOver,
   ApplicantWithEmail,
   ApplicationServiceMode,
   Coverage,
@@ -290,8 +291,9 @@ export const unopenedDataRequest: ProcessDefinition<UnopenedDataRequestContext> 
     event: 'RequestSubmitted',
     actors: [applicant],
     label: '提交未开放数据需求申请',
-    // 第十三条(一) (实名认证): the applicant is the party the sender is authenticated as
-    rules: [APPLICANT_IS_SENDER],
+    // 第十三条(一) (实名认证): the applicant is the party the sender is authenticated as; 附录7: use
+    // is asked for from the day of application on (a period already over waited 45 working days for nothing)
+    rules: [APPLICANT_IS_SENDER, requestedUseNotOver('附录7')],
   },
   commands,
   // The provider is known once the authority forwards the request; until then only the addressed region's authority acts.

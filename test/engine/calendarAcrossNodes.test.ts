@@ -19,6 +19,7 @@ import type { EventStore, ReadStreamOptions, RecordedEvent } from '../../eventst
 import { ManualClock } from '../../infra/clock.js';
 import { registry } from '../../machines/registry.js';
 import { testNotice2027 as notice2027 } from '../calendars/notice2027.js';
+import { startInputs } from '../machines/examples.js';
 import { endOfDay, given, historyOf, stored, when, type World } from './world.js';
 
 const admin = { sub: 'u-sddsj-admin', name: '平台管理员', role: 'admin', org: '370000-dsj' } as const;
@@ -139,7 +140,8 @@ describe('a notice loaded on node A is in force on node B at once', () => {
 
   it('given a case on B with a provisional task, when A loads the notice and re-states, then B’s next command opens its task on the notice, and B re-states nothing again', async () => {
     clock.set(tenAm('2027-01-25'));
-    const c = await given(b, 'unopenedDataRequest');
+    // 附录7: a use period not over on the day of the request.
+    const c = await given(b, 'unopenedDataRequest', [], { input: { ...startInputs.unopenedDataRequest, usePeriod: { from: '2027-02-01', to: '2027-12-31' } } });
     expect(c.tasks[0]).toMatchObject({ stage: 'normativeReview', provisional: true });
 
     const loaded = await a.calendar.load(notice2027, admin);

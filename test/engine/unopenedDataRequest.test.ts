@@ -69,6 +69,20 @@ describe('unopenedDataRequest: asking for data that is not open', () => {
     expect((error.details.errors as { path: string }[]).map((e) => e.path)).toContain(field);
   });
 
+  it('given nothing, when an applicant asks on 2026-05-01 for use until 2026-04-30, then RULE_VIOLATED requestedUseNotOver (附录7) and no case; until that day, RequestSubmitted', async () => {
+    const later = await createWorld({ at: '2026-04-30T15:59:00.000Z' }); // 23:59 on 04-30 in Beijing, the last day of use
+    try {
+      expect(input.usePeriod.to).toBe('2026-04-30');
+      expect(await later.engine.start({ process: PROCESS, input, actor: applicant })).toMatchObject({ state: 'normativeReview' });
+      later.clock.set('2026-04-30T16:00:00.000Z'); // 00:00 on 05-01 in Beijing
+      const error = await refused(later, undefined, () => later.engine.start({ process: PROCESS, input, actor: applicant }));
+      expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'requestedUseNotOver', article: '附录7' } });
+      expect(error.text.zh).toBe('申请的使用终止时间不得早于申请日期（附录7）');
+    } finally {
+      await later.close();
+    }
+  });
+
   it('given nothing, when an authority files a request, then FORBIDDEN and no case', async () => {
     const error = await refused(w, undefined, () => w.engine.start({ process: PROCESS, input, actor: cityAuthority }));
     expect(error.code).toBe('FORBIDDEN');
