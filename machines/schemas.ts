@@ -177,6 +177,8 @@ export function isCreditCode(code: string): boolean {
 
 export const CreditCode = z
   .string({ error: typeError('统一社会信用代码') })
+  // Typed with a Chinese input method, digits and letters come full-width (９１３７…): the same code.
+  .normalize('NFKC')
   .trim()
   .toUpperCase()
   .refine(isCreditCode, '统一社会信用代码须为 18 位（数字或大写字母，不含 I、O、S、V、Z）');
@@ -199,6 +201,7 @@ export function isIdNumber(id: string): boolean {
 
 export const IdNumber = z
   .string({ error: typeError('身份证号') })
+  .normalize('NFKC')
   .trim()
   .toUpperCase()
   .refine((id) => /^\d{17}[\dX]$/.test(id), { error: '身份证号须为 18 位（17 位数字加校验位）', abort: true })

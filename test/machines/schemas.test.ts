@@ -234,3 +234,10 @@ describe('whole numbers', () => {
     expect(messages(Year, 2026.5)).toEqual({ '': '须为整数年份' });
   });
 });
+
+describe('codes typed full-width (a Chinese input method)', () => {
+  it('given a credit code or an ID number in full-width digits and letters, then it reads as the same code, half-width', () => {
+    expect(CreditCode.parse('９１３７０１００ＭＡ３Ｃ８Ｋ２Ｄ０Ｅ')).toBe('91370100MA3C8K2D0E');
+    expect(IdNumber.parse('１１０１０５１９４９１２３１００２ｘ')).toBe('11010519491231002X');
+  });
+});
