@@ -170,6 +170,9 @@ export async function buildServer(app: App) {
   });
   // Fastify's own JSON parsing (secure-json-parse) rightly refuses a "__proto__" key, and a "constructor"
   // holding "prototype", but calls such a body invalid JSON. It is valid JSON: say which key is refused.
+  // Every body this API takes is JSON: one sent as text/plain (fastify reads that as a string) was
+  // told "须为 JSON 对象" although it was one. It is refused like any other media type.
+  server.removeContentTypeParser('text/plain');
   const parseJson = server.getDefaultJsonParser('error', 'error');
   server.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (request, raw: Buffer, done) => {
     // RFC 8259 §8.1: JSON between systems is UTF-8. Read as UTF-8 regardless, a GBK body became

@@ -33,8 +33,12 @@ describe('fastify’s own refusals, in Chinese by default', () => {
     for (const e of res.body.errors ?? []) expect(detail).toContain(e.message);
   });
 
-  it('a body in a media type other than JSON: 400 naming body, in Chinese', async () => {
-    const res = await api.call('POST', '/v1/cases', { as: applicant, body: 'process=objection', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  it.each([
+    ['application/x-www-form-urlencoded', 'process=objection'],
+    // A JSON object, labelled text/plain: not "须为 JSON 对象", which it is.
+    ['text/plain', '{"process":"objection","input":{}}'],
+  ])('a body in a media type other than JSON (%s): 400 naming body, in Chinese', async (type, body) => {
+    const res = await api.call('POST', '/v1/cases', { as: applicant, body, headers: { 'content-type': type } });
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([{ path: 'body', message: '不支持的请求内容类型，请使用 application/json' }]);
   });
