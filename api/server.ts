@@ -6,7 +6,7 @@ import type { App } from './app.js';
 import { callerOf } from './auth.js';
 import { sendProblem, ApiError, FASTIFY_ZH, storeFailure } from './problem.js';
 import { unknownFields } from '../machines/schemas.js';
-import { writtenPlusAsSpace } from './shape.js';
+import { PLUS_AS_SPACE_HINT, writtenPlusAsSpace } from './shape.js';
 import { healthRoutes } from './routes/health.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { caseRoutes } from './routes/cases.js';
@@ -22,7 +22,7 @@ import { openapiHooks } from './openapi.js';
 // locale's for the rest.
 z.config({ ...z.locales.zhCN(), customError: plainMessage });
 
-const DATETIME_PLUS_AS_SPACE = '须为带 Z 或时区偏移的 ISO-8601 时刻；在网址中，时区偏移的 + 须写作 %2B（未编码的 + 会变成空格），例如 2026-06-01T00:00:00%2B08:00';
+const DATETIME_PLUS_AS_SPACE = `须为带 Z 或时区偏移的 ISO-8601 时刻；${PLUS_AS_SPACE_HINT}，例如 2026-06-01T00:00:00%2B08:00`;
 
 function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
   const i = issue as { code?: string; input?: unknown; expected?: string; origin?: string; maximum?: unknown; minimum?: unknown };
@@ -90,11 +90,19 @@ function forbiddenKeyIn(body: string): { path: string; key: '__proto__' | 'const
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-/** A body declared in another charset, or whose bytes are not UTF-8 (a GBK body sent as JSON). */
-function notUtf8Problem(charset: string | undefined): ApiError {
-  const declared = charset !== undefined && charset !== 'utf-8' && charset !== 'utf8';
-  const message = declared ? `须以 UTF-8 编码发送（声明的字符集为 ${charset}）` : '不是有效的 UTF-8 编码：请以 UTF-8 发送 JSON（如从 GBK 文本转换）';
-  const en = declared ? `must be sent in UTF-8 (the declared charset is ${charset})` : 'is not valid UTF-8: send JSON in UTF-8 (converting from GBK, say)';
+/** The bytes as UTF-8 text, or undefined when they are not UTF-8. */
+function utf8(raw: Buffer): string | undefined {
+  try {
+    return UTF8.decode(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A body declared in another charset (`foreign`), or whose bytes are not UTF-8 (a GBK body sent as JSON). */
+function notUtf8Problem(foreign: string | undefined): ApiError {
+  const message = foreign !== undefined ? `须以 UTF-8 编码发送（声明的字符集为 ${foreign}）` : '不是有效的 UTF-8 编码：请以 UTF-8 发送 JSON（如从 GBK 文本转换）';
+  const en = foreign !== undefined ? `must be sent in UTF-8 (the declared charset is ${foreign})` : 'is not valid UTF-8: send JSON in UTF-8 (converting from GBK, say)';
   return new ApiError('VALIDATION_FAILED', { zh: `请求体${message}`, en: `the body ${en}` }, { errors: [{ path: 'body', message }] });
 }
 
@@ -168,22 +176,20 @@ export async function buildServer(app: App) {
     if (typeof given === 'string' && /^[\w.-]{1,128}$/.test(given)) request.log = request.log.child({ clientRequestId: given });
     if (underV1(request)) await callerOf(request, app.verifier);
   });
-  // Fastify's own JSON parsing (secure-json-parse) rightly refuses a "__proto__" key, and a "constructor"
-  // holding "prototype", but calls such a body invalid JSON. It is valid JSON: say which key is refused.
   // Every body this API takes is JSON: one sent as text/plain (fastify reads that as a string) was
   // told "须为 JSON 对象" although it was one. It is refused like any other media type.
   server.removeContentTypeParser('text/plain');
+  // Fastify's own JSON parsing (secure-json-parse) rightly refuses a "__proto__" key, and a "constructor"
+  // holding "prototype", but calls such a body invalid JSON. It is valid JSON: say which key is refused.
   const parseJson = server.getDefaultJsonParser('error', 'error');
   server.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (request, raw: Buffer, done) => {
     // RFC 8259 §8.1: JSON between systems is UTF-8. Read as UTF-8 regardless, a GBK body became
     // U+FFFD replacement characters, stored for good in a hash-chained event nobody could read.
     const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
-    let body: string;
-    try {
-      if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') throw new Error(charset);
-      body = UTF8.decode(raw);
-    } catch {
-      done(notUtf8Problem(charset), undefined);
+    const foreign = charset === undefined || charset === 'utf-8' || charset === 'utf8' ? undefined : charset;
+    const body = foreign === undefined ? utf8(raw) : undefined;
+    if (body === undefined) {
+      done(notUtf8Problem(foreign), undefined);
       return;
     }
     void parseJson(request, body, (err, value) => {

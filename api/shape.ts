@@ -240,6 +240,9 @@ void documentedAsAnswered;
 /** The query of a route that takes none: an unknown parameter is refused, as on every other route, not silently ignored. */
 export const NoQuery = z.strictObject({});
 
+/** What an instant whose offset's `+` arrived as a space is told, after what it should be. */
+export const PLUS_AS_SPACE_HINT = '在网址中，时区偏移的 + 须写作 %2B（未编码的 + 会变成空格）';
+
 /** An instant whose offset's `+` was written as is in a URL, and arrived as a space (`…T08:00:00 08:00`). */
 export function writtenPlusAsSpace(input: string): boolean {
   return / \d{2}:?\d{2}$/.test(input);

@@ -2,6 +2,8 @@
  * Errors are values with a code (shared/spec/API.md "Errors"), mapped to HTTP once, in api/.
  * Every refusal stores nothing. Messages are Chinese by default, English on request.
  */
+import { UnreadableEventError } from '../eventstore/types.js';
+
 export type EngineErrorCode =
   | 'NOT_FOUND'
   | 'UNKNOWN_PROCESS'
@@ -42,6 +44,11 @@ export class DamagedStreamError extends Error {
   ) {
     super(`stream ${streamId} cannot be folded: ${(cause as Error)?.message ?? String(cause)}`);
   }
+}
+
+/** The store's content at fault, not the request: an event that is not JSON, or a stream its machine cannot fold. */
+export function isDamagedStore(err: unknown): err is UnreadableEventError | DamagedStreamError {
+  return err instanceof UnreadableEventError || err instanceof DamagedStreamError;
 }
 
 /** “名称”（code）, or “code” when there is no name. */

@@ -111,7 +111,7 @@ export function foldNext(def: ProcessDefinition, current: CaseState, event: Reco
   // An event that does not follow the one before (a forged copy, a row altered or put out of order)
   // is never folded into a case the engine decides on: it would act on a broken record (verify names it).
   if (event.revision !== current.revision + 1 || meta.prevHash !== current.lastHash) {
-    throw new Error(`revision ${event.revision} of ${event.streamId} does not follow revision ${current.revision}: its prevHash is not that event's hash`);
+    throw new Error(`revision ${event.revision} of ${event.streamId} does not follow revision ${current.revision} (its revision, or its prevHash, is not the next)`);
   }
   let snapshot = current.snapshot;
   if (meta.command !== START && def.commands[meta.command]) {

@@ -232,6 +232,9 @@ function satisfied(expected: ExpectedRevision, current: number | null): boolean 
 /** Thrown inside the append transaction when the unique index on `id` refuses an event. */
 class DuplicateIdSignal extends Error {}
 
+/** The bound of a stream a read found without any event. */
+const MISSING = -1;
+
 /**
  * What this instance knows of the ends of streams: for each stream, a revision its last event is
  * at or before (exact after an append; an upper bound after a read that found nothing from some
@@ -248,9 +251,6 @@ class DuplicateIdSignal extends Error {}
  * write by another process racing with either moves the version past it and is not missed. Writes
  * to `events` through `database` bypass all this (nothing in the product does that).
  */
-/** The bound of a stream a read found without any event. */
-const MISSING = -1;
-
 class StreamHeads {
   readonly #bounds = new Map<string, number>();
   /** Ends of appends not committed yet: [stream, last revision]. */

@@ -166,7 +166,6 @@ export const startRulesV2 = {
   requestedUseNotOver: requestedUseNotOver('附录3'),
 } satisfies Record<string, RuleSpec<{ startedBy: Actor }, ConditionalApplicationInput>>;
 
-
 /** v3's further start rule: what the applicant states as done must be done by the time it applies. */
 export const startRulesV3 = {
   // 第十三条, 第十四条(一): 实名认证与信用核查, 在线提交已签署的《公共数据安全承诺书》 — before applying, not after

@@ -52,6 +52,9 @@ const INSERT =
   'INSERT OR REPLACE INTO cases (case_key, case_id, stream_id, process, version, state, final, revision, position, provider_org, applicant_org, parties_region, created_at, updated_at, summary)';
 const INSERT_ORG = 'INSERT OR IGNORE INTO case_orgs (org, case_key)';
 
+/** A case's row by its id (cases are keyed by `case_key`). */
+const BY_CASE_ID = 'FROM projection_case_keys k JOIN cases c ON c.case_key = k.case_key WHERE k.case_id = ?';
+
 const statements = statementCache((db: Db) => ({
   update: db.prepare<unknown[]>('UPDATE cases SET state = ?, final = ?, revision = ?, position = ?, updated_at = ?, summary = ? WHERE case_key = ?'),
   // Apart, and only when they changed: rewriting an indexed column costs its index entries.
@@ -59,9 +62,9 @@ const statements = statementCache((db: Db) => ({
     'UPDATE cases SET provider_org = ?, applicant_org = ?, parties_region = ? WHERE case_key = ? AND (provider_org IS NOT ? OR applicant_org IS NOT ? OR parties_region IS NOT ?)',
   ),
   region: db.prepare<unknown[]>('INSERT OR IGNORE INTO case_regions (region) VALUES (?)'),
-  byCaseId: db.prepare<[string], CaseRow>('SELECT c.* FROM projection_case_keys k JOIN cases c ON c.case_key = k.case_key WHERE k.case_id = ?'),
+  byCaseId: db.prepare<[string], CaseRow>(`SELECT c.* ${BY_CASE_ID}`),
   // Every command reads how far its case was recorded (api/routes/cases.ts `refuseCutStream`).
-  recordedEnd: db.prepare<[string], CaseEnd>('SELECT c.revision, c.position FROM projection_case_keys k JOIN cases c ON c.case_key = k.case_key WHERE k.case_id = ?'),
+  recordedEnd: db.prepare<[string], CaseEnd>(`SELECT c.revision, c.position ${BY_CASE_ID}`),
 }));
 
 interface CaseValues {
@@ -323,7 +326,6 @@ export function listCases(db: Db, query: CaseListQuery): CaseListPage {
   };
 }
 
-/** One case of the list, or undefined (the API answers 404 for it, and for one the caller may not see). */
 /** How far the case list recorded a case: the revision and position of its last event. */
 export interface CaseEnd {
   revision: number;
@@ -334,6 +336,7 @@ export function caseEnd(db: Db, caseId: string): CaseEnd | undefined {
   return statements.of(db).recordedEnd.get(caseId);
 }
 
+/** One case of the list, or undefined (the API answers 404 for it, and for one the caller may not see). */
 export function caseRow(db: Db, caseId: string, directory: Directory): CaseListItem | undefined {
   const row = statements.of(db).byCaseId.get(caseId);
   return row ? caseItem(row, directory) : undefined;

@@ -5,12 +5,12 @@ import { EngineError, refuse } from '../../engine/errors.js';
 import type { App } from '../app.js';
 import { callerOf } from '../auth.js';
 import { ApiError } from '../problem.js';
-import { NoQuery, writtenPlusAsSpace } from '../shape.js';
+import { NoQuery, PLUS_AS_SPACE_HINT, writtenPlusAsSpace } from '../shape.js';
 
 const IsoDay = /^\d{4}-\d{2}-\d{2}$/;
 
 const DAY_OR_INSTANT = '应为有效日期（YYYY-MM-DD），或带 Z 或时区偏移的 ISO-8601 时刻';
-const DAY_OR_INSTANT_PLUS = '应为有效日期（YYYY-MM-DD），或带 Z 或时区偏移的 ISO-8601 时刻；在网址中，时区偏移的 + 须写作 %2B（未编码的 + 会变成空格）';
+const DAY_OR_INSTANT_PLUS = `${DAY_OR_INSTANT}；${PLUS_AS_SPACE_HINT}`;
 
 const DeadlineQuery = z.strictObject({
   // The calendar's own rule: a real date, or an instant with Z or an offset.

@@ -1,14 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { canSee } from '../../directory/visibility.js';
-import { notAhead } from './work.js';
-import { UnreadableEventError } from '../../eventstore/types.js';
-import { DamagedStreamError, refuse, type CaseState } from '../../engine/index.js';
+import { isDamagedStore, refuse, type CaseState } from '../../engine/index.js';
 import { ApiError, langOf, PROBLEM_CODES } from '../problem.js';
 import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { caseHistory, historyEntry } from '../../projections/audit.js';
-import { caughtUp } from './work.js';
+import { caughtUp, notAhead } from './work.js';
 import { CaseView, caseView, CommandBody, HistoryEvent, NoQuery, registryFilters, StartBody, TaskView } from '../shape.js';
 import { COMMAND_COMPONENT, jsonAnswer, START_COMPONENT } from '../openapi.js';
 import { cutEnd, verifyCase } from '../verifyCase.js';
@@ -25,7 +23,7 @@ async function visibleCase(app: App, caller: Caller, caseId: string): Promise<Ca
   } catch (err) {
     // Its stored events cannot be read or folded: the case list's row says who may know of it. They
     // get the store's error (503, naming the event or the stream); anyone else learns nothing.
-    if (unreadable(err)) {
+    if (isDamagedStore(err)) {
       const row = app.readModels.case(caseId);
       if (!row || !canSee(app.directory, caller, row.parties)) throw refuse.notFound(caseId);
     }
@@ -33,11 +31,6 @@ async function visibleCase(app: App, caller: Caller, caseId: string): Promise<Ca
   }
   if (!canSee(app.directory, caller, app.engine.partiesOf(state))) throw refuse.notFound(caseId);
   return state;
-}
-
-/** The store's content at fault: an event that is not JSON, or a stream its machine cannot fold. */
-function unreadable(err: unknown): boolean {
-  return err instanceof UnreadableEventError || err instanceof DamagedStreamError;
 }
 
 /**
@@ -283,7 +276,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
         await visibleCase(app, caller, caseId);
       } catch (err) {
         // Visible (else 404 above), but not readable as a case: verify says where and why.
-        if (!unreadable(err)) throw err;
+        if (!isDamagedStore(err)) throw err;
       }
       const { reasonEn, ...verification } = await verifyCase(app, caseId);
       return langOf(request) === 'en' && reasonEn !== undefined ? { ...verification, reason: reasonEn } : verification;

@@ -16,7 +16,6 @@ import { jsonAnswer, ref, type RouteDocs } from '../openapi.js';
 const Instant = z.iso.datetime({ offset: true });
 const Bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 const Region = z.string().regex(/^\d{6}$/, '应为 6 位行政区划代码');
-/** Only stages whose deadline has this basis: a 通报 on statutory deadlines alone (PROCESSES.md "Deadlines"). */
 const ORG_NOT_PERSON = '不能按自然人的身份证号筛选：报表只显示自然人的脱敏编码';
 
 /**
@@ -34,6 +33,7 @@ const OrgFilter = z
   .refine((org) => !(isIdNumber(org) && /^(19|20)/.test(org.slice(6, 10))), ORG_NOT_PERSON)
   .describe('an organisation code; not a natural person\'s ID number (reports show people only masked)');
 
+/** Only stages whose deadline has this basis: a 通报 on statutory deadlines alone (PROCESSES.md "Deadlines"). */
 const Basis = z.enum(['statute', 'policy', 'agreement']).describe('only stages whose deadline is set by statute, by platform policy, or by the applicant\'s agreement');
 /**
  * A period's end may not come before its start (`to` is named, as the form periods do). zod runs

@@ -9,7 +9,7 @@ import type { WorkingDayCalendar } from '../../calendars/index.js';
 import { SYSTEM_ACTOR } from '../../engine/engine.js';
 import type { CaseEventMetadata, Task } from '../../engine/events.js';
 import type { Verification } from '../../engine/verify.js';
-import { DamagedStreamError } from '../../engine/errors.js';
+import { isDamagedStore } from '../../engine/errors.js';
 import type { CaseState } from '../../engine/fold.js';
 import { readAllPastUnreadable, UnreadableEventError, type RecordedEvent } from '../../eventstore/types.js';
 import { verifyCase } from '../../api/verifyCase.js';
@@ -104,7 +104,7 @@ export async function timeline(app: App, caseId: string, now: Date): Promise<Tim
     current = await app.engine.getCase(caseId);
     events = await app.engine.history(caseId);
   } catch (err) {
-    if (!(err instanceof UnreadableEventError || err instanceof DamagedStreamError)) throw err;
+    if (!isDamagedStore(err)) throw err;
     const verification = await verifyCase(app, caseId);
     return { lines: [`案件 ${caseId}`, '事件流无法读取或无法按流程重放，不能显示时间线。', '', verificationText(verification)], verification };
   }
