@@ -65,7 +65,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const logger = overrides.logger ?? createLogger();
   const store =
     overrides.store ??
-    openStore({ store: config.store, dataDir: config.dataDir, synchronous: config.sqliteSynchronous, now: () => clock.now() });
+    (await openStore({ store: config.store, dataDir: config.dataDir, synchronous: config.sqliteSynchronous, now: () => clock.now() }));
   const directory = Directory.load(config.orgsPath);
   const registry = overrides.registry ?? defaultRegistry;
   const calendar = await CalendarInForce.open(store, clock, defaultCalendar());

@@ -34,7 +34,7 @@ if (config.store === 'sqlite' && !existsSync(join(config.dataDir, 'events.db')))
   process.stderr.write(`数据目录 ${config.dataDir} 中没有事件库（events.db），无从重建读模型。请检查 WORKFLOW_DATA_DIR。\n`);
   process.exit(2);
 }
-const store = openStore({ store: config.store, dataDir: config.dataDir, synchronous: config.sqliteSynchronous, now: systemClock.now });
+const store = await openStore({ store: config.store, dataDir: config.dataDir, synchronous: config.sqliteSynchronous, now: systemClock.now });
 // Told after the progress bar, once each (opening the read models may have skipped the same event): events
 // skipped because they cannot be read, a rebuild thread that failed.
 const notes = new Set<string>();

@@ -2,7 +2,6 @@
  * Why `npm start` could not start, in one Chinese sentence an operator can act on: the setting to
  * check and what is wrong with it — never a stack trace, nor a connection string's credentials.
  */
-import { DeadlineExceededError, UnavailableError } from '@eventstore/db-client';
 import { z } from 'zod';
 import { Directory } from '../directory/directory.js';
 import { UnreadableEventError } from '../eventstore/types.js';
@@ -16,6 +15,15 @@ export class StartupFailure extends Error {
 /** The hosts of an EventStoreDB connection string, without its scheme, credentials and options. */
 export function esdbHosts(connectionString: string): string {
   return connectionString.replace(/^[a-z+]+:\/\//i, '').replace(/^[^@/?]*@/, '').split(/[/?]/)[0] ?? '';
+}
+
+/**
+ * The EventStoreDB client's "could not reach the server" errors (UnavailableError, DeadlineExceededError),
+ * told by their documented `type`, so that this module does not load the client for a SQLite store.
+ */
+function esdbUnreachable(err: Error): boolean {
+  const type = (err as { type?: unknown }).type;
+  return type === 'unavailable' || type === 'deadline-exceeded';
 }
 
 /** `text` with the credentials of any connection string in it masked. */
@@ -72,7 +80,7 @@ export function startupMessage(err: unknown, config: Config): string {
     return `数据目录 ${dataDir} 不可写：请检查 WORKFLOW_DATA_DIR 及其权限`;
   }
   // EventStoreDB's client: gRPC UNAVAILABLE (refused, unresolvable), a deadline, or gossip discovery giving up.
-  if (config.store !== 'sqlite' && (err instanceof UnavailableError || err instanceof DeadlineExceededError || /^Failed to discover/.test(err.message))) {
+  if (config.store !== 'sqlite' && (esdbUnreachable(err) || /^Failed to discover/.test(err.message))) {
     return `无法连接 EventStoreDB（${esdbHosts(config.store)}）：请确认它已启动、可以访问，并检查 WORKFLOW_STORE`;
   }
   return withoutCredentials(err.message);

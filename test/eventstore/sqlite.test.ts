@@ -390,7 +390,7 @@ describe('SqliteEventStore', () => {
 
   it('given openStore with sqlite, then the store lives at <dataDir>/events.db, creating the folder', async () => {
     const dataDir = join(dir, 'nested', 'data');
-    const s = openStore({ store: 'sqlite', dataDir, synchronous: 'NORMAL', now: systemClock.now });
+    const s = await openStore({ store: 'sqlite', dataDir, synchronous: 'NORMAL', now: systemClock.now });
     try {
       expect(s.kind).toBe('sqlite');
       await s.appendToStream('x-1', [event()]);
