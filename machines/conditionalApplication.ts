@@ -241,6 +241,21 @@ export const rules = {
     },
     holds: (context, data: Data<'REQUEST_RENEWAL'>) => context.useTo !== undefined && data.newUseTo > context.useTo,
   } satisfies RuleSpec<ConditionalApplicationContext, Data<'REQUEST_RENEWAL'>>,
+  // 附录5 协议二(二): 到期数据使用权限自动失效，协议终止。本协议可续签，由（公共数据利用主体）在本协议有效期到期前向（公共数据开放主体）发起申请 (v4)
+  renewalBeforeUseEnds: {
+    id: 'renewalBeforeUseEnds',
+    article: '附录5 协议二(二)',
+    message: {
+      zh: '协议有效期已到期，协议已终止：续签须在使用终止日期前申请和同意',
+      en: 'The agreement has ended with its use period: a renewal is asked for and granted before the end of use.',
+    },
+    messageFor: (context) => ({
+      zh: `协议有效期已于 ${context.useTo ?? ''}（北京时间）到期，协议已终止：续签须在到期前申请和同意`,
+      en: `The agreement ended with its use period on ${context.useTo ?? ''} (Beijing time): a renewal is asked for and granted before the end of use.`,
+    }),
+    // The day of the command, not the expiry timer: it fires within a minute of midnight, or after a server's restart.
+    holds: (context, _data, facts) => context.useTo !== undefined && commandDay(facts) <= context.useTo,
+  } satisfies RuleSpec<ConditionalApplicationContext, unknown>,
   // 第十四条(三): 告知本级公共数据开放主管部门 — taken note of once (v2)
   accessNoticeOpen: {
     id: 'accessNoticeOpen',
@@ -266,6 +281,7 @@ const machineSetup = setup({
     useWithinRequestedPeriod: guardOf(rules.useWithinRequestedPeriod),
     agreedUseNotOver: guardOf(rules.agreedUseNotOver),
     renewalExtendsUse: guardOf(rules.renewalExtendsUse),
+    renewalBeforeUseEnds: guardOf(rules.renewalBeforeUseEnds),
     accessNoticeOpen: guardOf(rules.accessNoticeOpen),
     accessWithinAgreedUse: guardOf(rules.accessWithinAgreedUse),
     // Not a rule (nothing is refused): where RESUME goes back to. A renewal asked for and not yet decided is pending.
@@ -382,11 +398,14 @@ const machineSetup = setup({
  * agreement be signed for a use already over, which access then made `active` only for it to
  * expire at once; v2 refuses it (`agreedUseNotOver`). v2 refuses access before the agreed use begins,
  * yet counted the provider's time to grant it from the signing: a use agreed to start later left the
- * provider late for what it was forbidden to do; v3 counts it from the agreed start of use.
+ * provider late for what it was forbidden to do; v3 counts it from the agreed start of use. v3 took
+ * a renewal asked for or granted after the end of use while the expiry timer had not yet fired (it
+ * runs every minute, and not while the server is down); v4 refuses both by the command's day.
  */
-function chart(version: 1 | 2 | 3) {
+function chart(version: 1 | 2 | 3 | 4) {
   const v2 = version >= 2;
   const v3 = version >= 3;
+  const v4 = version >= 4;
   // Transitions several states share; which states take them is the version's.
   // 第五条, 第十六条: 定期告知开发利用情况，及时报告数据安全风险; 附录5 协议二(三)3: 反馈数据应用成果
   const reports = {
@@ -505,7 +524,12 @@ function chart(version: 1 | 2 | 3) {
         on: {
           ...reports,
           ...acknowledge,
-          REQUEST_RENEWAL: { guard: 'renewalExtendsUse', target: 'renewalReview', actions: 'recordRenewalRequest' },
+          // v4: before the agreement ends (renewalBeforeUseEnds), whether or not the expiry timer has fired yet
+          REQUEST_RENEWAL: {
+            guard: v4 ? and(['renewalExtendsUse', 'renewalBeforeUseEnds']) : 'renewalExtendsUse',
+            target: 'renewalReview',
+            actions: 'recordRenewalRequest',
+          },
           SUSPEND: suspend,
           TERMINATE: terminate,
           USAGE_EXPIRED: expire,
@@ -525,7 +549,7 @@ function chart(version: 1 | 2 | 3) {
         },
         on: {
           ...whileAccessLasts,
-          APPROVE_RENEWAL: { target: 'active', actions: 'approveRenewal' },
+          APPROVE_RENEWAL: v4 ? { guard: 'renewalBeforeUseEnds', target: 'active', actions: 'approveRenewal' } : { target: 'active', actions: 'approveRenewal' },
           REJECT_RENEWAL: { target: 'active', actions: 'rejectRenewal' },
           ...stoppable,
           ...expires,
@@ -745,12 +769,30 @@ export const conditionalApplicationV2: ProcessDefinition<ConditionalApplicationC
 };
 
 /**
- * The version new cases start on: v2, with the time to grant access counted from the agreed start
- * of use, and a credit check or a security commitment dated after the application refused.
+ * The third version: v2, with the time to grant access counted from the agreed start of use, and a
+ * credit check or a security commitment dated after the application refused.
  */
-export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+export const conditionalApplicationV3: ProcessDefinition<ConditionalApplicationContext> = {
   ...conditionalApplicationV2,
   version: 3,
   machine: chart(3),
   start: startV3,
+};
+
+/** v4's commands: a renewal is asked for and granted before the agreement ends (附录5 协议二(二)). */
+const commandsV4: typeof commandsV2 = {
+  ...commandsV2,
+  REQUEST_RENEWAL: { ...commandsV2.REQUEST_RENEWAL, rules: [rules.renewalExtendsUse, rules.renewalBeforeUseEnds] },
+  APPROVE_RENEWAL: { ...commandsV2.APPROVE_RENEWAL, rules: [rules.renewalBeforeUseEnds] },
+};
+
+/**
+ * The version new cases start on: v3, with a renewal asked for or granted after the day the use
+ * ends refused, whether or not the expiry timer has fired yet.
+ */
+export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+  ...conditionalApplicationV3,
+  version: 4,
+  machine: chart(4),
+  commands: commandsV4,
 };

@@ -70,10 +70,15 @@ export interface DatasetReleaseContext extends BaseContext<CatalogueEntry> {
   startedAt: string;
   /** The catalogue entry as it stands: the start input with every UPDATE_DRAFT applied. */
   draft: CatalogueEntry;
+  /**
+   * v2: how many times what is opened, or how, has changed (`SUBSTANTIVE` keys of UPDATE_DRAFT): a
+   * security review and desensitization rules count for the draft they were made on (`forDraft`).
+   */
+  draftVersion?: number;
   /** The latest security review (第九条(一), 第二十二条). */
-  securityReview?: { passed: boolean; notes?: string; at: string };
+  securityReview?: { passed: boolean; notes?: string; at: string; forDraft?: number };
   /** The latest desensitization rules (第九条(一)). */
-  desensitization?: Desensitization & { at: string };
+  desensitization?: Desensitization & { at: string; forDraft?: number };
   submittedAt?: string;
   /** Every return with its reasons (第九条(二) 说明理由、意见). */
   returns: { reasons: string[]; opinion?: string; at: string; by: string }[];
@@ -163,9 +168,55 @@ export const rules = {
   } satisfies RuleSpec<DatasetReleaseContext, unknown>,
 };
 
+/**
+ * What a security review and desensitization rules are made on: the data opened and how (its fields,
+ * personal information, coverage, attribute and conditions, service modes). A new title,
+ * description or update frequency leaves them standing.
+ */
+const SUBSTANTIVE = ['fields', 'containsPersonalInfo', 'coverage', 'openAttribute', 'conditions', 'basis', 'serviceModes'] as const;
+
+const draftFieldNames = (context: DatasetReleaseContext) => new Set(context.draft.fields.map((f) => f.name));
+
+/** v2's further rules: the review and the rules are those of the draft submitted. */
+export const rulesV2 = {
+  // 第九条(一), 第二十二条: 进行安全审查，确定脱敏规则，提交开放数据 — of the data submitted, not of an earlier draft
+  reviewCoversDraft: {
+    id: 'reviewCoversDraft',
+    article: '第九条(一)、第二十二条',
+    message: {
+      zh: '开放数据目录的字段、个人信息、覆盖范围、开放属性或服务方式修改后，须重新进行安全审查并确定脱敏规则，再提交开放数据',
+      en: 'The catalogue entry changed (fields, personal information, coverage, attribute or service modes) after its security review or desensitization rules: review it and set its rules again before submitting.',
+    },
+    holds: (context) => {
+      const current = context.draftVersion ?? 0;
+      return (context.securityReview?.forDraft ?? 0) === current && (context.desensitization?.forDraft ?? 0) === current;
+    },
+  } satisfies RuleSpec<DatasetReleaseContext, unknown>,
+  // 第九条(一): 确定脱敏规则 — of the fields the entry opens
+  desensitizedFieldsInDraft: {
+    id: 'desensitizedFieldsInDraft',
+    article: '第九条(一)',
+    message: {
+      zh: '脱敏规则所列字段（field）须为开放数据目录中的字段',
+      en: 'Every desensitization rule must name a field of the catalogue entry.',
+    },
+    holds: (context, data: Data<'SET_DESENSITIZATION_RULES'>) => {
+      if (data.noneNeeded === true) return true;
+      const names = draftFieldNames(context);
+      return data.rules.every((rule) => names.has(rule.field));
+    },
+  } satisfies RuleSpec<DatasetReleaseContext, Data<'SET_DESENSITIZATION_RULES'>>,
+};
+
 // ── Machine ─────────────────────────────────────────────────────────────────────────────
 
-export const datasetReleaseMachine = setup({
+/**
+ * The chart of a version. v1 let a review and rules made on an earlier draft carry a changed entry
+ * to submission, and took rules for fields the entry does not have; v2 refuses both.
+ */
+function chart(version: 1 | 2) {
+  const v2 = version >= 2;
+  return setup({
   types: {
     context: {} as DatasetReleaseContext,
     events: {} as DatasetReleaseEvent,
@@ -179,6 +230,8 @@ export const datasetReleaseMachine = setup({
     securityReviewPassed: guardOf(rules.securityReviewPassed),
     desensitizationRulesSet: guardOf(rules.desensitizationRulesSet),
     notClosed: guardOf(rules.notClosed),
+    reviewCoversDraft: guardOf(rulesV2.reviewCoversDraft),
+    desensitizedFieldsInDraft: guardOf(rulesV2.desensitizedFieldsInDraft),
   },
   actions: {
     updateDraft: assign({
@@ -187,16 +240,24 @@ export const datasetReleaseMachine = setup({
         return withUpdate(context, event.data);
       },
     }),
+    // v2: a change to what is opened, or how, makes the review and the rules made before it stale
+    countDraftVersion: assign({
+      draftVersion: ({ context, event }) => {
+        assertEvent(event, 'UPDATE_DRAFT');
+        const changed = SUBSTANTIVE.some((key) => key in event.data);
+        return (context.draftVersion ?? 0) + (changed ? 1 : 0);
+      },
+    }),
     recordSecurityReview: assign({
-      securityReview: ({ event }) => {
+      securityReview: ({ context, event }) => {
         assertEvent(event, 'RECORD_SECURITY_REVIEW');
-        return { ...event.data, at: event.at };
+        return { ...event.data, at: event.at, ...(v2 ? { forDraft: context.draftVersion ?? 0 } : {}) };
       },
     }),
     setDesensitization: assign({
-      desensitization: ({ event }) => {
+      desensitization: ({ context, event }) => {
         assertEvent(event, 'SET_DESENSITIZATION_RULES');
-        return { ...event.data, at: event.at };
+        return { ...event.data, at: event.at, ...(v2 ? { forDraft: context.draftVersion ?? 0 } : {}) };
       },
     }),
     recordSubmission: assign({ submittedAt: ({ event }) => event.at }),
@@ -228,6 +289,7 @@ export const datasetReleaseMachine = setup({
     startedBy: input.startedBy,
     startedAt: input.at,
     draft: input.input,
+    ...(v2 ? { draftVersion: 0 } : {}),
     returns: [],
   }),
   states: {
@@ -238,11 +300,16 @@ export const datasetReleaseMachine = setup({
         task: { stage: 'drafting', role: 'provider', scope: 'provider', label: '编制目录、安全审查、确定脱敏规则并提交开放数据' },
       },
       on: {
-        UPDATE_DRAFT: { guard: and(['conditionsStated', 'basisStated']), actions: 'updateDraft' },
+        UPDATE_DRAFT: { guard: and(['conditionsStated', 'basisStated']), actions: v2 ? ['countDraftVersion', 'updateDraft'] : 'updateDraft' },
         RECORD_SECURITY_REVIEW: { actions: 'recordSecurityReview' },
-        SET_DESENSITIZATION_RULES: { guard: 'personalInfoDesensitized', actions: 'setDesensitization' },
+        SET_DESENSITIZATION_RULES: {
+          guard: v2 ? and(['personalInfoDesensitized', 'desensitizedFieldsInDraft']) : 'personalInfoDesensitized',
+          actions: 'setDesensitization',
+        },
         SUBMIT: {
-          guard: and(['securityReviewPassed', 'desensitizationRulesSet', 'notClosed']),
+          guard: v2
+            ? and(['securityReviewPassed', 'desensitizationRulesSet', 'reviewCoversDraft', 'notClosed'])
+            : and(['securityReviewPassed', 'desensitizationRulesSet', 'notClosed']),
           target: 'underReview',
           actions: 'recordSubmission',
         },
@@ -272,6 +339,12 @@ export const datasetReleaseMachine = setup({
     withdrawn: { type: 'final', meta: { label: '已撤回' } },
   },
 });
+}
+
+/** v1's chart: cases started on it keep folding with it. */
+export const datasetReleaseMachineV1 = chart(1);
+/** The chart new cases start on. */
+export const datasetReleaseMachine = chart(2);
 
 // ── Definition ──────────────────────────────────────────────────────────────────────────
 
@@ -311,12 +384,20 @@ const commands: { [Type in keyof typeof schemas]: CommandSpec<DatasetReleaseCont
   WITHDRAW: { schema: schemas.WITHDRAW, event: 'Withdrawn', actors: [provider, competentAuthority], label: '撤回已开放数据' },
 };
 
-export const datasetRelease: ProcessDefinition<DatasetReleaseContext> = {
+/** v2's commands: desensitization rules name the entry's fields; a submission is of the draft reviewed. */
+const commandsV2: typeof commands = {
+  ...commands,
+  SET_DESENSITIZATION_RULES: { ...commands.SET_DESENSITIZATION_RULES, rules: [rules.personalInfoDesensitized, rulesV2.desensitizedFieldsInDraft] },
+  SUBMIT: { ...commands.SUBMIT, rules: [rules.securityReviewPassed, rules.desensitizationRulesSet, rulesV2.reviewCoversDraft, rules.notClosed] },
+};
+
+/** The first version: cases started on it keep folding with it (ARCHITECTURE.md "Versioned machines"). */
+export const datasetReleaseV1: ProcessDefinition<DatasetReleaseContext> = {
   name: 'datasetRelease',
   version: 1,
   title: '公共数据开放',
   articles: ['第二条', '第四条', '第七条', '第九条', '第十一条', '第二十二条'],
-  machine: datasetReleaseMachine,
+  machine: datasetReleaseMachineV1,
   start: {
     schema: DatasetReleaseStart,
     event: 'DraftStarted',
@@ -328,4 +409,16 @@ export const datasetRelease: ProcessDefinition<DatasetReleaseContext> = {
   // The region is left out: the provider's own region counts (FORMS.md "Who is the competent authority").
   parties: (context) => ({ providerOrg: context.input.providerOrg }),
   summary: (context) => ({ title: context.draft.title, provider: context.input.providerOrg }),
+};
+
+/**
+ * The version new cases start on: a security review and desensitization rules made before the entry's
+ * fields, personal information, coverage, attribute or service modes changed no longer carry it to
+ * submission, and a rule must name a field of the entry.
+ */
+export const datasetRelease: ProcessDefinition<DatasetReleaseContext> = {
+  ...datasetReleaseV1,
+  version: 2,
+  machine: datasetReleaseMachine,
+  commands: commandsV2,
 };

@@ -230,6 +230,18 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
     }
   });
 
+  it('given use agreed to end on 2025-12-31 and no expiry fired yet, when the applicant asks to renew on 2026-01-05, then RULE_VIOLATED renewalBeforeUseEnds naming the end, and nothing stored', async () => {
+    const before = w.clock.now();
+    try {
+      const c = await given(w, PROCESS, at('active'), { at: '2025-06-02T02:00:00.000Z' });
+      const error = await refused(w, c, () => when(w, c.caseId, 'REQUEST_RENEWAL', { actor: actors.company, data: { newUseTo: '2026-06-30' }, at: '2026-01-05T02:00:00.000Z' }));
+      expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'renewalBeforeUseEnds', article: '附录5 协议二(二)' } });
+      expect(error).toMatchObject({ text: { zh: expect.stringContaining('2025-12-31（北京时间）到期'), en: expect.stringContaining('on 2025-12-31 (Beijing time)') } });
+    } finally {
+      w.clock.set(before.toISOString());
+    }
+  });
+
   it('given access granted, when the competent authority takes note, then its notice closes; when it does again, then RULE_VIOLATED and nothing stored', async () => {
     const c = await given(w, PROCESS, at('active'));
     const { event } = await when(w, c.caseId, 'ACKNOWLEDGE_ACCESS_NOTICE', { actor: authority });
@@ -465,6 +477,6 @@ describe('conditionalApplication v2: a use period already over is neither asked 
     late.clock.set(lastMinuteOf('2026-03-31'));
     const result = await late.engine.start({ process: PROCESS, input, actor: applicant });
     expect(result).toMatchObject({ state: 'normativeReview', revision: 0 });
-    expect(meta(result.event).machine).toEqual({ name: PROCESS, version: 3 });
+    expect(meta(result.event).machine).toEqual({ name: PROCESS, version: 4 });
   });
 });

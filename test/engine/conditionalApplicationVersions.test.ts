@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conditionalApplicationV1, conditionalApplicationV2 } from '../../machines/conditionalApplication.js';
+import { conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3 } from '../../machines/conditionalApplication.js';
 import { ProcessRegistry } from '../../machines/registry.js';
 import type { CaseState } from '../../engine/fold.js';
 import { actors, conditionalApplicationSentOn, startInputs } from '../machines/examples.js';
@@ -47,7 +47,7 @@ describe('conditionalApplication v1 cases under the shipped registry', () => {
     const now = await w.engine.getCase(onV1.active.caseId);
     expect(now).toMatchObject({ version: 1, state: 'active', lastHash: onV1.active.lastHash });
     expect(now.tasks).toEqual(onV1.active.tasks);
-    expect(w.registry.latest(PROCESS)?.version).toBe(3);
+    expect(w.registry.latest(PROCESS)?.version).toBe(4);
   });
 
   it('given a v1 case whose use has ended, when the applicant reports results, then INVALID_TRANSITION as v1 says, and nothing stored', async () => {
@@ -71,10 +71,10 @@ describe('conditionalApplication v1 cases under the shipped registry', () => {
     expect((await w.engine.getCase(c.caseId)).timers).toEqual([]);
   });
 
-  it('given the shipped registry, when an applicant applies, then the case starts on v3', async () => {
+  it('given the shipped registry, when an applicant applies, then the case starts on v4', async () => {
     const c = await given(w, PROCESS);
-    expect(c.version).toBe(3);
-    expect(meta((await historyOf(w, c))[0]!).machine).toEqual({ name: PROCESS, version: 3 });
+    expect(c.version).toBe(4);
+    expect(meta((await historyOf(w, c))[0]!).machine).toEqual({ name: PROCESS, version: 4 });
   });
 });
 
@@ -91,7 +91,7 @@ describe('conditionalApplication: a use period already over (附录5 协议二(�
     const v1 = await createWorld({ path: file, registry: new ProcessRegistry([conditionalApplicationV1]) });
     const v1Case = await given(v1, PROCESS, path.agreementPending!);
     await v1.close();
-    late = await createWorld({ path: file });
+    late = await createWorld({ path: file, registry: new ProcessRegistry([conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3]) });
     agreementPending = { v1: v1Case, v2: await given(late, PROCESS, path.agreementPending!) };
     late.clock.set(LATE);
   });
@@ -140,7 +140,7 @@ describe('conditionalApplication v3: the time to grant access counts from the ag
     const onlyV2 = await createWorld({ path: file, registry: new ProcessRegistry([conditionalApplicationV1, conditionalApplicationV2]) });
     const v2Case = await given(onlyV2, PROCESS, path.accessPending!, { at: SIGNED_AT, input: conditionalApplicationSentOn('2025-02-20') });
     await onlyV2.close();
-    both = await createWorld({ path: file });
+    both = await createWorld({ path: file, registry: new ProcessRegistry([conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3]) });
     signed = { v2: v2Case, v3: await given(both, PROCESS, path.accessPending!, { at: SIGNED_AT, input: conditionalApplicationSentOn('2025-02-20') }) };
   });
   afterAll(async () => {

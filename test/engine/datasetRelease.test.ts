@@ -45,7 +45,7 @@ describe('datasetRelease: starting a release', () => {
     const result = await w.engine.start({ process: PROCESS, input, actor: provider });
     expect(result).toMatchObject({ process: PROCESS, state: 'drafting', final: false, revision: 0, replayed: false });
     expect(result.event.type).toBe('DraftStarted');
-    expect(meta(result.event)).toMatchObject({ command: 'START', stateBefore: null, stateAfter: 'drafting', actor: provider, machine: { name: PROCESS, version: 1 } });
+    expect(meta(result.event)).toMatchObject({ command: 'START', stateBefore: null, stateAfter: 'drafting', actor: provider, machine: { name: PROCESS, version: 2 } });
     const [task] = meta(result.event).tasksOpened;
     expect(task).toMatchObject({ stage: 'drafting', role: 'provider', org: orgs.provider, orgs: [orgs.provider] });
     expect(task).not.toHaveProperty('dueAt');
@@ -125,7 +125,7 @@ describe('datasetRelease: every command of PROCESSES.md §1', () => {
     expect(meta(event).tasksOpened).toMatchObject([{ stage: 'underReview', role: 'authority', org: orgs.cityAuthority, basis: 'policy' }]);
   });
 
-  it('given a release returned once, when it is fixed, submitted and approved, then it is published with its history of ten events', async () => {
+  it('given a release returned once, when a field is added, then it is reviewed again before it is resubmitted and approved: its history of twelve events', async () => {
     const c = await given(w, PROCESS, [
       'UPDATE_DRAFT',
       ['RECORD_SECURITY_REVIEW', { data: { passed: false, notes: '字段说明不全，暂不通过。' } }],
@@ -134,10 +134,10 @@ describe('datasetRelease: every command of PROCESSES.md §1', () => {
       'SUBMIT',
       'RETURN',
       ['UPDATE_DRAFT', { data: { fields: [...input.fields, { name: 'region', description: '区县' }] } }],
-      'SUBMIT',
-      'APPROVE',
     ]);
-    expect(c.state).toBe('published');
+    // 第九条(一), 第二十二条: the review and the rules were made on the entry without the new field
+    await expect(when(w, c.caseId, 'SUBMIT')).rejects.toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'reviewCoversDraft', article: '第九条(一)、第二十二条' } });
+    for (const command of ['RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES', 'SUBMIT', 'APPROVE'] as const) await when(w, c.caseId, command);
     const history = await w.engine.history(c.caseId);
     expect(history.map((e) => e.type)).toEqual([
       'DraftStarted',
@@ -148,6 +148,8 @@ describe('datasetRelease: every command of PROCESSES.md §1', () => {
       'Submitted',
       'Returned',
       'DraftUpdated',
+      'SecurityReviewRecorded',
+      'DesensitizationRulesSet',
       'Submitted',
       'Approved',
     ]);
@@ -158,6 +160,8 @@ describe('datasetRelease: every command of PROCESSES.md §1', () => {
       'drafting',
       'drafting',
       'underReview',
+      'drafting',
+      'drafting',
       'drafting',
       'drafting',
       'underReview',

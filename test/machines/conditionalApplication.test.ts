@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conditionalApplication, type ConditionalApplicationContext } from '../../machines/conditionalApplication.js';
+import { conditionalApplication, conditionalApplicationV3, type ConditionalApplicationContext } from '../../machines/conditionalApplication.js';
 import { isFinal, readField, stateName, stateTask } from '../../machines/describe.js';
 import { actors, commandData, orgs, personApplicant, startInputs } from './examples.js';
 import { attempt, caseIn, definition, play, send, start, startViolations } from './harness.js';
@@ -114,6 +114,30 @@ describe('conditionalApplication: renewal (附录5 协议二(二) 可续签)', (
       expect(attempt(def, given, 'REQUEST_RENEWAL', { data: { newUseTo } })).toMatchObject({ violated: ['renewalExtendsUse'], taken: false });
     }
     expect(attempt(def, given, 'REQUEST_RENEWAL', { data: { newUseTo: '2026-01-01' } })).toMatchObject({ violated: [], taken: true });
+  });
+
+  // useTo 2025-12-31: its last minute in Beijing is 2025-12-31T15:59Z; the expiry timer has not fired in any of these
+  it('refuses a renewal asked for once the agreement has ended (Beijing day after useTo), timer or not (附录5 协议二(二) 到期前发起申请)', () => {
+    const given = play(def, [...toActive]);
+    const renewal = { data: { newUseTo: '2026-06-30' } };
+    expect(attempt(def, given, 'REQUEST_RENEWAL', { ...renewal, at: '2025-12-31T15:59:00.000Z' })).toMatchObject({ violated: [], taken: true });
+    expect(attempt(def, given, 'REQUEST_RENEWAL', { ...renewal, at: '2025-12-31T16:00:00.000Z' })).toMatchObject({ violated: ['renewalBeforeUseEnds'], taken: false });
+    expect(attempt(def, given, 'REQUEST_RENEWAL', { ...renewal, at: '2026-01-05T02:00:00.000Z' })).toMatchObject({ violated: ['renewalBeforeUseEnds'], taken: false });
+  });
+
+  it('refuses granting a renewal asked for in time once the agreement has ended', () => {
+    const given = send(def, play(def, [...toActive]), 'REQUEST_RENEWAL', { data: { newUseTo: '2026-06-30' }, at: '2025-12-29T02:00:00.000Z' });
+    expect(attempt(def, given, 'APPROVE_RENEWAL', { at: '2025-12-31T09:00:00.000Z' })).toMatchObject({ violated: [], taken: true });
+    expect(attempt(def, given, 'APPROVE_RENEWAL', { at: '2026-01-02T02:00:00.000Z' })).toMatchObject({ violated: ['renewalBeforeUseEnds'], taken: false });
+    // Refusing it stays possible: a decision, with its reason, on a request that came in time.
+    expect(attempt(def, given, 'REJECT_RENEWAL', { at: '2026-01-02T02:00:00.000Z' })).toMatchObject({ violated: [], taken: true });
+  });
+
+  it('v3 (cases started on it fold with it for ever) took a renewal asked for and granted after the end', () => {
+    const v3 = conditionalApplicationV3;
+    const given = send(v3, play(v3, [...toActive]), 'REQUEST_RENEWAL', { data: { newUseTo: '2026-06-30' }, at: '2026-01-05T02:00:00.000Z' });
+    expect(stateName(given)).toBe('renewalReview');
+    expect(attempt(v3, given, 'APPROVE_RENEWAL', { at: '2026-01-06T02:00:00.000Z' })).toMatchObject({ violated: [], taken: true });
   });
 
   it('counts from the renewed useTo', () => {

@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { datasetRelease, type DatasetReleaseContext } from '../../machines/datasetRelease.js';
+import { datasetRelease, datasetReleaseV1, type DatasetReleaseContext } from '../../machines/datasetRelease.js';
 import { isFinal, stateName, stateTask } from '../../machines/describe.js';
 import { actors, commandData, orgs, startInputs } from './examples.js';
 import { attempt, caseIn, play, send, start, startViolations } from './harness.js';
 
 const def = datasetRelease;
 const context = (snapshot: { context: unknown }) => snapshot.context as DatasetReleaseContext;
-const personalInput = { ...startInputs.datasetRelease, containsPersonalInfo: true };
+const personalInput = {
+  ...startInputs.datasetRelease,
+  containsPersonalInfo: true,
+  fields: [...startInputs.datasetRelease.fields, { name: 'ownerName', description: '车主姓名' }, { name: 'plateNumber', description: '号牌号码' }],
+};
 
 describe('datasetRelease: the happy path (第九条)', () => {
   it('drafts, passes security review, sets desensitization, is reviewed, published and withdrawn', () => {
@@ -80,7 +84,41 @@ describe('datasetRelease: SUBMIT rules', () => {
   it('refuses "none needed" once the draft is changed to contain personal information', () => {
     let given = play(def, ['RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES']);
     given = send(def, given, 'UPDATE_DRAFT', { data: { containsPersonalInfo: true } });
-    expect(attempt(def, given, 'SUBMIT')).toMatchObject({ violated: ['desensitizationRulesSet'], taken: false });
+    expect(attempt(def, given, 'SUBMIT')).toMatchObject({ violated: ['desensitizationRulesSet', 'reviewCoversDraft'], taken: false });
+  });
+
+  it('refuses a submission whose review and rules were made before the fields changed (第九条(一), 第二十二条), until both are made again', () => {
+    const owner = { name: 'ownerName', description: '车主姓名' };
+    let given = play(def, ['RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES']);
+    given = send(def, given, 'UPDATE_DRAFT', { data: { fields: [...startInputs.datasetRelease.fields, owner] } });
+    expect(attempt(def, given, 'SUBMIT')).toMatchObject({ violated: ['reviewCoversDraft'], taken: false });
+    given = send(def, given, 'RECORD_SECURITY_REVIEW');
+    expect(attempt(def, given, 'SUBMIT')).toMatchObject({ violated: ['reviewCoversDraft'], taken: false });
+    given = send(def, given, 'SET_DESENSITIZATION_RULES', { data: { rules: [{ field: 'ownerName', method: 'mask' }] } });
+    expect(attempt(def, given, 'SUBMIT')).toMatchObject({ violated: [], taken: true });
+  });
+
+  it('keeps the review and the rules over a new title or description (nothing opened changes)', () => {
+    let given = play(def, ['RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES']);
+    given = send(def, given, 'UPDATE_DRAFT', { data: { title: '济南市机动车登记信息月度统计', description: '按月统计', updateFrequency: 'monthly' } });
+    expect(attempt(def, given, 'SUBMIT')).toMatchObject({ violated: [], taken: true });
+  });
+
+  it('after a return, a changed entry is reviewed again before it is resubmitted', () => {
+    let given = play(def, ['RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES', 'SUBMIT', 'RETURN']);
+    expect(attempt(def, given, 'SUBMIT')).toMatchObject({ violated: [], taken: true });
+    given = send(def, given, 'UPDATE_DRAFT', { data: { serviceModes: ['download', 'api'] } });
+    expect(attempt(def, given, 'SUBMIT')).toMatchObject({ violated: ['reviewCoversDraft'], taken: false });
+  });
+
+  it('v1 (cases started on it fold with it for ever) keeps submitting on an earlier review', () => {
+    let given = play(datasetReleaseV1, ['RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES']);
+    given = send(datasetReleaseV1, given, 'UPDATE_DRAFT', { data: { fields: [{ name: 'ownerName' }], containsPersonalInfo: false } });
+    expect(attempt(datasetReleaseV1, given, 'SUBMIT')).toMatchObject({ violated: [], taken: true });
+    expect(attempt(datasetReleaseV1, start(datasetReleaseV1), 'SET_DESENSITIZATION_RULES', { data: { rules: [{ field: 'noSuchField', method: 'mask' }] } })).toMatchObject({
+      violated: [],
+      taken: true,
+    });
   });
 
   it('accepts personal information with desensitization rules', () => {
@@ -98,6 +136,12 @@ describe('datasetRelease: SUBMIT rules', () => {
 });
 
 describe('datasetRelease: draft rules (第七条, 第九条(一))', () => {
+  it('refuses a desensitization rule for a field the entry does not have (第九条(一))', () => {
+    const given = start(def, { input: personalInput });
+    const rules = { rules: [{ field: 'ownerName', method: 'mask' }, { field: 'noSuchField', method: 'remove' }] };
+    expect(attempt(def, given, 'SET_DESENSITIZATION_RULES', { data: rules })).toMatchObject({ violated: ['desensitizedFieldsInDraft'], taken: false });
+  });
+
   it('refuses "no desensitization needed" for data with personal information', () => {
     const given = start(def, { input: personalInput });
     expect(attempt(def, given, 'SET_DESENSITIZATION_RULES')).toMatchObject({ violated: ['personalInfoDesensitized'], taken: false });

@@ -1,7 +1,7 @@
 /** Processes by name and version: new versions are added beside the old, which cases keep. */
 import { describe, expect, it } from 'vitest';
 import { conditionalApplication, conditionalApplicationV1 } from '../../machines/conditionalApplication.js';
-import { datasetRelease } from '../../machines/datasetRelease.js';
+import { datasetRelease, datasetReleaseV1 } from '../../machines/datasetRelease.js';
 import { objection } from '../../machines/objection.js';
 import { ProcessRegistry, registry } from '../../machines/registry.js';
 import type { ProcessDefinition } from '../../machines/types.js';
@@ -9,24 +9,27 @@ import type { ProcessDefinition } from '../../machines/types.js';
 const v2 = (def: ProcessDefinition): ProcessDefinition => ({ ...def, version: 2, title: `${def.title}（修订）` });
 
 describe('the registry of 鲁数发〔2022〕15号', () => {
-  it('holds the five processes, conditionalApplication at versions 1, 2 and 3', () => {
+  it('holds the five processes, conditionalApplication at versions 1 to 4, datasetRelease at 1 and 2', () => {
     expect(registry.names()).toEqual(['conditionalApplication', 'datasetRelease', 'listAdjustment', 'objection', 'unopenedDataRequest']);
     expect(registry.list().map((def) => `${def.name}@${def.version}`)).toEqual([
       'conditionalApplication@1',
       'conditionalApplication@2',
       'conditionalApplication@3',
+      'conditionalApplication@4',
       'datasetRelease@1',
+      'datasetRelease@2',
       'listAdjustment@1',
       'objection@1',
       'unopenedDataRequest@1',
     ]);
-    expect(registry.get('datasetRelease', 1)).toBe(datasetRelease);
+    expect(registry.get('datasetRelease', 1)).toBe(datasetReleaseV1);
+    expect(registry.latest('datasetRelease')).toBe(datasetRelease);
     expect(registry.latest('conditionalApplication')).toBe(conditionalApplication);
     expect(registry.get('conditionalApplication', 1)).toBe(conditionalApplicationV1);
   });
 
   it('knows no unknown process or version', () => {
-    expect(registry.get('datasetRelease', 2)).toBeUndefined();
+    expect(registry.get('datasetRelease', 3)).toBeUndefined();
     expect(registry.get('openList', 1)).toBeUndefined();
     expect(registry.latest('openList')).toBeUndefined();
   });
