@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { CLOCK_SKEW_MS, commandDay, guardOf, type EventsOf } from './kit.js';
 import {
   Applicant,
-  APPLICANT_IS_SENDER,
+  applicantIsSenderRule,
   requestedUseNotOver,
   ApplicationServiceMode,
   Count,
@@ -168,10 +168,10 @@ export const startRulesV2 = {
 
 /** v3's further start rule: what the applicant states as done must be done by the time it applies. */
 export const startRulesV3 = {
-  // 第十三条, 第十四条(一): 实名认证与信用核查, 在线提交已签署的《公共数据安全承诺书》 — before applying, not after
+  // 第十三条(二) 信用核查, 第十四条(一) 在线提交已签署的《公共数据安全承诺书》 — before applying, not after
   eligibilityNotInFuture: {
     id: 'eligibilityNotInFuture',
-    article: '第十四条(一)',
+    article: '第十三条(二)、第十四条(一)',
     message: {
       zh: '信用核查时间和安全承诺书签署时间不得晚于申请时间',
       en: 'The credit check and the signing of the security commitment cannot come after the application.',
@@ -183,15 +183,15 @@ export const startRulesV3 = {
     },
   },
   // 第十三条(一): the applicant is the party the sender is authenticated as
-  applicantIsSender: APPLICANT_IS_SENDER,
+  applicantIsSender: applicantIsSenderRule('第十三条(一)'),
 } satisfies Record<string, RuleSpec<{ startedBy: Actor }, ConditionalApplicationInput>>;
 
 /** Rules of commands; each is also the machine guard of the same name. */
 export const rules = {
-  // 第十四条(三), 附录3: 协议的使用期限不超出申请的使用起止时间
+  // 附录3 使用起始时间/使用终止时间, 附录5 协议二(二) 可在……至……使用: 协议的使用期限不超出申请的使用起止时间
   useWithinRequestedPeriod: {
     id: 'useWithinRequestedPeriod',
-    article: '第十四条(三)',
+    article: '附录3、附录5 协议二(二)',
     message: {
       zh: '协议约定的使用期限须在申请的使用起止时间之内',
       en: 'The agreed use period must lie within the requested use period.',

@@ -235,16 +235,21 @@ export function applicantIsSender(senderOrg: string, applicant: { type: string; 
   return true;
 }
 
-/** The start rule of a form naming an applicant (`applicantIsSender`), the same in every process that has one. */
-export const APPLICANT_IS_SENDER: RuleSpec<{ startedBy: Actor }, { applicant: { type: string; creditCode?: string; idNumber?: string } }> = {
+/**
+ * The start rule of a form naming an applicant (`applicantIsSender`), the same in every process that
+ * has one, citing that process's article: 第十三条(一) (实名认证) for a conditional application;
+ * 第十五条 (公共数据利用主体……通过开放平台提出申请) with 附录7 for an unopened-data request, which
+ * 第十三条 does not govern.
+ */
+export const applicantIsSenderRule = (article: string): RuleSpec<{ startedBy: Actor }, { applicant: { type: string; creditCode?: string; idNumber?: string } }> => ({
   id: 'applicantIsSender',
-  article: '第十三条(一)',
+  article,
   message: {
     zh: '申请主体须为提交人实名认证的主体本身：表单中的统一社会信用代码或身份证号须与登录身份一致（登录身份中的代码须为标准写法：半角、大写、无空格）',
     en: 'The applicant must be the party the sender is authenticated as: the credit code or ID number in the form must be the sender’s own (and the sender’s code written in its standard form: half-width, upper case, no spaces).',
   },
   holds: (context, data) => applicantIsSender(context.startedBy.org, data.applicant),
-};
+});
 
 /**
  * The start rule of a form with a use period (附录3, 附录7: 申请日期, 使用起始时间/使用终止时间): use is

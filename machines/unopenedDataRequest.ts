@@ -8,7 +8,7 @@ import { and, assertEvent, assign, setup } from 'xstate';
 import type { z } from 'zod';
 import { guardOf, type EventsOf } from './kit.js';
 import {
-  APPLICANT_IS_SENDER,
+  applicantIsSenderRule,
   requestedUseNotOver,
   ApplicantWithEmail,
   ApplicationServiceMode,
@@ -291,9 +291,10 @@ export const unopenedDataRequest: ProcessDefinition<UnopenedDataRequestContext> 
     event: 'RequestSubmitted',
     actors: [applicant],
     label: '提交未开放数据需求申请',
-    // 第十三条(一) (实名认证): the applicant is the party the sender is authenticated as; 附录7: use
-    // is asked for from the day of application on (a period already over waited 45 working days for nothing)
-    rules: [APPLICANT_IS_SENDER, requestedUseNotOver('附录7')],
+    // 第十五条 (公共数据利用主体……通过开放平台提出申请), 附录7 (申请主体): the applicant is the party the
+    // sender is authenticated as; 附录7: use is asked for from the day of application on (a period
+    // already over waited 45 working days for nothing)
+    rules: [applicantIsSenderRule('第十五条、附录7'), requestedUseNotOver('附录7')],
   },
   commands,
   // The provider is known once the authority forwards the request; until then only the addressed region's authority acts.

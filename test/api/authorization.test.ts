@@ -300,7 +300,8 @@ describe('an applicant filing under another party’s identity (第十三条(一
   it.each(['conditionalApplication', 'unopenedDataRequest'] as const)('%s: a Yantai company’s token naming the Jinan company in the form is refused with 422 applicantIsSender; the Jinan company’s own is accepted', async (process) => {
     const company = startInputs[process].applicant;
     const refused = await start('91370600MA5H9XRR3R', process, company);
-    expect([refused.status, refused.body.rule, refused.body.article]).toEqual([422, 'applicantIsSender', '第十三条(一)']);
+    // Each process's own article: 第十三条 governs conditional applications only
+    expect([refused.status, refused.body.rule, refused.body.article]).toEqual([422, 'applicantIsSender', process === 'conditionalApplication' ? '第十三条(一)' : '第十五条、附录7']);
     expect((await start(company.creditCode, process, company)).status).toBe(201);
   });
 

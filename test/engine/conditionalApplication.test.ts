@@ -72,7 +72,7 @@ describe('conditionalApplication: applying (第十三条 eligibility, 第十四�
     ['a commitment signed after it', { securityCommitment: { ...input.securityCommitment, signedAt: '2030-01-01T00:00:00Z' } }],
   ])('given nothing, when an application comes with %s, then RULE_VIOLATED eligibilityNotInFuture (v3) and no case', async (_what, change) => {
     const error = await refused(w, undefined, () => w.engine.start({ process: PROCESS, input: { ...input, ...change }, actor: applicant }));
-    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'eligibilityNotInFuture', article: '第十四条(一)' } });
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'eligibilityNotInFuture', article: '第十三条(二)、第十四条(一)' } });
   });
 
   it('given nothing, when the security commitment is not signed, then RULE_VIOLATED securityCommitmentSigned (第十四条(一)) and no case', async () => {
@@ -407,10 +407,10 @@ describe('conditionalApplication: refusals store nothing', () => {
   it.each([
     ['ends after the requested period', { useFrom: '2025-04-01', useTo: '2026-06-30' }],
     ['starts before the requested period', { useFrom: '2025-02-15', useTo: '2025-12-31' }],
-  ])('given an approved application for 2025-03-01..2026-03-31, when the agreement %s, then RULE_VIOLATED useWithinRequestedPeriod (第十四条(三))', async (_what, period) => {
+  ])('given an approved application for 2025-03-01..2026-03-31, when the agreement %s, then RULE_VIOLATED useWithinRequestedPeriod (附录3、附录5 协议二(二))', async (_what, period) => {
     const c = await given(w, PROCESS, at('agreementPending'));
     const error = await refused(w, c, () => when(w, c.caseId, 'SIGN_AGREEMENT', { data: { ...data.SIGN_AGREEMENT, ...period } }));
-    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'useWithinRequestedPeriod', article: '第十四条(三)' } });
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'useWithinRequestedPeriod', article: '附录3、附录5 协议二(二)' } });
   });
 
   it('given an active use until 2025-12-31, when a renewal to 2025-12-31 is asked, then RULE_VIOLATED renewalExtendsUse (附录5 协议二(二))', async () => {
