@@ -253,6 +253,9 @@ function planRelease(ctx: Context, b: CaseBuilder, provider: Provider, start: nu
         opinion: '请按意见修改后重新提交。',
       });
       b.do(timing.after(b.t, 2, 8), author, 'UPDATE_DRAFT', { fields: [...input.fields, { name: 'updateTime', description: '数据更新时间' }] });
+      // 第九条(一), 第二十二条: a new field is reviewed, and its rules set, before the entry is submitted again
+      b.do(timing.after(b.t, 0, 2), author, 'RECORD_SECURITY_REVIEW', { passed: true, notes: '新增字段经复审，符合开放要求。' });
+      b.do(timing.after(b.t, 0, 1), author, 'SET_DESENSITIZATION_RULES', rules);
       b.do(timing.after(b.t, 0, 2), author, 'SUBMIT', {});
       continue;
     }
