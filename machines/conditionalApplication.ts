@@ -400,7 +400,9 @@ const machineSetup = setup({
  * yet counted the provider's time to grant it from the signing: a use agreed to start later left the
  * provider late for what it was forbidden to do; v3 counts it from the agreed start of use. v3 took
  * a renewal asked for or granted after the end of use while the expiry timer had not yet fired (it
- * runs every minute, and not while the server is down); v4 refuses both by the command's day.
+ * runs every minute, and not while the server is down); v4 refuses both by the command's day. Up to
+ * v3 an applicant who would not sign the agreement could not leave: the provider's task to sign
+ * stayed open, and overdue; v4 takes its WITHDRAW in `agreementPending` too.
  */
 function chart(version: 1 | 2 | 3 | 4) {
   const v2 = version >= 2;
@@ -497,6 +499,9 @@ function chart(version: 1 | 2 | 3 | 4) {
         },
         on: {
           SIGN_AGREEMENT: { guard: signable, target: 'accessPending', actions: 'recordAgreement' },
+          // v4: 附录5 is signed by both parties' 授权代表 — an applicant who will not sign withdraws,
+          // rather than leave the provider's task to sign open and overdue for good
+          ...(v4 ? { WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' } } : {}),
         },
       },
       accessPending: {
@@ -788,7 +793,8 @@ const commandsV4: typeof commandsV2 = {
 
 /**
  * The version new cases start on: v3, with a renewal asked for or granted after the day the use
- * ends refused, whether or not the expiry timer has fired yet.
+ * ends refused, whether or not the expiry timer has fired yet, and the applicant's WITHDRAW taken
+ * while the agreement waits to be signed.
  */
 export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
   ...conditionalApplicationV3,

@@ -104,6 +104,8 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
     { from: 'providerReview', path: at('providerReview'), when: 'REJECT', who: 'the provider', by: provider, then: 'Rejected', to: 'rejected' },
     { from: 'providerReview', path: at('providerReview'), when: 'WITHDRAW', who: 'the applicant', by: applicant, data: {}, then: 'Withdrawn', to: 'withdrawn' },
     { from: 'agreementPending', path: at('agreementPending'), when: 'SIGN_AGREEMENT', who: 'the provider', by: provider, then: 'AgreementSigned', to: 'accessPending' },
+    // v4: an applicant who will not sign the agreement withdraws (附录5 is signed by both parties)
+    { from: 'agreementPending', path: at('agreementPending'), when: 'WITHDRAW', who: 'the applicant', by: applicant, data: { reason: '协议条款未能达成一致，不再申请。' }, then: 'Withdrawn', to: 'withdrawn' },
     { from: 'accessPending', path: at('accessPending'), when: 'GRANT_ACCESS', who: 'the provider', by: provider, then: 'AccessGranted', to: 'active' },
     { from: 'active', path: at('active'), when: 'REPORT_USAGE', who: 'the applicant', by: applicant, then: 'UsageReported', to: 'active' },
     { from: 'active', path: at('active'), when: 'REPORT_RESULTS', who: 'the applicant', by: applicant, then: 'ResultsReported', to: 'active' },
@@ -313,7 +315,8 @@ describe('conditionalApplication: refusals store nothing', () => {
     { state: 'normativeReview', path: [], who: 'the system', by: system, command: 'USAGE_EXPIRED', allowed: [] },
     { state: 'providerReview', path: at('providerReview'), who: 'the provider', by: provider, command: 'PASS_NORMATIVE_REVIEW', allowed: ['APPROVE', 'REJECT'] },
     { state: 'providerReview', path: at('providerReview'), who: 'the competent authority', by: authority, command: 'PASS_NORMATIVE_REVIEW', allowed: [] },
-    { state: 'agreementPending', path: at('agreementPending'), who: 'the applicant', by: applicant, command: 'WITHDRAW', allowed: [] },
+    { state: 'agreementPending', path: at('agreementPending'), who: 'the applicant', by: applicant, command: 'REPORT_USAGE', allowed: ['WITHDRAW'] },
+    { state: 'accessPending', path: at('accessPending'), who: 'the applicant', by: applicant, command: 'WITHDRAW', allowed: [] },
     { state: 'agreementPending', path: at('agreementPending'), who: 'the provider', by: provider, command: 'GRANT_ACCESS', allowed: ['SIGN_AGREEMENT'] },
     { state: 'accessPending', path: at('accessPending'), who: 'the provider', by: provider, command: 'SIGN_AGREEMENT', allowed: ['GRANT_ACCESS'] },
     {

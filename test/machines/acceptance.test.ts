@@ -20,7 +20,7 @@ const accepts: Record<ProcessName, Record<string, string[]>> = {
   conditionalApplication: {
     normativeReview: ['PASS_NORMATIVE_REVIEW', 'FAIL_NORMATIVE_REVIEW', 'WITHDRAW'],
     providerReview: ['APPROVE', 'REJECT', 'WITHDRAW'],
-    agreementPending: ['SIGN_AGREEMENT'],
+    agreementPending: ['SIGN_AGREEMENT', 'WITHDRAW'],
     accessPending: ['GRANT_ACCESS'],
     active: [
       'REPORT_USAGE',

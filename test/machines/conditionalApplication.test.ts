@@ -140,6 +140,13 @@ describe('conditionalApplication: renewal (附录5 协议二(二) 可续签)', (
     expect(attempt(v3, given, 'APPROVE_RENEWAL', { at: '2026-01-06T02:00:00.000Z' })).toMatchObject({ violated: [], taken: true });
   });
 
+  it('v4 takes the applicant’s WITHDRAW while the agreement waits to be signed (both parties sign 附录5); v3 left it no way out', () => {
+    const toAgreement = ['PASS_NORMATIVE_REVIEW', 'APPROVE'] as const;
+    const { taken, next } = attempt(def, play(def, [...toAgreement]), 'WITHDRAW', { data: { reason: '协议条款未能达成一致。' } });
+    expect([taken, stateName(next), isFinal(next)]).toEqual([true, 'withdrawn', true]);
+    expect(attempt(conditionalApplicationV3, play(conditionalApplicationV3, [...toAgreement]), 'WITHDRAW').taken).toBe(false);
+  });
+
   it('counts from the renewed useTo', () => {
     const given = play(def, [...toActive, 'REQUEST_RENEWAL', 'APPROVE_RENEWAL']);
     expect(attempt(def, given, 'REQUEST_RENEWAL', { data: { newUseTo: '2026-03-31' } }).violated).toEqual(['renewalExtendsUse']);
