@@ -38,11 +38,15 @@ async function visibleCase(app: App, caller: Caller, caseId: string): Promise<Ca
  * (a hash chain cannot show a cut end): shown as it is, it would look whole, and a command added to
  * it would take the lost revision's place and erase the trace. Answered 503 instead, to a caller who
  * may see the case; `verify` names what is missing. (The read models never run ahead of the log:
- * inline they commit with it, following they lag behind it.)
+ * inline they commit with it, following they lag behind it.) But another node sharing the file may
+ * commit between this node's read of the stream and its read of the read models: a cut seen once is
+ * `MaybeRace`, and the caller reads again — the read models' end first, then the stream, which then
+ * holds at least that end unless events are really missing (`end`).
  */
-function refuseCutStream(app: App, state: CaseState): void {
-  const cut = cutEnd(app.readModels.caseEnd(state.caseId), state.revision);
+function refuseCutStream(app: App, state: CaseState, again?: { end: CaseEnd }): void {
+  const cut = cutEnd(again ? again.end : app.readModels.caseEnd(state.caseId), state.revision);
   if (!cut) return;
+  if (!again) throw new MaybeRace();
   throw new ApiError(
     'UNAVAILABLE',
     { zh: `案件的${cut.text.zh}，请联系管理员核查（verify 可列出缺失的事件）`, en: `the case's ${cut.text.en}; ask an administrator (verify lists them)` },
@@ -50,11 +54,28 @@ function refuseCutStream(app: App, state: CaseState): void {
   );
 }
 
+type CaseEnd = ReturnType<App['readModels']['caseEnd']>;
+
+/** A cut end seen once: perhaps another node's commit between two reads (`refuseCutStream`). */
+class MaybeRace extends Error {
+  constructor() {
+    super('the read models are ahead of the stream read: read again');
+  }
+}
+
 /** The case, visible to the caller, and whole (`refuseCutStream`). */
 async function wholeCase(app: App, caller: Caller, caseId: string): Promise<CaseState> {
   const state = await visibleCase(app, caller, caseId);
-  refuseCutStream(app, state);
-  return state;
+  try {
+    refuseCutStream(app, state);
+    return state;
+  } catch (err) {
+    if (!(err instanceof MaybeRace)) throw err;
+  }
+  const end = app.readModels.caseEnd(caseId);
+  const reread = await visibleCase(app, caller, caseId);
+  refuseCutStream(app, reread, { end });
+  return reread;
 }
 
 export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) => {
@@ -183,19 +204,26 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const caller = await callerOf(request, app.verifier);
       const key = request.headers['idempotency-key'];
       const { type, data, expectedRevision } = request.body;
-      const result = await app.engine.execute({
-        caseId: request.params.id,
-        visibleTo: (state) => {
-          const visible = canSee(app.directory, caller, app.engine.partiesOf(state));
-          if (visible) refuseCutStream(app, state);
-          return visible;
-        },
-        type,
-        data,
-        actor: caller,
-        correlationId: request.id,
-        ...(expectedRevision !== undefined ? { expectedRevision } : {}),
-        ...(key ? { idempotencyKey: key } : {}),
+      // The command is decided on the case as read; a cut end seen there is read again once, the read
+      // models' end first (`refuseCutStream`): nothing is appended before `visibleTo` answers.
+      const execute = (again?: { end: CaseEnd }) =>
+        app.engine.execute({
+          caseId: request.params.id,
+          visibleTo: (state) => {
+            const visible = canSee(app.directory, caller, app.engine.partiesOf(state));
+            if (visible) refuseCutStream(app, state, again);
+            return visible;
+          },
+          type,
+          data,
+          actor: caller,
+          correlationId: request.id,
+          ...(expectedRevision !== undefined ? { expectedRevision } : {}),
+          ...(key ? { idempotencyKey: key } : {}),
+        });
+      const result = await execute().catch((err: unknown) => {
+        if (!(err instanceof MaybeRace)) throw err;
+        return execute({ end: app.readModels.caseEnd(request.params.id) });
       });
       return {
         id: result.caseId,

@@ -213,6 +213,39 @@ describe('given a case whose last event was cut off the stream', () => {
   });
 });
 
+describe('given two nodes on one file, when the other commits to a case between this node’s read of its stream and of its read models', () => {
+  it('then the case reads, and a command on it is decided, as the stream then stands: no false eventsMissing', async () => {
+    const dataDir = folder();
+    const { t, a } = await twoObjections(dataDir);
+    const api = await serve(dataDir);
+    try {
+      // What the read models answer when another node's commit lands between the two reads: one
+      // revision further than the stream as read (the next read of the stream holds it).
+      const readModels = api.app.readModels;
+      const real = readModels.caseEnd.bind(readModels);
+      let raced = 0;
+      readModels.caseEnd = (caseId: string) => {
+        const end = real(caseId);
+        if (raced-- <= 0 || !end) return end;
+        return { ...end, revision: end.revision + 1 };
+      };
+      raced = 1;
+      const read = await api.call('GET', `/v1/cases/${a}`, t.applicant);
+      expect([read.status, read.body.revision]).toEqual([200, 0]);
+      raced = 1;
+      const responded = await api.call('POST', `/v1/cases/${a}/commands`, t.provider, { type: 'RESPOND', data: { outcome: 'corrected', explanation: '已更正数据并重新发布。' } });
+      expect([responded.status, responded.body.revision]).toEqual([200, 1]);
+      // A stream that stays short of the read models at the second read is cut: 503, nothing appended.
+      raced = 2;
+      const cut = await api.call('POST', `/v1/cases/${a}/commands`, t.provider, { type: 'RESPOND', data: { outcome: 'corrected', explanation: '再次答复。' } });
+      expect([cut.status, cut.body.reason]).toEqual([503, 'eventsMissing']);
+      expect(api.db.prepare("SELECT count(*) FROM events WHERE stream_id LIKE '%' || ?").pluck().get(a)).toBe(2);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('given a case whose stored start its machine cannot fold (a machine version this system does not have)', () => {
   it('then reading or adding to it answers 503 streamDamaged to who may see it and 404 to anyone else, verify names its start, and the other case goes on', async () => {
     const dataDir = folder();
