@@ -87,7 +87,7 @@ export const ProblemBody = z.looseObject({
   rule: z.string().optional().describe('RULE_VIOLATED: the rule broken'),
   article: z.string().optional().describe('RULE_VIOLATED: the article of 鲁数发〔2022〕15号 (or other law) the rule enforces'),
   year: z.number().int().optional().describe('CALENDAR_NOT_COVERED: the year the deadline would fall in'),
-  reason: z.string().optional().describe('UNAVAILABLE: why (readModelsRebuilding, storeBusy, storeReadOnly, storeFull, storeIo, storeUnreadable, streamDamaged, eventsMissing, identityProviderUnreachable); the answer carries Retry-After when it is worth retrying'),
+  reason: z.string().optional().describe('UNAVAILABLE: why (readModelsRebuilding, storeBusy, storeReadOnly, storeFull, storeIo, storeUnreadable, streamDamaged, eventsMissing, identityProviderUnreachable, shuttingDown); the answer carries Retry-After when it is worth retrying'),
 });
 
 export type Lang = 'zh' | 'en';

@@ -149,6 +149,9 @@ export async function buildServer(app: App) {
     // it. A client's own X-Request-Id is logged beside it (clientRequestId), never taken for it: a
     // copied one made two unrelated commands one request in the log and the audit trail.
     genReqId: () => newId(),
+    // Fastify's own answer to a request that comes in while the server closes is a plain English
+    // 503: the onRequest hook below answers it as a problem instead.
+    return503OnClosing: false,
     requestIdHeader: false,
     // Errors the router raises before a route is found (a bad URL, an over-long id) are problems too.
     frameworkErrors: (err, request, reply) => {
@@ -171,7 +174,21 @@ export async function buildServer(app: App) {
   });
   // Every /v1 route needs a caller (API.md "Identity"): settled before the body is read or the
   // request validated, so an anonymous request learns nothing of a route's schema, and costs no parsing.
-  server.addHook('onRequest', async (request) => {
+  // A request that comes in once the server has begun to stop (SIGTERM) is not started: nothing is
+  // stored, and the client is told to come back (another node, or this one once restarted).
+  let closing = false;
+  server.addHook('preClose', async () => {
+    closing = true;
+  });
+  server.addHook('onRequest', async (request, reply) => {
+    if (closing) {
+      reply.header('connection', 'close');
+      throw new ApiError(
+        'UNAVAILABLE',
+        { zh: '服务正在停止，未处理本请求，也未保存任何内容，请稍后重试', en: 'the server is shutting down; the request was not handled and nothing was stored; try again shortly' },
+        { reason: 'shuttingDown', retryAfter: 5 },
+      );
+    }
     const given = request.headers['x-request-id'];
     if (typeof given === 'string' && /^[\w.-]{1,128}$/.test(given)) request.log = request.log.child({ clientRequestId: given });
     if (underV1(request)) await callerOf(request, app.verifier);

@@ -1,0 +1,41 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app.js';
+import { buildServer } from '../../api/server.js';
+import { mintToken } from '../../api/auth.js';
+import { loadConfig } from '../../infra/config.js';
+import { createLogger } from '../../infra/logger.js';
+import { SECRET } from './harness.js';
+
+describe('given a server that has begun to stop (SIGTERM) and still accepts connections', () => {
+  it('when a request comes in, then 503 shuttingDown as a Chinese problem with Retry-After, and nothing is stored', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wf-shutdown-'));
+    const app = await createApp(loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' }), { logger: createLogger({ level: 'silent' }) });
+    const server = await buildServer(app);
+    // Holds the close between its start and the listener's end: the moment fastify answered in plain English.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    server.addHook('preClose', () => held);
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}/v1/cases`;
+    const token = await mintToken(SECRET, { sub: 'u', role: 'applicant', org: '91370100MA3C8Y4K2X' });
+    const closing = server.close();
+    try {
+      const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ process: 'objection', input: {} }) });
+      const body = (await res.json()) as { code: string; reason: string; detail: string };
+      expect([res.status, body.code, body.reason]).toEqual([503, 'UNAVAILABLE', 'shuttingDown']);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(body.detail).toBe('服务正在停止，未处理本请求，也未保存任何内容，请稍后重试');
+      expect(await app.store.headPosition()).toBe(0);
+    } finally {
+      release();
+      await closing;
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
