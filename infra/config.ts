@@ -7,9 +7,17 @@ const PORT = '应为 0–65535 的端口号';
 /** pino's levels (infra/logger.ts reads LOG_LEVEL; pino throws on any other). */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+const SECRET = z.string().min(1, '不能为空（不用时请删除该变量）');
+
 /** Configuration from the environment (shared/spec/API.md "Running it"); the only reader of process.env for settings. */
 const Env = z.object({
-  PORT: z.coerce.number({ error: PORT }).int(PORT).min(0, PORT).max(65535, PORT).default(3000),
+  PORT: z
+    .string()
+    .refine((v) => v.trim() !== '', '不能为空')
+    // Decimal digits only: Number() also reads 0x10, 1e3, +80 and ' 80 '.
+    .refine((v) => v.trim() === '' || (/^\d+$/.test(v) && Number(v) <= 65535), PORT)
+    .transform(Number)
+    .default(3000),
   HOST: z.string().min(1, '不能为空').default('127.0.0.1'),
   WORKFLOW_DATA_DIR: z.string().min(1, '不能为空').default('./data'),
   WORKFLOW_STORE: z
@@ -18,14 +26,30 @@ const Env = z.object({
     // An empty value is told by min(1) alone; the scheme is what eventstore/open.ts accepts.
     .refine((v) => v === '' || v === 'sqlite' || /^esdb(\+discover)?:\/\/./.test(v), '应为 sqlite，或 EventStoreDB 连接串：esdb://主机:2113?tls=false、esdb+discover://主机:2113')
     .default('sqlite'),
-  WORKFLOW_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL', 'EXTRA', 'OFF'], { error: '应为 FULL、NORMAL、EXTRA、OFF 之一' }).default('FULL'),
-  WORKFLOW_JWT_SECRET: z.string().min(1, '不能为空（不用时请删除该变量）').optional(),
+  // SQLite reads the level in any case (full, Normal); the store is given it in upper case.
+  WORKFLOW_SQLITE_SYNCHRONOUS: z
+    .preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v), z.enum(['FULL', 'NORMAL', 'EXTRA', 'OFF'], { error: '应为 FULL、NORMAL、EXTRA、OFF 之一' }))
+    .default('FULL'),
+  WORKFLOW_JWT_SECRET: SECRET.optional(),
   WORKFLOW_JWKS_URL: z.url({ error: '应为身份提供方 JWKS 的网址，例如 https://idp.example/.well-known/jwks.json（不用时请删除该变量）' }).optional(),
   WORKFLOW_ORGS: z.string().min(1, '不能为空（不用时请删除该变量）').optional(),
   WORKFLOW_TEST_CLOCK: z.enum(['0', '1'], { error: '应为 0 或 1' }).optional(),
   NODE_ENV: z.string().optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `应为 ${LOG_LEVELS.join('、')} 之一` }).optional(),
 });
+
+/** In production, an HS256 key of at least 256 bits (RFC 7518 §3.2); an empty one is told by min(1) alone. */
+const ProductionEnv = Env.extend({
+  WORKFLOW_JWT_SECRET: SECRET.refine(
+    (v) => v === '' || Buffer.byteLength(v, 'utf8') >= 32,
+    '生产环境中 HS256 密钥至少应为 32 字节（RFC 7518 §3.2），请换用更长的随机密钥，例如 openssl rand -base64 32 的输出',
+  ).optional(),
+});
+
+/** NODE_ENV=production, in any case and with spaces around: `Production` must not run as development. */
+export function isProduction(nodeEnv: string | undefined): boolean {
+  return nodeEnv?.trim().toLowerCase() === 'production';
+}
 
 /** The environment does not make a valid configuration; the message names each variable and what it should be. */
 export class ConfigError extends Error {
@@ -47,7 +71,8 @@ export interface Config {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = Env.safeParse(env);
+  const production = isProduction(env.NODE_ENV);
+  const parsed = (production ? ProductionEnv : Env).safeParse(env);
   if (!parsed.success) {
     // The value given, so the fix is plain — but never a secret's, nor a connection string's (it may hold a password).
     const given = (key: string) => (/SECRET|STORE/.test(key) ? '' : `=${JSON.stringify(env[key] ?? '')}`);
@@ -66,7 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwksUrl: e.WORKFLOW_JWKS_URL,
     orgsPath: e.WORKFLOW_ORGS,
     testClock: e.WORKFLOW_TEST_CLOCK === '1',
-    production: e.NODE_ENV === 'production',
+    production,
   };
 }
 

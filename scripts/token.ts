@@ -3,11 +3,15 @@
  * mints a development bearer token signed with the configured (or the data folder's) secret.
  */
 import { parseArgs } from 'node:util';
+import { decodeJwt } from 'jose';
 import { developmentSecret } from '../infra/config.js';
 import { argumentError, configOrExit } from './config.js';
-import { mintToken } from '../api/auth.js';
+import { mintToken, type Caller } from '../api/auth.js';
 
-const ROLES = ['applicant', 'provider', 'authority', 'supervisor', 'auditor', 'admin'] as const;
+/** The roles the server's token claims accept (api/auth.ts). */
+const ROLES = ['applicant', 'provider', 'authority', 'supervisor', 'auditor', 'admin'] as const satisfies readonly Caller['role'][];
+/** The longest --expires: jose's `1y` (365.25 days), in seconds. */
+const MAX_LIFETIME = 31_557_600;
 const USAGE = `用法：npm run token -- --role <${ROLES.join('|')}> --org <机构代码> [--sub 用户ID] [--name 姓名] [--expires 12h]\n`;
 const args = (() => {
   try {
@@ -23,8 +27,7 @@ const args = (() => {
     });
   } catch (err) {
     // An unknown option, or a value that looks like one (--expires -5).
-    process.stderr.write(`${argumentError(err)}\n${USAGE}`);
-    process.exit(2);
+    refuse(argumentError(err), USAGE);
   }
 })();
 const { values } = args;
@@ -33,14 +36,21 @@ if (values.help) {
   process.exit(0);
 }
 const role = values.role as (typeof ROLES)[number] | undefined;
-if (!role || !ROLES.includes(role) || !values.org) {
+if (!role || !values.org) {
   process.stderr.write(USAGE);
   process.exit(2);
 }
+if (!ROLES.includes(role)) refuse(`未知角色 ${role}：可用 ${ROLES.join('、')}`, USAGE);
+// The server refuses a token whose sub is empty.
+if (values.sub === '') refuse('--sub 不能为空：请给出用户 ID，或去掉 --sub（默认为 角色-机构代码）');
 const config = configOrExit();
 if (config.jwksUrl) {
   process.stderr.write('已配置 WORKFLOW_JWKS_URL：令牌应由身份提供方签发，这里不能代签。\n');
   process.exit(2);
+}
+// Production signs with the configured secret only: the data folder's development secret is neither made nor read.
+if (config.production && !config.jwtSecret) {
+  refuse('生产环境（NODE_ENV=production）签发令牌须配置 WORKFLOW_JWT_SECRET：不会生成或使用数据目录中的开发密钥');
 }
 let secret: string;
 try {
@@ -56,7 +66,17 @@ try {
 } catch (err) {
   // jose reads the time span (30m, 12h, 7d, 2 weeks) and refuses anything else with a TypeError.
   if (!(err instanceof TypeError)) throw err;
-  process.stderr.write(`--expires 应为时长，例如 30m、12h、7d（收到：${values.expires}）\n`);
+  refuse(`--expires 应为时长，例如 30m、12h、7d（收到：${values.expires}）`);
+}
+// The lifetime as jose read it (`-5m`, `5m ago`): one already expired the server refuses.
+const { iat, exp } = decodeJwt(token);
+const lifetime = exp! - iat!;
+if (lifetime <= 0) refuse(`--expires 应为大于零的时长，例如 30m、12h、7d（收到：${values.expires}）`);
+if (lifetime > MAX_LIFETIME) refuse(`--expires 最长为 1 年（1y）（收到：${values.expires}）`);
+process.stdout.write(`${token}\n`);
+
+/** Refuses the command line: what is wrong on one line, then `usage` if given, and exit 2. */
+function refuse(message: string, usage = ''): never {
+  process.stderr.write(`${message}\n${usage}`);
   process.exit(2);
 }
-process.stdout.write(`${token}\n`);

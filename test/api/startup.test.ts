@@ -18,6 +18,9 @@ afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
 const start = (env: Record<string, string>) => createApp(loadConfig({ WORKFLOW_DATA_DIR: dataDir, ...env }), { logger: createLogger({ level: 'silent' }) });
 
+/** RFC 7518 §3.2: an HS256 key of at least 256 bits (32 bytes), as production requires. */
+const PRODUCTION_SECRET = 'a-production-secret-of-32-bytes!';
+
 describe('with NODE_ENV=production', () => {
   it('when there is neither WORKFLOW_JWT_SECRET nor WORKFLOW_JWKS_URL, then it refuses to start and writes nothing', async () => {
     await expect(start({ NODE_ENV: 'production' })).rejects.toThrow(/WORKFLOW_JWT_SECRET 或 WORKFLOW_JWKS_URL/);
@@ -25,12 +28,12 @@ describe('with NODE_ENV=production', () => {
   });
 
   it('when WORKFLOW_TEST_CLOCK=1, then it refuses to start, saying which setting to remove', async () => {
-    await expect(start({ NODE_ENV: 'production', WORKFLOW_JWT_SECRET: 'a-production-secret', WORKFLOW_TEST_CLOCK: '1' })).rejects.toThrow(/生产环境不得开启测试时钟.*WORKFLOW_TEST_CLOCK=1/);
+    await expect(start({ NODE_ENV: 'production', WORKFLOW_JWT_SECRET: PRODUCTION_SECRET, WORKFLOW_TEST_CLOCK: '1' })).rejects.toThrow(/生产环境不得开启测试时钟.*WORKFLOW_TEST_CLOCK=1/);
     expect(readdirSync(dataDir)).toEqual([]);
   });
 
   it('when it has a secret and no test clock, then it starts', async () => {
-    const app = await start({ NODE_ENV: 'production', WORKFLOW_JWT_SECRET: 'a-production-secret' });
+    const app = await start({ NODE_ENV: 'production', WORKFLOW_JWT_SECRET: PRODUCTION_SECRET });
     try {
       expect(app.testClock).toBeUndefined();
     } finally {

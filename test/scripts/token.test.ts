@@ -1,6 +1,6 @@
 /** `npm run token`: a development token, its usage on --help, and a refusal that says what is wrong. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,8 @@ import { decodeJwt } from 'jose';
 const dataDir = mkdtempSync(join(tmpdir(), 'wf-token-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-const token = (args: string[], env: Record<string, string> = {}) => {
+/** Runs the script; a variable set to undefined in `env` is left out of its environment. */
+const token = (args: string[], env: Record<string, string | undefined> = {}) => {
   const { WORKFLOW_JWKS_URL: _jwks, ...inherited } = process.env;
   return spawnSync(join(process.cwd(), 'node_modules/.bin/tsx'), ['scripts/token.ts', ...args], {
     encoding: 'utf8',
@@ -44,5 +45,81 @@ describe('npm run token', () => {
         '  WORKFLOW_SQLITE_SYNCHRONOUS="fast"：应为 FULL、NORMAL、EXTRA、OFF 之一\n' +
         '  WORKFLOW_JWKS_URL=""：应为身份提供方 JWKS 的网址，例如 https://idp.example/.well-known/jwks.json（不用时请删除该变量）\n',
     );
+  });
+});
+
+/** What a refused run wrote: no token, exit 2, and its stderr. */
+function refused(run: ReturnType<typeof token>): string {
+  expect(run.stdout).toBe('');
+  expect(run.status, run.stderr).toBe(2);
+  expect(run.stderr).not.toMatch(/^ {4}at /m);
+  return run.stderr;
+}
+const lifetime = (run: ReturnType<typeof token>) => {
+  expect(run.status, run.stderr).toBe(0);
+  const { iat, exp } = decodeJwt(run.stdout.trim());
+  return exp! - iat!;
+};
+const ROLE = ['--role', 'admin', '--org', '370000-dsj'];
+
+describe('npm run token, given arguments for a token the server would refuse', () => {
+  it('given an empty --sub, then it says --sub must not be empty', () => {
+    expect(refused(token([...ROLE, '--sub', '']))).toBe('--sub 不能为空：请给出用户 ID，或去掉 --sub（默认为 角色-机构代码）\n');
+  });
+
+  it('given an --expires of zero or a negative duration, then it asks for a positive duration', () => {
+    for (const expires of ['0s', '0h', '-5m', '12h ago']) {
+      expect(refused(token([...ROLE, `--expires=${expires}`])), expires).toBe(`--expires 应为大于零的时长，例如 30m、12h、7d（收到：${expires}）\n`);
+    }
+  });
+
+  it('given an --expires more than a year ahead, then it names the maximum; given a year or less, then a token that long', () => {
+    for (const expires of ['2y', '366d', '53 weeks']) {
+      expect(refused(token([...ROLE, '--expires', expires])), expires).toBe(`--expires 最长为 1 年（1y）（收到：${expires}）\n`);
+    }
+    // jose's year is 365.25 days; the clock may tick between iat and exp.
+    expect(lifetime(token([...ROLE, '--expires', '1y']))).toBeGreaterThanOrEqual(31_557_600);
+    expect(lifetime(token([...ROLE, '--expires', '1y']))).toBeLessThanOrEqual(31_557_601);
+    expect(lifetime(token([...ROLE, '--expires', '30m']))).toBeLessThanOrEqual(1801);
+  });
+
+  it('given a --role the server does not know, then it names it and the roles there are, then the usage', () => {
+    expect(refused(token(['--role', 'god', '--org', '370000-dsj']))).toMatch(
+      /^未知角色 god：可用 applicant、provider、authority、supervisor、auditor、admin\n用法：npm run token -- --role </,
+    );
+  });
+});
+
+describe('npm run token, in production', () => {
+  const message = '生产环境（NODE_ENV=production）签发令牌须配置 WORKFLOW_JWT_SECRET：不会生成或使用数据目录中的开发密钥\n';
+
+  it('given no WORKFLOW_JWT_SECRET, then it refuses and creates no development secret', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wf-token-prod-'));
+    try {
+      for (const env of ['production', 'Production']) {
+        expect(refused(token(ROLE, { NODE_ENV: env, WORKFLOW_DATA_DIR: dir, WORKFLOW_JWT_SECRET: undefined })), env).toBe(message);
+      }
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('given a development secret already in the data folder and no WORKFLOW_JWT_SECRET, then it still refuses', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wf-token-prod-'));
+    try {
+      writeFileSync(join(dir, 'dev-jwt-secret'), 'a-development-secret\n');
+      expect(refused(token(ROLE, { NODE_ENV: 'production', WORKFLOW_DATA_DIR: dir, WORKFLOW_JWT_SECRET: undefined }))).toBe(message);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('given a WORKFLOW_JWT_SECRET of 32 bytes or more, then a token; shorter, then the configuration is refused', () => {
+    const run = token(ROLE, { NODE_ENV: 'production', WORKFLOW_JWT_SECRET: 'x'.repeat(32) });
+    expect(run.status, run.stderr).toBe(0);
+    expect(decodeJwt(run.stdout.trim())).toMatchObject({ role: 'admin', org: '370000-dsj' });
+    expect(refused(token(ROLE, { NODE_ENV: 'production', WORKFLOW_JWT_SECRET: 'token-test-secret' }))).toMatch(/^配置有误：WORKFLOW_JWT_SECRET：.*32 字节/);
+    expect(existsSync(join(dataDir, 'dev-jwt-secret'))).toBe(false);
   });
 });

@@ -1,0 +1,91 @@
+/**
+ * infra/config.ts reads the environment: a value that would start the server wrongly — on a port
+ * other than the one meant, or signing tokens with a guessable key — is refused, naming the variable.
+ */
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../infra/config.js';
+
+/** The message loadConfig refuses `env` with. */
+function refusal(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error(`accepted: ${JSON.stringify(env)}`);
+}
+
+describe('PORT', () => {
+  it('given no PORT, then 3000; given decimal digits from 0 to 65535, then that port (0: the system chooses)', () => {
+    expect(loadConfig({}).port).toBe(3000);
+    expect(loadConfig({ PORT: '0' }).port).toBe(0);
+    expect(loadConfig({ PORT: '8080' }).port).toBe(8080);
+    expect(loadConfig({ PORT: '65535' }).port).toBe(65535);
+  });
+
+  it('given an empty or blank PORT, then it is refused as an empty HOST is, not started on a random port', () => {
+    expect(refusal({ PORT: '' })).toBe('配置有误：PORT=""：不能为空');
+    expect(refusal({ PORT: ' ' })).toBe('配置有误：PORT=" "：不能为空');
+    expect(refusal({ HOST: '' })).toBe('配置有误：HOST=""：不能为空');
+  });
+
+  it('given anything but decimal digits (hexadecimal, an exponent, a sign, a fraction, spaces) or more than 65535, then it is refused', () => {
+    for (const port of ['0x10', '1e3', '+80', '-1', '80.0', ' 80', '80 ', '8 0', '65536', '99999999999999999999', 'http']) {
+      expect(refusal({ PORT: port }), port).toBe(`配置有误：PORT=${JSON.stringify(port)}：应为 0–65535 的端口号`);
+    }
+  });
+});
+
+describe('NODE_ENV', () => {
+  it('given production in any case, with spaces around, then production; given anything else or nothing, then not', () => {
+    for (const env of ['production', 'Production', 'PRODUCTION', ' production ']) {
+      expect(loadConfig({ NODE_ENV: env }).production, env).toBe(true);
+    }
+    for (const env of ['development', 'test', 'prod', '']) expect(loadConfig({ NODE_ENV: env }).production, env).toBe(false);
+    expect(loadConfig({}).production).toBe(false);
+  });
+});
+
+describe('WORKFLOW_JWT_SECRET', () => {
+  const tooShort = '配置有误：WORKFLOW_JWT_SECRET：生产环境中 HS256 密钥至少应为 32 字节（RFC 7518 §3.2），请换用更长的随机密钥，例如 openssl rand -base64 32 的输出';
+
+  it('given production and a secret shorter than 32 bytes, then it is refused (RFC 7518 §3.2: 256 bits for HS256), without showing the secret', () => {
+    expect(refusal({ NODE_ENV: 'production', WORKFLOW_JWT_SECRET: 'a-production-secret' })).toBe(tooShort);
+    expect(refusal({ NODE_ENV: 'production', WORKFLOW_JWT_SECRET: 'x'.repeat(31) })).toBe(tooShort);
+  });
+
+  it('given production, then the length counted is in UTF-8 bytes, not characters', () => {
+    // 10 three-byte characters and one ASCII: 11 characters, 31 bytes.
+    expect(refusal({ NODE_ENV: 'production', WORKFLOW_JWT_SECRET: `${'密'.repeat(10)}a` })).toBe(tooShort);
+    expect(loadConfig({ NODE_ENV: 'production', WORKFLOW_JWT_SECRET: '密'.repeat(11) }).jwtSecret).toBe('密'.repeat(11));
+    expect(loadConfig({ NODE_ENV: 'production', WORKFLOW_JWT_SECRET: 'x'.repeat(32) }).jwtSecret).toBe('x'.repeat(32));
+  });
+
+  it('given NODE_ENV=Production (not lower case), then the short secret is refused there too', () => {
+    expect(refusal({ NODE_ENV: 'PRODUCTION', WORKFLOW_JWT_SECRET: 'short' })).toBe(tooShort);
+  });
+
+  it('given production and an empty secret, then only that it is empty', () => {
+    expect(refusal({ NODE_ENV: 'production', WORKFLOW_JWT_SECRET: '' })).toBe('配置有误：WORKFLOW_JWT_SECRET：不能为空（不用时请删除该变量）');
+  });
+
+  it('given development or tests, then any non-empty secret', () => {
+    expect(loadConfig({ WORKFLOW_JWT_SECRET: 's' }).jwtSecret).toBe('s');
+    expect(loadConfig({ NODE_ENV: 'test', WORKFLOW_JWT_SECRET: 'short' }).jwtSecret).toBe('short');
+  });
+});
+
+describe('WORKFLOW_SQLITE_SYNCHRONOUS', () => {
+  it('given a level in any case, then that level in upper case, as SQLite reads it', () => {
+    expect(loadConfig({}).sqliteSynchronous).toBe('FULL');
+    expect(loadConfig({ WORKFLOW_SQLITE_SYNCHRONOUS: 'full' }).sqliteSynchronous).toBe('FULL');
+    expect(loadConfig({ WORKFLOW_SQLITE_SYNCHRONOUS: 'Normal' }).sqliteSynchronous).toBe('NORMAL');
+    expect(loadConfig({ WORKFLOW_SQLITE_SYNCHRONOUS: 'extra' }).sqliteSynchronous).toBe('EXTRA');
+    expect(loadConfig({ WORKFLOW_SQLITE_SYNCHRONOUS: 'oFF' }).sqliteSynchronous).toBe('OFF');
+  });
+
+  it('given something else, then it is refused with the value as given', () => {
+    expect(refusal({ WORKFLOW_SQLITE_SYNCHRONOUS: 'fast' })).toBe('配置有误：WORKFLOW_SQLITE_SYNCHRONOUS="fast"：应为 FULL、NORMAL、EXTRA、OFF 之一');
+  });
+});
