@@ -15,6 +15,7 @@ import { openStore } from '../eventstore/open.js';
 import { UnreadableEventError } from '../eventstore/types.js';
 import { ALL_PROJECTIONS, openReadModels, RebuildUnderWayError } from '../projections/index.js';
 import { createProgress } from './progress.js';
+import { checkDirectory, StartupFailure, startupMessage } from './startupError.js';
 import { systemClock } from '../infra/clock.js';
 
 const known = ALL_PROJECTIONS.map((p) => p.name);
@@ -39,8 +40,23 @@ const store = await openStore({ store: config.store, dataDir: config.dataDir, sy
 // skipped because they cannot be read, a rebuild thread that failed.
 const notes = new Set<string>();
 const note = (err: unknown) => notes.add(err instanceof UnreadableEventError ? err.message : `读模型重建中出错：${err instanceof Error ? err.message : String(err)}`);
+/** Another process's rebuild under way, or a directory file at fault: one line, and the store closed. */
+async function refuse(err: unknown): Promise<never> {
+  process.stderr.write(`${startupMessage(err, config)}\n`);
+  await store.close();
+  process.exit(1);
+}
 try {
-  const readModels = await openReadModels({ store, dataDir: config.dataDir, directory: Directory.load(config.orgsPath), onError: note });
+  let readModels: Awaited<ReturnType<typeof openReadModels>>;
+  try {
+    if (config.orgsPath) checkDirectory(config.orgsPath);
+    // Opening catches the read models up, which a rebuild by another process may hold.
+    readModels = await openReadModels({ store, dataDir: config.dataDir, directory: Directory.load(config.orgsPath), onError: note });
+  } catch (err) {
+    if (!(err instanceof RebuildUnderWayError) && !(err instanceof StartupFailure)) throw err;
+    await refuse(err);
+    throw err;
+  }
   const which = names.length > 0 ? names : known;
   let bar: ReturnType<typeof createProgress> | undefined;
   let threads: number;
@@ -51,10 +67,9 @@ try {
     }));
   } catch (err) {
     if (!(err instanceof RebuildUnderWayError)) throw err;
-    process.stderr.write(`${err.message}\n`);
     await readModels.close();
-    await store.close();
-    process.exit(1);
+    await refuse(err);
+    throw err;
   }
   bar?.done();
   for (const line of notes) process.stderr.write(`${line}\n`);

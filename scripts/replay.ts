@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp } from '../api/app.js';
+import { checkDirectory, startupMessage } from './startupError.js';
 import { EngineError } from '../engine/errors.js';
 import { systemClock } from '../infra/clock.js';
 import { argumentError, configOrExit } from './config.js';
@@ -40,7 +41,17 @@ if (config.store === 'sqlite' && !existsSync(join(config.dataDir, 'events.db')))
   process.stderr.write(`数据目录 ${config.dataDir} 中没有事件库（events.db）。可先运行 npm run demo 生成演示数据。\n`);
   process.exit(2);
 }
-const app = await createApp(config, { logger: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }) });
+// What stops the API starting stops this too, said as plainly (a directory file missing, another
+// process rebuilding the read models): one line, no stack trace.
+let opened: Awaited<ReturnType<typeof createApp>>;
+try {
+  if (config.orgsPath) checkDirectory(config.orgsPath);
+  opened = await createApp(config, { logger: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }) });
+} catch (err) {
+  process.stderr.write(`无法打开数据：${startupMessage(err, config)}\n`);
+  process.exit(2);
+}
+const app = opened;
 try {
   if (values.all) {
     const ids = await caseIdsInStore(app);
