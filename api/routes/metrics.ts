@@ -41,6 +41,34 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
       this.set(await app.store.headPosition());
     },
   });
+  // What /health tells a person, as gauges an alert can watch: a store that cannot write, read models
+  // being rebuilt (lists, inboxes and reports answer 503 meanwhile) or behind the log.
+  new Gauge({
+    name: 'workflow_store_trouble',
+    help: 'Whether the store failed to write since its last good append (1) or not (0), by reason: storeFull, storeReadOnly, storeIo',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      if (app.storeTrouble) this.set({ reason: app.storeTrouble.reason }, 1);
+    },
+  });
+  new Gauge({
+    name: 'workflow_readmodels_rebuilding',
+    help: 'Whether the read models are being rebuilt, here or by npm run rebuild (1) or not (0)',
+    registers: [registry],
+    collect() {
+      this.set(app.readModels.rebuilding() ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'workflow_readmodels_lag_events',
+    help: 'Events in the store the read models have not folded yet',
+    registers: [registry],
+    async collect() {
+      this.set((await app.readModels.health()).lag);
+    },
+  });
   app.engine.onAppended((event) => {
     const m = event.metadata as unknown as CaseEventMetadata;
     events.inc({ process: m.process, command: m.command });
@@ -59,7 +87,7 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
       schema: { summary: 'Prometheus 指标', security: [] },
       config: {
         openapi: {
-          responses: { 200: textAnswer('Prometheus text exposition (text/plain; version=0.0.4): requests by route and status, their latency, events appended, the store position, the process', 'text/plain') },
+          responses: { 200: textAnswer('Prometheus text exposition (text/plain; version=0.0.4): requests by route and status, their latency, events appended, the store position, store trouble, read models rebuilding and their lag, the process', 'text/plain') },
           problems: [],
         },
       },

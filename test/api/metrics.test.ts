@@ -27,4 +27,19 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/workflow_http_request_duration_seconds_count\{method="GET",route="\/v1\/inbox"\} 3/);
     expect(text).toContain('workflow_events_appended_total{process="objection",command="START"} 1');
   });
+
+  it('given a store that failed to write, then workflow_store_trouble says why; the read models neither rebuilding nor behind', async () => {
+    let text = (await api.call('GET', '/metrics')).text;
+    expect(text).not.toMatch(/^workflow_store_trouble\{/m);
+    expect(text).toMatch(/^workflow_readmodels_rebuilding 0$/m);
+    expect(text).toMatch(/^workflow_readmodels_lag_events 0$/m);
+    api.app.storeTrouble = { reason: 'storeFull', since: '2026-03-02T01:00:00.000Z' };
+    try {
+      text = (await api.call('GET', '/metrics')).text;
+      expect(text).toMatch(/^workflow_store_trouble\{reason="storeFull"\} 1$/m);
+    } finally {
+      api.app.storeTrouble = undefined;
+    }
+    expect((await api.call('GET', '/metrics')).text).not.toMatch(/^workflow_store_trouble\{/m);
+  });
 });
