@@ -106,7 +106,11 @@ export async function checkExport(lines: AsyncIterable<string> | Iterable<string
       continue;
     }
     const position = (line as { position?: unknown }).position;
-    if (typeof position === 'number') {
+    // A position is a whole number from 0 on (the log's row): 11.5 is a line altered by hand.
+    if (typeof position === 'number' && !(Number.isSafeInteger(position) && position >= 0)) {
+      const { caseId: c, revision: r } = line;
+      fail(typeof c === 'string' ? c : null, typeof r === 'number' ? r : null, `position ${position} 不是非负整数：日志中的位置是从 0 起的整数`, `position ${position} is not a whole number from 0 on, as positions in the log are`);
+    } else if (typeof position === 'number') {
       if (lastPosition !== undefined && position <= lastPosition.position) {
         const { caseId: c, revision: r } = line;
         fail(typeof c === 'string' ? c : null, typeof r === 'number' ? r : null, `position ${position} 不大于第 ${lastPosition.line} 行的 ${lastPosition.position}：导出按日志顺序排列，每个位置只出现一次`, `position ${position} is not after line ${lastPosition.line}'s ${lastPosition.position}: an export is in log order, each position once`);

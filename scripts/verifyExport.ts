@@ -29,7 +29,7 @@ if (values.help || positionals.length !== 1) {
 }
 const file = positionals[0]!;
 if (!existsSync(file) || !statSync(file).isFile()) {
-  process.stderr.write(`找不到文件：${file}\n`);
+  process.stderr.write(existsSync(file) && statSync(file).isDirectory() ? `${file} 是文件夹：请给出审计导出文件（NDJSON）的路径\n` : `找不到文件：${file}\n`);
   process.exit(2);
 }
 

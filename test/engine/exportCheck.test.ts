@@ -93,6 +93,16 @@ describe('checking an audit export without the server', () => {
     expect((await checkExport(moved)).failures).toEqual([{ line: 4, caseId, revision: 1, reason: expect.objectContaining({ zh: expect.stringMatching(/^position 1 不大于第 3 行的 \d+：导出按日志顺序排列，每个位置只出现一次$/) }) }]);
   });
 
+  it('given a position that is no whole number from 0 on (11.5, -3), then the check names the line: no log has such a row', async () => {
+    const lines = await exported();
+    for (const bad of [11.5, -3]) {
+      const altered = lines.map((l, i) => (i === 3 ? JSON.stringify({ ...(JSON.parse(l) as { position: number }), position: bad }) : l));
+      expect((await checkExport(altered)).failures).toEqual([
+        { line: 4, caseId, revision: 1, reason: expect.objectContaining({ zh: `position ${bad} 不是非负整数：日志中的位置是从 0 起的整数` }) },
+      ]);
+    }
+  });
+
   it('given an empty file, or a refusal saved in place of the export, then the check fails saying so, never "all consistent"', async () => {
     expect(await checkExport([])).toMatchObject({ ok: false, lines: 0, failures: [{ line: 0, reason: { zh: '文件中没有任何事件，没有可校验的内容' } }] });
     const refusal = JSON.stringify({ type: 'urn:sd-open-data:problem:FORBIDDEN', title: '无权操作', status: 403, code: 'FORBIDDEN', detail: '只有审计和管理员可以导出事件' });
@@ -117,5 +127,13 @@ describe('checking an audit export without the server', () => {
     }
     expect(failed.status).toBe(1);
     expect(failed.stdout).toContain(`第 1 行 案件 ${caseId} 版本 0 的事件（第 1 个）：事件内容与其哈希不一致，可能被篡改`);
+    // A folder given for the file is said to be one, not "not found".
+    let folder: { status?: number; stderr?: string } = {};
+    try {
+      execFileSync('npx', ['tsx', 'scripts/verifyExport.ts', w.dir, '--quiet'], { encoding: 'utf8', stdio: 'pipe' });
+    } catch (err) {
+      folder = err as { status?: number; stderr?: string };
+    }
+    expect([folder.status, folder.stderr]).toEqual([2, `${w.dir} 是文件夹：请给出审计导出文件（NDJSON）的路径\n`]);
   });
 });
