@@ -49,6 +49,8 @@ try {
   opened = await createApp(config, { logger: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }) });
 } catch (err) {
   process.stderr.write(`无法打开数据：${startupMessage(err, config)}\n`);
+  // As npm start: the stack only when asked for.
+  if (process.env.DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   process.exit(2);
 }
 const app = opened;
