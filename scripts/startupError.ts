@@ -33,8 +33,9 @@ export function withoutCredentials(text: string): string {
 
 /** Loads the organisation directory at `path` (WORKFLOW_ORGS), or fails naming what is wrong with the file. */
 export function checkDirectory(path: string): void {
+  let directory: Directory;
   try {
-    Directory.load(path);
+    directory = Directory.load(path);
   } catch (err) {
     const cause = (err as Error).cause as NodeJS.ErrnoException | undefined;
     if (cause?.code === 'ENOENT') throw new StartupFailure(`WORKFLOW_ORGS 指向的组织目录文件不存在：${path}`);
@@ -53,6 +54,10 @@ export function checkDirectory(path: string): void {
       throw new StartupFailure(`WORKFLOW_ORGS 指向的组织目录 ${path} 格式有误（每项应有 code、name、kind、level、region）：${problems.join('；')}${more}`);
     }
     throw new StartupFailure(`WORKFLOW_ORGS 指向的组织目录 ${path} 无法使用：${(err as Error).message}`);
+  }
+  // A directory with no competent authority (an empty list, say) starts a server where no review can be done.
+  if (!directory.list().some((org) => org.kind === 'authority')) {
+    throw new StartupFailure(`WORKFLOW_ORGS 指向的组织目录 ${path} 中没有任何主管部门（kind 为 authority 的机构）：没有人能审核，请检查文件`);
   }
 }
 

@@ -93,6 +93,14 @@ describe('npm start, given a setting it cannot start with', () => {
     expect(stderr).toContain('第 2 项 region：应为 6 位行政区划代码');
     expect(stderr).toMatch(/；另有 \d+ 处\n$/);
     expect(stderr).not.toContain('ZodError');
+
+    // A directory nobody can review under: an empty list, or providers alone.
+    const provider = { code: '370100-gaj', name: '济南市公安局', kind: 'provider', level: 'city', region: '370100' };
+    for (const [name, orgs] of [['empty.json', []], ['providers.json', [provider]]] as const) {
+      const file = join(root, name);
+      writeFileSync(file, JSON.stringify(orgs));
+      expect(failedStart({ WORKFLOW_ORGS: file })).toBe(`服务未启动：WORKFLOW_ORGS 指向的组织目录 ${file} 中没有任何主管部门（kind 为 authority 的机构）：没有人能审核，请检查文件\n`);
+    }
   });
 });
 
