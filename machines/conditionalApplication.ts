@@ -103,7 +103,8 @@ export interface ConditionalApplicationContext extends BaseContext<ConditionalAp
   resultsReports: { results: string; at: string }[];
   securityIncidents: { description: string; at: string }[];
   /** Renewal requests, oldest first; the last one without a decision is pending. */
-  renewals: { newUseTo: string; requestedAt: string; decision?: { approved: boolean; reason?: string; at: string; by: string } }[];
+  /** `lapsed` (v4): no decision was made before use ended, and the agreement ended with it. */
+  renewals: { newUseTo: string; requestedAt: string; decision?: { approved: boolean; reason?: string; at: string; by: string; lapsed?: true } }[];
   /** Suspensions, oldest first; one without `resumedAt` is in force. */
   suspensions: { reason: string; at: string; by: string; resumedAt?: string }[];
   /** Why use ended: terminated by a party, or expired at `useTo`. */
@@ -377,6 +378,15 @@ const machineSetup = setup({
         return { cause: 'terminated', reason: event.data.reason, at: event.at, by: event.actor.org } as const;
       },
     }),
+    // v4: a renewal still pending when use ends lapses with it, said so in the case, not left undecided
+    recordRenewalLapsed: assign({
+      renewals: ({ context, event }) => {
+        const pending = context.renewals.at(-1);
+        if (!pending || pending.decision !== undefined) return context.renewals;
+        const reason = '协议有效期届满前未作出续签决定，使用权限已自动失效，协议终止（附录5 协议二(二)）';
+        return [...context.renewals.slice(0, -1), { ...pending, decision: { approved: false, reason, at: event.at, by: event.actor.org, lapsed: true as const } }];
+      },
+    }),
     recordExpiry: assign({
       ending: ({ event }) => ({ cause: 'expired', at: event.at, by: event.actor.org }) as const,
     }),
@@ -402,7 +412,8 @@ const machineSetup = setup({
  * a renewal asked for or granted after the end of use while the expiry timer had not yet fired (it
  * runs every minute, and not while the server is down); v4 refuses both by the command's day. Up to
  * v3 an applicant who would not sign the agreement could not leave: the provider's task to sign
- * stayed open, and overdue; v4 takes its WITHDRAW in `agreementPending` too.
+ * stayed open, and overdue; v4 takes its WITHDRAW in `agreementPending` too. Up to v3 a renewal
+ * still under review when use ended was left with no decision; v4 records that it lapsed.
  */
 function chart(version: 1 | 2 | 3 | 4) {
   const v2 = version >= 2;
@@ -429,7 +440,8 @@ function chart(version: 1 | 2 | 3 | 4) {
   // 第十六条: 定期告知开发利用情况 — while access lasts, under a renewal review or a suspension too (v2)
   const whileAccessLasts = v2 ? { ...reports, ...acknowledge } : {};
   // 附录5 协议二(二): 到期数据使用权限自动失效 — whatever the case is waiting on (v2; v1 expired only in active)
-  const expires = v2 ? { USAGE_EXPIRED: expire } : {};
+  // v4: a renewal still pending then lapses with the agreement (recordRenewalLapsed)
+  const expires = v2 ? { USAGE_EXPIRED: v4 ? ({ target: 'destructionPending', actions: ['recordRenewalLapsed', 'recordExpiry'] } as const) : expire } : {};
   // 附录5 协议二(二): 可在……至……使用 — not for a use period already over when signed (v2)
   const signable = v2 ? and(['useWithinRequestedPeriod', 'agreedUseNotOver']) : 'useWithinRequestedPeriod';
   // 附录4 承诺书六: a renewal under review may be suspended or stopped too (v2)

@@ -147,6 +147,18 @@ describe('conditionalApplication: renewal (附录5 协议二(二) 可续签)', (
     expect(attempt(conditionalApplicationV3, play(conditionalApplicationV3, [...toAgreement]), 'WITHDRAW').taken).toBe(false);
   });
 
+  it('v4 records a renewal still under review when use ends as lapsed, with the reason; v3 left it undecided', () => {
+    const asked = { data: { newUseTo: '2026-06-30' }, at: '2025-12-29T02:00:00.000Z' };
+    const ended = { at: '2025-12-31T16:00:30.000Z' };
+    const lapsed = send(def, send(def, play(def, [...toActive]), 'REQUEST_RENEWAL', asked), 'USAGE_EXPIRED', ended);
+    expect(stateName(lapsed)).toBe('destructionPending');
+    expect(context(lapsed).renewals.at(-1)?.decision).toMatchObject({ approved: false, lapsed: true, at: ended.at, reason: expect.stringContaining('协议有效期届满前未作出续签决定') });
+    expect(context(lapsed).useTo).toBe('2025-12-31');
+    const v3 = conditionalApplicationV3;
+    const old = send(v3, send(v3, play(v3, [...toActive]), 'REQUEST_RENEWAL', asked), 'USAGE_EXPIRED', ended);
+    expect(context(old).renewals.at(-1)?.decision).toBeUndefined();
+  });
+
   it('counts from the renewed useTo', () => {
     const given = play(def, [...toActive, 'REQUEST_RENEWAL', 'APPROVE_RENEWAL']);
     expect(attempt(def, given, 'REQUEST_RENEWAL', { data: { newUseTo: '2026-03-31' } }).violated).toEqual(['renewalExtendsUse']);
