@@ -105,23 +105,23 @@ export async function checkExport(lines: AsyncIterable<string> | Iterable<string
       fail(null, null, `这一行是接口的错误答复（${problem.status}${detail}），不是导出的事件`, `this line is an error answer of the API (${problem.status}), not an exported event`);
       continue;
     }
+    // The case and revision the line says it is (as far as it does), for its failures.
+    const caseId = typeof line.caseId === 'string' ? line.caseId : null;
+    const revision = typeof line.revision === 'number' ? line.revision : null;
+    const failHere = (zh: string, en: string) => fail(caseId, revision, zh, en);
     const position = (line as { position?: unknown }).position;
     // A position is a whole number from 0 on (the log's row): 11.5 is a line altered by hand.
     if (typeof position === 'number' && !(Number.isSafeInteger(position) && position >= 0)) {
-      const { caseId: c, revision: r } = line;
-      fail(typeof c === 'string' ? c : null, typeof r === 'number' ? r : null, `position ${position} 不是非负整数：日志中的位置是从 0 起的整数`, `position ${position} is not a whole number from 0 on, as positions in the log are`);
+      failHere(`position ${position} 不是非负整数：日志中的位置是从 0 起的整数`, `position ${position} is not a whole number from 0 on, as positions in the log are`);
     } else if (typeof position === 'number') {
       if (lastPosition !== undefined && position <= lastPosition.position) {
-        const { caseId: c, revision: r } = line;
-        fail(typeof c === 'string' ? c : null, typeof r === 'number' ? r : null, `position ${position} 不大于第 ${lastPosition.line} 行的 ${lastPosition.position}：导出按日志顺序排列，每个位置只出现一次`, `position ${position} is not after line ${lastPosition.line}'s ${lastPosition.position}: an export is in log order, each position once`);
+        failHere(`position ${position} 不大于第 ${lastPosition.line} 行的 ${lastPosition.position}：导出按日志顺序排列，每个位置只出现一次`, `position ${position} is not after line ${lastPosition.line}'s ${lastPosition.position}: an export is in log order, each position once`);
       }
       lastPosition = { position, line: n };
     }
     if ((line as { unreadable?: unknown }).unreadable === true) {
       // The server could not read this event when it exported (projections/audit.ts UnreadableAuditLine).
-      const c = line.caseId;
-      const r = line.revision;
-      fail(typeof c === 'string' ? c : null, typeof r === 'number' ? r : null, '服务器导出时无法读取这一事件（存储内容已损坏或被改动），文件中只有它的位置', 'the server could not read this event when exporting (its stored content was damaged or altered): the file holds only where it was');
+      failHere('服务器导出时无法读取这一事件（存储内容已损坏或被改动），文件中只有它的位置', 'the server could not read this event when exporting (its stored content was damaged or altered): the file holds only where it was');
       continue;
     }
     if (line.caseId === null) {
@@ -133,8 +133,6 @@ export async function checkExport(lines: AsyncIterable<string> | Iterable<string
       result.otherEvents++;
       continue;
     }
-    const caseId = typeof line.caseId === 'string' ? line.caseId : null;
-    const revision = typeof line.revision === 'number' ? line.revision : null;
     const { stream, id, type, metadata, hash, prevHash } = line;
     if (caseId === null || revision === null || typeof stream !== 'string' || typeof id !== 'string' || typeof type !== 'string' || !metadata || typeof metadata !== 'object') {
       fail(caseId, revision, '缺少重算哈希所需的字段（stream、revision、id、type、data、metadata）', 'lacks the fields its hash covers (stream, revision, id, type, data, metadata)');

@@ -431,6 +431,8 @@ function chart(version: 1 | 2 | 3 | 4) {
   const terminate = { target: 'destructionPending', actions: 'recordTermination' } as const;
   // 附录5 协议二(二): 到期数据使用权限自动失效，协议终止
   const expire = { target: 'destructionPending', actions: 'recordExpiry' } as const;
+  // v4: a renewal still pending then lapses with the agreement (recordRenewalLapsed)
+  const expireLapsing = { target: 'destructionPending', actions: ['recordRenewalLapsed', 'recordExpiry'] } as const;
   const resume = { target: 'active', actions: 'recordResumption' } as const;
 
   // 附录4 承诺书四, 附录5 协议二(三)3: results and security problems are owed while the applicant holds the data (v2)
@@ -440,8 +442,7 @@ function chart(version: 1 | 2 | 3 | 4) {
   // 第十六条: 定期告知开发利用情况 — while access lasts, under a renewal review or a suspension too (v2)
   const whileAccessLasts = v2 ? { ...reports, ...acknowledge } : {};
   // 附录5 协议二(二): 到期数据使用权限自动失效 — whatever the case is waiting on (v2; v1 expired only in active)
-  // v4: a renewal still pending then lapses with the agreement (recordRenewalLapsed)
-  const expires = v2 ? { USAGE_EXPIRED: v4 ? ({ target: 'destructionPending', actions: ['recordRenewalLapsed', 'recordExpiry'] } as const) : expire } : {};
+  const expires = v2 ? { USAGE_EXPIRED: v4 ? expireLapsing : expire } : {};
   // 附录5 协议二(二): 可在……至……使用 — not for a use period already over when signed (v2)
   const signable = v2 ? and(['useWithinRequestedPeriod', 'agreedUseNotOver']) : 'useWithinRequestedPeriod';
   // 附录4 承诺书六: a renewal under review may be suspended or stopped too (v2)

@@ -175,8 +175,6 @@ export const rules = {
  */
 const SUBSTANTIVE = ['fields', 'containsPersonalInfo', 'coverage', 'openAttribute', 'conditions', 'basis', 'serviceModes'] as const;
 
-const draftFieldNames = (context: DatasetReleaseContext) => new Set(context.draft.fields.map((f) => f.name));
-
 /** v2's further rules: the review and the rules are those of the draft submitted. */
 export const rulesV2 = {
   // 第九条(一), 第二十二条: 进行安全审查，确定脱敏规则，提交开放数据 — of the data submitted, not of an earlier draft
@@ -202,7 +200,7 @@ export const rulesV2 = {
     },
     holds: (context, data: Data<'SET_DESENSITIZATION_RULES'>) => {
       if (data.noneNeeded === true) return true;
-      const names = draftFieldNames(context);
+      const names = new Set(context.draft.fields.map((f) => f.name));
       return data.rules.every((rule) => names.has(rule.field));
     },
   } satisfies RuleSpec<DatasetReleaseContext, Data<'SET_DESENSITIZATION_RULES'>>,

@@ -40,37 +40,36 @@ const store = await openStore({ store: config.store, dataDir: config.dataDir, sy
 // skipped because they cannot be read, a rebuild thread that failed.
 const notes = new Set<string>();
 const note = (err: unknown) => notes.add(err instanceof UnreadableEventError ? err.message : `读模型重建中出错：${err instanceof Error ? err.message : String(err)}`);
-/** Another process's rebuild under way, or a directory file at fault: one line, and the store closed. */
-async function refuse(err: unknown): Promise<never> {
-  process.stderr.write(`${startupMessage(err, config)}\n`);
-  await store.close();
-  process.exit(1);
-}
-try {
-  let readModels: Awaited<ReturnType<typeof openReadModels>>;
+/**
+ * `work`, or — for another process's rebuild under way, or a directory file at fault — one line, the
+ * read models (when open) and the store closed, and exit 1.
+ */
+async function orRefuse<T>(work: () => T | Promise<T>, opened?: { close(): Promise<void> }): Promise<T> {
   try {
-    if (config.orgsPath) checkDirectory(config.orgsPath);
-    // Opening catches the read models up, which a rebuild by another process may hold.
-    readModels = await openReadModels({ store, dataDir: config.dataDir, directory: Directory.load(config.orgsPath), onError: note });
+    return await work();
   } catch (err) {
     if (!(err instanceof RebuildUnderWayError) && !(err instanceof StartupFailure)) throw err;
-    await refuse(err);
-    throw err;
+    process.stderr.write(`${startupMessage(err, config)}\n`);
+    await opened?.close();
+    await store.close();
+    process.exit(1);
   }
+}
+try {
+  // Opening catches the read models up, which a rebuild by another process may hold.
+  const readModels = await orRefuse(() =>
+    openReadModels({ store, dataDir: config.dataDir, directory: config.orgsPath ? checkDirectory(config.orgsPath) : Directory.load(), onError: note }),
+  );
   const which = names.length > 0 ? names : known;
   let bar: ReturnType<typeof createProgress> | undefined;
-  let threads: number;
-  try {
-    ({ threads } = await readModels.rebuild(which, (done, total) => {
-      bar ??= createProgress(`正在重建读模型 ${which.join('、')}`, total);
-      bar.update(done);
-    }));
-  } catch (err) {
-    if (!(err instanceof RebuildUnderWayError)) throw err;
-    await readModels.close();
-    await refuse(err);
-    throw err;
-  }
+  const { threads } = await orRefuse(
+    () =>
+      readModels.rebuild(which, (done, total) => {
+        bar ??= createProgress(`正在重建读模型 ${which.join('、')}`, total);
+        bar.update(done);
+      }),
+    readModels,
+  );
   bar?.done();
   for (const line of notes) process.stderr.write(`${line}\n`);
   process.stdout.write(`已重建 ${which.join('、')}，位置 ${readModels.position}（${threads} 个线程）\n`);

@@ -32,7 +32,7 @@ export function withoutCredentials(text: string): string {
 }
 
 /** Loads the organisation directory at `path` (WORKFLOW_ORGS), or fails naming what is wrong with the file. */
-export function checkDirectory(path: string): void {
+export function checkDirectory(path: string): Directory {
   let directory: Directory;
   try {
     directory = Directory.load(path);
@@ -59,6 +59,7 @@ export function checkDirectory(path: string): void {
   if (!directory.list().some((org) => org.kind === 'authority')) {
     throw new StartupFailure(`WORKFLOW_ORGS 指向的组织目录 ${path} 中没有任何主管部门（kind 为 authority 的机构）：没有人能审核，请检查文件`);
   }
+  return directory;
 }
 
 /** The sentence after `服务未启动：` for an error thrown while opening the store, building the server or listening. */

@@ -63,19 +63,23 @@ class MaybeRace extends Error {
   }
 }
 
-/** The case, visible to the caller, and whole (`refuseCutStream`). */
-async function wholeCase(app: App, caller: Caller, caseId: string): Promise<CaseState> {
-  const state = await visibleCase(app, caller, caseId);
+/** `read`, and once more if it saw a cut end (`MaybeRace`): the read models' end taken first, then the stream. */
+async function rereadOnCut<T>(app: App, caseId: string, read: (again?: { end: CaseEnd }) => Promise<T>): Promise<T> {
   try {
-    refuseCutStream(app, state);
-    return state;
+    return await read();
   } catch (err) {
     if (!(err instanceof MaybeRace)) throw err;
+    return read({ end: app.readModels.caseEnd(caseId) });
   }
-  const end = app.readModels.caseEnd(caseId);
-  const reread = await visibleCase(app, caller, caseId);
-  refuseCutStream(app, reread, { end });
-  return reread;
+}
+
+/** The case, visible to the caller, and whole (`refuseCutStream`). */
+function wholeCase(app: App, caller: Caller, caseId: string): Promise<CaseState> {
+  return rereadOnCut(app, caseId, async (again) => {
+    const state = await visibleCase(app, caller, caseId);
+    refuseCutStream(app, state, again);
+    return state;
+  });
 }
 
 export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) => {
@@ -204,9 +208,9 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const caller = await callerOf(request, app.verifier);
       const key = request.headers['idempotency-key'];
       const { type, data, expectedRevision } = request.body;
-      // The command is decided on the case as read; a cut end seen there is read again once, the read
-      // models' end first (`refuseCutStream`): nothing is appended before `visibleTo` answers.
-      const execute = (again?: { end: CaseEnd }) =>
+      // The command is decided on the case as read; a cut end seen there is read again once
+      // (`rereadOnCut`): nothing is appended before `visibleTo` answers.
+      const result = await rereadOnCut(app, request.params.id, (again) =>
         app.engine.execute({
           caseId: request.params.id,
           visibleTo: (state) => {
@@ -220,11 +224,8 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           correlationId: request.id,
           ...(expectedRevision !== undefined ? { expectedRevision } : {}),
           ...(key ? { idempotencyKey: key } : {}),
-        });
-      const result = await execute().catch((err: unknown) => {
-        if (!(err instanceof MaybeRace)) throw err;
-        return execute({ end: app.readModels.caseEnd(request.params.id) });
-      });
+        }),
+      );
       return {
         id: result.caseId,
         state: result.state,
