@@ -17,6 +17,7 @@
  *   read, without a query, as long as no other connection has written to the file since
  *   (`PRAGMA data_version`). See `StreamHeads`.
  */
+import { closeSync, fdatasync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -43,7 +44,15 @@ export type SqliteSynchronous = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
 export interface SqliteEventStoreOptions {
   /** A file path, or `:memory:`. The folder must exist. */
   path: string;
-  /** `PRAGMA synchronous`. Default `FULL`: an acknowledged append survives power loss. */
+  /**
+   * `PRAGMA synchronous`. Default `FULL`: an acknowledged append survives power loss. With group
+   * commit on a file, `FULL` is kept off this thread: the connection runs `NORMAL` (the log is
+   * flushed before every checkpoint, the file after it) and the store flushes the write-ahead log
+   * itself (`fdatasync`, on libuv's thread pool) after each commit, answering the commit's appends
+   * only once a flush begun after it has finished — what `FULL` does inside the commit, without
+   * stopping the event loop for the disk meanwhile. Commits made while a flush is under way share
+   * the next one. `EXTRA` and the others are SQLite's own.
+   */
   synchronous?: SqliteSynchronous;
   /** Stamps `created` (bookkeeping; domain time travels in each event's metadata): the caller's clock. */
   now: () => Date;
@@ -84,18 +93,29 @@ export interface SqliteEventStoreOptions {
  * starts, so the log would never restart from its beginning: once it holds `restartPages`, the
  * worker tells the store, whose own connection then copies the few frames appended since — no
  * writer can come in between there — and its next append starts the log afresh (`#finishCheckpoint`).
+ * The worker flushes the database file after every pass that copied frames: SQLite flushes it only
+ * after a pass that reaches the end of the log, so otherwise the store's short pass would flush
+ * seconds of the worker's copying, on the store's thread.
  */
 const CHECKPOINTER = `
 const { workerData, parentPort } = require('node:worker_threads');
+const { closeSync, fdatasyncSync, openSync } = require('node:fs');
 const Database = require(workerData.sqlite);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 0');
 db.pragma('synchronous = ' + workerData.synchronous);
+// The database file, flushed here after every pass that copied frames into it (unless synchronous is OFF).
+const file = workerData.synchronous === 'OFF' ? undefined : openSync(workerData.file, 'r');
+let copied = '';
 // The log length last reported: an idle store's log stays long until its next append, and is told once.
 let reported = -1;
 const timer = setInterval(() => {
   try {
     const done = db.pragma('wal_checkpoint(PASSIVE)')[0];
+    if (file !== undefined && done && done.checkpointed > 0 && copied !== done.log + '/' + done.checkpointed) {
+      copied = done.log + '/' + done.checkpointed;
+      fdatasyncSync(file);
+    }
     if (done && done.log >= workerData.restartPages && done.checkpointed === done.log && done.log !== reported) {
       reported = done.log;
       parentPort.postMessage('restart');
@@ -106,6 +126,7 @@ const timer = setInterval(() => {
 }, workerData.intervalMs);
 parentPort.on('message', () => {
   clearInterval(timer);
+  if (file !== undefined) closeSync(file);
   db.close();
   parentPort.close();
 });
@@ -341,6 +362,13 @@ export class SqliteEventStore implements EventStore {
   readonly #subscriptions = new Set<SqliteSubscription>();
   readonly #groupCommit: boolean;
   #pending: PendingAppend[] = [];
+  /** `FULL` kept off this thread (see `synchronous`): the write-ahead log's path. */
+  readonly #logToFlush: string | undefined;
+  #logFd: number | undefined;
+  /** Answers of committed appends waiting for the next flush of the log. */
+  #unflushed: ((error?: Error) => void)[] = [];
+  /** The flush under way, if any. */
+  #flushing: Promise<void> | undefined;
   #closed = false;
   readonly #heads: StreamHeads;
 
@@ -370,14 +398,15 @@ export class SqliteEventStore implements EventStore {
 
     const db = new Database(options.path);
     this.database = db;
+    this.#logToFlush = synchronous === 'FULL' && this.#groupCommit && !db.memory ? `${db.name}-wal` : undefined;
     try {
-      applySqlitePragmas(db, synchronous, options.busyTimeoutMs ?? 5000);
+      applySqlitePragmas(db, this.#logToFlush === undefined ? synchronous : 'NORMAL', options.busyTimeoutMs ?? 5000);
       db.exec(SQLITE_SCHEMA);
     } catch (error) {
       db.close();
       throw error;
     }
-    if ((options.checkpoint ?? 'background') === 'background' && !db.memory) this.#startCheckpointer(synchronous, options.checkpointIntervalMs ?? 100, options.checkpointRestartPages ?? 10_000);
+    if ((options.checkpoint ?? 'background') === 'background' && !db.memory) this.#startCheckpointer(this.#logToFlush === undefined ? synchronous : 'NORMAL', options.checkpointIntervalMs ?? 100, options.checkpointRestartPages ?? 10_000);
 
     this.#lastRevision = db.prepare<[string], number | null>('SELECT max(revision) FROM events WHERE stream_id = ?').pluck();
     this.#insert = db.prepare('INSERT INTO events (stream_id, revision, id, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)');
@@ -484,12 +513,14 @@ export class SqliteEventStore implements EventStore {
     }
     if (group.length === 1) {
       const only = group[0]!;
+      let outcome: Outcome;
       try {
-        only.resolve(this.#committedAppend(only.stream, only.events, only.expected));
+        outcome = { ok: true, result: this.#committedAppend(only.stream, only.events, only.expected) };
       } catch (error) {
-        only.reject(error);
+        outcome = { ok: false, error };
       }
       this.#wakeSubscriptions();
+      this.#whenDurable([only], [outcome]);
       return;
     }
     const outcomes: Outcome[] = [];
@@ -503,11 +534,44 @@ export class SqliteEventStore implements EventStore {
       return;
     }
     this.#wakeSubscriptions();
-    group.forEach((p, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) p.resolve(outcome.result);
-      else p.reject(outcome.error);
-    });
+    this.#whenDurable(group, outcomes);
+  }
+
+  /**
+   * Answers a committed group once it is on disk: at once when SQLite flushed it in the commit;
+   * otherwise after the next flush of the log (refusals too: they were decided on what the commit
+   * saw). A flush that fails answers the group with the error: its appends are stored but cannot
+   * be said to survive a power loss, and a retry with the same event ids finds them.
+   */
+  #whenDurable(group: PendingAppend[], outcomes: Outcome[]): void {
+    const answer = (error?: Error) =>
+      group.forEach((p, i) => {
+        const outcome = outcomes[i]!;
+        if (error) p.reject(error);
+        else if (outcome.ok) p.resolve(outcome.result);
+        else p.reject(outcome.error);
+      });
+    if (this.#logToFlush === undefined) return answer();
+    this.#unflushed.push(answer);
+    if (this.#flushing === undefined) this.#flushing = this.#flushLog();
+  }
+
+  /** Flushes the log for every commit answered since the last flush began, then again while more wait. */
+  async #flushLog(): Promise<void> {
+    while (this.#unflushed.length > 0) {
+      const waiting = this.#unflushed;
+      this.#unflushed = [];
+      let failure: Error | undefined;
+      try {
+        this.#logFd ??= openSync(this.#logToFlush!, 'r');
+        const fd = this.#logFd;
+        await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+      } catch (error) {
+        failure = new Error(`the event store could not flush its log to disk: ${(error as Error).message}`, { cause: error });
+      }
+      for (const answer of waiting) answer(failure);
+    }
+    this.#flushing = undefined;
   }
 
   #wakeSubscriptions(): void {
@@ -621,6 +685,9 @@ export class SqliteEventStore implements EventStore {
     if (this.#pending.length > 0) this.#flush();
     for (const sub of [...this.#subscriptions]) await sub.close();
     this.#closed = true;
+    // Appends committed and not yet answered are answered once on disk; no append commits now.
+    while (this.#flushing) await this.#flushing;
+    if (this.#logFd !== undefined) closeSync(this.#logFd);
     await this.#stopCheckpointer();
     // The last connection to close checkpoints the whole log and removes it.
     this.database.close();
@@ -655,13 +722,11 @@ export class SqliteEventStore implements EventStore {
   /**
    * The background checkpointer has copied a long log up to a moment ago: copy the rest here, where
    * no append can come in between, so that the next append restarts the log. A short copy and two
-   * fsyncs on this thread, once per `checkpointRestartPages` of log: 15–19 ms under bench:api's load
-   * (about once a second), nearly all of it the database file's fsync. SQLite flushes that file only
-   * after a pass that reaches the end of the log, which under steady appends is only this one, so it
-   * flushes every page the worker copied since the last restart. Flushing the file from the worker
-   * instead (a descriptor of its own) was measured and dropped: after every pass, it tripled the
-   * commits that took over 8 ms (their log fsyncs queued behind it) and raised p50 from 2.4 to 3.4 ms;
-   * once before this pass, it cut this pass to ~2.5 ms but doubled those slow commits; p99 no better.
+   * fsyncs on this thread, once per `checkpointRestartPages` of log (about every 2 s under bench:api's
+   * load at half its peak). Measured with strace: 13–21 ms for the database file's fsync alone when
+   * it had to flush all the worker copied since its last complete pass; 1.3–4 ms for the whole pass
+   * since the worker flushes the file after each of its passes (the log's flushes are off this
+   * thread, see `synchronous`, so a log flush queued behind the worker's no longer stops the loop).
    */
   #finishCheckpoint(): void {
     if (this.#closed || !this.database.open || this.database.inTransaction) return;

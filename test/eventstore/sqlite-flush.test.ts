@@ -1,0 +1,136 @@
+/**
+ * `synchronous: FULL` kept off the event loop: the store flushes the write-ahead log itself, on
+ * libuv's thread pool, and answers an append only once a flush begun after its commit is done.
+ * `fdatasync` is replaced here by one the test finishes by hand, to see what waits for it.
+ */
+import { fstatSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SqliteEventStore, type SqliteEventStoreOptions } from '../../eventstore/sqlite.js';
+import { systemClock } from '../../infra/clock.js';
+import { event, streamName } from './conformance.js';
+
+type Flush = { fd: number; done: (error: NodeJS.ErrnoException | null) => void };
+const flushes: Flush[] = [];
+
+vi.mock('node:fs', async (original) => {
+  const fs = await original<typeof import('node:fs')>();
+  const fdatasync = (fd: number, done: (error: NodeJS.ErrnoException | null) => void) => void flushes.push({ fd, done });
+  return { ...fs, default: { ...fs, fdatasync }, fdatasync };
+});
+
+/** Lets the event loop run a few turns (setImmediate: the store's group commit waits for one). */
+const turns = async (n = 3) => {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop', () => {
+  let dir: string;
+  const open: SqliteEventStore[] = [];
+  const store = (options: Partial<SqliteEventStoreOptions> = {}) => {
+    const s = new SqliteEventStore({ path: join(dir, 'events.db'), checkpoint: 'auto', ...options, now: systemClock.now });
+    open.push(s);
+    return s;
+  };
+  /** Finishes the oldest flush under way. */
+  const finishFlush = (error: NodeJS.ErrnoException | null = null) => flushes.shift()!.done(error);
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'eventstore-flush-'));
+    flushes.length = 0;
+  });
+  afterEach(async () => {
+    while (flushes.length > 0) finishFlush();
+    for (const s of open.splice(0)) await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('given the default FULL on a file, when an append commits, then it is stored at once but answered only once the write-ahead log (not the database file) is flushed', async () => {
+    const s = store();
+    expect(s.database.pragma('synchronous', { simple: true })).toBe(1);
+    let answered = false;
+    const append = s.appendToStream(streamName(), [event('Opened')], { expectedRevision: 'no_stream' }).then((r) => {
+      answered = true;
+      return r;
+    });
+    await turns();
+    expect(await s.headPosition()).toBe(1);
+    expect(flushes).toHaveLength(1);
+    expect(fstatSync(flushes[0]!.fd).ino).toBe(statSync(join(dir, 'events.db-wal')).ino);
+    expect(answered).toBe(false);
+
+    finishFlush();
+    await expect(append).resolves.toMatchObject({ position: 1 });
+  });
+
+  it('given a flush under way, when more appends commit in later turns, then they wait for it and share one more flush, refusals included', async () => {
+    const s = store();
+    const stream = streamName();
+    const first = s.appendToStream(stream, [event('A')], { expectedRevision: 'no_stream' });
+    await turns();
+    expect(flushes).toHaveLength(1);
+
+    const later: Promise<unknown>[] = [];
+    const settled: string[] = [];
+    for (const [i, expected] of [[1, 0], [2, 1], [3, 7]] as const) {
+      later.push(
+        s.appendToStream(stream, [event(`B${i}`)], { expectedRevision: expected }).then(
+          () => settled.push(`ok ${i}`),
+          () => settled.push(`refused ${i}`),
+        ),
+      );
+      await turns();
+    }
+    expect(await s.headPosition()).toBe(3);
+    expect(flushes).toHaveLength(1);
+
+    finishFlush();
+    await first;
+    await turns();
+    expect(settled).toEqual([]);
+    expect(flushes).toHaveLength(1);
+
+    finishFlush();
+    await Promise.all(later);
+    expect(settled).toEqual(['ok 1', 'ok 2', 'refused 3']);
+    expect(flushes).toHaveLength(0);
+  });
+
+  it('given a flush that fails, then the appends of its commits are refused saying so, their events stay stored, and the next commit is flushed afresh', async () => {
+    const s = store();
+    const stream = streamName();
+    const append = s.appendToStream(stream, [event('A')], { expectedRevision: 'no_stream' });
+    await turns();
+    finishFlush(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    await expect(append).rejects.toThrow(/could not flush its log to disk: EIO/);
+    expect(await s.headPosition()).toBe(1);
+
+    const next = s.appendToStream(stream, [event('B')], { expectedRevision: 0 });
+    await turns();
+    expect(flushes).toHaveLength(1);
+    finishFlush();
+    await expect(next).resolves.toMatchObject({ position: 2 });
+  });
+
+  it('given an append waiting for its flush, when the store is closed, then close waits and the append is answered', async () => {
+    const s = store();
+    const append = s.appendToStream(streamName(), [event('A')], { expectedRevision: 'no_stream' });
+    await turns();
+    const closed = s.close();
+    await turns();
+    finishFlush();
+    await expect(append).resolves.toMatchObject({ position: 1 });
+    await closed;
+  });
+
+  it('given group commit off, or synchronous EXTRA, then SQLite flushes inside the commit and the store does not', async () => {
+    const single = store({ groupCommit: false });
+    expect(single.database.pragma('synchronous', { simple: true })).toBe(2);
+    await single.appendToStream(streamName(), [event('A')], { expectedRevision: 'no_stream' });
+    const extra = store({ synchronous: 'EXTRA' });
+    expect(extra.database.pragma('synchronous', { simple: true })).toBe(3);
+    await extra.appendToStream(streamName(), [event('B')], { expectedRevision: 'no_stream' });
+    expect(flushes).toHaveLength(0);
+  });
+});
