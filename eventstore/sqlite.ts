@@ -51,7 +51,8 @@ export interface SqliteEventStoreOptions {
    * itself (`fdatasync`, on libuv's thread pool) after each commit, answering the commit's appends
    * only once a flush begun after it has finished — what `FULL` does inside the commit, without
    * stopping the event loop for the disk meanwhile. Commits made while a flush is under way share
-   * the next one. `EXTRA` and the others are SQLite's own.
+   * the next one. A read in between may see a commit not yet flushed (its append is not yet
+   * answered), as a reader sees any commit the moment it is made. `EXTRA` and the others are SQLite's own.
    */
   synchronous?: SqliteSynchronous;
   /** Stamps `created` (bookkeeping; domain time travels in each event's metadata): the caller's clock. */
@@ -178,6 +179,11 @@ const requireHere = createRequire(import.meta.url);
 /** SQLite's own checkpoint threshold, in pages of log: its default, kept when no background checkpointer runs. */
 const SQLITE_AUTOCHECKPOINT = 1000;
 const SYNCHRONOUS_VALUES: readonly SqliteSynchronous[] = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
+
+/** `PRAGMA synchronous` as SQLite reads it back (0–3) for a setting: benchmarks check a raw baseline promises what a store does. */
+export function synchronousLevel(synchronous: SqliteSynchronous): number {
+  return SYNCHRONOUS_VALUES.indexOf(synchronous);
+}
 const PAGE_SIZE = 1000;
 const MAX_REVISION = Number.MAX_SAFE_INTEGER;
 
@@ -355,6 +361,8 @@ export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite';
   /** The better-sqlite3 connection, for read models that share the store's file and transactions. */
   readonly database: Database.Database;
+  /** The durability an acknowledged append has (the option); `database`'s own pragma is NORMAL when FULL is kept off the event loop. */
+  readonly synchronous: SqliteSynchronous;
 
   readonly #now: () => Date;
   readonly #pollIntervalMs: number;
@@ -392,6 +400,7 @@ export class SqliteEventStore implements EventStore {
     for (const [name, value] of [['checkpointIntervalMs', options.checkpointIntervalMs], ['checkpointRestartPages', options.checkpointRestartPages]] as const) {
       if (value !== undefined && !(Number.isInteger(value) && value >= 1)) throw new RangeError(`${name} must be a whole number of at least 1 (got ${value})`);
     }
+    this.synchronous = synchronous;
     this.#now = options.now;
     this.#pollIntervalMs = options.pollIntervalMs ?? 75;
     this.#groupCommit = options.groupCommit ?? true;
