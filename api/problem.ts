@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DamagedStreamError, EngineError, reportedErrors, type EngineErrorCode } from '../engine/errors.js';
-import { UnreadableEventError } from '../eventstore/types.js';
+import { LogNotFlushedError, UnreadableEventError } from '../eventstore/types.js';
 import { InvalidQueryError } from '../projections/query.js';
 import { unknownFields } from '../machines/schemas.js';
 import { inEnglish, issueInEnglish } from './english.js';
@@ -87,7 +87,7 @@ export const ProblemBody = z.looseObject({
   rule: z.string().optional().describe('RULE_VIOLATED: the rule broken'),
   article: z.string().optional().describe('RULE_VIOLATED: the article of 鲁数发〔2022〕15号 (or other law) the rule enforces'),
   year: z.number().int().optional().describe('CALENDAR_NOT_COVERED: the year the deadline would fall in'),
-  reason: z.string().optional().describe('UNAVAILABLE: why (readModelsRebuilding, storeBusy, storeReadOnly, storeFull, storeIo, storeUnreadable, streamDamaged, eventsMissing, identityProviderUnreachable, shuttingDown); the answer carries Retry-After when it is worth retrying'),
+  reason: z.string().optional().describe('UNAVAILABLE: why (readModelsRebuilding, storeBusy, storeReadOnly, storeFull, storeIo, storeNotFlushed, storeUnreadable, streamDamaged, eventsMissing, identityProviderUnreachable, shuttingDown); the answer carries Retry-After when it is worth retrying'),
 });
 
 export type Lang = 'zh' | 'en';
@@ -224,8 +224,9 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
   } else if (failure) {
     request.log.error({ err }, 'store failure');
     code = 'UNAVAILABLE';
-    detail = STORE_FAILURE_TEXT[failure === 'storeFull' ? 'storeFull' : 'other'][lang];
-    extra = { reason: failure, retryAfter: 30 };
+    detail = STORE_FAILURE_TEXT[failure === 'storeFull' || failure === 'storeNotFlushed' ? failure : 'other'][lang];
+    // Written but not known to be on disk: no retry helps until the server is restarted.
+    extra = failure === 'storeNotFlushed' ? { reason: failure } : { reason: failure, retryAfter: 30 };
   } else {
     request.log.error({ err }, 'unexpected error');
   }
@@ -251,6 +252,10 @@ const STORE_FAILURE_TEXT = {
     zh: '数据存储空间不足，未保存任何内容，请联系管理员清理磁盘后重试',
     en: 'the data store is out of space; nothing was stored; ask an administrator to free disk space, then try again',
   },
+  storeNotFlushed: {
+    zh: '数据存储未能把日志写入磁盘（磁盘刷新失败）：本次及此后的命令可能已写入，但无法确认断电后仍在，服务已停止接受命令。请联系管理员检查磁盘并重启服务，重启后查看案件确认命令是否已保存',
+    en: 'the data store could not flush its log to disk: this command, and any since, may be written but cannot be said to survive a power loss, and the server takes no more commands. Ask an administrator to check the disk and restart the server, then look at the case to see whether the command was stored',
+  },
   other: {
     zh: '数据存储暂时无法写入或读取（数据目录只读或磁盘故障），未保存任何内容，请联系管理员',
     en: 'the data store cannot be written or read (a read-only data folder or a disk fault); nothing was stored; ask an administrator',
@@ -258,7 +263,8 @@ const STORE_FAILURE_TEXT = {
 };
 
 /** A failure of the embedded store's file (better-sqlite3's `SqliteError` codes), not of the request. */
-export function storeFailure(err: unknown): 'storeFull' | 'storeReadOnly' | 'storeIo' | 'storeBusy' | undefined {
+export function storeFailure(err: unknown): 'storeFull' | 'storeReadOnly' | 'storeIo' | 'storeBusy' | 'storeNotFlushed' | undefined {
+  if (err instanceof LogNotFlushedError) return 'storeNotFlushed';
   const code = (err as { code?: unknown })?.code;
   if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return undefined;
   if (code === 'SQLITE_FULL') return 'storeFull';

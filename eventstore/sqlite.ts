@@ -19,10 +19,12 @@
  */
 import { closeSync, fdatasync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { resolve as resolvePath } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import {
   DuplicateEventIdError,
+  LogNotFlushedError,
   StreamNotFoundError,
   UnreadableEventError,
   WrongExpectedVersionError,
@@ -51,8 +53,10 @@ export interface SqliteEventStoreOptions {
    * itself (`fdatasync`, on libuv's thread pool) after each commit, answering the commit's appends
    * only once a flush begun after it has finished — what `FULL` does inside the commit, without
    * stopping the event loop for the disk meanwhile. Commits made while a flush is under way share
-   * the next one. A read in between may see a commit not yet flushed (its append is not yet
-   * answered), as a reader sees any commit the moment it is made. `EXTRA` and the others are SQLite's own.
+   * the next one. This store's subscriptions are handed a commit only once it is flushed; a read
+   * in between (a stream, the read models in the same file, another process) may see it before its
+   * append is answered. A flush that fails refuses its appends and every later one, until the
+   * process restarts (`LogNotFlushedError`). `EXTRA` and the others are SQLite's own.
    */
   synchronous?: SqliteSynchronous;
   /** Stamps `created` (bookkeeping; domain time travels in each event's metadata): the caller's clock. */
@@ -94,29 +98,18 @@ export interface SqliteEventStoreOptions {
  * starts, so the log would never restart from its beginning: once it holds `restartPages`, the
  * worker tells the store, whose own connection then copies the few frames appended since — no
  * writer can come in between there — and its next append starts the log afresh (`#finishCheckpoint`).
- * The worker flushes the database file after every pass that copied frames: SQLite flushes it only
- * after a pass that reaches the end of the log, so otherwise the store's short pass would flush
- * seconds of the worker's copying, on the store's thread.
  */
 const CHECKPOINTER = `
 const { workerData, parentPort } = require('node:worker_threads');
-const { closeSync, fdatasyncSync, openSync } = require('node:fs');
 const Database = require(workerData.sqlite);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 0');
 db.pragma('synchronous = ' + workerData.synchronous);
-// The database file, flushed here after every pass that copied frames into it (unless synchronous is OFF).
-const file = workerData.synchronous === 'OFF' ? undefined : openSync(workerData.file, 'r');
-let copied = '';
 // The log length last reported: an idle store's log stays long until its next append, and is told once.
 let reported = -1;
 const timer = setInterval(() => {
   try {
     const done = db.pragma('wal_checkpoint(PASSIVE)')[0];
-    if (file !== undefined && done && done.checkpointed > 0 && copied !== done.log + '/' + done.checkpointed) {
-      copied = done.log + '/' + done.checkpointed;
-      fdatasyncSync(file);
-    }
     if (done && done.log >= workerData.restartPages && done.checkpointed === done.log && done.log !== reported) {
       reported = done.log;
       parentPort.postMessage('restart');
@@ -127,7 +120,6 @@ const timer = setInterval(() => {
 }, workerData.intervalMs);
 parentPort.on('message', () => {
   clearInterval(timer);
-  if (file !== undefined) closeSync(file);
   db.close();
   parentPort.close();
 });
@@ -179,13 +171,13 @@ const requireHere = createRequire(import.meta.url);
 /** SQLite's own checkpoint threshold, in pages of log: its default, kept when no background checkpointer runs. */
 const SQLITE_AUTOCHECKPOINT = 1000;
 const SYNCHRONOUS_VALUES: readonly SqliteSynchronous[] = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
+const PAGE_SIZE = 1000;
+const MAX_REVISION = Number.MAX_SAFE_INTEGER;
 
 /** `PRAGMA synchronous` as SQLite reads it back (0–3) for a setting: benchmarks check a raw baseline promises what a store does. */
 export function synchronousLevel(synchronous: SqliteSynchronous): number {
   return SYNCHRONOUS_VALUES.indexOf(synchronous);
 }
-const PAGE_SIZE = 1000;
-const MAX_REVISION = Number.MAX_SAFE_INTEGER;
 
 interface Row {
   position: number;
@@ -373,11 +365,15 @@ export class SqliteEventStore implements EventStore {
   /** `FULL` kept off this thread (see `synchronous`): the write-ahead log's path. */
   readonly #logToFlush: string | undefined;
   #logFd: number | undefined;
-  /** Answers of committed appends waiting for the next flush of the log. */
-  #unflushed: ((error?: Error) => void)[] = [];
-  /** The flush under way, if any. */
+  /** Committed groups waiting for the next flush of the log: the first position each may have written, and its answer. */
+  #unflushed: { from: number; answer: (error?: Error) => void }[] = [];
+  /** The flush under way, if any, and the first position it covers. */
   #flushing: Promise<void> | undefined;
+  #flushingFrom: number | undefined;
+  /** Set once a flush has failed: from then on every append is refused (see `LogNotFlushedError`). */
+  #flushFailure: LogNotFlushedError | undefined;
   #closed = false;
+  #closing: Promise<void> | undefined;
   readonly #heads: StreamHeads;
 
   readonly #lastRevision: Database.Statement<[string], number | null>;
@@ -407,10 +403,13 @@ export class SqliteEventStore implements EventStore {
 
     const db = new Database(options.path);
     this.database = db;
-    this.#logToFlush = synchronous === 'FULL' && this.#groupCommit && !db.memory ? `${db.name}-wal` : undefined;
+    // An absolute path: the process may change its working folder while the store is open.
+    this.#logToFlush = synchronous === 'FULL' && this.#groupCommit && !db.memory ? `${resolvePath(db.name)}-wal` : undefined;
     try {
       applySqlitePragmas(db, this.#logToFlush === undefined ? synchronous : 'NORMAL', options.busyTimeoutMs ?? 5000);
       db.exec(SQLITE_SCHEMA);
+      // WAL mode made the log file; the descriptor is kept until close (a failure to open it later would fail a flush).
+      if (this.#logToFlush !== undefined) this.#logFd = openSync(this.#logToFlush, 'r');
     } catch (error) {
       db.close();
       throw error;
@@ -480,6 +479,7 @@ export class SqliteEventStore implements EventStore {
 
   #check(stream: string, events: EventData[], expected: ExpectedRevision): void {
     this.#assertOpen();
+    if (this.#flushFailure) throw this.#flushFailure;
     checkExpected(expected);
     if (events.length > 1 && new Set(events.map((e) => e.id)).size !== events.length) {
       throw new RangeError(`stream ${stream}: an event id appears twice in one append`);
@@ -520,6 +520,12 @@ export class SqliteEventStore implements EventStore {
       for (const p of group) p.reject(new Error('the event store is closed'));
       return;
     }
+    if (this.#flushFailure) {
+      for (const p of group) p.reject(this.#flushFailure);
+      return;
+    }
+    // The first position this commit may write (another process may write first: then later ones).
+    const from = this.#logToFlush === undefined ? 0 : (this.#head.get() ?? 0) + 1;
     if (group.length === 1) {
       const only = group[0]!;
       let outcome: Outcome;
@@ -528,8 +534,7 @@ export class SqliteEventStore implements EventStore {
       } catch (error) {
         outcome = { ok: false, error };
       }
-      this.#wakeSubscriptions();
-      this.#whenDurable([only], [outcome]);
+      this.#whenDurable(from, [only], [outcome]);
       return;
     }
     const outcomes: Outcome[] = [];
@@ -542,45 +547,58 @@ export class SqliteEventStore implements EventStore {
       for (const p of group) p.reject(error);
       return;
     }
-    this.#wakeSubscriptions();
-    this.#whenDurable(group, outcomes);
+    this.#whenDurable(from, group, outcomes);
   }
 
   /**
-   * Answers a committed group once it is on disk: at once when SQLite flushed it in the commit;
-   * otherwise after the next flush of the log (refusals too: they were decided on what the commit
-   * saw). A flush that fails answers the group with the error: its appends are stored but cannot
-   * be said to survive a power loss, and a retry with the same event ids finds them.
+   * Answers a committed group once it is on disk, and only then lets subscriptions see it: at once
+   * when SQLite flushed it in the commit; otherwise after the next flush of the log (refusals too:
+   * they were decided on what the commit saw). A flush that fails answers its groups, and every
+   * later append, with a `LogNotFlushedError`.
    */
-  #whenDurable(group: PendingAppend[], outcomes: Outcome[]): void {
-    const answer = (error?: Error) =>
+  #whenDurable(from: number, group: PendingAppend[], outcomes: Outcome[]): void {
+    const answer = (error?: Error) => {
       group.forEach((p, i) => {
         const outcome = outcomes[i]!;
         if (error) p.reject(error);
         else if (outcome.ok) p.resolve(outcome.result);
         else p.reject(outcome.error);
       });
+      if (!error) this.#wakeSubscriptions();
+    };
     if (this.#logToFlush === undefined) return answer();
-    this.#unflushed.push(answer);
+    if (this.#flushFailure) return answer(this.#flushFailure);
+    this.#unflushed.push({ from, answer });
     if (this.#flushing === undefined) this.#flushing = this.#flushLog();
   }
 
-  /** Flushes the log for every commit answered since the last flush began, then again while more wait. */
+  /** Flushes the log for every commit made since the last flush began, then again while more wait. */
   async #flushLog(): Promise<void> {
+    // Settles nothing before its caller has recorded this flush as under way.
+    await Promise.resolve();
     while (this.#unflushed.length > 0) {
       const waiting = this.#unflushed;
       this.#unflushed = [];
-      let failure: Error | undefined;
-      try {
-        this.#logFd ??= openSync(this.#logToFlush!, 'r');
-        const fd = this.#logFd;
-        await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
-      } catch (error) {
-        failure = new Error(`the event store could not flush its log to disk: ${(error as Error).message}`, { cause: error });
+      this.#flushingFrom = waiting[0]!.from;
+      // After a failed flush no later one can vouch for the log: the rest are refused without one.
+      if (!this.#flushFailure) {
+        try {
+          const fd = this.#logFd;
+          if (fd === undefined) throw new Error('the log file is not open');
+          await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+        } catch (error) {
+          this.#flushFailure = new LogNotFlushedError(error);
+        }
       }
-      for (const answer of waiting) answer(failure);
+      this.#flushingFrom = undefined;
+      for (const { answer } of waiting) answer(this.#flushFailure);
     }
     this.#flushing = undefined;
+  }
+
+  /** Positions from here on are committed by this store and not yet on disk: subscriptions wait for them. */
+  #unflushedFrom(): number | undefined {
+    return this.#flushingFrom ?? this.#unflushed[0]?.from;
   }
 
   #wakeSubscriptions(): void {
@@ -689,14 +707,19 @@ export class SqliteEventStore implements EventStore {
     return this.#head.get() ?? 0;
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     if (this.#pending.length > 0) this.#flush();
     for (const sub of [...this.#subscriptions]) await sub.close();
     this.#closed = true;
     // Appends committed and not yet answered are answered once on disk; no append commits now.
     while (this.#flushing) await this.#flushing;
     if (this.#logFd !== undefined) closeSync(this.#logFd);
+    this.#logFd = undefined;
     await this.#stopCheckpointer();
     // The last connection to close checkpoints the whole log and removes it.
     this.database.close();
@@ -731,11 +754,13 @@ export class SqliteEventStore implements EventStore {
   /**
    * The background checkpointer has copied a long log up to a moment ago: copy the rest here, where
    * no append can come in between, so that the next append restarts the log. A short copy and two
-   * fsyncs on this thread, once per `checkpointRestartPages` of log (about every 2 s under bench:api's
-   * load at half its peak). Measured with strace: 13–21 ms for the database file's fsync alone when
-   * it had to flush all the worker copied since its last complete pass; 1.3–4 ms for the whole pass
-   * since the worker flushes the file after each of its passes (the log's flushes are off this
-   * thread, see `synchronous`, so a log flush queued behind the worker's no longer stops the loop).
+   * fsyncs on this thread, once per `checkpointRestartPages` of log: 15–19 ms under bench:api's load
+   * (about once a second), nearly all of it the database file's fsync. SQLite flushes that file only
+   * after a pass that reaches the end of the log, which under steady appends is only this one, so it
+   * flushes every page the worker copied since the last restart. Flushing the file from the worker
+   * instead (a descriptor of its own) was measured and dropped: after every pass, it tripled the
+   * commits that took over 8 ms (their log fsyncs queued behind it) and raised p50 from 2.4 to 3.4 ms;
+   * once before this pass, it cut this pass to ~2.5 ms but doubled those slow commits; p99 no better.
    */
   #finishCheckpoint(): void {
     if (this.#closed || !this.database.open || this.database.inTransaction) return;
@@ -761,7 +786,10 @@ export class SqliteEventStore implements EventStore {
   /** @internal Rows after `position`, for subscriptions. */
   pageAfter(position: number): Row[] {
     this.#assertOpen();
-    return this.#allForwards.all(position + 1, PAGE_SIZE);
+    const rows = this.#allForwards.all(position + 1, PAGE_SIZE);
+    // Not what this store committed and has not flushed yet: a power loss could still take it back.
+    const unflushed = this.#unflushedFrom();
+    return unflushed === undefined ? rows : rows.filter((row) => row.position < unflushed);
   }
 
   /** @internal */

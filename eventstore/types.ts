@@ -165,3 +165,18 @@ export class DuplicateEventIdError extends Error {
     super(`event id ${eventId} appended to ${streamId} is already stored in ${storedIn.streamId} at revision ${storedIn.revision}`);
   }
 }
+
+/**
+ * The embedded store could not flush its write-ahead log to disk (`fdatasync` failed): the appends
+ * that flush covered are committed, and may be read, but cannot be said to survive a power loss.
+ * After such a failure the kernel may have dropped the log's unwritten pages and reports it once,
+ * so no later flush can vouch for anything: the store refuses every append from then on, with this
+ * error, until the process is restarted (once the disk has been checked). PostgreSQL stops for the
+ * same reason.
+ */
+export class LogNotFlushedError extends Error {
+  override readonly name = 'LogNotFlushedError';
+  constructor(cause: unknown) {
+    super(`the event store could not flush its log to disk (${(cause as Error)?.message ?? String(cause)}); it takes no more appends until restarted`, { cause });
+  }
+}

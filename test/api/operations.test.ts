@@ -20,7 +20,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mintToken } from '../../api/auth.js';
 import { checkExport } from '../../engine/exportCheck.js';
 import type { SqliteEventStore } from '../../eventstore/sqlite.js';
-import { UnreadableEventError } from '../../eventstore/types.js';
+import { LogNotFlushedError, UnreadableEventError } from '../../eventstore/types.js';
 import { actors, startInputs } from '../machines/examples.js';
 import { openTestApi, SECRET } from './harness.js';
 
@@ -35,7 +35,8 @@ async function serve(dataDir: string) {
   return {
     app: api.app,
     db: (api.app.store as SqliteEventStore).database,
-    call: (method: string, url: string, as: string, body?: unknown) => api.call(method, url, { as, ...(body !== undefined ? { body } : {}) }),
+    call: (method: string, url: string, as: string, body?: unknown, headers?: Record<string, string>) =>
+      api.call(method, url, { as, ...(body !== undefined ? { body } : {}), ...(headers ? { headers } : {}) }),
     close: () => api.close(),
   };
 }
@@ -340,6 +341,28 @@ describe('given a store that cannot be written (a full disk, a read-only data fo
       expect((await api.call('POST', '/v1/cases', t.applicant, { process: 'objection', input: startInputs.objection })).status).toBe(201);
       expect((await api.call('GET', '/health', t.admin)).body).toMatchObject({ status: 'ok', store: { position: expect.any(Number) } });
       expect((await api.call('GET', '/health', t.admin)).body.store.trouble).toBeUndefined();
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('given a store whose flush of its log to disk failed (LogNotFlushedError)', () => {
+  it('when a command is sent, then it answers 503 storeNotFlushed in Chinese, saying the command may be written and the server must be restarted, with no Retry-After, and health stays degraded', async () => {
+    const dataDir = folder();
+    const { t } = await twoObjections(dataDir);
+    const api = await serve(dataDir);
+    try {
+      api.app.store.appendToStream = async () => {
+        throw new LogNotFlushedError(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+      };
+      const res = await api.call('POST', '/v1/cases', t.applicant, { process: 'objection', input: startInputs.objection });
+      expect([res.status, res.body.code, res.body.reason, res.headers['retry-after']]).toEqual([503, 'UNAVAILABLE', 'storeNotFlushed', undefined]);
+      expect(res.body.detail).toContain('未能把日志写入磁盘');
+      expect(res.body.detail).toContain('重启服务');
+      const en = await api.call('POST', '/v1/cases', t.applicant, { process: 'objection', input: startInputs.objection }, { 'accept-language': 'en' });
+      expect(en.body.detail).toContain('could not flush its log to disk');
+      expect((await api.call('GET', '/health', t.admin)).body).toMatchObject({ status: 'degraded', store: { trouble: { reason: 'storeNotFlushed' } } });
     } finally {
       await api.close();
     }
