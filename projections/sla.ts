@@ -66,8 +66,11 @@ const QUERY_INDEXES = [
   // The overdue report reads these two alone (covering, in deadline order): open tasks, late tasks.
   `CREATE INDEX IF NOT EXISTS sla_open_due ON sla_tasks (${ITEM_INDEX}) WHERE completed_at IS NULL`,
   `CREATE INDEX IF NOT EXISTS sla_late_due ON sla_tasks (${ITEM_INDEX}) WHERE completed_at > due_at`,
-  // Its counts per organisation: the tasks open now…
-  'CREATE INDEX IF NOT EXISTS sla_open_org ON sla_tasks (org, parties_region, provider_org, entered_at, process) WHERE completed_at IS NULL',
+  // Its counts per organisation: the tasks open now… Covering with completed_at (always NULL here):
+  // without it SQLite read every open task's row as well (13 against 8 ms at 107,000 open tasks).
+  // sla_open_org was that index without it.
+  'DROP INDEX IF EXISTS sla_open_org',
+  'CREATE INDEX IF NOT EXISTS sla_open_by_org ON sla_tasks (org, parties_region, provider_org, entered_at, process, completed_at) WHERE completed_at IS NULL',
   // …and, for an asOf in the past, the tasks open then and finished since.
   'CREATE INDEX IF NOT EXISTS sla_finished_at ON sla_tasks (completed_at, org, parties_region, provider_org, entered_at) WHERE completed_at IS NOT NULL',
   // The on-time report reads this one alone, in the order of its groups: SQLite counts each group as

@@ -263,6 +263,15 @@ describe('inbox, reports and the case list over a month of work in Jinan and Qin
     expect(lines.length).toBeGreaterThan(2);
   });
 
+  it('given the overdue report’s counts of open tasks by organisation, then SQLite reads them from a covering index, not from every open task’s row; the index without completed_at (sla_open_org) is gone', () => {
+    const plan = (sql: string) => (w.models.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ asOf: asOf.toISOString() }) as { detail: string }[]).map((r) => r.detail);
+    expect(plan('SELECT org, count(*) FROM sla_tasks WHERE completed_at IS NULL AND entered_at <= @asOf GROUP BY org')).toEqual(['SCAN sla_tasks USING COVERING INDEX sla_open_by_org']);
+    expect(plan('SELECT org, parties_region, provider_org, count(*) FROM sla_tasks WHERE completed_at IS NULL AND entered_at <= @asOf GROUP BY org, parties_region, provider_org')).toEqual([
+      'SCAN sla_tasks USING COVERING INDEX sla_open_by_org',
+    ]);
+    expect(w.models.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'sla_open_org'").all()).toEqual([]);
+  });
+
   it('given text with commas, quotes, line breaks or a leading formula sign, then CSV quotes it as RFC 4180 says and defuses the formula', () => {
     expect(csv(['名称', '数'], [['山东"数智",科技', 1], ['第一行\n第二行', null], ['=SUM(A1)', -2]])).toBe(
       '\uFEFF名称,数\r\n"山东""数智"",科技",1\r\n"第一行\n第二行",\r\n\'=SUM(A1),-2\r\n',
