@@ -35,6 +35,11 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** What `/health` and `/metrics` tell of the store: a failure that lasts until a restart first (the store knows it before any request meets it), else the last failure to write. */
+export function storeTroubleOf(app: App): { reason: string; since: string } | undefined {
+  return app.store.trouble ?? app.storeTrouble;
+}
+
 export interface AppOverrides {
   clock?: Clock;
   store?: EventStore;

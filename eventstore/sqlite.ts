@@ -370,8 +370,11 @@ export class SqliteEventStore implements EventStore {
   /** The flush under way, if any, and the first position it covers. */
   #flushing: Promise<void> | undefined;
   #flushingFrom: number | undefined;
-  /** Set once a flush has failed: from then on every append is refused (see `LogNotFlushedError`). */
+  /** Set once a flush has failed: from then on every append is refused (see `LogNotFlushedError`)… */
   #flushFailure: LogNotFlushedError | undefined;
+  /** …and subscriptions see nothing from the first position that flush covered, until a restart. */
+  #failedFrom: number | undefined;
+  #failedAt: string | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
   readonly #heads: StreamHeads;
@@ -525,7 +528,14 @@ export class SqliteEventStore implements EventStore {
       return;
     }
     // The first position this commit may write (another process may write first: then later ones).
-    const from = this.#logToFlush === undefined ? 0 : (this.#head.get() ?? 0) + 1;
+    let from = 0;
+    try {
+      if (this.#logToFlush !== undefined) from = (this.#head.get() ?? 0) + 1;
+    } catch (error) {
+      // The file cannot be read: nothing is committed, as when the commit itself fails.
+      for (const p of group) p.reject(error);
+      return;
+    }
     if (group.length === 1) {
       const only = group[0]!;
       let outcome: Outcome;
@@ -588,6 +598,8 @@ export class SqliteEventStore implements EventStore {
           await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
         } catch (error) {
           this.#flushFailure = new LogNotFlushedError(error);
+          this.#failedFrom = waiting[0]!.from;
+          this.#failedAt = this.#now().toISOString();
         }
       }
       this.#flushingFrom = undefined;
@@ -598,7 +610,12 @@ export class SqliteEventStore implements EventStore {
 
   /** Positions from here on are committed by this store and not yet on disk: subscriptions wait for them. */
   #unflushedFrom(): number | undefined {
-    return this.#flushingFrom ?? this.#unflushed[0]?.from;
+    return this.#failedFrom ?? this.#flushingFrom ?? this.#unflushed[0]?.from;
+  }
+
+  /** A failure that lasts until a restart, for health checks and metrics: a flush of the log that failed. */
+  get trouble(): { reason: string; since: string } | undefined {
+    return this.#flushFailure ? { reason: 'storeNotFlushed', since: this.#failedAt! } : undefined;
   }
 
   #wakeSubscriptions(): void {

@@ -75,6 +75,8 @@ export interface Subscription extends AsyncIterable<RecordedEvent> {
 export interface EventStore {
   /** `sqlite` or `esdb`: shown by /health. */
   readonly kind: string;
+  /** A failure of the store that lasts until the process restarts (the embedded store's failed flush), if any. */
+  readonly trouble?: { reason: string; since: string } | undefined;
   appendToStream(stream: string, events: EventData[], options?: AppendOptions): Promise<AppendResult>;
   /** Throws `StreamNotFoundError` for a stream that has no events. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;

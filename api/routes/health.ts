@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { App } from '../app.js';
+import { storeTroubleOf, type App } from '../app.js';
 
 export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) => {
   server.get(
@@ -16,7 +16,7 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
             store: z.object({
               kind: z.string(),
               position: z.number(),
-              trouble: z.object({ reason: z.string(), since: z.string() }).optional().describe('storeFull, storeReadOnly or storeIo: commands answer 503 meanwhile'),
+              trouble: z.object({ reason: z.string(), since: z.string() }).optional().describe('storeFull, storeReadOnly, storeIo, or storeNotFlushed (until a restart): commands answer 503 meanwhile'),
             }),
             projections: z.object({
               position: z.number(),
@@ -32,9 +32,10 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
     async () => {
       const position = await app.store.headPosition();
       const rebuilding = app.readModels.rebuilding();
+      const trouble = storeTroubleOf(app);
       return {
-        status: app.storeTrouble ? ('degraded' as const) : ('ok' as const),
-        store: { kind: app.store.kind, position, ...(app.storeTrouble ? { trouble: app.storeTrouble } : {}) },
+        status: trouble ? ('degraded' as const) : ('ok' as const),
+        store: { kind: app.store.kind, position, ...(trouble ? { trouble } : {}) },
         projections: { ...(await app.readModels.health()), ...(rebuilding ? { rebuilding } : {}) },
         // With the notices another node loaded: nodes that disagree show it here.
         calendarVersion: (await app.calendar.fresh()).version,

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CaseEventMetadata } from '../../engine/index.js';
-import type { App } from '../app.js';
+import { storeTroubleOf, type App } from '../app.js';
 import { textAnswer } from '../openapi.js';
 
 /**
@@ -45,12 +45,13 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
   // being rebuilt (lists, inboxes and reports answer 503 meanwhile) or behind the log.
   new Gauge({
     name: 'workflow_store_trouble',
-    help: 'Whether the store failed to write since its last good append (1) or not (0), by reason: storeFull, storeReadOnly, storeIo',
+    help: 'Whether the store failed to write since its last good append (1) or not (0), by reason: storeFull, storeReadOnly, storeIo; storeNotFlushed until a restart',
     labelNames: ['reason'],
     registers: [registry],
     collect() {
       this.reset();
-      if (app.storeTrouble) this.set({ reason: app.storeTrouble.reason }, 1);
+      const trouble = storeTroubleOf(app);
+      if (trouble) this.set({ reason: trouble.reason }, 1);
     },
   });
   new Gauge({

@@ -367,6 +367,24 @@ describe('given a store whose flush of its log to disk failed (LogNotFlushedErro
       await api.close();
     }
   });
+
+  it('given the failed flush met by the server itself (a timer\'s append) before any request, then /health is degraded and /metrics tells it, though no request has failed', async () => {
+    const dataDir = folder();
+    const { t } = await twoObjections(dataDir);
+    const api = await serve(dataDir);
+    try {
+      expect((await api.call('GET', '/health', t.admin)).body.status).toBe('ok');
+      // What the embedded store reports once a flush of its log has failed (see sqlite-flush.test.ts).
+      Object.defineProperty(api.app.store, 'trouble', { value: { reason: 'storeNotFlushed', since: '2026-03-02T01:00:00.000Z' } });
+      expect((await api.call('GET', '/health', t.admin)).body).toMatchObject({
+        status: 'degraded',
+        store: { trouble: { reason: 'storeNotFlushed', since: '2026-03-02T01:00:00.000Z' } },
+      });
+      expect((await api.call('GET', '/metrics', t.admin)).text).toMatch(/^workflow_store_trouble\{reason="storeNotFlushed"\} 1$/m);
+    } finally {
+      await api.close();
+    }
+  });
 });
 
 describe('given another process holding the store\'s write lock past the busy timeout (a long write beside the server)', () => {

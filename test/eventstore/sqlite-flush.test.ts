@@ -6,6 +6,7 @@
 import { fstatSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SqliteEventStore, type SqliteEventStoreOptions } from '../../eventstore/sqlite.js';
 import { systemClock } from '../../infra/clock.js';
@@ -128,6 +129,55 @@ describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop
     await expect(a).rejects.toThrow(LogNotFlushedError);
     await expect(b).rejects.toThrow(LogNotFlushedError);
     expect(flushes).toHaveLength(0);
+  });
+
+  it('given a flush that failed, then subscriptions never see the events it covered, nor any later, and the store reports the trouble until it is reopened', async () => {
+    const s = store();
+    const seen: number[] = [];
+    const sub = s.subscribeToAll();
+    const reading = (async () => {
+      for await (const e of sub) seen.push(e.position);
+    })();
+    const ok = s.appendToStream(streamName(), [event('A')], { expectedRevision: 'no_stream' });
+    await turns();
+    finishFlush();
+    await ok;
+    await vi.waitFor(() => expect(seen).toEqual([1]));
+    expect(s.trouble).toBeUndefined();
+
+    const lost = s.appendToStream(streamName(), [event('B')], { expectedRevision: 'no_stream' });
+    await turns();
+    finishFlush(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    await expect(lost).rejects.toThrow(LogNotFlushedError);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // past the subscription's polling interval
+    expect(seen).toEqual([1]);
+    expect(await s.headPosition()).toBe(2);
+    expect(s.trouble).toEqual({ reason: 'storeNotFlushed', since: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    await sub.close();
+    await reading;
+  });
+
+  it('given the file cannot be read when a commit begins (its first position), then the appends are refused with the error, nothing is stored, and nothing hangs', async () => {
+    const s = store();
+    const first = s.appendToStream(streamName(), [event('A')], { expectedRevision: 'no_stream' });
+    await turns();
+    finishFlush();
+    await first;
+    const failure = Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_READ' });
+    // The next statement read is the commit's first: the store's max(position).
+    const spy = vi.spyOn(Object.getPrototypeOf(s.database.prepare('SELECT 1')) as Database.Statement, 'get').mockImplementationOnce(() => {
+      throw failure;
+    });
+    try {
+      await expect(s.appendToStream(streamName(), [event('B')], { expectedRevision: 'no_stream' })).rejects.toBe(failure);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await s.headPosition()).toBe(1);
+    const next = s.appendToStream(streamName(), [event('C')], { expectedRevision: 'no_stream' });
+    await turns();
+    finishFlush();
+    await expect(next).resolves.toMatchObject({ position: 2 });
   });
 
   it('given a subscription, when an append commits, then the subscription sees the event only once it is flushed', async () => {
