@@ -515,7 +515,7 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  /** Commits every append requested since the last flush in one transaction; answers each after the commit. */
+  /** Commits every append requested since the last flush in one transaction; answers each once the commit is on disk (`#whenDurable`). */
   #flush(): void {
     const group = this.#pending;
     this.#pending = [];
