@@ -140,6 +140,21 @@ export class ReadModels {
     return slaReport(this.db, { processTitle: this.#processTitle, stageLabel: this.#stageLabel, ...query, directory: this.#directory });
   }
 
+  /**
+   * Provider units that cases name and the organisation directory lacks (a directory file swapped
+   * for a partial one), with how many cases name each, most first: such a case has no known region,
+   * so no authority, supervisor or auditor sees it by jurisdiction. Read from the cases' provider index.
+   */
+  providersNotInDirectory(): { org: string; cases: number }[] {
+    return this.db
+      .prepare<[], [string, number]>('SELECT provider_org, count(*) FROM cases WHERE provider_org IS NOT NULL GROUP BY provider_org')
+      .raw(true)
+      .all()
+      .filter(([org]) => this.#directory.get(org) === undefined)
+      .map(([org, cases]) => ({ org, cases }))
+      .sort((a, b) => b.cases - a.cases || (a.org < b.org ? -1 : 1));
+  }
+
   cases(query: WithoutContext<CaseListQuery>): CaseListPage {
     return listCases(this.db, { ...query, directory: this.#directory });
   }

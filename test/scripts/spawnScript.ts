@@ -24,6 +24,8 @@ export interface RunningServer {
   url: string;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
+  /** What it has logged so far (stdout and stderr). */
+  output(): string;
 }
 
 /** `npm start` as docker-compose runs it (`node --import tsx scripts/start.ts`), once it logs that it has started. */
@@ -42,6 +44,7 @@ export function startServer(env: Record<string, string>): Promise<RunningServer>
       resolve({
         child,
         url: started[1]!,
+        output: () => output,
         stop: () => {
           child.kill('SIGTERM');
           return exited;

@@ -2,13 +2,17 @@
  * `npm start` that cannot start says why in one Chinese line — `服务未启动：…` — with exit code 1
  * and no stack trace; one that starts names the address it actually listens on.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config.js';
 import { startupMessage } from '../../scripts/startupError.js';
+import { mintToken } from '../../api/auth.js';
+import { openTestApi, SECRET } from '../api/harness.js';
+import { actors, startInputs } from '../machines/examples.js';
 import { runScript, startServer } from './spawnScript.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wf-start-'));
@@ -128,6 +132,43 @@ describe('npm start, given PORT=0', () => {
       expect((await fetch(`${server.url}/health`)).status).toBe(200);
     } finally {
       expect(await server.stop()).toBe(0);
+    }
+  });
+
+});
+
+describe('npm start, given a directory (WORKFLOW_ORGS) that lacks providers the stored cases name', () => {
+  it('then the startup log warns how many providers and cases, naming them, before it says it has started; with the whole directory, it does not', async () => {
+    const dataDir = freshDataDir();
+    const api = await openTestApi(dataDir);
+    try {
+      const applicant = await mintToken(SECRET, { sub: actors.company.sub, role: 'applicant', org: actors.company.org });
+      for (const providerOrg of ['370100-gaj', '370100-gaj', '370200-gaj']) {
+        const res = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input: { ...startInputs.objection, providerOrg } } });
+        expect(res.status, res.text).toBe(201);
+      }
+    } finally {
+      await api.close();
+    }
+    const shipped = JSON.parse(readFileSync(fileURLToPath(new URL('../../directory/data/shandong.json', import.meta.url)), 'utf8')) as { code: string }[];
+    const partial = join(root, 'partial-orgs.json');
+    writeFileSync(partial, JSON.stringify(shipped.filter((o) => o.code !== '370100-gaj')));
+
+    const server = await startServer({ PORT: '0', WORKFLOW_DATA_DIR: dataDir, WORKFLOW_ORGS: partial });
+    try {
+      const log = server.output();
+      expect(log).toContain('组织目录中缺少 1 个提供单位（涉及 2 件案件）');
+      expect(log).toContain('"providers":[{"org":"370100-gaj","cases":2}]');
+      expect(log.indexOf('组织目录中缺少')).toBeLessThan(log.indexOf('工作流服务已启动'));
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    // With the whole directory, no warning.
+    const whole = await startServer({ PORT: '0', WORKFLOW_DATA_DIR: dataDir });
+    try {
+      expect(whole.output()).not.toContain('组织目录中缺少');
+    } finally {
+      expect(await whole.stop()).toBe(0);
     }
   });
 });
