@@ -408,8 +408,10 @@ export class SqliteEventStore implements EventStore {
     this.database = db;
     // An absolute path: the process may change its working folder while the store is open.
     this.#logToFlush = synchronous === 'FULL' && this.#groupCommit && !db.memory ? `${resolvePath(db.name)}-wal` : undefined;
+    // What SQLite itself does on this file's connections (the checkpointer's too).
+    const sqliteSynchronous = this.#logToFlush === undefined ? synchronous : 'NORMAL';
     try {
-      applySqlitePragmas(db, this.#logToFlush === undefined ? synchronous : 'NORMAL', options.busyTimeoutMs ?? 5000);
+      applySqlitePragmas(db, sqliteSynchronous, options.busyTimeoutMs ?? 5000);
       db.exec(SQLITE_SCHEMA);
       // WAL mode made the log file; the descriptor is kept until close (a failure to open it later would fail a flush).
       if (this.#logToFlush !== undefined) this.#logFd = openSync(this.#logToFlush, 'r');
@@ -417,7 +419,7 @@ export class SqliteEventStore implements EventStore {
       db.close();
       throw error;
     }
-    if ((options.checkpoint ?? 'background') === 'background' && !db.memory) this.#startCheckpointer(this.#logToFlush === undefined ? synchronous : 'NORMAL', options.checkpointIntervalMs ?? 100, options.checkpointRestartPages ?? 10_000);
+    if ((options.checkpoint ?? 'background') === 'background' && !db.memory) this.#startCheckpointer(sqliteSynchronous, options.checkpointIntervalMs ?? 100, options.checkpointRestartPages ?? 10_000);
 
     this.#lastRevision = db.prepare<[string], number | null>('SELECT max(revision) FROM events WHERE stream_id = ?').pluck();
     this.#insert = db.prepare('INSERT INTO events (stream_id, revision, id, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)');
@@ -563,8 +565,8 @@ export class SqliteEventStore implements EventStore {
   /**
    * Answers a committed group once it is on disk, and only then lets subscriptions see it: at once
    * when SQLite flushed it in the commit; otherwise after the next flush of the log (refusals too:
-   * they were decided on what the commit saw). A flush that fails answers its groups, and every
-   * later append, with a `LogNotFlushedError`.
+   * they were decided on what the commit saw). A flush that fails answers its groups with a
+   * `LogNotFlushedError` (and `#check` and `#flush` every later append).
    */
   #whenDurable(from: number, group: PendingAppend[], outcomes: Outcome[]): void {
     const answer = (error?: Error) => {
@@ -577,7 +579,6 @@ export class SqliteEventStore implements EventStore {
       if (!error) this.#wakeSubscriptions();
     };
     if (this.#logToFlush === undefined) return answer();
-    if (this.#flushFailure) return answer(this.#flushFailure);
     this.#unflushed.push({ from, answer });
     if (this.#flushing === undefined) this.#flushing = this.#flushLog();
   }
