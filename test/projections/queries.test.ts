@@ -446,6 +446,31 @@ describe('the case list’s visibility SQL agrees with canSee', () => {
   });
 });
 
+describe('the overdue report read from SQLite in texts of a few items', () => {
+  it('given two rows of one key (one stage entered twice on one day, one entry finished late), then a text ending between them loses neither', async () => {
+    const w = await world({ start: '2026-02-05T02:00:00.000Z' });
+    try {
+      const caseId = await start(w, 'objection', '370100-gaj');
+      // Test-only write: the task again, opened later the same day with the same deadline, and finished late.
+      w.models.db
+        .prepare(
+          `INSERT INTO sla_tasks (case_key, case_id, stage, opened_position, process, kind, org, entered_at, due_at, due_date, provisional, calendar_version, completed_at, provider_org, parties_region, applicant_name, cancelled)
+           SELECT case_key, case_id, stage, opened_position + 1, process, kind, org, entered_at, due_at, due_date, provisional, calendar_version, '2026-03-02T02:00:00.000Z', provider_org, parties_region, applicant_name, 0 FROM sla_tasks WHERE case_id = ?`,
+        )
+        .run(caseId);
+      const asOf = at('2026-03-03T02:00:00Z');
+      const whole = w.models.overdueReport({ asOf });
+      expect(whole.items.map((i) => [i.caseId, i.status]).sort()).toEqual([
+        [caseId, 'finishedLate'],
+        [caseId, 'open'],
+      ]);
+      expect(w.models.overdueReport({ asOf, itemsPerText: 1 })).toEqual(whole);
+    } finally {
+      await w.close();
+    }
+  });
+});
+
 describe('the reports’ region filter agrees with the directory’s regions', () => {
   let dir: string;
   let store: SqliteEventStore;
@@ -465,6 +490,17 @@ describe('the reports’ region filter agrees with the directory’s regions', (
     await models.close();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('given the report read from SQLite in texts of a few items each, then it is the report read at once, in deadline order, whatever the asOf or region', () => {
+    const earlier = new Date(Date.parse(asOf) - 250 * 86_400_000).toISOString();
+    for (const query of [{ asOf }, { asOf: earlier }, { asOf, region: '370100' }, { asOf: earlier, region: '370200' }]) {
+      const whole = models.overdueReport(query);
+      expect(whole.items.length).toBeGreaterThan(query.region ? 3 : 50);
+      for (const itemsPerText of [1, 7, whole.items.length, whole.items.length + 1]) expect(models.overdueReport({ ...query, itemsPerText })).toEqual(whole);
+      const keys = whole.items.map((i) => i.dueAt);
+      expect(keys).toEqual([...keys].sort());
+    }
   });
 
   it('given every region, then the overdue report of a region is the whole report’s items whose task lies in it, and its byOrg counts them', () => {
