@@ -94,7 +94,8 @@ type KindValues = [kind: number, process: string, stage: string, label: string, 
 /**
  * Kinds met by this process, by process and stage (a kind's key is computed once). A stage has one
  * kind per label, role and basis met: compared value by value, which a rebuild does for every task
- * it opens (serialising the six values as the key's text, as before, took 1.2 s of a 55-s rebuild).
+ * it opens (serialising the six values as the key's text, as before, took 1.2 s of each worker's
+ * 55 s in the bench's 1,000,000-event rebuild).
  */
 const kindsByStage = new Map<string, KindValues[]>();
 let kindsKnown = 0;
@@ -456,8 +457,10 @@ export interface OverdueQuery extends Filters {
   to?: string | Date;
   directory: Directory;
   calendar: QueryCalendar;
-  /** Items read per JSON text from SQLite (default `ITEMS_PER_TEXT`; tests make it small). */
+  /** Items read per JSON text from SQLite, a positive integer (default `ITEMS_PER_TEXT`; tests make it small). */
   itemsPerText?: number;
+  /** The longest JSON text read in one piece, in bytes (default `TEXT_BYTES_MAX`; tests make it small). */
+  textBytesMax?: number;
 }
 
 export interface OverdueItem {
@@ -541,8 +544,9 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
   }
   // The region is found from the parties only when a region is asked for.
   const columns = query.region === undefined ? ITEM_COLUMNS : `${ITEM_COLUMNS}, provider_org, parties_region`;
-  const read = db.transaction(() => ({ rows: itemRows(db, columns, and, p, query.itemsPerText ?? ITEMS_PER_TEXT), counts: countRows(db, query.region !== undefined, and, p) }));
-  const { rows, counts } = read();
+  // Items and counts from one snapshot: the caller's transaction, or one of their own.
+  const read = () => ({ rows: itemRows(db, columns, and, p, query.itemsPerText ?? ITEMS_PER_TEXT, query.textBytesMax ?? TEXT_BYTES_MAX), counts: countRows(db, query.region !== undefined, and, p) });
+  const { rows, counts } = db.inTransaction ? read() : db.transaction(read)();
   const { directory, calendar } = query;
   const byOrg = new Map<string, OrgOverdue>();
   const tally = (org: string, name: string): OrgOverdue => {
@@ -611,8 +615,17 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
   };
 }
 
-/** Items read per JSON text: one text of 50,000 is about 12 MB, far from SQLite's and V8's limits on a string. */
+/** Items read per JSON text, at most: about 8 MB for the bench's 20,000 items in one text. */
 const ITEMS_PER_TEXT = 50_000;
+
+/**
+ * The longest JSON text read in one piece, in bytes. A string of more than 2^29 − 24 UTF-16 code
+ * units cannot be made in V8, and better-sqlite3 then aborts the process; a text has at most as many
+ * code units as UTF-8 bytes. An item is about 400 bytes, but an applicant's name may be 10,000
+ * characters: texts over this (or over SQLite's own limit, 1,000,000,000 bytes) are read again in
+ * texts of a tenth as many items.
+ */
+const TEXT_BYTES_MAX = 500_000_000;
 
 /**
  * The overdue report's rows, deadline first (then case, then kind): still open, and finished late
@@ -623,22 +636,39 @@ const ITEMS_PER_TEXT = 50_000;
  * one day can have two rows of one key, so a text starts at an offset, not after a key. The caller
  * reads in one transaction, so that every text sees the same rows.
  */
-function itemRows(db: Db, columns: string, and: string, params: Record<string, string>, perText: number): ItemRow[] {
+function itemRows(db: Db, columns: string, and: string, params: Record<string, string>, perText: number, bytesMax: number): ItemRow[] {
+  if (!Number.isSafeInteger(perText) || perText < 1) throw new RangeError(`itemsPerText must be a positive integer, not ${perText}`);
   const text = db
-    .prepare<Record<string, unknown>, string>(
-      `SELECT json_group_array(json_array(${columns})) FROM (
-         SELECT ${columns} FROM sla_tasks WHERE completed_at IS NULL AND due_at < @asOf AND entered_at <= @asOf${and}
-         UNION ALL
-         SELECT ${columns} FROM sla_tasks WHERE completed_at > due_at AND due_at < @asOf AND entered_at <= @asOf${and}
-         ORDER BY due_at, case_key, kind LIMIT ${perText} OFFSET @offset
+    .prepare<Record<string, unknown>, string | null>(
+      `SELECT CASE WHEN octet_length(t) <= @bytesMax THEN t END FROM (
+         SELECT json_group_array(json_array(${columns})) AS t FROM (
+           SELECT ${columns} FROM sla_tasks WHERE completed_at IS NULL AND due_at < @asOf AND entered_at <= @asOf${and}
+           UNION ALL
+           SELECT ${columns} FROM sla_tasks WHERE completed_at > due_at AND due_at < @asOf AND entered_at <= @asOf${and}
+           ORDER BY due_at, case_key, kind LIMIT ${perText} OFFSET @offset
+         )
        )`,
     )
     .pluck();
-  let rows = JSON.parse(text.get({ ...params, offset: 0 }) ?? '[]') as ItemRow[];
-  for (let last = rows.length; last === perText; ) {
-    const more = JSON.parse(text.get({ ...params, offset: rows.length }) ?? '[]') as ItemRow[];
-    last = more.length;
-    rows = rows.concat(more);
+  /** The rows from `offset` on, or undefined when their text is too long. */
+  const read = (offset: number): ItemRow[] | undefined => {
+    let json: string | null | undefined;
+    try {
+      json = text.get({ ...params, offset, bytesMax });
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_TOOBIG') throw error;
+    }
+    return typeof json === 'string' ? (JSON.parse(json) as ItemRow[]) : undefined;
+  };
+  let rows = read(0);
+  for (let last = rows?.length; rows && last === perText; ) {
+    const more = read(rows.length);
+    last = more?.length;
+    rows = more && rows.concat(more);
+  }
+  if (!rows) {
+    if (perText === 1) throw new RangeError(`an overdue item's JSON text is longer than ${bytesMax} bytes`);
+    return itemRows(db, columns, and, params, Math.ceil(perText / 10), bytesMax);
   }
   // SQLite aggregates a subquery's rows in its order (it reads them as they are made); the report
   // promises that order, so it is checked rather than assumed, and restored if ever not so.

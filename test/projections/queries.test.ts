@@ -500,7 +500,11 @@ describe('the reports’ region filter agrees with the directory’s regions', (
       for (const itemsPerText of [1, 7, whole.items.length, whole.items.length + 1]) expect(models.overdueReport({ ...query, itemsPerText })).toEqual(whole);
       const keys = whole.items.map((i) => i.dueAt);
       expect(keys).toEqual([...keys].sort());
+      // A text longer than allowed (a V8 string too long aborts the process) is read again in texts of fewer items.
+      expect(models.overdueReport({ ...query, textBytesMax: 2_000 })).toEqual(whole);
     }
+    expect(() => models.overdueReport({ asOf, textBytesMax: 10 })).toThrow(/longer than 10 bytes/);
+    for (const itemsPerText of [0, -1, 1.5, Number.NaN]) expect(() => models.overdueReport({ asOf, itemsPerText })).toThrow(RangeError);
   });
 
   it('given every region, then the overdue report of a region is the whole report’s items whose task lies in it, and its byOrg counts them', () => {
