@@ -545,7 +545,7 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
   // The region is found from the parties only when a region is asked for.
   const columns = query.region === undefined ? ITEM_COLUMNS : `${ITEM_COLUMNS}, provider_org, parties_region`;
   // Items and counts from one snapshot: the caller's transaction, or one of their own.
-  const read = () => ({ rows: itemRows(db, columns, and, p, query.itemsPerText ?? ITEMS_PER_TEXT, query.textBytesMax ?? TEXT_BYTES_MAX), counts: countRows(db, query.region !== undefined, and, p) });
+  const read = () => ({ rows: itemRows(db, columns, and, p, query.itemsPerText ?? ITEMS_PER_TEXT, query.textBytesMax ?? TEXT_BYTES_MAX), counts: countRows(db, query.region !== undefined, and, p, query.textBytesMax ?? TEXT_BYTES_MAX) });
   const { rows, counts } = db.inTransaction ? read() : db.transaction(read)();
   const { directory, calendar } = query;
   const byOrg = new Map<string, OrgOverdue>();
@@ -615,13 +615,13 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
   };
 }
 
-/** Items read per JSON text, at most: about 8 MB for the bench's 20,000 items in one text. */
+/** Items read per JSON text, at most: the bench's 19,948 items make one text of 3.4 MB. */
 const ITEMS_PER_TEXT = 50_000;
 
 /**
  * The longest JSON text read in one piece, in bytes. A string of more than 2^29 − 24 UTF-16 code
  * units cannot be made in V8, and better-sqlite3 then aborts the process; a text has at most as many
- * code units as UTF-8 bytes. An item is about 400 bytes, but an applicant's name may be 10,000
+ * code units as UTF-8 bytes. An item is about 170 bytes, but an applicant's name may be 10,000
  * characters: texts over this (or over SQLite's own limit, 1,000,000,000 bytes) are read again in
  * texts of a tenth as many items.
  */
@@ -682,23 +682,28 @@ function itemRows(db: Db, columns: string, and: string, params: Record<string, s
  * asOf (none when asOf is now) come one row each, by completion time, summed with the rest: grouped
  * in their branch, SQLite would read every finished task in organisation order instead. Each
  * organisation's name for reports comes beside its count, for applicants (in no directory): one
- * lookup each in SQL (thousands of them from JS cost 15–25 ms a report). One JSON text, as items.
+ * lookup each in SQL (thousands of them from JS cost 15–25 ms a report). One JSON text, as items;
+ * row by row if that text would be too long (`TEXT_BYTES_MAX`: applicants' names are long).
  */
-function countRows(db: Db, byRegion: boolean, and: string, params: Record<string, string>): CountRow[] {
+function countRows(db: Db, byRegion: boolean, and: string, params: Record<string, string>, bytesMax: number): CountRow[] {
   const [select, groupBy] = byRegion ? ['org, parties_region AS r, provider_org AS p', 'org, parties_region, provider_org'] : ['org, NULL AS r, NULL AS p', 'org'];
-  const text = db
-    .prepare<Record<string, string>, string>(
-      `SELECT json_group_array(json_array(c.org, c.r, c.p, c.n, (SELECT name FROM sla_org_names n WHERE n.org = c.org))) FROM (
-         SELECT org, r, p, sum(n) AS n FROM (
-           SELECT ${select}, count(*) AS n FROM sla_tasks WHERE completed_at IS NULL AND entered_at <= @asOf${and} GROUP BY ${groupBy}
-           UNION ALL
-           SELECT ${select}, 1 FROM sla_tasks WHERE completed_at > @asOf AND entered_at <= @asOf${and}
-         ) GROUP BY org, r, p
-       ) AS c`,
-    )
-    .pluck()
-    .get(params);
-  return JSON.parse(text ?? '[]') as CountRow[];
+  const counts = `SELECT c.org, c.r, c.p, c.n, (SELECT name FROM sla_org_names n WHERE n.org = c.org) AS name FROM (
+      SELECT org, r, p, sum(n) AS n FROM (
+        SELECT ${select}, count(*) AS n FROM sla_tasks WHERE completed_at IS NULL AND entered_at <= @asOf${and} GROUP BY ${groupBy}
+        UNION ALL
+        SELECT ${select}, 1 FROM sla_tasks WHERE completed_at > @asOf AND entered_at <= @asOf${and}
+      ) GROUP BY org, r, p
+    ) AS c`;
+  let text: string | null = null;
+  try {
+    text = db
+      .prepare<Record<string, unknown>, string | null>(`SELECT CASE WHEN octet_length(t) <= @bytesMax THEN t END FROM (SELECT json_group_array(json_array(org, r, p, n, name)) AS t FROM (${counts}))`)
+      .pluck()
+      .get({ ...params, bytesMax }) ?? null;
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'SQLITE_TOOBIG') throw error;
+  }
+  return text !== null ? (JSON.parse(text) as CountRow[]) : db.prepare<Record<string, string>, CountRow>(counts).raw(true).all(params);
 }
 
 function compareItems(a: ItemRow, b: ItemRow): number {
