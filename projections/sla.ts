@@ -631,7 +631,8 @@ const TEXT_BYTES_MAX = 500_000_000;
  * The overdue report's rows, deadline first (then case, then kind): still open, and finished late
  * (by asOf or after it: then it was open past due at asOf), from two covering indexes in deadline
  * order, merged by SQLite. SQLite writes them as JSON text, which one `JSON.parse` reads: handing
- * 20,000 rows of 11 values to JS one value at a time took about twice as long (50–90 against 35–60 ms).
+ * 20,000 rows of 11 values to JS one value at a time took about a third longer (p50 77–89 against
+ * 59–62 ms for the items alone, on a slow host).
  * Read in texts of `perText` rows, each after the rows read before it: one stage entered twice on
  * one day can have two rows of one key, so a text starts at an offset, not after a key. The caller
  * reads in one transaction, so that every text sees the same rows.
