@@ -174,9 +174,16 @@ const SYNCHRONOUS_VALUES: readonly SqliteSynchronous[] = ['OFF', 'NORMAL', 'FULL
 const PAGE_SIZE = 1000;
 const MAX_REVISION = Number.MAX_SAFE_INTEGER;
 
-/** `PRAGMA synchronous` as SQLite reads it back (0–3) for a setting: benchmarks check a raw baseline promises what a store does. */
-export function synchronousLevel(synchronous: SqliteSynchronous): number {
-  return SYNCHRONOUS_VALUES.indexOf(synchronous);
+/**
+ * Whether a raw connection (a benchmark's baseline) promises what `store` does: the same journal
+ * mode, and its `PRAGMA synchronous` the store's setting (the store's own connection reads NORMAL
+ * when it keeps FULL off the event loop).
+ */
+export function promisesAsStore(raw: Database.Database, store: SqliteEventStore): boolean {
+  return (
+    raw.pragma('journal_mode', { simple: true }) === store.database.pragma('journal_mode', { simple: true }) &&
+    raw.pragma('synchronous', { simple: true }) === SYNCHRONOUS_VALUES.indexOf(store.synchronous)
+  );
 }
 
 interface Row {

@@ -545,7 +545,8 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
   // The region is found from the parties only when a region is asked for.
   const columns = query.region === undefined ? ITEM_COLUMNS : `${ITEM_COLUMNS}, provider_org, parties_region`;
   // Items and counts from one snapshot: the caller's transaction, or one of their own.
-  const read = () => ({ rows: itemRows(db, columns, and, p, query.itemsPerText ?? ITEMS_PER_TEXT, query.textBytesMax ?? TEXT_BYTES_MAX), counts: countRows(db, query.region !== undefined, and, p, query.textBytesMax ?? TEXT_BYTES_MAX) });
+  const bytesMax = query.textBytesMax ?? TEXT_BYTES_MAX;
+  const read = () => ({ rows: itemRows(db, columns, and, p, query.itemsPerText ?? ITEMS_PER_TEXT, bytesMax), counts: countRows(db, query.region !== undefined, and, p, bytesMax) });
   const { rows, counts } = db.inTransaction ? read() : db.transaction(read)();
   const { directory, calendar } = query;
   const byOrg = new Map<string, OrgOverdue>();
@@ -639,28 +640,11 @@ const TEXT_BYTES_MAX = 500_000_000;
  */
 function itemRows(db: Db, columns: string, and: string, params: Record<string, string>, perText: number, bytesMax: number): ItemRow[] {
   if (!Number.isSafeInteger(perText) || perText < 1) throw new RangeError(`itemsPerText must be a positive integer, not ${perText}`);
-  const text = db
-    .prepare<Record<string, unknown>, string | null>(
-      `SELECT CASE WHEN octet_length(t) <= @bytesMax THEN t END FROM (
-         SELECT json_group_array(json_array(${columns})) AS t FROM (
-           SELECT ${columns} FROM sla_tasks WHERE completed_at IS NULL AND due_at < @asOf AND entered_at <= @asOf${and}
-           UNION ALL
-           SELECT ${columns} FROM sla_tasks WHERE completed_at > due_at AND due_at < @asOf AND entered_at <= @asOf${and}
-           ORDER BY due_at, case_key, kind LIMIT ${perText} OFFSET @offset
-         )
-       )`,
-    )
-    .pluck();
-  /** The rows from `offset` on, or undefined when their text is too long. */
-  const read = (offset: number): ItemRow[] | undefined => {
-    let json: string | null | undefined;
-    try {
-      json = text.get({ ...params, offset, bytesMax });
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== 'SQLITE_TOOBIG') throw error;
-    }
-    return typeof json === 'string' ? (JSON.parse(json) as ItemRow[]) : undefined;
-  };
+  const items = `SELECT ${columns} FROM sla_tasks WHERE completed_at IS NULL AND due_at < @asOf AND entered_at <= @asOf${and}
+    UNION ALL
+    SELECT ${columns} FROM sla_tasks WHERE completed_at > due_at AND due_at < @asOf AND entered_at <= @asOf${and}
+    ORDER BY due_at, case_key, kind LIMIT ${perText} OFFSET @offset`;
+  const read = (offset: number) => rowsAsJson<ItemRow>(db, columns, items, { ...params, offset }, bytesMax);
   let rows = read(0);
   for (let last = rows?.length; rows && last === perText; ) {
     const more = read(rows.length);
@@ -695,16 +679,24 @@ function countRows(db: Db, byRegion: boolean, and: string, params: Record<string
         SELECT ${select}, 1 FROM sla_tasks WHERE completed_at > @asOf AND entered_at <= @asOf${and}
       ) GROUP BY org, r, p
     ) AS c`;
+  return rowsAsJson<CountRow>(db, 'org, r, p, n, name', counts, params, bytesMax) ?? db.prepare<Record<string, string>, CountRow>(counts).raw(true).all(params);
+}
+
+/**
+ * The rows of `query` (its `columns`, in its order) as SQLite writes them in one JSON text, read by
+ * one `JSON.parse`; undefined when the text would be longer than `bytesMax` or than SQLite allows.
+ */
+function rowsAsJson<R>(db: Db, columns: string, query: string, params: Record<string, unknown>, bytesMax: number): R[] | undefined {
   let text: string | null = null;
   try {
     text = db
-      .prepare<Record<string, unknown>, string | null>(`SELECT CASE WHEN octet_length(t) <= @bytesMax THEN t END FROM (SELECT json_group_array(json_array(org, r, p, n, name)) AS t FROM (${counts}))`)
+      .prepare<Record<string, unknown>, string | null>(`SELECT CASE WHEN octet_length(t) <= @bytesMax THEN t END FROM (SELECT json_group_array(json_array(${columns})) AS t FROM (${query}))`)
       .pluck()
       .get({ ...params, bytesMax }) ?? null;
   } catch (error) {
     if ((error as { code?: unknown }).code !== 'SQLITE_TOOBIG') throw error;
   }
-  return text !== null ? (JSON.parse(text) as CountRow[]) : db.prepare<Record<string, string>, CountRow>(counts).raw(true).all(params);
+  return text === null ? undefined : (JSON.parse(text) as R[]);
 }
 
 function compareItems(a: ItemRow, b: ItemRow): number {

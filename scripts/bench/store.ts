@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { applySqlitePragmas, SQLITE_SCHEMA, SqliteEventStore, synchronousLevel } from '../../eventstore/sqlite.js';
+import { applySqlitePragmas, promisesAsStore, SQLITE_SCHEMA, SqliteEventStore } from '../../eventstore/sqlite.js';
 import type { EventData, ExpectedRevision, RecordedEvent } from '../../eventstore/types.js';
 import { systemClock } from '../../infra/clock.js';
 
@@ -94,11 +94,7 @@ async function main(): Promise<void> {
       store.appendToStream(p.stream, [p.event], { expectedRevision: (p.revision === 0 ? 'no_stream' : p.revision - 1) as ExpectedRevision });
 
     const rows = plan(WARMUP + ROUNDS * PER_ROUND);
-    // The adapter keeps FULL with its own flush of the log (its connection reads NORMAL): the same promise.
-    const sameSettings =
-      raw.pragma('journal_mode', { simple: true }) === store.database.pragma('journal_mode', { simple: true }) &&
-      raw.pragma('synchronous', { simple: true }) === synchronousLevel(store.synchronous);
-    if (!sameSettings) throw new Error('raw and adapter pragmas differ');
+    if (!promisesAsStore(raw, store)) throw new Error('raw and adapter pragmas differ');
 
     // Warm-up: JIT, statement caches, file growth.
     for (const p of rows.slice(0, WARMUP)) {
