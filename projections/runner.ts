@@ -33,7 +33,9 @@ export interface Projection {
   /** Creates the tables, and the indexes the fold itself reads, if absent (idempotent). */
   setup(db: Db): void;
   /**
-   * Indexes only queries read, as `CREATE INDEX IF NOT EXISTS …` statements. They are created when
+   * Indexes only queries read, as `CREATE INDEX IF NOT EXISTS …` statements, or summaries kept by
+   * triggers (their statements must be idempotent: a follower runs them outside a transaction, and
+   * a crash may stop them half-way). They are created when
    * the read model has caught up: a rebuild from position 0 sorts each one once at its end instead
    * of updating it at every event, and a restart mid-rebuild goes on without them until it is done.
    */

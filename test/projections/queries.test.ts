@@ -8,7 +8,7 @@ import { defaultCalendar } from '../../calendars/index.js';
 import { canSee, caseRegion, regionContains, type Viewer } from '../../directory/index.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
 import type { RecordedEvent } from '../../eventstore/types.js';
-import { casesProjection, csv, InvalidQueryError, listCases, openReadModels, type CaseListItem, type InboxItem, type ReadModels } from '../../projections/index.js';
+import { casesProjection, csv, slaProjection, InvalidQueryError, listCases, openReadModels, type CaseListItem, type InboxItem, type ReadModels } from '../../projections/index.js';
 import { workingDaysOverdue } from '../../projections/query.js';
 import { synthesise } from '../../scripts/bench/projections.js';
 import { actors, commandData, type ProcessName } from '../machines/examples.js';
@@ -505,6 +505,59 @@ describe('the reports’ region filter agrees with the directory’s regions', (
     }
     expect(() => models.overdueReport({ asOf, textBytesMax: 10 })).toThrow(/longer than 10 bytes/);
     for (const itemsPerText of [0, -1, 1.5, Number.NaN]) expect(() => models.overdueReport({ asOf, itemsPerText })).toThrow(RangeError);
+  });
+
+  it('given any asOf, then byOrg counts as open the tasks entered by then and not finished by then, counted from the summary of open tasks when unfiltered', () => {
+    const tasks = models.db.prepare<[], { org: string; entered_at: string; completed_at: string | null }>('SELECT org, entered_at, completed_at FROM sla_tasks').all();
+    const kept = models.db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND name = 'sla_open_counts_changed'").get();
+    expect(kept).toBeDefined();
+    const entries = tasks.map((t) => Date.parse(t.entered_at)).sort((a, b) => a - b);
+    const [first, last] = [entries[0]!, entries[entries.length - 1]!];
+    // Before the first task, inside the log (tasks opened after asOf, tasks finished since), at its end, after it.
+    const instants = [first - 1, ...[0.2, 0.5, 0.8, 0.95].map((f) => first + Math.round(f * (last - first))), last, Date.parse(asOf)];
+    for (const instant of instants.map((i) => new Date(i).toISOString())) {
+      const expected = new Map<string, number>();
+      for (const t of tasks) if (t.entered_at <= instant && (t.completed_at === null || t.completed_at > instant)) expected.set(t.org, (expected.get(t.org) ?? 0) + 1);
+      const report = models.overdueReport({ asOf: instant });
+      const open = new Map(report.byOrg.filter((o) => o.open > 0).map((o) => [o.org, o.open]));
+      // Applicants that are persons are masked in reports: their counts are checked in the total.
+      expect(report.byOrg.reduce((n, o) => n + o.open, 0)).toBe([...expected.values()].reduce((a, b) => a + b, 0));
+      for (const org of directory.list().map((o) => o.code)) expect([instant, org, open.get(org)]).toEqual([instant, org, expected.get(org)]);
+      expect(open.size).toBe(expected.size);
+    }
+    // And it is the summary that is read: a count changed in it (a test-only write, rolled back) shows unfiltered only.
+    const org = directory.list().find((o) => tasks.some((t) => t.org === o.code && t.completed_at === null))!.code;
+    const openOf = (r: { byOrg: { org: string; open: number }[] }) => r.byOrg.find((o) => o.org === org)?.open;
+    const before = openOf(models.overdueReport({ asOf }));
+    const rollBack = new Error('roll back');
+    expect(() =>
+      models.db.transaction(() => {
+        models.db.prepare('UPDATE sla_open_counts SET open = open + 1000 WHERE org = ?').run(org);
+        expect([openOf(models.overdueReport({ asOf })), openOf(models.overdueReport({ asOf, org }))]).toEqual([before! + 1000, before]);
+        throw rollBack;
+      })(),
+    ).toThrow(rollBack);
+    expect(openOf(models.overdueReport({ asOf }))).toBe(before);
+  });
+
+  it('given the summary of open tasks left unfinished (its statements stopped before its last trigger), when the query indexes are made again, then it is counted afresh', () => {
+    const summary = () => models.db.prepare('SELECT org, open FROM sla_open_counts ORDER BY org').raw(true).all();
+    const fresh = models.db.prepare('SELECT org, count(*) FROM sla_tasks WHERE completed_at IS NULL GROUP BY org ORDER BY org').raw(true).all();
+    expect(summary()).toEqual(fresh);
+    const rollBack = new Error('roll back');
+    expect(() =>
+      models.db.transaction(() => {
+        models.db.exec("UPDATE sla_open_counts SET open = open + 7; INSERT INTO sla_open_counts VALUES ('nobody', 3); DROP TRIGGER sla_open_counts_changed;");
+        for (const sql of slaProjection.queryIndexes ?? []) models.db.exec(sql);
+        expect(summary()).toEqual(fresh);
+        // Once its last trigger is there, making the indexes again leaves it as the triggers keep it.
+        models.db.exec("INSERT INTO sla_open_counts VALUES ('nobody', 3)");
+        for (const sql of slaProjection.queryIndexes ?? []) models.db.exec(sql);
+        expect(summary()).toContainEqual(['nobody', 3]);
+        throw rollBack;
+      })(),
+    ).toThrow(rollBack);
+    expect(summary()).toEqual(fresh);
   });
 
   it('given every region, then the overdue report of a region is the whole report’s items whose task lies in it, and its byOrg counts them', () => {
