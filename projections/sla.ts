@@ -595,42 +595,39 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
   };
   const asOfDay = shanghaiDay(asOf);
   const kinds = new Map(statements.of(db).kinds.all().map((k) => [k[0], k]));
-  // Items keep one copy of each organisation and deadline (thousands of items share them).
-  const shared = new Map<string, string>();
-  const share = (s: string): string => {
-    const known = shared.get(s);
-    if (known !== undefined) return known;
-    shared.set(s, s);
-    return s;
-  };
+  // Items keep one copy of each organisation (its tally's) and deadline (rows come in deadline
+  // order: a run of one deadline shares its first copy, and its working days overdue while open).
+  let dueAt = '';
+  let dueDateOfRun: string | null = null;
+  let openOverdue: number | null = null;
   const items: OverdueItem[] = [];
   for (const r of rows) {
     const [dueAtRead, , kind, caseId, orgRead, enteredAt, dueDate, completedAt, provisional, applicantName, cancelled, providerOrg, partiesRegion] = r;
     if (!inRegion(orgRead, partiesRegion ?? null, providerOrg ?? null)) continue;
-    const org = share(orgRead);
-    const dueAt = share(dueAtRead);
+    if (dueAtRead !== dueAt || dueDate !== dueDateOfRun) {
+      dueAt = dueAtRead;
+      dueDateOfRun = dueDate;
+      openOverdue = overdueOn(calendar, asOf, asOfDay, dueAt, dueDate);
+    }
+    const t = byOrg.get(orgRead) ?? tally(orgRead, orgNameOf(directory, orgRead, applicantName));
     const [, process, stage, label, , basis, article] = kinds.get(kind) ?? unknownKind(kind);
     const finished = completedAt !== null && completedAt <= asOf;
-    const known = byOrg.get(org);
-    const orgName = known?.orgName ?? orgNameOf(directory, org, applicantName);
-    const item: OverdueItem = {
+    items.push({
       caseId,
       process,
       stage,
       label,
-      org,
-      orgName,
+      org: t.org,
+      orgName: t.orgName,
       enteredAt,
       dueAt,
       completedAt: finished ? completedAt : undefined,
-      workingDaysOverdue: finished ? workingDaysOverdue(calendar, completedAt, dueAt, dueDate) : overdueOn(calendar, asOf, asOfDay, dueAt, dueDate),
+      workingDaysOverdue: finished ? workingDaysOverdue(calendar, completedAt, dueAt, dueDate) : openOverdue,
       basis,
       article,
       provisional: provisional === 1,
       status: !finished ? 'open' : cancelled === 1 ? 'cancelledLate' : 'finishedLate',
-    };
-    items.push(item);
-    const t = known ?? tally(org, orgName);
+    });
     if (!finished) t.overdue++;
     else if (cancelled === 1) t.cancelledLate++;
     else t.finishedLate++;
