@@ -636,6 +636,9 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
     if (!inRegion(org, partiesRegion, providerOrg)) continue;
     (byOrg.get(org) ?? tally(org, orgNameOf(directory, org, applicantName))).open += count;
   }
+  // Counts come in parts (summarised, less those opened after asOf, plus those finished since), which
+  // may sum to none: an organisation with nothing open and nothing late is not listed.
+  for (const [org, t] of byOrg) if (t.open === 0 && t.overdue === 0 && t.finishedLate === 0 && t.cancelledLate === 0) byOrg.delete(org);
   const masked = maskedPersons(db, directory, byOrg.keys());
   if (masked.size > 0) {
     for (const item of items) item.org = masked.get(item.org) ?? item.org;
@@ -694,15 +697,15 @@ function itemRows(db: Db, columns: string, and: string, params: Record<string, s
 }
 
 /**
- * Open tasks counted per organisation. Without any filter, from the summary kept by triggers
- * (`sla_open_counts`), less the tasks opened after asOf (none when asOf is now); with filters but no
- * region, organisations are counted as they are (in the index's order, no sort); with a region, by
- * the facts a region is found from. Tasks finished since
- * asOf (none when asOf is now) come one row each, by completion time, summed with the rest: grouped
- * in their branch, SQLite would read every finished task in organisation order instead. Each
- * organisation's name for reports comes beside its count, for applicants (in no directory): one
- * lookup each in SQL (thousands of them from JS cost 15–25 ms a report). One JSON text, as items;
- * row by row if that text would be too long (`TEXT_BYTES_MAX`: applicants' names are long).
+ * Open tasks counted per organisation, in parts the caller sums: one organisation may have several
+ * rows. Without any filter, from the summary kept by triggers (`sla_open_counts`), less one for each
+ * task opened after asOf (none when asOf is now); with filters but no region, organisations counted
+ * as they are (in the index's order, no sort); with a region, by the facts a region is found from.
+ * Plus one for each task finished since asOf (none when asOf is now), by completion time: grouped in
+ * SQL, SQLite would read every finished task in organisation order instead. Each organisation's name
+ * for reports comes beside its count, for applicants (in no directory): one lookup each in SQL
+ * (thousands of them from JS cost 15–25 ms a report). One JSON text, as items; row by row if that
+ * text would be too long (`TEXT_BYTES_MAX`: applicants' names are long).
  */
 function countRows(db: Db, byRegion: boolean, and: string, params: Record<string, string>, bytesMax: number): CountRow[] {
   const [select, groupBy] = byRegion ? ['org, parties_region AS r, provider_org AS p', 'org, parties_region, provider_org'] : ['org, NULL AS r, NULL AS p', 'org'];
@@ -714,11 +717,9 @@ function countRows(db: Db, byRegion: boolean, and: string, params: Record<string
        SELECT org, NULL, NULL, -1 FROM sla_tasks WHERE completed_at IS NULL AND entered_at > @asOf`
     : `SELECT ${select}, count(*) AS n FROM sla_tasks WHERE completed_at IS NULL AND entered_at <= @asOf${and} GROUP BY ${groupBy}`;
   const counts = `SELECT c.org, c.r, c.p, c.n, (SELECT name FROM sla_org_names n WHERE n.org = c.org) AS name FROM (
-      SELECT org, r, p, sum(n) AS n FROM (
-        ${open}
-        UNION ALL
-        SELECT ${select}, 1 FROM sla_tasks WHERE completed_at > @asOf AND entered_at <= @asOf${and}
-      ) GROUP BY org, r, p HAVING sum(n) > 0
+      ${open}
+      UNION ALL
+      SELECT ${select}, 1 FROM sla_tasks WHERE completed_at > @asOf AND entered_at <= @asOf${and}
     ) AS c`;
   return rowsAsJson<CountRow>(db, 'org, r, p, n, name', counts, params, bytesMax) ?? db.prepare<Record<string, string>, CountRow>(counts).raw(true).all(params);
 }
