@@ -34,8 +34,8 @@ export interface Projection {
   setup(db: Db): void;
   /**
    * Indexes only queries read, as `CREATE INDEX IF NOT EXISTS …` statements, or summaries kept by
-   * triggers (their statements must be idempotent: a follower runs them outside a transaction, and
-   * a crash may stop them half-way). They are created when
+   * triggers (their statements must be idempotent: they run at every start). Each entry runs in one
+   * transaction, which no other writer's commit splits. They are created when
    * the read model has caught up: a rebuild from position 0 sorts each one once at its end instead
    * of updating it at every event, and a restart mid-rebuild goes on without them until it is done.
    */
@@ -1081,7 +1081,9 @@ export class FollowProjector implements Projector {
   start(): void {
     prepareProjections(this.db, this.#checkpoints, this.#projections);
     // Following keeps the query indexes from the start: a follower serves queries while it catches up.
-    createQueryIndexes(this.db, this.#projections);
+    // In one transaction: a summary's fill and its triggers must see the same rows (a rebuild in
+    // another process may be writing this file).
+    this.db.transaction(() => createQueryIndexes(this.db, this.#projections)).immediate();
     this.#positions = this.#checkpoints.positions(this.#projections);
     this.#resume();
   }
@@ -1105,7 +1107,7 @@ export class FollowProjector implements Projector {
     const targets = pick(this.#projections, names);
     await this.#pause();
     resetProjections(this.db, this.#checkpoints, targets);
-    createQueryIndexes(this.db, targets);
+    this.db.transaction(() => createQueryIndexes(this.db, targets)).immediate();
     for (const p of targets) this.#positions.set(p.name, 0);
     const target = await this.#store.headPosition();
     const done = new Promise<void>((resolve, reject) => {

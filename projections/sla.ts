@@ -73,8 +73,9 @@ const OPEN_COUNTS_KEPT = 'sla_open_counts_changed';
  * when asOf is now, instead of every open task (about 20 of the report's ~150 ms at 107,000 open
  * tasks, on a slow host). Created when the read model has caught up, with the query indexes: a
  * rebuild writes its rows without the triggers and counts them once at its end. Filled only while
- * the last trigger is missing (a first start, a rebuild, a crash half-way through these
- * statements); after that, the triggers keep it.
+ * the last trigger is missing (a first start, after a rebuild); after that, the triggers keep it.
+ * The runner runs these statements in one transaction: a commit of another writer between the fill
+ * and the triggers would be counted by neither.
  */
 function openCounts(): string {
   const unfilled = `NOT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND name = '${OPEN_COUNTS_KEPT}')`;
