@@ -505,6 +505,7 @@ describe('the reports’ region filter agrees with the directory’s regions', (
     }
     expect(() => models.overdueReport({ asOf, textBytesMax: 10 })).toThrow(/longer than 10 bytes/);
     for (const itemsPerText of [0, -1, 1.5, Number.NaN]) expect(() => models.overdueReport({ asOf, itemsPerText })).toThrow(RangeError);
+    for (const summaryCorrectionMax of [-1, 1.5, Number.NaN]) expect(() => models.overdueReport({ asOf, summaryCorrectionMax })).toThrow(RangeError);
   });
 
   it('given any asOf, then byOrg counts as open the tasks entered by then and not finished by then, counted from the summary of open tasks when unfiltered', () => {
@@ -519,6 +520,9 @@ describe('the reports’ region filter agrees with the directory’s regions', (
       const expected = new Map<string, number>();
       for (const t of tasks) if (t.entered_at <= instant && (t.completed_at === null || t.completed_at > instant)) expected.set(t.org, (expected.get(t.org) ?? 0) + 1);
       const report = models.overdueReport({ asOf: instant });
+      // The summary corrected however many tasks were opened after asOf, and the tasks counted, agree.
+      expect(models.overdueReport({ asOf: instant, summaryCorrectionMax: 1_000_000 })).toEqual(report);
+      expect(models.overdueReport({ asOf: instant, summaryCorrectionMax: 0 })).toEqual(report);
       const open = new Map(report.byOrg.filter((o) => o.open > 0).map((o) => [o.org, o.open]));
       // An organisation with nothing open and nothing late is not listed (before the first task: none).
       expect(report.byOrg.filter((o) => o.open + o.overdue + o.finishedLate + o.cancelledLate === 0)).toEqual([]);
