@@ -272,6 +272,27 @@ describe('inbox, reports and the case list over a month of work in Jinan and Qin
     expect(w.models.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'sla_open_org'").all()).toEqual([]);
   });
 
+  it('given the overdue report, then SQLite reads its items from two covering indexes that hold each item as JSON (sla_open_items, sla_late_items); those that held only the values (sla_open_due, sla_late_due) are gone', () => {
+    const db = w.models.db;
+    const prepared: string[] = [];
+    const prepare = db.prepare.bind(db);
+    db.prepare = ((sql: string) => {
+      prepared.push(sql);
+      return prepare(sql);
+    }) as typeof db.prepare;
+    try {
+      expect(w.models.overdueReport({ asOf }).items.length).toBeGreaterThan(0);
+    } finally {
+      db.prepare = prepare;
+    }
+    const items = prepared.filter((sql) => sql.includes('group_concat(item'));
+    expect(items).toHaveLength(1);
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${items[0]}`).all({ asOf: asOf.toISOString(), offset: 0, bytesMax: 1 }) as { detail: string }[]).map((r) => r.detail);
+    expect(plan).toContain('SEARCH sla_tasks USING COVERING INDEX sla_open_items (due_at<?)');
+    expect(plan).toContain('SEARCH sla_tasks USING COVERING INDEX sla_late_items (due_at<?)');
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ('sla_open_due', 'sla_late_due')").all()).toEqual([]);
+  });
+
   it('given text with commas, quotes, line breaks or a leading formula sign, then CSV quotes it as RFC 4180 says and defuses the formula', () => {
     expect(csv(['名称', '数'], [['山东"数智",科技', 1], ['第一行\n第二行', null], ['=SUM(A1)', -2]])).toBe(
       '\uFEFF名称,数\r\n"山东""数智"",科技",1\r\n"第一行\n第二行",\r\n\'=SUM(A1),-2\r\n',
