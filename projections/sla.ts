@@ -520,7 +520,8 @@ export interface OverdueQuery extends Filters {
   textBytesMax?: number;
   /**
    * The most open tasks entered after `asOf` for which the open counts still come from the summary
-   * (default `SUMMARY_CORRECTION_MAX`; tests set 0 to count from the tasks, or more to force it).
+   * (default: `SUMMARY_CORRECTION_MAX`, and fewer than the summary saves reading; tests set 0 to
+   * count from the tasks, or more to force it).
    */
   summaryCorrectionMax?: number;
 }
@@ -603,8 +604,10 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
   }
   // Items and counts from one snapshot: the caller's transaction, or one of their own.
   const bytesMax = query.textBytesMax ?? TEXT_BYTES_MAX;
-  const correctionMax = query.summaryCorrectionMax ?? SUMMARY_CORRECTION_MAX;
-  if (!Number.isSafeInteger(correctionMax) || correctionMax < 0) throw new RangeError(`summaryCorrectionMax must be a non-negative integer, not ${correctionMax}`);
+  const correctionMax = query.summaryCorrectionMax;
+  if (correctionMax !== undefined && (!Number.isSafeInteger(correctionMax) || correctionMax < 0)) {
+    throw new RangeError(`summaryCorrectionMax must be a non-negative integer, not ${correctionMax}`);
+  }
   const read = () => ({
     rows: itemRows(db, and, p, query.itemsPerText ?? ITEMS_PER_TEXT, bytesMax),
     counts: countRows(db, query.region !== undefined, and, p, bytesMax, correctionMax),
@@ -683,9 +686,19 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
  * open tasks rather than counting the tasks: the correction is sorted by organisation, the count
  * reads every open task in organisation order. On the bench's log (107,000 open tasks), with the
  * summary: 74 against 48 ms a report at an asOf ten months back (every open task entered since),
- * 219 against 150 ms one month back; at asOf now, about 20 ms less.
+ * 219 against 150 ms one month back; at asOf now, about 20 ms less. Fewer still when the summary
+ * saves little: a correction costs about 3 rows read of the count (`correctionMaxOf`).
  */
 const SUMMARY_CORRECTION_MAX = 5_000;
+
+/**
+ * The summary is read when its rows and the correction (sorted: about 3 rows' work each) cost less
+ * than reading every open task. QA, on 2,040 open tasks: a fixed 5,000 made an asOf months back
+ * 1.9× slower (6.2 against 3.4 ms).
+ */
+function correctionMaxOf(summaryRows: number, openTasks: number): number {
+  return Math.min(SUMMARY_CORRECTION_MAX, Math.floor((openTasks - summaryRows) / 3));
+}
 
 /** Items read per JSON text, at most: the bench's 19,948 items make one text of 3.4 MB. */
 const ITEMS_PER_TEXT = 50_000;
@@ -734,7 +747,7 @@ function itemRows(db: Db, and: string, params: Record<string, string>, perText: 
 
 /**
  * Open tasks counted per organisation, in parts the caller sums: one organisation may have two
- * rows. Without any filter, and with few tasks opened after asOf (`correctionMax`), from the summary
+ * rows. Without any filter, and with few tasks opened after asOf (`correctionMaxOf`), from the summary
  * kept by triggers (`sla_open_counts`) as it is (in organisation order, no sort), then per
  * organisation the tasks opened after asOf taken away and those finished since added (none of
  * either when asOf is now). Otherwise, organisations counted as they are (in the index's order, no
@@ -743,12 +756,20 @@ function itemRows(db: Db, and: string, params: Record<string, string>, perText: 
  * lookup each in SQL (thousands of them from JS cost 15–25 ms a report). One JSON text, as items;
  * row by row if that text would be too long (`TEXT_BYTES_MAX`: applicants' names are long).
  */
-function countRows(db: Db, byRegion: boolean, and: string, params: Record<string, string>, bytesMax: number, correctionMax: number): CountRow[] {
+function countRows(db: Db, byRegion: boolean, and: string, params: Record<string, string>, bytesMax: number, correctionMax: number | undefined): CountRow[] {
   const [select, groupBy] = byRegion ? ['org, parties_region AS r, provider_org AS p', 'org, parties_region, provider_org'] : ['org, NULL AS r, NULL AS p', 'org'];
   // Unfiltered: the open tasks counted now, less those opened after asOf, plus those finished since.
   const s = statements.of(db);
-  const summarised =
-    !byRegion && and === '' && s.openCountsKept.get() !== undefined && s.openedAfter.get({ asOf: params.asOf, cap: correctionMax + 1 })! <= correctionMax;
+  let summarised = !byRegion && and === '' && s.openCountsKept.get() !== undefined;
+  if (summarised) {
+    let most = correctionMax;
+    if (most === undefined) {
+      // Prepared here, not with the fold's statements: the table exists once its last trigger does.
+      const [rows, open] = db.prepare<[], [number, number]>('SELECT count(*), total(open) FROM sla_open_counts').raw(true).get()!;
+      most = correctionMaxOf(rows, open);
+    }
+    summarised = most >= 0 && s.openedAfter.get({ asOf: params.asOf, cap: most + 1 })! <= most;
+  }
   // Tasks finished since asOf come one row each, by completion time, grouped with the rest: grouped
   // in their own branch, SQLite would read every finished task in organisation order instead.
   const finishedSince = `SELECT ${select}, 1 AS n FROM sla_tasks WHERE completed_at > @asOf AND entered_at <= @asOf${and}`;

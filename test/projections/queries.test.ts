@@ -561,6 +561,10 @@ describe('the reports’ region filter agrees with the directory’s regions', (
       models.db.transaction(() => {
         models.db.prepare('UPDATE sla_open_counts SET open = open + 1000 WHERE org = ?').run(org);
         expect([openOf(models.overdueReport({ asOf })), openOf(models.overdueReport({ asOf, org }))]).toEqual([before! + 1000, before]);
+        // Unless more tasks were opened since asOf than the summary saves reading: before the first task, they are counted.
+        const early = new Date(first - 1).toISOString();
+        expect(openOf(models.overdueReport({ asOf: early }))).toBeUndefined();
+        expect(openOf(models.overdueReport({ asOf: early, summaryCorrectionMax: 1_000_000 }))).toBe(1000);
         throw rollBack;
       })(),
     ).toThrow(rollBack);
