@@ -85,7 +85,7 @@ const OPEN_COUNTS_KEPT = 'sla_open_counts_changed';
  * when asOf is now, instead of every open task (about 20 of the report's ~150 ms at 107,000 open
  * tasks, on a slow host). Covering with completed_at (always NULL there), as `sla_open_by_org`:
  * without it, an asOf months back read the rows of the tasks opened since (`sla_open_entered` was
- * that index without it; 274 against 78 ms for a report filtered by basis, at an asOf 5 months back). Created when the read model has caught up, with the query indexes: a
+ * that index without it). Created when the read model has caught up, with the query indexes: a
  * rebuild writes its rows without the triggers and counts them once at its end. Filled only while
  * the last trigger is missing (a first start, after a rebuild); after that, the triggers keep it.
  * The runner runs these statements in one transaction: a commit of another writer between the fill
@@ -615,12 +615,10 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
   const { rows, counts } = db.inTransaction ? read() : db.transaction(read)();
   const { directory, calendar } = query;
   const byOrg = new Map<string, OrgOverdue>();
+  /** A new organisation's counts (callers look for it first). */
   const tally = (org: string, name: string): OrgOverdue => {
-    let t = byOrg.get(org);
-    if (!t) {
-      t = { org, orgName: name, open: 0, overdue: 0, finishedLate: 0, cancelledLate: 0 };
-      byOrg.set(org, t);
-    }
+    const t = { org, orgName: name, open: 0, overdue: 0, finishedLate: 0, cancelledLate: 0 };
+    byOrg.set(org, t);
     return t;
   };
   const asOfDay = shanghaiDay(asOf);
@@ -728,7 +726,7 @@ function itemRows(db: Db, and: string, params: Record<string, string>, perText: 
     UNION ALL
     SELECT due_at, case_key, kind, ${ITEM_JSON} FROM sla_tasks WHERE completed_at > due_at AND due_at < @asOf AND entered_at <= @asOf${and}
     ORDER BY due_at, case_key, kind LIMIT ${perText} OFFSET @offset`;
-  const read = (offset: number) => joinedItems(db, items, { ...params, offset }, bytesMax);
+  const read = (offset: number) => joinedItems<ItemRow>(db, items, { ...params, offset }, bytesMax);
   let rows = read(0);
   for (let last = rows?.length; rows && last === perText; ) {
     const more = read(rows.length);
@@ -791,33 +789,25 @@ function countRows(db: Db, byRegion: boolean, and: string, params: Record<string
 }
 
 /**
- * The rows of `query` (its `columns`, in its order) as SQLite writes them in one JSON text, read by
- * one `JSON.parse`; undefined when the text would be longer than `bytesMax` or than SQLite allows.
+ * The rows of `query` (its `columns`, in its order) as SQLite writes them in JSON, read by one
+ * `JSON.parse`; undefined when the text would be longer than `bytesMax` or than SQLite allows.
  */
 function rowsAsJson<R>(db: Db, columns: string, query: string, params: Record<string, unknown>, bytesMax: number): R[] | undefined {
-  let text: string | null = null;
-  try {
-    text = db
-      .prepare<Record<string, unknown>, string | null>(`SELECT CASE WHEN octet_length(t) <= @bytesMax THEN t END FROM (SELECT json_group_array(json_array(${columns})) AS t FROM (${query}))`)
-      .pluck()
-      .get({ ...params, bytesMax }) ?? null;
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 'SQLITE_TOOBIG') throw error;
-  }
-  return text === null ? undefined : (JSON.parse(text) as R[]);
+  return joinedItems<R>(db, `SELECT json_array(${columns}) AS item FROM (${query})`, params, bytesMax);
 }
 
 /**
  * The `item` texts of `query` (JSON, in its order) joined in SQL and read by one `JSON.parse`;
- * undefined when they would be longer than `bytesMax` or than SQLite allows. The length is summed
- * beside the join, not measured on it: an expression over the joined text would be computed twice.
+ * undefined when the array would be longer than `bytesMax` or than SQLite allows. The length is
+ * summed beside the join, not measured on it: an expression over the joined text would be computed
+ * twice.
  */
-function joinedItems(db: Db, query: string, params: Record<string, unknown>, bytesMax: number): ItemRow[] | undefined {
+function joinedItems<R>(db: Db, query: string, params: Record<string, unknown>, bytesMax: number): R[] | undefined {
   let row: [text: string | null, items: number] | undefined;
   try {
     row = db
       .prepare<Record<string, unknown>, [string | null, number]>(
-        `SELECT CASE WHEN total(octet_length(item)) + count(*) <= @bytesMax THEN group_concat(item, ',') END, count(*) FROM (${query})`,
+        `SELECT CASE WHEN total(octet_length(item)) + count(*) + 1 <= @bytesMax THEN group_concat(item, ',') END, count(*) FROM (${query})`,
       )
       .raw(true)
       .get({ ...params, bytesMax });
@@ -827,7 +817,7 @@ function joinedItems(db: Db, query: string, params: Record<string, unknown>, byt
   }
   const [text, items] = row!;
   if (items === 0) return [];
-  return text === null ? undefined : (JSON.parse(`[${text}]`) as ItemRow[]);
+  return text === null ? undefined : (JSON.parse(`[${text}]`) as R[]);
 }
 
 function compareItems(a: ItemRow, b: ItemRow): number {
