@@ -23,15 +23,23 @@ import { forgetInserts, insertRows, statementCache } from './statements.js';
 const ITEM_VALUES = 'due_at, case_key, kind, case_id, org, entered_at, due_date, completed_at, provisional, applicant_name, cancelled, provider_org, parties_region';
 
 /**
- * An overdue item as SQLite writes it in JSON. The report's two indexes (open tasks, late tasks)
- * hold it, computed when a row is written: the report joins these texts instead of writing every
- * value of every item at each call (SQL about 27 against 42 ms for the bench's 19,948 items, on a slow
- * host; the two indexes take 0.3 s longer to make at a rebuild's end). Its query names the same
- * expression, which SQLite then reads from the index (`EXPLAIN`: covering).
+ * An overdue item as SQLite writes it in JSON. The report's index (`sla_overdue_items`) holds it,
+ * computed when a row is written: the report joins these texts instead of writing every value of
+ * every item at each call (SQL about 27 against 42 ms for the bench's 19,948 items, on a slow host;
+ * the index takes 0.3 s longer to make at a rebuild's end than one of the bare values). Its query
+ * names the same expression, which SQLite then reads from the index (`EXPLAIN`: covering).
  */
 const ITEM_JSON = `json_array(${ITEM_VALUES})`;
 
-/** The report's indexes: deadline order, the item, and what its filters read (kind for a basis, organisation for a region, entry for a period). */
+/**
+ * The tasks the overdue report may list: open (past due at an asOf after their deadline), or finished
+ * late. One index holds both in deadline order, which SQLite reads straight through: two indexes,
+ * merged by SQLite, took 28 against 20 ms for the bench's 19,948 items (p50 of 30, one process).
+ * Queries name it as it is written here, so that SQLite sees they read within the index.
+ */
+const MAY_BE_OVERDUE = '(completed_at IS NULL OR completed_at > due_at)';
+
+/** The report's index: deadline order, the item, and what its filters read (kind for a basis, organisation for a region, entry for a period). */
 const ITEM_INDEX = `due_at, case_key, kind, ${ITEM_JSON}, org, entered_at, completed_at`;
 
 const SCHEMA = `
@@ -111,12 +119,14 @@ function openCounts(): string {
 
 /** The reports' indexes (the fold needs none of them: a rebuild creates them at its end). */
 const QUERY_INDEXES = [
-  // The overdue report reads these two alone (covering, in deadline order): open tasks, late tasks.
-  // sla_open_due and sla_late_due held the item's values, which the report wrote as JSON each time.
+  // The overdue report reads this one alone (covering, in deadline order): open tasks and late tasks.
+  // sla_open_due and sla_late_due held the item's values, which the report wrote as JSON each time;
+  // sla_open_items and sla_late_items held the open and the late apart, which SQLite then merged.
   'DROP INDEX IF EXISTS sla_open_due',
   'DROP INDEX IF EXISTS sla_late_due',
-  `CREATE INDEX IF NOT EXISTS sla_open_items ON sla_tasks (${ITEM_INDEX}) WHERE completed_at IS NULL`,
-  `CREATE INDEX IF NOT EXISTS sla_late_items ON sla_tasks (${ITEM_INDEX}) WHERE completed_at > due_at`,
+  'DROP INDEX IF EXISTS sla_open_items',
+  'DROP INDEX IF EXISTS sla_late_items',
+  `CREATE INDEX IF NOT EXISTS sla_overdue_items ON sla_tasks (${ITEM_INDEX}) WHERE ${MAY_BE_OVERDUE}`,
   // Its counts per organisation: the tasks open now… Covering with completed_at (always NULL here):
   // without it SQLite read every open task's row as well (13 against 8 ms at 107,000 open tasks).
   // sla_open_org was that index without it.
@@ -516,6 +526,8 @@ export interface OverdueQuery extends Filters {
   calendar: QueryCalendar;
   /** Items read per JSON text from SQLite, a positive integer (default `ITEMS_PER_TEXT`; tests make it small). */
   itemsPerText?: number;
+  /** A text splits into pieces before the items of cases whose key this divides (default `CASE_KEYS_PER_PIECE`; tests make it small). */
+  caseKeysPerPiece?: number;
   /** The longest JSON text read in one piece, in bytes (default `TEXT_BYTES_MAX`; tests make it small). */
   textBytesMax?: number;
   /**
@@ -609,10 +621,10 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
     throw new RangeError(`summaryCorrectionMax must be a non-negative integer, not ${correctionMax}`);
   }
   const read = () => ({
-    rows: itemRows(db, and, p, query.itemsPerText ?? ITEMS_PER_TEXT, bytesMax),
+    pieces: itemPieces(db, and, p, query.itemsPerText ?? ITEMS_PER_TEXT, query.caseKeysPerPiece ?? CASE_KEYS_PER_PIECE, bytesMax),
     counts: countRows(db, query.region !== undefined, and, p, bytesMax, correctionMax),
   });
-  const { rows, counts } = db.inTransaction ? read() : db.transaction(read)();
+  const { pieces, counts } = db.inTransaction ? read() : db.transaction(read)();
   const { directory, calendar } = query;
   const byOrg = new Map<string, OrgOverdue>();
   /** A new organisation's counts (callers look for it first). */
@@ -623,42 +635,58 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
   };
   const asOfDay = shanghaiDay(asOf);
   const kinds = new Map(statements.of(db).kinds.all().map((k) => [k[0], k]));
-  // Items keep one copy of each organisation (its tally's) and deadline (rows come in deadline
-  // order: a run of one deadline shares its first copy, and its working days overdue while open).
-  let dueAt = '';
-  let dueDateOfRun: string | null = null;
-  let openOverdue: number | null = null;
   const items: OverdueItem[] = [];
-  for (const r of rows) {
-    const [dueAtRead, , kind, caseId, orgRead, enteredAt, dueDate, completedAt, provisional, applicantName, cancelled, providerOrg, partiesRegion] = r;
-    if (!inRegion(orgRead, partiesRegion, providerOrg)) continue;
-    if (dueAtRead !== dueAt || dueDate !== dueDateOfRun) {
-      dueAt = dueAtRead;
-      dueDateOfRun = dueDate;
-      openOverdue = overdueOn(calendar, asOf, asOfDay, dueAt, dueDate);
+  /** The items of `rows`, in their order; false (nothing told) when they are not in the report's order. */
+  const add = (batches: Iterable<ItemRow[]>): boolean => {
+    // Items keep one copy of each organisation (its tally's) and deadline (rows come in deadline
+    // order: a run of one deadline shares its first copy, and its working days overdue while open).
+    let dueAt = '';
+    let dueDateOfRun: string | null = null;
+    let openOverdue: number | null = null;
+    let last: ItemRow | undefined;
+    for (const rows of batches) {
+      for (const r of rows) {
+        if (last !== undefined && compareItems(last, r) > 0) return false;
+        last = r;
+        const [dueAtRead, , kind, caseId, orgRead, enteredAt, dueDate, completedAt, provisional, applicantName, cancelled, providerOrg, partiesRegion] = r;
+        if (!inRegion(orgRead, partiesRegion, providerOrg)) continue;
+        if (dueAtRead !== dueAt || dueDate !== dueDateOfRun) {
+          dueAt = dueAtRead;
+          dueDateOfRun = dueDate;
+          openOverdue = overdueOn(calendar, asOf, asOfDay, dueAt, dueDate);
+        }
+        const t = byOrg.get(orgRead) ?? tally(orgRead, orgNameOf(directory, orgRead, applicantName));
+        const [, process, stage, label, , basis, article] = kinds.get(kind) ?? unknownKind(kind);
+        const finished = completedAt !== null && completedAt <= asOf;
+        items.push({
+          caseId,
+          process,
+          stage,
+          label,
+          org: t.org,
+          orgName: t.orgName,
+          enteredAt,
+          dueAt,
+          completedAt: finished ? completedAt : undefined,
+          workingDaysOverdue: finished ? workingDaysOverdue(calendar, completedAt, dueAt, dueDate) : openOverdue,
+          basis,
+          article,
+          provisional: provisional === 1,
+          status: !finished ? 'open' : cancelled === 1 ? 'cancelledLate' : 'finishedLate',
+        });
+        if (!finished) t.overdue++;
+        else if (cancelled === 1) t.cancelledLate++;
+        else t.finishedLate++;
+      }
     }
-    const t = byOrg.get(orgRead) ?? tally(orgRead, orgNameOf(directory, orgRead, applicantName));
-    const [, process, stage, label, , basis, article] = kinds.get(kind) ?? unknownKind(kind);
-    const finished = completedAt !== null && completedAt <= asOf;
-    items.push({
-      caseId,
-      process,
-      stage,
-      label,
-      org: t.org,
-      orgName: t.orgName,
-      enteredAt,
-      dueAt,
-      completedAt: finished ? completedAt : undefined,
-      workingDaysOverdue: finished ? workingDaysOverdue(calendar, completedAt, dueAt, dueDate) : openOverdue,
-      basis,
-      article,
-      provisional: provisional === 1,
-      status: !finished ? 'open' : cancelled === 1 ? 'cancelledLate' : 'finishedLate',
-    });
-    if (!finished) t.overdue++;
-    else if (cancelled === 1) t.cancelledLate++;
-    else t.finishedLate++;
+    return true;
+  };
+  // SQLite aggregates a subquery's rows in its order (it reads them as they are made); the report
+  // promises that order, so it is checked rather than assumed, and restored if ever not so.
+  if (!add(parsedPieces(pieces))) {
+    items.length = 0;
+    byOrg.clear();
+    add([[...parsedPieces(pieces)].flat().sort(compareItems)]);
   }
   for (const [org, partiesRegion, providerOrg, count, applicantName] of counts) {
     if (!inRegion(org, partiesRegion, providerOrg)) continue;
@@ -711,36 +739,48 @@ const ITEMS_PER_TEXT = 50_000;
 const TEXT_BYTES_MAX = 500_000_000;
 
 /**
- * The overdue report's rows, deadline first (then case, then kind): still open, and finished late
- * (by asOf or after it: then it was open past due at asOf), from two covering indexes in deadline
- * order, merged by SQLite. Each row's item is JSON that the index holds (`ITEM_JSON`); joined
- * into one text, one `JSON.parse` reads them. Handing 20,000 rows of 11 values to JS one value at a
- * time took about a third longer (p50 77–89 against 59–62 ms for the items alone, on a slow host).
+ * The overdue report's rows as JSON pieces (`PIECE_SEPARATOR`; `parsedPieces` reads them), deadline
+ * first (then case, then kind): still open, and finished late (by asOf or after it: then it was open
+ * past due at asOf), from one covering index in deadline order (`MAY_BE_OVERDUE`). Each row's item
+ * is JSON that the index holds (`ITEM_JSON`), joined by SQLite: one `JSON.parse` reads a piece.
+ * Handing 20,000 rows of 11 values to JS one value at a time took about a third longer (p50 77–89
+ * against 59–62 ms for the items alone, on a slow host).
  * Read in texts of `perText` rows, each after the rows read before it: one stage entered twice on
  * one day can have two rows of one key, so a text starts at an offset, not after a key. The caller
  * reads in one transaction, so that every text sees the same rows.
  */
-function itemRows(db: Db, and: string, params: Record<string, string>, perText: number, bytesMax: number): ItemRow[] {
+function itemPieces(db: Db, and: string, params: Record<string, string>, perText: number, perPiece: number, bytesMax: number): string[] {
   if (!Number.isSafeInteger(perText) || perText < 1) throw new RangeError(`itemsPerText must be a positive integer, not ${perText}`);
-  const items = `SELECT due_at, case_key, kind, ${ITEM_JSON} AS item FROM sla_tasks WHERE completed_at IS NULL AND due_at < @asOf AND entered_at <= @asOf${and}
-    UNION ALL
-    SELECT due_at, case_key, kind, ${ITEM_JSON} FROM sla_tasks WHERE completed_at > due_at AND due_at < @asOf AND entered_at <= @asOf${and}
+  if (!Number.isSafeInteger(perPiece) || perPiece < 1) throw new RangeError(`caseKeysPerPiece must be a positive integer, not ${perPiece}`);
+  const items = `SELECT due_at, case_key, kind, ${ITEM_JSON} AS item FROM sla_tasks WHERE ${MAY_BE_OVERDUE} AND due_at < @asOf AND entered_at <= @asOf${and}
     ORDER BY due_at, case_key, kind LIMIT ${perText} OFFSET @offset`;
-  const read = (offset: number) => joinedItems<ItemRow>(db, items, { ...params, offset }, bytesMax);
-  let rows = read(0);
-  for (let last = rows?.length; rows && last === perText; ) {
-    const more = read(rows.length);
-    last = more?.length;
-    rows = more && rows.concat(more);
+  const pieces: string[] = [];
+  for (let read = 0; ; ) {
+    const joined = joinedText(db, items, { ...params, offset: read, perPiece }, bytesMax, PIECE_SEPARATOR);
+    if (!joined) {
+      if (perText === 1) throw new RangeError(`an overdue item's JSON text is longer than ${bytesMax} bytes`);
+      return itemPieces(db, and, params, Math.ceil(perText / 10), perPiece, bytesMax);
+    }
+    if (joined.items > 0) pieces.push(...joined.text.split('\n'));
+    read += joined.items;
+    if (joined.items < perText) return pieces;
   }
-  if (!rows) {
-    if (perText === 1) throw new RangeError(`an overdue item's JSON text is longer than ${bytesMax} bytes`);
-    return itemRows(db, and, params, Math.ceil(perText / 10), bytesMax);
-  }
-  // SQLite aggregates a subquery's rows in its order (it reads them as they are made); the report
-  // promises that order, so it is checked rather than assumed, and restored if ever not so.
-  if (!inItemOrder(rows)) rows.sort(compareItems);
-  return rows;
+}
+
+/**
+ * Items' texts are joined by a comma, or by a line feed before an item of a case whose key is a
+ * multiple of `CASE_KEYS_PER_PIECE`: about one item in 512, at places that matter to nothing but
+ * memory. JSON never holds a bare line feed, so the text splits there into pieces, each read by one
+ * `JSON.parse`; a piece's rows are garbage once its items are made. A young-generation collection
+ * during a report then copies the items alone, not every row as well: for the bench's 19,948 items,
+ * about 9 against 13 MB promoted per report.
+ */
+const PIECE_SEPARATOR = "CASE WHEN case_key % @perPiece = 0 THEN char(10) ELSE ',' END";
+const CASE_KEYS_PER_PIECE = 512;
+
+/** The rows of each piece (`itemPieces`), one piece read at a time. */
+function* parsedPieces(pieces: readonly string[]): Generator<ItemRow[]> {
+  for (const piece of pieces) yield JSON.parse(`[${piece}]`) as ItemRow[];
 }
 
 /**
@@ -797,17 +837,17 @@ function rowsAsJson<R>(db: Db, columns: string, query: string, params: Record<st
 }
 
 /**
- * The `item` texts of `query` (JSON, in its order) joined in SQL and read by one `JSON.parse`;
- * undefined when the array would be longer than `bytesMax` or than SQLite allows. The length is
- * summed beside the join, not measured on it: an expression over the joined text would be computed
- * twice.
+ * The `item` texts of `query` (JSON, in its order) joined in SQL by `separator` (SQL: a comma's
+ * length), and how many; undefined when the text would be longer than `bytesMax` or than SQLite
+ * allows. The length is summed beside the join, not measured on it: an expression over the joined
+ * text would be computed twice.
  */
-function joinedItems<R>(db: Db, query: string, params: Record<string, unknown>, bytesMax: number): R[] | undefined {
+function joinedText(db: Db, query: string, params: Record<string, unknown>, bytesMax: number, separator = "','"): { text: string; items: number } | undefined {
   let row: [text: string | null, items: number] | undefined;
   try {
     row = db
       .prepare<Record<string, unknown>, [string | null, number]>(
-        `SELECT CASE WHEN total(octet_length(item)) + count(*) + 1 <= @bytesMax THEN group_concat(item, ',') END, count(*) FROM (${query})`,
+        `SELECT CASE WHEN total(octet_length(item)) + count(*) + 1 <= @bytesMax THEN group_concat(item, ${separator}) END, count(*) FROM (${query})`,
       )
       .raw(true)
       .get({ ...params, bytesMax });
@@ -816,17 +856,18 @@ function joinedItems<R>(db: Db, query: string, params: Record<string, unknown>, 
     return undefined;
   }
   const [text, items] = row!;
-  if (items === 0) return [];
-  return text === null ? undefined : (JSON.parse(`[${text}]`) as R[]);
+  if (items === 0) return { text: '', items };
+  return text === null ? undefined : { text, items };
+}
+
+/** The `item` texts of `query` read by one `JSON.parse` (see `joinedText`). */
+function joinedItems<R>(db: Db, query: string, params: Record<string, unknown>, bytesMax: number): R[] | undefined {
+  const joined = joinedText(db, query, params, bytesMax);
+  return joined && (JSON.parse(`[${joined.text}]`) as R[]);
 }
 
 function compareItems(a: ItemRow, b: ItemRow): number {
   return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1] || a[2] - b[2];
-}
-
-function inItemOrder(rows: readonly ItemRow[]): boolean {
-  for (let i = 1; i < rows.length; i++) if (compareItems(rows[i - 1]!, rows[i]!) > 0) return false;
-  return true;
 }
 
 /** A kind missing from `sla_kinds` (never: a task's kind is written in its transaction), shown as such rather than failing the report. */

@@ -272,7 +272,7 @@ describe('inbox, reports and the case list over a month of work in Jinan and Qin
     expect(w.models.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'sla_open_org'").all()).toEqual([]);
   });
 
-  it('given the overdue report, then SQLite reads its items from two covering indexes that hold each item as JSON (sla_open_items, sla_late_items); those that held only the values (sla_open_due, sla_late_due) are gone', () => {
+  it('given the overdue report, then SQLite reads its items, open and late, from one covering index that holds each item as JSON (sla_overdue_items), with no merge; those before it (sla_open_due, sla_late_due, sla_open_items, sla_late_items) are gone', () => {
     const db = w.models.db;
     const prepared: string[] = [];
     const prepare = db.prepare.bind(db);
@@ -287,10 +287,39 @@ describe('inbox, reports and the case list over a month of work in Jinan and Qin
     }
     const items = prepared.filter((sql) => sql.includes('group_concat(item') && sql.includes('due_at < @asOf'));
     expect(items).toHaveLength(1);
-    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${items[0]}`).all({ asOf: asOf.toISOString(), offset: 0, bytesMax: 1 }) as { detail: string }[]).map((r) => r.detail);
-    expect(plan).toContain('SEARCH sla_tasks USING COVERING INDEX sla_open_items (due_at<?)');
-    expect(plan).toContain('SEARCH sla_tasks USING COVERING INDEX sla_late_items (due_at<?)');
-    expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ('sla_open_due', 'sla_late_due')").all()).toEqual([]);
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${items[0]}`).all({ asOf: asOf.toISOString(), offset: 0, bytesMax: 1, perPiece: 1 }) as { detail: string }[]).map((r) => r.detail);
+    expect(plan.filter((step) => step.includes('sla_tasks'))).toEqual(['SEARCH sla_tasks USING COVERING INDEX sla_overdue_items (due_at<?)']);
+    expect(plan.join(' | ')).not.toMatch(/MERGE|TEMP B-TREE/);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ('sla_open_due', 'sla_late_due', 'sla_open_items', 'sla_late_items')").all()).toEqual([]);
+  });
+
+  it('given the items handed over by SQLite out of deadline order (it never has been seen to), then the report puts them back in order and counts each once', () => {
+    const db = w.models.db;
+    const whole = w.models.overdueReport({ asOf });
+    expect(whole.items.length).toBeGreaterThan(2);
+    const prepare = db.prepare.bind(db);
+    let reversed = 0;
+    db.prepare = ((sql: string) => {
+      const statement = prepare(sql);
+      if (!(sql.includes('group_concat(item') && sql.includes('due_at < @asOf'))) return statement;
+      return {
+        raw: () => ({
+          get: (params: unknown) => {
+            const [text, items] = statement.raw(true).get(params) as [string | null, number];
+            if (text === null || items < 2) return [text, items];
+            reversed++;
+            const rows = text.split('\n').flatMap((piece) => JSON.parse(`[${piece}]`) as unknown[]);
+            return [JSON.stringify(rows.reverse()).slice(1, -1), items];
+          },
+        }),
+      };
+    }) as typeof db.prepare;
+    try {
+      expect(w.models.overdueReport({ asOf })).toEqual(whole);
+    } finally {
+      db.prepare = prepare;
+    }
+    expect(reversed).toBe(1);
   });
 
   it('given text with commas, quotes, line breaks or a leading formula sign, then CSV quotes it as RFC 4180 says and defuses the formula', () => {
@@ -524,12 +553,14 @@ describe('the reports’ region filter agrees with the directory’s regions', (
     ).toThrow(rollBack);
   };
 
-  it('given the report read from SQLite in texts of a few items each, then it is the report read at once, in deadline order, whatever the asOf or region', () => {
+  it('given the report read from SQLite in texts of a few items each, or in pieces, then it is the report read at once, in deadline order, whatever the asOf or region', () => {
     const earlier = new Date(Date.parse(asOf) - 250 * 86_400_000).toISOString();
     for (const query of [{ asOf }, { asOf: earlier }, { asOf, region: '370100' }, { asOf: earlier, region: '370200' }]) {
       const whole = models.overdueReport(query);
       expect(whole.items.length).toBeGreaterThan(query.region ? 3 : 50);
       for (const itemsPerText of [1, 7, whole.items.length, whole.items.length + 1]) expect(models.overdueReport({ ...query, itemsPerText })).toEqual(whole);
+      // …and each text in pieces, read one after another: before every item, or before some.
+      for (const caseKeysPerPiece of [1, 3]) expect(models.overdueReport({ ...query, caseKeysPerPiece, itemsPerText: 7 })).toEqual(whole);
       const keys = whole.items.map((i) => i.dueAt);
       expect(keys).toEqual([...keys].sort());
       // A text longer than allowed (a V8 string too long aborts the process) is read again in texts of fewer items.
@@ -537,6 +568,7 @@ describe('the reports’ region filter agrees with the directory’s regions', (
     }
     expect(() => models.overdueReport({ asOf, textBytesMax: 10 })).toThrow(/longer than 10 bytes/);
     for (const itemsPerText of [0, -1, 1.5, Number.NaN]) expect(() => models.overdueReport({ asOf, itemsPerText })).toThrow(RangeError);
+    for (const caseKeysPerPiece of [0, -1, 1.5, Number.NaN]) expect(() => models.overdueReport({ asOf, caseKeysPerPiece })).toThrow(RangeError);
     for (const summaryCorrectionMax of [-1, 1.5, Number.NaN]) expect(() => models.overdueReport({ asOf, summaryCorrectionMax })).toThrow(RangeError);
   });
 
