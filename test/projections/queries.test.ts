@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultCalendar } from '../../calendars/index.js';
+import { defaultCalendar, shanghaiDateOf } from '../../calendars/index.js';
 import { canSee, caseRegion, regionContains, type Viewer } from '../../directory/index.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
 import type { RecordedEvent } from '../../eventstore/types.js';
 import { casesProjection, csv, slaProjection, InvalidQueryError, listCases, openReadModels, type CaseListItem, type InboxItem, type ReadModels } from '../../projections/index.js';
-import { workingDaysOverdue } from '../../projections/query.js';
+import { shanghaiDay, workingDaysOverdue } from '../../projections/query.js';
 import { synthesise } from '../../scripts/bench/projections.js';
 import { actors, commandData, type ProcessName } from '../machines/examples.js';
 import { actorOf, directory, startInput, world, type World } from './harness.js';
@@ -70,6 +70,17 @@ describe('inbox across the Spring Festival holiday (春节 2026: 2月15日至23�
     const calendar = w.calendar.current();
     const counted = (asOf: string) => workingDaysOverdue(calendar, asOf, '2026-03-06T15:59:59.999Z', '2026-03-06');
     expect(['2026-03-06T15:59:59.999Z', '2026-03-07T02:00:00.000Z', '2026-03-09T02:00:00.000Z', '2026-03-10T02:00:00.000Z'].map(counted)).toEqual([0, 1, 1, 2]);
+  });
+
+  it('given any instant, then the reports place it on the Asia/Shanghai date the calendar gives it (remembered by UTC hour), midnight and the 1986–1991 summer time included', () => {
+    const instants = fc.oneof(
+      fc.date({ min: new Date('1985-01-01T00:00:00Z'), max: new Date('2099-12-31T23:59:59Z'), noInvalidDate: true }).map((d) => d.toISOString()),
+      fc.constantFrom('2026-02-16T15:59:59.999Z', '2026-02-16T16:00:00.000Z', '1988-04-09T17:59:59.999Z', '1988-04-09T18:00:00.000Z', '2026-02-16T16:00:00+08:00'),
+    );
+    fc.assert(
+      fc.property(instants, (instant) => shanghaiDay(instant) === shanghaiDateOf(instant)),
+      { seed: 7, numRuns: 2_000 },
+    );
   });
 
   it('when filtered by dueWithin, then exactly the tasks with at most that many working days left are listed, on any day', () => {
