@@ -296,7 +296,7 @@ describe('inbox, reports and the case list over a month of work in Jinan and Qin
     } finally {
       db.prepare = prepare;
     }
-    const items = prepared.filter((sql) => sql.includes('group_concat(item') && sql.includes('due_at < @asOf'));
+    const items = prepared.filter((sql) => sql.includes('group_concat(json_array(due_at') && sql.includes('due_at < @asOf'));
     expect(items).toHaveLength(1);
     const plan = (db.prepare(`EXPLAIN QUERY PLAN ${items[0]}`).all({ asOf: asOf.toISOString(), offset: 0, bytesMax: 1, perPiece: 1 }) as { detail: string }[]).map((r) => r.detail);
     expect(plan.filter((step) => step.includes('sla_tasks'))).toEqual(['SEARCH sla_tasks USING COVERING INDEX sla_overdue_items (due_at<?)']);
@@ -312,7 +312,7 @@ describe('inbox, reports and the case list over a month of work in Jinan and Qin
     let reversed = 0;
     db.prepare = ((sql: string) => {
       const statement = prepare(sql);
-      if (!(sql.includes('group_concat(item') && sql.includes('due_at < @asOf'))) return statement;
+      if (!(sql.includes('group_concat(json_array(due_at') && sql.includes('due_at < @asOf'))) return statement;
       return {
         raw: () => ({
           get: (params: unknown) => {
