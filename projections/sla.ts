@@ -636,7 +636,7 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
   const asOfDay = shanghaiDay(asOf);
   const kinds = new Map(statements.of(db).kinds.all().map((k) => [k[0], k]));
   const items: OverdueItem[] = [];
-  /** The items of `rows`, in their order; false (nothing told) when they are not in the report's order. */
+  /** Makes the items of `batches`, in their order; false, with items half made, as soon as they are out of the report's order. */
   const add = (batches: Iterable<ItemRow[]>): boolean => {
     // Items keep one copy of each organisation (its tally's) and deadline (rows come in deadline
     // order: a run of one deadline shares its first copy, and its working days overdue while open).
@@ -681,8 +681,10 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
     }
     return true;
   };
-  // SQLite aggregates a subquery's rows in its order (it reads them as they are made); the report
-  // promises that order, so it is checked rather than assumed, and restored if ever not so.
+  // SQLite joins the items in the order it reads them: the index's, the report's. That is checked,
+  // not assumed: an organisation filter leads SQLite to other indexes (in no such order), and the
+  // items are then made again, sorted (for the bench log's 800 items of one bureau, 24 against 20 ms
+  // when SQLite sorted them).
   if (!add(parsedPieces(pieces))) {
     items.length = 0;
     byOrg.clear();
