@@ -4,8 +4,8 @@
  * or cancelled, when the case closed it without its work being done (engine `TaskClosed.cancelled`):
  * a cancelled task is never counted as finished, and one cancelled past its deadline is reported.
  *
- * The overdue report is answered from partial indexes (open tasks by deadline, late tasks by
- * deadline, open tasks by organisation) and a summary of open tasks per organisation kept by
+ * The overdue report is answered from partial indexes (open and late tasks by deadline, open tasks
+ * by organisation) and a summary of open tasks per organisation kept by
  * triggers (`sla_open_counts`), so its cost follows the rows it returns, not the history;
  * working days are counted in JS on the result rows only (O(1) each). Regions are resolved at query
  * time from the stored parties and the directory, so a rebuild never depends on configuration.
@@ -119,7 +119,8 @@ function openCounts(): string {
 
 /** The reports' indexes (the fold needs none of them: a rebuild creates them at its end). */
 const QUERY_INDEXES = [
-  // The overdue report reads this one alone (covering, in deadline order): open tasks and late tasks.
+  // The overdue report reads this one alone (covering, in deadline order), unless filtered by
+  // organisation: open tasks and late tasks.
   // sla_open_due and sla_late_due held the item's values, which the report wrote as JSON each time;
   // sla_open_items and sla_late_items held the open and the late apart, which SQLite then merged.
   'DROP INDEX IF EXISTS sla_open_due',
@@ -524,7 +525,11 @@ export interface OverdueQuery extends Filters {
   to?: string | Date;
   directory: Directory;
   calendar: QueryCalendar;
-  /** Items read per JSON text from SQLite, a positive integer (default `ITEMS_PER_TEXT`; tests make it small). */
+  /**
+   * Items read per JSON text from SQLite, a positive integer; given, they are read in such texts,
+   * sorted and limited by SQLite (tests make it small). Default: all at once, then in texts of
+   * `ITEMS_PER_TEXT` if that one text is too long.
+   */
   itemsPerText?: number;
   /** A text splits into pieces before the items of cases whose key this divides (default `CASE_KEYS_PER_PIECE`; tests make it small). */
   caseKeysPerPiece?: number;
@@ -621,7 +626,7 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
     throw new RangeError(`summaryCorrectionMax must be a non-negative integer, not ${correctionMax}`);
   }
   const read = () => ({
-    pieces: itemPieces(db, and, p, query.itemsPerText ?? ITEMS_PER_TEXT, query.caseKeysPerPiece ?? CASE_KEYS_PER_PIECE, bytesMax),
+    pieces: itemPieces(db, and, p, query.itemsPerText, query.caseKeysPerPiece ?? CASE_KEYS_PER_PIECE, bytesMax),
     counts: countRows(db, query.region !== undefined, and, p, bytesMax, correctionMax),
   });
   const { pieces, counts } = db.inTransaction ? read() : db.transaction(read)();
@@ -728,7 +733,7 @@ function correctionMaxOf(summaryRows: number, openTasks: number): number {
   return Math.min(SUMMARY_CORRECTION_MAX, Math.floor((openTasks - summaryRows) / 3));
 }
 
-/** Items read per JSON text, at most: the bench's 19,948 items make one text of 3.4 MB. */
+/** Items read per JSON text, at most, once all of them made a text too long (the bench's 19,948 items make one of 3.8 MB). */
 const ITEMS_PER_TEXT = 50_000;
 
 /**
@@ -743,24 +748,28 @@ const TEXT_BYTES_MAX = 500_000_000;
 /**
  * The overdue report's rows as JSON pieces (`PIECE_SEPARATOR`; `parsedPieces` reads them), deadline
  * first (then case, then kind): still open, and finished late (by asOf or after it: then it was open
- * past due at asOf), from one covering index in deadline order (`MAY_BE_OVERDUE`). Each row's item
+ * past due at asOf), from one covering index in deadline order (`MAY_BE_OVERDUE`; with an
+ * organisation filter, SQLite reads other indexes, in no such order: the caller checks). Each row's item
  * is JSON that the index holds (`ITEM_JSON`), joined by SQLite: one `JSON.parse` reads a piece.
  * Handing 20,000 rows of 11 values to JS one value at a time took about a third longer (p50 77–89
  * against 59–62 ms for the items alone, on a slow host).
- * More than `perText` rows, or a text too long, are read again in texts of `perText` rows, sorted
+ * Given `perText`, or when all of them make a text too long, they are read in texts of `perText` rows, sorted
  * and limited by SQLite, each after the rows read before it: one stage entered twice on one day can
  * have two rows of one key, so a text starts at an offset, not after a key. The caller reads in one
  * transaction, so that every text sees the same rows, and checks their order.
  */
-function itemPieces(db: Db, and: string, params: Record<string, string>, perText: number, perPiece: number, bytesMax: number): string[] {
-  if (!Number.isSafeInteger(perText) || perText < 1) throw new RangeError(`itemsPerText must be a positive integer, not ${perText}`);
+function itemPieces(db: Db, and: string, params: Record<string, string>, perText: number | undefined, perPiece: number, bytesMax: number): string[] {
+  if (perText !== undefined && (!Number.isSafeInteger(perText) || perText < 1)) throw new RangeError(`itemsPerText must be a positive integer, not ${perText}`);
   if (!Number.isSafeInteger(perPiece) || perPiece < 1) throw new RangeError(`caseKeysPerPiece must be a positive integer, not ${perPiece}`);
   const where = `WHERE ${MAY_BE_OVERDUE} AND due_at < @asOf AND entered_at <= @asOf${and}`;
   const p = { ...params, perPiece };
-  // At once, in the order SQLite reads the index (its own, the report's), when they fit in one text:
-  // with no subquery to sort and limit them, the SQL takes about 20 against 25 ms for the bench's items.
-  const whole = joinedText(db, ITEM_JSON, `FROM sla_tasks ${where}`, p, bytesMax, PIECE_SEPARATOR);
-  if (whole && whole.items <= perText) return whole.items > 0 ? whole.text.split('\n') : [];
+  // At once, in the order SQLite reads them (the index's, unless a filter leads it to others), when
+  // they fit in one text: with no subquery to sort and limit them, the SQL takes about 20 against
+  // 25 ms for the bench's items.
+  if (perText === undefined) {
+    const whole = joinedText(db, ITEM_JSON, `FROM sla_tasks ${where}`, p, bytesMax, PIECE_SEPARATOR);
+    if (whole) return whole.items > 0 ? whole.text.split('\n') : [];
+  }
   const paged = (perText: number): string[] => {
     const items = `FROM (SELECT case_key, ${ITEM_JSON} AS item FROM sla_tasks ${where} ORDER BY due_at, case_key, kind LIMIT ${perText} OFFSET @offset)`;
     const pieces: string[] = [];
@@ -775,7 +784,7 @@ function itemPieces(db: Db, and: string, params: Record<string, string>, perText
       if (joined.items < perText) return pieces;
     }
   };
-  return paged(perText);
+  return paged(perText ?? ITEMS_PER_TEXT);
 }
 
 /**
@@ -869,8 +878,18 @@ function rowsAsJson<R>(db: Db, columns: string, query: string, params: Record<st
   return joined && (JSON.parse(`[${joined.text}]`) as R[]);
 }
 
+/**
+ * The report's order: deadline, case, kind; then (one stage entered twice on one day) the item's
+ * JSON, as the index orders it, so that a report read through another index (an organisation
+ * filter) lists such items in the same order as the whole report.
+ */
 function compareItems(a: ItemRow, b: ItemRow): number {
-  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1] || a[2] - b[2];
+  if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1;
+  const c = a[1] - b[1] || a[2] - b[2];
+  if (c !== 0) return c;
+  const x = JSON.stringify(a);
+  const y = JSON.stringify(b);
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** A kind missing from `sla_kinds` (never: a task's kind is written in its transaction), shown as such rather than failing the report. */
