@@ -788,19 +788,20 @@ function itemPieces(db: Db, and: string, params: Record<string, string>, perText
 }
 
 /**
- * Items' texts are joined by a comma, or by a line feed before an item of a case whose key is a
- * multiple of `CASE_KEYS_PER_PIECE`: about one item in 512, at places that matter to nothing but
- * memory. JSON never holds a bare line feed, so the text splits there into pieces, each read by one
- * `JSON.parse`; a piece's rows are garbage once its items are made. A young-generation collection
- * during a report then copies the items alone, not every row as well: for the bench's 19,948 items,
- * about 9 against 13 MB promoted per report.
+ * Items' texts are joined by a comma, or, before an item of a case whose key is a multiple of
+ * `CASE_KEYS_PER_PIECE` (about one item in 512, at places that matter to nothing but memory), by
+ * `]`, a line feed and `[`. JSON never holds a bare line feed, so the array splits there into
+ * arrays, each read by one `JSON.parse` with no copy (a piece is a slice of the text); a piece's
+ * rows are garbage once its items are made. A young-generation collection during a report then
+ * copies the items alone, not every row as well: for the bench's 19,948 items, about 9 against 13 MB
+ * promoted per report.
  */
-const PIECE_SEPARATOR = "CASE WHEN case_key % @perPiece = 0 THEN char(10) ELSE ',' END";
+const PIECE_SEPARATOR = "CASE WHEN case_key % @perPiece = 0 THEN ']' || char(10) || '[' ELSE ',' END";
 const CASE_KEYS_PER_PIECE = 512;
 
 /** The rows of each piece (`itemPieces`), one piece read at a time. */
 function* parsedPieces(pieces: readonly string[]): Generator<ItemRow[]> {
-  for (const piece of pieces) yield JSON.parse(`[${piece}]`) as ItemRow[];
+  for (const piece of pieces) yield JSON.parse(piece) as ItemRow[];
 }
 
 /**
@@ -849,17 +850,17 @@ function countRows(db: Db, byRegion: boolean, and: string, params: Record<string
 }
 
 /**
- * The texts of `item` (JSON) of the rows of `from` (`FROM …`), joined in SQL by `separator` (SQL:
- * a comma's length) in the order SQLite reads them, and how many; undefined when the text would be
- * longer than `bytesMax` or than SQLite allows. The length is summed beside the join, not measured
- * on it: an expression over the joined text would be computed twice.
+ * The texts of `item` (JSON) of the rows of `from` (`FROM …`) as one JSON array, joined in SQL by
+ * `separator` (SQL: at most 3 bytes) in the order SQLite reads them, and how many; undefined when
+ * the text would be longer than `bytesMax` or than SQLite allows. The length is summed beside the
+ * join, not measured on it: an expression over the joined text would be computed twice.
  */
 function joinedText(db: Db, item: string, from: string, params: Record<string, unknown>, bytesMax: number, separator = "','"): { text: string; items: number } | undefined {
   let row: [text: string | null, items: number] | undefined;
   try {
     row = db
       .prepare<Record<string, unknown>, [string | null, number]>(
-        `SELECT CASE WHEN total(octet_length(${item})) + count(*) + 1 <= @bytesMax THEN group_concat(${item}, ${separator}) END, count(*) ${from}`,
+        `SELECT CASE WHEN total(octet_length(${item})) + 3 * count(*) + 2 <= @bytesMax THEN '[' || group_concat(${item}, ${separator}) || ']' END, count(*) ${from}`,
       )
       .raw(true)
       .get({ ...params, bytesMax });
@@ -868,14 +869,14 @@ function joinedText(db: Db, item: string, from: string, params: Record<string, u
     return undefined;
   }
   const [text, items] = row!;
-  if (items === 0) return { text: '', items };
+  if (items === 0) return { text: '[]', items };
   return text === null ? undefined : { text, items };
 }
 
 /** The rows of `query` as JSON arrays of `columns`, read by one `JSON.parse` (see `joinedText`). */
 function rowsAsJson<R>(db: Db, columns: string, query: string, params: Record<string, unknown>, bytesMax: number): R[] | undefined {
   const joined = joinedText(db, `json_array(${columns})`, `FROM (${query})`, params, bytesMax);
-  return joined && (JSON.parse(`[${joined.text}]`) as R[]);
+  return joined && (JSON.parse(joined.text) as R[]);
 }
 
 /**

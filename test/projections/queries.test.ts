@@ -340,8 +340,8 @@ describe('inbox, reports and the case list over a month of work in Jinan and Qin
             const [text, items] = statement.raw(true).get(params) as [string | null, number];
             if (text === null || items < 2) return [text, items];
             reversed++;
-            const rows = text.split('\n').flatMap((piece) => JSON.parse(`[${piece}]`) as unknown[]);
-            return [JSON.stringify(rows.reverse()).slice(1, -1), items];
+            const rows = text.split('\n').flatMap((piece) => JSON.parse(piece) as unknown[]);
+            return [JSON.stringify(rows.reverse()), items];
           },
         }),
       };
