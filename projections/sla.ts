@@ -749,14 +749,14 @@ const TEXT_BYTES_MAX = 500_000_000;
  * The overdue report's rows as JSON pieces (`PIECE_SEPARATOR`; `parsedPieces` reads them), deadline
  * first (then case, then kind): still open, and finished late (by asOf or after it: then it was open
  * past due at asOf), from one covering index in deadline order (`MAY_BE_OVERDUE`; with an
- * organisation filter, SQLite reads other indexes, in no such order: the caller checks). Each row's item
- * is JSON that the index holds (`ITEM_JSON`), joined by SQLite: one `JSON.parse` reads a piece.
+ * organisation filter SQLite reads other indexes, in no such order: the caller checks). Each row's
+ * item is JSON that the index holds (`ITEM_JSON`), joined by SQLite; one `JSON.parse` reads a piece.
  * Handing 20,000 rows of 11 values to JS one value at a time took about a third longer (p50 77–89
- * against 59–62 ms for the items alone, on a slow host).
- * Given `perText`, or when all of them make a text too long, they are read in texts of `perText` rows, sorted
- * and limited by SQLite, each after the rows read before it: one stage entered twice on one day can
- * have two rows of one key, so a text starts at an offset, not after a key. The caller reads in one
- * transaction, so that every text sees the same rows, and checks their order.
+ * against 59–62 ms for the items alone, on a slow host). Given `perText`, or when all of them make a
+ * text too long, they are read in texts of `perText` rows, sorted and limited by SQLite, each after
+ * the rows read before it: one stage entered twice on one day can have two rows of one key, so a
+ * text starts at an offset, not after a key. The caller reads in one transaction, so that every
+ * text sees the same rows, and checks their order.
  */
 function itemPieces(db: Db, and: string, params: Record<string, string>, perText: number | undefined, perPiece: number, bytesMax: number): string[] {
   if (perText !== undefined && (!Number.isSafeInteger(perText) || perText < 1)) throw new RangeError(`itemsPerText must be a positive integer, not ${perText}`);
