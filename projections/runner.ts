@@ -186,9 +186,14 @@ export class RebuildUnderWayError extends Error {
   }
 }
 
-/** Creates the query indexes of projections that have caught up (idempotent). */
+/**
+ * Creates the query indexes of projections that have caught up (idempotent), each entry in an
+ * immediate transaction of its own: a summary's fill and its triggers see the same rows (a rebuild
+ * in another process may be writing this file), and an append beside them waits for one index's
+ * sort at most.
+ */
 function createQueryIndexes(db: Db, projections: readonly Projection[]): void {
-  for (const p of projections) for (const sql of p.queryIndexes ?? []) db.exec(sql);
+  for (const p of projections) for (const sql of p.queryIndexes ?? []) db.transaction(() => db.exec(sql)).immediate();
 }
 
 /**
@@ -963,8 +968,7 @@ export class InlineProjector implements Projector {
       try {
         for (const target of targets) this.db.prepare('ATTACH DATABASE ? AS ?').run(target, `rebuilt_${attached++}`);
         mergeRebuilt(this.db, attached);
-        // One index per transaction too: an append beside it waits for one sort at most.
-        for (const p of projections) for (const sql of p.queryIndexes ?? []) this.db.transaction(() => this.db.exec(sql)).immediate();
+        createQueryIndexes(this.db, projections);
         this.db.transaction(() => {
           for (const p of projections) this.#checkpoints.write(p, upTo);
         }).immediate();
@@ -1017,7 +1021,7 @@ export class InlineProjector implements Projector {
       const { count, position } = batch.immediate();
       if (count === 0) {
         // Caught up: the query indexes, then attach in the same tick, so no append falls between the last read and the handler.
-        this.db.transaction(() => createQueryIndexes(this.db, list)).immediate();
+        createQueryIndexes(this.db, list);
         for (const p of list) this.#detached.delete(p.name);
         onProgress?.(position, position);
         this.#waiters.reached(this.position);
@@ -1081,9 +1085,7 @@ export class FollowProjector implements Projector {
   start(): void {
     prepareProjections(this.db, this.#checkpoints, this.#projections);
     // Following keeps the query indexes from the start: a follower serves queries while it catches up.
-    // In one transaction: a summary's fill and its triggers must see the same rows (a rebuild in
-    // another process may be writing this file).
-    this.db.transaction(() => createQueryIndexes(this.db, this.#projections)).immediate();
+    createQueryIndexes(this.db, this.#projections);
     this.#positions = this.#checkpoints.positions(this.#projections);
     this.#resume();
   }
@@ -1107,7 +1109,7 @@ export class FollowProjector implements Projector {
     const targets = pick(this.#projections, names);
     await this.#pause();
     resetProjections(this.db, this.#checkpoints, targets);
-    this.db.transaction(() => createQueryIndexes(this.db, targets)).immediate();
+    createQueryIndexes(this.db, targets);
     for (const p of targets) this.#positions.set(p.name, 0);
     const target = await this.#store.headPosition();
     const done = new Promise<void>((resolve, reject) => {

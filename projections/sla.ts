@@ -85,6 +85,9 @@ CREATE TABLE IF NOT EXISTS sla_kinds (
 /** The trigger created last of the summary's: once it exists, the summary was filled and is kept. */
 const OPEN_COUNTS_KEPT = 'sla_open_counts_changed';
 
+/** A row while the summary is kept (`OPEN_COUNTS_KEPT` exists). */
+const OPEN_COUNTS_KEPT_ROW = `SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND name = '${OPEN_COUNTS_KEPT}'`;
+
 /**
  * `sla_open_counts`: the tasks open now, counted per organisation (only organisations with one), kept
  * by triggers on `sla_tasks` in the same transaction as the rows they count, however the rows are
@@ -100,7 +103,7 @@ const OPEN_COUNTS_KEPT = 'sla_open_counts_changed';
  * and the triggers would be counted by neither.
  */
 function openCounts(): string {
-  const unfilled = `NOT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND name = '${OPEN_COUNTS_KEPT}')`;
+  const unfilled = `NOT EXISTS (${OPEN_COUNTS_KEPT_ROW})`;
   const opened = 'INSERT INTO sla_open_counts (org, open) SELECT NEW.org, 1 WHERE NEW.completed_at IS NULL ON CONFLICT (org) DO UPDATE SET open = open + 1;';
   const closed = `UPDATE sla_open_counts SET open = open - 1 WHERE org = OLD.org AND OLD.completed_at IS NULL;
     DELETE FROM sla_open_counts WHERE org = OLD.org AND open = 0;`;
@@ -195,7 +198,7 @@ const statements = statementCache((db: Db) => ({
     'UPDATE sla_tasks SET due_at = ?, due_date = ?, provisional = ?, calendar_version = ? WHERE case_key = ? AND stage = ? AND completed_at IS NULL',
   ),
   kinds: db.prepare<[], KindValues>('SELECT kind, process, stage, label, role, basis, article FROM sla_kinds').raw(true),
-  openCountsKept: db.prepare<[], 1>(`SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND name = '${OPEN_COUNTS_KEPT}'`).pluck(),
+  openCountsKept: db.prepare<[], 1>(OPEN_COUNTS_KEPT_ROW).pluck(),
   openedAfter: db
     .prepare<{ asOf: string | undefined; cap: number }, number>('SELECT count(*) FROM (SELECT 1 FROM sla_tasks WHERE completed_at IS NULL AND entered_at > @asOf LIMIT @cap)')
     .pluck(),
