@@ -20,12 +20,18 @@ export function cityOf(region: string): string {
   return region.endsWith('0000') ? region : `${region.slice(0, 4)}00`;
 }
 
+/** What the code of every region `outer` contains starts with: a province's 2 digits, a city's 4; a county contains none but itself. */
+export function regionPrefix(outer: string): string | undefined {
+  if (outer.endsWith('0000')) return outer.slice(0, 2);
+  if (outer.endsWith('00')) return outer.slice(0, 4);
+  return undefined;
+}
+
 /** Whether `outer` is `inner` or contains it (a province its cities, a city its counties). */
 export function regionContains(outer: string, inner: string): boolean {
   if (outer === inner) return true;
-  if (outer.endsWith('0000')) return inner.startsWith(outer.slice(0, 2));
-  if (outer.endsWith('00')) return inner.startsWith(outer.slice(0, 4));
-  return false;
+  const prefix = regionPrefix(outer);
+  return prefix !== undefined && inner.startsWith(prefix);
 }
 
 export function levelOf(region: string): Level {

@@ -11,7 +11,7 @@
  * time from the stored parties and the directory, so a rebuild never depends on configuration.
  */
 import { createHash } from 'node:crypto';
-import { caseRegion, regionContains, type Directory } from '../directory/index.js';
+import { caseRegion, regionContains, regionPrefix, type Directory } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
 import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
 import { caseFacts, storedInstant, type SummaryFacts } from './metadata.js';
@@ -82,41 +82,66 @@ CREATE TABLE IF NOT EXISTS sla_kinds (
 );
 `;
 
-/** The trigger created last of the summary's: once it exists, the summary was filled and is kept. */
-const OPEN_COUNTS_KEPT = 'sla_open_counts_changed';
+/** The trigger created last of the summaries': once it exists, they were filled and are kept. */
+const OPEN_COUNTS_KEPT = 'sla_open_summary_changed';
 
-/** A row while the summary is kept (`OPEN_COUNTS_KEPT` exists). */
+/** A row while the summaries are kept (`OPEN_COUNTS_KEPT` exists). */
 const OPEN_COUNTS_KEPT_ROW = `SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND name = '${OPEN_COUNTS_KEPT}'`;
 
+/** A summary group's key: the task's organisation and the facts its case's region is found from (JSON tells null from ''). */
+const groupKey = (row: 'NEW' | 'OLD' | '') => {
+  const c = (column: string) => (row ? `${row}.${column}` : column);
+  return `json_array(${c('org')}, ${c('parties_region')}, ${c('provider_org')})`;
+};
+
 /**
- * `sla_open_counts`: the tasks open now, counted per organisation (only organisations with one), kept
- * by triggers on `sla_tasks` in the same transaction as the rows they count, however the rows are
- * written. The unfiltered overdue report reads its counts from it, corrected for `asOf` by the tasks
- * opened after it (`sla_open_by_entry`) and those finished since (`sla_finished_at`): a few rows
- * when asOf is now, instead of every open task (about 20 of the report's ~150 ms at 107,000 open
- * tasks, on a slow host). Covering with completed_at (always NULL there), as `sla_open_by_org`:
- * without it, an asOf months back read the rows of the tasks opened since (`sla_open_entered` was
- * that index without it). Created when the read model has caught up, with the query indexes: a
- * rebuild writes its rows without the triggers and counts them once at its end. Filled only while
- * the last trigger is missing (a first start, after a rebuild); after that, the triggers keep it.
- * The runner runs these statements in one transaction: a commit of another writer between the fill
- * and the triggers would be counted by neither.
+ * Two summaries of the tasks open now, kept by triggers on `sla_tasks` in the same transaction as
+ * the rows they count, however the rows are written:
+ * - `sla_open_counts`, per organisation (only organisations with one), for the unfiltered overdue
+ *   report;
+ * - `sla_open_groups`, per organisation and the facts its tasks' region is found from (the case's
+ *   region and provider: an applicant's task counts in its case's region), for a region's report —
+ *   every supervisor's, who sees its own region (API.md). Counting its open tasks from the tasks
+ *   themselves took 75–106 ms of a report at 107,000 open tasks (about 13,000 groups, nearly all
+ *   applicants').
+ * The reports correct them for `asOf` by the tasks opened after it (`sla_open_by_entry`) and those
+ * finished since (`sla_finished_at`): a few rows when asOf is now, instead of every open task (about
+ * 20 of the unfiltered report's ~150 ms at 107,000 open tasks, on a slow host). Covering with
+ * completed_at (always NULL there), as `sla_open_by_org`: without it, an asOf months back read the
+ * rows of the tasks opened since (`sla_open_entered` was that index without it). Created when the
+ * read model has caught up, with the query indexes: a rebuild writes its rows without the triggers
+ * and counts them once at its end. Filled only while the last trigger is missing (a first start,
+ * after a rebuild, after an upgrade from the summary per organisation alone, whose triggers are
+ * dropped); after that, the triggers keep them. The runner runs these statements in one
+ * transaction: a commit of another writer between the fill and the triggers would be counted by neither.
  */
 function openCounts(): string {
   const unfilled = `NOT EXISTS (${OPEN_COUNTS_KEPT_ROW})`;
-  const opened = 'INSERT INTO sla_open_counts (org, open) SELECT NEW.org, 1 WHERE NEW.completed_at IS NULL ON CONFLICT (org) DO UPDATE SET open = open + 1;';
+  const opened = `INSERT INTO sla_open_counts (org, open) SELECT NEW.org, 1 WHERE NEW.completed_at IS NULL ON CONFLICT (org) DO UPDATE SET open = open + 1;
+    INSERT INTO sla_open_groups (key, org, parties_region, provider_org, open) SELECT ${groupKey('NEW')}, NEW.org, NEW.parties_region, NEW.provider_org, 1
+      WHERE NEW.completed_at IS NULL ON CONFLICT (key) DO UPDATE SET open = open + 1;`;
   const closed = `UPDATE sla_open_counts SET open = open - 1 WHERE org = OLD.org AND OLD.completed_at IS NULL;
-    DELETE FROM sla_open_counts WHERE org = OLD.org AND open = 0;`;
+    DELETE FROM sla_open_counts WHERE org = OLD.org AND open = 0;
+    UPDATE sla_open_groups SET open = open - 1 WHERE key = ${groupKey('OLD')} AND OLD.completed_at IS NULL;
+    DELETE FROM sla_open_groups WHERE key = ${groupKey('OLD')} AND open = 0;`;
   return `
     DROP INDEX IF EXISTS sla_open_entered;
     CREATE INDEX IF NOT EXISTS sla_open_by_entry ON sla_tasks (entered_at, org, completed_at) WHERE completed_at IS NULL;
+    DROP TRIGGER IF EXISTS sla_open_counts_opened;
+    DROP TRIGGER IF EXISTS sla_open_counts_deleted;
+    DROP TRIGGER IF EXISTS sla_open_counts_changed;
     CREATE TABLE IF NOT EXISTS sla_open_counts (org TEXT PRIMARY KEY, open INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS sla_open_groups (key TEXT PRIMARY KEY, org TEXT NOT NULL, parties_region TEXT, provider_org TEXT, open INTEGER NOT NULL) WITHOUT ROWID;
     DELETE FROM sla_open_counts WHERE ${unfilled};
+    DELETE FROM sla_open_groups WHERE ${unfilled};
     INSERT INTO sla_open_counts (org, open) SELECT org, count(*) FROM sla_tasks WHERE completed_at IS NULL AND ${unfilled} GROUP BY org;
-    CREATE TRIGGER IF NOT EXISTS sla_open_counts_opened AFTER INSERT ON sla_tasks WHEN NEW.completed_at IS NULL BEGIN ${opened} END;
-    CREATE TRIGGER IF NOT EXISTS sla_open_counts_deleted AFTER DELETE ON sla_tasks WHEN OLD.completed_at IS NULL BEGIN ${closed} END;
-    CREATE TRIGGER IF NOT EXISTS ${OPEN_COUNTS_KEPT} AFTER UPDATE OF org, completed_at ON sla_tasks
-      WHEN (OLD.completed_at IS NULL) <> (NEW.completed_at IS NULL) OR (OLD.completed_at IS NULL AND OLD.org <> NEW.org)
+    INSERT INTO sla_open_groups (key, org, parties_region, provider_org, open)
+      SELECT ${groupKey('')}, org, parties_region, provider_org, count(*) FROM sla_tasks WHERE completed_at IS NULL AND ${unfilled} GROUP BY org, parties_region, provider_org;
+    CREATE TRIGGER IF NOT EXISTS sla_open_summary_opened AFTER INSERT ON sla_tasks WHEN NEW.completed_at IS NULL BEGIN ${opened} END;
+    CREATE TRIGGER IF NOT EXISTS sla_open_summary_deleted AFTER DELETE ON sla_tasks WHEN OLD.completed_at IS NULL BEGIN ${closed} END;
+    CREATE TRIGGER IF NOT EXISTS ${OPEN_COUNTS_KEPT} AFTER UPDATE OF org, parties_region, provider_org, completed_at ON sla_tasks
+      WHEN (OLD.completed_at IS NULL) <> (NEW.completed_at IS NULL)
+        OR (OLD.completed_at IS NULL AND (OLD.org <> NEW.org OR OLD.parties_region IS NOT NEW.parties_region OR OLD.provider_org IS NOT NEW.provider_org))
       BEGIN ${closed} ${opened} END;`;
 }
 
@@ -142,7 +167,7 @@ const QUERY_INDEXES = [
   // it passes, with no sort. (Led by completion time, it sorted every task of the period: 1.7 s for
   // 470,000 finished tasks, against 0.13 s read in group order, whatever the period.)
   'CREATE INDEX IF NOT EXISTS sla_finished_by_group ON sla_tasks (org, process, stage, parties_region, provider_org, completed_at, due_at, cancelled) WHERE completed_at IS NOT NULL',
-  // The unfiltered report counts open tasks from a summary (below) instead of reading all of them.
+  // The report, unfiltered or by region, counts open tasks from a summary (below) instead of reading all of them.
   openCounts(),
 ];
 
@@ -439,32 +464,58 @@ function filters(f: Filters, directory: Directory) {
     params.basis = f.basis;
   }
   const region = f.region;
+  let countsAnd = where.map((w) => ` AND ${w}`).join('');
   if (region !== undefined) {
     const orgs = directory.list();
-    where.push('(org IN (SELECT value FROM json_each(@orgsWithin)) OR org NOT IN (SELECT value FROM json_each(@orgsKnown)))');
     params.orgsWithin = jsonList(orgs.filter((o) => regionContains(region, o.region)).map((o) => o.code));
     params.orgsKnown = jsonList(orgs.map((o) => o.code));
+    params.regionPrefix = regionPrefix(region) ?? region;
+    where.push(REGION_SQL);
+    countsAnd += ` AND ${REGION_FACTS_SQL}`;
   }
   const and = where.map((w) => ` AND ${w}`).join('');
-  const decided = new Map<string, boolean>();
+  // The task's organisation's region; an applicant's task (an organisation outside the directory)
+  // counts in its case's region, found from the case's facts alone: decided once per organisation,
+  // or once per pair of facts (thousands of applicants share a few hundred).
+  const byOrg = new Map<string, boolean>();
+  const byFacts = new Map<string, boolean>();
   const inRegion =
     region === undefined
       ? () => true
       : (org: string, partiesRegion: string | null, providerOrg: string | null) => {
-          const key = `${org}\u0000${partiesRegion ?? '\u0001'}\u0000${providerOrg ?? '\u0001'}`;
-          let yes = decided.get(key);
+          let yes = byOrg.get(org);
+          if (yes !== undefined) return yes;
+          const own = directory.get(org)?.region;
+          if (own !== undefined) {
+            yes = regionContains(region, own);
+            byOrg.set(org, yes);
+            return yes;
+          }
+          const key = `${partiesRegion ?? '\u0001'}\u0000${providerOrg ?? '\u0001'}`;
+          yes = byFacts.get(key);
           if (yes === undefined) {
-            // The task's organisation's region; an applicant's task counts in its case's region.
-            const r =
-              directory.get(org)?.region ??
-              caseRegion(directory, { ...(partiesRegion !== null ? { region: partiesRegion } : {}), ...(providerOrg !== null ? { providerOrg } : {}) });
+            const r = caseRegion(directory, { ...(partiesRegion !== null ? { region: partiesRegion } : {}), ...(providerOrg !== null ? { providerOrg } : {}) });
             yes = r !== undefined && regionContains(region, r);
-            decided.set(key, yes);
+            byFacts.set(key, yes);
           }
           return yes;
         };
-  return { and, params, inRegion };
+  return { and, countsAnd, params, inRegion, onlyRegion: where.length === (region === undefined ? 0 : 1) };
 }
+
+/** The SQL part of the region test: an organisation of the directory in the region, or one outside the directory (decided in JS). */
+const REGION_SQL = '(org IN (SELECT value FROM json_each(@orgsWithin)) OR org NOT IN (SELECT value FROM json_each(@orgsKnown)))';
+
+/**
+ * The same, where the case's facts can be read (the open tasks' summary, and the indexes the counts
+ * read): one outside the directory only if its case is addressed to a region whose code starts as the
+ * region's do (`regionPrefix`), or else its provider is in the region. It keeps no fewer rows than
+ * the test in JS, which still decides; for a city's report it leaves out most of the province's
+ * thousands of applicants' groups, which were read, named and parsed only to be dropped.
+ */
+const REGION_FACTS_SQL = `(org IN (SELECT value FROM json_each(@orgsWithin)) OR (org NOT IN (SELECT value FROM json_each(@orgsKnown)) AND CASE
+  WHEN parties_region IS NULL THEN provider_org IN (SELECT value FROM json_each(@orgsWithin))
+  ELSE substr(parties_region, 1, length(@regionPrefix)) = @regionPrefix END))`;
 
 /**
  * The applicant's name as supervisors' reports show it: an organisation's in full; a natural
@@ -611,17 +662,18 @@ type CountRow = [org: string, partiesRegion: string | null, providerOrg: string 
  */
 export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
   const asOf = queryInstant(query.asOf, 'asOf');
-  const { and: filterSql, params, inRegion } = filters(query, query.directory);
-  let and = filterSql;
+  const { and: filterSql, countsAnd: countsFilterSql, params, inRegion, onlyRegion } = filters(query, query.directory);
+  let period = '';
   const p: Record<string, string> = { ...params, asOf };
   if (query.from !== undefined) {
-    and += ' AND entered_at >= @from';
+    period += ' AND entered_at >= @from';
     p.from = queryInstant(query.from, 'from');
   }
   if (query.to !== undefined) {
-    and += ' AND entered_at < @to';
+    period += ' AND entered_at < @to';
     p.to = queryInstant(query.to, 'to');
   }
+  const and = filterSql + period;
   // Items and counts from one snapshot: the caller's transaction, or one of their own.
   const bytesMax = query.textBytesMax ?? TEXT_BYTES_MAX;
   const correctionMax = query.summaryCorrectionMax;
@@ -630,7 +682,7 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
   }
   const read = () => ({
     pieces: itemPieces(db, and, p, query.itemsPerText, query.caseKeysPerPiece ?? CASE_KEYS_PER_PIECE, bytesMax),
-    counts: countRows(db, query.region !== undefined, and, p, bytesMax, correctionMax),
+    counts: countRows(db, query.region !== undefined, countsFilterSql + period, p, bytesMax, correctionMax, onlyRegion && period === ''),
   });
   const { pieces, counts } = db.inTransaction ? read() : db.transaction(read)();
   const { directory, calendar } = query;
@@ -808,26 +860,36 @@ function* parsedPieces(pieces: readonly string[]): Generator<ItemRow[]> {
 }
 
 /**
- * Open tasks counted per organisation, in parts the caller sums: one organisation may have two
- * rows. Without any filter, and with few tasks opened after asOf (`correctionMaxOf`), from the summary
- * kept by triggers (`sla_open_counts`) as it is (in organisation order, no sort), then per
- * organisation the tasks opened after asOf taken away and those finished since added (none of
- * either when asOf is now). Otherwise, organisations counted as they are (in the index's order, no
- * sort), or with a region, by the facts a region is found from; with the tasks finished since. Each
+ * Open tasks counted per organisation (with a region, per organisation and the facts a region is
+ * found from), in parts the caller sums: one organisation may have several rows. Without any filter
+ * but `regionAtMost` a region, and with few tasks opened after asOf (`correctionMaxOf`), from the
+ * summary kept by triggers (`sla_open_counts`, or `sla_open_groups` for a region) as it is (in key
+ * order, no sort), then the tasks opened after asOf taken away and those finished since added (none
+ * of either when asOf is now). Otherwise, organisations counted as they are (in the index's order,
+ * no sort), or with a region, by those facts; with the tasks finished since. Each
  * organisation's name for reports comes beside its count, for applicants (in no directory): one
  * lookup each in SQL (thousands of them from JS cost 15–25 ms a report). One JSON text, as items;
  * row by row if that text would be too long (`TEXT_BYTES_MAX`: applicants' names are long).
  */
-function countRows(db: Db, byRegion: boolean, and: string, params: Record<string, string>, bytesMax: number, correctionMax: number | undefined): CountRow[] {
+function countRows(
+  db: Db,
+  byRegion: boolean,
+  and: string,
+  params: Record<string, string>,
+  bytesMax: number,
+  correctionMax: number | undefined,
+  regionAtMost: boolean,
+): CountRow[] {
   const [select, groupBy] = byRegion ? ['org, parties_region AS r, provider_org AS p', 'org, parties_region, provider_org'] : ['org, NULL AS r, NULL AS p', 'org'];
-  // Unfiltered: the open tasks counted now, less those opened after asOf, plus those finished since.
+  // Unfiltered, or by region alone: the open tasks counted now, less those opened after asOf, plus those finished since.
+  const summary = byRegion ? 'sla_open_groups' : 'sla_open_counts';
   const s = statements.of(db);
-  let summarised = !byRegion && and === '' && s.openCountsKept.get() !== undefined;
+  let summarised = regionAtMost && s.openCountsKept.get() !== undefined;
   if (summarised) {
     let most = correctionMax;
     if (most === undefined) {
       // Prepared here, not with the fold's statements: the table exists once its last trigger does.
-      const [rows, open] = db.prepare<[], [number, number]>('SELECT count(*), total(open) FROM sla_open_counts').raw(true).get()!;
+      const [rows, open] = db.prepare<[], [number, number]>(`SELECT count(*), total(open) FROM ${summary}`).raw(true).get()!;
       most = correctionMaxOf(rows, open);
     }
     summarised = s.openedAfter.get({ asOf: params.asOf, cap: most + 1 })! <= most;
@@ -836,10 +898,10 @@ function countRows(db: Db, byRegion: boolean, and: string, params: Record<string
   // in their own branch, SQLite would read every finished task in organisation order instead.
   const finishedSince = `SELECT ${select}, 1 AS n FROM sla_tasks WHERE completed_at > @asOf AND entered_at <= @asOf${and}`;
   const parts = summarised
-    ? `SELECT org, NULL AS r, NULL AS p, open AS n FROM sla_open_counts
+    ? `SELECT ${select}, open AS n FROM ${summary} WHERE TRUE${and}
        UNION ALL
        SELECT org, r, p, sum(n) FROM (
-         SELECT org, NULL AS r, NULL AS p, -1 AS n FROM sla_tasks WHERE completed_at IS NULL AND entered_at > @asOf
+         SELECT ${select}, -1 AS n FROM sla_tasks WHERE completed_at IS NULL AND entered_at > @asOf${and}
          UNION ALL
          ${finishedSince}
        ) GROUP BY org, r, p`
