@@ -469,6 +469,7 @@ function filters(f: Filters, directory: Directory) {
     const orgs = directory.list();
     params.orgsWithin = jsonList(orgs.filter((o) => regionContains(region, o.region)).map((o) => o.code));
     params.orgsKnown = jsonList(orgs.map((o) => o.code));
+    params.region = region;
     params.regionPrefix = regionPrefix(region) ?? region;
     where.push(REGION_SQL);
     countsAnd += ` AND ${REGION_FACTS_SQL}`;
@@ -507,15 +508,18 @@ function filters(f: Filters, directory: Directory) {
 const REGION_SQL = '(org IN (SELECT value FROM json_each(@orgsWithin)) OR org NOT IN (SELECT value FROM json_each(@orgsKnown)))';
 
 /**
- * The same, where the case's facts can be read (the open tasks' summary, and the indexes the counts
- * read): one outside the directory only if its case is addressed to a region whose code starts as the
- * region's do (`regionPrefix`), or else its provider is in the region. It keeps no fewer rows than
- * the test in JS, which still decides; for a city's report it leaves out most of the province's
- * thousands of applicants' groups, which were read, named and parsed only to be dropped.
+ * The whole region test in SQL, where the case's facts can be read (the open tasks' summary by case
+ * facts, and the indexes the counts read): one outside the directory is in the region when its case
+ * is addressed to it or to a region within it (`regionContains`: the region itself, or a code that
+ * starts with its `regionPrefix`; `@regionPrefix` is the region's own code for a county, which
+ * contains no other), or, addressed nowhere, when its provider is. The counts trust it, so they come
+ * per organisation from SQL: a city's report no longer reads, names and parses the province's
+ * thousands of applicants' groups to drop them in JS. A test checks it against `caseRegion` and
+ * `regionContains` for every region.
  */
 const REGION_FACTS_SQL = `(org IN (SELECT value FROM json_each(@orgsWithin)) OR (org NOT IN (SELECT value FROM json_each(@orgsKnown)) AND CASE
   WHEN parties_region IS NULL THEN provider_org IN (SELECT value FROM json_each(@orgsWithin))
-  ELSE substr(parties_region, 1, length(@regionPrefix)) = @regionPrefix END))`;
+  ELSE parties_region = @region OR (length(@regionPrefix) < length(@region) AND substr(parties_region, 1, length(@regionPrefix)) = @regionPrefix) END))`;
 
 /**
  * The applicant's name as supervisors' reports show it: an organisation's in full; a natural
@@ -653,7 +657,7 @@ type ItemRow = [
   partiesRegion: string | null,
 ];
 
-type CountRow = [org: string, partiesRegion: string | null, providerOrg: string | null, count: number, applicantName: string | null];
+type CountRow = [org: string, count: number, applicantName: string | null];
 
 /**
  * Every stage past its deadline at `asOf`: open past due (not completed by `asOf`, due before it)
@@ -750,10 +754,8 @@ export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
     byOrg.clear();
     add([[...parsedPieces(pieces)].flat().sort(compareItems)]);
   }
-  for (const [org, partiesRegion, providerOrg, count, applicantName] of counts) {
-    if (!inRegion(org, partiesRegion, providerOrg)) continue;
-    (byOrg.get(org) ?? tally(org, orgNameOf(directory, org, applicantName))).open += count;
-  }
+  // Counted in the region by SQL alone (`REGION_FACTS_SQL`).
+  for (const [org, count, applicantName] of counts) (byOrg.get(org) ?? tally(org, orgNameOf(directory, org, applicantName))).open += count;
   // Counts come in parts (summarised, less those opened after asOf, plus those finished since), which
   // may sum to none: an organisation with nothing open and nothing late is not listed.
   for (const [org, t] of byOrg) if (t.open === 0 && t.overdue === 0 && t.finishedLate === 0 && t.cancelledLate === 0) byOrg.delete(org);
@@ -860,13 +862,13 @@ function* parsedPieces(pieces: readonly string[]): Generator<ItemRow[]> {
 }
 
 /**
- * Open tasks counted per organisation (with a region, per organisation and the facts a region is
- * found from), in parts the caller sums: one organisation may have several rows. Without any filter
- * but `regionAtMost` a region, and with few tasks opened after asOf (`correctionMaxOf`), from the
- * summary kept by triggers (`sla_open_counts`, or `sla_open_groups` for a region) as it is (in key
- * order, no sort), then the tasks opened after asOf taken away and those finished since added (none
- * of either when asOf is now). Otherwise, organisations counted as they are (in the index's order,
- * no sort), or with a region, by those facts; with the tasks finished since. Each
+ * Open tasks counted per organisation, in parts the caller sums: one organisation may have two
+ * rows. Without any filter but `regionAtMost` a region, and with few tasks opened after asOf
+ * (`correctionMaxOf`), from the summary kept by triggers: `sla_open_counts` as it is (in organisation
+ * order, no sort), or for a region `sla_open_groups` summed per organisation; then per organisation
+ * the tasks opened after asOf taken away and those finished since added (none of either when asOf is
+ * now). Otherwise, organisations counted as they are (in the index's order, no sort), with the tasks
+ * finished since. A region is tested in SQL alone (`REGION_FACTS_SQL`). Each
  * organisation's name for reports comes beside its count, for applicants (in no directory): one
  * lookup each in SQL (thousands of them from JS cost 15–25 ms a report). One JSON text, as items;
  * row by row if that text would be too long (`TEXT_BYTES_MAX`: applicants' names are long).
@@ -880,7 +882,6 @@ function countRows(
   correctionMax: number | undefined,
   regionAtMost: boolean,
 ): CountRow[] {
-  const [select, groupBy] = byRegion ? ['org, parties_region AS r, provider_org AS p', 'org, parties_region, provider_org'] : ['org, NULL AS r, NULL AS p', 'org'];
   // Unfiltered, or by region alone: the open tasks counted now, less those opened after asOf, plus those finished since.
   const summary = byRegion ? 'sla_open_groups' : 'sla_open_counts';
   const s = statements.of(db);
@@ -896,22 +897,22 @@ function countRows(
   }
   // Tasks finished since asOf come one row each, by completion time, grouped with the rest: grouped
   // in their own branch, SQLite would read every finished task in organisation order instead.
-  const finishedSince = `SELECT ${select}, 1 AS n FROM sla_tasks WHERE completed_at > @asOf AND entered_at <= @asOf${and}`;
+  const finishedSince = `SELECT org, 1 AS n FROM sla_tasks WHERE completed_at > @asOf AND entered_at <= @asOf${and}`;
   const parts = summarised
-    ? `SELECT ${select}, open AS n FROM ${summary} WHERE TRUE${and}
+    ? `${byRegion ? `SELECT org, sum(open) AS n FROM sla_open_groups WHERE TRUE${and} GROUP BY org` : 'SELECT org, open AS n FROM sla_open_counts'}
        UNION ALL
-       SELECT org, r, p, sum(n) FROM (
-         SELECT ${select}, -1 AS n FROM sla_tasks WHERE completed_at IS NULL AND entered_at > @asOf${and}
+       SELECT org, sum(n) FROM (
+         SELECT org, -1 AS n FROM sla_tasks WHERE completed_at IS NULL AND entered_at > @asOf${and}
          UNION ALL
          ${finishedSince}
-       ) GROUP BY org, r, p`
-    : `SELECT org, r, p, sum(n) AS n FROM (
-         SELECT ${select}, count(*) AS n FROM sla_tasks WHERE completed_at IS NULL AND entered_at <= @asOf${and} GROUP BY ${groupBy}
+       ) GROUP BY org`
+    : `SELECT org, sum(n) AS n FROM (
+         SELECT org, count(*) AS n FROM sla_tasks WHERE completed_at IS NULL AND entered_at <= @asOf${and} GROUP BY org
          UNION ALL
          ${finishedSince}
-       ) GROUP BY org, r, p`;
-  const counts = `SELECT c.org, c.r, c.p, c.n, (SELECT name FROM sla_org_names n WHERE n.org = c.org) AS name FROM (${parts}) AS c`;
-  return rowsAsJson<CountRow>(db, 'org, r, p, n, name', counts, params, bytesMax) ?? db.prepare<Record<string, string>, CountRow>(counts).raw(true).all(params);
+       ) GROUP BY org`;
+  const counts = `SELECT c.org, c.n, (SELECT name FROM sla_org_names n WHERE n.org = c.org) AS name FROM (${parts}) AS c`;
+  return rowsAsJson<CountRow>(db, 'org, n, name', counts, params, bytesMax) ?? db.prepare<Record<string, string>, CountRow>(counts).raw(true).all(params);
 }
 
 /**

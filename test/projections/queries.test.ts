@@ -752,7 +752,7 @@ describe('the reports’ region filter agrees with the directory’s regions', (
       );
       const provider = directory.list().find((o) => o.region === '370102')!.code;
       let key = 10_000_000;
-      for (const partiesRegion of [null, '370000', '370100', '370102', '370112', '371000', '371002', '379900', '3701', '37']) {
+      for (const partiesRegion of [null, '370000', '370100', '370102', '370112', '371000', '371002', '379900', '3701', '37', '3701021', '370102x', '']) {
         for (const providerOrg of [null, provider, 'provider-nowhere']) {
           for (const [org, completedAt] of [['applicant-a', null], ['applicant-b', new Date(Date.parse(middle) + 86_400_000).toISOString()]] as const) {
             key++;
