@@ -88,6 +88,9 @@ const OPEN_COUNTS_KEPT = 'sla_open_summary_changed';
 /** A row while the summaries are kept (`OPEN_COUNTS_KEPT` exists). */
 const OPEN_COUNTS_KEPT_ROW = `SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND name = '${OPEN_COUNTS_KEPT}'`;
 
+/** The triggers of the summary per organisation alone, before `sla_open_groups` (dropped at start). */
+const OLD_TRIGGERS = ['sla_open_counts_opened', 'sla_open_counts_deleted', 'sla_open_counts_changed'];
+
 /** A summary group's key: the task's organisation and the facts its case's region is found from (JSON tells null from ''). */
 const groupKey = (row: 'NEW' | 'OLD' | '') => {
   const c = (column: string) => (row ? `${row}.${column}` : column);
@@ -112,11 +115,14 @@ const groupKey = (row: 'NEW' | 'OLD' | '') => {
  * read model has caught up, with the query indexes: a rebuild writes its rows without the triggers
  * and counts them once at its end. Filled only while the last trigger is missing (a first start,
  * after a rebuild, after an upgrade from the summary per organisation alone, whose triggers are
- * dropped); after that, the triggers keep them. The runner runs these statements in one
+ * then dropped, or after that release ran again); after that, the triggers keep them. The runner runs these statements in one
  * transaction: a commit of another writer between the fill and the triggers would be counted by neither.
  */
 function openCounts(): string {
-  const unfilled = `NOT EXISTS (${OPEN_COUNTS_KEPT_ROW})`;
+  // Refilled also while a trigger of the summary per organisation alone is there: an earlier release
+  // started on this file after this one (a downgrade, a rolling restart) refilled that summary and
+  // kept it with its triggers beside these, counting every change twice.
+  const refill = `(NOT EXISTS (${OPEN_COUNTS_KEPT_ROW}) OR EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND name IN (${OLD_TRIGGERS.map((t) => `'${t}'`).join(', ')})))`;
   const opened = `INSERT INTO sla_open_counts (org, open) SELECT NEW.org, 1 WHERE NEW.completed_at IS NULL ON CONFLICT (org) DO UPDATE SET open = open + 1;
     INSERT INTO sla_open_groups (key, org, parties_region, provider_org, open) SELECT ${groupKey('NEW')}, NEW.org, NEW.parties_region, NEW.provider_org, 1
       WHERE NEW.completed_at IS NULL ON CONFLICT (key) DO UPDATE SET open = open + 1;`;
@@ -127,16 +133,14 @@ function openCounts(): string {
   return `
     DROP INDEX IF EXISTS sla_open_entered;
     CREATE INDEX IF NOT EXISTS sla_open_by_entry ON sla_tasks (entered_at, org, completed_at) WHERE completed_at IS NULL;
-    DROP TRIGGER IF EXISTS sla_open_counts_opened;
-    DROP TRIGGER IF EXISTS sla_open_counts_deleted;
-    DROP TRIGGER IF EXISTS sla_open_counts_changed;
     CREATE TABLE IF NOT EXISTS sla_open_counts (org TEXT PRIMARY KEY, open INTEGER NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS sla_open_groups (key TEXT PRIMARY KEY, org TEXT NOT NULL, parties_region TEXT, provider_org TEXT, open INTEGER NOT NULL) WITHOUT ROWID;
-    DELETE FROM sla_open_counts WHERE ${unfilled};
-    DELETE FROM sla_open_groups WHERE ${unfilled};
-    INSERT INTO sla_open_counts (org, open) SELECT org, count(*) FROM sla_tasks WHERE completed_at IS NULL AND ${unfilled} GROUP BY org;
+    DELETE FROM sla_open_counts WHERE ${refill};
+    DELETE FROM sla_open_groups WHERE ${refill};
+    INSERT INTO sla_open_counts (org, open) SELECT org, count(*) FROM sla_tasks WHERE completed_at IS NULL AND ${refill} GROUP BY org;
     INSERT INTO sla_open_groups (key, org, parties_region, provider_org, open)
-      SELECT ${groupKey('')}, org, parties_region, provider_org, count(*) FROM sla_tasks WHERE completed_at IS NULL AND ${unfilled} GROUP BY org, parties_region, provider_org;
+      SELECT ${groupKey('')}, org, parties_region, provider_org, count(*) FROM sla_tasks WHERE completed_at IS NULL AND ${refill} GROUP BY org, parties_region, provider_org;
+    ${OLD_TRIGGERS.map((t) => `DROP TRIGGER IF EXISTS ${t};`).join(' ')}
     CREATE TRIGGER IF NOT EXISTS sla_open_summary_opened AFTER INSERT ON sla_tasks WHEN NEW.completed_at IS NULL BEGIN ${opened} END;
     CREATE TRIGGER IF NOT EXISTS sla_open_summary_deleted AFTER DELETE ON sla_tasks WHEN OLD.completed_at IS NULL BEGIN ${closed} END;
     CREATE TRIGGER IF NOT EXISTS ${OPEN_COUNTS_KEPT} AFTER UPDATE OF org, parties_region, provider_org, completed_at ON sla_tasks
@@ -470,7 +474,8 @@ function filters(f: Filters, directory: Directory) {
     params.orgsWithin = jsonList(orgs.filter((o) => regionContains(region, o.region)).map((o) => o.code));
     params.orgsKnown = jsonList(orgs.map((o) => o.code));
     params.region = region;
-    params.regionPrefix = regionPrefix(region) ?? region;
+    // '' for none: no region's prefix is empty.
+    params.regionPrefix = regionPrefix(region) ?? '';
     where.push(REGION_SQL);
     countsAnd += ` AND ${REGION_FACTS_SQL}`;
   }
@@ -511,15 +516,15 @@ const REGION_SQL = '(org IN (SELECT value FROM json_each(@orgsWithin)) OR org NO
  * The whole region test in SQL, where the case's facts can be read (the open tasks' summary by case
  * facts, and the indexes the counts read): one outside the directory is in the region when its case
  * is addressed to it or to a region within it (`regionContains`: the region itself, or a code that
- * starts with its `regionPrefix`; `@regionPrefix` is the region's own code for a county, which
- * contains no other), or, addressed nowhere, when its provider is. The counts trust it, so they come
+ * starts with its `regionPrefix`; `@regionPrefix` is '' for a county, which contains no other), or,
+ * addressed nowhere, when its provider is. The counts trust it, so they come
  * per organisation from SQL: a city's report no longer reads, names and parses the province's
  * thousands of applicants' groups to drop them in JS. A test checks it against `caseRegion` and
  * `regionContains` for every region.
  */
 const REGION_FACTS_SQL = `(org IN (SELECT value FROM json_each(@orgsWithin)) OR (org NOT IN (SELECT value FROM json_each(@orgsKnown)) AND CASE
   WHEN parties_region IS NULL THEN provider_org IN (SELECT value FROM json_each(@orgsWithin))
-  ELSE parties_region = @region OR (length(@regionPrefix) < length(@region) AND substr(parties_region, 1, length(@regionPrefix)) = @regionPrefix) END))`;
+  ELSE parties_region = @region OR (@regionPrefix <> '' AND substr(parties_region, 1, length(@regionPrefix)) = @regionPrefix) END))`;
 
 /**
  * The applicant's name as supervisors' reports show it: an organisation's in full; a natural
