@@ -114,9 +114,10 @@ const groupKey = (row: 'NEW' | 'OLD' | '') => {
  * rows of the tasks opened since (`sla_open_entered` was that index without it). Created when the
  * read model has caught up, with the query indexes: a rebuild writes its rows without the triggers
  * and counts them once at its end. Filled only while the last trigger is missing (a first start,
- * after a rebuild, after an upgrade from the summary per organisation alone, whose triggers are
- * then dropped, or after that release ran again); after that, the triggers keep them. The runner runs these statements in one
- * transaction: a commit of another writer between the fill and the triggers would be counted by neither.
+ * after a rebuild, after an upgrade from the summary per organisation alone) or a trigger of that
+ * summary is there (that release ran on the file again); its triggers are then dropped, and after
+ * that these keep both. The runner runs these statements in one transaction: a commit of another
+ * writer between the fill and the triggers would be counted by neither.
  */
 function openCounts(): string {
   // Refilled also while a trigger of the summary per organisation alone is there: an earlier release
@@ -517,10 +518,10 @@ const REGION_SQL = '(org IN (SELECT value FROM json_each(@orgsWithin)) OR org NO
  * facts, and the indexes the counts read): one outside the directory is in the region when its case
  * is addressed to it or to a region within it (`regionContains`: the region itself, or a code that
  * starts with its `regionPrefix`; `@regionPrefix` is '' for a county, which contains no other), or,
- * addressed nowhere, when its provider is. The counts trust it, so they come
- * per organisation from SQL: a city's report no longer reads, names and parses the province's
- * thousands of applicants' groups to drop them in JS. A test checks it against `caseRegion` and
- * `regionContains` for every region.
+ * addressed nowhere, when its provider is. The counts trust it, so they come per organisation from
+ * SQL: a city's report no longer reads, names and parses the province's thousands of applicants'
+ * groups to drop them in JS. A test checks it against `caseRegion` and `regionContains` for every
+ * region.
  */
 const REGION_FACTS_SQL = `(org IN (SELECT value FROM json_each(@orgsWithin)) OR (org NOT IN (SELECT value FROM json_each(@orgsKnown)) AND CASE
   WHEN parties_region IS NULL THEN provider_org IN (SELECT value FROM json_each(@orgsWithin))
