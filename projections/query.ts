@@ -96,13 +96,8 @@ function twoDigits(s: string, i: number): number {
  * which answers or throws as it does for every caller.
  */
 export function shanghaiDay(instant: string): string {
-  const y1 = twoDigits(instant, 0);
-  const y2 = twoDigits(instant, 2);
-  const m = twoDigits(instant, 5);
-  const d = twoDigits(instant, 8);
-  const h = twoDigits(instant, 11);
-  if (!(y1 * 100 + y2 >= 1901 && m >= 0 && d >= 0 && h >= 0 && h < 24 && isCanonicalTail(instant))) return shanghaiDateOf(instant);
-  const hour = (((y1 * 100 + y2) * 100 + m) * 100 + d) * 100 + h;
+  const hour = canonicalHour(instant);
+  if (hour < 0) return shanghaiDateOf(instant);
   let day = daysByHour.get(hour);
   if (day === undefined) {
     day = shanghaiDateOf(`${instant.slice(0, 13)}:00:00.000Z`);
@@ -112,29 +107,37 @@ export function shanghaiDay(instant: string): string {
   return day;
 }
 
-/** Whether `s` has the separators of `YYYY-MM-DDTHH:mm:ss.sssZ` and a real minute, second and millisecond. */
-function isCanonicalTail(s: string): boolean {
+/**
+ * The UTC hour of `s` as the number YYYYMMDDHH when `s` is `YYYY-MM-DDTHH:mm:ss.sssZ` with digits
+ * throughout, a year from 1901, an hour below 24 and a real minute and second; else -1.
+ */
+function canonicalHour(s: string): number {
+  if (
+    s.length !== 24 ||
+    s.charCodeAt(4) !== 45 || // -
+    s.charCodeAt(7) !== 45 || // -
+    s.charCodeAt(10) !== 84 || // T
+    s.charCodeAt(13) !== 58 || // :
+    s.charCodeAt(16) !== 58 || // :
+    s.charCodeAt(19) !== 46 || // .
+    s.charCodeAt(23) !== 90 // Z
+  ) {
+    return -1;
+  }
+  const century = twoDigits(s, 0);
+  const year = twoDigits(s, 2);
+  const month = twoDigits(s, 5);
+  const day = twoDigits(s, 8);
+  const hour = twoDigits(s, 11);
   const minute = twoDigits(s, 14);
   const second = twoDigits(s, 17);
   const ms = twoDigits(s, 20);
   const msLast = s.charCodeAt(22) - 48;
-  return (
-    s.length === 24 &&
-    s.charCodeAt(4) === 45 && // -
-    s.charCodeAt(7) === 45 && // -
-    s.charCodeAt(10) === 84 && // T
-    s.charCodeAt(13) === 58 && // :
-    s.charCodeAt(16) === 58 && // :
-    s.charCodeAt(19) === 46 && // .
-    s.charCodeAt(23) === 90 && // Z
-    minute >= 0 &&
-    minute < 60 &&
-    second >= 0 &&
-    second < 60 &&
-    ms >= 0 &&
-    msLast >= 0 &&
-    msLast <= 9
-  );
+  if (century < 0 || year < 0 || month < 0 || day < 0 || hour < 0 || hour >= 24 || minute < 0 || minute >= 60 || second < 0 || second >= 60 || ms < 0 || msLast < 0 || msLast > 9) {
+    return -1;
+  }
+  if (century * 100 + year < 1901) return -1;
+  return (((century * 100 + year) * 100 + month) * 100 + day) * 100 + hour;
 }
 
 /**

@@ -98,6 +98,8 @@ describe('inbox across the Spring Festival holiday (春节 2026: 2月15日至23�
       ['2026-02-16T16:00:00.000Z', '2026-02-16T16:00:00+0800'],
       ['1800-06-30T15:00:00.000Z', '1800-06-30T15:55:00.000Z'],
       ['1988-04-09T17:00:00.000Z', '1988-04-09T17:59:59.999Z'],
+      // A letter among the year's last digits: its key must not read as another year's (20a5 as 1999).
+      ['1999-03-01T10:00:00.000Z', '20a5-03-01T10:00:00.000Z'],
     ]) {
       expect(outcome(() => shanghaiDay(first!))).toBe(outcome(() => shanghaiDateOf(first!)));
       expect(outcome(() => shanghaiDay(then!))).toBe(outcome(() => shanghaiDateOf(then!)));
