@@ -5,10 +5,11 @@
  * a cancelled task is never counted as finished, and one cancelled past its deadline is reported.
  *
  * The overdue report is answered from partial indexes (open and late tasks by deadline, open tasks
- * by organisation) and a summary of open tasks per organisation kept by
- * triggers (`sla_open_counts`), so its cost follows the rows it returns, not the history;
- * working days are counted in JS on the result rows only (O(1) each). Regions are resolved at query
- * time from the stored parties and the directory, so a rebuild never depends on configuration.
+ * by organisation) and summaries of open tasks kept by triggers (`sla_open_counts` per organisation,
+ * `sla_open_groups` per organisation and case facts, for regions), so its cost follows the rows it
+ * returns, not the history; working days are counted in JS on the result rows only (O(1) each).
+ * Regions are resolved at query time from the stored parties and the directory, so a rebuild never
+ * depends on configuration.
  */
 import { createHash } from 'node:crypto';
 import { caseRegion, regionContains, regionPrefix, type Directory } from '../directory/index.js';
@@ -469,7 +470,7 @@ function filters(f: Filters, directory: Directory) {
     params.basis = f.basis;
   }
   const region = f.region;
-  let countsAnd = where.map((w) => ` AND ${w}`).join('');
+  const others = where.map((w) => ` AND ${w}`).join('');
   if (region !== undefined) {
     const orgs = directory.list();
     params.orgsWithin = jsonList(orgs.filter((o) => regionContains(region, o.region)).map((o) => o.code));
@@ -477,10 +478,9 @@ function filters(f: Filters, directory: Directory) {
     params.region = region;
     // '' for none: no region's prefix is empty.
     params.regionPrefix = regionPrefix(region) ?? '';
-    where.push(REGION_SQL);
-    countsAnd += ` AND ${REGION_FACTS_SQL}`;
   }
-  const and = where.map((w) => ` AND ${w}`).join('');
+  const and = region === undefined ? others : `${others} AND ${REGION_SQL}`;
+  const countsAnd = region === undefined ? others : `${others} AND ${REGION_FACTS_SQL}`;
   // The task's organisation's region; an applicant's task (an organisation outside the directory)
   // counts in its case's region, found from the case's facts alone: decided once per organisation,
   // or once per pair of facts (thousands of applicants share a few hundred).
@@ -507,11 +507,16 @@ function filters(f: Filters, directory: Directory) {
           }
           return yes;
         };
-  return { and, countsAnd, params, inRegion, onlyRegion: where.length === (region === undefined ? 0 : 1) };
+  return { and, countsAnd, params, inRegion, onlyRegion: others === '' };
 }
 
+/** A task of an organisation of the directory in the region (`@orgsWithin`)… */
+const ORG_WITHIN = 'org IN (SELECT value FROM json_each(@orgsWithin))';
+/** …or of one outside the directory (`@orgsKnown`), whose case decides. */
+const ORG_UNKNOWN = 'org NOT IN (SELECT value FROM json_each(@orgsKnown))';
+
 /** The SQL part of the region test: an organisation of the directory in the region, or one outside the directory (decided in JS). */
-const REGION_SQL = '(org IN (SELECT value FROM json_each(@orgsWithin)) OR org NOT IN (SELECT value FROM json_each(@orgsKnown)))';
+const REGION_SQL = `(${ORG_WITHIN} OR ${ORG_UNKNOWN})`;
 
 /**
  * The whole region test in SQL, where the case's facts can be read (the open tasks' summary by case
@@ -523,7 +528,7 @@ const REGION_SQL = '(org IN (SELECT value FROM json_each(@orgsWithin)) OR org NO
  * groups to drop them in JS. A test checks it against `caseRegion` and `regionContains` for every
  * region.
  */
-const REGION_FACTS_SQL = `(org IN (SELECT value FROM json_each(@orgsWithin)) OR (org NOT IN (SELECT value FROM json_each(@orgsKnown)) AND CASE
+const REGION_FACTS_SQL = `(${ORG_WITHIN} OR (${ORG_UNKNOWN} AND CASE
   WHEN parties_region IS NULL THEN provider_org IN (SELECT value FROM json_each(@orgsWithin))
   ELSE parties_region = @region OR (@regionPrefix <> '' AND substr(parties_region, 1, length(@regionPrefix)) = @regionPrefix) END))`;
 
