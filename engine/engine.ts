@@ -420,7 +420,9 @@ export class Engine {
         deadlinesRestated: restated,
       },
     };
-    const eventId = deterministicId(`restate:${current.stream}:${calendar.version}`);
+    // Named by the revision it follows as well as the calendar: a calendar may come back to a version
+    // it had (A → B → A), and the case's second re-statement to A is another event, not a replay of the first.
+    const eventId = deterministicId(`restate:${current.stream}:${current.revision}:${calendar.version}`);
     try {
       const { event, replayed } = await this.#append(current.stream, current.revision, eventId, decision, current.revision, current.lastHash, true);
       const state = foldNext(def, current, event);

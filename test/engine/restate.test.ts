@@ -257,6 +257,30 @@ describe('official deadlines a later notice moves', () => {
     expect((await w.engine.getCase(c.caseId)).tasks[0]).toMatchObject({ dueDate: '2027-01-12', provisional: false, calendarVersion: second.version });
   });
 
+  it('given deadlines re-stated to A, then to B, when A is loaded again, then they are re-stated back to A (A → B → A)', async () => {
+    const c = await given(w, 'objection');
+    const a = await w.calendar.load(notice2027, admin);
+    expect(await w.scheduler.restateDeadlines(2027)).toBe(1);
+    w.clock.set(tenAm('2026-12-29'));
+    const b = await w.calendar.load(extended, admin);
+    expect(await w.scheduler.restateDeadlines(2027)).toBe(1);
+
+    w.clock.set(tenAm('2026-12-30'));
+    expect((await w.calendar.load(notice2027, admin)).version).toBe(a.version);
+    expect(await w.scheduler.restateDeadlines(2027)).toBe(1);
+
+    expect(await lastRestated(c)).toEqual([
+      {
+        stage: 'handling',
+        old: { dueAt: endOfDay('2027-01-12'), dueDate: '2027-01-12', provisional: false, calendarVersion: b.version },
+        new: { dueAt: endOfDay('2027-01-08'), dueDate: '2027-01-08', provisional: false, calendarVersion: a.version },
+      },
+    ]);
+    expect((await w.engine.getCase(c.caseId)).tasks[0]).toMatchObject({ dueDate: '2027-01-08', calendarVersion: a.version });
+    expect((await historyOf(w, c)).filter((e) => e.type === DEADLINES_RESTATED)).toHaveLength(3);
+    expect((await w.engine.verify(c.caseId)).ok).toBe(true);
+  });
+
   it('given an official task whose count the corrected notice does not touch, then nothing is appended for it', async () => {
     await w.calendar.load(notice2027, admin);
     w.clock.set(tenAm('2027-03-01'));
