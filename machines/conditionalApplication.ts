@@ -107,7 +107,10 @@ export interface ConditionalApplicationContext extends BaseContext<ConditionalAp
   renewals: { newUseTo: string; requestedAt: string; decision?: { approved: boolean; reason?: string; at: string; by: string; lapsed?: true } }[];
   /** Suspensions, oldest first; one without `resumedAt` is in force. */
   suspensions: { reason: string; at: string; by: string; resumedAt?: string }[];
-  /** Why use ended: terminated by a party, or expired at `useTo`. */
+  /**
+   * Why use ended: terminated by a party, or expired at `useTo`. v5: an agreement never signed, or
+   * access never granted, when its use period ended, also ends as `expired`, its `reason` saying which.
+   */
   ending?: { cause: 'terminated' | 'expired'; reason?: string; at: string; by: string };
   destruction?: { method: string; evidence: string; at: string };
   withdrawal?: { reason?: string; at: string };
@@ -390,6 +393,16 @@ const machineSetup = setup({
     recordExpiry: assign({
       ending: ({ event }) => ({ cause: 'expired', at: event.at, by: event.actor.org }) as const,
     }),
+    // v5: the use period ended before the data was ever made available; nothing is held, so nothing is to destroy
+    recordLapse: assign({
+      ending: ({ context, event }) => {
+        const reason =
+          context.agreement === undefined
+            ? '申请的使用期限已届满，协议未签订，申请终止（附录5 协议二(二)）'
+            : '协议约定的使用期限已届满，使用权限未开通，协议终止（附录5 协议二(二)）';
+        return { cause: 'expired', reason, at: event.at, by: event.actor.org } as const;
+      },
+    }),
     recordDestruction: assign({
       destruction: ({ event }) => {
         assertEvent(event, 'CONFIRM_DESTRUCTION');
@@ -413,12 +426,16 @@ const machineSetup = setup({
  * runs every minute, and not while the server is down); v4 refuses both by the command's day. Up to
  * v3 an applicant who would not sign the agreement could not leave: the provider's task to sign
  * stayed open, and overdue; v4 takes its WITHDRAW in `agreementPending` too. Up to v3 a renewal
- * still under review when use ended was left with no decision; v4 records that it lapsed.
+ * still under review when use ended was left with no decision; v4 records that it lapsed. Up to v4
+ * an agreement not signed by the end of the requested use, or access not granted by the end of the
+ * agreed use, could never be (agreedUseNotOver, accessWithinAgreedUse), yet nothing ended the case:
+ * the provider's task stayed open and overdue for good; v5 ends it then (USAGE_EXPIRED → closed).
  */
-function chart(version: 1 | 2 | 3 | 4) {
+function chart(version: 1 | 2 | 3 | 4 | 5) {
   const v2 = version >= 2;
   const v3 = version >= 3;
   const v4 = version >= 4;
+  const v5 = version >= 5;
   // Transitions several states share; which states take them is the version's.
   // 第五条, 第十六条: 定期告知开发利用情况，及时报告数据安全风险; 附录5 协议二(三)3: 反馈数据应用成果
   const reports = {
@@ -434,6 +451,9 @@ function chart(version: 1 | 2 | 3 | 4) {
   // v4: a renewal still pending then lapses with the agreement (recordRenewalLapsed)
   const expireLapsing = { target: 'destructionPending', actions: ['recordRenewalLapsed', 'recordExpiry'] } as const;
   const resume = { target: 'active', actions: 'recordResumption' } as const;
+  // v5, 附录5 协议二(二) 可在……至……使用: once the use period is over, what is still to be signed or
+  // granted never can be; the case ends, and the provider's task with it (cancelled: not done)
+  const lapses = v5 ? ({ USAGE_EXPIRED: { target: 'closed', actions: 'recordLapse' } } as const) : {};
 
   // 附录4 承诺书四, 附录5 协议二(三)3: results and security problems are owed while the applicant holds the data (v2)
   const whileHoldingData = v2 ? { REPORT_RESULTS: reports.REPORT_RESULTS, REPORT_SECURITY_INCIDENT: reports.REPORT_SECURITY_INCIDENT } : {};
@@ -515,6 +535,7 @@ function chart(version: 1 | 2 | 3 | 4) {
           // v4: 附录5 is signed by both parties' 授权代表 — an applicant who will not sign withdraws,
           // rather than leave the provider's task to sign open and overdue for good
           ...(v4 ? { WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' } } : {}),
+          ...lapses,
         },
       },
       accessPending: {
@@ -535,6 +556,7 @@ function chart(version: 1 | 2 | 3 | 4) {
           GRANT_ACCESS: v2
             ? { guard: 'accessWithinAgreedUse', target: 'active', actions: 'recordAccessGranted' }
             : { target: 'active', actions: 'recordAccessGranted' },
+          ...lapses,
         },
       },
       active: {
@@ -760,9 +782,11 @@ const common = {
   }),
 } satisfies Omit<ProcessDefinition<ConditionalApplicationContext>, 'version' | 'machine' | 'start' | 'commands' | 'timers'>;
 
+type Timers = NonNullable<ProcessDefinition<ConditionalApplicationContext>['timers']>;
+
 /** 附录5 协议二(二): 到期数据使用权限自动失效 — at the end of `useTo`, in the states that take USAGE_EXPIRED. */
 const expiryIn =
-  (states: readonly string[]): ProcessDefinition<ConditionalApplicationContext>['timers'] =>
+  (states: readonly string[]): Timers =>
   (context, state) =>
     states.includes(state) && context.useTo !== undefined ? [{ command: 'USAGE_EXPIRED', afterEndOfDay: context.useTo }] : [];
 
@@ -805,13 +829,33 @@ const commandsV4: typeof commandsV2 = {
 };
 
 /**
- * The version new cases start on: v3, with a renewal asked for or granted after the day the use
- * ends refused, whether or not the expiry timer has fired yet, and the applicant's WITHDRAW taken
- * while the agreement waits to be signed.
+ * The fourth version: v3, with a renewal asked for or granted after the day the use ends refused,
+ * whether or not the expiry timer has fired yet, and the applicant's WITHDRAW taken while the
+ * agreement waits to be signed.
  */
-export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+export const conditionalApplicationV4: ProcessDefinition<ConditionalApplicationContext> = {
   ...conditionalApplicationV3,
   version: 4,
   machine: chart(4),
   commands: commandsV4,
+};
+
+/**
+ * 附录5 协议二(二): the requested use period (`usePeriod.to`) bounds the signing, and the agreed one
+ * (`useTo`) the access and the use. v5 runs the expiry timer while the agreement waits to be signed
+ * or access to be granted too.
+ */
+const afterAgreement = expiryIn(['accessPending', 'active', 'renewalReview', 'suspended']);
+const expiryV5: Timers = (context, state) =>
+  state === 'agreementPending' ? [{ command: 'USAGE_EXPIRED', afterEndOfDay: context.input.usePeriod.to }] : afterAgreement(context, state);
+
+/**
+ * The version new cases start on: v4, with the case ended (USAGE_EXPIRED) when its use period is
+ * over before the agreement was signed or access granted, which could then never be.
+ */
+export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+  ...conditionalApplicationV4,
+  version: 5,
+  machine: chart(5),
+  timers: expiryV5,
 };

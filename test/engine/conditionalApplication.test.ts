@@ -107,6 +107,9 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
     // v4: an applicant who will not sign the agreement withdraws (附录5 is signed by both parties)
     { from: 'agreementPending', path: at('agreementPending'), when: 'WITHDRAW', who: 'the applicant', by: applicant, data: { reason: '协议条款未能达成一致，不再申请。' }, then: 'Withdrawn', to: 'withdrawn' },
     { from: 'accessPending', path: at('accessPending'), when: 'GRANT_ACCESS', who: 'the provider', by: provider, then: 'AccessGranted', to: 'active' },
+    // v5: the use period's end ends what can no longer be signed or granted (附录5 协议二(二))
+    { from: 'agreementPending', path: at('agreementPending'), when: 'USAGE_EXPIRED', who: 'the system', by: system, then: 'UsageExpired', to: 'closed' },
+    { from: 'accessPending', path: at('accessPending'), when: 'USAGE_EXPIRED', who: 'the system', by: system, then: 'UsageExpired', to: 'closed' },
     { from: 'active', path: at('active'), when: 'REPORT_USAGE', who: 'the applicant', by: applicant, then: 'UsageReported', to: 'active' },
     { from: 'active', path: at('active'), when: 'REPORT_RESULTS', who: 'the applicant', by: applicant, then: 'ResultsReported', to: 'active' },
     { from: 'active', path: at('active'), when: 'REPORT_SECURITY_INCIDENT', who: 'the applicant', by: applicant, then: 'SecurityIncidentReported', to: 'active' },
@@ -480,6 +483,6 @@ describe('conditionalApplication v2: a use period already over is neither asked 
     late.clock.set(lastMinuteOf('2026-03-31'));
     const result = await late.engine.start({ process: PROCESS, input, actor: applicant });
     expect(result).toMatchObject({ state: 'normativeReview', revision: 0 });
-    expect(meta(result.event).machine).toEqual({ name: PROCESS, version: 4 });
+    expect(meta(result.event).machine).toEqual({ name: PROCESS, version: 5 });
   });
 });

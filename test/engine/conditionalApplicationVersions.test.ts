@@ -47,7 +47,7 @@ describe('conditionalApplication v1 cases under the shipped registry', () => {
     const now = await w.engine.getCase(onV1.active.caseId);
     expect(now).toMatchObject({ version: 1, state: 'active', lastHash: onV1.active.lastHash });
     expect(now.tasks).toEqual(onV1.active.tasks);
-    expect(w.registry.latest(PROCESS)?.version).toBe(4);
+    expect(w.registry.latest(PROCESS)?.version).toBe(5);
   });
 
   it('given a v1 case whose use has ended, when the applicant reports results, then INVALID_TRANSITION as v1 says, and nothing stored', async () => {
@@ -71,10 +71,10 @@ describe('conditionalApplication v1 cases under the shipped registry', () => {
     expect((await w.engine.getCase(c.caseId)).timers).toEqual([]);
   });
 
-  it('given the shipped registry, when an applicant applies, then the case starts on v4', async () => {
+  it('given the shipped registry, when an applicant applies, then the case starts on v5', async () => {
     const c = await given(w, PROCESS);
-    expect(c.version).toBe(4);
-    expect(meta((await historyOf(w, c))[0]!).machine).toEqual({ name: PROCESS, version: 4 });
+    expect(c.version).toBe(5);
+    expect(meta((await historyOf(w, c))[0]!).machine).toEqual({ name: PROCESS, version: 5 });
   });
 });
 

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Logger } from '../../infra/logger.js';
 import { Scheduler } from '../../engine/scheduler.js';
+import { conditionalApplicationV4 } from '../../machines/conditionalApplication.js';
+import { ProcessRegistry } from '../../machines/registry.js';
 import { actors, commandData } from '../machines/examples.js';
 import { createWorld, endOfDay, given, historyOf, meta, type World } from './world.js';
 
@@ -38,6 +40,56 @@ afterEach(() => w.close());
 async function expiries(world: World, c: { process: string; caseId: string }) {
   return (await historyOf(world, c)).filter((e) => e.type === 'UsageExpired');
 }
+
+// v5, 附录5 协议二(二) 可在……至……使用: an agreement may be signed within the requested use, access granted
+// within the agreed one; once that is over, nothing can be, so the case ends and the provider's task with it.
+describe('USAGE_EXPIRED before access was granted (v5)', () => {
+  /** The examples' application asks for use until 2026-03-31: 2026-04-01 00:00 Shanghai. */
+  const requestedEnds = '2026-03-31T16:00:00.000Z';
+
+  it('given an agreement signed and access not granted, when the agreed use ends, then UsageExpired closes the case, and the provider’s task is closed as cancelled, not done', async () => {
+    const c = await given(w, 'conditionalApplication', ['PASS_NORMATIVE_REVIEW', 'APPROVE', 'SIGN_AGREEMENT']);
+    expect(c.timers).toEqual([expect.objectContaining({ command: 'USAGE_EXPIRED', dueAt: useEnds })]);
+    w.clock.set(justBefore);
+    expect(await w.scheduler.fireDueTimers()).toBe(0);
+    w.clock.set(justAfter);
+    expect(await w.scheduler.fireDueTimers()).toBe(1);
+
+    const now = await w.engine.getCase(c.caseId);
+    expect(now).toMatchObject({ state: 'closed', final: true, tasks: [], timers: [] });
+    expect(now.snapshot.context).toMatchObject({ ending: { cause: 'expired', reason: expect.stringContaining('使用权限未开通'), by: 'system' } });
+    const [expired] = await expiries(w, c);
+    expect(meta(expired!)).toMatchObject({ stateBefore: 'accessPending', stateAfter: 'closed', tasksOpened: [], tasksClosed: [{ stage: 'accessPending', completedAt: justAfter, cancelled: true }] });
+    expect((await w.engine.verify(c.caseId)).ok).toBe(true);
+  });
+
+  it('given an approved application not signed, when the requested use ends, then UsageExpired closes the case, and the provider’s task is closed as cancelled', async () => {
+    const c = await given(w, 'conditionalApplication', ['PASS_NORMATIVE_REVIEW', 'APPROVE']);
+    expect(c.timers).toEqual([expect.objectContaining({ command: 'USAGE_EXPIRED', dueAt: endOfDay('2026-03-31') })]);
+    w.clock.set(justAfter);
+    expect(await w.scheduler.fireDueTimers()).toBe(0);
+    w.clock.set(requestedEnds);
+    expect(await w.scheduler.fireDueTimers()).toBe(1);
+
+    const now = await w.engine.getCase(c.caseId);
+    expect(now).toMatchObject({ state: 'closed', tasks: [], timers: [] });
+    expect(now.snapshot.context).toMatchObject({ ending: { cause: 'expired', reason: expect.stringContaining('协议未签订'), by: 'system' } });
+    expect(meta((await expiries(w, c))[0]!)).toMatchObject({ stateBefore: 'agreementPending', tasksClosed: [{ stage: 'agreementPending', cancelled: true }] });
+  });
+
+  it('given a v4 case in accessPending, when its agreed use ends, then no timer fires and it stays as v4 says', async () => {
+    const v4 = await createWorld({ path: join(dir, `events-${++file}.db`), registry: new ProcessRegistry([conditionalApplicationV4]) });
+    try {
+      const c = await given(v4, 'conditionalApplication', ['PASS_NORMATIVE_REVIEW', 'APPROVE', 'SIGN_AGREEMENT']);
+      expect(c).toMatchObject({ version: 4, timers: [] });
+      v4.clock.set(justAfter);
+      expect(await v4.scheduler.fireDueTimers()).toBe(0);
+      expect(await v4.engine.getCase(c.caseId)).toMatchObject({ state: 'accessPending' });
+    } finally {
+      await v4.close();
+    }
+  });
+});
 
 describe('USAGE_EXPIRED at the end of useTo', () => {
   it('given an active use until 2025-12-31, when the clock is a millisecond before its end, then nothing fires', async () => {

@@ -20,8 +20,9 @@ const accepts: Record<ProcessName, Record<string, string[]>> = {
   conditionalApplication: {
     normativeReview: ['PASS_NORMATIVE_REVIEW', 'FAIL_NORMATIVE_REVIEW', 'WITHDRAW'],
     providerReview: ['APPROVE', 'REJECT', 'WITHDRAW'],
-    agreementPending: ['SIGN_AGREEMENT', 'WITHDRAW'],
-    accessPending: ['GRANT_ACCESS'],
+    // v5: the use period's end ends a case whose agreement is still to be signed or access still to be granted
+    agreementPending: ['SIGN_AGREEMENT', 'WITHDRAW', 'USAGE_EXPIRED'],
+    accessPending: ['GRANT_ACCESS', 'USAGE_EXPIRED'],
     active: [
       'REPORT_USAGE',
       'REPORT_RESULTS',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conditionalApplication, conditionalApplicationV3, type ConditionalApplicationContext } from '../../machines/conditionalApplication.js';
+import { conditionalApplication, conditionalApplicationV3, conditionalApplicationV4, type ConditionalApplicationContext } from '../../machines/conditionalApplication.js';
 import { isFinal, readField, stateName, stateTask } from '../../machines/describe.js';
 import { actors, commandData, orgs, personApplicant, startInputs } from './examples.js';
 import { attempt, caseIn, definition, play, send, start, startViolations } from './harness.js';
@@ -48,6 +48,22 @@ describe('conditionalApplication: to each final state (第十四条)', () => {
     expect(stateName(snapshot)).toBe('destructionPending');
     expect(context(snapshot).ending).toMatchObject({ cause: 'expired', by: 'system' });
     expect(stateName(send(def, snapshot, 'CONFIRM_DESTRUCTION'))).toBe('closed');
+  });
+
+  // v5, 附录5 协议二(二): what can no longer be signed or granted ends the case; no data was held, so none is to destroy
+  it.each([
+    ['agreementPending', '申请的使用期限已届满，协议未签订，申请终止（附录5 协议二(二)）'],
+    ['accessPending', '协议约定的使用期限已届满，使用权限未开通，协议终止（附录5 协议二(二)）'],
+  ])('ends in closed when the use period ends in %s, saying why', (state, reason) => {
+    const snapshot = send(def, caseIn('conditionalApplication', state), 'USAGE_EXPIRED');
+    expect(stateName(snapshot)).toBe('closed');
+    expect(isFinal(snapshot)).toBe(true);
+    expect(context(snapshot).ending).toMatchObject({ cause: 'expired', reason, by: 'system' });
+    expect(context(snapshot).destruction).toBeUndefined();
+  });
+
+  it.each(['agreementPending', 'accessPending'])('up to v4, takes no USAGE_EXPIRED in %s', (state) => {
+    expect(attempt(conditionalApplicationV4, caseIn('conditionalApplication', state, 4), 'USAGE_EXPIRED').taken).toBe(false);
   });
 
   it('is rejected at the normative review, with the reason (第十四条(二) 告知理由)', () => {
@@ -249,10 +265,28 @@ describe('conditionalApplication: eligibility (第十三条, 第十四条(一))'
 });
 
 describe('conditionalApplication: timers', () => {
-  it('has no timer before access is granted', () => {
-    for (const state of ['normativeReview', 'providerReview', 'agreementPending', 'accessPending']) {
+  it('has no timer before the application is approved', () => {
+    for (const state of ['normativeReview', 'providerReview']) {
       const snapshot = caseIn('conditionalApplication', state);
       expect(def.timers?.(context(snapshot), stateName(snapshot)), state).toEqual([]);
+    }
+  });
+
+  // v5, 附录5 协议二(二): an agreement may be signed within the requested use, access granted within the agreed one
+  it('ends an application whose agreement is not signed at the end of the requested use (usePeriod.to), v5', () => {
+    const snapshot = caseIn('conditionalApplication', 'agreementPending');
+    expect(def.timers?.(context(snapshot), 'agreementPending')).toEqual([{ command: 'USAGE_EXPIRED', afterEndOfDay: input.usePeriod.to }]);
+  });
+
+  it('ends an agreement whose access is not granted at the end of the agreed use (useTo), v5', () => {
+    const snapshot = caseIn('conditionalApplication', 'accessPending');
+    expect(def.timers?.(context(snapshot), 'accessPending')).toEqual([{ command: 'USAGE_EXPIRED', afterEndOfDay: '2025-12-31' }]);
+  });
+
+  it('has no timer before access is granted up to v4', () => {
+    for (const state of ['normativeReview', 'providerReview', 'agreementPending', 'accessPending']) {
+      const snapshot = caseIn('conditionalApplication', state, 4);
+      expect(conditionalApplicationV4.timers?.(context(snapshot), stateName(snapshot)), state).toEqual([]);
     }
   });
 
