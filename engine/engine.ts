@@ -109,6 +109,8 @@ export class Engine {
   readonly #cacheSize: number;
   /** Listeners told of every event this engine appended (after the append). */
   readonly #listeners = new Set<(event: RecordedEvent, state: CaseState) => void | Promise<void>>();
+  /** The last call queued per key (`#oneAtATime`). */
+  readonly #queues = new Map<string, Promise<void>>();
 
   constructor(options: EngineOptions) {
     this.#o = options;
@@ -216,6 +218,14 @@ export class Engine {
   // ---------------------------------------------------------------- commands
 
   async start(cmd: StartCommand): Promise<CommandResult> {
+    const key = cmd.idempotencyKey;
+    // Requests with one key from one sender are decided one after the other here: each then finds
+    // the case the one before it started, in whichever process's stream (two processes' starts
+    // with one key name two streams, which no append could tell apart).
+    return key ? this.#oneAtATime(`start:${idempotencyScope(cmd.actor, key)}`, () => this.#start(cmd)) : this.#start(cmd);
+  }
+
+  async #start(cmd: StartCommand): Promise<CommandResult> {
     const def = this.#o.registry.latest(cmd.process);
     if (!def) throw refuse.unknownProcess(cmd.process);
     // The same idempotency key from the same sender (user, role and organisation: idempotencyScope)
@@ -266,6 +276,10 @@ export class Engine {
     };
     const eventId = cmd.idempotencyKey ? deterministicId(`event:${stream}:0`) : newId();
     const { event, replayed } = await this.#append(stream, -1, eventId, decision, 'no_stream', undefined, cmd.idempotencyKey !== undefined);
+    // Another node started the case with this key a moment before: the first answer, if it was this request.
+    if (replayed && !this.#sameData(spec.schema, cmd.input, event.data)) {
+      throw refuse.idempotencyKeyReused({ zh: `发起 ${def.name} 案件 ${caseId}`, en: `starting ${def.name} case ${caseId}` });
+    }
     const state = foldStart(def, event);
     this.#remember(state);
     if (!replayed) await this.#notify(event, state);
@@ -371,6 +385,14 @@ export class Engine {
     const eventId = cmd.eventId ?? (cmd.idempotencyKey ? deterministicId(`event:${current.stream}:${idempotencyScope(cmd.actor, cmd.idempotencyKey)}`) : newId());
     const deterministic = cmd.eventId !== undefined || cmd.idempotencyKey !== undefined;
     const { event: recorded, replayed } = await this.#append(current.stream, current.revision, eventId, decision, current.revision, current.lastHash, deterministic);
+    // A request with the same key stored its event a moment before this one: its answer is this
+    // one's only if it was the same request (as when it is found stored beforehand, above).
+    if (replayed && cmd.idempotencyKey !== undefined && cmd.eventId === undefined) {
+      const command = (recorded.metadata as unknown as CaseEventMetadata).command;
+      if (command !== cmd.type || !this.#sameData(spec.schema, cmd.data ?? {}, recorded.data)) {
+        throw refuse.idempotencyKeyReused({ zh: `指令 ${command}，版本 ${recorded.revision}`, en: `command ${command} at revision ${recorded.revision}` });
+      }
+    }
     // A replayed event is another sender's: fold it; ours leads to the snapshot just decided.
     const state = foldNext(def, current, recorded, replayed ? undefined : next);
     this.#remember(state);
@@ -439,6 +461,22 @@ export class Engine {
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** Runs `work` after every earlier call with the same `key` has settled (this engine's calls). */
+  async #oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const before = this.#queues.get(key);
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    const tail = before ? before.then(() => mine) : mine;
+    this.#queues.set(key, tail);
+    try {
+      await before;
+      return await work();
+    } finally {
+      done();
+      if (this.#queues.get(key) === tail) this.#queues.delete(key);
+    }
+  }
 
   #def(state: CaseState): ProcessDefinition {
     const def = this.#o.registry.get(state.process, state.version);

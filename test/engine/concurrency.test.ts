@@ -169,6 +169,47 @@ describe('the same Idempotency-Key from the same sender', () => {
     expect(again).toEqual({ ...first, replayed: true });
   });
 
+  it('given nothing, when an applicant sends two different starts with one key at once (other input, on two nodes; or another process), then one case is stored and the other request is RULE_VIOLATED idempotencyKeyReused, never answered with a case it did not ask for', async () => {
+    // Other input names the same stream, which tells the two apart on any node; another process names
+    // another stream, and this engine decides requests with one key one after the other.
+    for (const [process, other, node] of [
+      ['objection', { ...startInputs.objection, description: '同时发出的另一份异议。' }, coldEngine(w)],
+      ['unopenedDataRequest', startInputs.unopenedDataRequest, w.engine],
+    ] as const) {
+      const key = `race-start-${process}`;
+      const headBefore = await w.store.headPosition();
+      const { answers, errors } = await settle([
+        w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company, idempotencyKey: key }),
+        node.start({ process, input: other, actor: actors.company, idempotencyKey: key }),
+      ]);
+      expect(answers).toHaveLength(1);
+      expect(answers[0]!.replayed).toBe(false);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'idempotencyKeyReused' } });
+      expect(await w.store.headPosition()).toBe(headBefore + 1);
+    }
+  });
+
+  it('given an application, when the same sender sends two different commands with one key at once, then one is stored and the other is RULE_VIOLATED idempotencyKeyReused, never told it was stored', async () => {
+    for (const [type, data] of [
+      ['PASS_NORMATIVE_REVIEW', { opinion: '同时发出的另一意见。' }],
+      ['FAIL_NORMATIVE_REVIEW', { reason: '材料不全。' }],
+    ] as const) {
+      const c = await given(w, 'conditionalApplication');
+      const { answers, errors } = await settle([
+        when(w, c.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'race-review', expectedRevision: 0 }),
+        when(w, c.caseId, type, { data, idempotencyKey: 'race-review', expectedRevision: 0 }),
+      ]);
+      expect(answers).toHaveLength(1);
+      expect(answers[0]!.replayed).toBe(false);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'idempotencyKeyReused' } });
+      const history = await historyOf(w, c);
+      expect(history).toHaveLength(2);
+      expect(meta(history[1]!).command).toBe(answers[0]!.event.metadata.command);
+    }
+  });
+
   it('given a case started with a key, when the same user starts with that key for another organisation, or in another role, then it is another request: a case of its own, or refused as that role may not start it', async () => {
     const forCompany = await w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company, idempotencyKey: 'one-person-two-firms' });
     const otherFirm = { ...actors.company, org: '91370200MA3D0X1Y2Z' };
