@@ -8,7 +8,10 @@ export function canonicalJson(value: unknown): string {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
+    // No prototype: a stored member named `__proto__` (JSON.parse makes it an own key) is then copied
+    // as a key, not taken as the object's prototype and left out of the hash — tampering that added
+    // one to an event's data or metadata would otherwise verify.
+    const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     for (const key of Object.keys(value).sort()) {
       const v = (value as Record<string, unknown>)[key];
       if (v !== undefined) out[key] = sortKeys(v);

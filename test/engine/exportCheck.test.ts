@@ -63,6 +63,15 @@ describe('checking an audit export without the server', () => {
     expect(result.failures).toEqual([{ line: 4, caseId, revision: 1, reason: expect.objectContaining({ zh: '事件内容与其哈希不一致，可能被篡改' }) }]);
   });
 
+  it('given a member named __proto__ added to one event’s data in the file, then the check fails naming it', async () => {
+    const lines = await exported();
+    const tampered = lines.map((l, i) => (i === 3 ? l.replace('"data":{', '"data":{"__proto__":{"outcome":"rejected"},') : l));
+    expect(tampered[3]).not.toBe(lines[3]);
+    const result = await checkExport(tampered);
+    expect(result.ok).toBe(false);
+    expect(result.failures).toEqual([expect.objectContaining({ line: 4, caseId, revision: 1 })]);
+  });
+
   it('given a line whose readable fields were changed, or a case event hidden as another kind of line, then the check names it', async () => {
     const lines = await exported();
     const respond = JSON.parse(lines[3]!) as Record<string, unknown>;

@@ -190,6 +190,19 @@ describe('a history altered in the database', () => {
     expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, failedAt: { revision: 1 } });
   });
 
+  it('given a case, when a member named __proto__ is written into one event’s data, or its metadata, in the events table, then verify fails naming that revision', async () => {
+    for (const column of ['data', 'metadata'] as const) {
+      const c = await given(t, 'objection', ['RESPOND']);
+      // JSON.parse makes it an own member; a copy by assignment would take it for the prototype and drop it from the hash.
+      t.store.database
+        .prepare(`UPDATE events SET ${column} = '{"__proto__":{"opinion":"不同意。"},' || substr(${column}, 2) WHERE stream_id = ? AND revision = 1`)
+        .run(c.stream);
+      const [stored] = await t.store.readStream(c.stream, { fromRevision: 1, maxCount: 1 });
+      expect(Object.keys(column === 'data' ? (stored!.data as object) : stored!.metadata)).toContain('__proto__');
+      expect(await t.engine.verify(c.caseId), column).toMatchObject({ ok: false, failedAt: { revision: 1 } });
+    }
+  });
+
   it('given a case, when an event is forged with a recomputed hash, then verify fails at the next event whose prevHash no longer matches', async () => {
     const c = await given(t, 'listAdjustment', ['RETURN', 'RESUBMIT', 'APPROVE']);
     alter(c.stream, 1, 'data', (data) => {
