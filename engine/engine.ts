@@ -165,18 +165,44 @@ export class Engine {
     try {
       events = await this.#findStream(caseId);
     } catch (err) {
-      // A stored event that is no longer JSON: altered outside the engine, named like any other.
+      // A stored event that is no longer JSON: altered outside the engine, named like any other —
+      // unless an event before it does not match: the first event that does not is named.
       if (!(err instanceof UnreadableEventError)) throw err;
-      const { revision, id, type } = err.event;
-      return {
-        ok: false,
-        events: revision + 1,
-        failedAt: { revision, eventId: id, type },
-        reason: `事件的${err.part === 'data' ? '数据' : '元数据'}无法解析，存储内容已损坏或被篡改`,
-        reasonEn: `the event's ${err.part} is not valid JSON: the stored content was damaged or altered`,
-      };
+      return this.#verifyUpTo(err);
     }
     if (!events) throw refuse.notFound(caseId);
+    return this.#verifyEvents(events);
+  }
+
+  /** Verifies the events before the first one that cannot be read, and names that one if they hold. */
+  async #verifyUpTo(unreadable: UnreadableEventError): Promise<Verification> {
+    let first = unreadable;
+    let before: RecordedEvent[] = [];
+    while (first.event.revision > 0) {
+      try {
+        before = await this.#o.store.readStream(first.event.streamId, { fromRevision: 0, maxCount: first.event.revision });
+        break;
+      } catch (err) {
+        if (!(err instanceof UnreadableEventError) || err.event.revision >= first.event.revision) throw err;
+        first = err;
+      }
+    }
+    if (before.length > 0) {
+      const checked = this.#verifyEvents(before);
+      if (!checked.ok) return checked;
+    }
+    const { revision, id, type } = first.event;
+    return {
+      ok: false,
+      events: revision + 1,
+      failedAt: { revision, eventId: id, type },
+      reason: `事件的${first.part === 'data' ? '数据' : '元数据'}无法解析，存储内容已损坏或被篡改`,
+      reasonEn: `the event's ${first.part} is not valid JSON: the stored content was damaged or altered`,
+    };
+  }
+
+  /** The stored events of a case against their hashes, their chain and the machine version they name. */
+  #verifyEvents(events: RecordedEvent[]): Verification {
     const first = events[0]!;
     const machine = (first.metadata as Partial<CaseEventMetadata>).machine;
     const def = machine && this.#o.registry.get(machine.name, machine.version);

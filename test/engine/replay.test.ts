@@ -203,6 +203,21 @@ describe('a history altered in the database', () => {
     }
   });
 
+  it('given a case whose revision 1 was altered and whose revision 3 no longer parses, then verify names revision 1, the first event that does not match; with revision 1 intact, it names revision 3', async () => {
+    for (const alterFirst of [true, false]) {
+      const c = await given(t, 'listAdjustment', ['RETURN', 'RESUBMIT', 'APPROVE']);
+      if (alterFirst) {
+        alter(c.stream, 1, 'data', (data) => {
+          data.opinion = '同意。';
+        });
+      }
+      t.store.database.prepare("UPDATE events SET data = substr(data, 1, 5) WHERE stream_id = ? AND revision = 3").run(c.stream);
+      const verification = await t.engine.verify(c.caseId);
+      expect(verification, String(alterFirst)).toMatchObject({ ok: false, failedAt: { revision: alterFirst ? 1 : 3 } });
+      expect(verification.reason).toEqual(alterFirst ? expect.stringContaining('哈希') : '事件的数据无法解析，存储内容已损坏或被篡改');
+    }
+  });
+
   it('given a case, when an event is forged with a recomputed hash, then verify fails at the next event whose prevHash no longer matches', async () => {
     const c = await given(t, 'listAdjustment', ['RETURN', 'RESUBMIT', 'APPROVE']);
     alter(c.stream, 1, 'data', (data) => {
