@@ -222,7 +222,7 @@ function parsed(row: Row, part: 'data' | 'metadata'): unknown {
   try {
     return JSON.parse(row[part]) as unknown;
   } catch (err) {
-    throw new UnreadableEventError({ streamId: row.stream_id, revision: row.revision, position: row.position, id: row.id, type: row.type }, part, err);
+    throw new UnreadableEventError({ streamId: row.stream_id, revision: row.revision, position: row.position, id: row.id, type: row.type, created: row.created }, part, err);
   }
 }
 

@@ -107,7 +107,8 @@ export class WrongExpectedVersionError extends Error {
 export class UnreadableEventError extends Error {
   override readonly name = 'UnreadableEventError';
   constructor(
-    readonly event: { streamId: string; revision: number; position: number; id: string; type: string },
+    /** `created`: when the store stamped it, where the store can tell (bookkeeping: no domain time). */
+    readonly event: { streamId: string; revision: number; position: number; id: string; type: string; created?: string },
     /** Which part could not be parsed. */
     readonly part: 'data' | 'metadata',
     cause: unknown,

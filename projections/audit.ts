@@ -58,6 +58,17 @@ export const auditProjection: Projection = {
     const at = acceptedAt(event);
     if (at !== undefined) pending.of(db).push([at, event.position]);
   },
+  // An event whose metadata no longer parses (a rebuild meets it; an append never makes one) is in
+  // the trail all the same, as an unreadable line the export shows and verify-export fails on: at the
+  // time the store stamped it, the only time left of it. Left out, it vanished from every export.
+  unreadable(event, db) {
+    if (event.created === undefined) return;
+    try {
+      pending.of(db).push([storedInstant(event.created), event.position]);
+    } catch {
+      // No readable stamp either: nothing places it in time.
+    }
+  },
   flush(db) {
     const rows = pending.take(db);
     if (rows) insertRows(db, INSERT, rows);

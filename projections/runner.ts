@@ -43,6 +43,11 @@ export interface Projection {
   /** Folds one event in; runs inside the caller's transaction, so it must not open its own. */
   apply(event: RecordedEvent, db: Db): void;
   /**
+   * Told, instead of `apply`, of a stored event no read model can read (its place in the log, and
+   * when the store stamped it): for a read model that must still account for it (the audit trail).
+   */
+  unreadable?(event: UnreadableEventError['event'], db: Db): void;
+  /**
    * Writes what `apply` kept in memory for this transaction (a unit of work: a task opened and
    * closed within one batch is written once). The runner calls it at the end of every batch, in
    * the batch's transaction, before the checkpoint: after each append inline, after thousands of
@@ -300,7 +305,10 @@ class Fold {
     const from = this.#from;
     try {
       for (const event of events) {
-        if (event instanceof UnreadableEventError) continue;
+        if (event instanceof UnreadableEventError) {
+          for (let i = 0; i < projections.length; i++) if (event.event.position > from[i]!) projections[i]!.unreadable?.(event.event, db);
+          continue;
+        }
         for (let i = 0; i < projections.length; i++) if (event.position > from[i]!) projections[i]!.apply(event, db);
       }
     } catch (error) {
@@ -504,7 +512,7 @@ class SqliteLog {
       try {
         metadata = JSON.parse(r[5]) as Record<string, unknown>;
       } catch (error) {
-        const skipped = new UnreadableEventSkipped({ streamId: r[1], revision: r[2], position: r[0], id: r[3], type: r[4] }, 'metadata', error);
+        const skipped = new UnreadableEventSkipped({ streamId: r[1], revision: r[2], position: r[0], id: r[3], type: r[4], created: r[6] }, 'metadata', error);
         this.#report(skipped);
         events[i] = skipped;
         continue;
@@ -598,7 +606,10 @@ export function runRebuildWorker(
       const events = log.page(after, job.upTo, Math.min(PAGE, job.batchSize - unflushed));
       if (events.length === 0) break;
       for (const event of events) {
-        if (event instanceof UnreadableEventError) continue;
+        if (event instanceof UnreadableEventError) {
+          for (const p of projections) p.unreadable?.(event.event, db);
+          continue;
+        }
         for (const p of projections) p.apply(event, db);
       }
       after = positionOf(events[events.length - 1]!);

@@ -5,8 +5,9 @@
  * inline catch-up on opening, a rebuild in this thread or in worker threads, a follower, an append
  * folding another process's events — then nothing throws, the event is reported once by its
  * position and stream, the checkpoints move past it, and every table equals a clean fold of the
- * other events (the same log with that row deleted): the event is skipped by every read model, as
- * the audit export skips it.
+ * other events (the same log with that row deleted): the event is skipped by every read model but
+ * the audit trail's index, which places it at the time the store stamped it, so that the audit
+ * export still shows it, as a line saying it cannot be read.
  */
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -28,7 +29,15 @@ const EVENTS = 3000;
 interface Damage {
   position: number;
   streamId: string;
+  /** When the store stamped it. */
+  created: string;
 }
+
+/** A clean fold, with the audit trail's rows of the damaged events: each at the time the store stamped it. */
+const withDamaged = (dump: Record<string, string[]>, damages: readonly Pick<Damage, 'position' | 'created'>[]) => ({
+  ...dump,
+  audit_index: [...dump.audit_index!, ...damages.map((d) => JSON.stringify({ at: d.created, position: d.position }))].sort(),
+});
 
 /** What was reported of unreadable events: position, stream and which part. */
 const skipped = (errors: unknown[]) =>
@@ -54,6 +63,8 @@ describe('given a store with one event whose metadata is cut short', () => {
   let caseIds: string[];
   /** The read models a clean fold of the log without the damaged rows gives. */
   let clean: Record<string, string[]>;
+  /** The same, with the audit trail's rows of the two damaged events. */
+  let cleanAndDamaged: Record<string, string[]>;
   let cleanCases: Map<string, unknown>;
   const open: { close(): Promise<void> }[] = [];
   let dirs = 0;
@@ -131,14 +142,14 @@ describe('given a store with one event whose metadata is cut short', () => {
     const db = store.database;
     const row = db
       .prepare<[], Damage>(
-        `SELECT position, stream_id AS streamId FROM events e WHERE revision >= 1 AND position > (SELECT max(position) / 2 FROM events)
+        `SELECT position, stream_id AS streamId, created FROM events e WHERE revision >= 1 AND position > (SELECT max(position) / 2 FROM events)
          AND EXISTS (SELECT 1 FROM events f WHERE f.stream_id = e.stream_id AND f.revision > e.revision) ORDER BY position LIMIT 1`,
       )
       .get();
     middle = row!;
     middleCase = db.prepare<[number], string>("SELECT json_extract(metadata, '$.caseId') FROM events WHERE position = ?").pluck().get(middle.position)!;
     middleCaseKey = db.prepare<[string], number>('SELECT min(position) FROM events WHERE stream_id = ?').pluck().get(middle.streamId)!;
-    last = db.prepare<[], Damage>('SELECT position, stream_id AS streamId FROM events ORDER BY position DESC LIMIT 1').get()!;
+    last = db.prepare<[], Damage>('SELECT position, stream_id AS streamId, created FROM events ORDER BY position DESC LIMIT 1').get()!;
     caseIds = db.prepare<[], string>("SELECT DISTINCT json_extract(metadata, '$.caseId') FROM events WHERE json_extract(metadata, '$.caseId') IS NOT NULL").pluck().all();
     await store.close();
 
@@ -146,6 +157,7 @@ describe('given a store with one event whose metadata is cut short', () => {
     const cleanStore = await storeOn(without.file);
     const models = await modelsOn(cleanStore, without.dir);
     clean = dumpReadModels(models.db);
+    cleanAndDamaged = withDamaged(clean, [middle, last]);
     cleanCases = casesOf(models);
   });
   afterEach(async () => {
@@ -171,7 +183,7 @@ describe('given a store with one event whose metadata is cut short', () => {
     expect(skipped(errors)).toEqual([reported(middle), reported(last)]);
     expect(models.position).toBe(last.position);
     expect(models.rebuilding()).toBeUndefined();
-    expect(dumpReadModels(models.db)).toEqual(clean);
+    expect(dumpReadModels(models.db)).toEqual(cleanAndDamaged);
     expect(casesOf(models)).toEqual(cleanCases);
   });
 
@@ -184,7 +196,7 @@ describe('given a store with one event whose metadata is cut short', () => {
     const models = await modelsOn(await storeOn(file), dir, { errors });
     expect(errors).toEqual([]);
     expect(models.position).toBe(last.position);
-    expect(dumpReadModels(models.db)).toEqual(clean);
+    expect(dumpReadModels(models.db)).toEqual(cleanAndDamaged);
   });
 
   it('when they are rebuilt in place in this thread, then the rebuild finishes, reports each once and equals the clean fold', async () => {
@@ -196,7 +208,14 @@ describe('given a store with one event whose metadata is cut short', () => {
     expect(await models.rebuild()).toEqual({ threads: 1 });
     expect(skipped(errors)).toEqual([reported(middle), reported(last)]);
     expect(models.position).toBe(last.position);
-    expect(dumpReadModels(models.db)).toEqual(clean);
+    expect(dumpReadModels(models.db)).toEqual(cleanAndDamaged);
+    // The export still shows both, the last of the log too (its own case's last event), as lines that say so.
+    const unreadable: unknown[] = [];
+    for await (const line of models.exportEvents({ from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' })) {
+      const parsed = JSON.parse(line) as { unreadable?: true };
+      if (parsed.unreadable) unreadable.push(parsed);
+    }
+    expect(unreadable).toEqual([middle, last].map((d) => expect.objectContaining({ unreadable: true, position: d.position, stream: d.streamId, at: d.created })));
   });
 
   it('when they are rebuilt in worker threads, then the workers finish (no fallback to this thread), each damaged event is reported once and the tables equal the clean fold', async () => {
@@ -212,7 +231,7 @@ describe('given a store with one event whose metadata is cut short', () => {
     expect(skipped(errors).sort((a, b) => Number(a.position) - Number(b.position))).toEqual([reported(middle), reported(last)]);
     expect(models.position).toBe(last.position);
     expect(models.rebuilding()).toBeUndefined();
-    expect(dumpReadModels(models.db)).toEqual(clean);
+    expect(dumpReadModels(models.db)).toEqual(cleanAndDamaged);
     expect(casesOf(models)).toEqual(cleanCases);
   });
 
@@ -225,7 +244,7 @@ describe('given a store with one event whose metadata is cut short', () => {
     // Time for a retry, had the follower stopped at the damaged event and started again.
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(skipped(errors)).toEqual([reported(middle), reported(last)]);
-    expect(otherCases(dumpReadModels(models.db))).toEqual(otherCases(clean));
+    expect(otherCases(dumpReadModels(models.db))).toEqual(otherCases(cleanAndDamaged));
     expect(models.case(middleCase)).toEqual(cleanCases.get(middleCase));
   });
 
@@ -243,7 +262,8 @@ describe('given a store with one event whose metadata is cut short', () => {
     expect(ours.position).toBe(theirs.position + 1);
     expect(skipped(errors)).toEqual([{ position: theirs.position, streamId: expect.stringMatching(/^other-/) as unknown, part: 'metadata', message: expect.any(String) as unknown }]);
     expect(models.position).toBe(ours.position);
-    expect(dumpReadModels(models.db)).toEqual(clean);
+    const created = store.database.prepare<[number], string>('SELECT created FROM events WHERE position = ?').pluck().get(theirs.position)!;
+    expect(dumpReadModels(models.db)).toEqual(withDamaged(cleanAndDamaged, [{ position: theirs.position, created }]));
   });
 });
 
