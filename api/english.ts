@@ -105,6 +105,7 @@ const PATTERNS: [RegExp, (...groups: string[]) => string][] = [
   [/^未知的流程，可选：(.*)$/s, (names) => `unknown process; one of: ${list(names!)}`],
   [/^未知的状态，可选：(.*)$/s, (names) => `unknown state; one of: ${list(names!)}`],
   [/^不是有效时刻：(.*)$/s, (value) => `is not a valid instant: ${value}`],
+  [/^须在 0000 至 9999 年之间：(.*)$/s, (value) => `must be in the years 0000 to 9999: ${value}`],
   [/^不是有效日期（应为 YYYY-MM-DD）：(.*)$/s, (value) => `is not a real date (YYYY-MM-DD): ${value}`],
   [/^不是有效日期（YYYY-MM-DD），也不是带 Z 或时区偏移的 ISO-8601 时刻：(.*)$/s, (value) => `is neither a real date (YYYY-MM-DD) nor an ISO-8601 instant with Z or an offset: ${value}`],
   [/^应为整数(?:（≥ (-?\d+)）)?，实际为 (.*)$/s, (min, value) => `must be a whole number${min ? ` of at least ${min}` : ''}, not ${value}`],

@@ -29,11 +29,16 @@ export class InvalidQueryError extends Error {
 
 /** An instant given by a caller, as canonical UTC ISO-8601. */
 export function queryInstant(value: string | Date, path: string): string {
+  let iso: string;
   try {
-    return isoInstant(value, path);
+    iso = isoInstant(value, path);
   } catch {
     throw new InvalidQueryError(path, `不是有效时刻：${String(value)}`);
   }
+  // Stored instants compare as text, which holds for four-digit years only: '+010000-…' sorts before
+  // every one of them, so a period ending after 9999 found nothing instead of everything.
+  if (iso.length !== 24) throw new InvalidQueryError(path, `须在 0000 至 9999 年之间：${String(value)}`);
+  return iso;
 }
 
 /** A page size: an integer from 1 to `max`, `fallback` when absent. */

@@ -82,6 +82,15 @@ describe('a period that ends before it starts', () => {
     expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['querystring.from']);
   });
 
+  it.each(['/v1/reports/overdue', '/v1/reports/sla', '/v1/audit/export'])('%s with a `to` past the year 9999 (its UTC form has six digits of year) answers 400 naming `to`, not an empty answer', async (path) => {
+    const as = path === '/v1/audit/export' ? auditor : supervisor;
+    const res = await api.call('GET', `${path}?from=${encodeURIComponent('2026-01-01T00:00:00Z')}&to=${encodeURIComponent('9999-12-31T23:59:59-01:00')}`, { as });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([expect.objectContaining({ path: 'querystring.to', message: '须在 0000 至 9999 年之间：9999-12-31T23:59:59-01:00' })]);
+    const en = await api.call('GET', `${path}?from=${encodeURIComponent('2026-01-01T00:00:00Z')}&to=${encodeURIComponent('9999-12-31T23:59:59-01:00')}`, { as, headers: { 'accept-language': 'en' } });
+    expect(en.body.errors).toEqual([expect.objectContaining({ message: 'must be in the years 0000 to 9999: 9999-12-31T23:59:59-01:00' })]);
+  });
+
   it('a period of one instant (from = to) is empty, not an error', async () => {
     const at = encodeURIComponent('2026-06-30T00:00:00Z');
     const res = await api.call('GET', `/v1/reports/overdue?from=${at}&to=${at}`, { as: supervisor });
