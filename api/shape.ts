@@ -237,8 +237,23 @@ const documentedAsAnswered: [
 ] = [true, true, true, true];
 void documentedAsAnswered;
 
-/** The query of a route that takes none: an unknown parameter is refused, as on every other route, not silently ignored. */
-export const NoQuery = z.strictObject({});
+/**
+ * `minPosition=<position>` (API.md "Cases"), the position a command answered with: every read
+ * endpoint takes it. Read models may lag behind the store (EventStoreDB mode): a route that answers
+ * from them waits for it (`caughtUp`, api/routes/work.ts).
+ */
+export const MinPosition = { minPosition: z.coerce.number().int().min(0).optional() };
+
+/**
+ * The query of a read endpoint that answers from the store itself (a case, its history and its
+ * verification, the calendar) or from nothing stored at all (the processes): always current, it takes
+ * `minPosition` as every read endpoint does, and answers at once — there is nothing to wait for, and
+ * no read-models position to tell. Any other parameter is refused, as on every other route, not
+ * silently ignored.
+ */
+export const CurrentQuery = z.strictObject({
+  minPosition: MinPosition.minPosition.describe('taken as on every read endpoint; this route answers from the store itself, is never behind, and answers at once'),
+});
 
 /** What an instant whose offset's `+` arrived as a space is told, after what it should be. */
 export const PLUS_AS_SPACE_HINT = '在网址中，时区偏移的 + 须写作 %2B（未编码的 + 会变成空格）';

@@ -5,7 +5,7 @@ import { EngineError, refuse } from '../../engine/errors.js';
 import type { App } from '../app.js';
 import { callerOf } from '../auth.js';
 import { ApiError } from '../problem.js';
-import { NoQuery, PLUS_AS_SPACE_HINT, writtenPlusAsSpace } from '../shape.js';
+import { CurrentQuery, PLUS_AS_SPACE_HINT, writtenPlusAsSpace } from '../shape.js';
 
 const IsoDay = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -24,6 +24,7 @@ const DeadlineQuery = z.strictObject({
   // Not z.coerce: it turns a missing value into NaN, which reads "须为数字" instead of "必填"; and an
   // empty `workingDays=` is missing too (Number('') is 0, a deadline nobody asked for).
   workingDays: z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), z.number().int().min(0).max(3650)),
+  ...CurrentQuery.shape,
 });
 
 const YearParams = z.strictObject({ year: z.coerce.number().int().min(1900).max(2200) });
@@ -99,7 +100,7 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
   server.get(
     '/v1/calendar/:year',
     {
-      schema: { summary: '某年度的节假日安排', params: YearParams, querystring: NoQuery, response: { 200: YearInfo } },
+      schema: { summary: '某年度的节假日安排', params: YearParams, querystring: CurrentQuery, response: { 200: YearInfo } },
       config: {
         openapi: {
           responses: { 200: { description: "the year's holidays and adjusted working days: the State Council's notice, or provisional from the statutory holidays" } },

@@ -7,7 +7,7 @@ import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { caseHistory, historyEntry } from '../../projections/audit.js';
 import { caughtUp, notAhead } from './work.js';
-import { CaseView, caseView, CommandBody, HistoryEvent, NoQuery, registryFilters, StartBody, TaskView } from '../shape.js';
+import { CaseView, caseView, CommandBody, CurrentQuery, HistoryEvent, MinPosition, registryFilters, StartBody, TaskView } from '../shape.js';
 import { COMMAND_COMPONENT, jsonAnswer, START_COMPONENT } from '../openapi.js';
 import { cutEnd, verifyCase } from '../verifyCase.js';
 
@@ -141,7 +141,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           org: z.string().min(1).max(100).optional(),
           limit: z.coerce.number().int().min(1).max(100).optional(),
           cursor: z.string().max(2000).optional(),
-          minPosition: z.coerce.number().int().min(0).optional(),
+          ...MinPosition,
         }),
       },
       config: {
@@ -168,7 +168,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
   server.get(
     '/v1/cases/:id',
     {
-      schema: { summary: '案件当前状态', params: IdParams, querystring: NoQuery, response: { 200: CaseView } },
+      schema: { summary: '案件当前状态', params: IdParams, querystring: CurrentQuery, response: { 200: CaseView } },
       config: { openapi: { responses: { 200: { description: 'the case now, with the commands the caller may send' } }, problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'UNAVAILABLE'] } },
     },
     async (request) => {
@@ -244,7 +244,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       schema: {
         summary: '案件的完整历史（按时间顺序）',
         params: IdParams,
-        querystring: z.strictObject({ asOf: z.iso.datetime({ offset: true }).optional() }),
+        querystring: CurrentQuery.extend({ asOf: z.iso.datetime({ offset: true }).optional() }),
         response: {
           200: z.object({
             events: z.array(HistoryEvent),
@@ -277,7 +277,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       schema: {
         summary: '校验案件哈希链并按流程版本重放',
         params: IdParams,
-        querystring: NoQuery,
+        querystring: CurrentQuery,
         response: {
           200: z.object({
             ok: z.boolean(),

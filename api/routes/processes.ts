@@ -8,7 +8,7 @@ import type { App } from '../app.js';
 import { ApiError } from '../problem.js';
 import { callerOf } from '../auth.js';
 import { textAnswer } from '../openapi.js';
-import { NoQuery } from '../shape.js';
+import { CurrentQuery } from '../shape.js';
 
 const ProcessView = z.object({
   name: z.string(),
@@ -47,7 +47,7 @@ export const processRoutes = (app: App): FastifyPluginAsyncZod => async (server)
   server.get(
     '/v1/processes',
     {
-      schema: { summary: '全部流程及其版本', querystring: NoQuery, response: { 200: z.array(ProcessView) } },
+      schema: { summary: '全部流程及其版本', querystring: CurrentQuery, response: { 200: z.array(ProcessView) } },
       config: { openapi: { responses: { 200: { description: 'every version of every process: states, commands and the deadline of each task' } }, problems: ['UNAUTHENTICATED', 'FORBIDDEN'] } },
     },
     async (request) => {
@@ -62,7 +62,7 @@ export const processRoutes = (app: App): FastifyPluginAsyncZod => async (server)
       schema: {
         summary: '流程图（Mermaid 或 BPMN 2.0 XML）',
         params: z.strictObject({ name: z.string().min(1).max(100) }),
-        querystring: z.strictObject({ format: z.enum(['mermaid', 'bpmn']).default('mermaid'), version: z.coerce.number().int().min(1).optional() }),
+        querystring: z.strictObject({ format: z.enum(['mermaid', 'bpmn']).default('mermaid'), version: z.coerce.number().int().min(1).optional(), ...CurrentQuery.shape }),
       },
       config: {
         openapi: {

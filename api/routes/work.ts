@@ -10,7 +10,7 @@ import { ApiError } from '../problem.js';
 import { InvalidQueryError } from '../../projections/query.js';
 import { CLOCK_SKEW_MS } from '../../machines/kit.js';
 import { isIdNumber } from '../../machines/schemas.js';
-import { registryFilters } from '../shape.js';
+import { MinPosition, registryFilters } from '../shape.js';
 import { jsonAnswer, ref, type RouteDocs } from '../openapi.js';
 
 const Instant = z.iso.datetime({ offset: true });
@@ -57,9 +57,6 @@ export function notAhead(app: App, name: string, value: string): string {
   if (at > now + CLOCK_SKEW_MS) throw new InvalidQueryError(name, '不得晚于当前时间');
   return at > now ? new Date(now).toISOString() : value;
 }
-
-/** Read models may lag behind the store (EventStoreDB mode): wait for the position a command answered with. */
-const MinPosition = { minPosition: z.coerce.number().int().min(0).optional() };
 
 const REPORT_ROLES = new Set(['supervisor', 'auditor', 'authority', 'admin']);
 

@@ -306,6 +306,33 @@ describe('a query parameter a route does not take', () => {
   );
 });
 
+describe('minPosition, which every read endpoint takes (API.md "Cases")', () => {
+  const storeRoutes = (id: string) => [`/v1/cases/${id}`, `/v1/cases/${id}/history`, `/v1/cases/${id}/verify`, '/v1/processes', '/v1/processes/objection/diagram', '/v1/calendar/2026', '/v1/calendar/deadline?from=2026-03-02&workingDays=5'];
+  const withQuery = (url: string, query: string) => `${url}${url.includes('?') ? '&' : '?'}${query}`;
+  let caseId: string;
+  beforeAll(async () => {
+    const res = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input: startInputs.objection } });
+    caseId = res.body.id;
+  });
+
+  it('given the position a command answered with, when a route that answers from the store itself is asked with it, then 200 at once, with no read-models position to tell', async () => {
+    const head = await api.app.store.headPosition();
+    for (const url of storeRoutes(caseId)) {
+      const res = await api.call('GET', withQuery(url, `minPosition=${head}`), { as: applicant });
+      expect(res.status, `${url} ${res.text.slice(0, 200)}`).toBe(200);
+      expect(res.headers['x-read-models-position'], url).toBeUndefined();
+    }
+  });
+
+  it('given a minPosition that is no position, then 400 naming it, as on the routes that answer from the read models', async () => {
+    for (const url of [...storeRoutes(caseId), '/v1/cases', '/v1/inbox']) {
+      const res = await api.call('GET', withQuery(url, 'minPosition=-1'), { as: applicant });
+      expect(res.status, url).toBe(400);
+      expect(res.body.errors, url).toEqual([{ path: 'querystring.minPosition', message: '不小于 0' }]);
+    }
+  });
+});
+
 describe('a body of thousands of wrong fields (an error answer must not outgrow its request)', () => {
   const manyKeys = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 1]));
 
