@@ -79,8 +79,13 @@ const WHEN: Record<ProblemCode, string> = {
   PAYLOAD_TOO_LARGE: 'the body is larger than 1 MiB',
   RULE_VIOLATED: 'well-formed, but breaks a rule (eligibility, jurisdiction, periods…); `rule`, `article`',
   CALENDAR_NOT_COVERED: 'a deadline would fall more than one year past the last year whose holiday notice is loaded; `year`',
-  UNAVAILABLE: 'beyond API.md: the server cannot answer now for a reason of its own, not the request\'s; `reason` (readModelsRebuilding: a rebuild is under way and the answer would be incomplete; storeBusy: another process held the store\'s write lock too long, nothing was stored; storeReadOnly, storeFull; storeUnreadable: a stored event cannot be read; streamDamaged: the stored stream of the case cannot be replayed through its process, and verify names its first bad event; eventsMissing: the stream of the case ends before the revision recorded, and verify names what is missing; identityProviderUnreachable), and Retry-After when waiting helps',
+  UNAVAILABLE: 'beyond API.md: the server cannot answer now for a reason of its own, not the request\'s; `reason` (readModelsRebuilding: a rebuild is under way and the answer would be incomplete; storeBusy: another process held the store\'s write lock too long, nothing was stored; storeReadOnly, storeFull; storeUnreadable: a stored event cannot be read; streamDamaged: the stored stream of the case cannot be replayed through its process, and verify names its first bad event; eventsMissing: the stream of the case ends before the revision recorded, and verify names what is missing; identityProviderUnreachable: the bearer token cannot be checked, on every authenticated route; shuttingDown: the server is stopping, on every route, nothing was done), and Retry-After when waiting helps',
 };
+
+/** UNAVAILABLE on a route that reads no store: only the token check or a server stopping answers it. */
+export const UNAVAILABLE_BEFORE_ROUTE = "beyond API.md: the bearer token cannot be checked now (`reason` identityProviderUnreachable: the JWKS is out of reach), or the server is stopping (shuttingDown); with Retry-After";
+/** UNAVAILABLE on an open route: only a server stopping answers it. */
+export const UNAVAILABLE_SHUTTING_DOWN = 'beyond API.md: the server is stopping (`reason` shuttingDown): nothing was done; with Retry-After';
 
 /** The problem responses of a route, one per status, each a `Problem` with the codes it may carry. */
 export function problemResponses(docs: Pick<RouteDocs, 'problems' | 'notes'>): Record<string, JsonSchema> {

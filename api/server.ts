@@ -15,7 +15,7 @@ import { testClockRoutes } from './routes/ops.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { workRoutes } from './routes/work.js';
 import swagger from '@fastify/swagger';
-import { openapiHooks } from './openapi.js';
+import { openapiHooks, UNAVAILABLE_SHUTTING_DOWN } from './openapi.js';
 
 // Validation messages are Chinese by default (API.md "Errors"); machines' own messages already are.
 // The commonest ones in plain words first (zod's are "期望 nonoptional，实际接收 undefined"), the
@@ -243,7 +243,7 @@ export async function buildServer(app: App) {
     '/docs',
     {
       schema: { summary: '本文档（OpenAPI 3.1）', security: [] },
-      config: { openapi: { problems: [], responses: { 200: { description: 'this document', content: { 'application/json': { type: 'object' } } } } } },
+      config: { openapi: { problems: ['UNAVAILABLE'], notes: { UNAVAILABLE: UNAVAILABLE_SHUTTING_DOWN }, responses: { 200: { description: 'this document', content: { 'application/json': { type: 'object' } } } } } },
     },
     async () => server.swagger(),
   );

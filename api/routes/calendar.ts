@@ -82,7 +82,7 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
       config: {
         openapi: {
           responses: { 200: { description: 'the day N working days after from (Asia/Shanghai), and the end of it as an instant' } },
-          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'CALENDAR_NOT_COVERED'],
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'CALENDAR_NOT_COVERED', 'UNAVAILABLE'],
         },
       },
     },
@@ -104,7 +104,7 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
       config: {
         openapi: {
           responses: { 200: { description: "the year's holidays and adjusted working days: the State Council's notice, or provisional from the statutory holidays" } },
-          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CALENDAR_NOT_COVERED'],
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CALENDAR_NOT_COVERED', 'UNAVAILABLE'],
           notes: { NOT_FOUND: 'a path parameter longer than 100 characters' },
         },
       },
@@ -131,7 +131,7 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
       config: {
         openapi: {
           responses: { 200: { description: 'the year as loaded, a new calendar version, and how many cases had provisional deadlines re-stated' } },
-          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'CALENDAR_NOT_COVERED'],
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'CALENDAR_NOT_COVERED', 'UNAVAILABLE'],
           notes: {
             VALIDATION_FAILED: 'the body is not JSON or not a notice, or the notice is not a coherent calendar (dates outside the year, a day both holiday and working day…); `errors`: [{ path, message }]',
             FORBIDDEN: 'only an admin may load a holiday notice; or the token names no organisation of its kind in the directory',

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { storeTroubleOf, type App } from '../app.js';
+import { UNAVAILABLE_SHUTTING_DOWN } from '../openapi.js';
 
 export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) => {
   server.get(
@@ -27,7 +28,7 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
           }),
         },
       },
-      config: { openapi: { responses: { 200: { description: 'the store and the read models: their positions and the read models\' lag' } }, problems: [] } },
+      config: { openapi: { responses: { 200: { description: 'the store and the read models: their positions and the read models\' lag' } }, problems: ['UNAVAILABLE'], notes: { UNAVAILABLE: UNAVAILABLE_SHUTTING_DOWN } } },
     },
     async () => {
       const position = await app.store.headPosition();

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CaseEventMetadata } from '../../engine/index.js';
 import { storeTroubleOf, type App } from '../app.js';
-import { textAnswer } from '../openapi.js';
+import { textAnswer, UNAVAILABLE_SHUTTING_DOWN } from '../openapi.js';
 
 /**
  * GET /metrics: Prometheus text; one registry per app so tests can build many. Not encapsulated
@@ -89,7 +89,8 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
       config: {
         openapi: {
           responses: { 200: textAnswer('Prometheus text exposition (text/plain; version=0.0.4): requests by route and status, their latency, events appended, the store position, store trouble, read models rebuilding and their lag, the process', 'text/plain') },
-          problems: [],
+          problems: ['UNAVAILABLE'],
+          notes: { UNAVAILABLE: UNAVAILABLE_SHUTTING_DOWN },
         },
       },
     },

@@ -17,7 +17,7 @@ export const testClockRoutes = (app: App): FastifyPluginAsyncZod => async (serve
       config: {
         openapi: {
           responses: { 200: { description: 'the clock now, and how many timers whose time had come were fired' } },
-          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE'],
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'UNAVAILABLE'],
           notes: {
             VALIDATION_FAILED: 'also when `now` is earlier than the test clock: it only moves forward',
             FORBIDDEN: 'only an admin may move the test clock; or the token names no organisation of its kind in the directory',

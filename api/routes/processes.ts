@@ -7,7 +7,7 @@ import { refuse } from '../../engine/index.js';
 import type { App } from '../app.js';
 import { ApiError } from '../problem.js';
 import { callerOf } from '../auth.js';
-import { textAnswer } from '../openapi.js';
+import { textAnswer, UNAVAILABLE_BEFORE_ROUTE } from '../openapi.js';
 import { CurrentQuery } from '../shape.js';
 
 const ProcessView = z.object({
@@ -48,7 +48,13 @@ export const processRoutes = (app: App): FastifyPluginAsyncZod => async (server)
     '/v1/processes',
     {
       schema: { summary: '全部流程及其版本', querystring: CurrentQuery, response: { 200: z.array(ProcessView) } },
-      config: { openapi: { responses: { 200: { description: 'every version of every process: states, commands and the deadline of each task' } }, problems: ['UNAUTHENTICATED', 'FORBIDDEN'] } },
+      config: {
+        openapi: {
+          responses: { 200: { description: 'every version of every process: states, commands and the deadline of each task' } },
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE'],
+          notes: { VALIDATION_FAILED: 'a query parameter the route does not take, or a minPosition that is no position; `errors`: [{ path, message }]', UNAVAILABLE: UNAVAILABLE_BEFORE_ROUTE },
+        },
+      },
     },
     async (request) => {
       await callerOf(request, app.verifier);
@@ -67,8 +73,8 @@ export const processRoutes = (app: App): FastifyPluginAsyncZod => async (server)
       config: {
         openapi: {
           responses: { 200: textAnswer('the newest version (or `version`) as a Mermaid state diagram (text/plain), or BPMN 2.0 XML with format=bpmn (application/xml)', 'text/plain', 'application/xml') },
-          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'],
-          notes: { NOT_FOUND: 'no process of that name, or no such version of it' },
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'UNAVAILABLE'],
+          notes: { NOT_FOUND: 'no process of that name, or no such version of it', UNAVAILABLE: UNAVAILABLE_BEFORE_ROUTE },
         },
       },
     },

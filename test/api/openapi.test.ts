@@ -216,6 +216,10 @@ describe('GET /docs: the OpenAPI 3.1 document', () => {
       const problems = Object.keys(op.responses).filter((s) => s >= '400');
       expect(problems.every((s) => PROBLEM_STATUSES.includes(s)), name).toBe(true);
       if (!OPEN_ROUTES.includes(name)) expect(problems, name).toEqual(expect.arrayContaining(['401', '403']));
+      // A query parameter a route does not take is refused (400) wherever a route reads its query.
+      if ((op.parameters ?? []).some((p: any) => p.in === 'query')) expect(problems, name).toContain('400');
+      // Any route answers 503 while the server stops (shuttingDown); an authenticated one, when the token cannot be checked.
+      expect(problems, name).toContain('503');
       for (const status of problems) {
         const response = op.responses[status];
         expect(response.content['application/problem+json'].schema.allOf[0], `${name} ${status}`).toEqual({ $ref: '#/components/schemas/Problem' });
@@ -242,7 +246,7 @@ describe('GET /docs: the OpenAPI 3.1 document', () => {
       503: ['UNAVAILABLE'],
     });
     expect(responses('get /v1/cases/{id}')).toEqual({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 503: ['UNAVAILABLE'] });
-    expect(responses('get /v1/processes')).toEqual({ 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'] });
+    expect(responses('get /v1/processes')).toEqual({ 400: ['VALIDATION_FAILED'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 503: ['UNAVAILABLE'] });
     expect(doc.paths['/v1/inbox'].get.responses['401'].headers['WWW-Authenticate']).toBeDefined();
   });
 });
@@ -263,6 +267,12 @@ describe('GET /docs against the answers', () => {
     const probes: { route: string; url: string | (() => string); as?: string; body?: unknown; headers?: Record<string, string> }[] = [];
     const each = (route: string, url: string | (() => string), body?: unknown) => {
       probes.push({ route, url, ...(body !== undefined ? { body } : {}) }, { route, url, as: 'bureauAsProvider', ...(body !== undefined ? { body } : {}) });
+      // A query parameter no route takes: refused where the route reads its query, ignored where it does not.
+      const unknown = () => {
+        const at = typeof url === 'function' ? url() : url;
+        return `${at}${at.includes('?') ? '&' : '?'}unknownParameter=1`;
+      };
+      probes.push({ route, url: unknown, as: 'admin', ...(body !== undefined ? { body } : {}) });
     };
     const commands = 'post /v1/cases/{id}/commands';
     const commandsUrl = () => `/v1/cases/${caseId}/commands`;
