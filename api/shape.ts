@@ -238,11 +238,29 @@ const documentedAsAnswered: [
 void documentedAsAnswered;
 
 /**
+ * A whole number in a query (`limit`, `dueWithin`, `minPosition`, `workingDays`, `version`), from
+ * `min` (and up to `max`). A blank value (`dueWithin=`, `workingDays=%20`) is refused, as a blank
+ * `org=` or `final=` is: read as a number it was 0 (Number('') and Number(' ') are), a filter nobody
+ * asked for that hid all work. Not z.coerce: it turns a missing value into NaN, which reads "须为数字"
+ * where a required one should read "必填".
+ */
+export function wholeNumberQuery(min: number, max?: number) {
+  const number = z.number().int().min(min);
+  return z.preprocess((value, ctx) => {
+    if (typeof value === 'string' && value.trim() === '') {
+      ctx.addIssue({ code: 'custom', message: '不能为空', input: value });
+      return z.NEVER;
+    }
+    return value === undefined ? undefined : Number(value);
+  }, max === undefined ? number : number.max(max));
+}
+
+/**
  * `minPosition=<position>` (API.md "Cases"), the position a command answered with: every read
  * endpoint takes it. Read models may lag behind the store (EventStoreDB mode): a route that answers
  * from them waits for it (`caughtUp`, api/routes/work.ts).
  */
-export const MinPosition = { minPosition: z.coerce.number().int().min(0).optional() };
+export const MinPosition = { minPosition: wholeNumberQuery(0).optional() };
 
 /**
  * The query of a read endpoint that answers from the store itself (a case, its history and its

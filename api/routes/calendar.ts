@@ -5,7 +5,7 @@ import { EngineError, refuse } from '../../engine/errors.js';
 import type { App } from '../app.js';
 import { callerOf } from '../auth.js';
 import { ApiError } from '../problem.js';
-import { CurrentQuery, PLUS_AS_SPACE_HINT, writtenPlusAsSpace } from '../shape.js';
+import { CurrentQuery, PLUS_AS_SPACE_HINT, wholeNumberQuery, writtenPlusAsSpace } from '../shape.js';
 
 const IsoDay = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -21,9 +21,8 @@ const DeadlineQuery = z.strictObject({
       // A `+` written as is in a URL arrives as a space: say so, as the reports' instants do.
       if (!isDayOrInstant(from)) ctx.addIssue({ code: 'custom', message: writtenPlusAsSpace(from) ? DAY_OR_INSTANT_PLUS : DAY_OR_INSTANT });
     }),
-  // Not z.coerce: it turns a missing value into NaN, which reads "须为数字" instead of "必填"; and an
-  // empty `workingDays=` is missing too (Number('') is 0, a deadline nobody asked for).
-  workingDays: z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), z.number().int().min(0).max(3650)),
+  // Missing, "必填"; blank (`workingDays=`, Number('') is 0: a deadline nobody asked for), "不能为空".
+  workingDays: wholeNumberQuery(0, 3650),
   ...CurrentQuery.shape,
 });
 

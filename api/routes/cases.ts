@@ -7,7 +7,7 @@ import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { caseHistory, historyEntry } from '../../projections/audit.js';
 import { caughtUp, notAhead } from './work.js';
-import { CaseView, caseView, CommandBody, CurrentQuery, HistoryEvent, MinPosition, registryFilters, StartBody, TaskView } from '../shape.js';
+import { CaseView, caseView, CommandBody, CurrentQuery, HistoryEvent, MinPosition, registryFilters, StartBody, TaskView, wholeNumberQuery } from '../shape.js';
 import { COMMAND_COMPONENT, jsonAnswer, START_COMPONENT } from '../openapi.js';
 import { cutEnd, verifyCase } from '../verifyCase.js';
 
@@ -139,7 +139,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           state: filters.state.optional(),
           final: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
           org: z.string().min(1).max(100).optional(),
-          limit: z.coerce.number().int().min(1).max(100).optional(),
+          limit: wholeNumberQuery(1, 100).optional(),
           cursor: z.string().max(2000).optional(),
           ...MinPosition,
         }),

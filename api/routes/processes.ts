@@ -8,7 +8,7 @@ import type { App } from '../app.js';
 import { ApiError } from '../problem.js';
 import { callerOf } from '../auth.js';
 import { textAnswer, UNAVAILABLE_BEFORE_ROUTE } from '../openapi.js';
-import { CurrentQuery } from '../shape.js';
+import { CurrentQuery, wholeNumberQuery } from '../shape.js';
 
 const ProcessView = z.object({
   name: z.string(),
@@ -68,7 +68,7 @@ export const processRoutes = (app: App): FastifyPluginAsyncZod => async (server)
       schema: {
         summary: '流程图（Mermaid 或 BPMN 2.0 XML）',
         params: z.strictObject({ name: z.string().min(1).max(100) }),
-        querystring: z.strictObject({ format: z.enum(['mermaid', 'bpmn']).default('mermaid'), version: z.coerce.number().int().min(1).optional(), ...CurrentQuery.shape }),
+        querystring: z.strictObject({ format: z.enum(['mermaid', 'bpmn']).default('mermaid'), version: wholeNumberQuery(1).optional(), ...CurrentQuery.shape }),
       },
       config: {
         openapi: {

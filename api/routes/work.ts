@@ -10,7 +10,7 @@ import { ApiError } from '../problem.js';
 import { InvalidQueryError } from '../../projections/query.js';
 import { CLOCK_SKEW_MS } from '../../machines/kit.js';
 import { isIdNumber } from '../../machines/schemas.js';
-import { MinPosition, registryFilters } from '../shape.js';
+import { MinPosition, registryFilters, wholeNumberQuery } from '../shape.js';
 import { jsonAnswer, ref, type RouteDocs } from '../openapi.js';
 
 const Instant = z.iso.datetime({ offset: true });
@@ -134,8 +134,8 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
         querystring: z.strictObject({
           process: filters.process.optional(),
           overdue: Bool.optional(),
-          dueWithin: z.coerce.number().int().min(0).max(3650).optional(),
-          limit: z.coerce.number().int().min(1).max(200).optional(),
+          dueWithin: wholeNumberQuery(0, 3650).optional(),
+          limit: wholeNumberQuery(1, 200).optional(),
           cursor: z.string().max(2000).optional(),
           ...MinPosition,
         }),

@@ -33,7 +33,8 @@ describe('GET /v1/calendar/deadline', () => {
 
   it.each([
     ['', '必填', 'required'],
-    ['&workingDays=', '必填', 'required'],
+    ['&workingDays=', '不能为空', 'must not be empty'],
+    ['&workingDays=%20', '不能为空', 'must not be empty'],
     ['&workingDays=x', '须为数字', 'must be a number'],
     ['&workingDays=1.5', '须为整数', 'must be a whole number'],
   ])('workingDays given as %j: 400 naming querystring.workingDays (%s / %s)', async (query, zh, en) => {

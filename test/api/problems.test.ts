@@ -271,6 +271,27 @@ describe('schema messages in plain Chinese', () => {
   });
 });
 
+describe('a number in a query sent blank', () => {
+  it.each([
+    ['/v1/inbox?dueWithin=', 'dueWithin'],
+    ['/v1/inbox?dueWithin=%20', 'dueWithin'],
+    ['/v1/inbox?limit=', 'limit'],
+    ['/v1/cases?limit=%20', 'limit'],
+    ['/v1/cases?minPosition=', 'minPosition'],
+    ['/v1/reports/overdue?minPosition=', 'minPosition'],
+    ['/v1/processes/objection/diagram?version=', 'version'],
+    ['/v1/calendar/2026?minPosition=%09', 'minPosition'],
+    ['/v1/calendar/deadline?from=2026-03-02&workingDays=%20', 'workingDays'],
+  ])('given GET %s, then 400 naming it, "不能为空" — not read as 0 (a filter nobody asked for, which hid all work)', async (url, name) => {
+    const as = url.startsWith('/v1/reports') ? await api.token('supervisor', '370000-dsj') : applicant;
+    const res = await api.call('GET', url, { as });
+    expect(res.status, res.text.slice(0, 200)).toBe(400);
+    expect(res.body.errors).toEqual([{ path: `querystring.${name}`, message: '不能为空' }]);
+    const en = await api.call('GET', url, { as, headers: { 'accept-language': 'en' } });
+    expect(en.body.errors).toEqual([{ path: `querystring.${name}`, message: 'must not be empty' }]);
+  });
+});
+
 describe('unknown fields in a request body', () => {
   it.each([
     ['POST', '/v1/cases', { process: 'objection', input: {}, extra: 1 }, 'body.extra'],
