@@ -3,11 +3,18 @@
  * a URL are told in Chinese too; English is chosen by `Accept-Language` preference, q-values weighed;
  * a 401 names the scheme to authenticate with (RFC 6750).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVerifier } from '../../api/auth.js';
+import { createApp } from '../../api/app.js';
+import { createVerifier, mintToken } from '../../api/auth.js';
+import { buildServer } from '../../api/server.js';
+import { loadConfig } from '../../infra/config.js';
+import { createLogger } from '../../infra/logger.js';
 import { ApiError } from '../../api/problem.js';
 import { startInputs } from '../machines/examples.js';
 import { SECRET, startTestApi, type TestApi } from './harness.js';
@@ -312,6 +319,40 @@ describe('the test clock moves forward only', () => {
     expect(back.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'body.now', message: `不得早于测试时钟的当前时间 ${now}` }] });
     expect((await api.call('PUT', '/v1/test/clock', { as: admin, body: { now } })).body).toMatchObject({ now });
     expect((await api.call('PUT', '/v1/test/clock', { as: admin, body: { now: '2026-06-02T00:00:00+08:00' } })).status).toBe(200);
+  });
+});
+
+describe('given the test clock off (WORKFLOW_TEST_CLOCK unset, as always in production)', () => {
+  it('when PUT /v1/test/clock is sent with any body — good, wrong, not JSON, over the cap, none — then 404 测试时钟未开启, before the body is read; and /docs does not list it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wf-clock-off-'));
+    const app = await createApp(loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' }), { logger: createLogger({ level: 'silent' }) });
+    const server = await buildServer(app);
+    try {
+      expect(app.testClock).toBeUndefined();
+      const admin = await mintToken(SECRET, { sub: 'admin', role: 'admin', org: '370000-dsj' });
+      const json = 'application/json';
+      for (const [payload, type] of [
+        [JSON.stringify({ now: '2030-01-01T00:00:00Z' }), json],
+        [JSON.stringify({ bad: 1 }), json],
+        ['{"now":', json],
+        [JSON.stringify({ now: 'x'.repeat(1_100_000) }), json],
+        ['now=2030', 'text/plain'],
+        [undefined, undefined],
+      ] as const) {
+        const res = await server.inject({ method: 'PUT', url: '/v1/test/clock', headers: { authorization: `Bearer ${admin}`, ...(type ? { 'content-type': type } : {}) }, ...(payload !== undefined ? { payload } : {}) });
+        expect(res.statusCode, `${String(payload).slice(0, 40)} → ${res.body.slice(0, 200)}`).toBe(404);
+        expect(res.json()).toMatchObject({ code: 'NOT_FOUND', detail: '测试时钟未开启' });
+      }
+      const en = await server.inject({ method: 'PUT', url: '/v1/test/clock', headers: { authorization: `Bearer ${admin}`, 'accept-language': 'en' } });
+      expect(en.json()).toMatchObject({ code: 'NOT_FOUND', detail: 'the test clock is off' });
+      const docs = (await server.inject({ method: 'GET', url: '/docs' })).json();
+      expect(Object.keys(docs.paths)).not.toContain('/v1/test/clock');
+      expect(Object.keys(docs.paths)).toContain('/v1/cases');
+    } finally {
+      await server.close();
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
