@@ -54,6 +54,9 @@ export function isCleanText(text: string): boolean {
   return !CONTROL.test(text) && text.isWellFormed();
 }
 
+/** What text that is not `isCleanText` is told. */
+export const INVALID_CHARACTERS = '含有无效字符';
+
 /** Whether `text` shows anything: not only format characters, combining marks and other characters nothing is drawn for (which `trim` leaves). */
 function hasVisible(text: string): boolean {
   return /[^\s\p{Cf}\p{M}\p{Default_Ignorable_Code_Point}]/u.test(text);
@@ -66,7 +69,7 @@ export const Text = z
   .min(1, { error: '不能为空', abort: true })
   .max(TEXT_MAX, `不超过 ${TEXT_MAX} 个字符`)
   .refine(hasVisible, '不能为空')
-  .refine(isCleanText, '含有无效字符');
+  .refine(isCleanText, INVALID_CHARACTERS);
 
 /** The most items a list takes: every list of a form is read by a person, and the log keeps it for ever. */
 export const LIST_MAX = 1000;

@@ -4,6 +4,7 @@ import { CalendarNotCoveredError, CalendarValidationError, HolidayBlockSchema, i
 import { EngineError, refuse } from '../../engine/errors.js';
 import type { App } from '../app.js';
 import { callerOf } from '../auth.js';
+import { INVALID_CHARACTERS, isCleanText } from '../../machines/schemas.js';
 import { ApiError } from '../problem.js';
 import { CurrentQuery, PLUS_AS_SPACE_HINT, wholeNumberQuery, writtenPlusAsSpace } from '../shape.js';
 
@@ -42,15 +43,25 @@ const YearInfo = z.object({
   calendarVersion: z.string(),
 });
 
+/**
+ * Text as the forms and token claims take it (machines/schemas.ts `isCleanText`): no NUL or other
+ * control character, no bidirectional override, no lone surrogate. A notice is shown in every
+ * calendar answer and kept in the audit export for good. Checked here, on what an admin sends, not in
+ * the calendar's own schema: that one re-reads the notices already stored, which must still load.
+ */
+const clean = (text: z.ZodString) => text.refine(isCleanText, INVALID_CHARACTERS);
+
 /** PUT /v1/calendar/:year: a State Council notice as API.md gives it (the year comes from the path). */
 const NoticeBody = z.strictObject({
-  notice: z.string().trim().min(1),
-  url: z.string().url(),
+  notice: clean(z.string().trim().min(1)),
+  url: clean(z.string().url()),
   issued: z.string().regex(IsoDay).optional(),
-  title: z.string().trim().min(1).optional(),
+  title: clean(z.string().trim().min(1)).optional(),
   holidays: z.array(z.string()).min(1),
   adjustedWorkdays: z.array(z.string()),
-  blocks: z.array(HolidayBlockSchema).optional(),
+  blocks: z
+    .array(HolidayBlockSchema.extend({ name: clean(HolidayBlockSchema.shape.name), text: clean(HolidayBlockSchema.shape.text.unwrap()).optional() }))
+    .optional(),
 });
 
 /** Calendar errors are the engine's codes too. */

@@ -76,6 +76,22 @@ describe('PUT /v1/calendar/:year refusals', () => {
     expect((await api.call('GET', '/v1/calendar/2026', { as: admin })).body.calendarVersion).toBe(before);
   });
 
+  it.each([
+    ['a NUL in the notice', { notice: '国办发明电\u0000〔2026〕1号' }, 'body.notice'],
+    ['a right-to-left override in the notice', { notice: '国办发明电\u202E〔2026〕1号' }, 'body.notice'],
+    ['a bell in the title', { title: '=cmd\u0007' }, 'body.title'],
+    ['a lone surrogate in the title', { title: '通知\uD800' }, 'body.title'],
+    ['an escape sequence in the url', { url: 'https://www.gov.cn/\u001B[2Jx.htm' }, 'body.url'],
+    ['a left-to-right isolate in a holiday block’s name', { blocks: [{ name: '元旦\u2066', holidays: statutory, adjustedWorkdays: [] }] }, 'body.blocks.0.name'],
+    ['a C1 control in a holiday block’s text', { blocks: [{ name: '元旦', text: '放假\u009B', holidays: statutory, adjustedWorkdays: [] }] }, 'body.blocks.0.text'],
+  ])('given %s, when an admin loads it, then 400 含有无效字符 naming the field (the forms’ and token claims’ rule), and the calendar unchanged', async (_what, change, path) => {
+    const before = (await api.call('GET', '/v1/calendar/2027', { as: admin })).body;
+    const res = await api.call('PUT', '/v1/calendar/2027', { as: admin, body: { ...notice, ...change } });
+    expect(res.status, res.text.slice(0, 300)).toBe(400);
+    expect(res.body.errors).toEqual([{ path, message: '含有无效字符' }]);
+    expect((await api.call('GET', '/v1/calendar/2027', { as: admin })).body).toEqual(before);
+  });
+
   it('the official 2025 calendar cannot be replaced by a notice missing 春节 and 国庆', async () => {
     const res = await api.call('PUT', '/v1/calendar/2025', { as: admin, body: { notice: 'x', url: 'https://x.cn/a', holidays: ['2025-01-01'], adjustedWorkdays: [] } });
     expect(res.status).toBe(400);
