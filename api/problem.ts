@@ -8,7 +8,7 @@ import { unknownFields } from '../machines/schemas.js';
 import { inEnglish, issueInEnglish } from './english.js';
 
 /** API.md "Errors": each code maps to one status, once, here. */
-const STATUS: Record<EngineErrorCode | 'UNAUTHENTICATED' | 'PAYLOAD_TOO_LARGE' | 'UNAVAILABLE' | 'INTERNAL', number> = {
+const STATUS: Record<EngineErrorCode | 'UNAUTHENTICATED' | 'PAYLOAD_TOO_LARGE' | ConnectionCode | 'UNAVAILABLE' | 'INTERNAL', number> = {
   VALIDATION_FAILED: 400,
   UNKNOWN_PROCESS: 400,
   UNAUTHENTICATED: 401,
@@ -17,6 +17,9 @@ const STATUS: Record<EngineErrorCode | 'UNAUTHENTICATED' | 'PAYLOAD_TOO_LARGE' |
   INVALID_TRANSITION: 409,
   REVISION_CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  // Beyond API.md, answered to a connection whose request Node could not read (`connectionProblem`).
+  REQUEST_TIMEOUT: 408,
+  HEADERS_TOO_LARGE: 431,
   RULE_VIOLATED: 422,
   CALENDAR_NOT_COVERED: 422,
   INTERNAL: 500,
@@ -34,6 +37,8 @@ const TITLES: Record<keyof typeof STATUS, { zh: string; en: string }> = {
   INVALID_TRANSITION: { zh: '当前状态不接受此指令', en: 'Invalid transition' },
   REVISION_CONFLICT: { zh: '版本冲突', en: 'Revision conflict' },
   PAYLOAD_TOO_LARGE: { zh: '请求体过大', en: 'Payload too large' },
+  REQUEST_TIMEOUT: { zh: '请求超时', en: 'Request timeout' },
+  HEADERS_TOO_LARGE: { zh: '请求头过大', en: 'Request headers too large' },
   RULE_VIOLATED: { zh: '违反业务规则', en: 'Rule violated' },
   CALENDAR_NOT_COVERED: { zh: '工作日历未覆盖该年度', en: 'Calendar not covered' },
   INTERNAL: { zh: '服务器内部错误', en: 'Internal error' },
@@ -58,6 +63,10 @@ export const PROBLEM_CODES = [
 ] as const satisfies readonly (keyof typeof STATUS)[];
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
 
+/** The codes answered to a connection before any route is chosen (`connectionProblem`): no route documents them. */
+export const CONNECTION_CODES = ['REQUEST_TIMEOUT', 'HEADERS_TOO_LARGE'] as const;
+type ConnectionCode = (typeof CONNECTION_CODES)[number];
+
 /** The HTTP status of a code, and its title, for the OpenAPI document. */
 export function problemStatus(code: ProblemCode): number {
   return STATUS[code];
@@ -74,7 +83,7 @@ export const ProblemBody = z.looseObject({
   type: z.string().describe('urn:sd-open-data:problem:<code>'),
   title: z.string().describe('the code in words: Chinese by default, English with Accept-Language: en'),
   status: z.number().int().describe('the HTTP status'),
-  code: z.enum(PROBLEM_CODES).describe('API.md "Errors"'),
+  code: z.enum([...PROBLEM_CODES, ...CONNECTION_CODES]).describe('API.md "Errors"; REQUEST_TIMEOUT (408) and HEADERS_TOO_LARGE (431) are answered to a connection before any route is chosen, in Chinese, and close it'),
   detail: z.string().describe('what was wrong with this request: Chinese by default, English with Accept-Language: en'),
   errors: z
     .array(z.object({ path: z.string().describe("where: a route's own checks name the part of the request (body.process, querystring.limit, url); a process form's name the field within its input or data (usePeriod.to; '' for the whole of it)"), message: z.string() }))
@@ -127,6 +136,29 @@ export const FASTIFY_ZH: Record<string, string> = {
   FST_ERR_BAD_URL: '请求地址含有无效的编码',
   FST_ERR_MAX_PARAM_LENGTH: '请求地址中的参数过长',
 };
+
+/** What a connection whose request Node could not read is told, by Node's error code; any other is a request that is not HTTP. */
+const CONNECTION_ERRORS: Record<string, { code: keyof typeof STATUS; message: string; path?: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { code: 'REQUEST_TIMEOUT', message: '请求未在时限内发送完整，连接已关闭' },
+  HPE_HEADER_OVERFLOW: { code: 'HEADERS_TOO_LARGE', message: '请求头超过大小上限' },
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: { code: 'PAYLOAD_TOO_LARGE', message: '请求体的分块扩展超过大小上限' },
+  HPE_INVALID_CONTENT_LENGTH: { code: 'VALIDATION_FAILED', message: '请求头 Content-Length 无效', path: 'headers.content-length' },
+  HPE_INVALID_HEADER_TOKEN: { code: 'VALIDATION_FAILED', message: '请求头含有无效字符', path: 'headers' },
+};
+const NOT_HTTP = { code: 'VALIDATION_FAILED', message: '不是有效的 HTTP 请求：请求行或请求头无法解析', path: 'request' } as const;
+
+/**
+ * The problem a connection is answered with when Node could not read its request (fastify's
+ * `clientErrorHandler`: a timeout, headers too large, a malformed request line or header). Before any
+ * route, and with headers that may be unreadable: in Chinese, the default.
+ */
+export function connectionProblem(errorCode: string | undefined): { status: number; body: Record<string, unknown> } {
+  const { code, message, path } = (errorCode !== undefined ? CONNECTION_ERRORS[errorCode] : undefined) ?? NOT_HTTP;
+  const status = STATUS[code];
+  const title = TITLES[code].zh;
+  const errors = code === 'VALIDATION_FAILED' ? { errors: [{ path, message }] } : {};
+  return { status, body: { type: `urn:sd-open-data:problem:${code}`, title, status, code, detail: `${title}：${message}`, ...errors } };
+}
 
 /** An API-level refusal that is not the engine's (authentication, a bad query). */
 export class ApiError extends Error {

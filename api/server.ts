@@ -1,10 +1,13 @@
-import Fastify, { type FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import Fastify, { type ConnectionError, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { newId } from '../engine/ids.js';
 import type { App } from './app.js';
 import { callerOf } from './auth.js';
-import { sendProblem, ApiError, FASTIFY_ZH, storeFailure } from './problem.js';
+import { sendProblem, ApiError, FASTIFY_ZH, storeFailure, connectionProblem } from './problem.js';
+import type { Logger } from '../infra/logger.js';
 import { unknownFields } from '../machines/schemas.js';
 import { PLUS_AS_SPACE_HINT, writtenPlusAsSpace } from './shape.js';
 import { healthRoutes } from './routes/health.js';
@@ -129,6 +132,26 @@ function underV1(request: FastifyRequest): boolean {
   return path.startsWith('/v1/');
 }
 
+/**
+ * A connection whose request Node could not read (a timeout, headers over the limit, a malformed
+ * request line or header) is answered as a problem, like every other answer, and closed. As Node
+ * does it itself: nothing to answer on a reset or closed socket, and no bytes written where an answer
+ * to an earlier request on the connection has begun (they would corrupt it).
+ */
+function answerConnectionError(logger: Logger, err: ConnectionError, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  logger.debug({ err }, 'client connection error');
+  const answering = (socket as Socket & { _httpMessage?: { _headerSent?: boolean } | null })._httpMessage?._headerSent === true;
+  if (socket.writable && !answering) {
+    const { status, body } = connectionProblem(err.code);
+    const json = JSON.stringify(body);
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
+    );
+  }
+  socket.destroy(err);
+}
+
 /** Request bodies are capped: the largest form is a few kilobytes. */
 const BODY_LIMIT = 1024 * 1024;
 /** How long a client may take to send a whole request (headers and body). */
@@ -153,6 +176,8 @@ export async function buildServer(app: App) {
     // 503: the onRequest hook below answers it as a problem instead.
     return503OnClosing: false,
     requestIdHeader: false,
+    // A request Node could not read is answered as a problem too, in Chinese (its headers may be unreadable).
+    clientErrorHandler: (err, socket) => answerConnectionError(app.logger, err, socket),
     // Errors the router raises before a route is found (a bad URL, an over-long id) are problems too.
     frameworkErrors: (err, request, reply) => {
       const code = err.statusCode === 414 ? 'NOT_FOUND' : 'VALIDATION_FAILED';

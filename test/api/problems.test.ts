@@ -69,6 +69,51 @@ describe('fastify’s own refusals, in Chinese by default', () => {
   });
 });
 
+/** Sends bytes on a connection of its own and reads all that comes back until the server closes it. */
+function exchange(port: number, send: (socket: ReturnType<typeof connect>) => void): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => send(socket));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    socket.on('error', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
+
+/** A whole HTTP/1.1 answer, read off the wire: its status line, headers (lower-cased names) and body as bytes and as JSON. */
+function answerOf(raw: string) {
+  const [head = '', ...rest] = raw.split('\r\n\r\n');
+  const [statusLine, ...lines] = head.split('\r\n');
+  const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  const body = rest.join('\r\n\r\n');
+  return { statusLine, headers, bytes: Buffer.byteLength(body), json: JSON.parse(body) };
+}
+
+describe('a request Node cannot read (answered before any route, as fastify’s clientErrorHandler)', () => {
+  let built: Awaited<ReturnType<typeof buildServer>>;
+  let port: number;
+  beforeAll(async () => {
+    built = await buildServer(api.app);
+    await built.listen({ port: 0, host: '127.0.0.1' });
+    port = (built.server.address() as AddressInfo).port;
+  });
+  afterAll(() => built.close());
+
+  it.each([
+    ['headers of 20 KB', `GET /v1/cases HTTP/1.1\r\nHost: x\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`, 'HTTP/1.1 431 Request Header Fields Too Large', { code: 'HEADERS_TOO_LARGE', status: 431, title: '请求头过大', detail: '请求头过大：请求头超过大小上限' }],
+    ['a request line that is not HTTP', 'GARBAGE\r\n\r\n', 'HTTP/1.1 400 Bad Request', { code: 'VALIDATION_FAILED', status: 400, errors: [{ path: 'request', message: '不是有效的 HTTP 请求：请求行或请求头无法解析' }] }],
+    ['Content-Length: abc', 'POST /v1/cases HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', 'HTTP/1.1 400 Bad Request', { code: 'VALIDATION_FAILED', status: 400, errors: [{ path: 'headers.content-length', message: '请求头 Content-Length 无效' }] }],
+  ])('given %s, then a whole problem+json answer in Chinese with the API’s code, and the connection closed', async (_what, request, statusLine, problem) => {
+    const answer = answerOf(await exchange(port, (socket) => socket.write(request)));
+    expect(answer.statusLine).toBe(statusLine);
+    expect(answer.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(answer.headers['connection']).toBe('close');
+    expect(Number(answer.headers['content-length'])).toBe(answer.bytes);
+    expect(answer.json).toMatchObject({ type: `urn:sd-open-data:problem:${problem.code}`, ...problem });
+    expect(answer.json.detail).toMatch(/\p{Script=Han}/u);
+  });
+});
+
 describe('a client that sends its request slowly', () => {
   it('is cut off once the request has taken 30 s (Node answers 408): a trickle of bytes holds no socket for ever', () => {
     expect(api.server.server.requestTimeout).toBe(30_000);
@@ -98,6 +143,9 @@ describe('a client that sends its request slowly', () => {
       });
       expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
       expect(Date.now() - started).toBeLessThan(5_000);
+      // As a problem, in Chinese, like every other answer.
+      expect(answerOf(answer).headers['content-type']).toBe('application/problem+json; charset=utf-8');
+      expect(answerOf(answer).json).toEqual({ type: 'urn:sd-open-data:problem:REQUEST_TIMEOUT', title: '请求超时', status: 408, code: 'REQUEST_TIMEOUT', detail: '请求超时：请求未在时限内发送完整，连接已关闭' });
     } finally {
       await built.close();
     }
