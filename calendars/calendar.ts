@@ -259,6 +259,41 @@ export class WorkingDayCalendar {
     return this.#endOfPeriod(dayNumber(year, month, Math.min(d, daysInMonth(year, month))));
   }
 
+  /**
+   * The deadline of n working days counted from a day agreed ahead (an agreement's start of use):
+   * as `deadline`, but a count that runs past the covered years judges those days as a provisional
+   * year's — weekends, the statutory holidays and their 补假 (第六条) — and is provisional, to be
+   * re-stated when the notices are loaded. The work cannot be done before that day, so refusing the
+   * count (CALENDAR_NOT_COVERED) refused the act that agreed the day, and left the task before it
+   * open and overdue until a notice came. Before the first loaded year, `CalendarNotCoveredError`.
+   */
+  deadlineFrom(from: DateInput, n: number): Deadline {
+    assertInteger(n, 'workingDays', 0);
+    const ix = this.#index ?? this.#buildIndex();
+    const start = toShanghaiDay(from, 'from');
+    if (start < ix.start) throw this.#notCovered(yearOf(start));
+    if (start - ix.start < ix.length) {
+      try {
+        return this.deadline(from, n);
+      } catch (error) {
+        if (!(error instanceof CalendarNotCoveredError)) throw error;
+      }
+    }
+    let day = start;
+    for (let left = n; left > 0; ) {
+      day++;
+      const i = day - ix.start;
+      const working = i < ix.length ? ix.working[i] === 1 : !isWeekend(day) && !this.#statutoryOff(yearOf(day)).has(formatDay(day));
+      if (working) left--;
+    }
+    return { dueAt: endOfShanghaiDay(day), dueDate: formatDay(day), provisional: true, calendarVersion: this.version };
+  }
+
+  /** `dueBy` for a count from a day agreed ahead: working days by `deadlineFrom`. */
+  dueFrom(from: DateInput, rule: DeadlineRule): Deadline {
+    return rule.unit === 'workingDays' ? this.deadlineFrom(from, rule.n) : this.dueBy(from, rule);
+  }
+
   /** The deadline of a configured rule (calendars/rules.ts), by its unit. */
   dueBy(enteredAt: DateInput, rule: DeadlineRule): Deadline {
     switch (rule.unit) {

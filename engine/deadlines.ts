@@ -8,6 +8,8 @@ import { refuse } from './errors.js';
 export interface DeadlineCalendar {
   readonly version: string;
   dueBy(enteredAt: string, rule: DeadlineRule): Deadline;
+  /** `dueBy` counted from a day agreed ahead, however far past the covered years (provisional there). */
+  dueFrom(from: string, rule: DeadlineRule): Deadline;
   monthsDeadline(enteredAt: string, months: number): Deadline;
 }
 
@@ -34,7 +36,10 @@ function compute(calendar: DeadlineCalendar, spec: DeadlineSpec, table: Deadline
       const rule = table[spec.key];
       if (!rule) throw new Error(`no deadline configured for ${spec.key}`);
       const from = spec.countFrom ? laterStart(enteredAt, readField(context, spec.countFrom.field)) : enteredAt;
-      return { ...calendar.dueBy(from, rule), basis: rule.basis, ...(rule.article ? { article: rule.article } : {}) };
+      // A count from a day agreed ahead is answered however far ahead (provisional past the covered
+      // years): the act that agreed the day is not refused for a notice not issued yet.
+      const due = from === enteredAt ? calendar.dueBy(from, rule) : calendar.dueFrom(from, rule);
+      return { ...due, basis: rule.basis, ...(rule.article ? { article: rule.article } : {}) };
     }
     case 'contextDays':
       // dueBy reads only the count and its unit; the task keeps the spec's own basis.

@@ -135,6 +135,31 @@ describe('given the shipped calendar, when the period ends past the covered year
   });
 });
 
+describe('given the shipped calendar (covered to 2027), when working days are counted from a day agreed ahead (deadlineFrom)', () => {
+  it('when the count stays in the covered years, then it is `deadline`', () => {
+    expect(cal.deadlineFrom('2027-03-01', 10)).toEqual(cal.deadline('2027-03-01', 10));
+    expect(cal.deadlineFrom('2026-09-28', 5)).toEqual(cal.deadline('2026-09-28', 5));
+  });
+
+  it('when it starts on Monday 2028-01-03 (元旦’s 补假), then ten working days end Monday 2028-01-17, judged by the statute and provisional, where `deadline` refuses', () => {
+    expect(() => cal.deadline('2028-01-03', 10)).toThrow(CalendarNotCoveredError);
+    expect(cal.deadlineFrom('2028-01-03', 10)).toEqual({ dueAt: endOf('2028-01-17'), dueDate: '2028-01-17', provisional: true, calendarVersion: v });
+  });
+
+  it('when it starts in December 2027 and runs into 2028, then it crosses the weekend and 元旦’s 补假: from 2027-12-20, ten working days end Tuesday 2028-01-04', () => {
+    expect(() => cal.deadline('2027-12-20', 10)).toThrow(CalendarNotCoveredError);
+    expect(cal.deadlineFrom('2027-12-20', 10)).toMatchObject({ dueDate: '2028-01-04', provisional: true });
+  });
+
+  it('when it runs over 国庆 2029 (October 1–3), then five working days from Friday 2029-09-28 end Wednesday 2029-10-10', () => {
+    expect(cal.deadlineFrom('2029-09-28', 5)).toMatchObject({ dueDate: '2029-10-10', provisional: true });
+  });
+
+  it('when it starts before the first loaded year, then CALENDAR_NOT_COVERED', () => {
+    expect(() => cal.deadlineFrom('2022-05-01', 3)).toThrow(CalendarNotCoveredError);
+  });
+});
+
 describe('against a day-by-day walk (calendars/reference.ts)', () => {
   const ref = new ReferenceWalkCalendar(cal.notices);
   const FIRST = Date.parse('2023-01-01T00:00:00Z');

@@ -155,6 +155,15 @@ describe('conditionalApplication v3: the time to grant access counts from the ag
     expect(due(await both.engine.getCase(signed.v3.caseId))).toBe('2025-03-14');
   });
 
+  it('given use agreed to start on 2028-01-03, past the years the calendar covers (to 2027), when the provider signs in 2026, then AgreementSigned: access is due ten working days from then, judged by the statute and provisional (2028-01-17), not CALENDAR_NOT_COVERED', async () => {
+    const input = { ...conditionalApplicationSentOn('2026-03-02'), usePeriod: { from: '2028-01-03', to: '2028-12-29' } };
+    const c = await given(both, PROCESS, ['PASS_NORMATIVE_REVIEW', 'APPROVE'], { at: '2026-03-02T01:30:00.000Z', input });
+    const agreement = { agreementNo: 'JNGA-KF-2026-001', purpose: '出行分析', useFrom: '2028-01-03', useTo: '2028-12-29', destructionDays: 30, resultsDueMonths: 6 };
+    const { state } = await when(both, c.caseId, 'SIGN_AGREEMENT', { data: agreement });
+    expect(state).toBe('accessPending');
+    expect((await both.engine.getCase(c.caseId)).tasks.find((t) => t.stage === 'accessPending')).toMatchObject({ dueDate: '2028-01-17', provisional: true });
+  });
+
   it('given a v3 case signed after its use began, then the time counts from the signing, as before', async () => {
     const c = await given(both, PROCESS, path.accessPending!, { at: '2025-03-05T02:00:00.000Z' });
     // Wednesday 2025-03-05, 10 working days on: 2025-03-19.
