@@ -625,6 +625,14 @@ export class Engine {
     const parties = def.parties(snapshot.context);
     return specs.map((spec) => {
       const orgs = organisationsFor(this.#o.directory, spec.scope, parties);
+      // 第六条: the work falls to an organisation of the directory (a provider's 本级 主管部门, say). A task
+      // no one is named for would sit in no inbox, overdue for good, with no one able to act on it.
+      if (orgs.length === 0) {
+        throw refuse.rule('taskHasAssignee', '第六条', {
+          zh: `机构目录中没有承担「${spec.label}」的机构（${spec.role}），无法受理：请先在机构目录中补充该机构`,
+          en: `the organisation directory names no organisation to do "${spec.stage}" (${spec.role}): add it to the directory first`,
+        });
+      }
       const due = deadlineFor(this.#o.calendar(), spec, this.#o.deadlines, snapshot.context, at);
       return {
         stage: spec.stage,

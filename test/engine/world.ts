@@ -55,6 +55,8 @@ export interface WorldOptions {
   clock?: ManualClock;
   registry?: ProcessRegistry;
   deadlines?: DeadlineTable;
+  /** Default: the shipped Shandong directory. */
+  directory?: Directory;
 }
 
 /** An engine and scheduler as api/app.ts composes them, with links followed. */
@@ -64,7 +66,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const registry = options.registry ?? shippedRegistry;
   const calendar = await CalendarInForce.open(store, clock, defaultCalendar());
   const deadlines = options.deadlines ?? DEFAULT_DEADLINE_RULES;
-  const engine = new Engine({ store, registry, directory, clock, calendar: () => calendar.current(), deadlines });
+  const engine = new Engine({ store, registry, directory: options.directory ?? directory, clock, calendar: () => calendar.current(), deadlines });
   const scheduler = new Scheduler({ engine, store, clock });
   scheduler.followLinks();
   return {
