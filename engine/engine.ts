@@ -111,6 +111,8 @@ export class Engine {
   readonly #listeners = new Set<(event: RecordedEvent, state: CaseState) => void | Promise<void>>();
   /** The last call queued per key (`#oneAtATime`). */
   readonly #queues = new Map<string, Promise<void>>();
+  /** Appends asked of the store and not answered yet (`settled`). */
+  readonly #appending = new Set<Promise<unknown>>();
 
   constructor(options: EngineOptions) {
     this.#o = options;
@@ -217,6 +219,16 @@ export class Engine {
       };
     }
     return verifyHistory(def, events);
+  }
+
+  /**
+   * Resolves once every append this engine had asked of the store when called is answered, stored or
+   * refused. An event's time (`at`) is stamped just before its append, so a reader of a period ending
+   * now (the audit export) waits here for the events stamped in it and still being committed: without
+   * it, two exports back to back, each to the moment it was asked, both left out such an event.
+   */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#appending]);
   }
 
   /** The machine version a case's first event names. */
@@ -709,11 +721,14 @@ export class Engine {
     const revision = lastRevision + 1;
     const metadata: Record<string, unknown> = { ...decision.metadata, prevHash };
     metadata.hash = eventHash({ streamId: stream, revision, id: eventId, type: decision.type, data: decision.data, metadata });
-    const result = await this.#o.store.appendToStream(
-      stream,
-      [{ id: eventId, type: decision.type, data: decision.data, metadata }],
-      { expectedRevision },
-    );
+    const appending = this.#o.store.appendToStream(stream, [{ id: eventId, type: decision.type, data: decision.data, metadata }], { expectedRevision });
+    this.#appending.add(appending);
+    let result: Awaited<typeof appending>;
+    try {
+      result = await appending;
+    } finally {
+      this.#appending.delete(appending);
+    }
     if (readBack) {
       // A deterministic id may already be stored (another scheduler, a retry): fold what is stored.
       // The store then stored nothing, so it is a replay: another hash means another sender's event.

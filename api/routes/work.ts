@@ -254,6 +254,8 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       if (!AUDIT_ROLES.has(caller.role)) throw new ApiError('FORBIDDEN', { zh: '只有审计和管理员可以导出事件', en: 'only auditors and admins may export events' });
       const { from, to, minPosition } = request.query;
       await caughtUp(app, reply, minPosition);
+      // Events stamped in the period and still being committed are in it (a period ending now, say).
+      await app.engine.settled();
       const lines = app.readModels.exportEvents({ from, to, ...(caller.role === 'admin' ? {} : { visibleTo: caller }) });
       return reply
         .type('application/x-ndjson; charset=utf-8')
