@@ -55,6 +55,8 @@ interface DayIndex {
 
 /** Statutory days off and their 补假 by year, for days past a calendar's covered years (the statute is the same for every calendar). */
 const statutoryOffByYear = new Map<number, ReadonlySet<string>>();
+/** Working days from 1 January up to each day of a year judged by the statute alone (`#farYear`). */
+const farYearCum = new Map<number, Int32Array>();
 
 function assertInteger(n: number, path: string, min = -Infinity): void {
   if (!Number.isSafeInteger(n) || n < min) {
@@ -318,7 +320,45 @@ export class WorkingDayCalendar {
    */
   workingDaysLeft(asOf: DateInput, dueAt: DateInput): number {
     if (instantMs(asOf, 'asOf') >= instantMs(dueAt, 'dueAt')) return 0;
-    return Math.max(0, this.workingDaysBetweenInstants(asOf, dueAt));
+    // A deadline past the covered years (a results term, access from a start of use agreed ahead) was
+    // judged there by the statute (`deadlineFrom`, `#endOfPeriod`): its days left are counted alike.
+    const ix = this.#index ?? this.#buildIndex();
+    return Math.max(0, this.#cumulative(ix, toShanghaiDay(dueAt, 'dueAt')) - this.#cumulative(ix, toShanghaiDay(asOf, 'asOf')));
+  }
+
+  /**
+   * Working days from the first covered day up to `day`: the index's count in the covered years,
+   * and past them, the days a provisional year's rules make working (weekends, the statutory
+   * holidays and their 补假), a year at a time. Before the first covered day, `CalendarNotCoveredError`.
+   */
+  #cumulative(ix: DayIndex, day: number): number {
+    const i = day - ix.start;
+    if (i < 0) throw this.#notCovered(yearOf(day));
+    if (i < ix.length) return ix.cum[i]!;
+    let count = ix.cum[ix.length - 1]!;
+    const year = yearOf(day);
+    for (let y = this.coveredYears.to + 1; y < year; y++) {
+      const days = this.#farYear(y);
+      count += days[days.length - 1]!;
+    }
+    return count + this.#farYear(year)[day - dayNumber(year, 1, 1)]!;
+  }
+
+  /** A year past the covered ones: working days from its 1 January up to each of its days, as a provisional year's. */
+  #farYear(year: number): Int32Array {
+    let cum = farYearCum.get(year);
+    if (!cum) {
+      const first = dayNumber(year, 1, 1);
+      const off = this.#statutoryOff(year);
+      cum = new Int32Array(dayNumber(year + 1, 1, 1) - first);
+      let n = 0;
+      for (let d = 0; d < cum.length; d++) {
+        if (!isWeekend(first + d) && !off.has(formatDay(first + d))) n++;
+        cum[d] = n;
+      }
+      farYearCum.set(year, cum);
+    }
+    return cum;
   }
 
   /**

@@ -340,7 +340,8 @@ interface TaskRow {
  * `asOf`: a task is due within `n` working days exactly when its `dueAt` is before it.
  */
 function dueWithinBound(calendar: QueryCalendar, asOf: string, n: number): string | null {
-  const firstDayBeyond = safely(() => Date.parse(endOfShanghaiDate(calendar.addWorkingDays(shanghaiDateOf(asOf), n + 1))));
+  // Past the covered years too: a deadline there (a long results term) is judged by the statute, and so is this bound.
+  const firstDayBeyond = safely(() => Date.parse(endOfShanghaiDate(calendar.deadlineFrom(shanghaiDateOf(asOf), n + 1).dueDate)));
   return firstDayBeyond === null ? null : new Date(firstDayBeyond - 86_399_999).toISOString();
 }
 

@@ -11,7 +11,8 @@ export interface QueryCalendar {
   workingDaysOverdue(asOf: DateInput, dueAt: DateInput): number;
   /** Working days in (a, b] of two Asia/Shanghai dates. */
   workingDaysBetween(a: DateInput, b: DateInput): number;
-  addWorkingDays(date: DateInput, n: number): string;
+  /** The n-th working day after `from`, past the covered years too (judged there by the statute). */
+  deadlineFrom(from: DateInput, n: number): { dueDate: string };
 }
 
 /** A query parameter the read models cannot answer (a forged cursor, a bad instant). */

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CalendarNotCoveredError, SHIPPED_NOTICES, WorkingDayCalendar, defaultCalendar } from '../../calendars/index.js';
 import { ReferenceWalkCalendar } from '../../calendars/reference.js';
+import { provisionalDaysOff } from '../../calendars/statutory.js';
 import { testNotice2027 as notice2027 } from './notice2027.js';
 
 /** The shipped calendar: 2023–2026 official, 2027 provisional. */
@@ -166,6 +167,45 @@ describe('against a day-by-day walk (calendars/reference.ts)', () => {
   const DAY_MS = 86_400_000;
   const entry = fc.integer({ min: 0, max: 4 * 365 + 1 }); // 2023-01-01 .. 2027-01-01
   const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+  /** A working day as the walk sees it: the reference's in its years, and past them weekends, statutory holidays and their 补假 (第六条). */
+  const farOff = new Map<number, Set<string>>();
+  const walkWorking = (day: string): boolean => {
+    if (day <= '2027-12-31') return ref.isWorkingDay(day);
+    const year = Number(day.slice(0, 4));
+    let off = farOff.get(year);
+    if (!off) farOff.set(year, (off = new Set(provisionalDaysOff(year))));
+    const dow = new Date(`${day}T00:00:00Z`).getUTCDay();
+    return dow !== 0 && dow !== 6 && !off.has(day);
+  };
+
+  it('working days counted from a day agreed ahead (deadlineFrom) end where the walk does, past the covered years too (to 2031), provisional there', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 9 * 365 }), fc.integer({ min: 0, max: 60 }), (i, n) => {
+        let ms = FIRST + i * DAY_MS;
+        for (let left = n; left > 0; ) {
+          ms += DAY_MS;
+          if (walkWorking(iso(ms))) left--;
+        }
+        const due = cal.deadlineFrom(iso(FIRST + i * DAY_MS), n);
+        expect(due.dueDate).toBe(iso(ms));
+        if (iso(ms) > '2027-12-31') expect(due.provisional).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('the working days left before a deadline past the covered years are counted as the walk counts them (an inbox’s workingDaysLeft for a long results term)', () => {
+    fc.assert(
+      fc.property(entry, fc.integer({ min: 1, max: 5 * 365 }), (i, span) => {
+        const asOf = FIRST + i * DAY_MS;
+        let count = 0;
+        for (let ms = asOf + DAY_MS; ms <= asOf + span * DAY_MS; ms += DAY_MS) if (walkWorking(iso(ms))) count++;
+        expect(cal.workingDaysLeft(`${iso(asOf)}T02:00:00.000Z`, endOf(iso(asOf + span * DAY_MS)))).toBe(count);
+      }),
+      { numRuns: 500 },
+    );
+  });
 
   it('a calendar-day deadline ends on the first working day on or after the n-th day, provisional iff a day from there to the end is in 2027', () => {
     fc.assert(
