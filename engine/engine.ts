@@ -180,13 +180,16 @@ export class Engine {
   async #verifyUpTo(unreadable: UnreadableEventError): Promise<Verification> {
     let first = unreadable;
     let before: RecordedEvent[] = [];
-    while (first.event.revision > 0) {
+    // Rows, not revisions, are counted: with a row missing before it, as many rows as its revision
+    // reach the unreadable one itself, and one row fewer is read then (the gap is named below).
+    for (let rows = first.event.revision; rows > 0; ) {
       try {
-        before = await this.#o.store.readStream(first.event.streamId, { fromRevision: 0, maxCount: first.event.revision });
+        before = await this.#o.store.readStream(first.event.streamId, { fromRevision: 0, maxCount: rows });
         break;
       } catch (err) {
-        if (!(err instanceof UnreadableEventError) || err.event.revision >= first.event.revision) throw err;
-        first = err;
+        if (!(err instanceof UnreadableEventError)) throw err;
+        if (err.event.revision < first.event.revision) first = err;
+        rows = Math.min(rows - 1, first.event.revision);
       }
     }
     if (before.length > 0) {

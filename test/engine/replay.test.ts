@@ -218,6 +218,13 @@ describe('a history altered in the database', () => {
     }
   });
 
+  it('given a case whose revision 1 was deleted and whose revision 3 no longer parses, then verify names the gap first (revision 2 follows revision 0), not an error', async () => {
+    const c = await given(t, 'listAdjustment', ['RETURN', 'RESUBMIT', 'APPROVE']);
+    t.store.database.prepare('DELETE FROM events WHERE stream_id = ? AND revision = 1').run(c.stream);
+    t.store.database.prepare('UPDATE events SET data = substr(data, 1, 5) WHERE stream_id = ? AND revision = 3').run(c.stream);
+    expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, failedAt: { revision: 2 }, reason: expect.stringContaining('缺少第 1 号事件') });
+  });
+
   it('given a case, when an event is forged with a recomputed hash, then verify fails at the next event whose prevHash no longer matches', async () => {
     const c = await given(t, 'listAdjustment', ['RETURN', 'RESUBMIT', 'APPROVE']);
     alter(c.stream, 1, 'data', (data) => {
