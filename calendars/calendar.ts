@@ -58,6 +58,14 @@ const statutoryOffByYear = new Map<number, ReadonlySet<string>>();
 /** Working days from 1 January up to each day of a year judged by the statute alone (`#farYear`). */
 const farYearCum = new Map<number, Int32Array>();
 
+/**
+ * How far past the covered years a count from a day agreed ahead (`deadlineFrom`), or the working
+ * days left before a deadline there (`workingDaysLeft`), is judged by the statute: further, a year
+ * typed wrong (9026 for 2026) is CALENDAR_NOT_COVERED, not thousands of years of days counted on
+ * every inbox read.
+ */
+export const FAR_YEARS = 20;
+
 function assertInteger(n: number, path: string, min = -Infinity): void {
   if (!Number.isSafeInteger(n) || n < min) {
     throw new CalendarValidationError([{ path, message: `应为整数${min > -Infinity ? `（≥ ${min}）` : ''}，实际为 ${String(n)}` }]);
@@ -267,13 +275,15 @@ export class WorkingDayCalendar {
    * year's — weekends, the statutory holidays and their 补假 (第六条) — and is provisional, to be
    * re-stated when the notices are loaded. The work cannot be done before that day, so refusing the
    * count (CALENDAR_NOT_COVERED) refused the act that agreed the day, and left the task before it
-   * open and overdue until a notice came. Before the first loaded year, `CalendarNotCoveredError`.
+   * open and overdue until a notice came. Before the first loaded year, or ending more than
+   * `FAR_YEARS` past the covered ones, `CalendarNotCoveredError`.
    */
   deadlineFrom(from: DateInput, n: number): Deadline {
     assertInteger(n, 'workingDays', 0);
     const ix = this.#index ?? this.#buildIndex();
     const start = toShanghaiDay(from, 'from');
-    if (start < ix.start) throw this.#notCovered(yearOf(start));
+    const last = dayNumber(this.coveredYears.to + FAR_YEARS, 12, 31);
+    if (start < ix.start || start > last) throw this.#notCovered(yearOf(start));
     if (start - ix.start < ix.length) {
       try {
         return this.deadline(from, n);
@@ -284,6 +294,7 @@ export class WorkingDayCalendar {
     let day = start;
     for (let left = n; left > 0; ) {
       day++;
+      if (day > last) throw this.#notCovered(yearOf(day));
       const i = day - ix.start;
       const working = i < ix.length ? ix.working[i] === 1 : !isWeekend(day) && !this.#statutoryOff(yearOf(day)).has(formatDay(day));
       if (working) left--;
@@ -337,6 +348,7 @@ export class WorkingDayCalendar {
     if (i < ix.length) return ix.cum[i]!;
     let count = ix.cum[ix.length - 1]!;
     const year = yearOf(day);
+    if (year > this.coveredYears.to + FAR_YEARS) throw this.#notCovered(year);
     for (let y = this.coveredYears.to + 1; y < year; y++) {
       const days = this.#farYear(y);
       count += days[days.length - 1]!;

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CalendarNotCoveredError, SHIPPED_NOTICES, WorkingDayCalendar, defaultCalendar } from '../../calendars/index.js';
 import { ReferenceWalkCalendar } from '../../calendars/reference.js';
+import { FAR_YEARS } from '../../calendars/calendar.js';
 import { provisionalDaysOff } from '../../calendars/statutory.js';
 import { testNotice2027 as notice2027 } from './notice2027.js';
 
@@ -158,6 +159,15 @@ describe('given the shipped calendar (covered to 2027), when working days are co
 
   it('when it starts before the first loaded year, then CALENDAR_NOT_COVERED', () => {
     expect(() => cal.deadlineFrom('2022-05-01', 3)).toThrow(CalendarNotCoveredError);
+  });
+
+  it(`when it would end more than ${FAR_YEARS} years past the covered ones (2047), then CALENDAR_NOT_COVERED: a year typed wrong (9026) is refused, not counted; the days left before such a deadline likewise`, () => {
+    expect(cal.deadlineFrom('2047-12-01', 5).dueDate).toBe('2047-12-06');
+    expect(() => cal.deadlineFrom('2047-12-28', 5)).toThrow(CalendarNotCoveredError);
+    expect(() => cal.deadlineFrom('2048-01-03', 0)).toThrow(CalendarNotCoveredError);
+    expect(() => cal.deadlineFrom('9026-03-02', 10)).toThrow(CalendarNotCoveredError);
+    expect(cal.workingDaysLeft('2026-03-02T02:00:00.000Z', endOf('2047-12-31'))).toBeGreaterThan(5000);
+    expect(() => cal.workingDaysLeft('2026-03-02T02:00:00.000Z', endOf('2048-01-03'))).toThrow(CalendarNotCoveredError);
   });
 });
 

@@ -164,6 +164,14 @@ describe('conditionalApplication v3: the time to grant access counts from the ag
     expect((await both.engine.getCase(c.caseId)).tasks.find((t) => t.stage === 'accessPending')).toMatchObject({ dueDate: '2028-01-17', provisional: true });
   });
 
+  it('given use agreed to start in 9026 (a year typed wrong for 2026), when the provider signs, then CALENDAR_NOT_COVERED and nothing stored: a day so far ahead is no count from a day agreed ahead', async () => {
+    const input = { ...conditionalApplicationSentOn('2026-03-02'), usePeriod: { from: '2026-03-02', to: '9026-12-31' } };
+    const c = await given(both, PROCESS, ['PASS_NORMATIVE_REVIEW', 'APPROVE'], { at: '2026-03-02T01:30:00.000Z', input });
+    const agreement = { agreementNo: 'JNGA-KF-2026-002', purpose: '出行分析', useFrom: '9026-03-02', useTo: '9026-12-31', destructionDays: 30, resultsDueMonths: 6 };
+    const error = await refused(both, c, () => when(both, c.caseId, 'SIGN_AGREEMENT', { data: agreement }));
+    expect(error).toMatchObject({ code: 'CALENDAR_NOT_COVERED' });
+  });
+
   it('given a v3 case signed after its use began, then the time counts from the signing, as before', async () => {
     const c = await given(both, PROCESS, path.accessPending!, { at: '2025-03-05T02:00:00.000Z' });
     // Wednesday 2025-03-05, 10 working days on: 2025-03-19.
