@@ -5,6 +5,7 @@ import type { Actor } from '../machines/types.js';
 import { Engine, type CaseCommand, type CommandResult, type EngineOptions, type StartCommand } from './engine.js';
 import { refuse } from './errors.js';
 import { deterministicId } from './ids.js';
+import { AppendsUnderWay } from './appendsUnderWay.js';
 
 /** The stream of holiday notices loaded at run time: the calendar's own history, replayable like a case. */
 export const CALENDAR_STREAM = 'calendar-notices';
@@ -28,6 +29,8 @@ export class CalendarInForce {
   #reading: Promise<void> | undefined;
   /** One read after it, shared by every caller who came while it was under way. */
   #queued: Promise<void> | undefined;
+  /** Notices being stored (`settled`). */
+  readonly #appends = new AppendsUnderWay();
 
   private constructor(
     private readonly store: EventStore,
@@ -43,6 +46,11 @@ export class CalendarInForce {
     const inForce = new CalendarInForce(store, clock, shipped, -1);
     await inForce.refresh();
     return inForce;
+  }
+
+  /** Resolves once every notice this node is storing is answered; answers the last position it stored (`AppendsUnderWay`). */
+  settled(): Promise<number> {
+    return this.#appends.settled();
   }
 
   /** The calendar as this node last applied it: await `refresh()` first to include notices other nodes loaded. */
@@ -118,20 +126,22 @@ export class CalendarInForce {
       const loaded = next.notices.find((n) => n.year === (notice as { year: number }).year)!;
       const revision = this.#revision;
       try {
-        await this.store.appendToStream(
-          CALENDAR_STREAM,
-          [
-            {
-              // One id per transition, not per version: a calendar may come back to an earlier version
-              // (A → B → A), and that is a new event. A retry of this very append (same revision, same
-              // versions) has the same id, so the store answers it without storing it twice.
-              id: deterministicId(`notice:${revision}:${this.#calendar.version}:${next.version}`),
-              type: NOTICE_LOADED,
-              data: { notice: loaded, calendarVersion: next.version, previousVersion: this.#calendar.version },
-              metadata: { actor, at: this.clock.now().toISOString() },
-            },
-          ],
-          { expectedRevision: revision < 0 ? 'no_stream' : revision },
+        await this.#appends.track(
+          this.store.appendToStream(
+            CALENDAR_STREAM,
+            [
+              {
+                // One id per transition, not per version: a calendar may come back to an earlier version
+                // (A → B → A), and that is a new event. A retry of this very append (same revision, same
+                // versions) has the same id, so the store answers it without storing it twice.
+                id: deterministicId(`notice:${revision}:${this.#calendar.version}:${next.version}`),
+                type: NOTICE_LOADED,
+                data: { notice: loaded, calendarVersion: next.version, previousVersion: this.#calendar.version },
+                metadata: { actor, at: this.clock.now().toISOString() },
+              },
+            ],
+            { expectedRevision: revision < 0 ? 'no_stream' : revision },
+          ),
         );
       } catch (err) {
         if (err instanceof WrongExpectedVersionError && attempt < 3) continue;

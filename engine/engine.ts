@@ -23,6 +23,7 @@ import { deadlineFor, type DeadlineCalendar, type DeadlineTable } from './deadli
 import { verifyHistory, type Verification } from './verify.js';
 import { foldAll, foldNext, foldStart, idempotencyScope, initialSnapshot, nextSnapshot, type CaseState, type CommandOutcome } from './fold.js';
 import { RESTATE_DEADLINES as RESTATE, DEADLINES_RESTATED, START, type CaseEventMetadata, type DeadlineRestated, type PendingTimer, type Task, type TaskClosed } from './events.js';
+import { AppendsUnderWay } from './appendsUnderWay.js';
 
 // A command's rules read its own context and data; one path serves them all.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -112,7 +113,7 @@ export class Engine {
   /** The last call queued per key (`#oneAtATime`). */
   readonly #queues = new Map<string, Promise<void>>();
   /** Appends asked of the store and not answered yet (`settled`). */
-  readonly #appending = new Set<Promise<unknown>>();
+  readonly #appends = new AppendsUnderWay();
 
   constructor(options: EngineOptions) {
     this.#o = options;
@@ -226,12 +227,13 @@ export class Engine {
 
   /**
    * Resolves once every append this engine had asked of the store when called is answered, stored or
-   * refused. An event's time (`at`) is stamped just before its append, so a reader of a period ending
-   * now (the audit export) waits here for the events stamped in it and still being committed: without
-   * it, two exports back to back, each to the moment it was asked, both left out such an event.
+   * refused; answers the last position it stored. An event's time (`at`) is stamped just before its
+   * append, so a reader of a period ending now (the audit export) waits here for the events stamped
+   * in it and still being committed: without it, two exports back to back, each to the moment it was
+   * asked, both left out such an event.
    */
-  async settled(): Promise<void> {
-    await Promise.allSettled([...this.#appending]);
+  settled(): Promise<number> {
+    return this.#appends.settled();
   }
 
   /** The machine version a case's first event names. */
@@ -724,14 +726,9 @@ export class Engine {
     const revision = lastRevision + 1;
     const metadata: Record<string, unknown> = { ...decision.metadata, prevHash };
     metadata.hash = eventHash({ streamId: stream, revision, id: eventId, type: decision.type, data: decision.data, metadata });
-    const appending = this.#o.store.appendToStream(stream, [{ id: eventId, type: decision.type, data: decision.data, metadata }], { expectedRevision });
-    this.#appending.add(appending);
-    let result: Awaited<typeof appending>;
-    try {
-      result = await appending;
-    } finally {
-      this.#appending.delete(appending);
-    }
+    const result = await this.#appends.track(
+      this.#o.store.appendToStream(stream, [{ id: eventId, type: decision.type, data: decision.data, metadata }], { expectedRevision }),
+    );
     if (readBack) {
       // A deterministic id may already be stored (another scheduler, a retry): fold what is stored.
       // The store then stored nothing, so it is a replay: another hash means another sender's event.

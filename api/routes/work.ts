@@ -254,8 +254,14 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       if (!AUDIT_ROLES.has(caller.role)) throw new ApiError('FORBIDDEN', { zh: '只有审计和管理员可以导出事件', en: 'only auditors and admins may export events' });
       const { from, to, minPosition } = request.query;
       await caughtUp(app, reply, minPosition);
-      // Events stamped in the period and still being committed are in it (a period ending now, say).
-      await app.engine.settled();
+      // Events stamped in the period and still being stored are in it (a period ending now, say): the
+      // commands' and the notices' of this server, once stored and in the read models, which follow
+      // the store (EventStoreDB) a moment behind — waited for as minPosition is.
+      const stored = Math.max(await app.engine.settled(), await app.calendar.settled());
+      if (stored > app.readModels.position) {
+        await app.readModels.waitFor(stored, 2000);
+        reply.header('x-read-models-position', String(app.readModels.position));
+      }
       const lines = app.readModels.exportEvents({ from, to, ...(caller.role === 'admin' ? {} : { visibleTo: caller }) });
       return reply
         .type('application/x-ndjson; charset=utf-8')

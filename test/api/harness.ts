@@ -8,8 +8,33 @@ import { createLogger } from '../../infra/logger.js';
 import { createApp, type App } from '../../api/app.js';
 import { buildServer } from '../../api/server.js';
 import { mintToken } from '../../api/auth.js';
+import { SqliteEventStore } from '../../eventstore/sqlite.js';
+import type { EventStore, SubscribeToAllOptions, Subscription } from '../../eventstore/types.js';
 
 export const SECRET = 'test-secret-不要在生产中使用';
+
+/**
+ * The store behind a proxy: every call reaches it, but it is no `SqliteEventStore` to the read
+ * models, which then follow it; each event its subscriptions deliver comes `lagMs` late (a network).
+ */
+function followedStore(store: SqliteEventStore, lagMs: number): EventStore {
+  const lagging = (subscription: Subscription): Subscription => ({
+    close: () => subscription.close(),
+    async *[Symbol.asyncIterator]() {
+      for await (const event of subscription) {
+        await new Promise((resolve) => setTimeout(resolve, lagMs));
+        yield event;
+      }
+    },
+  });
+  return new Proxy({} as EventStore, {
+    get(_target, key) {
+      if (key === 'subscribeToAll') return (options?: SubscribeToAllOptions) => lagging(store.subscribeToAll(options));
+      const value = (store as unknown as Record<PropertyKey, unknown>)[key];
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(store) : value;
+    },
+  });
+}
 
 export type Role = 'applicant' | 'provider' | 'authority' | 'supervisor' | 'auditor' | 'admin';
 
@@ -24,7 +49,17 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(options: { now?: string } = {}): Promise<TestApi> {
+export interface TestApiOptions {
+  now?: string;
+  /**
+   * The read models follow the store behind a subscription, as they follow EventStoreDB: the
+   * embedded store, handed over as a store the read models do not know (a proxy), so they keep
+   * their own database and catch up `lagMs` after each append (default 0).
+   */
+  follow?: { lagMs?: number };
+}
+
+export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
   const dataDir = mkdtempSync(join(tmpdir(), 'wf-api-'));
   const api = await openTestApi(dataDir, options);
   return {
@@ -37,10 +72,13 @@ export async function startTestApi(options: { now?: string } = {}): Promise<Test
 }
 
 /** A server on a data folder the caller owns (kept when it closes): a second one on the same folder is another node, or a restart. */
-export async function openTestApi(dataDir: string, options: { now?: string } = {}): Promise<TestApi> {
+export async function openTestApi(dataDir: string, options: TestApiOptions = {}): Promise<TestApi> {
   const clock = new ManualClock(options.now ?? '2026-03-02T01:00:00.000Z');
   const config = loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, WORKFLOW_TEST_CLOCK: '1', WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' });
-  const app = await createApp(config, { clock, logger: createLogger({ level: 'silent' }) });
+  const store = options.follow
+    ? followedStore(new SqliteEventStore({ path: join(dataDir, 'events.db'), synchronous: 'OFF', now: () => clock.now() }), options.follow.lagMs ?? 0)
+    : undefined;
+  const app = await createApp(config, { clock, logger: createLogger({ level: 'silent' }), ...(store ? { store } : {}) });
   const server = await buildServer(app);
   await server.ready();
   return {
