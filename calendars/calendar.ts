@@ -12,7 +12,9 @@
  *   `provisionalHolidays`), no adjusted working days; answers touching it say `provisional`;
  * - any other year throws `CalendarNotCoveredError` (`CALENDAR_NOT_COVERED`) — except that a
  *   deadline in calendar days or months, whose last day is moved off a day that is not a working
- *   day (《民法典》第二百零三条), judges a day past the covered years as a provisional year's.
+ *   day (《民法典》第二百零三条), judges a day past the covered years as a provisional year's; so do
+ *   a count of working days from a day agreed ahead (`deadlineFrom`) and the working days left
+ *   before a deadline there (`workingDaysLeft`), up to `FAR_YEARS` past them.
  *
  * Days are Asia/Shanghai days. The first call builds, once per calendar, an index over the
  * covered days — a prefix sum of working days and the list of working days by ordinal — so that
