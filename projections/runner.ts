@@ -790,14 +790,29 @@ export class InlineProjector implements Projector {
     });
     if (this.#detached.size === 0 && current) return undefined;
     this.#takeOverAbandoned(rows);
+    this.#takeOverBehind(rows, head);
     return { done: Math.min(...this.#projections.map((p) => rows.get(p.name)?.position ?? 0)), total: head };
   }
 
   async rebuild(names?: string | readonly string[], onProgress?: Progress): Promise<RebuildSummary> {
     const targets = pick(this.#projections, names);
-    for (const p of targets) this.#detached.add(p.name);
-    resetProjections(this.db, this.#checkpoints, targets);
-    return { threads: await this.#catchUp(targets, onProgress) };
+    // Held for the whole rebuild, in one thread or in workers: a server beside us knows by it that we
+    // are alive, and takes the read models over once it is free (`#takeOverBehind`).
+    const file = this.db.name;
+    const held = this.#heldLock;
+    const lock = held ?? (this.db.memory || !file ? undefined : takeRebuildLock(file));
+    if (!held && !this.db.memory && file && !lock) throw new RebuildUnderWayError();
+    this.#heldLock = lock;
+    try {
+      for (const p of targets) this.#detached.add(p.name);
+      resetProjections(this.db, this.#checkpoints, targets);
+      return { threads: await this.#catchUp(targets, onProgress) };
+    } finally {
+      if (!held) {
+        this.#heldLock = undefined;
+        lock?.close();
+      }
+    }
   }
 
   async close(): Promise<void> {
@@ -876,6 +891,40 @@ export class InlineProjector implements Projector {
       } catch (error) {
         this.#onError?.(error);
         for (const p of left) this.#detached.delete(p.name);
+      } finally {
+        this.#heldLock = undefined;
+        lock.close();
+        this.#takingOver = undefined;
+      }
+    })();
+  }
+
+  /**
+   * Read models behind the head that nobody is catching up: not here (attached), and not by another
+   * process (the rebuild lock is free) — a rebuild in one thread killed part-way beside this server,
+   * whose batches left the rows and checkpoints consistent where it stopped. Caught up from there,
+   * under the lock; before, they answered "rebuilding" until the next command came.
+   */
+  #takeOverBehind(rows: Map<string, CheckpointRow>, head: number): void {
+    if (this.#takingOver || this.#closed) return;
+    const file = this.db.name;
+    if (this.db.memory || !file) return;
+    const behind = this.#projections.filter((p) => {
+      const row = rows.get(p.name);
+      return !this.#detached.has(p.name) && row !== undefined && row.version === p.version && row.position < head;
+    });
+    if (behind.length === 0) return;
+    const lock = takeRebuildLock(file);
+    if (!lock) return;
+    this.#heldLock = lock;
+    for (const p of behind) this.#detached.add(p.name);
+    this.#takingOver = (async () => {
+      try {
+        await nextTick();
+        if (!this.#closed) await this.#catchUpBatches(behind, this.#catchUpLog());
+      } catch (error) {
+        for (const p of behind) this.#detached.delete(p.name);
+        this.#onError?.(error);
       } finally {
         this.#heldLock = undefined;
         lock.close();

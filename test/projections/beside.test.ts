@@ -116,9 +116,8 @@ describe('given a server on a store file and another process rebuilding its read
     expect(dumpReadModels(server.store.database)).toEqual(clean);
   });
 
-  it('when the other process rebuilds batch by batch (the checkpoints back at 0), then a server append does not fold the log inside itself: the read models catch up after it, equal to a clean rebuild', async () => {
-    const server = await process({ rebuildThreads: 1 });
-    // What a rebuild in one thread does first, from another connection: empty tables at position 0.
+  /** What a rebuild in one thread does first, from another connection: empty tables at position 0. */
+  const resetFromOutside = () => {
     const other = new Database(file);
     other.transaction(() => {
       for (const p of ALL_PROJECTIONS) {
@@ -128,6 +127,44 @@ describe('given a server on a store file and another process rebuilding its read
       other.prepare('UPDATE projection_checkpoints SET position = 0').run();
     })();
     other.close();
+  };
+
+  it('when a rebuild in one thread is alive (it holds the rebuild lock) with the checkpoints back at 0, then the server leaves them to it however often it is asked; once it died (the lock free), the next read catches them up, equal to a clean rebuild, with no command sent', async () => {
+    const server = await process({ rebuildThreads: 1 });
+    const lock = new Database(`${file}-rebuild.lock`);
+    lock.exec('BEGIN EXCLUSIVE');
+    try {
+      resetFromOutside();
+      for (let i = 0; i < 3; i++) {
+        expect(server.models.rebuilding()).toBeDefined();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(checkpoints(server.store.database).map((c) => c.position)).toEqual(ALL_PROJECTIONS.map(() => 0));
+    } finally {
+      lock.close();
+    }
+    // Killed part-way (its lock let go with it): a read, not a command, takes the read models over.
+    expect(server.models.rebuilding()).toBeDefined();
+    expect(await server.models.waitFor(await server.store.headPosition(), 20_000)).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(server.models.rebuilding()).toBeUndefined();
+    expect(dumpReadModels(server.store.database)).toEqual(clean);
+  });
+
+  it('when npm run rebuild runs in one thread beside a server, then it holds the rebuild lock while it runs, so a second rebuild is refused (RebuildUnderWayError) and the server does not take over', async () => {
+    const server = await process({ rebuildThreads: 1 });
+    const rebuild = await process({ rebuildThreads: 1 });
+    const second = await process({ rebuildThreads: 1 });
+    const running = rebuild.models.rebuild();
+    await expect(second.models.rebuild()).rejects.toMatchObject({ name: 'RebuildUnderWayError' });
+    expect(server.models.rebuilding()).toBeDefined();
+    await running;
+    expect(dumpReadModels(server.store.database)).toEqual(clean);
+  });
+
+  it('when the other process rebuilds batch by batch (the checkpoints back at 0), then a server append does not fold the log inside itself: the read models catch up after it, equal to a clean rebuild', async () => {
+    const server = await process({ rebuildThreads: 1 });
+    resetFromOutside();
 
     const { position } = await append(server.store);
     expect(Math.max(...checkpoints(server.store.database).map((c) => c.position))).toBeLessThan(position);
