@@ -47,6 +47,15 @@ export class Directory {
   constructor(orgs: readonly Org[]) {
     for (const org of orgs) {
       if (this.#byCode.has(org.code)) throw new Error(`组织目录中机构代码重复：${org.code}`);
+      // A level its region contradicts: the 本级 authority found by level and region would be another,
+      // and the organisation's own tasks would sit in its inbox with nothing it may send.
+      const level = levelOf(org.region);
+      if (org.level !== level) {
+        throw new Error(`组织目录中机构 ${org.code}（${org.name}）的级别 ${org.level} 与其行政区划 ${org.region} 不符：该区划为 ${level} 级`);
+      }
+      // 第六条: one 公共数据开放主管部门 for a region; a second silently took the first one's power to act.
+      const other = org.kind === 'authority' ? this.#authorityByRegion.get(org.region) : undefined;
+      if (other) throw new Error(`组织目录中行政区划 ${org.region} 有两个公共数据开放主管部门：${other.code} 与 ${org.code}`);
       this.#byCode.set(org.code, org);
       if (org.kind === 'authority') this.#authorityByRegion.set(org.region, org);
     }

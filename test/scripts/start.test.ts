@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Directory } from '../../directory/directory.js';
 import { loadConfig } from '../../infra/config.js';
 import { startupMessage } from '../../scripts/startupError.js';
 import { mintToken } from '../../api/auth.js';
@@ -97,6 +98,18 @@ describe('npm start, given a setting it cannot start with', () => {
     expect(stderr).toContain('第 2 项 region：应为 6 位行政区划代码');
     expect(stderr).toMatch(/；另有 \d+ 处\n$/);
     expect(stderr).not.toContain('ZodError');
+
+    // A directory that contradicts itself: a level its region code denies; two authorities for one region.
+    const shipped = Directory.load().list();
+    const contradictions: [string, unknown[], string][] = [
+      ['level.json', shipped.map((o) => (o.code === '370100-dsj' ? { ...o, level: 'province' } : o)), '组织目录中机构 370100-dsj（济南市大数据局）的级别 province 与其行政区划 370100 不符：该区划为 city 级'],
+      ['two.json', [...shipped, { ...org, code: '370100-dsj-new', name: '济南市大数据局（新）' }], '组织目录中行政区划 370100 有两个公共数据开放主管部门：370100-dsj 与 370100-dsj-new'],
+    ];
+    for (const [name, orgs, message] of contradictions) {
+      const file = join(root, name);
+      writeFileSync(file, JSON.stringify(orgs));
+      expect(failedStart({ WORKFLOW_ORGS: file })).toBe(`服务未启动：WORKFLOW_ORGS 指向的组织目录 ${file} 无法使用：${message}\n`);
+    }
 
     // A directory nobody can review under: an empty list, or providers alone.
     const provider = { code: '370100-gaj', name: '济南市公安局', kind: 'provider', level: 'city', region: '370100' };
