@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { Directory } from '../directory/directory.js';
 import { argumentError, configOrExit } from './config.js';
 import { storeInUse } from './storeInUse.js';
+import { startupMessage } from './startupError.js';
 import { registry } from '../machines/registry.js';
 import { accessLines, summaryLines } from './demo/report.js';
 import { DEFAULT_CASES, DEFAULT_SEED, DemoRefusedError, runDemo } from './demo/run.js';
@@ -76,11 +77,9 @@ try {
     process.stderr.write(`${err.message}\n`);
     process.exit(1);
   }
-  // The data folder itself: one line saying so, as npm start says it.
-  const { code, syscall } = err as NodeJS.ErrnoException;
-  if (syscall === 'mkdir' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EROFS') {
-    process.stderr.write(`无法使用数据目录 ${config.dataDir}（${code ?? ''}）：请检查 WORKFLOW_DATA_DIR\n`);
-    process.exit(1);
-  }
-  throw err;
+  // The data folder or its store (not writable, not a database, EventStoreDB out of reach): one line
+  // saying so, as npm start says it; the stack only with DEBUG=1.
+  process.stderr.write(`无法使用数据：${startupMessage(err, config)}\n`);
+  if (process.env.DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  process.exit(1);
 }

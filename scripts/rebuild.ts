@@ -35,7 +35,12 @@ if (config.store === 'sqlite' && !existsSync(join(config.dataDir, 'events.db')))
   process.stderr.write(`数据目录 ${config.dataDir} 中没有事件库（events.db），无从重建读模型。请检查 WORKFLOW_DATA_DIR。\n`);
   process.exit(2);
 }
-const store = await openStore({ store: config.store, dataDir: config.dataDir, synchronous: config.sqliteSynchronous, now: systemClock.now });
+// A store that cannot be opened (not a database, read-only, EventStoreDB out of reach): one line, as npm start says it.
+const store = await openStore({ store: config.store, dataDir: config.dataDir, synchronous: config.sqliteSynchronous, now: systemClock.now }).catch((err: unknown) => {
+  process.stderr.write(`无法打开数据：${startupMessage(err, config)}\n`);
+  if (process.env.DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  process.exit(1);
+});
 // Told after the progress bar, once each (opening the read models may have skipped the same event): events
 // skipped because they cannot be read, a rebuild thread that failed.
 const notes = new Set<string>();

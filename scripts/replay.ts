@@ -1,7 +1,7 @@
 /**
  * `npm run replay -- <caseId>`: a case's history as a readable timeline (Chinese labels, Asia/Shanghai
  * times, actors and organisations from the directory, deadlines opened and closed), then its
- * verification. `npm run replay -- --all`: verifies every case in the store; exit code 1 if any fails.
+ * verification. `npm run replay -- --all`: verifies every case in the store; exit code 1 if any fails, or if there is none.
  * Reads only: the store is opened as the API opens it (createApp(configOrExit())) and nothing is sent.
  */
 import { existsSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { createProgress } from './progress.js';
 import { caseIdsInStore, timeline, verifyAll } from './demo/replay.js';
 
 const USAGE = `用法：npm run replay -- <案件ID>     按时间线显示案件历史并校验
-      npm run replay -- --all        校验事件库中的全部案件（任一失败则退出码为 1）
+      npm run replay -- --all        校验事件库中的全部案件（任一失败，或一个案件也没有，则退出码为 1）
 数据目录由 WORKFLOW_DATA_DIR 指定（默认 ./data）。`;
 
 let parsed;
@@ -61,12 +61,14 @@ try {
     const result = await verifyAll(app, ids, (done) => progress.update(done));
     progress.done();
     const lines = [`已校验 ${result.total} 个案件：通过 ${result.verified}，失败 ${result.failed.length}。`];
+    // Nothing read is nothing verified (as verify-export says of an empty file): a data folder typed wrong is not a pass.
+    if (result.total === 0) lines.push(`事件库中没有任何案件（数据目录 ${config.dataDir}）：没有可校验的内容，请检查 WORKFLOW_DATA_DIR`);
     for (const f of result.failed.slice(0, 10)) {
       lines.push(`  ${f.caseId}${f.failedAt ? ` 版本 ${f.failedAt.revision} 的事件（第 ${f.failedAt.revision + 1} 个，${f.failedAt.type}）` : ''}：${f.reason}`);
     }
     if (result.failed.length > 10) lines.push(`  ……另有 ${result.failed.length - 10} 个`);
     process.stdout.write(`${lines.join('\n')}\n`);
-    process.exitCode = result.failed.length > 0 ? 1 : 0;
+    process.exitCode = result.failed.length > 0 || result.total === 0 ? 1 : 0;
   } else {
     // Case ids are lower-case UUIDs; one pasted in capitals names the same case.
     const caseId = positionals[0]!.toLowerCase();

@@ -2,6 +2,8 @@
  * Why `npm start` could not start, in one Chinese sentence an operator can act on: the setting to
  * check and what is wrong with it — never a stack trace, nor a connection string's credentials.
  */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { Directory } from '../directory/directory.js';
 import { UnreadableEventError } from '../eventstore/types.js';
@@ -10,6 +12,14 @@ import type { Config } from '../infra/config.js';
 /** A failure already told in plain words. */
 export class StartupFailure extends Error {
   override readonly name = 'StartupFailure';
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** The hosts of an EventStoreDB connection string, without its scheme, credentials and options. */
@@ -81,6 +91,10 @@ export function startupMessage(err: unknown, config: Config): string {
   }
   if (syscall === 'getaddrinfo' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `无法解析主机名 ${config.host}：请检查 HOST`;
   if (code === 'EEXIST' || code === 'ENOTDIR') return `数据目录 ${dataDir} 不是文件夹（它或它的上级是一个文件）：请检查 WORKFLOW_DATA_DIR`;
+  // The store's own file: not a database at all (replaced, or damaged past reading), or a folder in its place.
+  const storeFile = join(dataDir, 'events.db');
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return `事件库 ${storeFile} 不是可读的 SQLite 数据库（已损坏或被替换）：请从备份恢复，或检查 WORKFLOW_DATA_DIR`;
+  if (code === 'SQLITE_CANTOPEN' && isFolder(storeFile)) return `事件库 ${storeFile} 是文件夹，不是数据库文件：请检查 WORKFLOW_DATA_DIR`;
   if (code === 'ENOENT' && syscall === 'mkdir') return `无法创建数据目录 ${dataDir}（该位置不能建文件夹）：请检查 WORKFLOW_DATA_DIR`;
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code.startsWith('SQLITE_READONLY')) {
     return `数据目录 ${dataDir} 不可写：请检查 WORKFLOW_DATA_DIR 及其权限`;

@@ -4,7 +4,7 @@
  * the events of each case must chain. Exit code 0 when all holds, 1 when something does not, 2 for
  * a usage error.
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { accessSync, constants, createReadStream, existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { checkExport } from '../engine/exportCheck.js';
@@ -30,6 +30,14 @@ if (values.help || positionals.length !== 1) {
 const file = positionals[0]!;
 if (!existsSync(file) || !statSync(file).isFile()) {
   process.stderr.write(existsSync(file) && statSync(file).isDirectory() ? `${file} 是文件夹：请给出审计导出文件（NDJSON）的路径\n` : `找不到文件：${file}\n`);
+  process.exit(2);
+}
+
+// A file it may not read is the caller's to fix (exit 2), not an export that failed its check (exit 1).
+try {
+  accessSync(file, constants.R_OK);
+} catch (err) {
+  process.stderr.write(`无法读取文件 ${file}（${(err as NodeJS.ErrnoException).code ?? ''}）：请检查其权限\n`);
   process.exit(2);
 }
 

@@ -1,0 +1,71 @@
+/**
+ * The command-line tools refuse what they cannot work on in one Chinese line, with the exit code
+ * their usage promises, never a stack trace (README: "one line, DEBUG=1 adds the stack trace"):
+ * given a data folder whose events.db is no database, or is a folder, an export file that may not be
+ * read, or a store with no case, when an operator runs them, then they say so.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqliteEventStore } from '../../eventstore/sqlite.js';
+import { systemClock } from '../../infra/clock.js';
+import { ROOT, runScript } from './spawnScript.js';
+
+let root: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'wf-refusals-'));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** A data folder whose events.db is `what`. */
+function folderWith(name: string, what: 'garbage' | 'folder'): string {
+  const dir = join(root, name);
+  mkdirSync(dir);
+  if (what === 'garbage') writeFileSync(join(dir, 'events.db'), 'this is not a database, it only has the name of one');
+  else mkdirSync(join(dir, 'events.db'));
+  return dir;
+}
+
+describe('a data folder whose store cannot be opened', () => {
+  it('given an events.db that is no database, when npm run rebuild runs, then one line naming the file, exit 1, no stack', () => {
+    const dir = folderWith('garbage-rebuild', 'garbage');
+    const run = runScript('rebuild.ts', [], { WORKFLOW_DATA_DIR: dir });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(`无法打开数据：事件库 ${join(dir, 'events.db')} 不是可读的 SQLite 数据库（已损坏或被替换）：请从备份恢复，或检查 WORKFLOW_DATA_DIR\n`);
+  });
+
+  it('given an events.db that is a folder, when npm run demo runs, then one line saying so, exit 1', () => {
+    const dir = folderWith('folder-demo', 'folder');
+    const run = runScript('demo.ts', ['--cases', '5', '--quiet'], { WORKFLOW_DATA_DIR: dir });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`无法使用数据：事件库 ${join(dir, 'events.db')} 是文件夹，不是数据库文件`);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('npm run verify-export of a file it may not read', () => {
+  it('then one line, exit 2 (a file to fix), not 1 (an export that failed its check)', () => {
+    const file = join(root, 'unreadable.ndjson');
+    writeFileSync(file, '{}\n');
+    chmodSync(file, 0o000);
+    chmodSync(root, 0o755);
+    // root may read anything: the check runs as nobody when these tests run as root.
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/verifyExport.ts', file], { cwd: ROOT, encoding: 'utf8', ...asNobody });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`^无法读取文件 ${file}（EACCES）：请检查其权限\\n$`));
+  });
+});
+
+describe('npm run replay -- --all on a store with no case', () => {
+  it('then it says there was nothing to verify and exits 1: a data folder typed wrong is no pass', async () => {
+    const dir = join(root, 'empty');
+    mkdirSync(dir);
+    await new SqliteEventStore({ path: join(dir, 'events.db'), now: systemClock.now }).close();
+    const run = runScript('replay.ts', ['--all', '--quiet'], { WORKFLOW_DATA_DIR: dir });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(`事件库中没有任何案件（数据目录 ${dir}）：没有可校验的内容`);
+  });
+});
