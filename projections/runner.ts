@@ -781,9 +781,9 @@ export class InlineProjector implements Projector {
 
   rebuilding(): { done: number; total: number } | undefined {
     // Inline, every append moves the checkpoints in its own transaction: a read model behind the
-    // head, or marked unfinished, is being caught up — here, or by `npm run rebuild` beside us.
-    const rows = this.#checkpoints.read();
-    const head = this.#log.head();
+    // head, or marked unfinished, is being caught up — here, or by `npm run rebuild` beside us. Both
+    // read in one snapshot: another server's commit between two reads looked like a read model behind.
+    const { rows, head } = this.#snapshot();
     const current = this.#projections.every((p) => {
       const row = rows.get(p.name);
       return row !== undefined && row.version === p.version && row.position >= head;
@@ -899,6 +899,11 @@ export class InlineProjector implements Projector {
     })();
   }
 
+  /** The checkpoints and the head of the log, read in one snapshot. */
+  #snapshot(): { rows: Map<string, CheckpointRow>; head: number } {
+    return this.db.transaction(() => ({ rows: this.#checkpoints.read(), head: this.#log.head() }))();
+  }
+
   /**
    * Read models behind the head that nobody is catching up: not here (attached), and not by another
    * process (the rebuild lock is free) — a rebuild in one thread killed part-way beside this server,
@@ -909,13 +914,21 @@ export class InlineProjector implements Projector {
     if (this.#takingOver || this.#closed) return;
     const file = this.db.name;
     if (this.db.memory || !file) return;
-    const behind = this.#projections.filter((p) => {
-      const row = rows.get(p.name);
-      return !this.#detached.has(p.name) && row !== undefined && row.version === p.version && row.position < head;
-    });
-    if (behind.length === 0) return;
+    const behindIn = (seen: Map<string, CheckpointRow>, upTo: number) =>
+      this.#projections.filter((p) => {
+        const row = seen.get(p.name);
+        return !this.#detached.has(p.name) && row !== undefined && row.version === p.version && row.position < upTo;
+      });
+    if (behindIn(rows, head).length === 0) return;
     const lock = takeRebuildLock(file);
     if (!lock) return;
+    // Still behind, now that no rebuild can start: seen again in one snapshot.
+    const now = this.#snapshot();
+    const behind = behindIn(now.rows, now.head);
+    if (behind.length === 0) {
+      lock.close();
+      return;
+    }
     this.#heldLock = lock;
     for (const p of behind) this.#detached.add(p.name);
     this.#takingOver = (async () => {
