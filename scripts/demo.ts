@@ -79,7 +79,7 @@ try {
   }
   // The data folder or its store (not writable, not a database, EventStoreDB out of reach): one line
   // saying so, as npm start says it; the stack only with DEBUG=1.
-  process.stderr.write(`无法使用数据：${startupMessage(err, config)}\n`);
+  process.stderr.write(`演示数据未能生成：${startupMessage(err, config)}\n`);
   if (process.env.DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   process.exit(1);
 }

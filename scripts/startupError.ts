@@ -91,10 +91,15 @@ export function startupMessage(err: unknown, config: Config): string {
   }
   if (syscall === 'getaddrinfo' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `无法解析主机名 ${config.host}：请检查 HOST`;
   if (code === 'EEXIST' || code === 'ENOTDIR') return `数据目录 ${dataDir} 不是文件夹（它或它的上级是一个文件）：请检查 WORKFLOW_DATA_DIR`;
-  // The store's own file: not a database at all (replaced, or damaged past reading), or a folder in its place.
-  const storeFile = join(dataDir, 'events.db');
-  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return `事件库 ${storeFile} 不是可读的 SQLite 数据库（已损坏或被替换）：请从备份恢复，或检查 WORKFLOW_DATA_DIR`;
-  if (code === 'SQLITE_CANTOPEN' && isFolder(storeFile)) return `事件库 ${storeFile} 是文件夹，不是数据库文件：请检查 WORKFLOW_DATA_DIR`;
+  // The embedded store's own file: not a database at all (replaced, or damaged past reading), or a
+  // folder in its place. With EventStoreDB the only file is the read models', rebuilt from the log.
+  if (config.store === 'sqlite') {
+    const storeFile = join(dataDir, 'events.db');
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return `事件库 ${storeFile} 不是可读的 SQLite 数据库（已损坏或被替换）：请从备份恢复，或检查 WORKFLOW_DATA_DIR`;
+    if (code === 'SQLITE_CANTOPEN' && isFolder(storeFile)) return `事件库 ${storeFile} 是文件夹，不是数据库文件：请检查 WORKFLOW_DATA_DIR`;
+  } else if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return `读模型库 ${join(dataDir, 'readmodels.db')} 不是可读的 SQLite 数据库：可删除它（连同 -wal、-shm 文件），启动时会从事件日志重建`;
+  }
   if (code === 'ENOENT' && syscall === 'mkdir') return `无法创建数据目录 ${dataDir}（该位置不能建文件夹）：请检查 WORKFLOW_DATA_DIR`;
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code.startsWith('SQLITE_READONLY')) {
     return `数据目录 ${dataDir} 不可写：请检查 WORKFLOW_DATA_DIR 及其权限`;

@@ -40,7 +40,7 @@ describe('a data folder whose store cannot be opened', () => {
     const dir = folderWith('folder-demo', 'folder');
     const run = runScript('demo.ts', ['--cases', '5', '--quiet'], { WORKFLOW_DATA_DIR: dir });
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain(`无法使用数据：事件库 ${join(dir, 'events.db')} 是文件夹，不是数据库文件`);
+    expect(run.stderr).toContain(`演示数据未能生成：事件库 ${join(dir, 'events.db')} 是文件夹，不是数据库文件`);
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -131,6 +131,12 @@ describe('startupMessage, for what root (who runs these tests) cannot be refused
     }
   });
 
+  it('given a file that is no SQLite database, then the embedded store names events.db (restore it); with EventStoreDB, the read models\' file (delete it: it is rebuilt)', () => {
+    expect(startupMessage(failure('SQLITE_NOTADB'), config)).toBe('事件库 /srv/wf/events.db 不是可读的 SQLite 数据库（已损坏或被替换）：请从备份恢复，或检查 WORKFLOW_DATA_DIR');
+    const esdb = loadConfig({ WORKFLOW_DATA_DIR: '/srv/wf', WORKFLOW_STORE: 'esdb://db:2113?tls=false' });
+    expect(startupMessage(failure('SQLITE_NOTADB'), esdb)).toBe('读模型库 /srv/wf/readmodels.db 不是可读的 SQLite 数据库：可删除它（连同 -wal、-shm 文件），启动时会从事件日志重建');
+  });
+
   it('given an unknown error, then its message, with any connection string credentials masked', () => {
     expect(startupMessage(new Error('bad esdb://admin:changeit@db:2113?tls=false'), config)).toBe('bad esdb://***@db:2113?tls=false');
   });
