@@ -298,8 +298,7 @@ export class WorkingDayCalendar {
       day++;
       if (day > last) throw this.#notCovered(yearOf(day));
       const i = day - ix.start;
-      const working = i < ix.length ? ix.working[i] === 1 : !isWeekend(day) && !this.#statutoryOff(yearOf(day)).has(formatDay(day));
-      if (working) left--;
+      if (i < ix.length ? ix.working[i] === 1 : this.#workingPast(day)) left--;
     }
     return { dueAt: endOfShanghaiDay(day), dueDate: formatDay(day), provisional: true, calendarVersion: this.version };
   }
@@ -363,11 +362,10 @@ export class WorkingDayCalendar {
     let cum = farYearCum.get(year);
     if (!cum) {
       const first = dayNumber(year, 1, 1);
-      const off = this.#statutoryOff(year);
       cum = new Int32Array(dayNumber(year + 1, 1, 1) - first);
       let n = 0;
       for (let d = 0; d < cum.length; d++) {
-        if (!isWeekend(first + d) && !off.has(formatDay(first + d))) n++;
+        if (this.#workingPast(first + d)) n++;
         cum[d] = n;
       }
       farYearCum.set(year, cum);
@@ -411,8 +409,13 @@ export class WorkingDayCalendar {
     }
     // Past the covered years (or moved past them): weekends, statutory holidays and their 补假, provisional.
     let due = Math.max(last, ix.start + ix.length);
-    while (isWeekend(due) || this.#statutoryOff(yearOf(due)).has(formatDay(due))) due++;
+    while (!this.#workingPast(due)) due++;
     return { dueAt: endOfShanghaiDay(due), dueDate: formatDay(due), provisional: true, calendarVersion: this.version };
+  }
+
+  /** A day past the covered years is working as a provisional year's day would be: no weekend, no statutory holiday, no 补假. */
+  #workingPast(day: number): boolean {
+    return !isWeekend(day) && !this.#statutoryOff(yearOf(day)).has(formatDay(day));
   }
 
   /**

@@ -293,10 +293,7 @@ export class Engine {
         if (!existing) continue;
         const first = existing[0]!;
         const started = this.definitionOf(first);
-        if (started.name !== def.name || !this.#sameData(started.start.schema, cmd.input, first.data)) {
-          const caseId = (first.metadata as unknown as CaseEventMetadata).caseId;
-          throw refuse.idempotencyKeyReused({ zh: `发起 ${started.name} 案件 ${caseId}`, en: `starting ${started.name} case ${caseId}` });
-        }
+        this.#sameStart(def, cmd, started, first);
         return this.#replay(foldAll(started, existing), first);
       }
     }
@@ -320,9 +317,7 @@ export class Engine {
     const eventId = cmd.idempotencyKey ? deterministicId(`event:${stream}:0`) : newId();
     const { event, replayed } = await this.#append(stream, -1, eventId, decision, 'no_stream', undefined, cmd.idempotencyKey !== undefined);
     // Another node started the case with this key a moment before: the first answer, if it was this request.
-    if (replayed && !this.#sameData(spec.schema, cmd.input, event.data)) {
-      throw refuse.idempotencyKeyReused({ zh: `发起 ${def.name} 案件 ${caseId}`, en: `starting ${def.name} case ${caseId}` });
-    }
+    if (replayed) this.#sameStart(def, cmd, def, event);
     const state = foldStart(def, event);
     this.#remember(state);
     if (!replayed) await this.#notify(event, state);
@@ -353,13 +348,7 @@ export class Engine {
       const earlier = current.idempotency.get(idempotencyScope(cmd.actor, cmd.idempotencyKey));
       if (earlier) {
         const event = await this.#eventAt(current, earlier);
-        const command = (event.metadata as unknown as CaseEventMetadata).command;
-        const spec = def.commands[cmd.type];
-        if (command !== cmd.type || !spec || !this.#sameData(spec.schema, cmd.data ?? {}, event.data)) {
-          throw refuse.idempotencyKeyReused(
-            command === START ? { zh: '发起本案件', en: 'starting this case' } : { zh: `指令 ${command}，版本 ${event.revision}`, en: `command ${command} at revision ${event.revision}` },
-          );
-        }
+        this.#sameCommand(def, cmd, event);
         return this.#replay(current, event);
       }
     }
@@ -430,12 +419,7 @@ export class Engine {
     const { event: recorded, replayed } = await this.#append(current.stream, current.revision, eventId, decision, current.revision, current.lastHash, deterministic);
     // A request with the same key stored its event a moment before this one: its answer is this
     // one's only if it was the same request (as when it is found stored beforehand, above).
-    if (replayed && cmd.idempotencyKey !== undefined && cmd.eventId === undefined) {
-      const command = (recorded.metadata as unknown as CaseEventMetadata).command;
-      if (command !== cmd.type || !this.#sameData(spec.schema, cmd.data ?? {}, recorded.data)) {
-        throw refuse.idempotencyKeyReused({ zh: `指令 ${command}，版本 ${recorded.revision}`, en: `command ${command} at revision ${recorded.revision}` });
-      }
-    }
+    if (replayed && cmd.idempotencyKey !== undefined && cmd.eventId === undefined) this.#sameCommand(def, cmd, recorded);
     // A replayed event is another sender's: fold it; ours leads to the snapshot just decided.
     const state = foldNext(def, current, recorded, replayed ? undefined : next);
     this.#remember(state);
@@ -579,6 +563,23 @@ export class Engine {
       org
         ? { zh: `${org.name}（${code}）不是公共数据开放主体，不能作为本案件的开放主体`, en: `${org.name} (${code}) is not a data provider and cannot be this case's provider` }
         : { zh: `机构目录中没有编码为 ${code} 的公共数据开放主体`, en: `the organisation directory has no data provider with the code ${code}` },
+    );
+  }
+
+  /** The case `first` started under a start's idempotency key answers it only if it was the same start: same process, same form (else 422 idempotencyKeyReused). */
+  #sameStart(def: ProcessDefinition, cmd: StartCommand, started: ProcessDefinition, first: RecordedEvent): void {
+    if (started.name === def.name && this.#sameData(started.start.schema, cmd.input, first.data)) return;
+    const caseId = (first.metadata as unknown as CaseEventMetadata).caseId;
+    throw refuse.idempotencyKeyReused({ zh: `发起 ${started.name} 案件 ${caseId}`, en: `starting ${started.name} case ${caseId}` });
+  }
+
+  /** The event stored under a command's idempotency key answers it only if it was the same command with the same data (else 422 idempotencyKeyReused). */
+  #sameCommand(def: ProcessDefinition, cmd: CaseCommand, event: RecordedEvent): void {
+    const command = (event.metadata as unknown as CaseEventMetadata).command;
+    const spec = def.commands[cmd.type];
+    if (command === cmd.type && spec && this.#sameData(spec.schema, cmd.data ?? {}, event.data)) return;
+    throw refuse.idempotencyKeyReused(
+      command === START ? { zh: '发起本案件', en: 'starting this case' } : { zh: `指令 ${command}，版本 ${event.revision}`, en: `command ${command} at revision ${event.revision}` },
     );
   }
 

@@ -883,14 +883,22 @@ export class InlineProjector implements Projector {
     // Held from here to the end of the takeover: no other process starts a rebuild in between.
     const lock = takeRebuildLock(file);
     if (!lock) return;
+    this.#takeOver(lock, left, () => this.rebuild(left.map((p) => p.name)));
+  }
+
+  /**
+   * Runs a takeover's `work` on `projections` holding the rebuild `lock` (one takeover at a time, let
+   * go at its end); if it fails, they are attached again (the next read or append tries again).
+   */
+  #takeOver(lock: Db, projections: readonly Projection[], work: () => Promise<unknown>): void {
     this.#heldLock = lock;
     this.#takingOver = (async () => {
       try {
         await nextTick();
-        if (!this.#closed) await this.rebuild(left.map((p) => p.name));
+        if (!this.#closed) await work();
       } catch (error) {
+        for (const p of projections) this.#detached.delete(p.name);
         this.#onError?.(error);
-        for (const p of left) this.#detached.delete(p.name);
       } finally {
         this.#heldLock = undefined;
         lock.close();
@@ -929,21 +937,8 @@ export class InlineProjector implements Projector {
       lock.close();
       return;
     }
-    this.#heldLock = lock;
     for (const p of behind) this.#detached.add(p.name);
-    this.#takingOver = (async () => {
-      try {
-        await nextTick();
-        if (!this.#closed) await this.#catchUpBatches(behind, this.#catchUpLog());
-      } catch (error) {
-        for (const p of behind) this.#detached.delete(p.name);
-        this.#onError?.(error);
-      } finally {
-        this.#heldLock = undefined;
-        lock.close();
-        this.#takingOver = undefined;
-      }
-    })();
+    this.#takeOver(lock, behind, () => this.#catchUpBatches(behind, this.#catchUpLog()));
   }
 
   /**

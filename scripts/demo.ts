@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { Directory } from '../directory/directory.js';
 import { argumentError, configOrExit } from './config.js';
 import { storeInUse } from './storeInUse.js';
-import { startupMessage } from './startupError.js';
+import { exitSaying } from './startupError.js';
 import { registry } from '../machines/registry.js';
 import { accessLines, summaryLines } from './demo/report.js';
 import { DEFAULT_CASES, DEFAULT_SEED, DemoRefusedError, runDemo } from './demo/run.js';
@@ -79,7 +79,5 @@ try {
   }
   // The data folder or its store (not writable, not a database, EventStoreDB out of reach): one line
   // saying so, as npm start says it; the stack only with DEBUG=1.
-  process.stderr.write(`演示数据未能生成：${startupMessage(err, config)}\n`);
-  if (process.env.DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-  process.exit(1);
+  exitSaying('演示数据未能生成：', err, config, 1);
 }

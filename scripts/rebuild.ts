@@ -15,7 +15,7 @@ import { openStore } from '../eventstore/open.js';
 import { UnreadableEventError } from '../eventstore/types.js';
 import { ALL_PROJECTIONS, openReadModels, RebuildUnderWayError } from '../projections/index.js';
 import { createProgress } from './progress.js';
-import { checkDirectory, StartupFailure, startupMessage } from './startupError.js';
+import { checkDirectory, exitSaying, StartupFailure, startupMessage } from './startupError.js';
 import { systemClock } from '../infra/clock.js';
 
 const known = ALL_PROJECTIONS.map((p) => p.name);
@@ -36,11 +36,9 @@ if (config.store === 'sqlite' && !existsSync(join(config.dataDir, 'events.db')))
   process.exit(2);
 }
 // A store that cannot be opened (not a database, read-only, EventStoreDB out of reach): one line, as npm start says it.
-const store = await openStore({ store: config.store, dataDir: config.dataDir, synchronous: config.sqliteSynchronous, now: systemClock.now }).catch((err: unknown) => {
-  process.stderr.write(`无法打开数据：${startupMessage(err, config)}\n`);
-  if (process.env.DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-  process.exit(1);
-});
+const store = await openStore({ store: config.store, dataDir: config.dataDir, synchronous: config.sqliteSynchronous, now: systemClock.now }).catch((err: unknown) =>
+  exitSaying('无法打开数据：', err, config, 1),
+);
 // Told after the progress bar, once each (opening the read models may have skipped the same event): events
 // skipped because they cannot be read, a rebuild thread that failed.
 const notes = new Set<string>();

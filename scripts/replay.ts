@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp } from '../api/app.js';
-import { checkDirectory, startupMessage } from './startupError.js';
+import { checkDirectory, exitSaying } from './startupError.js';
 import { EngineError } from '../engine/errors.js';
 import { systemClock } from '../infra/clock.js';
 import { argumentError, configOrExit } from './config.js';
@@ -48,10 +48,7 @@ try {
   if (config.orgsPath) checkDirectory(config.orgsPath);
   opened = await createApp(config, { logger: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }) });
 } catch (err) {
-  process.stderr.write(`无法打开数据：${startupMessage(err, config)}\n`);
-  // As npm start: the stack only when asked for.
-  if (process.env.DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-  process.exit(2);
+  exitSaying('无法打开数据：', err, config, 2);
 }
 const app = opened;
 try {

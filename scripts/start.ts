@@ -3,16 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { configOrExit } from './config.js';
 import { createApp, type App } from '../api/app.js';
 import { buildServer } from '../api/server.js';
-import { checkDirectory, startupMessage } from './startupError.js';
+import { checkDirectory, exitSaying } from './startupError.js';
 import { makeDataDirectory } from '../infra/config.js';
 
 const config = configOrExit('服务未启动：', 1);
 
 /** A startup that failed: one line saying why (the stack only with DEBUG set), exit code 1. */
 function refuse(err: unknown): never {
-  process.stderr.write(`服务未启动：${startupMessage(err, config)}\n`);
-  if (process.env.DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-  process.exit(1);
+  return exitSaying('服务未启动：', err, config, 1);
 }
 
 let app: App | undefined;

@@ -9,6 +9,13 @@ import { Directory } from '../directory/directory.js';
 import { UnreadableEventError } from '../eventstore/types.js';
 import type { Config } from '../infra/config.js';
 
+/** Says in one line after `prefix` why `err` stopped a command (the stack only with DEBUG set), and exits with `code`. */
+export function exitSaying(prefix: string, err: unknown, config: Config, code: number): never {
+  process.stderr.write(`${prefix}${startupMessage(err, config)}\n`);
+  if (process.env.DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  process.exit(code);
+}
+
 /** A failure already told in plain words. */
 export class StartupFailure extends Error {
   override readonly name = 'StartupFailure';
