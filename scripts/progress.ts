@@ -103,3 +103,29 @@ export function createProgress(label: string, total: number, options: ProgressOp
     },
   };
 }
+
+/** Work in parts done in turn, one bar each (`labels` in their order): a rebuild folds, copies, then makes indexes. */
+export interface PhasedProgress<P extends string> {
+  /** Where part `phase` has come; a part before the one under way is not shown again. */
+  update(done: number, total: number, phase: P): void;
+  /** Finishes the bar of the part under way. */
+  done(): void;
+}
+
+export function createPhasedProgress<P extends string>(labels: Readonly<Record<P, string>>, options: ProgressOptions = {}): PhasedProgress<P> {
+  const order = Object.keys(labels) as P[];
+  let current: { phase: P; bar: Progress } | undefined;
+  return {
+    update(done, total, phase) {
+      if (current && order.indexOf(phase) < order.indexOf(current.phase)) return;
+      if (current?.phase !== phase) {
+        current?.bar.done();
+        current = { phase, bar: createProgress(labels[phase], total, options) };
+      }
+      current.bar.update(done);
+    },
+    done() {
+      current?.bar.done();
+    },
+  };
+}

@@ -13,8 +13,8 @@ import { argsOrExit, configOrExit } from './config.js';
 import { Directory } from '../directory/directory.js';
 import { openStore } from '../eventstore/open.js';
 import { UnreadableEventError } from '../eventstore/types.js';
-import { ALL_PROJECTIONS, openReadModels, RebuildUnderWayError } from '../projections/index.js';
-import { createProgress } from './progress.js';
+import { ALL_PROJECTIONS, openReadModels, RebuildUnderWayError, type RebuildPhase } from '../projections/index.js';
+import { createPhasedProgress } from './progress.js';
 import { checkDirectory, exitSaying, StartupFailure, startupMessage } from './startupError.js';
 import { systemClock } from '../infra/clock.js';
 
@@ -64,16 +64,13 @@ try {
     openReadModels({ store, dataDir: config.dataDir, directory: config.orgsPath ? checkDirectory(config.orgsPath) : Directory.load(), onError: note }),
   );
   const which = names.length > 0 ? names : known;
-  let bar: ReturnType<typeof createProgress> | undefined;
+  // One bar per part of the rebuild: folding the log, then (in worker threads) copying their tables in and making the indexes.
+  const bars = createPhasedProgress<RebuildPhase>({ fold: `正在重建读模型 ${which.join('、')}`, copy: '正在写入重建结果（数据表）', index: '正在创建查询索引' });
   const { threads } = await orRefuse(
-    () =>
-      readModels.rebuild(which, (done, total) => {
-        bar ??= createProgress(`正在重建读模型 ${which.join('、')}`, total);
-        bar.update(done);
-      }),
+    () => readModels.rebuild(which, (done, total, phase = 'fold') => bars.update(done, total, phase)),
     readModels,
   );
-  bar?.done();
+  bars.done();
   for (const line of notes) process.stderr.write(`${line}\n`);
   process.stdout.write(`已重建 ${which.join('、')}，位置 ${readModels.position}（${threads} 个线程）\n`);
   await readModels.close();

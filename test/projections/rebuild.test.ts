@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Directory } from '../../directory/directory.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
-import { ALL_PROJECTIONS, InlineProjector, openReadModels, type ParallelRebuild, type ReadModels } from '../../projections/index.js';
+import { ALL_PROJECTIONS, InlineProjector, openReadModels, type ParallelRebuild, type ReadModels, type RebuildPhase } from '../../projections/index.js';
 import { runDemo } from '../../scripts/demo/run.js';
 import { dumpReadModels } from './dump.js';
 import { systemClock } from '../../infra/clock.js';
@@ -74,11 +74,20 @@ describe('rebuild equals incremental', () => {
     // A second facade on the same store, allowed to split even this small log across three workers.
     const parallel = await openReadModels({ store, dataDir, directory: Directory.load(), rebuildThreads: 3, parallelRebuildMinEvents: 1, onError: (e) => errors.push(e) });
     try {
-      const progress: number[] = [];
-      const summary = await parallel.rebuild(undefined, (done) => progress.push(done));
+      const progress: [done: number, total: number, phase: RebuildPhase][] = [];
+      const summary = await parallel.rebuild(undefined, (done, total, phase = 'fold') => progress.push([done, total, phase]));
       expect(errors).toEqual([]);
       expect(summary.threads).toBe(3);
-      expect(progress.at(-1)).toBe(await store.headPosition());
+      const head = await store.headPosition();
+      expect(progress.at(-1)).toEqual([head, head, 'fold']);
+      // Then the parts after the fold, each from 0 to its end: every table of the three files copied, every query index made.
+      const part = (phase: RebuildPhase) => progress.filter((p) => p[2] === phase).map(([done, total]) => [done, total]);
+      const copies = part('copy').at(-1)?.[1] ?? 0;
+      expect(copies % 3 === 0 && copies > 0).toBe(true);
+      expect(part('copy')).toEqual(Array.from({ length: copies + 1 }, (_, i) => [i, copies]));
+      const indexes = ALL_PROJECTIONS.flatMap((p) => p.queryIndexes ?? []).length;
+      expect(part('index')).toEqual(Array.from({ length: indexes + 1 }, (_, i) => [i, indexes]));
+      expect(progress.map((p) => p[2]).filter((phase, i, all) => phase !== all[i - 1])).toEqual(['fold', 'copy', 'index', 'fold']);
       expect(dumpReadModels(parallel.db)).toEqual(incremental);
       // Each worker filled a scratch file of its own; the rows were copied in and the files removed.
       expect(readdirSync(dataDir).filter((f) => f.includes('-rebuild-'))).toEqual([]);

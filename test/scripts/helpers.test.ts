@@ -5,7 +5,7 @@ import { isCreditCode, isIdNumber } from '../../machines/schemas.js';
 import { creditCode, creditCodeCheckChar, idNumber, orgCodeCheckChar } from '../../scripts/demo/identity.js';
 import { Random } from '../../scripts/demo/random.js';
 import { atLocal, dateOf, nextNightlyRun, Timing } from '../../scripts/demo/time.js';
-import { createProgress, type ProgressStream } from '../../scripts/progress.js';
+import { createPhasedProgress, createProgress, type ProgressStream } from '../../scripts/progress.js';
 import { parseArgs } from 'node:util';
 import { argumentError } from '../../scripts/config.js';
 
@@ -95,6 +95,22 @@ describe('progress bar', () => {
     expect(chunks[0]!.startsWith('\r')).toBe(true);
     expect(chunks.at(-2)).toContain('100% 1000/1000');
     expect(chunks.at(-1)).toBe('\n');
+  });
+
+  it('given work in parts, then one bar per part in turn, each to its end, and a part before the current one is not shown again', () => {
+    const { chunks, stream } = capture(false);
+    const bars = createPhasedProgress({ fold: '重建', copy: '写入', index: '索引' }, { stream });
+    for (let i = 0; i <= 100; i += 10) bars.update(i, 100, 'fold');
+    bars.update(0, 4, 'copy');
+    bars.update(4, 4, 'copy');
+    bars.update(0, 2, 'index');
+    bars.update(2, 2, 'index');
+    // A rebuild's last word is its position again: the part it belongs to is over.
+    bars.update(100, 100, 'fold');
+    bars.done();
+    const ends = chunks.filter((c) => /：100%/.test(c)).map((c) => c.slice(0, c.indexOf('：')));
+    expect(ends).toEqual(['重建', '写入', '索引']);
+    expect(chunks.at(-1)).toMatch(/^索引：100%（2\/2/);
   });
 
   it('writes nothing when disabled', () => {
