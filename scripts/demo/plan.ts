@@ -342,7 +342,7 @@ function conditionalApplication(ctx: Context): void {
   }
 
 
-  // 签订协议 (policy, 10 wd): the agreed use lies within the requested period (第十四条(三)).
+  // 签订协议 (policy, 10 wd): the agreed use lies within the requested period (附录3、附录5 协议二(二)).
   const signAt = b.respond(b.due('policyDefault'));
   const signDate = dateOf(signAt);
   const agreedFrom = signDate > useFrom && signDate <= useTo ? signDate : useFrom;
