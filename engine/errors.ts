@@ -181,7 +181,8 @@ export function articleInEnglish(article: string): string {
     .replace(new RegExp(`第${n}条`, 'g'), (_, x: string) => `Article ${chineseNumber(x)}`)
     .replace(new RegExp(`第${n}款`, 'g'), (_, x: string) => `, para. ${chineseNumber(x)}`)
     .replace(new RegExp(`\\(${n}\\)`, 'g'), (_, x: string) => `(${chineseNumber(x)})`)
-    .replace(/附录(\d+)\s*/g, (_, x: string) => `Appendix ${x}, `)
+    // A comma before what the appendix's part names (附录5 协议二), not before the next citation (附录3、附录5).
+    .replace(/附录(\d+)\s*(?=(、?))/g, (_, x: string, next: string) => (next ? `Appendix ${x}` : `Appendix ${x}, `))
     .replace(new RegExp(`协议${n}`, 'g'), (_, x: string) => `Agreement §${chineseNumber(x)}`)
     .replace(new RegExp(`承诺书${n}`, 'g'), (_, x: string) => `Commitment §${chineseNumber(x)}`)
     .replace(/、/g, ', ')

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actors, startInputs } from '../machines/examples.js';
 import { pathTo } from '../machines/harness.js';
 import { createWorld, given, refused, when, type World } from './world.js';
+import { articleInEnglish } from '../../engine/errors.js';
+import { registry } from '../../machines/registry.js';
 
 let w: World;
 beforeAll(async () => {
@@ -57,5 +59,20 @@ describe('REVISION_CONFLICT', () => {
     const c = await given(w, 'datasetRelease', ['RECORD_SECURITY_REVIEW']);
     const error = await refused(w, c, () => when(w, c.caseId, 'SUBMIT', { expectedRevision: 0 }));
     expect(error.text.zh).toBe('案件已有更新（您基于版本 0，当前版本 1），请刷新后重试');
+  });
+});
+
+describe('articles cited in English', () => {
+  it('given the citations the rules give, then each reads as English with no empty item or stray comma', () => {
+    expect(articleInEnglish('附录3、附录5 协议二(二)')).toBe('Appendix 3, Appendix 5, Agreement §2(2)');
+    expect(articleInEnglish('第十四条(二)')).toBe('Article 14(2)');
+    expect(articleInEnglish('第八条第二款')).toBe('Article 8, para. 2');
+    expect(articleInEnglish('附录5 协议二(三)3')).toBe('Appendix 5, Agreement §2(3)3');
+    expect(articleInEnglish('附录7')).toBe('Appendix 7');
+    expect(articleInEnglish('第十三条(二)、第十四条(一)')).toBe('Article 13(2), Article 14(1)');
+    // Every rule of every process: nothing Chinese left, no ", ," and no trailing comma.
+    const articles = new Set(registry.list().flatMap((def) => [def.start, ...Object.values(def.commands)].flatMap((spec) => (spec.rules ?? []).map((r) => r.article))));
+    expect(articles.size).toBeGreaterThan(10);
+    for (const article of articles) expect(articleInEnglish(article), article).not.toMatch(/[\u4e00-\u9fff、]|,\s*,|,\s*$/);
   });
 });
