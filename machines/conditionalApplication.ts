@@ -200,6 +200,10 @@ export const rules = {
       zh: '协议约定的使用期限须在申请的使用起止时间之内',
       en: 'The agreed use period must lie within the requested use period.',
     },
+    messageFor: (context) => ({
+      zh: `协议约定的使用期限须在申请的使用起止时间之内：${context.input.usePeriod.from} 至 ${context.input.usePeriod.to}`,
+      en: `The agreed use period must lie within the requested use period, ${context.input.usePeriod.from} to ${context.input.usePeriod.to}.`,
+    }),
     holds: (context, data: Agreement) =>
       context.input.usePeriod.from <= data.useFrom && data.useTo <= context.input.usePeriod.to,
   } satisfies RuleSpec<ConditionalApplicationContext, Agreement>,
@@ -243,6 +247,10 @@ export const rules = {
       zh: '续签的使用终止日期须晚于当前使用终止日期',
       en: 'A renewal must end after the current end of use.',
     },
+    messageFor: (context) => ({
+      zh: `续签的使用终止日期须晚于当前使用终止日期（${context.useTo ?? '尚无'}）`,
+      en: `A renewal must end after the current end of use (${context.useTo ?? 'none yet'}).`,
+    }),
     holds: (context, data: Data<'REQUEST_RENEWAL'>) => context.useTo !== undefined && data.newUseTo > context.useTo,
   } satisfies RuleSpec<ConditionalApplicationContext, Data<'REQUEST_RENEWAL'>>,
   // 附录5 协议二(二): 到期数据使用权限自动失效，协议终止。本协议可续签，由（公共数据利用主体）在本协议有效期到期前向（公共数据开放主体）发起申请 (v4)

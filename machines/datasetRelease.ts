@@ -198,6 +198,16 @@ export const rulesV2 = {
       zh: '脱敏规则所列字段（field）须为开放数据目录中的字段',
       en: 'Every desensitization rule must name a field of the catalogue entry.',
     },
+    // The fields named wrongly, and those the entry has: a provider turned away sees what to correct.
+    messageFor: (context, data: Data<'SET_DESENSITIZATION_RULES'>) => {
+      const names = context.draft.fields.map((f) => f.name);
+      const named = data.noneNeeded === true ? [] : data.rules.map((r) => r.field);
+      const unknown = [...new Set(named.filter((f) => !names.includes(f)))];
+      return {
+        zh: `脱敏规则所列字段（field）须为开放数据目录中的字段：${unknown.join('、')} 不在目录中（目录字段：${names.join('、') || '无'}）`,
+        en: `Every desensitization rule must name a field of the catalogue entry: ${unknown.join(', ')} is not one (the entry's fields: ${names.join(', ') || 'none'}).`,
+      };
+    },
     holds: (context, data: Data<'SET_DESENSITIZATION_RULES'>) => {
       if (data.noneNeeded === true) return true;
       const names = new Set(context.draft.fields.map((f) => f.name));

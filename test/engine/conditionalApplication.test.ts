@@ -417,12 +417,17 @@ describe('conditionalApplication: refusals store nothing', () => {
     const c = await given(w, PROCESS, at('agreementPending'));
     const error = await refused(w, c, () => when(w, c.caseId, 'SIGN_AGREEMENT', { data: { ...data.SIGN_AGREEMENT, ...period } }));
     expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'useWithinRequestedPeriod', article: '附录3、附录5 协议二(二)' } });
+    // The period to keep within, in both languages.
+    expect(error.text.zh).toContain('申请的使用起止时间之内：2025-03-01 至 2026-03-31');
+    expect(error.text.en).toContain('requested use period, 2025-03-01 to 2026-03-31');
   });
 
   it('given an active use until 2025-12-31, when a renewal to 2025-12-31 is asked, then RULE_VIOLATED renewalExtendsUse (附录5 协议二(二))', async () => {
     const c = await given(w, PROCESS, at('active'));
     const error = await refused(w, c, () => when(w, c.caseId, 'REQUEST_RENEWAL', { data: { newUseTo: '2025-12-31' } }));
     expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'renewalExtendsUse', article: '附录5 协议二(二)' } });
+    expect(error.text.zh).toContain('须晚于当前使用终止日期（2025-12-31）');
+    expect(error.text.en).toContain('after the current end of use (2025-12-31)');
   });
 
   it('given an application passed by the authority, when the authority’s stale copy passes it again, then REVISION_CONFLICT', async () => {

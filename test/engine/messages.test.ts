@@ -62,6 +62,18 @@ describe('REVISION_CONFLICT', () => {
   });
 });
 
+describe('RULE_VIOLATED', () => {
+  it('given a release in drafting, when rules name fields the entry does not have, then the message names them and the fields it has', async () => {
+    const c = await given(w, 'datasetRelease');
+    const fields = startInputs.datasetRelease.fields.map((f) => f.name);
+    const rules = [{ field: 'noSuchField', method: 'remove' }, { field: fields[0], method: 'mask' }, { field: 'noSuchField', method: 'mask' }];
+    const error = await refused(w, c, () => when(w, c.caseId, 'SET_DESENSITIZATION_RULES', { data: { rules } }));
+    expect(error.details).toMatchObject({ rule: 'desensitizedFieldsInDraft' });
+    expect(error.text.zh).toContain(`noSuchField 不在目录中（目录字段：${fields.join('、')}）`);
+    expect(error.text.en).toContain(`noSuchField is not one (the entry's fields: ${fields.join(', ')})`);
+  });
+});
+
 describe('articles cited in English', () => {
   it('given the citations the rules give, then each reads as English with no empty item or stray comma', () => {
     expect(articleInEnglish('附录3、附录5 协议二(二)')).toBe('Appendix 3, Appendix 5, Agreement §2(2)');
