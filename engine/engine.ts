@@ -303,7 +303,13 @@ export class Engine {
     const data = this.#validate(spec.schema, cmd.input);
     const at = this.#o.clock.now().toISOString();
     const snapshot = initialSnapshot(def, { caseId, input: data, startedBy: cmd.actor, at });
-    if (!this.#permitted(spec, def, snapshot, cmd.actor)) throw refuse.forbiddenStart(def.name, def.title);
+    if (!this.#permitted(spec, def, snapshot, cmd.actor)) {
+      // The role may start it, not this organisation: who may, as the form reads.
+      const parties = def.parties(snapshot.context);
+      const codes = [...new Set(spec.actors.filter((rule) => rule.role === cmd.actor.role).flatMap((rule) => organisationsFor(this.#o.directory, rule.scope, parties)))];
+      const orgs = codes.map((code) => ({ code, name: this.#o.directory.nameOf(code) }));
+      throw refuse.forbiddenStart(def.name, def.title, { org: cmd.actor.org, orgs });
+    }
     this.#checkRules(spec, { startedBy: cmd.actor }, data, at);
     this.#checkParties(undefined, def.parties(snapshot.context));
 

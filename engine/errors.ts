@@ -96,11 +96,24 @@ export const refuse = {
       en: `your role or organisation may not send ${command} on this case`,
     }),
   /** Starting a case of a process the caller may not start (or not for the organisation it names). */
-  forbiddenStart: (process: string, title: string) =>
-    new EngineError('FORBIDDEN', {
-      zh: `您的角色或所属机构无权发起${named(title, process)}案件`,
-      en: `your role or organisation may not start a case of ${process}`,
-    }),
+  /**
+   * `mayStart`: given when the sender's role may start the case but its organisation is not one
+   * the form names for it (a provider's form naming another 开放主体): who may, so the sender sees
+   * which field to correct.
+   */
+  forbiddenStart: (process: string, title: string, mayStart?: { org: string; orgs: { code: string; name: string }[] }) =>
+    new EngineError(
+      'FORBIDDEN',
+      mayStart && mayStart.orgs.length > 0
+        ? {
+            zh: `您所属机构（${mayStart.org}）无权发起此${named(title, process)}案件：按所填表单，只有${mayStart.orgs.map((o) => (o.name === o.code ? o.code : `${o.name}（${o.code}）`)).join('、')}可以发起`,
+            en: `your organisation (${mayStart.org}) may not start this case of ${process}: as the form is filled in, only ${mayStart.orgs.map((o) => o.code).join(', ')} may`,
+          }
+        : {
+            zh: `您的角色或所属机构无权发起${named(title, process)}案件`,
+            en: `your role or organisation may not start a case of ${process}`,
+          },
+    ),
   /** The data does not match its form (`reportedErrors`: the first of its errors). */
   validation: (all: { path: string; message: string }[]) => {
     const { errors, more, details } = reportedErrors(all);

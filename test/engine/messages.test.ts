@@ -8,6 +8,7 @@ import { pathTo } from '../machines/harness.js';
 import { createWorld, given, refused, when, type World } from './world.js';
 import { articleInEnglish } from '../../engine/errors.js';
 import { registry } from '../../machines/registry.js';
+import { Directory } from '../../directory/directory.js';
 
 let w: World;
 beforeAll(async () => {
@@ -43,6 +44,14 @@ describe('FORBIDDEN', () => {
     const error = await refused(w, undefined, () => w.engine.start({ process: 'datasetRelease', input: startInputs.datasetRelease, actor: actors.company }));
     expect(error.code).toBe('FORBIDDEN');
     expect(error.text.zh).toMatch(/^您的角色或所属机构无权发起“.+”（datasetRelease）案件$/);
+  });
+
+  it('when a provider starts a release whose form names another provider, then the message says which organisation the form lets start it', async () => {
+    const input = { ...startInputs.datasetRelease, providerOrg: '370100-scjgj' };
+    const error = await refused(w, undefined, () => w.engine.start({ process: 'datasetRelease', input, actor: actors.provider }));
+    expect(error.code).toBe('FORBIDDEN');
+    expect(error.text.zh).toBe(`您所属机构（${actors.provider.org}）无权发起此“公共数据开放”（datasetRelease）案件：按所填表单，只有${Directory.load().nameOf('370100-scjgj')}（370100-scjgj）可以发起`);
+    expect(error.text.en).toBe(`your organisation (${actors.provider.org}) may not start this case of datasetRelease: as the form is filled in, only 370100-scjgj may`);
   });
 });
 
