@@ -1,7 +1,8 @@
 /**
  * `npm run replay -- <caseId>`: a case's history as a readable timeline (Chinese labels, Asia/Shanghai
  * times, actors and organisations from the directory, deadlines opened and closed), then its
- * verification. `npm run replay -- --all`: verifies every case in the store; exit code 1 if any fails, or if there is none.
+ * verification. `npm run replay -- --all`: verifies every case in the store; exit code 1 if any fails, or if there is none;
+ * 2 if the data cannot be read (no store in the data folder, or one that cannot be opened).
  * Reads only: the store is opened as the API opens it (createApp(configOrExit())) and nothing is sent.
  */
 import { existsSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { createProgress } from './progress.js';
 import { caseIdsInStore, timeline, verifyAll } from './demo/replay.js';
 
 const USAGE = `用法：npm run replay -- <案件ID>     按时间线显示案件历史并校验
-      npm run replay -- --all        校验事件库中的全部案件（任一失败，或一个案件也没有，则退出码为 1）
+      npm run replay -- --all        校验事件库中的全部案件（任一失败，或一个案件也没有，则退出码为 1；无法读取数据则为 2）
 数据目录由 WORKFLOW_DATA_DIR 指定（默认 ./data）。`;
 
 let parsed;

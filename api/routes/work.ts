@@ -51,6 +51,9 @@ const PERIOD_ORDER = { path: ['to'], error: '结束时间不得早于开始时�
  * (API.md: "every stage past its deadline at asOf"), and a mistyped year would fill a 通报 with
  * lateness that has not happened, counted on a calendar not yet published.
  */
+/** An on-time report's `to` with no `from`, in a year not begun (its period would start ahead of now). */
+const YEAR_NOT_BEGUN = '所在年份尚未开始：未给出 from 时，时间段从 to 所在年份的 1 月 1 日起算';
+
 export function notAhead(app: App, name: string, value: string): string {
   const now = app.clock.now().getTime();
   const at = Date.parse(value);
@@ -215,8 +218,11 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const end = to ?? now;
       // Stages finished in a period that has not begun: none (and without `to` it would end before it starts).
       const start = from === undefined ? undefined : notAhead(app, 'from', from);
+      const yearStart = `${shanghaiDateOf(new Date(Date.parse(end) - 1)).slice(0, 4)}-01-01T00:00:00+08:00`;
+      // A `to` in a year not begun, with no `from`: a period that starts ahead, as a `from` ahead is refused (a year typed wrong).
+      if (start === undefined && Date.parse(yearStart) > Date.parse(now) + CLOCK_SKEW_MS) throw new InvalidQueryError('to', YEAR_NOT_BEGUN);
       const report = app.readModels.slaReport({
-        from: start ?? `${shanghaiDateOf(new Date(Date.parse(end) - 1)).slice(0, 4)}-01-01T00:00:00+08:00`,
+        from: start ?? yearStart,
         to: end,
         // Tasks open past their deadline are counted at the period's end, or now if it ends ahead.
         asOf: Date.parse(end) < Date.parse(now) ? end : now,

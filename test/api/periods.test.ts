@@ -134,6 +134,14 @@ describe('a report taken at an instant ahead of now (the clock reads 2026-12-31T
     expect(skewed.body).toMatchObject({ from: '2026-12-31T19:00:00.000Z', to: '2026-12-31T19:00:00.000Z' });
   });
 
+  it('an on-time report with a `to` in a year not begun and no `from` (its period would start on 1 January of that year) answers 400 naming to, not an empty report', async () => {
+    const res = await api.call('GET', `/v1/reports/sla?to=${encodeURIComponent('2028-03-01T00:00:00Z')}`, { as: supervisor });
+    expect([res.status, res.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(res.body.errors).toEqual([{ path: 'querystring.to', message: '所在年份尚未开始：未给出 from 时，时间段从 to 所在年份的 1 月 1 日起算' }]);
+    const en = await api.call('GET', `/v1/reports/sla?to=${encodeURIComponent('2028-03-01T00:00:00Z')}`, { as: supervisor, headers: { 'accept-language': 'en' } });
+    expect(en.body.errors).toEqual([{ path: 'querystring.to', message: 'its year has not begun: without from, the period starts on 1 January of the year of to' }]);
+  });
+
   it('a case history as of a moment ahead answers 400 naming asOf (it would show deadlines missed that have not been)', async () => {
     const applicant = await api.token('applicant', '91370100MA3C8K2D0E');
     const started = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input: startInputs.objection } });
