@@ -54,11 +54,11 @@ export class StartupRefusal extends Error {
 
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   if (config.production && !config.jwtSecret && !config.jwksUrl) {
-    throw new StartupRefusal('生产环境必须配置 WORKFLOW_JWT_SECRET 或 WORKFLOW_JWKS_URL (production needs a token secret or a JWKS URL)');
+    throw new StartupRefusal('生产环境必须配置 WORKFLOW_JWT_SECRET（令牌密钥）或 WORKFLOW_JWKS_URL（身份提供方 JWKS 的网址）');
   }
   if (config.production && config.testClock) {
     // An admin could otherwise move a production clock forward and end every agreement's use at once.
-    throw new StartupRefusal('生产环境不得开启测试时钟，请去掉 WORKFLOW_TEST_CLOCK=1 (the test clock is never allowed in production)');
+    throw new StartupRefusal('生产环境不得开启测试时钟，请去掉 WORKFLOW_TEST_CLOCK=1');
   }
   // With WORKFLOW_TEST_CLOCK=1 the clock stands still until PUT /v1/test/clock moves it.
   const testClock = config.testClock

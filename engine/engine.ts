@@ -15,7 +15,7 @@ import type { ProcessRegistry } from '../machines/registry.js';
 import { acceptedCommands, isFinal, stateLabel, stateName, stateTask } from '../machines/describe.js';
 import { unknownFields } from '../machines/schemas.js';
 import type { Actor, CommandSpec, ProcessDefinition, TaskSpec } from '../machines/types.js';
-import { DamagedStreamError, EngineError, refuse } from './errors.js';
+import { DamagedStreamError, EngineError, named, refuse } from './errors.js';
 import { deterministicId, newId, streamOf } from './ids.js';
 import { canonicalJson, eventHash } from './hashChain.js';
 import { endOfShanghaiDate, shanghaiDateOf } from '../calendars/index.js';
@@ -576,7 +576,7 @@ export class Engine {
   #sameStart(def: ProcessDefinition, cmd: StartCommand, started: ProcessDefinition, first: RecordedEvent): void {
     if (started.name === def.name && this.#sameData(started.start.schema, cmd.input, first.data)) return;
     const caseId = (first.metadata as unknown as CaseEventMetadata).caseId;
-    throw refuse.idempotencyKeyReused({ zh: `发起 ${started.name} 案件 ${caseId}`, en: `starting ${started.name} case ${caseId}` });
+    throw refuse.idempotencyKeyReused({ zh: `发起${named(started.title, started.name)}案件 ${caseId}`, en: `starting case ${caseId} of ${started.name}` });
   }
 
   /** The event stored under a command's idempotency key answers it only if it was the same command with the same data (else 422 idempotencyKeyReused). */
@@ -585,7 +585,7 @@ export class Engine {
     const spec = def.commands[cmd.type];
     if (command === cmd.type && spec && this.#sameData(spec.schema, cmd.data ?? {}, event.data)) return;
     throw refuse.idempotencyKeyReused(
-      command === START ? { zh: '发起本案件', en: 'starting this case' } : { zh: `指令 ${command}，版本 ${event.revision}`, en: `command ${command} at revision ${event.revision}` },
+      command === START ? { zh: '发起本案件', en: 'starting this case' } : { zh: `${named(def.commands[command]?.label, command)}指令，版本 ${event.revision}`, en: `command ${command} at revision ${event.revision}` },
     );
   }
 

@@ -52,7 +52,7 @@ export function isDamagedStore(err: unknown): err is UnreadableEventError | Dama
 }
 
 /** “名称”（code）, or “code” when there is no name. */
-const named = (label: string | undefined, code: string) => (label && label !== code ? `“${label}”（${code}）` : `“${code}”`);
+export const named = (label: string | undefined, code: string) => (label && label !== code ? `“${label}”（${code}）` : `“${code}”`);
 
 /** The most errors a VALIDATION_FAILED answer lists. */
 const REPORTED_ERRORS = 20;

@@ -22,13 +22,14 @@ const start = (env: Record<string, string>) => createApp(loadConfig({ WORKFLOW_D
 const PRODUCTION_SECRET = 'a-production-secret-of-32-bytes!';
 
 describe('with NODE_ENV=production', () => {
-  it('when there is neither WORKFLOW_JWT_SECRET nor WORKFLOW_JWKS_URL, then it refuses to start and writes nothing', async () => {
-    await expect(start({ NODE_ENV: 'production' })).rejects.toThrow(/WORKFLOW_JWT_SECRET 或 WORKFLOW_JWKS_URL/);
+  // The command line is Chinese: the whole refusal is, with no English aside.
+  it('when there is neither WORKFLOW_JWT_SECRET nor WORKFLOW_JWKS_URL, then it refuses to start, in Chinese only, and writes nothing', async () => {
+    await expect(start({ NODE_ENV: 'production' })).rejects.toThrow(/^生产环境必须配置 WORKFLOW_JWT_SECRET（令牌密钥）或 WORKFLOW_JWKS_URL（身份提供方 JWKS 的网址）$/);
     expect(readdirSync(dataDir)).toEqual([]);
   });
 
-  it('when WORKFLOW_TEST_CLOCK=1, then it refuses to start, saying which setting to remove', async () => {
-    await expect(start({ NODE_ENV: 'production', WORKFLOW_JWT_SECRET: PRODUCTION_SECRET, WORKFLOW_TEST_CLOCK: '1' })).rejects.toThrow(/生产环境不得开启测试时钟.*WORKFLOW_TEST_CLOCK=1/);
+  it('when WORKFLOW_TEST_CLOCK=1, then it refuses to start, saying which setting to remove, in Chinese only', async () => {
+    await expect(start({ NODE_ENV: 'production', WORKFLOW_JWT_SECRET: PRODUCTION_SECRET, WORKFLOW_TEST_CLOCK: '1' })).rejects.toThrow(/^生产环境不得开启测试时钟，请去掉 WORKFLOW_TEST_CLOCK=1$/);
     expect(readdirSync(dataDir)).toEqual([]);
   });
 

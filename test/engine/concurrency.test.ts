@@ -148,6 +148,9 @@ describe('the same Idempotency-Key from the same sender', () => {
         const refused = await engine.start({ process, input, actor: actors.company, idempotencyKey: 'reused-key' }).catch((e: unknown) => e);
         expect(refused).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'idempotencyKeyReused' } });
         expect((refused as Error).message).toContain(objection.caseId);
+        // The first request is named as other messages name a process: its title, then its id.
+        expect((refused as EngineError).text.zh).toContain(`（发起“开放数据异议与建议”（objection）案件 ${objection.caseId}）`);
+        expect((refused as EngineError).text.en).toContain(`(starting case ${objection.caseId} of objection)`);
       }
     }
     expect(await w.store.headPosition()).toBe(headBefore);
@@ -163,6 +166,9 @@ describe('the same Idempotency-Key from the same sender', () => {
     ] as const) {
       const refused = await when(w, c.caseId, type, { data, idempotencyKey: 'review-1' }).catch((e: unknown) => e);
       expect(refused).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'idempotencyKeyReused' } });
+      // The first command is named as other messages name a command: its label, then its id.
+      expect((refused as EngineError).text.zh).toContain('（“通过材料规范性审查”（PASS_NORMATIVE_REVIEW）指令，版本 1）');
+      expect((refused as EngineError).text.en).toContain('(command PASS_NORMATIVE_REVIEW at revision 1)');
     }
     expect(await w.store.headPosition()).toBe(headBefore);
     const again = await when(w, c.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'review-1' });
