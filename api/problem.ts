@@ -104,26 +104,50 @@ export type Lang = 'zh' | 'en';
 const CONTEXT_ZH: Record<string, string> = { body: '请求体', querystring: '查询参数', params: '路径参数', headers: '请求头' };
 const CONTEXT_EN: Record<string, string> = { body: 'request body', querystring: 'query', params: 'path', headers: 'headers' };
 
+/** RFC 9110 §12.4.2 qvalue: 0 to 1, at most three decimals (`0`, `0.5`, `0.125`, `1`, `1.000`). */
+const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
+
 /**
  * Chinese by default; English when the client prefers it to Chinese (`Accept-Language`, q-values
- * weighed: `fr-FR,en;q=0.9` is English, `zh;q=0.5,en;q=0.8` too, `en;q=0.5,zh` Chinese).
+ * weighed: `fr-FR,en;q=0.9` is English, `zh;q=0.5,en;q=0.8` too, `en;q=0.5,zh` Chinese). `*` stands
+ * for either language when it is not named itself (RFC 9110 §12.5.4): `*, en;q=0.5` is Chinese. An
+ * entry whose q is not a qvalue (`q=.5`, `q=0.5000`, `q=abc`) is ignored, as if not sent: read as
+ * q=1 it made a malformed `en;q=.5` outweigh Chinese.
  */
 export function langOf(request: FastifyRequest): Lang {
   const header = request.headers['accept-language'];
   if (typeof header !== 'string') return 'zh';
   let en = -1;
   let zh = -1;
+  let any = -1;
   let order = 0;
   for (const part of header.slice(0, 500).split(',')) {
     const [tag = '', ...params] = part.trim().toLowerCase().split(';');
-    const q = params.map((p) => /^\s*q=([01](?:\.\d{0,3})?)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+    const qs = params.map((p) => /^\s*q\s*=\s*(.*?)\s*$/.exec(p)?.[1]).filter((v) => v !== undefined);
+    const q = qs[0];
+    if (q !== undefined && !QVALUE.test(q)) continue;
     // Equal weights: the one listed first wins (a tiny tie-break by order).
     const weight = (q === undefined ? 1 : Number(q)) - order++ * 1e-6;
-    const primary = tag.split('-')[0];
+    const primary = tag.trim().split('-')[0];
     if (primary === 'en') en = Math.max(en, weight);
     else if (primary === 'zh') zh = Math.max(zh, weight);
+    else if (primary === '*') any = Math.max(any, weight);
   }
+  // `*` weighs for a language only when the header does not name it.
+  if (en === -1) en = any;
+  if (zh === -1) zh = any;
   return en > 0 && en > zh ? 'en' : 'zh';
+}
+
+/**
+ * An answer whose text is in the caller's language says which (RFC 9110 §8.5) and that it depends
+ * on Accept-Language (§12.5.5), so that a cache does not serve one language to a client of the other.
+ */
+export function inLanguage(reply: FastifyReply, lang: Lang): FastifyReply {
+  const vary = reply.getHeader('vary');
+  const listed = typeof vary === 'string' ? vary : Array.isArray(vary) ? vary.join(', ') : '';
+  if (!/(^|,)\s*(accept-language|\*)\s*(,|$)/i.test(listed)) reply.header('vary', listed ? `${listed}, Accept-Language` : 'Accept-Language');
+  return reply.header('content-language', lang === 'en' ? 'en' : 'zh-CN');
 }
 
 /** Fastify's own client errors, in Chinese (their English text is fastify's). */
@@ -269,7 +293,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
   const { retryAfter, ...shown } = extra;
   if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
   extra = shown;
-  return reply
+  return inLanguage(reply, lang)
     .code(status)
     .type('application/problem+json')
     .send({ type: `urn:sd-open-data:problem:${code}`, title: TITLES[code][lang], status, code, detail, ...extra });

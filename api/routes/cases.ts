@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { canSee } from '../../directory/visibility.js';
 import { isDamagedStore, refuse, type CaseState } from '../../engine/index.js';
-import { ApiError, langOf, PROBLEM_CODES } from '../problem.js';
+import { ApiError, inLanguage, langOf, PROBLEM_CODES } from '../problem.js';
 import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { caseHistory, historyEntry } from '../../projections/audit.js';
@@ -298,7 +298,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const caller = await callerOf(request, app.verifier);
       const caseId = request.params.id;
       try {
@@ -308,7 +308,10 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
         if (!isDamagedStore(err)) throw err;
       }
       const { reasonEn, ...verification } = await verifyCase(app, caseId);
-      return langOf(request) === 'en' && reasonEn !== undefined ? { ...verification, reason: reasonEn } : verification;
+      // Its reason, when it has one, is in the caller's language.
+      const lang = langOf(request);
+      inLanguage(reply, lang);
+      return lang === 'en' && reasonEn !== undefined ? { ...verification, reason: reasonEn } : verification;
     },
   );
 };

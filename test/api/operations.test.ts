@@ -173,6 +173,9 @@ describe('given a stored event altered but still JSON', () => {
         }
       });
       expect(en.body).toMatchObject({ ok: false, failedAt: { revision: 0 }, reason: "the event's content does not match its hash: it may have been altered" });
+      // Its reason depends on Accept-Language: the answer says in which language, and that it varies with it.
+      expect([zh.headers['content-language'], zh.headers['vary']]).toEqual(['zh-CN', 'Accept-Language']);
+      expect([en.headers['content-language'], en.headers['vary']]).toEqual(['en', 'Accept-Language']);
     } finally {
       await api.close();
     }

@@ -206,10 +206,28 @@ describe('Accept-Language preference', () => {
     ['fr-FR', 'zh'],
     ['en;q=0', 'zh'],
     ['', 'zh'],
-  ])('%j answers in %s', async (header, lang) => {
+    // `*` stands for Chinese (and English) where the header does not name it.
+    ['*, en;q=0.5', 'zh'],
+    ['en;q=0.5, *;q=0.9', 'zh'],
+    ['*;q=0.5, en', 'en'],
+    ['zh;q=0.1, *, en;q=0.5', 'en'],
+    // A q that is not an RFC 9110 qvalue: the entry is ignored, never read as q=1.
+    ['en;q=.5, zh;q=0.8', 'zh'],
+    ['en;q=0.5000, zh;q=0.8', 'zh'],
+    ['en;q=abc, zh;q=0.8', 'zh'],
+    ['en;q=2', 'zh'],
+    ['en;q=1.000, zh;q=0.999', 'en'],
+  ])('%j answers in %s, and says so (Content-Language, Vary: Accept-Language)', async (header, lang) => {
     const res = await api.call('GET', '/v1/cases/3f0b5f8e-2a47-4c1e-9d55-0c6a1f2b7e90', { as: applicant, headers: { 'accept-language': header } });
     expect(res.status).toBe(404);
     expect(res.body.title).toBe(lang === 'en' ? 'Not found' : '未找到');
+    expect(res.headers['content-language']).toBe(lang === 'en' ? 'en' : 'zh-CN');
+    expect(res.headers['vary']).toBe('Accept-Language');
+  });
+
+  it('given no Accept-Language, then a problem still says it is Chinese and varies with Accept-Language', async () => {
+    const res = await api.call('GET', '/v1/cases/3f0b5f8e-2a47-4c1e-9d55-0c6a1f2b7e90', { as: applicant });
+    expect([res.status, res.headers['content-language'], res.headers['vary']]).toEqual([404, 'zh-CN', 'Accept-Language']);
   });
 });
 
