@@ -249,8 +249,9 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
   } else if (isFastifyClientError(err)) {
     code = err.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : err.statusCode === 401 ? 'UNAUTHENTICATED' : 'VALIDATION_FAILED';
     const known = err.code === undefined ? undefined : FASTIFY_ZH[err.code];
-    const message = lang === 'zh' ? (known ?? err.message) : err.message;
-    detail = lang === 'zh' ? `${TITLES[code].zh}：${message}` : err.message;
+    // In English too, the API's words (api/english.ts), not fastify's ("Body is not valid JSON but content-type is set to …").
+    const message = known !== undefined ? inLang(known) : err.message;
+    detail = lang === 'zh' ? `${TITLES[code].zh}：${message}` : message;
     if (code === 'VALIDATION_FAILED') extra = { errors: [{ path: 'body', message }] };
   } else if (err instanceof UnreadableEventError) {
     // The store's content, not the request, is at fault: the other cases are served as usual.

@@ -63,9 +63,30 @@ describe('fastify’s own refusals, in Chinese by default', () => {
     expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', detail: '请求地址无效：请求地址含有无效的编码', errors: [{ path: 'url', message: '请求地址含有无效的编码' }] });
   });
 
-  it('with Accept-Language: en, fastify’s English text', async () => {
-    const res = await api.call('POST', '/v1/cases', { as: applicant, body: 'not json', headers: { 'content-type': 'application/json', 'accept-language': 'en' } });
-    expect(res.body).toMatchObject({ title: 'Validation failed', detail: "Body is not valid JSON but content-type is set to 'application/json'" });
+});
+
+describe('fastify’s own refusals, in English with Accept-Language: en', () => {
+  const en = { 'accept-language': 'en' };
+  it.each([
+    ['a body that is not JSON', { body: 'not json', headers: { 'content-type': 'application/json' } }, 400, 'the body is not valid JSON'],
+    ['an empty JSON body', { body: '', headers: { 'content-type': 'application/json' } }, 400, 'the body is empty, but its content type says JSON'],
+    ['a body over the cap', { body: JSON.stringify({ process: 'objection', input: { description: 'x'.repeat(1_100_000) } }), headers: { 'content-type': 'application/json' } }, 413, 'the body is larger than the limit'],
+    ['a form-encoded body', { body: 'process=objection', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 400, 'unsupported content type: send application/json'],
+  ])('given %s, then detail (and errors, if any) in the API’s English, not fastify’s', async (_what, request, status, message) => {
+    const res = await api.call('POST', '/v1/cases', { as: applicant, ...request, headers: { ...request.headers, ...en } });
+    expect(res.status).toBe(status);
+    expect(res.body.detail).toBe(message);
+    for (const e of res.body.errors ?? []) expect(e).toEqual({ path: 'body', message });
+  });
+
+  it('given a URL with a broken escape, then the API’s English, without the URL echoed back', async () => {
+    const res = await api.call('GET', '/v1/cases/%zz', { as: applicant, headers: en });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      title: 'Validation failed',
+      detail: 'invalid address: the address holds an invalid percent-encoding',
+      errors: [{ path: 'url', message: 'the address holds an invalid percent-encoding' }],
+    });
   });
 });
 
