@@ -37,21 +37,37 @@ function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
       if (i.expected === 'number') return '须为数字';
       if (i.expected === 'string') return '须为文本';
       if (i.expected === 'object') return '须为 JSON 对象';
+      if (i.expected === 'array') return '须为列表';
+      if (i.expected === 'boolean') return '须为 true 或 false';
       return undefined;
     case 'too_big':
       if (i.origin === 'string') return `不超过 ${String(i.maximum)} 个字符`;
       if (i.origin === 'number') return `不大于 ${String(i.maximum)}`;
+      if (i.origin === 'array') return `不超过 ${String(i.maximum)} 项`;
       return undefined;
     case 'too_small':
       if (i.origin === 'string') return Number(i.minimum) <= 1 ? '不能为空' : `至少 ${String(i.minimum)} 个字符`;
       if (i.origin === 'number') return `不小于 ${String(i.minimum)}`;
+      if (i.origin === 'array') return Number(i.minimum) <= 1 ? '至少填写一项' : `至少 ${String(i.minimum)} 项`;
       return undefined;
     case 'invalid_format':
-      if ((issue as { format?: string }).format !== 'datetime') return undefined;
-      // A `+` written as is in a URL arrives as a space: the example would fail the same way.
-      if (typeof i.input === 'string' && writtenPlusAsSpace(i.input)) return DATETIME_PLUS_AS_SPACE;
-      return '须为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00';
-      return undefined;
+      // zod's locale names the format in English ("无效URL") or quotes the pattern ("必须满足正则表达式 /^\d{4}…/").
+      switch ((issue as { format?: string }).format) {
+        case 'datetime':
+          // A `+` written as is in a URL arrives as a space: the example would fail the same way.
+          if (typeof i.input === 'string' && writtenPlusAsSpace(i.input)) return DATETIME_PLUS_AS_SPACE;
+          return '须为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00';
+        case 'date':
+          return '须为有效日期，格式 YYYY-MM-DD';
+        case 'url':
+          return '须为网址';
+        case 'email':
+          return '电子邮箱格式不正确';
+        case 'regex':
+          return '格式不正确';
+        default:
+          return undefined;
+      }
     case 'invalid_value': {
       const values = (issue as { values?: unknown[] }).values;
       return Array.isArray(values) && values.length > 0 ? `须为以下之一：${values.map(String).join('、')}` : undefined;

@@ -4,11 +4,9 @@ import { CalendarNotCoveredError, CalendarValidationError, HolidayBlockSchema, i
 import { EngineError, refuse } from '../../engine/errors.js';
 import type { App } from '../app.js';
 import { callerOf } from '../auth.js';
-import { INVALID_CHARACTERS, isCleanText } from '../../machines/schemas.js';
+import { DateString, INVALID_CHARACTERS, isCleanText } from '../../machines/schemas.js';
 import { ApiError } from '../problem.js';
 import { CurrentQuery, PLUS_AS_SPACE_HINT, wholeNumberQuery, writtenPlusAsSpace } from '../shape.js';
-
-const IsoDay = /^\d{4}-\d{2}-\d{2}$/;
 
 const DAY_OR_INSTANT = '应为有效日期（YYYY-MM-DD），或带 Z 或时区偏移的 ISO-8601 时刻';
 const DAY_OR_INSTANT_PLUS = `${DAY_OR_INSTANT}；${PLUS_AS_SPACE_HINT}`;
@@ -55,7 +53,7 @@ const clean = (text: z.ZodString) => text.refine(isCleanText, INVALID_CHARACTERS
 const NoticeBody = z.strictObject({
   notice: clean(z.string().trim().min(1)),
   url: clean(z.string().url()),
-  issued: z.string().regex(IsoDay).optional(),
+  issued: DateString.optional(),
   title: clean(z.string().trim().min(1)).optional(),
   holidays: z.array(z.string()).min(1),
   adjustedWorkdays: z.array(z.string()),

@@ -92,6 +92,32 @@ describe('PUT /v1/calendar/:year refusals', () => {
     expect((await api.call('GET', '/v1/calendar/2027', { as: admin })).body).toEqual(before);
   });
 
+  it('given a url without a scheme, an issued date written with slashes, no holidays and a day for a list, when an admin loads it, then each field is named in the house wording, Chinese by default and English on request (no zod text, no regex)', async () => {
+    const body = { ...notice, url: 'gov.cn/x', issued: '2027/11/01', holidays: [], adjustedWorkdays: '2028-01-29' };
+    const zh = await api.call('PUT', '/v1/calendar/2027', { as: admin, body });
+    expect(zh.status).toBe(400);
+    expect(zh.body.errors).toEqual([
+      { path: 'body.url', message: '须为网址' },
+      { path: 'body.issued', message: '须为有效日期，格式 YYYY-MM-DD' },
+      { path: 'body.holidays', message: '至少填写一项' },
+      { path: 'body.adjustedWorkdays', message: '须为列表' },
+    ]);
+    expect(zh.body.detail).toBe('请求体不符合要求：body.url 须为网址；body.issued 须为有效日期，格式 YYYY-MM-DD；body.holidays 至少填写一项；body.adjustedWorkdays 须为列表');
+    const en = await api.call('PUT', '/v1/calendar/2027', { as: admin, body, headers: { 'accept-language': 'en' } });
+    expect(en.body.errors).toEqual([
+      { path: 'body.url', message: 'must be a URL' },
+      { path: 'body.issued', message: 'must be a real date, written YYYY-MM-DD' },
+      { path: 'body.holidays', message: 'at least one item is required' },
+      { path: 'body.adjustedWorkdays', message: 'must be a list' },
+    ]);
+  });
+
+  it('given an issued date that does not exist (2027-02-30), when an admin loads it, then 400 naming body.issued', async () => {
+    const res = await api.call('PUT', '/v1/calendar/2027', { as: admin, body: { ...notice, issued: '2027-02-30' } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: 'body.issued', message: '须为有效日期，格式 YYYY-MM-DD' }]);
+  });
+
   it('the official 2025 calendar cannot be replaced by a notice missing 春节 and 国庆', async () => {
     const res = await api.call('PUT', '/v1/calendar/2025', { as: admin, body: { notice: 'x', url: 'https://x.cn/a', holidays: ['2025-01-01'], adjustedWorkdays: [] } });
     expect(res.status).toBe(400);
