@@ -92,7 +92,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     calendar: () => calendar.current(),
     // A stored event the read models skip (it cannot be parsed) is told in its own words; anything
     // else is a fold or subscription failure, retried.
-    onError: (err) => (err instanceof UnreadableEventError ? logger.warn({ err }, err.message) : logger.error({ err }, '读模型订阅出错，正在重试')),
+    onError: (err) =>
+      err instanceof UnreadableEventError
+        ? logger.warn({ err, event: err.event }, `存储的事件无法读取，读模型已跳过：${err.event.streamId} 第 ${err.event.revision} 号事件（位置 ${err.event.position}）的${err.part === 'data' ? '数据' : '元数据'}不是有效的 JSON`)
+        : logger.error({ err }, '读模型订阅出错，正在重试'),
   });
   const scheduler = new Scheduler({ engine, store, clock, logger });
   scheduler.followLinks();

@@ -216,7 +216,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
   const failure = storeFailure(err);
   if (err instanceof EngineError || err instanceof ApiError) {
     // The server's own trouble, told to the caller as 503: the operator needs it in the log too.
-    if (err.code === 'UNAVAILABLE') request.log.warn({ err, reason: err.details.reason }, 'service unavailable');
+    if (err.code === 'UNAVAILABLE') request.log.warn({ err, reason: err.details.reason }, '服务暂时无法处理请求');
     code = err.code === 'UNKNOWN_PROCESS' ? 'VALIDATION_FAILED' : err.code;
     detail = err.text[lang];
     extra = lang === 'zh' ? err.details : withEnglishErrors(err.details);
@@ -255,7 +255,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     if (code === 'VALIDATION_FAILED') extra = { errors: [{ path: 'body', message }] };
   } else if (err instanceof UnreadableEventError) {
     // The store's content, not the request, is at fault: the other cases are served as usual.
-    request.log.error({ err }, 'stored event unreadable');
+    request.log.error({ err }, '存储的事件无法读取');
     const { streamId, revision, position } = err.event;
     code = 'UNAVAILABLE';
     detail =
@@ -266,7 +266,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
   } else if (err instanceof DamagedStreamError) {
     // The stored stream, not the request, is at fault: its machine cannot fold it (a start event
     // removed, a machine version nobody has). Verify names the first event that does not match.
-    request.log.error({ err }, 'stored stream cannot be folded');
+    request.log.error({ err }, '存储的事件流无法按流程重放');
     code = 'UNAVAILABLE';
     detail =
       lang === 'zh'
@@ -274,18 +274,18 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
         : `the case's events cannot be replayed through its process (${err.streamId}): the stored content was damaged or altered; ask an administrator (verify names the first event that does not match)`;
     extra = { reason: 'streamDamaged' };
   } else if (failure === 'storeBusy') {
-    request.log.warn({ err }, 'store busy');
+    request.log.warn({ err }, '数据存储被占用');
     code = 'UNAVAILABLE';
     detail = STORE_FAILURE_TEXT.storeBusy[lang];
     extra = { reason: failure, retryAfter: 5 };
   } else if (failure) {
-    request.log.error({ err }, 'store failure');
+    request.log.error({ err }, '数据存储故障');
     code = 'UNAVAILABLE';
     detail = STORE_FAILURE_TEXT[failure === 'storeFull' || failure === 'storeNotFlushed' ? failure : 'other'][lang];
     // Written but not known to be on disk: no retry helps until the server is restarted.
     extra = failure === 'storeNotFlushed' ? { reason: failure } : { reason: failure, retryAfter: 30 };
   } else {
-    request.log.error({ err }, 'unexpected error');
+    request.log.error({ err }, '未预料的错误');
   }
   const status = STATUS[code];
   // RFC 6750: a 401 tells the client which scheme to authenticate with.

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import Fastify, { type ConnectionError, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type ConnectionError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { newId } from '../engine/ids.js';
@@ -157,7 +157,7 @@ function underV1(request: FastifyRequest): boolean {
  */
 function answerConnectionError(logger: Logger, err: ConnectionError, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  logger.debug({ err }, 'client connection error');
+  logger.debug({ err }, '客户端连接出错');
   const answering = (socket as Socket & { _httpMessage?: { _headerSent?: boolean } | null })._httpMessage?._headerSent === true;
   if (socket.writable && !answering) {
     const { status, body } = connectionProblem(err.code);
@@ -169,6 +169,48 @@ function answerConnectionError(logger: Logger, err: ConnectionError, socket: Soc
   socket.destroy(err);
 }
 
+/**
+ * Fastify's own log lines, in Chinese as the server's other logs are (fastify writes them in English:
+ * "incoming request", "request completed"). The same fields: the request id (`reqId`, the events'
+ * correlation id), the request (`req`: method, url, …), the answer's status (`res.statusCode`) and
+ * `responseTime` in milliseconds.
+ */
+class ChineseLogController extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    if (!this.isLogDisabled(request)) request.log.info({ req: request }, '收到请求');
+  }
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (this.isLogDisabled(request)) return;
+    if (error) reply.log.error({ res: reply, err: error, responseTime: reply.elapsedTime }, '请求出错');
+    else reply.log.info({ res: reply, responseTime: reply.elapsedTime }, '请求完成');
+  }
+  override defaultErrorLog(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+    if (this.isLogDisabled(request)) return;
+    if (reply.statusCode >= 500) reply.log.error({ req: request, res: reply, err: error }, '请求处理出错');
+    else reply.log.info({ res: reply, err: error }, '请求被拒绝');
+  }
+  override streamError(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+    if (this.isLogDisabled(request)) return;
+    if ((error as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE') reply.log.info({ res: reply }, '回答未发送完，连接已提前关闭');
+    else reply.log.warn({ err: error }, '回答头已发送后出错，回答已中止');
+  }
+  override routeNotFound(request: FastifyRequest): void {
+    if (!this.isLogDisabled(request)) request.log.info(`没有这个地址：${request.raw.method} ${request.raw.url}`);
+  }
+  override writeHeadError(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+    if (!this.isLogDisabled(request)) reply.log.warn({ req: request, res: reply, err: error }, '写入回答头失败');
+  }
+  override serializerError(error: Error, request: FastifyRequest, reply: FastifyReply, metadata: { statusCode: number }): void {
+    if (!this.isLogDisabled(request)) reply.log.error({ err: error, statusCode: metadata.statusCode }, '按状态码序列化回答失败');
+  }
+  override serviceUnavailable(logger: Logger): void {
+    logger.info({ res: { statusCode: 503 } }, '服务正在停止，拒绝新请求');
+  }
+}
+
+/** Fastify's line for each address it listens on, in Chinese (its own is "Server listening at …"). */
+export const listenText = (address: string) => `正在监听 ${address}`;
+
 /** Request bodies are capped: the largest form is a few kilobytes. */
 const BODY_LIMIT = 1024 * 1024;
 /** How long a client may take to send a whole request (headers and body). */
@@ -178,6 +220,7 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 export async function buildServer(app: App) {
   const server = Fastify({
     loggerInstance: app.logger,
+    logController: new ChineseLogController(),
     bodyLimit: BODY_LIMIT,
     // A client that sends its request a byte at a time is cut off (Node answers 408): a handful of
     // them would otherwise hold sockets for ever. Answers (a long audit export) are not limited by it.

@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import { configOrExit } from './config.js';
 import { createApp, type App } from '../api/app.js';
-import { buildServer } from '../api/server.js';
+import { buildServer, listenText } from '../api/server.js';
 import { checkDirectory, exitSaying } from './startupError.js';
 import { makeDataDirectory } from '../infra/config.js';
 
@@ -57,7 +57,7 @@ setInterval(fireTimers, TIMER_INTERVAL_MS).unref();
 void fireTimers();
 
 try {
-  await server.listen({ port: config.port, host: config.host });
+  await server.listen({ port: config.port, host: config.host, listenTextResolver: listenText });
 } catch (err) {
   await started.close().catch(() => {});
   refuse(err);

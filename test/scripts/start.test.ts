@@ -179,6 +179,9 @@ describe('npm start, given a directory (WORKFLOW_ORGS) that lacks providers the 
       expect(log).toContain('组织目录中缺少 1 个提供单位（涉及 2 件案件）');
       expect(log).toContain('"providers":[{"org":"370100-gaj","cases":2}]');
       expect(log.indexOf('组织目录中缺少')).toBeLessThan(log.indexOf('工作流服务已启动'));
+      // fastify's listen line in Chinese too, not "Server listening at …".
+      expect(log).toContain('"msg":"正在监听 http://');
+      expect(log).not.toContain('Server listening');
     } finally {
       expect(await server.stop()).toBe(0);
     }

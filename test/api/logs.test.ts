@@ -1,0 +1,77 @@
+/**
+ * The server's logs are in Chinese, as its messages are (fastify's own lines included), and keep what
+ * operators read them for: the request id (the events' correlation id), method, url, status and time.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../api/app.js';
+import { buildServer } from '../../api/server.js';
+import { UnreadableEventError } from '../../eventstore/types.js';
+import { loadConfig } from '../../infra/config.js';
+import { SECRET } from './harness.js';
+
+type Line = { msg: string; level: number; reqId?: string; req?: { method?: string; url?: string }; res?: { statusCode?: number }; responseTime?: number };
+
+let dataDir: string;
+let app: App;
+let server: Awaited<ReturnType<typeof buildServer>>;
+const lines: Line[] = [];
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'api-logs-'));
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const text of chunk.toString('utf8').split('\n')) if (text) lines.push(JSON.parse(text) as Line);
+      done();
+    },
+  });
+  const logger = pino({ level: 'info' }, sink);
+  app = await createApp(loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' }), { logger });
+  server = await buildServer(app);
+  // Two failures of the server's own, as a route might meet them.
+  server.get('/test/unreadable', async () => {
+    throw new UnreadableEventError({ streamId: 'case-x', revision: 3, position: 42, id: 'e-1', type: 'X' }, 'data', new SyntaxError('x'));
+  });
+  server.get('/test/unexpected', async () => {
+    throw new Error('boom');
+  });
+  await server.ready();
+});
+afterAll(async () => {
+  await server.close();
+  await app.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const HAN = /\p{Script=Han}/u;
+const ofRequest = (id: string) => lines.filter((l) => l.reqId === id);
+
+describe('request logs', () => {
+  it('given a request, when it is answered, then 收到请求 and 请求完成 are logged under its request id, with method, url, status and response time', async () => {
+    const res = await server.inject({ method: 'GET', url: '/health' });
+    const id = String(res.headers['x-request-id']);
+    const logged = ofRequest(id);
+    expect(logged.map((l) => l.msg)).toEqual(['收到请求', '请求完成']);
+    expect(logged[0]!.req).toMatchObject({ method: 'GET', url: '/health' });
+    expect(logged[1]!.res).toEqual({ statusCode: res.statusCode });
+    expect(typeof logged[1]!.responseTime).toBe('number');
+  });
+
+  it.each([
+    ['/test/unreadable', '存储的事件无法读取', 503],
+    ['/test/unexpected', '未预料的错误', 500],
+  ])('given a failure of the server’s own (%s), when it is answered, then it is logged in Chinese: %s', async (url, msg, status) => {
+    const res = await server.inject({ method: 'GET', url });
+    expect(res.statusCode).toBe(status);
+    const logged = ofRequest(String(res.headers['x-request-id']));
+    expect(logged.map((l) => l.msg)).toEqual(['收到请求', msg, '请求完成']);
+  });
+
+  it('given any of the requests above, then no line it logged is without Chinese', () => {
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line.msg, JSON.stringify(line)).toMatch(HAN);
+  });
+});
