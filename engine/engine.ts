@@ -306,8 +306,10 @@ export class Engine {
     if (!this.#permitted(spec, def, snapshot, cmd.actor)) {
       // The role may start it, not this organisation: who may, as the form reads.
       const parties = def.parties(snapshot.context);
+      // Only organisations of the directory that are of the sender's kind (a provider for a provider): a
+      // form naming an authority or an unknown code names nobody who could, and gets the plain refusal.
       const codes = [...new Set(spec.actors.filter((rule) => rule.role === cmd.actor.role).flatMap((rule) => organisationsFor(this.#o.directory, rule.scope, parties)))];
-      const orgs = codes.map((code) => ({ code, name: this.#o.directory.nameOf(code) }));
+      const orgs = codes.filter((code) => this.#o.directory.get(code)?.kind === cmd.actor.role).map((code) => ({ code, name: this.#o.directory.nameOf(code) }));
       throw refuse.forbiddenStart(def.name, def.title, { org: cmd.actor.org, orgs });
     }
     this.#checkRules(spec, { startedBy: cmd.actor }, data, at);

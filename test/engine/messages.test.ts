@@ -53,6 +53,14 @@ describe('FORBIDDEN', () => {
     expect(error.text.zh).toBe(`您所属机构（${actors.provider.org}）无权发起此“公共数据开放”（datasetRelease）案件：按所填表单，只有${Directory.load().nameOf('370100-scjgj')}（370100-scjgj）可以发起`);
     expect(error.text.en).toBe(`your organisation (${actors.provider.org}) may not start this case of datasetRelease: as the form is filled in, only 370100-scjgj may`);
   });
+
+  it('when the form names an authority, an unknown code or a company as the provider, then the plain refusal: nobody named could start it', async () => {
+    for (const providerOrg of ['370100-dsj', '370000-dsj', '370100-nosuch', '91370100MA3C8K2D0E']) {
+      const input = { ...startInputs.datasetRelease, providerOrg };
+      const error = await refused(w, undefined, () => w.engine.start({ process: 'datasetRelease', input, actor: actors.provider }));
+      expect([error.code, error.text.zh], providerOrg).toEqual(['FORBIDDEN', '您的角色或所属机构无权发起“公共数据开放”（datasetRelease）案件']);
+    }
+  });
 });
 
 describe('REVISION_CONFLICT', () => {
