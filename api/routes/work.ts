@@ -218,11 +218,14 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const end = to ?? now;
       // Stages finished in a period that has not begun: none (and without `to` it would end before it starts).
       const start = from === undefined ? undefined : notAhead(app, 'from', from);
-      const yearStart = `${shanghaiDateOf(new Date(Date.parse(end) - 1)).slice(0, 4)}-01-01T00:00:00+08:00`;
+      // The year of the period's last moment in Beijing (the last hours of 9999 UTC are in year 10000 there).
+      const yearStart = `${shanghaiDateOf(new Date(Date.parse(end) - 1)).split('-')[0]}-01-01T00:00:00+08:00`;
+      const yearStartMs = Date.parse(yearStart);
       // A `to` in a year not begun, with no `from`: a period that starts ahead, as a `from` ahead is refused (a year typed wrong).
-      if (start === undefined && Date.parse(yearStart) > Date.parse(now) + CLOCK_SKEW_MS) throw new InvalidQueryError('to', YEAR_NOT_BEGUN);
+      if (start === undefined && !(yearStartMs <= Date.parse(now) + CLOCK_SKEW_MS)) throw new InvalidQueryError('to', YEAR_NOT_BEGUN);
       const report = app.readModels.slaReport({
-        from: start ?? yearStart,
+        // A year begun a few minutes ahead (a client's clock running fast) starts now, as a `from` that close does.
+        from: start ?? (yearStartMs > Date.parse(now) ? now : yearStart),
         to: end,
         // Tasks open past their deadline are counted at the period's end, or now if it ends ahead.
         asOf: Date.parse(end) < Date.parse(now) ? end : now,

@@ -142,6 +142,23 @@ describe('a report taken at an instant ahead of now (the clock reads 2026-12-31T
     expect(en.body.errors).toEqual([{ path: 'querystring.to', message: 'its year has not begun: without from, the period starts on 1 January of the year of to' }]);
   });
 
+  it('five minutes before a new year in Beijing, a `to` in that year and no `from` (a client clock running fast) counts from now, never from after its asOf', async () => {
+    const was = api.clock.now();
+    api.clock.set('2026-12-31T15:55:00.000Z');
+    try {
+      const res = await api.call('GET', `/v1/reports/sla?to=${encodeURIComponent('2027-01-05T00:00:00+08:00')}`, { as: supervisor });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ from: '2026-12-31T15:55:00.000Z', asOf: '2026-12-31T15:55:00.000Z' });
+    } finally {
+      api.clock.set(was);
+    }
+  });
+
+  it('a `to` in the last hours of 9999 (year 10000 in Beijing) and no `from` answers 400 naming to, not a period from year 1000', async () => {
+    const res = await api.call('GET', `/v1/reports/sla?to=${encodeURIComponent('9999-12-31T23:59:59Z')}`, { as: supervisor });
+    expect([res.status, res.body.errors]).toEqual([400, [{ path: 'querystring.to', message: '所在年份尚未开始：未给出 from 时，时间段从 to 所在年份的 1 月 1 日起算' }]]);
+  });
+
   it('a case history as of a moment ahead answers 400 naming asOf (it would show deadlines missed that have not been)', async () => {
     const applicant = await api.token('applicant', '91370100MA3C8K2D0E');
     const started = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input: startInputs.objection } });
