@@ -70,10 +70,11 @@ export interface Projection {
 
 /** Rebuild and catch-up progress: positions done of the head position when it started. */
 /**
- * How far long work has come. A rebuild in worker threads counts three parts in turn (`phase`):
- * events folded (`fold`, also when absent), then tables copied from the workers' files (`copy`),
- * then query indexes made (`index`) — about a quarter of its time at 1,000,000 events, which
- * showed as a bar stopped at 100 %. Each part starts with a call at 0.
+ * How far long work has come. A rebuild counts its parts in turn (`phase`): events folded (`fold`,
+ * also when absent), then, in worker threads, tables copied from the workers' files (`copy`), then
+ * query indexes made (`index`) — about a quarter of its time at 1,000,000 events, which showed as a
+ * bar stopped at 100 %. Copy and index start with a call at 0; a fold that starts over (workers
+ * failed, the log is folded again in this thread) starts with `(0, total, 'fold')`.
  */
 export type Progress = (done: number, total: number, phase?: RebuildPhase) => void;
 
@@ -1007,7 +1008,9 @@ export class InlineProjector implements Projector {
       const positions = this.#checkpoints.positions(projections);
       const fresh = projections.filter((p) => positions.get(p.name) === 0);
       const threads = fresh.length > 0 ? await this.#rebuildInWorkers(fresh, onProgress) : 1;
-      await this.#catchUpBatches(projections, log, onProgress);
+      // After workers the progress has been told to its end (fold, copy, index): what appends came
+      // meanwhile is caught up without a word, rather than the fold reported again after the indexes.
+      await this.#catchUpBatches(projections, log, threads > 1 ? undefined : onProgress);
       return threads;
     } finally {
       if (this.db.open) this.db.pragma(`cache_size = ${cache}`);
@@ -1069,6 +1072,8 @@ export class InlineProjector implements Projector {
       if (this.#closed) return 1;
       this.#onError?.(error);
       resetProjections(this.db, this.#checkpoints, projections);
+      // Folded again from 0 in this thread: the progress starts over.
+      onProgress?.(0, upTo, 'fold');
       return 1;
     } finally {
       for (const target of targets) rmSync(target, { force: true });
@@ -1110,9 +1115,9 @@ export class InlineProjector implements Projector {
       const { count, position } = batch.immediate();
       if (count === 0) {
         // Caught up: the query indexes, then attach in the same tick, so no append falls between the last read and the handler.
-        createQueryIndexes(this.db, list);
-        for (const p of list) this.#detached.delete(p.name);
         onProgress?.(position, position);
+        createQueryIndexes(this.db, list, onProgress && ((done, total) => onProgress(done, total, 'index')));
+        for (const p of list) this.#detached.delete(p.name);
         this.#waiters.reached(this.position);
         return;
       }

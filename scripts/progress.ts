@@ -106,7 +106,7 @@ export function createProgress(label: string, total: number, options: ProgressOp
 
 /** Work in parts done in turn, one bar each (`labels` in their order): a rebuild folds, copies, then makes indexes. */
 export interface PhasedProgress<P extends string> {
-  /** Where part `phase` has come; a part before the one under way is not shown again. */
+  /** Where part `phase` has come; a part before the one under way is not shown again, unless it starts over at 0. */
   update(done: number, total: number, phase: P): void;
   /** Finishes the bar of the part under way. */
   done(): void;
@@ -114,14 +114,19 @@ export interface PhasedProgress<P extends string> {
 
 export function createPhasedProgress<P extends string>(labels: Readonly<Record<P, string>>, options: ProgressOptions = {}): PhasedProgress<P> {
   const order = Object.keys(labels) as P[];
-  let current: { phase: P; bar: Progress } | undefined;
+  let current: { phase: P; bar: Progress; done: number } | undefined;
   return {
     update(done, total, phase) {
-      if (current && order.indexOf(phase) < order.indexOf(current.phase)) return;
-      if (current?.phase !== phase) {
+      // A part that starts over (at 0 after it had begun, or an earlier part again) gets a new bar; an
+      // earlier part's later word (a rebuild's last position) is not shown again.
+      const earlier = current !== undefined && order.indexOf(phase) < order.indexOf(current.phase);
+      if (earlier && done !== 0) return;
+      const again = current?.phase === phase && done === 0 && current.done > 0;
+      if (current?.phase !== phase || again) {
         current?.bar.done();
-        current = { phase, bar: createProgress(labels[phase], total, options) };
+        current = { phase, bar: createProgress(labels[phase], total, options), done: 0 };
       }
+      current.done = done;
       current.bar.update(done);
     },
     done() {

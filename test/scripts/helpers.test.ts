@@ -113,6 +113,31 @@ describe('progress bar', () => {
     expect(chunks.at(-1)).toMatch(/^索引：100%（2\/2/);
   });
 
+  it('given a part that starts over (workers failed, the fold is done again in one thread), then a new bar for it, to its end', () => {
+    const { chunks, stream } = capture(false);
+    const bars = createPhasedProgress({ fold: '重建', copy: '写入', index: '索引' }, { stream });
+    bars.update(50, 100, 'fold');
+    bars.update(0, 4, 'copy');
+    bars.update(1, 4, 'copy');
+    bars.update(0, 100, 'fold');
+    bars.update(100, 100, 'fold');
+    bars.update(0, 2, 'index');
+    bars.update(2, 2, 'index');
+    bars.done();
+    expect(chunks.filter((c) => /：100%/.test(c)).map((c) => c.slice(0, c.indexOf('：')))).toEqual(['重建', '索引']);
+    // The bar left part-way says where it stopped.
+    expect(chunks.some((c) => c.startsWith('写入：25%'))).toBe(true);
+    // Within one part too: back to 0 after it had begun is a new bar.
+    const again = capture(false);
+    const one = createPhasedProgress({ fold: '重建' }, { stream: again.stream });
+    one.update(60, 100, 'fold');
+    one.update(0, 100, 'fold');
+    one.update(30, 100, 'fold');
+    one.done();
+    // The first bar stops at 60 % (said twice: reached, then stopped there); the new one goes to 30 %.
+    expect(again.chunks.map((c) => c.match(/：(\d+)%/)?.[1])).toEqual(['60', '60', '30', '30']);
+  });
+
   it('writes nothing when disabled', () => {
     const { chunks, stream } = capture(true);
     const bar = createProgress('写入', 10, { stream, enabled: false });
