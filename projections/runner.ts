@@ -68,13 +68,13 @@ export interface Projection {
   clear(db: Db): void;
 }
 
-/** Rebuild and catch-up progress: positions done of the head position when it started. */
 /**
- * How far long work has come. A rebuild counts its parts in turn (`phase`): events folded (`fold`,
- * also when absent), then, in worker threads, tables copied from the workers' files (`copy`), then
- * query indexes made (`index`) — about a quarter of its time at 1,000,000 events, which showed as a
- * bar stopped at 100 %. Copy and index start with a call at 0; a fold that starts over (workers
- * failed, the log is folded again in this thread) starts with `(0, total, 'fold')`.
+ * Rebuild and catch-up progress: positions done of the head position when it started. A rebuild
+ * counts its parts in turn (`phase`): events folded (`fold`, also when absent), then, in worker
+ * threads, tables copied from the workers' files (`copy`), then query indexes made (`index`) — about
+ * a quarter of its time at 1,000,000 events, which showed as a bar stopped at 100 %. Copy and index
+ * start with a call at 0; a fold that starts over (workers failed, the log is folded again in this
+ * thread) starts with `(0, total, 'fold')`.
  */
 export type Progress = (done: number, total: number, phase?: RebuildPhase) => void;
 

@@ -97,34 +97,40 @@ describe('progress bar', () => {
     expect(chunks.at(-1)).toBe('\n');
   });
 
-  it('given work in parts, then one bar per part in turn, each to its end, and a part before the current one is not shown again', () => {
+  /** A rebuild's bars (fold, copy, index) told `calls` in turn, then done: the lines written, and the parts whose bar reached 100 %, in order. */
+  const rebuildBars = (calls: [done: number, total: number, phase: 'fold' | 'copy' | 'index'][]) => {
     const { chunks, stream } = capture(false);
     const bars = createPhasedProgress({ fold: '重建', copy: '写入', index: '索引' }, { stream });
-    for (let i = 0; i <= 100; i += 10) bars.update(i, 100, 'fold');
-    bars.update(0, 4, 'copy');
-    bars.update(4, 4, 'copy');
-    bars.update(0, 2, 'index');
-    bars.update(2, 2, 'index');
-    // A rebuild's last word is its position again: the part it belongs to is over.
-    bars.update(100, 100, 'fold');
+    for (const [done, total, phase] of calls) bars.update(done, total, phase);
     bars.done();
-    const ends = chunks.filter((c) => /：100%/.test(c)).map((c) => c.slice(0, c.indexOf('：')));
-    expect(ends).toEqual(['重建', '写入', '索引']);
+    return { chunks, ended: chunks.filter((c) => /：100%/.test(c)).map((c) => c.slice(0, c.indexOf('：'))) };
+  };
+
+  it('given work in parts, then one bar per part in turn, each to its end, and a part before the current one is not shown again', () => {
+    const { chunks, ended } = rebuildBars([
+      ...Array.from({ length: 11 }, (_, i) => [i * 10, 100, 'fold'] as [number, number, 'fold']),
+      [0, 4, 'copy'],
+      [4, 4, 'copy'],
+      [0, 2, 'index'],
+      [2, 2, 'index'],
+      // A rebuild's last word is its position again: the part it belongs to is over.
+      [100, 100, 'fold'],
+    ]);
+    expect(ended).toEqual(['重建', '写入', '索引']);
     expect(chunks.at(-1)).toMatch(/^索引：100%（2\/2/);
   });
 
   it('given a part that starts over (workers failed, the fold is done again in one thread), then a new bar for it, to its end', () => {
-    const { chunks, stream } = capture(false);
-    const bars = createPhasedProgress({ fold: '重建', copy: '写入', index: '索引' }, { stream });
-    bars.update(50, 100, 'fold');
-    bars.update(0, 4, 'copy');
-    bars.update(1, 4, 'copy');
-    bars.update(0, 100, 'fold');
-    bars.update(100, 100, 'fold');
-    bars.update(0, 2, 'index');
-    bars.update(2, 2, 'index');
-    bars.done();
-    expect(chunks.filter((c) => /：100%/.test(c)).map((c) => c.slice(0, c.indexOf('：')))).toEqual(['重建', '索引']);
+    const { chunks, ended } = rebuildBars([
+      [50, 100, 'fold'],
+      [0, 4, 'copy'],
+      [1, 4, 'copy'],
+      [0, 100, 'fold'],
+      [100, 100, 'fold'],
+      [0, 2, 'index'],
+      [2, 2, 'index'],
+    ]);
+    expect(ended).toEqual(['重建', '索引']);
     // The bar left part-way says where it stopped.
     expect(chunks.some((c) => c.startsWith('写入：25%'))).toBe(true);
     // Within one part too: back to 0 after it had begun is a new bar.
