@@ -278,7 +278,11 @@ export async function buildServer(app: App) {
       );
     }
     const given = request.headers['x-request-id'];
-    if (typeof given === 'string' && /^[\w.-]{1,128}$/.test(given)) request.log = request.log.child({ clientRequestId: given });
+    if (typeof given === 'string' && /^[\w.-]{1,128}$/.test(given)) {
+      // The reply's logger too: the request's completion line is written through it.
+      request.log = request.log.child({ clientRequestId: given });
+      reply.log = request.log;
+    }
     if (underV1(request)) await callerOf(request, app.verifier);
   });
   // Every body this API takes is JSON: one sent as text/plain (fastify reads that as a string) was

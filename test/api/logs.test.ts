@@ -70,6 +70,16 @@ describe('request logs', () => {
     expect(logged.map((l) => l.msg)).toEqual(['收到请求', msg, '请求完成']);
   });
 
+  it('given a client’s own X-Request-Id, then the lines logged after it is read carry it beside the server’s request id, up to 请求完成', async () => {
+    const res = await server.inject({ method: 'GET', url: '/test/unexpected', headers: { 'x-request-id': 'client-42' } });
+    const logged = ofRequest(String(res.headers['x-request-id'])) as (Line & { clientRequestId?: string })[];
+    expect(logged.map((l) => [l.msg, l.clientRequestId])).toEqual([
+      ['收到请求', undefined],
+      ['未预料的错误', 'client-42'],
+      ['请求完成', 'client-42'],
+    ]);
+  });
+
   it('given any of the requests above, then no line it logged is without Chinese', () => {
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(line.msg, JSON.stringify(line)).toMatch(HAN);
