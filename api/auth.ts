@@ -29,6 +29,14 @@ const unauthenticated = (why: { zh: string; en: string }) => new ApiError('UNAUT
 /** Verified tokens kept so a busy client is not re-verified on every request (the signature check dominates a command's CPU). */
 const CACHE_SIZE = 10_000;
 
+/**
+ * How long a verified token is trusted without verifying it again, and how long the identity
+ * provider's key set is kept: a key it withdraws stops working here within about twice this. Kept
+ * until their own `exp` (a day, a year), tokens signed with a withdrawn key went on working until a
+ * restart (security QA).
+ */
+const RECHECK_MS = 5 * 60_000;
+
 /** The directory's kind of organisation each acting government role must belong to (第四条, 第五条). */
 const KIND_OF_ROLE: Partial<Record<Caller['role'], 'provider' | 'authority'>> = { provider: 'provider', authority: 'authority' };
 const KIND_NAME = { provider: { zh: '公共数据开放主体', en: 'a data provider' }, authority: { zh: '公共数据开放主管部门', en: 'a data authority' } };
@@ -84,16 +92,28 @@ function keySetUnreachable(err: unknown): boolean {
  * HS256 with a shared secret, or RS256 from an identity provider's JWKS; with `directory`, a
  * provider's or authority's token must name an organisation of that kind there (else 403).
  */
-export function createVerifier(options: { secret?: string; jwksUrl?: string; directory?: Directory }): Verifier {
+export function createVerifier(options: {
+  secret?: string;
+  jwksUrl?: string;
+  directory?: Directory;
+  /** Tokens are judged by the real time (a test clock moved ahead does not expire them); tests move it. */
+  now?: () => Date;
+  /** How long a verified token is kept (by `now`). Default `RECHECK_MS`. */
+  recheckMs?: number;
+  /** How long the key set is kept (by jose, in real time). Default `RECHECK_MS`. */
+  keySetMaxAgeMs?: number;
+}): Verifier {
+  const now = options.now ?? (() => systemClock.now());
+  const recheckMs = options.recheckMs ?? RECHECK_MS;
   const key: Uint8Array | JWTVerifyGetKey = options.jwksUrl
-    ? createRemoteJWKSet(new URL(options.jwksUrl))
+    ? createRemoteJWKSet(new URL(options.jwksUrl), { cacheMaxAge: options.keySetMaxAgeMs ?? RECHECK_MS })
     : new TextEncoder().encode(options.secret ?? '');
   const algorithms = options.jwksUrl ? ['RS256'] : ['HS256'];
   const verified = new Map<string, { caller: Caller; expiresMs: number }>();
   return {
     async verify(token) {
       const hit = verified.get(token);
-      if (hit && hit.expiresMs > systemClock.now().getTime()) return hit.caller;
+      if (hit && hit.expiresMs > now().getTime()) return hit.caller;
       if (hit) verified.delete(token);
       return verifyOnce(token);
     },
@@ -103,7 +123,7 @@ export function createVerifier(options: { secret?: string; jwksUrl?: string; dir
     let payload: unknown;
     try {
       // A token must say when it expires: one without `exp` would be good for ever, however it leaked.
-      payload = (await jwtVerify(token, key as Uint8Array, { algorithms, requiredClaims: ['exp'], currentDate: systemClock.now() })).payload;
+      payload = (await jwtVerify(token, key as Uint8Array, { algorithms, requiredClaims: ['exp'], currentDate: now() })).payload;
     } catch (err) {
       // The identity provider out of reach is the server's trouble: the caller's token may be good.
       if (options.jwksUrl && keySetUnreachable(err)) {
@@ -119,8 +139,8 @@ export function createVerifier(options: { secret?: string; jwksUrl?: string; dir
     if (!claims.success) throw unauthenticated({ zh: '登录凭证的声明（sub、role、org、name）缺失或无效', en: 'the token lacks sub, role or org, or one of its claims is not valid text' });
     const caller: Caller = { sub: claims.data.sub, role: claims.data.role, org: claims.data.org, ...(claims.data.name ? { name: claims.data.name } : {}) };
     if (options.directory) checkRoleAgainstDirectory(caller, options.directory);
-    // Kept until the token expires (jose has checked that exp is there and is a number).
-    const expiresMs = (payload as { exp: number }).exp * 1000;
+    // Kept until the token expires (jose has checked that exp is there and is a number), or verified again after `recheckMs`.
+    const expiresMs = Math.min((payload as { exp: number }).exp * 1000, now().getTime() + recheckMs);
     if (verified.size >= CACHE_SIZE) verified.delete(verified.keys().next().value!);
     verified.set(token, { caller, expiresMs });
     return caller;

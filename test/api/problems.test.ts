@@ -12,6 +12,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { createVerifier, mintToken } from '../../api/auth.js';
+import { ManualClock } from '../../infra/clock.js';
 import { buildServer } from '../../api/server.js';
 import { loadConfig } from '../../infra/config.js';
 import { createLogger } from '../../infra/logger.js';
@@ -306,6 +307,31 @@ describe('a token must say when it expires (exp)', () => {
       expect(refused).toBeInstanceOf(ApiError);
       expect(refused).toMatchObject({ code: 'UNAUTHENTICATED', text: { zh: '登录凭证没有有效期（exp），不予接受' } });
       await expect(verifier.verify(await sign('1h'))).resolves.toMatchObject({ sub: 'u1', role: 'applicant' });
+    } finally {
+      await new Promise((resolve) => idp.close(resolve));
+    }
+  });
+});
+
+describe('given an identity provider that withdraws a key', () => {
+  it('when a token signed with it comes again after the recheck time, then it is refused; before, it is still taken from the cache', async () => {
+    const k1 = await generateKeyPair('RS256');
+    const k2 = await generateKeyPair('RS256');
+    const setOf = async (kid: string, key: Awaited<ReturnType<typeof generateKeyPair>>['publicKey']) => JSON.stringify({ keys: [{ ...(await exportJWK(key)), kid, alg: 'RS256', use: 'sig' }] });
+    let served = await setOf('k1', k1.publicKey);
+    const idp = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(served));
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    try {
+      const clock = new ManualClock('2026-12-02T08:00:00.000Z');
+      // Tokens are kept a minute; the key set is fetched again whenever a token is verified.
+      const verifier = createVerifier({ jwksUrl: `http://127.0.0.1:${(idp.address() as AddressInfo).port}/jwks.json`, now: () => clock.now(), recheckMs: 60_000, keySetMaxAgeMs: 0 });
+      const token = await new SignJWT({ role: 'applicant', org: '91370100MA3C5ABC1X' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('u1').setIssuedAt(clock.now()).setExpirationTime(new Date('2026-12-03T08:00:00Z')).sign(k1.privateKey);
+      await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'u1' });
+      served = await setOf('k2', k2.publicKey);
+      clock.advance(59_000);
+      await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'u1' });
+      clock.advance(2_000);
+      await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     } finally {
       await new Promise((resolve) => idp.close(resolve));
     }
