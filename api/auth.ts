@@ -37,8 +37,15 @@ const CACHE_SIZE = 10_000;
  */
 const RECHECK_MS = 5 * 60_000;
 
-/** The directory's kind of organisation each acting government role must belong to (第四条, 第五条). */
-const KIND_OF_ROLE: Partial<Record<Caller['role'], 'provider' | 'authority'>> = { provider: 'provider', authority: 'authority' };
+/**
+ * The directory's kind of organisation each government role must belong to (第四条, 第五条); a
+ * supervisor's and an auditor's too, as their region is their organisation's (第十九条: the
+ * 主管部门 supervises): named as a provider unit, a supervisor saw its whole region's reports, and an
+ * auditor exported every event of it (security QA).
+ */
+const KIND_OF_ROLE: Partial<Record<Caller['role'], 'provider' | 'authority'>> = { provider: 'provider', authority: 'authority', supervisor: 'authority', auditor: 'authority' };
+/** What the role would do, in the refusal. */
+const DOING: Partial<Record<Caller['role'], string>> = { supervisor: '查看报表', auditor: '查看审计记录' };
 const KIND_NAME = { provider: { zh: '公共数据开放主体', en: 'a data provider' }, authority: { zh: '公共数据开放主管部门', en: 'a data authority' } };
 
 /**
@@ -56,11 +63,11 @@ function checkRoleAgainstDirectory(caller: Caller, directory: Directory): void {
     'FORBIDDEN',
     org
       ? {
-          zh: `${org.name}（${caller.org}）在机构目录中不是${role.zh}，不能以 ${caller.role} 角色办理`,
+          zh: `${org.name}（${caller.org}）在机构目录中不是${role.zh}，不能以 ${caller.role} 角色${DOING[caller.role] ?? '办理'}`,
           en: `${org.name} (${caller.org}) is not ${role.en} in the organisation directory and cannot act as ${caller.role}`,
         }
       : {
-          zh: `机构目录中没有编码为 ${caller.org} 的${role.zh}，不能以 ${caller.role} 角色办理`,
+          zh: `机构目录中没有编码为 ${caller.org} 的${role.zh}，不能以 ${caller.role} 角色${DOING[caller.role] ?? '办理'}`,
           en: `the organisation directory has no ${caller.org}: it cannot act as ${caller.role}`,
         },
   );
