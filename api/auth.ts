@@ -97,7 +97,8 @@ function keySetUnreachable(err: unknown): boolean {
 
 /**
  * HS256 with a shared secret, or RS256 from an identity provider's JWKS; with `directory`, a
- * provider's or authority's token must name an organisation of that kind there (else 403).
+ * provider's token must name a provider there, and an authority's, a supervisor's or an auditor's
+ * an authority (`KIND_OF_ROLE`; else 403).
  */
 export function createVerifier(options: {
   secret?: string;
