@@ -10,7 +10,7 @@ import { registry as defaultRegistry, type ProcessRegistry } from '../machines/r
 import { Engine } from '../engine/engine.js';
 import { CalendarAwareEngine, CalendarInForce } from '../engine/calendarInForce.js';
 import { Scheduler } from '../engine/scheduler.js';
-import { openReadModels, type ReadModels } from '../projections/index.js';
+import { openReadModels, UnreadableEventSkipped, type ReadModels } from '../projections/index.js';
 import { createVerifier, type Verifier } from './auth.js';
 
 /** Everything a running API holds: built once from configuration (the composition root). */
@@ -90,11 +90,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     directory,
     registry,
     calendar: () => calendar.current(),
-    // A stored event the read models skip (it cannot be parsed) is told in its own words; anything
-    // else is a fold or subscription failure, retried.
+    // A stored event the read models skip (it cannot be parsed) is told in the read models' words
+    // (UnreadableEventSkipped: Chinese, naming the event); anything else is a fold or subscription failure, retried.
     onError: (err) =>
       err instanceof UnreadableEventError
-        ? logger.warn({ err, event: err.event }, `存储的事件无法读取，读模型已跳过：${err.event.streamId} 第 ${err.event.revision} 号事件（位置 ${err.event.position}）的${err.part === 'data' ? '数据' : '元数据'}不是有效的 JSON`)
+        ? logger.warn({ err, event: err.event }, UnreadableEventSkipped.of(err).message)
         : logger.error({ err }, '读模型订阅出错，正在重试'),
   });
   const scheduler = new Scheduler({ engine, store, clock, logger });

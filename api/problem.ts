@@ -123,8 +123,7 @@ export function langOf(request: FastifyRequest): Lang {
   let order = 0;
   for (const part of header.slice(0, 500).split(',')) {
     const [tag = '', ...params] = part.trim().toLowerCase().split(';');
-    const qs = params.map((p) => /^\s*q\s*=\s*(.*?)\s*$/.exec(p)?.[1]).filter((v) => v !== undefined);
-    const q = qs[0];
+    const q = params.map((p) => /^\s*q\s*=\s*(.*?)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
     if (q !== undefined && !QVALUE.test(q)) continue;
     // Equal weights: the one listed first wins (a tiny tie-break by order).
     const weight = (q === undefined ? 1 : Number(q)) - order++ * 1e-6;
@@ -182,6 +181,16 @@ export function connectionProblem(errorCode: string | undefined): { status: numb
   const title = TITLES[code].zh;
   const errors = code === 'VALIDATION_FAILED' ? { errors: [{ path, message }] } : {};
   return { status, body: { type: `urn:sd-open-data:problem:${code}`, title, status, code, detail: `${title}：${message}`, ...errors } };
+}
+
+/**
+ * A refusal fastify raised, in the API's words where `FASTIFY_ZH` knows its code (English from
+ * api/english.ts), else fastify's own: its English echoes the request ("'/v1/cases/%zz' is not a
+ * valid url component", "Body is not valid JSON but content-type is set to …").
+ */
+export function fastifyText(err: { code?: string; message: string }): { zh: string; en: string } {
+  const known = err.code === undefined ? undefined : FASTIFY_ZH[err.code];
+  return known === undefined ? { zh: err.message, en: err.message } : { zh: known, en: inEnglish(known) };
 }
 
 /** An API-level refusal that is not the engine's (authentication, a bad query). */
@@ -248,9 +257,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     extra = details;
   } else if (isFastifyClientError(err)) {
     code = err.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : err.statusCode === 401 ? 'UNAUTHENTICATED' : 'VALIDATION_FAILED';
-    const known = err.code === undefined ? undefined : FASTIFY_ZH[err.code];
-    // In English too, the API's words (api/english.ts), not fastify's ("Body is not valid JSON but content-type is set to …").
-    const message = known !== undefined ? inLang(known) : err.message;
+    const message = fastifyText(err)[lang];
     detail = lang === 'zh' ? `${TITLES[code].zh}：${message}` : message;
     if (code === 'VALIDATION_FAILED') extra = { errors: [{ path: 'body', message }] };
   } else if (err instanceof UnreadableEventError) {

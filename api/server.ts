@@ -6,10 +6,9 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { newId } from '../engine/ids.js';
 import type { App } from './app.js';
 import { callerOf } from './auth.js';
-import { sendProblem, ApiError, FASTIFY_ZH, storeFailure, connectionProblem } from './problem.js';
+import { sendProblem, ApiError, fastifyText, storeFailure, connectionProblem } from './problem.js';
 import type { Logger } from '../infra/logger.js';
 import { unknownFields } from '../machines/schemas.js';
-import { inEnglish } from './english.js';
 import { PLUS_AS_SPACE_HINT, writtenPlusAsSpace } from './shape.js';
 import { healthRoutes } from './routes/health.js';
 import { calendarRoutes } from './routes/calendar.js';
@@ -241,10 +240,7 @@ export async function buildServer(app: App) {
     // Errors the router raises before a route is found (a bad URL, an over-long id) are problems too.
     frameworkErrors: (err, request, reply) => {
       const code = err.statusCode === 414 ? 'NOT_FOUND' : 'VALIDATION_FAILED';
-      const known = FASTIFY_ZH[err.code];
-      const zh = known ?? err.message;
-      // fastify's English echoes the whole URL back ("'/v1/cases/%zz' is not a valid url component"): the API's words instead.
-      const en = known !== undefined ? inEnglish(known) : err.message;
+      const { zh, en } = fastifyText(err);
       const details = code === 'VALIDATION_FAILED' ? { errors: [{ path: 'url', message: zh }] } : {};
       sendProblem(reply, request, new ApiError(code, { zh: `请求地址无效：${zh}`, en: `invalid address: ${en}` }, details));
     },

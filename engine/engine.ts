@@ -304,13 +304,7 @@ export class Engine {
     const at = this.#o.clock.now().toISOString();
     const snapshot = initialSnapshot(def, { caseId, input: data, startedBy: cmd.actor, at });
     if (!this.#permitted(spec, def, snapshot, cmd.actor)) {
-      // The role may start it, not this organisation: who may, as the form reads.
-      const parties = def.parties(snapshot.context);
-      // Only organisations of the directory that are of the sender's kind (a provider for a provider): a
-      // form naming an authority or an unknown code names nobody who could, and gets the plain refusal.
-      const codes = [...new Set(spec.actors.filter((rule) => rule.role === cmd.actor.role).flatMap((rule) => organisationsFor(this.#o.directory, rule.scope, parties)))];
-      const orgs = codes.filter((code) => this.#o.directory.get(code)?.kind === cmd.actor.role).map((code) => ({ code, name: this.#o.directory.nameOf(code) }));
-      throw refuse.forbiddenStart(def.name, def.title, { org: cmd.actor.org, orgs });
+      throw refuse.forbiddenStart(def.name, def.title, { org: cmd.actor.org, orgs: this.#whoMayAct(spec, def, snapshot, cmd.actor.role) });
     }
     this.#checkRules(spec, { startedBy: cmd.actor }, data, at);
     this.#checkParties(undefined, def.parties(snapshot.context));
@@ -523,6 +517,17 @@ export class Engine {
   #summary(def: ProcessDefinition, snapshot: AnyMachineSnapshot): CaseEventMetadata['summary'] {
     const summary = def.summary(snapshot.context);
     return summary.provider ? { ...summary, provider: this.#o.directory.nameOf(summary.provider) } : summary;
+  }
+
+  /**
+   * The organisations that may send `spec` in `role` on the case as it reads (a start: as its form
+   * reads), for a refusal that says who may: only those of the directory of the role's kind (a
+   * provider for a provider), so that a form naming an authority or an unknown code names nobody.
+   */
+  #whoMayAct(spec: AnyCommandSpec, def: ProcessDefinition, snapshot: AnyMachineSnapshot, role: string): { code: string; name: string }[] {
+    const parties = def.parties(snapshot.context);
+    const codes = new Set(spec.actors.filter((rule) => rule.role === role).flatMap((rule) => organisationsFor(this.#o.directory, rule.scope, parties)));
+    return [...codes].filter((code) => this.#o.directory.get(code)?.kind === role).map((code) => ({ code, name: this.#o.directory.nameOf(code) }));
   }
 
   #permitted(spec: AnyCommandSpec, def: ProcessDefinition, snapshot: AnyMachineSnapshot, actor: Actor): boolean {

@@ -95,8 +95,8 @@ export const refuse = {
       zh: `您的角色或所属机构无权对本案件发送${named(label, command)}指令`,
       en: `your role or organisation may not send ${command} on this case`,
     }),
-  /** Starting a case of a process the caller may not start (or not for the organisation it names). */
   /**
+   * Starting a case of a process the caller may not start (or not for the organisation it names).
    * `mayStart`: given when the sender's role may start the case but its organisation is not one
    * the form names for it (a provider's form naming another 开放主体): who may, so the sender sees
    * which field to correct.

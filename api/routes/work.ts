@@ -46,14 +46,14 @@ const inOrder = (q: { from?: string | undefined; to?: string | undefined }) => {
 };
 const PERIOD_ORDER = { path: ['to'], error: '结束时间不得早于开始时间' };
 
+/** An on-time report's `to` with no `from`, in a year not begun (its period would start ahead of now). */
+const YEAR_NOT_BEGUN = '所在年份尚未开始：未给出 from 时，时间段从 to 所在年份的 1 月 1 日起算';
+
 /**
  * An instant a report is taken at, which may not lie ahead: a deadline not reached yet is not past
  * (API.md: "every stage past its deadline at asOf"), and a mistyped year would fill a 通报 with
  * lateness that has not happened, counted on a calendar not yet published.
  */
-/** An on-time report's `to` with no `from`, in a year not begun (its period would start ahead of now). */
-const YEAR_NOT_BEGUN = '所在年份尚未开始：未给出 from 时，时间段从 to 所在年份的 1 月 1 日起算';
-
 export function notAhead(app: App, name: string, value: string): string {
   const now = app.clock.now().getTime();
   const at = Date.parse(value);
