@@ -20,6 +20,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALL_PROJECTIONS, caseFacts, type CaseFacts, InlineProjector, openReadModels, personCodeForReports, type OverdueReport, type ReadModels, type SlaGroupBy } from '../../projections/index.js';
+import { openTestApi, type TestApi } from '../api/harness.js';
 import { actors, commandData, startInputs, type ProcessName } from '../machines/examples.js';
 import { actorOf, admin, directory, notice2026, prng, startInput, world, type World } from './harness.js';
 
@@ -617,4 +618,99 @@ describe.each(SEEDS)('the read models against a simple oracle over the raw event
     checkInbox(30);
     await checkHistory(20);
   }, 60_000);
+});
+
+describe('the HTTP answers against the oracle, each caller in its own region (API.md "Work and reports")', () => {
+  let dir: string;
+  let o: Oracle;
+  let api: TestApi;
+  let now: string;
+  const compared = { overdue: 0, sla: 0, inbox: 0, history: 0 };
+
+  beforeAll(async () => {
+    const w = await world({ start: START, without2026: true });
+    await drive(w, 99, 1500);
+    o = await Oracle.of(w);
+    now = w.clock.now().toISOString();
+    dir = w.dir;
+    await w.models.close();
+    await w.store.close();
+    api = await openTestApi(dir, { now });
+  }, 60_000);
+  afterAll(async () => {
+    console.log(`HTTP: ${o.cases.size} cases, ${o.events} events, compared ${JSON.stringify(compared)}`);
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const authorities = directory.list().filter((d) => d.kind === 'authority');
+
+  it('given a supervisor of every region, when it asks for the overdue report (its own region, or one below it) at random instants, then the items and byOrg are the oracle’s', async () => {
+    const r = prng(5);
+    for (const a of authorities) {
+      const token = await api.token('supervisor', a.code);
+      for (const asOf of instants(o, r, Date.parse(START), Date.parse(now), 4)) {
+        const narrower = REGIONS.filter((x): x is string => x !== undefined && x !== a.region && contains(a.region, x) && directory.list().some((d) => contains(x, d.region)));
+        const region = narrower.length > 0 && r() < 0.5 ? narrower[Math.floor(r() * narrower.length)]! : undefined;
+        const res = await api.call('GET', `/v1/reports/overdue?asOf=${encodeURIComponent(asOf)}${region ? `&region=${region}` : ''}`, { as: token });
+        expect(res.status).toBe(200);
+        const got = realOverdue(res.body as OverdueReport);
+        const { items, byOrg } = o.overdue(asOf, { region: region ?? a.region });
+        const keyed = (xs: { caseId: string; stage: string; dueAt: string }[]) => [...xs].sort((x, y) => cmp(x.dueAt, y.dueAt) || cmp(x.caseId, y.caseId) || cmp(x.stage, y.stage));
+        expect({ who: a.code, asOf, region, items: keyed(got.items), byOrg: got.byOrg }).toEqual({ who: a.code, asOf, region, items: keyed(items.map(({ key: _k, ...i }) => i)), byOrg });
+        compared.overdue++;
+      }
+    }
+  });
+
+  it('given a supervisor of every region, when it asks for the on-time report of a period by org, process or stage, then the rows are the oracle’s', async () => {
+    const r = prng(6);
+    for (const a of authorities) {
+      const token = await api.token('supervisor', a.code);
+      const [from, to] = instants(o, r, Date.parse(START), Date.parse(now), 2).sort() as [string, string];
+      const groupBy = (['org', 'process', 'stage'] as const)[Math.floor(r() * 3)]!;
+      const res = await api.call('GET', `/v1/reports/sla?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&groupBy=${groupBy}`, { as: token });
+      expect(res.status).toBe(200);
+      const got = (res.body as { rows: { key: string; finished: number; onTime: number; late: number; cancelled: number; cancelledLate: number; onTimeRate: number | null; openOverdue: number }[] }).rows.map((x) => ({ key: x.key, finished: x.finished, onTime: x.onTime, late: x.late, cancelled: x.cancelled, cancelledLate: x.cancelledLate, onTimeRate: x.onTimeRate, openOverdue: x.openOverdue }));
+      expect({ who: a.code, from, to, groupBy, rows: got }).toEqual({ who: a.code, from, to, groupBy, rows: o.sla(from, to, to, groupBy, { region: a.region }) });
+      compared.sla++;
+    }
+  });
+
+  it('given every organisation that has work, when it reads its inbox over the API page by page, then it is the oracle’s, most urgent first', async () => {
+    const callers = new Map<string, { role: string; org: string }>();
+    for (const t of o.tasks) for (const org of [t.org, ...t.orgs]) if (t.role !== 'applicant') callers.set(`${t.role} ${org}`, { role: t.role, org });
+    for (const caller of callers.values()) {
+      const token = await api.token(caller.role as 'provider' | 'authority', caller.org);
+      const got: unknown[] = [];
+      let cursor: string | undefined;
+      for (let pages = 0; pages < 100; pages++) {
+        const res = await api.call('GET', `/v1/inbox?limit=3${cursor ? `&cursor=${cursor}` : ''}`, { as: token });
+        expect(res.status).toBe(200);
+        const body = res.body as { items: { caseId: string; stage: string; state: string; dueAt: string | null; workingDaysLeft: number | null; workingDaysOverdue: number | null; overdue: boolean }[]; nextCursor: string | null };
+        got.push(...body.items.map((x) => ({ caseId: x.caseId, stage: x.stage, state: x.state, dueAt: x.dueAt, workingDaysLeft: x.workingDaysLeft, workingDaysOverdue: x.workingDaysOverdue, overdue: x.overdue })));
+        if (!body.nextCursor) break;
+        cursor = body.nextCursor;
+      }
+      expect({ caller, items: got }).toEqual({ caller, items: o.inbox(caller, now, {}) });
+      compared.inbox++;
+    }
+  });
+
+  it('given the provincial auditor, when it asks for cases’ histories as of an instant, then the state and open tasks then are the oracle’s', async () => {
+    const r = prng(7);
+    const token = await api.token('auditor', '370000-dsj');
+    const ids = [...o.cases.keys()];
+    for (let i = 0; i < 60; i++) {
+      const caseId = ids[Math.floor(r() * ids.length)]!;
+      const c = o.cases.get(caseId)!;
+      const asOf = iso(Date.parse(c.events[Math.floor(r() * c.events.length)]!.at) + Math.floor(r() * 3) - 1);
+      const res = await api.call('GET', `/v1/cases/${caseId}/history?asOf=${encodeURIComponent(asOf)}`, { as: token });
+      expect(res.status).toBe(200);
+      const body = res.body as { stateAsOf: string | null; tasksAsOf: { stage: string; dueAt: string | null; overdue: boolean }[] };
+      const got = { state: body.stateAsOf, tasks: body.tasksAsOf.map((t) => ({ stage: t.stage, dueAt: t.dueAt, overdue: t.overdue })).sort((a, b) => cmp(a.stage, b.stage)) };
+      expect({ caseId, asOf, ...got }).toEqual({ caseId, asOf, ...o.asOf(caseId, asOf) });
+      compared.history++;
+    }
+  });
 });
