@@ -19,7 +19,7 @@ import type { Actor } from '../../machines/types.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ALL_PROJECTIONS, caseFacts, type CaseFacts, InlineProjector, openReadModels, personCodeForReports, type OverdueReport, type ReadModels, type SlaGroupBy } from '../../projections/index.js';
+import { ALL_PROJECTIONS, caseFacts, type CaseFacts, type InboxItem, InlineProjector, openReadModels, personCodeForReports, type OverdueReport, type ReadModels, type SlaGroupBy } from '../../projections/index.js';
 import { openTestApi, type TestApi } from '../api/harness.js';
 import { actors, commandData, startInputs, type ProcessName } from '../machines/examples.js';
 import { actorOf, admin, directory, notice2026, prng, startInput, world, type World } from './harness.js';
@@ -75,7 +75,7 @@ interface OTask {
   orgs: string[];
   enteredAt: string;
   /** Deadlines in force, each from the instant it was stated. */
-  dues: { from: string; dueAt: string }[];
+  dues: { from: string; dueAt: string; provisional: boolean }[];
   basis: string | null;
   completedAt?: string;
   cancelled?: boolean;
@@ -90,6 +90,7 @@ interface OCase {
   state: string;
   final: boolean;
   parties: CaseFacts['parties'];
+  summary: CaseFacts['summary'];
   open: Map<string, OTask>;
 }
 
@@ -108,11 +109,12 @@ class Oracle {
       o.events++;
       let c = o.cases.get(f.caseId);
       if (!c) {
-        c = { caseId: f.caseId, key: e.position, process: f.process, events: [], state: f.stateAfter, final: false, parties: {}, open: new Map() };
+        c = { caseId: f.caseId, key: e.position, process: f.process, events: [], state: f.stateAfter, final: false, parties: {}, summary: f.summary, open: new Map() };
         o.cases.set(f.caseId, c);
       }
       c.events.push(f);
       c.state = f.stateAfter;
+      c.summary = f.summary;
       c.final = f.final;
       c.parties = { ...c.parties, ...(f.parties ?? {}) };
       for (const closed of f.tasksClosed ?? []) {
@@ -122,7 +124,7 @@ class Oracle {
         t.cancelled = closed.cancelled === true;
         c.open.delete(closed.stage);
       }
-      for (const r of f.deadlinesRestated ?? []) c.open.get(r.stage)?.dues.push({ from: f.at, dueAt: new Date(r.new.dueAt).toISOString() });
+      for (const r of f.deadlinesRestated ?? []) c.open.get(r.stage)?.dues.push({ from: f.at, dueAt: new Date(r.new.dueAt).toISOString(), provisional: r.new.provisional });
       for (const t of f.tasksOpened ?? []) {
         const task: OTask = {
           caseId: f.caseId,
@@ -133,7 +135,7 @@ class Oracle {
           org: t.org,
           orgs: t.orgs ?? [],
           enteredAt: new Date(t.enteredAt).toISOString(),
-          dues: t.dueAt === undefined ? [] : [{ from: f.at, dueAt: new Date(t.dueAt).toISOString() }],
+          dues: t.dueAt === undefined ? [] : [{ from: f.at, dueAt: new Date(t.dueAt).toISOString(), provisional: t.provisional === true }],
           basis: t.basis ?? null,
           person: t.org === f.parties?.applicantOrg && f.summary?.applicantKind === 'person',
         };
@@ -177,7 +179,7 @@ class Oracle {
   }
 
   overdue(asOf: string, f: Filters & { from?: string; to?: string }) {
-    const items: { caseId: string; stage: string; org: string; dueAt: string; completedAt?: string; workingDaysOverdue: number | null; status: string; key: number }[] = [];
+    const items: { caseId: string; stage: string; org: string; dueAt: string; enteredAt: string; basis: string | null; provisional: boolean; completedAt?: string; workingDaysOverdue: number | null; status: string; key: number }[] = [];
     const byOrg = new Map<string, { org: string; open: number; overdue: number; finishedLate: number; cancelledLate: number }>();
     const tally = (org: string) => byOrg.get(org) ?? byOrg.set(org, { org, open: 0, overdue: 0, finishedLate: 0, cancelledLate: 0 }).get(org)!;
     for (const t of this.tasks) {
@@ -192,13 +194,13 @@ class Oracle {
         tally(org).open++;
         if (dueAt < asOf) {
           tally(org).overdue++;
-          items.push({ caseId: t.caseId, stage: t.stage, org, dueAt, workingDaysOverdue: overdueDays(this.cal, asOf, dueAt), status: 'open', key: t.caseKey });
+          items.push({ caseId: t.caseId, stage: t.stage, org, dueAt, enteredAt: t.enteredAt, basis: t.basis, provisional: t.dues.at(-1)!.provisional, workingDaysOverdue: overdueDays(this.cal, asOf, dueAt), status: 'open', key: t.caseKey });
         }
       } else if (t.completedAt! > dueAt) {
         const status = t.cancelled ? 'cancelledLate' : 'finishedLate';
         if (t.cancelled) tally(org).cancelledLate++;
         else tally(org).finishedLate++;
-        items.push({ caseId: t.caseId, stage: t.stage, org, dueAt, completedAt: t.completedAt!, workingDaysOverdue: overdueDays(this.cal, t.completedAt!, dueAt), status, key: t.caseKey });
+        items.push({ caseId: t.caseId, stage: t.stage, org, dueAt, enteredAt: t.enteredAt, basis: t.basis, provisional: t.dues.at(-1)!.provisional, completedAt: t.completedAt!, workingDaysOverdue: overdueDays(this.cal, t.completedAt!, dueAt), status, key: t.caseKey });
       }
     }
     const rows = [...byOrg.values()].filter((r) => r.open + r.overdue + r.finishedLate + r.cancelledLate > 0);
@@ -248,6 +250,9 @@ class Oracle {
           workingDaysLeft: dueAt === null ? null : daysLeft(this.cal, asOf, dueAt),
           workingDaysOverdue: dueAt === null ? null : overdueDays(this.cal, asOf, dueAt),
           overdue: dueAt !== null && asOf > dueAt,
+          provisional: t.dues.at(-1)?.provisional ?? false,
+          restatedFrom: restatedFrom(t),
+          summary: summaryShown(this.cases.get(t.caseId)!.summary),
           key: t.caseKey,
         };
       })
@@ -269,6 +274,18 @@ class Oracle {
       });
     return { state, tasks: tasks.sort((a, b) => cmp(a.stage, b.stage)) };
   }
+}
+
+/** The due date a re-statement last replaced with another date (the inbox's `restatedFrom`), or null. */
+function restatedFrom(t: OTask): string | null {
+  let from: string | null = null;
+  for (let i = 1; i < t.dues.length; i++) if (dayOf(t.dues[i]!.dueAt) !== dayOf(t.dues[i - 1]!.dueAt)) from = dayOf(t.dues[i - 1]!.dueAt);
+  return from;
+}
+
+/** The triage summary as the inbox shows it: title, applicant and provider. */
+function summaryShown(s: CaseFacts['summary']) {
+  return { title: s?.title ?? '', ...(s?.applicant !== undefined ? { applicant: s.applicant } : {}), ...(s?.provider !== undefined ? { provider: s.provider } : {}) };
 }
 
 interface Filters {
@@ -399,6 +416,9 @@ function realOverdue(report: OverdueReport) {
       stage: i.stage,
       org: i.org,
       dueAt: i.dueAt,
+      enteredAt: i.enteredAt,
+      basis: i.basis,
+      provisional: i.provisional,
       ...(i.completedAt !== undefined ? { completedAt: i.completedAt } : {}),
       workingDaysOverdue: i.workingDaysOverdue,
       status: i.status,
@@ -506,7 +526,14 @@ describe.each(SEEDS)('the read models against a simple oracle over the raw event
     const list = [...callers.values()];
     for (let i = 0; i < n; i++) {
       const caller = i < list.length ? list[i]! : pick(list);
-      const asOf = iso(now + Math.floor(r() * 40 * DAY));
+      // Now or later (the inbox is the work open now), at random, at a Shanghai midnight ± 1 ms, or on a deadline's last millisecond ± 1.
+      let asOf = iso(now + Math.floor(r() * 40 * DAY));
+      const roll = r();
+      if (roll < 0.3) asOf = iso(Math.max(now, Date.parse(`${dayOf(asOf)}T00:00:00+08:00`) + Math.floor(r() * 3) - 1));
+      else if (roll < 0.6) {
+        const later = o.tasks.map((t) => o.dueNow(t)).filter((d): d is string => d !== undefined && Date.parse(d) > now);
+        if (later.length > 0) asOf = iso(Date.parse(pick(later)) + Math.floor(r() * 3) - 1);
+      }
       const f: { process?: string; overdue?: boolean; dueWithin?: number } = {};
       if (r() < 0.2) f.process = pick(Object.keys(startInputs));
       if (r() < 0.3) f.overdue = r() < 0.5;
@@ -516,7 +543,7 @@ describe.each(SEEDS)('the read models against a simple oracle over the raw event
       let cursor: string | undefined;
       for (let pages = 0; pages < 1000; pages++) {
         const page = models.inbox({ caller, asOf, limit, ...f, ...(cursor ? { cursor } : {}) });
-        got.push(...page.items.map((x) => ({ caseId: x.caseId, stage: x.stage, state: x.state, dueAt: x.dueAt, workingDaysLeft: x.workingDaysLeft, workingDaysOverdue: x.workingDaysOverdue, overdue: x.overdue })));
+        got.push(...page.items.map((x) => ({ caseId: x.caseId, stage: x.stage, state: x.state, dueAt: x.dueAt, workingDaysLeft: x.workingDaysLeft, workingDaysOverdue: x.workingDaysOverdue, overdue: x.overdue, provisional: x.provisional, restatedFrom: x.restatedFrom, summary: x.summary })));
         if (!page.nextCursor) break;
         cursor = page.nextCursor;
       }
@@ -687,8 +714,8 @@ describe('the HTTP answers against the oracle, each caller in its own region (AP
       for (let pages = 0; pages < 100; pages++) {
         const res = await api.call('GET', `/v1/inbox?limit=3${cursor ? `&cursor=${cursor}` : ''}`, { as: token });
         expect(res.status).toBe(200);
-        const body = res.body as { items: { caseId: string; stage: string; state: string; dueAt: string | null; workingDaysLeft: number | null; workingDaysOverdue: number | null; overdue: boolean }[]; nextCursor: string | null };
-        got.push(...body.items.map((x) => ({ caseId: x.caseId, stage: x.stage, state: x.state, dueAt: x.dueAt, workingDaysLeft: x.workingDaysLeft, workingDaysOverdue: x.workingDaysOverdue, overdue: x.overdue })));
+        const body = res.body as { items: InboxItem[]; nextCursor: string | null };
+        got.push(...body.items.map((x) => ({ caseId: x.caseId, stage: x.stage, state: x.state, dueAt: x.dueAt, workingDaysLeft: x.workingDaysLeft, workingDaysOverdue: x.workingDaysOverdue, overdue: x.overdue, provisional: x.provisional, restatedFrom: x.restatedFrom, summary: x.summary })));
         if (!body.nextCursor) break;
         cursor = body.nextCursor;
       }
