@@ -11,6 +11,7 @@
  * the read models are rebuilt from position 0.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_DEADLINE_RULES } from '../../calendars/index.js';
 import { cityOf } from '../../directory/index.js';
 import { EngineError } from '../../engine/errors.js';
 import { finalStates, transitions } from '../../machines/describe.js';
@@ -75,7 +76,7 @@ interface OTask {
   orgs: string[];
   enteredAt: string;
   /** Deadlines in force, each from the instant it was stated. */
-  dues: { from: string; dueAt: string; provisional: boolean }[];
+  dues: { from: string; dueAt: string; provisional: boolean; calendarVersion?: string }[];
   basis: string | null;
   completedAt?: string;
   cancelled?: boolean;
@@ -124,7 +125,7 @@ class Oracle {
         t.cancelled = closed.cancelled === true;
         c.open.delete(closed.stage);
       }
-      for (const r of f.deadlinesRestated ?? []) c.open.get(r.stage)?.dues.push({ from: f.at, dueAt: new Date(r.new.dueAt).toISOString(), provisional: r.new.provisional });
+      for (const r of f.deadlinesRestated ?? []) c.open.get(r.stage)?.dues.push({ from: f.at, dueAt: new Date(r.new.dueAt).toISOString(), provisional: r.new.provisional, calendarVersion: r.new.calendarVersion });
       for (const t of f.tasksOpened ?? []) {
         const task: OTask = {
           caseId: f.caseId,
@@ -135,7 +136,7 @@ class Oracle {
           org: t.org,
           orgs: t.orgs ?? [],
           enteredAt: new Date(t.enteredAt).toISOString(),
-          dues: t.dueAt === undefined ? [] : [{ from: f.at, dueAt: new Date(t.dueAt).toISOString(), provisional: t.provisional === true }],
+          dues: t.dueAt === undefined ? [] : [{ from: f.at, dueAt: new Date(t.dueAt).toISOString(), provisional: t.provisional === true, ...(t.calendarVersion !== undefined ? { calendarVersion: t.calendarVersion } : {}) }],
           basis: t.basis ?? null,
           person: t.org === f.parties?.applicantOrg && f.summary?.applicantKind === 'person',
         };
@@ -590,6 +591,24 @@ describe.each(SEEDS)('the read models against a simple oracle over the raw event
         if (may !== listed.has(`${d.code} ${t.caseId} ${t.stage}`)) wrong.push(`${t.process}.${state.state}/${t.stage} ${d.code}: engine ${may ? 'allows' : 'refuses'}, inbox ${may ? 'omits' : 'lists'} (task org ${t.org}, orgs ${t.orgs.join(',')})`);
       }
     }
+    expect(wrong).toEqual([]);
+  });
+
+  it('given every working-day deadline stamped with the calendar now in force, then it ends at 23:59:59.999 Beijing time on the N-th working day after the day of entry, that day not counted (PROCESSES.md "Deadlines")', () => {
+    const version = (w.calendar.current() as unknown as { version: string }).version;
+    const wrong: string[] = [];
+    let checked = 0;
+    for (const t of o.tasks) {
+      const due = t.dues.at(-1);
+      if (!due || due.calendarVersion !== version || (t.basis !== 'statute' && t.basis !== 'policy')) continue;
+      const rule = DEFAULT_DEADLINE_RULES[`${t.process}.${t.stage}`] ?? DEFAULT_DEADLINE_RULES.policyDefault!;
+      const entry = dayOf(t.enteredAt);
+      const dueDay = dayOf(due.dueAt);
+      const endOfDay = iso(Date.parse(`${dueDay}T23:59:59.999+08:00`));
+      if (workingDaysIn(o.cal, entry, dueDay) !== rule.n || !o.cal.isWorkingDay(dueDay) || due.dueAt !== endOfDay) wrong.push(`${t.process}.${t.stage} entered ${t.enteredAt} due ${due.dueAt}`);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(50);
     expect(wrong).toEqual([]);
   });
 
