@@ -11,6 +11,7 @@ import { DEFAULT_DEADLINE_RULES, SHIPPED_NOTICES, WorkingDayCalendar } from '../
 import { cityOf, Directory } from '../../directory/index.js';
 import { CalendarInForce } from '../../engine/calendarInForce.js';
 import { Engine } from '../../engine/engine.js';
+import type { CaseState } from '../../engine/fold.js';
 import { EngineError } from '../../engine/errors.js';
 import { Scheduler } from '../../engine/scheduler.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
@@ -93,7 +94,7 @@ export function startInput(process: ProcessName, provider: string, applicant: Ac
   return input;
 }
 
-interface Tracked {
+export interface Tracked {
   caseId: string;
   process: ProcessName;
   provider: string;
@@ -106,6 +107,37 @@ export interface DriveResult {
   started: number;
   restated: number;
   fired: number;
+}
+
+/**
+ * A command some party to case `c` may send on it now (engine.allowedCommands), picked by `pick`,
+ * with the example data of its form; none when no one may act. Commands that move the case on to
+ * a state that is not final are three times as likely, so cases get far.
+ */
+export function randomCommand(
+  w: World,
+  c: Tracked,
+  state: CaseState,
+  pick: <X>(xs: readonly X[]) => X,
+): { actor: Actor; type: string; data: unknown } | undefined {
+  const region = directory.get(c.provider)!.region;
+  const candidates = [
+    actorOf(c.provider, 'provider'),
+    actorOf(directory.authorityOf(region)?.code ?? '370000-dsj', 'authority'),
+    actorOf(directory.authorityOf(cityOf(region))?.code ?? '370000-dsj', 'authority'),
+    actorOf('370000-dsj', 'authority'),
+    c.applicant,
+  ];
+  const def = registry.get(state.process, state.version)!;
+  const arrows = transitions(def);
+  const finals = new Set(finalStates(def));
+  const weight = (type: string) => (arrows.some((a) => a.from === state.state && a.command === type && a.to !== a.from && !finals.has(a.to)) ? 3 : 1);
+  const choices = candidates.flatMap((actor) => w.engine.allowedCommands(state, actor).flatMap((type) => Array<{ actor: Actor; type: string }>(weight(type)).fill({ actor, type })));
+  if (choices.length === 0) return undefined;
+  const { actor, type } = pick(choices);
+  let data = (commandData[c.process] as Record<string, unknown>)[type] ?? {};
+  if (c.process === 'unopenedDataRequest' && type === 'PASS_NORMATIVE_REVIEW') data = { ...(data as object), providerOrg: c.provider };
+  return { actor, type, data };
 }
 
 /**
@@ -148,25 +180,9 @@ export async function drive(w: World, options: { commands: number; seed: number;
         open.splice(open.indexOf(c), 1);
         continue;
       }
-      const region = directory.get(c.provider)!.region;
-      const candidates = [
-        actorOf(c.provider, 'provider'),
-        actorOf(directory.authorityOf(region)?.code ?? '370000-dsj', 'authority'),
-        actorOf(directory.authorityOf(cityOf(region))?.code ?? '370000-dsj', 'authority'),
-        actorOf('370000-dsj', 'authority'),
-        c.applicant,
-      ];
-      // Commands that move the case on to a state that is not final are three times as likely, so cases get far.
-      const def = registry.get(state.process, state.version)!;
-      const arrows = transitions(def);
-      const finals = new Set(finalStates(def));
-      const weight = (type: string) => (arrows.some((a) => a.from === state.state && a.command === type && a.to !== a.from && !finals.has(a.to)) ? 3 : 1);
-      const choices = candidates.flatMap((actor) => w.engine.allowedCommands(state, actor).flatMap((type) => Array<{ actor: Actor; type: string }>(weight(type)).fill({ actor, type })));
-      if (choices.length === 0) continue;
-      const { actor, type } = pick(choices);
-      let data = (commandData[c.process] as Record<string, unknown>)[type] ?? {};
-      if (c.process === 'unopenedDataRequest' && type === 'PASS_NORMATIVE_REVIEW') data = { ...(data as object), providerOrg: c.provider };
-      await w.engine.execute({ caseId: c.caseId, type, data, actor });
+      const command = randomCommand(w, c, state, pick);
+      if (!command) continue;
+      await w.engine.execute({ caseId: c.caseId, ...command });
       result.accepted++;
     } catch (err) {
       if (!(err instanceof EngineError)) throw err;

@@ -12,9 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DEADLINE_RULES } from '../../calendars/index.js';
-import { cityOf } from '../../directory/index.js';
 import { EngineError } from '../../engine/errors.js';
-import { finalStates, transitions } from '../../machines/describe.js';
 import { registry } from '../../machines/registry.js';
 import type { Actor } from '../../machines/types.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,8 +20,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALL_PROJECTIONS, caseFacts, type CaseFacts, type InboxItem, InlineProjector, openReadModels, personCodeForReports, type OverdueReport, type ReadModels, type SlaGroupBy } from '../../projections/index.js';
 import { openTestApi, type TestApi } from '../api/harness.js';
-import { actors, commandData, startInputs, type ProcessName } from '../machines/examples.js';
-import { actorOf, admin, directory, notice2026, prng, startInput, world, type World } from './harness.js';
+import { actors, startInputs, type ProcessName } from '../machines/examples.js';
+import { actorOf, admin, directory, notice2026, prng, randomCommand, startInput, world, type World } from './harness.js';
 
 // ── The oracle ─────────────────────────────────────────────────────────────────────────
 
@@ -376,25 +374,11 @@ async function drive(w: World, seed: number, commands: number): Promise<Stats> {
           state = await w.engine.getCase(c.caseId);
         }
       }
-      const region = directory.get(c.provider)!.region;
-      const candidates = [
-        actorOf(c.provider, 'provider'),
-        actorOf(directory.authorityOf(region)?.code ?? '370000-dsj', 'authority'),
-        actorOf(directory.authorityOf(cityOf(region))?.code ?? '370000-dsj', 'authority'),
-        actorOf('370000-dsj', 'authority'),
-        c.applicant,
-      ];
-      const def = registry.get(state.process, state.version)!;
-      const arrows = transitions(def);
-      const finals = new Set(finalStates(def));
-      const weight = (type: string) => (arrows.some((a) => a.from === state.state && a.command === type && a.to !== a.from && !finals.has(a.to)) ? 3 : 1);
-      const choices = candidates.flatMap((actor) => w.engine.allowedCommands(state, actor).flatMap((type) => Array<{ actor: Actor; type: string }>(weight(type)).fill({ actor, type })));
-      if (choices.length === 0) continue;
-      const { actor, type } = pick(choices);
-      let data = (commandData[c.process] as Record<string, unknown>)[type] ?? {};
-      if (c.process === 'unopenedDataRequest' && type === 'PASS_NORMATIVE_REVIEW') data = { ...(data as object), providerOrg: c.provider };
-      if (type === 'SIGN_AGREEMENT') data = { ...(data as object), useFrom: dayOf(w.clock.now().toISOString()), useTo: '2026-03-31', destructionDays: 1 + Math.floor(r() * 40) };
-      await w.engine.execute({ caseId: c.caseId, type, data, actor });
+      const command = randomCommand(w, c, state, pick);
+      if (!command) continue;
+      const { type } = command;
+      if (type === 'SIGN_AGREEMENT') command.data = { ...(command.data as object), useFrom: dayOf(w.clock.now().toISOString()), useTo: '2026-03-31', destructionDays: 1 + Math.floor(r() * 40) };
+      await w.engine.execute({ caseId: c.caseId, ...command });
       s.accepted++;
     } catch (err) {
       if (!(err instanceof EngineError)) throw err;
