@@ -17,7 +17,7 @@
  *   read, without a query, as long as no other connection has written to the file since
  *   (`PRAGMA data_version`). See `StreamHeads`.
  */
-import { closeSync, fdatasync, openSync } from 'node:fs';
+import { closeSync, fdatasync, fstatSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve as resolvePath } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -604,6 +604,9 @@ export class SqliteEventStore implements EventStore {
           const fd = this.#logFd;
           if (fd === undefined) throw new Error('the log file is not open');
           await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+          // A log deleted while open (rm events.db-wal): the commits went to a file that no restart
+          // reads, so those since the last checkpoint would be lost however well it was flushed.
+          if (fstatSync(fd).nlink === 0) throw new Error(`the write-ahead log ${this.#logToFlush} was deleted while the store had it open`);
         } catch (error) {
           this.#flushFailure = new LogNotFlushedError(error);
           this.#failedFrom = waiting[0]!.from;

@@ -118,6 +118,25 @@ describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop
     expect(await s.headPosition()).toBe(1);
   });
 
+  it('given the write-ahead log deleted while the store is open (rm events.db-wal), when an append commits, then it is refused as not known to survive, and so is every later one', async () => {
+    const s = store();
+    const stream = streamName();
+    const first = s.appendToStream(stream, [event('A')], { expectedRevision: 'no_stream' });
+    await turns();
+    finishFlush();
+    await first;
+
+    // The connection writes on into the deleted file: a restart reads none of it.
+    rmSync(join(dir, 'events.db-wal'));
+    const append = s.appendToStream(stream, [event('B')], { expectedRevision: 0 });
+    await turns();
+    finishFlush();
+    await expect(append).rejects.toThrow(LogNotFlushedError);
+    await expect(append).rejects.toThrow(/was deleted while the store had it open/);
+    expect(s.trouble).toMatchObject({ reason: 'storeNotFlushed' });
+    await expect(s.appendToStream(stream, [event('C')], { expectedRevision: 1 })).rejects.toThrow(LogNotFlushedError);
+  });
+
   it('given a flush that fails while more commits wait for the next, then those are refused too', async () => {
     const s = store();
     const stream = streamName();
