@@ -903,9 +903,24 @@ export class InlineProjector implements Projector {
     const left = this.#projections.filter((p) => !this.#detached.has(p.name) && rows.get(p.name)?.version === UNFINISHED);
     if (left.length === 0) return;
     // Held from here to the end of the takeover: no other process starts a rebuild in between.
-    const lock = takeRebuildLock(file);
+    const lock = this.#lockToTakeOver(file);
     if (!lock) return;
     this.#takeOver(lock, left, () => this.rebuild(left.map((p) => p.name)));
+  }
+
+  /**
+   * The rebuild lock for a takeover, or undefined when another process holds it — or when it cannot
+   * be taken (a full disk: SQLite writes the lock file's first page), told to `onError`: the read
+   * models stay as they are and the next read or append tries again. Thrown, it failed /health,
+   * /metrics and every read with the store's error while a rebuild killed by a full disk was left.
+   */
+  #lockToTakeOver(file: string): Db | undefined {
+    try {
+      return takeRebuildLock(file);
+    } catch (error) {
+      this.#onError?.(error);
+      return undefined;
+    }
   }
 
   /**
@@ -950,7 +965,7 @@ export class InlineProjector implements Projector {
         return !this.#detached.has(p.name) && row !== undefined && row.version === p.version && row.position < upTo;
       });
     if (behindIn(rows, head).length === 0) return;
-    const lock = takeRebuildLock(file);
+    const lock = this.#lockToTakeOver(file);
     if (!lock) return;
     // Still behind, now that no rebuild can start: seen again in one snapshot.
     const now = this.#snapshot();

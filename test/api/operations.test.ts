@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mintToken } from '../../api/auth.js';
 import { checkExport } from '../../engine/exportCheck.js';
 import type { SqliteEventStore } from '../../eventstore/sqlite.js';
@@ -312,6 +312,38 @@ describe('given a read model being rebuilt by another process (its checkpoint ma
       const head = api.db.prepare('SELECT max(position) FROM events').pluck().get() as number;
       api.db.prepare("UPDATE projection_checkpoints SET version = ?, position = ? WHERE name = 'audit'").run(version, head);
       for (const url of urls) expect([url, (await api.call('GET', url, url.startsWith('/v1/inbox') ? t.provider : t.admin)).status]).toEqual([url, 200]);
+      expect((await api.call('GET', '/health', t.admin)).body.projections.rebuilding).toBeUndefined();
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('given read models a rebuild left unfinished when the disk filled, and the disk still full', () => {
+  it('when /health, /metrics and a read are asked, then health and metrics answer (rebuilding) instead of failing with the store\'s error, the read answers 503 readModelsRebuilding, and once the disk has room the next read takes the rebuild over', async () => {
+    const dataDir = folder();
+    const { t } = await twoObjections(dataDir);
+    const api = await serve(dataDir);
+    // What the full disk does to a takeover: SQLite cannot write the rebuild lock file's first page.
+    const exec = Database.prototype.exec;
+    const full = vi.spyOn(Database.prototype, 'exec').mockImplementation(function (this: Database.Database, sql: string) {
+      if (sql === 'BEGIN EXCLUSIVE') throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      return exec.call(this, sql);
+    });
+    try {
+      api.db.prepare('UPDATE projection_checkpoints SET version = -1, position = 0').run();
+      const health = await api.call('GET', '/health', t.admin);
+      expect([health.status, health.body.projections?.rebuilding]).toEqual([200, expect.objectContaining({ done: 0 })]);
+      const metrics = await api.call('GET', '/metrics', t.admin);
+      expect(metrics.status).toBe(200);
+      expect(metrics.text).toMatch(/^workflow_readmodels_rebuilding 1$/m);
+      const inbox = await api.call('GET', '/v1/inbox', t.provider);
+      expect([inbox.status, inbox.body.reason]).toEqual([503, 'readModelsRebuilding']);
+    } finally {
+      full.mockRestore();
+    }
+    try {
+      await vi.waitFor(async () => expect((await api.call('GET', '/v1/inbox', t.provider)).status).toBe(200), { timeout: 10_000, interval: 50 });
       expect((await api.call('GET', '/health', t.admin)).body.projections.rebuilding).toBeUndefined();
     } finally {
       await api.close();
