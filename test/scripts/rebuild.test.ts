@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runScript } from './spawnScript.js';
 
@@ -47,6 +48,16 @@ describe('npm run rebuild', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toBe(`数据目录 ${dataDir} 中没有事件库（events.db），无从重建读模型。请检查 WORKFLOW_DATA_DIR。\n`);
     expect(readdirSync(dataDir)).toEqual([]);
+  });
+
+  it('given a full disk, when it rebuilds, then it says so in one Chinese line with what becomes of the read models, no stack trace, and exit 1', () => {
+    const dataDir = emptyDir();
+    expect(runScript('demo.ts', ['--cases', '3', '--quiet'], { WORKFLOW_DATA_DIR: dataDir }).status).toBe(0);
+    const fullDisk = pathToFileURL(join(import.meta.dirname, 'fixtures/fullDisk.mjs')).href;
+    const run = runScript('rebuild.ts', [], { WORKFLOW_DATA_DIR: dataDir, NODE_OPTIONS: `--import ${fullDisk}` });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`^读模型重建未完成：数据目录 ${dataDir} 所在的磁盘已满。请排除后再次运行 npm run rebuild；[^\\n]*接手重建[^\\n]*\\n$`));
+    expect(run.stderr).not.toMatch(/SqliteError|at |database or disk is full/);
   });
 
   it('given a store with events, then it rebuilds the read models named', () => {
