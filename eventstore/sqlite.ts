@@ -61,7 +61,10 @@ export interface SqliteEventStoreOptions {
   synchronous?: SqliteSynchronous;
   /** Stamps `created` (bookkeeping; domain time travels in each event's metadata): the caller's clock. */
   now: () => Date;
-  /** `PRAGMA busy_timeout`, for other processes holding the write lock. Default 5000 ms. */
+  /**
+   * `PRAGMA busy_timeout`, for other processes holding the write lock. Default 5000 ms. Appends wait
+   * for it off the event loop, tried again every few milliseconds (group commit; see `#begin`).
+   */
   busyTimeoutMs?: number;
   /** How often a caught-up subscription looks for appends made by other processes. Default 75 ms. */
   pollIntervalMs?: number;
@@ -168,6 +171,14 @@ export function applySqlitePragmas(db: Database.Database, synchronous: SqliteSyn
 export const SQLITE_MMAP_BYTES = 2 ** 31;
 
 const requireHere = createRequire(import.meta.url);
+
+/** How often a group of appends tries again for the write lock another process holds (`#begin`). */
+const LOCK_RETRY_MS = 10;
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
 /** SQLite's own checkpoint threshold, in pages of log: its default, kept when no background checkpointer runs. */
 const SQLITE_AUTOCHECKPOINT = 1000;
 const SYNCHRONOUS_VALUES: readonly SqliteSynchronous[] = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
@@ -382,6 +393,8 @@ export class SqliteEventStore implements EventStore {
   /** …and subscriptions see nothing from the first position that flush covered, until a restart. */
   #failedFrom: number | undefined;
   #failedAt: string | undefined;
+  /** A group waiting for another process's write lock (`#begin`): how many tries it has had, and when it is begun or refused. */
+  #lockWait: { tries: number; over: Promise<void>; end: () => void } | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
   readonly #heads: StreamHeads;
@@ -528,11 +541,14 @@ export class SqliteEventStore implements EventStore {
   #flush(): void {
     const group = this.#pending;
     this.#pending = [];
+    if (group.length === 0) return;
     if (this.#closed) {
+      this.#endLockWait();
       for (const p of group) p.reject(new Error('the event store is closed'));
       return;
     }
     if (this.#flushFailure) {
+      this.#endLockWait();
       for (const p of group) p.reject(this.#flushFailure);
       return;
     }
@@ -542,15 +558,26 @@ export class SqliteEventStore implements EventStore {
       if (this.#logToFlush !== undefined) from = (this.#head.get() ?? 0) + 1;
     } catch (error) {
       // The file cannot be read: nothing is committed, as when the commit itself fails.
+      this.#endLockWait();
       for (const p of group) p.reject(error);
       return;
     }
+    let begun: boolean;
+    try {
+      begun = this.#begin(group);
+    } catch (error) {
+      for (const p of group) p.reject(error);
+      return;
+    }
+    if (!begun) return;
     if (group.length === 1) {
       const only = group[0]!;
       let outcome: Outcome;
       try {
-        outcome = { ok: true, result: this.#committedAppend(only.stream, only.events, only.expected) };
+        outcome = { ok: true, result: this.#commitBegun(() => this.#appendOne(only.stream, only.events, only.expected, 'nested')) };
+        this.#heads.committed();
       } catch (error) {
+        this.#heads.aborted();
         outcome = { ok: false, error };
       }
       this.#whenDurable(from, [only], [outcome]);
@@ -558,7 +585,7 @@ export class SqliteEventStore implements EventStore {
     }
     const outcomes: Outcome[] = [];
     try {
-      this.#groupTx.immediate(group, outcomes);
+      this.#commitBegun(() => this.#groupTx(group, outcomes));
       this.#heads.committed();
     } catch (error) {
       // The commit itself failed: nothing of the group is stored.
@@ -567,6 +594,61 @@ export class SqliteEventStore implements EventStore {
       return;
     }
     this.#whenDurable(from, group, outcomes);
+  }
+
+  /**
+   * Begins the group's transaction (`BEGIN IMMEDIATE`) if the write lock is free now, and answers
+   * true. When another process holds it (a server or `npm run rebuild` on the same file), the group
+   * goes back to the front of the queue and is tried again every `LOCK_RETRY_MS` (false): SQLite's
+   * own busy handler would wait inside the call, stopping this thread — every request, /health —
+   * for up to the busy timeout (measured: /health took 9–10 s while another process held the lock
+   * for 20 s). Past the connection's `busy_timeout` in tries, SQLite's SQLITE_BUSY is thrown, as
+   * its handler would have: nothing of the group is stored.
+   */
+  #begin(group: PendingAppend[]): boolean {
+    const db = this.database;
+    // Pragmas act when prepared: a prepared one would keep the value it was prepared with.
+    const timeoutMs = db.pragma('busy_timeout', { simple: true }) as number;
+    db.pragma('busy_timeout = 0');
+    try {
+      db.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      const wait = this.#lockWait;
+      if (!isBusy(error) || (wait?.tries ?? 0) * LOCK_RETRY_MS >= timeoutMs) {
+        this.#endLockWait();
+        throw error;
+      }
+      if (wait) wait.tries++;
+      else {
+        let end!: () => void;
+        const over = new Promise<void>((resolve) => (end = resolve));
+        this.#lockWait = { tries: 1, over, end };
+      }
+      this.#pending = [...group, ...this.#pending];
+      setTimeout(() => this.#flush(), LOCK_RETRY_MS);
+      return false;
+    } finally {
+      db.pragma(`busy_timeout = ${timeoutMs}`);
+    }
+    this.#endLockWait();
+    return true;
+  }
+
+  #endLockWait(): void {
+    this.#lockWait?.end();
+    this.#lockWait = undefined;
+  }
+
+  /** Runs `work` in the transaction `#begin` began and commits it; if either throws, rolls it back. */
+  #commitBegun<T>(work: () => T): T {
+    try {
+      const result = work();
+      this.database.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (this.database.inTransaction) this.database.exec('ROLLBACK');
+      throw error;
+    }
   }
 
   /**
@@ -741,7 +823,9 @@ export class SqliteEventStore implements EventStore {
   }
 
   async #close(): Promise<void> {
-    if (this.#pending.length > 0) this.#flush();
+    // Appends waiting for another process's write lock are stored, or refused, first (their next try is due).
+    if (this.#pending.length > 0 && !this.#lockWait) this.#flush();
+    while (this.#lockWait) await this.#lockWait.over;
     for (const sub of [...this.#subscriptions]) await sub.close();
     this.#closed = true;
     // Appends committed and not yet answered are answered once on disk; no append commits now.

@@ -444,6 +444,39 @@ describe('given another process holding the store\'s write lock past the busy ti
       await api.close();
     }
   });
+
+  it('when a command waits for the lock, then the server answers meanwhile (/health, a case read) and the command is stored once the lock is let go within the busy timeout', async () => {
+    const dataDir = folder();
+    const { t, a } = await twoObjections(dataDir);
+    const api = await serve(dataDir);
+    const other = new Database(join(dataDir, 'events.db'));
+    try {
+      api.db.pragma('busy_timeout = 5000');
+      other.exec('BEGIN IMMEDIATE');
+      // Told when the command's event is handed to the store; the store tries to commit it a turn later.
+      const store = api.app.store as SqliteEventStore;
+      const append = store.appendToStream.bind(store);
+      const appending = new Promise<void>((resolve) => {
+        store.appendToStream = (...args) => {
+          resolve();
+          return append(...args);
+        };
+      });
+      let answered: number | undefined;
+      const command = api.call('POST', '/v1/cases', t.applicant, { process: 'objection', input: startInputs.objection }).then((res) => (answered = res.status));
+      await appending;
+      await new Promise((resolve) => setImmediate(resolve));
+      // SQLite's busy handler would hold this thread until the lock or the timeout: nothing else would be answered.
+      expect((await api.call('GET', '/health', t.admin)).body.status).toBe('ok');
+      expect((await api.call('GET', `/v1/cases/${a}`, t.applicant)).status).toBe(200);
+      expect(answered).toBeUndefined();
+      other.exec('COMMIT');
+      expect(await command).toBe(201);
+    } finally {
+      other.close();
+      await api.close();
+    }
+  });
 });
 
 describe('given two servers on one data folder', () => {

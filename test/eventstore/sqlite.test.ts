@@ -254,6 +254,45 @@ describe('SqliteEventStore', () => {
     expect((await allEvents(s)).map((e) => e.position)).toEqual(Array.from({ length: before + 10 }, (_, i) => i + 1));
   });
 
+  it('given another connection holding the write lock, when appends are requested, then they wait for it without holding this thread, commit together once it is let go, and close waits for them', async () => {
+    const s = store();
+    const other = new Database(join(dir, 'events.db'));
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      const first = s.appendToStream('lock-a', [event('Opened')], { expectedRevision: 'no_stream' });
+      await new Promise((resolve) => setImmediate(resolve));
+      // Requested while the first waits: it joins the first's try.
+      const second = s.appendToStream('lock-b', [event('Opened')], { expectedRevision: 'no_stream' });
+      let settled = false;
+      void Promise.allSettled([first, second]).then(() => (settled = true));
+      // This thread goes on meanwhile (SQLite's busy handler would have held it up to 5 s at the first try).
+      for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+      expect(await s.headPosition()).toBe(0);
+      expect(settled).toBe(false);
+      const closing = s.close();
+      other.exec('COMMIT');
+      const [a, b] = await Promise.all([first, second]);
+      expect([a.position, b.position].sort()).toEqual([1, 2]);
+      await closing;
+    } finally {
+      other.close();
+    }
+  });
+
+  it('given another connection holding the write lock past the busy timeout, then the appends waiting are refused with SQLITE_BUSY and nothing is stored', async () => {
+    const s = store({ busyTimeoutMs: 40 });
+    const other = new Database(join(dir, 'events.db'));
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      await expect(s.appendToStream('lock-c', [event('Opened')], { expectedRevision: 'no_stream' })).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+      other.exec('ROLLBACK');
+      expect(await s.headPosition()).toBe(0);
+      expect(s.database.pragma('busy_timeout', { simple: true })).toBe(40);
+    } finally {
+      other.close();
+    }
+  });
+
   it('given group commit off, then each append is its own transaction, answered at once', async () => {
     const s = store({ groupCommit: false });
     const stream = streamName();
