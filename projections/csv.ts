@@ -21,9 +21,11 @@ type Cell = string | number | null | undefined;
 
 /**
  * A code of digits Excel would read as a number and spoil: 12 digits or more (shown as 9.13706E+17,
- * and past 15 digits rounded: an all-digit 统一社会信用代码 or 身份证号), or a leading zero (dropped).
+ * and past 15 digits rounded: an all-digit 统一社会信用代码 or 身份证号), a leading zero (dropped), or
+ * digits with an E between them, which Excel reads as a power of ten (a 统一社会信用代码 may have the
+ * letter E among its digits: 913702001234567E12 would show as 9.13702E+26).
  */
-const DIGIT_CODE = /^(?:\d{12,}|0\d+)$/;
+const DIGIT_CODE = /^(?:\d{12,}|0\d+|\d+E\d+)$/;
 
 /** One field: numbers as they are; text quoted when needed, and kept from being read as a formula or a number. */
 function field(value: Cell): string {

@@ -368,6 +368,12 @@ describe('inbox, reports and the case list over a month of work in Jinan and Qin
     );
   });
 
+  it('given a 统一社会信用代码 of digits with an E between them, when written as CSV, then it is a text formula, so Excel does not read it as a power of ten (9.13702E+26)', () => {
+    expect(csv(['单位代码', '数'], [['913702001234567E12', 1], ['91370200MA3C0001EX', 2]])).toBe(
+      '\uFEFF单位代码,数\r\n"=""913702001234567E12""",1\r\n91370200MA3C0001EX,2\r\n',
+    );
+  });
+
   it('given the SLA report, then stages finished in the period give on-time rates by organisation, process and stage, with open overdue ones', () => {
     const period = { from: at('2026-03-01T00:00:00Z'), to: at('2026-04-01T00:00:00Z'), asOf };
     expect(w.models.slaReport({ ...period, groupBy: 'org' }).rows).toEqual([
