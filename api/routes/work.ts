@@ -232,7 +232,9 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
         ...filters,
         ...(scope ? { region: scope } : {}),
       });
-      if (format === 'csv') return csvReply(reply, `sla-${periodDays(report.from, report.to)}.csv`, app.readModels.toCsv(report));
+      // By organisation, the default, as before; by process or stage, named so (three files of one period, told apart).
+      const grouping = report.groupBy === 'org' ? '' : `by-${report.groupBy}-`;
+      if (format === 'csv') return csvReply(reply, `sla-${grouping}${periodDays(report.from, report.to)}.csv`, app.readModels.toCsv(report));
       return report;
     },
   );

@@ -48,6 +48,19 @@ describe('CSV and NDJSON file names carry Beijing dates', () => {
     expect(year.headers['content-disposition']).toBe('attachment; filename="sla-2026-01-01-2026-12-31.csv"');
   });
 
+  it('given the on-time report by process or by stage, then its file is named so, apart from the one by organisation of the same period (a browser would save the second as "… (1).csv")', async () => {
+    const period = `from=${encodeURIComponent('2026-01-01T00:00:00+08:00')}&to=${encodeURIComponent('2026-07-01T00:00:00+08:00')}`;
+    const names = [];
+    for (const groupBy of ['org', 'process', 'stage']) {
+      names.push((await api.call('GET', `/v1/reports/sla?format=csv&groupBy=${groupBy}&${period}`, { as: supervisor })).headers['content-disposition']);
+    }
+    expect(names).toEqual([
+      'attachment; filename="sla-2026-01-01-2026-06-30.csv"',
+      'attachment; filename="sla-by-process-2026-01-01-2026-06-30.csv"',
+      'attachment; filename="sla-by-stage-2026-01-01-2026-06-30.csv"',
+    ]);
+  });
+
   it('given minPosition, then the answer says how far the read models had come; without it, nothing is said', async () => {
     const head = await api.app.store.headPosition();
     const res = await api.call('GET', `/v1/reports/overdue?minPosition=${head}`, { as: supervisor });
