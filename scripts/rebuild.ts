@@ -44,19 +44,15 @@ const store = await openStore({ store: config.store, dataDir: config.dataDir, sy
 // skipped because they cannot be read, a rebuild thread that failed.
 const notes = new Set<string>();
 const note = (err: unknown) => notes.add(err instanceof UnreadableEventError ? err.message : `读模型重建中出错：${err instanceof Error ? err.message : String(err)}`);
-/** What the store's file did to a rebuild (a full disk, say), in one line an operator can act on; undefined for anything else. */
+/**
+ * What the store's file did to a rebuild (a full disk, a lock held too long, a damaged file), in one
+ * line an operator can act on; undefined for anything else.
+ */
 function storeTrouble(err: unknown): string | undefined {
-  const trouble = storeFailure(err);
-  if (!trouble) return undefined;
-  const what = {
-    storeFull: `数据目录 ${config.dataDir} 所在的磁盘已满`,
-    storeReadOnly: `数据目录 ${config.dataDir} 不可写`,
-    storeIo: `读写数据目录 ${config.dataDir} 时出错（磁盘故障、文件被删除或打开的文件过多）`,
-    storeBusy: '事件库被其他进程长时间占用',
-    storeNotFlushed: '事件库的日志未能写入磁盘',
-  }[trouble];
+  const code = (err as { code?: unknown } | null)?.code;
+  if (!storeFailure(err) && code !== 'SQLITE_CORRUPT' && code !== 'SQLITE_NOTADB') return undefined;
   // The read models are left marked unfinished or part-way: a server takes them over (runner.ts, #takeOverAbandoned).
-  return `读模型重建未完成：${what}。请排除后再次运行 npm run rebuild；运行中的服务也会在下次读取或命令时（或在下次启动时）接手重建，期间清单、待办和报表答 503`;
+  return `读模型重建未完成：${startupMessage(err, config)}。排除后请再次运行 npm run rebuild；运行中的服务也会在下次读取或命令时（或在下次启动时）接手重建，期间清单、待办和报表答 503`;
 }
 /**
  * `work`, or — for another process's rebuild under way, a directory file at fault, or the store's

@@ -56,7 +56,7 @@ describe('npm run rebuild', () => {
     const fullDisk = pathToFileURL(join(import.meta.dirname, 'fixtures/fullDisk.mjs')).href;
     const run = runScript('rebuild.ts', [], { WORKFLOW_DATA_DIR: dataDir, NODE_OPTIONS: `--import ${fullDisk}` });
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`^读模型重建未完成：数据目录 ${dataDir} 所在的磁盘已满。请排除后再次运行 npm run rebuild；[^\\n]*接手重建[^\\n]*\\n$`));
+    expect(run.stderr).toMatch(new RegExp(`^读模型重建未完成：数据目录 ${dataDir} 所在的磁盘已满：请清理磁盘。排除后请再次运行 npm run rebuild；[^\\n]*接手重建[^\\n]*\\n$`));
     expect(run.stderr).not.toMatch(/SqliteError|at |database or disk is full/);
   });
 

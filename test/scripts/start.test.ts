@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Directory } from '../../directory/directory.js';
+import { LogNotFlushedError } from '../../eventstore/types.js';
 import { loadConfig } from '../../infra/config.js';
 import { startupMessage } from '../../scripts/startupError.js';
 import { mintToken } from '../../api/auth.js';
@@ -135,6 +136,14 @@ describe('startupMessage, for what root (who runs these tests) cannot be refused
     expect(startupMessage(failure('SQLITE_NOTADB'), config)).toBe('事件库 /srv/wf/events.db 不是可读的 SQLite 数据库（已损坏或被替换）：请从备份恢复，或检查 WORKFLOW_DATA_DIR');
     const esdb = loadConfig({ WORKFLOW_DATA_DIR: '/srv/wf', WORKFLOW_STORE: 'esdb://db:2113?tls=false' });
     expect(startupMessage(failure('SQLITE_NOTADB'), esdb)).toBe('读模型库 /srv/wf/readmodels.db 不是可读的 SQLite 数据库：可删除它（连同 -wal、-shm 文件），启动时会从事件日志重建');
+  });
+
+  it('given the store failing under it (a full disk, a lock held too long, a disk fault, a log not flushed), then what to look at, in Chinese, not SQLite\'s English', () => {
+    expect(startupMessage(failure('SQLITE_FULL'), config)).toBe('数据目录 /srv/wf 所在的磁盘已满：请清理磁盘');
+    expect(startupMessage(failure('ENOSPC'), config)).toBe('数据目录 /srv/wf 所在的磁盘已满：请清理磁盘');
+    expect(startupMessage(failure('SQLITE_BUSY'), config)).toBe('事件库被其他进程长时间占用（写锁）：请等它完成');
+    expect(startupMessage(failure('SQLITE_IOERR_WRITE'), config)).toBe('读写数据目录 /srv/wf 时出错（磁盘故障、文件被删除或打开的文件过多）：请检查磁盘');
+    expect(startupMessage(new LogNotFlushedError(new Error('EIO')), config)).toBe('事件库的日志未能写入磁盘：请检查磁盘');
   });
 
   it('given an unknown error, then its message, with any connection string credentials masked', () => {
