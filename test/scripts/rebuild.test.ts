@@ -53,11 +53,21 @@ describe('npm run rebuild', () => {
   it('given a full disk, when it rebuilds, then it says so in one Chinese line with what becomes of the read models, no stack trace, and exit 1', () => {
     const dataDir = emptyDir();
     expect(runScript('demo.ts', ['--cases', '3', '--quiet'], { WORKFLOW_DATA_DIR: dataDir }).status).toBe(0);
-    const fullDisk = pathToFileURL(join(import.meta.dirname, 'fixtures/fullDisk.mjs')).href;
+    const fullDisk = pathToFileURL(join(import.meta.dirname, 'fixtures/sqliteFailsAtLock.mjs')).href;
     const run = runScript('rebuild.ts', [], { WORKFLOW_DATA_DIR: dataDir, NODE_OPTIONS: `--import ${fullDisk}` });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(new RegExp(`^读模型重建未完成：数据目录 ${dataDir} 所在的磁盘已满：请清理磁盘。排除后请再次运行 npm run rebuild；[^\\n]*接手重建[^\\n]*\\n$`));
     expect(run.stderr).not.toMatch(/SqliteError|at |database or disk is full/);
+  });
+
+  it('given a store file SQLite reads as damaged, when it rebuilds, then it says so in one Chinese line (restore from backup), no stack trace, and exit 1', () => {
+    const dataDir = emptyDir();
+    expect(runScript('demo.ts', ['--cases', '3', '--quiet'], { WORKFLOW_DATA_DIR: dataDir }).status).toBe(0);
+    const damaged = pathToFileURL(join(import.meta.dirname, 'fixtures/sqliteFailsAtLock.mjs')).href;
+    const run = runScript('rebuild.ts', [], { WORKFLOW_DATA_DIR: dataDir, NODE_OPTIONS: `--import ${damaged}`, SQLITE_CODE_AT_LOCK: 'SQLITE_CORRUPT' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`^读模型重建未完成：事件库 ${join(dataDir, 'events.db')} 不是可读的 SQLite 数据库（已损坏或被替换）：请从备份恢复[^\\n]*。排除后请再次运行 npm run rebuild；[^\\n]*\\n$`));
+    expect(run.stderr).not.toMatch(/SqliteError|at |malformed/);
   });
 
   it('given a store with events, then it rebuilds the read models named', () => {
