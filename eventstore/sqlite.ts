@@ -179,6 +179,7 @@ function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
+
 /** SQLite's own checkpoint threshold, in pages of log: its default, kept when no background checkpointer runs. */
 const SQLITE_AUTOCHECKPOINT = 1000;
 const SYNCHRONOUS_VALUES: readonly SqliteSynchronous[] = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
