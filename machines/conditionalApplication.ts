@@ -471,8 +471,15 @@ function chart(version: 1 | 2 | 3 | 4 | 5) {
   const whileAccessLasts = v2 ? { ...reports, ...acknowledge } : {};
   // 附录5 协议二(二): 到期数据使用权限自动失效 — whatever the case is waiting on (v2; v1 expired only in active)
   const expires = v2 ? { USAGE_EXPIRED: v4 ? expireLapsing : expire } : {};
-  // 附录5 协议二(二): 可在……至……使用 — not for a use period already over when signed (v2)
-  const signable = v2 ? and(['useWithinRequestedPeriod', 'agreedUseNotOver']) : 'useWithinRequestedPeriod';
+  // 附录5 协议二(二): 可在……至……使用 — not for a use period already over when signed (v2), nor access
+  // granted outside the agreed use. v2 was released (1ed9925) with neither guard in its chart, and took
+  // its two rules later (fe3d656, be95ad9) under the same version number: its stored agreements and
+  // grants made before them must still fold. A new v2 command is refused them all the same, by the
+  // rules of commandsV2, which the engine checks before the chart; the chart checks them from v3 on.
+  const signable = v3 ? and(['useWithinRequestedPeriod', 'agreedUseNotOver']) : 'useWithinRequestedPeriod';
+  const grantable = v3
+    ? ({ guard: 'accessWithinAgreedUse', target: 'active', actions: 'recordAccessGranted' } as const)
+    : ({ target: 'active', actions: 'recordAccessGranted' } as const);
   // 附录4 承诺书六: a renewal under review may be suspended or stopped too (v2)
   const stoppable = v2 ? { SUSPEND: suspend, TERMINATE: terminate } : {};
   return machineSetup.createMachine({
@@ -561,9 +568,7 @@ function chart(version: 1 | 2 | 3 | 4 | 5) {
           },
         },
         on: {
-          GRANT_ACCESS: v2
-            ? { guard: 'accessWithinAgreedUse', target: 'active', actions: 'recordAccessGranted' }
-            : { target: 'active', actions: 'recordAccessGranted' },
+          GRANT_ACCESS: grantable,
           ...lapses,
         },
       },
