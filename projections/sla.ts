@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { caseRegion, regionContains, regionPrefix, type Directory } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
+import { isCreditCode, isIdNumber } from '../machines/schemas.js';
 import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
 import { caseFacts, storedInstant, type SummaryFacts } from './metadata.js';
 import { InvalidQueryError, jsonList, queryInstant, shanghaiDay, workingDaysOverdue, type QueryCalendar } from './query.js';
@@ -291,7 +292,8 @@ const work = caseUnitOfWork(() => new Work());
 export const slaProjection: Projection = {
   name: 'sla',
   // 8: applicants that are natural persons are marked (their codes are masked in reports).
-  version: 8,
+  // 9: so are those of events stored before the summary said which applicants were persons.
+  version: 9,
   queryIndexes: QUERY_INDEXES,
   setup(db) {
     setupCaseKeys(db);
@@ -342,11 +344,11 @@ export const slaProjection: Projection = {
         null,
         parties.providerOrg ?? null,
         parties.region ?? null,
-        t.org === parties.applicantOrg ? applicantNameForReports(f.summary) : null,
+        t.org === parties.applicantOrg ? applicantNameForReports(f.summary, t.org) : null,
         0,
       ];
       const applicantName = row[APPLICANT_NAME];
-      if (applicantName !== null && t.org) w.names.set(t.org, [applicantName, f.summary?.applicantKind === 'person' ? 1 : 0]);
+      if (applicantName !== null && t.org) w.names.set(t.org, [applicantName, applicantIsPerson(f.summary, t.org) ? 1 : 0]);
       if (!open) w.open.set(key, (open = new Map()));
       open.set(t.stage, row);
       w.fresh.push(row);
@@ -533,15 +535,28 @@ const REGION_FACTS_SQL = `(${ORG_WITHIN} OR (${ORG_UNKNOWN} AND CASE
   ELSE parties_region = @region OR (@regionPrefix <> '' AND substr(parties_region, 1, length(@regionPrefix)) = @regionPrefix) END))`;
 
 /**
+ * Whether an applicant is a natural person, as its case's summary says (`applicantKind`). Events
+ * stored before the summary recorded the kind (83311c1) carry none: an applicant whose code is an
+ * ID number, or no 统一社会信用代码, is then taken for a person — a report may not name people in full
+ * because an old release did not say they were people.
+ */
+export function applicantIsPerson(summary: SummaryFacts | undefined, applicantOrg: string | undefined): boolean {
+  if (summary?.applicantKind !== undefined) return summary.applicantKind === 'person';
+  return applicantOrg === undefined || isIdNumber(applicantOrg) || !isCreditCode(applicantOrg);
+}
+
+/**
  * The applicant's name as supervisors' reports show it: an organisation's in full; a natural
  * person's with all but its first character masked (王立新 → 王**). 个人信息保护法 第六条: 最小必要 —
  * a report on deadlines needs to tell applicants apart, not to name people. Only the masked form
- * is stored in this read model.
+ * is stored in this read model. With no kind recorded (events stored before 83311c1), an
+ * organisation is named by its code, as the reports of those releases named it: the summary's name
+ * was then whoever sent an objection, a person.
  */
-export function applicantNameForReports(summary: SummaryFacts | undefined): string | null {
+export function applicantNameForReports(summary: SummaryFacts | undefined, applicantOrg?: string): string | null {
   const name = summary?.applicant;
   if (name === undefined) return null;
-  if (summary?.applicantKind !== 'person') return name;
+  if (!applicantIsPerson(summary, applicantOrg)) return summary?.applicantKind === undefined ? null : name;
   const [first = '', ...rest] = Array.from(name);
   return first + '*'.repeat(rest.length);
 }

@@ -1,0 +1,63 @@
+/**
+ * Read models built from a log an earlier release wrote (a data folder kept for years, then opened by
+ * this release). The fixture is a case's events exactly as commit 80cb6df's engine stored them (its
+ * demo), copied from its events.db: before 83311c1 a case's summary did not say whether the applicant
+ * was a natural person (`applicantKind`).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultCalendar } from '../../calendars/index.js';
+import { Directory } from '../../directory/directory.js';
+import { CalendarInForce } from '../../engine/calendarInForce.js';
+import { SqliteEventStore } from '../../eventstore/sqlite.js';
+import { ManualClock } from '../../infra/clock.js';
+import { openReadModels, type ReadModels } from '../../projections/index.js';
+
+interface StoredRow {
+  streamId: string;
+  revision: number;
+  id: string;
+  type: string;
+  data: unknown;
+  metadata: unknown;
+  created: string;
+}
+
+const rows = readFileSync(new URL('fixtures/80cb6df-conditionalApplication-person.ndjson', import.meta.url), 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => JSON.parse(line) as StoredRow);
+
+describe('a natural person’s application stored by commit 80cb6df (no applicantKind in its summary)', () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  let models: ReadModels;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'projections-old-log-'));
+    const clock = new ManualClock('2026-12-02T03:00:00.000Z');
+    store = new SqliteEventStore({ path: join(dir, 'events.db'), synchronous: 'OFF', now: () => clock.now() });
+    const insert = store.database.prepare('INSERT INTO events (stream_id, revision, id, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    for (const r of rows) insert.run(r.streamId, r.revision, r.id, r.type, JSON.stringify(r.data), JSON.stringify(r.metadata), r.created);
+    const calendar = await CalendarInForce.open(store, clock, defaultCalendar());
+    models = await openReadModels({ store, dataDir: dir, directory: Directory.load(), calendar: () => calendar.current() });
+    await models.waitFor(rows.length, 5_000);
+  });
+  afterAll(async () => {
+    await models.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('given its destruction confirmed late, when the read models are built from the log and supervisors pull the overdue and on-time reports, then the applicant is 李* under a masked code, never 李芳 nor the code in full', () => {
+    const overdue = models.overdueReport({ asOf: new Date('2026-02-01T00:00:00.000Z') });
+    const item = overdue.items.find((i) => i.stage === 'destructionPending');
+    expect(item).toMatchObject({ orgName: '李*', org: 'per*********26' });
+    const sla = models.slaReport({ from: '2025-01-01T00:00:00Z', to: '2026-12-01T00:00:00Z', asOf: '2026-12-01T00:00:00Z', groupBy: 'org' });
+    expect(sla.rows.find((r) => r.key === 'per*********26')).toMatchObject({ name: '李*' });
+    const shown = JSON.stringify([overdue, sla]);
+    expect(shown).not.toContain('李芳');
+    expect(shown).not.toContain('person-u-p0026');
+  });
+});
