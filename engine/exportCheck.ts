@@ -51,6 +51,11 @@ export interface ExportCheck {
   otherEvents: number;
   cases: number;
   failures: ExportFailure[];
+  /**
+   * No case line carries what its hash covers, and nothing else is wrong: an export made before the
+   * lines carried it (50d8d76), which no file check can verify — not a file found altered.
+   */
+  withoutHashFields: boolean;
 }
 
 interface Line {
@@ -71,13 +76,17 @@ const MAX_FAILURES = 1000;
 /** Checks the lines of an export, in file order. */
 export async function checkExport(lines: AsyncIterable<string> | Iterable<string>, options: CheckOptions = {}): Promise<ExportCheck> {
   const { onLine, expected } = options;
-  const result: ExportCheck = { ok: true, lines: 0, caseEvents: 0, otherEvents: 0, cases: 0, failures: [] };
+  const result: ExportCheck = { ok: true, lines: 0, caseEvents: 0, otherEvents: 0, cases: 0, failures: [], withoutHashFields: false };
   const last = new Map<string, { revision: number; hash: string }>();
   /** The position of the line before: an export is in log order, every position once. */
   let lastPosition: { position: number; line: number } | undefined;
   let n = 0;
+  // Failures found (more than are listed), and of them the case lines that lack what their hash covers.
+  let failed = 0;
+  let lacking = 0;
   const fail = (caseId: string | null, revision: number | null, zh: string, en: string) => {
     result.ok = false;
+    failed++;
     if (result.failures.length < MAX_FAILURES) result.failures.push({ line: n, caseId, revision, reason: { zh, en } });
   };
   for await (const read of lines) {
@@ -136,6 +145,7 @@ export async function checkExport(lines: AsyncIterable<string> | Iterable<string
     const { stream, id, type, metadata, hash, prevHash } = line;
     if (caseId === null || revision === null || typeof stream !== 'string' || typeof id !== 'string' || typeof type !== 'string' || !metadata || typeof metadata !== 'object') {
       fail(caseId, revision, '缺少重算哈希所需的字段（stream、revision、id、type、data、metadata）', 'lacks the fields its hash covers (stream, revision, id, type, data, metadata)');
+      lacking++;
       continue;
     }
     if (typeof position !== 'number') fail(caseId, revision, '缺少 position（事件在日志中的位置）', 'lacks its position in the log');
@@ -166,6 +176,7 @@ export async function checkExport(lines: AsyncIterable<string> | Iterable<string
     }
     last.set(stream, { revision, hash: typeof stored.hash === 'string' ? stored.hash : '' });
   }
+  result.withoutHashFields = result.caseEvents === 0 && lacking > 0 && lacking === failed;
   // Nothing read is nothing verified: never "all consistent".
   if (result.lines === 0) {
     result.ok = false;

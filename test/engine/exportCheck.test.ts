@@ -45,13 +45,26 @@ describe('checking an audit export without the server', () => {
     const lines = await exported();
     const first = JSON.parse(lines[0]!) as Record<string, unknown>;
     expect(first).toMatchObject({ caseId, stream: `objection-${caseId}`, machine: { name: 'objection', version: 1 }, metadata: { caseId, hash: first.hash } });
-    expect(await checkExport(lines)).toEqual({ ok: true, lines: 6, caseEvents: 5, otherEvents: 1, cases: 2, failures: [] });
+    expect(await checkExport(lines)).toEqual({ ok: true, lines: 6, caseEvents: 5, otherEvents: 1, cases: 2, failures: [], withoutHashFields: false });
   });
 
   it('given the export saved by an editor with a byte-order mark, then it still checks', async () => {
     const lines = await exported();
     const saved = [`\uFEFF${lines[0]}`, ...lines.slice(1)];
-    expect(await checkExport(saved)).toEqual({ ok: true, lines: 6, caseEvents: 5, otherEvents: 1, cases: 2, failures: [] });
+    expect(await checkExport(saved)).toEqual({ ok: true, lines: 6, caseEvents: 5, otherEvents: 1, cases: 2, failures: [], withoutHashFields: false });
+  });
+
+  it('given an export made before its lines carried what their hashes cover (no stream, id, type or metadata on any line), then it is told apart as unverifiable, not as a file found altered; one such line among others is a failure', async () => {
+    const lines = await exported();
+    const older = lines.map((l) => {
+      const { stream: _stream, id: _id, type: _type, metadata: _metadata, ...kept } = JSON.parse(l) as Record<string, unknown>;
+      return JSON.stringify(kept);
+    });
+    const caseLines = older.filter((l) => (JSON.parse(l) as { caseId: unknown }).caseId !== null);
+    const check = await checkExport(caseLines);
+    expect([check.ok, check.caseEvents, check.failures.length, check.withoutHashFields]).toEqual([false, 0, 5, true]);
+    const one = await checkExport(lines.map((l, i) => (i === 3 ? older[3]! : l)));
+    expect([one.ok, one.withoutHashFields]).toEqual([false, false]);
   });
 
   it('given one event’s data changed in the file, then the check fails naming its line, case and revision', async () => {

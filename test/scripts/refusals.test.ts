@@ -59,6 +59,17 @@ describe('npm run verify-export of a file it may not read', () => {
   });
 });
 
+describe('npm run verify-export of an export made before its lines carried what their hashes cover', () => {
+  it('then one line saying it cannot be checked from the file and what to do, exit 2 (not 1: nothing was found altered)', () => {
+    const file = join(root, 'older.ndjson');
+    const line = (revision: number) => JSON.stringify({ caseId: '0c5b2d0e-6a1f-4c4e-9a53-1b2c3d4e5f60', revision, position: revision + 1, command: 'START', at: '2026-01-05T01:00:00.000Z' });
+    writeFileSync(file, `${line(0)}\n${line(1)}\n`);
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/verifyExport.ts', '--quiet', file], { cwd: ROOT, encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`^${file} 的 2 行都不含重算哈希所需的字段[^\\n]*早期版本的审计导出格式[^\\n]*重新导出[^\\n]*\\n$`));
+  });
+});
+
 describe('npm run replay -- --all on a store with no case', () => {
   it('then it says there was nothing to verify and exits 1: a data folder typed wrong is no pass', async () => {
     const dir = join(root, 'empty');
