@@ -4,45 +4,21 @@
  * a past commit's engine stored them (its demo, `npm run demo -- --cases 200`), copied from its
  * events.db: stream, revision, id, type, data, metadata (hash chain included) and time of storing.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conditionalApplicationV1, conditionalApplicationV2 } from '../../machines/conditionalApplication.js';
 import { ProcessRegistry } from '../../machines/registry.js';
 import { conditionalApplicationSentOn } from '../machines/examples.js';
 import { pathTo } from '../machines/harness.js';
+import { insertStoredRows, readStoredRows } from '../eventstore/storedRows.js';
 import { createWorld, given, refused, when, type World } from './world.js';
-
-interface StoredRow {
-  streamId: string;
-  revision: number;
-  id: string;
-  type: string;
-  data: unknown;
-  metadata: { caseId: string };
-  created: string;
-}
-
-const fixture = (name: string): StoredRow[] =>
-  readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as StoredRow);
-
-/** The rows written into the store's events table as the old engine left them. */
-function load(w: World, rows: StoredRow[]): void {
-  const insert = w.store.database.prepare(
-    'INSERT INTO events (stream_id, revision, id, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  );
-  for (const r of rows) insert.run(r.streamId, r.revision, r.id, r.type, JSON.stringify(r.data), JSON.stringify(r.metadata), r.created);
-}
 
 describe('a conditionalApplication v2 case stored by commit ab47331 (v2 as released, before fe3d656 and be95ad9 added its guards)', () => {
   let w: World;
-  const rows = fixture('ab47331-conditionalApplication-v2.ndjson');
+  const rows = readStoredRows(new URL('fixtures/ab47331-conditionalApplication-v2.ndjson', import.meta.url));
   const caseId = rows[0]!.metadata.caseId;
   beforeAll(async () => {
     w = await createWorld({ at: '2026-12-02T03:00:00Z' });
-    load(w, rows);
+    insertStoredRows(w.store, rows);
   });
   afterAll(() => w.close());
 

@@ -4,7 +4,7 @@
  * demo), copied from its events.db: before 83311c1 a case's summary did not say whether the applicant
  * was a natural person (`applicantKind`).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,21 +14,9 @@ import { CalendarInForce } from '../../engine/calendarInForce.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
 import { ManualClock } from '../../infra/clock.js';
 import { openReadModels, type ReadModels } from '../../projections/index.js';
+import { insertStoredRows, readStoredRows } from '../eventstore/storedRows.js';
 
-interface StoredRow {
-  streamId: string;
-  revision: number;
-  id: string;
-  type: string;
-  data: unknown;
-  metadata: unknown;
-  created: string;
-}
-
-const rows = readFileSync(new URL('fixtures/80cb6df-conditionalApplication-person.ndjson', import.meta.url), 'utf8')
-  .trim()
-  .split('\n')
-  .map((line) => JSON.parse(line) as StoredRow);
+const rows = readStoredRows(new URL('fixtures/80cb6df-conditionalApplication-person.ndjson', import.meta.url));
 
 describe('a natural person’s application stored by commit 80cb6df (no applicantKind in its summary)', () => {
   let dir: string;
@@ -38,8 +26,7 @@ describe('a natural person’s application stored by commit 80cb6df (no applican
     dir = mkdtempSync(join(tmpdir(), 'projections-old-log-'));
     const clock = new ManualClock('2026-12-02T03:00:00.000Z');
     store = new SqliteEventStore({ path: join(dir, 'events.db'), synchronous: 'OFF', now: () => clock.now() });
-    const insert = store.database.prepare('INSERT INTO events (stream_id, revision, id, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    for (const r of rows) insert.run(r.streamId, r.revision, r.id, r.type, JSON.stringify(r.data), JSON.stringify(r.metadata), r.created);
+    insertStoredRows(store, rows);
     const calendar = await CalendarInForce.open(store, clock, defaultCalendar());
     models = await openReadModels({ store, dataDir: dir, directory: Directory.load(), calendar: () => calendar.current() });
     await models.waitFor(rows.length, 5_000);
