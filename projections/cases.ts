@@ -288,6 +288,16 @@ function visibility(db: Db, directory: Directory, viewer: Viewer): { sql: string
   }
 }
 
+/**
+ * The ways a case names an organisation (the `org` filter): as provider, as applicant, or by a task it
+ * gave it; each with the key its index is ordered by (SQLite sorts by `c.case_key` read through `o`).
+ */
+const ORG_ARMS = [
+  ['FROM cases c WHERE c.provider_org = @org', 'c.case_key'],
+  ['FROM cases c WHERE c.applicant_org = @org', 'c.case_key'],
+  ['FROM case_orgs o JOIN cases c ON c.case_key = o.case_key WHERE o.org = @org', 'o.case_key'],
+];
+
 /** Cases the caller may see, newest first, a page at a time. */
 export function listCases(db: Db, query: CaseListQuery): CaseListPage {
   const limit = pageLimit(query.limit, 100, 50);
@@ -306,18 +316,22 @@ export function listCases(db: Db, query: CaseListQuery): CaseListPage {
     where.push('c.final = @final');
     params.final = query.final ? 1 : 0;
   }
-  if (query.org !== undefined) {
-    where.push('(c.provider_org = @org OR c.applicant_org = @org OR c.case_key IN (SELECT case_key FROM case_orgs WHERE org = @org))');
-    params.org = query.org;
-  }
   if (query.cursor !== undefined) {
     const [key] = decodeCursor(query.cursor, ['number']);
     where.push('c.case_key < @cursor');
     params.cursor = key!;
   }
-  const rows = db
-    .prepare<Record<string, string | number>, CaseRow>(`SELECT c.* FROM cases c WHERE ${where.join(' AND ')} ORDER BY c.case_key DESC LIMIT @limit`)
-    .all(params);
+  const filters = where.join(' AND ');
+  let sql = `SELECT c.* FROM cases c WHERE ${filters} ORDER BY c.case_key DESC LIMIT @limit`;
+  if (query.org !== undefined) {
+    // The page's newest of each way a case names the organisation, each read down its own index, then
+    // merged: one OR of the three made SQLite gather every case naming it and sort them, for every page
+    // (0.5 s for the provincial authority's 127,000 cases).
+    params.org = query.org;
+    const arms = ORG_ARMS.map(([from, key]) => `SELECT case_key FROM (SELECT c.case_key ${from} AND ${filters} ORDER BY ${key} DESC LIMIT @limit)`);
+    sql = `SELECT c.* FROM cases c WHERE c.case_key IN (${arms.join(' UNION ALL ')}) ORDER BY c.case_key DESC LIMIT @limit`;
+  }
+  const rows = db.prepare<Record<string, string | number>, CaseRow>(sql).all(params);
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return {
