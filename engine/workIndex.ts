@@ -9,6 +9,9 @@ interface CaseWork {
   final: boolean;
 }
 
+/** Events a catch-up reads between turns it gives the event loop (a few milliseconds of work). */
+const CATCH_UP_TURN = 200;
+
 /** A case waiting for another to reach a state (CommandSpec.link). */
 export interface Waiter {
   caseId: string;
@@ -24,6 +27,8 @@ export interface Waiter {
  */
 export class WorkIndex {
   #position = 0;
+  /** The catch-up under way, if any. */
+  #reading: Promise<void> | undefined;
   readonly #cases = new Map<string, CaseWork>();
   readonly #waiting = new Map<string, Map<string, Waiter>>();
 
@@ -38,9 +43,25 @@ export class WorkIndex {
     return this.#position;
   }
 
-  /** Reads every event after the last one seen. */
+  /**
+   * Reads every event after the last one seen. One reader at a time: a caller meanwhile (a command
+   * appended while the server starts on a long log) waits for it, then reads what came after.
+   */
   async catchUp(): Promise<void> {
+    while (this.#reading) await this.#reading;
+    this.#reading = this.#read().finally(() => {
+      this.#reading = undefined;
+    });
+    return this.#reading;
+  }
+
+  async #read(): Promise<void> {
+    let read = 0;
     for await (const event of readAllPastUnreadable(this.store, this.#position + 1)) {
+      // The embedded store reads synchronously, and an async generator resumes in microtasks: without
+      // a turn of the event loop now and then, the catch-up on start (the whole log: 15 s at 1,000,000
+      // events) held up the server's listening and every request.
+      if (++read % CATCH_UP_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       if (event instanceof UnreadableEventError) {
         this.#position = event.event.position;
         this.onUnreadable?.(event);
@@ -53,6 +74,13 @@ export class WorkIndex {
   /** An event just appended: applied at once when it is the next in `$all`, else by catching up. */
   async observe(event: RecordedEvent): Promise<void> {
     if (event.position <= this.#position) return;
+    if (this.#reading) {
+      // A catch-up under way (the server starting on a long log) is not waited for by the command
+      // that appended: the event is read after it, and a link it completes that is missed meanwhile is
+      // completed by the next timer pass (readyWaiters), whose catch-up reports any failure.
+      this.catchUp().catch(() => {});
+      return;
+    }
     if (event.position === this.#position + 1) this.apply(event);
     else await this.catchUp();
   }

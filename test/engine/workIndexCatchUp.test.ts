@@ -1,0 +1,70 @@
+/**
+ * The engine's work index is folded from the whole log when the server starts (timers, open tasks,
+ * links). On the embedded store that read never gave the event loop a turn: at 1,000,000 events the
+ * server neither listened nor answered for 15 s, and a command appended meanwhile started a second
+ * reader of the rest of the log.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { defaultCalendar } from '../../calendars/index.js';
+import { Directory } from '../../directory/index.js';
+import { WorkIndex } from '../../engine/workIndex.js';
+import { SqliteEventStore } from '../../eventstore/sqlite.js';
+import { systemClock } from '../../infra/clock.js';
+import { registry } from '../../machines/registry.js';
+import { synthesise } from '../../scripts/bench/projections.js';
+
+describe('the work index catching up on a long log', () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'work-index-'));
+    store = new SqliteEventStore({ path: join(dir, 'events.db'), now: systemClock.now });
+    synthesise(store, Directory.load(), defaultCalendar(), { events: 2000 });
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('given a log of 2,000 events, when the index catches up, then the event loop has turns meanwhile (a request is answered) and every event is read', async () => {
+    const index = new WorkIndex(store, registry);
+    const turns: number[] = [];
+    const tick = setInterval(() => turns.push(index.position), 0);
+    try {
+      await index.catchUp();
+    } finally {
+      clearInterval(tick);
+    }
+    expect(index.position).toBe(await store.headPosition());
+    // Turns taken while the log was being read, not only once it was done.
+    expect(turns.some((position) => position < index.position)).toBe(true);
+  });
+
+  it('given a catch-up under way, when another is asked for (a timer pass), then the log is read once, and the second ends with the first', async () => {
+    const index = new WorkIndex(store, registry);
+    const readAll = vi.spyOn(store, 'readAll');
+    const first = index.catchUp();
+    const second = index.catchUp();
+    await Promise.all([first, second]);
+    expect(index.position).toBe(await store.headPosition());
+    // The first reader reads the whole log; the second, after it, finds nothing more.
+    expect(readAll.mock.calls.map(([options]) => options?.fromPosition)).toEqual([1, (await store.headPosition()) + 1]);
+  });
+
+  it('given a catch-up under way, when a command appends an event, then its answer does not wait for the catch-up, and the event is read after it', async () => {
+    const index = new WorkIndex(store, registry);
+    const head = await store.headPosition();
+    let caughtUp = false;
+    const first = index.catchUp().then(() => (caughtUp = true));
+    // The log's last event, as the command that appended it tells the index.
+    let appended;
+    for await (const event of store.readAll({ fromPosition: head })) appended = event;
+    await index.observe(appended!);
+    expect(caughtUp).toBe(false);
+    await first;
+    await vi.waitFor(() => expect(index.position).toBe(head));
+  });
+});
