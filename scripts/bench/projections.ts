@@ -443,7 +443,7 @@ export function synthesise(store: SqliteEventStore, directory: Directory, calend
       tasksClosed: closing.map((t) => ({ stage: t.stage, completedAt: at })),
       timers: [],
       parties,
-      summary: { title: `${c.process.titlePrefix ?? ''}山东省公共数据 ${c.n}`, applicant: `山东某某科技有限公司${c.n % 5000}`, provider: directory.nameOf(c.provider) },
+      summary: { title: `${c.process.titlePrefix ?? ''}山东省公共数据 ${c.n}`, applicant: `山东某某科技有限公司${c.n % 5000}`, applicantKind: 'organization', provider: directory.nameOf(c.provider) },
       calendarVersion: calendar.version,
       prevHash: c.prevHash,
       hash,
