@@ -821,6 +821,8 @@ export const conditionalApplicationV2: ProcessDefinition<ConditionalApplicationC
   start: startV2,
   commands: commandsV2,
   timers: expiryIn(['active', 'renewalReview', 'suspended']),
+  // 附录5 协议二(二), taken after v2's release (fe3d656, be95ad9): see `chart`.
+  rulesAfterRelease: { SIGN_AGREEMENT: ['agreedUseNotOver'], GRANT_ACCESS: ['accessWithinAgreedUse'] },
 };
 
 /**
@@ -832,6 +834,8 @@ export const conditionalApplicationV3: ProcessDefinition<ConditionalApplicationC
   version: 3,
   machine: chart(3),
   start: startV3,
+  // Its chart is guarded by every rule.
+  rulesAfterRelease: undefined,
 };
 
 /** v4's commands: a renewal is asked for and granted before the agreement ends (附录5 协议二(二)). */

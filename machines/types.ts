@@ -178,4 +178,10 @@ export interface ProcessDefinition<Context extends BaseContext = BaseContext<any
   summary(context: Context): { title: string; applicant?: string; applicantKind?: 'person' | 'organization'; provider?: string };
   /** System commands that fall due in the case's current state. */
   timers?(context: Context, state: string): TimerSpec[];
+  /**
+   * Rules, by command, that this version took after it was released: the engine refuses a command
+   * that breaks them, but the chart is not guarded by them, so that the events the version stored
+   * before still fold (every other rule of a command guards each of its transitions).
+   */
+  rulesAfterRelease?: Record<string, readonly string[]>;
 }
