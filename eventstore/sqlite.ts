@@ -539,7 +539,11 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** Commits every append requested since the last flush in one transaction; answers each once the commit is on disk (`#whenDurable`). */
-  #flush(): void {
+  #flush(retry = false): void {
+    // While a group waits for the write lock, only its own next try (`#begin`'s timer) takes the queue:
+    // another call (an append's setImmediate when close flushed first) would start a second round of
+    // tries, each counted, and refuse the group at half its busy timeout.
+    if (this.#lockWait && !retry) return;
     const group = this.#pending;
     this.#pending = [];
     if (group.length === 0) return;
@@ -626,7 +630,7 @@ export class SqliteEventStore implements EventStore {
         this.#lockWait = { tries: 1, over, end };
       }
       this.#pending = [...group, ...this.#pending];
-      setTimeout(() => this.#flush(), LOCK_RETRY_MS);
+      setTimeout(() => this.#flush(true), LOCK_RETRY_MS);
       return false;
     } finally {
       db.pragma(`busy_timeout = ${timeoutMs}`);

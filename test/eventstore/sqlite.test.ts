@@ -293,6 +293,28 @@ describe('SqliteEventStore', () => {
     }
   });
 
+  it('given another connection holding the write lock, when close is asked for before an append requested just now is tried, then it waits its full busy timeout, tried once every 10 ms (not twice over: by close and by the append itself)', async () => {
+    const s = store({ busyTimeoutMs: 300 });
+    const other = new Database(join(dir, 'events.db'));
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      const append = s.appendToStream('lock-d', [event('Opened')], { expectedRevision: 'no_stream' });
+      const outcome = append.then(
+        () => 'stored',
+        (error: { code?: string }) => error.code ?? String(error),
+      );
+      // Asked for before the append's own try (setImmediate) has run.
+      const closing = s.close();
+      // Let go well within the busy timeout: the append must then be stored.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      other.exec('COMMIT');
+      expect(await outcome).toBe('stored');
+      await closing;
+    } finally {
+      other.close();
+    }
+  });
+
   it('given group commit off, then each append is its own transaction, answered at once', async () => {
     const s = store({ groupCommit: false });
     const stream = streamName();
