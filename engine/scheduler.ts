@@ -99,7 +99,26 @@ export class Scheduler {
   }
 
   async #onAppended(event: RecordedEvent): Promise<void> {
-    await this.index.observe(event);
+    // The server starting on a long log: a command is answered without waiting for the index to catch
+    // up (its event is read after), except one that may complete a link. Left to the next timer pass,
+    // that link was lost for good when the linked case moved on meanwhile (a release published, then
+    // withdrawn: readyWaiters sees only the state it is in now, and MARK_OPENED the release's state now).
+    if (this.index.catchingUp && this.#mayCompleteLinks(event)) await this.index.catchUp();
+    else await this.index.observe(event);
+    await this.#completeLinks(event);
+  }
+
+  /** Whether `event` moved its case to a state some command waits for (CommandSpec.link). */
+  #mayCompleteLinks(event: RecordedEvent): boolean {
+    const meta = event.metadata as unknown as CaseEventMetadata;
+    if (!meta.machine || meta.stateBefore === meta.stateAfter) return false;
+    return this.#engine.registry
+      .list()
+      .some((def) => Object.values(def.commands).some((spec) => spec.link?.process === meta.machine.name && spec.link.completesOn === meta.stateAfter));
+  }
+
+  /** Completes the cases waiting for the case `event` moved, if it moved to the state they wait for. */
+  async #completeLinks(event: RecordedEvent): Promise<void> {
     const meta = event.metadata as unknown as CaseEventMetadata;
     if (meta.stateBefore === meta.stateAfter) return;
     for (const waiter of this.index.waitersOn(meta.caseId)) {

@@ -71,13 +71,18 @@ export class WorkIndex {
     }
   }
 
+  /** Whether a catch-up is under way (a command's event is then read after it: `observe`). */
+  get catchingUp(): boolean {
+    return this.#reading !== undefined;
+  }
+
   /** An event just appended: applied at once when it is the next in `$all`, else by catching up. */
   async observe(event: RecordedEvent): Promise<void> {
     if (event.position <= this.#position) return;
     if (this.#reading) {
       // A catch-up under way (the server starting on a long log) is not waited for by the command
-      // that appended: the event is read after it, and a link it completes that is missed meanwhile is
-      // completed by the next timer pass (readyWaiters), whose catch-up reports any failure.
+      // that appended: the event is read after it (the scheduler waits for it only for an event that
+      // may complete a link: Scheduler #onAppended).
       this.catchUp().catch(() => {});
       return;
     }

@@ -161,3 +161,46 @@ describe('MARK_OPENED naming a case that is not a release', () => {
     },
   );
 });
+
+describe('a link completed while the server starts (944adfa: a command does not wait for the work index catching up)', () => {
+  it('given a request waiting for a release and a server whose work index is still reading the log, when the release is published and then withdrawn meanwhile, then the request is opened all the same, as when the index had caught up', async () => {
+    const request = await given(w, 'unopenedDataRequest', openingPending);
+    const pending = await given(w, 'datasetRelease', release.underReview!);
+    await when(w, request.caseId, 'MARK_OPENED', { data: { datasetReleaseCaseId: pending.caseId } });
+
+    // A server starting on a long log: its own engine and scheduler, the index's read held up a while.
+    let letRead!: () => void;
+    const reading = new Promise<void>((resolve) => (letRead = resolve));
+    const slowStore = new Proxy(w.store, {
+      get(target, key) {
+        if (key === 'readAll') {
+          return async function* (options?: Parameters<typeof target.readAll>[0]) {
+            await reading;
+            yield* target.readAll(options);
+          };
+        }
+        const value = Reflect.get(target, key, target) as unknown;
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const engine = coldEngine(w);
+    const scheduler = new Scheduler({ engine, store: slowStore, clock: w.clock });
+    scheduler.followLinks();
+    try {
+      const starting = scheduler.fireDueTimers();
+      // (Before 944adfa a command waited for the catch-up: let it read after a while.)
+      const timer = setTimeout(letRead, 200);
+      const starter = (await engine.getCase(pending.caseId)).snapshot.context as { startedBy: Parameters<typeof senderOf>[3] };
+      await engine.execute({ caseId: pending.caseId, type: 'APPROVE', data: {}, actor: senderOf(w, 'datasetRelease', 'APPROVE', starter.startedBy) });
+      await engine.execute({ caseId: pending.caseId, type: 'WITHDRAW', data: { reason: '数据源停止更新' }, actor: senderOf(w, 'datasetRelease', 'WITHDRAW', starter.startedBy) });
+      letRead();
+      clearTimeout(timer);
+      await starting;
+      await scheduler.fireDueTimers();
+      expect((await engine.getCase(pending.caseId)).state).toBe('withdrawn');
+      expect((await engine.getCase(request.caseId)).state).toBe('opened');
+    } finally {
+      scheduler.stop();
+    }
+  });
+});
