@@ -67,6 +67,16 @@ describe('checking an audit export without the server', () => {
     expect([one.ok, one.withoutHashFields]).toEqual([false, false]);
   });
 
+  it('given a current export with a field its hashes cover taken off every case line (type), then it is a file found altered, not an earlier format: those exports lacked only stream and metadata', async () => {
+    const lines = await exported();
+    const altered = lines.map((l) => {
+      const { type: _type, ...kept } = JSON.parse(l) as Record<string, unknown>;
+      return (JSON.parse(l) as { caseId: unknown }).caseId === null ? l : JSON.stringify(kept);
+    });
+    const check = await checkExport(altered);
+    expect([check.ok, check.withoutHashFields]).toEqual([false, false]);
+  });
+
   it('given one event’s data changed in the file, then the check fails naming its line, case and revision', async () => {
     const lines = await exported();
     const tampered = lines.map((l, i) => (i === 3 ? l.replace('"outcome":"corrected"', '"outcome":"rejected"') : l));
