@@ -546,7 +546,11 @@ export class SqliteEventStore implements EventStore {
     if (this.#lockWait && !retry) return;
     const group = this.#pending;
     this.#pending = [];
-    if (group.length === 0) return;
+    if (group.length === 0) {
+      // (A retry always finds its group: nothing else takes the queue while it waits.)
+      if (retry) this.#endLockWait();
+      return;
+    }
     if (this.#closed) {
       this.#endLockWait();
       for (const p of group) p.reject(new Error('the event store is closed'));
