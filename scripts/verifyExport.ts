@@ -54,7 +54,7 @@ progress.done();
 // An export made before its lines carried what their hashes cover: not a failed check, one no file check can make.
 if (result.withoutHashFields) {
   process.stderr.write(
-    `${file} 的 ${result.lines} 行都不含重算哈希所需的字段（stream、id、type、data、metadata）：这是早期版本的审计导出格式，文件本身无法校验。请用当前版本从事件日志重新导出同一时段（GET /v1/audit/export）后校验，或在服务器上逐案校验（GET /v1/cases/:id/verify、npm run replay -- --all）\n`,
+    `${file} 中的案件事件行都不含重算哈希所需的字段（stream、metadata）：这是早期版本的审计导出格式，文件本身无法校验。请用当前版本从事件日志重新导出同一时段（GET /v1/audit/export）后校验，或在服务器上逐案校验（GET /v1/cases/:id/verify、npm run replay -- --all）\n`,
   );
   process.exit(2);
 }

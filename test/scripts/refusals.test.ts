@@ -66,7 +66,7 @@ describe('npm run verify-export of an export made before its lines carried what 
     writeFileSync(file, `${line(0)}\n${line(1)}\n`);
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/verifyExport.ts', '--quiet', file], { cwd: ROOT, encoding: 'utf8' });
     expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(new RegExp(`^${file} 的 2 行都不含重算哈希所需的字段[^\\n]*早期版本的审计导出格式[^\\n]*重新导出[^\\n]*\\n$`));
+    expect(run.stderr).toMatch(new RegExp(`^${file} 中的案件事件行都不含重算哈希所需的字段[^\\n]*早期版本的审计导出格式[^\\n]*重新导出[^\\n]*\\n$`));
   });
 });
 
