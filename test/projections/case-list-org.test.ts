@@ -12,7 +12,7 @@ import { canSee, type Viewer } from '../../directory/index.js';
 import type { RecordedEvent } from '../../eventstore/types.js';
 import { casesProjection, listCases } from '../../projections/index.js';
 import { actors } from '../machines/examples.js';
-import { directory } from './harness.js';
+import { directory, stampedEvent } from './harness.js';
 
 interface Parties {
   providerOrg?: string;
@@ -21,32 +21,15 @@ interface Parties {
 }
 
 /** A case's first event as the engine stamps it, giving tasks to `taskOrgs`. */
-const event = (n: number, parties: Parties, taskOrgs: string[]): RecordedEvent => ({
-  id: `e-${n}`,
-  streamId: `objection-case-${n}`,
-  type: 'Started',
-  revision: 0,
-  position: n + 1,
-  data: {},
-  created: '2026-01-01T00:00:00.000Z',
-  metadata: {
-    caseId: `case-${n}`,
-    process: n % 2 ? 'objection' : 'datasetRelease',
-    machine: { name: 'objection', version: 1 },
-    actor: { sub: 'u', role: 'applicant', org: 'x' },
-    command: 'START',
-    at: '2026-01-01T00:00:00.000Z',
-    stateBefore: null,
+const event = (n: number, parties: Parties, taskOrgs: string[]): RecordedEvent =>
+  stampedEvent({
+    n,
+    revision: 0,
+    position: n + 1,
+    parties: parties as Record<string, string>,
     stateAfter: n % 3 ? 'handling' : 'drafting',
-    final: false,
     tasksOpened: taskOrgs.map((org, i) => ({ stage: `s${i}`, label: '处理', role: 'authority', org, enteredAt: '2026-01-01T00:00:00.000Z' })),
-    tasksClosed: [],
-    parties,
-    summary: { title: `案件 ${n}` },
-    prevHash: '',
-    hash: '',
-  },
-});
+  });
 
 /** The case list's database, its query indexes made as a rebuild's end makes them. */
 function caseList(cases: [Parties, string[]][]): Database.Database {

@@ -18,6 +18,7 @@ import { SqliteEventStore } from '../../eventstore/sqlite.js';
 import { ManualClock } from '../../infra/clock.js';
 import { finalStates, transitions } from '../../machines/describe.js';
 import { registry } from '../../machines/registry.js';
+import type { RecordedEvent } from '../../eventstore/types.js';
 import type { Actor } from '../../machines/types.js';
 import { openReadModels, type ReadModels } from '../../projections/index.js';
 import { prng } from '../../scripts/bench/prng.js';
@@ -70,6 +71,39 @@ export async function world(options: { start?: string; without2026?: boolean } =
 /** Providers of different levels and cities, each with its 本级 authority in the directory. */
 export const PROVIDERS = ['370100-gaj', '370200-gaj', '370102-scjgj', '370000-gat'] as const;
 const APPLICANTS = [actors.company, actors.person];
+
+/**
+ * A case event as the engine stamps it, for read-model tests that fold events made by hand: case
+ * `case-<n>` (an objection's or a release's stream), at `position`, with `parties` and the tasks it opens.
+ */
+export function stampedEvent(e: { n: number; revision: number; position: number; parties: Record<string, string>; stateAfter: string; tasksOpened?: unknown[] }): RecordedEvent {
+  return {
+    id: `e-${e.n}-${e.revision}`,
+    streamId: `objection-case-${e.n}`,
+    type: 'Started',
+    revision: e.revision,
+    position: e.position,
+    data: {},
+    created: '2026-01-01T00:00:00.000Z',
+    metadata: {
+      caseId: `case-${e.n}`,
+      process: e.n % 2 ? 'objection' : 'datasetRelease',
+      machine: { name: 'objection', version: 1 },
+      actor: { sub: 'u', role: 'applicant', org: 'x' },
+      command: e.revision ? 'MOVE' : 'START',
+      at: '2026-01-01T00:00:00.000Z',
+      stateBefore: null,
+      stateAfter: e.stateAfter,
+      final: false,
+      tasksOpened: e.tasksOpened ?? [],
+      tasksClosed: [],
+      parties: e.parties,
+      summary: { title: `案件 ${e.n}` },
+      prevHash: '',
+      hash: '',
+    },
+  };
+}
 
 export const actorOf = (org: string, role: Actor['role']): Actor => ({ sub: `u-${org}`, name: `经办人 ${org}`, role, org });
 

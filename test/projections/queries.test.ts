@@ -12,7 +12,7 @@ import { casesProjection, csv, slaProjection, InvalidQueryError, listCases, open
 import { shanghaiDay, workingDaysOverdue } from '../../projections/query.js';
 import { synthesise } from '../../scripts/bench/projections.js';
 import { actors, commandData, type ProcessName } from '../machines/examples.js';
-import { actorOf, directory, startInput, world, type World } from './harness.js';
+import { actorOf, directory, stampedEvent, startInput, world, type World } from './harness.js';
 import { systemClock } from '../../infra/clock.js';
 
 const at = (iso: string) => new Date(iso);
@@ -471,32 +471,8 @@ describe('the case list’s visibility SQL agrees with canSee', () => {
   const regions = ['370000', '370100', '370102', '370200', '370211', '379900', '380000', ''];
 
   /** A case's first event (and a second one moving its parties), as the engine stamps them. */
-  const event = (n: number, revision: number, parties: Record<string, string>): RecordedEvent => ({
-    id: `e-${n}-${revision}`,
-    streamId: `objection-case-${n}`,
-    type: 'Started',
-    revision,
-    position: n * 2 + revision + 1,
-    data: {},
-    created: '2026-01-01T00:00:00.000Z',
-    metadata: {
-      caseId: `case-${n}`,
-      process: n % 2 ? 'objection' : 'datasetRelease',
-      machine: { name: 'objection', version: 1 },
-      actor: { sub: 'u', role: 'applicant', org: 'x' },
-      command: revision ? 'MOVE' : 'START',
-      at: '2026-01-01T00:00:00.000Z',
-      stateBefore: null,
-      stateAfter: 'handling',
-      final: false,
-      tasksOpened: [],
-      tasksClosed: [],
-      parties,
-      summary: { title: `案件 ${n}` },
-      prevHash: '',
-      hash: '',
-    },
-  });
+  const event = (n: number, revision: number, parties: Record<string, string>): RecordedEvent =>
+    stampedEvent({ n, revision, position: n * 2 + revision + 1, parties, stateAfter: 'handling' });
 
   const parties = fc.record(
     { providerOrg: fc.constantFrom(...orgs), applicantOrg: fc.constantFrom(...orgs), region: fc.constantFrom(...regions) },
