@@ -6,7 +6,8 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Directory } from '../directory/directory.js';
-import { LogNotFlushedError, UnreadableEventError } from '../eventstore/types.js';
+import { UnreadableEventError } from '../eventstore/types.js';
+import { storeFailure } from '../api/problem.js';
 import type { Config } from '../infra/config.js';
 
 /** Says in one line after `prefix` why `err` stopped a command (the stack only with DEBUG set), and exits with `code`. */
@@ -108,11 +109,13 @@ export function startupMessage(err: unknown, config: Config): string {
     return `读模型库 ${join(dataDir, 'readmodels.db')} 不是可读的 SQLite 数据库：可删除它（连同 -wal、-shm 文件），启动时会从事件日志重建`;
   }
   if (code === 'ENOENT' && syscall === 'mkdir') return `无法创建数据目录 ${dataDir}（该位置不能建文件夹）：请检查 WORKFLOW_DATA_DIR`;
-  // The store's file failing under it (api/problem.ts storeFailure answers the same to a request).
-  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return `数据目录 ${dataDir} 所在的磁盘已满：请清理磁盘`;
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return `事件库被其他进程长时间占用（写锁）：请等它完成`;
-  if (code.startsWith('SQLITE_IOERR') || code === 'EIO' || code === 'EMFILE') return `读写数据目录 ${dataDir} 时出错（磁盘故障、文件被删除或打开的文件过多）：请检查磁盘`;
-  if (err instanceof LogNotFlushedError) return `事件库的日志未能写入磁盘：请检查磁盘`;
+  // The store's file failing under it, as a request is told it (storeFailure); a file SQLite cannot
+  // open is the data folder's, below.
+  const failure = storeFailure(err);
+  if (failure === 'storeFull' || code === 'ENOSPC') return `数据目录 ${dataDir} 所在的磁盘已满：请清理磁盘`;
+  if (failure === 'storeBusy') return `事件库被其他进程长时间占用（写锁）：请等它完成`;
+  if ((failure === 'storeIo' && code !== 'SQLITE_CANTOPEN') || code === 'EIO' || code === 'EMFILE') return `读写数据目录 ${dataDir} 时出错（磁盘故障、文件被删除或打开的文件过多）：请检查磁盘`;
+  if (failure === 'storeNotFlushed') return `事件库的日志未能写入磁盘：请检查磁盘`;
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code.startsWith('SQLITE_READONLY')) {
     return `数据目录 ${dataDir} 不可写：请检查 WORKFLOW_DATA_DIR 及其权限`;
   }
