@@ -10,13 +10,16 @@
  * - answers a route sends without a schema of its own (reports answer CSV too, the audit export
  *   streams NDJSON, the inbox and the case list answer their read models as they are).
  *
- * Documentation only: nothing here validates, serialises or strips a request or an answer.
+ * Documentation only: nothing here validates, serialises or strips a request or an answer. Its words
+ * are Chinese, with their English beside them (`docText`, api/docText.ts): GET /docs answers them in
+ * English to a client that asks for it.
  */
 import type { SwaggerTransform, SwaggerTransformObject } from '@fastify/swagger';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ProcessRegistry } from '../machines/registry.js';
 import type { Role } from '../machines/types.js';
+import { docText, englishOf, type DocText } from './docText.js';
 import { PROBLEM_CODES, ProblemBody, problemStatus, problemTitle, type ProblemCode } from './problem.js';
 import { CaseListView, CommandBody, InboxPageView, OverdueReportView, SlaReportView, StartBody } from './shape.js';
 
@@ -24,10 +27,10 @@ type JsonSchema = Record<string, unknown>;
 
 /** A response the route's schema does not give: its media types and their schemas. */
 export interface DocResponse {
-  description: string;
+  description: DocText;
   /** Schema by media type; omitted, the route's own schema (if any) stays. */
   content?: Record<string, JsonSchema>;
-  headers?: Record<string, { description: string; schema: JsonSchema }>;
+  headers?: Record<string, { description: DocText; schema: JsonSchema }>;
 }
 
 /** What the document says of a route beyond its schema (`config.openapi` of the route). */
@@ -35,7 +38,7 @@ export interface RouteDocs {
   /** Every problem the route can answer with (API.md "Errors", and 413). */
   problems: readonly ProblemCode[];
   /** When a code means something particular on this route. */
-  notes?: Partial<Record<ProblemCode, string>>;
+  notes?: Partial<Record<ProblemCode, DocText>>;
   /** Successful answers: described, and documented where the route has no response schema. */
   responses?: Record<number, DocResponse>;
   /** A component that documents the JSON body in place of the route's envelope. */
@@ -59,33 +62,63 @@ export const START_COMPONENT = 'StartCaseRequest';
 export const COMMAND_COMPONENT = 'CommandRequest';
 
 /** A JSON answer of a component. */
-export function jsonAnswer(description: string, component: string): DocResponse {
+export function jsonAnswer(description: DocText, component: string): DocResponse {
   return { description, content: { 'application/json': ref(component) } };
 }
 
 /** A text answer (CSV, NDJSON, Mermaid, BPMN, Prometheus). */
-export function textAnswer(description: string, ...mediaTypes: string[]): DocResponse {
+export function textAnswer(description: DocText, ...mediaTypes: string[]): DocResponse {
   return { description, content: Object.fromEntries(mediaTypes.map((type) => [type, { type: 'string' }])) };
 }
 
 /** When each code is answered (API.md "Errors"), and the members it adds. */
-const WHEN: Record<ProblemCode, string> = {
-  VALIDATION_FAILED: 'the path, query, headers or body do not match their schema (or the body is not JSON); `errors`: [{ path, message }]',
-  UNAUTHENTICATED: 'no bearer token, a bad signature, no expiry, or expired; answered with WWW-Authenticate: Bearer',
-  FORBIDDEN: "a provider's or authority's token names no organisation of that kind in the organisation directory",
-  NOT_FOUND: 'an unknown case, or one the caller may not see',
-  INVALID_TRANSITION: "the case's state does not accept this command; `state`, `allowed` (the commands the caller may send now)",
-  REVISION_CONFLICT: '`expectedRevision` is stale; `currentRevision`',
-  PAYLOAD_TOO_LARGE: 'the body is larger than 1 MiB',
-  RULE_VIOLATED: 'well-formed, but breaks a rule (eligibility, jurisdiction, periods…); `rule`, `article`',
-  CALENDAR_NOT_COVERED: 'a deadline would fall more than one year past the last year whose holiday notice is loaded; `year`',
-  UNAVAILABLE: 'beyond API.md: the server cannot answer now for a reason of its own, not the request\'s; `reason` (readModelsRebuilding: a rebuild is under way and the answer would be incomplete; storeBusy: another process held the store\'s write lock too long, nothing was stored; storeReadOnly, storeFull; storeUnreadable: a stored event cannot be read; streamDamaged: the stored stream of the case cannot be replayed through its process, and verify names its first bad event; eventsMissing: the stream of the case ends before the revision recorded, and verify names what is missing; identityProviderUnreachable: the bearer token cannot be checked, on every authenticated route; shuttingDown: the server is stopping, on every route, nothing was done), and Retry-After when waiting helps',
+const WHEN: Record<ProblemCode, DocText> = {
+  VALIDATION_FAILED: docText(
+    '路径参数、查询参数、请求头或请求体不符合要求（或请求体不是 JSON）；`errors`：[{ path, message }]',
+    'the path, query, headers or body do not match their schema (or the body is not JSON); `errors`: [{ path, message }]',
+  ),
+  UNAUTHENTICATED: docText(
+    '未携带 Bearer 令牌、签名无效、令牌未设有效期或已过期；应答带 WWW-Authenticate: Bearer',
+    'no bearer token, a bad signature, no expiry, or expired; answered with WWW-Authenticate: Bearer',
+  ),
+  FORBIDDEN: docText(
+    '数源部门（提供单位）或大数据主管部门的令牌所指机构，在机构目录中不是该类机构',
+    "a provider's or authority's token names no organisation of that kind in the organisation directory",
+  ),
+  NOT_FOUND: docText('案件不存在，或调用方无权查看该案件', 'an unknown case, or one the caller may not see'),
+  INVALID_TRANSITION: docText(
+    '案件当前状态不接受此指令；`state`、`allowed`（调用方当前可以发送的指令）',
+    "the case's state does not accept this command; `state`, `allowed` (the commands the caller may send now)",
+  ),
+  REVISION_CONFLICT: docText('`expectedRevision` 已过时（案件已有更新）；`currentRevision`', '`expectedRevision` is stale; `currentRevision`'),
+  PAYLOAD_TOO_LARGE: docText('请求体超过 1 MiB', 'the body is larger than 1 MiB'),
+  RULE_VIOLATED: docText(
+    '格式正确，但违反业务规则（申请资格、辖区、期限……）；`rule`、`article`',
+    'well-formed, but breaks a rule (eligibility, jurisdiction, periods…); `rule`, `article`',
+  ),
+  CALENDAR_NOT_COVERED: docText(
+    '期限将落在已载入节假日安排通知的最后一个年度之后一年以上；`year`',
+    'a deadline would fall more than one year past the last year whose holiday notice is loaded; `year`',
+  ),
+  UNAVAILABLE: docText(
+    'API.md 之外的补充：服务因自身原因（而非请求的问题）暂时无法处理；`reason`（readModelsRebuilding：读模型正在重建，此时的结果会不完整；storeBusy：其他进程长时间占用存储的写锁，未保存任何内容；storeReadOnly、storeFull；storeUnreadable：存储的某个事件无法读取；streamDamaged：案件存储的事件流无法按其流程重放，verify 可指出第一个不符的事件；eventsMissing：案件的事件流在已记录的版本之前就结束了，verify 可列出缺失的内容；identityProviderUnreachable：无法校验 Bearer 令牌，所有需认证的路由均可能如此；shuttingDown：服务正在停止，所有路由均可能如此，未做任何处理），等待有用时附 Retry-After',
+    'beyond API.md: the server cannot answer now for a reason of its own, not the request\'s; `reason` (readModelsRebuilding: a rebuild is under way and the answer would be incomplete; storeBusy: another process held the store\'s write lock too long, nothing was stored; storeReadOnly, storeFull; storeUnreadable: a stored event cannot be read; streamDamaged: the stored stream of the case cannot be replayed through its process, and verify names its first bad event; eventsMissing: the stream of the case ends before the revision recorded, and verify names what is missing; identityProviderUnreachable: the bearer token cannot be checked, on every authenticated route; shuttingDown: the server is stopping, on every route, nothing was done), and Retry-After when waiting helps',
+  ),
 };
 
 /** UNAVAILABLE on a route that reads no store: only the token check or a server stopping answers it. */
-export const UNAVAILABLE_BEFORE_ROUTE = "beyond API.md: the bearer token cannot be checked now (`reason` identityProviderUnreachable: the JWKS is out of reach), or the server is stopping (shuttingDown); with Retry-After";
+export const UNAVAILABLE_BEFORE_ROUTE = docText(
+  'API.md 之外的补充：暂时无法校验 Bearer 令牌（`reason` identityProviderUnreachable：无法访问 JWKS），或服务正在停止（shuttingDown）；附 Retry-After',
+  'beyond API.md: the bearer token cannot be checked now (`reason` identityProviderUnreachable: the JWKS is out of reach), or the server is stopping (shuttingDown); with Retry-After',
+);
 /** UNAVAILABLE on an open route: only a server stopping answers it. */
-export const UNAVAILABLE_SHUTTING_DOWN = 'beyond API.md: the server is stopping (`reason` shuttingDown): nothing was done; with Retry-After';
+export const UNAVAILABLE_SHUTTING_DOWN = docText(
+  'API.md 之外的补充：服务正在停止（`reason` shuttingDown），未做任何处理；附 Retry-After',
+  'beyond API.md: the server is stopping (`reason` shuttingDown): nothing was done; with Retry-After',
+);
+
+const WWW_AUTHENTICATE = docText('取值为 Bearer realm="sd-open-data"', 'Bearer realm="sd-open-data"');
+const RETRY_AFTER = docText('等待多少秒后再试（等待有用时给出）', 'seconds to wait before trying again, when waiting helps');
 
 /** The problem responses of a route, one per status, each a `Problem` with the codes it may carry. */
 export function problemResponses(docs: Pick<RouteDocs, 'problems' | 'notes'>): Record<string, JsonSchema> {
@@ -97,11 +130,15 @@ export function problemResponses(docs: Pick<RouteDocs, 'problems' | 'notes'>): R
   }
   const responses: Record<string, JsonSchema> = {};
   for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
-    const description = codes.map((code) => `${code}（${problemTitle(code).zh}）: ${docs.notes?.[code] ?? WHEN[code]}`).join('\n\n');
+    const when = (code: ProblemCode) => docs.notes?.[code] ?? WHEN[code];
+    const description = docText(
+      codes.map((code) => `${code}（${problemTitle(code).zh}）：${when(code)}`).join('\n\n'),
+      codes.map((code) => `${code} (${problemTitle(code).en}): ${englishOf(when(code))}`).join('\n\n'),
+    );
     responses[String(status)] = {
       description,
-      ...(status === 401 ? { headers: { 'WWW-Authenticate': { description: 'Bearer realm="sd-open-data"', schema: { type: 'string' } } } } : {}),
-      ...(status === 503 ? { headers: { 'Retry-After': { description: 'seconds to wait before trying again, when waiting helps', schema: { type: 'string' } } } } : {}),
+      ...(status === 401 ? { headers: { 'WWW-Authenticate': { description: WWW_AUTHENTICATE, schema: { type: 'string' } } } } : {}),
+      ...(status === 503 ? { headers: { 'Retry-After': { description: RETRY_AFTER, schema: { type: 'string' } } } } : {}),
       content: {
         'application/problem+json': {
           schema: { allOf: [ref(PROBLEM_COMPONENT), { properties: { code: { enum: codes } } }] },
@@ -114,13 +151,13 @@ export function problemResponses(docs: Pick<RouteDocs, 'problems' | 'notes'>): R
 
 // ── Components ──────────────────────────────────────────────────────────────────────────
 
-const roleNames = (roles: readonly Role[]) => [...new Set(roles)].join(', ');
+const roleNames = (roles: readonly Role[], separator = ', ') => [...new Set(roles)].join(separator);
 
 interface Entry {
   schema: z.ZodType;
   id: string;
   title?: string;
-  description: string;
+  description: { zh: string; en: string };
 }
 
 /** JSON schemas of registered zod schemas, as components: `$ref`s between them, no `$schema`/`$id` of their own. */
@@ -137,7 +174,7 @@ function toComponents(entries: readonly Entry[], io: 'input' | 'output'): Record
   const components: Record<string, JsonSchema> = {};
   for (const e of entries) {
     const { $schema: _schema, $id: _id, ...schema } = schemas[e.id] as JsonSchema;
-    components[e.id] = { ...(e.title ? { title: e.title } : {}), description: e.description, ...schema };
+    components[e.id] = { ...(e.title ? { title: e.title } : {}), description: docText(e.description.zh, e.description.en), ...schema };
   }
   return components;
 }
@@ -160,7 +197,7 @@ export function openapiComponents(processes: ProcessRegistry): Record<string, Js
   const startBranches: z.ZodObject[] = [];
   const startMapping: Record<string, string> = {};
   /** Command type → every process's form of its data (the newest version's first). */
-  const commands = new Map<string, { process: string; id: string; schema: z.ZodType; clientSent: boolean; accepts: boolean; line: string }[]>();
+  const commands = new Map<string, { process: string; id: string; schema: z.ZodType; clientSent: boolean; accepts: boolean; label: string }[]>();
 
   for (const name of processes.names()) {
     const versions = processes.list().filter((d) => d.name === name).sort((a, b) => b.version - a.version);
@@ -171,12 +208,20 @@ export function openapiComponents(processes: ProcessRegistry): Record<string, Js
       schema: input,
       id: `${name}.start`,
       title: `${latest.title}：发起`,
-      description: `The start input of ${name} v${latest.version} (FORMS.md); sent by ${roleNames(latest.start.actors.map((a) => a.role))}.`,
+      description: {
+        zh: `${name} 第 ${latest.version} 版的发起表单（FORMS.md）；由 ${roleNames(latest.start.actors.map((a) => a.role), '、')} 发送。`,
+        en: `The start input of ${name} v${latest.version} (FORMS.md); sent by ${roleNames(latest.start.actors.map((a) => a.role))}.`,
+      },
     });
     const branch = StartBody.extend({ process: z.literal(name), input });
     startBranches.push(branch);
     startMapping[name] = ref(`StartCase.${name}`).$ref;
-    requests.push({ schema: branch, id: `StartCase.${name}`, title: latest.title, description: `Starts a case of ${name} (${latest.title}).` });
+    requests.push({
+      schema: branch,
+      id: `StartCase.${name}`,
+      title: latest.title,
+      description: { zh: `发起一件 ${name}（${latest.title}）案件。`, en: `Starts a case of ${name} (${latest.title}).` },
+    });
 
     // A command's data: one component per distinct schema across versions (a case keeps its version for ever).
     const seen = new Map<string, { schema: z.ZodType; id: string; versions: number[] }[]>();
@@ -198,10 +243,13 @@ export function openapiComponents(processes: ProcessRegistry): Record<string, Js
           schema: data,
           id,
           title: `${def.title}：${spec.label}`,
-          description: `The data of ${type} on a ${name} case (FORMS.md)${clientSent ? `; sent by ${roleNames(roles)}` : '; sent by the system only'}.`,
+          description: {
+            zh: `${name} 案件上 ${type} 指令的数据（FORMS.md）${clientSent ? `；由 ${roleNames(roles, '、')} 发送` : '；仅由系统发送'}。`,
+            en: `The data of ${type} on a ${name} case (FORMS.md)${clientSent ? `; sent by ${roleNames(roles)}` : '; sent by the system only'}.`,
+          },
         });
         const list = commands.get(type) ?? [];
-        list.push({ process: name, id, schema: data, clientSent, accepts: spec.schema.safeParse({}).success, line: `${name}: ${spec.label}` });
+        list.push({ process: name, id, schema: data, clientSent, accepts: spec.schema.safeParse({}).success, label: spec.label });
         commands.set(type, list);
       }
     }
@@ -210,7 +258,9 @@ export function openapiComponents(processes: ProcessRegistry): Record<string, Js
       for (const k of known) {
         if (k.versions.length === versions.length) continue;
         const entry = requests.find((e) => e.id === k.id)!;
-        entry.description += ` Versions ${k.versions.sort((a, b) => a - b).join(', ')} of ${versions.length}.`;
+        const sorted = k.versions.sort((a, b) => a - b);
+        entry.description.zh += `适用于第 ${sorted.join('、')} 版（共 ${versions.length} 版）。`;
+        entry.description.en += ` Versions ${sorted.join(', ')} of ${versions.length}.`;
       }
     }
   }
@@ -218,8 +268,10 @@ export function openapiComponents(processes: ProcessRegistry): Record<string, Js
   requests.push({
     schema: z.discriminatedUnion('process', nonEmpty(startBranches, 'process')),
     id: START_COMPONENT,
-    description:
-      'POST /v1/cases: the process, and its start input (FORMS.md). Unknown fields are refused. Rules a form cannot say (a period from ≤ to, a credit code or ID number check, eligibility) are checked too: 400 VALIDATION_FAILED or 422 RULE_VIOLATED, and no case is created.',
+    description: {
+      zh: 'POST /v1/cases：流程及其发起表单（FORMS.md）。未定义的字段会被拒绝。表单无法表达的规则（时间段 from ≤ to、统一社会信用代码或身份证号的校验、申请资格）同样会校验：不符合时答 400 VALIDATION_FAILED 或 422 RULE_VIOLATED，不创建案件。',
+      en: 'POST /v1/cases: the process, and its start input (FORMS.md). Unknown fields are refused. Rules a form cannot say (a period from ≤ to, a credit code or ID number check, eligibility) are checked too: 400 VALIDATION_FAILED or 422 RULE_VIOLATED, and no case is created.',
+    },
   });
 
   const commandBranches: z.ZodObject[] = [];
@@ -242,24 +294,48 @@ export function openapiComponents(processes: ProcessRegistry): Record<string, Js
       schema: branch,
       id: `Command.${type}`,
       title: type,
-      description: `${type}; its data is the form of the case's process:\n\n${forms.map((f) => `- ${f.line}`).join('\n')}${optional ? `\n\nAn omitted data is read as {}: it may be left out on ${forms.filter((f) => f.accepts).map((f) => f.process).join(', ')} cases.` : ''}`,
+      description: {
+        zh: `${type}；其 data 为案件所属流程的表单：\n\n${forms.map((f) => `- ${f.process}：${f.label}`).join('\n')}${optional ? `\n\n省略 data 时按 {} 处理：${forms.filter((f) => f.accepts).map((f) => f.process).join('、')} 案件上可以省略。` : ''}`,
+        en: `${type}; its data is the form of the case's process:\n\n${forms.map((f) => `- ${f.process}: ${f.label}`).join('\n')}${optional ? `\n\nAn omitted data is read as {}: it may be left out on ${forms.filter((f) => f.accepts).map((f) => f.process).join(', ')} cases.` : ''}`,
+      },
     });
   }
   requests.push({
     schema: z.discriminatedUnion('type', nonEmpty(commandBranches, 'command')),
     id: COMMAND_COMPONENT,
-    description: `POST /v1/cases/{id}/commands: the command, its data (the form of the case's process and version, FORMS.md) and optionally the revision it was decided on. A command the state does not take is 409 INVALID_TRANSITION; a command the process does not know, too.${systemOnly.length ? ` Sent by the system only, never accepted from a client: ${systemOnly.join(', ')}.` : ''}`,
+    description: {
+      zh: `POST /v1/cases/{id}/commands：指令、其数据（案件所属流程及版本的表单，FORMS.md），以及可选的据以作出决定的案件版本号。当前状态不接受的指令答 409 INVALID_TRANSITION，流程中没有的指令亦然。${systemOnly.length ? `仅由系统发送、从不接受客户端发送的指令：${systemOnly.join('、')}。` : ''}`,
+      en: `POST /v1/cases/{id}/commands: the command, its data (the form of the case's process and version, FORMS.md) and optionally the revision it was decided on. A command the state does not take is 409 INVALID_TRANSITION; a command the process does not know, too.${systemOnly.length ? ` Sent by the system only, never accepted from a client: ${systemOnly.join(', ')}.` : ''}`,
+    },
   });
 
   const components = {
     ...toComponents(requests, 'input'),
     ...toComponents(
       [
-        { schema: ProblemBody, id: PROBLEM_COMPONENT, description: 'application/problem+json (RFC 9457, API.md "Errors"): title and detail in Chinese by default, English with Accept-Language: en.' },
-        { schema: InboxPageView, id: 'InboxPage', description: "GET /v1/inbox: the caller's open tasks, most urgent first." },
-        { schema: CaseListView, id: 'CaseListPage', description: 'GET /v1/cases: the cases the caller may see, newest first.' },
-        { schema: OverdueReportView, id: 'OverdueReport', description: 'GET /v1/reports/overdue: every stage past its deadline at asOf, open or finished late.' },
-        { schema: SlaReportView, id: 'SlaReport', description: 'GET /v1/reports/sla: on-time rates of the stages finished in [from, to).' },
+        {
+          schema: ProblemBody,
+          id: PROBLEM_COMPONENT,
+          description: {
+            zh: 'application/problem+json（RFC 9457，API.md「Errors」）：title 与 detail 默认为中文，请求带 Accept-Language: en 时为英文。',
+            en: 'application/problem+json (RFC 9457, API.md "Errors"): title and detail in Chinese by default, English with Accept-Language: en.',
+          },
+        },
+        { schema: InboxPageView, id: 'InboxPage', description: { zh: 'GET /v1/inbox：调用方的待办，最紧急的在前。', en: "GET /v1/inbox: the caller's open tasks, most urgent first." } },
+        { schema: CaseListView, id: 'CaseListPage', description: { zh: 'GET /v1/cases：调用方可以查看的案件，最新的在前。', en: 'GET /v1/cases: the cases the caller may see, newest first.' } },
+        {
+          schema: OverdueReportView,
+          id: 'OverdueReport',
+          description: {
+            zh: 'GET /v1/reports/overdue：截至 asOf 已超期的全部环节，包括尚未办结的和逾期办结的。',
+            en: 'GET /v1/reports/overdue: every stage past its deadline at asOf, open or finished late.',
+          },
+        },
+        {
+          schema: SlaReportView,
+          id: 'SlaReport',
+          description: { zh: 'GET /v1/reports/sla：在 [from, to) 内办结的环节的按期办结率。', en: 'GET /v1/reports/sla: on-time rates of the stages finished in [from, to).' },
+        },
       ],
       'output',
     ),

@@ -6,6 +6,7 @@ import { LogNotFlushedError, UnreadableEventError } from '../eventstore/types.js
 import { InvalidQueryError } from '../projections/query.js';
 import { unknownFields } from '../machines/schemas.js';
 import { inEnglish, issueInEnglish } from './english.js';
+import { docText } from './docText.js';
 
 /** API.md "Errors": each code maps to one status, once, here. */
 const STATUS: Record<EngineErrorCode | 'UNAUTHENTICATED' | 'PAYLOAD_TOO_LARGE' | ConnectionCode | 'UNAVAILABLE' | 'INTERNAL', number> = {
@@ -80,23 +81,57 @@ export function problemTitle(code: ProblemCode): { zh: string; en: string } {
  * document publishes it: the members every problem has, and those that come with some codes.
  */
 export const ProblemBody = z.looseObject({
-  type: z.string().describe('urn:sd-open-data:problem:<code>'),
-  title: z.string().describe('the code in words: Chinese by default, English with Accept-Language: en'),
-  status: z.number().int().describe('the HTTP status'),
-  code: z.enum([...PROBLEM_CODES, ...CONNECTION_CODES]).describe('API.md "Errors"; REQUEST_TIMEOUT (408) and HEADERS_TOO_LARGE (431) are answered to a connection before any route is chosen, in Chinese, and close it'),
-  detail: z.string().describe('what was wrong with this request: Chinese by default, English with Accept-Language: en'),
+  type: z.string().describe(docText('问题类型：urn:sd-open-data:problem:<code>', 'urn:sd-open-data:problem:<code>')),
+  title: z.string().describe(docText('错误代码的文字说明：默认为中文，请求带 Accept-Language: en 时为英文', 'the code in words: Chinese by default, English with Accept-Language: en')),
+  status: z.number().int().describe(docText('HTTP 状态码', 'the HTTP status')),
+  code: z
+    .enum([...PROBLEM_CODES, ...CONNECTION_CODES])
+    .describe(
+      docText(
+        'API.md「Errors」；REQUEST_TIMEOUT（408）和 HEADERS_TOO_LARGE（431）在选定路由之前应答给连接，使用中文，随后关闭连接',
+        'API.md "Errors"; REQUEST_TIMEOUT (408) and HEADERS_TOO_LARGE (431) are answered to a connection before any route is chosen, in Chinese, and close it',
+      ),
+    ),
+  detail: z.string().describe(docText('本次请求的问题所在：默认为中文，请求带 Accept-Language: en 时为英文', 'what was wrong with this request: Chinese by default, English with Accept-Language: en')),
   errors: z
-    .array(z.object({ path: z.string().describe("where: a route's own checks name the part of the request (body.process, querystring.limit, url); a process form's name the field within its input or data (usePeriod.to; '' for the whole of it)"), message: z.string() }))
+    .array(
+      z.object({
+        path: z
+          .string()
+          .describe(
+            docText(
+              "出错的位置：路由自身的校验指明请求的部分（body.process、querystring.limit、url）；流程表单的校验指明 input 或 data 中的字段（usePeriod.to；'' 表示整个表单）",
+              "where: a route's own checks name the part of the request (body.process, querystring.limit, url); a process form's name the field within its input or data (usePeriod.to; '' for the whole of it)",
+            ),
+          ),
+        message: z.string(),
+      }),
+    )
     .optional()
-    .describe('VALIDATION_FAILED: the fields that do not match their schema (the first 20)'),
-  moreErrors: z.number().int().optional().describe('VALIDATION_FAILED: how many more fields did not match, beyond the 20 listed'),
-  state: z.string().optional().describe('INVALID_TRANSITION: the state the case is in'),
-  allowed: z.array(z.string()).optional().describe('INVALID_TRANSITION: the commands the caller may send now'),
-  currentRevision: z.number().int().nullable().optional().describe('REVISION_CONFLICT: the revision of the case now'),
-  rule: z.string().optional().describe('RULE_VIOLATED: the rule broken'),
-  article: z.string().optional().describe('RULE_VIOLATED: the article of 鲁数发〔2022〕15号 (or other law) the rule enforces'),
-  year: z.number().int().optional().describe('CALENDAR_NOT_COVERED: the year the deadline would fall in'),
-  reason: z.string().optional().describe('UNAVAILABLE: why (readModelsRebuilding, storeBusy, storeReadOnly, storeFull, storeIo, storeNotFlushed, storeUnreadable, streamDamaged, eventsMissing, identityProviderUnreachable, shuttingDown); the answer carries Retry-After when it is worth retrying'),
+    .describe(docText('VALIDATION_FAILED：不符合要求的字段（最多列出前 20 个）', 'VALIDATION_FAILED: the fields that do not match their schema (the first 20)')),
+  moreErrors: z
+    .number()
+    .int()
+    .optional()
+    .describe(docText('VALIDATION_FAILED：除所列 20 个外，还有多少个字段不符合要求', 'VALIDATION_FAILED: how many more fields did not match, beyond the 20 listed')),
+  state: z.string().optional().describe(docText('INVALID_TRANSITION：案件当前所处的状态', 'INVALID_TRANSITION: the state the case is in')),
+  allowed: z.array(z.string()).optional().describe(docText('INVALID_TRANSITION：调用方当前可以发送的指令', 'INVALID_TRANSITION: the commands the caller may send now')),
+  currentRevision: z.number().int().nullable().optional().describe(docText('REVISION_CONFLICT：案件当前的版本号', 'REVISION_CONFLICT: the revision of the case now')),
+  rule: z.string().optional().describe(docText('RULE_VIOLATED：违反的规则', 'RULE_VIOLATED: the rule broken')),
+  article: z
+    .string()
+    .optional()
+    .describe(docText('RULE_VIOLATED：该规则所依据的鲁数发〔2022〕15号（或其他法规）条款', 'RULE_VIOLATED: the article of 鲁数发〔2022〕15号 (or other law) the rule enforces')),
+  year: z.number().int().optional().describe(docText('CALENDAR_NOT_COVERED：期限将落入的年份', 'CALENDAR_NOT_COVERED: the year the deadline would fall in')),
+  reason: z
+    .string()
+    .optional()
+    .describe(
+      docText(
+        'UNAVAILABLE：原因（readModelsRebuilding、storeBusy、storeReadOnly、storeFull、storeIo、storeNotFlushed、storeUnreadable、streamDamaged、eventsMissing、identityProviderUnreachable、shuttingDown）；值得重试时应答带 Retry-After',
+        'UNAVAILABLE: why (readModelsRebuilding, storeBusy, storeReadOnly, storeFull, storeIo, storeNotFlushed, storeUnreadable, streamDamaged, eventsMissing, identityProviderUnreachable, shuttingDown); the answer carries Retry-After when it is worth retrying',
+      ),
+    ),
 });
 
 export type Lang = 'zh' | 'en';

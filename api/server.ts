@@ -6,7 +6,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { newId } from '../engine/ids.js';
 import type { App } from './app.js';
 import { callerOf } from './auth.js';
-import { sendProblem, ApiError, fastifyText, storeFailure, connectionProblem } from './problem.js';
+import { sendProblem, ApiError, fastifyText, storeFailure, connectionProblem, inLanguage, langOf } from './problem.js';
 import type { Logger } from '../infra/logger.js';
 import { unknownFields } from '../machines/schemas.js';
 import { PLUS_AS_SPACE_HINT, writtenPlusAsSpace } from './shape.js';
@@ -19,6 +19,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { workRoutes } from './routes/work.js';
 import swagger from '@fastify/swagger';
 import { openapiHooks, UNAVAILABLE_SHUTTING_DOWN } from './openapi.js';
+import { docText, documentInEnglish } from './docText.js';
 
 // Validation messages are Chinese by default (API.md "Errors"); machines' own messages already are.
 // The commonest ones in plain words first (zod's are "期望 nonoptional，实际接收 undefined"), the
@@ -310,8 +311,11 @@ export async function buildServer(app: App) {
     openapi: {
       openapi: '3.1.0',
       info: {
-        title: '山东省公共数据开放工作流 API',
-        description: '《山东省公共数据开放工作细则（试行）》（鲁数发〔2022〕15号）的流程、期限与审计接口',
+        title: docText('山东省公共数据开放工作流 API', 'Shandong public data opening workflow API'),
+        description: docText(
+          '《山东省公共数据开放工作细则（试行）》（鲁数发〔2022〕15号）的流程、期限与审计接口',
+          'Processes, deadlines and audit of the Shandong public data opening rules (trial), 鲁数发〔2022〕15号',
+        ),
         version: '1',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
@@ -327,13 +331,28 @@ export async function buildServer(app: App) {
   await server.register(processRoutes(app));
   await server.register(workRoutes(app));
   await server.register(testClockRoutes(app));
+  // Generated once in Chinese (@fastify/swagger keeps it); the English, once, when first asked for.
+  let english: unknown;
   server.get(
     '/docs',
     {
-      schema: { summary: '本文档（OpenAPI 3.1）', security: [] },
-      config: { openapi: { problems: ['UNAVAILABLE'], notes: { UNAVAILABLE: UNAVAILABLE_SHUTTING_DOWN }, responses: { 200: { description: 'this document', content: { 'application/json': { type: 'object' } } } } } },
+      schema: { summary: docText('本文档（OpenAPI 3.1）', 'This document (OpenAPI 3.1)'), security: [] },
+      config: {
+        openapi: {
+          problems: ['UNAVAILABLE'],
+          notes: { UNAVAILABLE: UNAVAILABLE_SHUTTING_DOWN },
+          responses: { 200: { description: docText('本文档：默认为中文，请求带 Accept-Language: en 时为英文', 'this document: Chinese by default, English with Accept-Language: en'), content: { 'application/json': { type: 'object' } } } },
+        },
+      },
     },
-    async () => server.swagger(),
+    // In the language the problems are answered in (API.md "Errors"): Chinese by default, English with Accept-Language: en.
+    async (request, reply) => {
+      const lang = langOf(request);
+      inLanguage(reply, lang);
+      if (lang === 'zh') return server.swagger();
+      english ??= documentInEnglish(server.swagger());
+      return english;
+    },
   );
   return server;
 }

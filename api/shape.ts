@@ -4,6 +4,7 @@ import { taskView } from '../projections/audit.js';
 import type { CaseListItem, InboxPage, OverdueReport, SlaReport } from '../projections/index.js';
 import { allStates } from '../machines/describe.js';
 import type { ProcessRegistry } from '../machines/registry.js';
+import { docText } from './docText.js';
 
 /** API.md `tasks`. */
 export const TaskView = z.object({
@@ -114,7 +115,9 @@ export const CommandBody = z.strictObject({
 // These routes answer what the read models return, as it is (reports answer CSV too): the schemas
 // below only document it (api/openapi.ts), and the checks at the end keep them equal to the types.
 
-const Summary = z.object({ title: z.string(), applicant: z.string().optional(), provider: z.string().optional() }).describe('what a reviewer triages by');
+const Summary = z
+  .object({ title: z.string(), applicant: z.string().optional(), provider: z.string().optional() })
+  .describe(docText('办理人员据以分拣的案件摘要', 'what a reviewer triages by'));
 
 /** GET /v1/inbox (projections/inbox.ts `InboxPage`). */
 export const InboxPageView = z.object({
@@ -127,18 +130,39 @@ export const InboxPageView = z.object({
       label: z.string(),
       role: z.string(),
       org: z.string(),
-      orgName: z.string().optional().describe("the organisation's name; an applicant's task, the applicant's"),
-      orgs: z.array(z.string()).describe('every organisation that may act on the task'),
+      orgName: z.string().optional().describe(docText('机构名称；申请人的待办为申请人的名称', "the organisation's name; an applicant's task, the applicant's")),
+      orgs: z.array(z.string()).describe(docText('可以办理该待办的全部机构', 'every organisation that may act on the task')),
       enteredAt: z.string(),
-      dueAt: z.string().nullable().describe('null for a notice, which is information only'),
+      dueAt: z.string().nullable().describe(docText('告知类待办仅供知悉，为 null', 'null for a notice, which is information only')),
       dueDate: z.string().nullable(),
       basis: z.string().nullable(),
       article: z.string().nullable(),
       provisional: z.boolean(),
       calendarVersion: z.string().nullable(),
-      workingDaysLeft: z.number().int().nullable().describe('working days after today up to the due day; 0 on it and once past; null for notices'),
-      workingDaysOverdue: z.number().int().nullable().describe('working days past the due day, as the overdue report counts them (at least 1 once past the deadline); null for notices'),
-      restatedFrom: z.string().nullable().describe('the due date before a holiday notice re-stated the deadline (it may have moved earlier); null when it never was'),
+      workingDaysLeft: z
+        .number()
+        .int()
+        .nullable()
+        .describe(docText('今天之后到期限当日的工作日数；期限当日及超期后为 0；告知类为 null', 'working days after today up to the due day; 0 on it and once past; null for notices')),
+      workingDaysOverdue: z
+        .number()
+        .int()
+        .nullable()
+        .describe(
+          docText(
+            '超过期限当日的工作日数，与超期报表的计法相同（超期后至少为 1）；告知类为 null',
+            'working days past the due day, as the overdue report counts them (at least 1 once past the deadline); null for notices',
+          ),
+        ),
+      restatedFrom: z
+        .string()
+        .nullable()
+        .describe(
+          docText(
+            '节假日安排通知重新确定期限之前的期限日期（期限可能因此提前）；从未重新确定时为 null',
+            'the due date before a holiday notice re-stated the deadline (it may have moved earlier); null when it never was',
+          ),
+        ),
       overdue: z.boolean(),
       summary: Summary,
     }),
@@ -151,7 +175,7 @@ export const CaseListView = z.object({
   items: z.array(
     z.object({
       id: z.string(),
-      caseId: z.string().describe('the same as id, kept for clients written against it'),
+      caseId: z.string().describe(docText('与 id 相同，为按此字段编写的客户端保留', 'the same as id, kept for clients written against it')),
       process: z.string(),
       version: z.number().int(),
       state: z.string(),
@@ -182,7 +206,7 @@ export const OverdueReportView = z.object({
       orgName: z.string(),
       enteredAt: z.string(),
       dueAt: z.string(),
-      completedAt: z.string().optional().describe('when the stage was finished (late) by asOf'),
+      completedAt: z.string().optional().describe(docText('截至 asOf，该环节（逾期）办结的时间', 'when the stage was finished (late) by asOf')),
       workingDaysOverdue: z.number().int().nullable(),
       basis: z.string().nullable(),
       article: z.string().nullable(),
@@ -215,10 +239,26 @@ export const SlaReportView = z.object({
       finished: z.number().int(),
       onTime: z.number().int(),
       late: z.number().int(),
-      cancelled: z.number().int().describe('closed in the period without the work being done (the case withdrawn or ended): not counted in the rate'),
-      cancelledLate: z.number().int().describe('of those, closed after the deadline had passed'),
-      basis: z.string().nullable().describe('groupBy=stage: the basis of the stage\'s deadline (statute, policy, agreement); null for org and process rows, which mix them (filter with basis=)'),
-      onTimeRate: z.number().nullable().describe('onTime / finished, 4 decimals; null when nothing finished'),
+      cancelled: z
+        .number()
+        .int()
+        .describe(
+          docText(
+            '在该时间段内未经办理即关闭的环节（案件撤回或终止）：不计入办结率',
+            'closed in the period without the work being done (the case withdrawn or ended): not counted in the rate',
+          ),
+        ),
+      cancelledLate: z.number().int().describe(docText('其中在期限届满后才关闭的', 'of those, closed after the deadline had passed')),
+      basis: z
+        .string()
+        .nullable()
+        .describe(
+          docText(
+            'groupBy=stage 时：该环节期限的依据（statute、policy、agreement）；按机构或流程分组的行混合多种依据，为 null（可用 basis= 筛选）',
+            "groupBy=stage: the basis of the stage's deadline (statute, policy, agreement); null for org and process rows, which mix them (filter with basis=)",
+          ),
+        ),
+      onTimeRate: z.number().nullable().describe(docText('onTime / finished，保留 4 位小数；没有办结的环节时为 null', 'onTime / finished, 4 decimals; null when nothing finished')),
       openOverdue: z.number().int(),
     }),
   ),
@@ -270,7 +310,12 @@ export const MinPosition = { minPosition: wholeNumberQuery(0).optional() };
  * silently ignored.
  */
 export const CurrentQuery = z.strictObject({
-  minPosition: MinPosition.minPosition.describe('taken as on every read endpoint; this route answers from the store itself, is never behind, and answers at once'),
+  minPosition: MinPosition.minPosition.describe(
+    docText(
+      '与其他读取接口一样接受此参数；本路由直接读取存储，不会滞后，立即应答',
+      'taken as on every read endpoint; this route answers from the store itself, is never behind, and answers at once',
+    ),
+  ),
 });
 
 /** What an instant whose offset's `+` arrived as a space is told, after what it should be. */

@@ -7,6 +7,7 @@ import { callerOf } from '../auth.js';
 import { DateString, INVALID_CHARACTERS, isCleanText } from '../../machines/schemas.js';
 import { ApiError } from '../problem.js';
 import { CurrentQuery, PLUS_AS_SPACE_HINT, wholeNumberQuery, writtenPlusAsSpace } from '../shape.js';
+import { docText } from '../docText.js';
 
 const DAY_OR_INSTANT = '应为有效日期（YYYY-MM-DD），或带 Z 或时区偏移的 ISO-8601 时刻';
 const DAY_OR_INSTANT_PLUS = `${DAY_OR_INSTANT}；${PLUS_AS_SPACE_HINT}`;
@@ -25,6 +26,9 @@ const DeadlineQuery = z.strictObject({
   ...CurrentQuery.shape,
 });
 
+/** A `year` too long for the router (its parameter cap) is answered 404, as an unknown address is. */
+const PARAM_TOO_LONG = docText('路径参数超过 100 个字符', 'a path parameter longer than 100 characters');
+
 const YearParams = z.strictObject({ year: z.coerce.number().int().min(1900).max(2200) });
 
 const YearInfo = z.object({
@@ -35,7 +39,12 @@ const YearInfo = z.object({
   nextYearEdge: z
     .object({ holidays: z.array(z.string()), adjustedWorkdays: z.array(z.string()), source: z.object({ notice: z.string(), url: z.string() }) })
     .optional()
-    .describe("days of this year that the next year's notice sets (its New-Year edge), which the calendar applies to this year too"),
+    .describe(
+      docText(
+        '下一年度通知中安排的本年度日期（元旦衔接期），工作日历同样用于本年度',
+        "days of this year that the next year's notice sets (its New-Year edge), which the calendar applies to this year too",
+      ),
+    ),
   source: z.object({ notice: z.string(), url: z.string(), issued: z.string().nullable() }).nullable(),
   blocks: z.array(z.object({ name: z.string(), text: z.string().optional(), holidays: z.array(z.string()), adjustedWorkdays: z.array(z.string()) })),
   calendarVersion: z.string(),
@@ -74,7 +83,7 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
     '/v1/calendar/deadline',
     {
       schema: {
-        summary: '按工作日计算期限',
+        summary: docText('按工作日计算期限', 'A deadline in working days'),
         querystring: DeadlineQuery,
         response: {
           200: z.object({
@@ -89,7 +98,9 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
       },
       config: {
         openapi: {
-          responses: { 200: { description: 'the day N working days after from (Asia/Shanghai), and the end of it as an instant' } },
+          responses: {
+            200: { description: docText('from 之后第 N 个工作日的日期（Asia/Shanghai），以及该日结束的时刻', 'the day N working days after from (Asia/Shanghai), and the end of it as an instant') },
+          },
           problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'CALENDAR_NOT_COVERED', 'UNAVAILABLE'],
         },
       },
@@ -108,12 +119,19 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
   server.get(
     '/v1/calendar/:year',
     {
-      schema: { summary: '某年度的节假日安排', params: YearParams, querystring: CurrentQuery, response: { 200: YearInfo } },
+      schema: { summary: docText('某年度的节假日安排', "A year's holidays"), params: YearParams, querystring: CurrentQuery, response: { 200: YearInfo } },
       config: {
         openapi: {
-          responses: { 200: { description: "the year's holidays and adjusted working days: the State Council's notice, or provisional from the statutory holidays" } },
+          responses: {
+            200: {
+              description: docText(
+                '该年度的放假日和调休工作日：依国务院办公厅的通知，通知发布前按法定节假日临时推算',
+                "the year's holidays and adjusted working days: the State Council's notice, or provisional from the statutory holidays",
+              ),
+            },
+          },
           problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CALENDAR_NOT_COVERED', 'UNAVAILABLE'],
-          notes: { NOT_FOUND: 'a path parameter longer than 100 characters' },
+          notes: { NOT_FOUND: PARAM_TOO_LONG },
         },
       },
     },
@@ -131,19 +149,29 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
     '/v1/calendar/:year',
     {
       schema: {
-        summary: '载入国务院办公厅节假日安排通知（管理员）',
+        summary: docText('载入国务院办公厅节假日安排通知（管理员）', "Load the State Council's holiday notice (admin)"),
         params: YearParams,
         body: NoticeBody,
         response: { 200: YearInfo.extend({ restatedCases: z.number() }) },
       },
       config: {
         openapi: {
-          responses: { 200: { description: 'the year as loaded, a new calendar version, and how many cases had provisional deadlines re-stated' } },
+          responses: {
+            200: {
+              description: docText(
+                '载入后的年度安排、新的工作日历版本，以及有多少案件的临时期限被重新确定',
+                'the year as loaded, a new calendar version, and how many cases had provisional deadlines re-stated',
+              ),
+            },
+          },
           problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'CALENDAR_NOT_COVERED', 'UNAVAILABLE'],
           notes: {
-            VALIDATION_FAILED: 'the body is not JSON or not a notice, or the notice is not a coherent calendar (dates outside the year, a day both holiday and working day…); `errors`: [{ path, message }]',
-            FORBIDDEN: 'only an admin may load a holiday notice; or the token names no organisation of its kind in the directory',
-            NOT_FOUND: 'a path parameter longer than 100 characters',
+            VALIDATION_FAILED: docText(
+              '请求体不是 JSON 或不是一份通知，或通知的内容自相矛盾（日期不在该年度内、同一天既是放假日又是工作日……）；`errors`：[{ path, message }]',
+              'the body is not JSON or not a notice, or the notice is not a coherent calendar (dates outside the year, a day both holiday and working day…); `errors`: [{ path, message }]',
+            ),
+            FORBIDDEN: docText('只有管理员可以载入节假日安排通知；或令牌所指机构在机构目录中不是该类机构', 'only an admin may load a holiday notice; or the token names no organisation of its kind in the directory'),
+            NOT_FOUND: PARAM_TOO_LONG,
           },
         },
       },

@@ -9,6 +9,7 @@ import { caseHistory, historyEntry } from '../../projections/audit.js';
 import { caughtUp, notAhead } from './work.js';
 import { CaseView, caseView, CommandBody, CurrentQuery, HistoryEvent, MinPosition, registryFilters, StartBody, TaskView, wholeNumberQuery } from '../shape.js';
 import { COMMAND_COMPONENT, jsonAnswer, START_COMPONENT } from '../openapi.js';
+import { docText } from '../docText.js';
 import { cutEnd, verifyCase } from '../verifyCase.js';
 
 // Case ids are lower-case UUIDs; one pasted in capitals (a spreadsheet's) names the same case.
@@ -88,7 +89,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     '/v1/cases',
     {
       schema: {
-        summary: '发起流程（新建案件）',
+        summary: docText('发起流程（新建案件）', 'Start a process (a new case)'),
         headers: IdempotencyHeaders,
         body: StartBody,
         response: { 201: CaseView },
@@ -99,15 +100,27 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           body: START_COMPONENT,
           responses: {
             201: {
-              description: 'the new case, as GET /v1/cases/{id} answers it; the same Idempotency-Key from the same caller answers the first case again and stores nothing',
-              headers: { Location: { description: '/v1/cases/{id} of the case', schema: { type: 'string' } } },
+              description: docText(
+                '新建的案件，与 GET /v1/cases/{id} 的应答相同；同一调用方以相同的 Idempotency-Key 重复请求时，再次应答首次创建的案件，不保存任何新内容',
+                'the new case, as GET /v1/cases/{id} answers it; the same Idempotency-Key from the same caller answers the first case again and stores nothing',
+              ),
+              headers: { Location: { description: docText('该案件的地址 /v1/cases/{id}', '/v1/cases/{id} of the case'), schema: { type: 'string' } } },
             },
           },
           problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'PAYLOAD_TOO_LARGE', 'RULE_VIOLATED', 'CALENDAR_NOT_COVERED', 'UNAVAILABLE'],
           notes: {
-            VALIDATION_FAILED: 'the body is not JSON or not { process, input }, the process is unknown, or the input does not match its form (FORMS.md); `errors`: [{ path, message }]',
-            FORBIDDEN: 'this role may not start this process, or not for the organisation the input names; or the token names no organisation of its kind in the directory',
-            RULE_VIOLATED: 'the input is well-formed but breaks a rule (eligibility 第十三条, the security commitment, a use period already over, a provider or region without its authority…); `rule`, `article`. No case is created',
+            VALIDATION_FAILED: docText(
+              '请求体不是 JSON 或不是 { process, input }，流程未知，或 input 不符合其表单（FORMS.md）；`errors`：[{ path, message }]',
+              'the body is not JSON or not { process, input }, the process is unknown, or the input does not match its form (FORMS.md); `errors`: [{ path, message }]',
+            ),
+            FORBIDDEN: docText(
+              '该角色不能发起此流程，或不能为 input 所指的机构发起；或令牌所指机构在机构目录中不是该类机构',
+              'this role may not start this process, or not for the organisation the input names; or the token names no organisation of its kind in the directory',
+            ),
+            RULE_VIOLATED: docText(
+              'input 格式正确，但违反业务规则（第十三条申请资格、安全承诺、使用期限已结束、提供单位或区域没有对应的大数据主管部门……）；`rule`、`article`。不创建案件',
+              'the input is well-formed but breaks a rule (eligibility 第十三条, the security commitment, a use period already over, a provider or region without its authority…); `rule`, `article`. No case is created',
+            ),
           },
         },
       },
@@ -133,7 +146,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     '/v1/cases',
     {
       schema: {
-        summary: '我可以查看的案件',
+        summary: docText('我可以查看的案件', 'The cases I may see'),
         querystring: z.strictObject({
           process: filters.process.optional(),
           state: filters.state.optional(),
@@ -146,9 +159,19 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       },
       config: {
         openapi: {
-          responses: { 200: jsonAnswer('the cases the caller may see, newest first; nextCursor is the cursor of the next page, or null', 'CaseListPage') },
+          responses: {
+            200: jsonAnswer(
+              docText('调用方可以查看的案件，最新的在前；nextCursor 为下一页的游标，没有下一页时为 null', 'the cases the caller may see, newest first; nextCursor is the cursor of the next page, or null'),
+              'CaseListPage',
+            ),
+          },
           problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE'],
-          notes: { VALIDATION_FAILED: 'a filter of the wrong form, an unknown process or state, or a cursor the API did not give; `errors`: [{ path, message }]' },
+          notes: {
+            VALIDATION_FAILED: docText(
+              '筛选条件格式不对、流程或状态未知，或游标不是本接口给出的；`errors`：[{ path, message }]',
+              'a filter of the wrong form, an unknown process or state, or a cursor the API did not give; `errors`: [{ path, message }]',
+            ),
+          },
         },
       },
     },
@@ -168,8 +191,13 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
   server.get(
     '/v1/cases/:id',
     {
-      schema: { summary: '案件当前状态', params: IdParams, querystring: CurrentQuery, response: { 200: CaseView } },
-      config: { openapi: { responses: { 200: { description: 'the case now, with the commands the caller may send' } }, problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'UNAVAILABLE'] } },
+      schema: { summary: docText('案件当前状态', 'A case now'), params: IdParams, querystring: CurrentQuery, response: { 200: CaseView } },
+      config: {
+        openapi: {
+          responses: { 200: { description: docText('案件的当前状态，以及调用方当前可以发送的指令', 'the case now, with the commands the caller may send') } },
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'UNAVAILABLE'],
+        },
+      },
     },
     async (request) => {
       const caller = await callerOf(request, app.verifier);
@@ -182,7 +210,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     '/v1/cases/:id/commands',
     {
       schema: {
-        summary: '对案件发送指令',
+        summary: docText('对案件发送指令', 'Send a command to a case'),
         params: IdParams,
         headers: IdempotencyHeaders,
         body: CommandBody,
@@ -194,12 +222,28 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
         openapi: {
           // The route checks the envelope; the engine checks `data` with the form of the case's process and version.
           body: COMMAND_COMPONENT,
-          responses: { 200: { description: 'the event stored; `replayed` when the same Idempotency-Key from the same caller answered the first command again' } },
+          responses: {
+            200: {
+              description: docText(
+                '已保存的事件；同一调用方以相同的 Idempotency-Key 重复请求、再次应答首次的指令时，`replayed` 为 true',
+                'the event stored; `replayed` when the same Idempotency-Key from the same caller answered the first command again',
+              ),
+            },
+          },
           problems: PROBLEM_CODES,
           notes: {
-            VALIDATION_FAILED: 'the body is not JSON or not { type, data?, expectedRevision? }, or data does not match the form of the command for the case\'s process (FORMS.md); `errors`: [{ path, message }]',
-            FORBIDDEN: 'this role or organisation may not send this command on this case; or the token names no organisation of its kind in the directory',
-            INVALID_TRANSITION: "the case's state does not accept this command (or its process has no such command); `state`, `allowed` (the commands the caller may send now)",
+            VALIDATION_FAILED: docText(
+              '请求体不是 JSON 或不是 { type, data?, expectedRevision? }，或 data 不符合案件所属流程中该指令的表单（FORMS.md）；`errors`：[{ path, message }]',
+              'the body is not JSON or not { type, data?, expectedRevision? }, or data does not match the form of the command for the case\'s process (FORMS.md); `errors`: [{ path, message }]',
+            ),
+            FORBIDDEN: docText(
+              '该角色或机构不能对此案件发送此指令；或令牌所指机构在机构目录中不是该类机构',
+              'this role or organisation may not send this command on this case; or the token names no organisation of its kind in the directory',
+            ),
+            INVALID_TRANSITION: docText(
+              '案件当前状态不接受此指令（或其流程没有此指令）；`state`、`allowed`（调用方当前可以发送的指令）',
+              "the case's state does not accept this command (or its process has no such command); `state`, `allowed` (the commands the caller may send now)",
+            ),
           },
         },
       },
@@ -242,7 +286,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     '/v1/cases/:id/history',
     {
       schema: {
-        summary: '案件的完整历史（按时间顺序）',
+        summary: docText('案件的完整历史（按时间顺序）', "A case's whole history, oldest first"),
         params: IdParams,
         querystring: CurrentQuery.extend({ asOf: z.iso.datetime({ offset: true }).optional() }),
         response: {
@@ -256,7 +300,11 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       },
       config: {
         openapi: {
-          responses: { 200: { description: 'every event of the case, oldest first; with asOf, the state and open tasks as they were then' } },
+          responses: {
+            200: {
+              description: docText('案件的全部事件，最早的在前；给出 asOf 时，另附当时的状态和待办', 'every event of the case, oldest first; with asOf, the state and open tasks as they were then'),
+            },
+          },
           problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'UNAVAILABLE'],
         },
       },
@@ -275,7 +323,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     '/v1/cases/:id/verify',
     {
       schema: {
-        summary: '校验案件哈希链并按流程版本重放',
+        summary: docText('校验案件哈希链并按流程版本重放', "Verify a case's hash chain and replay it through its process version"),
         params: IdParams,
         querystring: CurrentQuery,
         response: {
@@ -286,14 +334,26 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
             missing: z
               .object({ fromRevision: z.number(), toRevision: z.number(), lastPosition: z.number() })
               .optional()
-              .describe('events cut off the end of the stream, which the read models had recorded (a hash chain cannot show a missing end)'),
+              .describe(
+                docText(
+                  '事件流末尾缺失、但读模型曾记录的事件（哈希链无法显示末尾的缺失）',
+                  'events cut off the end of the stream, which the read models had recorded (a hash chain cannot show a missing end)',
+                ),
+              ),
             reason: z.string().optional(),
           }),
         },
       },
       config: {
         openapi: {
-          responses: { 200: { description: "the hash chain re-checked and the events replayed through the case's machine version: ok, or where and why it failed" } },
+          responses: {
+            200: {
+              description: docText(
+                '重新校验哈希链，并按案件的流程版本重放事件：ok，或在何处、因何失败',
+                "the hash chain re-checked and the events replayed through the case's machine version: ok, or where and why it failed",
+              ),
+            },
+          },
           problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'UNAVAILABLE'],
         },
       },

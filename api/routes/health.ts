@@ -2,33 +2,58 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { storeTroubleOf, type App } from '../app.js';
 import { UNAVAILABLE_SHUTTING_DOWN } from '../openapi.js';
+import { docText } from '../docText.js';
 
 export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) => {
   server.get(
     '/health',
     {
       schema: {
-        summary: '服务状态',
+        summary: docText('服务状态', 'Service health'),
         // Open: no token.
         security: [],
         response: {
           200: z.object({
-            status: z.enum(['ok', 'degraded']).describe('degraded: the store failed to write since its last good append (`store.trouble`)'),
+            status: z
+              .enum(['ok', 'degraded'])
+              .describe(docText('degraded：存储在上次成功写入后又写入失败（见 `store.trouble`）', 'degraded: the store failed to write since its last good append (`store.trouble`)')),
             store: z.object({
               kind: z.string(),
               position: z.number(),
-              trouble: z.object({ reason: z.string(), since: z.string() }).optional().describe('storeFull, storeReadOnly, storeIo, or storeNotFlushed (until a restart): commands answer 503 meanwhile'),
+              trouble: z
+                .object({ reason: z.string(), since: z.string() })
+                .optional()
+                .describe(
+                  docText(
+                    'storeFull、storeReadOnly、storeIo，或 storeNotFlushed（持续到重启）：在此期间指令答 503',
+                    'storeFull, storeReadOnly, storeIo, or storeNotFlushed (until a restart): commands answer 503 meanwhile',
+                  ),
+                ),
             }),
             projections: z.object({
               position: z.number(),
               lag: z.number(),
-              rebuilding: z.object({ done: z.number(), total: z.number() }).optional().describe('a rebuild under way (here or by npm run rebuild): reads of the read models answer 503 meanwhile'),
+              rebuilding: z
+                .object({ done: z.number(), total: z.number() })
+                .optional()
+                .describe(
+                  docText(
+                    '读模型正在重建（在本服务中，或由 npm run rebuild）：在此期间读取读模型的请求答 503',
+                    'a rebuild under way (here or by npm run rebuild): reads of the read models answer 503 meanwhile',
+                  ),
+                ),
             }),
             calendarVersion: z.string(),
           }),
         },
       },
-      config: { openapi: { responses: { 200: { description: 'the store and the read models: their positions and the read models\' lag' } }, problems: ['UNAVAILABLE'], notes: { UNAVAILABLE: UNAVAILABLE_SHUTTING_DOWN } } },
+      config: {
+        openapi: {
+          responses: { 200: { description: docText('存储和读模型：各自的位置，以及读模型的滞后', "the store and the read models: their positions and the read models' lag") } },
+          problems: ['UNAVAILABLE'],
+          notes: { UNAVAILABLE: UNAVAILABLE_SHUTTING_DOWN },
+        },
+      },
     },
     async () => {
       const position = await app.store.headPosition();

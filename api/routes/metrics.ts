@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { CaseEventMetadata } from '../../engine/index.js';
 import { storeTroubleOf, type App } from '../app.js';
 import { textAnswer, UNAVAILABLE_SHUTTING_DOWN } from '../openapi.js';
+import { docText } from '../docText.js';
 
 /**
  * GET /metrics: Prometheus text; one registry per app so tests can build many. Not encapsulated
@@ -85,10 +86,18 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
     '/metrics',
     {
       // Open, as Prometheus scrapes it: no token.
-      schema: { summary: 'Prometheus 指标', security: [] },
+      schema: { summary: docText('Prometheus 指标', 'Prometheus metrics'), security: [] },
       config: {
         openapi: {
-          responses: { 200: textAnswer('Prometheus text exposition (text/plain; version=0.0.4): requests by route and status, their latency, events appended, the store position, store trouble, read models rebuilding and their lag, the process', 'text/plain') },
+          responses: {
+            200: textAnswer(
+              docText(
+                'Prometheus 文本格式（text/plain; version=0.0.4）：按路由和状态码统计的请求数及其耗时、追加的事件数、存储位置、存储故障、读模型重建及其滞后，以及进程指标',
+                'Prometheus text exposition (text/plain; version=0.0.4): requests by route and status, their latency, events appended, the store position, store trouble, read models rebuilding and their lag, the process',
+              ),
+              'text/plain',
+            ),
+          },
           problems: ['UNAVAILABLE'],
           notes: { UNAVAILABLE: UNAVAILABLE_SHUTTING_DOWN },
         },

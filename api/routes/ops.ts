@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { App } from '../app.js';
 import { callerOf } from '../auth.js';
 import { ApiError } from '../problem.js';
+import { docText } from '../docText.js';
 
 /** PUT /v1/test/clock: moves the test clock and fires the timers whose time has come; only with WORKFLOW_TEST_CLOCK=1. */
 export const testClockRoutes = (app: App): FastifyPluginAsyncZod => async (server) => {
@@ -29,18 +30,18 @@ export const testClockRoutes = (app: App): FastifyPluginAsyncZod => async (serve
     '/v1/test/clock',
     {
       schema: {
-        summary: '测试时钟（仅在 WORKFLOW_TEST_CLOCK=1 时可用）',
+        summary: docText('测试时钟（仅在 WORKFLOW_TEST_CLOCK=1 时可用）', 'The test clock (only with WORKFLOW_TEST_CLOCK=1)'),
         body: z.strictObject({ now: z.iso.datetime({ offset: true }) }),
         response: { 200: z.object({ now: z.string(), fired: z.number() }) },
       },
       config: {
         openapi: {
-          responses: { 200: { description: 'the clock now, and how many timers whose time had come were fired' } },
+          responses: { 200: { description: docText('测试时钟的当前时间，以及触发了多少个已到时的定时器', 'the clock now, and how many timers whose time had come were fired') } },
           // Off, the route is not in this document: it answers 404 to anything.
           problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'PAYLOAD_TOO_LARGE', 'UNAVAILABLE'],
           notes: {
-            VALIDATION_FAILED: 'also when `now` is earlier than the test clock: it only moves forward',
-            FORBIDDEN: 'only an admin may move the test clock; or the token names no organisation of its kind in the directory',
+            VALIDATION_FAILED: docText('`now` 早于测试时钟的当前时间时也答此错误：测试时钟只能向前拨', 'also when `now` is earlier than the test clock: it only moves forward'),
+            FORBIDDEN: docText('只有管理员可以调整测试时钟；或令牌所指机构在机构目录中不是该类机构', 'only an admin may move the test clock; or the token names no organisation of its kind in the directory'),
           },
         },
       },

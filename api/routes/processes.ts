@@ -8,6 +8,7 @@ import type { App } from '../app.js';
 import { ApiError } from '../problem.js';
 import { callerOf } from '../auth.js';
 import { textAnswer, UNAVAILABLE_BEFORE_ROUTE } from '../openapi.js';
+import { docText } from '../docText.js';
 import { CurrentQuery, wholeNumberQuery } from '../shape.js';
 
 const ProcessView = z.object({
@@ -47,12 +48,18 @@ export const processRoutes = (app: App): FastifyPluginAsyncZod => async (server)
   server.get(
     '/v1/processes',
     {
-      schema: { summary: '全部流程及其版本', querystring: CurrentQuery, response: { 200: z.array(ProcessView) } },
+      schema: { summary: docText('全部流程及其版本', 'Every process and its versions'), querystring: CurrentQuery, response: { 200: z.array(ProcessView) } },
       config: {
         openapi: {
-          responses: { 200: { description: 'every version of every process: states, commands and the deadline of each task' } },
+          responses: { 200: { description: docText('全部流程的全部版本：状态、指令，以及每个待办的期限', 'every version of every process: states, commands and the deadline of each task') } },
           problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE'],
-          notes: { VALIDATION_FAILED: 'a query parameter the route does not take, or a minPosition that is no position; `errors`: [{ path, message }]', UNAVAILABLE: UNAVAILABLE_BEFORE_ROUTE },
+          notes: {
+            VALIDATION_FAILED: docText(
+              '本路由不接受的查询参数，或 minPosition 不是有效的位置；`errors`：[{ path, message }]',
+              'a query parameter the route does not take, or a minPosition that is no position; `errors`: [{ path, message }]',
+            ),
+            UNAVAILABLE: UNAVAILABLE_BEFORE_ROUTE,
+          },
         },
       },
     },
@@ -66,15 +73,24 @@ export const processRoutes = (app: App): FastifyPluginAsyncZod => async (server)
     '/v1/processes/:name/diagram',
     {
       schema: {
-        summary: '流程图（Mermaid 或 BPMN 2.0 XML）',
+        summary: docText('流程图（Mermaid 或 BPMN 2.0 XML）', 'A process diagram (Mermaid or BPMN 2.0 XML)'),
         params: z.strictObject({ name: z.string().min(1).max(100) }),
         querystring: z.strictObject({ format: z.enum(['mermaid', 'bpmn']).default('mermaid'), version: wholeNumberQuery(1).optional(), ...CurrentQuery.shape }),
       },
       config: {
         openapi: {
-          responses: { 200: textAnswer('the newest version (or `version`) as a Mermaid state diagram (text/plain), or BPMN 2.0 XML with format=bpmn (application/xml)', 'text/plain', 'application/xml') },
+          responses: {
+            200: textAnswer(
+              docText(
+                '最新版本（或 `version` 指定的版本）的 Mermaid 状态图（text/plain）；format=bpmn 时为 BPMN 2.0 XML（application/xml）',
+                'the newest version (or `version`) as a Mermaid state diagram (text/plain), or BPMN 2.0 XML with format=bpmn (application/xml)',
+              ),
+              'text/plain',
+              'application/xml',
+            ),
+          },
           problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'UNAVAILABLE'],
-          notes: { NOT_FOUND: 'no process of that name, or no such version of it', UNAVAILABLE: UNAVAILABLE_BEFORE_ROUTE },
+          notes: { NOT_FOUND: docText('没有该名称的流程，或该流程没有此版本', 'no process of that name, or no such version of it'), UNAVAILABLE: UNAVAILABLE_BEFORE_ROUTE },
         },
       },
     },

@@ -12,6 +12,7 @@ import { CLOCK_SKEW_MS } from '../../machines/kit.js';
 import { isIdNumber } from '../../machines/schemas.js';
 import { MinPosition, registryFilters, wholeNumberQuery } from '../shape.js';
 import { jsonAnswer, ref, type RouteDocs } from '../openapi.js';
+import { docText, englishOf, type DocText } from '../docText.js';
 
 const Instant = z.iso.datetime({ offset: true });
 const Bool = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -31,10 +32,17 @@ const OrgFilter = z
   // A birth year of 19xx or 20xx too: a company's credit code (18 characters, most with letters)
   // passes as an ID number only by a rare chance; with it, rarer still.
   .refine((org) => !(isIdNumber(org) && /^(19|20)/.test(org.slice(6, 10))), ORG_NOT_PERSON)
-  .describe('an organisation code; not a natural person\'s ID number (reports show people only masked)');
+  .describe(docText('机构代码；不能是自然人的身份证号（报表中自然人只以脱敏编码显示）', "an organisation code; not a natural person's ID number (reports show people only masked)"));
 
 /** Only stages whose deadline has this basis: a 通报 on statutory deadlines alone (PROCESSES.md "Deadlines"). */
-const Basis = z.enum(['statute', 'policy', 'agreement']).describe('only stages whose deadline is set by statute, by platform policy, or by the applicant\'s agreement');
+const Basis = z
+  .enum(['statute', 'policy', 'agreement'])
+  .describe(
+    docText(
+      '只统计期限依据为法规（statute）、平台政策（policy）或与申请人的约定（agreement）的环节',
+      "only stages whose deadline is set by statute, by platform policy, or by the applicant's agreement",
+    ),
+  );
 /**
  * A period's end may not come before its start (`to` is named, as the form periods do). zod runs
  * this even when `from` or `to` failed its own format; such a one is already named, and not again here.
@@ -64,15 +72,23 @@ export function notAhead(app: App, name: string, value: string): string {
 const REPORT_ROLES = new Set(['supervisor', 'auditor', 'authority', 'admin']);
 
 /** A report answers JSON, or CSV with `format=csv` (UTF-8 with a byte-order mark, Chinese headers). */
-const reportDocs = (description: string, component: string): RouteDocs => ({
+const reportDocs = (description: DocText, component: string): RouteDocs => ({
   responses: {
     200: {
-      description: `${description}; with format=csv, the same as CSV (UTF-8 with a byte-order mark, Chinese column headers), as an attachment`,
+      description: docText(
+        `${description}；format=csv 时以 CSV 附件给出相同内容（带 BOM 的 UTF-8，中文列名）`,
+        `${englishOf(description)}; with format=csv, the same as CSV (UTF-8 with a byte-order mark, Chinese column headers), as an attachment`,
+      ),
       content: { 'application/json': ref(component), 'text/csv': { type: 'string' } },
     },
   },
   problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE'],
-  notes: { FORBIDDEN: 'only supervisors, auditors, authorities and admins see reports, of their own region and the regions below it (a wider `region` is refused); or the token names no organisation of its kind in the directory' },
+  notes: {
+    FORBIDDEN: docText(
+      '只有监督、审计、主管部门和管理员可以查看报表，且限于本辖区及其下级区域（更大的 `region` 会被拒绝）；或令牌所指机构在机构目录中不是该类机构',
+      'only supervisors, auditors, authorities and admins see reports, of their own region and the regions below it (a wider `region` is refused); or the token names no organisation of its kind in the directory',
+    ),
+  },
 });
 const AUDIT_ROLES = new Set(['auditor', 'admin']);
 
@@ -133,7 +149,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     '/v1/inbox',
     {
       schema: {
-        summary: '我的待办（最紧急的在前）',
+        summary: docText('我的待办（最紧急的在前）', 'My tasks (most urgent first)'),
         querystring: z.strictObject({
           process: filters.process.optional(),
           overdue: Bool.optional(),
@@ -145,7 +161,15 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       },
       config: {
         openapi: {
-          responses: { 200: jsonAnswer("the caller's open tasks, most urgent first (notices last); nextCursor is the cursor of the next page, or null", 'InboxPage') },
+          responses: {
+            200: jsonAnswer(
+              docText(
+                '调用方的待办，最紧急的在前（告知类在最后）；nextCursor 为下一页的游标，没有下一页时为 null',
+                "the caller's open tasks, most urgent first (notices last); nextCursor is the cursor of the next page, or null",
+              ),
+              'InboxPage',
+            ),
+          },
           problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE'],
         },
       },
@@ -162,7 +186,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     '/v1/reports/overdue',
     {
       schema: {
-        summary: '超期报表（监督评估，第十九条）',
+        summary: docText('超期报表（监督评估，第十九条）', 'Overdue report (supervision and evaluation, Article 19)'),
         querystring: z.strictObject({
           asOf: Instant.optional(),
           region: Region.optional(),
@@ -172,11 +196,27 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           from: Instant.optional(),
           to: Instant.optional(),
           format: z.enum(['json', 'csv']).default('json'),
-          table: z.enum(['items', 'byOrg']).default('items').describe('with format=csv: one line per overdue stage (items), or the counts by organisation (byOrg, the table of a 通报)'),
+          table: z
+            .enum(['items', 'byOrg'])
+            .default('items')
+            .describe(
+              docText(
+                'format=csv 时：每个超期环节一行（items），或按机构的统计（byOrg，即通报所用的表）',
+                'with format=csv: one line per overdue stage (items), or the counts by organisation (byOrg, the table of a 通报)',
+              ),
+            ),
           ...MinPosition,
         }).refine(inOrder, PERIOD_ORDER),
       },
-      config: { openapi: reportDocs('every stage past its deadline at asOf (default now), open or finished late, and the counts by organisation', 'OverdueReport') },
+      config: {
+        openapi: reportDocs(
+          docText(
+            '截至 asOf（默认为当前时间）已超期的全部环节，包括尚未办结的和逾期办结的，以及按机构的统计',
+            'every stage past its deadline at asOf (default now), open or finished late, and the counts by organisation',
+          ),
+          'OverdueReport',
+        ),
+      },
     },
     async (request, reply) => {
       const caller = await callerOf(request, app.verifier);
@@ -193,7 +233,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     '/v1/reports/sla',
     {
       schema: {
-        summary: '按期办结率（第十九条 通报）',
+        summary: docText('按期办结率（第十九条 通报）', 'On-time completion rates (Article 19 circulars)'),
         querystring: z.strictObject({
           from: Instant.optional(),
           to: Instant.optional(),
@@ -206,7 +246,15 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           ...MinPosition,
         }).refine(inOrder, PERIOD_ORDER),
       },
-      config: { openapi: reportDocs('on-time rates of the stages finished in [from, to) (default: the calendar year up to now), grouped by groupBy', 'SlaReport') },
+      config: {
+        openapi: reportDocs(
+          docText(
+            '在 [from, to)（默认为本年度截至当前）内办结的环节的按期办结率，按 groupBy 分组',
+            'on-time rates of the stages finished in [from, to) (default: the calendar year up to now), grouped by groupBy',
+          ),
+          'SlaReport',
+        ),
+      },
     },
     async (request, reply) => {
       const caller = await callerOf(request, app.verifier);
@@ -243,20 +291,22 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     '/v1/audit/export',
     {
       schema: {
-        summary: '审计导出：时间段内的全部事件（NDJSON，流式）',
+        summary: docText('审计导出：时间段内的全部事件（NDJSON，流式）', 'Audit export: every event of a period (NDJSON, streamed)'),
         querystring: z.strictObject({ from: Instant, to: Instant, ...MinPosition }).refine(inOrder, PERIOD_ORDER),
       },
       config: {
         openapi: {
           responses: {
             200: {
-              description:
+              description: docText(
+                '调用方可以查看的案件在 [from, to) 内被接受的全部事件，以 NDJSON 附件流式输出：每行一个事件，格式同 GET /v1/cases/{id}/history 的事件，另加 caseId 和 process',
                 'every event accepted in [from, to) of the cases the caller may see, streamed as NDJSON (an attachment): one event a line, the shape of GET /v1/cases/{id}/history events plus caseId and process',
+              ),
               content: { 'application/x-ndjson': { type: 'string' } },
             },
           },
           problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE'],
-          notes: { FORBIDDEN: 'only auditors and admins may export events; or the token names no organisation of its kind in the directory' },
+          notes: { FORBIDDEN: docText('只有审计和管理员可以导出事件；或令牌所指机构在机构目录中不是该类机构', 'only auditors and admins may export events; or the token names no organisation of its kind in the directory') },
         },
       },
     },

@@ -52,6 +52,26 @@ function codesOf(response: any): string[] {
 }
 
 const component = (id: string) => doc.components.schemas[id];
+
+/** What the document says in words: every summary and description, of operations, responses, headers, parameters, schemas and `info`. */
+function wordsOf(node: unknown, at = '#'): { at: string; text: string }[] {
+  if (Array.isArray(node)) return node.flatMap((item, i) => wordsOf(item, `${at}/${i}`));
+  if (node === null || typeof node !== 'object') return [];
+  return Object.entries(node).flatMap(([key, value]) =>
+    typeof value === 'string' && (key === 'summary' || key === 'description') ? [{ at: `${at}/${key}`, text: value }] : wordsOf(value, `${at}/${key}`),
+  );
+}
+/** The document with its words blanked (summaries, descriptions, titles): what is the same in every language. */
+function withoutWords(node: unknown, key?: string): unknown {
+  if (typeof node === 'string') return key === 'summary' || key === 'description' || key === 'title' ? '…' : node;
+  if (Array.isArray(node)) return node.map((item) => withoutWords(item));
+  if (node === null || typeof node !== 'object') return node;
+  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, withoutWords(v, k)]));
+}
+const HAN = /\p{Script=Han}/u;
+/** The Chinese an English text may quote: the processes' titles, their commands' labels, and citations of the regulation. */
+const NAMES = [...new Set(registry.list().flatMap((def) => [def.title, ...Object.values(def.commands).map((c) => c.label)]))].sort((a, b) => b.length - a.length);
+const withoutNames = (text: string) => NAMES.reduce((rest, name) => rest.replaceAll(name, ''), text).replace(/鲁数发〔\d{4}〕\d+号|第[一二三四五六七八九十百零〇]+条|通报/gu, '');
 /** A component with its own title and description left out, as z.toJSONSchema gives it. */
 const shapeOf = (id: string) => {
   const { title: _title, description: _description, ...rest } = component(id);
@@ -120,6 +140,47 @@ describe('GET /docs: the OpenAPI 3.1 document', () => {
       expect(op.security, name).toEqual(OPEN_ROUTES.includes(name) ? [] : undefined);
     }
     expect(doc.security).toEqual([{ bearer: [] }]);
+  });
+
+  it('speaks Chinese by default: every summary and description, of operations, responses, headers, parameters and schemas, is Chinese', async () => {
+    const words = wordsOf(doc);
+    // The routes, their answers and problems, the forms and the read models' answers.
+    expect(words.length).toBeGreaterThan(250);
+    for (const { at, text } of words) expect(text, at).toMatch(HAN);
+    expect(doc.info.title).toMatch(HAN);
+    expect(doc.paths['/v1/inbox'].get.responses['200'].description).toBe('调用方的待办，最紧急的在前（告知类在最后）；nextCursor 为下一页的游标，没有下一页时为 null');
+    expect(doc.paths['/v1/cases/{id}'].get.responses['404'].description).toBe('NOT_FOUND（未找到）：案件不存在，或调用方无权查看该案件');
+    expect(doc.paths['/v1/cases/{id}'].get.parameters.find((p: any) => p.name === 'minPosition').description).toBe('与其他读取接口一样接受此参数；本路由直接读取存储，不会滞后，立即应答');
+    expect(component('Problem').properties.errors.description).toBe('VALIDATION_FAILED：不符合要求的字段（最多列出前 20 个）');
+    // A request that names no language, or prefers Chinese, gets this one, and is told so.
+    for (const headers of [{}, { 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.8' }, { 'accept-language': 'en;q=0.5,zh' }] as Record<string, string>[]) {
+      const res = await api.call('GET', '/docs', { headers });
+      expect(res.body, JSON.stringify(headers)).toEqual(doc);
+      expect(res.headers['content-language']).toBe('zh-CN');
+      expect(String(res.headers.vary)).toMatch(/accept-language/i);
+    }
+  });
+
+  it('given Accept-Language: en, then the same document in English: each of its words in English, the Chinese only in names and citations', async () => {
+    const res = await api.call('GET', '/docs', { headers: { 'accept-language': 'en-GB,en;q=0.9' } });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-language']).toBe('en');
+    expect(String(res.headers.vary)).toMatch(/accept-language/i);
+    const en = res.body;
+    // Paths, parameters, schemas, codes, enum values: all as the Chinese document has them.
+    expect(withoutWords(en)).toEqual(withoutWords(doc));
+    const words = wordsOf(en);
+    expect(words.length).toBe(wordsOf(doc).length);
+    for (const { at, text } of words) expect(withoutNames(text), `${at}: ${text}`).not.toMatch(HAN);
+    expect(en.info.title).not.toMatch(HAN);
+    // The English the document has always had.
+    expect(en.paths['/v1/inbox'].get.responses['200'].description).toBe("the caller's open tasks, most urgent first (notices last); nextCursor is the cursor of the next page, or null");
+    expect(en.paths['/v1/cases/{id}'].get.responses['404'].description).toBe('NOT_FOUND (Not found): an unknown case, or one the caller may not see');
+    expect(en.paths['/v1/cases/{id}'].get.parameters.find((p: any) => p.name === 'minPosition').description).toBe('taken as on every read endpoint; this route answers from the store itself, is never behind, and answers at once');
+    expect(en.components.schemas.Problem.properties.errors.description).toBe('VALIDATION_FAILED: the fields that do not match their schema (the first 20)');
+    expect(en.paths['/metrics'].get.responses['200'].description).toMatch(/^Prometheus text exposition \(text\/plain; version=0\.0\.4\): requests by route and status/);
+    // Asked again, the same.
+    expect((await api.call('GET', '/docs', { headers: { 'accept-language': 'en' } })).body).toEqual(en);
   });
 
   it('lists every route of API.md, /health and /metrics included', () => {
