@@ -7,7 +7,9 @@ import { textAnswer, UNAVAILABLE_SHUTTING_DOWN } from '../openapi.js';
 import { docText } from '../docText.js';
 
 /**
- * GET /metrics: Prometheus text; one registry per app so tests can build many. Not encapsulated
+ * GET /metrics: Prometheus text; one registry per app so tests can build many. The HELP of our own
+ * metrics is Chinese, as the rest of the product is (the names stay as they are: alerts use them).
+ * collectDefaultMetrics' (process_*, nodejs_*) keep prom-client's English. Not encapsulated
  * (fastify-plugin): its response hook must see every route's requests, not only its own.
  */
 export const metricsRoutes = (app: App): FastifyPluginAsyncZod => fp(metricsPlugin(app), { name: 'workflow-metrics' });
@@ -17,26 +19,26 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
     name: 'workflow_http_requests_total',
-    help: 'HTTP requests by route and status',
+    help: 'HTTP 请求数，按方法、路由和状态码',
     labelNames: ['method', 'route', 'status'],
     registers: [registry],
   });
   const duration = new Histogram({
     name: 'workflow_http_request_duration_seconds',
-    help: 'HTTP request duration',
+    help: 'HTTP 请求耗时（秒），按方法和路由',
     labelNames: ['method', 'route'],
     buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
   const events = new Counter({
     name: 'workflow_events_appended_total',
-    help: 'Events appended by this node, by process and command',
+    help: '本节点追加的事件数，按流程和指令',
     labelNames: ['process', 'command'],
     registers: [registry],
   });
   new Gauge({
     name: 'workflow_store_position',
-    help: 'Global position of the last event in the store',
+    help: '存储中最后一个事件的全局位置',
     registers: [registry],
     async collect() {
       this.set(await app.store.headPosition());
@@ -46,7 +48,7 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
   // being rebuilt (lists, inboxes and reports answer 503 meanwhile) or behind the log.
   new Gauge({
     name: 'workflow_store_trouble',
-    help: 'Whether the store failed to write since its last good append (1) or not (0), by reason: storeFull, storeReadOnly, storeIo; storeNotFlushed until a restart',
+    help: '存储自上次成功追加以来是否写入失败（是 1，否 0），按原因：storeFull、storeReadOnly、storeIo；storeNotFlushed 持续到重启',
     labelNames: ['reason'],
     registers: [registry],
     collect() {
@@ -57,7 +59,7 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
   });
   new Gauge({
     name: 'workflow_readmodels_rebuilding',
-    help: 'Whether the read models are being rebuilt, here or by npm run rebuild (1) or not (0)',
+    help: '读模型是否正在重建（在本服务中，或由 npm run rebuild）（是 1，否 0）',
     registers: [registry],
     collect() {
       this.set(app.readModels.rebuilding() ? 1 : 0);
@@ -65,7 +67,7 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
   });
   new Gauge({
     name: 'workflow_readmodels_lag_events',
-    help: 'Events in the store the read models have not folded yet',
+    help: '存储中读模型尚未处理的事件数',
     registers: [registry],
     async collect() {
       this.set((await app.readModels.health()).lag);

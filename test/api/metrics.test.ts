@@ -28,6 +28,22 @@ describe('GET /metrics', () => {
     expect(text).toContain('workflow_events_appended_total{process="objection",command="START"} 1');
   });
 
+  it('says what each of its own metrics counts in Chinese (HELP), under the names alerts use', async () => {
+    const text = (await api.call('GET', '/metrics')).text;
+    const help = new Map([...text.matchAll(/^# HELP (workflow_\w+) (.*)$/gm)].map(([, name, words]) => [name!, words!]));
+    expect([...help.keys()].sort()).toEqual([
+      'workflow_events_appended_total',
+      'workflow_http_request_duration_seconds',
+      'workflow_http_requests_total',
+      'workflow_readmodels_lag_events',
+      'workflow_readmodels_rebuilding',
+      'workflow_store_position',
+      'workflow_store_trouble',
+    ]);
+    for (const [name, words] of help) expect(words, name).toMatch(/\p{Script=Han}/u);
+    expect(help.get('workflow_store_trouble')).toBe('存储自上次成功追加以来是否写入失败（是 1，否 0），按原因：storeFull、storeReadOnly、storeIo；storeNotFlushed 持续到重启');
+  });
+
   it('given a store that failed to write, then workflow_store_trouble says why; the read models neither rebuilding nor behind', async () => {
     let text = (await api.call('GET', '/metrics')).text;
     expect(text).not.toMatch(/^workflow_store_trouble\{/m);
