@@ -57,7 +57,7 @@ export class WorkIndex {
 
   async #read(): Promise<void> {
     let read = 0;
-    for await (const event of readAllPastUnreadable(this.store, this.#position + 1)) {
+    for await (const event of readAllPastUnreadable(this.store, { afterPosition: this.#position })) {
       // The embedded store reads synchronously, and an async generator resumes in microtasks: without
       // a turn of the event loop now and then, the catch-up on start (the whole log: 15 s at 1,000,000
       // events) held up the server's listening and every request.

@@ -34,6 +34,7 @@ import {
   type ResolvedEvent,
 } from '@eventstore/db-client';
 import {
+  afterPositionOf,
   StreamNotFoundError,
   WrongExpectedVersionError,
   type AppendOptions,
@@ -71,10 +72,18 @@ function toClientExpected(expected: ExpectedRevision): AppendExpectedRevision {
   }
 }
 
+/**
+ * Our position as the client's: an event's log position is both its commit and its prepare position
+ * (every append through gRPC is an implicit transaction: each event is its own commit record). 0, the
+ * position of no event ("0 when empty"), is the start of the log: as `{0, 0}` a subscription, which
+ * is exclusive, would skip the first event in the log.
+ */
 function toPosition(position: number | 'start' | 'end' | undefined, fallback: ReadPosition): ReadPosition {
   if (position === undefined) return fallback;
   if (position === 'start') return START;
   if (position === 'end') return END;
+  if (!Number.isSafeInteger(position) || position < 0) throw new RangeError(`a position must be an integer ≥ 0, not ${position}`);
+  if (position === 0) return START;
   const p = BigInt(position);
   return { commit: p, prepare: p };
 }
@@ -186,7 +195,18 @@ export class EsdbEventStore implements EventStore {
 
   async *readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
     let remaining = options.maxCount ?? Infinity;
+    const after = afterPositionOf(options);
     if (remaining <= 0) return;
+    if (after !== undefined) {
+      // From the event at `after` itself (a position the server gave), less that event: the server
+      // refuses, or misreads, a position inside a record, such as `after + 1`.
+      for await (const event of this.#readAllRaw(FORWARDS, toPosition(after, START))) {
+        if (event.position <= after) continue;
+        yield event;
+        if (--remaining <= 0) return;
+      }
+      return;
+    }
     const backwards = options.direction === 'backwards';
     const from = options.fromPosition ?? (backwards ? 'end' : 'start');
     let probed: string | undefined;

@@ -23,6 +23,7 @@ import { resolve as resolvePath } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import {
+  afterPositionOf,
   DuplicateEventIdError,
   LogNotFlushedError,
   StreamNotFoundError,
@@ -798,7 +799,8 @@ export class SqliteEventStore implements EventStore {
 
   async *readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
     const backwards = options.direction === 'backwards';
-    const from = options.fromPosition ?? (backwards ? 'end' : 'start');
+    const after = afterPositionOf(options);
+    const from = after !== undefined ? after + 1 : (options.fromPosition ?? (backwards ? 'end' : 'start'));
     let remaining = options.maxCount ?? Infinity;
     let cursor = from === 'start' ? (backwards ? 0 : 1) : from === 'end' ? Number.MAX_SAFE_INTEGER : from;
     while (remaining > 0) {

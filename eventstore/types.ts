@@ -49,8 +49,18 @@ export interface ReadStreamOptions {
 
 export interface ReadAllOptions {
   direction?: 'forwards' | 'backwards';
-  /** Inclusive, as EventStoreDB's readAll forwards. Default: `start` forwards, `end` backwards. */
+  /**
+   * Inclusive, as EventStoreDB's readAll forwards: a position a store gave (an event's, `headPosition`).
+   * Default: `start` forwards, `end` backwards.
+   */
   fromPosition?: number | 'start' | 'end';
+  /**
+   * Exclusive, forwards only, instead of `fromPosition`: the events after this position (0: all), as
+   * `subscribeToAll`'s `fromPosition`. The way to read on from the last event seen: positions need not
+   * be dense, and `position + 1` names no place in EventStoreDB's log (its positions are byte offsets
+   * of records there), which the server refuses to read from.
+   */
+  afterPosition?: number;
   maxCount?: number;
 }
 
@@ -117,22 +127,40 @@ export class UnreadableEventError extends Error {
   }
 }
 
+/** `afterPosition` of a forwards `readAll`, checked: with `fromPosition` or backwards it means nothing. */
+export function afterPositionOf(options: ReadAllOptions): number | undefined {
+  const after = options.afterPosition;
+  if (after === undefined) return undefined;
+  if (options.fromPosition !== undefined) throw new RangeError('readAll takes fromPosition or afterPosition, not both');
+  if (options.direction === 'backwards') throw new RangeError('afterPosition reads forwards only');
+  if (!Number.isSafeInteger(after) || after < 0) throw new RangeError(`afterPosition must be a position ≥ 0, not ${after}`);
+  return after;
+}
+
 /**
- * `readAll` from `fromPosition` that goes on past the stored events it cannot read: each is yielded
- * as its `UnreadableEventError`, in its place, for the reader to skip or to name.
+ * `readAll` from `from` (inclusive `fromPosition`, or exclusive `afterPosition`) that goes on past
+ * the stored events it cannot read: each is yielded as its `UnreadableEventError`, in its place, for
+ * the reader to skip or to name. It reads on after such an event by `afterPosition`, never by a
+ * position it computed (`position + 1` is no position in EventStoreDB).
  */
-export async function* readAllPastUnreadable(store: EventStore, fromPosition: number): AsyncGenerator<RecordedEvent | UnreadableEventError> {
-  let next = fromPosition;
+export async function* readAllPastUnreadable(
+  store: EventStore,
+  from: { fromPosition: number } | { afterPosition: number },
+): AsyncGenerator<RecordedEvent | UnreadableEventError> {
+  let options: ReadAllOptions = 'afterPosition' in from ? { afterPosition: from.afterPosition } : { fromPosition: from.fromPosition };
+  /** Every event at or before this position was yielded or lies before `from`: only compared, never read from. */
+  let done = 'afterPosition' in from ? from.afterPosition : from.fromPosition - 1;
   for (;;) {
     try {
-      for await (const event of store.readAll({ fromPosition: next })) {
-        next = event.position + 1;
+      for await (const event of store.readAll(options)) {
+        done = event.position;
         yield event;
       }
       return;
     } catch (err) {
-      if (!(err instanceof UnreadableEventError) || err.event.position < next) throw err;
-      next = err.event.position + 1;
+      if (!(err instanceof UnreadableEventError) || err.event.position <= done) throw err;
+      done = err.event.position;
+      options = { afterPosition: done };
       yield err;
     }
   }

@@ -268,7 +268,7 @@ export async function* exportEvents(store: EventStore, db: Db, options: ExportOp
     return ok;
   };
   let read = 0;
-  for await (const event of readAllPastUnreadable(store, range.lo)) {
+  for await (const event of readAllPastUnreadable(store, { fromPosition: range.lo })) {
     // The embedded store reads synchronously, and an async generator resumes in microtasks: without
     // a turn of the event loop now and then, one export of a long log held up every other request.
     if (++read % EXPORT_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));

@@ -1314,7 +1314,7 @@ export class FollowProjector implements Projector {
     if (this.#broken || skip <= this.position) return false;
     const entries: LogEntry[] = [];
     try {
-      for await (const entry of readAllPastUnreadable(this.#store, this.position + 1)) {
+      for await (const entry of readAllPastUnreadable(this.#store, { afterPosition: this.position })) {
         if (positionOf(entry) > skip) break;
         if (entry instanceof UnreadableEventError) {
           const skipped = UnreadableEventSkipped.of(entry);

@@ -202,7 +202,7 @@ export function verificationText(v: Verification, def?: ProcessDefinition): stri
 /** Every case id in `$all`, in the order the cases started. */
 export async function caseIdsInStore(app: App): Promise<string[]> {
   const ids = new Set<string>();
-  for await (const event of readAllPastUnreadable(app.store, 1)) {
+  for await (const event of readAllPastUnreadable(app.store, { afterPosition: 0 })) {
     // An event that cannot be read still names its stream, whose end is the case's id: that case
     // is verified too, and fails naming the event.
     const caseId = event instanceof UnreadableEventError ? /[0-9a-f-]{36}$/i.exec(event.event.streamId)?.[0] : (event.metadata as Partial<CaseEventMetadata>).caseId;

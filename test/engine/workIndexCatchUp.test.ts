@@ -51,7 +51,7 @@ describe('the work index catching up on a long log', () => {
     await Promise.all([first, second]);
     expect(index.position).toBe(await store.headPosition());
     // The first reader reads the whole log; the second, after it, finds nothing more.
-    expect(readAll.mock.calls.map(([options]) => options?.fromPosition)).toEqual([1, (await store.headPosition()) + 1]);
+    expect(readAll.mock.calls.map(([options]) => options?.afterPosition)).toEqual([0, await store.headPosition()]);
   });
 
   it('given a catch-up under way, when a command appends an event, then its answer does not wait for the catch-up, and the event is read after it', async () => {

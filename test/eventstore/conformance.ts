@@ -229,6 +229,32 @@ export function describeEventStoreConformance(name: string, factory: () => Promi
       expect(firstTwo[0]!.id).toBe(appended[0]!.id);
     });
 
+    it('given events in $all, when it is read after the position of one of them, then only later events come back, in order, the next one first', async () => {
+      const stream = streamName('after');
+      const appended: number[] = [];
+      for (let i = 0; i < 4; i++) appended.push((await store.appendToStream(stream, [event('Step', { i })])).position);
+
+      const after: RecordedEvent[] = [];
+      for await (const e of store.readAll({ afterPosition: appended[1]! })) {
+        expect(e.position).toBeGreaterThan(appended[1]!);
+        if (e.streamId === stream) after.push(e);
+        if (after.length === 2) break;
+      }
+      const next: RecordedEvent[] = [];
+      for await (const e of store.readAll({ afterPosition: appended[2]!, maxCount: 1 })) next.push(e);
+
+      expect(after.map((e) => [e.revision, e.position])).toEqual([
+        [2, appended[2]],
+        [3, appended[3]],
+      ]);
+      expect(next).toHaveLength(1);
+      expect(next[0]!.position).toBeGreaterThan(appended[2]!);
+      expect(next[0]!.position).toBeLessThanOrEqual(appended[3]!);
+      const fromStart: RecordedEvent[] = [];
+      for await (const e of store.readAll({ afterPosition: 0, maxCount: 1 })) fromStart.push(e);
+      expect(fromStart).toHaveLength(1);
+    });
+
     it('given a subscription to $all, when it catches up and then goes live, then a new subscription from the last seen position resumes with no gap and no repeat', async () => {
       const stream = streamName('sub');
       const mine = (e: RecordedEvent) => e.streamId === stream;

@@ -1,0 +1,78 @@
+/**
+ * The EventStoreDB adapter against a stand-in client (fakeEsdbClient.ts) that behaves as a server does
+ * where the adapter depends on it: these run on every machine, where the conformance suite on
+ * EventStoreDB needs a server.
+ */
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { EsdbEventStore } from '../../eventstore/esdb.js';
+import { readAllPastUnreadable, type RecordedEvent } from '../../eventstore/types.js';
+import { WorkIndex } from '../../engine/workIndex.js';
+import type { ProcessRegistry } from '../../machines/registry.js';
+import { fakeEsdb } from './fakeEsdbClient.js';
+
+const event = (type = 'Happened') => ({ id: randomUUID(), type, data: { n: 1 }, metadata: {} });
+
+async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+describe('EsdbEventStore: positions as a server gives them (byte offsets, system records between ours)', () => {
+  it('given events in $all, when it is read after the position of one, then the read starts at that event (a record the server can read from) and yields only the later ones', async () => {
+    const fake = fakeEsdb();
+    const store = new EsdbEventStore(fake.client);
+    const a = await store.appendToStream('case-a', [event()]);
+    const b = await store.appendToStream('case-b', [event()]);
+    const c = await store.appendToStream('case-a', [event()]);
+
+    const after = await all(store.readAll({ afterPosition: a.position }));
+
+    expect(after.map((e) => e.position)).toEqual([b.position, c.position]);
+    expect(fake.asked).toEqual([{ commit: BigInt(a.position), prepare: BigInt(a.position) }]);
+    expect((await all(store.readAll({ afterPosition: 0 }))).map((e) => e.position)).toEqual([a.position, b.position, c.position]);
+    expect(await all(store.readAll({ afterPosition: c.position }))).toEqual([]);
+    expect((await all(store.readAll({ afterPosition: a.position, maxCount: 1 }))).map((e) => e.position)).toEqual([b.position]);
+  });
+
+  it('given a log read to its last event, when reading on goes through readAllPastUnreadable after it, then no position is computed and sent (position + 1 is inside a record)', async () => {
+    const fake = fakeEsdb();
+    const store = new EsdbEventStore(fake.client);
+    const first = await store.appendToStream('case-a', [event()]);
+    const second = await store.appendToStream('case-a', [event()]);
+
+    const read = await all(readAllPastUnreadable(store, { afterPosition: first.position }));
+
+    expect(read.map((e) => (e as RecordedEvent).position)).toEqual([second.position]);
+    const positions = new Set(fake.records.map((r) => r.position));
+    for (const asked of fake.asked) if (typeof asked === 'object') expect(positions.has(asked.commit)).toBe(true);
+  });
+
+  it('given the engine’s work index on EventStoreDB, when it catches up on start and again after more appends, then it reads every event and fails on no position it made up', async () => {
+    const fake = fakeEsdb();
+    const store = new EsdbEventStore(fake.client);
+    const index = new WorkIndex(store, {} as ProcessRegistry);
+    await store.appendToStream('case-a', [event()]);
+
+    await index.catchUp();
+    const last = await store.appendToStream('case-b', [event()]);
+    await index.catchUp();
+
+    expect(index.position).toBe(last.position);
+  });
+
+  it('given a subscription from position 0 (what headPosition answers for no event), when it starts, then it asks for the start of the log, not {0, 0} (exclusive: the first event would be skipped)', async () => {
+    const fake = fakeEsdb();
+    const store = new EsdbEventStore(fake.client);
+    // A log whose first event is ours: nothing but the epoch record before it.
+    const first = await store.appendToStream('case-a', [event('First')]);
+
+    const sub = store.subscribeToAll({ fromPosition: 0 });
+    const got: RecordedEvent[] = [];
+    for await (const e of sub) got.push(e);
+
+    expect(fake.asked).toEqual(['start']);
+    expect(got.map((e) => e.position)).toEqual([first.position]);
+  });
+});
