@@ -1,13 +1,14 @@
 /**
  * The EventStoreDB adapter: our interface maps one-to-one onto `@eventstore/db-client`.
  *
- * Positions: our numeric `position` is the event's commit position in the transaction log.
- * Caveat: the events of one multi-event append share a single commit position (they differ only
- * in prepare position). Positions are therefore strictly increasing across appends but equal
- * within a multi-event append, and resuming a subscription from such a position (exclusive)
- * re-delivers the later events of that same append. Single-event appends — one event per command,
- * as the engine does — are unaffected. Consumers that may see multi-event appends should
- * de-duplicate by event id or by (stream, revision).
+ * Positions: our numeric `position` is the event's commit position in the transaction log, a byte
+ * offset. Every append through gRPC is an implicit transaction whose prepare records are each marked
+ * committed, and the server reads each such record as its own commit (`AllReader`:
+ * `CommitEventRecord(event, event.LogPosition)`): each event's commit and prepare positions are both
+ * its record's offset, distinct and increasing even within a multi-event append, and an append
+ * answers the position of its last event. Positions are not dense: `position + 1` lies inside a
+ * record and is no place to read from (the server refuses it), so reading on after an event is
+ * `afterPosition`, never arithmetic.
  *
  * System events (type or stream starting with `$`) are never returned by reads or subscriptions.
  */

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { EsdbEventStore } from '../../eventstore/esdb.js';
-import { readAllPastUnreadable, type RecordedEvent } from '../../eventstore/types.js';
+import { readAllPastUnreadable, StreamNotFoundError, WrongExpectedVersionError, type RecordedEvent } from '../../eventstore/types.js';
 import { WorkIndex } from '../../engine/workIndex.js';
 import type { ProcessRegistry } from '../../machines/registry.js';
 import { fakeEsdb } from './fakeEsdbClient.js';
@@ -74,5 +74,38 @@ describe('EsdbEventStore: positions as a server gives them (byte offsets, system
 
     expect(fake.asked).toEqual(['start']);
     expect(got.map((e) => e.position)).toEqual([first.position]);
+  });
+});
+
+describe('EsdbEventStore: the client’s answers as the store-neutral ones', () => {
+  it('given a stream at revision 2, when appends expect revision 0 or no_stream, then the client’s WrongExpectedVersionError comes back as ours, actual 2, and a missing stream as actual no_stream', async () => {
+    const fake = fakeEsdb();
+    const store = new EsdbEventStore(fake.client);
+    await store.appendToStream('case-a', [event(), event(), event()], { expectedRevision: 'no_stream' });
+
+    await expect(store.appendToStream('case-a', [event()], { expectedRevision: 0 })).rejects.toMatchObject({ name: 'WrongExpectedVersionError', streamId: 'case-a', expected: 0, actual: 2 });
+    await expect(store.appendToStream('case-a', [event()], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    await expect(store.appendToStream('case-b', [event()], { expectedRevision: 'stream_exists' })).rejects.toMatchObject({ expected: 'stream_exists', actual: 'no_stream' });
+  });
+
+  it('given a stream that was never written, when it is read, then the client’s StreamNotFoundError comes back as ours', async () => {
+    const store = new EsdbEventStore(fakeEsdb().client);
+
+    await expect(store.readStream('case-none')).rejects.toBeInstanceOf(StreamNotFoundError);
+  });
+
+  it('given system records between ours ($> links to category streams), when $all is read or subscribed to, then only ours come back, and maxCount counts only ours', async () => {
+    const fake = fakeEsdb();
+    const store = new EsdbEventStore(fake.client);
+    const a = await store.appendToStream('case-a', [event()]);
+    const b = await store.appendToStream('case-b', [event()]);
+
+    const read = await all(store.readAll({ maxCount: 2 }));
+    const backwards = await all(store.readAll({ direction: 'backwards', fromPosition: b.position }));
+
+    expect(read.map((e) => e.position)).toEqual([a.position, b.position]);
+    expect(backwards.map((e) => e.position)).toEqual([b.position, a.position]);
+    expect(await store.headPosition()).toBe(b.position);
+    expect(fake.records.some((r) => r.type === '$>' && r.position > b.position)).toBe(true);
   });
 });
