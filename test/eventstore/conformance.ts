@@ -284,6 +284,29 @@ export function describeEventStoreConformance(name: string, factory: () => Promi
       expect(second.seen.every((e) => e.position > lastSeen)).toBe(true);
     });
 
+    it('given a multi-event append, when reading resumes from the position of its first event, then each event has its own increasing position and the rest of that append comes once, in order', async () => {
+      const stream = streamName('multi');
+      const mine = (e: RecordedEvent) => e.streamId === stream;
+      const result = await store.appendToStream(stream, [event('A'), event('B'), event('C')], { expectedRevision: 'no_stream' });
+      const positions = (await store.readStream(stream)).map((e) => e.position);
+
+      const resumed = await subscribe({ fromPosition: positions[0]! }).take(2, mine);
+      const after: RecordedEvent[] = [];
+      for await (const e of store.readAll({ afterPosition: positions[0]! })) {
+        if (mine(e)) after.push(e);
+        if (after.length === 2) break;
+      }
+
+      expect(positions[1]!).toBeGreaterThan(positions[0]!);
+      expect(positions[2]!).toBeGreaterThan(positions[1]!);
+      expect(positions[2]).toBe(result.position);
+      expect(resumed.map((e) => [e.type, e.position])).toEqual([
+        ['B', positions[1]],
+        ['C', positions[2]],
+      ]);
+      expect(after.map((e) => e.type)).toEqual(['B', 'C']);
+    });
+
     it('given events in several streams and types, when a subscription filters by stream prefix or by event-type prefix, then only matching events arrive, in order', async () => {
       const prefix = `${streamName('flt')}-`;
       const typePrefix = `T${randomUUID().replaceAll('-', '')}`;
