@@ -37,6 +37,7 @@ import {
 import {
   afterPositionOf,
   StreamNotFoundError,
+  UnreadableEventError,
   WrongExpectedVersionError,
   type AppendOptions,
   type AppendResult,
@@ -98,24 +99,33 @@ function commitOf(resolved: ResolvedEvent | AllStreamResolvedEvent, position: Po
   return commit === undefined ? 0 : Number(commit);
 }
 
-/** A client event as ours, or `undefined` for system events and unresolved links. */
+/**
+ * A client event as ours, or `undefined` for system events and unresolved links. Metadata the client
+ * could not parse as JSON comes from it as raw bytes: that event is unreadable (`UnreadableEventError`,
+ * as the embedded store answers), not one without metadata, which every reader would take it for.
+ */
 function toRecorded(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedEvent | undefined {
   const event = resolved.event;
   if (!event || isSystem(event.streamId, event.type)) return undefined;
+  const position = commitOf(resolved, event.position);
   const metadata = event.metadata;
+  if (metadata instanceof Uint8Array && metadata.length > 0) {
+    const where = { streamId: event.streamId, revision: Number(event.revision), position, id: event.id, type: event.type, created: event.created.toISOString() };
+    throw new UnreadableEventError(where, 'metadata', new SyntaxError('the metadata is not JSON'));
+  }
   return {
     id: event.id,
     streamId: event.streamId,
     type: event.type,
     revision: Number(event.revision),
-    position: commitOf(resolved, event.position),
+    position,
     data: event.isJson ? event.data : Buffer.from(event.data as Uint8Array).toString('base64'),
     metadata: metadata && typeof metadata === 'object' && !(metadata instanceof Uint8Array) && !Array.isArray(metadata) ? (metadata as Record<string, unknown>) : {},
     created: event.created.toISOString(),
   };
 }
 
-function matches(filter: SubscriptionFilter | undefined, event: RecordedEvent): boolean {
+function matches(filter: SubscriptionFilter | undefined, event: { streamId: string; type: string }): boolean {
   if (!filter) return true;
   if (filter.streamPrefixes && !filter.streamPrefixes.some((p) => event.streamId.startsWith(p))) return false;
   if (filter.eventTypePrefixes && !filter.eventTypePrefixes.some((p) => event.type.startsWith(p))) return false;
@@ -201,8 +211,7 @@ export class EsdbEventStore implements EventStore {
     if (after !== undefined) {
       // From the event at `after` itself (a position the server gave), less that event: the server
       // refuses, or misreads, a position inside a record, such as `after + 1`.
-      for await (const event of this.#readAllRaw(FORWARDS, toPosition(after, START))) {
-        if (event.position <= after) continue;
+      for await (const event of this.#readAllRaw(FORWARDS, toPosition(after, START), after)) {
         yield event;
         if (--remaining <= 0) return;
       }
@@ -231,11 +240,16 @@ export class EsdbEventStore implements EventStore {
     }
   }
 
-  /** `$all` without system events. No maxCount to the server: it would count the events we skip. */
-  async *#readAllRaw(direction: typeof FORWARDS | typeof BACKWARDS, fromPosition: ReadPosition): AsyncGenerator<RecordedEvent> {
+  /**
+   * `$all` without system events, and forwards without those at or before `after` (left unread: the
+   * event at `after` may be the unreadable one a reader resumes after). No maxCount to the server: it
+   * would count the events we skip.
+   */
+  async *#readAllRaw(direction: typeof FORWARDS | typeof BACKWARDS, fromPosition: ReadPosition, after = -1): AsyncGenerator<RecordedEvent> {
     const read = this.client.readAll({ direction, fromPosition });
     try {
       for await (const resolved of read) {
+        if (after >= 0 && commitOf(resolved, resolved.event?.position) <= after) continue;
         const event = toRecorded(resolved);
         if (event) yield event;
       }
@@ -283,8 +297,10 @@ class EsdbSubscription implements Subscription {
     try {
       for await (const resolved of this.sub as AsyncIterable<AllStreamResolvedEvent>) {
         if (this.#closed) return;
+        // Filtered before it is read: an unreadable event the filter leaves out is not this subscription's.
+        if (resolved.event && !matches(this.filter, resolved.event)) continue;
         const event = toRecorded(resolved);
-        if (event && matches(this.filter, event)) yield event;
+        if (event) yield event;
       }
     } catch (error) {
       if (!this.#closed) throw error;

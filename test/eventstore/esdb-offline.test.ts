@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { EsdbEventStore } from '../../eventstore/esdb.js';
-import { readAllPastUnreadable, StreamNotFoundError, WrongExpectedVersionError, type RecordedEvent } from '../../eventstore/types.js';
+import { readAllPastUnreadable, StreamNotFoundError, UnreadableEventError, WrongExpectedVersionError, type RecordedEvent } from '../../eventstore/types.js';
 import { WorkIndex } from '../../engine/workIndex.js';
 import type { ProcessRegistry } from '../../machines/registry.js';
 import { fakeEsdb } from './fakeEsdbClient.js';
@@ -107,5 +107,26 @@ describe('EsdbEventStore: the client’s answers as the store-neutral ones', () 
     expect(backwards.map((e) => e.position)).toEqual([b.position, a.position]);
     expect(await store.headPosition()).toBe(b.position);
     expect(fake.records.some((r) => r.type === '$>' && r.position > b.position)).toBe(true);
+  });
+});
+
+describe('EsdbEventStore: an event whose metadata is not JSON', () => {
+  it('given an event whose metadata the client could not parse (it hands the raw bytes), when $all and its stream are read, then it is named as unreadable in its place, not read as an event without metadata', async () => {
+    const fake = fakeEsdb();
+    const store = new EsdbEventStore(fake.client);
+    await store.appendToStream('case-a', [event('Before')]);
+    const damaged = await store.appendToStream('case-a', [event('Damaged')]);
+    const after = await store.appendToStream('case-a', [event('After')]);
+    fake.records.find((r) => r.position === BigInt(damaged.position))!.metadata = new TextEncoder().encode('{"actor": "a", trunc');
+
+    const read = await all(readAllPastUnreadable(store, { afterPosition: 0 }));
+
+    expect(read.map((e) => (e instanceof UnreadableEventError ? `unreadable ${e.part} at ${e.event.position}` : e.type))).toEqual([
+      'Before',
+      `unreadable metadata at ${damaged.position}`,
+      'After',
+    ]);
+    expect((read[2] as RecordedEvent).position).toBe(after.position);
+    await expect(store.readStream('case-a')).rejects.toBeInstanceOf(UnreadableEventError);
   });
 });
