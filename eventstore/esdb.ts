@@ -312,7 +312,13 @@ class EsdbSubscription implements Subscription {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.sub.unsubscribe();
-    this.sub.destroy();
+    try {
+      // Cancels the call; rejects when it never started (a cluster's gossip found no node): nothing to cancel then.
+      await this.sub.unsubscribe();
+    } catch {
+      // The failure, if the subscription was being read, was its reader's to see.
+    } finally {
+      this.sub.destroy();
+    }
   }
 }

@@ -4,12 +4,18 @@
  * EventStoreDB needs a server.
  */
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { EsdbEventStore } from '../../eventstore/esdb.js';
 import { readAllPastUnreadable, StreamNotFoundError, UnreadableEventError, WrongExpectedVersionError, type RecordedEvent } from '../../eventstore/types.js';
 import { WorkIndex } from '../../engine/workIndex.js';
 import type { ProcessRegistry } from '../../machines/registry.js';
 import { fakeEsdb } from './fakeEsdbClient.js';
+
+/** The client's own Subscription (not exported by the package's index). */
+const { Subscription: ClientSubscription } = createRequire(import.meta.url)('@eventstore/db-client/dist/streams/utils/Subscription') as {
+  Subscription: new (create: () => Promise<unknown>, convert: (x: unknown) => unknown, options: object, checkpointReached: undefined) => unknown;
+};
 
 const event = (type = 'Happened') => ({ id: randomUUID(), type, data: { n: 1 }, metadata: {} });
 
@@ -128,5 +134,23 @@ describe('EsdbEventStore: an event whose metadata is not JSON', () => {
     ]);
     expect((read[2] as RecordedEvent).position).toBe(after.position);
     await expect(store.readStream('case-a')).rejects.toBeInstanceOf(UnreadableEventError);
+  });
+});
+
+describe('EsdbEventStore: closing a subscription whose call never started', () => {
+  it('given a cluster connection whose discovery fails (the client’s own Subscription, its call a rejected promise), when the subscription is closed, then closing succeeds, and a reader meanwhile sees the failure', async () => {
+    const fake = fakeEsdb();
+    const failure = new Error('Failed to discover after 10 attempts.');
+    (fake.client as unknown as Record<string, unknown>).subscribeToAll = () => new ClientSubscription(() => Promise.reject(failure), (x: unknown) => x, {}, undefined);
+    const store = new EsdbEventStore(fake.client);
+
+    const unread = store.subscribeToAll();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const read = store.subscribeToAll();
+    const reading = all(read);
+
+    await expect(unread.close()).resolves.toBeUndefined();
+    await expect(reading).rejects.toBe(failure);
+    await expect(read.close()).resolves.toBeUndefined();
   });
 });
