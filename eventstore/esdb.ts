@@ -282,19 +282,26 @@ export class EsdbEventStore implements EventStore {
 class EsdbSubscription implements Subscription {
   #closed = false;
   #iterating = false;
+  /** The first failure the client told, kept for a reader that starts after it. */
+  #failure: { error: unknown } | undefined;
 
   constructor(
     private readonly sub: AllStreamSubscription,
     private readonly filter: SubscriptionFilter | undefined,
   ) {
-    // Errors surface through the iterator; an unhandled 'error' event must not crash the process.
-    sub.on('error', () => undefined);
+    // Errors surface through the iterator; an unhandled 'error' event must not crash the process. The
+    // client emits them without destroying the stream: one told before the reader began would reach
+    // no reader, and the stream, never ended, would leave it waiting for ever.
+    sub.on('error', (error: unknown) => {
+      this.#failure ??= { error };
+    });
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<RecordedEvent> {
     if (this.#iterating) throw new Error('a subscription has one consumer');
     this.#iterating = true;
     try {
+      if (this.#failure) throw this.#failure.error;
       for await (const resolved of this.sub as AsyncIterable<AllStreamResolvedEvent>) {
         if (this.#closed) return;
         // Filtered before it is read: an unreadable event the filter leaves out is not this subscription's.
@@ -302,6 +309,9 @@ class EsdbSubscription implements Subscription {
         const event = toRecorded(resolved);
         if (event) yield event;
       }
+      // Told while the stream ended (the reader was between reads): the end is no clean one.
+      const failure = this.#failure as { error: unknown } | undefined;
+      if (failure) throw failure.error;
     } catch (error) {
       if (!this.#closed) throw error;
     } finally {

@@ -154,3 +154,24 @@ describe('EsdbEventStore: closing a subscription whose call never started', () =
     await expect(read.close()).resolves.toBeUndefined();
   });
 });
+
+describe('EsdbEventStore: a subscription that failed before it was read', () => {
+  it('given a subscription whose call failed before anyone read it (the client emits the error and no end), when it is read, then the read fails with that error instead of waiting for ever', async () => {
+    const fake = fakeEsdb();
+    const failure = new Error('Failed to discover after 10 attempts.');
+    (fake.client as unknown as Record<string, unknown>).subscribeToAll = () => new ClientSubscription(() => Promise.reject(failure), (x: unknown) => x, {}, undefined);
+    const store = new EsdbEventStore(fake.client);
+    const sub = store.subscribeToAll();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waitedForEver = new Promise((resolve) => {
+      timer = setTimeout(() => resolve('still waiting after 1 s'), 1000);
+    });
+    const outcome = await Promise.race([all(sub).then(() => 'ended without error', (error: unknown) => error), waitedForEver]);
+    clearTimeout(timer);
+
+    expect(outcome).toBe(failure);
+    await sub.close();
+  });
+});
