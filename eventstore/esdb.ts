@@ -274,6 +274,23 @@ export class EsdbEventStore implements EventStore {
     return 0;
   }
 
+  /** Reads them (no server call counts `$all`), skipping system records, without parsing any. */
+  async countAfter(position: number, cap: number): Promise<number> {
+    let count = 0;
+    if (cap <= 0) return count;
+    const read = this.client.readAll({ direction: FORWARDS, fromPosition: toPosition(position, START) });
+    try {
+      for await (const resolved of read) {
+        const event = resolved.event;
+        if (!event || isSystem(event.streamId, event.type) || commitOf(resolved, event.position) <= position) continue;
+        if (++count >= cap) break;
+      }
+    } finally {
+      if (!read.readableEnded) await read.cancel().catch(() => undefined);
+    }
+    return count;
+  }
+
   async close(): Promise<void> {
     await this.client.dispose();
   }

@@ -94,6 +94,13 @@ export interface EventStore {
   subscribeToAll(options?: SubscribeToAllOptions): Subscription;
   /** Position of the last event in `$all` (0 when empty). */
   headPosition(): Promise<number>;
+  /**
+   * How many events `$all` holds after `position`, counted up to `cap` (at `cap`: at least that many):
+   * a lag to report. Implemented by a store whose positions are not dense (EventStoreDB's are byte
+   * offsets, and system records lie between ours), where no difference of positions counts events;
+   * without it, the events after `position` are `headPosition() - position`.
+   */
+  countAfter?(position: number, cap: number): Promise<number>;
   close(): Promise<void>;
 }
 

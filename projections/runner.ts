@@ -1143,13 +1143,16 @@ export class InlineProjector implements Projector {
   }
 }
 
+/** Events counted for `lag` where the store counts them (EventStoreDB, by reading them: about 1 MB): beyond it, the lag reads this many. */
+const LAG_COUNT_CAP = 1_000;
+
 /**
  * Follow mode: read models in their own SQLite database, fed by a catch-up subscription to `$all`
  * from the lowest checkpoint. Events are buffered and applied in one transaction per batch (or
  * whenever the subscription pauses), checkpoints included.
  *
- * EventStoreDB gives the events of one multi-event append a single position, so a checkpoint
- * between them would skip the rest on resume; the engine appends one event per command.
+ * Every event has its own position, in EventStoreDB too (each event of a multi-event append is its
+ * own commit record there), so a checkpoint between two events of one append resumes exactly.
  *
  * A stored event the store cannot read (`UnreadableEventError` from the subscription) is skipped
  * as inline: the events before it are folded, its position passed and told to `onError`, and the
@@ -1205,7 +1208,10 @@ export class FollowProjector implements Projector {
 
   async lag(): Promise<number> {
     this.#head = Math.max(this.#head, await this.#store.headPosition());
-    return Math.max(0, this.#head - this.position);
+    const position = this.position;
+    if (this.#head <= position) return 0;
+    // EventStoreDB's positions are byte offsets: their difference counts bytes, links and system records too.
+    return this.#store.countAfter ? this.#store.countAfter(position, LAG_COUNT_CAP) : this.#head - position;
   }
 
   waitFor(position: number, timeoutMs = 5000): Promise<boolean> {

@@ -5,11 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { EsdbEventStore } from '../../eventstore/esdb.js';
 import { readAllPastUnreadable, StreamNotFoundError, UnreadableEventError, WrongExpectedVersionError, type RecordedEvent } from '../../eventstore/types.js';
 import { WorkIndex } from '../../engine/workIndex.js';
 import type { ProcessRegistry } from '../../machines/registry.js';
+import { FollowProjector } from '../../projections/runner.js';
 import { fakeEsdb } from './fakeEsdbClient.js';
 
 /** The client's own Subscription (not exported by the package's index). */
@@ -173,5 +175,20 @@ describe('EsdbEventStore: a subscription that failed before it was read', () => 
 
     expect(outcome).toBe(failure);
     await sub.close();
+  });
+});
+
+describe('EsdbEventStore: the read models’ lag in events', () => {
+  it('given read models that have folded nothing and two events in $all with links between them, when the lag is asked, then it is 2 events, not the 400-odd bytes between positions', async () => {
+    const fake = fakeEsdb();
+    const store = new EsdbEventStore(fake.client);
+    const first = await store.appendToStream('case-a', [event()]);
+    await store.appendToStream('case-b', [event()]);
+    const projector = new FollowProjector(store, new Database(':memory:'), []);
+
+    expect(await projector.lag()).toBe(2);
+    expect(await store.countAfter(first.position, 1000)).toBe(1);
+    expect(await store.countAfter(0, 1)).toBe(1);
+    expect(await store.countAfter(await store.headPosition(), 1000)).toBe(0);
   });
 });
