@@ -139,12 +139,17 @@ describe('EsdbEventStore: an event whose metadata is not JSON', () => {
   });
 });
 
+/** A store whose client cannot start a subscription's call (a cluster's gossip found no node): the client's own Subscription over a rejected call. */
+function storeWhoseSubscriptionsNeverStart(): { store: EsdbEventStore; failure: Error } {
+  const fake = fakeEsdb();
+  const failure = new Error('Failed to discover after 10 attempts.');
+  (fake.client as unknown as Record<string, unknown>).subscribeToAll = () => new ClientSubscription(() => Promise.reject(failure), (x: unknown) => x, {}, undefined);
+  return { store: new EsdbEventStore(fake.client), failure };
+}
+
 describe('EsdbEventStore: closing a subscription whose call never started', () => {
   it('given a cluster connection whose discovery fails (the client’s own Subscription, its call a rejected promise), when the subscription is closed, then closing succeeds, and a reader meanwhile sees the failure', async () => {
-    const fake = fakeEsdb();
-    const failure = new Error('Failed to discover after 10 attempts.');
-    (fake.client as unknown as Record<string, unknown>).subscribeToAll = () => new ClientSubscription(() => Promise.reject(failure), (x: unknown) => x, {}, undefined);
-    const store = new EsdbEventStore(fake.client);
+    const { store, failure } = storeWhoseSubscriptionsNeverStart();
 
     const unread = store.subscribeToAll();
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -159,10 +164,7 @@ describe('EsdbEventStore: closing a subscription whose call never started', () =
 
 describe('EsdbEventStore: a subscription that failed before it was read', () => {
   it('given a subscription whose call failed before anyone read it (the client emits the error and no end), when it is read, then the read fails with that error instead of waiting for ever', async () => {
-    const fake = fakeEsdb();
-    const failure = new Error('Failed to discover after 10 attempts.');
-    (fake.client as unknown as Record<string, unknown>).subscribeToAll = () => new ClientSubscription(() => Promise.reject(failure), (x: unknown) => x, {}, undefined);
-    const store = new EsdbEventStore(fake.client);
+    const { store, failure } = storeWhoseSubscriptionsNeverStart();
     const sub = store.subscribeToAll();
     await new Promise((resolve) => setTimeout(resolve, 10));
 
