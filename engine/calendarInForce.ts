@@ -1,5 +1,5 @@
 import type { Clock } from '../infra/clock.js';
-import { CalendarValidationError, WorkingDayCalendar, type YearNotice } from '../calendars/index.js';
+import { CalendarValidationError, WorkingDayCalendar, isDayOrInstant, shanghaiDateOf, type ValidationIssue, type YearNotice } from '../calendars/index.js';
 import { StreamNotFoundError, WrongExpectedVersionError, type EventStore } from '../eventstore/types.js';
 import type { Actor } from '../machines/types.js';
 import { Engine, type CaseCommand, type CommandResult, type EngineOptions, type StartCommand } from './engine.js';
@@ -110,12 +110,31 @@ export class CalendarInForce {
     }
   }
 
+  /**
+   * What is wrong with a notice's issue date, as an admin loads it: kept with the notice for good (its
+   * event, every audit export), it is the day the State Council issued it — late in the year before
+   * the one it arranges, or (an amendment) during that year, and never after today in Asia/Shanghai.
+   * Checked here, on a load, not in the calendar's schema: notices already stored must still load.
+   */
+  #issuedIssues(notice: unknown): ValidationIssue[] {
+    const { year, issued } = (notice ?? {}) as { year?: unknown; issued?: unknown };
+    // A malformed date or year is the schema's to name.
+    if (typeof issued !== 'string' || !isDayOrInstant(issued) || issued.length !== 10 || typeof year !== 'number' || !Number.isInteger(year)) return [];
+    if (issued < `${year - 1}-01-01` || issued > `${year}-12-31`) {
+      return [{ path: 'issued', message: `${issued} 不在 ${year - 1}–${year} 年内：通知在所安排年度的上一年或当年发布` }];
+    }
+    if (issued > shanghaiDateOf(this.clock.now())) return [{ path: 'issued', message: '不得晚于当前时间' }];
+    return [];
+  }
+
   /** Loads a year's State Council notice: a new calendar version, recorded as an event. */
   async load(notice: unknown, actor: Actor): Promise<WorkingDayCalendar> {
     for (let attempt = 0; ; attempt++) {
       await this.refresh();
       let next: WorkingDayCalendar;
       try {
+        const issuedIssues = this.#issuedIssues(notice);
+        if (issuedIssues.length > 0) throw new CalendarValidationError(issuedIssues);
         next = this.#calendar.withNotice(notice);
       } catch (err) {
         if (err instanceof CalendarValidationError) throw refuse.validation(err.errors);
