@@ -43,11 +43,14 @@ function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
     case 'too_big':
       if (i.origin === 'string') return `不超过 ${String(i.maximum)} 个字符`;
       if (i.origin === 'number') return `不大于 ${String(i.maximum)}`;
+      // Past the safe integers (an `int`'s own bound): zod's words name the type, "期望 int <=9007199254740991".
+      if (i.origin === 'int') return `不大于 ${String(i.maximum)}`;
       if (i.origin === 'array') return `不超过 ${String(i.maximum)} 项`;
       return undefined;
     case 'too_small':
       if (i.origin === 'string') return Number(i.minimum) <= 1 ? '不能为空' : `至少 ${String(i.minimum)} 个字符`;
       if (i.origin === 'number') return `不小于 ${String(i.minimum)}`;
+      if (i.origin === 'int') return `不小于 ${String(i.minimum)}`;
       if (i.origin === 'array') return Number(i.minimum) <= 1 ? '至少填写一项' : `至少 ${String(i.minimum)} 项`;
       return undefined;
     case 'invalid_format':

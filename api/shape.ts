@@ -285,15 +285,28 @@ void documentedAsAnswered;
  * where a required one should read "必填".
  */
 export function wholeNumberQuery(min: number, max?: number) {
-  const number = z.number().int().min(min);
-  return z.preprocess((value, ctx) => {
-    if (typeof value === 'string' && value.trim() === '') {
-      ctx.addIssue({ code: 'custom', message: '不能为空', input: value });
-      return z.NEVER;
-    }
-    return value === undefined ? undefined : Number(value);
-  }, max === undefined ? number : number.max(max));
+  // The range first, and alone when it fails: a number past any integer is told its bound once, not
+  // also in zod's words ("数值过大：期望 int <=9007199254740991").
+  const bounded = z.number().min(min, { abort: true });
+  return z.preprocess(
+    (value, ctx) => {
+      if (typeof value === 'string' && value.trim() === '') {
+        ctx.addIssue({ code: 'custom', message: '不能为空', input: value });
+        return z.NEVER;
+      }
+      if (typeof value !== 'string') return value;
+      // Decimal digits only: Number() also read `0x10` as 16, `1e3` as 1000, `+5` and ` 5` as 5.
+      if (!DECIMAL.test(value)) return Number.NaN;
+      // Digits past any double (Infinity) are a number too large, not "not a number".
+      const number = Number(value);
+      return Number.isFinite(number) ? number : (value.startsWith('-') ? -1 : 1) * Number.MAX_VALUE;
+    },
+    (max === undefined ? bounded : bounded.max(max, { abort: true })).int(),
+  );
 }
+
+/** A number as a query or a path writes it: decimal digits, a minus sign and a fraction allowed (refused by the range and `int`). */
+const DECIMAL = /^-?\d+(?:\.\d+)?$/;
 
 /**
  * `minPosition=<position>` (API.md "Cases"), the position a command answered with: every read

@@ -29,7 +29,8 @@ const DeadlineQuery = z.strictObject({
 /** A `year` too long for the router (its parameter cap) is answered 404, as an unknown address is. */
 const PARAM_TOO_LONG = docText('路径参数超过 100 个字符', 'a path parameter longer than 100 characters');
 
-const YearParams = z.strictObject({ year: z.coerce.number().int().min(1900).max(2200) });
+/** Decimal digits, as every number in a query: z.coerce read `0x7EA` as 2026 and `2.026e3` too. */
+const YearParams = z.strictObject({ year: wholeNumberQuery(1900, 2200) });
 
 const YearInfo = z.object({
   year: z.number(),
