@@ -132,14 +132,15 @@ export class CalendarInForce {
     for (let attempt = 0; ; attempt++) {
       await this.refresh();
       let next: WorkingDayCalendar;
+      // Told together with whatever else is wrong with the notice, as every refusal names each field.
+      const issuedIssues = this.#issuedIssues(notice);
       try {
-        const issuedIssues = this.#issuedIssues(notice);
-        if (issuedIssues.length > 0) throw new CalendarValidationError(issuedIssues);
         next = this.#calendar.withNotice(notice);
       } catch (err) {
-        if (err instanceof CalendarValidationError) throw refuse.validation(err.errors);
+        if (err instanceof CalendarValidationError) throw refuse.validation([...issuedIssues, ...err.errors]);
         throw err;
       }
+      if (issuedIssues.length > 0) throw refuse.validation(issuedIssues);
       // The notice in force already: a repeat (or a retry) stores nothing.
       if (next.version === this.#calendar.version) return next;
       const loaded = next.notices.find((n) => n.year === (notice as { year: number }).year)!;

@@ -34,6 +34,15 @@ describe('PUT /v1/calendar/2027 with an issue date that cannot be', () => {
     expect((await api.call('GET', '/v1/calendar/2027', { as: admin })).body).toEqual(before);
   });
 
+  it('given an issue date after today and a 调休 day that is no weekend, when an admin loads the notice, then 400 names both', async () => {
+    const res = await api.call('PUT', '/v1/calendar/2027', { as: admin, body: { ...notice, issued: '2026-12-03', adjustedWorkdays: ['2027-03-03'], blocks: undefined } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([
+      { path: 'issued', message: '不得晚于当前时间' },
+      { path: 'adjustedWorkdays.0', message: '2027-03-03 不是周六或周日：只有周末才能调为工作日' },
+    ]);
+  });
+
   it('given an issue date of today in Jinan (2026-12-02), when an admin loads the notice, then it is in force', async () => {
     const res = await api.call('PUT', '/v1/calendar/2027', { as: admin, body: { ...notice, issued: '2026-12-02' } });
     expect(res.status).toBe(200);
