@@ -330,9 +330,11 @@ export class Engine {
     // Without an expectedRevision the sender means "the case as it is": a race lost to another
     // node is decided again on the fresh case, a few times at most.
     for (let attempt = 0; ; attempt++) {
-      const current = await this.getCase(cmd.caseId);
+      let current = await this.getCase(cmd.caseId);
       // A case the sender may not see is, to it, no case at all (API.md: 404, not 403).
       if (cmd.visibleTo && !cmd.visibleTo(current)) throw refuse.notFound(cmd.caseId);
+      // A sender's command is decided on the case as the clock has it, not as the scheduler last left it.
+      if (cmd.actor.role !== 'system') current = await this.#dueTimersFired(current);
       try {
         return await this.#executeOn(current, cmd);
       } catch (err) {
@@ -342,6 +344,30 @@ export class Engine {
         if (cmd.expectedRevision !== undefined || attempt >= 3) throw refuse.revisionConflict(cmd.expectedRevision ?? current.revision, actual);
       }
     }
+  }
+
+  /**
+   * The case after the timers whose time has come: between a due time (the end of an agreed use, 附录5
+   * 协议二(二): 到期数据使用权限自动失效) and the scheduler's next pass, the case still reads as it was, and
+   * a command decided on it was applied to a state the case had already left (a TERMINATE of an agreement
+   * already ended, its destruction period counted from the termination instead of the end of use). Each
+   * due timer is sent here as the scheduler sends it — same event id, entered at its due time — so that
+   * whichever of the two stores it first, it is stored once. One that no longer applies is left, as the
+   * scheduler leaves it.
+   */
+  async #dueTimersFired(state: CaseState): Promise<CaseState> {
+    const now = this.#o.clock.now().getTime();
+    const due = state.timers.filter((t) => Date.parse(t.dueAt) <= now);
+    if (due.length === 0) return state;
+    for (const timer of due) {
+      try {
+        await this.execute({ caseId: state.caseId, type: timer.command, data: {}, actor: SYSTEM_ACTOR, eventId: timer.eventId, effectiveAt: timer.dueAt });
+      } catch (err) {
+        if (!(err instanceof EngineError)) throw err;
+        this.#o.logger?.debug({ caseId: state.caseId, type: timer.command, code: err.code }, 'system command no longer applies');
+      }
+    }
+    return this.getCase(state.caseId);
   }
 
   async #executeOn(current: CaseState, cmd: CaseCommand): Promise<CommandResult> {

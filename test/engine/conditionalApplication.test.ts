@@ -219,10 +219,7 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
   });
 
   // 附录5 协议二(二): (公共数据利用主体) 可在……至……使用
-  it.each([
-    ['before the agreed use begins (2025-03-01)', '2025-02-28T02:00:00.000Z'],
-    ['after the agreed use has ended (2025-12-31)', '2026-01-01T02:00:00.000Z'],
-  ])('given a signed agreement, when access is granted %s, then RULE_VIOLATED accessWithinAgreedUse and nothing stored', async (_when, instant) => {
+  it.each([['before the agreed use begins (2025-03-01)', '2025-02-28T02:00:00.000Z']])('given a signed agreement, when access is granted %s, then RULE_VIOLATED accessWithinAgreedUse and nothing stored', async (_when, instant) => {
     const before = w.clock.now();
     try {
       const c = await given(w, PROCESS, at('accessPending'), { at: '2025-02-20T02:00:00.000Z', input: conditionalApplicationSentOn('2025-02-20') });
@@ -235,13 +232,24 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
     }
   });
 
-  it('given use agreed to end on 2025-12-31 and no expiry fired yet, when the applicant asks to renew on 2026-01-05, then RULE_VIOLATED renewalBeforeUseEnds naming the end, and nothing stored', async () => {
+  // Past the end of the agreed use the expiry is due, whether or not the scheduler has run: it is
+  // stored first (entered at the end of use), and the command is decided on the case it leaves.
+  it.each([
+    ['the provider grants access', 'accessPending', 'GRANT_ACCESS', {}, 'closed'],
+    ['the applicant asks to renew', 'active', 'REQUEST_RENEWAL', { newUseTo: '2026-06-30' }, 'destructionPending'],
+  ] as const)('given use agreed to end on 2025-12-31 and no expiry fired yet, when %s on 2026-01-05, then UsageExpired at the end of use is stored, and INVALID_TRANSITION naming the state it left', async (_who, state, type, commandData, after) => {
     const before = w.clock.now();
     try {
-      const c = await given(w, PROCESS, at('active'), { at: '2025-06-02T02:00:00.000Z' });
-      const error = await refused(w, c, () => when(w, c.caseId, 'REQUEST_RENEWAL', { actor: actors.company, data: { newUseTo: '2026-06-30' }, at: '2026-01-05T02:00:00.000Z' }));
-      expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'renewalBeforeUseEnds', article: '附录5 协议二(二)' } });
-      expect(error).toMatchObject({ text: { zh: expect.stringContaining('2025-12-31（北京时间）到期'), en: expect.stringContaining('on 2025-12-31 (Beijing time)') } });
+      const c = await given(w, PROCESS, at(state), { at: '2025-03-03T01:30:00.000Z' });
+      const error = await when(w, c.caseId, type, { data: commandData, at: '2026-01-05T02:00:00.000Z' }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(error).toMatchObject({ code: 'INVALID_TRANSITION', details: { state: after } });
+      const events = await historyOf(w, c);
+      expect(events.slice(-1).map((e) => [meta(e).command, meta(e).stateAfter])).toEqual([['USAGE_EXPIRED', after]]);
+      expect(events.length).toBe(c.revision + 2);
+      for (const task of meta(events.at(-1)!).tasksOpened) expect(task.enteredAt).toBe('2025-12-31T15:59:59.999Z');
     } finally {
       w.clock.set(before.toISOString());
     }
@@ -449,9 +457,9 @@ describe('conditionalApplication v2: a use period already over is neither asked 
   const lastMinuteOf = (date: string) => `${date}T15:59:59.999Z`; // 23:59:59.999 in Beijing
   const firstMinuteAfter = (date: string) => `${date}T16:00:00.000Z`; // 00:00 of the next day in Beijing, still `date` in UTC
 
-  it('given an approved application, when the provider signs in 2027 an agreement whose use ended on 2025-12-31, then RULE_VIOLATED agreedUseNotOver (附录5 协议二(二)), nothing stored, and the agreement is still to be signed', async () => {
+  it('given an approved application, when the provider signs in 2026, within the requested period, an agreement whose use ended on 2025-12-31, then RULE_VIOLATED agreedUseNotOver (附录5 协议二(二)), nothing stored, and the agreement is still to be signed', async () => {
     const c = await given(late, PROCESS, at('agreementPending'), { at: '2025-03-03T01:30:00.000Z' });
-    const error = await refused(late, c, () => when(late, c.caseId, 'SIGN_AGREEMENT', { at: '2027-03-01T01:30:00.000Z' }));
+    const error = await refused(late, c, () => when(late, c.caseId, 'SIGN_AGREEMENT', { at: '2026-01-05T01:30:00.000Z' }));
     expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'agreedUseNotOver', article: '附录5 协议二(二)' } });
     expect(error.text.zh).toBe('协议约定的使用终止日期不得早于协议签订日期（附录5 协议二(二)）');
     expect(error.text.en).toBe('The agreed use period must not end before the day the agreement is signed. (Appendix 5, Agreement §2(2))');
