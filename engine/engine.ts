@@ -31,6 +31,9 @@ type AnyCommandSpec = CommandSpec<any>;
 
 export const SYSTEM_ACTOR: Actor = { sub: 'system', name: '系统', role: 'system', org: 'system' };
 
+/** How often a command sent without an expectedRevision is decided again after another node's command on the case was stored first. */
+const UNNAMED_REVISION_TRIES = 8;
+
 export interface EngineOptions {
   store: EventStore;
   registry: ProcessRegistry;
@@ -326,7 +329,18 @@ export class Engine {
     return this.#result(state, event, replayed);
   }
 
+  /**
+   * Commands on one case are decided one after another in this engine: decided side by side, they all
+   * read the same revision, one was stored, and the others — sent without an expectedRevision, so
+   * meaning "the case as it is" — were decided again in lockstep until their tries ran out: six at
+   * once had two answered REVISION_CONFLICT "您基于版本 3" for a revision they never named. Only
+   * another node's commands race them now.
+   */
   async execute(cmd: CaseCommand): Promise<CommandResult> {
+    return this.#oneAtATime(`case:${cmd.caseId}`, () => this.#execute(cmd));
+  }
+
+  async #execute(cmd: CaseCommand): Promise<CommandResult> {
     // Without an expectedRevision the sender means "the case as it is": a race lost to another
     // node is decided again on the fresh case, a few times at most.
     for (let attempt = 0; ; attempt++) {
@@ -341,7 +355,9 @@ export class Engine {
         if (!(err instanceof WrongExpectedVersionError)) throw err;
         this.#cache.delete(cmd.caseId);
         const actual = err.actual === 'no_stream' ? null : err.actual;
-        if (cmd.expectedRevision !== undefined || attempt >= 3) throw refuse.revisionConflict(cmd.expectedRevision ?? current.revision, actual);
+        if (cmd.expectedRevision !== undefined) throw refuse.revisionConflict(cmd.expectedRevision, actual);
+        // The sender named no revision: the refusal says the case kept changing, not that it sent a stale one.
+        if (attempt >= UNNAMED_REVISION_TRIES - 1) throw refuse.revisionConflict(undefined, actual, UNNAMED_REVISION_TRIES);
       }
     }
   }
@@ -361,7 +377,8 @@ export class Engine {
     if (due.length === 0) return state;
     for (const timer of due) {
       try {
-        await this.execute({ caseId: state.caseId, type: timer.command, data: {}, actor: SYSTEM_ACTOR, eventId: timer.eventId, effectiveAt: timer.dueAt });
+        // This case's turn is already held (`execute`): the timer is decided within it.
+        await this.#execute({ caseId: state.caseId, type: timer.command, data: {}, actor: SYSTEM_ACTOR, eventId: timer.eventId, effectiveAt: timer.dueAt });
       } catch (err) {
         if (!(err instanceof EngineError)) throw err;
         this.#o.logger?.debug({ caseId: state.caseId, type: timer.command, code: err.code }, 'system command no longer applies');

@@ -145,11 +145,17 @@ export const refuse = {
       },
       { rule: 'idempotencyKeyReused' },
     ),
-  revisionConflict: (expected: unknown, current: number | null) =>
+  /** `expected` undefined: the sender named no revision, and the case changed under each of its `tries`. */
+  revisionConflict: (expected: unknown, current: number | null, tries?: number) =>
     new EngineError(
       'REVISION_CONFLICT',
-      // A revision the case has not reached is no one else's update: the sender's copy is wrong.
-      typeof expected === 'number' && current !== null && expected > current
+      expected === undefined
+        ? {
+            zh: `案件正被同时处理，本指令尝试 ${tries ?? 1} 次均因案件已有更新未能执行（当前版本 ${current ?? '无'}），请刷新后重试`,
+            en: `the case kept changing while the command was decided (${tries ?? 1} tries, current revision ${current ?? 'none'}); nothing was done: reload and retry`,
+          }
+        : // A revision the case has not reached is no one else's update: the sender's copy is wrong.
+          typeof expected === 'number' && current !== null && expected > current
         ? {
             zh: `案件还没有版本 ${expected}（当前版本 ${current}），请刷新后按当前版本重试`,
             en: `the case has no revision ${expected} yet (current ${current}); reload and retry`,
