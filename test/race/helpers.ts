@@ -40,6 +40,18 @@ export const party = {
   applicant: actors.company,
 };
 
+/** Tokens of the examples' parties, two reviewers of the provider's authority, and an admin (who moves the test clock). */
+export async function partyTokens(api: TestApi) {
+  return {
+    applicant: await api.token('applicant', party.applicant.org, party.applicant.sub),
+    provider: await api.token('provider', party.provider.org, party.provider.sub),
+    authority: await api.token('authority', party.authority.org, party.authority.sub),
+    reviewer1: await api.token('authority', party.authority.org, 'reviewer-1'),
+    reviewer2: await api.token('authority', party.authority.org, 'reviewer-2'),
+    admin: await api.token('admin', '370000-dsj', 'admin'),
+  };
+}
+
 /** The read models as stored, and as a rebuild from the log makes them. */
 export async function rebuildEqualsIncremental(api: TestApi): Promise<{ incremental: Record<string, string[]>; rebuilt: Record<string, string[]> }> {
   const incremental = dumpReadModels(api.app.readModels.db as never);

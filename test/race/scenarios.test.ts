@@ -6,18 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandData, conditionalApplicationSentOn } from '../machines/examples.js';
 import { startTestApi, type TestApi } from '../api/harness.js';
-import { party, rebuildEqualsIncremental } from './helpers.js';
+import { partyTokens, rebuildEqualsIncremental } from './helpers.js';
 
 let api: TestApi;
-let t: { applicant: string; provider: string; reviewer1: string; reviewer2: string };
+let t: Awaited<ReturnType<typeof partyTokens>>;
 beforeAll(async () => {
   api = await startTestApi({ now: '2025-03-03T01:30:00.000Z' });
-  t = {
-    applicant: await api.token('applicant', party.applicant.org, party.applicant.sub),
-    provider: await api.token('provider', party.provider.org, party.provider.sub),
-    reviewer1: await api.token('authority', party.authority.org, 'reviewer-1'),
-    reviewer2: await api.token('authority', party.authority.org, 'reviewer-2'),
-  };
+  t = await partyTokens(api);
 });
 afterAll(async () => {
   // Whatever the requests left, the read models are what the log rebuilds.

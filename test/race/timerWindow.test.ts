@@ -8,20 +8,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commandData, conditionalApplicationSentOn } from '../machines/examples.js';
 import { startTestApi, type TestApi } from '../api/harness.js';
-import { party } from './helpers.js';
+import { partyTokens } from './helpers.js';
 
 const cd = commandData.conditionalApplication;
 let api: TestApi;
-let tokens: { applicant: string; provider: string; authority: string; admin: string };
+let tokens: Awaited<ReturnType<typeof partyTokens>>;
 
 beforeEach(async () => {
   api = await startTestApi({ now: '2025-03-03T01:30:00.000Z' });
-  tokens = {
-    applicant: await api.token('applicant', party.applicant.org, party.applicant.sub),
-    provider: await api.token('provider', party.provider.org, party.provider.sub),
-    authority: await api.token('authority', party.authority.org, party.authority.sub),
-    admin: await api.token('admin', '370000-dsj', 'admin'),
-  };
+  tokens = await partyTokens(api);
 });
 afterEach(() => api.close());
 
