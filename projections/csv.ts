@@ -39,8 +39,28 @@ function field(value: Cell): string {
 }
 
 /** Rows as RFC 4180 CSV with a byte-order mark. */
-export function csv(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
-  return BOM + [headers, ...rows].map((r) => r.map(field).join(',')).join('\r\n') + '\r\n';
+export function csv(headers: readonly string[], rows: Iterable<readonly Cell[]>): string {
+  return [...csvPieces(headers, rows, Infinity)].join('');
+}
+
+/** `csv(headers, rows)` in pieces of `perPiece` rows (the first with the mark and the headers). */
+export function* csvPieces(headers: readonly string[], rows: Iterable<readonly Cell[]>, perPiece: number): Generator<string> {
+  let text = `${BOM}${line(headers)}\r\n`;
+  let n = 0;
+  for (const row of rows) {
+    text += `${line(row)}\r\n`;
+    if (++n % perPiece !== 0) continue;
+    yield text;
+    text = '';
+  }
+  if (text !== '') yield text;
+}
+
+const line = (row: readonly Cell[]): string => row.map(field).join(',');
+
+/** `f` of each of `list`, as it is read. */
+function* mapped<T, U>(list: Iterable<T>, f: (x: T) => U): Generator<U> {
+  for (const x of list) yield f(x);
 }
 
 export interface CsvOptions {
@@ -52,33 +72,43 @@ export interface CsvOptions {
 
 /** The overdue report (one line per item) or the SLA report (one line per row) as CSV. */
 export function toCsv(report: OverdueReport | SlaReport, options: CsvOptions = {}): string {
+  if ('items' in report) return [...overdueCsvPieces(report, options, Infinity)].join('');
+  return slaCsv(report);
+}
+
+/** The overdue report as `toCsv` writes it, in pieces of `perPiece` lines. */
+export function* overdueCsvPieces(report: OverdueReport, options: CsvOptions, perPiece: number): Generator<string> {
   const title = (process: string) => options.processTitle?.(process) ?? process;
-  if ('items' in report && options.table === 'byOrg') {
-    return csv(
+  if (options.table === 'byOrg') {
+    yield* csvPieces(
       BY_ORG_HEADERS,
-      report.byOrg.map((o) => [o.org, o.orgName, o.open, o.overdue, o.finishedLate, o.cancelledLate]),
+      mapped(report.byOrg, (o) => [o.org, o.orgName, o.open, o.overdue, o.finishedLate, o.cancelledLate]),
+      perPiece,
     );
+    return;
   }
-  if ('items' in report) {
-    return csv(
-      OVERDUE_HEADERS,
-      report.items.map((i) => [
-        i.caseId,
-        title(i.process),
-        i.stage,
-        i.label,
-        i.orgName,
-        i.org,
-        shanghaiDateTimeOf(i.enteredAt),
-        shanghaiDateTimeOf(i.dueAt),
-        i.completedAt === undefined ? null : shanghaiDateTimeOf(i.completedAt),
-        i.workingDaysOverdue,
-        i.basis === null ? null : (BASIS[i.basis] ?? i.basis),
-        i.article,
-        STATUS[i.status],
-      ]),
-    );
-  }
+  yield* csvPieces(
+    OVERDUE_HEADERS,
+    mapped(report.items, (i) => [
+      i.caseId,
+      title(i.process),
+      i.stage,
+      i.label,
+      i.orgName,
+      i.org,
+      shanghaiDateTimeOf(i.enteredAt),
+      shanghaiDateTimeOf(i.dueAt),
+      i.completedAt === undefined ? null : shanghaiDateTimeOf(i.completedAt),
+      i.workingDaysOverdue,
+      i.basis === null ? null : (BASIS[i.basis] ?? i.basis),
+      i.article,
+      STATUS[i.status],
+    ]),
+    perPiece,
+  );
+}
+
+function slaCsv(report: SlaReport): string {
   return csv(
     [SLA_KEY_HEADERS[report.groupBy], ...SLA_HEADERS],
     report.rows.map((r) => [

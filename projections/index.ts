@@ -5,22 +5,33 @@
  */
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { extname, join } from 'node:path';
+import { extname, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { defaultCalendar } from '../calendars/index.js';
 import type { Directory } from '../directory/index.js';
-import { applySqlitePragmas, SqliteEventStore, type SqliteSynchronous } from '../eventstore/sqlite.js';
+import { applySqlitePragmas, SQLITE_MMAP_BYTES, SqliteEventStore, type SqliteSynchronous } from '../eventstore/sqlite.js';
 import { StreamNotFoundError, type EventStore } from '../eventstore/types.js';
 import { allTasks } from '../machines/describe.js';
 import { registry as defaultRegistry, type ProcessRegistry } from '../machines/registry.js';
 import { auditProjection, caseHistory, exportEvents, type CaseHistory, type ExportOptions } from './audit.js';
 import { caseEnd, caseRow, casesProjection, listCases, type CaseEnd, type CaseListItem, type CaseListPage, type CaseListQuery } from './cases.js';
-import { toCsv } from './csv.js';
+import { overdueCsvPieces, toCsv } from './csv.js';
 import { inbox, inboxProjection, type InboxPage, type InboxQuery } from './inbox.js';
 import type { QueryCalendar } from './query.js';
 import { FollowProjector, InlineProjector, type Db, type Progress, type Projection, type Projector, type RebuildSummary, type RunnerOptions } from './runner.js';
-import { overdueReport, slaProjection, slaReport, type OverdueQuery, type OverdueReport, type SlaQuery, type SlaReport } from './sla.js';
+import {
+  ITEMS_PER_TURN,
+  overdueJsonPieces,
+  overdueReport,
+  overdueReportInTurns,
+  slaProjection,
+  slaReport,
+  type OverdueQuery,
+  type OverdueReport,
+  type SlaQuery,
+  type SlaReport,
+} from './sla.js';
 
 export * from './runner.js';
 export * from './metadata.js';
@@ -58,6 +69,51 @@ export interface ReadModelsOptions {
   rebuildThreads?: number;
   /** Inline mode: a rebuild of fewer events stays in this thread. Default 50,000. */
   parallelRebuildMinEvents?: number;
+  /** Reports made in turns (`overdueReportInTurns`): how the event loop is given one. Default: `setImmediate` (tests count or hold them). */
+  turn?: () => Promise<void>;
+}
+
+/** A turn of the event loop: the I/O waiting, then what comes after it. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Read-only connections to the read models' file, for reports made in turns: one to a report, as
+ * long as it takes (its read transaction and open statement keep the connection to itself); a few
+ * kept for the next reports, more opened when reports overlap.
+ */
+class Readers {
+  static readonly KEPT = 2;
+  readonly #file: string;
+  readonly #idle: Db[] = [];
+  #closed = false;
+
+  constructor(file: string) {
+    this.#file = file;
+  }
+
+  take(): Db {
+    const kept = this.#idle.pop();
+    if (kept) return kept;
+    const db = new Database(this.#file, { readonly: true, fileMustExist: true });
+    try {
+      db.pragma('busy_timeout = 5000');
+      db.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return db;
+  }
+
+  give(db: Db): void {
+    if (this.#closed || this.#idle.length >= Readers.KEPT) db.close();
+    else this.#idle.push(db);
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const db of this.#idle.splice(0)) db.close();
+  }
 }
 
 /** The rebuild worker's module, beside this one (`.ts` when run from source). */
@@ -72,6 +128,9 @@ export class ReadModels {
   readonly #calendar: () => QueryCalendar;
   readonly #registry: ProcessRegistry;
   readonly #ownsDb: boolean;
+  readonly #turn: () => Promise<void>;
+  /** Undefined for a database in memory, which no second connection can open: its reports are made in one go. */
+  readonly #readers: Readers | undefined;
 
   constructor(projector: Projector, options: ReadModelsOptions) {
     this.#projector = projector;
@@ -80,6 +139,10 @@ export class ReadModels {
     this.#calendar = options.calendar ?? defaultCalendar;
     this.#registry = options.registry ?? defaultRegistry;
     this.#ownsDb = projector.mode === 'follow';
+    this.#turn = options.turn ?? nextTurn;
+    const db = projector.db;
+    // An absolute path: the process may change its working folder while the file is open.
+    this.#readers = db.memory || db.name === '' ? undefined : new Readers(resolvePath(db.name));
   }
 
   get mode(): 'inline' | 'follow' {
@@ -122,6 +185,7 @@ export class ReadModels {
   }
 
   async close(): Promise<void> {
+    this.#readers?.close();
     await this.#projector.close();
     if (this.#ownsDb) this.#projector.db.close();
   }
@@ -134,6 +198,37 @@ export class ReadModels {
 
   overdueReport(query: WithoutContext<OverdueQuery>): OverdueReport {
     return overdueReport(this.db, { ...query, calendar: this.#calendar(), directory: this.#directory });
+  }
+
+  /**
+   * `overdueReport`, made in turns of the event loop on a read-only connection of its own (sla.ts
+   * `overdueReportInTurns`): commands go on while a province's report is made. A database in memory
+   * cannot be opened twice: its report is made in one go.
+   */
+  async overdueReportInTurns(query: WithoutContext<OverdueQuery>): Promise<OverdueReport> {
+    const full = { ...query, calendar: this.#calendar(), directory: this.#directory };
+    if (!this.#readers) return overdueReport(this.db, full);
+    const reader = this.#readers.take();
+    try {
+      return await overdueReportInTurns(reader, full, { turn: this.#turn });
+    } finally {
+      this.#readers.give(reader);
+    }
+  }
+
+  /**
+   * The overdue report's answer, as `JSON.stringify(report)` or `toCsv(report, table)` writes it, in
+   * pieces with a turn of the event loop between them (`ITEMS_PER_TURN` items or lines each).
+   */
+  async *overdueReportText(report: OverdueReport, format: 'json' | 'csv', table?: 'items' | 'byOrg'): AsyncGenerator<string> {
+    const pieces =
+      format === 'json' ? overdueJsonPieces(report, ITEMS_PER_TURN) : overdueCsvPieces(report, { processTitle: this.#processTitle, ...(table ? { table } : {}) }, ITEMS_PER_TURN);
+    let first = true;
+    for (const piece of pieces) {
+      if (!first) await this.#turn();
+      first = false;
+      yield piece;
+    }
   }
 
   slaReport(query: WithoutContext<SlaQuery>): SlaReport {
