@@ -45,6 +45,8 @@ export interface AppOverrides {
   store?: EventStore;
   registry?: ProcessRegistry;
   logger?: Logger;
+  /** How reports made in turns give the event loop one (projections `ReadModelsOptions.turn`): tests count or hold them. */
+  reportTurn?: () => Promise<void>;
 }
 
 /** A configuration the server refuses to start with: `npm start` prints its message, not a stack. */
@@ -90,6 +92,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     directory,
     registry,
     calendar: () => calendar.current(),
+    ...(overrides.reportTurn ? { turn: overrides.reportTurn } : {}),
     // A stored event the read models skip (it cannot be parsed) is told in the read models' words
     // (UnreadableEventSkipped: Chinese, naming the event); anything else is a fold or subscription failure, retried.
     onError: (err) =>

@@ -57,6 +57,8 @@ export interface TestApiOptions {
    * their own database and catch up `lagMs` after each append (default 0).
    */
   follow?: { lagMs?: number };
+  /** How reports made in turns give the event loop one (AppOverrides `reportTurn`). */
+  reportTurn?: () => Promise<void>;
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
@@ -78,7 +80,7 @@ export async function openTestApi(dataDir: string, options: TestApiOptions = {})
   const store = options.follow
     ? followedStore(new SqliteEventStore({ path: join(dataDir, 'events.db'), synchronous: 'OFF', now: () => clock.now() }), options.follow.lagMs ?? 0)
     : undefined;
-  const app = await createApp(config, { clock, logger: createLogger({ level: 'silent' }), ...(store ? { store } : {}) });
+  const app = await createApp(config, { clock, logger: createLogger({ level: 'silent' }), ...(store ? { store } : {}), ...(options.reportTurn ? { reportTurn: options.reportTurn } : {}) });
   const server = await buildServer(app);
   await server.ready();
   return {
