@@ -10,7 +10,7 @@ import { registry as defaultRegistry, type ProcessRegistry } from '../machines/r
 import { Engine } from '../engine/engine.js';
 import { CalendarAwareEngine, CalendarInForce } from '../engine/calendarInForce.js';
 import { Scheduler } from '../engine/scheduler.js';
-import { openReadModels, UnreadableEventSkipped, type ReadModels } from '../projections/index.js';
+import { openReadModels, UnreadableEventSkipped, type ReadModels, type ReadModelsOptions } from '../projections/index.js';
 import { createVerifier, type Verifier } from './auth.js';
 
 /** Everything a running API holds: built once from configuration (the composition root). */
@@ -45,8 +45,8 @@ export interface AppOverrides {
   store?: EventStore;
   registry?: ProcessRegistry;
   logger?: Logger;
-  /** How reports made in turns give the event loop one (projections `ReadModelsOptions.turn`): tests count or hold them. */
-  reportTurn?: () => Promise<void>;
+  /** How reports made in turns give the event loop one, and how often (projections `ReadModelsOptions.turns`): tests count, hold or shorten them. */
+  reportTurns?: ReadModelsOptions['turns'];
 }
 
 /** A configuration the server refuses to start with: `npm start` prints its message, not a stack. */
@@ -92,7 +92,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     directory,
     registry,
     calendar: () => calendar.current(),
-    ...(overrides.reportTurn ? { turn: overrides.reportTurn } : {}),
+    ...(overrides.reportTurns ? { turns: overrides.reportTurns } : {}),
     // A stored event the read models skip (it cannot be parsed) is told in the read models' words
     // (UnreadableEventSkipped: Chinese, naming the event); anything else is a fold or subscription failure, retried.
     onError: (err) =>

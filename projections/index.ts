@@ -27,6 +27,7 @@ import {
   overdueReportInTurns,
   slaProjection,
   slaReport,
+  type InTurns,
   type OverdueQuery,
   type OverdueReport,
   type SlaQuery,
@@ -69,8 +70,11 @@ export interface ReadModelsOptions {
   rebuildThreads?: number;
   /** Inline mode: a rebuild of fewer events stays in this thread. Default 50,000. */
   parallelRebuildMinEvents?: number;
-  /** Reports made in turns (`overdueReportInTurns`): how the event loop is given one. Default: `setImmediate` (tests count or hold them). */
-  turn?: () => Promise<void>;
+  /**
+   * Reports made in turns (`overdueReportInTurns`): how the event loop is given one (default: a
+   * `setImmediate`) and the items between two (default `ITEMS_PER_TURN`). Tests count, hold or shorten them.
+   */
+  turns?: Partial<InTurns>;
 }
 
 /** A turn of the event loop: the I/O waiting, then what comes after it. */
@@ -129,6 +133,7 @@ export class ReadModels {
   readonly #registry: ProcessRegistry;
   readonly #ownsDb: boolean;
   readonly #turn: () => Promise<void>;
+  readonly #itemsPerTurn: number;
   /** Undefined for a database in memory, which no second connection can open: its reports are made in one go. */
   readonly #readers: Readers | undefined;
 
@@ -139,7 +144,8 @@ export class ReadModels {
     this.#calendar = options.calendar ?? defaultCalendar;
     this.#registry = options.registry ?? defaultRegistry;
     this.#ownsDb = projector.mode === 'follow';
-    this.#turn = options.turn ?? nextTurn;
+    this.#turn = options.turns?.turn ?? nextTurn;
+    this.#itemsPerTurn = options.turns?.itemsPerTurn ?? ITEMS_PER_TURN;
     const db = projector.db;
     // An absolute path: the process may change its working folder while the file is open.
     this.#readers = db.memory || db.name === '' ? undefined : new Readers(resolvePath(db.name));
@@ -210,7 +216,7 @@ export class ReadModels {
     if (!this.#readers) return overdueReport(this.db, full);
     const reader = this.#readers.take();
     try {
-      return await overdueReportInTurns(reader, full, { turn: this.#turn });
+      return await overdueReportInTurns(reader, full, { turn: this.#turn, itemsPerTurn: this.#itemsPerTurn });
     } finally {
       this.#readers.give(reader);
     }
@@ -218,11 +224,13 @@ export class ReadModels {
 
   /**
    * The overdue report's answer, as `JSON.stringify(report)` or `toCsv(report, table)` writes it, in
-   * pieces with a turn of the event loop between them (`ITEMS_PER_TURN` items or lines each).
+   * pieces with a turn of the event loop between them (`ITEMS_PER_TURN` items or lines each, unless told).
    */
   async *overdueReportText(report: OverdueReport, format: 'json' | 'csv', table?: 'items' | 'byOrg'): AsyncGenerator<string> {
     const pieces =
-      format === 'json' ? overdueJsonPieces(report, ITEMS_PER_TURN) : overdueCsvPieces(report, { processTitle: this.#processTitle, ...(table ? { table } : {}) }, ITEMS_PER_TURN);
+      format === 'json'
+        ? overdueJsonPieces(report, this.#itemsPerTurn)
+        : overdueCsvPieces(report, { processTitle: this.#processTitle, ...(table ? { table } : {}) }, this.#itemsPerTurn);
     let first = true;
     for (const piece of pieces) {
       if (!first) await this.#turn();

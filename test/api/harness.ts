@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ManualClock } from '../../infra/clock.js';
 import { loadConfig } from '../../infra/config.js';
 import { createLogger } from '../../infra/logger.js';
-import { createApp, type App } from '../../api/app.js';
+import { createApp, type App, type AppOverrides } from '../../api/app.js';
 import { buildServer } from '../../api/server.js';
 import { mintToken } from '../../api/auth.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
@@ -57,8 +57,8 @@ export interface TestApiOptions {
    * their own database and catch up `lagMs` after each append (default 0).
    */
   follow?: { lagMs?: number };
-  /** How reports made in turns give the event loop one (AppOverrides `reportTurn`). */
-  reportTurn?: () => Promise<void>;
+  /** How reports made in turns give the event loop one, and how often (AppOverrides `reportTurns`). */
+  reportTurns?: AppOverrides['reportTurns'];
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
@@ -80,7 +80,7 @@ export async function openTestApi(dataDir: string, options: TestApiOptions = {})
   const store = options.follow
     ? followedStore(new SqliteEventStore({ path: join(dataDir, 'events.db'), synchronous: 'OFF', now: () => clock.now() }), options.follow.lagMs ?? 0)
     : undefined;
-  const app = await createApp(config, { clock, logger: createLogger({ level: 'silent' }), ...(store ? { store } : {}), ...(options.reportTurn ? { reportTurn: options.reportTurn } : {}) });
+  const app = await createApp(config, { clock, logger: createLogger({ level: 'silent' }), ...(store ? { store } : {}), ...(options.reportTurns ? { reportTurns: options.reportTurns } : {}) });
   const server = await buildServer(app);
   await server.ready();
   return {

@@ -111,7 +111,7 @@ describe('the overdue report written in pieces', () => {
 describe('read models in memory, which no second connection can open', () => {
   it('given a store in memory, then the report is made in one go, as overdueReport makes it', async () => {
     const mem = await createWorld();
-    const models = await openReadModels({ store: mem.store, dataDir: '/nonexistent', directory, calendar: () => mem.calendar.current(), turn: () => Promise.reject(new Error('no turn in memory')) });
+    const models = await openReadModels({ store: mem.store, dataDir: '/nonexistent', directory, calendar: () => mem.calendar.current(), turns: { turn: () => Promise.reject(new Error('no turn in memory')) } });
     try {
       await mem.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company });
       const asOf = new Date(mem.clock.now().getTime() + 60 * DAY);
