@@ -11,11 +11,14 @@
  *             a share of the cases into a scratch file, then copied in): events/s
  *   (c) overdue  the overdue report at the end of the log (≈100,000 open tasks), once the rebuild's
  *             write-ahead log is checkpointed into the file: p50 of 20 runs; then as a provincial
- *             and a city supervisor pull it (their region's): p50 of 10 runs each
+ *             and a city supervisor pull it (their region's): p50 of 10 runs each; and the
+ *             province's as GET /v1/reports/overdue makes it (in turns, written as JSON in pieces):
+ *             the longest the event loop is held meanwhile, worst of 5 (beside the same watch over
+ *             the report made in one go, and over an idle wait)
  *
  * Progress goes to stderr. The last line of stdout is one JSON object (the rebuild's parts in seconds:
  * folding in workers, copying their tables into the store's file, making the query indexes):
- * {"name":"projections-rebuild","value":<rebuild events/s>,"unit":"events/s","baseline":<raw read events/s>,"ratio":<value/baseline>,"rebuildFoldS":<s>,"rebuildCopyS":<s>,"rebuildIndexesS":<s>,"overdueP50Ms":<ms>,"overdueProvinceP50Ms":<ms>,"overdueCityP50Ms":<ms>,"openTasks":<n>}
+ * {"name":"projections-rebuild","value":<rebuild events/s>,"unit":"events/s","baseline":<raw read events/s>,"ratio":<value/baseline>,"rebuildFoldS":<s>,"rebuildCopyS":<s>,"rebuildIndexesS":<s>,"overdueP50Ms":<ms>,"overdueProvinceP50Ms":<ms>,"overdueCityP50Ms":<ms>,"overdueProvinceLongestBlockMs":<ms>,"openTasks":<n>}
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,7 +32,7 @@ import { allTasks } from '../../machines/describe.js';
 import { registry } from '../../machines/registry.js';
 import { openReadModels, type RebuildPhase, type TaskFacts } from '../../projections/index.js';
 import { prng } from './prng.js';
-import { systemClock } from '../../infra/clock.js';
+import { elapsedMs, systemClock } from '../../infra/clock.js';
 
 // ── A deterministic generator of engine-shaped histories ───────────────────────────────────
 
@@ -473,6 +476,8 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const OVERDUE_RUNS = 20;
 /** Runs of each region's report (after one to warm up): the p50 is reported. */
 const REGION_RUNS = 10;
+/** Runs of the province's report made in turns, each watched for its longest event-loop block. */
+const TURN_RUNS = 5;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -484,7 +489,14 @@ async function main(): Promise<void> {
     const calendar = defaultCalendar();
     const store = new SqliteEventStore({ path: join(dir, 'events.db'), synchronous: 'OFF', now: systemClock.now });
     // Read models first, on the empty store: the synthesised rows bypass them, so the rebuild below is from 0.
-    const models = await openReadModels({ store, dataDir: dir, directory, calendar: () => calendar });
+    // The steps of a report made in turns, each timed from the turn before it to the next (see (c)).
+    const steps = { from: 0, times: [] as number[] };
+    const turn = async () => {
+      steps.times.push(elapsedMs() - steps.from);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      steps.from = elapsedMs();
+    };
+    const models = await openReadModels({ store, dataDir: dir, directory, calendar: () => calendar, turns: { turn } });
 
     log(`synthesising ${fmt(EVENTS)} events …`);
     let t = performance.now();
@@ -566,8 +578,70 @@ async function main(): Promise<void> {
       const { ms, report: regional } = overdueP50({ asOf, region }, 1, REGION_RUNS);
       return { ms, items: regional.items.length };
     };
-    const province = regionP50('370000');
+    const provinceReport = regionP50('370000');
     const city = regionP50('370100');
+    // What GET /v1/reports/overdue does for a provincial supervisor: the report made in turns on a
+    // connection of its own, then written as JSON in pieces. Meanwhile a tick asks for every turn of
+    // the event loop: the longest gap between two ticks is the longest a command would have waited.
+    // The same watch over the report made and written in one go (the route before), and over an idle
+    // wait as long, tells the host's own stalls (a shared machine's) from the report's.
+    const watched = async (work: () => Promise<unknown>) => {
+      let longest = 0;
+      let ticks = 0;
+      let done = false;
+      const start = elapsedMs();
+      let last = start;
+      const tick = () => {
+        const now = elapsedMs();
+        longest = Math.max(longest, now - last);
+        last = now;
+        ticks++;
+        if (!done) setImmediate(tick);
+      };
+      setImmediate(tick);
+      await work();
+      done = true;
+      const end = elapsedMs();
+      return { longest: Math.max(longest, end - last), total: end - start, ticks };
+    };
+    const province = { asOf, region: '370000' };
+    let jsonBytes = 0;
+    let longestStep = { ms: 0, at: 0, of: 0 };
+    const inTurns = async () => {
+      steps.times = [];
+      steps.from = elapsedMs();
+      const made = await models.overdueReportInTurns(province);
+      jsonBytes = 0;
+      for await (const piece of models.overdueReportText(made, 'json')) jsonBytes += Buffer.byteLength(piece);
+      steps.times.push(elapsedMs() - steps.from);
+      const ms = Math.max(...steps.times);
+      if (ms > longestStep.ms) longestStep = { ms, at: steps.times.indexOf(ms) + 1, of: steps.times.length };
+    };
+    const oneGo = async () => {
+      await Promise.resolve();
+      JSON.stringify(models.overdueReport(province));
+    };
+    const runsOf = async (work: () => Promise<unknown>) => {
+      await watched(work);
+      const runs: Awaited<ReturnType<typeof watched>>[] = [];
+      for (let i = 0; i < TURN_RUNS; i++) runs.push(await watched(work));
+      return runs;
+    };
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const turnRuns = await runsOf(inTurns);
+    const provinceInTurnsMs = median(turnRuns.map((r) => r.total));
+    const idleRuns = await runsOf(() => new Promise((resolve) => setTimeout(resolve, Math.ceil(provinceInTurnsMs))));
+    const oneGoRuns = await runsOf(oneGo);
+    const worst = (runs: { longest: number }[]) => Math.max(...runs.map((r) => r.longest));
+    const blockP50 = (runs: { longest: number }[]) => median(runs.map((r) => r.longest));
+    const provinceBlock = worst(turnRuns);
+    const blocks = (name: string, runs: { longest: number }[]) =>
+      `${name} ${worst(runs).toFixed(1)} ms worst, ${blockP50(runs).toFixed(1)} p50 (${runs.map((r) => r.longest.toFixed(1)).join(', ')})`;
+    log(`  province (370000), longest event-loop block of ${TURN_RUNS} runs: ${blocks('in turns', turnRuns)}; ${blocks('in one go', oneGoRuns)}; ${blocks('idle', idleRuns)}`);
+    log(
+      `  in turns: ${provinceInTurnsMs.toFixed(1)} ms in all (p50), ${turnRuns[0]!.ticks} turns, ${fmt(jsonBytes)} bytes of JSON; ` +
+        `its longest step ${longestStep.ms.toFixed(1)} ms (step ${longestStep.at} of ${longestStep.of})`,
+    );
     const inboxStart = performance.now();
     const page = models.inbox({ caller: { role: 'authority', org: '370000-dsj' }, asOf, limit: 50 });
     const inboxMs = performance.now() - inboxStart;
@@ -581,8 +655,13 @@ async function main(): Promise<void> {
       ['(a) raw read (readAll, JSON parsed)', `${fmt(raw)} events/s`, 'baseline, best of 2'],
       ['(b) rebuild, all read models', `${fmt(rebuild)} events/s`, `${(rebuildMs / 1000).toFixed(1)} s (${split}); ratio ${ratio.toFixed(2)} (target ≥ 0.50)`],
       ['(c) overdue report p50', `${p50.toFixed(1)} ms`, `${fmt(openTasks)} open tasks, ${fmt(report.items.length)} items (target ≤ 100 ms)`],
-      ['    overdue report p50, region 370000 (a provincial supervisor)', `${province.ms.toFixed(1)} ms`, `${fmt(province.items)} items`],
+      ['    overdue report p50, region 370000 (a provincial supervisor)', `${provinceReport.ms.toFixed(1)} ms`, `${fmt(provinceReport.items)} items`],
       ['    overdue report p50, region 370100 (a city supervisor)', `${city.ms.toFixed(1)} ms`, `${fmt(city.items)} items`],
+      [
+        '    longest event-loop block, region 370000 made in turns + JSON',
+        `${provinceBlock.toFixed(1)} ms`,
+        `worst of ${TURN_RUNS} (p50 ${blockP50(turnRuns).toFixed(1)}); ${provinceInTurnsMs.toFixed(0)} ms in all, ${turnRuns[0]!.ticks} turns, ${(jsonBytes / 1e6).toFixed(1)} MB; in one go ${worst(oneGoRuns).toFixed(1)} (p50 ${blockP50(oneGoRuns).toFixed(1)}), idle ${worst(idleRuns).toFixed(1)}`,
+      ],
       ['    inbox page (province authority)', `${inboxMs.toFixed(1)} ms`, `${page.items.length} items`],
       ['    SLA report by org', `${slaMs.toFixed(1)} ms`, `${sla.rows.length} rows`],
       ['machine', `${cpus().length} CPUs`, `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (others' work slows both sides alike)`],
@@ -602,8 +681,9 @@ async function main(): Promise<void> {
         ratio: Number(ratio.toFixed(2)),
         ...parts,
         overdueP50Ms: Number(p50.toFixed(1)),
-        overdueProvinceP50Ms: Number(province.ms.toFixed(1)),
+        overdueProvinceP50Ms: Number(provinceReport.ms.toFixed(1)),
         overdueCityP50Ms: Number(city.ms.toFixed(1)),
+        overdueProvinceLongestBlockMs: Number(provinceBlock.toFixed(1)),
         openTasks,
       })}\n`,
     );
