@@ -10,13 +10,14 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { defaultCalendar } from '../calendars/index.js';
 import type { Directory } from '../directory/index.js';
-import { applySqlitePragmas, SQLITE_MMAP_BYTES, SqliteEventStore, type SqliteSynchronous } from '../eventstore/sqlite.js';
+import { applySqlitePragmas, SqliteEventStore, type SqliteSynchronous } from '../eventstore/sqlite.js';
 import { StreamNotFoundError, type EventStore } from '../eventstore/types.js';
 import { allTasks } from '../machines/describe.js';
 import { registry as defaultRegistry, type ProcessRegistry } from '../machines/registry.js';
 import { auditProjection, caseHistory, exportEvents, type CaseHistory, type ExportOptions } from './audit.js';
 import { caseEnd, caseRow, casesProjection, listCases, type CaseEnd, type CaseListItem, type CaseListPage, type CaseListQuery } from './cases.js';
 import { overdueCsvPieces, toCsv } from './csv.js';
+import { Readers } from './readers.js';
 import { inbox, inboxProjection, type InboxPage, type InboxQuery } from './inbox.js';
 import type { QueryCalendar } from './query.js';
 import { FollowProjector, InlineProjector, type Db, type Progress, type Projection, type Projector, type RebuildSummary, type RunnerOptions } from './runner.js';
@@ -79,46 +80,6 @@ export interface ReadModelsOptions {
 
 /** A turn of the event loop: the I/O waiting, then what comes after it. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/**
- * Read-only connections to the read models' file, for reports made in turns: one to a report, as
- * long as it takes (its read transaction and open statement keep the connection to itself); a few
- * kept for the next reports, more opened when reports overlap.
- */
-class Readers {
-  static readonly KEPT = 2;
-  readonly #file: string;
-  readonly #idle: Db[] = [];
-  #closed = false;
-
-  constructor(file: string) {
-    this.#file = file;
-  }
-
-  take(): Db {
-    const kept = this.#idle.pop();
-    if (kept) return kept;
-    const db = new Database(this.#file, { readonly: true, fileMustExist: true });
-    try {
-      db.pragma('busy_timeout = 5000');
-      db.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
-    return db;
-  }
-
-  give(db: Db): void {
-    if (this.#closed || this.#idle.length >= Readers.KEPT) db.close();
-    else this.#idle.push(db);
-  }
-
-  close(): void {
-    this.#closed = true;
-    for (const db of this.#idle.splice(0)) db.close();
-  }
-}
 
 /** The rebuild worker's module, beside this one (`.ts` when run from source). */
 const REBUILD_WORKER = new URL(`./rebuildWorker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
@@ -214,7 +175,7 @@ export class ReadModels {
   async overdueReportInTurns(query: WithoutContext<OverdueQuery>): Promise<OverdueReport> {
     const full = { ...query, calendar: this.#calendar(), directory: this.#directory };
     if (!this.#readers) return overdueReport(this.db, full);
-    const reader = this.#readers.take();
+    const reader = await this.#readers.take();
     try {
       return await overdueReportInTurns(reader, full, { turn: this.#turn, itemsPerTurn: this.#itemsPerTurn });
     } finally {
