@@ -15,6 +15,8 @@ import { forgetInserts, insertRows, statementCache } from './statements.js';
 
 /** Sorts after every ISO instant: the due key of a notice (no deadline), listed last. */
 const NO_DEADLINE = '~';
+/** A due key that is a deadline: an instant as `storedInstant` writes it (a year past 9999 with its sign). */
+const STORED_INSTANT = /^(\d{4}|[+-]\d{6})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS inbox_tasks (
@@ -367,7 +369,7 @@ export function inbox(db: Db, query: InboxQuery): InboxPage {
     if (bound !== null) params.bound = bound;
   }
   if (query.cursor !== undefined) {
-    const [dueKey, key, stage] = decodeCursor(query.cursor, ['string', 'number', 'string']);
+    const [dueKey, key, stage] = decodeCursor(query.cursor, ['string', 'number', 'string'], ([due, , st]) => (due === NO_DEADLINE || STORED_INSTANT.test(due as string)) && st !== '');
     where.push('(a.due_key, a.case_key, a.stage) > (@cDue, @cKey, @cStage)');
     Object.assign(params, { cDue: dueKey, cKey: key, cStage: stage });
   }

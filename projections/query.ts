@@ -54,16 +54,30 @@ export function encodeCursor(key: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 }
 
-/** The sort key in a cursor, checked against the kinds of its parts. */
-export function decodeCursor(cursor: string, kinds: readonly ('string' | 'number')[]): (string | number)[] {
+const NOT_A_CURSOR = '不是本列表给出的翻页游标，请从第一页重新开始';
+
+/**
+ * The sort key in a cursor, checked against the kinds of its parts: a `number` is a case key (the
+ * position of an event: a whole number from 0), a `string` any text unless `valid` refuses it. A
+ * cursor is what `encodeCursor` wrote, byte for byte: base64 that decodes leniently (padding,
+ * whitespace, stray characters dropped) or a key no page ends at (-1, 1.5, 1e400, which SQLite
+ * compares all the same) is one the list did not give, and answers 400, not a page.
+ */
+export function decodeCursor(cursor: string, kinds: readonly ('string' | 'number')[], valid: (key: (string | number)[]) => boolean = () => true): (string | number)[] {
   let key: unknown;
   try {
     key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw new InvalidQueryError('cursor', '不是本列表给出的翻页游标，请从第一页重新开始');
+    throw new InvalidQueryError('cursor', NOT_A_CURSOR);
   }
-  if (!Array.isArray(key) || key.length !== kinds.length || !key.every((part, i) => typeof part === kinds[i])) {
-    throw new InvalidQueryError('cursor', '不是本列表给出的翻页游标，请从第一页重新开始');
+  if (
+    !Array.isArray(key) ||
+    key.length !== kinds.length ||
+    !key.every((part, i) => typeof part === kinds[i] && (typeof part !== 'number' || (Number.isSafeInteger(part) && part >= 0))) ||
+    encodeCursor(key as (string | number)[]) !== cursor ||
+    !valid(key as (string | number)[])
+  ) {
+    throw new InvalidQueryError('cursor', NOT_A_CURSOR);
   }
   return key as (string | number)[];
 }
