@@ -176,3 +176,31 @@ describe('the inbox, paged while commands run between the pages', () => {
     expect(listed).toBeGreaterThan(100);
   });
 });
+
+describe('a cursor across a rebuild of the read models', () => {
+  it('given cursors of the case list and of an inbox, when the read models are rebuilt from the log, then each cursor still answers the same rest of the list', async () => {
+    const authority = actorOf('370000-dsj', 'authority');
+    const rest = <T>(next: (cursor?: string) => { items: T[]; nextCursor: string | null }, cursor: string): T[] => {
+      const items: T[] = [];
+      let c: string | null = cursor;
+      while (c !== null) {
+        const page = next(c);
+        items.push(...page.items);
+        c = page.nextCursor;
+      }
+      return items;
+    };
+    const cases = (cursor?: string) => w.models.cases({ caller: authority, limit: 2, ...(cursor ? { cursor } : {}) });
+    const asOf = w.clock.now();
+    const inbox = (cursor?: string) => w.models.inbox({ caller: { role: 'authority', org: '370000-dsj' }, asOf, limit: 2, ...(cursor ? { cursor } : {}) });
+    const caseCursor = cases().nextCursor!;
+    const inboxCursor = inbox().nextCursor!;
+    const casesBefore = rest(cases, caseCursor);
+    const inboxBefore = rest(inbox, inboxCursor);
+    expect(casesBefore.length).toBeGreaterThan(10);
+    expect(inboxBefore.length).toBeGreaterThan(2);
+    await w.models.rebuild(['cases', 'inbox']);
+    expect(rest(cases, caseCursor)).toEqual(casesBefore);
+    expect(rest(inbox, inboxCursor)).toEqual(inboxBefore);
+  });
+});
