@@ -64,6 +64,18 @@ afterAll(() => w.close());
 
 const caseKey = (caseId: string) => w.models.db.prepare<[string], number>('SELECT case_key FROM projection_case_keys WHERE case_id = ?').pluck().get(caseId)!;
 
+/** Every item of a list from `cursor` (from its first page without one), the pages read at once. */
+function allPages<T>(next: (cursor?: string) => { items: T[]; nextCursor: string | null }, cursor?: string): T[] {
+  const items: T[] = [];
+  let c: string | undefined = cursor;
+  do {
+    const page = next(c);
+    items.push(...page.items);
+    c = page.nextCursor ?? undefined;
+  } while (c !== undefined);
+  return items;
+}
+
 describe('the case list, paged while commands run between the pages', () => {
   it('given random commands and new cases between pages of 1 to 3, then every case listed before and after is listed exactly once, newest first, and only cases the caller may see', async () => {
     const viewers: Actor[] = [
@@ -78,16 +90,8 @@ describe('the case list, paged while commands run between the pages', () => {
       actorOf('370000-dsj', 'auditor'),
     ];
     const filters: Omit<CaseListQuery, 'caller' | 'directory'>[] = [{}, { process: 'objection' }, { process: 'conditionalApplication' }, { final: true }, { final: false }, { org: '370000-dsj' }, { org: '370100-gaj' }, { state: 'handling' }];
-    const whole = (caller: Viewer, f: (typeof filters)[number]): Set<string> => {
-      const ids = new Set<string>();
-      let cursor: string | undefined;
-      do {
-        const page = w.models.cases({ caller, ...f, limit: 100, ...(cursor ? { cursor } : {}) });
-        for (const item of page.items) ids.add(item.caseId);
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor);
-      return ids;
-    };
+    const whole = (caller: Viewer, f: (typeof filters)[number]): Set<string> =>
+      new Set(allPages((cursor) => w.models.cases({ caller, ...f, limit: 100, ...(cursor ? { cursor } : {}) })).map((c) => c.caseId));
     let pages = 0;
     let listed = 0;
     for (let run = 0; run < 60; run++) {
@@ -129,16 +133,8 @@ describe('the inbox, paged while commands run between the pages', () => {
       { role: 'applicant', org: actors.person.org },
     ];
     const filters: Omit<InboxQuery, 'caller' | 'calendar' | 'asOf'>[] = [{}, { process: 'objection' }, { overdue: true }, { overdue: false }, { dueWithin: 3 }, { dueWithin: 0 }];
-    const whole = (caller: InboxQuery['caller'], f: (typeof filters)[number]): Map<string, string> => {
-      const due = new Map<string, string>();
-      let cursor: string | undefined;
-      do {
-        const page = w.models.inbox({ caller, asOf: w.clock.now(), ...f, limit: 200, ...(cursor ? { cursor } : {}) });
-        for (const t of page.items) due.set(`${t.caseId}/${t.stage}`, t.dueAt ?? '~');
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor);
-      return due;
-    };
+    const whole = (caller: InboxQuery['caller'], f: (typeof filters)[number]): Map<string, string> =>
+      new Map(allPages((cursor) => w.models.inbox({ caller, asOf: w.clock.now(), ...f, limit: 200, ...(cursor ? { cursor } : {}) })).map((t) => [`${t.caseId}/${t.stage}`, t.dueAt ?? '~']));
     let pages = 0;
     let listed = 0;
     let restated = 0;
@@ -180,27 +176,17 @@ describe('the inbox, paged while commands run between the pages', () => {
 describe('a cursor across a rebuild of the read models', () => {
   it('given cursors of the case list and of an inbox, when the read models are rebuilt from the log, then each cursor still answers the same rest of the list', async () => {
     const authority = actorOf('370000-dsj', 'authority');
-    const rest = <T>(next: (cursor?: string) => { items: T[]; nextCursor: string | null }, cursor: string): T[] => {
-      const items: T[] = [];
-      let c: string | null = cursor;
-      while (c !== null) {
-        const page = next(c);
-        items.push(...page.items);
-        c = page.nextCursor;
-      }
-      return items;
-    };
     const cases = (cursor?: string) => w.models.cases({ caller: authority, limit: 2, ...(cursor ? { cursor } : {}) });
     const asOf = w.clock.now();
     const inbox = (cursor?: string) => w.models.inbox({ caller: { role: 'authority', org: '370000-dsj' }, asOf, limit: 2, ...(cursor ? { cursor } : {}) });
     const caseCursor = cases().nextCursor!;
     const inboxCursor = inbox().nextCursor!;
-    const casesBefore = rest(cases, caseCursor);
-    const inboxBefore = rest(inbox, inboxCursor);
+    const casesBefore = allPages(cases, caseCursor);
+    const inboxBefore = allPages(inbox, inboxCursor);
     expect(casesBefore.length).toBeGreaterThan(10);
     expect(inboxBefore.length).toBeGreaterThan(2);
     await w.models.rebuild(['cases', 'inbox']);
-    expect(rest(cases, caseCursor)).toEqual(casesBefore);
-    expect(rest(inbox, inboxCursor)).toEqual(inboxBefore);
+    expect(allPages(cases, caseCursor)).toEqual(casesBefore);
+    expect(allPages(inbox, inboxCursor)).toEqual(inboxBefore);
   });
 });
