@@ -269,8 +269,22 @@ export class EsdbEventStore implements EventStore {
     return new EsdbSubscription(sub, filter);
   }
 
+  /**
+   * The position of our last event, read without parsing it (as `countAfter`): an unreadable last
+   * event still has its position, as the embedded store answers, and GET /health, /metrics, the
+   * read models' lag and a rebuild's target do not fail on it.
+   */
   async headPosition(): Promise<number> {
-    for await (const event of this.readAll({ direction: 'backwards', fromPosition: 'end', maxCount: 1 })) return event.position;
+    const read = this.client.readAll({ direction: BACKWARDS, fromPosition: END });
+    try {
+      for await (const resolved of read) {
+        const event = resolved.event;
+        if (!event || isSystem(event.streamId, event.type)) continue;
+        return commitOf(resolved, event.position);
+      }
+    } finally {
+      if (!read.readableEnded) await read.cancel().catch(() => undefined);
+    }
     return 0;
   }
 

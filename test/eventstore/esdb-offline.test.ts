@@ -180,6 +180,20 @@ describe('EsdbEventStore: a subscription that failed before it was read', () => 
   });
 });
 
+describe('EsdbEventStore: the head position past an unreadable event', () => {
+  it('given the last event in $all is the unreadable one, when the head position is asked (GET /health, /metrics, a rebuild, the lag), then it is that event’s position, as the embedded store answers, not a failure', async () => {
+    const fake = fakeEsdb();
+    const store = new EsdbEventStore(fake.client);
+    await store.appendToStream('case-a', [event('Before')]);
+    const damaged = await store.appendToStream('case-a', [event('Damaged')]);
+    fake.records.find((r) => r.position === BigInt(damaged.position))!.metadata = new TextEncoder().encode('{"actor": "a", trunc');
+
+    expect(await store.headPosition()).toBe(damaged.position);
+    const projector = new FollowProjector(store, new Database(':memory:'), []);
+    expect(await projector.lag()).toBe(2);
+  });
+});
+
 describe('EsdbEventStore: the read models’ lag in events', () => {
   it('given read models that have folded nothing and two events in $all with links between them, when the lag is asked, then it is 2 events, not the 400-odd bytes between positions', async () => {
     const fake = fakeEsdb();
