@@ -380,7 +380,9 @@ export class Engine {
         // This case's turn is already held (`execute`): the timer is decided within it.
         await this.#execute({ caseId: state.caseId, type: timer.command, data: {}, actor: SYSTEM_ACTOR, eventId: timer.eventId, effectiveAt: timer.dueAt });
       } catch (err) {
-        if (!(err instanceof EngineError)) throw err;
+        // Not stored because the case kept changing under it (other nodes): the sender's command would
+        // be decided on the case as if the timer had not come, so it is refused as the timer was.
+        if (!(err instanceof EngineError) || err.code === 'REVISION_CONFLICT') throw err;
         this.#o.logger?.debug({ caseId: state.caseId, type: timer.command, code: err.code }, 'system command no longer applies');
       }
     }
