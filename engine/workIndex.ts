@@ -1,4 +1,5 @@
 import { readAllPastUnreadable, UnreadableEventError, type EventStore, type RecordedEvent } from '../eventstore/types.js';
+import { nextTurn } from '../infra/turn.js';
 import type { ProcessRegistry } from '../machines/registry.js';
 import type { CaseEventMetadata, PendingTimer, Task } from './events.js';
 
@@ -61,7 +62,7 @@ export class WorkIndex {
       // The embedded store reads synchronously, and an async generator resumes in microtasks: without
       // a turn of the event loop now and then, the catch-up on start (the whole log: 15 s at 1,000,000
       // events) held up the server's listening and every request.
-      if (++read % CATCH_UP_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (++read % CATCH_UP_TURN === 0) await nextTurn();
       if (event instanceof UnreadableEventError) {
         this.#position = event.event.position;
         this.onUnreadable?.(event);

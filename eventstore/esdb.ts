@@ -246,12 +246,24 @@ export class EsdbEventStore implements EventStore {
    * would count the events we skip.
    */
   async *#readAllRaw(direction: typeof FORWARDS | typeof BACKWARDS, fromPosition: ReadPosition, after = -1): AsyncGenerator<RecordedEvent> {
+    for await (const { resolved } of this.#ourRecords(direction, fromPosition, after)) {
+      const event = toRecorded(resolved);
+      if (event) yield event;
+    }
+  }
+
+  /**
+   * Our records of `$all` (system records and unresolved links left out) after `after`, with their
+   * positions, unparsed; the read is cancelled when the reader stops early.
+   */
+  async *#ourRecords(direction: typeof FORWARDS | typeof BACKWARDS, fromPosition: ReadPosition, after = -1): AsyncGenerator<{ resolved: AllStreamResolvedEvent; position: number }> {
     const read = this.client.readAll({ direction, fromPosition });
     try {
       for await (const resolved of read) {
-        if (after >= 0 && commitOf(resolved, resolved.event?.position) <= after) continue;
-        const event = toRecorded(resolved);
-        if (event) yield event;
+        const event = resolved.event;
+        if (!event || isSystem(event.streamId, event.type)) continue;
+        const position = commitOf(resolved, event.position);
+        if (position > after) yield { resolved, position };
       }
     } finally {
       if (!read.readableEnded) await read.cancel().catch(() => undefined);
@@ -275,16 +287,7 @@ export class EsdbEventStore implements EventStore {
    * read models' lag and a rebuild's target do not fail on it.
    */
   async headPosition(): Promise<number> {
-    const read = this.client.readAll({ direction: BACKWARDS, fromPosition: END });
-    try {
-      for await (const resolved of read) {
-        const event = resolved.event;
-        if (!event || isSystem(event.streamId, event.type)) continue;
-        return commitOf(resolved, event.position);
-      }
-    } finally {
-      if (!read.readableEnded) await read.cancel().catch(() => undefined);
-    }
+    for await (const { position } of this.#ourRecords(BACKWARDS, END)) return position;
     return 0;
   }
 
@@ -292,16 +295,7 @@ export class EsdbEventStore implements EventStore {
   async countAfter(position: number, cap: number): Promise<number> {
     let count = 0;
     if (cap <= 0) return count;
-    const read = this.client.readAll({ direction: FORWARDS, fromPosition: toPosition(position, START) });
-    try {
-      for await (const resolved of read) {
-        const event = resolved.event;
-        if (!event || isSystem(event.streamId, event.type) || commitOf(resolved, event.position) <= position) continue;
-        if (++count >= cap) break;
-      }
-    } finally {
-      if (!read.readableEnded) await read.cancel().catch(() => undefined);
-    }
+    for await (const _ of this.#ourRecords(FORWARDS, toPosition(position, START), position)) if (++count >= cap) break;
     return count;
   }
 

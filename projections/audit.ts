@@ -6,6 +6,7 @@
  * engine/verify.ts.)
  */
 import { canSee, type Directory, type Viewer } from '../directory/index.js';
+import { nextTurn } from '../infra/turn.js';
 import { readAllPastUnreadable, UnreadableEventError, type EventStore, type RecordedEvent } from '../eventstore/types.js';
 import { caseFacts, storedInstant, type ActorFacts, type DeadlineRestatedFacts, type TaskClosedFacts, type TaskFacts } from './metadata.js';
 import { caseRow } from './cases.js';
@@ -271,7 +272,7 @@ export async function* exportEvents(store: EventStore, db: Db, options: ExportOp
   for await (const event of readAllPastUnreadable(store, { fromPosition: range.lo })) {
     // The embedded store reads synchronously, and an async generator resumes in microtasks: without
     // a turn of the event loop now and then, one export of a long log held up every other request.
-    if (++read % EXPORT_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (++read % EXPORT_TURN === 0) await nextTurn();
     if (event instanceof UnreadableEventError) {
       if (event.event.position > range.hi) return;
       const line = unreadableLine(db, event, from, to);

@@ -9,6 +9,7 @@ import { extname, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { defaultCalendar } from '../calendars/index.js';
+import { nextTurn } from '../infra/turn.js';
 import type { Directory } from '../directory/index.js';
 import { applySqlitePragmas, SqliteEventStore, type SqliteSynchronous } from '../eventstore/sqlite.js';
 import { StreamNotFoundError, type EventStore } from '../eventstore/types.js';
@@ -77,9 +78,6 @@ export interface ReadModelsOptions {
    */
   turns?: Partial<InTurns>;
 }
-
-/** A turn of the event loop: the I/O waiting, then what comes after it. */
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The rebuild worker's module, beside this one (`.ts` when run from source). */
 const REBUILD_WORKER = new URL(`./rebuildWorker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);

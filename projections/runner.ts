@@ -20,6 +20,7 @@ import { pathToFileURL } from 'node:url';
 import { parentPort, Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { SQLITE_MMAP_BYTES, type SqliteEventStore } from '../eventstore/sqlite.js';
+import { nextTurn } from '../infra/turn.js';
 import { readAllPastUnreadable, UnreadableEventError, type EventStore, type RecordedEvent, type Subscription } from '../eventstore/types.js';
 
 export type Db = Database.Database;
@@ -394,8 +395,6 @@ function raiseCache(db: Db, kib: number): number {
   if (bytes < kib * 1024) db.pragma(`cache_size = -${kib}`);
   return cache;
 }
-
-const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 interface Waiter {
   position: number;
@@ -931,7 +930,7 @@ export class InlineProjector implements Projector {
     this.#heldLock = lock;
     this.#takingOver = (async () => {
       try {
-        await nextTick();
+        await nextTurn();
         if (!this.#closed) await work();
       } catch (error) {
         for (const p of projections) this.#detached.delete(p.name);
@@ -992,7 +991,7 @@ export class InlineProjector implements Projector {
         const list = [...this.#late];
         this.#late.clear();
         try {
-          await nextTick();
+          await nextTurn();
           if (this.#closed) break;
           await this.#catchUpBatches(list, this.#catchUpLog());
         } catch (error) {
@@ -1138,7 +1137,7 @@ export class InlineProjector implements Projector {
       }
       onProgress?.(position, Math.max(position, this.#log.head()));
       this.#waiters.reached(this.position);
-      await nextTick();
+      await nextTurn();
     }
   }
 }
@@ -1280,7 +1279,7 @@ export class FollowProjector implements Projector {
           if (this.#buffer.length >= this.#batchSize) {
             this.#flush();
             // A catch-up from a local store never waits on I/O: let the rest of the process run between batches.
-            await nextTick();
+            await nextTurn();
           } else if (!this.#flushScheduled) {
             this.#flushScheduled = true;
             setImmediate(() => {

@@ -33,6 +33,7 @@ import { registry } from '../../machines/registry.js';
 import { openReadModels, type RebuildPhase, type TaskFacts } from '../../projections/index.js';
 import { prng } from './prng.js';
 import { elapsedMs, systemClock } from '../../infra/clock.js';
+import { nextTurn } from '../../infra/turn.js';
 
 // ── A deterministic generator of engine-shaped histories ───────────────────────────────────
 
@@ -493,7 +494,7 @@ async function main(): Promise<void> {
     const steps = { from: 0, times: [] as number[] };
     const turn = async () => {
       steps.times.push(elapsedMs() - steps.from);
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await nextTurn();
       steps.from = elapsedMs();
     };
     const models = await openReadModels({ store, dataDir: dir, directory, calendar: () => calendar, turns: { turn } });
