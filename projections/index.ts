@@ -167,15 +167,15 @@ export class ReadModels {
 
   /**
    * `overdueReport`, made in turns of the event loop on a read-only connection of its own (sla.ts
-   * `overdueReportInTurns`): commands go on while a province's report is made. A database in memory
-   * cannot be opened twice: its report is made in one go.
+   * `overdueReportInTurns`): commands go on while a province's report is made, and it stops at the
+   * next turn once `signal` aborts. A database in memory cannot be opened twice: its report is made in one go.
    */
-  async overdueReportInTurns(query: WithoutContext<OverdueQuery>): Promise<OverdueReport> {
+  async overdueReportInTurns(query: WithoutContext<OverdueQuery>, signal?: AbortSignal): Promise<OverdueReport> {
     const full = { ...query, calendar: this.#calendar(), directory: this.#directory };
     if (!this.#readers) return overdueReport(this.db, full);
     const reader = await this.#readers.take();
     try {
-      return await overdueReportInTurns(reader, full, { turn: this.#turn, itemsPerTurn: this.#itemsPerTurn });
+      return await overdueReportInTurns(reader, full, { turn: this.#turn, itemsPerTurn: this.#itemsPerTurn, ...(signal ? { signal } : {}) });
     } finally {
       this.#readers.give(reader);
     }

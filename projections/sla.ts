@@ -704,6 +704,12 @@ export interface InTurns {
   turn: () => Promise<void>;
   /** Items read, made or written between two turns (default `ITEMS_PER_TURN`). */
   itemsPerTurn?: number;
+  /**
+   * The caller no longer wants the report (its client went away): making it stops at the next turn,
+   * rejecting with the signal's reason, and the read transaction ends. A province's report took 0.7–1.6 s
+   * of a reader connection (of at most 4) at 1,000,000 events, made to its end for no one.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -724,15 +730,17 @@ export async function overdueReportInTurns(db: Db, query: OverdueQuery, options:
   const perTurn = options.itemsPerTurn ?? ITEMS_PER_TURN;
   if (!Number.isSafeInteger(perTurn) || perTurn < 1) throw new RangeError(`itemsPerTurn must be a positive integer, not ${perTurn}`);
   if (db.inTransaction) throw new RangeError('a report in turns reads in a transaction of its own: the connection is in one');
+  options.signal?.throwIfAborted();
   const steps = overdueSteps(db, query, perTurn);
   try {
     for (;;) {
       const step = steps.next();
       if (step.done) return step.value;
       await options.turn();
+      options.signal?.throwIfAborted();
     }
   } finally {
-    // Left early (a turn failed): the steps' own `finally` ends the read transaction.
+    // Left early (a turn failed, or the caller gave up): the steps' own `finally` ends the read transaction.
     steps.return(undefined as never);
   }
 }

@@ -223,12 +223,30 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const { format, table, minPosition, region, asOf, ...filters } = request.query;
       const scope = reportRegion(app, caller, region);
       await caughtUp(app, reply, minPosition);
+      const at = asOf === undefined ? app.clock.now() : notAhead(app, 'asOf', asOf);
+      const filename = () => `overdue-${table === 'byOrg' ? 'by-org-' : ''}${shanghaiDateOf(at)}.csv`;
+      // HEAD: the headers GET would send (access, query and read models checked alike), with no report
+      // made — fastify's own HEAD route made it to its end and read its text into the void.
+      if (request.method === 'HEAD') {
+        const none = Readable.from([]);
+        return format === 'csv' ? csvReply(reply, filename(), none) : reply.type('application/json; charset=utf-8').send(none);
+      }
       // Made and written in turns of the event loop (a province's report held every command up to
       // 1.15 s, made and written in one go): a failure to make it is still a problem, answered before
-      // any of it is sent.
-      const report = await app.readModels.overdueReportInTurns({ asOf: asOf === undefined ? app.clock.now() : notAhead(app, 'asOf', asOf), ...filters, ...(scope ? { region: scope } : {}) });
+      // any of it is sent. A client that goes away meanwhile stops it (written, its stream stops too).
+      const waiting = whileClientWaits(reply);
+      let report;
+      try {
+        report = await app.readModels.overdueReportInTurns({ asOf: at, ...filters, ...(scope ? { region: scope } : {}) }, waiting.signal);
+      } catch (error) {
+        if (!waiting.signal.aborted) throw error;
+        request.log.info('客户端已断开，超期报告停止生成');
+        return reply.hijack();
+      } finally {
+        waiting.done();
+      }
       const text = Readable.from(app.readModels.overdueReportText(report, format, table));
-      if (format === 'csv') return csvReply(reply, `overdue-${table === 'byOrg' ? 'by-org-' : ''}${shanghaiDateOf(report.asOf)}.csv`, text);
+      if (format === 'csv') return csvReply(reply, filename(), text);
       // As fastify writes an object it is given, written in pieces.
       return reply.type('application/json; charset=utf-8').send(text);
     },
@@ -336,6 +354,20 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     },
   );
 };
+
+/**
+ * A signal that aborts when the client goes away before its answer is written (the response closes
+ * unfinished), for work made in turns; `done` stops listening once the answer is under way.
+ */
+function whileClientWaits(reply: FastifyReply): { signal: AbortSignal; done: () => void } {
+  const controller = new AbortController();
+  const response = reply.raw;
+  const gone = () => {
+    if (!response.writableFinished) controller.abort(new Error('the client went away'));
+  };
+  response.once('close', gone);
+  return { signal: controller.signal, done: () => response.off('close', gone) };
+}
 
 function csvReply(reply: FastifyReply, filename: string, body: string | Readable) {
   return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}"`).send(body);

@@ -90,4 +90,59 @@ describe.each<[string, TestApiOptions]>([
     expect(report.status).toBe(200);
     expect(report.text).toBe(JSON.stringify(api.app.readModels.overdueReport({ asOf: api.clock.now(), region: '370000' })));
   });
+
+  it('when a client goes away while its report is being made, then making it stops at the next turn, and the next report is whole', async () => {
+    if (!api.server.server.listening) await api.server.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = api.server.server.address() as AddressInfo;
+    const token = await api.token('supervisor', '370000-dsj');
+    let turnsAtHangUp = -1;
+    const hungUp = new Promise<void>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: '/v1/reports/overdue', headers: { authorization: `Bearer ${token}` } }, () => reject(new Error('the report was answered before the client went away')));
+      req.on('error', (err) => ((err as { code?: string }).code === 'ECONNRESET' ? undefined : reject(err)));
+      // At the report's first turn (its items still being read, 4 a turn), the client hangs up, and
+      // the turn ends once the server has seen the connection close.
+      atNextTurn = async () => {
+        turnsAtHangUp = turns;
+        const closed = new Promise<void>((resolve) => req.once('close', () => resolve()));
+        req.destroy();
+        await closed;
+        // Time for the server to read the end of the connection (the turn holds only the report).
+        await new Promise<void>((resolve) => setTimeout(resolve, 50));
+        resolve();
+      };
+      req.end();
+    });
+    await hungUp;
+    // Quiet: no turn for two polls in a row (an abandoned report made to its end takes ≥ 7 more).
+    let seen = -1;
+    for (let i = 0; i < 150 && seen !== turns; i++) {
+      seen = turns;
+      await new Promise<void>((resolve) => setTimeout(resolve, 20));
+    }
+    expect(turnsAtHangUp).toBeGreaterThanOrEqual(0);
+    expect(turns - turnsAtHangUp).toBeLessThanOrEqual(1);
+    // Its reader connection was given back, its read transaction ended: the next report is the one made in one go.
+    const report = await api.call('GET', '/v1/reports/overdue', { as: token });
+    expect(report.status).toBe(200);
+    expect(report.text).toBe(JSON.stringify(api.app.readModels.overdueReport({ asOf: api.clock.now(), region: '370000' })));
+  });
+
+  it.each([
+    ['JSON', '', 'application/json; charset=utf-8'],
+    ['CSV', '?format=csv', 'text/csv; charset=utf-8'],
+  ])('HEAD (%s): then the headers GET sends, with no report made', async (_name, query, type) => {
+    const supervisor = await api.token('supervisor', '370000-dsj');
+    const before = turns;
+    const head = await api.call('HEAD', `/v1/reports/overdue${query}`, { as: supervisor });
+    expect(head.status).toBe(200);
+    expect(turns).toBe(before);
+    const get = await api.call('GET', `/v1/reports/overdue${query}`, { as: supervisor });
+    expect(head.headers['content-type']).toBe(type);
+    expect(head.headers['content-type']).toBe(get.headers['content-type']);
+    expect(head.headers['content-disposition']).toBe(get.headers['content-disposition']);
+    expect(head.text).toBe('');
+    // Refused alike: no token, or a query GET refuses.
+    expect((await api.call('HEAD', `/v1/reports/overdue${query}`)).status).toBe((await api.call('GET', `/v1/reports/overdue${query}`)).status);
+    expect((await api.call('HEAD', '/v1/reports/overdue?asOf=tomorrow', { as: supervisor })).status).toBe(400);
+  });
 });

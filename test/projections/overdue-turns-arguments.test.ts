@@ -1,7 +1,8 @@
 /**
  * What `overdueReportInTurns` (sla.ts) refuses before it reads: a turn of no items (the report would
  * never end a step), and a connection already in a transaction (its `BEGIN` would fail halfway, or,
- * worse, the report would read in a transaction someone else ends between its turns: not one snapshot).
+ * worse, the report would read in a transaction someone else ends between its turns: not one snapshot),
+ * and a caller that has already given up (its signal aborted).
  */
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -28,5 +29,11 @@ describe('a report in turns: what it refuses before it reads', () => {
     await expect(overdueReportInTurns(db, query, { turn })).rejects.toThrow(/transaction of its own/);
     expect(db.inTransaction).toBe(true);
     db.exec('ROLLBACK');
+  });
+
+  it('given a signal already aborted (the client went away while it waited for a reader), then it rejects with the signal’s reason before it reads', async () => {
+    const reason = new Error('the client went away');
+    await expect(overdueReportInTurns(db, query, { turn, signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(db.inTransaction).toBe(false);
   });
 });
