@@ -254,6 +254,62 @@ describe('SqliteEventStore', () => {
     expect((await allEvents(s)).map((e) => e.position)).toEqual(Array.from({ length: before + 10 }, (_, i) => i + 1));
   });
 
+  it('given a group in which one append fails after storing something (a handler refuses it; a second event whose id is stored), then the group is begun again: the others are stored, each failing one alone is refused, its handler rows gone, and positions stay gap-free', async () => {
+    const s = store();
+    s.database.exec('CREATE TABLE inbox (event_id TEXT PRIMARY KEY, stream TEXT NOT NULL)');
+    const insert = s.database.prepare('INSERT INTO inbox (event_id, stream) VALUES (?, ?)');
+    const refused = event('Refused');
+    const handled: string[] = [];
+    s.onAppend((events) => {
+      for (const e of events) insert.run(e.id, e.streamId);
+      handled.push(...events.map((e) => e.type));
+      if (events.some((e) => e.id === refused.id)) throw new Error('read model refused');
+    });
+    const stored = event('Stored');
+    await s.appendToStream(streamName(), [stored]);
+    const before = await s.headPosition();
+    const streams = Array.from({ length: 4 }, () => streamName());
+    const results = await Promise.allSettled([
+      s.appendToStream(streams[0]!, [event('Opened')], { expectedRevision: 'no_stream' }),
+      s.appendToStream(streams[1]!, [refused], { expectedRevision: 'no_stream' }),
+      s.appendToStream(streams[2]!, [event('Opened')], { expectedRevision: 'no_stream' }),
+      // Its first event is stored before its second clashes: the second was stored elsewhere.
+      s.appendToStream(streamName(), [event('First'), { ...event('Clash'), id: stored.id }]),
+      s.appendToStream(streams[3]!, [event('Opened')], { expectedRevision: 'no_stream' }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(results[1]).toMatchObject({ reason: { message: 'read model refused' } });
+    expect(results[3]).toMatchObject({ reason: { name: 'DuplicateEventIdError', eventId: stored.id } });
+    const positions = [0, 2, 4].map((i) => (results[i] as PromiseFulfilledResult<{ position: number }>).value.position);
+    expect(positions).toEqual([before + 1, before + 2, before + 3]);
+    expect((await allEvents(s)).map((e) => e.position)).toEqual(Array.from({ length: before + 3 }, (_, i) => i + 1));
+    expect(s.database.prepare('SELECT count(*) FROM inbox WHERE event_id = ?').pluck().get(refused.id)).toBe(0);
+    expect(s.database.prepare('SELECT count(*) FROM inbox').pluck().get()).toBe(before + 3);
+    for (const stream of [streams[0]!, streams[2]!, streams[3]!]) expect((await s.readStream(stream)).map((e) => e.type)).toEqual(['Opened']);
+    await expect(s.readStream(streams[1]!)).rejects.toBeInstanceOf(StreamNotFoundError);
+    // Its handler ran in the first pass and again in its savepoint; the others', once each time.
+    expect(handled.filter((type) => type === 'Refused')).toHaveLength(2);
+  });
+
+  it('given a group with an append already stored (a retry) and one whose only id is stored elsewhere, then the retry is answered with what was stored, the clash refused, and the rest stored', async () => {
+    const s = store();
+    const stream = streamName();
+    const first = event('Opened');
+    const original = await s.appendToStream(stream, [first], { expectedRevision: 'no_stream' });
+    const other = streamName();
+    const results = await Promise.allSettled([
+      s.appendToStream(streamName(), [event('Opened')], { expectedRevision: 'no_stream' }),
+      s.appendToStream(stream, [first], { expectedRevision: 'no_stream' }),
+      s.appendToStream(other, [first]),
+      s.appendToStream(streamName(), [event('Opened')], { expectedRevision: 'no_stream' }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseFulfilledResult<unknown>).value).toEqual(original);
+    expect(results[2]).toMatchObject({ reason: { name: 'DuplicateEventIdError', eventId: first.id } });
+    expect(await s.headPosition()).toBe(original.position + 2);
+    await expect(s.readStream(other)).rejects.toBeInstanceOf(StreamNotFoundError);
+  });
+
   it('given another connection holding the write lock, when appends are requested, then they wait for it without holding this thread, commit together once it is let go, and close waits for them', async () => {
     const s = store();
     const other = new Database(join(dir, 'events.db'));
