@@ -448,13 +448,19 @@ export class Engine {
       spec.cancelsTasks !== true &&
       (cmd.actor.role === t.role || spec.link !== undefined) &&
       (spec.closes?.includes(t.stage) === true || (moved && t.stage === current.state));
+    // A system timer run late (a long outage, the test clock moved far) closes tasks when what it enacts
+    // took effect (附录5 协议二(二): the end of use), never before the task was entered: a provider's task
+    // that the end of use cancelled before its deadline was not cancelled late (第十九条), however late
+    // the scheduler came round to it.
+    const effective = enteredAt(cmd, at);
+    const closedAt = (t: Task) => (Date.parse(t.enteredAt) > Date.parse(effective) ? t.enteredAt : effective);
     const closed: TaskClosed[] = current.tasks
       .filter((t) => closing.has(t.stage))
-      .map((t) => (done(t) ? { stage: t.stage, completedAt: at } : { stage: t.stage, completedAt: at, cancelled: true }));
+      .map((t) => (done(t) ? { stage: t.stage, completedAt: closedAt(t) } : { stage: t.stage, completedAt: closedAt(t), cancelled: true }));
     const stillOpen = current.tasks.filter((t) => !closing.has(t.stage));
     const opened = isFinal(next)
       ? []
-      : this.#openTasks(def, next, moved ? stateTask(def, stateAfter) : undefined, spec.opens ?? [], enteredAt(cmd, at), stillOpen);
+      : this.#openTasks(def, next, moved ? stateTask(def, stateAfter) : undefined, spec.opens ?? [], effective, stillOpen);
 
     const decision: Decision = {
       type: spec.event,

@@ -59,7 +59,7 @@ describe('USAGE_EXPIRED before access was granted (v5)', () => {
     expect(now).toMatchObject({ state: 'closed', final: true, tasks: [], timers: [] });
     expect(now.snapshot.context).toMatchObject({ ending: { cause: 'expired', reason: expect.stringContaining('使用权限未开通'), by: 'system' } });
     const [expired] = await expiries(w, c);
-    expect(meta(expired!)).toMatchObject({ stateBefore: 'accessPending', stateAfter: 'closed', tasksOpened: [], tasksClosed: [{ stage: 'accessPending', completedAt: justAfter, cancelled: true }] });
+    expect(meta(expired!)).toMatchObject({ stateBefore: 'accessPending', stateAfter: 'closed', tasksOpened: [], tasksClosed: [{ stage: 'accessPending', completedAt: useEnds, cancelled: true }] });
     expect((await w.engine.verify(c.caseId)).ok).toBe(true);
   });
 

@@ -77,6 +77,11 @@ interface OTask {
   dues: { from: string; dueAt: string; provisional: boolean; calendarVersion?: string }[];
   basis: string | null;
   completedAt?: string;
+  /**
+   * When the event that closed it was stored: later than `completedAt` for a timer run late, which
+   * closes tasks when the use ended. A case's history as of an instant folds what was stored by then.
+   */
+  closedInEventAt?: string;
   cancelled?: boolean;
   person: boolean;
 }
@@ -120,6 +125,7 @@ class Oracle {
         const t = c.open.get(closed.stage);
         if (!t) continue;
         t.completedAt = new Date(closed.completedAt).toISOString();
+        t.closedInEventAt = f.at;
         t.cancelled = closed.cancelled === true;
         c.open.delete(closed.stage);
       }
@@ -144,6 +150,7 @@ class Oracle {
       if (f.final) {
         for (const t of c.open.values()) {
           t.completedAt = f.at;
+          t.closedInEventAt = f.at;
           t.cancelled = true;
         }
         c.open.clear();
@@ -266,7 +273,7 @@ class Oracle {
     let state: string | null = null;
     for (const e of c.events) if (e.at <= asOf) state = e.stateAfter;
     const tasks = this.tasks
-      .filter((t) => t.caseId === caseId && t.enteredAt <= asOf && !(t.completedAt !== undefined && t.completedAt <= asOf))
+      .filter((t) => t.caseId === caseId && t.enteredAt <= asOf && !(t.closedInEventAt !== undefined && t.closedInEventAt <= asOf))
       .map((t) => {
         const due = [...t.dues].reverse().find((d) => d.from <= asOf)?.dueAt ?? null;
         return { stage: t.stage, dueAt: due, overdue: due !== null && due < asOf };
