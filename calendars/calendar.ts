@@ -13,8 +13,9 @@
  * - any other year throws `CalendarNotCoveredError` (`CALENDAR_NOT_COVERED`) — except that a
  *   deadline in calendar days or months, whose last day is moved off a day that is not a working
  *   day (《民法典》第二百零三条), judges a day past the covered years as a provisional year's; so do
- *   a count of working days from a day agreed ahead (`deadlineFrom`) and the working days left
- *   before a deadline there (`workingDaysLeft`), up to `FAR_YEARS` past them.
+ *   a count of working days from a day agreed ahead (`deadlineFrom`), the working days left
+ *   before a deadline there (`workingDaysLeft`) and the working days between two days
+ *   (`workingDaysBetween`: how long a deadline is overdue), up to `FAR_YEARS` past them.
  *
  * Days are Asia/Shanghai days. The first call builds, once per calendar, an index over the
  * covered days — a prefix sum of working days and the list of working days by ordinal — so that
@@ -67,6 +68,15 @@ const farYearCum = new Map<number, Int32Array>();
  * every inbox read.
  */
 export const FAR_YEARS = 20;
+
+/** The Asia/Shanghai day of an instant or a `YYYY-MM-DD` (read directly: reports ask it of every item). */
+function dayOfInput(input: DateInput, path: string): number {
+  if (typeof input === 'string' && input.length === 10) {
+    const day = tryParseDay(input);
+    if (!Number.isNaN(day)) return day;
+  }
+  return toShanghaiDay(input, path); // throws the validation error
+}
 
 function assertInteger(n: number, path: string, min = -Infinity): void {
   if (!Number.isSafeInteger(n) || n < min) {
@@ -228,8 +238,11 @@ export class WorkingDayCalendar {
    * and `addWorkingDays(a, workingDaysBetween(a, b)) === b` when b ≥ a is a working day. O(1).
    */
   workingDaysBetween(a: DateInput, b: DateInput): number {
+    // Past the covered years (up to FAR_YEARS), judged by the statute as `workingDaysLeft` judges them:
+    // the working days a task is overdue once a year with no notice loaded has begun were otherwise
+    // null in the inbox and the overdue report, for a task they called overdue (第十九条).
     const ix = this.#index ?? this.#buildIndex();
-    return ix.cum[this.#indexOf(ix, b, 'b')]! - ix.cum[this.#indexOf(ix, a, 'a')]!;
+    return this.#cumulative(ix, dayOfInput(b, 'b')) - this.#cumulative(ix, dayOfInput(a, 'a'));
   }
 
   /**
@@ -322,8 +335,7 @@ export class WorkingDayCalendar {
 
   /** `workingDaysBetween` of the Asia/Shanghai dates of two instants (or dates). */
   workingDaysBetweenInstants(from: DateInput, to: DateInput): number {
-    const ix = this.#index ?? this.#buildIndex();
-    return ix.cum[this.#indexOf(ix, to, 'to')]! - ix.cum[this.#indexOf(ix, from, 'from')]!;
+    return this.workingDaysBetween(from, to);
   }
 
   /**
@@ -440,13 +452,7 @@ export class WorkingDayCalendar {
   }
 
   #indexOf(ix: DayIndex, input: DateInput, path: string): number {
-    let day: number;
-    if (typeof input === 'string' && input.length === 10) {
-      day = tryParseDay(input);
-      if (Number.isNaN(day)) day = toShanghaiDay(input, path); // throws the validation error
-    } else {
-      day = toShanghaiDay(input, path);
-    }
+    const day = dayOfInput(input, path);
     const i = day - ix.start;
     if (i < 0 || i >= ix.length) throw this.#notCovered(yearOf(day));
     return i;
