@@ -73,6 +73,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const store =
     overrides.store ??
     (await openStore({ store: config.store, dataDir: config.dataDir, synchronous: config.sqliteSynchronous, now: () => clock.now() }));
+  if (testClock && testClock !== overrides.clock) await notBeforeStored(testClock, store, logger);
   const directory = Directory.load(config.orgsPath);
   const registry = overrides.registry ?? defaultRegistry;
   const calendar = await CalendarInForce.open(store, clock, defaultCalendar());
@@ -130,4 +131,28 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     app.storeTrouble = undefined;
   });
   return app;
+}
+
+/**
+ * A test clock this server starts (WORKFLOW_TEST_CLOCK=1, at the system's time) starts no earlier
+ * than the last event stored: PUT /v1/test/clock only moves forward, and a restart after it had moved
+ * the clock ahead (a demo a year on) otherwise took it back, so that events were stored, and timers
+ * judged, before the ones already there — a history no real clock could have written.
+ */
+async function notBeforeStored(clock: ManualClock, store: EventStore, logger: Logger): Promise<void> {
+  let last: number | undefined;
+  try {
+    for await (const event of store.readAll({ direction: 'backwards', maxCount: 1 })) {
+      const at = (event.metadata as { at?: unknown }).at;
+      last = Date.parse(typeof at === 'string' ? at : event.created);
+    }
+  } catch (err) {
+    // A last event that cannot be read (UnreadableEventError) is reported where it is read for its case.
+    logger.warn({ err }, '无法读取最后一个已存储事件的时间，测试时钟从系统时间起走');
+    return;
+  }
+  if (last === undefined || Number.isNaN(last) || last <= clock.now().getTime()) return;
+  const stored = new Date(last).toISOString();
+  logger.warn({ clock: clock.now().toISOString(), lastStored: stored }, `测试时钟从已存储的最后一个事件的时间 ${stored} 起走：系统时间早于它，测试时钟只能向前拨`);
+  clock.set(stored);
 }
