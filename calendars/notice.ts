@@ -27,9 +27,12 @@ export const HolidayBlockSchema = z.strictObject({
  * - from 2014 on, every statutory holiday of the year (statutory.ts) is a day off;
  * - when `blocks` are given, their days are exactly `holidays` and `adjustedWorkdays`.
  */
+/** The last year a notice can be loaded for: past it no deadline in working days can be counted. */
+export const LAST_NOTICE_YEAR = 2200;
+
 export const YearNoticeSchema = z
   .strictObject({
-    year: z.number().int().min(2000).max(2200),
+    year: z.number().int().min(2000).max(LAST_NOTICE_YEAR),
     // Stored for good in the calendar's event and every audit export: a notice's own lengths, no more.
     notice: z.string().trim().min(1).max(200),
     url: z.url({ protocol: /^https?$/ }).max(2000),
