@@ -116,14 +116,21 @@ export class WorkIndex {
     }
   }
 
-  /** Timers whose time has come, by case. */
+  /**
+   * Timers whose time has come, the earliest due first (then by case): a pass that runs late (a long
+   * outage, the test clock moved a year) stores what fell due in the order it fell due, so the log
+   * reads as the law had it happen (附录5 协议二(二): each use ends at the end of its own `useTo`).
+   */
   dueTimers(now: Date): { caseId: string; timer: PendingTimer }[] {
-    const due: { caseId: string; timer: PendingTimer }[] = [];
+    const due: { caseId: string; timer: PendingTimer; at: number }[] = [];
     for (const [caseId, work] of this.#cases) {
       if (work.final) continue;
-      for (const timer of work.timers) if (Date.parse(timer.dueAt) <= now.getTime()) due.push({ caseId, timer });
+      for (const timer of work.timers) {
+        const at = Date.parse(timer.dueAt);
+        if (at <= now.getTime()) due.push({ caseId, timer, at });
+      }
     }
-    return due;
+    return due.sort((a, b) => a.at - b.at || (a.caseId < b.caseId ? -1 : a.caseId > b.caseId ? 1 : 0)).map(({ caseId, timer }) => ({ caseId, timer }));
   }
 
   /**

@@ -66,3 +66,41 @@ describe('a timer fired long after its due instant', () => {
     expect(sla.body.rows.find((r: { key: string }) => r.key === '370100-gaj')).toMatchObject({ cancelled: 1, cancelledLate: 0 });
   });
 });
+
+describe('many timers fired in one late pass', () => {
+  /** An active application whose agreed use ends on `useTo` (Beijing). */
+  async function activeUntil(useTo: string): Promise<string> {
+    const started = await api.call('POST', '/v1/cases', { as: tokens.applicant, body: { process: 'conditionalApplication', input: conditionalApplicationSentOn('2025-03-03') } });
+    expect(started.status, started.text).toBe(201);
+    const id = started.body.id as string;
+    for (const [as, type, data] of [
+      [tokens.authority, 'PASS_NORMATIVE_REVIEW', {}],
+      [tokens.provider, 'APPROVE', {}],
+      [tokens.provider, 'SIGN_AGREEMENT', { ...cd.SIGN_AGREEMENT, useTo }],
+      [tokens.provider, 'GRANT_ACCESS', {}],
+    ] as const) {
+      const res = await api.call('POST', `/v1/cases/${id}/commands`, { as, body: { type, data } });
+      expect(res.status, res.text).toBe(200);
+    }
+    return id;
+  }
+
+  it('given uses ending on 2025-12-31, 2025-04-30 and 2025-09-30, started in that order, when the clock moves to 2026 in one PUT, then each use ends once, at its own end, and the log holds the expiries in the order the uses ended', async () => {
+    const ends = ['2025-12-31', '2025-04-30', '2025-09-30'];
+    const ids = [];
+    for (const end of ends) ids.push(await activeUntil(end));
+
+    const moved = await api.call('PUT', '/v1/test/clock', { as: tokens.admin, body: { now: '2026-02-02T01:00:00.000Z' } });
+    expect(moved.body).toMatchObject({ fired: 3 });
+
+    const expiries = [];
+    for (const [i, id] of ids.entries()) {
+      const history = await api.call('GET', `/v1/cases/${id}/history`, { as: tokens.provider });
+      const expired = (history.body.events as { type: string; position: number; deadlines: { opened: { stage: string; enteredAt: string }[] } }[]).filter((e) => e.type === 'UsageExpired');
+      expect(expired).toHaveLength(1);
+      expect(expired[0]!.deadlines.opened).toEqual([expect.objectContaining({ stage: 'destructionPending', enteredAt: `${ends[i]}T15:59:59.999Z` })]);
+      expiries.push({ end: ends[i]!, position: expired[0]!.position });
+    }
+    expect(expiries.sort((a, b) => a.position - b.position).map((e) => e.end)).toEqual(['2025-04-30', '2025-09-30', '2025-12-31']);
+  });
+});
