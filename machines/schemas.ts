@@ -62,10 +62,27 @@ function hasVisible(text: string): boolean {
   return /[^\s\p{Cf}\p{M}\p{Default_Ignorable_Code_Point}]/u.test(text);
 }
 
-/** Trimmed text that must not be empty (nor only zero-width characters), at most `TEXT_MAX` characters, without control characters or lone surrogates. */
+/**
+ * Whitespace (`trim`'s: U+3000, U+00A0 and the BOM among it) and the characters nothing is drawn for
+ * that a paste from Word, Excel or a web page leaves at the ends of a value: zero-width space and
+ * joiners, word joiner, soft hyphen, Mongolian vowel separator.
+ */
+const EDGES = /^[\s\u00AD\u180E\u200B-\u200D\u2060]+|[\s\u00AD\u180E\u200B-\u200D\u2060]+$/g;
+
+/**
+ * What a person typed, as one value: in Unicode normal form C (the same name pasted from a macOS
+ * file name in NFD, or with a CJK compatibility ideograph, is the same name), without `EDGES` at
+ * either end. Trimmed only of whitespace, `身份证号` + U+200B was stored as a catalogue field no
+ * desensitization rule of `身份证号` could name, and `370100-gaj` + U+200B was no provider of the directory.
+ */
+export function trimmed(text: string): string {
+  return text.normalize('NFC').replace(EDGES, '');
+}
+
+/** Trimmed text (`trimmed`) that must not be empty (nor only zero-width characters), at most `TEXT_MAX` characters, without control characters or lone surrogates. */
 export const Text = z
   .string({ error: typeError('文本') })
-  .trim()
+  .overwrite(trimmed)
   .min(1, { error: '不能为空', abort: true })
   .max(TEXT_MAX, `不超过 ${TEXT_MAX} 个字符`)
   .refine(hasVisible, '不能为空')
@@ -182,7 +199,7 @@ export const CreditCode = z
   .string({ error: typeError('统一社会信用代码') })
   // Typed with a Chinese input method, digits and letters come full-width (９１３７…): the same code.
   .normalize('NFKC')
-  .trim()
+  .overwrite(trimmed)
   .toUpperCase()
   .refine(isCreditCode, '统一社会信用代码须为 18 位（数字或大写字母，不含 I、O、S、V、Z）');
 
@@ -205,7 +222,7 @@ export function isIdNumber(id: string): boolean {
 export const IdNumber = z
   .string({ error: typeError('身份证号') })
   .normalize('NFKC')
-  .trim()
+  .overwrite(trimmed)
   .toUpperCase()
   .refine((id) => /^\d{17}[\dX]$/.test(id), { error: '身份证号须为 18 位（17 位数字加校验位）', abort: true })
   .refine(isIdNumber, '身份证号出生日期或校验位不正确');

@@ -1,0 +1,62 @@
+/**
+ * What civil servants and companies really type: Chinese input methods (full-width digits and
+ * letters, U+3000), and pastes from Word, Excel and web pages (zero-width spaces, BOMs, soft hyphens,
+ * names in NFD from a macOS file name). A value that is obviously the same to its writer is stored
+ * as the canonical one, or refused with a Chinese message that says what is wrong — never stored so
+ * that a later comparison (a desensitization rule's field, the directory, a filter) silently misses.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startInputs } from '../machines/examples.js';
+import { startTestApi, type TestApi } from './harness.js';
+
+let api: TestApi;
+let provider: string;
+let company: string;
+beforeAll(async () => {
+  api = await startTestApi({ now: '2025-03-03T01:30:00.000Z' });
+  provider = await api.token('provider', '370100-gaj');
+  company = await api.token('applicant', '91370100MA3C8K2D0E');
+});
+afterAll(() => api.close());
+
+const start = (as: string, process: keyof typeof startInputs, input: Record<string, unknown>) =>
+  api.call('POST', '/v1/cases', { as, body: { process, input: { ...startInputs[process], ...input } } });
+
+describe('invisible characters and other spellings of the same text, pasted into a form', () => {
+  it('given a catalogue field pasted from Word as 身份证号 + zero-width space, when the provider sets a rule for 身份证号, then the rule names that field', async () => {
+    const entry = await start(provider, 'datasetRelease', { containsPersonalInfo: true, fields: [{ name: '身份证号\u200b' }, { name: '\u00ad姓名\u2060' }] });
+    expect(entry.status).toBe(201);
+    expect(entry.body.input.fields).toEqual([{ name: '身份证号' }, { name: '姓名' }]);
+
+    const rules = await api.call('POST', `/v1/cases/${entry.body.id}/commands`, {
+      as: provider,
+      body: { type: 'SET_DESENSITIZATION_RULES', data: { rules: [{ field: '身份证号', method: 'mask' }, { field: '姓名', method: 'generalize' }] } },
+    });
+    expect([rules.status, rules.body.detail]).toEqual([200, undefined]);
+    expect((await api.call('GET', `/v1/cases/${entry.body.id}/verify`, { as: provider })).body.ok).toBe(true);
+  });
+
+  it('given a field name in NFD (copied from a macOS file name), when a rule names it in NFC as typed, then it is the same field', async () => {
+    const nfd = 'Lu\u0308 姓氏拼音'; // "Lü" decomposed
+    const entry = await start(provider, 'datasetRelease', { containsPersonalInfo: true, fields: [{ name: nfd }] });
+    expect(entry.body.input.fields).toEqual([{ name: nfd.normalize('NFC') }]);
+    const rules = await api.call('POST', `/v1/cases/${entry.body.id}/commands`, {
+      as: provider,
+      body: { type: 'SET_DESENSITIZATION_RULES', data: { rules: [{ field: 'Lü 姓氏拼音', method: 'remove' }] } },
+    });
+    expect(rules.status).toBe(200);
+  });
+
+  it('given a provider code pasted with a zero-width space, when an application names it, then it is the provider of the directory, not a 422 quoting an invisible character', async () => {
+    const res = await start(company, 'conditionalApplication', { resource: { ...startInputs.conditionalApplication.resource, providerOrg: '370100-gaj\u200b' } });
+    expect([res.status, res.body.detail]).toEqual([201, undefined]);
+    expect(res.body.input.resource.providerOrg).toBe('370100-gaj');
+  });
+
+  it('given a 统一社会信用代码 pasted from Excel with a zero-width space after it, then it is the code', async () => {
+    const applicant = { ...startInputs.conditionalApplication.applicant, creditCode: '\u200b91370100MA3C8K2D0E\u200b' };
+    const res = await start(company, 'conditionalApplication', { applicant });
+    expect([res.status, res.body.errors]).toEqual([201, undefined]);
+    expect(res.body.input.applicant.creditCode).toBe('91370100MA3C8K2D0E');
+  });
+});
