@@ -93,6 +93,9 @@ const list = (items: string) => items.split('、').join(', ');
 
 /** Messages with a value in them. */
 const PATTERNS: [RegExp, (...groups: string[]) => string][] = [
+  // machines/schemas.ts formatMessage: a fixed format's message with why a value that looks right is not.
+  [/^(.+)（含有全角字符，须用半角输入）$/s, (message) => withHint(message!, 'it holds full-width characters: type it half-width')],
+  [/^(.+)（首尾含有空格或不可见字符）$/s, (message) => withHint(message!, 'it begins or ends with a space or an invisible character')],
   [/^须以 UTF-8 编码发送（声明的字符集为 (.+)）$/, (charset) => `must be sent in UTF-8 (the declared charset is ${charset})`],
   [/^须为以下之一：(.+)$/s, (values) => `must be one of: ${list(values!)}`],
   [/^须为 (.+) 之一$/s, (values) => `must be one of: ${list(values!)}`],
@@ -130,6 +133,12 @@ const PATTERNS: [RegExp, (...groups: string[]) => string][] = [
 ];
 
 const HAN = /\p{Script=Han}/u;
+
+/** A message's English followed by a hint's, or '' when the message is not known. */
+function withHint(message: string, hint: string): string {
+  const english = knownEnglish(message);
+  return english === undefined ? '' : `${english} (${hint})`;
+}
 
 /** The English of a Chinese field message, or undefined if the catalogue does not know it; a message without Chinese is its own English. */
 export function knownEnglish(message: string): string | undefined {

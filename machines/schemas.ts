@@ -147,15 +147,37 @@ export function isIsoDate(value: string): boolean {
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
+/** Full-width forms of ASCII (２０２６－１２－０１, ＠, ：) and the ideographic space: what a Chinese input method types. */
+const FULL_WIDTH = /[\uFF01-\uFF5E\u3000]/;
+
+/** What a value of a fixed format that is refused for full-width characters is told besides its format. */
+export const FULL_WIDTH_HINT = '含有全角字符，须用半角输入';
+/** What one that is refused for spaces or invisible characters at its ends is told besides its format. */
+export const EDGE_HINT = '首尾含有空格或不可见字符';
+
+/**
+ * The message of a value of a fixed format (a date, an instant, an e-mail address) that does not
+ * match it: `message`, and, when the value looks right to its writer, why it is wrong all the same —
+ * full-width characters of a Chinese input method (２０２６－１２－０１ is refused as not `YYYY-MM-DD`,
+ * which its writer believes it is), or a space or a zero-width character pasted with it.
+ */
+export function formatMessage(message: string, input: unknown): string {
+  if (input === undefined) return REQUIRED;
+  if (typeof input !== 'string') return message;
+  if (FULL_WIDTH.test(input)) return `${message}（${FULL_WIDTH_HINT}）`;
+  if (input.replace(EDGES, '') !== input) return `${message}（${EDGE_HINT}）`;
+  return message;
+}
+
 /** A calendar date `YYYY-MM-DD` (Asia/Shanghai calendar) that exists: zod's ISO date knows month lengths and leap years. */
 export const DateString = z.iso.date({
-  error: (issue) => (issue.input === undefined ? REQUIRED : '须为有效日期，格式 YYYY-MM-DD'),
+  error: (issue) => formatMessage('须为有效日期，格式 YYYY-MM-DD', issue.input),
 });
 
 /** An instant, ISO-8601 with `Z` or an offset. */
 export const Instant = z.iso.datetime({
   offset: true,
-  error: (issue) => (issue.input === undefined ? REQUIRED : '须为 ISO-8601 时刻，如 2024-05-06T08:00:00Z'),
+  error: (issue) => formatMessage('须为 ISO-8601 时刻，如 2024-05-06T08:00:00Z', issue.input),
 });
 
 // ── Shared shapes of FORMS.md ───────────────────────────────────────────────────────────
@@ -172,17 +194,22 @@ export const Period = form({ from: DateString, to: DateString }).refine((p) => i
 });
 export type Period = z.infer<typeof Period>;
 
+/**
+ * An administrative division code matching `pattern`: typed full-width (３７０１００) or pasted with a
+ * zero-width space, it is the same code, as a credit code is (`CreditCode`).
+ */
+export function regionCode(pattern: RegExp, message: string) {
+  return z.string({ error: typeError('行政区划代码') }).normalize('NFKC').overwrite(trimmed).regex(pattern, message);
+}
+
 /** A 6-digit administrative division code (Shandong 370000, Jinan 370100, …). */
-export const RegionCode = z
-  .string({ error: typeError('行政区划代码') })
-  .trim()
-  .regex(/^\d{6}$/, '须为 6 位行政区划代码');
+export const RegionCode = regionCode(/^\d{6}$/, '须为 6 位行政区划代码');
 
 /** 资源覆盖范围: the data's region and time range (附录3, 附录7). */
 export const Coverage = form({ region: RegionCode, period: Period.optional() });
 export type Coverage = z.infer<typeof Coverage>;
 
-export const Email = z.email({ error: (issue) => (issue.input === undefined ? REQUIRED : '电子邮箱格式不正确') });
+export const Email = z.email({ error: (issue) => formatMessage('电子邮箱格式不正确', issue.input) });
 
 export const Contact = form({ name: Text, phone: Text, email: Email.optional(), address: Text.optional() });
 export type Contact = z.infer<typeof Contact>;

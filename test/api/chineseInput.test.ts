@@ -60,3 +60,26 @@ describe('invisible characters and other spellings of the same text, pasted into
     expect(res.body.input.applicant.creditCode).toBe('91370100MA3C8K2D0E');
   });
 });
+
+describe('codes and dates typed with a Chinese input method', () => {
+  it('given a region code typed full-width (３７０１００) or pasted with a zero-width space, then it is the region 370100', async () => {
+    const entry = await start(provider, 'datasetRelease', { coverage: { region: '３７０１００', period: { from: '2020-01-01', to: '2024-12-31' } } });
+    expect([entry.status, entry.body.input.coverage.region]).toEqual([201, '370100']);
+    const request = await start(company, 'unopenedDataRequest', { addressedRegion: '３７０１００\u200b', coverage: { region: '\u200b370100' } });
+    expect([request.status, request.body.errors]).toEqual([201, undefined]);
+    expect([request.body.input.addressedRegion, request.body.input.coverage.region]).toEqual(['370100', '370100']);
+  });
+
+  it.each([
+    ['a date typed full-width', { usePeriod: { from: '2025-03-01', to: '２０２６－０３－３１' } }, 'usePeriod.to', '须为有效日期，格式 YYYY-MM-DD（含有全角字符，须用半角输入）', 'must be a real date, written YYYY-MM-DD (it holds full-width characters: type it half-width)'],
+    ['a date pasted from Excel with a trailing space', { usePeriod: { from: '2025-03-01 ', to: '2026-03-31' } }, 'usePeriod.from', '须为有效日期，格式 YYYY-MM-DD（首尾含有空格或不可见字符）', 'must be a real date, written YYYY-MM-DD (it begins or ends with a space or an invisible character)'],
+    ['an e-mail address typed with a full-width ＠', { applicant: { ...startInputs.conditionalApplication.applicant, contact: { ...startInputs.conditionalApplication.applicant.contact, email: 'sunli＠sdszkj.com.cn' } } }, 'applicant.contact.email', '电子邮箱格式不正确（含有全角字符，须用半角输入）', 'is not a valid e-mail address (it holds full-width characters: type it half-width)'],
+    ['an e-mail address pasted with a zero-width space', { applicant: { ...startInputs.conditionalApplication.applicant, contact: { ...startInputs.conditionalApplication.applicant.contact, email: 'sunli@sdszkj.com.cn\u200b' } } }, 'applicant.contact.email', '电子邮箱格式不正确（首尾含有空格或不可见字符）', 'is not a valid e-mail address (it begins or ends with a space or an invisible character)'],
+    ['an instant typed full-width', { securityCommitment: { signed: true, signedAt: '２０２５-03-02T08:00:00+08:00', signatory: '孙丽' } }, 'securityCommitment.signedAt', '须为 ISO-8601 时刻，如 2024-05-06T08:00:00Z（含有全角字符，须用半角输入）', 'must be an ISO-8601 instant, e.g. 2024-05-06T08:00:00Z (it holds full-width characters: type it half-width)'],
+  ])('given %s, then it is refused with a message that says why it is wrong, in Chinese and in English', async (_what, input, path, zh, en) => {
+    const res = await start(company, 'conditionalApplication', input);
+    expect([res.status, res.body.errors]).toEqual([400, [{ path, message: zh }]]);
+    const english = await api.call('POST', '/v1/cases', { as: company, body: { process: 'conditionalApplication', input: { ...startInputs.conditionalApplication, ...input } }, headers: { 'accept-language': 'en' } });
+    expect(english.body.errors).toEqual([{ path, message: en }]);
+  });
+});
