@@ -79,6 +79,14 @@ export function trimmed(text: string): string {
   return text.normalize('NFC').replace(EDGES, '');
 }
 
+/**
+ * A code as a person types or pastes it — an organisation code, a division code, in a form or in a
+ * query's filter: full-width forms folded (NFKC: ３７０１００ is 370100) and `trimmed`.
+ */
+export function asCode(text: string): string {
+  return trimmed(text.normalize('NFKC'));
+}
+
 /** Trimmed text (`trimmed`) that must not be empty (nor only zero-width characters), at most `TEXT_MAX` characters, without control characters or lone surrogates. */
 export const Text = z
   .string({ error: typeError('文本') })
@@ -199,7 +207,7 @@ export type Period = z.infer<typeof Period>;
  * zero-width space, it is the same code, as a credit code is (`CreditCode`).
  */
 export function regionCode(pattern: RegExp, message: string) {
-  return z.string({ error: typeError('行政区划代码') }).normalize('NFKC').overwrite(trimmed).regex(pattern, message);
+  return z.string({ error: typeError('行政区划代码') }).overwrite(asCode).regex(pattern, message);
 }
 
 /** A 6-digit administrative division code (Shandong 370000, Jinan 370100, …). */

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { asCode } from '../../machines/schemas.js';
 import { canSee } from '../../directory/visibility.js';
 import { isDamagedStore, refuse, type CaseState } from '../../engine/index.js';
 import { ApiError, inLanguage, langOf, PROBLEM_CODES } from '../problem.js';
@@ -12,8 +13,8 @@ import { COMMAND_COMPONENT, jsonAnswer, START_COMPONENT } from '../openapi.js';
 import { docText } from '../docText.js';
 import { cutEnd, verifyCase } from '../verifyCase.js';
 
-// Case ids are lower-case UUIDs; one pasted in capitals (a spreadsheet's) names the same case.
-const IdParams = z.strictObject({ id: z.string().min(1).max(100).toLowerCase() });
+// Case ids are lower-case UUIDs; one pasted in capitals (a spreadsheet's), full-width or with a space or zero-width space from its cell names the same case.
+const IdParams = z.strictObject({ id: z.string().overwrite(asCode).min(1).max(100).toLowerCase() });
 const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(200).optional() });
 
 /** A case the caller may not see answers 404 everywhere, exactly like an unknown one (API.md "Identity"). */
@@ -151,7 +152,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           process: filters.process.optional(),
           state: filters.state.optional(),
           final: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
-          org: z.string().min(1).max(100).optional(),
+          org: z.string().overwrite(asCode).min(1).max(100).optional(),
           limit: wholeNumberQuery(1, 100).optional(),
           cursor: z.string().max(2000).optional(),
           ...MinPosition,

@@ -9,14 +9,14 @@ import { callerOf, type Caller } from '../auth.js';
 import { ApiError } from '../problem.js';
 import { InvalidQueryError } from '../../projections/query.js';
 import { CLOCK_SKEW_MS } from '../../machines/kit.js';
-import { isIdNumber } from '../../machines/schemas.js';
+import { asCode, isIdNumber } from '../../machines/schemas.js';
 import { MinPosition, registryFilters, wholeNumberQuery } from '../shape.js';
 import { jsonAnswer, ref, type RouteDocs } from '../openapi.js';
 import { docText, englishOf, type DocText } from '../docText.js';
 
 const Instant = z.iso.datetime({ offset: true });
 const Bool = z.enum(['true', 'false']).transform((v) => v === 'true');
-const Region = z.string().regex(/^\d{6}$/, '应为 6 位行政区划代码');
+const Region = z.string().overwrite(asCode).regex(/^\d{6}$/, '应为 6 位行政区划代码');
 const ORG_NOT_PERSON = '不能按自然人的身份证号筛选：报表只显示自然人的脱敏编码';
 
 /**
@@ -27,6 +27,8 @@ const ORG_NOT_PERSON = '不能按自然人的身份证号筛选：报表只显�
  */
 const OrgFilter = z
   .string()
+  // Pasted from an Excel sheet ("370100-gaj " or with a zero-width space), the code itself: not a filter nothing matches.
+  .overwrite(asCode)
   .min(1)
   .max(100)
   // A birth year of 19xx or 20xx too: a company's credit code (18 characters, most with letters)

@@ -83,3 +83,39 @@ describe('codes and dates typed with a Chinese input method', () => {
     expect(english.body.errors).toEqual([{ path, message: en }]);
   });
 });
+
+describe('codes pasted into a filter or an address', () => {
+  it('given an organisation code pasted from an Excel cell (a trailing space, U+3000, a zero-width space, full-width), when a supervisor filters by it, then the filter finds what the code finds', async () => {
+    const supervisor = await api.token('supervisor', '370100-dsj');
+    const objection = await start(company, 'objection', {});
+    expect(objection.status).toBe(201);
+    await api.call('PUT', '/v1/test/clock', { as: await api.token('admin', '370000-dsj'), body: { now: '2025-04-30T01:30:00.000Z' } });
+
+    const exact = await api.call('GET', '/v1/cases?org=370100-gaj', { as: supervisor });
+    const overdue = await api.call('GET', '/v1/reports/overdue?org=370100-gaj', { as: supervisor });
+    expect(exact.body.items.length).toBeGreaterThan(0);
+    expect(overdue.body.items.length).toBeGreaterThan(0);
+    for (const pasted of ['370100-gaj%20', '370100-gaj%E3%80%80', '%E2%80%8B370100-gaj', '%EF%BC%93%EF%BC%97%EF%BC%90%EF%BC%91%EF%BC%90%EF%BC%90-gaj']) {
+      const list = await api.call('GET', `/v1/cases?org=${pasted}`, { as: supervisor });
+      expect([pasted, list.status, list.body.items?.map((c: { id: string }) => c.id)]).toEqual([pasted, 200, exact.body.items.map((c: { id: string }) => c.id)]);
+      const report = await api.call('GET', `/v1/reports/overdue?org=${pasted}`, { as: supervisor });
+      expect([pasted, report.status, report.body.items?.length]).toEqual([pasted, 200, overdue.body.items.length]);
+    }
+    const region = await api.call('GET', '/v1/reports/overdue?region=%EF%BC%93%EF%BC%97%EF%BC%90%EF%BC%91%EF%BC%90%EF%BC%90', { as: supervisor });
+    expect([region.status, region.body.items?.length]).toEqual([200, (await api.call('GET', '/v1/reports/overdue?region=370100', { as: supervisor })).body.items.length]);
+  });
+
+  it('given a case id pasted with a space or a zero-width space from its cell, then it is the case, not 404', async () => {
+    const objection = await start(company, 'objection', {});
+    for (const pasted of [`${objection.body.id}%20`, `%E2%80%8B${objection.body.id}`]) {
+      const res = await api.call('GET', `/v1/cases/${pasted}`, { as: company });
+      expect([res.status, res.body.id]).toEqual([200, objection.body.id]);
+    }
+  });
+
+  it('given a natural person’s ID number typed full-width, then the report filter refuses it as it refuses the ID number', async () => {
+    const supervisor = await api.token('supervisor', '370100-dsj');
+    const res = await api.call('GET', `/v1/reports/overdue?org=${encodeURIComponent('３７０１０２１９８８０３１５１２３１')}`, { as: supervisor });
+    expect([res.status, res.body.errors]).toEqual([400, [{ path: 'querystring.org', message: '不能按自然人的身份证号筛选：报表只显示自然人的脱敏编码' }]]);
+  });
+});
