@@ -6,7 +6,7 @@
 import { and, assertEvent, assign, setup } from 'xstate';
 import { z } from 'zod';
 import { guardOf, type EventsOf } from './kit.js';
-import { Coverage, Flag, form, listOf, NoData, oneOf, Opinion, Reason, Text } from './schemas.js';
+import { Coverage, Flag, form, listedTwice, listOf, NoData, oneOf, Opinion, Reason, Text } from './schemas.js';
 import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
 
 // ── Forms (FORMS.md "datasetRelease") ───────────────────────────────────────────────────
@@ -26,7 +26,10 @@ export const DatasetReleaseStart = form({
     '服务方式不得重复',
   ),
   coverage: Coverage,
-  fields: listOf(form({ name: Text, description: Text.optional() })),
+  // 第九条(一) 确定脱敏规则: a rule names a field, so a field is named once (a second 姓名 left it unsaid which one a rule covered).
+  fields: listOf(form({ name: Text, description: Text.optional() })).refine((fields) => listedTwice(fields.map((f) => f.name)).length === 0, {
+    error: (issue) => `字段名称不得重复：${listedTwice((issue.input as { name: string }[]).map((f) => f.name)).join('、')}`,
+  }),
   updateFrequency: oneOf(['realtime', 'daily', 'weekly', 'monthly', 'quarterly', 'yearly', 'once']),
   containsPersonalInfo: Flag,
 });
@@ -41,7 +44,11 @@ const DesensitizationRules = z.discriminatedUnion(
     form({
       // Accepted as `false` too, so that the discriminator gives precise errors.
       noneNeeded: z.literal(false).optional(),
-      rules: listOf(form({ field: Text, method: oneOf(['mask', 'hash', 'generalize', 'remove']), note: Text.optional() })),
+      // 第九条(一) 确定脱敏规则: one method a field (mask and remove of the same 身份证号 determine nothing).
+      rules: listOf(form({ field: Text, method: oneOf(['mask', 'hash', 'generalize', 'remove']), note: Text.optional() })).refine(
+        (rules) => listedTwice(rules.map((r) => r.field)).length === 0,
+        { error: (issue) => `同一字段只能有一条脱敏规则：${listedTwice((issue.input as { field: string }[]).map((r) => r.field)).join('、')}` },
+      ),
     }),
     form({ noneNeeded: z.literal(true), reason: Text }),
   ],

@@ -107,6 +107,17 @@ export function listOf<Item extends z.ZodType>(item: Item) {
   return z.array(item, { error: typeError('列表') }).min(1, '至少填写一项').max(LIST_MAX, LIST_TOO_LONG);
 }
 
+/**
+ * The values of `values` listed more than once, each named once. Compared as stored (`Text` is in
+ * NFC without invisible edges), so that 姓名 and 姓名 + U+200B, or a name in NFC and in NFD, are one.
+ */
+export function listedTwice(values: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const twice = new Set<string>();
+  for (const value of values) (seen.has(value) ? twice : seen).add(value);
+  return [...twice];
+}
+
 /** One of the listed values. */
 export function oneOf<const Values extends readonly [string, ...string[]]>(values: Values) {
   return z.enum(values, { error: typeError(`以下之一：${values.join('、')}`) });

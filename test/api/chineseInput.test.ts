@@ -119,3 +119,28 @@ describe('codes pasted into a filter or an address', () => {
     expect([res.status, res.body.errors]).toEqual([400, [{ path: 'querystring.org', message: '不能按自然人的身份证号筛选：报表只显示自然人的脱敏编码' }]]);
   });
 });
+
+describe('the same field named twice in a catalogue entry (第九条(一) 确定脱敏规则)', () => {
+  it('given two fields 姓名 — one pasted with a zero-width space, one in NFD — then the entry is refused naming the field, not stored with a rule that covers one of them', async () => {
+    for (const fields of [[{ name: '姓名' }, { name: '姓名' }], [{ name: '姓名' }, { name: '姓名\u200b' }], [{ name: 'Lü' }, { name: 'Lu\u0308' }]]) {
+      const res = await start(provider, 'datasetRelease', { fields });
+      expect([res.status, res.body.errors]).toEqual([400, [{ path: 'fields', message: `字段名称不得重复：${fields[0]!.name}` }]]);
+    }
+  });
+
+  it('given an entry with a field 身份证号, when one UPDATE_DRAFT lists it twice, or rules mask and remove it both, then each is refused naming it, in Chinese and in English', async () => {
+    const entry = await start(provider, 'datasetRelease', { containsPersonalInfo: true, fields: [{ name: '身份证号' }, { name: '姓名' }] });
+    const send = (type: string, data: unknown, headers?: Record<string, string>) =>
+      api.call('POST', `/v1/cases/${entry.body.id}/commands`, { as: provider, body: { type, data }, ...(headers ? { headers } : {}) });
+
+    const update = await send('UPDATE_DRAFT', { fields: [{ name: '身份证号' }, { name: '身份证号 ' }] });
+    expect([update.status, update.body.errors]).toEqual([400, [{ path: 'fields', message: '字段名称不得重复：身份证号' }]]);
+
+    const twice = { rules: [{ field: '身份证号', method: 'mask' }, { field: '姓名', method: 'generalize' }, { field: '身份证号', method: 'remove' }] };
+    const rules = await send('SET_DESENSITIZATION_RULES', twice);
+    expect([rules.status, rules.body.errors]).toEqual([400, [{ path: 'rules', message: '同一字段只能有一条脱敏规则：身份证号' }]]);
+    const english = await send('SET_DESENSITIZATION_RULES', twice, { 'accept-language': 'en' });
+    expect(english.body.errors).toEqual([{ path: 'rules', message: 'one desensitization rule a field; more than one for: 身份证号' }]);
+    expect((await api.call('GET', `/v1/cases/${entry.body.id}`, { as: provider })).body.revision).toBe(0);
+  });
+});

@@ -83,11 +83,12 @@ describe('RULE_VIOLATED', () => {
   it('given a release in drafting, when rules name fields the entry does not have, then the message names them and the fields it has', async () => {
     const c = await given(w, 'datasetRelease');
     const fields = startInputs.datasetRelease.fields.map((f) => f.name);
-    const rules = [{ field: 'noSuchField', method: 'remove' }, { field: fields[0], method: 'mask' }, { field: 'noSuchField', method: 'mask' }];
+    // (A field named by two rules is refused before, as VALIDATION_FAILED: one rule a field.)
+    const rules = [{ field: 'noSuchField', method: 'remove' }, { field: fields[0], method: 'mask' }, { field: 'otherField', method: 'mask' }];
     const error = await refused(w, c, () => when(w, c.caseId, 'SET_DESENSITIZATION_RULES', { data: { rules } }));
     expect(error.details).toMatchObject({ rule: 'desensitizedFieldsInDraft' });
-    expect(error.text.zh).toContain(`noSuchField 不在目录中（目录字段：${fields.join('、')}）`);
-    expect(error.text.en).toContain(`noSuchField is not one (the entry's fields: ${fields.join(', ')})`);
+    expect(error.text.zh).toContain(`noSuchField、otherField 不在目录中（目录字段：${fields.join('、')}）`);
+    expect(error.text.en).toContain(`noSuchField, otherField is not one (the entry's fields: ${fields.join(', ')})`);
   });
 });
 
