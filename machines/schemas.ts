@@ -230,7 +230,14 @@ export type Coverage = z.infer<typeof Coverage>;
 
 export const Email = z.email({ error: (issue) => formatMessage('电子邮箱格式不正确', issue.input) });
 
-export const Contact = form({ name: Text, phone: Text, email: Email.optional(), address: Text.optional() });
+/**
+ * A telephone number as its writer gives it (an extension, 转, a note may follow): digits and signs
+ * typed full-width with a Chinese input method (１３８０５３１０００１, （０５３１）) are stored half-width,
+ * the number a provider dials or a client's click-to-call reads.
+ */
+export const Phone = Text.overwrite((phone) => phone.normalize('NFKC'));
+
+export const Contact = form({ name: Text, phone: Phone, email: Email.optional(), address: Text.optional() });
 export type Contact = z.infer<typeof Contact>;
 
 /** Characters of a 统一社会信用代码 (GB 32100-2015): digits and capitals without I, O, S, V, Z. */
@@ -337,7 +344,7 @@ export const Applicant = applicantOf(Contact);
 export type Applicant = z.infer<typeof Applicant>;
 
 /** An applicant whose contact gives an e-mail address (附录7 联系邮箱). */
-export const ApplicantWithEmail = applicantOf(form({ name: Text, phone: Text, email: Email, address: Text.optional() }));
+export const ApplicantWithEmail = applicantOf(form({ name: Text, phone: Phone, email: Email, address: Text.optional() }));
 export type ApplicantWithEmail = z.infer<typeof ApplicantWithEmail>;
 
 /** 服务方式 of the application forms (附录3, 附录7). */

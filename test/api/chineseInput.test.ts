@@ -144,3 +144,15 @@ describe('the same field named twice in a catalogue entry (第九条(一) 确定
     expect((await api.call('GET', `/v1/cases/${entry.body.id}`, { as: provider })).body.revision).toBe(0);
   });
 });
+
+describe('a telephone number typed with a Chinese input method', () => {
+  it('given the applicant’s phone typed full-width (（０５３１）８８６６１２３４转８００１), then it is stored half-width, extension and all', async () => {
+    const contact = { ...startInputs.unopenedDataRequest.applicant.contact, phone: '（０５３１）８８６６１２３４转８００１' };
+    const res = await start(company, 'unopenedDataRequest', { applicant: { ...startInputs.unopenedDataRequest.applicant, contact } });
+    expect([res.status, res.body.input?.applicant.contact.phone]).toEqual([201, '(0531)88661234转8001']);
+    const mobile = await start(company, 'conditionalApplication', {
+      applicant: { ...startInputs.conditionalApplication.applicant, contact: { ...startInputs.conditionalApplication.applicant.contact, phone: '１３８　０５３１　０００１' } },
+    });
+    expect(mobile.body.input?.applicant.contact.phone).toBe('138 0531 0001');
+  });
+});
