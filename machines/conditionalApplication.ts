@@ -22,6 +22,7 @@ import {
   listOf,
   NoData,
   Opinion,
+  OrgCode,
   Period,
   Reason,
   Scenario,
@@ -33,7 +34,7 @@ import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, 
 // ── Forms (FORMS.md "conditionalApplication", 附录3 有条件开放数据申请表) ──────────────────
 
 export const ConditionalApplicationStart = form({
-  resource: form({ datasetRef: Text, name: Text, providerOrg: Text, serviceMode: ApplicationServiceMode, coverage: Coverage }),
+  resource: form({ datasetRef: Text, name: Text, providerOrg: OrgCode, serviceMode: ApplicationServiceMode, coverage: Coverage }),
   applicant: Applicant,
   service: form({ name: Text, domain: Text }),
   usePeriod: Period,

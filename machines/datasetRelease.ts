@@ -6,7 +6,7 @@
 import { and, assertEvent, assign, setup } from 'xstate';
 import { z } from 'zod';
 import { guardOf, type EventsOf } from './kit.js';
-import { Coverage, Flag, form, listedTwice, listOf, NoData, oneOf, Opinion, Reason, Text } from './schemas.js';
+import { Coverage, Flag, form, listedTwice, listOf, NoData, oneOf, Opinion, OrgCode, Reason, Text } from './schemas.js';
 import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
 
 // ── Forms (FORMS.md "datasetRelease") ───────────────────────────────────────────────────
@@ -15,7 +15,7 @@ import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, 
 export const DatasetReleaseStart = form({
   title: Text,
   description: Text,
-  providerOrg: Text,
+  providerOrg: OrgCode,
   openAttribute: oneOf(['unconditional', 'conditional', 'closed']),
   /** Required when conditional (第七条): a rule, so that start and UPDATE_DRAFT refuse alike. */
   conditions: Text.optional(),

@@ -6,7 +6,7 @@
 import { assertEvent, assign, setup } from 'xstate';
 import type { z } from 'zod';
 import type { EventsOf } from './kit.js';
-import { form, listOf, oneOf, Opinion, Reason, Text, Year } from './schemas.js';
+import { form, listOf, oneOf, Opinion, OrgCode, Reason, Text, Year } from './schemas.js';
 import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
 
 // ── Forms (FORMS.md "listAdjustment") ───────────────────────────────────────────────────
@@ -15,7 +15,7 @@ const Changes = listOf(form({ action: oneOf(['add', 'remove', 'modify']), datase
 export type ListChange = z.infer<typeof Changes>[number];
 
 export const ListAdjustmentStart = form({
-  providerOrg: Text,
+  providerOrg: OrgCode,
   listYear: Year,
   // 第八条第二款: 因法律、法规修改或者职能职责变更
   cause: oneOf(['lawChange', 'dutyChange']),

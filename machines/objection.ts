@@ -6,7 +6,7 @@
 import { assertEvent, assign, setup } from 'xstate';
 import { z } from 'zod';
 import { guardOf, type EventsOf } from './kit.js';
-import { form, isIdNumber, LIST_MAX, LIST_TOO_LONG, oneOf, Text } from './schemas.js';
+import { form, isIdNumber, LIST_MAX, LIST_TOO_LONG, oneOf, OrgCode, Text } from './schemas.js';
 import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
 
 // ── Forms (FORMS.md "objection") ────────────────────────────────────────────────────────
@@ -14,7 +14,7 @@ import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, 
 export const ObjectionStart = form({
   datasetRef: Text,
   datasetName: Text,
-  providerOrg: Text,
+  providerOrg: OrgCode,
   // 第十六条第二款: 错误、遗漏、侵犯其合法权益等情形 (异议), or a suggestion (建议)
   kind: oneOf(['error', 'omission', 'infringement', 'suggestion']),
   description: Text,

@@ -96,6 +96,13 @@ export const Text = z
   .refine(hasVisible, '不能为空')
   .refine(isCleanText, INVALID_CHARACTERS);
 
+/**
+ * The code of an organisation of the directory that a form names (a provider, 第四条): typed
+ * full-width (３７０１００－ｇａｊ) it is the code (`asCode`), not a 422 "机构目录中没有编码为
+ * ３７０１００－ｇａｊ 的公共数据开放主体" its writer cannot tell from the code he meant.
+ */
+export const OrgCode = Text.overwrite(asCode);
+
 /** The most items a list takes: every list of a form is read by a person, and the log keeps it for ever. */
 export const LIST_MAX = 1000;
 

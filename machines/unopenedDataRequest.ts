@@ -15,6 +15,7 @@ import {
   Coverage,
   form,
   listOf,
+  OrgCode,
   Period,
   Reason,
   regionCode,
@@ -43,7 +44,7 @@ export const UnopenedDataRequestStart = form({
 export type UnopenedDataRequestInput = z.infer<typeof UnopenedDataRequestStart>;
 
 const schemas = {
-  PASS_NORMATIVE_REVIEW: form({ providerOrg: Text, opinion: Text.optional() }),
+  PASS_NORMATIVE_REVIEW: form({ providerOrg: OrgCode, opinion: Text.optional() }),
   FAIL_NORMATIVE_REVIEW: Reason,
   CONCLUDE_ALREADY_OPEN: form({ datasetRef: Text, howToObtain: Text }),
   CONCLUDE_OPENABLE: form({ plan: Text }),

@@ -156,3 +156,27 @@ describe('a telephone number typed with a Chinese input method', () => {
     expect(mobile.body.input?.applicant.contact.phone).toBe('138 0531 0001');
   });
 });
+
+describe('an organisation code typed full-width in a form (第四条: the provider of the directory)', () => {
+  it('given an application, an objection and a catalogue entry naming the provider as ３７０１００－ｇａｊ, then each names 370100-gaj', async () => {
+    const code = '３７０１００－ｇａｊ';
+    const application = await start(company, 'conditionalApplication', { resource: { ...startInputs.conditionalApplication.resource, providerOrg: code } });
+    expect([application.status, application.body.detail, application.body.input?.resource.providerOrg]).toEqual([201, undefined, '370100-gaj']);
+    const objection = await start(company, 'objection', { providerOrg: code });
+    expect([objection.status, objection.body.input?.providerOrg]).toEqual([201, '370100-gaj']);
+    const entry = await start(provider, 'datasetRelease', { providerOrg: code });
+    expect([entry.status, entry.body.detail, entry.body.input?.providerOrg]).toEqual([201, undefined, '370100-gaj']);
+  });
+
+  it('given an unopened-data request, when the authority forwards it to ３７０１００－ｇａｊ, then the provider 370100-gaj has the task', async () => {
+    const request = await start(company, 'unopenedDataRequest', {});
+    const authority = await api.token('authority', '370100-dsj');
+    const forwarded = await api.call('POST', `/v1/cases/${request.body.id}/commands`, {
+      as: authority,
+      body: { type: 'PASS_NORMATIVE_REVIEW', data: { providerOrg: '３７０１００－ｇａｊ', opinion: '材料齐全' } },
+    });
+    expect([forwarded.status, forwarded.body.detail]).toEqual([200, undefined]);
+    const view = await api.call('GET', `/v1/cases/${request.body.id}`, { as: provider });
+    expect(view.body.tasks.map((t: { org: string }) => t.org)).toEqual(['370100-gaj']);
+  });
+});
