@@ -103,6 +103,19 @@ export const Text = z
  */
 export const OrgCode = Text.overwrite(asCode);
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The id of a case a form names (the engine's are lower-case UUIDs, as the case list gives them):
+ * pasted in capitals from a spreadsheet, full-width, or with a zero-width space, the same case — as
+ * in the address `/v1/cases/:id` (api/routes/cases.ts), not "所填的……案件不存在". An id of another
+ * form is left as it is, after `asCode`.
+ */
+export const CaseId = Text.overwrite((id) => {
+  const code = asCode(id);
+  return UUID.test(code) ? code.toLowerCase() : code;
+});
+
 /** The most items a list takes: every list of a form is read by a person, and the log keeps it for ever. */
 export const LIST_MAX = 1000;
 

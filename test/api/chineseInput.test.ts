@@ -180,3 +180,19 @@ describe('an organisation code typed full-width in a form (第四条: the provid
     expect(view.body.tasks.map((t: { org: string }) => t.org)).toEqual(['370100-gaj']);
   });
 });
+
+describe('a case id pasted into a form (第十五条: the release that opens requested data)', () => {
+  it('given a request to be opened, when the provider names the release case pasted in capitals with a zero-width space, then it is that case', async () => {
+    const release = await start(provider, 'datasetRelease', {});
+    const request = await start(company, 'unopenedDataRequest', {});
+    const authority = await api.token('authority', '370100-dsj');
+    const send = (as: string, type: string, data: unknown) => api.call('POST', `/v1/cases/${request.body.id}/commands`, { as, body: { type, data } });
+    expect((await send(authority, 'PASS_NORMATIVE_REVIEW', { providerOrg: '370100-gaj' })).status).toBe(200);
+    expect((await send(provider, 'CONCLUDE_OPENABLE', { plan: '纳入本年度开放清单，三个月内开放。' })).status).toBe(200);
+
+    const marked = await send(provider, 'MARK_OPENED', { datasetReleaseCaseId: `${String(release.body.id).toUpperCase()}\u200b` });
+    expect([marked.status, marked.body.detail]).toEqual([200, undefined]);
+    const history = await api.call('GET', `/v1/cases/${request.body.id}/history`, { as: provider });
+    expect(history.body.events.at(-1).data).toEqual({ datasetReleaseCaseId: release.body.id });
+  });
+});
