@@ -109,6 +109,7 @@ const PATTERNS: [RegExp, (...groups: string[]) => string][] = [
   [/^须在 (\d+)–(\d+) (天|个月)之间$/, (min, max, unit) => `must be from ${min} to ${max} ${UNITS[unit!]}`],
   [/^须为 (\d+) 到 (\d+) 之间的整数$/, (min, max) => `must be a whole number from ${min} to ${max}`],
   [/^字段名称不得重复：(.+)$/s, (names) => `field names must be distinct; listed more than once: ${list(names!)}`],
+  [/^同一数据集只能列一项调整：(.+)$/s, (names) => `one change a dataset; more than one for: ${list(names!)}`],
   [/^同一字段只能有一条脱敏规则：(.+)$/s, (fields) => `one desensitization rule a field; more than one for: ${list(fields!)}`],
   [/^不允许的字段：(.*)$/s, (keys) => `unknown field${keys!.includes('、') ? 's' : ''}: ${list(keys!)}`],
   [/^未知的流程：(.*)$/s, (name) => `unknown process: ${name}`],

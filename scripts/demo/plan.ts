@@ -606,7 +606,9 @@ function listAdjustment(ctx: Context): void {
       return action === 'modify'
         ? { action, datasetName: dataset.title, detail: random.pick(['更新频率由季度调整为月度。', '开放属性由有条件开放调整为无条件开放。', '补充开放字段。']) }
         : { action, datasetName: dataset.title, detail: '相关职能已划出本单位，移交承接单位开放。' };
-    });
+    })
+      // One change a dataset (第八条第二款; the form refuses a repeat): a second pick of the same one is dropped.
+      .filter((change, i, all) => all.findIndex((c) => c.datasetName === change.datasetName) === i);
   b.start(startAt, author, {
     providerOrg: provider.org.code,
     listYear: Number(startDate.slice(0, 4)) + (startDate.slice(5, 7) >= '11' && random.chance(0.5) ? 1 : 0),

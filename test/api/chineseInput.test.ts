@@ -196,3 +196,18 @@ describe('a case id pasted into a form (第十五条: the release that opens req
     expect(history.body.events.at(-1).data).toEqual({ datasetReleaseCaseId: release.body.id });
   });
 });
+
+describe('the same dataset changed twice in one adjustment of the open list (第八条第二款)', () => {
+  it('given changes that add and remove 济南市道路交通事故月度统计 — the second pasted with a zero-width space — then the adjustment is refused naming it, at start and on RESUBMIT, in Chinese and in English', async () => {
+    const name = '济南市道路交通事故月度统计';
+    const changes = [{ action: 'add', datasetName: name }, { action: 'remove', datasetName: `${name}\u200b` }];
+    const res = await start(provider, 'listAdjustment', { changes });
+    expect([res.status, res.body.errors]).toEqual([400, [{ path: 'changes', message: `同一数据集只能列一项调整：${name}` }]]);
+
+    const adjustment = await start(provider, 'listAdjustment', {});
+    const authority = await api.token('authority', '370100-dsj');
+    expect((await api.call('POST', `/v1/cases/${adjustment.body.id}/commands`, { as: authority, body: { type: 'RETURN', data: { opinion: '请补充调整依据' } } })).status).toBe(200);
+    const resubmit = await api.call('POST', `/v1/cases/${adjustment.body.id}/commands`, { as: provider, body: { type: 'RESUBMIT', data: { changes } }, headers: { 'accept-language': 'en' } });
+    expect([resubmit.status, resubmit.body.errors]).toEqual([400, [{ path: 'changes', message: `one change a dataset; more than one for: ${name}` }]]);
+  });
+});
