@@ -13,7 +13,7 @@ import { regionContains, type Directory } from '../directory/directory.js';
 import { mayActFor, organisationsFor, type CaseParties } from '../directory/jurisdiction.js';
 import type { ProcessRegistry } from '../machines/registry.js';
 import { acceptedCommands, isFinal, stateLabel, stateName, stateTask } from '../machines/describe.js';
-import { unknownFields } from '../machines/schemas.js';
+import { shown, unknownFields } from '../machines/schemas.js';
 import type { Actor, CommandSpec, ProcessDefinition, TaskSpec } from '../machines/types.js';
 import { DamagedStreamError, EngineError, named, refuse } from './errors.js';
 import { deterministicId, newId, streamOf } from './ids.js';
@@ -626,7 +626,7 @@ export class Engine {
       '第四条',
       org
         ? { zh: `${org.name}（${code}）不是公共数据开放主体，不能作为本案件的开放主体`, en: `${org.name} (${code}) is not a data provider and cannot be this case's provider` }
-        : { zh: `机构目录中没有编码为 ${code} 的公共数据开放主体`, en: `the organisation directory has no data provider with the code ${code}` },
+        : { zh: `机构目录中没有编码为 ${shown(code)} 的公共数据开放主体`, en: `the organisation directory has no data provider with the code ${shown(code)}` },
     );
   }
 

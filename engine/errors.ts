@@ -3,6 +3,7 @@
  * Every refusal stores nothing. Messages are Chinese by default, English on request.
  */
 import { UnreadableEventError } from '../eventstore/types.js';
+import { shown } from '../machines/schemas.js';
 
 export type EngineErrorCode =
   | 'NOT_FOUND'
@@ -73,8 +74,8 @@ export const refuse = {
   unknownProcess: (process: string) =>
     new EngineError(
       'UNKNOWN_PROCESS',
-      { zh: `未知的流程：${process}`, en: `unknown process: ${process}` },
-      { errors: [{ path: 'process', message: `未知的流程：${process}` }] },
+      { zh: `未知的流程：${shown(process)}`, en: `unknown process: ${shown(process)}` },
+      { errors: [{ path: 'process', message: `未知的流程：${shown(process)}` }] },
     ),
   unknownProcessNotFound: (process: string) =>
     new EngineError('NOT_FOUND', { zh: `没有名为 ${process} 的流程`, en: `no process named ${process}` }),

@@ -6,7 +6,7 @@
 import { and, assertEvent, assign, setup } from 'xstate';
 import { z } from 'zod';
 import { guardOf, type EventsOf } from './kit.js';
-import { Coverage, Flag, form, listedTwice, listOf, NoData, oneOf, Opinion, OrgCode, Reason, Text } from './schemas.js';
+import { Coverage, Flag, form, listedTwice, listOf, NoData, oneOf, Opinion, OrgCode, Reason, shown, Text } from './schemas.js';
 import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
 
 // ── Forms (FORMS.md "datasetRelease") ───────────────────────────────────────────────────
@@ -209,10 +209,10 @@ export const rulesV2 = {
     messageFor: (context, data: Data<'SET_DESENSITIZATION_RULES'>) => {
       const names = context.draft.fields.map((f) => f.name);
       const named = data.noneNeeded === true ? [] : data.rules.map((r) => r.field);
-      const unknown = [...new Set(named.filter((f) => !names.includes(f)))];
+      const unknown = [...new Set(named.filter((f) => !names.includes(f)))].map(shown);
       return {
-        zh: `脱敏规则所列字段（field）须为开放数据目录中的字段：${unknown.join('、')} 不在目录中（目录字段：${names.join('、') || '无'}）`,
-        en: `Every desensitization rule must name a field of the catalogue entry: ${unknown.join(', ')} is not one (the entry's fields: ${names.join(', ') || 'none'}).`,
+        zh: `脱敏规则所列字段（field）须为开放数据目录中的字段：${unknown.join('、')} 不在目录中（目录字段：${names.map(shown).join('、') || '无'}）`,
+        en: `Every desensitization rule must name a field of the catalogue entry: ${unknown.join(', ')} is not one (the entry's fields: ${names.map(shown).join(', ') || 'none'}).`,
       };
     },
     holds: (context, data: Data<'SET_DESENSITIZATION_RULES'>) => {

@@ -16,9 +16,26 @@ function typeError(expected: string) {
   return (issue: { input?: unknown }) => (issue.input === undefined ? REQUIRED : `须为${expected}`);
 }
 
+/**
+ * What shows nothing in a message: format characters (zero-width space, BOM, direction marks),
+ * control characters, line and paragraph separators, and spaces other than the ASCII one.
+ */
+const UNSEEN = /[\p{Cf}\p{Cc}\p{Zl}\p{Zp}\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/gu;
+
+/**
+ * A value a message quotes back, so that its reader sees what was sent: a character that shows
+ * nothing by its code (`description<U+200B>`), and a value beginning or ending with a space in
+ * quotes (“objection ”). A key pasted with a zero-width space was refused as "不允许的字段：description"
+ * (the space unseen): as if the very field the form has.
+ */
+export function shown(value: string): string {
+  const marked = value.replace(UNSEEN, (c) => `<U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}>`);
+  return /^\s|\s$/.test(marked) ? `“${marked}”` : marked;
+}
+
 /** The message for fields a form does not have (also the API's, for its request bodies). */
 export function unknownFields(keys: readonly unknown[]): string {
-  return `不允许的字段：${keys.map(String).join('、')}`;
+  return `不允许的字段：${keys.map((key) => shown(String(key))).join('、')}`;
 }
 
 function objectError(issue: { code?: string; input?: unknown; keys?: string[] }): string {

@@ -211,3 +211,31 @@ describe('the same dataset changed twice in one adjustment of the open list (第
     expect([resubmit.status, resubmit.body.errors]).toEqual([400, [{ path: 'changes', message: `one change a dataset; more than one for: ${name}` }]]);
   });
 });
+
+describe('a refusal quotes the value sent so that its reader sees what was wrong', () => {
+  it('given a form key pasted with a zero-width space, then "不允许的字段" shows it by its code, not as the field the form has', async () => {
+    const res = await api.call('POST', '/v1/cases', { as: company, body: { process: 'objection', input: { ...startInputs.objection, 'description\u200b': '重复粘贴' } } });
+    expect([res.status, res.body.errors]).toEqual([400, [{ path: 'description\u200b', message: '不允许的字段：description<U+200B>' }]]);
+  });
+
+  it('given a process name with a trailing space, then the refusal shows the space', async () => {
+    const res = await api.call('POST', '/v1/cases', { as: company, body: { process: 'objection ', input: startInputs.objection } });
+    expect([res.status, res.body.errors]).toEqual([400, [{ path: 'process', message: '未知的流程：“objection ”' }]]);
+  });
+
+  it('given a rule naming 身份证号 with a zero-width space inside it, then the refusal shows where', async () => {
+    const entry = await start(provider, 'datasetRelease', { containsPersonalInfo: true, fields: [{ name: '身份证号' }] });
+    const res = await api.call('POST', `/v1/cases/${entry.body.id}/commands`, {
+      as: provider,
+      body: { type: 'SET_DESENSITIZATION_RULES', data: { rules: [{ field: '身份\u200b证号', method: 'mask' }] } },
+    });
+    expect([res.status, res.body.rule]).toEqual([422, 'desensitizedFieldsInDraft']);
+    expect(res.body.detail).toContain('身份<U+200B>证号 不在目录中（目录字段：身份证号）');
+  });
+
+  it('given a provider code with a zero-width space inside it, then the refusal shows where', async () => {
+    const res = await start(company, 'conditionalApplication', { resource: { ...startInputs.conditionalApplication.resource, providerOrg: '370100\u200b-gaj' } });
+    expect([res.status, res.body.rule]).toEqual([422, 'providerInDirectory']);
+    expect(res.body.detail).toContain('机构目录中没有编码为 370100<U+200B>-gaj 的公共数据开放主体');
+  });
+});
