@@ -8,7 +8,7 @@ import type { App } from './app.js';
 import { callerOf } from './auth.js';
 import { sendProblem, ApiError, fastifyText, storeFailure, connectionProblem, inLanguage, langOf } from './problem.js';
 import type { Logger } from '../infra/logger.js';
-import { unknownFields } from '../machines/schemas.js';
+import { formatMessage, unknownFields } from '../machines/schemas.js';
 import { PLUS_AS_SPACE_HINT, writtenPlusAsSpace } from './shape.js';
 import { healthRoutes } from './routes/health.js';
 import { calendarRoutes } from './routes/calendar.js';
@@ -59,9 +59,10 @@ function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
         case 'datetime':
           // A `+` written as is in a URL arrives as a space: the example would fail the same way.
           if (typeof i.input === 'string' && writtenPlusAsSpace(i.input)) return DATETIME_PLUS_AS_SPACE;
-          return '须为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00';
+          // Typed full-width, or pasted with a space: said so (machines/schemas.ts formatMessage), as in the forms.
+          return formatMessage('须为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00', i.input);
         case 'date':
-          return '须为有效日期，格式 YYYY-MM-DD';
+          return formatMessage('须为有效日期，格式 YYYY-MM-DD', i.input);
         case 'url':
           return '须为网址';
         case 'email':

@@ -4,7 +4,7 @@ import { CalendarNotCoveredError, CalendarValidationError, HolidayBlockSchema, i
 import { EngineError, refuse } from '../../engine/errors.js';
 import type { App } from '../app.js';
 import { callerOf } from '../auth.js';
-import { DateString, INVALID_CHARACTERS, isCleanText } from '../../machines/schemas.js';
+import { DateString, formatMessage, INVALID_CHARACTERS, isCleanText } from '../../machines/schemas.js';
 import { ApiError } from '../problem.js';
 import { CurrentQuery, PLUS_AS_SPACE_HINT, wholeNumberQuery, writtenPlusAsSpace } from '../shape.js';
 import { docText } from '../docText.js';
@@ -19,7 +19,7 @@ const DeadlineQuery = z.strictObject({
     .max(40)
     .superRefine((from, ctx) => {
       // A `+` written as is in a URL arrives as a space: say so, as the reports' instants do.
-      if (!isDayOrInstant(from)) ctx.addIssue({ code: 'custom', message: writtenPlusAsSpace(from) ? DAY_OR_INSTANT_PLUS : DAY_OR_INSTANT });
+      if (!isDayOrInstant(from)) ctx.addIssue({ code: 'custom', message: writtenPlusAsSpace(from) ? DAY_OR_INSTANT_PLUS : formatMessage(DAY_OR_INSTANT, from) });
     }),
   // Missing, "必填"; blank (`workingDays=`, Number('') is 0: a deadline nobody asked for), "不能为空".
   workingDays: wholeNumberQuery(0, 3650),

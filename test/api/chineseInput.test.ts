@@ -239,3 +239,18 @@ describe('a refusal quotes the value sent so that its reader sees what was wrong
     expect(res.body.detail).toContain('机构目录中没有编码为 370100<U+200B>-gaj 的公共数据开放主体');
   });
 });
+
+describe('dates and numbers typed full-width in a query', () => {
+  it.each([
+    ['/v1/calendar/deadline?from=２０２６-12-02&workingDays=10', 'querystring.from', '应为有效日期（YYYY-MM-DD），或带 Z 或时区偏移的 ISO-8601 时刻（含有全角字符，须用半角输入）'],
+    ['/v1/calendar/deadline?from=2026-12-02&workingDays=１０', 'querystring.workingDays', '须为数字（含有全角字符，须用半角输入）'],
+    ['/v1/cases?limit=１０', 'querystring.limit', '须为数字（含有全角字符，须用半角输入）'],
+    ['/v1/reports/overdue?from=２０２６-01-01T00:00:00Z', 'querystring.from', '须为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00（含有全角字符，须用半角输入）'],
+  ])('given %s, then 400 says that full-width characters are why, in Chinese and English', async (url, path, message) => {
+    const supervisor = await api.token('supervisor', '370100-dsj');
+    const zh = await api.call('GET', encodeURI(url), { as: supervisor });
+    expect([zh.status, zh.body.errors]).toEqual([400, [{ path, message }]]);
+    const en = await api.call('GET', encodeURI(url), { as: supervisor, headers: { 'accept-language': 'en' } });
+    expect(en.body.errors[0].message).toMatch(/\(it holds full-width characters: type it half-width\)$/);
+  });
+});
