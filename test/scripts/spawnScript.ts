@@ -1,5 +1,6 @@
 /** Runs an entry point of scripts/ as `npm run …` does, in a child process, with a clean environment. */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '../..');
@@ -28,9 +29,22 @@ export interface RunningServer {
   output(): string;
 }
 
-/** `npm start` as docker-compose runs it (`node --import tsx scripts/start.ts`), once it logs that it has started. */
-export function startServer(env: Record<string, string>): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: ROOT, env: environment({ LOG_LEVEL: 'info', ...env }) });
+/**
+ * The process `npm start` runs: package.json's `start` script, its first word found as npm finds it
+ * (`node`, or a program of node_modules/.bin), without npm in between (npm only passes the signal on).
+ */
+export function npmStartCommand(): [string, string[]] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const [program, ...args] = pkg.scripts.start.split(/\s+/);
+  return [program === 'node' ? process.execPath : join(ROOT, 'node_modules/.bin', program!), args];
+}
+
+/**
+ * `npm start` as docker-compose runs it (`node --import tsx scripts/start.ts`), or with `command` (say
+ * `npmStartCommand()`), once it logs that it has started.
+ */
+export function startServer(env: Record<string, string>, command: [string, string[]] = [process.execPath, ['--import', 'tsx', 'scripts/start.ts']]): Promise<RunningServer> {
+  const child = spawn(command[0], command[1], { cwd: ROOT, env: environment({ LOG_LEVEL: 'info', ...env }) });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let output = '';
   return new Promise((resolve, reject) => {

@@ -1,0 +1,79 @@
+/**
+ * The server stopped under load, as an operator stops it: `npm start` (the command package.json
+ * names) sent SIGTERM while commands are under way. Every request is answered — stored (201) or
+ * refused as not started (503 shuttingDown) — the server exits 0, and every command answered 201
+ * is there after a restart. Real child processes and sockets: the I/O is waited for, boundedly.
+ */
+import { request, Agent } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mintToken } from '../../api/auth.js';
+import { SECRET } from '../api/harness.js';
+import { actors, startInputs } from '../machines/examples.js';
+import { npmStartCommand, startServer } from './spawnScript.js';
+
+const root = mkdtempSync(join(tmpdir(), 'wf-lifecycle-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** No connection kept open between requests: each request's own connection, closed by its answer. */
+const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
+
+interface Answer {
+  status: number;
+  body: { id?: string; code?: string; reason?: string };
+  /** Set when the connection was dropped instead of answered. */
+  dropped?: string;
+}
+
+function send(url: string, method: string, token: string, body?: unknown): Promise<Answer> {
+  return new Promise((resolve) => {
+    const json = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(url, { method, agent, headers: { authorization: `Bearer ${token}`, ...(json ? { 'content-type': 'application/json' } : {}) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Answer['body']) : {} }));
+      res.on('error', (err) => resolve({ status: 0, body: {}, dropped: String(err) }));
+    });
+    req.on('error', (err) => resolve({ status: 0, body: {}, dropped: String(err) }));
+    req.end(json);
+  });
+}
+
+describe('npm start, given commands under way, when it is sent SIGTERM', () => {
+  it('then it stops cleanly (正在停止服务, exit 0): every request is answered 201 or 503 shuttingDown, none dropped, and every 201 is stored after a restart', async () => {
+    const env = { PORT: '0', WORKFLOW_DATA_DIR: join(root, 'data'), WORKFLOW_JWT_SECRET: SECRET };
+    const provider = await mintToken(SECRET, { sub: actors.provider.sub, role: 'provider', org: actors.provider.org });
+    const server = await startServer(env, npmStartCommand());
+    const create = (i: number) => send(`${server.url}/v1/cases`, 'POST', provider, { process: 'datasetRelease', input: { ...startInputs.datasetRelease, title: `济南市机动车登记信息统计（第 ${i} 批）` } });
+    let stopped: Promise<number | null> | undefined;
+    const answers = await Promise.all(
+      Array.from({ length: 150 }, (_, i) =>
+        create(i).then((answer) => {
+          // Stopped once the first command is answered: the others are under way or on their way.
+          stopped ??= server.stop();
+          return answer;
+        }),
+      ),
+    );
+    const code = await stopped;
+
+    const dropped = answers.filter((a) => a.dropped !== undefined);
+    expect({ dropped: dropped.length, first: dropped[0]?.dropped }).toEqual({ dropped: 0, first: undefined });
+    for (const a of answers) expect(a.status === 201 || (a.status === 503 && a.body.reason === 'shuttingDown'), JSON.stringify(a)).toBe(true);
+    expect(server.output()).toContain('"msg":"正在停止服务"');
+    expect(code).toBe(0);
+
+    const stored = answers.filter((a) => a.status === 201).map((a) => a.body.id!);
+    expect(stored.length).toBeGreaterThan(0);
+    const again = await startServer(env);
+    try {
+      const reads = await Promise.all(stored.map((id) => send(`${again.url}/v1/cases/${id}`, 'GET', provider)));
+      expect(reads.filter((r) => r.status !== 200)).toEqual([]);
+    } finally {
+      expect(await again.stop()).toBe(0);
+    }
+  }, 90_000);
+});
