@@ -252,8 +252,13 @@ export async function buildServer(app: App) {
   }).withTypeProvider<ZodTypeProvider>();
   server.setValidatorCompiler(validatorCompiler);
   server.setSerializerCompiler(serializerCompiler);
+  // Set once the server has begun to stop (SIGTERM): see the onRequest hook below.
+  let closing = false;
   server.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // An answer sent while the server stops closes its connection: a client's keep-alive connection,
+    // left idle after it, held the stop for fastify's keep-alive timeout (72 s; `docker stop` kills at 10 s).
+    if (closing) reply.header('connection', 'close');
   });
   server.setErrorHandler((err, request, reply) => {
     const failure = storeFailure(err);
@@ -265,7 +270,6 @@ export async function buildServer(app: App) {
   // request validated, so an anonymous request learns nothing of a route's schema, and costs no parsing.
   // A request that comes in once the server has begun to stop (SIGTERM) is not started: nothing is
   // stored, and the client is told to come back (another node, or this one once restarted).
-  let closing = false;
   server.addHook('preClose', async () => {
     closing = true;
   });

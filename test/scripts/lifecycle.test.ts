@@ -77,3 +77,50 @@ describe('npm start, given commands under way, when it is sent SIGTERM', () => {
     }
   }, 90_000);
 });
+
+describe('npm start, given a client that keeps its connection open between requests (HTTP keep-alive), when SIGTERM comes while its command is under way', () => {
+  it('then the command is answered 201 and stored, and the server exits 0 within seconds, not once the idle connection times out (72 s)', async () => {
+    const env = { PORT: '0', WORKFLOW_DATA_DIR: join(root, 'keep-alive'), WORKFLOW_JWT_SECRET: SECRET };
+    const provider = await mintToken(SECRET, { sub: actors.provider.sub, role: 'provider', org: actors.provider.org });
+    const server = await startServer(env, npmStartCommand());
+    const keepAlive = new Agent({ keepAlive: true });
+    const json = JSON.stringify({ process: 'datasetRelease', input: startInputs.datasetRelease });
+    // Its headers are sent (the request has begun), its body once the server has begun to stop.
+    const req = request(`${server.url}/v1/cases`, {
+      method: 'POST',
+      agent: keepAlive,
+      headers: { authorization: `Bearer ${provider}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(json)) },
+    });
+    req.flushHeaders();
+    const answered = new Promise<{ status: number; id: string }>((resolve, reject) => {
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, id: (JSON.parse(text) as { id: string }).id }));
+      });
+      req.on('error', reject);
+    });
+    // The request is under way once the server has logged it.
+    for (let i = 0; i < 200 && !server.output().includes('"msg":"收到请求"'); i++) await new Promise((r) => setTimeout(r, 25));
+    const began = Date.now();
+    const exited = server.stop();
+    for (let i = 0; i < 200 && !server.output().includes('正在停止服务'); i++) await new Promise((r) => setTimeout(r, 25));
+    req.end(json);
+    const { status, id } = await answered;
+    expect(status).toBe(201);
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running after 15 s'), 15_000))]);
+    const took = Date.now() - began;
+    keepAlive.destroy();
+    if (code === 'still running after 15 s') server.child.kill('SIGKILL');
+    expect(code).toBe(0);
+    expect(took).toBeLessThan(5_000);
+
+    const again = await startServer(env);
+    try {
+      expect((await send(`${again.url}/v1/cases/${id}`, 'GET', provider)).status).toBe(200);
+    } finally {
+      expect(await again.stop()).toBe(0);
+    }
+  }, 60_000);
+});
