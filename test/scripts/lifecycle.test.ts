@@ -124,3 +124,31 @@ describe('npm start, given a client that keeps its connection open between reque
     }
   }, 60_000);
 });
+
+describe('npm start, given a request that never finishes (its body never sent, or an export its client stopped reading), when it is sent SIGTERM', () => {
+  it('then after a grace of 8 s it cuts that connection, says so in Chinese, closes the store and exits 0 — well within docker stop\'s 10 s, not after the 30 s request timeout', async () => {
+    const env = { PORT: '0', WORKFLOW_DATA_DIR: join(root, 'stalled'), WORKFLOW_JWT_SECRET: SECRET };
+    const provider = await mintToken(SECRET, { sub: actors.provider.sub, role: 'provider', org: actors.provider.org });
+    const server = await startServer(env, npmStartCommand());
+    const req = request(`${server.url}/v1/cases`, {
+      method: 'POST',
+      agent,
+      headers: { authorization: `Bearer ${provider}`, 'content-type': 'application/json', 'content-length': '100' },
+    });
+    req.flushHeaders();
+    const ended = new Promise<string>((resolve) => {
+      req.on('response', (res) => resolve(`answered ${res.statusCode}`));
+      req.on('error', (err) => resolve(String(err)));
+    });
+    for (let i = 0; i < 200 && !server.output().includes('"msg":"收到请求"'); i++) await new Promise((r) => setTimeout(r, 25));
+    const began = Date.now();
+    const code = await Promise.race([server.stop(), new Promise((r) => setTimeout(() => r('still running after 20 s'), 20_000))]);
+    const took = Date.now() - began;
+    if (code === 'still running after 20 s') server.child.kill('SIGKILL');
+    expect(code).toBe(0);
+    expect(took).toBeLessThan(9_500);
+    expect(await ended).toMatch(/ECONNRESET|socket hang up/);
+    expect(server.output()).toContain('停止服务：等待 8 秒后仍有请求未完成，已断开其连接');
+    expect(server.output()).toContain('"msg":"服务已停止"');
+  }, 60_000);
+});
