@@ -260,7 +260,11 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
   const failure = storeFailure(err);
   if (err instanceof EngineError || err instanceof ApiError) {
     // The server's own trouble, told to the caller as 503: the operator needs it in the log too.
-    if (err.code === 'UNAVAILABLE') request.log.warn({ err, reason: err.details.reason }, '服务暂时无法处理请求');
+    // In the operator's words, the Chinese the caller is told: the error's own message is the English
+    // one, and its stack only the line that refused. A stop turning requests away is no trouble (info).
+    if (err.code === 'UNAVAILABLE') {
+      request.log[err.details.reason === 'shuttingDown' ? 'info' : 'warn']({ ...err.details }, `服务暂时无法处理请求：${err.text.zh}`);
+    }
     code = err.code === 'UNKNOWN_PROCESS' ? 'VALIDATION_FAILED' : err.code;
     detail = err.text[lang];
     extra = lang === 'zh' ? err.details : withEnglishErrors(err.details);

@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { buildServer } from '../../api/server.js';
@@ -31,6 +33,44 @@ describe('given a server that has begun to stop (SIGTERM) and still accepts conn
       expect(res.headers.get('retry-after')).toBe('5');
       expect(body.detail).toBe('服务正在停止，未处理本请求，也未保存任何内容，请稍后重试');
       expect(await app.store.headPosition()).toBe(0);
+    } finally {
+      release();
+      await closing;
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('given a server that has begun to stop, when requests come in and are turned away (503 shuttingDown)', () => {
+  it('then the log says so once a request in Chinese, at info (a stop is no trouble), with no English message and no stack trace', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wf-shutdown-log-'));
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const text of chunk.toString('utf8').split('\n')) if (text) lines.push(JSON.parse(text) as Record<string, unknown>);
+        done();
+      },
+    });
+    const app = await createApp(loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' }), { logger: pino({ level: 'info' }, sink) });
+    const server = await buildServer(app);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    server.addHook('preClose', () => held);
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}/v1/cases`;
+    const token = await mintToken(SECRET, { sub: 'u', role: 'applicant', org: '91370100MA3C8Y4K2X' });
+    const closing = server.close();
+    try {
+      const statuses = await Promise.all(
+        [1, 2, 3].map(async () => (await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' })).status),
+      );
+      expect(statuses).toEqual([503, 503, 503]);
+      const turnedAway = lines.filter((l) => l.reason === 'shuttingDown');
+      expect(turnedAway.map((l) => [l.level, l.msg])).toEqual(Array(3).fill([30, '服务暂时无法处理请求：服务正在停止，未处理本请求，也未保存任何内容，请稍后重试']));
+      const text = JSON.stringify(lines);
+      expect(text).not.toContain('the server is shutting down');
+      expect(text).not.toContain('"stack"');
     } finally {
       release();
       await closing;
