@@ -212,6 +212,20 @@ class ChineseLogController extends LogController {
   }
 }
 
+/** Servers that have begun to stop: every request they read from then on is answered 503 shuttingDown. */
+const stopping = new WeakSet<object>();
+
+/**
+ * The first step of a stop (SIGTERM), before the server's close: from now on every request is
+ * answered 503 shuttingDown (nothing stored, `Retry-After`), its connection closed, while the
+ * server still listens. Its close stops listening and closes the connections that have sent no
+ * request yet: a client whose connection was still in the listen queue, or whose request had not
+ * been read, got ECONNRESET instead of an answer (19 of a burst of 200 commands).
+ */
+export function beginStopping(server: object): void {
+  stopping.add(server);
+}
+
 /** Fastify's line for each address it listens on, in Chinese (its own is "Server listening at …"). */
 export const listenText = (address: string) => `正在监听 ${address}`;
 
@@ -252,13 +266,13 @@ export async function buildServer(app: App) {
   }).withTypeProvider<ZodTypeProvider>();
   server.setValidatorCompiler(validatorCompiler);
   server.setSerializerCompiler(serializerCompiler);
-  // Set once the server has begun to stop (SIGTERM): see the onRequest hook below.
-  let closing = false;
+  // Set once the server has begun to stop (SIGTERM: `beginStopping`, or its close): see the onRequest hook below.
+  const isClosing = () => stopping.has(server);
   server.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
     // An answer sent while the server stops closes its connection: a client's keep-alive connection,
     // left idle after it, held the stop for fastify's keep-alive timeout (72 s; `docker stop` kills at 10 s).
-    if (closing) reply.header('connection', 'close');
+    if (isClosing()) reply.header('connection', 'close');
   });
   server.setErrorHandler((err, request, reply) => {
     const failure = storeFailure(err);
@@ -271,10 +285,10 @@ export async function buildServer(app: App) {
   // A request that comes in once the server has begun to stop (SIGTERM) is not started: nothing is
   // stored, and the client is told to come back (another node, or this one once restarted).
   server.addHook('preClose', async () => {
-    closing = true;
+    stopping.add(server);
   });
   server.addHook('onRequest', async (request, reply) => {
-    if (closing) {
+    if (isClosing()) {
       reply.header('connection', 'close');
       throw new ApiError(
         'UNAVAILABLE',

@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import { configOrExit } from './config.js';
 import { createApp, type App } from '../api/app.js';
-import { buildServer, listenText } from '../api/server.js';
+import { beginStopping, buildServer, listenText } from '../api/server.js';
 import { checkDirectory, exitSaying } from './startupError.js';
 import { makeDataDirectory } from '../infra/config.js';
 
@@ -43,6 +43,12 @@ if (missing.length > 0) {
  * `docker stop`'s 10 s, so that the store is still closed here, not the process killed.
  */
 const SHUTDOWN_GRACE_MS = 8_000;
+/**
+ * How long a stop goes on listening, answering every request 503 shuttingDown, before it closes the
+ * listener: the connections already on their way in (in the listen queue, their request not yet
+ * read) are answered instead of reset.
+ */
+const SHUTDOWN_DRAIN_MS = 500;
 
 // Timers (use periods that end) fire from the event log; a restart or a second node never fires one twice.
 const TIMER_INTERVAL_MS = 60_000;
@@ -65,6 +71,8 @@ const stop = async (signal: string) => {
     started.logger.warn({ graceMs: SHUTDOWN_GRACE_MS }, `停止服务：等待 ${SHUTDOWN_GRACE_MS / 1000} 秒后仍有请求未完成，已断开其连接（这些请求未得到完整回答）`);
     server.server.closeAllConnections();
   }, SHUTDOWN_GRACE_MS);
+  beginStopping(server);
+  await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_DRAIN_MS));
   await server.close();
   clearTimeout(cutOff);
   // A timer pass under way finishes before the store closes under it.

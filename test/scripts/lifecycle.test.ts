@@ -78,6 +78,34 @@ describe('npm start, given commands under way, when it is sent SIGTERM', () => {
   }, 90_000);
 });
 
+describe('npm start, given a burst of commands arriving (connections opened, requests not yet read), when it is sent SIGTERM', () => {
+  it('then every one is answered — 201 stored, or 503 shuttingDown with Retry-After — none is dropped unanswered, and every 201 is stored after a restart', async () => {
+    const env = { PORT: '0', WORKFLOW_DATA_DIR: join(root, 'burst'), WORKFLOW_JWT_SECRET: SECRET };
+    const provider = await mintToken(SECRET, { sub: actors.provider.sub, role: 'provider', org: actors.provider.org });
+    const server = await startServer(env, npmStartCommand());
+    const answers = Array.from({ length: 200 }, (_, i) =>
+      send(`${server.url}/v1/cases`, 'POST', provider, { process: 'datasetRelease', input: { ...startInputs.datasetRelease, title: `济南市机动车登记信息统计（第 ${i} 批）` } }),
+    );
+    // Stopped as soon as the first of them is read: the others are on their way in.
+    await new Promise((r) => setTimeout(r, 30));
+    const code = await server.stop();
+    const all = await Promise.all(answers);
+
+    const dropped = all.filter((a) => a.dropped !== undefined);
+    expect({ dropped: dropped.length, first: dropped[0]?.dropped }).toEqual({ dropped: 0, first: undefined });
+    for (const a of all) expect(a.status === 201 || (a.status === 503 && a.body.reason === 'shuttingDown'), JSON.stringify(a)).toBe(true);
+    expect(code).toBe(0);
+    const stored = all.filter((a) => a.status === 201).map((a) => a.body.id!);
+    const again = await startServer(env);
+    try {
+      const reads = await Promise.all(stored.map((id) => send(`${again.url}/v1/cases/${id}`, 'GET', provider)));
+      expect(reads.filter((r) => r.status !== 200)).toEqual([]);
+    } finally {
+      expect(await again.stop()).toBe(0);
+    }
+  }, 90_000);
+});
+
 describe('npm start, given a client that keeps its connection open between requests (HTTP keep-alive), when SIGTERM comes while its command is under way', () => {
   it('then the command is answered 201 and stored, and the server exits 0 within seconds, not once the idle connection times out (72 s)', async () => {
     const env = { PORT: '0', WORKFLOW_DATA_DIR: join(root, 'keep-alive'), WORKFLOW_JWT_SECRET: SECRET };
