@@ -37,11 +37,11 @@ const CASES = 200;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /** Paced trials at half the peak rate, per server: the median p99 is reported. */
 const TRIALS = 3;
-const tsx = join(process.cwd(), 'node_modules/.bin/tsx');
 
 /** Starts a server as a child process and waits until `readyUrl` answers. */
 async function startChild(args: string[], env: NodeJS.ProcessEnv, readyUrl: string): Promise<ChildProcess> {
-  const child = spawn(tsx, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  // As `npm start` runs the server: node itself with tsx's loader (the tsx command is a second process relaying signals).
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   let exited: number | null = null;
   child.once('exit', (code) => (exited = code ?? -1));
   for (let attempt = 0; attempt < 600; attempt++) {
