@@ -616,22 +616,15 @@ export class SqliteEventStore implements EventStore {
           for (const p of group) p.reject(error);
           return;
         }
-      } else {
-        try {
-          this.#commitBegun(() => undefined);
-          this.#heads.committed();
-        } catch (error) {
-          // The commit itself failed: nothing of the group is stored.
-          this.#heads.aborted();
-          for (const p of group) p.reject(error);
-          return;
-        }
-        this.#whenDurable(from, group, outcomes);
-        return;
-      }
+      } else return this.#commitGroup(from, group, outcomes, () => undefined);
     }
+    this.#commitGroup(from, group, outcomes, () => this.#groupTx(group, outcomes));
+  }
+
+  /** Runs `work` in the group's begun transaction and commits it, then answers the group once it is on disk (`#whenDurable`). */
+  #commitGroup(from: number, group: PendingAppend[], outcomes: Outcome[], work: () => void): void {
     try {
-      this.#commitBegun(() => this.#groupTx(group, outcomes));
+      this.#commitBegun(work);
       this.#heads.committed();
     } catch (error) {
       // The commit itself failed: nothing of the group is stored.
