@@ -9,22 +9,41 @@ import { createApp } from '../../api/app.js';
 import { buildServer } from '../../api/server.js';
 import { mintToken } from '../../api/auth.js';
 import { loadConfig } from '../../infra/config.js';
-import { createLogger } from '../../infra/logger.js';
+import { createLogger, type Logger } from '../../infra/logger.js';
 import { SECRET } from './harness.js';
+
+/**
+ * A server listening on a port of its own whose close has begun and is held between its start and the
+ * listener's end (its `preClose` waits for `end`): the moment requests come in while it stops.
+ */
+async function stoppingServer(logger: Logger) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'wf-shutdown-'));
+  const app = await createApp(loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' }), { logger });
+  const server = await buildServer(app);
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  server.addHook('preClose', () => held);
+  await server.listen({ port: 0, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}/v1/cases`;
+  const token = await mintToken(SECRET, { sub: 'u', role: 'applicant', org: '91370100MA3C8Y4K2X' });
+  const closing = server.close();
+  return {
+    app,
+    url,
+    token,
+    async end() {
+      release();
+      await closing;
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
 
 describe('given a server that has begun to stop (SIGTERM) and still accepts connections', () => {
   it('when a request comes in, then 503 shuttingDown as a Chinese problem with Retry-After, and nothing is stored', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'wf-shutdown-'));
-    const app = await createApp(loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' }), { logger: createLogger({ level: 'silent' }) });
-    const server = await buildServer(app);
-    // Holds the close between its start and the listener's end: the moment fastify answered in plain English.
-    let release = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    server.addHook('preClose', () => held);
-    await server.listen({ port: 0, host: '127.0.0.1' });
-    const url = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}/v1/cases`;
-    const token = await mintToken(SECRET, { sub: 'u', role: 'applicant', org: '91370100MA3C8Y4K2X' });
-    const closing = server.close();
+    // The moment, held, between the close's start and the listener's end: fastify answered it in plain English.
+    const { app, url, token, end } = await stoppingServer(createLogger({ level: 'silent' }));
     try {
       const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ process: 'objection', input: {} }) });
       const body = (await res.json()) as { code: string; reason: string; detail: string };
@@ -34,17 +53,13 @@ describe('given a server that has begun to stop (SIGTERM) and still accepts conn
       expect(body.detail).toBe('服务正在停止，未处理本请求，也未保存任何内容，请稍后重试');
       expect(await app.store.headPosition()).toBe(0);
     } finally {
-      release();
-      await closing;
-      await app.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      await end();
     }
   });
 });
 
 describe('given a server that has begun to stop, when requests come in and are turned away (503 shuttingDown)', () => {
   it('then the log says so once a request in Chinese, at info (a stop is no trouble), with no English message and no stack trace', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'wf-shutdown-log-'));
     const lines: Record<string, unknown>[] = [];
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
@@ -52,15 +67,7 @@ describe('given a server that has begun to stop, when requests come in and are t
         done();
       },
     });
-    const app = await createApp(loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' }), { logger: pino({ level: 'info' }, sink) });
-    const server = await buildServer(app);
-    let release = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    server.addHook('preClose', () => held);
-    await server.listen({ port: 0, host: '127.0.0.1' });
-    const url = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}/v1/cases`;
-    const token = await mintToken(SECRET, { sub: 'u', role: 'applicant', org: '91370100MA3C8Y4K2X' });
-    const closing = server.close();
+    const { url, token, end } = await stoppingServer(pino({ level: 'info' }, sink));
     try {
       const statuses = await Promise.all(
         [1, 2, 3].map(async () => (await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' })).status),
@@ -72,10 +79,7 @@ describe('given a server that has begun to stop, when requests come in and are t
       expect(text).not.toContain('the server is shutting down');
       expect(text).not.toContain('"stack"');
     } finally {
-      release();
-      await closing;
-      await app.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      await end();
     }
   });
 });

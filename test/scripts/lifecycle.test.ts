@@ -42,6 +42,32 @@ function send(url: string, method: string, token: string, body?: unknown): Promi
   });
 }
 
+type Started = Awaited<ReturnType<typeof startServer>>;
+
+/** Every request answered 201 (stored) or 503 shuttingDown, none dropped unanswered: the ids stored. */
+function answeredEach(answers: Answer[]): string[] {
+  const dropped = answers.filter((a) => a.dropped !== undefined);
+  expect({ dropped: dropped.length, first: dropped[0]?.dropped }).toEqual({ dropped: 0, first: undefined });
+  for (const a of answers) expect(a.status === 201 || (a.status === 503 && a.body.reason === 'shuttingDown'), JSON.stringify(a)).toBe(true);
+  return answers.filter((a) => a.status === 201).map((a) => a.body.id!);
+}
+
+/** Started again on the same data folder, every case answered 201 reads 200; then it stops, exit 0. */
+async function storedAfterRestart(env: Record<string, string>, token: string, ids: string[]): Promise<void> {
+  const again = await startServer(env);
+  try {
+    const reads = await Promise.all(ids.map((id) => send(`${again.url}/v1/cases/${id}`, 'GET', token)));
+    expect(reads.filter((r) => r.status !== 200)).toEqual([]);
+  } finally {
+    expect(await again.stop()).toBe(0);
+  }
+}
+
+/** Waits (5 s at most) until the server has logged `text`. */
+async function untilLogged(server: Started, text: string): Promise<void> {
+  for (let i = 0; i < 200 && !server.output().includes(text); i++) await new Promise((r) => setTimeout(r, 25));
+}
+
 describe('npm start, given commands under way, when it is sent SIGTERM', () => {
   it('then it stops cleanly (正在停止服务, exit 0): every request is answered 201 or 503 shuttingDown, none dropped, and every 201 is stored after a restart', async () => {
     const env = { PORT: '0', WORKFLOW_DATA_DIR: join(root, 'data'), WORKFLOW_JWT_SECRET: SECRET };
@@ -60,21 +86,11 @@ describe('npm start, given commands under way, when it is sent SIGTERM', () => {
     );
     const code = await stopped;
 
-    const dropped = answers.filter((a) => a.dropped !== undefined);
-    expect({ dropped: dropped.length, first: dropped[0]?.dropped }).toEqual({ dropped: 0, first: undefined });
-    for (const a of answers) expect(a.status === 201 || (a.status === 503 && a.body.reason === 'shuttingDown'), JSON.stringify(a)).toBe(true);
+    const stored = answeredEach(answers);
     expect(server.output()).toContain('"msg":"正在停止服务"');
     expect(code).toBe(0);
-
-    const stored = answers.filter((a) => a.status === 201).map((a) => a.body.id!);
     expect(stored.length).toBeGreaterThan(0);
-    const again = await startServer(env);
-    try {
-      const reads = await Promise.all(stored.map((id) => send(`${again.url}/v1/cases/${id}`, 'GET', provider)));
-      expect(reads.filter((r) => r.status !== 200)).toEqual([]);
-    } finally {
-      expect(await again.stop()).toBe(0);
-    }
+    await storedAfterRestart(env, provider, stored);
   }, 90_000);
 });
 
@@ -89,20 +105,9 @@ describe('npm start, given a burst of commands arriving (connections opened, req
     // Stopped as soon as the first of them is read: the others are on their way in.
     await new Promise((r) => setTimeout(r, 30));
     const code = await server.stop();
-    const all = await Promise.all(answers);
-
-    const dropped = all.filter((a) => a.dropped !== undefined);
-    expect({ dropped: dropped.length, first: dropped[0]?.dropped }).toEqual({ dropped: 0, first: undefined });
-    for (const a of all) expect(a.status === 201 || (a.status === 503 && a.body.reason === 'shuttingDown'), JSON.stringify(a)).toBe(true);
+    const stored = answeredEach(await Promise.all(answers));
     expect(code).toBe(0);
-    const stored = all.filter((a) => a.status === 201).map((a) => a.body.id!);
-    const again = await startServer(env);
-    try {
-      const reads = await Promise.all(stored.map((id) => send(`${again.url}/v1/cases/${id}`, 'GET', provider)));
-      expect(reads.filter((r) => r.status !== 200)).toEqual([]);
-    } finally {
-      expect(await again.stop()).toBe(0);
-    }
+    await storedAfterRestart(env, provider, stored);
   }, 90_000);
 });
 
@@ -130,10 +135,10 @@ describe('npm start, given a client that keeps its connection open between reque
       req.on('error', reject);
     });
     // The request is under way once the server has logged it.
-    for (let i = 0; i < 200 && !server.output().includes('"msg":"收到请求"'); i++) await new Promise((r) => setTimeout(r, 25));
+    await untilLogged(server, '"msg":"收到请求"');
     const began = Date.now();
     const exited = server.stop();
-    for (let i = 0; i < 200 && !server.output().includes('正在停止服务'); i++) await new Promise((r) => setTimeout(r, 25));
+    await untilLogged(server, '正在停止服务');
     req.end(json);
     const { status, id } = await answered;
     expect(status).toBe(201);
@@ -144,12 +149,7 @@ describe('npm start, given a client that keeps its connection open between reque
     expect(code).toBe(0);
     expect(took).toBeLessThan(5_000);
 
-    const again = await startServer(env);
-    try {
-      expect((await send(`${again.url}/v1/cases/${id}`, 'GET', provider)).status).toBe(200);
-    } finally {
-      expect(await again.stop()).toBe(0);
-    }
+    await storedAfterRestart(env, provider, [id]);
   }, 60_000);
 });
 
@@ -168,7 +168,7 @@ describe('npm start, given a request that never finishes (its body never sent, o
       req.on('response', (res) => resolve(`answered ${res.statusCode}`));
       req.on('error', (err) => resolve(String(err)));
     });
-    for (let i = 0; i < 200 && !server.output().includes('"msg":"收到请求"'); i++) await new Promise((r) => setTimeout(r, 25));
+    await untilLogged(server, '"msg":"收到请求"');
     const began = Date.now();
     const code = await Promise.race([server.stop(), new Promise((r) => setTimeout(() => r('still running after 20 s'), 20_000))]);
     const took = Date.now() - began;
