@@ -4,7 +4,7 @@ import { taskView } from '../projections/audit.js';
 import type { CaseListItem, InboxPage, OverdueReport, SlaReport } from '../projections/index.js';
 import { allStates } from '../machines/describe.js';
 import type { ProcessRegistry } from '../machines/registry.js';
-import { formatMessage, FULL_WIDTH_HINT } from '../machines/schemas.js';
+import { formatMessage, typedFullWidth } from '../machines/schemas.js';
 import { docText } from './docText.js';
 
 /** API.md `tasks`. */
@@ -299,9 +299,8 @@ export function wholeNumberQuery(min: number, max?: number) {
       // Decimal digits only: Number() also read `0x10` as 16, `1e3` as 1000, `+5` and ` 5` as 5.
       if (!DECIMAL.test(value)) {
         // Digits typed full-width (１０): said so, not only "须为数字" (a space around ASCII digits is told 须为数字 as before).
-        const message = formatMessage('须为数字', value);
-        if (!message.includes(FULL_WIDTH_HINT)) return Number.NaN;
-        ctx.addIssue({ code: 'custom', message, input: value });
+        if (!typedFullWidth(value)) return Number.NaN;
+        ctx.addIssue({ code: 'custom', message: formatMessage('须为数字', value), input: value });
         return z.NEVER;
       }
       // Digits past any double (Infinity) are a number too large, not "not a number".

@@ -207,7 +207,12 @@ export function isIsoDate(value: string): boolean {
 const FULL_WIDTH = /[\uFF01-\uFF5E\u3000]/;
 
 /** What a value of a fixed format that is refused for full-width characters is told besides its format. */
-export const FULL_WIDTH_HINT = '含有全角字符，须用半角输入';
+const FULL_WIDTH_HINT = '含有全角字符，须用半角输入';
+
+/** Whether `text` has a full-width character of a Chinese input method (`FULL_WIDTH`). */
+export function typedFullWidth(text: string): boolean {
+  return FULL_WIDTH.test(text);
+}
 /** What one that is refused for spaces or invisible characters at its ends is told besides its format. */
 export const EDGE_HINT = '首尾含有空格或不可见字符';
 
@@ -220,7 +225,7 @@ export const EDGE_HINT = '首尾含有空格或不可见字符';
 export function formatMessage(message: string, input: unknown): string {
   if (input === undefined) return REQUIRED;
   if (typeof input !== 'string') return message;
-  if (FULL_WIDTH.test(input)) return `${message}（${FULL_WIDTH_HINT}）`;
+  if (typedFullWidth(input)) return `${message}（${FULL_WIDTH_HINT}）`;
   if (input.replace(EDGES, '') !== input) return `${message}（${EDGE_HINT}）`;
   return message;
 }

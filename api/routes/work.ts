@@ -9,14 +9,14 @@ import { callerOf, type Caller } from '../auth.js';
 import { ApiError } from '../problem.js';
 import { InvalidQueryError } from '../../projections/query.js';
 import { CLOCK_SKEW_MS } from '../../machines/kit.js';
-import { asCode, isIdNumber } from '../../machines/schemas.js';
+import { asCode, isIdNumber, regionCode } from '../../machines/schemas.js';
 import { MinPosition, registryFilters, wholeNumberQuery } from '../shape.js';
 import { jsonAnswer, ref, type RouteDocs } from '../openapi.js';
 import { docText, englishOf, type DocText } from '../docText.js';
 
 const Instant = z.iso.datetime({ offset: true });
 const Bool = z.enum(['true', 'false']).transform((v) => v === 'true');
-const Region = z.string().overwrite(asCode).regex(/^\d{6}$/, '应为 6 位行政区划代码');
+const Region = regionCode(/^\d{6}$/, '应为 6 位行政区划代码');
 const ORG_NOT_PERSON = '不能按自然人的身份证号筛选：报表只显示自然人的脱敏编码';
 
 /**
@@ -226,13 +226,14 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const scope = reportRegion(app, caller, region);
       await caughtUp(app, reply, minPosition);
       const at = asOf === undefined ? app.clock.now() : notAhead(app, 'asOf', asOf);
-      const filename = () => `overdue-${table === 'byOrg' ? 'by-org-' : ''}${shanghaiDateOf(at)}.csv`;
+      // As fastify writes an object it is given, written in pieces.
+      const answer = (text: Readable) =>
+        format === 'csv'
+          ? csvReply(reply, `overdue-${table === 'byOrg' ? 'by-org-' : ''}${shanghaiDateOf(at)}.csv`, text)
+          : reply.type('application/json; charset=utf-8').send(text);
       // HEAD: the headers GET would send (access, query and read models checked alike), with no report
       // made — fastify's own HEAD route made it to its end and read its text into the void.
-      if (request.method === 'HEAD') {
-        const none = Readable.from([]);
-        return format === 'csv' ? csvReply(reply, filename(), none) : reply.type('application/json; charset=utf-8').send(none);
-      }
+      if (request.method === 'HEAD') return answer(Readable.from([]));
       // Made and written in turns of the event loop (a province's report held every command up to
       // 1.15 s, made and written in one go): a failure to make it is still a problem, answered before
       // any of it is sent. A client that goes away meanwhile stops it (written, its stream stops too).
@@ -247,10 +248,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       } finally {
         waiting.done();
       }
-      const text = Readable.from(app.readModels.overdueReportText(report, format, table));
-      if (format === 'csv') return csvReply(reply, filename(), text);
-      // As fastify writes an object it is given, written in pieces.
-      return reply.type('application/json; charset=utf-8').send(text);
+      return answer(Readable.from(app.readModels.overdueReportText(report, format, table)));
     },
   );
 
