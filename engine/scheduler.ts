@@ -18,6 +18,9 @@ export class Scheduler {
   readonly #clock: Clock;
   readonly #logger: Logger | undefined;
   #stopLinks: (() => void) | undefined;
+  /** The pass of `fireDueTimers` under way, and the one asked for meanwhile. */
+  #pass: Promise<number> | undefined;
+  #queuedPass: Promise<number> | undefined;
 
   constructor(options: { engine: Engine; store: EventStore; clock: Clock; logger?: Logger }) {
     this.#engine = options.engine;
@@ -41,8 +44,36 @@ export class Scheduler {
   /**
    * Sends every system command whose time has come, and completes waiting cases whose linked
    * case has already moved (on another node, or before a restart); returns how many events were stored.
+   *
+   * One pass at a time: a call made while a pass is under way (the interval's tick during a long
+   * pass after an outage, a test-clock move) gets the pass started after it ends, shared by every
+   * call that came meanwhile — so it sees what that pass stored and the time it was asked at, and
+   * no command is worked out twice. (Two at once stored nothing twice, fixed event ids saw to that,
+   * but each read, folded and tried to append every due case again.)
    */
-  async fireDueTimers(): Promise<number> {
+  fireDueTimers(): Promise<number> {
+    if (this.#pass === undefined) return this.#startPass();
+    this.#queuedPass ??= this.#pass.then(
+      () => this.#nextPass(),
+      () => this.#nextPass(),
+    );
+    return this.#queuedPass;
+  }
+
+  #nextPass(): Promise<number> {
+    this.#queuedPass = undefined;
+    return this.#startPass();
+  }
+
+  #startPass(): Promise<number> {
+    const pass = this.#fireDue().finally(() => {
+      if (this.#pass === pass) this.#pass = undefined;
+    });
+    this.#pass = pass;
+    return pass;
+  }
+
+  async #fireDue(): Promise<number> {
     await this.index.catchUp();
     let fired = 0;
     for (const { caseId, timer } of this.index.dueTimers(this.#clock.now())) {

@@ -141,6 +141,19 @@ describe('USAGE_EXPIRED at the end of useTo', () => {
     expect(await expiries(w, c)).toHaveLength(1);
   });
 
+  it('given three due expiries, when a pass is asked for while one is running (the interval’s tick during a long pass, a test-clock move), then it runs after it, and no timer is sent twice', async () => {
+    const cases = [await given(w, 'conditionalApplication', toActive), await given(w, 'conditionalApplication', toActive), await given(w, 'conditionalApplication', toActive)];
+    w.clock.set(justAfter);
+    const sent = vi.spyOn(w.engine, 'execute');
+    const first = w.scheduler.fireDueTimers();
+    const second = w.scheduler.fireDueTimers();
+    const third = w.scheduler.fireDueTimers();
+    expect(await Promise.all([first, second, third])).toEqual([3, 0, 0]);
+    // The passes asked for during the first share one, run after it: each expiry was sent once.
+    expect(sent).toHaveBeenCalledTimes(3);
+    for (const c of cases) expect(await expiries(w, c)).toHaveLength(1);
+  });
+
   it('given a due expiry, when schedulers on two nodes (engines on one SQLite file, each with a stale copy of the case) fire at once, then one event is stored', async () => {
     const c = await given(w, 'conditionalApplication', toActive);
     const other = await createWorld({ path, clock: w.clock });
