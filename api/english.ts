@@ -6,6 +6,7 @@
  * messages word for word, the ones that carry a value (a length, a list of choices, field names) by
  * pattern. A message it does not know reads "invalid value" rather than Chinese.
  */
+import { BODY_LIMIT_TEXT } from './limits.js';
 
 /** Messages without a value in them. */
 const FIXED: Record<string, string> = {
@@ -57,7 +58,7 @@ const FIXED: Record<string, string> = {
   // The router's and the body parser's (api/problem.ts FASTIFY_ZH).
   '请求体不是有效的 JSON': 'the body is not valid JSON',
   '请求体为空，但声明的内容类型是 JSON': 'the body is empty, but its content type says JSON',
-  请求体超过大小上限: 'the body is larger than the limit',
+  [`请求体超过大小上限（${BODY_LIMIT_TEXT}）`]: `the body is larger than the limit (${BODY_LIMIT_TEXT})`,
   '不支持的请求内容类型，请使用 application/json': 'unsupported content type: send application/json',
   '请求头 Content-Length 与请求体长度不符': 'the Content-Length header does not match the body',
   请求地址含有无效的编码: 'the address holds an invalid percent-encoding',

@@ -7,6 +7,7 @@ import { InvalidQueryError } from '../projections/query.js';
 import { unknownFields } from '../machines/schemas.js';
 import { inEnglish, issueInEnglish } from './english.js';
 import { docText } from './docText.js';
+import { BODY_LIMIT_TEXT } from './limits.js';
 
 /** API.md "Errors": each code maps to one status, once, here. */
 const STATUS: Record<EngineErrorCode | 'UNAUTHENTICATED' | 'PAYLOAD_TOO_LARGE' | ConnectionCode | 'UNAVAILABLE' | 'INTERNAL', number> = {
@@ -188,7 +189,8 @@ export function inLanguage(reply: FastifyReply, lang: Lang): FastifyReply {
 export const FASTIFY_ZH: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: '请求体不是有效的 JSON',
   FST_ERR_CTP_EMPTY_JSON_BODY: '请求体为空，但声明的内容类型是 JSON',
-  FST_ERR_CTP_BODY_TOO_LARGE: '请求体超过大小上限',
+  // The cap is said, so a client knows how far to cut what it sends.
+  FST_ERR_CTP_BODY_TOO_LARGE: `请求体超过大小上限（${BODY_LIMIT_TEXT}）`,
   FST_ERR_CTP_INVALID_MEDIA_TYPE: '不支持的请求内容类型，请使用 application/json',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: '请求头 Content-Length 与请求体长度不符',
   FST_ERR_BAD_URL: '请求地址含有无效的编码',

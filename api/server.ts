@@ -10,6 +10,7 @@ import { sendProblem, ApiError, fastifyText, storeFailure, connectionProblem, in
 import type { Logger } from '../infra/logger.js';
 import { formatMessage, unknownFields } from '../machines/schemas.js';
 import { PLUS_AS_SPACE_HINT, writtenPlusAsSpace } from './shape.js';
+import { BODY_LIMIT_BYTES } from './limits.js';
 import { healthRoutes } from './routes/health.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { caseRoutes } from './routes/cases.js';
@@ -229,8 +230,6 @@ export function beginStopping(server: object): void {
 /** Fastify's line for each address it listens on, in Chinese (its own is "Server listening at …"). */
 export const listenText = (address: string) => `正在监听 ${address}`;
 
-/** Request bodies are capped: the largest form is a few kilobytes. */
-const BODY_LIMIT = 1024 * 1024;
 /** How long a client may take to send a whole request (headers and body). */
 export const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -239,7 +238,7 @@ export async function buildServer(app: App) {
   const server = Fastify({
     loggerInstance: app.logger,
     logController: new ChineseLogController(),
-    bodyLimit: BODY_LIMIT,
+    bodyLimit: BODY_LIMIT_BYTES,
     // A client that sends its request a byte at a time is cut off (Node answers 408): a handful of
     // them would otherwise hold sockets for ever. Answers (a long audit export) are not limited by it.
     requestTimeout: REQUEST_TIMEOUT_MS,
@@ -310,7 +309,7 @@ export async function buildServer(app: App) {
   // Fastify's own JSON parsing (secure-json-parse) rightly refuses a "__proto__" key, and a "constructor"
   // holding "prototype", but calls such a body invalid JSON. It is valid JSON: say which key is refused.
   const parseJson = server.getDefaultJsonParser('error', 'error');
-  server.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (request, raw: Buffer, done) => {
+  server.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES }, (request, raw: Buffer, done) => {
     // RFC 8259 §8.1: JSON between systems is UTF-8. Read as UTF-8 regardless, a GBK body became
     // U+FFFD replacement characters, stored for good in a hash-chained event nobody could read.
     const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();

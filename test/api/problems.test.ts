@@ -32,7 +32,7 @@ describe('fastify’s own refusals, in Chinese by default', () => {
   it.each([
     ['a body that is not JSON', { body: 'not json', headers: { 'content-type': 'application/json' } }, '请求数据不符合要求：请求体不是有效的 JSON'],
     ['an empty JSON body', { body: '', headers: { 'content-type': 'application/json' } }, '请求数据不符合要求：请求体为空，但声明的内容类型是 JSON'],
-    ['a body over the cap', { body: JSON.stringify({ process: 'objection', input: { description: 'x'.repeat(1_100_000) } }), headers: { 'content-type': 'application/json' } }, '请求体过大：请求体超过大小上限'],
+    ['a body over the cap', { body: JSON.stringify({ process: 'objection', input: { description: 'x'.repeat(1_100_000) } }), headers: { 'content-type': 'application/json' } }, '请求体过大：请求体超过大小上限（1 MiB）'],
   ])('POST /v1/cases with %s: detail (and errors, if any) in Chinese', async (_what, request, detail) => {
     const res = await api.call('POST', '/v1/cases', { as: applicant, ...request });
     expect(res.status).toBeGreaterThanOrEqual(400);
@@ -71,7 +71,7 @@ describe('fastify’s own refusals, in English with Accept-Language: en', () => 
   it.each([
     ['a body that is not JSON', { body: 'not json', headers: { 'content-type': 'application/json' } }, 400, 'the body is not valid JSON'],
     ['an empty JSON body', { body: '', headers: { 'content-type': 'application/json' } }, 400, 'the body is empty, but its content type says JSON'],
-    ['a body over the cap', { body: JSON.stringify({ process: 'objection', input: { description: 'x'.repeat(1_100_000) } }), headers: { 'content-type': 'application/json' } }, 413, 'the body is larger than the limit'],
+    ['a body over the cap', { body: JSON.stringify({ process: 'objection', input: { description: 'x'.repeat(1_100_000) } }), headers: { 'content-type': 'application/json' } }, 413, 'the body is larger than the limit (1 MiB)'],
     ['a form-encoded body', { body: 'process=objection', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 400, 'unsupported content type: send application/json'],
   ])('given %s, then detail (and errors, if any) in the API’s English, not fastify’s', async (_what, request, status, message) => {
     const res = await api.call('POST', '/v1/cases', { as: applicant, ...request, headers: { ...request.headers, ...en } });
