@@ -15,10 +15,27 @@ export type DeadlineRuleTable = Readonly<Record<string, Readonly<DeadlineRule> |
 /** XState's own events (`xstate.init`, done events, the wildcard) are not commands. */
 const isCommand = (type: string) => type !== '' && type !== '*' && !type.startsWith('xstate.');
 
+/**
+ * The commands a state node has transitions for, worked out once per node: a machine's states never
+ * change, and XState's `ownEvents` builds its list afresh at every read (twice a command).
+ */
+const nodeCommands = new WeakMap<object, readonly string[]>();
+
+function commandsOf(node: AnyMachineSnapshot['_nodes'][number]): readonly string[] {
+  let commands = nodeCommands.get(node);
+  if (commands === undefined) {
+    commands = (node.ownEvents as string[]).filter(isCommand);
+    nodeCommands.set(node, commands);
+  }
+  return commands;
+}
+
 /** The commands the snapshot's state accepts (rules and the sender are checked elsewhere). */
 export function acceptedCommands(snapshot: AnyMachineSnapshot): string[] {
   if (snapshot.status !== 'active') return [];
-  return [...new Set(snapshot._nodes.flatMap((node) => node.ownEvents as string[]))].filter(isCommand);
+  const accepted = new Set<string>();
+  for (const node of snapshot._nodes) for (const command of commandsOf(node)) accepted.add(command);
+  return [...accepted];
 }
 
 /** The top-level state's name. */
