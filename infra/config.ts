@@ -105,6 +105,17 @@ export function readJsonFile(path: string): unknown {
 }
 
 /**
+ * Files and folders this process creates from now on are its own user's only (umask 077): the store
+ * holds natural persons' names, 身份证号, phones and e-mails (FORMS.md `Applicant`), the data folder
+ * the development secret that signs tokens. Under the usual umask 022 SQLite made events.db and its
+ * -wal and -shm readable by every user of the host (个人信息保护法 第五十一条(二): 采取相应的加密、
+ * 去标识化等安全技术措施). Called first by the scripts that write the data folder (start, demo, rebuild).
+ */
+export function keepFilesPrivate(): void {
+  process.umask(0o077);
+}
+
+/**
  * Creates a folder and the folders above it that are missing, one at a time. Node's
  * `mkdirSync(…, { recursive: true })` retries for ever when the system answers ENOENT for a folder
  * whose parent exists (a path under /proc): the server, the token and demo scripts hung, saying nothing.

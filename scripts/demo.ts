@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Directory } from '../directory/directory.js';
 import { argumentError, configOrExit } from './config.js';
+import { keepFilesPrivate } from '../infra/config.js';
 import { storeInUse } from './storeInUse.js';
 import { exitSaying } from './startupError.js';
 import { registry } from '../machines/registry.js';
@@ -53,6 +54,7 @@ const seed = wholeNumber(values.seed, '--seed', DEFAULT_SEED, 0);
 
 // Deleting (--reset) or filling a store a running server has open would lose what it acknowledges next.
 const config = configOrExit();
+keepFilesPrivate();
 const storeFile = join(config.dataDir, 'events.db');
 if (config.store === 'sqlite' && existsSync(storeFile) && storeInUse(storeFile)) {
   process.stderr.write(

@@ -18,6 +18,7 @@ import { createPhasedProgress } from './progress.js';
 import { storeFailure } from '../api/problem.js';
 import { checkDirectory, exitSaying, StartupFailure, startupMessage } from './startupError.js';
 import { systemClock } from '../infra/clock.js';
+import { keepFilesPrivate } from '../infra/config.js';
 
 const known = ALL_PROJECTIONS.map((p) => p.name);
 const USAGE = `用法：npm run rebuild -- [读模型 …]   删除并从事件日志重建读模型（默认全部：${known.join('、')}）
@@ -31,6 +32,7 @@ if (unknown.length > 0) {
 }
 
 const config = configOrExit();
+keepFilesPrivate();
 // Rebuilding from no event log would only create an empty store beside the read models it drops.
 if (config.store === 'sqlite' && !existsSync(join(config.dataDir, 'events.db'))) {
   process.stderr.write(`数据目录 ${config.dataDir} 中没有事件库（events.db），无从重建读模型。请检查 WORKFLOW_DATA_DIR。\n`);

@@ -4,9 +4,10 @@ import { configOrExit } from './config.js';
 import { createApp, type App } from '../api/app.js';
 import { beginStopping, buildServer, listenText } from '../api/server.js';
 import { checkDirectory, exitSaying } from './startupError.js';
-import { makeDataDirectory } from '../infra/config.js';
+import { keepFilesPrivate, makeDataDirectory } from '../infra/config.js';
 
 const config = configOrExit('服务未启动：', 1);
+keepFilesPrivate();
 
 /** A startup that failed: one line saying why (the stack only with DEBUG set), exit code 1. */
 function refuse(err: unknown): never {

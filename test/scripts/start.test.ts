@@ -2,7 +2,7 @@
  * `npm start` that cannot start says why in one Chinese line — `服务未启动：…` — with exit code 1
  * and no stack trace; one that starts names the address it actually listens on.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -163,6 +163,30 @@ describe('npm start, given PORT=0', () => {
     }
   });
 
+});
+
+describe('npm start, given a data folder it makes', () => {
+  // 个人信息保护法 第五十一条(二): the store holds natural persons' names, 身份证号, phones and e-mails
+  // (FORMS.md Applicant); the development secret signs every token. Neither is for other users of the host.
+  it('then the folder and every file it writes there (the store, its -wal and -shm, the secret) are its own user\'s only', async () => {
+    const dataDir = freshDataDir();
+    const server = await startServer({ PORT: '0', WORKFLOW_DATA_DIR: dataDir });
+    try {
+      const token = await mintToken(readFileSync(join(dataDir, 'dev-jwt-secret'), 'utf8').trim(), actors.person);
+      const started = await fetch(`${server.url}/v1/cases`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ process: 'objection', input: startInputs.objection }),
+      });
+      expect(started.status).toBe(201);
+      const files = readdirSync(dataDir);
+      expect(files).toEqual(expect.arrayContaining(['events.db', 'events.db-wal', 'events.db-shm', 'dev-jwt-secret']));
+      const open = ['.', ...files].map((name) => `${name} ${(statSync(join(dataDir, name)).mode & 0o777).toString(8)}`);
+      expect(open.filter((entry) => !/ [67]00$/.test(entry))).toEqual([]);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
 });
 
 describe('npm start, given a directory (WORKFLOW_ORGS) that lacks providers the stored cases name', () => {
