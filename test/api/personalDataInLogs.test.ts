@@ -1,0 +1,73 @@
+/**
+ * The server's request logs keep what operators read them for (method, address, status, request id)
+ * and no natural person's data (个人信息保护法 第六条 最小必要, 第五十一条): a person's code is the
+ * 身份证号 it is authenticated with (machines/schemas applicantIsSender), and the case list is
+ * filtered by it (`org`), so a provider's "this applicant's cases" put the ID number in the address.
+ * Logs are kept, copied and read far more widely than the store.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../api/app.js';
+import { mintToken } from '../../api/auth.js';
+import { buildServer } from '../../api/server.js';
+import { loadConfig } from '../../infra/config.js';
+import { createLogger } from '../../infra/logger.js';
+import { orgs, personIdNumber } from '../machines/examples.js';
+import { SECRET } from './harness.js';
+
+const PHONE = '13805310001';
+const EMAIL = 'liming@example.cn';
+
+let dataDir: string;
+let app: App;
+let server: Awaited<ReturnType<typeof buildServer>>;
+const lines: string[] = [];
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'api-personal-logs-'));
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  // The server's own logger (its redactions and serializers), at info, written to the test.
+  const logger = createLogger({ level: 'info' }, sink);
+  app = await createApp(loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' }), { logger });
+  server = await buildServer(app);
+  await server.ready();
+});
+afterAll(async () => {
+  await server.close();
+  await app.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const ofRequest = (id: string) => lines.filter((l) => (JSON.parse(l) as { reqId?: string }).reqId === id);
+
+describe('request logs, given an address that names a natural person', () => {
+  it.each([
+    ['a provider’s case list filtered by a person applicant’s code (身份证号)', 'provider', orgs.provider, `/v1/cases?org=${personIdNumber}&limit=20`, 200, '/v1/cases?org=[redacted]&limit=20'],
+    ['a supervisor’s overdue report asked for a person (refused)', 'supervisor', orgs.provinceAuthority, `/v1/reports/overdue?org=${personIdNumber}`, 400, '/v1/reports/overdue?org=[redacted]'],
+    ['a phone number', 'provider', orgs.provider, `/v1/cases?org=${PHONE}`, 200, '/v1/cases?org=[redacted]'],
+    ['an e-mail address, its @ escaped', 'provider', orgs.provider, `/v1/cases?org=${encodeURIComponent(EMAIL)}`, 200, '/v1/cases?org=[redacted]'],
+  ])('given %s, then its log lines carry the address without it', async (_title, role, org, url, status, logged) => {
+    const token = await mintToken(SECRET, { sub: `u-${role}`, role: role as 'provider', org });
+    const res = await server.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+    expect(res.statusCode).toBe(status);
+    const own = ofRequest(String(res.headers['x-request-id']));
+    expect(own.length).toBeGreaterThan(0);
+    expect((JSON.parse(own[0]!) as { req?: { url?: string } }).req?.url).toBe(logged);
+    for (const line of own) for (const value of [personIdNumber, PHONE, EMAIL, encodeURIComponent(EMAIL)]) expect(line).not.toContain(value);
+  });
+
+  it('given a case’s own address, then it is logged as it is: a case id with digits, a date and a position are no one’s personal data', async () => {
+    const token = await mintToken(SECRET, { sub: 'u-p', role: 'provider', org: orgs.provider });
+    const url = '/v1/cases/0b6f1e8c-1380-4531-8000-138053100011/history?asOf=2026-03-02T01:00:00Z&minPosition=4096';
+    const res = await server.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+    const [first] = ofRequest(String(res.headers['x-request-id']));
+    expect((JSON.parse(first!) as { req?: { url?: string } }).req?.url).toBe(url);
+  });
+});
