@@ -1,4 +1,4 @@
-import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { pino, stdSerializers, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
@@ -30,13 +30,25 @@ function request(req: { method?: string; url?: string; host?: string; ip?: strin
   };
 }
 
+/**
+ * An error as pino logs it, without `rawPacket`: Node gives a request it could not parse (a malformed
+ * header, Content-Length with Transfer-Encoding) the bytes it read, whose headers hold the caller's
+ * bearer token and whose address may name a person. Logged as a list of byte values, it was still
+ * the token, for anyone who read the log at debug.
+ */
+function error(err: unknown): unknown {
+  if (!(err instanceof Error)) return stdSerializers.err(err as Error);
+  const { rawPacket: _bytes, ...shown } = stdSerializers.err(err) as unknown as Record<string, unknown>;
+  return shown;
+}
+
 /** One logger factory, so every module logs the same JSON shape with the same redactions; to stdout unless `destination` is given. */
 export function createLogger(options: LoggerOptions = {}, destination?: DestinationStream): Logger {
   const settings: LoggerOptions = {
     level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info'),
     redact: { paths: ['req.headers.authorization', '*.idNumber', '*.phone'], censor: '[redacted]' },
     // Fastify takes a logger's own serializers over its defaults: this one replaces its `req`.
-    serializers: { req: request },
+    serializers: { req: request, err: error },
     ...options,
   };
   return destination ? pino(settings, destination) : pino(settings);

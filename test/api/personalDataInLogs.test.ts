@@ -6,6 +6,7 @@
  * Logs are kept, copied and read far more widely than the store.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -33,11 +34,11 @@ beforeAll(async () => {
       done();
     },
   });
-  // The server's own logger (its redactions and serializers), at info, written to the test.
-  const logger = createLogger({ level: 'info' }, sink);
+  // The server's own logger (its redactions and serializers), at debug, as for troubleshooting, written to the test.
+  const logger = createLogger({ level: 'debug' }, sink);
   app = await createApp(loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' }), { logger });
   server = await buildServer(app);
-  await server.ready();
+  await server.listen({ port: 0, host: '127.0.0.1' });
 });
 afterAll(async () => {
   await server.close();
@@ -69,5 +70,35 @@ describe('request logs, given an address that names a natural person', () => {
     const res = await server.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
     const [first] = ofRequest(String(res.headers['x-request-id']));
     expect((JSON.parse(first!) as { req?: { url?: string } }).req?.url).toBe(url);
+  });
+});
+
+/** Sends `text` as is on a new connection; answers the status line the server wrote back. */
+function sendRaw(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(answer.split('\r\n')[0] ?? ''));
+  });
+}
+
+describe('connection logs, given a request Node cannot read', () => {
+  const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1LWxpbWluZyJ9.c2lnbmF0dXJl';
+  it('given a malformed header after the caller’s bearer token, then 客户端连接出错 says why (at debug), without the request’s bytes: no token, no ID number, in any encoding', async () => {
+    const { port } = server.server.address() as { port: number };
+    const before = lines.length;
+    const status = await sendRaw(port, `GET /v1/cases?org=${personIdNumber} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nBad Header: y\r\n\r\n`);
+    expect(status).toBe('HTTP/1.1 400 Bad Request');
+    const logged = lines.slice(before).filter((l) => l.includes('客户端连接出错'));
+    expect(logged).toHaveLength(1);
+    const line = JSON.parse(logged[0]!) as { err?: { code?: string; rawPacket?: unknown } };
+    expect(line.err?.code).toBe('HPE_INVALID_HEADER_TOKEN');
+    expect(line.err).not.toHaveProperty('rawPacket');
+    // What the line holds, read as bytes too (a Buffer is logged as a list of byte values).
+    const bytes = (JSON.stringify(line).match(/\d+/g) ?? []).map(Number).filter((n) => n < 256);
+    const asText = `${logged[0]}${Buffer.from(bytes).toString('latin1')}`;
+    for (const secret of [TOKEN, personIdNumber]) expect(asText).not.toContain(secret);
   });
 });
