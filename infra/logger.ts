@@ -9,7 +9,9 @@ export type { Logger };
  * as typed or escaped).
  */
 const PERSONAL_IN_URL = [
-  /(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])/g,
+  // 身份证号 (GB 11643): a division code, a birth date of 19xx or 20xx, a sequence, a check character —
+  // not a 统一社会信用代码 of 18 digits (913706003856345482), an organisation's public code.
+  /(?<![0-9A-Za-z])[1-8]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx](?![0-9A-Za-z])/g,
   /(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])/g,
   /[\w.+-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+/gi,
 ];

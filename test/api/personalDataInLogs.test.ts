@@ -71,6 +71,14 @@ describe('request logs, given an address that names a natural person', () => {
     const [first] = ofRequest(String(res.headers['x-request-id']));
     expect((JSON.parse(first!) as { req?: { url?: string } }).req?.url).toBe(url);
   });
+
+  it('given a company’s 统一社会信用代码 of 18 digits in the filter, then it is logged as it is: an organisation’s code is public, and no ID number (no birth date in it)', async () => {
+    const token = await mintToken(SECRET, { sub: 'u-p', role: 'provider', org: orgs.provider });
+    const url = '/v1/cases?org=913706003856345482';
+    const res = await server.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+    const [first] = ofRequest(String(res.headers['x-request-id']));
+    expect((JSON.parse(first!) as { req?: { url?: string } }).req?.url).toBe(url);
+  });
 });
 
 /** Sends `text` as is on a new connection; answers the status line the server wrote back. */
