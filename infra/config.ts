@@ -109,7 +109,7 @@ export function readJsonFile(path: string): unknown {
  * holds natural persons' names, 身份证号, phones and e-mails (FORMS.md `Applicant`), the data folder
  * the development secret that signs tokens. Under the usual umask 022 SQLite made events.db and its
  * -wal and -shm readable by every user of the host (个人信息保护法 第五十一条(二): 采取相应的加密、
- * 去标识化等安全技术措施). Called first by the scripts that write the data folder (start, demo, rebuild).
+ * 去标识化等安全技术措施). Called first by the scripts that write the data folder (start, demo, rebuild, token).
  */
 export function keepFilesPrivate(): void {
   process.umask(0o077);

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { decodeJwt } from 'jose';
-import { developmentSecret } from '../infra/config.js';
+import { developmentSecret, keepFilesPrivate } from '../infra/config.js';
 import { argumentError, configOrExit } from './config.js';
 import { mintToken, type Caller } from '../api/auth.js';
 
@@ -44,6 +44,7 @@ if (!ROLES.includes(role)) refuse(`未知角色 ${role}：可用 ${ROLES.join('�
 // The server refuses a token whose sub is empty.
 if (values.sub === '') refuse('--sub 不能为空：请给出用户 ID，或去掉 --sub（默认为 角色-机构代码）');
 const config = configOrExit();
+keepFilesPrivate();
 if (config.jwksUrl) {
   process.stderr.write('已配置 WORKFLOW_JWKS_URL：令牌应由身份提供方签发，这里不能代签。\n');
   process.exit(2);

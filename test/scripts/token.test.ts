@@ -1,6 +1,6 @@
 /** `npm run token`: a development token, its usage on --help, and a refusal that says what is wrong. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -87,6 +87,23 @@ describe('npm run token, given arguments for a token the server would refuse', (
     expect(refused(token(['--role', 'god', '--org', '370000-dsj']))).toMatch(
       /^未知角色 god：可用 applicant、provider、authority、supervisor、auditor、admin\n用法：npm run token -- --role </,
     );
+  });
+});
+
+describe('npm run token, given no WORKFLOW_JWT_SECRET and a data folder not yet made', () => {
+  // The folder it makes is the one the server then keeps the store in (applicants' 身份证号, phones):
+  // made as npm start makes it, its own user's only (个人信息保护法 第五十一条(二)).
+  it('then it makes the folder and the development secret its own user’s only', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'wf-token-dev-'));
+    const dir = join(parent, 'data');
+    try {
+      const run = token(ROLE, { WORKFLOW_DATA_DIR: dir, WORKFLOW_JWT_SECRET: undefined });
+      expect(run.status, run.stderr).toBe(0);
+      const modes = ['.', 'dev-jwt-secret'].map((name) => `${name} ${(statSync(join(dir, name)).mode & 0o777).toString(8)}`);
+      expect(modes).toEqual(['. 700', 'dev-jwt-secret 600']);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 });
 
