@@ -89,11 +89,14 @@ export function registryFilters(registry: ProcessRegistry) {
     process: z
       .string()
       .max(100)
-      .refine((v) => names.includes(v), { error: `未知的流程，可选：${names.join('、')}` }),
+      .refine((v) => names.includes(v), { error: `未知的流程，可选：${names.join('、')}` })
+      // The document lists the names, so that a generated client offers them instead of any string refused here.
+      .meta({ enum: names }),
     state: z
       .string()
       .max(100)
-      .refine((v) => states.includes(v), { error: `未知的状态，可选：${states.join('、')}` }),
+      .refine((v) => states.includes(v), { error: `未知的状态，可选：${states.join('、')}` })
+      .meta({ enum: states }),
   };
 }
 

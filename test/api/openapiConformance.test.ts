@@ -269,3 +269,26 @@ describe('a client generated from GET /docs, against what the server sends', () 
     expect([...new Set(mismatches.map((m) => m.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '<id>')))]).toEqual([]);
   }, 60_000);
 });
+
+describe('the query filters of GET /docs, against what the server takes', () => {
+  it('a process or state filter is documented as the names the server takes (an enum), not as any string the server then refuses', async () => {
+    const processes: string[] = (await send('GET', '/v1/processes', { as: admin })).body.map((p: { name: string }) => p.name);
+    const states = [...new Set<string>((await send('GET', '/v1/processes', { as: admin })).body.flatMap((p: { states: string[] }) => p.states))].sort();
+    const filters: [string, string, string[]][] = [
+      ['/v1/cases', 'process', processes],
+      ['/v1/cases', 'state', states],
+      ['/v1/inbox', 'process', processes],
+      ['/v1/reports/overdue', 'process', processes],
+      ['/v1/reports/sla', 'process', processes],
+    ];
+    for (const [path, name, known] of filters) {
+      const schema = doc.paths[path].get.parameters.find((p: any) => p.in === 'query' && p.name === name).schema;
+      expect([...schema.enum].sort(), `${path} ${name}`).toEqual([...new Set(known)].sort());
+      // Each documented value is taken, and a value outside them is refused by both.
+      for (const value of schema.enum) expect((await send('GET', `${path}?${name}=${value}`, { as: admin })).status, `${path} ${name}=${value}`).toBe(200);
+      expect((await send('GET', `${path}?${name}=dataRelease`, { as: admin })).status).toBe(400);
+      expect(check(doc, schema, 'dataRelease')).not.toEqual([]);
+    }
+    expect(mismatches).toEqual([]);
+  });
+});
