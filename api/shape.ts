@@ -23,14 +23,14 @@ export const TaskView = z.object({
 
 /** One event of a history (API.md `GET /v1/cases/:id/history`). */
 export const HistoryEvent = z.object({
-  revision: z.number(),
-  position: z.number(),
+  revision: z.number().int(),
+  position: z.number().int(),
   id: z.string(),
   type: z.string(),
   command: z.string(),
   at: z.string(),
   actor: z.object({ sub: z.string(), name: z.string().optional(), role: z.string(), org: z.string() }),
-  machine: z.object({ name: z.string(), version: z.number() }),
+  machine: z.object({ name: z.string(), version: z.number().int() }),
   stateBefore: z.string().nullable(),
   stateAfter: z.string(),
   data: z.unknown(),
@@ -48,10 +48,10 @@ export const HistoryEvent = z.object({
 export const CaseView = z.object({
   id: z.string(),
   process: z.string(),
-  version: z.number(),
+  version: z.number().int(),
   state: z.string(),
   final: z.boolean(),
-  revision: z.number(),
+  revision: z.number().int(),
   input: z.unknown(),
   context: z.unknown(),
   tasks: z.array(TaskView),

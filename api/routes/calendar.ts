@@ -33,7 +33,7 @@ const PARAM_TOO_LONG = docText('路径参数超过 100 个字符', 'a path param
 const YearParams = z.strictObject({ year: wholeNumberQuery(1900, 2200) });
 
 const YearInfo = z.object({
-  year: z.number(),
+  year: z.number().int(),
   status: z.enum(['official', 'provisional']),
   holidays: z.array(z.string()),
   adjustedWorkdays: z.array(z.string()),
@@ -89,7 +89,7 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
         response: {
           200: z.object({
             from: z.string(),
-            workingDays: z.number(),
+            workingDays: z.number().int(),
             dueDate: z.string(),
             dueAt: z.string(),
             provisional: z.boolean(),
@@ -153,7 +153,7 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
         summary: docText('载入国务院办公厅节假日安排通知（管理员）', "Load the State Council's holiday notice (admin)"),
         params: YearParams,
         body: NoticeBody,
-        response: { 200: YearInfo.extend({ restatedCases: z.number() }) },
+        response: { 200: YearInfo.extend({ restatedCases: z.number().int() }) },
       },
       config: {
         openapi: {

@@ -216,7 +216,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
         headers: IdempotencyHeaders,
         body: CommandBody,
         response: {
-          200: z.object({ id: z.string(), state: z.string(), final: z.boolean(), revision: z.number(), position: z.number(), replayed: z.boolean(), event: HistoryEvent }),
+          200: z.object({ id: z.string(), state: z.string(), final: z.boolean(), revision: z.number().int(), position: z.number().int(), replayed: z.boolean(), event: HistoryEvent }),
         },
       },
       config: {
@@ -330,10 +330,10 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
         response: {
           200: z.object({
             ok: z.boolean(),
-            events: z.number(),
-            failedAt: z.object({ revision: z.number(), eventId: z.string(), type: z.string() }).optional(),
+            events: z.number().int(),
+            failedAt: z.object({ revision: z.number().int(), eventId: z.string(), type: z.string() }).optional(),
             missing: z
-              .object({ fromRevision: z.number(), toRevision: z.number(), lastPosition: z.number() })
+              .object({ fromRevision: z.number().int(), toRevision: z.number().int(), lastPosition: z.number().int() })
               .optional()
               .describe(
                 docText(

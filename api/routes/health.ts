@@ -19,7 +19,7 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
               .describe(docText('degraded：存储在上次成功写入后又写入失败（见 `store.trouble`）', 'degraded: the store failed to write since its last good append (`store.trouble`)')),
             store: z.object({
               kind: z.string(),
-              position: z.number(),
+              position: z.number().int(),
               trouble: z
                 .object({ reason: z.string(), since: z.string() })
                 .optional()
@@ -31,10 +31,10 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
                 ),
             }),
             projections: z.object({
-              position: z.number(),
-              lag: z.number(),
+              position: z.number().int(),
+              lag: z.number().int(),
               rebuilding: z
-                .object({ done: z.number(), total: z.number() })
+                .object({ done: z.number().int(), total: z.number().int() })
                 .optional()
                 .describe(
                   docText(

@@ -33,7 +33,7 @@ export const testClockRoutes = (app: App): FastifyPluginAsyncZod => async (serve
       schema: {
         summary: docText('测试时钟（仅在 WORKFLOW_TEST_CLOCK=1 时可用）', 'The test clock (only with WORKFLOW_TEST_CLOCK=1)'),
         body: z.strictObject({ now: z.iso.datetime({ offset: true }) }),
-        response: { 200: z.object({ now: z.string(), fired: z.number() }) },
+        response: { 200: z.object({ now: z.string(), fired: z.number().int() }) },
       },
       config: {
         openapi: {

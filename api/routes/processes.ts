@@ -13,7 +13,7 @@ import { CurrentQuery, wholeNumberQuery } from '../shape.js';
 
 const ProcessView = z.object({
   name: z.string(),
-  version: z.number(),
+  version: z.number().int(),
   title: z.string(),
   articles: z.array(z.string()),
   states: z.array(z.string()),

@@ -292,3 +292,27 @@ describe('the query filters of GET /docs, against what the server takes', () => 
     expect(mismatches).toEqual([]);
   });
 });
+
+describe('the numbers of GET /docs', () => {
+  /** Where a schema under `node` says `number` (a float to a generated client), as JSON pointers. */
+  const numbersIn = (node: unknown, at: string, found: string[] = []): string[] => {
+    if (Array.isArray(node)) node.forEach((child, i) => numbersIn(child, `${at}/${i}`, found));
+    else if (node !== null && typeof node === 'object') {
+      const type = (node as { type?: unknown }).type;
+      if (type === 'number' || (Array.isArray(type) && type.includes('number'))) found.push(at);
+      for (const [key, child] of Object.entries(node)) numbersIn(child, `${at}/${key}`, found);
+    }
+    return found;
+  };
+
+  it('a revision, position, version, year or count in an answer is an integer, as expectedRevision is: only a rate is a fraction', () => {
+    const found = Object.entries<any>(doc.paths).flatMap(([path, item]) =>
+      Object.entries<any>(item).flatMap(([method, op]) => numbersIn(op.responses, `${method} ${path}`)),
+    );
+    found.push(...numbersIn(doc.components.schemas, 'components'));
+    expect(found).toEqual(['components/SlaReport/properties/rows/items/properties/onTimeRate']);
+    // What a client sends back as expectedRevision is the revision it was answered.
+    expect(doc.components.schemas['Command.APPROVE'].properties.expectedRevision.type).toBe('integer');
+    expect(doc.paths['/v1/cases/{id}'].get.responses['200'].content['application/json'].schema.properties.revision.type).toBe('integer');
+  });
+});
