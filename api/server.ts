@@ -360,7 +360,7 @@ export async function buildServer(app: App) {
   server.get(
     '/docs',
     {
-      schema: { summary: docText('本文档（OpenAPI 3.1）', 'This document (OpenAPI 3.1)'), security: [] },
+      schema: { operationId: 'getDocs', summary: docText('本文档（OpenAPI 3.1）', 'This document (OpenAPI 3.1)'), security: [] },
       config: {
         openapi: {
           problems: ['UNAVAILABLE'],

@@ -84,6 +84,7 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
     '/v1/calendar/deadline',
     {
       schema: {
+        operationId: 'computeDeadline',
         summary: docText('按工作日计算期限', 'A deadline in working days'),
         querystring: DeadlineQuery,
         response: {
@@ -120,7 +121,7 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
   server.get(
     '/v1/calendar/:year',
     {
-      schema: { summary: docText('某年度的节假日安排', "A year's holidays"), params: YearParams, querystring: CurrentQuery, response: { 200: YearInfo } },
+      schema: { operationId: 'getCalendarYear', summary: docText('某年度的节假日安排', "A year's holidays"), params: YearParams, querystring: CurrentQuery, response: { 200: YearInfo } },
       config: {
         openapi: {
           responses: {
@@ -150,6 +151,7 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
     '/v1/calendar/:year',
     {
       schema: {
+        operationId: 'loadCalendarYear',
         summary: docText('载入国务院办公厅节假日安排通知（管理员）', "Load the State Council's holiday notice (admin)"),
         params: YearParams,
         body: NoticeBody,

@@ -90,6 +90,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     '/v1/cases',
     {
       schema: {
+        operationId: 'startCase',
         summary: docText('发起流程（新建案件）', 'Start a process (a new case)'),
         headers: IdempotencyHeaders,
         body: StartBody,
@@ -147,6 +148,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     '/v1/cases',
     {
       schema: {
+        operationId: 'listCases',
         summary: docText('我可以查看的案件', 'The cases I may see'),
         querystring: z.strictObject({
           process: filters.process.optional(),
@@ -192,7 +194,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
   server.get(
     '/v1/cases/:id',
     {
-      schema: { summary: docText('案件当前状态', 'A case now'), params: IdParams, querystring: CurrentQuery, response: { 200: CaseView } },
+      schema: { operationId: 'getCase', summary: docText('案件当前状态', 'A case now'), params: IdParams, querystring: CurrentQuery, response: { 200: CaseView } },
       config: {
         openapi: {
           responses: { 200: { description: docText('案件的当前状态，以及调用方当前可以发送的指令', 'the case now, with the commands the caller may send') } },
@@ -211,6 +213,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     '/v1/cases/:id/commands',
     {
       schema: {
+        operationId: 'sendCommand',
         summary: docText('对案件发送指令', 'Send a command to a case'),
         params: IdParams,
         headers: IdempotencyHeaders,
@@ -287,6 +290,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     '/v1/cases/:id/history',
     {
       schema: {
+        operationId: 'getCaseHistory',
         summary: docText('案件的完整历史（按时间顺序）', "A case's whole history, oldest first"),
         params: IdParams,
         querystring: CurrentQuery.extend({ asOf: z.iso.datetime({ offset: true }).optional() }),
@@ -324,6 +328,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     '/v1/cases/:id/verify',
     {
       schema: {
+        operationId: 'verifyCase',
         summary: docText('校验案件哈希链并按流程版本重放', "Verify a case's hash chain and replay it through its process version"),
         params: IdParams,
         querystring: CurrentQuery,

@@ -9,6 +9,7 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
     '/health',
     {
       schema: {
+        operationId: 'getHealth',
         summary: docText('服务状态', 'Service health'),
         // Open: no token.
         security: [],

@@ -88,7 +88,7 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
     '/metrics',
     {
       // Open, as Prometheus scrapes it: no token.
-      schema: { summary: docText('Prometheus 指标', 'Prometheus metrics'), security: [] },
+      schema: { operationId: 'getMetrics', summary: docText('Prometheus 指标', 'Prometheus metrics'), security: [] },
       config: {
         openapi: {
           responses: {

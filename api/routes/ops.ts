@@ -31,6 +31,7 @@ export const testClockRoutes = (app: App): FastifyPluginAsyncZod => async (serve
     '/v1/test/clock',
     {
       schema: {
+        operationId: 'setTestClock',
         summary: docText('测试时钟（仅在 WORKFLOW_TEST_CLOCK=1 时可用）', 'The test clock (only with WORKFLOW_TEST_CLOCK=1)'),
         body: z.strictObject({ now: z.iso.datetime({ offset: true }) }),
         response: { 200: z.object({ now: z.string(), fired: z.number().int() }) },

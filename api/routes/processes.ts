@@ -48,7 +48,7 @@ export const processRoutes = (app: App): FastifyPluginAsyncZod => async (server)
   server.get(
     '/v1/processes',
     {
-      schema: { summary: docText('全部流程及其版本', 'Every process and its versions'), querystring: CurrentQuery, response: { 200: z.array(ProcessView) } },
+      schema: { operationId: 'listProcesses', summary: docText('全部流程及其版本', 'Every process and its versions'), querystring: CurrentQuery, response: { 200: z.array(ProcessView) } },
       config: {
         openapi: {
           responses: { 200: { description: docText('全部流程的全部版本：状态、指令，以及每个待办的期限', 'every version of every process: states, commands and the deadline of each task') } },
@@ -73,6 +73,7 @@ export const processRoutes = (app: App): FastifyPluginAsyncZod => async (server)
     '/v1/processes/:name/diagram',
     {
       schema: {
+        operationId: 'getProcessDiagram',
         summary: docText('流程图（Mermaid 或 BPMN 2.0 XML）', 'A process diagram (Mermaid or BPMN 2.0 XML)'),
         params: z.strictObject({ name: z.string().min(1).max(100) }),
         querystring: z.strictObject({ format: z.enum(['mermaid', 'bpmn']).default('mermaid'), version: wholeNumberQuery(1).optional(), ...CurrentQuery.shape }),

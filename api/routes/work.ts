@@ -151,6 +151,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     '/v1/inbox',
     {
       schema: {
+        operationId: 'getInbox',
         summary: docText('我的待办（最紧急的在前）', 'My tasks (most urgent first)'),
         querystring: z.strictObject({
           process: filters.process.optional(),
@@ -188,6 +189,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     '/v1/reports/overdue',
     {
       schema: {
+        operationId: 'getOverdueReport',
         summary: docText('超期报表（监督评估，第十九条）', 'Overdue report (supervision and evaluation, Article 19)'),
         querystring: z.strictObject({
           asOf: Instant.optional(),
@@ -256,6 +258,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     '/v1/reports/sla',
     {
       schema: {
+        operationId: 'getSlaReport',
         summary: docText('按期办结率（第十九条 通报）', 'On-time completion rates (Article 19 circulars)'),
         querystring: z.strictObject({
           from: Instant.optional(),
@@ -314,6 +317,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     '/v1/audit/export',
     {
       schema: {
+        operationId: 'exportAudit',
         summary: docText('审计导出：时间段内的全部事件（NDJSON，流式）', 'Audit export: every event of a period (NDJSON, streamed)'),
         querystring: z.strictObject({ from: Instant, to: Instant, ...MinPosition }).refine(inOrder, PERIOD_ORDER),
       },

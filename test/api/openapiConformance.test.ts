@@ -316,3 +316,12 @@ describe('the numbers of GET /docs', () => {
     expect(doc.paths['/v1/cases/{id}'].get.responses['200'].content['application/json'].schema.properties.revision.type).toBe('integer');
   });
 });
+
+describe('the operations of GET /docs', () => {
+  it('each has an operationId of its own, which a generated client names its method by', () => {
+    const ids = Object.values<any>(doc.paths).flatMap((item) => ['get', 'put', 'post', 'delete', 'patch'].filter((m) => item[m]).map((m) => item[m].operationId));
+    expect(ids.length).toBeGreaterThanOrEqual(19);
+    for (const id of ids) expect(id).toMatch(/^[a-z][A-Za-z]+$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
