@@ -5,7 +5,7 @@
  * say `additionalProperties: false` (as `unevaluatedProperties: false`), so that a test finds a field
  * an answer has and its schema does not.
  */
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 
 type Schema = Record<string, any>;
 
@@ -60,9 +60,20 @@ export function resolve(doc: Schema, ref: string): Schema {
   return node as Schema;
 }
 
+const compiled = new WeakMap<Schema, { open?: ValidateFunction; closed?: ValidateFunction }>();
+
 /** Every way `value` fails `schema` (empty when it matches), each with its JSON path. */
 export function check(doc: Schema, schema: Schema | boolean, value: unknown, options: CheckOptions = {}): string[] {
-  const validate = ajvFor(doc, options.closed === true).compile(prepared(schema, options.closed === true) as Schema);
+  const closed = options.closed === true;
+  const compile = () => ajvFor(doc, closed).compile(prepared(schema, closed) as Schema);
+  let validate: ValidateFunction;
+  if (typeof schema === 'boolean') validate = compile();
+  else {
+    // A schema of the document is compiled once (a conformance test checks hundreds of answers against it).
+    const byMode = compiled.get(schema) ?? {};
+    validate = byMode[closed ? 'closed' : 'open'] ??= compile();
+    compiled.set(schema, byMode);
+  }
   if (validate(value)) return [];
   return (validate.errors ?? []).map((e) => `$${e.instancePath}: ${e.message ?? e.keyword}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
 }
