@@ -111,7 +111,9 @@ export const Text = z
   .min(1, { error: '不能为空', abort: true })
   .max(TEXT_MAX, `不超过 ${TEXT_MAX} 个字符`)
   .refine(hasVisible, '不能为空')
-  .refine(isCleanText, INVALID_CHARACTERS);
+  .refine(isCleanText, INVALID_CHARACTERS)
+  // What GET /docs can say of `hasVisible` (its Unicode classes are not in every client's regex dialect): not only whitespace.
+  .meta({ pattern: '\\S' });
 
 /**
  * The code of an organisation of the directory that a form names (a provider, 第四条): typed
@@ -296,7 +298,9 @@ export const CreditCode = z
   .normalize('NFKC')
   .overwrite(trimmed)
   .toUpperCase()
-  .refine(isCreditCode, '统一社会信用代码须为 18 位（数字或大写字母，不含 I、O、S、V、Z）');
+  .refine(isCreditCode, '统一社会信用代码须为 18 位（数字或大写字母，不含 I、O、S、V、Z）')
+  // What GET /docs can say of it without refusing what is folded above (full-width, lower case, pasted edges).
+  .meta({ minLength: 18 });
 
 const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const ID_CHECK = '10X98765432';
@@ -320,7 +324,9 @@ export const IdNumber = z
   .overwrite(trimmed)
   .toUpperCase()
   .refine((id) => /^\d{17}[\dX]$/.test(id), { error: '身份证号须为 18 位（17 位数字加校验位）', abort: true })
-  .refine(isIdNumber, '身份证号出生日期或校验位不正确');
+  .refine(isIdNumber, '身份证号出生日期或校验位不正确')
+  // As CreditCode's.
+  .meta({ minLength: 18 });
 
 /** 公共数据利用主体: an organisation with its credit code, or a person with an ID number (附录3). */
 function applicantOf<C extends z.ZodType>(contact: C) {

@@ -9,7 +9,7 @@
  * query parameters are declared and their values fit, and its JSON body matches the request schema.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actors, commandData, startInputs } from '../machines/examples.js';
+import { actors, commandData, startInputs, type ProcessName } from '../machines/examples.js';
 import { check } from './jsonSchema.js';
 import { startTestApi, type Role, type TestApi } from './harness.js';
 
@@ -323,5 +323,33 @@ describe('the operations of GET /docs', () => {
     expect(ids.length).toBeGreaterThanOrEqual(19);
     for (const id of ids) expect(id).toMatch(/^[a-z][A-Za-z]+$/);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe('the forms of GET /docs, against what the server takes', () => {
+  /** Every string of a value, by its path (`applicant.contact.name`). */
+  const stringsIn = (value: unknown, at: string[] = []): string[][] =>
+    typeof value === 'string' ? [at] : value !== null && typeof value === 'object' ? Object.entries(value).flatMap(([key, child]) => stringsIn(child, [...at, key])) : [];
+  const replaced = (value: unknown, at: string[], by: string): unknown => {
+    const copy = structuredClone(value) as Record<string, any>;
+    at.slice(0, -1).reduce((node, key) => node[key], copy)[at.at(-1)!] = by;
+    return copy;
+  };
+  const STARTERS: Record<ProcessName, Party> = { datasetRelease: provider, conditionalApplication: applicant, unopenedDataRequest: applicant, listAdjustment: provider, objection: applicant };
+
+  it('a text field left blank (spaces, an ideographic space) is refused by the document as by the server (FORMS.md: trimmed, must not be empty)', async () => {
+    const schema = doc.components.schemas.StartCaseRequest;
+    let tried = 0;
+    for (const [process, input] of Object.entries(startInputs) as [ProcessName, unknown][]) {
+      for (const at of stringsIn(input)) {
+        const body = { process, input: replaced(input, at, ' \u3000 ') };
+        const res = await send('POST', '/v1/cases', { as: STARTERS[process], body });
+        expect(res.status, `${process} ${at.join('.')}`).toBe(400);
+        expect(check(doc, schema, body), `${process} ${at.join('.')}: the document takes it`).not.toEqual([]);
+        tried++;
+      }
+    }
+    expect(tried).toBeGreaterThan(50);
+    expect(mismatches).toEqual([]);
   });
 });
