@@ -117,6 +117,17 @@ export const UNAVAILABLE_SHUTTING_DOWN = docText(
   'beyond API.md: the server is stopping (`reason` shuttingDown): nothing was done; with Retry-After',
 );
 
+/** Every route answers its problems (and GET /docs its words) in the language this header prefers (API.md "Errors"). */
+const ACCEPT_LANGUAGE = {
+  in: 'header',
+  name: 'Accept-Language',
+  required: false,
+  description: docText(
+    '应答的语言：默认为中文；偏好 en 时（如 en、en-US,zh;q=0.5）问题详情（title、detail、errors 的 message）为英文，应答带 Content-Language',
+    'the language of the answer: Chinese by default; when en is preferred (en, en-US,zh;q=0.5) problems (title, detail, the messages of errors) are in English, with Content-Language',
+  ),
+  schema: { type: 'string' },
+};
 const WWW_AUTHENTICATE = docText('取值为 Bearer realm="sd-open-data"', 'Bearer realm="sd-open-data"');
 const RETRY_AFTER = docText('等待多少秒后再试（等待有用时给出）', 'seconds to wait before trying again, when waiting helps');
 
@@ -382,6 +393,7 @@ export function openapiHooks(processes: ProcessRegistry): { transform: SwaggerTr
       for (const item of Object.values(doc.paths ?? {})) {
         for (const method of METHODS) {
           const op = item[method];
+          if (op) op.parameters = [...((op.parameters as JsonSchema[] | undefined) ?? []), ACCEPT_LANGUAGE];
           const docs = op?.[DOCS_KEY];
           if (!op || !docs) continue;
           delete op[DOCS_KEY];

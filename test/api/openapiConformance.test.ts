@@ -353,3 +353,17 @@ describe('the forms of GET /docs, against what the server takes', () => {
     expect(mismatches).toEqual([]);
   });
 });
+
+describe('the headers of GET /docs', () => {
+  it('every operation declares Accept-Language, which chooses the language of its problems (and of the document), so that a generated client can send it', async () => {
+    for (const [path, item] of Object.entries<any>(doc.paths)) {
+      for (const [method, op] of Object.entries<any>(item)) {
+        const header = (op.parameters ?? []).find((p: any) => p.in === 'header' && p.name.toLowerCase() === 'accept-language');
+        expect(header, `${method} ${path}`).toMatchObject({ required: false, schema: { type: 'string' } });
+      }
+    }
+    // What it does: the same refusal, in English.
+    const res = await send('GET', '/v1/cases?limit=0', { as: applicant, headers: { 'accept-language': 'en' } });
+    expect([res.status, res.body.title, res.headers['content-language']]).toEqual([400, 'Validation failed', 'en']);
+  });
+});
