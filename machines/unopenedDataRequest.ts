@@ -50,10 +50,13 @@ const schemas = {
   CONCLUDE_ALREADY_OPEN: form({ datasetRef: Text, howToObtain: Text }),
   CONCLUDE_OPENABLE: form({ plan: Text }),
   CONCLUDE_NOT_OPENABLE: Reason,
-  MARK_OPENED: form({ datasetRef: Text.optional(), datasetReleaseCaseId: CaseId.optional() }).refine(
-    (data) => (data.datasetRef === undefined) !== (data.datasetReleaseCaseId === undefined),
-    '须填写 datasetRef（已开放的数据集）或 datasetReleaseCaseId（数据集开放案件）之一，且只能填一项',
-  ),
+  MARK_OPENED: form({ datasetRef: Text.optional(), datasetReleaseCaseId: CaseId.optional() })
+    .refine(
+      (data) => (data.datasetRef === undefined) !== (data.datasetReleaseCaseId === undefined),
+      '须填写 datasetRef（已开放的数据集）或 datasetReleaseCaseId（数据集开放案件）之一，且只能填一项',
+    )
+    // The refinement as GET /docs says it: exactly one of the two.
+    .meta({ oneOf: [{ required: ['datasetRef'] }, { required: ['datasetReleaseCaseId'] }] }),
 };
 
 type Data<Type extends keyof typeof schemas> = z.infer<(typeof schemas)[Type]>;

@@ -367,3 +367,24 @@ describe('the headers of GET /docs', () => {
     expect([res.status, res.body.title, res.headers['content-language']]).toEqual([400, 'Validation failed', 'en']);
   });
 });
+
+describe('the command forms of GET /docs, against what the server takes', () => {
+  it('MARK_OPENED names the opened data one way, datasetRef or datasetReleaseCaseId (FORMS.md "one of the two"): neither, or both, is refused by the document as by the server', async () => {
+    // A use ahead of the clock, whichever test moved it.
+    const input = { ...startInputs.unopenedDataRequest, usePeriod: { from: '2026-07-01', to: '2027-06-30' } };
+    const started = await send('POST', '/v1/cases', { as: applicant, body: { process: 'unopenedDataRequest', input } });
+    expect(started.status, started.text).toBe(201);
+    const id: string = started.body.id;
+    await send('POST', `/v1/cases/${id}/commands`, { as: authority, body: { type: 'PASS_NORMATIVE_REVIEW', data: commandData.unopenedDataRequest.PASS_NORMATIVE_REVIEW } });
+    const concluded = await send('POST', `/v1/cases/${id}/commands`, { as: provider, body: { type: 'CONCLUDE_OPENABLE', data: commandData.unopenedDataRequest.CONCLUDE_OPENABLE } });
+    expect(concluded.body.state, concluded.text).toBe('openingPending');
+    const schema = doc.components.schemas.CommandRequest;
+    for (const data of [{}, { datasetRef: 'sd-open-370100-gaj-0080', datasetReleaseCaseId: id }]) {
+      const body = { type: 'MARK_OPENED', data };
+      expect((await send('POST', `/v1/cases/${id}/commands`, { as: provider, body })).status, JSON.stringify(data)).toBe(400);
+      expect(check(doc, schema, body), `${JSON.stringify(data)}: the document takes it`).not.toEqual([]);
+    }
+    expect((await send('POST', `/v1/cases/${id}/commands`, { as: provider, body: { type: 'MARK_OPENED', data: commandData.unopenedDataRequest.MARK_OPENED } })).status).toBe(200);
+    expect(mismatches).toEqual([]);
+  });
+});
