@@ -20,7 +20,9 @@ const DeadlineQuery = z.strictObject({
     .superRefine((from, ctx) => {
       // A `+` written as is in a URL arrives as a space: say so, as the reports' instants do.
       if (!isDayOrInstant(from)) ctx.addIssue({ code: 'custom', message: writtenPlusAsSpace(from) ? DAY_OR_INSTANT_PLUS : formatMessage(DAY_OR_INSTANT, from) });
-    }),
+    })
+    // The form of what isDayOrInstant takes, as GET /docs says it (the check above also refuses a day that does not exist).
+    .meta({ pattern: '^\\d{4}-\\d{2}-\\d{2}(?:T\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d{1,9})?)?(?:Z|[+-]\\d{2}:\\d{2}))?$' }),
   // Missing, "必填"; blank (`workingDays=`, Number('') is 0: a deadline nobody asked for), "不能为空".
   workingDays: wholeNumberQuery(0, 3650),
   ...CurrentQuery.shape,

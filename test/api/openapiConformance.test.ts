@@ -388,3 +388,18 @@ describe('the command forms of GET /docs, against what the server takes', () => 
     expect(mismatches).toEqual([]);
   });
 });
+
+describe('GET /v1/calendar/deadline in GET /docs', () => {
+  it('documents `from` as API.md says it, a date or an instant (with Z or an offset): what the document takes the server takes, and what it refuses the server refuses', async () => {
+    const schema = doc.paths['/v1/calendar/deadline'].get.parameters.find((p: any) => p.name === 'from').schema;
+    const taken = ['2025-03-03', '2025-03-03T01:30:00Z', '2025-03-03T09:30:00+08:00', '2025-03-03T01:30Z', '2025-03-03T01:30:00.123Z'];
+    const refused = ['next Monday', '2025/03/03', '2025-03-03 09:30', '2025-03-03T09:30:00', '20250303', '2025-3-3'];
+    for (const from of [...taken, ...refused]) {
+      const res = await send('GET', `/v1/calendar/deadline?from=${encodeURIComponent(from)}&workingDays=5`, { as: applicant });
+      const expected = taken.includes(from);
+      expect(res.status, from).toBe(expected ? 200 : 400);
+      expect(check(doc, schema, from).length === 0, `${from}: the document ${expected ? 'refuses' : 'takes'} it`).toBe(expected);
+    }
+    expect(mismatches).toEqual([]);
+  });
+});
