@@ -4,8 +4,8 @@
  * way: wrong party, wrong state, stale revision, bad data, bad content, bad query, HEAD, English)
  * is checked against the document — its status is listed for its route, its media type is listed
  * for that status, its JSON body matches that status's schema with no member the schema lacks, a
- * problem carries a code of that status, a 201 says where the case is (Location) and a 401 how to
- * authenticate (WWW-Authenticate). Every request the server took is one the document allows: its
+ * problem carries a code of that status and the members API.md's table gives that code, a 201
+ * says where the case is (Location) and a 401 how to authenticate (WWW-Authenticate). Every request the server took is one the document allows: its
  * query parameters are declared and their values fit, and its JSON body matches the request schema.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +105,15 @@ function operationOf(method: string, url: string): { path: string; op: any } | u
   return undefined;
 }
 
+/** The members API.md's "Errors" table adds to a problem of each code. */
+const EXTRA_MEMBERS: Record<string, string[]> = {
+  VALIDATION_FAILED: ['errors'],
+  INVALID_TRANSITION: ['state', 'allowed'],
+  REVISION_CONFLICT: ['currentRevision'],
+  RULE_VIOLATED: ['rule'],
+  CALENDAR_NOT_COVERED: ['year'],
+};
+
 interface Sent {
   as?: Party;
   body?: unknown;
@@ -138,6 +147,7 @@ async function send(method: string, url: string, { as, body, headers }: Sent = {
   if (res.status >= 400 && method !== 'HEAD') {
     const codes = response.content?.['application/problem+json']?.schema?.allOf?.flatMap((s: any) => s.properties?.code?.enum ?? []) ?? [];
     if (!codes.includes(res.body?.code)) mismatches.push(`code ${res.body?.code} not documented for ${res.status}: ${what}`);
+    for (const member of EXTRA_MEMBERS[res.body?.code] ?? []) if (res.body[member] === undefined) mismatches.push(`${res.body.code} without ${member} (API.md "Errors"): ${what}`);
   }
   for (const name of Object.keys(response.headers ?? {})) {
     const required = (res.status === 401 && name === 'WWW-Authenticate') || (res.status === 201 && name === 'Location');
@@ -264,6 +274,11 @@ describe('a client generated from GET /docs, against what the server sends', () 
     await send('GET', '/v1/calendar/deadline?workingDays=1', { as: admin });
     await send('PUT', '/v1/calendar/2032', { as: admin, body: { notice: 'x', url: 'not a url', holidays: ['2031-01-01'], adjustedWorkdays: [] } });
     await send('PUT', '/v1/test/clock', { as: admin, body: { now: '2020-01-01T00:00:00Z' } });
+    // Rules: an ineligible applicant (RULE_VIOLATED), a deadline past the calendars loaded (CALENDAR_NOT_COVERED).
+    const ineligible = { ...startInputs.conditionalApplication, eligibility: { ...startInputs.conditionalApplication.eligibility, realNameVerified: false } };
+    await send('POST', '/v1/cases', { as: applicant, body: { process: 'conditionalApplication', input: ineligible } });
+    await send('POST', '/v1/cases', { as: applicant, body: { process: 'conditionalApplication', input: ineligible }, headers: { 'accept-language': 'en' } });
+    await send('GET', '/v1/calendar/deadline?from=2150-01-01&workingDays=5', { as: applicant });
 
     console.log(`checked ${checked} answers, ${mismatches.length} mismatches`);
     expect([...new Set(mismatches.map((m) => m.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '<id>')))]).toEqual([]);
