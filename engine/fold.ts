@@ -29,8 +29,58 @@ export interface CaseState {
   lastHash: string;
   createdAt: string;
   updatedAt: string;
-  /** `<sub>\0<key>` → the first outcome. */
-  idempotency: Map<string, CommandOutcome>;
+  /** `idempotencyScope(actor, key)` → the outcome of the command stored with that key. */
+  idempotency: IdempotencyOutcomes;
+}
+
+/**
+ * The outcomes of a case's keyed commands, as they stood at one revision. The states of one line of
+ * folds share a log, each seeing the entries up to its own revision: copying every earlier outcome at
+ * each keyed event made a stream folded in the square of its length (4,000 keyed events: 0.9 s
+ * against 0.07 s without keys; 8,000: 5.7 s), for a case that lives for years. A state folded on a
+ * second time (the log already went past it) gets a copy of its own, so no state ever sees another's.
+ */
+export class IdempotencyOutcomes {
+  readonly #log: { byScope: Map<string, CommandOutcome[]>; tip: number };
+  readonly #upTo: number;
+
+  private constructor(log: { byScope: Map<string, CommandOutcome[]>; tip: number }, upTo: number) {
+    this.#log = log;
+    this.#upTo = upTo;
+  }
+
+  /** No command yet: what a case has before its first event. */
+  static none(): IdempotencyOutcomes {
+    return new IdempotencyOutcomes({ byScope: new Map(), tip: -1 }, -1);
+  }
+
+  /** The latest outcome stored with this scope and key up to this revision (a key stored twice: its last). */
+  get(scope: string): CommandOutcome | undefined {
+    const outcomes = this.#log.byScope.get(scope);
+    if (!outcomes) return undefined;
+    for (let i = outcomes.length - 1; i >= 0; i--) if (outcomes[i]!.revision <= this.#upTo) return outcomes[i];
+    return undefined;
+  }
+
+  /** The outcomes after the event at `revision`, which stored `outcome` under `scope` if it had a key. */
+  after(revision: number, keyed?: { scope: string; outcome: CommandOutcome }): IdempotencyOutcomes {
+    let log = this.#log;
+    if (log.tip !== this.#upTo) {
+      const byScope = new Map<string, CommandOutcome[]>();
+      for (const [scope, outcomes] of log.byScope) {
+        const kept = outcomes.filter((o) => o.revision <= this.#upTo);
+        if (kept.length > 0) byScope.set(scope, kept);
+      }
+      log = { byScope, tip: this.#upTo };
+    }
+    if (keyed) {
+      const outcomes = log.byScope.get(keyed.scope);
+      if (outcomes) outcomes.push(keyed.outcome);
+      else log.byScope.set(keyed.scope, [keyed.outcome]);
+    }
+    log.tip = revision;
+    return new IdempotencyOutcomes(log, revision);
+  }
 }
 
 /**
@@ -97,7 +147,7 @@ export function foldStart(def: ProcessDefinition, event: RecordedEvent): CaseSta
     lastHash: GENESIS_HASH,
     createdAt: meta.at,
     updatedAt: meta.at,
-    idempotency: new Map(),
+    idempotency: IdempotencyOutcomes.none(),
   };
   return applyBookkeeping(state, event, meta);
 }
@@ -145,14 +195,12 @@ function applyBookkeeping(state: CaseState, event: RecordedEvent, meta: CaseEven
   for (const restated of meta.deadlinesRestated ?? []) {
     tasks = tasks.map((t) => (t.stage === restated.stage ? { ...t, ...restated.new } : t));
   }
-  const idempotency = meta.idempotencyKey ? new Map(state.idempotency) : state.idempotency;
-  if (meta.idempotencyKey) {
-    idempotency.set(idempotencyScope(meta.actor, meta.idempotencyKey), {
-      revision: event.revision,
-      position: event.position,
-      eventId: event.id,
-    });
-  }
+  const idempotency = state.idempotency.after(
+    event.revision,
+    meta.idempotencyKey
+      ? { scope: idempotencyScope(meta.actor, meta.idempotencyKey), outcome: { revision: event.revision, position: event.position, eventId: event.id } }
+      : undefined,
+  );
   return { ...state, tasks, timers: meta.timers, lastHash: meta.hash, idempotency };
 }
 
