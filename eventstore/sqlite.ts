@@ -278,6 +278,17 @@ class DuplicateIdSignal extends Error {}
 const MISSING = -1;
 
 /**
+ * How many streams' bounds one generation keeps (two are kept: those used since the last turn of
+ * generations, and those used in the one before). Forgetting a bound only costs a query. Unbounded,
+ * a server kept one for every stream it was ever asked about while no other process wrote to the
+ * file — each GET of a case id probes a stream per process, most of them absent: about 120 bytes
+ * each, +12 MB every 100,000 reads, for as long as it ran. The engine caches 10,000 cases by
+ * default, so their bounds all stay. (Generations, not a Map evicting its first key: V8 skips the
+ * deleted entries at a Map's start on every `keys().next()`: 30 to 50 µs an eviction at this size.)
+ */
+const STREAM_BOUNDS_PER_GENERATION = 25_000;
+
+/**
  * What this instance knows of the ends of streams: for each stream, a revision its last event is
  * at or before (exact after an append; an upper bound after a read that found nothing from some
  * revision on; -1 for a stream a read found empty), valid while no other connection writes to the
@@ -294,7 +305,9 @@ const MISSING = -1;
  * to `events` through `database` bypass all this (nothing in the product does that).
  */
 class StreamHeads {
-  readonly #bounds = new Map<string, number>();
+  /** The bounds used in this generation, and (`#older`) in the one before. */
+  #bounds = new Map<string, number>();
+  #older = new Map<string, number>();
   /** Ends of appends not committed yet: [stream, last revision]. */
   readonly #uncommitted: [string, number][] = [];
   readonly #dataVersion: Database.Statement<[], number>;
@@ -312,7 +325,11 @@ class StreamHeads {
    */
   known(stream: string, revision: number): 'missing' | 'nothing' | undefined {
     this.#current();
-    const bound = this.#bounds.get(stream);
+    let bound = this.#bounds.get(stream);
+    if (bound === undefined) {
+      bound = this.#older.get(stream);
+      if (bound !== undefined) this.#keep(stream, bound);
+    }
     if (bound === undefined || revision <= bound) return undefined;
     return bound === MISSING ? 'missing' : 'nothing';
   }
@@ -323,13 +340,28 @@ class StreamHeads {
    */
   read(stream: string, revision: number, last: number | null, missing = false): void {
     const bound = missing ? MISSING : (last ?? revision - 1);
-    if (bound >= MISSING) this.#bounds.set(stream, bound);
+    if (bound >= MISSING) this.#keep(stream, bound);
+  }
+
+  /** Remembers `stream`'s bound in this generation; a full generation becomes the older one, and the older one is let go. */
+  #keep(stream: string, bound: number): void {
+    this.#bounds.set(stream, bound);
+    if (this.#bounds.size >= STREAM_BOUNDS_PER_GENERATION) {
+      this.#older = this.#bounds;
+      this.#bounds = new Map();
+    }
+  }
+
+  #forgetAll(): void {
+    this.#bounds.clear();
+    this.#older.clear();
   }
 
   /** Inside an append's transaction, before anything is written to `stream`. */
   appending(stream: string): void {
     this.#inTransaction ??= this.#dataVersion.get();
     this.#bounds.delete(stream);
+    this.#older.delete(stream);
   }
 
   /** Inside an append's transaction: `stream` now ends at `last`, once the transaction commits. */
@@ -356,10 +388,10 @@ class StreamHeads {
     const version = this.#inTransaction;
     this.#inTransaction = undefined;
     if (version !== undefined && version !== this.#seen) {
-      this.#bounds.clear();
+      this.#forgetAll();
       this.#seen = version;
     }
-    if (version !== undefined) for (const [stream, last] of this.#uncommitted) this.#bounds.set(stream, last);
+    if (version !== undefined) for (const [stream, last] of this.#uncommitted) this.#keep(stream, last);
     this.#uncommitted.length = 0;
   }
 
@@ -367,7 +399,7 @@ class StreamHeads {
   #current(): void {
     const version = this.#dataVersion.get();
     if (version === this.#seen) return;
-    this.#bounds.clear();
+    this.#forgetAll();
     this.#seen = version;
   }
 }
