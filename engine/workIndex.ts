@@ -104,8 +104,16 @@ export class WorkIndex {
     const link = this.registry.get(meta.machine.name, meta.machine.version)?.commands[meta.command]?.link;
     // A case that ends, or names another case instead, waits no longer on the one it named before.
     if (meta.final || (link && meta.links)) {
-      for (const waiters of this.#waiting.values()) waiters.delete(meta.caseId);
+      for (const [linkedId, waiters] of this.#waiting) {
+        if (!waiters.delete(meta.caseId) || waiters.size > 0) continue;
+        this.#waiting.delete(linkedId);
+        if (this.#cases.get(linkedId)?.final) this.#cases.delete(linkedId);
+      }
     }
+    // An ended case has no timer, no task and no state to reach: it is held only while a case waits on it
+    // (readyWaiters reads its state). Held for ever, every case the platform ever had stayed in memory,
+    // about 210 bytes each, and every timer pass went through them all.
+    if (meta.final && !this.#waiting.has(meta.caseId)) this.#cases.delete(meta.caseId);
     if (link && meta.links && !meta.final) {
       for (const [linkedId, linked] of Object.entries(meta.links)) {
         if (linked.state === link.completesOn) continue;
