@@ -54,6 +54,11 @@ export class IdempotencyOutcomes {
     return new IdempotencyOutcomes({ byScope: new Map(), tip: -1 }, -1);
   }
 
+  /** Whether this and `other` read one log: states of one line of folds, none of them a copy. */
+  sharesLogWith(other: IdempotencyOutcomes): boolean {
+    return this.#log === other.#log;
+  }
+
   /** The latest outcome stored with this scope and key up to this revision (a key stored twice: its last). */
   get(scope: string): CommandOutcome | undefined {
     const outcomes = this.#log.byScope.get(scope);
