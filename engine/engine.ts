@@ -383,7 +383,7 @@ export class Engine {
         // Not stored because the case kept changing under it (other nodes): the sender's command would
         // be decided on the case as if the timer had not come, so it is refused as the timer was.
         if (!(err instanceof EngineError) || err.code === 'REVISION_CONFLICT') throw err;
-        this.#o.logger?.debug({ caseId: state.caseId, type: timer.command, code: err.code }, 'system command no longer applies');
+        this.#o.logger?.debug({ caseId: state.caseId, type: timer.command, code: err.code }, '系统指令已不适用（案件已变化），未执行');
       }
     }
     return this.getCase(state.caseId);

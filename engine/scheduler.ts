@@ -184,7 +184,7 @@ export class Scheduler {
       return !result.replayed;
     } catch (err) {
       if (err instanceof EngineError && (err.code === 'INVALID_TRANSITION' || err.code === 'REVISION_CONFLICT')) {
-        this.#logger?.debug({ caseId, type, code: err.code }, 'system command no longer applies');
+        this.#logger?.debug({ caseId, type, code: err.code }, '系统指令已不适用（案件已变化），未执行');
         return false;
       }
       throw err;
