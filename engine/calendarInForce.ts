@@ -6,6 +6,7 @@ import { Engine, type CaseCommand, type CommandResult, type EngineOptions, type 
 import { refuse } from './errors.js';
 import { deterministicId } from './ids.js';
 import { AppendsUnderWay } from './appendsUnderWay.js';
+import { OneAtATime } from '../infra/oneAtATime.js';
 
 /** The stream of holiday notices loaded at run time: the calendar's own history, replayable like a case. */
 export const CALENDAR_STREAM = 'calendar-notices';
@@ -25,10 +26,8 @@ export class CalendarInForce {
   #calendar: WorkingDayCalendar;
   /** The revision of the last notice event applied; -1 for none. */
   #revision: number;
-  /** The read of the stream under way, if any. */
-  #reading: Promise<void> | undefined;
-  /** One read after it, shared by every caller who came while it was under way. */
-  #queued: Promise<void> | undefined;
+  /** Reads of the stream, one at a time (`refresh`). */
+  readonly #reads = new OneAtATime(() => this.#readAndApply());
   /** Notices being stored (`settled`). */
   readonly #appends = new AppendsUnderWay();
 
@@ -72,25 +71,7 @@ export class CalendarInForce {
    * costs at most two reads. Each event is applied once, in revision order, whatever order reads end in.
    */
   refresh(): Promise<void> {
-    if (this.#reading === undefined) return this.#read();
-    this.#queued ??= this.#reading.then(
-      () => this.#nextRead(),
-      () => this.#nextRead(),
-    );
-    return this.#queued;
-  }
-
-  #nextRead(): Promise<void> {
-    this.#queued = undefined;
-    return this.#read();
-  }
-
-  #read(): Promise<void> {
-    const reading = this.#readAndApply().finally(() => {
-      if (this.#reading === reading) this.#reading = undefined;
-    });
-    this.#reading = reading;
-    return reading;
+    return this.#reads.run();
   }
 
   async #readAndApply(): Promise<void> {

@@ -6,6 +6,7 @@ import { EngineError } from './errors.js';
 import { RESTATE_DEADLINES, type CaseEventMetadata } from './events.js';
 import { deterministicId } from './ids.js';
 import { WorkIndex, type Waiter } from './workIndex.js';
+import { OneAtATime } from '../infra/oneAtATime.js';
 
 /**
  * The engine's own duties, driven from the event log and the clock (ARCHITECTURE.md "Timers"):
@@ -18,9 +19,8 @@ export class Scheduler {
   readonly #clock: Clock;
   readonly #logger: Logger | undefined;
   #stopLinks: (() => void) | undefined;
-  /** The pass of `fireDueTimers` under way, and the one asked for meanwhile. */
-  #pass: Promise<number> | undefined;
-  #queuedPass: Promise<number> | undefined;
+  /** Passes of `fireDueTimers`, one at a time. */
+  readonly #passes = new OneAtATime(() => this.#fireDue());
 
   constructor(options: { engine: Engine; store: EventStore; clock: Clock; logger?: Logger }) {
     this.#engine = options.engine;
@@ -52,25 +52,7 @@ export class Scheduler {
    * but each read, folded and tried to append every due case again.)
    */
   fireDueTimers(): Promise<number> {
-    if (this.#pass === undefined) return this.#startPass();
-    this.#queuedPass ??= this.#pass.then(
-      () => this.#nextPass(),
-      () => this.#nextPass(),
-    );
-    return this.#queuedPass;
-  }
-
-  #nextPass(): Promise<number> {
-    this.#queuedPass = undefined;
-    return this.#startPass();
-  }
-
-  #startPass(): Promise<number> {
-    const pass = this.#fireDue().finally(() => {
-      if (this.#pass === pass) this.#pass = undefined;
-    });
-    this.#pass = pass;
-    return pass;
+    return this.#passes.run();
   }
 
   async #fireDue(): Promise<number> {
