@@ -4,21 +4,13 @@
  * as long as the server runs, so what it holds must be the work still open — not every case the
  * platform ever had: an ended case has no timer, no task, and nothing left to wait for.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { heapUsed } from '../heapUsed.js';
 import type { CaseEventMetadata } from '../../engine/events.js';
 import { WorkIndex } from '../../engine/workIndex.js';
 import type { RecordedEvent } from '../../eventstore/types.js';
 import { registry } from '../../machines/registry.js';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-const heapUsed = () => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-};
 
 let position = 0;
 const caseId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;

@@ -5,21 +5,13 @@
  * the end (or absence) of every one of them for as long as no other process wrote to the file.
  */
 import { randomUUID } from 'node:crypto';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { heapUsed } from '../heapUsed.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
 import { StreamNotFoundError } from '../../eventstore/types.js';
 import { systemClock } from '../../infra/clock.js';
 import { event } from './conformance.js';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-const heapUsed = () => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-};
 
 const store = new SqliteEventStore({ path: ':memory:', now: systemClock.now });
 afterAll(() => store.close());
