@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, SignJWT, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import type { Directory } from '../directory/directory.js';
@@ -95,6 +95,42 @@ function keySetUnreachable(err: unknown): boolean {
   return code === 'ERR_JOSE_GENERIC' && typeof message === 'string' && message.includes('JSON Web Key Set');
 }
 
+/** How long, after the key set could not be fetched, the identity provider is not asked again: the 503's Retry-After. */
+const RETRY_AFTER_S = 10;
+
+/**
+ * The identity provider's key set (jose's remote set), not fetched again for `RETRY_AFTER_S` after
+ * a fetch failed. jose remembers only successes: while the endpoint answered 500 or refused, every
+ * request for which no token was cached fetched it again (20 requests, 20 fetches), pressing on a
+ * platform already in trouble and making each request wait for its own failed fetch. In that time
+ * keys still fresh are used as jose would, with no fetch for a key they lack (503 again).
+ */
+function remoteKeySet(url: URL, cacheMaxAge: number, now: () => Date): JWTVerifyGetKey {
+  const remote = createRemoteJWKSet(url, { cacheMaxAge });
+  let failed: { untilMs: number; err: unknown } | undefined;
+  let local: { jwks: JSONWebKeySet; getKey: ReturnType<typeof createLocalJWKSet> } | undefined;
+  return async (header, token) => {
+    if (failed && now().getTime() < failed.untilMs) {
+      const jwks = remote.jwks();
+      if (!remote.fresh || !jwks) throw failed.err;
+      if (local?.jwks !== jwks) local = { jwks, getKey: createLocalJWKSet(jwks) };
+      try {
+        return await local.getKey(header, token);
+      } catch (err) {
+        throw err instanceof errors.JWKSNoMatchingKey ? failed.err : err;
+      }
+    }
+    try {
+      const key = await remote(header, token);
+      failed = undefined;
+      return key;
+    } catch (err) {
+      if (keySetUnreachable(err)) failed = { untilMs: now().getTime() + RETRY_AFTER_S * 1000, err };
+      throw err;
+    }
+  };
+}
+
 /**
  * HS256 with a shared secret, or RS256 from an identity provider's JWKS; with `directory`, a
  * provider's token must name a provider there, and an authority's, a supervisor's or an auditor's
@@ -114,7 +150,7 @@ export function createVerifier(options: {
   const now = options.now ?? (() => systemClock.now());
   const recheckMs = options.recheckMs ?? RECHECK_MS;
   const key: Uint8Array | JWTVerifyGetKey = options.jwksUrl
-    ? createRemoteJWKSet(new URL(options.jwksUrl), { cacheMaxAge: options.keySetMaxAgeMs ?? RECHECK_MS })
+    ? remoteKeySet(new URL(options.jwksUrl), options.keySetMaxAgeMs ?? RECHECK_MS, now)
     : new TextEncoder().encode(options.secret ?? '');
   const algorithms = options.jwksUrl ? ['RS256'] : ['HS256'];
   const verified = new Map<string, { caller: Caller; expiresMs: number }>();
@@ -138,7 +174,7 @@ export function createVerifier(options: {
         throw new ApiError(
           'UNAVAILABLE',
           { zh: '身份认证服务（JWKS）暂时无法访问，无法核验登录凭证，请稍后再试', en: 'the identity provider (JWKS) cannot be reached, so the token cannot be checked; try again shortly' },
-          { reason: 'identityProviderUnreachable', retryAfter: 10 },
+          { reason: 'identityProviderUnreachable', retryAfter: RETRY_AFTER_S },
         );
       }
       throw unauthenticated(whyRefused(err));
