@@ -73,10 +73,21 @@ function checkRoleAgainstDirectory(caller: Caller, directory: Directory): void {
   );
 }
 
+/**
+ * How far the identity provider's clock and ours may differ (`exp`, `nbf`, `iat`): without it, a
+ * token issued by a platform a few seconds ahead (nbf = iat = its now) was 401 "登录凭证无效" for
+ * those seconds, and one a few seconds behind, 401 "已过期" while its clock still gave it time.
+ * Bounded: a token expired longer ago than this is refused.
+ */
+const CLOCK_SKEW_S = 60;
+
 /** Why jose refused a token, for the 401. */
 function whyRefused(err: unknown): { zh: string; en: string } {
   const { code, claim, reason } = err as { code?: string; claim?: string; reason?: string };
   if (code === 'ERR_JWT_EXPIRED') return { zh: '登录凭证已过期', en: 'the token has expired' };
+  if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim === 'nbf' && reason === 'check_failed') {
+    return { zh: '登录凭证尚未生效（nbf 晚于当前时间）', en: 'the token is not valid yet (nbf is in the future)' };
+  }
   if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim === 'exp' && reason === 'missing') {
     return { zh: '登录凭证没有有效期（exp），不予接受', en: 'the token has no expiry (exp claim)' };
   }
@@ -167,7 +178,7 @@ export function createVerifier(options: {
     let payload: unknown;
     try {
       // A token must say when it expires: one without `exp` would be good for ever, however it leaked.
-      payload = (await jwtVerify(token, key as Uint8Array, { algorithms, requiredClaims: ['exp'], currentDate: now() })).payload;
+      payload = (await jwtVerify(token, key as Uint8Array, { algorithms, requiredClaims: ['exp'], currentDate: now(), clockTolerance: CLOCK_SKEW_S })).payload;
     } catch (err) {
       // The identity provider out of reach is the server's trouble: the caller's token may be good.
       if (options.jwksUrl && keySetUnreachable(err)) {
@@ -183,8 +194,8 @@ export function createVerifier(options: {
     if (!claims.success) throw unauthenticated({ zh: '登录凭证的声明（sub、role、org、name）缺失或无效', en: 'the token lacks sub, role or org, or one of its claims is not valid text' });
     const caller: Caller = { sub: claims.data.sub, role: claims.data.role, org: claims.data.org, ...(claims.data.name ? { name: claims.data.name } : {}) };
     if (options.directory) checkRoleAgainstDirectory(caller, options.directory);
-    // Kept until the token expires (jose has checked that exp is there and is a number), or verified again after `recheckMs`.
-    const expiresMs = Math.min((payload as { exp: number }).exp * 1000, now().getTime() + recheckMs);
+    // Kept until the token expires, leeway included (jose has checked that exp is there and is a number), or verified again after `recheckMs`.
+    const expiresMs = Math.min(((payload as { exp: number }).exp + CLOCK_SKEW_S) * 1000, now().getTime() + recheckMs);
     if (verified.size >= CACHE_SIZE) verified.delete(verified.keys().next().value!);
     verified.set(token, { caller, expiresMs });
     return caller;

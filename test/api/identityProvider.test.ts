@@ -80,3 +80,45 @@ describe('given an identity platform whose JWKS endpoint fails', () => {
     }
   });
 });
+
+describe('given an identity platform whose clock differs from ours by a few seconds', () => {
+  it.each([
+    ['ahead: a token just issued, not before (nbf) and issued at (iat) 5 s in our future', { nbf: +5, iat: +5, exp: +3600 }],
+    ['behind: a token that by its clock has a few seconds left, by ours expired 5 s ago', { iat: -3600, exp: -5 }],
+  ])('(%s), then it is accepted', async (_what, at) => {
+    const keys = await generateKeyPair('RS256');
+    const idp = await startIdp(keys);
+    const clock = new ManualClock('2026-12-02T08:00:00.000Z');
+    const verifier = createVerifier({ jwksUrl: idp.url, now: () => clock.now() });
+    const s = Math.floor(clock.now().getTime() / 1000);
+    const times = Object.fromEntries(Object.entries(at).map(([claim, offset]) => [claim, s + offset]));
+    const token = await new SignJWT({ ...claims, ...times }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('u1').sign(keys.privateKey);
+    await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'u1' });
+  });
+
+  it.each([
+    ['not yet valid: nbf 2 minutes ahead', { nbf: +120, iat: +120, exp: +3600 }, '登录凭证尚未生效（nbf 晚于当前时间）'],
+    ['expired 2 minutes ago', { iat: -3600, exp: -120 }, '登录凭证已过期'],
+  ])('but beyond a bounded leeway (%s), then 401 saying which', async (_what, at, zh) => {
+    const keys = await generateKeyPair('RS256');
+    const idp = await startIdp(keys);
+    const clock = new ManualClock('2026-12-02T08:00:00.000Z');
+    const verifier = createVerifier({ jwksUrl: idp.url, now: () => clock.now() });
+    const s = Math.floor(clock.now().getTime() / 1000);
+    const times = Object.fromEntries(Object.entries(at).map(([claim, offset]) => [claim, s + offset]));
+    const token = await new SignJWT({ ...claims, ...times }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('u1').sign(keys.privateKey);
+    await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', text: { zh } });
+  });
+
+  it('when a token accepted within the leeway is used again after it, then it is refused as expired (not kept in the cache)', async () => {
+    const keys = await generateKeyPair('RS256');
+    const idp = await startIdp(keys);
+    const clock = new ManualClock('2026-12-02T08:00:00.000Z');
+    const verifier = createVerifier({ jwksUrl: idp.url, now: () => clock.now() });
+    const s = Math.floor(clock.now().getTime() / 1000);
+    const token = await new SignJWT({ ...claims, iat: s - 3600, exp: s - 5 }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('u1').sign(keys.privateKey);
+    await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'u1' });
+    clock.advance(60_000);
+    await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', text: { zh: '登录凭证已过期' } });
+  });
+});
