@@ -1,4 +1,4 @@
-import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, SignJWT, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, jwtVerify, SignJWT, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import type { Directory } from '../directory/directory.js';
@@ -110,6 +110,19 @@ function keySetUnreachable(err: unknown): boolean {
 const RETRY_AFTER_S = 10;
 
 /**
+ * jose's fetch of the key set, failing with the endpoint's status (and where it redirects to) in the
+ * message: jose's own says only "Expected 200 OK", and the operator reading the 503's warning could
+ * not tell a platform down (500) from a URL that redirects to a login page (302, not followed).
+ */
+async function fetchSayingStatus(input: string, init: RequestInit): Promise<Response> {
+  const response = await fetch(input, init);
+  if (response.status === 200) return response;
+  const location = response.headers.get('location');
+  await response.body?.cancel();
+  throw Object.assign(new Error(`JWKS 地址 ${input} 回答 HTTP ${response.status}${location ? `，重定向到 ${location}（不跟随重定向：WORKFLOW_JWKS_URL 应为最终地址）` : ''}`), { code: 'JWKS_HTTP_STATUS' });
+}
+
+/**
  * The identity provider's key set (jose's remote set), not fetched again for `RETRY_AFTER_S` after
  * a fetch failed. jose remembers only successes: while the endpoint answered 500 or refused, every
  * request for which no token was cached fetched it again (20 requests, 20 fetches), pressing on a
@@ -117,7 +130,7 @@ const RETRY_AFTER_S = 10;
  * keys still fresh are used as jose would, with no fetch for a key they lack (503 again).
  */
 function remoteKeySet(url: URL, cacheMaxAge: number, now: () => Date): JWTVerifyGetKey {
-  const remote = createRemoteJWKSet(url, { cacheMaxAge });
+  const remote = createRemoteJWKSet(url, { cacheMaxAge, [customFetch]: fetchSayingStatus });
   let failed: { untilMs: number; err: unknown } | undefined;
   let local: { jwks: JSONWebKeySet; getKey: ReturnType<typeof createLocalJWKSet> } | undefined;
   return async (header, token) => {
@@ -186,6 +199,7 @@ export function createVerifier(options: {
           'UNAVAILABLE',
           { zh: '身份认证服务（JWKS）暂时无法访问，无法核验登录凭证，请稍后再试', en: 'the identity provider (JWKS) cannot be reached, so the token cannot be checked; try again shortly' },
           { reason: 'identityProviderUnreachable', retryAfter: RETRY_AFTER_S },
+          err,
         );
       }
       throw unauthenticated(whyRefused(err));

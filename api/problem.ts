@@ -236,8 +236,10 @@ export class ApiError extends Error {
     readonly code: keyof typeof STATUS,
     readonly text: { zh: string; en: string },
     readonly details: Record<string, unknown> = {},
+    /** What went wrong underneath, for the log only (never sent to the caller). */
+    cause?: unknown,
   ) {
-    super(text.en);
+    super(text.en, cause === undefined ? undefined : { cause });
   }
 }
 
@@ -265,7 +267,8 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     // In the operator's words, the Chinese the caller is told: the error's own message is the English
     // one, and its stack only the line that refused. A stop turning requests away is no trouble (info).
     if (err.code === 'UNAVAILABLE') {
-      request.log[err.details.reason === 'shuttingDown' ? 'info' : 'warn']({ ...err.details }, `服务暂时无法处理请求：${err.text.zh}`);
+      // With what went wrong underneath, where it is known (the JWKS endpoint's answer), so the operator can tell a platform down from one misconfigured.
+      request.log[err.details.reason === 'shuttingDown' ? 'info' : 'warn']({ ...err.details, ...(err.cause !== undefined ? { err: err.cause } : {}) }, `服务暂时无法处理请求：${err.text.zh}`);
     }
     code = err.code === 'UNKNOWN_PROCESS' ? 'VALIDATION_FAILED' : err.code;
     detail = err.text[lang];

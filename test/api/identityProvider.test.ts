@@ -3,12 +3,20 @@
  * tokens checked against the platform's JWKS, day after day — while it fails, and while its clock
  * and ours differ by a few seconds.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createApp } from '../../api/app.js';
 import { createVerifier } from '../../api/auth.js';
+import { buildServer } from '../../api/server.js';
 import { ManualClock } from '../../infra/clock.js';
+import { loadConfig } from '../../infra/config.js';
+import { createLogger } from '../../infra/logger.js';
 
 const claims = { role: 'applicant', org: '91370100MA3C5ABC1X' };
 type Keys = Awaited<ReturnType<typeof generateKeyPair>>;
@@ -120,5 +128,40 @@ describe('given an identity platform whose clock differs from ours by a few seco
     await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'u1' });
     clock.advance(60_000);
     await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', text: { zh: '登录凭证已过期' } });
+  });
+});
+
+describe('given a JWKS endpoint that fails, as the operator reads the log', () => {
+  it.each([
+    ['redirects elsewhere (302)', (res: import('node:http').ServerResponse) => res.writeHead(302, { location: 'https://idp.example/sso/login' }).end(), /HTTP 302.*https:\/\/idp\.example\/sso\/login/],
+    ['answers 500 with an error page', (res: import('node:http').ServerResponse) => res.writeHead(500, { 'content-type': 'text/html' }).end('<h1>500</h1>'), /HTTP 500/],
+    ['answers 200 with a login page, not JSON', (res: import('node:http').ServerResponse) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>统一身份认证平台</html>'), /JSON/],
+  ])('(it %s), when a request comes, then the caller gets 503 identityProviderUnreachable, and the warning logged says what the endpoint did', async (_what, answer, logged) => {
+    const idp = createServer((_req, res) => answer(res));
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    running.push(idp);
+    const lines: { level: number; msg: string; err?: { message?: string } }[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const text of chunk.toString('utf8').split('\n')) if (text) lines.push(JSON.parse(text) as (typeof lines)[number]);
+        done();
+      },
+    });
+    const dataDir = mkdtempSync(join(tmpdir(), 'api-idp-'));
+    const app = await createApp(loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWKS_URL: `http://127.0.0.1:${(idp.address() as AddressInfo).port}/jwks.json`, WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' }), { logger: createLogger({ level: 'info' }, sink) });
+    const server = await buildServer(app);
+    try {
+      const keys = await generateKeyPair('RS256');
+      const res = await server.inject({ method: 'GET', url: '/v1/inbox', headers: { authorization: `Bearer ${await sign(keys, new ManualClock())}` } });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ code: 'UNAVAILABLE', reason: 'identityProviderUnreachable', detail: '身份认证服务（JWKS）暂时无法访问，无法核验登录凭证，请稍后再试' });
+      expect(res.headers['retry-after']).toBe('10');
+      const warning = lines.find((line) => line.level === 40 && line.msg.startsWith('服务暂时无法处理请求'));
+      expect(warning?.err?.message ?? '', JSON.stringify(warning)).toMatch(logged);
+    } finally {
+      await server.close();
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
