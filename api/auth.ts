@@ -1,4 +1,4 @@
-import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, jwtVerify, SignJWT, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import type { Directory } from '../directory/directory.js';
@@ -123,34 +123,57 @@ async function fetchSayingStatus(input: string, init: RequestInit): Promise<Resp
 }
 
 /**
+ * How long the key set last fetched is still used while the identity provider cannot be reached.
+ * Without it, a platform down for a minute when the key set was due again (every `RECHECK_MS`)
+ * made every token not already cached 503, though the keys had been fetched minutes before. A key
+ * the platform withdraws stops working at the first fetch that succeeds, as before.
+ */
+const KEYS_KEPT_WHILE_UNREACHABLE_MS = 60 * 60_000;
+
+/**
  * The identity provider's key set (jose's remote set), not fetched again for `RETRY_AFTER_S` after
  * a fetch failed. jose remembers only successes: while the endpoint answered 500 or refused, every
  * request for which no token was cached fetched it again (20 requests, 20 fetches), pressing on a
- * platform already in trouble and making each request wait for its own failed fetch. In that time
- * keys still fresh are used as jose would, with no fetch for a key they lack (503 again).
+ * platform already in trouble and making each request wait for its own failed fetch. While it
+ * cannot be reached, the keys last fetched answer, for `KEYS_KEPT_WHILE_UNREACHABLE_MS`; a token
+ * they do not cover is 503 again, with no fetch.
  */
 function remoteKeySet(url: URL, cacheMaxAge: number, now: () => Date): JWTVerifyGetKey {
-  const remote = createRemoteJWKSet(url, { cacheMaxAge, [customFetch]: fetchSayingStatus });
+  let fetches = 0;
+  const remote = createRemoteJWKSet(url, {
+    cacheMaxAge,
+    [customFetch]: async (input: string, init: RequestInit) => {
+      const response = await fetchSayingStatus(input, init);
+      fetches += 1;
+      return response;
+    },
+  });
   let failed: { untilMs: number; err: unknown } | undefined;
-  let local: { jwks: JSONWebKeySet; getKey: ReturnType<typeof createLocalJWKSet> } | undefined;
-  return async (header, token) => {
-    if (failed && now().getTime() < failed.untilMs) {
-      const jwks = remote.jwks();
-      if (!remote.fresh || !jwks) throw failed.err;
-      if (local?.jwks !== jwks) local = { jwks, getKey: createLocalJWKSet(jwks) };
-      try {
-        return await local.getKey(header, token);
-      } catch (err) {
-        throw err instanceof errors.JWKSNoMatchingKey ? failed.err : err;
-      }
+  /** When a key set was last fetched and taken; its keys, made when first needed. */
+  let held: { fetchedMs: number; getKey?: ReturnType<typeof createLocalJWKSet> } | undefined;
+  const fromHeld = async (header: Parameters<JWTVerifyGetKey>[0], token: Parameters<JWTVerifyGetKey>[1], failure: unknown) => {
+    const jwks = remote.jwks();
+    if (!held || !jwks || now().getTime() - held.fetchedMs > KEYS_KEPT_WHILE_UNREACHABLE_MS) throw failure;
+    held.getKey ??= createLocalJWKSet(jwks);
+    try {
+      return await held.getKey(header, token);
+    } catch (err) {
+      throw err instanceof errors.JWKSNoMatchingKey ? failure : err;
     }
+  };
+  return async (header, token) => {
+    if (failed && now().getTime() < failed.untilMs) return fromHeld(header, token, failed.err);
+    const before = fetches;
     try {
       const key = await remote(header, token);
+      // A fetch answered 200 during a call that succeeded: jose took the set it fetched.
+      if (fetches !== before || !held) held = { fetchedMs: now().getTime() };
       failed = undefined;
       return key;
     } catch (err) {
-      if (keySetUnreachable(err)) failed = { untilMs: now().getTime() + RETRY_AFTER_S * 1000, err };
-      throw err;
+      if (!keySetUnreachable(err)) throw err;
+      failed = { untilMs: now().getTime() + RETRY_AFTER_S * 1000, err };
+      return fromHeld(header, token, err);
     }
   };
 }

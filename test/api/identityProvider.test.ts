@@ -89,6 +89,27 @@ describe('given an identity platform whose JWKS endpoint fails', () => {
   });
 });
 
+describe('given an identity platform that is down when the key set is due to be fetched again', () => {
+  it('when a new token signed with a key it published comes, then it is accepted on the key set last fetched, for at most an hour; then 503', async () => {
+    const keys = await generateKeyPair('RS256');
+    const idp = await startIdp(keys);
+    const clock = new ManualClock('2026-12-02T08:00:00.000Z');
+    // The key set is due again at every token: as it is every 5 minutes in service.
+    const verifier = createVerifier({ jwksUrl: idp.url, now: () => clock.now(), keySetMaxAgeMs: 0 });
+    await expect(verifier.verify(await sign(keys, clock, { jti: 'before' }))).resolves.toMatchObject({ sub: 'u1' });
+    idp.answer = 'error';
+    clock.advance(5 * 60_000);
+    await expect(verifier.verify(await sign(keys, clock, { jti: 'during' }))).resolves.toMatchObject({ sub: 'u1' });
+    const other = await generateKeyPair('RS256');
+    await expect(verifier.verify(await sign(other, clock, { jti: 'unknown' }, 'k9'))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    clock.advance(60 * 60_000);
+    await expect(verifier.verify(await sign(keys, clock, { jti: 'an hour on' }))).rejects.toMatchObject({ code: 'UNAVAILABLE', details: { reason: 'identityProviderUnreachable' } });
+    idp.answer = 'keys';
+    clock.advance(10_000);
+    await expect(verifier.verify(await sign(keys, clock, { jti: 'back' }))).resolves.toMatchObject({ sub: 'u1' });
+  });
+});
+
 describe('given an identity platform whose clock differs from ours by a few seconds', () => {
   it.each([
     ['ahead: a token just issued, not before (nbf) and issued at (iat) 5 s in our future', { nbf: +5, iat: +5, exp: +3600 }],
