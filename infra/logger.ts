@@ -16,9 +16,16 @@ const PERSONAL_IN_URL = [
   /[\w.+-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+/gi,
 ];
 
-/** `url` with any natural person's ID number, mobile number or e-mail address in it censored as the redactions are. */
+/**
+ * A JWT (a JOSE header `{"…` in base64url, then two more segments): a bearer token a client put in
+ * the address (`?access_token=`, a download link). It is refused there, but was logged whole while
+ * the Authorization header is redacted, good for hours to whoever read the log.
+ */
+const TOKEN_IN_URL = /eyJ[\w-]*\.[\w-]*\.[\w-]*/g;
+
+/** `url` with any bearer token, natural person's ID number, mobile number or e-mail address in it censored as the redactions are. */
 export function urlForLogs(url: string): string {
-  return PERSONAL_IN_URL.reduce((text, pattern) => text.replace(pattern, '[redacted]'), url);
+  return [TOKEN_IN_URL, ...PERSONAL_IN_URL].reduce((text, pattern) => text.replace(pattern, '[redacted]'), url);
 }
 
 /** The request as fastify logs it (method, url, host, client address), its url without personal data (个人信息保护法 第六条, 第五十一条). */

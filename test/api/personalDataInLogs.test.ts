@@ -81,6 +81,28 @@ describe('request logs, given an address that names a natural person', () => {
   });
 });
 
+describe('request logs, given a bearer token put in the address instead of the Authorization header', () => {
+  // Some identity-platform clients (a download link, an EventSource) put the token in the query. It
+  // is refused (401: the token is read from the header only), but the header is redacted in the log
+  // and the address was not: the whole token, good for hours, was written to every log copy.
+  it.each([
+    ['on a route (?access_token=)', (token: string) => `/v1/inbox?access_token=${token}`, 401],
+    ['on an audit export (&token=)', (token: string) => `/v1/audit/export?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z&token=${token}`, 401],
+    ['on an address there is no route for', (token: string) => `/no-such-thing?access_token=${token}`, 404],
+  ])('%s, then it is answered as before and no log line holds the token', async (_where, url, status) => {
+    const token = await mintToken(SECRET, { sub: 'u-a', role: 'auditor', org: orgs.provinceAuthority });
+    const res = await server.inject({ method: 'GET', url: url(token) });
+    expect(res.statusCode).toBe(status);
+    const own = ofRequest(String(res.headers['x-request-id']));
+    expect(own.length).toBeGreaterThan(0);
+    const [, payload, signature] = token.split('.');
+    for (const line of own) {
+      expect(line).not.toContain(signature);
+      expect(line).not.toContain(payload);
+    }
+  });
+});
+
 /** Sends `text` as is on a new connection; answers the status line the server wrote back. */
 function sendRaw(port: number, text: string): Promise<string> {
   return new Promise((resolve, reject) => {
