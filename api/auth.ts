@@ -210,11 +210,35 @@ export function createVerifier(options: {
     },
   };
 
+  /**
+   * jose's check of the token. A token naming no `kid` while the key set holds more than one key it
+   * could be (a platform rotating its key publishes both) was refused: jose leaves trying each to
+   * the caller. The one that verifies it is taken.
+   */
+  async function verifySignature(token: string) {
+    const verifyOptions = { algorithms, requiredClaims: ['exp'], currentDate: now(), clockTolerance: CLOCK_SKEW_S };
+    try {
+      return await jwtVerify(token, key as Uint8Array, verifyOptions);
+    } catch (err) {
+      if (!(err instanceof errors.JWKSMultipleMatchingKeys)) throw err;
+      let refusal: unknown = err;
+      for await (const candidate of err) {
+        try {
+          return await jwtVerify(token, candidate, verifyOptions);
+        } catch (other) {
+          if (!(other instanceof errors.JWSSignatureVerificationFailed)) throw other;
+          refusal = other;
+        }
+      }
+      throw refusal;
+    }
+  }
+
   async function verifyOnce(token: string): Promise<Caller> {
     let payload: unknown;
     try {
       // A token must say when it expires: one without `exp` would be good for ever, however it leaked.
-      payload = (await jwtVerify(token, key as Uint8Array, { algorithms, requiredClaims: ['exp'], currentDate: now(), clockTolerance: CLOCK_SKEW_S })).payload;
+      payload = (await verifySignature(token)).payload;
     } catch (err) {
       // The identity provider out of reach is the server's trouble: the caller's token may be good.
       if (options.jwksUrl && keySetUnreachable(err)) {

@@ -110,6 +110,24 @@ describe('given an identity platform that is down when the key set is due to be 
   });
 });
 
+describe('given an identity platform rotating its signing key, both keys published', () => {
+  it('when its tokens name no kid, then a token signed with either key is accepted, and one signed with neither is 401', async () => {
+    const old = await generateKeyPair('RS256');
+    const next = await generateKeyPair('RS256');
+    // Keys published without kid, as some platforms do: a token's header then has none to name.
+    const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(old.publicKey)), alg: 'RS256', use: 'sig' }, { ...(await exportJWK(next.publicKey)), alg: 'RS256', use: 'sig' }] });
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(jwks));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    running.push(server);
+    const clock = new ManualClock('2026-12-02T08:00:00.000Z');
+    const verifier = createVerifier({ jwksUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`, now: () => clock.now() });
+    const signWith = (keys: Keys, jti: string) => new SignJWT({ ...claims, jti }).setProtectedHeader({ alg: 'RS256' }).setSubject('u1').setIssuedAt(clock.now()).setExpirationTime(new Date(clock.now().getTime() + 3_600_000)).sign(keys.privateKey);
+    await expect(verifier.verify(await signWith(old, 'old'))).resolves.toMatchObject({ sub: 'u1' });
+    await expect(verifier.verify(await signWith(next, 'next'))).resolves.toMatchObject({ sub: 'u1' });
+    await expect(verifier.verify(await signWith(await generateKeyPair('RS256'), 'forged'))).rejects.toMatchObject({ code: 'UNAUTHENTICATED', text: { zh: '登录凭证无效' } });
+  });
+});
+
 describe('given an identity platform whose clock differs from ours by a few seconds', () => {
   it.each([
     ['ahead: a token just issued, not before (nbf) and issued at (iat) 5 s in our future', { nbf: +5, iat: +5, exp: +3600 }],
