@@ -85,6 +85,8 @@ const CLOCK_SKEW_S = 60;
 function whyRefused(err: unknown): { zh: string; en: string } {
   const { code, claim, reason } = err as { code?: string; claim?: string; reason?: string };
   if (code === 'ERR_JWT_EXPIRED') return { zh: '登录凭证已过期', en: 'the token has expired' };
+  if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim === 'aud') return { zh: '登录凭证不是签发给本系统的（aud 不符）', en: 'the token was not issued for this system (aud)' };
+  if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim === 'iss') return { zh: '登录凭证的签发方（iss）不是所配置的身份提供方', en: 'the token was not issued by the configured identity provider (iss)' };
   if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim === 'nbf' && reason === 'check_failed') {
     return { zh: '登录凭证尚未生效（nbf 晚于当前时间）', en: 'the token is not valid yet (nbf is in the future)' };
   }
@@ -193,6 +195,13 @@ export function createVerifier(options: {
   recheckMs?: number;
   /** How long the key set is kept (by jose, in real time). Default `RECHECK_MS`. */
   keySetMaxAgeMs?: number;
+  /**
+   * The `aud` and `iss` a token must name (WORKFLOW_JWT_AUDIENCE, WORKFLOW_JWT_ISSUER). A provincial
+   * identity platform signs every application's tokens with the same keys: without them, a token it
+   * issued for another application, with a `role` of that application's (admin), was taken here.
+   */
+  audience?: string;
+  issuer?: string;
 }): Verifier {
   const now = options.now ?? (() => systemClock.now());
   const recheckMs = options.recheckMs ?? RECHECK_MS;
@@ -216,7 +225,14 @@ export function createVerifier(options: {
    * the caller. The one that verifies it is taken.
    */
   async function verifySignature(token: string) {
-    const verifyOptions = { algorithms, requiredClaims: ['exp'], currentDate: now(), clockTolerance: CLOCK_SKEW_S };
+    const verifyOptions = {
+      algorithms,
+      requiredClaims: ['exp'],
+      currentDate: now(),
+      clockTolerance: CLOCK_SKEW_S,
+      ...(options.audience ? { audience: options.audience } : {}),
+      ...(options.issuer ? { issuer: options.issuer } : {}),
+    };
     try {
       return await jwtVerify(token, key as Uint8Array, verifyOptions);
     } catch (err) {

@@ -32,6 +32,9 @@ const Env = z.object({
     .default('FULL'),
   WORKFLOW_JWT_SECRET: SECRET.optional(),
   WORKFLOW_JWKS_URL: z.url({ error: '应为身份提供方 JWKS 的网址，例如 https://idp.example/.well-known/jwks.json（不用时请删除该变量）' }).optional(),
+  // The audience and issuer a token must name, where one identity platform signs the tokens of many applications.
+  WORKFLOW_JWT_AUDIENCE: z.string().min(1, '不能为空：本系统在身份提供方登记的标识（令牌的 aud），不用时请删除该变量').optional(),
+  WORKFLOW_JWT_ISSUER: z.string().min(1, '不能为空：身份提供方的签发方标识（令牌的 iss），不用时请删除该变量').optional(),
   WORKFLOW_ORGS: z.string().min(1, '不能为空（不用时请删除该变量）').optional(),
   WORKFLOW_TEST_CLOCK: z.enum(['0', '1'], { error: '应为 0 或 1' }).optional(),
   NODE_ENV: z.string().optional(),
@@ -65,6 +68,10 @@ export interface Config {
   sqliteSynchronous: 'FULL' | 'NORMAL' | 'EXTRA' | 'OFF';
   jwtSecret?: string;
   jwksUrl?: string;
+  /** The `aud` a token must name (WORKFLOW_JWT_AUDIENCE). */
+  jwtAudience?: string;
+  /** The `iss` a token must name (WORKFLOW_JWT_ISSUER). */
+  jwtIssuer?: string;
   orgsPath?: string;
   testClock: boolean;
   production: boolean;
@@ -89,6 +96,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sqliteSynchronous: e.WORKFLOW_SQLITE_SYNCHRONOUS,
     jwtSecret: e.WORKFLOW_JWT_SECRET,
     jwksUrl: e.WORKFLOW_JWKS_URL,
+    ...(e.WORKFLOW_JWT_AUDIENCE ? { jwtAudience: e.WORKFLOW_JWT_AUDIENCE } : {}),
+    ...(e.WORKFLOW_JWT_ISSUER ? { jwtIssuer: e.WORKFLOW_JWT_ISSUER } : {}),
     orgsPath: e.WORKFLOW_ORGS,
     testClock: e.WORKFLOW_TEST_CLOCK === '1',
     production,

@@ -128,6 +128,46 @@ describe('given an identity platform rotating its signing key, both keys publish
   });
 });
 
+describe('given a unified identity platform that signs the tokens of many applications with the same keys', () => {
+  const AUDIENCE = 'sd-open-data-workflow';
+  const ISSUER = 'https://iam.shandong.gov.cn';
+  it.each([
+    ['issued for another application (aud)', { aud: 'sd-social-security', iss: ISSUER }, '登录凭证不是签发给本系统的（aud 不符）'],
+    ['naming no audience', { iss: ISSUER }, '登录凭证不是签发给本系统的（aud 不符）'],
+    ['from another issuer (iss)', { aud: AUDIENCE, iss: 'https://idp.example' }, '登录凭证的签发方（iss）不是所配置的身份提供方'],
+  ])('and WORKFLOW_JWT_AUDIENCE and WORKFLOW_JWT_ISSUER name this one, when a token %s comes, then 401 saying so', async (_what, extra, zh) => {
+    const keys = await generateKeyPair('RS256');
+    const idp = await startIdp(keys);
+    const clock = new ManualClock('2026-12-02T08:00:00.000Z');
+    const verifier = createVerifier({ jwksUrl: idp.url, now: () => clock.now(), audience: AUDIENCE, issuer: ISSUER });
+    await expect(verifier.verify(await sign(keys, clock, extra))).rejects.toMatchObject({ code: 'UNAUTHENTICATED', text: { zh } });
+    await expect(verifier.verify(await sign(keys, clock, { aud: AUDIENCE, iss: ISSUER }))).resolves.toMatchObject({ sub: 'u1' });
+  });
+
+  it('when the server is started with WORKFLOW_JWT_AUDIENCE, then a token for another application is 401 there', async () => {
+    const keys = await generateKeyPair('RS256');
+    const idp = await startIdp(keys);
+    const dataDir = mkdtempSync(join(tmpdir(), 'api-idp-'));
+    const app = await createApp(loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWKS_URL: idp.url, WORKFLOW_JWT_AUDIENCE: AUDIENCE, WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' }), { logger: createLogger({ level: 'silent' }) });
+    const server = await buildServer(app);
+    try {
+      const clock = new ManualClock();
+      const as = async (aud: string) => (await server.inject({ method: 'GET', url: '/v1/inbox', headers: { authorization: `Bearer ${await sign(keys, clock, { aud })}` } })).statusCode;
+      expect(await as('sd-social-security')).toBe(401);
+      expect(await as(AUDIENCE)).toBe(200);
+    } finally {
+      await server.close();
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('the settings are read from the environment, and refused when blank', () => {
+    expect(loadConfig({ WORKFLOW_JWKS_URL: 'https://iam.shandong.gov.cn/jwks', WORKFLOW_JWT_AUDIENCE: AUDIENCE, WORKFLOW_JWT_ISSUER: ISSUER })).toMatchObject({ jwtAudience: AUDIENCE, jwtIssuer: ISSUER });
+    expect(() => loadConfig({ WORKFLOW_JWT_AUDIENCE: '' })).toThrow(/WORKFLOW_JWT_AUDIENCE/);
+  });
+});
+
 describe('given an identity platform whose clock differs from ours by a few seconds', () => {
   it.each([
     ['ahead: a token just issued, not before (nbf) and issued at (iat) 5 s in our future', { nbf: +5, iat: +5, exp: +3600 }],
