@@ -3,7 +3,8 @@
  * is recomputed from the line itself (`stream`, `revision`, `id`, `type`, `data`, `metadata`, as
  * eventHash covers them), and each event's `prevHash` must be the hash of the event before it in
  * its stream. An export covers a period, so a stream's first line in the file may follow events
- * outside it: its `prevHash` is taken on trust, but any gap inside the file is named.
+ * outside it: its `prevHash` is taken on trust, but any gap inside the file is named. The holiday
+ * notices (no hash chain) must follow on too: each revision of their stream after the one before.
  *
  * What a person reads on a line (actor, time, command, states, deadlines) is checked too, when the
  * caller says how a stored event is shown (`expected`, the history entry of projections/audit.ts):
@@ -47,7 +48,7 @@ export interface ExportCheck {
   lines: number;
   /** Case events whose hash was recomputed. */
   caseEvents: number;
-  /** Other lines (holiday notices): not hash-chained, counted only. */
+  /** Other lines (holiday notices): not hash-chained, but each notice stream's revisions must follow on. */
   otherEvents: number;
   cases: number;
   failures: ExportFailure[];
@@ -78,6 +79,8 @@ export async function checkExport(lines: AsyncIterable<string> | Iterable<string
   const { onLine, expected } = options;
   const result: ExportCheck = { ok: true, lines: 0, caseEvents: 0, otherEvents: 0, cases: 0, failures: [], withoutHashFields: false };
   const last = new Map<string, { revision: number; hash: string }>();
+  /** The revision of the last holiday notice read, by notice stream. */
+  const notices = new Map<string, number>();
   /** The position of the line before: an export is in log order, every position once. */
   let lastPosition: { position: number; line: number } | undefined;
   let n = 0;
@@ -140,6 +143,21 @@ export async function checkExport(lines: AsyncIterable<string> | Iterable<string
         continue;
       }
       result.otherEvents++;
+      // The notices are not hash-chained, but they are a stream of their own: one left out (every
+      // deadline computed after it depends on it) leaves a gap in its revisions. (Each notice's
+      // previousVersion is no check: a version covers the notices the loading release shipped too,
+      // so after an upgrade that ships another year it differs from the notice before it.)
+      const before = notices.get(line.stream);
+      if (revision === null || !Number.isSafeInteger(revision) || revision < 0) {
+        fail(null, revision, '节假日安排通知缺少版本号（revision）', 'the holiday notice lacks its revision');
+      } else if (before !== undefined && revision <= before) {
+        fail(null, revision, `节假日安排通知流 ${line.stream} 版本 ${revision} 的事件重复出现或次序颠倒（此前已有版本 ${before}）`, `notice revision ${revision} repeats or comes out of order (revision ${before} came before)`);
+      } else {
+        if (before !== undefined && revision !== before + 1) {
+          fail(null, revision, `缺少节假日安排通知流 ${line.stream} 版本 ${before + 1} 的事件（前一个为版本 ${before}）`, `notice revision ${before + 1} is missing (the one before is revision ${before})`);
+        }
+        notices.set(line.stream, revision);
+      }
       continue;
     }
     const { stream, id, type, metadata, hash, prevHash } = line;

@@ -12,6 +12,7 @@ import { auditLine } from '../../projections/audit.js';
 import { actors, commandData, startInputs } from '../machines/examples.js';
 import { actorOf } from '../projections/harness.js';
 import { admin, notice2026, world, type World } from '../projections/harness.js';
+import { testNotice2027 } from '../calendars/notice2027.js';
 
 let w: World;
 let caseId: string;
@@ -167,5 +168,40 @@ describe('checking an audit export without the server', () => {
       folder = err as { status?: number; stderr?: string };
     }
     expect([folder.status, folder.stderr]).toEqual([2, `${w.dir} 是文件夹：请给出审计导出文件（NDJSON）的路径\n`]);
+  });
+});
+
+describe('checking the holiday notices of an audit export without the server', () => {
+  let cw: World;
+  beforeAll(async () => {
+    cw = await world({ start: '2026-11-20T02:00:00.000Z', without2026: true });
+    await cw.calendar.load(notice2026, admin);
+    cw.clock.set('2026-11-21T02:00:00.000Z');
+    await cw.calendar.load(testNotice2027, admin);
+    cw.clock.set('2026-11-23T02:00:00.000Z');
+    // The same year's notice as corrected: a new calendar version, the third notice of the stream.
+    await cw.calendar.load({ ...testNotice2027, notice: '国办发明电〔2026〕Y号（测试数据）' }, admin);
+  });
+  afterAll(() => cw.close());
+
+  const notices = async (): Promise<string[]> => {
+    const lines: string[] = [];
+    for await (const line of cw.models.exportEvents({ from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' })) lines.push(line.trimEnd());
+    return lines;
+  };
+
+  it('given three notices loaded, when the middle one is left out of the file, then the check names the gap: every deadline computed after it depends on it', async () => {
+    const lines = await notices();
+    expect(lines.map((l) => (JSON.parse(l) as { revision: number }).revision)).toEqual([0, 1, 2]);
+    expect(await checkExport(lines)).toMatchObject({ ok: true, otherEvents: 3, failures: [] });
+    const left = [lines[0]!, lines[2]!];
+    expect((await checkExport(left)).failures).toEqual([
+      { line: 2, caseId: null, revision: 2, reason: expect.objectContaining({ zh: '缺少节假日安排通知流 calendar-notices 版本 1 的事件（前一个为版本 0）' }) },
+    ]);
+  });
+
+  it('given the notices of a later period only, then the first is taken on trust, as a case’s first line is', async () => {
+    const lines = await notices();
+    expect((await checkExport(lines.slice(1))).ok).toBe(true);
   });
 });
