@@ -5,7 +5,7 @@
  * of its hash chain and replay. Also: verifying every case of the store.
  */
 import type { App } from '../../api/app.js';
-import type { WorkingDayCalendar } from '../../calendars/index.js';
+import { CalendarNotCoveredError, type WorkingDayCalendar } from '../../calendars/index.js';
 import { SYSTEM_ACTOR } from '../../engine/engine.js';
 import type { CaseEventMetadata, Task } from '../../engine/events.js';
 import type { Verification } from '../../engine/verify.js';
@@ -181,9 +181,16 @@ export async function timeline(app: App, caseId: string, now: Date): Promise<Tim
     let status = '无期限';
     if (task.dueAt) {
       const overdue = Date.parse(task.dueAt) < now.getTime();
-      status = overdue
-        ? `已逾期 ${calendar.workingDaysOverdue(now.toISOString(), task.dueAt)} 个工作日`
-        : `剩余 ${calendar.workingDaysLeft(now.toISOString(), task.dueAt)} 个工作日`;
+      try {
+        status = overdue
+          ? `已逾期 ${calendar.workingDaysOverdue(now.toISOString(), task.dueAt)} 个工作日`
+          : `剩余 ${calendar.workingDaysLeft(now.toISOString(), task.dueAt)} 个工作日`;
+      } catch (err) {
+        // Replayed years later, past what the calendar can count to: the history and its verification
+        // are what an auditor came for, and were lost to a stack trace over this one remark.
+        if (!(err instanceof CalendarNotCoveredError)) throw err;
+        status = `${overdue ? '已逾期' : '未到期'}（日历只能计算 ${err.covered.from}–${err.covered.to} 年的工作日，无法计到 ${err.year} 年）`;
+      }
     }
     lines.push(`  - ${task.label} · ${ROLE_LABELS[task.role] ?? task.role} ${orgsText(app, task, first.summary.applicant)} · ${task.dueAt ? `截止 ${shanghaiTime(task.dueAt, calendar)}${basisText(task)}，` : ''}${status}`);
   }

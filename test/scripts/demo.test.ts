@@ -119,6 +119,23 @@ describe('npm run demo', () => {
     await expect(timeline(app, '00000000-0000-0000-0000-000000000000', NOW)).rejects.toBeInstanceOf(EngineError);
   });
 
+  it('given a case with a task still open, when it is replayed as a timeline decades later (a year the calendar cannot count to), then the timeline and its verification are still shown, the task overdue without a count of working days', async () => {
+    const ids = await caseIdsInStore(app);
+    let open: string | undefined;
+    for (const id of ids) {
+      if ((await timeline(app, id, NOW)).lines.some((l) => l.includes('个工作日') && l.startsWith('  - '))) {
+        open = id;
+        break;
+      }
+    }
+    expect(open).toBeDefined();
+    const { lines, verification } = await timeline(app, open!, new Date('2060-06-01T00:00:00.000Z'));
+    expect(verification.ok).toBe(true);
+    const task = lines.find((l) => l.startsWith('  - '))!;
+    expect(task).toMatch(/已逾期（日历只能计算 \d{4}–\d{4} 年的工作日，无法计到 2060 年）$/);
+    expect(lines.at(-1)).toContain('校验：通过');
+  });
+
   it('refuses a store that already has events, and says how to reset it', async () => {
     const refused = runDemo({ dataDir, cases: 5, seed: 1, now: NOW });
     await expect(refused).rejects.toBeInstanceOf(DemoRefusedError);
