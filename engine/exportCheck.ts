@@ -51,7 +51,10 @@ export interface ExportCheck {
   /** Other lines (holiday notices): not hash-chained, but each notice stream's revisions must follow on. */
   otherEvents: number;
   cases: number;
+  /** The first failures found (at most MAX_FAILURES of them, in file order). */
   failures: ExportFailure[];
+  /** How many failures were found in all: more than `failures` lists when the file is wrong throughout. */
+  failuresFound: number;
   /**
    * No case line carries what its hash covers, and nothing else is wrong: an export made before the
    * lines carried it (50d8d76), which no file check can verify — not a file found altered.
@@ -77,7 +80,7 @@ const MAX_FAILURES = 1000;
 /** Checks the lines of an export, in file order. */
 export async function checkExport(lines: AsyncIterable<string> | Iterable<string>, options: CheckOptions = {}): Promise<ExportCheck> {
   const { onLine, expected } = options;
-  const result: ExportCheck = { ok: true, lines: 0, caseEvents: 0, otherEvents: 0, cases: 0, failures: [], withoutHashFields: false };
+  const result: ExportCheck = { ok: true, lines: 0, caseEvents: 0, otherEvents: 0, cases: 0, failures: [], failuresFound: 0, withoutHashFields: false };
   const last = new Map<string, { revision: number; hash: string }>();
   /** The revision of the last holiday notice read, by notice stream. */
   const notices = new Map<string, number>();
@@ -197,10 +200,12 @@ export async function checkExport(lines: AsyncIterable<string> | Iterable<string
     last.set(stream, { revision, hash: typeof stored.hash === 'string' ? stored.hash : '' });
   }
   result.withoutHashFields = result.caseEvents === 0 && lacking > 0 && lacking === failed;
+  result.failuresFound = failed;
   // Nothing read is nothing verified: never "all consistent".
   if (result.lines === 0) {
     result.ok = false;
     result.failures.push({ line: 0, caseId: null, revision: null, reason: { zh: '文件中没有任何事件，没有可校验的内容', en: 'the file holds no event: nothing to verify' } });
+    result.failuresFound = 1;
   }
   return result;
 }

@@ -61,12 +61,13 @@ if (result.withoutHashFields) {
 
 const lines = [
   `已读取 ${result.lines} 行：案件事件 ${result.caseEvents} 个（${result.cases} 个案件），其他事件 ${result.otherEvents} 个。`,
-  result.ok ? '全部哈希重算一致，各案件事件前后衔接。' : `发现 ${result.failures.length} 处问题：`,
+  result.ok ? '全部哈希重算一致，各案件事件前后衔接。' : `发现 ${result.failuresFound} 处问题：`,
 ];
 for (const f of result.failures.slice(0, 20)) {
   const where = `${f.line > 0 ? `第 ${f.line} 行` : '文件'}${f.caseId ? ` 案件 ${f.caseId}` : ''}${f.revision !== null ? ` 版本 ${f.revision} 的事件（第 ${f.revision + 1} 个）` : ''}`;
   lines.push(`  ${where}：${f.reason.zh}`);
 }
-if (result.failures.length > 20) lines.push(`  ……另有 ${result.failures.length - 20} 处`);
+// Counted in full, though only the first of them are kept: a file wrong throughout is not said to have 1,000 problems.
+if (result.failuresFound > 20) lines.push(`  ……另有 ${result.failuresFound - 20} 处`);
 process.stdout.write(`${lines.join('\n')}\n`);
 process.exitCode = result.ok ? 0 : 1;

@@ -46,13 +46,13 @@ describe('checking an audit export without the server', () => {
     const lines = await exported();
     const first = JSON.parse(lines[0]!) as Record<string, unknown>;
     expect(first).toMatchObject({ caseId, stream: `objection-${caseId}`, machine: { name: 'objection', version: 1 }, metadata: { caseId, hash: first.hash } });
-    expect(await checkExport(lines)).toEqual({ ok: true, lines: 6, caseEvents: 5, otherEvents: 1, cases: 2, failures: [], withoutHashFields: false });
+    expect(await checkExport(lines)).toEqual({ ok: true, lines: 6, caseEvents: 5, otherEvents: 1, cases: 2, failures: [], failuresFound: 0, withoutHashFields: false });
   });
 
   it('given the export saved by an editor with a byte-order mark, then it still checks', async () => {
     const lines = await exported();
     const saved = [`\uFEFF${lines[0]}`, ...lines.slice(1)];
-    expect(await checkExport(saved)).toEqual({ ok: true, lines: 6, caseEvents: 5, otherEvents: 1, cases: 2, failures: [], withoutHashFields: false });
+    expect(await checkExport(saved)).toEqual({ ok: true, lines: 6, caseEvents: 5, otherEvents: 1, cases: 2, failures: [], failuresFound: 0, withoutHashFields: false });
   });
 
   it('given an export made before its lines carried what their hashes cover (no stream, id, type or metadata on any line), then it is told apart as unverifiable, not as a file found altered; one such line among others is a failure', async () => {
@@ -142,6 +142,23 @@ describe('checking an audit export without the server', () => {
     expect((await checkExport([refusal])).failures).toEqual([
       { line: 1, caseId: null, revision: null, reason: expect.objectContaining({ zh: '这一行是接口的错误答复（403：只有审计和管理员可以导出事件），不是导出的事件' }) },
     ]);
+  });
+
+  it('given a file with more problems than are listed (1,200 lines that are not JSON), then every one is counted, and npm run verify-export says how many there are, not how many it kept', async () => {
+    const garbled = Array.from({ length: 1200 }, (_, i) => `not json ${i}`);
+    const check = await checkExport(garbled);
+    expect([check.ok, check.failures.length, check.failuresFound]).toEqual([false, 1000, 1200]);
+    const file = join(w.dir, 'garbled.ndjson');
+    writeFileSync(file, `${garbled.join('\n')}\n`);
+    let failed: { status?: number; stdout?: string } = {};
+    try {
+      execFileSync('npx', ['tsx', 'scripts/verifyExport.ts', file, '--quiet'], { encoding: 'utf8' });
+    } catch (err) {
+      failed = err as { status?: number; stdout?: string };
+    }
+    expect(failed.status).toBe(1);
+    expect(failed.stdout).toContain('发现 1200 处问题');
+    expect(failed.stdout).toContain('……另有 1180 处');
   });
 
   it('given the file, when npm run verify-export checks it, then it says so in Chinese and exits 0; tampered, it names the line and exits 1', async () => {
