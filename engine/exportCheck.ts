@@ -77,8 +77,66 @@ interface Line {
 /** At most this many failures are kept (a file tampered with throughout would otherwise fill memory). */
 const MAX_FAILURES = 1000;
 
+/**
+ * The most a line of an export can be: a command's body is at most 1 MiB (api/limits.ts), and its
+ * line, with the JSON escapes and the metadata stored beside it, is far less than this.
+ */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+/** A line longer than an export's lines can be, skipped as it was read: only its length is kept. */
+export class OverlongLine {
+  constructor(readonly bytes: number) {}
+}
+
+/**
+ * The lines of a file read in chunks (LF, CRLF or CR ends; the last may have none), as UTF-8 text;
+ * a line of more than `maxLineBytes` is answered as an `OverlongLine`, never held whole. A file of
+ * one huge line (the export made a JSON array with jq -c -s, a disk image) otherwise filled memory,
+ * and past 512 MiB ended in node:readline's "RangeError: Invalid string length" and a stack trace.
+ */
+export async function* exportLines(chunks: AsyncIterable<Uint8Array>, maxLineBytes = MAX_LINE_BYTES): AsyncGenerator<string | OverlongLine> {
+  let parts: Uint8Array[] = [];
+  let length = 0;
+  let afterCR = false;
+  const line = (): string | OverlongLine => {
+    const text = length > maxLineBytes ? new OverlongLine(length) : Buffer.concat(parts, length).toString('utf8');
+    parts = [];
+    length = 0;
+    return text;
+  };
+  const keep = (segment: Uint8Array) => {
+    length += segment.length;
+    if (length > maxLineBytes) parts = [];
+    else if (segment.length > 0) parts.push(segment);
+  };
+  for await (const chunk of chunks) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let start = 0;
+    // The LF of a CRLF cut between two chunks: its CR already ended the line.
+    if (afterCR && buf.length > 0 && buf[0] === 0x0a) start = 1;
+    afterCR = false;
+    let lf = buf.indexOf(0x0a, start);
+    let cr = buf.indexOf(0x0d, start);
+    for (;;) {
+      if (lf !== -1 && lf < start) lf = buf.indexOf(0x0a, start);
+      if (cr !== -1 && cr < start) cr = buf.indexOf(0x0d, start);
+      const end = cr === -1 ? lf : lf === -1 ? cr : Math.min(lf, cr);
+      if (end === -1) break;
+      keep(buf.subarray(start, end));
+      yield line();
+      start = end + 1;
+      if (buf[end] === 0x0d) {
+        if (start === buf.length) afterCR = true;
+        else if (buf[start] === 0x0a) start++;
+      }
+    }
+    if (start < buf.length) keep(buf.subarray(start));
+  }
+  if (length > 0) yield line();
+}
+
 /** Checks the lines of an export, in file order. */
-export async function checkExport(lines: AsyncIterable<string> | Iterable<string>, options: CheckOptions = {}): Promise<ExportCheck> {
+export async function checkExport(lines: AsyncIterable<string | OverlongLine> | Iterable<string | OverlongLine>, options: CheckOptions = {}): Promise<ExportCheck> {
   const { onLine, expected } = options;
   const result: ExportCheck = { ok: true, lines: 0, caseEvents: 0, otherEvents: 0, cases: 0, failures: [], failuresFound: 0, withoutHashFields: false };
   const last = new Map<string, { revision: number; hash: string }>();
@@ -97,9 +155,15 @@ export async function checkExport(lines: AsyncIterable<string> | Iterable<string
   };
   for await (const read of lines) {
     n++;
+    onLine?.(n);
+    if (read instanceof OverlongLine) {
+      result.lines++;
+      const mib = MAX_LINE_BYTES / 1024 / 1024;
+      fail(null, null, `这一行超过 ${mib} MiB（${read.bytes} 字节），不是审计导出的一行：导出每行一个事件`, `this line is over ${mib} MiB (${read.bytes} bytes): not a line of an audit export, which has one event a line`);
+      continue;
+    }
     // A byte-order mark an editor added (Windows Notepad saves UTF-8 with one) is not the export's.
     const text = n === 1 && read.charCodeAt(0) === 0xfeff ? read.slice(1) : read;
-    onLine?.(n);
     if (text.trim() === '') continue;
     result.lines++;
     let line: Line;

@@ -5,9 +5,8 @@
  * a usage error.
  */
 import { accessSync, constants, createReadStream, existsSync, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { checkExport } from '../engine/exportCheck.js';
+import { checkExport, exportLines } from '../engine/exportCheck.js';
 import { auditLine } from '../projections/audit.js';
 import { createProgress } from './progress.js';
 import { argumentError } from './config.js';
@@ -43,11 +42,17 @@ try {
 
 // Progress by bytes read: the number of lines is not known before the end.
 const size = statSync(file).size;
-const input = createReadStream(file, { encoding: 'utf8' });
+const input = createReadStream(file);
 const progress = createProgress('正在校验审计导出', size, { enabled: !values.quiet && size > 0 });
-input.on('data', () => progress.update(input.bytesRead));
+async function* counted(): AsyncGenerator<Buffer> {
+  for await (const chunk of input) {
+    yield chunk as Buffer;
+    progress.update(input.bytesRead);
+  }
+}
 // Each line must show its stored event exactly as the server's export does (projections/audit.ts).
-const result = await checkExport(createInterface({ input, crlfDelay: Infinity }), {
+// Read in chunks, a line at a time, none longer than an export's lines can be (exportLines).
+const result = await checkExport(exportLines(counted()), {
   expected: (stored) => auditLine({ ...stored, created: '' }),
 });
 progress.done();

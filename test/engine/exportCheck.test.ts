@@ -3,11 +3,11 @@
  * given an export, every hash is recomputed from the file and each case's events must chain; a
  * line changed or left out is named.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkExport as checkWith } from '../../engine/exportCheck.js';
+import { checkExport as checkWith, exportLines, OverlongLine } from '../../engine/exportCheck.js';
 import { auditLine } from '../../projections/audit.js';
 import { actors, commandData, startInputs } from '../machines/examples.js';
 import { actorOf } from '../projections/harness.js';
@@ -159,6 +159,27 @@ describe('checking an audit export without the server', () => {
     expect(failed.status).toBe(1);
     expect(failed.stdout).toContain('发现 1200 处问题');
     expect(failed.stdout).toContain('……另有 1180 处');
+  });
+
+  it('given a file that is one line of more than 64 MiB (the export made a JSON array on one line, jq -c -s), when npm run verify-export checks it, then it names that line as too long, in Chinese, without holding it in memory or a stack trace, and exits 1', async () => {
+    const lines = await exported();
+    const file = join(w.dir, 'one-line.json');
+    const line = `[${lines.join(',')}]`;
+    writeFileSync(file, `${line.repeat(Math.ceil((64 * 1024 * 1024 + 1) / line.length))}\n${lines[0]}\n`);
+    const run = spawnSync('npx', ['tsx', 'scripts/verifyExport.ts', file, '--quiet'], { encoding: 'utf8' });
+    expect([run.status, run.stderr]).toEqual([1, '']);
+    expect(run.stdout).toMatch(/^ {2}第 1 行：这一行超过 64 MiB（\d+ 字节），不是审计导出的一行：导出每行一个事件$/m);
+    expect(run.stdout).toContain('已读取 2 行：案件事件 1 个');
+  });
+
+  it('given the lines of a file in chunks cut anywhere, with CRLF, CR or LF line ends and no newline at the end, then the lines are read as written, and one longer than the limit is named, not held', async () => {
+    const bytes = Buffer.from('\uFEFF{"a":"甲"}\r\n{"b":1}\r{"c":2}\n\n0123456789abcde\n{"d":3}', 'utf8');
+    const cut = async function* () {
+      for (let i = 0; i < bytes.length; i += 3) yield bytes.subarray(i, i + 3);
+    };
+    const read: unknown[] = [];
+    for await (const l of exportLines(cut(), 14)) read.push(l);
+    expect(read).toEqual(['\uFEFF{"a":"甲"}', '{"b":1}', '{"c":2}', '', new OverlongLine(15), '{"d":3}']);
   });
 
   it('given the file, when npm run verify-export checks it, then it says so in Chinese and exits 0; tampered, it names the line and exits 1', async () => {
