@@ -5,6 +5,7 @@
  * 2 if the data cannot be read (no store in the data folder, or one that cannot be opened).
  * Reads only: the store is opened as the API opens it (createApp(configOrExit())) and nothing is sent.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -47,7 +48,10 @@ if (config.store === 'sqlite' && !existsSync(join(config.dataDir, 'events.db')))
 let opened: Awaited<ReturnType<typeof createApp>>;
 try {
   if (config.orgsPath) checkDirectory(config.orgsPath);
-  opened = await createApp(config, { logger: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }) });
+  // Replay signs and checks no token: without a configured secret it is given a throwaway one, so no
+  // signing secret (dev-jwt-secret) is made in the data folder — a copy handed to compliance is left as it was.
+  const replayConfig = config.jwtSecret !== undefined || config.jwksUrl !== undefined ? config : { ...config, jwtSecret: randomBytes(32).toString('hex') };
+  opened = await createApp(replayConfig, { logger: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }) });
 } catch (err) {
   exitSaying('无法打开数据：', err, config, 2);
 }

@@ -4,7 +4,7 @@
  * every case verifies, and `npm run replay -- --all` exits 0 (and 1 once an event is tampered with).
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -140,6 +140,17 @@ describe('npm run demo', () => {
     const refused = runDemo({ dataDir, cases: 5, seed: 1, now: NOW });
     await expect(refused).rejects.toBeInstanceOf(DemoRefusedError);
     await expect(refused).rejects.toThrow('npm run demo -- --reset');
+  });
+
+  it('given a copy of the store alone (events.db, as handed to compliance), when replay verifies it and shows a case, then it passes and adds no file to the folder: replay signs no token, so it makes no signing secret there', async () => {
+    const copy = tempDir();
+    await app.close();
+    copyFileSync(join(dataDir, 'events.db'), join(copy, 'events.db'));
+    app = await openApp(dataDir);
+    const all = replay(copy, '--all', '--quiet');
+    expect([all.status, all.stderr]).toEqual([0, '']);
+    expect(replay(copy, result.showcase!.caseId).status).toBe(0);
+    expect(readdirSync(copy)).toEqual(['events.db']);
   });
 
   it('replay --all exits 0 on the demo store, and 1 once an event was tampered with', async () => {
