@@ -169,10 +169,8 @@ describe('given a unified identity platform that signs the tokens of many applic
 });
 
 describe('given an identity platform whose clock differs from ours by a few seconds', () => {
-  it.each([
-    ['ahead: a token just issued, not before (nbf) and issued at (iat) 5 s in our future', { nbf: +5, iat: +5, exp: +3600 }],
-    ['behind: a token that by its clock has a few seconds left, by ours expired 5 s ago', { iat: -3600, exp: -5 }],
-  ])('(%s), then it is accepted', async (_what, at) => {
+  /** A verifier whose clock reads 2026-12-02 08:00 UTC, and a token whose times are `at` seconds from it. */
+  async function tokenAt(at: Record<string, number>) {
     const keys = await generateKeyPair('RS256');
     const idp = await startIdp(keys);
     const clock = new ManualClock('2026-12-02T08:00:00.000Z');
@@ -180,6 +178,14 @@ describe('given an identity platform whose clock differs from ours by a few seco
     const s = Math.floor(clock.now().getTime() / 1000);
     const times = Object.fromEntries(Object.entries(at).map(([claim, offset]) => [claim, s + offset]));
     const token = await new SignJWT({ ...claims, ...times }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('u1').sign(keys.privateKey);
+    return { verifier, token };
+  }
+
+  it.each([
+    ['ahead: a token just issued, not before (nbf) and issued at (iat) 5 s in our future', { nbf: +5, iat: +5, exp: +3600 }],
+    ['behind: a token that by its clock has a few seconds left, by ours expired 5 s ago', { iat: -3600, exp: -5 }],
+  ])('(%s), then it is accepted', async (_what, at) => {
+    const { verifier, token } = await tokenAt(at);
     await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'u1' });
   });
 
@@ -187,13 +193,7 @@ describe('given an identity platform whose clock differs from ours by a few seco
     ['not yet valid: nbf 2 minutes ahead', { nbf: +120, iat: +120, exp: +3600 }, '登录凭证尚未生效（nbf 晚于当前时间）'],
     ['expired 2 minutes ago', { iat: -3600, exp: -120 }, '登录凭证已过期'],
   ])('but beyond a bounded leeway (%s), then 401 saying which', async (_what, at, zh) => {
-    const keys = await generateKeyPair('RS256');
-    const idp = await startIdp(keys);
-    const clock = new ManualClock('2026-12-02T08:00:00.000Z');
-    const verifier = createVerifier({ jwksUrl: idp.url, now: () => clock.now() });
-    const s = Math.floor(clock.now().getTime() / 1000);
-    const times = Object.fromEntries(Object.entries(at).map(([claim, offset]) => [claim, s + offset]));
-    const token = await new SignJWT({ ...claims, ...times }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('u1').sign(keys.privateKey);
+    const { verifier, token } = await tokenAt(at);
     await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', text: { zh } });
   });
 
