@@ -161,10 +161,34 @@ CREATE TABLE IF NOT EXISTS events (
 
 /** Applies the store's pragmas; exported so the benchmark's raw baseline uses the same ones. */
 export function applySqlitePragmas(db: Database.Database, synchronous: SqliteSynchronous = 'FULL', busyTimeoutMs = 5000): void {
-  db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
-  db.pragma('journal_mode = WAL');
+  const timeoutMs = Math.max(0, Math.trunc(busyTimeoutMs));
+  db.pragma(`busy_timeout = ${timeoutMs}`);
+  enterWal(db, timeoutMs);
   db.pragma(`synchronous = ${synchronous}`);
   db.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
+}
+
+/** How often opening a file tries again to put it in WAL mode while another process has it locked (`enterWal`). */
+const WAL_RETRY_MS = 10;
+
+/**
+ * Puts the file in WAL mode, waiting up to the busy timeout for another process that has it locked.
+ * On a new file (still in rollback-journal mode) that another process is writing — a second server or
+ * `npm run rebuild` started at the same moment on a new data folder — SQLite answers the change of
+ * journal mode SQLITE_BUSY at once, without its busy handler, and that process failed to start. This
+ * thread waits between tries: it is opening the store, and nothing else is served yet.
+ */
+function enterWal(db: Database.Database, timeoutMs: number): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let waited = 0; ; waited += WAL_RETRY_MS) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if (!isBusy(error) || waited >= timeoutMs) throw error;
+      Atomics.wait(pause, 0, 0, WAL_RETRY_MS);
+    }
+  }
 }
 
 /**

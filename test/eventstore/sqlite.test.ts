@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteEventStore, type SqliteEventStoreOptions } from '../../eventstore/sqlite.js';
@@ -11,6 +13,8 @@ import { openStore } from '../../eventstore/open.js';
 import { DuplicateEventIdError, StreamNotFoundError, type RecordedEvent } from '../../eventstore/types.js';
 import { describeEventStoreConformance, event, Reader, streamName } from './conformance.js';
 import { systemClock } from '../../infra/clock.js';
+
+const require = createRequire(import.meta.url);
 
 const fixture = fileURLToPath(new URL('./fixtures/append-loop.ts', import.meta.url));
 
@@ -581,6 +585,29 @@ describe('SqliteEventStore', () => {
       expect(byId.get(ack.ids[ack.ids.length - 1]!)!.position).toBe(ack.position);
     }
     expect(events.map((e) => e.revision)).toEqual(events.map((_, i) => i));
+  });
+
+  it('given a new file another process holds the write lock of (it is creating its tables), when a store opens it, then it waits for the lock and opens in WAL mode, not SQLITE_BUSY at once', async () => {
+    const file = join(dir, 'opened-at-once.db');
+    // Another process (a second server, npm run rebuild started at the same moment): its transaction on
+    // the new file, still in rollback-journal mode, lasts 200 ms.
+    const other = new Worker(
+      `const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
+       const { parentPort } = require('node:worker_threads');
+       const db = new Database(${JSON.stringify(file)});
+       db.exec('BEGIN IMMEDIATE; CREATE TABLE other (x);');
+       parentPort.postMessage('holding');
+       setTimeout(() => { db.exec('COMMIT'); db.close(); parentPort.close(); }, 200);`,
+      { eval: true },
+    );
+    const exited = new Promise((resolve) => other.once('exit', resolve));
+    await new Promise((resolve) => other.once('message', resolve));
+    // SQLite answers a change of journal mode SQLITE_BUSY at once here, without its busy handler:
+    // the second of two processes started together on a new data folder failed to start.
+    const s = store({ path: file });
+    expect(s.database.pragma('journal_mode', { simple: true })).toBe('wal');
+    await s.appendToStream(streamName(), [event('Opened')], { expectedRevision: 'no_stream' });
+    await exited;
   });
 
   it('given two processes appending to the same stream of the same file at once, then they get conflicts, never corruption', async () => {
