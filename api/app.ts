@@ -104,7 +104,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const scheduler = new Scheduler({ engine, store, clock, logger });
   scheduler.followLinks();
   const secret = config.jwksUrl ? undefined : (config.jwtSecret ?? developmentSecret(config.dataDir));
-  const verifier = createVerifier({ ...(secret ? { secret } : {}), ...(config.jwksUrl ? { jwksUrl: config.jwksUrl } : {}), ...(config.jwtAudience ? { audience: config.jwtAudience } : {}), ...(config.jwtIssuer ? { issuer: config.jwtIssuer } : {}), directory });
+  const verifier = createVerifier({ ...(secret ? { secret } : {}), ...(config.jwksUrl ? { jwksUrl: config.jwksUrl } : {}), audience: config.jwtAudience, issuer: config.jwtIssuer, directory });
   const app: App = {
     config,
     clock,

@@ -14,9 +14,13 @@ export const SHANGHAI = 'Asia/Shanghai';
 /** A day of the Asia/Shanghai calendar (`YYYY-MM-DD`), an instant (`Date`), or an ISO-8601 instant string. */
 export type DateInput = Date | string;
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DAY = String.raw`\d{4}-\d{2}-\d{2}`;
 /** An instant must carry its offset: `2026-02-24T10:00:00` alone would mean the process's local time. */
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+const TIME_AND_OFFSET = String.raw`T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})`;
+const ISO_DATE = new RegExp(`^${DAY}$`);
+const ISO_INSTANT = new RegExp(`^${DAY}${TIME_AND_OFFSET}$`);
+/** The form `isDayOrInstant` takes, as a JSON-Schema pattern for GET /docs (the check also refuses a day that does not exist). */
+export const DAY_OR_INSTANT_PATTERN = `^${DAY}(?:${TIME_AND_OFFSET})?$`;
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`). */
 export function dayNumber(year: number, month: number, day: number): number {

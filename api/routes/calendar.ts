@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CalendarNotCoveredError, CalendarValidationError, HolidayBlockSchema, isDayOrInstant } from '../../calendars/index.js';
+import { CalendarNotCoveredError, CalendarValidationError, DAY_OR_INSTANT_PATTERN, HolidayBlockSchema, isDayOrInstant } from '../../calendars/index.js';
 import { EngineError, refuse } from '../../engine/errors.js';
 import type { App } from '../app.js';
 import { callerOf } from '../auth.js';
@@ -21,8 +21,8 @@ const DeadlineQuery = z.strictObject({
       // A `+` written as is in a URL arrives as a space: say so, as the reports' instants do.
       if (!isDayOrInstant(from)) ctx.addIssue({ code: 'custom', message: writtenPlusAsSpace(from) ? DAY_OR_INSTANT_PLUS : formatMessage(DAY_OR_INSTANT, from) });
     })
-    // The form of what isDayOrInstant takes, as GET /docs says it (the check above also refuses a day that does not exist).
-    .meta({ pattern: '^\\d{4}-\\d{2}-\\d{2}(?:T\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d{1,9})?)?(?:Z|[+-]\\d{2}:\\d{2}))?$' }),
+    // The form of what isDayOrInstant takes, as GET /docs says it.
+    .meta({ pattern: DAY_OR_INSTANT_PATTERN }),
   // Missing, "必填"; blank (`workingDays=`, Number('') is 0: a deadline nobody asked for), "不能为空".
   workingDays: wholeNumberQuery(0, 3650),
   ...CurrentQuery.shape,
