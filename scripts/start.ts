@@ -45,11 +45,12 @@ if (missing.length > 0) {
  */
 const SHUTDOWN_GRACE_MS = 8_000;
 /**
- * How long a stop goes on listening, answering every request 503 shuttingDown, before it closes the
- * listener: the connections already on their way in (in the listen queue, their request not yet
- * read) are answered instead of reset.
+ * The longest a stop goes on listening, answering every request 503 shuttingDown, before it closes
+ * the listener: the connections already on their way in are answered instead of reset. It closes
+ * sooner once none is coming in (beginStopping); this bounds it when a client opened a connection
+ * and sends nothing.
  */
-const SHUTDOWN_DRAIN_MS = 500;
+const SHUTDOWN_DRAIN_MS = 3_000;
 
 // Timers (use periods that end) fire from the event log; a restart or a second node never fires one twice.
 const TIMER_INTERVAL_MS = 60_000;
@@ -72,8 +73,7 @@ const stop = async (signal: string) => {
     started.logger.warn({ graceMs: SHUTDOWN_GRACE_MS }, `停止服务：等待 ${SHUTDOWN_GRACE_MS / 1000} 秒后仍有请求未完成，已断开其连接（这些请求未得到完整回答）`);
     server.server.closeAllConnections();
   }, SHUTDOWN_GRACE_MS);
-  beginStopping(server);
-  await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_DRAIN_MS));
+  await beginStopping(server, SHUTDOWN_DRAIN_MS, started.logger);
   await server.close();
   clearTimeout(cutOff);
   // A timer pass under way finishes before the store closes under it.

@@ -5,6 +5,7 @@
  * is there after a restart. Real child processes and sockets: the I/O is waited for, boundedly.
  */
 import { request, Agent } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -178,5 +179,49 @@ describe('npm start, given a request that never finishes (its body never sent, o
     expect(await ended).toMatch(/ECONNRESET|socket hang up/);
     expect(server.output()).toContain('停止服务：等待 8 秒后仍有请求未完成，已断开其连接');
     expect(server.output()).toContain('"msg":"服务已停止"');
+  }, 60_000);
+});
+
+/** A raw connection to the server, once connected; what it is sent back, and whether it is closed. */
+async function rawConnection(url: string): Promise<{ socket: Socket; received: () => string; closed: Promise<void> }> {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  let received = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => (received += chunk));
+  socket.on('error', () => {});
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await new Promise((resolve) => socket.once('connect', resolve));
+  return { socket, received: () => received, closed };
+}
+
+describe('npm start, given connections accepted whose requests come late (a slow client) or never, when it is sent SIGTERM', () => {
+  it('then a command sent a second into the stop is answered 503 shuttingDown, not reset; a connection that sends nothing holds the stop 3 s at most, not the 8 s grace', async () => {
+    const env = { PORT: '0', WORKFLOW_DATA_DIR: join(root, 'late'), WORKFLOW_JWT_SECRET: SECRET };
+    const provider = await mintToken(SECRET, { sub: actors.provider.sub, role: 'provider', org: actors.provider.org });
+    const server = await startServer(env, npmStartCommand());
+    const late = await rawConnection(server.url);
+    const silent = await rawConnection(server.url);
+    // Accepted by the server, no request sent yet.
+    await new Promise((r) => setTimeout(r, 200));
+    const began = Date.now();
+    const exited = server.stop();
+    await untilLogged(server, '正在停止服务');
+    await new Promise((r) => setTimeout(r, 1_000));
+    const json = JSON.stringify({ process: 'datasetRelease', input: startInputs.datasetRelease });
+    late.socket.write(
+      `POST /v1/cases HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${provider}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`,
+    );
+    await late.closed;
+    expect(late.received()).toMatch(/^HTTP\/1\.1 503 /);
+    expect(late.received()).toContain('"reason":"shuttingDown"');
+    await silent.closed;
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running after 15 s'), 15_000))]);
+    const took = Date.now() - began;
+    if (code === 'still running after 15 s') server.child.kill('SIGKILL');
+    expect(code).toBe(0);
+    expect(server.output()).toContain('停止服务：1 个连接在 3 秒内未发来请求，已断开');
+    expect(server.output()).not.toContain('等待 8 秒后仍有请求未完成');
+    expect(took).toBeLessThan(8_000);
   }, 60_000);
 });
