@@ -3,7 +3,6 @@
  * given an export, every hash is recomputed from the file and each case's events must chain; a
  * line changed or left out is named.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { actors, commandData, startInputs } from '../machines/examples.js';
 import { actorOf } from '../projections/harness.js';
 import { admin, notice2026, world, type World } from '../projections/harness.js';
 import { testNotice2027 } from '../calendars/notice2027.js';
+import { spawnText } from '../spawnText.js';
 
 let w: World;
 let caseId: string;
@@ -150,12 +150,7 @@ describe('checking an audit export without the server', () => {
     expect([check.ok, check.failures.length, check.failuresFound]).toEqual([false, 1000, 1200]);
     const file = join(w.dir, 'garbled.ndjson');
     writeFileSync(file, `${garbled.join('\n')}\n`);
-    let failed: { status?: number; stdout?: string } = {};
-    try {
-      execFileSync('npx', ['tsx', 'scripts/verifyExport.ts', file, '--quiet'], { encoding: 'utf8' });
-    } catch (err) {
-      failed = err as { status?: number; stdout?: string };
-    }
+    const failed = await spawnText('npx', ['tsx', 'scripts/verifyExport.ts', file, '--quiet']);
     expect(failed.status).toBe(1);
     expect(failed.stdout).toContain('发现 1200 处问题');
     expect(failed.stdout).toContain('……另有 1180 处');
@@ -166,7 +161,7 @@ describe('checking an audit export without the server', () => {
     const file = join(w.dir, 'one-line.json');
     const line = `[${lines.join(',')}]`;
     writeFileSync(file, `${line.repeat(Math.ceil((64 * 1024 * 1024 + 1) / line.length))}\n${lines[0]}\n`);
-    const run = spawnSync('npx', ['tsx', 'scripts/verifyExport.ts', file, '--quiet'], { encoding: 'utf8' });
+    const run = await spawnText('npx', ['tsx', 'scripts/verifyExport.ts', file, '--quiet']);
     expect([run.status, run.stderr]).toEqual([1, '']);
     expect(run.stdout).toMatch(/^ {2}第 1 行：这一行超过 64 MiB（\d+ 字节），不是审计导出的一行：导出每行一个事件$/m);
     expect(run.stdout).toContain('已读取 2 行：案件事件 1 个');
@@ -186,25 +181,16 @@ describe('checking an audit export without the server', () => {
     const lines = await exported();
     const good = join(w.dir, 'audit.ndjson');
     writeFileSync(good, `${lines.join('\n')}\n`);
-    const out = execFileSync('npx', ['tsx', 'scripts/verifyExport.ts', good, '--quiet'], { encoding: 'utf8' });
-    expect(out).toContain('全部哈希重算一致');
+    const checked = await spawnText('npx', ['tsx', 'scripts/verifyExport.ts', good, '--quiet']);
+    expect(checked.status, checked.stderr).toBe(0);
+    expect(checked.stdout).toContain('全部哈希重算一致');
     const bad = join(w.dir, 'tampered.ndjson');
     writeFileSync(bad, `${lines.map((l, i) => (i === 0 ? l.replace('"ObjectionRaised"', '"ObjectionWithdrawn"') : l)).join('\n')}\n`);
-    let failed: { status?: number; stdout?: string } = {};
-    try {
-      execFileSync('npx', ['tsx', 'scripts/verifyExport.ts', bad, '--quiet'], { encoding: 'utf8' });
-    } catch (err) {
-      failed = err as { status?: number; stdout?: string };
-    }
+    const failed = await spawnText('npx', ['tsx', 'scripts/verifyExport.ts', bad, '--quiet']);
     expect(failed.status).toBe(1);
     expect(failed.stdout).toContain(`第 1 行 案件 ${caseId} 版本 0 的事件（第 1 个）：事件内容与其哈希不一致，可能被篡改`);
     // A folder given for the file is said to be one, not "not found".
-    let folder: { status?: number; stderr?: string } = {};
-    try {
-      execFileSync('npx', ['tsx', 'scripts/verifyExport.ts', w.dir, '--quiet'], { encoding: 'utf8', stdio: 'pipe' });
-    } catch (err) {
-      folder = err as { status?: number; stderr?: string };
-    }
+    const folder = await spawnText('npx', ['tsx', 'scripts/verifyExport.ts', w.dir, '--quiet']);
     expect([folder.status, folder.stderr]).toEqual([2, `${w.dir} 是文件夹：请给出审计导出文件（NDJSON）的路径\n`]);
   });
 });

@@ -3,7 +3,6 @@
  * created through the engine, every process is there, deadlines are met, missed and still open,
  * every case verifies, and `npm run replay -- --all` exits 0 (and 1 once an event is tampered with).
  */
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { createLogger } from '../../infra/logger.js';
 import { PROCESSES } from '../../scripts/demo/plan.js';
 import { caseIdsInStore, timeline, verifyAll } from '../../scripts/demo/replay.js';
 import { DemoRefusedError, resetStore, runDemo, STORE_FILES, type DemoResult } from '../../scripts/demo/run.js';
+import { spawnText } from '../spawnText.js';
 
 const NOW = new Date('2026-11-27T06:00:00.000Z');
 const dirs: string[] = [];
@@ -34,10 +34,9 @@ afterAll(() => {
 
 /** `npm run replay -- …` as a child process. */
 function replay(dataDir: string, ...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'scripts/replay.ts', ...args], {
+  return spawnText(process.execPath, ['--import', 'tsx', 'scripts/replay.ts', ...args], {
     cwd: join(import.meta.dirname, '../..'),
     env: { ...process.env, WORKFLOW_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
-    encoding: 'utf8',
   });
 }
 
@@ -147,14 +146,14 @@ describe('npm run demo', () => {
     await app.close();
     copyFileSync(join(dataDir, 'events.db'), join(copy, 'events.db'));
     app = await openApp(dataDir);
-    const all = replay(copy, '--all', '--quiet');
+    const all = await replay(copy, '--all', '--quiet');
     expect([all.status, all.stderr]).toEqual([0, '']);
-    expect(replay(copy, result.showcase!.caseId).status).toBe(0);
+    expect((await replay(copy, result.showcase!.caseId)).status).toBe(0);
     expect(readdirSync(copy)).toEqual(['events.db']);
   });
 
   it('replay --all exits 0 on the demo store, and 1 once an event was tampered with', async () => {
-    const ok = replay(dataDir, '--all', '--quiet');
+    const ok = await replay(dataDir, '--all', '--quiet');
     expect(ok.stderr).toBe('');
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain(`已校验 ${result.cases} 个案件：通过 ${result.cases}，失败 0。`);
@@ -167,7 +166,7 @@ describe('npm run demo', () => {
     const db = new Database(join(tampered, 'events.db'));
     db.prepare(`UPDATE events SET data = json_set(data, '$.reason', '篡改') WHERE type = 'NormativeReviewFailed' AND position = (SELECT min(position) FROM events WHERE type = 'NormativeReviewFailed')`).run();
     db.close();
-    const failed = replay(tampered, '--all', '--quiet');
+    const failed = await replay(tampered, '--all', '--quiet');
     expect(failed.status, failed.stderr).toBe(1);
     expect(failed.stdout, failed.stderr).toMatch(/失败 1。/);
     expect(failed.stdout).toContain('哈希');
@@ -187,14 +186,14 @@ describe('npm run demo', () => {
     db.close();
     const caseOf = (stream: string) => stream.slice(-36);
 
-    const all = replay(damaged, '--all', '--quiet');
+    const all = await replay(damaged, '--all', '--quiet');
     expect([all.status, all.stderr]).toEqual([1, '']);
     expect(all.stdout).toMatch(/失败 2。/);
-    const one = replay(damaged, caseOf(cut!.stream));
+    const one = await replay(damaged, caseOf(cut!.stream));
     expect([one.status, one.stderr]).toEqual([1, '']);
     expect(one.stdout).toContain('校验：失败 — 事件流止于第');
     expect(one.stdout).not.toContain('校验：通过');
-    const start = replay(damaged, caseOf(headless!.stream));
+    const start = await replay(damaged, caseOf(headless!.stream));
     expect([start.status, start.stderr]).toEqual([1, '']);
     expect(start.stdout).toContain('不能显示时间线');
     expect(start.stdout).toContain('缺少第 0 号事件（案件的起始事件）');

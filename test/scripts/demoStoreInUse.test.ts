@@ -45,14 +45,14 @@ describe('npm run demo, given a server running on the store', () => {
   it('then --reset and a plain run are refused, saying why, and the store is untouched; once the server stops, --reset goes ahead', async () => {
     const dataDir = join(root, 'data');
     const env = { WORKFLOW_DATA_DIR: dataDir };
-    expect(runScript('demo.ts', ['--cases', '5', '--quiet'], env).status).toBe(0);
+    expect((await runScript('demo.ts', ['--cases', '5', '--quiet'], env)).status).toBe(0);
     const before = storeState(dataDir);
     expect(before.head).toBeGreaterThan(0);
 
     const server = await startServer({ ...env, PORT: '0' });
     try {
       for (const args of [['--reset'], []]) {
-        const run = runScript('demo.ts', ['--cases', '5', '--quiet', ...args], env);
+        const run = await runScript('demo.ts', ['--cases', '5', '--quiet', ...args], env);
         expect(run.status, run.stderr).toBe(1);
         expect(run.stderr).toBe(
           `数据目录 ${dataDir} 中的事件库正被另一个进程打开（例如正在运行的 npm start）。` +
@@ -65,7 +65,7 @@ describe('npm run demo, given a server running on the store', () => {
       expect(await server.stop()).toBe(0);
     }
 
-    const reset = runScript('demo.ts', ['--cases', '5', '--seed', '9', '--quiet', '--reset'], env);
+    const reset = await runScript('demo.ts', ['--cases', '5', '--seed', '9', '--quiet', '--reset'], env);
     expect(reset.status, reset.stderr).toBe(0);
     expect(reset.stderr).toContain('已删除：');
   });

@@ -20,10 +20,10 @@ const emptyDir = () => {
 };
 
 describe('npm run rebuild', () => {
-  it('given --help or -h, then the usage on stdout, exit 0, and no data folder made', () => {
+  it('given --help or -h, then the usage on stdout, exit 0, and no data folder made', async () => {
     const dataDir = join(root, 'never-made');
     for (const flag of ['--help', '-h']) {
-      const run = runScript('rebuild.ts', [flag], { WORKFLOW_DATA_DIR: dataDir });
+      const run = await runScript('rebuild.ts', [flag], { WORKFLOW_DATA_DIR: dataDir });
       expect(run.status, run.stderr).toBe(0);
       expect(run.stdout).toMatch(/^用法：npm run rebuild -- \[读模型 …\]/);
       expect(run.stderr).toBe('');
@@ -31,49 +31,49 @@ describe('npm run rebuild', () => {
     expect(existsSync(dataDir)).toBe(false);
   });
 
-  it('given an option or a read model it does not know, then the usage on stderr and exit 2', () => {
+  it('given an option or a read model it does not know, then the usage on stderr and exit 2', async () => {
     const dataDir = emptyDir();
     for (const args of [['--bogus'], ['inbox', '--all'], ['nonsense']]) {
-      const run = runScript('rebuild.ts', args, { WORKFLOW_DATA_DIR: dataDir });
+      const run = await runScript('rebuild.ts', args, { WORKFLOW_DATA_DIR: dataDir });
       expect(run.status, args.join(' ')).toBe(2);
       expect(run.stderr).toContain('用法：npm run rebuild');
     }
-    expect(runScript('rebuild.ts', ['nonsense'], { WORKFLOW_DATA_DIR: dataDir }).stderr).toMatch(/^未知的读模型：nonsense。可选：inbox、/);
+    expect((await runScript('rebuild.ts', ['nonsense'], { WORKFLOW_DATA_DIR: dataDir })).stderr).toMatch(/^未知的读模型：nonsense。可选：inbox、/);
     expect(readdirSync(dataDir)).toEqual([]);
   });
 
-  it('given a data folder with no events.db, then it refuses, saying so, and creates nothing', () => {
+  it('given a data folder with no events.db, then it refuses, saying so, and creates nothing', async () => {
     const dataDir = emptyDir();
-    const run = runScript('rebuild.ts', [], { WORKFLOW_DATA_DIR: dataDir });
+    const run = await runScript('rebuild.ts', [], { WORKFLOW_DATA_DIR: dataDir });
     expect(run.status).toBe(2);
     expect(run.stderr).toBe(`数据目录 ${dataDir} 中没有事件库（events.db），无从重建读模型。请检查 WORKFLOW_DATA_DIR。\n`);
     expect(readdirSync(dataDir)).toEqual([]);
   });
 
-  it('given a full disk, when it rebuilds, then it says so in one Chinese line with what becomes of the read models, no stack trace, and exit 1', () => {
+  it('given a full disk, when it rebuilds, then it says so in one Chinese line with what becomes of the read models, no stack trace, and exit 1', async () => {
     const dataDir = emptyDir();
-    expect(runScript('demo.ts', ['--cases', '3', '--quiet'], { WORKFLOW_DATA_DIR: dataDir }).status).toBe(0);
+    expect((await runScript('demo.ts', ['--cases', '3', '--quiet'], { WORKFLOW_DATA_DIR: dataDir })).status).toBe(0);
     const fullDisk = pathToFileURL(join(import.meta.dirname, 'fixtures/sqliteFailsAtLock.mjs')).href;
-    const run = runScript('rebuild.ts', [], { WORKFLOW_DATA_DIR: dataDir, NODE_OPTIONS: `--import ${fullDisk}` });
+    const run = await runScript('rebuild.ts', [], { WORKFLOW_DATA_DIR: dataDir, NODE_OPTIONS: `--import ${fullDisk}` });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(new RegExp(`^读模型重建未完成：数据目录 ${dataDir} 所在的磁盘已满：请清理磁盘。排除后请再次运行 npm run rebuild；[^\\n]*接手重建[^\\n]*\\n$`));
     expect(run.stderr).not.toMatch(/SqliteError|at |database or disk is full/);
   });
 
-  it('given a store file SQLite reads as damaged, when it rebuilds, then it says so in one Chinese line (restore from backup), no stack trace, and exit 1', () => {
+  it('given a store file SQLite reads as damaged, when it rebuilds, then it says so in one Chinese line (restore from backup), no stack trace, and exit 1', async () => {
     const dataDir = emptyDir();
-    expect(runScript('demo.ts', ['--cases', '3', '--quiet'], { WORKFLOW_DATA_DIR: dataDir }).status).toBe(0);
+    expect((await runScript('demo.ts', ['--cases', '3', '--quiet'], { WORKFLOW_DATA_DIR: dataDir })).status).toBe(0);
     const damaged = pathToFileURL(join(import.meta.dirname, 'fixtures/sqliteFailsAtLock.mjs')).href;
-    const run = runScript('rebuild.ts', [], { WORKFLOW_DATA_DIR: dataDir, NODE_OPTIONS: `--import ${damaged}`, SQLITE_CODE_AT_LOCK: 'SQLITE_CORRUPT' });
+    const run = await runScript('rebuild.ts', [], { WORKFLOW_DATA_DIR: dataDir, NODE_OPTIONS: `--import ${damaged}`, SQLITE_CODE_AT_LOCK: 'SQLITE_CORRUPT' });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(new RegExp(`^读模型重建未完成：事件库 ${join(dataDir, 'events.db')} 不是可读的 SQLite 数据库（已损坏或被替换）：请从备份恢复[^\\n]*。排除后请再次运行 npm run rebuild；[^\\n]*\\n$`));
     expect(run.stderr).not.toMatch(/SqliteError|at |malformed/);
   });
 
-  it('given a store with events, then it rebuilds the read models named', () => {
+  it('given a store with events, then it rebuilds the read models named', async () => {
     const dataDir = emptyDir();
-    expect(runScript('demo.ts', ['--cases', '5', '--quiet'], { WORKFLOW_DATA_DIR: dataDir }).status).toBe(0);
-    const run = runScript('rebuild.ts', ['inbox', 'cases'], { WORKFLOW_DATA_DIR: dataDir });
+    expect((await runScript('demo.ts', ['--cases', '5', '--quiet'], { WORKFLOW_DATA_DIR: dataDir })).status).toBe(0);
+    const run = await runScript('rebuild.ts', ['inbox', 'cases'], { WORKFLOW_DATA_DIR: dataDir });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^已重建 inbox、cases，位置 \d+/);
   });
@@ -81,10 +81,10 @@ describe('npm run rebuild', () => {
 
 describe('npm run diagrams', () => {
   // Run in an empty folder: the diagrams are written to docs/processes/ under the working directory.
-  it('given --help or -h, then the usage on stdout, exit 0, and nothing written', () => {
+  it('given --help or -h, then the usage on stdout, exit 0, and nothing written', async () => {
     const cwd = emptyDir();
     for (const flag of ['--help', '-h']) {
-      const run = runScript('diagrams.ts', [flag], {}, cwd);
+      const run = await runScript('diagrams.ts', [flag], {}, cwd);
       expect(run.status, run.stderr).toBe(0);
       expect(run.stdout).toMatch(/^用法：npm run diagrams/);
       expect(run.stderr).toBe('');
@@ -92,10 +92,10 @@ describe('npm run diagrams', () => {
     expect(readdirSync(cwd)).toEqual([]);
   });
 
-  it('given an argument it does not know, then the usage on stderr, exit 2, and nothing written', () => {
+  it('given an argument it does not know, then the usage on stderr, exit 2, and nothing written', async () => {
     const cwd = emptyDir();
     for (const args of [['--bogus'], ['extra']]) {
-      const run = runScript('diagrams.ts', args, {}, cwd);
+      const run = await runScript('diagrams.ts', args, {}, cwd);
       expect(run.status, args.join(' ')).toBe(2);
       expect(run.stderr).toContain('用法：npm run diagrams');
     }
@@ -104,13 +104,13 @@ describe('npm run diagrams', () => {
 });
 
 describe('npm run rebuild and npm run replay, when what stops the API starting stops them too', () => {
-  it('given WORKFLOW_ORGS naming no file, then one line saying so, no stack trace, and a non-zero exit', () => {
+  it('given WORKFLOW_ORGS naming no file, then one line saying so, no stack trace, and a non-zero exit', async () => {
     const dataDir = emptyDir();
-    expect(runScript('demo.ts', ['--cases', '3', '--quiet'], { WORKFLOW_DATA_DIR: dataDir }).status).toBe(0);
+    expect((await runScript('demo.ts', ['--cases', '3', '--quiet'], { WORKFLOW_DATA_DIR: dataDir })).status).toBe(0);
     const env = { WORKFLOW_DATA_DIR: dataDir, WORKFLOW_ORGS: join(root, 'no-such-orgs.json') };
-    const rebuild = runScript('rebuild.ts', [], env);
+    const rebuild = await runScript('rebuild.ts', [], env);
     expect([rebuild.status, rebuild.stderr]).toEqual([1, `WORKFLOW_ORGS 指向的组织目录文件不存在：${env.WORKFLOW_ORGS}\n`]);
-    const replay = runScript('replay.ts', ['--all'], env);
+    const replay = await runScript('replay.ts', ['--all'], env);
     expect([replay.status, replay.stderr]).toEqual([2, `无法打开数据：WORKFLOW_ORGS 指向的组织目录文件不存在：${env.WORKFLOW_ORGS}\n`]);
   });
 });

@@ -4,7 +4,6 @@
  * given a data folder whose events.db is no database, or is a folder, an export file that may not be
  * read, or a store with no case, when an operator runs them, then they say so.
  */
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
 import { systemClock } from '../../infra/clock.js';
 import { ROOT, runScript } from './spawnScript.js';
+import { spawnText } from '../spawnText.js';
 
 let root: string;
 beforeAll(() => {
@@ -29,16 +29,16 @@ function folderWith(name: string, what: 'garbage' | 'folder'): string {
 }
 
 describe('a data folder whose store cannot be opened', () => {
-  it('given an events.db that is no database, when npm run rebuild runs, then one line naming the file, exit 1, no stack', () => {
+  it('given an events.db that is no database, when npm run rebuild runs, then one line naming the file, exit 1, no stack', async () => {
     const dir = folderWith('garbage-rebuild', 'garbage');
-    const run = runScript('rebuild.ts', [], { WORKFLOW_DATA_DIR: dir });
+    const run = await runScript('rebuild.ts', [], { WORKFLOW_DATA_DIR: dir });
     expect(run.status).toBe(1);
     expect(run.stderr).toBe(`无法打开数据：事件库 ${join(dir, 'events.db')} 不是可读的 SQLite 数据库（已损坏或被替换）：请从备份恢复，或检查 WORKFLOW_DATA_DIR\n`);
   });
 
-  it('given an events.db that is a folder, when npm run demo runs, then one line saying so, exit 1', () => {
+  it('given an events.db that is a folder, when npm run demo runs, then one line saying so, exit 1', async () => {
     const dir = folderWith('folder-demo', 'folder');
-    const run = runScript('demo.ts', ['--cases', '5', '--quiet'], { WORKFLOW_DATA_DIR: dir });
+    const run = await runScript('demo.ts', ['--cases', '5', '--quiet'], { WORKFLOW_DATA_DIR: dir });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(`演示数据未能生成：事件库 ${join(dir, 'events.db')} 是文件夹，不是数据库文件`);
     expect(run.stderr).not.toMatch(/\n\s+at /);
@@ -46,25 +46,25 @@ describe('a data folder whose store cannot be opened', () => {
 });
 
 describe('npm run verify-export of a file it may not read', () => {
-  it('then one line, exit 2 (a file to fix), not 1 (an export that failed its check)', () => {
+  it('then one line, exit 2 (a file to fix), not 1 (an export that failed its check)', async () => {
     const file = join(root, 'unreadable.ndjson');
     writeFileSync(file, '{}\n');
     chmodSync(file, 0o000);
     chmodSync(root, 0o755);
     // root may read anything: the check runs as nobody when these tests run as root.
     const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/verifyExport.ts', file], { cwd: ROOT, encoding: 'utf8', ...asNobody });
+    const run = await spawnText(process.execPath, ['--import', 'tsx', 'scripts/verifyExport.ts', file], { cwd: ROOT, ...asNobody });
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(new RegExp(`^无法读取文件 ${file}（EACCES）：请检查其权限\\n$`));
   });
 });
 
 describe('npm run verify-export of an export made before its lines carried what their hashes cover', () => {
-  it('then one line saying it cannot be checked from the file and what to do, exit 2 (not 1: nothing was found altered)', () => {
+  it('then one line saying it cannot be checked from the file and what to do, exit 2 (not 1: nothing was found altered)', async () => {
     const file = join(root, 'older.ndjson');
     const line = (revision: number) => JSON.stringify({ caseId: '0c5b2d0e-6a1f-4c4e-9a53-1b2c3d4e5f60', revision, position: revision + 1, command: 'START', at: '2026-01-05T01:00:00.000Z' });
     writeFileSync(file, `${line(0)}\n${line(1)}\n`);
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/verifyExport.ts', '--quiet', file], { cwd: ROOT, encoding: 'utf8' });
+    const run = await spawnText(process.execPath, ['--import', 'tsx', 'scripts/verifyExport.ts', '--quiet', file], { cwd: ROOT });
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(new RegExp(`^${file} 中的案件事件行都不含重算哈希所需的字段[^\\n]*早期版本的审计导出格式[^\\n]*重新导出[^\\n]*\\n$`));
   });
@@ -75,7 +75,7 @@ describe('npm run replay -- --all on a store with no case', () => {
     const dir = join(root, 'empty');
     mkdirSync(dir);
     await new SqliteEventStore({ path: join(dir, 'events.db'), now: systemClock.now }).close();
-    const run = runScript('replay.ts', ['--all', '--quiet'], { WORKFLOW_DATA_DIR: dir });
+    const run = await runScript('replay.ts', ['--all', '--quiet'], { WORKFLOW_DATA_DIR: dir });
     expect(run.status).toBe(1);
     expect(run.stdout).toContain(`事件库中没有任何案件（数据目录 ${dir}）：没有可校验的内容`);
   });

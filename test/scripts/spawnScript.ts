@@ -1,7 +1,8 @@
 /** Runs an entry point of scripts/ as `npm run …` does, in a child process, with a clean environment. */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnText, type Ran } from '../spawnText.js';
 
 export const ROOT = join(import.meta.dirname, '../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -14,9 +15,9 @@ function environment(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...inherited, ...env };
 }
 
-/** `tsx scripts/<script> …args`, waited for. */
-export function runScript(script: string, args: string[], env: Record<string, string>, cwd = ROOT) {
-  return spawnSync(TSX, [join(ROOT, 'scripts', script), ...args], { cwd, env: environment(env), encoding: 'utf8', timeout: 60_000 });
+/** `tsx scripts/<script> …args`, waited for (without holding the event loop: see spawnText). */
+export function runScript(script: string, args: string[], env: Record<string, string>, cwd = ROOT): Promise<Ran> {
+  return spawnText(TSX, [join(ROOT, 'scripts', script), ...args], { cwd, env: environment(env), timeout: 60_000 });
 }
 
 export interface RunningServer {

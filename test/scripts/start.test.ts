@@ -24,8 +24,8 @@ let dirs = 0;
 const freshDataDir = () => join(root, `data-${++dirs}`);
 
 /** Starts the server with `env`; it must fail. Answers its one line on stderr, after checking there is no stack. */
-function failedStart(env: Record<string, string>) {
-  const run = runScript('start.ts', [], { WORKFLOW_DATA_DIR: freshDataDir(), ...env });
+async function failedStart(env: Record<string, string>) {
+  const run = await runScript('start.ts', [], { WORKFLOW_DATA_DIR: freshDataDir(), ...env });
   expect(run.status, run.stderr).toBe(1);
   expect(`${run.stdout}${run.stderr}`).not.toMatch(/^ {4}at /m);
   expect(run.stdout).toBe('');
@@ -33,9 +33,9 @@ function failedStart(env: Record<string, string>) {
 }
 
 describe('npm start, given a setting it cannot start with', () => {
-  it('given WORKFLOW_STORE=foo, then it names the accepted forms, and writes nothing', () => {
+  it('given WORKFLOW_STORE=foo, then it names the accepted forms, and writes nothing', async () => {
     const dataDir = freshDataDir();
-    const stderr = failedStart({ WORKFLOW_STORE: 'foo', WORKFLOW_DATA_DIR: dataDir });
+    const stderr = await failedStart({ WORKFLOW_STORE: 'foo', WORKFLOW_DATA_DIR: dataDir });
     expect(stderr).toBe(
       '服务未启动：配置有误：' +
         'WORKFLOW_STORE：应为 sqlite，或 EventStoreDB 连接串：esdb://主机:2113?tls=false、esdb+discover://主机:2113\n',
@@ -43,14 +43,14 @@ describe('npm start, given a setting it cannot start with', () => {
     expect(existsSync(dataDir)).toBe(false);
   });
 
-  it('given LOG_LEVEL=loud, then it names the levels pino knows', () => {
-    expect(failedStart({ LOG_LEVEL: 'loud' })).toBe(
+  it('given LOG_LEVEL=loud, then it names the levels pino knows', async () => {
+    expect(await failedStart({ LOG_LEVEL: 'loud' })).toBe(
       '服务未启动：配置有误：LOG_LEVEL="loud"：应为 fatal、error、warn、info、debug、trace、silent 之一\n',
     );
   });
 
-  it('given an EventStoreDB that nothing answers at, then it names the host and never the credentials', () => {
-    const stderr = failedStart({ WORKFLOW_STORE: 'esdb://admin:changeit@127.0.0.1:1?tls=false' });
+  it('given an EventStoreDB that nothing answers at, then it names the host and never the credentials', async () => {
+    const stderr = await failedStart({ WORKFLOW_STORE: 'esdb://admin:changeit@127.0.0.1:1?tls=false' });
     expect(stderr).toBe('服务未启动：无法连接 EventStoreDB（127.0.0.1:1）：请确认它已启动、可以访问，并检查 WORKFLOW_STORE\n');
     expect(stderr).not.toContain('changeit');
   });
@@ -60,40 +60,40 @@ describe('npm start, given a setting it cannot start with', () => {
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     const { port } = holder.address() as { port: number };
     try {
-      expect(failedStart({ PORT: String(port) })).toBe(`服务未启动：端口 ${port} 已被占用（127.0.0.1）：请换一个 PORT，或先停止占用它的进程\n`);
+      expect(await failedStart({ PORT: String(port) })).toBe(`服务未启动：端口 ${port} 已被占用（127.0.0.1）：请换一个 PORT，或先停止占用它的进程\n`);
     } finally {
       holder.close();
     }
   });
 
-  it('given a HOST that does not resolve, then it names the host', () => {
-    expect(failedStart({ HOST: 'no-such-host.invalid' })).toBe('服务未启动：无法解析主机名 no-such-host.invalid：请检查 HOST\n');
+  it('given a HOST that does not resolve, then it names the host', async () => {
+    expect(await failedStart({ HOST: 'no-such-host.invalid' })).toBe('服务未启动：无法解析主机名 no-such-host.invalid：请检查 HOST\n');
   });
 
-  it('given a WORKFLOW_DATA_DIR that is a file, then it says the data folder is not a folder', () => {
+  it('given a WORKFLOW_DATA_DIR that is a file, then it says the data folder is not a folder', async () => {
     const file = join(root, 'a-file');
     writeFileSync(file, 'x');
-    expect(failedStart({ WORKFLOW_DATA_DIR: file })).toBe(`服务未启动：数据目录 ${file} 不是文件夹（它或它的上级是一个文件）：请检查 WORKFLOW_DATA_DIR\n`);
-    expect(failedStart({ WORKFLOW_DATA_DIR: join(file, 'below') })).toContain('不是文件夹');
+    expect(await failedStart({ WORKFLOW_DATA_DIR: file })).toBe(`服务未启动：数据目录 ${file} 不是文件夹（它或它的上级是一个文件）：请检查 WORKFLOW_DATA_DIR\n`);
+    expect(await failedStart({ WORKFLOW_DATA_DIR: join(file, 'below') })).toContain('不是文件夹');
   });
 
   // Node's recursive mkdir retries for ever when a folder's parent exists but none can be made in it (procfs answers ENOENT).
-  it.skipIf(!existsSync('/proc/self'))('given a WORKFLOW_DATA_DIR where no folder can be made (under /proc), then it says so and exits, instead of hanging', () => {
-    expect(failedStart({ WORKFLOW_DATA_DIR: '/proc/no-such-folder/data' })).toBe('服务未启动：无法创建数据目录 /proc/no-such-folder/data（该位置不能建文件夹）：请检查 WORKFLOW_DATA_DIR\n');
+  it.skipIf(!existsSync('/proc/self'))('given a WORKFLOW_DATA_DIR where no folder can be made (under /proc), then it says so and exits, instead of hanging', async () => {
+    expect(await failedStart({ WORKFLOW_DATA_DIR: '/proc/no-such-folder/data' })).toBe('服务未启动：无法创建数据目录 /proc/no-such-folder/data（该位置不能建文件夹）：请检查 WORKFLOW_DATA_DIR\n');
   });
 
-  it('given WORKFLOW_ORGS naming a missing file, a file of bad JSON, or JSON not a directory, then it says which', () => {
+  it('given WORKFLOW_ORGS naming a missing file, a file of bad JSON, or JSON not a directory, then it says which', async () => {
     const missing = join(root, 'missing.json');
-    expect(failedStart({ WORKFLOW_ORGS: missing })).toBe(`服务未启动：WORKFLOW_ORGS 指向的组织目录文件不存在：${missing}\n`);
+    expect(await failedStart({ WORKFLOW_ORGS: missing })).toBe(`服务未启动：WORKFLOW_ORGS 指向的组织目录文件不存在：${missing}\n`);
 
     const badJson = join(root, 'bad.json');
     writeFileSync(badJson, '[{"code": "370100-dsj",');
-    expect(failedStart({ WORKFLOW_ORGS: badJson })).toMatch(new RegExp(`^服务未启动：WORKFLOW_ORGS 指向的文件 ${badJson} 不是有效的 JSON（.+）\\n$`));
+    expect(await failedStart({ WORKFLOW_ORGS: badJson })).toMatch(new RegExp(`^服务未启动：WORKFLOW_ORGS 指向的文件 ${badJson} 不是有效的 JSON（.+）\\n$`));
 
     const wrong = join(root, 'wrong.json');
     const org = { code: '370100-dsj', name: '济南市大数据局', kind: 'authority', level: 'city', region: '370100' };
     writeFileSync(wrong, JSON.stringify([{ ...org, kind: 'bureau' }, { ...org, code: '370100-gaj', region: '3701' }, {}, {}]));
-    const stderr = failedStart({ WORKFLOW_ORGS: wrong });
+    const stderr = await failedStart({ WORKFLOW_ORGS: wrong });
     expect(stderr).toMatch(new RegExp(`^服务未启动：WORKFLOW_ORGS 指向的组织目录 ${wrong} 格式有误（每项应有 code、name、kind、level、region）：`));
     expect(stderr).toContain('第 1 项 kind：');
     expect(stderr).toContain('第 2 项 region：应为 6 位行政区划代码');
@@ -109,7 +109,7 @@ describe('npm start, given a setting it cannot start with', () => {
     for (const [name, orgs, message] of contradictions) {
       const file = join(root, name);
       writeFileSync(file, JSON.stringify(orgs));
-      expect(failedStart({ WORKFLOW_ORGS: file })).toBe(`服务未启动：WORKFLOW_ORGS 指向的组织目录 ${file} 无法使用：${message}\n`);
+      expect(await failedStart({ WORKFLOW_ORGS: file })).toBe(`服务未启动：WORKFLOW_ORGS 指向的组织目录 ${file} 无法使用：${message}\n`);
     }
 
     // A directory nobody can review under: an empty list, or providers alone.
@@ -117,7 +117,7 @@ describe('npm start, given a setting it cannot start with', () => {
     for (const [name, orgs] of [['empty.json', []], ['providers.json', [provider]]] as const) {
       const file = join(root, name);
       writeFileSync(file, JSON.stringify(orgs));
-      expect(failedStart({ WORKFLOW_ORGS: file })).toBe(`服务未启动：WORKFLOW_ORGS 指向的组织目录 ${file} 中没有任何主管部门（kind 为 authority 的机构）：没有人能审核，请检查文件\n`);
+      expect(await failedStart({ WORKFLOW_ORGS: file })).toBe(`服务未启动：WORKFLOW_ORGS 指向的组织目录 ${file} 中没有任何主管部门（kind 为 authority 的机构）：没有人能审核，请检查文件\n`);
     }
   });
 });

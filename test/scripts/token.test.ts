@@ -1,10 +1,10 @@
 /** `npm run token`: a development token, its usage on --help, and a refusal that says what is wrong. */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
+import { spawnText, type Ran } from '../spawnText.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'wf-token-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -12,33 +12,32 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 /** Runs the script; a variable set to undefined in `env` is left out of its environment. */
 const token = (args: string[], env: Record<string, string | undefined> = {}) => {
   const { WORKFLOW_JWKS_URL: _jwks, ...inherited } = process.env;
-  return spawnSync(join(process.cwd(), 'node_modules/.bin/tsx'), ['scripts/token.ts', ...args], {
-    encoding: 'utf8',
+  return spawnText(join(process.cwd(), 'node_modules/.bin/tsx'), ['scripts/token.ts', ...args], {
     env: { ...inherited, WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: 'token-test-secret', ...env },
   });
 };
 
 describe('npm run token', () => {
-  it('given --help or -h, then the usage on stdout and exit 0', () => {
+  it('given --help or -h, then the usage on stdout and exit 0', async () => {
     for (const flag of ['--help', '-h']) {
-      const run = token([flag]);
+      const run = await token([flag]);
       expect(run.status).toBe(0);
       expect(run.stdout).toMatch(/^用法：npm run token -- --role </);
       expect(run.stderr).toBe('');
     }
   });
 
-  it('given a role and an organisation, then a token carrying them; given no role, the usage on stderr and exit 2', () => {
-    const run = token(['--role', 'authority', '--org', '370100-dsj']);
+  it('given a role and an organisation, then a token carrying them; given no role, the usage on stderr and exit 2', async () => {
+    const run = await token(['--role', 'authority', '--org', '370100-dsj']);
     expect(run.status).toBe(0);
     expect(decodeJwt(run.stdout.trim())).toMatchObject({ role: 'authority', org: '370100-dsj', sub: 'authority-370100-dsj' });
-    const bad = token(['--org', '370100-dsj']);
+    const bad = await token(['--org', '370100-dsj']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^用法：/);
   });
 
-  it('given a setting that is wrong, then it names the variable and what it should be, with no stack trace, and exits 2', () => {
-    const run = token(['--role', 'admin', '--org', '370000-dsj'], { WORKFLOW_JWKS_URL: '', WORKFLOW_SQLITE_SYNCHRONOUS: 'fast' });
+  it('given a setting that is wrong, then it names the variable and what it should be, with no stack trace, and exits 2', async () => {
+    const run = await token(['--role', 'admin', '--org', '370000-dsj'], { WORKFLOW_JWKS_URL: '', WORKFLOW_SQLITE_SYNCHRONOUS: 'fast' });
     expect(run.status).toBe(2);
     expect(run.stderr).toBe(
       '配置有误：\n' +
@@ -49,13 +48,13 @@ describe('npm run token', () => {
 });
 
 /** What a refused run wrote: no token, exit 2, and its stderr. */
-function refused(run: ReturnType<typeof token>): string {
+function refused(run: Ran): string {
   expect(run.stdout).toBe('');
   expect(run.status, run.stderr).toBe(2);
   expect(run.stderr).not.toMatch(/^ {4}at /m);
   return run.stderr;
 }
-const lifetime = (run: ReturnType<typeof token>) => {
+const lifetime = (run: Ran) => {
   expect(run.status, run.stderr).toBe(0);
   const { iat, exp } = decodeJwt(run.stdout.trim());
   return exp! - iat!;
@@ -63,28 +62,28 @@ const lifetime = (run: ReturnType<typeof token>) => {
 const ROLE = ['--role', 'admin', '--org', '370000-dsj'];
 
 describe('npm run token, given arguments for a token the server would refuse', () => {
-  it('given an empty --sub, then it says --sub must not be empty', () => {
-    expect(refused(token([...ROLE, '--sub', '']))).toBe('--sub 不能为空：请给出用户 ID，或去掉 --sub（默认为 角色-机构代码）\n');
+  it('given an empty --sub, then it says --sub must not be empty', async () => {
+    expect(refused(await token([...ROLE, '--sub', '']))).toBe('--sub 不能为空：请给出用户 ID，或去掉 --sub（默认为 角色-机构代码）\n');
   });
 
-  it('given an --expires of zero or a negative duration, then it asks for a positive duration', () => {
+  it('given an --expires of zero or a negative duration, then it asks for a positive duration', async () => {
     for (const expires of ['0s', '0h', '-5m', '12h ago']) {
-      expect(refused(token([...ROLE, `--expires=${expires}`])), expires).toBe(`--expires 应为大于零的时长，例如 30m、12h、7d（收到：${expires}）\n`);
+      expect(refused(await token([...ROLE, `--expires=${expires}`])), expires).toBe(`--expires 应为大于零的时长，例如 30m、12h、7d（收到：${expires}）\n`);
     }
   });
 
-  it('given an --expires more than a year ahead, then it names the maximum; given a year or less, then a token that long', () => {
+  it('given an --expires more than a year ahead, then it names the maximum; given a year or less, then a token that long', async () => {
     for (const expires of ['2y', '366d', '53 weeks']) {
-      expect(refused(token([...ROLE, '--expires', expires])), expires).toBe(`--expires 最长为 1 年（1y）（收到：${expires}）\n`);
+      expect(refused(await token([...ROLE, '--expires', expires])), expires).toBe(`--expires 最长为 1 年（1y）（收到：${expires}）\n`);
     }
     // jose's year is 365.25 days; the clock may tick between iat and exp.
-    expect(lifetime(token([...ROLE, '--expires', '1y']))).toBeGreaterThanOrEqual(31_557_600);
-    expect(lifetime(token([...ROLE, '--expires', '1y']))).toBeLessThanOrEqual(31_557_601);
-    expect(lifetime(token([...ROLE, '--expires', '30m']))).toBeLessThanOrEqual(1801);
+    expect(lifetime(await token([...ROLE, '--expires', '1y']))).toBeGreaterThanOrEqual(31_557_600);
+    expect(lifetime(await token([...ROLE, '--expires', '1y']))).toBeLessThanOrEqual(31_557_601);
+    expect(lifetime(await token([...ROLE, '--expires', '30m']))).toBeLessThanOrEqual(1801);
   });
 
-  it('given a --role the server does not know, then it names it and the roles there are, then the usage', () => {
-    expect(refused(token(['--role', 'god', '--org', '370000-dsj']))).toMatch(
+  it('given a --role the server does not know, then it names it and the roles there are, then the usage', async () => {
+    expect(refused(await token(['--role', 'god', '--org', '370000-dsj']))).toMatch(
       /^未知角色 god：可用 applicant、provider、authority、supervisor、auditor、admin\n用法：npm run token -- --role </,
     );
   });
@@ -93,11 +92,11 @@ describe('npm run token, given arguments for a token the server would refuse', (
 describe('npm run token, given no WORKFLOW_JWT_SECRET and a data folder not yet made', () => {
   // The folder it makes is the one the server then keeps the store in (applicants' 身份证号, phones):
   // made as npm start makes it, its own user's only (个人信息保护法 第五十一条(二)).
-  it('then it makes the folder and the development secret its own user’s only', () => {
+  it('then it makes the folder and the development secret its own user’s only', async () => {
     const parent = mkdtempSync(join(tmpdir(), 'wf-token-dev-'));
     const dir = join(parent, 'data');
     try {
-      const run = token(ROLE, { WORKFLOW_DATA_DIR: dir, WORKFLOW_JWT_SECRET: undefined });
+      const run = await token(ROLE, { WORKFLOW_DATA_DIR: dir, WORKFLOW_JWT_SECRET: undefined });
       expect(run.status, run.stderr).toBe(0);
       const modes = ['.', 'dev-jwt-secret'].map((name) => `${name} ${(statSync(join(dir, name)).mode & 0o777).toString(8)}`);
       expect(modes).toEqual(['. 700', 'dev-jwt-secret 600']);
@@ -110,11 +109,11 @@ describe('npm run token, given no WORKFLOW_JWT_SECRET and a data folder not yet 
 describe('npm run token, in production', () => {
   const message = '生产环境（NODE_ENV=production）签发令牌须配置 WORKFLOW_JWT_SECRET：不会生成或使用数据目录中的开发密钥\n';
 
-  it('given no WORKFLOW_JWT_SECRET, then it refuses and creates no development secret', () => {
+  it('given no WORKFLOW_JWT_SECRET, then it refuses and creates no development secret', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wf-token-prod-'));
     try {
       for (const env of ['production', 'Production']) {
-        expect(refused(token(ROLE, { NODE_ENV: env, WORKFLOW_DATA_DIR: dir, WORKFLOW_JWT_SECRET: undefined })), env).toBe(message);
+        expect(refused(await token(ROLE, { NODE_ENV: env, WORKFLOW_DATA_DIR: dir, WORKFLOW_JWT_SECRET: undefined })), env).toBe(message);
       }
       expect(readdirSync(dir)).toEqual([]);
     } finally {
@@ -122,21 +121,21 @@ describe('npm run token, in production', () => {
     }
   });
 
-  it('given a development secret already in the data folder and no WORKFLOW_JWT_SECRET, then it still refuses', () => {
+  it('given a development secret already in the data folder and no WORKFLOW_JWT_SECRET, then it still refuses', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wf-token-prod-'));
     try {
       writeFileSync(join(dir, 'dev-jwt-secret'), 'a-development-secret\n');
-      expect(refused(token(ROLE, { NODE_ENV: 'production', WORKFLOW_DATA_DIR: dir, WORKFLOW_JWT_SECRET: undefined }))).toBe(message);
+      expect(refused(await token(ROLE, { NODE_ENV: 'production', WORKFLOW_DATA_DIR: dir, WORKFLOW_JWT_SECRET: undefined }))).toBe(message);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('given a WORKFLOW_JWT_SECRET of 32 bytes or more, then a token; shorter, then the configuration is refused', () => {
-    const run = token(ROLE, { NODE_ENV: 'production', WORKFLOW_JWT_SECRET: 'x'.repeat(32) });
+  it('given a WORKFLOW_JWT_SECRET of 32 bytes or more, then a token; shorter, then the configuration is refused', async () => {
+    const run = await token(ROLE, { NODE_ENV: 'production', WORKFLOW_JWT_SECRET: 'x'.repeat(32) });
     expect(run.status, run.stderr).toBe(0);
     expect(decodeJwt(run.stdout.trim())).toMatchObject({ role: 'admin', org: '370000-dsj' });
-    expect(refused(token(ROLE, { NODE_ENV: 'production', WORKFLOW_JWT_SECRET: 'token-test-secret' }))).toMatch(/^配置有误：WORKFLOW_JWT_SECRET：.*32 字节/);
+    expect(refused(await token(ROLE, { NODE_ENV: 'production', WORKFLOW_JWT_SECRET: 'token-test-secret' }))).toMatch(/^配置有误：WORKFLOW_JWT_SECRET：.*32 字节/);
     expect(existsSync(join(dataDir, 'dev-jwt-secret'))).toBe(false);
   });
 });

@@ -22,10 +22,10 @@ describe('given a demo data folder where one case event has metadata that is not
   let damaged: { position: number; streamId: string };
   let cases: number;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'wf-unreadable-'));
     dataDir = join(root, 'damaged');
-    const demo = runScript('demo.ts', ['--cases', '8', '--quiet'], { WORKFLOW_DATA_DIR: dataDir });
+    const demo = await runScript('demo.ts', ['--cases', '8', '--quiet'], { WORKFLOW_DATA_DIR: dataDir });
     expect(demo.status, demo.stderr).toBe(0);
     const db = new Database(join(dataDir, 'events.db'));
     try {
@@ -51,8 +51,8 @@ describe('given a demo data folder where one case event has metadata that is not
     return dir;
   };
 
-  it('when `npm run rebuild` runs, then it rebuilds every read model, exits 0, and names the event it skipped on stderr', () => {
-    const run = runScript('rebuild.ts', [], { WORKFLOW_DATA_DIR: fresh() });
+  it('when `npm run rebuild` runs, then it rebuilds every read model, exits 0, and names the event it skipped on stderr', async () => {
+    const run = await runScript('rebuild.ts', [], { WORKFLOW_DATA_DIR: fresh() });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^已重建 inbox、sla、cases、audit，位置 \d+/);
     expect(run.stderr).toContain(`读模型跳过了位置 ${damaged.position} 的事件（流 ${damaged.streamId}`);
@@ -64,7 +64,7 @@ describe('given a demo data folder where one case event has metadata that is not
     const server = await startServer({ PORT: '0', WORKFLOW_DATA_DIR: dir });
     try {
       expect((await fetch(`${server.url}/health`)).status).toBe(200);
-      const token = runScript('token.ts', ['--role', 'authority', '--org', '370000-dsj'], { WORKFLOW_DATA_DIR: dir }).stdout.trim();
+      const token = (await runScript('token.ts', ['--role', 'authority', '--org', '370000-dsj'], { WORKFLOW_DATA_DIR: dir })).stdout.trim();
       const list = await fetch(`${server.url}/v1/cases?limit=100`, { headers: { authorization: `Bearer ${token}` } });
       expect(list.status).toBe(200);
       expect(((await list.json()) as { items: unknown[] }).items).toHaveLength(cases);
