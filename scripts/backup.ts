@@ -1,0 +1,145 @@
+/**
+ * `npm run backup -- <target file>`: a consistent copy of the embedded store (events and read models,
+ * one file), made while the server runs and stores commands. `cp -r data` beside a running server
+ * copies `events.db` and its `-wal` at different moments: a checkpoint or a restart of the log in
+ * between leaves a copy SQLite reads as damaged, or one without events answered 201 before the copy
+ * began. This copies through SQLite's online backup API inside one read transaction: every page as
+ * of one moment (the server's appends go on meanwhile; they are not in the copy), with progress.
+ * The copy is one file in rollback-journal mode (no `-wal` to go with it), made private to this user
+ * (keepFilesPrivate), written beside the target and renamed to it only once reopened and checked —
+ * SQLite's quick_check and the same events as the moment copied — and it never overwrites a file.
+ */
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { argsOrExit, configOrExit } from './config.js';
+import { createProgress } from './progress.js';
+import { exitSaying } from './startupError.js';
+import { keepFilesPrivate } from '../infra/config.js';
+
+const USAGE = `用法：npm run backup -- <目标文件>   在服务运行时把事件库（含读模型）一致地复制为一个文件
+数据目录由 WORKFLOW_DATA_DIR 指定（默认 ./data）。恢复时停止服务，删除数据目录中的 events.db-wal、events.db-shm，再把备份文件复制为 events.db。`;
+
+/** Pages copied per step of the backup (4 MiB at SQLite's 4 KiB pages): the progress bar moves between steps. */
+const PAGES_PER_STEP = 1000;
+
+const args = argsOrExit(USAGE, true);
+if (args.length !== 1) {
+  process.stderr.write(`${args.length === 0 ? '参数有误：缺少目标文件' : `参数有误：多余的参数 ${args[1]}`}\n${USAGE}\n`);
+  process.exit(2);
+}
+const config = configOrExit();
+keepFilesPrivate();
+if (config.store !== 'sqlite') {
+  process.stderr.write('WORKFLOW_STORE 指向 EventStoreDB：事件日志请用 EventStoreDB 自己的备份方式备份；数据目录中的读模型库（readmodels.db）无需备份，启动时会从事件日志重建。\n');
+  process.exit(2);
+}
+const storeFile = resolve(config.dataDir, 'events.db');
+const target = resolve(args[0]!);
+if (!existsSync(storeFile)) {
+  process.stderr.write(`数据目录 ${config.dataDir} 中没有事件库（events.db），无从备份。请检查 WORKFLOW_DATA_DIR。\n`);
+  process.exit(2);
+}
+// The live store and its log are never written here; nor is any file already there (an earlier backup).
+if (target === storeFile || target.startsWith(`${storeFile}-`)) {
+  process.stderr.write(`目标文件 ${target} 是正在使用的事件库（或其日志）本身，不能覆盖：请指定数据目录以外的新文件。\n`);
+  process.exit(2);
+}
+if (existsSync(target)) {
+  process.stderr.write(`目标文件 ${target} 已存在，不覆盖：请指定一个新文件名，或先移走旧的备份。\n`);
+  process.exit(2);
+}
+if (!existsSync(dirname(target)) || !statSync(dirname(target)).isDirectory()) {
+  process.stderr.write(`目标文件所在的文件夹 ${dirname(target)} 不存在：请先创建它。\n`);
+  process.exit(2);
+}
+
+// Written here first, renamed to the target once checked: a backup cut off part-way is never taken for one.
+const partial = join(dirname(target), `.${basename(target)}.partial-${process.pid}`);
+const removePartial = () => {
+  for (const file of [partial, `${partial}-journal`]) rmSync(file, { force: true });
+};
+process.on('SIGINT', () => {
+  removePartial();
+  process.exit(130);
+});
+
+let source: Database.Database | undefined;
+try {
+  source = new Database(storeFile, { fileMustExist: true });
+  source.pragma('busy_timeout = 5000');
+  // One read transaction for the whole copy: the backup's steps all read the same snapshot, so a
+  // server's commits in between neither restart the copy nor tear it (WAL: the server is not held up).
+  source.exec('BEGIN');
+  const copied = source.prepare<[], { events: number; head: number | null }>('SELECT count(*) AS events, max(position) AS head FROM events').get()!;
+  let progress: ReturnType<typeof createProgress> | undefined;
+  const result = await source.backup(partial, {
+    progress: ({ totalPages, remainingPages }) => {
+      progress ??= createProgress('正在备份事件库（页）', totalPages);
+      progress.update(totalPages - remainingPages);
+      return PAGES_PER_STEP;
+    },
+  });
+  progress?.update(result.totalPages);
+  progress?.done();
+  source.exec('COMMIT');
+  source.close();
+  source = undefined;
+
+  // One self-contained file: a copy in WAL mode would be read together with whatever -wal lies beside it.
+  const copy = new Database(partial, { fileMustExist: true });
+  try {
+    copy.pragma('journal_mode = DELETE');
+  } finally {
+    copy.close();
+  }
+  const check = new Database(partial, { readonly: true, fileMustExist: true });
+  let problem: string | undefined;
+  try {
+    const quick = check.pragma('quick_check', { simple: true });
+    const found = check.prepare<[], { events: number; head: number | null }>('SELECT count(*) AS events, max(position) AS head FROM events').get()!;
+    if (quick !== 'ok') problem = `SQLite 检查未通过（${String(quick)}）`;
+    else if (found.events !== copied.events || found.head !== copied.head) problem = `备份中有 ${found.events} 个事件（至位置 ${found.head ?? 0}），应为 ${copied.events} 个（至位置 ${copied.head ?? 0}）`;
+  } finally {
+    check.close();
+  }
+  if (problem) {
+    removePartial();
+    process.stderr.write(`备份未完成：重新打开备份核对时发现问题：${problem}。未留下备份文件，请再试一次。\n`);
+    process.exit(1);
+  }
+  const fd = openSync(partial, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  // A link, not a rename: it fails instead of replacing a file made at the target meanwhile.
+  linkSync(partial, target);
+  unlinkSync(partial);
+  const dir = openSync(dirname(target), 'r');
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
+  process.stdout.write(`已备份事件库：${copied.events} 个事件（至位置 ${copied.head ?? 0}），连同读模型，写入 ${target}\n`);
+} catch (err) {
+  if (source?.open) source.close();
+  removePartial();
+  if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+    process.stderr.write(`目标文件 ${target} 已存在，不覆盖：请指定一个新文件名，或先移走旧的备份。\n`);
+    process.exit(2);
+  }
+  // What fails here is most often the target's disk: the data folder's words (startupMessage) would blame the store.
+  const code = (err as { code?: unknown }).code;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
+    process.stderr.write(`备份未完成：目标文件夹 ${dirname(target)} 所在的磁盘已满：请清理磁盘或换一个位置。未留下备份文件。\n`);
+    process.exit(1);
+  }
+  if (code === 'SQLITE_CANTOPEN' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    process.stderr.write(`备份未完成：无法在 ${dirname(target)} 中写入文件：请检查该文件夹的权限。未留下备份文件。\n`);
+    process.exit(1);
+  }
+  exitSaying('备份未完成：', err, config, 1);
+}

@@ -1,0 +1,127 @@
+/**
+ * `npm run backup -- <file>`: an operator backs the data folder up while the server runs and stores
+ * commands (README "备份与恢复"). The copy holds every command answered 201 before the backup began,
+ * is one file readable by its owner only, and a server started on it alone serves those cases; the
+ * live store and an earlier backup are never overwritten. Real child processes: their I/O is waited
+ * for, boundedly.
+ */
+import { spawn } from 'node:child_process';
+import { Agent, request } from 'node:http';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mintToken } from '../../api/auth.js';
+import { SECRET } from '../api/harness.js';
+import { actors, startInputs } from '../machines/examples.js';
+import { ROOT, runScript, startServer } from './spawnScript.js';
+
+const root = mkdtempSync(join(tmpdir(), 'wf-backup-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+
+function send(url: string, method: string, token: string, body?: unknown): Promise<{ status: number; id?: string }> {
+  return new Promise((resolve) => {
+    const json = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(url, { method, agent, headers: { authorization: `Bearer ${token}`, ...(json ? { 'content-type': 'application/json' } : {}) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, id: text ? (JSON.parse(text) as { id?: string }).id : undefined }));
+    });
+    req.on('error', () => resolve({ status: 0 }));
+    req.end(json);
+  });
+}
+
+/** `npm run backup -- …args` in a child process, not holding this one's event loop (commands go on meanwhile). */
+function backup(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'scripts/backup.ts'), ...args], { cwd: ROOT, env: { ...process.env, DEBUG: '', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return new Promise((resolve) => child.once('close', (status) => (clearTimeout(timer), resolve({ status, stdout, stderr }))));
+}
+
+describe('npm run backup, given a server storing commands', () => {
+  it('when the operator backs up meanwhile, then the copy is one private file holding every command answered 201 before it began, and a server started on it alone serves them', async () => {
+    const env = { PORT: '0', WORKFLOW_DATA_DIR: join(root, 'live'), WORKFLOW_JWT_SECRET: SECRET };
+    const provider = await mintToken(SECRET, { sub: actors.provider.sub, role: 'provider', org: actors.provider.org });
+    const server = await startServer(env);
+    const create = (i: number) => send(`${server.url}/v1/cases`, 'POST', provider, { process: 'datasetRelease', input: { ...startInputs.datasetRelease, title: `济南市机动车登记信息统计（第 ${i} 批）` } });
+    const before: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const answer = await create(i);
+      expect(answer.status).toBe(201);
+      before.push(answer.id!);
+    }
+    // Commands go on being stored while the backup runs.
+    let storing = true;
+    const load = (async () => {
+      for (let i = 100; storing; i++) await create(i);
+    })();
+    const target = join(root, 'backups', 'events-backup.db');
+    mkdirSync(join(root, 'backups'));
+    const run = await backup([target], { WORKFLOW_DATA_DIR: env.WORKFLOW_DATA_DIR });
+    storing = false;
+    await load;
+    expect(await server.stop()).toBe(0);
+
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^已备份事件库：\\d+ 个事件（至位置 \\d+），连同读模型，写入 ${target}\\n$`));
+    // One file, its owner's only, nothing left beside it.
+    expect(readdirSync(join(root, 'backups'))).toEqual(['events-backup.db']);
+    expect(statSync(target).mode & 0o777).toBe(0o600);
+
+    // Restored as the README says: the file alone, as events.db of an empty data folder.
+    const restored = join(root, 'restored');
+    mkdirSync(restored);
+    copyFileSync(target, join(restored, 'events.db'));
+    const again = await startServer({ ...env, WORKFLOW_DATA_DIR: restored });
+    try {
+      const reads = await Promise.all(before.map((id) => send(`${again.url}/v1/cases/${id}`, 'GET', provider)));
+      expect(reads.filter((r) => r.status !== 200)).toEqual([]);
+    } finally {
+      expect(await again.stop()).toBe(0);
+    }
+    const replay = runScript('replay.ts', ['--all', '--quiet'], { WORKFLOW_DATA_DIR: restored, WORKFLOW_JWT_SECRET: SECRET });
+    expect(replay.status, replay.stdout + replay.stderr).toBe(0);
+  }, 120_000);
+});
+
+describe('npm run backup, refusals', () => {
+  it('given the live store, or a file already there, as the target, then it refuses (exit 2) in Chinese and leaves the file as it was', async () => {
+    const dataDir = join(root, 'refusals');
+    expect(runScript('demo.ts', ['--cases', '2', '--quiet'], { WORKFLOW_DATA_DIR: dataDir }).status).toBe(0);
+    const live = join(dataDir, 'events.db');
+    const liveBytes = readFileSync(live);
+    const onLive = await backup([live], { WORKFLOW_DATA_DIR: dataDir });
+    expect(onLive.status).toBe(2);
+    expect(onLive.stderr).toBe(`目标文件 ${live} 是正在使用的事件库（或其日志）本身，不能覆盖：请指定数据目录以外的新文件。\n`);
+    expect(readFileSync(live).equals(liveBytes)).toBe(true);
+
+    const earlier = join(root, 'earlier.db');
+    writeFileSync(earlier, 'an earlier backup');
+    const onEarlier = await backup([earlier], { WORKFLOW_DATA_DIR: dataDir });
+    expect(onEarlier.status).toBe(2);
+    expect(onEarlier.stderr).toBe(`目标文件 ${earlier} 已存在，不覆盖：请指定一个新文件名，或先移走旧的备份。\n`);
+    expect(readFileSync(earlier, 'utf8')).toBe('an earlier backup');
+  }, 120_000);
+
+  it('given a data folder with no events.db, or no target, then it refuses (exit 2), saying why, and creates nothing', async () => {
+    const empty = join(root, 'empty');
+    mkdirSync(empty);
+    const target = join(root, 'never.db');
+    const noStore = await backup([target], { WORKFLOW_DATA_DIR: empty });
+    expect(noStore.status).toBe(2);
+    expect(noStore.stderr).toBe(`数据目录 ${empty} 中没有事件库（events.db），无从备份。请检查 WORKFLOW_DATA_DIR。\n`);
+    const noTarget = await backup([], { WORKFLOW_DATA_DIR: empty });
+    expect(noTarget.status).toBe(2);
+    expect(noTarget.stderr).toMatch(/^参数有误：缺少目标文件\n用法：npm run backup -- <目标文件>/);
+    expect(readdirSync(empty)).toEqual([]);
+    expect(existsSync(target)).toBe(false);
+  }, 60_000);
+});
