@@ -17,7 +17,7 @@
  *   read, without a query, as long as no other connection has written to the file since
  *   (`PRAGMA data_version`). See `StreamHeads`.
  */
-import { closeSync, fdatasync, fstatSync, openSync } from 'node:fs';
+import { closeSync, fdatasync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve as resolvePath } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -189,6 +189,43 @@ function enterWal(db: Database.Database, timeoutMs: number): void {
       Atomics.wait(pause, 0, 0, WAL_RETRY_MS);
     }
   }
+}
+
+/**
+ * A write-ahead log beside a file that is not in WAL mode belongs to another database: a file in WAL
+ * mode says so in its header (bytes 18 and 19 are 2) as soon as anything of it has been checkpointed,
+ * and leaving WAL mode removes the log. So a rollback-journal file (what `npm run backup` writes)
+ * with a log beside it is a backup restored over a store whose server was killed: SQLite would write
+ * that store's log into it on opening, and damage it (a store answering 500 for the cases touched,
+ * /health saying ok). Refused before anything opens the file; the files are left as they are.
+ */
+export class ForeignLogError extends Error {
+  override readonly name = 'ForeignLogError';
+  readonly code = 'FOREIGN_WAL';
+  constructor(readonly file: string) {
+    super(`${file}-wal does not belong to ${file} (a single-file backup restored beside the replaced store's log): move ${file}-wal and ${file}-shm away before opening it`);
+  }
+}
+
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+function refuseForeignLog(path: string): void {
+  if (path === ':memory:' || path === '') return;
+  const header = Buffer.alloc(20);
+  try {
+    const log = statSync(`${path}-wal`);
+    if (!log.isFile() || log.size === 0) return;
+    const fd = openSync(path, 'r');
+    try {
+      if (readSync(fd, header, 0, 20, 0) < 20) return;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // No log, or no file yet: nothing to tell (SQLite says what it finds wrong).
+    return;
+  }
+  if (header.subarray(0, 16).equals(SQLITE_HEADER) && header[18] === 1 && header[19] === 1) throw new ForeignLogError(path);
 }
 
 /**
@@ -487,6 +524,7 @@ export class SqliteEventStore implements EventStore {
     this.#pollIntervalMs = options.pollIntervalMs ?? 75;
     this.#groupCommit = options.groupCommit ?? true;
 
+    refuseForeignLog(options.path);
     const db = new Database(options.path);
     this.database = db;
     // An absolute path: the process may change its working folder while the store is open.

@@ -1,0 +1,62 @@
+/**
+ * Restoring a backup (README "Backing up and restoring"): the operator copies the file `npm run
+ * backup` made into the data folder as events.db, over a store whose server was killed — so that
+ * store's events.db-wal and events.db-shm are still there. SQLite would write that log into the
+ * restored file on opening it: the store would be damaged (cases answered 500) while /health said ok.
+ * Real child processes: their I/O is waited for, boundedly.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mintToken } from '../../api/auth.js';
+import { SqliteEventStore } from '../../eventstore/sqlite.js';
+import { ManualClock } from '../../infra/clock.js';
+import { SECRET } from '../api/harness.js';
+import { runScript, startServer } from './spawnScript.js';
+
+const root = mkdtempSync(join(tmpdir(), 'wf-restore-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('npm start, given a backup restored as events.db with the replaced store\'s -wal and -shm left beside it', () => {
+  it('then it refuses to start, in one Chinese line saying to move them away, and leaves the restored file as it was; without them it starts and serves the backup\'s cases', async () => {
+    const live = join(root, 'live');
+    expect(runScript('demo.ts', ['--cases', '3', '--quiet'], { WORKFLOW_DATA_DIR: live }).status).toBe(0);
+    const backupFile = join(root, 'backup.db');
+    const made = runScript('backup.ts', [backupFile], { WORKFLOW_DATA_DIR: live });
+    expect(made.status, made.stderr).toBe(0);
+
+    // The store goes on after the backup; its server is killed, leaving its log and shared-memory index.
+    const clock = new ManualClock('2026-03-02T01:00:00Z');
+    const store = new SqliteEventStore({ path: join(live, 'events.db'), now: () => clock.now() });
+    await store.appendToStream('scratch-after-backup', [{ id: 'e6f1d7a0-5b7c-4d0e-9a53-2f0c1b8e4d11', type: 'Noted', data: { text: '备份之后的事件' } }]);
+    const leftovers = join(root, 'leftovers');
+    mkdirSync(leftovers);
+    for (const f of ['events.db-wal', 'events.db-shm']) copyFileSync(join(live, f), join(leftovers, f));
+    await store.close();
+
+    // The restore, with step 2 of the README forgotten.
+    copyFileSync(backupFile, join(live, 'events.db'));
+    for (const f of ['events.db-wal', 'events.db-shm']) copyFileSync(join(leftovers, f), join(live, f));
+    const restored = readFileSync(join(live, 'events.db'));
+
+    const run = runScript('start.ts', [], { WORKFLOW_DATA_DIR: live, WORKFLOW_JWT_SECRET: SECRET, PORT: '0' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(
+      `服务未启动：数据目录 ${live} 中的 events.db-wal 不属于现在的 events.db（events.db 是单个文件的备份，旁边却留着被替换的事件库的日志）：打开会把旧日志写进恢复的文件并使其损坏。请把 events.db-wal 和 events.db-shm 移出数据目录后再启动\n`,
+    );
+    expect(readFileSync(join(live, 'events.db')).equals(restored)).toBe(true);
+
+    for (const f of ['events.db-wal', 'events.db-shm']) renameSync(join(live, f), join(leftovers, `${f}.moved`));
+    const auditor = await mintToken(SECRET, { sub: 'u-370000-dsj-auditor', role: 'auditor', org: '370000-dsj' });
+    const server = await startServer({ WORKFLOW_DATA_DIR: live, WORKFLOW_JWT_SECRET: SECRET, PORT: '0' });
+    try {
+      const list = (await (await fetch(`${server.url}/v1/cases?limit=100`, { headers: { authorization: `Bearer ${auditor}` } })).json()) as { items: { id: string }[] };
+      expect(list.items.length).toBeGreaterThan(0);
+      const reads = await Promise.all(list.items.map(async (c) => (await fetch(`${server.url}/v1/cases/${c.id}`, { headers: { authorization: `Bearer ${auditor}` } })).status));
+      expect(reads.filter((s) => s !== 200)).toEqual([]);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  }, 120_000);
+});
