@@ -16,11 +16,15 @@ function refuse(err: unknown): never {
 
 let app: App | undefined;
 let server: Awaited<ReturnType<typeof buildServer>>;
+let missing: ReturnType<App['readModels']['providersNotInDirectory']>;
 try {
   if (config.orgsPath) checkDirectory(config.orgsPath);
   makeDataDirectory(config.dataDir);
   app = await createApp(config);
   server = await buildServer(app);
+  // The first read of the case list: a store whose file opens but whose pages are damaged (copied
+  // while its server ran) fails here, and is refused in one line like any other, not with a stack trace.
+  missing = app.readModels.providersNotInDirectory();
 } catch (err) {
   await app?.close().catch(() => {});
   refuse(err);
@@ -29,7 +33,6 @@ const started = app;
 
 // A directory that lacks providers the stored cases name hides those cases from the authorities
 // (their region is unknown): said at once, not found out by a reviewer missing cases.
-const missing = started.readModels.providersNotInDirectory();
 if (missing.length > 0) {
   const cases = missing.reduce((n, m) => n + m.cases, 0);
   started.logger.warn(

@@ -7,6 +7,7 @@
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../api/auth.js';
@@ -59,4 +60,15 @@ describe('npm start, given a backup restored as events.db with the replaced stor
       expect(await server.stop()).toBe(0);
     }
   }, 120_000);
+});
+
+describe('npm start, given a store copied while its server ran whose file opens but a read model\'s page is damaged', () => {
+  it('then it refuses to start in one Chinese line (restore from backup), exit 1, no stack trace', () => {
+    const dataDir = join(root, 'torn');
+    expect(runScript('demo.ts', ['--cases', '2', '--quiet'], { WORKFLOW_DATA_DIR: dataDir }).status).toBe(0);
+    const damaged = pathToFileURL(join(import.meta.dirname, 'fixtures/sqliteCorruptAtRead.mjs')).href;
+    const run = runScript('start.ts', [], { WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, PORT: '0', NODE_OPTIONS: `--import ${damaged}`, SQLITE_CORRUPT_AT: 'SELECT provider_org, count(*) FROM cases' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(`服务未启动：事件库 ${join(dataDir, 'events.db')} 不是可读的 SQLite 数据库（已损坏或被替换）：请从备份恢复，或检查 WORKFLOW_DATA_DIR\n`);
+  }, 60_000);
 });
