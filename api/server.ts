@@ -268,6 +268,35 @@ export async function beginStopping(server: object, atMostMs: number, logger: Lo
   }
 }
 
+/** Methods that change nothing (RFC 9110 §9.2.1): pipelined requests that are all safe may be worked on at once. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+/** Per connection: when the requests read so far on it are answered (`all`), and when those up to its last unsafe one are (`unsafe`). */
+interface Turns {
+  all: Promise<unknown>;
+  unsafe: Promise<unknown>;
+}
+const turnsOf = new WeakMap<Socket, Turns>();
+
+/**
+ * Waits for this request's turn on its connection (RFC 9112 §9.3.2): a client may pipeline requests,
+ * sending several on one connection before any answer, and Node reads and hands over each at once.
+ * A command and the read sent after it were then worked on together: the read answered the case as
+ * it was before the command, and a read sent before a command could show the command's effect. A
+ * request now starts once every request before it on the connection is answered, except that safe
+ * requests (GET, HEAD) sent one after another still run together.
+ */
+function awaitTurn(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const socket = request.raw.socket;
+  const before = turnsOf.get(socket) ?? { all: Promise.resolve(), unsafe: Promise.resolve() };
+  // 'close' comes once the answer is sent, or the connection is gone.
+  const answered = new Promise((resolve) => reply.raw.once('close', resolve));
+  const all = Promise.all([before.all, answered]);
+  const safe = SAFE_METHODS.has(request.method);
+  turnsOf.set(socket, { all, unsafe: safe ? before.unsafe : all });
+  return safe ? before.unsafe : before.all;
+}
+
 /** Fastify's line for each address it listens on, in Chinese (its own is "Server listening at …"). */
 export const listenText = (address: string) => `正在监听 ${address}`;
 
@@ -349,6 +378,7 @@ export async function buildServer(app: App) {
         { reason: 'shuttingDown', retryAfter: 5 },
       );
     }
+    await awaitTurn(request, reply);
     const given = request.headers['x-request-id'];
     if (typeof given === 'string' && /^[\w.-]{1,128}$/.test(given)) {
       // The reply's logger too: the request's completion line is written through it.
