@@ -286,6 +286,12 @@ const callers = new WeakMap<FastifyRequest, Caller>();
 export async function callerOf(request: FastifyRequest, verifier: Verifier): Promise<Caller> {
   const known = callers.get(request);
   if (known) return known;
+  // Not a list field (RFC 9110 §11.6.2): Node keeps the first of two and drops the other, which a
+  // proxy in front may have read instead; two credentials say no one caller.
+  const raw = request.raw.rawHeaders;
+  let given = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'authorization') given++;
+  if (given > 1) throw unauthenticated({ zh: '请求中有多个 Authorization 请求头：只能携带一个登录凭证', en: 'the request has more than one Authorization header: send one token' });
   const header = request.headers.authorization;
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   if (!match) throw unauthenticated({ zh: '缺少登录凭证（Authorization: Bearer …）', en: 'no bearer token' });

@@ -62,6 +62,9 @@ const FIXED: Record<string, string> = {
   '不支持的请求内容类型，请使用 application/json': 'unsupported content type: send application/json',
   '请求头 Content-Length 与请求体长度不符': 'the Content-Length header does not match the body',
   请求地址含有无效的编码: 'the address holds an invalid percent-encoding',
+  // The request's framing (api/server.ts hostProblem).
+  '缺少 Host 请求头': 'the Host header is missing',
+  'Host 请求头重复': 'the Host header is repeated',
   请求地址中的参数过长: 'a parameter in the address is too long',
   // The calendar's (calendars/notice.ts, calendar.ts, days.ts).
   '不是有效日期（应为 YYYY-MM-DD）': 'is not a real date (YYYY-MM-DD)',

@@ -268,6 +268,21 @@ export async function beginStopping(server: object, atMostMs: number, logger: Lo
   }
 }
 
+/**
+ * RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request without Host, or with more than one
+ * (a proxy in front may have routed it by the other). Node answered the first with an empty 400,
+ * no problem, and took the second, reading the first Host.
+ */
+function hostProblem(request: FastifyRequest): ApiError | undefined {
+  const raw = request.raw.rawHeaders;
+  let hosts = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'host') hosts++;
+  if (hosts === 1 || (hosts === 0 && request.raw.httpVersion === '1.0')) return undefined;
+  const message = hosts === 0 ? '缺少 Host 请求头' : 'Host 请求头重复';
+  const en = hosts === 0 ? 'the Host header is missing' : 'the Host header is repeated';
+  return new ApiError('VALIDATION_FAILED', { zh: `请求头不符合要求：${message}`, en }, { errors: [{ path: 'headers.host', message }] });
+}
+
 /** Methods that change nothing (RFC 9110 §9.2.1): pipelined requests that are all safe may be worked on at once. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
@@ -314,7 +329,9 @@ export async function buildServer(app: App) {
     requestTimeout: REQUEST_TIMEOUT_MS,
     // Node checks those deadlines every 30 s by default (a trickled body was cut after 87 s, headers
     // after 43 s): every 2 s, and headers get no longer than the whole request.
-    http: { connectionsCheckingInterval: 2_000, headersTimeout: REQUEST_TIMEOUT_MS },
+    // Node's own answer to an HTTP/1.1 request without Host is a bare 400 with no body: the onRequest
+    // hook below answers it as a problem instead (hostProblem).
+    http: { connectionsCheckingInterval: 2_000, headersTimeout: REQUEST_TIMEOUT_MS, requireHostHeader: false },
     // The request id is the events' correlation id, kept in the hash chain for ever: the server makes
     // it. A client's own X-Request-Id is logged beside it (clientRequestId), never taken for it: a
     // copied one made two unrelated commands one request in the log and the audit trail.
@@ -377,6 +394,11 @@ export async function buildServer(app: App) {
         { zh: '服务正在停止，未处理本请求，也未保存任何内容，请稍后重试', en: 'the server is shutting down; the request was not handled and nothing was stored; try again shortly' },
         { reason: 'shuttingDown', retryAfter: 5 },
       );
+    }
+    const host = hostProblem(request);
+    if (host) {
+      reply.header('connection', 'close');
+      throw host;
     }
     await awaitTurn(request, reply);
     const given = request.headers['x-request-id'];
