@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -22,6 +23,7 @@ const STATUS: Record<EngineErrorCode | 'UNAUTHENTICATED' | 'PAYLOAD_TOO_LARGE' |
   // Beyond API.md, answered to a connection whose request Node could not read (`connectionProblem`).
   REQUEST_TIMEOUT: 408,
   HEADERS_TOO_LARGE: 431,
+  EXPECTATION_FAILED: 417,
   RULE_VIOLATED: 422,
   CALENDAR_NOT_COVERED: 422,
   INTERNAL: 500,
@@ -41,6 +43,7 @@ const TITLES: Record<keyof typeof STATUS, { zh: string; en: string }> = {
   PAYLOAD_TOO_LARGE: { zh: '请求体过大', en: 'Payload too large' },
   REQUEST_TIMEOUT: { zh: '请求超时', en: 'Request timeout' },
   HEADERS_TOO_LARGE: { zh: '请求头过大', en: 'Request headers too large' },
+  EXPECTATION_FAILED: { zh: '无法满足请求的期望', en: 'Expectation failed' },
   RULE_VIOLATED: { zh: '违反业务规则', en: 'Rule violated' },
   CALENDAR_NOT_COVERED: { zh: '工作日历未覆盖该年度', en: 'Calendar not covered' },
   INTERNAL: { zh: '服务器内部错误', en: 'Internal error' },
@@ -66,7 +69,7 @@ export const PROBLEM_CODES = [
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
 
 /** The codes answered to a connection before any route is chosen (`connectionProblem`): no route documents them. */
-export const CONNECTION_CODES = ['REQUEST_TIMEOUT', 'HEADERS_TOO_LARGE'] as const;
+export const CONNECTION_CODES = ['REQUEST_TIMEOUT', 'HEADERS_TOO_LARGE', 'EXPECTATION_FAILED'] as const;
 type ConnectionCode = (typeof CONNECTION_CODES)[number];
 
 /** The HTTP status of a code, and its title, for the OpenAPI document. */
@@ -89,8 +92,8 @@ export const ProblemBody = z.looseObject({
     .enum([...PROBLEM_CODES, ...CONNECTION_CODES])
     .describe(
       docText(
-        'API.md「Errors」；REQUEST_TIMEOUT（408）和 HEADERS_TOO_LARGE（431）在选定路由之前应答给连接，使用中文，随后关闭连接',
-        'API.md "Errors"; REQUEST_TIMEOUT (408) and HEADERS_TOO_LARGE (431) are answered to a connection before any route is chosen, in Chinese, and close it',
+        'API.md「Errors」；REQUEST_TIMEOUT（408）和 HEADERS_TOO_LARGE（431）在选定路由之前应答给连接，使用中文，随后关闭连接；EXPECTATION_FAILED（417）应答 Expect 请求头中除 100-continue 以外的期望',
+        'API.md "Errors"; REQUEST_TIMEOUT (408) and HEADERS_TOO_LARGE (431) are answered to a connection before any route is chosen, in Chinese, and close it; EXPECTATION_FAILED (417) answers an Expect header other than 100-continue',
       ),
     ),
   detail: z.string().describe(docText('本次请求的问题所在：默认为中文，请求带 Accept-Language: en 时为英文', 'what was wrong with this request: Chinese by default, English with Accept-Language: en')),
@@ -150,7 +153,7 @@ const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
  * entry whose q is not a qvalue (`q=.5`, `q=0.5000`, `q=abc`) is ignored, as if not sent: read as
  * q=1 it made a malformed `en;q=.5` outweigh Chinese.
  */
-export function langOf(request: FastifyRequest): Lang {
+export function langOf(request: Pick<FastifyRequest, 'headers'> | { headers: IncomingHttpHeaders }): Lang {
   const header = request.headers['accept-language'];
   if (typeof header !== 'string') return 'zh';
   let en = -1;
@@ -218,6 +221,22 @@ export function connectionProblem(errorCode: string | undefined): { status: numb
   const title = TITLES[code].zh;
   const errors = code === 'VALIDATION_FAILED' ? { errors: [{ path, message }] } : {};
   return { status, body: { type: `urn:sd-open-data:problem:${code}`, title, status, code, detail: `${title}：${message}`, ...errors } };
+}
+
+/**
+ * A problem answered on the wire before fastify sees the request (a CONNECT, an Expect Node does not
+ * meet): its status, body and language, chosen from the request's headers as every other answer's.
+ */
+export function wireProblem(
+  code: 'NOT_FOUND' | 'EXPECTATION_FAILED',
+  headers: IncomingHttpHeaders,
+  text: { zh: string; en: string },
+  details: Record<string, unknown> = {},
+): { status: number; lang: Lang; body: Record<string, unknown> } {
+  const lang = langOf({ headers });
+  const status = STATUS[code];
+  const title = TITLES[code][lang];
+  return { status, lang, body: { type: `urn:sd-open-data:problem:${code}`, title, status, code, detail: text[lang], ...(lang === 'zh' ? details : withEnglishErrors(details)) } };
 }
 
 /**

@@ -1,4 +1,5 @@
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import Fastify, { LogController, type ConnectionError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -7,7 +8,7 @@ import { newId } from '../engine/ids.js';
 import { elapsedMs } from '../infra/clock.js';
 import type { App } from './app.js';
 import { callerOf } from './auth.js';
-import { sendProblem, ApiError, fastifyText, storeFailure, connectionProblem, inLanguage, langOf } from './problem.js';
+import { sendProblem, ApiError, fastifyText, storeFailure, connectionProblem, inLanguage, langOf, wireProblem } from './problem.js';
 import type { Logger } from '../infra/logger.js';
 import { formatMessage, unknownFields } from '../machines/schemas.js';
 import { PLUS_AS_SPACE_HINT, writtenPlusAsSpace } from './shape.js';
@@ -283,6 +284,44 @@ function hostProblem(request: FastifyRequest): ApiError | undefined {
   return new ApiError('VALIDATION_FAILED', { zh: `请求头不符合要求：${message}`, en }, { errors: [{ path: 'headers.host', message }] });
 }
 
+/** A problem as raw bytes on a connection, which is then closed. */
+function problemBytes({ status, lang, body }: ReturnType<typeof wireProblem>): string {
+  const json = JSON.stringify(body);
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\n` +
+    `Content-Language: ${lang === 'en' ? 'en' : 'zh-CN'}\r\nVary: Accept-Language\r\nConnection: close\r\n\r\n${json}`
+  );
+}
+
+/** CONNECT asks for a tunnel, as of a proxy: this is no proxy, and the target no address of it (404, as any other method or path it does not serve). */
+function answerConnect(request: IncomingMessage, socket: Duplex): void {
+  const target = request.url ?? '';
+  const problem = wireProblem('NOT_FOUND', request.headers, { zh: `没有这个地址：CONNECT ${target}`, en: `no route CONNECT ${target}` });
+  socket.on('error', () => undefined);
+  socket.end(problemBytes(problem));
+}
+
+/** An Expect other than 100-continue (RFC 9110 §10.1.1): 417, saying which one. Nothing of the request is read or done. */
+function answerExpectation(request: IncomingMessage, response: ServerResponse): void {
+  const expected = String(request.headers.expect ?? '').slice(0, 100);
+  const message = '仅支持 100-continue';
+  const problem = wireProblem(
+    'EXPECTATION_FAILED',
+    request.headers,
+    { zh: `无法满足请求的期望：不支持请求头 Expect: ${expected}，仅支持 100-continue`, en: `the Expect header (${expected}) cannot be met: only 100-continue is supported` },
+    { errors: [{ path: 'headers.expect', message }] },
+  );
+  const json = JSON.stringify(problem.body);
+  response.shouldKeepAlive = false;
+  response.writeHead(problem.status, {
+    'content-type': 'application/problem+json; charset=utf-8',
+    'content-length': Buffer.byteLength(json),
+    'content-language': problem.lang === 'en' ? 'en' : 'zh-CN',
+    vary: 'Accept-Language',
+  });
+  response.end(json);
+}
+
 /** Methods that change nothing (RFC 9110 §9.2.1): pipelined requests that are all safe may be worked on at once. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
@@ -360,6 +399,10 @@ export async function buildServer(app: App) {
     socket.once('close', () => arrivals.unread.delete(socket));
   });
   server.server.on('request', (request: { socket: Socket }) => arrivals.unread.delete(request.socket));
+  // Node drops a CONNECT without a word when nothing listens for it, and answers an Expect it does not
+  // meet with a bare 417: both are answered as problems, like every other request.
+  server.server.on('connect', (request: IncomingMessage, socket: Duplex) => answerConnect(request, socket));
+  server.server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => answerExpectation(request, response));
   server.setValidatorCompiler(validatorCompiler);
   server.setSerializerCompiler(serializerCompiler);
   // Set once the server has begun to stop (SIGTERM: `beginStopping`, or its close): see the onRequest hook below.

@@ -270,7 +270,7 @@ describe('GET /docs: the OpenAPI 3.1 document', () => {
     const problem = component('Problem');
     expect(problem.required).toEqual(['type', 'title', 'status', 'code', 'detail']);
     // The last two are answered to a connection whose request Node could not read, before any route.
-    expect(problem.properties.code.enum).toEqual(['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'INVALID_TRANSITION', 'REVISION_CONFLICT', 'PAYLOAD_TOO_LARGE', 'RULE_VIOLATED', 'CALENDAR_NOT_COVERED', 'UNAVAILABLE', 'REQUEST_TIMEOUT', 'HEADERS_TOO_LARGE']);
+    expect(problem.properties.code.enum).toEqual(['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'INVALID_TRANSITION', 'REVISION_CONFLICT', 'PAYLOAD_TOO_LARGE', 'RULE_VIOLATED', 'CALENDAR_NOT_COVERED', 'UNAVAILABLE', 'REQUEST_TIMEOUT', 'HEADERS_TOO_LARGE', 'EXPECTATION_FAILED']);
     expect(problem.properties.errors.items).toMatchObject({ required: ['path', 'message'] });
     for (const member of ['state', 'allowed', 'currentRevision', 'rule', 'article', 'year', 'reason']) expect(problem.properties[member], member).toBeDefined();
 
