@@ -66,6 +66,8 @@ const FIXED: Record<string, string> = {
   '缺少 Host 请求头': 'the Host header is missing',
   'Host 请求头重复': 'the Host header is repeated',
   '仅支持 100-continue': 'only 100-continue is supported',
+  '仅支持 chunked 传输编码': 'only the chunked transfer coding is supported',
+  '不支持压缩的请求体，请发送未压缩的 JSON': 'a compressed body is not supported: send the JSON uncompressed',
   请求地址中的参数过长: 'a parameter in the address is too long',
   // The calendar's (calendars/notice.ts, calendar.ts, days.ts).
   '不是有效日期（应为 YYYY-MM-DD）': 'is not a real date (YYYY-MM-DD)',

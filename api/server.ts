@@ -322,6 +322,27 @@ function answerExpectation(request: IncomingMessage, response: ServerResponse): 
   response.end(json);
 }
 
+/**
+ * A body in a coding this server does not decode: Node takes `Transfer-Encoding: gzip, chunked` apart
+ * into its chunks and no further, and decodes no `Content-Encoding`, so such a body was read as it
+ * came: gzip bytes were told "not UTF-8", and JSON labelled gzip was stored as if sent plain, a
+ * different request from the one a proxy that decodes it reads (RFC 9112 §6.1 asks a server to refuse
+ * a transfer coding it does not understand; with a 400 here, as no request gets a 5xx).
+ */
+function codingProblem(request: FastifyRequest): ApiError | undefined {
+  const transfer = request.headers['transfer-encoding'];
+  if (transfer !== undefined && transfer.trim().toLowerCase() !== 'chunked') {
+    const message = '仅支持 chunked 传输编码';
+    return new ApiError('VALIDATION_FAILED', { zh: `请求头不符合要求：${message}`, en: 'only the chunked transfer coding is supported' }, { errors: [{ path: 'headers.transfer-encoding', message }] });
+  }
+  const content = request.headers['content-encoding'];
+  if (content !== undefined && !/^\s*(identity\s*)?$/i.test(content)) {
+    const message = '不支持压缩的请求体，请发送未压缩的 JSON';
+    return new ApiError('VALIDATION_FAILED', { zh: `请求头不符合要求：${message}`, en: 'a compressed body is not supported: send the JSON uncompressed' }, { errors: [{ path: 'headers.content-encoding', message }] });
+  }
+  return undefined;
+}
+
 /** Methods that change nothing (RFC 9110 §9.2.1): pipelined requests that are all safe may be worked on at once. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
@@ -451,6 +472,11 @@ export async function buildServer(app: App) {
       reply.log = request.log;
     }
     if (underV1(request)) await callerOf(request, app.verifier);
+    const coding = codingProblem(request);
+    if (coding) {
+      reply.header('connection', 'close');
+      throw coding;
+    }
   });
   // Every body this API takes is JSON: one sent as text/plain (fastify reads that as a string) was
   // told "须为 JSON 对象" although it was one. It is refused like any other media type.

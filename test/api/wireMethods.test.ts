@@ -120,3 +120,24 @@ describe('body framings that smuggle requests past a proxy (each refused, the co
     expect(await stored()).toBe(before);
   });
 });
+
+describe('a body in a coding the server does not decode', () => {
+  const gzipChunked = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n0\r\n\r\n`;
+  it.each([
+    ['Transfer-Encoding: gzip, chunked', 'Transfer-Encoding: gzip, chunked\r\n', (text: string) => gzipChunked(text), 'headers.transfer-encoding', '仅支持 chunked 传输编码'],
+    ['Content-Encoding: gzip', (text: string) => `Content-Encoding: gzip\r\nContent-Length: ${Buffer.byteLength(text)}\r\n`, (text: string) => text, 'headers.content-encoding', '不支持压缩的请求体，请发送未压缩的 JSON'],
+  ] as const)('given %s (the body read as it came would be another request than the one sent), then 400 naming the header, and nothing stored', async (_what, framing, body, path, message) => {
+    const before = await stored();
+    const head = `POST /v1/cases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${applicant}\r\nContent-Type: application/json\r\nConnection: close\r\n${typeof framing === 'string' ? framing : framing(start)}\r\n`;
+    const [answer] = answersIn((await exchange(port, head + body(start))).raw);
+    expectProblem(answer, 400, 'VALIDATION_FAILED');
+    expect(answer!.json.errors).toEqual([{ path, message }]);
+    expect(await stored()).toBe(before);
+  });
+
+  it('given Content-Encoding: identity, then the body is read as usual', async () => {
+    const head = `POST /v1/cases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${applicant}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Encoding: identity\r\nContent-Length: ${Buffer.byteLength(start)}\r\n\r\n`;
+    const [answer] = answersIn((await exchange(port, head + start)).raw);
+    expect(answer!.status).toBe(201);
+  });
+});
