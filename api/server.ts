@@ -410,6 +410,10 @@ export async function buildServer(app: App) {
       sendProblem(reply, request, new ApiError(code, { zh: `请求地址无效：${zh}`, en: `invalid address: ${en}` }, details));
     },
   }).withTypeProvider<ZodTypeProvider>();
+  // Every header field Node read is kept: past its default count of 2,000 it dropped the rest without
+  // a word (an Idempotency-Key after them, and a retried start was stored twice; a second Authorization
+  // or Host went unseen). The 16 KB cap on the headers (431) still bounds how many there can be.
+  server.server.maxHeadersCount = 0;
   // Connections coming in, for a stop to wait for (beginStopping).
   const arrivals: Arrivals = { unread: new Set(), lastAcceptedAt: elapsedMs(), drained: false };
   arrivalsOf.set(server, arrivals);
