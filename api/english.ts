@@ -65,6 +65,8 @@ const FIXED: Record<string, string> = {
   // The request's framing (api/server.ts hostProblem).
   '缺少 Host 请求头': 'the Host header is missing',
   'Host 请求头重复': 'the Host header is repeated',
+  '请求头 Idempotency-Key 重复，只能有一个': 'the Idempotency-Key header is repeated: send it once',
+  '请求头 Content-Type 重复，只能有一个': 'the Content-Type header is repeated: send it once',
   '仅支持 100-continue': 'only 100-continue is supported',
   '仅支持 chunked 传输编码': 'only the chunked transfer coding is supported',
   '不支持压缩的请求体，请发送未压缩的 JSON': 'a compressed body is not supported: send the JSON uncompressed',

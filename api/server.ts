@@ -269,19 +269,36 @@ export async function beginStopping(server: object, atMostMs: number, logger: Lo
   }
 }
 
+/** Fields that hold one value, beyond Host and Authorization: Node joins a repeated Idempotency-Key with a comma and keeps the first Content-Type. */
+const SINGLE_FIELDS = { 'idempotency-key': 'Idempotency-Key', 'content-type': 'Content-Type' } as const;
+type SingleField = keyof typeof SINGLE_FIELDS;
+
 /**
  * RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request without Host, or with more than one
  * (a proxy in front may have routed it by the other). Node answered the first with an empty 400,
- * no problem, and took the second, reading the first Host.
+ * no problem, and took the second, reading the first Host. A repeated Idempotency-Key was read as
+ * "k, k", another key: a retry that a proxy sent with the key twice stored the command again.
  */
-function hostProblem(request: FastifyRequest): ApiError | undefined {
+function headerFieldProblem(request: FastifyRequest): ApiError | undefined {
   const raw = request.raw.rawHeaders;
   let hosts = 0;
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'host') hosts++;
-  if (hosts === 1 || (hosts === 0 && request.raw.httpVersion === '1.0')) return undefined;
-  const message = hosts === 0 ? '缺少 Host 请求头' : 'Host 请求头重复';
-  const en = hosts === 0 ? 'the Host header is missing' : 'the Host header is repeated';
-  return new ApiError('VALIDATION_FAILED', { zh: `请求头不符合要求：${message}`, en }, { errors: [{ path: 'headers.host', message }] });
+  const seen: Partial<Record<SingleField, number>> = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (name === 'host') hosts++;
+    else if (Object.hasOwn(SINGLE_FIELDS, name)) seen[name as SingleField] = (seen[name as SingleField] ?? 0) + 1;
+  }
+  if (hosts !== 1 && !(hosts === 0 && request.raw.httpVersion === '1.0')) {
+    const message = hosts === 0 ? '缺少 Host 请求头' : 'Host 请求头重复';
+    const en = hosts === 0 ? 'the Host header is missing' : 'the Host header is repeated';
+    return new ApiError('VALIDATION_FAILED', { zh: `请求头不符合要求：${message}`, en }, { errors: [{ path: 'headers.host', message }] });
+  }
+  for (const [name, shown] of Object.entries(SINGLE_FIELDS)) {
+    if ((seen[name as SingleField] ?? 0) < 2) continue;
+    const message = `请求头 ${shown} 重复，只能有一个`;
+    return new ApiError('VALIDATION_FAILED', { zh: `请求头不符合要求：${message}`, en: `the ${shown} header is repeated: send it once` }, { errors: [{ path: `headers.${name}`, message }] });
+  }
+  return undefined;
 }
 
 /** A problem as raw bytes on a connection, which is then closed. */
@@ -390,7 +407,7 @@ export async function buildServer(app: App) {
     // Node checks those deadlines every 30 s by default (a trickled body was cut after 87 s, headers
     // after 43 s): every 2 s, and headers get no longer than the whole request.
     // Node's own answer to an HTTP/1.1 request without Host is a bare 400 with no body: the onRequest
-    // hook below answers it as a problem instead (hostProblem).
+    // hook below answers it as a problem instead (headerFieldProblem).
     http: { connectionsCheckingInterval: 2_000, headersTimeout: REQUEST_TIMEOUT_MS, requireHostHeader: false },
     // The request id is the events' correlation id, kept in the hash chain for ever: the server makes
     // it. A client's own X-Request-Id is logged beside it (clientRequestId), never taken for it: a
@@ -463,7 +480,7 @@ export async function buildServer(app: App) {
         { reason: 'shuttingDown', retryAfter: 5 },
       );
     }
-    const host = hostProblem(request);
+    const host = headerFieldProblem(request);
     if (host) {
       reply.header('connection', 'close');
       throw host;

@@ -143,3 +143,26 @@ describe('a request of many small header fields, within the 16 KB of headers', (
     expectProblem(answer, 400, 'VALIDATION_FAILED');
   });
 });
+
+describe('a field that holds one value, sent twice (Node joins some such fields with a comma, and keeps the first of others)', () => {
+  const body = JSON.stringify({ process: 'objection', input: startInputs.objection });
+  const start = (fields: string) => `POST /v1/cases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${applicant}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${fields}Connection: close\r\n\r\n${body}`;
+
+  it('given a start sent with its Idempotency-Key, when it is retried with the key twice (a proxy that adds it again), then 400 naming headers.idempotency-key, and still one case: the key is not read as "k, k", another key', async () => {
+    const before = await stored();
+    const first = await one(start('Content-Type: application/json\r\nIdempotency-Key: twice-1\r\n'));
+    expect(first.status).toBe(201);
+    const retried = await one(start('Content-Type: application/json\r\nIdempotency-Key: twice-1\r\nIdempotency-Key: twice-1\r\n'));
+    expectProblem(retried, 400, 'VALIDATION_FAILED');
+    expect(retried.json.errors).toEqual([{ path: 'headers.idempotency-key', message: '请求头 Idempotency-Key 重复，只能有一个' }]);
+    expect(await stored()).toBe(before + 1);
+  });
+
+  it('given two Content-Type headers, then 400 naming headers.content-type, and nothing stored', async () => {
+    const before = await stored();
+    const answer = await one(start('Content-Type: application/json\r\nContent-Type: text/plain\r\n'));
+    expectProblem(answer, 400, 'VALIDATION_FAILED');
+    expect(answer.json.errors).toEqual([{ path: 'headers.content-type', message: '请求头 Content-Type 重复，只能有一个' }]);
+    expect(await stored()).toBe(before);
+  });
+});
