@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { DamagedStreamError, EngineError, reportedErrors, type EngineErrorCode } from '../engine/errors.js';
+import { DamagedStreamError, EngineError, reportedErrors, UpgradeRequiredError, type EngineErrorCode } from '../engine/errors.js';
 import { LogNotFlushedError, UnreadableEventError } from '../eventstore/types.js';
 import { InvalidQueryError } from '../projections/query.js';
 import { unknownFields } from '../machines/schemas.js';
@@ -132,8 +132,8 @@ export const ProblemBody = z.looseObject({
     .optional()
     .describe(
       docText(
-        'UNAVAILABLE：原因（readModelsRebuilding、storeBusy、storeReadOnly、storeFull、storeIo、storeNotFlushed、storeUnreadable、streamDamaged、eventsMissing、identityProviderUnreachable、shuttingDown）；值得重试时应答带 Retry-After',
-        'UNAVAILABLE: why (readModelsRebuilding, storeBusy, storeReadOnly, storeFull, storeIo, storeNotFlushed, storeUnreadable, streamDamaged, eventsMissing, identityProviderUnreachable, shuttingDown); the answer carries Retry-After when it is worth retrying',
+        'UNAVAILABLE：原因（readModelsRebuilding、storeBusy、storeReadOnly、storeFull、storeIo、storeNotFlushed、storeUnreadable、streamDamaged、upgradeRequired、eventsMissing、identityProviderUnreachable、shuttingDown）；值得重试时应答带 Retry-After',
+        'UNAVAILABLE: why (readModelsRebuilding, storeBusy, storeReadOnly, storeFull, storeIo, storeNotFlushed, storeUnreadable, streamDamaged, upgradeRequired, eventsMissing, identityProviderUnreachable, shuttingDown); the answer carries Retry-After when it is worth retrying',
       ),
     ),
 });
@@ -333,6 +333,13 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
         ? `案件的事件无法读取（${streamId} 第 ${revision} 号事件，位置 ${position}）：存储内容已损坏或被改动，请联系管理员核查`
         : `an event of the case cannot be read (${streamId} revision ${revision}, position ${position}): the stored content was damaged or altered; ask an administrator to check it`;
     extra = { reason: 'storeUnreadable', position };
+  } else if (err instanceof UpgradeRequiredError) {
+    // Started on a version of its process this build does not have (a rollback, or an older node
+    // beside a newer one): nothing is damaged, and nothing is decided with older rules.
+    request.log.warn({ err }, '案件按更新版本的流程办理，本服务版本过旧');
+    code = 'UNAVAILABLE';
+    detail = `${err.text[lang]}${lang === 'zh' ? '（未保存任何内容）' : ' (nothing was stored)'}`;
+    extra = { reason: 'upgradeRequired', process: err.process, version: err.version, newestKnown: err.newestKnown };
   } else if (err instanceof DamagedStreamError) {
     // The stored stream, not the request, is at fault: its machine cannot fold it (a start event
     // removed, a machine version nobody has). Verify names the first event that does not match.

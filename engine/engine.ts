@@ -15,7 +15,7 @@ import type { ProcessRegistry } from '../machines/registry.js';
 import { acceptedCommands, isFinal, stateLabel, stateName, stateTask } from '../machines/describe.js';
 import { shown, unknownFields } from '../machines/schemas.js';
 import type { Actor, CommandSpec, ProcessDefinition, TaskSpec } from '../machines/types.js';
-import { DamagedStreamError, EngineError, named, refuse } from './errors.js';
+import { DamagedStreamError, EngineError, named, refuse, UpgradeRequiredError } from './errors.js';
 import { deterministicId, newId, streamOf } from './ids.js';
 import { canonicalJson, eventHash } from './hashChain.js';
 import { endOfShanghaiDate, shanghaiDateOf } from '../calendars/index.js';
@@ -215,6 +215,21 @@ export class Engine {
     const first = events[0]!;
     const machine = (first.metadata as Partial<CaseEventMetadata>).machine;
     const def = machine && this.#o.registry.get(machine.name, machine.version);
+    const newer = def ? undefined : this.#newerThanKnown(first);
+    if (newer) {
+      // Its rules are not here to replay it with; its hash chain needs none.
+      const chain = verifyHistory(undefined, events);
+      if (!chain.ok) return chain;
+      const { zh, en } = newer.text;
+      return {
+        ok: false,
+        events: events.length,
+        failedAt: { revision: first.revision, eventId: first.id, type: first.type },
+        reason: `事件的哈希链完整（${events.length} 个事件），但${zh}（本服务无法按其规则重放核验）`,
+        reasonEn: `the hash chain holds (${events.length} events), but ${en} (this server cannot replay it by its rules to verify it)`,
+        upgradeRequired: { process: newer.process, version: newer.version, newestKnown: newer.newestKnown },
+      };
+    }
     if (!def) {
       const named = `${String(machine?.name)}@${String(machine?.version)}`;
       return {
@@ -239,12 +254,32 @@ export class Engine {
     return this.#appends.settled();
   }
 
-  /** The machine version a case's first event names. */
+  /**
+   * The machine version a case's first event names; an `UpgradeRequiredError` when it is newer than
+   * any this build has (another build started the case: it is not folded with older rules).
+   */
   definitionOf(first: RecordedEvent): ProcessDefinition {
     const meta = first.metadata as unknown as CaseEventMetadata;
     const def = this.#o.registry.get(meta.machine.name, meta.machine.version);
-    if (!def) throw new Error(`machine ${meta.machine.name}@${meta.machine.version} is not registered`);
-    return def;
+    if (def) return def;
+    const newer = this.#newerThanKnown(first);
+    if (newer) throw newer;
+    throw new Error(`machine ${meta.machine.name}@${meta.machine.version} is not registered`);
+  }
+
+  /**
+   * When `first` names a version of a process this build has, newer than all of them, and its own
+   * hash holds (a version number altered by hand breaks it: that is damage, not a newer build): the
+   * build is older than the case.
+   */
+  #newerThanKnown(first: RecordedEvent): UpgradeRequiredError | undefined {
+    const meta = first.metadata as Partial<CaseEventMetadata>;
+    const machine = meta.machine;
+    const newest = typeof machine?.name === 'string' ? this.#o.registry.latest(machine.name) : undefined;
+    if (!newest || !Number.isInteger(machine?.version) || machine!.version <= newest.version) return undefined;
+    const { streamId, revision, id, type, data } = first;
+    if (eventHash({ streamId, revision, id, type, data, metadata: first.metadata }) !== meta.hash) return undefined;
+    return new UpgradeRequiredError(streamId, machine!.name, machine!.version, newest.version);
   }
 
   /** The commands `actor` may send on the case now. */
@@ -913,6 +948,7 @@ function foldStored(definitionOf: (first: RecordedEvent) => ProcessDefinition, e
   try {
     return foldAll(definitionOf(events[0]!), events);
   } catch (err) {
+    if (err instanceof UpgradeRequiredError) throw err;
     throw new DamagedStreamError(events[0]!.streamId, err);
   }
 }

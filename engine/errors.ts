@@ -47,9 +47,39 @@ export class DamagedStreamError extends Error {
   }
 }
 
-/** The store's content at fault, not the request: an event that is not JSON, or a stream its machine cannot fold. */
-export function isDamagedStore(err: unknown): err is UnreadableEventError | DamagedStreamError {
-  return err instanceof UnreadableEventError || err instanceof DamagedStreamError;
+/**
+ * A case started on a version of its process newer than any this build has (a deployment rolled
+ * back, or an older node beside a newer one on one store): nothing is wrong with its events, but
+ * folding them with an older version's rules would decide with rules the case was not started on.
+ * The API answers 503 with `reason: upgradeRequired`; verify checks its hash chain and says so.
+ */
+export class UpgradeRequiredError extends Error {
+  override readonly name = 'UpgradeRequiredError';
+  constructor(
+    readonly streamId: string,
+    readonly process: string,
+    readonly version: number,
+    /** The newest version of the process this build has. */
+    readonly newestKnown: number,
+  ) {
+    super(`stream ${streamId} was started on ${process}@${version}, newer than ${process}@${newestKnown}, the newest this build has`);
+  }
+
+  /** What the API and verify say of it. */
+  get text(): Message {
+    return {
+      zh: `此案件按更新版本的流程办理（${this.process} 第 ${this.version} 版），本服务只有到第 ${this.newestKnown} 版，不能按其规则显示或办理：请升级本服务，或由更新版本的服务处理`,
+      en: `this case follows a newer version of its process (${this.process} version ${this.version}); this server has versions up to ${this.newestKnown} only and cannot show or act on it by its rules: upgrade this server, or use one of the newer version`,
+    };
+  }
+}
+
+/**
+ * The store's content at fault, not the request (an event that is not JSON, or a stream its machine
+ * cannot fold), or beyond this build (a case of a newer machine version): the case cannot be shown.
+ */
+export function isDamagedStore(err: unknown): err is UnreadableEventError | DamagedStreamError | UpgradeRequiredError {
+  return err instanceof UnreadableEventError || err instanceof DamagedStreamError || err instanceof UpgradeRequiredError;
 }
 
 /** “名称”（code）, or “code” when there is no name. */

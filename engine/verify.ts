@@ -12,14 +12,17 @@ export interface Verification {
   /** Why, in Chinese; `reasonEn` in English. */
   reason?: string;
   reasonEn?: string;
+  /** The case follows a version of its process newer than any this build has: its chain was checked, its replay needs that version. */
+  upgradeRequired?: { process: string; version: number; newestKnown: number };
 }
 
 /**
  * Re-computes a case's hash chain and re-folds its events through the machine version it
  * started on (compliance: a history that was altered, or that its machine would not produce,
- * is named at its first bad event).
+ * is named at its first bad event). Without `def` (a version this build does not have), the
+ * chain alone.
  */
-export function verifyHistory(def: ProcessDefinition, events: RecordedEvent[]): Verification {
+export function verifyHistory(def: ProcessDefinition | undefined, events: RecordedEvent[]): Verification {
   let prevHash = GENESIS_HASH;
   let state: CaseState | undefined;
   let previous: RecordedEvent | undefined;
@@ -46,6 +49,11 @@ export function verifyHistory(def: ProcessDefinition, events: RecordedEvent[]): 
     if (meta.prevHash !== prevHash) return fail('prevHash 与上一事件的哈希不一致', "prevHash does not match the previous event's hash");
     const hash = eventHash({ streamId: event.streamId, revision: event.revision, id: event.id, type: event.type, data: event.data, metadata: meta as unknown as Record<string, unknown> });
     if (hash !== meta.hash) return fail('事件内容与其哈希不一致，可能被篡改', "the event's content does not match its hash: it may have been altered");
+    if (!def) {
+      prevHash = meta.hash;
+      previous = event;
+      continue;
+    }
     if (meta.machine?.name !== def.name || meta.machine.version !== def.version) {
       const recorded = `${meta.machine?.name}@${meta.machine?.version}`;
       return fail(`事件记录的流程版本 ${recorded} 与案件的 ${def.name}@${def.version} 不一致`, `the event names machine ${recorded}, the case ${def.name}@${def.version}`);

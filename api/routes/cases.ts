@@ -346,6 +346,15 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
                   'events cut off the end of the stream, which the read models had recorded (a hash chain cannot show a missing end)',
                 ),
               ),
+            upgradeRequired: z
+              .object({ process: z.string(), version: z.number().int(), newestKnown: z.number().int() })
+              .optional()
+              .describe(
+                docText(
+                  '案件按更新版本的流程办理，本服务版本过旧：哈希链已核验，按其规则重放需升级后进行',
+                  'the case follows a newer version of its process than this server has: its hash chain was checked, its replay needs an upgrade',
+                ),
+              ),
             reason: z.string().optional(),
           }),
         },

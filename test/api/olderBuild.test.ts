@@ -1,0 +1,111 @@
+/**
+ * A deployment rolled back, or two builds side by side on one data folder (blue/green): a server of
+ * an older build — its registry lacks the newest machine versions (datasetRelease v2,
+ * conditionalApplication v5) — meets cases the current build started on them. It must not fold them
+ * with rules it does not have, nor call them damaged or altered: it refuses clearly, says an upgrade
+ * is needed, stores nothing, and the current build goes on with them as before.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4 } from '../../machines/conditionalApplication.js';
+import { datasetReleaseV1 } from '../../machines/datasetRelease.js';
+import { listAdjustment } from '../../machines/listAdjustment.js';
+import { objection } from '../../machines/objection.js';
+import { ProcessRegistry } from '../../machines/registry.js';
+import { unopenedDataRequest } from '../../machines/unopenedDataRequest.js';
+import { actors, startInputs } from '../machines/examples.js';
+import { openTestApi } from './harness.js';
+
+/** The registry of a build from before datasetRelease v2 and conditionalApplication v5. */
+const olderRegistry = () =>
+  new ProcessRegistry([datasetReleaseV1, conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, unopenedDataRequest, listAdjustment, objection]);
+
+const now = '2025-03-03T01:30:00.000Z';
+let dir: string;
+let release: string;
+let application: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'older-build-'));
+  const current = await openTestApi(dir, { now });
+  try {
+    const provider = await current.token('provider', actors.provider.org);
+    const company = await current.token('applicant', actors.company.org);
+    const r = await current.call('POST', '/v1/cases', { as: provider, body: { process: 'datasetRelease', input: startInputs.datasetRelease }, headers: { 'idempotency-key': 'release-1' } });
+    const a = await current.call('POST', '/v1/cases', { as: company, body: { process: 'conditionalApplication', input: startInputs.conditionalApplication } });
+    expect([r.status, r.body.version, a.status, a.body.version]).toEqual([201, 2, 201, 5]);
+    release = r.body.id;
+    application = a.body.id;
+  } finally {
+    await current.close();
+  }
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('given a datasetRelease v2 and a conditionalApplication v5 case, when a server of an older build (without those versions) serves them', () => {
+  it('then reading, adding to or starting again (the same Idempotency-Key) answers 503 upgradeRequired, in Chinese and in English, never "damaged", never a 5xx of its own, and stores nothing', async () => {
+    const older = await openTestApi(dir, { now, registry: olderRegistry() });
+    try {
+      const provider = await older.token('provider', actors.provider.org);
+      const authority = await older.token('authority', actors.cityAuthority.org);
+      const company = await older.token('applicant', actors.company.org);
+      const stored = () => older.app.store.headPosition();
+      const before = await stored();
+      const answers = [
+        await older.call('GET', `/v1/cases/${release}`, { as: provider }),
+        await older.call('GET', `/v1/cases/${release}/history`, { as: provider }),
+        await older.call('POST', `/v1/cases/${release}/commands`, { as: provider, body: { type: 'RECORD_SECURITY_REVIEW', data: { passed: true, notes: '已审查' } } }),
+        await older.call('POST', '/v1/cases', { as: provider, body: { process: 'datasetRelease', input: startInputs.datasetRelease }, headers: { 'idempotency-key': 'release-1' } }),
+        await older.call('GET', `/v1/cases/${application}`, { as: company }),
+        await older.call('POST', `/v1/cases/${application}/commands`, { as: authority, body: { type: 'PASS_NORMATIVE_REVIEW', data: { opinion: '材料齐全' } } }),
+      ];
+      for (const res of answers) {
+        expect([res.status, res.body.code, res.body.reason], res.text).toEqual([503, 'UNAVAILABLE', 'upgradeRequired']);
+        expect(res.body.detail).toMatch(/更新版本.*请升级/);
+        expect(res.body.detail).not.toMatch(/损坏|篡改|改动/);
+      }
+      expect(answers[0]!.body).toMatchObject({ process: 'datasetRelease', version: 2, newestKnown: 1 });
+      expect(answers[5]!.body).toMatchObject({ process: 'conditionalApplication', version: 5, newestKnown: 4 });
+      const english = await older.call('GET', `/v1/cases/${application}`, { as: company, headers: { 'accept-language': 'en' } });
+      expect([english.status, english.body.reason]).toEqual([503, 'upgradeRequired']);
+      expect(english.body.detail).toMatch(/newer version.*upgrade/);
+      expect(await stored()).toBe(before);
+      // Whoever may not see the case learns nothing of it, as for any case.
+      const stranger = await older.token('applicant', 'person-someone-else');
+      expect((await older.call('GET', `/v1/cases/${application}`, { as: stranger })).status).toBe(404);
+    } finally {
+      await older.close();
+    }
+  });
+
+  it('then verify checks the hash chain and says the case needs a newer version to be replayed, not that it may have been altered', async () => {
+    const older = await openTestApi(dir, { now, registry: olderRegistry() });
+    try {
+      const auditor = await older.token('auditor', '370000-dsj');
+      const zh = await older.call('GET', `/v1/cases/${release}/verify`, { as: auditor });
+      expect(zh.status).toBe(200);
+      expect(zh.body).toMatchObject({ ok: false, events: 1, upgradeRequired: { process: 'datasetRelease', version: 2, newestKnown: 1 } });
+      expect(zh.body.reason).toMatch(/哈希链完整.*更新版本.*请升级/);
+      expect(zh.body.reason).not.toMatch(/篡改|损坏|改动/);
+      const en = await older.call('GET', `/v1/cases/${release}/verify`, { as: auditor, headers: { 'accept-language': 'en' } });
+      expect(en.body.reason).toMatch(/hash chain holds.*newer version/);
+    } finally {
+      await older.close();
+    }
+  });
+
+  it('then the current build, started again, reads, adds to and verifies both cases as before', async () => {
+    const current = await openTestApi(dir, { now });
+    try {
+      const provider = await current.token('provider', actors.provider.org);
+      const auditor = await current.token('auditor', '370000-dsj');
+      const res = await current.call('POST', `/v1/cases/${release}/commands`, { as: provider, body: { type: 'RECORD_SECURITY_REVIEW', data: { passed: true, notes: '已审查' } } });
+      expect([res.status, res.body.revision], res.text).toEqual([200, 1]);
+      for (const id of [release, application]) expect((await current.call('GET', `/v1/cases/${id}/verify`, { as: auditor })).body).toEqual({ ok: true, events: id === release ? 2 : 1 });
+    } finally {
+      await current.close();
+    }
+  });
+});
