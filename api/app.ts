@@ -47,6 +47,8 @@ export interface AppOverrides {
   logger?: Logger;
   /** How reports made in turns give the event loop one, and how often (projections `ReadModelsOptions.turns`): tests count, hold or shorten them. */
   reportTurns?: ReadModelsOptions['turns'];
+  /** The read models (default: every one, at this build's versions): tests give an older build's. */
+  projections?: ReadModelsOptions['projections'];
 }
 
 /** A configuration the server refuses to start with: `npm start` prints its message, not a stack. */
@@ -94,6 +96,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     registry,
     calendar: () => calendar.current(),
     ...(overrides.reportTurns ? { turns: overrides.reportTurns } : {}),
+    ...(overrides.projections ? { projections: overrides.projections } : {}),
     // A stored event the read models skip (it cannot be parsed) is told in the read models' words
     // (UnreadableEventSkipped: Chinese, naming the event); anything else is a fold or subscription failure, retried.
     onError: (err) =>

@@ -21,7 +21,7 @@ import { overdueCsvPieces, toCsv } from './csv.js';
 import { Readers } from './readers.js';
 import { inbox, inboxProjection, type InboxPage, type InboxQuery } from './inbox.js';
 import type { QueryCalendar } from './query.js';
-import { FollowProjector, InlineProjector, type Db, type Progress, type Projection, type Projector, type RebuildSummary, type RunnerOptions } from './runner.js';
+import { FollowProjector, InlineProjector, type Db, type NewerReadModel, type Progress, type Projection, type Projector, type RebuildSummary, type RunnerOptions } from './runner.js';
 import {
   ITEMS_PER_TURN,
   overdueJsonPieces,
@@ -137,6 +137,11 @@ export class ReadModels {
   /** A rebuild under way (here or in another process on the same file): how far it has come; undefined when none is. */
   rebuilding(): { done: number; total: number } | undefined {
     return this.#projector.rebuilding();
+  }
+
+  /** Read models a newer build of the code keeps on this file, which this one cannot read (`Projector.newerBuild`). */
+  newerBuild(): NewerReadModel[] | undefined {
+    return this.#projector.newerBuild?.();
   }
 
   /** For `minPosition`: true once every read model has reached `position`, false after `timeoutMs`. */

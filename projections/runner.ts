@@ -730,7 +730,21 @@ export interface Projector {
    * part of the log: how far it has come, else undefined.
    */
   rebuilding(): { done: number; total: number } | undefined;
+  /**
+   * Read models whose checkpoint a newer build of the code wrote (a higher version: a rollback, or an
+   * older node beside a newer one on one file): this build cannot read their rows, and does not take
+   * them back while it runs (the newer build would take them back in turn: a rebuild war). Undefined
+   * when there are none.
+   */
+  newerBuild?(): NewerReadModel[] | undefined;
   close(): Promise<void>;
+}
+
+/** A read model a newer build of the code keeps: its version there, and ours. */
+export interface NewerReadModel {
+  name: string;
+  version: number;
+  ours: number;
 }
 
 /**
@@ -815,6 +829,15 @@ export class InlineProjector implements Projector {
     return { done: Math.min(...this.#projections.map((p) => rows.get(p.name)?.position ?? 0)), total: head };
   }
 
+  newerBuild(): NewerReadModel[] | undefined {
+    const rows = this.#checkpoints.read();
+    const newer = this.#projections.flatMap((p) => {
+      const version = rows.get(p.name)?.version;
+      return version !== undefined && version > p.version ? [{ name: p.name, version, ours: p.version }] : [];
+    });
+    return newer.length > 0 ? newer : undefined;
+  }
+
   async rebuild(names?: string | readonly string[], onProgress?: Progress): Promise<RebuildSummary> {
     const targets = pick(this.#projections, names);
     // Held for the whole rebuild, in one thread or in workers: a server beside us knows by it that we
@@ -894,12 +917,21 @@ export class InlineProjector implements Projector {
    * Rebuilds here the read models marked unfinished that no process is rebuilding any more (`npm run
    * rebuild` killed part-way: its lock is free). Without it they stayed unfinished, and every read
    * answered "a rebuild is under way" until someone ran it again. One takeover at a time.
+   *
+   * So too read models an older build of the code rebuilt at its lower version (it started beside
+   * this server on the same file, or ran `npm run rebuild`): this server skipped them and answered
+   * "rebuilding" until it was restarted. The newer build takes them back, once; an older one never
+   * takes back a higher version (`newerBuild`), so two builds side by side do not rebuild in turn.
    */
   #takeOverAbandoned(rows: Map<string, CheckpointRow>): void {
     if (this.#takingOver || this.#closed) return;
     const file = this.db.name;
     if (this.db.memory || !file) return;
-    const left = this.#projections.filter((p) => !this.#detached.has(p.name) && rows.get(p.name)?.version === UNFINISHED);
+    const left = this.#projections.filter((p) => {
+      const version = rows.get(p.name)?.version;
+      // UNFINISHED is below every version.
+      return !this.#detached.has(p.name) && version !== undefined && version < p.version;
+    });
     if (left.length === 0) return;
     // Held from here to the end of the takeover: no other process starts a rebuild in between.
     const lock = this.#lockToTakeOver(file);

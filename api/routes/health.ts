@@ -17,7 +17,7 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
           200: z.object({
             status: z
               .enum(['ok', 'degraded'])
-              .describe(docText('degraded：存储在上次成功写入后又写入失败（见 `store.trouble`）', 'degraded: the store failed to write since its last good append (`store.trouble`)')),
+              .describe(docText('degraded：存储在上次成功写入后又写入失败（见 `store.trouble`），或读模型已由更新版本的服务重建（见 `projections.newerBuild`）', 'degraded: the store failed to write since its last good append (`store.trouble`), or a newer build rebuilt the read models (`projections.newerBuild`)')),
             store: z.object({
               kind: z.string(),
               position: z.number().int(),
@@ -43,6 +43,15 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
                     'a rebuild under way (here or by npm run rebuild): reads of the read models answer 503 meanwhile',
                   ),
                 ),
+              newerBuild: z
+                .array(z.object({ name: z.string(), version: z.number().int(), ours: z.number().int() }))
+                .optional()
+                .describe(
+                  docText(
+                    '由更新版本的服务重建的读模型（其版本与本服务的版本）：本服务不能读取，读取读模型的请求答 503 upgradeRequired，直到本服务升级',
+                    'read models a newer build rebuilt (their version and ours): this server cannot read them, and reads of the read models answer 503 upgradeRequired until it is upgraded',
+                  ),
+                ),
             }),
             calendarVersion: z.string(),
           }),
@@ -58,12 +67,13 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
     },
     async () => {
       const position = await app.store.headPosition();
-      const rebuilding = app.readModels.rebuilding();
+      const newerBuild = app.readModels.newerBuild();
+      const rebuilding = newerBuild ? undefined : app.readModels.rebuilding();
       const trouble = storeTroubleOf(app);
       return {
-        status: trouble ? ('degraded' as const) : ('ok' as const),
+        status: trouble || newerBuild ? ('degraded' as const) : ('ok' as const),
         store: { kind: app.store.kind, position, ...(trouble ? { trouble } : {}) },
-        projections: { ...(await app.readModels.health()), ...(rebuilding ? { rebuilding } : {}) },
+        projections: { ...(await app.readModels.health()), ...(rebuilding ? { rebuilding } : {}), ...(newerBuild ? { newerBuild } : {}) },
         // With the notices another node loaded: nodes that disagree show it here.
         calendarVersion: (await app.calendar.fresh()).version,
       };

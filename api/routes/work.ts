@@ -102,6 +102,20 @@ const AUDIT_ROLES = new Set(['auditor', 'admin']);
 export async function caughtUp(app: App, reply: FastifyReply, minPosition: number | undefined): Promise<void> {
   // A rebuild under way (`npm run rebuild` beside this server, or here) leaves the read models holding
   // part of the log: an inbox, a report or an export from them would be short without saying so.
+  // Rebuilt by a newer build beside this one (or before a rollback): not ours to read, nor to take back.
+  const newer = app.readModels.newerBuild();
+  if (newer) {
+    const zh = newer.map((m) => `${m.name} 第 ${m.version} 版`).join('、');
+    const en = newer.map((m) => `${m.name} version ${m.version}`).join(', ');
+    throw new ApiError(
+      'UNAVAILABLE',
+      {
+        zh: `读模型已由更新版本的服务重建（${zh}，本服务只认到第 ${newer.map((m) => m.ours).join('、')} 版），本服务无法读取：请升级本服务，或由更新版本的服务答复（重启本服务会把读模型重建为旧版本）`,
+        en: `the read models were rebuilt by a newer build (${en}; this server knows versions up to ${newer.map((m) => m.ours).join(', ')}) and this server cannot read them: upgrade it, or ask a server of the newer build (restarting this one rebuilds them at the older version)`,
+      },
+      { reason: 'upgradeRequired', readModels: newer },
+    );
+  }
   const rebuilding = app.readModels.rebuilding();
   if (rebuilding) {
     const { done, total } = rebuilding;

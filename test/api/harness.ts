@@ -61,6 +61,8 @@ export interface TestApiOptions {
   reportTurns?: AppOverrides['reportTurns'];
   /** The processes this server knows (AppOverrides `registry`): an older build lacks the newest versions. */
   registry?: AppOverrides['registry'];
+  /** The read models this server keeps (AppOverrides `projections`): an older build's are at lower versions. */
+  projections?: AppOverrides['projections'];
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
@@ -82,7 +84,7 @@ export async function openTestApi(dataDir: string, options: TestApiOptions = {})
   const store = options.follow
     ? followedStore(new SqliteEventStore({ path: join(dataDir, 'events.db'), synchronous: 'OFF', now: () => clock.now() }), options.follow.lagMs ?? 0)
     : undefined;
-  const app = await createApp(config, { clock, logger: createLogger({ level: 'silent' }), ...(store ? { store } : {}), ...(options.reportTurns ? { reportTurns: options.reportTurns } : {}), ...(options.registry ? { registry: options.registry } : {}) });
+  const app = await createApp(config, { clock, logger: createLogger({ level: 'silent' }), ...(store ? { store } : {}), ...(options.reportTurns ? { reportTurns: options.reportTurns } : {}), ...(options.registry ? { registry: options.registry } : {}), ...(options.projections ? { projections: options.projections } : {}) });
   const server = await buildServer(app);
   await server.ready();
   return {

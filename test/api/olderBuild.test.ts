@@ -14,6 +14,7 @@ import { datasetReleaseV1 } from '../../machines/datasetRelease.js';
 import { listAdjustment } from '../../machines/listAdjustment.js';
 import { objection } from '../../machines/objection.js';
 import { ProcessRegistry } from '../../machines/registry.js';
+import { ALL_PROJECTIONS, inboxProjection } from '../../projections/index.js';
 import { unopenedDataRequest } from '../../machines/unopenedDataRequest.js';
 import { actors, startInputs } from '../machines/examples.js';
 import { openTestApi } from './harness.js';
@@ -105,6 +106,48 @@ describe('given a datasetRelease v2 and a conditionalApplication v5 case, when a
       expect([res.status, res.body.revision], res.text).toEqual([200, 1]);
       for (const id of [release, application]) expect((await current.call('GET', `/v1/cases/${id}/verify`, { as: auditor })).body).toEqual({ ok: true, events: id === release ? 2 : 1 });
     } finally {
+      await current.close();
+    }
+  });
+});
+
+describe('given the current build serving, when a server of an older build (its inbox read model one version behind) starts beside it on the same data folder', () => {
+  it('then the current server takes the inbox back and answers as before, and the older one answers 503 upgradeRequired in Chinese (not "rebuilding, try again" for ever) and says so in /health, without taking it back', async () => {
+    const current = await openTestApi(dir, { now });
+    const older = await openTestApi(dir, { now, registry: olderRegistry(), projections: ALL_PROJECTIONS.map((p) => (p === inboxProjection ? { ...p, version: p.version - 1 } : p)) });
+    try {
+      const provider = await current.token('provider', actors.provider.org);
+      const supervisor = await current.token('supervisor', '370000-dsj');
+      const auditor = await current.token('auditor', '370000-dsj');
+      // The current server's next reads take the inbox back (once; a rebuild of a few events).
+      let inbox = await current.call('GET', '/v1/inbox', { as: provider });
+      for (let i = 0; i < 50 && inbox.status !== 200; i++) {
+        await current.app.readModels.waitFor(Number.MAX_SAFE_INTEGER, 20);
+        inbox = await current.call('GET', '/v1/inbox', { as: provider });
+      }
+      expect(inbox.status, inbox.text).toBe(200);
+      expect(inbox.body.items.map((i: { caseId: string }) => i.caseId)).toContain(release);
+      for (const [as, url] of [
+        [provider, '/v1/inbox'],
+        [provider, '/v1/cases'],
+        [supervisor, '/v1/reports/overdue'],
+        [auditor, '/v1/audit/export?from=2025-01-01T00:00:00Z&to=2025-04-01T00:00:00Z'],
+      ] as const) {
+        for (let round = 0; round < 3; round++) {
+          const res = await older.call('GET', url, { as });
+          expect([res.status, res.body?.reason], `${url}: ${res.text}`).toEqual([503, 'upgradeRequired']);
+          expect(res.body.detail).toMatch(/更新版本.*请升级/);
+          expect(res.headers['retry-after']).toBeUndefined();
+        }
+      }
+      const health = await older.call('GET', '/health');
+      expect(health.body).toMatchObject({ status: 'degraded', projections: { newerBuild: [{ name: 'inbox', version: inboxProjection.version, ours: inboxProjection.version - 1 }] } });
+      // The current server still answers, and the inbox is still its version: no rebuild war.
+      expect((await current.call('GET', '/v1/inbox', { as: provider })).status).toBe(200);
+      expect(current.app.readModels.newerBuild()).toBeUndefined();
+      expect(current.app.readModels.db.prepare("SELECT version FROM projection_checkpoints WHERE name = 'inbox'").pluck().get()).toBe(inboxProjection.version);
+    } finally {
+      await older.close();
       await current.close();
     }
   });
