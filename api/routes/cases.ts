@@ -17,18 +17,25 @@ import { cutEnd, verifyCase } from '../verifyCase.js';
 const IdParams = z.strictObject({ id: z.string().overwrite(asCode).min(1).max(100).toLowerCase() });
 const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(200).optional() });
 
+/**
+ * A case whose stored events cannot be read or folded here (damaged, or of a newer version than this
+ * build has): the case list's row says who may know of it. They get the store's error (503, naming
+ * the event, the stream or the version); anyone else learns nothing (404), whether reading the case
+ * or sending it a command.
+ */
+function hideFromStrangers(app: App, caller: Caller, caseId: string, err: unknown): void {
+  if (!isDamagedStore(err)) return;
+  const row = app.readModels.case(caseId);
+  if (!row || !canSee(app.directory, caller, row.parties)) throw refuse.notFound(caseId);
+}
+
 /** A case the caller may not see answers 404 everywhere, exactly like an unknown one (API.md "Identity"). */
 async function visibleCase(app: App, caller: Caller, caseId: string): Promise<CaseState> {
   let state: CaseState;
   try {
     state = await app.engine.getCase(caseId);
   } catch (err) {
-    // Its stored events cannot be read or folded: the case list's row says who may know of it. They
-    // get the store's error (503, naming the event or the stream); anyone else learns nothing.
-    if (isDamagedStore(err)) {
-      const row = app.readModels.case(caseId);
-      if (!row || !canSee(app.directory, caller, row.parties)) throw refuse.notFound(caseId);
-    }
+    hideFromStrangers(app, caller, caseId, err);
     throw err;
   }
   if (!canSee(app.directory, caller, app.engine.partiesOf(state))) throw refuse.notFound(caseId);
@@ -258,22 +265,28 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const { type, data, expectedRevision } = request.body;
       // The command is decided on the case as read; a cut end seen there is read again once
       // (`rereadOnCut`): nothing is appended before `visibleTo` answers.
-      const result = await rereadOnCut(app, request.params.id, (again) =>
-        app.engine.execute({
-          caseId: request.params.id,
-          visibleTo: (state) => {
-            const visible = canSee(app.directory, caller, app.engine.partiesOf(state));
-            if (visible) refuseCutStream(app, state, again);
-            return visible;
-          },
-          type,
-          data,
-          actor: caller,
-          correlationId: request.id,
-          ...(expectedRevision !== undefined ? { expectedRevision } : {}),
-          ...(key ? { idempotencyKey: key } : {}),
-        }),
-      );
+      const result = await rereadOnCut(app, request.params.id, async (again) => {
+        try {
+          return await app.engine.execute({
+            caseId: request.params.id,
+            visibleTo: (state) => {
+              const visible = canSee(app.directory, caller, app.engine.partiesOf(state));
+              if (visible) refuseCutStream(app, state, again);
+              return visible;
+            },
+            type,
+            data,
+            actor: caller,
+            correlationId: request.id,
+            ...(expectedRevision !== undefined ? { expectedRevision } : {}),
+            ...(key ? { idempotencyKey: key } : {}),
+          });
+        } catch (err) {
+          // A case this build cannot fold is refused before `visibleTo` could be asked.
+          hideFromStrangers(app, caller, request.params.id, err);
+          throw err;
+        }
+      });
       return {
         id: result.caseId,
         state: result.state,

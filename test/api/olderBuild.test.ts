@@ -73,9 +73,16 @@ describe('given a datasetRelease v2 and a conditionalApplication v5 case, when a
       expect([english.status, english.body.reason]).toEqual([503, 'upgradeRequired']);
       expect(english.body.detail).toMatch(/newer version.*upgrade/);
       expect(await stored()).toBe(before);
-      // Whoever may not see the case learns nothing of it, as for any case.
+      // Whoever may not see the case learns nothing of it, as for any case: reading it or sending it a command.
       const stranger = await older.token('applicant', 'person-someone-else');
-      expect((await older.call('GET', `/v1/cases/${application}`, { as: stranger })).status).toBe(404);
+      const otherProvider = await older.token('provider', actors.otherProvider.org);
+      for (const res of [
+        await older.call('GET', `/v1/cases/${application}`, { as: stranger }),
+        await older.call('POST', `/v1/cases/${application}/commands`, { as: stranger, body: { type: 'WITHDRAW', data: { reason: '不再需要' } } }),
+        await older.call('POST', `/v1/cases/${release}/commands`, { as: otherProvider, body: { type: 'RECORD_SECURITY_REVIEW', data: { passed: true, notes: '已审查' } } }),
+      ]) {
+        expect([res.status, res.body.code], res.text).toEqual([404, 'NOT_FOUND']);
+      }
     } finally {
       await older.close();
     }
