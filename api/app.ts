@@ -80,6 +80,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const registry = overrides.registry ?? defaultRegistry;
   const calendar = await CalendarInForce.open(store, clock, defaultCalendar());
   // Deadlines are computed with every notice stored, whichever node loaded it.
+  // Made below, after the engine: the case list tells the engine the process of a case a newer build started.
+  const made: { caseList?: ReadModels } = {};
   const engine: Engine = new CalendarAwareEngine(calendar, {
     store,
     registry,
@@ -87,6 +89,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     clock,
     deadlines: DEFAULT_DEADLINE_RULES,
     logger,
+    recordedProcess: (caseId) => {
+      try {
+        return made.caseList?.case(caseId)?.process;
+      } catch (err) {
+        // Asked only for a case no process here has: a case list it cannot read answers "no such case", as before.
+        logger.warn({ err, caseId }, '无法从案件列表读取案件所属的流程');
+        return undefined;
+      }
+    },
   });
   // Inline on the embedded store (a command's read-model rows commit with its event), else behind a subscription.
   const readModels = await openReadModels({
@@ -104,6 +115,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         ? logger.warn({ err, event: err.event }, UnreadableEventSkipped.of(err).message)
         : logger.error({ err }, '读模型订阅出错，正在重试'),
   });
+  made.caseList = readModels;
   const scheduler = new Scheduler({ engine, store, clock, logger });
   scheduler.followLinks();
   const secret = config.jwksUrl ? undefined : (config.jwtSecret ?? developmentSecret(config.dataDir));

@@ -339,7 +339,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     request.log.warn({ err }, '案件按更新版本的流程办理，本服务版本过旧');
     code = 'UNAVAILABLE';
     detail = `${err.text[lang]}${lang === 'zh' ? '（未保存任何内容）' : ' (nothing was stored)'}`;
-    extra = { reason: 'upgradeRequired', process: err.process, version: err.version, newestKnown: err.newestKnown };
+    extra = { reason: 'upgradeRequired', process: err.process, version: err.version, newestKnown: err.newestKnown ?? null };
   } else if (err instanceof DamagedStreamError) {
     // The stored stream, not the request, is at fault: its machine cannot fold it (a start event
     // removed, a machine version nobody has). Verify names the first event that does not match.

@@ -45,6 +45,12 @@ export interface EngineOptions {
   logger?: Logger;
   /** How many folded cases to keep (each costs one machine snapshot). */
   cacheSize?: number;
+  /**
+   * The process a case was recorded under elsewhere (the read models' case list), asked only for a
+   * case no registered process has: a process a newer build added. Its stream is then read, and the
+   * case refused as needing that build (`UpgradeRequiredError`), not answered "no such case".
+   */
+  recordedProcess?: (caseId: string) => string | undefined;
 }
 
 export interface StartCommand {
@@ -227,7 +233,7 @@ export class Engine {
         failedAt: { revision: first.revision, eventId: first.id, type: first.type },
         reason: `事件的哈希链完整（${events.length} 个事件），但${zh}（本服务无法按其规则重放核验）`,
         reasonEn: `the hash chain holds (${events.length} events), but ${en} (this server cannot replay it by its rules to verify it)`,
-        upgradeRequired: { process: newer.process, version: newer.version, newestKnown: newer.newestKnown },
+        upgradeRequired: { process: newer.process, version: newer.version, newestKnown: newer.newestKnown ?? null },
       };
     }
     if (!def) {
@@ -275,11 +281,13 @@ export class Engine {
   #newerThanKnown(first: RecordedEvent): UpgradeRequiredError | undefined {
     const meta = first.metadata as Partial<CaseEventMetadata>;
     const machine = meta.machine;
-    const newest = typeof machine?.name === 'string' ? this.#o.registry.latest(machine.name) : undefined;
-    if (!newest || !Number.isInteger(machine?.version) || machine!.version <= newest.version) return undefined;
+    if (typeof machine?.name !== 'string' || !Number.isInteger(machine.version) || machine.version < 1) return undefined;
+    // A process this build does not have at all (newestKnown undefined) is a newer build's too: its stream names it.
+    const newest = this.#o.registry.latest(machine.name);
+    if (newest ? machine.version <= newest.version : !first.streamId.startsWith(`${machine.name}-`)) return undefined;
     const { streamId, revision, id, type, data } = first;
     if (eventHash({ streamId, revision, id, type, data, metadata: first.metadata }) !== meta.hash) return undefined;
-    return new UpgradeRequiredError(streamId, machine!.name, machine!.version, newest.version);
+    return new UpgradeRequiredError(streamId, machine.name, machine.version, newest?.version);
   }
 
   /** The commands `actor` may send on the case now. */
@@ -908,6 +916,12 @@ export class Engine {
     if (!/^[0-9a-f-]{36}$/i.test(caseId)) return undefined;
     for (const name of this.#o.registry.names()) {
       const events = await this.#readOrUndefined(streamOf(name, caseId));
+      if (events && events.length > 0) return events;
+    }
+    // A process this build does not have, recorded by a newer one: read, to be refused as such.
+    const recorded = this.#o.recordedProcess?.(caseId);
+    if (recorded && !this.#o.registry.latest(recorded)) {
+      const events = await this.#readOrUndefined(streamOf(recorded, caseId));
       if (events && events.length > 0) return events;
     }
     return undefined;

@@ -59,14 +59,24 @@ export class UpgradeRequiredError extends Error {
     readonly streamId: string,
     readonly process: string,
     readonly version: number,
-    /** The newest version of the process this build has. */
-    readonly newestKnown: number,
+    /** The newest version of the process this build has; undefined when it has none (a process a newer build added). */
+    readonly newestKnown: number | undefined,
   ) {
-    super(`stream ${streamId} was started on ${process}@${version}, newer than ${process}@${newestKnown}, the newest this build has`);
+    super(
+      newestKnown === undefined
+        ? `stream ${streamId} was started on ${process}@${version}, a process this build does not have`
+        : `stream ${streamId} was started on ${process}@${version}, newer than ${process}@${newestKnown}, the newest this build has`,
+    );
   }
 
   /** What the API and verify say of it. */
   get text(): Message {
+    if (this.newestKnown === undefined) {
+      return {
+        zh: `此案件属于本服务没有的流程（${this.process} 第 ${this.version} 版），由更新版本的服务创建，本服务不能显示或办理：请升级本服务，或由更新版本的服务处理`,
+        en: `this case belongs to a process this server does not have (${this.process} version ${this.version}), created by a newer version; this server cannot show or act on it: upgrade this server, or use one of the newer version`,
+      };
+    }
     return {
       zh: `此案件按更新版本的流程办理（${this.process} 第 ${this.version} 版），本服务只有到第 ${this.newestKnown} 版，不能按其规则显示或办理：请升级本服务，或由更新版本的服务处理`,
       en: `this case follows a newer version of its process (${this.process} version ${this.version}); this server has versions up to ${this.newestKnown} only and cannot show or act on it by its rules: upgrade this server, or use one of the newer version`,

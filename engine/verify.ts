@@ -13,7 +13,7 @@ export interface Verification {
   reason?: string;
   reasonEn?: string;
   /** The case follows a version of its process newer than any this build has: its chain was checked, its replay needs that version. */
-  upgradeRequired?: { process: string; version: number; newestKnown: number };
+  upgradeRequired?: { process: string; version: number; newestKnown: number | null };
 }
 
 /**

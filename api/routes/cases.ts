@@ -360,7 +360,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
                 ),
               ),
             upgradeRequired: z
-              .object({ process: z.string(), version: z.number().int(), newestKnown: z.number().int() })
+              .object({ process: z.string(), version: z.number().int(), newestKnown: z.number().int().nullable() })
               .optional()
               .describe(
                 docText(

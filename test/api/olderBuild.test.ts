@@ -13,7 +13,7 @@ import { conditionalApplicationV1, conditionalApplicationV2, conditionalApplicat
 import { datasetReleaseV1 } from '../../machines/datasetRelease.js';
 import { listAdjustment } from '../../machines/listAdjustment.js';
 import { objection } from '../../machines/objection.js';
-import { ProcessRegistry } from '../../machines/registry.js';
+import { ProcessRegistry, registry } from '../../machines/registry.js';
 import { ALL_PROJECTIONS, inboxProjection } from '../../projections/index.js';
 import { unopenedDataRequest } from '../../machines/unopenedDataRequest.js';
 import { actors, startInputs } from '../machines/examples.js';
@@ -156,6 +156,51 @@ describe('given the current build serving, when a server of an older build (its 
     } finally {
       await older.close();
       await current.close();
+    }
+  });
+});
+
+describe('given a case of a process the older build does not have at all (a later process, here objection registered again as laterProcess)', () => {
+  it('when the older build serves it, then reading, its history, a command and verify say it needs a newer version (503 upgradeRequired; verify checks the chain) instead of 404 "案件不存在" while the case list and inbox list it', async () => {
+    const later = mkdtempSync(join(tmpdir(), 'older-build-later-'));
+    try {
+      let id: string;
+      const newer = await openTestApi(later, { now, registry: new ProcessRegistry([...registry.list(), { ...objection, name: 'laterProcess', title: '后来的流程' }]) });
+      try {
+        const company = await newer.token('applicant', actors.company.org);
+        const started = await newer.call('POST', '/v1/cases', { as: company, body: { process: 'laterProcess', input: startInputs.objection } });
+        expect(started.status, started.text).toBe(201);
+        id = started.body.id;
+      } finally {
+        await newer.close();
+      }
+      const older = await openTestApi(later, { now });
+      try {
+        const company = await older.token('applicant', actors.company.org);
+        const provider = await older.token('provider', actors.provider.org);
+        expect((await older.call('GET', '/v1/inbox', { as: provider })).body.items.map((i: { caseId: string }) => i.caseId)).toEqual([id]);
+        for (const res of [
+          await older.call('GET', `/v1/cases/${id}`, { as: company }),
+          await older.call('GET', `/v1/cases/${id}/history`, { as: company }),
+          await older.call('POST', `/v1/cases/${id}/commands`, { as: provider, body: { type: 'RESPOND', data: { outcome: 'corrected', explanation: '已更正。' } } }),
+        ]) {
+          expect([res.status, res.body.reason], res.text).toEqual([503, 'upgradeRequired']);
+          expect(res.body).toMatchObject({ process: 'laterProcess', version: 1, newestKnown: null });
+          expect(res.body.detail).toMatch(/本服务没有.*laterProcess.*请升级/);
+        }
+        const verify = await older.call('GET', `/v1/cases/${id}/verify`, { as: company });
+        expect([verify.status, verify.body.ok, verify.body.upgradeRequired]).toEqual([200, false, { process: 'laterProcess', version: 1, newestKnown: null }]);
+        expect(verify.body.reason).toMatch(/哈希链完整/);
+        // Still nobody else's business.
+        const stranger = await older.token('applicant', 'person-someone-else');
+        expect((await older.call('GET', `/v1/cases/${id}`, { as: stranger })).status).toBe(404);
+        // A case that does not exist anywhere is still 404.
+        expect((await older.call('GET', '/v1/cases/00000000-0000-4000-8000-000000000000', { as: company })).status).toBe(404);
+      } finally {
+        await older.close();
+      }
+    } finally {
+      rmSync(later, { recursive: true, force: true });
     }
   });
 });
