@@ -87,7 +87,7 @@ describe('npm run backup, given a server storing commands', () => {
     } finally {
       expect(await again.stop()).toBe(0);
     }
-    const replay = runScript('replay.ts', ['--all', '--quiet'], { WORKFLOW_DATA_DIR: restored, WORKFLOW_JWT_SECRET: SECRET });
+    const replay = await runScript('replay.ts', ['--all', '--quiet'], { WORKFLOW_DATA_DIR: restored, WORKFLOW_JWT_SECRET: SECRET });
     expect(replay.status, replay.stdout + replay.stderr).toBe(0);
   }, 120_000);
 });
@@ -95,7 +95,7 @@ describe('npm run backup, given a server storing commands', () => {
 describe('npm run backup, refusals', () => {
   it('given the live store, or a file already there, as the target, then it refuses (exit 2) in Chinese and leaves the file as it was', async () => {
     const dataDir = join(root, 'refusals');
-    expect(runScript('demo.ts', ['--cases', '2', '--quiet'], { WORKFLOW_DATA_DIR: dataDir }).status).toBe(0);
+    expect((await runScript('demo.ts', ['--cases', '2', '--quiet'], { WORKFLOW_DATA_DIR: dataDir })).status).toBe(0);
     const live = join(dataDir, 'events.db');
     const liveBytes = readFileSync(live);
     const onLive = await backup([live], { WORKFLOW_DATA_DIR: dataDir });

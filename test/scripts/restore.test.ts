@@ -22,9 +22,9 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe('npm start, given a backup restored as events.db with the replaced store\'s -wal and -shm left beside it', () => {
   it('then it refuses to start, in one Chinese line saying to move them away, and leaves the restored file as it was; without them it starts and serves the backup\'s cases', async () => {
     const live = join(root, 'live');
-    expect(runScript('demo.ts', ['--cases', '3', '--quiet'], { WORKFLOW_DATA_DIR: live }).status).toBe(0);
+    expect((await runScript('demo.ts', ['--cases', '3', '--quiet'], { WORKFLOW_DATA_DIR: live })).status).toBe(0);
     const backupFile = join(root, 'backup.db');
-    const made = runScript('backup.ts', [backupFile], { WORKFLOW_DATA_DIR: live });
+    const made = await runScript('backup.ts', [backupFile], { WORKFLOW_DATA_DIR: live });
     expect(made.status, made.stderr).toBe(0);
 
     // The store goes on after the backup; its server is killed, leaving its log and shared-memory index.
@@ -41,7 +41,7 @@ describe('npm start, given a backup restored as events.db with the replaced stor
     for (const f of ['events.db-wal', 'events.db-shm']) copyFileSync(join(leftovers, f), join(live, f));
     const restored = readFileSync(join(live, 'events.db'));
 
-    const run = runScript('start.ts', [], { WORKFLOW_DATA_DIR: live, WORKFLOW_JWT_SECRET: SECRET, PORT: '0' });
+    const run = await runScript('start.ts', [], { WORKFLOW_DATA_DIR: live, WORKFLOW_JWT_SECRET: SECRET, PORT: '0' });
     expect(run.status).toBe(1);
     expect(run.stderr).toBe(
       `服务未启动：数据目录 ${live} 中的 events.db-wal 不属于现在的 events.db（events.db 是单个文件的备份，旁边却留着被替换的事件库的日志）：打开会把旧日志写进恢复的文件并使其损坏。请把 events.db-wal 和 events.db-shm 移出数据目录后再启动\n`,
@@ -63,11 +63,11 @@ describe('npm start, given a backup restored as events.db with the replaced stor
 });
 
 describe('npm start, given a store copied while its server ran whose file opens but a read model\'s page is damaged', () => {
-  it('then it refuses to start in one Chinese line (restore from backup), exit 1, no stack trace', () => {
+  it('then it refuses to start in one Chinese line (restore from backup), exit 1, no stack trace', async () => {
     const dataDir = join(root, 'torn');
-    expect(runScript('demo.ts', ['--cases', '2', '--quiet'], { WORKFLOW_DATA_DIR: dataDir }).status).toBe(0);
+    expect((await runScript('demo.ts', ['--cases', '2', '--quiet'], { WORKFLOW_DATA_DIR: dataDir })).status).toBe(0);
     const damaged = pathToFileURL(join(import.meta.dirname, 'fixtures/sqliteCorruptAtRead.mjs')).href;
-    const run = runScript('start.ts', [], { WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, PORT: '0', NODE_OPTIONS: `--import ${damaged}`, SQLITE_CORRUPT_AT: 'SELECT provider_org, count(*) FROM cases' });
+    const run = await runScript('start.ts', [], { WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, PORT: '0', NODE_OPTIONS: `--import ${damaged}`, SQLITE_CORRUPT_AT: 'SELECT provider_org, count(*) FROM cases' });
     expect(run.status).toBe(1);
     expect(run.stderr).toBe(`服务未启动：事件库 ${join(dataDir, 'events.db')} 不是可读的 SQLite 数据库（已损坏或被替换）：请从备份恢复，或检查 WORKFLOW_DATA_DIR\n`);
   }, 60_000);
