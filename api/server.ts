@@ -383,7 +383,9 @@ function awaitTurn(request: FastifyRequest, reply: FastifyReply): Promise<unknow
   const before = turnsOf.get(socket) ?? { all: Promise.resolve(), unsafe: Promise.resolve() };
   // 'close' comes once the answer is sent, or the connection is gone.
   const answered = new Promise((resolve) => reply.raw.once('close', resolve));
-  const all = Promise.all([before.all, answered]);
+  // Settled with nothing: with the answers' values kept, a keep-alive connection's promise would
+  // nest one more array per request (a reverse proxy's connection serves millions).
+  const all = Promise.all([before.all, answered]).then(() => undefined);
   const safe = SAFE_METHODS.has(request.method);
   turnsOf.set(socket, { all, unsafe: safe ? before.unsafe : all });
   return safe ? before.unsafe : before.all;
