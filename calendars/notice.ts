@@ -9,6 +9,14 @@ import { CalendarValidationError, type ValidationIssue } from './errors.js';
 import { statutoryDates } from './statutory.js';
 import type { YearNotice } from './types.js';
 
+/**
+ * The stream of holiday notices loaded at run time (engine/calendarInForce.ts), and their event type:
+ * named here so that the engine, which writes them, and the read models and the export check, which
+ * tell them from every other event of the log, agree on one name.
+ */
+export const CALENDAR_STREAM = 'calendar-notices';
+export const NOTICE_LOADED = 'HolidayNoticeLoaded';
+
 const IsoDate = z.string().refine(isIsoDate, { message: '不是有效日期（应为 YYYY-MM-DD）' });
 
 export const HolidayBlockSchema = z.strictObject({

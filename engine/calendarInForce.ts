@@ -1,5 +1,5 @@
 import type { Clock } from '../infra/clock.js';
-import { CalendarValidationError, WorkingDayCalendar, isDayOrInstant, shanghaiDateOf, type ValidationIssue, type YearNotice } from '../calendars/index.js';
+import { CALENDAR_STREAM, CalendarValidationError, NOTICE_LOADED, WorkingDayCalendar, isDayOrInstant, shanghaiDateOf, type ValidationIssue, type YearNotice } from '../calendars/index.js';
 import { StreamNotFoundError, WrongExpectedVersionError, type EventStore } from '../eventstore/types.js';
 import type { Actor } from '../machines/types.js';
 import { Engine, type CaseCommand, type CommandResult, type EngineOptions, type StartCommand } from './engine.js';
@@ -9,8 +9,7 @@ import { AppendsUnderWay } from './appendsUnderWay.js';
 import { OneAtATime } from '../infra/oneAtATime.js';
 
 /** The stream of holiday notices loaded at run time: the calendar's own history, replayable like a case. */
-export const CALENDAR_STREAM = 'calendar-notices';
-export const NOTICE_LOADED = 'HolidayNoticeLoaded';
+export { CALENDAR_STREAM, NOTICE_LOADED };
 
 /**
  * The calendar in force: the shipped notices plus every notice loaded since (PUT /v1/calendar/:year),
