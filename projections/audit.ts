@@ -1,10 +1,11 @@
 /**
  * The audit trail (API.md `GET /v1/cases/:id/history`, `GET /v1/audit/export`). A case's history is
- * its own stream, read from the store; this read model only indexes every event's position by the
- * time it was accepted (one B-tree, in time order) — case events, and the calendar's holiday notices
- * — so a period's events are found without reading the whole log. (The hash chain is re-checked by
- * engine/verify.ts.)
+ * its own stream, read from the store; this read model only indexes the position of every case
+ * event and every holiday notice of the calendar by the time it was accepted (one B-tree, in time
+ * order) — no other event of the log — so a period's events are found without reading the whole
+ * log. (The hash chain is re-checked by engine/verify.ts.)
  */
+import { CALENDAR_STREAM } from '../calendars/index.js';
 import { canSee, type Directory, type Viewer } from '../directory/index.js';
 import { nextTurn } from '../infra/turn.js';
 import { readAllPastUnreadable, UnreadableEventError, type EventStore, type RecordedEvent } from '../eventstore/types.js';
@@ -28,12 +29,16 @@ const INSERT = 'INSERT OR IGNORE INTO audit_index (at, position)';
 const pending = unitOfWork((): unknown[][] => []);
 
 /**
- * When an event was accepted: a case event's `at`; for any other event of the log that states one
- * (a holiday notice loaded into the calendar), its metadata's `at`. Undefined: not in the trail.
+ * When an event was accepted: a case event's `at`; a holiday notice's (the calendar's stream), its
+ * metadata's `at`. Undefined: not in the trail — any other event of the log, though it state an `at`
+ * (another build's system stream, say): the export holds the case events and the notices that decide
+ * deadlines (README "Audit"), which verify-export checks; a line it cannot check fails the file, and
+ * a stream this build does not know has no rule for who may read it.
  */
 function acceptedAt(event: RecordedEvent): string | undefined {
   const f = caseFacts(event);
   if (f) return storedInstant(f.at);
+  if (event.streamId !== CALENDAR_STREAM) return undefined;
   const at = (event.metadata as { at?: unknown } | undefined)?.at;
   if (typeof at !== 'string') return undefined;
   try {
@@ -46,7 +51,8 @@ function acceptedAt(event: RecordedEvent): string | undefined {
 export const auditProjection: Projection = {
   name: 'audit',
   // 3: events outside cases (holiday notices) are in the trail too.
-  version: 3,
+  // 4: only those: another stream's events that state an `at` are not.
+  version: 4,
   setup(db) {
     db.exec(SCHEMA);
   },
@@ -243,7 +249,7 @@ export interface ExportOptions {
 /**
  * Every event accepted in [from, to), one NDJSON line each, in `$all` order, streamed from the
  * store (the index only bounds the positions): a case event in the history shape plus `caseId` and
- * `process`; any other (a holiday notice) as `OtherAuditLine`.
+ * `process`; a holiday notice as `OtherAuditLine`; no other event of the log (acceptedAt).
  */
 /** Events an export reads between turns it gives the event loop (a few milliseconds of work). */
 const EXPORT_TURN = 200;
@@ -284,7 +290,7 @@ export async function* exportEvents(store: EventStore, db: Db, options: ExportOp
     if (at === undefined || at < from || at >= to) continue;
     const line = auditLine(event);
     if (!line) {
-      // Not a case's: the calendar's notices, which everyone may read (GET /v1/calendar/:year).
+      // Not a case's: a notice of the calendar (acceptedAt), which everyone may read (GET /v1/calendar/:year).
       const actor = (event.metadata as { actor?: unknown }).actor;
       const other: OtherAuditLine = { caseId: null, process: null, stream: event.streamId, revision: event.revision, position: event.position, id: event.id, type: event.type, at, ...(actor !== undefined ? { actor } : {}), data: event.data };
       yield `${JSON.stringify(other)}\n`;

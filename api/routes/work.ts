@@ -340,8 +340,8 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           responses: {
             200: {
               description: docText(
-                '调用方可以查看的案件在 [from, to) 内被接受的全部事件，以 NDJSON 附件流式输出：每行一个事件，格式同 GET /v1/cases/{id}/history 的事件，另加 caseId 和 process',
-                'every event accepted in [from, to) of the cases the caller may see, streamed as NDJSON (an attachment): one event a line, the shape of GET /v1/cases/{id}/history events plus caseId and process',
+                '调用方可以查看的案件在 [from, to) 内被接受的全部事件，以及其间载入的全部节假日安排通知（caseId 为 null），以 NDJSON 附件流式输出，按日志顺序：每行一个事件，案件事件格式同 GET /v1/cases/{id}/history 的事件，另加 caseId 和 process。日志中的其他事件不导出',
+                'every event accepted in [from, to) of the cases the caller may see, and every holiday notice loaded in it (caseId null), streamed as NDJSON (an attachment) in log order: one event a line, a case event in the shape of GET /v1/cases/{id}/history events plus caseId and process. No other event of the log is exported',
               ),
               content: { 'application/x-ndjson': { type: 'string' } },
             },

@@ -229,3 +229,53 @@ describe('checking the holiday notices of an audit export without the server', (
     expect((await checkExport(lines.slice(1))).ok).toBe(true);
   });
 });
+
+describe('an event of the log that is neither a case’s nor a holiday notice, in a period exported and checked without the server', () => {
+  // README "Audit": the export has the case events the auditor may see and every holiday notice —
+  // what the audit trail is and verify-export can check. Another system stream (here one a later
+  // build might keep, with an `at` in its metadata) is neither: no hash chain, no meaning this build
+  // knows, no rule for who may read it.
+  let ow: World;
+  let announcement: number;
+  const period = { from: '2025-11-01T00:00:00Z', to: '2025-12-01T00:00:00Z' };
+  beforeAll(async () => {
+    ow = await world({ start: '2025-11-03T01:30:00.000Z', without2026: true });
+    await ow.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company });
+    ow.clock.set('2025-11-10T02:00:00.000Z');
+    announcement = (
+      await ow.store.appendToStream('platform-announcements', [
+        { id: '6d1f8a52-4c1e-4a57-9b7e-3f2b1c0d9e11', type: 'AnnouncementPublished', data: { text: '系统维护通知' }, metadata: { actor: admin, at: '2025-11-10T02:00:00.000Z' } },
+      ])
+    ).position;
+    ow.clock.set('2025-11-20T02:00:00.000Z');
+    await ow.calendar.load(notice2026, admin);
+    ow.clock.set('2025-11-21T02:00:00.000Z');
+    await ow.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company });
+  });
+  afterAll(() => ow.close());
+
+  const exportOf = async (options: Parameters<World['models']['exportEvents']>[0]): Promise<string[]> => {
+    const lines: string[] = [];
+    for await (const line of ow.models.exportEvents(options)) lines.push(line.trimEnd());
+    return lines;
+  };
+  const types = (lines: string[]) => lines.map((l) => (JSON.parse(l) as { type: string }).type);
+
+  it('given the period exported by an admin, when it is checked offline, then it holds the case events and the notice only, and every line checks: nothing was tampered with', async () => {
+    const lines = await exportOf(period);
+    expect(await checkExport(lines)).toEqual({ ok: true, lines: 3, caseEvents: 2, otherEvents: 1, cases: 2, failures: [], failuresFound: 0, withoutHashFields: false });
+    expect(types(lines)).toEqual(['ObjectionRaised', 'HolidayNoticeLoaded', 'ObjectionRaised']);
+  });
+
+  it('given an auditor of another region, who sees neither case, then the notice is all the export gives them', async () => {
+    expect(types(await exportOf({ ...period, visibleTo: { role: 'auditor', org: '370200-dsj' } }))).toEqual(['HolidayNoticeLoaded']);
+  });
+
+  it('the audit trail does not index it, before or after a rebuild', async () => {
+    const indexed = () => ow.models.db.prepare('SELECT count(*) FROM audit_index WHERE position = ?').pluck().get(announcement);
+    expect(indexed()).toBe(0);
+    await ow.models.rebuild('audit');
+    expect(indexed()).toBe(0);
+    expect(types(await exportOf(period))).toEqual(['ObjectionRaised', 'HolidayNoticeLoaded', 'ObjectionRaised']);
+  });
+});
