@@ -10,7 +10,7 @@ import { registry as defaultRegistry, type ProcessRegistry } from '../machines/r
 import { Engine } from '../engine/engine.js';
 import { CalendarAwareEngine, CalendarInForce } from '../engine/calendarInForce.js';
 import { Scheduler } from '../engine/scheduler.js';
-import { openReadModels, UnreadableEventSkipped, type ReadModels, type ReadModelsOptions } from '../projections/index.js';
+import { openReadModels, ReadModelsAheadOfLog, UnreadableEventSkipped, type ReadModels, type ReadModelsOptions } from '../projections/index.js';
 import { createVerifier, type Verifier } from './auth.js';
 
 /** Everything a running API holds: built once from configuration (the composition root). */
@@ -110,10 +110,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     ...(overrides.projections ? { projections: overrides.projections } : {}),
     // A stored event the read models skip (it cannot be parsed) is told in the read models' words
     // (UnreadableEventSkipped: Chinese, naming the event); anything else is a fold or subscription failure, retried.
+    // Read models ahead of the log (an older backup of it restored under them) are told in one line and rebuilt from 0.
     onError: (err) =>
-      err instanceof UnreadableEventError
-        ? logger.warn({ err, event: err.event }, UnreadableEventSkipped.of(err).message)
-        : logger.error({ err }, '读模型订阅出错，正在重试'),
+      err instanceof ReadModelsAheadOfLog
+        ? logger.warn({ readModels: err.readModels, head: err.head }, err.message)
+        : err instanceof UnreadableEventError
+          ? logger.warn({ err, event: err.event }, UnreadableEventSkipped.of(err).message)
+          : logger.error({ err }, '读模型订阅出错，正在重试'),
   });
   made.caseList = readModels;
   const scheduler = new Scheduler({ engine, store, clock, logger });

@@ -202,6 +202,27 @@ export class RebuildUnderWayError extends Error {
 }
 
 /**
+ * Read models whose checkpoint is past the end of the log: the log is older than they are (an older
+ * backup of it restored under them — with EventStoreDB, readmodels.db kept beside a restored
+ * EventStoreDB; with the embedded store, a torn copy or read models copied from elsewhere). Events
+ * stored from then on land at positions those checkpoints already passed, and a fold from the
+ * checkpoints would skip them for good: they are rebuilt from position 0 instead, and this says so
+ * (one line: which read models, their checkpoints, the log's head).
+ */
+export class ReadModelsAheadOfLog extends Error {
+  override readonly name = 'ReadModelsAheadOfLog';
+  constructor(
+    readonly readModels: readonly { name: string; position: number }[],
+    readonly head: number,
+  ) {
+    const which = readModels.map((m) => `${m.name}（检查点 ${m.position}）`).join('、');
+    super(
+      `读模型 ${which}超出了事件日志的末尾（位置 ${head}）：事件日志比读模型旧（恢复了较早的事件日志备份，或读模型来自别处），此后存储的事件会落在这些检查点之前而被漏掉；正在从位置 0 重建这些读模型`,
+    );
+  }
+}
+
+/**
  * Creates the query indexes of projections that have caught up (idempotent), each entry in an
  * immediate transaction of its own: a summary's fill and its triggers see the same rows (a rebuild
  * in another process may be writing this file), and an append beside them waits for one index's
@@ -221,13 +242,17 @@ function createQueryIndexes(db: Db, projections: readonly Projection[], onMade?:
  * and reset to position 0 (so the catch-up that follows rebuilds it). Returns the names reset.
  * Query indexes wait for the catch-up (`createQueryIndexes`).
  */
-function prepareProjections(db: Db, checkpoints: Checkpoints, projections: readonly Projection[]): string[] {
+function prepareProjections(db: Db, checkpoints: Checkpoints, projections: readonly Projection[], head?: () => number): { reset: string[]; ahead: ReadModelsAheadOfLog | undefined } {
   const reset: string[] = [];
+  let ahead: ReadModelsAheadOfLog | undefined;
   db.transaction(() => {
     const rows = checkpoints.read();
+    const past = head ? aheadOf(projections, rows, head()) : undefined;
+    if (past) forgetCaseKeysAfter(db, past.head);
+    ahead = past;
     for (const p of projections) {
       const row = rows.get(p.name);
-      if (row && row.version === p.version) {
+      if (row && row.version === p.version && !past?.readModels.some((m) => m.name === p.name)) {
         p.setup(db);
         continue;
       }
@@ -237,7 +262,30 @@ function prepareProjections(db: Db, checkpoints: Checkpoints, projections: reado
       reset.push(p.name);
     }
   }).immediate();
-  return reset;
+  return { reset, ahead };
+}
+
+/**
+ * Forgets the keys of cases whose first event is past `position` (caseKeys.ts; inside the caller's
+ * transaction): a log cut back there (an older backup restored under the read models) no longer has
+ * those cases, and its next events take their positions — a key left behind would be a second
+ * case's. (Keys remembered in memory are by case id: those of cases gone are never asked again.)
+ */
+function forgetCaseKeysAfter(db: Db, position: number): void {
+  const kept = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'projection_case_keys'").get() !== undefined;
+  if (kept) db.prepare('DELETE FROM projection_case_keys WHERE case_key > ?').run(position);
+}
+
+/**
+ * The read models of this version whose checkpoint is past `head`, the end of the log (see
+ * `ReadModelsAheadOfLog`), or undefined when none is.
+ */
+function aheadOf(projections: readonly Projection[], rows: Map<string, CheckpointRow>, head: number): ReadModelsAheadOfLog | undefined {
+  const ahead = projections.flatMap((p) => {
+    const row = rows.get(p.name);
+    return row && row.version === p.version && row.position > head ? [{ name: p.name, position: row.position }] : [];
+  });
+  return ahead.length > 0 ? new ReadModelsAheadOfLog(ahead, head) : undefined;
 }
 
 /** Drops and recreates read models at position 0, in one transaction. */
@@ -794,7 +842,9 @@ export class InlineProjector implements Projector {
   async start(onProgress?: Progress): Promise<void> {
     // The read models share the store's connection: their recent pages and the reports' indexes stay in its cache.
     raiseCache(this.db, READ_MODEL_CACHE_KIB);
-    prepareProjections(this.db, this.#checkpoints, this.#projections);
+    // Read models ahead of the log are reset here: the catch-up below rebuilds them from 0, with progress.
+    const { ahead } = prepareProjections(this.db, this.#checkpoints, this.#projections, () => this.#log.head());
+    if (ahead) this.#tell(ahead);
     for (const p of this.#projections) this.#detached.add(p.name);
     this.#unsubscribe = this.#store.onAppend((events) => this.#onAppend(events));
     await this.#catchUp(this.#projections, onProgress);
@@ -818,7 +868,8 @@ export class InlineProjector implements Projector {
     // Inline, every append moves the checkpoints in its own transaction: a read model behind the
     // head, or marked unfinished, is being caught up — here, or by `npm run rebuild` beside us. Both
     // read in one snapshot: another server's commit between two reads looked like a read model behind.
-    const { rows, head } = this.#snapshot();
+    let { rows, head } = this.#snapshot();
+    if (aheadOf(this.#attached(), rows, head)) ({ rows, head } = this.#rebuildAheadOfLog());
     const current = this.#projections.every((p) => {
       const row = rows.get(p.name);
       return row !== undefined && row.version === p.version && row.position >= head;
@@ -888,7 +939,11 @@ export class InlineProjector implements Projector {
     if (!first) return;
     const attached = this.#projections.filter((p) => !this.#detached.has(p.name));
     if (attached.length === 0) return;
-    const rows = this.#checkpoints.read();
+    let rows = this.#checkpoints.read();
+    // A checkpoint at or past this append's first event: the log is older than the read model (an
+    // older backup restored under it). Folded from there, this append and the next would be skipped.
+    const ahead = aheadOf(attached, rows, first.position - 1);
+    if (ahead && this.#canTakeOver()) rows = this.#markAheadOfLog(ahead, rows);
     this.#takeOverAbandoned(rows);
     const positions = new Map<string, number>();
     const far: Projection[] = [];
@@ -911,6 +966,49 @@ export class InlineProjector implements Projector {
     applyBatch(this.db, this.#checkpoints, near, positions, events);
     // Waiters look after the commit (a later handler may still roll this append back).
     if (this.#waiters.size > 0) queueMicrotask(() => this.#waiters.reached(this.position));
+  }
+
+  /** Read models appends fold here now. */
+  #attached(): Projection[] {
+    return this.#projections.filter((p) => !this.#detached.has(p.name));
+  }
+
+  /** A file's read models can be taken over (`#takeOver` needs the rebuild lock, which a database in memory has not). */
+  #canTakeOver(): boolean {
+    return !this.#closed && !this.db.memory && this.db.name !== '';
+  }
+
+  /** Told once, wherever it is found: the server logs it. */
+  #tell(notice: ReadModelsAheadOfLog): void {
+    if (this.#onError) this.#onError(notice);
+    else process.emitWarning(notice);
+  }
+
+  /**
+   * Marks read models found ahead of the log unfinished (inside the caller's transaction), so that
+   * appends leave them and every reader answers "rebuilding" until `#takeOverAbandoned` — here, or
+   * in any process on the file — has rebuilt them from 0; tells it. Answers the checkpoints as now.
+   */
+  #markAheadOfLog(ahead: ReadModelsAheadOfLog, rows: Map<string, CheckpointRow>): Map<string, CheckpointRow> {
+    const marked = new Map(rows);
+    forgetCaseKeysAfter(this.db, ahead.head);
+    for (const m of ahead.readModels) {
+      const p = this.#projections.find((q) => q.name === m.name)!;
+      this.#checkpoints.markUnfinished(p);
+      marked.set(p.name, { name: p.name, version: UNFINISHED, position: 0 });
+    }
+    this.#tell(ahead);
+    return marked;
+  }
+
+  /** Read models a read found ahead of the log (the log cut back under this server): seen again and marked in one write. */
+  #rebuildAheadOfLog(): { rows: Map<string, CheckpointRow>; head: number } {
+    return this.db.transaction(() => {
+      const rows = this.#checkpoints.read();
+      const head = this.#log.head();
+      const ahead = this.#canTakeOver() ? aheadOf(this.#attached(), rows, head) : undefined;
+      return { rows: ahead ? this.#markAheadOfLog(ahead, rows) : rows, head };
+    }).immediate();
   }
 
   /**
@@ -1300,6 +1398,15 @@ export class FollowProjector implements Projector {
   async #run(): Promise<void> {
     while (this.#running) {
       this.#broken = false;
+      try {
+        await this.#rebuildAheadOfLog();
+      } catch (error) {
+        // The store cannot tell its head (unreachable): as a subscription that broke.
+        this.#fail(error);
+        await this.#retryPause();
+        continue;
+      }
+      if (!this.#running) return;
       const from = this.position;
       const subscription = this.#store.subscribeToAll({ fromPosition: from === 0 ? 'start' : from });
       this.#subscription = subscription;
@@ -1333,11 +1440,39 @@ export class FollowProjector implements Projector {
       if (!this.#running) return;
       if (skipped) continue;
       // The subscription ended or broke: resume from the committed checkpoints after a pause.
-      await new Promise<void>((resolve) => {
-        this.#retryTimer = { timer: setTimeout(resolve, this.#retryDelayMs), resolve };
-      });
-      this.#retryTimer = undefined;
+      await this.#retryPause();
     }
+  }
+
+  async #retryPause(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#retryTimer = { timer: setTimeout(resolve, this.#retryDelayMs), resolve };
+    });
+    this.#retryTimer = undefined;
+  }
+
+  /**
+   * Before every subscription (at start, and after one broke: an EventStoreDB restored from an older
+   * backup while this server ran): read models whose checkpoint is past the log's head would skip
+   * every event stored at or below it from now on (`ReadModelsAheadOfLog`). They are told, dropped
+   * and rebuilt from 0 by the subscription that follows, as `rebuild` does (`rebuilding` tells how far).
+   */
+  async #rebuildAheadOfLog(): Promise<void> {
+    const head = await this.#store.headPosition();
+    if (!this.#running) return;
+    const ahead = aheadOf(this.#projections, this.#checkpoints.read(), head);
+    if (!ahead) return;
+    const targets = this.#projections.filter((p) => ahead.readModels.some((m) => m.name === p.name));
+    if (this.#onError) this.#onError(ahead);
+    else process.emitWarning(ahead);
+    this.db.transaction(() => {
+      forgetCaseKeysAfter(this.db, head);
+      resetProjections(this.db, this.#checkpoints, targets);
+    }).immediate();
+    createQueryIndexes(this.db, targets);
+    for (const p of targets) this.#positions.set(p.name, 0);
+    this.#rebuilds.push({ names: targets.map((p) => p.name), target: head, resolve: () => {}, reject: () => {} });
+    this.#progress();
   }
 
   /**
