@@ -3,38 +3,28 @@
  * without waiting for the answers. They are answered in order, and a request is decided on what the
  * ones before it on the connection did: only requests that are all safe may be worked on at once.
  */
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../api/server.js';
 import { actors, commandData, startInputs } from '../machines/examples.js';
-import { startTestApi, type TestApi } from './harness.js';
-import { answersIn, exchange, request } from './wire.js';
+import type { TestApi } from './harness.js';
+import { answersIn, eventsStored, exchange, listeningTestApi, request } from './wire.js';
 
 let api: TestApi;
-let built: Awaited<ReturnType<typeof buildServer>>;
+let close: () => Promise<void>;
 let port: number;
 let applicant: string;
 let provider: string;
 beforeAll(async () => {
-  api = await startTestApi();
-  built = await buildServer(api.app);
-  await built.listen({ port: 0, host: '127.0.0.1' });
-  port = (built.server.address() as AddressInfo).port;
+  ({ api, port, close } = await listeningTestApi());
   applicant = await api.token('applicant', actors.company.org, actors.company.sub);
   provider = await api.token('provider', actors.provider.org);
 });
-afterAll(async () => {
-  await built.close();
-  await api.close();
-});
+afterAll(() => close());
 
 const start = { process: 'objection', input: startInputs.objection };
 
 describe('given one keep-alive connection', () => {
   it('when a client pipelines a start, the same start again with its Idempotency-Key, and a read of its case list, then three answers in order, one case stored, and the list shows it', async () => {
-    const before = await api.app.store.readAll({ maxCount: 10_000 });
-    let storedBefore = 0;
-    for await (const _ of before) storedBefore++;
+    const storedBefore = await eventsStored(api);
     const key = { 'Idempotency-Key': 'pipelined-start-1' };
     const { raw } = await exchange(port, [
       request('POST', '/v1/cases', { token: applicant, body: start, headers: key }),
@@ -46,9 +36,7 @@ describe('given one keep-alive connection', () => {
     const id = answers[0]!.json.id;
     expect(answers[1]!.json.id).toBe(id);
     expect(answers[2]!.json.items.map((c: { id: string }) => c.id)).toContain(id);
-    let storedAfter = 0;
-    for await (const _ of api.app.store.readAll({ maxCount: 10_000 })) storedAfter++;
-    expect(storedAfter).toBe(storedBefore + 1);
+    expect(await eventsStored(api)).toBe(storedBefore + 1);
   });
 
   it('when a provider pipelines a command and then a read of the case, then the read shows the case as the command left it', async () => {

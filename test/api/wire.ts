@@ -1,5 +1,7 @@
 /** Raw HTTP/1.1 on a socket of its own, as real clients and proxies speak it: what the tests of the wire send and read. */
-import { connect } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
+import { buildServer } from '../../api/server.js';
+import { startTestApi, type TestApi } from './harness.js';
 
 /** One answer read off the wire: status, headers (lower-cased names; a repeated one joined with ', ') and body. */
 export interface WireAnswer {
@@ -117,4 +119,26 @@ export function request(method: string, target: string, options: { token?: strin
 
 function lowerKeys(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+/** A test API listening on a port of its own (what the wire tests talk to); `close` stops both. */
+export async function listeningTestApi(): Promise<{ api: TestApi; port: number; close: () => Promise<void> }> {
+  const api = await startTestApi();
+  const built = await buildServer(api.app);
+  await built.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    api,
+    port: (built.server.address() as AddressInfo).port,
+    close: async () => {
+      await built.close();
+      await api.close();
+    },
+  };
+}
+
+/** How many events the store holds. */
+export async function eventsStored(api: TestApi): Promise<number> {
+  let n = 0;
+  for await (const _ of api.app.store.readAll({ maxCount: 100_000 })) n++;
+  return n;
 }

@@ -4,36 +4,24 @@
  * request whose headers do not say one thing (two hosts, two credentials) is refused, not read one way
  * here and another way by a proxy in front.
  */
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../api/server.js';
 import { actors, startInputs } from '../machines/examples.js';
-import { startTestApi, type TestApi } from './harness.js';
-import { answersIn, exchange, request } from './wire.js';
+import type { TestApi } from './harness.js';
+import { answersIn, exchange, request, eventsStored, listeningTestApi } from './wire.js';
 
 let api: TestApi;
-let built: Awaited<ReturnType<typeof buildServer>>;
+let close: () => Promise<void>;
 let port: number;
 let applicant: string;
 let admin: string;
 beforeAll(async () => {
-  api = await startTestApi();
-  built = await buildServer(api.app);
-  await built.listen({ port: 0, host: '127.0.0.1' });
-  port = (built.server.address() as AddressInfo).port;
+  ({ api, port, close } = await listeningTestApi());
   applicant = await api.token('applicant', actors.company.org, actors.company.sub);
   admin = await api.token('admin', '370000-dsj');
 });
-afterAll(async () => {
-  await built.close();
-  await api.close();
-});
+afterAll(() => close());
 
-async function stored(): Promise<number> {
-  let n = 0;
-  for await (const _ of api.app.store.readAll({ maxCount: 100_000 })) n++;
-  return n;
-}
+const stored = () => eventsStored(api);
 
 async function one(bytes: string): Promise<ReturnType<typeof answersIn>[number]> {
   const answers = answersIn((await exchange(port, bytes)).raw);

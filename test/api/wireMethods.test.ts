@@ -4,34 +4,22 @@
  * proxy. Every one is answered with a problem+json of its own (Chinese by default, English with
  * Accept-Language: en), not an empty answer or a dropped connection, and none stores anything.
  */
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../api/server.js';
 import { actors, startInputs } from '../machines/examples.js';
-import { startTestApi, type TestApi } from './harness.js';
-import { answersIn, exchange, request, type WireAnswer } from './wire.js';
+import type { TestApi } from './harness.js';
+import { answersIn, exchange, request, type WireAnswer, eventsStored, listeningTestApi } from './wire.js';
 
 let api: TestApi;
-let built: Awaited<ReturnType<typeof buildServer>>;
+let close: () => Promise<void>;
 let port: number;
 let applicant: string;
 beforeAll(async () => {
-  api = await startTestApi();
-  built = await buildServer(api.app);
-  await built.listen({ port: 0, host: '127.0.0.1' });
-  port = (built.server.address() as AddressInfo).port;
+  ({ api, port, close } = await listeningTestApi());
   applicant = await api.token('applicant', actors.company.org, actors.company.sub);
 });
-afterAll(async () => {
-  await built.close();
-  await api.close();
-});
+afterAll(() => close());
 
-async function stored(): Promise<number> {
-  let n = 0;
-  for await (const _ of api.app.store.readAll({ maxCount: 100_000 })) n++;
-  return n;
-}
+const stored = () => eventsStored(api);
 
 function expectProblem(answer: WireAnswer | undefined, status: number, code: string) {
   expect(answer?.status).toBe(status);

@@ -5,8 +5,7 @@
  * live store and an earlier backup are never overwritten. Real child processes: their I/O is waited
  * for, boundedly.
  */
-import { spawn } from 'node:child_process';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,37 +13,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../api/auth.js';
 import { SECRET } from '../api/harness.js';
 import { actors, startInputs } from '../machines/examples.js';
-import { ROOT, runScript, startServer } from './spawnScript.js';
+import { runScript, send as sendOn, startServer } from './spawnScript.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wf-backup-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const agent = new Agent({ keepAlive: true, maxSockets: 4 });
 
-function send(url: string, method: string, token: string, body?: unknown): Promise<{ status: number; id?: string }> {
-  return new Promise((resolve) => {
-    const json = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(url, { method, agent, headers: { authorization: `Bearer ${token}`, ...(json ? { 'content-type': 'application/json' } : {}) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, id: text ? (JSON.parse(text) as { id?: string }).id : undefined }));
-    });
-    req.on('error', () => resolve({ status: 0 }));
-    req.end(json);
-  });
-}
-
-/** `npm run backup -- …args` in a child process, not holding this one's event loop (commands go on meanwhile). */
-function backup(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'scripts/backup.ts'), ...args], { cwd: ROOT, env: { ...process.env, DEBUG: '', ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  return new Promise((resolve) => child.once('close', (status) => (clearTimeout(timer), resolve({ status, stdout, stderr }))));
-}
+const send = (url: string, method: string, token: string, body?: unknown) => sendOn(agent, url, method, token, body);
 
 describe('npm run backup, given a server storing commands', () => {
   it('when the operator backs up meanwhile, then the copy is one private file holding every command answered 201 before it began, and a server started on it alone serves them', async () => {
@@ -56,7 +32,7 @@ describe('npm run backup, given a server storing commands', () => {
     for (let i = 0; i < 20; i++) {
       const answer = await create(i);
       expect(answer.status).toBe(201);
-      before.push(answer.id!);
+      before.push(answer.body.id!);
     }
     // Commands go on being stored while the backup runs.
     let storing = true;
@@ -65,7 +41,7 @@ describe('npm run backup, given a server storing commands', () => {
     })();
     const target = join(root, 'backups', 'events-backup.db');
     mkdirSync(join(root, 'backups'));
-    const run = await backup([target], { WORKFLOW_DATA_DIR: env.WORKFLOW_DATA_DIR });
+    const run = await runScript('backup.ts', [target], { WORKFLOW_DATA_DIR: env.WORKFLOW_DATA_DIR });
     storing = false;
     await load;
     expect(await server.stop()).toBe(0);
@@ -98,14 +74,14 @@ describe('npm run backup, refusals', () => {
     expect((await runScript('demo.ts', ['--cases', '2', '--quiet'], { WORKFLOW_DATA_DIR: dataDir })).status).toBe(0);
     const live = join(dataDir, 'events.db');
     const liveBytes = readFileSync(live);
-    const onLive = await backup([live], { WORKFLOW_DATA_DIR: dataDir });
+    const onLive = await runScript('backup.ts', [live], { WORKFLOW_DATA_DIR: dataDir });
     expect(onLive.status).toBe(2);
     expect(onLive.stderr).toBe(`目标文件 ${live} 是正在使用的事件库（或其日志）本身，不能覆盖：请指定数据目录以外的新文件。\n`);
     expect(readFileSync(live).equals(liveBytes)).toBe(true);
 
     const earlier = join(root, 'earlier.db');
     writeFileSync(earlier, 'an earlier backup');
-    const onEarlier = await backup([earlier], { WORKFLOW_DATA_DIR: dataDir });
+    const onEarlier = await runScript('backup.ts', [earlier], { WORKFLOW_DATA_DIR: dataDir });
     expect(onEarlier.status).toBe(2);
     expect(onEarlier.stderr).toBe(`目标文件 ${earlier} 已存在，不覆盖：请指定一个新文件名，或先移走旧的备份。\n`);
     expect(readFileSync(earlier, 'utf8')).toBe('an earlier backup');
@@ -115,10 +91,10 @@ describe('npm run backup, refusals', () => {
     const empty = join(root, 'empty');
     mkdirSync(empty);
     const target = join(root, 'never.db');
-    const noStore = await backup([target], { WORKFLOW_DATA_DIR: empty });
+    const noStore = await runScript('backup.ts', [target], { WORKFLOW_DATA_DIR: empty });
     expect(noStore.status).toBe(2);
     expect(noStore.stderr).toBe(`数据目录 ${empty} 中没有事件库（events.db），无从备份。请检查 WORKFLOW_DATA_DIR。\n`);
-    const noTarget = await backup([], { WORKFLOW_DATA_DIR: empty });
+    const noTarget = await runScript('backup.ts', [], { WORKFLOW_DATA_DIR: empty });
     expect(noTarget.status).toBe(2);
     expect(noTarget.stderr).toMatch(/^参数有误：缺少目标文件\n用法：npm run backup -- <目标文件>/);
     expect(readdirSync(empty)).toEqual([]);

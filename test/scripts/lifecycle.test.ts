@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../api/auth.js';
 import { SECRET } from '../api/harness.js';
 import { actors, startInputs } from '../machines/examples.js';
-import { npmStartCommand, startServer } from './spawnScript.js';
+import { npmStartCommand, send as sendOn, startServer, type Answer } from './spawnScript.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wf-lifecycle-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -21,27 +21,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 /** No connection kept open between requests: each request's own connection, closed by its answer. */
 const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
 
-interface Answer {
-  status: number;
-  body: { id?: string; code?: string; reason?: string };
-  /** Set when the connection was dropped instead of answered. */
-  dropped?: string;
-}
-
-function send(url: string, method: string, token: string, body?: unknown): Promise<Answer> {
-  return new Promise((resolve) => {
-    const json = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(url, { method, agent, headers: { authorization: `Bearer ${token}`, ...(json ? { 'content-type': 'application/json' } : {}) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Answer['body']) : {} }));
-      res.on('error', (err) => resolve({ status: 0, body: {}, dropped: String(err) }));
-    });
-    req.on('error', (err) => resolve({ status: 0, body: {}, dropped: String(err) }));
-    req.end(json);
-  });
-}
+const send = (url: string, method: string, token: string, body?: unknown) => sendOn(agent, url, method, token, body);
 
 type Started = Awaited<ReturnType<typeof startServer>>;
 

@@ -1,5 +1,6 @@
 /** Runs an entry point of scripts/ as `npm run …` does, in a child process, with a clean environment. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { request, type Agent } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnText, type Ran } from '../spawnText.js';
@@ -70,5 +71,29 @@ export function startServer(env: Record<string, string>, command: [string, strin
       clearTimeout(timer);
       reject(new Error(`server exited with ${code}:\n${output}`));
     });
+  });
+}
+
+/** An answer of a server run by these tests, or the error that dropped its connection instead. */
+export interface Answer {
+  status: number;
+  body: { id?: string; code?: string; reason?: string };
+  /** Set when the connection was dropped instead of answered. */
+  dropped?: string;
+}
+
+/** One request to a server run by these tests, with a bearer token and a JSON body, on `agent`'s connections. */
+export function send(agent: Agent, url: string, method: string, token: string, body?: unknown): Promise<Answer> {
+  return new Promise((resolve) => {
+    const json = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(url, { method, agent, headers: { authorization: `Bearer ${token}`, ...(json ? { 'content-type': 'application/json' } : {}) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Answer['body']) : {} }));
+      res.on('error', (err) => resolve({ status: 0, body: {}, dropped: String(err) }));
+    });
+    req.on('error', (err) => resolve({ status: 0, body: {}, dropped: String(err) }));
+    req.end(json);
   });
 }
