@@ -1,6 +1,6 @@
 import type { Config } from '../infra/config.js';
 import { developmentSecret } from '../infra/config.js';
-import { systemClock, ManualClock, type Clock } from '../infra/clock.js';
+import { elapsedMs, systemClock, ManualClock, type Clock } from '../infra/clock.js';
 import { createLogger, type Logger } from '../infra/logger.js';
 import { defaultCalendar, DEFAULT_DEADLINE_RULES } from '../calendars/index.js';
 import { Directory } from '../directory/directory.js';
@@ -10,7 +10,7 @@ import { registry as defaultRegistry, type ProcessRegistry } from '../machines/r
 import { Engine } from '../engine/engine.js';
 import { CalendarAwareEngine, CalendarInForce } from '../engine/calendarInForce.js';
 import { Scheduler } from '../engine/scheduler.js';
-import { openReadModels, ReadModelsAheadOfLog, UnreadableEventSkipped, type ReadModels, type ReadModelsOptions } from '../projections/index.js';
+import { openReadModels, ReadModelsAheadOfLog, UnreadableEventSkipped, type ReadModels, type ReadModelsOptions, type RebuildPhase } from '../projections/index.js';
 import { createVerifier, type Verifier } from './auth.js';
 
 /** Everything a running API holds: built once from configuration (the composition root). */
@@ -49,6 +49,40 @@ export interface AppOverrides {
   reportTurns?: ReadModelsOptions['turns'];
   /** The read models (default: every one, at this build's versions): tests give an older build's. */
   projections?: ReadModelsOptions['projections'];
+  /** How often the read models' catch-up at start is logged (default STARTUP_PROGRESS_EVERY_MS): tests log every step. */
+  startupProgressEveryMs?: number;
+}
+
+/** How often a long catch-up of the read models at start is logged. */
+const STARTUP_PROGRESS_EVERY_MS = 5_000;
+
+const PHASE_TEXT: Record<RebuildPhase, string> = { fold: '重放事件', copy: '写入重建结果（数据表）', index: '创建查询索引' };
+
+/**
+ * The read models' catch-up at start, in the log: a rebuild (a read model of a new version, or one
+ * found ahead of the log) or a long catch-up takes minutes on a big store, during which the server
+ * said nothing before 工作流服务已启动. A line every `everyMs` of it, and one at its end; nothing
+ * when the read models were current (the first step already at the head).
+ */
+function startupProgress(logger: Logger, everyMs: number): { progress: NonNullable<ReadModelsOptions['onProgress']>; done(): void } {
+  const began = elapsedMs();
+  let last = began;
+  let idle: boolean | undefined;
+  let told = false;
+  return {
+    progress: (done, total, phase = 'fold') => {
+      idle ??= phase === 'fold' && done >= total;
+      const now = elapsedMs();
+      if (idle || now - last < everyMs) return;
+      last = now;
+      told = true;
+      const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
+      logger.info({ phase, done, total }, `正在准备读模型（${PHASE_TEXT[phase]}）：${done} / ${total}（${percent}%），完成后开始接受请求`);
+    },
+    done: () => {
+      if (told) logger.info({ seconds: Math.round((elapsedMs() - began) / 1000) }, `读模型已就绪，用时 ${Math.round((elapsedMs() - began) / 1000)} 秒`);
+    },
+  };
 }
 
 /** A configuration the server refuses to start with: `npm start` prints its message, not a stack. */
@@ -100,6 +134,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     },
   });
   // Inline on the embedded store (a command's read-model rows commit with its event), else behind a subscription.
+  const startup = startupProgress(logger, overrides.startupProgressEveryMs ?? STARTUP_PROGRESS_EVERY_MS);
   const readModels = await openReadModels({
     store,
     dataDir: config.dataDir,
@@ -117,7 +152,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         : err instanceof UnreadableEventError
           ? logger.warn({ err, event: err.event }, UnreadableEventSkipped.of(err).message)
           : logger.error({ err }, '读模型订阅出错，正在重试'),
+    onProgress: startup.progress,
   });
+  startup.done();
   made.caseList = readModels;
   const scheduler = new Scheduler({ engine, store, clock, logger });
   scheduler.followLinks();
