@@ -589,6 +589,22 @@ class SqliteLog {
   head(): number {
     return this.#head.get() ?? 0;
   }
+
+  #assigned: Database.Statement<[], number | null> | undefined;
+
+  /**
+   * The highest position the log has ever given an event (AUTOINCREMENT never gives one twice): the
+   * head, or past it when the last events were cut off the file. Only a log whose own counter went
+   * back too — an older copy of the file — gives positions the read models have passed. Events cut
+   * off the end are not that: the read models keep the case list's revisions that let verify name
+   * them (eventsMissing), and the next events come after the checkpoints.
+   */
+  assigned(db: Db): number {
+    this.#assigned ??= db.prepare<[], number | null>(
+      "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0), coalesce((SELECT max(position) FROM events), 0))",
+    ).pluck();
+    return this.#assigned.get() ?? 0;
+  }
 }
 
 // ── Rebuilding in worker threads ───────────────────────────────────────────────────────
@@ -843,7 +859,7 @@ export class InlineProjector implements Projector {
     // The read models share the store's connection: their recent pages and the reports' indexes stay in its cache.
     raiseCache(this.db, READ_MODEL_CACHE_KIB);
     // Read models ahead of the log are reset here: the catch-up below rebuilds them from 0, with progress.
-    const { ahead } = prepareProjections(this.db, this.#checkpoints, this.#projections, () => this.#log.head());
+    const { ahead } = prepareProjections(this.db, this.#checkpoints, this.#projections, () => this.#log.assigned(this.db));
     if (ahead) this.#tell(ahead);
     for (const p of this.#projections) this.#detached.add(p.name);
     this.#unsubscribe = this.#store.onAppend((events) => this.#onAppend(events));
@@ -869,7 +885,8 @@ export class InlineProjector implements Projector {
     // head, or marked unfinished, is being caught up — here, or by `npm run rebuild` beside us. Both
     // read in one snapshot: another server's commit between two reads looked like a read model behind.
     let { rows, head } = this.#snapshot();
-    if (aheadOf(this.#attached(), rows, head)) ({ rows, head } = this.#rebuildAheadOfLog());
+    // Past the head only because its last events were cut off (the counter still past them) is not ahead: see SqliteLog.assigned.
+    if (aheadOf(this.#attached(), rows, head) && aheadOf(this.#attached(), rows, this.#log.assigned(this.db))) ({ rows, head } = this.#rebuildAheadOfLog());
     const current = this.#projections.every((p) => {
       const row = rows.get(p.name);
       return row !== undefined && row.version === p.version && row.position >= head;
@@ -1006,7 +1023,7 @@ export class InlineProjector implements Projector {
     return this.db.transaction(() => {
       const rows = this.#checkpoints.read();
       const head = this.#log.head();
-      const ahead = this.#canTakeOver() ? aheadOf(this.#attached(), rows, head) : undefined;
+      const ahead = this.#canTakeOver() ? aheadOf(this.#attached(), rows, this.#log.assigned(this.db)) : undefined;
       return { rows: ahead ? this.#markAheadOfLog(ahead, rows) : rows, head };
     }).immediate();
   }
