@@ -30,6 +30,15 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
     buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
+  // A 503's reason, which the status alone does not tell: a busy store (another process's write lock,
+  // in no gauge), the identity provider unreachable, a rebuild, a stop. The reasons are the server's
+  // own words (problem.ts), never a client's: the label set stays small.
+  const unavailable = new Counter({
+    name: 'workflow_http_unavailable_total',
+    help: '答 503 的请求数，按原因（如 storeBusy、storeFull、identityProviderUnreachable、readModelsRebuilding、shuttingDown）',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
   const events = new Counter({
     name: 'workflow_events_appended_total',
     help: '本节点追加的事件数，按流程和指令',
@@ -78,6 +87,10 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
     events.inc({ process: m.process, command: m.command });
   });
 
+  server.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.statusCode === 503) unavailable.inc({ reason: reasonOf(payload) });
+    return payload;
+  });
   server.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
@@ -94,8 +107,8 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
           responses: {
             200: textAnswer(
               docText(
-                'Prometheus 文本格式（text/plain; version=0.0.4）：按路由和状态码统计的请求数及其耗时、追加的事件数、存储位置、存储故障、读模型重建及其滞后，以及进程指标',
-                'Prometheus text exposition (text/plain; version=0.0.4): requests by route and status, their latency, events appended, the store position, store trouble, read models rebuilding and their lag, the process',
+                'Prometheus 文本格式（text/plain; version=0.0.4）：按路由和状态码统计的请求数及其耗时、按原因统计的 503 应答数、追加的事件数、存储位置、存储故障、读模型重建及其滞后，以及进程指标',
+                'Prometheus text exposition (text/plain; version=0.0.4): requests by route and status, their latency, 503 answers by reason, events appended, the store position, store trouble, read models rebuilding and their lag, the process',
               ),
               'text/plain',
             ),
@@ -110,3 +123,14 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
     },
   );
 };
+
+/** The `reason` of a 503 problem as sent (JSON text); `unknown` for any other body, or a reason not made of letters. */
+function reasonOf(payload: unknown): string {
+  if (typeof payload !== 'string') return 'unknown';
+  try {
+    const reason = (JSON.parse(payload) as { reason?: unknown }).reason;
+    return typeof reason === 'string' && /^[A-Za-z]{1,40}$/.test(reason) ? reason : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
