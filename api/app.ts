@@ -12,6 +12,7 @@ import { CalendarAwareEngine, CalendarInForce } from '../engine/calendarInForce.
 import { Scheduler } from '../engine/scheduler.js';
 import { openReadModels, ReadModelsAheadOfLog, UnreadableEventSkipped, type ReadModels, type ReadModelsOptions, type RebuildPhase } from '../projections/index.js';
 import { createVerifier, type Verifier } from './auth.js';
+import { storeFailure } from './problem.js';
 
 /** Everything a running API holds: built once from configuration (the composition root). */
 export interface App {
@@ -38,6 +39,16 @@ export interface App {
 /** What `/health` and `/metrics` tell of the store: a failure that lasts until a restart first (the store knows it before any request meets it), else the last failure to write. */
 export function storeTroubleOf(app: App): { reason: string; since: string } | undefined {
   return app.store.trouble ?? app.storeTrouble;
+}
+
+/**
+ * Notes a failure to write that lasts until a command is stored again (a full disk, a read-only
+ * folder), whoever met it: a request, or the timer pass when no request writes (a quiet night). A
+ * busy store is another process's long write: it passes, and is not noted.
+ */
+export function noteStoreFailure(app: App, err: unknown): void {
+  const failure = storeFailure(err);
+  if (failure && failure !== 'storeBusy') app.storeTrouble = { reason: failure, since: app.storeTrouble?.since ?? app.clock.now().toISOString() };
 }
 
 export interface AppOverrides {
@@ -156,7 +167,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   startup.done();
   made.caseList = readModels;
-  const scheduler = new Scheduler({ engine, store, clock, logger });
+  const noted: { app?: App } = {};
+  const scheduler = new Scheduler({ engine, store, clock, logger, onFailure: (err) => noted.app && noteStoreFailure(noted.app, err) });
   scheduler.followLinks();
   const secret = config.jwksUrl ? undefined : (config.jwtSecret ?? developmentSecret(config.dataDir));
   const verifier = createVerifier({ ...(secret ? { secret } : {}), ...(config.jwksUrl ? { jwksUrl: config.jwksUrl } : {}), audience: config.jwtAudience, issuer: config.jwtIssuer, directory });
@@ -181,6 +193,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       await store.close();
     },
   };
+  noted.app = app;
   // A command stored again: the store writes.
   engine.onAppended(() => {
     app.storeTrouble = undefined;

@@ -6,9 +6,9 @@ import { z } from 'zod';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { newId } from '../engine/ids.js';
 import { elapsedMs } from '../infra/clock.js';
-import type { App } from './app.js';
+import { noteStoreFailure, type App } from './app.js';
 import { callerOf } from './auth.js';
-import { sendProblem, ApiError, fastifyText, storeFailure, connectionProblem, inLanguage, langOf, wireProblem } from './problem.js';
+import { sendProblem, ApiError, fastifyText, connectionProblem, inLanguage, langOf, wireProblem } from './problem.js';
 import type { Logger } from '../infra/logger.js';
 import { formatMessage, unknownFields } from '../machines/schemas.js';
 import { PLUS_AS_SPACE_HINT, writtenPlusAsSpace } from './shape.js';
@@ -461,9 +461,7 @@ export async function buildServer(app: App) {
     if (isClosing()) reply.header('connection', 'close');
   });
   server.setErrorHandler((err, request, reply) => {
-    const failure = storeFailure(err);
-    // A busy store is another process's long write (it passes); the others last until a command is stored.
-    if (failure && failure !== 'storeBusy') app.storeTrouble = { reason: failure, since: app.storeTrouble?.since ?? app.clock.now().toISOString() };
+    noteStoreFailure(app, err);
     return sendProblem(reply, request, err);
   });
   // Every /v1 route needs a caller (API.md "Identity"): settled before the body is read or the

@@ -18,14 +18,20 @@ export class Scheduler {
   readonly #engine: Engine;
   readonly #clock: Clock;
   readonly #logger: Logger | undefined;
+  readonly #onFailure: ((err: unknown) => void) | undefined;
   #stopLinks: (() => void) | undefined;
   /** Passes of `fireDueTimers`, one at a time. */
   readonly #passes = new OneAtATime(() => this.#fireDue());
 
-  constructor(options: { engine: Engine; store: EventStore; clock: Clock; logger?: Logger }) {
+  /**
+   * `onFailure` is told of every duty that failed (besides the log): the server's `/health` and
+   * `/metrics` say when it was the store that could not write, since no request may meet it.
+   */
+  constructor(options: { engine: Engine; store: EventStore; clock: Clock; logger?: Logger; onFailure?: (err: unknown) => void }) {
     this.#engine = options.engine;
     this.#clock = options.clock;
     this.#logger = options.logger;
+    this.#onFailure = options.onFailure;
     this.index = new WorkIndex(options.store, options.engine.registry, (err) =>
       this.#logger?.error({ err, streamId: err.event.streamId, revision: err.event.revision, position: err.event.position }, '事件无法读取（存储内容已损坏），已跳过；其他案件照常处理，请用 verify 核查该案件'),
     );
@@ -83,6 +89,7 @@ export class Scheduler {
       return await duty();
     } catch (err) {
       this.#logger?.error({ err, caseId, command }, failed);
+      this.#onFailure?.(err);
       return false;
     }
   }
@@ -141,6 +148,7 @@ export class Scheduler {
       } catch (err) {
         // The command that moved the linked case is stored and answered; the next timer pass retries the link.
         this.#logger?.error({ err, caseId: waiter.caseId, linkedId: meta.caseId }, '关联案件未能自动办结，将在下次定时检查时重试');
+        this.#onFailure?.(err);
       }
     }
   }

@@ -4,7 +4,7 @@
  * when only the timer pass writes, and 503 answers by their reason.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { actors, startInputs } from '../machines/examples.js';
+import { actors, commandData, startInputs } from '../machines/examples.js';
 import { startTestApi, type TestApi } from './harness.js';
 
 let api: TestApi;
@@ -16,6 +16,45 @@ afterEach(() => api.close());
 
 const metrics = async () => (await api.call('GET', '/metrics')).text;
 const sample = (text: string, name: string) => text.split('\n').filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `));
+
+/** A conditional application approved by its provider: in agreementPending, whose expiry timer falls due after its use period (2026-03-31). */
+async function awaitingAgreement(): Promise<string> {
+  const applicant = await api.token('applicant', actors.company.org, actors.company.sub);
+  const authority = await api.token('authority', actors.cityAuthority.org, actors.cityAuthority.sub);
+  const provider = await api.token('provider', actors.provider.org, actors.provider.sub);
+  const started = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'conditionalApplication', input: startInputs.conditionalApplication } });
+  expect(started.status, JSON.stringify(started.body)).toBe(201);
+  const id: string = started.body.id;
+  for (const [as, type, data] of [
+    [authority, 'PASS_NORMATIVE_REVIEW', commandData.conditionalApplication.PASS_NORMATIVE_REVIEW],
+    [provider, 'APPROVE', commandData.conditionalApplication.APPROVE],
+  ] as const) {
+    const res = await api.call('POST', `/v1/cases/${id}/commands`, { as, body: { type, data } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+  }
+  expect((await api.call('GET', `/v1/cases/${id}`, { as: provider })).body.state).toBe('agreementPending');
+  return id;
+}
+
+describe('given a system command whose time has come (a use period over)', () => {
+  it('when the timer pass cannot store it (a full disk) and no request writes, then /health says degraded with store.trouble and workflow_store_trouble says storeFull, until a pass stores it', async () => {
+    const id = await awaitingAgreement();
+    api.clock.set('2026-04-02T01:00:00.000Z');
+    api.app.store.appendToStream = async () => {
+      throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    };
+    expect(await api.app.scheduler.fireDueTimers()).toBe(0);
+    expect((await api.call('GET', '/health')).body).toMatchObject({ status: 'degraded', store: { trouble: { reason: 'storeFull' } } });
+    expect(sample(await metrics(), 'workflow_store_trouble')).toEqual(['workflow_store_trouble{reason="storeFull"} 1']);
+
+    delete (api.app.store as { appendToStream?: unknown }).appendToStream;
+    expect(await api.app.scheduler.fireDueTimers()).toBe(1);
+    expect((await api.call('GET', '/health')).body.status).toBe('ok');
+    expect(sample(await metrics(), 'workflow_store_trouble')).toEqual([]);
+    const admin = await api.token('admin', '370000-dsj');
+    expect((await api.call('GET', `/v1/cases/${id}`, { as: admin })).body.final).toBe(true);
+  });
+});
 
 describe('given requests answered 503', () => {
   it('when the store is busy (another process holds its write lock), then workflow_http_unavailable_total counts it under storeBusy, apart from a full store', async () => {
