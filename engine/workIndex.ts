@@ -142,6 +142,21 @@ export class WorkIndex {
   }
 
   /**
+   * How many timers `dueTimers(now)` would give, without listing them: `/metrics` asks it at every
+   * scrape (what is in memory, no read of the log). Above 0 for longer than a pass takes, due system
+   * commands are not being sent (the pass fails, or has stopped).
+   */
+  countDue(now: Date): number {
+    const at = now.getTime();
+    let due = 0;
+    for (const work of this.#cases.values()) {
+      if (work.final) continue;
+      for (const timer of work.timers) if (Date.parse(timer.dueAt) <= at) due++;
+    }
+    return due;
+  }
+
+  /**
    * Open cases whose deadlines a notice for `year` may move (engine.ts `restateDeadlines`): a task
    * with a provisional deadline, or one whose count of days reaches that year or the December
    * before it (where a notice's New-Year edge lies). A deadline counts only days from its task's

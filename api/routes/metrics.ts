@@ -82,6 +82,15 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
       this.set((await app.readModels.health()).lag);
     },
   });
+  // Due system commands (a use period's end) the timer pass has not sent: it fails, or has stopped.
+  new Gauge({
+    name: 'workflow_timers_due',
+    help: '时间已到但尚未执行的系统指令数（如使用期满）：持续大于 0 说明定时检查失败或未运行',
+    registers: [registry],
+    collect() {
+      this.set(app.scheduler.index.countDue(app.clock.now()));
+    },
+  });
   app.engine.onAppended((event) => {
     const m = event.metadata as unknown as CaseEventMetadata;
     events.inc({ process: m.process, command: m.command });
@@ -107,8 +116,8 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
           responses: {
             200: textAnswer(
               docText(
-                'Prometheus 文本格式（text/plain; version=0.0.4）：按路由和状态码统计的请求数及其耗时、按原因统计的 503 应答数、追加的事件数、存储位置、存储故障、读模型重建及其滞后，以及进程指标',
-                'Prometheus text exposition (text/plain; version=0.0.4): requests by route and status, their latency, 503 answers by reason, events appended, the store position, store trouble, read models rebuilding and their lag, the process',
+                'Prometheus 文本格式（text/plain; version=0.0.4）：按路由和状态码统计的请求数及其耗时、按原因统计的 503 应答数、追加的事件数、存储位置、存储故障、尚未执行的到期系统指令、读模型重建及其滞后，以及进程指标',
+                'Prometheus text exposition (text/plain; version=0.0.4): requests by route and status, their latency, 503 answers by reason, events appended, the store position, store trouble, due system commands not yet sent, read models rebuilding and their lag, the process',
               ),
               'text/plain',
             ),

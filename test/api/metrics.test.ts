@@ -40,6 +40,7 @@ describe('GET /metrics', () => {
       'workflow_readmodels_rebuilding',
       'workflow_store_position',
       'workflow_store_trouble',
+      'workflow_timers_due',
     ]);
     for (const [name, words] of help) expect(words, name).toMatch(/\p{Script=Han}/u);
     expect(help.get('workflow_store_trouble')).toBe('存储自上次成功追加以来是否写入失败（是 1，否 0），按原因：storeFull、storeReadOnly、storeIo；storeNotFlushed 持续到重启');

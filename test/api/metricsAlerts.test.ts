@@ -37,6 +37,16 @@ async function awaitingAgreement(): Promise<string> {
 }
 
 describe('given a system command whose time has come (a use period over)', () => {
+  it('when no timer pass has sent it yet, then workflow_timers_due says so; once a pass sends it, it reads 0', async () => {
+    await awaitingAgreement();
+    expect(sample(await metrics(), 'workflow_timers_due')).toEqual(['workflow_timers_due 0']);
+    // The clock alone, as when the interval's pass has not run or failed: nothing fired.
+    api.clock.set('2026-04-02T01:00:00.000Z');
+    expect(sample(await metrics(), 'workflow_timers_due')).toEqual(['workflow_timers_due 1']);
+    expect(await api.app.scheduler.fireDueTimers()).toBe(1);
+    expect(sample(await metrics(), 'workflow_timers_due')).toEqual(['workflow_timers_due 0']);
+  });
+
   it('when the timer pass cannot store it (a full disk) and no request writes, then /health says degraded with store.trouble and workflow_store_trouble says storeFull, until a pass stores it', async () => {
     const id = await awaitingAgreement();
     api.clock.set('2026-04-02T01:00:00.000Z');
@@ -46,6 +56,7 @@ describe('given a system command whose time has come (a use period over)', () =>
     expect(await api.app.scheduler.fireDueTimers()).toBe(0);
     expect((await api.call('GET', '/health')).body).toMatchObject({ status: 'degraded', store: { trouble: { reason: 'storeFull' } } });
     expect(sample(await metrics(), 'workflow_store_trouble')).toEqual(['workflow_store_trouble{reason="storeFull"} 1']);
+    expect(sample(await metrics(), 'workflow_timers_due')).toEqual(['workflow_timers_due 1']);
 
     delete (api.app.store as { appendToStream?: unknown }).appendToStream;
     expect(await api.app.scheduler.fireDueTimers()).toBe(1);
