@@ -4,6 +4,7 @@ import type { ProcessRegistry } from '../machines/registry.js';
 import type { CaseEventMetadata, PendingTimer, Task } from './events.js';
 
 interface CaseWork {
+  process: string;
   timers: PendingTimer[];
   tasks: Task[];
   state: string;
@@ -95,11 +96,11 @@ export class WorkIndex {
     this.#position = event.position;
     const meta = event.metadata as unknown as CaseEventMetadata;
     if (!meta.caseId || !meta.machine) return;
-    const work = this.#cases.get(meta.caseId) ?? { timers: [], tasks: [], state: meta.stateAfter, final: false };
+    const work = this.#cases.get(meta.caseId) ?? { process: meta.process ?? meta.machine.name, timers: [], tasks: [], state: meta.stateAfter, final: false };
     const closed = new Set(meta.tasksClosed.map((t) => t.stage));
     let tasks = work.tasks.filter((t) => !closed.has(t.stage)).concat(meta.tasksOpened);
     for (const r of meta.deadlinesRestated ?? []) tasks = tasks.map((t) => (t.stage === r.stage ? { ...t, ...r.new } : t));
-    this.#cases.set(meta.caseId, { timers: meta.timers, tasks, state: meta.stateAfter, final: meta.final });
+    this.#cases.set(meta.caseId, { process: work.process, timers: meta.timers, tasks, state: meta.stateAfter, final: meta.final });
 
     const link = this.registry.get(meta.machine.name, meta.machine.version)?.commands[meta.command]?.link;
     // A case that ends, or names another case instead, waits no longer on the one it named before.
@@ -154,6 +155,23 @@ export class WorkIndex {
       for (const timer of work.timers) if (Date.parse(timer.dueAt) <= at) due++;
     }
     return due;
+  }
+
+  /**
+   * Open tasks past their deadline at `now` (as the inbox and the overdue report judge it: `now` after
+   * `dueAt`), by process: `/metrics` asks it at every scrape, from memory. By process only: an
+   * organisation may be an applicant (a person's ID number), and a case id would grow without bound.
+   */
+  overdueByProcess(now: Date): Map<string, number> {
+    const at = now.getTime();
+    const counts = new Map<string, number>();
+    for (const work of this.#cases.values()) {
+      if (work.final) continue;
+      for (const task of work.tasks) {
+        if (task.dueAt !== undefined && Date.parse(task.dueAt) < at) counts.set(work.process, (counts.get(work.process) ?? 0) + 1);
+      }
+    }
+    return counts;
   }
 
   /**

@@ -40,6 +40,7 @@ describe('GET /metrics', () => {
       'workflow_readmodels_rebuilding',
       'workflow_store_position',
       'workflow_store_trouble',
+      'workflow_tasks_overdue',
       'workflow_timers_due',
     ]);
     for (const [name, words] of help) expect(words, name).toMatch(/\p{Script=Han}/u);

@@ -17,6 +17,28 @@ afterEach(() => api.close());
 const metrics = async () => (await api.call('GET', '/metrics')).text;
 const sample = (text: string, name: string) => text.split('\n').filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `));
 
+describe('given stages left past their legal deadline (第十九条)', () => {
+  const objection = (text: string) => sample(text, 'workflow_tasks_overdue').filter((line) => line.includes('"objection"'));
+  it('when /metrics is scraped, then workflow_tasks_overdue counts them by process, naming no case and no organisation; once done, the count falls back', async () => {
+    const applicant = await api.token('applicant', actors.company.org, actors.company.sub);
+    const provider = await api.token('provider', actors.provider.org, actors.provider.sub);
+    const started = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input: startInputs.objection } });
+    expect(started.status).toBe(201);
+    expect(objection(await metrics())).toEqual(['workflow_tasks_overdue{process="objection"} 0']);
+
+    api.clock.advance(30 * 86_400_000);
+    const text = await metrics();
+    expect(objection(text)).toEqual(['workflow_tasks_overdue{process="objection"} 1']);
+    expect(sample(text, 'workflow_tasks_overdue').filter((line) => !line.endsWith(' 0'))).toHaveLength(1);
+    expect(text).not.toContain(started.body.id);
+    expect(text).not.toContain(actors.provider.org);
+
+    const res = await api.call('POST', `/v1/cases/${started.body.id}/commands`, { as: provider, body: { type: 'RESPOND', data: commandData.objection.RESPOND } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(objection(await metrics())).toEqual(['workflow_tasks_overdue{process="objection"} 0']);
+  });
+});
+
 /** A conditional application approved by its provider: in agreementPending, whose expiry timer falls due after its use period (2026-03-31). */
 async function awaitingAgreement(): Promise<string> {
   const applicant = await api.token('applicant', actors.company.org, actors.company.sub);
