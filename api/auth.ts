@@ -22,6 +22,12 @@ export type Caller = Actor & { role: z.infer<typeof Claims>['role'] };
 
 export interface Verifier {
   verify(token: string): Promise<Caller>;
+  /**
+   * With an identity provider's JWKS: when its key set last could not be fetched, from the first
+   * failure until a fetch succeeds (undefined meanwhile otherwise). The keys fetched before keep
+   * answering for up to an hour, so that requests do not show it: `/metrics` does.
+   */
+  keySetUnreachableSince?(): string | undefined;
 }
 
 const unauthenticated = (why: { zh: string; en: string }) => new ApiError('UNAUTHENTICATED', why);
@@ -140,7 +146,7 @@ const KEYS_KEPT_WHILE_UNREACHABLE_MS = 60 * 60_000;
  * cannot be reached, the keys last fetched answer, for `KEYS_KEPT_WHILE_UNREACHABLE_MS`; a token
  * they do not cover is 503 again, with no fetch.
  */
-function remoteKeySet(url: URL, cacheMaxAge: number, now: () => Date): JWTVerifyGetKey {
+function remoteKeySet(url: URL, cacheMaxAge: number, now: () => Date): { getKey: JWTVerifyGetKey; unreachableSince(): string | undefined } {
   let fetches = 0;
   const remote = createRemoteJWKSet(url, {
     cacheMaxAge,
@@ -163,7 +169,8 @@ function remoteKeySet(url: URL, cacheMaxAge: number, now: () => Date): JWTVerify
       throw err instanceof errors.JWKSNoMatchingKey ? failure : err;
     }
   };
-  return async (header, token) => {
+  let unreachableSince: string | undefined;
+  const getKey: JWTVerifyGetKey = async (header, token) => {
     if (failed && now().getTime() < failed.untilMs) return fromHeld(header, token, failed.err);
     const before = fetches;
     try {
@@ -171,13 +178,16 @@ function remoteKeySet(url: URL, cacheMaxAge: number, now: () => Date): JWTVerify
       // A fetch answered 200 during a call that succeeded: jose took the set it fetched.
       if (fetches !== before || !held) held = { fetchedMs: now().getTime() };
       failed = undefined;
+      unreachableSince = undefined;
       return key;
     } catch (err) {
       if (!keySetUnreachable(err)) throw err;
       failed = { untilMs: now().getTime() + RETRY_AFTER_S * 1000, err };
+      unreachableSince ??= now().toISOString();
       return fromHeld(header, token, err);
     }
   };
+  return { getKey, unreachableSince: () => unreachableSince };
 }
 
 /**
@@ -205,9 +215,8 @@ export function createVerifier(options: {
 }): Verifier {
   const now = options.now ?? (() => systemClock.now());
   const recheckMs = options.recheckMs ?? RECHECK_MS;
-  const key: Uint8Array | JWTVerifyGetKey = options.jwksUrl
-    ? remoteKeySet(new URL(options.jwksUrl), options.keySetMaxAgeMs ?? RECHECK_MS, now)
-    : new TextEncoder().encode(options.secret ?? '');
+  const remote = options.jwksUrl ? remoteKeySet(new URL(options.jwksUrl), options.keySetMaxAgeMs ?? RECHECK_MS, now) : undefined;
+  const key: Uint8Array | JWTVerifyGetKey = remote ? remote.getKey : new TextEncoder().encode(options.secret ?? '');
   const algorithms = options.jwksUrl ? ['RS256'] : ['HS256'];
   const verified = new Map<string, { caller: Caller; expiresMs: number }>();
   return {
@@ -217,6 +226,7 @@ export function createVerifier(options: {
       if (hit) verified.delete(token);
       return verifyOnce(token);
     },
+    ...(remote ? { keySetUnreachableSince: remote.unreachableSince } : {}),
   };
 
   /**

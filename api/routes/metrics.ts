@@ -104,6 +104,15 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
       this.set(app.scheduler.index.countDue(app.clock.now()));
     },
   });
+  // An identity provider gone: the keys fetched before answer for up to an hour, so requests do not show it until then.
+  new Gauge({
+    name: 'workflow_identity_provider_unreachable',
+    help: '身份提供方（JWKS）的密钥集上次是否获取失败（是 1，否 0）：期间沿用此前获取的密钥，最多 1 小时，此后新的登录凭证答 503',
+    registers: [registry],
+    collect() {
+      this.set(app.verifier.keySetUnreachableSince?.() ? 1 : 0);
+    },
+  });
   app.engine.onAppended((event) => {
     const m = event.metadata as unknown as CaseEventMetadata;
     events.inc({ process: m.process, command: m.command });
@@ -129,8 +138,8 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
           responses: {
             200: textAnswer(
               docText(
-                'Prometheus 文本格式（text/plain; version=0.0.4）：按路由和状态码统计的请求数及其耗时、按原因统计的 503 应答数、追加的事件数、存储位置、存储故障、按流程统计的超期环节、尚未执行的到期系统指令、读模型重建及其滞后，以及进程指标',
-                'Prometheus text exposition (text/plain; version=0.0.4): requests by route and status, their latency, 503 answers by reason, events appended, the store position, store trouble, overdue stages by process, due system commands not yet sent, read models rebuilding and their lag, the process',
+                'Prometheus 文本格式（text/plain; version=0.0.4）：按路由和状态码统计的请求数及其耗时、按原因统计的 503 应答数、追加的事件数、存储位置、存储故障、按流程统计的超期环节、尚未执行的到期系统指令、身份提供方能否访问、读模型重建及其滞后，以及进程指标',
+                'Prometheus text exposition (text/plain; version=0.0.4): requests by route and status, their latency, 503 answers by reason, events appended, the store position, store trouble, overdue stages by process, due system commands not yet sent, the identity provider unreachable, read models rebuilding and their lag, the process',
               ),
               'text/plain',
             ),

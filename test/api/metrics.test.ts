@@ -36,6 +36,7 @@ describe('GET /metrics', () => {
       'workflow_http_request_duration_seconds',
       'workflow_http_requests_total',
       'workflow_http_unavailable_total',
+      'workflow_identity_provider_unreachable',
       'workflow_readmodels_lag_events',
       'workflow_readmodels_rebuilding',
       'workflow_store_position',

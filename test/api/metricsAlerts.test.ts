@@ -1,9 +1,21 @@
 /**
  * What an operator alerts on from /metrics and /health alone, on a running API: stages past their
  * legal deadline (第十九条), system commands due but not sent (timers), a store that fails to write
- * when only the timer pass writes, and 503 answers by their reason.
+ * when only the timer pass writes, 503 answers by their reason, an identity provider gone.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app.js';
+import { createVerifier } from '../../api/auth.js';
+import { buildServer } from '../../api/server.js';
+import { ManualClock } from '../../infra/clock.js';
+import { loadConfig } from '../../infra/config.js';
+import { createLogger } from '../../infra/logger.js';
 import { actors, commandData, startInputs } from '../machines/examples.js';
 import { startTestApi, type TestApi } from './harness.js';
 
@@ -106,5 +118,51 @@ describe('given requests answered 503', () => {
       'workflow_http_unavailable_total{reason="storeBusy"} 2',
       'workflow_http_unavailable_total{reason="storeFull"} 1',
     ]);
+  });
+});
+
+describe('given an identity provider (JWKS) that can no longer be reached', () => {
+  it('when the keys fetched before still answer (for up to an hour), then requests succeed, yet workflow_identity_provider_unreachable is 1; once a fetch succeeds again, 0', async () => {
+    const keys = await generateKeyPair('RS256');
+    const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(keys.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' }] });
+    let answer: 'keys' | 'error' = 'keys';
+    const idp = createServer((_req, res) => (answer === 'keys' ? res.writeHead(200, { 'content-type': 'application/json' }).end(jwks) : res.writeHead(500).end()));
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(idp.address() as AddressInfo).port}/jwks.json`;
+    const dataDir = mkdtempSync(join(tmpdir(), 'wf-idp-metrics-'));
+    const app = await createApp(loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWKS_URL: url, WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' }), { logger: createLogger({ level: 'silent' }) });
+    // The platform's key set asked again at every new token (kept 0 ms, not an hour), on a clock the test moves.
+    const clock = new ManualClock('2026-12-02T08:00:00.000Z');
+    app.verifier = createVerifier({ jwksUrl: url, keySetMaxAgeMs: 0, now: () => clock.now() });
+    const server = await buildServer(app);
+    try {
+      let n = 0;
+      const inbox = async () => {
+        const token = await new SignJWT({ role: 'applicant', org: actors.company.org, jti: `t${++n}` })
+          .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+          .setSubject('u1')
+          .setIssuedAt(clock.now())
+          .setExpirationTime(new Date(clock.now().getTime() + 3_600_000))
+          .sign(keys.privateKey);
+        return (await server.inject({ method: 'GET', url: '/v1/inbox', headers: { authorization: `Bearer ${token}` } })).statusCode;
+      };
+      const unreachable = async () => sample((await server.inject({ method: 'GET', url: '/metrics' })).body, 'workflow_identity_provider_unreachable');
+      expect(await inbox()).toBe(200);
+      expect(await unreachable()).toEqual(['workflow_identity_provider_unreachable 0']);
+
+      answer = 'error';
+      expect(await inbox()).toBe(200);
+      expect(await unreachable()).toEqual(['workflow_identity_provider_unreachable 1']);
+
+      answer = 'keys';
+      clock.advance(11_000);
+      expect(await inbox()).toBe(200);
+      expect(await unreachable()).toEqual(['workflow_identity_provider_unreachable 0']);
+    } finally {
+      await server.close();
+      await app.close();
+      await new Promise<void>((resolve) => idp.close(() => resolve()));
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
