@@ -76,7 +76,7 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
   });
   new Gauge({
     name: 'workflow_readmodels_lag_events',
-    help: '存储中读模型尚未处理的事件数',
+    help: '存储中读模型尚未处理的事件数（EventStoreDB 下最多计到 1000，读数为 1000 时实际可能更多）',
     registers: [registry],
     async collect() {
       this.set((await app.readModels.health()).lag);
