@@ -45,12 +45,25 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
     labelNames: ['process', 'command'],
     registers: [registry],
   });
+  // The store read once per scrape, by the handler below. A store that cannot be read (EventStoreDB
+  // down) failed the whole scrape (500): every metric was lost when it mattered most, and the service
+  // looked down. Now the scrape answers, with workflow_store_up 0 and no position.
+  let head: Promise<number | undefined> = Promise.resolve(undefined);
+  new Gauge({
+    name: 'workflow_store_up',
+    help: '本次抓取时能否读取存储（能 1，否 0）',
+    registers: [registry],
+    async collect() {
+      this.set((await head) === undefined ? 0 : 1);
+    },
+  });
   new Gauge({
     name: 'workflow_store_position',
     help: '存储中最后一个事件的全局位置',
     registers: [registry],
     async collect() {
-      this.set(await app.store.headPosition());
+      // Not 0 (a position it is not): NaN, which no threshold alert takes for a value.
+      this.set((await head) ?? Number.NaN);
     },
   });
   // What /health tells a person, as gauges an alert can watch: a store that cannot write, read models
@@ -79,7 +92,13 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
     help: '存储中读模型尚未处理的事件数（EventStoreDB 下最多计到 1000，读数为 1000 时实际可能更多）',
     registers: [registry],
     async collect() {
-      this.set((await app.readModels.health()).lag);
+      // The store behind it unreadable: no lag to tell (NaN; workflow_store_up says why).
+      this.set(
+        await app.readModels.health().then(
+          (health) => health.lag,
+          () => Number.NaN,
+        ),
+      );
     },
   });
   // Stages past their legal deadline (第十九条) right now, by process: every process this server has
@@ -150,6 +169,10 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
       },
     },
     async (_request, reply) => {
+      head = app.store.headPosition().then(
+        (position) => position,
+        () => undefined,
+      );
       return reply.type(registry.contentType).send(await registry.metrics());
     },
   );

@@ -41,6 +41,7 @@ describe('GET /metrics', () => {
       'workflow_readmodels_rebuilding',
       'workflow_store_position',
       'workflow_store_trouble',
+      'workflow_store_up',
       'workflow_tasks_overdue',
       'workflow_timers_due',
     ]);

@@ -166,3 +166,23 @@ describe('given an identity provider (JWKS) that can no longer be reached', () =
     }
   });
 });
+
+describe('given a store that cannot be read (EventStoreDB down, its connection lost)', () => {
+  it('when /metrics is scraped, then it still answers, with workflow_store_up 0 and every other metric; once the store answers, 1', async () => {
+    const applicant = await api.token('applicant', actors.company.org, actors.company.sub);
+    await api.call('GET', '/v1/inbox', { as: applicant });
+    api.app.store.headPosition = async () => {
+      throw Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 });
+    };
+    const down = await api.call('GET', '/metrics');
+    expect(down.status).toBe(200);
+    expect(sample(down.text, 'workflow_store_up')).toEqual(['workflow_store_up 0']);
+    // No position it does not know: NaN, not 0.
+    expect(sample(down.text, 'workflow_store_position')).toEqual(['workflow_store_position Nan']);
+    expect(down.text).toContain('workflow_http_requests_total{method="GET",route="/v1/inbox",status="200"} 1');
+    delete (api.app.store as { headPosition?: unknown }).headPosition;
+    const up = (await api.call('GET', '/metrics')).text;
+    expect(sample(up, 'workflow_store_up')).toEqual(['workflow_store_up 1']);
+    expect(sample(up, 'workflow_store_position')).toEqual(['workflow_store_position 0']);
+  });
+});
