@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DamagedStreamError, EngineError, reportedErrors, UpgradeRequiredError, type EngineErrorCode } from '../engine/errors.js';
-import { LogNotFlushedError, UnreadableEventError } from '../eventstore/types.js';
+import { LogNotFlushedError, StoreUnreachableError, UnreadableEventError } from '../eventstore/types.js';
 import { InvalidQueryError } from '../projections/query.js';
 import { unknownFields } from '../machines/schemas.js';
 import { inEnglish, issueInEnglish } from './english.js';
@@ -132,8 +132,8 @@ export const ProblemBody = z.looseObject({
     .optional()
     .describe(
       docText(
-        'UNAVAILABLE：原因（readModelsRebuilding、storeBusy、storeReadOnly、storeFull、storeIo、storeNotFlushed、storeUnreadable、streamDamaged、upgradeRequired、eventsMissing、identityProviderUnreachable、shuttingDown）；值得重试时应答带 Retry-After',
-        'UNAVAILABLE: why (readModelsRebuilding, storeBusy, storeReadOnly, storeFull, storeIo, storeNotFlushed, storeUnreadable, streamDamaged, upgradeRequired, eventsMissing, identityProviderUnreachable, shuttingDown); the answer carries Retry-After when it is worth retrying',
+        'UNAVAILABLE：原因（readModelsRebuilding、storeBusy、storeReadOnly、storeFull、storeIo、storeNotFlushed、storeUnreachable、storeUnreadable、streamDamaged、upgradeRequired、eventsMissing、identityProviderUnreachable、shuttingDown）；值得重试时应答带 Retry-After',
+        'UNAVAILABLE: why (readModelsRebuilding, storeBusy, storeReadOnly, storeFull, storeIo, storeNotFlushed, storeUnreachable, storeUnreadable, streamDamaged, upgradeRequired, eventsMissing, identityProviderUnreachable, shuttingDown); the answer carries Retry-After when it is worth retrying',
       ),
     ),
 });
@@ -350,6 +350,13 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
         ? `案件的事件流无法按流程重放（${err.streamId}）：存储内容已损坏或被改动，请联系管理员核查（verify 可指出第一个不符的事件）`
         : `the case's events cannot be replayed through its process (${err.streamId}): the stored content was damaged or altered; ask an administrator (verify names the first event that does not match)`;
     extra = { reason: 'streamDamaged' };
+  } else if (err instanceof StoreUnreachableError) {
+    // EventStoreDB down or its connection lost: every request that reads or writes the log meets it,
+    // /health too, which a load balancer then takes for a node out of service. It passes when the store is back.
+    request.log.error({ err }, '无法连接数据存储');
+    code = 'UNAVAILABLE';
+    detail = STORE_UNREACHABLE_TEXT[lang];
+    extra = { reason: 'storeUnreachable', retryAfter: 5 };
   } else if (failure === 'storeBusy') {
     request.log.warn({ err }, '数据存储被占用');
     code = 'UNAVAILABLE';
@@ -396,6 +403,11 @@ const STORE_FAILURE_TEXT = {
   },
 };
 
+const STORE_UNREACHABLE_TEXT = {
+  zh: '暂时无法连接数据存储（EventStoreDB），请稍后重试。若这是一条指令，它可能已保存也可能未保存：请带同一 Idempotency-Key 重试，已保存的不会重复保存',
+  en: 'the data store (EventStoreDB) cannot be reached for now; try again shortly. If this was a command, it may or may not have been stored: retry it with the same Idempotency-Key, which never stores it twice',
+};
+
 /** A failure of the embedded store's file (better-sqlite3's `SqliteError` codes), not of the request. */
 export function storeFailure(err: unknown): 'storeFull' | 'storeReadOnly' | 'storeIo' | 'storeBusy' | 'storeNotFlushed' | undefined {
   if (err instanceof LogNotFlushedError) return 'storeNotFlushed';
@@ -405,7 +417,8 @@ export function storeFailure(err: unknown): 'storeFull' | 'storeReadOnly' | 'sto
   // Another connection held the write lock past the busy timeout: it passes, nothing is wrong with the store.
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'storeBusy';
   if (code.startsWith('SQLITE_READONLY')) return 'storeReadOnly';
-  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN')) return 'storeIo';
+  // A file that no longer reads as a database (damaged, or overwritten while open) is a disk fault to the caller too.
+  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return 'storeIo';
   return undefined;
 }
 

@@ -36,6 +36,7 @@ import {
 } from '@eventstore/db-client';
 import {
   afterPositionOf,
+  StoreUnreachableError,
   StreamNotFoundError,
   UnreadableEventError,
   WrongExpectedVersionError,
@@ -132,6 +133,22 @@ function matches(filter: SubscriptionFilter | undefined, event: { streamId: stri
   return true;
 }
 
+/**
+ * The client's errors that say the server could not be reached, not that it refused: no connection
+ * (gRPC 14 UNAVAILABLE, which an append throws unconverted), a deadline or timeout passed, a node that
+ * is no longer the leader. Our own cancel of a read is not one of them.
+ */
+const UNREACHABLE_TYPES = new Set(['unavailable', 'deadline-exceeded', 'timeout', 'not-leader']);
+const UNREACHABLE_GRPC_CODES = new Set([4, 14]);
+
+/** `error` as `StoreUnreachableError` when it says the server could not be reached; else itself. */
+function unreachable(error: unknown): unknown {
+  if (error instanceof StoreUnreachableError) return error;
+  const { type, code } = (error ?? {}) as { type?: unknown; code?: unknown };
+  if ((typeof type === 'string' && UNREACHABLE_TYPES.has(type)) || (typeof code === 'number' && UNREACHABLE_GRPC_CODES.has(code))) return new StoreUnreachableError(error);
+  return error;
+}
+
 function isStreamNotFound(error: unknown): boolean {
   return error instanceof ClientStreamNotFoundError || (error as { type?: unknown } | null)?.type === 'stream-not-found';
 }
@@ -161,7 +178,7 @@ export class EsdbEventStore implements EventStore {
         const actual = error.actualVersion;
         throw new WrongExpectedVersionError(stream, expected, actual === 'no_stream' ? 'no_stream' : Number(actual));
       }
-      throw error;
+      throw unreachable(error);
     }
     // With `throwOnAppendFailure=false` in the connection string the client answers instead of throwing.
     if (!result.success) throw new WrongExpectedVersionError(stream, expected, await this.#lastRevision(stream));
@@ -199,7 +216,7 @@ export class EsdbEventStore implements EventStore {
       }
     } catch (error) {
       if (isStreamNotFound(error)) throw new StreamNotFoundError(stream);
-      throw error;
+      throw unreachable(error);
     }
     return events;
   }
@@ -265,6 +282,8 @@ export class EsdbEventStore implements EventStore {
         const position = commitOf(resolved, event.position);
         if (position > after) yield { resolved, position };
       }
+    } catch (error) {
+      throw unreachable(error);
     } finally {
       if (!read.readableEnded) await read.cancel().catch(() => undefined);
     }
@@ -338,7 +357,7 @@ class EsdbSubscription implements Subscription {
       const failure = this.#failure as { error: unknown } | undefined;
       if (failure) throw failure.error;
     } catch (error) {
-      if (!this.#closed) throw error;
+      if (!this.#closed) throw unreachable(error);
     } finally {
       await this.close();
     }

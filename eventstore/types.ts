@@ -218,3 +218,16 @@ export class LogNotFlushedError extends Error {
     super(`the event store could not flush its log to disk (${(cause as Error)?.message ?? String(cause)}); it takes no more appends until restarted`, { cause });
   }
 }
+
+/**
+ * The store could not be reached: EventStoreDB down, its connection lost, a call past its deadline
+ * (the adapter turns the client's errors of that kind into this one, with theirs as the cause). The
+ * request is not at fault and may succeed later. An append's outcome is then unknown — it may have
+ * been stored before the connection went — which a retry with the same `Idempotency-Key` settles.
+ */
+export class StoreUnreachableError extends Error {
+  override readonly name = 'StoreUnreachableError';
+  constructor(cause: unknown) {
+    super(`the event store cannot be reached (${(cause as Error)?.message ?? String(cause)})`, { cause });
+  }
+}

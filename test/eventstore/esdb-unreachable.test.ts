@@ -1,0 +1,61 @@
+/**
+ * The EventStoreDB adapter when no server answers: the real client, pointed at a port nobody listens
+ * on (it fails at once, ECONNREFUSED), so this runs on every machine. What the client throws then
+ * differs by call (an append's plain gRPC error, a read's UnavailableError); the adapter answers
+ * one error for all, `StoreUnreachableError`, which the API tells as 503 storeUnreachable.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EsdbEventStore } from '../../eventstore/esdb.js';
+import { StoreUnreachableError } from '../../eventstore/types.js';
+
+/** A loopback port that was just free: listened on, then closed. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+let store: EsdbEventStore;
+beforeAll(async () => {
+  store = EsdbEventStore.open(`esdb://127.0.0.1:${await closedPort()}?tls=false`);
+});
+afterAll(() => store.close());
+
+/** The error a call rejects with. */
+async function failureOf(call: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await call();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('the call succeeded with no server');
+}
+
+describe('given no EventStoreDB server at the address', () => {
+  it.each([
+    ['appendToStream', () => store.appendToStream(`case-${randomUUID()}`, [{ id: randomUUID(), type: 'Happened', data: {}, metadata: {} }])],
+    ['readStream', () => store.readStream(`case-${randomUUID()}`)],
+    ['readAll', async () => {
+      for await (const _ of store.readAll({ maxCount: 1 })) break;
+    }],
+    ['headPosition', () => store.headPosition()],
+    ['countAfter', () => store.countAfter(0, 10)],
+  ] as const)('when %s is called, then it rejects with StoreUnreachableError, the client error as its cause', async (_name, call) => {
+    const error = await failureOf(call);
+    expect(error).toBeInstanceOf(StoreUnreachableError);
+    expect(((error as StoreUnreachableError).cause as { code?: unknown }).code).toBe(14);
+    expect((error as Error).message).toMatch(/cannot be reached .*UNAVAILABLE/);
+  });
+
+  it('when a subscription to $all is read, then it ends with StoreUnreachableError', async () => {
+    const subscription = store.subscribeToAll();
+    const error = await failureOf(async () => {
+      for await (const _ of subscription) break;
+    });
+    expect(error).toBeInstanceOf(StoreUnreachableError);
+  });
+});
