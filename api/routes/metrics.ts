@@ -87,6 +87,17 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
       this.set(app.readModels.rebuilding() ? 1 : 0);
     },
   });
+  // How far a rebuild has come, so that a dashboard shows it moving and an alert sees one that stalls
+  // (a rebuild of millions of events takes minutes, and meanwhile lists and reports answer 503).
+  new Gauge({
+    name: 'workflow_readmodels_rebuild_progress',
+    help: '读模型重建的进度（0 到 1：已处理的事件数除以要处理的事件数）；未在重建时为 NaN',
+    registers: [registry],
+    collect() {
+      const rebuilding = app.readModels.rebuilding();
+      this.set(rebuilding ? (rebuilding.total > 0 ? Math.min(1, rebuilding.done / rebuilding.total) : 0) : Number.NaN);
+    },
+  });
   new Gauge({
     name: 'workflow_readmodels_lag_events',
     help: '存储中读模型尚未处理的事件数（EventStoreDB 下最多计到 1000，读数为 1000 时实际可能更多）',

@@ -309,10 +309,18 @@ describe('given a read model being rebuilt by another process (its checkpoint ma
         expect([url, res.status, res.body?.reason]).toEqual([url, 503, 'readModelsRebuilding']);
       }
       expect((await api.call('GET', '/health', t.admin)).body.projections.rebuilding).toMatchObject({ done: 0 });
+      const progress = async () => /^workflow_readmodels_rebuild_progress (\S+)$/m.exec((await api.call('GET', '/metrics', t.admin)).text)?.[1];
+      expect(await progress()).toBe('0');
       const head = api.db.prepare('SELECT max(position) FROM events').pluck().get() as number;
+      // Halfway: /metrics tells the same fraction /health does.
+      api.db.prepare("UPDATE projection_checkpoints SET position = ? WHERE name = 'audit'").run(Math.floor(head / 2));
+      const { done, total } = (await api.call('GET', '/health', t.admin)).body.projections.rebuilding as { done: number; total: number };
+      expect([done, total]).toEqual([Math.floor(head / 2), head]);
+      expect(Number(await progress())).toBeCloseTo(done / total, 6);
       api.db.prepare("UPDATE projection_checkpoints SET version = ?, position = ? WHERE name = 'audit'").run(version, head);
       for (const url of urls) expect([url, (await api.call('GET', url, url.startsWith('/v1/inbox') ? t.provider : t.admin)).status]).toEqual([url, 200]);
       expect((await api.call('GET', '/health', t.admin)).body.projections.rebuilding).toBeUndefined();
+      expect(await progress()).toBe('Nan');
     } finally {
       await api.close();
     }
