@@ -11,12 +11,14 @@ import { docText } from './docText.js';
 import { BODY_LIMIT_TEXT } from './limits.js';
 
 /** API.md "Errors": each code maps to one status, once, here. */
-const STATUS: Record<EngineErrorCode | 'UNAUTHENTICATED' | 'PAYLOAD_TOO_LARGE' | ConnectionCode | 'UNAVAILABLE' | 'INTERNAL', number> = {
+const STATUS: Record<EngineErrorCode | 'UNAUTHENTICATED' | 'PAYLOAD_TOO_LARGE' | ConnectionCode | MethodCode | 'UNAVAILABLE' | 'INTERNAL', number> = {
   VALIDATION_FAILED: 400,
   UNKNOWN_PROCESS: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  // Beyond API.md: a known address asked with a method it does not take (RFC 9110 §15.5.6), with `Allow`.
+  METHOD_NOT_ALLOWED: 405,
   INVALID_TRANSITION: 409,
   REVISION_CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
@@ -38,6 +40,7 @@ const TITLES: Record<keyof typeof STATUS, { zh: string; en: string }> = {
   UNAUTHENTICATED: { zh: '未登录或凭证无效', en: 'Unauthenticated' },
   FORBIDDEN: { zh: '无权执行此操作', en: 'Forbidden' },
   NOT_FOUND: { zh: '未找到', en: 'Not found' },
+  METHOD_NOT_ALLOWED: { zh: '不支持此请求方法', en: 'Method not allowed' },
   INVALID_TRANSITION: { zh: '当前状态不接受此指令', en: 'Invalid transition' },
   REVISION_CONFLICT: { zh: '版本冲突', en: 'Revision conflict' },
   PAYLOAD_TOO_LARGE: { zh: '请求体过大', en: 'Payload too large' },
@@ -72,6 +75,13 @@ export type ProblemCode = (typeof PROBLEM_CODES)[number];
 export const CONNECTION_CODES = ['REQUEST_TIMEOUT', 'HEADERS_TOO_LARGE', 'EXPECTATION_FAILED'] as const;
 type ConnectionCode = (typeof CONNECTION_CODES)[number];
 
+/**
+ * The code of a method an address does not take: answered by no route of the document (each route is
+ * one method), so listed in the Problem component's codes alone, as the connection's codes are.
+ */
+export const METHOD_CODES = ['METHOD_NOT_ALLOWED'] as const;
+type MethodCode = (typeof METHOD_CODES)[number];
+
 /** The HTTP status of a code, and its title, for the OpenAPI document. */
 export function problemStatus(code: ProblemCode): number {
   return STATUS[code];
@@ -89,11 +99,11 @@ export const ProblemBody = z.looseObject({
   title: z.string().describe(docText('错误代码的文字说明：默认为中文，请求带 Accept-Language: en 时为英文', 'the code in words: Chinese by default, English with Accept-Language: en')),
   status: z.number().int().describe(docText('HTTP 状态码', 'the HTTP status')),
   code: z
-    .enum([...PROBLEM_CODES, ...CONNECTION_CODES])
+    .enum([...PROBLEM_CODES, ...METHOD_CODES, ...CONNECTION_CODES])
     .describe(
       docText(
-        'API.md「Errors」；REQUEST_TIMEOUT（408）和 HEADERS_TOO_LARGE（431）在选定路由之前应答给连接，使用中文，随后关闭连接；EXPECTATION_FAILED（417）应答 Expect 请求头中除 100-continue 以外的期望',
-        'API.md "Errors"; REQUEST_TIMEOUT (408) and HEADERS_TOO_LARGE (431) are answered to a connection before any route is chosen, in Chinese, and close it; EXPECTATION_FAILED (417) answers an Expect header other than 100-continue',
+        'API.md「Errors」；METHOD_NOT_ALLOWED（405）应答以其不支持的方法请求的已有地址（如 DELETE /v1/cases），带 Allow 请求头列出该地址支持的方法（OPTIONS 该地址时答 204 及同样的 Allow）；REQUEST_TIMEOUT（408）和 HEADERS_TOO_LARGE（431）在选定路由之前应答给连接，使用中文，随后关闭连接；EXPECTATION_FAILED（417）应答 Expect 请求头中除 100-continue 以外的期望',
+        'API.md "Errors"; METHOD_NOT_ALLOWED (405) answers an address the API has asked with a method it does not take (DELETE /v1/cases), with an Allow header listing the methods it takes (OPTIONS on the address answers 204 with the same Allow); REQUEST_TIMEOUT (408) and HEADERS_TOO_LARGE (431) are answered to a connection before any route is chosen, in Chinese, and close it; EXPECTATION_FAILED (417) answers an Expect header other than 100-continue',
       ),
     ),
   detail: z.string().describe(docText('本次请求的问题所在：默认为中文，请求带 Accept-Language: en 时为英文', 'what was wrong with this request: Chinese by default, English with Accept-Language: en')),

@@ -310,7 +310,7 @@ function problemBytes({ status, lang, body }: ReturnType<typeof wireProblem>): s
   );
 }
 
-/** CONNECT asks for a tunnel, as of a proxy: this is no proxy, and the target no address of it (404, as any other method or path it does not serve). */
+/** CONNECT asks for a tunnel, as of a proxy: this is no proxy, and the target no address of it (404, as a path it does not serve). */
 function answerConnect(request: IncomingMessage, socket: Duplex): void {
   const target = request.url ?? '';
   const problem = wireProblem('NOT_FOUND', request.headers, { zh: `没有这个地址：CONNECT ${target}`, en: `no route CONNECT ${target}` });
@@ -523,6 +523,15 @@ export async function buildServer(app: App) {
   server.setNotFoundHandler((request, reply) =>
     sendProblem(reply, request, new ApiError('NOT_FOUND', { zh: `没有这个地址：${request.method} ${request.url}`, en: `no route ${request.method} ${request.url}` })),
   );
+  // The methods each address takes, as its routes are added: answered in `Allow` (answerOtherMethods).
+  // A route left out of /docs (the test clock, off) is one the API does not admit to: it stays 404 to every method.
+  const methodsAt = new Map<string, Set<string>>();
+  server.addHook('onRoute', (route) => {
+    if ((route.schema as { hide?: boolean } | undefined)?.hide === true) return;
+    const methods = methodsAt.get(route.url) ?? new Set<string>();
+    for (const method of [route.method].flat()) methods.add(method);
+    methodsAt.set(route.url, methods);
+  });
 
   await server.register(swagger, {
     openapi: {
@@ -571,5 +580,47 @@ export async function buildServer(app: App) {
       return english;
     },
   );
+  /**
+   * A known address asked with a method it does not take (DELETE /v1/cases, PUT /v1/inbox, POST /health)
+   * was answered 404 "没有这个地址", which sent a client looking for a typo in the path: it is 405
+   * METHOD_NOT_ALLOWED with `Allow` (RFC 9110 §15.5.6), and OPTIONS on the address is 204 with the same
+   * `Allow` (§9.3.7), where both were 404. Routes of the router, so an address is matched exactly as its
+   * own routes are; answered in onRequest, after the caller is known (an anonymous /v1 request is 401,
+   * whether the address exists or not) and before any body is read or checked. Not in /docs: no operation.
+   */
+  function answerOtherMethods(url: string, taken: ReadonlySet<string>): void {
+    const allowed = new Set([...taken, 'OPTIONS']);
+    if (allowed.has('GET')) allowed.add('HEAD');
+    const allow = [...allowed].sort().join(', ');
+    if (!taken.has('OPTIONS')) {
+      server.route({
+        method: 'OPTIONS',
+        url,
+        schema: { hide: true },
+        onRequest: async (_request, reply) => reply.code(204).header('allow', allow).send(),
+        handler: async (_request, reply) => reply.code(204).header('allow', allow).send(),
+      });
+    }
+    // CONNECT never reaches a route (answerConnect).
+    const others = server.supportedMethods.filter((method) => !allowed.has(method) && method !== 'CONNECT');
+    if (others.length === 0) return;
+    const refusal = (method: string) =>
+      new ApiError('METHOD_NOT_ALLOWED', { zh: `此地址不支持 ${method} 方法，支持的方法：${allow}`, en: `this address does not take ${method}; it takes ${allow}` });
+    server.route({
+      method: others,
+      url,
+      exposeHeadRoute: false,
+      schema: { hide: true },
+      onRequest: async (request, reply) => {
+        reply.header('allow', allow);
+        throw refusal(request.method);
+      },
+      handler: async (request) => {
+        throw refusal(request.method);
+      },
+    });
+  }
+  // Last: every address is known by now.
+  for (const [url, methods] of methodsAt) answerOtherMethods(url, methods);
   return server;
 }

@@ -269,8 +269,8 @@ describe('GET /docs: the OpenAPI 3.1 document', () => {
   it('lists on every route the problems it answers with, each a Problem of the codes of that status', () => {
     const problem = component('Problem');
     expect(problem.required).toEqual(['type', 'title', 'status', 'code', 'detail']);
-    // The last two are answered to a connection whose request Node could not read, before any route.
-    expect(problem.properties.code.enum).toEqual(['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'INVALID_TRANSITION', 'REVISION_CONFLICT', 'PAYLOAD_TOO_LARGE', 'RULE_VIOLATED', 'CALENDAR_NOT_COVERED', 'UNAVAILABLE', 'REQUEST_TIMEOUT', 'HEADERS_TOO_LARGE', 'EXPECTATION_FAILED']);
+    // METHOD_NOT_ALLOWED is answered by no route (a method an address does not take); the last three to a connection before any route, or to its Expect.
+    expect(problem.properties.code.enum).toEqual(['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'INVALID_TRANSITION', 'REVISION_CONFLICT', 'PAYLOAD_TOO_LARGE', 'RULE_VIOLATED', 'CALENDAR_NOT_COVERED', 'UNAVAILABLE', 'METHOD_NOT_ALLOWED', 'REQUEST_TIMEOUT', 'HEADERS_TOO_LARGE', 'EXPECTATION_FAILED']);
     expect(problem.properties.errors.items).toMatchObject({ required: ['path', 'message'] });
     for (const member of ['state', 'allowed', 'currentRevision', 'rule', 'article', 'year', 'reason']) expect(problem.properties[member], member).toBeDefined();
 
