@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { shanghaiDateOf } from '../../calendars/index.js';
@@ -73,13 +73,56 @@ export function notAhead(app: App, name: string, value: string): string {
 
 const REPORT_ROLES = new Set(['supervisor', 'auditor', 'authority', 'admin']);
 
-/** A report answers JSON, or CSV with `format=csv` (UTF-8 with a byte-order mark, Chinese headers). */
+/** RFC 9110 §12.4.2 qvalue: 0 to 1, at most three decimals. */
+const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
+
+/**
+ * How much an Accept header wants a media type (RFC 9110 §12.5.1): the q of its most specific range
+ * that matches (`text/csv` over `text/*` over `*\/*`), 0 when none does. Parameters other than q are
+ * not weighed (the CSV is UTF-8, as `charset=utf-8` asks). An entry whose q is not a qvalue is ignored.
+ */
+function acceptQ(accept: string, type: string): number {
+  const [major] = type.split('/');
+  let best = -1;
+  let q = 0;
+  for (const part of accept.slice(0, 1000).split(',')) {
+    const [range = '', ...params] = part.trim().toLowerCase().split(';');
+    const given = params.map((p) => /^\s*q\s*=\s*(.*?)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+    if (given !== undefined && !QVALUE.test(given)) continue;
+    const name = range.trim();
+    const specificity = name === type ? 2 : name === `${major}/*` ? 1 : name === '*/*' ? 0 : -1;
+    if (specificity > best) {
+      best = specificity;
+      q = given === undefined ? 1 : Number(given);
+    }
+  }
+  return q;
+}
+
+/**
+ * A report's format: `format` when the query names it (API.md); without it, CSV when Accept prefers
+ * text/csv to JSON (`Accept: text/csv`, as a spreadsheet tool or `curl -H 'Accept: text/csv'` asks),
+ * and JSON otherwise — no Accept, `*\/*`, a browser's, `application/xml` (which no report is made in:
+ * JSON, the default, as before, rather than 406), or text/csv and JSON equally. The answer says it
+ * depends on Accept (`Vary`).
+ */
+function reportFormat(request: FastifyRequest, reply: FastifyReply, format: 'json' | 'csv'): 'json' | 'csv' {
+  reply.header('vary', 'Accept');
+  const query = request.url.indexOf('?');
+  if (query >= 0 && new URLSearchParams(request.url.slice(query + 1)).has('format')) return format;
+  const accept = request.headers.accept;
+  if (typeof accept !== 'string') return 'json';
+  const csv = acceptQ(accept, 'text/csv');
+  return csv > 0 && csv > acceptQ(accept, 'application/json') ? 'csv' : 'json';
+}
+
+/** A report answers JSON, or CSV with `format=csv` or `Accept: text/csv` (UTF-8 with a byte-order mark, Chinese headers). */
 const reportDocs = (description: DocText, component: string): RouteDocs => ({
   responses: {
     200: {
       description: docText(
-        `${description}；format=csv 时以 CSV 附件给出相同内容（带 BOM 的 UTF-8，中文列名）`,
-        `${englishOf(description)}; with format=csv, the same as CSV (UTF-8 with a byte-order mark, Chinese column headers), as an attachment`,
+        `${description}；format=csv 时，或未给 format 而 Accept 偏好 text/csv 胜于 JSON 时（如 Accept: text/csv），以 CSV 附件给出相同内容（带 BOM 的 UTF-8，中文列名）；format 优先于 Accept，其他 Accept（包括 application/xml）均答 JSON；应答带 Vary: Accept`,
+        `${englishOf(description)}; with format=csv, or without format when Accept prefers text/csv to JSON (Accept: text/csv), the same as CSV (UTF-8 with a byte-order mark, Chinese column headers), as an attachment; format wins over Accept, and any other Accept (application/xml included) is answered JSON; the answer carries Vary: Accept`,
       ),
       content: { 'application/json': ref(component), 'text/csv': { type: 'string' } },
     },
@@ -238,7 +281,8 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     },
     async (request, reply) => {
       const caller = await callerOf(request, app.verifier);
-      const { format, table, minPosition, region, asOf, ...filters } = request.query;
+      const { format: asked, table, minPosition, region, asOf, ...filters } = request.query;
+      const format = reportFormat(request, reply, asked);
       const scope = reportRegion(app, caller, region);
       await caughtUp(app, reply, minPosition);
       const at = asOf === undefined ? app.clock.now() : notAhead(app, 'asOf', asOf);
@@ -298,7 +342,8 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     },
     async (request, reply) => {
       const caller = await callerOf(request, app.verifier);
-      const { format, minPosition, region, from, to, ...filters } = request.query;
+      const { format: asked, minPosition, region, from, to, ...filters } = request.query;
+      const format = reportFormat(request, reply, asked);
       const scope = reportRegion(app, caller, region);
       await caughtUp(app, reply, minPosition);
       // Default period: the calendar year (Asia/Shanghai) up to now, or up to `to` — of the year its last moment is in.
