@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Directory } from '../directory/directory.js';
-import { UnreadableEventError } from '../eventstore/types.js';
+import { StoreUnreachableError, UnreadableEventError } from '../eventstore/types.js';
 import { ForeignLogError } from '../eventstore/sqlite.js';
 import { storeFailure } from '../api/problem.js';
 import type { Config } from '../infra/config.js';
@@ -123,8 +123,9 @@ export function startupMessage(err: unknown, config: Config): string {
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code.startsWith('SQLITE_READONLY')) {
     return `数据目录 ${dataDir} 不可写：请检查 WORKFLOW_DATA_DIR 及其权限`;
   }
-  // EventStoreDB's client: gRPC UNAVAILABLE (refused, unresolvable), a deadline, or gossip discovery giving up.
-  if (config.store !== 'sqlite' && (esdbUnreachable(err) || /^Failed to discover/.test(err.message))) {
+  // EventStoreDB's client: gRPC UNAVAILABLE (refused, unresolvable), a deadline, or gossip discovery giving
+  // up — as the adapter tells them (StoreUnreachableError) or, from a call it does not wrap, the client's own.
+  if (config.store !== 'sqlite' && (err instanceof StoreUnreachableError || esdbUnreachable(err) || /^Failed to discover/.test(err.message))) {
     return `无法连接 EventStoreDB（${esdbHosts(config.store)}）：请确认它已启动、可以访问，并检查 WORKFLOW_STORE`;
   }
   return withoutCredentials(err.message);

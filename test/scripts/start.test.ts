@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Directory } from '../../directory/directory.js';
-import { LogNotFlushedError } from '../../eventstore/types.js';
+import { LogNotFlushedError, StoreUnreachableError } from '../../eventstore/types.js';
 import { loadConfig } from '../../infra/config.js';
 import { startupMessage } from '../../scripts/startupError.js';
 import { mintToken } from '../../api/auth.js';
@@ -144,6 +144,15 @@ describe('startupMessage, for what root (who runs these tests) cannot be refused
     expect(startupMessage(failure('SQLITE_BUSY'), config)).toBe('事件库被其他进程长时间占用（写锁）：请等它完成');
     expect(startupMessage(failure('SQLITE_IOERR_WRITE'), config)).toBe('读写数据目录 /srv/wf 时出错（磁盘故障、文件被删除或打开的文件过多）：请检查磁盘');
     expect(startupMessage(new LogNotFlushedError(new Error('EIO')), config)).toBe('事件库的日志未能写入磁盘：请检查磁盘');
+  });
+
+  it('given EventStoreDB unreachable as the adapter tells it (StoreUnreachableError, the client\'s error its cause), then 无法连接 EventStoreDB naming the hosts, not the English message', () => {
+    const esdb = loadConfig({ WORKFLOW_DATA_DIR: '/srv/wf', WORKFLOW_STORE: 'esdb://admin:changeit@db1:2113,db2:2113?tls=false' });
+    const refused = Object.assign(new Error('14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED'), { code: 14 });
+    const late = Object.assign(new Error('Deadline exceeded'), { type: 'deadline-exceeded' });
+    for (const cause of [refused, late]) {
+      expect(startupMessage(new StoreUnreachableError(cause), esdb)).toBe('无法连接 EventStoreDB（db1:2113,db2:2113）：请确认它已启动、可以访问，并检查 WORKFLOW_STORE');
+    }
   });
 
   it('given an unknown error, then its message, with any connection string credentials masked', () => {
