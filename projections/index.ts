@@ -66,6 +66,12 @@ export interface ReadModelsOptions {
   onProgress?: Progress;
   /** Follow mode: told of a failure before the subscription resumes. */
   onError?: (error: unknown) => void;
+  /** Follow mode: the subscription resumes after a failure (`RunnerOptions.onRetry`: how many in a row, and when). */
+  onRetry?: RunnerOptions['onRetry'];
+  /** Follow mode: the store answers again after failures in a row (`RunnerOptions.onRecovered`). */
+  onRecovered?: RunnerOptions['onRecovered'];
+  /** Follow mode: how a retry waits (`RunnerOptions.retryTimer`): tests resume at once. */
+  retryTimer?: RunnerOptions['retryTimer'];
   /** Follow mode: `PRAGMA synchronous` of `readmodels.db`. Default `NORMAL` (a lost tail is re-read from the log). */
   synchronous?: SqliteSynchronous;
   /** Inline mode: threads a rebuild from position 0 is split across. Default: the cores, at most 4; 1 keeps it in this thread. */
@@ -276,6 +282,9 @@ export async function openReadModels(options: ReadModelsOptions): Promise<ReadMo
   const runner: RunnerOptions = {
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
+    ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+    ...(options.onRecovered ? { onRecovered: options.onRecovered } : {}),
+    ...(options.retryTimer ? { retryTimer: options.retryTimer } : {}),
   };
   // The worker knows the shipped read models by name; others are rebuilt in this thread.
   const threads = options.rebuildThreads ?? Math.min(availableParallelism(), 4);

@@ -21,7 +21,7 @@ import { parentPort, Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { SQLITE_MMAP_BYTES, type SqliteEventStore } from '../eventstore/sqlite.js';
 import { nextTurn } from '../infra/turn.js';
-import { readAllPastUnreadable, UnreadableEventError, type EventStore, type RecordedEvent, type Subscription } from '../eventstore/types.js';
+import { readAllPastUnreadable, StoreUnreachableError, UnreadableEventError, type EventStore, type RecordedEvent, type Subscription } from '../eventstore/types.js';
 
 export type Db = Database.Database;
 
@@ -96,8 +96,23 @@ export interface RunnerOptions {
    * skipped events are told to `process.emitWarning`.
    */
   onError?: (error: unknown) => void;
-  /** Delay before a failed follow-mode subscription is resumed. Default 1000 ms. */
+  /**
+   * Delay before a failed follow-mode subscription is resumed the first time. Default 1000 ms. It
+   * doubles with every failure in a row, up to `maxRetryDelayMs`: an EventStoreDB down for an hour is
+   * asked (and its failure told) about a hundred times, not 3,600.
+   */
   retryDelayMs?: number;
+  /** The longest delay between two follow-mode retries. Default 30,000 ms. */
+  maxRetryDelayMs?: number;
+  /**
+   * Follow mode: told, with the failure that stopped it, that the subscription resumes after `delayMs`
+   * (`failures` in a row so far). `onError` is told the failure too.
+   */
+  onRetry?: (error: unknown, retry: { failures: number; delayMs: number }) => void;
+  /** Follow mode: the store answered again after `failures` failures in a row (the head read, or events folded). */
+  onRecovered?: (failures: number) => void;
+  /** Follow mode: how a retry waits `ms` before `resume` (default `setTimeout`); answers a cancel. Tests resume at once. */
+  retryTimer?: (resume: () => void, ms: number) => () => void;
   /** Inline mode: rebuilds from position 0 in worker threads, each folding a share of the cases. */
   parallel?: ParallelRebuild;
 }
@@ -1312,7 +1327,11 @@ export class FollowProjector implements Projector {
   readonly #checkpoints: Checkpoints;
   readonly #batchSize: number;
   readonly #retryDelayMs: number;
+  readonly #maxRetryDelayMs: number;
   readonly #onError: ((error: unknown) => void) | undefined;
+  readonly #onRetry: RunnerOptions['onRetry'];
+  readonly #onRecovered: RunnerOptions['onRecovered'];
+  readonly #retryTimer: NonNullable<RunnerOptions['retryTimer']>;
   readonly #report: Report;
   readonly #waiters = new Waiters();
   /** Committed checkpoints. */
@@ -1326,7 +1345,10 @@ export class FollowProjector implements Projector {
   #closed = false;
   #head = 0;
   #rebuilds: { names: string[]; target: number; onProgress?: Progress; resolve: () => void; reject: (e: unknown) => void }[] = [];
-  #retryTimer: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | undefined;
+  #retryWait: { cancel: () => void; resolve: () => void } | undefined;
+  /** Failures in a row since the store last answered: the next retry waits longer with each. */
+  #failures = 0;
+  #lastFailure: unknown;
 
   constructor(store: EventStore, db: Db, projections: readonly Projection[], options: RunnerOptions = {}) {
     this.#store = store;
@@ -1334,7 +1356,16 @@ export class FollowProjector implements Projector {
     this.#projections = projections;
     this.#batchSize = options.batchSize ?? 1000;
     this.#retryDelayMs = options.retryDelayMs ?? 1000;
+    this.#maxRetryDelayMs = Math.max(this.#retryDelayMs, options.maxRetryDelayMs ?? 30_000);
     this.#onError = options.onError;
+    this.#onRetry = options.onRetry;
+    this.#onRecovered = options.onRecovered;
+    this.#retryTimer =
+      options.retryTimer ??
+      ((resume, ms) => {
+        const timer = setTimeout(resume, ms);
+        return () => clearTimeout(timer);
+      });
     this.#report = reporter(options.onError);
     this.#checkpoints = new Checkpoints(db);
   }
@@ -1403,9 +1434,9 @@ export class FollowProjector implements Projector {
 
   async #pause(): Promise<void> {
     this.#running = false;
-    if (this.#retryTimer) {
-      clearTimeout(this.#retryTimer.timer);
-      this.#retryTimer.resolve();
+    if (this.#retryWait) {
+      this.#retryWait.cancel();
+      this.#retryWait.resolve();
     }
     await this.#subscription?.close();
     await this.#loop;
@@ -1424,6 +1455,9 @@ export class FollowProjector implements Projector {
         continue;
       }
       if (!this.#running) return;
+      // The store answered: a store that was unreachable is back (a fold that keeps failing is not
+      // over until it folds, in #flush).
+      if (this.#lastFailure instanceof StoreUnreachableError) this.#recovered();
       const from = this.position;
       const subscription = this.#store.subscribeToAll({ fromPosition: from === 0 ? 'start' : from });
       this.#subscription = subscription;
@@ -1461,11 +1495,23 @@ export class FollowProjector implements Projector {
     }
   }
 
+  /** Waits before the next attempt: the first delay after one failure, doubled for each further one in a row, capped. */
   async #retryPause(): Promise<void> {
+    const failures = Math.max(1, this.#failures);
+    const delayMs = Math.min(this.#maxRetryDelayMs, this.#retryDelayMs * 2 ** Math.min(failures - 1, 30));
+    if (this.#failures > 0) this.#onRetry?.(this.#lastFailure, { failures, delayMs });
     await new Promise<void>((resolve) => {
-      this.#retryTimer = { timer: setTimeout(resolve, this.#retryDelayMs), resolve };
+      this.#retryWait = { cancel: this.#retryTimer(resolve, delayMs), resolve };
     });
-    this.#retryTimer = undefined;
+    this.#retryWait = undefined;
+  }
+
+  #recovered(): void {
+    if (this.#failures === 0) return;
+    const failures = this.#failures;
+    this.#failures = 0;
+    this.#lastFailure = undefined;
+    this.#onRecovered?.(failures);
   }
 
   /**
@@ -1534,12 +1580,15 @@ export class FollowProjector implements Projector {
     }
     this.#positions = positions;
     this.#head = Math.max(this.#head, positionOf(events[events.length - 1]!));
+    this.#recovered();
     this.#waiters.reached(this.position);
     this.#progress();
   }
 
   #fail(error: unknown): void {
     this.#broken = true;
+    this.#failures++;
+    this.#lastFailure = error;
     this.#buffer = [];
     this.#onError?.(error);
     for (const r of this.#rebuilds.splice(0)) r.reject(error);
