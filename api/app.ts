@@ -1,11 +1,11 @@
 import type { Config } from '../infra/config.js';
-import { developmentSecret } from '../infra/config.js';
+import { developmentSecret, esdbHosts } from '../infra/config.js';
 import { elapsedMs, systemClock, ManualClock, type Clock } from '../infra/clock.js';
 import { createLogger, type Logger } from '../infra/logger.js';
 import { defaultCalendar, DEFAULT_DEADLINE_RULES } from '../calendars/index.js';
 import { Directory } from '../directory/directory.js';
 import { openStore } from '../eventstore/open.js';
-import { UnreadableEventError, type EventStore } from '../eventstore/types.js';
+import { StoreUnreachableError, UnreadableEventError, type EventStore } from '../eventstore/types.js';
 import { registry as defaultRegistry, type ProcessRegistry } from '../machines/registry.js';
 import { Engine } from '../engine/engine.js';
 import { CalendarAwareEngine, CalendarInForce } from '../engine/calendarInForce.js';
@@ -96,6 +96,41 @@ function startupProgress(logger: Logger, everyMs: number): { progress: NonNullab
   };
 }
 
+/**
+ * What the read models tell the log. A stored event they skip (it cannot be parsed) is told in the
+ * read models' words (UnreadableEventSkipped: Chinese, naming the event); read models ahead of the log
+ * (an older backup of it restored under them) in one line, and rebuilt from 0; anything else is a fold
+ * or subscription failure, retried after a delay that grows while it fails. An EventStoreDB that
+ * cannot be reached is told without a stack, naming its hosts, what to check and when it is tried
+ * again (at most every 30 s while it stays down), and its return once.
+ */
+export function readModelsLog(logger: Logger, store: string): Pick<ReadModelsOptions, 'onError' | 'onRetry' | 'onRecovered'> {
+  const where = store === 'sqlite' ? '事件库' : `EventStoreDB（${esdbHosts(store)}）`;
+  return {
+    onError: (err) => {
+      if (err instanceof ReadModelsAheadOfLog) logger.warn({ readModels: err.readModels, head: err.head }, err.message);
+      else if (err instanceof UnreadableEventError) logger.warn({ err, event: err.event }, UnreadableEventSkipped.of(err).message);
+      // Told by onRetry, which follows.
+      else if (!(err instanceof StoreUnreachableError)) logger.error({ err }, '读模型订阅出错，正在重试');
+    },
+    onRetry: (err, { failures, delayMs }) => {
+      if (!(err instanceof StoreUnreachableError)) return;
+      const seconds = Math.ceil(delayMs / 1000);
+      logger.error(
+        { failures, retryInSeconds: seconds, cause: (err.cause as Error | undefined)?.message ?? err.message },
+        `无法连接 ${where}：读模型暂停更新（待办、案件列表和报表停留在连接中断时），${seconds} 秒后第 ${failures} 次重试；请确认它已启动、可以访问，并检查 WORKFLOW_STORE`,
+      );
+    },
+    onRecovered: (failures, lastFailure) =>
+      logger.info(
+        { failures },
+        lastFailure instanceof StoreUnreachableError
+          ? `已重新连接 ${where}：读模型恢复更新（此前连续失败 ${failures} 次）`
+          : `读模型订阅已恢复（此前连续失败 ${failures} 次）`,
+      ),
+  };
+}
+
 /** A configuration the server refuses to start with: `npm start` prints its message, not a stack. */
 export class StartupRefusal extends Error {
   override readonly name = 'StartupRefusal';
@@ -154,15 +189,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     calendar: () => calendar.current(),
     ...(overrides.reportTurns ? { turns: overrides.reportTurns } : {}),
     ...(overrides.projections ? { projections: overrides.projections } : {}),
-    // A stored event the read models skip (it cannot be parsed) is told in the read models' words
-    // (UnreadableEventSkipped: Chinese, naming the event); anything else is a fold or subscription failure, retried.
-    // Read models ahead of the log (an older backup of it restored under them) are told in one line and rebuilt from 0.
-    onError: (err) =>
-      err instanceof ReadModelsAheadOfLog
-        ? logger.warn({ readModels: err.readModels, head: err.head }, err.message)
-        : err instanceof UnreadableEventError
-          ? logger.warn({ err, event: err.event }, UnreadableEventSkipped.of(err).message)
-          : logger.error({ err }, '读模型订阅出错，正在重试'),
+    ...readModelsLog(logger, config.store),
     onProgress: startup.progress,
   });
   startup.done();

@@ -109,8 +109,8 @@ export interface RunnerOptions {
    * (`failures` in a row so far). `onError` is told the failure too.
    */
   onRetry?: (error: unknown, retry: { failures: number; delayMs: number }) => void;
-  /** Follow mode: the store answered again after `failures` failures in a row (the head read, or events folded). */
-  onRecovered?: (failures: number) => void;
+  /** Follow mode: the store answered again after `failures` failures in a row, the last `lastFailure` (the head read, or events folded). */
+  onRecovered?: (failures: number, lastFailure: unknown) => void;
   /** Follow mode: how a retry waits `ms` before `resume` (default `setTimeout`); answers a cancel. Tests resume at once. */
   retryTimer?: (resume: () => void, ms: number) => () => void;
   /** Inline mode: rebuilds from position 0 in worker threads, each folding a share of the cases. */
@@ -1509,9 +1509,10 @@ export class FollowProjector implements Projector {
   #recovered(): void {
     if (this.#failures === 0) return;
     const failures = this.#failures;
+    const lastFailure = this.#lastFailure;
     this.#failures = 0;
     this.#lastFailure = undefined;
-    this.#onRecovered?.(failures);
+    this.#onRecovered?.(failures, lastFailure);
   }
 
   /**

@@ -9,7 +9,9 @@ import { Directory } from '../directory/directory.js';
 import { StoreUnreachableError, UnreadableEventError } from '../eventstore/types.js';
 import { ForeignLogError } from '../eventstore/sqlite.js';
 import { storeFailure } from '../api/problem.js';
-import type { Config } from '../infra/config.js';
+import { esdbHosts, type Config } from '../infra/config.js';
+
+export { esdbHosts };
 
 /** Says in one line after `prefix` why `err` stopped a command (the stack only with DEBUG set), and exits with `code`. */
 export function exitSaying(prefix: string, err: unknown, config: Config, code: number): never {
@@ -31,10 +33,6 @@ function isFolder(path: string): boolean {
   }
 }
 
-/** The hosts of an EventStoreDB connection string, without its scheme, credentials and options. */
-export function esdbHosts(connectionString: string): string {
-  return connectionString.replace(/^[a-z+]+:\/\//i, '').replace(/^[^@/?]*@/, '').split(/[/?]/)[0] ?? '';
-}
 
 /**
  * The EventStoreDB client's "could not reach the server" errors (UnavailableError, DeadlineExceededError),

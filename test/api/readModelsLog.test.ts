@@ -1,0 +1,60 @@
+/**
+ * What the server's log says while its read models follow an EventStoreDB that cannot be reached:
+ * one line per retry (the retries back off to every 30 s: projections/runner.ts), in Chinese, naming
+ * the hosts — never the connection string's credentials — what to check and when it is tried again,
+ * without a stack; and one line when it answers again.
+ */
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { readModelsLog } from '../../api/app.js';
+import { StoreUnreachableError } from '../../eventstore/types.js';
+import { createLogger } from '../../infra/logger.js';
+
+const STORE = 'esdb://admin:changeit@db1:2113,db2:2113?tls=false';
+const refused = () => new StoreUnreachableError(Object.assign(new Error('14 UNAVAILABLE: No connection established. Last error: connect ECONNREFUSED 10.0.0.1:2113'), { code: 14 }));
+
+function logged(store = STORE) {
+  const lines: { level: number; msg: string; [key: string]: unknown }[] = [];
+  const sink = new Writable({ write: (chunk: Buffer, _encoding, next) => (lines.push(JSON.parse(chunk.toString()) as (typeof lines)[number]), next()) });
+  return { lines, log: readModelsLog(createLogger({ level: 'info' }, sink), store) };
+}
+
+describe('the read models log, given EventStoreDB unreachable', () => {
+  it('when the subscription fails and is retried, then one error line per retry, in Chinese, naming the hosts, the retry and its delay, without credentials or a stack', () => {
+    const { lines, log } = logged();
+    for (const [failures, delayMs] of [[1, 1_000], [2, 2_000], [7, 30_000]] as const) {
+      const err = refused();
+      log.onError!(err);
+      log.onRetry!(err, { failures, delayMs });
+    }
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      [50, '无法连接 EventStoreDB（db1:2113,db2:2113）：读模型暂停更新（待办、案件列表和报表停留在连接中断时），1 秒后第 1 次重试；请确认它已启动、可以访问，并检查 WORKFLOW_STORE'],
+      [50, '无法连接 EventStoreDB（db1:2113,db2:2113）：读模型暂停更新（待办、案件列表和报表停留在连接中断时），2 秒后第 2 次重试；请确认它已启动、可以访问，并检查 WORKFLOW_STORE'],
+      [50, '无法连接 EventStoreDB（db1:2113,db2:2113）：读模型暂停更新（待办、案件列表和报表停留在连接中断时），30 秒后第 7 次重试；请确认它已启动、可以访问，并检查 WORKFLOW_STORE'],
+    ]);
+    expect(lines[0]).toMatchObject({ failures: 1, retryInSeconds: 1, cause: expect.stringContaining('ECONNREFUSED') });
+    const text = JSON.stringify(lines);
+    expect(text).not.toContain('changeit');
+    expect(text).not.toMatch(/\n\s+at /);
+    expect(text).not.toContain('"stack"');
+  });
+
+  it('when it answers again, then one info line says the read models resume, with the failures in a row', () => {
+    const { lines, log } = logged();
+    log.onRecovered!(12, refused());
+    expect(lines.map((l) => [l.level, l.msg, l.failures])).toEqual([[30, '已重新连接 EventStoreDB（db1:2113,db2:2113）：读模型恢复更新（此前连续失败 12 次）', 12]]);
+  });
+
+  it('when a fold fails instead (not the store), then it is logged with its stack as before, and its recovery said without naming EventStoreDB', () => {
+    const { lines, log } = logged();
+    const bug = new TypeError('fold failed');
+    log.onError!(bug);
+    log.onRetry!(bug, { failures: 1, delayMs: 1_000 });
+    log.onRecovered!(1, bug);
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      [50, '读模型订阅出错，正在重试'],
+      [30, '读模型订阅已恢复（此前连续失败 1 次）'],
+    ]);
+    expect(JSON.stringify(lines[0])).toContain('fold failed');
+  });
+});
