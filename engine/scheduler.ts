@@ -1,6 +1,6 @@
 import type { Clock } from '../infra/clock.js';
 import type { Logger } from '../infra/logger.js';
-import type { EventStore, RecordedEvent } from '../eventstore/types.js';
+import { StoreUnreachableError, type EventStore, type RecordedEvent } from '../eventstore/types.js';
 import { Engine, SYSTEM_ACTOR } from './engine.js';
 import { EngineError } from './errors.js';
 import { RESTATE_DEADLINES, type CaseEventMetadata } from './events.js';
@@ -84,10 +84,15 @@ export class Scheduler {
     command: string,
     duty: () => Promise<boolean>,
     failed = '案件的系统指令执行失败，其他案件照常处理，下次定时检查时重试',
+    /** A timer pass stops at a store that cannot be reached; a re-statement (answered to the admin who loaded a notice) goes on counting. */
+    stopsWhenUnreachable = true,
   ): Promise<boolean> {
     try {
       return await duty();
     } catch (err) {
+      // A store that cannot be reached fails every other case's duty too: the pass stops here and
+      // its caller tells that once (the next pass retries), not a line and a stack per due case.
+      if (stopsWhenUnreachable && err instanceof StoreUnreachableError) throw err;
       this.#logger?.error({ err, caseId, command }, failed);
       this.#onFailure?.(err);
       return false;
@@ -112,6 +117,7 @@ export class Scheduler {
           return result !== undefined && !result.replayed;
         },
         '案件的时限未能按新载入的节假日安排重新核定，其他案件照常处理；再次载入同一通知即可重试',
+        false,
       );
       if (done) restated++;
     }

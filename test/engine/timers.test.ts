@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Logger } from '../../infra/logger.js';
 import { Scheduler } from '../../engine/scheduler.js';
+import { StoreUnreachableError } from '../../eventstore/types.js';
 import { conditionalApplicationV4 } from '../../machines/conditionalApplication.js';
 import { ProcessRegistry } from '../../machines/registry.js';
 import { actors, commandData } from '../machines/examples.js';
@@ -221,6 +222,33 @@ describe('USAGE_EXPIRED at the end of useTo', () => {
       failing = false;
       expect(await scheduler.fireDueTimers()).toBe(1);
       expect((await w.engine.getCase(broken.caseId)).state).toBe('destructionPending');
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('given three uses that end, when the store cannot be reached (EventStoreDB down), then the pass stops at the first and fails with StoreUnreachableError, logging no line per case, and the next pass once it is back fires all three', async () => {
+    const cases = [await given(w, 'conditionalApplication', toActive), await given(w, 'conditionalApplication', toActive), await given(w, 'conditionalApplication', toActive)];
+    const logged: Record<string, unknown>[] = [];
+    const failures: unknown[] = [];
+    const logger = { error: (fields: Record<string, unknown>) => logged.push(fields), warn: () => undefined, debug: () => undefined } as unknown as Logger;
+    const execute = w.engine.execute.bind(w.engine);
+    let down = true;
+    let tried = 0;
+    const refused = () => new StoreUnreachableError(Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 }));
+    const spy = vi.spyOn(w.engine, 'execute').mockImplementation((cmd) => (down ? (tried++, Promise.reject(refused())) : execute(cmd)));
+    try {
+      const scheduler = new Scheduler({ engine: w.engine, store: w.store, clock: w.clock, logger, onFailure: (err) => failures.push(err) });
+      w.clock.set(justAfter);
+      await expect(scheduler.fireDueTimers()).rejects.toBeInstanceOf(StoreUnreachableError);
+      expect(tried).toBe(1);
+      expect(logged).toEqual([]);
+      expect(failures).toEqual([]);
+
+      down = false;
+      expect(await scheduler.fireDueTimers()).toBe(3);
+      const states = await Promise.all(cases.map(async (c) => (await w.engine.getCase(c.caseId)).state));
+      expect(states).toEqual(['destructionPending', 'destructionPending', 'destructionPending']);
     } finally {
       spy.mockRestore();
     }
