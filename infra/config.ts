@@ -49,12 +49,12 @@ const ProductionEnv = Env.extend({
   ).optional(),
 });
 
-/** NODE_ENV=production, in any case and with spaces around: `Production` must not run as development. */
 /** The hosts of an EventStoreDB connection string, without its scheme, credentials and options: what a log or a message may name. */
 export function esdbHosts(connectionString: string): string {
   return connectionString.replace(/^[a-z+]+:\/\//i, '').replace(/^[^@/?]*@/, '').split(/[/?]/)[0] ?? '';
 }
 
+/** NODE_ENV=production, in any case and with spaces around: `Production` must not run as development. */
 export function isProduction(nodeEnv: string | undefined): boolean {
   return nodeEnv?.trim().toLowerCase() === 'production';
 }
