@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { configOrExit } from './config.js';
 import { createApp, type App } from '../api/app.js';
 import { beginStopping, buildServer, listenText } from '../api/server.js';
-import { checkDirectory, exitSaying } from './startupError.js';
+import { checkDirectory, exitSaying, timerPassFailed } from './startupError.js';
 import { keepFilesPrivate, makeDataDirectory } from '../infra/config.js';
 
 const config = configOrExit('服务未启动：', 1);
@@ -61,7 +61,7 @@ let timerPass: Promise<unknown> = Promise.resolve();
 const fireTimers = () =>
   (timerPass = started.scheduler.fireDueTimers().then(
     (fired) => fired > 0 && started.logger.info({ fired }, '已触发到期的系统指令'),
-    (err: unknown) => started.logger.error({ err }, '触发到期系统指令失败'),
+    (err: unknown) => timerPassFailed(started.logger, err, config, TIMER_INTERVAL_MS / 1000),
   ));
 const timerInterval = setInterval(fireTimers, TIMER_INTERVAL_MS);
 timerInterval.unref();

@@ -13,6 +13,20 @@ import { esdbHosts, type Config } from '../infra/config.js';
 
 export { esdbHosts };
 
+/**
+ * What the server's log says of a timer pass that failed (`npm start` runs one a minute). A store
+ * that cannot be reached fails every pass while it is down: one Chinese line naming the store and when
+ * the next pass comes, without the client's English error and stack each minute. Anything else, with
+ * its error and stack: it needs looking into.
+ */
+export function timerPassFailed(logger: { error(fields: object, message: string): void }, err: unknown, config: Config, nextInSeconds: number): void {
+  if (err instanceof StoreUnreachableError) {
+    logger.error({ cause: (err.cause as Error | undefined)?.message ?? err.message }, `本次未能触发到期的系统指令，${nextInSeconds} 秒后再试：${startupMessage(err, config)}`);
+  } else {
+    logger.error({ err }, '触发到期系统指令失败');
+  }
+}
+
 /** Says in one line after `prefix` why `err` stopped a command (the stack only with DEBUG set), and exits with `code`. */
 export function exitSaying(prefix: string, err: unknown, config: Config, code: number): never {
   process.stderr.write(`${prefix}${startupMessage(err, config)}\n`);

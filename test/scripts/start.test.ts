@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Directory } from '../../directory/directory.js';
 import { LogNotFlushedError, StoreUnreachableError } from '../../eventstore/types.js';
 import { loadConfig } from '../../infra/config.js';
-import { startupMessage } from '../../scripts/startupError.js';
+import { startupMessage, timerPassFailed } from '../../scripts/startupError.js';
 import { mintToken } from '../../api/auth.js';
 import { openTestApi, SECRET } from '../api/harness.js';
 import { actors, startInputs } from '../machines/examples.js';
@@ -153,6 +153,18 @@ describe('startupMessage, for what root (who runs these tests) cannot be refused
     for (const cause of [refused, late]) {
       expect(startupMessage(new StoreUnreachableError(cause), esdb)).toBe('无法连接 EventStoreDB（db1:2113,db2:2113）：请确认它已启动、可以访问，并检查 WORKFLOW_STORE');
     }
+  });
+
+  it('given a timer pass that met EventStoreDB unreachable, then one Chinese line naming the hosts and the next pass, without the client\'s error and stack; any other failure with its error', () => {
+    const esdb = loadConfig({ WORKFLOW_DATA_DIR: '/srv/wf', WORKFLOW_STORE: 'esdb://admin:changeit@db1:2113?tls=false' });
+    const lines: [object, string][] = [];
+    const logger = { error: (fields: object, message: string) => void lines.push([fields, message]) };
+    const refused = Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 });
+    timerPassFailed(logger, new StoreUnreachableError(refused), esdb, 60);
+    expect(lines).toEqual([[{ cause: '14 UNAVAILABLE: No connection established' }, '本次未能触发到期的系统指令，60 秒后再试：无法连接 EventStoreDB（db1:2113）：请确认它已启动、可以访问，并检查 WORKFLOW_STORE']]);
+    const other = new Error('boom');
+    timerPassFailed(logger, other, esdb, 60);
+    expect(lines[1]).toEqual([{ err: other }, '触发到期系统指令失败']);
   });
 
   it('given an unknown error, then its message, with any connection string credentials masked', () => {
