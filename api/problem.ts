@@ -157,6 +157,20 @@ const CONTEXT_EN: Record<string, string> = { body: 'request body', querystring: 
 const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
 
 /**
+ * The entries of a weighed list header (Accept, Accept-Language: RFC 9110 §12.4.2), lower-cased, each
+ * with its q (1 when not given), from the first `max` characters. An entry whose q is not a qvalue
+ * (`q=.5`, `q=0.5000`, `q=abc`) is left out, as if not sent.
+ */
+export function* weighedEntries(header: string, max: number): Generator<{ value: string; q: number }> {
+  for (const part of header.slice(0, max).split(',')) {
+    const [value = '', ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => /^\s*q\s*=\s*(.*?)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+    if (q !== undefined && !QVALUE.test(q)) continue;
+    yield { value: value.trim(), q: q === undefined ? 1 : Number(q) };
+  }
+}
+
+/**
  * Chinese by default; English when the client prefers it to Chinese (`Accept-Language`, q-values
  * weighed: `fr-FR,en;q=0.9` is English, `zh;q=0.5,en;q=0.8` too, `en;q=0.5,zh` Chinese). `*` stands
  * for either language when it is not named itself (RFC 9110 §12.5.4): `*, en;q=0.5` is Chinese. An
@@ -170,13 +184,10 @@ export function langOf(request: Pick<FastifyRequest, 'headers'> | { headers: Inc
   let zh = -1;
   let any = -1;
   let order = 0;
-  for (const part of header.slice(0, 500).split(',')) {
-    const [tag = '', ...params] = part.trim().toLowerCase().split(';');
-    const q = params.map((p) => /^\s*q\s*=\s*(.*?)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
-    if (q !== undefined && !QVALUE.test(q)) continue;
+  for (const { value: tag, q } of weighedEntries(header, 500)) {
     // Equal weights: the one listed first wins (a tiny tie-break by order).
-    const weight = (q === undefined ? 1 : Number(q)) - order++ * 1e-6;
-    const primary = tag.trim().split('-')[0];
+    const weight = q - order++ * 1e-6;
+    const primary = tag.split('-')[0];
     if (primary === 'en') en = Math.max(en, weight);
     else if (primary === 'zh') zh = Math.max(zh, weight);
     else if (primary === '*') any = Math.max(any, weight);

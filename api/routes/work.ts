@@ -6,7 +6,7 @@ import { shanghaiDateOf } from '../../calendars/index.js';
 import { regionContains } from '../../directory/directory.js';
 import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
-import { ApiError } from '../problem.js';
+import { ApiError, weighedEntries } from '../problem.js';
 import { InvalidQueryError } from '../../projections/query.js';
 import { CLOCK_SKEW_MS } from '../../machines/kit.js';
 import { asCode, isIdNumber, regionCode } from '../../machines/schemas.js';
@@ -73,9 +73,6 @@ export function notAhead(app: App, name: string, value: string): string {
 
 const REPORT_ROLES = new Set(['supervisor', 'auditor', 'authority', 'admin']);
 
-/** RFC 9110 §12.4.2 qvalue: 0 to 1, at most three decimals. */
-const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
-
 /**
  * How much an Accept header wants a media type (RFC 9110 §12.5.1): the q of its most specific range
  * that matches (`text/csv` over `text/*` over `*\/*`), 0 when none does. Parameters other than q are
@@ -85,15 +82,11 @@ function acceptQ(accept: string, type: string): number {
   const [major] = type.split('/');
   let best = -1;
   let q = 0;
-  for (const part of accept.slice(0, 1000).split(',')) {
-    const [range = '', ...params] = part.trim().toLowerCase().split(';');
-    const given = params.map((p) => /^\s*q\s*=\s*(.*?)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
-    if (given !== undefined && !QVALUE.test(given)) continue;
-    const name = range.trim();
+  for (const { value: name, q: given } of weighedEntries(accept, 1000)) {
     const specificity = name === type ? 2 : name === `${major}/*` ? 1 : name === '*/*' ? 0 : -1;
     if (specificity > best) {
       best = specificity;
-      q = given === undefined ? 1 : Number(given);
+      q = given;
     }
   }
   return q;
