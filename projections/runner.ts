@@ -1400,15 +1400,21 @@ export class FollowProjector implements Projector {
   async rebuild(names?: string | readonly string[], onProgress?: Progress): Promise<RebuildSummary> {
     const targets = pick(this.#projections, names);
     await this.#pause();
-    resetProjections(this.db, this.#checkpoints, targets);
-    createQueryIndexes(this.db, targets);
-    for (const p of targets) this.#positions.set(p.name, 0);
-    const target = await this.#store.headPosition();
-    const done = new Promise<void>((resolve, reject) => {
-      this.#rebuilds.push({ names: targets.map((p) => p.name), target, ...(onProgress ? { onProgress } : {}), resolve, reject });
-    });
-    this.#progress();
-    if (!this.#closed) this.#resume();
+    let done: Promise<void>;
+    try {
+      resetProjections(this.db, this.#checkpoints, targets);
+      createQueryIndexes(this.db, targets);
+      for (const p of targets) this.#positions.set(p.name, 0);
+      // The store's head, the rebuild's end: a store that cannot be reached fails the rebuild here, and
+      // following resumes all the same (from 0 for those reset: the rebuild then happens as it catches up).
+      const target = await this.#store.headPosition();
+      done = new Promise<void>((resolve, reject) => {
+        this.#rebuilds.push({ names: targets.map((p) => p.name), target, ...(onProgress ? { onProgress } : {}), resolve, reject });
+      });
+      this.#progress();
+    } finally {
+      if (!this.#closed) this.#resume();
+    }
     await done;
     return { threads: 1 };
   }

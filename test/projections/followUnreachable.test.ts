@@ -184,4 +184,26 @@ describe('follow-mode read models, given the store unreachable (EventStoreDB dow
       await link.store.close();
     }
   });
+  it('when a rebuild is asked while it is down, then the rebuild fails with StoreUnreachableError, and once the store is back the read models follow the log again, rebuilt from 0', async () => {
+    const { engine, models, link, settle } = await follower();
+    try {
+      const first = await startCase(engine);
+      expect(await models.waitFor(await link.store.headPosition(), 5_000)).toBe(true);
+      link.goDown();
+      await settle(1);
+
+      await expect(models.rebuild()).rejects.toBeInstanceOf(StoreUnreachableError);
+
+      const second = await startCase(engine);
+      link.comeBack();
+      // The retry the rebuild's pause cancelled (its resume still held here, now a no-op), then the one after the rebuild failed.
+      await settle(2);
+      expect(await models.waitFor(await link.store.headPosition(), 5_000)).toBe(true);
+      expect([models.case(first)?.caseId, models.case(second)?.caseId]).toEqual([first, second]);
+    } finally {
+      link.comeBack();
+      await models.close();
+      await link.store.close();
+    }
+  });
 });
