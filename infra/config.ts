@@ -49,9 +49,17 @@ const ProductionEnv = Env.extend({
   ).optional(),
 });
 
+/**
+ * The credentials of a connection string (after its scheme) as the EventStoreDB client
+ * reads them (its parseConnectionString: `user:password@`, the password up to the first `@`): a
+ * generated password may hold `/`, `?` or `#`, where a URL's userinfo would stop. Else anything up to
+ * an `@` before the path or the options.
+ */
+export const ESDB_CREDENTIALS = String.raw`(?:[^:@\s]+:[^@\s]+|[^@/?\s]*)@`;
+
 /** The hosts of an EventStoreDB connection string, without its scheme, credentials and options: what a log or a message may name. */
 export function esdbHosts(connectionString: string): string {
-  return connectionString.replace(/^[a-z+]+:\/\//i, '').replace(/^[^@/?]*@/, '').split(/[/?]/)[0] ?? '';
+  return connectionString.replace(/^[a-z+]+:\/\//i, '').replace(new RegExp(`^${ESDB_CREDENTIALS}`), '').split(/[/?]/)[0] ?? '';
 }
 
 /** NODE_ENV=production, in any case and with spaces around: `Production` must not run as development. */

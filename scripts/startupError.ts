@@ -9,7 +9,7 @@ import { Directory } from '../directory/directory.js';
 import { StoreUnreachableError, UnreadableEventError } from '../eventstore/types.js';
 import { ForeignLogError } from '../eventstore/sqlite.js';
 import { storeFailure } from '../api/problem.js';
-import { esdbHosts, type Config } from '../infra/config.js';
+import { ESDB_CREDENTIALS, esdbHosts, type Config } from '../infra/config.js';
 
 export { esdbHosts };
 
@@ -57,9 +57,12 @@ function esdbUnreachable(err: Error): boolean {
   return type === 'unavailable' || type === 'deadline-exceeded';
 }
 
-/** `text` with the credentials of any connection string in it masked. */
+/**
+ * `text` with the credentials of any connection string in it masked: as the EventStoreDB client reads
+ * them (ESDB_CREDENTIALS), a password holding `/`, `?` or `#` included.
+ */
 export function withoutCredentials(text: string): string {
-  return text.replace(/(esdb(?:\+discover)?:\/\/)[^@/?\s]*@/gi, '$1***@');
+  return text.replace(new RegExp(`(esdb(?:\\+discover)?:\\/\\/)${ESDB_CREDENTIALS}`, 'gi'), '$1***@');
 }
 
 /** Loads the organisation directory at `path` (WORKFLOW_ORGS), or fails naming what is wrong with the file. */

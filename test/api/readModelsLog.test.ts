@@ -57,4 +57,26 @@ describe('the read models log, given EventStoreDB unreachable', () => {
     ]);
     expect(JSON.stringify(lines[0])).toContain('fold failed');
   });
+
+  // The EventStoreDB client reads credentials as `user:password@` up to the first `@` (its
+  // parseConnectionString), so a generated password may hold `/`, `?` or `#`: the hosts named in the
+  // log stopped at that character and named the user and the password's first part instead.
+  it.each([
+    ['a `/`', 'esdb://admin:s3cr/et-pw@db1:2113,db2:2113?tls=false', 's3cr'],
+    ['a `?`', 'esdb://admin:s3cr?et-pw@db1:2113,db2:2113?tls=false', 's3cr'],
+    ['a `#`, with discovery', 'esdb+discover://admin:s3cr#et/pw@db1:2113,db2:2113', 's3cr'],
+  ])('when the password holds %s, then the retry and the recovery lines name the hosts, and no part of the credentials', (_what, store, secret) => {
+    const { lines, log } = logged(store);
+    const err = refused();
+    log.onError!(err);
+    log.onRetry!(err, { failures: 1, delayMs: 1_000 });
+    log.onRecovered!(1, err);
+    expect(lines.map((l) => l.msg)).toEqual([
+      '无法连接 EventStoreDB（db1:2113,db2:2113）：读模型暂停更新（待办、案件列表和报表停留在连接中断时），1 秒后第 1 次重试；请确认它已启动、可以访问，并检查 WORKFLOW_STORE',
+      '已重新连接 EventStoreDB（db1:2113,db2:2113）：读模型恢复更新（此前连续失败 1 次）',
+    ]);
+    const text = JSON.stringify(lines);
+    expect(text).not.toContain(secret);
+    expect(text).not.toContain('admin');
+  });
 });

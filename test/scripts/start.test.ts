@@ -170,6 +170,20 @@ describe('startupMessage, for what root (who runs these tests) cannot be refused
   it('given an unknown error, then its message, with any connection string credentials masked', () => {
     expect(startupMessage(new Error('bad esdb://admin:changeit@db:2113?tls=false'), config)).toBe('bad esdb://***@db:2113?tls=false');
   });
+
+  it('given an unknown error naming a connection string whose password holds `/`, `?` or `#` (the client reads it up to the first `@`), then no part of the password, and the hosts named', () => {
+    for (const store of ['esdb://admin:s3cr/et@db:2113?tls=false', 'esdb://admin:s3cr?et@db:2113?tls=false', 'esdb+discover://admin:s3cr#et/x@db:2113']) {
+      const said = startupMessage(new Error(`bad ${store}; retried`), config);
+      expect(said).toMatch(/^bad esdb(\+discover)?:\/\/\*\*\*@db:2113/);
+      expect(said).not.toContain('s3cr');
+    }
+  });
+
+  it('given EventStoreDB unreachable at a connection string whose password holds a `/`, then the hosts, not the user and the password\'s first part', () => {
+    const esdb = loadConfig({ WORKFLOW_DATA_DIR: '/srv/wf', WORKFLOW_STORE: 'esdb://admin:s3cr/et@db1:2113,db2:2113?tls=false' });
+    const refused = Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 });
+    expect(startupMessage(new StoreUnreachableError(refused), esdb)).toBe('无法连接 EventStoreDB（db1:2113,db2:2113）：请确认它已启动、可以访问，并检查 WORKFLOW_STORE');
+  });
 });
 
 describe('npm start, given PORT=0', () => {
