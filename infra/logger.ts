@@ -23,9 +23,45 @@ const PERSONAL_IN_URL = [
  */
 const TOKEN_IN_URL = /eyJ[\w-]*\.[\w-]*\.[\w-]*/g;
 
-/** `url` with any bearer token, natural person's ID number, mobile number or e-mail address in it censored as the redactions are. */
+/** The runs of percent-escapes in `text` decoded, each run on its own: one malformed escape leaves the others decoded. */
+function decoded(text: string): string {
+  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+}
+
+/**
+ * A piece of an address (a path segment, a query name or value) as the server reads it: decoded, `+`
+ * a space in the query, in NFKC (the filters read codes so: machines/schemas asCode) — censored whole
+ * when it then holds a token or a person's data that the raw address hid: a code typed with a Chinese
+ * input method's full-width digits (`%EF%BC%93…`), or pasted after a space (`%20370102…`, whose `0`
+ * the patterns take for part of a longer number).
+ */
+function pieceForLogs(piece: string, plusIsSpace: boolean): string {
+  if (!/%|[^\p{ASCII}]/u.test(piece)) return piece;
+  const read = decoded(plusIsSpace ? piece.replaceAll('+', ' ') : piece).normalize('NFKC');
+  return [TOKEN_IN_URL, ...PERSONAL_IN_URL].some((pattern) => read.search(pattern) !== -1) ? '[redacted]' : piece;
+}
+
+/** `url` with any bearer token, natural person's ID number, mobile number or e-mail address in it censored as the redactions are, as typed or encoded. */
 export function urlForLogs(url: string): string {
-  return [TOKEN_IN_URL, ...PERSONAL_IN_URL].reduce((text, pattern) => text.replace(pattern, '[redacted]'), url);
+  const censored = [TOKEN_IN_URL, ...PERSONAL_IN_URL].reduce((text, pattern) => text.replace(pattern, '[redacted]'), url);
+  const at = censored.indexOf('?');
+  const path = (at === -1 ? censored : censored.slice(0, at))
+    .split('/')
+    .map((segment) => pieceForLogs(segment, false))
+    .join('/');
+  if (at === -1) return path;
+  const query = censored
+    .slice(at + 1)
+    .split('&')
+    .map((pair) => pair.split('=').map((part) => pieceForLogs(part, true)).join('='))
+    .join('&');
+  return `${path}?${query}`;
 }
 
 /** The request as fastify logs it (method, url, host, client address), its url without personal data (个人信息保护法 第六条, 第五十一条). */

@@ -64,6 +64,28 @@ describe('request logs, given an address that names a natural person', () => {
     for (const line of own) for (const value of [personIdNumber, PHONE, EMAIL, encodeURIComponent(EMAIL)]) expect(line).not.toContain(value);
   });
 
+  // The filter is read as a code (machines/schemas asCode: NFKC, trimmed), so a code typed with a
+  // Chinese input method's full-width digits, or pasted with a space before it, filters by the same
+  // person; in the raw address it is percent-encoded, and the patterns, read on the raw address,
+  // did not see it: the ID number was logged.
+  it.each([
+    ['an ID number typed in full-width digits (a Chinese input method)', encodeURIComponent(personIdNumber.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d))))],
+    ['an ID number pasted with a space before it', `%20${personIdNumber}`],
+    ['an ID number pasted with an ideographic space before it', `%E3%80%80${personIdNumber}`],
+    ['a phone number pasted after a name', `${encodeURIComponent('李明')}${PHONE}`],
+  ])('given %s in the filter, then the case list answers, and its log lines carry the address without it', async (_title, value) => {
+    const token = await mintToken(SECRET, { sub: 'u-provider', role: 'provider', org: orgs.provider });
+    const res = await server.inject({ method: 'GET', url: `/v1/cases?org=${value}&limit=20`, headers: { authorization: `Bearer ${token}` } });
+    expect(res.statusCode).toBe(200);
+    const own = ofRequest(String(res.headers['x-request-id']));
+    expect(own.length).toBeGreaterThan(0);
+    expect((JSON.parse(own[0]!) as { req?: { url?: string } }).req?.url).toBe('/v1/cases?org=[redacted]&limit=20');
+    for (const line of own) {
+      expect(line).not.toContain(value);
+      expect(decodeURIComponent(line).normalize('NFKC')).not.toMatch(new RegExp(`${personIdNumber}|${PHONE}`));
+    }
+  });
+
   it('given a case’s own address, then it is logged as it is: a case id with digits, a date and a position are no one’s personal data', async () => {
     const token = await mintToken(SECRET, { sub: 'u-p', role: 'provider', org: orgs.provider });
     const url = '/v1/cases/0b6f1e8c-1380-4531-8000-138053100011/history?asOf=2026-03-02T01:00:00Z&minPosition=4096';
