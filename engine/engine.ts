@@ -863,11 +863,13 @@ export class Engine {
    * listener that fails is logged, and answering an error would have the sender retry what is done.
    */
   async #notify(event: RecordedEvent, state: CaseState): Promise<void> {
+    // The command's correlation id: the id of the request that sent it, which its other log lines carry (reqId).
+    const { correlationId } = event.metadata as unknown as CaseEventMetadata;
     for (const listener of this.#listeners) {
       try {
         await listener(event, state);
       } catch (err) {
-        this.#o.logger?.error({ err, caseId: state.caseId, eventId: event.id }, '指令已保存，但其后续处理失败；将在下次定时检查时重试');
+        this.#o.logger?.error({ err, caseId: state.caseId, eventId: event.id, correlationId }, '指令已保存，但其后续处理失败；将在下次定时检查时重试');
       }
     }
   }

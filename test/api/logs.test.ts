@@ -10,11 +10,13 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../api/app.js';
 import { buildServer } from '../../api/server.js';
+import { mintToken } from '../../api/auth.js';
 import { UnreadableEventError } from '../../eventstore/types.js';
 import { loadConfig } from '../../infra/config.js';
 import { SECRET } from './harness.js';
+import { startInputs } from '../machines/examples.js';
 
-type Line = { msg: string; level: number; reqId?: string; req?: { method?: string; url?: string }; res?: { statusCode?: number }; responseTime?: number };
+type Line = { msg: string; level: number; reqId?: string; correlationId?: string; req?: { method?: string; url?: string }; res?: { statusCode?: number }; responseTime?: number };
 
 let dataDir: string;
 let app: App;
@@ -78,6 +80,27 @@ describe('request logs', () => {
       ['未预料的错误', 'client-42'],
       ['请求完成', 'client-42'],
     ]);
+  });
+
+  it('given a command whose event is stored but whose follow-up fails, when it is answered, then the failure line carries the request id (as the event’s correlationId) beside 收到请求 and 请求完成', async () => {
+    // A listener of the engine (the scheduler's links, the read models) that fails after the append:
+    // the command is answered 201, and the line the operator acts on was the only one of the request
+    // without its id.
+    const stop = app.engine.onAppended(() => {
+      throw new Error('follow-up failed');
+    });
+    try {
+      const token = await mintToken(SECRET, { sub: 'u-applicant', role: 'applicant', org: '91370100MA3C5ABC1X' });
+      const res = await server.inject({ method: 'POST', url: '/v1/cases', headers: { authorization: `Bearer ${token}` }, payload: { process: 'objection', input: startInputs.objection } });
+      expect(res.statusCode).toBe(201);
+      const id = String(res.headers['x-request-id']);
+      const failure = lines.filter((l) => l.msg === '指令已保存，但其后续处理失败；将在下次定时检查时重试');
+      expect(failure).toHaveLength(1);
+      expect(failure[0]).toMatchObject({ level: 50, correlationId: id });
+      expect(ofRequest(id).map((l) => l.msg)).toEqual(['收到请求', '请求完成']);
+    } finally {
+      stop();
+    }
   });
 
   it('given any of the requests above, then no line it logged is without Chinese', () => {
