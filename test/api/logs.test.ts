@@ -103,6 +103,33 @@ describe('request logs', () => {
     }
   });
 
+  // An operator's alert fires on error: a client's mistakes are the client's, told in the answer; a
+  // burst of them (a client with an expired token retrying in a loop) must not page anyone.
+  it('given a burst of 200 requests with invalid tokens and one of each other client mistake, when they are answered 4xx, then nothing is logged above info', async () => {
+    const before = lines.length;
+    const supervisor = await mintToken(SECRET, { sub: 'u-s', role: 'supervisor', org: '370100-gaj' }); // a provider's org: 403
+    const statuses = new Set<number>();
+    for (let i = 0; i < 200; i++) {
+      const res = await server.inject({ method: 'GET', url: '/v1/inbox', headers: { authorization: `Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad-${i}` } });
+      statuses.add(res.statusCode);
+    }
+    const token = await mintToken(SECRET, { sub: 'u-a', role: 'applicant', org: '91370100MA3C5ABC1X' });
+    const auth = { authorization: `Bearer ${token}` };
+    const others = [
+      { method: 'POST', url: '/v1/cases', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"process":' },
+      { method: 'POST', url: '/v1/cases', headers: auth, payload: { process: 'objection', input: {} } },
+      { method: 'GET', url: '/v1/reports/overdue', headers: { authorization: `Bearer ${supervisor}` } },
+      { method: 'GET', url: '/v1/cases/no-such-case', headers: auth },
+      { method: 'DELETE', url: '/v1/cases', headers: auth },
+      { method: 'POST', url: '/v1/cases', headers: { ...auth, 'content-type': 'application/json' }, payload: `{"process":"objection","input":"${'x'.repeat(1024 * 1024)}"}` },
+    ] as const;
+    for (const request of others) statuses.add((await server.inject(request as never)).statusCode);
+    expect([...statuses].sort()).toEqual([400, 401, 403, 404, 405, 413]);
+    const logged = lines.slice(before);
+    expect(logged.length).toBeGreaterThanOrEqual(2 * 206);
+    expect(logged.filter((l) => l.level > 30).map((l) => l.msg)).toEqual([]);
+  });
+
   it('given any of the requests above, then no line it logged is without Chinese', () => {
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(line.msg, JSON.stringify(line)).toMatch(HAN);
