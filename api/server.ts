@@ -422,7 +422,11 @@ export async function buildServer(app: App) {
     // A request Node could not read is answered as a problem too, in Chinese (its headers may be unreadable).
     clientErrorHandler: (err, socket) => answerConnectionError(app.logger, err, socket),
     // Errors the router raises before a route is found (a bad URL, an over-long id) are problems too.
+    // Fastify answers them before any route or hook, and listens for no end of the answer: its request
+    // id is given here (the onSend hook's X-Request-Id), and so is its 请求完成 line with the status.
     frameworkErrors: (err, request, reply) => {
+      reply.header('x-request-id', request.id);
+      reply.raw.once('finish', () => reply.log.info({ res: reply, responseTime: reply.elapsedTime }, '请求完成'));
       const code = err.statusCode === 414 ? 'NOT_FOUND' : 'VALIDATION_FAILED';
       const { zh, en } = fastifyText(err);
       const details = code === 'VALIDATION_FAILED' ? { errors: [{ path: 'url', message: zh }] } : {};

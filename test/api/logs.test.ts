@@ -130,6 +130,23 @@ describe('request logs', () => {
     expect(logged.filter((l) => l.level > 30).map((l) => l.msg)).toEqual([]);
   });
 
+  // Fastify answers an address it cannot route (an escape that is no escape, a path parameter over its
+  // length) before any hook: the answer had no X-Request-Id for the client to quote, and the log only
+  // 收到请求, never what was answered.
+  it.each([
+    ['an escape that is no escape', '/v1/cases/%zz', 400],
+    ['a path parameter over its length', `/v1/cases/${'a'.repeat(600)}`, 404],
+  ])('given an address with %s, when it is answered, then the answer names its request id, and 请求完成 is logged under it with the status', async (_what, url, status) => {
+    const res = await server.inject({ method: 'GET', url });
+    expect(res.statusCode).toBe(status);
+    const id = res.headers['x-request-id'];
+    expect(typeof id).toBe('string');
+    const logged = ofRequest(String(id));
+    expect(logged.map((l) => l.msg)).toEqual(['收到请求', '请求完成']);
+    expect(logged[1]!.res).toEqual({ statusCode: status });
+    expect(typeof logged[1]!.responseTime).toBe('number');
+  });
+
   it('given any of the requests above, then no line it logged is without Chinese', () => {
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(line.msg, JSON.stringify(line)).toMatch(HAN);
