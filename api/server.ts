@@ -9,7 +9,7 @@ import { elapsedMs } from '../infra/clock.js';
 import { noteStoreFailure, type App } from './app.js';
 import { callerOf } from './auth.js';
 import { sendProblem, ApiError, fastifyText, connectionProblem, inLanguage, langOf, wireProblem } from './problem.js';
-import type { Logger } from '../infra/logger.js';
+import { urlForLogs, type Logger } from '../infra/logger.js';
 import { formatMessage, unknownFields } from '../machines/schemas.js';
 import { PLUS_AS_SPACE_HINT, writtenPlusAsSpace } from './shape.js';
 import { BODY_LIMIT_BYTES } from './limits.js';
@@ -202,7 +202,7 @@ class ChineseLogController extends LogController {
     else reply.log.warn({ err: error }, '回答头已发送后出错，回答已中止');
   }
   override routeNotFound(request: FastifyRequest): void {
-    if (!this.isLogDisabled(request)) request.log.info(`没有这个地址：${request.raw.method} ${request.raw.url}`);
+    if (!this.isLogDisabled(request)) request.log.info(`没有这个地址：${request.raw.method} ${urlForLogs(request.raw.url ?? '')}`);
   }
   override writeHeadError(error: Error, request: FastifyRequest, reply: FastifyReply): void {
     if (!this.isLogDisabled(request)) reply.log.warn({ req: request, res: reply, err: error }, '写入回答头失败');
