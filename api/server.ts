@@ -491,7 +491,8 @@ export async function buildServer(app: App) {
     }
     await awaitTurn(request, reply);
     const given = request.headers['x-request-id'];
-    if (typeof given === 'string' && /^[\w.-]{1,128}$/.test(given)) {
+    // Not one that names a person (an ID number or a phone sent as the id): it would be logged whole.
+    if (typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) && urlForLogs(given) === given) {
       // The reply's logger too: the request's completion line is written through it.
       request.log = request.log.child({ clientRequestId: given });
       reply.log = request.log;

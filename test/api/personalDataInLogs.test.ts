@@ -103,6 +103,26 @@ describe('request logs, given an address that names a natural person', () => {
   });
 });
 
+describe('request logs, given a client\'s own X-Request-Id', () => {
+  // A client's id is logged beside the server's (clientRequestId), for tracing its calls; one that is a
+  // person's ID number or phone (a client keying its calls by the applicant) was logged whole.
+  it.each([
+    ['an ID number', personIdNumber, undefined],
+    ['a phone number', PHONE, undefined],
+    ['an ordinary id', 'batch-2026-03.call-7', 'batch-2026-03.call-7'],
+  ])('given %s as the id, then it is logged beside the server\'s only when it names no one', async (_title, given, logged) => {
+    const token = await mintToken(SECRET, { sub: 'u-provider', role: 'provider', org: orgs.provider });
+    const res = await server.inject({ method: 'GET', url: '/v1/inbox', headers: { authorization: `Bearer ${token}`, 'x-request-id': given } });
+    expect(res.statusCode).toBe(200);
+    const own = ofRequest(String(res.headers['x-request-id']));
+    expect(own.length).toBeGreaterThan(0);
+    // From the line the hook writes on (its completion) — the first, 收到请求, is written before it.
+    const ids = own.map((line) => (JSON.parse(line) as { clientRequestId?: string }).clientRequestId);
+    expect(ids.at(-1)).toBe(logged);
+    if (logged === undefined) for (const line of own) expect(line).not.toContain(given);
+  });
+});
+
 describe('request logs, given a bearer token put in the address instead of the Authorization header', () => {
   // Some identity-platform clients (a download link, an EventSource) put the token in the query. It
   // is refused (401: the token is read from the header only), but the header is redacted in the log
