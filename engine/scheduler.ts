@@ -153,7 +153,7 @@ export class Scheduler {
         await this.#completeLink(waiter, meta.caseId, event.id);
       } catch (err) {
         // The command that moved the linked case is stored and answered; the next timer pass retries the link.
-        this.#logger?.error({ err, caseId: waiter.caseId, linkedId: meta.caseId }, '关联案件未能自动办结，将在下次定时检查时重试');
+        this.#logger?.error({ err, caseId: waiter.caseId, linkedId: meta.caseId, correlationId: meta.correlationId }, '关联案件未能自动办结，将在下次定时检查时重试');
         this.#onFailure?.(err);
       }
     }

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UnopenedDataRequestContext } from '../../machines/unopenedDataRequest.js';
 import { pathTo } from '../machines/harness.js';
 import { Scheduler } from '../../engine/scheduler.js';
+import type { Logger } from '../../infra/logger.js';
 import { coldEngine, createWorld, given, historyOf, meta, refused, senderOf, when, type World } from './world.js';
 
 const openingPending = pathTo.unopenedDataRequest.openingPending!;
@@ -204,3 +205,33 @@ describe('a link completed while the server starts (944adfa: a command does not 
     }
   });
 });
+
+describe('a link that cannot be completed', () => {
+  it('given a request waiting for a release, when the release is published and the system command that would open the request fails, then the failure is logged once with the request, the release and the correlation id of the command that published it', async () => {
+    const request = await given(w, 'unopenedDataRequest', openingPending);
+    const pending = await given(w, 'datasetRelease', release.underReview!);
+    await when(w, request.caseId, 'MARK_OPENED', { data: { datasetReleaseCaseId: pending.caseId } });
+
+    const engine = coldEngine(w);
+    const execute = engine.execute.bind(engine);
+    engine.execute = async (cmd) => {
+      if (cmd.actor.role === 'system') throw new Error('磁盘故障');
+      return execute(cmd);
+    };
+    const lines: [Record<string, unknown>, string][] = [];
+    const logger = { error: (fields: Record<string, unknown>, message: string) => void lines.push([fields, message]), warn() {}, info() {}, debug() {} } as unknown as Logger;
+    const scheduler = new Scheduler({ engine, store: w.store, clock: w.clock, logger });
+    scheduler.followLinks();
+    try {
+      const starter = (await engine.getCase(pending.caseId)).snapshot.context as { startedBy: Parameters<typeof senderOf>[3] };
+      await engine.execute({ caseId: pending.caseId, type: 'APPROVE', data: {}, actor: senderOf(w, 'datasetRelease', 'APPROVE', starter.startedBy), correlationId: 'req-approve-1' });
+      await scheduler.fireDueTimers().catch(() => undefined);
+      const failed = lines.filter(([, message]) => message.startsWith('关联案件未能自动办结'));
+      expect(failed).toHaveLength(1);
+      expect(failed[0]![0]).toMatchObject({ caseId: request.caseId, linkedId: pending.caseId, correlationId: 'req-approve-1' });
+    } finally {
+      scheduler.stop();
+    }
+  });
+});
+
