@@ -9,6 +9,12 @@ export const OrgSchema = z.strictObject({
   kind: z.enum(['authority', 'provider']),
   level: z.enum(['province', 'city', 'county']),
   region: z.string().regex(/^\d{6}$/, 'a 6-digit administrative division code'),
+  /**
+   * 机构改革: this organisation was abolished, renamed or merged, and its duties passed to the one of
+   * this code. Its entry stays, so that the cases stored naming it keep their region (visibility,
+   * reports) and its name; its work falls to the successor. No token may name it.
+   */
+  successor: z.string().min(1).optional(),
 });
 export type Org = z.infer<typeof OrgSchema>;
 export type Level = Org['level'];
@@ -44,6 +50,8 @@ export class Directory {
   readonly #byCode = new Map<string, Org>();
   readonly #authorityByRegion = new Map<string, Org>();
 
+  readonly #predecessors = new Map<string, string[]>();
+
   constructor(orgs: readonly Org[]) {
     for (const org of orgs) {
       if (this.#byCode.has(org.code)) throw new Error(`组织目录中机构代码重复：${org.code}`);
@@ -53,11 +61,25 @@ export class Directory {
       if (org.level !== level) {
         throw new Error(`组织目录中机构 ${org.code}（${org.name}）的级别 ${org.level} 与其行政区划 ${org.region} 不符：该区划为 ${level} 级`);
       }
-      // 第六条: one 公共数据开放主管部门 for a region; a second silently took the first one's power to act.
-      const other = org.kind === 'authority' ? this.#authorityByRegion.get(org.region) : undefined;
-      if (other) throw new Error(`组织目录中行政区划 ${org.region} 有两个公共数据开放主管部门：${other.code} 与 ${org.code}`);
       this.#byCode.set(org.code, org);
-      if (org.kind === 'authority') this.#authorityByRegion.set(org.region, org);
+      // An abolished authority is no longer its region's: its successor (or the region's new one) is.
+      if (org.kind !== 'authority' || org.successor !== undefined) continue;
+      // 第六条: one 公共数据开放主管部门 for a region; a second silently took the first one's power to act.
+      const other = this.#authorityByRegion.get(org.region);
+      if (other) throw new Error(`组织目录中行政区划 ${org.region} 有两个公共数据开放主管部门：${other.code} 与 ${org.code}`);
+      this.#authorityByRegion.set(org.region, org);
+    }
+    for (const org of this.#byCode.values()) {
+      if (org.successor === undefined) continue;
+      // 机构改革: the duties pass to an organisation of the directory of the same kind — a provider's
+      // data to a provider (第四条), an authority's review to an authority (第六条) — or they pass to no one.
+      const next = this.#byCode.get(org.successor);
+      if (!next) throw new Error(`组织目录中机构 ${org.code}（${org.name}）的承接机构 ${org.successor} 不在目录中`);
+      if (next.kind !== org.kind) throw new Error(`组织目录中机构 ${org.code}（${org.name}）的承接机构 ${next.code}（${next.name}）类别不同：${org.kind} 的职责不能由 ${next.kind} 承接`);
+      const current = this.successorOf(org.code);
+      const list = this.#predecessors.get(current) ?? [];
+      list.push(org.code);
+      this.#predecessors.set(current, list);
     }
   }
 
@@ -75,9 +97,35 @@ export class Directory {
     return this.#byCode.get(code);
   }
 
-  /** The name to show for an organisation code; the code itself when unknown (an applicant). */
+  /**
+   * The name to show for an organisation code: an abolished one's marked 已撤销 (a report or inbox
+   * naming it is not read as a bureau that still exists); the code itself when unknown (an applicant,
+   * or an organisation dropped from the directory).
+   */
   nameOf(code: string): string {
-    return this.#byCode.get(code)?.name ?? code;
+    const org = this.#byCode.get(code);
+    if (!org) return code;
+    return org.successor === undefined ? org.name : `${org.name}（已撤销）`;
+  }
+
+  /**
+   * The organisation that does `code`'s work now: `code` itself, or, for one abolished, renamed or
+   * merged (机构改革), the end of its chain of successors; a code the directory lacks stays as it is.
+   */
+  successorOf(code: string): string {
+    const seen = new Set<string>();
+    let at = code;
+    for (let org = this.#byCode.get(at); org?.successor !== undefined; org = this.#byCode.get(at)) {
+      seen.add(at);
+      if (seen.has(org.successor)) throw new Error(`组织目录中机构的承接关系成环：${[...seen, org.successor].join(' → ')}`);
+      at = org.successor;
+    }
+    return at;
+  }
+
+  /** The abolished organisations whose work `code` does now (through any chain of successors). */
+  predecessorsOf(code: string): readonly string[] {
+    return this.#predecessors.get(code) ?? [];
   }
 
   list(): Org[] {

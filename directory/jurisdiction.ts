@@ -5,7 +5,7 @@ import { cityOf, PROVINCE_REGION, type Directory } from './directory.js';
  * authority"). Machines name a scope; only this file knows what it means.
  */
 export type Scope =
-  /** The case's provider organisation. */
+  /** The case's provider organisation (its successor, when the directory says it was abolished). */
   | 'provider'
   /** 本级: the authority whose level and region equal the provider's (第九条(二), 第十四条(二)). */
   | 'competentAuthority'
@@ -31,7 +31,8 @@ export interface CaseParties {
 export function organisationsFor(directory: Directory, scope: Scope, parties: CaseParties): string[] {
   switch (scope) {
     case 'provider':
-      return parties.providerOrg ? [parties.providerOrg] : [];
+      // 机构改革: a provider abolished or merged while its case was open is succeeded by the one that took over its duties.
+      return parties.providerOrg ? [directory.successorOf(parties.providerOrg)] : [];
     case 'applicant':
       return parties.applicantOrg ? [parties.applicantOrg] : [];
     case 'system':

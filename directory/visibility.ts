@@ -17,7 +17,7 @@ export function caseRegion(directory: Directory, parties: CaseParties): string |
 
 /**
  * API.md "Identity": an applicant sees only its own cases; a provider, cases that name its
- * organisation; an authority, cases in its jurisdiction (its region and the regions below);
+ * organisation (or one whose duties it took over, `successor`); an authority, cases in its jurisdiction (its region and the regions below);
  * supervisors and auditors, their region and the regions below it; an admin, everything. A case is
  * in a region when it is addressed there (else its provider is there), and also when its provider
  * is there: a request the province forwarded to a provider of another city is that city's to
@@ -30,7 +30,8 @@ export function canSee(directory: Directory, viewer: Viewer, parties: CasePartie
     case 'applicant':
       return parties.applicantOrg === viewer.org;
     case 'provider':
-      return parties.providerOrg === viewer.org;
+      // 机构改革: the provider that took over an abolished one's duties sees the cases that name it.
+      return parties.providerOrg !== undefined && directory.successorOf(parties.providerOrg) === viewer.org;
     case 'authority':
     case 'supervisor':
     case 'auditor': {

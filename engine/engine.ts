@@ -453,7 +453,7 @@ export class Engine {
       // Nothing the sender may do now: say whose work the case waits on, so they know it is not theirs.
       const waiting = allowed.length === 0 && current.tasks.length > 0
         ? {
-            zh: current.tasks.map((t) => `${t.label}（${this.#o.directory.get(t.org)?.name ?? t.org}）`).join('、'),
+            zh: current.tasks.map((t) => `${t.label}（${this.#o.directory.nameOf(t.org)}）`).join('、'),
             en: current.tasks.map((t) => `${t.stage} (${t.org})`).join(', '),
           }
         : undefined;
@@ -652,6 +652,14 @@ export class Engine {
     const code = after.providerOrg;
     if (code === undefined || code === before?.providerOrg) return;
     const org = this.#o.directory.get(code);
+    if (org?.kind === 'provider' && org.successor !== undefined) {
+      // 第四条, 机构改革: an abolished provider opens no new case; the one that took over its duties does.
+      const next = this.#o.directory.get(this.#o.directory.successorOf(code));
+      throw refuse.rule('providerInDirectory', '第四条', {
+        zh: `${org.name}（${code}）已撤销，其职责由${next?.name ?? ''}（${next?.code ?? org.successor}）承接：请以该机构为开放主体`,
+        en: `${org.name} (${code}) was abolished; its duties passed to ${next?.name ?? ''} (${next?.code ?? org.successor}): name that organisation as the provider`,
+      });
+    }
     if (org?.kind === 'provider') {
       // 第六条: a city's or county's authority works within its own region — it may forward a request
       // to a provider there, not to another city's (whose authority could then not see the case).

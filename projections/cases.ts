@@ -263,8 +263,12 @@ function visibility(db: Db, directory: Directory, viewer: Viewer): { sql: string
       return { sql: '1', params: {} };
     case 'applicant':
       return { sql: 'c.applicant_org = @viewerOrg', params: { viewerOrg: viewer.org } };
-    case 'provider':
-      return { sql: 'c.provider_org = @viewerOrg', params: { viewerOrg: viewer.org } };
+    case 'provider': {
+      // 机构改革: also the cases of the organisations whose duties it took over (canSee).
+      const former = directory.predecessorsOf(viewer.org);
+      if (former.length === 0) return { sql: 'c.provider_org = @viewerOrg', params: { viewerOrg: viewer.org } };
+      return { sql: 'c.provider_org IN (SELECT value FROM json_each(@viewerOrgs))', params: { viewerOrgs: jsonList([viewer.org, ...former]) } };
+    }
     case 'authority':
     case 'supervisor':
     case 'auditor': {

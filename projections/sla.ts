@@ -596,7 +596,8 @@ function maskedPersons(db: Db, directory: Directory, orgs: Iterable<string>): Ma
 }
 
 function orgNameOf(directory: Directory, org: string, applicantName: string | null): string {
-  return directory.get(org)?.name ?? applicantName ?? org;
+  // An organisation of the directory by its name (an abolished one's marked 已撤销); one it lacks, by its code.
+  return directory.get(org) ? directory.nameOf(org) : (applicantName ?? org);
 }
 
 // ── Overdue report ──────────────────────────────────────────────────────────────────────

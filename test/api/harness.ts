@@ -63,6 +63,8 @@ export interface TestApiOptions {
   registry?: AppOverrides['registry'];
   /** The read models this server keeps (AppOverrides `projections`): an older build's are at lower versions. */
   projections?: AppOverrides['projections'];
+  /** The organisation directory file (WORKFLOW_ORGS; default the shipped one): a restart with another is a 机构改革. */
+  orgs?: string;
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
@@ -80,7 +82,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
 /** A server on a data folder the caller owns (kept when it closes): a second one on the same folder is another node, or a restart. */
 export async function openTestApi(dataDir: string, options: TestApiOptions = {}): Promise<TestApi> {
   const clock = new ManualClock(options.now ?? '2026-03-02T01:00:00.000Z');
-  const config = loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, WORKFLOW_TEST_CLOCK: '1', WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' });
+  const config = loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, WORKFLOW_TEST_CLOCK: '1', WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF', ...(options.orgs ? { WORKFLOW_ORGS: options.orgs } : {}) });
   const store = options.follow
     ? followedStore(new SqliteEventStore({ path: join(dataDir, 'events.db'), synchronous: 'OFF', now: () => clock.now() }), options.follow.lagMs ?? 0)
     : undefined;

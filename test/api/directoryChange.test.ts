@@ -1,0 +1,155 @@
+/**
+ * 机构改革 while cases are open: the server restarts with a changed organisation directory
+ * (WORKFLOW_ORGS). Stored events name organisations by code and are never rewritten; the directory
+ * keeps an abolished, renamed or merged organisation's entry with `successor`, the code of the one
+ * that took over its duties, and everything that reads a code follows it.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openTestApi, type TestApi } from './harness.js';
+import { actors, startInputs } from '../machines/examples.js';
+
+type Org = { code: string; name: string; kind: string; level: string; region: string; successor?: string };
+const shipped = JSON.parse(readFileSync(fileURLToPath(new URL('../../directory/data/shandong.json', import.meta.url)), 'utf8')) as Org[];
+
+/** 济南市公安局 (370100-gaj) merged into a new 济南市综合执法局: its entry stays, naming its successor. */
+const MERGED = '370100-zhzfj';
+function reformed(): Org[] {
+  const gaj = shipped.find((o) => o.code === '370100-gaj')!;
+  return [...shipped.filter((o) => o.code !== gaj.code), { ...gaj, successor: MERGED }, { ...gaj, code: MERGED, name: '济南市综合执法局' }];
+}
+
+let dataDir: string;
+let api: TestApi | undefined;
+const files: string[] = [];
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'wf-orgs-'));
+});
+afterEach(async () => {
+  await api?.close();
+  api = undefined;
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function directoryFile(orgs: Org[]): string {
+  const file = join(dataDir, `orgs-${files.length}.json`);
+  files.push(file);
+  writeFileSync(file, JSON.stringify(orgs));
+  return file;
+}
+
+/** An open objection to 济南市公安局, stored under the shipped directory; the server then restarts with `orgs`. */
+async function openObjectionThenRestart(orgs: Org[]): Promise<string> {
+  const before = await openTestApi(dataDir);
+  let caseId: string;
+  try {
+    const applicant = await before.token('applicant', actors.company.org);
+    const res = await before.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input: startInputs.objection } });
+    expect(res.status, res.text).toBe(201);
+    caseId = res.body.id as string;
+  } finally {
+    await before.close();
+  }
+  api = await openTestApi(dataDir, { orgs: directoryFile(orgs), now: '2026-04-01T01:00:00.000Z' });
+  return caseId;
+}
+
+describe('given an open objection whose provider was merged into another (kept in the directory with its successor)', () => {
+  it('when the server restarts, then the successor sees the case, finds its task in its inbox, and may answer it', async () => {
+    const caseId = await openObjectionThenRestart(reformed());
+    const successor = await api!.token('provider', MERGED);
+
+    const inbox = await api!.call('GET', '/v1/inbox', { as: successor });
+    expect(inbox.status, inbox.text).toBe(200);
+    expect(inbox.body.items.map((i: { caseId: string }) => i.caseId)).toEqual([caseId]);
+    expect(inbox.body.items[0].orgName).toBe('济南市公安局（已撤销）');
+
+    const list = await api!.call('GET', '/v1/cases', { as: successor });
+    expect(list.body.items.map((i: { id: string }) => i.id)).toEqual([caseId]);
+    const got = await api!.call('GET', `/v1/cases/${caseId}`, { as: successor });
+    expect(got.status, got.text).toBe(200);
+    expect(got.body.allowedCommands).toContain('RESPOND');
+
+    const answered = await api!.call('POST', `/v1/cases/${caseId}/commands`, { as: successor, body: { type: 'RESPOND', data: { outcome: 'corrected', explanation: '已更正。' } } });
+    expect(answered.status, answered.text).toBe(200);
+    expect(answered.body.state).toBe('responded');
+  });
+
+  it('when the abolished organisation\'s own token calls, then 403 in Chinese naming the successor (English with Accept-Language: en)', async () => {
+    await openObjectionThenRestart(reformed());
+    const old = await api!.token('provider', '370100-gaj');
+    const zh = await api!.call('GET', '/v1/inbox', { as: old });
+    expect(zh.status, zh.text).toBe(403);
+    expect(zh.body.detail).toBe(`济南市公安局（370100-gaj）已撤销，其职责由济南市综合执法局（${MERGED}）承接：请以该机构的身份办理`);
+    const en = await api!.call('GET', '/v1/inbox', { as: old, headers: { 'accept-language': 'en' } });
+    expect(en.status).toBe(403);
+    expect(en.body.detail).toBe(`济南市公安局 (370100-gaj) was abolished; its duties passed to 济南市综合执法局 (${MERGED}): act as that organisation`);
+  });
+
+  it('when the region\'s authority and supervisor look, then they still see it, and the overdue report (JSON and CSV) names the old organisation as abolished', async () => {
+    const caseId = await openObjectionThenRestart(reformed());
+    for (const [role, org] of [['authority', '370100-dsj'], ['supervisor', '370100-dsj'], ['supervisor', '370000-dsj']] as const) {
+      const as = await api!.token(role, org);
+      const got = await api!.call('GET', `/v1/cases/${caseId}`, { as });
+      expect(got.status, `${role} ${org}: ${got.text}`).toBe(200);
+    }
+    const supervisor = await api!.token('supervisor', '370100-dsj');
+    const json = await api!.call('GET', '/v1/reports/overdue', { as: supervisor });
+    expect(json.status, json.text).toBe(200);
+    expect(json.body.items.map((i: { caseId: string; org: string; orgName: string }) => [i.caseId, i.org, i.orgName])).toEqual([[caseId, '370100-gaj', '济南市公安局（已撤销）']]);
+    const csv = await api!.call('GET', '/v1/reports/overdue?format=csv&table=byOrg', { as: supervisor });
+    expect(csv.status).toBe(200);
+    expect(csv.text).toContain('370100-gaj,济南市公安局（已撤销）');
+  });
+
+  it('when a new case names the abolished organisation as provider, then 422 in Chinese naming the successor, and nothing is stored', async () => {
+    await openObjectionThenRestart(reformed());
+    const applicant = await api!.token('applicant', actors.company.org);
+    const res = await api!.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input: startInputs.objection } });
+    expect(res.status, res.text).toBe(422);
+    expect(res.body.rule).toBe('providerInDirectory');
+    expect(res.body.detail).toContain(`济南市公安局（370100-gaj）已撤销，其职责由济南市综合执法局（${MERGED}）承接`);
+  });
+});
+
+describe('given an open objection whose provider the new directory drops outright (no entry, no successor)', () => {
+  it('when the server restarts, then the inbox, case list and reports answer 200, an admin sees the case, and reports show the bare code, never an empty name', async () => {
+    const caseId = await openObjectionThenRestart(shipped.filter((o) => o.code !== '370100-gaj'));
+    const admin = await api!.token('admin', 'admin');
+    const supervisor = await api!.token('supervisor', '370000-dsj');
+    expect((await api!.call('GET', `/v1/cases/${caseId}`, { as: admin })).status).toBe(200);
+    for (const path of ['/v1/inbox', '/v1/cases', '/v1/reports/overdue', '/v1/reports/overdue?format=csv', '/v1/reports/overdue?format=csv&table=byOrg', '/v1/reports/sla', '/v1/reports/sla?groupBy=org']) {
+      expect((await api!.call('GET', path, { as: path === '/v1/inbox' ? supervisor : admin })).status, path).toBe(200);
+    }
+    const report = await api!.call('GET', '/v1/reports/overdue', { as: admin });
+    expect(report.body.items.map((i: { org: string; orgName: string }) => [i.org, i.orgName])).toEqual([['370100-gaj', '370100-gaj']]);
+  });
+});
+
+describe('given an open unopened-data request waiting on 济南市大数据局, whose code the new directory changes (the old entry naming the new one as successor)', () => {
+  it('when the server restarts, then the re-coded bureau finds the review in its inbox and may pass it (第八条), and its supervisors still see the case', async () => {
+    const before = await openTestApi(dataDir);
+    let caseId: string;
+    try {
+      const res = await before.call('POST', '/v1/cases', { as: await before.token('applicant', actors.company.org), body: { process: 'unopenedDataRequest', input: startInputs.unopenedDataRequest } });
+      expect(res.status, res.text).toBe(201);
+      caseId = res.body.id as string;
+    } finally {
+      await before.close();
+    }
+    const dsj = shipped.find((o) => o.code === '370100-dsj')!;
+    const recoded = [...shipped.filter((o) => o.code !== dsj.code), { ...dsj, successor: '370100-sjj' }, { ...dsj, code: '370100-sjj', name: '济南市数据局' }];
+    api = await openTestApi(dataDir, { orgs: directoryFile(recoded) });
+    const bureau = await api.token('authority', '370100-sjj');
+    const inbox = await api.call('GET', '/v1/inbox', { as: bureau });
+    expect(inbox.body.items.map((i: { caseId: string; orgName: string }) => [i.caseId, i.orgName])).toEqual([[caseId, '济南市大数据局（已撤销）']]);
+    const got = await api.call('GET', `/v1/cases/${caseId}`, { as: bureau });
+    expect(got.status, got.text).toBe(200);
+    expect(got.body.allowedCommands).toContain('PASS_NORMATIVE_REVIEW');
+    const supervisor = await api.token('supervisor', '370100-sjj');
+    expect((await api.call('GET', `/v1/cases/${caseId}`, { as: supervisor })).status).toBe(200);
+  });
+});

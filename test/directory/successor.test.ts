@@ -1,0 +1,45 @@
+/** 机构改革 in the directory: an abolished, renamed or merged organisation keeps its entry and names its `successor`. */
+import { describe, expect, it } from 'vitest';
+import { canSee, Directory, organisationsFor, type Org } from '../../directory/index.js';
+
+const jinan: Org = { code: '370100-dsj', name: '济南市大数据局', kind: 'authority', level: 'city', region: '370100' };
+const gaj: Org = { code: '370100-gaj', name: '济南市公安局', kind: 'provider', level: 'city', region: '370100' };
+const zhzf: Org = { code: '370100-zhzfj', name: '济南市综合执法局', kind: 'provider', level: 'city', region: '370100' };
+
+describe('given a directory in which organisations were merged, renamed or re-coded', () => {
+  it('when a chain of successors is read, then each old code leads to the organisation that does its work now, which knows them all', () => {
+    const renamed: Org = { ...zhzf, code: '370100-zhzfj-2030', name: '济南市综合行政执法局' };
+    const directory = new Directory([jinan, { ...gaj, successor: zhzf.code }, { ...zhzf, successor: renamed.code }, renamed]);
+    expect(directory.successorOf('370100-gaj')).toBe(renamed.code);
+    expect(directory.successorOf(renamed.code)).toBe(renamed.code);
+    expect(directory.successorOf('unknown')).toBe('unknown');
+    expect([...directory.predecessorsOf(renamed.code)].sort()).toEqual(['370100-gaj', zhzf.code]);
+    expect(directory.nameOf('370100-gaj')).toBe('济南市公安局（已撤销）');
+    expect(directory.nameOf(renamed.code)).toBe('济南市综合行政执法局');
+    // Its region stays known: the cases that name it stay in Jinan.
+    expect(directory.get('370100-gaj')?.region).toBe('370100');
+  });
+
+  it('when a city\'s 大数据局 is re-coded, then the old entry is no second authority of the region, and the new one is its 主管部门 (第六条)', () => {
+    const sjj: Org = { ...jinan, code: '370100-sjj', name: '济南市数据局' };
+    const directory = new Directory([{ ...jinan, successor: sjj.code }, sjj, gaj]);
+    expect(directory.authorityOf('370100')?.code).toBe(sjj.code);
+    expect(organisationsFor(directory, 'competentAuthority', { providerOrg: gaj.code })).toEqual([sjj.code]);
+  });
+
+  it('when a case names a merged provider, then the successor acts for it and sees it, and the region\'s supervisors still see it', () => {
+    const directory = new Directory([jinan, { ...gaj, successor: zhzf.code }, zhzf]);
+    const parties = { providerOrg: gaj.code };
+    expect(organisationsFor(directory, 'provider', parties)).toEqual([zhzf.code]);
+    expect(organisationsFor(directory, 'competentAuthority', parties)).toEqual([jinan.code]);
+    expect(canSee(directory, { role: 'provider', org: zhzf.code }, parties)).toBe(true);
+    expect(canSee(directory, { role: 'supervisor', org: jinan.code }, parties)).toBe(true);
+  });
+
+  it('when a successor is missing, of another kind, or the successors go round, then the directory is refused, saying which', () => {
+    expect(() => new Directory([jinan, { ...gaj, successor: 'nowhere' }])).toThrow('组织目录中机构 370100-gaj（济南市公安局）的承接机构 nowhere 不在目录中');
+    expect(() => new Directory([jinan, { ...gaj, successor: jinan.code }])).toThrow('类别不同');
+    expect(() => new Directory([jinan, { ...gaj, successor: zhzf.code }, { ...zhzf, successor: gaj.code }])).toThrow('组织目录中机构的承接关系成环');
+    expect(() => new Directory([jinan, { ...gaj, successor: gaj.code }])).toThrow('成环');
+  });
+});
