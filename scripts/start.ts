@@ -17,6 +17,7 @@ function refuse(err: unknown): never {
 let app: App | undefined;
 let server: Awaited<ReturnType<typeof buildServer>>;
 let missing: ReturnType<App['readModels']['providersNotInDirectory']>;
+let stranded: ReturnType<App['readModels']['openTasksNotInDirectory']>;
 try {
   if (config.orgsPath) checkDirectory(config.orgsPath);
   makeDataDirectory(config.dataDir);
@@ -25,6 +26,7 @@ try {
   // The first read of the case list: a store whose file opens but whose pages are damaged (copied
   // while its server ran) fails here, and is refused in one line like any other, not with a stack trace.
   missing = app.readModels.providersNotInDirectory();
+  stranded = app.readModels.openTasksNotInDirectory();
 } catch (err) {
   await app?.close().catch(() => {});
   refuse(err);
@@ -38,6 +40,17 @@ if (missing.length > 0) {
   started.logger.warn(
     { providers: missing.slice(0, 10), more: Math.max(0, missing.length - 10) },
     `组织目录中缺少 ${missing.length} 个提供单位（涉及 ${cases} 件案件）：其所在地区未知，主管部门及监管、审计人员无法按辖区看到这些案件，请检查 WORKFLOW_ORGS`,
+  );
+}
+
+// 机构改革 with the old entry dropped instead of kept with `successor`: its open tasks sit in an inbox
+// no token may open (a re-coded 大数据局's reviews, say). Warned, not refused: refusing would stop every
+// other case too, and an operator can fix the directory and restart.
+if (stranded.length > 0) {
+  const tasks = stranded.reduce((n, m) => n + m.tasks, 0);
+  started.logger.warn(
+    { orgs: stranded.slice(0, 10), more: Math.max(0, stranded.length - 10) },
+    `组织目录中缺少 ${stranded.length} 个机构，有 ${tasks} 项未办结的待办分派给它们：没有人能在待办中看到这些任务，请在 WORKFLOW_ORGS 中保留这些机构，并以 successor 注明承接其职责的机构`,
   );
 }
 

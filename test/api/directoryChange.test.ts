@@ -153,3 +153,26 @@ describe('given an open unopened-data request waiting on 济南市大数据局, 
     expect((await api.call('GET', `/v1/cases/${caseId}`, { as: supervisor })).status).toBe(200);
   });
 });
+
+describe('given open tasks assigned to organisations a new directory drops outright (no entry, no successor)', () => {
+  it('when the server restarts, then the read models name those organisations and how many open tasks each holds (what the start warns of); kept with a successor, none', async () => {
+    const before = await openTestApi(dataDir);
+    try {
+      const applicant = await before.token('applicant', actors.company.org);
+      for (const input of [startInputs.objection, startInputs.objection, startInputs.unopenedDataRequest] as object[]) {
+        const process = input === startInputs.unopenedDataRequest ? 'unopenedDataRequest' : 'objection';
+        expect((await before.call('POST', '/v1/cases', { as: applicant, body: { process, input } })).status).toBe(201);
+      }
+    } finally {
+      await before.close();
+    }
+    api = await openTestApi(dataDir, { orgs: directoryFile(shipped.filter((o) => o.code !== '370100-gaj' && o.code !== '370100-dsj')) });
+    expect(api.app.readModels.openTasksNotInDirectory()).toEqual([
+      { org: '370100-gaj', tasks: 2 },
+      { org: '370100-dsj', tasks: 1 },
+    ]);
+    await api.close();
+    api = await openTestApi(dataDir, { orgs: directoryFile(reformed()) });
+    expect(api.app.readModels.openTasksNotInDirectory()).toEqual([]);
+  });
+});

@@ -246,6 +246,10 @@ describe('npm start, given a directory (WORKFLOW_ORGS) that lacks providers the 
       const log = server.output();
       expect(log).toContain('组织目录中缺少 1 个提供单位（涉及 2 件案件）');
       expect(log).toContain('"providers":[{"org":"370100-gaj","cases":2}]');
+      // Their open tasks, in an inbox no token may open: said too, naming what to do (机构改革: keep the entry with `successor`).
+      expect(log).toContain('组织目录中缺少 1 个机构，有 2 项未办结的待办分派给它们');
+      expect(log).toContain('"orgs":[{"org":"370100-gaj","tasks":2}]');
+      expect(log.indexOf('未办结的待办分派给它们')).toBeLessThan(log.indexOf('工作流服务已启动'));
       expect(log.indexOf('组织目录中缺少')).toBeLessThan(log.indexOf('工作流服务已启动'));
       // fastify's listen line in Chinese too, not "Server listening at …".
       expect(log).toContain('"msg":"正在监听 http://');
@@ -257,6 +261,7 @@ describe('npm start, given a directory (WORKFLOW_ORGS) that lacks providers the 
     const whole = await startServer({ PORT: '0', WORKFLOW_DATA_DIR: dataDir });
     try {
       expect(whole.output()).not.toContain('组织目录中缺少');
+      expect(whole.output()).not.toContain('未办结的待办分派给它们');
     } finally {
       expect(await whole.stop()).toBe(0);
     }
