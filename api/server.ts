@@ -20,6 +20,7 @@ import { processRoutes } from './routes/processes.js';
 import { testClockRoutes } from './routes/ops.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { workRoutes } from './routes/work.js';
+import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import { openapiHooks, UNAVAILABLE_SHUTTING_DOWN } from './openapi.js';
 import { docText, documentInEnglish } from './docText.js';
@@ -538,6 +539,11 @@ export async function buildServer(app: App) {
     methodsAt.set(route.url, methods);
   });
 
+  // Answers of 1 KiB and more compressed for a client that asks (Accept-Encoding: br, gzip, deflate):
+  // a province's overdue report as CSV, an audit export of a year, a case list — text that shrinks
+  // five- to tenfold on an office's or a data centre's link. zlib runs on libuv's threads, not this one.
+  // The audit export's application/x-ndjson too, which mime-db does not mark compressible.
+  await server.register(compress, { global: true, threshold: 1024, customTypes: /^text\/(?!event-stream)|[+/](?:x-)?(?:nd)?json(?:;|$)|[+/]xml(?:;|$)/ });
   await server.register(swagger, {
     openapi: {
       openapi: '3.1.0',
