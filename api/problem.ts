@@ -374,7 +374,8 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
   } else if (err instanceof StoreUnreachableError) {
     // EventStoreDB down or its connection lost: every request that reads or writes the log meets it,
     // /health too, which a load balancer then takes for a node out of service. It passes when the store is back.
-    request.log.error({ err }, '无法连接数据存储');
+    // No stack: the client's internals; its message says what failed (the log helper saw a dozen lines a request).
+    request.log.error({ cause: (err.cause as Error | undefined)?.message ?? err.message }, '无法连接数据存储');
     code = 'UNAVAILABLE';
     detail = STORE_UNREACHABLE_TEXT[lang];
     extra = { reason: 'storeUnreachable', retryAfter: 5 };

@@ -11,12 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../api/app.js';
 import { buildServer } from '../../api/server.js';
 import { mintToken } from '../../api/auth.js';
-import { UnreadableEventError } from '../../eventstore/types.js';
+import { StoreUnreachableError, UnreadableEventError } from '../../eventstore/types.js';
 import { loadConfig } from '../../infra/config.js';
 import { SECRET } from './harness.js';
 import { startInputs } from '../machines/examples.js';
 
-type Line = { msg: string; level: number; reqId?: string; correlationId?: string; req?: { method?: string; url?: string }; res?: { statusCode?: number }; responseTime?: number };
+type Line = { msg: string; level: number; err?: unknown; cause?: string; reqId?: string; correlationId?: string; req?: { method?: string; url?: string }; res?: { statusCode?: number }; responseTime?: number };
 
 let dataDir: string;
 let app: App;
@@ -39,6 +39,9 @@ beforeAll(async () => {
   });
   server.get('/test/unexpected', async () => {
     throw new Error('boom');
+  });
+  server.get('/test/unreachable', async () => {
+    throw new StoreUnreachableError(Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 }));
   });
   await server.ready();
 });
@@ -145,6 +148,17 @@ describe('request logs', () => {
     expect(logged.map((l) => l.msg)).toEqual(['收到请求', '请求完成']);
     expect(logged[1]!.res).toEqual({ statusCode: status });
     expect(typeof logged[1]!.responseTime).toBe('number');
+  });
+
+  // While EventStoreDB is down every request that reads the log meets it: each is a line at error (the
+  // server's fault, for alerts), but the client's gRPC error with its stack made each a dozen lines.
+  it('given a request that meets EventStoreDB unreachable, then one error line 无法连接数据存储 with the client\'s message, no stack', async () => {
+    const res = await server.inject({ method: 'GET', url: '/test/unreachable' });
+    expect(res.statusCode).toBe(503);
+    const failure = ofRequest(String(res.headers['x-request-id'])).filter((l) => l.level >= 50);
+    expect(failure).toHaveLength(1);
+    expect(failure[0]).toMatchObject({ msg: '无法连接数据存储', cause: '14 UNAVAILABLE: No connection established' });
+    expect(failure[0]!.err).toBeUndefined();
   });
 
   it('given any of the requests above, then no line it logged is without Chinese', () => {
