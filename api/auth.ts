@@ -63,15 +63,10 @@ function checkRoleAgainstDirectory(caller: Caller, directory: Directory): void {
   const kind = KIND_OF_ROLE[caller.role];
   if (!kind) return;
   const org = directory.get(caller.org);
-  if (org?.successor !== undefined) {
-    // 机构改革: an abolished, renamed or merged organisation does nothing more; its successor does its
-    // work (its inbox holds the old tasks). A token still naming it is told whose name to act in.
-    const next = directory.get(directory.successorOf(org.code));
-    throw new ApiError('FORBIDDEN', {
-      zh: `${org.name}（${org.code}）已撤销，其职责由${next?.name ?? ''}（${next?.code ?? org.successor}）承接：请以该机构的身份办理`,
-      en: `${org.name} (${org.code}) was abolished; its duties passed to ${next?.name ?? ''} (${next?.code ?? org.successor}): act as that organisation`,
-    });
-  }
+  // 机构改革: an abolished, renamed or merged organisation does nothing more; its successor does its
+  // work (its inbox holds the old tasks). A token still naming it is told whose name to act in.
+  const abolished = directory.abolished(caller.org);
+  if (abolished) throw new ApiError('FORBIDDEN', { zh: `${abolished.zh}：请以该机构的身份办理`, en: `${abolished.en}: act as that organisation` });
   if (org?.kind === kind) return;
   const role = KIND_NAME[kind];
   throw new ApiError(

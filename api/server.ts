@@ -603,33 +603,19 @@ export async function buildServer(app: App) {
     const allowed = new Set([...taken, 'OPTIONS']);
     if (allowed.has('GET')) allowed.add('HEAD');
     const allow = [...allowed].sort().join(', ');
+    // Answered in onRequest (before any body is read); the handler, which a route must have, is the same.
     if (!taken.has('OPTIONS')) {
-      server.route({
-        method: 'OPTIONS',
-        url,
-        schema: { hide: true },
-        onRequest: async (_request, reply) => reply.code(204).header('allow', allow).send(),
-        handler: async (_request, reply) => reply.code(204).header('allow', allow).send(),
-      });
+      const options = async (_request: FastifyRequest, reply: FastifyReply) => reply.code(204).header('allow', allow).send();
+      server.route({ method: 'OPTIONS', url, schema: { hide: true }, onRequest: options, handler: options });
     }
     // CONNECT never reaches a route (answerConnect).
     const others = server.supportedMethods.filter((method) => !allowed.has(method) && method !== 'CONNECT');
     if (others.length === 0) return;
-    const refusal = (method: string) =>
-      new ApiError('METHOD_NOT_ALLOWED', { zh: `此地址不支持 ${method} 方法，支持的方法：${allow}`, en: `this address does not take ${method}; it takes ${allow}` });
-    server.route({
-      method: others,
-      url,
-      exposeHeadRoute: false,
-      schema: { hide: true },
-      onRequest: async (request, reply) => {
-        reply.header('allow', allow);
-        throw refusal(request.method);
-      },
-      handler: async (request) => {
-        throw refusal(request.method);
-      },
-    });
+    const refuse = async (request: FastifyRequest, reply: FastifyReply) => {
+      reply.header('allow', allow);
+      throw new ApiError('METHOD_NOT_ALLOWED', { zh: `此地址不支持 ${request.method} 方法，支持的方法：${allow}`, en: `this address does not take ${request.method}; it takes ${allow}` });
+    };
+    server.route({ method: others, url, exposeHeadRoute: false, schema: { hide: true }, onRequest: refuse, handler: refuse });
   }
   // Last: every address is known by now.
   for (const [url, methods] of methodsAt) answerOtherMethods(url, methods);

@@ -123,6 +123,21 @@ export class Directory {
     return at;
   }
 
+  /**
+   * For an organisation abolished, renamed or merged (机构改革), who took over its duties, in words:
+   * `X（code）已撤销，其职责由Y（code）承接`; undefined for one that was not.
+   */
+  abolished(code: string): { zh: string; en: string } | undefined {
+    const org = this.#byCode.get(code);
+    if (org?.successor === undefined) return undefined;
+    // The constructor refused a successor the directory lacks.
+    const next = this.#byCode.get(this.successorOf(code))!;
+    return {
+      zh: `${org.name}（${org.code}）已撤销，其职责由${next.name}（${next.code}）承接`,
+      en: `${org.name} (${org.code}) was abolished; its duties passed to ${next.name} (${next.code})`,
+    };
+  }
+
   /** The abolished organisations whose work `code` does now (through any chain of successors). */
   predecessorsOf(code: string): readonly string[] {
     return this.#predecessors.get(code) ?? [];

@@ -652,13 +652,10 @@ export class Engine {
     const code = after.providerOrg;
     if (code === undefined || code === before?.providerOrg) return;
     const org = this.#o.directory.get(code);
-    if (org?.kind === 'provider' && org.successor !== undefined) {
-      // 第四条, 机构改革: an abolished provider opens no new case; the one that took over its duties does.
-      const next = this.#o.directory.get(this.#o.directory.successorOf(code));
-      throw refuse.rule('providerInDirectory', '第四条', {
-        zh: `${org.name}（${code}）已撤销，其职责由${next?.name ?? ''}（${next?.code ?? org.successor}）承接：请以该机构为开放主体`,
-        en: `${org.name} (${code}) was abolished; its duties passed to ${next?.name ?? ''} (${next?.code ?? org.successor}): name that organisation as the provider`,
-      });
+    // 第四条, 机构改革: an abolished provider opens no new case; the one that took over its duties does.
+    const abolished = org?.kind === 'provider' ? this.#o.directory.abolished(code) : undefined;
+    if (abolished) {
+      throw refuse.rule('providerInDirectory', '第四条', { zh: `${abolished.zh}：请以该机构为开放主体`, en: `${abolished.en}: name that organisation as the provider` });
     }
     if (org?.kind === 'provider') {
       // 第六条: a city's or county's authority works within its own region — it may forward a request

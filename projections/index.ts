@@ -232,15 +232,17 @@ export class ReadModels {
    * Organisations of the directory's kinds (not applicants) that open tasks are assigned to and the
    * directory lacks altogether (dropped, not kept with a `successor`), with how many open tasks name
    * each, most first: no token may name them, so those tasks are in an inbox no one can open, even
-   * where an organisation of the directory may still act on them. Read from the open tasks.
+   * where an organisation of the directory may still act on them. Read from the inbox's assignees
+   * (one row per organisation a task is open to), as the case list's providers are, grouped by its index.
    */
   openTasksNotInDirectory(): { org: string; tasks: number }[] {
-    const counts = new Map<string, number>();
-    for (const [org, orgs] of this.db.prepare<[], [string, string | null]>("SELECT org, orgs FROM inbox_tasks WHERE role <> 'applicant'").raw(true).iterate()) {
-      const all = new Set([org, ...(orgs ? (JSON.parse(orgs) as string[]) : [])]);
-      for (const o of all) if (o !== '' && this.#directory.get(o) === undefined) counts.set(o, (counts.get(o) ?? 0) + 1);
-    }
-    return [...counts].map(([org, tasks]) => ({ org, tasks })).sort((a, b) => b.tasks - a.tasks || (a.org < b.org ? -1 : 1));
+    return this.db
+      .prepare<[], [string, number]>("SELECT org, count(*) FROM inbox_assignees WHERE role <> 'applicant' GROUP BY org")
+      .raw(true)
+      .all()
+      .filter(([org]) => this.#directory.get(org) === undefined)
+      .map(([org, tasks]) => ({ org, tasks }))
+      .sort((a, b) => b.tasks - a.tasks || (a.org < b.org ? -1 : 1));
   }
 
   cases(query: WithoutContext<CaseListQuery>): CaseListPage {

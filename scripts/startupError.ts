@@ -11,8 +11,6 @@ import { ForeignLogError } from '../eventstore/sqlite.js';
 import { storeFailure } from '../api/problem.js';
 import { ESDB_CREDENTIALS, esdbHosts, type Config } from '../infra/config.js';
 
-export { esdbHosts };
-
 /**
  * What the server's log says of a timer pass that failed (`npm start` runs one a minute). A store
  * that cannot be reached fails every pass while it is down: one Chinese line naming the store and when
