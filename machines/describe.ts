@@ -189,6 +189,12 @@ function commandLabel(def: ProcessDefinition, command: string): string {
   return label ? `${command} ${label}` : command;
 }
 
+/** Tasks the commands entering a state open besides its own (GRANT_ACCESS's results report), by command. */
+function openedOn(def: ProcessDefinition, state: string, arrows: Transition[]): { command: string; task: TaskSpec }[] {
+  const commands = new Set(arrows.filter((arrow) => arrow.to === state).map((arrow) => arrow.command));
+  return [...commands].flatMap((command) => (def.commands[command]?.opens ?? []).map((task) => ({ command, task })));
+}
+
 /** The role whose lane a state sits in: its task's, else the first sender of its first command. */
 function laneRole(def: ProcessDefinition, state: string, arrows: Transition[]): Role | undefined {
   const task = stateTask(def, state);
@@ -219,9 +225,15 @@ export function toMermaid(def: ProcessDefinition, rules?: DeadlineRuleTable): st
     lines.push(`  ${arrow.from} --> ${arrow.to}: ${mermaidText(commandLabel(def, arrow.command))}${guards}`);
   }
   for (const state of finalStates(def)) lines.push(`  ${state} --> [*]`);
+  // One note a state: Mermaid keeps only the last note it is given for a state.
+  const arrows = transitions(def);
   for (const state of allStates(def)) {
     const task = stateTask(def, state);
-    if (task) lines.push(`  note right of ${state}: ${mermaidText(deadlineText(task, rules))}`);
+    const opened = openedOn(def, state, arrows).map(
+      ({ command, task: more }) => `${command} 开启：${more.label}（${ROLE_LABELS[more.role]}），${deadlineText(more, rules)}`,
+    );
+    const parts = [...(task ? [deadlineText(task, rules)] : []), ...opened];
+    if (parts.length > 0) lines.push(`  note right of ${state}: ${mermaidText(parts.join('；'))}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -404,7 +416,9 @@ export function toBpmn(def: ProcessDefinition, rules?: DeadlineRuleTable): strin
     }
     const task = stateTask(def, state);
     const element = task ? 'bpmn:userTask' : 'bpmn:task';
-    const doc = task ? `状态 ${state}；${taskText(task, rules)}` : `状态 ${state}：等待，无办理任务`;
+    const opened = openedOn(def, state, arrows).map(({ command, task: more }) => `${commandLabel(def, command)} 开启：${taskText(more, rules)}`);
+    const own = task ? `状态 ${state}；${taskText(task, rules)}` : opened.length > 0 ? `状态 ${state}` : `状态 ${state}：等待，无办理任务`;
+    const doc = [own, ...opened].join('；');
     out.push(
       `    <${element} id="${node}" name="${xml(task?.label ?? label)}">`,
       `      <bpmn:documentation>${xml(doc)}</bpmn:documentation>`,

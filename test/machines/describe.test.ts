@@ -207,6 +207,35 @@ describe.each(registry.list().map((def) => [def.name, def] as const))('%s diagra
   });
 });
 
+describe('tasks a command opens, drawn on the state it leads to', () => {
+  // Given conditionalApplication, whose GRANT_ACCESS opens the applicant's results report (附录5 协议二(三)3)
+  // and the competent authority's 知悉 item (第十四条(三)), beside the states' own tasks
+  const def = registry.latest('conditionalApplication')!;
+  const opened = allTasks(def).filter((task) => stateTask(def, task.stage) === undefined);
+
+  it('is a case the test is about: GRANT_ACCESS opens two tasks that no state is', () => {
+    expect(opened.map((task) => task.stage)).toEqual(['resultsReport', 'accessGrantedNotice']);
+  });
+
+  it('shows each in the Mermaid note of the state GRANT_ACCESS enters, with who works it and its time limit', () => {
+    // When the chart is drawn as Mermaid
+    const notes = toMermaid(def).split('\n').filter((line) => line.startsWith('  note right of active: '));
+    // Then one note on `active` (Mermaid keeps only the last note of a state) names both
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toContain('反馈数据应用成果（公共数据利用主体），时限：协议约定的成果反馈期限，按月计（附录5 协议二(三)3）');
+    expect(notes[0]).toContain('知悉：已开通有条件开放数据使用权限（公共数据开放主管部门），无办理时限');
+  });
+
+  it('documents each on the BPMN node of that state, as a user task’s own is', () => {
+    // When the chart is drawn as BPMN
+    const active = descendants(parseXml(toBpmn(def))).find((e) => e.attributes.id === 'State_active');
+    const doc = active?.children.find((c) => c.name === 'bpmn:documentation')?.text ?? '';
+    // Then its documentation names both tasks, who works them and by when
+    expect(doc).toContain('GRANT_ACCESS 开通使用权限 开启：反馈数据应用成果；办理：公共数据利用主体（本案申请人）；时限：协议约定的成果反馈期限，按月计（附录5 协议二(三)3）');
+    expect(doc).toContain('知悉：已开通有条件开放数据使用权限；办理：公共数据开放主管部门（本级主管部门）；无办理时限');
+  });
+});
+
 describe('the XML reader used above', () => {
   it.each([
     ['<a><b></a></b>', 'crossed tags'],
