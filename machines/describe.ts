@@ -490,6 +490,7 @@ function waypoints(source: Box | undefined, target: Box | undefined, lane: numbe
   }
   const sx = source.x + source.width / 2;
   const tx = target.x + target.width / 2;
-  const below = Math.max(source.y + source.height, target.y + target.height) + 12 + (lane % 4) * 6;
+  // Within the row: a task's bottom is (ROW - task height) / 2 = 25 above it, and the bottom lane's row ends the pool.
+  const below = Math.max(source.y + source.height, target.y + target.height) + 6 + (lane % 4) * 5;
   return [[sx, source.y + source.height], [sx, below], [tx, below], [tx, target.y + target.height]];
 }

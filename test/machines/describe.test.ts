@@ -204,6 +204,18 @@ describe.each(registry.list().map((def) => [def.name, def] as const))('%s diagra
       }
       for (const d of drawn.values()) expect(byId.has(d.attributes.bpmnElement ?? ''), d.attributes.id).toBe(true);
     });
+
+    it('keeps every edge inside the pool: a modeller draws no flow below the bottom lane', () => {
+      const pool = byName('bpmndi:BPMNShape').find((s) => s.attributes.bpmnElement?.startsWith('Participant_'));
+      const box = pool?.children.find((c) => c.name === 'dc:Bounds')?.attributes ?? {};
+      const [left, top, right, bottom] = [Number(box.x), Number(box.y), Number(box.x) + Number(box.width), Number(box.y) + Number(box.height)];
+      for (const edge of byName('bpmndi:BPMNEdge')) {
+        for (const point of edge.children.filter((c) => c.name === 'di:waypoint')) {
+          const [x, y] = [Number(point.attributes.x), Number(point.attributes.y)];
+          expect(x >= left && x <= right && y >= top && y <= bottom, `${edge.attributes.id} (${x}, ${y})`).toBe(true);
+        }
+      }
+    });
   });
 });
 
