@@ -189,6 +189,17 @@ function commandLabel(def: ProcessDefinition, command: string): string {
   return label ? `${command} ${label}` : command;
 }
 
+/**
+ * Who sends a command from a state, when the state's task does not already say it: an applicant's
+ * WITHDRAW in the authority's review, a SUSPEND in `active`, the system's USAGE_EXPIRED (PROCESSES.md).
+ */
+function senderText(def: ProcessDefinition, state: string, command: string): string {
+  const actors = def.commands[command]?.actors ?? [];
+  const task = stateTask(def, state);
+  if (actors.length === 0 || (task && actors.every((actor) => actor.role === task.role))) return '';
+  return ` · ${[...new Set(actors.map((actor) => (actor.role === 'system' ? '系统自动' : ROLE_LABELS[actor.role])))].join('或')}`;
+}
+
 /** Tasks the commands entering a state open besides its own (GRANT_ACCESS's results report), by command. */
 function openedOn(def: ProcessDefinition, state: string, arrows: Transition[]): { command: string; task: TaskSpec }[] {
   const commands = new Set(arrows.filter((arrow) => arrow.to === state).map((arrow) => arrow.command));
@@ -222,7 +233,7 @@ export function toMermaid(def: ProcessDefinition, rules?: DeadlineRuleTable): st
     if (seen.has(key)) continue;
     seen.add(key);
     const guards = arrow.guards.length > 0 ? `（${arrow.guards.join('、')}）` : '';
-    lines.push(`  ${arrow.from} --> ${arrow.to}: ${mermaidText(commandLabel(def, arrow.command))}${guards}`);
+    lines.push(`  ${arrow.from} --> ${arrow.to}: ${mermaidText(commandLabel(def, arrow.command))}${guards}${senderText(def, arrow.from, arrow.command)}`);
   }
   for (const state of finalStates(def)) lines.push(`  ${state} --> [*]`);
   // One note a state: Mermaid keeps only the last note it is given for a state.
@@ -364,7 +375,7 @@ export function toBpmn(def: ProcessDefinition, rules?: DeadlineRuleTable): strin
       const guards = arrow.guards.length > 0 ? `（${arrow.guards.join('、')}）` : '';
       flows.push({
         id: `Flow_${state}_${i + 1}_${arrow.command}`,
-        name: `${commandLabel(def, arrow.command)}${guards}`,
+        name: `${commandLabel(def, arrow.command)}${guards}${senderText(def, state, arrow.command)}`,
         source,
         target: id('State', arrow.to),
       });

@@ -248,6 +248,32 @@ describe('tasks a command opens, drawn on the state it leads to', () => {
   });
 });
 
+describe('who sends a command, drawn on its arrow when the state’s task does not say it', () => {
+  // Given conditionalApplication: the applicant withdraws from the authority's review (PROCESSES.md §2),
+  // the provider or the authority suspends a use, and the system ends it at the end of useTo
+  const def = registry.latest('conditionalApplication')!;
+
+  it('names the sender on the Mermaid arrow, and none where the task holder sends it', () => {
+    // When the chart is drawn as Mermaid
+    const lines = toMermaid(def).split('\n');
+    // Then
+    expect(lines).toContain('  normativeReview --> withdrawn: WITHDRAW 撤回申请 · 公共数据利用主体');
+    expect(lines).toContain('  active --> suspended: SUSPEND 暂停数据开放服务 · 公共数据开放主体或公共数据开放主管部门');
+    expect(lines).toContain('  active --> destructionPending: USAGE_EXPIRED 使用期限届满，权限失效 · 系统自动');
+    expect(lines).toContain('  normativeReview --> providerReview: PASS_NORMATIVE_REVIEW 通过材料规范性审查');
+  });
+
+  it('names the sender on the BPMN sequence flow', () => {
+    // When the chart is drawn as BPMN
+    const flows = descendants(parseXml(toBpmn(def))).filter((e) => e.name === 'bpmn:sequenceFlow');
+    const named = (command: string, from: string) => flows.find((f) => f.attributes.id?.startsWith(`Flow_${from}_`) && f.attributes.id.endsWith(`_${command}`))?.attributes.name;
+    // Then
+    expect(named('WITHDRAW', 'providerReview')).toBe('WITHDRAW 撤回申请 · 公共数据利用主体');
+    expect(named('USAGE_EXPIRED', 'accessPending')).toBe('USAGE_EXPIRED 使用期限届满，权限失效 · 系统自动');
+    expect(named('APPROVE', 'providerReview')).toBe('APPROVE 审核通过');
+  });
+});
+
 describe('the XML reader used above', () => {
   it.each([
     ['<a><b></a></b>', 'crossed tags'],
