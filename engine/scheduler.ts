@@ -68,6 +68,12 @@ export class Scheduler {
       // Tasks it opens are entered when the timer fell due, however late this pass runs.
       if (await this.#apart(caseId, timer.command, () => this.#system(caseId, timer.command, {}, timer.eventId, undefined, timer.dueAt))) fired++;
     }
+    for (const linkedId of this.index.linkedToLearn()) {
+      await this.#apart(linkedId, 'readLinkedCase', async () => {
+        this.index.learn(linkedId, await this.#engine.getCase(linkedId));
+        return false;
+      }, '等待中的案件所关联的案件无法读取，等待它的案件暂不能办结，其他案件照常处理，下次定时检查时重试');
+    }
     for (const { linkedId, waiter } of this.index.readyWaiters()) {
       if (await this.#apart(waiter.caseId, waiter.command, () => this.#completeLink(waiter, linkedId))) fired++;
     }

@@ -14,6 +14,11 @@ interface CaseWork {
 /** Events a catch-up reads between turns it gives the event loop (a few milliseconds of work). */
 const CATCH_UP_TURN = 200;
 
+/** A case with nothing for the scheduler to do: ended, or no timer and no task (a published release). */
+function idle(work: CaseWork): boolean {
+  return work.final || (work.timers.length === 0 && work.tasks.length === 0);
+}
+
 /** A case waiting for another to reach a state (CommandSpec.link). */
 export interface Waiter {
   caseId: string;
@@ -108,13 +113,14 @@ export class WorkIndex {
       for (const [linkedId, waiters] of this.#waiting) {
         if (!waiters.delete(meta.caseId) || waiters.size > 0) continue;
         this.#waiting.delete(linkedId);
-        if (this.#cases.get(linkedId)?.final) this.#cases.delete(linkedId);
+        const linked = this.#cases.get(linkedId);
+        if (linked && idle(linked)) this.#cases.delete(linkedId);
       }
     }
-    // An ended case has no timer, no task and no state to reach: it is held only while a case waits on it
-    // (readyWaiters reads its state). Held for ever, every case the platform ever had stayed in memory,
-    // about 210 bytes each, and every timer pass went through them all.
-    if (meta.final && !this.#waiting.has(meta.caseId)) this.#cases.delete(meta.caseId);
+    // A case with no timer and no task — ended, or idle (a published release) — is held only while a case
+    // waits on it (readyWaiters reads its state). Held for ever, every case the platform ever had stayed
+    // in memory, about 210 bytes each (every release ever published too), and every timer pass went through them all.
+    if (idle(this.#cases.get(meta.caseId)!) && !this.#waiting.has(meta.caseId)) this.#cases.delete(meta.caseId);
     if (link && meta.links && !meta.final) {
       for (const [linkedId, linked] of Object.entries(meta.links)) {
         if (linked.state === link.completesOn) continue;
@@ -202,6 +208,21 @@ export class WorkIndex {
       for (const waiter of waiters.values()) if (waiter.completesOn === linked.state) ready.push({ linkedId, waiter });
     }
     return ready;
+  }
+
+  /**
+   * Cases waited on that the index no longer holds: a release published (idle, so let go) before the
+   * event of a request that named it while it was still under review was stored. The scheduler reads
+   * each one's state (`learn`), so that `readyWaiters` can tell whether its waiters are ready.
+   */
+  linkedToLearn(): string[] {
+    return [...this.#waiting.keys()].filter((linkedId) => !this.#cases.has(linkedId));
+  }
+
+  /** The state of a case waited on that the index no longer held (`linkedToLearn`): held while it is waited on. */
+  learn(caseId: string, now: { process: string; state: string; final: boolean }): void {
+    if (!this.#waiting.has(caseId) || this.#cases.has(caseId)) return;
+    this.#cases.set(caseId, { process: now.process, timers: [], tasks: [], state: now.state, final: now.final });
   }
 
   /** Cases waiting for `caseId` to reach a state. */

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UnopenedDataRequestContext } from '../../machines/unopenedDataRequest.js';
 import { pathTo } from '../machines/harness.js';
+import { Engine } from '../../engine/engine.js';
 import { Scheduler } from '../../engine/scheduler.js';
+import { Directory } from '../../directory/directory.js';
 import type { Logger } from '../../infra/logger.js';
 import { coldEngine, createWorld, given, historyOf, meta, refused, senderOf, when, type World } from './world.js';
 
@@ -46,6 +48,41 @@ describe('a request waiting for a dataset release', () => {
     expect((await w.engine.getCase(request.caseId)).state).toBe('opened');
     expect(await w.scheduler.fireDueTimers()).toBe(0);
     expect(await historyOf(w, request)).toHaveLength(5);
+  });
+
+  it('given a request marked opened naming a release under review, when the release is published on another node before the request\'s event is stored (its wait recorded after the publication), then the next timer pass opens the request', async () => {
+    const request = await given(w, 'unopenedDataRequest', openingPending);
+    const pending = await given(w, 'datasetRelease', release.underReview!);
+    // The request's append held until the release is published: decided on the release under review, stored after its publication.
+    let reached!: () => void;
+    const atAppend = new Promise<void>((resolve) => (reached = resolve));
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const held = new Proxy(w.store, {
+      get(store, key) {
+        const value = Reflect.get(store, key, store) as unknown;
+        if (key !== 'appendToStream') return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(store) : value;
+        return async (...args: Parameters<typeof store.appendToStream>) => {
+          reached();
+          await gate;
+          return store.appendToStream(...args);
+        };
+      },
+    });
+    const slowNode = new Engine({ store: held, registry: w.registry, directory: Directory.load(), clock: w.clock, calendar: () => w.calendar.current(), deadlines: w.deadlines });
+    const requestStarter = (await slowNode.getCase(request.caseId)).snapshot.context as { startedBy: Parameters<typeof senderOf>[3] };
+    const marking = slowNode.execute({ caseId: request.caseId, type: 'MARK_OPENED', data: { datasetReleaseCaseId: pending.caseId }, actor: senderOf(w, 'unopenedDataRequest', 'MARK_OPENED', requestStarter.startedBy) });
+    await atAppend;
+    const otherNode = coldEngine(w);
+    const starter = (await otherNode.getCase(pending.caseId)).snapshot.context as { startedBy: Parameters<typeof senderOf>[3] };
+    await otherNode.execute({ caseId: pending.caseId, type: 'APPROVE', data: {}, actor: senderOf(w, 'datasetRelease', 'APPROVE', starter.startedBy) });
+    open();
+    await marking;
+    expect((await w.engine.getCase(request.caseId)).state).toBe('openingPending');
+
+    const restarted = new Scheduler({ engine: coldEngine(w), store: w.store, clock: w.clock });
+    expect(await restarted.fireDueTimers()).toBe(1);
+    expect((await w.engine.getCase(request.caseId)).state).toBe('opened');
   });
 
   it('given a request in openingPending and a release under review, when the provider marks it opened naming that release, then OpeningReported and the request stays in openingPending', async () => {
