@@ -8,6 +8,8 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
   server.get(
     '/health',
     {
+      // A load balancer asks every few seconds for as long as the server runs: its answers are logged only when they fail (warn and above: a 5xx's error line).
+      logLevel: 'warn',
       schema: {
         operationId: 'getHealth',
         summary: docText('服务状态', 'Service health'),

@@ -161,6 +161,8 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
   server.get(
     '/metrics',
     {
+      // Prometheus scrapes every 15 s or so: its answers are logged only when they fail (warn and above: a 5xx's error line).
+      logLevel: 'warn',
       // Open, as Prometheus scrapes it: no token.
       schema: { operationId: 'getMetrics', summary: docText('Prometheus 指标', 'Prometheus metrics'), security: [] },
       config: {
