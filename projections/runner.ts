@@ -13,9 +13,9 @@
  * Any read model can be dropped and rebuilt from position 0; a projection whose `version` changed
  * is rebuilt when the runner starts.
  */
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -192,6 +192,23 @@ const UNFINISHED = -1;
  */
 function rebuildLockFile(storeFile: string): string {
   return `${storeFile}-rebuild.lock`;
+}
+
+/** A parallel rebuild's scratch file for one worker's share: `<store file>-rebuild-<part>`. */
+function scratchFile(storeFile: string, part: number): string {
+  return `${storeFile}-rebuild-${part}`;
+}
+
+/**
+ * Removes the scratch files a parallel rebuild killed mid-way left (SIGKILL, Ctrl-C on npm run rebuild,
+ * a power cut), whatever their number: a rebuild in fewer threads than the killed one made its own
+ * and left the others in the data folder for good, each a share of the read models. Called holding the rebuild lock.
+ */
+function removeScratchFiles(storeFile: string): void {
+  const prefix = `${basename(storeFile)}-rebuild-`;
+  for (const name of readdirSync(dirname(storeFile))) {
+    if (name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length))) rmSync(join(dirname(storeFile), name), { force: true });
+  }
 }
 
 /** Takes the rebuild lock, or answers undefined when another connection holds it. Closing the answer lets it go. */
@@ -1220,8 +1237,9 @@ export class InlineProjector implements Projector {
       for (const p of projections) this.#checkpoints.markUnfinished(p);
     }).immediate();
     const names = projections.map((p) => p.name);
+    removeScratchFiles(file);
     const folded = new Array<number>(parallel.threads).fill(0);
-    const targets = folded.map((_, part) => `${file}-rebuild-${part}`);
+    const targets = folded.map((_, part) => scratchFile(file, part));
     try {
       await Promise.all(
         folded.map((_, part) =>

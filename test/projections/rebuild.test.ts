@@ -4,7 +4,7 @@
  * model is dropped and rebuilt from position 0 — in place, or into a fresh database behind a
  * subscription — then every row equals the incremental result.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,6 +115,20 @@ describe('rebuild equals incremental', () => {
     const entry = new URL('../../projections/rebuildWorker.ts', import.meta.url);
     expect(await rebuildThrough({ entry, threads: 2, minEvents: 1, batchSize: 37 })).toEqual({ threads: 2, errors: [] });
     expect(dumpReadModels(store.database)).toEqual(incremental);
+  });
+
+  it('given the scratch files of a rebuild in 4 threads killed mid-way (events.db-rebuild-0 to -3), when the read models are rebuilt in 2 threads, then none of them is left in the data folder', async () => {
+    const incremental = dumpReadModels(readModels.db);
+    // What a killed rebuild leaves: each worker's file, part-filled (a share of the read models: hundreds of MB on a long log).
+    for (let part = 0; part < 4; part++) writeFileSync(join(dataDir, `events.db-rebuild-${part}`), Buffer.alloc(64 * 1024));
+    const entry = new URL('../../projections/rebuildWorker.ts', import.meta.url);
+    try {
+      expect(await rebuildThrough({ entry, threads: 2, minEvents: 1 })).toEqual({ threads: 2, errors: [] });
+      expect(dumpReadModels(store.database)).toEqual(incremental);
+      expect(readdirSync(dataDir).filter((f) => f.includes('-rebuild-'))).toEqual([]);
+    } finally {
+      for (let part = 0; part < 4; part++) rmSync(join(dataDir, `events.db-rebuild-${part}`), { force: true });
+    }
   });
 
   it('given a rebuild worker that fails, when the read models are rebuilt in workers, then the failure is reported and this thread rebuilds them, row for row', async () => {
