@@ -529,14 +529,19 @@ export class Engine {
    * re-states its deadline, old and new side by side"): every provisional one, and an official one
    * the notice moved (a corrected notice for a year already loaded; a notice's New-Year edge in the
    * previous December). A date the calendar now puts before today, earlier than the one stated, is
-   * held at today (`computed` keeps the calendar's): nobody could have met it, and a re-statement
-   * never makes a task late after the fact. Returns the event, or undefined when nothing changed.
+   * held at today, or the first working day after it (`computed` keeps the calendar's): nobody could
+   * have met it, and a re-statement never makes a task late after the fact. Returns the event, or
+   * undefined when nothing changed.
    */
   async restateDeadlines(caseId: string): Promise<CommandResult | undefined> {
     const current = await this.getCase(caseId);
     const def = this.#def(current);
     const calendar = this.#o.calendar();
-    const today = endOfShanghaiDate(shanghaiDateOf(this.#o.clock.now()));
+    const todayDate = shanghaiDateOf(this.#o.clock.now());
+    const today = endOfShanghaiDate(todayDate);
+    // Held at the end of today, or of the first working day after it when today is a day off (a notice
+    // loaded on a weekend or in 春节): a deadline held on a day off was late on the next working day.
+    const holdAt = calendar.dueBy(todayDate, { n: 0, unit: 'calendarDays', basis: 'policy' }).dueAt;
     const restated: DeadlineRestated[] = [];
     for (const task of current.tasks) {
       if (!task.dueAt || !task.dueDate || !task.calendarVersion || task.calendarVersion === calendar.version) continue;
@@ -545,7 +550,7 @@ export class Engine {
       if (!fresh || fresh.calendarVersion === task.calendarVersion) continue;
       const provisional = task.provisional === true;
       if (!provisional && !fresh.provisional && Date.parse(fresh.dueAt) === Date.parse(task.dueAt)) continue;
-      const floor = Date.parse(task.dueAt) < Date.parse(today) ? task.dueAt : today;
+      const floor = Date.parse(task.dueAt) < Date.parse(today) ? task.dueAt : holdAt;
       const held = Date.parse(fresh.dueAt) < Date.parse(floor);
       restated.push({
         stage: task.stage,
