@@ -10,12 +10,14 @@ const BOM = '\uFEFF';
 
 // User-facing words, in one place.
 // Times are Beijing wall-clock time (the people who open the file count days that way; JSON keeps UTC instants).
-const OVERDUE_HEADERS = ['案件编号', '流程', '环节', '环节名称', '承办单位', '单位代码', '进入环节时间（北京时间）', '办理期限（北京时间）', '完成时间（北京时间）', '逾期工作日', '时限依据', '依据条款', '状态'];
+const OVERDUE_HEADERS = ['案件编号', '流程', '环节', '环节名称', '承办单位', '单位代码', '进入环节时间（北京时间）', '办理期限（北京时间）', '完成时间（北京时间）', '逾期工作日', '时限依据', '依据条款', '状态', '临时期限'];
 const BY_ORG_HEADERS = ['单位代码', '名称', '在办数', '在办逾期数', '逾期办结数', '逾期未办即终止数'];
 const SLA_KEY_HEADERS: Record<SlaGroupBy, string> = { org: '单位代码', process: '流程', stage: '环节' };
 const SLA_HEADERS = ['名称', '办结数', '按时办结数', '逾期办结数', '按时办结率', '在办逾期数', '未办即终止数', '其中逾期后终止数', '时限依据'];
 const BASIS: Record<string, string> = { statute: '法定时限', policy: '平台政策时限', agreement: '协议约定时限' };
 const STATUS = { open: '逾期未办结', finishedLate: '逾期办结', cancelledLate: '逾期未办、案件已终止' } as const;
+// A deadline counted before its year's holiday notice was loaded, from the statutory holidays alone (PROCESSES.md).
+const PROVISIONAL = { yes: '是', no: '否' } as const;
 
 type Cell = string | number | null | undefined;
 
@@ -103,6 +105,7 @@ export function* overdueCsvPieces(report: OverdueReport, options: CsvOptions, pe
       i.basis === null ? null : (BASIS[i.basis] ?? i.basis),
       i.article,
       STATUS[i.status],
+      i.provisional ? PROVISIONAL.yes : PROVISIONAL.no,
     ]),
     perPiece,
   );
