@@ -398,8 +398,22 @@ export const listenText = (address: string) => `正在监听 ${address}`;
 /** How long a client may take to send a whole request (headers and body). */
 export const REQUEST_TIMEOUT_MS = 30_000;
 
+/**
+ * How long a connection may make no progress at all — nothing read from the client, nothing it took
+ * of an answer — before it is cut. A client that stops reading a long answer (an audit export, a
+ * province's CSV) left its socket, and the export's work, open until TCP gave up or the server
+ * stopped; a slow reader still takes data, and is not cut. (Reading a request is bounded by
+ * REQUEST_TIMEOUT_MS first, and an idle keep-alive connection by fastify's keep-alive timeout.)
+ */
+export const SEND_STALL_MS = 120_000;
+
+export interface ServerOptions {
+  /** SEND_STALL_MS by default. */
+  sendStallMs?: number;
+}
+
 /** The HTTP face of the app: parse, authorise, call, shape (ARCHITECTURE.md). */
-export async function buildServer(app: App) {
+export async function buildServer(app: App, options: ServerOptions = {}) {
   const server = Fastify({
     loggerInstance: app.logger,
     logController: new ChineseLogController(),
@@ -407,6 +421,8 @@ export async function buildServer(app: App) {
     // A client that sends its request a byte at a time is cut off (Node answers 408): a handful of
     // them would otherwise hold sockets for ever. Answers (a long audit export) are not limited by it.
     requestTimeout: REQUEST_TIMEOUT_MS,
+    // Node destroys a socket that makes no progress for this long (no 'timeout' listener is added).
+    connectionTimeout: options.sendStallMs ?? SEND_STALL_MS,
     // Node checks those deadlines every 30 s by default (a trickled body was cut after 87 s, headers
     // after 43 s): every 2 s, and headers get no longer than the whole request.
     // Node's own answer to an HTTP/1.1 request without Host is a bare 400 with no body: the onRequest

@@ -1,0 +1,72 @@
+/**
+ * A client that stops reading a long answer (an audit export of years, piped into a program that
+ * hung) must not hold its connection, and the export's work, for ever: after `sendStallMs` without
+ * any progress the server cuts the connection, and the export stops reading the log. The limit is
+ * lowered here so the test does not wait two minutes; the server's own is SEND_STALL_MS.
+ */
+import { connect, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer, SEND_STALL_MS } from '../../api/server.js';
+import { startTestApi, type TestApi } from './harness.js';
+import { request } from './wire.js';
+
+describe('a client that stops reading a streamed answer', () => {
+  let api: TestApi;
+  let server: Awaited<ReturnType<typeof buildServer>>;
+  let port: number;
+  beforeAll(async () => {
+    api = await startTestApi({ now: '2026-03-02T01:00:00.000Z' });
+    server = await buildServer(api.app, { sendStallMs: 300 });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    port = (server.server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await server.close();
+    await api.close();
+  });
+
+  it('is cut off, by default, after two minutes without progress', async () => {
+    const byDefault = await buildServer(api.app);
+    try {
+      expect([SEND_STALL_MS, byDefault.server.timeout]).toEqual([120_000, 120_000]);
+    } finally {
+      await byDefault.close();
+    }
+  });
+
+  it('given an export far longer than the sockets hold, when the client stops reading, then the connection is cut and the export stops', async () => {
+    // An export with no end: each line 64 KiB, as many as the client takes.
+    let linesMade = 0;
+    let stopped!: () => void;
+    const exportStopped = new Promise<void>((resolve) => (stopped = resolve));
+    api.app.readModels.exportEvents = function* () {
+      try {
+        for (;;) {
+          linesMade++;
+          yield `${JSON.stringify({ line: linesMade, pad: 'x'.repeat(64 * 1024) })}\n`;
+        }
+      } finally {
+        stopped();
+      }
+    } as unknown as typeof api.app.readModels.exportEvents;
+    const auditor = await api.token('auditor', '370000-dsj');
+    const socket: Socket = connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(request('GET', '/v1/audit/export?from=2026-01-01T00:00:00.000Z&to=2026-03-01T00:00:00.000Z', { token: auditor }));
+    // The client takes the first bytes, then never reads again.
+    await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+    socket.pause();
+
+    await exportStopped;
+    const made = linesMade;
+    expect(made).toBeGreaterThan(0);
+    // Cut, not finished: the server holds no connection for it any more, and makes no more lines.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const open = await new Promise<number>((resolve, reject) => server.server.getConnections((e, n) => (e ? reject(e) : resolve(n))));
+    expect(open).toBe(0);
+    expect(linesMade).toBe(made);
+    socket.destroy();
+  }, 15_000);
+});
