@@ -31,6 +31,18 @@ type AnyCommandSpec = CommandSpec<any>;
 
 export const SYSTEM_ACTOR: Actor = { sub: 'system', name: '系统', role: 'system', org: 'system' };
 
+/**
+ * The form data the case cache may hold, in characters of JSON: 64 Mi. Ten thousand cases of common
+ * forms (a few KB each) hold a fraction of it; without it, applicants starting cases with forms near
+ * the 1 MiB body limit filled the 10,000 places with gigabytes, and the server ran out of memory.
+ */
+export const CACHE_CHARS = 64 * 1024 * 1024;
+
+/** What an event adds to a cached case, in characters: its data as JSON, and a little for the rest. */
+function cachedChars(event: RecordedEvent): number {
+  return 256 + (JSON.stringify(event.data)?.length ?? 0);
+}
+
 /** How often a command sent without an expectedRevision is decided again after another node's command on the case was stored first. */
 const UNNAMED_REVISION_TRIES = 8;
 
@@ -45,6 +57,8 @@ export interface EngineOptions {
   logger?: Logger;
   /** How many folded cases to keep (each costs one machine snapshot). */
   cacheSize?: number;
+  /** How much form data the folded cases kept may hold in all, in characters of JSON (CACHE_CHARS). */
+  cacheChars?: number;
   /**
    * The process a case was recorded under elsewhere (the read models' case list), asked only for a
    * case no registered process has: a process a newer build added. Its stream is then read, and the
@@ -117,6 +131,10 @@ export class Engine {
   readonly #o: EngineOptions;
   readonly #cache = new Map<string, CaseState>();
   readonly #cacheSize: number;
+  readonly #cacheChars: number;
+  /** What each cached case holds (`cachedChars` of its events), and the sum. */
+  readonly #chars = new Map<string, number>();
+  #charsHeld = 0;
   /** Listeners told of every event this engine appended (after the append). */
   readonly #listeners = new Set<(event: RecordedEvent, state: CaseState) => void | Promise<void>>();
   /** The last call queued per key (`#oneAtATime`). */
@@ -127,6 +145,7 @@ export class Engine {
   constructor(options: EngineOptions) {
     this.#o = options;
     this.#cacheSize = options.cacheSize ?? 10_000;
+    this.#cacheChars = options.cacheChars ?? CACHE_CHARS;
   }
 
   get registry(): ProcessRegistry {
@@ -152,7 +171,7 @@ export class Engine {
     const events = await this.#findStream(caseId);
     if (!events) throw refuse.notFound(caseId);
     const state = foldStored(this.definitionOf.bind(this), events);
-    this.#remember(state);
+    this.#remember(state, events.reduce((sum, e) => sum + cachedChars(e), 0));
     return state;
   }
 
@@ -367,7 +386,7 @@ export class Engine {
     // Another node started the case with this key a moment before: the first answer, if it was this request.
     if (replayed) this.#sameStart(def, cmd, def, event);
     const state = foldStart(def, event);
-    this.#remember(state);
+    this.#remember(state, cachedChars(event));
     if (!replayed) await this.#notify(event, state);
     return this.#result(state, event, replayed);
   }
@@ -396,7 +415,7 @@ export class Engine {
         return await this.#executeOn(current, cmd);
       } catch (err) {
         if (!(err instanceof WrongExpectedVersionError)) throw err;
-        this.#cache.delete(cmd.caseId);
+        this.#forget(cmd.caseId);
         const actual = err.actual === 'no_stream' ? null : err.actual;
         if (cmd.expectedRevision !== undefined) throw refuse.revisionConflict(cmd.expectedRevision, actual);
         // The sender named no revision: the refusal says the case kept changing, not that it sent a stale one.
@@ -518,7 +537,7 @@ export class Engine {
     if (replayed && cmd.idempotencyKey !== undefined && cmd.eventId === undefined) this.#sameCommand(def, cmd, recorded);
     // A replayed event is another sender's: fold it; ours leads to the snapshot just decided.
     const state = foldNext(def, current, recorded, replayed ? undefined : next);
-    this.#remember(state);
+    this.#remember(state, this.#heldBy(current.caseId) + cachedChars(recorded));
     if (!replayed) await this.#notify(recorded, state);
     return this.#result(state, recorded, replayed);
   }
@@ -576,12 +595,12 @@ export class Engine {
     try {
       const { event, replayed } = await this.#append(current.stream, current.revision, eventId, decision, current.revision, current.lastHash, true);
       const state = foldNext(def, current, event);
-      this.#remember(state);
+      this.#remember(state, this.#heldBy(caseId) + cachedChars(event));
       if (!replayed) await this.#notify(event, state);
       return this.#result(state, event, replayed);
     } catch (err) {
       if (err instanceof WrongExpectedVersionError) {
-        this.#cache.delete(caseId);
+        this.#forget(caseId);
         return this.restateDeadlines(caseId);
       }
       throw err;
@@ -917,10 +936,10 @@ export class Engine {
     try {
       for (const e of newer) state = foldNext(def, state, e);
     } catch (err) {
-      this.#cache.delete(cached.caseId);
+      this.#forget(cached.caseId);
       throw new DamagedStreamError(cached.stream, err);
     }
-    this.#remember(state);
+    this.#remember(state, newer.reduce((sum, e) => sum + cachedChars(e), this.#heldBy(cached.caseId)));
     return state;
   }
 
@@ -948,13 +967,29 @@ export class Engine {
     }
   }
 
-  #remember(state: CaseState): void {
-    this.#cache.delete(state.caseId);
+  /**
+   * Keeps a folded case, the most recent last; the least recent go while more than `cacheSize` cases,
+   * or more than `cacheChars` of their data, are kept (the one just kept stays, however large).
+   */
+  #remember(state: CaseState, chars: number): void {
+    this.#forget(state.caseId);
     this.#cache.set(state.caseId, state);
-    if (this.#cache.size > this.#cacheSize) {
-      const oldest = this.#cache.keys().next().value;
-      if (oldest !== undefined) this.#cache.delete(oldest);
+    this.#chars.set(state.caseId, chars);
+    this.#charsHeld += chars;
+    while (this.#cache.size > 1 && (this.#cache.size > this.#cacheSize || this.#charsHeld > this.#cacheChars)) {
+      this.#forget(this.#cache.keys().next().value!);
     }
+  }
+
+  /** What a cached case holds (`cachedChars`), 0 when it is not kept. */
+  #heldBy(caseId: string): number {
+    return this.#chars.get(caseId) ?? 0;
+  }
+
+  #forget(caseId: string): void {
+    this.#cache.delete(caseId);
+    this.#charsHeld -= this.#heldBy(caseId);
+    this.#chars.delete(caseId);
   }
 }
 
