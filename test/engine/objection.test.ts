@@ -114,4 +114,27 @@ describe('objection: refusals store nothing', () => {
     const error = await refused(w, c, () => when(w, c.caseId, 'RESPOND', { data: { outcome, explanation: '已处理。' } }));
     expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'outcomeFitsKind', article: '第十六条第二款' } });
   });
+
+  // 第十六条第二款: every kind of 异议 (错误、遗漏、侵犯其合法权益) is answered by correcting or not, a 建议 by adopting or not —
+  // each kind on its own, so that no one kind takes the other's outcomes.
+  const objectionOutcomes = ['corrected', 'partiallyCorrected', 'notCorrected'];
+  const suggestionOutcomes = ['adopted', 'notAdopted'];
+  it.each(
+    (['error', 'omission', 'infringement', 'suggestion'] as const).flatMap((kind) =>
+      [...objectionOutcomes, ...suggestionOutcomes].map((outcome) => ({
+        kind,
+        outcome,
+        fits: (kind === 'suggestion' ? suggestionOutcomes : objectionOutcomes).includes(outcome),
+      })),
+    ),
+  )('given an objection of kind $kind, when the provider responds $outcome, then it is taken: $fits', async ({ kind, outcome, fits }) => {
+    const c = await given(w, PROCESS, [], { input: kind === 'suggestion' ? suggestion : { ...input, kind } });
+    const respond = () => when(w, c.caseId, 'RESPOND', { data: { outcome, explanation: '已处理。' } });
+    if (fits) {
+      expect(await respond()).toMatchObject({ state: 'responded', final: true });
+      return;
+    }
+    const error = await refused(w, c, respond);
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'outcomeFitsKind', article: '第十六条第二款' } });
+  });
 });
