@@ -178,6 +178,34 @@ describe('datasetRelease: every command of PROCESSES.md §1', () => {
   });
 });
 
+// 第九条(一), 第二十二条 (v2, reviewCoversDraft): a security review and desensitization rules are of the
+// data opened and how — its fields, coverage, attribute, conditions, basis and service modes. A change
+// to any one of them after the review leaves the submission without one; a new title, description or
+// update frequency does not.
+describe('datasetRelease: which changes of the draft need a new review before SUBMIT (第九条(一)、第二十二条)', () => {
+  it.each([
+    ['coverage', { coverage: { region: '370100', period: { from: '2021-01-01', to: '2024-12-31' } } }],
+    ['openAttribute', { openAttribute: 'unconditional' }],
+    ['conditions', { conditions: '仅向签署安全承诺书的科研机构开放。' }],
+    ['basis', { basis: '《中华人民共和国道路交通安全法》' }],
+    ['serviceModes', { serviceModes: ['download'] }],
+    ['fields', { fields: [...input.fields, { name: 'region', description: '区县' }] }],
+  ])('given a reviewed draft with its rules set, when its %s changes, then SUBMIT is refused: RULE_VIOLATED reviewCoversDraft', async (_key, update) => {
+    const c = await given(w, PROCESS, ['RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES', ['UPDATE_DRAFT', { data: update }]]);
+    const error = await refused(w, c, () => when(w, c.caseId, 'SUBMIT'));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'reviewCoversDraft', article: '第九条(一)、第二十二条' } });
+  });
+
+  it.each([
+    ['title', { title: '济南市机动车登记信息月度统计' }],
+    ['description', { description: '按月统计。' }],
+    ['updateFrequency', { updateFrequency: 'quarterly' }],
+  ])('given a reviewed draft with its rules set, when its %s changes, then SUBMIT is taken: underReview', async (_key, update) => {
+    const c = await given(w, PROCESS, ['RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES', ['UPDATE_DRAFT', { data: update }]]);
+    expect(await when(w, c.caseId, 'SUBMIT')).toMatchObject({ state: 'underReview' });
+  });
+});
+
 describe('datasetRelease: refusals store nothing', () => {
   const wrongState: WrongState[] = [
     {
