@@ -271,3 +271,22 @@ describe('objection forms', () => {
     expect(paths(commandSchema('objection', 'RESPOND'), { outcome: 'ignored', explanation: '无' })).toEqual(['outcome']);
   });
 });
+
+// FORMS.md's closed lists, exactly: a value added to one (a cause 第八条第二款 does not name, an
+// objection kind 第十六条第二款 does not name) is refused by no other test that tries one wrong value.
+describe('the closed lists of FORMS.md are exactly those it names', () => {
+  const optionsOf = (schema: z.ZodType, field: string) => {
+    const shape = (schema as unknown as { shape: Record<string, { options?: readonly string[] }> }).shape;
+    return [...(shape[field]?.options ?? [])].sort();
+  };
+
+  it.each([
+    ['listAdjustment', 'start', 'cause', ['lawChange', 'dutyChange']],
+    ['objection', 'start', 'kind', ['error', 'omission', 'infringement', 'suggestion']],
+    ['objection', 'RESPOND', 'outcome', ['corrected', 'partiallyCorrected', 'notCorrected', 'adopted', 'notAdopted']],
+    ['datasetRelease', 'start', 'openAttribute', ['unconditional', 'conditional', 'closed']],
+  ] as const)('%s %s: %s takes exactly %j', (name, type, field, values) => {
+    const schema = type === 'start' ? startSchema(name) : commandSchema(name, type);
+    expect(optionsOf(schema, field)).toEqual([...values].sort());
+  });
+});
