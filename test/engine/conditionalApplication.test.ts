@@ -75,6 +75,19 @@ describe('conditionalApplication: applying (第十三条 eligibility, 第十四�
     expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'eligibilityNotInFuture', article: '第十三条(二)、第十四条(一)' } });
   });
 
+  // 第十三条(二)、第十四条(一): done before applying — allowing for a client's clock at most 10 minutes ahead (CLOCK_SKEW_MS), no more.
+  it.each([
+    ['credit check', (t: string) => ({ eligibility: { ...input.eligibility, creditCheck: { ...input.eligibility.creditCheck, checkedAt: t } } })],
+    ['security commitment', (t: string) => ({ securityCommitment: { ...input.securityCommitment, signedAt: t } })],
+  ] as const)('given nothing, when the %s is dated 11 minutes after the application, then RULE_VIOLATED eligibilityNotInFuture; 9 minutes after, the case starts', async (_what, dated) => {
+    const now = w.clock.now().getTime();
+    const minutesAfter = (m: number) => new Date(now + m * 60_000).toISOString();
+    const error = await refused(w, undefined, () => w.engine.start({ process: PROCESS, input: { ...input, ...dated(minutesAfter(11)) }, actor: applicant }));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'eligibilityNotInFuture', article: '第十三条(二)、第十四条(一)' } });
+    const started = await w.engine.start({ process: PROCESS, input: { ...input, ...dated(minutesAfter(9)) }, actor: applicant });
+    expect(started).toMatchObject({ state: 'normativeReview', revision: 0 });
+  });
+
   it('given nothing, when the security commitment is not signed, then RULE_VIOLATED securityCommitmentSigned (第十四条(一)) and no case', async () => {
     const error = await refused(w, undefined, () =>
       w.engine.start({ process: PROCESS, input: { ...input, securityCommitment: { ...input.securityCommitment, signed: false } }, actor: applicant }),
