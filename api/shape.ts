@@ -13,6 +13,8 @@ export const TaskView = z.object({
   label: z.string(),
   role: z.string(),
   org: z.string(),
+  /** Who `org` is, by name: a caller outside the directory (an applicant) cannot look a code up. */
+  orgName: z.string().optional(),
   enteredAt: z.string(),
   dueAt: z.string().nullable(),
   dueDate: z.string().nullable(),
@@ -60,7 +62,7 @@ export const CaseView = z.object({
   updatedAt: z.string(),
 });
 
-export function caseView(state: CaseState, allowedCommands: string[]): z.infer<typeof CaseView> {
+export function caseView(state: CaseState, allowedCommands: string[], orgNameOf?: (task: { role: string; org: string }) => string): z.infer<typeof CaseView> {
   return {
     id: state.caseId,
     process: state.process,
@@ -70,7 +72,7 @@ export function caseView(state: CaseState, allowedCommands: string[]): z.infer<t
     revision: state.revision,
     input: state.input,
     context: state.snapshot.context,
-    tasks: state.tasks.map(taskView),
+    tasks: state.tasks.map((task) => ({ ...taskView(task), ...(orgNameOf ? { orgName: orgNameOf(task) } : {}) })),
     allowedCommands,
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,

@@ -318,6 +318,15 @@ export class Engine {
     });
   }
 
+  /**
+   * The name of whoever holds one of the case's tasks: an organisation of the directory by its name,
+   * an applicant (in no directory) by the name its case gives (API.md "tasks"; the inbox's `orgName`).
+   */
+  orgNameOf(state: CaseState, task: { role: string; org: string }): string {
+    const applicant = task.role === 'applicant' ? this.#def(state).summary(state.snapshot.context).applicant : undefined;
+    return applicant ?? this.#o.directory.nameOf(task.org);
+  }
+
   /** Who the case concerns now (for visibility): its machine says how to read them. */
   partiesOf(state: CaseState): CaseParties {
     return this.#def(state).parties(state.snapshot.context);

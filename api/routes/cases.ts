@@ -147,7 +147,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       // API.md: the same key answers the first answer — the case as that start left it.
       const state = result.replayed ? await app.engine.caseAt(result.caseId, result.revision) : await app.engine.getCase(result.caseId);
       reply.code(201).header('location', `/v1/cases/${result.caseId}`);
-      return caseView(state, app.engine.allowedCommands(state, caller));
+      return caseView(state, app.engine.allowedCommands(state, caller), (task) => app.engine.orgNameOf(state, task));
     },
   );
 
@@ -212,7 +212,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     async (request) => {
       const caller = await callerOf(request, app.verifier);
       const state = await wholeCase(app, caller, request.params.id);
-      return caseView(state, app.engine.allowedCommands(state, caller));
+      return caseView(state, app.engine.allowedCommands(state, caller), (task) => app.engine.orgNameOf(state, task));
     },
   );
 
