@@ -5,6 +5,7 @@
  */
 import type { AnyMachineSnapshot, AnyStateNode } from 'xstate';
 import type { DeadlineRule } from '../calendars/types.js';
+import { orthogonalRouter, type Box, type Point } from './route.js';
 import type { ProcessDefinition, Role, StateMeta, TaskSpec } from './types.js';
 
 /** The deadline rules in force by key (calendars/rules.ts): a diagram spells out the number a key stands for. */
@@ -254,13 +255,6 @@ export function toMermaid(def: ProcessDefinition, rules?: DeadlineRuleTable): st
 const xml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
-interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
 interface Flow {
   id: string;
   name?: string;
@@ -282,7 +276,8 @@ const POOL_HEADER = 30;
  * The process as BPMN 2.0 XML: a pool with a lane per role, a start event, a user task per task
  * state (its role, scope and deadline in the documentation), a plain task per waiting state, an
  * exclusive gateway after every state with more than one way out, an end event per final state,
- * sequence flows named by command; and a diagram section with a simple left-to-right layout.
+ * sequence flows named by command; and a diagram section laid out left to right, its flows routed
+ * orthogonally around the shapes (route.ts).
  */
 export function toBpmn(def: ProcessDefinition, rules?: DeadlineRuleTable): string {
   const arrows = transitions(def);
@@ -388,6 +383,15 @@ export function toBpmn(def: ProcessDefinition, rules?: DeadlineRuleTable): strin
     ...outgoing(node).map((f) => `${indent}<bpmn:outgoing>${f}</bpmn:outgoing>`),
   ];
 
+  // Edges: routed around every shape, the shortest (the main line, mostly) first so that it runs straight.
+  const route = orthogonalRouter([...bounds.values()], { x: POOL_HEADER + LANE_HEADER + 5, y: 5, width: poolWidth - POOL_HEADER - LANE_HEADER - 10, height: poolHeight - 10 });
+  const reach = (flow: Flow) => span(bounds.get(flow.source), bounds.get(flow.target));
+  const paths = new Map<string, Point[]>();
+  for (const flow of [...flows].sort((a, b) => reach(a) - reach(b))) {
+    const [source, target] = [bounds.get(flow.source), bounds.get(flow.target)];
+    if (source && target) paths.set(flow.id, route(source, target) ?? [centre(source), centre(target)]);
+  }
+
   // Semantic model.
   const processId = `Process_${def.name}_v${def.version}`;
   const collaborationId = `Collaboration_${def.name}_v${def.version}`;
@@ -476,32 +480,22 @@ export function toBpmn(def: ProcessDefinition, rules?: DeadlineRuleTable): strin
       '      </bpmndi:BPMNShape>',
     );
   }
-  flows.forEach((flow, i) => {
-    const points = waypoints(bounds.get(flow.source), bounds.get(flow.target), i);
+  for (const flow of flows) {
     out.push(
       `      <bpmndi:BPMNEdge id="${flow.id}_di" bpmnElement="${flow.id}">`,
-      ...points.map(([px, py]) => `        <di:waypoint x="${px}" y="${py}" />`),
+      ...(paths.get(flow.id) ?? []).map(([px, py]) => `        <di:waypoint x="${px}" y="${py}" />`),
       '      </bpmndi:BPMNEdge>',
     );
-  });
+  }
   out.push('    </bpmndi:BPMNPlane>', '  </bpmndi:BPMNDiagram>', '</bpmn:definitions>');
   return `${out.join('\n')}\n`;
 }
 
-/** Orthogonal waypoints: forwards right-to-left edges, anything else around below both shapes. */
-function waypoints(source: Box | undefined, target: Box | undefined, lane: number): [number, number][] {
-  if (!source || !target) return [];
-  const sy = source.y + source.height / 2;
-  const ty = target.y + target.height / 2;
-  const sRight = source.x + source.width;
-  if (target.x >= sRight + 10) {
-    if (sy === ty) return [[sRight, sy], [target.x, ty]];
-    const mx = Math.round((sRight + target.x) / 2);
-    return [[sRight, sy], [mx, sy], [mx, ty], [target.x, ty]];
-  }
-  const sx = source.x + source.width / 2;
-  const tx = target.x + target.width / 2;
-  // Within the row: a task's bottom is (ROW - task height) / 2 = 25 above it, and the bottom lane's row ends the pool.
-  const below = Math.max(source.y + source.height, target.y + target.height) + 6 + (lane % 4) * 5;
-  return [[sx, source.y + source.height], [sx, below], [tx, below], [tx, target.y + target.height]];
+const centre = (box: Box): Point => [box.x + box.width / 2, box.y + box.height / 2];
+
+/** How far apart two shapes' centres are, along the grid. */
+function span(a: Box | undefined, b: Box | undefined): number {
+  if (!a || !b) return 0;
+  const [[ax, ay], [bx, by]] = [centre(a), centre(b)];
+  return Math.abs(ax - bx) + Math.abs(ay - by);
 }

@@ -84,7 +84,44 @@ describe('definitions', () => {
   });
 });
 
-describe.each(registry.list().map((def) => [def.name, def] as const))('%s diagrams', (_name, def: ProcessDefinition) => {
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+const boxOf = (attributes: Record<string, string>): Box => ({
+  x: Number(attributes.x),
+  y: Number(attributes.y),
+  width: Number(attributes.width),
+  height: Number(attributes.height),
+});
+
+/** Whether two boxes share any area (touching edges do not count). */
+const overlaps = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+/** Whether the segment from `a` to `b` enters the inside of `box` (running along its edge does not count): Liang–Barsky clipping. */
+function segmentEnters(a: readonly [number, number], b: readonly [number, number], box: Box): boolean {
+  const inset = 0.5;
+  const [dx, dy] = [b[0] - a[0], b[1] - a[1]];
+  const limits: [number, number][] = [
+    [-dx, a[0] - (box.x + inset)],
+    [dx, box.x + box.width - inset - a[0]],
+    [-dy, a[1] - (box.y + inset)],
+    [dy, box.y + box.height - inset - a[1]],
+  ];
+  let [enter, leave] = [0, 1];
+  for (const [p, q] of limits) {
+    if (p === 0) {
+      if (q < 0) return false;
+    } else if (p < 0) enter = Math.max(enter, q / p);
+    else leave = Math.min(leave, q / p);
+  }
+  return leave - enter > 1e-9;
+}
+
+describe.each(registry.list().map((def) => [def.name, def.version, def] as const))('%s v%i diagrams', (_name, _version, def: ProcessDefinition) => {
   describe('Mermaid', () => {
     const mermaid = toMermaid(def);
 
@@ -215,6 +252,40 @@ describe.each(registry.list().map((def) => [def.name, def] as const))('%s diagra
           expect(x >= left && x <= right && y >= top && y <= bottom, `${edge.attributes.id} (${x}, ${y})`).toBe(true);
         }
       }
+    });
+
+    const boundsOf = (element: string) => {
+      const shape = byName('bpmndi:BPMNShape').find((s) => s.attributes.bpmnElement === element);
+      return boxOf(shape?.children.find((c) => c.name === 'dc:Bounds')?.attributes ?? {});
+    };
+
+    it('draws no two flow nodes over each other, and each inside its own lane', () => {
+      const nodes = flowNodes.map((n) => ({ id: n.attributes.id ?? '', box: boundsOf(n.attributes.id ?? '') }));
+      for (const [i, a] of nodes.entries()) {
+        for (const b of nodes.slice(i + 1)) expect(overlaps(a.box, b.box), `${a.id} over ${b.id}`).toBe(false);
+      }
+      for (const lane of byName('bpmn:lane')) {
+        const laneBox = boundsOf(lane.attributes.id ?? '');
+        for (const ref of lane.children.filter((c) => c.name === 'bpmn:flowNodeRef')) {
+          const box = boundsOf(ref.text);
+          const inside = box.x >= laneBox.x && box.y >= laneBox.y && box.x + box.width <= laneBox.x + laneBox.width && box.y + box.height <= laneBox.y + laneBox.height;
+          expect(inside, `${ref.text} in ${lane.attributes.id}`).toBe(true);
+        }
+      }
+    });
+
+    it('runs no flow through a shape other than its own source and target', () => {
+      const shapes = flowNodes.map((n) => ({ id: n.attributes.id ?? '', box: boundsOf(n.attributes.id ?? '') }));
+      const through: string[] = [];
+      for (const flow of flows) {
+        const edge = byName('bpmndi:BPMNEdge').find((e) => e.attributes.bpmnElement === flow.attributes.id);
+        const points = (edge?.children ?? []).filter((c) => c.name === 'di:waypoint').map((p) => [Number(p.attributes.x), Number(p.attributes.y)] as const);
+        for (const shape of shapes) {
+          if (shape.id === flow.attributes.sourceRef || shape.id === flow.attributes.targetRef) continue;
+          if (points.slice(1).some((to, i) => segmentEnters(points[i]!, to, shape.box))) through.push(`${flow.attributes.id} through ${shape.id}`);
+        }
+      }
+      expect(through).toEqual([]);
     });
   });
 });
