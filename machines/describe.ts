@@ -5,7 +5,7 @@
  */
 import type { AnyMachineSnapshot, AnyStateNode } from 'xstate';
 import type { DeadlineRule } from '../calendars/types.js';
-import { orthogonalRouter, type Box, type Point } from './route.js';
+import { orthogonalRouter, placeLabel, type Box, type Point } from './route.js';
 import type { ProcessDefinition, Role, StateMeta, TaskSpec } from './types.js';
 
 /** The deadline rules in force by key (calendars/rules.ts): a diagram spells out the number a key stands for. */
@@ -384,12 +384,20 @@ export function toBpmn(def: ProcessDefinition, rules?: DeadlineRuleTable): strin
   ];
 
   // Edges: routed around every shape, the shortest (the main line, mostly) first so that it runs straight.
-  const route = orthogonalRouter([...bounds.values()], { x: POOL_HEADER + LANE_HEADER + 5, y: 5, width: poolWidth - POOL_HEADER - LANE_HEADER - 10, height: poolHeight - 10 });
+  const shapes = [...bounds.values()];
+  const inside = { x: POOL_HEADER + LANE_HEADER + 5, y: 5, width: poolWidth - POOL_HEADER - LANE_HEADER - 10, height: poolHeight - 10 };
+  const route = orthogonalRouter(shapes, inside);
   const reach = (flow: Flow) => span(bounds.get(flow.source), bounds.get(flow.target));
   const paths = new Map<string, Point[]>();
   for (const flow of [...flows].sort((a, b) => reach(a) - reach(b))) {
     const [source, target] = [bounds.get(flow.source), bounds.get(flow.target)];
     if (source && target) paths.set(flow.id, route(source, target) ?? [centre(source), centre(target)]);
+  }
+  // Labels: beside their flow, in the order flows are listed, each kept off the shapes and the labels before it.
+  const labels = new Map<string, Box>();
+  for (const flow of flows) {
+    const box = flow.name ? placeLabel(flow.name, paths.get(flow.id) ?? [], shapes, [...labels.values()], inside) : undefined;
+    if (box) labels.set(flow.id, box);
   }
 
   // Semantic model.
@@ -481,9 +489,11 @@ export function toBpmn(def: ProcessDefinition, rules?: DeadlineRuleTable): strin
     );
   }
   for (const flow of flows) {
+    const box = labels.get(flow.id);
     out.push(
       `      <bpmndi:BPMNEdge id="${flow.id}_di" bpmnElement="${flow.id}">`,
       ...(paths.get(flow.id) ?? []).map(([px, py]) => `        <di:waypoint x="${px}" y="${py}" />`),
+      ...(box ? ['        <bpmndi:BPMNLabel>', `          <dc:Bounds x="${box.x}" y="${box.y}" width="${box.width}" height="${box.height}" />`, '        </bpmndi:BPMNLabel>'] : []),
       '      </bpmndi:BPMNEdge>',
     );
   }

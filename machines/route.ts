@@ -1,8 +1,8 @@
 /**
- * Orthogonal routing of a diagram's edges around its shapes, for the BPMN export: the cheapest path
- * on a sparse grid of lines beside and between the boxes, paying for length, for every bend and for
- * running along a stretch an earlier edge already uses. No dependency; the same boxes and the same
- * order of edges always give the same paths.
+ * A diagram's edges for the BPMN export: orthogonal routes around its shapes — the cheapest path on a
+ * sparse grid of lines beside and between the boxes, paying for length, for every bend and for running
+ * along a stretch an earlier edge already uses — and a place for each edge's name beside its route.
+ * No dependency; the same boxes and the same order of edges always give the same result.
  */
 
 export interface Box {
@@ -191,4 +191,65 @@ export function orthogonalRouter(shapes: Box[], area: Box): (source: Box, target
       return !((a[0] === point[0] && point[0] === b[0]) || (a[1] === point[1] && point[1] === b[1]));
     });
   };
+}
+
+/** A label wraps at the widest of these that finds room beside its route, in at most MAX_LINES lines. */
+const LABEL_WIDTHS = [150, 110, 80];
+const MAX_LINES = 3;
+const LINE_HEIGHT = 14;
+/** How far off its route a label may sit, nearest first. */
+const AWAY = [2, 15, 30, 45, 60];
+const overlaps = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+const within = (a: Box, area: Box) => a.x >= area.x && a.y >= area.y && a.x + a.width <= area.x + area.width && a.y + a.height <= area.y + area.height;
+
+/** The boxes an 11 px label of `text` may take, widest first: Latin about 6.5 px a character, Chinese 11. */
+function labelSizes(text: string): { width: number; height: number }[] {
+  const length = [...text].reduce((sum, c) => sum + (c.charCodeAt(0) < 0x2e80 ? 6.5 : 11), 0);
+  const sizes = LABEL_WIDTHS.map((wrap) => {
+    const lines = Math.ceil((length * 1.1) / wrap);
+    return { width: lines > 1 ? wrap : Math.ceil(length) + 6, height: lines * LINE_HEIGHT };
+  });
+  // A long name (its rules spelled out) takes the widest box, however many lines that is.
+  const short = sizes.filter((size) => size.height <= MAX_LINES * LINE_HEIGHT);
+  return short.length > 0 ? short : sizes.slice(0, 1);
+}
+
+/** Boxes of a size touching the route at a point along one of its stretches, longest stretch first. */
+function besideRoute(route: Point[], { width, height }: { width: number; height: number }): Box[] {
+  const stretches = route
+    .slice(1)
+    .map((to, i): [Point, Point] => [route[i]!, to])
+    .sort(([a, b], [c, d]) => Math.abs(d[0] - c[0]) + Math.abs(d[1] - c[1]) - (Math.abs(b[0] - a[0]) + Math.abs(b[1] - a[1])));
+  return stretches.flatMap(([a, b]) =>
+    [0.5, 0.3, 0.7, 0.15, 0.85].flatMap((along) => {
+      const [px, py] = [Math.round(a[0] + (b[0] - a[0]) * along), Math.round(a[1] + (b[1] - a[1]) * along)];
+      // Touching the stretch or centred on it first, then further off it, up to the height of a task away.
+      if (a[1] === b[1]) {
+        const xs = [Math.round(px - width / 2), px + 2, px - width - 2];
+        const ys = [Math.round(py - height / 2), ...AWAY.flatMap((d) => [py - height - d, py + d])];
+        return ys.flatMap((y) => xs.map((x) => ({ x, y, width, height })));
+      }
+      const ys = [Math.round(py - height / 2), py + 2, py - height - 2];
+      const xs = [Math.round(px - width / 2), ...AWAY.flatMap((d) => [px + d, px - width - d])];
+      return xs.flatMap((x) => ys.map((y) => ({ x, y, width, height })));
+    }),
+  );
+}
+
+/**
+ * Where to put an edge's label of `text`: touching its route, on no shape, inside `area`, on no label
+ * already `placed` if it can be, else on as few as can be. Undefined when every place beside the route
+ * is on a shape.
+ */
+export function placeLabel(text: string, route: Point[], shapes: Box[], placed: Box[], area: Box): Box | undefined {
+  let best: { box: Box; clashes: number } | undefined;
+  for (const size of labelSizes(text)) {
+    for (const box of besideRoute(route, size)) {
+      if (!within(box, area) || shapes.some((shape) => overlaps(box, shape))) continue;
+      const clashes = placed.filter((other) => overlaps(box, other)).length;
+      if (clashes === 0) return box;
+      if (!best || clashes < best.clashes) best = { box, clashes };
+    }
+  }
+  return best?.box;
 }

@@ -287,6 +287,23 @@ describe.each(registry.list().map((def) => [def.name, def.version, def] as const
       }
       expect(through).toEqual([]);
     });
+
+    it('places each flow label it draws beside its flow, inside the pool and on no flow node', () => {
+      const pool = boundsOf(byName('bpmn:participant')[0]?.attributes.id ?? '');
+      const shapes = flowNodes.map((n) => ({ id: n.attributes.id ?? '', box: boundsOf(n.attributes.id ?? '') }));
+      const edges = byName('bpmndi:BPMNEdge').filter((e) => e.children.some((c) => c.name === 'bpmndi:BPMNLabel'));
+      expect(edges.length, 'labelled flows').toBeGreaterThan(0);
+      for (const edge of edges) {
+        const label = boxOf(edge.children.find((c) => c.name === 'bpmndi:BPMNLabel')?.children.find((c) => c.name === 'dc:Bounds')?.attributes ?? {});
+        const points = edge.children.filter((c) => c.name === 'di:waypoint').map((p) => [Number(p.attributes.x), Number(p.attributes.y)] as const);
+        const id = edge.attributes.bpmnElement;
+        expect(flows.find((f) => f.attributes.id === id)?.attributes.name, `${id} is named`).toBeTruthy();
+        expect(overlaps(label, pool) && label.x >= pool.x && label.x + label.width <= pool.x + pool.width && label.y >= pool.y && label.y + label.height <= pool.y + pool.height, `${id} in the pool`).toBe(true);
+        for (const shape of shapes) expect(overlaps(label, shape.box), `${id}'s label over ${shape.id}`).toBe(false);
+        const near = { x: label.x - 61, y: label.y - 61, width: label.width + 122, height: label.height + 122 };
+        expect(points.slice(1).some((to, i) => segmentEnters(points[i]!, to, near)), `${id}'s label beside its flow`).toBe(true);
+      }
+    });
   });
 });
 
