@@ -280,6 +280,18 @@ const POOL_HEADER = 30;
  * orthogonally around the shapes (route.ts).
  */
 export function toBpmn(def: ProcessDefinition, rules?: DeadlineRuleTable): string {
+  // Routing the flows of the largest chart takes 75–170 ms: made once per definition and rule table
+  // (both immutable), not at every GET of the diagram, which held the server's event loop that long.
+  const byRules = bpmnMade.get(def) ?? new Map<DeadlineRuleTable | undefined, string>();
+  bpmnMade.set(def, byRules);
+  let xml = byRules.get(rules);
+  if (xml === undefined) byRules.set(rules, (xml = makeBpmn(def, rules)));
+  return xml;
+}
+
+const bpmnMade = new WeakMap<ProcessDefinition, Map<DeadlineRuleTable | undefined, string>>();
+
+function makeBpmn(def: ProcessDefinition, rules?: DeadlineRuleTable): string {
   const arrows = transitions(def);
   const states = allStates(def);
   const finals = new Set(finalStates(def));
