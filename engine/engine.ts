@@ -751,7 +751,7 @@ export class Engine {
   #checkRules(spec: AnyCommandSpec, context: unknown, data: unknown, at: string, links?: CaseEventMetadata['links']): void {
     const facts = { at, ...(links ? { links } : {}) };
     for (const rule of spec.rules ?? []) {
-      if (!rule.holds(context, data, facts)) throw refuse.rule(rule.id, rule.article, rule.messageFor?.(context, data) ?? rule.message);
+      if (!rule.holds(context, data, facts)) throw refuse.rule(rule.id, rule.article, rule.messageFor?.(context, data, facts) ?? rule.message);
     }
   }
 

@@ -269,6 +269,30 @@ export const rules = {
     // The day of the command, not the expiry timer: it fires within a minute of midnight, or after a server's restart.
     holds: (context, _data, facts) => context.useTo !== undefined && commandDay(facts) <= context.useTo,
   } satisfies RuleSpec<ConditionalApplicationContext, unknown>,
+  // 附录5 协议二(二): (公共数据利用主体) 可在……至……使用 — a report of use covers days of the agreed use (renewals included) begun by the day it is sent (v6)
+  usageWithinAgreedUse: {
+    id: 'usageWithinAgreedUse',
+    article: '附录5 协议二(二)',
+    message: {
+      zh: '报告的利用期间须在协议约定的使用期限之内，且不得晚于报告当日',
+      en: 'The period reported must lie within the agreed use period and not end after the day of the report.',
+    },
+    // The dates themselves: the applicant must know which period it may report.
+    messageFor: (context, _data, facts) => {
+      const from = context.agreement?.useFrom ?? '';
+      const useTo = context.useTo ?? context.agreement?.useTo ?? '';
+      const today = facts?.at === undefined ? useTo : commandDay(facts);
+      const to = today < useTo ? today : useTo;
+      return {
+        zh: `报告的利用期间须在协议约定的使用期限之内，且不得晚于报告当日：${from} 至 ${to}（北京时间）`,
+        en: `The period reported must lie within the agreed use period and not end after the day of the report: ${from} to ${to} (Beijing time).`,
+      };
+    },
+    holds: (context, data: Data<'REPORT_USAGE'>, facts) => {
+      const useTo = context.useTo ?? context.agreement?.useTo;
+      return context.agreement !== undefined && useTo !== undefined && context.agreement.useFrom <= data.period.from && data.period.to <= useTo && data.period.to <= commandDay(facts);
+    },
+  } satisfies RuleSpec<ConditionalApplicationContext, Data<'REPORT_USAGE'>>,
   // 第十四条(三): 告知本级公共数据开放主管部门 — taken note of once (v2)
   accessNoticeOpen: {
     id: 'accessNoticeOpen',
@@ -297,6 +321,7 @@ const machineSetup = setup({
     renewalBeforeUseEnds: guardOf(rules.renewalBeforeUseEnds),
     accessNoticeOpen: guardOf(rules.accessNoticeOpen),
     accessWithinAgreedUse: guardOf(rules.accessWithinAgreedUse),
+    usageWithinAgreedUse: guardOf(rules.usageWithinAgreedUse),
     // Not a rule (nothing is refused): where RESUME goes back to. A renewal asked for and not yet decided is pending.
     renewalPending: ({ context }) => {
       const last = context.renewals.at(-1);
@@ -439,16 +464,20 @@ const machineSetup = setup({
  * an agreement not signed by the end of the requested use, or access not granted by the end of the
  * agreed use, could never be (agreedUseNotOver, accessWithinAgreedUse), yet nothing ended the case:
  * the provider's task stayed open and overdue for good; v5 ends it then (USAGE_EXPIRED → closed).
+ * Up to v5 a report of use was taken for any period, one not yet begun or outside the agreement
+ * (2027 on an agreement ending 2025-12-31); v6 takes it for days of the agreed use begun by its day.
  */
-function chart(version: 1 | 2 | 3 | 4 | 5) {
+function chart(version: 1 | 2 | 3 | 4 | 5 | 6) {
   const v2 = version >= 2;
   const v3 = version >= 3;
   const v4 = version >= 4;
   const v5 = version >= 5;
+  const v6 = version >= 6;
   // Transitions several states share; which states take them is the version's.
   // 第五条, 第十六条: 定期告知开发利用情况，及时报告数据安全风险; 附录5 协议二(三)3: 反馈数据应用成果
+  // v6, 附录5 协议二(二) 可在……至……使用: a report of use covers days of the agreed use begun by its day
   const reports = {
-    REPORT_USAGE: { actions: 'recordUsageReport' },
+    REPORT_USAGE: v6 ? ({ guard: 'usageWithinAgreedUse', actions: 'recordUsageReport' } as const) : ({ actions: 'recordUsageReport' } as const),
     REPORT_RESULTS: { actions: 'recordResults' },
     REPORT_SECURITY_INCIDENT: { actions: 'recordSecurityIncident' },
   } as const;
@@ -868,12 +897,29 @@ const expiryV5: Timers = (context, state) =>
   state === 'agreementPending' ? [{ command: 'USAGE_EXPIRED', afterEndOfDay: context.input.usePeriod.to }] : afterAgreement(context, state);
 
 /**
- * The version new cases start on: v4, with the case ended (USAGE_EXPIRED) when its use period is
- * over before the agreement was signed or access granted, which could then never be.
+ * The fifth version: v4, with the case ended (USAGE_EXPIRED) when its use period is over before the
+ * agreement was signed or access granted, which could then never be.
  */
-export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+export const conditionalApplicationV5: ProcessDefinition<ConditionalApplicationContext> = {
   ...conditionalApplicationV4,
   version: 5,
   machine: chart(5),
   timers: expiryV5,
+};
+
+/** v6's commands: a report of use covers days of the agreed use begun by its day (附录5 协议二(二)). */
+const commandsV6: typeof commandsV4 = {
+  ...commandsV4,
+  REPORT_USAGE: { ...commandsV4.REPORT_USAGE, rules: [rules.usageWithinAgreedUse] },
+};
+
+/**
+ * The version new cases start on: v5, with a report of use refused for a period not within the
+ * agreed use (`useFrom` to the current `useTo`) or ending after the day it is sent.
+ */
+export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+  ...conditionalApplicationV5,
+  version: 6,
+  machine: chart(6),
+  commands: commandsV6,
 };

@@ -86,8 +86,8 @@ export interface RuleSpec<Context = unknown, Data = unknown> {
   article: string;
   /** What the refusal says (the rule in general: catalogues and documents list it). */
   message: { zh: string; en: string };
-  /** What the refusal says of this case, when it names the case's own facts (a date, a number). */
-  messageFor?(context: Context, data: Data): { zh: string; en: string };
+  /** What the refusal says of this case, when it names the case's own facts (a date, a number), or the command's day. */
+  messageFor?(context: Context, data: Data, facts?: RuleFacts): { zh: string; en: string };
   holds(context: Context, data: Data, facts?: RuleFacts): boolean;
 }
 

@@ -214,7 +214,8 @@ try {
     await json('POST', `${base}/v1/cases/${id}/commands`, provider, { type: 'GRANT_ACCESS', data: {} });
     ids.push(id);
   }
-  const body = JSON.stringify({ type: 'REPORT_USAGE', data: commandData.conditionalApplication.REPORT_USAGE });
+  // The agreed first day of use: begun, as access was granted (附录5 协议二(二); v6 refuses a report of days not begun or outside the agreement).
+  const body = JSON.stringify({ type: 'REPORT_USAGE', data: { ...commandData.conditionalApplication.REPORT_USAGE, period: { from: agreement.useFrom, to: agreement.useFrom } } });
 
   process.stderr.write(`warming up, then ${SECONDS}s per run …\n`);
   await load(`${base}/v1/cases/:id/commands`, ids, applicant, body, { connections: 8 });

@@ -93,7 +93,8 @@ function activeCommand(n: number): { type: string; data: unknown } {
     default:
       return {
         type: 'REPORT_USAGE',
-        data: { period: { from: '2025-04-01', to: '2025-06-30' }, summary: `第 ${n} 期累计调用接口 ${(n % 50) + 10} 万次，用于高峰拥堵预测模型训练。` },
+        // The clock's day, the agreement's first: v6 refuses a report of days not yet begun (附录5 协议二(二)).
+        data: { period: { from: '2025-04-01', to: '2025-04-01' }, summary: `第 ${n} 期累计调用接口 ${(n % 50) + 10} 万次，用于高峰拥堵预测模型训练。` },
       };
   }
 }

@@ -3,13 +3,14 @@
  * applicant's reports only in `active`, and kept the authority's 知悉 notice open until the case
  * ended, and took an agreement or an application for a use period already over; v2 takes results
  * until the data is destroyed, lets the authority take note, and refuses a use already over. Cases
- * started on v1 keep v1's rules for ever; new applications start on v2.
+ * started on v1 keep v1's rules for ever. Later versions are set beside the one before them
+ * below (v3 beside v2, v6 beside v5); new applications start on the latest.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3 } from '../../machines/conditionalApplication.js';
+import { conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5 } from '../../machines/conditionalApplication.js';
 import { ProcessRegistry } from '../../machines/registry.js';
 import type { CaseState } from '../../engine/fold.js';
 import { actors, conditionalApplicationSentOn, startInputs } from '../machines/examples.js';
@@ -47,7 +48,7 @@ describe('conditionalApplication v1 cases under the shipped registry', () => {
     const now = await w.engine.getCase(onV1.active.caseId);
     expect(now).toMatchObject({ version: 1, state: 'active', lastHash: onV1.active.lastHash });
     expect(now.tasks).toEqual(onV1.active.tasks);
-    expect(w.registry.latest(PROCESS)?.version).toBe(5);
+    expect(w.registry.latest(PROCESS)?.version).toBe(6);
   });
 
   it('given a v1 case whose use has ended, when the applicant reports results, then INVALID_TRANSITION as v1 says, and nothing stored', async () => {
@@ -71,10 +72,10 @@ describe('conditionalApplication v1 cases under the shipped registry', () => {
     expect((await w.engine.getCase(c.caseId)).timers).toEqual([]);
   });
 
-  it('given the shipped registry, when an applicant applies, then the case starts on v5', async () => {
+  it('given the shipped registry, when an applicant applies, then the case starts on v6', async () => {
     const c = await given(w, PROCESS);
-    expect(c.version).toBe(5);
-    expect(meta((await historyOf(w, c))[0]!).machine).toEqual({ name: PROCESS, version: 5 });
+    expect(c.version).toBe(6);
+    expect(meta((await historyOf(w, c))[0]!).machine).toEqual({ name: PROCESS, version: 6 });
   });
 });
 
@@ -176,5 +177,71 @@ describe('conditionalApplication v3: the time to grant access counts from the ag
     const c = await given(both, PROCESS, path.accessPending!, { at: '2025-03-05T02:00:00.000Z' });
     // Wednesday 2025-03-05, 10 working days on: 2025-03-19.
     expect(c.tasks.find((t) => t.stage === 'accessPending')?.dueDate).toBe('2025-03-19');
+  });
+});
+
+// 附录5 协议二(二): (公共数据利用主体) 可在……至……使用 — a report of use covers days of the agreed use begun by its day (v6)
+describe('conditionalApplication v6: a report of use covers days of the agreed use begun by the day it is sent, v5 beside it', () => {
+  /** The examples' agreement: use 2025-03-01 to 2025-12-31; access granted on 2025-03-03 (Beijing). */
+  const report = (from: string, to: string) => ({ period: { from, to }, summary: '本期累计调用接口 3 万次，用于高峰拥堵预测模型训练。' });
+  let v6Dir: string;
+  let both: World;
+  let active: { v5: CaseState; v6: CaseState };
+
+  beforeAll(async () => {
+    v6Dir = mkdtempSync(join(tmpdir(), 'engine-ca-versions-v6-'));
+    const file = join(v6Dir, 'events.db');
+    const onlyV5 = await createWorld({ path: file, registry: new ProcessRegistry([conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5]) });
+    const v5Case = await given(onlyV5, PROCESS, path.active!);
+    await onlyV5.close();
+    both = await createWorld({ path: file });
+    active = { v5: v5Case, v6: await given(both, PROCESS, path.active!) };
+  });
+  afterAll(async () => {
+    await both.close();
+    rmSync(v6Dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['a quarter not yet begun (2025-04-01 to 2025-06-30)', '2025-04-01', '2025-06-30'],
+    ['a period ending tomorrow (2025-03-01 to 2025-03-04)', '2025-03-01', '2025-03-04'],
+    ['a year after the agreement ends (2027-01-01 to 2027-12-31)', '2027-01-01', '2027-12-31'],
+    ['days before the agreed use began (2025-02-01 to 2025-02-28)', '2025-02-01', '2025-02-28'],
+  ])('given a v6 case in use on 2025-03-03, when the applicant reports %s, then RULE_VIOLATED usageWithinAgreedUse naming the days it may report, and nothing stored', async (_what, from, to) => {
+    const c = active.v6;
+    expect(c.version).toBe(6);
+    const error = await refused(both, c, () => when(both, c.caseId, 'REPORT_USAGE', { data: report(from, to), at: '2025-03-03T01:30:00.000Z' }));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'usageWithinAgreedUse', article: '附录5 协议二(二)' } });
+    expect(error).toMatchObject({ text: { zh: expect.stringContaining('2025-03-01 至 2025-03-03'), en: expect.stringContaining('2025-03-01 to 2025-03-03') } });
+  });
+
+  it('given a v6 case in use, when the applicant reports days of the agreed use up to today, then UsageReported: a period ending today, and a past quarter', async () => {
+    const c = active.v6;
+    const today = await when(both, c.caseId, 'REPORT_USAGE', { data: report('2025-03-01', '2025-03-03'), at: '2025-03-03T15:59:00.000Z' });
+    expect([today.event.type, meta(today.event).machine.version]).toEqual(['UsageReported', 6]);
+    const quarter = await when(both, c.caseId, 'REPORT_USAGE', { data: report('2025-04-01', '2025-06-30'), at: '2025-07-02T01:30:00.000Z' });
+    expect(quarter.event.type).toBe('UsageReported');
+  });
+
+  it('given a v6 case whose use was renewed from 2025-12-31 to 2026-03-31, when the applicant reports days after the first end, then UsageReported; past the day it is sent, RULE_VIOLATED naming the renewed dates', async () => {
+    const c = await given(both, PROCESS, [...path.active!, 'REQUEST_RENEWAL', 'APPROVE_RENEWAL'], { at: '2025-03-03T01:30:00.000Z' });
+    expect((await both.engine.getCase(c.caseId)).snapshot.context).toMatchObject({ useTo: '2026-03-31' });
+    const renewed = await when(both, c.caseId, 'REPORT_USAGE', { data: report('2025-10-01', '2026-01-05'), at: '2026-01-05T08:00:00.000Z' });
+    expect(renewed.event.type).toBe('UsageReported');
+    const error = await refused(both, c, () => when(both, c.caseId, 'REPORT_USAGE', { data: report('2026-01-01', '2026-03-31') }));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'usageWithinAgreedUse' }, text: { zh: expect.stringContaining('2025-03-01 至 2026-01-05') } });
+  });
+
+  it('given a v5 case in use, when the applicant reports a period not yet begun or outside the agreement, then UsageReported stamped v5, as v5 always took it', async () => {
+    const c = active.v5;
+    expect(c.version).toBe(5);
+    for (const [from, to] of [
+      ['2025-04-01', '2025-06-30'],
+      ['2027-01-01', '2027-12-31'],
+    ] as const) {
+      const { event } = await when(both, c.caseId, 'REPORT_USAGE', { data: report(from, to), at: '2025-03-03T01:30:00.000Z' });
+      expect([event.type, meta(event).machine]).toEqual(['UsageReported', { name: PROCESS, version: 5 }]);
+    }
+    expect((await both.engine.verify(c.caseId)).ok).toBe(true);
   });
 });

@@ -21,11 +21,12 @@ import { coldEngine, createWorld, given, historyOf, meta, refused, when, type St
 
 const toActive = ['PASS_NORMATIVE_REVIEW', 'APPROVE', 'SIGN_AGREEMENT', 'GRANT_ACCESS'] as const;
 
-/** The months of 2025 as usage-report periods (附录5: 定期报告数据利用情况). */
+/** The months of 2025 as usage-report periods (附录5: 定期报告数据利用情况), each sent on its last day, 20:00 Beijing (v6: not before). */
 const monthlyReports: Step[] = Array.from({ length: 9 }, (_, i) => {
   const month = String(i + 4).padStart(2, '0');
   const last = new Date(Date.UTC(2025, i + 4, 0)).getUTCDate();
-  return ['REPORT_USAGE', { data: { period: { from: `2025-${month}-01`, to: `2025-${month}-${last}` }, summary: `2025年${i + 4}月调用接口约 ${(i + 1) * 1.5} 万次。` } }];
+  const period = { from: `2025-${month}-01`, to: `2025-${month}-${last}` };
+  return ['REPORT_USAGE', { data: { period, summary: `2025年${i + 4}月调用接口约 ${(i + 1) * 1.5} 万次。` }, at: `${period.to}T12:00:00.000Z` }];
 });
 
 /** A long life: applied, used for nine months with reports, renewed, suspended, ended and destroyed. */

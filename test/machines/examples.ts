@@ -155,7 +155,8 @@ export const commandData = {
       resultsDueMonths: 6,
     },
     GRANT_ACCESS: { note: '已在开放平台开通接口调用权限。' },
-    REPORT_USAGE: { period: { from: '2025-04-01', to: '2025-06-30' }, summary: '二季度累计调用接口 12 万次，用于高峰拥堵预测模型训练。' },
+    // v6: days of the agreed use (from 2025-03-01) begun by the day of the report (附录5 协议二(二))
+    REPORT_USAGE: { period: { from: '2025-03-01', to: '2025-03-03' }, summary: '3 月 1 日至 3 日累计调用接口 1.2 万次，用于高峰拥堵预测模型训练。' },
     REPORT_RESULTS: { results: '出行分析平台已上线，服务用户 4,800 人，已在开放平台发布应用成果。' },
     REPORT_SECURITY_INCIDENT: { description: '发现一名外包人员越权导出数据，已停用其账号并开展排查。' },
     REQUEST_RENEWAL: { newUseTo: '2026-03-31' },

@@ -1,0 +1,53 @@
+/**
+ * A report of use over HTTP (附录5 协议二(二) 可在……至……使用, conditionalApplication v6): it covers
+ * days of the agreed use that have begun by the day it is sent. A report for 2027 on an agreement
+ * whose use ends 2025-12-31 was stored (200) under v5.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actors, commandData, startInputs } from '../machines/examples.js';
+import { startTestApi, type TestApi } from './harness.js';
+
+describe('REPORT_USAGE over HTTP (v6)', () => {
+  let api: TestApi;
+  let applicant: string;
+  let id: string;
+  const report = (from: string, to: string) => ({ type: 'REPORT_USAGE', data: { period: { from, to }, summary: '本期累计调用接口 3 万次。' } });
+
+  beforeAll(async () => {
+    // Monday 2025-03-03, 09:30 Beijing: the examples' agreement lets the data be used 2025-03-01 to 2025-12-31.
+    api = await startTestApi({ now: '2025-03-03T01:30:00.000Z' });
+    applicant = await api.token('applicant', actors.company.org, actors.company.sub);
+    const authority = await api.token('authority', actors.cityAuthority.org, actors.cityAuthority.sub);
+    const provider = await api.token('provider', actors.provider.org, actors.provider.sub);
+    const started = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'conditionalApplication', input: startInputs.conditionalApplication } });
+    expect([started.status, started.body.version], started.text).toEqual([201, 6]);
+    id = started.body.id;
+    for (const [as, type] of [
+      [authority, 'PASS_NORMATIVE_REVIEW'],
+      [provider, 'APPROVE'],
+      [provider, 'SIGN_AGREEMENT'],
+      [provider, 'GRANT_ACCESS'],
+    ] as const) {
+      const data = (commandData.conditionalApplication as Record<string, unknown>)[type] ?? {};
+      const res = await api.call('POST', `/v1/cases/${id}/commands`, { as, body: { type, data } });
+      expect(res.status, res.text).toBe(200);
+    }
+  });
+  afterAll(() => api.close());
+
+  it.each([
+    ['a year after the agreement ends', '2027-01-01', '2027-12-31'],
+    ['a quarter not yet begun', '2025-04-01', '2025-06-30'],
+  ])('given an agreement in use, when the applicant reports %s, then 422 RULE_VIOLATED usageWithinAgreedUse naming the days it may report', async (_what, from, to) => {
+    const res = await api.call('POST', `/v1/cases/${id}/commands`, { as: applicant, body: report(from, to) });
+    expect(res.status, res.text).toBe(422);
+    expect(res.body).toMatchObject({ code: 'RULE_VIOLATED', rule: 'usageWithinAgreedUse', article: '附录5 协议二(二)' });
+    expect(res.body.detail).toContain('2025-03-01 至 2025-03-03');
+  });
+
+  it('given an agreement in use, when the applicant reports its days up to today, then 200 UsageReported', async () => {
+    const res = await api.call('POST', `/v1/cases/${id}/commands`, { as: applicant, body: report('2025-03-01', '2025-03-03') });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.event.type).toBe('UsageReported');
+  });
+});
