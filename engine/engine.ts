@@ -134,6 +134,12 @@ export class Engine {
   readonly #cacheChars: number;
   /** What each cached case holds (`cachedChars` of its events), and the sum. */
   readonly #chars = new Map<string, number>();
+  /**
+   * What each folded state holds, kept with the state rather than its place in the cache: a command or
+   * a read folds onto a state it holds across an await, and meanwhile that state may be let go (other
+   * cases' data) or replaced (another read of the case); its place's count was then 0, or counted twice.
+   */
+  readonly #weights = new WeakMap<CaseState, number>();
   #charsHeld = 0;
   /** Listeners told of every event this engine appended (after the append). */
   readonly #listeners = new Set<(event: RecordedEvent, state: CaseState) => void | Promise<void>>();
@@ -546,7 +552,7 @@ export class Engine {
     if (replayed && cmd.idempotencyKey !== undefined && cmd.eventId === undefined) this.#sameCommand(def, cmd, recorded);
     // A replayed event is another sender's: fold it; ours leads to the snapshot just decided.
     const state = foldNext(def, current, recorded, replayed ? undefined : next);
-    this.#remember(state, this.#heldBy(current.caseId) + cachedChars(recorded));
+    this.#remember(state, this.#weightOf(current) + cachedChars(recorded));
     if (!replayed) await this.#notify(recorded, state);
     return this.#result(state, recorded, replayed);
   }
@@ -604,7 +610,7 @@ export class Engine {
     try {
       const { event, replayed } = await this.#append(current.stream, current.revision, eventId, decision, current.revision, current.lastHash, true);
       const state = foldNext(def, current, event);
-      this.#remember(state, this.#heldBy(caseId) + cachedChars(event));
+      this.#remember(state, this.#weightOf(current) + cachedChars(event));
       if (!replayed) await this.#notify(event, state);
       return this.#result(state, event, replayed);
     } catch (err) {
@@ -948,7 +954,7 @@ export class Engine {
       this.#forget(cached.caseId);
       throw new DamagedStreamError(cached.stream, err);
     }
-    this.#remember(state, newer.reduce((sum, e) => sum + cachedChars(e), this.#heldBy(cached.caseId)));
+    this.#remember(state, newer.reduce((sum, e) => sum + cachedChars(e), this.#weightOf(cached)));
     return state;
   }
 
@@ -984,6 +990,7 @@ export class Engine {
     this.#forget(state.caseId);
     this.#cache.set(state.caseId, state);
     this.#chars.set(state.caseId, chars);
+    this.#weights.set(state, chars);
     this.#charsHeld += chars;
     while (this.#cache.size > 1 && (this.#cache.size > this.#cacheSize || this.#charsHeld > this.#cacheChars)) {
       this.#forget(this.#cache.keys().next().value!);
@@ -993,6 +1000,11 @@ export class Engine {
   /** What a cached case holds (`cachedChars`), 0 when it is not kept. */
   #heldBy(caseId: string): number {
     return this.#chars.get(caseId) ?? 0;
+  }
+
+  /** What a folded state holds (`cachedChars` of the events folded into it), whether or not it is still kept. */
+  #weightOf(state: CaseState): number {
+    return this.#weights.get(state) ?? 0;
   }
 
   #forget(caseId: string): void {

@@ -68,3 +68,92 @@ describe('the folded cases the engine keeps', () => {
     expect(kept.revision).toBe(0);
   });
 });
+
+/** Holds the next append to `stream` until `release` is called; `held` settles once it is waiting. */
+function holdAppendTo(stream: string): { held: Promise<void>; release: () => void } {
+  let release!: () => void;
+  let reached!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const held = new Promise<void>((resolve) => (reached = resolve));
+  const append = w.store.appendToStream.bind(w.store);
+  w.store.appendToStream = async (name, events, options) => {
+    if (name === stream) {
+      w.store.appendToStream = append;
+      reached();
+      await gate;
+    }
+    return append(name, events, options);
+  };
+  return { held, release };
+}
+
+describe('the folded cases the engine keeps, while commands are under way', () => {
+  it('given a command on a case of 100,000 characters waiting on the store while other cases push that case out, when it is stored, then the case is counted whole: with two others it passes the room, and the least recently used is let go', async () => {
+    const { engine, wholeReads } = engineKeeping(250_000);
+    const large = await engine.start({ process: 'objection', input: objectionOf(100_000), actor: actors.company });
+    const append = holdAppendTo(large.event.streamId);
+    const responding = engine.execute({ caseId: large.caseId, type: 'RESPOND', data: { outcome: 'corrected', explanation: '已更正。' }, actor: actors.provider });
+    await append.held;
+    const others: string[] = [];
+    for (let i = 0; i < 2; i++) others.push((await engine.start({ process: 'objection', input: objectionOf(100_000), actor: actors.company })).caseId);
+
+    append.release();
+    expect((await responding).state).toBe('responded');
+
+    // Kept: the two others and the large case (300,000 characters in a room of 250,000): the least recent goes.
+    const before = wholeReads();
+    await engine.getCase(others[0]!);
+    expect(wholeReads()).toBeGreaterThan(before);
+  });
+});
+
+describe('the folded cases the engine keeps, when another engine moved a case', () => {
+  it('given a case of 100,000 characters another engine answered, read again while other cases push it out, when its new event is folded in, then the case is counted whole: the least recently used is let go', async () => {
+    const { engine, wholeReads } = engineKeeping(250_000);
+    const large = await engine.start({ process: 'objection', input: objectionOf(100_000), actor: actors.company });
+    await w.engine.execute({ caseId: large.caseId, type: 'RESPOND', data: { outcome: 'corrected', explanation: '已更正。' }, actor: actors.provider });
+    let release!: () => void;
+    let reached!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held = new Promise<void>((resolve) => (reached = resolve));
+    const read = w.store.readStream.bind(w.store);
+    w.store.readStream = async (stream: string, options?: ReadStreamOptions) => {
+      if (stream === large.event.streamId && options?.fromRevision !== undefined) {
+        reached();
+        await gate;
+      }
+      return read(stream, options);
+    };
+    const reading = engine.getCase(large.caseId);
+    await held;
+    const others: string[] = [];
+    for (let i = 0; i < 2; i++) others.push((await engine.start({ process: 'objection', input: objectionOf(100_000), actor: actors.company })).caseId);
+
+    release();
+    expect((await reading).state).toBe('responded');
+
+    const before = wholeReads();
+    await engine.getCase(others[0]!);
+    expect(wholeReads()).toBeGreaterThan(before);
+  });
+});
+
+describe('the folded cases the engine keeps, read side by side', () => {
+  it('given two large cases kept in a room with space for one more event, when another engine answers one and it is read twice at once, then its answer is counted once: the other case is still kept', async () => {
+    const charsOf = (data: unknown) => 256 + JSON.stringify(data).length;
+    const first = await w.engine.start({ process: 'objection', input: objectionOf(100_000), actor: actors.company });
+    const second = await w.engine.start({ process: 'objection', input: objectionOf(100_000), actor: actors.company });
+    const answer = { outcome: 'corrected', explanation: '已更正。' };
+    const { engine, wholeReads } = engineKeeping(charsOf(first.event.data) + charsOf(second.event.data) + charsOf(answer) + 100);
+    await engine.getCase(first.caseId);
+    await engine.getCase(second.caseId);
+
+    await w.engine.execute({ caseId: first.caseId, type: 'RESPOND', data: answer, actor: actors.provider });
+    const [read, readAgain] = await Promise.all([engine.getCase(first.caseId), engine.getCase(first.caseId)]);
+    expect([read.state, readAgain.state]).toEqual(['responded', 'responded']);
+
+    const before = wholeReads();
+    await engine.getCase(second.caseId);
+    expect(wholeReads()).toBe(before);
+  });
+});
