@@ -157,3 +157,48 @@ describe('the folded cases the engine keeps, read side by side', () => {
     expect(wholeReads()).toBe(before);
   });
 });
+
+describe('the folded cases the engine keeps, after many commands, conflicts and reads side by side', () => {
+  it('given two engines answering, reading and racing on the same cases, when the last cases are asked for again, then exactly those whose data fits the room are kept, and every case reads as it is stored', async () => {
+    const sizes = [30_000, 80_000, 10_000, 60_000, 40_000, 90_000, 20_000, 50_000];
+    const room = 150_000;
+    const { engine, wholeReads } = engineKeeping(room);
+    const ids: string[] = [];
+    for (const [i, size] of sizes.entries()) {
+      // Started by either engine; read at once, twice, by the one that keeps.
+      const starter = i % 2 === 0 ? engine : w.engine;
+      const { caseId } = await starter.start({ process: 'objection', input: objectionOf(size), actor: actors.company });
+      ids.push(caseId);
+      await Promise.all([engine.getCase(caseId), engine.getCase(caseId)]);
+    }
+    for (const [i, caseId] of ids.entries()) {
+      const answer = { outcome: 'corrected', explanation: `已更正（第 ${i} 件）。` };
+      if (i % 3 === 0) {
+        // The other engine answers first: this one's kept case is stale, its own answer loses the race.
+        await w.engine.execute({ caseId, type: 'RESPOND', data: answer, actor: actors.provider });
+        await expect(engine.execute({ caseId, type: 'RESPOND', data: answer, actor: actors.provider, expectedRevision: 0 })).rejects.toMatchObject({ code: 'REVISION_CONFLICT' });
+      } else if (i % 3 === 1) {
+        await Promise.all([engine.execute({ caseId, type: 'RESPOND', data: answer, actor: actors.provider }), engine.getCase(caseId), engine.getCase(caseId)]);
+      } else {
+        await w.engine.execute({ caseId, type: 'RESPOND', data: answer, actor: actors.provider });
+        await Promise.all([engine.getCase(caseId), engine.getCase(caseId)]);
+      }
+    }
+
+    // What each case holds, from its stored events: kept from the most recent back while they fit.
+    const charsOf = async (caseId: string) => (await w.engine.history(caseId)).reduce((sum, e) => sum + 256 + JSON.stringify(e.data).length, 0);
+    const held = await Promise.all(ids.map(charsOf));
+    let fits = 0;
+    for (let total = 0, i = ids.length - 1; i >= 0 && total + held[i]! <= room; i--, fits++) total += held[i]!;
+    expect(fits).toBeGreaterThan(1);
+    expect(fits).toBeLessThan(ids.length);
+
+    const before = wholeReads();
+    for (const caseId of ids.slice(ids.length - fits).reverse()) expect((await engine.getCase(caseId)).state).toBe('responded');
+    expect(wholeReads()).toBe(before);
+    // The next one back did not fit: let go, it is read whole.
+    await engine.getCase(ids[ids.length - fits - 1]!);
+    expect(wholeReads()).toBeGreaterThan(before);
+    for (const caseId of ids) expect((await engine.getCase(caseId)).revision).toBe(1);
+  });
+});
