@@ -421,7 +421,7 @@ export async function buildServer(app: App, options: ServerOptions = {}) {
     // A client that sends its request a byte at a time is cut off (Node answers 408): a handful of
     // them would otherwise hold sockets for ever. Answers (a long audit export) are not limited by it.
     requestTimeout: REQUEST_TIMEOUT_MS,
-    // Node destroys a socket that makes no progress for this long (no 'timeout' listener is added).
+    // Node destroys a socket that makes no progress for this long, once its answer has begun (the onRequest hook below).
     connectionTimeout: options.sendStallMs ?? SEND_STALL_MS,
     // Node checks those deadlines every 30 s by default (a trickled body was cut after 87 s, headers
     // after 43 s): every 2 s, and headers get no longer than the whole request.
@@ -491,6 +491,14 @@ export async function buildServer(app: App, options: ServerOptions = {}) {
   // stored, and the client is told to come back (another node, or this one once restarted).
   server.addHook('preClose', async () => {
     stopping.add(server);
+  });
+  // SEND_STALL_MS bounds an answer being sent, not the work before it (a notice re-stating every case it
+  // moves, a request waiting its turn): until the headers go, Node's 'timeout' leaves the connection be,
+  // and the first bytes written start the count again. Reading the request is bounded by REQUEST_TIMEOUT_MS.
+  server.addHook('onRequest', async (_request, reply) => {
+    reply.raw.on('timeout', (socket: Socket) => {
+      if (reply.raw.headersSent) socket.destroy();
+    });
   });
   server.addHook('onRequest', async (request, reply) => {
     if (isClosing()) {

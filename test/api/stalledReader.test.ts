@@ -11,6 +11,13 @@ import { buildServer, SEND_STALL_MS } from '../../api/server.js';
 import { startTestApi, type TestApi } from './harness.js';
 import { request } from './wire.js';
 
+const NOTICE_2027 = {
+  notice: '国办发明电〔2026〕1号（测试数据）',
+  url: 'https://www.gov.cn/zhengce/test-2027.htm',
+  holidays: ['2027-01-01', '2027-01-02', '2027-01-03', '2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-04-05', '2027-05-01', '2027-05-02', '2027-06-09', '2027-09-15', '2027-10-01', '2027-10-02', '2027-10-03'],
+  adjustedWorkdays: [],
+};
+
 describe('a client that stops reading a streamed answer', () => {
   let api: TestApi;
   let server: Awaited<ReturnType<typeof buildServer>>;
@@ -69,4 +76,43 @@ describe('a client that stops reading a streamed answer', () => {
     expect(linesMade).toBe(made);
     socket.destroy();
   }, 15_000);
+
+  it('given a notice load whose re-statements are still under way when the connection has made no progress for the limit, when they finish, then the admin gets the answer', async () => {
+    // Re-stating every case a notice moves (PUT /v1/calendar/:year) may take minutes on a long log: work, not a stall.
+    let release!: (restated: number) => void;
+    let reached!: () => void;
+    const working = new Promise<void>((resolve) => (reached = resolve));
+    const restateDeadlines = api.app.scheduler.restateDeadlines.bind(api.app.scheduler);
+    api.app.scheduler.restateDeadlines = () => {
+      reached();
+      return new Promise<number>((resolve) => (release = resolve));
+    };
+    let serverSide!: Socket;
+    server.server.once('connection', (s: Socket) => (serverSide = s));
+    const admin = await api.token('admin', '370000-dsj');
+    const socket: Socket = connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    const answer = new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString()));
+      socket.on('close', () => resolve(text));
+    });
+    try {
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write(request('PUT', '/v1/calendar/2027', { token: admin, body: NOTICE_2027, headers: { Connection: 'close' } }));
+      await working;
+
+      // What Node does when the socket has made no progress for sendStallMs (net.Socket _onTimeout).
+      serverSide.emit('timeout');
+      release(3);
+
+      const text = await answer;
+      expect(text.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+      expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))).toMatchObject({ year: 2027, restatedCases: 3 });
+    } finally {
+      api.app.scheduler.restateDeadlines = restateDeadlines;
+      socket.destroy();
+    }
+  });
 });
+
