@@ -10,13 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer, SEND_STALL_MS } from '../../api/server.js';
 import { startTestApi, type TestApi } from './harness.js';
 import { request } from './wire.js';
+import { testNotice2027 } from '../calendars/notice2027.js';
 
-const NOTICE_2027 = {
-  notice: '国办发明电〔2026〕1号（测试数据）',
-  url: 'https://www.gov.cn/zhengce/test-2027.htm',
-  holidays: ['2027-01-01', '2027-01-02', '2027-01-03', '2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-04-05', '2027-05-01', '2027-05-02', '2027-06-09', '2027-09-15', '2027-10-01', '2027-10-02', '2027-10-03'],
-  adjustedWorkdays: [],
-};
+// The test notice as a client sends it: the year is the address's; its issue date (2026-11-05) is after this test's clock.
+const { year: _year, issued: _issued, ...NOTICE_2027 } = testNotice2027;
 
 describe('a client that stops reading a streamed answer', () => {
   let api: TestApi;
