@@ -20,6 +20,8 @@ export class Scheduler {
   readonly #logger: Logger | undefined;
   readonly #onFailure: ((err: unknown) => void) | undefined;
   #stopLinks: (() => void) | undefined;
+  /** Why each case waited on could not be read, as last logged: a damaged stream fails alike every pass, told again only once it reads or fails otherwise. */
+  readonly #unreadableLinked = new Map<string, string>();
   /** Passes of `fireDueTimers`, one at a time. */
   readonly #passes = new OneAtATime(() => this.#fireDue());
 
@@ -68,11 +70,14 @@ export class Scheduler {
       // Tasks it opens are entered when the timer fell due, however late this pass runs.
       if (await this.#apart(caseId, timer.command, () => this.#system(caseId, timer.command, {}, timer.eventId, undefined, timer.dueAt))) fired++;
     }
-    for (const linkedId of this.index.linkedToLearn()) {
+    const toLearn = new Set(this.index.linkedToLearn());
+    for (const linkedId of this.#unreadableLinked.keys()) if (!toLearn.has(linkedId)) this.#unreadableLinked.delete(linkedId);
+    for (const linkedId of toLearn) {
       await this.#apart(linkedId, 'readLinkedCase', async () => {
         this.index.learn(linkedId, await this.#engine.getCase(linkedId));
+        this.#unreadableLinked.delete(linkedId);
         return false;
-      }, '等待中的案件所关联的案件无法读取，等待它的案件暂不能办结，其他案件照常处理，下次定时检查时重试');
+      }, '等待中的案件所关联的案件无法读取，等待它的案件暂不能办结，其他案件照常处理，下次定时检查时重试', true, this.#unreadableLinked);
     }
     for (const { linkedId, waiter } of this.index.readyWaiters()) {
       if (await this.#apart(waiter.caseId, waiter.command, () => this.#completeLink(waiter, linkedId))) fired++;
@@ -83,7 +88,7 @@ export class Scheduler {
   /**
    * One case's duty, kept apart from the others': if it fails, the failure is logged with the case
    * and the command (`failed` says what was not done and when it is tried again), and the other
-   * cases' duties go on.
+   * cases' duties go on. With `told`, a failure for the same reason as the one last logged for the case is not logged again.
    */
   async #apart(
     caseId: string,
@@ -92,6 +97,7 @@ export class Scheduler {
     failed = '案件的系统指令执行失败，其他案件照常处理，下次定时检查时重试',
     /** A timer pass stops at a store that cannot be reached; a re-statement (answered to the admin who loaded a notice) goes on counting. */
     stopsWhenUnreachable = true,
+    told?: Map<string, string>,
   ): Promise<boolean> {
     try {
       return await duty();
@@ -99,7 +105,13 @@ export class Scheduler {
       // A store that cannot be reached fails every other case's duty too: the pass stops here and
       // its caller tells that once (the next pass retries), not a line and a stack per due case.
       if (stopsWhenUnreachable && err instanceof StoreUnreachableError) throw err;
-      this.#logger?.error({ err, caseId, command }, failed);
+      const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      if (told?.get(caseId) === reason) {
+        this.#logger?.debug({ caseId, command, reason }, `${failed}（原因与上次相同，已记录过）`);
+      } else {
+        told?.set(caseId, reason);
+        this.#logger?.error({ err, caseId, command }, failed);
+      }
       this.#onFailure?.(err);
       return false;
     }

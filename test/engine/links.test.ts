@@ -7,12 +7,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UnopenedDataRequestContext } from '../../machines/unopenedDataRequest.js';
 import { pathTo } from '../machines/harness.js';
 import { Engine } from '../../engine/engine.js';
 import { Scheduler } from '../../engine/scheduler.js';
 import { Directory } from '../../directory/directory.js';
+import { ManualClock } from '../../infra/clock.js';
 import type { Logger } from '../../infra/logger.js';
 import { coldEngine, createWorld, given, historyOf, meta, refused, senderOf, when, type World } from './world.js';
 
@@ -270,5 +273,66 @@ describe('a link that cannot be completed', () => {
       scheduler.stop();
     }
   });
-});
 
+  it('given a request waiting for a release whose stream is damaged (the work index skipped it), when the timer pass runs every minute, then the release that cannot be read is logged once as an error, with its id, and still counted a failure every pass', async () => {
+    const t = await createWorld();
+    try {
+      const request = await given(t, 'unopenedDataRequest', openingPending);
+      const pending = await given(t, 'datasetRelease', release.underReview!);
+      await when(t, request.caseId, 'MARK_OPENED', { data: { datasetReleaseCaseId: pending.caseId } });
+      t.store.database.prepare('UPDATE events SET metadata = substr(metadata, 1, 5) WHERE stream_id = ?').run(pending.stream);
+
+      const lines: { level: number; msg: string; caseId?: string; err?: unknown }[] = [];
+      const sink = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          for (const text of chunk.toString('utf8').split('\n')) if (text) lines.push(JSON.parse(text) as (typeof lines)[number]);
+          done();
+        },
+      });
+      const clock = new ManualClock(t.clock.now());
+      const failures: unknown[] = [];
+      const scheduler = new Scheduler({ engine: coldEngine(t), store: t.store, clock, logger: pino({ level: 'info' }, sink), onFailure: (err) => failures.push(err) });
+      for (let pass = 0; pass < 5; pass++) {
+        expect(await scheduler.fireDueTimers()).toBe(0);
+        clock.advance(60_000);
+      }
+
+      const unreadable = lines.filter((line) => line.level >= 50 && line.msg.startsWith('等待中的案件所关联的案件无法读取'));
+      expect(unreadable).toHaveLength(1);
+      expect(unreadable[0]).toMatchObject({ caseId: pending.caseId, err: expect.anything() });
+      expect(failures).toHaveLength(5);
+      expect((await t.engine.getCase(request.caseId)).state).toBe('openingPending');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('given a release waited on that cannot be read, when it fails for another reason on a later pass, then that failure is logged too, once', async () => {
+    const t = await createWorld();
+    try {
+      const request = await given(t, 'unopenedDataRequest', openingPending);
+      const pending = await given(t, 'datasetRelease', release.underReview!);
+      await when(t, request.caseId, 'MARK_OPENED', { data: { datasetReleaseCaseId: pending.caseId } });
+      t.store.database.prepare('UPDATE events SET metadata = substr(metadata, 1, 5) WHERE stream_id = ?').run(pending.stream);
+
+      const engine = coldEngine(t);
+      let reason: string | undefined;
+      const getCase = engine.getCase.bind(engine);
+      engine.getCase = async (caseId, ...rest) => {
+        if (reason) throw new Error(reason);
+        return getCase(caseId, ...rest);
+      };
+      const messages: string[] = [];
+      const logger = { error: (_: unknown, message: string) => void messages.push(message), debug() {} } as unknown as Logger;
+      const scheduler = new Scheduler({ engine, store: t.store, clock: new ManualClock(t.clock.now()), logger });
+      for (const next of [undefined, undefined, '磁盘 I/O 错误', '磁盘 I/O 错误']) {
+        reason = next;
+        await scheduler.fireDueTimers();
+      }
+
+      expect(messages.filter((m) => m.startsWith('等待中的案件所关联的案件无法读取'))).toHaveLength(2);
+    } finally {
+      await t.close();
+    }
+  });
+});
