@@ -103,7 +103,8 @@ export class CalendarInForce {
     if (issued < `${year - 1}-01-01` || issued > `${year}-12-31`) {
       return [{ path: 'issued', message: `${issued} 不在 ${year - 1}–${year} 年内：通知在所安排年度的上一年或当年发布` }];
     }
-    if (issued > shanghaiDateOf(this.clock.now())) return [{ path: 'issued', message: '不得晚于当前时间' }];
+    const today = shanghaiDateOf(this.clock.now());
+    if (issued > today) return [{ path: 'issued', message: `不得晚于当前日期（${today}，北京时间）` }];
     return [];
   }
 

@@ -20,7 +20,7 @@ const { year: _year, ...notice } = testNotice2027;
 
 describe('PUT /v1/calendar/2027 with an issue date that cannot be', () => {
   it.each([
-    ['after today (Thu 2026-12-03, tomorrow in Jinan)', '2026-12-03', '不得晚于当前时间', 'must not be after the current time'],
+    ['after today (Thu 2026-12-03, tomorrow in Jinan)', '2026-12-03', '不得晚于当前日期（2026-12-02，北京时间）', 'must not be after today (2026-12-02, Beijing time)'],
     ['after the year it arranges (2028-01-05)', '2028-01-05', '2028-01-05 不在 2026–2027 年内：通知在所安排年度的上一年或当年发布', '2028-01-05 is not in 2026–2027: a notice is issued in the year before the one it arranges, or in that year'],
     ['two years before it (2025-11-04, the 2026 notice’s)', '2025-11-04', '2025-11-04 不在 2026–2027 年内：通知在所安排年度的上一年或当年发布', '2025-11-04 is not in 2026–2027: a notice is issued in the year before the one it arranges, or in that year'],
   ])('given an issue date %s, when an admin loads the notice, then 400 naming issued, in Chinese and in English, and the calendar unchanged', async (_what, issued, zh, en) => {
@@ -38,7 +38,7 @@ describe('PUT /v1/calendar/2027 with an issue date that cannot be', () => {
     const res = await api.call('PUT', '/v1/calendar/2027', { as: admin, body: { ...notice, issued: '2026-12-03', adjustedWorkdays: ['2027-03-03'], blocks: undefined } });
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([
-      { path: 'issued', message: '不得晚于当前时间' },
+      { path: 'issued', message: '不得晚于当前日期（2026-12-02，北京时间）' },
       { path: 'adjustedWorkdays.0', message: '2027-03-03 不是周六或周日：只有周末才能调为工作日' },
     ]);
   });

@@ -75,6 +75,7 @@ describe('inEnglish', () => {
     ['不允许的字段：a、b', 'unknown fields: a, b'],
     ['未知的流程：山东', 'unknown process: 山东'],
     ['须为 1 到 200 之间的整数', 'must be a whole number from 1 to 200'],
+    ['不得晚于当前日期（2026-12-02，北京时间）', 'must not be after today (2026-12-02, Beijing time)'],
     ['already English', 'already English'],
     ['某条从未见过的提示', 'invalid value'],
   ])('%s → %s', (zh, en) => {
