@@ -13,8 +13,6 @@ export const TaskView = z.object({
   label: z.string(),
   role: z.string(),
   org: z.string(),
-  /** Who `org` is, by name: a caller outside the directory (an applicant) cannot look a code up. */
-  orgName: z.string().optional(),
   enteredAt: z.string(),
   dueAt: z.string().nullable(),
   dueDate: z.string().nullable(),
@@ -47,6 +45,18 @@ export const HistoryEvent = z.object({
   prevHash: z.string(),
 });
 
+/**
+ * A case's task (`GET /v1/cases/:id`, the answer to a start): a TaskView with `orgName`, who `org` is by
+ * name, as the inbox gives it — a caller outside the directory (an applicant) cannot look a code up.
+ * A history's tasks (stored deadlines) carry the code alone.
+ */
+export const CaseTaskView = TaskView.extend({
+  orgName: z
+    .string()
+    .optional()
+    .describe(docText('机构名称（org 对应的机构目录名称）；申请人的待办为申请人的名称', "the organisation's name (the directory's name for org); an applicant's task, the applicant's")),
+});
+
 export const CaseView = z.object({
   id: z.string(),
   process: z.string(),
@@ -56,7 +66,7 @@ export const CaseView = z.object({
   revision: z.number().int(),
   input: z.unknown(),
   context: z.unknown(),
-  tasks: z.array(TaskView),
+  tasks: z.array(CaseTaskView),
   allowedCommands: z.array(z.string()),
   createdAt: z.string(),
   updatedAt: z.string(),
