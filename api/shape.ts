@@ -226,7 +226,14 @@ export const OverdueReportView = z.object({
       workingDaysOverdue: z.number().int().nullable(),
       basis: z.string().nullable(),
       article: z.string().nullable(),
-      provisional: z.boolean(),
+      provisional: z
+        .boolean()
+        .describe(
+          docText(
+            '期限是否为临时期限（在其年度的节假日安排通知载入前按法定节假日计算）；CSV 中为最后一列“临时期限”（是/否）',
+            "whether the deadline was provisional (counted from the statutory holidays before its year's holiday notice was loaded); in CSV, the last column (yes or no)",
+          ),
+        ),
       status: z.enum(['open', 'finishedLate', 'cancelledLate']),
     }),
   ),
