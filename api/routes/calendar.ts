@@ -164,8 +164,8 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
           responses: {
             200: {
               description: docText(
-                '载入后的年度安排、新的工作日历版本，以及有多少案件的临时期限被重新确定',
-                'the year as loaded, a new calendar version, and how many cases had provisional deadlines re-stated',
+                '载入后的年度安排、新的工作日历版本，以及有多少案件的期限被重新确定（临时期限，及通知改动的正式期限）。按本服务版本没有的流程版本办理的案件（滚动升级时在较新版本的服务上开始的案件）不重新确定，也不计入：请通过最新版本的服务载入通知，或用它再次载入同一通知',
+                "the year as loaded, a new calendar version, and how many cases had deadlines re-stated (provisional ones, and official ones the notice moved). A case on a process version this server does not have (one started on a newer build during a rolling upgrade) is neither re-stated nor counted: load the notice through a server of the newest build, or load the same notice again through one",
               ),
             },
           },
