@@ -83,8 +83,8 @@ export const processRoutes = (app: App): FastifyPluginAsyncZod => async (server)
           responses: {
             200: textAnswer(
               docText(
-                '最新版本（或 `version` 指定的版本）的 Mermaid 状态图（text/plain）；format=bpmn 时为 BPMN 2.0 XML（application/xml）',
-                'the newest version (or `version`) as a Mermaid state diagram (text/plain), or BPMN 2.0 XML with format=bpmn (application/xml)',
+                '最新版本（或 `version` 指定的版本）的 Mermaid 状态图（text/plain）；format=bpmn 时为 BPMN 2.0 XML（application/xml），连线绕开图形布设，名称标注在连线旁。状态的待办未说明由谁发送的指令，其箭头注明发送者（如申请人的撤回、系统自动的期满）',
+                "the newest version (or `version`) as a Mermaid state diagram (text/plain), or BPMN 2.0 XML with format=bpmn (application/xml), its flows routed around the shapes and each name placed beside its flow. An arrow whose command the state's task does not say who sends names its sender (an applicant's withdrawal, the system's expiry)",
               ),
               'text/plain',
               'application/xml',
