@@ -194,7 +194,7 @@ function commandLabel(def: ProcessDefinition, command: string): string {
  * Who sends a command from a state, when the state's task does not already say it: an applicant's
  * WITHDRAW in the authority's review, a SUSPEND in `active`, the system's USAGE_EXPIRED (PROCESSES.md).
  */
-function senderText(def: ProcessDefinition, state: string, command: string): string {
+export function senderText(def: ProcessDefinition, state: string, command: string): string {
   const actors = def.commands[command]?.actors ?? [];
   const task = stateTask(def, state);
   if (actors.length === 0 || (task && actors.every((actor) => actor.role === task.role))) return '';

@@ -3,7 +3,7 @@
  * lays the graph out; states show their Chinese label and task, arrows their commands.
  */
 import dagre from '@dagrejs/dagre';
-import { allStates, finalStates, initialState, stateLabel, stateTask, transitions } from '../machines/describe.js';
+import { allStates, finalStates, initialState, senderText, stateLabel, stateTask, transitions } from '../machines/describe.js';
 import type { ProcessDefinition } from '../machines/types.js';
 
 const FONT = 13;
@@ -36,7 +36,8 @@ export function toSvg(def: ProcessDefinition): string {
 
   arrows.forEach((t, i) => {
     if (t.from === t.to) return;
-    const label = commandText(t.command);
+    // Who sends it, as the Mermaid and BPMN arrows say, when the state's task does not say it.
+    const label = `${commandText(t.command)}${senderText(def, t.from, t.command)}`;
     g.setEdge(t.from, t.to, { label, width: textWidth(label) + 8, height: FONT + 6, labelpos: 'c' }, `e${i}`);
   });
   dagre.layout(g);
