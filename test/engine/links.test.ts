@@ -35,6 +35,15 @@ afterAll(async () => {
 
 const context = (c: { snapshot: { context: unknown } }) => c.snapshot.context as UnopenedDataRequestContext;
 
+
+/** Given a request waiting (MARK_OPENED) for a release under review whose stored metadata is then cut short: the release cannot be read. */
+async function waitingOnDamagedRelease(t: World) {
+  const request = await given(t, 'unopenedDataRequest', openingPending);
+  const pending = await given(t, 'datasetRelease', release.underReview!);
+  await when(t, request.caseId, 'MARK_OPENED', { data: { datasetReleaseCaseId: pending.caseId } });
+  t.store.database.prepare('UPDATE events SET metadata = substr(metadata, 1, 5) WHERE stream_id = ?').run(pending.stream);
+  return { request, pending };
+}
 describe('a request waiting for a dataset release', () => {
   it('given a request waiting for a release, when the release is published on another node (no link follower saw it), then the next timer pass opens the request, once', async () => {
     const request = await given(w, 'unopenedDataRequest', openingPending);
@@ -277,10 +286,7 @@ describe('a link that cannot be completed', () => {
   it('given a request waiting for a release whose stream is damaged (the work index skipped it), when the timer pass runs every minute, then the release that cannot be read is logged once as an error, with its id, and still counted a failure every pass', async () => {
     const t = await createWorld();
     try {
-      const request = await given(t, 'unopenedDataRequest', openingPending);
-      const pending = await given(t, 'datasetRelease', release.underReview!);
-      await when(t, request.caseId, 'MARK_OPENED', { data: { datasetReleaseCaseId: pending.caseId } });
-      t.store.database.prepare('UPDATE events SET metadata = substr(metadata, 1, 5) WHERE stream_id = ?').run(pending.stream);
+      const { request, pending } = await waitingOnDamagedRelease(t);
 
       const lines: { level: number; msg: string; caseId?: string; err?: unknown }[] = [];
       const sink = new Writable({
@@ -310,10 +316,7 @@ describe('a link that cannot be completed', () => {
   it('given a release waited on that cannot be read, when it fails for another reason on a later pass, then that failure is logged too, once', async () => {
     const t = await createWorld();
     try {
-      const request = await given(t, 'unopenedDataRequest', openingPending);
-      const pending = await given(t, 'datasetRelease', release.underReview!);
-      await when(t, request.caseId, 'MARK_OPENED', { data: { datasetReleaseCaseId: pending.caseId } });
-      t.store.database.prepare('UPDATE events SET metadata = substr(metadata, 1, 5) WHERE stream_id = ?').run(pending.stream);
+      await waitingOnDamagedRelease(t);
 
       const engine = coldEngine(t);
       let reason: string | undefined;
