@@ -399,11 +399,12 @@ export const listenText = (address: string) => `正在监听 ${address}`;
 export const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
- * How long a connection may make no progress at all — nothing read from the client, nothing it took
- * of an answer — before it is cut. A client that stops reading a long answer (an audit export, a
- * province's CSV) left its socket, and the export's work, open until TCP gave up or the server
- * stopped; a slow reader still takes data, and is not cut. (Reading a request is bounded by
- * REQUEST_TIMEOUT_MS first, and an idle keep-alive connection by fastify's keep-alive timeout.)
+ * How long a connection whose answer has begun may make no progress — the client takes none of it —
+ * before it is cut. A client that stops reading a long answer (an audit export, a province's CSV) left
+ * its socket, and the export's work, open until TCP gave up or the server stopped; a slow reader still
+ * takes data, and is not cut, nor is a request whose answer is still being worked out (the onRequest
+ * hook in buildServer). Reading a request is bounded by REQUEST_TIMEOUT_MS, and an idle keep-alive
+ * connection by fastify's keep-alive timeout.
  */
 export const SEND_STALL_MS = 120_000;
 

@@ -132,14 +132,14 @@ export class Engine {
   readonly #cache = new Map<string, CaseState>();
   readonly #cacheSize: number;
   readonly #cacheChars: number;
-  /** What each cached case holds (`cachedChars` of its events), and the sum. */
-  readonly #chars = new Map<string, number>();
   /**
-   * What each folded state holds, kept with the state rather than its place in the cache: a command or
-   * a read folds onto a state it holds across an await, and meanwhile that state may be let go (other
-   * cases' data) or replaced (another read of the case); its place's count was then 0, or counted twice.
+   * What each folded state holds (`cachedChars` of its events), kept with the state rather than its
+   * place in the cache: a command or a read folds onto a state it holds across an await, and meanwhile
+   * that state may be let go (other cases' data) or replaced (another read of the case); its place's
+   * count was then 0, or counted twice. A cached case holds its state's.
    */
   readonly #weights = new WeakMap<CaseState, number>();
+  /** What the cached cases hold in all. */
   #charsHeld = 0;
   /** Listeners told of every event this engine appended (after the append). */
   readonly #listeners = new Set<(event: RecordedEvent, state: CaseState) => void | Promise<void>>();
@@ -989,17 +989,11 @@ export class Engine {
   #remember(state: CaseState, chars: number): void {
     this.#forget(state.caseId);
     this.#cache.set(state.caseId, state);
-    this.#chars.set(state.caseId, chars);
     this.#weights.set(state, chars);
     this.#charsHeld += chars;
     while (this.#cache.size > 1 && (this.#cache.size > this.#cacheSize || this.#charsHeld > this.#cacheChars)) {
       this.#forget(this.#cache.keys().next().value!);
     }
-  }
-
-  /** What a cached case holds (`cachedChars`), 0 when it is not kept. */
-  #heldBy(caseId: string): number {
-    return this.#chars.get(caseId) ?? 0;
   }
 
   /** What a folded state holds (`cachedChars` of the events folded into it), whether or not it is still kept. */
@@ -1008,9 +1002,10 @@ export class Engine {
   }
 
   #forget(caseId: string): void {
+    const kept = this.#cache.get(caseId);
+    if (!kept) return;
     this.#cache.delete(caseId);
-    this.#charsHeld -= this.#heldBy(caseId);
-    this.#chars.delete(caseId);
+    this.#charsHeld -= this.#weightOf(kept);
   }
 }
 

@@ -185,7 +185,8 @@ function taskText(task: TaskSpec, rules?: DeadlineRuleTable): string {
   return `${task.label}；办理：${ROLE_LABELS[task.role]}（${SCOPE_LABELS[task.scope]}）；${deadlineText(task, rules)}`;
 }
 
-function commandLabel(def: ProcessDefinition, command: string): string {
+/** A command with its label (`WITHDRAW 撤回申请`), as every diagram names it. */
+export function commandLabel(def: ProcessDefinition, command: string): string {
   const label = def.commands[command]?.label;
   return label ? `${command} ${label}` : command;
 }

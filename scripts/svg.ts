@@ -3,7 +3,7 @@
  * lays the graph out; states show their Chinese label and task, arrows their commands.
  */
 import dagre from '@dagrejs/dagre';
-import { allStates, finalStates, initialState, senderText, stateLabel, stateTask, transitions } from '../machines/describe.js';
+import { allStates, commandLabel, finalStates, initialState, senderText, stateLabel, stateTask, transitions } from '../machines/describe.js';
 import type { ProcessDefinition } from '../machines/types.js';
 
 const FONT = 13;
@@ -20,7 +20,7 @@ export function toSvg(def: ProcessDefinition): string {
 
   const finals = new Set(finalStates(def));
   const arrows = transitions(def);
-  const commandText = (command: string) => `${command}${def.commands[command]?.label ? ` ${def.commands[command]!.label}` : ''}`;
+  const commandText = (command: string) => commandLabel(def, command);
   const lines = new Map<string, string[]>();
   for (const state of allStates(def)) {
     const task = stateTask(def, state);
