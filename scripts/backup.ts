@@ -9,7 +9,7 @@
  * (keepFilesPrivate), written beside the target and renamed to it only once reopened and checked —
  * SQLite's quick_check and the same events as the moment copied — and it never overwrites a file.
  */
-import { closeSync, existsSync, fsyncSync, linkSync, openSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { argsOrExit, configOrExit } from './config.js';
@@ -55,14 +55,41 @@ if (!existsSync(dirname(target)) || !statSync(dirname(target)).isDirectory()) {
 }
 
 // Written here first, renamed to the target once checked: a backup cut off part-way is never taken for one.
-const partial = join(dirname(target), `.${basename(target)}.partial-${process.pid}`);
+const partialPrefix = `.${basename(target)}.partial-`;
+const partial = join(dirname(target), `${partialPrefix}${process.pid}`);
 const removePartial = () => {
   for (const file of [partial, `${partial}-journal`]) rmSync(file, { force: true });
 };
-process.on('SIGINT', () => {
-  removePartial();
-  process.exit(130);
-});
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.on(signal, () => {
+    removePartial();
+    process.exit(code);
+  });
+}
+removeAbandonedPartials();
+
+/**
+ * Removes what earlier backups to this target left when they were stopped by a signal no process can
+ * catch (SIGKILL, the OOM killer, a power cut): a hidden partial copy as big as the store, beside the
+ * backups, for good. One whose process still runs is another backup under way, and is left to it.
+ */
+function removeAbandonedPartials(): void {
+  for (const name of readdirSync(dirname(target))) {
+    const pid = Number(/^(\d+)(?:-journal)?$/.exec(name.startsWith(partialPrefix) ? name.slice(partialPrefix.length) : '')?.[1]);
+    if (!Number.isSafeInteger(pid) || pid === process.pid || isRunning(pid)) continue;
+    rmSync(join(dirname(target), name), { force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: a process of another user has that number; it is running.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 let source: Database.Database | undefined;
 try {

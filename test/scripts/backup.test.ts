@@ -5,6 +5,7 @@
  * live store and an earlier backup are never overwritten. Real child processes: their I/O is waited
  * for, boundedly.
  */
+import { spawnSync } from 'node:child_process';
 import { Agent } from 'node:http';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -100,4 +101,22 @@ describe('npm run backup, refusals', () => {
     expect(readdirSync(empty)).toEqual([]);
     expect(existsSync(target)).toBe(false);
   }, 60_000);
+});
+
+describe('npm run backup, after one was killed part-way', () => {
+  it('given the partial copy a killed backup to the same target left, when the operator backs up again, then it is removed; a partial of a backup still running, or of another target, stays', async () => {
+    const dataDir = join(root, 'killed');
+    expect((await runScript('demo.ts', ['--cases', '2', '--quiet'], { WORKFLOW_DATA_DIR: dataDir })).status).toBe(0);
+    const backups = join(root, 'killed-backups');
+    mkdirSync(backups);
+    // SIGKILL cannot be caught: what a backup killed so (or by the OOM killer, a power cut) leaves.
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    const running = process.pid;
+    for (const name of [`.events-backup.db.partial-${gone}`, `.events-backup.db.partial-${gone}-journal`, `.events-backup.db.partial-${running}`, `.other.db.partial-${gone}`]) {
+      writeFileSync(join(backups, name), 'part of a copy');
+    }
+    const run = await runScript('backup.ts', [join(backups, 'events-backup.db')], { WORKFLOW_DATA_DIR: dataDir });
+    expect(run.status, run.stderr).toBe(0);
+    expect(readdirSync(backups).sort()).toEqual([`.events-backup.db.partial-${running}`, `.other.db.partial-${gone}`, 'events-backup.db']);
+  }, 120_000);
 });
