@@ -90,7 +90,10 @@ const WHEN: Record<ProblemCode, DocText> = {
     '案件当前状态不接受此指令；`state`、`allowed`（调用方当前可以发送的指令）',
     "the case's state does not accept this command; `state`, `allowed` (the commands the caller may send now)",
   ),
-  REVISION_CONFLICT: docText('`expectedRevision` 已过时（案件已有更新）；`currentRevision`', '`expectedRevision` is stale; `currentRevision`'),
+  REVISION_CONFLICT: docText(
+    '`expectedRevision` 已过时（案件已有更新）；`currentRevision`，以及 `state`、`allowed`：detail 说明最近一次办理了什么，所发指令仍可发送时请核对后按当前版本重发，否则无需重试并说明案件正在等待谁',
+    "`expectedRevision` is stale; `currentRevision`, with `state` and `allowed`: the detail says what was done last and, when the command may still be sent, to check the case and send it again with the current revision, else that there is nothing to retry and whose work the case waits on",
+  ),
   PAYLOAD_TOO_LARGE: docText('请求体超过 1 MiB', 'the body is larger than 1 MiB'),
   RULE_VIOLATED: docText(
     '格式正确，但违反业务规则（申请资格、辖区、期限……）；`rule`、`article`',

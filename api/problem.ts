@@ -128,8 +128,16 @@ export const ProblemBody = z.looseObject({
     .int()
     .optional()
     .describe(docText('VALIDATION_FAILED：除所列 20 个外，还有多少个字段不符合要求', 'VALIDATION_FAILED: how many more fields did not match, beyond the 20 listed')),
-  state: z.string().optional().describe(docText('INVALID_TRANSITION：案件当前所处的状态', 'INVALID_TRANSITION: the state the case is in')),
-  allowed: z.array(z.string()).optional().describe(docText('INVALID_TRANSITION：调用方当前可以发送的指令', 'INVALID_TRANSITION: the commands the caller may send now')),
+  state: z.string().optional().describe(docText('INVALID_TRANSITION，及 expectedRevision 过时的 REVISION_CONFLICT：案件当前所处的状态', 'INVALID_TRANSITION, and REVISION_CONFLICT for a stale expectedRevision: the state the case is in')),
+  allowed: z
+    .array(z.string())
+    .optional()
+    .describe(
+      docText(
+        'INVALID_TRANSITION，及 expectedRevision 过时的 REVISION_CONFLICT：调用方当前可以发送的指令（REVISION_CONFLICT 中不含所发指令时，该指令已无需重试）',
+        'INVALID_TRANSITION, and REVISION_CONFLICT for a stale expectedRevision: the commands the caller may send now (in a REVISION_CONFLICT, a command not among them is not worth sending again)',
+      ),
+    ),
   currentRevision: z.number().int().nullable().optional().describe(docText('REVISION_CONFLICT：案件当前的版本号', 'REVISION_CONFLICT: the revision of the case now')),
   rule: z.string().optional().describe(docText('RULE_VIOLATED：违反的规则', 'RULE_VIOLATED: the rule broken')),
   article: z

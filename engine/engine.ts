@@ -15,10 +15,10 @@ import type { ProcessRegistry } from '../machines/registry.js';
 import { acceptedCommands, isFinal, stateLabel, stateName, stateTask } from '../machines/describe.js';
 import { shown, unknownFields } from '../machines/schemas.js';
 import type { Actor, CommandSpec, ProcessDefinition, TaskSpec } from '../machines/types.js';
-import { DamagedStreamError, EngineError, named, refuse, UpgradeRequiredError } from './errors.js';
+import { DamagedStreamError, EngineError, named, refuse, UpgradeRequiredError, type CaseNow, type Message } from './errors.js';
 import { deterministicId, newId, streamOf } from './ids.js';
 import { canonicalJson, eventHash } from './hashChain.js';
-import { endOfShanghaiDate, shanghaiDateOf } from '../calendars/index.js';
+import { endOfShanghaiDate, shanghaiDateOf, shanghaiDateTimeOf } from '../calendars/index.js';
 import { deadlineFor, type DeadlineCalendar, type DeadlineTable } from './deadlines.js';
 import { verifyHistory, type Verification } from './verify.js';
 import { foldAll, foldNext, foldStart, idempotencyScope, initialSnapshot, nextSnapshot, type CaseState, type CommandOutcome } from './fold.js';
@@ -43,6 +43,8 @@ function cachedChars(event: RecordedEvent): number {
   return 256 + (JSON.stringify(event.data)?.length ?? 0);
 }
 
+/** What a re-statement of deadlines (a holiday notice loaded) is called where a reviewer reads it. */
+const RESTATED_LABEL = '按节假日安排重新确定期限';
 /** How often a command sent without an expectedRevision is decided again after another node's command on the case was stored first. */
 const UNNAMED_REVISION_TRIES = 8;
 
@@ -432,7 +434,11 @@ export class Engine {
         if (!(err instanceof WrongExpectedVersionError)) throw err;
         this.#forget(cmd.caseId);
         const actual = err.actual === 'no_stream' ? null : err.actual;
-        if (cmd.expectedRevision !== undefined) throw refuse.revisionConflict(cmd.expectedRevision, actual);
+        if (cmd.expectedRevision !== undefined) {
+          // Lost to another node: told as a stale revision is, from the case that node left.
+          const fresh = await this.getCase(cmd.caseId);
+          throw refuse.revisionConflict(cmd.expectedRevision, fresh.revision, undefined, await this.#caseNow(fresh, cmd));
+        }
         // The sender named no revision: the refusal says the case kept changing, not that it sent a stale one.
         if (attempt >= UNNAMED_REVISION_TRIES - 1) throw refuse.revisionConflict(undefined, actual, UNNAMED_REVISION_TRIES);
       }
@@ -477,7 +483,7 @@ export class Engine {
       }
     }
     if (cmd.expectedRevision !== undefined && cmd.expectedRevision !== current.revision) {
-      throw refuse.revisionConflict(cmd.expectedRevision, current.revision);
+      throw refuse.revisionConflict(cmd.expectedRevision, current.revision, undefined, await this.#caseNow(current, cmd));
     }
 
     // The refusal order of the issue: wrong state, wrong party, bad data, broken rule.
@@ -485,12 +491,7 @@ export class Engine {
     if (!spec || !acceptedCommands(current.snapshot).includes(cmd.type)) {
       const allowed = this.allowedCommands(current, cmd.actor);
       // Nothing the sender may do now: say whose work the case waits on, so they know it is not theirs.
-      const waiting = allowed.length === 0 && current.tasks.length > 0
-        ? {
-            zh: current.tasks.map((t) => `${t.label}（${this.#o.directory.nameOf(t.org)}）`).join('、'),
-            en: current.tasks.map((t) => `${t.stage} (${t.org})`).join(', '),
-          }
-        : undefined;
+      const waiting = allowed.length === 0 ? this.#waitingOn(current) : undefined;
       throw refuse.invalidTransition(current.state, cmd.type, allowed, {
         state: stateLabel(def, current.state),
         ...(spec ? { command: spec.label } : {}),
@@ -650,6 +651,35 @@ export class Engine {
   #summary(def: ProcessDefinition, snapshot: AnyMachineSnapshot): CaseEventMetadata['summary'] {
     const summary = def.summary(snapshot.context);
     return summary.provider ? { ...summary, provider: this.#o.directory.nameOf(summary.provider) } : summary;
+  }
+
+  /** Whose work the case waits on: its open tasks, each with the organisation that works it. */
+  #waitingOn(current: CaseState): Message | undefined {
+    if (current.tasks.length === 0) return undefined;
+    return {
+      zh: current.tasks.map((t) => `${t.label}（${this.#o.directory.nameOf(t.org)}）`).join('、'),
+      en: current.tasks.map((t) => `${t.stage} (${t.org})`).join(', '),
+    };
+  }
+
+  /** The case as the sender of a stale revision finds it (`refuse.revisionConflict`): what was done last, and whether its command still applies. */
+  async #caseNow(current: CaseState, cmd: CaseCommand): Promise<CaseNow> {
+    const def = this.#def(current);
+    const [last] = await this.#o.store.readStream(current.stream, { fromRevision: current.revision, maxCount: 1 });
+    const meta = last?.metadata as Partial<CaseEventMetadata> | undefined;
+    const lastCommand = meta?.command;
+    const lastLabel = lastCommand === START ? def.start.label : lastCommand === RESTATE ? RESTATED_LABEL : lastCommand === undefined ? undefined : def.commands[lastCommand]?.label;
+    const allowed = this.allowedCommands(current, cmd.actor);
+    const waiting = allowed.includes(cmd.type) ? undefined : this.#waitingOn(current);
+    return {
+      ...(lastCommand !== undefined && meta?.at !== undefined ? { last: { command: lastCommand, ...(lastLabel ? { label: lastLabel } : {}), at: shanghaiDateTimeOf(meta.at).slice(0, 16) } } : {}),
+      state: current.state,
+      stateLabel: stateLabel(def, current.state),
+      command: cmd.type,
+      ...(def.commands[cmd.type]?.label ? { commandLabel: def.commands[cmd.type]!.label } : {}),
+      allowed,
+      ...(waiting ? { waiting } : {}),
+    };
   }
 
   /**

@@ -186,9 +186,15 @@ export const refuse = {
       },
       { rule: 'idempotencyKeyReused' },
     ),
-  /** `expected` undefined: the sender named no revision, and the case changed under each of its `tries`. */
-  revisionConflict: (expected: unknown, current: number | null, tries?: number) =>
-    new EngineError(
+  /**
+   * `expected` undefined: the sender named no revision, and the case changed under each of its `tries`.
+   * `now`: the case as the sender of a stale revision finds it — what was done last (not by whom: it
+   * may have been the sender, in another window), and whether its command still applies, so a
+   * reviewer another reviewer beat to it is told there is nothing to retry, and whose turn it is.
+   */
+  revisionConflict: (expected: unknown, current: number | null, tries?: number, now?: CaseNow) => {
+    if (now !== undefined && typeof expected === 'number' && current !== null && expected < current) return staleRevision(expected, current, now);
+    return new EngineError(
       'REVISION_CONFLICT',
       expected === undefined
         ? {
@@ -206,7 +212,8 @@ export const refuse = {
             en: `the case has changed (expected revision ${String(expected)}, current ${current ?? 'none'}); reload and retry`,
           },
       { currentRevision: current },
-    ),
+    );
+  },
   /** `covered`: the years the calendar answers for, when known; a year before them is told so. */
   calendarNotCovered: (year: number, covered?: { from: number; to: number }) => {
     const range = covered ? { zh: `（可计算 ${covered.from}–${covered.to} 年）`, en: ` (the calendar covers ${covered.from}–${covered.to})` } : { zh: '', en: '' };
@@ -222,6 +229,39 @@ export const refuse = {
     );
   },
 };
+
+/** A case as the sender of a stale revision finds it (`refuse.revisionConflict`). */
+export interface CaseNow {
+  /** The last event: its command, that command's label, and when (Beijing time, to the minute). */
+  last?: { command: string; label?: string; at: string };
+  state: string;
+  stateLabel?: string;
+  /** The command refused, and its label. */
+  command: string;
+  commandLabel?: string;
+  /** The commands the sender may send now. */
+  allowed: string[];
+  /** Whose work the case waits on. */
+  waiting?: Message;
+}
+
+function staleRevision(expected: number, current: number, now: CaseNow): EngineError {
+  const last = now.last;
+  const seen = {
+    zh: `案件已有更新（您基于版本 ${expected}，当前版本 ${current}${last ? `；最近一次为${named(last.label, last.command)}，北京时间 ${last.at}` : ''}）`,
+    en: `the case has changed (expected revision ${expected}, current ${current}${last ? `; last: ${last.command} at ${last.at}, Beijing time` : ''})`,
+  };
+  const text = now.allowed.includes(now.command)
+    ? {
+        zh: `${seen.zh}，本指令未执行：请刷新查看最新内容，确认后按当前版本 ${current} 重新提交`,
+        en: `${seen.en}; nothing was done: reload, check the case as it is now, and send again with revision ${current}`,
+      }
+    : {
+        zh: `${seen.zh}，现处于${named(now.stateLabel, now.state)}状态，您已不能发送${named(now.commandLabel, now.command)}指令：本指令未执行，无需重试${now.waiting ? `；案件正在等待：${now.waiting.zh}` : ''}`,
+        en: `${seen.en} and is now in state ${now.state}, where you can no longer send ${now.command}: nothing was done, and there is nothing to retry${now.waiting ? `; the case is waiting on: ${now.waiting.en}` : ''}`,
+      };
+  return new EngineError('REVISION_CONFLICT', text, { currentRevision: current, state: now.state, allowed: now.allowed });
+}
 
 const NUMERALS: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
 

@@ -72,10 +72,25 @@ describe('REVISION_CONFLICT', () => {
     expect(error.details).toEqual({ currentRevision: 0 });
   });
 
-  it('given a case moved on to revision 1, when a command expects revision 0, then it says the case has changed (not who changed it: it may be the sender)', async () => {
-    const c = await given(w, 'datasetRelease', ['RECORD_SECURITY_REVIEW']);
+  it('given a case moved on to revision 1, when a command it still accepts expects revision 0, then it says what was done last (not who: it may be the sender) and to check and send again', async () => {
+    const c = await given(w, 'datasetRelease', [['RECORD_SECURITY_REVIEW', { at: '2025-03-03T06:05:00.000Z' }]]);
     const error = await refused(w, c, () => when(w, c.caseId, 'SUBMIT', { expectedRevision: 0 }));
-    expect(error.text.zh).toBe('案件已有更新（您基于版本 0，当前版本 1），请刷新后重试');
+    expect(error.text.zh).toBe('案件已有更新（您基于版本 0，当前版本 1；最近一次为“记录安全审查结果”（RECORD_SECURITY_REVIEW），北京时间 2025-03-03 14:05），本指令未执行：请刷新查看最新内容，确认后按当前版本 1 重新提交');
+    expect(error.text.en).toBe('the case has changed (expected revision 0, current 1; last: RECORD_SECURITY_REVIEW at 2025-03-03 14:05, Beijing time); nothing was done: reload, check the case as it is now, and send again with revision 1');
+  });
+
+  it('given an application another reviewer passed, when a second reviewer’s stale copy passes it, then it says the case moved on, there is nothing to retry, and whose turn it is', async () => {
+    const c = await given(w, 'conditionalApplication', [['PASS_NORMATIVE_REVIEW', { at: '2025-03-04T01:00:00.000Z' }]]);
+    const second = { ...actors.cityAuthority, sub: 'u-jndsj-second' };
+    const error = await refused(w, c, () => when(w, c.caseId, 'PASS_NORMATIVE_REVIEW', { actor: second, expectedRevision: 0 }));
+    expect(error.code).toBe('REVISION_CONFLICT');
+    expect(error.text.zh).toBe(
+      '案件已有更新（您基于版本 0，当前版本 1；最近一次为“通过材料规范性审查”（PASS_NORMATIVE_REVIEW），北京时间 2025-03-04 09:00），现处于“开放主体审核”（providerReview）状态，您已不能发送“通过材料规范性审查”（PASS_NORMATIVE_REVIEW）指令：本指令未执行，无需重试；案件正在等待：审核有条件开放数据获取申请（济南市公安局）',
+    );
+    expect(error.text.en).toBe(
+      'the case has changed (expected revision 0, current 1; last: PASS_NORMATIVE_REVIEW at 2025-03-04 09:00, Beijing time) and is now in state providerReview, where you can no longer send PASS_NORMATIVE_REVIEW: nothing was done, and there is nothing to retry; the case is waiting on: providerReview (370100-gaj)',
+    );
+    expect(error.details).toEqual({ currentRevision: 1, state: 'providerReview', allowed: [] });
   });
 });
 
