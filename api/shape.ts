@@ -149,7 +149,7 @@ export const InboxPageView = z.object({
       orgName: z.string().optional().describe(docText('机构名称；申请人的待办为申请人的名称', "the organisation's name; an applicant's task, the applicant's")),
       orgs: z.array(z.string()).describe(docText('可以办理该待办的全部机构', 'every organisation that may act on the task')),
       enteredAt: z.string(),
-      dueAt: z.string().nullable().describe(docText('告知类待办仅供知悉，为 null', 'null for a notice, which is information only')),
+      dueAt: z.string().nullable().describe(docText('没有期限的待办为 null：告知类（仅供知悉），或开放主体自行安排的编制、修改（如被退回后的 drafting、revising）', 'null for a task with no deadline: a notice (information only), or work a provider does in its own time (drafting, revising, as after a return)')),
       dueDate: z.string().nullable(),
       basis: z.string().nullable(),
       article: z.string().nullable(),
@@ -159,15 +159,15 @@ export const InboxPageView = z.object({
         .number()
         .int()
         .nullable()
-        .describe(docText('今天之后到期限当日的工作日数；期限当日及超期后为 0；告知类为 null', 'working days after today up to the due day; 0 on it and once past; null for notices')),
+        .describe(docText('今天之后到期限当日的工作日数；期限当日及超期后为 0；没有期限的待办为 null', 'working days after today up to the due day; 0 on it and once past; null for a task with no deadline')),
       workingDaysOverdue: z
         .number()
         .int()
         .nullable()
         .describe(
           docText(
-            '超过期限当日的工作日数，与超期报表的计法相同（超期后至少为 1）；告知类为 null',
-            'working days past the due day, as the overdue report counts them (at least 1 once past the deadline); null for notices',
+            '超过期限当日的工作日数，与超期报表的计法相同（超期后至少为 1）；没有期限的待办为 null',
+            'working days past the due day, as the overdue report counts them (at least 1 once past the deadline); null for a task with no deadline',
           ),
         ),
       restatedFrom: z

@@ -51,7 +51,7 @@ export interface TaskSpec {
   stage: string;
   role: Role;
   scope: Scope;
-  /** Absent for a notice that is information only (no deadline, never overdue). */
+  /** Absent for a task with no deadline, never overdue: a notice that is information only, or a provider's own drafting or revising. */
   deadline?: DeadlineSpec;
   /** What the task is, in Chinese, for inboxes and histories. */
   label: string;

@@ -13,7 +13,7 @@ import { decodeCursor, encodeCursor, InvalidQueryError, jsonList, pageLimit, que
 import type { Db, Projection } from './runner.js';
 import { forgetInserts, insertRows, statementCache } from './statements.js';
 
-/** Sorts after every ISO instant: the due key of a notice (no deadline), listed last. */
+/** Sorts after every ISO instant: the due key of a task with no deadline (a notice, a provider's own drafting), listed last. */
 const NO_DEADLINE = '~';
 /** A due key that is a deadline: an instant as `storedInstant` writes it (a year past 9999 with its sign). */
 const STORED_INSTANT = /^(\d{4}|[+-]\d{6})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -288,16 +288,16 @@ export interface InboxItem {
   orgName?: string;
   orgs: string[];
   enteredAt: string;
-  /** Null for a notice that is information only. */
+  /** Null for a task with no deadline: a notice (information only), or a provider's own drafting or revising. */
   dueAt: string | null;
   dueDate: string | null;
   basis: string | null;
   article: string | null;
   provisional: boolean;
   calendarVersion: string | null;
-  /** Working days after `asOf`'s day up to the due day; 0 on the due day and once past; null for notices. */
+  /** Working days after `asOf`'s day up to the due day; 0 on the due day and once past; null with no deadline. */
   workingDaysLeft: number | null;
-  /** Working days past the due day at `asOf` (as the overdue report counts them); 0 until then; null for notices. */
+  /** Working days past the due day at `asOf` (as the overdue report counts them); 0 until then; null with no deadline. */
   workingDaysOverdue: number | null;
   /**
    * The due date before a holiday notice re-stated the deadline (PROCESSES.md "Deadlines"), so a
@@ -347,7 +347,7 @@ function dueWithinBound(calendar: QueryCalendar, asOf: string, n: number): strin
   return firstDayBeyond === null ? null : new Date(firstDayBeyond - 86_399_999).toISOString();
 }
 
-/** The caller's open work, most urgent first (dueAt ascending, notices last), a page at a time. */
+/** The caller's open work, most urgent first (dueAt ascending; tasks with no deadline, notices or a provider's own drafting, last), a page at a time. */
 export function inbox(db: Db, query: InboxQuery): InboxPage {
   const asOf = queryInstant(query.asOf, 'asOf');
   const limit = pageLimit(query.limit, 200, 50);

@@ -148,7 +148,7 @@ describe('GET /docs: the OpenAPI 3.1 document', () => {
     expect(words.length).toBeGreaterThan(250);
     for (const { at, text } of words) expect(text, at).toMatch(HAN);
     expect(doc.info.title).toMatch(HAN);
-    expect(doc.paths['/v1/inbox'].get.responses['200'].description).toBe('调用方的待办，最紧急的在前（告知类在最后）；nextCursor 为下一页的游标，没有下一页时为 null');
+    expect(doc.paths['/v1/inbox'].get.responses['200'].description).toBe('调用方的待办，最紧急的在前（没有期限的在最后：告知类，及开放主体自行安排的编制、修改）；nextCursor 为下一页的游标，没有下一页时为 null');
     expect(doc.paths['/v1/cases/{id}'].get.responses['404'].description).toBe('NOT_FOUND（未找到）：案件不存在，或调用方无权查看该案件');
     expect(doc.paths['/v1/cases/{id}'].get.parameters.find((p: any) => p.name === 'minPosition').description).toBe('与其他读取接口一样接受此参数；本路由直接读取存储，不会滞后，立即应答');
     expect(component('Problem').properties.errors.description).toBe('VALIDATION_FAILED：不符合要求的字段（最多列出前 20 个）');
@@ -174,7 +174,7 @@ describe('GET /docs: the OpenAPI 3.1 document', () => {
     for (const { at, text } of words) expect(withoutNames(text), `${at}: ${text}`).not.toMatch(HAN);
     expect(en.info.title).not.toMatch(HAN);
     // The English the document has always had.
-    expect(en.paths['/v1/inbox'].get.responses['200'].description).toBe("the caller's open tasks, most urgent first (notices last); nextCursor is the cursor of the next page, or null");
+    expect(en.paths['/v1/inbox'].get.responses['200'].description).toBe("the caller's open tasks, most urgent first (those with no deadline last: notices, and a provider's own drafting or revising); nextCursor is the cursor of the next page, or null");
     expect(en.paths['/v1/cases/{id}'].get.responses['404'].description).toBe('NOT_FOUND (Not found): an unknown case, or one the caller may not see');
     expect(en.paths['/v1/cases/{id}'].get.parameters.find((p: any) => p.name === 'minPosition').description).toBe('taken as on every read endpoint; this route answers from the store itself, is never behind, and answers at once');
     expect(en.components.schemas.Problem.properties.errors.description).toBe('VALIDATION_FAILED: the fields that do not match their schema (the first 20)');
