@@ -498,7 +498,9 @@ export class Engine {
         ...(waiting ? { waiting } : {}),
       });
     }
-    if (!this.#permitted(spec, def, current.snapshot, cmd.actor)) throw refuse.forbidden(cmd.type, spec.label);
+    if (!this.#permitted(spec, def, current.snapshot, cmd.actor)) {
+      throw refuse.forbidden(cmd.type, spec.label, { org: cmd.actor.org, orgs: this.#whoMayAct(spec, def, current.snapshot, cmd.actor.role) });
+    }
     const data = this.#validate(spec.schema, cmd.data ?? {});
     const links = await this.#links(spec, data, cmd.visibleTo);
     const at = this.#o.clock.now().toISOString();

@@ -130,12 +130,23 @@ export const refuse = {
       },
       { state, allowed },
     ),
-  /** `label`: the command's Chinese name, when the machine has one. */
-  forbidden: (command: string, label?: string) =>
-    new EngineError('FORBIDDEN', {
-      zh: `您的角色或所属机构无权对本案件发送${named(label, command)}指令`,
-      en: `your role or organisation may not send ${command} on this case`,
-    }),
+  /**
+   * `label`: the command's Chinese name, when the machine has one. `mayAct`: given when organisations
+   * of the sender's own role may send it (another bureau's 本级 case): who, so a reviewer knows it is theirs.
+   */
+  forbidden: (command: string, label?: string, mayAct?: { org: string; orgs: { code: string; name: string }[] }) =>
+    new EngineError(
+      'FORBIDDEN',
+      mayAct && mayAct.orgs.length > 0
+        ? {
+            zh: `您所属机构（${mayAct.org}）无权对本案件发送${named(label, command)}指令：只有${mayAct.orgs.map((o) => (o.name === o.code ? o.code : `${o.name}（${o.code}）`)).join('、')}可以发送`,
+            en: `your organisation (${mayAct.org}) may not send ${command} on this case: only ${mayAct.orgs.map((o) => o.code).join(', ')} may`,
+          }
+        : {
+            zh: `您的角色或所属机构无权对本案件发送${named(label, command)}指令`,
+            en: `your role or organisation may not send ${command} on this case`,
+          },
+    ),
   /**
    * Starting a case of a process the caller may not start (or not for the organisation it names).
    * `mayStart`: given when the sender's role may start the case but its organisation is not one
