@@ -6,7 +6,7 @@
 import { assertEvent, assign, setup } from 'xstate';
 import { z } from 'zod';
 import { guardOf, type EventsOf } from './kit.js';
-import { form, isIdNumber, LIST_MAX, LIST_TOO_LONG, oneOf, OrgCode, Text } from './schemas.js';
+import { form, isIdNumber, LIST_MAX, maskedPersonCode, LIST_TOO_LONG, oneOf, OrgCode, Text } from './schemas.js';
 import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
 
 // ── Forms (FORMS.md "objection") ────────────────────────────────────────────────────────
@@ -126,11 +126,13 @@ const commands: { [Type in keyof typeof schemas]: CommandSpec<ObjectionContext> 
 /**
  * Who raised an objection, as the summary names it (第十六条: the provider answers them). Its form
  * names nobody: a natural person (an ID number as the code) is named by the token's name, masked
- * in reports like any person; an organisation by its credit code, with the person who sent it —
- * the sender's own name alone read as if a person had objected.
+ * in reports like any person — or, from a token with no name, by the ID number masked: the summary
+ * is shown in every row of the provider's inbox, where the number in full is more than triage needs
+ * (个人信息保护法 第六条); an organisation by its credit code, with the person who sent it — the
+ * sender's own name alone read as if a person had objected.
  */
 function objector(by: Actor): { applicant: string; applicantKind: 'person' | 'organization' } {
-  if (isIdNumber(by.org)) return { applicant: by.name ?? by.org, applicantKind: 'person' };
+  if (isIdNumber(by.org)) return { applicant: by.name ?? `个人（身份证号 ${maskedPersonCode(by.org)}）`, applicantKind: 'person' };
   return { applicant: by.name ? `${by.org}（${by.name}）` : by.org, applicantKind: 'organization' };
 }
 

@@ -318,6 +318,17 @@ export function isIdNumber(id: string): boolean {
   return isIsoDate(birth) && idNumberCheckChar(id.slice(0, 17)) === id[17];
 }
 
+/**
+ * A natural person's code (an ID number) shown where a list need only tell people apart, not identify
+ * them: its first three and last two characters (11010519491231002X → 110*************2X).
+ * 个人信息保护法 第六条: 最小必要.
+ */
+export function maskedPersonCode(code: string): string {
+  const chars = Array.from(code);
+  if (chars.length <= 5) return '*'.repeat(chars.length);
+  return `${chars.slice(0, 3).join('')}${'*'.repeat(chars.length - 5)}${chars.slice(-2).join('')}`;
+}
+
 export const IdNumber = z
   .string({ error: typeError('身份证号') })
   .normalize('NFKC')

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { caseRegion, regionContains, regionPrefix, type Directory } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
-import { isCreditCode, isIdNumber } from '../machines/schemas.js';
+import { isCreditCode, isIdNumber, maskedPersonCode } from '../machines/schemas.js';
 import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
 import { caseFacts, storedInstant, type SummaryFacts } from './metadata.js';
 import { InvalidQueryError, jsonList, queryInstant, shanghaiDay, workingDaysOverdue, type QueryCalendar } from './query.js';
@@ -567,9 +567,7 @@ export function applicantNameForReports(summary: SummaryFacts | undefined, appli
  * apart on a 通报, not to identify anyone.
  */
 export function personCodeForReports(code: string): string {
-  const chars = Array.from(code);
-  if (chars.length <= 5) return '*'.repeat(chars.length);
-  return `${chars.slice(0, 3).join('')}${'*'.repeat(chars.length - 5)}${chars.slice(-2).join('')}`;
+  return maskedPersonCode(code);
 }
 
 /** The codes, among `orgs`, of applicants that are natural persons, masked (`personCodeForReports`). */

@@ -61,4 +61,15 @@ describe('objection: tasks, parties, summary', () => {
     const { name: _, ...nameless } = actors.company;
     expect(def.summary(context(start(def, { actor: nameless })))).toMatchObject({ applicant: orgs.company, applicantKind: 'organization' });
   });
+
+  it('names a natural person whose token carries no name by the ID number masked, never in full: the summary is shown in the provider’s inbox (个人信息保护法 第六条)', () => {
+    const nameless = { sub: 'u-zhangsan', role: 'applicant', org: personIdNumber } as const;
+    const masked = `${personIdNumber.slice(0, 3)}${'*'.repeat(13)}${personIdNumber.slice(-2)}`;
+    expect(def.summary(context(start(def, { actor: nameless })))).toEqual({
+      title: startInputs.objection.datasetName,
+      applicant: `个人（身份证号 ${masked}）`,
+      applicantKind: 'person',
+      provider: orgs.provider,
+    });
+  });
 });
