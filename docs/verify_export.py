@@ -1,0 +1,284 @@
+#!/usr/bin/env python3
+"""Checks an audit export (GET /v1/audit/export, NDJSON) from the file alone.
+
+The reference for auditors of docs/AUDIT_EXPORT.md: Python 3 and its standard library only, written
+from that page, and held to the same verdicts as `npm run verify-export` by test/scripts/pythonVerifier.test.ts.
+
+    python3 verify_export.py events.ndjson [--from 2026-01-01T00:00:00.000Z --to 2026-07-01T00:00:00.000Z]
+
+Exit 0: every check holds. 1: something does not (each named on stdout, FAIL ...). 2: the file cannot
+be checked (not readable; or an export of a release before its lines carried what their hashes cover).
+"""
+import argparse
+import hashlib
+import json
+import sys
+
+GENESIS = "0" * 64
+NOTICE_STREAM = "calendar-notices"
+TASK_FIELDS = ("stage", "label", "role", "org", "enteredAt", "dueAt", "dueDate", "basis", "provisional", "calendarVersion")
+# What a case line takes from its stored event itself rather than from the event's metadata.
+FROM_EVENT = ("stream", "revision", "position", "id", "type", "data", "metadata")
+
+
+# ── The canonical JSON a hash covers: JavaScript's JSON.stringify of the object, keys sorted ──────────
+
+
+def _key_order(key):
+    """JavaScript's order of an object's keys sorted with sort(): array indices first, by number; then UTF-16 code units."""
+    if key == "0" or (key.isdigit() and key.isascii() and key[0] != "0" and int(key) < 2**32 - 1):
+        return (0, int(key), b"")
+    return (1, 0, key.encode("utf-16-be"))
+
+
+def _number(x):
+    """A number as JSON.stringify writes it (ECMAScript Number::toString)."""
+    if isinstance(x, int) and abs(x) < 10**21:
+        return str(x)
+    x = float(x)
+    if x != x or x in (float("inf"), float("-inf")):
+        return "null"
+    if x == 0:
+        return "0"
+    if x < 0:
+        return "-" + _number(-x)
+    mantissa, _, exponent = repr(x).partition("e")  # repr: the shortest digits that read back as x
+    whole, _, fraction = mantissa.partition(".")
+    every = whole + fraction
+    significant = every.lstrip("0")
+    point = len(whole) + int(exponent or 0) - (len(every) - len(significant))  # where the decimal point falls
+    digits = significant.rstrip("0")
+    k = len(digits)
+    if k <= point <= 21:
+        return digits + "0" * (point - k)
+    if 0 < point <= 21:
+        return digits[:point] + "." + digits[point:]
+    if -6 < point <= 0:
+        return "0." + "0" * -point + digits
+    e = point - 1
+    return (digits[0] + ("." + digits[1:] if k > 1 else "")) + "e" + ("+" if e >= 0 else "-") + str(abs(e))
+
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _string(s):
+    """A string as JSON.stringify writes it: only ", \\, U+0000-U+001F and lone surrogates escaped."""
+    out = []
+    for ch in s:
+        c = ord(ch)
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif c < 0x20 or 0xD800 <= c <= 0xDFFF:
+            out.append("\\u%04x" % c)
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def canonical_json(value):
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (int, float)):
+        return _number(value)
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, list):
+        return "[" + ",".join(canonical_json(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(_string(k) + ":" + canonical_json(value[k]) for k in sorted(value, key=_key_order)) + "}"
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def event_hash(line):
+    """SHA-256, lowercase hex, of the UTF-8 of the canonical {streamId, revision, id, type, data, metadata less hash}."""
+    metadata = {k: v for k, v in line["metadata"].items() if k != "hash"}
+    content = {"streamId": line["stream"], "revision": line["revision"], "id": line["id"], "type": line["type"], "data": line["data"], "metadata": metadata}
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+
+
+# ── What a case line shows of its stored event ────────────────────────────────────────────────────────
+
+
+def shown(metadata):
+    """The readable fields of a case line, as the stored metadata gives them (docs/AUDIT_EXPORT.md, table)."""
+    m = metadata
+    actor_stored = m.get("actor") or {}
+    actor = {"sub": actor_stored.get("sub")}
+    if actor_stored.get("name"):
+        actor["name"] = actor_stored["name"]
+    actor["role"] = actor_stored.get("role")
+    actor["org"] = actor_stored.get("org")
+    machine = m.get("machine") or {}
+    out = {
+        "caseId": m.get("caseId"),
+        "process": m.get("process"),
+        "command": m.get("command"),
+        "at": m.get("at"),
+        "actor": actor,
+        "machine": {"name": machine.get("name", m.get("process")), "version": machine.get("version", 1)},
+        "stateBefore": m.get("stateBefore"),
+        "stateAfter": m.get("stateAfter"),
+        "deadlines": {
+            "opened": [{f: task.get(f, False if f == "provisional" else None) for f in TASK_FIELDS} for task in m.get("tasksOpened") or []],
+            "closed": m.get("tasksClosed") or [],
+            "restated": m.get("deadlinesRestated") or [],
+        },
+        "hash": m.get("hash"),
+        "prevHash": m.get("prevHash"),
+    }
+    for name in ("correlationId", "causationId"):
+        if m.get(name):
+            out[name] = m[name]
+    return out
+
+
+def _same(a, b):
+    return canonical_json(a) == canonical_json(b)
+
+
+# ── The check ──────────────────────────────────────────────────────────────────────────────────────────
+
+
+def lines_of(raw):
+    """The lines of the file: UTF-8, LF (or CRLF, CR) ends, a leading byte-order mark dropped. Never str.splitlines():
+    it also splits at U+2028, U+2029 and others, which a line's JSON may hold unescaped."""
+    text = raw.decode("utf-8")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def verify(raw, period=None):
+    """Checks the bytes of an export; answers (exit code, report lines)."""
+    report = []
+    try:
+        lines = lines_of(raw)
+    except UnicodeDecodeError as err:
+        return 1, [f"FAIL the file is not UTF-8 text: {err}"]
+    last_position = None
+    chains = {}  # stream -> (revision, hash) of its last line
+    notice_revisions = {}
+    trusted = []
+    read = case_events = notices = failures = lacking = 0
+    for number, text in enumerate(lines, 1):
+        if text.strip() == "":
+            continue
+        read += 1
+
+        def fail(message, number=number):
+            nonlocal failures
+            failures += 1
+            report.append(f"FAIL line {number}: {message}")
+
+        try:
+            line = json.loads(text)
+        except ValueError as err:
+            fail(f"not JSON ({err})")
+            continue
+        if not isinstance(line, dict):
+            fail("not a JSON object")
+            continue
+        if isinstance(line.get("type"), str) and line["type"].startswith("urn:sd-open-data:problem:") and isinstance(line.get("status"), int):
+            fail(f"an error answer of the API ({line['status']}: {line.get('detail')}), not an exported event")
+            continue
+        position = line.get("position")
+        if position is not None:
+            if not isinstance(position, int) or isinstance(position, bool) or position < 0:
+                fail(f"position {position!r} is not a whole number from 0 on, as positions in the log are")
+            else:
+                if last_position is not None and position <= last_position[0]:
+                    fail(f"position {position} is not after line {last_position[1]}'s {last_position[0]}: a line repeated, swapped or moved")
+                last_position = (position, number)
+        if line.get("unreadable") is True:
+            fail(f"the server could not read this event when exporting ({line.get('stream')} revision {line.get('revision')}): the file holds only where it was")
+            continue
+        if period and isinstance(line.get("at"), str) and not (period[0] <= line["at"] < period[1]):
+            fail(f"at {line['at']} is outside the period [{period[0]}, {period[1]})")
+        if "caseId" not in line:
+            fail("no caseId: not a line of an audit export")
+            continue
+        if line["caseId"] is None:
+            # A holiday notice: not hash-chained, but its stream's revisions follow on.
+            if line.get("stream") != NOTICE_STREAM or "metadata" in line:
+                fail("marked as no case's (caseId null), yet not a holiday notice")
+                continue
+            notices += 1
+            revision = line.get("revision")
+            before = notice_revisions.get(NOTICE_STREAM)
+            if not isinstance(revision, int) or isinstance(revision, bool) or revision < 0:
+                fail("a holiday notice without its revision")
+            elif before is not None and revision <= before:
+                fail(f"holiday notice revision {revision} repeats or comes out of order (revision {before} came before)")
+            else:
+                if before is not None and revision != before + 1:
+                    fail(f"holiday notice revision {before + 1} is missing (the one before is revision {before})")
+                notice_revisions[NOTICE_STREAM] = revision
+            continue
+        missing = [f for f in ("stream", "revision", "id", "type", "data", "metadata") if f not in line]
+        if missing or not isinstance(line["metadata"], dict) or not isinstance(line["revision"], int):
+            fail(f"lacks what its hash covers ({', '.join(missing) or 'metadata, revision'})")
+            if "stream" not in line and "metadata" not in line:
+                lacking += 1
+            continue
+        if position is None:
+            fail("lacks its position in the log")
+        case_events += 1
+        stored = line["metadata"]
+        stream, revision = line["stream"], line["revision"]
+        recomputed = event_hash(line)
+        if recomputed != stored.get("hash"):
+            fail(f"{stream} revision {revision}: the event's content hashes to {recomputed}, not to its stored hash {stored.get('hash')}")
+        expected = shown(stored)
+        differ = sorted(f for f in expected if f not in line or not _same(line[f], expected[f]))
+        differ += sorted(f for f in line if f not in expected and f not in FROM_EVENT)
+        if differ:
+            fail(f"readable fields differ from the stored event: {', '.join(differ)}")
+        before = chains.get(stream)
+        if before is None:
+            if revision == 0 and stored.get("prevHash") != GENESIS:
+                fail(f"{stream}: the case's first event does not start the hash chain (prevHash is not 64 zeros)")
+            elif revision > 0:
+                trusted.append(f"{stream} from revision {revision}")
+        elif revision <= before[0]:
+            fail(f"{stream} revision {revision} repeats or comes out of order (revision {before[0]} came before)")
+            continue
+        elif revision != before[0] + 1:
+            fail(f"{stream} revision {before[0] + 1} is missing (the one before is revision {before[0]})")
+        elif stored.get("prevHash") != before[1]:
+            fail(f"{stream} revision {revision}: prevHash is not the hash of revision {before[0]}")
+        chains[stream] = (revision, stored.get("hash"))
+    if read == 0:
+        return 1, ["FAIL the file holds no event: nothing to verify"]
+    for t in trusted:
+        report.append(f"TRUST the period starts inside this case, its first prevHash taken on trust: {t}")
+    report.append(f"{read} lines: {case_events} case events of {len(chains)} cases, {notices} holiday notices; {failures} problems")
+    if failures and case_events == 0 and lacking == failures:
+        report.append("an export of a release before its lines carried what their hashes cover: export the period again, or verify each case on the server")
+        return 2, report
+    return (1 if failures else 0), report
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Check an audit export (NDJSON) from the file alone.")
+    parser.add_argument("file")
+    parser.add_argument("--from", dest="start", help="the period's start as asked, UTC as toISOString writes it (2026-01-01T00:00:00.000Z)")
+    parser.add_argument("--to", dest="end", help="the period's end (not included)")
+    args = parser.parse_args(argv)
+    try:
+        with open(args.file, "rb") as f:
+            raw = f.read()
+    except OSError as err:
+        print(f"cannot read {args.file}: {err}", file=sys.stderr)
+        return 2
+    code, report = verify(raw, (args.start, args.end) if args.start and args.end else None)
+    print("\n".join(report))
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

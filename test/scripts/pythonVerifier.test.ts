@@ -1,0 +1,173 @@
+/**
+ * docs/verify_export.py, the auditors' reference of docs/AUDIT_EXPORT.md (Python 3, standard library
+ * only), written from that page without the code: given a real export of every process, it finds it
+ * whole; given the file tampered with in any of the ways an auditor would try, it reaches the verdict
+ * `npm run verify-export` reaches (engine/exportCheck.ts). A change to what a hash covers or to what
+ * a line shows, made in the code alone, fails here until the page and its reference say it too.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkExport, exportLines } from '../../engine/exportCheck.js';
+import { canonicalJson, eventHash } from '../../engine/hashChain.js';
+import { auditLine } from '../../projections/audit.js';
+import { actors, startInputs } from '../machines/examples.js';
+import { drive, world, type World } from '../projections/harness.js';
+import { spawnText } from '../spawnText.js';
+import { ROOT } from './spawnScript.js';
+
+const REFERENCE = join(ROOT, 'docs/verify_export.py');
+/** Text an applicant may send that a careless canonical form gets wrong: a line separator, an emoji, escapes. */
+const AWKWARD = '第二行\u2028第三段\u2029 😀 🧑‍🌾 "引号" \\ 反斜杠\t制表\n换行 \uFEFF é';
+
+let w: World;
+let lines: string[];
+
+beforeAll(async () => {
+  w = await world({ start: '2025-11-03T01:30:00.000Z', without2026: true });
+  await w.engine.start({ process: 'objection', input: { ...startInputs.objection, description: AWKWARD, evidence: [AWKWARD] }, actor: actors.company });
+  // This seed's drive re-states a deadline when the notice is loaded and fires a use period's end.
+  await drive(w, { commands: 300, seed: 11, loadNoticeAt: '2025-12-15T00:00:00.000Z' });
+  lines = [];
+  for await (const line of w.models.exportEvents({ from: '2025-01-01T00:00:00Z', to: '2030-01-01T00:00:00Z' })) lines.push(line.trimEnd());
+}, 60_000);
+afterAll(() => w.close());
+
+const parsed = () => lines.map((l) => JSON.parse(l) as Record<string, any>);
+
+/** The reference's exit code on these lines, written as a file. */
+async function reference(name: string, file: string[], args: string[] = []): Promise<number | null> {
+  const path = join(w.dir, `${name}.ndjson`);
+  writeFileSync(path, file.map((l) => `${l}\n`).join(''));
+  const ran = await spawnText('python3', [REFERENCE, path, ...args]);
+  expect(ran.error, 'python3 is on every machine of this project (machines/node)').toBeUndefined();
+  return ran.status;
+}
+
+/** A file's bytes as the chunks of a read stream (one). */
+async function* once(chunk: Uint8Array) {
+  yield chunk;
+}
+
+/** `npm run verify-export`'s verdict on the same lines, as scripts/verifyExport.ts checks them: 0 whole, 1 not, 2 an earlier format. */
+async function verifyExport(file: string[]): Promise<number> {
+  const text = Buffer.from(file.map((l) => `${l}\n`).join(''));
+  const check = await checkExport(exportLines(once(text)), { expected: (stored) => auditLine({ ...stored, created: '' }) });
+  return check.withoutHashFields ? 2 : check.ok ? 0 : 1;
+}
+
+describe('the Python reference of docs/AUDIT_EXPORT.md, on an export of every process', () => {
+  it('given the export, then it holds case events of all five processes, system events, re-stated deadlines and a holiday notice', () => {
+    const events = parsed();
+    expect(new Set(events.map((e) => e.process).filter(Boolean))).toEqual(new Set(['datasetRelease', 'conditionalApplication', 'unopenedDataRequest', 'listAdjustment', 'objection']));
+    expect(events.some((e) => e.caseId === null && e.type === 'HolidayNoticeLoaded')).toBe(true);
+    expect(events.some((e) => e.deadlines?.restated.length > 0)).toBe(true);
+    expect(events.some((e) => e.actor?.role === 'system')).toBe(true);
+    expect(lines.some((l) => l.includes('\u2028'))).toBe(true);
+  });
+
+  it('given the export as the server wrote it, then it finds every hash, chain and readable field as stored, and exits 0', async () => {
+    expect(await verifyExport(lines)).toBe(0);
+    expect(await reference('whole', lines)).toBe(0);
+  });
+
+  it('given the export, then the one line of Python docs/AUDIT_EXPORT.md offers (json.dumps, keys sorted, no spaces, no ASCII escapes) hashes every case event as stored', async () => {
+    const path = join(w.dir, 'plain.ndjson');
+    writeFileSync(path, lines.map((l) => `${l}\n`).join(''));
+    const script = [
+      'import hashlib, json, sys',
+      'bad = 0',
+      'for text in open(sys.argv[1], encoding="utf-8").read().split("\\n"):',
+      '    e = json.loads(text) if text else {}',
+      '    if not e.get("caseId"): continue',
+      '    m = {k: v for k, v in e["metadata"].items() if k != "hash"}',
+      '    value = {"streamId": e["stream"], "revision": e["revision"], "id": e["id"], "type": e["type"], "data": e["data"], "metadata": m}',
+      '    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")',
+      '    bad += hashlib.sha256(canonical).hexdigest() != e["metadata"]["hash"]',
+      'print(bad)',
+    ].join('\n');
+    const ran = await spawnText('python3', ['-c', script, path]);
+    expect([ran.stderr, ran.stdout]).toEqual(['', '0\n']);
+  });
+
+  it('given the period asked for, then every line’s at is in it; given a narrower one, then the lines outside it are named', async () => {
+    expect(await reference('period', lines, ['--from', '2025-01-01T00:00:00.000Z', '--to', '2030-01-01T00:00:00.000Z'])).toBe(0);
+    expect(await reference('narrower', lines, ['--from', '2025-12-01T00:00:00.000Z', '--to', '2030-01-01T00:00:00.000Z'])).toBe(1);
+  });
+
+  it('given the file tampered with, cut, reordered or re-saved, then it reaches the verdict npm run verify-export reaches', async () => {
+    const events = parsed();
+    const dump = (e: unknown) => JSON.stringify(e);
+    const at = (i: number, change: (e: Record<string, any>) => void) =>
+      events.map((e, j) => {
+        if (j !== i) return dump(e);
+        const copy = structuredClone(e);
+        change(copy);
+        return dump(copy);
+      });
+    const caseLines = events.flatMap((e, i) => (e.caseId ? [i] : []));
+    const byStream = new Map<string, number[]>();
+    for (const i of caseLines) byStream.set(events[i]!.stream, [...(byStream.get(events[i]!.stream) ?? []), i]);
+    const long = [...byStream.values()].sort((a, b) => b.length - a.length)[0]!;
+    const withTasks = caseLines.find((i) => events[i]!.deadlines.opened.length > 0)!;
+    const notice = events.findIndex((e) => e.caseId === null);
+    const k = caseLines[3]!;
+    // A forger who rewrote one event and hashed the rest of its case again: a file alone cannot tell.
+    const forged = structuredClone(events);
+    let prev: string | undefined;
+    for (const i of long) {
+      const e = forged[i]!;
+      if (i === long[1]) e.data = { forged: true };
+      if (prev !== undefined) e.metadata.prevHash = e.prevHash = prev;
+      e.metadata.hash = e.hash = eventHash({ streamId: e.stream, revision: e.revision, id: e.id, type: e.type, data: e.data, metadata: e.metadata });
+      prev = e.metadata.hash;
+    }
+    const variants: Record<string, string[]> = {
+      'data changed': at(k, (e) => (e.data = { ...e.data, added: 1 })),
+      'stored time changed': at(k, (e) => (e.metadata.at = '2020-01-01T00:00:00.000Z')),
+      'readable time changed': at(k, (e) => (e.at = '2020-01-01T00:00:00.000Z')),
+      'actor renamed on the line': at(k, (e) => (e.actor.name = '别人')),
+      'deadline moved on the line': at(withTasks, (e) => (e.deadlines.opened[0].dueAt = '2099-01-01T00:00:00.000Z')),
+      'field added to the line': at(k, (e) => (e.note = '补记')),
+      'machine version changed on the line': at(k, (e) => (e.machine.version = 99)),
+      'correlationId taken off the line': at(k, (e) => delete e.correlationId),
+      'position not whole': at(k, (e) => (e.position += 0.5)),
+      'prevHash changed on the line': at(k, (e) => (e.prevHash = 'f'.repeat(64))),
+      'member __proto__ added to data': events.map((e, j) => (j === k ? dump(e).replace('"data":{', '"data":{"__proto__":{"x":1},') : dump(e))),
+      'case event marked as a notice': at(k, (e) => (e.caseId = null)),
+      'event left out': events.filter((_, j) => j !== long[1]).map(dump),
+      'two lines swapped': events.map((e, j) => dump(j === long[0] ? events[long[1]!] : j === long[1] ? events[long[0]!] : e)),
+      'line repeated': [...events.slice(0, long[1]! + 1), events[long[1]!], ...events.slice(long[1]! + 1)].map(dump),
+      'notice changed': at(notice, (e) => (e.data.notice.holidays = [])),
+      'first line cut': events.slice(1).map(dump),
+      'a whole case left out': events.filter((_, j) => !long.includes(j)).map(dump),
+      'one case forged and hashed again': forged.map(dump),
+      'saved by Windows Notepad (BOM, CRLF)': events.map((e, j) => `${j === 0 ? '\uFEFF' : ''}${dump(e)}\r`),
+      'written with ASCII escapes (json.dumps)': lines.map((l) => l.replace(/[^\x20-\x7e]/g, (u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`)),
+      'pretty-printed': [JSON.stringify(events[0], null, 2), ...events.slice(1).map(dump)],
+      'a refusal saved in its place': ['{"type":"urn:sd-open-data:problem:FORBIDDEN","title":"无权执行此操作","status":403,"code":"FORBIDDEN","detail":"只有审计和管理员可以导出事件"}'],
+      'empty': [],
+      'an export of a release before its lines carried stream and metadata': events.filter((e) => e.caseId).map(({ stream: _s, metadata: _m, ...kept }) => dump(kept)),
+    };
+    const verdicts: Record<string, [number | null, number]> = {};
+    for (const [name, file] of Object.entries(variants)) verdicts[name] = [await reference(name.replace(/\W+/g, '-'), file), await verifyExport(file)];
+    const disagree = Object.entries(verdicts).filter(([, [python, node]]) => python !== node);
+    expect(disagree).toEqual([]);
+    // And the verdicts themselves, as docs/AUDIT_EXPORT.md states them.
+    const passes = Object.entries(verdicts).flatMap(([name, [python]]) => (python === 0 ? [name] : []));
+    expect(passes.sort()).toEqual(['a whole case left out', 'first line cut', 'notice changed', 'one case forged and hashed again', 'saved by Windows Notepad (BOM, CRLF)', 'written with ASCII escapes (json.dumps)'].sort());
+    expect(verdicts['an export of a release before its lines carried stream and metadata']![0]).toBe(2);
+  }, 60_000);
+
+  it('given keys JavaScript orders apart from a plain sort (array indices, characters past U+FFFF) and numbers of every form, then its canonical JSON is the engine’s to the byte', async () => {
+    const value = { b: 1, '10': 2, '2': [3, 0.1, 1e21, 1.5e-7, -0, 123456789012, 1e16], '!': 4, é: 5, '😀': 6, '\uFF01': 7, '01': 8, '4294967295': 9, '4294967294': { z: null, a: true } };
+    const ran = await spawnText('python3', [
+      '-c',
+      'import json, sys; sys.path.insert(0, sys.argv[1]); import verify_export as v; sys.stdout.write(v.canonical_json(json.loads(sys.argv[2])))',
+      join(ROOT, 'docs'),
+      JSON.stringify(value),
+    ]);
+    expect(ran.stderr).toBe('');
+    expect(ran.stdout).toBe(canonicalJson(value));
+  });
+});
