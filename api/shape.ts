@@ -41,8 +41,15 @@ export const HistoryEvent = z.object({
   }),
   correlationId: z.string().optional(),
   causationId: z.string().optional(),
-  hash: z.string(),
-  prevHash: z.string(),
+  hash: z
+    .string()
+    .describe(
+      docText(
+        '事件的 SHA-256（小写十六进制），覆盖 stream、revision、id、type、data 和不含 hash 的 metadata（其中有 prevHash），算法见 docs/AUDIT_EXPORT.md',
+        "the event's SHA-256 (lowercase hex) over its stream, revision, id, type, data and metadata less hash (which holds prevHash): docs/AUDIT_EXPORT.md",
+      ),
+    ),
+  prevHash: z.string().describe(docText('同一案件前一事件的 hash；第一个事件为 64 个 0', "the hash of the case's event before; 64 zeros for its first")),
 });
 
 /**
