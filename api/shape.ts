@@ -79,6 +79,19 @@ export const CaseView = z.object({
   updatedAt: z.string(),
 });
 
+/** What a start answers (API.md "Cases": 201 with the case): the case, and the position of its first event. */
+export const StartedCaseView = CaseView.extend({
+  position: z
+    .number()
+    .int()
+    .describe(
+      docText(
+        '发起事件在事件日志中的位置：读模型滞后时（EventStoreDB 模式），读取接口带上 minPosition=该值即可看到新案件',
+        'the place of the start in the event log: where read models lag (EventStoreDB mode), pass it as minPosition to a read to see the new case',
+      ),
+    ),
+});
+
 export function caseView(state: CaseState, allowedCommands: string[], orgNameOf?: (task: { role: string; org: string }) => string): z.infer<typeof CaseView> {
   return {
     id: state.caseId,

@@ -8,7 +8,7 @@ import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { caseHistory, historyEntry } from '../../projections/audit.js';
 import { caughtUp, notAhead } from './work.js';
-import { CaseView, caseView, CommandBody, CurrentQuery, HistoryEvent, MinPosition, registryFilters, StartBody, TaskView, wholeNumberQuery } from '../shape.js';
+import { CaseView, caseView, CommandBody, CurrentQuery, HistoryEvent, MinPosition, registryFilters, StartBody, StartedCaseView, TaskView, wholeNumberQuery } from '../shape.js';
 import { COMMAND_COMPONENT, jsonAnswer, START_COMPONENT } from '../openapi.js';
 import { docText } from '../docText.js';
 import { cutEnd, verifyCase } from '../verifyCase.js';
@@ -101,7 +101,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
         summary: docText('发起流程（新建案件）', 'Start a process (a new case)'),
         headers: IdempotencyHeaders,
         body: StartBody,
-        response: { 201: CaseView },
+        response: { 201: StartedCaseView },
       },
       config: {
         openapi: {
@@ -110,8 +110,8 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           responses: {
             201: {
               description: docText(
-                '新建的案件，与 GET /v1/cases/{id} 的应答相同；同一调用方以相同的 Idempotency-Key 重复请求时，再次应答首次创建的案件，不保存任何新内容',
-                'the new case, as GET /v1/cases/{id} answers it; the same Idempotency-Key from the same caller answers the first case again and stores nothing',
+                '新建的案件，与 GET /v1/cases/{id} 的应答相同，另有 position（发起事件的位置，供 minPosition 使用）；同一调用方以相同的 Idempotency-Key 重复请求时，再次应答首次创建的案件，不保存任何新内容',
+                'the new case, as GET /v1/cases/{id} answers it, with position (of the start, for minPosition); the same Idempotency-Key from the same caller answers the first case again and stores nothing',
               ),
               headers: { Location: { description: docText('该案件的地址 /v1/cases/{id}', '/v1/cases/{id} of the case'), schema: { type: 'string' } } },
             },
@@ -147,7 +147,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       // API.md: the same key answers the first answer — the case as that start left it.
       const state = result.replayed ? await app.engine.caseAt(result.caseId, result.revision) : await app.engine.getCase(result.caseId);
       reply.code(201).header('location', `/v1/cases/${result.caseId}`);
-      return caseView(state, app.engine.allowedCommands(state, caller), (task) => app.engine.orgNameOf(state, task));
+      return { ...caseView(state, app.engine.allowedCommands(state, caller), (task) => app.engine.orgNameOf(state, task)), position: result.position };
     },
   );
 
