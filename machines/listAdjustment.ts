@@ -175,5 +175,18 @@ export const listAdjustment: ProcessDefinition<ListAdjustmentContext> = {
   commands,
   // The region is left out: 市级以上 counts from the provider's region (FORMS.md "Who is the competent authority").
   parties: (context) => ({ providerOrg: context.input.providerOrg }),
-  summary: (context) => ({ title: `${context.input.listYear}年度公共数据开放清单调整`, provider: context.input.providerOrg }),
+  summary: (context) => ({ title: `${context.input.listYear}年度公共数据开放清单调整${changesInBrief(context.changes)}`, provider: context.input.providerOrg }),
 };
+
+const ACTION_NAMES: Record<ListChange['action'], string> = { add: '新增', remove: '删除', modify: '修改' };
+
+/**
+ * The changes as a title names them (：新增「济南市道路交通事故月度统计」等 2 项): one provider's
+ * adjustments of one year otherwise read alike in a reviewer's inbox. The changes as they stand, so a
+ * RESUBMIT retitles the case.
+ */
+function changesInBrief(changes: readonly ListChange[]): string {
+  const [first] = changes;
+  if (!first) return '';
+  return `：${ACTION_NAMES[first.action]}「${first.datasetName}」${changes.length > 1 ? `等 ${changes.length} 项` : ''}`;
+}

@@ -60,6 +60,12 @@ describe('listAdjustment: tasks, parties, summary', () => {
   it('names the provider; the provider’s region counts', () => {
     const c = context(start(def));
     expect(def.parties(c)).toEqual({ providerOrg: orgs.provider });
-    expect(def.summary(c)).toEqual({ title: '2025年度公共数据开放清单调整', provider: orgs.provider });
+    expect(def.summary(c)).toEqual({ title: '2025年度公共数据开放清单调整：新增「济南市道路交通事故月度统计」等 2 项', provider: orgs.provider });
+  });
+
+  it('titles the adjustment by its changes as they stand, so that a reviewer tells one provider’s adjustments apart in the inbox: after a RESUBMIT, the resubmitted ones', () => {
+    const resubmitted = play(def, ['RETURN', ['RESUBMIT', { data: { changes: [{ action: 'remove', datasetName: '济南市公交线路站点信息' }] } }]]);
+    expect(stateName(resubmitted)).toBe('review');
+    expect(def.summary(context(resubmitted)).title).toBe('2025年度公共数据开放清单调整：删除「济南市公交线路站点信息」');
   });
 });
