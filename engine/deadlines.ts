@@ -11,6 +11,8 @@ export interface DeadlineCalendar {
   /** `dueBy` counted from a day agreed ahead, however far past the covered years (provisional there). */
   dueFrom(from: string, rule: DeadlineRule): Deadline;
   monthsDeadline(enteredAt: string, months: number): Deadline;
+  /** Whether a day lies in a year no notice of the calendar covers yet. */
+  isProvisional(date: string): boolean;
 }
 
 export type DeadlineTable = Readonly<Record<string, DeadlineRule>>;

@@ -335,6 +335,23 @@ export class Engine {
     return applicant ?? this.#o.directory.nameOf(task.org);
   }
 
+  /**
+   * Whether a task's provisional deadline has a notice for its due day in the calendar in force and
+   * was not re-stated against it: a notice's load (PUT /v1/calendar/:year) stores the notice, then
+   * re-states case after case, and a server killed in between left the rest provisional for good.
+   */
+  awaitsRestatement(task: Task): boolean {
+    if (task.provisional !== true || !task.dueDate || !task.calendarVersion) return false;
+    const calendar = this.#o.calendar();
+    if (task.calendarVersion === calendar.version) return false;
+    try {
+      return !calendar.isProvisional(task.dueDate);
+    } catch {
+      // A day the calendar does not cover: still provisional.
+      return false;
+    }
+  }
+
   /** Who the case concerns now (for visibility): its machine says how to read them. */
   partiesOf(state: CaseState): CaseParties {
     return this.#def(state).parties(state.snapshot.context);

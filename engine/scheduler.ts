@@ -22,6 +22,8 @@ export class Scheduler {
   #stopLinks: (() => void) | undefined;
   /** Why each case waited on could not be read, as last logged: a damaged stream fails alike every pass, told again only once it reads or fails otherwise. */
   readonly #unreadableLinked = new Map<string, string>();
+  /** Why each case's re-statement failed, as last logged (`#apart`'s `told`). */
+  readonly #unrestated = new Map<string, string>();
   /** Passes of `fireDueTimers`, one at a time. */
   readonly #passes = new OneAtATime(() => this.#fireDue());
 
@@ -69,6 +71,23 @@ export class Scheduler {
     for (const { caseId, timer } of this.index.dueTimers(this.#clock.now())) {
       // Tasks it opens are entered when the timer fell due, however late this pass runs.
       if (await this.#apart(caseId, timer.command, () => this.#system(caseId, timer.command, {}, timer.eventId, undefined, timer.dueAt))) fired++;
+    }
+    // A notice stored by a load that died before it had re-stated every case (SIGKILL, a power cut):
+    // the rest are re-stated here, as the load would have (same event ids: a load still under way
+    // on another node stores each once).
+    for (const caseId of this.index.casesWithTask((task) => this.#engine.awaitsRestatement(task))) {
+      const restated = await this.#apart(
+        caseId,
+        RESTATE_DEADLINES,
+        async () => {
+          const result = await this.#engine.restateDeadlines(caseId);
+          return result !== undefined && !result.replayed;
+        },
+        '案件的临时时限未能按已载入的节假日安排重新核定，其他案件照常处理，下次定时检查时重试',
+        true,
+        this.#unrestated,
+      );
+      if (restated) fired++;
     }
     const toLearn = new Set(this.index.linkedToLearn());
     for (const linkedId of this.#unreadableLinked.keys()) if (!toLearn.has(linkedId)) this.#unreadableLinked.delete(linkedId);

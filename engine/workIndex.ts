@@ -196,6 +196,13 @@ export class WorkIndex {
     return ids;
   }
 
+  /** Open cases with a task `which` picks (`Engine.awaitsRestatement`: re-statements a killed notice load left undone). */
+  casesWithTask(which: (task: Task) => boolean): string[] {
+    const ids: string[] = [];
+    for (const [caseId, work] of this.#cases) if (!work.final && work.tasks.some(which)) ids.push(caseId);
+    return ids;
+  }
+
   /**
    * Waiters whose linked case has already reached the state they wait for: the link was missed
    * (the linked case moved on another node, or before a restart) and is completed late.
