@@ -13,6 +13,7 @@ import { buildServer } from '../../api/server.js';
 import { mintToken } from '../../api/auth.js';
 import { StoreUnreachableError, UnreadableEventError } from '../../eventstore/types.js';
 import { loadConfig } from '../../infra/config.js';
+import { ManualClock } from '../../infra/clock.js';
 import { SECRET } from './harness.js';
 import { startInputs } from '../machines/examples.js';
 
@@ -31,7 +32,8 @@ beforeAll(async () => {
     },
   });
   const logger = pino({ level: 'info' }, sink);
-  app = await createApp(loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' }), { logger });
+  // A test clock: a case started on the machine's clock is refused once its year is past the calendar (2028 on).
+  app = await createApp(loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' }), { logger, clock: new ManualClock('2026-03-02T01:00:00.000Z') });
   server = await buildServer(app);
   // Two failures of the server's own, as a route might meet them.
   server.get('/test/unreadable', async () => {
