@@ -207,11 +207,13 @@ describe('npm start, given a data folder it makes', () => {
     const dataDir = freshDataDir();
     const server = await startServer({ PORT: '0', WORKFLOW_DATA_DIR: dataDir });
     try {
-      const token = await mintToken(readFileSync(join(dataDir, 'dev-jwt-secret'), 'utf8').trim(), actors.person);
+      // A release's draft: its start counts no deadline, so it is stored whatever the machine's clock
+      // says (an objection's is refused from 2028, a year past the calendar); the server has no test clock.
+      const token = await mintToken(readFileSync(join(dataDir, 'dev-jwt-secret'), 'utf8').trim(), { sub: actors.provider.sub, role: 'provider', org: actors.provider.org });
       const started = await fetch(`${server.url}/v1/cases`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ process: 'objection', input: startInputs.objection }),
+        body: JSON.stringify({ process: 'datasetRelease', input: startInputs.datasetRelease }),
       });
       expect(started.status).toBe(201);
       const files = readdirSync(dataDir);
