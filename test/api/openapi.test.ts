@@ -135,7 +135,6 @@ describe('GET /docs: the OpenAPI 3.1 document', () => {
       for (const [, param] of name.matchAll(/\{(\w+)\}/g)) {
         expect(op.parameters?.find((p: any) => p.in === 'path' && p.name === param), `${name} {${param}}`).toMatchObject({ required: true });
       }
-      for (const requirement of op.security ?? []) for (const scheme of Object.keys(requirement)) expect(doc.components.securitySchemes[scheme]).toBeDefined();
       // An open route says it needs no token; every other one has the document's bearer requirement.
       expect(op.security, name).toEqual(OPEN_ROUTES.includes(name) ? [] : undefined);
     }
