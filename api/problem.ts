@@ -144,6 +144,15 @@ export const ProblemBody = z.looseObject({
     .string()
     .optional()
     .describe(docText('RULE_VIOLATED：该规则所依据的鲁数发〔2022〕15号（或其他法规）条款', 'RULE_VIOLATED: the article of 鲁数发〔2022〕15号 (or other law) the rule enforces')),
+  violations: z
+    .array(z.object({ rule: z.string(), article: z.string() }))
+    .optional()
+    .describe(
+      docText(
+        'RULE_VIOLATED：同一请求违反多条规则时，全部违反的规则（第一条即 rule、article），detail 依次说明每一条',
+        'RULE_VIOLATED: when one request breaks several rules, every rule broken (the first is rule and article); detail tells each in turn',
+      ),
+    ),
   year: z.number().int().optional().describe(docText('CALENDAR_NOT_COVERED：期限将落入的年份', 'CALENDAR_NOT_COVERED: the year the deadline would fall in')),
   reason: z
     .string()

@@ -802,12 +802,27 @@ export class Engine {
     );
   }
 
-  /** Asks each rule with the facts the event will carry — its instant `at` and its links — as the machine's guards do (machines/kit.ts). */
+  /**
+   * Asks each rule with the facts the event will carry — its instant `at` and its links — as the
+   * machine's guards do (machines/kit.ts), and refuses with every rule broken (an applicant on both
+   * credit lists of 第十三条(二) is told both at once). A rule asked after one already broken that
+   * cannot be asked of this data (it took the other for granted) is not told.
+   */
   #checkRules(spec: AnyCommandSpec, context: unknown, data: unknown, at: string, links?: CaseEventMetadata['links']): void {
     const facts = { at, ...(links ? { links } : {}) };
+    const broken: { rule: string; article: string; message: Message }[] = [];
     for (const rule of spec.rules ?? []) {
-      if (!rule.holds(context, data, facts)) throw refuse.rule(rule.id, rule.article, rule.messageFor?.(context, data, facts) ?? rule.message);
+      let holds: boolean;
+      try {
+        holds = rule.holds(context, data, facts);
+      } catch (error) {
+        if (broken.length === 0) throw error;
+        continue;
+      }
+      if (!holds) broken.push({ rule: rule.id, article: rule.article, message: rule.messageFor?.(context, data, facts) ?? rule.message });
     }
+    const [first, ...also] = broken;
+    if (first) throw refuse.rule(first.rule, first.article, first.message, also);
   }
 
   /**

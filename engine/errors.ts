@@ -178,12 +178,21 @@ export const refuse = {
       details,
     );
   },
-  rule: (rule: string, article: string, message: Message) =>
-    new EngineError(
+  /**
+   * `also`: the other rules the same request breaks, each told with its article after the first
+   * (`violations` lists them all), so that one answer says everything to put right.
+   */
+  rule: (rule: string, article: string, message: Message, also: readonly { rule: string; article: string; message: Message }[] = []) => {
+    const all = [{ rule, article, message }, ...also];
+    return new EngineError(
       'RULE_VIOLATED',
-      { zh: `${message.zh}（${article}）`, en: `${message.en} (${articleInEnglish(article)})` },
-      { rule, article },
-    ),
+      {
+        zh: all.map((r) => `${r.message.zh}（${r.article}）`).join('；'),
+        en: all.map((r) => `${r.message.en} (${articleInEnglish(r.article)})`).join('; '),
+      },
+      { rule, article, ...(also.length > 0 ? { violations: all.map((r) => ({ rule: r.rule, article: r.article })) } : {}) },
+    );
+  },
   /**
    * An Idempotency-Key sent again with another request: the first answer belongs to the first
    * request, and answering it to this one would tell the sender that what it asked now was done.

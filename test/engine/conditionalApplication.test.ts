@@ -67,6 +67,23 @@ describe('conditionalApplication: applying (第十三条 eligibility, 第十四�
     expect(error.text.zh).toContain(article);
   });
 
+  it('given nothing, when an applicant listed on both credit lists applies, then RULE_VIOLATED names both (violations), not the first alone, so the applicant learns everything in one answer', async () => {
+    const eligibility = { ...input.eligibility, creditCheck: { ...input.eligibility.creditCheck, dishonestDebtor: true, seriouslyDishonestEnterprise: true } };
+    const error = await refused(w, undefined, () => w.engine.start({ process: PROCESS, input: { ...input, eligibility }, actor: applicant }));
+    expect(error).toMatchObject({
+      code: 'RULE_VIOLATED',
+      details: {
+        rule: 'notDishonestDebtor',
+        article: '第十三条(二)',
+        violations: [
+          { rule: 'notDishonestDebtor', article: '第十三条(二)' },
+          { rule: 'notSeriouslyDishonestEnterprise', article: '第十三条(二)' },
+        ],
+      },
+    });
+    expect(error.text.zh).toBe('申请人被列入失信被执行人名单，不得申请有条件开放数据（第十三条(二)）；申请人被列入严重违法失信企业名单，不得申请有条件开放数据（第十三条(二)）');
+  });
+
   it.each([
     ['a credit check dated after it', { eligibility: { ...input.eligibility, creditCheck: { ...input.eligibility.creditCheck, checkedAt: '2030-01-01T00:00:00Z' } } }],
     ['a commitment signed after it', { securityCommitment: { ...input.securityCommitment, signedAt: '2030-01-01T00:00:00Z' } }],
