@@ -23,7 +23,7 @@ function run(tz: string): { tz: string; offsetMinutes: number; answers: unknown 
 describe('time-zone independence', () => {
   const shanghai = run('Asia/Shanghai');
 
-  it.each(['America/Los_Angeles', 'UTC', 'Pacific/Kiritimati', 'Pacific/Pago_Pago'])('TZ=%s gives the same answers as TZ=Asia/Shanghai', (tz) => {
+  it.each(['America/Los_Angeles', 'America/New_York', 'Europe/Berlin', 'UTC', 'Pacific/Kiritimati', 'Pacific/Pago_Pago'])('TZ=%s gives the same answers as TZ=Asia/Shanghai', (tz) => {
     const other = run(tz);
     // The children really ran in different zones …
     expect(other.tz).toBe(tz);
@@ -33,8 +33,11 @@ describe('time-zone independence', () => {
   });
 
   it('and the answers are the right ones', () => {
-    const a = shanghai.answers as { shanghaiDates: string[]; deadlines: { dueDate: string }[] };
+    const a = shanghai.answers as { shanghaiDates: string[]; dateTimes: string[]; endsOfDay: string[]; deadlines: { dueDate: string }[] };
     expect(a.shanghaiDates.slice(0, 2)).toEqual(['2026-02-13', '2026-02-14']);
+    expect(a.dateTimes.slice(0, 2)).toEqual(['2026-02-13 23:59:59', '2026-02-14 00:00:00']);
+    expect(a.dateTimes.slice(-2)).toEqual(['2026-11-01 13:30:00', '2026-11-01 14:30:00']);
+    expect(a.endsOfDay[0]).toBe('2023-01-09T15:59:59.999Z');
     expect(a.deadlines[0]!.dueDate).toBe('2026-02-27');
     expect(a.deadlines[4]!.dueDate).toBe('2026-02-28');
   });
