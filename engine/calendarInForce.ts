@@ -159,8 +159,9 @@ export class CalendarInForce {
  * The engine with the calendar in force brought up to date before each decision: a command that
  * opens tasks, and a re-statement, compute their deadlines with every notice stored before they
  * began — whichever node loaded it. Refreshing only applies notices: re-stating open provisional
- * tasks stays the duty of the node that loaded the notice (PUT /v1/calendar/:year), whose events
- * every node then reads with the case, so nothing is re-stated twice.
+ * tasks is the duty of the node that loaded the notice (PUT /v1/calendar/:year), whose events every
+ * node then reads with the case; a scheduler's timer pass finishes what a load killed part-way left
+ * (`Engine.awaitsRestatement`), with the load's event ids, so nothing is re-stated twice.
  */
 export class CalendarAwareEngine extends Engine {
   readonly #inForce: CalendarInForce;

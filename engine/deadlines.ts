@@ -13,6 +13,8 @@ export interface DeadlineCalendar {
   monthsDeadline(enteredAt: string, months: number): Deadline;
   /** Whether a day lies in a year no notice of the calendar covers yet. */
   isProvisional(date: string): boolean;
+  /** A year's notice, when loaded: its days off and working weekend days, some in the December before (its New-Year edge). */
+  notice(year: number): { readonly holidays: readonly string[]; readonly adjustedWorkdays: readonly string[] } | undefined;
 }
 
 export type DeadlineTable = Readonly<Record<string, DeadlineRule>>;

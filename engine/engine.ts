@@ -336,20 +336,35 @@ export class Engine {
   }
 
   /**
-   * Whether a task's provisional deadline has a notice for its due day in the calendar in force and
-   * was not re-stated against it: a notice's load (PUT /v1/calendar/:year) stores the notice, then
-   * re-states case after case, and a server killed in between left the rest provisional for good.
+   * Whether a task's deadline was not re-stated against a notice of the calendar in force that moves
+   * it: a notice's load (PUT /v1/calendar/:year) stores the notice, then re-states case after case,
+   * and a server killed in between left the rest as they were for good. Such a task is a provisional
+   * one whose due day the calendar now has a notice for, or an official one due in a December whose
+   * counted days the next year's notice sets (its New-Year edge: a 2027 notice making Sun 2026-12-27
+   * a working day moves a deadline of Mon the 28th to the 27th).
    */
   awaitsRestatement(task: Task): boolean {
-    if (task.provisional !== true || !task.dueDate || !task.calendarVersion) return false;
+    if (!task.dueDate || !task.calendarVersion) return false;
     const calendar = this.#o.calendar();
     if (task.calendarVersion === calendar.version) return false;
+    if (task.provisional !== true) return this.#edgeWithin(calendar, task.enteredAt, task.dueDate);
     try {
       return !calendar.isProvisional(task.dueDate);
     } catch {
       // A day the calendar does not cover: still provisional.
       return false;
     }
+  }
+
+  /** Whether a day of the next year's notice's New-Year edge lies after the entry day and on or before a December due day. */
+  #edgeWithin(calendar: DeadlineCalendar, enteredAt: string, dueDate: string): boolean {
+    if (dueDate.slice(5, 7) !== '12') return false;
+    const year = Number(dueDate.slice(0, 4));
+    const notice = calendar.notice(year + 1);
+    if (!notice) return false;
+    const from = shanghaiDateOf(enteredAt);
+    const prefix = `${year}-`;
+    return [...notice.holidays, ...notice.adjustedWorkdays].some((day) => day.startsWith(prefix) && day > from && day <= dueDate);
   }
 
   /** Who the case concerns now (for visibility): its machine says how to read them. */

@@ -83,7 +83,7 @@ export class Scheduler {
           const result = await this.#engine.restateDeadlines(caseId);
           return result !== undefined && !result.replayed;
         },
-        '案件的临时时限未能按已载入的节假日安排重新核定，其他案件照常处理，下次定时检查时重试',
+        '案件的期限未能按已载入的节假日安排重新核定，其他案件照常处理，下次定时检查时重试',
         true,
         this.#unrestated,
       );

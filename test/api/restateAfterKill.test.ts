@@ -61,4 +61,37 @@ describe('a notice stored by a load that died before re-stating the cases', () =
       await again.close();
     }
   });
+
+  it('given an objection due Mon 2026-12-28 (official) and a 2027 notice that makes Sun 2026-12-27 a working day stored without its re-statement, when the server restarts and runs its timer pass, then the deadline is re-stated to the 27th, as the load would have (its New-Year edge)', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wf-restate-kill-edge-'));
+    // Mon 2026-12-14 10:00 Beijing: 10 working days (第十六条) end on Mon 2026-12-28 without the edge, on Sun the 27th with it.
+    const first = await openTestApi(dataDir, { now: '2026-12-14T02:00:00.000Z' });
+    const tokens = await partyTokens(first);
+    const started = await first.call('POST', '/v1/cases', { as: tokens.applicant, body: { process: 'objection', input: startInputs.objection } });
+    expect(started.status, started.text).toBe(201);
+    expect(started.body.tasks[0]).toMatchObject({ dueDate: '2026-12-28', provisional: false });
+    const edged = {
+      ...testNotice2027,
+      adjustedWorkdays: ['2026-12-27', ...testNotice2027.adjustedWorkdays],
+      blocks: testNotice2027.blocks.map((b) => (b.name === '元旦' ? { ...b, text: `${b.text}2026年12月27日（周日）上班。`, adjustedWorkdays: ['2026-12-27'] } : b)),
+    };
+    first.clock.set('2026-12-21T02:00:00.000Z');
+    // What PUT /v1/calendar/2027 does first; the re-statement that follows it never ran.
+    await first.app.calendar.load(edged, { sub: 'admin', name: 'admin', role: 'admin', org: '370000-dsj' });
+    await first.close();
+
+    const again = await openTestApi(dataDir, { now: '2026-12-21T02:05:00.000Z' });
+    try {
+      await again.app.scheduler.fireDueTimers();
+      const provider = await again.token('provider', party.provider.org, party.provider.sub);
+      const kase = await again.call('GET', `/v1/cases/${started.body.id}`, { as: provider });
+      expect(kase.body.tasks[0]).toMatchObject({ dueDate: '2026-12-27', provisional: false });
+      const { year: _year, ...notice } = edged;
+      const retried = await again.call('PUT', '/v1/calendar/2027', { as: tokens.admin, body: notice });
+      expect(retried.status, retried.text).toBe(200);
+      expect(retried.body.restatedCases).toBe(0);
+    } finally {
+      await again.close();
+    }
+  });
 });
