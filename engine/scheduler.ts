@@ -24,6 +24,8 @@ export class Scheduler {
   readonly #unreadableLinked = new Map<string, string>();
   /** Why each case's re-statement failed, as last logged (`#apart`'s `told`). */
   readonly #unrestated = new Map<string, string>();
+  /** Notice loads re-stating on this server now (`restateDeadlines`): a timer pass leaves their cases to them. */
+  #loadsUnderWay = 0;
   /** Passes of `fireDueTimers`, one at a time. */
   readonly #passes = new OneAtATime(() => this.#fireDue());
 
@@ -74,8 +76,10 @@ export class Scheduler {
     }
     // A notice stored by a load that died before it had re-stated every case (SIGKILL, a power cut):
     // the rest are re-stated here, as the load would have (same event ids: a load still under way
-    // on another node stores each once).
+    // on another node stores each once). Not while a load re-states on this server: it re-states every
+    // case the pass would, and the cases the pass took were missing from the count the admin is answered.
     for (const caseId of this.index.casesWithTask((task) => this.#engine.awaitsRestatement(task))) {
+      if (this.#loadsUnderWay > 0) break;
       const restated = await this.#apart(
         caseId,
         RESTATE_DEADLINES,
@@ -143,22 +147,27 @@ export class Scheduler {
    * same; loading the same notice again re-states what was left.
    */
   async restateDeadlines(year: number): Promise<number> {
-    await this.index.catchUp();
-    let restated = 0;
-    for (const caseId of this.index.casesToRestate(year)) {
-      const done = await this.#apart(
-        caseId,
-        RESTATE_DEADLINES,
-        async () => {
-          const result = await this.#engine.restateDeadlines(caseId);
-          return result !== undefined && !result.replayed;
-        },
-        '案件的时限未能按新载入的节假日安排重新核定，其他案件照常处理；再次载入同一通知即可重试',
-        false,
-      );
-      if (done) restated++;
+    this.#loadsUnderWay++;
+    try {
+      await this.index.catchUp();
+      let restated = 0;
+      for (const caseId of this.index.casesToRestate(year)) {
+        const done = await this.#apart(
+          caseId,
+          RESTATE_DEADLINES,
+          async () => {
+            const result = await this.#engine.restateDeadlines(caseId);
+            return result !== undefined && !result.replayed;
+          },
+          '案件的时限未能按新载入的节假日安排重新核定，其他案件照常处理；再次载入同一通知即可重试',
+          false,
+        );
+        if (done) restated++;
+      }
+      return restated;
+    } finally {
+      this.#loadsUnderWay--;
     }
-    return restated;
   }
 
   async #onAppended(event: RecordedEvent): Promise<void> {

@@ -94,4 +94,23 @@ describe('a notice stored by a load that died before re-stating the cases', () =
       await again.close();
     }
   });
+
+  it('given six objections with provisional 2027 deadlines, when the 2027 notice is loaded while a timer pass runs on the same server, then the load answers all six as re-stated by it: the pass leaves a load under way to finish its own work', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wf-restate-during-load-'));
+    const api = await openTestApi(dataDir, { now: '2026-12-21T02:00:00.000Z' });
+    try {
+      const tokens = await partyTokens(api);
+      for (let i = 0; i < 6; i++) {
+        const started = await api.call('POST', '/v1/cases', { as: tokens.applicant, body: { process: 'objection', input: startInputs.objection } });
+        expect(started.status, started.text).toBe(201);
+      }
+      // What PUT /v1/calendar/2027 does: the notice stored, then the cases re-stated — and the minute's
+      // timer pass starting meanwhile.
+      await api.app.calendar.load(testNotice2027, { sub: 'admin', name: 'admin', role: 'admin', org: '370000-dsj' });
+      const [restatedCases] = await Promise.all([api.app.scheduler.restateDeadlines(2027), api.app.scheduler.fireDueTimers()]);
+      expect(restatedCases).toBe(6);
+    } finally {
+      await api.close();
+    }
+  });
 });
