@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { DamagedStreamError, EngineError, reportedErrors, UpgradeRequiredError, type EngineErrorCode } from '../engine/errors.js';
 import { LogNotFlushedError, StoreUnreachableError, UnreadableEventError } from '../eventstore/types.js';
 import { InvalidQueryError } from '../projections/query.js';
-import { unknownFields } from '../machines/schemas.js';
+import { cutShort, unknownFields } from '../machines/schemas.js';
 import { inEnglish, issueInEnglish } from './english.js';
 import { docText } from './docText.js';
 import { BODY_LIMIT_TEXT } from './limits.js';
@@ -345,7 +345,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     const all = err.validation.flatMap((v) => {
       // An unknown field is reported where it is, one error each (as the forms' are).
       const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
-      if (Array.isArray(keys)) return keys.map((key) => ({ path: at(v.instancePath, String(key)), message: inLang(unknownFields([key])) }));
+      if (Array.isArray(keys)) return keys.map((key) => ({ path: at(v.instancePath, cutShort(String(key))), message: inLang(unknownFields([key])) }));
       return [{ path: at(v.instancePath), message: lang === 'zh' ? (v.message ?? '') : issueInEnglish(v.message ?? '', v.keyword, v.params) }];
     });
     // As many as the engine lists at most: a body of thousands of unknown keys is not answered with thousands of errors.

@@ -13,7 +13,7 @@ import { regionContains, type Directory } from '../directory/directory.js';
 import { mayActFor, organisationsFor, type CaseParties } from '../directory/jurisdiction.js';
 import type { ProcessRegistry } from '../machines/registry.js';
 import { acceptedCommands, isFinal, stateLabel, stateName, stateTask } from '../machines/describe.js';
-import { shown, unknownFields } from '../machines/schemas.js';
+import { cutShort, shown, unknownFields } from '../machines/schemas.js';
 import type { Actor, CommandSpec, ProcessDefinition, TaskSpec } from '../machines/types.js';
 import { DamagedStreamError, EngineError, named, refuse, UpgradeRequiredError, type CaseNow, type Message } from './errors.js';
 import { deterministicId, newId, streamOf } from './ids.js';
@@ -811,7 +811,7 @@ export class Engine {
       parsed.error.issues.flatMap((i) =>
         // An unknown field is reported where it is, one error each naming only itself, so a client can point at it.
         i.code === 'unrecognized_keys'
-          ? i.keys.map((key) => ({ path: [...i.path.map(String), key].join('.'), message: unknownFields([key]) }))
+          ? i.keys.map((key) => ({ path: [...i.path.map(String), cutShort(key)].join('.'), message: unknownFields([key]) }))
           : [{ path: i.path.map(String).join('.'), message: i.message }],
       ),
     );

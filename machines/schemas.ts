@@ -29,8 +29,18 @@ const UNSEEN = /[\p{Cf}\p{Cc}\p{Zl}\p{Zp}\u00A0\u1680\u2000-\u200A\u202F\u205F\u
  * (the space unseen): as if the very field the form has.
  */
 export function shown(value: string): string {
-  const marked = value.replace(UNSEEN, (c) => `<U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}>`);
+  const marked = cutShort(value).replace(UNSEEN, (c) => `<U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}>`);
   return /^\s|\s$/.test(marked) ? `“${marked}”` : marked;
+}
+
+/** The most characters of a value a message quotes: a name a person reads, not a pasted file (a refusal quoted a 100,000-character field name whole, twice). */
+export const QUOTED_MAX = 100;
+
+/** `text` as far as a message quotes it: its first `QUOTED_MAX` characters (a character beyond the BMP not split), then “…”. */
+export function cutShort(text: string): string {
+  if (text.length <= QUOTED_MAX) return text;
+  const chars = Array.from(text);
+  return chars.length <= QUOTED_MAX ? text : `${chars.slice(0, QUOTED_MAX).join('')}…`;
 }
 
 /** The message for fields a form does not have (also the API's, for its request bodies). */
