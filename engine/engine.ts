@@ -44,6 +44,8 @@ function cachedChars(event: RecordedEvent): number {
 }
 
 /** What a re-statement of deadlines (a holiday notice loaded) is called where a reviewer reads it. */
+/** The most characters of a name a summary keeps (`#summary`): a dataset's or an applicant's name as a row shows it. */
+const SUMMARY_TEXT_MAX = 200;
 const RESTATED_LABEL = '按节假日安排重新确定期限';
 /** How often a command sent without an expectedRevision is decided again after another node's command on the case was stored first. */
 const UNNAMED_REVISION_TRIES = 8;
@@ -681,10 +683,17 @@ export class Engine {
     return def;
   }
 
-  /** The machine's summary, with the provider by its name (a reviewer triages by names, not codes). */
+  /**
+   * The machine's summary, with the provider by its name (a reviewer triages by names, not codes),
+   * and its names in brief (`SUMMARY_TEXT_MAX`): every event carries it, and every row of an inbox or a
+   * case list shows it — with a form's names whole (10,000 characters each), a page of 50 was 3 MB.
+   */
   #summary(def: ProcessDefinition, snapshot: AnyMachineSnapshot): CaseEventMetadata['summary'] {
     const summary = def.summary(snapshot.context);
-    return summary.provider ? { ...summary, provider: this.#o.directory.nameOf(summary.provider) } : summary;
+    const brief = { ...summary, title: cutShort(summary.title, SUMMARY_TEXT_MAX) };
+    if (summary.applicant !== undefined) brief.applicant = cutShort(summary.applicant, SUMMARY_TEXT_MAX);
+    if (summary.provider) brief.provider = this.#o.directory.nameOf(summary.provider);
+    return brief;
   }
 
   /** Whose work the case waits on: its open tasks, each with the organisation that works it. */

@@ -36,11 +36,11 @@ export function shown(value: string): string {
 /** The most characters of a value a message quotes: a name a person reads, not a pasted file (a refusal quoted a 100,000-character field name whole, twice). */
 export const QUOTED_MAX = 100;
 
-/** `text` as far as a message quotes it: its first `QUOTED_MAX` characters (a character beyond the BMP not split), then “…”. */
-export function cutShort(text: string): string {
-  if (text.length <= QUOTED_MAX) return text;
+/** `text` as far as a message quotes it: its first `max` characters (a character beyond the BMP not split), then “…”. */
+export function cutShort(text: string, max = QUOTED_MAX): string {
+  if (text.length <= max) return text;
   const chars = Array.from(text);
-  return chars.length <= QUOTED_MAX ? text : `${chars.slice(0, QUOTED_MAX).join('')}…`;
+  return chars.length <= max ? text : `${chars.slice(0, max).join('')}…`;
 }
 
 /** The message for fields a form does not have (also the API's, for its request bodies). */

@@ -4,14 +4,19 @@
  * stays a page a reviewer's browser loads, however long the names in its forms.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { streamOf } from '../../engine/ids.js';
 import { startInputs } from '../machines/examples.js';
 import { startTestApi, type TestApi } from './harness.js';
 
 let api: TestApi;
 let company: string;
+let authority: string;
+let supervisor: string;
 beforeAll(async () => {
   api = await startTestApi({ now: '2025-03-03T01:30:00.000Z' });
   company = await api.token('applicant', '91370100MA3C8K2D0E');
+  authority = await api.token('authority', '370100-dsj');
+  supervisor = await api.token('supervisor', '370000-dsj');
 });
 afterAll(() => api.close());
 
@@ -59,5 +64,48 @@ describe('a refusal that quotes what was sent', () => {
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([{ path: 'expectedBenefits', message: '不超过 10000 个字符' }]);
     expect(res.text).not.toContain('济济');
+  });
+});
+
+describe('cases whose names are as long as a form takes', () => {
+  // 10,000 characters (TEXT_MAX), 30 KB in UTF-8: the dataset's name and the applicant's.
+  const LONG = '济'.repeat(10_000);
+  const ids: string[] = [];
+  beforeAll(async () => {
+    for (let i = 0; i < 50; i++) {
+      const res = await start({
+        resource: { ...startInputs.conditionalApplication.resource, name: `${i}${LONG}`.slice(0, 10_000) },
+        applicant: { ...startInputs.conditionalApplication.applicant, name: LONG },
+      });
+      expect(res.status).toBe(201);
+      ids.push(res.body.id);
+    }
+  });
+
+  it('given 50 of them awaiting review, when the reviewer reads a page of 50 of the inbox, then each row names the case in brief, not whole', async () => {
+    const inbox = await api.call('GET', '/v1/inbox?limit=50', { as: authority });
+    expect(inbox.body.items).toHaveLength(50);
+    for (const row of inbox.body.items) {
+      expect(row.summary.title).toMatch(/^\d+济+…$/);
+      expect(row.summary.applicant).toBe(`${'济'.repeat(200)}…`);
+      expect(JSON.stringify(row).length).toBeLessThan(2_000);
+    }
+  });
+
+  it('given 50 of them, when a supervisor reads a page of 50 of the case list, then each row names the case in brief', async () => {
+    const list = await api.call('GET', '/v1/cases?limit=50', { as: supervisor });
+    expect(list.body.items).toHaveLength(50);
+    for (const row of list.body.items) expect(JSON.stringify(row).length).toBeLessThan(2_000);
+  });
+
+  it('given one of them, then its event carries the names in brief beside its form, not a second time whole', async () => {
+    const [event] = await api.app.store.readStream(streamOf('conditionalApplication', ids[1]!));
+    expect(JSON.stringify(event!.metadata).length).toBeLessThan(4_000);
+  });
+
+  it('given one of them, when its case is read, then the form keeps the names whole', async () => {
+    const view = await api.call('GET', `/v1/cases/${ids[1]}`, { as: company });
+    expect(view.body.input.applicant.name).toBe(LONG);
+    expect(view.body.input.resource.name).toHaveLength(10_000);
   });
 });
