@@ -97,8 +97,8 @@ const KINDS: Record<string, string> = {
 
 const UNITS: Record<string, string> = { 天: 'days', 个月: 'months' };
 
-/** A list the Chinese messages join with 、, as English does. */
-const list = (items: string) => items.split('、').join(', ');
+/** A list the Chinese messages join with 、 (machines/schemas.ts `quotedList`), as English does. */
+const list = (items: string) => items.replace(/（共 (\d+) 个）$/, ' ($1 in all)').split('、').join(', ');
 
 /** Messages with a value in them. */
 const PATTERNS: [RegExp, (...groups: string[]) => string][] = [

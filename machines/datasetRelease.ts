@@ -6,7 +6,7 @@
 import { and, assertEvent, assign, setup } from 'xstate';
 import { z } from 'zod';
 import { guardOf, type EventsOf } from './kit.js';
-import { Coverage, Flag, form, listedTwice, listOf, NoData, oneOf, Opinion, OrgCode, Reason, shown, Text } from './schemas.js';
+import { Coverage, Flag, form, listedTwice, listOf, NoData, oneOf, Opinion, OrgCode, quotedList, Reason, Text } from './schemas.js';
 import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
 
 // ── Forms (FORMS.md "datasetRelease") ───────────────────────────────────────────────────
@@ -28,7 +28,7 @@ export const DatasetReleaseStart = form({
   coverage: Coverage,
   // 第九条(一) 确定脱敏规则: a rule names a field, so a field is named once (a second 姓名 left it unsaid which one a rule covered).
   fields: listOf(form({ name: Text, description: Text.optional() })).refine((fields) => listedTwice(fields.map((f) => f.name)).length === 0, {
-    error: (issue) => `字段名称不得重复：${listedTwice((issue.input as { name: string }[]).map((f) => f.name)).join('、')}`,
+    error: (issue) => `字段名称不得重复：${quotedList(listedTwice((issue.input as { name: string }[]).map((f) => f.name)))}`,
   }),
   updateFrequency: oneOf(['realtime', 'daily', 'weekly', 'monthly', 'quarterly', 'yearly', 'once']),
   containsPersonalInfo: Flag,
@@ -47,7 +47,7 @@ const DesensitizationRules = z.discriminatedUnion(
       // 第九条(一) 确定脱敏规则: one method a field (mask and remove of the same 身份证号 determine nothing).
       rules: listOf(form({ field: Text, method: oneOf(['mask', 'hash', 'generalize', 'remove']), note: Text.optional() })).refine(
         (rules) => listedTwice(rules.map((r) => r.field)).length === 0,
-        { error: (issue) => `同一字段只能有一条脱敏规则：${listedTwice((issue.input as { field: string }[]).map((r) => r.field)).join('、')}` },
+        { error: (issue) => `同一字段只能有一条脱敏规则：${quotedList(listedTwice((issue.input as { field: string }[]).map((r) => r.field)))}` },
       ),
     }),
     form({ noneNeeded: z.literal(true), reason: Text }),
@@ -209,10 +209,10 @@ export const rulesV2 = {
     messageFor: (context, data: Data<'SET_DESENSITIZATION_RULES'>) => {
       const names = context.draft.fields.map((f) => f.name);
       const named = data.noneNeeded === true ? [] : data.rules.map((r) => r.field);
-      const unknown = [...new Set(named.filter((f) => !names.includes(f)))].map(shown);
+      const unknown = [...new Set(named.filter((f) => !names.includes(f)))];
       return {
-        zh: `脱敏规则所列字段（field）须为开放数据目录中的字段：${unknown.join('、')} 不在目录中（目录字段：${names.map(shown).join('、') || '无'}）`,
-        en: `Every desensitization rule must name a field of the catalogue entry: ${unknown.join(', ')} is not one (the entry's fields: ${names.map(shown).join(', ') || 'none'}).`,
+        zh: `脱敏规则所列字段（field）须为开放数据目录中的字段：${quotedList(unknown)} 不在目录中（目录字段：${quotedList(names) || '无'}）`,
+        en: `Every desensitization rule must name a field of the catalogue entry: ${quotedList(unknown, 'en')} is not one (the entry's fields: ${quotedList(names, 'en') || 'none'}).`,
       };
     },
     holds: (context, data: Data<'SET_DESENSITIZATION_RULES'>) => {

@@ -6,7 +6,7 @@
 import { assertEvent, assign, setup } from 'xstate';
 import type { z } from 'zod';
 import type { EventsOf } from './kit.js';
-import { form, listedTwice, listOf, oneOf, Opinion, OrgCode, Reason, Text, Year } from './schemas.js';
+import { form, listedTwice, listOf, oneOf, Opinion, OrgCode, quotedList, Reason, Text, Year } from './schemas.js';
 import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
 
 // ── Forms (FORMS.md "listAdjustment") ───────────────────────────────────────────────────
@@ -15,7 +15,7 @@ import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, 
 // name pasted with a zero-width space) left the approved list undetermined.
 const Changes = listOf(form({ action: oneOf(['add', 'remove', 'modify']), datasetName: Text, detail: Text.optional() })).refine(
   (changes) => listedTwice(changes.map((c) => c.datasetName)).length === 0,
-  { error: (issue) => `同一数据集只能列一项调整：${listedTwice((issue.input as { datasetName: string }[]).map((c) => c.datasetName)).join('、')}` },
+  { error: (issue) => `同一数据集只能列一项调整：${quotedList(listedTwice((issue.input as { datasetName: string }[]).map((c) => c.datasetName)))}` },
 );
 export type ListChange = z.infer<typeof Changes>[number];
 

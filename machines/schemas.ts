@@ -43,6 +43,20 @@ export function cutShort(text: string, max = QUOTED_MAX): string {
   return chars.length <= max ? text : `${chars.slice(0, max).join('')}…`;
 }
 
+/** The most values a message lists; past them it says how many there are in all. */
+export const LISTED_MAX = 20;
+
+/**
+ * Values as a message lists them: the first `LISTED_MAX`, each as `shown` (cut short), then how many
+ * in all. A catalogue of 1,000 field names each listed twice was refused with all 500 quoted whole.
+ */
+export function quotedList(values: readonly string[], lang: 'zh' | 'en' = 'zh'): string {
+  const first = values.slice(0, LISTED_MAX).map(shown);
+  const more = values.length > LISTED_MAX;
+  if (lang === 'en') return `${first.join(', ')}${more ? ` (${values.length} in all)` : ''}`;
+  return `${first.join('、')}${more ? `（共 ${values.length} 个）` : ''}`;
+}
+
 /** The message for fields a form does not have (also the API's, for its request bodies). */
 export function unknownFields(keys: readonly unknown[]): string {
   return `不允许的字段：${keys.map((key) => shown(String(key))).join('、')}`;

@@ -10,12 +10,14 @@ import { startTestApi, type TestApi } from './harness.js';
 
 let api: TestApi;
 let company: string;
+let provider: string;
 let authority: string;
 let supervisor: string;
 beforeAll(async () => {
   api = await startTestApi({ now: '2025-03-03T01:30:00.000Z' });
   company = await api.token('applicant', '91370100MA3C8K2D0E');
   authority = await api.token('authority', '370100-dsj');
+  provider = await api.token('provider', '370100-gaj');
   supervisor = await api.token('supervisor', '370000-dsj');
 });
 afterAll(() => api.close());
@@ -57,6 +59,31 @@ describe('a refusal that quotes what was sent', () => {
     expect(res.status).toBe(422);
     expect(res.body.detail).toMatch(/机构目录中没有编码为 济{20,}… 的公共数据开放主体/);
     expect(res.text.length).toBeLessThan(2_000);
+  });
+
+  // A name of 300 characters: a thousand of them is 900 KB, within the 1 MiB a body may be.
+  const fieldName = (i: number) => `字段${i}`.padEnd(300, '名');
+
+  it.each([
+    ['zh', {}, /^字段名称不得重复：(字段\d+名+…、){19}字段\d+名+…（共 500 个）$/],
+    ['en', { 'accept-language': 'en' }, /^field names must be distinct; listed more than once: (字段\d+名+…, ){19}字段\d+名+… \(500 in all\)$/],
+  ])('given a catalogue of 1,000 fields, 500 names each listed twice, when refused (%s), then the answer names the first 20 in brief and counts the rest', async (_lang, headers, message) => {
+    const fields = Array.from({ length: 1000 }, (_, i) => ({ name: fieldName(i % 500) }));
+    const res = await api.call('POST', '/v1/cases', { as: provider, body: { process: 'datasetRelease', input: { ...startInputs.datasetRelease, fields } }, headers });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toHaveLength(1);
+    expect(res.body.errors[0].message).toMatch(message);
+    expect(res.text.length).toBeLessThan(10_000);
+  });
+
+  it('given desensitization rules for 1,000 fields a catalogue of 1,000 does not have, then the 422 names 20 of each in brief and counts the rest', async () => {
+    const entry = await api.call('POST', '/v1/cases', { as: provider, body: { process: 'datasetRelease', input: { ...startInputs.datasetRelease, containsPersonalInfo: true, fields: Array.from({ length: 1000 }, (_, i) => ({ name: fieldName(i) })) } } });
+    expect(entry.status).toBe(201);
+    const rules = Array.from({ length: 1000 }, (_, i) => ({ field: `别的${fieldName(i)}`, method: 'mask' }));
+    const res = await api.call('POST', `/v1/cases/${entry.body.id}/commands`, { as: provider, body: { type: 'SET_DESENSITIZATION_RULES', data: { rules } } });
+    expect(res.status).toBe(422);
+    expect(res.body.detail).toMatch(/（共 1000 个） 不在目录中（目录字段：.*（共 1000 个））/);
+    expect(res.text.length).toBeLessThan(20_000);
   });
 
   it('given a value past its field\'s limit, then the refusal names the field and the limit, in Chinese, without the value', async () => {
