@@ -61,6 +61,19 @@ describe('a refusal that quotes what was sent', () => {
     expect(res.text.length).toBeLessThan(2_000);
   });
 
+  it('given a description of 10,000 characters, 2,000 of them beyond the BMP (𠮷, as in a surname), then it is taken: the limit counts characters, as its message and GET /docs say', async () => {
+    const description = `${'济'.repeat(8_000)}${'𠮷'.repeat(2_000)}`;
+    const res = await api.call('POST', '/v1/cases', { as: company, body: { process: 'objection', input: { ...startInputs.objection, description } } });
+    expect([res.status, res.body.errors]).toEqual([201, undefined]);
+    expect(res.body.input.description).toBe(description);
+  });
+
+  it('given a description of 10,001 emoji, then it is refused as longer than 10,000 characters', async () => {
+    const res = await api.call('POST', '/v1/cases', { as: company, body: { process: 'objection', input: { ...startInputs.objection, description: '😀'.repeat(10_001) } } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: 'description', message: '不超过 10000 个字符' }]);
+  });
+
   // A name of 300 characters: a thousand of them is 900 KB, within the 1 MiB a body may be.
   const fieldName = (i: number) => `字段${i}`.padEnd(300, '名');
 
