@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DamagedStreamError, EngineError, reportedErrors, UpgradeRequiredError, type EngineErrorCode } from '../engine/errors.js';
-import { LogNotFlushedError, StoreUnreachableError, UnreadableEventError } from '../eventstore/types.js';
+import { AppendTooLargeError, LogNotFlushedError, StoreUnreachableError, UnreadableEventError } from '../eventstore/types.js';
 import { InvalidQueryError } from '../projections/query.js';
 import { cutShort, unknownFields } from '../machines/schemas.js';
 import { inEnglish, issueInEnglish } from './english.js';
@@ -388,6 +388,14 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
         ? `案件的事件流无法按流程重放（${err.streamId}）：存储内容已损坏或被改动，请联系管理员核查（verify 可指出第一个不符的事件）`
         : `the case's events cannot be replayed through its process (${err.streamId}): the stored content was damaged or altered; ask an administrator (verify names the first event that does not match)`;
     extra = { reason: 'streamDamaged' };
+  } else if (err instanceof AppendTooLargeError) {
+    // A valid form within the body's cap whose event, with its metadata, passes what the store takes in one write.
+    request.log.warn({ streamId: err.streamId, maxBytes: err.maxBytes }, '案件事件超过事件存储单次写入的上限');
+    code = 'PAYLOAD_TOO_LARGE';
+    detail =
+      lang === 'zh'
+        ? `案件事件超过事件存储单次写入的上限（${err.maxBytes} 字节），未保存任何内容：请精简表单内容（如减少列表项或缩短文字）后重新提交`
+        : `the case's event is larger than the event store takes in one write (${err.maxBytes} bytes); nothing was stored: shorten the form (fewer list items, shorter text) and send it again`;
   } else if (err instanceof StoreUnreachableError) {
     // EventStoreDB down or its connection lost: every request that reads or writes the log meets it,
     // /health too, which a load balancer then takes for a node out of service. It passes when the store is back.

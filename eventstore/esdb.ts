@@ -17,6 +17,7 @@ import {
   END,
   EventStoreDBClient,
   FORWARDS,
+  MaxAppendSizeExceededError,
   START,
   StreamNotFoundError as ClientStreamNotFoundError,
   WrongExpectedVersionError as ClientWrongExpectedVersionError,
@@ -36,6 +37,7 @@ import {
 } from '@eventstore/db-client';
 import {
   afterPositionOf,
+  AppendTooLargeError,
   StoreUnreachableError,
   StreamNotFoundError,
   UnreadableEventError,
@@ -178,6 +180,8 @@ export class EsdbEventStore implements EventStore {
         const actual = error.actualVersion;
         throw new WrongExpectedVersionError(stream, expected, actual === 'no_stream' ? 'no_stream' : Number(actual));
       }
+      // The server's MaxAppendSize (1 MiB by default): a form near the body's cap, with its metadata.
+      if (error instanceof MaxAppendSizeExceededError) throw new AppendTooLargeError(stream, error.maxAppendSize, error);
       throw unreachable(error);
     }
     // With `throwOnAppendFailure=false` in the connection string the client answers instead of throwing.

@@ -225,6 +225,22 @@ export class LogNotFlushedError extends Error {
  * request is not at fault and may succeed later. An append's outcome is then unknown — it may have
  * been stored before the connection went — which a retry with the same `Idempotency-Key` settles.
  */
+/**
+ * An append larger than the store takes in one write (EventStoreDB's MaxAppendSize, 1 MiB by
+ * default): nothing was stored. A form within the 1 MiB a request body may be, with its event's
+ * metadata beside it, can pass that limit.
+ */
+export class AppendTooLargeError extends Error {
+  override readonly name = 'AppendTooLargeError';
+  constructor(
+    readonly streamId: string,
+    readonly maxBytes: number,
+    cause: unknown,
+  ) {
+    super(`an append to ${streamId} is larger than the store takes in one write (${maxBytes} bytes)`, { cause });
+  }
+}
+
 export class StoreUnreachableError extends Error {
   override readonly name = 'StoreUnreachableError';
   constructor(cause: unknown) {
