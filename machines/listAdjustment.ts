@@ -6,7 +6,7 @@
 import { assertEvent, assign, setup } from 'xstate';
 import type { z } from 'zod';
 import type { EventsOf } from './kit.js';
-import { form, listedTwice, listOf, oneOf, Opinion, OrgCode, quotedList, Reason, Text, Year } from './schemas.js';
+import { cutShort, form, listedTwice, listOf, oneOf, Opinion, OrgCode, quotedList, Reason, Text, Year } from './schemas.js';
 import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
 
 // ── Forms (FORMS.md "listAdjustment") ───────────────────────────────────────────────────
@@ -188,5 +188,6 @@ const ACTION_NAMES: Record<ListChange['action'], string> = { add: '新增', remo
 function changesInBrief(changes: readonly ListChange[]): string {
   const [first] = changes;
   if (!first) return '';
-  return `：${ACTION_NAMES[first.action]}「${first.datasetName}」${changes.length > 1 ? `等 ${changes.length} 项` : ''}`;
+  // The name cut short (`cutShort`), so that the count after it stays within the summary a row shows.
+  return `：${ACTION_NAMES[first.action]}「${cutShort(first.datasetName)}」${changes.length > 1 ? `等 ${changes.length} 项` : ''}`;
 }

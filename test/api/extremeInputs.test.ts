@@ -149,3 +149,17 @@ describe('cases whose names are as long as a form takes', () => {
     expect(view.body.input.resource.name).toHaveLength(10_000);
   });
 });
+
+describe('a list adjustment whose first change names a dataset as long as a form takes', () => {
+  it('given two changes, the first naming a dataset by 10,000 characters, when the reviewer reads the inbox, then the title still says how many changes there are', async () => {
+    const changes = [
+      { action: 'add', datasetName: '济'.repeat(10_000), detail: '新增。' },
+      { action: 'remove', datasetName: '济南市停车场信息' },
+    ];
+    const res = await api.call('POST', '/v1/cases', { as: provider, body: { process: 'listAdjustment', input: { ...startInputs.listAdjustment, changes } } });
+    expect(res.status).toBe(201);
+    const inbox = await api.call('GET', '/v1/inbox?process=listAdjustment', { as: authority });
+    const row = inbox.body.items.find((item: { caseId: string }) => item.caseId === res.body.id);
+    expect(row.summary.title).toMatch(/^2025年度公共数据开放清单调整：新增「济+…」等 2 项$/);
+  });
+});
