@@ -43,9 +43,9 @@ function cachedChars(event: RecordedEvent): number {
   return 256 + (JSON.stringify(event.data)?.length ?? 0);
 }
 
-/** What a re-statement of deadlines (a holiday notice loaded) is called where a reviewer reads it. */
 /** The most characters of a name a summary keeps (`#summary`): a dataset's or an applicant's name as a row shows it. */
 const SUMMARY_TEXT_MAX = 200;
+/** What a re-statement of deadlines (a holiday notice loaded) is called where a reviewer reads it. */
 const RESTATED_LABEL = '按节假日安排重新确定期限';
 /** How often a command sent without an expectedRevision is decided again after another node's command on the case was stored first. */
 const UNNAMED_REVISION_TRIES = 8;

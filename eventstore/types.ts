@@ -220,12 +220,6 @@ export class LogNotFlushedError extends Error {
 }
 
 /**
- * The store could not be reached: EventStoreDB down, its connection lost, a call past its deadline
- * (the adapter turns the client's errors of that kind into this one, with theirs as the cause). The
- * request is not at fault and may succeed later. An append's outcome is then unknown — it may have
- * been stored before the connection went — which a retry with the same `Idempotency-Key` settles.
- */
-/**
  * An append larger than the store takes in one write (EventStoreDB's MaxAppendSize, 1 MiB by
  * default): nothing was stored. A form within the 1 MiB a request body may be, with its event's
  * metadata beside it, can pass that limit.
@@ -241,6 +235,12 @@ export class AppendTooLargeError extends Error {
   }
 }
 
+/**
+ * The store could not be reached: EventStoreDB down, its connection lost, a call past its deadline
+ * (the adapter turns the client's errors of that kind into this one, with theirs as the cause). The
+ * request is not at fault and may succeed later. An append's outcome is then unknown — it may have
+ * been stored before the connection went — which a retry with the same `Idempotency-Key` settles.
+ */
 export class StoreUnreachableError extends Error {
   override readonly name = 'StoreUnreachableError';
   constructor(cause: unknown) {
