@@ -1,0 +1,57 @@
+/**
+ * PUT /v1/calendar/{year} stores the notice, then re-states the open cases one after another; on a
+ * real platform (tens of thousands of provisional tasks) that takes minutes, and the server's timer
+ * pass (every minute) meanwhile finds every case not yet re-stated `awaitsRestatement` — as if the
+ * load had died — and re-stated them too, walking the same cases in the same order. Each case was
+ * read, folded and re-stated by both (one stored, the other's append replayed), and the cases the
+ * pass got to first were not counted in the admin's `restatedCases`: found by loading the 2027
+ * notice over 40 provisional cases with a timer pass started during the load (answered 22 of 40).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openTestApi, type TestApi } from './harness.js';
+import { partyTokens } from '../race/helpers.js';
+import { startInputs } from '../machines/examples.js';
+import { testNotice2027 } from '../calendars/notice2027.js';
+import { nextTurn } from '../../infra/turn.js';
+
+let dataDir: string | undefined;
+let api: TestApi | undefined;
+afterEach(async () => {
+  await api?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  dataDir = undefined;
+  api = undefined;
+});
+
+describe('a notice loaded while the timer pass runs', () => {
+  it('given 40 open cases with provisional 2027 deadlines, when the 2027 notice is loaded and a timer pass starts during its re-statement, then the answer counts all 40 and no case is re-stated twice', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wf-restate-pass-'));
+    api = await openTestApi(dataDir, { now: '2026-12-21T02:00:00.000Z' });
+    const tokens = await partyTokens(api);
+    for (let i = 0; i < 40; i++) {
+      const started = await api.call('POST', '/v1/cases', { as: tokens.applicant, body: { process: 'objection', input: startInputs.objection } });
+      expect(started.status, started.text).toBe(201);
+    }
+    let restateCalls = 0;
+    const engine = api.app.engine;
+    const restate = engine.restateDeadlines.bind(engine);
+    engine.restateDeadlines = (caseId: string) => {
+      restateCalls++;
+      return restate(caseId);
+    };
+    const { year: _year, ...notice } = testNotice2027;
+    const put = api.call('PUT', '/v1/calendar/2027', { as: tokens.admin, body: notice });
+    // The minute's timer pass comes while the load is re-stating (a few cases in).
+    while (restateCalls < 5) await nextTurn();
+    const pass = api.app.scheduler.fireDueTimers();
+    const [answer, fired] = await Promise.all([put, pass]);
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.body.restatedCases).toBe(40);
+    expect(fired).toBe(0);
+    // One re-statement per case: the pass did not walk the load's cases again.
+    expect(restateCalls).toBe(40);
+  });
+});
