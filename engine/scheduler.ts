@@ -26,6 +26,8 @@ export class Scheduler {
   readonly #unrestated = new Map<string, string>();
   /** Notice loads re-stating on this server now (`restateDeadlines`): a timer pass leaves their cases to them. */
   #loadsUnderWay = 0;
+  /** Those re-statements by year and calendar version (`restateDeadlines`): the same notice loaded again joins its own. */
+  readonly #restating = new Map<string, Promise<number>>();
   /** Passes of `fireDueTimers`, one at a time. */
   readonly #passes = new OneAtATime(() => this.#fireDue());
 
@@ -146,28 +148,51 @@ export class Scheduler {
    * that cannot be read or re-stated is logged and left, and every other case is re-stated all the
    * same; loading the same notice again re-states what was left.
    */
-  async restateDeadlines(year: number): Promise<number> {
+  restateDeadlines(year: number, calendarVersion?: string): Promise<number> {
+    // The same notice loaded again while its load is still re-stating (the admin's client gave up on a
+    // long load and the admin retried): the retry walked the same cases beside it, each re-stated twice,
+    // and both answered a share. It joins the re-statement under way and answers its count. A notice
+    // that changed the calendar again (another version) gets its own: cases done before it need it too.
+    const key = calendarVersion === undefined ? undefined : `${year}:${calendarVersion}`;
+    const underWay = key === undefined ? undefined : this.#restating.get(key);
+    if (underWay) return underWay;
     this.#loadsUnderWay++;
-    try {
-      await this.index.catchUp();
-      let restated = 0;
-      for (const caseId of this.index.casesToRestate(year)) {
-        const done = await this.#apart(
-          caseId,
-          RESTATE_DEADLINES,
-          async () => {
-            const result = await this.#engine.restateDeadlines(caseId);
-            return result !== undefined && !result.replayed;
-          },
-          '案件的时限未能按新载入的节假日安排重新核定，其他案件照常处理；再次载入同一通知即可重试',
-          false,
-        );
-        if (done) restated++;
-      }
-      return restated;
-    } finally {
+    const run = this.#restate(year).finally(() => {
       this.#loadsUnderWay--;
+      if (key !== undefined && this.#restating.get(key) === run) this.#restating.delete(key);
+    });
+    if (key !== undefined) this.#restating.set(key, run);
+    return run;
+  }
+
+  async #restate(year: number): Promise<number> {
+    await this.index.catchUp();
+    let restated = 0;
+    // Tens of thousands of open cases take minutes, with the admin's request unanswered meanwhile:
+    // the log says how many, and how far it has come at every tenth of them.
+    const caseIds = this.index.casesToRestate(year);
+    const tenth = Math.max(1, Math.ceil(caseIds.length / 10));
+    this.#logger?.info({ year, cases: caseIds.length }, `开始按新载入的 ${year} 年节假日安排核对 ${caseIds.length} 个未办结案件的时限`);
+    let checked = 0;
+    for (const caseId of caseIds) {
+      const done = await this.#apart(
+        caseId,
+        RESTATE_DEADLINES,
+        async () => {
+          const result = await this.#engine.restateDeadlines(caseId);
+          return result !== undefined && !result.replayed;
+        },
+        '案件的时限未能按新载入的节假日安排重新核定，其他案件照常处理；再次载入同一通知即可重试',
+        false,
+      );
+      if (done) restated++;
+      checked++;
+      if (checked % tenth === 0 && checked < caseIds.length) {
+        this.#logger?.info({ year, checked, cases: caseIds.length, restated }, `核对 ${year} 年节假日安排涉及的案件时限：已核对 ${checked}/${caseIds.length} 个，其中重新核定 ${restated} 个`);
+      }
     }
+    this.#logger?.info({ year, cases: caseIds.length, restated }, `已按 ${year} 年节假日安排核对 ${caseIds.length} 个案件的时限，重新核定 ${restated} 个`);
+    return restated;
   }
 
   async #onAppended(event: RecordedEvent): Promise<void> {

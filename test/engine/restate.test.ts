@@ -7,6 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CALENDAR_STREAM, NOTICE_LOADED } from '../../engine/calendarInForce.js';
 import { DEADLINES_RESTATED } from '../../engine/events.js';
@@ -308,5 +310,26 @@ describe('official deadlines a later notice moves', () => {
         computed: { dueAt: endOfDay('2027-01-31'), dueDate: '2027-01-31' },
       }),
     ]);
+  });
+});
+
+describe('a notice re-stating many cases (a load over tens of thousands takes minutes, its request unanswered meanwhile)', () => {
+  it('given 20 objections with provisional 2027 deadlines, when the 2027 notice is loaded, then the log says how many cases are to be checked, how far it has come at every tenth, and how many were re-stated', async () => {
+    for (let i = 0; i < 20; i++) await given(w, 'objection');
+    await w.calendar.load(notice2027, admin);
+    const lines: { msg: string; year?: number; cases?: number; checked?: number; restated?: number }[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const text of chunk.toString('utf8').split('\n')) if (text) lines.push(JSON.parse(text) as (typeof lines)[number]);
+        done();
+      },
+    });
+    const scheduler = new Scheduler({ engine: w.engine, store: w.store, clock: w.clock, logger: pino({ level: 'info' }, sink) });
+    expect(await scheduler.restateDeadlines(2027)).toBe(20);
+    expect(lines[0]).toMatchObject({ year: 2027, cases: 20 });
+    expect(lines.slice(1, -1).map((l) => [l.checked, l.cases])).toEqual([2, 4, 6, 8, 10, 12, 14, 16, 18].map((n) => [n, 20]));
+    expect(lines.slice(1, -1).every((l) => l.restated === l.checked)).toBe(true);
+    expect(lines.at(-1)).toMatchObject({ year: 2027, cases: 20, restated: 20 });
+    expect(lines.at(-1)!.msg).toContain('重新核定 20 个');
   });
 });
