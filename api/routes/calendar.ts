@@ -190,7 +190,8 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
         const calendar = await app.calendar.load({ year: request.params.year, ...request.body }, caller);
         // PROCESSES.md: every open task with a provisional deadline gets an event that re-states it
         // (and so does one with an official deadline the notice moved).
-        const restatedCases = await app.scheduler.restateDeadlines(request.params.year);
+        // The same notice loaded again while its re-statement is under way joins it (the scheduler's).
+        const restatedCases = await app.scheduler.restateDeadlines(request.params.year, calendar.version);
         return { ...calendar.yearInfo(request.params.year), restatedCases };
       } catch (err) {
         if (err instanceof EngineError) throw err;

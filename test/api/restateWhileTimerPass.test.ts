@@ -55,3 +55,42 @@ describe('a notice loaded while the timer pass runs', () => {
     expect(restateCalls).toBe(40);
   });
 });
+
+/**
+ * The admin's client gives up on a long load (a proxy's or a browser's timeout: 20,000 cases take
+ * 25 s) and the admin loads the same notice again. The first load goes on re-stating; the retry
+ * walked the same cases beside it — every case read, folded and re-stated twice — and answered a
+ * count of whichever cases it got to first: found with 5,000 cases, the first client gone after
+ * 2,707, the retry answered 1,146 with all 5,000 re-stated and 10,000 re-statements tried.
+ */
+describe('the same notice loaded again while its first load is still re-stating', () => {
+  it('given 30 open cases with provisional 2027 deadlines and the 2027 notice being loaded, when it is loaded again a few cases in, then both answers count the 30 and each case is re-stated once', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wf-restate-again-'));
+    api = await openTestApi(dataDir, { now: '2026-12-21T02:00:00.000Z' });
+    const tokens = await partyTokens(api);
+    for (let i = 0; i < 30; i++) {
+      const started = await api.call('POST', '/v1/cases', { as: tokens.applicant, body: { process: 'objection', input: startInputs.objection } });
+      expect(started.status, started.text).toBe(201);
+    }
+    let restateCalls = 0;
+    const engine = api.app.engine;
+    const restate = engine.restateDeadlines.bind(engine);
+    engine.restateDeadlines = (caseId: string) => {
+      restateCalls++;
+      return restate(caseId);
+    };
+    const { year: _year, ...notice } = testNotice2027;
+    const first = api.call('PUT', '/v1/calendar/2027', { as: tokens.admin, body: notice });
+    while (restateCalls < 5) await nextTurn();
+    const again = api.call('PUT', '/v1/calendar/2027', { as: tokens.admin, body: notice });
+    const answers = await Promise.all([first, again]);
+    expect(answers.map((a) => [a.status, a.body.restatedCases])).toEqual([
+      [200, 30],
+      [200, 30],
+    ]);
+    expect(restateCalls).toBe(30);
+    // Once it has ended, a third load finds nothing left (restateAfterKill's retry).
+    const third = await api.call('PUT', '/v1/calendar/2027', { as: tokens.admin, body: notice });
+    expect(third.body.restatedCases).toBe(0);
+  });
+});
