@@ -28,6 +28,8 @@ export class Scheduler {
   #loadsUnderWay = 0;
   /** Those re-statements by year and calendar version (`restateDeadlines`): the same notice loaded again joins its own. */
   readonly #restating = new Map<string, Promise<number>>();
+  /** How far each of them has come: cases checked of the cases to check (`restatementProgress`). */
+  readonly #progress = new Set<{ done: number; total: number }>();
   /** Passes of `fireDueTimers`, one at a time. */
   readonly #passes = new OneAtATime(() => this.#fireDue());
 
@@ -165,12 +167,38 @@ export class Scheduler {
     return run;
   }
 
+  /**
+   * How far the notice loads re-stating on this server have come, together: cases checked of the
+   * cases to check (undefined when none is under way). /metrics shows it, as it shows a rebuild's.
+   */
+  restatementProgress(): { done: number; total: number } | undefined {
+    if (this.#progress.size === 0) return undefined;
+    let done = 0;
+    let total = 0;
+    for (const p of this.#progress) {
+      done += p.done;
+      total += p.total;
+    }
+    return { done, total };
+  }
+
   async #restate(year: number): Promise<number> {
+    const progress = { done: 0, total: 0 };
+    this.#progress.add(progress);
+    try {
+      return await this.#restateTracked(year, progress);
+    } finally {
+      this.#progress.delete(progress);
+    }
+  }
+
+  async #restateTracked(year: number, progress: { done: number; total: number }): Promise<number> {
     await this.index.catchUp();
     let restated = 0;
     // Tens of thousands of open cases take minutes, with the admin's request unanswered meanwhile:
-    // the log says how many, and how far it has come at every tenth of them.
+    // the log says how many, and how far it has come at every tenth of them; /metrics, how far now.
     const caseIds = this.index.casesToRestate(year);
+    progress.total = caseIds.length;
     const tenth = Math.max(1, Math.ceil(caseIds.length / 10));
     this.#logger?.info({ year, cases: caseIds.length }, `开始按新载入的 ${year} 年节假日安排核对 ${caseIds.length} 个未办结案件的时限`);
     let checked = 0;
@@ -187,6 +215,7 @@ export class Scheduler {
       );
       if (done) restated++;
       checked++;
+      progress.done = checked;
       if (checked % tenth === 0 && checked < caseIds.length) {
         this.#logger?.info({ year, checked, cases: caseIds.length, restated }, `核对 ${year} 年节假日安排涉及的案件时限：已核对 ${checked}/${caseIds.length} 个，其中重新核定 ${restated} 个`);
       }

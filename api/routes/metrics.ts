@@ -98,6 +98,17 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
       this.set(rebuilding ? (rebuilding.total > 0 ? Math.min(1, rebuilding.done / rebuilding.total) : 0) : Number.NaN);
     },
   });
+  // A holiday notice's load re-stating tens of thousands of cases takes minutes, its answer held until
+  // the end: how far it has come, as the rebuild's progress above.
+  new Gauge({
+    name: 'workflow_calendar_restatement_progress',
+    help: '载入节假日安排后重新核定案件期限的进度（0 到 1：已核对的案件数除以要核对的案件数）；未在核定时为 NaN',
+    registers: [registry],
+    collect() {
+      const restating = app.scheduler.restatementProgress();
+      this.set(restating ? (restating.total > 0 ? Math.min(1, restating.done / restating.total) : 0) : Number.NaN);
+    },
+  });
   new Gauge({
     name: 'workflow_readmodels_lag_events',
     help: '存储中读模型尚未处理的事件数（EventStoreDB 下最多计到 1000，读数为 1000 时实际可能更多）',
