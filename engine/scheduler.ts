@@ -84,18 +84,7 @@ export class Scheduler {
     // case the pass would, and the cases the pass took were missing from the count the admin is answered.
     for (const caseId of this.index.casesWithTask((task) => this.#engine.awaitsRestatement(task))) {
       if (this.#loadsUnderWay > 0) break;
-      const restated = await this.#apart(
-        caseId,
-        RESTATE_DEADLINES,
-        async () => {
-          const result = await this.#engine.restateDeadlines(caseId);
-          return result !== undefined && !result.replayed;
-        },
-        '案件的期限未能按已载入的节假日安排重新核定，其他案件照常处理，下次定时检查时重试',
-        true,
-        this.#unrestated,
-      );
-      if (restated) fired++;
+      if (await this.#restateCase(caseId, '案件的期限未能按已载入的节假日安排重新核定，其他案件照常处理，下次定时检查时重试', true, this.#unrestated)) fired++;
     }
     const toLearn = new Set(this.index.linkedToLearn());
     for (const linkedId of this.#unreadableLinked.keys()) if (!toLearn.has(linkedId)) this.#unreadableLinked.delete(linkedId);
@@ -142,6 +131,21 @@ export class Scheduler {
       this.#onFailure?.(err);
       return false;
     }
+  }
+
+  /** Re-states one case's deadlines apart from the others (`#apart`): true when it stored a re-statement. */
+  #restateCase(caseId: string, failed: string, stopsWhenUnreachable: boolean, told?: Map<string, string>): Promise<boolean> {
+    return this.#apart(
+      caseId,
+      RESTATE_DEADLINES,
+      async () => {
+        const result = await this.#engine.restateDeadlines(caseId);
+        return result !== undefined && !result.replayed;
+      },
+      failed,
+      stopsWhenUnreachable,
+      told,
+    );
   }
 
   /**
@@ -203,17 +207,7 @@ export class Scheduler {
     this.#logger?.info({ year, cases: caseIds.length }, `开始按新载入的 ${year} 年节假日安排核对 ${caseIds.length} 个未办结案件的时限`);
     let checked = 0;
     for (const caseId of caseIds) {
-      const done = await this.#apart(
-        caseId,
-        RESTATE_DEADLINES,
-        async () => {
-          const result = await this.#engine.restateDeadlines(caseId);
-          return result !== undefined && !result.replayed;
-        },
-        '案件的时限未能按新载入的节假日安排重新核定，其他案件照常处理；再次载入同一通知即可重试',
-        false,
-      );
-      if (done) restated++;
+      if (await this.#restateCase(caseId, '案件的时限未能按新载入的节假日安排重新核定，其他案件照常处理；再次载入同一通知即可重试', false)) restated++;
       checked++;
       progress.done = checked;
       if (checked % tenth === 0 && checked < caseIds.length) {

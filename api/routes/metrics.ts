@@ -94,8 +94,7 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
     help: '读模型重建的进度（0 到 1：已处理的事件数除以要处理的事件数）；未在重建时为 NaN',
     registers: [registry],
     collect() {
-      const rebuilding = app.readModels.rebuilding();
-      this.set(rebuilding ? (rebuilding.total > 0 ? Math.min(1, rebuilding.done / rebuilding.total) : 0) : Number.NaN);
+      this.set(progressRatio(app.readModels.rebuilding()));
     },
   });
   // A holiday notice's load re-stating tens of thousands of cases takes minutes, its answer held until
@@ -105,8 +104,7 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
     help: '载入节假日安排后重新核定案件期限的进度（0 到 1：已核对的案件数除以要核对的案件数）；未在核定时为 NaN',
     registers: [registry],
     collect() {
-      const restating = app.scheduler.restatementProgress();
-      this.set(restating ? (restating.total > 0 ? Math.min(1, restating.done / restating.total) : 0) : Number.NaN);
+      this.set(progressRatio(app.scheduler.restatementProgress()));
     },
   });
   new Gauge({
@@ -211,4 +209,10 @@ function reasonOf(payload: unknown): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** Work under way as a gauge reads it: done over total, 0 to 1; NaN when none is under way (no alert takes NaN for a value). */
+function progressRatio(work: { done: number; total: number } | undefined): number {
+  if (!work) return Number.NaN;
+  return work.total > 0 ? Math.min(1, work.done / work.total) : 0;
 }

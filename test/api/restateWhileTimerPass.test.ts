@@ -26,33 +26,43 @@ afterEach(async () => {
   api = undefined;
 });
 
+/**
+ * Given `count` open objections of 2026-12-21 (their 10 working days run into 2027, provisional)
+ * on a server of its own: the tokens, and the engine's re-statements counted as they are asked
+ * for — `hold`, when given, is awaited before the re-statement of that number.
+ */
+async function givenProvisionalCases(name: string, count: number, hold?: { at: number; until: Promise<void> }) {
+  dataDir = mkdtempSync(join(tmpdir(), `wf-restate-${name}-`));
+  api = await openTestApi(dataDir, { now: '2026-12-21T02:00:00.000Z' });
+  const tokens = await partyTokens(api);
+  for (let i = 0; i < count; i++) {
+    const started = await api.call('POST', '/v1/cases', { as: tokens.applicant, body: { process: 'objection', input: startInputs.objection } });
+    expect(started.status, started.text).toBe(201);
+  }
+  const restatements = { calls: 0 };
+  const engine = api.app.engine;
+  const restate = engine.restateDeadlines.bind(engine);
+  engine.restateDeadlines = async (caseId: string) => {
+    if (++restatements.calls === hold?.at) await hold.until;
+    return restate(caseId);
+  };
+  const { year: _year, ...notice } = testNotice2027;
+  return { api, tokens, notice, restatements };
+}
+
 describe('a notice loaded while the timer pass runs', () => {
   it('given 40 open cases with provisional 2027 deadlines, when the 2027 notice is loaded and a timer pass starts during its re-statement, then the answer counts all 40 and no case is re-stated twice', async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'wf-restate-pass-'));
-    api = await openTestApi(dataDir, { now: '2026-12-21T02:00:00.000Z' });
-    const tokens = await partyTokens(api);
-    for (let i = 0; i < 40; i++) {
-      const started = await api.call('POST', '/v1/cases', { as: tokens.applicant, body: { process: 'objection', input: startInputs.objection } });
-      expect(started.status, started.text).toBe(201);
-    }
-    let restateCalls = 0;
-    const engine = api.app.engine;
-    const restate = engine.restateDeadlines.bind(engine);
-    engine.restateDeadlines = (caseId: string) => {
-      restateCalls++;
-      return restate(caseId);
-    };
-    const { year: _year, ...notice } = testNotice2027;
+    const { api, tokens, notice, restatements } = await givenProvisionalCases('pass', 40);
     const put = api.call('PUT', '/v1/calendar/2027', { as: tokens.admin, body: notice });
     // The minute's timer pass comes while the load is re-stating (a few cases in).
-    while (restateCalls < 5) await nextTurn();
+    while (restatements.calls < 5) await nextTurn();
     const pass = api.app.scheduler.fireDueTimers();
     const [answer, fired] = await Promise.all([put, pass]);
     expect(answer.status, answer.text).toBe(200);
     expect(answer.body.restatedCases).toBe(40);
     expect(fired).toBe(0);
     // One re-statement per case: the pass did not walk the load's cases again.
-    expect(restateCalls).toBe(40);
+    expect(restatements.calls).toBe(40);
   });
 });
 
@@ -65,30 +75,16 @@ describe('a notice loaded while the timer pass runs', () => {
  */
 describe('the same notice loaded again while its first load is still re-stating', () => {
   it('given 30 open cases with provisional 2027 deadlines and the 2027 notice being loaded, when it is loaded again a few cases in, then both answers count the 30 and each case is re-stated once', async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'wf-restate-again-'));
-    api = await openTestApi(dataDir, { now: '2026-12-21T02:00:00.000Z' });
-    const tokens = await partyTokens(api);
-    for (let i = 0; i < 30; i++) {
-      const started = await api.call('POST', '/v1/cases', { as: tokens.applicant, body: { process: 'objection', input: startInputs.objection } });
-      expect(started.status, started.text).toBe(201);
-    }
-    let restateCalls = 0;
-    const engine = api.app.engine;
-    const restate = engine.restateDeadlines.bind(engine);
-    engine.restateDeadlines = (caseId: string) => {
-      restateCalls++;
-      return restate(caseId);
-    };
-    const { year: _year, ...notice } = testNotice2027;
+    const { api, tokens, notice, restatements } = await givenProvisionalCases('again', 30);
     const first = api.call('PUT', '/v1/calendar/2027', { as: tokens.admin, body: notice });
-    while (restateCalls < 5) await nextTurn();
+    while (restatements.calls < 5) await nextTurn();
     const again = api.call('PUT', '/v1/calendar/2027', { as: tokens.admin, body: notice });
     const answers = await Promise.all([first, again]);
     expect(answers.map((a) => [a.status, a.body.restatedCases])).toEqual([
       [200, 30],
       [200, 30],
     ]);
-    expect(restateCalls).toBe(30);
+    expect(restatements.calls).toBe(30);
     // Once it has ended, a third load finds nothing left (restateAfterKill's retry).
     const third = await api.call('PUT', '/v1/calendar/2027', { as: tokens.admin, body: notice });
     expect(third.body.restatedCases).toBe(0);
@@ -102,28 +98,13 @@ describe('the same notice loaded again while its first load is still re-stating'
  */
 describe('a notice load in /metrics', () => {
   it('given 10 open cases with provisional 2027 deadlines, when the 2027 notice is loaded, then /metrics shows how far its re-statement has come while it runs, and NaN before and after', async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'wf-restate-metrics-'));
-    api = await openTestApi(dataDir, { now: '2026-12-21T02:00:00.000Z' });
-    const tokens = await partyTokens(api);
-    for (let i = 0; i < 10; i++) {
-      const started = await api.call('POST', '/v1/cases', { as: tokens.applicant, body: { process: 'objection', input: startInputs.objection } });
-      expect(started.status, started.text).toBe(201);
-    }
-    const progress = async () => /^workflow_calendar_restatement_progress (\S+)$/m.exec((await api!.call('GET', '/metrics')).text)?.[1];
-    expect(await progress()).toBe('Nan');
     // The fifth case's re-statement is held until /metrics has been read: four of ten checked.
-    let calls = 0;
     let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const engine = api.app.engine;
-    const restate = engine.restateDeadlines.bind(engine);
-    engine.restateDeadlines = async (caseId: string) => {
-      if (++calls === 5) await held;
-      return restate(caseId);
-    };
-    const { year: _year, ...notice } = testNotice2027;
+    const { api, tokens, notice, restatements } = await givenProvisionalCases('metrics', 10, { at: 5, until: new Promise<void>((resolve) => (release = resolve)) });
+    const progress = async () => /^workflow_calendar_restatement_progress (\S+)$/m.exec((await api.call('GET', '/metrics')).text)?.[1];
+    expect(await progress()).toBe('Nan');
     const put = api.call('PUT', '/v1/calendar/2027', { as: tokens.admin, body: notice });
-    while (calls < 5) await nextTurn();
+    while (restatements.calls < 5) await nextTurn();
     expect(await progress()).toBe('0.4');
     release();
     expect((await put).body.restatedCases).toBe(10);
