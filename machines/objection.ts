@@ -6,7 +6,7 @@
 import { assertEvent, assign, setup } from 'xstate';
 import { z } from 'zod';
 import { guardOf, type EventsOf } from './kit.js';
-import { form, isIdNumber, LIST_MAX, maskedPersonCode, LIST_TOO_LONG, oneOf, OrgCode, Text } from './schemas.js';
+import { form, isIdNumber, LIST_MAX, LIST_TOO_LONG, namelessPerson, oneOf, OrgCode, Text } from './schemas.js';
 import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
 
 // ── Forms (FORMS.md "objection") ────────────────────────────────────────────────────────
@@ -132,7 +132,7 @@ const commands: { [Type in keyof typeof schemas]: CommandSpec<ObjectionContext> 
  * sender's own name alone read as if a person had objected.
  */
 function objector(by: Actor): { applicant: string; applicantKind: 'person' | 'organization' } {
-  if (isIdNumber(by.org)) return { applicant: by.name ?? `个人（身份证号 ${maskedPersonCode(by.org)}）`, applicantKind: 'person' };
+  if (isIdNumber(by.org)) return { applicant: by.name ?? namelessPerson(by.org), applicantKind: 'person' };
   return { applicant: by.name ? `${by.org}（${by.name}）` : by.org, applicantKind: 'organization' };
 }
 

@@ -353,6 +353,11 @@ export function maskedPersonCode(code: string): string {
   return `${chars.slice(0, 3).join('')}${'*'.repeat(chars.length - 5)}${chars.slice(-2).join('')}`;
 }
 
+/** A natural person with no name to go by (a token without a name claim), as a summary names them: by the ID number masked. */
+export function namelessPerson(code: string): string {
+  return `个人（身份证号 ${maskedPersonCode(code)}）`;
+}
+
 export const IdNumber = z
   .string({ error: typeError('身份证号') })
   .normalize('NFKC')

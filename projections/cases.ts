@@ -7,7 +7,7 @@
 import { caseRegion, regionContains, type Directory, type Viewer } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
 import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
-import { caseFacts, storedInstant, summaryJson, type PartiesFacts, type SummaryFacts } from './metadata.js';
+import { caseFacts, shownSummary, storedInstant, summaryJson, type PartiesFacts, type SummaryFacts } from './metadata.js';
 import { decodeCursor, encodeCursor, jsonList, pageLimit } from './query.js';
 import type { Db, Projection } from './runner.js';
 import { forgetInserts, insertRows, statementCache } from './statements.js';
@@ -385,6 +385,6 @@ function caseItem(r: CaseRow, directory: Directory): CaseListItem {
     region: caseRegion(directory, parties) ?? null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
-    summary: JSON.parse(r.summary) as SummaryFacts,
+    summary: shownSummary(r.summary),
   };
 }

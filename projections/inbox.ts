@@ -8,7 +8,7 @@ import { endOfShanghaiDate, shanghaiDateOf } from '../calendars/index.js';
 import type { Directory } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
 import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
-import { caseFacts, storedInstant, summaryJson, type SummaryFacts, type TaskFacts } from './metadata.js';
+import { caseFacts, shownSummary, storedInstant, summaryJson, type SummaryFacts, type TaskFacts } from './metadata.js';
 import { decodeCursor, encodeCursor, InvalidQueryError, jsonList, pageLimit, queryInstant, safely, workingDaysOverdue, type QueryCalendar } from './query.js';
 import type { Db, Projection } from './runner.js';
 import { forgetInserts, insertRows, statementCache } from './statements.js';
@@ -394,7 +394,7 @@ export function inbox(db: Db, query: InboxQuery): InboxPage {
 
 function inboxItem(row: TaskRow, asOf: string, calendar: QueryCalendar, directory: Directory | undefined): InboxItem {
   const dueAt = row.due_at;
-  const summary = JSON.parse(row.summary) as SummaryFacts;
+  const summary = shownSummary(row.summary);
   // An applicant is not in the directory: its task is named after the applicant the case names.
   const orgName = row.role === 'applicant' && summary.applicant ? summary.applicant : directory?.nameOf(row.org);
   return {

@@ -5,6 +5,7 @@
  * superset, so the two stay compatible as long as these fields keep their meaning.
  */
 import type { RecordedEvent } from '../eventstore/types.js';
+import { isIdNumber, namelessPerson } from '../machines/schemas.js';
 
 /** An open work item as the engine stamps it when a stage is entered. */
 export interface TaskFacts {
@@ -104,6 +105,18 @@ export function summaryJson(summary: SummaryFacts | undefined): string {
     ...(summary?.applicant !== undefined ? { applicant: summary.applicant } : {}),
     ...(summary?.provider !== undefined ? { provider: summary.provider } : {}),
   });
+}
+
+/**
+ * A stored summary (`summaryJson`) as a row shows it. Events keep the summary their build wrote, and
+ * a build before d51d3e6 named a person who objected from a token with no name claim by the ID number
+ * in full: every row of the provider's inbox and case list went on showing it after the upgrade (and a
+ * rebuild, which reads the same events). Such an applicant is shown as today's build writes it, masked
+ * (个人信息保护法 第六条).
+ */
+export function shownSummary(stored: string): SummaryFacts {
+  const summary = JSON.parse(stored) as SummaryFacts;
+  return summary.applicant !== undefined && isIdNumber(summary.applicant) ? { ...summary, applicant: namelessPerson(summary.applicant) } : summary;
 }
 
 /** An instant as canonical UTC ISO-8601 (`toISOString`), so stored times compare as text. */
