@@ -3,7 +3,8 @@ import type { Logger } from '../infra/logger.js';
 import { StoreUnreachableError, type EventStore, type RecordedEvent } from '../eventstore/types.js';
 import { Engine, SYSTEM_ACTOR } from './engine.js';
 import { EngineError } from './errors.js';
-import { RESTATE_DEADLINES, type CaseEventMetadata } from './events.js';
+import { RESTATE_DEADLINES, type CaseEventMetadata, type Task } from './events.js';
+import type { CaseState } from './fold.js';
 import { deterministicId } from './ids.js';
 import { WorkIndex, type Waiter } from './workIndex.js';
 import { OneAtATime } from '../infra/oneAtATime.js';
@@ -133,18 +134,35 @@ export class Scheduler {
     }
   }
 
-  /** Re-states one case's deadlines apart from the others (`#apart`): true when it stored a re-statement. */
-  #restateCase(caseId: string, failed: string, stopsWhenUnreachable: boolean, told?: Map<string, string>): Promise<boolean> {
+  /**
+   * Re-states one case's deadlines apart from the others (`#apart`): true when it stored a
+   * re-statement — or, when it stored none, when `doneBeside` says another server did (a load's count).
+   */
+  #restateCase(caseId: string, failed: string, stopsWhenUnreachable: boolean, told?: Map<string, string>, doneBeside?: () => Promise<boolean>): Promise<boolean> {
     return this.#apart(
       caseId,
       RESTATE_DEADLINES,
       async () => {
         const result = await this.#engine.restateDeadlines(caseId);
-        return result !== undefined && !result.replayed;
+        if (result !== undefined && !result.replayed) return true;
+        return doneBeside ? doneBeside() : false;
       },
       failed,
       stopsWhenUnreachable,
       told,
+    );
+  }
+
+  /**
+   * Whether a case the load found nothing left to re-state in was re-stated to the load's calendar
+   * meanwhile by another server on the same store (its timer pass, with the same event ids: this load's
+   * append replayed, or it found the case done): a task open when the load began now carries the
+   * calendar version, which only a re-statement gives a task. It is this notice's re-statement, and
+   * the admin's count named only the cases this server got to first (5 of 40, the rest by the other).
+   */
+  #restatedBeside(now: CaseState, before: readonly Task[], calendarVersion: string): boolean {
+    return now.tasks.some(
+      (task) => task.calendarVersion === calendarVersion && before.some((was) => was.stage === task.stage && was.enteredAt === task.enteredAt && was.calendarVersion !== calendarVersion),
     );
   }
 
@@ -163,7 +181,7 @@ export class Scheduler {
     const underWay = key === undefined ? undefined : this.#restating.get(key);
     if (underWay) return underWay;
     this.#loadsUnderWay++;
-    const run = this.#restate(year).finally(() => {
+    const run = this.#restate(year, calendarVersion).finally(() => {
       this.#loadsUnderWay--;
       if (key !== undefined && this.#restating.get(key) === run) this.#restating.delete(key);
     });
@@ -186,28 +204,32 @@ export class Scheduler {
     return { done, total };
   }
 
-  async #restate(year: number): Promise<number> {
+  async #restate(year: number, calendarVersion: string | undefined): Promise<number> {
     const progress = { done: 0, total: 0 };
     this.#progress.add(progress);
     try {
-      return await this.#restateTracked(year, progress);
+      return await this.#restateTracked(year, calendarVersion, progress);
     } finally {
       this.#progress.delete(progress);
     }
   }
 
-  async #restateTracked(year: number, progress: { done: number; total: number }): Promise<number> {
+  async #restateTracked(year: number, calendarVersion: string | undefined, progress: { done: number; total: number }): Promise<number> {
     await this.index.catchUp();
     let restated = 0;
     // Tens of thousands of open cases take minutes, with the admin's request unanswered meanwhile:
     // the log says how many, and how far it has come at every tenth of them; /metrics, how far now.
     const caseIds = this.index.casesToRestate(year);
     progress.total = caseIds.length;
+    // Each case's tasks as they stood when the load began: one another server re-states meanwhile is
+    // told apart by them (`#restatedBeside`).
+    const before = new Map(caseIds.map((caseId) => [caseId, this.index.tasksOf(caseId)]));
     const tenth = Math.max(1, Math.ceil(caseIds.length / 10));
     this.#logger?.info({ year, cases: caseIds.length }, `开始按新载入的 ${year} 年节假日安排核对 ${caseIds.length} 个未办结案件的时限`);
     let checked = 0;
     for (const caseId of caseIds) {
-      if (await this.#restateCase(caseId, '案件的时限未能按新载入的节假日安排重新核定，其他案件照常处理；再次载入同一通知即可重试', false)) restated++;
+      const doneBeside = calendarVersion === undefined ? undefined : async () => this.#restatedBeside(await this.#engine.getCase(caseId), before.get(caseId) ?? [], calendarVersion);
+      if (await this.#restateCase(caseId, '案件的时限未能按新载入的节假日安排重新核定，其他案件照常处理；再次载入同一通知即可重试', false, undefined, doneBeside)) restated++;
       checked++;
       progress.done = checked;
       if (checked % tenth === 0 && checked < caseIds.length) {

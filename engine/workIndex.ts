@@ -196,6 +196,11 @@ export class WorkIndex {
     return ids;
   }
 
+  /** A case's open tasks as the index has them (none for a case it does not know). */
+  tasksOf(caseId: string): readonly Task[] {
+    return this.#cases.get(caseId)?.tasks ?? [];
+  }
+
   /** Open cases with a task `which` picks (`Engine.awaitsRestatement`: re-statements a killed notice load left undone). */
   casesWithTask(which: (task: Task) => boolean): string[] {
     const ids: string[] = [];
