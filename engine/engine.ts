@@ -13,7 +13,7 @@ import { regionContains, type Directory } from '../directory/directory.js';
 import { mayActFor, organisationsFor, type CaseParties } from '../directory/jurisdiction.js';
 import type { ProcessRegistry } from '../machines/registry.js';
 import { acceptedCommands, isFinal, stateLabel, stateName, stateTask } from '../machines/describe.js';
-import { cutShort, shown, unknownFields } from '../machines/schemas.js';
+import { cutShort, shown, SUMMARY_TEXT_MAX, unknownFields } from '../machines/schemas.js';
 import type { Actor, CommandSpec, ProcessDefinition, TaskSpec } from '../machines/types.js';
 import { DamagedStreamError, EngineError, named, refuse, UpgradeRequiredError, type CaseNow, type Message } from './errors.js';
 import { deterministicId, newId, streamOf } from './ids.js';
@@ -43,8 +43,6 @@ function cachedChars(event: RecordedEvent): number {
   return 256 + (JSON.stringify(event.data)?.length ?? 0);
 }
 
-/** The most characters of a name a summary keeps (`#summary`): a dataset's or an applicant's name as a row shows it. */
-const SUMMARY_TEXT_MAX = 200;
 /** What a re-statement of deadlines (a holiday notice loaded) is called where a reviewer reads it. */
 const RESTATED_LABEL = '按节假日安排重新确定期限';
 /** How often a command sent without an expectedRevision is decided again after another node's command on the case was stored first. */

@@ -43,6 +43,9 @@ export function cutShort(text: string, max = QUOTED_MAX): string {
   return chars.length <= max ? text : `${chars.slice(0, max).join('')}…`;
 }
 
+/** The most characters of a name a case's summary keeps (engine `#summary`, projections `shownSummary`): a dataset's or an applicant's name as a row shows it. */
+export const SUMMARY_TEXT_MAX = 200;
+
 /** The most values a message lists; past them it says how many there are in all. */
 export const LISTED_MAX = 20;
 

@@ -5,7 +5,7 @@
  * superset, so the two stay compatible as long as these fields keep their meaning.
  */
 import type { RecordedEvent } from '../eventstore/types.js';
-import { isIdNumber, namelessPerson } from '../machines/schemas.js';
+import { cutShort, isIdNumber, namelessPerson, SUMMARY_TEXT_MAX } from '../machines/schemas.js';
 
 /** An open work item as the engine stamps it when a stage is entered. */
 export interface TaskFacts {
@@ -110,13 +110,16 @@ export function summaryJson(summary: SummaryFacts | undefined): string {
 /**
  * A stored summary (`summaryJson`) as a row shows it. Events keep the summary their build wrote, and
  * a build before d51d3e6 named a person who objected from a token with no name claim by the ID number
- * in full: every row of the provider's inbox and case list went on showing it after the upgrade (and a
- * rebuild, which reads the same events). Such an applicant is shown as today's build writes it, masked
- * (个人信息保护法 第六条).
+ * in full, and one before 812e718 kept a form's names whole (10,000 characters each: a page of 50 rows
+ * was 3 MB): every row of the inbox and case list went on showing them after the upgrade (and a
+ * rebuild, which reads the same events). Such a summary is shown as today's build writes it: the
+ * applicant masked (个人信息保护法 第六条), its names cut at `SUMMARY_TEXT_MAX`.
  */
 export function shownSummary(stored: string): SummaryFacts {
   const summary = JSON.parse(stored) as SummaryFacts;
-  return summary.applicant !== undefined && isIdNumber(summary.applicant) ? { ...summary, applicant: namelessPerson(summary.applicant) } : summary;
+  const shown: SummaryFacts = { ...summary, title: cutShort(summary.title, SUMMARY_TEXT_MAX) };
+  if (summary.applicant !== undefined) shown.applicant = isIdNumber(summary.applicant) ? namelessPerson(summary.applicant) : cutShort(summary.applicant, SUMMARY_TEXT_MAX);
+  return shown;
 }
 
 /** An instant as canonical UTC ISO-8601 (`toISOString`), so stored times compare as text. */
