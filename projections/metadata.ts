@@ -117,8 +117,10 @@ export function summaryJson(summary: SummaryFacts | undefined): string {
  */
 export function shownSummary(stored: string): SummaryFacts {
   const summary = JSON.parse(stored) as SummaryFacts;
-  const shown: SummaryFacts = { ...summary, title: cutShort(summary.title, SUMMARY_TEXT_MAX) };
-  if (summary.applicant !== undefined) shown.applicant = isIdNumber(summary.applicant) ? namelessPerson(summary.applicant) : cutShort(summary.applicant, SUMMARY_TEXT_MAX);
+  // A name that is not text (an event written by hand, a foreign tool) is shown as stored: one odd row must not fail a whole page.
+  const brief = (name: unknown) => (typeof name === 'string' ? cutShort(name, SUMMARY_TEXT_MAX) : name) as string;
+  const shown: SummaryFacts = { ...summary, title: brief(summary.title) };
+  if (summary.applicant !== undefined) shown.applicant = typeof summary.applicant === 'string' && isIdNumber(summary.applicant) ? namelessPerson(summary.applicant) : brief(summary.applicant);
   return shown;
 }
 
