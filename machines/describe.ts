@@ -5,7 +5,7 @@
  */
 import type { AnyMachineSnapshot, AnyStateNode } from 'xstate';
 import type { DeadlineRule } from '../calendars/types.js';
-import { orthogonalRouter, placeLabel, type Box, type Point } from './route.js';
+import { orthogonalRouter, placeLabels, type Box, type Point } from './route.js';
 import type { ProcessDefinition, Role, StateMeta, TaskSpec } from './types.js';
 
 /** The deadline rules in force by key (calendars/rules.ts): a diagram spells out the number a key stands for. */
@@ -270,6 +270,19 @@ const SIZE = {
 };
 const COLUMN = 300;
 const ROW = 130;
+/**
+ * How much further apart columns and rows go, and how much room the pool leaves right of its last
+ * column, in turn, when the flows' names do not all fit beside them: first taller rows, where a state's loops
+ * back from its gateway run above and below it, then room on the right, where a last state's loops have
+ * none, then wider columns.
+ */
+const WIDER: { column: number; row: number; right: number }[] = [
+  { column: 0, row: 30, right: 0 },
+  { column: 0, row: 30, right: 150 },
+  { column: 0, row: 60, right: 150 },
+  { column: 60, row: 60, right: 150 },
+  { column: 60, row: 90, right: 300 },
+];
 const LANE_HEADER = 30;
 const POOL_HEADER = 30;
 
@@ -281,7 +294,8 @@ const POOL_HEADER = 30;
  * orthogonally around the shapes (route.ts).
  */
 export function toBpmn(def: ProcessDefinition, rules?: DeadlineRuleTable): string {
-  // Routing the flows of the largest chart takes 75–170 ms: made once per definition and rule table
+  // Laying out the largest chart takes 250–500 ms (routed again, up to three times, until every flow's
+  // name finds a free place): made once per definition and rule table
   // (both immutable), not at every GET of the diagram, which held the server's event loop that long.
   const byRules = bpmnMade.get(def) ?? new Map<DeadlineRuleTable | undefined, string>();
   bpmnMade.set(def, byRules);
@@ -348,31 +362,6 @@ function makeBpmn(def: ProcessDefinition, rules?: DeadlineRuleTable): string {
     const role = key.split('#')[0] as Role;
     laneRows.set(role, Math.max(laneRows.get(role) ?? 1, n));
   }
-  const laneTop = new Map<Role, number>();
-  let y = 0;
-  for (const role of roles) {
-    laneTop.set(role, y);
-    y += (laneRows.get(role) ?? 1) * ROW;
-  }
-  const poolHeight = y;
-  const maxColumn = Math.max(...column.values());
-  const poolWidth = POOL_HEADER + LANE_HEADER + (maxColumn + 1) * COLUMN;
-
-  const bounds = new Map<string, Box>();
-  const centreIn = (role: Role, col: number, r: number, size: { width: number; height: number }, dx = 0): Box => {
-    const cx = POOL_HEADER + LANE_HEADER + 40 + col * COLUMN + SIZE.task.width / 2 + dx;
-    const cy = (laneTop.get(role) ?? 0) + r * ROW + ROW / 2;
-    return { x: cx - size.width / 2, y: cy - size.height / 2, ...size };
-  };
-  bounds.set(startId, centreIn(startRole, 0, row.get(startId) ?? 0, SIZE.event));
-  for (const state of states) {
-    const role = roleOf.get(state) ?? 'system';
-    const col = column.get(state) ?? 1;
-    const r = row.get(state) ?? 0;
-    bounds.set(id('State', state), centreIn(role, col, r, finals.has(state) ? SIZE.event : SIZE.task));
-    if (hasGateway(state)) bounds.set(id('Gateway', state), centreIn(role, col, r, SIZE.gateway, 150));
-  }
-
   // Flows.
   const flows: Flow[] = [{ id: 'Flow_start', name: def.start.label, source: startId, target: id('State', initial) }];
   for (const state of states) {
@@ -396,22 +385,55 @@ function makeBpmn(def: ProcessDefinition, rules?: DeadlineRuleTable): string {
     ...outgoing(node).map((f) => `${indent}<bpmn:outgoing>${f}</bpmn:outgoing>`),
   ];
 
-  // Edges: routed around every shape, the shortest (the main line, mostly) first so that it runs straight.
-  const shapes = [...bounds.values()];
-  const inside = { x: POOL_HEADER + LANE_HEADER + 5, y: 5, width: poolWidth - POOL_HEADER - LANE_HEADER - 10, height: poolHeight - 10 };
-  const route = orthogonalRouter(shapes, inside);
-  const reach = (flow: Flow) => span(bounds.get(flow.source), bounds.get(flow.target));
-  const paths = new Map<string, Point[]>();
-  for (const flow of [...flows].sort((a, b) => reach(a) - reach(b))) {
-    const [source, target] = [bounds.get(flow.source), bounds.get(flow.target)];
-    if (source && target) paths.set(flow.id, route(source, target) ?? [centre(source), centre(target)]);
+  // The layout: columns and rows this far apart, widened while some flow's name finds no free place beside it.
+  const layOut = ({ column: columnWidth, row: rowHeight, right }: { column: number; row: number; right: number }) => {
+    const laneTop = new Map<Role, number>();
+    let y = 0;
+    for (const role of roles) {
+      laneTop.set(role, y);
+      y += (laneRows.get(role) ?? 1) * rowHeight;
+    }
+    const poolHeight = y;
+    const maxColumn = Math.max(...column.values());
+    const poolWidth = POOL_HEADER + LANE_HEADER + (maxColumn + 1) * columnWidth + right;
+
+    const bounds = new Map<string, Box>();
+    const centreIn = (role: Role, col: number, r: number, size: { width: number; height: number }, dx = 0): Box => {
+      const cx = POOL_HEADER + LANE_HEADER + 40 + col * columnWidth + SIZE.task.width / 2 + dx;
+      const cy = (laneTop.get(role) ?? 0) + r * rowHeight + rowHeight / 2;
+      return { x: cx - size.width / 2, y: cy - size.height / 2, ...size };
+    };
+    bounds.set(startId, centreIn(startRole, 0, row.get(startId) ?? 0, SIZE.event));
+    for (const state of states) {
+      const role = roleOf.get(state) ?? 'system';
+      const col = column.get(state) ?? 1;
+      const r = row.get(state) ?? 0;
+      bounds.set(id('State', state), centreIn(role, col, r, finals.has(state) ? SIZE.event : SIZE.task));
+      if (hasGateway(state)) bounds.set(id('Gateway', state), centreIn(role, col, r, SIZE.gateway, 150));
+    }
+
+    // Edges: routed around every shape, the shortest (the main line, mostly) first so that it runs straight.
+    const shapes = [...bounds.values()];
+    const inside = { x: POOL_HEADER + LANE_HEADER + 5, y: 5, width: poolWidth - POOL_HEADER - LANE_HEADER - 10, height: poolHeight - 10 };
+    const route = orthogonalRouter(shapes, inside);
+    const reach = (flow: Flow) => span(bounds.get(flow.source), bounds.get(flow.target));
+    const paths = new Map<string, Point[]>();
+    for (const flow of [...flows].sort((a, b) => reach(a) - reach(b))) {
+      const [source, target] = [bounds.get(flow.source), bounds.get(flow.target)];
+      if (source && target) paths.set(flow.id, route(source, target) ?? [centre(source), centre(target)]);
+    }
+    // Labels: beside their flow, each kept off the shapes and the other labels.
+    const named = flows.filter((flow) => flow.name);
+    const placed = placeLabels(named.map((flow) => ({ text: flow.name ?? '', route: paths.get(flow.id) ?? [] })), shapes, inside);
+    const labels = new Map<string, Box>(named.flatMap((flow, i) => (placed.boxes[i] ? [[flow.id, placed.boxes[i]] as [string, Box]] : [])));
+    return { laneTop, poolHeight, poolWidth, bounds, paths, labels, rowHeight, fit: placed.fit };
+  };
+  let layout = layOut({ column: COLUMN, row: ROW, right: 0 });
+  for (const more of WIDER) {
+    if (layout.fit) break;
+    layout = layOut({ column: COLUMN + more.column, row: ROW + more.row, right: more.right });
   }
-  // Labels: beside their flow, in the order flows are listed, each kept off the shapes and the labels before it.
-  const labels = new Map<string, Box>();
-  for (const flow of flows) {
-    const box = flow.name ? placeLabel(flow.name, paths.get(flow.id) ?? [], shapes, [...labels.values()], inside) : undefined;
-    if (box) labels.set(flow.id, box);
-  }
+  const { laneTop, poolHeight, poolWidth, bounds, paths, labels, rowHeight } = layout;
 
   // Semantic model.
   const processId = `Process_${def.name}_v${def.version}`;
@@ -486,7 +508,7 @@ function makeBpmn(def: ProcessDefinition, rules?: DeadlineRuleTable): string {
   );
   for (const role of roles) {
     const top = laneTop.get(role) ?? 0;
-    const height = (laneRows.get(role) ?? 1) * ROW;
+    const height = (laneRows.get(role) ?? 1) * rowHeight;
     out.push(
       `      <bpmndi:BPMNShape id="Lane_${role}_di" bpmnElement="Lane_${role}" isHorizontal="true">`,
       `        <dc:Bounds x="${POOL_HEADER}" y="${top}" width="${poolWidth - POOL_HEADER}" height="${height}" />`,

@@ -214,6 +214,20 @@ function labelSizes(text: string): { width: number; height: number }[] {
   return short.length > 0 ? short : sizes.slice(0, 1);
 }
 
+/** Where along a stretch a label goes: its middle and near it first, then every STEP_ALONG along it. */
+const ALONG = [0.5, 0.3, 0.7, 0.15, 0.85];
+const STEP_ALONG = 10;
+
+/** Points along a stretch from `a` to `b`: the preferred fractions, then the rest every STEP_ALONG, nearest the middle first. */
+function pointsAlong(a: Point, b: Point): Point[] {
+  const length = Math.abs(b[0] - a[0]) + Math.abs(b[1] - a[1]);
+  const at = (t: number): Point => [Math.round(a[0] + (b[0] - a[0]) * t), Math.round(a[1] + (b[1] - a[1]) * t)];
+  const more = length === 0 ? [] : Array.from({ length: Math.floor(length / STEP_ALONG) + 1 }, (_, i) => (i * STEP_ALONG) / length);
+  more.sort((s, t) => Math.abs(s - 0.5) - Math.abs(t - 0.5));
+  const seen = new Set<string>();
+  return [...ALONG, ...more].map(at).filter((point) => !seen.has(`${point[0]},${point[1]}`) && Boolean(seen.add(`${point[0]},${point[1]}`)));
+}
+
 /** Boxes of a size touching the route at a point along one of its stretches, longest stretch first. */
 function besideRoute(route: Point[], { width, height }: { width: number; height: number }): Box[] {
   const stretches = route
@@ -221,8 +235,7 @@ function besideRoute(route: Point[], { width, height }: { width: number; height:
     .map((to, i): [Point, Point] => [route[i]!, to])
     .sort(([a, b], [c, d]) => Math.abs(d[0] - c[0]) + Math.abs(d[1] - c[1]) - (Math.abs(b[0] - a[0]) + Math.abs(b[1] - a[1])));
   return stretches.flatMap(([a, b]) =>
-    [0.5, 0.3, 0.7, 0.15, 0.85].flatMap((along) => {
-      const [px, py] = [Math.round(a[0] + (b[0] - a[0]) * along), Math.round(a[1] + (b[1] - a[1]) * along)];
+    pointsAlong(a, b).flatMap(([px, py]) => {
       // Touching the stretch or centred on it first, then further off it, up to the height of a task away.
       if (a[1] === b[1]) {
         const xs = [Math.round(px - width / 2), px + 2, px - width - 2];
@@ -236,20 +249,46 @@ function besideRoute(route: Point[], { width, height }: { width: number; height:
   );
 }
 
+/** Every place for a label of `text` beside `route`, on no shape and inside `area`, in order of preference. */
+function labelPlaces(text: string, route: Point[], shapes: Box[], area: Box): Box[] {
+  // Only the shapes near the route can be under a label beside it: the widest label and the furthest off it.
+  const reach = Math.max(...LABEL_WIDTHS) + Math.max(...AWAY) + MAX_LINES * LINE_HEIGHT;
+  const [xs, ys] = [route.map((p) => p[0]), route.map((p) => p[1])];
+  const [left, top] = [Math.min(...xs) - reach, Math.min(...ys) - reach];
+  const near = { x: left, y: top, width: Math.max(...xs) + reach - left, height: Math.max(...ys) + reach - top };
+  const nearby = shapes.filter((shape) => overlaps(shape, near));
+  return labelSizes(text).flatMap((size) => besideRoute(route, size).filter((box) => within(box, area) && !nearby.some((shape) => overlaps(box, shape))));
+}
+
 /**
- * Where to put an edge's label of `text`: touching its route, on no shape, inside `area`, on no label
- * already `placed` if it can be, else on as few as can be. Undefined when every place beside the route
- * is on a shape.
+ * Where to put each edge's label of `text`: touching its route, on no shape, inside `area` and on no
+ * other label. Each takes its first free place, in the order given; one that finds none is moved to
+ * the front and all are placed again, up to once per label. Returns the boxes in the order of `labels`
+ * and whether they all fit; where they do not, a label that found no free place sits on as few
+ * labels as it can (undefined when every place beside its route is on a shape).
  */
-export function placeLabel(text: string, route: Point[], shapes: Box[], placed: Box[], area: Box): Box | undefined {
-  let best: { box: Box; clashes: number } | undefined;
-  for (const size of labelSizes(text)) {
-    for (const box of besideRoute(route, size)) {
-      if (!within(box, area) || shapes.some((shape) => overlaps(box, shape))) continue;
-      const clashes = placed.filter((other) => overlaps(box, other)).length;
-      if (clashes === 0) return box;
-      if (!best || clashes < best.clashes) best = { box, clashes };
+export function placeLabels(labels: { text: string; route: Point[] }[], shapes: Box[], area: Box): { boxes: (Box | undefined)[]; fit: boolean } {
+  const places = labels.map(({ text, route }) => labelPlaces(text, route, shapes, area));
+  // The label with the fewest places first: one with many can still go round it.
+  let order = labels.map((_, i) => i).sort((i, j) => places[i]!.length - places[j]!.length || i - j);
+  let best: { boxes: (Box | undefined)[]; misfits: number } | undefined;
+  for (let attempt = 0; attempt <= labels.length; attempt++) {
+    const boxes: (Box | undefined)[] = labels.map(() => undefined);
+    const placed: Box[] = [];
+    const misfits: number[] = [];
+    for (const i of order) {
+      const free = places[i]!.find((box) => !placed.some((other) => overlaps(box, other)));
+      if (!free) misfits.push(i);
+      boxes[i] = free;
+      if (free) placed.push(free);
     }
+    if (misfits.length === 0) return { boxes, fit: true };
+    for (const i of misfits) {
+      const clashes = (box: Box) => placed.filter((other) => overlaps(box, other)).length;
+      boxes[i] = places[i]!.reduce<Box | undefined>((least, box) => (least && clashes(least) <= clashes(box) ? least : box), undefined);
+    }
+    if (!best || misfits.length < best.misfits) best = { boxes, misfits: misfits.length };
+    order = [...misfits, ...order.filter((i) => !misfits.includes(i))];
   }
-  return best?.box;
+  return { boxes: best?.boxes ?? [], fit: false };
 }

@@ -304,6 +304,20 @@ describe.each(registry.list().map((def) => [def.name, def.version, def] as const
         expect(points.slice(1).some((to, i) => segmentEnters(points[i]!, to, near)), `${id}'s label beside its flow`).toBe(true);
       }
     });
+
+    it('draws the name of every named flow, over no other flow’s name and no flow node, so each name reads as its own arrow’s', () => {
+      const shapes = flowNodes.map((n) => ({ id: n.attributes.id ?? '', box: boundsOf(n.attributes.id ?? '') }));
+      const labels = byName('bpmndi:BPMNEdge').flatMap((edge) => {
+        const bounds = edge.children.find((c) => c.name === 'bpmndi:BPMNLabel')?.children.find((c) => c.name === 'dc:Bounds');
+        return bounds ? [{ id: edge.attributes.bpmnElement ?? '', box: boxOf(bounds.attributes) }] : [];
+      });
+      const unlabelled = flows.filter((f) => f.attributes.name && !labels.some((l) => l.id === f.attributes.id)).map((f) => `${f.attributes.id} has no label`);
+      const clashes = [
+        ...labels.flatMap((a, i) => labels.slice(i + 1).filter((b) => overlaps(a.box, b.box)).map((b) => `${a.id}'s label over ${b.id}'s`)),
+        ...labels.flatMap((a) => shapes.filter((s) => overlaps(a.box, s.box)).map((s) => `${a.id}'s label over ${s.id}`)),
+      ];
+      expect({ unlabelled, clashes }).toEqual({ unlabelled: [], clashes: [] });
+    });
   });
 });
 
