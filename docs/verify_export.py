@@ -13,6 +13,7 @@ import argparse
 import hashlib
 import json
 import sys
+from datetime import datetime
 
 GENESIS = "0" * 64
 NOTICE_STREAM = "calendar-notices"
@@ -153,6 +154,22 @@ def lines_of(raw):
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
+def instant(text):
+    """An ISO 8601 time with its offset (`Z`, `+08:00`) as an aware datetime; None when it is not one."""
+    try:
+        value = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else None
+
+
+def in_period(at, period):
+    """Whether `at` lies in [from, to): compared as instants, so `…:00Z`, `…:00.000Z` and `…T08:00:00+08:00` are one
+    (compared as text, `…:00.123Z` sorted before `…:00Z` and a line of the period's first second was outside it)."""
+    when = instant(at)
+    return when is not None and instant(period[0]) <= when < instant(period[1])
+
+
 def verify(raw, period=None):
     """Checks the bytes of an export; answers (exit code, report lines)."""
     report = []
@@ -197,7 +214,7 @@ def verify(raw, period=None):
         if line.get("unreadable") is True:
             fail(f"the server could not read this event when exporting ({line.get('stream')} revision {line.get('revision')}): the file holds only where it was")
             continue
-        if period and isinstance(line.get("at"), str) and not (period[0] <= line["at"] < period[1]):
+        if period and isinstance(line.get("at"), str) and not in_period(line["at"], period):
             fail(f"at {line['at']} is outside the period [{period[0]}, {period[1]})")
         if "caseId" not in line:
             fail("no caseId: not a line of an audit export")
@@ -266,9 +283,14 @@ def verify(raw, period=None):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Check an audit export (NDJSON) from the file alone.")
     parser.add_argument("file")
-    parser.add_argument("--from", dest="start", help="the period's start as asked, UTC as toISOString writes it (2026-01-01T00:00:00.000Z)")
+    parser.add_argument("--from", dest="start", help="the period's start as asked, with its offset (2026-01-01T00:00:00Z, 2026-01-01T08:00:00+08:00)")
     parser.add_argument("--to", dest="end", help="the period's end (not included)")
     args = parser.parse_args(argv)
+    for name, value in (("--from", args.start), ("--to", args.end)):
+        if value is not None and instant(value) is None:
+            parser.error(f"{name} {value}: not a time with its offset, such as 2026-01-01T00:00:00.000Z or 2026-01-01T08:00:00+08:00")
+    if (args.start is None) != (args.end is None):
+        parser.error("--from and --to go together: the period the export was asked for")
     try:
         with open(args.file, "rb") as f:
             raw = f.read()

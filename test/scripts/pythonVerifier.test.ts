@@ -95,6 +95,19 @@ describe('the Python reference of docs/AUDIT_EXPORT.md, on an export of every pr
     expect(await reference('narrower', lines, ['--from', '2025-12-01T00:00:00.000Z', '--to', '2030-01-01T00:00:00.000Z'])).toBe(1);
   });
 
+  it('given the period as the README’s curl writes it (no milliseconds) or in Beijing time, then it is the same instants: no line in it is named', async () => {
+    // The earliest line's second, as `from=2026-01-01T00:00:00Z` writes one: compared as text,
+    // `…:00.123Z` sorted before `…:00Z` and every line of that second was "outside the period".
+    const first = parsed()
+      .map((e) => e.at as string)
+      .sort()[0]!;
+    const second = `${first.slice(0, 19)}Z`;
+    expect(await reference('noMillis', lines, ['--from', second, '--to', '2030-01-01T00:00:00Z'])).toBe(0);
+    const beijing = (iso: string) => new Date(Date.parse(iso) + 8 * 3600_000).toISOString().replace('Z', '+08:00');
+    expect(await reference('beijing', lines, ['--from', beijing(first), '--to', '2030-01-01T08:00:00+08:00'])).toBe(0);
+    expect(await reference('beijingLater', lines, ['--from', beijing(new Date(Date.parse(first) + 1).toISOString()), '--to', '2030-01-01T08:00:00+08:00'])).toBe(1);
+  });
+
   it('given the file tampered with, cut, reordered or re-saved, then it reaches the verdict npm run verify-export reaches', async () => {
     const events = parsed();
     const dump = (e: unknown) => JSON.stringify(e);
