@@ -333,3 +333,21 @@ describe('a notice re-stating many cases (a load over tens of thousands takes mi
     expect(lines.at(-1)!.msg).toContain('重新核定 20 个');
   });
 });
+
+describe('a notice load that did not finish (the server stopped mid-way), finished by the timer pass', () => {
+  it('given 3 objections whose provisional deadlines a stored notice was never applied to, when the timer pass runs, then it re-states them and the log says so, by name, with the count', async () => {
+    for (let i = 0; i < 3; i++) await given(w, 'objection');
+    // What PUT /v1/calendar/2027 does first; the re-statement that follows it never ran.
+    await w.calendar.load(notice2027, admin);
+    const lines: { msg: string; restated?: number }[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const text of chunk.toString('utf8').split('\n')) if (text) lines.push(JSON.parse(text) as (typeof lines)[number]);
+        done();
+      },
+    });
+    const scheduler = new Scheduler({ engine: w.engine, store: w.store, clock: w.clock, logger: pino({ level: 'info' }, sink) });
+    await scheduler.fireDueTimers();
+    expect(lines.filter((l) => l.restated !== undefined)).toEqual([expect.objectContaining({ restated: 3, msg: expect.stringContaining('补做 3 个案件的期限重新核定') })]);
+  });
+});
