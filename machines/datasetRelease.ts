@@ -192,9 +192,12 @@ export const rulesV2 = {
       zh: '开放数据目录的字段、个人信息、覆盖范围、开放属性或服务方式修改后，须重新进行安全审查并确定脱敏规则，再提交开放数据',
       en: 'The catalogue entry changed (fields, personal information, coverage, attribute or service modes) after its security review or desensitization rules: review it and set its rules again before submitting.',
     },
+    // Only a review or rules that were made, on an earlier draft: one never made is missing, and
+    // securityReviewPassed / desensitizationRulesSet say so (the guard refuses the same commands).
     holds: (context) => {
       const current = context.draftVersion ?? 0;
-      return (context.securityReview?.forDraft ?? 0) === current && (context.desensitization?.forDraft ?? 0) === current;
+      const stale = (made?: { forDraft?: number }) => made !== undefined && (made.forDraft ?? 0) !== current;
+      return !stale(context.securityReview) && !stale(context.desensitization);
     },
   } satisfies RuleSpec<DatasetReleaseContext, unknown>,
   // 第九条(一): 确定脱敏规则 — of the fields the entry opens
