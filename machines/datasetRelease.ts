@@ -182,6 +182,19 @@ export const rules = {
  */
 const SUBSTANTIVE = ['fields', 'containsPersonalInfo', 'coverage', 'openAttribute', 'conditions', 'basis', 'serviceModes'] as const;
 
+/** v3: the same value, whatever the order of an object's keys (a field sent again unchanged is no change). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => sameValue(item, b[i]));
+  }
+  if (isObject(a) && isObject(b)) {
+    const ka = Object.keys(a as object).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+    const kb = Object.keys(b as object).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+    return ka.length === kb.length && ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  }
+  return a === b;
+}
+
 /** v2's further rules: the review and the rules are those of the draft submitted. */
 export const rulesV2 = {
   // 第九条(一), 第二十二条: 进行安全审查，确定脱敏规则，提交开放数据 — of the data submitted, not of an earlier draft
@@ -230,10 +243,13 @@ export const rulesV2 = {
 
 /**
  * The chart of a version. v1 let a review and rules made on an earlier draft carry a changed entry
- * to submission, and took rules for fields the entry does not have; v2 refuses both.
+ * to submission, and took rules for fields the entry does not have; v2 refuses both. v2 counted a
+ * key sent at all as a change (a front end that saves the whole form made every review stale); v3
+ * counts a key whose value differs from the draft's.
  */
-function chart(version: 1 | 2) {
+function chart(version: 1 | 2 | 3) {
   const v2 = version >= 2;
+  const v3 = version >= 3;
   return setup({
   types: {
     context: {} as DatasetReleaseContext,
@@ -262,7 +278,7 @@ function chart(version: 1 | 2) {
     countDraftVersion: assign({
       draftVersion: ({ context, event }) => {
         assertEvent(event, 'UPDATE_DRAFT');
-        const changed = SUBSTANTIVE.some((key) => key in event.data);
+        const changed = SUBSTANTIVE.some((key) => key in event.data && (!v3 || !sameValue(event.data[key], context.draft[key])));
         return (context.draftVersion ?? 0) + (changed ? 1 : 0);
       },
     }),
@@ -361,8 +377,10 @@ function chart(version: 1 | 2) {
 
 /** v1's chart: cases started on it keep folding with it. */
 export const datasetReleaseMachineV1 = chart(1);
+/** v2's chart: cases started on it keep folding with it. */
+export const datasetReleaseMachineV2 = chart(2);
 /** The chart new cases start on. */
-export const datasetReleaseMachine = chart(2);
+export const datasetReleaseMachine = chart(3);
 
 // ── Definition ──────────────────────────────────────────────────────────────────────────
 
@@ -434,9 +452,19 @@ export const datasetReleaseV1: ProcessDefinition<DatasetReleaseContext> = {
  * fields, personal information, coverage, attribute or service modes changed no longer carry it to
  * submission, and a rule must name a field of the entry.
  */
-export const datasetRelease: ProcessDefinition<DatasetReleaseContext> = {
+export const datasetReleaseV2: ProcessDefinition<DatasetReleaseContext> = {
   ...datasetReleaseV1,
   version: 2,
-  machine: datasetReleaseMachine,
+  machine: datasetReleaseMachineV2,
   commands: commandsV2,
+};
+
+/**
+ * The version new cases start on: v2, where an UPDATE_DRAFT makes the review and the rules stale only
+ * when it changes what is opened or how — a whole form saved again with a new title leaves them standing.
+ */
+export const datasetRelease: ProcessDefinition<DatasetReleaseContext> = {
+  ...datasetReleaseV2,
+  version: 3,
+  machine: datasetReleaseMachine,
 };

@@ -57,4 +57,25 @@ describe('datasetRelease over HTTP: a SUBMIT refused after the catalogue was edi
     expect((await send(id, 'SET_DESENSITIZATION_RULES', { rules: [{ field: '法定代表人', method: 'mask' }] })).status).toBe(200);
     expect((await send(id, 'SUBMIT')).status).toBe(200);
   });
+
+  // README "datasetRelease": a new title leaves the review standing; a front end saves the whole form.
+  it('given a reviewed entry, when the whole form is saved again with only a new title, then SUBMIT is accepted; a real change of fields still needs a new review (第九条(一))', async () => {
+    const plain = { ...entry, containsPersonalInfo: false };
+    const started = await api.call('POST', '/v1/cases', { as: token, body: { process: 'datasetRelease', input: plain } });
+    const id = started.body.id as string;
+    expect((await send(id, 'RECORD_SECURITY_REVIEW', { passed: true })).status).toBe(200);
+    expect((await send(id, 'SET_DESENSITIZATION_RULES', { noneNeeded: true, reason: '登记信息为公示信息' })).status).toBe(200);
+    const { providerOrg: _providerOrg, ...wholeForm } = plain;
+    expect((await send(id, 'UPDATE_DRAFT', { ...wholeForm, title: '济南市市场主体登记信息（2026 年版）' })).status).toBe(200);
+    const submitted = await send(id, 'SUBMIT');
+    expect(submitted.body.detail).toBeUndefined();
+    expect(submitted.status).toBe(200);
+
+    const other = await api.call('POST', '/v1/cases', { as: token, body: { process: 'datasetRelease', input: plain } });
+    const otherId = other.body.id as string;
+    await send(otherId, 'RECORD_SECURITY_REVIEW', { passed: true });
+    await send(otherId, 'SET_DESENSITIZATION_RULES', { noneNeeded: true, reason: '登记信息为公示信息' });
+    expect((await send(otherId, 'UPDATE_DRAFT', { ...wholeForm, fields: [...plain.fields, { name: '住所' }] })).status).toBe(200);
+    expect((await send(otherId, 'SUBMIT')).body).toMatchObject({ status: 422, rule: 'reviewCoversDraft' });
+  });
 });

@@ -9,7 +9,7 @@ import type { ProcessDefinition } from '../../machines/types.js';
 const v2 = (def: ProcessDefinition): ProcessDefinition => ({ ...def, version: 2, title: `${def.title}（修订）` });
 
 describe('the registry of 鲁数发〔2022〕15号', () => {
-  it('holds the five processes, conditionalApplication at versions 1 to 6, datasetRelease at 1 and 2', () => {
+  it('holds the five processes, conditionalApplication at versions 1 to 6, datasetRelease at 1 to 3', () => {
     expect(registry.names()).toEqual(['conditionalApplication', 'datasetRelease', 'listAdjustment', 'objection', 'unopenedDataRequest']);
     expect(registry.list().map((def) => `${def.name}@${def.version}`)).toEqual([
       'conditionalApplication@1',
@@ -20,6 +20,7 @@ describe('the registry of 鲁数发〔2022〕15号', () => {
       'conditionalApplication@6',
       'datasetRelease@1',
       'datasetRelease@2',
+      'datasetRelease@3',
       'listAdjustment@1',
       'objection@1',
       'unopenedDataRequest@1',
@@ -31,7 +32,7 @@ describe('the registry of 鲁数发〔2022〕15号', () => {
   });
 
   it('knows no unknown process or version', () => {
-    expect(registry.get('datasetRelease', 3)).toBeUndefined();
+    expect(registry.get('datasetRelease', 4)).toBeUndefined();
     expect(registry.get('openList', 1)).toBeUndefined();
     expect(registry.latest('openList')).toBeUndefined();
   });
