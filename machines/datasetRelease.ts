@@ -59,7 +59,8 @@ export type Desensitization = z.infer<typeof DesensitizationRules>;
 const schemas = {
   UPDATE_DRAFT: DatasetReleaseStart.omit({ providerOrg: true })
     .partial()
-    .refine((update) => Object.keys(update).length > 0, '至少修改一项'),
+    // Only when nothing else is wrong: a lone providerOrg (not changeable) is refused for that, not as "nothing changed".
+    .refine((update) => Object.keys(update).length > 0, { message: '至少修改一项', when: (payload) => (payload.issues ?? []).length === 0 }),
   RECORD_SECURITY_REVIEW: form({ passed: Flag, notes: Text.optional() }),
   SET_DESENSITIZATION_RULES: DesensitizationRules,
   SUBMIT: NoData,

@@ -78,4 +78,17 @@ describe('datasetRelease over HTTP: a SUBMIT refused after the catalogue was edi
     expect((await send(otherId, 'UPDATE_DRAFT', { ...wholeForm, fields: [...plain.fields, { name: '住所' }] })).status).toBe(200);
     expect((await send(otherId, 'SUBMIT')).body).toMatchObject({ status: 422, rule: 'reviewCoversDraft' });
   });
+
+  // FORMS.md: UPDATE_DRAFT takes any start field but providerOrg.
+  it('given a draft, when UPDATE_DRAFT tries to change providerOrg, then VALIDATION_FAILED names that field only, not "change at least one field"', async () => {
+    const started = await api.call('POST', '/v1/cases', { as: token, body: { process: 'datasetRelease', input: entry } });
+    const id = started.body.id as string;
+    for (const [headers, notSaid] of [[{}, '至少修改一项'], [{ 'accept-language': 'en' }, 'at least one']] as const) {
+      const refused = await send(id, 'UPDATE_DRAFT', { providerOrg: '370102-scjgj' }, headers);
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors).toHaveLength(1);
+      expect(refused.body.detail).toContain('providerOrg');
+      expect(refused.body.detail).not.toContain(notSaid);
+    }
+  });
 });
