@@ -461,7 +461,7 @@ export const datasetReleaseV2: ProcessDefinition<DatasetReleaseContext> = {
 };
 
 /**
- * The version new cases start on: v2, where an UPDATE_DRAFT makes the review and the rules stale only
+ * The version new cases start on: v3, where an UPDATE_DRAFT makes the review and the rules stale only
  * when it changes what is opened or how — a whole form saved again with a new title leaves them standing.
  */
 export const datasetRelease: ProcessDefinition<DatasetReleaseContext> = {

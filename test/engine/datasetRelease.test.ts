@@ -259,7 +259,7 @@ describe('datasetRelease: refusals store nothing', () => {
 
   it.each([
     ['UPDATE_DRAFT with no field', drafting, 'UPDATE_DRAFT', {}, ''],
-    ['UPDATE_DRAFT changing the provider', drafting, 'UPDATE_DRAFT', { providerOrg: orgs.otherProvider }, ''],
+    ['UPDATE_DRAFT changing the provider', drafting, 'UPDATE_DRAFT', { providerOrg: orgs.otherProvider }, 'providerOrg'],
     ['RECORD_SECURITY_REVIEW without passed', drafting, 'RECORD_SECURITY_REVIEW', { notes: '已审查' }, 'passed'],
     ['SET_DESENSITIZATION_RULES with an unknown method', drafting, 'SET_DESENSITIZATION_RULES', { rules: [{ field: 'count', method: 'encrypt' }] }, 'rules.0.method'],
     ['RETURN without reasons', underReview, 'RETURN', { reasons: [] }, 'reasons'],
