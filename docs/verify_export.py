@@ -6,8 +6,9 @@ from that page, and held to the same verdicts as `npm run verify-export` by test
 
     python3 verify_export.py events.ndjson [--from 2026-01-01T00:00:00.000Z --to 2026-07-01T00:00:00.000Z]
 
-Exit 0: every check holds. 1: something does not (each named on stdout, FAIL ...). 2: the file cannot
+Exit 0: every check holds. 1: something does not (each named on stdout, 不符 ...). 2: the file cannot
 be checked (not readable; or an export of a release before its lines carried what their hashes cover).
+The report is in Chinese; `--lang en` writes it in English.
 """
 import argparse
 import hashlib
@@ -20,6 +21,13 @@ NOTICE_STREAM = "calendar-notices"
 TASK_FIELDS = ("stage", "label", "role", "org", "enteredAt", "dueAt", "dueDate", "basis", "provisional", "calendarVersion")
 # What a case line takes from its stored event itself rather than from the event's metadata.
 FROM_EVENT = ("stream", "revision", "position", "id", "type", "data", "metadata")
+# The report's language: Chinese, or English with --lang en.
+LANG = "zh"
+
+
+def t(zh, en):
+    """A line of the report in the language asked for."""
+    return en if LANG == "en" else zh
 
 
 # ── The canonical JSON a hash covers: JavaScript's JSON.stringify of the object, keys sorted ──────────
@@ -176,7 +184,7 @@ def verify(raw, period=None):
     try:
         lines = lines_of(raw)
     except UnicodeDecodeError as err:
-        return 1, [f"FAIL the file is not UTF-8 text: {err}"]
+        return 1, [t(f"不符 文件不是 UTF-8 文本：{err}", f"FAIL the file is not UTF-8 text: {err}")]
     last_position = None
     chains = {}  # stream -> (revision, hash) of its last line
     notice_revisions = {}
@@ -190,92 +198,92 @@ def verify(raw, period=None):
         def fail(message, number=number):
             nonlocal failures
             failures += 1
-            report.append(f"FAIL line {number}: {message}")
+            report.append(t(f"不符 第 {number} 行：{message}", f"FAIL line {number}: {message}"))
 
         try:
             line = json.loads(text)
         except ValueError as err:
-            fail(f"not JSON ({err})")
+            fail(t(f"不是 JSON（{err}）", f"not JSON ({err})"))
             continue
         if not isinstance(line, dict):
-            fail("not a JSON object")
+            fail(t("不是 JSON 对象", "not a JSON object"))
             continue
         if isinstance(line.get("type"), str) and line["type"].startswith("urn:sd-open-data:problem:") and isinstance(line.get("status"), int):
-            fail(f"an error answer of the API ({line['status']}: {line.get('detail')}), not an exported event")
+            fail(t(f"这是接口的错误应答（{line['status']}：{line.get('detail')}），不是导出的事件", f"an error answer of the API ({line['status']}: {line.get('detail')}), not an exported event"))
             continue
         position = line.get("position")
         if position is not None:
             if not isinstance(position, int) or isinstance(position, bool) or position < 0:
-                fail(f"position {position!r} is not a whole number from 0 on, as positions in the log are")
+                fail(t(f"位置 {position!r} 不是从 0 起的整数（日志中的位置都是）", f"position {position!r} is not a whole number from 0 on, as positions in the log are"))
             else:
                 if last_position is not None and position <= last_position[0]:
-                    fail(f"position {position} is not after line {last_position[1]}'s {last_position[0]}: a line repeated, swapped or moved")
+                    fail(t(f"位置 {position} 不在第 {last_position[1]} 行的位置 {last_position[0]} 之后：有行重复、对调或被移动", f"position {position} is not after line {last_position[1]}'s {last_position[0]}: a line repeated, swapped or moved"))
                 last_position = (position, number)
         if line.get("unreadable") is True:
-            fail(f"the server could not read this event when exporting ({line.get('stream')} revision {line.get('revision')}): the file holds only where it was")
+            fail(t(f"导出时服务无法读取该事件（{line.get('stream')} 版本 {line.get('revision')}）：文件中只有它的位置", f"the server could not read this event when exporting ({line.get('stream')} revision {line.get('revision')}): the file holds only where it was"))
             continue
         if period and isinstance(line.get("at"), str) and not in_period(line["at"], period):
-            fail(f"at {line['at']} is outside the period [{period[0]}, {period[1]})")
+            fail(t(f"at {line['at']} 不在所导出的期间 [{period[0]}, {period[1]}) 内", f"at {line['at']} is outside the period [{period[0]}, {period[1]})"))
         if "caseId" not in line:
-            fail("no caseId: not a line of an audit export")
+            fail(t("没有 caseId：不是审计导出的行", "no caseId: not a line of an audit export"))
             continue
         if line["caseId"] is None:
             # A holiday notice: not hash-chained, but its stream's revisions follow on.
             if line.get("stream") != NOTICE_STREAM or "metadata" in line:
-                fail("marked as no case's (caseId null), yet not a holiday notice")
+                fail(t("标为不属于任何案件（caseId 为 null），却不是节假日安排", "marked as no case's (caseId null), yet not a holiday notice"))
                 continue
             notices += 1
             revision = line.get("revision")
             before = notice_revisions.get(NOTICE_STREAM)
             if not isinstance(revision, int) or isinstance(revision, bool) or revision < 0:
-                fail("a holiday notice without its revision")
+                fail(t("节假日安排缺少版本号（revision）", "a holiday notice without its revision"))
             elif before is not None and revision <= before:
-                fail(f"holiday notice revision {revision} repeats or comes out of order (revision {before} came before)")
+                fail(t(f"节假日安排版本 {revision} 重复或顺序不对（前面已有版本 {before}）", f"holiday notice revision {revision} repeats or comes out of order (revision {before} came before)"))
             else:
                 if before is not None and revision != before + 1:
-                    fail(f"holiday notice revision {before + 1} is missing (the one before is revision {before})")
+                    fail(t(f"缺少节假日安排版本 {before + 1}（前一个是版本 {before}）", f"holiday notice revision {before + 1} is missing (the one before is revision {before})"))
                 notice_revisions[NOTICE_STREAM] = revision
             continue
         missing = [f for f in ("stream", "revision", "id", "type", "data", "metadata") if f not in line]
         if missing or not isinstance(line["metadata"], dict) or not isinstance(line["revision"], int):
-            fail(f"lacks what its hash covers ({', '.join(missing) or 'metadata, revision'})")
+            fail(t(f"缺少哈希所覆盖的内容（{'、'.join(missing) or 'metadata、revision'}）", f"lacks what its hash covers ({', '.join(missing) or 'metadata, revision'})"))
             if "stream" not in line and "metadata" not in line:
                 lacking += 1
             continue
         if position is None:
-            fail("lacks its position in the log")
+            fail(t("缺少它在日志中的位置（position）", "lacks its position in the log"))
         case_events += 1
         stored = line["metadata"]
         stream, revision = line["stream"], line["revision"]
         recomputed = event_hash(line)
         if recomputed != stored.get("hash"):
-            fail(f"{stream} revision {revision}: the event's content hashes to {recomputed}, not to its stored hash {stored.get('hash')}")
+            fail(t(f"{stream} 版本 {revision}：事件内容的哈希为 {recomputed}，与所存哈希 {stored.get('hash')} 不符", f"{stream} revision {revision}: the event's content hashes to {recomputed}, not to its stored hash {stored.get('hash')}"))
         expected = shown(stored)
         differ = sorted(f for f in expected if f not in line or not _same(line[f], expected[f]))
         differ += sorted(f for f in line if f not in expected and f not in FROM_EVENT)
         if differ:
-            fail(f"readable fields differ from the stored event: {', '.join(differ)}")
+            fail(t(f"可读字段与所存事件不一致：{'、'.join(differ)}", f"readable fields differ from the stored event: {', '.join(differ)}"))
         before = chains.get(stream)
         if before is None:
             if revision == 0 and stored.get("prevHash") != GENESIS:
-                fail(f"{stream}: the case's first event does not start the hash chain (prevHash is not 64 zeros)")
+                fail(t(f"{stream}：案件的第一个事件没有开始哈希链（prevHash 不是 64 个 0）", f"{stream}: the case's first event does not start the hash chain (prevHash is not 64 zeros)"))
             elif revision > 0:
-                trusted.append(f"{stream} from revision {revision}")
+                trusted.append(t(f"{stream} 自版本 {revision} 起", f"{stream} from revision {revision}"))
         elif revision <= before[0]:
-            fail(f"{stream} revision {revision} repeats or comes out of order (revision {before[0]} came before)")
+            fail(t(f"{stream} 版本 {revision} 重复或顺序不对（前面已有版本 {before[0]}）", f"{stream} revision {revision} repeats or comes out of order (revision {before[0]} came before)"))
             continue
         elif revision != before[0] + 1:
-            fail(f"{stream} revision {before[0] + 1} is missing (the one before is revision {before[0]})")
+            fail(t(f"缺少 {stream} 版本 {before[0] + 1}（前一个是版本 {before[0]}）", f"{stream} revision {before[0] + 1} is missing (the one before is revision {before[0]})"))
         elif stored.get("prevHash") != before[1]:
-            fail(f"{stream} revision {revision}: prevHash is not the hash of revision {before[0]}")
+            fail(t(f"{stream} 版本 {revision}：prevHash 不是版本 {before[0]} 的哈希", f"{stream} revision {revision}: prevHash is not the hash of revision {before[0]}"))
         chains[stream] = (revision, stored.get("hash"))
     if read == 0:
-        return 1, ["FAIL the file holds no event: nothing to verify"]
-    for t in trusted:
-        report.append(f"TRUST the period starts inside this case, its first prevHash taken on trust: {t}")
-    report.append(f"{read} lines: {case_events} case events of {len(chains)} cases, {notices} holiday notices; {failures} problems")
+        return 1, [t("不符 文件中没有事件：无可核验", "FAIL the file holds no event: nothing to verify")]
+    for trust in trusted:
+        report.append(t(f"采信 期间从该案件中途开始，其第一个 prevHash 予以采信：{trust}", f"TRUST the period starts inside this case, its first prevHash taken on trust: {trust}"))
+    report.append(t(f"{read} 行：{len(chains)} 个案件的 {case_events} 个事件，{notices} 个节假日安排；{failures} 处不符", f"{read} lines: {case_events} case events of {len(chains)} cases, {notices} holiday notices; {failures} problems"))
     if failures and case_events == 0 and lacking == failures:
-        report.append("an export of a release before its lines carried what their hashes cover: export the period again, or verify each case on the server")
+        report.append(t("这是早期版本的导出，其行不含哈希所覆盖的内容：请重新导出该期间，或在服务端逐个核验案件", "an export of a release before its lines carried what their hashes cover: export the period again, or verify each case on the server"))
         return 2, report
     return (1 if failures else 0), report
 
@@ -285,17 +293,20 @@ def main(argv=None):
     parser.add_argument("file")
     parser.add_argument("--from", dest="start", help="the period's start as asked, with its offset (2026-01-01T00:00:00Z, 2026-01-01T08:00:00+08:00)")
     parser.add_argument("--to", dest="end", help="the period's end (not included)")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="the report's language: zh (default) or en")
     args = parser.parse_args(argv)
+    global LANG
+    LANG = args.lang
     for name, value in (("--from", args.start), ("--to", args.end)):
         if value is not None and instant(value) is None:
-            parser.error(f"{name} {value}: not a time with its offset, such as 2026-01-01T00:00:00.000Z or 2026-01-01T08:00:00+08:00")
+            parser.error(t(f"{name} {value}：不是带时区偏移的时刻，例如 2026-01-01T00:00:00.000Z 或 2026-01-01T08:00:00+08:00", f"{name} {value}: not a time with its offset, such as 2026-01-01T00:00:00.000Z or 2026-01-01T08:00:00+08:00"))
     if (args.start is None) != (args.end is None):
-        parser.error("--from and --to go together: the period the export was asked for")
+        parser.error(t("--from 与 --to 须一同给出：即导出时所请求的期间", "--from and --to go together: the period the export was asked for"))
     try:
         with open(args.file, "rb") as f:
             raw = f.read()
     except OSError as err:
-        print(f"cannot read {args.file}: {err}", file=sys.stderr)
+        print(t(f"无法读取 {args.file}：{err}", f"cannot read {args.file}: {err}"), file=sys.stderr)
         return 2
     code, report = verify(raw, (args.start, args.end) if args.start and args.end else None)
     print("\n".join(report))

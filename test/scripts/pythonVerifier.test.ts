@@ -90,6 +90,23 @@ describe('the Python reference of docs/AUDIT_EXPORT.md, on an export of every pr
     expect([ran.stderr, ran.stdout]).toEqual(['', '0\n']);
   });
 
+  it('given a line tampered with, then the report names it in Chinese (the house’s language), and in English with --lang en', async () => {
+    const events = parsed();
+    const k = events.findIndex((e) => e.caseId);
+    const tampered = events.map((e, i) => JSON.stringify(i === k ? { ...e, data: { ...e.data, note: '改过' } } : e));
+    const path = join(w.dir, 'language.ndjson');
+    writeFileSync(path, tampered.map((l) => `${l}\n`).join(''));
+    const zh = await spawnText('python3', [REFERENCE, path]);
+    expect(zh.status).toBe(1);
+    expect(zh.stdout).toContain(`不符 第 ${k + 1} 行：`);
+    expect(zh.stdout).toMatch(/处不符\n$/);
+    expect(zh.stdout).not.toMatch(/FAIL|problems/);
+    const en = await spawnText('python3', [REFERENCE, path, '--lang', 'en']);
+    expect(en.status).toBe(1);
+    expect(en.stdout).toContain(`FAIL line ${k + 1}: `);
+    expect(en.stdout).toMatch(/ problems\n$/);
+  });
+
   it('given the period asked for, then every line’s at is in it; given a narrower one, then the lines outside it are named', async () => {
     expect(await reference('period', lines, ['--from', '2025-01-01T00:00:00.000Z', '--to', '2030-01-01T00:00:00.000Z'])).toBe(0);
     expect(await reference('narrower', lines, ['--from', '2025-12-01T00:00:00.000Z', '--to', '2030-01-01T00:00:00.000Z'])).toBe(1);
