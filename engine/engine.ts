@@ -13,7 +13,7 @@ import { regionContains, type Directory } from '../directory/directory.js';
 import { mayActFor, organisationsFor, type CaseParties } from '../directory/jurisdiction.js';
 import type { ProcessRegistry } from '../machines/registry.js';
 import { acceptedCommands, isFinal, stateLabel, stateName, stateTask } from '../machines/describe.js';
-import { cutShort, shown, SUMMARY_TEXT_MAX, unknownFields } from '../machines/schemas.js';
+import { cutShort, shown, summaryInBrief, unknownFields } from '../machines/schemas.js';
 import type { Actor, CommandSpec, ProcessDefinition, TaskSpec } from '../machines/types.js';
 import { DamagedStreamError, EngineError, named, refuse, UpgradeRequiredError, type CaseNow, type Message } from './errors.js';
 import { deterministicId, newId, streamOf } from './ids.js';
@@ -687,10 +687,8 @@ export class Engine {
    * case list shows it — with a form's names whole (10,000 characters each), a page of 50 was 3 MB.
    */
   #summary(def: ProcessDefinition, snapshot: AnyMachineSnapshot): CaseEventMetadata['summary'] {
-    const summary = def.summary(snapshot.context);
-    const brief = { ...summary, title: cutShort(summary.title, SUMMARY_TEXT_MAX) };
-    if (summary.applicant !== undefined) brief.applicant = cutShort(summary.applicant, SUMMARY_TEXT_MAX);
-    if (summary.provider) brief.provider = this.#o.directory.nameOf(summary.provider);
+    const brief = summaryInBrief(def.summary(snapshot.context));
+    if (brief.provider) brief.provider = this.#o.directory.nameOf(brief.provider);
     return brief;
   }
 

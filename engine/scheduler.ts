@@ -25,11 +25,12 @@ export class Scheduler {
   readonly #unreadableLinked = new Map<string, string>();
   /** Why each case's re-statement failed, as last logged (`#apart`'s `told`). */
   readonly #unrestated = new Map<string, string>();
-  /** Notice loads re-stating on this server now (`restateDeadlines`): a timer pass leaves their cases to them. */
-  #loadsUnderWay = 0;
-  /** Those re-statements by year and calendar version (`restateDeadlines`): the same notice loaded again joins its own. */
+  /** Notice loads re-stating on this server now by year and calendar version (`restateDeadlines`): the same notice loaded again joins its own. */
   readonly #restating = new Map<string, Promise<number>>();
-  /** How far each of them has come: cases checked of the cases to check (`restatementProgress`). */
+  /**
+   * How far each load re-stating on this server has come: cases checked of the cases to check
+   * (`restatementProgress`). While it holds any, a timer pass leaves their cases to them.
+   */
   readonly #progress = new Set<{ done: number; total: number }>();
   /** Passes of `fireDueTimers`, one at a time. */
   readonly #passes = new OneAtATime(() => this.#fireDue());
@@ -85,7 +86,7 @@ export class Scheduler {
     // case the pass would, and the cases the pass took were missing from the count the admin is answered.
     let restatedLeft = 0;
     for (const caseId of this.index.casesWithTask((task) => this.#engine.awaitsRestatement(task))) {
-      if (this.#loadsUnderWay > 0) break;
+      if (this.#progress.size > 0) break;
       if (await this.#restateCase(caseId, '案件的期限未能按已载入的节假日安排重新核定，其他案件照常处理，下次定时检查时重试', true, this.#unrestated)) restatedLeft++;
     }
     // Named apart from the system commands it fires: an operator reading the log after a restart sees the load finished.
@@ -184,9 +185,8 @@ export class Scheduler {
     const key = calendarVersion === undefined ? undefined : `${year}:${calendarVersion}`;
     const underWay = key === undefined ? undefined : this.#restating.get(key);
     if (underWay) return underWay;
-    this.#loadsUnderWay++;
+    // Counted in #progress from here (synchronously, before its first await) to its end.
     const run = this.#restate(year, calendarVersion).finally(() => {
-      this.#loadsUnderWay--;
       if (key !== undefined && this.#restating.get(key) === run) this.#restating.delete(key);
     });
     if (key !== undefined) this.#restating.set(key, run);

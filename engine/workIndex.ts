@@ -190,10 +190,7 @@ export class WorkIndex {
     const from = `${year - 1}-12-01`;
     const to = `${year}-12-31`;
     // An entry's UTC date is never after its Beijing date: the test keeps every task it should.
-    const reaches = (t: Task) => t.provisional === true || (t.dueDate !== undefined && t.dueDate >= from && t.enteredAt.slice(0, 10) <= to);
-    const ids: string[] = [];
-    for (const [caseId, work] of this.#cases) if (!work.final && work.tasks.some(reaches)) ids.push(caseId);
-    return ids;
+    return this.casesWithTask((t) => t.provisional === true || (t.dueDate !== undefined && t.dueDate >= from && t.enteredAt.slice(0, 10) <= to));
   }
 
   /** A case's open tasks as the index has them (none for a case it does not know). */

@@ -46,6 +46,18 @@ export function cutShort(text: string, max = QUOTED_MAX): string {
 /** The most characters of a name a case's summary keeps (engine `#summary`, projections `shownSummary`): a dataset's or an applicant's name as a row shows it. */
 export const SUMMARY_TEXT_MAX = 200;
 
+/**
+ * A case's summary with its names in brief (`SUMMARY_TEXT_MAX`), as every event stamps it and every
+ * inbox or case-list row shows it. A name that is not text (an event written by hand, a foreign tool)
+ * stays as it is: one odd row must not fail a whole page.
+ */
+export function summaryInBrief<S extends { title: string; applicant?: string }>(summary: S): S {
+  const brief = (name: unknown) => (typeof name === 'string' ? cutShort(name, SUMMARY_TEXT_MAX) : name) as string;
+  const shortened: S = { ...summary, title: brief(summary.title) };
+  if (summary.applicant !== undefined) shortened.applicant = brief(summary.applicant);
+  return shortened;
+}
+
 /** The most values a message lists; past them it says how many there are in all. */
 export const LISTED_MAX = 20;
 

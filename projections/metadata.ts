@@ -5,7 +5,7 @@
  * superset, so the two stay compatible as long as these fields keep their meaning.
  */
 import type { RecordedEvent } from '../eventstore/types.js';
-import { cutShort, isIdNumber, namelessPerson, SUMMARY_TEXT_MAX } from '../machines/schemas.js';
+import { isIdNumber, namelessPerson, summaryInBrief } from '../machines/schemas.js';
 
 /** An open work item as the engine stamps it when a stage is entered. */
 export interface TaskFacts {
@@ -117,10 +117,8 @@ export function summaryJson(summary: SummaryFacts | undefined): string {
  */
 export function shownSummary(stored: string): SummaryFacts {
   const summary = JSON.parse(stored) as SummaryFacts;
-  // A name that is not text (an event written by hand, a foreign tool) is shown as stored: one odd row must not fail a whole page.
-  const brief = (name: unknown) => (typeof name === 'string' ? cutShort(name, SUMMARY_TEXT_MAX) : name) as string;
-  const shown: SummaryFacts = { ...summary, title: brief(summary.title) };
-  if (summary.applicant !== undefined) shown.applicant = typeof summary.applicant === 'string' && isIdNumber(summary.applicant) ? namelessPerson(summary.applicant) : brief(summary.applicant);
+  const shown = summaryInBrief(summary);
+  if (typeof summary.applicant === 'string' && isIdNumber(summary.applicant)) shown.applicant = namelessPerson(summary.applicant);
   return shown;
 }
 
