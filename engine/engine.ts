@@ -15,7 +15,7 @@ import type { ProcessRegistry } from '../machines/registry.js';
 import { acceptedCommands, isFinal, stateLabel, stateName, stateTask } from '../machines/describe.js';
 import { cutShort, shown, summaryInBrief, unknownFields } from '../machines/schemas.js';
 import type { Actor, CommandSpec, ProcessDefinition, TaskSpec } from '../machines/types.js';
-import { DamagedStreamError, EngineError, named, refuse, UpgradeRequiredError, type CaseNow, type Message } from './errors.js';
+import { DamagedStreamError, EngineError, isDamagedStore, named, refuse, UpgradeRequiredError, type CaseNow, type Message } from './errors.js';
 import { deterministicId, newId, streamOf } from './ids.js';
 import { canonicalJson, eventHash } from './hashChain.js';
 import { endOfShanghaiDate, shanghaiDateOf, shanghaiDateTimeOf } from '../calendars/index.js';
@@ -98,6 +98,12 @@ export interface CaseCommand {
   effectiveAt?: string;
   /** Whether the sender may see the case; one it may not see is NOT_FOUND, checked on the case the command is decided on. */
   visibleTo?: (state: CaseState) => boolean;
+  /**
+   * Whether the sender may see a case this engine cannot fold (damaged, or a newer build's), from what
+   * else is known of it (the read models' parties): a linked case it may not see is, to it, no case at
+   * all, as when it can be read — its 503 would name its stream, process and version.
+   */
+  mayKnowOf?: (caseId: string) => boolean;
 }
 
 /** When the tasks a command opens begin: now, or a system timer's earlier effective time. */
@@ -534,7 +540,7 @@ export class Engine {
       throw refuse.forbidden(cmd.type, spec.label, { org: cmd.actor.org, orgs: this.#whoMayAct(spec, def, current.snapshot, cmd.actor.role) });
     }
     const data = this.#validate(spec.schema, cmd.data ?? {});
-    const links = await this.#links(spec, data, cmd.visibleTo);
+    const links = await this.#links(spec, data, cmd);
     const at = this.#o.clock.now().toISOString();
     this.#checkRules(spec, current.snapshot.context, data, at, links);
 
@@ -850,7 +856,7 @@ export class Engine {
    * reads other streams). A case the sender may not see is, to it, no case at all: it is not
    * found, so a command cannot tell whether another organisation's case exists or how it stands.
    */
-  async #links(spec: AnyCommandSpec, data: unknown, visibleTo: CaseCommand['visibleTo']): Promise<CaseEventMetadata['links']> {
+  async #links(spec: AnyCommandSpec, data: unknown, { visibleTo, mayKnowOf }: CaseCommand): Promise<CaseEventMetadata['links']> {
     if (!spec.link) return undefined;
     const linkedId = (data as Record<string, unknown>)[spec.link.field];
     if (typeof linkedId !== 'string') return undefined;
@@ -860,6 +866,8 @@ export class Engine {
       return { [linkedId]: { process: linked.process, state: linked.state } };
     } catch (err) {
       if (err instanceof EngineError && err.code === 'NOT_FOUND') return {};
+      // One that cannot be folded is no case either to a sender who may not see it (API.md: 404, not a 503 naming it).
+      if (isDamagedStore(err) && mayKnowOf && !mayKnowOf(linkedId)) return {};
       throw err;
     }
   }

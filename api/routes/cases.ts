@@ -24,9 +24,13 @@ const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(2
  * or sending it a command.
  */
 function hideFromStrangers(app: App, caller: Caller, caseId: string, err: unknown): void {
-  if (!isDamagedStore(err)) return;
+  if (isDamagedStore(err) && !mayKnowOf(app, caller, caseId)) throw refuse.notFound(caseId);
+}
+
+/** Whether `caller` may see a case the engine cannot fold, by the parties the read models recorded for it. */
+function mayKnowOf(app: App, caller: Caller, caseId: string): boolean {
   const row = app.readModels.case(caseId);
-  if (!row || !canSee(app.directory, caller, row.parties)) throw refuse.notFound(caseId);
+  return row !== undefined && canSee(app.directory, caller, row.parties);
 }
 
 /** A case the caller may not see answers 404 everywhere, exactly like an unknown one (API.md "Identity"). */
@@ -274,6 +278,8 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
               if (visible) refuseCutStream(app, state, again);
               return visible;
             },
+            // A linked case (MARK_OPENED's release) that cannot be folded, as a case read here is (hideFromStrangers).
+            mayKnowOf: (caseId) => mayKnowOf(app, caller, caseId),
             type,
             data,
             actor: caller,

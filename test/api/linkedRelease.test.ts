@@ -1,0 +1,115 @@
+/**
+ * The case MARK_OPENED names (第十五条: 经论证可以开放的……通过开放平台进行开放), over HTTP: a provider
+ * learns of a dataset release only what it may see of it (API.md "Identity": a case someone may not
+ * see answers 404, not 403). A release of another organisation is, to it, no release at all — whether
+ * it can be read or not.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5 } from '../../machines/conditionalApplication.js';
+import { datasetReleaseV1 } from '../../machines/datasetRelease.js';
+import { listAdjustment } from '../../machines/listAdjustment.js';
+import { objection } from '../../machines/objection.js';
+import { ProcessRegistry } from '../../machines/registry.js';
+import { unopenedDataRequest } from '../../machines/unopenedDataRequest.js';
+import { actors, commandData, startInputs } from '../machines/examples.js';
+import { openTestApi, type TestApi } from './harness.js';
+
+const now = '2025-06-02T01:30:00.000Z';
+/** 青岛市公安局: a provider of another city. */
+const qingdaoProvider = '370200-gaj';
+
+/** A build from before datasetRelease v2 (as test/api/olderBuild.test.ts has it). */
+const olderRegistry = () =>
+  new ProcessRegistry([datasetReleaseV1, conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5, unopenedDataRequest, listAdjustment, objection]);
+
+const send = (api: TestApi, id: string, as: string, type: string, data: unknown = {}) => api.call('POST', `/v1/cases/${id}/commands`, { as, body: { type, data } });
+
+/**
+ * Given, on the current build: a Jinan request forwarded to 济南市公安局 and concluded openable, a
+ * release of 青岛市公安局 under way, and one of 济南市公安局's own.
+ */
+async function givenRequestAndReleases(dir: string) {
+  const api = await openTestApi(dir, { now });
+  try {
+    const applicant = await api.token('applicant', actors.company.org, actors.company.sub);
+    const authority = await api.token('authority', actors.cityAuthority.org);
+    const provider = await api.token('provider', actors.provider.org);
+    const qingdao = await api.token('provider', qingdaoProvider);
+    const request: string = (await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'unopenedDataRequest', input: startInputs.unopenedDataRequest } })).body.id;
+    expect((await send(api, request, authority, 'PASS_NORMATIVE_REVIEW', { providerOrg: actors.provider.org })).status).toBe(200);
+    expect((await send(api, request, provider, 'CONCLUDE_OPENABLE', commandData.unopenedDataRequest.CONCLUDE_OPENABLE)).status).toBe(200);
+    const others = await api.call('POST', '/v1/cases', { as: qingdao, body: { process: 'datasetRelease', input: { ...startInputs.datasetRelease, providerOrg: qingdaoProvider } } });
+    const own = await api.call('POST', '/v1/cases', { as: provider, body: { process: 'datasetRelease', input: startInputs.datasetRelease } });
+    expect([others.status, own.status]).toEqual([201, 201]);
+    expect((await send(api, others.body.id, qingdao, 'RECORD_SECURITY_REVIEW', commandData.datasetRelease.RECORD_SECURITY_REVIEW)).status).toBe(200);
+    expect((await send(api, own.body.id, provider, 'RECORD_SECURITY_REVIEW', commandData.datasetRelease.RECORD_SECURITY_REVIEW)).status).toBe(200);
+    return { request, others: others.body.id as string, own: own.body.id as string };
+  } finally {
+    await api.close();
+  }
+}
+
+/** What a provider is told of a case id that names nothing at all: the answer every case it may not see must get too. */
+async function answerForNoCase(api: TestApi, request: string, provider: string) {
+  return send(api, request, provider, 'MARK_OPENED', { datasetReleaseCaseId: '00000000-0000-4000-8000-000000000000' });
+}
+
+describe('given a Jinan request in openingPending and a Qingdao release its provider may not see', () => {
+  let dir: string;
+  let cases: Awaited<ReturnType<typeof givenRequestAndReleases>>;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'linked-release-'));
+    cases = await givenRequestAndReleases(dir);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('when 济南市公安局 names the Qingdao release on a server of an older build (the release started on a version it lacks), then it is told what it is told of no case at all (422 linkedReleaseExists), not 503 naming the release’s process and version; its own such release still answers 503 upgradeRequired', async () => {
+    const older = await openTestApi(dir, { now, registry: olderRegistry() });
+    try {
+      const provider = await older.token('provider', actors.provider.org);
+      const before = await older.app.store.headPosition();
+      const none = await answerForNoCase(older, cases.request, provider);
+      const others = await send(older, cases.request, provider, 'MARK_OPENED', { datasetReleaseCaseId: cases.others });
+      expect([none.status, none.body.rule]).toEqual([422, 'linkedReleaseExists']);
+      expect([others.status, others.body.code, others.body.rule], others.text).toEqual([422, 'RULE_VIOLATED', 'linkedReleaseExists']);
+      expect(others.body.detail).toBe(none.body.detail);
+      expect(others.text).not.toContain('datasetRelease 第');
+      expect((await older.call('GET', `/v1/cases/${cases.others}`, { as: provider })).status).toBe(404);
+      // The sender may see its own release: the server cannot decide on it, and says so.
+      const own = await send(older, cases.request, provider, 'MARK_OPENED', { datasetReleaseCaseId: cases.own });
+      expect([own.status, own.body.reason], own.text).toEqual([503, 'upgradeRequired']);
+      expect(await older.app.store.headPosition()).toBe(before);
+    } finally {
+      await older.close();
+    }
+  });
+
+  it('when the Qingdao release’s stored events can no longer be read (damaged), then 济南市公安局 naming it is told what it is told of no case at all, not 503 naming its stream and position; its own damaged release still answers 503 storeUnreadable', async () => {
+    const db = new Database(join(dir, 'events.db'));
+    try {
+      for (const id of [cases.others, cases.own]) db.prepare('UPDATE events SET data = substr(data, 1, 5) WHERE stream_id = ? AND revision = 1').run(`datasetRelease-${id}`);
+    } finally {
+      db.close();
+    }
+    const api = await openTestApi(dir, { now });
+    try {
+      const provider = await api.token('provider', actors.provider.org);
+      const before = await api.app.store.headPosition();
+      const none = await answerForNoCase(api, cases.request, provider);
+      const others = await send(api, cases.request, provider, 'MARK_OPENED', { datasetReleaseCaseId: cases.others });
+      expect([others.status, others.body.rule], others.text).toEqual([422, 'linkedReleaseExists']);
+      expect(others.body.detail).toBe(none.body.detail);
+      expect(others.text).not.toContain(cases.others);
+      expect((await api.call('GET', `/v1/cases/${cases.others}`, { as: provider })).status).toBe(404);
+      const own = await send(api, cases.request, provider, 'MARK_OPENED', { datasetReleaseCaseId: cases.own });
+      expect([own.status, own.body.reason], own.text).toEqual([503, 'storeUnreadable']);
+      expect(await api.app.store.headPosition()).toBe(before);
+    } finally {
+      await api.close();
+    }
+  });
+});
