@@ -92,13 +92,15 @@ function linkedRelease(data: Data<'MARK_OPENED'>, facts?: RuleFacts) {
 
 /** Rules of commands; each is also the machine guard of the same name. */
 export const rules = {
-  // 第十五条: 通过开放平台进行开放 — a named release case must exist and be a dataset release
+  // 第十五条: 公共数据开放主体……通过开放平台进行开放 — a named case must be a dataset release the
+  // sender may see (its own). One message for every such id: a case it has open in front of it (the
+  // request itself, an objection) is not told "does not exist", and another's release is not told apart.
   linkedReleaseExists: {
     id: 'linkedReleaseExists',
     article: '第十五条',
     message: {
-      zh: '所填的数据集开放案件（datasetReleaseCaseId）不存在',
-      en: 'The named dataset release case does not exist.',
+      zh: '所填的数据集开放案件（datasetReleaseCaseId）不存在，或不是本单位的数据集开放案件',
+      en: 'The named case does not exist, or is not a dataset release case of your organisation.',
     },
     holds: (_context, data: Data<'MARK_OPENED'>, facts?: RuleFacts) =>
       data.datasetReleaseCaseId === undefined || linkedRelease(data, facts)?.process === RELEASE.process,

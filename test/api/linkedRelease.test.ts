@@ -2,7 +2,8 @@
  * The case MARK_OPENED names (第十五条: 经论证可以开放的……通过开放平台进行开放), over HTTP: a provider
  * learns of a dataset release only what it may see of it (API.md "Identity": a case someone may not
  * see answers 404, not 403). A release of another organisation is, to it, no release at all — whether
- * it can be read or not.
+ * it can be read or not — and a case it can see but that is no release of its own is told so, not
+ * "does not exist".
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,5 +112,41 @@ describe('given a Jinan request in openingPending and a Qingdao release its prov
     } finally {
       await api.close();
     }
+  });
+});
+
+describe('given a Jinan request in openingPending, when its provider names a case that is no dataset release of its own', () => {
+  let dir: string;
+  let api: TestApi;
+  let provider: string;
+  let request: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'linked-release-'));
+    request = (await givenRequestAndReleases(dir)).request;
+    api = await openTestApi(dir, { now });
+    provider = await api.token('provider', actors.provider.org);
+  });
+  afterAll(async () => {
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('then the request itself, its own objection case or an unknown id are all refused alike (422 linkedReleaseExists), saying the id must name a dataset release case of its organisation — not that a case it has open in front of it does not exist', async () => {
+    const applicant = await api.token('applicant', actors.company.org, actors.company.sub);
+    const objectionCase: string = (await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input: startInputs.objection } })).body.id;
+    expect((await api.call('GET', `/v1/cases/${objectionCase}`, { as: provider })).status).toBe(200);
+    const answers = [
+      await send(api, request, provider, 'MARK_OPENED', { datasetReleaseCaseId: request }),
+      await send(api, request, provider, 'MARK_OPENED', { datasetReleaseCaseId: objectionCase }),
+      await answerForNoCase(api, request, provider),
+    ];
+    for (const res of answers) {
+      expect([res.status, res.body.rule], res.text).toEqual([422, 'linkedReleaseExists']);
+      expect(res.body.detail).toBe(answers[2]!.body.detail);
+      expect(res.body.detail).toMatch(/不是本单位的数据集开放案件/);
+    }
+    const en = await api.call('POST', `/v1/cases/${request}/commands`, { as: provider, body: { type: 'MARK_OPENED', data: { datasetReleaseCaseId: request } }, headers: { 'accept-language': 'en' } });
+    expect([en.status, en.body.rule]).toEqual([422, 'linkedReleaseExists']);
+    expect(en.body.detail).toMatch(/not a dataset release case of your organisation/);
   });
 });
