@@ -143,6 +143,11 @@ const PATTERNS: [RegExp, (...groups: string[]) => string][] = [
   [/^(\S+) 在 (\d+) 年的通知中是工作日，在 (\d+) 年的通知中却是放假日$/, (day, a, b) => `${day} is a working day in the ${a} notice but a day off in the ${b} notice`],
   [/^(\d+) 年没有通知且早于 2014 年，无法按法定节假日临时计算$/, (year) => `${year} has no notice and is before 2014, so its holidays cannot be worked out from the statute`],
   [/^不得早于测试时钟的当前时间 (.+)$/, (now) => `must not be before the test clock’s current time, ${now}`],
+  // api/routes/ops.ts: the test clock past the last year a holiday notice can be loaded for.
+  [
+    /^不得晚于 (\d+) 年 12 月 31 日（北京时间）：节假日安排最多可载入到 \d+ 年，此后无法计算任何期限，而测试时钟不能回拨$/,
+    (year) => `must not be after ${year}-12-31 (Beijing time): holiday notices can be loaded up to ${year}, no deadline can be counted after it, and the test clock cannot be moved back`,
+  ],
 ];
 
 const HAN = /\p{Script=Han}/u;

@@ -40,5 +40,7 @@ describe('PUT /v1/test/clock beyond the last year a notice can be loaded for', (
     expect(res.status).toBe(400);
     expect(res.body.detail).toMatch(/2200/);
     expect(res.body.detail).toMatch(/test clock/);
+    // The field's message too: it read "invalid value", the English catalogue not knowing it.
+    expect(res.body.errors).toEqual([{ path: 'body.now', message: expect.stringMatching(/^must not be after 2200-12-31 \(Beijing time\)/) }]);
   });
 });
