@@ -8,9 +8,10 @@ from that page, and held to the same verdicts as `npm run verify-export` by test
 
 Exit 0: every check holds. 1: something does not (each named on stdout, 不符 ...). 2: the file cannot
 be checked (not readable; or an export of a release before its lines carried what their hashes cover).
-The report is in Chinese; `--lang en` writes it in English.
+The report, the help and the refusals of the command line are in Chinese; `--lang en` writes them in English.
 """
 import argparse
+import errno
 import hashlib
 import json
 import sys
@@ -184,7 +185,7 @@ def verify(raw, period=None):
     try:
         lines = lines_of(raw)
     except UnicodeDecodeError as err:
-        return 1, [t(f"不符 文件不是 UTF-8 文本：{err}", f"FAIL the file is not UTF-8 text: {err}")]
+        return 1, [t(f"不符 文件不是 UTF-8 文本：第 {err.start + 1} 个字节（0x{err.object[err.start]:02x}）无法按 UTF-8 读取", f"FAIL the file is not UTF-8 text: {err}")]
     last_position = None
     chains = {}  # stream -> (revision, hash) of its last line
     notice_revisions = {}
@@ -203,7 +204,9 @@ def verify(raw, period=None):
         try:
             line = json.loads(text)
         except ValueError as err:
-            fail(t(f"不是 JSON（{err}）", f"not JSON ({err})"))
+            # Python's own words are English: the Chinese report says where, as far as it knows.
+            at = f"（第 {err.colno} 个字符处）" if isinstance(err, json.JSONDecodeError) else ""
+            fail(t(f"不是有效的 JSON{at}", f"not JSON ({err})"))
             continue
         if not isinstance(line, dict):
             fail(t("不是 JSON 对象", "not a JSON object"))
@@ -288,15 +291,52 @@ def verify(raw, period=None):
     return (1 if failures else 0), report
 
 
+# argparse's own words, in Chinese (it writes them in English): the refusals it can make of this command line.
+_ARGPARSE_ZH = (
+    (r"the following arguments are required: (.+)", "缺少参数 {0}"),
+    (r"unrecognized arguments: (.+)", "不认识的参数 {0}"),
+    (r"argument (\S+): invalid choice: '?([^' ]*)'? \(choose from (.+)\)", "参数 {0} 的值 {1} 无效，可选：{2}"),
+    (r"argument (\S+): expected one argument", "参数 {0} 须带一个值"),
+)
+
+
+def _argparse_zh(message):
+    """An argparse refusal in Chinese; one it does not know, as argparse wrote it."""
+    import re
+
+    for pattern, zh in _ARGPARSE_ZH:
+        match = re.fullmatch(pattern, message)
+        if match:
+            groups = [g.replace("'", "").replace(", ", "、") for g in match.groups()]
+            return zh.format(*groups)
+    return message
+
+
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, t("用法：", "usage: ") if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(2, t(f"参数有误：{_argparse_zh(message)}\n", f"{self.prog}: error: {message}\n"))
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Check an audit export (NDJSON) from the file alone.")
-    parser.add_argument("file")
-    parser.add_argument("--from", dest="start", help="the period's start as asked, with its offset (2026-01-01T00:00:00Z, 2026-01-01T08:00:00+08:00)")
-    parser.add_argument("--to", dest="end", help="the period's end (not included)")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="the report's language: zh (default) or en")
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    # The language first, so that the help and the refusals of the command line are in it too.
     global LANG
-    LANG = args.lang
+    LANG = "en" if any(a == "--lang=en" or (a == "--lang" and argv[i + 1 : i + 2] == ["en"]) for i, a in enumerate(argv)) else "zh"
+    parser = _Parser(description=t("只凭文件本身核验审计导出（NDJSON）。", "Check an audit export (NDJSON) from the file alone."), formatter_class=_Formatter, add_help=False)
+    parser._positionals.title = t("参数", "positional arguments")
+    parser._optionals.title = t("选项", "options")
+    parser.add_argument("-h", "--help", action="help", help=t("显示本帮助并退出", "show this help message and exit"))
+    parser.add_argument("file", metavar=t("导出文件", "file"), help=t("审计导出（GET /v1/audit/export）所存的文件", "the file an audit export (GET /v1/audit/export) was saved to"))
+    parser.add_argument("--from", dest="start", metavar="START", help=t("所请求期间的起点，带时区偏移，如 2026-01-01T08:00:00+08:00", "the period's start as asked, with its offset (2026-01-01T00:00:00Z, 2026-01-01T08:00:00+08:00)"))
+    parser.add_argument("--to", dest="end", metavar="END", help=t("期间的终点（不含）", "the period's end (not included)"))
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help=t("报告的语言：zh（默认）或 en", "the report's language: zh (default) or en"))
+    args = parser.parse_args(argv)
     for name, value in (("--from", args.start), ("--to", args.end)):
         if value is not None and instant(value) is None:
             parser.error(t(f"{name} {value}：不是带时区偏移的时刻，例如 2026-01-01T00:00:00.000Z 或 2026-01-01T08:00:00+08:00", f"{name} {value}: not a time with its offset, such as 2026-01-01T00:00:00.000Z or 2026-01-01T08:00:00+08:00"))
@@ -306,7 +346,14 @@ def main(argv=None):
         with open(args.file, "rb") as f:
             raw = f.read()
     except OSError as err:
-        print(t(f"无法读取 {args.file}：{err}", f"cannot read {args.file}: {err}"), file=sys.stderr)
+        # As npm run verify-export says it (Python's own words are English).
+        if isinstance(err, FileNotFoundError):
+            zh = f"找不到文件：{args.file}"
+        elif isinstance(err, IsADirectoryError):
+            zh = f"{args.file} 是文件夹：请给出审计导出文件（NDJSON）的路径"
+        else:
+            zh = f"无法读取文件 {args.file}（{errno.errorcode.get(err.errno, err.errno)}）：请检查其权限"
+        print(t(zh, f"cannot read {args.file}: {err}"), file=sys.stderr)
         return 2
     code, report = verify(raw, (args.start, args.end) if args.start and args.end else None)
     print("\n".join(report))

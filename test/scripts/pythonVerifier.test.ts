@@ -107,6 +107,37 @@ describe('the Python reference of docs/AUDIT_EXPORT.md, on an export of every pr
     expect(en.stdout).toMatch(/ problems\n$/);
   });
 
+  it('given no file, an unknown argument, a bad period, --help, a missing file, a folder, a line not JSON or bytes not UTF-8, then it says so in Chinese; in English with --lang en', async () => {
+    // argparse's own words (usage:, error:, the following arguments are required) and Python's
+    // (No such file or directory, Expecting value, codec can't decode) were English around Chinese.
+    const english = /usage|error|required|unrecognized|invalid choice|show this help|No such file|Is a directory|Expecting|codec|byte/i;
+    const notJson = join(w.dir, 'notJson.ndjson');
+    writeFileSync(notJson, `${lines[0]}\n{not json\n`);
+    const notUtf8 = join(w.dir, 'notUtf8.ndjson');
+    writeFileSync(notUtf8, Buffer.from([0x7b, 0xff, 0x7d, 0x0a]));
+    const runs: [string[], number, RegExp][] = [
+      [[], 2, /^用法：.*\n参数有误：缺少参数 导出文件\n$/s],
+      [[notJson, 'extra'], 2, /参数有误：不认识的参数 extra\n$/],
+      [[notJson, '--lang', 'fr'], 2, /参数有误：参数 --lang 的值 fr 无效，可选：zh、en\n$/],
+      [[notJson, '--from', 'yesterday', '--to', '2030-01-01T00:00:00Z'], 2, /参数有误：--from yesterday：不是带时区偏移的时刻/],
+      [['--help'], 0, /^用法：.*只凭文件本身核验审计导出/s],
+      [[join(w.dir, 'none.ndjson')], 2, /^找不到文件：.*none\.ndjson\n$/],
+      [[w.dir], 2, /是文件夹：请给出审计导出文件（NDJSON）的路径\n$/],
+      [[notJson], 1, /^不符 第 2 行：不是有效的 JSON（第 2 个字符处）\n/],
+      [[notUtf8], 1, /^不符 文件不是 UTF-8 文本：第 2 个字节（0xff）无法按 UTF-8 读取\n/],
+    ];
+    for (const [args, status, said] of runs) {
+      const zh = await spawnText('python3', [REFERENCE, ...args]);
+      expect([zh.status, zh.stdout + zh.stderr], args.join(' ')).toEqual([status, expect.stringMatching(said)]);
+      expect(zh.stdout + zh.stderr, args.join(' ')).not.toMatch(english);
+      // A language it does not know is told in the default one.
+      if (args.includes('fr')) continue;
+      const en = await spawnText('python3', [REFERENCE, ...args, '--lang', 'en']);
+      expect(en.status, `${args.join(' ')} --lang en`).toBe(status);
+      expect(en.stdout + en.stderr, `${args.join(' ')} --lang en`).not.toMatch(/\p{Script=Han}/u);
+    }
+  });
+
   it('given the period asked for, then every line’s at is in it; given a narrower one, then the lines outside it are named', async () => {
     expect(await reference('period', lines, ['--from', '2025-01-01T00:00:00.000Z', '--to', '2030-01-01T00:00:00.000Z'])).toBe(0);
     expect(await reference('narrower', lines, ['--from', '2025-12-01T00:00:00.000Z', '--to', '2030-01-01T00:00:00.000Z'])).toBe(1);
