@@ -441,7 +441,7 @@ const STORE_FAILURE_TEXT = {
     en: 'the data store is out of space; nothing was stored; ask an administrator to free disk space, then try again',
   },
   storeNotFlushed: {
-    zh: '数据存储未能把日志写入磁盘（磁盘刷新失败）：本次及此后的命令可能已写入，但无法确认断电后仍在，服务已停止接受命令。请联系管理员检查磁盘并重启服务，重启后查看案件确认命令是否已保存',
+    zh: '数据存储未能把日志写入磁盘（磁盘刷新失败）：本次及此后的指令可能已写入，但无法确认断电后仍在，服务已停止接受指令。请联系管理员检查磁盘并重启服务，重启后查看案件确认指令是否已保存',
     en: 'the data store could not flush its log to disk: this command, and any since, may be written but cannot be said to survive a power loss, and the server takes no more commands. Ask an administrator to check the disk and restart the server, then look at the case to see whether the command was stored',
   },
   other: {

@@ -54,7 +54,7 @@ function storeTrouble(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   if (!storeFailure(err) && code !== 'SQLITE_CORRUPT' && code !== 'SQLITE_NOTADB') return undefined;
   // The read models are left marked unfinished or part-way: a server takes them over (runner.ts, #takeOverAbandoned).
-  return `读模型重建未完成：${startupMessage(err, config)}。排除后请再次运行 npm run rebuild；运行中的服务也会在下次读取或命令时（或在下次启动时）接手重建，期间清单、待办和报表答 503`;
+  return `读模型重建未完成：${startupMessage(err, config)}。排除后请再次运行 npm run rebuild；运行中的服务也会在下次读取或收到指令时（或在下次启动时）接手重建，期间清单、待办和报表答 503`;
 }
 /**
  * `work`, or — for another process's rebuild under way, a directory file at fault, or the store's

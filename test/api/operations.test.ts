@@ -403,6 +403,9 @@ describe('given a store whose flush of its log to disk failed (LogNotFlushedErro
       expect([res.status, res.body.code, res.body.reason, res.headers['retry-after']]).toEqual([503, 'UNAVAILABLE', 'storeNotFlushed', undefined]);
       expect(res.body.detail).toContain('未能把日志写入磁盘');
       expect(res.body.detail).toContain('重启服务');
+      // A command is 指令 in every answer of the API (INVALID_TRANSITION, storeUnreachable), not 命令.
+      expect(res.body.detail).toContain('本次及此后的指令可能已写入');
+      expect(res.body.detail).not.toContain('命令');
       const en = await api.call('POST', '/v1/cases', t.applicant, { process: 'objection', input: startInputs.objection }, { 'accept-language': 'en' });
       expect(en.body.detail).toContain('could not flush its log to disk');
       expect((await api.call('GET', '/health', t.admin)).body).toMatchObject({ status: 'degraded', store: { trouble: { reason: 'storeNotFlushed' } } });
