@@ -229,18 +229,18 @@ export class Scheduler {
     // told apart by them (`#restatedBeside`).
     const before = new Map(caseIds.map((caseId) => [caseId, this.index.tasksOf(caseId)]));
     const tenth = Math.max(1, Math.ceil(caseIds.length / 10));
-    this.#logger?.info({ year, cases: caseIds.length }, `开始按新载入的 ${year} 年节假日安排核对 ${caseIds.length} 个未办结案件的时限`);
+    this.#logger?.info({ year, cases: caseIds.length }, `开始按新载入的 ${year} 年节假日安排核对 ${caseIds.length} 个未办结案件的期限`);
     let checked = 0;
     for (const caseId of caseIds) {
       const doneBeside = calendarVersion === undefined ? undefined : async () => this.#restatedBeside(await this.#engine.getCase(caseId), before.get(caseId) ?? [], calendarVersion);
-      if (await this.#restateCase(caseId, '案件的时限未能按新载入的节假日安排重新核定，其他案件照常处理；再次载入同一通知即可重试', false, undefined, doneBeside)) restated++;
+      if (await this.#restateCase(caseId, '案件的期限未能按新载入的节假日安排重新核定，其他案件照常处理；再次载入同一通知即可重试', false, undefined, doneBeside)) restated++;
       checked++;
       progress.done = checked;
       if (checked % tenth === 0 && checked < caseIds.length) {
-        this.#logger?.info({ year, checked, cases: caseIds.length, restated }, `核对 ${year} 年节假日安排涉及的案件时限：已核对 ${checked}/${caseIds.length} 个，其中重新核定 ${restated} 个`);
+        this.#logger?.info({ year, checked, cases: caseIds.length, restated }, `核对 ${year} 年节假日安排涉及的案件期限：已核对 ${checked}/${caseIds.length} 个，其中重新核定 ${restated} 个`);
       }
     }
-    this.#logger?.info({ year, cases: caseIds.length, restated }, `已按 ${year} 年节假日安排核对 ${caseIds.length} 个案件的时限，重新核定 ${restated} 个`);
+    this.#logger?.info({ year, cases: caseIds.length, restated }, `已按 ${year} 年节假日安排核对 ${caseIds.length} 个案件的期限，重新核定 ${restated} 个`);
     return restated;
   }
 
