@@ -330,9 +330,9 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     code = err.code === 'UNKNOWN_PROCESS' ? 'VALIDATION_FAILED' : err.code;
     detail = err.text[lang];
     extra = lang === 'zh' ? err.details : withEnglishErrors(err.details);
-    // The engine's Chinese detail lists what was wrong; so does the English, from the errors in English.
+    // The engine's Chinese detail lists what was wrong, then how many more; so does the English, from the errors in English.
     const errors = lang === 'en' && err instanceof EngineError && err.code === 'VALIDATION_FAILED' ? extra.errors : undefined;
-    if (Array.isArray(errors) && errors.length > 0) detail = `${detail}: ${listed(errors)}`;
+    if (Array.isArray(errors) && errors.length > 0) detail = `${detail}: ${listed(errors)}${typeof extra.moreErrors === 'number' ? ` (${extra.moreErrors} more not listed)` : ''}`;
   } else if (err instanceof InvalidQueryError) {
     // A query the read models refused after its schema passed (a cursor they never gave out).
     code = 'VALIDATION_FAILED';

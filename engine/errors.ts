@@ -173,7 +173,8 @@ export const refuse = {
       'VALIDATION_FAILED',
       {
         zh: `提交的数据不符合要求：${errors.map((e) => `${e.path || '(根)'} ${e.message}`).join('；')}${more > 0 ? `；另有 ${more} 处未列出` : ''}`,
-        en: `the data does not match its schema${more > 0 ? ` (${more} more errors not listed)` : ''}`,
+        // The API lists the errors after it, in English, and then how many more (`moreErrors`), as the Chinese does.
+        en: 'the data does not match its schema',
       },
       details,
     );

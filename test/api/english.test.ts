@@ -129,6 +129,15 @@ describe('the API in English', () => {
     expect(huge.body.errors).toEqual([{ path: 'querystring.minPosition', message: 'must not be greater than 9007199254740991' }]);
   });
 
+  it('given a form with more errors than a refusal lists, then the English detail lists the first 20 and then says how many more, as the Chinese does', async () => {
+    const input = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, 1]));
+    const res = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input }, headers: en });
+    expect(res.body.moreErrors).toBeGreaterThan(0);
+    expect(res.body.detail).toMatch(new RegExp(`^the data does not match its schema: [^()]*; k\\d+: unknown field: k\\d+ \\(${res.body.moreErrors} more not listed\\)$`));
+    const zh = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input } });
+    expect(zh.body.detail).toMatch(new RegExp(`^提交的数据不符合要求：.*；另有 ${res.body.moreErrors} 处未列出$`));
+  });
+
   it('given an unknown process, then the English detail says so once', async () => {
     const res = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'fooBar', input: {} }, headers: en });
     expect(res.body).toMatchObject({ detail: 'unknown process: fooBar', errors: [{ path: 'process', message: 'unknown process: fooBar' }] });
