@@ -54,19 +54,19 @@ export class Directory {
 
   constructor(orgs: readonly Org[]) {
     for (const org of orgs) {
-      if (this.#byCode.has(org.code)) throw new Error(`组织目录中机构代码重复：${org.code}`);
+      if (this.#byCode.has(org.code)) throw new Error(`机构目录中机构代码重复：${org.code}`);
       // A level its region contradicts: the 本级 authority found by level and region would be another,
       // and the organisation's own tasks would sit in its inbox with nothing it may send.
       const level = levelOf(org.region);
       if (org.level !== level) {
-        throw new Error(`组织目录中机构 ${org.code}（${org.name}）的级别 ${org.level} 与其行政区划 ${org.region} 不符：该区划为 ${level} 级`);
+        throw new Error(`机构目录中机构 ${org.code}（${org.name}）的级别 ${org.level} 与其行政区划 ${org.region} 不符：该区划为 ${level} 级`);
       }
       this.#byCode.set(org.code, org);
       // An abolished authority is no longer its region's: its successor (or the region's new one) is.
       if (org.kind !== 'authority' || org.successor !== undefined) continue;
       // 第六条: one 公共数据开放主管部门 for a region; a second silently took the first one's power to act.
       const other = this.#authorityByRegion.get(org.region);
-      if (other) throw new Error(`组织目录中行政区划 ${org.region} 有两个公共数据开放主管部门：${other.code} 与 ${org.code}`);
+      if (other) throw new Error(`机构目录中行政区划 ${org.region} 有两个公共数据开放主管部门：${other.code} 与 ${org.code}`);
       this.#authorityByRegion.set(org.region, org);
     }
     for (const org of this.#byCode.values()) {
@@ -74,8 +74,8 @@ export class Directory {
       // 机构改革: the duties pass to an organisation of the directory of the same kind — a provider's
       // data to a provider (第四条), an authority's review to an authority (第六条) — or they pass to no one.
       const next = this.#byCode.get(org.successor);
-      if (!next) throw new Error(`组织目录中机构 ${org.code}（${org.name}）的承接机构 ${org.successor} 不在目录中`);
-      if (next.kind !== org.kind) throw new Error(`组织目录中机构 ${org.code}（${org.name}）的承接机构 ${next.code}（${next.name}）类别不同：${org.kind} 的职责不能由 ${next.kind} 承接`);
+      if (!next) throw new Error(`机构目录中机构 ${org.code}（${org.name}）的承接机构 ${org.successor} 不在目录中`);
+      if (next.kind !== org.kind) throw new Error(`机构目录中机构 ${org.code}（${org.name}）的承接机构 ${next.code}（${next.name}）类别不同：${org.kind} 的职责不能由 ${next.kind} 承接`);
       const current = this.successorOf(org.code);
       const list = this.#predecessors.get(current) ?? [];
       list.push(org.code);
@@ -117,7 +117,7 @@ export class Directory {
     let at = code;
     for (let org = this.#byCode.get(at); org?.successor !== undefined; org = this.#byCode.get(at)) {
       seen.add(at);
-      if (seen.has(org.successor)) throw new Error(`组织目录中机构的承接关系成环：${[...seen, org.successor].join(' → ')}`);
+      if (seen.has(org.successor)) throw new Error(`机构目录中机构的承接关系成环：${[...seen, org.successor].join(' → ')}`);
       at = org.successor;
     }
     return at;

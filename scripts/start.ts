@@ -39,7 +39,7 @@ if (missing.length > 0) {
   const cases = missing.reduce((n, m) => n + m.cases, 0);
   started.logger.warn(
     { providers: missing.slice(0, 10), more: Math.max(0, missing.length - 10) },
-    `组织目录中缺少 ${missing.length} 个提供单位（涉及 ${cases} 件案件）：其所在地区未知，主管部门及监管、审计人员无法按辖区看到这些案件，请检查 WORKFLOW_ORGS`,
+    `机构目录中缺少 ${missing.length} 个提供单位（涉及 ${cases} 件案件）：其所在地区未知，主管部门及监管、审计人员无法按辖区看到这些案件，请检查 WORKFLOW_ORGS`,
   );
 }
 
@@ -50,7 +50,7 @@ if (stranded.length > 0) {
   const tasks = stranded.reduce((n, m) => n + m.tasks, 0);
   started.logger.warn(
     { orgs: stranded.slice(0, 10), more: Math.max(0, stranded.length - 10) },
-    `组织目录中缺少 ${stranded.length} 个机构，有 ${tasks} 项未办结的待办分派给它们：没有人能在待办中看到这些任务，请在 WORKFLOW_ORGS 中保留这些机构，并以 successor 注明承接其职责的机构`,
+    `机构目录中缺少 ${stranded.length} 个机构，有 ${tasks} 项未办结的待办分派给它们：没有人能在待办中看到这些任务，请在 WORKFLOW_ORGS 中保留这些机构，并以 successor 注明承接其职责的机构`,
   );
 }
 

@@ -70,8 +70,8 @@ export function checkDirectory(path: string): Directory {
     directory = Directory.load(path);
   } catch (err) {
     const cause = (err as Error).cause as NodeJS.ErrnoException | undefined;
-    if (cause?.code === 'ENOENT') throw new StartupFailure(`WORKFLOW_ORGS 指向的组织目录文件不存在：${path}`);
-    if (cause?.code === 'EISDIR') throw new StartupFailure(`WORKFLOW_ORGS 应指向组织目录的 JSON 文件，而 ${path} 是文件夹`);
+    if (cause?.code === 'ENOENT') throw new StartupFailure(`WORKFLOW_ORGS 指向的机构目录文件不存在：${path}`);
+    if (cause?.code === 'EISDIR') throw new StartupFailure(`WORKFLOW_ORGS 应指向机构目录的 JSON 文件，而 ${path} 是文件夹`);
     if (cause instanceof SyntaxError) throw new StartupFailure(`WORKFLOW_ORGS 指向的文件 ${path} 不是有效的 JSON（${cause.message}）`);
     if (err instanceof z.ZodError) {
       const MAX = 3;
@@ -83,13 +83,13 @@ export function checkDirectory(path: string): Directory {
         return `${where}：${message}`;
       });
       const more = err.issues.length > MAX ? `；另有 ${err.issues.length - MAX} 处` : '';
-      throw new StartupFailure(`WORKFLOW_ORGS 指向的组织目录 ${path} 格式有误（每项应有 code、name、kind、level、region）：${problems.join('；')}${more}`);
+      throw new StartupFailure(`WORKFLOW_ORGS 指向的机构目录 ${path} 格式有误（每项应有 code、name、kind、level、region）：${problems.join('；')}${more}`);
     }
-    throw new StartupFailure(`WORKFLOW_ORGS 指向的组织目录 ${path} 无法使用：${(err as Error).message}`);
+    throw new StartupFailure(`WORKFLOW_ORGS 指向的机构目录 ${path} 无法使用：${(err as Error).message}`);
   }
   // A directory with no competent authority (an empty list, say) starts a server where no review can be done.
   if (!directory.list().some((org) => org.kind === 'authority')) {
-    throw new StartupFailure(`WORKFLOW_ORGS 指向的组织目录 ${path} 中没有任何主管部门（kind 为 authority 的机构）：没有人能审核，请检查文件`);
+    throw new StartupFailure(`WORKFLOW_ORGS 指向的机构目录 ${path} 中没有任何主管部门（kind 为 authority 的机构）：没有人能审核，请检查文件`);
   }
   return directory;
 }

@@ -42,7 +42,7 @@ describe('the README\'s quotes of the server\'s messages', () => {
       '位置',
       '正在从位置 0 重建这些读模型',
     ]);
-    expect(pieces('组织目录中缺少 N 个提供单位…')).toEqual(['组织目录中缺少', '个提供单位']);
+    expect(pieces('机构目录中缺少 N 个提供单位…')).toEqual(['机构目录中缺少', '个提供单位']);
   });
 
   it('given every Chinese text the README quotes, when the code is read, then each of its pieces is in it', () => {

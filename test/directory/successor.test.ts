@@ -37,9 +37,9 @@ describe('given a directory in which organisations were merged, renamed or re-co
   });
 
   it('when a successor is missing, of another kind, or the successors go round, then the directory is refused, saying which', () => {
-    expect(() => new Directory([jinan, { ...gaj, successor: 'nowhere' }])).toThrow('组织目录中机构 370100-gaj（济南市公安局）的承接机构 nowhere 不在目录中');
+    expect(() => new Directory([jinan, { ...gaj, successor: 'nowhere' }])).toThrow('机构目录中机构 370100-gaj（济南市公安局）的承接机构 nowhere 不在目录中');
     expect(() => new Directory([jinan, { ...gaj, successor: jinan.code }])).toThrow('类别不同');
-    expect(() => new Directory([jinan, { ...gaj, successor: zhzf.code }, { ...zhzf, successor: gaj.code }])).toThrow('组织目录中机构的承接关系成环');
+    expect(() => new Directory([jinan, { ...gaj, successor: zhzf.code }, { ...zhzf, successor: gaj.code }])).toThrow('机构目录中机构的承接关系成环');
     expect(() => new Directory([jinan, { ...gaj, successor: gaj.code }])).toThrow('成环');
   });
 });

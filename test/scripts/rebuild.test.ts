@@ -109,9 +109,9 @@ describe('npm run rebuild and npm run replay, when what stops the API starting s
     expect((await runScript('demo.ts', ['--cases', '3', '--quiet'], { WORKFLOW_DATA_DIR: dataDir })).status).toBe(0);
     const env = { WORKFLOW_DATA_DIR: dataDir, WORKFLOW_ORGS: join(root, 'no-such-orgs.json') };
     const rebuild = await runScript('rebuild.ts', [], env);
-    expect([rebuild.status, rebuild.stderr]).toEqual([1, `WORKFLOW_ORGS 指向的组织目录文件不存在：${env.WORKFLOW_ORGS}\n`]);
+    expect([rebuild.status, rebuild.stderr]).toEqual([1, `WORKFLOW_ORGS 指向的机构目录文件不存在：${env.WORKFLOW_ORGS}\n`]);
     const replay = await runScript('replay.ts', ['--all'], env);
-    expect([replay.status, replay.stderr]).toEqual([2, `无法打开数据：WORKFLOW_ORGS 指向的组织目录文件不存在：${env.WORKFLOW_ORGS}\n`]);
+    expect([replay.status, replay.stderr]).toEqual([2, `无法打开数据：WORKFLOW_ORGS 指向的机构目录文件不存在：${env.WORKFLOW_ORGS}\n`]);
   });
 });
 

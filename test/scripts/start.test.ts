@@ -84,7 +84,7 @@ describe('npm start, given a setting it cannot start with', () => {
 
   it('given WORKFLOW_ORGS naming a missing file, a file of bad JSON, or JSON not a directory, then it says which', async () => {
     const missing = join(root, 'missing.json');
-    expect(await failedStart({ WORKFLOW_ORGS: missing })).toBe(`服务未启动：WORKFLOW_ORGS 指向的组织目录文件不存在：${missing}\n`);
+    expect(await failedStart({ WORKFLOW_ORGS: missing })).toBe(`服务未启动：WORKFLOW_ORGS 指向的机构目录文件不存在：${missing}\n`);
 
     const badJson = join(root, 'bad.json');
     writeFileSync(badJson, '[{"code": "370100-dsj",');
@@ -94,7 +94,7 @@ describe('npm start, given a setting it cannot start with', () => {
     const org = { code: '370100-dsj', name: '济南市大数据局', kind: 'authority', level: 'city', region: '370100' };
     writeFileSync(wrong, JSON.stringify([{ ...org, kind: 'bureau' }, { ...org, code: '370100-gaj', region: '3701' }, {}, {}]));
     const stderr = await failedStart({ WORKFLOW_ORGS: wrong });
-    expect(stderr).toMatch(new RegExp(`^服务未启动：WORKFLOW_ORGS 指向的组织目录 ${wrong} 格式有误（每项应有 code、name、kind、level、region）：`));
+    expect(stderr).toMatch(new RegExp(`^服务未启动：WORKFLOW_ORGS 指向的机构目录 ${wrong} 格式有误（每项应有 code、name、kind、level、region）：`));
     expect(stderr).toContain('第 1 项 kind：');
     expect(stderr).toContain('第 2 项 region：应为 6 位行政区划代码');
     expect(stderr).toMatch(/；另有 \d+ 处\n$/);
@@ -103,13 +103,13 @@ describe('npm start, given a setting it cannot start with', () => {
     // A directory that contradicts itself: a level its region code denies; two authorities for one region.
     const shipped = Directory.load().list();
     const contradictions: [string, unknown[], string][] = [
-      ['level.json', shipped.map((o) => (o.code === '370100-dsj' ? { ...o, level: 'province' } : o)), '组织目录中机构 370100-dsj（济南市大数据局）的级别 province 与其行政区划 370100 不符：该区划为 city 级'],
-      ['two.json', [...shipped, { ...org, code: '370100-dsj-new', name: '济南市大数据局（新）' }], '组织目录中行政区划 370100 有两个公共数据开放主管部门：370100-dsj 与 370100-dsj-new'],
+      ['level.json', shipped.map((o) => (o.code === '370100-dsj' ? { ...o, level: 'province' } : o)), '机构目录中机构 370100-dsj（济南市大数据局）的级别 province 与其行政区划 370100 不符：该区划为 city 级'],
+      ['two.json', [...shipped, { ...org, code: '370100-dsj-new', name: '济南市大数据局（新）' }], '机构目录中行政区划 370100 有两个公共数据开放主管部门：370100-dsj 与 370100-dsj-new'],
     ];
     for (const [name, orgs, message] of contradictions) {
       const file = join(root, name);
       writeFileSync(file, JSON.stringify(orgs));
-      expect(await failedStart({ WORKFLOW_ORGS: file })).toBe(`服务未启动：WORKFLOW_ORGS 指向的组织目录 ${file} 无法使用：${message}\n`);
+      expect(await failedStart({ WORKFLOW_ORGS: file })).toBe(`服务未启动：WORKFLOW_ORGS 指向的机构目录 ${file} 无法使用：${message}\n`);
     }
 
     // A directory nobody can review under: an empty list, or providers alone.
@@ -117,7 +117,7 @@ describe('npm start, given a setting it cannot start with', () => {
     for (const [name, orgs] of [['empty.json', []], ['providers.json', [provider]]] as const) {
       const file = join(root, name);
       writeFileSync(file, JSON.stringify(orgs));
-      expect(await failedStart({ WORKFLOW_ORGS: file })).toBe(`服务未启动：WORKFLOW_ORGS 指向的组织目录 ${file} 中没有任何主管部门（kind 为 authority 的机构）：没有人能审核，请检查文件\n`);
+      expect(await failedStart({ WORKFLOW_ORGS: file })).toBe(`服务未启动：WORKFLOW_ORGS 指向的机构目录 ${file} 中没有任何主管部门（kind 为 authority 的机构）：没有人能审核，请检查文件\n`);
     }
   });
 });
@@ -246,13 +246,13 @@ describe('npm start, given a directory (WORKFLOW_ORGS) that lacks providers the 
     const server = await startServer({ PORT: '0', WORKFLOW_DATA_DIR: dataDir, WORKFLOW_ORGS: partial });
     try {
       const log = server.output();
-      expect(log).toContain('组织目录中缺少 1 个提供单位（涉及 2 件案件）');
+      expect(log).toContain('机构目录中缺少 1 个提供单位（涉及 2 件案件）');
       expect(log).toContain('"providers":[{"org":"370100-gaj","cases":2}]');
       // Their open tasks, in an inbox no token may open: said too, naming what to do (机构改革: keep the entry with `successor`).
-      expect(log).toContain('组织目录中缺少 1 个机构，有 2 项未办结的待办分派给它们');
+      expect(log).toContain('机构目录中缺少 1 个机构，有 2 项未办结的待办分派给它们');
       expect(log).toContain('"orgs":[{"org":"370100-gaj","tasks":2}]');
       expect(log.indexOf('未办结的待办分派给它们')).toBeLessThan(log.indexOf('工作流服务已启动'));
-      expect(log.indexOf('组织目录中缺少')).toBeLessThan(log.indexOf('工作流服务已启动'));
+      expect(log.indexOf('机构目录中缺少')).toBeLessThan(log.indexOf('工作流服务已启动'));
       // fastify's listen line in Chinese too, not "Server listening at …".
       expect(log).toContain('"msg":"正在监听 http://');
       expect(log).not.toContain('Server listening');
@@ -262,7 +262,7 @@ describe('npm start, given a directory (WORKFLOW_ORGS) that lacks providers the 
     // With the whole directory, no warning.
     const whole = await startServer({ PORT: '0', WORKFLOW_DATA_DIR: dataDir });
     try {
-      expect(whole.output()).not.toContain('组织目录中缺少');
+      expect(whole.output()).not.toContain('机构目录中缺少');
       expect(whole.output()).not.toContain('未办结的待办分派给它们');
     } finally {
       expect(await whole.stop()).toBe(0);
