@@ -368,7 +368,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     code = 'UNAVAILABLE';
     detail =
       lang === 'zh'
-        ? `案件的事件无法读取（${streamId} 第 ${revision} 号事件，位置 ${position}）：存储内容已损坏或被改动，请联系管理员核查`
+        ? `案件的事件无法读取（${streamId} 版本 ${revision} 的事件，位置 ${position}）：存储内容已损坏或被改动，请联系管理员核查`
         : `an event of the case cannot be read (${streamId} revision ${revision}, position ${position}): the stored content was damaged or altered; ask an administrator to check it`;
     extra = { reason: 'storeUnreadable', position };
   } else if (err instanceof UpgradeRequiredError) {

@@ -21,7 +21,7 @@ export function cutEnd(row: { revision: number; position: number } | undefined, 
   return {
     missing: { fromRevision: stored + 1, toRevision: row.revision, lastPosition: row.position },
     text: {
-      zh: `事件流止于第 ${stored} 号事件，但已记录的案件进行到第 ${row.revision} 号（位置 ${row.position}）：末尾的事件缺失`,
+      zh: `事件流止于版本 ${stored} 的事件，但已记录的案件进行到版本 ${row.revision}（位置 ${row.position}）：末尾的事件缺失`,
       en: `stream ends at revision ${stored}, but the case was recorded up to revision ${row.revision} (position ${row.position}): events are missing from its end`,
     },
   };

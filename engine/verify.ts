@@ -38,8 +38,8 @@ export function verifyHistory(def: ProcessDefinition | undefined, events: Record
     // Named before the chain breaks at it: an event removed reads as such, not as a bad hash.
     if (event.revision > index) {
       return index === 0
-        ? fail('缺少第 0 号事件（案件的起始事件）', 'revision 0, the start of the case, is missing')
-        : fail(`缺少第 ${index} 号事件`, `revision ${index} is missing`);
+        ? fail('缺少版本 0 的事件（案件的起始事件）', 'revision 0, the start of the case, is missing')
+        : fail(`缺少版本 ${index} 的事件`, `revision ${index} is missing`);
     }
     // Rows exchanged in the log (their revisions and contents swapped): each event's own hash still
     // holds, and so does the chain read in revision order, but the log no longer says what came first.

@@ -84,6 +84,8 @@ describe('given a stored event whose data is no longer JSON', () => {
       expect(read.status).toBe(503);
       expect(read.body).toMatchObject({ code: 'UNAVAILABLE', reason: 'storeUnreadable', position });
       expect(read.body.detail).toContain(`位置 ${position}`);
+      // A revision is 版本 N in every message (REVISION_CONFLICT, verify-export, replay), not 第 N 号.
+      expect(read.body.detail).toContain('版本 0 的事件');
 
       const verify = await api.call('GET', `/v1/cases/${a}/verify`, t.applicant);
       expect(verify.status).toBe(200);
@@ -198,7 +200,7 @@ describe('given a case whose last event was cut off the stream', () => {
       const verify = await api.call('GET', `/v1/cases/${a}/verify`, t.applicant);
       expect(verify.status).toBe(200);
       expect(verify.body).toMatchObject({ ok: false, events: 1, missing: { fromRevision: 1, toRevision: 1, lastPosition: responded.body.position } });
-      expect(verify.body.reason).toContain('末尾的事件缺失');
+      expect(verify.body.reason).toBe(`事件流止于版本 0 的事件，但已记录的案件进行到版本 1（位置 ${responded.body.position}）：末尾的事件缺失`);
       // Read or added to as if whole, it would hide the cut: a command would take the lost revision's place.
       for (const res of [
         await api.call('GET', `/v1/cases/${a}`, t.applicant),

@@ -223,7 +223,7 @@ describe('a history altered in the database', () => {
     const c = await given(t, 'listAdjustment', ['RETURN', 'RESUBMIT', 'APPROVE']);
     t.store.database.prepare('DELETE FROM events WHERE stream_id = ? AND revision = 1').run(c.stream);
     t.store.database.prepare('UPDATE events SET data = substr(data, 1, 5) WHERE stream_id = ? AND revision = 3').run(c.stream);
-    expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, failedAt: { revision: 2 }, reason: expect.stringContaining('缺少第 1 号事件') });
+    expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, failedAt: { revision: 2 }, reason: expect.stringContaining('缺少版本 1 的事件') });
   });
 
   it('given a case, when an event is forged with a recomputed hash, then verify fails at the next event whose prevHash no longer matches', async () => {
@@ -258,14 +258,14 @@ describe('a history altered in the database', () => {
   it('given a case whose start event is removed, then verify names the first event left, saying the start is missing, and reading the case is a DamagedStreamError, not a crash', async () => {
     const c = await given(t, 'objection', ['RESPOND']);
     remove(c.stream, 0);
-    expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, events: 1, failedAt: { revision: 1 }, reason: '缺少第 0 号事件（案件的起始事件）' });
+    expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, events: 1, failedAt: { revision: 1 }, reason: '缺少版本 0 的事件（案件的起始事件）' });
     await expect(coldEngine(t).getCase(c.caseId)).rejects.toBeInstanceOf(DamagedStreamError);
   });
 
   it('given a case with an event removed from its middle, then verify names the event after the gap, saying which revision is missing', async () => {
     const c = await given(t, 'listAdjustment', ['RETURN', 'RESUBMIT', 'APPROVE']);
     remove(c.stream, 2);
-    expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, failedAt: { revision: 3 }, reason: '缺少第 2 号事件' });
+    expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, failedAt: { revision: 3 }, reason: '缺少版本 2 的事件' });
   });
 
   it('given a case whose start names a machine version this system does not have, then verify names the start event, and reading the case is a DamagedStreamError', async () => {

@@ -191,12 +191,12 @@ describe('npm run demo', () => {
     expect(all.stdout).toMatch(/失败 2。/);
     const one = await replay(damaged, caseOf(cut!.stream));
     expect([one.status, one.stderr]).toEqual([1, '']);
-    expect(one.stdout).toContain('校验：失败 — 事件流止于第');
+    expect(one.stdout).toContain('校验：失败 — 事件流止于版本 ');
     expect(one.stdout).not.toContain('校验：通过');
     const start = await replay(damaged, caseOf(headless!.stream));
     expect([start.status, start.stderr]).toEqual([1, '']);
     expect(start.stdout).toContain('不能显示时间线');
-    expect(start.stdout).toContain('缺少第 0 号事件（案件的起始事件）');
+    expect(start.stdout).toContain('缺少版本 0 的事件（案件的起始事件）');
   });
 });
 
