@@ -215,7 +215,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     ...(secret ? { secret } : {}),
     storeTrouble: undefined,
     async close() {
-      scheduler.stop();
+      // A timer pass or a re-statement under way ends after the case it is on, before the store closes under it.
+      await scheduler.halt();
       await readModels.close();
       await store.close();
     },

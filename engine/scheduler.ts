@@ -8,6 +8,10 @@ import type { CaseState } from './fold.js';
 import { deterministicId } from './ids.js';
 import { WorkIndex, type Waiter } from './workIndex.js';
 import { OneAtATime } from '../infra/oneAtATime.js';
+import { elapsedMs } from '../infra/clock.js';
+
+/** How often a long timer pass says how far it has come (a midnight burst of thousands of uses ending: minutes). */
+const TIMER_PASS_PROGRESS_EVERY_MS = 5_000;
 
 /**
  * The engine's own duties, driven from the event log and the clock (ARCHITECTURE.md "Timers"):
@@ -33,14 +37,30 @@ export class Scheduler {
    */
   readonly #progress = new Set<{ done: number; total: number }>();
   /** Passes of `fireDueTimers`, one at a time. */
-  readonly #passes = new OneAtATime(() => this.#fireDue());
+  readonly #passes = new OneAtATime(() => this.#tracked(this.#fireDue()));
+  /** How far the timer pass under way has come: due timers handled of those due when it began (`timerPassProgress`). */
+  #passProgress: { done: number; total: number } | undefined;
+  readonly #progressEveryMs: number;
+  /** Set by `halt` (the server stopping): passes and re-statements end between one case and the next, and none starts. */
+  #halted = false;
+  /** Timer passes and re-statements under way, which `halt` waits for. */
+  readonly #underWay = new Set<Promise<unknown>>();
 
   /**
    * `onFailure` is told of every duty that failed (besides the log): the server's `/health` and
    * `/metrics` say when it was the store that could not write, since no request may meet it.
    */
-  constructor(options: { engine: Engine; store: EventStore; clock: Clock; logger?: Logger; onFailure?: (err: unknown) => void }) {
+  constructor(options: {
+    engine: Engine;
+    store: EventStore;
+    clock: Clock;
+    logger?: Logger;
+    onFailure?: (err: unknown) => void;
+    /** How often a long timer pass logs how far it has come (default 5 s). */
+    progressEveryMs?: number;
+  }) {
     this.#engine = options.engine;
+    this.#progressEveryMs = options.progressEveryMs ?? TIMER_PASS_PROGRESS_EVERY_MS;
     this.#clock = options.clock;
     this.#logger = options.logger;
     this.#onFailure = options.onFailure;
@@ -60,6 +80,38 @@ export class Scheduler {
   }
 
   /**
+   * The server stopping: the timer pass and any re-statement under way end after the case they are
+   * working on, and none starts after; resolves once none is under way, so that the store can be
+   * closed. A midnight burst took minutes (20,000 uses ending on one day: 74 s), and the stop waited
+   * for all of it, past docker stop's 10 s; a pass the stop did not wait for (a test-clock PUT's) had
+   * the store closed under it, an error for every case left. What is left is fired by the next start's
+   * pass (the same event ids: each once).
+   */
+  async halt(): Promise<void> {
+    this.#halted = true;
+    this.stop();
+    while (this.#underWay.size > 0) await Promise.allSettled([...this.#underWay]);
+  }
+
+  /** `work`, counted as under way (`halt` waits for it) until it ends. */
+  #tracked<T>(work: Promise<T>): Promise<T> {
+    this.#underWay.add(work);
+    void work.then(
+      () => this.#underWay.delete(work),
+      () => this.#underWay.delete(work),
+    );
+    return work;
+  }
+
+  /**
+   * How far the timer pass under way has come: due timers handled (fired, found done, or failed) of
+   * those due when it began; undefined when none is under way. /metrics shows it, as it shows a notice's re-statement.
+   */
+  timerPassProgress(): { done: number; total: number } | undefined {
+    return this.#passProgress && { ...this.#passProgress };
+  }
+
+  /**
    * Sends every system command whose time has come, and completes waiting cases whose linked
    * case has already moved (on another node, or before a restart); returns how many events were stored.
    *
@@ -74,19 +126,16 @@ export class Scheduler {
   }
 
   async #fireDue(): Promise<number> {
+    if (this.#halted) return 0;
     await this.index.catchUp();
-    let fired = 0;
-    for (const { caseId, timer } of this.index.dueTimers(this.#clock.now())) {
-      // Tasks it opens are entered when the timer fell due, however late this pass runs.
-      if (await this.#apart(caseId, timer.command, () => this.#system(caseId, timer.command, {}, timer.eventId, undefined, timer.dueAt))) fired++;
-    }
+    let fired = await this.#fireTimers();
     // A notice stored by a load that died before it had re-stated every case (SIGKILL, a power cut):
     // the rest are re-stated here, as the load would have (same event ids: a load still under way
     // on another node stores each once). Not while a load re-states on this server: it re-states every
     // case the pass would, and the cases the pass took were missing from the count the admin is answered.
     let restatedLeft = 0;
     for (const caseId of this.index.casesWithTask((task) => this.#engine.awaitsRestatement(task))) {
-      if (this.#progress.size > 0) break;
+      if (this.#progress.size > 0 || this.#halted) break;
       if (await this.#restateCase(caseId, '案件的期限未能按已载入的节假日安排重新核定，其他案件照常处理，下次定时检查时重试', true, this.#unrestated)) restatedLeft++;
     }
     // Named apart from the system commands it fires: an operator reading the log after a restart sees the load finished.
@@ -95,14 +144,64 @@ export class Scheduler {
     const toLearn = new Set(this.index.linkedToLearn());
     for (const linkedId of this.#unreadableLinked.keys()) if (!toLearn.has(linkedId)) this.#unreadableLinked.delete(linkedId);
     for (const linkedId of toLearn) {
+      if (this.#halted) break;
       await this.#apart(linkedId, 'readLinkedCase', async () => {
         this.index.learn(linkedId, await this.#engine.getCase(linkedId));
         this.#unreadableLinked.delete(linkedId);
         return false;
       }, '等待中的案件所关联的案件无法读取，等待它的案件暂不能办结，其他案件照常处理，下次定时检查时重试', true, this.#unreadableLinked);
     }
+    let linked = 0;
     for (const { linkedId, waiter } of this.index.readyWaiters()) {
-      if (await this.#apart(waiter.caseId, waiter.command, () => this.#completeLink(waiter, linkedId))) fired++;
+      if (this.#halted) break;
+      if (await this.#apart(waiter.caseId, waiter.command, () => this.#completeLink(waiter, linkedId))) linked++;
+    }
+    if (linked > 0) this.#logger?.info({ linked }, `已补办 ${linked} 个等待关联案件的系统指令（关联案件已到达所等待的状态）`);
+    return fired + linked;
+  }
+
+  /**
+   * The system commands whose time has come, earliest first. A midnight burst (year-end agreements:
+   * thousands of uses ending at once) takes minutes, so the pass says how far it has come every few
+   * seconds (and `timerPassProgress`, for /metrics), and how many it fired at its end — whichever
+   * started it: the minute's tick, the start-up, a test-clock PUT. Halted (the server stopping), it
+   * ends after the case under way and says how many are left for the next start.
+   */
+  async #fireTimers(): Promise<number> {
+    const due = this.index.dueTimers(this.#clock.now());
+    if (due.length === 0) return 0;
+    const progress = { done: 0, total: due.length };
+    this.#passProgress = progress;
+    let fired = 0;
+    let failed = 0;
+    let told = false;
+    let last = elapsedMs();
+    try {
+      for (const { caseId, timer } of due) {
+        if (this.#halted) break;
+        // Tasks it opens are entered when the timer fell due, however late this pass runs.
+        const stored = await this.#apart(caseId, timer.command, () => this.#system(caseId, timer.command, {}, timer.eventId, undefined, timer.dueAt), undefined, true, undefined, () => failed++);
+        if (stored) fired++;
+        progress.done++;
+        if (progress.done < due.length && elapsedMs() - last >= this.#progressEveryMs) {
+          last = elapsedMs();
+          told = true;
+          const percent = Math.floor((progress.done / due.length) * 100);
+          this.#logger?.info({ done: progress.done, due: due.length, fired }, `正在触发到期的系统指令：已处理 ${progress.done}/${due.length} 个（${percent}%），已触发 ${fired} 个`);
+        }
+      }
+    } finally {
+      this.#passProgress = undefined;
+    }
+    const left = due.length - progress.done;
+    if (left > 0) {
+      this.#logger?.warn({ fired, left, due: due.length }, `服务停止，到期系统指令的触发已中断：已触发 ${fired} 个，尚有 ${left} 个到期未触发，将在服务再次启动后的定时检查中触发`);
+    } else if (fired > 0 || told) {
+      // Those not fired here: stored first by another server on the same store, or by a command on the
+      // case (a timer whose time has come is fired before any command is decided), or no longer applying; or failed (each logged).
+      const before = due.length - fired - failed;
+      const notes = [`共 ${due.length} 个到期`, ...(before > 0 ? [`${before} 个已由其他服务器或案件上的指令先行触发，或已不适用`] : []), ...(failed > 0 ? [`${failed} 个失败，下次定时检查时重试`] : [])];
+      this.#logger?.info({ fired, due: due.length, failed }, `已触发 ${fired} 个到期的系统指令（${notes.join('，')}）`);
     }
     return fired;
   }
@@ -120,6 +219,8 @@ export class Scheduler {
     /** A timer pass stops at a store that cannot be reached; a re-statement (answered to the admin who loaded a notice) goes on counting. */
     stopsWhenUnreachable = true,
     told?: Map<string, string>,
+    /** Told when the duty failed (a pass counts its failures). */
+    onFailed?: () => void,
   ): Promise<boolean> {
     try {
       return await duty();
@@ -127,6 +228,7 @@ export class Scheduler {
       // A store that cannot be reached fails every other case's duty too: the pass stops here and
       // its caller tells that once (the next pass retries), not a line and a stack per due case.
       if (stopsWhenUnreachable && err instanceof StoreUnreachableError) throw err;
+      onFailed?.();
       const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       if (told?.get(caseId) === reason) {
         this.#logger?.debug({ caseId, command, reason }, `${failed}（原因与上次相同，已记录过）`);
@@ -186,9 +288,11 @@ export class Scheduler {
     const underWay = key === undefined ? undefined : this.#restating.get(key);
     if (underWay) return underWay;
     // Counted in #progress from here (synchronously, before its first await) to its end.
-    const run = this.#restate(year, calendarVersion).finally(() => {
-      if (key !== undefined && this.#restating.get(key) === run) this.#restating.delete(key);
-    });
+    const run = this.#tracked(
+      this.#restate(year, calendarVersion).finally(() => {
+        if (key !== undefined && this.#restating.get(key) === run) this.#restating.delete(key);
+      }),
+    );
     if (key !== undefined) this.#restating.set(key, run);
     return run;
   }
@@ -232,6 +336,14 @@ export class Scheduler {
     this.#logger?.info({ year, cases: caseIds.length }, `开始按新载入的 ${year} 年节假日安排核对 ${caseIds.length} 个未办结案件的期限`);
     let checked = 0;
     for (const caseId of caseIds) {
+      if (this.#halted) {
+        // The server stopping (its requests answered or cut off): the store closes next. The timer pass of the next start re-states the rest.
+        this.#logger?.warn(
+          { year, checked, cases: caseIds.length, restated },
+          `服务停止，按 ${year} 年节假日安排重新核定期限已中断：已核对 ${checked}/${caseIds.length} 个案件，其余的在服务再次启动后由定时检查补做；更正通知改动的正式期限需再次载入该通知`,
+        );
+        return restated;
+      }
       const doneBeside = calendarVersion === undefined ? undefined : async () => this.#restatedBeside(await this.#engine.getCase(caseId), before.get(caseId) ?? [], calendarVersion);
       if (await this.#restateCase(caseId, '案件的期限未能按新载入的节假日安排重新核定，其他案件照常处理；再次载入同一通知即可重试', false, undefined, doneBeside)) restated++;
       checked++;

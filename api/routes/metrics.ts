@@ -134,6 +134,16 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
       for (const name of new Set([...app.registry.names(), ...overdue.keys()])) this.set({ process: name }, overdue.get(name) ?? 0);
     },
   });
+  // A midnight burst (thousands of uses ending on one day) keeps workflow_timers_due above 0 for
+  // minutes while the pass works: how far it has come tells a long pass from one that has stopped.
+  new Gauge({
+    name: 'workflow_timers_pass_progress',
+    help: '触发到期系统指令的定时检查的进度（0 到 1：已处理的到期指令数除以本次检查开始时到期的指令数）；未在触发时为 NaN',
+    registers: [registry],
+    collect() {
+      this.set(progressRatio(app.scheduler.timerPassProgress()));
+    },
+  });
   // Due system commands (a use period's end) the timer pass has not sent: it fails, or has stopped.
   new Gauge({
     name: 'workflow_timers_due',

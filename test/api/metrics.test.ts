@@ -46,6 +46,7 @@ describe('GET /metrics', () => {
       'workflow_store_up',
       'workflow_tasks_overdue',
       'workflow_timers_due',
+      'workflow_timers_pass_progress',
     ]);
     for (const [name, words] of help) expect(words, name).toMatch(/\p{Script=Han}/u);
     // EventStoreDB's lag is counted by reading the events, up to 1,000 (LAG_COUNT_CAP): a 1000 may mean many more.

@@ -207,7 +207,7 @@ describe('USAGE_EXPIRED at the end of useTo', () => {
     const broken = await given(w, 'conditionalApplication', toActive);
     const sound = await given(w, 'conditionalApplication', toActive);
     const logged: Record<string, unknown>[] = [];
-    const logger = { error: (fields: Record<string, unknown>) => logged.push(fields), debug: () => undefined } as unknown as Logger;
+    const logger = { error: (fields: Record<string, unknown>) => logged.push(fields), info: () => undefined, debug: () => undefined } as unknown as Logger;
     const execute = w.engine.execute.bind(w.engine);
     let failing = true;
     const spy = vi.spyOn(w.engine, 'execute').mockImplementation((cmd) => (failing && cmd.caseId === broken.caseId ? Promise.reject(new Error('disk I/O error')) : execute(cmd)));
@@ -231,7 +231,7 @@ describe('USAGE_EXPIRED at the end of useTo', () => {
     const cases = [await given(w, 'conditionalApplication', toActive), await given(w, 'conditionalApplication', toActive), await given(w, 'conditionalApplication', toActive)];
     const logged: Record<string, unknown>[] = [];
     const failures: unknown[] = [];
-    const logger = { error: (fields: Record<string, unknown>) => logged.push(fields), warn: () => undefined, debug: () => undefined } as unknown as Logger;
+    const logger = { error: (fields: Record<string, unknown>) => logged.push(fields), info: () => undefined, warn: () => undefined, debug: () => undefined } as unknown as Logger;
     const execute = w.engine.execute.bind(w.engine);
     let down = true;
     let tried = 0;

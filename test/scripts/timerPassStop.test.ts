@@ -1,0 +1,111 @@
+/**
+ * npm start stopped (SIGTERM: docker stop, a deployment) while its timer pass fires a midnight burst
+ * (thousands of agreements ending on one day). It waited for the whole pass before it closed the
+ * store: found with 10,000 uses due at start, SIGTERM when 6,268 were left, the server exited 16 s
+ * later — docker stop kills after 10 s — and 20,000 took 74 s alone. The pass stops between one case
+ * and the next; the next start fires the rest, each once. Real child processes: the I/O is waited for, boundedly.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app.js';
+import { ManualClock } from '../../infra/clock.js';
+import { loadConfig } from '../../infra/config.js';
+import { createLogger } from '../../infra/logger.js';
+import { SECRET } from '../api/harness.js';
+import { actors, commandData, conditionalApplicationSentOn } from '../machines/examples.js';
+import { startServer } from './spawnScript.js';
+
+const root = mkdtempSync(join(tmpdir(), 'wf-timer-pass-stop-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const cd = commandData.conditionalApplication;
+/** Enough uses that the pass takes seconds (about 2–3 ms each with the store's synchronous=FULL). */
+const CASES = 1500;
+const DAY_MS = 86_400_000;
+/** A date (YYYY-MM-DD) in Beijing. */
+const beijingDay = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
+
+/** `count` active applications whose use ended days ago (by the system clock npm start runs on), stored through the engine. */
+async function usesEndedDaysAgo(dataDir: string, count: number): Promise<void> {
+  const day = beijingDay(Date.now() - 20 * DAY_MS);
+  // 09:30 that day, Beijing: after the application's credit check (09:00, conditionalApplicationSentOn).
+  const signed = Date.parse(`${day}T09:30:00+08:00`);
+  const clock = new ManualClock(new Date(signed));
+  const app = await createApp(loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' }), { clock, logger: createLogger({ level: 'silent' }) });
+  const input = { ...conditionalApplicationSentOn(day), usePeriod: { from: day, to: beijingDay(signed + 60 * DAY_MS) } };
+  try {
+    for (let i = 0; i < count; i++) {
+      const { caseId } = await app.engine.start({ process: 'conditionalApplication', input, actor: actors.company });
+      for (const [type, data, actor] of [
+        ['PASS_NORMATIVE_REVIEW', cd.PASS_NORMATIVE_REVIEW, actors.cityAuthority],
+        ['APPROVE', cd.APPROVE, actors.provider],
+        ['SIGN_AGREEMENT', { ...cd.SIGN_AGREEMENT, useFrom: day, useTo: beijingDay(signed + 3 * DAY_MS) }, actors.provider],
+        ['GRANT_ACCESS', cd.GRANT_ACCESS, actors.provider],
+      ] as const) {
+        await app.engine.execute({ caseId, type, data, actor });
+      }
+    }
+  } finally {
+    await app.close();
+  }
+}
+
+/** Cases by how many UsageExpired events they have, straight from the log. */
+function expiriesByCount(dataDir: string): Record<string, number> {
+  const db = new Database(join(dataDir, 'events.db'), { readonly: true });
+  try {
+    const rows = db
+      .prepare<[], { n: number; cases: number }>(
+        "SELECT n, count(*) AS cases FROM (SELECT e.stream_id, sum(e.type = 'UsageExpired') AS n FROM events e WHERE e.stream_id LIKE 'conditionalApplication-%' GROUP BY e.stream_id) GROUP BY n",
+      )
+      .all();
+    return Object.fromEntries(rows.map((r) => [String(r.n), r.cases]));
+  } finally {
+    db.close();
+  }
+}
+
+async function timersDue(url: string): Promise<number> {
+  const text = await (await fetch(new URL('/metrics', url))).text();
+  return Number(/^workflow_timers_due (\S+)$/m.exec(text)?.[1]);
+}
+
+describe('npm start, given a timer pass firing a burst of uses that ended at one midnight, when it is sent SIGTERM in the middle of the pass', () => {
+  it('then the pass stops between cases and says how many are left, the store is closed and the server exits 0 without waiting for the rest; started again, it fires each of the rest once', async () => {
+    const dataDir = join(root, 'data');
+    await usesEndedDaysAgo(dataDir, CASES);
+    const env = { PORT: '0', WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET };
+
+    const server = await startServer(env);
+    // The start-up pass fires them: stopped once some are done, many left.
+    let due = await timersDue(server.url);
+    for (let i = 0; i < 2000 && !(due < CASES - 50); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      due = await timersDue(server.url);
+    }
+    expect(due).toBeLessThan(CASES - 50);
+    expect(due).toBeGreaterThan(200);
+    const code = await server.stop();
+    expect(code).toBe(0);
+    const output = server.output();
+    expect(output).toContain('"msg":"服务已停止"');
+    expect(output).toMatch(/服务停止，到期系统指令的触发已中断：已触发 \d+ 个，尚有 \d+ 个到期未触发，将在服务再次启动后的定时检查中触发/);
+    expect(output).not.toContain('"level":50');
+    // It did not wait for the pass to end: many uses are still unexpired, none expired twice.
+    const atStop = expiriesByCount(dataDir);
+    expect(atStop['2']).toBeUndefined();
+    expect(atStop['0']).toBeGreaterThan(100);
+
+    const again = await startServer(env);
+    try {
+      for (let i = 0; i < 3000 && (await timersDue(again.url)) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await timersDue(again.url)).toBe(0);
+    } finally {
+      expect(await again.stop()).toBe(0);
+    }
+    expect(expiriesByCount(dataDir)).toEqual({ '1': CASES });
+  }, 180_000);
+});
