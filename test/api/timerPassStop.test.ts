@@ -18,10 +18,10 @@ import { ManualClock } from '../../infra/clock.js';
 import { loadConfig } from '../../infra/config.js';
 import { createLogger } from '../../infra/logger.js';
 import { SECRET } from './harness.js';
-import { actors, commandData, conditionalApplicationSentOn, startInputs } from '../machines/examples.js';
+import { activeEndingOnNewYearsEve } from '../engine/world.js';
+import { actors, startInputs } from '../machines/examples.js';
 import { testNotice2027 } from '../calendars/notice2027.js';
 
-const cd = commandData.conditionalApplication;
 /** 2026-01-01 00:00:00.001 Shanghai: the uses agreed to end on 2025-12-31 are over. */
 const afterMidnight = '2025-12-31T16:00:00.001Z';
 
@@ -46,23 +46,6 @@ async function serverOn(dir: string, at: string) {
   return { app, server, clock, lines };
 }
 
-/** `count` active applications whose agreed use ends 2025-12-31 (Beijing). */
-async function activeEndingOnNewYearsEve(app: App, count: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const { caseId } = await app.engine.start({ process: 'conditionalApplication', input: conditionalApplicationSentOn('2025-03-03'), actor: actors.company });
-    for (const [type, actor] of [
-      ['PASS_NORMATIVE_REVIEW', actors.cityAuthority],
-      ['APPROVE', actors.provider],
-      ['SIGN_AGREEMENT', actors.provider],
-      ['GRANT_ACCESS', actors.provider],
-    ] as const) {
-      await app.engine.execute({ caseId, type, data: cd[type], actor });
-    }
-    ids.push(caseId);
-  }
-  return ids;
-}
 
 /** Holds the system command of number `at` until released; `reached` resolves when it is held. */
 function holdSystemCommand(app: App, at: number) {
@@ -91,7 +74,7 @@ describe('a long timer pass and /metrics', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'wf-timer-pass-metrics-'));
     const { app, server } = await serverOn(dataDir, '2025-03-03T01:30:00.000Z');
     try {
-      await activeEndingOnNewYearsEve(app, 12);
+      await activeEndingOnNewYearsEve(app.engine, 12);
       const scrape = async () => /^workflow_timers_pass_progress (\S+)$/m.exec((await server.inject({ method: 'GET', url: '/metrics' })).body)?.[1];
       expect(await scrape()).toBe('Nan');
       const hold = holdSystemCommand(app, 4);
@@ -114,7 +97,7 @@ describe('a server closed while a timer pass runs', () => {
   it('given 12 uses ending at one midnight and a PUT of the test clock firing them, when the server is closed (SIGTERM) at the fifth, then the pass stops there without an error line, the store is closed after it, and the server started again fires each of the rest once', async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'wf-timer-pass-close-'));
     const first = await serverOn(dataDir, '2025-03-03T01:30:00.000Z');
-    const ids = await activeEndingOnNewYearsEve(first.app, 12);
+    const ids = await activeEndingOnNewYearsEve(first.app.engine, 12);
     const hold = holdSystemCommand(first.app, 5);
     const admin = await mintToken(SECRET, { sub: 'admin', role: 'admin', org: '370000-dsj' });
     const put = first.server.inject({ method: 'PUT', url: '/v1/test/clock', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, payload: JSON.stringify({ now: afterMidnight }) });

@@ -21,10 +21,8 @@ import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Scheduler } from '../../engine/scheduler.js';
 import { createLogger } from '../../infra/logger.js';
-import { actors, commandData, conditionalApplicationSentOn } from '../machines/examples.js';
-import { coldEngine, createWorld, historyOf, type World } from './world.js';
+import { activeEndingOnNewYearsEve, coldEngine, createWorld, historyOf, type World } from './world.js';
 
-const cd = commandData.conditionalApplication;
 /** 2026-01-01 00:00 Shanghai: the uses agreed to end on 2025-12-31 are over. */
 const afterMidnight = '2025-12-31T16:00:00.000Z';
 
@@ -39,23 +37,6 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** `count` active applications whose agreed use ends on 2025-12-31 (Beijing): their ids. */
-async function activeEndingOnNewYearsEve(count: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const { caseId } = await w.engine.start({ process: 'conditionalApplication', input: conditionalApplicationSentOn('2025-03-03'), actor: actors.company });
-    for (const [type, actor] of [
-      ['PASS_NORMATIVE_REVIEW', actors.cityAuthority],
-      ['APPROVE', actors.provider],
-      ['SIGN_AGREEMENT', actors.provider],
-      ['GRANT_ACCESS', actors.provider],
-    ] as const) {
-      await w.engine.execute({ caseId, type, data: cd[type], actor });
-    }
-    ids.push(caseId);
-  }
-  return ids;
-}
 
 /** A logger whose lines the test reads. */
 function capturedLogger() {
@@ -90,7 +71,7 @@ async function expiriesOf(world: World, ids: string[]): Promise<number[]> {
 
 describe('a timer pass over many uses ending at one midnight', () => {
   it('given 12 active applications whose use ends on 2025-12-31, when a pass fires them, then the log says how far it has come while it runs and how many it fired at its end, and timerPassProgress tells it meanwhile', async () => {
-    const ids = await activeEndingOnNewYearsEve(12);
+    const ids = await activeEndingOnNewYearsEve(w.engine, 12);
     const { lines, logger } = capturedLogger();
     // A line whenever the interval has passed: with 0, after every case.
     const { scheduler } = schedulerOf(w, logger, { progressEveryMs: 0 });
@@ -117,7 +98,7 @@ describe('a timer pass over many uses ending at one midnight', () => {
   });
 
   it('given 12 due and two servers on one store passing at once, then each use ends once, the two fired 12 between them, and each end line names what it fired and what it found done by the other', async () => {
-    const ids = await activeEndingOnNewYearsEve(12);
+    const ids = await activeEndingOnNewYearsEve(w.engine, 12);
     const a = capturedLogger();
     const b = capturedLogger();
     const first = new Scheduler({ engine: w.engine, store: w.store, clock: w.clock, logger: a.logger });
@@ -138,7 +119,7 @@ describe('a timer pass over many uses ending at one midnight', () => {
   });
 
   it('given a pass firing 12 due timers, when the scheduler is halted at the fifth (the server stopping), then the pass ends after the case under way, the log names the 7 left for the next start, no case fails, and a scheduler started again on the store fires each of the 7 once', async () => {
-    const ids = await activeEndingOnNewYearsEve(12);
+    const ids = await activeEndingOnNewYearsEve(w.engine, 12);
     const { lines, logger } = capturedLogger();
     let release = () => {};
     let reached = () => {};

@@ -20,7 +20,7 @@ import { StreamNotFoundError } from '../../eventstore/types.js';
 import { ManualClock } from '../../infra/clock.js';
 import { registry as shippedRegistry, type ProcessRegistry } from '../../machines/registry.js';
 import type { Actor } from '../../machines/types.js';
-import { actors, commandData, startedAt, startInputs, type ProcessName } from '../machines/examples.js';
+import { actors, commandData, conditionalApplicationSentOn, startedAt, startInputs, type ProcessName } from '../machines/examples.js';
 
 const directory = Directory.load();
 
@@ -260,4 +260,26 @@ export async function expectWrongState(w: World, process: ProcessName, row: Wron
   expect(error.details.state).toBe(row.state);
   expect(sorted(error.details.allowed as string[])).toEqual(sorted(row.allowed));
   expect(sorted(w.engine.allowedCommands(c, row.by))).toEqual(sorted(row.allowed));
+}
+
+/**
+ * `count` conditional applications sent on 2025-03-03 and made active, their agreed use ending on
+ * 2025-12-31 (Beijing): a midnight burst of USAGE_EXPIRED once the clock passes it. Their ids.
+ */
+export async function activeEndingOnNewYearsEve(engine: Engine, count: number): Promise<string[]> {
+  const cd = commandData.conditionalApplication;
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const { caseId } = await engine.start({ process: 'conditionalApplication', input: conditionalApplicationSentOn('2025-03-03'), actor: actors.company });
+    for (const [type, actor] of [
+      ['PASS_NORMATIVE_REVIEW', actors.cityAuthority],
+      ['APPROVE', actors.provider],
+      ['SIGN_AGREEMENT', actors.provider],
+      ['GRANT_ACCESS', actors.provider],
+    ] as const) {
+      await engine.execute({ caseId, type, data: cd[type], actor });
+    }
+    ids.push(caseId);
+  }
+  return ids;
 }
