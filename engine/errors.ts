@@ -108,6 +108,13 @@ export function reportedErrors<E>(all: readonly E[]): { errors: E[]; more: numbe
   return { errors, more, details: more > 0 ? { errors, moreErrors: more } : { errors } };
 }
 
+/** Organisations who may act, by name and code (a code alone when the directory has no name for it), as each language writes a list. */
+function orgsNamed(orgs: readonly { code: string; name: string }[], lang: 'zh' | 'en'): string {
+  return orgs
+    .map((o) => (o.name === o.code ? o.code : lang === 'zh' ? `${o.name}（${o.code}）` : `${o.name} (${o.code})`))
+    .join(lang === 'zh' ? '、' : ', ');
+}
+
 export const refuse = {
   notFound: (caseId: string) =>
     new EngineError('NOT_FOUND', { zh: `案件 ${caseId} 不存在`, en: `case ${caseId} not found` }),
@@ -139,8 +146,8 @@ export const refuse = {
       'FORBIDDEN',
       mayAct && mayAct.orgs.length > 0
         ? {
-            zh: `您所属机构（${mayAct.org}）无权对本案件发送${named(label, command)}指令：只有${mayAct.orgs.map((o) => (o.name === o.code ? o.code : `${o.name}（${o.code}）`)).join('、')}可以发送`,
-            en: `your organisation (${mayAct.org}) may not send ${command} on this case: only ${mayAct.orgs.map((o) => o.code).join(', ')} may`,
+            zh: `您所属机构（${mayAct.org}）无权对本案件发送${named(label, command)}指令：只有${orgsNamed(mayAct.orgs, 'zh')}可以发送`,
+            en: `your organisation (${mayAct.org}) may not send ${command} on this case: only ${orgsNamed(mayAct.orgs, 'en')} may`,
           }
         : {
             zh: `您的角色或所属机构无权对本案件发送${named(label, command)}指令`,
@@ -158,8 +165,8 @@ export const refuse = {
       'FORBIDDEN',
       mayStart && mayStart.orgs.length > 0
         ? {
-            zh: `您所属机构（${mayStart.org}）无权发起此${named(title, process)}案件：按所填表单，只有${mayStart.orgs.map((o) => (o.name === o.code ? o.code : `${o.name}（${o.code}）`)).join('、')}可以发起`,
-            en: `your organisation (${mayStart.org}) may not start this case of ${process}: as the form is filled in, only ${mayStart.orgs.map((o) => o.code).join(', ')} may`,
+            zh: `您所属机构（${mayStart.org}）无权发起此${named(title, process)}案件：按所填表单，只有${orgsNamed(mayStart.orgs, 'zh')}可以发起`,
+            en: `your organisation (${mayStart.org}) may not start this case of ${process}: as the form is filled in, only ${orgsNamed(mayStart.orgs, 'en')} may`,
           }
         : {
             zh: `您的角色或所属机构无权发起${named(title, process)}案件`,

@@ -40,12 +40,12 @@ describe('FORBIDDEN', () => {
     expect(error.text.zh).toBe('您的角色或所属机构无权对本案件发送“审查通过并发布”（APPROVE）指令');
   });
 
-  it('given a Jinan application in normative review, when the provincial authority passes it, then the message says only 济南市大数据局 may (本级, 第十四条(二))', async () => {
+  it('given a Jinan application in normative review, when the provincial authority passes it, then the message says only 济南市大数据局 may (本级, 第十四条(二)), naming it in English too', async () => {
     const c = await given(w, 'conditionalApplication');
     const error = await refused(w, c, () => when(w, c.caseId, 'PASS_NORMATIVE_REVIEW', { actor: actors.provinceAuthority }));
     expect(error.code).toBe('FORBIDDEN');
     expect(error.text.zh).toBe('您所属机构（370000-dsj）无权对本案件发送“通过材料规范性审查”（PASS_NORMATIVE_REVIEW）指令：只有济南市大数据局（370100-dsj）可以发送');
-    expect(error.text.en).toBe('your organisation (370000-dsj) may not send PASS_NORMATIVE_REVIEW on this case: only 370100-dsj may');
+    expect(error.text.en).toBe('your organisation (370000-dsj) may not send PASS_NORMATIVE_REVIEW on this case: only 济南市大数据局 (370100-dsj) may');
   });
 
   it('when an applicant starts a dataset release, then the message names the process by its title', async () => {
@@ -59,7 +59,7 @@ describe('FORBIDDEN', () => {
     const error = await refused(w, undefined, () => w.engine.start({ process: 'datasetRelease', input, actor: actors.provider }));
     expect(error.code).toBe('FORBIDDEN');
     expect(error.text.zh).toBe(`您所属机构（${actors.provider.org}）无权发起此“公共数据开放”（datasetRelease）案件：按所填表单，只有${Directory.load().nameOf('370100-scjgj')}（370100-scjgj）可以发起`);
-    expect(error.text.en).toBe(`your organisation (${actors.provider.org}) may not start this case of datasetRelease: as the form is filled in, only 370100-scjgj may`);
+    expect(error.text.en).toBe(`your organisation (${actors.provider.org}) may not start this case of datasetRelease: as the form is filled in, only ${Directory.load().nameOf('370100-scjgj')} (370100-scjgj) may`);
   });
 
   it('when the form names an authority, an unknown code or a company as the provider, then the plain refusal: nobody named could start it', async () => {
