@@ -279,14 +279,15 @@ function staleRevision(expected: number, current: number, now: CaseNow): EngineE
     zh: `案件已有更新（您基于版本 ${expected}，当前版本 ${current}${last ? `；最近一次为${named(last.label, last.command)}，北京时间 ${last.at}` : ''}）`,
     en: `the case has changed (expected revision ${expected}, current ${current}${last ? `; last: ${last.command} at ${last.at}, Beijing time` : ''})`,
   };
+  // Not "no longer": a stale revision is refused before who may send the command is checked, so the sender may never have been able to.
   const text = now.allowed.includes(now.command)
     ? {
         zh: `${seen.zh}，本指令未执行：请刷新查看最新内容，确认后按当前版本 ${current} 重新提交`,
         en: `${seen.en}; nothing was done: reload, check the case as it is now, and send again with revision ${current}`,
       }
     : {
-        zh: `${seen.zh}，现处于${named(now.stateLabel, now.state)}状态，您已不能发送${named(now.commandLabel, now.command)}指令：本指令未执行，无需重试${now.waiting ? `；案件正在等待：${now.waiting.zh}` : ''}`,
-        en: `${seen.en} and is now in state ${now.state}, where you can no longer send ${now.command}: nothing was done, and there is nothing to retry${now.waiting ? `; the case is waiting on: ${now.waiting.en}` : ''}`,
+        zh: `${seen.zh}，现处于${named(now.stateLabel, now.state)}状态，此状态下您不能发送${named(now.commandLabel, now.command)}指令：本指令未执行，无需重试${now.waiting ? `；案件正在等待：${now.waiting.zh}` : ''}`,
+        en: `${seen.en} and is now in state ${now.state}, where you cannot send ${now.command}: nothing was done, and there is nothing to retry${now.waiting ? `; the case is waiting on: ${now.waiting.en}` : ''}`,
       };
   return new EngineError('REVISION_CONFLICT', text, { currentRevision: current, state: now.state, allowed: now.allowed });
 }

@@ -93,10 +93,10 @@ describe('REVISION_CONFLICT', () => {
     const error = await refused(w, c, () => when(w, c.caseId, 'PASS_NORMATIVE_REVIEW', { actor: second, expectedRevision: 0 }));
     expect(error.code).toBe('REVISION_CONFLICT');
     expect(error.text.zh).toBe(
-      '案件已有更新（您基于版本 0，当前版本 1；最近一次为“通过材料规范性审查”（PASS_NORMATIVE_REVIEW），北京时间 2025-03-04 09:00），现处于“开放主体审核”（providerReview）状态，您已不能发送“通过材料规范性审查”（PASS_NORMATIVE_REVIEW）指令：本指令未执行，无需重试；案件正在等待：审核有条件开放数据获取申请（济南市公安局）',
+      '案件已有更新（您基于版本 0，当前版本 1；最近一次为“通过材料规范性审查”（PASS_NORMATIVE_REVIEW），北京时间 2025-03-04 09:00），现处于“开放主体审核”（providerReview）状态，此状态下您不能发送“通过材料规范性审查”（PASS_NORMATIVE_REVIEW）指令：本指令未执行，无需重试；案件正在等待：审核有条件开放数据获取申请（济南市公安局）',
     );
     expect(error.text.en).toBe(
-      'the case has changed (expected revision 0, current 1; last: PASS_NORMATIVE_REVIEW at 2025-03-04 09:00, Beijing time) and is now in state providerReview, where you can no longer send PASS_NORMATIVE_REVIEW: nothing was done, and there is nothing to retry; the case is waiting on: providerReview (370100-gaj)',
+      'the case has changed (expected revision 0, current 1; last: PASS_NORMATIVE_REVIEW at 2025-03-04 09:00, Beijing time) and is now in state providerReview, where you cannot send PASS_NORMATIVE_REVIEW: nothing was done, and there is nothing to retry; the case is waiting on: providerReview (370100-gaj)',
     );
     expect(error.details).toEqual({ currentRevision: 1, state: 'providerReview', allowed: [] });
   });
