@@ -190,6 +190,14 @@ export class Scheduler {
           this.#logger?.info({ done: progress.done, due: due.length, fired }, `正在触发到期的系统指令：已处理 ${progress.done}/${due.length} 个（${percent}%），已触发 ${fired} 个`);
         }
       }
+    } catch (err) {
+      // The store gone part-way (its caller says so, once): what this pass did before stands, and is told
+      // here, since its progress lines named it and the caller's line says only that the pass failed.
+      if (err instanceof StoreUnreachableError && progress.done > 0) {
+        const left = due.length - progress.done;
+        this.#logger?.warn({ fired, left, due: due.length, failed }, `存储无法访问，到期系统指令的触发已中断：已触发 ${fired} 个，尚有 ${left} 个到期未触发，下次定时检查时重试`);
+      }
+      throw err;
     } finally {
       this.#passProgress = undefined;
     }

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Scheduler } from '../../engine/scheduler.js';
+import { StoreUnreachableError } from '../../eventstore/types.js';
 import { createLogger } from '../../infra/logger.js';
 import { activeEndingOnNewYearsEve, coldEngine, createWorld, historyOf, type World } from './world.js';
 
@@ -116,6 +117,30 @@ describe('a timer pass over many uses ending at one midnight', () => {
       else if (mine === 12) expect(end).toEqual(['已触发 12 个到期的系统指令（共 12 个到期）']);
       else expect(end).toEqual([`已触发 ${mine} 个到期的系统指令（共 12 个到期，${12 - mine} 个已由其他服务器或案件上的指令先行触发，或已不适用）`]);
     }
+  });
+
+  it('given a pass firing 12 due timers, when the store cannot be reached from the sixth (EventStoreDB gone), then the pass fails as before, and its log says how many it fired before and how many are left for the next pass, not only that this one could not fire', async () => {
+    const ids = await activeEndingOnNewYearsEve(w.engine, 12);
+    const { lines, logger } = capturedLogger();
+    const { scheduler } = schedulerOf(w, logger, { progressEveryMs: 0 });
+    const execute = w.engine.execute;
+    let system = 0;
+    let down = false;
+    w.engine.execute = async (cmd) => {
+      if (cmd.actor.role === 'system' && ++system === 6) down = true;
+      if (down) throw new StoreUnreachableError(new Error('14 UNAVAILABLE: No connection established'));
+      return execute(cmd);
+    };
+
+    w.clock.set(afterMidnight);
+    await expect(scheduler.fireDueTimers()).rejects.toBeInstanceOf(StoreUnreachableError);
+
+    expect(scheduler.timerPassProgress()).toBeUndefined();
+    expect((await expiriesOf(w, ids)).filter((n) => n === 1)).toHaveLength(5);
+    // Its progress lines said 5 fired: the pass's end says so too, and what is left.
+    expect(lines.filter((l) => String(l.msg).startsWith('正在触发到期的系统指令')).at(-1)).toMatchObject({ done: 5, fired: 5 });
+    expect(lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual(['存储无法访问，到期系统指令的触发已中断：已触发 5 个，尚有 7 个到期未触发，下次定时检查时重试']);
+    expect(lines.filter((l) => (l.level as number) >= 50)).toEqual([]);
   });
 
   it('given a pass firing 12 due timers, when the scheduler is halted at the fifth (the server stopping), then the pass ends after the case under way, the log names the 7 left for the next start, no case fails, and a scheduler started again on the store fires each of the 7 once', async () => {
