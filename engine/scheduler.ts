@@ -331,6 +331,11 @@ export class Scheduler {
   }
 
   async #restateTracked(year: number, calendarVersion: string | undefined, progress: { done: number; total: number }): Promise<number> {
+    if (this.#halted) {
+      // A load answered after the stop began (its connection cut, its handler still running): the store is closing, as for a pass.
+      this.#logger?.warn({ year }, `服务停止，按 ${year} 年节假日安排重新核定期限未开始：在服务再次启动后由定时检查补做；更正通知改动的正式期限需再次载入该通知`);
+      return 0;
+    }
     await this.index.catchUp();
     let restated = 0;
     // Tens of thousands of open cases take minutes, with the admin's request unanswered meanwhile:

@@ -174,3 +174,21 @@ describe('a timer pass over many uses ending at one midnight', () => {
     expect(await expiriesOf(w, ids)).toEqual(Array(12).fill(1));
   });
 });
+
+describe('a halted scheduler', () => {
+  it('given the scheduler halted and the store then closed (app.close), when a holiday notice load that was still under way asks for its re-statement, then none starts: it reads nothing from the closed store, answers 0 and says it was left for the next start, as a timer pass asked then does', async () => {
+    await activeEndingOnNewYearsEve(w.engine, 2);
+    const { lines, logger } = capturedLogger();
+    const { scheduler } = schedulerOf(w, logger);
+    await scheduler.halt();
+    await w.store.close();
+
+    expect(await scheduler.fireDueTimers()).toBe(0);
+    expect(await scheduler.restateDeadlines(2027, 'v-after-halt')).toBe(0);
+    expect(scheduler.restatementProgress()).toBeUndefined();
+    expect(lines.filter((l) => (l.level as number) >= 50)).toEqual([]);
+    expect(lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([
+      '服务停止，按 2027 年节假日安排重新核定期限未开始：在服务再次启动后由定时检查补做；更正通知改动的正式期限需再次载入该通知',
+    ]);
+  });
+});
