@@ -325,9 +325,12 @@ class _Parser(argparse.ArgumentParser):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    # The language first, so that the help and the refusals of the command line are in it too.
+    # The language first, so that the help and the refusals of the command line are in it too: read as
+    # the parser below reads it (--lan en, --lang=en, the last one given), any other value Chinese.
     global LANG
-    LANG = "en" if any(a == "--lang=en" or (a == "--lang" and argv[i + 1 : i + 2] == ["en"]) for i, a in enumerate(argv)) else "zh"
+    first = argparse.ArgumentParser(add_help=False)
+    first.add_argument("--lang", nargs="?")
+    LANG = "en" if first.parse_known_args(argv)[0].lang == "en" else "zh"
     parser = _Parser(description=t("只凭文件本身核验审计导出（NDJSON）。", "Check an audit export (NDJSON) from the file alone."), formatter_class=_Formatter, add_help=False)
     parser._positionals.title = t("参数", "positional arguments")
     parser._optionals.title = t("选项", "options")
@@ -337,6 +340,7 @@ def main(argv=None):
     parser.add_argument("--to", dest="end", metavar="END", help=t("期间的终点（不含）", "the period's end (not included)"))
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help=t("报告的语言：zh（默认）或 en", "the report's language: zh (default) or en"))
     args = parser.parse_args(argv)
+    LANG = args.lang
     for name, value in (("--from", args.start), ("--to", args.end)):
         if value is not None and instant(value) is None:
             parser.error(t(f"{name} {value}：不是带时区偏移的时刻，例如 2026-01-01T00:00:00.000Z 或 2026-01-01T08:00:00+08:00", f"{name} {value}: not a time with its offset, such as 2026-01-01T00:00:00.000Z or 2026-01-01T08:00:00+08:00"))

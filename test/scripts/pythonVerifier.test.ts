@@ -107,6 +107,23 @@ describe('the Python reference of docs/AUDIT_EXPORT.md, on an export of every pr
     expect(en.stdout).toMatch(/ problems\n$/);
   });
 
+  it('given the language as argparse also takes it (--lan en, --lang=en, or --lang en then --lang zh), then the report is in the language argparse settled on, as before the command line was told in Chinese', async () => {
+    const path = join(w.dir, 'abbreviated.ndjson');
+    writeFileSync(path, '{not json\n');
+    const english = /^FAIL line 1: not JSON/;
+    const chinese = /^不符 第 1 行：不是有效的 JSON/;
+    for (const [args, said] of [
+      [['--lan', 'en'], english],
+      [['--la=en'], english],
+      [['--lang=en'], english],
+      [['--lang', 'en', '--lang', 'zh'], chinese],
+      [['--lang', 'zh', '--lang', 'en'], english],
+    ] as const) {
+      const ran = await spawnText('python3', [REFERENCE, path, ...args]);
+      expect([ran.status, ran.stdout], args.join(' ')).toEqual([1, expect.stringMatching(said)]);
+    }
+  });
+
   it('given no file, an unknown argument, a bad period, --help, a missing file, a folder, a line not JSON or bytes not UTF-8, then it says so in Chinese; in English with --lang en', async () => {
     // argparse's own words (usage:, error:, the following arguments are required) and Python's
     // (No such file or directory, Expecting value, codec can't decode) were English around Chinese.
