@@ -347,20 +347,19 @@ export class Scheduler {
     const before = new Map(caseIds.map((caseId) => [caseId, this.index.tasksOf(caseId)]));
     const tenth = Math.max(1, Math.ceil(caseIds.length / 10));
     this.#logger?.info({ year, cases: caseIds.length }, `开始按新载入的 ${year} 年节假日安排核对 ${caseIds.length} 个未办结案件的期限`);
-    let checked = 0;
     for (const caseId of caseIds) {
       if (this.#halted) {
         // The server stopping (its requests answered or cut off): the store closes next. The timer pass of the next start re-states the rest.
         this.#logger?.warn(
-          { year, checked, cases: caseIds.length, restated },
-          `服务停止，按 ${year} 年节假日安排重新核定期限已中断：已核对 ${checked}/${caseIds.length} 个案件，其余的在服务再次启动后由定时检查补做；更正通知改动的正式期限需再次载入该通知`,
+          { year, checked: progress.done, cases: caseIds.length, restated },
+          `服务停止，按 ${year} 年节假日安排重新核定期限已中断：已核对 ${progress.done}/${caseIds.length} 个案件，其余的在服务再次启动后由定时检查补做；更正通知改动的正式期限需再次载入该通知`,
         );
         return restated;
       }
       const doneBeside = calendarVersion === undefined ? undefined : async () => this.#restatedBeside(await this.#engine.getCase(caseId), before.get(caseId) ?? [], calendarVersion);
       if (await this.#restateCase(caseId, '案件的期限未能按新载入的节假日安排重新核定，其他案件照常处理；再次载入同一通知即可重试', false, undefined, doneBeside)) restated++;
-      checked++;
-      progress.done = checked;
+      // Counted as checked the moment it is: /metrics reads it.
+      const checked = ++progress.done;
       if (checked % tenth === 0 && checked < caseIds.length) {
         this.#logger?.info({ year, checked, cases: caseIds.length, restated }, `核对 ${year} 年节假日安排涉及的案件期限：已核对 ${checked}/${caseIds.length} 个，其中重新核定 ${restated} 个`);
       }
