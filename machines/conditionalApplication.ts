@@ -104,7 +104,10 @@ export interface ConditionalApplicationContext extends BaseContext<ConditionalAp
   resultsReports: { results: string; at: string }[];
   securityIncidents: { description: string; at: string }[];
   /** Renewal requests, oldest first; the last one without a decision is pending. */
-  /** `lapsed` (v4): no decision was made before use ended, and the agreement ended with it. */
+  /**
+   * `lapsed` (v4): no decision was made before use ended, and the agreement ended with it; v7: nor
+   * before a party terminated it (`by` is that party).
+   */
   renewals: { newUseTo: string; requestedAt: string; decision?: { approved: boolean; reason?: string; at: string; by: string; lapsed?: true } }[];
   /** Suspensions, oldest first; one without `resumedAt` is in force. */
   suspensions: { reason: string; at: string; by: string; resumedAt?: string }[];
@@ -424,6 +427,17 @@ const machineSetup = setup({
         return [...context.renewals.slice(0, -1), { ...pending, decision: { approved: false, reason, at: event.at, by: event.actor.org, lapsed: true as const } }];
       },
     }),
+    // v7, 附录4 承诺书六 停止数据开放服务, 附录5 协议二(二) 协议终止: a renewal still pending when a party
+    // ends the agreement lapses with it, as at the expiry (v4), said so in the case, not left undecided
+    recordRenewalLapsedOnTermination: assign({
+      renewals: ({ context, event }) => {
+        assertEvent(event, 'TERMINATE');
+        const pending = context.renewals.at(-1);
+        if (!pending || pending.decision !== undefined) return context.renewals;
+        const reason = '续签决定作出前，数据开放服务已停止，协议终止（附录4 承诺书六、附录5 协议二(二)）';
+        return [...context.renewals.slice(0, -1), { ...pending, decision: { approved: false, reason, at: event.at, by: event.actor.org, lapsed: true as const } }];
+      },
+    }),
     recordExpiry: assign({
       ending: ({ event }) => ({ cause: 'expired', at: event.at, by: event.actor.org }) as const,
     }),
@@ -466,13 +480,17 @@ const machineSetup = setup({
  * the provider's task stayed open and overdue for good; v5 ends it then (USAGE_EXPIRED → closed).
  * Up to v5 a report of use was taken for any period, one not yet begun or outside the agreement
  * (2027 on an agreement ending 2025-12-31); v6 takes it for days of the agreed use begun by its day.
+ * Up to v6 a renewal still under review (or pending in a suspension) when a party terminated the
+ * agreement was left with no decision on an ended agreement; v7 records that it lapsed, as v4 does
+ * at the expiry.
  */
-function chart(version: 1 | 2 | 3 | 4 | 5 | 6) {
+function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7) {
   const v2 = version >= 2;
   const v3 = version >= 3;
   const v4 = version >= 4;
   const v5 = version >= 5;
   const v6 = version >= 6;
+  const v7 = version >= 7;
   // Transitions several states share; which states take them is the version's.
   // 第五条, 第十六条: 定期告知开发利用情况，及时报告数据安全风险; 附录5 协议二(三)3: 反馈数据应用成果
   // v6, 附录5 协议二(二) 可在……至……使用: a report of use covers days of the agreed use begun by its day
@@ -483,7 +501,10 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6) {
   } as const;
   // 附录4 承诺书六: 主管部门和开放主体有权暂停或停止数据开放服务
   const suspend = { target: 'suspended', actions: 'recordSuspension' } as const;
-  const terminate = { target: 'destructionPending', actions: 'recordTermination' } as const;
+  // v7, 附录5 协议二(二) 协议终止: a renewal still pending then lapses with the agreement (recordRenewalLapsedOnTermination)
+  const terminate = v7
+    ? ({ target: 'destructionPending', actions: ['recordRenewalLapsedOnTermination', 'recordTermination'] } as const)
+    : ({ target: 'destructionPending', actions: 'recordTermination' } as const);
   // 附录5 协议二(二): 到期数据使用权限自动失效，协议终止
   const expire = { target: 'destructionPending', actions: 'recordExpiry' } as const;
   // v4: a renewal still pending then lapses with the agreement (recordRenewalLapsed)
@@ -914,12 +935,22 @@ const commandsV6: typeof commandsV4 = {
 };
 
 /**
- * The version new cases start on: v5, with a report of use refused for a period not within the
- * agreed use (`useFrom` to the current `useTo`) or ending after the day it is sent.
+ * The sixth version: v5, with a report of use refused for a period not within the agreed use
+ * (`useFrom` to the current `useTo`) or ending after the day it is sent.
  */
-export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+export const conditionalApplicationV6: ProcessDefinition<ConditionalApplicationContext> = {
   ...conditionalApplicationV5,
   version: 6,
   machine: chart(6),
   commands: commandsV6,
+};
+
+/**
+ * The version new cases start on: v6, with a renewal still pending when a party terminates the
+ * agreement recorded as lapsed (附录4 承诺书六, 附录5 协议二(二)), not left undecided.
+ */
+export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+  ...conditionalApplicationV6,
+  version: 7,
+  machine: chart(7),
 };

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5 } from '../../machines/conditionalApplication.js';
+import { conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5, conditionalApplicationV6 } from '../../machines/conditionalApplication.js';
 import { datasetReleaseV1 } from '../../machines/datasetRelease.js';
 import { listAdjustment } from '../../machines/listAdjustment.js';
 import { objection } from '../../machines/objection.js';
@@ -25,7 +25,7 @@ const qingdaoProvider = '370200-gaj';
 
 /** A build from before datasetRelease v2 (as test/api/olderBuild.test.ts has it). */
 const olderRegistry = () =>
-  new ProcessRegistry([datasetReleaseV1, conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5, unopenedDataRequest, listAdjustment, objection]);
+  new ProcessRegistry([datasetReleaseV1, conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5, conditionalApplicationV6, unopenedDataRequest, listAdjustment, objection]);
 
 const send = (api: TestApi, id: string, as: string, type: string, data: unknown = {}) => api.call('POST', `/v1/cases/${id}/commands`, { as, body: { type, data } });
 

@@ -3,14 +3,14 @@
  * builds on one data folder"; "Loading next year's holiday notice"). Re-stating provisional deadlines
  * is the duty of the node that loads the notice (engine/calendarInForce.ts): an older node re-states
  * the cases of the versions it has, and cannot fold a case started on a newer one (conditionalApplication
- * v6 beside a build that knows up to v5), whose deadlines it leaves provisional — it never re-states
+ * v7 beside a build that knows up to v6), whose deadlines it leaves provisional — it never re-states
  * them wrongly. Loading the same notice again on a node of the newer build re-states what was left.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5 } from '../../machines/conditionalApplication.js';
+import { conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5, conditionalApplicationV6 } from '../../machines/conditionalApplication.js';
 import { datasetReleaseV1 } from '../../machines/datasetRelease.js';
 import { listAdjustment } from '../../machines/listAdjustment.js';
 import { objection } from '../../machines/objection.js';
@@ -20,9 +20,9 @@ import { testNotice2027 } from '../calendars/notice2027.js';
 import { actors, commandData, startInputs } from '../machines/examples.js';
 import { openTestApi, type TestApi } from './harness.js';
 
-/** The registry of a build from before conditionalApplication v6. */
+/** The registry of a build from before conditionalApplication v7. */
 const olderRegistry = () =>
-  new ProcessRegistry([datasetReleaseV1, conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5, unopenedDataRequest, listAdjustment, objection]);
+  new ProcessRegistry([datasetReleaseV1, conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5, conditionalApplicationV6, unopenedDataRequest, listAdjustment, objection]);
 
 // Thursday 2026-12-03, 09:30 Beijing: no notice for 2027 yet, so a results report due in 2027 is provisional.
 const now = '2026-12-03T01:30:00.000Z';
@@ -54,25 +54,25 @@ async function activeCase(api: TestApi): Promise<{ id: string; version: number }
   return { id: started.body.id, version: started.body.version };
 }
 
-describe('given a conditionalApplication v5 and a v6 case, each with a results report provisionally due in 2027', () => {
+describe('given a conditionalApplication v6 and a v7 case, each with a results report provisionally due in 2027', () => {
   let dir: string;
-  let v5: string;
   let v6: string;
+  let v7: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'older-build-notice-'));
     const older = await openTestApi(dir, { now, registry: olderRegistry() });
     try {
       const c = await activeCase(older);
-      expect(c.version).toBe(5);
-      v5 = c.id;
+      expect(c.version).toBe(6);
+      v6 = c.id;
     } finally {
       await older.close();
     }
     const current = await openTestApi(dir, { now });
     try {
       const c = await activeCase(current);
-      expect(c.version).toBe(6);
-      v6 = c.id;
+      expect(c.version).toBe(7);
+      v7 = c.id;
     } finally {
       await current.close();
     }
@@ -86,26 +86,26 @@ describe('given a conditionalApplication v5 and a v6 case, each with a results r
     return res.body.tasks.find((t: { stage: string }) => t.stage === 'resultsReport');
   };
 
-  it('when an admin loads the 2027 notice through the older build, then it re-states the v5 case only, and the v6 case keeps its provisional deadline, stored nothing and verifies; loading it again on the current build re-states the v6 case', async () => {
+  it('when an admin loads the 2027 notice through the older build, then it re-states the v6 case only, and the v7 case keeps its provisional deadline, stored nothing and verifies; loading it again on the current build re-states the v7 case', async () => {
     const older = await openTestApi(dir, { now, registry: olderRegistry() });
     const current = await openTestApi(dir, { now });
     try {
       const admin = await older.token('admin', '370000-dsj');
       const auditor = await current.token('auditor', '370000-dsj');
-      expect((await results(current, v6)).provisional).toBe(true);
+      expect((await results(current, v7)).provisional).toBe(true);
 
       const loaded = await older.call('PUT', '/v1/calendar/2027', { as: admin, body: notice });
       expect([loaded.status, loaded.body.restatedCases], loaded.text).toEqual([200, 1]);
-      expect((await results(current, v5)).provisional).toBe(false);
-      // Left as it was: the older build cannot fold a v6 case, so it does not re-state it.
-      expect((await results(current, v6)).provisional).toBe(true);
-      expect((await current.call('GET', `/v1/cases/${v6}/verify`, { as: auditor })).body).toEqual({ ok: true, events: 5 });
+      expect((await results(current, v6)).provisional).toBe(false);
+      // Left as it was: the older build cannot fold a v7 case, so it does not re-state it.
+      expect((await results(current, v7)).provisional).toBe(true);
+      expect((await current.call('GET', `/v1/cases/${v7}/verify`, { as: auditor })).body).toEqual({ ok: true, events: 5 });
 
       // README: load the same notice again through a node of the newest build.
       const again = await current.call('PUT', '/v1/calendar/2027', { as: admin, body: notice });
       expect([again.status, again.body.restatedCases], again.text).toEqual([200, 1]);
-      expect((await results(current, v6)).provisional).toBe(false);
-      for (const id of [v5, v6]) expect((await current.call('GET', `/v1/cases/${id}/verify`, { as: auditor })).body).toEqual({ ok: true, events: 6 });
+      expect((await results(current, v7)).provisional).toBe(false);
+      for (const id of [v6, v7]) expect((await current.call('GET', `/v1/cases/${id}/verify`, { as: auditor })).body).toEqual({ ok: true, events: 6 });
     } finally {
       await older.close();
       await current.close();

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conditionalApplication, conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5 } from '../../machines/conditionalApplication.js';
+import { conditionalApplication, conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5, conditionalApplicationV6 } from '../../machines/conditionalApplication.js';
 import { datasetRelease, datasetReleaseV1 } from '../../machines/datasetRelease.js';
 import { listAdjustment } from '../../machines/listAdjustment.js';
 import { objection, type ObjectionContext } from '../../machines/objection.js';
@@ -24,7 +24,7 @@ const objectionOfOlderBuild = {
   summary: (context: ObjectionContext) => ({ ...objection.summary(context), applicant: context.startedBy.name ?? context.startedBy.org }),
 };
 const olderRegistry = () =>
-  new ProcessRegistry([datasetReleaseV1, datasetRelease, conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5, conditionalApplication, unopenedDataRequest, listAdjustment, objectionOfOlderBuild]);
+  new ProcessRegistry([datasetReleaseV1, datasetRelease, conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5, conditionalApplicationV6, conditionalApplication, unopenedDataRequest, listAdjustment, objectionOfOlderBuild]);
 
 const now = '2026-12-03T01:30:00.000Z';
 let dir: string;

@@ -4,13 +4,13 @@
  * ended, and took an agreement or an application for a use period already over; v2 takes results
  * until the data is destroyed, lets the authority take note, and refuses a use already over. Cases
  * started on v1 keep v1's rules for ever. Later versions are set beside the one before them
- * below (v3 beside v2, v6 beside v5); new applications start on the latest.
+ * below (v3 beside v2, v6 beside v5, v7 beside v6); new applications start on the latest.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5 } from '../../machines/conditionalApplication.js';
+import { conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5, conditionalApplicationV6 } from '../../machines/conditionalApplication.js';
 import { ProcessRegistry } from '../../machines/registry.js';
 import type { CaseState } from '../../engine/fold.js';
 import { actors, conditionalApplicationSentOn, startInputs } from '../machines/examples.js';
@@ -48,7 +48,7 @@ describe('conditionalApplication v1 cases under the shipped registry', () => {
     const now = await w.engine.getCase(onV1.active.caseId);
     expect(now).toMatchObject({ version: 1, state: 'active', lastHash: onV1.active.lastHash });
     expect(now.tasks).toEqual(onV1.active.tasks);
-    expect(w.registry.latest(PROCESS)?.version).toBe(6);
+    expect(w.registry.latest(PROCESS)?.version).toBe(7);
   });
 
   it('given a v1 case whose use has ended, when the applicant reports results, then INVALID_TRANSITION as v1 says, and nothing stored', async () => {
@@ -72,10 +72,10 @@ describe('conditionalApplication v1 cases under the shipped registry', () => {
     expect((await w.engine.getCase(c.caseId)).timers).toEqual([]);
   });
 
-  it('given the shipped registry, when an applicant applies, then the case starts on v6', async () => {
+  it('given the shipped registry, when an applicant applies, then the case starts on v7', async () => {
     const c = await given(w, PROCESS);
-    expect(c.version).toBe(6);
-    expect(meta((await historyOf(w, c))[0]!).machine).toEqual({ name: PROCESS, version: 6 });
+    expect(c.version).toBe(7);
+    expect(meta((await historyOf(w, c))[0]!).machine).toEqual({ name: PROCESS, version: 7 });
   });
 });
 
@@ -194,7 +194,11 @@ describe('conditionalApplication v6: a report of use covers days of the agreed u
     const onlyV5 = await createWorld({ path: file, registry: new ProcessRegistry([conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5]) });
     const v5Case = await given(onlyV5, PROCESS, path.active!);
     await onlyV5.close();
-    both = await createWorld({ path: file });
+    // Up to v6, as it was released: the cases it starts are v6 cases (v7, beside it below, is v6's rules and one more).
+    both = await createWorld({
+      path: file,
+      registry: new ProcessRegistry([conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5, conditionalApplicationV6]),
+    });
     active = { v5: v5Case, v6: await given(both, PROCESS, path.active!) };
   });
   afterAll(async () => {
@@ -244,4 +248,64 @@ describe('conditionalApplication v6: a report of use covers days of the agreed u
     }
     expect((await both.engine.verify(c.caseId)).ok).toBe(true);
   });
+});
+
+// 附录4 承诺书六: 有权暂停或停止数据开放服务; 附录5 协议二(二) 协议终止 — a renewal pending when the agreement is terminated lapses with it (v7)
+describe('conditionalApplication v7: a renewal pending when the agreement is terminated is recorded as lapsed, v6 beside it', () => {
+  const renewalPendingIn = { renewalReview: path.renewalReview!, suspended: [...path.renewalReview!, 'SUSPEND'] } as const;
+  const reason = '续签决定作出前，数据开放服务已停止，协议终止（附录4 承诺书六、附录5 协议二(二)）';
+  let v7Dir: string;
+  let both: World;
+  let onV6: Record<keyof typeof renewalPendingIn, CaseState>;
+
+  beforeAll(async () => {
+    v7Dir = mkdtempSync(join(tmpdir(), 'engine-ca-versions-v7-'));
+    const file = join(v7Dir, 'events.db');
+    const onlyV6 = await createWorld({
+      path: file,
+      registry: new ProcessRegistry([conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5, conditionalApplicationV6]),
+    });
+    onV6 = { renewalReview: await given(onlyV6, PROCESS, renewalPendingIn.renewalReview), suspended: await given(onlyV6, PROCESS, renewalPendingIn.suspended) };
+    await onlyV6.close();
+    both = await createWorld({ path: file });
+  });
+  afterAll(async () => {
+    await both.close();
+    rmSync(v7Dir, { recursive: true, force: true });
+  });
+
+  const renewalsOf = async (c: CaseState) => ((await both.engine.getCase(c.caseId)).snapshot.context as { renewals: { decision?: unknown }[] }).renewals;
+
+  it.each(Object.keys(renewalPendingIn) as (keyof typeof renewalPendingIn)[])(
+    'given a v7 case in %s with a renewal pending, when the competent authority terminates, then Terminated stamped v7, and the renewal is decided: not approved, lapsed, with the reason, the day and the party',
+    async (state) => {
+      const c = await given(both, PROCESS, renewalPendingIn[state]);
+      expect([c.version, c.state]).toEqual([7, state]);
+      const at = '2025-06-02T02:00:00.000Z';
+      const { event } = await when(both, c.caseId, 'TERMINATE', { actor: actors.cityAuthority, at });
+      expect([event.type, meta(event).machine.version]).toEqual(['Terminated', 7]);
+      const renewals = await renewalsOf(c);
+      expect(renewals).toHaveLength(1);
+      expect(renewals[0]!.decision).toEqual({ approved: false, lapsed: true, reason, at, by: actors.cityAuthority.org });
+      const now = await both.engine.getCase(c.caseId);
+      expect(now.state).toBe('destructionPending');
+      expect(now.tasks.map((t) => t.stage)).not.toContain('renewalReview');
+      expect((await both.engine.verify(c.caseId)).ok).toBe(true);
+    },
+  );
+
+  it.each(Object.keys(renewalPendingIn) as (keyof typeof renewalPendingIn)[])(
+    'given a v6 case in %s with a renewal pending, when the competent authority terminates, then Terminated stamped v6 and the renewal left undecided, as v6 always did',
+    async (state) => {
+      const c = onV6[state];
+      expect([c.version, c.state]).toEqual([6, state]);
+      const { event } = await when(both, c.caseId, 'TERMINATE', { actor: actors.cityAuthority, at: '2025-06-02T02:00:00.000Z' });
+      expect([event.type, meta(event).machine]).toEqual(['Terminated', { name: PROCESS, version: 6 }]);
+      const renewals = await renewalsOf(c);
+      expect(renewals).toHaveLength(1);
+      expect(renewals[0]!.decision).toBeUndefined();
+      expect((await both.engine.getCase(c.caseId)).state).toBe('destructionPending');
+      expect((await both.engine.verify(c.caseId)).ok).toBe(true);
+    },
+  );
 });

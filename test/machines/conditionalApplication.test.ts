@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conditionalApplication, conditionalApplicationV3, conditionalApplicationV4, type ConditionalApplicationContext } from '../../machines/conditionalApplication.js';
+import { conditionalApplication, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV6, type ConditionalApplicationContext } from '../../machines/conditionalApplication.js';
 import { isFinal, readField, stateName, stateTask } from '../../machines/describe.js';
 import { actors, commandData, orgs, personApplicant, startInputs } from './examples.js';
 import { attempt, caseIn, definition, play, send, start, startViolations } from './harness.js';
@@ -173,6 +173,41 @@ describe('conditionalApplication: renewal (附录5 协议二(二) 可续签)', (
     const v3 = conditionalApplicationV3;
     const old = send(v3, send(v3, play(v3, [...toActive]), 'REQUEST_RENEWAL', asked), 'USAGE_EXPIRED', ended);
     expect(context(old).renewals.at(-1)?.decision).toBeUndefined();
+  });
+
+  // 附录4 承诺书六 停止数据开放服务, 附录5 协议二(二) 协议终止: a renewal still pending when a party ends the agreement lapses with it (v7)
+  it.each([
+    ['under review', [] as const],
+    ['pending in a suspension', ['SUSPEND'] as const],
+  ])('v7 records a renewal %s when the agreement is terminated as lapsed, with the reason and the party; v6 left it undecided', (_where, before) => {
+    const asked = { data: { newUseTo: '2026-06-30' }, at: '2025-12-01T02:00:00.000Z' };
+    const stopped = { at: '2025-12-05T02:00:00.000Z', actor: actors.cityAuthority };
+    const toStop = (d: typeof def) => before.reduce((snapshot, type) => send(d, snapshot, type), send(d, play(d, [...toActive]), 'REQUEST_RENEWAL', asked));
+    const given = toStop(def);
+    expect(stateName(given)).toBe(before.length === 0 ? 'renewalReview' : 'suspended');
+    const ended = send(def, given, 'TERMINATE', stopped);
+    expect(stateName(ended)).toBe('destructionPending');
+    expect(context(ended).renewals).toHaveLength(1);
+    expect(context(ended).renewals.at(-1)?.decision).toEqual({
+      approved: false,
+      lapsed: true,
+      reason: '续签决定作出前，数据开放服务已停止，协议终止（附录4 承诺书六、附录5 协议二(二)）',
+      at: stopped.at,
+      by: orgs.cityAuthority,
+    });
+    expect(context(ended).ending).toMatchObject({ cause: 'terminated', by: orgs.cityAuthority });
+    expect(context(ended).useTo).toBe('2025-12-31');
+    const v6 = conditionalApplicationV6;
+    const old = send(v6, toStop(v6), 'TERMINATE', stopped);
+    expect(stateName(old)).toBe('destructionPending');
+    expect(context(old).renewals).toEqual([{ newUseTo: '2026-06-30', requestedAt: asked.at }]);
+  });
+
+  it('v7 leaves a decided renewal as it was when the agreement is terminated', () => {
+    const given = play(def, [...toActive, 'REQUEST_RENEWAL', 'REJECT_RENEWAL', 'SUSPEND']);
+    const before = context(given).renewals;
+    expect(before.at(-1)?.decision).toMatchObject({ approved: false });
+    expect(context(send(def, given, 'TERMINATE')).renewals).toEqual(before);
   });
 
   it('counts from the renewed useTo', () => {
