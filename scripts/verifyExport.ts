@@ -2,7 +2,7 @@
  * `npm run verify-export -- <audit.ndjson>`: checks an audit export (GET /v1/audit/export) on its
  * own, without the server or the store: every case event's hash is recomputed from the file, and
  * the events of each case must chain. Exit code 0 when all holds, 1 when something does not, 2 for
- * a usage error.
+ * a usage error. In Chinese, or in English with `--lang en` (as docs/verify_export.py takes it).
  */
 import { accessSync, constants, createReadStream, existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -11,24 +11,47 @@ import { auditLine } from '../projections/audit.js';
 import { createProgress } from './progress.js';
 import { argumentError } from './config.js';
 
-const USAGE = `用法：npm run verify-export -- <审计导出文件.ndjson> [--quiet]
-逐行重算审计导出（GET /v1/audit/export）中每个案件事件的哈希，并检查同一案件的事件前后衔接。`;
+// The language first, so that the help and the refusals of the command line are in it too: the last
+// --lang given (--lang en, --lang=en); any other value is refused below, in Chinese.
+const langs = process.argv.slice(2).flatMap((a, i, all) => (a === '--lang' ? [all[i + 1]] : a.startsWith('--lang=') ? [a.slice('--lang='.length)] : []));
+const en = langs.at(-1) === 'en';
+const t = (zh: string, english: string): string => (en ? english : zh);
+
+const USAGE = t(
+  `用法：npm run verify-export -- <审计导出文件.ndjson> [--quiet] [--lang zh|en]
+逐行重算审计导出（GET /v1/audit/export）中每个案件事件的哈希，并检查同一案件的事件前后衔接。
+报告、帮助和参数错误提示默认为中文；--lang en 为英文。`,
+  `usage: npm run verify-export -- <audit-export.ndjson> [--quiet] [--lang zh|en]
+Recomputes the hash of every case event of an audit export (GET /v1/audit/export), line by line, and checks that the events of each case chain.
+The report, this help and the refusals of the command line are in Chinese by default; --lang en writes them in English.`,
+);
 
 let parsed;
 try {
-  parsed = parseArgs({ allowPositionals: true, options: { quiet: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
+  parsed = parseArgs({
+    allowPositionals: true,
+    options: { quiet: { type: 'boolean', default: false }, lang: { type: 'string', default: 'zh' }, help: { type: 'boolean', short: 'h', default: false } },
+  });
 } catch (err) {
-  process.stderr.write(`${argumentError(err)}\n${USAGE}\n`);
+  process.stderr.write(`${en ? `invalid arguments: ${(err as Error).message}` : argumentError(err)}\n${USAGE}\n`);
   process.exit(2);
 }
 const { values, positionals } = parsed;
+if (values.lang !== 'zh' && values.lang !== 'en') {
+  process.stderr.write(`参数有误：--lang 只能是 zh 或 en（收到：${values.lang}）\n${USAGE}\n`);
+  process.exit(2);
+}
 if (values.help || positionals.length !== 1) {
   (values.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
   process.exit(values.help ? 0 : 2);
 }
 const file = positionals[0]!;
 if (!existsSync(file) || !statSync(file).isFile()) {
-  process.stderr.write(existsSync(file) && statSync(file).isDirectory() ? `${file} 是文件夹：请给出审计导出文件（NDJSON）的路径\n` : `找不到文件：${file}\n`);
+  process.stderr.write(
+    existsSync(file) && statSync(file).isDirectory()
+      ? t(`${file} 是文件夹：请给出审计导出文件（NDJSON）的路径\n`, `${file} is a folder: give the path of an audit export file (NDJSON)\n`)
+      : t(`找不到文件：${file}\n`, `no such file: ${file}\n`),
+  );
   process.exit(2);
 }
 
@@ -36,14 +59,15 @@ if (!existsSync(file) || !statSync(file).isFile()) {
 try {
   accessSync(file, constants.R_OK);
 } catch (err) {
-  process.stderr.write(`无法读取文件 ${file}（${(err as NodeJS.ErrnoException).code ?? ''}）：请检查其权限\n`);
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  process.stderr.write(t(`无法读取文件 ${file}（${code}）：请检查其权限\n`, `cannot read ${file} (${code}): check its permissions\n`));
   process.exit(2);
 }
 
 // Progress by bytes read: the number of lines is not known before the end.
 const size = statSync(file).size;
 const input = createReadStream(file);
-const progress = createProgress('正在校验审计导出', size, { enabled: !values.quiet && size > 0 });
+const progress = createProgress(t('正在校验审计导出', 'checking the audit export'), size, { enabled: !values.quiet && size > 0 });
 async function* counted(): AsyncGenerator<Buffer> {
   for await (const chunk of input) {
     yield chunk as Buffer;
@@ -59,20 +83,34 @@ progress.done();
 // An export made before its lines carried what their hashes cover: not a failed check, one no file check can make.
 if (result.withoutHashFields) {
   process.stderr.write(
-    `${file} 中的案件事件行都不含重算哈希所需的字段（stream、metadata）：这是早期版本的审计导出格式，文件本身无法校验。请用当前版本从事件日志重新导出同一时段（GET /v1/audit/export）后校验，或在服务器上逐案校验（GET /v1/cases/:id/verify、npm run replay -- --all）\n`,
+    t(
+      `${file} 中的案件事件行都不含重算哈希所需的字段（stream、metadata）：这是早期版本的审计导出格式，文件本身无法校验。请用当前版本从事件日志重新导出同一时段（GET /v1/audit/export）后校验，或在服务器上逐案校验（GET /v1/cases/:id/verify、npm run replay -- --all）\n`,
+      `no case event line of ${file} holds the fields its hash is recomputed from (stream, metadata): an export of a release before its lines carried them, which the file alone cannot check. Export the same period again with the current release (GET /v1/audit/export) and check that, or verify each case on the server (GET /v1/cases/:id/verify, npm run replay -- --all)\n`,
+    ),
   );
   process.exit(2);
 }
 
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const ordinal = (n: number) => `${n}${n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')}`;
 const lines = [
-  `已读取 ${result.lines} 行：案件事件 ${result.caseEvents} 个（${result.cases} 个案件），其他事件 ${result.otherEvents} 个。`,
-  result.ok ? '全部哈希重算一致，各案件事件前后衔接。' : `发现 ${result.failuresFound} 处问题：`,
+  t(
+    `已读取 ${result.lines} 行：案件事件 ${result.caseEvents} 个（${result.cases} 个案件），其他事件 ${result.otherEvents} 个。`,
+    `Read ${plural(result.lines, 'line')}: ${plural(result.caseEvents, 'case event')} (${plural(result.cases, 'case')}), ${plural(result.otherEvents, 'other event')}.`,
+  ),
+  result.ok
+    ? t('全部哈希重算一致，各案件事件前后衔接。', 'Every hash recomputes, and the events of each case chain.')
+    : t(`发现 ${result.failuresFound} 处问题：`, `Found ${plural(result.failuresFound, 'problem')}:`),
 ];
 for (const f of result.failures.slice(0, 20)) {
-  const where = `${f.line > 0 ? `第 ${f.line} 行` : '文件'}${f.caseId ? ` 案件 ${f.caseId}` : ''}${f.revision !== null ? ` 版本 ${f.revision} 的事件（第 ${f.revision + 1} 个）` : ''}`;
-  lines.push(`  ${where}：${f.reason.zh}`);
+  const where = en
+    ? [f.line > 0 ? `line ${f.line}` : 'the file', f.caseId ? `case ${f.caseId}` : '', f.revision !== null ? `the event of revision ${f.revision} (the ${ordinal(f.revision + 1)})` : '']
+        .filter(Boolean)
+        .join(', ')
+    : `${f.line > 0 ? `第 ${f.line} 行` : '文件'}${f.caseId ? ` 案件 ${f.caseId}` : ''}${f.revision !== null ? ` 版本 ${f.revision} 的事件（第 ${f.revision + 1} 个）` : ''}`;
+  lines.push(`  ${where}${t('：', ': ')}${en ? f.reason.en : f.reason.zh}`);
 }
 // Counted in full, though only the first of them are kept: a file wrong throughout is not said to have 1,000 problems.
-if (result.failuresFound > 20) lines.push(`  ……另有 ${result.failuresFound - 20} 处`);
+if (result.failuresFound > 20) lines.push(t(`  ……另有 ${result.failuresFound - 20} 处`, `  … and ${result.failuresFound - 20} more`));
 process.stdout.write(`${lines.join('\n')}\n`);
 process.exitCode = result.ok ? 0 : 1;

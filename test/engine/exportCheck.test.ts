@@ -193,6 +193,30 @@ describe('checking an audit export without the server', () => {
     const folder = await spawnText('npx', ['tsx', 'scripts/verifyExport.ts', w.dir, '--quiet']);
     expect([folder.status, folder.stderr]).toEqual([2, `${w.dir} 是文件夹：请给出审计导出文件（NDJSON）的路径\n`]);
   });
+
+  it('given --lang en (as docs/verify_export.py takes it), when npm run verify-export checks the file, then the report, the help and its refusals are in English; without it, in Chinese, its help naming --lang', async () => {
+    const lines = await exported();
+    const good = join(w.dir, 'audit-en.ndjson');
+    writeFileSync(good, `${lines.join('\n')}\n`);
+    const cjk = /[\u4e00-\u9fff]/;
+    const checked = await spawnText('npx', ['tsx', 'scripts/verifyExport.ts', '--lang', 'en', good, '--quiet']);
+    expect([checked.status, checked.stderr]).toEqual([0, '']);
+    expect(checked.stdout).toBe('Read 6 lines: 5 case events (2 cases), 1 other event.\nEvery hash recomputes, and the events of each case chain.\n');
+    const bad = join(w.dir, 'tampered-en.ndjson');
+    writeFileSync(bad, `${lines.map((l, i) => (i === 0 ? l.replace('"ObjectionRaised"', '"ObjectionWithdrawn"') : l)).join('\n')}\n`);
+    const failed = await spawnText('npx', ['tsx', 'scripts/verifyExport.ts', bad, '--quiet', '--lang=en']);
+    expect(failed.status).toBe(1);
+    expect(failed.stdout).toMatch(new RegExp(`^ {2}line 1, case ${caseId}, the event of revision 0 \\(the 1st\\): `, 'm'));
+    expect(failed.stdout).not.toMatch(cjk);
+    const help = await spawnText('npx', ['tsx', 'scripts/verifyExport.ts', '--help', '--lang', 'en']);
+    expect([help.status, help.stdout]).toEqual([0, expect.stringContaining('--lang en')]);
+    expect(help.stdout).not.toMatch(cjk);
+    const zhHelp = await spawnText('npx', ['tsx', 'scripts/verifyExport.ts', '-h']);
+    expect([zhHelp.status, zhHelp.stdout]).toEqual([0, expect.stringMatching(/^用法：.*--lang en/s)]);
+    const refused = await spawnText('npx', ['tsx', 'scripts/verifyExport.ts', good, '--lang', 'fr']);
+    expect([refused.status, refused.stdout]).toEqual([2, '']);
+    expect(refused.stderr).toMatch(/^参数有误：--lang 只能是 zh 或 en/);
+  });
 });
 
 describe('checking the holiday notices of an audit export without the server', () => {
