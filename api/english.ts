@@ -16,16 +16,16 @@ const FIXED: Record<string, string> = {
   '不超过 1000 项': 'at most 1000 items',
   至少填写一项: 'at least one item is required',
   至少修改一项: 'change at least one field',
-  须为整数: 'must be a whole number',
+  应为整数: 'must be a whole number',
   数值过大: 'is too large',
-  须为整数年份: 'must be a whole year',
+  应为整数年份: 'must be a whole year',
   '须大于 0': 'must be greater than 0',
   不得为负数: 'must not be negative',
   '年份须在 2000–2100 之间': 'the year must be from 2000 to 2100',
-  '须为有效日期，格式 YYYY-MM-DD': 'must be a real date, written YYYY-MM-DD',
-  '须为 ISO-8601 时刻，如 2024-05-06T08:00:00Z': 'must be an ISO-8601 instant, e.g. 2024-05-06T08:00:00Z',
-  '须为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00': 'must be an ISO-8601 instant with Z or an offset, e.g. 2026-06-01T00:00:00+08:00',
-  '须为带 Z 或时区偏移的 ISO-8601 时刻；在网址中，时区偏移的 + 须写作 %2B（未编码的 + 会变成空格），例如 2026-06-01T00:00:00%2B08:00':
+  '应为有效日期，格式 YYYY-MM-DD': 'must be a real date, written YYYY-MM-DD',
+  '应为 ISO-8601 时刻，如 2024-05-06T08:00:00Z': 'must be an ISO-8601 instant, e.g. 2024-05-06T08:00:00Z',
+  '应为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00': 'must be an ISO-8601 instant with Z or an offset, e.g. 2026-06-01T00:00:00+08:00',
+  '应为带 Z 或时区偏移的 ISO-8601 时刻；在网址中，时区偏移的 + 须写作 %2B（未编码的 + 会变成空格），例如 2026-06-01T00:00:00%2B08:00':
     'must be an ISO-8601 instant with Z or an offset; in a URL, write the offset\'s + as %2B (a + left as it is arrives as a space), e.g. 2026-06-01T00:00:00%2B08:00',
   '应为有效日期（YYYY-MM-DD），或带 Z 或时区偏移的 ISO-8601 时刻': 'must be a real date (YYYY-MM-DD) or an ISO-8601 instant with Z or an offset',
   '应为有效日期（YYYY-MM-DD），或带 Z 或时区偏移的 ISO-8601 时刻；在网址中，时区偏移的 + 须写作 %2B（未编码的 + 会变成空格）':
@@ -37,19 +37,18 @@ const FIXED: Record<string, string> = {
   不得晚于当前时间: 'must not be after the current time',
   '所在年份尚未开始：未给出 from 时，时间段从 to 所在年份的 1 月 1 日起算': 'its year has not begun: without from, the period starts on 1 January of the year of to',
   '未知的行政区划：机构目录中没有该区划及其下级的机构': 'unknown region: no organisation of the directory is in it or below it',
-  '须为 6 位行政区划代码': 'must be a 6-digit administrative division code',
   '应为 6 位行政区划代码': 'must be a 6-digit administrative division code',
-  '须为山东省某市的行政区划代码（37xx00）或全省 370000': 'must be the division code of a Shandong city (37xx00) or of the province (370000)',
+  '应为山东省某市的行政区划代码（37xx00）或全省 370000': 'must be the division code of a Shandong city (37xx00) or of the province (370000)',
   电子邮箱格式不正确: 'is not a valid e-mail address',
   格式不正确: 'is not in the expected format',
-  '统一社会信用代码须为 18 位（数字或大写字母，不含 I、O、S、V、Z）': 'a unified social credit code has 18 characters: digits or capital letters other than I, O, S, V and Z',
-  '身份证号须为 18 位（17 位数字加校验位）': 'an ID card number has 18 characters: 17 digits and a check character',
+  '统一社会信用代码应为 18 位（数字或大写字母，不含 I、O、S、V、Z）': 'a unified social credit code has 18 characters: digits or capital letters other than I, O, S, V and Z',
+  '身份证号应为 18 位（17 位数字加校验位）': 'an ID card number has 18 characters: 17 digits and a check character',
   '不能按自然人的身份证号筛选：报表只显示自然人的脱敏编码': 'cannot filter by a natural person\'s ID card number: reports show people only masked',
   '不是有效的 UTF-8 编码：请以 UTF-8 发送 JSON（如从 GBK 文本转换）': 'is not valid UTF-8: send JSON in UTF-8 (converting from GBK, say)',
   身份证号出生日期或校验位不正确: 'the ID card number’s date of birth or check character is wrong',
-  '申请主体类型 type 须为 organization（法人或其他组织）或 person（个人）': 'the applicant’s type must be organization or person',
+  '申请主体类型 type 应为 organization（法人或其他组织）或 person（个人）': 'the applicant’s type must be organization or person',
   服务方式不得重复: 'a service mode may be listed once only',
-  'noneNeeded 须为 true（无需脱敏）或省略': 'noneNeeded must be true (no desensitization needed) or left out',
+  'noneNeeded 应为 true（无需脱敏）或省略': 'noneNeeded must be true (no desensitization needed) or left out',
   '须填写 datasetRef（已开放的数据集）或 datasetReleaseCaseId（数据集开放案件）之一，且只能填一项':
     'give exactly one of datasetRef (an open dataset) and datasetReleaseCaseId (a dataset release case)',
   '不允许使用 __proto__ 作为字段名': '"__proto__" is not allowed as a field name',
@@ -76,11 +75,11 @@ const FIXED: Record<string, string> = {
   至少需要一份节假日安排通知: 'at least one holiday notice is needed',
   无效的时间: 'is not a valid time',
   应为日期或字符串: 'must be a date or a string',
-  '须为不小于 0 的整数（工作日数）': 'must be a whole number of working days, 0 or more',
+  '应为不小于 0 的整数（工作日数）': 'must be a whole number of working days, 0 or more',
   按查看者过滤需要机构目录: 'filtering by viewer needs the organisation directory',
 };
 
-/** What a `须为…` ("must be …") message names. */
+/** What a `应为…` ("must be …") message names. */
 const KINDS: Record<string, string> = {
   文本: 'text',
   对象: 'an object',
@@ -106,9 +105,9 @@ const PATTERNS: [RegExp, (...groups: string[]) => string][] = [
   [/^(.+)（含有全角字符，须用半角输入）$/s, (message) => withHint(message!, 'it holds full-width characters: type it half-width')],
   [/^(.+)（首尾含有空格或不可见字符）$/s, (message) => withHint(message!, 'it begins or ends with a space or an invisible character')],
   [/^须以 UTF-8 编码发送（声明的字符集为 (.+)）$/, (charset) => `must be sent in UTF-8 (the declared charset is ${charset})`],
-  [/^须为以下之一：(.+)$/s, (values) => `must be one of: ${list(values!)}`],
-  [/^须为 (.+) 之一$/s, (values) => `must be one of: ${list(values!)}`],
-  [/^须为\s*(.+?)\s*$/s, (kind) => (KINDS[kind!] ? `must be ${KINDS[kind!]}` : '')],
+  [/^应为以下之一：(.+)$/s, (values) => `must be one of: ${list(values!)}`],
+  [/^应为 (.+) 之一$/s, (values) => `must be one of: ${list(values!)}`],
+  [/^应为\s*(.+?)\s*$/s, (kind) => (KINDS[kind!] ? `must be ${KINDS[kind!]}` : '')],
   [/^不超过 (\d+) 个字符$/, (n) => `at most ${n} characters`],
   [/^至少 (\d+) 个字符$/, (n) => `at least ${n} characters`],
   [/^不超过 (\d+) 项$/, (n) => `at most ${n} items`],
@@ -116,7 +115,7 @@ const PATTERNS: [RegExp, (...groups: string[]) => string][] = [
   [/^不大于 (.+)$/, (n) => `must not be greater than ${n}`],
   [/^不小于 (.+)$/, (n) => `must not be less than ${n}`],
   [/^须在 (\d+)–(\d+) (天|个月)之间$/, (min, max, unit) => `must be from ${min} to ${max} ${UNITS[unit!]}`],
-  [/^须为 (\d+) 到 (\d+) 之间的整数$/, (min, max) => `must be a whole number from ${min} to ${max}`],
+  [/^应为 (\d+) 到 (\d+) 之间的整数$/, (min, max) => `must be a whole number from ${min} to ${max}`],
   [/^字段名称不得重复：(.+)$/s, (names) => `field names must be distinct; listed more than once: ${list(names!)}`],
   [/^同一数据集只能列一项调整：(.+)$/s, (names) => `one change a dataset; more than one for: ${list(names!)}`],
   [/^同一字段只能有一条脱敏规则：(.+)$/s, (fields) => `one desensitization rule a field; more than one for: ${list(fields!)}`],
@@ -222,9 +221,9 @@ function zodIssueInEnglish(code: string, params: Record<string, unknown>): strin
         case 'email':
           return FIXED['电子邮箱格式不正确'];
         case 'date':
-          return FIXED['须为有效日期，格式 YYYY-MM-DD'];
+          return FIXED['应为有效日期，格式 YYYY-MM-DD'];
         case 'datetime':
-          return FIXED['须为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00'];
+          return FIXED['应为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00'];
         case 'regex':
           return 'is not in the expected format';
         default:

@@ -30,19 +30,19 @@ import { docText, documentInEnglish } from './docText.js';
 // locale's for the rest.
 z.config({ ...z.locales.zhCN(), customError: plainMessage });
 
-const DATETIME_PLUS_AS_SPACE = `须为带 Z 或时区偏移的 ISO-8601 时刻；${PLUS_AS_SPACE_HINT}，例如 2026-06-01T00:00:00%2B08:00`;
+const DATETIME_PLUS_AS_SPACE = `应为带 Z 或时区偏移的 ISO-8601 时刻；${PLUS_AS_SPACE_HINT}，例如 2026-06-01T00:00:00%2B08:00`;
 
 function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
   const i = issue as { code?: string; input?: unknown; expected?: string; origin?: string; maximum?: unknown; minimum?: unknown };
   switch (i.code) {
     case 'invalid_type':
       if (i.input === undefined) return '必填';
-      if (i.expected === 'int') return '须为整数';
-      if (i.expected === 'number') return '须为数字';
-      if (i.expected === 'string') return '须为文本';
-      if (i.expected === 'object') return '须为 JSON 对象';
-      if (i.expected === 'array') return '须为列表';
-      if (i.expected === 'boolean') return '须为 true 或 false';
+      if (i.expected === 'int') return '应为整数';
+      if (i.expected === 'number') return '应为数字';
+      if (i.expected === 'string') return '应为文本';
+      if (i.expected === 'object') return '应为 JSON 对象';
+      if (i.expected === 'array') return '应为列表';
+      if (i.expected === 'boolean') return '应为 true 或 false';
       return undefined;
     case 'too_big':
       if (i.origin === 'string') return `不超过 ${String(i.maximum)} 个字符`;
@@ -64,11 +64,11 @@ function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
           // A `+` written as is in a URL arrives as a space: the example would fail the same way.
           if (typeof i.input === 'string' && writtenPlusAsSpace(i.input)) return DATETIME_PLUS_AS_SPACE;
           // Typed full-width, or pasted with a space: said so (machines/schemas.ts formatMessage), as in the forms.
-          return formatMessage('须为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00', i.input);
+          return formatMessage('应为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00', i.input);
         case 'date':
-          return formatMessage('须为有效日期，格式 YYYY-MM-DD', i.input);
+          return formatMessage('应为有效日期，格式 YYYY-MM-DD', i.input);
         case 'url':
-          return '须为网址';
+          return '应为网址';
         case 'email':
           return '电子邮箱格式不正确';
         case 'regex':
@@ -78,7 +78,7 @@ function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
       }
     case 'invalid_value': {
       const values = (issue as { values?: unknown[] }).values;
-      return Array.isArray(values) && values.length > 0 ? `须为以下之一：${values.map(String).join('、')}` : undefined;
+      return Array.isArray(values) && values.length > 0 ? `应为以下之一：${values.map(String).join('、')}` : undefined;
     }
     case 'unrecognized_keys':
       return unknownFields((issue as { keys?: string[] }).keys ?? []);
@@ -531,7 +531,7 @@ export async function buildServer(app: App, options: ServerOptions = {}) {
     }
   });
   // Every body this API takes is JSON: one sent as text/plain (fastify reads that as a string) was
-  // told "须为 JSON 对象" although it was one. It is refused like any other media type.
+  // told "应为 JSON 对象" although it was one. It is refused like any other media type.
   server.removeContentTypeParser('text/plain');
   // Fastify's own JSON parsing (secure-json-parse) rightly refuses a "__proto__" key, and a "constructor"
   // holding "prototype", but calls such a body invalid JSON. It is valid JSON: say which key is refused.

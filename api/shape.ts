@@ -297,7 +297,7 @@ export const SlaReportView = z.object({
         .nullable()
         .describe(
           docText(
-            'groupBy=stage 时：该环节期限的依据（statute、policy、agreement）；按机构或流程分组的行混合多种依据，为 null（可用 basis= 筛选）',
+            'groupBy=stage 时：该环节的时限依据（statute、policy、agreement）；按机构或流程分组的行混合多种依据，为 null（可用 basis= 筛选）',
             "groupBy=stage: the basis of the stage's deadline (statute, policy, agreement); null for org and process rows, which mix them (filter with basis=)",
           ),
         ),
@@ -324,7 +324,7 @@ void documentedAsAnswered;
  * A whole number in a query (`limit`, `dueWithin`, `minPosition`, `workingDays`, `version`), from
  * `min` (and up to `max`). A blank value (`dueWithin=`, `workingDays=%20`) is refused, as a blank
  * `org=` or `final=` is: read as a number it was 0 (Number('') and Number(' ') are), a filter nobody
- * asked for that hid all work. Not z.coerce: it turns a missing value into NaN, which reads "须为数字"
+ * asked for that hid all work. Not z.coerce: it turns a missing value into NaN, which reads "应为数字"
  * where a required one should read "必填".
  */
 export function wholeNumberQuery(min: number, max?: number) {
@@ -340,9 +340,9 @@ export function wholeNumberQuery(min: number, max?: number) {
       if (typeof value !== 'string') return value;
       // Decimal digits only: Number() also read `0x10` as 16, `1e3` as 1000, `+5` and ` 5` as 5.
       if (!DECIMAL.test(value)) {
-        // Digits typed full-width (１０): said so, not only "须为数字" (a space around ASCII digits is told 须为数字 as before).
+        // Digits typed full-width (１０): said so, not only "应为数字" (a space around ASCII digits is told 应为数字 as before).
         if (!typedFullWidth(value)) return Number.NaN;
-        ctx.addIssue({ code: 'custom', message: formatMessage('须为数字', value), input: value });
+        ctx.addIssue({ code: 'custom', message: formatMessage('应为数字', value), input: value });
         return z.NEVER;
       }
       // Digits past any double (Infinity) are a number too large, not "not a number".

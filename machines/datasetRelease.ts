@@ -52,7 +52,7 @@ const DesensitizationRules = z.discriminatedUnion(
     }),
     form({ noneNeeded: z.literal(true), reason: Text }),
   ],
-  { error: (issue) => (isObject(issue.input) ? 'noneNeeded 须为 true（无需脱敏）或省略' : '须为对象') },
+  { error: (issue) => (isObject(issue.input) ? 'noneNeeded 应为 true（无需脱敏）或省略' : '应为对象') },
 );
 export type Desensitization = z.infer<typeof DesensitizationRules>;
 
@@ -219,7 +219,7 @@ export const rulesV2 = {
     id: 'desensitizedFieldsInDraft',
     article: '第九条(一)',
     message: {
-      zh: '脱敏规则所列字段（field）须为开放数据目录中的字段',
+      zh: '脱敏规则所列字段（field）应为开放数据目录中的字段',
       en: 'Every desensitization rule must name a field of the catalogue entry.',
     },
     // The fields named wrongly, and those the entry has: a provider turned away sees what to correct.
@@ -228,7 +228,7 @@ export const rulesV2 = {
       const named = data.noneNeeded === true ? [] : data.rules.map((r) => r.field);
       const unknown = [...new Set(named.filter((f) => !names.includes(f)))];
       return {
-        zh: `脱敏规则所列字段（field）须为开放数据目录中的字段：${quotedList(unknown)} 不在目录中（目录字段：${quotedList(names) || '无'}）`,
+        zh: `脱敏规则所列字段（field）应为开放数据目录中的字段：${quotedList(unknown)} 不在目录中（目录字段：${quotedList(names) || '无'}）`,
         en: `Every desensitization rule must name a field of the catalogue entry: ${quotedList(unknown, 'en')} is not one (the entry's fields: ${quotedList(names, 'en') || 'none'}).`,
       };
     },

@@ -164,7 +164,7 @@ const SCOPE_LABELS: Record<TaskSpec['scope'], string> = {
 function deadlineText(task: TaskSpec, rules?: DeadlineRuleTable): string {
   const deadline = task.deadline;
   if (!deadline) return '无办理时限';
-  const basis = (b: string) => (b === 'statute' ? '法定' : '平台政策');
+  const basis = (b: string) => (b === 'statute' ? '法定时限' : '平台政策时限');
   const unit = (u: string) => (u === 'workingDays' ? '个工作日' : '日');
   switch (deadline.kind) {
     case 'rule': {

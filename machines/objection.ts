@@ -18,7 +18,7 @@ export const ObjectionStart = form({
   // 第十六条第二款: 错误、遗漏、侵犯其合法权益等情形 (异议), or a suggestion (建议)
   kind: oneOf(['error', 'omission', 'infringement', 'suggestion']),
   description: Text,
-  evidence: z.array(Text, { error: '须为列表' }).max(LIST_MAX, LIST_TOO_LONG).optional(),
+  evidence: z.array(Text, { error: '应为列表' }).max(LIST_MAX, LIST_TOO_LONG).optional(),
 });
 export type ObjectionInput = z.infer<typeof ObjectionStart>;
 

@@ -20,7 +20,7 @@ export class ProcessRegistry {
   /** Adds a version of a process; a registered version never changes. */
   register(def: ProcessDefinition): this {
     if (!Number.isInteger(def.version) || def.version < 1) {
-      throw new RangeError(`流程 ${def.name} 的版本须为正整数：${def.version}`);
+      throw new RangeError(`流程 ${def.name} 的版本应为正整数：${def.version}`);
     }
     const versions = this.#byName.get(def.name) ?? new Map<number, ProcessDefinition>();
     if (versions.has(def.version)) throw new Error(`流程 ${def.name} 的第 ${def.version} 版已登记`);

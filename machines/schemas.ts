@@ -13,7 +13,7 @@ const REQUIRED = '必填';
 
 /** The message of a type error: "required" when the field is missing, else what it must be. */
 function typeError(expected: string) {
-  return (issue: { input?: unknown }) => (issue.input === undefined ? REQUIRED : `须为${expected}`);
+  return (issue: { input?: unknown }) => (issue.input === undefined ? REQUIRED : `应为${expected}`);
 }
 
 /**
@@ -207,7 +207,7 @@ export const Flag = z.boolean({ error: typeError(' true 或 false') });
  * zod's whole-number check: a fraction must be whole; a whole number past 2^53 (which JSON numbers
  * cannot hold exactly) is refused as too large, not as "not whole".
  */
-const WHOLE = { error: (issue: { code?: string }) => (issue.code === 'too_big' ? '数值过大' : '须为整数') };
+const WHOLE = { error: (issue: { code?: string }) => (issue.code === 'too_big' ? '数值过大' : '应为整数') };
 
 /** A positive whole number (`int > 0`). */
 export const PositiveInt = z
@@ -223,7 +223,7 @@ export function wholeNumberBetween(min: number, max: number, message: string) {
 /** A calendar year, e.g. an open list's year. */
 export const Year = z
   .number({ error: typeError('年份') })
-  .int({ error: (issue) => (issue.code === 'too_big' ? '年份须在 2000–2100 之间' : '须为整数年份') })
+  .int({ error: (issue) => (issue.code === 'too_big' ? '年份须在 2000–2100 之间' : '应为整数年份') })
   .min(2000, '年份须在 2000–2100 之间')
   .max(2100, '年份须在 2000–2100 之间');
 
@@ -273,13 +273,13 @@ export function formatMessage(message: string, input: unknown): string {
 
 /** A calendar date `YYYY-MM-DD` (Asia/Shanghai calendar) that exists: zod's ISO date knows month lengths and leap years. */
 export const DateString = z.iso.date({
-  error: (issue) => formatMessage('须为有效日期，格式 YYYY-MM-DD', issue.input),
+  error: (issue) => formatMessage('应为有效日期，格式 YYYY-MM-DD', issue.input),
 });
 
 /** An instant, ISO-8601 with `Z` or an offset. */
 export const Instant = z.iso.datetime({
   offset: true,
-  error: (issue) => formatMessage('须为 ISO-8601 时刻，如 2024-05-06T08:00:00Z', issue.input),
+  error: (issue) => formatMessage('应为 ISO-8601 时刻，如 2024-05-06T08:00:00Z', issue.input),
 });
 
 // ── Shared shapes of FORMS.md ───────────────────────────────────────────────────────────
@@ -305,7 +305,7 @@ export function regionCode(pattern: RegExp, message: string) {
 }
 
 /** A 6-digit administrative division code (Shandong 370000, Jinan 370100, …). */
-export const RegionCode = regionCode(/^\d{6}$/, '须为 6 位行政区划代码');
+export const RegionCode = regionCode(/^\d{6}$/, '应为 6 位行政区划代码');
 
 /** 资源覆盖范围: the data's region and time range (附录3, 附录7). */
 export const Coverage = form({ region: RegionCode, period: Period.optional() });
@@ -337,7 +337,7 @@ export const CreditCode = z
   .normalize('NFKC')
   .overwrite(trimmed)
   .toUpperCase()
-  .refine(isCreditCode, '统一社会信用代码须为 18 位（数字或大写字母，不含 I、O、S、V、Z）')
+  .refine(isCreditCode, '统一社会信用代码应为 18 位（数字或大写字母，不含 I、O、S、V、Z）')
   // What GET /docs can say of it without refusing what is folded above (full-width, lower case, pasted edges).
   .meta({ minLength: 18 });
 
@@ -378,7 +378,7 @@ export const IdNumber = z
   .normalize('NFKC')
   .overwrite(trimmed)
   .toUpperCase()
-  .refine((id) => /^\d{17}[\dX]$/.test(id), { error: '身份证号须为 18 位（17 位数字加校验位）', abort: true })
+  .refine((id) => /^\d{17}[\dX]$/.test(id), { error: '身份证号应为 18 位（17 位数字加校验位）', abort: true })
   .refine(isIdNumber, '身份证号出生日期或校验位不正确')
   // As CreditCode's.
   .meta({ minLength: 18 });
@@ -391,7 +391,7 @@ function applicantOf<C extends z.ZodType>(contact: C) {
       form({ type: z.literal('organization'), name: Text, creditCode: CreditCode, contact }),
       form({ type: z.literal('person'), name: Text, idNumber: IdNumber, contact }),
     ],
-    { error: '申请主体类型 type 须为 organization（法人或其他组织）或 person（个人）' },
+    { error: '申请主体类型 type 应为 organization（法人或其他组织）或 person（个人）' },
   );
 }
 
@@ -421,7 +421,7 @@ export const applicantIsSenderRule = (article: string): RuleSpec<{ startedBy: Ac
   id: 'applicantIsSender',
   article,
   message: {
-    zh: '申请主体须为提交人实名认证的主体本身：表单中的统一社会信用代码或身份证号须与登录身份一致（登录身份中的代码须为标准写法：半角、大写、无空格）',
+    zh: '申请主体应为提交人实名认证的主体本身：表单中的统一社会信用代码或身份证号须与登录身份一致（登录身份中的代码应为标准写法：半角、大写、无空格）',
     en: 'The applicant must be the party the sender is authenticated as: the credit code or ID number in the form must be the sender’s own (and the sender’s code written in its standard form: half-width, upper case, no spaces).',
   },
   holds: (context, data) => applicantIsSender(context.startedBy.org, data.applicant),

@@ -28,7 +28,7 @@ import type { BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleFac
 // ── Forms (FORMS.md "unopenedDataRequest", 附录7 未开放数据需求申请表) ─────────────────────
 
 /** A city's region code (37xx00) or the province's (370000): 市级以上 authorities handle requests (第十五条). */
-const AddressedRegion = regionCode(/^37\d{2}00$/, '须为山东省某市的行政区划代码（37xx00）或全省 370000');
+const AddressedRegion = regionCode(/^37\d{2}00$/, '应为山东省某市的行政区划代码（37xx00）或全省 370000');
 
 export const UnopenedDataRequestStart = form({
   resourceName: Text,

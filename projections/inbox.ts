@@ -368,7 +368,7 @@ export function inbox(db: Db, query: InboxQuery): InboxPage {
     params.asOf = asOf;
   }
   if (query.dueWithin !== undefined) {
-    if (!Number.isInteger(query.dueWithin) || query.dueWithin < 0) throw new InvalidQueryError('dueWithin', '须为不小于 0 的整数（工作日数）');
+    if (!Number.isInteger(query.dueWithin) || query.dueWithin < 0) throw new InvalidQueryError('dueWithin', '应为不小于 0 的整数（工作日数）');
     const bound = dueWithinBound(query.calendar, asOf, query.dueWithin);
     where.push(bound === null ? `a.due_key < '${NO_DEADLINE}'` : 'a.due_key < @bound');
     if (bound !== null) params.bound = bound;

@@ -45,7 +45,7 @@ export function queryInstant(value: string | Date, path: string): string {
 /** A page size: an integer from 1 to `max`, `fallback` when absent. */
 export function pageLimit(limit: number | undefined, max: number, fallback: number): number {
   if (limit === undefined) return fallback;
-  if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new InvalidQueryError('limit', `须为 1 到 ${max} 之间的整数`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new InvalidQueryError('limit', `应为 1 到 ${max} 之间的整数`);
   return limit;
 }
 

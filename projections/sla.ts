@@ -1203,7 +1203,7 @@ function stageBases(db: Db): Map<string, string> {
 
 /** On-time rates of stages finished in [from, to), grouped (第十九条 通报). */
 export function slaReport(db: Db, query: SlaQuery): SlaReport {
-  if (!['org', 'process', 'stage'].includes(query.groupBy)) throw new InvalidQueryError('groupBy', '须为 org、process、stage 之一');
+  if (!['org', 'process', 'stage'].includes(query.groupBy)) throw new InvalidQueryError('groupBy', '应为 org、process、stage 之一');
   const from = queryInstant(query.from, 'from');
   const to = queryInstant(query.to, 'to');
   const asOf = queryInstant(query.asOf ?? to, 'asOf');

@@ -44,7 +44,7 @@ const wholeNumber = (text: string | undefined, name: string, fallback: number, m
   if (text === undefined) return fallback;
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n < min) {
-    process.stderr.write(`${name} 须为不小于 ${min} 的整数：${text}\n${USAGE}\n`);
+    process.stderr.write(`${name} 应为不小于 ${min} 的整数：${text}\n${USAGE}\n`);
     process.exit(2);
   }
   return n;

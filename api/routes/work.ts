@@ -41,7 +41,7 @@ const Basis = z
   .enum(['statute', 'policy', 'agreement'])
   .describe(
     docText(
-      '只统计期限依据为法规（statute）、平台政策（policy）或与申请人的约定（agreement）的环节',
+      '只统计时限依据为法规（statute）、平台政策（policy）或与申请人的约定（agreement）的环节',
       "only stages whose deadline is set by statute, by platform policy, or by the applicant's agreement",
     ),
   );

@@ -75,7 +75,7 @@ function orgsText(app: App, task: Task, applicantName?: string): string {
 }
 
 function basisText(task: Pick<Task, 'basis' | 'article' | 'provisional'>): string {
-  const basis = task.basis === 'statute' ? '法定期限' : task.basis === 'policy' ? '平台政策期限' : task.basis === 'agreement' ? '协议约定' : '';
+  const basis = task.basis === 'statute' ? '法定时限' : task.basis === 'policy' ? '平台政策时限' : task.basis === 'agreement' ? '协议约定时限' : '';
   const parts = [basis, task.article, task.provisional ? '按法定节假日暂定' : undefined].filter(Boolean);
   return parts.length > 0 ? `（${parts.join('，')}）` : '';
 }

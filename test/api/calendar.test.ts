@@ -35,8 +35,8 @@ describe('GET /v1/calendar/deadline', () => {
     ['', '必填', 'required'],
     ['&workingDays=', '不能为空', 'must not be empty'],
     ['&workingDays=%20', '不能为空', 'must not be empty'],
-    ['&workingDays=x', '须为数字', 'must be a number'],
-    ['&workingDays=1.5', '须为整数', 'must be a whole number'],
+    ['&workingDays=x', '应为数字', 'must be a number'],
+    ['&workingDays=1.5', '应为整数', 'must be a whole number'],
   ])('workingDays given as %j: 400 naming querystring.workingDays (%s / %s)', async (query, zh, en) => {
     for (const [lang, message] of [[undefined, zh], ['en', en]] as const) {
       const res = await api.call('GET', `/v1/calendar/deadline?from=2026-09-30${query}`, { as: applicant, ...(lang ? { headers: { 'accept-language': lang } } : {}) });
@@ -97,12 +97,12 @@ describe('PUT /v1/calendar/:year refusals', () => {
     const zh = await api.call('PUT', '/v1/calendar/2027', { as: admin, body });
     expect(zh.status).toBe(400);
     expect(zh.body.errors).toEqual([
-      { path: 'body.url', message: '须为网址' },
-      { path: 'body.issued', message: '须为有效日期，格式 YYYY-MM-DD' },
+      { path: 'body.url', message: '应为网址' },
+      { path: 'body.issued', message: '应为有效日期，格式 YYYY-MM-DD' },
       { path: 'body.holidays', message: '至少填写一项' },
-      { path: 'body.adjustedWorkdays', message: '须为列表' },
+      { path: 'body.adjustedWorkdays', message: '应为列表' },
     ]);
-    expect(zh.body.detail).toBe('请求体不符合要求：body.url 须为网址；body.issued 须为有效日期，格式 YYYY-MM-DD；body.holidays 至少填写一项；body.adjustedWorkdays 须为列表');
+    expect(zh.body.detail).toBe('请求体不符合要求：body.url 应为网址；body.issued 应为有效日期，格式 YYYY-MM-DD；body.holidays 至少填写一项；body.adjustedWorkdays 应为列表');
     const en = await api.call('PUT', '/v1/calendar/2027', { as: admin, body, headers: { 'accept-language': 'en' } });
     expect(en.body.errors).toEqual([
       { path: 'body.url', message: 'must be a URL' },
@@ -115,7 +115,7 @@ describe('PUT /v1/calendar/:year refusals', () => {
   it('given an issued date that does not exist (2027-02-30), when an admin loads it, then 400 naming body.issued', async () => {
     const res = await api.call('PUT', '/v1/calendar/2027', { as: admin, body: { ...notice, issued: '2027-02-30' } });
     expect(res.status).toBe(400);
-    expect(res.body.errors).toEqual([{ path: 'body.issued', message: '须为有效日期，格式 YYYY-MM-DD' }]);
+    expect(res.body.errors).toEqual([{ path: 'body.issued', message: '应为有效日期，格式 YYYY-MM-DD' }]);
   });
 
   it('the official 2025 calendar cannot be replaced by a notice missing 春节 and 国庆', async () => {

@@ -18,10 +18,10 @@ afterAll(() => api.close());
 const ask = (url: string, lang?: string) => api.call('GET', url, { as: applicant, ...(lang ? { headers: { 'accept-language': lang } } : {}) });
 
 describe('GET /v1/calendar/deadline: workingDays not written in decimal digits', () => {
-  it.each(['0x10', '1e3', '+5', '%205', '5%20', '0b11', '5.'])('given workingDays=%s, when the deadline is asked, then 400 须为数字 naming querystring.workingDays, and must be a number in English', async (n) => {
+  it.each(['0x10', '1e3', '+5', '%205', '5%20', '0b11', '5.'])('given workingDays=%s, when the deadline is asked, then 400 应为数字 naming querystring.workingDays, and must be a number in English', async (n) => {
     const zh = await ask(`/v1/calendar/deadline?from=2026-12-02&workingDays=${n}`);
     expect(zh.status).toBe(400);
-    expect(zh.body.errors).toEqual([{ path: 'querystring.workingDays', message: '须为数字' }]);
+    expect(zh.body.errors).toEqual([{ path: 'querystring.workingDays', message: '应为数字' }]);
     const en = await ask(`/v1/calendar/deadline?from=2026-12-02&workingDays=${n}`, 'en');
     expect(en.body.errors).toEqual([{ path: 'querystring.workingDays', message: 'must be a number' }]);
   });
@@ -42,10 +42,10 @@ describe('GET /v1/calendar/deadline: workingDays not written in decimal digits',
 });
 
 describe('GET /v1/calendar/:year: a year not written in decimal digits', () => {
-  it.each(['0x7EA', '2.026e3', '+2026'])('given /v1/calendar/%s, then 400 须为数字 naming params.year', async (year) => {
+  it.each(['0x7EA', '2.026e3', '+2026'])('given /v1/calendar/%s, then 400 应为数字 naming params.year', async (year) => {
     const res = await ask(`/v1/calendar/${year}`);
     expect(res.status).toBe(400);
-    expect(res.body.errors).toEqual([{ path: 'params.year', message: '须为数字' }]);
+    expect(res.body.errors).toEqual([{ path: 'params.year', message: '应为数字' }]);
   });
 
   it('given /v1/calendar/99999999999999999999, then one message: 不大于 2200', async () => {

@@ -71,11 +71,11 @@ describe('codes and dates typed with a Chinese input method', () => {
   });
 
   it.each([
-    ['a date typed full-width', { usePeriod: { from: '2025-03-01', to: '２０２６－０３－３１' } }, 'usePeriod.to', '须为有效日期，格式 YYYY-MM-DD（含有全角字符，须用半角输入）', 'must be a real date, written YYYY-MM-DD (it holds full-width characters: type it half-width)'],
-    ['a date pasted from Excel with a trailing space', { usePeriod: { from: '2025-03-01 ', to: '2026-03-31' } }, 'usePeriod.from', '须为有效日期，格式 YYYY-MM-DD（首尾含有空格或不可见字符）', 'must be a real date, written YYYY-MM-DD (it begins or ends with a space or an invisible character)'],
+    ['a date typed full-width', { usePeriod: { from: '2025-03-01', to: '２０２６－０３－３１' } }, 'usePeriod.to', '应为有效日期，格式 YYYY-MM-DD（含有全角字符，须用半角输入）', 'must be a real date, written YYYY-MM-DD (it holds full-width characters: type it half-width)'],
+    ['a date pasted from Excel with a trailing space', { usePeriod: { from: '2025-03-01 ', to: '2026-03-31' } }, 'usePeriod.from', '应为有效日期，格式 YYYY-MM-DD（首尾含有空格或不可见字符）', 'must be a real date, written YYYY-MM-DD (it begins or ends with a space or an invisible character)'],
     ['an e-mail address typed with a full-width ＠', { applicant: { ...startInputs.conditionalApplication.applicant, contact: { ...startInputs.conditionalApplication.applicant.contact, email: 'sunli＠sdszkj.com.cn' } } }, 'applicant.contact.email', '电子邮箱格式不正确（含有全角字符，须用半角输入）', 'is not a valid e-mail address (it holds full-width characters: type it half-width)'],
     ['an e-mail address pasted with a zero-width space', { applicant: { ...startInputs.conditionalApplication.applicant, contact: { ...startInputs.conditionalApplication.applicant.contact, email: 'sunli@sdszkj.com.cn\u200b' } } }, 'applicant.contact.email', '电子邮箱格式不正确（首尾含有空格或不可见字符）', 'is not a valid e-mail address (it begins or ends with a space or an invisible character)'],
-    ['an instant typed full-width', { securityCommitment: { signed: true, signedAt: '２０２５-03-02T08:00:00+08:00', signatory: '孙丽' } }, 'securityCommitment.signedAt', '须为 ISO-8601 时刻，如 2024-05-06T08:00:00Z（含有全角字符，须用半角输入）', 'must be an ISO-8601 instant, e.g. 2024-05-06T08:00:00Z (it holds full-width characters: type it half-width)'],
+    ['an instant typed full-width', { securityCommitment: { signed: true, signedAt: '２０２５-03-02T08:00:00+08:00', signatory: '孙丽' } }, 'securityCommitment.signedAt', '应为 ISO-8601 时刻，如 2024-05-06T08:00:00Z（含有全角字符，须用半角输入）', 'must be an ISO-8601 instant, e.g. 2024-05-06T08:00:00Z (it holds full-width characters: type it half-width)'],
   ])('given %s, then it is refused with a message that says why it is wrong, in Chinese and in English', async (_what, input, path, zh, en) => {
     const res = await start(company, 'conditionalApplication', input);
     expect([res.status, res.body.errors]).toEqual([400, [{ path, message: zh }]]);
@@ -243,9 +243,9 @@ describe('a refusal quotes the value sent so that its reader sees what was wrong
 describe('dates and numbers typed full-width in a query', () => {
   it.each([
     ['/v1/calendar/deadline?from=２０２６-12-02&workingDays=10', 'querystring.from', '应为有效日期（YYYY-MM-DD），或带 Z 或时区偏移的 ISO-8601 时刻（含有全角字符，须用半角输入）'],
-    ['/v1/calendar/deadline?from=2026-12-02&workingDays=１０', 'querystring.workingDays', '须为数字（含有全角字符，须用半角输入）'],
-    ['/v1/cases?limit=１０', 'querystring.limit', '须为数字（含有全角字符，须用半角输入）'],
-    ['/v1/reports/overdue?from=２０２６-01-01T00:00:00Z', 'querystring.from', '须为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00（含有全角字符，须用半角输入）'],
+    ['/v1/calendar/deadline?from=2026-12-02&workingDays=１０', 'querystring.workingDays', '应为数字（含有全角字符，须用半角输入）'],
+    ['/v1/cases?limit=１０', 'querystring.limit', '应为数字（含有全角字符，须用半角输入）'],
+    ['/v1/reports/overdue?from=２０２６-01-01T00:00:00Z', 'querystring.from', '应为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00（含有全角字符，须用半角输入）'],
   ])('given %s, then 400 says that full-width characters are why, in Chinese and English', async (url, path, message) => {
     const supervisor = await api.token('supervisor', '370100-dsj');
     const zh = await api.call('GET', encodeURI(url), { as: supervisor });

@@ -68,13 +68,13 @@ describe('every message a form can give has its English', () => {
 describe('inEnglish', () => {
   it.each([
     ['必填', 'required'],
-    ['须为文本', 'must be text'],
-    ['须为以下之一：error、omission、infringement', 'must be one of: error, omission, infringement'],
+    ['应为文本', 'must be text'],
+    ['应为以下之一：error、omission、infringement', 'must be one of: error, omission, infringement'],
     ['不超过 10000 个字符', 'at most 10000 characters'],
     ['须在 1–365 天之间', 'must be from 1 to 365 days'],
     ['不允许的字段：a、b', 'unknown fields: a, b'],
     ['未知的流程：山东', 'unknown process: 山东'],
-    ['须为 1 到 200 之间的整数', 'must be a whole number from 1 to 200'],
+    ['应为 1 到 200 之间的整数', 'must be a whole number from 1 to 200'],
     ['不得晚于当前日期（2026-12-02，北京时间）', 'must not be after today (2026-12-02, Beijing time)'],
     ['already English', 'already English'],
     ['某条从未见过的提示', 'invalid value'],

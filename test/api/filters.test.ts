@@ -41,7 +41,7 @@ describe('a filter naming a deadline basis', () => {
   it.each(['/v1/reports/overdue', '/v1/reports/sla'])('%s?basis=law is 400 with the three bases; basis=statute is 200', async (path) => {
     const bad = await api.call('GET', `${path}?basis=law`, { as: supervisor });
     expect(bad.status).toBe(400);
-    expect(bad.body.errors).toEqual([{ path: 'querystring.basis', message: '须为以下之一：statute、policy、agreement' }]);
+    expect(bad.body.errors).toEqual([{ path: 'querystring.basis', message: '应为以下之一：statute、policy、agreement' }]);
     expect((await api.call('GET', `${path}?basis=statute`, { as: supervisor })).status).toBe(200);
   });
 });

@@ -43,7 +43,7 @@ describe('fastify’s own refusals, in Chinese by default', () => {
 
   it.each([
     ['application/x-www-form-urlencoded', 'process=objection'],
-    // A JSON object, labelled text/plain: not "须为 JSON 对象", which it is.
+    // A JSON object, labelled text/plain: not "应为 JSON 对象", which it is.
     ['text/plain', '{"process":"objection","input":{}}'],
   ])('a body in a media type other than JSON (%s): 400 naming body, in Chinese', async (type, body) => {
     const res = await api.call('POST', '/v1/cases', { as: applicant, body, headers: { 'content-type': type } });
@@ -363,13 +363,13 @@ describe('given an identity provider out of reach', () => {
 
 describe('schema messages in plain Chinese', () => {
   it.each([
-    ['GET', '/v1/cases?limit=1.5', undefined, 'querystring.limit', '须为整数'],
-    ['GET', '/v1/cases?limit=abc', undefined, 'querystring.limit', '须为数字'],
+    ['GET', '/v1/cases?limit=1.5', undefined, 'querystring.limit', '应为整数'],
+    ['GET', '/v1/cases?limit=abc', undefined, 'querystring.limit', '应为数字'],
     ['GET', '/v1/cases?limit=0', undefined, 'querystring.limit', '不小于 1'],
     ['GET', '/v1/cases?limit=101', undefined, 'querystring.limit', '不大于 100'],
     ['POST', '/v1/cases', { process: 'objection' }, 'body.input', '必填'],
     ['POST', '/v1/cases', { input: {} }, 'body.process', '必填'],
-    ['POST', '/v1/cases', [], 'body', '须为 JSON 对象'],
+    ['POST', '/v1/cases', [], 'body', '应为 JSON 对象'],
   ] as const)('%s %s %j: %s %s', async (method, url, body, path, message) => {
     const res = await api.call(method, url, { as: applicant, ...(body !== undefined ? { body } : {}) });
     expect(res.status).toBe(400);
@@ -379,9 +379,9 @@ describe('schema messages in plain Chinese', () => {
   it('a report period given as a date, and an unknown groupBy: what to send instead', async () => {
     const supervisor = await api.token('supervisor', '370000-dsj');
     const date = await api.call('GET', '/v1/reports/sla?from=2026-06-01', { as: supervisor });
-    expect(date.body.errors).toEqual([{ path: 'querystring.from', message: '须为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00' }]);
+    expect(date.body.errors).toEqual([{ path: 'querystring.from', message: '应为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00' }]);
     const groupBy = await api.call('GET', '/v1/reports/sla?groupBy=city', { as: supervisor });
-    expect(groupBy.body.errors).toEqual([{ path: 'querystring.groupBy', message: '须为以下之一：org、process、stage' }]);
+    expect(groupBy.body.errors).toEqual([{ path: 'querystring.groupBy', message: '应为以下之一：org、process、stage' }]);
   });
 
   it('an Idempotency-Key over 200 characters', async () => {

@@ -56,11 +56,11 @@ describe('GET /v1/processes and diagrams', () => {
 
   it('spells out each deadline in the diagrams: the configured number of days and its article, or what the agreement fixes — never a configuration key', async () => {
     const mermaid = (await api.call('GET', '/v1/processes/conditionalApplication/diagram', { as: token })).text;
-    expect(mermaid).toContain('note right of normativeReview: 时限：5 个工作日（法定，第十四条(二)）');
+    expect(mermaid).toContain('note right of normativeReview: 时限：5 个工作日（法定时限，第十四条(二)）');
     expect(mermaid).toContain('note right of agreementPending: 时限：10 个工作日（平台政策默认时限）');
     expect(mermaid).toContain('note right of destructionPending: 时限：协议约定的销毁时长，按日历日计（附录5 协议二(二)）');
     const bpmn = (await api.call('GET', '/v1/processes/unopenedDataRequest/diagram?format=bpmn', { as: token })).text;
-    expect(bpmn).toContain('时限：15 个工作日（法定，第十五条）');
+    expect(bpmn).toContain('时限：15 个工作日（法定时限，第十五条）');
     for (const def of registry.list()) {
       const text = (await api.call('GET', `/v1/processes/${def.name}/diagram?version=${def.version}`, { as: token })).text;
       expect(text, def.name).not.toMatch(/按配置|agreement\./);

@@ -161,7 +161,7 @@ describe('身份证号 (GB 11643)', () => {
   });
 
   it.each(['37010219880315123', '3701021988031512311', '37010219880315123A'])('refuses the malformed %s', (id) => {
-    expect(messages(IdNumber, id)).toEqual({ '': '身份证号须为 18 位（17 位数字加校验位）' });
+    expect(messages(IdNumber, id)).toEqual({ '': '身份证号应为 18 位（17 位数字加校验位）' });
   });
 });
 
@@ -219,19 +219,19 @@ describe('whole numbers', () => {
     ['PositiveInt', PositiveInt],
     ['Count', Count],
   ] as const)('%s: a fraction is refused as not whole; a whole number past 2^53 as too large, not as "not whole"', (_name, schema) => {
-    expect(messages(schema, 1.5)).toEqual({ '': '须为整数' });
+    expect(messages(schema, 1.5)).toEqual({ '': '应为整数' });
     expect(messages(schema, 1e20)).toEqual({ '': '数值过大' });
   });
 
   it('wholeNumberBetween: a fraction is not whole; a whole number past 2^53 is out of its range, as 366 is', () => {
     const days = wholeNumberBetween(1, 365, '须在 1–365 天之间');
-    expect(messages(days, 1.5)).toEqual({ '': '须为整数' });
+    expect(messages(days, 1.5)).toEqual({ '': '应为整数' });
     expect(messages(days, 1e20)).toEqual({ '': '须在 1–365 天之间' });
   });
 
   it('Year: a year past 2^53 is out of the range of years, as 3000 is', () => {
     expect(messages(Year, 1e20)).toEqual({ '': '年份须在 2000–2100 之间' });
-    expect(messages(Year, 2026.5)).toEqual({ '': '须为整数年份' });
+    expect(messages(Year, 2026.5)).toEqual({ '': '应为整数年份' });
   });
 });
 

@@ -246,7 +246,7 @@ describe('npm start, given a directory (WORKFLOW_ORGS) that lacks providers the 
     const server = await startServer({ PORT: '0', WORKFLOW_DATA_DIR: dataDir, WORKFLOW_ORGS: partial });
     try {
       const log = server.output();
-      expect(log).toContain('机构目录中缺少 1 个提供单位（涉及 2 件案件）');
+      expect(log).toContain('机构目录中缺少 1 个提供单位（涉及 2 个案件）');
       expect(log).toContain('"providers":[{"org":"370100-gaj","cases":2}]');
       // Their open tasks, in an inbox no token may open: said too, naming what to do (机构改革: keep the entry with `successor`).
       expect(log).toContain('机构目录中缺少 1 个机构，有 2 项未办结的待办分派给它们');
