@@ -2,6 +2,7 @@ import type { Config } from '../infra/config.js';
 import { developmentSecret, esdbHosts } from '../infra/config.js';
 import { elapsedMs, systemClock, ManualClock, type Clock } from '../infra/clock.js';
 import { createLogger, type Logger } from '../infra/logger.js';
+import { nextTurn } from '../infra/turn.js';
 import { defaultCalendar, DEFAULT_DEADLINE_RULES } from '../calendars/index.js';
 import { Directory } from '../directory/directory.js';
 import { openStore } from '../eventstore/open.js';
@@ -33,6 +34,8 @@ export interface App {
   secret?: string;
   /** The last failure of the store to write (a full disk, a read-only folder) since the last append that succeeded: `/health` tells it. */
   storeTrouble: { reason: string; since: string } | undefined;
+  /** How a diagram laid out in turns (GET /v1/processes/:name/diagram) gives the event loop one: a `setImmediate`. */
+  diagramTurn: () => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,6 +61,8 @@ export interface AppOverrides {
   logger?: Logger;
   /** How reports made in turns give the event loop one, and how often (projections `ReadModelsOptions.turns`): tests count, hold or shorten them. */
   reportTurns?: ReadModelsOptions['turns'];
+  /** How a diagram laid out in turns gives the event loop one (default `nextTurn`): tests count or hold them. */
+  diagramTurn?: () => Promise<void>;
   /** The read models (default: every one, at this build's versions): tests give an older build's. */
   projections?: ReadModelsOptions['projections'];
   /** How often the read models' catch-up at start is logged (default STARTUP_PROGRESS_EVERY_MS): tests log every step. */
@@ -214,6 +219,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     verifier,
     ...(secret ? { secret } : {}),
     storeTrouble: undefined,
+    diagramTurn: overrides.diagramTurn ?? nextTurn,
     async close() {
       // A timer pass or a re-statement under way ends after the case it is on, before the store closes under it.
       await scheduler.halt();

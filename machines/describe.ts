@@ -5,7 +5,7 @@
  */
 import type { AnyMachineSnapshot, AnyStateNode } from 'xstate';
 import type { DeadlineRule } from '../calendars/types.js';
-import { orthogonalRouter, placeLabels, type Box, type Point } from './route.js';
+import { orthogonalRouter, placeLabelsInSteps, toEnd, type Box, type Point } from './route.js';
 import type { ProcessDefinition, Role, StateMeta, TaskSpec } from './types.js';
 
 /** The deadline rules in force by key (calendars/rules.ts): a diagram spells out the number a key stands for. */
@@ -297,16 +297,66 @@ export function toBpmn(def: ProcessDefinition, rules?: DeadlineRuleTable): strin
   // Laying out the largest chart takes 250–500 ms (routed again, up to three times, until every flow's
   // name finds a free place): made once per definition and rule table
   // (both immutable), not at every GET of the diagram, which held the server's event loop that long.
-  const byRules = bpmnMade.get(def) ?? new Map<DeadlineRuleTable | undefined, string>();
-  bpmnMade.set(def, byRules);
+  const byRules = bpmnMadeFor(def);
   let xml = byRules.get(rules);
-  if (xml === undefined) byRules.set(rules, (xml = makeBpmn(def, rules)));
+  if (xml === undefined) byRules.set(rules, (xml = toEnd(bpmnSteps(def, rules))));
+  return xml;
+}
+
+/**
+ * `toBpmn`, the same to the byte, laid out in steps with `turn` (a turn of the event loop) awaited
+ * between them: the first GET of a conditionalApplication version's diagram, laid out in one go, held
+ * every other request of the server 0.3–0.6 s; in steps, a few ms at a time. Kept as `toBpmn` keeps
+ * it; asked again while it is being made, the one making is awaited (laid out once). A making that
+ * fails is not kept: the next call makes it again.
+ */
+export function toBpmnInTurns(def: ProcessDefinition, rules: DeadlineRuleTable | undefined, turn: () => Promise<void>): Promise<string> {
+  const made = bpmnMadeFor(def).get(rules);
+  if (made !== undefined) return Promise.resolve(made);
+  const making = bpmnMaking.get(def) ?? new Map<DeadlineRuleTable | undefined, Promise<string>>();
+  bpmnMaking.set(def, making);
+  let xml = making.get(rules);
+  if (xml === undefined) {
+    xml = inTurns(bpmnSteps(def, rules), turn).then(
+      (text) => {
+        making.delete(rules);
+        bpmnMadeFor(def).set(rules, text);
+        return text;
+      },
+      (err: unknown) => {
+        making.delete(rules);
+        throw err;
+      },
+    );
+    making.set(rules, xml);
+  }
   return xml;
 }
 
 const bpmnMade = new WeakMap<ProcessDefinition, Map<DeadlineRuleTable | undefined, string>>();
+const bpmnMaking = new WeakMap<ProcessDefinition, Map<DeadlineRuleTable | undefined, Promise<string>>>();
 
-function makeBpmn(def: ProcessDefinition, rules?: DeadlineRuleTable): string {
+function bpmnMadeFor(def: ProcessDefinition): Map<DeadlineRuleTable | undefined, string> {
+  const byRules = bpmnMade.get(def) ?? new Map<DeadlineRuleTable | undefined, string>();
+  bpmnMade.set(def, byRules);
+  return byRules;
+}
+
+/** Runs `steps` to their end, awaiting `turn` at each of their `yield`s. */
+async function inTurns<T>(steps: Generator<void, T>, turn: () => Promise<void>): Promise<T> {
+  try {
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+      await turn();
+    }
+  } finally {
+    steps.return(undefined as never);
+  }
+}
+
+/** The BPMN export in steps: a `yield` after each flow is routed and each step of placing the names (route.ts). */
+function* bpmnSteps(def: ProcessDefinition, rules?: DeadlineRuleTable): Generator<void, string> {
   const arrows = transitions(def);
   const states = allStates(def);
   const finals = new Set(finalStates(def));
@@ -386,7 +436,7 @@ function makeBpmn(def: ProcessDefinition, rules?: DeadlineRuleTable): string {
   ];
 
   // The layout: columns and rows this far apart, widened while some flow's name finds no free place beside it.
-  const layOut = ({ column: columnWidth, row: rowHeight, right }: { column: number; row: number; right: number }) => {
+  function* layOut({ column: columnWidth, row: rowHeight, right }: { column: number; row: number; right: number }) {
     const laneTop = new Map<Role, number>();
     let y = 0;
     for (const role of roles) {
@@ -416,22 +466,24 @@ function makeBpmn(def: ProcessDefinition, rules?: DeadlineRuleTable): string {
     const shapes = [...bounds.values()];
     const inside = { x: POOL_HEADER + LANE_HEADER + 5, y: 5, width: poolWidth - POOL_HEADER - LANE_HEADER - 10, height: poolHeight - 10 };
     const route = orthogonalRouter(shapes, inside);
+    yield;
     const reach = (flow: Flow) => span(bounds.get(flow.source), bounds.get(flow.target));
     const paths = new Map<string, Point[]>();
     for (const flow of [...flows].sort((a, b) => reach(a) - reach(b))) {
       const [source, target] = [bounds.get(flow.source), bounds.get(flow.target)];
       if (source && target) paths.set(flow.id, route(source, target) ?? [centre(source), centre(target)]);
+      yield;
     }
     // Labels: beside their flow, each kept off the shapes and the other labels.
     const named = flows.filter((flow) => flow.name);
-    const placed = placeLabels(named.map((flow) => ({ text: flow.name ?? '', route: paths.get(flow.id) ?? [] })), shapes, inside);
+    const placed = yield* placeLabelsInSteps(named.map((flow) => ({ text: flow.name ?? '', route: paths.get(flow.id) ?? [] })), shapes, inside);
     const labels = new Map<string, Box>(named.flatMap((flow, i) => (placed.boxes[i] ? [[flow.id, placed.boxes[i]] as [string, Box]] : [])));
     return { laneTop, poolHeight, poolWidth, bounds, paths, labels, rowHeight, fit: placed.fit };
-  };
-  let layout = layOut({ column: COLUMN, row: ROW, right: 0 });
+  }
+  let layout = yield* layOut({ column: COLUMN, row: ROW, right: 0 });
   for (const more of WIDER) {
     if (layout.fit) break;
-    layout = layOut({ column: COLUMN + more.column, row: ROW + more.row, right: more.right });
+    layout = yield* layOut({ column: COLUMN + more.column, row: ROW + more.row, right: more.right });
   }
   const { laneTop, poolHeight, poolWidth, bounds, paths, labels, rowHeight } = layout;
 

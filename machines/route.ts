@@ -268,7 +268,28 @@ function labelPlaces(text: string, route: Point[], shapes: Box[], area: Box): Bo
  * labels as it can (undefined when every place beside its route is on a shape).
  */
 export function placeLabels(labels: { text: string; route: Point[] }[], shapes: Box[], area: Box): { boxes: (Box | undefined)[]; fit: boolean } {
-  const places = labels.map(({ text, route }) => labelPlaces(text, route, shapes, area));
+  return toEnd(placeLabelsInSteps(labels, shapes, area));
+}
+
+/** A computation in steps (a generator whose every `yield` is a place for a turn of the event loop), run to its end at once. */
+export function toEnd<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * `placeLabels` in steps: a `yield` after each label's places are found and after each attempt to
+ * place them all, the same result to the last box (the BPMN export lays a diagram out in turns of the
+ * event loop: describe.ts `toBpmnInTurns`).
+ */
+export function* placeLabelsInSteps(labels: { text: string; route: Point[] }[], shapes: Box[], area: Box): Generator<void, { boxes: (Box | undefined)[]; fit: boolean }> {
+  const places: Box[][] = [];
+  for (const { text, route } of labels) {
+    places.push(labelPlaces(text, route, shapes, area));
+    yield;
+  }
   // The label with the fewest places first: one with many can still go round it.
   let order = labels.map((_, i) => i).sort((i, j) => places[i]!.length - places[j]!.length || i - j);
   let best: { boxes: (Box | undefined)[]; misfits: number } | undefined;
@@ -289,6 +310,7 @@ export function placeLabels(labels: { text: string; route: Point[] }[], shapes: 
     }
     if (!best || misfits.length < best.misfits) best = { boxes, misfits: misfits.length };
     order = [...misfits, ...order.filter((i) => !misfits.includes(i))];
+    yield;
   }
   return { boxes: best?.boxes ?? [], fit: false };
 }

@@ -59,6 +59,8 @@ export interface TestApiOptions {
   follow?: { lagMs?: number };
   /** How reports made in turns give the event loop one, and how often (AppOverrides `reportTurns`). */
   reportTurns?: AppOverrides['reportTurns'];
+  /** How a diagram laid out in turns gives the event loop one (AppOverrides `diagramTurn`). */
+  diagramTurn?: AppOverrides['diagramTurn'];
   /** The processes this server knows (AppOverrides `registry`): an older build lacks the newest versions. */
   registry?: AppOverrides['registry'];
   /** The read models this server keeps (AppOverrides `projections`): an older build's are at lower versions. */
@@ -86,7 +88,7 @@ export async function openTestApi(dataDir: string, options: TestApiOptions = {})
   const store = options.follow
     ? followedStore(new SqliteEventStore({ path: join(dataDir, 'events.db'), synchronous: 'OFF', now: () => clock.now() }), options.follow.lagMs ?? 0)
     : undefined;
-  const app = await createApp(config, { clock, logger: createLogger({ level: 'silent' }), ...(store ? { store } : {}), ...(options.reportTurns ? { reportTurns: options.reportTurns } : {}), ...(options.registry ? { registry: options.registry } : {}), ...(options.projections ? { projections: options.projections } : {}) });
+  const app = await createApp(config, { clock, logger: createLogger({ level: 'silent' }), ...(store ? { store } : {}), ...(options.reportTurns ? { reportTurns: options.reportTurns } : {}), ...(options.diagramTurn ? { diagramTurn: options.diagramTurn } : {}), ...(options.registry ? { registry: options.registry } : {}), ...(options.projections ? { projections: options.projections } : {}) });
   const server = await buildServer(app);
   await server.ready();
   return {
