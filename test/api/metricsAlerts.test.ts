@@ -17,7 +17,7 @@ import { ManualClock } from '../../infra/clock.js';
 import { loadConfig } from '../../infra/config.js';
 import { createLogger } from '../../infra/logger.js';
 import { actors, commandData, startInputs } from '../machines/examples.js';
-import { startTestApi, type TestApi } from './harness.js';
+import { openTestApi, startTestApi, type TestApi } from './harness.js';
 
 let api: TestApi;
 beforeEach(async () => {
@@ -79,6 +79,27 @@ describe('given a system command whose time has come (a use period over)', () =>
     expect(sample(await metrics(), 'workflow_timers_due')).toEqual(['workflow_timers_due 1']);
     expect(await api.app.scheduler.fireDueTimers()).toBe(1);
     expect(sample(await metrics(), 'workflow_timers_due')).toEqual(['workflow_timers_due 0']);
+  });
+
+  it('when a server starts on that store and is scraped while it still reads the log into its timer index, then workflow_timers_due and workflow_tasks_overdue read NaN (not a count of the part read so far), and the counts once it has read it', async () => {
+    await awaitingAgreement();
+    api.clock.set('2026-04-02T01:00:00.000Z');
+    const before = await metrics();
+    expect(sample(before, 'workflow_timers_due')).toEqual(['workflow_timers_due 1']);
+    // A restart: the index is in memory only, read again from the log by the start-up's timer pass (npm start).
+    const restarted = await openTestApi(api.dataDir, { now: '2026-04-02T01:00:00.000Z' });
+    try {
+      const scrape = async () => (await restarted.call('GET', '/metrics')).text;
+      let text = await scrape();
+      expect(sample(text, 'workflow_timers_due')).toEqual(['workflow_timers_due Nan']);
+      expect(sample(text, 'workflow_tasks_overdue').filter((line) => !line.endsWith(' Nan'))).toEqual([]);
+      await restarted.app.scheduler.index.catchUp();
+      text = await scrape();
+      expect(sample(text, 'workflow_timers_due')).toEqual(['workflow_timers_due 1']);
+      expect(sample(text, 'workflow_tasks_overdue')).toEqual(sample(before, 'workflow_tasks_overdue'));
+    } finally {
+      await restarted.close();
+    }
   });
 
   it('when the timer pass cannot store it (a full disk) and no request writes, then /health says degraded with store.trouble and workflow_store_trouble says storeFull, until a pass stores it', async () => {
