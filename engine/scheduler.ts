@@ -89,6 +89,7 @@ export class Scheduler {
    */
   async halt(): Promise<void> {
     this.#halted = true;
+    this.index.halt();
     this.stop();
     while (this.#underWay.size > 0) await Promise.allSettled([...this.#underWay]);
   }
@@ -128,6 +129,11 @@ export class Scheduler {
   async #fireDue(): Promise<number> {
     if (this.#halted) return 0;
     await this.index.catchUp();
+    if (this.#halted) {
+      // Stopped while the start-up still read the log into the index: what it holds so far is not what is due.
+      if (!this.index.loaded) this.#logger?.warn({ position: this.index.position }, `服务停止，启动时读取事件日志已中断（已读至位置 ${this.index.position}）：下次启动时重新读取，到期的系统指令在其后的定时检查中触发`);
+      return 0;
+    }
     let fired = await this.#fireTimers();
     // A notice stored by a load that died before it had re-stated every case (SIGKILL, a power cut):
     // the rest are re-stated here, as the load would have (same event ids: a load still under way

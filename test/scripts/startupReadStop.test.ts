@@ -1,0 +1,114 @@
+/**
+ * npm start stopped (SIGTERM: docker stop, a deployment) while it still reads the log into its timer
+ * index at start-up. The read took 14 s at 1,000,000 events and the stop waited for all of it (13.5 s
+ * from SIGTERM to exit, past docker stop's 10 s: the container was killed). The read stops at the
+ * next event; the next start reads the whole log again and fires each due timer once. Real child processes.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app.js';
+import { defaultCalendar } from '../../calendars/index.js';
+import { Directory } from '../../directory/index.js';
+import { SqliteEventStore } from '../../eventstore/sqlite.js';
+import { ManualClock, systemClock } from '../../infra/clock.js';
+import { loadConfig } from '../../infra/config.js';
+import { createLogger } from '../../infra/logger.js';
+import { synthesise } from '../../scripts/bench/projections.js';
+import { SECRET } from '../api/harness.js';
+import { actors, commandData, conditionalApplicationSentOn } from '../machines/examples.js';
+import { runScript, startServer } from './spawnScript.js';
+
+const root = mkdtempSync(join(tmpdir(), 'wf-startup-read-stop-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const cd = commandData.conditionalApplication;
+const USES = 20;
+/** Enough that the start-up's read of the log takes seconds (about 60,000 events a second). */
+const EVENTS = 150_000;
+const DAY_MS = 86_400_000;
+const beijingDay = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
+
+/** `count` active applications whose use ended days ago (by the system clock npm start runs on), stored through the engine. */
+async function usesEndedDaysAgo(dataDir: string, count: number): Promise<void> {
+  const day = beijingDay(Date.now() - 20 * DAY_MS);
+  const signed = Date.parse(`${day}T09:30:00+08:00`);
+  const clock = new ManualClock(new Date(signed));
+  const app = await createApp(loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' }), { clock, logger: createLogger({ level: 'silent' }) });
+  const input = { ...conditionalApplicationSentOn(day), usePeriod: { from: day, to: beijingDay(signed + 60 * DAY_MS) } };
+  try {
+    for (let i = 0; i < count; i++) {
+      const { caseId } = await app.engine.start({ process: 'conditionalApplication', input, actor: actors.company });
+      for (const [type, data, actor] of [
+        ['PASS_NORMATIVE_REVIEW', cd.PASS_NORMATIVE_REVIEW, actors.cityAuthority],
+        ['APPROVE', cd.APPROVE, actors.provider],
+        ['SIGN_AGREEMENT', { ...cd.SIGN_AGREEMENT, useFrom: day, useTo: beijingDay(signed + 3 * DAY_MS) }, actors.provider],
+        ['GRANT_ACCESS', cd.GRANT_ACCESS, actors.provider],
+      ] as const) {
+        await app.engine.execute({ caseId, type, data, actor });
+      }
+    }
+  } finally {
+    await app.close();
+  }
+}
+
+/** The uses stored through the engine (the first `USES` streams) by how many UsageExpired events each has. */
+function expiriesByCount(dataDir: string): Record<string, number> {
+  const db = new Database(join(dataDir, 'events.db'), { readonly: true });
+  try {
+    const rows = db
+      .prepare<[number], { n: number; cases: number }>(
+        "SELECT n, count(*) AS cases FROM (SELECT stream_id, sum(type = 'UsageExpired') AS n FROM events WHERE stream_id IN (SELECT stream_id FROM events WHERE stream_id LIKE 'conditionalApplication-%' AND type <> 'UsageExpired' ORDER BY position LIMIT ?) GROUP BY stream_id) GROUP BY n",
+      )
+      .all(USES * 5);
+    return Object.fromEntries(rows.map((r) => [String(r.n), r.cases]));
+  } finally {
+    db.close();
+  }
+}
+
+async function timersDue(url: string): Promise<string | undefined> {
+  const text = await (await fetch(new URL('/metrics', url))).text();
+  return /^workflow_timers_due (\S+)$/m.exec(text)?.[1];
+}
+
+describe('npm start, given a long log with uses that ended days ago, when it is sent SIGTERM while it still reads the log into its timer index', () => {
+  it('then the read stops part-way and says so, the server exits 0 without reading the rest and fires nothing; started again, it reads the whole log and fires each use once', async () => {
+    const dataDir = join(root, 'data');
+    mkdirSync(dataDir, { recursive: true });
+    await usesEndedDaysAgo(dataDir, USES);
+    const store = new SqliteEventStore({ path: join(dataDir, 'events.db'), synchronous: 'OFF', now: systemClock.now });
+    synthesise(store, Directory.load(), defaultCalendar(), { events: EVENTS, casesPerDay: 6000 });
+    store.database.pragma('wal_checkpoint(TRUNCATE)');
+    await store.close();
+    const env = { PORT: '0', WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET };
+    // The read models up to date, as on a server that ran before: only the timer index is read at start.
+    const rebuilt = await runScript('rebuild.ts', [], env);
+    expect(rebuilt.status, rebuilt.stderr).toBe(0);
+
+    const server = await startServer(env);
+    // Still reading: /metrics says the index is not yet read (NaN), not a count.
+    expect(await timersDue(server.url)).toBe('Nan');
+    expect(await server.stop()).toBe(0);
+    const output = server.output();
+    expect(output).toContain('"msg":"服务已停止"');
+    const stopped = /服务停止，启动时读取事件日志已中断（已读至位置 (\d+)）/.exec(output);
+    expect(stopped, output).not.toBeNull();
+    expect(Number(stopped![1])).toBeLessThan(EVENTS);
+    expect(output).not.toContain('"level":50');
+    expect(expiriesByCount(dataDir)).toEqual({ '0': USES });
+
+    const again = await startServer(env);
+    try {
+      for (let i = 0; i < 3000 && !again.output().includes('"msg":"已触发 '); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(again.output()).toContain(`"msg":"已触发 ${USES} 个到期的系统指令（共 ${USES} 个到期）"`);
+      expect(await timersDue(again.url)).toBe('0');
+    } finally {
+      expect(await again.stop()).toBe(0);
+    }
+    expect(expiriesByCount(dataDir)).toEqual({ '1': USES });
+  }, 180_000);
+});
