@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CaseState } from '../engine/index.js';
+import type { CaseState, Engine } from '../engine/index.js';
 import { taskView } from '../projections/audit.js';
 import type { CaseListItem, InboxPage, OverdueReport, SlaReport } from '../projections/index.js';
 import { allStates } from '../machines/describe.js';
@@ -64,6 +64,20 @@ export const CaseTaskView = TaskView.extend({
     .describe(docText('机构名称（org 对应的机构目录名称）；申请人的待办为申请人的名称', "the organisation's name (the directory's name for org); an applicant's task, the applicant's")),
 });
 
+/**
+ * A published case the case names (engine `linkedFacts`, 第十五条): what the open platform shows of it —
+ * to a request's applicant, who may not read the release itself, where the data opened for it is.
+ */
+export const PublishedView = z.object({
+  caseId: z.string().describe(docText('已发布的数据集开放案件', 'the published dataset release case')),
+  process: z.string(),
+  title: z.string().describe(docText('开放平台上的数据集名称', "the dataset's name on the open platform")),
+  publishedAt: z.string().describe(docText('发布时间', 'when it was published')),
+  serviceModes: z
+    .array(z.object({ code: z.string(), label: z.string() }))
+    .describe(docText('数据获取方式（第十条 服务方式）；label 随 Accept-Language', 'how the data is obtained (第十条 service modes); label follows Accept-Language')),
+});
+
 export const CaseView = z.object({
   id: z.string(),
   process: z.string(),
@@ -77,6 +91,15 @@ export const CaseView = z.object({
   allowedCommands: z.array(z.string()),
   createdAt: z.string(),
   updatedAt: z.string(),
+  published: z
+    .array(PublishedView)
+    .optional()
+    .describe(
+      docText(
+        '案件所指向、已在开放平台发布的案件（如经数据集开放案件开放的未开放数据需求申请：数据集名称、获取方式、发布时间）；没有时省略',
+        'the cases this case names that are published on the open platform (an unopened-data request opened through a dataset release: its title, how to obtain it, when it was published); left out when there are none',
+      ),
+    ),
 });
 
 /** What a start answers (API.md "Cases": 201 with the case): the case, and the position of its first event. */
@@ -107,6 +130,17 @@ export function caseView(state: CaseState, allowedCommands: string[], orgNameOf?
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,
   };
+}
+
+/** The published cases a case names (engine `linkedFacts`), their service modes named in `lang`. */
+export function publishedView(facts: Awaited<ReturnType<Engine['linkedFacts']>>, lang: 'zh' | 'en'): z.infer<typeof PublishedView>[] {
+  return facts.map(({ caseId, process, title, publishedAt, serviceModes }) => ({
+    caseId,
+    process,
+    title,
+    publishedAt,
+    serviceModes: serviceModes.map(({ code, label }) => ({ code, label: label[lang] })),
+  }));
 }
 
 /**

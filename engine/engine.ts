@@ -14,7 +14,7 @@ import { mayActFor, organisationsFor, type CaseParties } from '../directory/juri
 import type { ProcessRegistry } from '../machines/registry.js';
 import { acceptedCommands, isFinal, stateLabel, stateName, stateTask } from '../machines/describe.js';
 import { cutShort, shown, summaryInBrief, unknownFields } from '../machines/schemas.js';
-import type { Actor, CommandSpec, ProcessDefinition, TaskSpec } from '../machines/types.js';
+import type { Actor, CommandSpec, ProcessDefinition, PublicFacts, TaskSpec } from '../machines/types.js';
 import { DamagedStreamError, EngineError, isDamagedStore, named, refuse, UpgradeRequiredError, type CaseNow, type Message } from './errors.js';
 import { deterministicId, newId, streamOf } from './ids.js';
 import { canonicalJson, eventHash } from './hashChain.js';
@@ -376,6 +376,29 @@ export class Engine {
   /** Who the case concerns now (for visibility): its machine says how to read them. */
   partiesOf(state: CaseState): CaseParties {
     return this.#def(state).parties(state.snapshot.context);
+  }
+
+  /**
+   * What the cases `state` names (its process's `linkedCases`) have made public, read from their own
+   * streams now (第十五条: the applicant is told where the data opened for it is, and how to obtain it):
+   * only a case whose process says it has public facts now (a published release), and only those facts.
+   * A named case that cannot be read here (damaged, or started on a newer build) shows nothing: the case
+   * named is not the viewer's to be told about.
+   */
+  async linkedFacts(state: CaseState): Promise<({ caseId: string; process: string } & PublicFacts)[]> {
+    const shown: ({ caseId: string; process: string } & PublicFacts)[] = [];
+    for (const id of this.#def(state).linkedCases?.(state.snapshot.context) ?? []) {
+      let linked: CaseState;
+      try {
+        linked = await this.getCase(id);
+      } catch (err) {
+        if ((err instanceof EngineError && err.code === 'NOT_FOUND') || isDamagedStore(err)) continue;
+        throw err;
+      }
+      const facts = this.#def(linked).publicFacts?.(linked.snapshot.context, linked.state);
+      if (facts) shown.push({ caseId: linked.caseId, process: linked.process, ...facts });
+    }
+    return shown;
   }
 
   // ---------------------------------------------------------------- commands

@@ -385,6 +385,14 @@ export const datasetReleaseMachine = chart(3);
 
 // ── Definition ──────────────────────────────────────────────────────────────────────────
 
+/** 第十条 数据服务方式: 数据下载、数据服务接口；探索以数据沙箱、隐私计算等模式提供其他数据服务. */
+const SERVICE_MODE_LABELS: Record<CatalogueEntry['serviceModes'][number], { zh: string; en: string }> = {
+  download: { zh: '数据下载', en: 'data download' },
+  api: { zh: '数据服务接口', en: 'data service API' },
+  sandbox: { zh: '数据沙箱', en: 'data sandbox' },
+  privacyComputing: { zh: '隐私计算', en: 'privacy computing' },
+};
+
 const provider = { role: 'provider', scope: 'provider' } as const;
 const competentAuthority = { role: 'authority', scope: 'competentAuthority' } as const;
 
@@ -446,6 +454,16 @@ export const datasetReleaseV1: ProcessDefinition<DatasetReleaseContext> = {
   // The region is left out: the provider's own region counts (FORMS.md "Who is the competent authority").
   parties: (context) => ({ providerOrg: context.input.providerOrg }),
   summary: (context) => ({ title: context.draft.title, provider: context.input.providerOrg }),
+  // 第十五条: 通过开放平台进行开放 — what the platform shows of a published dataset, for the request it
+  // opened (unopenedDataRequest `linkedCases`): its title and 第十条's service modes, nothing of its review.
+  publicFacts: (context, state) =>
+    state === 'published' && context.published
+      ? {
+          title: context.draft.title,
+          publishedAt: context.published.at,
+          serviceModes: context.draft.serviceModes.map((code) => ({ code, label: SERVICE_MODE_LABELS[code] })),
+        }
+      : undefined,
 };
 
 /**

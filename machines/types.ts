@@ -184,4 +184,25 @@ export interface ProcessDefinition<Context extends BaseContext = BaseContext<any
    * before still fold (every other rule of a command guards each of its transitions).
    */
   rulesAfterRelease?: Record<string, readonly string[]>;
+  /**
+   * The cases this case names whose public facts its view shows to whoever may see it (第十五条: an
+   * applicant is told where the data opened for it is). Read when the case is shown, never folded:
+   * it decides nothing, so declaring it leaves a registered version's behaviour as it was.
+   */
+  linkedCases?(context: Context): string[];
+  /**
+   * What this case has made public, for the view of a case that names it (`linkedCases`); undefined
+   * while nothing is (a release not yet published, or withdrawn). Only what the open platform shows
+   * anyone: never its reviewers, opinions or drafts.
+   */
+  publicFacts?(context: Context, state: string): PublicFacts | undefined;
+}
+
+/** A published case's public facts (`ProcessDefinition.publicFacts`): a dataset on the open platform (第十条, 第十五条). */
+export interface PublicFacts {
+  title: string;
+  /** When it was published (UTC ISO). */
+  publishedAt: string;
+  /** How the data is obtained (第十条 数据服务方式), with its name in both languages. */
+  serviceModes: { code: string; label: { zh: string; en: string } }[];
 }

@@ -317,4 +317,7 @@ export const unopenedDataRequest: ProcessDefinition<UnopenedDataRequestContext> 
     applicantKind: context.input.applicant.type,
     provider: context.providerOrg ?? context.input.owningDepartment,
   }),
+  // 第十五条: 通过开放平台进行开放 — the release the data was opened through, once it opened it (its view
+  // shows what the platform shows of it: the release is not the applicant's case to read).
+  linkedCases: (context) => (context.opened?.datasetReleaseCaseId === undefined ? [] : [context.opened.datasetReleaseCaseId]),
 };

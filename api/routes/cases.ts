@@ -8,7 +8,7 @@ import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { caseHistory, historyEntry } from '../../projections/audit.js';
 import { caughtUp, notAhead } from './work.js';
-import { CaseView, caseView, CommandBody, CurrentQuery, HistoryEvent, MinPosition, registryFilters, StartBody, StartedCaseView, TaskView, wholeNumberQuery } from '../shape.js';
+import { CaseView, caseView, CommandBody, publishedView, CurrentQuery, HistoryEvent, MinPosition, registryFilters, StartBody, StartedCaseView, TaskView, wholeNumberQuery } from '../shape.js';
 import { COMMAND_COMPONENT, jsonAnswer, START_COMPONENT } from '../openapi.js';
 import { docText } from '../docText.js';
 import { cutEnd, verifyCase } from '../verifyCase.js';
@@ -213,10 +213,17 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const caller = await callerOf(request, app.verifier);
       const state = await wholeCase(app, caller, request.params.id);
-      return caseView(state, app.engine.allowedCommands(state, caller), (task) => app.engine.orgNameOf(state, task));
+      const view = caseView(state, app.engine.allowedCommands(state, caller), (task) => app.engine.orgNameOf(state, task));
+      // 第十五条: 通过开放平台进行开放 — whoever may see the case is told what the platform shows of the
+      // release it was opened through (the release itself stays its provider's and authority's to read).
+      const facts = await app.engine.linkedFacts(state);
+      if (facts.length === 0) return view;
+      const lang = langOf(request);
+      inLanguage(reply, lang);
+      return { ...view, published: publishedView(facts, lang) };
     },
   );
 
