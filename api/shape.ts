@@ -235,6 +235,45 @@ export const InboxPageView = z.object({
         ),
       overdue: z.boolean(),
       summary: Summary,
+      awaiting: z
+        .array(
+          z.object({
+            caseId: z.string(),
+            process: z.string(),
+            title: z.string().optional().describe(docText('该案件尚有待办时给出', 'given while that case has an open task')),
+            state: z.string().optional().describe(docText('该案件尚有待办时给出', 'given while that case has an open task')),
+            note: z.string().describe(docText('等待的含义（按 Accept-Language）', 'what the wait means (as Accept-Language asks)')),
+          }),
+        )
+        .optional()
+        .describe(
+          docText(
+            '本案件等待的案件：其命令所指的关联案件尚未进入该命令完成所需的状态（如第十五条 MARK_OPENED 所指的数据集开放案件尚未发布）；本待办及其期限在此期间仍然有效；没有时不给出',
+            'the cases this case waits on: a command of it named a case short of the state the command completes on (第十五条: MARK_OPENED naming a release not yet published); this task and its deadline stand meanwhile; absent when none',
+          ),
+        ),
+      awaitedBy: z
+        .array(
+          z.object({
+            caseId: z.string(),
+            process: z.string(),
+            title: z.string(),
+            stage: z.string(),
+            label: z.string(),
+            dueAt: z.string().nullable(),
+            dueDate: z.string().nullable(),
+            basis: z.string().nullable(),
+            article: z.string().nullable(),
+            note: z.string().describe(docText('等待的含义（按 Accept-Language）', 'what the wait means (as Accept-Language asks)')),
+          }),
+        )
+        .optional()
+        .describe(
+          docText(
+            '等待本案件的案件的待办及其期限（如等待本数据集发布的未开放数据需求申请），据以安排办理先后；没有时不给出',
+            "the open tasks, with their deadlines, of the cases waiting on this one (an unopened-data request waiting for this release's publication), to prioritise by; absent when none",
+          ),
+        ),
     }),
   ),
   nextCursor: z.string().nullable(),

@@ -7,6 +7,8 @@
 import { endOfShanghaiDate, shanghaiDateOf } from '../calendars/index.js';
 import type { Directory } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
+import { stateLabel } from '../machines/describe.js';
+import { registry } from '../machines/registry.js';
 import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
 import { caseFacts, shownSummary, storedInstant, summaryJson, type SummaryFacts, type TaskFacts } from './metadata.js';
 import { decodeCursor, encodeCursor, InvalidQueryError, jsonList, pageLimit, queryInstant, safely, workingDaysOverdue, type QueryCalendar } from './query.js';
@@ -51,6 +53,17 @@ CREATE TABLE IF NOT EXISTS inbox_assignees (
   PRIMARY KEY (org, role, due_key, case_key, stage)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS inbox_assignees_task ON inbox_assignees (case_key, stage);
+-- What a case waits on: another case a command of it named (CommandSpec.link) that had not reached the
+-- state the command completes on. The waiting case's tasks and deadline stay open meanwhile.
+CREATE TABLE IF NOT EXISTS inbox_waits (
+  case_key       INTEGER NOT NULL,
+  linked_case_id TEXT    NOT NULL,
+  linked_process TEXT    NOT NULL,
+  command        TEXT    NOT NULL,
+  completes_on   TEXT    NOT NULL,
+  PRIMARY KEY (case_key, linked_case_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS inbox_waits_linked ON inbox_waits (linked_case_id);
 `;
 
 const INSERT_TASK =
@@ -68,7 +81,27 @@ const statements = statementCache((db: Db) => ({
   ),
   restateAssignees: db.prepare<unknown[]>('UPDATE inbox_assignees SET due_key = ? WHERE case_key = ? AND stage = ?'),
   refreshCase: db.prepare<unknown[]>('UPDATE inbox_tasks SET state = ?, summary = ? WHERE case_key = ? AND (state <> ? OR summary <> ?)'),
+  unwait: db.prepare<unknown[]>('DELETE FROM inbox_waits WHERE case_key = ?'),
+  wait: db.prepare<unknown[]>('INSERT OR REPLACE INTO inbox_waits (case_key, linked_case_id, linked_process, command, completes_on) VALUES (?, ?, ?, ?, ?)'),
 }));
+
+/** A command's link (CommandSpec.link), as the machine version that decided the event declares it. */
+function linkOf(machine: { name: string; version: number } | undefined, command: string) {
+  return machine ? registry.get(machine.name, machine.version)?.commands[command]?.link : undefined;
+}
+
+const linksByMachine = new Map<string, boolean>();
+/** Whether a machine version has a command that may leave its case waiting on another (a final event of any other has nothing to clear). */
+function mayWait(machine: { name: string; version: number } | undefined): boolean {
+  if (!machine) return false;
+  const key = `${machine.name}@${machine.version}`;
+  let known = linksByMachine.get(key);
+  if (known === undefined) {
+    known = Object.values(registry.get(machine.name, machine.version)?.commands ?? {}).some((c) => c.link !== undefined);
+    linksByMachine.set(key, known);
+  }
+  return known;
+}
 
 /** Everyone who may act on a task: its organisation first, then the others, each once. */
 function assigneesOf(task: TaskFacts): string[] {
@@ -93,7 +126,9 @@ interface OpenTask {
 type Stored =
   | ['deleteTask', number, string]
   | ['deleteCase', number]
-  | ['restate', string, string, number, string, number, string];
+  | ['restate', string, string, number, string, number, string]
+  | ['unwait', number]
+  | ['wait', number, string, string, string, string];
 
 /**
  * One transaction's changes: tasks opened in it stay in memory until `flush` (one opened and
@@ -129,6 +164,12 @@ function runStored(db: Db, ops: readonly Stored[]): void {
         s.restateTask.run(op[2], op[1], op[2], op[3], op[4], op[5], op[6]);
         s.restateAssignees.run(op[1], op[5], op[6]);
         break;
+      case 'unwait':
+        s.unwait.run(op[1]);
+        break;
+      case 'wait':
+        s.wait.run(op[1], op[2], op[3], op[4], op[5]);
+        break;
     }
   }
 }
@@ -137,14 +178,14 @@ const work = caseUnitOfWork(() => new Work());
 
 export const inboxProjection: Projection = {
   name: 'inbox',
-  // 4: restatedFrom only when a re-stated date moved.
-  version: 4,
+  // 4: restatedFrom only when a re-stated date moved. 5: inbox_waits (what a case waits on).
+  version: 5,
   setup(db) {
     setupCaseKeys(db);
     db.exec(SCHEMA);
   },
   clear(db) {
-    db.exec('DROP TABLE IF EXISTS inbox_assignees; DROP TABLE IF EXISTS inbox_tasks;');
+    db.exec('DROP TABLE IF EXISTS inbox_waits; DROP TABLE IF EXISTS inbox_assignees; DROP TABLE IF EXISTS inbox_tasks;');
     statements.forget(db);
     forgetInserts(db);
     work.forget(db);
@@ -156,6 +197,16 @@ export const inboxProjection: Projection = {
     const key = caseKey(db, f.caseId, event);
     if (event.revision === 0) w.newCases.add(key);
     const stored = !w.newCases.has(key);
+    // As the engine's work index has it (engine/workIndex.ts): a case that ends, or names another case
+    // instead, waits no longer on the one it named before; one that names a case short of the state
+    // the command completes on waits on it. Queued in order whatever the case, so a rebuild writes the same.
+    const link = linkOf(f.machine, f.command);
+    if ((f.final && mayWait(f.machine)) || (link && f.links)) w.stored.push(['unwait', key]);
+    if (link && f.links && !f.final) {
+      for (const [linkedId, linked] of Object.entries(f.links)) {
+        if (linked.state !== link.completesOn) w.stored.push(['wait', key, linkedId, linked.process, f.command, link.completesOn]);
+      }
+    }
     if (f.final) {
       w.open.delete(key);
       w.latest.delete(key);
@@ -265,6 +316,8 @@ export interface InboxQuery {
   calendar: QueryCalendar;
   /** Adds `orgName` to the items when given. */
   directory?: Directory;
+  /** The language of the items' notes (`awaiting`, `awaitedBy`): Chinese by default. */
+  lang?: 'zh' | 'en';
   /** Deadlines are compared with this instant. */
   asOf: string | Date;
   process?: string;
@@ -308,6 +361,40 @@ export interface InboxItem {
   /** `asOf` is past `dueAt`; never for notices. */
   overdue: boolean;
   summary: SummaryFacts;
+  /**
+   * The cases this case waits on (a command of it named one that had not reached the state it
+   * completes on: 第十五条 MARK_OPENED naming a release not yet published); absent when none. Its
+   * tasks and their deadlines stay open meanwhile.
+   */
+  awaiting?: AwaitedCase[];
+  /** The cases waiting on this one, each with its open tasks' deadlines, so its review can be put first; absent when none. */
+  awaitedBy?: WaitingCase[];
+}
+
+/** A case an inbox item's case waits on. */
+export interface AwaitedCase {
+  caseId: string;
+  process: string;
+  /** Its title and state while it has an open task (known to the inbox), else absent. */
+  title?: string;
+  state?: string;
+  /** What the wait means, in the caller's language. */
+  note: string;
+}
+
+/** An open task of a case waiting on an inbox item's case. */
+export interface WaitingCase {
+  caseId: string;
+  process: string;
+  title: string;
+  stage: string;
+  label: string;
+  dueAt: string | null;
+  dueDate: string | null;
+  basis: string | null;
+  article: string | null;
+  /** What the wait means, in the caller's language. */
+  note: string;
 }
 
 export interface InboxPage {
@@ -387,7 +474,7 @@ export function inbox(db: Db, query: InboxQuery): InboxPage {
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return {
-    items: page.map((row) => inboxItem(row, asOf, query.calendar, query.directory)),
+    items: page.map((row) => withWaits(db, inboxItem(row, asOf, query.calendar, query.directory), row.case_key, query.lang ?? 'zh')),
     nextCursor: rows.length > limit && last ? encodeCursor([last.due_key, last.case_key, last.stage]) : null,
   };
 }
@@ -420,4 +507,59 @@ function inboxItem(row: TaskRow, asOf: string, calendar: QueryCalendar, director
     restatedFrom: row.restated_from,
     summary,
   };
+}
+
+const waitQueries = statementCache((db: Db) => ({
+  awaiting: db.prepare<[number], WaitRow>('SELECT linked_case_id, linked_process, command, completes_on FROM inbox_waits WHERE case_key = ? ORDER BY linked_case_id'),
+  linkedCase: db.prepare<[string], { state: string; summary: string }>(
+    'SELECT t.state, t.summary FROM projection_case_keys k JOIN inbox_tasks t ON t.case_key = k.case_key WHERE k.case_id = ? LIMIT 1',
+  ),
+  awaitedBy: db.prepare<[string], TaskRow & WaitRow>(
+    `SELECT t.*, w.linked_case_id, w.linked_process, w.command, w.completes_on FROM inbox_waits w JOIN inbox_tasks t ON t.case_key = w.case_key
+     WHERE w.linked_case_id = ? ORDER BY t.due_at IS NULL, t.due_at, t.case_key, t.stage`,
+  ),
+}));
+
+interface WaitRow {
+  linked_case_id: string;
+  linked_process: string;
+  command: string;
+  completes_on: string;
+}
+
+/** A process's title, a command's label and a state's label, as the latest version of the process declares them. */
+function named(process: string) {
+  const def = registry.latest(process);
+  return {
+    title: def?.title ?? process,
+    command: (command: string) => def?.commands[command]?.label ?? command,
+    state: (state: string) => (def ? stateLabel(def, state) : state),
+  };
+}
+
+/** The item with what its case waits on and what waits on it, each told in `lang`. */
+function withWaits(db: Db, item: InboxItem, key: number, lang: 'zh' | 'en'): InboxItem {
+  const q = waitQueries.of(db);
+  const awaiting = q.awaiting.all(key).map((w): AwaitedCase => {
+    const linked = q.linkedCase.get(w.linked_case_id);
+    const title = linked ? shownSummary(linked.summary).title : undefined;
+    const names = named(w.linked_process);
+    const own = named(item.process);
+    const note =
+      lang === 'en'
+        ? `${w.command} was sent; the system completes this case once ${w.linked_process} case ${title === undefined ? '' : `"${title}" `}(${w.linked_case_id}) reaches ${w.completes_on}. Until then this task and its deadline stand.`
+        : `已提交「${own.command(w.command)}」，待${names.title}案件${title === undefined ? '' : `「${title}」`}（${w.linked_case_id}）进入「${names.state(w.completes_on)}」后由系统自动办结；在此之前本待办及其期限仍然有效`;
+    return { caseId: w.linked_case_id, process: w.linked_process, ...(linked ? { title, state: linked.state } : {}), note };
+  });
+  const awaitedBy = q.awaitedBy.all(item.caseId).map((t): WaitingCase => {
+    const title = shownSummary(t.summary).title;
+    const article = t.article ? (lang === 'en' ? ` (${t.article})` : `（${t.article}）`) : '';
+    const due = t.due_date === null ? (lang === 'en' ? 'has no deadline' : '没有期限') : lang === 'en' ? `is due ${t.due_date}${article}` : `期限为 ${t.due_date}${article}`;
+    const note =
+      lang === 'en'
+        ? `${t.process} case "${title}" (${t.case_id}) waits on this case reaching ${t.completes_on}; its task ${t.stage} ${due}.`
+        : `${named(t.process).title}案件「${title}」（${t.case_id}）等待本案件进入「${named(item.process).state(t.completes_on)}」，其待办「${t.label}」${due}`;
+    return { caseId: t.case_id, process: t.process, title, stage: t.stage, label: t.label, dueAt: t.due_at, dueDate: t.due_date, basis: t.basis, article: t.article, note };
+  });
+  return { ...item, ...(awaiting.length > 0 ? { awaiting } : {}), ...(awaitedBy.length > 0 ? { awaitedBy } : {}) };
 }

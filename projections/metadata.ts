@@ -81,6 +81,8 @@ export interface CaseFacts {
   tasksOpened: TaskFacts[];
   tasksClosed: TaskClosedFacts[];
   deadlinesRestated?: DeadlineRestatedFacts[];
+  /** The cases a command named (CommandSpec.link), each with its process and its state then. */
+  links?: Record<string, { process: string; state: string }>;
   parties: PartiesFacts;
   summary: SummaryFacts;
   calendarVersion?: string;

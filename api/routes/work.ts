@@ -6,7 +6,7 @@ import { shanghaiDateOf } from '../../calendars/index.js';
 import { regionContains } from '../../directory/directory.js';
 import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
-import { ApiError, weighedEntries } from '../problem.js';
+import { ApiError, inLanguage, langOf, weighedEntries } from '../problem.js';
 import { InvalidQueryError } from '../../projections/query.js';
 import { CLOCK_SKEW_MS } from '../../machines/kit.js';
 import { asCode, isIdNumber, regionCode } from '../../machines/schemas.js';
@@ -231,7 +231,10 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const caller = await callerOf(request, app.verifier);
       const { minPosition, ...filters } = request.query;
       await caughtUp(app, reply, minPosition);
-      return app.readModels.inbox({ caller, asOf: app.clock.now(), ...filters });
+      // What a task waits on, and what waits on it, is told in the caller's language.
+      const lang = langOf(request);
+      inLanguage(reply, lang);
+      return app.readModels.inbox({ caller, asOf: app.clock.now(), lang, ...filters });
     },
   );
 

@@ -16,7 +16,11 @@ import { listAdjustment } from '../../machines/listAdjustment.js';
 import { objection } from '../../machines/objection.js';
 import { ProcessRegistry } from '../../machines/registry.js';
 import { unopenedDataRequest } from '../../machines/unopenedDataRequest.js';
+import { Directory } from '../../directory/directory.js';
+import type { SqliteEventStore } from '../../eventstore/sqlite.js';
+import { openReadModels } from '../../projections/index.js';
 import { actors, commandData, startInputs } from '../machines/examples.js';
+import { dumpReadModels } from '../projections/dump.js';
 import { openTestApi, type TestApi } from './harness.js';
 
 const now = '2025-06-02T01:30:00.000Z';
@@ -148,5 +152,99 @@ describe('given a Jinan request in openingPending, when its provider names a cas
     const en = await api.call('POST', `/v1/cases/${request}/commands`, { as: provider, body: { type: 'MARK_OPENED', data: { datasetReleaseCaseId: request } }, headers: { 'accept-language': 'en' } });
     expect([en.status, en.body.rule]).toEqual([422, 'linkedReleaseExists']);
     expect(en.body.detail).toMatch(/not a dataset release case of your organisation/);
+  });
+});
+
+describe('given a Jinan request in openingPending, when its provider marks it opened by its own release still under review (第十五条: 通过开放平台进行开放)', () => {
+  let dir: string;
+  let api: TestApi;
+  let provider: string;
+  let authority: string;
+  let cases: Awaited<ReturnType<typeof givenRequestAndReleases>>;
+  const rowOf = async (as: string, caseId: string, lang?: string) => {
+    const res = await api.call('GET', '/v1/inbox', { as, ...(lang ? { headers: { 'accept-language': lang } } : {}) });
+    expect(res.status, res.text).toBe(200);
+    return { item: (res.body.items as { caseId: string }[]).find((i) => i.caseId === caseId) as any, headers: res.headers };
+  };
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'linked-release-'));
+    cases = await givenRequestAndReleases(dir);
+    api = await openTestApi(dir, { now });
+    provider = await api.token('provider', actors.provider.org);
+    authority = await api.token('authority', actors.cityAuthority.org);
+    for (const type of ['SET_DESENSITIZATION_RULES', 'SUBMIT'] as const) {
+      const res = await send(api, cases.own, provider, type, commandData.datasetRelease[type]);
+      expect(res.status, res.text).toBe(200);
+    }
+  });
+  afterAll(async () => {
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('then the provider’s inbox row still counts down to its deadline but says it awaits the release’s publication, and the authority’s row for the release’s review names the request and its statutory due date; both go when the release is published', async () => {
+    const before = (await rowOf(provider, cases.request)).item;
+    expect(before).toMatchObject({ state: 'openingPending', stage: 'openingPending' });
+    expect(before.awaiting).toBeUndefined();
+    expect((await rowOf(authority, cases.own)).item.awaitedBy).toBeUndefined();
+
+    const marked = await send(api, cases.request, provider, 'MARK_OPENED', { datasetReleaseCaseId: cases.own });
+    expect(marked.status, marked.text).toBe(200);
+
+    const waiting = await rowOf(provider, cases.request);
+    // The task and its deadline stay: opening means publication.
+    expect(waiting.item).toMatchObject({ state: 'openingPending', stage: 'openingPending', dueDate: before.dueDate, overdue: false });
+    expect(waiting.item.awaiting).toEqual([
+      { caseId: cases.own, process: 'datasetRelease', state: 'underReview', title: startInputs.datasetRelease.title, note: expect.stringContaining(cases.own) },
+    ]);
+    expect(waiting.item.awaiting[0].note).toMatch(/^已提交「标记数据已开放」，待公共数据开放案件「.+」（.+）进入「已发布」后由系统自动办结；在此之前本待办及其期限仍然有效$/);
+    expect(waiting.headers['content-language']).toBe('zh-CN');
+    const en = await rowOf(provider, cases.request, 'en');
+    expect(en.item.awaiting[0].note).toMatch(/published/);
+    expect(en.item.awaiting[0].note).toContain(cases.own);
+    expect(en.headers['content-language']).toBe('en');
+    expect(String(en.headers.vary)).toMatch(/Accept-Language/i);
+
+    const review = (await rowOf(authority, cases.own)).item;
+    expect(review).toMatchObject({ process: 'datasetRelease', stage: 'underReview' });
+    expect(review.awaitedBy).toEqual([
+      {
+        caseId: cases.request,
+        process: 'unopenedDataRequest',
+        title: startInputs.unopenedDataRequest.resourceName,
+        stage: 'openingPending',
+        label: before.label,
+        dueAt: before.dueAt,
+        dueDate: before.dueDate,
+        basis: before.basis,
+        article: before.article,
+        note: expect.stringContaining(before.dueDate),
+      },
+    ]);
+    expect(review.awaitedBy[0].note).toContain('第十五条');
+    expect((await rowOf(authority, cases.own, 'en')).item.awaitedBy[0].note).toMatch(/waits on this case/);
+
+    // A read model, from events: rebuilt from position 0, in place and in worker threads, it holds the same rows.
+    const incremental = dumpReadModels(api.app.readModels.db);
+    expect(incremental.inbox_waits).toHaveLength(1);
+    await api.app.readModels.rebuild();
+    expect(dumpReadModels(api.app.readModels.db)).toEqual(incremental);
+    const parallel = await openReadModels({ store: api.app.store as SqliteEventStore, dataDir: dir, directory: Directory.load(), rebuildThreads: 2, parallelRebuildMinEvents: 1 });
+    try {
+      expect((await parallel.rebuild()).threads).toBe(2);
+      expect(dumpReadModels(parallel.db)).toEqual(incremental);
+    } finally {
+      await parallel.close();
+    }
+    expect((await rowOf(provider, cases.request)).item).toEqual(waiting.item);
+
+    // Published: the system completes the request, and nothing waits any more.
+    const approved = await send(api, cases.own, authority, 'APPROVE', commandData.datasetRelease.APPROVE);
+    expect(approved.status, approved.text).toBe(200);
+    // The system's MARK_OPENED follows the publication's append.
+    await expect.poll(async () => (await api.call('GET', `/v1/cases/${cases.request}`, { as: provider })).body.state).toBe('opened');
+    expect((await rowOf(provider, cases.request)).item).toBeUndefined();
+    expect((await rowOf(authority, cases.own)).item).toBeUndefined();
+    expect(dumpReadModels(api.app.readModels.db).inbox_waits).toEqual([]);
   });
 });
