@@ -22,6 +22,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { workRoutes } from './routes/work.js';
 import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
+import cors, { type FastifyCorsOptions } from '@fastify/cors';
 import { openapiHooks, UNAVAILABLE_SHUTTING_DOWN } from './openapi.js';
 import { docText, documentInEnglish } from './docText.js';
 
@@ -392,6 +393,41 @@ function awaitTurn(request: FastifyRequest, reply: FastifyReply): Promise<unknow
   return safe ? before.unsafe : before.all;
 }
 
+/** Request headers a browser page may send beyond the CORS-safelisted ones: the token, JSON, a retry's key, the language, its own request id. */
+const CORS_REQUEST_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'Accept-Language', 'X-Request-Id'];
+/** Answer headers a page may read beyond the safelisted ones: where a case was started, when to come back, a CSV's file name, the request id, how far the read models had come, why a token was refused, the methods an address takes. */
+const CORS_EXPOSED_HEADERS = ['Location', 'Retry-After', 'Content-Disposition', 'X-Request-Id', 'X-Read-Models-Position', 'WWW-Authenticate', 'Allow'];
+/** How long a browser may keep a preflight's answer (Chromium keeps it 2 hours at most). */
+const CORS_MAX_AGE_S = 600;
+
+/**
+ * @fastify/cors, per request: an `Origin` that is one of `origins`, exactly, is echoed in
+ * Access-Control-Allow-Origin; any other, or none (curl, a server), gets no CORS header and is served
+ * as before. An OPTIONS of a listed origin is a preflight only with Access-Control-Request-Method:
+ * 204, no body, no token needed; without it, it is an OPTIONS like any other. No credentials: the
+ * token is a bearer token, no cookie.
+ */
+function corsOptions(origins: readonly string[], methods: () => string[]): FastifyCorsOptions {
+  const listed = new Set(origins);
+  return {
+    hook: 'onRequest',
+    delegator: (request, callback) => {
+      const origin = request.headers.origin;
+      const allowed = origin !== undefined && listed.has(origin);
+      callback(null, {
+        origin: allowed ? origin : false,
+        preflight: allowed && request.headers['access-control-request-method'] !== undefined,
+        strictPreflight: false,
+        methods: methods(),
+        allowedHeaders: CORS_REQUEST_HEADERS,
+        exposedHeaders: CORS_EXPOSED_HEADERS,
+        credentials: false,
+        maxAge: CORS_MAX_AGE_S,
+      });
+    },
+  };
+}
+
 /** Fastify's line for each address it listens on, in Chinese (its own is "Server listening at …"). */
 export const listenText = (address: string) => `正在监听 ${address}`;
 
@@ -501,6 +537,11 @@ export async function buildServer(app: App, options: ServerOptions = {}) {
       if (reply.raw.headersSent) socket.destroy();
     });
   });
+  // A browser page of a listed origin (WORKFLOW_CORS_ORIGINS) may call the API: its preflight is
+  // answered first, before the caller is asked for a token (a browser sends none with it), and every
+  // answer to its requests, problems included (a 503 while the server stops, with its Retry-After),
+  // says the origin may read it. Unset, nothing is added.
+  if (app.config.corsOrigins.length > 0) await server.register(cors, corsOptions(app.config.corsOrigins, serverMethods));
   server.addHook('onRequest', async (request, reply) => {
     if (isClosing()) {
       reply.header('connection', 'close');
@@ -557,6 +598,14 @@ export async function buildServer(app: App, options: ServerOptions = {}) {
   // The methods each address takes, as its routes are added: answered in `Allow` (answerOtherMethods).
   // A route left out of /docs (the test clock, off) is one the API does not admit to: it stays 404 to every method.
   const methodsAt = new Map<string, Set<string>>();
+  /** Every method the API serves, at some address (a preflight's allowed methods). */
+  let allMethods: string[] | undefined;
+  function serverMethods(): string[] {
+    if (allMethods !== undefined) return allMethods;
+    const methods = new Set(['OPTIONS', ...[...methodsAt.values()].flatMap((taken) => [...taken])]);
+    if (methods.has('GET')) methods.add('HEAD');
+    return (allMethods = [...methods].sort());
+  }
   server.addHook('onRoute', (route) => {
     if ((route.schema as { hide?: boolean } | undefined)?.hide === true) return;
     const methods = methodsAt.get(route.url) ?? new Set<string>();

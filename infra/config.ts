@@ -9,6 +9,40 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 const SECRET = z.string().min(1, '不能为空（不用时请删除该变量）');
 
+const ORIGIN_EXAMPLE = '例如 https://portal.example.gov.cn 或 http://10.1.2.3:8080';
+
+/**
+ * One origin of WORKFLOW_CORS_ORIGINS, exactly as a browser sends it in `Origin` (the Fetch standard's
+ * serialisation: scheme and host in lower case, no default port, no path, no slash at the end): an
+ * origin written otherwise would never match, and the portal would be refused without a word.
+ * Undefined when it is one; else what is wrong with it.
+ */
+function originProblem(value: string): string | undefined {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.host === '' || url.host.includes('*') || url.username !== '' || url.password !== '') {
+    return `${JSON.stringify(value)} 不是来源：应为 协议://主机[:端口]，协议为 https 或 http，逐一列出，不能用通配符，${ORIGIN_EXAMPLE}`;
+  }
+  if (url.origin !== value) return `${JSON.stringify(value)} 应写作 ${url.origin}（浏览器发送的来源：不含路径和末尾的斜杠，主机小写，不写默认端口），${ORIGIN_EXAMPLE}`;
+  return undefined;
+}
+
+/** WORKFLOW_CORS_ORIGINS: origins separated by commas, spaces around them ignored. */
+const CorsOrigins = z
+  .string()
+  .transform((v) => v.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
+  .superRefine((origins, ctx) => {
+    if (origins.length === 0) ctx.addIssue({ code: 'custom', message: `不能为空：前端页面所在的来源，以逗号分隔，${ORIGIN_EXAMPLE}（不用时请删除该变量）` });
+    for (const origin of origins) {
+      const problem = originProblem(origin);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    }
+  });
+
 /** Configuration from the environment (shared/spec/API.md "Running it"); the only reader of process.env for settings. */
 const Env = z.object({
   PORT: z
@@ -39,6 +73,8 @@ const Env = z.object({
   WORKFLOW_TEST_CLOCK: z.enum(['0', '1'], { error: '应为 0 或 1' }).optional(),
   NODE_ENV: z.string().optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `应为 ${LOG_LEVELS.join('、')} 之一` }).optional(),
+  // The origins of browser front-ends (a portal) allowed to call the API (CORS); unset, none is.
+  WORKFLOW_CORS_ORIGINS: CorsOrigins.optional(),
 });
 
 /** In production, an HS256 key of at least 256 bits (RFC 7518 §3.2); an empty one is told by min(1) alone. */
@@ -86,6 +122,8 @@ export interface Config {
   /** The `iss` a token must name (WORKFLOW_JWT_ISSUER). */
   jwtIssuer?: string;
   orgsPath?: string;
+  /** The origins a browser page may call the API from (WORKFLOW_CORS_ORIGINS); empty, CORS is off. */
+  corsOrigins: string[];
   testClock: boolean;
   production: boolean;
 }
@@ -112,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtAudience: e.WORKFLOW_JWT_AUDIENCE,
     jwtIssuer: e.WORKFLOW_JWT_ISSUER,
     orgsPath: e.WORKFLOW_ORGS,
+    corsOrigins: e.WORKFLOW_CORS_ORIGINS ?? [],
     testClock: e.WORKFLOW_TEST_CLOCK === '1',
     production,
   };

@@ -67,6 +67,8 @@ export interface TestApiOptions {
   projections?: AppOverrides['projections'];
   /** The organisation directory file (WORKFLOW_ORGS; default the shipped one): a restart with another is a 机构改革. */
   orgs?: string;
+  /** More environment for loadConfig (WORKFLOW_CORS_ORIGINS, say). */
+  env?: Record<string, string>;
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
@@ -84,7 +86,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
 /** A server on a data folder the caller owns (kept when it closes): a second one on the same folder is another node, or a restart. */
 export async function openTestApi(dataDir: string, options: TestApiOptions = {}): Promise<TestApi> {
   const clock = new ManualClock(options.now ?? '2026-03-02T01:00:00.000Z');
-  const config = loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, WORKFLOW_TEST_CLOCK: '1', WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF', ...(options.orgs ? { WORKFLOW_ORGS: options.orgs } : {}) });
+  const config = loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, WORKFLOW_TEST_CLOCK: '1', WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF', ...(options.orgs ? { WORKFLOW_ORGS: options.orgs } : {}), ...options.env });
   const store = options.follow
     ? followedStore(new SqliteEventStore({ path: join(dataDir, 'events.db'), synchronous: 'OFF', now: () => clock.now() }), options.follow.lagMs ?? 0)
     : undefined;

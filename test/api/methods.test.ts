@@ -146,7 +146,7 @@ describe('OPTIONS', () => {
     const v1 = await api.call('OPTIONS', '/v1/cases', { headers: { origin: 'https://portal.example', 'access-control-request-method': 'POST' } });
     expect(v1.status).toBe(401);
     expect(v1.body.code).toBe('UNAUTHENTICATED');
-    // No CORS is offered: a preflight gets no Access-Control-Allow-Origin.
+    // Without WORKFLOW_CORS_ORIGINS (the default) no CORS is offered: a preflight gets no Access-Control-Allow-Origin (test/api/cors.test.ts).
     expect(v1.headers['access-control-allow-origin']).toBeUndefined();
   });
 
