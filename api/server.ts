@@ -556,6 +556,9 @@ export async function buildServer(app: App, options: ServerOptions = {}) {
       reply.header('connection', 'close');
       throw host;
     }
+    // RFC 9110 §9.3.7: `OPTIONS *` (the asterisk form, RFC 9112 §3.2.4) asks about the server as a
+    // whole, not an address: no route matches `*`, so it was answered 404 "没有这个地址：OPTIONS *".
+    if (request.raw.url === '*' && request.method === 'OPTIONS') return reply.code(204).header('allow', serverMethods().join(', ')).send();
     await awaitTurn(request, reply);
     const given = request.headers['x-request-id'];
     // Not one that names a person (an ID number or a phone sent as the id): it would be logged whole.
@@ -598,7 +601,7 @@ export async function buildServer(app: App, options: ServerOptions = {}) {
   // The methods each address takes, as its routes are added: answered in `Allow` (answerOtherMethods).
   // A route left out of /docs (the test clock, off) is one the API does not admit to: it stays 404 to every method.
   const methodsAt = new Map<string, Set<string>>();
-  /** Every method the API serves, at some address (a preflight's allowed methods). */
+  /** Every method the API serves, at some address (`OPTIONS *`, a preflight's allowed methods). */
   let allMethods: string[] | undefined;
   function serverMethods(): string[] {
     if (allMethods !== undefined) return allMethods;

@@ -5,6 +5,7 @@
  * body; None of them stores anything.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -154,6 +155,36 @@ describe('OPTIONS', () => {
     const res = await api.call('OPTIONS', '/nothing-here');
     expect(res.status).toBe(404);
     expect(res.body.code).toBe('NOT_FOUND');
+  });
+
+  /** The raw answer to a request written as is, on a socket: inject cannot send the asterisk form. */
+  async function raw(request: string): Promise<string> {
+    if (!api.server.server.listening) await api.server.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = api.server.server.address() as { port: number };
+    return new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(request));
+      let answer = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => (answer += chunk));
+      socket.on('end', () => resolve(answer));
+      socket.on('error', reject);
+    });
+  }
+
+  it('given OPTIONS * (the server as a whole, RFC 9110 §9.3.7), without a token, then 204 with Allow naming every method the API serves, no body, and nothing stored', async () => {
+    const before = await eventsStored(api);
+    const answer = await raw('OPTIONS * HTTP/1.1\r\nHost: api.example\r\nConnection: close\r\n\r\n');
+    const [head, body] = answer.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 204 /);
+    expect(head).toMatch(/\r\nallow: GET, HEAD, OPTIONS, POST, PUT\r\n/i);
+    expect(body).toBe('');
+    expect(await eventsStored(api)).toBe(before);
+  });
+
+  it('given another method with *, then 404 as before', async () => {
+    const answer = await raw('GET * HTTP/1.1\r\nHost: api.example\r\nConnection: close\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 404 /);
+    expect(answer).toContain('"code":"NOT_FOUND"');
   });
 });
 
