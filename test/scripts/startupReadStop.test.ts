@@ -9,51 +9,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../api/app.js';
 import { defaultCalendar } from '../../calendars/index.js';
 import { Directory } from '../../directory/index.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
-import { ManualClock, systemClock } from '../../infra/clock.js';
-import { loadConfig } from '../../infra/config.js';
-import { createLogger } from '../../infra/logger.js';
+import { systemClock } from '../../infra/clock.js';
 import { synthesise } from '../../scripts/bench/projections.js';
 import { SECRET } from '../api/harness.js';
-import { actors, commandData, conditionalApplicationSentOn } from '../machines/examples.js';
+import { usesEndedDaysAgo } from './usesEnded.js';
 import { runScript, startServer } from './spawnScript.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wf-startup-read-stop-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const cd = commandData.conditionalApplication;
 const USES = 20;
 /** Enough that the start-up's read of the log takes seconds (about 60,000 events a second). */
 const EVENTS = 150_000;
-const DAY_MS = 86_400_000;
-const beijingDay = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
-
-/** `count` active applications whose use ended days ago (by the system clock npm start runs on), stored through the engine. */
-async function usesEndedDaysAgo(dataDir: string, count: number): Promise<void> {
-  const day = beijingDay(Date.now() - 20 * DAY_MS);
-  const signed = Date.parse(`${day}T09:30:00+08:00`);
-  const clock = new ManualClock(new Date(signed));
-  const app = await createApp(loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' }), { clock, logger: createLogger({ level: 'silent' }) });
-  const input = { ...conditionalApplicationSentOn(day), usePeriod: { from: day, to: beijingDay(signed + 60 * DAY_MS) } };
-  try {
-    for (let i = 0; i < count; i++) {
-      const { caseId } = await app.engine.start({ process: 'conditionalApplication', input, actor: actors.company });
-      for (const [type, data, actor] of [
-        ['PASS_NORMATIVE_REVIEW', cd.PASS_NORMATIVE_REVIEW, actors.cityAuthority],
-        ['APPROVE', cd.APPROVE, actors.provider],
-        ['SIGN_AGREEMENT', { ...cd.SIGN_AGREEMENT, useFrom: day, useTo: beijingDay(signed + 3 * DAY_MS) }, actors.provider],
-        ['GRANT_ACCESS', cd.GRANT_ACCESS, actors.provider],
-      ] as const) {
-        await app.engine.execute({ caseId, type, data, actor });
-      }
-    }
-  } finally {
-    await app.close();
-  }
-}
 
 /** The uses stored through the engine (the first `USES` streams) by how many UsageExpired events each has. */
 function expiriesByCount(dataDir: string): Record<string, number> {

@@ -10,48 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../api/app.js';
-import { ManualClock } from '../../infra/clock.js';
-import { loadConfig } from '../../infra/config.js';
-import { createLogger } from '../../infra/logger.js';
 import { SECRET } from '../api/harness.js';
-import { actors, commandData, conditionalApplicationSentOn } from '../machines/examples.js';
+import { usesEndedDaysAgo } from './usesEnded.js';
 import { startServer } from './spawnScript.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wf-timer-pass-stop-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const cd = commandData.conditionalApplication;
 /** Enough uses that the pass takes seconds (about 2–3 ms each with the store's synchronous=FULL). */
 const CASES = 1500;
-const DAY_MS = 86_400_000;
-/** A date (YYYY-MM-DD) in Beijing. */
-const beijingDay = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
-
-/** `count` active applications whose use ended days ago (by the system clock npm start runs on), stored through the engine. */
-async function usesEndedDaysAgo(dataDir: string, count: number): Promise<void> {
-  const day = beijingDay(Date.now() - 20 * DAY_MS);
-  // 09:30 that day, Beijing: after the application's credit check (09:00, conditionalApplicationSentOn).
-  const signed = Date.parse(`${day}T09:30:00+08:00`);
-  const clock = new ManualClock(new Date(signed));
-  const app = await createApp(loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' }), { clock, logger: createLogger({ level: 'silent' }) });
-  const input = { ...conditionalApplicationSentOn(day), usePeriod: { from: day, to: beijingDay(signed + 60 * DAY_MS) } };
-  try {
-    for (let i = 0; i < count; i++) {
-      const { caseId } = await app.engine.start({ process: 'conditionalApplication', input, actor: actors.company });
-      for (const [type, data, actor] of [
-        ['PASS_NORMATIVE_REVIEW', cd.PASS_NORMATIVE_REVIEW, actors.cityAuthority],
-        ['APPROVE', cd.APPROVE, actors.provider],
-        ['SIGN_AGREEMENT', { ...cd.SIGN_AGREEMENT, useFrom: day, useTo: beijingDay(signed + 3 * DAY_MS) }, actors.provider],
-        ['GRANT_ACCESS', cd.GRANT_ACCESS, actors.provider],
-      ] as const) {
-        await app.engine.execute({ caseId, type, data, actor });
-      }
-    }
-  } finally {
-    await app.close();
-  }
-}
 
 /** Cases by how many UsageExpired events they have, straight from the log. */
 function expiriesByCount(dataDir: string): Record<string, number> {
