@@ -39,8 +39,12 @@ export function canSee(directory: Directory, viewer: Viewer, parties: CasePartie
       if (own === undefined) return false;
       const region = caseRegion(directory, parties);
       if (region !== undefined && regionContains(own, region)) return true;
-      const providerRegion = parties.providerOrg ? directory.get(parties.providerOrg)?.region : undefined;
-      return providerRegion !== undefined && regionContains(own, providerRegion);
+      if (parties.providerOrg === undefined) return false;
+      // 机构改革: the provider's region as stored, and that of the one that took over its duties (a county re-coded into another city).
+      return [parties.providerOrg, directory.successorOf(parties.providerOrg)].some((code) => {
+        const providerRegion = directory.get(code)?.region;
+        return providerRegion !== undefined && regionContains(own, providerRegion);
+      });
     }
     default:
       return false;

@@ -277,9 +277,10 @@ function visibility(db: Db, directory: Directory, viewer: Viewer): { sql: string
       const known = new Set(directory.list().map((o) => o.region));
       for (const r of db.prepare<[], string>('SELECT region FROM case_regions').pluck().all()) known.add(r);
       const regions = [...known].filter((r) => regionContains(own, r));
+      // 机构改革: a provider is in the region when it is, or when the one that took over its duties is (canSee).
       const orgs = directory
         .list()
-        .filter((o) => regionContains(own, o.region))
+        .filter((o) => regionContains(own, o.region) || regionContains(own, directory.get(directory.successorOf(o.code))?.region ?? o.region))
         .map((o) => o.code);
       return {
         // The region the case is addressed to, or its provider's (caseRegion when it is addressed nowhere).

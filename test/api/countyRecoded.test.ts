@@ -1,0 +1,79 @@
+/**
+ * 机构改革 at county level: 莱芜市 (371200) was merged into 济南市 in 2019 and its 莱城区 re-coded
+ * 371202 → 370116 (济南市莱芜区). Cases stored naming 莱城区's units keep their codes; the directory
+ * keeps the old entries with `successor`. The work of a case whose county provider was re-coded
+ * falls to the authorities of the successor's level and region: 本级 its new county bureau
+ * (第十四条(二)), 市级以上 its new city's (第八条第二款).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestApi, type Role, type TestApi } from './harness.js';
+import { actors, startInputs } from '../machines/examples.js';
+
+type Org = { code: string; name: string; kind: string; level: string; region: string; successor?: string };
+const shipped = JSON.parse(readFileSync(fileURLToPath(new URL('../../directory/data/shandong.json', import.meta.url)), 'utf8')) as Org[];
+
+const LAIWU: Org[] = [
+  { code: '371200-dsj', name: '莱芜市大数据局', kind: 'authority', level: 'city', region: '371200' },
+  { code: '371202-dsj', name: '莱芜市莱城区大数据局', kind: 'authority', level: 'county', region: '371202' },
+  { code: '371202-scjgj', name: '莱芜市莱城区市场监督管理局', kind: 'provider', level: 'county', region: '371202' },
+];
+const MERGED: Org[] = [
+  ...LAIWU.map((o) => ({ ...o, successor: o.code === '371200-dsj' ? '370100-dsj' : o.code.replace('371202', '370116') })),
+  { code: '370116-dsj', name: '济南市莱芜区大数据局', kind: 'authority', level: 'county', region: '370116' },
+  { code: '370116-scjgj', name: '济南市莱芜区市场监督管理局', kind: 'provider', level: 'county', region: '370116' },
+];
+
+describe('given a conditional application and a list adjustment of 莱城区市场监督管理局 (371202), open when 莱芜 merged into 济南 and 莱城区 became 莱芜区 (370116)', () => {
+  let dataDir: string;
+  let api: TestApi;
+  const ids: Record<string, string> = {};
+  const file = (name: string, orgs: Org[]) => {
+    const path = join(dataDir, name);
+    writeFileSync(path, JSON.stringify(orgs));
+    return path;
+  };
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wf-recoded-'));
+    const before = await openTestApi(dataDir, { orgs: file('before.json', [...shipped, ...LAIWU]), now: '2026-03-02T02:00:00Z' });
+    try {
+      const applicant = await before.token('applicant', actors.company.org, actors.company.sub);
+      const input = startInputs.conditionalApplication;
+      const ca = await before.call('POST', '/v1/cases', { as: applicant, body: { process: 'conditionalApplication', input: { ...input, resource: { ...input.resource, providerOrg: '371202-scjgj' } } } });
+      const la = await before.call('POST', '/v1/cases', { as: await before.token('provider', '371202-scjgj'), body: { process: 'listAdjustment', input: { ...startInputs.listAdjustment, providerOrg: '371202-scjgj' } } });
+      expect([ca.status, la.status]).toEqual([201, 201]);
+      ids.conditionalApplication = ca.body.id;
+      ids.listAdjustment = la.body.id;
+    } finally {
+      await before.close();
+    }
+    api = await openTestApi(dataDir, { orgs: file('after.json', [...shipped, ...MERGED]), now: '2026-03-03T02:00:00Z' });
+  });
+  afterAll(async () => {
+    await api.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const send = async (role: Role, org: string, process: string, type: string) =>
+    (await api.call('POST', `/v1/cases/${ids[process]}/commands`, { as: await api.token(role, org), body: { type, data: { opinion: '同意。' } } })).status;
+
+  it('then 济南市莱芜区大数据局 (本级 now) sees the application, finds its normative review in its inbox, and may pass it (第十四条(二)); 济南市大数据局 may not', async () => {
+    const county = await api.token('authority', '370116-dsj');
+    expect((await api.call('GET', `/v1/cases/${ids.conditionalApplication}`, { as: county })).status).toBe(200);
+    // Its case list says as the case read does.
+    const listed = await api.call('GET', '/v1/cases', { as: county });
+    expect(listed.body.items.map((i: { id: string }) => i.id).sort()).toEqual([ids.conditionalApplication, ids.listAdjustment].sort());
+    const inbox = await api.call('GET', '/v1/inbox', { as: county });
+    expect(inbox.body.items.map((i: { caseId: string }) => i.caseId)).toContain(ids.conditionalApplication);
+    expect(await send('authority', '370100-dsj', 'conditionalApplication', 'PASS_NORMATIVE_REVIEW')).toBe(403);
+    expect(await send('authority', '370116-dsj', 'conditionalApplication', 'PASS_NORMATIVE_REVIEW')).toBe(200);
+  });
+
+  it('then 济南市大数据局 (市级以上 now, with the province) may decide the list adjustment (第八条第二款); 济南市莱芜区大数据局 sees it but may not', async () => {
+    expect(await send('authority', '370116-dsj', 'listAdjustment', 'APPROVE')).toBe(403);
+    expect(await send('authority', '370100-dsj', 'listAdjustment', 'APPROVE')).toBe(200);
+  });
+});
