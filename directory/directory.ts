@@ -52,6 +52,9 @@ export class Directory {
 
   readonly #predecessors = new Map<string, string[]>();
 
+  /** 机构改革: a region whose authority was abolished into another region's (a city merged into another), and who took it over. */
+  readonly #regionTakenOver = new Map<string, { abolished: Org; successor: Org }>();
+
   constructor(orgs: readonly Org[]) {
     for (const org of orgs) {
       if (this.#byCode.has(org.code)) throw new Error(`机构目录中机构代码重复：${org.code}`);
@@ -80,6 +83,19 @@ export class Directory {
       const list = this.#predecessors.get(current) ?? [];
       list.push(org.code);
       this.#predecessors.set(current, list);
+    }
+    // 机构改革 (a city merged into another: 莱芜市 371200 into 济南市 370100 in 2019): the directory has no
+    // regions of its own, so a region is taken over when its authority was abolished, it has no new one,
+    // and the authority that took over its duties is another region's.
+    for (const org of this.#byCode.values()) {
+      if (org.kind !== 'authority' || org.successor === undefined || this.#authorityByRegion.has(org.region)) continue;
+      const successor = this.#byCode.get(this.successorOf(org.code))!;
+      if (successor.region === org.region) continue;
+      const other = this.#regionTakenOver.get(org.region);
+      if (other && other.successor.region !== successor.region) {
+        throw new Error(`机构目录中行政区划 ${org.region} 的公共数据开放主管部门 ${other.abolished.code} 与 ${org.code} 已撤销，其职责分由不同行政区划的 ${other.successor.code} 与 ${successor.code} 承接`);
+      }
+      this.#regionTakenOver.set(org.region, { abolished: org, successor });
     }
   }
 
@@ -145,6 +161,27 @@ export class Directory {
 
   list(): Org[] {
     return [...this.#byCode.values()];
+  }
+
+  /**
+   * 机构改革: for a region whose 主管部门 was abolished into another region's (a city merged into
+   * another), the abolished authority and the one that took over its duties; undefined for any other.
+   */
+  regionTakenOver(region: string): { abolished: Org; successor: Org } | undefined {
+    return this.#regionTakenOver.get(region);
+  }
+
+  /** The region that does `region`'s work now: the one that took it over (`regionTakenOver`), else `region` itself. */
+  regionNow(region: string): string {
+    return this.#regionTakenOver.get(region)?.successor.region ?? region;
+  }
+
+  /**
+   * `regionContains`, with the regions taken over (机构改革): `outer` also contains a region it took
+   * over, or one within a city it took over (a county of 莱芜市 is 济南市's).
+   */
+  containsNow(outer: string, inner: string): boolean {
+    return [inner, this.regionNow(inner), this.regionNow(cityOf(inner))].some((region) => regionContains(outer, region));
   }
 
   /** The big-data bureau whose region is exactly `region`. */

@@ -40,14 +40,16 @@ export function organisationsFor(directory: Directory, scope: Scope, parties: Ca
     case 'competentAuthority': {
       // 机构改革: the 本级 of the provider that does the work now (a county re-coded, 县改区, has a new bureau).
       const provider = parties.providerOrg ? directory.get(directory.successorOf(parties.providerOrg)) : undefined;
-      const authority = provider ? directory.authorityOf(provider.region) : undefined;
+      // 机构改革: a region whose bureau was merged into another region's is that one's (regionNow).
+      const authority = provider ? directory.authorityOf(directory.regionNow(provider.region)) : undefined;
       return authority && authority.level === provider?.level ? [authority.code] : [];
     }
     case 'cityOrAbove': {
       // 机构改革: counted from the region of the provider that does the work now (a county whose city was merged is the new city's).
       const region = parties.region ?? (parties.providerOrg ? directory.get(directory.successorOf(parties.providerOrg))?.region : undefined);
       if (!region) return [];
-      const codes = [directory.authorityOf(cityOf(region))?.code, directory.authorityOf(PROVINCE_REGION)?.code];
+      // 机构改革: a city merged into another (莱芜市 371200 into 济南市 370100) is the one that took it over (regionNow).
+      const codes = [directory.authorityOf(directory.regionNow(cityOf(region)))?.code, directory.authorityOf(PROVINCE_REGION)?.code];
       return [...new Set(codes.filter((c): c is string => c !== undefined))];
     }
   }

@@ -1,4 +1,4 @@
-import { regionContains, type Directory } from './directory.js';
+import type { Directory } from './directory.js';
 import type { CaseParties } from './jurisdiction.js';
 
 /** Who asks: the token's role and organisation. */
@@ -21,7 +21,8 @@ export function caseRegion(directory: Directory, parties: CaseParties): string |
  * supervisors and auditors, their region and the regions below it; an admin, everything. A case is
  * in a region when it is addressed there (else its provider is there), and also when its provider
  * is there: a request the province forwarded to a provider of another city is that city's to
- * supervise (第十九条), and its reports count the provider's stage on it.
+ * supervise (第十九条), and its reports count the provider's stage on it. 机构改革: a region whose
+ * 主管部门 was abolished into another region's (a city merged into another) is also in that region.
  */
 export function canSee(directory: Directory, viewer: Viewer, parties: CaseParties): boolean {
   switch (viewer.role) {
@@ -38,12 +39,13 @@ export function canSee(directory: Directory, viewer: Viewer, parties: CasePartie
       const own = directory.get(viewer.org)?.region;
       if (own === undefined) return false;
       const region = caseRegion(directory, parties);
-      if (region !== undefined && regionContains(own, region)) return true;
+      // 机构改革: a region (or city) taken over by another is in that one's too (containsNow).
+      if (region !== undefined && directory.containsNow(own, region)) return true;
       if (parties.providerOrg === undefined) return false;
       // 机构改革: the provider's region as stored, and that of the one that took over its duties (a county re-coded into another city).
       return [parties.providerOrg, directory.successorOf(parties.providerOrg)].some((code) => {
         const providerRegion = directory.get(code)?.region;
-        return providerRegion !== undefined && regionContains(own, providerRegion);
+        return providerRegion !== undefined && directory.containsNow(own, providerRegion);
       });
     }
     default:

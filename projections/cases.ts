@@ -2,9 +2,10 @@
  * The case list (API.md `GET /v1/cases`): one row per case, its state and parties after its last
  * event. Visibility is decided in SQL, derived from the directory's one rule (directory/visibility.ts
  * `canSee`): the stored facts are the parties, and the region a case belongs to is computed at query
- * time with `caseRegion` and `regionContains`, so a rebuild never depends on configuration.
+ * time with `caseRegion` and the directory's `containsNow` (`regionContains` with the regions taken
+ * over, 机构改革), so a rebuild never depends on configuration.
  */
-import { caseRegion, regionContains, type Directory, type Viewer } from '../directory/index.js';
+import { caseRegion, type Directory, type Viewer } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
 import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
 import { caseFacts, shownSummary, storedInstant, summaryJson, type PartiesFacts, type SummaryFacts } from './metadata.js';
@@ -254,7 +255,7 @@ interface CaseRow {
  * `canSee` as SQL over the cases table: applicants their own, providers cases naming them,
  * authorities, supervisors and auditors the cases addressed to their region or below or whose
  * provider is there, admins all.
- * The region test runs `regionContains` over every region known (the directory's and the cases'),
+ * The region test runs `containsNow` (`regionContains` with the regions taken over, 机构改革) over every region known (the directory's and the cases'),
  * so the SQL never restates the rule.
  */
 function visibility(db: Db, directory: Directory, viewer: Viewer): { sql: string; params: Record<string, string> } {
@@ -276,11 +277,11 @@ function visibility(db: Db, directory: Directory, viewer: Viewer): { sql: string
       if (own === undefined) return { sql: '0', params: {} };
       const known = new Set(directory.list().map((o) => o.region));
       for (const r of db.prepare<[], string>('SELECT region FROM case_regions').pluck().all()) known.add(r);
-      const regions = [...known].filter((r) => regionContains(own, r));
+      const regions = [...known].filter((r) => directory.containsNow(own, r));
       // 机构改革: a provider is in the region when it is, or when the one that took over its duties is (canSee).
       const orgs = directory
         .list()
-        .filter((o) => regionContains(own, o.region) || regionContains(own, directory.get(directory.successorOf(o.code))?.region ?? o.region))
+        .filter((o) => directory.containsNow(own, o.region) || directory.containsNow(own, directory.get(directory.successorOf(o.code))?.region ?? o.region))
         .map((o) => o.code);
       return {
         // The region the case is addressed to, or its provider's (caseRegion when it is addressed nowhere).

@@ -36,6 +36,27 @@ describe('given a directory in which organisations were merged, renamed or re-co
     expect(canSee(directory, { role: 'supervisor', org: jinan.code }, parties)).toBe(true);
   });
 
+  it('when a city is merged into another (莱芜市 371200 into 济南市 370100), then its region and counties are the other city\'s: 市级以上, 本级 and visibility follow (第十五条, 第六条)', () => {
+    const laiwu: Org = { code: '371200-dsj', name: '莱芜市大数据局', kind: 'authority', level: 'city', region: '371200', successor: jinan.code };
+    const laiwuGaj: Org = { code: '371200-gaj', name: '莱芜市公安局', kind: 'provider', level: 'city', region: '371200' };
+    const province: Org = { code: '370000-dsj', name: '山东省大数据局', kind: 'authority', level: 'province', region: '370000' };
+    const qingdao: Org = { code: '370200-dsj', name: '青岛市大数据局', kind: 'authority', level: 'city', region: '370200' };
+    const directory = new Directory([jinan, province, qingdao, laiwu, laiwuGaj]);
+    expect(directory.regionTakenOver('371200')).toEqual({ abolished: laiwu, successor: jinan });
+    expect([directory.regionNow('371200'), directory.regionNow('370100'), directory.regionNow('370200')]).toEqual(['370100', '370100', '370200']);
+    expect(organisationsFor(directory, 'cityOrAbove', { region: '371200' })).toEqual([jinan.code, province.code]);
+    expect(organisationsFor(directory, 'cityOrAbove', { providerOrg: laiwuGaj.code })).toEqual([jinan.code, province.code]);
+    expect(organisationsFor(directory, 'competentAuthority', { providerOrg: laiwuGaj.code })).toEqual([jinan.code]);
+    for (const role of ['authority', 'supervisor', 'auditor']) {
+      expect(canSee(directory, { role, org: jinan.code }, { region: '371200' })).toBe(true);
+      expect(canSee(directory, { role, org: jinan.code }, { region: '371203' })).toBe(true);
+      expect(canSee(directory, { role, org: qingdao.code }, { region: '371200' })).toBe(false);
+    }
+    // A bureau re-coded in its own region takes over no region.
+    const sjj: Org = { ...jinan, code: '370100-sjj', name: '济南市数据局' };
+    expect(new Directory([{ ...jinan, successor: sjj.code }, sjj]).regionTakenOver('370100')).toBeUndefined();
+  });
+
   it('when a successor is missing, of another kind, or the successors go round, then the directory is refused, saying which', () => {
     expect(() => new Directory([jinan, { ...gaj, successor: 'nowhere' }])).toThrow('机构目录中机构 370100-gaj（济南市公安局）的承接机构 nowhere 不在目录中');
     expect(() => new Directory([jinan, { ...gaj, successor: jinan.code }])).toThrow('类别不同');

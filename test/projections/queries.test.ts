@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultCalendar, shanghaiDateOf } from '../../calendars/index.js';
-import { canSee, caseRegion, regionContains, type Viewer } from '../../directory/index.js';
+import { canSee, caseRegion, Directory, regionContains, type Viewer } from '../../directory/index.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
 import type { RecordedEvent } from '../../eventstore/types.js';
 import { casesProjection, csv, slaProjection, InvalidQueryError, listCases, openReadModels, type CaseListItem, type InboxItem, type ReadModels } from '../../projections/index.js';
@@ -466,9 +466,25 @@ describe('inbox, reports and the case list over a month of work in Jinan and Qin
   });
 });
 
-describe('the case list’s visibility SQL agrees with canSee', () => {
+/** 机构改革: 莱芜市 (371200) merged into 济南市, its 莱城区 (371202) re-coded 济南市莱芜区 (370116), its 钢城区 (371203) kept its code. */
+const merged = new Directory([
+  ...directory.list(),
+  { code: '371200-dsj', name: '莱芜市大数据局', kind: 'authority', level: 'city', region: '371200', successor: '370100-dsj' },
+  { code: '371200-gaj', name: '莱芜市公安局', kind: 'provider', level: 'city', region: '371200', successor: '370100-gaj' },
+  { code: '371202-dsj', name: '莱芜市莱城区大数据局', kind: 'authority', level: 'county', region: '371202', successor: '370116-dsj' },
+  { code: '371202-scjgj', name: '莱芜市莱城区市场监督管理局', kind: 'provider', level: 'county', region: '371202', successor: '370116-scjgj' },
+  { code: '370116-dsj', name: '济南市莱芜区大数据局', kind: 'authority', level: 'county', region: '370116' },
+  { code: '370116-scjgj', name: '济南市莱芜区市场监督管理局', kind: 'provider', level: 'county', region: '370116' },
+  { code: '371203-dsj', name: '莱芜市钢城区大数据局', kind: 'authority', level: 'county', region: '371203' },
+  { code: '371203-scjgj', name: '莱芜市钢城区市场监督管理局', kind: 'provider', level: 'county', region: '371203' },
+]);
+
+describe.each([
+  ['the shipped directory', directory],
+  ['a directory with a city merged into another (莱芜市 into 济南市)', merged],
+])('the case list’s visibility SQL agrees with canSee, under %s', (_, directory) => {
   const orgs = [...directory.list().map((o) => o.code), 'unknown-org', actors.company.org, actors.person.org];
-  const regions = ['370000', '370100', '370102', '370200', '370211', '379900', '380000', ''];
+  const regions = ['370000', '370100', '370102', '370116', '370200', '370211', '371200', '371202', '371203', '379900', '380000', ''];
 
   /** A case's first event (and a second one moving its parties), as the engine stamps them. */
   const event = (n: number, revision: number, parties: Record<string, string>): RecordedEvent =>

@@ -1,0 +1,83 @@
+/**
+ * 机构改革 at city level: 莱芜市 (371200) was merged into 济南市 (370100) in 2019. The directory keeps
+ * 莱芜市大数据局 with `successor` 济南市大数据局; no authority is 371200's any more. An unopened-data
+ * request addressed to 371200 (第十五条: 市级以上主管部门 reviews it) falls to the city that took the
+ * region over — the abolished authority's successor's region — and to the province.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestApi, type Role, type TestApi } from './harness.js';
+import { actors, startInputs } from '../machines/examples.js';
+
+type Org = { code: string; name: string; kind: string; level: string; region: string; successor?: string };
+const shipped = JSON.parse(readFileSync(fileURLToPath(new URL('../../directory/data/shandong.json', import.meta.url)), 'utf8')) as Org[];
+
+const LAIWU: Org[] = [{ code: '371200-dsj', name: '莱芜市大数据局', kind: 'authority', level: 'city', region: '371200' }];
+const MERGED: Org[] = [{ ...LAIWU[0]!, successor: '370100-dsj' }];
+const toLaiwu = { ...startInputs.unopenedDataRequest, addressedRegion: '371200', coverage: { region: '371200' } };
+
+describe('given an unopened-data request addressed to 莱芜市 (371200), stored before 莱芜 merged into 济南 (370100)', () => {
+  let dataDir: string;
+  let api: TestApi;
+  let id: string;
+  let second: string;
+  const file = (name: string, orgs: Org[]) => {
+    const path = join(dataDir, name);
+    writeFileSync(path, JSON.stringify(orgs));
+    return path;
+  };
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wf-merged-'));
+    const before = await openTestApi(dataDir, { orgs: file('before.json', [...shipped, ...LAIWU]), now: '2026-03-02T02:00:00Z' });
+    try {
+      const applicant = await before.token('applicant', actors.company.org, actors.company.sub);
+      const res = await before.call('POST', '/v1/cases', { as: applicant, body: { process: 'unopenedDataRequest', input: toLaiwu } });
+      const res2 = await before.call('POST', '/v1/cases', { as: applicant, body: { process: 'unopenedDataRequest', input: { ...toLaiwu, resourceName: '莱芜市公共停车场实时泊位数据' } } });
+      expect([res.status, res2.status]).toEqual([201, 201]);
+      id = res.body.id;
+      second = res2.body.id;
+    } finally {
+      await before.close();
+    }
+    api = await openTestApi(dataDir, { orgs: file('after.json', [...shipped, ...MERGED]), now: '2026-03-03T02:00:00Z' });
+  });
+  afterAll(async () => {
+    await api.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const sees = async (role: Role, org: string) => {
+    const as = await api.token(role, org);
+    const read = (await api.call('GET', `/v1/cases/${id}`, { as })).status;
+    const listed = (await api.call('GET', '/v1/cases', { as })).body.items.some((i: { id: string }) => i.id === id);
+    return [read, listed];
+  };
+
+  it('then 济南市大数据局, its supervisors and auditors see it, read and listed alike; 青岛市大数据局 does not', async () => {
+    expect(await sees('authority', '370100-dsj')).toEqual([200, true]);
+    expect(await sees('supervisor', '370100-dsj')).toEqual([200, true]);
+    expect(await sees('auditor', '370100-dsj')).toEqual([200, true]);
+    expect(await sees('authority', '370000-dsj')).toEqual([200, true]);
+    expect(await sees('authority', '370200-dsj')).toEqual([404, false]);
+    // A district of 济南 does not take over a city's requests.
+    expect(await sees('authority', '370102-dsj')).toEqual([404, false]);
+  });
+
+  it('then 济南市大数据局 finds the normative review in its inbox and may pass it (第十五条, 市级以上 of the region that took 371200 over); 青岛市大数据局 may not', async () => {
+    const jinan = await api.token('authority', '370100-dsj');
+    const inbox = await api.call('GET', '/v1/inbox', { as: jinan });
+    expect(inbox.body.items.map((i: { caseId: string }) => i.caseId)).toContain(id);
+    const pass = async (org: string) =>
+      (await api.call('POST', `/v1/cases/${id}/commands`, { as: await api.token('authority', org), body: { type: 'PASS_NORMATIVE_REVIEW', data: { providerOrg: '370100-gaj', opinion: '材料规范。' } } })).status;
+    expect(await pass('370200-dsj')).toBe(404);
+    expect(await pass('370100-dsj')).toBe(200);
+  });
+
+  it('then the province may still act on such a request', async () => {
+    const res = await api.call('POST', `/v1/cases/${second}/commands`, { as: await api.token('authority', '370000-dsj'), body: { type: 'FAIL_NORMATIVE_REVIEW', data: { reason: '未填写数据项，无法确定需求范围。' } } });
+    expect(res.status).toBe(200);
+  });
+});
