@@ -781,6 +781,15 @@ export class Engine {
   #checkParties(before: CaseParties | undefined, after: CaseParties, actor?: Actor): void {
     const region = after.region;
     if (region !== undefined && region !== before?.region && !this.#o.directory.authorityOf(region)) {
+      // 机构改革: a region taken over by another (a city merged into another) — name the code to address instead.
+      const taken = this.#o.directory.regionTakenOver(region);
+      const abolished = taken && this.#o.directory.abolished(taken.abolished.code);
+      if (taken && abolished) {
+        throw refuse.rule('regionHasAuthority', '第六条', {
+          zh: `行政区划 ${region} 的${abolished.zh}：请向行政区划 ${taken.successor.region} 提出`,
+          en: `region ${region}: ${abolished.en}; address region ${taken.successor.region} instead`,
+        });
+      }
       throw refuse.rule('regionHasAuthority', '第六条', {
         zh: `行政区划 ${region} 在机构目录中没有公共数据开放主管部门，无法受理`,
         en: `region ${region} has no data authority in the organisation directory`,

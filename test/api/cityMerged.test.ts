@@ -80,4 +80,12 @@ describe('given an unopened-data request addressed to 莱芜市 (371200), stored
     const res = await api.call('POST', `/v1/cases/${second}/commands`, { as: await api.token('authority', '370000-dsj'), body: { type: 'FAIL_NORMATIVE_REVIEW', data: { reason: '未填写数据项，无法确定需求范围。' } } });
     expect(res.status).toBe(200);
   });
+
+  it('when an applicant addresses a NEW request to 371200 after the merger, then it is refused 422 (第六条) naming 济南市大数据局 and the region code 370100 to use', async () => {
+    const applicant = await api.token('applicant', actors.company.org, actors.company.sub);
+    const res = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'unopenedDataRequest', input: toLaiwu } });
+    expect([res.status, res.body.rule, res.body.article]).toEqual([422, 'regionHasAuthority', '第六条']);
+    expect(JSON.stringify(res.body)).toContain('莱芜市大数据局（371200-dsj）已撤销，其职责由济南市大数据局（370100-dsj）承接');
+    expect(res.body.detail).toContain('：请向行政区划 370100 提出');
+  });
 });
