@@ -4,50 +4,33 @@
  * request addressed to 371200 (第十五条: 市级以上主管部门 reviews it) falls to the city that took the
  * region over — the abolished authority's successor's region — and to the province.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestApi, type Role, type TestApi } from './harness.js';
+import type { Role, TestApi } from './harness.js';
+import { acrossReform, type Org } from './reform.js';
 import { actors, startInputs } from '../machines/examples.js';
 
-type Org = { code: string; name: string; kind: string; level: string; region: string; successor?: string };
-const shipped = JSON.parse(readFileSync(fileURLToPath(new URL('../../directory/data/shandong.json', import.meta.url)), 'utf8')) as Org[];
 
 const LAIWU: Org[] = [{ code: '371200-dsj', name: '莱芜市大数据局', kind: 'authority', level: 'city', region: '371200' }];
 const MERGED: Org[] = [{ ...LAIWU[0]!, successor: '370100-dsj' }];
 const toLaiwu = { ...startInputs.unopenedDataRequest, addressedRegion: '371200', coverage: { region: '371200' } };
 
 describe('given an unopened-data request addressed to 莱芜市 (371200), stored before 莱芜 merged into 济南 (370100)', () => {
-  let dataDir: string;
   let api: TestApi;
+  let reformed: Awaited<ReturnType<typeof acrossReform>>;
   let id: string;
   let second: string;
-  const file = (name: string, orgs: Org[]) => {
-    const path = join(dataDir, name);
-    writeFileSync(path, JSON.stringify(orgs));
-    return path;
-  };
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'wf-merged-'));
-    const before = await openTestApi(dataDir, { orgs: file('before.json', [...shipped, ...LAIWU]), now: '2026-03-02T02:00:00Z' });
-    try {
+    reformed = await acrossReform(LAIWU, MERGED, async (before) => {
       const applicant = await before.token('applicant', actors.company.org, actors.company.sub);
       const res = await before.call('POST', '/v1/cases', { as: applicant, body: { process: 'unopenedDataRequest', input: toLaiwu } });
       const res2 = await before.call('POST', '/v1/cases', { as: applicant, body: { process: 'unopenedDataRequest', input: { ...toLaiwu, resourceName: '莱芜市公共停车场实时泊位数据' } } });
       expect([res.status, res2.status]).toEqual([201, 201]);
       id = res.body.id;
       second = res2.body.id;
-    } finally {
-      await before.close();
-    }
-    api = await openTestApi(dataDir, { orgs: file('after.json', [...shipped, ...MERGED]), now: '2026-03-03T02:00:00Z' });
+    });
+    api = reformed.api;
   });
-  afterAll(async () => {
-    await api.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => reformed.close());
 
   const sees = async (role: Role, org: string) => {
     const as = await api.token(role, org);

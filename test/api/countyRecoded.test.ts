@@ -5,16 +5,11 @@
  * falls to the authorities of the successor's level and region: 本级 its new county bureau
  * (第十四条(二)), 市级以上 its new city's (第八条第二款).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestApi, type Role, type TestApi } from './harness.js';
+import type { Role, TestApi } from './harness.js';
+import { acrossReform, type Org } from './reform.js';
 import { actors, startInputs } from '../machines/examples.js';
 
-type Org = { code: string; name: string; kind: string; level: string; region: string; successor?: string };
-const shipped = JSON.parse(readFileSync(fileURLToPath(new URL('../../directory/data/shandong.json', import.meta.url)), 'utf8')) as Org[];
 
 const LAIWU: Org[] = [
   { code: '371200-dsj', name: '莱芜市大数据局', kind: 'authority', level: 'city', region: '371200' },
@@ -28,18 +23,11 @@ const MERGED: Org[] = [
 ];
 
 describe('given a conditional application and a list adjustment of 莱城区市场监督管理局 (371202), open when 莱芜 merged into 济南 and 莱城区 became 莱芜区 (370116)', () => {
-  let dataDir: string;
   let api: TestApi;
+  let reformed: Awaited<ReturnType<typeof acrossReform>>;
   const ids: Record<string, string> = {};
-  const file = (name: string, orgs: Org[]) => {
-    const path = join(dataDir, name);
-    writeFileSync(path, JSON.stringify(orgs));
-    return path;
-  };
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'wf-recoded-'));
-    const before = await openTestApi(dataDir, { orgs: file('before.json', [...shipped, ...LAIWU]), now: '2026-03-02T02:00:00Z' });
-    try {
+    reformed = await acrossReform(LAIWU, MERGED, async (before) => {
       const applicant = await before.token('applicant', actors.company.org, actors.company.sub);
       const input = startInputs.conditionalApplication;
       const ca = await before.call('POST', '/v1/cases', { as: applicant, body: { process: 'conditionalApplication', input: { ...input, resource: { ...input.resource, providerOrg: '371202-scjgj' } } } });
@@ -47,15 +35,10 @@ describe('given a conditional application and a list adjustment of 莱城区市�
       expect([ca.status, la.status]).toEqual([201, 201]);
       ids.conditionalApplication = ca.body.id;
       ids.listAdjustment = la.body.id;
-    } finally {
-      await before.close();
-    }
-    api = await openTestApi(dataDir, { orgs: file('after.json', [...shipped, ...MERGED]), now: '2026-03-03T02:00:00Z' });
+    });
+    api = reformed.api;
   });
-  afterAll(async () => {
-    await api.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => reformed.close());
 
   const send = async (role: Role, org: string, process: string, type: string) =>
     (await api.call('POST', `/v1/cases/${ids[process]}/commands`, { as: await api.token(role, org), body: { type, data: { opinion: '同意。' } } })).status;
