@@ -181,7 +181,9 @@ export class Directory {
    * over, or one within a city it took over (a county of 莱芜市 is 济南市's).
    */
   containsNow(outer: string, inner: string): boolean {
-    return [inner, this.regionNow(inner), this.regionNow(cityOf(inner))].some((region) => regionContains(outer, region));
+    // Only regions taken over add to regionContains: without a merger it is regionContains exactly (reports' SQL restates it).
+    const now = [inner, cityOf(inner)].filter((r) => this.#regionTakenOver.has(r)).map((r) => this.regionNow(r));
+    return [inner, ...now].some((region) => regionContains(outer, region));
   }
 
   /** The big-data bureau whose region is exactly `region`. */

@@ -12,7 +12,7 @@
  * depends on configuration.
  */
 import { createHash } from 'node:crypto';
-import { caseRegion, regionContains, regionPrefix, type Directory } from '../directory/index.js';
+import { caseRegion, levelOf, regionContains, regionPrefix, type Directory } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
 import { isCreditCode, isIdNumber, maskedPersonCode } from '../machines/schemas.js';
 import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
@@ -442,7 +442,10 @@ function orgNamer(db: Db, directory: Directory, orgs: Iterable<string>): (org: s
 // ── Shared filters ──────────────────────────────────────────────────────────────────────
 
 interface Filters {
-  /** Only tasks of organisations in this region or below (the task's organisation's region). */
+  /**
+   * Only tasks of organisations in this region or below (the task's organisation's region), with the
+   * regions it took over (机构改革, `containsNow`, as `canSee`): a supervisor's report counts what it sees (第十九条).
+   */
   region?: string;
   /** Only tasks assigned to this organisation. */
   org?: string;
@@ -475,11 +478,17 @@ function filters(f: Filters, directory: Directory) {
   const others = where.map((w) => ` AND ${w}`).join('');
   if (region !== undefined) {
     const orgs = directory.list();
-    params.orgsWithin = jsonList(orgs.filter((o) => regionContains(region, o.region)).map((o) => o.code));
+    // 第十九条 (监督评估), 机构改革: the region and the regions it took over (a city merged into it), as canSee.
+    params.orgsWithin = jsonList(orgs.filter((o) => directory.containsNow(region, o.region)).map((o) => o.code));
     params.orgsKnown = jsonList(orgs.map((o) => o.code));
     params.region = region;
     // '' for none: no region's prefix is empty.
     params.regionPrefix = regionPrefix(region) ?? '';
+    // The regions taken over that `containsNow` adds (none without a merger), and the cities among
+    // them, whose regions below are added too: the directory's regions are the only ones taken over.
+    const taken = [...new Set(orgs.map((o) => o.region))].filter((r) => directory.regionTakenOver(r) !== undefined && directory.containsNow(region, r) && !regionContains(region, r));
+    params.regionsTaken = jsonList(taken);
+    params.citiesTaken = jsonList(taken.filter((r) => levelOf(r) === 'city').map((r) => regionPrefix(r)!));
   }
   const and = region === undefined ? others : `${others} AND ${REGION_SQL}`;
   const countsAnd = region === undefined ? others : `${others} AND ${REGION_FACTS_SQL}`;
@@ -496,7 +505,7 @@ function filters(f: Filters, directory: Directory) {
           if (yes !== undefined) return yes;
           const own = directory.get(org)?.region;
           if (own !== undefined) {
-            yes = regionContains(region, own);
+            yes = directory.containsNow(region, own);
             byOrg.set(org, yes);
             return yes;
           }
@@ -504,7 +513,7 @@ function filters(f: Filters, directory: Directory) {
           yes = byFacts.get(key);
           if (yes === undefined) {
             const r = caseRegion(directory, { ...(partiesRegion !== null ? { region: partiesRegion } : {}), ...(providerOrg !== null ? { providerOrg } : {}) });
-            yes = r !== undefined && regionContains(region, r);
+            yes = r !== undefined && directory.containsNow(region, r);
             byFacts.set(key, yes);
           }
           return yes;
@@ -527,12 +536,16 @@ const REGION_SQL = `(${ORG_WITHIN} OR ${ORG_UNKNOWN})`;
  * starts with its `regionPrefix`; `@regionPrefix` is '' for a county, which contains no other), or,
  * addressed nowhere, when its provider is. The counts trust it, so they come per organisation from
  * SQL: a city's report no longer reads, names and parses the province's thousands of applicants'
- * groups to drop them in JS. A test checks it against `caseRegion` and `regionContains` for every
- * region.
+ * groups to drop them in JS. 机构改革 (`containsNow`): also when it is addressed to a region taken
+ * over (`@regionsTaken`) or within a city taken over (`@citiesTaken`, `cityOf`: its first 4 digits,
+ * a province's code being its own city). A test checks it against `caseRegion` and `containsNow`
+ * for every region, with a city merged into another and without.
  */
 const REGION_FACTS_SQL = `(${ORG_WITHIN} OR (${ORG_UNKNOWN} AND CASE
   WHEN parties_region IS NULL THEN provider_org IN (SELECT value FROM json_each(@orgsWithin))
-  ELSE parties_region = @region OR (@regionPrefix <> '' AND substr(parties_region, 1, length(@regionPrefix)) = @regionPrefix) END))`;
+  ELSE parties_region = @region OR (@regionPrefix <> '' AND substr(parties_region, 1, length(@regionPrefix)) = @regionPrefix)
+    OR parties_region IN (SELECT value FROM json_each(@regionsTaken))
+    OR (substr(parties_region, 1, 4) IN (SELECT value FROM json_each(@citiesTaken)) AND substr(parties_region, -4) <> '0000') END))`;
 
 /**
  * Whether an applicant is a natural person, as its case's summary says (`applicantKind`). Events

@@ -175,8 +175,8 @@ function periodDays(from: string, to: string): string {
 }
 
 /**
- * Reports cover the caller's region and the regions below it (第十九条: 本辖区); a narrower region
- * may be asked for, a wider one may not. An admin sees the whole province.
+ * Reports cover the caller's region and the regions below it (第十九条: 本辖区), and the regions it
+ * took over (机构改革); a narrower region may be asked for, a wider one may not. An admin sees the whole province.
  */
 function reportRegion(app: App, caller: Caller, asked: string | undefined): string | undefined {
   if (!REPORT_ROLES.has(caller.role)) {
@@ -189,7 +189,8 @@ function reportRegion(app: App, caller: Caller, asked: string | undefined): stri
   if (caller.role === 'admin') return asked;
   const own = app.directory.get(caller.org)?.region;
   if (!own) throw new ApiError('FORBIDDEN', { zh: `机构 ${caller.org} 不在机构目录中，无法确定辖区`, en: `organisation ${caller.org} is not in the directory` });
-  if (asked !== undefined && !regionContains(own, asked)) {
+  // 第十九条, 机构改革: a region taken over (a city merged into the caller's) is the caller's too, as it sees its cases (containsNow, canSee).
+  if (asked !== undefined && !app.directory.containsNow(own, asked)) {
     throw new ApiError('FORBIDDEN', { zh: `区域 ${asked} 不在您的辖区 ${own} 之内`, en: `region ${asked} is outside your region ${own}` });
   }
   return asked ?? own;

@@ -72,3 +72,70 @@ describe('given an unopened-data request addressed to 莱芜市 (371200), stored
     expect(res.body.detail).toContain('：请向行政区划 370100 提出');
   });
 });
+
+describe('given requests addressed to 莱芜市 (371200) stored before the merger, whose normative reviews are now overdue (one open, one passed late)', () => {
+  let api: TestApi;
+  let reformed: Awaited<ReturnType<typeof acrossReform>>;
+  let open: string;
+  let late: string;
+  beforeAll(async () => {
+    reformed = await acrossReform(LAIWU, MERGED, async (before) => {
+      const applicant = await before.token('applicant', actors.company.org, actors.company.sub);
+      open = (await before.call('POST', '/v1/cases', { as: applicant, body: { process: 'unopenedDataRequest', input: toLaiwu } })).body.id;
+      late = (await before.call('POST', '/v1/cases', { as: applicant, body: { process: 'unopenedDataRequest', input: { ...toLaiwu, resourceName: '莱芜市公共停车场实时泊位数据' } } })).body.id;
+    });
+    api = reformed.api;
+    const admin = await api.token('admin', '370000-dsj');
+    await api.call('PUT', '/v1/test/clock', { as: admin, body: { now: '2026-04-10T02:00:00Z' } });
+    // 济南市大数据局 passes one review late; the other stays open past its due date.
+    const pass = await api.call('POST', `/v1/cases/${late}/commands`, { as: await api.token('authority', '370100-dsj'), body: { type: 'PASS_NORMATIVE_REVIEW', data: { providerOrg: '370100-gaj', opinion: '材料规范。' } } });
+    expect(pass.status).toBe(200);
+    await api.call('PUT', '/v1/test/clock', { as: admin, body: { now: '2026-04-11T02:00:00Z' } });
+  });
+  afterAll(() => reformed.close());
+
+  const report = async (org: string, path: string) => api.call('GET', path, { as: await api.token('supervisor', org) });
+  // The review stages the report holds, by case: the open one overdue, the other finished late.
+  const overdueIds = (body: { items: { caseId: string; stage: string; status: string }[] }) =>
+    body.items.filter((i) => i.stage === 'normativeReview').map((i) => `${i.caseId === open ? 'open' : i.caseId === late ? 'late' : i.caseId} ${i.status}`).sort();
+  const both = ['late finishedLate', 'open open'];
+  type SlaRow = { key: string; name: string; late: number; onTimeRate: number | null; openOverdue: number };
+  const laiwuRow = (body: { rows: SlaRow[] }) => body.rows.find((r) => r.key === '371200-dsj');
+
+  it('then 济南’s supervisor’s overdue report holds both reviews, in JSON and CSV, as it sees the case (第十九条)', async () => {
+    for (const query of ['', '?region=370100']) {
+      const res = await report('370100-dsj', `/v1/reports/overdue${query}`);
+      expect(res.status).toBe(200);
+      expect(overdueIds(res.body)).toEqual(both);
+      const csv = await report('370100-dsj', `/v1/reports/overdue?format=csv${query ? '&region=370100' : ''}`);
+      expect(csv.text).toContain(`${open},未开放数据需求申请,normativeReview,未开放数据需求申请材料规范性审查,莱芜市大数据局（已撤销）,371200-dsj,`);
+      expect(csv.text).toContain(`${late},未开放数据需求申请,normativeReview,未开放数据需求申请材料规范性审查,莱芜市大数据局（已撤销）,371200-dsj,`);
+    }
+  });
+
+  it('then 济南’s supervisor’s on-time rates count the late review and the open one', async () => {
+    const res = await report('370100-dsj', '/v1/reports/sla');
+    expect(res.status).toBe(200);
+    expect(laiwuRow(res.body)).toEqual(expect.objectContaining({ name: '莱芜市大数据局（已撤销）', late: 1, onTimeRate: 0, openOverdue: 1 }));
+  });
+
+  it('then 济南’s supervisor may ask for region=371200 and is answered; 青岛’s may not and does not see them', async () => {
+    const overdue = await report('370100-dsj', '/v1/reports/overdue?region=371200');
+    expect(overdue.status).toBe(200);
+    expect(overdueIds(overdue.body)).toEqual(both);
+    const sla = await report('370100-dsj', '/v1/reports/sla?region=371200');
+    expect(sla.status).toBe(200);
+    expect(laiwuRow(sla.body)).toEqual(expect.objectContaining({ late: 1, openOverdue: 1 }));
+    expect((await report('370200-dsj', '/v1/reports/overdue?region=371200')).status).toBe(403);
+    expect((await report('370200-dsj', '/v1/reports/sla?region=371200')).status).toBe(403);
+    expect(overdueIds((await report('370200-dsj', '/v1/reports/overdue')).body)).toEqual([]);
+    expect(laiwuRow((await report('370200-dsj', '/v1/reports/sla')).body)).toBeUndefined();
+    // A district of 济南 does not take over a city's requests.
+    expect(overdueIds((await report('370102-dsj', '/v1/reports/overdue')).body)).toEqual([]);
+  });
+
+  it('then the province’s reports count them as before', async () => {
+    expect(overdueIds((await report('370000-dsj', '/v1/reports/overdue')).body)).toEqual(both);
+    expect(laiwuRow((await report('370000-dsj', '/v1/reports/sla')).body)).toEqual(expect.objectContaining({ late: 1, openOverdue: 1 }));
+  });
+});
