@@ -7,7 +7,6 @@
 import { endOfShanghaiDate, shanghaiDateOf } from '../calendars/index.js';
 import type { Directory } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
-import { stateLabel } from '../machines/describe.js';
 import { registry } from '../machines/registry.js';
 import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
 import { caseFacts, shownSummary, storedInstant, summaryJson, type SummaryFacts, type TaskFacts } from './metadata.js';
@@ -318,6 +317,8 @@ export interface InboxQuery {
   directory?: Directory;
   /** The language of the items' notes (`awaiting`, `awaitedBy`): Chinese by default. */
   lang?: 'zh' | 'en';
+  /** How the notes name processes, commands and states (the facade's registry); by their ids when absent. */
+  names?: ProcessNames;
   /** Deadlines are compared with this instant. */
   asOf: string | Date;
   process?: string;
@@ -474,7 +475,7 @@ export function inbox(db: Db, query: InboxQuery): InboxPage {
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return {
-    items: page.map((row) => withWaits(db, inboxItem(row, asOf, query.calendar, query.directory), row.case_key, query.lang ?? 'zh')),
+    items: page.map((row) => withWaits(db, inboxItem(row, asOf, query.calendar, query.directory), row.case_key, query.lang ?? 'zh', query.names ?? BY_ID)),
     nextCursor: rows.length > limit && last ? encodeCursor([last.due_key, last.case_key, last.stage]) : null,
   };
 }
@@ -527,28 +528,26 @@ interface WaitRow {
   completes_on: string;
 }
 
-/** A process's title, a command's label and a state's label, as the latest version of the process declares them. */
-function named(process: string) {
-  const def = registry.latest(process);
-  return {
-    title: def?.title ?? process,
-    command: (command: string) => def?.commands[command]?.label ?? command,
-    state: (state: string) => (def ? stateLabel(def, state) : state),
-  };
+/** How a process, a command of it and a state of it are named in the notes (ReadModels: as the newest version declares them). */
+export interface ProcessNames {
+  title(process: string): string;
+  command(process: string, command: string): string;
+  state(process: string, state: string): string;
 }
 
+/** Names by id, for an inbox asked without them. */
+const BY_ID: ProcessNames = { title: (process) => process, command: (_, command) => command, state: (_, state) => state };
+
 /** The item with what its case waits on and what waits on it, each told in `lang`. */
-function withWaits(db: Db, item: InboxItem, key: number, lang: 'zh' | 'en'): InboxItem {
+function withWaits(db: Db, item: InboxItem, key: number, lang: 'zh' | 'en', names: ProcessNames): InboxItem {
   const q = waitQueries.of(db);
   const awaiting = q.awaiting.all(key).map((w): AwaitedCase => {
     const linked = q.linkedCase.get(w.linked_case_id);
     const title = linked ? shownSummary(linked.summary).title : undefined;
-    const names = named(w.linked_process);
-    const own = named(item.process);
     const note =
       lang === 'en'
         ? `${w.command} was sent; the system completes this case once ${w.linked_process} case ${title === undefined ? '' : `"${title}" `}(${w.linked_case_id}) reaches ${w.completes_on}. Until then this task and its deadline stand.`
-        : `已提交「${own.command(w.command)}」，待${names.title}案件${title === undefined ? '' : `「${title}」`}（${w.linked_case_id}）进入「${names.state(w.completes_on)}」后由系统自动办结；在此之前本待办及其期限仍然有效`;
+        : `已提交「${names.command(item.process, w.command)}」，待${names.title(w.linked_process)}案件${title === undefined ? '' : `「${title}」`}（${w.linked_case_id}）进入「${names.state(w.linked_process, w.completes_on)}」后由系统自动办结；在此之前本待办及其期限仍然有效`;
     return { caseId: w.linked_case_id, process: w.linked_process, ...(linked ? { title, state: linked.state } : {}), note };
   });
   const awaitedBy = q.awaitedBy.all(item.caseId).map((t): WaitingCase => {
@@ -558,7 +557,7 @@ function withWaits(db: Db, item: InboxItem, key: number, lang: 'zh' | 'en'): Inb
     const note =
       lang === 'en'
         ? `${t.process} case "${title}" (${t.case_id}) waits on this case reaching ${t.completes_on}; its task ${t.stage} ${due}.`
-        : `${named(t.process).title}案件「${title}」（${t.case_id}）等待本案件进入「${named(item.process).state(t.completes_on)}」，其待办「${t.label}」${due}`;
+        : `${names.title(t.process)}案件「${title}」（${t.case_id}）等待本案件进入「${names.state(item.process, t.completes_on)}」，其待办「${t.label}」${due}`;
     return { caseId: t.case_id, process: t.process, title, stage: t.stage, label: t.label, dueAt: t.due_at, dueDate: t.due_date, basis: t.basis, article: t.article, note };
   });
   return { ...item, ...(awaiting.length > 0 ? { awaiting } : {}), ...(awaitedBy.length > 0 ? { awaitedBy } : {}) };

@@ -13,13 +13,13 @@ import { nextTurn } from '../infra/turn.js';
 import type { Directory } from '../directory/index.js';
 import { applySqlitePragmas, SqliteEventStore, type SqliteSynchronous } from '../eventstore/sqlite.js';
 import { StreamNotFoundError, type EventStore } from '../eventstore/types.js';
-import { allTasks } from '../machines/describe.js';
+import { allTasks, stateLabel } from '../machines/describe.js';
 import { registry as defaultRegistry, type ProcessRegistry } from '../machines/registry.js';
 import { auditProjection, caseHistory, exportEvents, type CaseHistory, type ExportOptions } from './audit.js';
 import { caseEnd, caseRow, casesProjection, listCases, type CaseEnd, type CaseListItem, type CaseListPage, type CaseListQuery } from './cases.js';
 import { overdueCsvPieces, toCsv } from './csv.js';
 import { Readers } from './readers.js';
-import { inbox, inboxProjection, type InboxPage, type InboxQuery } from './inbox.js';
+import { inbox, inboxProjection, type InboxPage, type InboxQuery, type ProcessNames } from './inbox.js';
 import type { QueryCalendar } from './query.js';
 import { FollowProjector, InlineProjector, type Db, type NewerReadModel, type Progress, type Projection, type Projector, type RebuildSummary, type RunnerOptions } from './runner.js';
 import {
@@ -88,7 +88,7 @@ export interface ReadModelsOptions {
 /** The rebuild worker's module, beside this one (`.ts` when run from source). */
 const REBUILD_WORKER = new URL(`./rebuildWorker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
-type WithoutContext<Q> = Omit<Q, 'calendar' | 'directory'>;
+type WithoutContext<Q> = Omit<Q, 'calendar' | 'directory' | 'names'>;
 
 export class ReadModels {
   readonly #projector: Projector;
@@ -169,7 +169,7 @@ export class ReadModels {
   // ── Queries ───────────────────────────────────────────────────────────────────────────
 
   inbox(query: WithoutContext<InboxQuery>): InboxPage {
-    return inbox(this.db, { ...query, calendar: this.#calendar(), directory: this.#directory });
+    return inbox(this.db, { ...query, calendar: this.#calendar(), directory: this.#directory, names: this.#names });
   }
 
   overdueReport(query: WithoutContext<OverdueQuery>): OverdueReport {
@@ -282,6 +282,15 @@ export class ReadModels {
   }
 
   readonly #processTitle = (process: string): string | undefined => this.#registry.latest(process)?.title;
+  /** How the inbox's notes name a process, a command and a state: as the newest version declares them, else by id. */
+  readonly #names: ProcessNames = {
+    title: (process) => this.#processTitle(process) ?? process,
+    command: (process, command) => this.#registry.latest(process)?.commands[command]?.label ?? command,
+    state: (process, state) => {
+      const def = this.#registry.latest(process);
+      return def ? stateLabel(def, state) : state;
+    },
+  };
   readonly #stageLabel = (process: string, stage: string): string | undefined => {
     const def = this.#registry.latest(process);
     return def && allTasks(def).find((t) => t.stage === stage)?.label;
