@@ -1,6 +1,7 @@
 import { readAllPastUnreadable, UnreadableEventError, type EventStore, type RecordedEvent } from '../eventstore/types.js';
 import { nextTurn } from '../infra/turn.js';
 import type { ProcessRegistry } from '../machines/registry.js';
+import { waitsOf } from '../machines/describe.js';
 import type { CaseEventMetadata, PendingTimer, Task } from './events.js';
 
 interface CaseWork {
@@ -137,9 +138,8 @@ export class WorkIndex {
     for (const r of meta.deadlinesRestated ?? []) tasks = tasks.map((t) => (t.stage === r.stage ? { ...t, ...r.new } : t));
     this.#cases.set(meta.caseId, { process: work.process, timers: meta.timers, tasks, state: meta.stateAfter, final: meta.final });
 
-    const link = this.registry.get(meta.machine.name, meta.machine.version)?.commands[meta.command]?.link;
-    // A case that ends, or names another case instead, waits no longer on the one it named before.
-    if (meta.final || (link && meta.links)) {
+    const waits = waitsOf(this.registry.get(meta.machine.name, meta.machine.version), meta);
+    if (waits.clears) {
       for (const [linkedId, waiters] of this.#waiting) {
         if (!waiters.delete(meta.caseId) || waiters.size > 0) continue;
         this.#waiting.delete(linkedId);
@@ -151,13 +151,10 @@ export class WorkIndex {
     // waits on it (readyWaiters reads its state). Held for ever, every case the platform ever had stayed
     // in memory, about 210 bytes each (every release ever published too), and every timer pass went through them all.
     if (idle(this.#cases.get(meta.caseId)!) && !this.#waiting.has(meta.caseId)) this.#cases.delete(meta.caseId);
-    if (link && meta.links && !meta.final) {
-      for (const [linkedId, linked] of Object.entries(meta.links)) {
-        if (linked.state === link.completesOn) continue;
-        const waiters = this.#waiting.get(linkedId) ?? new Map<string, Waiter>();
-        waiters.set(meta.caseId, { caseId: meta.caseId, command: meta.command, data: event.data, completesOn: link.completesOn });
-        this.#waiting.set(linkedId, waiters);
-      }
+    for (const { caseId: linkedId, completesOn } of waits.waitsOn) {
+      const waiters = this.#waiting.get(linkedId) ?? new Map<string, Waiter>();
+      waiters.set(meta.caseId, { caseId: meta.caseId, command: meta.command, data: event.data, completesOn });
+      this.#waiting.set(linkedId, waiters);
     }
   }
 

@@ -596,3 +596,35 @@ function span(a: Box | undefined, b: Box | undefined): number {
   const [[ax, ay], [bx, by]] = [centre(a), centre(b)];
   return Math.abs(ax - bx) + Math.abs(ay - by);
 }
+
+/** What an event does to its case's waits on other cases (`waitsOf`). */
+export interface WaitChange {
+  /** The case waits no longer on any case it named before. */
+  clears: boolean;
+  /** The cases it waits on from now: each short of the state the command completes on. */
+  waitsOn: { caseId: string; process: string; completesOn: string }[];
+}
+
+const NO_WAIT_CHANGE: WaitChange = Object.freeze({ clears: false, waitsOn: Object.freeze([]) as unknown as WaitChange['waitsOn'] });
+const linking = new WeakMap<ProcessDefinition, boolean>();
+
+/**
+ * What an event of a case decided by `def` does to the case's waits on other cases (CommandSpec.link,
+ * 第十五条: MARK_OPENED naming a release not yet published): a case that ends, or names another case
+ * instead, waits no longer on the one it named before; one that names a case short of the state the
+ * command completes on waits on it. The engine's work index and the inbox read model fold it alike.
+ */
+export function waitsOf(def: ProcessDefinition | undefined, event: { command: string; final: boolean; links?: Record<string, { process: string; state: string }> | undefined }): WaitChange {
+  if (!def) return NO_WAIT_CHANGE;
+  let mayWait = linking.get(def);
+  if (mayWait === undefined) linking.set(def, (mayWait = Object.values(def.commands).some((c) => c.link !== undefined)));
+  if (!mayWait) return NO_WAIT_CHANGE;
+  const link = def.commands[event.command]?.link;
+  const named = link !== undefined && event.links !== undefined;
+  if (!event.final && !named) return NO_WAIT_CHANGE;
+  const waitsOn =
+    named && !event.final
+      ? Object.entries(event.links!).flatMap(([caseId, linked]) => (linked.state === link.completesOn ? [] : [{ caseId, process: linked.process, completesOn: link.completesOn }]))
+      : [];
+  return { clears: true, waitsOn };
+}

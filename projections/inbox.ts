@@ -7,6 +7,7 @@
 import { endOfShanghaiDate, shanghaiDateOf } from '../calendars/index.js';
 import type { Directory } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
+import { waitsOf } from '../machines/describe.js';
 import { registry } from '../machines/registry.js';
 import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
 import { caseFacts, shownSummary, storedInstant, summaryJson, type SummaryFacts, type TaskFacts } from './metadata.js';
@@ -83,24 +84,6 @@ const statements = statementCache((db: Db) => ({
   unwait: db.prepare<unknown[]>('DELETE FROM inbox_waits WHERE case_key = ?'),
   wait: db.prepare<unknown[]>('INSERT OR REPLACE INTO inbox_waits (case_key, linked_case_id, linked_process, command, completes_on) VALUES (?, ?, ?, ?, ?)'),
 }));
-
-/** A command's link (CommandSpec.link), as the machine version that decided the event declares it. */
-function linkOf(machine: { name: string; version: number } | undefined, command: string) {
-  return machine ? registry.get(machine.name, machine.version)?.commands[command]?.link : undefined;
-}
-
-const linksByMachine = new Map<string, boolean>();
-/** Whether a machine version has a command that may leave its case waiting on another (a final event of any other has nothing to clear). */
-function mayWait(machine: { name: string; version: number } | undefined): boolean {
-  if (!machine) return false;
-  const key = `${machine.name}@${machine.version}`;
-  let known = linksByMachine.get(key);
-  if (known === undefined) {
-    known = Object.values(registry.get(machine.name, machine.version)?.commands ?? {}).some((c) => c.link !== undefined);
-    linksByMachine.set(key, known);
-  }
-  return known;
-}
 
 /** Everyone who may act on a task: its organisation first, then the others, each once. */
 function assigneesOf(task: TaskFacts): string[] {
@@ -196,16 +179,11 @@ export const inboxProjection: Projection = {
     const key = caseKey(db, f.caseId, event);
     if (event.revision === 0) w.newCases.add(key);
     const stored = !w.newCases.has(key);
-    // As the engine's work index has it (engine/workIndex.ts): a case that ends, or names another case
-    // instead, waits no longer on the one it named before; one that names a case short of the state
-    // the command completes on waits on it. Queued in order whatever the case, so a rebuild writes the same.
-    const link = linkOf(f.machine, f.command);
-    if ((f.final && mayWait(f.machine)) || (link && f.links)) w.stored.push(['unwait', key]);
-    if (link && f.links && !f.final) {
-      for (const [linkedId, linked] of Object.entries(f.links)) {
-        if (linked.state !== link.completesOn) w.stored.push(['wait', key, linkedId, linked.process, f.command, link.completesOn]);
-      }
-    }
+    // What the case waits on, as the engine's work index folds it (machines `waitsOf`), as the machine
+    // version that decided the event declares it. Queued in order whatever the case, so a rebuild writes the same.
+    const waits = waitsOf(f.machine && registry.get(f.machine.name, f.machine.version), f);
+    if (waits.clears) w.stored.push(['unwait', key]);
+    for (const { caseId, process, completesOn } of waits.waitsOn) w.stored.push(['wait', key, caseId, process, f.command, completesOn]);
     if (f.final) {
       w.open.delete(key);
       w.latest.delete(key);
