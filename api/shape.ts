@@ -258,11 +258,8 @@ export const InboxPageView = z.object({
             caseId: z.string(),
             process: z.string(),
             title: z.string(),
-            stage: z.string(),
-            label: z.string(),
-            dueAt: z.string().nullable(),
-            dueDate: z.string().nullable(),
-            basis: z.string().nullable(),
+            // The waiting case's task, as TaskView gives a task.
+            ...TaskView.pick({ stage: true, label: true, dueAt: true, dueDate: true, basis: true }).shape,
             article: z.string().nullable(),
             note: z.string().describe(docText('等待的含义（按 Accept-Language）', 'what the wait means (as Accept-Language asks)')),
           }),
