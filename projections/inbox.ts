@@ -453,7 +453,7 @@ export function inbox(db: Db, query: InboxQuery): InboxPage {
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return {
-    items: page.map((row) => withWaits(db, inboxItem(row, asOf, query.calendar, query.directory), row.case_key, query.lang ?? 'zh', query.names ?? BY_ID)),
+    items: withWaits(db, page, (row) => inboxItem(row, asOf, query.calendar, query.directory), query.lang ?? 'zh', query.names ?? BY_ID),
     nextCursor: rows.length > limit && last ? encodeCursor([last.due_key, last.case_key, last.stage]) : null,
   };
 }
@@ -488,14 +488,17 @@ function inboxItem(row: TaskRow, asOf: string, calendar: QueryCalendar, director
   };
 }
 
+// A page's waits in two queries, whatever its length (not two per item), each in the order its item lists them.
 const waitQueries = statementCache((db: Db) => ({
-  awaiting: db.prepare<[number], WaitRow>('SELECT linked_case_id, linked_process, command, completes_on FROM inbox_waits WHERE case_key = ? ORDER BY linked_case_id'),
+  awaiting: db.prepare<[string], WaitRow & { case_key: number }>(
+    'SELECT case_key, linked_case_id, linked_process, command, completes_on FROM inbox_waits WHERE case_key IN (SELECT value FROM json_each(?)) ORDER BY case_key, linked_case_id',
+  ),
   linkedCase: db.prepare<[string], { state: string; summary: string }>(
     'SELECT t.state, t.summary FROM projection_case_keys k JOIN inbox_tasks t ON t.case_key = k.case_key WHERE k.case_id = ? LIMIT 1',
   ),
   awaitedBy: db.prepare<[string], TaskRow & WaitRow>(
     `SELECT t.*, w.linked_case_id, w.linked_process, w.command, w.completes_on FROM inbox_waits w JOIN inbox_tasks t ON t.case_key = w.case_key
-     WHERE w.linked_case_id = ? ORDER BY t.due_at IS NULL, t.due_at, t.case_key, t.stage`,
+     WHERE w.linked_case_id IN (SELECT value FROM json_each(?)) ORDER BY w.linked_case_id, t.due_at IS NULL, t.due_at, t.case_key, t.stage`,
   ),
 }));
 
@@ -516,10 +519,33 @@ export interface ProcessNames {
 /** Names by id, for an inbox asked without them. */
 const BY_ID: ProcessNames = { title: (process) => process, command: (_, command) => command, state: (_, state) => state };
 
-/** The item with what its case waits on and what waits on it, each told in `lang`. */
-function withWaits(db: Db, item: InboxItem, key: number, lang: 'zh' | 'en', names: ProcessNames): InboxItem {
+/** The page's items (`item` of each row), each with what its case waits on and what waits on it, told in `lang`. */
+function withWaits(db: Db, page: readonly TaskRow[], item: (row: TaskRow) => InboxItem, lang: 'zh' | 'en', names: ProcessNames): InboxItem[] {
+  const items = page.map(item);
+  if (items.length === 0) return items;
   const q = waitQueries.of(db);
-  const awaiting = q.awaiting.all(key).map((w): AwaitedCase => {
+  const awaitingOf = grouped(q.awaiting.all(JSON.stringify(page.map((row) => row.case_key))), (w) => w.case_key);
+  const awaitedByOf = grouped(q.awaitedBy.all(jsonList(items.map((i) => i.caseId))), (t) => t.linked_case_id);
+  return items.map((it, i) => withWaitsOf(db, it, awaitingOf.get(page[i]!.case_key) ?? [], awaitedByOf.get(it.caseId) ?? [], lang, names));
+}
+
+/** Rows by `key`, each group in the rows' order. */
+function grouped<R, K>(rows: readonly R[], key: (row: R) => K): Map<K, R[]> {
+  const by = new Map<K, R[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const list = by.get(k);
+    if (list) list.push(row);
+    else by.set(k, [row]);
+  }
+  return by;
+}
+
+/** `item` with the waits of its case (`awaiting`) and on it (`awaitedBy`), when there are any. */
+function withWaitsOf(db: Db, item: InboxItem, awaitingRows: readonly WaitRow[], awaitedByRows: readonly (TaskRow & WaitRow)[], lang: 'zh' | 'en', names: ProcessNames): InboxItem {
+  if (awaitingRows.length === 0 && awaitedByRows.length === 0) return item;
+  const q = waitQueries.of(db);
+  const awaiting = awaitingRows.map((w): AwaitedCase => {
     const linked = q.linkedCase.get(w.linked_case_id);
     const title = linked ? shownSummary(linked.summary).title : undefined;
     const note =
@@ -528,7 +554,7 @@ function withWaits(db: Db, item: InboxItem, key: number, lang: 'zh' | 'en', name
         : `已提交「${names.command(item.process, w.command)}」，待${names.title(w.linked_process)}案件${title === undefined ? '' : `「${title}」`}（${w.linked_case_id}）进入「${names.state(w.linked_process, w.completes_on)}」后由系统自动办结；在此之前本待办及其期限仍然有效`;
     return { caseId: w.linked_case_id, process: w.linked_process, ...(linked ? { title, state: linked.state } : {}), note };
   });
-  const awaitedBy = q.awaitedBy.all(item.caseId).map((t): WaitingCase => {
+  const awaitedBy = awaitedByRows.map((t): WaitingCase => {
     const title = shownSummary(t.summary).title;
     const article = t.article ? (lang === 'en' ? ` (${t.article})` : `（${t.article}）`) : '';
     const due = t.due_date === null ? (lang === 'en' ? 'has no deadline' : '没有期限') : lang === 'en' ? `is due ${t.due_date}${article}` : `期限为 ${t.due_date}${article}`;
