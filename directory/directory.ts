@@ -186,6 +186,17 @@ export class Directory {
     return [inner, ...now].some((region) => regionContains(outer, region));
   }
 
+  /**
+   * Whether the organisation `code` works within `outer` (`containsNow`): by its own region, or by that of
+   * the one that took over its duties (机构改革: a county re-coded into another city). Unknown: no.
+   */
+  worksWithin(outer: string, code: string): boolean {
+    return [code, this.successorOf(code)].some((c) => {
+      const region = this.get(c)?.region;
+      return region !== undefined && this.containsNow(outer, region);
+    });
+  }
+
   /** The big-data bureau whose region is exactly `region`. */
   authorityOf(region: string): Org | undefined {
     return this.#authorityByRegion.get(region);

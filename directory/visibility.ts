@@ -41,12 +41,8 @@ export function canSee(directory: Directory, viewer: Viewer, parties: CasePartie
       const region = caseRegion(directory, parties);
       // 机构改革: a region (or city) taken over by another is in that one's too (containsNow).
       if (region !== undefined && directory.containsNow(own, region)) return true;
-      if (parties.providerOrg === undefined) return false;
       // 机构改革: the provider's region as stored, and that of the one that took over its duties (a county re-coded into another city).
-      return [parties.providerOrg, directory.successorOf(parties.providerOrg)].some((code) => {
-        const providerRegion = directory.get(code)?.region;
-        return providerRegion !== undefined && directory.containsNow(own, providerRegion);
-      });
+      return parties.providerOrg !== undefined && directory.worksWithin(own, parties.providerOrg);
     }
     default:
       return false;

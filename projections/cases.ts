@@ -281,7 +281,7 @@ function visibility(db: Db, directory: Directory, viewer: Viewer): { sql: string
       // 机构改革: a provider is in the region when it is, or when the one that took over its duties is (canSee).
       const orgs = directory
         .list()
-        .filter((o) => directory.containsNow(own, o.region) || directory.containsNow(own, directory.get(directory.successorOf(o.code))?.region ?? o.region))
+        .filter((o) => directory.worksWithin(own, o.code))
         .map((o) => o.code);
       return {
         // The region the case is addressed to, or its provider's (caseRegion when it is addressed nowhere).
