@@ -240,8 +240,16 @@ export const InboxPageView = z.object({
           z.object({
             caseId: z.string(),
             process: z.string(),
-            title: z.string().optional().describe(docText('该案件尚有待办时给出', 'given while that case has an open task')),
-            state: z.string().optional().describe(docText('该案件尚有待办时给出', 'given while that case has an open task')),
+            title: z.string().optional().describe(docText('案件列表记录的该案件名称（已办结的也给出）；案件列表尚未记录时（正在重建）不给出', 'its title as the case list records it (an ended case\'s too); absent while the case list does not know it (being rebuilt)')),
+            state: z
+              .string()
+              .optional()
+              .describe(
+                docText(
+                  '案件列表记录的该案件状态；该案件已办结而未进入所需状态时（如数据集开放案件已撤回），note 说明系统不会据此办结本案件，须重新提交指令；案件列表尚未记录时不给出',
+                  'its state as the case list records it; when it ended short of the state needed (a release withdrawn), the note says the system will not complete this case by it and the command must be sent again; absent while the case list does not know it',
+                ),
+              ),
             note: z.string().describe(docText('等待的含义（按 Accept-Language）', 'what the wait means (as Accept-Language asks)')),
           }),
         )

@@ -354,7 +354,7 @@ export interface InboxItem {
 export interface AwaitedCase {
   caseId: string;
   process: string;
-  /** Its title and state while it has an open task (known to the inbox), else absent. */
+  /** Its title and state as the case list records them (an ended case's too); absent while the case list does not know it (being rebuilt). */
   title?: string;
   state?: string;
   /** What the wait means, in the caller's language. */
@@ -493,8 +493,10 @@ const waitQueries = statementCache((db: Db) => ({
   awaiting: db.prepare<[string], WaitRow & { case_key: number }>(
     'SELECT case_key, linked_case_id, linked_process, command, completes_on FROM inbox_waits WHERE case_key IN (SELECT value FROM json_each(?)) ORDER BY case_key, linked_case_id',
   ),
-  linkedCase: db.prepare<[string], { state: string; summary: string }>(
-    'SELECT t.state, t.summary FROM projection_case_keys k JOIN inbox_tasks t ON t.case_key = k.case_key WHERE k.case_id = ? LIMIT 1',
+  // From the case list (projections/cases.ts), which keeps every case: a case waited on may have no open task
+  // (a release published, or withdrawn before the link completed it), and the waiting provider must still see it.
+  linkedCase: db.prepare<[string], { state: string; final: number; summary: string }>(
+    'SELECT c.state, c.final, c.summary FROM projection_case_keys k JOIN cases c ON c.case_key = k.case_key WHERE k.case_id = ?',
   ),
   awaitedBy: db.prepare<[string], TaskRow & WaitRow>(
     `SELECT t.*, w.linked_case_id, w.linked_process, w.command, w.completes_on FROM inbox_waits w JOIN inbox_tasks t ON t.case_key = w.case_key
@@ -548,10 +550,19 @@ function withWaitsOf(db: Db, item: InboxItem, awaitingRows: readonly WaitRow[], 
   const awaiting = awaitingRows.map((w): AwaitedCase => {
     const linked = q.linkedCase.get(w.linked_case_id);
     const title = linked ? shownSummary(linked.summary).title : undefined;
-    const note =
-      lang === 'en'
-        ? `${w.command} was sent; the system completes this case once ${w.linked_process} case ${title === undefined ? '' : `"${title}" `}(${w.linked_case_id}) reaches ${w.completes_on}. Until then this task and its deadline stand.`
-        : `已提交「${names.command(item.process, w.command)}」，待${names.title(w.linked_process)}案件${title === undefined ? '' : `「${title}」`}（${w.linked_case_id}）进入「${names.state(w.linked_process, w.completes_on)}」后由系统自动办结；在此之前本待办及其期限仍然有效`;
+    // Ended short of the state the command completes on (第十五条: a release withdrawn before the link completed
+    // the request): the system will never complete this case by it, and the sender must act again in time.
+    const ended = linked !== undefined && linked.final === 1 && linked.state !== w.completes_on;
+    const zhCase = `${names.title(w.linked_process)}案件${title === undefined ? '' : `「${title}」`}（${w.linked_case_id}）`;
+    const enCase = `${w.linked_process} case ${title === undefined ? '' : `"${title}" `}(${w.linked_case_id})`;
+    const zhCommand = `「${names.command(item.process, w.command)}」`;
+    const note = ended
+      ? lang === 'en'
+        ? `${w.command} named ${enCase}, which has ended in ${linked.state} without reaching ${w.completes_on}: the system will not complete this case by it. Send ${w.command} again before the deadline; this task and its deadline stand.`
+        : `已提交的${zhCommand}所指的${zhCase}状态为「${names.state(w.linked_process, linked.state)}」（已办结），不会进入「${names.state(w.linked_process, w.completes_on)}」，系统不会据此办结本案件：请在期限内重新提交${zhCommand}；本待办及其期限仍然有效`
+      : lang === 'en'
+        ? `${w.command} was sent; the system completes this case once ${enCase} reaches ${w.completes_on}. Until then this task and its deadline stand.`
+        : `已提交${zhCommand}，待${zhCase}进入「${names.state(w.linked_process, w.completes_on)}」后由系统自动办结；在此之前本待办及其期限仍然有效`;
     return { caseId: w.linked_case_id, process: w.linked_process, ...(linked ? { title, state: linked.state } : {}), note };
   });
   const awaitedBy = awaitedByRows.map((t): WaitingCase => {

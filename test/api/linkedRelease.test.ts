@@ -248,3 +248,45 @@ describe('given a Jinan request in openingPending, when its provider marks it op
     expect(dumpReadModels(api.app.readModels.db).inbox_waits).toEqual([]);
   });
 });
+
+describe('given a Jinan request waiting on its provider’s release, when the release is published on a server that does not complete the link (another node) and then withdrawn before a timer pass completes it', () => {
+  let dir: string;
+  let api: TestApi;
+  let provider: string;
+  let cases: Awaited<ReturnType<typeof givenRequestAndReleases>>;
+  const awaitingOf = async (lang?: string) => {
+    const res = await api.call('GET', '/v1/inbox', { as: provider, ...(lang ? { headers: { 'accept-language': lang } } : {}) });
+    expect(res.status, res.text).toBe(200);
+    return ((res.body.items as { caseId: string }[]).find((i) => i.caseId === cases.request) as any)?.awaiting;
+  };
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'linked-release-'));
+    cases = await givenRequestAndReleases(dir);
+    api = await openTestApi(dir, { now });
+    provider = await api.token('provider', actors.provider.org);
+    const authority = await api.token('authority', actors.cityAuthority.org);
+    for (const type of ['SET_DESENSITIZATION_RULES', 'SUBMIT'] as const) expect((await send(api, cases.own, provider, type, commandData.datasetRelease[type])).status).toBe(200);
+    expect((await send(api, cases.request, provider, 'MARK_OPENED', { datasetReleaseCaseId: cases.own })).status).toBe(200);
+    // This server no longer follows links: the publication is as if made on a node that did not complete the request.
+    api.app.scheduler.stop();
+    expect((await send(api, cases.own, authority, 'APPROVE', commandData.datasetRelease.APPROVE)).status).toBe(200);
+    expect((await send(api, cases.own, provider, 'WITHDRAW', commandData.datasetRelease.WITHDRAW)).status).toBe(200);
+  });
+  afterAll(async () => {
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('then the provider’s inbox item still names the release it waits on by its title and state (withdrawn), and its note says the release was withdrawn and will not complete the request, not that the system will complete it once published', async () => {
+    expect((await api.call('GET', `/v1/cases/${cases.request}`, { as: provider })).body.state).toBe('openingPending');
+    const [awaiting] = await awaitingOf();
+    expect(awaiting).toMatchObject({ caseId: cases.own, process: 'datasetRelease', title: startInputs.datasetRelease.title, state: 'withdrawn' });
+    expect(awaiting.note).toContain('已撤回');
+    expect(awaiting.note).not.toContain('由系统自动办结');
+    expect(awaiting.note).toContain('标记数据已开放');
+    const [en] = await awaitingOf('en');
+    expect(en).toMatchObject({ title: startInputs.datasetRelease.title, state: 'withdrawn' });
+    expect(en.note).toMatch(/withdrawn/);
+    expect(en.note).not.toMatch(/the system completes this case once/);
+  });
+});
