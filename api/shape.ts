@@ -78,6 +78,17 @@ export const PublishedView = z.object({
     .describe(docText('数据获取方式（第十条 服务方式）；label 随 Accept-Language', 'how the data is obtained (第十条 service modes); label follows Accept-Language')),
 });
 
+/** An open task of a case waiting on this one (projections/inbox.ts `WaitingCase`): in an inbox item and in the case's own view. */
+const WaitingCaseView = z.object({
+  caseId: z.string(),
+  process: z.string(),
+  title: z.string(),
+  // The waiting case's task, as TaskView gives a task.
+  ...TaskView.pick({ stage: true, label: true, dueAt: true, dueDate: true, basis: true }).shape,
+  article: z.string().nullable(),
+  note: z.string().describe(docText('等待的含义（按 Accept-Language）', 'what the wait means (as Accept-Language asks)')),
+});
+
 export const CaseView = z.object({
   id: z.string(),
   process: z.string(),
@@ -98,6 +109,15 @@ export const CaseView = z.object({
       docText(
         '案件所指向、已在开放平台发布的案件（如经数据集开放案件开放的未开放数据需求申请：数据集名称、获取方式、发布时间）；没有时省略',
         'the cases this case names that are published on the open platform (an unopened-data request opened through a dataset release: its title, how to obtain it, when it was published); left out when there are none',
+      ),
+    ),
+  awaitedBy: z
+    .array(WaitingCaseView)
+    .optional()
+    .describe(
+      docText(
+        '等待本案件的案件的待办及其期限，与收件箱待办的 awaitedBy 相同（如等待本数据集发布的未开放数据需求申请及其第十五条期限）；只列出调用方可以查看的案件；没有时省略',
+        "the open tasks, with their deadlines, of the cases waiting on this one, as the inbox item's awaitedBy gives them (an unopened-data request waiting for this release's publication, with its 第十五条 deadline); only cases the caller may see; left out when there are none",
       ),
     ),
 });
@@ -261,17 +281,7 @@ export const InboxPageView = z.object({
           ),
         ),
       awaitedBy: z
-        .array(
-          z.object({
-            caseId: z.string(),
-            process: z.string(),
-            title: z.string(),
-            // The waiting case's task, as TaskView gives a task.
-            ...TaskView.pick({ stage: true, label: true, dueAt: true, dueDate: true, basis: true }).shape,
-            article: z.string().nullable(),
-            note: z.string().describe(docText('等待的含义（按 Accept-Language）', 'what the wait means (as Accept-Language asks)')),
-          }),
-        )
+        .array(WaitingCaseView)
         .optional()
         .describe(
           docText(

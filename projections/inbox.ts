@@ -565,15 +565,27 @@ function withWaitsOf(db: Db, item: InboxItem, awaitingRows: readonly WaitRow[], 
         : `已提交${zhCommand}，待${zhCase}进入「${names.state(w.linked_process, w.completes_on)}」后由系统自动办结；在此之前本待办及其期限仍然有效`;
     return { caseId: w.linked_case_id, process: w.linked_process, ...(linked ? { title, state: linked.state } : {}), note };
   });
-  const awaitedBy = awaitedByRows.map((t): WaitingCase => {
-    const title = shownSummary(t.summary).title;
-    const article = t.article ? (lang === 'en' ? ` (${t.article})` : `（${t.article}）`) : '';
-    const due = t.due_date === null ? (lang === 'en' ? 'has no deadline' : '没有期限') : lang === 'en' ? `is due ${t.due_date}${article}` : `期限为 ${t.due_date}${article}`;
-    const note =
-      lang === 'en'
-        ? `${t.process} case "${title}" (${t.case_id}) waits on this case reaching ${t.completes_on}; its task ${t.stage} ${due}.`
-        : `${names.title(t.process)}案件「${title}」（${t.case_id}）等待本案件进入「${names.state(item.process, t.completes_on)}」，其待办「${t.label}」${due}`;
-    return { caseId: t.case_id, process: t.process, title, stage: t.stage, label: t.label, dueAt: t.due_at, dueDate: t.due_date, basis: t.basis, article: t.article, note };
-  });
+  const awaitedBy = awaitedByRows.map((t) => waitingCase(t, item.process, lang, names));
   return { ...item, ...(awaiting.length > 0 ? { awaiting } : {}), ...(awaitedBy.length > 0 ? { awaitedBy } : {}) };
+}
+
+/** An open task of a case waiting on a case of `process`, with its note in `lang`. */
+function waitingCase(t: TaskRow & WaitRow, process: string, lang: 'zh' | 'en', names: ProcessNames): WaitingCase {
+  const title = shownSummary(t.summary).title;
+  const article = t.article ? (lang === 'en' ? ` (${t.article})` : `（${t.article}）`) : '';
+  const due = t.due_date === null ? (lang === 'en' ? 'has no deadline' : '没有期限') : lang === 'en' ? `is due ${t.due_date}${article}` : `期限为 ${t.due_date}${article}`;
+  const note =
+    lang === 'en'
+      ? `${t.process} case "${title}" (${t.case_id}) waits on this case reaching ${t.completes_on}; its task ${t.stage} ${due}.`
+      : `${names.title(t.process)}案件「${title}」（${t.case_id}）等待本案件进入「${names.state(process, t.completes_on)}」，其待办「${t.label}」${due}`;
+  return { caseId: t.case_id, process: t.process, title, stage: t.stage, label: t.label, dueAt: t.due_at, dueDate: t.due_date, basis: t.basis, article: t.article, note };
+}
+
+/**
+ * The open tasks of the cases waiting on one case of `process` (what its inbox items carry as `awaitedBy`), for
+ * the case's own view (GET /v1/cases/:id): a reviewer who opens a release from the case list, not the inbox,
+ * sees the citizen's deadline that hangs on it too. The caller shows only the waiting cases its reader may see.
+ */
+export function awaitedByCase(db: Db, caseId: string, process: string, lang: 'zh' | 'en' = 'zh', names: ProcessNames = BY_ID): WaitingCase[] {
+  return waitQueries.of(db).awaitedBy.all(jsonList([caseId])).map((t) => waitingCase(t, process, lang, names));
 }

@@ -19,7 +19,7 @@ import { auditProjection, caseHistory, exportEvents, type CaseHistory, type Expo
 import { caseEnd, caseRow, casesProjection, listCases, type CaseEnd, type CaseListItem, type CaseListPage, type CaseListQuery } from './cases.js';
 import { overdueCsvPieces, toCsv } from './csv.js';
 import { Readers } from './readers.js';
-import { inbox, inboxProjection, type InboxPage, type InboxQuery, type ProcessNames } from './inbox.js';
+import { awaitedByCase, inbox, inboxProjection, type InboxPage, type InboxQuery, type ProcessNames, type WaitingCase } from './inbox.js';
 import type { QueryCalendar } from './query.js';
 import { FollowProjector, InlineProjector, type Db, type NewerReadModel, type Progress, type Projection, type Projector, type RebuildSummary, type RunnerOptions } from './runner.js';
 import {
@@ -170,6 +170,11 @@ export class ReadModels {
 
   inbox(query: WithoutContext<InboxQuery>): InboxPage {
     return inbox(this.db, { ...query, calendar: this.#calendar(), directory: this.#directory, names: this.#names });
+  }
+
+  /** The open tasks of the cases waiting on a case (an inbox item's `awaitedBy`), their notes in `lang`. */
+  awaitedBy(caseId: string, process: string, lang: 'zh' | 'en'): WaitingCase[] {
+    return awaitedByCase(this.db, caseId, process, lang, this.#names);
   }
 
   overdueReport(query: WithoutContext<OverdueQuery>): OverdueReport {

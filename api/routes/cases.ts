@@ -220,10 +220,13 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       // 第十五条: 通过开放平台进行开放 — whoever may see the case is told what the platform shows of the
       // release it was opened through (the release itself stays its provider's and authority's to read).
       const facts = await app.engine.linkedFacts(state);
-      if (facts.length === 0) return view;
       const lang = langOf(request);
+      // The cases waiting on this one (a request whose 第十五条 deadline hangs on this release's publication), as
+      // its inbox items carry them: only those the caller may see (a case it may not see is never named).
+      const awaitedBy = app.readModels.awaitedBy(state.caseId, state.process, lang).filter((w) => mayKnowOf(app, caller, w.caseId));
+      if (facts.length === 0 && awaitedBy.length === 0) return view;
       inLanguage(reply, lang);
-      return { ...view, published: publishedView(facts, lang) };
+      return { ...view, ...(facts.length > 0 ? { published: publishedView(facts, lang) } : {}), ...(awaitedBy.length > 0 ? { awaitedBy } : {}) };
     },
   );
 

@@ -290,3 +290,45 @@ describe('given a Jinan request waiting on its provider’s release, when the re
     expect(en.note).not.toMatch(/the system completes this case once/);
   });
 });
+
+describe('given a Jinan request waiting on its provider’s release under review, when the release itself is opened (GET /v1/cases/:id)', () => {
+  let dir: string;
+  let api: TestApi;
+  let provider: string;
+  let authority: string;
+  let cases: Awaited<ReturnType<typeof givenRequestAndReleases>>;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'linked-release-'));
+    cases = await givenRequestAndReleases(dir);
+    api = await openTestApi(dir, { now });
+    provider = await api.token('provider', actors.provider.org);
+    authority = await api.token('authority', actors.cityAuthority.org);
+    for (const type of ['SET_DESENSITIZATION_RULES', 'SUBMIT'] as const) expect((await send(api, cases.own, provider, type, commandData.datasetRelease[type])).status).toBe(200);
+    expect((await send(api, cases.request, provider, 'MARK_OPENED', { datasetReleaseCaseId: cases.own })).status).toBe(200);
+  });
+  afterAll(async () => {
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('then its reviewer and its provider see the request waiting on it with the request’s statutory deadline, as the authority’s inbox item does, in the language asked; the request and the other release show none; once published, none', async () => {
+    const inboxItem = ((await api.call('GET', '/v1/inbox', { as: authority })).body.items as any[]).find((i) => i.caseId === cases.own);
+    expect(inboxItem.awaitedBy).toHaveLength(1);
+    for (const as of [authority, provider]) {
+      const res = await api.call('GET', `/v1/cases/${cases.own}`, { as });
+      expect(res.status, res.text).toBe(200);
+      expect(res.body.awaitedBy).toEqual(inboxItem.awaitedBy);
+      expect(res.headers['content-language']).toBe('zh-CN');
+    }
+    const en = await api.call('GET', `/v1/cases/${cases.own}`, { as: authority, headers: { 'accept-language': 'en' } });
+    expect(en.body.awaitedBy[0].note).toMatch(/waits on this case/);
+    expect(en.headers['content-language']).toBe('en');
+    expect((await api.call('GET', `/v1/cases/${cases.request}`, { as: provider })).body.awaitedBy).toBeUndefined();
+    const qingdao = await api.token('provider', qingdaoProvider);
+    expect((await api.call('GET', `/v1/cases/${cases.others}`, { as: qingdao })).body.awaitedBy).toBeUndefined();
+
+    expect((await send(api, cases.own, authority, 'APPROVE', commandData.datasetRelease.APPROVE)).status).toBe(200);
+    await expect.poll(async () => (await api.call('GET', `/v1/cases/${cases.request}`, { as: provider })).body.state).toBe('opened');
+    expect((await api.call('GET', `/v1/cases/${cases.own}`, { as: authority })).body.awaitedBy).toBeUndefined();
+  });
+});
