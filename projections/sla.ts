@@ -12,7 +12,7 @@
  * depends on configuration.
  */
 import { createHash } from 'node:crypto';
-import { caseRegion, levelOf, regionContains, regionPrefix, type Directory } from '../directory/index.js';
+import { levelOf, regionContains, regionPrefix, type Directory } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
 import { isCreditCode, isIdNumber, maskedPersonCode } from '../machines/schemas.js';
 import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
@@ -444,7 +444,8 @@ function orgNamer(db: Db, directory: Directory, orgs: Iterable<string>): (org: s
 interface Filters {
   /**
    * Only tasks of organisations in this region or below (the task's organisation's region), with the
-   * regions it took over (机构改革, `containsNow`, as `canSee`): a supervisor's report counts what it sees (第十九条).
+   * regions it took over (机构改革, `containsNow`, as `canSee`) and the abolished organisations whose
+   * successor is in it (`worksWithin`): a supervisor's report counts what it sees (第十九条).
    */
   region?: string;
   /** Only tasks assigned to this organisation. */
@@ -478,8 +479,9 @@ function filters(f: Filters, directory: Directory) {
   const others = where.map((w) => ` AND ${w}`).join('');
   if (region !== undefined) {
     const orgs = directory.list();
-    // 第十九条 (监督评估), 机构改革: the region and the regions it took over (a city merged into it), as canSee.
-    params.orgsWithin = jsonList(orgs.filter((o) => directory.containsNow(region, o.region)).map((o) => o.code));
+    // 第十九条 (监督评估), 机构改革: the region and the regions it took over (a city merged into it), and an
+    // abolished organisation whose successor is in it (县改区: the new district answers for the old county's unit), as canSee.
+    params.orgsWithin = jsonList(orgs.filter((o) => directory.worksWithin(region, o.code)).map((o) => o.code));
     params.orgsKnown = jsonList(orgs.map((o) => o.code));
     params.region = region;
     // '' for none: no region's prefix is empty.
@@ -503,17 +505,17 @@ function filters(f: Filters, directory: Directory) {
       : (org: string, partiesRegion: string | null, providerOrg: string | null) => {
           let yes = byOrg.get(org);
           if (yes !== undefined) return yes;
-          const own = directory.get(org)?.region;
-          if (own !== undefined) {
-            yes = directory.containsNow(region, own);
+          if (directory.get(org) !== undefined) {
+            // 机构改革: by its own region or its successor's (`@orgsWithin`).
+            yes = directory.worksWithin(region, org);
             byOrg.set(org, yes);
             return yes;
           }
           const key = `${partiesRegion ?? '\u0001'}\u0000${providerOrg ?? '\u0001'}`;
           yes = byFacts.get(key);
           if (yes === undefined) {
-            const r = caseRegion(directory, { ...(partiesRegion !== null ? { region: partiesRegion } : {}), ...(providerOrg !== null ? { providerOrg } : {}) });
-            yes = r !== undefined && directory.containsNow(region, r);
+            // The case's region (caseRegion): where it is addressed, else where its provider works (`@orgsWithin`, as REGION_FACTS_SQL).
+            yes = partiesRegion !== null ? directory.containsNow(region, partiesRegion) : providerOrg !== null && directory.worksWithin(region, providerOrg);
             byFacts.set(key, yes);
           }
           return yes;
@@ -534,11 +536,11 @@ const REGION_SQL = `(${ORG_WITHIN} OR ${ORG_UNKNOWN})`;
  * facts, and the indexes the counts read): one outside the directory is in the region when its case
  * is addressed to it or to a region within it (`regionContains`: the region itself, or a code that
  * starts with its `regionPrefix`; `@regionPrefix` is '' for a county, which contains no other), or,
- * addressed nowhere, when its provider is. The counts trust it, so they come per organisation from
+ * addressed nowhere, when its provider is (or its successor, 机构改革: `@orgsWithin` is `worksWithin`). The counts trust it, so they come per organisation from
  * SQL: a city's report no longer reads, names and parses the province's thousands of applicants'
  * groups to drop them in JS. 机构改革 (`containsNow`): also when it is addressed to a region taken
  * over (`@regionsTaken`) or within a city taken over (`@citiesTaken`, `cityOf`: its first 4 digits,
- * a province's code being its own city). A test checks it against `caseRegion` and `containsNow`
+ * a province's code being its own city). A test checks it against `containsNow` and `worksWithin`
  * for every region, with a city merged into another and without.
  */
 const REGION_FACTS_SQL = `(${ORG_WITHIN} OR (${ORG_UNKNOWN} AND CASE

@@ -466,7 +466,11 @@ describe('inbox, reports and the case list over a month of work in Jinan and Qin
   });
 });
 
-/** 机构改革: 莱芜市 (371200) merged into 济南市, its 莱城区 (371202) re-coded 济南市莱芜区 (370116), its 钢城区 (371203) kept its code. */
+/**
+ * 机构改革: 莱芜市 (371200) merged into 济南市, its 莱城区 (371202) re-coded 济南市莱芜区 (370116), its 钢城区 (371203) kept its code;
+ * 章丘市 (370181, no 大数据局 listed, so no region taken over) became 济南市章丘区 (370114); and providers whose successor sits in a
+ * region taken over by another city: in 莱芜市 itself (371200) and in its 钢城区.
+ */
 const merged = new Directory([
   ...directory.list(),
   { code: '371200-dsj', name: '莱芜市大数据局', kind: 'authority', level: 'city', region: '371200', successor: '370100-dsj' },
@@ -477,6 +481,13 @@ const merged = new Directory([
   { code: '370116-scjgj', name: '济南市莱芜区市场监督管理局', kind: 'provider', level: 'county', region: '370116' },
   { code: '371203-dsj', name: '莱芜市钢城区大数据局', kind: 'authority', level: 'county', region: '371203' },
   { code: '371203-scjgj', name: '莱芜市钢城区市场监督管理局', kind: 'provider', level: 'county', region: '371203' },
+  { code: '370181-scjgj', name: '章丘市市场监督管理局', kind: 'provider', level: 'county', region: '370181', successor: '370114-scjgj' },
+  { code: '370114-dsj', name: '济南市章丘区大数据局', kind: 'authority', level: 'county', region: '370114' },
+  { code: '370114-scjgj', name: '济南市章丘区市场监督管理局', kind: 'provider', level: 'county', region: '370114' },
+  { code: '371200-whlyj', name: '莱芜市文化和旅游局', kind: 'provider', level: 'city', region: '371200' },
+  { code: '370200-wlj', name: '青岛市文化旅游局', kind: 'provider', level: 'city', region: '370200', successor: '371200-whlyj' },
+  { code: '371203-nyncj', name: '莱芜市钢城区农业农村局', kind: 'provider', level: 'county', region: '371203' },
+  { code: '370181-nyj', name: '章丘市农业局', kind: 'provider', level: 'county', region: '370181', successor: '371203-nyncj' },
 ]);
 
 describe.each([
@@ -724,6 +735,14 @@ describe.each([
     // The task's organisation's region; an applicant's task, its case's region.
     const regionOf = (t: Task) =>
       directory.get(t.org)?.region ?? caseRegion(directory, { ...(t.parties_region !== null ? { region: t.parties_region } : {}), ...(t.provider_org !== null ? { providerOrg: t.provider_org } : {}) });
+    // In the region as canSee says (机构改革 too): the organisation works within it (its successor's region
+    // counts, worksWithin); an applicant's task, when its case is addressed there, or, addressed nowhere, when its provider works within it.
+    const within = (region: string, t: Task) =>
+      directory.get(t.org) !== undefined
+        ? directory.worksWithin(region, t.org)
+        : t.parties_region !== null
+          ? directory.containsNow(region, t.parties_region)
+          : t.provider_org !== null && directory.worksWithin(region, t.provider_org);
     // And codes no directory holds, short ones among them (a prefix of the whole code).
     const regions = [...new Set(['370000', '379900', '3700', '00', ...directory.list().map((o) => o.region)])];
     const check = (instants: string[]) => {
@@ -732,8 +751,7 @@ describe.each([
         for (const region of regions) {
           const expected = new Map<string, number>();
           for (const t of tasks) {
-            const r = regionOf(t);
-            if (r === undefined || !directory.containsNow(region, r)) continue;
+            if (!within(region, t)) continue;
             if (t.entered_at <= instant && (t.completed_at === null || t.completed_at > instant)) expected.set(t.org, (expected.get(t.org) ?? 0) + 1);
           }
           const report = models.overdueReport({ asOf: instant, region });
@@ -766,12 +784,18 @@ describe.each([
       const provider = directory.list().find((o) => o.region === '370102')!.code;
       let key = 10_000_000;
       for (const partiesRegion of [null, '370000', '370100', '370102', '370112', '371000', '371002', '379900', '3701', '37', '3701021', '370102x', '', '371200', '371202', '371203', '370116', '3712', '3712021', '37120000']) {
-        for (const providerOrg of [null, provider, 'provider-nowhere']) {
+        // 机构改革: providers re-coded into a region that took none over (章丘市 → 章丘区), or whose successor is in a region taken over.
+        for (const providerOrg of [null, provider, 'provider-nowhere', '370181-scjgj', '370200-wlj', '370181-nyj']) {
           for (const [org, completedAt] of [['applicant-a', null], ['applicant-b', new Date(Date.parse(middle) + 86_400_000).toISOString()]] as const) {
             key++;
             insert.run(key, key, org, new Date(first).toISOString(), completedAt, providerOrg, partiesRegion);
           }
         }
+      }
+      // And their own stages, opened before the reform.
+      for (const org of ['370181-scjgj', '370200-wlj', '370181-nyj', '371202-scjgj']) {
+        key++;
+        insert.run(key, key, org, new Date(first).toISOString(), null, org, null);
       }
       check([middle, new Date(last).toISOString()]);
     });
@@ -798,23 +822,22 @@ describe.each([
         'SELECT case_id, stage, org, provider_org, parties_region FROM sla_tasks',
       )
       .all();
-    // The task's organisation's region; an applicant's task, its case's region.
-    const regionOf = new Map(
-      rows.map((r) => [
-        `${r.case_id}/${r.stage}`,
-        directory.get(r.org)?.region ?? caseRegion(directory, { ...(r.parties_region ? { region: r.parties_region } : {}), ...(r.provider_org ? { providerOrg: r.provider_org } : {}) }),
-      ]),
-    );
+    // In the region as canSee says (机构改革 too): the organisation works within it (its successor's region
+    // counts, worksWithin); an applicant's task, when its case is addressed there, or, addressed nowhere, when its provider works within it.
+    const taskOf = new Map(rows.map((r) => [`${r.case_id}/${r.stage}`, r]));
+    const within = (region: string, r: (typeof rows)[number]) =>
+      directory.get(r.org) !== undefined
+        ? directory.worksWithin(region, r.org)
+        : r.parties_region !== null
+          ? directory.containsNow(region, r.parties_region)
+          : r.provider_org !== null && directory.worksWithin(region, r.provider_org);
     const whole = models.overdueReport({ asOf });
     expect(whole.items.length).toBeGreaterThan(100);
     expect(whole.items.some((i) => directory.get(i.org) === undefined)).toBe(true);
     const regions = [...new Set(['370000', '379900', ...directory.list().map((o) => o.region)])];
     for (const region of regions) {
       const report = models.overdueReport({ asOf, region });
-      const expected = whole.items.filter((i) => {
-        const r = regionOf.get(`${i.caseId}/${i.stage}`);
-        return r !== undefined && directory.containsNow(region, r);
-      });
+      const expected = whole.items.filter((i) => within(region, taskOf.get(`${i.caseId}/${i.stage}`)!));
       expect(report.items).toEqual(expected);
       for (const o of report.byOrg) {
         expect(o.overdue + o.finishedLate + o.cancelledLate).toBe(expected.filter((i) => i.org === o.org).length);
