@@ -265,6 +265,8 @@ function visibility(db: Db, directory: Directory, viewer: Viewer): { sql: string
     case 'applicant':
       return { sql: 'c.applicant_org = @viewerOrg', params: { viewerOrg: viewer.org } };
     case 'provider': {
+      // 机构改革: an abolished organisation's cases are its successor's alone (canSee; no token may name it).
+      if (directory.successorOf(viewer.org) !== viewer.org) return { sql: '0', params: {} };
       // 机构改革: also the cases of the organisations whose duties it took over (canSee).
       const former = directory.predecessorsOf(viewer.org);
       if (former.length === 0) return { sql: 'c.provider_org = @viewerOrg', params: { viewerOrg: viewer.org } };

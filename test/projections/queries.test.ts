@@ -495,17 +495,18 @@ describe.each([
   ['a directory with a city merged into another (莱芜市 into 济南市)', merged],
 ])('the case list’s visibility SQL agrees with canSee, under %s', (_, directory) => {
   const orgs = [...directory.list().map((o) => o.code), 'unknown-org', actors.company.org, actors.person.org];
-  const regions = ['370000', '370100', '370102', '370116', '370200', '370211', '371200', '371202', '371203', '379900', '380000', ''];
+  const regions = ['370000', '370100', '370102', '370114', '370116', '370181', '370200', '370211', '371200', '371202', '371203', '379900', '380000', ''];
 
   /** A case's first event (and a second one moving its parties), as the engine stamps them. */
   const event = (n: number, revision: number, parties: Record<string, string>): RecordedEvent =>
     stampedEvent({ n, revision, position: n * 2 + revision + 1, parties, stateAfter: 'handling' });
 
-  const parties = fc.record(
-    { providerOrg: fc.constantFrom(...orgs), applicantOrg: fc.constantFrom(...orgs), region: fc.constantFrom(...regions) },
-    { requiredKeys: [] },
-  );
-  const viewer = fc.record({ role: fc.constantFrom('applicant', 'provider', 'authority', 'supervisor', 'auditor', 'admin', 'system'), org: fc.constantFrom(...orgs) });
+  // Half the draws among the organisations of the regions above (those a 机构改革 moved, and those that
+  // took their duties over): drawn from all ~180 alike, a viewer and a case of the same reform met too seldom to be checked.
+  const near = directory.list().filter((o) => regions.includes(o.region)).map((o) => o.code);
+  const org = fc.oneof(fc.constantFrom(...orgs), fc.constantFrom(...near));
+  const parties = fc.record({ providerOrg: org, applicantOrg: org, region: fc.constantFrom(...regions) }, { requiredKeys: [] });
+  const viewer = fc.record({ role: fc.constantFrom('applicant', 'provider', 'authority', 'supervisor', 'auditor', 'admin', 'system'), org });
 
   it('given random cases and random callers, then every page of the list holds exactly the cases canSee lets the caller see', () => {
     fc.assert(
