@@ -1,7 +1,8 @@
 /**
  * `synchronous: FULL` kept off the event loop: the store flushes the write-ahead log itself, on
  * libuv's thread pool, and answers an append only once a flush begun after its commit is done.
- * `fdatasync` is replaced here by one the test finishes by hand, to see what waits for it.
+ * `fdatasync` is replaced here by one the test finishes by hand, to see what waits for it, and
+ * `fdatasyncSync` (an append made by the code its predecessor's answer resumed) by one that counts.
  */
 import { fstatSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,11 +16,20 @@ import { event, streamName } from './conformance.js';
 
 type Flush = { fd: number; done: (error: NodeJS.ErrnoException | null) => void };
 const flushes: Flush[] = [];
+/** Flushes made on the event loop's thread: the descriptor of each, and the error to throw (once) if set. */
+const flushedHere: number[] = [];
+let failHere: NodeJS.ErrnoException | undefined;
 
 vi.mock('node:fs', async (original) => {
   const fs = await original<typeof import('node:fs')>();
   const fdatasync = (fd: number, done: (error: NodeJS.ErrnoException | null) => void) => void flushes.push({ fd, done });
-  return { ...fs, default: { ...fs, fdatasync }, fdatasync };
+  const fdatasyncSync = (fd: number) => {
+    flushedHere.push(fd);
+    const error = failHere;
+    failHere = undefined;
+    if (error) throw error;
+  };
+  return { ...fs, default: { ...fs, fdatasync, fdatasyncSync }, fdatasync, fdatasyncSync };
 });
 
 /** Lets the event loop run a few turns (setImmediate: the store's group commit waits for one). */
@@ -41,6 +51,8 @@ describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'eventstore-flush-'));
     flushes.length = 0;
+    flushedHere.length = 0;
+    failHere = undefined;
   });
   afterEach(async () => {
     while (flushes.length > 0) finishFlush();
@@ -125,6 +137,7 @@ describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop
     await turns();
     finishFlush();
     await first;
+    await turns();
 
     // The connection writes on into the deleted file: a restart reads none of it.
     rmSync(join(dir, 'events.db-wal'));
@@ -135,6 +148,76 @@ describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop
     await expect(append).rejects.toThrow(/was deleted while the store had it open/);
     expect(s.trouble).toMatchObject({ reason: 'storeNotFlushed' });
     await expect(s.appendToStream(stream, [event('C')], { expectedRevision: 1 })).rejects.toThrow(LogNotFlushedError);
+  });
+
+  it('given an append made by the code its predecessor\'s answer resumed (a loop appending one at a time), with nothing else waiting, then its flush is made on this thread before it is answered', async () => {
+    const s = store();
+    const stream = streamName();
+    const first = s.appendToStream(stream, [event('A')], { expectedRevision: 'no_stream' });
+    await turns();
+    finishFlush();
+    // Resumed by the answer, however many awaits deep: nothing else could use the loop while it waits.
+    const second = await first.then(async () => {
+      await Promise.resolve();
+      return s.appendToStream(stream, [event('B')], { expectedRevision: 0 });
+    });
+    expect(second).toMatchObject({ position: 2 });
+    expect(flushes).toHaveLength(0);
+    expect(flushedHere).toHaveLength(1);
+    expect(fstatSync(flushedHere[0]!).ino).toBe(statSync(join(dir, 'events.db-wal')).ino);
+    // And so on, each answer resuming the next.
+    await s.appendToStream(stream, [event('C')], { expectedRevision: 1 });
+    expect(flushedHere).toHaveLength(2);
+    expect(flushes).toHaveLength(0);
+  });
+
+  it('given an answered append, when the next comes from elsewhere (a later turn: another request) or two are waiting together, then their flush is off the loop as before', async () => {
+    const s = store();
+    const stream = streamName();
+    const first = s.appendToStream(stream, [event('A')], { expectedRevision: 'no_stream' });
+    await turns();
+    finishFlush();
+    await first;
+    await turns();
+    const later = s.appendToStream(stream, [event('B')], { expectedRevision: 0 });
+    await turns();
+    expect(flushes).toHaveLength(1);
+    finishFlush();
+    // Two appends resumed by one answer are a group: one flush for both, off the loop.
+    const pair = await later.then(() => [s.appendToStream(stream, [event('C')], { expectedRevision: 1 }), s.appendToStream(streamName(), [event('D')], { expectedRevision: 'no_stream' })]);
+    await turns();
+    expect(flushes).toHaveLength(1);
+    finishFlush();
+    await Promise.all(pair);
+    expect(flushedHere).toHaveLength(0);
+  });
+
+  it('given a flush on this thread that fails, or the log deleted, then the append is refused as not known to survive, and so is every later one', async () => {
+    const s = store();
+    const stream = streamName();
+    const first = s.appendToStream(stream, [event('A')], { expectedRevision: 'no_stream' });
+    await turns();
+    finishFlush();
+    const failed = first.then(() => {
+      failHere = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+      return s.appendToStream(stream, [event('B')], { expectedRevision: 0 });
+    });
+    await expect(failed).rejects.toThrow(LogNotFlushedError);
+    await expect(failed).rejects.toThrow(/could not flush its log to disk \(EIO/);
+    expect(flushedHere).toHaveLength(1);
+    expect(s.trouble).toMatchObject({ reason: 'storeNotFlushed' });
+    await expect(s.appendToStream(stream, [event('C')], { expectedRevision: 1 })).rejects.toThrow(LogNotFlushedError);
+
+    const other = store({ path: join(dir, 'other.db') });
+    const a = other.appendToStream(stream, [event('A')], { expectedRevision: 'no_stream' });
+    await turns();
+    finishFlush();
+    const deleted = a.then(() => {
+      rmSync(join(dir, 'other.db-wal'));
+      return other.appendToStream(stream, [event('B')], { expectedRevision: 0 });
+    });
+    await expect(deleted).rejects.toThrow(/was deleted while the store had it open/);
+    expect(flushes).toHaveLength(0);
   });
 
   it('given a flush that fails while more commits wait for the next, then those are refused too', async () => {
