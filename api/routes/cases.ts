@@ -8,7 +8,7 @@ import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { caseHistory, historyEntry } from '../../projections/audit.js';
 import { caughtUp, notAhead } from './work.js';
-import { CaseView, caseView, CommandBody, publishedView, CurrentQuery, HistoryEvent, MinPosition, registryFilters, StartBody, StartedCaseView, TaskView, wholeNumberQuery } from '../shape.js';
+import { CaseQuery, CaseView, caseView, CommandBody, publishedView, CurrentQuery, HistoryEvent, MinPosition, registryFilters, StartBody, StartedCaseView, TaskView, wholeNumberQuery } from '../shape.js';
 import { COMMAND_COMPONENT, jsonAnswer, START_COMPONENT } from '../openapi.js';
 import { docText } from '../docText.js';
 import { cutEnd, verifyCase } from '../verifyCase.js';
@@ -205,7 +205,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
   server.get(
     '/v1/cases/:id',
     {
-      schema: { operationId: 'getCase', summary: docText('案件当前状态', 'A case now'), params: IdParams, querystring: CurrentQuery, response: { 200: CaseView } },
+      schema: { operationId: 'getCase', summary: docText('案件当前状态', 'A case now'), params: IdParams, querystring: CaseQuery, response: { 200: CaseView } },
       config: {
         openapi: {
           responses: { 200: { description: docText('案件的当前状态，以及调用方当前可以发送的指令', 'the case now, with the commands the caller may send') } },
@@ -223,6 +223,10 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const lang = langOf(request);
       // The cases waiting on this one (a request whose 第十五条 deadline hangs on this release's publication), as
       // its inbox items carry them: only those the caller may see (a case it may not see is never named).
+      // They come from the read models, which follow the store with EventStoreDB: a command's effect is
+      // waited for when its position is asked (API.md `minPosition`, bounded as on every read endpoint).
+      const { minPosition } = request.query;
+      if (minPosition !== undefined && app.readModels.position < minPosition) await app.readModels.waitFor(minPosition, 2000);
       const awaitedBy = app.readModels.awaitedBy(state.caseId, state.process, lang).filter((w) => mayKnowOf(app, caller, w.caseId));
       if (facts.length === 0 && awaitedBy.length === 0) return view;
       inLanguage(reply, lang);

@@ -332,3 +332,31 @@ describe('given a Jinan request waiting on its provider’s release under review
     expect((await api.call('GET', `/v1/cases/${cases.own}`, { as: authority })).body.awaitedBy).toBeUndefined();
   });
 });
+
+describe('given a Jinan request and its provider’s release under review, the read models following the store (as with EventStoreDB)', () => {
+  let dir: string;
+  let api: TestApi;
+  let cases: Awaited<ReturnType<typeof givenRequestAndReleases>>;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'linked-release-'));
+    cases = await givenRequestAndReleases(dir);
+    // Each event reaches the read models 100 ms after it is stored.
+    api = await openTestApi(dir, { now, follow: { lagMs: 100 } });
+  });
+  afterAll(async () => {
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('when its provider marks the request opened by it and the release is read at once with the answer’s minPosition (API.md), then the release’s view names the request waiting on it', async () => {
+    const provider = await api.token('provider', actors.provider.org);
+    const authority = await api.token('authority', actors.cityAuthority.org);
+    for (const type of ['SET_DESENSITIZATION_RULES', 'SUBMIT'] as const) expect((await send(api, cases.own, provider, type, commandData.datasetRelease[type])).status).toBe(200);
+    const marked = await send(api, cases.request, provider, 'MARK_OPENED', { datasetReleaseCaseId: cases.own });
+    expect(marked.status).toBe(200);
+    expect(api.app.readModels.position).toBeLessThan(marked.body.position);
+    const res = await api.call('GET', `/v1/cases/${cases.own}?minPosition=${marked.body.position}`, { as: authority });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.awaitedBy).toMatchObject([{ caseId: cases.request, process: 'unopenedDataRequest' }]);
+  });
+});
