@@ -835,6 +835,9 @@ export class SqliteEventStore implements EventStore {
     // a writer appending one at a time, whose loop nothing else shares. The flush is made here, sparing
     // it the thread pool's round trip (bench:store, 2,000 appends after the log's first cycle: about
     // 100 of 250–300 µs each); appends that come from elsewhere (a server's requests) keep the loop free.
+    // A server's own chains (a timer pass sending due commands one after another) take this path too:
+    // the loop is let go between two appends (the group waits for a setImmediate), so a request waits
+    // for one flush at most.
     if (group.length === 1 && group[0]!.followsAnswer && this.#flushing === undefined && this.#pending.length === 0) {
       if (!this.#flushFailure) {
         try {
