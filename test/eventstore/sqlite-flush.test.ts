@@ -47,6 +47,13 @@ describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop
   };
   /** Finishes the oldest flush under way. */
   const finishFlush = (error: NodeJS.ErrnoException | null = null) => flushes.shift()!.done(error);
+  /** A stream's first append with its flush (on the pool) finished: `first`, its answer about to be given. */
+  const answering = async (s: SqliteEventStore, stream: string) => {
+    const first = s.appendToStream(stream, [event('A')], { expectedRevision: 'no_stream' });
+    await turns();
+    finishFlush();
+    return { first };
+  };
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'eventstore-flush-'));
@@ -133,9 +140,7 @@ describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop
   it('given the write-ahead log deleted while the store is open (rm events.db-wal), when an append commits, then it is refused as not known to survive, and so is every later one', async () => {
     const s = store();
     const stream = streamName();
-    const first = s.appendToStream(stream, [event('A')], { expectedRevision: 'no_stream' });
-    await turns();
-    finishFlush();
+    const { first } = await answering(s, stream);
     await first;
     await turns();
 
@@ -153,9 +158,7 @@ describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop
   it('given an append made by the code its predecessor\'s answer resumed (a loop appending one at a time), with nothing else waiting, then its flush is made on this thread before it is answered', async () => {
     const s = store();
     const stream = streamName();
-    const first = s.appendToStream(stream, [event('A')], { expectedRevision: 'no_stream' });
-    await turns();
-    finishFlush();
+    const { first } = await answering(s, stream);
     // Resumed by the answer, however many awaits deep: nothing else could use the loop while it waits.
     const second = await first.then(async () => {
       await Promise.resolve();
@@ -174,9 +177,7 @@ describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop
   it('given an answered append, when the next comes from elsewhere (a later turn: another request) or two are waiting together, then their flush is off the loop as before', async () => {
     const s = store();
     const stream = streamName();
-    const first = s.appendToStream(stream, [event('A')], { expectedRevision: 'no_stream' });
-    await turns();
-    finishFlush();
+    const { first } = await answering(s, stream);
     await first;
     await turns();
     const later = s.appendToStream(stream, [event('B')], { expectedRevision: 0 });
@@ -195,9 +196,7 @@ describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop
   it('given a flush on this thread that fails, or the log deleted, then the append is refused as not known to survive, and so is every later one', async () => {
     const s = store();
     const stream = streamName();
-    const first = s.appendToStream(stream, [event('A')], { expectedRevision: 'no_stream' });
-    await turns();
-    finishFlush();
+    const { first } = await answering(s, stream);
     const failed = first.then(() => {
       failHere = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
       return s.appendToStream(stream, [event('B')], { expectedRevision: 0 });
