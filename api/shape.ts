@@ -471,13 +471,14 @@ export const CurrentQuery = z.strictObject({
  * The query of a case's view (GET /v1/cases/:id): the case is the store's own and never behind, but its
  * `awaitedBy` comes from the read models (the inbox's waits, the case list's parties), which follow the
  * store with EventStoreDB: there `minPosition` waits for them while they are behind it, briefly and
- * boundedly (API.md), as every read endpoint does. Embedded, they commit with the log: it answers at once.
+ * boundedly (API.md), and `x-read-models-position` says how far they had come, as every read endpoint
+ * from them does (`readModelsAt`). Embedded, they commit with the log: it answers at once, with no header.
  */
 export const CaseQuery = z.strictObject({
   minPosition: MinPosition.minPosition.describe(
     docText(
-      '与其他读取接口一样接受此参数；案件本身直接读取存储，不会滞后；awaitedBy 来自读模型，读模型落后于此位置时（EventStoreDB 模式）最多等待 2 秒，否则立即应答',
-      'taken as on every read endpoint; the case itself is read from the store and is never behind; awaitedBy comes from the read models, which the answer waits for, up to 2 seconds, while they are behind this position (EventStoreDB mode); otherwise it answers at once',
+      '与其他读取接口一样接受此参数；案件本身直接读取存储，不会滞后；awaitedBy 来自读模型，读模型落后于此位置时（EventStoreDB 模式）最多等待 2 秒，应答头 x-read-models-position 给出读模型已到的位置（小于此值即 awaitedBy 可能仍然滞后），否则立即应答',
+      'taken as on every read endpoint; the case itself is read from the store and is never behind; awaitedBy comes from the read models, which the answer waits for, up to 2 seconds, while they are behind this position (EventStoreDB mode), its x-read-models-position header saying how far they had come (below this position, awaitedBy may still be behind); otherwise it answers at once',
     ),
   ),
 });

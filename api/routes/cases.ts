@@ -7,7 +7,7 @@ import { ApiError, inLanguage, langOf, PROBLEM_CODES } from '../problem.js';
 import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { caseHistory, historyEntry } from '../../projections/audit.js';
-import { caughtUp, notAhead } from './work.js';
+import { caughtUp, notAhead, readModelsAt } from './work.js';
 import { CaseQuery, CaseView, caseView, CommandBody, publishedView, CurrentQuery, HistoryEvent, MinPosition, registryFilters, StartBody, StartedCaseView, TaskView, wholeNumberQuery } from '../shape.js';
 import { COMMAND_COMPONENT, jsonAnswer, START_COMPONENT } from '../openapi.js';
 import { docText } from '../docText.js';
@@ -224,9 +224,11 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       // The cases waiting on this one (a request whose 第十五条 deadline hangs on this release's publication), as
       // its inbox items carry them: only those the caller may see (a case it may not see is never named).
       // They come from the read models, which follow the store with EventStoreDB: a command's effect is
-      // waited for when its position is asked (API.md `minPosition`, bounded as on every read endpoint).
+      // waited for when its position is asked (API.md `minPosition`, bounded as on every read endpoint), and
+      // the answer says how far they had come, as the inbox's does: below it, awaitedBy may be behind.
+      // Embedded, they commit with the log: nothing to wait for, nor to tell.
       const { minPosition } = request.query;
-      if (minPosition !== undefined && app.readModels.position < minPosition) await app.readModels.waitFor(minPosition, 2000);
+      if (minPosition !== undefined && app.readModels.mode === 'follow') await readModelsAt(app, reply, minPosition);
       const awaitedBy = app.readModels.awaitedBy(state.caseId, state.process, lang).filter((w) => mayKnowOf(app, caller, w.caseId));
       if (facts.length === 0 && awaitedBy.length === 0) return view;
       inLanguage(reply, lang);

@@ -164,7 +164,15 @@ export async function caughtUp(app: App, reply: FastifyReply, minPosition: numbe
   // Working days left and overdue are counted at query time: with the notices other nodes loaded too.
   await app.calendar.refresh();
   if (minPosition === undefined) return;
-  await app.readModels.waitFor(minPosition, 2000);
+  await readModelsAt(app, reply, minPosition);
+}
+
+/**
+ * Waits, up to 2 s (API.md: briefly and boundedly), for the read models to reach `position`, and says
+ * in `x-read-models-position` how far they had come: below `position`, the answer is still behind it.
+ */
+export async function readModelsAt(app: App, reply: FastifyReply, position: number): Promise<void> {
+  await app.readModels.waitFor(position, 2000);
   reply.header('x-read-models-position', String(app.readModels.position));
 }
 
@@ -402,10 +410,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       // commands' and the notices' of this server, once stored and in the read models, which follow
       // the store (EventStoreDB) a moment behind — waited for as minPosition is.
       const stored = Math.max(await app.engine.settled(), await app.calendar.settled());
-      if (stored > app.readModels.position) {
-        await app.readModels.waitFor(stored, 2000);
-        reply.header('x-read-models-position', String(app.readModels.position));
-      }
+      if (stored > app.readModels.position) await readModelsAt(app, reply, stored);
       // HEAD: GET's headers, no event read (fastify's own HEAD route read the whole export into the void).
       const lines = request.method === 'HEAD' ? [] : app.readModels.exportEvents({ from, to, ...(caller.role === 'admin' ? {} : { visibleTo: caller }) });
       return reply

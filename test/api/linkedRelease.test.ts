@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5, conditionalApplicationV6 } from '../../machines/conditionalApplication.js';
 import { datasetReleaseV1 } from '../../machines/datasetRelease.js';
 import { listAdjustment } from '../../machines/listAdjustment.js';
@@ -358,5 +358,30 @@ describe('given a Jinan request and its provider’s release under review, the r
     const res = await api.call('GET', `/v1/cases/${cases.own}?minPosition=${marked.body.position}`, { as: authority });
     expect(res.status, res.text).toBe(200);
     expect(res.body.awaitedBy).toMatchObject([{ caseId: cases.request, process: 'unopenedDataRequest' }]);
+  });
+
+  it('when the release is read with a minPosition, then the answer says how far the read models had come (x-read-models-position, as the inbox’s does), so a client can tell an awaitedBy still behind it', async () => {
+    const provider = await api.token('provider', actors.provider.org);
+    const authority = await api.token('authority', actors.cityAuthority.org);
+    const head = await api.app.store.headPosition();
+    const res = await api.call('GET', `/v1/cases/${cases.own}?minPosition=${head}`, { as: authority });
+    expect(res.status, res.text).toBe(200);
+    expect(res.headers['x-read-models-position']).toBe(String(api.app.readModels.position));
+    expect(Number(res.headers['x-read-models-position'])).toBeGreaterThanOrEqual(head);
+    // A position the read models have not reached when the bound (2 s, its timer moved here) ends: the
+    // answer says they are behind it, as the inbox's does.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      for (const url of [`/v1/cases/${cases.own}`, '/v1/inbox']) {
+        let answered = false;
+        const asked = api.call('GET', `${url}?minPosition=${head + 1}`, { as: provider }).finally(() => (answered = true));
+        for (let moved = 0; !answered && moved < 10_000; moved += 100) await vi.advanceTimersByTimeAsync(100);
+        const behind = await asked;
+        expect(behind.status, behind.text).toBe(200);
+        expect(behind.headers['x-read-models-position'], url).toBe(String(head));
+      }
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
