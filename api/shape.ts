@@ -447,9 +447,19 @@ const DECIMAL = /^-?\d+(?:\.\d+)?$/;
 /**
  * `minPosition=<position>` (API.md "Cases"), the position a command answered with: every read
  * endpoint takes it. Read models may lag behind the store (EventStoreDB mode): a route that answers
- * from them waits for it (`caughtUp`, api/routes/work.ts).
+ * from them waits for it (`caughtUp`, api/routes/work.ts), and /docs says so there; the routes that
+ * answer from the store itself say what it does on theirs (`CurrentQuery`, `CaseQuery`).
  */
-export const MinPosition = { minPosition: wholeNumberQuery(0).optional() };
+export const MinPosition = {
+  minPosition: wholeNumberQuery(0)
+    .optional()
+    .describe(
+      docText(
+        '命令应答中的 position：读模型落后于此位置时（EventStoreDB 模式）最多等待 2 秒再应答；应答头 x-read-models-position 给出读模型已到的位置，小于此值即结果仍然滞后',
+        'the position a command answered with: while the read models are behind it (EventStoreDB mode), the answer waits for them, up to 2 seconds; its x-read-models-position header says how far they had come (below this position, the answer is still behind it)',
+      ),
+    ),
+};
 
 /**
  * The query of a read endpoint that answers from the store itself (a case, its history and its
