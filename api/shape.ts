@@ -116,8 +116,8 @@ export const CaseView = z.object({
     .optional()
     .describe(
       docText(
-        '等待本案件的案件的待办及其期限，与收件箱待办的 awaitedBy 相同（如等待本数据集发布的未开放数据需求申请及其第十五条期限）；只列出调用方可以查看的案件；没有时省略',
-        "the open tasks, with their deadlines, of the cases waiting on this one, as the inbox item's awaitedBy gives them (an unopened-data request waiting for this release's publication, with its 第十五条 deadline); only cases the caller may see; left out when there are none",
+        '等待本案件的案件的待办及其期限，与收件箱待办的 awaitedBy 相同（如等待本数据集发布的未开放数据需求申请及其第十五条期限）；只列出调用方可以查看的案件；没有时省略，读模型正在重建或已由更新版本的服务重建时也省略',
+        "the open tasks, with their deadlines, of the cases waiting on this one, as the inbox item's awaitedBy gives them (an unopened-data request waiting for this release's publication, with its 第十五条 deadline); only cases the caller may see; left out when there are none, and while the read models are being rebuilt or were rebuilt by a newer build",
       ),
     ),
 });

@@ -385,3 +385,40 @@ describe('given a Jinan request and its provider’s release under review, the r
     }
   });
 });
+
+describe('given a Jinan request waiting on its provider’s release, when a newer build beside this server rebuilds the read models (its inbox one version ahead, its waits of another shape)', () => {
+  let dir: string;
+  let cases: Awaited<ReturnType<typeof givenRequestAndReleases>>;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'linked-release-newer-'));
+    cases = await givenRequestAndReleases(dir);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('then the release, read from the store, is answered (200) without awaitedBy, which this build cannot read, never a 5xx; the inbox says an upgrade is needed', async () => {
+    const api = await openTestApi(dir, { now });
+    try {
+      const provider = await api.token('provider', actors.provider.org);
+      expect((await send(api, cases.request, provider, 'MARK_OPENED', { datasetReleaseCaseId: cases.own })).status).toBe(200);
+      expect((await api.call('GET', `/v1/cases/${cases.own}`, { as: provider })).body.awaitedBy).toHaveLength(1);
+      // What the newer build leaves while this server runs: its inbox at a version this build does not know, its tables of its own shape.
+      const db = new Database(join(dir, 'events.db'));
+      try {
+        db.exec('ALTER TABLE inbox_waits RENAME COLUMN linked_case_id TO linked_case');
+        db.prepare("UPDATE projection_checkpoints SET version = version + 1 WHERE name = 'inbox'").run();
+      } finally {
+        db.close();
+      }
+      const inbox = await api.call('GET', '/v1/inbox', { as: provider });
+      expect([inbox.status, inbox.body.reason], inbox.text).toEqual([503, 'upgradeRequired']);
+      for (const lang of ['zh', 'en']) {
+        const res = await api.call('GET', `/v1/cases/${cases.own}`, { as: provider, headers: { 'accept-language': lang } });
+        expect(res.status, res.text).toBe(200);
+        expect(res.body).toMatchObject({ id: cases.own, process: 'datasetRelease' });
+        expect(res.body.awaitedBy).toBeUndefined();
+      }
+    } finally {
+      await api.close();
+    }
+  });
+});
