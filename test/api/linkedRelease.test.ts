@@ -375,7 +375,13 @@ describe('given a Jinan request and its provider’s release under review, the r
       for (const url of [`/v1/cases/${cases.own}`, '/v1/inbox']) {
         let answered = false;
         const asked = api.call('GET', `${url}?minPosition=${head + 1}`, { as: provider }).finally(() => (answered = true));
-        for (let moved = 0; !answered && moved < 10_000; moved += 100) await vi.advanceTimersByTimeAsync(100);
+        // Fake time moves only between real turns of the loop (setImmediate is not faked), so the request's
+        // own I/O has come as far as the bound's timer before that timer is run; else the steps could all
+        // pass before the route had set it, and the answer would wait for ever.
+        for (let steps = 0; !answered && steps < 10_000; steps++) {
+          await new Promise((resolve) => setImmediate(resolve));
+          await vi.advanceTimersByTimeAsync(100);
+        }
         const behind = await asked;
         expect(behind.status, behind.text).toBe(200);
         expect(behind.headers['x-read-models-position'], url).toBe(String(head));
