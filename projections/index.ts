@@ -172,8 +172,13 @@ export class ReadModels {
     return inbox(this.db, { ...query, calendar: this.#calendar(), directory: this.#directory, names: this.#names });
   }
 
-  /** The open tasks of the cases waiting on a case (an inbox item's `awaitedBy`), their notes in `lang`. */
+  /**
+   * The open tasks of the cases waiting on a case (an inbox item's `awaitedBy`), their notes in `lang`; none
+   * while the read models were rebuilt by a newer build beside this one (tables of a shape this build may
+   * not know) or are being rebuilt (half filled): the case view, answered from the log, leaves it out then.
+   */
   awaitedBy(caseId: string, process: string, lang: 'zh' | 'en'): WaitingCase[] {
+    if (this.newerBuild() || this.rebuilding()) return [];
     return awaitedByCase(this.db, caseId, process, lang, this.#names);
   }
 
@@ -256,12 +261,22 @@ export class ReadModels {
 
   /** One case of the list (its parties decide visibility), or undefined. */
   case(caseId: string): CaseListItem | undefined {
-    return caseRow(this.db, caseId, this.#directory);
+    return this.#caseListOurs() ? caseRow(this.db, caseId, this.#directory) : undefined;
   }
 
   /** How far the case list recorded a case (the revision and position of its last event), or undefined. */
   caseEnd(caseId: string): CaseEnd | undefined {
-    return caseEnd(this.db, caseId);
+    return this.#caseListOurs() ? caseEnd(this.db, caseId) : undefined;
+  }
+
+  /**
+   * Whether this build may read the case list: not when a newer build beside it rebuilt it at its own
+   * version (tables of a shape this build may not know). The routes that answer from the read models say
+   * an upgrade is needed (`newerBuild`); those that answer from the log — a case, its history, a command —
+   * go on without the case list's checks (a cut end, a damaged stream's parties), as if it knew no case.
+   */
+  #caseListOurs(): boolean {
+    return !this.newerBuild()?.some((m) => m.name === casesProjection.name);
   }
 
   /** A case's history from the store, or undefined for a case the read models do not know. */

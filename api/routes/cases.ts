@@ -227,13 +227,10 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       // waited for when its position is asked (API.md `minPosition`, bounded as on every read endpoint), and
       // the answer says how far they had come, as the inbox's does: below it, awaitedBy may be behind.
       // Embedded, they commit with the log: nothing to wait for, nor to tell.
-      // Read models a newer build beside this one rebuilt (tables of a shape this build may not know), or
-      // half rebuilt: the routes that answer from them say so (caughtUp); this one answers from the store,
-      // so it leaves awaitedBy out rather than fail or show part of it.
+      // Read models a newer build beside this one rebuilt, or half rebuilt, give none (ReadModels.awaitedBy).
       const { minPosition } = request.query;
       if (minPosition !== undefined && app.readModels.mode === 'follow') await readModelsAt(app, reply, minPosition);
-      const readable = !app.readModels.newerBuild() && !app.readModels.rebuilding();
-      const awaitedBy = readable ? app.readModels.awaitedBy(state.caseId, state.process, lang).filter((w) => mayKnowOf(app, caller, w.caseId)) : [];
+      const awaitedBy = app.readModels.awaitedBy(state.caseId, state.process, lang).filter((w) => mayKnowOf(app, caller, w.caseId));
       if (facts.length === 0 && awaitedBy.length === 0) return view;
       inLanguage(reply, lang);
       return { ...view, ...(facts.length > 0 ? { published: publishedView(facts, lang) } : {}), ...(awaitedBy.length > 0 ? { awaitedBy } : {}) };
