@@ -586,6 +586,6 @@ function waitingCase(t: TaskRow & WaitRow, process: string, lang: 'zh' | 'en', n
  * the case's own view (GET /v1/cases/:id): a reviewer who opens a release from the case list, not the inbox,
  * sees the citizen's deadline that hangs on it too. The caller shows only the waiting cases its reader may see.
  */
-export function awaitedByCase(db: Db, caseId: string, process: string, lang: 'zh' | 'en' = 'zh', names: ProcessNames = BY_ID): WaitingCase[] {
+export function awaitedByCase(db: Db, caseId: string, process: string, lang: 'zh' | 'en', names: ProcessNames): WaitingCase[] {
   return waitQueries.of(db).awaitedBy.all(jsonList([caseId])).map((t) => waitingCase(t, process, lang, names));
 }

@@ -178,8 +178,10 @@ export class ReadModels {
    * not know) or are being rebuilt (half filled): the case view, answered from the log, leaves it out then.
    */
   awaitedBy(caseId: string, process: string, lang: 'zh' | 'en'): WaitingCase[] {
-    if (this.newerBuild() || this.rebuilding()) return [];
-    return awaitedByCase(this.db, caseId, process, lang, this.#names);
+    if (this.newerBuild()) return [];
+    const waiting = awaitedByCase(this.db, caseId, process, lang, this.#names);
+    // Whether a rebuild is under way is asked only when some case waits: nearly every case view has none.
+    return waiting.length > 0 && this.rebuilding() ? [] : waiting;
   }
 
   overdueReport(query: WithoutContext<OverdueQuery>): OverdueReport {
