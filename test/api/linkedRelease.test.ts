@@ -58,34 +58,39 @@ async function givenRequestAndReleases(dir: string) {
   }
 }
 
+/** A data folder holding `givenRequestAndReleases`' cases for the describe block that calls it, removed after it. */
+function dataFolderWithCases(): { dir: string; cases: Awaited<ReturnType<typeof givenRequestAndReleases>> } {
+  const given = {} as { dir: string; cases: Awaited<ReturnType<typeof givenRequestAndReleases>> };
+  beforeAll(async () => {
+    given.dir = mkdtempSync(join(tmpdir(), 'linked-release-'));
+    given.cases = await givenRequestAndReleases(given.dir);
+  });
+  afterAll(() => rmSync(given.dir, { recursive: true, force: true }));
+  return given;
+}
+
 /** What a provider is told of a case id that names nothing at all: the answer every case it may not see must get too. */
 async function answerForNoCase(api: TestApi, request: string, provider: string) {
   return send(api, request, provider, 'MARK_OPENED', { datasetReleaseCaseId: '00000000-0000-4000-8000-000000000000' });
 }
 
 describe('given a Jinan request in openingPending and a Qingdao release its provider may not see', () => {
-  let dir: string;
-  let cases: Awaited<ReturnType<typeof givenRequestAndReleases>>;
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'linked-release-'));
-    cases = await givenRequestAndReleases(dir);
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const given = dataFolderWithCases();
 
   it('when 济南市公安局 names the Qingdao release on a server of an older build (the release started on a version it lacks), then it is told what it is told of no case at all (422 linkedReleaseExists), not 503 naming the release’s process and version; its own such release still answers 503 upgradeRequired', async () => {
-    const older = await openTestApi(dir, { now, registry: olderRegistry() });
+    const older = await openTestApi(given.dir, { now, registry: olderRegistry() });
     try {
       const provider = await older.token('provider', actors.provider.org);
       const before = await older.app.store.headPosition();
-      const none = await answerForNoCase(older, cases.request, provider);
-      const others = await send(older, cases.request, provider, 'MARK_OPENED', { datasetReleaseCaseId: cases.others });
+      const none = await answerForNoCase(older, given.cases.request, provider);
+      const others = await send(older, given.cases.request, provider, 'MARK_OPENED', { datasetReleaseCaseId: given.cases.others });
       expect([none.status, none.body.rule]).toEqual([422, 'linkedReleaseExists']);
       expect([others.status, others.body.code, others.body.rule], others.text).toEqual([422, 'RULE_VIOLATED', 'linkedReleaseExists']);
       expect(others.body.detail).toBe(none.body.detail);
       expect(others.text).not.toContain('datasetRelease 第');
-      expect((await older.call('GET', `/v1/cases/${cases.others}`, { as: provider })).status).toBe(404);
+      expect((await older.call('GET', `/v1/cases/${given.cases.others}`, { as: provider })).status).toBe(404);
       // The sender may see its own release: the server cannot decide on it, and says so.
-      const own = await send(older, cases.request, provider, 'MARK_OPENED', { datasetReleaseCaseId: cases.own });
+      const own = await send(older, given.cases.request, provider, 'MARK_OPENED', { datasetReleaseCaseId: given.cases.own });
       expect([own.status, own.body.reason], own.text).toEqual([503, 'upgradeRequired']);
       expect(await older.app.store.headPosition()).toBe(before);
     } finally {
@@ -94,23 +99,23 @@ describe('given a Jinan request in openingPending and a Qingdao release its prov
   });
 
   it('when the Qingdao release’s stored events can no longer be read (damaged), then 济南市公安局 naming it is told what it is told of no case at all, not 503 naming its stream and position; its own damaged release still answers 503 storeUnreadable', async () => {
-    const db = new Database(join(dir, 'events.db'));
+    const db = new Database(join(given.dir, 'events.db'));
     try {
-      for (const id of [cases.others, cases.own]) db.prepare('UPDATE events SET data = substr(data, 1, 5) WHERE stream_id = ? AND revision = 1').run(`datasetRelease-${id}`);
+      for (const id of [given.cases.others, given.cases.own]) db.prepare('UPDATE events SET data = substr(data, 1, 5) WHERE stream_id = ? AND revision = 1').run(`datasetRelease-${id}`);
     } finally {
       db.close();
     }
-    const api = await openTestApi(dir, { now });
+    const api = await openTestApi(given.dir, { now });
     try {
       const provider = await api.token('provider', actors.provider.org);
       const before = await api.app.store.headPosition();
-      const none = await answerForNoCase(api, cases.request, provider);
-      const others = await send(api, cases.request, provider, 'MARK_OPENED', { datasetReleaseCaseId: cases.others });
+      const none = await answerForNoCase(api, given.cases.request, provider);
+      const others = await send(api, given.cases.request, provider, 'MARK_OPENED', { datasetReleaseCaseId: given.cases.others });
       expect([others.status, others.body.rule], others.text).toEqual([422, 'linkedReleaseExists']);
       expect(others.body.detail).toBe(none.body.detail);
-      expect(others.text).not.toContain(cases.others);
-      expect((await api.call('GET', `/v1/cases/${cases.others}`, { as: provider })).status).toBe(404);
-      const own = await send(api, cases.request, provider, 'MARK_OPENED', { datasetReleaseCaseId: cases.own });
+      expect(others.text).not.toContain(given.cases.others);
+      expect((await api.call('GET', `/v1/cases/${given.cases.others}`, { as: provider })).status).toBe(404);
+      const own = await send(api, given.cases.request, provider, 'MARK_OPENED', { datasetReleaseCaseId: given.cases.own });
       expect([own.status, own.body.reason], own.text).toEqual([503, 'storeUnreadable']);
       expect(await api.app.store.headPosition()).toBe(before);
     } finally {
@@ -393,22 +398,16 @@ describe('given a Jinan request and its provider’s release under review, the r
 });
 
 describe('given a Jinan request waiting on its provider’s release, when a newer build beside this server rebuilds the read models (its inbox one version ahead, its waits of another shape)', () => {
-  let dir: string;
-  let cases: Awaited<ReturnType<typeof givenRequestAndReleases>>;
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'linked-release-newer-'));
-    cases = await givenRequestAndReleases(dir);
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const given = dataFolderWithCases();
 
   it('then the release, read from the store, is answered (200) without awaitedBy, which this build cannot read, never a 5xx; the inbox says an upgrade is needed', async () => {
-    const api = await openTestApi(dir, { now });
+    const api = await openTestApi(given.dir, { now });
     try {
       const provider = await api.token('provider', actors.provider.org);
-      expect((await send(api, cases.request, provider, 'MARK_OPENED', { datasetReleaseCaseId: cases.own })).status).toBe(200);
-      expect((await api.call('GET', `/v1/cases/${cases.own}`, { as: provider })).body.awaitedBy).toHaveLength(1);
+      expect((await send(api, given.cases.request, provider, 'MARK_OPENED', { datasetReleaseCaseId: given.cases.own })).status).toBe(200);
+      expect((await api.call('GET', `/v1/cases/${given.cases.own}`, { as: provider })).body.awaitedBy).toHaveLength(1);
       // What the newer build leaves while this server runs: its inbox at a version this build does not know, its tables of its own shape.
-      const db = new Database(join(dir, 'events.db'));
+      const db = new Database(join(given.dir, 'events.db'));
       try {
         db.exec('ALTER TABLE inbox_waits RENAME COLUMN linked_case_id TO linked_case');
         db.prepare("UPDATE projection_checkpoints SET version = version + 1 WHERE name = 'inbox'").run();
@@ -418,9 +417,9 @@ describe('given a Jinan request waiting on its provider’s release, when a newe
       const inbox = await api.call('GET', '/v1/inbox', { as: provider });
       expect([inbox.status, inbox.body.reason], inbox.text).toEqual([503, 'upgradeRequired']);
       for (const lang of ['zh', 'en']) {
-        const res = await api.call('GET', `/v1/cases/${cases.own}`, { as: provider, headers: { 'accept-language': lang } });
+        const res = await api.call('GET', `/v1/cases/${given.cases.own}`, { as: provider, headers: { 'accept-language': lang } });
         expect(res.status, res.text).toBe(200);
-        expect(res.body).toMatchObject({ id: cases.own, process: 'datasetRelease' });
+        expect(res.body).toMatchObject({ id: given.cases.own, process: 'datasetRelease' });
         expect(res.body.awaitedBy).toBeUndefined();
       }
     } finally {
