@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import type { AnyMachineSnapshot } from 'xstate';
 import type { z } from 'zod';
 import type { Clock } from '../infra/clock.js';
@@ -32,11 +33,27 @@ type AnyCommandSpec = CommandSpec<any>;
 export const SYSTEM_ACTOR: Actor = { sub: 'system', name: '系统', role: 'system', org: 'system' };
 
 /**
- * The form data the case cache may hold, in characters of JSON: 64 Mi. Ten thousand cases of common
- * forms (a few KB each) hold a fraction of it; without it, applicants starting cases with forms near
- * the 1 MiB body limit filled the 10,000 places with gigabytes, and the server ran out of memory.
+ * The least form data the case cache may hold, in characters of JSON: 64 Mi. Ten thousand cases of
+ * common forms (a few KB each) hold a fraction of it; without a bound, applicants starting cases with
+ * forms near the 1 MiB body limit filled the 10,000 places with gigabytes, and the server ran out of
+ * memory.
  */
 export const CACHE_CHARS = 64 * 1024 * 1024;
+
+/**
+ * The form data the case cache holds by default: a thirty-second of the heap's limit, in characters,
+ * and never less than `CACHE_CHARS` (128 Mi on a 4 GiB heap, Node's default here). A kept case costs
+ * about 1.2 bytes of heap a character (measured: 50 conditional applications of 1,000 usage reports
+ * each, 18.3 M characters, held 21.9 MB), so this is about 5% of the heap. A case let go costs its
+ * whole stream read and folded again at its next command (about 14 µs an event: 14 ms for one of
+ * 1,000 events), and cases taken in turn, more of them than the cache holds, are each let go before
+ * they come round again: with the fixed 64 Mi, bench:api's 200 cases passed it after ~800 events each,
+ * and a fifth paced trial's p99 read 50.9 s (the server folded ~1,000 events a command); with this
+ * default, 132.8 ms. A server given a larger heap (`--max-old-space-size`) keeps more.
+ */
+export function defaultCacheChars(heapLimitBytes: number = getHeapStatistics().heap_size_limit): number {
+  return Math.max(CACHE_CHARS, Math.floor(heapLimitBytes / 32));
+}
 
 /** What an event adds to a cached case, in characters: its data as JSON, and a little for the rest. */
 function cachedChars(event: RecordedEvent): number {
@@ -59,7 +76,7 @@ export interface EngineOptions {
   logger?: Logger;
   /** How many folded cases to keep (each costs one machine snapshot). */
   cacheSize?: number;
-  /** How much form data the folded cases kept may hold in all, in characters of JSON (CACHE_CHARS). */
+  /** How much form data the folded cases kept may hold in all, in characters of JSON (`defaultCacheChars`). */
   cacheChars?: number;
   /**
    * The process a case was recorded under elsewhere (the read models' case list), asked only for a
@@ -159,7 +176,7 @@ export class Engine {
   constructor(options: EngineOptions) {
     this.#o = options;
     this.#cacheSize = options.cacheSize ?? 10_000;
-    this.#cacheChars = options.cacheChars ?? CACHE_CHARS;
+    this.#cacheChars = options.cacheChars ?? defaultCacheChars();
   }
 
   get registry(): ProcessRegistry {

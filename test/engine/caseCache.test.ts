@@ -7,7 +7,7 @@
  * of common forms stay kept.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CACHE_CHARS, Engine } from '../../engine/engine.js';
+import { CACHE_CHARS, defaultCacheChars, Engine } from '../../engine/engine.js';
 import type { ReadStreamOptions } from '../../eventstore/types.js';
 import { Directory } from '../../directory/directory.js';
 import { actors, startInputs } from '../machines/examples.js';
@@ -35,8 +35,13 @@ function engineKeeping(cacheChars: number): { engine: Engine; wholeReads: () => 
 const objectionOf = (chars: number) => ({ ...startInputs.objection, evidence: Array.from({ length: Math.ceil(chars / 5000) }, (_, i) => `${i}：${'据'.repeat(4990)}`) });
 
 describe('the folded cases the engine keeps', () => {
-  it('keep 64 Mi characters of data by default', () => {
+  it('keep a thirty-second of the heap limit in characters of data by default, and never less than 64 Mi', () => {
     expect(CACHE_CHARS).toBe(64 * 1024 * 1024);
+    // Node's default heap on this kind of host (4,144 MiB): about 129.5 Mi characters.
+    expect(defaultCacheChars(4144 * 1024 * 1024)).toBe(Math.floor((4144 * 1024 * 1024) / 32));
+    expect(defaultCacheChars(8 * 1024 ** 3)).toBe(256 * 1024 * 1024);
+    // A small heap (a container's --max-old-space-size=1024) still keeps the floor.
+    expect(defaultCacheChars(1024 ** 3)).toBe(CACHE_CHARS);
   });
 
   it('given five cases of 100,000 characters each and room for 250,000, when the first is asked for, then it is read from the store again; the last is not', async () => {
