@@ -135,6 +135,17 @@ parentPort.on('message', () => {
 
 type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
 
+/**
+ * From an answer to a group, by any store of this process, until the work it resumed has run
+ * (`#answered`): appends requested meanwhile follow it (`PendingAppend.followsAnswer`). One mark for
+ * the process, not one a store: a writer appending one at a time to two stores in turn (a copy
+ * between files; bench:engine's engine and adapter) is as alone on the loop as one writing to one,
+ * yet each store's appends came after the other's answer, so per store none followed an answer and
+ * every flush made the thread pool's round trip (bench:engine: engine/raw 0.48–0.51; 0.57–0.58 with
+ * one mark). A server's requests still never carry it: they come in I/O callbacks, after it is off.
+ */
+const answering = { now: false };
+
 interface PendingAppend {
   stream: string;
   events: EventData[];
@@ -143,7 +154,7 @@ interface PendingAppend {
   reject(error: unknown): void;
   /** Its group's first pass failed after writing: it is appended in a savepoint of its own (see `#flush`). */
   careful?: boolean;
-  /** Requested by code the store's answer to an earlier append resumed (`#answering`): see `#whenDurable`. */
+  /** Requested by code the store's answer to an earlier append resumed (`answering`): see `#whenDurable`. */
   followsAnswer: boolean;
 }
 
@@ -490,8 +501,6 @@ export class SqliteEventStore implements EventStore {
   #unflushed: { from: number; answer: (error?: Error) => void }[] = [];
   /** The flush under way, if any, and the first position it covers. */
   #flushing: Promise<void> | undefined;
-  /** From an answer to a group until the work it resumed has run (`#answered`): appends requested meanwhile follow it. */
-  #answering = false;
   #flushingFrom: number | undefined;
   /** Set once a flush has failed: from then on every append is refused (see `LogNotFlushedError`)… */
   #flushFailure: LogNotFlushedError | undefined;
@@ -606,7 +615,7 @@ export class SqliteEventStore implements EventStore {
       return Promise.reject(error as Error);
     }
     return new Promise((resolve, reject) => {
-      if (this.#pending.push({ stream, events, expected, resolve, reject, followsAnswer: this.#answering }) === 1) setImmediate(() => this.#flush());
+      if (this.#pending.push({ stream, events, expected, resolve, reject, followsAnswer: answering.now }) === 1) setImmediate(() => this.#flush());
     });
   }
 
@@ -861,11 +870,11 @@ export class SqliteEventStore implements EventStore {
    * empty, before the next I/O callback (another request's) can append.
    */
   #answered(): void {
-    if (this.#answering) return;
-    this.#answering = true;
+    if (answering.now) return;
+    answering.now = true;
     queueMicrotask(() =>
       process.nextTick(() => {
-        this.#answering = false;
+        answering.now = false;
       }),
     );
   }

@@ -55,11 +55,14 @@ describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop
     return { first };
   };
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'eventstore-flush-'));
     flushes.length = 0;
     flushedHere.length = 0;
     failHere = undefined;
+    // The last test's last answer resumed the runner, and through it this test: a turn of the loop
+    // ends that, as a request coming in would (the mark is the process's, not a store's).
+    await turns(1);
   });
   afterEach(async () => {
     while (flushes.length > 0) finishFlush();
@@ -174,6 +177,24 @@ describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop
     expect(flushes).toHaveLength(0);
   });
 
+  it('given two stores written one at a time in turn (a copy from one file to another), when each append follows the other store\'s answer, then its flush too is made on this thread', async () => {
+    const a = store();
+    const b = store({ path: join(dir, 'copy.db') });
+    const stream = streamName();
+    const { first } = await answering(a, stream);
+    // Resumed by a's answer: b's append has nothing else sharing the loop either.
+    const copied = await first.then(() => b.appendToStream(stream, [event('A')], { expectedRevision: 'no_stream' }));
+    expect(copied).toMatchObject({ position: 1 });
+    expect(flushes).toHaveLength(0);
+    expect(flushedHere).toHaveLength(1);
+    expect(fstatSync(flushedHere[0]!).ino).toBe(statSync(join(dir, 'copy.db-wal')).ino);
+    // And back: a's next append follows b's answer.
+    await a.appendToStream(stream, [event('B')], { expectedRevision: 0 });
+    expect(flushedHere).toHaveLength(2);
+    expect(fstatSync(flushedHere[1]!).ino).toBe(statSync(join(dir, 'events.db-wal')).ino);
+    expect(flushes).toHaveLength(0);
+  });
+
   it('given an answered append, when the next comes from elsewhere (a later turn: another request) or two are waiting together, then their flush is off the loop as before', async () => {
     const s = store();
     const stream = streamName();
@@ -207,6 +228,8 @@ describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop
     expect(s.trouble).toMatchObject({ reason: 'storeNotFlushed' });
     await expect(s.appendToStream(stream, [event('C')], { expectedRevision: 1 })).rejects.toThrow(LogNotFlushedError);
 
+    // Another writer, in a later turn (right after s's refusal, its append would follow that answer too).
+    await turns(1);
     const other = store({ path: join(dir, 'other.db') });
     const a = other.appendToStream(stream, [event('A')], { expectedRevision: 'no_stream' });
     await turns();
