@@ -162,7 +162,7 @@ interface PendingAppend {
   reject(error: unknown): void;
   /** Its group's first pass failed after writing: it is appended in a savepoint of its own (see `#flush`). */
   careful?: boolean;
-  /** Requested by code the store's answer to an earlier append resumed (`answering`): see `#whenDurable`. */
+  /** Requested by code that an answer to an earlier append (this store's or another's: `answering`) resumed: see `#whenDurable`. */
   followsAnswer: boolean;
 }
 
@@ -848,7 +848,7 @@ export class SqliteEventStore implements EventStore {
       if (!error) this.#wakeSubscriptions();
     };
     if (this.#logToFlush === undefined) return answer();
-    // One append made by the code the last answer resumed, and nothing else waiting or being flushed:
+    // One append made by the code the last answer (of any store) resumed, and nothing else waiting or being flushed:
     // a writer appending one at a time, whose loop nothing else shares. The flush is made here, sparing
     // it the thread pool's round trip (bench:store, 2,000 appends after the log's first cycle: about
     // 100 of 250–300 µs each); appends that come from elsewhere (a server's requests) keep the loop free.
