@@ -91,13 +91,15 @@ export interface SqliteEventStoreOptions {
    */
   checkpoint?: 'background' | 'auto';
   /**
-   * Default 10 ms. The worker's pass flushes the database file (fsync) when it copied anything, and a
-   * flush of the log waits behind it on the disk: the less a pass has to copy, the shorter that wait.
-   * Measured on bench:store (one append at a time): every 100 ms, adapter/raw 0.56–0.66; every 25 ms,
-   * 0.66–0.68; every 10 ms, 0.67–0.74; every 500 or 2,000 ms, 0.49–0.55. Under bench:api's load (two
-   * runs of five paced trials each) the p99s read alike (10 ms: 7.6–104 ms; 100 ms: 27.7–178.5 ms) and
-   * the peak 4,394 and 4,551 commands/s against 4,718 and 4,897 at 100 ms, at most 7% less. An idle
-   * store's pass finds nothing to copy and flushes nothing.
+   * Default 10 ms. A pass that has something to copy first flushes the log, and one that reaches the
+   * log's end flushes the database file too and lets the next append start the log afresh (written
+   * over in place rather than grown); the store's own flushes of the log share the disk with those.
+   * Which of these weighs most was not isolated. Measured on bench:store (one append at a time):
+   * every 100 ms, adapter/raw 0.56–0.66; every 25 ms, 0.66–0.68; every 10 ms, 0.67–0.74; every 500 or
+   * 2,000 ms, 0.49–0.55. Under bench:api's load (two runs of five paced trials each) the p99s read
+   * alike (10 ms: 7.6–104 ms; 100 ms: 27.7–178.5 ms) and the peak 4,394 and 4,551 commands/s against
+   * 4,718 and 4,897 at 100 ms, at most 7% less. An idle store's pass finds nothing to copy and flushes
+   * nothing.
    */
   checkpointIntervalMs?: number;
   /**
