@@ -42,7 +42,7 @@ export const CACHE_CHARS = 64 * 1024 * 1024;
 
 /**
  * The form data the case cache holds by default: a thirty-second of the heap's limit, in characters,
- * and never less than `CACHE_CHARS` (128 Mi on a 4 GiB heap, Node's default here). A kept case costs
+ * and never less than `CACHE_CHARS` (about 130 Mi with Node's default heap here, 4,144 MiB). A kept case costs
  * about 1.2 bytes of heap a character (measured: 50 conditional applications of 1,000 usage reports
  * each, 18.3 M characters, held 21.9 MB), so this is about 5% of the heap. A case let go costs its
  * whole stream read and folded again at its next command (about 14 µs an event: 14 ms for one of

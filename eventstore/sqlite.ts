@@ -154,7 +154,7 @@ type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown 
  * every flush made the thread pool's round trip (bench:engine: engine/raw 0.48–0.51; 0.57–0.58 with
  * one mark). A server's requests still never carry it: they come in I/O callbacks, after it is off.
  */
-const answering = { now: false };
+let answering = false;
 
 interface PendingAppend {
   stream: string;
@@ -625,7 +625,7 @@ export class SqliteEventStore implements EventStore {
       return Promise.reject(error as Error);
     }
     return new Promise((resolve, reject) => {
-      if (this.#pending.push({ stream, events, expected, resolve, reject, followsAnswer: answering.now }) === 1) setImmediate(() => this.#flush());
+      if (this.#pending.push({ stream, events, expected, resolve, reject, followsAnswer: answering }) === 1) setImmediate(() => this.#flush());
     });
   }
 
@@ -880,11 +880,11 @@ export class SqliteEventStore implements EventStore {
    * empty, before the next I/O callback (another request's) can append.
    */
   #answered(): void {
-    if (answering.now) return;
-    answering.now = true;
+    if (answering) return;
+    answering = true;
     queueMicrotask(() =>
       process.nextTick(() => {
-        answering.now = false;
+        answering = false;
       }),
     );
   }
