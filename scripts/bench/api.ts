@@ -20,6 +20,12 @@
  * connections and counts each latency from the moment the request was due, so time spent waiting
  * for a connection or for a late timer counts too. autocannon's figure at `overallRate` is printed
  * beside it.
+ *
+ * Each paced trial also splits its latencies: from when a request was due to when it was written
+ * (queued in the client, all 16 connections busy) and from then to its answer (the server's own
+ * time, and the loopback's). When the second stays short and the first is long, the server answered
+ * each request quickly but fell behind for a while (a slow flush of the log, a collection) and the
+ * requests due meanwhile queued up behind it: that is a backlog draining, not slow commands.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
@@ -94,6 +100,10 @@ interface PacedResult {
   p99: number;
   max: number;
   failed: number;
+  /** p99 of the time from a request's due moment to its writing (waiting in the client for a connection). */
+  queuedP99: number;
+  /** p99 of the time from a request's writing to its answer. */
+  answerP99: number;
 }
 
 /**
@@ -113,11 +123,13 @@ function paced(url: string, ids: string[], token: string | undefined, body: stri
   const total = Math.max(1, Math.round(options.rate * options.seconds));
   const interval = 1000 / options.rate;
   const latencies: number[] = [];
+  const waited: number[] = [];
+  const answered: number[] = [];
   const due: number[] = [];
   const idle: Socket[] = [];
   const sockets: Socket[] = [];
-  /** When the request a connection is waiting on was due. */
-  const inFlight = new Map<Socket, number>();
+  /** When the request a connection is waiting on was due, and when it was written. */
+  const inFlight = new Map<Socket, { due: number; written: number }>();
   let failed = 0;
   let sent = 0;
   let done = 0;
@@ -127,15 +139,27 @@ function paced(url: string, ids: string[], token: string | undefined, body: stri
       if (++done < total) return;
       for (const socket of sockets) socket.destroy();
       const elapsed = performance.now() - start;
-      latencies.sort((a, b) => a - b);
-      const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.max(0, Math.ceil(q * latencies.length) - 1))] ?? 0;
-      resolve({ requests: total, rate: (latencies.length / elapsed) * 1000, p50: at(0.5), p99: at(0.99), max: latencies.at(-1) ?? 0, failed });
+      const at = (xs: number[], q: number) => {
+        xs.sort((a, b) => a - b);
+        return xs[Math.min(xs.length - 1, Math.max(0, Math.ceil(q * xs.length) - 1))] ?? 0;
+      };
+      const p99 = at(latencies, 0.99);
+      resolve({
+        requests: total,
+        rate: (latencies.length / elapsed) * 1000,
+        p50: at(latencies, 0.5),
+        p99,
+        max: latencies.at(-1) ?? 0,
+        failed,
+        queuedP99: at(waited, 0.99),
+        answerP99: at(answered, 0.99),
+      });
     };
     /** Gives the oldest due request to a free connection. */
     const dispatch = () => {
       while (due.length > 0 && idle.length > 0) {
         const socket = idle.pop()!;
-        inFlight.set(socket, due.shift()!);
+        inFlight.set(socket, { due: due.shift()!, written: performance.now() });
         socket.write(requests[sent++ % requests.length]!);
       }
     };
@@ -162,8 +186,13 @@ function paced(url: string, ids: string[], token: string | undefined, body: stri
           if (buffer.length < headEnd + 4 + length) return;
           buffer = buffer.subarray(headEnd + 4 + length);
           const status = Number(head.slice(9, 12));
-          if (status >= 200 && status < 300) latencies.push(performance.now() - inFlight.get(socket)!);
-          else failed++;
+          const request = inFlight.get(socket)!;
+          if (status >= 200 && status < 300) {
+            const now = performance.now();
+            latencies.push(now - request.due);
+            waited.push(request.written - request.due);
+            answered.push(now - request.written);
+          } else failed++;
           inFlight.delete(socket);
           idle.push(socket);
           dispatch();
@@ -239,16 +268,20 @@ try {
   const apiBurst = await load(`${base}/v1/cases/:id/commands`, ids, applicant, body, { connections: 16, overallRate: halfRate });
 
   const bad = apiPeak.non2xx + apiPeak.errors + apiTrials.reduce((n, t) => n + t.failed, 0) + apiBurst.non2xx + apiBurst.errors;
-  const rows = [
+  // Paced rows also split p99 (see the top): queued in the client, and from writing to answer.
+  const split = (t: PacedResult) => [t.queuedP99, t.answerP99] as const;
+  const rows: (readonly [string, number, number, number, number, (readonly [number, number])?])[] = [
     ['API commands, peak (32 conns)', apiPeak.requests.average, apiPeak.latency.p50, apiPeak.latency.p99, apiPeak.non2xx + apiPeak.errors],
     ['bare fastify + 1 insert, peak', barePeak.requests.average, barePeak.latency.p50, barePeak.latency.p99, barePeak.non2xx + barePeak.errors],
-    ...apiTrials.map((t, i) => [`API commands at half peak, paced (${halfRate}/s) #${i + 1}`, t.rate, t.p50, t.p99, t.failed] as const),
-    ...bareTrials.map((t, i) => [`bare route at the same rate, paced #${i + 1}`, t.rate, t.p50, t.p99, t.failed] as const),
+    ...apiTrials.map((t, i) => [`API commands at half peak, paced (${halfRate}/s) #${i + 1}`, t.rate, t.p50, t.p99, t.failed, split(t)] as const),
+    ...bareTrials.map((t, i) => [`bare route at the same rate, paced #${i + 1}`, t.rate, t.p50, t.p99, t.failed, split(t)] as const),
     [`API, autocannon overallRate ${halfRate}/s`, apiBurst.requests.average, apiBurst.latency.p50, apiBurst.latency.p99, apiBurst.non2xx + apiBurst.errors],
-  ] as const;
-  console.log(`\n${'run'.padEnd(46)}${'req/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'non-2xx'.padStart(10)}`);
-  for (const [name, rps, p50, p99, errors] of rows) {
-    console.log(`${name.padEnd(46)}${rps.toFixed(0).padStart(10)}${p50.toFixed(1).padStart(10)}${p99.toFixed(1).padStart(10)}${String(errors).padStart(10)}`);
+  ];
+  const columns = ['req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'p99 queued', 'p99 answer'];
+  console.log(`\n${'run'.padEnd(46)}${columns.map((c) => c.padStart(11)).join('')}`);
+  for (const [name, rps, p50, p99, errors, parts] of rows) {
+    const cells = [rps.toFixed(0), p50.toFixed(1), p99.toFixed(1), String(errors), ...(parts ? parts.map((ms) => ms.toFixed(1)) : ['–', '–'])];
+    console.log(`${name.padEnd(46)}${cells.map((c) => c.padStart(11)).join('')}`);
   }
   const ratio = Math.round((apiPeak.requests.average / barePeak.requests.average) * 100) / 100;
   const p99 = Number(apiHalf.p99.toFixed(1));
@@ -262,6 +295,9 @@ try {
       ratio,
       p99HalfPeakMs: p99,
       p99HalfPeakTrialsMs: apiTrials.map((t) => Number(t.p99.toFixed(1))),
+      // The same trials' p99 from writing a request to its answer, and of the wait for a connection before it.
+      p99HalfPeakAnswerTrialsMs: apiTrials.map((t) => Number(t.answerP99.toFixed(1))),
+      p99HalfPeakQueuedTrialsMs: apiTrials.map((t) => Number(t.queuedP99.toFixed(1))),
       bareP99HalfPeakMs: Number(bareHalf.p99.toFixed(1)),
       autocannonBurstP99Ms: apiBurst.latency.p99,
     }),
