@@ -22,8 +22,8 @@
  * beside it.
  *
  * Each paced trial also splits its latencies: from when a request was due to when it was written
- * (queued in the client, all 16 connections busy) and from then to its answer (the server's own
- * time, and the loopback's). When the second stays short and the first is long, the server answered
+ * (in the client: all 16 connections busy, or a late timer) and from then to its answer (the
+ * server's own time, and the loopback's). When the second stays short and the first is long, the server answered
  * each request quickly but fell behind for a while (a slow flush of the log, a collection) and the
  * requests due meanwhile queued up behind it: that is a backlog draining, not slow commands.
  */
@@ -100,7 +100,7 @@ interface PacedResult {
   p99: number;
   max: number;
   failed: number;
-  /** p99 of the time from a request's due moment to its writing (waiting in the client for a connection). */
+  /** p99 of the time from a request's due moment to its writing (in the client: waiting for a connection, or a late timer). */
   queuedP99: number;
   /** p99 of the time from a request's writing to its answer. */
   answerP99: number;
@@ -139,16 +139,13 @@ function paced(url: string, ids: string[], token: string | undefined, body: stri
       if (++done < total) return;
       for (const socket of sockets) socket.destroy();
       const elapsed = performance.now() - start;
-      const at = (xs: number[], q: number) => {
-        xs.sort((a, b) => a - b);
-        return xs[Math.min(xs.length - 1, Math.max(0, Math.ceil(q * xs.length) - 1))] ?? 0;
-      };
-      const p99 = at(latencies, 0.99);
+      for (const xs of [latencies, waited, answered]) xs.sort((a, b) => a - b);
+      const at = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
       resolve({
         requests: total,
         rate: (latencies.length / elapsed) * 1000,
         p50: at(latencies, 0.5),
-        p99,
+        p99: at(latencies, 0.99),
         max: latencies.at(-1) ?? 0,
         failed,
         queuedP99: at(waited, 0.99),
