@@ -66,6 +66,22 @@ export function jsonAnswer(description: DocText, component: string): DocResponse
   return { description, content: { 'application/json': ref(component) } };
 }
 
+/**
+ * The header an answer from the read models carries once it has waited for `minPosition`
+ * (`readModelsAt`, api/routes/work.ts): how far they had come. `when` says when the route sends it.
+ */
+export function readModelsPositionHeader(when: DocText = docText('请求带 minPosition 时给出', 'given when minPosition is asked')): NonNullable<DocResponse['headers']> {
+  return {
+    'X-Read-Models-Position': {
+      description: docText(
+        `读模型已到的日志位置（最多等待 2 秒之后）；${when}；小于 minPosition 即应答仍然滞后于它`,
+        `the log position the read models had reached (after waiting for them up to 2 seconds); ${englishOf(when)}; below minPosition, the answer is still behind it`,
+      ),
+      schema: { type: 'string', pattern: '^[0-9]+$' },
+    },
+  };
+}
+
 /** A text answer (CSV, NDJSON, Mermaid, BPMN, Prometheus). */
 export function textAnswer(description: DocText, ...mediaTypes: string[]): DocResponse {
   return { description, content: Object.fromEntries(mediaTypes.map((type) => [type, { type: 'string' }])) };

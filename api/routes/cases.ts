@@ -9,7 +9,7 @@ import { callerOf, type Caller } from '../auth.js';
 import { caseHistory, historyEntry } from '../../projections/audit.js';
 import { caughtUp, notAhead, readModelsAt } from './work.js';
 import { CaseQuery, CaseView, caseView, CommandBody, publishedView, CurrentQuery, HistoryEvent, MinPosition, registryFilters, StartBody, StartedCaseView, TaskView, wholeNumberQuery } from '../shape.js';
-import { COMMAND_COMPONENT, jsonAnswer, START_COMPONENT } from '../openapi.js';
+import { COMMAND_COMPONENT, jsonAnswer, readModelsPositionHeader, START_COMPONENT } from '../openapi.js';
 import { docText } from '../docText.js';
 import { cutEnd, verifyCase } from '../verifyCase.js';
 
@@ -174,10 +174,13 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       config: {
         openapi: {
           responses: {
-            200: jsonAnswer(
-              docText('调用方可以查看的案件，最新的在前；nextCursor 为下一页的游标，没有下一页时为 null', 'the cases the caller may see, newest first; nextCursor is the cursor of the next page, or null'),
-              'CaseListPage',
-            ),
+            200: {
+              ...jsonAnswer(
+                docText('调用方可以查看的案件，最新的在前；nextCursor 为下一页的游标，没有下一页时为 null', 'the cases the caller may see, newest first; nextCursor is the cursor of the next page, or null'),
+                'CaseListPage',
+              ),
+              headers: readModelsPositionHeader(),
+            },
           },
           problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE'],
           notes: {
@@ -208,7 +211,13 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       schema: { operationId: 'getCase', summary: docText('案件当前状态', 'A case now'), params: IdParams, querystring: CaseQuery, response: { 200: CaseView } },
       config: {
         openapi: {
-          responses: { 200: { description: docText('案件的当前状态，以及调用方当前可以发送的指令', 'the case now, with the commands the caller may send') } },
+          responses: {
+            200: {
+              description: docText('案件的当前状态，以及调用方当前可以发送的指令', 'the case now, with the commands the caller may send'),
+              // awaitedBy comes from the read models: waited for only where they follow the store (CaseQuery).
+              headers: readModelsPositionHeader(docText('仅在 EventStoreDB 模式下、请求带 minPosition 时给出（awaitedBy 来自读模型）', 'given only in EventStoreDB mode, when minPosition is asked (awaitedBy comes from the read models)')),
+            },
+          },
           problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'UNAVAILABLE'],
         },
       },

@@ -11,7 +11,7 @@ import { InvalidQueryError } from '../../projections/query.js';
 import { CLOCK_SKEW_MS } from '../../machines/kit.js';
 import { asCode, isIdNumber, regionCode } from '../../machines/schemas.js';
 import { MinPosition, registryFilters, wholeNumberQuery } from '../shape.js';
-import { jsonAnswer, ref, type RouteDocs } from '../openapi.js';
+import { jsonAnswer, readModelsPositionHeader, ref, type RouteDocs } from '../openapi.js';
 import { docText, englishOf, type DocText } from '../docText.js';
 
 const Instant = z.iso.datetime({ offset: true });
@@ -118,6 +118,7 @@ const reportDocs = (description: DocText, component: string): RouteDocs => ({
         `${englishOf(description)}; with format=csv, or without format when Accept prefers text/csv to JSON (Accept: text/csv), the same as CSV (UTF-8 with a byte-order mark, Chinese column headers), as an attachment; format wins over Accept, and any other Accept (application/xml included) is answered JSON; the answer carries Vary: Accept`,
       ),
       content: { 'application/json': ref(component), 'text/csv': { type: 'string' } },
+      headers: readModelsPositionHeader(),
     },
   },
   problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE'],
@@ -224,13 +225,16 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       config: {
         openapi: {
           responses: {
-            200: jsonAnswer(
-              docText(
-                '调用方的待办，最紧急的在前（没有期限的在最后：告知类，及开放主体自行安排的编制、修改）；nextCursor 为下一页的游标，没有下一页时为 null',
-                "the caller's open tasks, most urgent first (those with no deadline last: notices, and a provider's own drafting or revising); nextCursor is the cursor of the next page, or null",
+            200: {
+              ...jsonAnswer(
+                docText(
+                  '调用方的待办，最紧急的在前（没有期限的在最后：告知类，及开放主体自行安排的编制、修改）；nextCursor 为下一页的游标，没有下一页时为 null',
+                  "the caller's open tasks, most urgent first (those with no deadline last: notices, and a provider's own drafting or revising); nextCursor is the cursor of the next page, or null",
+                ),
+                'InboxPage',
               ),
-              'InboxPage',
-            ),
+              headers: readModelsPositionHeader(),
+            },
           },
           problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE'],
         },
@@ -394,6 +398,12 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
                 "every event accepted in [from, to) (by the at of its line) of the cases the caller may see, and every holiday notice loaded in it (caseId null, stream calendar-notices, not hash-chained, its revisions following on), streamed as NDJSON (an attachment; UTF-8, each line ended by LF, no header or trailer line) in log order (position rising): one event a line, a case event in the shape of GET /v1/cases/{id}/history events plus caseId, process, stream and its metadata as stored; an event the server could not read is a line with unreadable: true. metadata.hash is SHA-256 (lowercase hex) of the UTF-8 of the canonical JSON (JavaScript's JSON.stringify, keys sorted at every depth, no whitespace, non-ASCII characters as themselves) of {streamId: stream, revision, id, type, data, metadata without hash}; metadata.prevHash is the hash of the case's event before (64 zeros for the first). The format field by field and how to check it: docs/AUDIT_EXPORT.md in the source, with a reference in Python, docs/verify_export.py. No other event of the log is exported",
               ),
               content: { 'application/x-ndjson': { type: 'string' } },
+              headers: readModelsPositionHeader(
+                docText(
+                  '请求带 minPosition 时给出，本服务器正在保存的事件尚未进入读模型时亦给出',
+                  'given when minPosition is asked, and when events this server is storing were not in the read models yet',
+                ),
+              ),
             },
           },
           problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE'],

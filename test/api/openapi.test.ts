@@ -504,4 +504,39 @@ describe('GET /docs against the answers', () => {
       expect(sla).toEqual(JSON.parse(JSON.stringify(api.app.readModels.slaReport({ from: '2026-01-01T00:00:00Z', to: '2026-04-01T00:00:00Z', asOf: api.app.clock.now(), groupBy: groupBy as 'org' }))));
     }
   });
+
+  it('given minPosition, the answers from the read models carry X-Read-Models-Position, and /docs declares it on those answers and no others', async () => {
+    const started = await api.call('POST', '/v1/cases', { as: tokens.applicant, body: { process: 'objection', input: startInputs.objection } });
+    expect(started.status).toBe(201);
+    const at = started.body.position as number;
+    const period = 'from=2026-01-01T00:00:00Z&to=2030-01-01T00:00:00Z';
+    const reads: [string, string, string][] = [
+      ['get /v1/inbox', `/v1/inbox?minPosition=${at}`, 'provider'],
+      ['get /v1/cases', `/v1/cases?minPosition=${at}`, 'applicant'],
+      ['get /v1/reports/overdue', `/v1/reports/overdue?minPosition=${at}`, 'admin'],
+      ['get /v1/reports/sla', `/v1/reports/sla?${period}&minPosition=${at}`, 'admin'],
+      ['get /v1/audit/export', `/v1/audit/export?${period}&minPosition=${at}`, 'admin'],
+      // From the store itself: nothing to wait for (the case's own view waits only where read models follow the store).
+      ['get /v1/cases/{id}', `/v1/cases/${started.body.id}?minPosition=${at}`, 'applicant'],
+      ['get /v1/cases/{id}/history', `/v1/cases/${started.body.id}/history?minPosition=${at}`, 'applicant'],
+      ['get /v1/processes', `/v1/processes?minPosition=${at}`, 'applicant'],
+    ];
+    const carried: string[] = [];
+    for (const [route, url, as] of reads) {
+      const res = await api.call('GET', url, { as: tokens[as] });
+      expect(res.status, `${url} ${res.text.slice(0, 200)}`).toBe(200);
+      const header = res.headers['x-read-models-position'];
+      if (header === undefined) continue;
+      carried.push(route);
+      expect(Number(header), url).toBeGreaterThanOrEqual(at);
+    }
+    expect(carried).toEqual(reads.slice(0, 5).map(([route]) => route));
+    // Declared where it is sent: those five, and the case's view, which sends it with EventStoreDB (CaseQuery).
+    const declaring = operations()
+      .filter(([, op]) => op.responses['200']?.headers?.['X-Read-Models-Position'])
+      .map(([name]) => name)
+      .sort();
+    expect(declaring).toEqual([...carried, 'get /v1/cases/{id}'].sort());
+    expect(doc.paths['/v1/cases/{id}'].get.responses['200'].headers['X-Read-Models-Position'].description).toContain('仅在 EventStoreDB 模式下');
+  });
 });
