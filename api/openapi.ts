@@ -61,9 +61,9 @@ export const PROBLEM_COMPONENT = 'Problem';
 export const START_COMPONENT = 'StartCaseRequest';
 export const COMMAND_COMPONENT = 'CommandRequest';
 
-/** A JSON answer of a component. */
-export function jsonAnswer(description: DocText, component: string): DocResponse {
-  return { description, content: { 'application/json': ref(component) } };
+/** A JSON answer of a component, with the headers it carries if any. */
+export function jsonAnswer(description: DocText, component: string, headers?: DocResponse['headers']): DocResponse {
+  return { description, content: { 'application/json': ref(component) }, ...(headers ? { headers } : {}) };
 }
 
 /**

@@ -174,13 +174,11 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       config: {
         openapi: {
           responses: {
-            200: {
-              ...jsonAnswer(
-                docText('调用方可以查看的案件，最新的在前；nextCursor 为下一页的游标，没有下一页时为 null', 'the cases the caller may see, newest first; nextCursor is the cursor of the next page, or null'),
-                'CaseListPage',
-              ),
-              headers: readModelsPositionHeader(),
-            },
+            200: jsonAnswer(
+              docText('调用方可以查看的案件，最新的在前；nextCursor 为下一页的游标，没有下一页时为 null', 'the cases the caller may see, newest first; nextCursor is the cursor of the next page, or null'),
+              'CaseListPage',
+              readModelsPositionHeader(),
+            ),
           },
           problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE'],
           notes: {

@@ -225,16 +225,14 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       config: {
         openapi: {
           responses: {
-            200: {
-              ...jsonAnswer(
-                docText(
-                  '调用方的待办，最紧急的在前（没有期限的在最后：告知类，及开放主体自行安排的编制、修改）；nextCursor 为下一页的游标，没有下一页时为 null',
-                  "the caller's open tasks, most urgent first (those with no deadline last: notices, and a provider's own drafting or revising); nextCursor is the cursor of the next page, or null",
-                ),
-                'InboxPage',
+            200: jsonAnswer(
+              docText(
+                '调用方的待办，最紧急的在前（没有期限的在最后：告知类，及开放主体自行安排的编制、修改）；nextCursor 为下一页的游标，没有下一页时为 null',
+                "the caller's open tasks, most urgent first (those with no deadline last: notices, and a provider's own drafting or revising); nextCursor is the cursor of the next page, or null",
               ),
-              headers: readModelsPositionHeader(),
-            },
+              'InboxPage',
+              readModelsPositionHeader(),
+            ),
           },
           problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE'],
         },
