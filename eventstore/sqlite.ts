@@ -687,16 +687,6 @@ export class SqliteEventStore implements EventStore {
       for (const p of group) p.reject(this.#flushFailure);
       return;
     }
-    // The first position this commit may write (another process may write first: then later ones).
-    let from = 0;
-    try {
-      if (this.#logToFlush !== undefined) from = (this.#head.get() ?? 0) + 1;
-    } catch (error) {
-      // The file cannot be read: nothing is committed, as when the commit itself fails.
-      this.#endLockWait();
-      for (const p of group) p.reject(error);
-      return;
-    }
     let begun: boolean;
     try {
       begun = this.#begin(group);
@@ -705,6 +695,20 @@ export class SqliteEventStore implements EventStore {
       return;
     }
     if (!begun) return;
+    // The first position this commit writes, read under its write lock.
+    let from = 0;
+    try {
+      if (this.#logToFlush !== undefined) from = (this.#head.get() ?? 0) + 1;
+    } catch (error) {
+      // The file cannot be read: nothing is committed, as when the commit itself fails.
+      try {
+        if (this.database.inTransaction) this.database.exec('ROLLBACK');
+      } catch {
+        // The first error is the one to tell.
+      }
+      for (const p of group) p.reject(error);
+      return;
+    }
     const outcomes: Outcome[] = [];
     if (!group.some((p) => p.careful)) {
       // The first pass: every append straight in the group's transaction, no savepoint. A savepoint

@@ -287,15 +287,25 @@ describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop
     finishFlush();
     await first;
     const failure = Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_READ' });
-    // The next statement read is the commit's first: the store's max(position).
-    const spy = vi.spyOn(Object.getPrototypeOf(s.database.prepare('SELECT 1')) as Database.Statement, 'get').mockImplementationOnce(() => {
-      throw failure;
+    // The commit's first position (the store's max(position)), read once its transaction has begun.
+    const statement = Object.getPrototypeOf(s.database.prepare('SELECT 1')) as Database.Statement;
+    const get = statement.get;
+    let failed = 0;
+    const spy = vi.spyOn(statement, 'get').mockImplementation(function (this: Database.Statement, ...args: unknown[]) {
+      if (this.source.includes('max(position)') && failed++ === 0) {
+        expect(s.database.inTransaction).toBe(true);
+        throw failure;
+      }
+      return get.apply(this, args);
     });
     try {
       await expect(s.appendToStream(streamName(), [event('B')], { expectedRevision: 'no_stream' })).rejects.toBe(failure);
     } finally {
       spy.mockRestore();
     }
+    expect(failed).toBe(1);
+    // Rolled back: the next append begins its own transaction.
+    expect(s.database.inTransaction).toBe(false);
     expect(await s.headPosition()).toBe(1);
     const next = s.appendToStream(streamName(), [event('C')], { expectedRevision: 'no_stream' });
     await turns();
