@@ -15,8 +15,9 @@
  * latest at 10,000 pages (`checkpointRestartPages`): its log read 4.8–9.2 MiB after 900–1,950
  * appends here. Until then a flush of the adapter's log that lengthens the file also writes the
  * file's new size. With a fixed warm-up of 300 appends, the measured appends fell partly in that
- * first growth of a new store's log, and the ratio read 0.68–0.73 in eight runs of one day; with
- * this warm-up, 0.73–0.76 in five runs of the same hour (0.75–0.77 with 3,000 fixed).
+ * first growth of a new store's log: the ratio read 0.68–0.73 in eight runs of one day (median
+ * 0.70); with this warm-up, 0.68–0.78 in seventeen runs of the same day (median 0.75, one under
+ * 0.70), and 0.75–0.77 with a fixed 3,000.
  *
  * The last line of stdout is one JSON object:
  * {"name":"store-appends","value":<adapter appends/s>,"unit":"appends/s","baseline":<raw appends/s>,"ratio":<value/baseline>}
