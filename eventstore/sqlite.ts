@@ -574,7 +574,9 @@ export class SqliteEventStore implements EventStore {
       // WAL mode made the log file; the descriptor is kept until close (a failure to open it later would fail a flush).
       if (this.#logToFlush !== undefined) {
         this.#logFd = openSync(this.#logToFlush, 'r');
-        this.#logFdName = descriptorName(this.#logFd);
+        // Unless it is gone already: that name would then read the same at every flush.
+        const name = descriptorName(this.#logFd);
+        this.#logFdName = name?.endsWith(' (deleted)') ? undefined : name;
       }
     } catch (error) {
       db.close();
