@@ -116,17 +116,19 @@ async function main(): Promise<void> {
     if (!promisesAsStore(raw, store)) throw new Error('raw and adapter pragmas differ');
 
     // Warm-up: JIT, statement caches, and both logs grown to their working size (see the top).
-    const logSizes = () => [rawFile, adapterFile].map((file) => statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0).join(' ');
+    const logSizes = () => [rawFile, adapterFile].map((file) => statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0);
     let warmup = 0;
-    let stableSince = { at: 0, sizes: logSizes() };
-    while (warmup < WARMUP_MAX && (warmup < WARMUP_MIN || warmup - stableSince.at < WARMUP_STABLE)) {
+    /** The append after which a log last grew. */
+    let grewAt = 0;
+    let last = String(logSizes());
+    while (warmup < WARMUP_MAX && (warmup < WARMUP_MIN || warmup - grewAt < WARMUP_STABLE)) {
       const p = rows[warmup++]!;
       rawAppend.immediate(p);
       await adapterAppend(p);
-      const sizes = logSizes();
-      if (sizes !== stableSince.sizes) stableSince = { at: warmup, sizes };
+      const sizes = String(logSizes());
+      if (sizes !== last) [grewAt, last] = [warmup, sizes];
     }
-    const logsGrown = warmup - stableSince.at >= WARMUP_STABLE;
+    const logsSettled = warmup - grewAt >= WARMUP_STABLE;
 
     // Appends alternate one by one (and which side goes first alternates), so drift in fsync
     // latency from other processes on the disk falls on both sides alike.
@@ -223,7 +225,7 @@ async function main(): Promise<void> {
     }
 
     const ratio = round(adapterAppends / rawAppends, 2);
-    console.log(`SQLite store benchmark — WAL, synchronous=FULL, ${appended} single-event appends per side over ${STREAMS} streams, interleaved one by one, after ${warmup} warm-up appends${logsGrown ? ` (both logs at their working size: ${logSizes().split(' ').map((b) => `${(Number(b) / 2 ** 20).toFixed(1)} MiB`).join(' raw, ')} adapter)` : ` (a log still growing after ${WARMUP_MAX}: the appends measured grow it too)`}`);
+    console.log(`SQLite store benchmark — WAL, synchronous=FULL, ${appended} single-event appends per side over ${STREAMS} streams, interleaved one by one, after ${warmup} warm-up appends${logsSettled ? ` (both logs at their working size: raw ${logSizes().map((bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`).join(', adapter ')})` : ` (a log still growing after ${WARMUP_MAX}: the appends measured grow it too)`}`);
     console.table([
       { measure: 'appends/s (1 event, own transaction)', raw: round(rawAppends), adapter: round(adapterAppends), 'adapter/raw': ratio },
       {
