@@ -26,6 +26,14 @@
  * server's own time, and the loopback's). When the second stays short and the first is long, the server answered
  * each request quickly but fell behind for a while (a slow flush of the log, a collection) and the
  * requests due meanwhile queued up behind it: that is a backlog draining, not slow commands.
+ *
+ * Around each paced API trial (not inside it) the bench reads the server's own GET /metrics, and
+ * prints what the server went through: its full (mark-compact) collections, the longest its thread
+ * was held (prom-client's loop-delay monitor, reset at each scrape) and its CPU (all its threads).
+ * With a timeline of every request beside the server's collections, each of the five backlogs of
+ * 35 ms and more in one run had a full collection in it (pauses of 7–15 ms); a run whose server
+ * made none (its old generation set to start at 1 GiB) read 13.5, 13.8 and 16.1 ms, the next such
+ * run, at a higher rate, 27.8, 27.7 and 40.4 ms: a cause of bad trials, not the only one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
@@ -85,6 +93,50 @@ function load(url: string, ids: string[], token: string | undefined, body: strin
       },
     ],
   });
+}
+
+/** What the API server's own GET /metrics (prom-client's default metrics) tells of it at one moment. */
+interface ServerReading {
+  at: number;
+  cpuSeconds: number;
+  fullGcs: number;
+  fullGcSeconds: number;
+  /** The longest event-loop delay since the last scrape (prom-client resets its monitor at each). */
+  loopDelayMaxSeconds: number;
+}
+
+/** Reads the server's metrics: between two readings, its full collections, CPU and longest loop delay. */
+async function readServer(base: string): Promise<ServerReading> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const value = (line: string) => {
+    const found = text.split('\n').find((l) => l.startsWith(`${line} `));
+    if (found === undefined) throw new Error(`GET /metrics has no ${line}`);
+    return Number(found.slice(line.length + 1));
+  };
+  return {
+    at: performance.now(),
+    cpuSeconds: value('process_cpu_seconds_total'),
+    fullGcs: value('nodejs_gc_duration_seconds_count{kind="major"}'),
+    fullGcSeconds: value('nodejs_gc_duration_seconds_sum{kind="major"}'),
+    loopDelayMaxSeconds: value('nodejs_eventloop_lag_max_seconds'),
+  };
+}
+
+/** The server during one trial: its full (mark-compact) collections, their pauses in all, its CPU (of one core, all its threads) and its longest loop delay. */
+interface ServerDuring {
+  fullGcs: number;
+  fullGcMs: number;
+  cpuPercent: number;
+  loopDelayMaxMs: number;
+}
+
+function during(before: ServerReading, after: ServerReading): ServerDuring {
+  return {
+    fullGcs: after.fullGcs - before.fullGcs,
+    fullGcMs: (after.fullGcSeconds - before.fullGcSeconds) * 1000,
+    cpuPercent: ((after.cpuSeconds - before.cpuSeconds) * 1000 * 100) / (after.at - before.at),
+    loopDelayMaxMs: after.loopDelayMaxSeconds * 1000,
+  };
 }
 
 /** The trial whose p99 is the median. */
@@ -253,8 +305,12 @@ try {
   // the median p99 of each stands for its server rather than for the moment it ran.
   const apiTrials: PacedResult[] = [];
   const bareTrials: PacedResult[] = [];
+  /** The API server during each of its trials, from its own /metrics read before and after (outside the trial). */
+  const apiServer: ServerDuring[] = [];
   for (let trial = 0; trial < TRIALS; trial++) {
+    const before = await readServer(base);
     apiTrials.push(await paced(`${base}/v1/cases/:id/commands`, ids, applicant, body, { rate: halfRate, connections: 16, seconds: SECONDS }));
+    apiServer.push(during(before, await readServer(base)));
     // For context: the bare route's latency at the same rate shows what the host and the disk's fsync alone cost.
     bareTrials.push(await paced(`http://127.0.0.1:${BARE_PORT}/bare/:id`, ids, undefined, body, { rate: halfRate, connections: 16, seconds: SECONDS }));
     process.stderr.write(`  trial ${trial + 1}/${TRIALS}: p99 API ${apiTrials[trial]!.p99.toFixed(1)} ms, bare ${bareTrials[trial]!.p99.toFixed(1)} ms\n`);
@@ -280,6 +336,13 @@ try {
     const cells = [rps.toFixed(0), p50.toFixed(1), p99.toFixed(1), String(errors), ...(parts ? parts.map((ms) => ms.toFixed(1)) : ['–', '–'])];
     console.log(`${name.padEnd(46)}${cells.map((c) => c.padStart(11)).join('')}`);
   }
+  // A trial's stalls named: a full collection pauses the server (and its concurrent marking takes a
+  // core); the loop delay is the longest the server's thread was held; CPU counts all its threads.
+  console.log(`\n${'the API server in its paced trials'.padEnd(46)}${['full GCs', 'their ms', 'max delay', 'CPU %'].map((c) => c.padStart(11)).join('')}`);
+  for (const [i, d] of apiServer.entries()) {
+    const cells = [String(d.fullGcs), d.fullGcMs.toFixed(1), d.loopDelayMaxMs.toFixed(1), d.cpuPercent.toFixed(0)];
+    console.log(`${`#${i + 1} (p99 ${apiTrials[i]!.p99.toFixed(1)} ms)`.padEnd(46)}${cells.map((c) => c.padStart(11)).join('')}`);
+  }
   const ratio = Math.round((apiPeak.requests.average / barePeak.requests.average) * 100) / 100;
   const p99 = Number(apiHalf.p99.toFixed(1));
   console.log(`\nAPI/bare = ${ratio} (target ≥ 0.5); p99 at half peak, paced = ${p99} ms, the median of ${TRIALS} trials (target ≤ 20 ms; the bare route's: ${bareHalf.p99.toFixed(1)} ms)${bad ? `; ${bad} failed requests` : ''}`);
@@ -295,6 +358,10 @@ try {
       // The same trials' p99 from writing a request to its answer, and of the wait for a connection before it.
       p99HalfPeakAnswerTrialsMs: apiTrials.map((t) => Number(t.answerP99.toFixed(1))),
       p99HalfPeakQueuedTrialsMs: apiTrials.map((t) => Number(t.queuedP99.toFixed(1))),
+      // The server in the same trials: its full collections, its longest loop delay, its CPU (% of one core).
+      fullGcsHalfPeakTrials: apiServer.map((d) => d.fullGcs),
+      loopDelayMaxHalfPeakTrialsMs: apiServer.map((d) => Number(d.loopDelayMaxMs.toFixed(1))),
+      serverCpuHalfPeakTrialsPercent: apiServer.map((d) => Math.round(d.cpuPercent)),
       bareP99HalfPeakMs: Number(bareHalf.p99.toFixed(1)),
       autocannonBurstP99Ms: apiBurst.latency.p99,
     }),
