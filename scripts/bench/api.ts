@@ -108,16 +108,18 @@ interface ServerReading {
 /** Reads the server's metrics: between two readings, its full collections, CPU and longest loop delay. */
 async function readServer(base: string): Promise<ServerReading> {
   const text = await (await fetch(`${base}/metrics`)).text();
-  const value = (line: string) => {
+  /** A sample's value; `whenAbsent` for a labelled series not begun yet (no full collection so far), else absent is an error. */
+  const value = (line: string, whenAbsent?: number) => {
     const found = text.split('\n').find((l) => l.startsWith(`${line} `));
-    if (found === undefined) throw new Error(`GET /metrics has no ${line}`);
-    return Number(found.slice(line.length + 1));
+    if (found !== undefined) return Number(found.slice(line.length + 1));
+    if (whenAbsent === undefined) throw new Error(`GET /metrics has no ${line}`);
+    return whenAbsent;
   };
   return {
     at: performance.now(),
     cpuSeconds: value('process_cpu_seconds_total'),
-    fullGcs: value('nodejs_gc_duration_seconds_count{kind="major"}'),
-    fullGcSeconds: value('nodejs_gc_duration_seconds_sum{kind="major"}'),
+    fullGcs: value('nodejs_gc_duration_seconds_count{kind="major"}', 0),
+    fullGcSeconds: value('nodejs_gc_duration_seconds_sum{kind="major"}', 0),
     loopDelayMaxSeconds: value('nodejs_eventloop_lag_max_seconds'),
   };
 }
