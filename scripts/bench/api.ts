@@ -31,9 +31,11 @@
  * prints what the server went through: its full (mark-compact) collections, the longest its thread
  * was held (prom-client's loop-delay monitor, reset at each scrape) and its CPU (all its threads).
  * With a timeline of every request beside the server's collections, each of the five backlogs of
- * 35 ms and more in one run had a full collection in it (pauses of 7–15 ms); a run whose server
- * made none (its old generation set to start at 1 GiB) read 13.5, 13.8 and 16.1 ms, the next such
- * run, at a higher rate, 27.8, 27.7 and 40.4 ms: a cause of bad trials, not the only one.
+ * 35 ms and more in one run had a full collection in it (pauses of 7–15 ms), and in another run
+ * trials with 2, 1 and 0 read 62.3, 56.2 and 11.2 ms. Not the only cause: a server whose old
+ * generation was set to start at 1 GiB made none in the two runs where that was watched, whose
+ * trials read 13.5, 13.8, 16.1 ms and 71.6, 67.7, 11.8 ms; the two bad ones with the server at 97
+ * and 100% of a core (all its threads; 90% in the good one) and its thread never held over 23 ms.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
