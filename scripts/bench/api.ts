@@ -334,18 +334,18 @@ try {
     ...bareTrials.map((t, i) => [`bare route at the same rate, paced #${i + 1}`, t.rate, t.p50, t.p99, t.failed, split(t)] as const),
     [`API, autocannon overallRate ${halfRate}/s`, apiBurst.requests.average, apiBurst.latency.p50, apiBurst.latency.p99, apiBurst.non2xx + apiBurst.errors],
   ];
-  const columns = ['req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'p99 queued', 'p99 answer'];
-  console.log(`\n${'run'.padEnd(46)}${columns.map((c) => c.padStart(11)).join('')}`);
+  const line = (name: string, cells: readonly string[]) => console.log(`${name.padEnd(46)}${cells.map((c) => c.padStart(11)).join('')}`);
+  console.log('');
+  line('run', ['req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'p99 queued', 'p99 answer']);
   for (const [name, rps, p50, p99, errors, parts] of rows) {
-    const cells = [rps.toFixed(0), p50.toFixed(1), p99.toFixed(1), String(errors), ...(parts ? parts.map((ms) => ms.toFixed(1)) : ['–', '–'])];
-    console.log(`${name.padEnd(46)}${cells.map((c) => c.padStart(11)).join('')}`);
+    line(name, [rps.toFixed(0), p50.toFixed(1), p99.toFixed(1), String(errors), ...(parts ? parts.map((ms) => ms.toFixed(1)) : ['–', '–'])]);
   }
-  // A trial's stalls named: a full collection pauses the server (and its concurrent marking takes a
-  // core); the loop delay is the longest the server's thread was held; CPU counts all its threads.
-  console.log(`\n${'the API server in its paced trials'.padEnd(46)}${['full GCs', 'their ms', 'max delay', 'CPU %'].map((c) => c.padStart(11)).join('')}`);
+  // A trial's stalls named: a full collection pauses the server (its marking runs beside it on
+  // another thread); the loop delay is the longest the server's thread was held; CPU counts all its threads.
+  console.log('');
+  line('the API server in its paced trials', ['full GCs', 'their ms', 'max delay', 'CPU %']);
   for (const [i, d] of apiServer.entries()) {
-    const cells = [String(d.fullGcs), d.fullGcMs.toFixed(1), d.loopDelayMaxMs.toFixed(1), d.cpuPercent.toFixed(0)];
-    console.log(`${`#${i + 1} (p99 ${apiTrials[i]!.p99.toFixed(1)} ms)`.padEnd(46)}${cells.map((c) => c.padStart(11)).join('')}`);
+    line(`#${i + 1} (p99 ${apiTrials[i]!.p99.toFixed(1)} ms)`, [String(d.fullGcs), d.fullGcMs.toFixed(1), d.loopDelayMaxMs.toFixed(1), d.cpuPercent.toFixed(0)]);
   }
   const ratio = Math.round((apiPeak.requests.average / barePeak.requests.average) * 100) / 100;
   const p99 = Number(apiHalf.p99.toFixed(1));
