@@ -159,7 +159,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const logger = overrides.logger ?? createLogger();
   const store =
     overrides.store ??
-    (await openStore({ store: config.store, dataDir: config.dataDir, synchronous: config.sqliteSynchronous, now: () => clock.now() }));
+    (await openStore({
+      store: config.store,
+      dataDir: config.dataDir,
+      synchronous: config.sqliteSynchronous,
+      now: () => clock.now(),
+      // Nothing is lost, but commits stall now and then from here on: said once, for the operator.
+      onCheckpointerFailed: (err) =>
+        logger.warn({ err }, '事件库的后台检查点线程已停止：改由 SQLite 在提交时自行检查点，此后提交偶有停顿，数据不受影响；重启服务可恢复'),
+    }));
   if (testClock && testClock !== overrides.clock) await notBeforeStored(testClock, store, logger);
   const directory = Directory.load(config.orgsPath);
   const registry = overrides.registry ?? defaultRegistry;

@@ -11,6 +11,8 @@ export interface StoreSpec {
   synchronous?: SqliteSynchronous;
   /** Stamps the SQLite store's `created` bookkeeping (EventStoreDB stamps its own): the caller's clock. */
   now: () => Date;
+  /** The SQLite store's background checkpointer failed (`SqliteEventStoreOptions.onCheckpointerFailed`). */
+  onCheckpointerFailed?: (error: unknown) => void;
 }
 
 /**
@@ -24,6 +26,7 @@ export async function openStore(spec: StoreSpec): Promise<EventStore> {
       path: join(spec.dataDir, 'events.db'),
       ...(spec.synchronous ? { synchronous: spec.synchronous } : {}),
       now: spec.now,
+      ...(spec.onCheckpointerFailed ? { onCheckpointerFailed: spec.onCheckpointerFailed } : {}),
     });
   }
   if (spec.store.startsWith('esdb')) {

@@ -20,6 +20,7 @@
 import { closeSync, fdatasync, fdatasyncSync, fstatSync, openSync, readlinkSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve as resolvePath } from 'node:path';
+import { inspect } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import {
@@ -107,6 +108,13 @@ export interface SqliteEventStoreOptions {
    * (`journal_size_limit`): a log that grew past it while a reader held it is cut back when it restarts.
    */
   checkpointRestartPages?: number;
+  /**
+   * Told once if the background checkpointer cannot start or stops before the store closes (its
+   * worker failed: an I/O error on the file, say). Appends go on with SQLite's own checkpoints (see
+   * `checkpoint: 'auto'`), each inside a commit that stalls this thread for the copy, until a restart:
+   * worth a warning, since nothing else says so.
+   */
+  onCheckpointerFailed?: (error: unknown) => void;
 }
 
 /**
@@ -582,7 +590,9 @@ export class SqliteEventStore implements EventStore {
       db.close();
       throw error;
     }
-    if ((options.checkpoint ?? 'background') === 'background' && !db.memory) this.#startCheckpointer(sqliteSynchronous, options.checkpointIntervalMs ?? 10, options.checkpointRestartPages ?? 10_000);
+    if ((options.checkpoint ?? 'background') === 'background' && !db.memory) {
+      this.#startCheckpointer(sqliteSynchronous, options.checkpointIntervalMs ?? 10, options.checkpointRestartPages ?? 10_000, options.onCheckpointerFailed);
+    }
 
     this.#lastRevision = db.prepare<[string], number | null>('SELECT max(revision) FROM events WHERE stream_id = ?').pluck();
     this.#insert = db.prepare('INSERT INTO events (stream_id, revision, id, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)');
@@ -1101,8 +1111,8 @@ export class SqliteEventStore implements EventStore {
     this.database.close();
   }
 
-  /** Adds a background checkpointer; if it cannot start or fails, SQLite's own checkpoints carry on alone. */
-  #startCheckpointer(synchronous: SqliteSynchronous, intervalMs: number, restartPages: number): void {
+  /** Adds a background checkpointer; if it cannot start or fails, SQLite's own checkpoints carry on alone, and `onFailed` is told. */
+  #startCheckpointer(synchronous: SqliteSynchronous, intervalMs: number, restartPages: number, onFailed?: (error: unknown) => void): void {
     try {
       const worker = new Worker(CHECKPOINTER, {
         eval: true,
@@ -1110,20 +1120,27 @@ export class SqliteEventStore implements EventStore {
       });
       worker.unref();
       worker.on('message', () => this.#finishCheckpoint());
-      worker.on('exit', () => {
+      let failure: unknown;
+      worker.on('exit', (code) => {
         if (this.#checkpointer !== worker) return;
         this.#checkpointer = undefined;
         if (this.database.open) this.database.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT}`);
+        // A worker's error comes across as a clone: a SqliteError as no more than { code: 'SQLITE_CANTOPEN' }.
+        const reason = failure === undefined ? `exit code ${code}` : inspect(failure, { breakLength: Infinity });
+        onFailed?.(failure instanceof Error ? failure : new Error(`the background checkpointer stopped: ${reason}`, { cause: failure }));
       });
       // An error ends the worker ('exit' follows); appends go on with SQLite's own checkpoints.
-      worker.on('error', () => undefined);
+      worker.on('error', (error) => {
+        failure = error;
+      });
       this.#checkpointer = worker;
       // SQLite's own checkpoint inside a commit stays, further off, for a worker that falls behind.
       this.database.pragma(`wal_autocheckpoint = ${4 * restartPages}`);
       // A log that grew past the threshold (another connection's reader held it) is cut back on disk when it restarts.
       this.database.pragma(`journal_size_limit = ${restartPages * (this.database.pragma('page_size', { simple: true }) as number)}`);
-    } catch {
+    } catch (error) {
       this.#checkpointer = undefined;
+      onFailed?.(error);
     }
   }
 

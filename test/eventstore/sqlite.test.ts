@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,6 +143,29 @@ describe('SqliteEventStore', () => {
     // 40 ticks of the checkpointer with nothing appended.
     await new Promise((r) => setTimeout(r, 200));
     expect(checkpoints).toHaveLength(1);
+  });
+
+  it('given a background checkpointer that cannot open the file (renamed before its worker starts), then onCheckpointerFailed is told once and appends go on under SQLite\'s own checkpoints; given a store closed as usual, then it is told nothing', async () => {
+    const failures: unknown[] = [];
+    // As the server opens it (openStore passes the callback on).
+    const s = (await openStore({ store: 'sqlite', dataDir: dir, now: systemClock.now, onCheckpointerFailed: (error) => failures.push(error) })) as SqliteEventStore;
+    open.push(s);
+    renameSync(join(dir, 'events.db'), join(dir, 'moved.db'));
+    await until(() => failures.length > 0, 5000, 'the checkpointer to fail');
+    expect(failures[0]).toBeInstanceOf(Error);
+    expect(String(failures[0])).toMatch(/the background checkpointer stopped: .*SQLITE_CANTOPEN/);
+    expect(s.database.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    await s.appendToStream(streamName(), [event()]);
+    expect(await s.headPosition()).toBe(1);
+
+    const quietFile = join(dir, 'quiet.db');
+    const quiet = new SqliteEventStore({ path: quietFile, now: systemClock.now, onCheckpointerFailed: (error) => failures.push(error) });
+    open.push(quiet);
+    const before = statSync(quietFile).size;
+    await quiet.appendToStream(streamName(), [event('First', { text: 'x'.repeat(8000) })]);
+    await until(() => statSync(quietFile).size > before, 5000, 'the second checkpointer to start');
+    await quiet.close();
+    expect(failures).toHaveLength(1);
   });
 
   it('given a checkpoint interval or restart threshold that is not a whole number of at least 1, then the store refuses to open', () => {
