@@ -159,8 +159,7 @@ describe('SqliteEventStore', () => {
     expect(await s.headPosition()).toBe(1);
 
     const quietFile = join(dir, 'quiet.db');
-    const quiet = new SqliteEventStore({ path: quietFile, now: systemClock.now, onCheckpointerFailed: (error) => failures.push(error) });
-    open.push(quiet);
+    const quiet = store({ path: quietFile, onCheckpointerFailed: (error) => failures.push(error) });
     const before = statSync(quietFile).size;
     await quiet.appendToStream(streamName(), [event('First', { text: 'x'.repeat(8000) })]);
     await until(() => statSync(quietFile).size > before, 5000, 'the second checkpointer to start');
