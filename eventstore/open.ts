@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { SqliteEventStore, type SqliteSynchronous } from './sqlite.js';
+import { SqliteEventStore, type CommitDelay, type SqliteSynchronous } from './sqlite.js';
 import type { EventStore } from './types.js';
 
 export interface StoreSpec {
@@ -13,6 +13,8 @@ export interface StoreSpec {
   now: () => Date;
   /** The SQLite store's background checkpointer failed (`SqliteEventStoreOptions.onCheckpointerFailed`). */
   onCheckpointerFailed?: (error: unknown) => void;
+  /** The SQLite store's group commit under a steady stream of appends (`SqliteEventStoreOptions.commitDelay`). */
+  commitDelay?: CommitDelay;
 }
 
 /**
@@ -27,6 +29,7 @@ export async function openStore(spec: StoreSpec): Promise<EventStore> {
       ...(spec.synchronous ? { synchronous: spec.synchronous } : {}),
       now: spec.now,
       ...(spec.onCheckpointerFailed ? { onCheckpointerFailed: spec.onCheckpointerFailed } : {}),
+      ...(spec.commitDelay ? { commitDelay: spec.commitDelay } : {}),
     });
   }
   if (spec.store.startsWith('esdb')) {

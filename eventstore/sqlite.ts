@@ -45,6 +45,13 @@ import {
 
 export type SqliteSynchronous = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
 
+/** `SqliteEventStoreOptions.commitDelay`. */
+export interface CommitDelay {
+  ms: number;
+  /** A monotonic clock in milliseconds (infra/clock.ts `elapsedMs`). */
+  elapsedMs: () => number;
+}
+
 export interface SqliteEventStoreOptions {
   /** A file path, or `:memory:`. The folder must exist. */
   path: string;
@@ -80,6 +87,18 @@ export interface SqliteEventStoreOptions {
    * is acknowledged only after the commit. Off: one transaction per append, at once.
    */
   groupCommit?: boolean;
+  /**
+   * Group commit under a steady stream of appends (a server's requests), as PostgreSQL's
+   * `commit_delay`: an append that begins a group less than `ms` after the append before it was
+   * requested has its group committed `ms` later, rather than at the end of the current turn, and
+   * the appends requested meanwhile share its transaction and its flush of the log. What a commit
+   * costs once (BEGIN and COMMIT, the log's frames of pages the group's appends share, the flush's
+   * hand-off and checks) is then paid by several appends rather than by one or two. A lone writer
+   * never waits: an append after a pause of `ms` or more, or one made by the code the store's answer
+   * to the one before resumed (a script, a chain of timers' commands), commits at the end of the turn
+   * as without it; so does one after a group of `COMMIT_DELAY_FULL_GROUP` appends or more. Unset: no delay.
+   */
+  commitDelay?: CommitDelay;
   /**
    * Who copies the write-ahead log back into the database file. `background` (the default for a
    * file): a worker thread with its own connection, every `checkpointIntervalMs`, in PASSIVE mode
@@ -270,6 +289,13 @@ function refuseForeignLog(path: string): void {
 export const SQLITE_MMAP_BYTES = 2 ** 31;
 
 const requireHere = createRequire(import.meta.url);
+
+/**
+ * After a group of at least this many appends the next commits at the end of its turn (`commitDelay`):
+ * appends are coming as fast as the thread can take them, and waiting would only leave it idle while
+ * every client waits for an answer (a peak).
+ */
+const COMMIT_DELAY_FULL_GROUP = 8;
 
 /** How often a group of appends tries again for the write lock another process holds (`#begin`). */
 const LOCK_RETRY_MS = 10;
@@ -520,6 +546,10 @@ export class SqliteEventStore implements EventStore {
   readonly #handlers: AppendHandler[] = [];
   readonly #subscriptions = new Set<SqliteSubscription>();
   readonly #groupCommit: boolean;
+  readonly #commitDelay: CommitDelay | undefined;
+  /** When the last append was requested (`commitDelay`'s clock), and how many appends the last group committed. */
+  #lastRequestedAt = -Infinity;
+  #lastGroupSize = 0;
   #pending: PendingAppend[] = [];
   /** `FULL` kept off this thread (see `synchronous`): the write-ahead log's path. */
   readonly #logToFlush: string | undefined;
@@ -568,6 +598,11 @@ export class SqliteEventStore implements EventStore {
     this.#now = options.now;
     this.#pollIntervalMs = options.pollIntervalMs ?? 75;
     this.#groupCommit = options.groupCommit ?? true;
+    const delay = options.commitDelay;
+    if (delay !== undefined && !(Number.isFinite(delay.ms) && delay.ms > 0 && delay.ms <= 1000)) {
+      throw new RangeError(`commitDelay.ms must be more than 0 and at most 1000 (got ${delay.ms})`);
+    }
+    this.#commitDelay = delay;
 
     refuseForeignLog(options.path);
     const db = new Database(options.path);
@@ -651,8 +686,22 @@ export class SqliteEventStore implements EventStore {
       return Promise.reject(error as Error);
     }
     return new Promise((resolve, reject) => {
-      if (this.#pending.push({ stream, events, expected, resolve, reject, followsAnswer: answering }) === 1) setImmediate(() => this.#flush());
+      const delayMs = this.#steadyDelay();
+      if (this.#pending.push({ stream, events, expected, resolve, reject, followsAnswer: answering }) === 1) {
+        if (delayMs !== undefined && !answering) setTimeout(() => this.#flush(), delayMs);
+        else setImmediate(() => this.#flush());
+      }
     });
+  }
+
+  /** With `commitDelay`, when this append comes less than its `ms` after the one before: that delay (and notes when it came). */
+  #steadyDelay(): number | undefined {
+    const delay = this.#commitDelay;
+    if (delay === undefined) return undefined;
+    const now = delay.elapsedMs();
+    const steady = now - this.#lastRequestedAt < delay.ms && this.#lastGroupSize < COMMIT_DELAY_FULL_GROUP;
+    this.#lastRequestedAt = now;
+    return steady ? delay.ms : undefined;
   }
 
   #check(stream: string, events: EventData[], expected: ExpectedRevision): void {
@@ -703,6 +752,7 @@ export class SqliteEventStore implements EventStore {
       if (retry) this.#endLockWait();
       return;
     }
+    this.#lastGroupSize = group.length;
     if (this.#closed) {
       this.#endLockWait();
       for (const p of group) p.reject(new Error('the event store is closed'));

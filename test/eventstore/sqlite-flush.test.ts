@@ -354,6 +354,129 @@ describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop
     await expect(s.close()).resolves.toBeUndefined();
   });
 
+  describe('with a commit delay (a server: commitDelay)', () => {
+    /** The store's monotonic clock, moved by hand; its delay's timer is vitest's (setTimeout only: the turns are real). */
+    let t = 0;
+    const delayed = () => store({ commitDelay: { ms: 5, elapsedMs: () => t } });
+    /** An append after a pause, answered, and the turn that resumed this test over (a request comes in later). */
+    const answered = async (s: SqliteEventStore, stream: string) => {
+      const first = s.appendToStream(stream, [event('A')], { expectedRevision: 'no_stream' });
+      await turns();
+      finishFlush();
+      await first;
+      await turns(1);
+    };
+    beforeEach(() => {
+      t = 0;
+      vi.useFakeTimers({ toFake: ['setTimeout'] });
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('when appends come less than its ms apart (a steady stream of requests), then the one that begins a group waits the delay, and those that come meanwhile commit and are flushed with it', async () => {
+      const s = delayed();
+      const stream = streamName();
+      // The first, after a pause, commits at the end of its turn as without a delay.
+      await answered(s, stream);
+      expect(await s.headPosition()).toBe(1);
+
+      t = 3;
+      const b = s.appendToStream(stream, [event('B')], { expectedRevision: 0 });
+      await turns();
+      expect(await s.headPosition()).toBe(1);
+      t = 4;
+      const c = s.appendToStream(streamName(), [event('C')], { expectedRevision: 'no_stream' });
+      await turns();
+      expect(await s.headPosition()).toBe(1);
+      expect(flushes).toHaveLength(0);
+
+      vi.advanceTimersByTime(5);
+      await turns();
+      expect(await s.headPosition()).toBe(3);
+      expect(flushes).toHaveLength(1);
+      finishFlush();
+      await expect(b).resolves.toMatchObject({ position: 2 });
+      await expect(c).resolves.toMatchObject({ position: 3 });
+    });
+
+    it('when an append comes after a pause of its ms or more, or is made by the code the answer before resumed (a lone writer), then it commits at the end of its turn', async () => {
+      const s = delayed();
+      const stream = streamName();
+      await answered(s, stream);
+
+      t = 5;
+      const b = s.appendToStream(stream, [event('B')], { expectedRevision: 0 });
+      await turns();
+      expect(await s.headPosition()).toBe(2);
+      finishFlush();
+      // Resumed by b's answer, 0.5 ms later: nothing else is coming that it could wait for.
+      const c = b.then(() => {
+        t = 5.5;
+        return s.appendToStream(stream, [event('C')], { expectedRevision: 1 });
+      });
+      await turns();
+      expect(await s.headPosition()).toBe(3);
+      await expect(c).resolves.toMatchObject({ position: 3 });
+    });
+
+    it('when the last group had 8 appends or more (they come as fast as the thread takes them: a peak), then the next commits at the end of its turn, and waits again once groups are smaller', async () => {
+      const s = delayed();
+      await answered(s, streamName());
+      // Eight in one turn, after a pause and 0.1 ms apart: one group, which waits for no delay (its first came after the pause).
+      t = 10;
+      const eight = Array.from({ length: 8 }, () => {
+        t += 0.1;
+        return s.appendToStream(streamName(), [event('A')], { expectedRevision: 'no_stream' });
+      });
+      await turns();
+      expect(await s.headPosition()).toBe(9);
+      finishFlush();
+      await Promise.all(eight);
+      await turns(1);
+
+      t += 0.1;
+      const next = s.appendToStream(streamName(), [event('B')], { expectedRevision: 'no_stream' });
+      await turns();
+      expect(await s.headPosition()).toBe(10);
+      finishFlush();
+      await next;
+      await turns(1);
+
+      // That group was of one: the next steady one waits.
+      t += 0.1;
+      const waiting = s.appendToStream(streamName(), [event('C')], { expectedRevision: 'no_stream' });
+      await turns();
+      expect(await s.headPosition()).toBe(10);
+      vi.advanceTimersByTime(5);
+      await turns();
+      expect(await s.headPosition()).toBe(11);
+      finishFlush();
+      await waiting;
+    });
+
+    it('when the store is closed while a group waits for the delay, then the group is committed at once and answered', async () => {
+      const s = delayed();
+      const stream = streamName();
+      await answered(s, stream);
+      t = 1;
+      const b = s.appendToStream(stream, [event('B')], { expectedRevision: 0 });
+      await turns();
+      const closed = s.close();
+      await turns();
+      expect(flushes).toHaveLength(1);
+      finishFlush();
+      await expect(b).resolves.toMatchObject({ position: 2 });
+      await closed;
+    });
+
+    it('when the delay is not a number of milliseconds from just above 0 to 1,000, then the store refuses to open', () => {
+      for (const ms of [0, -1, Number.NaN, Infinity, 1001]) {
+        expect(() => store({ commitDelay: { ms, elapsedMs: () => t } }), String(ms)).toThrow(RangeError);
+      }
+    });
+  });
+
   it('given group commit off, or synchronous EXTRA, then SQLite flushes inside the commit and the store does not', async () => {
     const single = store({ groupCommit: false });
     expect(single.database.pragma('synchronous', { simple: true })).toBe(2);
