@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SqliteEventStore, type SqliteEventStoreOptions } from '../../eventstore/sqlite.js';
 import { systemClock } from '../../infra/clock.js';
-import { LogNotFlushedError } from '../../eventstore/types.js';
+import { LogNotFlushedError, type ExpectedRevision } from '../../eventstore/types.js';
 import { event, streamName } from './conformance.js';
 
 type Flush = { fd: number; done: (error: NodeJS.ErrnoException | null) => void };
@@ -358,9 +358,19 @@ describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop
     /** The store's monotonic clock, moved by hand; its delay's timer is vitest's (setTimeout only: the turns are real). */
     let t = 0;
     const delayed = () => store({ commitDelay: { ms: 5, elapsedMs: () => t } });
+    /** An append requested at `at` on the store's clock: one event, to a new stream unless `stream` and `expectedRevision` are given. */
+    const appendAt = (s: SqliteEventStore, at: number, stream = streamName(), expectedRevision: ExpectedRevision = 'no_stream') => {
+      t = at;
+      return s.appendToStream(stream, [event('E')], { expectedRevision });
+    };
+    /** After the turns an append takes to commit when it does not wait, the head is `head`. */
+    const headAfterTurns = async (s: SqliteEventStore, head: number) => {
+      await turns();
+      expect(await s.headPosition()).toBe(head);
+    };
     /** An append after a pause, answered, and the turn that resumed this test over (a request comes in later). */
     const answered = async (s: SqliteEventStore, stream: string) => {
-      const first = s.appendToStream(stream, [event('A')], { expectedRevision: 'no_stream' });
+      const first = appendAt(s, 0, stream);
       await turns();
       finishFlush();
       await first;
@@ -381,19 +391,14 @@ describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop
       await answered(s, stream);
       expect(await s.headPosition()).toBe(1);
 
-      t = 3;
-      const b = s.appendToStream(stream, [event('B')], { expectedRevision: 0 });
-      await turns();
-      expect(await s.headPosition()).toBe(1);
-      t = 4;
-      const c = s.appendToStream(streamName(), [event('C')], { expectedRevision: 'no_stream' });
-      await turns();
-      expect(await s.headPosition()).toBe(1);
+      const b = appendAt(s, 3, stream, 0);
+      await headAfterTurns(s, 1);
+      const c = appendAt(s, 4);
+      await headAfterTurns(s, 1);
       expect(flushes).toHaveLength(0);
 
       vi.advanceTimersByTime(5);
-      await turns();
-      expect(await s.headPosition()).toBe(3);
+      await headAfterTurns(s, 3);
       expect(flushes).toHaveLength(1);
       finishFlush();
       await expect(b).resolves.toMatchObject({ position: 2 });
@@ -405,18 +410,12 @@ describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop
       const stream = streamName();
       await answered(s, stream);
 
-      t = 5;
-      const b = s.appendToStream(stream, [event('B')], { expectedRevision: 0 });
-      await turns();
-      expect(await s.headPosition()).toBe(2);
+      const b = appendAt(s, 5, stream, 0);
+      await headAfterTurns(s, 2);
       finishFlush();
       // Resumed by b's answer, 0.5 ms later: nothing else is coming that it could wait for.
-      const c = b.then(() => {
-        t = 5.5;
-        return s.appendToStream(stream, [event('C')], { expectedRevision: 1 });
-      });
-      await turns();
-      expect(await s.headPosition()).toBe(3);
+      const c = b.then(() => appendAt(s, 5.5, stream, 1));
+      await headAfterTurns(s, 3);
       await expect(c).resolves.toMatchObject({ position: 3 });
     });
 
@@ -424,33 +423,23 @@ describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop
       const s = delayed();
       await answered(s, streamName());
       // Eight in one turn, after a pause and 0.1 ms apart: one group, which waits for no delay (its first came after the pause).
-      t = 10;
-      const eight = Array.from({ length: 8 }, () => {
-        t += 0.1;
-        return s.appendToStream(streamName(), [event('A')], { expectedRevision: 'no_stream' });
-      });
-      await turns();
-      expect(await s.headPosition()).toBe(9);
+      const eight = Array.from({ length: 8 }, (_, i) => appendAt(s, 10 + i / 10));
+      await headAfterTurns(s, 9);
       finishFlush();
       await Promise.all(eight);
       await turns(1);
 
-      t += 0.1;
-      const next = s.appendToStream(streamName(), [event('B')], { expectedRevision: 'no_stream' });
-      await turns();
-      expect(await s.headPosition()).toBe(10);
+      const next = appendAt(s, 10.8);
+      await headAfterTurns(s, 10);
       finishFlush();
       await next;
       await turns(1);
 
       // That group was of one: the next steady one waits.
-      t += 0.1;
-      const waiting = s.appendToStream(streamName(), [event('C')], { expectedRevision: 'no_stream' });
-      await turns();
-      expect(await s.headPosition()).toBe(10);
+      const waiting = appendAt(s, 10.9);
+      await headAfterTurns(s, 10);
       vi.advanceTimersByTime(5);
-      await turns();
-      expect(await s.headPosition()).toBe(11);
+      await headAfterTurns(s, 11);
       finishFlush();
       await waiting;
     });
@@ -459,8 +448,7 @@ describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop
       const s = delayed();
       const stream = streamName();
       await answered(s, stream);
-      t = 1;
-      const b = s.appendToStream(stream, [event('B')], { expectedRevision: 0 });
+      const b = appendAt(s, 1, stream, 0);
       await turns();
       const closed = s.close();
       await turns();
