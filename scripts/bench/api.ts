@@ -41,6 +41,16 @@
  * (1,034/s), what a commit group costs once (BEGIN and COMMIT 44 → 94–105 µs a command, the flush's
  * hand-off and checks, a socket write each) being shared by many commands at the peak and by one or
  * two when paced. "Half the peak rate" keeps the server's thread 86–90% busy, not half.
+ *
+ * Since then the server waits 2 ms before committing under a steady stream (api/app.ts
+ * COMMIT_DELAY_MS): 13% less CPU a command at 900/s in an interleaved run of two servers. In that run
+ * (sixteen 5 s rounds at 900/s, both servers) every round with a full collection read 19.4–82.7 ms and
+ * every one without 7.6–22.5 ms (12.9 at most with the delay). A second such run, the host slower
+ * (about 1 ms of CPU a command), both servers with the delay, one of them with V8's old generation set
+ * to start at 512 MiB: that one made no full collection in its eight rounds, which read 10.6–45.4 ms
+ * (median 18.7), against 10.7–95.9 ms (median 39.5; five rounds with one) for the other. What is left: the full
+ * collections, and the host's speed, which moves the server's CPU a command by a third within hours
+ * (calendar's day-by-day baseline 22,350 and 15,705 calls/s two hours apart on one day).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
