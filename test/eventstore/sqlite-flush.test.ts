@@ -65,8 +65,17 @@ describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop
     await turns(1);
   });
   afterEach(async () => {
+    for (const s of open.splice(0)) {
+      // A test that failed midway may leave appends to commit: close commits them and waits for their flush, finished here.
+      let closed = false;
+      const closing = s.close().finally(() => (closed = true));
+      while (!closed) {
+        while (flushes.length > 0) finishFlush();
+        await turns(1);
+      }
+      await closing;
+    }
     while (flushes.length > 0) finishFlush();
-    for (const s of open.splice(0)) await s.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
