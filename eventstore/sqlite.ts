@@ -686,22 +686,22 @@ export class SqliteEventStore implements EventStore {
       return Promise.reject(error as Error);
     }
     return new Promise((resolve, reject) => {
-      const delayMs = this.#steadyDelay();
+      const delayMs = this.#commitDelayFor();
       if (this.#pending.push({ stream, events, expected, resolve, reject, followsAnswer: answering }) === 1) {
-        if (delayMs !== undefined && !answering) setTimeout(() => this.#flush(), delayMs);
+        if (delayMs !== undefined) setTimeout(() => this.#flush(), delayMs);
         else setImmediate(() => this.#flush());
       }
     });
   }
 
-  /** With `commitDelay`, when this append comes less than its `ms` after the one before: that delay (and notes when it came). */
-  #steadyDelay(): number | undefined {
+  /** How long a group this append begins waits to commit (`commitDelay`): undefined, to the end of the turn. Notes when it came. */
+  #commitDelayFor(): number | undefined {
     const delay = this.#commitDelay;
     if (delay === undefined) return undefined;
     const now = delay.elapsedMs();
     const steady = now - this.#lastRequestedAt < delay.ms && this.#lastGroupSize < COMMIT_DELAY_FULL_GROUP;
     this.#lastRequestedAt = now;
-    return steady ? delay.ms : undefined;
+    return steady && !answering ? delay.ms : undefined;
   }
 
   #check(stream: string, events: EventData[], expected: ExpectedRevision): void {

@@ -75,7 +75,6 @@ describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop
       }
       await closing;
     }
-    while (flushes.length > 0) finishFlush();
     rmSync(dir, { recursive: true, force: true });
   });
 
