@@ -5,6 +5,10 @@ import { createApp, type App } from '../api/app.js';
 import { beginStopping, buildServer, listenText } from '../api/server.js';
 import { checkDirectory, exitSaying, timerPassFailed } from './startupError.js';
 import { keepFilesPrivate, makeDataDirectory } from '../infra/config.js';
+import { applyServerHeapGrowth } from './heapGrowth.js';
+
+// Before the store opens and requests come: under load, a full collection every few seconds otherwise (heapGrowth.ts).
+const heapGrowingPercent = applyServerHeapGrowth();
 
 const config = configOrExit('服务未启动：', 1);
 keepFilesPrivate();
@@ -113,4 +117,4 @@ try {
 }
 // The port actually bound: with PORT=0 the system chooses one.
 const { port } = server.server.address() as AddressInfo;
-started.logger.info({ store: started.store.kind, dataDir: config.dataDir }, `工作流服务已启动：http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`);
+started.logger.info({ store: started.store.kind, dataDir: config.dataDir, heapGrowingPercent }, `工作流服务已启动：http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`);

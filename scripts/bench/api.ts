@@ -51,6 +51,12 @@
  * (median 18.7), against 10.7–95.9 ms (median 39.5; five rounds with one) for the other. What is left: the full
  * collections, and the host's speed, which moves the server's CPU a command by a third within hours
  * (calendar's day-by-day baseline 22,350 and 15,705 calls/s two hours apart on one day).
+ *
+ * The full collections came every 5–10 s because V8 kept the old generation's threshold at 1.3–1.5
+ * times what the last one left alive. The server now sets the factor to 4 (scripts/heapGrowth.ts): in
+ * two interleaved runs (sixteen 5 s rounds a server) 3 full collections in its rounds against 11, and
+ * three runs of this bench on a quiet host read 10.3, 13.8 and 9.1 ms (trials 9.4 / 10.5 / 10.3,
+ * 13.8 / 7.6 / 27.0, 9.1 / 8.3 / 44.8; one full collection in each run, in its second or third trial).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';

@@ -193,12 +193,29 @@ describe('npm start, given PORT=0', () => {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(server.url).not.toMatch(/:0$/);
       expect((await fetch(`${server.url}/health`)).status).toBe(200);
+      // The heap growth it set (scripts/heapGrowth.ts), said in the line that it started.
+      expect(startedLine(server.output())).toMatchObject({ heapGrowingPercent: 300 });
     } finally {
       expect(await server.stop()).toBe(0);
     }
   });
 
+  it('given node started with a heap growth of its own, then the server keeps it and says so', async () => {
+    const server = await startServer({ PORT: '0', WORKFLOW_DATA_DIR: freshDataDir() }, [process.execPath, ['--heap-growing-percent=150', '--import', 'tsx', 'scripts/start.ts']]);
+    try {
+      expect(startedLine(server.output())).toMatchObject({ heapGrowingPercent: 150 });
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
 });
+
+/** The log line saying that the server started, parsed. */
+function startedLine(output: string): Record<string, unknown> {
+  const line = output.split('\n').find((l) => l.includes('工作流服务已启动'));
+  expect(line).toBeDefined();
+  return JSON.parse(line!) as Record<string, unknown>;
+}
 
 describe('npm start, given a data folder it makes', () => {
   // 个人信息保护法 第五十一条(二): the store holds natural persons' names, 身份证号, phones and e-mails
