@@ -54,9 +54,13 @@
  *
  * The full collections came every 5–10 s because V8 kept the old generation's threshold at 1.3–1.5
  * times what the last one left alive. The server now sets the factor to 4 (scripts/heapGrowth.ts): in
- * two interleaved runs (sixteen 5 s rounds a server) 3 full collections in its rounds against 11, and
- * three runs of this bench on a quiet host read 10.3, 13.8 and 9.1 ms (trials 9.4 / 10.5 / 10.3,
- * 13.8 / 7.6 / 27.0, 9.1 / 8.3 / 44.8; one full collection in each run, in its second or third trial).
+ * two interleaved runs (sixteen 5 s rounds a server) 3 full collections in its rounds against 11. Nine
+ * runs of this bench with it on a quiet host read 10.3, 13.8, 9.1, 11.9, 36.1, 43.6, 9.1, 29.3 and
+ * 15.6 ms: each made one full collection (in its second or third trial), and in the four over 15 ms
+ * the first trial read 15.6–51.5 ms without one, the server at 85–103% of a core (the host was at about
+ * half of its two cores in one of them, and no writeback of dirty pages was under way in another). At
+ * "half the peak" the server is at 65–103% of a core in its trials, since a command costs it nearly
+ * twice as much alone as in the peak's large groups (0.7–0.95 ms against 0.46–0.5): that is what is left.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
