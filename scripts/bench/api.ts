@@ -48,16 +48,14 @@
  * every one without 7.6–22.5 ms (12.9 at most with the delay). A second such run, the host slower
  * (about 1 ms of CPU a command), both servers with the delay, one of them with V8's old generation set
  * to start at 512 MiB: that one made no full collection in its eight rounds, which read 10.6–45.4 ms
- * (median 18.7), against 10.7–95.9 ms (median 39.5; five rounds with one) for the other. What is left: the full
- * collections, and the host's speed, which moves the server's CPU a command by a third within hours
- * (calendar's day-by-day baseline 22,350 and 15,705 calls/s two hours apart on one day).
+ * (median 18.7), against 10.7–95.9 ms (median 39.5; five rounds with one) for the other. The host's
+ * speed moves the server's CPU a command by a third within hours (calendar's day-by-day baseline 22,350
+ * and 15,705 calls/s two hours apart on one day).
  *
- * The full collections came every 5–10 s because V8 kept the old generation's threshold at 1.3–1.5
- * times what the last one left alive. The server now sets the factor to 4 (scripts/heapGrowth.ts): in
- * two interleaved runs (sixteen 5 s rounds a server) 3 full collections in its rounds against 11. Nine
- * runs of this bench with it on a quiet host read 10.3, 13.8, 9.1, 11.9, 36.1, 43.6, 9.1, 29.3 and
- * 15.6 ms: each made one full collection (in its second or third trial), and in the four over 15 ms
- * the first trial read 15.6–51.5 ms without one, the server at 85–103% of a core (the host was at about
+ * The server now makes full collections rarer, every 35–60 s instead of every 5–10 s, by the heap's
+ * growing factor (scripts/heapGrowth.ts, with its interleaved measurement). Nine runs of this bench
+ * with it on a quiet host read 10.3, 13.8, 9.1, 11.9, 36.1, 43.6, 9.1, 29.3 and 15.6 ms: each made one
+ * full collection (in its second or third trial), and in the four over 15 ms the first trial read 15.6–51.5 ms without one, the server at 85–103% of a core (the host was at about
  * half of its two cores in one of them, and no writeback of dirty pages was under way in another). At
  * "half the peak" the server is at 65–103% of a core in its trials, since a command costs it nearly
  * twice as much alone as in the peak's large groups (0.7–0.95 ms against 0.46–0.5): that is what is left.
