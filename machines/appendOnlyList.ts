@@ -40,11 +40,13 @@ export class AppendOnlyList<T> implements Iterable<T> {
 
   /** The items, oldest first, in a new array. */
   toArray(): T[] {
+    if (this.length === 0) return [];
     const items = new Array<T>(this.length);
-    let link: AppendOnlyList<T> = this;
-    for (let i = this.length - 1; i >= 0; i--) {
-      items[i] = link.last as T;
-      link = link.before!;
+    items[this.length - 1] = this.last as T;
+    let link = this.before;
+    for (let i = this.length - 2; i >= 0; i--) {
+      items[i] = link!.last as T;
+      link = link!.before;
     }
     return items;
   }

@@ -6,6 +6,7 @@
  */
 import { and, assertEvent, assign, setup } from 'xstate';
 import type { z } from 'zod';
+import { AppendOnlyList } from './appendOnlyList.js';
 import { CLOCK_SKEW_MS, commandDay, guardOf, type EventsOf } from './kit.js';
 import {
   Applicant,
@@ -100,9 +101,10 @@ export interface ConditionalApplicationContext extends BaseContext<ConditionalAp
   useTo?: string;
   /** When access was granted: results are due `agreement.resultsDueMonths` after it (附录5 协议二(三)3). */
   grantedAt?: string;
-  usageReports: { period: Period; summary: string; at: string }[];
-  resultsReports: { results: string; at: string }[];
-  securityIncidents: { description: string; at: string }[];
+  /** 附录5 协议: what the applicant reports while using the data, oldest first (arrays in JSON). */
+  usageReports: AppendOnlyList<{ period: Period; summary: string; at: string }>;
+  resultsReports: AppendOnlyList<{ results: string; at: string }>;
+  securityIncidents: AppendOnlyList<{ description: string; at: string }>;
   /** Renewal requests, oldest first; the last one without a decision is pending. */
   /**
    * `lapsed` (v4): no decision was made before use ended, and the agreement ended with it; v7: nor
@@ -365,19 +367,19 @@ const machineSetup = setup({
     recordUsageReport: assign({
       usageReports: ({ context, event }) => {
         assertEvent(event, 'REPORT_USAGE');
-        return [...context.usageReports, { ...event.data, at: event.at }];
+        return context.usageReports.append({ ...event.data, at: event.at });
       },
     }),
     recordResults: assign({
       resultsReports: ({ context, event }) => {
         assertEvent(event, 'REPORT_RESULTS');
-        return [...context.resultsReports, { ...event.data, at: event.at }];
+        return context.resultsReports.append({ ...event.data, at: event.at });
       },
     }),
     recordSecurityIncident: assign({
       securityIncidents: ({ context, event }) => {
         assertEvent(event, 'REPORT_SECURITY_INCIDENT');
-        return [...context.securityIncidents, { ...event.data, at: event.at }];
+        return context.securityIncidents.append({ ...event.data, at: event.at });
       },
     }),
     recordRenewalRequest: assign({
@@ -541,9 +543,9 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7) {
       input: input.input,
       startedBy: input.startedBy,
       startedAt: input.at,
-      usageReports: [],
-      resultsReports: [],
-      securityIncidents: [],
+      usageReports: AppendOnlyList.empty(),
+      resultsReports: AppendOnlyList.empty(),
+      securityIncidents: AppendOnlyList.empty(),
       renewals: [],
       suspensions: [],
     }),

@@ -52,4 +52,17 @@ describe('REPORT_USAGE over HTTP (v6 and every later version)', () => {
     expect(res.status, res.text).toBe(200);
     expect(res.body.event.type).toBe('UsageReported');
   });
+
+  it('given a report stored, when the applicant sends another and reads the case, then its context lists both reports as an array, oldest first, each with when it came', async () => {
+    const second = await api.call('POST', `/v1/cases/${id}/commands`, { as: applicant, body: { type: 'REPORT_USAGE', data: { period: { from: '2025-03-02', to: '2025-03-03' }, summary: '本期新增调用 2 千次。' } } });
+    expect(second.status, second.text).toBe(200);
+    const view = await api.call('GET', `/v1/cases/${id}`, { as: applicant });
+    expect(view.status, view.text).toBe(200);
+    expect(view.body.context.usageReports).toEqual([
+      { period: { from: '2025-03-01', to: '2025-03-03' }, summary: '本期累计调用接口 3 万次。', at: expect.any(String) },
+      { period: { from: '2025-03-02', to: '2025-03-03' }, summary: '本期新增调用 2 千次。', at: second.body.event.at },
+    ]);
+    expect(view.body.context.resultsReports).toEqual([]);
+    expect(view.body.context.securityIncidents).toEqual([]);
+  });
 });
