@@ -61,10 +61,11 @@
  * twice as much alone as in the peak's large groups (0.7–0.95 ms against 0.46–0.5): that is what is left.
  *
  * The usage reports this bench sends each add one link to their case's list now, not a copy of the
- * list (machines/appendOnlyList.ts: the old generation grows about a third slower). Three runs read
- * 13.5, 18.4 and 23.0 ms: each still made one full collection in a trial (now the first or second,
- * 18.4–25.3 ms), and two read 23.0 and 52.8 ms in a trial without one (the server at 72–79% of a
- * core, the bare route's p99 4.5–5.0 ms).
+ * list (machines/appendOnlyList.ts: the old generation grows about a third slower). Four runs read
+ * 13.5, 18.4, 23.0 and 29.0 ms (the last in docs/BENCHMARKS.md): no better than the nine before. Each
+ * still made one full collection in a trial (now the first or second, 18.4–30.3 ms), and three read
+ * 23.0, 29.0 and 52.8 ms in a trial without one (the server at 72–91% of a core, the bare route's p99
+ * 4.5–6.2 ms).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
