@@ -34,6 +34,11 @@ export interface App {
   secret?: string;
   /** The last failure of the store to write (a full disk, a read-only folder) since the last append that succeeded: `/health` tells it. */
   storeTrouble: { reason: string; since: string } | undefined;
+  /**
+   * When the SQLite store's background checkpointer stopped (`since`, absent while it runs, and with
+   * any other store): it is not started again until the server is, and `/health` and `/metrics` tell it.
+   */
+  checkpointer: { stoppedSince?: string };
   /** How a diagram laid out in turns (GET /v1/processes/:name/diagram) gives the event loop one: a `setImmediate`. */
   diagramTurn: () => Promise<void>;
   close(): Promise<void>;
@@ -167,6 +172,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     : undefined;
   const clock = testClock ?? overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger();
+  const checkpointer: App['checkpointer'] = {};
   const store =
     overrides.store ??
     (await openStore({
@@ -174,9 +180,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       dataDir: config.dataDir,
       synchronous: config.sqliteSynchronous,
       now: () => clock.now(),
-      // Nothing is lost, but commits stall now and then from here on: said once, for the operator.
-      onCheckpointerFailed: (err) =>
-        logger.warn({ err }, '事件库的后台检查点线程已停止：改由 SQLite 在提交时自行检查点，此后提交偶有停顿，数据不受影响；重启服务可恢复'),
+      // Nothing is lost, but commits stall now and then from here on: said once, for the operator, and
+      // kept for /health and /metrics, where an alert sees it (a log line scrolls away).
+      onCheckpointerFailed: (err) => {
+        checkpointer.stoppedSince ??= clock.now().toISOString();
+        logger.warn({ err }, '事件库的后台检查点线程已停止：改由 SQLite 在提交时自行检查点，此后提交偶有停顿，数据不受影响；重启服务可恢复');
+      },
       commitDelay: { ms: COMMIT_DELAY_MS, elapsedMs },
     }));
   if (testClock && testClock !== overrides.clock) await notBeforeStored(testClock, store, logger);
@@ -238,6 +247,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     verifier,
     ...(secret ? { secret } : {}),
     storeTrouble: undefined,
+    checkpointer,
     diagramTurn: overrides.diagramTurn ?? nextTurn,
     async close() {
       // A timer pass or a re-statement under way ends after the case it is on, before the store closes under it.

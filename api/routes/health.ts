@@ -19,7 +19,12 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
           200: z.object({
             status: z
               .enum(['ok', 'degraded'])
-              .describe(docText('degraded：存储在上次成功写入后又写入失败（见 `store.trouble`），或读模型已由更新版本的服务重建（见 `projections.newerBuild`）', 'degraded: the store failed to write since its last good append (`store.trouble`), or a newer build rebuilt the read models (`projections.newerBuild`)')),
+              .describe(
+                docText(
+                  'degraded：存储在上次成功写入后又写入失败（见 `store.trouble`），事件库的后台检查点线程已停止（见 `store.checkpointerStopped`），或读模型已由更新版本的服务重建（见 `projections.newerBuild`）',
+                  "degraded: the store failed to write since its last good append (`store.trouble`), the store's background checkpointer stopped (`store.checkpointerStopped`), or a newer build rebuilt the read models (`projections.newerBuild`)",
+                ),
+              ),
             store: z.object({
               kind: z.string(),
               position: z.number().int(),
@@ -30,6 +35,15 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
                   docText(
                     'storeFull、storeReadOnly、storeIo，或 storeNotFlushed（持续到重启）：在此期间指令答 503',
                     'storeFull, storeReadOnly, storeIo, or storeNotFlushed (until a restart): commands answer 503 meanwhile',
+                  ),
+                ),
+              checkpointerStopped: z
+                .object({ since: z.string() })
+                .optional()
+                .describe(
+                  docText(
+                    '内嵌存储（SQLite）的后台检查点线程自 since 起已停止，直到重启服务：指令照常处理，数据不受影响，但由 SQLite 在提交时自行检查点，提交偶有停顿',
+                    "the embedded (SQLite) store's background checkpointer stopped at since, until the server restarts: commands are taken and nothing is lost, but SQLite checkpoints inside commits, which stall now and then",
                   ),
                 ),
             }),
@@ -72,9 +86,10 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
       const newerBuild = app.readModels.newerBuild();
       const rebuilding = newerBuild ? undefined : app.readModels.rebuilding();
       const trouble = storeTroubleOf(app);
+      const since = app.checkpointer.stoppedSince;
       return {
-        status: trouble || newerBuild ? ('degraded' as const) : ('ok' as const),
-        store: { kind: app.store.kind, position, ...(trouble ? { trouble } : {}) },
+        status: trouble || since || newerBuild ? ('degraded' as const) : ('ok' as const),
+        store: { kind: app.store.kind, position, ...(trouble ? { trouble } : {}), ...(since ? { checkpointerStopped: { since } } : {}) },
         projections: { ...(await app.readModels.health()), ...(rebuilding ? { rebuilding } : {}), ...(newerBuild ? { newerBuild } : {}) },
         // With the notices another node loaded: nodes that disagree show it here.
         calendarVersion: (await app.calendar.fresh()).version,

@@ -80,6 +80,14 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
     },
   });
   new Gauge({
+    name: 'workflow_store_checkpointer_stopped',
+    help: '内嵌存储的后台检查点线程是否已停止（是 1，否 0；持续到重启服务）：此后由 SQLite 在提交时自行检查点，提交偶有停顿',
+    registers: [registry],
+    collect() {
+      this.set(app.checkpointer.stoppedSince ? 1 : 0);
+    },
+  });
+  new Gauge({
     name: 'workflow_readmodels_rebuilding',
     help: '读模型是否正在重建（在本服务中，或由 npm run rebuild）（是 1，否 0）',
     registers: [registry],

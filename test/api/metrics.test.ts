@@ -41,6 +41,7 @@ describe('GET /metrics', () => {
       'workflow_readmodels_lag_events',
       'workflow_readmodels_rebuild_progress',
       'workflow_readmodels_rebuilding',
+      'workflow_store_checkpointer_stopped',
       'workflow_store_position',
       'workflow_store_trouble',
       'workflow_store_up',
@@ -68,5 +69,23 @@ describe('GET /metrics', () => {
       api.app.storeTrouble = undefined;
     }
     expect((await api.call('GET', '/metrics')).text).not.toMatch(/^workflow_store_trouble\{/m);
+  });
+
+  it('given the store\'s background checkpointer stopped, then workflow_store_checkpointer_stopped reads 1 and /health says degraded with store.checkpointerStopped and since when, until a restart', async () => {
+    expect((await api.call('GET', '/metrics')).text).toMatch(/^workflow_store_checkpointer_stopped 0$/m);
+    expect((await api.call('GET', '/health')).body).toMatchObject({ status: 'ok' });
+    expect((await api.call('GET', '/health')).body.store.checkpointerStopped).toBeUndefined();
+    // What the store's onCheckpointerFailed notes (api/app.ts): its worker cannot be made to fail from here.
+    api.app.checkpointer.stoppedSince = '2026-03-02T01:00:00.000Z';
+    try {
+      expect((await api.call('GET', '/metrics')).text).toMatch(/^workflow_store_checkpointer_stopped 1$/m);
+      const health = await api.call('GET', '/health');
+      expect(health.status).toBe(200);
+      expect(health.body).toMatchObject({ status: 'degraded', store: { checkpointerStopped: { since: '2026-03-02T01:00:00.000Z' } } });
+      expect(health.body.store.trouble).toBeUndefined();
+    } finally {
+      delete api.app.checkpointer.stoppedSince;
+    }
+    expect((await api.call('GET', '/metrics')).text).toMatch(/^workflow_store_checkpointer_stopped 0$/m);
   });
 });
