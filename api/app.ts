@@ -35,8 +35,8 @@ export interface App {
   /** The last failure of the store to write (a full disk, a read-only folder) since the last append that succeeded: `/health` tells it. */
   storeTrouble: { reason: string; since: string } | undefined;
   /**
-   * When the SQLite store's background checkpointer stopped (`since`, absent while it runs, and with
-   * any other store): it is not started again until the server is, and `/health` and `/metrics` tell it.
+   * When the SQLite store's background checkpointer stopped (`stoppedSince`; absent while it runs, and
+   * with any other store): it is not started again until the server is, and `/health` and `/metrics` tell it.
    */
   checkpointer: { stoppedSince?: string };
   /** How a diagram laid out in turns (GET /v1/processes/:name/diagram) gives the event loop one: a `setImmediate`. */

@@ -86,10 +86,11 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
       const newerBuild = app.readModels.newerBuild();
       const rebuilding = newerBuild ? undefined : app.readModels.rebuilding();
       const trouble = storeTroubleOf(app);
-      const since = app.checkpointer.stoppedSince;
+      const stoppedSince = app.checkpointer.stoppedSince;
+      const checkpointerStopped = stoppedSince ? { since: stoppedSince } : undefined;
       return {
-        status: trouble || since || newerBuild ? ('degraded' as const) : ('ok' as const),
-        store: { kind: app.store.kind, position, ...(trouble ? { trouble } : {}), ...(since ? { checkpointerStopped: { since } } : {}) },
+        status: trouble || checkpointerStopped || newerBuild ? ('degraded' as const) : ('ok' as const),
+        store: { kind: app.store.kind, position, ...(trouble ? { trouble } : {}), ...(checkpointerStopped ? { checkpointerStopped } : {}) },
         projections: { ...(await app.readModels.health()), ...(rebuilding ? { rebuilding } : {}), ...(newerBuild ? { newerBuild } : {}) },
         // With the notices another node loaded: nodes that disagree show it here.
         calendarVersion: (await app.calendar.fresh()).version,
