@@ -1163,8 +1163,9 @@ export class SqliteEventStore implements EventStore {
 
   /** Adds a background checkpointer; if it cannot start or fails, SQLite's own checkpoints carry on alone, and `onFailed` is told. */
   #startCheckpointer(synchronous: SqliteSynchronous, intervalMs: number, restartPages: number, onFailed?: (error: unknown) => void): void {
+    let worker: Worker | undefined;
     try {
-      const worker = new Worker(CHECKPOINTER, {
+      worker = new Worker(CHECKPOINTER, {
         eval: true,
         workerData: { file: this.database.name, sqlite: requireHere.resolve('better-sqlite3'), synchronous, intervalMs, restartPages },
       });
@@ -1190,6 +1191,13 @@ export class SqliteEventStore implements EventStore {
       this.database.pragma(`journal_size_limit = ${restartPages * (this.database.pragma('page_size', { simple: true }) as number)}`);
     } catch (error) {
       this.#checkpointer = undefined;
+      // Started but not set up (a pragma failed): stopped, not left checkpointing the file unowned after close.
+      void worker?.terminate();
+      try {
+        this.database.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT}`);
+      } catch {
+        // SQLite's own checkpoints keep whatever the connection has; the first error is the one to tell.
+      }
       onFailed?.(error);
     }
   }

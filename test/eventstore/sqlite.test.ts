@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -164,6 +164,32 @@ describe('SqliteEventStore', () => {
     await quiet.appendToStream(streamName(), [event('First', { text: 'x'.repeat(8000) })]);
     await until(() => statSync(quietFile).size > before, 5000, 'the second checkpointer to start');
     await quiet.close();
+    expect(failures).toHaveLength(1);
+  });
+
+  it('given a background checkpointer whose worker started but whose set-up then failed, then onCheckpointerFailed is told, appends go on under SQLite\'s own checkpoints, and closing the store leaves no connection to the file behind', async () => {
+    const failures: unknown[] = [];
+    const file = join(dir, 'events.db');
+    // The last pragma the store sets once its worker is made.
+    const pragma = Database.prototype.pragma;
+    Database.prototype.pragma = function (this: Database.Database, source: string, options?: Database.PragmaOptions) {
+      if (source.startsWith('journal_size_limit')) throw new Error('disk I/O error');
+      return pragma.call(this, source, options);
+    } as typeof pragma;
+    let s: SqliteEventStore;
+    try {
+      s = store({ onCheckpointerFailed: (error) => failures.push(error) });
+    } finally {
+      Database.prototype.pragma = pragma;
+    }
+    expect(failures.map(String)).toEqual(['Error: disk I/O error']);
+    expect(s.database.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    await s.appendToStream(streamName(), [event('First', { text: 'x'.repeat(8000) })]);
+    // Time for a worker left running to open the file and take its ticks.
+    await new Promise((r) => setTimeout(r, 300));
+    await s.close();
+    // The last connection to close removes the log: a worker still running would keep it.
+    await until(() => !existsSync(`${file}-wal`), 2000, 'the log to be removed');
     expect(failures).toHaveLength(1);
   });
 
