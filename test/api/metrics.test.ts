@@ -2,6 +2,7 @@
  * GET /metrics (Prometheus text) counts the API's own traffic: every route's requests by status,
  * and their latency, beside the events appended.
  */
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInputs } from '../machines/examples.js';
 import { startTestApi, type TestApi } from './harness.js';
@@ -71,11 +72,32 @@ describe('GET /metrics', () => {
     expect((await api.call('GET', '/metrics')).text).not.toMatch(/^workflow_store_trouble\{/m);
   });
 
+  it('given a server whose store\'s background checkpointer failed as it started, then /health and /metrics say so from the start, since the time on the app\'s clock', async () => {
+    // The last pragma the store sets once its checkpointer's worker is made (test/eventstore/sqlite.test.ts).
+    const pragma = Database.prototype.pragma;
+    Database.prototype.pragma = function (this: Database.Database, source: string, options?: Database.PragmaOptions) {
+      if (source.startsWith('journal_size_limit')) throw new Error('disk I/O error');
+      return pragma.call(this, source, options);
+    } as typeof pragma;
+    let failed: TestApi;
+    try {
+      failed = await startTestApi({ now: '2026-03-03T02:00:00.000Z' });
+    } finally {
+      Database.prototype.pragma = pragma;
+    }
+    try {
+      expect((await failed.call('GET', '/metrics')).text).toMatch(/^workflow_store_checkpointer_stopped 1$/m);
+      expect((await failed.call('GET', '/health')).body).toMatchObject({ status: 'degraded', store: { checkpointerStopped: { since: '2026-03-03T02:00:00.000Z' } } });
+    } finally {
+      await failed.close();
+    }
+  });
+
   it('given the store\'s background checkpointer stopped, then workflow_store_checkpointer_stopped reads 1 and /health says degraded with store.checkpointerStopped and since when, until a restart', async () => {
     expect((await api.call('GET', '/metrics')).text).toMatch(/^workflow_store_checkpointer_stopped 0$/m);
     expect((await api.call('GET', '/health')).body).toMatchObject({ status: 'ok' });
     expect((await api.call('GET', '/health')).body.store.checkpointerStopped).toBeUndefined();
-    // What the store's onCheckpointerFailed notes (api/app.ts): its worker cannot be made to fail from here.
+    // What the store's onCheckpointerFailed notes (api/app.ts) when the worker stops while the server runs (the test above makes it fail as it starts).
     api.app.checkpointer.stoppedSince = '2026-03-02T01:00:00.000Z';
     try {
       expect((await api.call('GET', '/metrics')).text).toMatch(/^workflow_store_checkpointer_stopped 1$/m);
