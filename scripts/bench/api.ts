@@ -66,6 +66,16 @@
  * still made one full collection in a trial (now the first or second, 18.4–30.3 ms), and three read
  * 23.0, 29.0 and 52.8 ms in a trial without one (the server at 72–91% of a core, the bare route's p99
  * 4.5–6.2 ms).
+ *
+ * On a faster host (the peak at 2,726–2,851/s against 2,182), four runs of the same code read 7.0, 8.2,
+ * 8.5 and 10.7 ms: one trial in twelve over 20 ms (25.0, with a full collection). What a full collection
+ * does, from --trace-gc-nvp in two servers loaded in turn (10 s rounds at 1,387/s): its pause was
+ * 6.5–25.7 ms, yet its round read 34.9–183.4 ms; rounds without one read 6.9–11.9 ms, but for three
+ * (19.0, 98.2 and 112.4 ms) beside a slow round of the other server (the host). About 0.27 MB is promoted
+ * per scavenge (every ~90 ms); with semi-spaces fixed at 32 MiB it is 0.45 MB per scavenge at half as
+ * many, so what reaches the old generation outlives 0.36 s: not the case states a command replaces
+ * (each lives about 0.14 s here). Neither that nor --min-semi-space-size=16 nor --no-compact
+ * changed how many rounds had a full collection, or what those rounds read.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
