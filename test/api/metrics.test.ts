@@ -2,9 +2,9 @@
  * GET /metrics (Prometheus text) counts the API's own traffic: every route's requests by status,
  * and their latency, beside the events appended.
  */
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInputs } from '../machines/examples.js';
+import { withCheckpointerSetUpFailing } from '../eventstore/checkpointerSetUp.js';
 import { startTestApi, type TestApi } from './harness.js';
 
 let api: TestApi;
@@ -73,18 +73,7 @@ describe('GET /metrics', () => {
   });
 
   it('given a server whose store\'s background checkpointer failed as it started, then /health and /metrics say so from the start, since the time on the app\'s clock', async () => {
-    // The last pragma the store sets once its checkpointer's worker is made (test/eventstore/sqlite.test.ts).
-    const pragma = Database.prototype.pragma;
-    Database.prototype.pragma = function (this: Database.Database, source: string, options?: Database.PragmaOptions) {
-      if (source.startsWith('journal_size_limit')) throw new Error('disk I/O error');
-      return pragma.call(this, source, options);
-    } as typeof pragma;
-    let failed: TestApi;
-    try {
-      failed = await startTestApi({ now: '2026-03-03T02:00:00.000Z' });
-    } finally {
-      Database.prototype.pragma = pragma;
-    }
+    const failed = await withCheckpointerSetUpFailing(() => startTestApi({ now: '2026-03-03T02:00:00.000Z' }));
     try {
       expect((await failed.call('GET', '/metrics')).text).toMatch(/^workflow_store_checkpointer_stopped 1$/m);
       expect((await failed.call('GET', '/health')).body).toMatchObject({ status: 'degraded', store: { checkpointerStopped: { since: '2026-03-03T02:00:00.000Z' } } });

@@ -12,6 +12,7 @@ import { SqliteEventStore, type SqliteEventStoreOptions } from '../../eventstore
 import { openStore } from '../../eventstore/open.js';
 import { DuplicateEventIdError, StreamNotFoundError, type RecordedEvent } from '../../eventstore/types.js';
 import { describeEventStoreConformance, event, Reader, streamName } from './conformance.js';
+import { withCheckpointerSetUpFailing } from './checkpointerSetUp.js';
 import { systemClock } from '../../infra/clock.js';
 
 const require = createRequire(import.meta.url);
@@ -170,18 +171,7 @@ describe('SqliteEventStore', () => {
   it('given a background checkpointer whose worker started but whose set-up then failed, then onCheckpointerFailed is told, appends go on under SQLite\'s own checkpoints, and closing the store leaves no connection to the file behind', async () => {
     const failures: unknown[] = [];
     const file = join(dir, 'events.db');
-    // The last pragma the store sets once its worker is made.
-    const pragma = Database.prototype.pragma;
-    Database.prototype.pragma = function (this: Database.Database, source: string, options?: Database.PragmaOptions) {
-      if (source.startsWith('journal_size_limit')) throw new Error('disk I/O error');
-      return pragma.call(this, source, options);
-    } as typeof pragma;
-    let s: SqliteEventStore;
-    try {
-      s = store({ onCheckpointerFailed: (error) => failures.push(error) });
-    } finally {
-      Database.prototype.pragma = pragma;
-    }
+    const s = await withCheckpointerSetUpFailing(() => store({ onCheckpointerFailed: (error) => failures.push(error) }));
     expect(failures.map(String)).toEqual(['Error: disk I/O error']);
     expect(s.database.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     await s.appendToStream(streamName(), [event('First', { text: 'x'.repeat(8000) })]);
