@@ -15,6 +15,7 @@ import { mayActFor, organisationsFor, type CaseParties } from '../directory/juri
 import type { ProcessRegistry } from '../machines/registry.js';
 import { acceptedCommands, isFinal, stateLabel, stateName, stateTask } from '../machines/describe.js';
 import { cutShort, shown, summaryInBrief, unknownFields } from '../machines/schemas.js';
+import { extended } from '../machines/extended.js';
 import type { Actor, CommandSpec, ProcessDefinition, PublicFacts, TaskSpec } from '../machines/types.js';
 import { DamagedStreamError, EngineError, isDamagedStore, named, refuse, UpgradeRequiredError, type CaseNow, type Message } from './errors.js';
 import { deterministicId, newId, streamOf } from './ids.js';
@@ -1017,7 +1018,8 @@ export class Engine {
     readBack = false,
   ): Promise<{ event: RecordedEvent; replayed: boolean }> {
     const revision = lastRevision + 1;
-    const metadata: Record<string, unknown> = { ...decision.metadata, prevHash };
+    // Not `{ ...decision.metadata, prevHash }`: a hidden class of its own for every event (machines/extended.ts).
+    const metadata: Record<string, unknown> = extended(decision.metadata, { prevHash });
     metadata.hash = eventHash({ streamId: stream, revision, id: eventId, type: decision.type, data: decision.data, metadata });
     const result = await this.#appends.track(
       this.#o.store.appendToStream(stream, [{ id: eventId, type: decision.type, data: decision.data, metadata }], { expectedRevision }),

@@ -31,6 +31,7 @@ import {
   wholeNumberBetween,
 } from './schemas.js';
 import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
+import { extended } from './extended.js';
 
 // ── Forms (FORMS.md "conditionalApplication", 附录3 有条件开放数据申请表) ──────────────────
 
@@ -337,13 +338,13 @@ const machineSetup = setup({
     recordNormativeReview: assign({
       normativeReview: ({ event }) => {
         assertEvent(event, 'PASS_NORMATIVE_REVIEW');
-        return { ...event.data, at: event.at, by: event.actor.org };
+        return extended(event.data, { at: event.at, by: event.actor.org });
       },
     }),
     recordApproval: assign({
       approval: ({ event }) => {
         assertEvent(event, 'APPROVE');
-        return { ...event.data, at: event.at, by: event.actor.org };
+        return extended(event.data, { at: event.at, by: event.actor.org });
       },
     }),
     recordRejection: assign({
@@ -356,30 +357,30 @@ const machineSetup = setup({
     recordWithdrawal: assign({
       withdrawal: ({ event }) => {
         assertEvent(event, 'WITHDRAW');
-        return { ...event.data, at: event.at };
+        return extended(event.data, { at: event.at });
       },
     }),
     recordAgreement: assign(({ event }) => {
       assertEvent(event, 'SIGN_AGREEMENT');
-      return { agreement: { ...event.data, signedAt: event.at }, useTo: event.data.useTo };
+      return { agreement: extended(event.data, { signedAt: event.at }), useTo: event.data.useTo };
     }),
     recordAccessGranted: assign({ grantedAt: ({ event }) => event.at }),
     recordUsageReport: assign({
       usageReports: ({ context, event }) => {
         assertEvent(event, 'REPORT_USAGE');
-        return context.usageReports.append({ ...event.data, at: event.at });
+        return context.usageReports.append(extended(event.data, { at: event.at }));
       },
     }),
     recordResults: assign({
       resultsReports: ({ context, event }) => {
         assertEvent(event, 'REPORT_RESULTS');
-        return context.resultsReports.append({ ...event.data, at: event.at });
+        return context.resultsReports.append(extended(event.data, { at: event.at }));
       },
     }),
     recordSecurityIncident: assign({
       securityIncidents: ({ context, event }) => {
         assertEvent(event, 'REPORT_SECURITY_INCIDENT');
-        return context.securityIncidents.append({ ...event.data, at: event.at });
+        return context.securityIncidents.append(extended(event.data, { at: event.at }));
       },
     }),
     recordRenewalRequest: assign({
@@ -392,7 +393,7 @@ const machineSetup = setup({
       assertEvent(event, 'APPROVE_RENEWAL');
       const pending = context.renewals.at(-1);
       if (!pending) return {};
-      const decided = { ...pending, decision: { approved: true, at: event.at, by: event.actor.org } };
+      const decided = extended(pending, { decision: { approved: true, at: event.at, by: event.actor.org } });
       return { renewals: [...context.renewals.slice(0, -1), decided], useTo: pending.newUseTo };
     }),
     rejectRenewal: assign({
@@ -400,19 +401,19 @@ const machineSetup = setup({
         assertEvent(event, 'REJECT_RENEWAL');
         const pending = context.renewals.at(-1);
         if (!pending) return context.renewals;
-        const decided = { ...pending, decision: { approved: false, reason: event.data.reason, at: event.at, by: event.actor.org } };
+        const decided = extended(pending, { decision: { approved: false, reason: event.data.reason, at: event.at, by: event.actor.org } });
         return [...context.renewals.slice(0, -1), decided];
       },
     }),
     recordSuspension: assign({
       suspensions: ({ context, event }) => {
         assertEvent(event, 'SUSPEND');
-        return [...context.suspensions, { ...event.data, at: event.at, by: event.actor.org }];
+        return [...context.suspensions, extended(event.data, { at: event.at, by: event.actor.org })];
       },
     }),
     recordResumption: assign({
       suspensions: ({ context, event }) =>
-        context.suspensions.map((s, i) => (i === context.suspensions.length - 1 ? { ...s, resumedAt: event.at } : s)),
+        context.suspensions.map((s, i) => (i === context.suspensions.length - 1 ? extended(s, { resumedAt: event.at }) : s)),
     }),
     recordTermination: assign({
       ending: ({ event }) => {
@@ -426,7 +427,7 @@ const machineSetup = setup({
         const pending = context.renewals.at(-1);
         if (!pending || pending.decision !== undefined) return context.renewals;
         const reason = '协议有效期届满前未作出续签决定，使用权限已自动失效，协议终止（附录5 协议二(二)）';
-        return [...context.renewals.slice(0, -1), { ...pending, decision: { approved: false, reason, at: event.at, by: event.actor.org, lapsed: true as const } }];
+        return [...context.renewals.slice(0, -1), extended(pending, { decision: { approved: false, reason, at: event.at, by: event.actor.org, lapsed: true as const } })];
       },
     }),
     // v7, 附录4 承诺书六 停止数据开放服务, 附录5 协议二(二) 协议终止: a renewal still pending when a party
@@ -437,7 +438,7 @@ const machineSetup = setup({
         const pending = context.renewals.at(-1);
         if (!pending || pending.decision !== undefined) return context.renewals;
         const reason = '续签决定作出前，数据开放服务已停止，协议终止（附录4 承诺书六、附录5 协议二(二)）';
-        return [...context.renewals.slice(0, -1), { ...pending, decision: { approved: false, reason, at: event.at, by: event.actor.org, lapsed: true as const } }];
+        return [...context.renewals.slice(0, -1), extended(pending, { decision: { approved: false, reason, at: event.at, by: event.actor.org, lapsed: true as const } })];
       },
     }),
     recordExpiry: assign({
@@ -456,7 +457,7 @@ const machineSetup = setup({
     recordDestruction: assign({
       destruction: ({ event }) => {
         assertEvent(event, 'CONFIRM_DESTRUCTION');
-        return { ...event.data, at: event.at };
+        return extended(event.data, { at: event.at });
       },
     }),
     recordAccessNoticeAcknowledged: assign({ accessNoticeAcknowledged: ({ event }) => ({ at: event.at, by: event.actor.org }) }),

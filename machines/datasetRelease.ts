@@ -5,6 +5,7 @@
  */
 import { and, assertEvent, assign, setup } from 'xstate';
 import { z } from 'zod';
+import { extended } from './extended.js';
 import { guardOf, type EventsOf } from './kit.js';
 import { Coverage, Flag, form, listedTwice, listOf, NoData, oneOf, Opinion, OrgCode, quotedList, Reason, Text } from './schemas.js';
 import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
@@ -286,32 +287,32 @@ function chart(version: 1 | 2 | 3) {
     recordSecurityReview: assign({
       securityReview: ({ context, event }) => {
         assertEvent(event, 'RECORD_SECURITY_REVIEW');
-        return { ...event.data, at: event.at, ...(v2 ? { forDraft: context.draftVersion ?? 0 } : {}) };
+        return extended(event.data, { at: event.at, ...(v2 ? { forDraft: context.draftVersion ?? 0 } : {}) });
       },
     }),
     setDesensitization: assign({
       desensitization: ({ context, event }) => {
         assertEvent(event, 'SET_DESENSITIZATION_RULES');
-        return { ...event.data, at: event.at, ...(v2 ? { forDraft: context.draftVersion ?? 0 } : {}) };
+        return extended(event.data, { at: event.at, ...(v2 ? { forDraft: context.draftVersion ?? 0 } : {}) });
       },
     }),
     recordSubmission: assign({ submittedAt: ({ event }) => event.at }),
     recordReturn: assign({
       returns: ({ context, event }) => {
         assertEvent(event, 'RETURN');
-        return [...context.returns, { ...event.data, at: event.at, by: event.actor.org }];
+        return [...context.returns, extended(event.data, { at: event.at, by: event.actor.org })];
       },
     }),
     recordPublication: assign({
       published: ({ event }) => {
         assertEvent(event, 'APPROVE');
-        return { ...event.data, at: event.at, by: event.actor.org };
+        return extended(event.data, { at: event.at, by: event.actor.org });
       },
     }),
     recordWithdrawal: assign({
       withdrawal: ({ event }) => {
         assertEvent(event, 'WITHDRAW');
-        return { ...event.data, at: event.at, by: event.actor.org };
+        return extended(event.data, { at: event.at, by: event.actor.org });
       },
     }),
   },

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { EventsOf } from './kit.js';
 import { cutShort, form, listedTwice, listOf, oneOf, Opinion, OrgCode, quotedList, Reason, Text, Year } from './schemas.js';
 import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
+import { extended } from './extended.js';
 
 // ── Forms (FORMS.md "listAdjustment") ───────────────────────────────────────────────────
 
@@ -80,19 +81,19 @@ export const listAdjustmentMachine = setup({
     recordApproval: assign({
       approval: ({ event }) => {
         assertEvent(event, 'APPROVE');
-        return { ...event.data, at: event.at, by: event.actor.org };
+        return extended(event.data, { at: event.at, by: event.actor.org });
       },
     }),
     recordReturn: assign({
       returns: ({ context, event }) => {
         assertEvent(event, 'RETURN');
-        return [...context.returns, { ...event.data, at: event.at, by: event.actor.org }];
+        return [...context.returns, extended(event.data, { at: event.at, by: event.actor.org })];
       },
     }),
     recordRejection: assign({
       rejection: ({ event }) => {
         assertEvent(event, 'REJECT');
-        return { ...event.data, at: event.at, by: event.actor.org };
+        return extended(event.data, { at: event.at, by: event.actor.org });
       },
     }),
     replaceChanges: assign({

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { guardOf, type EventsOf } from './kit.js';
 import { form, isIdNumber, LIST_MAX, LIST_TOO_LONG, namelessPerson, oneOf, OrgCode, Text } from './schemas.js';
 import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
+import { extended } from './extended.js';
 
 // ── Forms (FORMS.md "objection") ────────────────────────────────────────────────────────
 
@@ -79,7 +80,7 @@ export const objectionMachine = setup({
     recordResponse: assign({
       response: ({ event }) => {
         assertEvent(event, 'RESPOND');
-        return { ...event.data, at: event.at, by: event.actor.org };
+        return extended(event.data, { at: event.at, by: event.actor.org });
       },
     }),
   },

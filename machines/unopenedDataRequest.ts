@@ -24,6 +24,7 @@ import {
   Text,
 } from './schemas.js';
 import type { BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleFacts, RuleSpec, StateMeta } from './types.js';
+import { extended } from './extended.js';
 
 // ── Forms (FORMS.md "unopenedDataRequest", 附录7 未开放数据需求申请表) ─────────────────────
 
@@ -142,12 +143,12 @@ export const unopenedDataRequestMachine = setup({
     recordForwarding: assign(({ event }) => {
       assertEvent(event, 'PASS_NORMATIVE_REVIEW');
       const { providerOrg, ...review } = event.data;
-      return { providerOrg, normativeReview: { ...review, at: event.at, by: event.actor.org } };
+      return { providerOrg, normativeReview: extended(review, { at: event.at, by: event.actor.org }) };
     }),
     recordRejection: assign({
       rejection: ({ event }) => {
         assertEvent(event, 'FAIL_NORMATIVE_REVIEW');
-        return { ...event.data, at: event.at, by: event.actor.org };
+        return extended(event.data, { at: event.at, by: event.actor.org });
       },
     }),
     recordConclusion: assign({
@@ -165,7 +166,7 @@ export const unopenedDataRequestMachine = setup({
     }),
     recordOpening: assign(({ event }) => {
       assertEvent(event, 'MARK_OPENED');
-      return { opened: { ...event.data, at: event.at }, awaitedRelease: undefined };
+      return { opened: extended(event.data, { at: event.at }), awaitedRelease: undefined };
     }),
     awaitRelease: assign({
       awaitedRelease: ({ event }) => {
