@@ -7,6 +7,7 @@
 import { and, assertEvent, assign, setup } from 'xstate';
 import type { z } from 'zod';
 import { AppendOnlyList } from './appendOnlyList.js';
+import { extended } from './extended.js';
 import { CLOCK_SKEW_MS, commandDay, guardOf, type EventsOf } from './kit.js';
 import {
   Applicant,
@@ -31,7 +32,6 @@ import {
   wholeNumberBetween,
 } from './schemas.js';
 import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
-import { extended } from './extended.js';
 
 // ── Forms (FORMS.md "conditionalApplication", 附录3 有条件开放数据申请表) ──────────────────
 

@@ -5,10 +5,10 @@
  */
 import { assertEvent, assign, setup } from 'xstate';
 import type { z } from 'zod';
+import { extended } from './extended.js';
 import type { EventsOf } from './kit.js';
 import { cutShort, form, listedTwice, listOf, oneOf, Opinion, OrgCode, quotedList, Reason, Text, Year } from './schemas.js';
 import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
-import { extended } from './extended.js';
 
 // ── Forms (FORMS.md "listAdjustment") ───────────────────────────────────────────────────
 

@@ -5,10 +5,10 @@
  */
 import { assertEvent, assign, setup } from 'xstate';
 import { z } from 'zod';
+import { extended } from './extended.js';
 import { guardOf, type EventsOf } from './kit.js';
 import { form, isIdNumber, LIST_MAX, LIST_TOO_LONG, namelessPerson, oneOf, OrgCode, Text } from './schemas.js';
 import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
-import { extended } from './extended.js';
 
 // ── Forms (FORMS.md "objection") ────────────────────────────────────────────────────────
 

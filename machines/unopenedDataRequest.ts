@@ -6,6 +6,7 @@
  */
 import { and, assertEvent, assign, setup } from 'xstate';
 import type { z } from 'zod';
+import { extended } from './extended.js';
 import { guardOf, type EventsOf } from './kit.js';
 import {
   applicantIsSenderRule,
@@ -24,7 +25,6 @@ import {
   Text,
 } from './schemas.js';
 import type { BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleFacts, RuleSpec, StateMeta } from './types.js';
-import { extended } from './extended.js';
 
 // ── Forms (FORMS.md "unopenedDataRequest", 附录7 未开放数据需求申请表) ─────────────────────
 
