@@ -43,6 +43,7 @@ const FIXED: Record<string, string> = {
   格式不正确: 'is not in the expected format',
   '统一社会信用代码应为 18 位（数字或大写字母，不含 I、O、S、V、Z）': 'a unified social credit code has 18 characters: digits or capital letters other than I, O, S, V and Z',
   '身份证号应为 18 位（17 位数字加校验位）': 'an ID card number has 18 characters: 17 digits and a check character',
+  统一社会信用代码校验位不正确: 'the unified social credit code’s check character is wrong',
   '不能按自然人的身份证号筛选：报表只显示自然人的脱敏编码': 'cannot filter by a natural person\'s ID card number: reports show people only masked',
   '不是有效的 UTF-8 编码：请以 UTF-8 发送 JSON（如从 GBK 文本转换）': 'is not valid UTF-8: send JSON in UTF-8 (converting from GBK, say)',
   身份证号出生日期或校验位不正确: 'the ID card number’s date of birth or check character is wrong',

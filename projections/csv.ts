@@ -25,7 +25,7 @@ type Cell = string | number | null | undefined;
  * A code of digits Excel would read as a number and spoil: 12 digits or more (shown as 9.13706E+17,
  * and past 15 digits rounded: an all-digit 统一社会信用代码 or 身份证号), a leading zero (dropped), or
  * digits with an E between them, which Excel reads as a power of ten (a 统一社会信用代码 may have the
- * letter E among its digits: 913702001234567E12 would show as 9.13702E+26).
+ * letter E among its digits: 913702001234137E12 would show as 9.13702E+26).
  */
 const DIGIT_CODE = /^(?:\d{12,}|0\d+|\d+E\d+)$/;
 

@@ -68,7 +68,7 @@ function plan(count: number): Planned[] {
           caseId: stream,
           step: revision,
           title: '关于申请开放山东省公共数据的函',
-          applicant: { name: '山东某某科技有限公司', creditCode: '91370100MA3C000000', contact: '张三' },
+          applicant: { name: '山东某某科技有限公司', creditCode: '91370100MA3C00000E', contact: '张三' },
           decision: { outcome: 'approved', reason: '符合鲁数发〔2022〕15号 第十三条、第十四条', conditions: ['脱敏', '限定用途'] },
           note: 'x'.repeat(160),
         },

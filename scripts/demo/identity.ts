@@ -1,13 +1,11 @@
 /**
  * Identity numbers that look and check like real ones: 统一社会信用代码 (GB 32100-2015, with the
- * GB 11714 organisation code inside) and 居民身份证号码 (GB 11643, checked by machines/schemas.ts).
+ * GB 11714 organisation code inside, its own check character made right too) and 居民身份证号码
+ * (GB 11643), whose check characters machines/schemas.ts verifies.
  */
-import { idNumberCheckChar, isCreditCode, isIdNumber } from '../../machines/schemas.js';
+import { creditCodeCheckChar, idNumberCheckChar, isCheckedCreditCode, isIdNumber } from '../../machines/schemas.js';
 import type { Random } from './random.js';
 
-/** The 31 characters of a credit code, in the order of their values. */
-const CREDIT_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
-const CREDIT_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 const ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2];
 /** Letters an organisation code may use inside a credit code (no I, O, S, V, Z). */
 const ORG_LETTERS = 'ABCDEFGHJKLMNPQRTUWXY';
@@ -20,12 +18,6 @@ export function orgCodeCheckChar(body: string): string {
   return check === 10 ? 'X' : check === 11 ? '0' : String(check);
 }
 
-/** The GB 32100 check character of a credit code's first 17 characters. */
-export function creditCodeCheckChar(first17: string): string {
-  const sum = [...first17].reduce((acc, c, i) => acc + CREDIT_ALPHABET.indexOf(c) * CREDIT_WEIGHTS[i]!, 0);
-  return CREDIT_ALPHABET[(31 - (sum % 31)) % 31]!;
-}
-
 /** A company's 统一社会信用代码, registered in `region` (91 = 工商 · 企业). */
 export function creditCode(random: Random, region: string): string {
   // Since 2015 new companies get organisation codes beginning MA; older ones are all digits.
@@ -34,7 +26,7 @@ export function creditCode(random: Random, region: string): string {
     : random.chars('0123456789', 8);
   const first17 = `91${region}${body}${orgCodeCheckChar(body)}`;
   const code = `${first17}${creditCodeCheckChar(first17)}`;
-  if (!isCreditCode(code)) throw new Error(`generated an invalid credit code ${code}`);
+  if (!isCheckedCreditCode(code)) throw new Error(`generated an invalid credit code ${code}`);
   return code;
 }
 

@@ -13,7 +13,7 @@ let applicant: string;
 let admin: string;
 beforeAll(async () => {
   api = await startTestApi();
-  applicant = await api.token('applicant', '91370100MA3C5ABC1X');
+  applicant = await api.token('applicant', '91370100MA3C5ABC1B');
   admin = await api.token('admin', '370000-dsj');
 });
 afterAll(() => api.close());

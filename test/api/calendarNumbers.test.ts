@@ -11,7 +11,7 @@ let api: TestApi;
 let applicant: string;
 beforeAll(async () => {
   api = await startTestApi({ now: '2026-12-02T01:00:00.000Z' });
-  applicant = await api.token('applicant', '91370100MA3C5ABC1X');
+  applicant = await api.token('applicant', '91370100MA3C5ABC1B');
 });
 afterAll(() => api.close());
 

@@ -112,7 +112,7 @@ describe('a cursor replayed by another caller, or with another filter', () => {
       { role: 'authority', org: '370200-dsj' },
       { role: 'supervisor', org: '370100-dsj' },
       { role: 'applicant', org: actors.person.org },
-      { role: 'applicant', org: '91370200MA3XXXXX0X' },
+      { role: 'applicant', org: '91370200MA3XXXXX04' },
     ] as const;
     let replays = 0;
     for (const f of filters) {

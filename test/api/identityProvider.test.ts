@@ -18,7 +18,7 @@ import { ManualClock } from '../../infra/clock.js';
 import { loadConfig } from '../../infra/config.js';
 import { createLogger } from '../../infra/logger.js';
 
-const claims = { role: 'applicant', org: '91370100MA3C5ABC1X' };
+const claims = { role: 'applicant', org: '91370100MA3C5ABC1B' };
 type Keys = Awaited<ReturnType<typeof generateKeyPair>>;
 
 /** A JWKS endpoint on 127.0.0.1 that counts what it is asked, and answers as `answer` says at the time. */

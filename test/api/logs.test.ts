@@ -118,7 +118,7 @@ describe('request logs', () => {
       throw new Error('follow-up failed');
     });
     try {
-      const token = await mintToken(SECRET, { sub: 'u-applicant', role: 'applicant', org: '91370100MA3C5ABC1X' });
+      const token = await mintToken(SECRET, { sub: 'u-applicant', role: 'applicant', org: '91370100MA3C5ABC1B' });
       const res = await server.inject({ method: 'POST', url: '/v1/cases', headers: { authorization: `Bearer ${token}` }, payload: { process: 'objection', input: startInputs.objection } });
       expect(res.statusCode).toBe(201);
       const id = String(res.headers['x-request-id']);
@@ -141,7 +141,7 @@ describe('request logs', () => {
       const res = await server.inject({ method: 'GET', url: '/v1/inbox', headers: { authorization: `Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad-${i}` } });
       statuses.add(res.statusCode);
     }
-    const token = await mintToken(SECRET, { sub: 'u-a', role: 'applicant', org: '91370100MA3C5ABC1X' });
+    const token = await mintToken(SECRET, { sub: 'u-a', role: 'applicant', org: '91370100MA3C5ABC1B' });
     const auth = { authorization: `Bearer ${token}` };
     const others = [
       { method: 'POST', url: '/v1/cases', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"process":' },

@@ -16,7 +16,7 @@ afterAll(() => api.close());
 describe('GET /metrics', () => {
   it('given requests to other routes, then they are counted by route and status, with their latency', async () => {
     const authority = await api.token('authority', '370100-dsj');
-    const applicant = await api.token('applicant', '91370100MA3C5ABC1X');
+    const applicant = await api.token('applicant', '91370100MA3C5ABC1B');
     await api.call('GET', '/v1/inbox', { as: authority });
     await api.call('GET', '/v1/inbox', { as: authority });
     await api.call('GET', '/v1/inbox');

@@ -71,7 +71,7 @@ const csvTime = (instant: string): string => new Date(Date.parse(instant) + 8 * 
 // ── The scenario ────────────────────────────────────────────────────────────────────────
 
 /** An applicant company whose registered name would be a formula in a spreadsheet. */
-const FORMULA_CO = { code: '91370100MA94KL6P3R', name: '=HYPERLINK("http://example.cn","点此"),1有限公司' };
+const FORMULA_CO = { code: '91370100MA94KL6P3M', name: '=HYPERLINK("http://example.cn","点此"),1有限公司' };
 const COMPANY = { code: '91370100MA3C8K2D0E', name: '山东数智科技有限公司' };
 
 const NAMES: Record<string, string> = {

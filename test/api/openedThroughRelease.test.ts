@@ -96,7 +96,7 @@ describe('given an unopened-data request concluded openable, and its provider’
 
   it('then the release itself stays 404 to the applicant, and another applicant gets 404 for the request', async () => {
     expect((await api.call('GET', `/v1/cases/${release}`, { as: applicant })).status).toBe(404);
-    const stranger = await api.token('applicant', '91370100MA3C8K2D1F', 'someone-else');
+    const stranger = await api.token('applicant', '91370100MA3C8K2D1H', 'someone-else');
     const res = await api.call('GET', `/v1/cases/${request}`, { as: stranger });
     expect(res.status).toBe(404);
     expect(res.text).not.toContain(startInputs.datasetRelease.title);

@@ -17,14 +17,14 @@ import { buildServer } from '../../api/server.js';
 import { loadConfig } from '../../infra/config.js';
 import { createLogger } from '../../infra/logger.js';
 import { ApiError } from '../../api/problem.js';
-import { startInputs } from '../machines/examples.js';
+import { companyApplicant, companyCreditCode, startInputs } from '../machines/examples.js';
 import { SECRET, startTestApi, type TestApi } from './harness.js';
 
 let api: TestApi;
 let applicant: string;
 beforeAll(async () => {
   api = await startTestApi();
-  applicant = await api.token('applicant', '91370100MA3C5ABC1X');
+  applicant = await api.token('applicant', '91370100MA3C5ABC1B');
 });
 afterAll(() => api.close());
 
@@ -218,6 +218,23 @@ describe('a body that is not UTF-8 (RFC 8259 §8.1)', () => {
   });
 });
 
+describe('a credit code with one character mistyped (GB 32100-2015 check character)', () => {
+  it('given the company itself starting with its code mistyped, then 400 naming applicant.creditCode, in Chinese and English, and no case is started', async () => {
+    const company = await api.token('applicant', companyCreditCode);
+    const input = { ...startInputs.conditionalApplication, applicant: { ...companyApplicant, creditCode: '91370100MA3C8K2D0F' } };
+    const body = { process: 'conditionalApplication', input };
+    const zh = await api.call('POST', '/v1/cases', { as: company, body });
+    expect([zh.status, zh.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(zh.body.errors).toEqual([{ path: 'applicant.creditCode', message: '统一社会信用代码校验位不正确' }]);
+    const en = await api.call('POST', '/v1/cases', { as: company, body, headers: { 'accept-language': 'en' } });
+    expect(en.body.errors).toEqual([{ path: 'applicant.creditCode', message: 'the unified social credit code’s check character is wrong' }]);
+    expect((await api.call('GET', '/v1/cases', { as: company })).body.items).toEqual([]);
+    // The code as registered starts the case.
+    const right = await api.call('POST', '/v1/cases', { as: company, body: { process: 'conditionalApplication', input: startInputs.conditionalApplication } });
+    expect(right.status).toBe(201);
+  });
+});
+
 describe('Accept-Language preference', () => {
   it.each([
     ['en', 'en'],
@@ -264,7 +281,7 @@ describe('401', () => {
 });
 
 describe('a token must say when it expires (exp)', () => {
-  const claims = { role: 'applicant', org: '91370100MA3C5ABC1X' };
+  const claims = { role: 'applicant', org: '91370100MA3C5ABC1B' };
 
   it('given an HS256 token signed with the right secret but without exp, when it is used, then 401 UNAUTHENTICATED saying it has no expiry, in Chinese and in English', async () => {
     const noExp = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('u1').setIssuedAt().sign(new TextEncoder().encode(SECRET));
@@ -325,7 +342,7 @@ describe('given an identity provider that withdraws a key', () => {
       const clock = new ManualClock('2026-12-02T08:00:00.000Z');
       // Tokens are kept a minute; the key set is fetched again whenever a token is verified.
       const verifier = createVerifier({ jwksUrl: `http://127.0.0.1:${(idp.address() as AddressInfo).port}/jwks.json`, now: () => clock.now(), recheckMs: 60_000, keySetMaxAgeMs: 0 });
-      const token = await new SignJWT({ role: 'applicant', org: '91370100MA3C5ABC1X' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('u1').setIssuedAt(clock.now()).setExpirationTime(new Date('2026-12-03T08:00:00Z')).sign(k1.privateKey);
+      const token = await new SignJWT({ role: 'applicant', org: '91370100MA3C5ABC1B' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('u1').setIssuedAt(clock.now()).setExpirationTime(new Date('2026-12-03T08:00:00Z')).sign(k1.privateKey);
       await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'u1' });
       served = await setOf('k2', k2.publicKey);
       clock.advance(59_000);
@@ -351,7 +368,7 @@ describe('given an identity provider out of reach', () => {
     const idp = await start();
     try {
       const verifier = createVerifier({ jwksUrl: idp.url });
-      const token = await new SignJWT({ role: 'applicant', org: '91370100MA3C5ABC1X' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('u1').setIssuedAt().setExpirationTime('1h').sign(privateKey);
+      const token = await new SignJWT({ role: 'applicant', org: '91370100MA3C5ABC1B' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('u1').setIssuedAt().setExpirationTime('1h').sign(privateKey);
       const refused = await verifier.verify(token).catch((err: unknown) => err);
       expect(refused).toBeInstanceOf(ApiError);
       expect(refused).toMatchObject({ code: 'UNAVAILABLE', details: { reason: 'identityProviderUnreachable', retryAfter: 10 } });

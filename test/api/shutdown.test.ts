@@ -25,7 +25,7 @@ async function stoppingServer(logger: Logger) {
   server.addHook('preClose', () => held);
   await server.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}/v1/cases`;
-  const token = await mintToken(SECRET, { sub: 'u', role: 'applicant', org: '91370100MA3C8Y4K2X' });
+  const token = await mintToken(SECRET, { sub: 'u', role: 'applicant', org: '91370100MA3C8Y4K2M' });
   const closing = server.close();
   return {
     app,

@@ -8,10 +8,13 @@ import {
   Count,
   Coverage,
   CreditCode,
+  creditCodeCheckChar,
   DateString,
   IdNumber,
   idNumberCheckChar,
   Instant,
+  isCheckedCreditCode,
+  isCreditCode,
   isIdNumber,
   isIsoDate,
   listOf,
@@ -174,9 +177,26 @@ describe('统一社会信用代码', () => {
   it.each(['91370100MA3C8K2D0', '91370100MA3C8K2D0EE', '91370100MA3C8K2DOE', 'ZZ370100MA3C8K2D0E', '913701A0MA3C8K2D0E'])(
     'refuses %s',
     (code) => {
-      expect(CreditCode.safeParse(code).success).toBe(false);
+      expect(messages(CreditCode, code)).toEqual({ '': '统一社会信用代码应为 18 位（数字或大写字母，不含 I、O、S、V、Z）' });
     },
   );
+
+  it('computes the GB 32100-2015 check character', () => {
+    expect(creditCodeCheckChar('91370100MA3C8K2D0')).toBe('E');
+    // A sum that is a multiple of 31 checks with 0, not with the 32nd character there is none of.
+    expect(creditCodeCheckChar('91370200MA3C0001E')).toBe('0');
+    expect(isCheckedCreditCode(companyCreditCode)).toBe(true);
+  });
+
+  it.each([
+    ['one character mistyped', '91370100MA3C8K2D0F'],
+    ['two characters swapped', '91370100MA3C82KD0E'],
+    ['another place’s digit', '91370200MA3C8K2D0E'],
+  ])('given a code with %s, then it is refused by its check character', (_, code) => {
+    expect(isCreditCode(code)).toBe(true);
+    expect(messages(CreditCode, code)).toEqual({ '': '统一社会信用代码校验位不正确' });
+    expect(messages(Applicant, { ...companyApplicant, creditCode: code })).toEqual({ creditCode: '统一社会信用代码校验位不正确' });
+  });
 });
 
 describe('Applicant', () => {

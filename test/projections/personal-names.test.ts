@@ -79,13 +79,13 @@ describe('an applicant’s name in supervisors’ reports', () => {
   it.each([
     [{ title: 't', applicant: '王立新', applicantKind: 'person' as const }, undefined, '王**'],
     [{ title: 't', applicant: '𠮷田', applicantKind: 'person' as const }, undefined, '𠮷*'],
-    [{ title: 't', applicant: '山东数智科技有限公司', applicantKind: 'organization' as const }, '91370100MA3C5XYW1K', '山东数智科技有限公司'],
+    [{ title: 't', applicant: '山东数智科技有限公司', applicantKind: 'organization' as const }, '91370100MA3C5XYW11', '山东数智科技有限公司'],
     // Stored before the summary recorded the kind (83311c1): a code that is no credit code is a person's.
     [{ title: 't', applicant: '孙丽' }, '370102199001011207', '孙*'],
     [{ title: 't', applicant: '孙丽' }, 'person-u-p0026', '孙*'],
     [{ title: 't', applicant: '孙丽' }, undefined, '孙*'],
     // …and an organisation is named by its code: an objection then named its sender, a person, as the applicant.
-    [{ title: 't', applicant: '孙丽' }, '91370100MA3C5XYW1K', null],
+    [{ title: 't', applicant: '孙丽' }, '91370100MA3C5XYW11', null],
   ])('masks %j of %s as %s', (summary, org, shown) => {
     expect(applicantNameForReports(summary, org)).toBe(shown);
   });

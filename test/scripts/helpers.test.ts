@@ -1,8 +1,8 @@
 /** The demo's small helpers: identity numbers that check, the progress bar, working-hour timing. */
 import { describe, expect, it } from 'vitest';
 import { defaultCalendar } from '../../calendars/index.js';
-import { isCreditCode, isIdNumber } from '../../machines/schemas.js';
-import { creditCode, creditCodeCheckChar, idNumber, orgCodeCheckChar } from '../../scripts/demo/identity.js';
+import { creditCodeCheckChar, isCheckedCreditCode, isIdNumber } from '../../machines/schemas.js';
+import { creditCode, idNumber, orgCodeCheckChar } from '../../scripts/demo/identity.js';
 import { Random } from '../../scripts/demo/random.js';
 import { atLocal, dateOf, nextNightlyRun, Timing } from '../../scripts/demo/time.js';
 import { createPhasedProgress, createProgress, type ProgressStream } from '../../scripts/progress.js';
@@ -19,7 +19,7 @@ describe('identity numbers', () => {
   it('generates credit codes and ID numbers the schemas accept', () => {
     const random = new Random(42);
     for (let i = 0; i < 500; i++) {
-      expect(isCreditCode(creditCode(random, '370200'))).toBe(true);
+      expect(isCheckedCreditCode(creditCode(random, '370200'))).toBe(true);
       const id = idNumber(random, '370102', 1965, 2003, i % 2 === 0);
       expect(isIdNumber(id)).toBe(true);
       expect(Number(id[16]) % 2).toBe(i % 2 === 0 ? 1 : 0);
