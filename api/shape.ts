@@ -78,6 +78,26 @@ export const PublishedView = z.object({
     .describe(docText('数据获取方式（第十条 服务方式）；label 随 Accept-Language', 'how the data is obtained (第十条 service modes); label follows Accept-Language')),
 });
 
+/** A case this one waits on (projections/inbox.ts `AwaitedCase`): in an inbox item and in the case's own view. */
+const AwaitedCaseView = z.object({
+  caseId: z.string(),
+  process: z.string(),
+  title: z
+    .string()
+    .optional()
+    .describe(docText('案件列表记录的该案件名称（已办结的也给出）；案件列表尚未记录时（正在重建）不给出', "its title as the case list records it (an ended case's too); absent while the case list does not know it (being rebuilt)")),
+  state: z
+    .string()
+    .optional()
+    .describe(
+      docText(
+        '案件列表记录的该案件状态；该案件已办结而未进入所需状态时（如数据集开放案件已撤回），note 说明系统不会据此办结本案件，须重新提交指令；案件列表尚未记录时不给出',
+        'its state as the case list records it; when it ended short of the state needed (a release withdrawn), the note says the system will not complete this case by it and the command must be sent again; absent while the case list does not know it',
+      ),
+    ),
+  note: z.string().describe(docText('等待的含义（按 Accept-Language）', 'what the wait means (as Accept-Language asks)')),
+});
+
 /** An open task of a case waiting on this one (projections/inbox.ts `WaitingCase`): in an inbox item and in the case's own view. */
 const WaitingCaseView = z.object({
   caseId: z.string(),
@@ -109,6 +129,15 @@ export const CaseView = z.object({
       docText(
         '案件所指向、已在开放平台发布的案件（如经数据集开放案件开放的未开放数据需求申请：数据集名称、获取方式、发布时间）；没有时省略',
         'the cases this case names that are published on the open platform (an unopened-data request opened through a dataset release: its title, how to obtain it, when it was published); left out when there are none',
+      ),
+    ),
+  awaiting: z
+    .array(AwaitedCaseView)
+    .optional()
+    .describe(
+      docText(
+        '本案件等待的案件，与收件箱待办的 awaiting 相同（如第十五条 MARK_OPENED 所指、尚未发布的数据集开放案件：名称、状态及说明）；只列出调用方可以查看的案件；没有时省略，读模型正在重建或已由更新版本的服务重建时也省略',
+        "the cases this case waits on, as its inbox item's awaiting gives them (第十五条: the release MARK_OPENED named, not yet published: its title, state and a note); only cases the caller may see; left out when there are none, and while the read models are being rebuilt or were rebuilt by a newer build",
       ),
     ),
   awaitedBy: z
@@ -256,23 +285,7 @@ export const InboxPageView = z.object({
       overdue: z.boolean(),
       summary: Summary,
       awaiting: z
-        .array(
-          z.object({
-            caseId: z.string(),
-            process: z.string(),
-            title: z.string().optional().describe(docText('案件列表记录的该案件名称（已办结的也给出）；案件列表尚未记录时（正在重建）不给出', 'its title as the case list records it (an ended case\'s too); absent while the case list does not know it (being rebuilt)')),
-            state: z
-              .string()
-              .optional()
-              .describe(
-                docText(
-                  '案件列表记录的该案件状态；该案件已办结而未进入所需状态时（如数据集开放案件已撤回），note 说明系统不会据此办结本案件，须重新提交指令；案件列表尚未记录时不给出',
-                  'its state as the case list records it; when it ended short of the state needed (a release withdrawn), the note says the system will not complete this case by it and the command must be sent again; absent while the case list does not know it',
-                ),
-              ),
-            note: z.string().describe(docText('等待的含义（按 Accept-Language）', 'what the wait means (as Accept-Language asks)')),
-          }),
-        )
+        .array(AwaitedCaseView)
         .optional()
         .describe(
           docText(

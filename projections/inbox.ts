@@ -498,6 +498,10 @@ const waitQueries = statementCache((db: Db) => ({
   linkedCase: db.prepare<[string], { state: string; final: number; summary: string }>(
     'SELECT c.state, c.final, c.summary FROM projection_case_keys k JOIN cases c ON c.case_key = k.case_key WHERE k.case_id = ?',
   ),
+  // One case's, by its id (its own view).
+  awaitingOfCase: db.prepare<[string], WaitRow>(
+    'SELECT w.linked_case_id, w.linked_process, w.command, w.completes_on FROM projection_case_keys k JOIN inbox_waits w ON w.case_key = k.case_key WHERE k.case_id = ? ORDER BY w.linked_case_id',
+  ),
   awaitedBy: db.prepare<[string], TaskRow & WaitRow>(
     `SELECT t.*, w.linked_case_id, w.linked_process, w.command, w.completes_on FROM inbox_waits w JOIN inbox_tasks t ON t.case_key = w.case_key
      WHERE w.linked_case_id IN (SELECT value FROM json_each(?)) ORDER BY w.linked_case_id, t.due_at IS NULL, t.due_at, t.case_key, t.stage`,
@@ -546,8 +550,15 @@ function grouped<R, K>(rows: readonly R[], key: (row: R) => K): Map<K, R[]> {
 /** `item` with the waits of its case (`awaiting`) and on it (`awaitedBy`), when there are any. */
 function withWaitsOf(db: Db, item: InboxItem, awaitingRows: readonly WaitRow[], awaitedByRows: readonly (TaskRow & WaitRow)[], lang: 'zh' | 'en', names: ProcessNames): InboxItem {
   if (awaitingRows.length === 0 && awaitedByRows.length === 0) return item;
+  const awaiting = awaitedCases(db, item.process, awaitingRows, lang, names);
+  const awaitedBy = awaitedByRows.map((t) => waitingCase(t, item.process, lang, names));
+  return { ...item, ...(awaiting.length > 0 ? { awaiting } : {}), ...(awaitedBy.length > 0 ? { awaitedBy } : {}) };
+}
+
+/** The cases a case of `process` waits on (`rows`, its waits), each with its note in `lang`. */
+function awaitedCases(db: Db, process: string, rows: readonly WaitRow[], lang: 'zh' | 'en', names: ProcessNames): AwaitedCase[] {
   const q = waitQueries.of(db);
-  const awaiting = awaitingRows.map((w): AwaitedCase => {
+  return rows.map((w): AwaitedCase => {
     const linked = q.linkedCase.get(w.linked_case_id);
     const title = linked ? shownSummary(linked.summary).title : undefined;
     // Ended short of the state the command completes on (第十五条: a release withdrawn before the link completed
@@ -555,7 +566,7 @@ function withWaitsOf(db: Db, item: InboxItem, awaitingRows: readonly WaitRow[], 
     const ended = linked !== undefined && linked.final === 1 && linked.state !== w.completes_on;
     const zhCase = `${names.title(w.linked_process)}案件${title === undefined ? '' : `「${title}」`}（${w.linked_case_id}）`;
     const enCase = `${w.linked_process} case ${title === undefined ? '' : `"${title}" `}(${w.linked_case_id})`;
-    const zhCommand = `「${names.command(item.process, w.command)}」`;
+    const zhCommand = `「${names.command(process, w.command)}」`;
     const note = ended
       ? lang === 'en'
         ? `${w.command} named ${enCase}, which has ended in ${linked.state} without reaching ${w.completes_on}: the system will not complete this case by it. Send ${w.command} again before the deadline; this task and its deadline stand.`
@@ -565,8 +576,6 @@ function withWaitsOf(db: Db, item: InboxItem, awaitingRows: readonly WaitRow[], 
         : `已提交${zhCommand}，待${zhCase}进入「${names.state(w.linked_process, w.completes_on)}」后由系统自动办结；在此之前本待办及其期限仍然有效`;
     return { caseId: w.linked_case_id, process: w.linked_process, ...(linked ? { title, state: linked.state } : {}), note };
   });
-  const awaitedBy = awaitedByRows.map((t) => waitingCase(t, item.process, lang, names));
-  return { ...item, ...(awaiting.length > 0 ? { awaiting } : {}), ...(awaitedBy.length > 0 ? { awaitedBy } : {}) };
 }
 
 /** An open task of a case waiting on a case of `process`, with its note in `lang`. */
@@ -579,6 +588,11 @@ function waitingCase(t: TaskRow & WaitRow, process: string, lang: 'zh' | 'en', n
       ? `${t.process} case "${title}" (${t.case_id}) waits on this case reaching ${t.completes_on}; its task ${t.stage} ${due}.`
       : `${names.title(t.process)}案件「${title}」（${t.case_id}）等待本案件进入「${names.state(process, t.completes_on)}」，其待办「${t.label}」${due}`;
   return { caseId: t.case_id, process: t.process, title, stage: t.stage, label: t.label, dueAt: t.due_at, dueDate: t.due_date, basis: t.basis, article: t.article, note };
+}
+
+/** What one case of `process` waits on (what its inbox items carry as `awaiting`), for its own view. */
+export function awaitingOfCase(db: Db, caseId: string, process: string, lang: 'zh' | 'en', names: ProcessNames): AwaitedCase[] {
+  return awaitedCases(db, process, waitQueries.of(db).awaitingOfCase.all(caseId), lang, names);
 }
 
 /**

@@ -19,7 +19,7 @@ import { auditProjection, caseHistory, exportEvents, type CaseHistory, type Expo
 import { caseEnd, caseRow, casesProjection, listCases, type CaseEnd, type CaseListItem, type CaseListPage, type CaseListQuery } from './cases.js';
 import { overdueCsvPieces, toCsv } from './csv.js';
 import { Readers } from './readers.js';
-import { awaitedByCase, inbox, inboxProjection, type InboxPage, type InboxQuery, type ProcessNames, type WaitingCase } from './inbox.js';
+import { awaitedByCase, awaitingOfCase, inbox, inboxProjection, type AwaitedCase, type InboxPage, type InboxQuery, type ProcessNames, type WaitingCase } from './inbox.js';
 import type { QueryCalendar } from './query.js';
 import { FollowProjector, InlineProjector, type Db, type NewerReadModel, type Progress, type Projection, type Projector, type RebuildSummary, type RunnerOptions } from './runner.js';
 import {
@@ -178,10 +178,20 @@ export class ReadModels {
    * not know) or are being rebuilt (half filled): the case view, answered from the log, leaves it out then.
    */
   awaitedBy(caseId: string, process: string, lang: 'zh' | 'en'): WaitingCase[] {
+    return this.#waits(() => awaitedByCase(this.db, caseId, process, lang, this.#names));
+  }
+
+  /** What a case waits on (its inbox items' `awaiting`), their notes in `lang`; none when `awaitedBy` gives none. */
+  awaiting(caseId: string, process: string, lang: 'zh' | 'en'): AwaitedCase[] {
+    return this.#waits(() => awaitingOfCase(this.db, caseId, process, lang, this.#names));
+  }
+
+  /** `read`'s waits, or none while the read models were rebuilt by a newer build or are being rebuilt. */
+  #waits<W>(read: () => W[]): W[] {
     if (this.newerBuild()) return [];
-    const waiting = awaitedByCase(this.db, caseId, process, lang, this.#names);
-    // Whether a rebuild is under way is asked only when some case waits: nearly every case view has none.
-    return waiting.length > 0 && this.rebuilding() ? [] : waiting;
+    const waits = read();
+    // Whether a rebuild is under way is asked only when there is a wait: nearly every case view has none.
+    return waits.length > 0 && this.rebuilding() ? [] : waits;
   }
 
   overdueReport(query: WithoutContext<OverdueQuery>): OverdueReport {

@@ -212,8 +212,8 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           responses: {
             200: {
               description: docText('案件的当前状态，以及调用方当前可以发送的指令', 'the case now, with the commands the caller may send'),
-              // awaitedBy comes from the read models: waited for only where they follow the store (CaseQuery).
-              headers: readModelsPositionHeader(docText('仅在 EventStoreDB 模式下、请求带 minPosition 时给出（awaitedBy 来自读模型）', 'given only in EventStoreDB mode, when minPosition is asked (awaitedBy comes from the read models)')),
+              // awaitedBy and awaiting come from the read models: waited for only where they follow the store (CaseQuery).
+              headers: readModelsPositionHeader(docText('仅在 EventStoreDB 模式下、请求带 minPosition 时给出（awaitedBy、awaiting 来自读模型）', 'given only in EventStoreDB mode, when minPosition is asked (awaitedBy and awaiting come from the read models)')),
             },
           },
           problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'UNAVAILABLE'],
@@ -232,15 +232,23 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       // its inbox items carry them: only those the caller may see (a case it may not see is never named).
       // They come from the read models, which follow the store with EventStoreDB: a command's effect is
       // waited for when its position is asked (API.md `minPosition`, bounded as on every read endpoint), and
-      // the answer says how far they had come, as the inbox's does: below it, awaitedBy may be behind.
+      // the answer says how far they had come, as the inbox's does: below it, awaitedBy (and awaiting) may be behind.
       // Embedded, they commit with the log: nothing to wait for, nor to tell.
-      // Read models a newer build beside this one rebuilt, or half rebuilt, give none (ReadModels.awaitedBy).
+      // Read models a newer build beside this one rebuilt, or half rebuilt, give none (ReadModels.awaitedBy, awaiting).
       const { minPosition } = request.query;
       if (minPosition !== undefined && app.readModels.mode === 'follow') await readModelsAt(app, reply, minPosition);
       const awaitedBy = app.readModels.awaitedBy(state.caseId, state.process, lang).filter((w) => mayKnowOf(app, caller, w.caseId));
-      if (facts.length === 0 && awaitedBy.length === 0) return view;
+      // And what this case waits on (a request waiting for a release's publication), as its inbox item carries it:
+      // named only to a caller who may see that case (a request's applicant may not see the provider's release).
+      const awaiting = app.readModels.awaiting(state.caseId, state.process, lang).filter((w) => mayKnowOf(app, caller, w.caseId));
+      if (facts.length === 0 && awaitedBy.length === 0 && awaiting.length === 0) return view;
       inLanguage(reply, lang);
-      return { ...view, ...(facts.length > 0 ? { published: publishedView(facts, lang) } : {}), ...(awaitedBy.length > 0 ? { awaitedBy } : {}) };
+      return {
+        ...view,
+        ...(facts.length > 0 ? { published: publishedView(facts, lang) } : {}),
+        ...(awaiting.length > 0 ? { awaiting } : {}),
+        ...(awaitedBy.length > 0 ? { awaitedBy } : {}),
+      };
     },
   );
 

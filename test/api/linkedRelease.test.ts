@@ -286,6 +286,7 @@ describe('given a Jinan request waiting on its provider’s release, when the re
     expect((await api.call('GET', `/v1/cases/${cases.request}`, { as: provider })).body.state).toBe('openingPending');
     const [awaiting] = await awaitingOf();
     expect(awaiting).toMatchObject({ caseId: cases.own, process: 'datasetRelease', title: startInputs.datasetRelease.title, state: 'withdrawn' });
+    expect((await api.call('GET', `/v1/cases/${cases.request}`, { as: provider })).body.awaiting).toEqual([awaiting]);
     expect(awaiting.note).toContain('已撤回');
     expect(awaiting.note).not.toContain('由系统自动办结');
     expect(awaiting.note).toContain('标记数据已开放');
@@ -314,6 +315,29 @@ describe('given a Jinan request waiting on its provider’s release under review
   afterAll(async () => {
     await api.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('then the request’s own view names the release it waits on, as the provider’s inbox item does (title, state and note, in the language asked), to whoever may see that release; its applicant, who may not, is told none', async () => {
+    const inboxItem = ((await api.call('GET', '/v1/inbox', { as: provider })).body.items as any[]).find((i) => i.caseId === cases.request);
+    expect(inboxItem.awaiting).toEqual([expect.objectContaining({ caseId: cases.own, process: 'datasetRelease', state: 'underReview', title: startInputs.datasetRelease.title })]);
+    const view = await api.call('GET', `/v1/cases/${cases.request}`, { as: provider });
+    expect(view.status, view.text).toBe(200);
+    expect(view.body.awaiting).toEqual(inboxItem.awaiting);
+    expect(view.headers['content-language']).toBe('zh-CN');
+    const en = await api.call('GET', `/v1/cases/${cases.request}`, { as: provider, headers: { 'accept-language': 'en' } });
+    expect(en.body.awaiting[0].note).toMatch(/reaches published/);
+    expect(en.headers['content-language']).toBe('en');
+    // The authority sees both cases: it is told the same.
+    expect((await api.call('GET', `/v1/cases/${cases.request}`, { as: authority })).body.awaiting).toEqual(inboxItem.awaiting);
+    const applicant = await api.token('applicant', actors.company.org, actors.company.sub);
+    expect((await api.call('GET', `/v1/cases/${cases.own}`, { as: applicant })).status).toBe(404);
+    const own = await api.call('GET', `/v1/cases/${cases.request}`, { as: applicant });
+    expect(own.status, own.text).toBe(200);
+    expect(own.body.awaiting).toBeUndefined();
+    expect(own.text).not.toContain(startInputs.datasetRelease.title);
+    // Nothing waits on the request, and the release waits on nothing.
+    expect(view.body.awaitedBy).toBeUndefined();
+    expect((await api.call('GET', `/v1/cases/${cases.own}`, { as: provider })).body.awaiting).toBeUndefined();
   });
 
   it('then its reviewer and its provider see the request waiting on it with the request’s statutory deadline, as the authority’s inbox item does, in the language asked; the request and the other release show none; once published, none', async () => {
