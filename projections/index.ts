@@ -90,6 +90,12 @@ const REBUILD_WORKER = new URL(`./rebuildWorker${extname(fileURLToPath(import.me
 
 type WithoutContext<Q> = Omit<Q, 'calendar' | 'directory' | 'names'>;
 
+/** A case's waits (`ReadModels.waits`). */
+export interface CaseWaits {
+  awaiting: AwaitedCase[];
+  awaitedBy: WaitingCase[];
+}
+
 export class ReadModels {
   readonly #projector: Projector;
   readonly #store: EventStore;
@@ -173,25 +179,17 @@ export class ReadModels {
   }
 
   /**
-   * The open tasks of the cases waiting on a case (an inbox item's `awaitedBy`), their notes in `lang`; none
-   * while the read models were rebuilt by a newer build beside this one (tables of a shape this build may
-   * not know) or are being rebuilt (half filled): the case view, answered from the log, leaves it out then.
+   * A case's waits, as its inbox items carry them: what it waits on (`awaiting`) and the open tasks of the
+   * cases waiting on it (`awaitedBy`), their notes in `lang`; neither while the read models were rebuilt
+   * by a newer build beside this one (tables of a shape this build may not know) or are being rebuilt
+   * (half filled): the case view, answered from the log, leaves them out then.
    */
-  awaitedBy(caseId: string, process: string, lang: 'zh' | 'en'): WaitingCase[] {
-    return this.#waits(() => awaitedByCase(this.db, caseId, process, lang, this.#names));
-  }
-
-  /** What a case waits on (its inbox items' `awaiting`), their notes in `lang`; none when `awaitedBy` gives none. */
-  awaiting(caseId: string, process: string, lang: 'zh' | 'en'): AwaitedCase[] {
-    return this.#waits(() => awaitingOfCase(this.db, caseId, process, lang, this.#names));
-  }
-
-  /** `read`'s waits, or none while the read models were rebuilt by a newer build or are being rebuilt. */
-  #waits<W>(read: () => W[]): W[] {
-    if (this.newerBuild()) return [];
-    const waits = read();
+  waits(caseId: string, process: string, lang: 'zh' | 'en'): CaseWaits {
+    const none: CaseWaits = { awaiting: [], awaitedBy: [] };
+    if (this.newerBuild()) return none;
+    const waits: CaseWaits = { awaiting: awaitingOfCase(this.db, caseId, process, lang, this.#names), awaitedBy: awaitedByCase(this.db, caseId, process, lang, this.#names) };
     // Whether a rebuild is under way is asked only when there is a wait: nearly every case view has none.
-    return waits.length > 0 && this.rebuilding() ? [] : waits;
+    return (waits.awaiting.length > 0 || waits.awaitedBy.length > 0) && this.rebuilding() ? none : waits;
   }
 
   overdueReport(query: WithoutContext<OverdueQuery>): OverdueReport {

@@ -234,13 +234,14 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       // waited for when its position is asked (API.md `minPosition`, bounded as on every read endpoint), and
       // the answer says how far they had come, as the inbox's does: below it, awaitedBy (and awaiting) may be behind.
       // Embedded, they commit with the log: nothing to wait for, nor to tell.
-      // Read models a newer build beside this one rebuilt, or half rebuilt, give none (ReadModels.awaitedBy, awaiting).
+      // Read models a newer build beside this one rebuilt, or half rebuilt, give none (ReadModels.waits).
+      // So does what this case waits on (a request waiting for a release's publication), as its inbox item
+      // carries it: named only to a caller who may see that case (a request's applicant may not see the release).
       const { minPosition } = request.query;
       if (minPosition !== undefined && app.readModels.mode === 'follow') await readModelsAt(app, reply, minPosition);
-      const awaitedBy = app.readModels.awaitedBy(state.caseId, state.process, lang).filter((w) => mayKnowOf(app, caller, w.caseId));
-      // And what this case waits on (a request waiting for a release's publication), as its inbox item carries it:
-      // named only to a caller who may see that case (a request's applicant may not see the provider's release).
-      const awaiting = app.readModels.awaiting(state.caseId, state.process, lang).filter((w) => mayKnowOf(app, caller, w.caseId));
+      const waits = app.readModels.waits(state.caseId, state.process, lang);
+      const awaitedBy = waits.awaitedBy.filter((w) => mayKnowOf(app, caller, w.caseId));
+      const awaiting = waits.awaiting.filter((w) => mayKnowOf(app, caller, w.caseId));
       if (facts.length === 0 && awaitedBy.length === 0 && awaiting.length === 0) return view;
       inLanguage(reply, lang);
       return {
