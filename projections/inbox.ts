@@ -578,15 +578,25 @@ function awaitedCases(db: Db, process: string, rows: readonly WaitRow[], lang: '
   });
 }
 
-/** An open task of a case waiting on a case of `process`, with its note in `lang`. */
-function waitingCase(t: TaskRow & WaitRow, process: string, lang: 'zh' | 'en', names: ProcessNames): WaitingCase {
+/**
+ * An open task of a case waiting on a case of `process`, with its note in `lang`. `endedIn`: the state the
+ * case waited on ended in short of the one the wait needs (第十五条: a release withdrawn before the link
+ * completed the request), which the note says instead of the wait: it will never complete the waiting case.
+ */
+function waitingCase(t: TaskRow & WaitRow, process: string, lang: 'zh' | 'en', names: ProcessNames, endedIn?: string): WaitingCase {
   const title = shownSummary(t.summary).title;
   const article = t.article ? (lang === 'en' ? ` (${t.article})` : `（${t.article}）`) : '';
   const due = t.due_date === null ? (lang === 'en' ? 'has no deadline' : '没有期限') : lang === 'en' ? `is due ${t.due_date}${article}` : `期限为 ${t.due_date}${article}`;
+  const zhCase = `${names.title(t.process)}案件「${title}」（${t.case_id}）`;
+  const enCase = `${t.process} case "${title}" (${t.case_id})`;
   const note =
-    lang === 'en'
-      ? `${t.process} case "${title}" (${t.case_id}) waits on this case reaching ${t.completes_on}; its task ${t.stage} ${due}.`
-      : `${names.title(t.process)}案件「${title}」（${t.case_id}）等待本案件进入「${names.state(process, t.completes_on)}」，其待办「${t.label}」${due}`;
+    endedIn === undefined
+      ? lang === 'en'
+        ? `${enCase} waits on this case reaching ${t.completes_on}; its task ${t.stage} ${due}.`
+        : `${zhCase}等待本案件进入「${names.state(process, t.completes_on)}」，其待办「${t.label}」${due}`
+      : lang === 'en'
+        ? `${enCase} sent ${t.command} naming this case, to be completed once this case reached ${t.completes_on}; this case has ended in ${endedIn} and will not, so the system will not complete that case by it; its task ${t.stage} ${due}.`
+        : `${zhCase}提交的「${names.command(t.process, t.command)}」指向本案件，待本案件进入「${names.state(process, t.completes_on)}」后办结；本案件已办结（「${names.state(process, endedIn)}」），不会进入该状态，系统不会据此办结该案件；其待办「${t.label}」${due}`;
   return { caseId: t.case_id, process: t.process, title, stage: t.stage, label: t.label, dueAt: t.due_at, dueDate: t.due_date, basis: t.basis, article: t.article, note };
 }
 
@@ -601,5 +611,10 @@ export function awaitingOfCase(db: Db, caseId: string, process: string, lang: 'z
  * sees the citizen's deadline that hangs on it too. The caller shows only the waiting cases its reader may see.
  */
 export function awaitedByCase(db: Db, caseId: string, process: string, lang: 'zh' | 'en', names: ProcessNames): WaitingCase[] {
-  return waitQueries.of(db).awaitedBy.all(jsonList([caseId])).map((t) => waitingCase(t, process, lang, names));
+  const q = waitQueries.of(db);
+  const rows = q.awaitedBy.all(jsonList([caseId]));
+  if (rows.length === 0) return [];
+  // Only a case's own view can be of an ended case (an inbox item's case has an open task).
+  const self = q.linkedCase.get(caseId);
+  return rows.map((t) => waitingCase(t, process, lang, names, self !== undefined && self.final === 1 && self.state !== t.completes_on ? self.state : undefined));
 }

@@ -295,6 +295,20 @@ describe('given a Jinan request waiting on its provider’s release, when the re
     expect(en.note).toMatch(/withdrawn/);
     expect(en.note).not.toMatch(/the system completes this case once/);
   });
+
+  it('then the withdrawn release’s own view still names the request and its deadline, but its note says the release has ended and will not complete it, not that the request waits on it being published', async () => {
+    const view = await api.call('GET', `/v1/cases/${cases.own}`, { as: provider });
+    expect([view.status, view.body.state]).toEqual([200, 'withdrawn']);
+    const [waiting] = view.body.awaitedBy;
+    expect(waiting).toMatchObject({ caseId: cases.request, process: 'unopenedDataRequest', stage: 'openingPending' });
+    expect(waiting.note).toContain(waiting.dueDate);
+    expect(waiting.note).toContain('提交的「标记数据已开放」指向本案件');
+    expect(waiting.note).toContain('本案件已办结（「已撤回」）');
+    expect(waiting.note).toContain('系统不会据此办结该案件');
+    const en = await api.call('GET', `/v1/cases/${cases.own}`, { as: provider, headers: { 'accept-language': 'en' } });
+    expect(en.body.awaitedBy[0].note).toMatch(/has ended in withdrawn/);
+    expect(en.body.awaitedBy[0].note).not.toMatch(/waits on this case reaching/);
+  });
 });
 
 describe('given a Jinan request waiting on its provider’s release under review, when the release itself is opened (GET /v1/cases/:id)', () => {
