@@ -555,22 +555,30 @@ function withWaitsOf(db: Db, item: InboxItem, awaitingRows: readonly WaitRow[], 
   return { ...item, ...(awaiting.length > 0 ? { awaiting } : {}), ...(awaitedBy.length > 0 ? { awaitedBy } : {}) };
 }
 
+/**
+ * The state a case waited on ended in short of `completesOn`, the state the wait needs (第十五条: a release
+ * withdrawn before the link completed the request); undefined while it may still get there (or is unknown).
+ */
+function endedShortOf(awaited: { state: string; final: number } | undefined, completesOn: string): string | undefined {
+  return awaited !== undefined && awaited.final === 1 && awaited.state !== completesOn ? awaited.state : undefined;
+}
+
 /** The cases a case of `process` waits on (`rows`, its waits), each with its note in `lang`. */
 function awaitedCases(db: Db, process: string, rows: readonly WaitRow[], lang: 'zh' | 'en', names: ProcessNames): AwaitedCase[] {
   const q = waitQueries.of(db);
   return rows.map((w): AwaitedCase => {
     const linked = q.linkedCase.get(w.linked_case_id);
     const title = linked ? shownSummary(linked.summary).title : undefined;
-    // Ended short of the state the command completes on (第十五条: a release withdrawn before the link completed
-    // the request): the system will never complete this case by it, and the sender must act again in time.
-    const ended = linked !== undefined && linked.final === 1 && linked.state !== w.completes_on;
+    // Ended short of the state the command completes on: the system will never complete this case by it, and
+    // the sender must act again in time.
+    const endedIn = endedShortOf(linked, w.completes_on);
     const zhCase = `${names.title(w.linked_process)}案件${title === undefined ? '' : `「${title}」`}（${w.linked_case_id}）`;
     const enCase = `${w.linked_process} case ${title === undefined ? '' : `"${title}" `}(${w.linked_case_id})`;
     const zhCommand = `「${names.command(process, w.command)}」`;
-    const note = ended
+    const note = endedIn !== undefined
       ? lang === 'en'
-        ? `${w.command} named ${enCase}, which has ended in ${linked.state} without reaching ${w.completes_on}: the system will not complete this case by it. Send ${w.command} again before the deadline; this task and its deadline stand.`
-        : `已提交的${zhCommand}所指的${zhCase}状态为「${names.state(w.linked_process, linked.state)}」（已办结），不会进入「${names.state(w.linked_process, w.completes_on)}」，系统不会据此办结本案件：请在期限内重新提交${zhCommand}；本待办及其期限仍然有效`
+        ? `${w.command} named ${enCase}, which has ended in ${endedIn} without reaching ${w.completes_on}: the system will not complete this case by it. Send ${w.command} again before the deadline; this task and its deadline stand.`
+        : `已提交的${zhCommand}所指的${zhCase}状态为「${names.state(w.linked_process, endedIn)}」（已办结），不会进入「${names.state(w.linked_process, w.completes_on)}」，系统不会据此办结本案件：请在期限内重新提交${zhCommand}；本待办及其期限仍然有效`
       : lang === 'en'
         ? `${w.command} was sent; the system completes this case once ${enCase} reaches ${w.completes_on}. Until then this task and its deadline stand.`
         : `已提交${zhCommand}，待${zhCase}进入「${names.state(w.linked_process, w.completes_on)}」后由系统自动办结；在此之前本待办及其期限仍然有效`;
@@ -580,8 +588,8 @@ function awaitedCases(db: Db, process: string, rows: readonly WaitRow[], lang: '
 
 /**
  * An open task of a case waiting on a case of `process`, with its note in `lang`. `endedIn`: the state the
- * case waited on ended in short of the one the wait needs (第十五条: a release withdrawn before the link
- * completed the request), which the note says instead of the wait: it will never complete the waiting case.
+ * case waited on ended in short of the one the wait needs (`endedShortOf`), which the note says instead of
+ * the wait: it will never complete the waiting case.
  */
 function waitingCase(t: TaskRow & WaitRow, process: string, lang: 'zh' | 'en', names: ProcessNames, endedIn?: string): WaitingCase {
   const title = shownSummary(t.summary).title;
@@ -616,5 +624,5 @@ export function awaitedByCase(db: Db, caseId: string, process: string, lang: 'zh
   if (rows.length === 0) return [];
   // Only a case's own view can be of an ended case (an inbox item's case has an open task).
   const self = q.linkedCase.get(caseId);
-  return rows.map((t) => waitingCase(t, process, lang, names, self !== undefined && self.final === 1 && self.state !== t.completes_on ? self.state : undefined));
+  return rows.map((t) => waitingCase(t, process, lang, names, endedShortOf(self, t.completes_on)));
 }
