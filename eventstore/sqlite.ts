@@ -1175,7 +1175,7 @@ export class SqliteEventStore implements EventStore {
       worker.on('exit', (code) => {
         if (this.#checkpointer !== worker) return;
         this.#checkpointer = undefined;
-        if (this.database.open) this.database.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT}`);
+        this.#sqliteCheckpointsAlone();
         // A worker's error comes across as a clone: a SqliteError as no more than { code: 'SQLITE_CANTOPEN' }.
         const reason = failure === undefined ? `exit code ${code}` : inspect(failure, { breakLength: Infinity });
         onFailed?.(failure instanceof Error ? failure : new Error(`the background checkpointer stopped: ${reason}`, { cause: failure }));
@@ -1193,12 +1193,18 @@ export class SqliteEventStore implements EventStore {
       this.#checkpointer = undefined;
       // Started but not set up (a pragma failed): stopped, not left checkpointing the file unowned after close.
       void worker?.terminate();
-      try {
-        this.database.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT}`);
-      } catch {
-        // SQLite's own checkpoints keep whatever the connection has; the first error is the one to tell.
-      }
+      this.#sqliteCheckpointsAlone();
       onFailed?.(error);
+    }
+  }
+
+  /** The checkpointer is gone (failed to set up, or stopped): SQLite's own checkpoints at their default again. */
+  #sqliteCheckpointsAlone(): void {
+    if (!this.database.open) return;
+    try {
+      this.database.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT}`);
+    } catch {
+      // They keep whatever the connection has: the checkpointer's failure is the one to tell, not this.
     }
   }
 
