@@ -742,9 +742,11 @@ export class Engine {
   /** Whose work the case waits on: its open tasks, each with the organisation that works it. */
   #waitingOn(current: CaseState): Message | undefined {
     if (current.tasks.length === 0) return undefined;
+    // Each holder by name, as the case's tasks give it (orgNameOf); in English (no Chinese name), an
+    // organisation by its code and an applicant as the applicant, whose code may be a person's ID number.
     return {
-      zh: current.tasks.map((t) => `${t.label}（${this.#o.directory.nameOf(t.org)}）`).join('、'),
-      en: current.tasks.map((t) => `${t.stage} (${t.org})`).join(', '),
+      zh: current.tasks.map((t) => `${t.label}（${this.orgNameOf(current, t)}）`).join('、'),
+      en: current.tasks.map((t) => `${t.stage} (${t.role === 'applicant' ? 'the applicant' : t.org})`).join(', '),
     };
   }
 

@@ -3,7 +3,7 @@
  * Chinese names (code beside them), and a stale or impossible expectedRevision says which it is.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actors, startInputs } from '../machines/examples.js';
+import { actors, personApplicant, personIdNumber, startInputs } from '../machines/examples.js';
 import { pathTo } from '../machines/harness.js';
 import { createWorld, given, refused, when, type World } from './world.js';
 import { articleInEnglish } from '../../engine/errors.js';
@@ -23,6 +23,20 @@ describe('INVALID_TRANSITION', () => {
     expect(error.code).toBe('INVALID_TRANSITION');
     expect(error.text.zh).toBe('案件当前处于“编制中”（drafting）状态，不接受“审查通过并发布”（APPROVE）指令；案件正在等待：编制目录、安全审查、确定脱敏规则并提交开放数据（济南市公安局）');
     expect(error.text.en).toBe('the case is in state drafting, which does not accept APPROVE; the case is waiting on: drafting (370100-gaj)');
+  });
+
+  it('given a person’s application awaiting destruction, when the authority resumes it, then the tasks it waits on name the applicant, never the ID number', async () => {
+    const input = { ...startInputs.conditionalApplication, applicant: personApplicant };
+    // A person's token may name its ID number as its organisation (its tasks are then held by that code).
+    const person = { ...actors.person, org: personIdNumber };
+    const c = await given(w, 'conditionalApplication', pathTo.conditionalApplication.destructionPending!, { input, actor: person });
+    expect(c.tasks.filter((t) => t.role === 'applicant').map((t) => t.org)).toContain(personIdNumber);
+    const error = await refused(w, c, () => when(w, c.caseId, 'RESUME', { actor: actors.cityAuthority }));
+    expect(error.code).toBe('INVALID_TRANSITION');
+    expect(error.text.zh).toContain('；案件正在等待：');
+    expect(error.text.zh).toContain('协议终止后销毁数据并确认（李明）');
+    expect(error.text.en).toContain('destructionPending (the applicant)');
+    expect(JSON.stringify(error.text)).not.toContain(personIdNumber);
   });
 
   it('when a command the process does not have is sent, then it is named by its code', async () => {
