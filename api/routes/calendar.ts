@@ -3,9 +3,8 @@ import { z } from 'zod';
 import { CalendarNotCoveredError, CalendarValidationError, DAY_OR_INSTANT_PATTERN, HolidayBlockSchema, isDayOrInstant } from '../../calendars/index.js';
 import { EngineError, refuse } from '../../engine/errors.js';
 import type { App } from '../app.js';
-import { callerOf } from '../auth.js';
+import { ADMIN, callerOf, onlyRoles } from '../auth.js';
 import { DateString, formatMessage, INVALID_CHARACTERS, isCleanText } from '../../machines/schemas.js';
-import { ApiError } from '../problem.js';
 import { CurrentQuery, PLUS_AS_SPACE_HINT, wholeNumberQuery, writtenPlusAsSpace } from '../shape.js';
 import { docText } from '../docText.js';
 
@@ -159,6 +158,7 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
         body: NoticeBody,
         response: { 200: YearInfo.extend({ restatedCases: z.number().int() }) },
       },
+      onRequest: onlyRoles(app.verifier, ADMIN, { zh: '只有管理员可以载入节假日安排', en: 'only an admin may load a holiday notice' }),
       config: {
         openapi: {
           responses: {
@@ -183,9 +183,6 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
     },
     async (request) => {
       const caller = await callerOf(request, app.verifier);
-      if (caller.role !== 'admin') {
-        throw new ApiError('FORBIDDEN', { zh: '只有管理员可以载入节假日安排', en: 'only an admin may load a holiday notice' });
-      }
       try {
         const calendar = await app.calendar.load({ year: request.params.year, ...request.body }, caller);
         // PROCESSES.md: every open task with a provisional deadline gets an event that re-states it

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { shanghaiDateOf } from '../../calendars/index.js';
 import { regionContains } from '../../directory/directory.js';
 import type { App } from '../app.js';
-import { callerOf, type Caller } from '../auth.js';
+import { callerOf, onlyRoles, type Caller } from '../auth.js';
 import { ApiError, inLanguage, langOf, weighedEntries } from '../problem.js';
 import { InvalidQueryError } from '../../projections/query.js';
 import { CLOCK_SKEW_MS } from '../../machines/kit.js';
@@ -188,9 +188,6 @@ function periodDays(from: string, to: string): string {
  * took over (机构改革); a narrower region may be asked for, a wider one may not. An admin sees the whole province.
  */
 function reportRegion(app: App, caller: Caller, asked: string | undefined): string | undefined {
-  if (!REPORT_ROLES.has(caller.role)) {
-    throw new ApiError('FORBIDDEN', { zh: '只有监督、审计、主管部门和管理员可以查看报表', en: 'reports are for supervisors, auditors, authorities and admins' });
-  }
   // A region no organisation of the directory is in (a mistyped 370199) would answer an empty report that reads as "all on time".
   if (asked !== undefined && !app.directory.list().some((o) => regionContains(asked, o.region))) {
     throw new InvalidQueryError('region', '未知的行政区划：机构目录中没有该区划及其下级的机构');
@@ -207,6 +204,7 @@ function reportRegion(app: App, caller: Caller, asked: string | undefined): stri
 
 export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) => {
   const filters = registryFilters(app.registry);
+  const reportsOnly = onlyRoles(app.verifier, REPORT_ROLES, { zh: '只有监督、审计、主管部门和管理员可以查看报表', en: 'reports are for supervisors, auditors, authorities and admins' });
   server.get(
     '/v1/inbox',
     {
@@ -276,6 +274,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           ...MinPosition,
         }).refine(inOrder, PERIOD_ORDER),
       },
+      onRequest: reportsOnly,
       config: {
         openapi: reportDocs(
           docText(
@@ -337,6 +336,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           ...MinPosition,
         }).refine(inOrder, PERIOD_ORDER),
       },
+      onRequest: reportsOnly,
       config: {
         openapi: reportDocs(
           docText(
@@ -387,6 +387,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
         summary: docText('审计导出：时间段内的全部事件（NDJSON，流式）', 'Audit export: every event of a period (NDJSON, streamed)'),
         querystring: z.strictObject({ from: Instant, to: Instant, ...MinPosition }).refine(inOrder, PERIOD_ORDER),
       },
+      onRequest: onlyRoles(app.verifier, AUDIT_ROLES, { zh: '只有审计和管理员可以导出事件', en: 'only auditors and admins may export events' }),
       config: {
         openapi: {
           responses: {
@@ -411,7 +412,6 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     },
     async (request, reply) => {
       const caller = await callerOf(request, app.verifier);
-      if (!AUDIT_ROLES.has(caller.role)) throw new ApiError('FORBIDDEN', { zh: '只有审计和管理员可以导出事件', en: 'only auditors and admins may export events' });
       const { from, to, minPosition } = request.query;
       await caughtUp(app, reply, minPosition);
       // Events stamped in the period and still being stored are in it (a period ending now, say): the
