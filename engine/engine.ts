@@ -26,6 +26,7 @@ import { verifyHistory, type Verification } from './verify.js';
 import { foldAll, foldNext, foldStart, idempotencyScope, initialSnapshot, nextSnapshot, type CaseState, type CommandOutcome } from './fold.js';
 import { RESTATE_DEADLINES as RESTATE, DEADLINES_RESTATED, START, type CaseEventMetadata, type DeadlineRestated, type PendingTimer, type Task, type TaskClosed } from './events.js';
 import { AppendsUnderWay } from './appendsUnderWay.js';
+import type { KeyUse } from './workIndex.js';
 
 // A command's rules read its own context and data; one path serves them all.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -148,6 +149,11 @@ interface Decision {
   metadata: Omit<CaseEventMetadata, 'hash'> & { hash?: string };
 }
 
+/** The turn (`#oneAtATime`) of a sender's requests under one idempotency key, starts and commands alike. */
+function keyTurn(actor: Actor, key: string): string {
+  return `key:${idempotencyScope(actor, key)}`;
+}
+
 /**
  * One generic command path for every process (ARCHITECTURE.md): load the case, fold it through
  * the machine version it started on, refuse or build exactly one event, append it with the
@@ -173,6 +179,8 @@ export class Engine {
   readonly #queues = new Map<string, Promise<void>>();
   /** Appends asked of the store and not answered yet (`settled`). */
   readonly #appends = new AppendsUnderWay();
+  /** Where the log last stored a request under a sender's key, on any case (`useKeyIndex`). */
+  #keyUse: ((scope: string, now: number) => KeyUse | undefined) | undefined;
 
   constructor(options: EngineOptions) {
     this.#o = options;
@@ -186,6 +194,15 @@ export class Engine {
 
   get directory(): Directory {
     return this.#o.directory;
+  }
+
+  /**
+   * Where the log last stored a request under an idempotency key (the scheduler's `WorkIndex.keyUse`):
+   * a key sent to a case other than the one it was used on is refused (API.md: the same key stores
+   * nothing new). Without it, a key is checked on its own case only (and a start's across processes).
+   */
+  useKeyIndex(keyUse: (scope: string, now: number) => KeyUse | undefined): void {
+    this.#keyUse = keyUse;
   }
 
   /** Called after each append this engine makes, e.g. to complete linked cases. */
@@ -426,7 +443,7 @@ export class Engine {
     // Requests with one key from one sender are decided one after the other here: each then finds
     // the case the one before it started, in whichever process's stream (two processes' starts
     // with one key name two streams, which no append could tell apart).
-    return key ? this.#oneAtATime(`start:${idempotencyScope(cmd.actor, key)}`, () => this.#start(cmd)) : this.#start(cmd);
+    return key ? this.#oneAtATime(keyTurn(cmd.actor, key), () => this.#start(cmd)) : this.#start(cmd);
   }
 
   async #start(cmd: StartCommand): Promise<CommandResult> {
@@ -457,6 +474,7 @@ export class Engine {
         this.#sameStart(def, cmd, started, first);
         return this.#replay(foldAll(started, existing), first);
       }
+      this.#keyNotUsedElsewhere(idempotencyScope(cmd.actor, key), undefined);
     }
 
     const spec = def.start;
@@ -495,7 +513,10 @@ export class Engine {
    * another node's commands race them now.
    */
   async execute(cmd: CaseCommand): Promise<CommandResult> {
-    return this.#oneAtATime(`case:${cmd.caseId}`, () => this.#execute(cmd));
+    const onCase = () => this.#oneAtATime(`case:${cmd.caseId}`, () => this.#execute(cmd));
+    // One key's requests one after another too, whatever their case (as starts): two cases sent one
+    // key at once would each find it unused, and both be stored.
+    return cmd.idempotencyKey ? this.#oneAtATime(keyTurn(cmd.actor, cmd.idempotencyKey), onCase) : onCase();
   }
 
   async #execute(cmd: CaseCommand): Promise<CommandResult> {
@@ -560,6 +581,7 @@ export class Engine {
         this.#sameCommand(def, cmd, event);
         return this.#replay(current, event);
       }
+      this.#keyNotUsedElsewhere(idempotencyScope(cmd.actor, cmd.idempotencyKey), current.caseId);
     }
     if (cmd.expectedRevision !== undefined && cmd.expectedRevision !== current.revision) {
       throw refuse.revisionConflict(cmd.expectedRevision, current.revision, undefined, await this.#caseNow(current, cmd));
@@ -858,6 +880,22 @@ export class Engine {
     if (command === cmd.type && spec && this.#sameData(spec.schema, cmd.data ?? {}, event.data)) return;
     throw refuse.idempotencyKeyReused(
       command === START ? { zh: '发起本案件', en: 'starting this case' } : { zh: `${named(def.commands[command]?.label, command)}指令，版本 ${event.revision}`, en: `command ${command} at revision ${event.revision}` },
+    );
+  }
+
+  /**
+   * A key the log stored another request under, on another case (or, for a start, `caseId`
+   * undefined, on any case), is refused: API.md's "stores nothing new" holds across cases. Its own
+   * case answers a retry (above); across cases, what the index remembers (`WorkIndex.keyUse`: a day).
+   */
+  #keyNotUsedElsewhere(scope: string, caseId: string | undefined): void {
+    const use = this.#keyUse?.(scope, this.#o.clock.now().getTime());
+    if (use === undefined || use.caseId === caseId) return;
+    const def = this.#o.registry.get(use.process, use.version);
+    throw refuse.idempotencyKeyReused(
+      use.command === START
+        ? { zh: `发起${named(def?.title, use.process)}案件 ${use.caseId}`, en: `starting case ${use.caseId} of ${use.process}` }
+        : { zh: `案件 ${use.caseId} 的${named(def?.commands[use.command]?.label, use.command)}指令`, en: `command ${use.command} on case ${use.caseId}` },
     );
   }
 

@@ -69,9 +69,13 @@ export class Scheduler {
     );
   }
 
-  /** Completes waiting cases as soon as the case they wait on moves (第十五条: opened once published). */
+  /**
+   * Completes waiting cases as soon as the case they wait on moves (第十五条: opened once published),
+   * and lends the engine the index's idempotency keys (`Engine.useKeyIndex`), which it now keeps current.
+   */
   followLinks(): void {
     this.#stopLinks ??= this.#engine.onAppended((event) => this.#onAppended(event));
+    this.#engine.useKeyIndex((scope, now) => this.index.keyUse(scope, now));
   }
 
   stop(): void {

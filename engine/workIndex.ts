@@ -3,6 +3,7 @@ import { nextTurn } from '../infra/turn.js';
 import type { ProcessRegistry } from '../machines/registry.js';
 import { waitsOf } from '../machines/describe.js';
 import type { CaseEventMetadata, PendingTimer, Task } from './events.js';
+import { idempotencyScope } from './fold.js';
 
 interface CaseWork {
   process: string;
@@ -10,6 +11,24 @@ interface CaseWork {
   tasks: Task[];
   state: string;
   final: boolean;
+}
+
+/**
+ * How long the log's idempotency keys are remembered across cases (`keyUse`), and how many at most: a
+ * retry comes within minutes, and a key sent to another case after a day is taken as a new request
+ * there (its own case remembers it for good). 100,000 keys hold about 25 MB.
+ */
+const KEY_WINDOW_MS = 24 * 60 * 60 * 1000;
+const KEYS_REMEMBERED = 100_000;
+
+/** A request stored under a sender's idempotency key (`keyUse`): the case and the command (`START` for a start). */
+export interface KeyUse {
+  caseId: string;
+  process: string;
+  version: number;
+  command: string;
+  /** When it was accepted (ms since the epoch). */
+  at: number;
 }
 
 /** Events a catch-up reads between turns it gives the event loop (a few milliseconds of work). */
@@ -43,6 +62,8 @@ export class WorkIndex {
   #halted = false;
   readonly #cases = new Map<string, CaseWork>();
   readonly #waiting = new Map<string, Map<string, Waiter>>();
+  /** `idempotencyScope` → the request last stored under it, oldest first (`KEY_WINDOW_MS`). */
+  readonly #keys = new Map<string, KeyUse>();
 
   constructor(
     private readonly store: EventStore,
@@ -132,6 +153,7 @@ export class WorkIndex {
     this.#position = event.position;
     const meta = event.metadata as unknown as CaseEventMetadata;
     if (!meta.caseId || !meta.machine) return;
+    if (meta.idempotencyKey !== undefined) this.#rememberKey(meta, meta.idempotencyKey);
     const work = this.#cases.get(meta.caseId) ?? { process: meta.process ?? meta.machine.name, timers: [], tasks: [], state: meta.stateAfter, final: false };
     const closed = new Set(meta.tasksClosed.map((t) => t.stage));
     let tasks = work.tasks.filter((t) => !closed.has(t.stage)).concat(meta.tasksOpened);
@@ -156,6 +178,28 @@ export class WorkIndex {
       waiters.set(meta.caseId, { caseId: meta.caseId, command: meta.command, data: event.data, completesOn });
       this.#waiting.set(linkedId, waiters);
     }
+  }
+
+  #rememberKey(meta: CaseEventMetadata, key: string): void {
+    const at = Date.parse(meta.at);
+    const scope = idempotencyScope(meta.actor, key);
+    this.#keys.delete(scope);
+    this.#keys.set(scope, { caseId: meta.caseId, process: meta.machine.name, version: meta.machine.version, command: meta.command, at });
+    // In log order, so the oldest are first: let go of those a day older than this event, or past the count.
+    for (const [oldest, use] of this.#keys) {
+      if (this.#keys.size <= KEYS_REMEMBERED && use.at >= at - KEY_WINDOW_MS) break;
+      this.#keys.delete(oldest);
+    }
+  }
+
+  /**
+   * The request the log stored last under a sender's idempotency key (`idempotencyScope`) in the day
+   * before `now` (ms), on whichever case: the engine refuses the key on another case. While the index
+   * still reads the log at start (`loaded` false), of the part read so far.
+   */
+  keyUse(scope: string, now: number): KeyUse | undefined {
+    const use = this.#keys.get(scope);
+    return use !== undefined && use.at >= now - KEY_WINDOW_MS ? use : undefined;
   }
 
   /**

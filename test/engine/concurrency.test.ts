@@ -202,9 +202,11 @@ describe('the same Idempotency-Key from the same sender', () => {
       ['FAIL_NORMATIVE_REVIEW', { reason: '材料不全。' }],
     ] as const) {
       const c = await given(w, 'conditionalApplication');
+      // A key of its own for each case: one key on two cases is refused on the second (below).
+      const key = `race-review-${type}`;
       const { answers, errors } = await settle([
-        when(w, c.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'race-review', expectedRevision: 0 }),
-        when(w, c.caseId, type, { data, idempotencyKey: 'race-review', expectedRevision: 0 }),
+        when(w, c.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: key, expectedRevision: 0 }),
+        when(w, c.caseId, type, { data, idempotencyKey: key, expectedRevision: 0 }),
       ]);
       expect(answers).toHaveLength(1);
       expect(answers[0]!.replayed).toBe(false);
@@ -239,6 +241,86 @@ describe('the same Idempotency-Key from the same sender', () => {
     const theirs = await w.engine.start({ process: 'objection', input: startInputs.objection, actor: otherFirm, idempotencyKey: 'old-key' });
     expect(theirs).toMatchObject({ replayed: false });
     expect(theirs.caseId).not.toBe(legacyId);
+  });
+
+  it('given a command sent with a key on one case, when the same sender sends that key to another case, even with the same command and data, then RULE_VIOLATED idempotencyKeyReused naming the first case, and nothing stored; the first case still answers its retry', async () => {
+    const [a, b] = [await given(w, 'conditionalApplication'), await given(w, 'conditionalApplication')];
+    const first = await when(w, a.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'review-per-form' });
+    const headBefore = await w.store.headPosition();
+    const refused = (await when(w, b.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'review-per-form' }).catch((e: unknown) => e)) as EngineError;
+    expect(refused).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'idempotencyKeyReused' } });
+    expect(refused.text.zh).toContain(`（案件 ${a.caseId} 的“通过材料规范性审查”（PASS_NORMATIVE_REVIEW）指令）`);
+    expect(refused.text.en).toContain(`(command PASS_NORMATIVE_REVIEW on case ${a.caseId})`);
+    expect(await w.store.headPosition()).toBe(headBefore);
+    expect((await w.engine.getCase(b.caseId)).state).toBe('normativeReview');
+    expect(await when(w, a.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'review-per-form' })).toEqual({ ...first, replayed: true });
+    // Another sender's key is its own.
+    const other = { ...actors.cityAuthority, sub: 'u-jndsj-other' };
+    await expect(when(w, b.caseId, 'PASS_NORMATIVE_REVIEW', { actor: other, idempotencyKey: 'review-per-form' })).resolves.toMatchObject({ replayed: false });
+  });
+
+  it('given a case started with a key, when its sender sends that key as a command on another case, then idempotencyKeyReused naming the start; and a key used for a command starts no case', async () => {
+    const started = await w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company, idempotencyKey: 'start-then-command' });
+    const other = await given(w, 'conditionalApplication');
+    const withdraw = (await when(w, other.caseId, 'WITHDRAW', { idempotencyKey: 'start-then-command' }).catch((e: unknown) => e)) as EngineError;
+    expect(withdraw).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'idempotencyKeyReused' } });
+    expect(withdraw.text.zh).toContain(`（发起“开放数据异议与建议”（objection）案件 ${started.caseId}）`);
+    expect((await w.engine.getCase(other.caseId)).state).toBe('normativeReview');
+
+    await when(w, other.caseId, 'WITHDRAW', { idempotencyKey: 'command-then-start' });
+    const headBefore = await w.store.headPosition();
+    const start = (await w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company, idempotencyKey: 'command-then-start' }).catch((e: unknown) => e)) as EngineError;
+    expect(start).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'idempotencyKeyReused' } });
+    expect(start.text.zh).toContain(`（案件 ${other.caseId} 的“撤回申请”（WITHDRAW）指令）`);
+    expect(await w.store.headPosition()).toBe(headBefore);
+  });
+
+  it('given two cases, when the same sender sends one key to both at once, then one command is stored and the other is idempotencyKeyReused', async () => {
+    const [a, b] = [await given(w, 'conditionalApplication'), await given(w, 'conditionalApplication')];
+    const headBefore = await w.store.headPosition();
+    const { answers, errors } = await settle([
+      when(w, a.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'race-two-cases' }),
+      when(w, b.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'race-two-cases' }),
+    ]);
+    expect([answers.length, errors.length]).toEqual([1, 1]);
+    expect(errors[0]).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'idempotencyKeyReused' } });
+    expect(await w.store.headPosition()).toBe(headBefore + 1);
+  });
+
+  it('given a key used on a case more than a day ago, when its sender sends it to another case, then it is a new request there (the log’s keys are remembered across cases for a day); its own case answers the retry for good', async () => {
+    const t = await createWorld();
+    try {
+      const [a, b] = [await given(t, 'conditionalApplication'), await given(t, 'conditionalApplication')];
+      const first = await when(t, a.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'daily-key' });
+      t.clock.advance(23 * 3600_000);
+      await expect(when(t, b.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'daily-key' })).rejects.toMatchObject({ details: { rule: 'idempotencyKeyReused' } });
+      t.clock.advance(2 * 3600_000);
+      await expect(when(t, b.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'daily-key' })).resolves.toMatchObject({ replayed: false });
+      expect(await when(t, a.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'daily-key' })).toEqual({ ...first, replayed: true });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('given a key used on one case, when the server restarts (a new engine and scheduler reading the log), then the key is still refused on another case', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wf-keys-'));
+    try {
+      const path = join(dir, 'events.db');
+      const before = await createWorld({ path });
+      const [a, b] = [await given(before, 'conditionalApplication'), await given(before, 'conditionalApplication')];
+      await when(before, a.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'before-restart' });
+      const at = before.clock.now().toISOString();
+      await before.close();
+      const after = await createWorld({ path, at });
+      try {
+        await after.scheduler.index.catchUp();
+        await expect(when(after, b.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'before-restart' })).rejects.toMatchObject({ details: { rule: 'idempotencyKeyReused' } });
+      } finally {
+        await after.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('given a case started with a key, when another applicant starts with the same key, then a different case', async () => {
