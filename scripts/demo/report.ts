@@ -29,7 +29,7 @@ export function summaryLines(result: DemoResult, registry: ProcessRegistry): str
   const system = Object.entries(result.systemEvents).map(([command, n]) => `${command} ${n}`);
   lines.push(
     '',
-    `期限：按期完成 ${result.finishedOnTime} 个环节，逾期完成 ${result.finishedLate} 个，至今逾期未办 ${result.openOverdue} 个`,
+    `期限：按期完成 ${result.finishedOnTime} 个环节，逾期完成 ${result.finishedLate} 个，未办即终止 ${result.cancelled} 个（其中逾期后终止 ${result.cancelledLate} 个），至今逾期未办 ${result.openOverdue} 个`,
     `系统自动产生的事件：${system.length > 0 ? system.join('，') : '无'}（USAGE_EXPIRED：使用期限届满；MARK_OPENED：关联的数据集发布后自动办结）`,
     `被引擎拒绝的步骤：${result.refusals.length}${result.skipped > 0 ? `（其后跳过 ${result.skipped} 个步骤）` : ''}`,
   );

@@ -71,6 +71,9 @@ export interface DemoResult {
   /** Stages finished after their deadline / in time; stages open past their deadline at `now`. */
   finishedLate: number;
   finishedOnTime: number;
+  /** Stages with a deadline that the case's end cancelled before they were done (第十九条: not finished); of those, after their deadline. */
+  cancelled: number;
+  cancelledLate: number;
   openOverdue: number;
   /** A conditionalApplication with a long history, for the curl example. */
   showcase?: { caseId: string; events: number; title: string; applicant: Actor };
@@ -199,6 +202,8 @@ async function execute(
     systemEvents: stats.systemEvents,
     finishedLate: stats.finishedLate,
     finishedOnTime: stats.finishedOnTime,
+    cancelled: stats.cancelled,
+    cancelledLate: stats.cancelledLate,
     openOverdue: stats.openOverdue,
     ...(stats.showcase && showcaseApplicant ? { showcase: { ...stats.showcase, applicant: showcaseApplicant } } : {}),
     durationMs: { plan: planMs, execute: executeMs, total: elapsedMs() - o.began },
@@ -213,6 +218,8 @@ interface Stats {
   systemEvents: Record<string, number>;
   finishedLate: number;
   finishedOnTime: number;
+  cancelled: number;
+  cancelledLate: number;
   openOverdue: number;
   showcase?: { caseId: string; events: number; title: string };
 }
@@ -226,6 +233,8 @@ export async function summarise(app: App, now: Date, caseIds?: string[]): Promis
   let events = 0;
   let finishedLate = 0;
   let finishedOnTime = 0;
+  let cancelled = 0;
+  let cancelledLate = 0;
   for await (const event of app.store.readAll()) {
     const meta = event.metadata as unknown as CaseEventMetadata;
     if (!meta.caseId) continue;
@@ -237,7 +246,12 @@ export async function summarise(app: App, now: Date, caseIds?: string[]): Promis
       const key = `${meta.caseId}\0${closed.stage}`;
       const dueAt = due.get(key);
       if (dueAt !== undefined) {
-        if (Date.parse(closed.completedAt) > Date.parse(dueAt)) finishedLate++;
+        const late = Date.parse(closed.completedAt) > Date.parse(dueAt);
+        // A stage the case's end cancelled was not done (第十九条): not finished, as the on-time report counts it.
+        if (closed.cancelled) {
+          cancelled++;
+          if (late) cancelledLate++;
+        } else if (late) finishedLate++;
         else finishedOnTime++;
       }
       due.delete(key);
@@ -264,5 +278,5 @@ export async function summarise(app: App, now: Date, caseIds?: string[]): Promis
       showcase = { caseId, events: n, title: meta.summary.title };
     }
   }
-  return { cases: last.size, events, byProcess, byRegion, systemEvents, finishedLate, finishedOnTime, openOverdue, ...(showcase ? { showcase } : {}) };
+  return { cases: last.size, events, byProcess, byRegion, systemEvents, finishedLate, finishedOnTime, cancelled, cancelledLate, openOverdue, ...(showcase ? { showcase } : {}) };
 }

@@ -77,6 +77,13 @@ describe('npm run demo', () => {
     expect(result.openOverdue).toBeGreaterThan(0);
   });
 
+  it('counts the stages as the on-time report does: a stage the case’s end cancelled is not finished (第十九条)', () => {
+    const report = app.readModels.slaReport({ from: '2000-01-01T00:00:00.000Z', to: NOW.toISOString(), groupBy: 'process' });
+    const sum = (field: 'onTime' | 'late' | 'cancelled' | 'cancelledLate') => report.rows.reduce((n, row) => n + row[field], 0);
+    expect(sum('cancelled')).toBeGreaterThan(0);
+    expect([result.finishedOnTime, result.finishedLate, result.cancelled, result.cancelledLate]).toEqual([sum('onTime'), sum('late'), sum('cancelled'), sum('cancelledLate')]);
+  });
+
   it('lets the engine act by itself: expiries by the scheduler, requests completed by their published release', () => {
     expect(result.systemEvents.USAGE_EXPIRED ?? 0).toBeGreaterThan(0);
     expect(result.systemEvents.MARK_OPENED ?? 0).toBeGreaterThan(0);
