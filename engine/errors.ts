@@ -117,7 +117,7 @@ function orgsNamed(orgs: readonly { code: string; name: string }[], lang: 'zh' |
 
 export const refuse = {
   notFound: (caseId: string) =>
-    new EngineError('NOT_FOUND', { zh: `案件 ${caseId} 不存在`, en: `case ${caseId} not found` }),
+    new EngineError('NOT_FOUND', { zh: `案件 ${shown(caseId)} 不存在`, en: `case ${shown(caseId)} not found` }),
   unknownProcess: (process: string) =>
     new EngineError(
       'UNKNOWN_PROCESS',

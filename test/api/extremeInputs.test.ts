@@ -26,6 +26,13 @@ const start = (input: Record<string, unknown>, headers: Record<string, string> =
   api.call('POST', '/v1/cases', { as: company, body: { process: 'conditionalApplication', input: { ...startInputs.conditionalApplication, ...input } }, headers });
 
 describe('a refusal that quotes what was sent', () => {
+  it('given a case id with a control character in it, when it is read, then 404 shows each such character as its code point, not raw', async () => {
+    const res = await api.call('GET', '/v1/cases/%00abc%1B', { as: company });
+    expect([res.status, res.body.detail]).toEqual([404, '案件 <U+0000>abc<U+001B> 不存在']);
+    const en = await api.call('GET', '/v1/cases/%07bell', { as: company, headers: { 'accept-language': 'en' } });
+    expect([en.status, en.body.detail]).toEqual([404, 'case <U+0007>bell not found']);
+  });
+
   const key = 'k'.repeat(100_000);
 
   it.each([
