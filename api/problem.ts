@@ -330,6 +330,10 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     code = err.code === 'UNKNOWN_PROCESS' ? 'VALIDATION_FAILED' : err.code;
     detail = err.text[lang];
     extra = lang === 'zh' ? err.details : withEnglishErrors(err.details);
+    // The engine's start names its `process`; over HTTP that is the body's, named as the route's own checks name a part of the request (body.process).
+    if (err.code === 'UNKNOWN_PROCESS' && Array.isArray(extra.errors)) {
+      extra = { ...extra, errors: (extra.errors as { path: string; message: string }[]).map((e) => ({ ...e, path: `body.${e.path}` })) };
+    }
     // The engine's Chinese detail lists what was wrong, then how many more; so does the English, from the errors in English.
     const errors = lang === 'en' && err instanceof EngineError && err.code === 'VALIDATION_FAILED' ? extra.errors : undefined;
     if (Array.isArray(errors) && errors.length > 0) detail = `${detail}: ${listed(errors)}${typeof extra.moreErrors === 'number' ? ` (${extra.moreErrors} more not listed)` : ''}`;

@@ -220,7 +220,7 @@ describe('a refusal quotes the value sent so that its reader sees what was wrong
 
   it('given a process name with a trailing space, then the refusal shows the space', async () => {
     const res = await api.call('POST', '/v1/cases', { as: company, body: { process: 'objection ', input: startInputs.objection } });
-    expect([res.status, res.body.errors]).toEqual([400, [{ path: 'process', message: '未知的流程：“objection ”' }]]);
+    expect([res.status, res.body.errors]).toEqual([400, [{ path: 'body.process', message: '未知的流程：“objection ”' }]]);
   });
 
   it('given a rule naming 身份证号 with a zero-width space inside it, then the refusal shows where', async () => {

@@ -140,7 +140,7 @@ describe('the API in English', () => {
 
   it('given an unknown process, then the English detail says so once', async () => {
     const res = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'fooBar', input: {} }, headers: en });
-    expect(res.body).toMatchObject({ detail: 'unknown process: fooBar', errors: [{ path: 'process', message: 'unknown process: fooBar' }] });
+    expect(res.body).toMatchObject({ detail: 'unknown process: fooBar', errors: [{ path: 'body.process', message: 'unknown process: fooBar' }] });
   });
 
   it('given an address with a broken percent-encoding, then the error is English', async () => {
