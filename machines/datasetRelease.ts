@@ -130,6 +130,23 @@ export const startRules = {
 
 const withUpdate = (context: DatasetReleaseContext, update: Data<'UPDATE_DRAFT'>): CatalogueEntry => ({ ...context.draft, ...update });
 
+/**
+ * v4, 第七条 (有条件开放的，明确具体开放条件；不予开放的，明确有关依据): what is submitted, and published,
+ * explains its own attribute and nothing else. While the entry is drafted, an attribute changed (and
+ * changed back) leaves the other one's conditions or basis in the draft; submitted, an entry not
+ * conditional carries no conditions and one not closed (none is: `notClosed`) no basis. Under v3 an
+ * entry taken from 不予开放 to 无条件开放 was published still carrying its basis for not opening (涉密),
+ * and nothing could remove it (the form takes no empty basis).
+ */
+function explainedByAttribute(entry: CatalogueEntry): CatalogueEntry {
+  const { conditions, basis, ...rest } = entry;
+  return {
+    ...rest,
+    ...(conditions !== undefined && entry.openAttribute === 'conditional' ? { conditions } : {}),
+    ...(basis !== undefined && entry.openAttribute === 'closed' ? { basis } : {}),
+  };
+}
+
 /** Rules of commands; each is also the machine guard of the same name. */
 export const rules = {
   conditionsStated: {
@@ -247,11 +264,13 @@ export const rulesV2 = {
  * The chart of a version. v1 let a review and rules made on an earlier draft carry a changed entry
  * to submission, and took rules for fields the entry does not have; v2 refuses both. v2 counted a
  * key sent at all as a change (a front end that saves the whole form made every review stale); v3
- * counts a key whose value differs from the draft's.
+ * counts a key whose value differs from the draft's. v4 submits an entry explaining its own attribute
+ * alone (`explainedByAttribute`).
  */
-function chart(version: 1 | 2 | 3) {
+function chart(version: 1 | 2 | 3 | 4) {
   const v2 = version >= 2;
   const v3 = version >= 3;
+  const v4 = version >= 4;
   return setup({
   types: {
     context: {} as DatasetReleaseContext,
@@ -297,6 +316,8 @@ function chart(version: 1 | 2 | 3) {
       },
     }),
     recordSubmission: assign({ submittedAt: ({ event }) => event.at }),
+    // v4: the entry submitted explains its attribute alone (第七条)
+    submitExplained: assign({ draft: ({ context }) => explainedByAttribute(context.draft) }),
     recordReturn: assign({
       returns: ({ context, event }) => {
         assertEvent(event, 'RETURN');
@@ -347,7 +368,7 @@ function chart(version: 1 | 2 | 3) {
             ? and(['securityReviewPassed', 'desensitizationRulesSet', 'reviewCoversDraft', 'notClosed'])
             : and(['securityReviewPassed', 'desensitizationRulesSet', 'notClosed']),
           target: 'underReview',
-          actions: 'recordSubmission',
+          actions: v4 ? ['submitExplained', 'recordSubmission'] : 'recordSubmission',
         },
       },
     },
@@ -381,8 +402,10 @@ function chart(version: 1 | 2 | 3) {
 export const datasetReleaseMachineV1 = chart(1);
 /** v2's chart: cases started on it keep folding with it. */
 export const datasetReleaseMachineV2 = chart(2);
+/** v3's chart: cases started on it keep folding with it. */
+export const datasetReleaseMachineV3 = chart(3);
 /** The chart new cases start on. */
-export const datasetReleaseMachine = chart(3);
+export const datasetReleaseMachine = chart(4);
 
 // ── Definition ──────────────────────────────────────────────────────────────────────────
 
@@ -480,11 +503,21 @@ export const datasetReleaseV2: ProcessDefinition<DatasetReleaseContext> = {
 };
 
 /**
- * The version new cases start on: v3, where an UPDATE_DRAFT makes the review and the rules stale only
- * when it changes what is opened or how — a whole form saved again with a new title leaves them standing.
+ * v3: an UPDATE_DRAFT makes the review and the rules stale only when it changes what is opened or how
+ * — a whole form saved again with a new title leaves them standing. Cases started on it keep it.
  */
-export const datasetRelease: ProcessDefinition<DatasetReleaseContext> = {
+export const datasetReleaseV3: ProcessDefinition<DatasetReleaseContext> = {
   ...datasetReleaseV2,
   version: 3,
+  machine: datasetReleaseMachineV3,
+};
+
+/**
+ * The version new cases start on: v4, v3 where SUBMIT leaves in the draft no conditions of an entry
+ * not conditional and no basis for not opening (第七条).
+ */
+export const datasetRelease: ProcessDefinition<DatasetReleaseContext> = {
+  ...datasetReleaseV3,
+  version: 4,
   machine: datasetReleaseMachine,
 };

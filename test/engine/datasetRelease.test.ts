@@ -45,7 +45,7 @@ describe('datasetRelease: starting a release', () => {
     const result = await w.engine.start({ process: PROCESS, input, actor: provider });
     expect(result).toMatchObject({ process: PROCESS, state: 'drafting', final: false, revision: 0, replayed: false });
     expect(result.event.type).toBe('DraftStarted');
-    expect(meta(result.event)).toMatchObject({ command: 'START', stateBefore: null, stateAfter: 'drafting', actor: provider, machine: { name: PROCESS, version: 3 } });
+    expect(meta(result.event)).toMatchObject({ command: 'START', stateBefore: null, stateAfter: 'drafting', actor: provider, machine: { name: PROCESS, version: 4 } });
     const [task] = meta(result.event).tasksOpened;
     expect(task).toMatchObject({ stage: 'drafting', role: 'provider', org: orgs.provider, orgs: [orgs.provider] });
     expect(task).not.toHaveProperty('dueAt');

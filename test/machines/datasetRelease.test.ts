@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { datasetRelease, datasetReleaseV1, datasetReleaseV2, type DatasetReleaseContext } from '../../machines/datasetRelease.js';
+import { datasetRelease, datasetReleaseV1, datasetReleaseV2, datasetReleaseV3, type DatasetReleaseContext } from '../../machines/datasetRelease.js';
 import { isFinal, stateName, stateTask } from '../../machines/describe.js';
 import { actors, commandData, orgs, startInputs } from './examples.js';
 import { attempt, caseIn, play, send, start, startViolations } from './harness.js';
@@ -54,6 +54,40 @@ describe('datasetRelease: the happy path (第九条)', () => {
     expect(context(snapshot).draft).toMatchObject({ title: '济南市机动车登记信息月度统计', updateFrequency: 'weekly' });
     expect(context(snapshot).draft.fields).toEqual(startInputs.datasetRelease.fields);
     expect(context(snapshot).input.title).toBe(startInputs.datasetRelease.title);
+  });
+});
+
+describe('datasetRelease v4: what is submitted explains its own attribute (第七条: 有条件开放的明确开放条件，不予开放的明确有关依据)', () => {
+  const { conditions: _conditions, ...unexplained } = startInputs.datasetRelease;
+  const closed = { ...unexplained, openAttribute: 'closed', basis: '涉及国家秘密（《保守国家秘密法》）' } as const;
+  const explanation = (snapshot: { context: unknown }) => {
+    const { openAttribute, conditions, basis } = context(snapshot).draft;
+    return { openAttribute, conditions, basis };
+  };
+  /** `update` sent in drafting, then reviewed, submitted and approved. */
+  const publish = (version: typeof def, input: object, update: object) => {
+    let snapshot = send(version, start(version, { input }), 'UPDATE_DRAFT', { data: update });
+    for (const type of ['RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES', 'SUBMIT', 'APPROVE']) snapshot = send(version, snapshot, type);
+    expect(stateName(snapshot)).toBe('published');
+    return snapshot;
+  };
+
+  it('given a closed entry made unconditional, when it is submitted and published, then it carries no basis for not opening (v3 published it with its basis)', () => {
+    expect(explanation(publish(def, closed, { openAttribute: 'unconditional' }))).toEqual({ openAttribute: 'unconditional', conditions: undefined, basis: undefined });
+    expect(explanation(publish(datasetReleaseV3, closed, { openAttribute: 'unconditional' })).basis).toBe(closed.basis);
+  });
+
+  it('given a closed entry made conditional, then its conditions are submitted and its basis is not; a conditional one made unconditional submits no conditions', () => {
+    expect(explanation(publish(def, closed, { openAttribute: 'conditional', conditions: '仅向科研机构开放。' }))).toEqual({ openAttribute: 'conditional', conditions: '仅向科研机构开放。', basis: undefined });
+    expect(explanation(publish(def, startInputs.datasetRelease, { openAttribute: 'unconditional' }))).toEqual({ openAttribute: 'unconditional', conditions: undefined, basis: undefined });
+    expect(explanation(publish(def, startInputs.datasetRelease, { title: '新标题' }))).toEqual({ openAttribute: 'conditional', conditions: startInputs.datasetRelease.conditions, basis: undefined });
+  });
+
+  it('given a draft whose attribute changed and changed back, then it still has its explanation: only the submission leaves the other one out', () => {
+    let drafting = send(def, start(def, { input: closed }), 'UPDATE_DRAFT', { data: { openAttribute: 'unconditional' } });
+    expect(explanation(drafting).basis).toBe(closed.basis);
+    drafting = send(def, drafting, 'UPDATE_DRAFT', { data: { openAttribute: 'closed' } });
+    expect(explanation(drafting)).toEqual({ openAttribute: 'closed', conditions: undefined, basis: closed.basis });
   });
 });
 

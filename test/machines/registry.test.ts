@@ -9,7 +9,7 @@ import type { ProcessDefinition } from '../../machines/types.js';
 const v2 = (def: ProcessDefinition): ProcessDefinition => ({ ...def, version: 2, title: `${def.title}（修订）` });
 
 describe('the registry of 鲁数发〔2022〕15号', () => {
-  it('holds the five processes, conditionalApplication at versions 1 to 7, datasetRelease at 1 to 3', () => {
+  it('holds the five processes, conditionalApplication at versions 1 to 7, datasetRelease at 1 to 4', () => {
     expect(registry.names()).toEqual(['conditionalApplication', 'datasetRelease', 'listAdjustment', 'objection', 'unopenedDataRequest']);
     expect(registry.list().map((def) => `${def.name}@${def.version}`)).toEqual([
       'conditionalApplication@1',
@@ -22,6 +22,7 @@ describe('the registry of 鲁数发〔2022〕15号', () => {
       'datasetRelease@1',
       'datasetRelease@2',
       'datasetRelease@3',
+      'datasetRelease@4',
       'listAdjustment@1',
       'objection@1',
       'unopenedDataRequest@1',
@@ -33,7 +34,7 @@ describe('the registry of 鲁数发〔2022〕15号', () => {
   });
 
   it('knows no unknown process or version', () => {
-    expect(registry.get('datasetRelease', 4)).toBeUndefined();
+    expect(registry.get('datasetRelease', 5)).toBeUndefined();
     expect(registry.get('openList', 1)).toBeUndefined();
     expect(registry.latest('openList')).toBeUndefined();
   });
