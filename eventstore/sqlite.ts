@@ -262,7 +262,12 @@ export class ForeignLogError extends Error {
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
-function refuseForeignLog(path: string): void {
+/**
+ * Throws `ForeignLogError` when `path` is a rollback-journal file with a write-ahead log beside it (see
+ * there), before anything opens it: every opener of the store file calls it first — the store, and the
+ * scripts that open the file themselves (`npm run backup`, the demo's check that no server has it open).
+ */
+export function refuseForeignLog(path: string): void {
   if (path === ':memory:' || path === '') return;
   const header = Buffer.alloc(20);
   try {

@@ -16,6 +16,7 @@ import { argsOrExit, configOrExit } from './config.js';
 import { createProgress } from './progress.js';
 import { exitSaying } from './startupError.js';
 import { keepFilesPrivate } from '../infra/config.js';
+import { refuseForeignLog } from '../eventstore/sqlite.js';
 
 const USAGE = `用法：npm run backup -- <目标文件>   在服务运行时把事件库（含读模型）一致地复制为一个文件
 数据目录由 WORKFLOW_DATA_DIR 指定（默认 ./data）。恢复时停止服务，删除数据目录中的 events.db-wal、events.db-shm，再把备份文件复制为 events.db。`;
@@ -93,6 +94,8 @@ function isRunning(pid: number): boolean {
 
 let source: Database.Database | undefined;
 try {
+  // A backup restored beside the replaced store's log: opening it would write that log into it (README "To restore").
+  refuseForeignLog(storeFile);
   source = new Database(storeFile, { fileMustExist: true });
   source.pragma('busy_timeout = 5000');
   // One read transaction for the whole copy: the backup's steps all read the same snapshot, so a

@@ -11,6 +11,7 @@ import { Directory } from '../directory/directory.js';
 import { argumentError, configOrExit } from './config.js';
 import { keepFilesPrivate } from '../infra/config.js';
 import { storeInUse } from './storeInUse.js';
+import { refuseForeignLog } from '../eventstore/sqlite.js';
 import { exitSaying } from './startupError.js';
 import { registry } from '../machines/registry.js';
 import { accessLines, summaryLines } from './demo/report.js';
@@ -56,6 +57,15 @@ const seed = wholeNumber(values.seed, '--seed', DEFAULT_SEED, 0);
 const config = configOrExit();
 keepFilesPrivate();
 const storeFile = join(config.dataDir, 'events.db');
+// Not even to see whether a server has it open: a backup restored beside the replaced store's log is
+// damaged by any opening (README "To restore"). With --reset every file of the store goes anyway.
+if (config.store === 'sqlite' && !values.reset) {
+  try {
+    refuseForeignLog(storeFile);
+  } catch (err) {
+    exitSaying('演示数据未能生成：', err, config, 1);
+  }
+}
 if (config.store === 'sqlite' && existsSync(storeFile) && storeInUse(storeFile)) {
   process.stderr.write(
     `数据目录 ${config.dataDir} 中的事件库正被另一个进程打开（例如正在运行的 npm start）。` +

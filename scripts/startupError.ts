@@ -103,7 +103,7 @@ export function startupMessage(err: unknown, config: Config): string {
     return `事件库中位置 ${position} 的事件（流 ${streamId}，版本 ${revision}）无法读取：其${err.part === 'data' ? '数据' : '元数据'}已不是有效的 JSON，存储内容已损坏或被改动，请从备份恢复这一事件`;
   }
   if (err instanceof ForeignLogError) {
-    return `数据目录 ${config.dataDir} 中的 events.db-wal 不属于现在的 events.db（events.db 是单个文件的备份，旁边却留着被替换的事件库的日志）：打开会把旧日志写进恢复的文件并使其损坏。请把 events.db-wal 和 events.db-shm 移出数据目录后再启动`;
+    return `数据目录 ${config.dataDir} 中的 events.db-wal 不属于现在的 events.db（events.db 是单个文件的备份，旁边却留着被替换的事件库的日志）：打开会把旧日志写进恢复的文件并使其损坏。请把 events.db-wal 和 events.db-shm 移出数据目录后重试`;
   }
   const { syscall } = err as NodeJS.ErrnoException;
   // A system or SQLite error's code is a string; the gRPC client's is a number.

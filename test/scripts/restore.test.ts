@@ -5,7 +5,7 @@
  * restored file on opening it: the store would be damaged (cases answered 500) while /health said ok.
  * Real child processes: their I/O is waited for, boundedly.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
@@ -41,12 +41,18 @@ describe('npm start, given a backup restored as events.db with the replaced stor
     for (const f of ['events.db-wal', 'events.db-shm']) copyFileSync(join(leftovers, f), join(live, f));
     const restored = readFileSync(join(live, 'events.db'));
 
+    const foreign = `数据目录 ${live} 中的 events.db-wal 不属于现在的 events.db（events.db 是单个文件的备份，旁边却留着被替换的事件库的日志）：打开会把旧日志写进恢复的文件并使其损坏。请把 events.db-wal 和 events.db-shm 移出数据目录后重试\n`;
     const run = await runScript('start.ts', [], { WORKFLOW_DATA_DIR: live, WORKFLOW_JWT_SECRET: SECRET, PORT: '0' });
-    expect(run.status).toBe(1);
-    expect(run.stderr).toBe(
-      `服务未启动：数据目录 ${live} 中的 events.db-wal 不属于现在的 events.db（events.db 是单个文件的备份，旁边却留着被替换的事件库的日志）：打开会把旧日志写进恢复的文件并使其损坏。请把 events.db-wal 和 events.db-shm 移出数据目录后再启动\n`,
-    );
+    expect([run.status, run.stderr]).toEqual([1, `服务未启动：${foreign}`]);
     expect(readFileSync(join(live, 'events.db')).equals(restored)).toBe(true);
+    // Nor does a backup of it, or a demo asked to fill it, open it: each wrote the old log into the file.
+    const again = await runScript('backup.ts', [join(root, 'backup-again.db')], { WORKFLOW_DATA_DIR: live });
+    expect([again.status, again.stderr]).toEqual([1, `备份未完成：${foreign}`]);
+    expect(existsSync(join(root, 'backup-again.db'))).toBe(false);
+    const demo = await runScript('demo.ts', ['--cases', '3', '--quiet'], { WORKFLOW_DATA_DIR: live });
+    expect([demo.status, demo.stderr]).toEqual([1, `演示数据未能生成：${foreign}`]);
+    expect(readFileSync(join(live, 'events.db')).equals(restored)).toBe(true);
+    expect(['events.db-wal', 'events.db-shm'].every((f) => existsSync(join(live, f)))).toBe(true);
 
     for (const f of ['events.db-wal', 'events.db-shm']) renameSync(join(live, f), join(leftovers, `${f}.moved`));
     const auditor = await mintToken(SECRET, { sub: 'u-370000-dsj-auditor', role: 'auditor', org: '370000-dsj' });
