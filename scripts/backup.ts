@@ -17,6 +17,7 @@ import { createProgress } from './progress.js';
 import { exitSaying } from './startupError.js';
 import { keepFilesPrivate } from '../infra/config.js';
 import { refuseForeignLog } from '../eventstore/sqlite.js';
+import { nextTurn } from '../infra/turn.js';
 
 const USAGE = `用法：npm run backup -- <目标文件>   在服务运行时把事件库（含读模型）一致地复制为一个文件
 数据目录由 WORKFLOW_DATA_DIR 指定（默认 ./data）。恢复时停止服务，删除数据目录中的 events.db-wal、events.db-shm，再把备份文件复制为 events.db。`;
@@ -56,8 +57,7 @@ if (!existsSync(dirname(target)) || !statSync(dirname(target)).isDirectory()) {
 }
 
 // Written here first, renamed to the target once checked: a backup cut off part-way is never taken for one.
-const partialPrefix = `.${basename(target)}.partial-`;
-const partial = join(dirname(target), `${partialPrefix}${process.pid}`);
+const partial = join(dirname(target), `.${basename(target)}.partial-${process.pid}`);
 const removePartial = () => {
   for (const file of [partial, `${partial}-journal`]) rmSync(file, { force: true });
 };
@@ -70,13 +70,14 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
 removeAbandonedPartials();
 
 /**
- * Removes what earlier backups to this target left when they were stopped by a signal no process can
+ * Removes what earlier backups into this folder left when they were stopped by a signal no process can
  * catch (SIGKILL, the OOM killer, a power cut): a hidden partial copy as big as the store, beside the
- * backups, for good. One whose process still runs is another backup under way, and is left to it.
+ * backups, for good — whatever their target (a nightly backup names each file by its date, so the next
+ * one never has the same). One whose process still runs is another backup under way, and is left to it.
  */
 function removeAbandonedPartials(): void {
   for (const name of readdirSync(dirname(target))) {
-    const pid = Number(/^(\d+)(?:-journal)?$/.exec(name.startsWith(partialPrefix) ? name.slice(partialPrefix.length) : '')?.[1]);
+    const pid = Number(/^\..+\.partial-(\d+)(?:-journal)?$/.exec(name)?.[1]);
     if (!Number.isSafeInteger(pid) || pid === process.pid || isRunning(pid)) continue;
     rmSync(join(dirname(target), name), { force: true });
   }
@@ -123,6 +124,9 @@ try {
   } finally {
     copy.close();
   }
+  // The steps from here hold the thread for seconds on a large store (the check reads every page): a
+  // Ctrl-C or kill meanwhile is handled between them (removing the partial copy), never after the link.
+  await nextTurn();
   const check = new Database(partial, { readonly: true, fileMustExist: true });
   let problem: string | undefined;
   try {
@@ -138,6 +142,7 @@ try {
     process.stderr.write(`备份未完成：重新打开备份核对时发现问题：${problem}。未留下备份文件，请再试一次。\n`);
     process.exit(1);
   }
+  await nextTurn();
   const fd = openSync(partial, 'r');
   try {
     fsyncSync(fd);
