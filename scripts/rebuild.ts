@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { argsOrExit, configOrExit } from './config.js';
 import { Directory } from '../directory/directory.js';
 import { openStore } from '../eventstore/open.js';
-import { UnreadableEventError } from '../eventstore/types.js';
+import { StoreUnreachableError, UnreadableEventError } from '../eventstore/types.js';
 import { ALL_PROJECTIONS, openReadModels, RebuildUnderWayError, type RebuildPhase } from '../projections/index.js';
 import { createPhasedProgress } from './progress.js';
 import { storeFailure } from '../api/problem.js';
@@ -47,12 +47,13 @@ const store = await openStore({ store: config.store, dataDir: config.dataDir, sy
 const notes = new Set<string>();
 const note = (err: unknown) => notes.add(err instanceof UnreadableEventError ? err.message : `读模型重建中出错：${err instanceof Error ? err.message : String(err)}`);
 /**
- * What the store's file did to a rebuild (a full disk, a lock held too long, a damaged file), in one
+ * What the store did to a rebuild (a full disk, a lock held too long, a damaged file, EventStoreDB out of reach), in one
  * line an operator can act on; undefined for anything else.
  */
 function storeTrouble(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
-  if (!storeFailure(err) && code !== 'SQLITE_CORRUPT' && code !== 'SQLITE_NOTADB') return undefined;
+  // EventStoreDB out of reach too (its connection is made at the first read, not when opened).
+  if (!storeFailure(err) && code !== 'SQLITE_CORRUPT' && code !== 'SQLITE_NOTADB' && !(err instanceof StoreUnreachableError)) return undefined;
   // The read models are left marked unfinished or part-way: a server takes them over (runner.ts, #takeOverAbandoned).
   return `读模型重建未完成：${startupMessage(err, config)}。排除后请再次运行 npm run rebuild；运行中的服务也会在下次读取或收到指令时（或在下次启动时）接手重建，期间清单、待办和报表答 503`;
 }

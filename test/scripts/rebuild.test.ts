@@ -70,6 +70,13 @@ describe('npm run rebuild', () => {
     expect(run.stderr).not.toMatch(/SqliteError|at |malformed/);
   });
 
+  it('given an EventStoreDB that nothing answers at, then one Chinese line naming the host (never the credentials) and what becomes of the read models, no stack trace, and exit 1', async () => {
+    const run = await runScript('rebuild.ts', [], { WORKFLOW_DATA_DIR: emptyDir(), WORKFLOW_STORE: 'esdb://admin:changeit@127.0.0.1:1?tls=false' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^读模型重建未完成：无法连接 EventStoreDB（127\.0\.0\.1:1）：请确认它已启动、可以访问，并检查 WORKFLOW_STORE。排除后请再次运行 npm run rebuild；[^\n]*\n$/);
+    expect(run.stderr).not.toContain('changeit');
+  });
+
   it('given a store with events, then it rebuilds the read models named', async () => {
     const dataDir = emptyDir();
     expect((await runScript('demo.ts', ['--cases', '5', '--quiet'], { WORKFLOW_DATA_DIR: dataDir })).status).toBe(0);
