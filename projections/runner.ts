@@ -176,9 +176,13 @@ class Checkpoints {
     this.#write.run(projection.name, projection.version, position);
   }
 
-  /** Marks a read model as being rebuilt elsewhere: a start that finds it so rebuilds it from 0. */
-  markUnfinished(projection: Projection): void {
-    this.#write.run(projection.name, UNFINISHED, 0);
+  /**
+   * Marks a read model as being rebuilt elsewhere: a start that finds it so rebuilds it from 0.
+   * `folded`: how many events a parallel rebuild has folded so far, which a server beside it reads as
+   * the rebuild's progress (`rebuilding()`); never a position to go on from.
+   */
+  markUnfinished(projection: Projection, folded = 0): void {
+    this.#write.run(projection.name, UNFINISHED, folded);
   }
 }
 
@@ -1254,7 +1258,9 @@ export class InlineProjector implements Projector {
         folded.map((_, part) =>
           runWorker(parallel.entry, { file, target: targets[part]!, names, part, parts: folded.length, upTo, batchSize: parallel.batchSize ?? WORKER_BATCH }, (n) => {
             folded[part] = n;
-            onProgress?.(Math.min(upTo, folded.reduce((a, b) => a + b, 0)), upTo);
+            const done = Math.min(upTo, folded.reduce((a, b) => a + b, 0));
+            this.#tellFolded(projections, done);
+            onProgress?.(done, upTo);
           }, this.#report, this.#workers),
         ),
       );
@@ -1282,6 +1288,23 @@ export class InlineProjector implements Projector {
       for (const target of targets) rmSync(target, { force: true });
     }
     return folded.length;
+  }
+
+  /**
+   * Writes how far a parallel rebuild's workers have come into the unfinished checkpoints (each
+   * worker tells it as it settles, every 100,000 events), so that a server beside `npm run rebuild`
+   * shows the rebuild moving (`/health` projections.rebuilding, the progress gauge) instead of 0 until
+   * its end. Progress only: a write that fails (the server holding the write lock past the busy
+   * timeout) is left for the next.
+   */
+  #tellFolded(projections: readonly Projection[], folded: number): void {
+    try {
+      this.db.transaction(() => {
+        for (const p of projections) this.#checkpoints.markUnfinished(p, folded);
+      }).immediate();
+    } catch {
+      // The rebuild goes on; its next report writes it.
+    }
   }
 
   /**

@@ -92,6 +92,21 @@ describe('given a server on a store file and another process rebuilding its read
     expect(dumpReadModels(server.store.database)).toEqual(clean);
   });
 
+  it('when the other process folds in worker threads, then the server reads how far it has come as each worker reports (not 0 until the end), and the read models end equal to a clean rebuild', async () => {
+    const server = await process({ rebuildThreads: 1 });
+    const rebuild = await process({ rebuildThreads: 2, parallelRebuildMinEvents: 1 });
+    const seen: { told: number; read: number | undefined }[] = [];
+    await rebuild.models.rebuild(undefined, (done, _total, phase = 'fold') => {
+      if (phase === 'fold' && done > 0) seen.push({ told: done, read: server.models.rebuilding()?.done });
+    });
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.some((s) => s.told < EVENTS)).toBe(true);
+    expect(seen.map((s) => s.read)).toEqual(seen.map((s) => s.told));
+    await append(server.store);
+    expect(server.models.rebuilding()).toBeUndefined();
+    expect(dumpReadModels(server.store.database)).toEqual(clean);
+  });
+
   it('when the process rebuilding them is alive (it holds the rebuild lock), then the server leaves them to it however often it is asked', async () => {
     const server = await process({ rebuildThreads: 2, parallelRebuildMinEvents: 1 });
     const lock = new Database(`${file}-rebuild.lock`);
