@@ -149,6 +149,11 @@ interface Decision {
   metadata: Omit<CaseEventMetadata, 'hash'> & { hash?: string };
 }
 
+/** A start as an idempotency refusal names the request its key was first used for. */
+function startOf(title: string | undefined, process: string, caseId: string): Message {
+  return { zh: `发起${named(title, process)}案件 ${caseId}`, en: `starting case ${caseId} of ${process}` };
+}
+
 /** The turn (`#oneAtATime`) of a sender's requests under one idempotency key, starts and commands alike. */
 function keyTurn(actor: Actor, key: string): string {
   return `key:${idempotencyScope(actor, key)}`;
@@ -575,13 +580,14 @@ export class Engine {
   async #executeOn(current: CaseState, cmd: CaseCommand): Promise<CommandResult> {
     const def = this.#def(current);
     if (cmd.idempotencyKey) {
-      const earlier = current.idempotency.get(idempotencyScope(cmd.actor, cmd.idempotencyKey));
+      const scope = idempotencyScope(cmd.actor, cmd.idempotencyKey);
+      const earlier = current.idempotency.get(scope);
       if (earlier) {
         const event = await this.#eventAt(current, earlier);
         this.#sameCommand(def, cmd, event);
         return this.#replay(current, event);
       }
-      this.#keyNotUsedElsewhere(idempotencyScope(cmd.actor, cmd.idempotencyKey), current.caseId);
+      this.#keyNotUsedElsewhere(scope, current.caseId);
     }
     if (cmd.expectedRevision !== undefined && cmd.expectedRevision !== current.revision) {
       throw refuse.revisionConflict(cmd.expectedRevision, current.revision, undefined, await this.#caseNow(current, cmd));
@@ -870,7 +876,7 @@ export class Engine {
   #sameStart(def: ProcessDefinition, cmd: StartCommand, started: ProcessDefinition, first: RecordedEvent): void {
     if (started.name === def.name && this.#sameData(started.start.schema, cmd.input, first.data)) return;
     const caseId = (first.metadata as unknown as CaseEventMetadata).caseId;
-    throw refuse.idempotencyKeyReused({ zh: `发起${named(started.title, started.name)}案件 ${caseId}`, en: `starting case ${caseId} of ${started.name}` });
+    throw refuse.idempotencyKeyReused(startOf(started.title, started.name, caseId));
   }
 
   /** The event stored under a command's idempotency key answers it only if it was the same command with the same data (else 422 idempotencyKeyReused). */
@@ -894,7 +900,7 @@ export class Engine {
     const def = this.#o.registry.get(use.process, use.version);
     throw refuse.idempotencyKeyReused(
       use.command === START
-        ? { zh: `发起${named(def?.title, use.process)}案件 ${use.caseId}`, en: `starting case ${use.caseId} of ${use.process}` }
+        ? startOf(def?.title, use.process, use.caseId)
         : { zh: `案件 ${use.caseId} 的${named(def?.commands[use.command]?.label, use.command)}指令`, en: `command ${use.command} on case ${use.caseId}` },
     );
   }
