@@ -133,6 +133,11 @@ const PATTERNS: [RegExp, (...groups: string[]) => string][] = [
   [/^(\S+) 重复列出$/, (day) => `${day} is listed twice`],
   [/^(\S+) 不在 (\d{4})–(\d{4}) 年内：通知在所安排年度的上一年或当年发布$/, (day, from, to) => `${day} is not in ${from}–${to}: a notice is issued in the year before the one it arranges, or in that year`],
   [/^不得晚于当前日期（(\d{4}-\d{2}-\d{2})，北京时间）$/, (today) => `must not be after today (${today}, Beijing time)`],
+  [/^(\d{4}) 年早于 (\d{4}) 年：无法核对其法定节假日，不能载入$/, (year, first) => `${year} is before ${first}: its statutory holidays cannot be checked, so no notice for it is loaded`],
+  [
+    /^(\d{4}) 年的通知尚不可能发布：通知在所安排年度的上一年或当年发布（今天是 (\d{4}-\d{2}-\d{2})，北京时间）$/,
+    (year, today) => `no notice for ${year} can have been issued yet: a notice is issued in the year before the one it arranges, or in that year (today is ${today}, Beijing time)`,
+  ],
   [/^(\S+) 不是周六或周日：只有周末才能调为工作日$/, (day) => `${day} is not a Saturday or Sunday: only a weekend day can be made a working day`],
   [/^缺少法定节假日 (.+)（《全国年节及纪念日放假办法》规定的假日必须放假）$/s, (days) => `the statutory holidays ${list(days!)} are missing (the national holiday regulations make them days off)`],
   [/^(\S+) 同时被列为放假日和调休工作日$/, (day) => `${day} is listed both as a day off and as an adjusted working day`],

@@ -174,7 +174,7 @@ export class WorkingDayCalendar {
         holidays: [...notice.holidays],
         adjustedWorkdays: [...notice.adjustedWorkdays],
         ...edge,
-        source: { notice: notice.notice, url: notice.url, issued: notice.issued ?? null },
+        source: { notice: notice.notice, url: notice.url, issued: notice.issued ?? null, ...(notice.title !== undefined ? { title: notice.title } : {}) },
         blocks: (notice.blocks ?? []).map((b) => ({ ...b, holidays: [...b.holidays], adjustedWorkdays: [...b.adjustedWorkdays] })),
         calendarVersion: this.version,
       };

@@ -7,6 +7,7 @@ export { CalendarNotCoveredError, CalendarValidationError, type ValidationIssue 
 export { SHIPPED_NOTICES } from './data/index.js';
 export { CALENDAR_STREAM, NOTICE_LOADED, HolidayBlockSchema, LAST_NOTICE_YEAR, YearNoticeSchema, calendarVersionOf, canonicalNotice, parseNotice } from './notice.js';
 export {
+  FIRST_STATUTORY_YEAR,
   provisionalDaysOff,
   provisionalHolidays,
   statutoryDates,

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { dayNumber, isIsoDate, isWeekend, tryParseDay } from './days.js';
 import { CalendarValidationError, type ValidationIssue } from './errors.js';
-import { statutoryDates } from './statutory.js';
+import { FIRST_STATUTORY_YEAR, statutoryDates } from './statutory.js';
 import type { YearNotice } from './types.js';
 
 /**
@@ -73,7 +73,7 @@ export const YearNoticeSchema = z
     const on = where('adjustedWorkdays');
     // Every notice gives at least the statutory holidays of 《全国年节及纪念日放假办法》 (the rest is
     // 调休): one that leaves some out is not the State Council's, and would make them working days.
-    if (n.year >= 2014) {
+    if (n.year >= FIRST_STATUTORY_YEAR) {
       const missing = statutoryDates(n.year).filter((d) => !off.has(d));
       if (missing.length > 0) {
         ctx.addIssue({ code: 'custom', path: ['holidays'], message: `缺少法定节假日 ${missing.join('、')}（《全国年节及纪念日放假办法》规定的假日必须放假）` });

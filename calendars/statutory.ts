@@ -27,9 +27,12 @@ export interface StatutoryHoliday {
   dates: string[];
 }
 
+/** The first year whose statutory holidays are computed here (the 2014 edition's). */
+export const FIRST_STATUTORY_YEAR = 2014;
+
 /** The edition of the statute in force in a year; years before 2014 are not supported. */
 export function statutoryEditionFor(year: number): StatutoryEdition {
-  if (!Number.isInteger(year) || year < 2014) throw new RangeError(`no statutory rule computed for ${year} (editions from 2014)`);
+  if (!Number.isInteger(year) || year < FIRST_STATUTORY_YEAR) throw new RangeError(`no statutory rule computed for ${year} (editions from 2014)`);
   return year >= 2025 ? 2025 : 2014;
 }
 

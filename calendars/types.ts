@@ -86,7 +86,8 @@ export interface YearInfo {
    * when that notice sets none.
    */
   nextYearEdge?: { holidays: string[]; adjustedWorkdays: string[]; source: { notice: string; url: string } };
-  source: { notice: string; url: string; issued: string | null } | null;
+  /** The notice loaded for the year (`title` when it was given), null for a provisional year. */
+  source: { notice: string; url: string; issued: string | null; title?: string } | null;
   /**
    * The holidays by name: the notice's blocks, or the statutory holidays, each with its 补假 and a
    * `text` saying which day comes from which article.

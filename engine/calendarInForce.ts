@@ -1,5 +1,5 @@
 import type { Clock } from '../infra/clock.js';
-import { CALENDAR_STREAM, CalendarValidationError, NOTICE_LOADED, WorkingDayCalendar, isDayOrInstant, shanghaiDateOf, type ValidationIssue, type YearNotice } from '../calendars/index.js';
+import { CALENDAR_STREAM, CalendarValidationError, FIRST_STATUTORY_YEAR, NOTICE_LOADED, canonicalNotice, WorkingDayCalendar, isDayOrInstant, shanghaiDateOf, type ValidationIssue, type YearNotice } from '../calendars/index.js';
 import { StreamNotFoundError, WrongExpectedVersionError, type EventStore } from '../eventstore/types.js';
 import type { Actor } from '../machines/types.js';
 import { Engine, type CaseCommand, type CommandResult, type EngineOptions, type StartCommand } from './engine.js';
@@ -91,19 +91,29 @@ export class CalendarInForce {
   }
 
   /**
-   * What is wrong with a notice's issue date, as an admin loads it: kept with the notice for good (its
-   * event, every audit export), it is the day the State Council issued it — late in the year before
-   * the one it arranges, or (an amendment) during that year, and never after today in Asia/Shanghai.
-   * Checked here, on a load, not in the calendar's schema: notices already stored must still load.
+   * What is wrong with a notice's year and issue date, as an admin loads it. Kept with the notice for
+   * good (its event, every audit export), the issue date is the day the State Council issued it — late
+   * in the year before the one it arranges, or (an amendment) during that year, and never after today
+   * in Asia/Shanghai. So no notice can exist yet for a year after next, issue date given or not (a
+   * 2200 notice widened the calendar to 2201 for good, and no route takes a notice back). Nor is a
+   * year before 2014 (FIRST_STATUTORY_YEAR): its statutory holidays are not checked, so one day off
+   * passed as its notice and the calendar widened back to it. Checked here, on a load, not in the
+   * calendar's schema: notices already stored must still load.
    */
-  #issuedIssues(notice: unknown): ValidationIssue[] {
+  #whenIssues(notice: unknown): ValidationIssue[] {
     const { year, issued } = (notice ?? {}) as { year?: unknown; issued?: unknown };
-    // A malformed date or year is the schema's to name.
-    if (typeof issued !== 'string' || !isDayOrInstant(issued) || issued.length !== 10 || typeof year !== 'number' || !Number.isInteger(year)) return [];
+    // A malformed year is the schema's to name.
+    if (typeof year !== 'number' || !Number.isInteger(year)) return [];
+    const today = shanghaiDateOf(this.clock.now());
+    if (year < FIRST_STATUTORY_YEAR) return [{ path: 'year', message: `${year} 年早于 ${FIRST_STATUTORY_YEAR} 年：无法核对其法定节假日，不能载入` }];
+    if (year > Number(today.slice(0, 4)) + 1) {
+      return [{ path: 'year', message: `${year} 年的通知尚不可能发布：通知在所安排年度的上一年或当年发布（今天是 ${today}，北京时间）` }];
+    }
+    // A malformed date is the schema's to name.
+    if (typeof issued !== 'string' || !isDayOrInstant(issued) || issued.length !== 10) return [];
     if (issued < `${year - 1}-01-01` || issued > `${year}-12-31`) {
       return [{ path: 'issued', message: `${issued} 不在 ${year - 1}–${year} 年内：通知在所安排年度的上一年或当年发布` }];
     }
-    const today = shanghaiDateOf(this.clock.now());
     if (issued > today) return [{ path: 'issued', message: `不得晚于当前日期（${today}，北京时间）` }];
     return [];
   }
@@ -114,17 +124,21 @@ export class CalendarInForce {
       await this.refresh();
       let next: WorkingDayCalendar;
       // Told together with whatever else is wrong with the notice, as every refusal names each field.
-      const issuedIssues = this.#issuedIssues(notice);
+      const whenIssues = this.#whenIssues(notice);
       try {
         next = this.#calendar.withNotice(notice);
       } catch (err) {
-        if (err instanceof CalendarValidationError) throw refuse.validation([...issuedIssues, ...err.errors]);
+        if (err instanceof CalendarValidationError) throw refuse.validation([...whenIssues, ...err.errors]);
         throw err;
       }
-      if (issuedIssues.length > 0) throw refuse.validation(issuedIssues);
-      // The notice in force already: a repeat (or a retry) stores nothing.
-      if (next.version === this.#calendar.version) return next;
-      const loaded = next.notices.find((n) => n.year === (notice as { year: number }).year)!;
+      if (whenIssues.length > 0) throw refuse.validation(whenIssues);
+      const year = (notice as { year: number }).year;
+      const loaded = next.notice(year)!;
+      // The notice in force already, word for word: a repeat (or a retry) stores nothing. One whose
+      // days are the same but whose text is not (a title, a block's text: a correction) is stored, the
+      // calendar's version unchanged (its days decide it); answering it unstored lost the text for good.
+      const inForce = this.#calendar.notice(year);
+      if (next.version === this.#calendar.version && inForce && sameText(inForce, loaded)) return next;
       const revision = this.#revision;
       try {
         await this.#appends.track(
@@ -153,6 +167,12 @@ export class CalendarInForce {
       return this.#calendar;
     }
   }
+}
+
+/** Whether two notices of one year say the same, annotations (title, blocks) included. */
+function sameText(a: YearNotice, b: YearNotice): boolean {
+  const text = (n: YearNotice) => JSON.stringify([canonicalNotice(n), n.title ?? null, n.blocks ?? null]);
+  return text(a) === text(b);
 }
 
 /**

@@ -5,6 +5,7 @@
  * must hear about, not a record to keep for good.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CALENDAR_STREAM, statutoryDates } from '../../calendars/index.js';
 import { testNotice2027 } from '../calendars/notice2027.js';
 import { startTestApi, type TestApi } from './harness.js';
 
@@ -47,5 +48,56 @@ describe('PUT /v1/calendar/2027 with an issue date that cannot be', () => {
     const res = await api.call('PUT', '/v1/calendar/2027', { as: admin, body: { ...notice, issued: '2026-12-02' } });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'official', source: { issued: '2026-12-02' } });
+  });
+});
+
+describe('PUT /v1/calendar/:year for a year no notice can be loaded for', () => {
+  /** A notice for `year` that is whole by the statute: every statutory holiday a day off, no issue date. */
+  const wholeNotice = (year: number) => ({ notice: `国办发明电〔${year - 1}〕1号`, url: `https://www.gov.cn/${year}`, holidays: statutoryDates(year), adjustedWorkdays: [] });
+
+  it.each([
+    [2028, '2028 年的通知尚不可能发布：通知在所安排年度的上一年或当年发布（今天是 2026-12-02，北京时间）', 'no notice for 2028 can have been issued yet: a notice is issued in the year before the one it arranges, or in that year (today is 2026-12-02, Beijing time)'],
+    [2200, '2200 年的通知尚不可能发布：通知在所安排年度的上一年或当年发布（今天是 2026-12-02，北京时间）', 'no notice for 2200 can have been issued yet: a notice is issued in the year before the one it arranges, or in that year (today is 2026-12-02, Beijing time)'],
+    [2013, '2013 年早于 2014 年：无法核对其法定节假日，不能载入', '2013 is before 2014: its statutory holidays cannot be checked, so no notice for it is loaded'],
+  ])('given no issue date, when an admin loads a notice for %i, then 400 naming the year, in Chinese and in English, and the calendar covers no more years', async (year, zh, en) => {
+    const body = year < 2014 ? { notice: 'x', url: 'https://www.gov.cn/x', holidays: [`${year}-01-01`], adjustedWorkdays: [] } : wholeNotice(year);
+    const before = (await api.call('GET', `/v1/calendar/${year}`, { as: admin })).body;
+    const res = await api.call('PUT', `/v1/calendar/${year}`, { as: admin, body });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: 'year', message: zh }]);
+    const english = await api.call('PUT', `/v1/calendar/${year}`, { as: admin, body, headers: { 'accept-language': 'en' } });
+    expect(english.body.errors).toEqual([{ path: 'year', message: en }]);
+    // Before, a 2200 notice made every year to 2201 provisional, and a 2013 one every year back to it.
+    expect((await api.call('GET', `/v1/calendar/${year}`, { as: admin })).body).toEqual(before);
+    expect((await api.call('GET', `/v1/calendar/${year < 2014 ? 2015 : 2100}`, { as: admin })).body.code).toBe('CALENDAR_NOT_COVERED');
+  });
+
+  it('given today in 2026, when an admin loads a notice for next year (2027) without an issue date, then it is in force', async () => {
+    const res = await api.call('PUT', '/v1/calendar/2027', { as: admin, body: { ...notice, issued: undefined } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'official', source: { issued: null } });
+  });
+});
+
+describe('PUT /v1/calendar/2027 again with the same days and new text', () => {
+  const noticeEvents = async () => (await api.app.store.readStream(CALENDAR_STREAM)).length;
+
+  it('given the notice in force, when an admin loads it with a corrected title and block text, then the correction is stored (the version unchanged) and every later read shows it; loading it once more stores nothing', async () => {
+    const first = await api.call('PUT', '/v1/calendar/2027', { as: admin, body: notice });
+    expect(first.status).toBe(200);
+    const before = await noticeEvents();
+    const blocks = notice.blocks.map((b, i) => (i === 0 ? { ...b, text: '一、元旦：1月1日至3日放假，共3天。（更正）' } : b));
+    const corrected = { ...notice, title: '国务院办公厅关于2027年部分节假日安排的通知（更正）', blocks };
+    const res = await api.call('PUT', '/v1/calendar/2027', { as: admin, body: corrected });
+    expect(res.status).toBe(200);
+    expect(res.body.calendarVersion).toBe(first.body.calendarVersion);
+    // Before, the answer showed the new text but nothing was stored: every later read had the old.
+    expect(await noticeEvents()).toBe(before + 1);
+    const read = (await api.call('GET', '/v1/calendar/2027', { as: admin })).body;
+    expect(read.source.title).toBe(corrected.title);
+    expect(read.blocks[0].text).toBe('一、元旦：1月1日至3日放假，共3天。（更正）');
+    expect(read.calendarVersion).toBe(first.body.calendarVersion);
+    expect((await api.call('PUT', '/v1/calendar/2027', { as: admin, body: corrected })).status).toBe(200);
+    expect(await noticeEvents()).toBe(before + 1);
   });
 });

@@ -16,7 +16,7 @@ describe('provenance of the shipped notices', () => {
   ])('%i is %s, issued %s', (year, notice, url, issued) => {
     const info = cal.yearInfo(year);
     expect(info.status).toBe('official');
-    expect(info.source).toEqual({ notice, url, issued });
+    expect(info.source).toEqual({ notice, url, issued, title: `国务院办公厅关于${year}年部分节假日安排的通知` });
     expect(new URL(url).hostname).toBe('www.gov.cn');
     expect(info.calendarVersion).toBe(cal.version);
   });
