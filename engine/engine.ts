@@ -26,7 +26,10 @@ import { verifyHistory, type Verification } from './verify.js';
 import { foldAll, foldNext, foldStart, idempotencyScope, initialSnapshot, nextSnapshot, type CaseState, type CommandOutcome } from './fold.js';
 import { RESTATE_DEADLINES as RESTATE, DEADLINES_RESTATED, START, type CaseEventMetadata, type DeadlineRestated, type PendingTimer, type Task, type TaskClosed } from './events.js';
 import { AppendsUnderWay } from './appendsUnderWay.js';
-import type { KeyUse } from './workIndex.js';
+import type { WorkIndex } from './workIndex.js';
+
+/** What the engine asks of the key index (`WorkIndex`): where a key was used last, and when the index holds every key. */
+type KeyIndex = Pick<WorkIndex, 'keyUse' | 'keysRead'>;
 
 // A command's rules read its own context and data; one path serves them all.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -185,7 +188,7 @@ export class Engine {
   /** Appends asked of the store and not answered yet (`settled`). */
   readonly #appends = new AppendsUnderWay();
   /** Where the log last stored a request under a sender's key, on any case (`useKeyIndex`). */
-  #keyUse: ((scope: string, now: number) => KeyUse | undefined) | undefined;
+  #keys: KeyIndex | undefined;
 
   constructor(options: EngineOptions) {
     this.#o = options;
@@ -202,12 +205,12 @@ export class Engine {
   }
 
   /**
-   * Where the log last stored a request under an idempotency key (the scheduler's `WorkIndex.keyUse`):
-   * a key sent to a case other than the one it was used on is refused (API.md: the same key stores
-   * nothing new). Without it, a key is checked on its own case only (and a start's across processes).
+   * Where the log last stored a request under an idempotency key (the scheduler's `WorkIndex`): a key
+   * sent to a case other than the one it was used on is refused (API.md: the same key stores nothing
+   * new). Without it, a key is checked on its own case only (and a start's across processes).
    */
-  useKeyIndex(keyUse: (scope: string, now: number) => KeyUse | undefined): void {
-    this.#keyUse = keyUse;
+  useKeyIndex(keys: KeyIndex): void {
+    this.#keys = keys;
   }
 
   /** Called after each append this engine makes, e.g. to complete linked cases. */
@@ -448,7 +451,13 @@ export class Engine {
     // Requests with one key from one sender are decided one after the other here: each then finds
     // the case the one before it started, in whichever process's stream (two processes' starts
     // with one key name two streams, which no append could tell apart).
-    return key ? this.#oneAtATime(keyTurn(cmd.actor, key), () => this.#start(cmd)) : this.#start(cmd);
+    return key ? this.#oneAtATime(keyTurn(cmd.actor, key), () => this.#afterKeysRead(() => this.#start(cmd))) : this.#start(cmd);
+  }
+
+  /** Runs a keyed request once the key index has read the log (`WorkIndex.keysRead`): at once, but in the first seconds after a start. */
+  async #afterKeysRead<T>(work: () => Promise<T>): Promise<T> {
+    await this.#keys?.keysRead();
+    return work();
   }
 
   async #start(cmd: StartCommand): Promise<CommandResult> {
@@ -521,7 +530,7 @@ export class Engine {
     const onCase = () => this.#oneAtATime(`case:${cmd.caseId}`, () => this.#execute(cmd));
     // One key's requests one after another too, whatever their case (as starts): two cases sent one
     // key at once would each find it unused, and both be stored.
-    return cmd.idempotencyKey ? this.#oneAtATime(keyTurn(cmd.actor, cmd.idempotencyKey), onCase) : onCase();
+    return cmd.idempotencyKey ? this.#oneAtATime(keyTurn(cmd.actor, cmd.idempotencyKey), () => this.#afterKeysRead(onCase)) : onCase();
   }
 
   async #execute(cmd: CaseCommand): Promise<CommandResult> {
@@ -895,7 +904,7 @@ export class Engine {
    * case answers a retry (above); across cases, what the index remembers (`WorkIndex.keyUse`: a day).
    */
   #keyNotUsedElsewhere(scope: string, caseId: string | undefined): void {
-    const use = this.#keyUse?.(scope, this.#o.clock.now().getTime());
+    const use = this.#keys?.keyUse(scope, this.#o.clock.now().getTime());
     if (use === undefined || use.caseId === caseId) return;
     const def = this.#o.registry.get(use.process, use.version);
     throw refuse.idempotencyKeyReused(

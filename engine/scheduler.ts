@@ -75,7 +75,7 @@ export class Scheduler {
    */
   followLinks(): void {
     this.#stopLinks ??= this.#engine.onAppended((event) => this.#onAppended(event));
-    this.#engine.useKeyIndex((scope, now) => this.index.keyUse(scope, now));
+    this.#engine.useKeyIndex(this.index);
   }
 
   stop(): void {

@@ -128,6 +128,18 @@ export class WorkIndex {
     this.#loaded = true;
   }
 
+  /**
+   * Resolves once the index holds every key the log stored before this call (undefined when it does
+   * already): a keyed request waits for it while the index still reads the log at start. Without it, a
+   * retry sent to another case in the first seconds after a restart (the most recent keys, which retries
+   * carry, are the last the catch-up reads) was stored there. A read that fails leaves the key checked
+   * on its own case only, as before; a server stopping (`halt`) waits for nothing.
+   */
+  keysRead(): Promise<void> | undefined {
+    if (this.#loaded || this.#halted) return undefined;
+    return this.catchUp().catch(() => {});
+  }
+
   /** Whether a catch-up is under way (a command's event is then read after it: `observe`). */
   get catchingUp(): boolean {
     return this.#reading !== undefined;
@@ -196,7 +208,7 @@ export class WorkIndex {
   /**
    * The request the log stored last under a sender's idempotency key (`idempotencyScope`) in the day
    * before `now` (ms), on whichever case: the engine refuses the key on another case. While the index
-   * still reads the log at start (`loaded` false), of the part read so far.
+   * still reads the log at start (`loaded` false), of the part read so far: see `keysRead`.
    */
   keyUse(scope: string, now: number): KeyUse | undefined {
     const use = this.#keys.get(scope);

@@ -323,6 +323,36 @@ describe('the same Idempotency-Key from the same sender', () => {
     }
   });
 
+  it('given keys used on one case, when the restarted server is sent them at once, before its index has read the log, then each is still refused elsewhere (a keyed request waits until the index has read the log), and nothing is stored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wf-keys-'));
+    try {
+      const path = join(dir, 'events.db');
+      const before = await createWorld({ path });
+      const [a, b] = [await given(before, 'conditionalApplication'), await given(before, 'conditionalApplication')];
+      await when(before, a.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'just-before-restart' });
+      const started = await before.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company, idempotencyKey: 'start-before-restart' });
+      const at = before.clock.now().toISOString();
+      await before.close();
+      const after = await createWorld({ path, at });
+      try {
+        // Sent in the first instant after the restart: the index holds none of the log yet.
+        expect(after.scheduler.index.loaded).toBe(false);
+        const headBefore = await after.store.headPosition();
+        const [command, withdraw] = await Promise.all([
+          when(after, b.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'just-before-restart' }).catch((e: unknown) => e),
+          when(after, b.caseId, 'WITHDRAW', { actor: actors.company, idempotencyKey: 'start-before-restart' }).catch((e: unknown) => e),
+        ]);
+        expect(command).toMatchObject({ details: { rule: 'idempotencyKeyReused' } });
+        expect((withdraw as EngineError).text.zh).toContain(`案件 ${started.caseId}`);
+        expect(await after.store.headPosition()).toBe(headBefore);
+      } finally {
+        await after.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('given a case started with a key, when another applicant starts with the same key, then a different case', async () => {
     const mine = await w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company, idempotencyKey: 'shared-key' });
     const theirs = await w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.person, idempotencyKey: 'shared-key' });
