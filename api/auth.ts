@@ -91,6 +91,14 @@ function checkRoleAgainstDirectory(caller: Caller, directory: Directory): void {
  */
 const CLOCK_SKEW_S = 60;
 
+/**
+ * The longest a token may still be good for: a year (jose's `1y`, 365.25 days, in seconds), as
+ * `npm run token -- --expires` allows at most. A token good for longer (`exp` decades ahead) is refused,
+ * as one issued in the future (`iat` past the clock skew) is: jose checks `iat` only with a maximum
+ * age, so such tokens were taken, though a leaked one would then work for ever.
+ */
+export const MAX_TOKEN_LIFETIME_S = 31_557_600;
+
 /** Why jose refused a token, for the 401. */
 function whyRefused(err: unknown): { zh: string; en: string } {
   const { code, claim, reason } = err as { code?: string; claim?: string; reason?: string };
@@ -280,6 +288,14 @@ export function createVerifier(options: {
         );
       }
       throw unauthenticated(whyRefused(err));
+    }
+    const nowS = now().getTime() / 1000;
+    const { iat, exp } = payload as { iat?: unknown; exp: number };
+    if (typeof iat === 'number' && iat > nowS + CLOCK_SKEW_S) {
+      throw unauthenticated({ zh: '登录凭证的签发时间（iat）晚于当前时间', en: 'the token says it was issued in the future (iat)' });
+    }
+    if (exp > nowS + MAX_TOKEN_LIFETIME_S + CLOCK_SKEW_S) {
+      throw unauthenticated({ zh: '登录凭证的有效期超过一年（exp）：请使用有效期不超过一年的登录凭证', en: 'the token is good for more than a year (exp): use one that expires within a year' });
     }
     const claims = Claims.safeParse(payload);
     if (!claims.success) throw unauthenticated({ zh: '登录凭证的声明（sub、role、org、name）缺失或无效', en: 'the token lacks sub, role or org, or one of its claims is not valid text' });

@@ -6,12 +6,12 @@ import { parseArgs } from 'node:util';
 import { decodeJwt } from 'jose';
 import { developmentSecret, keepFilesPrivate } from '../infra/config.js';
 import { argumentError, configOrExit } from './config.js';
-import { mintToken, type Caller } from '../api/auth.js';
+import { MAX_TOKEN_LIFETIME_S, mintToken, type Caller } from '../api/auth.js';
 
 /** The roles the server's token claims accept (api/auth.ts). */
 const ROLES = ['applicant', 'provider', 'authority', 'supervisor', 'auditor', 'admin'] as const satisfies readonly Caller['role'][];
-/** The longest --expires: jose's `1y` (365.25 days), in seconds. */
-const MAX_LIFETIME = 31_557_600;
+/** The longest --expires: the longest the server takes a token for. */
+const MAX_LIFETIME = MAX_TOKEN_LIFETIME_S;
 const USAGE = `用法：npm run token -- --role <${ROLES.join('|')}> --org <机构代码> [--sub 用户ID] [--name 姓名] [--expires 12h]\n`;
 const args = (() => {
   try {

@@ -184,6 +184,7 @@ describe('given an identity platform whose clock differs from ours by a few seco
   it.each([
     ['ahead: a token just issued, not before (nbf) and issued at (iat) 5 s in our future', { nbf: +5, iat: +5, exp: +3600 }],
     ['behind: a token that by its clock has a few seconds left, by ours expired 5 s ago', { iat: -3600, exp: -5 }],
+    ['good for a year exactly, issued now', { iat: 0, exp: 31_557_600 }],
   ])('(%s), then it is accepted', async (_what, at) => {
     const { verifier, token } = await tokenAt(at);
     await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'u1' });
@@ -192,6 +193,10 @@ describe('given an identity platform whose clock differs from ours by a few seco
   it.each([
     ['not yet valid: nbf 2 minutes ahead', { nbf: +120, iat: +120, exp: +3600 }, '登录凭证尚未生效（nbf 晚于当前时间）'],
     ['expired 2 minutes ago', { iat: -3600, exp: -120 }, '登录凭证已过期'],
+    // Taken before: jose checks iat only given a maximum age.
+    ['issued (iat) 2 minutes ahead, nbf absent', { iat: +120, exp: +3600 }, '登录凭证的签发时间（iat）晚于当前时间'],
+    ['good for more than a year: exp a year and 2 minutes ahead', { iat: 0, exp: 31_557_600 + 120 }, '登录凭证的有效期超过一年（exp）：请使用有效期不超过一年的登录凭证'],
+    ['good for ever: exp 1e11', { iat: 0, exp: 1e11 }, '登录凭证的有效期超过一年（exp）：请使用有效期不超过一年的登录凭证'],
   ])('but beyond a bounded leeway (%s), then 401 saying which', async (_what, at, zh) => {
     const { verifier, token } = await tokenAt(at);
     await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', text: { zh } });
