@@ -9,7 +9,9 @@
  *   December (2023-12-30/31 in the 2024 notice) applies to that December;
  * - a covered year without one is *provisional*: Monday–Friday minus the statutory holidays
  *   and their 补假 (《全国年节及纪念日放假办法》第二、六条; calendars/statutory.ts
- *   `provisionalHolidays`), no adjusted working days; answers touching it say `provisional`;
+ *   `provisionalHolidays`), no adjusted working days; answers touching it say `provisional`,
+ *   and so do answers touching 25–31 December of a year whose next notice is not loaded (that
+ *   notice's New-Year edge may still set them: `#awaitsNextNotice`);
  * - any other year throws `CalendarNotCoveredError` (`CALENDAR_NOT_COVERED`) — except that a
  *   deadline in calendar days or months, whose last day is moved off a day that is not a working
  *   day (《民法典》第二百零三条), judges a day past the covered years as a provisional year's; so do
@@ -35,7 +37,7 @@ import {
   yearOf,
   type DateInput,
 } from './days.js';
-import { calendarVersionOf, parseNotice } from './notice.js';
+import { NEW_YEAR_EDGE_DAY, calendarVersionOf, parseNotice } from './notice.js';
 import { provisionalDaysOff, provisionalHolidays, statutoryEditionFor, type ProvisionalHoliday } from './statutory.js';
 import type { Deadline, DeadlineRule, HolidayBlock, YearInfo, YearNotice, YearStatus } from './types.js';
 
@@ -215,7 +217,16 @@ export class WorkingDayCalendar {
     return ix.working[this.#indexOf(ix, date, 'date')] === 1;
   }
 
-  /** Whether a day lies in a provisional year. */
+  /**
+   * Whether a day is of the New-Year edge of a year whose notice is not loaded: the next notice may
+   * still set it (25–31 December: notice.ts; the 2019 notice made Sat 2018-12-29 a working day and
+   * Mon 12-31 a day off), so what it is stays provisional until that notice is loaded.
+   */
+  #awaitsNextNotice(day: string): boolean {
+    return day.slice(5) >= `12-${NEW_YEAR_EDGE_DAY}` && !this.#notices.has(Number(day.slice(0, 4)) + 1);
+  }
+
+  /** Whether a day lies in a provisional year, or in the New-Year edge of one (`#awaitsNextNotice`). */
   isProvisional(date: DateInput): boolean {
     const ix = this.#index ?? this.#buildIndex();
     const i = this.#indexOf(ix, date, 'date');
@@ -506,7 +517,7 @@ export class WorkingDayCalendar {
         w++;
       }
       cum[i] = w;
-      if (provisionalYears.has(yearOf(day))) p++;
+      if (provisionalYears.has(yearOf(day)) || this.#awaitsNextNotice(s)) p++;
       provisionalCum[i] = p;
     }
     this.#index = { start, length, dates, working, cum, ordinals: Int32Array.from(ordinals), provisionalCum };

@@ -35,6 +35,9 @@ export const HolidayBlockSchema = z.strictObject({
  * - from 2014 on, every statutory holiday of the year (statutory.ts) is a day off;
  * - when `blocks` are given, their days are exactly `holidays` and `adjustedWorkdays`.
  */
+/** The first day of December a year's notice may set for the year before (its New-Year edge: 25–31 December). */
+export const NEW_YEAR_EDGE_DAY = 25;
+
 /** The last year a notice can be loaded for: past it no deadline in working days can be counted. */
 export const LAST_NOTICE_YEAR = 2200;
 
@@ -51,7 +54,7 @@ export const YearNoticeSchema = z
     blocks: z.array(HolidayBlockSchema).min(1).optional(),
   })
   .superRefine((n, ctx) => {
-    const first = dayNumber(n.year - 1, 12, 25);
+    const first = dayNumber(n.year - 1, 12, NEW_YEAR_EDGE_DAY);
     const last = dayNumber(n.year, 12, 31);
     const where = (list: 'holidays' | 'adjustedWorkdays') => {
       const seen = new Set<string>();
@@ -59,7 +62,7 @@ export const YearNoticeSchema = z
         const day = tryParseDay(d);
         if (Number.isNaN(day)) return; // reported by the element schema
         if (day < first || day > last) {
-          ctx.addIssue({ code: 'custom', path: [list, i], message: `${d} 不在 ${n.year} 年内（也不在自 ${n.year - 1}-12-25 起的元旦衔接期内）` });
+          ctx.addIssue({ code: 'custom', path: [list, i], message: `${d} 不在 ${n.year} 年内（也不在自 ${n.year - 1}-12-${NEW_YEAR_EDGE_DAY} 起的元旦衔接期内）` });
         }
         if (seen.has(d)) ctx.addIssue({ code: 'custom', path: [list, i], message: `${d} 重复列出` });
         seen.add(d);

@@ -24,8 +24,9 @@ export interface Deadline {
   dueDate: string;
   /**
    * True when any day the answer depends on lies in a year whose State Council notice is not
-   * loaded: for working days, any day from the day of entry to the due day; for calendar days and
-   * months, the last day of the count and the days it is moved over (《民法典》第二百零三条).
+   * loaded, or in 25–31 December before the next year's notice is (its New-Year edge may still set
+   * those days): for working days, any day from the day of entry to the due day; for calendar days
+   * and months, the last day of the count and the days it is moved over (《民法典》第二百零三条).
    */
   provisional: boolean;
   calendarVersion: string;

@@ -114,7 +114,7 @@ interface Task {
   /** When it was done or cancelled, Beijing time; open at the end of the quarter otherwise. */
   closed?: string;
   cancelled?: boolean;
-  /** Counted before its year's holiday notice was loaded (PROCESSES.md "Deadlines"). */
+  /** Counted before the notice that sets its days was loaded (PROCESSES.md "Deadlines"): its year's, or for 25–31 December the next year's. */
   provisional?: true;
 }
 
@@ -155,8 +155,9 @@ const TASKS: Task[] = [
   // Raised on Sunday 20 September, a 调休 working day, over 中秋 and 国庆: due on Saturday 10 October, a 调休 working day; answered on the Sunday after.
   { case: 'OBJ5', process: 'objection', stage: 'handling', org: '370102-scjgj', basis: 'statute', entered: '2026-09-20T10:00:00', due: '2026-10-10', rule: () => workingDaysAfter('2026-09-20', 10), closed: '2026-10-11T09:00:00' },
   // The year's end: two objections due on 31 December, answered at 23:30 and at 00:30 on 1 January (元旦, no working day)…
-  { case: 'OBJ6', process: 'objection', stage: 'handling', org: '370100-gaj', basis: 'statute', entered: '2026-12-17T10:00:00', due: '2026-12-31', rule: () => workingDaysAfter('2026-12-17', 10), closed: '2026-12-31T23:30:00' },
-  { case: 'OBJ7', process: 'objection', stage: 'handling', org: '370100-scjgj', basis: 'statute', entered: '2026-12-17T10:00:00', due: '2026-12-31', rule: () => workingDaysAfter('2026-12-17', 10), closed: '2027-01-01T00:30:00' },
+  // Provisional: the days from 25 December are the 2027 notice's to set too (the 2019 notice made Mon 2018-12-31 a day off).
+  { case: 'OBJ6', process: 'objection', stage: 'handling', org: '370100-gaj', basis: 'statute', entered: '2026-12-17T10:00:00', due: '2026-12-31', rule: () => workingDaysAfter('2026-12-17', 10), closed: '2026-12-31T23:30:00', provisional: true },
+  { case: 'OBJ7', process: 'objection', stage: 'handling', org: '370100-scjgj', basis: 'statute', entered: '2026-12-17T10:00:00', due: '2026-12-31', rule: () => workingDaysAfter('2026-12-17', 10), closed: '2027-01-01T00:30:00', provisional: true },
   // …and one raised a day later, due in 2027, for which no notice is loaded: provisional, answered late.
   { case: 'OBJ8', process: 'objection', stage: 'handling', org: '370200-gaj', basis: 'statute', entered: '2026-12-18T10:00:00', due: '2027-01-04', rule: () => workingDaysAfter('2026-12-18', 10), closed: '2027-01-05T10:00:00', provisional: true },
 ];

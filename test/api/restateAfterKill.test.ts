@@ -62,14 +62,14 @@ describe('a notice stored by a load that died before re-stating the cases', () =
     }
   });
 
-  it('given an objection due Mon 2026-12-28 (official) and a 2027 notice that makes Sun 2026-12-27 a working day stored without its re-statement, when the server restarts and runs its timer pass, then the deadline is re-stated to the 27th, as the load would have (its New-Year edge)', async () => {
+  it('given an objection due Mon 2026-12-28 (provisional: the 2027 notice may set the days from 25 December) and a 2027 notice that makes Sun 2026-12-27 a working day stored without its re-statement, when the server restarts and runs its timer pass, then the deadline is re-stated to the 27th, as the load would have (its New-Year edge)', async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'wf-restate-kill-edge-'));
     // Mon 2026-12-14 10:00 Beijing: 10 working days (第十六条) end on Mon 2026-12-28 without the edge, on Sun the 27th with it.
     const first = await openTestApi(dataDir, { now: '2026-12-14T02:00:00.000Z' });
     const tokens = await partyTokens(first);
     const started = await first.call('POST', '/v1/cases', { as: tokens.applicant, body: { process: 'objection', input: startInputs.objection } });
     expect(started.status, started.text).toBe(201);
-    expect(started.body.tasks[0]).toMatchObject({ dueDate: '2026-12-28', provisional: false });
+    expect(started.body.tasks[0]).toMatchObject({ dueDate: '2026-12-28', provisional: true });
     const edged = {
       ...testNotice2027,
       adjustedWorkdays: ['2026-12-27', ...testNotice2027.adjustedWorkdays],

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CalendarNotCoveredError, CalendarValidationError, defaultCalendar } from '../../calendars/index.js';
+import { testNotice2027 } from './notice2027.js';
 
 const cal = defaultCalendar();
 const v = cal.version;
@@ -82,9 +83,12 @@ describe('deadline (n working days)', () => {
     expect(cal.deadline('2026-12-28', 10)).toEqual({ dueAt: '2027-01-12T15:59:59.999Z', dueDate: '2027-01-12', provisional: true, calendarVersion: v });
   });
 
-  it('provisional when the entry day is in a provisional year, not when the range stays in official years', () => {
+  it('provisional when the entry day is in a provisional year, or the range reaches 25–31 December before the next year’s notice (its New-Year edge); not when it stays in official days', () => {
     expect(cal.deadline('2027-03-01', 1).provisional).toBe(true);
-    expect(cal.deadline('2026-12-30', 1)).toMatchObject({ dueDate: '2026-12-31', provisional: false });
+    expect(cal.deadline('2026-12-30', 1)).toMatchObject({ dueDate: '2026-12-31', provisional: true });
+    expect(cal.deadline('2026-12-23', 1)).toMatchObject({ dueDate: '2026-12-24', provisional: false });
+    expect(cal.deadline('2025-12-29', 1)).toMatchObject({ dueDate: '2025-12-30', provisional: false });
+    expect(cal.withNotice(testNotice2027).deadline('2026-12-30', 1)).toMatchObject({ dueDate: '2026-12-31', provisional: false });
   });
 
   it('refuses 2028 (more than one year past the last notice) with CALENDAR_NOT_COVERED and the year', () => {

@@ -115,7 +115,10 @@ describe('2027, computed (no notice loaded)', () => {
     expect(cal.isWorkingDay('2027-01-04')).toBe(true); // Mon: 元旦 is a Friday, no 补假
     expect(cal.isWorkingDay('2027-02-13')).toBe(false); // an ordinary Saturday
     expect(cal.isProvisional('2027-03-01')).toBe(true);
-    expect(cal.isProvisional('2026-12-31')).toBe(false);
+    expect(cal.isProvisional('2026-12-24')).toBe(false);
+    // 25–31 December: the next year's notice may still set them (its New-Year edge).
+    expect(cal.isProvisional('2026-12-25')).toBe(true);
+    expect(cal.isProvisional('2026-12-31')).toBe(true);
   });
 });
 
