@@ -302,55 +302,60 @@ describe('the same Idempotency-Key from the same sender', () => {
     }
   });
 
-  it('given a key used on one case, when the server restarts (a new engine and scheduler reading the log), then the key is still refused on another case', async () => {
+  /**
+   * Two applications on a store file; `before` uses keys on the first, then the world is closed and a
+   * new one (engine, scheduler) opened on the file at the same instant: `after` runs there, its index
+   * not read yet, with both cases and what `before` answered.
+   */
+  async function acrossRestart<T>(before: (w: World, a: string) => Promise<T>, after: (w: World, b: string, used: T) => Promise<void>): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'wf-keys-'));
     try {
       const path = join(dir, 'events.db');
-      const before = await createWorld({ path });
-      const [a, b] = [await given(before, 'conditionalApplication'), await given(before, 'conditionalApplication')];
-      await when(before, a.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'before-restart' });
-      const at = before.clock.now().toISOString();
-      await before.close();
-      const after = await createWorld({ path, at });
+      const first = await createWorld({ path });
+      const [a, b] = [await given(first, 'conditionalApplication'), await given(first, 'conditionalApplication')];
+      const used = await before(first, a.caseId);
+      const at = first.clock.now().toISOString();
+      await first.close();
+      const again = await createWorld({ path, at });
       try {
-        await after.scheduler.index.catchUp();
-        await expect(when(after, b.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'before-restart' })).rejects.toMatchObject({ details: { rule: 'idempotencyKeyReused' } });
+        await after(again, b.caseId, used);
       } finally {
-        await after.close();
+        await again.close();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  it('given a key used on one case, when the server restarts (a new engine and scheduler reading the log), then the key is still refused on another case', async () => {
+    await acrossRestart(
+      (before, a) => when(before, a, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'before-restart' }),
+      async (after, b) => {
+        await after.scheduler.index.catchUp();
+        await expect(when(after, b, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'before-restart' })).rejects.toMatchObject({ details: { rule: 'idempotencyKeyReused' } });
+      },
+    );
   });
 
   it('given keys used on one case, when the restarted server is sent them at once, before its index has read the log, then each is still refused elsewhere (a keyed request waits until the index has read the log), and nothing is stored', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wf-keys-'));
-    try {
-      const path = join(dir, 'events.db');
-      const before = await createWorld({ path });
-      const [a, b] = [await given(before, 'conditionalApplication'), await given(before, 'conditionalApplication')];
-      await when(before, a.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'just-before-restart' });
-      const started = await before.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company, idempotencyKey: 'start-before-restart' });
-      const at = before.clock.now().toISOString();
-      await before.close();
-      const after = await createWorld({ path, at });
-      try {
+    await acrossRestart(
+      async (before, a) => {
+        await when(before, a, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'just-before-restart' });
+        return before.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company, idempotencyKey: 'start-before-restart' });
+      },
+      async (after, b, started) => {
         // Sent in the first instant after the restart: the index holds none of the log yet.
         expect(after.scheduler.index.loaded).toBe(false);
         const headBefore = await after.store.headPosition();
         const [command, withdraw] = await Promise.all([
-          when(after, b.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'just-before-restart' }).catch((e: unknown) => e),
-          when(after, b.caseId, 'WITHDRAW', { actor: actors.company, idempotencyKey: 'start-before-restart' }).catch((e: unknown) => e),
+          when(after, b, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'just-before-restart' }).catch((e: unknown) => e),
+          when(after, b, 'WITHDRAW', { actor: actors.company, idempotencyKey: 'start-before-restart' }).catch((e: unknown) => e),
         ]);
         expect(command).toMatchObject({ details: { rule: 'idempotencyKeyReused' } });
         expect((withdraw as EngineError).text.zh).toContain(`案件 ${started.caseId}`);
         expect(await after.store.headPosition()).toBe(headBefore);
-      } finally {
-        await after.close();
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      },
+    );
   });
 
   it('given a case started with a key, when another applicant starts with the same key, then a different case', async () => {
