@@ -100,7 +100,7 @@ export class CalendarInForce {
    * passed as its notice and the calendar widened back to it. Checked here, on a load, not in the
    * calendar's schema: notices already stored must still load.
    */
-  #whenIssues(notice: unknown): ValidationIssue[] {
+  #datingIssues(notice: unknown): ValidationIssue[] {
     const { year, issued } = (notice ?? {}) as { year?: unknown; issued?: unknown };
     // A malformed year is the schema's to name.
     if (typeof year !== 'number' || !Number.isInteger(year)) return [];
@@ -124,14 +124,14 @@ export class CalendarInForce {
       await this.refresh();
       let next: WorkingDayCalendar;
       // Told together with whatever else is wrong with the notice, as every refusal names each field.
-      const whenIssues = this.#whenIssues(notice);
+      const datingIssues = this.#datingIssues(notice);
       try {
         next = this.#calendar.withNotice(notice);
       } catch (err) {
-        if (err instanceof CalendarValidationError) throw refuse.validation([...whenIssues, ...err.errors]);
+        if (err instanceof CalendarValidationError) throw refuse.validation([...datingIssues, ...err.errors]);
         throw err;
       }
-      if (whenIssues.length > 0) throw refuse.validation(whenIssues);
+      if (datingIssues.length > 0) throw refuse.validation(datingIssues);
       const year = (notice as { year: number }).year;
       const loaded = next.notice(year)!;
       // The notice in force already, word for word: a repeat (or a retry) stores nothing. One whose
