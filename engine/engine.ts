@@ -366,12 +366,16 @@ export class Engine {
     return new UpgradeRequiredError(streamId, machine.name, machine.version, newest?.version);
   }
 
-  /** The commands `actor` may send on the case now. */
+  /**
+   * The commands `actor` may send on the case now: not one a rule on the case alone refuses now
+   * (`RuleSpec.onCaseAlone`: an acknowledgement with nothing left to acknowledge could only be refused).
+   */
   allowedCommands(state: CaseState, actor: Actor): string[] {
     const def = this.#def(state);
+    const context = state.snapshot.context;
     return acceptedCommands(state.snapshot).filter((type) => {
       const spec = def.commands[type];
-      return spec !== undefined && this.#permitted(spec, def, state.snapshot, actor);
+      return spec !== undefined && this.#permitted(spec, def, state.snapshot, actor) && (spec.rules ?? []).every((rule) => rule.onCaseAlone !== true || rule.holds(context, undefined));
     });
   }
 

@@ -82,6 +82,7 @@ const schemas = {
   CONFIRM_DESTRUCTION: form({ method: Text, evidence: Text }),
   WITHDRAW: form({ reason: Text.optional() }),
   ACKNOWLEDGE_ACCESS_NOTICE: NoData,
+  ACKNOWLEDGE_SECURITY_INCIDENT: NoData,
 };
 
 type Data<Type extends keyof typeof schemas> = z.infer<(typeof schemas)[Type]>;
@@ -123,6 +124,8 @@ export interface ConditionalApplicationContext extends BaseContext<ConditionalAp
   withdrawal?: { reason?: string; at: string };
   /** v2: when the competent authority took note that access was granted (第十四条(三) 告知). */
   accessNoticeAcknowledged?: { at: string; by: string };
+  /** v8: how many of `securityIncidents` the provider has taken note of (第五条 报告), and when it last did. */
+  securityIncidentsAcknowledged?: { count: number; at: string; by: string };
 }
 
 // ── Rules ───────────────────────────────────────────────────────────────────────────────
@@ -308,6 +311,18 @@ export const rules = {
       en: 'The notice that access was granted has already been acknowledged.',
     },
     holds: (context) => context.accessNoticeAcknowledged === undefined,
+    onCaseAlone: true,
+  } satisfies RuleSpec<ConditionalApplicationContext, unknown>,
+  // 第五条: 及时向公共数据开放主体报告数据利用中发现的各类数据安全风险 — which takes note of each report (v8)
+  securityIncidentReported: {
+    id: 'securityIncidentReported',
+    article: '第五条',
+    message: {
+      zh: '没有尚未知悉的数据安全问题报告，无需确认',
+      en: 'Every data security problem reported has already been acknowledged.',
+    },
+    holds: (context) => context.securityIncidents.length > (context.securityIncidentsAcknowledged?.count ?? 0),
+    onCaseAlone: true,
   } satisfies RuleSpec<ConditionalApplicationContext, unknown>,
 };
 
@@ -326,6 +341,7 @@ const machineSetup = setup({
     renewalExtendsUse: guardOf(rules.renewalExtendsUse),
     renewalBeforeUseEnds: guardOf(rules.renewalBeforeUseEnds),
     accessNoticeOpen: guardOf(rules.accessNoticeOpen),
+    securityIncidentReported: guardOf(rules.securityIncidentReported),
     accessWithinAgreedUse: guardOf(rules.accessWithinAgreedUse),
     usageWithinAgreedUse: guardOf(rules.usageWithinAgreedUse),
     // Not a rule (nothing is refused): where RESUME goes back to. A renewal asked for and not yet decided is pending.
@@ -461,6 +477,9 @@ const machineSetup = setup({
       },
     }),
     recordAccessNoticeAcknowledged: assign({ accessNoticeAcknowledged: ({ event }) => ({ at: event.at, by: event.actor.org }) }),
+    recordSecurityIncidentsAcknowledged: assign({
+      securityIncidentsAcknowledged: ({ context, event }) => ({ count: context.securityIncidents.length, at: event.at, by: event.actor.org }),
+    }),
   },
 });
 
@@ -487,13 +506,14 @@ const machineSetup = setup({
  * agreement was left with no decision on an ended agreement; v7 records that it lapsed, as v4 does
  * at the expiry.
  */
-function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7) {
+function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8) {
   const v2 = version >= 2;
   const v3 = version >= 3;
   const v4 = version >= 4;
   const v5 = version >= 5;
   const v6 = version >= 6;
   const v7 = version >= 7;
+  const v8 = version >= 8;
   // Transitions several states share; which states take them is the version's.
   // 第五条, 第十六条: 定期告知开发利用情况，及时报告数据安全风险; 附录5 协议二(三)3: 反馈数据应用成果
   // v6, 附录5 协议二(二) 可在……至……使用: a report of use covers days of the agreed use begun by its day
@@ -517,12 +537,14 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7) {
   // granted never can be; the case ends, and the provider's task with it (cancelled: not done)
   const lapses = v5 ? ({ USAGE_EXPIRED: { target: 'closed', actions: 'recordLapse' } } as const) : {};
 
+  // 第五条: 及时向公共数据开放主体报告数据安全风险 — which takes note of what was reported, wherever it can be reported (v8)
+  const incidentNoted = v8 ? ({ ACKNOWLEDGE_SECURITY_INCIDENT: { guard: 'securityIncidentReported', actions: 'recordSecurityIncidentsAcknowledged' } } as const) : {};
   // 附录4 承诺书四, 附录5 协议二(三)3: results and security problems are owed while the applicant holds the data (v2)
-  const whileHoldingData = v2 ? { REPORT_RESULTS: reports.REPORT_RESULTS, REPORT_SECURITY_INCIDENT: reports.REPORT_SECURITY_INCIDENT } : {};
+  const whileHoldingData = v2 ? { REPORT_RESULTS: reports.REPORT_RESULTS, REPORT_SECURITY_INCIDENT: reports.REPORT_SECURITY_INCIDENT, ...incidentNoted } : {};
   // 第十四条(三): 告知本级公共数据开放主管部门 — which takes note of it, once (v2)
   const acknowledge = v2 ? ({ ACKNOWLEDGE_ACCESS_NOTICE: { guard: 'accessNoticeOpen', actions: 'recordAccessNoticeAcknowledged' } } as const) : {};
   // 第十六条: 定期告知开发利用情况 — while access lasts, under a renewal review or a suspension too (v2)
-  const whileAccessLasts = v2 ? { ...reports, ...acknowledge } : {};
+  const whileAccessLasts = v2 ? { ...reports, ...acknowledge, ...incidentNoted } : {};
   // 附录5 协议二(二): 到期数据使用权限自动失效 — whatever the case is waiting on (v2; v1 expired only in active)
   const expires = v2 ? { USAGE_EXPIRED: v4 ? expireLapsing : expire } : {};
   // 附录5 协议二(二): 可在……至……使用 — not for a use period already over when signed (v2), nor access
@@ -631,6 +653,7 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7) {
         on: {
           ...reports,
           ...acknowledge,
+          ...incidentNoted,
           // v4: before the agreement ends (renewalBeforeUseEnds), whether or not the expiry timer has fired yet
           REQUEST_RENEWAL: {
             guard: v4 ? and(['renewalExtendsUse', 'renewalBeforeUseEnds']) : 'renewalExtendsUse',
@@ -713,7 +736,7 @@ const competentAuthority = { role: 'authority', scope: 'competentAuthority' } as
 const system = { role: 'system', scope: 'system' } as const;
 
 /** v1's commands: all but the notice's acknowledgement. */
-const commandsV1: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_ACCESS_NOTICE'>]: CommandSpec<ConditionalApplicationContext> } = {
+const commandsV1: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_ACCESS_NOTICE' | 'ACKNOWLEDGE_SECURITY_INCIDENT'>]: CommandSpec<ConditionalApplicationContext> } = {
   PASS_NORMATIVE_REVIEW: {
     schema: schemas.PASS_NORMATIVE_REVIEW,
     event: 'NormativeReviewPassed',
@@ -797,7 +820,7 @@ const commandsV1: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_ACCESS_N
 };
 
 /** v2's commands: the notice of access is acknowledged by the authority, and ends when access ends. */
-const commandsV2: { [Type in keyof typeof schemas]: CommandSpec<ConditionalApplicationContext> } = {
+const commandsV2: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_SECURITY_INCIDENT'>]: CommandSpec<ConditionalApplicationContext> } = {
   ...commandsV1,
   // 附录5 协议二(二): 可在……至……使用 — an agreement whose use is over when signed grants nothing
   SIGN_AGREEMENT: { ...commandsV1.SIGN_AGREEMENT, rules: [rules.useWithinRequestedPeriod, rules.agreedUseNotOver] },
@@ -949,11 +972,41 @@ export const conditionalApplicationV6: ProcessDefinition<ConditionalApplicationC
 };
 
 /**
- * The version new cases start on: v6, with a renewal still pending when a party terminates the
- * agreement recorded as lapsed (附录4 承诺书六, 附录5 协议二(二)), not left undecided.
+ * The seventh version: v6, with a renewal still pending when a party terminates the agreement
+ * recorded as lapsed (附录4 承诺书六, 附录5 协议二(二)), not left undecided.
  */
-export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+export const conditionalApplicationV7: ProcessDefinition<ConditionalApplicationContext> = {
   ...conditionalApplicationV6,
   version: 7,
   machine: chart(7),
+};
+
+/** v8's commands: a security problem reported opens the provider's 知悉 item, which it acknowledges (第五条). */
+const commandsV8: { [Type in keyof typeof schemas]: CommandSpec<ConditionalApplicationContext> } = {
+  ...commandsV6,
+  // 第五条: 及时向公共数据开放主体报告数据利用中发现的各类数据安全风险 — information for the provider, no deadline
+  REPORT_SECURITY_INCIDENT: {
+    ...commandsV6.REPORT_SECURITY_INCIDENT,
+    opens: [{ stage: 'securityIncidentNotice', role: 'provider', scope: 'provider', label: '知悉：利用主体报告数据安全问题' }],
+  },
+  ACKNOWLEDGE_SECURITY_INCIDENT: {
+    schema: schemas.ACKNOWLEDGE_SECURITY_INCIDENT,
+    event: 'SecurityIncidentAcknowledged',
+    actors: [provider],
+    label: '知悉数据安全问题报告',
+    rules: [rules.securityIncidentReported],
+    closes: ['securityIncidentNotice'],
+  },
+};
+
+/**
+ * The version new cases start on: v7, where a data security problem the applicant reports opens a
+ * 知悉 item in the provider's inbox (第五条: 及时向公共数据开放主体报告), which the provider closes with
+ * ACKNOWLEDGE_SECURITY_INCIDENT. Up to v7 the report went into the history alone: nobody's inbox showed it.
+ */
+export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+  ...conditionalApplicationV7,
+  version: 8,
+  machine: chart(8),
+  commands: commandsV8,
 };

@@ -89,6 +89,11 @@ export interface RuleSpec<Context = unknown, Data = unknown> {
   /** What the refusal says of this case, when it names the case's own facts (a date, a number), or the command's day. */
   messageFor?(context: Context, data: Data, facts?: RuleFacts): { zh: string; en: string };
   holds(context: Context, data: Data, facts?: RuleFacts): boolean;
+  /**
+   * The rule reads the case alone (not the command's data, nor its time): while it does not hold, the
+   * case does not offer the command (`allowedCommands`), which could only be refused.
+   */
+  onCaseAlone?: true;
 }
 
 /** Facts about another case that a rule may need (a linked dataset release); the engine fills them in. */

@@ -427,6 +427,8 @@ function planUse(ctx: Context, b: CaseBuilder, terms: UseTerms): void {
     const reportedAt = within(0.15, 0.5);
     const suspendedAt = timing.after(reportedAt, 1, 3);
     items.push({ at: reportedAt, actor: terms.applicant.actor, type: 'REPORT_SECURITY_INCIDENT', data: { description: random.pick(['发现一名外包人员越权导出数据，已停用其账号并开展排查。', '接口调用密钥疑似泄露，已重置密钥并排查调用日志。', '测试环境误存一批原始数据，已删除并开展安全检查。']) } });
+    // The provider takes note of the report in its inbox (第五条; v8), within a working day.
+    items.push({ at: timing.after(reportedAt, 0, 1), actor: terms.providerStaff, type: 'ACKNOWLEDGE_SECURITY_INCIDENT', data: {} });
     items.push({ at: suspendedAt, actor: officer(), type: 'SUSPEND', data: { reason: '利用主体报告数据安全问题，暂停服务待排查整改。' } });
     windows.push([grantedAt, suspendedAt]);
     if (random.chance(0.6)) {

@@ -174,6 +174,16 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
     { from: 'suspended', path: [...at('renewalReview'), 'SUSPEND'], when: 'RESUME', who: 'the provider', by: provider, then: 'Resumed', to: 'renewalReview' },
     { from: 'destructionPending', path: at('destructionPending'), when: 'REPORT_RESULTS', who: 'the applicant', by: applicant, then: 'ResultsReported', to: 'destructionPending' },
     { from: 'destructionPending', path: at('destructionPending'), when: 'REPORT_SECURITY_INCIDENT', who: 'the applicant', by: applicant, then: 'SecurityIncidentReported', to: 'destructionPending' },
+    // v8: the provider takes note of a security problem reported (第五条), wherever one can be reported
+    ...(['active', 'renewalReview', 'suspended', 'destructionPending'] as const).map((state) => ({
+      from: state,
+      path: [...at(state), 'REPORT_SECURITY_INCIDENT'],
+      when: 'ACKNOWLEDGE_SECURITY_INCIDENT',
+      who: 'the provider',
+      by: provider,
+      then: 'SecurityIncidentAcknowledged',
+      to: state,
+    })),
   ];
 
   it('the arrows below are every arrow of the chart', () => {
@@ -293,6 +303,36 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
     expect((await w.engine.getCase(c.caseId)).tasks.map((t) => t.stage)).toEqual(['resultsReport']);
     const error = await refused(w, c, () => when(w, c.caseId, 'ACKNOWLEDGE_ACCESS_NOTICE', { actor: authority }));
     expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'accessNoticeOpen', article: '第十四条(三)' } });
+  });
+
+  it('given access granted, when the applicant reports a security problem, then the provider has a 知悉 item with no deadline, offered until it takes note; a second report meanwhile adds none; taking note twice is RULE_VIOLATED (第五条)', async () => {
+    const c = await given(w, PROCESS, at('active'));
+    const offered = async () => w.engine.allowedCommands(await w.engine.getCase(c.caseId), provider);
+    // Nothing reported: nothing to take note of, and the case does not offer it.
+    expect(await offered()).not.toContain('ACKNOWLEDGE_SECURITY_INCIDENT');
+    const { event } = await when(w, c.caseId, 'REPORT_SECURITY_INCIDENT');
+    const [notice] = meta(event).tasksOpened;
+    expect(notice).toMatchObject({ stage: 'securityIncidentNotice', role: 'provider', org: orgs.provider, label: '知悉：利用主体报告数据安全问题' });
+    expect(notice).not.toHaveProperty('dueAt');
+    expect(await offered()).toContain('ACKNOWLEDGE_SECURITY_INCIDENT');
+    const again = await when(w, c.caseId, 'REPORT_SECURITY_INCIDENT');
+    expect(meta(again.event).tasksOpened).toEqual([]);
+    const noted = await when(w, c.caseId, 'ACKNOWLEDGE_SECURITY_INCIDENT', { actor: provider });
+    expect(noted.event.type).toBe('SecurityIncidentAcknowledged');
+    expect(meta(noted.event).tasksClosed.map((t) => t.stage)).toEqual(['securityIncidentNotice']);
+    expect((await w.engine.getCase(c.caseId)).snapshot.context).toMatchObject({ securityIncidentsAcknowledged: { count: 2, by: orgs.provider } });
+    expect(await offered()).not.toContain('ACKNOWLEDGE_SECURITY_INCIDENT');
+    const error = await refused(w, c, () => when(w, c.caseId, 'ACKNOWLEDGE_SECURITY_INCIDENT', { actor: provider }));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'securityIncidentReported', article: '第五条' } });
+    // A third report opens the item again.
+    expect(meta((await when(w, c.caseId, 'REPORT_SECURITY_INCIDENT')).event).tasksOpened.map((t) => t.stage)).toEqual(['securityIncidentNotice']);
+  });
+
+  it('given the competent authority has taken note of access, then the case no longer offers it ACKNOWLEDGE_ACCESS_NOTICE (it could only be refused)', async () => {
+    const c = await given(w, PROCESS, at('active'));
+    expect(w.engine.allowedCommands(await w.engine.getCase(c.caseId), authority)).toContain('ACKNOWLEDGE_ACCESS_NOTICE');
+    await when(w, c.caseId, 'ACKNOWLEDGE_ACCESS_NOTICE', { actor: authority });
+    expect(w.engine.allowedCommands(await w.engine.getCase(c.caseId), authority)).toEqual(['SUSPEND', 'TERMINATE']);
   });
 
   it('given a renewal request, when the provider approves it, then use continues to the new end and the expiry timer moves', async () => {
@@ -526,6 +566,6 @@ describe('conditionalApplication v2: a use period already over is neither asked 
     late.clock.set(lastMinuteOf('2026-03-31'));
     const result = await late.engine.start({ process: PROCESS, input, actor: applicant });
     expect(result).toMatchObject({ state: 'normativeReview', revision: 0 });
-    expect(meta(result.event).machine).toEqual({ name: PROCESS, version: 7 });
+    expect(meta(result.event).machine).toEqual({ name: PROCESS, version: 8 });
   });
 });

@@ -23,11 +23,13 @@ const accepts: Record<ProcessName, Record<string, string[]>> = {
     // v5: the use period's end ends a case whose agreement is still to be signed or access still to be granted
     agreementPending: ['SIGN_AGREEMENT', 'WITHDRAW', 'USAGE_EXPIRED'],
     accessPending: ['GRANT_ACCESS', 'USAGE_EXPIRED'],
+    // v8: the provider takes note of a security problem reported, wherever one can be reported
     active: [
       'REPORT_USAGE',
       'REPORT_RESULTS',
       'REPORT_SECURITY_INCIDENT',
       'ACKNOWLEDGE_ACCESS_NOTICE',
+      'ACKNOWLEDGE_SECURITY_INCIDENT',
       'REQUEST_RENEWAL',
       'SUSPEND',
       'TERMINATE',
@@ -40,15 +42,16 @@ const accepts: Record<ProcessName, Record<string, string[]>> = {
       'REPORT_RESULTS',
       'REPORT_SECURITY_INCIDENT',
       'ACKNOWLEDGE_ACCESS_NOTICE',
+      'ACKNOWLEDGE_SECURITY_INCIDENT',
       'APPROVE_RENEWAL',
       'REJECT_RENEWAL',
       'SUSPEND',
       'TERMINATE',
       'USAGE_EXPIRED',
     ],
-    suspended: ['REPORT_USAGE', 'REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT', 'ACKNOWLEDGE_ACCESS_NOTICE', 'RESUME', 'TERMINATE', 'USAGE_EXPIRED'],
+    suspended: ['REPORT_USAGE', 'REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT', 'ACKNOWLEDGE_ACCESS_NOTICE', 'ACKNOWLEDGE_SECURITY_INCIDENT', 'RESUME', 'TERMINATE', 'USAGE_EXPIRED'],
     // v2: results and security problems are still owed until the data is destroyed
-    destructionPending: ['REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT', 'CONFIRM_DESTRUCTION'],
+    destructionPending: ['REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT', 'ACKNOWLEDGE_SECURITY_INCIDENT', 'CONFIRM_DESTRUCTION'],
     rejected: [],
     withdrawn: [],
     closed: [],
@@ -113,6 +116,7 @@ const senders: Record<ProcessName, Record<string, ActorRule[]>> = {
     CONFIRM_DESTRUCTION: [applicant],
     WITHDRAW: [applicant],
     ACKNOWLEDGE_ACCESS_NOTICE: [competentAuthority],
+    ACKNOWLEDGE_SECURITY_INCIDENT: [provider],
   },
   unopenedDataRequest: {
     start: [applicant],

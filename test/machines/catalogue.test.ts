@@ -56,6 +56,7 @@ const events: Record<ProcessName, Record<string, string>> = {
     CONFIRM_DESTRUCTION: 'DestructionConfirmed',
     WITHDRAW: 'Withdrawn',
     ACKNOWLEDGE_ACCESS_NOTICE: 'AccessNoticeAcknowledged',
+    ACKNOWLEDGE_SECURITY_INCIDENT: 'SecurityIncidentAcknowledged',
   },
   unopenedDataRequest: {
     start: 'RequestSubmitted',

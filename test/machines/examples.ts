@@ -169,6 +169,7 @@ export const commandData = {
     CONFIRM_DESTRUCTION: { method: '自行销毁：数据库记录删除并覆写存储介质', evidence: '销毁记录单 SZKJ-XH-2026-003（附截图）' },
     WITHDRAW: { reason: '项目调整，暂不需要该数据。' },
     ACKNOWLEDGE_ACCESS_NOTICE: {},
+    ACKNOWLEDGE_SECURITY_INCIDENT: {},
   },
   unopenedDataRequest: {
     PASS_NORMATIVE_REVIEW: { providerOrg: orgs.provider, opinion: '材料规范，转济南市公安局论证。' },
