@@ -373,9 +373,10 @@ export class Engine {
   allowedCommands(state: CaseState, actor: Actor): string[] {
     const def = this.#def(state);
     const context = state.snapshot.context;
+    const refusedByCase = (spec: AnyCommandSpec) => spec.rules?.some((rule) => rule.onCaseAlone === true && !rule.holds(context, undefined)) === true;
     return acceptedCommands(state.snapshot).filter((type) => {
       const spec = def.commands[type];
-      return spec !== undefined && this.#permitted(spec, def, state.snapshot, actor) && (spec.rules ?? []).every((rule) => rule.onCaseAlone !== true || rule.holds(context, undefined));
+      return spec !== undefined && this.#permitted(spec, def, state.snapshot, actor) && !refusedByCase(spec);
     });
   }
 

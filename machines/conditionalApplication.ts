@@ -735,7 +735,7 @@ const provider = { role: 'provider', scope: 'provider' } as const;
 const competentAuthority = { role: 'authority', scope: 'competentAuthority' } as const;
 const system = { role: 'system', scope: 'system' } as const;
 
-/** v1's commands: all but the notice's acknowledgement. */
+/** v1's commands: all but the acknowledgements (of the notice of access, v2; of a security problem reported, v8). */
 const commandsV1: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_ACCESS_NOTICE' | 'ACKNOWLEDGE_SECURITY_INCIDENT'>]: CommandSpec<ConditionalApplicationContext> } = {
   PASS_NORMATIVE_REVIEW: {
     schema: schemas.PASS_NORMATIVE_REVIEW,
@@ -1000,9 +1000,9 @@ const commandsV8: { [Type in keyof typeof schemas]: CommandSpec<ConditionalAppli
 };
 
 /**
- * The version new cases start on: v7, where a data security problem the applicant reports opens a
- * 知悉 item in the provider's inbox (第五条: 及时向公共数据开放主体报告), which the provider closes with
- * ACKNOWLEDGE_SECURITY_INCIDENT. Up to v7 the report went into the history alone: nobody's inbox showed it.
+ * The version new cases start on, v8: v7, where a data security problem the applicant reports opens
+ * a 知悉 item in the provider's inbox (第五条: 及时向公共数据开放主体报告), which the provider closes with
+ * ACKNOWLEDGE_SECURITY_INCIDENT. Up to v7 the report went into the history alone: no inbox showed it.
  */
 export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
   ...conditionalApplicationV7,
