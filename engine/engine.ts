@@ -452,17 +452,22 @@ export class Engine {
   // ---------------------------------------------------------------- commands
 
   async start(cmd: StartCommand): Promise<CommandResult> {
-    const key = cmd.idempotencyKey;
     // Requests with one key from one sender are decided one after the other here: each then finds
     // the case the one before it started, in whichever process's stream (two processes' starts
     // with one key name two streams, which no append could tell apart).
-    return key ? this.#oneAtATime(keyTurn(cmd.actor, key), () => this.#afterKeysRead(() => this.#start(cmd))) : this.#start(cmd);
+    return this.#keyed(cmd.actor, cmd.idempotencyKey, () => this.#start(cmd));
   }
 
-  /** Runs a keyed request once the key index has read the log (`WorkIndex.keysRead`): at once, but in the first seconds after a start. */
-  async #afterKeysRead<T>(work: () => Promise<T>): Promise<T> {
-    await this.#keys?.keysRead();
-    return work();
+  /**
+   * Runs a request: one with an idempotency key in its key's turn (`keyTurn`), once the key index has
+   * read the log (`WorkIndex.keysRead`: at once, but in the first seconds after a start); one without, at once.
+   */
+  #keyed<T>(actor: Actor, key: string | undefined, work: () => Promise<T>): Promise<T> {
+    if (!key) return work();
+    return this.#oneAtATime(keyTurn(actor, key), async () => {
+      await this.#keys?.keysRead();
+      return work();
+    });
   }
 
   async #start(cmd: StartCommand): Promise<CommandResult> {
@@ -535,7 +540,7 @@ export class Engine {
     const onCase = () => this.#oneAtATime(`case:${cmd.caseId}`, () => this.#execute(cmd));
     // One key's requests one after another too, whatever their case (as starts): two cases sent one
     // key at once would each find it unused, and both be stored.
-    return cmd.idempotencyKey ? this.#oneAtATime(keyTurn(cmd.actor, cmd.idempotencyKey), () => this.#afterKeysRead(onCase)) : onCase();
+    return this.#keyed(cmd.actor, cmd.idempotencyKey, onCase);
   }
 
   async #execute(cmd: CaseCommand): Promise<CommandResult> {
