@@ -1,5 +1,6 @@
 import { readAllPastUnreadable, UnreadableEventError, type EventStore, type RecordedEvent } from '../eventstore/types.js';
 import { nextTurn } from '../infra/turn.js';
+import { OneAtATime } from '../infra/oneAtATime.js';
 import type { ProcessRegistry } from '../machines/registry.js';
 import { waitsOf } from '../machines/describe.js';
 import type { CaseEventMetadata, PendingTimer, Task } from './events.js';
@@ -21,6 +22,13 @@ interface CaseWork {
  */
 const KEY_WINDOW_MS = 24 * 60 * 60 * 1000;
 const KEYS_REMEMBERED = 50_000;
+
+/**
+ * How far back from the log's newest event the keys are read at start (`keysRead`): the key window
+ * and as much again, so that events stamped by a clock that stepped back (a node's, NTP) by up to a
+ * day are still read.
+ */
+const KEYS_READ_BACK_MS = 2 * KEY_WINDOW_MS;
 
 /** A request stored under a sender's idempotency key (`keyUse`): the case and the command (`START` for a start). */
 export interface KeyUse {
@@ -65,6 +73,15 @@ export class WorkIndex {
   readonly #waiting = new Map<string, Map<string, Waiter>>();
   /** `idempotencyScope` → the request last stored under it, oldest first (`KEY_WINDOW_MS`). */
   readonly #keys = new Map<string, KeyUse>();
+  /**
+   * The last position whose key is in `#keys`, if it had one: `apply` and the reads of keys alone
+   * (`keysRead`) remember only past it, so each stored key is remembered once, in log order.
+   */
+  #keysThrough = 0;
+  /** Whether the keys of the log's recent events have been read backwards (`#readRecentKeys`). */
+  #recentKeysRead = false;
+  /** Reads of the keys stored since `#keysThrough`, one at a time (`keysRead`). */
+  readonly #keyReads = new OneAtATime(() => this.#readKeys());
 
   constructor(
     private readonly store: EventStore,
@@ -132,12 +149,77 @@ export class WorkIndex {
    * Resolves once the index holds every key the log stored before this call (undefined when it does
    * already): a keyed request waits for it while the index still reads the log at start. Without it, a
    * retry sent to another case in the first seconds after a restart (the most recent keys, which retries
-   * carry, are the last the catch-up reads) was stored there. A read that fails leaves the key checked
-   * on its own case only, as before; a server stopping (`halt`) waits for nothing.
+   * carry, are the last the catch-up reads) was stored there. The keys are read from the log's end
+   * backwards, as far as they can matter (`KEYS_READ_BACK_MS`), and then forwards from there, so a keyed
+   * request waits for a day or two of the log, not for the whole catch-up (15 s at 1,000,000 events). A
+   * read that fails leaves the key checked on its own case only, as before; a server stopping (`halt`)
+   * waits for nothing.
    */
   keysRead(): Promise<void> | undefined {
     if (this.#loaded || this.#halted) return undefined;
-    return this.catchUp().catch(() => {});
+    return this.#keyReads.run().catch(() => {});
+  }
+
+  async #readKeys(): Promise<void> {
+    if (!this.#recentKeysRead) {
+      try {
+        await this.#readRecentKeys();
+      } catch (err) {
+        // An event that cannot be read on the way back: where to go on from is not known (EventStoreDB's
+        // positions are not dense), so the catch-up reads the whole log, as it always can.
+        if (!(err instanceof UnreadableEventError)) throw err;
+        await this.catchUp();
+        return;
+      }
+    }
+    // What was stored since the way back began, or since the last such read: usually nothing.
+    let read = 0;
+    for await (const event of readAllPastUnreadable(this.store, { afterPosition: this.#keysThrough })) {
+      if (this.#halted || this.#loaded) return;
+      if (++read % CATCH_UP_TURN === 0) await nextTurn();
+      if (event instanceof UnreadableEventError) this.#keysThrough = Math.max(this.#keysThrough, event.event.position);
+      else this.#rememberKeyOf(event);
+    }
+  }
+
+  /**
+   * Reads the log backwards from its end to `KEYS_READ_BACK_MS` before its newest case event (or
+   * `KEYS_REMEMBERED` keys), and remembers the keys found, oldest first, past `#keysThrough`.
+   */
+  async #readRecentKeys(): Promise<void> {
+    const found: { position: number; meta: CaseEventMetadata }[] = [];
+    const scopes = new Set<string>();
+    let head = 0;
+    let newest = -Infinity;
+    let read = 0;
+    for await (const event of this.store.readAll({ direction: 'backwards' })) {
+      if (this.#halted) return;
+      if (++read % CATCH_UP_TURN === 0) await nextTurn();
+      head = Math.max(head, event.position);
+      const meta = event.metadata as unknown as Partial<CaseEventMetadata> | undefined;
+      if (!meta?.caseId || !meta.machine || typeof meta.at !== 'string') continue;
+      const at = Date.parse(meta.at);
+      newest = Math.max(newest, at);
+      if (at < newest - KEYS_READ_BACK_MS) break;
+      if (meta.idempotencyKey === undefined) continue;
+      found.push({ position: event.position, meta: meta as CaseEventMetadata });
+      scopes.add(idempotencyScope(meta.actor!, meta.idempotencyKey));
+      if (scopes.size >= KEYS_REMEMBERED) break;
+    }
+    for (let i = found.length - 1; i >= 0; i--) {
+      const { position, meta } = found[i]!;
+      if (position > this.#keysThrough) this.#rememberKey(meta, meta.idempotencyKey!);
+    }
+    this.#keysThrough = Math.max(this.#keysThrough, head);
+    this.#recentKeysRead = true;
+  }
+
+  /** Remembers an event's key, if it has one and the index has not remembered past it. */
+  #rememberKeyOf(event: RecordedEvent): void {
+    if (event.position <= this.#keysThrough) return;
+    this.#keysThrough = event.position;
+    const meta = event.metadata as unknown as Partial<CaseEventMetadata> | undefined;
+    if (meta?.caseId && meta.machine && meta.idempotencyKey !== undefined) this.#rememberKey(meta as CaseEventMetadata, meta.idempotencyKey);
   }
 
   /** Whether a catch-up is under way (a command's event is then read after it: `observe`). */
@@ -164,9 +246,9 @@ export class WorkIndex {
 
   apply(event: RecordedEvent): void {
     this.#position = event.position;
+    this.#rememberKeyOf(event);
     const meta = event.metadata as unknown as CaseEventMetadata;
     if (!meta.caseId || !meta.machine) return;
-    if (meta.idempotencyKey !== undefined) this.#rememberKey(meta, meta.idempotencyKey);
     const work = this.#cases.get(meta.caseId) ?? { process: meta.process ?? meta.machine.name, timers: [], tasks: [], state: meta.stateAfter, final: false };
     const closed = new Set(meta.tasksClosed.map((t) => t.stage));
     let tasks = work.tasks.filter((t) => !closed.has(t.stage)).concat(meta.tasksOpened);
@@ -207,8 +289,8 @@ export class WorkIndex {
 
   /**
    * The request the log stored last under a sender's idempotency key (`idempotencyScope`) in the day
-   * before `now` (ms), on whichever case: the engine refuses the key on another case. While the index
-   * still reads the log at start (`loaded` false), of the part read so far: see `keysRead`.
+   * before `now` (ms), on whichever case: the engine refuses the key on another case. At start, until
+   * `keysRead` has resolved, of the part of the log read so far.
    */
   keyUse(scope: string, now: number): KeyUse | undefined {
     const use = this.#keys.get(scope);

@@ -14,6 +14,11 @@ import { deterministicId } from '../../engine/ids.js';
 import type { Actor } from '../../machines/types.js';
 import { ManualClock } from '../../infra/clock.js';
 import { actors, commandData, startedAt, startInputs } from '../machines/examples.js';
+import { defaultCalendar } from '../../calendars/index.js';
+import { Directory } from '../../directory/index.js';
+import { SqliteEventStore } from '../../eventstore/sqlite.js';
+import { systemClock } from '../../infra/clock.js';
+import { synthesise } from '../../scripts/bench/projections.js';
 import { coldEngine, createWorld, given, historyOf, meta, when, type World } from './world.js';
 
 /** 20 reviewers of 济南市大数据局, each with their own account. */
@@ -305,12 +310,18 @@ describe('the same Idempotency-Key from the same sender', () => {
   /**
    * Two applications on a store file; `before` uses keys on the first, then the world is closed and a
    * new one (engine, scheduler) opened on the file at the same instant: `after` runs there, its index
-   * not read yet, with both cases and what `before` answered.
+   * not read yet, with both cases and what `before` answered. `olderEvents`: that many events of
+   * other cases (scripts/bench's synthesised log, stamped months before) come first in the file.
    */
-  async function acrossRestart<T>(before: (w: World, a: string) => Promise<T>, after: (w: World, b: string, used: T) => Promise<void>): Promise<void> {
+  async function acrossRestart<T>(before: (w: World, a: string) => Promise<T>, after: (w: World, b: string, used: T) => Promise<void>, olderEvents = 0): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'wf-keys-'));
     try {
       const path = join(dir, 'events.db');
+      if (olderEvents > 0) {
+        const older = new SqliteEventStore({ path, now: systemClock.now });
+        synthesise(older, Directory.load(), defaultCalendar(), { events: olderEvents, startMs: Date.parse(startedAt) - 180 * 24 * 3600_000 });
+        await older.close();
+      }
       const first = await createWorld({ path });
       const [a, b] = [await given(first, 'conditionalApplication'), await given(first, 'conditionalApplication')];
       const used = await before(first, a.caseId);
@@ -337,7 +348,7 @@ describe('the same Idempotency-Key from the same sender', () => {
     );
   });
 
-  it('given keys used on one case, when the restarted server is sent them at once, before its index has read the log, then each is still refused elsewhere (a keyed request waits until the index has read the log), and nothing is stored', async () => {
+  it('given keys used on one case, when the restarted server is sent them at once, before its index has read the log, then each is still refused elsewhere (a keyed request waits until the index has read the log’s keys), and nothing is stored', async () => {
     await acrossRestart(
       async (before, a) => {
         await when(before, a, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'just-before-restart' });
@@ -355,6 +366,24 @@ describe('the same Idempotency-Key from the same sender', () => {
         expect((withdraw as EngineError).text.zh).toContain(`案件 ${started.caseId}`);
         expect(await after.store.headPosition()).toBe(headBefore);
       },
+    );
+  });
+
+  it('given a long log and a key used within the day, when the restarted server is sent the key on another case while it still reads the log, then it is refused at once: the keys are read from the log’s end, not after the whole log', async () => {
+    await acrossRestart(
+      (before, a) => when(before, a, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'recent-key' }),
+      async (after, b) => {
+        // The server's start-up catch-up, under way (3,000 events: fifteen turns of the event loop).
+        const catchUp = after.scheduler.index.catchUp();
+        const headBefore = await after.store.headPosition();
+        await expect(when(after, b, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'recent-key' })).rejects.toMatchObject({ details: { rule: 'idempotencyKeyReused' } });
+        expect(after.scheduler.index.loaded).toBe(false);
+        await catchUp;
+        expect(after.scheduler.index.loaded).toBe(true);
+        await expect(when(after, b, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'recent-key' })).rejects.toMatchObject({ details: { rule: 'idempotencyKeyReused' } });
+        expect(await after.store.headPosition()).toBe(headBefore);
+      },
+      3000,
     );
   });
 
