@@ -103,19 +103,24 @@ function commitOf(resolved: ResolvedEvent | AllStreamResolvedEvent, position: Po
 }
 
 /**
- * A client event as ours, or `undefined` for system events and unresolved links. Metadata the client
- * could not parse as JSON comes from it as raw bytes: that event is unreadable (`UnreadableEventError`,
- * as the embedded store answers), not one without metadata, which every reader would take it for.
+ * A client event as ours, or `undefined` for system events and unresolved links. What the client
+ * could not parse as JSON makes the event unreadable (`UnreadableEventError`, as the embedded store
+ * answers), not an event every reader would take as it is:
+ * - metadata comes from it as raw bytes;
+ * - the data of a JSON event comes as its raw text, a string (`safeParseJSON` falls back to it): the
+ *   client answers a stored bare JSON string the same way, but no writer of the product stores one
+ *   (commands' data, notices and the conformance suite's are objects and arrays).
+ * A non-JSON event (another application's, in `$all`) keeps its data as base64: readers skip it by its
+ * metadata, which names no case.
  */
 function toRecorded(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedEvent | undefined {
   const event = resolved.event;
   if (!event || isSystem(event.streamId, event.type)) return undefined;
   const position = commitOf(resolved, event.position);
   const metadata = event.metadata;
-  if (metadata instanceof Uint8Array && metadata.length > 0) {
-    const where = { streamId: event.streamId, revision: Number(event.revision), position, id: event.id, type: event.type, created: event.created.toISOString() };
-    throw new UnreadableEventError(where, 'metadata', new SyntaxError('the metadata is not JSON'));
-  }
+  const where = () => ({ streamId: event.streamId, revision: Number(event.revision), position, id: event.id, type: event.type, created: event.created.toISOString() });
+  if (metadata instanceof Uint8Array && metadata.length > 0) throw new UnreadableEventError(where(), 'metadata', new SyntaxError('the metadata is not JSON'));
+  if (event.isJson && typeof event.data === 'string') throw new UnreadableEventError(where(), 'data', new SyntaxError('the data is not JSON'));
   return {
     id: event.id,
     streamId: event.streamId,
@@ -138,16 +143,21 @@ function matches(filter: SubscriptionFilter | undefined, event: { streamId: stri
 /**
  * The client's errors that say the server could not be reached, not that it refused: no connection
  * (gRPC 14 UNAVAILABLE, which an append throws unconverted), a deadline or timeout passed, a node that
- * is no longer the leader. Our own cancel of a read is not one of them.
+ * is no longer the leader, and a cluster whose gossip found no node (a plain `Error` of the client's
+ * dist/Client/discovery.js, with neither type nor code: with several hosts or `esdb+discover://`,
+ * every call failed with it, and the API answered 500 where one node down answers 503). Our own
+ * cancel of a read is not one of them.
  */
 const UNREACHABLE_TYPES = new Set(['unavailable', 'deadline-exceeded', 'timeout', 'not-leader']);
 const UNREACHABLE_GRPC_CODES = new Set([4, 14]);
+const DISCOVERY_FAILED = /^Failed to discover after \d+ attempts/;
 
 /** `error` as `StoreUnreachableError` when it says the server could not be reached; else itself. */
 function unreachable(error: unknown): unknown {
   if (error instanceof StoreUnreachableError) return error;
   const { type, code } = (error ?? {}) as { type?: unknown; code?: unknown };
   if ((typeof type === 'string' && UNREACHABLE_TYPES.has(type)) || (typeof code === 'number' && UNREACHABLE_GRPC_CODES.has(code))) return new StoreUnreachableError(error);
+  if (error instanceof Error && type === undefined && code === undefined && DISCOVERY_FAILED.test(error.message)) return new StoreUnreachableError(error);
   return error;
 }
 
@@ -370,13 +380,12 @@ class EsdbSubscription implements Subscription {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      // Cancels the call; rejects when it never started (a cluster's gossip found no node): nothing to cancel then.
-      await this.sub.unsubscribe();
-    } catch {
-      // The failure, if the subscription was being read, was its reader's to see.
-    } finally {
-      this.sub.destroy();
-    }
+    // Cancels the call, in the background: the client's unsubscribe first awaits the call's creation,
+    // which a cluster's gossip can hold for maxDiscoverAttempts × gossipTimeout per seed (50 s and
+    // more with every node down), and a rebuild's or a SIGTERM's pause waited for it, past docker
+    // stop's 10 s. It rejects when the call never started (gossip found no node): nothing to cancel
+    // then, and the failure, if the subscription was being read, was its reader's to see.
+    this.sub.unsubscribe().catch(() => {});
+    this.sub.destroy();
   }
 }

@@ -139,6 +139,22 @@ describe('EsdbEventStore: an event whose metadata is not JSON', () => {
   });
 });
 
+describe('EsdbEventStore: an event whose data is not JSON', () => {
+  it('given a JSON event whose data the client could not parse (it hands the raw text: dist/utils/convertGrpcEvent.js safeParseJSON), when $all and its stream are read, then it is named as unreadable data in its place, as the embedded store names it, not read with a string as its data', async () => {
+    const fake = fakeEsdb();
+    const store = new EsdbEventStore(fake.client);
+    await store.appendToStream('case-a', [event('Before')]);
+    const damaged = await store.appendToStream('case-a', [event('Damaged')]);
+    await store.appendToStream('case-a', [event('After')]);
+    fake.records.find((r) => r.position === BigInt(damaged.position))!.data = '{"title": "x", trunc';
+
+    const read = await all(readAllPastUnreadable(store, { afterPosition: 0 }));
+
+    expect(read.map((e) => (e instanceof UnreadableEventError ? `unreadable ${e.part} at ${e.event.position}` : e.type))).toEqual(['Before', `unreadable data at ${damaged.position}`, 'After']);
+    await expect(store.readStream('case-a')).rejects.toMatchObject({ part: 'data' });
+  });
+});
+
 /** A store whose client cannot start a subscription's call (a cluster's gossip found no node): the client's own Subscription over a rejected call. */
 function storeWhoseSubscriptionsNeverStart(): { store: EsdbEventStore; failure: Error } {
   const fake = fakeEsdb();
@@ -148,7 +164,7 @@ function storeWhoseSubscriptionsNeverStart(): { store: EsdbEventStore; failure: 
 }
 
 describe('EsdbEventStore: closing a subscription whose call never started', () => {
-  it('given a cluster connection whose discovery fails (the client’s own Subscription, its call a rejected promise), when the subscription is closed, then closing succeeds, and a reader meanwhile sees the failure', async () => {
+  it('given a cluster connection whose discovery fails (the client’s own Subscription, its call a rejected promise), when the subscription is closed, then closing succeeds, and a reader meanwhile sees the store unreachable', async () => {
     const { store, failure } = storeWhoseSubscriptionsNeverStart();
 
     const unread = store.subscribeToAll();
@@ -157,13 +173,29 @@ describe('EsdbEventStore: closing a subscription whose call never started', () =
     const reading = all(read);
 
     await expect(unread.close()).resolves.toBeUndefined();
-    await expect(reading).rejects.toBe(failure);
+    await expect(reading).rejects.toMatchObject({ name: 'StoreUnreachableError', cause: failure });
     await expect(read.close()).resolves.toBeUndefined();
+  });
+
+  it('given a cluster whose discovery takes its time (maxDiscoverAttempts × gossipTimeout per seed; still under way here), when the subscription is closed meanwhile (a rebuild’s or a SIGTERM’s pause), then closing does not wait for it', async () => {
+    const fake = fakeEsdb();
+    let settle: (() => void) | undefined;
+    (fake.client as unknown as Record<string, unknown>).subscribeToAll = () =>
+      new ClientSubscription(() => new Promise((_, reject) => (settle = () => reject(new Error('Failed to discover after 10 attempts.')))), (x: unknown) => x, {}, undefined);
+    const sub = new EsdbEventStore(fake.client).subscribeToAll();
+
+    let closed = false;
+    const closing = sub.close().then(() => (closed = true));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // Still discovering: the call has not been made, nor has it failed.
+    expect(closed).toBe(true);
+    settle!();
+    await closing;
   });
 });
 
 describe('EsdbEventStore: a subscription that failed before it was read', () => {
-  it('given a subscription whose call failed before anyone read it (the client emits the error and no end), when it is read, then the read fails with that error instead of waiting for ever', async () => {
+  it('given a subscription whose call failed before anyone read it (the client emits the error and no end), when it is read, then the read fails with it, as the store unreachable, instead of waiting for ever', async () => {
     const { store, failure } = storeWhoseSubscriptionsNeverStart();
     const sub = store.subscribeToAll();
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -175,7 +207,7 @@ describe('EsdbEventStore: a subscription that failed before it was read', () => 
     const outcome = await Promise.race([all(sub).then(() => 'ended without error', (error: unknown) => error), waitedForEver]);
     clearTimeout(timer);
 
-    expect(outcome).toBe(failure);
+    expect(outcome).toMatchObject({ name: 'StoreUnreachableError', cause: failure });
     await sub.close();
   });
 });

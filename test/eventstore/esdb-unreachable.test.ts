@@ -59,3 +59,21 @@ describe('given no EventStoreDB server at the address', () => {
     expect(error).toBeInstanceOf(StoreUnreachableError);
   });
 });
+
+describe('given a cluster connection string (gossip discovery) and no node answering', () => {
+  let cluster: EsdbEventStore;
+  beforeAll(async () => {
+    cluster = EsdbEventStore.open(`esdb://127.0.0.1:${await closedPort()},127.0.0.1:${await closedPort()}?tls=false&maxDiscoverAttempts=2&discoveryInterval=10&gossipTimeout=1`);
+  });
+  afterAll(() => cluster.close());
+
+  it.each([
+    ['appendToStream', () => cluster.appendToStream(`case-${randomUUID()}`, [{ id: randomUUID(), type: 'Happened', data: {}, metadata: {} }])],
+    ['readStream', () => cluster.readStream(`case-${randomUUID()}`)],
+    ['headPosition', () => cluster.headPosition()],
+  ] as const)('when %s is called, then it rejects with StoreUnreachableError (503), not the client’s plain “Failed to discover” Error (500)', async (_name, call) => {
+    const error = await failureOf(call);
+    expect(error).toBeInstanceOf(StoreUnreachableError);
+    expect((error as Error).message).toMatch(/cannot be reached \(Failed to discover after 2 attempts/);
+  });
+});
