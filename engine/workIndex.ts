@@ -65,6 +65,13 @@ export class WorkIndex {
   #position = 0;
   /** The catch-up under way, if any. */
   #reading: Promise<void> | undefined;
+  /** Catch-ups, one at a time (`catchUp`). */
+  readonly #catchUps = new OneAtATime(() => {
+    this.#reading = this.#read().finally(() => {
+      this.#reading = undefined;
+    });
+    return this.#reading;
+  });
   /** Whether the index has held the whole log since it was last read to its end (`loaded`). */
   #loaded = false;
   /** Set by `halt` (the server stopping): a catch-up ends at the next event, and none reads after. */
@@ -95,15 +102,13 @@ export class WorkIndex {
   }
 
   /**
-   * Reads every event after the last one seen. One reader at a time: a caller meanwhile (a command
-   * appended while the server starts on a long log) waits for it, then reads what came after.
+   * Reads every event after the last one seen. One reader at a time: callers meanwhile (commands
+   * appended while the server starts on a long log; on EventStoreDB, whose positions are not dense,
+   * every command) share one more read, started after it ends, of what came after — not a read each,
+   * one after another.
    */
-  async catchUp(): Promise<void> {
-    while (this.#reading) await this.#reading;
-    this.#reading = this.#read().finally(() => {
-      this.#reading = undefined;
-    });
-    return this.#reading;
+  catchUp(): Promise<void> {
+    return this.#catchUps.run();
   }
 
   /**

@@ -54,6 +54,15 @@ describe('the work index catching up on a long log', () => {
     expect(readAll.mock.calls.map(([options]) => options?.afterPosition)).toEqual([0, await store.headPosition()]);
   });
 
+  it('given a catch-up under way, when three more are asked for meanwhile (commands appended while the server starts), then they share one more read of the log after it, not a read each', async () => {
+    const index = new WorkIndex(store, registry);
+    const readAll = vi.spyOn(store, 'readAll');
+    const first = index.catchUp();
+    const others = [index.catchUp(), index.catchUp(), index.catchUp()];
+    await Promise.all([first, ...others]);
+    expect(readAll.mock.calls.map(([options]) => options?.afterPosition)).toEqual([0, await store.headPosition()]);
+  });
+
   it('given a catch-up under way, when a command appends an event, then its answer does not wait for the catch-up, and the event is read after it', async () => {
     const index = new WorkIndex(store, registry);
     const head = await store.headPosition();
