@@ -459,8 +459,8 @@ export class Engine {
   }
 
   /**
-   * Runs a request: one with an idempotency key in its key's turn (`keyTurn`), once the key index holds
-   * the log's keys (`WorkIndex.keysRead`: at once, but in the first second after a start); one without, at once.
+   * Runs a request: one with an idempotency key in its key's turn (`keyTurn`), once the key index has
+   * read the keys stored since it last looked, by any server (`WorkIndex.keysRead`); one without, at once.
    */
   #keyed<T>(actor: Actor, key: string | undefined, work: () => Promise<T>): Promise<T> {
     if (!key) return work();

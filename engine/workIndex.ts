@@ -151,22 +151,24 @@ export class WorkIndex {
   }
 
   /**
-   * Resolves once the index holds every key the log stored before this call (undefined when it does
-   * already): a keyed request waits for it while the index still reads the log at start. Without it, a
-   * retry sent to another case in the first seconds after a restart (the most recent keys, which retries
-   * carry, are the last the catch-up reads) was stored there. The keys are read from the log's end
-   * backwards, as far as they can matter (`KEYS_READ_BACK_MS`), and then forwards from there, so a keyed
-   * request waits for a day or two of the log, not for the whole catch-up (15 s at 1,000,000 events). A
-   * read that fails leaves the key checked on its own case only, as before; a server stopping (`halt`)
-   * waits for nothing.
+   * Resolves once the index holds every key the log stored before this call, wherever it was stored:
+   * a keyed request waits for it (undefined: a server stopping, `halt`, waits for nothing). It reads
+   * the keys stored since the last it holds, usually none: another server on the same store (or node
+   * of the same EventStoreDB) stores requests the index learnt only at its next catch-up, a minute
+   * later, and a key used there was taken here on another case meanwhile. At start, while the index
+   * still reads the log (15 s at 1,000,000 events), the keys are first read from the log's end
+   * backwards, as far as they can matter (`KEYS_READ_BACK_MS`): without that, a retry sent to another
+   * case in the first seconds after a restart (the most recent keys, which retries carry, are the last
+   * the catch-up reads) was stored there. A read that fails leaves the key checked on its own case
+   * only, as before.
    */
   keysRead(): Promise<void> | undefined {
-    if (this.#loaded || this.#halted) return undefined;
+    if (this.#halted) return undefined;
     return this.#keyReads.run().catch(() => {});
   }
 
   async #readKeys(): Promise<void> {
-    if (!this.#recentKeysRead) {
+    if (!this.#recentKeysRead && !this.#loaded) {
       try {
         await this.#readRecentKeys();
       } catch (err) {
@@ -180,7 +182,7 @@ export class WorkIndex {
     // What was stored since the way back began, or since the last such read: usually nothing.
     let read = 0;
     for await (const event of readAllPastUnreadable(this.store, { afterPosition: this.#keysThrough })) {
-      if (this.#halted || this.#loaded) return;
+      if (this.#halted) return;
       if (++read % CATCH_UP_TURN === 0) await nextTurn();
       if (event instanceof UnreadableEventError) this.#keysThrough = Math.max(this.#keysThrough, event.event.position);
       else this.#rememberKeyOf(event);

@@ -387,6 +387,31 @@ describe('the same Idempotency-Key from the same sender', () => {
     );
   });
 
+  it('given two servers on one store file, when a key used through one is sent to another case through the other (its index read to the end before), then it is refused there too, and a key a start used there as well', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wf-keys-two-'));
+    const path = join(dir, 'events.db');
+    const [one, two] = [await createWorld({ path }), await createWorld({ path })];
+    try {
+      const [a, b] = [await given(one, 'conditionalApplication'), await given(one, 'conditionalApplication')];
+      await two.scheduler.index.catchUp();
+      expect(two.scheduler.index.loaded).toBe(true);
+      await when(one, a.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'used-on-one' });
+      const headBefore = await two.store.headPosition();
+
+      await expect(when(two, b.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'used-on-one' })).rejects.toMatchObject({ details: { rule: 'idempotencyKeyReused' } });
+      expect(await two.store.headPosition()).toBe(headBefore);
+
+      const started = await one.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company, idempotencyKey: 'start-on-one' });
+      const withdraw = await when(two, b.caseId, 'WITHDRAW', { actor: actors.company, idempotencyKey: 'start-on-one' }).catch((e: unknown) => e);
+      expect((withdraw as EngineError).text.zh).toContain(`案件 ${started.caseId}`);
+      expect(await two.store.headPosition()).toBe(headBefore + 1);
+    } finally {
+      await one.close();
+      await two.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('given a case started with a key, when another applicant starts with the same key, then a different case', async () => {
     const mine = await w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company, idempotencyKey: 'shared-key' });
     const theirs = await w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.person, idempotencyKey: 'shared-key' });
