@@ -259,7 +259,7 @@ export class Engine {
       return this.#verifyUpTo(err);
     }
     if (!events) throw refuse.notFound(caseId);
-    return this.#verifyEvents(events);
+    return await this.#verifyEvents(events);
   }
 
   /** Verifies the events before the first one that cannot be read, and names that one if they hold. */
@@ -279,7 +279,7 @@ export class Engine {
       }
     }
     if (before.length > 0) {
-      const checked = this.#verifyEvents(before);
+      const checked = await this.#verifyEvents(before);
       if (!checked.ok) return checked;
     }
     const { revision, id, type } = first.event;
@@ -293,14 +293,14 @@ export class Engine {
   }
 
   /** The stored events of a case against their hashes, their chain and the machine version they name. */
-  #verifyEvents(events: RecordedEvent[]): Verification {
+  async #verifyEvents(events: RecordedEvent[]): Promise<Verification> {
     const first = events[0]!;
     const machine = (first.metadata as Partial<CaseEventMetadata>).machine;
     const def = machine && this.#o.registry.get(machine.name, machine.version);
     const newer = def ? undefined : this.#newerThanKnown(first);
     if (newer) {
       // Its rules are not here to replay it with; its hash chain needs none.
-      const chain = verifyHistory(undefined, events);
+      const chain = await verifyHistory(undefined, events);
       if (!chain.ok) return chain;
       const { zh, en } = newer.text;
       return {
@@ -322,7 +322,7 @@ export class Engine {
         reasonEn: `the event names machine ${named}, which this system does not have: it may have been altered`,
       };
     }
-    return verifyHistory(def, events);
+    return await verifyHistory(def, events);
   }
 
   /**

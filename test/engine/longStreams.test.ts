@@ -72,3 +72,15 @@ describe('a case with thousands of keyed commands', () => {
     expect(other.idempotency.get(scope('early'))?.revision).toBe(events.length - 2);
   });
 });
+
+describe('verifying a long case', () => {
+  it('given a case of 500 events (replayed and hashed 200 at a time), when it is verified, then the event loop has turns meanwhile (a case of 20,000 held every other request 0.8 s), and it verifies', async () => {
+    const c = await given(w, 'conditionalApplication', pathTo.conditionalApplication.active!);
+    for (let n = (await historyOf(w, c)).length; n < 500; n++) await when(w, c.caseId, 'REPORT_USAGE');
+    const verifying = w.engine.verify(c.caseId);
+    let turned = false;
+    setImmediate(() => (turned = true));
+    expect(await verifying).toMatchObject({ ok: true, events: 500 });
+    expect(turned).toBe(true);
+  });
+});

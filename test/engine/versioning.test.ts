@@ -124,7 +124,7 @@ describe('cases started on v1 keep folding with v1', () => {
   it.each(['handling', 'responded'] as const)('given a v1 case in %s, then its history verifies with v1, and not with v2', async (which) => {
     const c = onV1[which];
     expect(await w.engine.verify(c.caseId)).toEqual({ ok: true, events: c.revision + 1 });
-    const wrong = verifyHistory(objectionV2, await historyOf(w, c));
+    const wrong = await verifyHistory(objectionV2, await historyOf(w, c));
     expect(wrong).toMatchObject({ ok: false, failedAt: { revision: 0 } });
   });
 

@@ -183,6 +183,24 @@ export function describeEventStoreConformance(name: string, factory: () => Promi
       await expect(store.readStream(stream, { direction: 'backwards' })).rejects.toBeInstanceOf(StreamNotFoundError);
     });
 
+    it('given a stream of 2,500 events (longer than a page of a read), when it is read forwards/backwards, from a revision, with maxCount, then exactly those revisions come back in that order', async () => {
+      const stream = streamName();
+      for (let from = 0; from < 2500; from += 500) {
+        await store.appendToStream(stream, Array.from({ length: 500 }, (_, i) => event('N', { i: from + i })), { expectedRevision: from === 0 ? 'no_stream' : from - 1 });
+      }
+      const range = (from: number, to: number) => Array.from({ length: Math.abs(to - from) + 1 }, (_, i) => (to >= from ? from + i : from - i));
+      const revisions = (events: RecordedEvent[]) => events.map((e) => e.revision);
+
+      expect(revisions(await store.readStream(stream))).toEqual(range(0, 2499));
+      expect(revisions(await store.readStream(stream, { fromRevision: 999 }))).toEqual(range(999, 2499));
+      expect(revisions(await store.readStream(stream, { fromRevision: 500, maxCount: 1500 }))).toEqual(range(500, 1999));
+      expect(revisions(await store.readStream(stream, { maxCount: 1000 }))).toEqual(range(0, 999));
+      expect(revisions(await store.readStream(stream, { direction: 'backwards' }))).toEqual(range(2499, 0));
+      expect(revisions(await store.readStream(stream, { direction: 'backwards', fromRevision: 2100, maxCount: 1200 }))).toEqual(range(2100, 901));
+      expect((await store.readStream(stream, { fromRevision: 2000 }))[499]!.data).toEqual({ i: 2499 });
+      expect(await store.readStream(stream, { fromRevision: 2500 })).toEqual([]);
+    });
+
     it('given a stream of 10 events, when it is read forwards/backwards from a revision with maxCount, then exactly those revisions come back in that order', async () => {
       const stream = streamName();
       await store.appendToStream(stream, Array.from({ length: 10 }, (_, i) => event('N', { i })), { expectedRevision: 'no_stream' });

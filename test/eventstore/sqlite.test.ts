@@ -35,6 +35,26 @@ describeEventStoreConformance('SqliteEventStore conformance', async () => {
   };
 });
 
+describe('SqliteEventStore: a long stream read', () => {
+  it('given a stream of 2,500 events, when it is read whole, then the event loop has turns meanwhile (a case of 20,000 usage reports held every other request 0.35 s), and every event comes back in order', async () => {
+    const dir = tempDir();
+    const store = new SqliteEventStore({ path: join(dir, 'events.db'), now: systemClock.now });
+    try {
+      const stream = streamName();
+      for (let from = 0; from < 2500; from += 500) await store.appendToStream(stream, Array.from({ length: 500 }, (_, i) => event('N', { i: from + i })));
+      const reading = store.readStream(stream);
+      let turned = false;
+      setImmediate(() => (turned = true));
+      const events = await reading;
+      expect(turned).toBe(true);
+      expect(events.map((e) => e.revision)).toEqual(Array.from({ length: 2500 }, (_, i) => i));
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('SqliteEventStore', () => {
   let dir: string;
   const open: SqliteEventStore[] = [];
