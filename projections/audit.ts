@@ -234,6 +234,26 @@ export function caseHistory(events: readonly RecordedEvent[], options: { asOf?: 
   return { events: entries, asOf, stateAsOf, tasksAsOf };
 }
 
+/** History entries written between turns of the event loop (`historyJson`). */
+const HISTORY_ENTRIES_PER_TURN = 200;
+
+/**
+ * A history as JSON, in pieces, a turn of the event loop between them: a case of 20,000 usage
+ * reports (15 MB of history) was checked against the response schema and written in one go, and held
+ * every other request 0.3 s (several readers at once: seconds). The same document as `JSON.stringify`.
+ */
+export async function* historyJson(history: CaseHistory): AsyncGenerator<string> {
+  const { events, ...rest } = history;
+  yield '{"events":[';
+  for (let i = 0; i < events.length; i += HISTORY_ENTRIES_PER_TURN) {
+    if (i > 0) await nextTurn();
+    const piece = events.slice(i, i + HISTORY_ENTRIES_PER_TURN).map((e) => JSON.stringify(e)).join(',');
+    yield i > 0 ? `,${piece}` : piece;
+  }
+  const tail = JSON.stringify(rest);
+  yield tail === '{}' ? ']}' : `],${tail.slice(1)}`;
+}
+
 // ── Export ──────────────────────────────────────────────────────────────────────────────
 
 export interface ExportOptions {

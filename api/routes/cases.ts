@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { asCode } from '../../machines/schemas.js';
@@ -6,7 +7,7 @@ import { isDamagedStore, refuse, type CaseState } from '../../engine/index.js';
 import { ApiError, inLanguage, langOf, PROBLEM_CODES } from '../problem.js';
 import type { App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
-import { caseHistory, historyEntry } from '../../projections/audit.js';
+import { caseHistory, historyEntry, historyJson } from '../../projections/audit.js';
 import { caughtUp, notAhead, readModelsAt } from './work.js';
 import { CaseQuery, CaseView, caseView, CommandBody, publishedView, CurrentQuery, HistoryEvent, MinPosition, registryFilters, StartBody, StartedCaseView, TaskView, wholeNumberQuery } from '../shape.js';
 import { COMMAND_COMPONENT, jsonAnswer, readModelsPositionHeader, START_COMPONENT } from '../openapi.js';
@@ -94,6 +95,12 @@ function wholeCase(app: App, caller: Caller, caseId: string): Promise<CaseState>
     return state;
   });
 }
+
+/**
+ * Events of a history answered at once, through the response schema; a longer one is written in pieces
+ * (`historyJson`), each a few milliseconds of work.
+ */
+const HISTORY_AT_ONCE = 500;
 
 export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) => {
   const filters = registryFilters(app.registry);
@@ -366,13 +373,17 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const caller = await callerOf(request, app.verifier);
       await wholeCase(app, caller, request.params.id);
       const events = await app.engine.history(request.params.id);
       const { asOf } = request.query;
       // The state as of a moment not yet come would show deadlines as missed that have not been.
-      return caseHistory(events, asOf ? { asOf: notAhead(app, 'asOf', asOf) } : {});
+      const history = caseHistory(events, asOf ? { asOf: notAhead(app, 'asOf', asOf) } : {});
+      if (history.events.length <= HISTORY_AT_ONCE) return history;
+      // A long history (a case of years of usage reports), written in turns of the event loop: fastify
+      // sends a stream as it is, past the response schema, whose type knows only the object.
+      return reply.type('application/json; charset=utf-8').send(Readable.from(historyJson(history)) as unknown as typeof history);
     },
   );
 
