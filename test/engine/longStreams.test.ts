@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { foldAll, foldNext, foldStart, idempotencyScope } from '../../engine/fold.js';
 import { actors } from '../machines/examples.js';
 import { pathTo } from '../machines/harness.js';
-import { given, createWorld, historyOf, when, type World } from './world.js';
+import { coldEngine, given, createWorld, historyOf, when, type World } from './world.js';
 
 const EVENTS = 4000;
 
@@ -73,14 +73,32 @@ describe('a case with thousands of keyed commands', () => {
   });
 });
 
-describe('verifying a long case', () => {
-  it('given a case of 500 events (replayed and hashed 200 at a time), when it is verified, then the event loop has turns meanwhile (a case of 20,000 held every other request 0.8 s), and it verifies', async () => {
+describe('a long case read or verified', () => {
+  let caseId: string;
+  beforeAll(async () => {
     const c = await given(w, 'conditionalApplication', pathTo.conditionalApplication.active!);
-    for (let n = (await historyOf(w, c)).length; n < 500; n++) await when(w, c.caseId, 'REPORT_USAGE');
-    const verifying = w.engine.verify(c.caseId);
+    for (let n = (await historyOf(w, c)).length; n < 600; n++) await when(w, c.caseId, 'REPORT_USAGE');
+    caseId = c.caseId;
+  });
+
+  /** Whether the event loop turned while `work` ran (a request could have been answered meanwhile). */
+  async function turnsDuring<T>(work: () => Promise<T>): Promise<{ result: T; turned: boolean }> {
+    const running = work();
     let turned = false;
     setImmediate(() => (turned = true));
-    expect(await verifying).toMatchObject({ ok: true, events: 500 });
+    return { result: await running, turned };
+  }
+
+  it('given a case of 600 events (replayed and hashed 200 at a time), when it is verified, then the event loop has turns meanwhile (a case of 20,000 held every other request 0.8 s), and it verifies', async () => {
+    const { result, turned } = await turnsDuring(() => w.engine.verify(caseId));
+    expect(result).toMatchObject({ ok: true, events: 600 });
     expect(turned).toBe(true);
+  });
+
+  it('given a case of 600 events the engine does not hold (a restart), when it is read, then it is folded 500 events at a time with turns of the event loop between (20,000 held every other request 0.9 s), to the same state', async () => {
+    const { result, turned } = await turnsDuring(() => coldEngine(w).getCase(caseId));
+    expect(turned).toBe(true);
+    expect(result.revision).toBe(599);
+    expect(result.state).toBe((await w.engine.getCase(caseId)).state);
   });
 });
