@@ -10,6 +10,7 @@ import { buildServer } from '../../api/server.js';
 import { mintToken } from '../../api/auth.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
 import type { EventStore, SubscribeToAllOptions, Subscription } from '../../eventstore/types.js';
+import { actors, commandData, startInputs } from '../machines/examples.js';
 
 export const SECRET = 'test-secret-不要在生产中使用';
 
@@ -120,4 +121,28 @@ export async function openTestApi(dataDir: string, options: TestApiOptions = {})
       await app.close();
     },
   };
+}
+
+/**
+ * A conditional-data application driven over HTTP to `active` (the examples' agreement: use from
+ * 2025-03-01 to 2025-12-31), each party with its own token; answers its id and the applicant's token.
+ */
+export async function agreementInUse(api: TestApi): Promise<{ id: string; applicant: string }> {
+  const applicant = await api.token('applicant', actors.company.org, actors.company.sub);
+  const authority = await api.token('authority', actors.cityAuthority.org, actors.cityAuthority.sub);
+  const provider = await api.token('provider', actors.provider.org, actors.provider.sub);
+  const started = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'conditionalApplication', input: startInputs.conditionalApplication } });
+  if (started.status !== 201) throw new Error(`start: ${started.status} ${started.text}`);
+  const id: string = started.body.id;
+  for (const [as, type] of [
+    [authority, 'PASS_NORMATIVE_REVIEW'],
+    [provider, 'APPROVE'],
+    [provider, 'SIGN_AGREEMENT'],
+    [provider, 'GRANT_ACCESS'],
+  ] as const) {
+    const data = (commandData.conditionalApplication as Record<string, unknown>)[type] ?? {};
+    const res = await api.call('POST', `/v1/cases/${id}/commands`, { as, body: { type, data } });
+    if (res.status !== 200) throw new Error(`${type}: ${res.status} ${res.text}`);
+  }
+  return { id, applicant };
 }

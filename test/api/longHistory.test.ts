@@ -7,8 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caseHistory } from '../../projections/audit.js';
-import { actors, commandData, startInputs } from '../machines/examples.js';
-import { startTestApi, type TestApi } from './harness.js';
+import { actors } from '../machines/examples.js';
+import { agreementInUse, startTestApi, type TestApi } from './harness.js';
 
 describe('GET /v1/cases/:id/history of a long case', () => {
   let api: TestApi;
@@ -18,22 +18,7 @@ describe('GET /v1/cases/:id/history of a long case', () => {
   beforeAll(async () => {
     // Monday 2025-03-03, 09:30 Beijing: the examples' agreement lets the data be used 2025-03-01 to 2025-12-31.
     api = await startTestApi({ now: '2025-03-03T01:30:00.000Z' });
-    applicant = await api.token('applicant', actors.company.org, actors.company.sub);
-    const authority = await api.token('authority', actors.cityAuthority.org, actors.cityAuthority.sub);
-    const provider = await api.token('provider', actors.provider.org, actors.provider.sub);
-    const started = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'conditionalApplication', input: startInputs.conditionalApplication } });
-    expect(started.status, started.text).toBe(201);
-    id = started.body.id;
-    for (const [as, type] of [
-      [authority, 'PASS_NORMATIVE_REVIEW'],
-      [provider, 'APPROVE'],
-      [provider, 'SIGN_AGREEMENT'],
-      [provider, 'GRANT_ACCESS'],
-    ] as const) {
-      const data = (commandData.conditionalApplication as Record<string, unknown>)[type] ?? {};
-      const res = await api.call('POST', `/v1/cases/${id}/commands`, { as, body: { type, data } });
-      expect(res.status, res.text).toBe(200);
-    }
+    ({ id, applicant } = await agreementInUse(api));
     for (let i = 0; i < 520; i++) {
       await api.app.engine.execute({ caseId: id, type: 'REPORT_USAGE', data: { period: { from: '2025-03-01', to: '2025-03-03' }, summary: `第 ${i} 次报告` }, actor: actors.company });
     }
