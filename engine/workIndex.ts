@@ -191,7 +191,10 @@ export class WorkIndex {
 
   /**
    * Reads the log backwards from its end to `KEYS_READ_BACK_MS` before its newest case event (or
-   * `KEYS_REMEMBERED` keys), and remembers the keys found, oldest first, past `#keysThrough`.
+   * `KEYS_REMEMBERED` keys), and remembers the keys found, oldest first, past `#keysThrough`. It stops
+   * sooner where the catch-up has been (`#keysThrough`), or once it is done: a log whose last two days
+   * were all of it was read twice over before a keyed request was answered (16.7 s against the whole
+   * catch-up's 7.3 s at 120,000 events).
    */
   async #readRecentKeys(): Promise<void> {
     const found: { position: number; meta: CaseEventMetadata }[] = [];
@@ -202,6 +205,7 @@ export class WorkIndex {
     for await (const event of this.store.readAll({ direction: 'backwards' })) {
       if (this.#halted) return;
       if (++read % CATCH_UP_TURN === 0) await nextTurn();
+      if (this.#loaded || event.position <= this.#keysThrough) break;
       head = Math.max(head, event.position);
       const meta = event.metadata as unknown as Partial<CaseEventMetadata> | undefined;
       if (!meta?.caseId || !meta.machine || typeof meta.at !== 'string') continue;

@@ -63,6 +63,24 @@ describe('the work index catching up on a long log', () => {
     expect(readAll.mock.calls.map(([options]) => options?.afterPosition)).toEqual([0, await store.headPosition()]);
   });
 
+  it('given a log all of whose events are recent, when a keyed request waits for the keys while the catch-up reads the log, then the backward read of the keys stops where it meets the catch-up, not at the log’s start', async () => {
+    const index = new WorkIndex(store, registry);
+    const head = await store.headPosition();
+    const readAll = store.readAll.bind(store);
+    let backwards = 0;
+    vi.spyOn(store, 'readAll').mockImplementation(async function* (options) {
+      for await (const event of readAll(options)) {
+        if (options?.direction === 'backwards') backwards++;
+        yield event;
+      }
+    });
+    await Promise.all([index.catchUp(), index.keysRead()]);
+    expect(index.loaded).toBe(true);
+    // The two take turns of 200 events each: they meet about half-way (read whole, the log was read
+    // twice before a keyed request was answered: 16.7 s against the catch-up's 7.3 s).
+    expect(backwards).toBeLessThanOrEqual(head / 2 + 400);
+  });
+
   it('given a catch-up under way, when a command appends an event, then its answer does not wait for the catch-up, and the event is read after it', async () => {
     const index = new WorkIndex(store, registry);
     const head = await store.headPosition();
