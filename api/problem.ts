@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { DamagedStreamError, EngineError, reportedErrors, UpgradeRequiredError, type EngineErrorCode } from '../engine/errors.js';
+import { DamagedStreamError, EngineError, reportedErrors, ServerStoppingError, UpgradeRequiredError, type EngineErrorCode } from '../engine/errors.js';
 import { AppendTooLargeError, LogNotFlushedError, StoreUnreachableError, UnreadableEventError } from '../eventstore/types.js';
 import { InvalidQueryError } from '../projections/query.js';
 import { cutShort, unknownFields } from '../machines/schemas.js';
@@ -400,6 +400,12 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
       lang === 'zh'
         ? `案件事件超过事件存储单次写入的上限（${err.maxBytes} 字节），未保存任何内容：请精简表单内容（如减少列表项或缩短文字）后重新提交`
         : `the case's event is larger than the event store takes in one write (${err.maxBytes} bytes); nothing was stored: shorten the form (fewer list items, shorter text) and send it again`;
+  } else if (err instanceof ServerStoppingError) {
+    // A keyed request in flight when the stop began (its keys could not be read any more): turned away, as those read after it are.
+    request.log.info('服务正在停止，带幂等键的请求未处理');
+    code = 'UNAVAILABLE';
+    detail = SHUTTING_DOWN_TEXT[lang];
+    extra = { reason: 'shuttingDown', retryAfter: 5 };
   } else if (err instanceof StoreUnreachableError) {
     // EventStoreDB down or its connection lost: every request that reads or writes the log meets it,
     // /health too, which a load balancer then takes for a node out of service. It passes when the store is back.
@@ -452,6 +458,12 @@ const STORE_FAILURE_TEXT = {
     zh: '数据存储暂时无法写入或读取（数据目录只读或磁盘故障），未保存任何内容，请联系管理员',
     en: 'the data store cannot be written or read (a read-only data folder or a disk fault); nothing was stored; ask an administrator',
   },
+};
+
+/** What a request the server turns away while it stops is told (503 shuttingDown). */
+export const SHUTTING_DOWN_TEXT = {
+  zh: '服务正在停止，未处理本请求，也未保存任何内容，请稍后重试',
+  en: 'the server is shutting down; the request was not handled and nothing was stored; try again shortly',
 };
 
 const STORE_UNREACHABLE_TEXT = {

@@ -8,7 +8,7 @@ import { newId } from '../engine/ids.js';
 import { elapsedMs } from '../infra/clock.js';
 import { noteStoreFailure, type App } from './app.js';
 import { callerOf } from './auth.js';
-import { sendProblem, ApiError, fastifyText, connectionProblem, inLanguage, langOf, wireProblem } from './problem.js';
+import { sendProblem, ApiError, fastifyText, connectionProblem, inLanguage, langOf, SHUTTING_DOWN_TEXT, wireProblem } from './problem.js';
 import { urlForLogs, type Logger } from '../infra/logger.js';
 import { formatMessage, unknownFields } from '../machines/schemas.js';
 import { PLUS_AS_SPACE_HINT, writtenPlusAsSpace } from './shape.js';
@@ -547,7 +547,7 @@ export async function buildServer(app: App, options: ServerOptions = {}) {
       reply.header('connection', 'close');
       throw new ApiError(
         'UNAVAILABLE',
-        { zh: '服务正在停止，未处理本请求，也未保存任何内容，请稍后重试', en: 'the server is shutting down; the request was not handled and nothing was stored; try again shortly' },
+        SHUTTING_DOWN_TEXT,
         { reason: 'shuttingDown', retryAfter: 5 },
       );
     }

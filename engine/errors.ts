@@ -33,6 +33,18 @@ export class EngineError extends Error {
 }
 
 /**
+ * The server is stopping, and a request with an idempotency key can no longer be checked against the
+ * keys stored elsewhere (`WorkIndex.keysRead`, halted): nothing was stored. The API answers 503
+ * `shuttingDown`; a retry with the same key, to a server still running, is decided there.
+ */
+export class ServerStoppingError extends Error {
+  override readonly name = 'ServerStoppingError';
+  constructor() {
+    super('the server is stopping: the request was not handled');
+  }
+}
+
+/**
  * A case whose stored stream its machine cannot fold (its start event missing or altered, a machine
  * version nobody registered): the store's content, not the request, is at fault. The API answers
  * 503 with `reason: streamDamaged`; verify names the first event that does not match.

@@ -4,6 +4,7 @@ import { OneAtATime } from '../infra/oneAtATime.js';
 import type { ProcessRegistry } from '../machines/registry.js';
 import { waitsOf } from '../machines/describe.js';
 import type { CaseEventMetadata, PendingTimer, Task } from './events.js';
+import { ServerStoppingError } from './errors.js';
 import { idempotencyScope } from './fold.js';
 
 interface CaseWork {
@@ -160,11 +161,14 @@ export class WorkIndex {
    * backwards, as far as they can matter (`KEYS_READ_BACK_MS`): without that, a retry sent to another
    * case in the first seconds after a restart (the most recent keys, which retries carry, are the last
    * the catch-up reads) was stored there. A read that fails leaves the key checked on its own case
-   * only, as before.
+   * only, as before. Once the server stops (`halt`) it rejects with `ServerStoppingError`, at once and
+   * for the requests waiting: their keys cannot be read any more, and a stop waited for those
+   * requests until its grace ran out (8 s), then cut them off unanswered.
    */
-  keysRead(): Promise<void> | undefined {
-    if (this.#halted) return undefined;
-    return this.#keyReads.run().catch(() => {});
+  async keysRead(): Promise<void> {
+    if (this.#halted) throw new ServerStoppingError();
+    await this.#keyReads.run().catch(() => {});
+    if (this.#halted) throw new ServerStoppingError();
   }
 
   async #readKeys(): Promise<void> {

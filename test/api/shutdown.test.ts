@@ -10,7 +10,8 @@ import { buildServer } from '../../api/server.js';
 import { mintToken } from '../../api/auth.js';
 import { loadConfig } from '../../infra/config.js';
 import { createLogger, type Logger } from '../../infra/logger.js';
-import { SECRET } from './harness.js';
+import { SECRET, startTestApi } from './harness.js';
+import { actors, startInputs } from '../machines/examples.js';
 
 /**
  * A server listening on a port of its own whose close has begun and is held between its start and the
@@ -80,6 +81,26 @@ describe('given a server that has begun to stop, when requests come in and are t
       expect(text).not.toContain('"stack"');
     } finally {
       await end();
+    }
+  });
+});
+
+describe('given a server whose stop has begun while a keyed request is in flight (the key index halted)', () => {
+  it('when the request reaches the engine, then 503 shuttingDown with Retry-After, in the caller’s language, and nothing is stored', async () => {
+    const api = await startTestApi();
+    try {
+      const applicant = await api.token('applicant', actors.company.org, actors.company.sub);
+      const started = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input: startInputs.objection } });
+      expect(started.status, started.text).toBe(201);
+      const head = await api.app.store.headPosition();
+      api.app.scheduler.index.halt();
+      const res = await api.call('POST', `/v1/cases/${started.body.id}/commands`, { as: applicant, body: { type: 'WITHDRAW', data: {} }, headers: { 'idempotency-key': 'in-flight-at-stop', 'accept-language': 'en' } });
+      expect([res.status, res.body.code, res.body.reason]).toEqual([503, 'UNAVAILABLE', 'shuttingDown']);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(res.body.detail).toMatch(/shutting down/);
+      expect(await api.app.store.headPosition()).toBe(head);
+    } finally {
+      await api.close();
     }
   });
 });

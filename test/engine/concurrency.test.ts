@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandResult } from '../../engine/engine.js';
-import { EngineError } from '../../engine/errors.js';
+import { EngineError, ServerStoppingError } from '../../engine/errors.js';
 import { deterministicId } from '../../engine/ids.js';
 import type { Actor } from '../../machines/types.js';
 import { ManualClock } from '../../infra/clock.js';
@@ -385,6 +385,38 @@ describe('the same Idempotency-Key from the same sender', () => {
       },
       3000,
     );
+  });
+
+  it('given a restarted server still reading the keys of a recent log, when it begins to stop, then a keyed request waiting for them is refused as the server stopping, and one sent after too; nothing is stored, and a request without a key is still decided', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wf-keys-stop-'));
+    const path = join(dir, 'events.db');
+    try {
+      const older = new SqliteEventStore({ path, now: systemClock.now });
+      // 2,000 events of the day before: all within the keys' two days, read backwards in ten turns.
+      synthesise(older, Directory.load(), defaultCalendar(), { events: 2000, startMs: Date.parse(startedAt) - 20 * 3600_000 });
+      await older.close();
+      const w = await createWorld({ path });
+      try {
+        const c = await given(w, 'conditionalApplication');
+        const again = await createWorld({ path, at: w.clock.now().toISOString() });
+        try {
+          const headBefore = await again.store.headPosition();
+          const waiting = when(again, c.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'sent-as-it-stops' }).catch((e: unknown) => e);
+          await new Promise((resolve) => setImmediate(resolve));
+          again.scheduler.index.halt();
+          expect(await waiting).toBeInstanceOf(ServerStoppingError);
+          await expect(when(again, c.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'sent-after-it-stops' })).rejects.toBeInstanceOf(ServerStoppingError);
+          expect(await again.store.headPosition()).toBe(headBefore);
+          await expect(when(again, c.caseId, 'PASS_NORMATIVE_REVIEW')).resolves.toMatchObject({ state: 'providerReview' });
+        } finally {
+          await again.close();
+        }
+      } finally {
+        await w.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('given two servers on one store file, when a key used through one is sent to another case through the other (its index read to the end before), then it is refused there too, and a key a start used there as well', async () => {
