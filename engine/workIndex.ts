@@ -86,6 +86,8 @@ export class WorkIndex {
    * (`keysRead`) remember only past it, so each stored key is remembered once, in log order.
    */
   #keysThrough = 0;
+  /** Set by `stopKeyReads` (and `halt`): keyed requests are turned away, and no key is read after. */
+  #keysHalted = false;
   /** Whether the keys of the log's recent events have been read backwards (`#readRecentKeys`). */
   #recentKeysRead = false;
   /** Reads of the keys stored since `#keysThrough`, one at a time (`keysRead`). */
@@ -130,6 +132,16 @@ export class WorkIndex {
    */
   halt(): void {
     this.#halted = true;
+    this.#keysHalted = true;
+  }
+
+  /**
+   * The server beginning to stop: keyed requests waiting for the log's keys (`keysRead`), and those
+   * that come after, are turned away (`ServerStoppingError`); the catch-up goes on until `halt`, so a
+   * timer pass still sees whether it read the whole log.
+   */
+  stopKeyReads(): void {
+    this.#keysHalted = true;
   }
 
   async #read(): Promise<void> {
@@ -161,14 +173,14 @@ export class WorkIndex {
    * backwards, as far as they can matter (`KEYS_READ_BACK_MS`): without that, a retry sent to another
    * case in the first seconds after a restart (the most recent keys, which retries carry, are the last
    * the catch-up reads) was stored there. A read that fails leaves the key checked on its own case
-   * only, as before. Once the server stops (`halt`) it rejects with `ServerStoppingError`, at once and
+   * only, as before. Once the server stops (`stopKeyReads`, `halt`) it rejects with `ServerStoppingError`, at once and
    * for the requests waiting: their keys cannot be read any more, and a stop waited for those
    * requests until its grace ran out (8 s), then cut them off unanswered.
    */
   async keysRead(): Promise<void> {
-    if (this.#halted) throw new ServerStoppingError();
+    if (this.#keysHalted) throw new ServerStoppingError();
     await this.#keyReads.run().catch(() => {});
-    if (this.#halted) throw new ServerStoppingError();
+    if (this.#keysHalted) throw new ServerStoppingError();
   }
 
   async #readKeys(): Promise<void> {
@@ -186,7 +198,7 @@ export class WorkIndex {
     // What was stored since the way back began, or since the last such read: usually nothing.
     let read = 0;
     for await (const event of readAllPastUnreadable(this.store, { afterPosition: this.#keysThrough })) {
-      if (this.#halted) return;
+      if (this.#keysHalted) return;
       if (++read % CATCH_UP_TURN === 0) await nextTurn();
       if (event instanceof UnreadableEventError) this.#keysThrough = Math.max(this.#keysThrough, event.event.position);
       else this.#rememberKeyOf(event);
@@ -207,7 +219,7 @@ export class WorkIndex {
     let newest = -Infinity;
     let read = 0;
     for await (const event of this.store.readAll({ direction: 'backwards' })) {
-      if (this.#halted) return;
+      if (this.#keysHalted) return;
       if (++read % CATCH_UP_TURN === 0) await nextTurn();
       if (this.#loaded || event.position <= this.#keysThrough) break;
       head = Math.max(head, event.position);

@@ -91,8 +91,8 @@ const shutdown = (signal: string) => (stopping ??= stop(signal));
 const stop = async (signal: string) => {
   started.logger.info({ signal }, '正在停止服务');
   // Keyed requests waiting for the log's keys (the first seconds after a start) are answered 503
-  // shuttingDown now, not held until the grace below cuts them off unanswered; the index's catch-up stops too.
-  started.scheduler.index.halt();
+  // shuttingDown now, not held until the grace below cuts them off unanswered.
+  started.scheduler.index.stopKeyReads();
   const cutOff = setTimeout(() => {
     started.logger.warn({ graceMs: SHUTDOWN_GRACE_MS }, `停止服务：等待 ${SHUTDOWN_GRACE_MS / 1000} 秒后仍有请求未完成，已断开其连接（这些请求未得到完整回答）`);
     server.server.closeAllConnections();

@@ -93,7 +93,7 @@ describe('given a server whose stop has begun while a keyed request is in flight
       const started = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input: startInputs.objection } });
       expect(started.status, started.text).toBe(201);
       const head = await api.app.store.headPosition();
-      api.app.scheduler.index.halt();
+      api.app.scheduler.index.stopKeyReads();
       const res = await api.call('POST', `/v1/cases/${started.body.id}/commands`, { as: applicant, body: { type: 'WITHDRAW', data: {} }, headers: { 'idempotency-key': 'in-flight-at-stop', 'accept-language': 'en' } });
       expect([res.status, res.body.code, res.body.reason]).toEqual([503, 'UNAVAILABLE', 'shuttingDown']);
       expect(res.headers['retry-after']).toBe('5');

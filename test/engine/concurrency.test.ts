@@ -403,7 +403,7 @@ describe('the same Idempotency-Key from the same sender', () => {
           const headBefore = await again.store.headPosition();
           const waiting = when(again, c.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'sent-as-it-stops' }).catch((e: unknown) => e);
           await new Promise((resolve) => setImmediate(resolve));
-          again.scheduler.index.halt();
+          again.scheduler.index.stopKeyReads();
           expect(await waiting).toBeInstanceOf(ServerStoppingError);
           await expect(when(again, c.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'sent-after-it-stops' })).rejects.toBeInstanceOf(ServerStoppingError);
           expect(await again.store.headPosition()).toBe(headBefore);
