@@ -220,7 +220,9 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
         (position) => position,
         () => undefined,
       );
-      return reply.type(registry.contentType).send(await registry.metrics());
+      // prom-client 15 writes a value not known yet as `Nan`; the text format says `NaN` (strict
+      // OpenMetrics parsers refuse the other spelling; Prometheus reads either).
+      return reply.type(registry.contentType).send((await registry.metrics()).replace(/ Nan$/gm, ' NaN'));
     },
   );
 };

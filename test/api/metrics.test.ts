@@ -60,7 +60,7 @@ describe('GET /metrics', () => {
     let text = (await api.call('GET', '/metrics')).text;
     expect(text).not.toMatch(/^workflow_store_trouble\{/m);
     expect(text).toMatch(/^workflow_readmodels_rebuilding 0$/m);
-    expect(text).toMatch(/^workflow_readmodels_rebuild_progress Nan$/m);
+    expect(text).toMatch(/^workflow_readmodels_rebuild_progress NaN$/m);
     expect(text).toMatch(/^workflow_readmodels_lag_events 0$/m);
     api.app.storeTrouble = { reason: 'storeFull', since: '2026-03-02T01:00:00.000Z' };
     try {

@@ -91,8 +91,8 @@ describe('given a system command whose time has come (a use period over)', () =>
     try {
       const scrape = async () => (await restarted.call('GET', '/metrics')).text;
       let text = await scrape();
-      expect(sample(text, 'workflow_timers_due')).toEqual(['workflow_timers_due Nan']);
-      expect(sample(text, 'workflow_tasks_overdue').filter((line) => !line.endsWith(' Nan'))).toEqual([]);
+      expect(sample(text, 'workflow_timers_due')).toEqual(['workflow_timers_due NaN']);
+      expect(sample(text, 'workflow_tasks_overdue').filter((line) => !line.endsWith(' NaN'))).toEqual([]);
       await restarted.app.scheduler.index.catchUp();
       text = await scrape();
       expect(sample(text, 'workflow_timers_due')).toEqual(['workflow_timers_due 1']);
@@ -199,7 +199,7 @@ describe('given a store that cannot be read (EventStoreDB down, its connection l
     expect(down.status).toBe(200);
     expect(sample(down.text, 'workflow_store_up')).toEqual(['workflow_store_up 0']);
     // No position it does not know: NaN, not 0.
-    expect(sample(down.text, 'workflow_store_position')).toEqual(['workflow_store_position Nan']);
+    expect(sample(down.text, 'workflow_store_position')).toEqual(['workflow_store_position NaN']);
     expect(down.text).toContain('workflow_http_requests_total{method="GET",route="/v1/inbox",status="200"} 1');
     delete (api.app.store as { headPosition?: unknown }).headPosition;
     const up = (await api.call('GET', '/metrics')).text;

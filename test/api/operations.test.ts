@@ -322,7 +322,7 @@ describe('given a read model being rebuilt by another process (its checkpoint ma
       api.db.prepare("UPDATE projection_checkpoints SET version = ?, position = ? WHERE name = 'audit'").run(version, head);
       for (const url of urls) expect([url, (await api.call('GET', url, url.startsWith('/v1/inbox') ? t.provider : t.admin)).status]).toEqual([url, 200]);
       expect((await api.call('GET', '/health', t.admin)).body.projections.rebuilding).toBeUndefined();
-      expect(await progress()).toBe('Nan');
+      expect(await progress()).toBe('NaN');
     } finally {
       await api.close();
     }

@@ -102,12 +102,12 @@ describe('a notice load in /metrics', () => {
     let release!: () => void;
     const { api, tokens, notice, restatements } = await givenProvisionalCases('metrics', 10, { at: 5, until: new Promise<void>((resolve) => (release = resolve)) });
     const progress = async () => /^workflow_calendar_restatement_progress (\S+)$/m.exec((await api.call('GET', '/metrics')).text)?.[1];
-    expect(await progress()).toBe('Nan');
+    expect(await progress()).toBe('NaN');
     const put = api.call('PUT', '/v1/calendar/2027', { as: tokens.admin, body: notice });
     while (restatements.calls < 5) await nextTurn();
     expect(await progress()).toBe('0.4');
     release();
     expect((await put).body.restatedCases).toBe(10);
-    expect(await progress()).toBe('Nan');
+    expect(await progress()).toBe('NaN');
   });
 });

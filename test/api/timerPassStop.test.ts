@@ -76,7 +76,7 @@ describe('a long timer pass and /metrics', () => {
     try {
       await activeEndingOnNewYearsEve(app.engine, 12);
       const scrape = async () => /^workflow_timers_pass_progress (\S+)$/m.exec((await server.inject({ method: 'GET', url: '/metrics' })).body)?.[1];
-      expect(await scrape()).toBe('Nan');
+      expect(await scrape()).toBe('NaN');
       const hold = holdSystemCommand(app, 4);
       const admin = await mintToken(SECRET, { sub: 'admin', role: 'admin', org: '370000-dsj' });
       const put = server.inject({ method: 'PUT', url: '/v1/test/clock', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, payload: JSON.stringify({ now: afterMidnight }) });
@@ -85,7 +85,7 @@ describe('a long timer pass and /metrics', () => {
       expect(await scrape()).toBe('0.25');
       hold.release();
       expect((await put).json()).toMatchObject({ fired: 12 });
-      expect(await scrape()).toBe('Nan');
+      expect(await scrape()).toBe('NaN');
     } finally {
       await server.close();
       await app.close();

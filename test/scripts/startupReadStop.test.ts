@@ -61,7 +61,7 @@ describe('npm start, given a long log with uses that ended days ago, when it is 
 
     const server = await startServer(env);
     // Still reading: /metrics says the index is not yet read (NaN), not a count.
-    expect(await timersDue(server.url)).toBe('Nan');
+    expect(await timersDue(server.url)).toBe('NaN');
     expect(await server.stop()).toBe(0);
     const output = server.output();
     expect(output).toContain('"msg":"服务已停止"');
