@@ -213,7 +213,7 @@ export class WorkIndex {
    * catch-up's 7.3 s at 120,000 events).
    */
   async #readRecentKeys(): Promise<void> {
-    const found: { position: number; meta: CaseEventMetadata }[] = [];
+    const found: RecordedEvent[] = [];
     const scopes = new Set<string>();
     let head = 0;
     let newest = -Infinity;
@@ -229,14 +229,11 @@ export class WorkIndex {
       newest = Math.max(newest, at);
       if (at < newest - KEYS_READ_BACK_MS) break;
       if (meta.idempotencyKey === undefined) continue;
-      found.push({ position: event.position, meta: meta as CaseEventMetadata });
+      found.push(event);
       scopes.add(idempotencyScope(meta.actor!, meta.idempotencyKey));
       if (scopes.size >= KEYS_REMEMBERED) break;
     }
-    for (let i = found.length - 1; i >= 0; i--) {
-      const { position, meta } = found[i]!;
-      if (position > this.#keysThrough) this.#rememberKey(meta, meta.idempotencyKey!);
-    }
+    for (let i = found.length - 1; i >= 0; i--) this.#rememberKeyOf(found[i]!);
     this.#keysThrough = Math.max(this.#keysThrough, head);
     this.#recentKeysRead = true;
   }
