@@ -121,9 +121,32 @@ export function metadataOf(event: RecordedEvent): CaseEventMetadata {
   return event.metadata as unknown as CaseEventMetadata;
 }
 
-/** The machine event a stored event stands for, or undefined for an engine-only event. */
-function machineEvent(meta: CaseEventMetadata, data: unknown) {
-  return { type: meta.command, data, actor: meta.actor, at: meta.at, ...(meta.links ? { links: meta.links } : {}) };
+/** The machine event a stored event stands for, with the state it records (`CommandEvent.recorded`). */
+function machineEvent(meta: CaseEventMetadata, data: unknown): CommandEvent {
+  return { type: meta.command, data, actor: meta.actor, at: meta.at, recorded: { stateAfter: meta.stateAfter }, ...(meta.links ? { links: meta.links } : {}) };
+}
+
+/**
+ * A stored event its machine version does not lead to the states it records (verify names it): the
+ * case is not folded any further. Acting on it — answering commands from a state its own history
+ * contradicts — stored events that began where the one before had not ended, and a renewal approved
+ * that no inbox had shown (a v2 case resumed before be95ad9, read by a build that resumed it otherwise).
+ */
+export class ReplayMismatchError extends Error {
+  override readonly name = 'ReplayMismatchError';
+  constructor(
+    readonly machine: string,
+    readonly replayed: { before: string | null; after: string },
+    readonly recorded: { before: string | null; after: string },
+  ) {
+    super(`replayed through ${machine} it gives ${String(replayed.before)} → ${replayed.after}; the event records ${String(recorded.before)} → ${recorded.after}`);
+  }
+}
+
+/** Throws `ReplayMismatchError` unless the event records the states its replay gives. */
+function checkRecorded(def: ProcessDefinition, meta: CaseEventMetadata, before: string | null, after: string): void {
+  if (before === meta.stateBefore && after === meta.stateAfter) return;
+  throw new ReplayMismatchError(`${def.name}@${def.version}`, { before, after }, { before: meta.stateBefore, after: meta.stateAfter });
 }
 
 /** Folds the first event of a case (its start). */
@@ -154,6 +177,7 @@ export function foldStart(def: ProcessDefinition, event: RecordedEvent): CaseSta
     updatedAt: meta.at,
     idempotency: IdempotencyOutcomes.none(),
   };
+  checkRecorded(def, meta, null, state.state);
   return applyBookkeeping(state, event, meta);
 }
 
@@ -181,6 +205,8 @@ export function foldNext(def: ProcessDefinition, current: CaseState, event: Reco
     final: isFinal(snapshot),
     updatedAt: meta.at,
   };
+  // A snapshot just decided is what the event records, by construction.
+  if (!decided) checkRecorded(def, meta, current.state, next.state);
   return applyBookkeeping(next, event, meta);
 }
 

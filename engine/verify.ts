@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '../eventstore/types.js';
 import type { ProcessDefinition } from '../machines/types.js';
 import type { CaseEventMetadata } from './events.js';
-import { foldNext, foldStart, type CaseState } from './fold.js';
+import { foldNext, foldStart, ReplayMismatchError, type CaseState } from './fold.js';
 import { eventHash, GENESIS_HASH } from './hashChain.js';
 import { nextTurn } from '../infra/turn.js';
 
@@ -67,15 +67,15 @@ export async function verifyHistory(def: ProcessDefinition | undefined, events: 
       return fail(`事件记录的流程版本 ${recorded} 与案件的 ${def.name}@${def.version} 不一致`, `the event names machine ${recorded}, the case ${def.name}@${def.version}`);
     }
     try {
-      const before = state?.state ?? null;
       state = state ? foldNext(def, state, event) : foldStart(def, event);
-      if (before !== meta.stateBefore || state.state !== meta.stateAfter) {
+    } catch (err) {
+      if (err instanceof ReplayMismatchError) {
+        const { replayed, recorded } = err;
         return fail(
-          `按流程 ${def.name}@${def.version} 重放得到 ${String(before)} → ${state.state}，事件记录为 ${String(meta.stateBefore)} → ${meta.stateAfter}`,
-          `replayed through ${def.name}@${def.version} it gives ${String(before)} → ${state.state}; the event records ${String(meta.stateBefore)} → ${meta.stateAfter}`,
+          `按流程 ${err.machine} 重放得到 ${String(replayed.before)} → ${replayed.after}，事件记录为 ${String(recorded.before)} → ${recorded.after}`,
+          err.message,
         );
       }
-    } catch (err) {
       return fail(`按流程重放失败：${(err as Error).message}`, `replaying it through the machine failed: ${(err as Error).message}`);
     }
     prevHash = meta.hash;

@@ -328,6 +328,12 @@ export const rules = {
 
 // ── Machine ─────────────────────────────────────────────────────────────────────────────
 
+/** A renewal asked for and not yet decided. */
+function renewalPending(context: ConditionalApplicationContext): boolean {
+  const last = context.renewals.at(-1);
+  return last !== undefined && last.decision === undefined;
+}
+
 const machineSetup = setup({
   types: {
     context: {} as ConditionalApplicationContext,
@@ -345,10 +351,11 @@ const machineSetup = setup({
     accessWithinAgreedUse: guardOf(rules.accessWithinAgreedUse),
     usageWithinAgreedUse: guardOf(rules.usageWithinAgreedUse),
     // Not a rule (nothing is refused): where RESUME goes back to. A renewal asked for and not yet decided is pending.
-    renewalPending: ({ context }) => {
-      const last = context.renewals.at(-1);
-      return last !== undefined && last.decision === undefined;
-    },
+    renewalPending: ({ context }) => renewalPending(context),
+    // v2's: as renewalPending, but a stored RESUME goes where the build that stored it sent it (`recorded`).
+    // v2 was released (1ed9925) going back to `active` always, and took the review back later (be95ad9)
+    // under the same number: stored resumptions of both kinds are v2's. A new one goes back to the review.
+    renewalPendingAsStoredInV2: ({ context, event }) => renewalPending(context) && (event.recorded?.stateAfter ?? 'renewalReview') === 'renewalReview',
   },
   actions: {
     recordNormativeReview: assign({
@@ -691,7 +698,11 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8) {
         on: {
           ...whileAccessLasts,
           // v2: a renewal pending when use was suspended is reviewed again on resumption, not forgotten
-          RESUME: v2 ? [{ guard: 'renewalPending', target: 'renewalReview', actions: 'recordResumption' }, resume] : resume,
+          RESUME: v3
+            ? [{ guard: 'renewalPending', target: 'renewalReview', actions: 'recordResumption' }, resume]
+            : v2
+              ? [{ guard: 'renewalPendingAsStoredInV2', target: 'renewalReview', actions: 'recordResumption' }, resume]
+              : resume,
           TERMINATE: terminate,
           ...expires,
         },

@@ -150,6 +150,14 @@ export interface CommandEvent<Type extends string = string, Data = unknown> {
   at: string;
   /** States of the cases this command names (see `CommandSpec.link`), stored with the event so a replay folds alike. */
   links?: Record<string, { process: string; state: string }>;
+  /**
+   * The state the stored event records the command led to: given only when a stored event is folded,
+   * never when a command is decided. Only a version whose rule changed after its release, under the
+   * same number, reads it, to fold each stored event as the build that stored it decided
+   * (conditionalApplication v2's RESUME); the engine refuses to act on a case whose fold gives another
+   * state than its events record (`ReplayMismatchError`), so no other reading is needed.
+   */
+  recorded?: { stateAfter: string };
 }
 
 /** The XState input the engine starts a machine with. */

@@ -5,6 +5,7 @@
  * events.db: stream, revision, id, type, data, metadata (hash chain included) and time of storing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DamagedStreamError } from '../../engine/errors.js';
 import { conditionalApplicationV1, conditionalApplicationV2 } from '../../machines/conditionalApplication.js';
 import { ProcessRegistry } from '../../machines/registry.js';
 import { conditionalApplicationSentOn } from '../machines/examples.js';
@@ -61,5 +62,66 @@ describe('a new conditionalApplication v2 command, now that v2 folds its old gra
     w.clock.set('2025-02-21T02:00:00.000Z');
     const error = await refused(w, c, () => when(w, c.caseId, 'GRANT_ACCESS'));
     expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'accessWithinAgreedUse' } });
+  });
+});
+
+describe('a conditionalApplication v2 case stored by commit ab47331 with a renewal pending when it was suspended and resumed (v2 resumed to active then; be95ad9 later took the renewal back to its review, under the same number)', () => {
+  let w: World;
+  const rows = readStoredRows(new URL('fixtures/ab47331-conditionalApplication-v2-resumed.ndjson', import.meta.url));
+  const caseId = rows[0]!.metadata.caseId;
+  const applicant = (rows[0]!.metadata as unknown as { actor: { sub: string; name: string; role: 'applicant'; org: string } }).actor;
+  beforeAll(async () => {
+    w = await createWorld({ at: '2026-12-08T03:00:00Z' });
+    insertStoredRows(w.store, rows);
+  });
+  afterAll(() => w.close());
+
+  it('given its RESUME stored as suspended → active, when the case is verified and read, then it verifies and is active as stored, with no renewal review open', async () => {
+    expect(rows.map((r) => r.type).slice(5, 8)).toEqual(['RenewalRequested', 'Suspended', 'Resumed']);
+    expect(await w.engine.verify(caseId)).toEqual({ ok: true, events: rows.length });
+    const state = await w.engine.getCase(caseId);
+    expect([state.version, state.state]).toEqual([2, 'active']);
+    expect(state.tasks.map((t) => t.stage)).not.toContain('renewalReview');
+  });
+
+  it('given that case, when its applicant reports usage, then the command starts from active, is taken, and the case still verifies', async () => {
+    const state = await w.engine.getCase(caseId);
+    const result = await w.engine.execute({
+      caseId,
+      type: 'REPORT_USAGE',
+      data: { period: { from: '2026-12-07', to: '2026-12-07' }, summary: '2026年12月7日调用接口约 300 次。' },
+      actor: applicant,
+      expectedRevision: state.revision,
+    });
+    expect(result.state).toBe('active');
+    expect((result.event.metadata as { stateBefore: string }).stateBefore).toBe('active');
+    expect(await w.engine.verify(caseId)).toEqual({ ok: true, events: rows.length + 1 });
+  });
+});
+
+describe('a case whose stored event records a state its machine version does not lead to', () => {
+  let w: World;
+  // The ab47331 case above, its last event (a usage report, active → active) altered in the database to
+  // record that it left the case suspended: the next event's prevHash still links to it.
+  const rows = readStoredRows(new URL('fixtures/ab47331-conditionalApplication-v2-resumed.ndjson', import.meta.url)).map((r, i, all) =>
+    i === all.length - 1 ? { ...r, metadata: { ...r.metadata, stateAfter: 'suspended' } } : r,
+  );
+  const caseId = rows[0]!.metadata.caseId;
+  const provider = (rows[6]!.metadata as unknown as { actor: { sub: string; name: string; role: 'provider'; org: string } }).actor;
+  beforeAll(async () => {
+    w = await createWorld({ at: '2026-12-08T03:00:00Z' });
+    insertStoredRows(w.store, rows);
+  });
+  afterAll(() => w.close());
+
+  it('when the case is read, or a command is sent to it, then DamagedStreamError naming both states, and nothing is stored: the engine never acts on a state its history contradicts', async () => {
+    await expect(w.engine.getCase(caseId)).rejects.toThrow(/gives active → active; the event records active → suspended/);
+    await expect(w.engine.getCase(caseId)).rejects.toBeInstanceOf(DamagedStreamError);
+    await expect(w.engine.execute({ caseId, type: 'SUSPEND', data: { reason: '核查' }, actor: provider })).rejects.toBeInstanceOf(DamagedStreamError);
+    expect(w.store.database.prepare('SELECT count(*) FROM events WHERE stream_id = ?').pluck().get(rows[0]!.streamId)).toBe(rows.length);
+  });
+
+  it('when it is verified, then verify names that event', async () => {
+    expect(await w.engine.verify(caseId)).toMatchObject({ ok: false, failedAt: { revision: rows.length - 1, type: 'UsageReported' } });
   });
 });
