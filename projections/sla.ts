@@ -875,6 +875,16 @@ function* overdueSteps(db: Db, query: OverdueQuery, perTurn: number | undefined)
   // Counted in the region by SQL alone (`REGION_FACTS_SQL`).
   for (const [org, count, applicantName] of counts) (byOrg.get(org) ?? tally(org, orgNameOf(directory, org, applicantName))).open += count;
   yield;
+  // An applicant by the name the on-time report gives it (`orgNamer`: the last its tasks were opened
+  // with), not by its first task's here: a task stored before the summary said what the applicant was
+  // (83311c1) keeps no name, and named by its code an organisation whose later tasks name it in full.
+  const named = orgNamer(db, directory, byOrg.keys());
+  const renamed = new Map<string, string>();
+  for (const t of byOrg.values()) {
+    const name = named(t.org);
+    if (name !== t.org && name !== t.orgName) renamed.set(t.org, (t.orgName = name));
+  }
+  if (renamed.size > 0) for (const item of items) item.orgName = renamed.get(item.org) ?? item.orgName;
   // Counts come in parts (summarised, less those opened after asOf, plus those finished since), which
   // may sum to none: an organisation with nothing open and nothing late is not listed.
   for (const [org, t] of byOrg) if (t.open === 0 && t.overdue === 0 && t.finishedLate === 0 && t.cancelledLate === 0) byOrg.delete(org);

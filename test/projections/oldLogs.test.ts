@@ -48,3 +48,35 @@ describe('a natural person’s application stored by commit 80cb6df (no applican
     expect(shown).not.toContain('person-u-p0026');
   });
 });
+
+describe('an organisation’s applications, one stored by commit 9c9d063 (no applicantKind in its summary) and one continued by this release', () => {
+  const orgRows = readStoredRows(new URL('fixtures/9c9d063-conditionalApplication-organization.ndjson', import.meta.url));
+  let dir: string;
+  let store: SqliteEventStore;
+  let models: ReadModels;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'projections-old-log-'));
+    const clock = new ManualClock('2027-04-01T03:00:00.000Z');
+    store = new SqliteEventStore({ path: join(dir, 'events.db'), synchronous: 'OFF', now: () => clock.now() });
+    insertStoredRows(store, orgRows);
+    const calendar = await CalendarInForce.open(store, clock, defaultCalendar());
+    models = await openReadModels({ store, dataDir: dir, directory: Directory.load(), calendar: () => calendar.current() });
+    await models.waitFor(orgRows.length, 5_000);
+  });
+  afterAll(async () => {
+    await models.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('given both cases’ destruction overdue (the old one first), when a supervisor pulls the overdue report, then its items and its count name the organisation as the on-time report does, in full', () => {
+    const org = '91370100MA3C8K2D0E';
+    const overdue = models.overdueReport({ asOf: new Date('2027-04-01T00:00:00.000Z') });
+    const items = overdue.items.filter((i) => i.org === org);
+    expect(items.filter((i) => i.stage === 'destructionPending').map((i) => i.enteredAt)).toEqual(['2026-12-23T02:00:00.000Z', '2027-02-28T15:59:59.999Z']);
+    expect(new Set(items.map((i) => i.orgName))).toEqual(new Set(['山东数智科技有限公司']));
+    expect(overdue.byOrg.find((t) => t.org === org)).toMatchObject({ orgName: '山东数智科技有限公司', overdue: items.length });
+    const sla = models.slaReport({ from: '2026-01-01T00:00:00Z', to: '2027-04-01T00:00:00Z', asOf: '2027-04-01T00:00:00Z', groupBy: 'org' });
+    expect(sla.rows.find((r) => r.key === org)).toMatchObject({ name: '山东数智科技有限公司' });
+  });
+});
