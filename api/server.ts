@@ -149,13 +149,18 @@ function forbiddenKeyProblem({ path, key }: { path: string; key: '__proto__' | '
 function underV1(request: FastifyRequest): boolean {
   const route = request.routeOptions.url;
   if (route !== undefined) return route.startsWith('/v1/');
-  let path: string;
+  let raw: string;
   try {
-    path = decodeURIComponent(new URL(request.url, 'http://localhost').pathname);
+    raw = new URL(request.url, 'http://localhost').pathname;
   } catch {
     return false;
   }
-  return path.startsWith('/v1/');
+  try {
+    return decodeURIComponent(raw).startsWith('/v1/');
+  } catch {
+    // A broken escape further on (the router refuses it): the prefix is what it is.
+    return raw.startsWith('/v1/');
+  }
 }
 
 /**
@@ -478,13 +483,19 @@ export async function buildServer(app: App, options: ServerOptions = {}) {
     // Errors the router raises before a route is found (a bad URL, an over-long id) are problems too.
     // Fastify answers them before any route or hook, and listens for no end of the answer: its request
     // id is given here (the onSend hook's X-Request-Id), and so is its 请求完成 line with the status.
+    // A path parameter over the router's limit (100 characters) is one over its schema's maxLength:
+    // 400 too, not 404 (OpenAPI, API.md). Under /v1 the token comes first, as at every route (README):
+    // with none, or a bad one, the answer is 401 whatever the address.
     frameworkErrors: (err, request, reply) => {
       reply.header('x-request-id', request.id);
       reply.raw.once('finish', () => reply.log.info({ res: reply, responseTime: reply.elapsedTime }, '请求完成'));
-      const code = err.statusCode === 414 ? 'NOT_FOUND' : 'VALIDATION_FAILED';
       const { zh, en } = fastifyText(err);
-      const details = code === 'VALIDATION_FAILED' ? { errors: [{ path: 'url', message: zh }] } : {};
-      sendProblem(reply, request, new ApiError(code, { zh: `请求地址无效：${zh}`, en: `invalid address: ${en}` }, details));
+      const refusal = new ApiError('VALIDATION_FAILED', { zh: `请求地址无效：${zh}`, en: `invalid address: ${en}` }, { errors: [{ path: 'url', message: zh }] });
+      if (!underV1(request)) return void sendProblem(reply, request, refusal);
+      callerOf(request, app.verifier).then(
+        () => sendProblem(reply, request, refusal),
+        (refused: unknown) => sendProblem(reply, request, refused),
+      );
     },
   }).withTypeProvider<ZodTypeProvider>();
   // Every header field Node read is kept: past its default count of 2,000 it dropped the rest without

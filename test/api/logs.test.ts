@@ -162,10 +162,12 @@ describe('request logs', () => {
   // length) before any hook: the answer had no X-Request-Id for the client to quote, and the log only
   // 收到请求, never what was answered.
   it.each([
-    ['an escape that is no escape', '/v1/cases/%zz', 400],
-    ['a path parameter over its length', `/v1/cases/${'a'.repeat(600)}`, 404],
-  ])('given an address with %s, when it is answered, then the answer names its request id, and 请求完成 is logged under it with the status', async (_what, url, status) => {
-    const res = await server.inject({ method: 'GET', url });
+    ['an escape that is no escape', '/v1/cases/%zz', true, 400],
+    ['a path parameter over its length', `/v1/cases/${'a'.repeat(600)}`, true, 400],
+    ['a path parameter over its length, and no token', `/v1/cases/${'a'.repeat(600)}`, false, 401],
+  ])('given an address with %s, when it is answered, then the answer names its request id, and 请求完成 is logged under it with the status', async (_what, url, withToken, status) => {
+    const token = await mintToken(SECRET, { sub: 'u-a', role: 'applicant', org: '91370100MA3C5ABC1B' });
+    const res = await server.inject({ method: 'GET', url, headers: withToken ? { authorization: `Bearer ${token}` } : {} });
     expect(res.statusCode).toBe(status);
     const id = res.headers['x-request-id'];
     expect(typeof id).toBe('string');

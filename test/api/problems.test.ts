@@ -64,6 +64,29 @@ describe('fastify’s own refusals, in Chinese by default', () => {
     expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', detail: '请求地址无效：请求地址含有无效的编码', errors: [{ path: 'url', message: '请求地址含有无效的编码' }] });
   });
 
+  it('a path parameter over its 100 characters (the router refuses it before any route): 400 VALIDATION_FAILED as its schema says, not 404', async () => {
+    for (const [method, url] of [
+      ['GET', `/v1/cases/${'a'.repeat(101)}`],
+      ['POST', `/v1/cases/${'a'.repeat(101)}/commands`],
+      ['GET', `/v1/processes/${'a'.repeat(101)}/diagram`],
+    ] as const) {
+      const res = await api.call(method, url, { as: applicant, ...(method === 'POST' ? { body: { type: 'WITHDRAW' } } : {}) });
+      expect([url, res.status]).toEqual([url, 400]);
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', detail: '请求地址无效：请求地址中的参数过长', errors: [{ path: 'url', message: '请求地址中的参数过长' }] });
+    }
+  });
+
+  it('under /v1, a request with no token, or a bad one, whose address the router refuses (a broken escape, an over-long parameter): 401 first, as at every route', async () => {
+    for (const url of ['/v1/cases/%E4%B8', `/v1/cases/${'a'.repeat(101)}`, `/v1/cases/${'a'.repeat(101)}/history`]) {
+      const none = await api.call('GET', url);
+      expect([url, none.status, none.body.code]).toEqual([url, 401, 'UNAUTHENTICATED']);
+      const bad = await api.call('GET', url, { headers: { authorization: 'Bearer not-a-token' } });
+      expect([url, bad.status, bad.body.code]).toEqual([url, 401, 'UNAUTHENTICATED']);
+    }
+    // Outside /v1 no token is asked for: the address's own refusal.
+    expect((await api.call('GET', '/docs/%zz')).status).toBe(400);
+  });
+
 });
 
 describe('fastify’s own refusals, in English with Accept-Language: en', () => {
