@@ -58,7 +58,19 @@ import {
 export interface EsdbEventStoreOptions {
   /** e.g. `esdb://localhost:2113?tls=false`, or `esdb+discover://...` for a cluster. */
   connectionString: string;
+  /** How long a call waits for a server that has not answered this store yet (`FIRST_ANSWER_MS`). */
+  firstAnswerMs?: number;
 }
+
+/**
+ * How long a call waits for a server that has not yet answered this store before it is taken for
+ * unreachable. An address that takes the connection and never speaks gRPC (another service's port, a
+ * proxy holding it) left every call waiting for good: the client gives reads no deadline, nor its first
+ * look at what the server supports, which an append awaits. `npm start`, `npm run replay` and
+ * `npm run rebuild` said nothing for ten minutes, where a closed port is refused in a second. Once the
+ * server has answered, calls wait as the client lets them (a long read of `$all` may take minutes).
+ */
+export const FIRST_ANSWER_MS = 10_000;
 
 /** Log positions are unsigned 64-bit; -1 ("no position") arrives as 2^64 - 1. */
 const MAX_LOG_POSITION = 2n ** 63n;
@@ -168,9 +180,57 @@ function isStreamNotFound(error: unknown): boolean {
 export class EsdbEventStore implements EventStore {
   readonly kind = 'esdb';
   readonly client: EventStoreDBClient;
+  readonly #firstAnswerMs: number;
+  /** The server has answered a call of this store (`FIRST_ANSWER_MS`). */
+  #answered = false;
 
   constructor(options: EsdbEventStoreOptions | EventStoreDBClient) {
     this.client = options instanceof EventStoreDBClient ? options : EventStoreDBClient.connectionString(options.connectionString);
+    this.#firstAnswerMs = options instanceof EventStoreDBClient ? FIRST_ANSWER_MS : (options.firstAnswerMs ?? FIRST_ANSWER_MS);
+  }
+
+  /**
+   * `work`, or StoreUnreachableError once `FIRST_ANSWER_MS` pass while the server has never answered
+   * this store (`cancel` then stops the call). Any answer counts, a refusal too; not an unreachable server.
+   */
+  #firstAnswer<T>(work: Promise<T>, cancel?: () => unknown): Promise<T> {
+    if (this.#answered) return work;
+    let timer: NodeJS.Timeout | undefined;
+    let silent = false;
+    const silence = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        silent = true;
+        cancel?.();
+        reject(new StoreUnreachableError(new Error(`no answer within ${this.#firstAnswerMs} ms: is EventStoreDB (gRPC) at this address?`)));
+      }, this.#firstAnswerMs);
+    });
+    // What ends the call after the wait (the cancel's own error) is no answer of the server's.
+    const answered = work.then(
+      (value) => {
+        if (!silent) this.#answered = true;
+        return value;
+      },
+      (error: unknown) => {
+        if (!silent && !(unreachable(error) instanceof StoreUnreachableError)) this.#answered = true;
+        throw error;
+      },
+    );
+    return Promise.race([answered, silence]).finally(() => clearTimeout(timer));
+  }
+
+  /** A read's records, its first (or its end) waited for as `#firstAnswer` says. */
+  async *#answering<T>(read: AsyncIterable<T> & { cancel(): Promise<void> }): AsyncGenerator<T> {
+    const records = read[Symbol.asyncIterator]();
+    let next = await this.#firstAnswer(records.next(), () => read.cancel().catch(() => undefined));
+    try {
+      while (!next.done) {
+        yield next.value;
+        next = await records.next();
+      }
+    } finally {
+      // Left early (the reader had enough): the read's own iterator ends too, as `for await` ends it.
+      if (!next.done) await records.return?.();
+    }
   }
 
   static open(connectionString: string): EsdbEventStore {
@@ -184,7 +244,7 @@ export class EsdbEventStore implements EventStore {
     );
     let result: ClientAppendResult;
     try {
-      result = await this.client.appendToStream(stream, toAppend, { expectedRevision: toClientExpected(expected) });
+      result = await this.#firstAnswer(this.client.appendToStream(stream, toAppend, { expectedRevision: toClientExpected(expected) }));
     } catch (error) {
       if (error instanceof ClientWrongExpectedVersionError) {
         const actual = error.actualVersion;
@@ -224,7 +284,7 @@ export class EsdbEventStore implements EventStore {
     });
     const events: RecordedEvent[] = [];
     try {
-      for await (const resolved of read) {
+      for await (const resolved of this.#answering(read)) {
         const event = toRecorded(resolved);
         if (event) events.push(event);
       }
@@ -290,7 +350,7 @@ export class EsdbEventStore implements EventStore {
   async *#ourRecords(direction: typeof FORWARDS | typeof BACKWARDS, fromPosition: ReadPosition, after = -1): AsyncGenerator<{ resolved: AllStreamResolvedEvent; position: number }> {
     const read = this.client.readAll({ direction, fromPosition });
     try {
-      for await (const resolved of read) {
+      for await (const resolved of this.#answering(read)) {
         const event = resolved.event;
         if (!event || isSystem(event.streamId, event.type)) continue;
         const position = commitOf(resolved, event.position);

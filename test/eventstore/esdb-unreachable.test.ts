@@ -77,3 +77,33 @@ describe('given a cluster connection string (gossip discovery) and no node answe
     expect((error as Error).message).toMatch(/cannot be reached \(Failed to discover after 2 attempts/);
   });
 });
+
+describe('given an address that takes the connection and never answers (another service’s port, a proxy holding it)', () => {
+  let silent: ReturnType<typeof createServer>;
+  let quiet: EsdbEventStore;
+  beforeAll(async () => {
+    silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    quiet = new EsdbEventStore({ connectionString: `esdb://127.0.0.1:${port}?tls=false`, firstAnswerMs: 300 });
+  });
+  afterAll(async () => {
+    await quiet.close();
+    silent.close();
+  });
+
+  // The client gives reads no deadline, nor its first look at what the server supports (which an
+  // append awaits): without the adapter's own wait for a first answer each of these waited for good.
+  it.each([
+    ['appendToStream', () => quiet.appendToStream(`case-${randomUUID()}`, [{ id: randomUUID(), type: 'Happened', data: {}, metadata: {} }])],
+    ['readStream', () => quiet.readStream(`case-${randomUUID()}`)],
+    ['readAll', async () => {
+      for await (const _ of quiet.readAll({ maxCount: 1 })) break;
+    }],
+    ['headPosition', () => quiet.headPosition()],
+  ] as const)('when %s is called, then it rejects with StoreUnreachableError saying no answer came', async (_name, call) => {
+    const error = await failureOf(call);
+    expect(error).toBeInstanceOf(StoreUnreachableError);
+    expect((error as Error).message).toMatch(/no answer within 300 ms/);
+  });
+});
