@@ -65,7 +65,11 @@ const Env = z.object({
     .preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v), z.enum(['FULL', 'NORMAL', 'EXTRA', 'OFF'], { error: '应为 FULL、NORMAL、EXTRA、OFF 之一' }))
     .default('FULL'),
   WORKFLOW_JWT_SECRET: SECRET.optional(),
-  WORKFLOW_JWKS_URL: z.url({ error: '应为身份提供方 JWKS 的网址，例如 https://idp.example/.well-known/jwks.json（不用时请删除该变量）' }).optional(),
+  // http(s) only: a key set named by ftp: or file: was taken, and every request with a token then
+  // answered 503 "try again later", a wrong setting told as an outage that waiting never ends.
+  WORKFLOW_JWKS_URL: z
+    .url({ protocol: /^https?$/, error: '应为身份提供方 JWKS 的网址（http:// 或 https://），例如 https://idp.example/.well-known/jwks.json（不用时请删除该变量）' })
+    .optional(),
   // The audience and issuer a token must name, where one identity platform signs the tokens of many applications.
   WORKFLOW_JWT_AUDIENCE: z.string().min(1, '不能为空：本系统在身份提供方登记的标识（令牌的 aud），不用时请删除该变量').optional(),
   WORKFLOW_JWT_ISSUER: z.string().min(1, '不能为空：身份提供方的签发方标识（令牌的 iss），不用时请删除该变量').optional(),

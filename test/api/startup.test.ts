@@ -55,6 +55,13 @@ describe('in development', () => {
 });
 
 describe('a setting that is wrong', () => {
+  it.each(['ftp://idp.example/jwks.json', 'file:///etc/jwks.json', 'idp.example/jwks.json'])('given WORKFLOW_JWKS_URL=%s (not http or https), then ConfigError says what it should be, instead of a server whose every request answers 503', (url) => {
+    expect(() => loadConfig({ WORKFLOW_JWKS_URL: url })).toThrow(
+      `配置有误：WORKFLOW_JWKS_URL="${url}"：应为身份提供方 JWKS 的网址（http:// 或 https://），例如 https://idp.example/.well-known/jwks.json（不用时请删除该变量）`,
+    );
+    expect(loadConfig({ WORKFLOW_JWKS_URL: 'http://10.1.2.3:8080/jwks.json' }).jwksUrl).toBe('http://10.1.2.3:8080/jwks.json');
+  });
+
   it('given wrong values, then ConfigError names each variable, what it should be and the value given — but never a secret or a connection string', () => {
     const attempt = () => loadConfig({ PORT: '70000', WORKFLOW_TEST_CLOCK: 'yes', WORKFLOW_JWT_SECRET: '', WORKFLOW_STORE: '' });
     expect(attempt).toThrow(ConfigError);
