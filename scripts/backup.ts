@@ -12,7 +12,7 @@
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { argsOrExit, configOrExit } from './config.js';
+import { argsOrExit, configOrExit, typedPath } from './config.js';
 import { createProgress } from './progress.js';
 import { exitSaying } from './startupError.js';
 import { keepFilesPrivate } from '../infra/config.js';
@@ -37,7 +37,7 @@ if (config.store !== 'sqlite') {
   process.exit(2);
 }
 const storeFile = resolve(config.dataDir, 'events.db');
-const target = resolve(args[0]!);
+const target = typedPath(args[0]!);
 if (!existsSync(storeFile)) {
   process.stderr.write(`数据目录 ${config.dataDir} 中没有事件库（events.db），无从备份。请检查 WORKFLOW_DATA_DIR。\n`);
   process.exit(2);

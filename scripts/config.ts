@@ -1,4 +1,5 @@
 /** The configuration and the arguments a command-line entry point runs with. */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../infra/config.js';
 
@@ -52,4 +53,14 @@ export function argsOrExit(usage: string, positionals = false): string[] {
     process.exit(0);
   }
   return parsed.positionals;
+}
+
+/**
+ * A path typed on the command line, as whoever typed it meant it: relative to the folder they ran
+ * `npm run …` in (npm's INIT_CWD), not to the project's, where npm runs every script. From docs/,
+ * `npm run backup -- b.db` wrote the project's b.db, and `npm run verify-export -- export.ndjson` next
+ * to the file said it found none.
+ */
+export function typedPath(path: string): string {
+  return resolve(process.env.INIT_CWD ?? process.cwd(), path);
 }

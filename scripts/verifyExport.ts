@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { checkExport, exportLines } from '../engine/exportCheck.js';
 import { auditLine } from '../projections/audit.js';
 import { createProgress } from './progress.js';
-import { argumentError } from './config.js';
+import { argumentError, typedPath } from './config.js';
 
 // The language first, so that the help and the refusals of the command line are in it too: the last
 // --lang given (--lang en, --lang=en); any other value is refused below, in Chinese.
@@ -45,7 +45,7 @@ if (values.help || positionals.length !== 1) {
   (values.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
   process.exit(values.help ? 0 : 2);
 }
-const file = positionals[0]!;
+const file = typedPath(positionals[0]!);
 if (!existsSync(file) || !statSync(file).isFile()) {
   process.stderr.write(
     existsSync(file) && statSync(file).isDirectory()

@@ -4,7 +4,7 @@
  * given a data folder whose events.db is no database, or is a folder, an export file that may not be
  * read, or a store with no case, when an operator runs them, then they say so.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,5 +78,37 @@ describe('npm run replay -- --all on a store with no case', () => {
     const run = await runScript('replay.ts', ['--all', '--quiet'], { WORKFLOW_DATA_DIR: dir });
     expect(run.status).toBe(1);
     expect(run.stdout).toContain(`事件库中没有任何案件（数据目录 ${dir}）：没有可校验的内容`);
+  });
+});
+
+describe('a path typed relative to the folder `npm run …` was typed in (npm runs every script in the project’s folder, and says where it was typed in INIT_CWD)', () => {
+  let typedIn: string;
+  beforeAll(() => {
+    typedIn = mkdtempSync(join(tmpdir(), 'typed-in-'));
+    writeFileSync(join(typedIn, 'export.ndjson'), '');
+  });
+  afterAll(() => rmSync(typedIn, { recursive: true, force: true }));
+
+  it('given npm run verify-export -- export.ndjson typed next to the file, then it checks that file, not “找不到文件”', async () => {
+    const run = await runScript('verifyExport.ts', ['export.ndjson'], { INIT_CWD: typedIn });
+    expect(run.stderr + run.stdout).not.toContain('找不到文件');
+    expect(run.stdout + run.stderr).toContain('文件中没有任何事件');
+  });
+
+  it('given npm run backup -- b.db typed in another folder, then the backup is written there, not in the project’s folder', async () => {
+    const data = join(typedIn, 'data');
+    mkdirSync(data);
+    const store = new SqliteEventStore({ path: join(data, 'events.db'), now: systemClock.now });
+    await store.appendToStream('calendar-notices', [{ id: '00000000-0000-4000-8000-000000000001', type: 'Happened', data: {}, metadata: {} }]);
+    await store.close();
+    const name = `typed-in-${process.pid}.db`;
+    try {
+      const run = await runScript('backup.ts', [name], { INIT_CWD: typedIn, WORKFLOW_DATA_DIR: data });
+      expect(run.status).toBe(0);
+      expect(existsSync(join(typedIn, name))).toBe(true);
+      expect(existsSync(join(ROOT, name))).toBe(false);
+    } finally {
+      rmSync(join(ROOT, name), { force: true });
+    }
   });
 });

@@ -8,10 +8,10 @@ import { spawnText, type Ran } from '../spawnText.js';
 export const ROOT = join(import.meta.dirname, '../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
-/** The test's environment without the settings a script reads (so only `env` sets them), and without DEBUG. */
+/** The test's environment without the settings a script reads (so only `env` sets them: npm's INIT_CWD too), and without DEBUG. */
 function environment(env: Record<string, string>): NodeJS.ProcessEnv {
   const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !/^(WORKFLOW_|PORT$|HOST$|LOG_LEVEL$|DEBUG$|NODE_ENV$)/.test(key)),
+    Object.entries(process.env).filter(([key]) => !/^(WORKFLOW_|PORT$|HOST$|LOG_LEVEL$|DEBUG$|NODE_ENV$|INIT_CWD$)/.test(key)),
   );
   return { ...inherited, ...env };
 }
