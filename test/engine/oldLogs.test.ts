@@ -10,39 +10,49 @@ import { conditionalApplicationV1, conditionalApplicationV2 } from '../../machin
 import { ProcessRegistry } from '../../machines/registry.js';
 import { conditionalApplicationSentOn } from '../machines/examples.js';
 import { pathTo } from '../machines/harness.js';
-import { insertStoredRows, readStoredRows } from '../eventstore/storedRows.js';
+import { insertStoredRows, readStoredRows, type StoredRow } from '../eventstore/storedRows.js';
 import { createWorld, given, refused, when, type World } from './world.js';
 
-describe('a conditionalApplication v2 case stored by commit ab47331 (v2 as released, before fe3d656 and be95ad9 added its guards)', () => {
+type Actor = { sub: string; name: string; role: 'applicant' | 'provider'; org: string };
+
+/** The actor a stored row names. */
+const actorOf = (row: StoredRow) => (row.metadata as unknown as { actor: Actor }).actor;
+
+/** A world whose store holds `rows` as an earlier release left them, its clock at `at`, for the describe it is called in. */
+function storedWorld(rows: readonly StoredRow[], at: string): () => World {
   let w: World;
-  const rows = readStoredRows(new URL('fixtures/ab47331-conditionalApplication-v2.ndjson', import.meta.url));
-  const caseId = rows[0]!.metadata.caseId;
   beforeAll(async () => {
-    w = await createWorld({ at: '2026-12-02T03:00:00Z' });
+    w = await createWorld({ at });
     insertStoredRows(w.store, rows);
   });
   afterAll(() => w.close());
+  return () => w;
+}
+
+describe('a conditionalApplication v2 case stored by commit ab47331 (v2 as released, before fe3d656 and be95ad9 added its guards)', () => {
+  const rows = readStoredRows(new URL('fixtures/ab47331-conditionalApplication-v2.ndjson', import.meta.url));
+  const caseId = rows[0]!.metadata.caseId;
+  const world = storedWorld(rows, '2026-12-02T03:00:00Z');
 
   it('given access granted on 2026-10-23 for a use agreed from 2026-11-09 (v2 took it then), when the case is verified and read, then it verifies and is active as stored', async () => {
-    expect(await w.engine.verify(caseId)).toEqual({ ok: true, events: rows.length });
-    const state = await w.engine.getCase(caseId);
+    expect(await world().engine.verify(caseId)).toEqual({ ok: true, events: rows.length });
+    const state = await world().engine.getCase(caseId);
     expect(state.version).toBe(2);
     expect(state.state).toBe('active');
     expect(state.revision).toBe(rows.length - 1);
   });
 
   it('given that case active again, when its applicant reports usage, then the command is taken and the case still verifies', async () => {
-    const state = await w.engine.getCase(caseId);
-    const applicant = (rows[0]!.metadata as unknown as { actor: { sub: string; name: string; role: 'applicant'; org: string } }).actor;
-    const result = await w.engine.execute({
+    const state = await world().engine.getCase(caseId);
+    const result = await world().engine.execute({
       caseId,
       type: 'REPORT_USAGE',
       data: { period: { from: '2026-11-09', to: '2026-11-30' }, summary: '2026年11月调用接口约 1.2 万次。' },
-      actor: applicant,
+      actor: actorOf(rows[0]!),
       expectedRevision: state.revision,
     });
     expect(result.state).toBe('active');
-    expect(await w.engine.verify(caseId)).toEqual({ ok: true, events: rows.length + 1 });
+    expect(await world().engine.verify(caseId)).toEqual({ ok: true, events: rows.length + 1 });
   });
 });
 
@@ -66,62 +76,50 @@ describe('a new conditionalApplication v2 command, now that v2 folds its old gra
 });
 
 describe('a conditionalApplication v2 case stored by commit ab47331 with a renewal pending when it was suspended and resumed (v2 resumed to active then; be95ad9 later took the renewal back to its review, under the same number)', () => {
-  let w: World;
   const rows = readStoredRows(new URL('fixtures/ab47331-conditionalApplication-v2-resumed.ndjson', import.meta.url));
   const caseId = rows[0]!.metadata.caseId;
-  const applicant = (rows[0]!.metadata as unknown as { actor: { sub: string; name: string; role: 'applicant'; org: string } }).actor;
-  beforeAll(async () => {
-    w = await createWorld({ at: '2026-12-08T03:00:00Z' });
-    insertStoredRows(w.store, rows);
-  });
-  afterAll(() => w.close());
+  const world = storedWorld(rows, '2026-12-08T03:00:00Z');
 
   it('given its RESUME stored as suspended → active, when the case is verified and read, then it verifies and is active as stored, with no renewal review open', async () => {
     expect(rows.map((r) => r.type).slice(5, 8)).toEqual(['RenewalRequested', 'Suspended', 'Resumed']);
-    expect(await w.engine.verify(caseId)).toEqual({ ok: true, events: rows.length });
-    const state = await w.engine.getCase(caseId);
+    expect(await world().engine.verify(caseId)).toEqual({ ok: true, events: rows.length });
+    const state = await world().engine.getCase(caseId);
     expect([state.version, state.state]).toEqual([2, 'active']);
     expect(state.tasks.map((t) => t.stage)).not.toContain('renewalReview');
   });
 
   it('given that case, when its applicant reports usage, then the command starts from active, is taken, and the case still verifies', async () => {
-    const state = await w.engine.getCase(caseId);
-    const result = await w.engine.execute({
+    const state = await world().engine.getCase(caseId);
+    const result = await world().engine.execute({
       caseId,
       type: 'REPORT_USAGE',
       data: { period: { from: '2026-12-07', to: '2026-12-07' }, summary: '2026年12月7日调用接口约 300 次。' },
-      actor: applicant,
+      actor: actorOf(rows[0]!),
       expectedRevision: state.revision,
     });
     expect(result.state).toBe('active');
     expect((result.event.metadata as { stateBefore: string }).stateBefore).toBe('active');
-    expect(await w.engine.verify(caseId)).toEqual({ ok: true, events: rows.length + 1 });
+    expect(await world().engine.verify(caseId)).toEqual({ ok: true, events: rows.length + 1 });
   });
 });
 
 describe('a case whose stored event records a state its machine version does not lead to', () => {
-  let w: World;
   // The ab47331 case above, its last event (a usage report, active → active) altered in the database to
   // record that it left the case suspended: the next event's prevHash still links to it.
   const rows = readStoredRows(new URL('fixtures/ab47331-conditionalApplication-v2-resumed.ndjson', import.meta.url)).map((r, i, all) =>
     i === all.length - 1 ? { ...r, metadata: { ...r.metadata, stateAfter: 'suspended' } } : r,
   );
   const caseId = rows[0]!.metadata.caseId;
-  const provider = (rows[6]!.metadata as unknown as { actor: { sub: string; name: string; role: 'provider'; org: string } }).actor;
-  beforeAll(async () => {
-    w = await createWorld({ at: '2026-12-08T03:00:00Z' });
-    insertStoredRows(w.store, rows);
-  });
-  afterAll(() => w.close());
+  const world = storedWorld(rows, '2026-12-08T03:00:00Z');
 
   it('when the case is read, or a command is sent to it, then DamagedStreamError naming both states, and nothing is stored: the engine never acts on a state its history contradicts', async () => {
-    await expect(w.engine.getCase(caseId)).rejects.toThrow(/gives active → active; the event records active → suspended/);
-    await expect(w.engine.getCase(caseId)).rejects.toBeInstanceOf(DamagedStreamError);
-    await expect(w.engine.execute({ caseId, type: 'SUSPEND', data: { reason: '核查' }, actor: provider })).rejects.toBeInstanceOf(DamagedStreamError);
-    expect(w.store.database.prepare('SELECT count(*) FROM events WHERE stream_id = ?').pluck().get(rows[0]!.streamId)).toBe(rows.length);
+    await expect(world().engine.getCase(caseId)).rejects.toThrow(/gives active → active; the event records active → suspended/);
+    await expect(world().engine.getCase(caseId)).rejects.toBeInstanceOf(DamagedStreamError);
+    await expect(world().engine.execute({ caseId, type: 'SUSPEND', data: { reason: '核查' }, actor: actorOf(rows[6]!) })).rejects.toBeInstanceOf(DamagedStreamError);
+    expect(world().store.database.prepare('SELECT count(*) FROM events WHERE stream_id = ?').pluck().get(rows[0]!.streamId)).toBe(rows.length);
   });
 
   it('when it is verified, then verify names that event', async () => {
-    expect(await w.engine.verify(caseId)).toMatchObject({ ok: false, failedAt: { revision: rows.length - 1, type: 'UsageReported' } });
+    expect(await world().engine.verify(caseId)).toMatchObject({ ok: false, failedAt: { revision: rows.length - 1, type: 'UsageReported' } });
   });
 });
