@@ -160,10 +160,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-/** Reads a JSON settings file (the organisation directory, a holiday notice, deadline overrides). */
+/**
+ * Reads a JSON settings file (the organisation directory, a holiday notice, deadline overrides). A
+ * byte order mark before it is no part of it (RFC 8259 §8.1 lets a parser ignore one): Windows Notepad
+ * saves UTF-8 with one, and such a WORKFLOW_ORGS was refused as not JSON, in JSON.parse's English.
+ */
 export function readJsonFile(path: string): unknown {
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
   } catch (err) {
     throw new Error(`无法读取配置文件 ${path}：${(err as Error).message}`, { cause: err });
   }

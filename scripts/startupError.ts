@@ -72,6 +72,7 @@ export function checkDirectory(path: string): Directory {
     const cause = (err as Error).cause as NodeJS.ErrnoException | undefined;
     if (cause?.code === 'ENOENT') throw new StartupFailure(`WORKFLOW_ORGS 指向的机构目录文件不存在：${path}`);
     if (cause?.code === 'EISDIR') throw new StartupFailure(`WORKFLOW_ORGS 应指向机构目录的 JSON 文件，而 ${path} 是文件夹`);
+    if (cause?.code === 'EACCES' || cause?.code === 'EPERM') throw new StartupFailure(`WORKFLOW_ORGS 指向的机构目录文件 ${path} 无法读取：本服务的用户没有读取权限`);
     if (cause instanceof SyntaxError) throw new StartupFailure(`WORKFLOW_ORGS 指向的文件 ${path} 不是有效的 JSON（${cause.message}）`);
     if (err instanceof z.ZodError) {
       const MAX = 3;

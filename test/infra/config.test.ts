@@ -2,8 +2,12 @@
  * infra/config.ts reads the environment: a value that would start the server wrongly — on a port
  * other than the one meant, or signing tokens with a guessable key — is refused, naming the variable.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../infra/config.js';
+import { ConfigError, loadConfig, readJsonFile } from '../../infra/config.js';
 
 /** The message loadConfig refuses `env` with. */
 function refusal(env: Record<string, string>): string {
@@ -87,5 +91,18 @@ describe('WORKFLOW_SQLITE_SYNCHRONOUS', () => {
 
   it('given something else, then it is refused with the value as given', () => {
     expect(refusal({ WORKFLOW_SQLITE_SYNCHRONOUS: 'fast' })).toBe('配置有误：WORKFLOW_SQLITE_SYNCHRONOUS="fast"：应为 FULL、NORMAL、EXTRA、OFF 之一');
+  });
+});
+
+describe('a JSON settings file (WORKFLOW_ORGS, a holiday notice)', () => {
+  it('given one saved by Windows Notepad (UTF-8 with a byte order mark), then it reads as the same JSON, not "not valid JSON"', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'json-settings-'));
+    try {
+      const shipped = readFileSync(fileURLToPath(new URL('../../directory/data/shandong.json', import.meta.url)), 'utf8');
+      writeFileSync(join(dir, 'orgs.json'), `\uFEFF${shipped}`);
+      expect(readJsonFile(join(dir, 'orgs.json'))).toEqual(JSON.parse(shipped));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

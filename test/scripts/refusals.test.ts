@@ -81,6 +81,23 @@ describe('npm run replay -- --all on a store with no case', () => {
   });
 });
 
+describe('WORKFLOW_ORGS naming a file this process may not read', () => {
+  it('then one Chinese line saying so, not the system\'s English EACCES', async () => {
+    const orgs = join(root, 'unreadable-orgs.json');
+    writeFileSync(orgs, '[]');
+    chmodSync(orgs, 0o000);
+    chmodSync(root, 0o755);
+    // As nobody when these tests run as root (root may read anything); npm start reads it before the data folder.
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const run = await spawnText(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', WORKFLOW_ORGS: orgs, WORKFLOW_DATA_DIR: join(root, 'no-data'), WORKFLOW_JWT_SECRET: 'a'.repeat(32), PORT: '0' },
+      ...asNobody,
+    });
+    expect([run.status, run.stderr]).toEqual([1, `服务未启动：WORKFLOW_ORGS 指向的机构目录文件 ${orgs} 无法读取：本服务的用户没有读取权限\n`]);
+  });
+});
+
 describe('a path typed relative to the folder `npm run …` was typed in (npm runs every script in the project’s folder, and says where it was typed in INIT_CWD)', () => {
   let typedIn: string;
   beforeAll(() => {
