@@ -161,7 +161,11 @@ function matches(filter: SubscriptionFilter | undefined, event: { streamId: stri
  * cancel of a read is not one of them.
  */
 const UNREACHABLE_TYPES = new Set(['unavailable', 'deadline-exceeded', 'timeout', 'not-leader']);
-const UNREACHABLE_GRPC_CODES = new Set([4, 14]);
+// 4 DEADLINE_EXCEEDED, 14 UNAVAILABLE; 12 UNIMPLEMENTED, which an address that speaks HTTP/2 but is no
+// EventStoreDB answers (a web server: "Received HTTP status code 404"), every EventStoreDB the client
+// supports implementing the calls made here: npm start said it in the client's English, npm run rebuild
+// with a stack trace.
+const UNREACHABLE_GRPC_CODES = new Set([4, 12, 14]);
 const DISCOVERY_FAILED = /^Failed to discover after \d+ attempts/;
 
 /** `error` as `StoreUnreachableError` when it says the server could not be reached; else itself. */

@@ -5,6 +5,7 @@
  * one error for all, `StoreUnreachableError`, which the API tells as 503 storeUnreachable.
  */
 import { randomUUID } from 'node:crypto';
+import { createServer as createHttp2Server, type Http2Server } from 'node:http2';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EsdbEventStore } from '../../eventstore/esdb.js';
@@ -105,5 +106,32 @@ describe('given an address that takes the connection and never answers (another 
     const error = await failureOf(call);
     expect(error).toBeInstanceOf(StoreUnreachableError);
     expect((error as Error).message).toMatch(/no answer within 300 ms/);
+  });
+});
+
+describe('given an address that speaks HTTP/2 but is no EventStoreDB (a web server answering 404)', () => {
+  let web: Http2Server;
+  let other: EsdbEventStore;
+  beforeAll(async () => {
+    web = createHttp2Server((_request, response) => {
+      response.writeHead(404);
+      response.end();
+    });
+    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+    const { port } = web.address() as { port: number };
+    other = EsdbEventStore.open(`esdb://127.0.0.1:${port}?tls=false`);
+  });
+  afterAll(async () => {
+    await other.close();
+    web.close();
+  });
+
+  it.each([
+    ['readStream', () => other.readStream(`case-${randomUUID()}`)],
+    ['headPosition', () => other.headPosition()],
+  ] as const)('when %s is called, then StoreUnreachableError (not the client’s English “12 UNIMPLEMENTED” unwrapped)', async (_name, call) => {
+    const error = await failureOf(call);
+    expect(error).toBeInstanceOf(StoreUnreachableError);
+    expect((error as Error).message).toMatch(/UNIMPLEMENTED/);
   });
 });
