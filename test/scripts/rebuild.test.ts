@@ -3,12 +3,13 @@
  * argument they do not know is refused with the usage (exit 2); rebuild refuses a data folder with
  * no event log instead of creating an empty one.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runScript } from './spawnScript.js';
+import { ROOT, runScript } from './spawnScript.js';
+import { spawnText } from '../spawnText.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wf-rebuild-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -97,6 +98,20 @@ describe('npm run diagrams', () => {
       expect(run.stderr).toBe('');
     }
     expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  // Written as nobody when these tests run as root (root may write anything).
+  it.skipIf(process.getuid?.() !== 0)('given docs/processes/ it may not write in, then one Chinese line naming the file and why, exit 1, and the files there as they were', async () => {
+    const cwd = emptyDir();
+    const folder = join(cwd, 'docs/processes');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'objection.bpmn'), 'the diagram of an earlier run');
+    for (const dir of [root, cwd]) chmodSync(dir, 0o755);
+    const run = await spawnText(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'scripts/diagrams.ts')], { cwd, uid: 65534, gid: 65534 });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe('流程图未写入：无法写入 docs/processes/conditionalApplication.mmd（没有写入权限，或文件被设为不可改动）：docs/processes/ 中原有的文件未改动\n');
+    expect(readdirSync(folder)).toEqual(['objection.bpmn']);
+    expect(readFileSync(join(folder, 'objection.bpmn'), 'utf8')).toBe('the diagram of an earlier run');
   });
 
   it('given an argument it does not know, then the usage on stderr, exit 2, and nothing written', async () => {
