@@ -4,7 +4,7 @@
  * the events of each case must chain. Exit code 0 when all holds, 1 when something does not, 2 for
  * a usage error. In Chinese, or in English with `--lang en` (as docs/verify_export.py takes it).
  */
-import { accessSync, constants, createReadStream, existsSync, statSync } from 'node:fs';
+import { accessSync, constants, createReadStream, existsSync, statSync, type Stats } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { checkExport, exportLines } from '../engine/exportCheck.js';
 import { auditLine } from '../projections/audit.js';
@@ -46,7 +46,9 @@ if (values.help || positionals.length !== 1) {
   process.exit(values.help ? 0 : 2);
 }
 const file = typedPath(positionals[0]!);
-if (!existsSync(file) || !statSync(file).isFile()) {
+// A file, or what a shell hands over for one: a pipe (`<(curl …)`), a device (/dev/stdin, /dev/null).
+const readable = (st: Stats) => st.isFile() || st.isFIFO() || st.isCharacterDevice();
+if (!existsSync(file) || !readable(statSync(file))) {
   process.stderr.write(
     existsSync(file) && statSync(file).isDirectory()
       ? t(`${file} 是文件夹：请给出审计导出文件（NDJSON）的路径\n`, `${file} is a folder: give the path of an audit export file (NDJSON)\n`)
@@ -89,6 +91,31 @@ if (result.withoutHashFields) {
     ),
   );
   process.exit(2);
+}
+
+// A file re-saved in another encoding (GBK) fails every line holding Chinese, each "possibly altered":
+// told for what it is instead, as docs/verify_export.py tells it (a file to fix, exit 2). Looked for
+// only when a check failed, so a whole export is read once; a pipe cannot be read again.
+if (!result.ok && statSync(file).isFile() && !(await isUtf8File(file))) {
+  process.stderr.write(
+    t(
+      `${file} 不是 UTF-8 编码的文本（可能被另存为 GBK 等其他编码）：请校验导出时得到的原始文件\n`,
+      `${file} is not UTF-8 text (re-saved in another encoding, such as GBK?): check the file as it was exported\n`,
+    ),
+  );
+  process.exit(2);
+}
+
+/** Whether every byte of the file reads as UTF-8. */
+async function isUtf8File(path: string): Promise<boolean> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  try {
+    for await (const chunk of createReadStream(path)) decoder.decode(chunk as Buffer, { stream: true });
+    decoder.decode();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;

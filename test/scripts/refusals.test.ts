@@ -70,6 +70,24 @@ describe('npm run verify-export of an export made before its lines carried what 
   });
 });
 
+describe('npm run verify-export of what is no export as it was written', () => {
+  it('given a file re-saved in another encoding (GBK), then one line saying it is not UTF-8, exit 2 (a file to fix), not every line "possibly altered"', async () => {
+    const file = join(root, 'gbk.ndjson');
+    // 山东 in GBK, where the export wrote UTF-8.
+    const gbk = Buffer.from([0xc9, 0xbd, 0xb6, 0xab]);
+    const head = Buffer.from('{"caseId":"0c5b2d0e-6a1f-4c4e-9a53-1b2c3d4e5f60","revision":0,"stream":"objection-0c5b2d0e-6a1f-4c4e-9a53-1b2c3d4e5f60","metadata":{},"title":"');
+    writeFileSync(file, Buffer.concat([head, gbk, Buffer.from('"}\n')]));
+    const run = await spawnText(process.execPath, ['--import', 'tsx', 'scripts/verifyExport.ts', '--quiet', file], { cwd: ROOT });
+    expect([run.status, run.stderr]).toEqual([2, `${file} 不是 UTF-8 编码的文本（可能被另存为 GBK 等其他编码）：请校验导出时得到的原始文件\n`]);
+  });
+
+  it('given a pipe or a device for a file (/dev/null), then it reads it: no "找不到文件"', async () => {
+    const run = await spawnText(process.execPath, ['--import', 'tsx', 'scripts/verifyExport.ts', '--quiet', '/dev/null'], { cwd: ROOT });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('文件中没有任何事件');
+  });
+});
+
 describe('npm run replay -- --all on a store with no case', () => {
   it('then it says there was nothing to verify and exits 1: a data folder typed wrong is no pass', async () => {
     const dir = join(root, 'empty');
