@@ -94,6 +94,8 @@ function isRunning(pid: number): boolean {
 }
 
 let source: Database.Database | undefined;
+/** Whether the store has been read: a permission refused before is the store's, not the target folder's. */
+let storeRead = false;
 try {
   // A backup restored beside the replaced store's log: opening it would write that log into it (README "To restore").
   refuseForeignLog(storeFile);
@@ -103,6 +105,7 @@ try {
   // server's commits in between neither restart the copy nor tear it (WAL: the server is not held up).
   source.exec('BEGIN');
   const copied = source.prepare<[], { events: number; head: number | null }>('SELECT count(*) AS events, max(position) AS head FROM events').get()!;
+  storeRead = true;
   let progress: ReturnType<typeof createProgress> | undefined;
   const result = await source.backup(partial, {
     progress: ({ totalPages, remainingPages }) => {
@@ -173,7 +176,12 @@ try {
     process.exit(1);
   }
   if (code === 'SQLITE_CANTOPEN' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-    process.stderr.write(`备份未完成：无法在 ${dirname(target)} 中写入文件：请检查该文件夹的权限。未留下备份文件。\n`);
+    // A service user's cron backup sent to a target folder it could write, where the store was what it could not read.
+    process.stderr.write(
+      storeRead
+        ? `备份未完成：无法在 ${dirname(target)} 中写入文件：请检查该文件夹的权限。未留下备份文件。\n`
+        : `备份未完成：无法读取事件库 ${storeFile}（及其 -wal、-shm 文件）：请以运行服务的用户执行备份，或检查其权限。未留下备份文件。\n`,
+    );
     process.exit(1);
   }
   exitSaying('备份未完成：', err, config, 1);

@@ -4,7 +4,7 @@
  * given a data folder whose events.db is no database, or is a folder, an export file that may not be
  * read, or a store with no case, when an operator runs them, then they say so.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,6 +113,27 @@ describe('WORKFLOW_ORGS naming a file this process may not read', () => {
       ...asNobody,
     });
     expect([run.status, run.stderr]).toEqual([1, `服务未启动：WORKFLOW_ORGS 指向的机构目录文件 ${orgs} 无法读取：本服务的用户没有读取权限\n`]);
+  });
+});
+
+describe('npm run backup by a user who may not read the store', () => {
+  // Run as nobody when these tests run as root (root may read anything).
+  it.skipIf(process.getuid?.() !== 0)('given a target folder it may write, then the line names the store it could not read, not the target folder', async () => {
+    const data = join(root, 'unreadable-store');
+    const target = join(root, 'backups-of-nobody');
+    for (const dir of [data, target]) mkdirSync(dir);
+    await new SqliteEventStore({ path: join(data, 'events.db'), now: systemClock.now }).close();
+    chmodSync(join(data, 'events.db'), 0o600);
+    for (const dir of [data, target]) chownSync(dir, 65534, 65534);
+    chmodSync(root, 0o755);
+    const run = await spawnText(process.execPath, ['--import', 'tsx', 'scripts/backup.ts', join(target, 'x.db')], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: '/tmp', WORKFLOW_DATA_DIR: data },
+      uid: 65534,
+      gid: 65534,
+    });
+    expect([run.status, run.stderr]).toEqual([1, `备份未完成：无法读取事件库 ${join(data, 'events.db')}（及其 -wal、-shm 文件）：请以运行服务的用户执行备份，或检查其权限。未留下备份文件。\n`]);
+    expect(readdirSync(target)).toEqual([]);
   });
 });
 
