@@ -42,7 +42,7 @@ describe('npm run token', () => {
     expect(run.stderr).toBe(
       '配置有误：\n' +
         '  WORKFLOW_SQLITE_SYNCHRONOUS="fast"：应为 FULL、NORMAL、EXTRA、OFF 之一\n' +
-        '  WORKFLOW_JWKS_URL=""：应为身份提供方 JWKS 的网址，例如 https://idp.example/.well-known/jwks.json（不用时请删除该变量）\n',
+        '  WORKFLOW_JWKS_URL=""：应为身份提供方 JWKS 的网址（http:// 或 https://），例如 https://idp.example/.well-known/jwks.json（不用时请删除该变量）\n',
     );
   });
 });
