@@ -203,6 +203,12 @@ export async function checkExport(lines: AsyncIterable<string | OverlongLine> | 
       failHere('服务器导出时无法读取这一事件（存储内容已损坏或被改动），文件中只有它的位置', 'the server could not read this event when exporting (its stored content was damaged or altered): the file holds only where it was');
       continue;
     }
+    // A line naming no case at all is no export's (the case list, a report, saved under the name):
+    // not an export of an earlier release, whose lines all named their case. As docs/verify_export.py says it.
+    if (!('caseId' in line)) {
+      fail(null, null, '没有 caseId：不是审计导出的行', 'no caseId: not a line of an audit export');
+      continue;
+    }
     if (line.caseId === null) {
       // Only the calendar's notices are not a case's (a case event shown as one would escape its chain).
       if (line.stream !== CALENDAR_STREAM || (line.metadata as { caseId?: unknown } | undefined)?.caseId !== undefined) {

@@ -68,6 +68,12 @@ describe('checking an audit export without the server', () => {
     expect([one.ok, one.withoutHashFields]).toEqual([false, false]);
   });
 
+  it('given a file of lines that name no case at all (the case list or a report saved as the export), then each is "not a line of an audit export", not an export of an earlier release', async () => {
+    const check = await checkExport([JSON.stringify({ items: [{ caseId: '0c5b2d0e-6a1f-4c4e-9a53-1b2c3d4e5f60' }], nextCursor: null })]);
+    expect([check.ok, check.withoutHashFields]).toEqual([false, false]);
+    expect(check.failures.map((f) => f.reason.zh)).toEqual(['没有 caseId：不是审计导出的行']);
+  });
+
   it('given a current export with a field its hashes cover taken off every case line (type), then it is a file found altered, not an earlier format: those exports lacked only stream and metadata', async () => {
     const lines = await exported();
     const altered = lines.map((l) => {
