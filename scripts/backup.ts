@@ -38,6 +38,12 @@ if (config.store !== 'sqlite') {
 }
 const storeFile = resolve(config.dataDir, 'events.db');
 const target = typedPath(args[0]!);
+// A folder for a file (`/backup/`, or `''`: the folder it was typed in) was written as a file of the
+// folder's name, or refused as "already there": the copy goes into a file, named.
+if (args[0]!.trim() === '' || /[/\\]$/.test(args[0]!) || (existsSync(target) && statSync(target).isDirectory())) {
+  process.stderr.write(`目标应为备份文件，而 ${target} 是文件夹：请给出文件名，例如 ${join(target, 'workflow-backup.db')}。\n`);
+  process.exit(2);
+}
 if (!existsSync(storeFile)) {
   process.stderr.write(`数据目录 ${config.dataDir} 中没有事件库（events.db），无从备份。请检查 WORKFLOW_DATA_DIR。\n`);
   process.exit(2);
@@ -52,7 +58,9 @@ if (existsSync(target)) {
   process.exit(2);
 }
 if (!existsSync(dirname(target)) || !statSync(dirname(target)).isDirectory()) {
-  process.stderr.write(`目标文件所在的文件夹 ${dirname(target)} 不存在：请先创建它。\n`);
+  process.stderr.write(
+    existsSync(dirname(target)) ? `目标文件所在的 ${dirname(target)} 不是文件夹：请换一个位置。\n` : `目标文件所在的文件夹 ${dirname(target)} 不存在：请先创建它。\n`,
+  );
   process.exit(2);
 }
 

@@ -14,7 +14,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../api/auth.js';
 import { SECRET } from '../api/harness.js';
 import { actors, startInputs } from '../machines/examples.js';
-import { runScript, send as sendOn, startServer } from './spawnScript.js';
+import { ROOT, runScript, send as sendOn, startServer } from './spawnScript.js';
+import { SqliteEventStore } from '../../eventstore/sqlite.js';
+import { systemClock } from '../../infra/clock.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wf-backup-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -101,6 +103,28 @@ describe('npm run backup, refusals', () => {
     expect(readdirSync(empty)).toEqual([]);
     expect(existsSync(target)).toBe(false);
   }, 60_000);
+});
+
+describe('npm run backup, given a folder for its target', () => {
+  it('given a path ending in /, an empty one, or a folder that exists, then it asks for a file name (exit 2); under a file, it says that is no folder; nothing is written', async () => {
+    const dataDir = join(root, 'folder-targets');
+    mkdirSync(dataDir);
+    await new SqliteEventStore({ path: join(dataDir, 'events.db'), now: systemClock.now }).close();
+    const folder = join(root, 'folder-targets-backups');
+    mkdirSync(folder);
+    const asFolder = (path: string) => `目标应为备份文件，而 ${path} 是文件夹：请给出文件名，例如 ${join(path, 'workflow-backup.db')}。\n`;
+    for (const [given, said] of [
+      [`${join(root, 'new-folder')}/`, asFolder(join(root, 'new-folder'))],
+      [folder, asFolder(folder)],
+      ['', asFolder(ROOT)],
+      [join(dataDir, 'events.db', 'x.db'), `目标文件所在的 ${join(dataDir, 'events.db')} 不是文件夹：请换一个位置。\n`],
+    ] as const) {
+      const run = await runScript('backup.ts', [given], { WORKFLOW_DATA_DIR: dataDir });
+      expect([given, run.status, run.stderr]).toEqual([given, 2, said]);
+    }
+    expect(readdirSync(folder)).toEqual([]);
+    expect(existsSync(join(root, 'new-folder'))).toBe(false);
+  });
 });
 
 describe('npm run backup, after one was killed part-way', () => {
