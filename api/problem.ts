@@ -319,6 +319,9 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
   let detail = TITLES.INTERNAL[lang];
   let extra: Record<string, unknown> = {};
   const failure = storeFailure(err);
+  // A keyed request in flight when the stop began (its keys could not be read any more): turned away as
+  // those that come after it are.
+  if (err instanceof ServerStoppingError) err = shuttingDown();
   if (err instanceof EngineError || err instanceof ApiError) {
     // The server's own trouble, told to the caller as 503: the operator needs it in the log too.
     // In the operator's words, the Chinese the caller is told: the error's own message is the English
@@ -400,12 +403,6 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
       lang === 'zh'
         ? `案件事件超过事件存储单次写入的上限（${err.maxBytes} 字节），未保存任何内容：请精简表单内容（如减少列表项或缩短文字）后重新提交`
         : `the case's event is larger than the event store takes in one write (${err.maxBytes} bytes); nothing was stored: shorten the form (fewer list items, shorter text) and send it again`;
-  } else if (err instanceof ServerStoppingError) {
-    // A keyed request in flight when the stop began (its keys could not be read any more): turned away, as those read after it are.
-    request.log.info('服务正在停止，带幂等键的请求未处理');
-    code = 'UNAVAILABLE';
-    detail = SHUTTING_DOWN_TEXT[lang];
-    extra = { reason: 'shuttingDown', retryAfter: 5 };
   } else if (err instanceof StoreUnreachableError) {
     // EventStoreDB down or its connection lost: every request that reads or writes the log meets it,
     // /health too, which a load balancer then takes for a node out of service. It passes when the store is back.
@@ -460,11 +457,14 @@ const STORE_FAILURE_TEXT = {
   },
 };
 
-/** What a request the server turns away while it stops is told (503 shuttingDown). */
-export const SHUTTING_DOWN_TEXT = {
-  zh: '服务正在停止，未处理本请求，也未保存任何内容，请稍后重试',
-  en: 'the server is shutting down; the request was not handled and nothing was stored; try again shortly',
-};
+/** What a request the server turns away while it stops is answered (503 shuttingDown). */
+export function shuttingDown(): ApiError {
+  return new ApiError(
+    'UNAVAILABLE',
+    { zh: '服务正在停止，未处理本请求，也未保存任何内容，请稍后重试', en: 'the server is shutting down; the request was not handled and nothing was stored; try again shortly' },
+    { reason: 'shuttingDown', retryAfter: 5 },
+  );
+}
 
 const STORE_UNREACHABLE_TEXT = {
   zh: '暂时无法连接数据存储（EventStoreDB），请稍后重试。若这是一条指令，它可能已保存也可能未保存：请带同一 Idempotency-Key 重试，已保存的不会重复保存',

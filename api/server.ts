@@ -8,7 +8,7 @@ import { newId } from '../engine/ids.js';
 import { elapsedMs } from '../infra/clock.js';
 import { noteStoreFailure, type App } from './app.js';
 import { callerOf } from './auth.js';
-import { sendProblem, ApiError, fastifyText, connectionProblem, inLanguage, langOf, SHUTTING_DOWN_TEXT, wireProblem } from './problem.js';
+import { sendProblem, ApiError, fastifyText, connectionProblem, inLanguage, langOf, shuttingDown, wireProblem } from './problem.js';
 import { urlForLogs, type Logger } from '../infra/logger.js';
 import { formatMessage, unknownFields } from '../machines/schemas.js';
 import { PLUS_AS_SPACE_HINT, writtenPlusAsSpace } from './shape.js';
@@ -556,11 +556,7 @@ export async function buildServer(app: App, options: ServerOptions = {}) {
   server.addHook('onRequest', async (request, reply) => {
     if (isClosing()) {
       reply.header('connection', 'close');
-      throw new ApiError(
-        'UNAVAILABLE',
-        SHUTTING_DOWN_TEXT,
-        { reason: 'shuttingDown', retryAfter: 5 },
-      );
+      throw shuttingDown();
     }
     const host = headerFieldProblem(request);
     if (host) {
