@@ -11,7 +11,7 @@ import { registry as defaultRegistry, type ProcessRegistry } from '../machines/r
 import { Engine } from '../engine/engine.js';
 import { CalendarAwareEngine, CalendarInForce } from '../engine/calendarInForce.js';
 import { Scheduler } from '../engine/scheduler.js';
-import { openReadModels, ReadModelsAheadOfLog, UnreadableEventSkipped, type ReadModels, type ReadModelsOptions, type RebuildPhase } from '../projections/index.js';
+import { openReadModels, openRecordedCaseList, ReadModelsAheadOfLog, UnreadableEventSkipped, type ReadModels, type ReadModelsOptions, type RebuildPhase } from '../projections/index.js';
 import { createVerifier, type Verifier } from './auth.js';
 import { storeFailure } from './problem.js';
 
@@ -195,23 +195,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   // Deadlines are computed with every notice stored, whichever node loaded it.
   // Made below, after the engine: the case list tells the engine the process of a case a newer build started.
   const made: { caseList?: ReadModels } = {};
-  const engine: Engine = new CalendarAwareEngine(calendar, {
-    store,
-    registry,
-    directory,
-    clock,
-    deadlines: DEFAULT_DEADLINE_RULES,
-    logger,
-    recordedProcess: (caseId) => {
-      try {
-        return made.caseList?.case(caseId)?.process;
-      } catch (err) {
-        // Asked only for a case no process here has: a case list it cannot read answers "no such case", as before.
-        logger.warn({ err, caseId }, '无法从案件列表读取案件所属的流程');
-        return undefined;
-      }
-    },
-  });
+  const engine = caseEngine(calendar, { store, registry, directory, clock, logger }, (caseId) => made.caseList?.case(caseId)?.process);
   // Inline on the embedded store (a command's read-model rows commit with its event), else behind a subscription.
   const startup = startupProgress(logger, overrides.startupProgressEveryMs ?? STARTUP_PROGRESS_EVERY_MS);
   const readModels = await openReadModels({
@@ -262,6 +246,82 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     app.storeTrouble = undefined;
   });
   return app;
+}
+
+/**
+ * The engine over a store: deadlines by the calendar in force, and the process of a case no process
+ * here has (a newer build's) from the case list, `recordedProcess`.
+ */
+function caseEngine(
+  calendar: CalendarInForce,
+  parts: Pick<App, 'store' | 'registry' | 'directory' | 'clock' | 'logger'>,
+  recordedProcess: (caseId: string) => string | undefined,
+): Engine {
+  return new CalendarAwareEngine(calendar, {
+    ...parts,
+    deadlines: DEFAULT_DEADLINE_RULES,
+    recordedProcess: (caseId) => {
+      try {
+        return recordedProcess(caseId);
+      } catch (err) {
+        // Asked only for a case no process here has: a case list it cannot read answers "no such case", as before.
+        parts.logger.warn({ err, caseId }, '无法从案件列表读取案件所属的流程');
+        return undefined;
+      }
+    },
+  });
+}
+
+/** What reading and verifying cases takes: an App has it, and so has a `ReplayApp`. */
+export type CaseReading = Pick<App, 'store' | 'directory' | 'registry' | 'calendar' | 'engine'> & {
+  /** How far the case list recorded each case: verify names events cut off a stream's end. */
+  readModels: Pick<ReadModels, 'caseEnd'>;
+};
+
+/** What `npm run replay` reads a data folder with (`openForReplay`): an App's reading parts, and nothing that writes. */
+export type ReplayApp = CaseReading & Pick<App, 'config' | 'clock' | 'logger'> & {
+  /** Whether the folder holds a case list this build reads: without one, events cut off a stream's end cannot be told. */
+  caseListRead: boolean;
+  close(): Promise<void>;
+};
+
+/**
+ * Opens a data folder to read and verify its cases and nothing else: the embedded store read-only
+ * (its file keeps every byte: a copy handed to compliance, on a read-only disk or not, stays as it
+ * was handed over), the case list as the folder holds it (not caught up, rebuilt or upgraded), no
+ * timers, no signing secret. `createApp` would write: read models brought up to this build, a
+ * secret made, the file put in WAL mode.
+ */
+export async function openForReplay(config: Config, overrides: Pick<AppOverrides, 'logger' | 'registry'> = {}): Promise<ReplayApp> {
+  const clock = systemClock;
+  const logger = overrides.logger ?? createLogger();
+  const store = await openStore({ store: config.store, dataDir: config.dataDir, now: () => clock.now(), readonly: true });
+  try {
+    const directory = Directory.load(config.orgsPath);
+    const registry = overrides.registry ?? defaultRegistry;
+    const calendar = await CalendarInForce.open(store, clock, defaultCalendar());
+    const recorded = openRecordedCaseList(store, config.dataDir);
+    const engine = caseEngine(calendar, { store, registry, directory, clock, logger }, (caseId) => recorded?.process(caseId));
+    return {
+      config,
+      clock,
+      logger,
+      store,
+      directory,
+      registry,
+      calendar,
+      engine,
+      readModels: { caseEnd: (caseId) => recorded?.caseEnd(caseId) },
+      caseListRead: recorded !== undefined,
+      async close() {
+        recorded?.close();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
 }
 
 /**

@@ -5,7 +5,7 @@
  * can show — the case list recorded further than the stream now goes.
  */
 import type { Verification } from '../engine/index.js';
-import type { App } from './app.js';
+import type { CaseReading } from './app.js';
 
 /** What is missing from the end of a stream, and how to say it. */
 export interface CutEnd {
@@ -28,7 +28,7 @@ export function cutEnd(row: { revision: number; position: number } | undefined, 
 }
 
 /** The case's verification, with what is missing from its end; `reason` Chinese, `reasonEn` English. */
-export async function verifyCase(app: App, caseId: string): Promise<CaseVerification> {
+export async function verifyCase(app: Pick<CaseReading, 'engine' | 'readModels'>, caseId: string): Promise<CaseVerification> {
   const verification = await app.engine.verify(caseId);
   // A chain checks each event against the one before: events cut off its end leave no trace in it.
   const cut = verification.ok ? cutEnd(app.readModels.caseEnd(caseId), verification.events - 1) : undefined;

@@ -15,6 +15,8 @@ export interface StoreSpec {
   onCheckpointerFailed?: (error: unknown) => void;
   /** The SQLite store's group commit under a steady stream of appends (`SqliteEventStoreOptions.commitDelay`). */
   commitDelay?: CommitDelay;
+  /** Reads only: the SQLite store's file must exist and is left as it was (`SqliteEventStoreOptions.readonly`); EventStoreDB is only ever read through it. */
+  readonly?: boolean;
 }
 
 /**
@@ -23,9 +25,10 @@ export interface StoreSpec {
  */
 export async function openStore(spec: StoreSpec): Promise<EventStore> {
   if (spec.store === 'sqlite') {
-    mkdirSync(spec.dataDir, { recursive: true });
+    if (!spec.readonly) mkdirSync(spec.dataDir, { recursive: true });
     return new SqliteEventStore({
       path: join(spec.dataDir, 'events.db'),
+      ...(spec.readonly ? { readonly: true } : {}),
       ...(spec.synchronous ? { synchronous: spec.synchronous } : {}),
       now: spec.now,
       ...(spec.onCheckpointerFailed ? { onCheckpointerFailed: spec.onCheckpointerFailed } : {}),

@@ -134,6 +134,13 @@ export interface SqliteEventStoreOptions {
    * worth a warning, since nothing else says so.
    */
   onCheckpointerFailed?: (error: unknown) => void;
+  /**
+   * Opens an existing store to read it and nothing else (`npm run replay` on a copy handed to
+   * compliance): the file is not created, not put in WAL mode, given no table and no checkpointer,
+   * and SQLite refuses any append (`SQLITE_READONLY`). The file's bytes stay as they were; a copy
+   * in WAL mode on a read-only disk is readable when its `-shm` is there (SQLite's rule).
+   */
+  readonly?: boolean;
 }
 
 /**
@@ -219,6 +226,25 @@ export function applySqlitePragmas(db: Database.Database, synchronous: SqliteSyn
   enterWal(db, timeoutMs);
   db.pragma(`synchronous = ${synchronous}`);
   db.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
+}
+
+/**
+ * A read-only connection's settings (`SqliteEventStoreOptions.readonly`): waits for a writer as the
+ * store does, and reads through the memory map. A file that has no events table is no store: said so
+ * here (`NotAStoreError`), before preparing the store's statements fails on it in SQLite's words.
+ */
+function readOnlyPragmas(db: Database.Database, busyTimeoutMs: number): void {
+  db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
+  db.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
+  if (db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'events'").get() === undefined) throw new NotAStoreError(db.name);
+}
+
+/** A file opened read-only as a store (`SqliteEventStoreOptions.readonly`) has no events table. */
+export class NotAStoreError extends Error {
+  override readonly name = 'NotAStoreError';
+  constructor(readonly file: string) {
+    super(`${file} has no events table: it is not an event store`);
+  }
 }
 
 /** How often opening a file tries again to put it in WAL mode while another process has it locked (`enterWal`). */
@@ -612,15 +638,19 @@ export class SqliteEventStore implements EventStore {
     this.#commitDelay = delay;
 
     refuseForeignLog(options.path);
-    const db = new Database(options.path);
+    const readonly = options.readonly === true;
+    const db = new Database(options.path, readonly ? { readonly, fileMustExist: true } : {});
     this.database = db;
     // An absolute path: the process may change its working folder while the store is open.
-    this.#logToFlush = synchronous === 'FULL' && this.#groupCommit && !db.memory ? `${resolvePath(db.name)}-wal` : undefined;
+    this.#logToFlush = synchronous === 'FULL' && this.#groupCommit && !db.memory && !readonly ? `${resolvePath(db.name)}-wal` : undefined;
     // What SQLite itself does on this file's connections (the checkpointer's too).
     const sqliteSynchronous = this.#logToFlush === undefined ? synchronous : 'NORMAL';
     try {
-      applySqlitePragmas(db, sqliteSynchronous, options.busyTimeoutMs ?? 5000);
-      db.exec(SQLITE_SCHEMA);
+      if (readonly) readOnlyPragmas(db, options.busyTimeoutMs ?? 5000);
+      else {
+        applySqlitePragmas(db, sqliteSynchronous, options.busyTimeoutMs ?? 5000);
+        db.exec(SQLITE_SCHEMA);
+      }
       // WAL mode made the log file; the descriptor is kept until close (a failure to open it later would fail a flush).
       if (this.#logToFlush !== undefined) {
         this.#logFd = openSync(this.#logToFlush, 'r');
@@ -632,7 +662,7 @@ export class SqliteEventStore implements EventStore {
       db.close();
       throw error;
     }
-    if ((options.checkpoint ?? 'background') === 'background' && !db.memory) {
+    if ((options.checkpoint ?? 'background') === 'background' && !db.memory && !readonly) {
       this.#startCheckpointer(sqliteSynchronous, options.checkpointIntervalMs ?? 10, options.checkpointRestartPages ?? 10_000, options.onCheckpointerFailed);
     }
 

@@ -358,6 +358,32 @@ export function caseEnd(db: Db, caseId: string): CaseEnd | undefined {
   return statements.of(db).recordedEnd.get(caseId);
 }
 
+/** What the case list recorded of each case, read without writing (`recordedCaseList`). */
+export interface RecordedCaseList {
+  /** How far the case list recorded a case (`caseEnd`), or undefined. */
+  caseEnd(caseId: string): CaseEnd | undefined;
+  /** The process the case list recorded for a case, or undefined. */
+  process(caseId: string): string | undefined;
+}
+
+/**
+ * The case list of a database as it stands, read without writing (a read-only connection: `npm run
+ * replay` on a copy handed to compliance). Undefined when it is not there at this version, or a
+ * rebuild left it unfinished: its record then cannot be trusted to say what a stream lacks.
+ */
+export function recordedCaseList(db: Db): RecordedCaseList | undefined {
+  try {
+    const version = db.prepare<[string], number>('SELECT version FROM projection_checkpoints WHERE name = ?').pluck().get(casesProjection.name);
+    if (version !== casesProjection.version) return undefined;
+    const end = db.prepare<[string], CaseEnd>(`SELECT c.revision, c.position ${BY_CASE_ID}`);
+    const process = db.prepare<[string], string>(`SELECT c.process ${BY_CASE_ID}`).pluck();
+    return { caseEnd: (caseId) => end.get(caseId), process: (caseId) => process.get(caseId) };
+  } catch {
+    // No read models in the file (a copy of the log alone): no table to read.
+    return undefined;
+  }
+}
+
 /** One case of the list, or undefined (the API answers 404 for it, and for one the caller may not see). */
 export function caseRow(db: Db, caseId: string, directory: Directory): CaseListItem | undefined {
   const row = statements.of(db).byCaseId.get(caseId);

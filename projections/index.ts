@@ -3,7 +3,7 @@
  * on the embedded SQLite store (read-your-writes) or behind a subscription for any other store
  * (EventStoreDB: `<dataDir>/readmodels.db`, with `lag` and `waitFor`), and answers the queries.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { extname, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,7 @@ import { StreamNotFoundError, type EventStore } from '../eventstore/types.js';
 import { allTasks, stateLabel } from '../machines/describe.js';
 import { registry as defaultRegistry, type ProcessRegistry } from '../machines/registry.js';
 import { auditProjection, caseHistory, exportEvents, type CaseHistory, type ExportOptions } from './audit.js';
-import { caseEnd, caseRow, casesProjection, listCases, type CaseEnd, type CaseListItem, type CaseListPage, type CaseListQuery } from './cases.js';
+import { caseEnd, caseRow, casesProjection, listCases, recordedCaseList, type CaseEnd, type CaseListItem, type CaseListPage, type CaseListQuery, type RecordedCaseList } from './cases.js';
 import { overdueCsvPieces, toCsv } from './csv.js';
 import { Readers } from './readers.js';
 import { awaitedByCase, awaitingOfCase, inbox, inboxProjection, type AwaitedCase, type InboxPage, type InboxQuery, type ProcessNames, type WaitingCase } from './inbox.js';
@@ -44,6 +44,33 @@ export * from './sla.js';
 export * from './cases.js';
 export * from './audit.js';
 export * from './csv.js';
+
+/**
+ * The case list as the data folder holds it, read without writing and without catching up (`npm run
+ * replay`, which verifies a copy as it was handed over): from the embedded store's own connection,
+ * whose file holds the read models, or from `<dataDir>/readmodels.db` opened read-only. Undefined
+ * when there is none at this build's version (`recordedCaseList`).
+ */
+export function openRecordedCaseList(store: EventStore, dataDir: string): (RecordedCaseList & { close(): void }) | undefined {
+  if (store instanceof SqliteEventStore) {
+    const list = recordedCaseList(store.database);
+    return list && { ...list, close: () => {} };
+  }
+  const file = join(dataDir, 'readmodels.db');
+  if (!existsSync(file)) return undefined;
+  let db: Db;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+  } catch {
+    return undefined;
+  }
+  const list = recordedCaseList(db);
+  if (!list) {
+    db.close();
+    return undefined;
+  }
+  return { ...list, close: () => db.close() };
+}
 
 /** Every read model, in the order they are applied. */
 export const ALL_PROJECTIONS: readonly Projection[] = [inboxProjection, slaProjection, casesProjection, auditProjection];

@@ -3,13 +3,13 @@
  * times, actors and organisations from the directory, deadlines opened and closed), then its
  * verification. `npm run replay -- --all`: verifies every case in the store; exit code 1 if any fails, or if there is none;
  * 2 if the data cannot be read (no store in the data folder, or one that cannot be opened).
- * Reads only: the store is opened as the API opens it (createApp(configOrExit())) and nothing is sent.
+ * Reads only (api/app.ts `openForReplay`): the store is opened read-only, the read models are read as
+ * they stand, not caught up, and nothing is sent or written — a copy handed to compliance keeps every byte.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createApp } from '../api/app.js';
+import { openForReplay, type ReplayApp } from '../api/app.js';
 import { checkDirectory, exitSaying } from './startupError.js';
 import { EngineError } from '../engine/errors.js';
 import { systemClock } from '../infra/clock.js';
@@ -38,24 +38,54 @@ if (values.help || (!values.all && positionals.length !== 1) || (values.all && p
   process.exit(values.help ? 0 : 2);
 }
 
+/**
+ * SQLite cannot open a file in WAL mode read-only where it may not make the `-shm` beside it (a copy
+ * of a live store's file on a read-only disk); a backup is in rollback-journal mode, and reads anywhere.
+ */
+function walCopyInReadOnlyFolder(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  if ((code !== 'SQLITE_CANTOPEN' && code !== 'SQLITE_READONLY_DIRECTORY') || config.store !== 'sqlite') return false;
+  const header = Buffer.alloc(20);
+  try {
+    const fd = openSync(join(config.dataDir, 'events.db'), 'r');
+    try {
+      readSync(fd, header, 0, 20, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+  // Bytes 18 and 19 of the header: 2 in WAL mode.
+  return header[18] === 2;
+}
+
 const config = configOrExit();
 if (config.store === 'sqlite' && !existsSync(join(config.dataDir, 'events.db'))) {
   process.stderr.write(`数据目录 ${config.dataDir} 中没有事件库（events.db）。可先运行 npm run demo 生成演示数据。\n`);
   process.exit(2);
 }
-// What stops the API starting stops this too, said as plainly (a directory file missing, another
-// process rebuilding the read models): one line, no stack trace.
-let opened: Awaited<ReturnType<typeof createApp>>;
+// What stops the data being read is said as plainly (a directory file missing, a file that is no
+// store): one line, no stack trace.
+let opened: ReplayApp;
 try {
   if (config.orgsPath) checkDirectory(config.orgsPath);
-  // Replay signs and checks no token: without a configured secret it is given a throwaway one, so no
-  // signing secret (dev-jwt-secret) is made in the data folder — a copy handed to compliance is left as it was.
-  const replayConfig = config.jwtSecret !== undefined || config.jwksUrl !== undefined ? config : { ...config, jwtSecret: randomBytes(32).toString('hex') };
-  opened = await createApp(replayConfig, { logger: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }) });
+  // Read only: a copy handed to compliance keeps every byte, and a read-only one can be verified.
+  opened = await openForReplay(config, { logger: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }) });
 } catch (err) {
+  if (walCopyInReadOnlyFolder(err)) {
+    process.stderr.write(
+      `无法打开数据：events.db 是运行中事件库的副本（WAL 模式），SQLite 读它要在旁边建 events.db-shm，而数据目录 ${config.dataDir} 不可写。请校验 npm run backup 制作的备份（单个文件，只读目录也能读），或把 events.db 复制到可写的目录后再校验\n`,
+    );
+    process.exit(2);
+  }
   exitSaying('无法打开数据：', err, config, 2);
 }
 const app = opened;
+// Said once, first: what this verification cannot see without the case list's record.
+if (!app.caseListRead) {
+  process.stderr.write('注意：数据目录中没有本版本可读的案件列表（读模型），无法核对案件末尾的事件是否被删除；哈希链与按流程重放照常校验。\n');
+}
 try {
   if (values.all) {
     const ids = await caseIdsInStore(app);

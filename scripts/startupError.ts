@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { Directory } from '../directory/directory.js';
 import { StoreUnreachableError, UnreadableEventError } from '../eventstore/types.js';
-import { ForeignLogError } from '../eventstore/sqlite.js';
+import { ForeignLogError, NotAStoreError } from '../eventstore/sqlite.js';
 import { storeFailure } from '../api/problem.js';
 import { ESDB_CREDENTIALS, esdbHosts, type Config } from '../infra/config.js';
 
@@ -103,6 +103,7 @@ export function startupMessage(err: unknown, config: Config): string {
     const { position, streamId, revision } = err.event;
     return `事件库中位置 ${position} 的事件（流 ${streamId}，版本 ${revision}）无法读取：其${err.part === 'data' ? '数据' : '元数据'}已不是有效的 JSON，存储内容已损坏或被改动，请从备份恢复这一事件`;
   }
+  if (err instanceof NotAStoreError) return `${err.file} 中没有事件表：它不是本系统的事件库，请检查 WORKFLOW_DATA_DIR`;
   if (err instanceof ForeignLogError) {
     return `数据目录 ${config.dataDir} 中的 events.db-wal 不属于现在的 events.db（events.db 是单个文件的备份，旁边却留着被替换的事件库的日志）：打开会把旧日志写进恢复的文件并使其损坏。请把 events.db-wal 和 events.db-shm 移出数据目录后重试`;
   }

@@ -4,7 +4,7 @@
  * catalogue), the state before and after, the deadlines opened and closed — and the verification
  * of its hash chain and replay. Also: verifying every case of the store.
  */
-import type { App } from '../../api/app.js';
+import type { CaseReading } from '../../api/app.js';
 import { CalendarNotCoveredError, type WorkingDayCalendar } from '../../calendars/index.js';
 import { SYSTEM_ACTOR } from '../../engine/engine.js';
 import type { CaseEventMetadata, Task } from '../../engine/events.js';
@@ -56,19 +56,19 @@ function commandLabel(def: ProcessDefinition, command: string): string {
 }
 
 /** An organisation as people name it: the directory's name, or what an applicant's code is. */
-function orgText(app: App, code: string): string {
+function orgText(app: CaseReading, code: string): string {
   const org = app.directory.get(code);
   if (org) return `${org.name}（${org.code}）`;
   if (code.startsWith('person-')) return `个人用户 ${code.slice('person-'.length)}`;
   return /^[0-9A-Z]{18}$/.test(code) ? `统一社会信用代码 ${code}` : code;
 }
 
-function actorText(app: App, actor: Actor): string {
+function actorText(app: CaseReading, actor: Actor): string {
   if (actor.role === 'system' || actor.sub === SYSTEM_ACTOR.sub) return '系统（引擎/调度器）';
   return `${actor.name ?? actor.sub} · ${ROLE_LABELS[actor.role] ?? actor.role} · ${orgText(app, actor.org)}`;
 }
 
-function orgsText(app: App, task: Task, applicantName?: string): string {
+function orgsText(app: CaseReading, task: Task, applicantName?: string): string {
   if (task.role === 'applicant' && applicantName) return applicantName;
   const codes = task.orgs?.length ? task.orgs : [task.org];
   return codes.filter(Boolean).map((code) => app.directory.nameOf(code)).join(' 或 ') || '—';
@@ -97,7 +97,7 @@ export interface Timeline {
  * unknown case. A case whose stored events cannot be read or replayed through its process gets no
  * timeline, only its verification, which names the first event at fault.
  */
-export async function timeline(app: App, caseId: string, now: Date): Promise<Timeline> {
+export async function timeline(app: CaseReading, caseId: string, now: Date): Promise<Timeline> {
   let current: CaseState;
   let events: RecordedEvent[];
   try {
@@ -207,7 +207,7 @@ export function verificationText(v: Verification, def?: ProcessDefinition): stri
 }
 
 /** Every case id in `$all`, in the order the cases started. */
-export async function caseIdsInStore(app: App): Promise<string[]> {
+export async function caseIdsInStore(app: CaseReading): Promise<string[]> {
   const ids = new Set<string>();
   for await (const event of readAllPastUnreadable(app.store, { afterPosition: 0 })) {
     // An event that cannot be read still names its stream, whose end is the case's id: that case
@@ -225,7 +225,7 @@ export interface VerifyAllResult {
 }
 
 /** Verifies every case of the store, or `ids` (app.engine.verify); `onCase` is called after each. */
-export async function verifyAll(app: App, ids?: string[], onCase: (done: number, total: number) => void = () => {}): Promise<VerifyAllResult> {
+export async function verifyAll(app: CaseReading, ids?: string[], onCase: (done: number, total: number) => void = () => {}): Promise<VerifyAllResult> {
   ids ??= await caseIdsInStore(app);
   const result: VerifyAllResult = { total: ids.length, verified: 0, failed: [] };
   for (const [i, caseId] of ids.entries()) {

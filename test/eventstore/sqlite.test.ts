@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SqliteEventStore, type SqliteEventStoreOptions } from '../../eventstore/sqlite.js';
+import { NotAStoreError, SqliteEventStore, type SqliteEventStoreOptions } from '../../eventstore/sqlite.js';
 import { openStore } from '../../eventstore/open.js';
 import { DuplicateEventIdError, StreamNotFoundError, type RecordedEvent } from '../../eventstore/types.js';
 import { describeEventStoreConformance, event, Reader, streamName } from './conformance.js';
@@ -689,5 +689,37 @@ describe('SqliteEventStore', () => {
     // A lost race is a WrongExpectedVersionError (the loop prints it and re-reads); any other error,
     // such as SQLITE_BUSY or a corrupt file, would have crashed a loop and failed the exit checks.
     console.info(`two appenders: ${acks.length} appends, ${conflicts} conflicts`);
+  });
+});
+
+describe('SqliteEventStore opened read-only (npm run replay on a copy handed to compliance)', () => {
+  it('given a store file with events, when it is opened read-only, then its events read as stored, an append is refused by SQLite, and the file keeps every byte', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'events.db');
+    const writer = new SqliteEventStore({ path, now: systemClock.now });
+    await writer.appendToStream('case-1', [event('Opened', { n: 1 }), event('Moved', { n: 2 })]);
+    await writer.close();
+    const before = readFileSync(path);
+
+    const reader = new SqliteEventStore({ path, now: systemClock.now, readonly: true });
+    expect((await reader.readStream('case-1')).map((e) => [e.type, e.data])).toEqual([
+      ['Opened', { n: 1 }],
+      ['Moved', { n: 2 }],
+    ]);
+    await expect(reader.appendToStream('case-1', [event('Moved', { n: 3 })])).rejects.toMatchObject({ code: expect.stringMatching(/^SQLITE_READONLY/) });
+    await reader.close();
+    expect(readFileSync(path).equals(before)).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('given no file, or a database without the events table, when it is opened read-only, then nothing is created and the second is named as no store', () => {
+    const dir = tempDir();
+    expect(() => new SqliteEventStore({ path: join(dir, 'events.db'), now: systemClock.now, readonly: true })).toThrow();
+    expect(existsSync(join(dir, 'events.db'))).toBe(false);
+    const other = new Database(join(dir, 'other.db'));
+    other.exec('CREATE TABLE notes (text TEXT)');
+    other.close();
+    expect(() => new SqliteEventStore({ path: join(dir, 'other.db'), now: systemClock.now, readonly: true })).toThrow(NotAStoreError);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

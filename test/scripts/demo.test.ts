@@ -3,7 +3,8 @@
  * created through the engine, every process is there, deadlines are met, missed and still open,
  * every case verifies, and `npm run replay -- --all` exits 0 (and 1 once an event is tampered with).
  */
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -17,6 +18,7 @@ import { PROCESSES } from '../../scripts/demo/plan.js';
 import { caseIdsInStore, timeline, verifyAll } from '../../scripts/demo/replay.js';
 import { DemoRefusedError, resetStore, runDemo, STORE_FILES, type DemoResult } from '../../scripts/demo/run.js';
 import { spawnText } from '../spawnText.js';
+import { runScript } from './spawnScript.js';
 
 const NOW = new Date('2026-11-27T06:00:00.000Z');
 const dirs: string[] = [];
@@ -32,13 +34,19 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/** `npm run replay -- …` as a child process. */
-function replay(dataDir: string, ...args: string[]) {
-  return spawnText(process.execPath, ['--import', 'tsx', 'scripts/replay.ts', ...args], {
+/** `npm run replay -- …` as a child process (as another user: a last argument `{ uid, gid }`). */
+function replay(dataDir: string, ...args: (string | { uid: number; gid: number })[]) {
+  const last = args.at(-1);
+  const as = typeof last === 'object' ? last : {};
+  const words = args.filter((a): a is string => typeof a === 'string');
+  return spawnText(process.execPath, ['--import', 'tsx', 'scripts/replay.ts', ...words], {
     cwd: join(import.meta.dirname, '../..'),
-    env: { ...process.env, WORKFLOW_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+    env: { ...process.env, WORKFLOW_DATA_DIR: dataDir, LOG_LEVEL: 'silent', HOME: tmpdir() },
+    ...as,
   });
 }
+
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 describe('npm run demo', () => {
   let dataDir: string;
@@ -148,15 +156,67 @@ describe('npm run demo', () => {
     await expect(refused).rejects.toThrow('npm run demo -- --reset');
   });
 
-  it('given a copy of the store alone (events.db, as handed to compliance), when replay verifies it and shows a case, then it passes and adds no file to the folder: replay signs no token, so it makes no signing secret there', async () => {
+  it('given a copy of the store alone (events.db, as handed to compliance), when replay verifies it and shows a case, then it passes and leaves the file byte for byte: no signing secret, no read model caught up, only SQLite\'s empty side files of a WAL-mode copy', async () => {
     const copy = tempDir();
     await app.close();
     copyFileSync(join(dataDir, 'events.db'), join(copy, 'events.db'));
     app = await openApp(dataDir);
+    const before = sha256(join(copy, 'events.db'));
     const all = await replay(copy, '--all', '--quiet');
     expect([all.status, all.stderr]).toEqual([0, '']);
     expect((await replay(copy, result.showcase!.caseId)).status).toBe(0);
-    expect(readdirSync(copy)).toEqual(['events.db']);
+    expect(sha256(join(copy, 'events.db'))).toBe(before);
+    expect(readdirSync(copy).sort()).toEqual(['events.db', 'events.db-shm', 'events.db-wal']);
+    expect(statSync(join(copy, 'events.db-wal')).size).toBe(0);
+  });
+
+  it('given a copy whose read models an older build wrote (the case list at another version), when replay verifies it, then the file is left as it was — not rebuilt to this build — and replay says once what it cannot check without them', async () => {
+    const copy = tempDir();
+    await app.close();
+    copyFileSync(join(dataDir, 'events.db'), join(copy, 'events.db'));
+    app = await openApp(dataDir);
+    const db = new Database(join(copy, 'events.db'));
+    db.prepare("UPDATE projection_checkpoints SET version = version - 1 WHERE name = 'cases'").run();
+    db.close();
+    const before = sha256(join(copy, 'events.db'));
+    const all = await replay(copy, '--all', '--quiet');
+    expect(all.status, all.stderr).toBe(0);
+    expect(all.stdout).toContain(`已校验 ${result.cases} 个案件：通过 ${result.cases}，失败 0。`);
+    expect(all.stderr).toBe('注意：数据目录中没有本版本可读的案件列表（读模型），无法核对案件末尾的事件是否被删除；哈希链与按流程重放照常校验。\n');
+    expect(sha256(join(copy, 'events.db'))).toBe(before);
+  });
+
+  // root may write anything: the read-only folder is one only to nobody.
+  it.skipIf(process.getuid?.() !== 0)('given a backup (npm run backup: one file) in a folder nobody may write, when replay runs there as nobody, then it verifies every case and the folder and file stay as they were', async () => {
+    const archive = tempDir();
+    const made = await runScript('backup.ts', [join(archive, 'events.db')], { WORKFLOW_DATA_DIR: dataDir });
+    expect(made.status, made.stderr).toBe(0);
+    const before = sha256(join(archive, 'events.db'));
+    chmodSync(join(archive, 'events.db'), 0o444);
+    chmodSync(archive, 0o555);
+    const asNobody = { uid: 65534, gid: 65534 };
+    const all = await replay(archive, '--all', '--quiet', asNobody);
+    expect([all.status, all.stderr]).toEqual([0, '']);
+    expect(all.stdout).toContain(`已校验 ${result.cases} 个案件：通过 ${result.cases}，失败 0。`);
+    expect((await replay(archive, result.showcase!.caseId, asNobody)).stdout).toContain('校验：通过');
+    expect(readdirSync(archive)).toEqual(['events.db']);
+    expect(sha256(join(archive, 'events.db'))).toBe(before);
+    chmodSync(archive, 0o755);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('given a copy of a live store (WAL mode) in a folder nobody may write, when replay runs there as nobody, then one line says why SQLite cannot read it and what to verify instead, exit 2', async () => {
+    const archive = tempDir();
+    await app.close();
+    copyFileSync(join(dataDir, 'events.db'), join(archive, 'events.db'));
+    app = await openApp(dataDir);
+    chmodSync(join(archive, 'events.db'), 0o444);
+    chmodSync(archive, 0o555);
+    const run = await replay(archive, '--all', '--quiet', { uid: 65534, gid: 65534 });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(
+      `无法打开数据：events.db 是运行中事件库的副本（WAL 模式），SQLite 读它要在旁边建 events.db-shm，而数据目录 ${archive} 不可写。请校验 npm run backup 制作的备份（单个文件，只读目录也能读），或把 events.db 复制到可写的目录后再校验\n`,
+    );
+    chmodSync(archive, 0o755);
   });
 
   it('replay --all exits 0 on the demo store, and 1 once an event was tampered with', async () => {
