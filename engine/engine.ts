@@ -24,7 +24,7 @@ import { canonicalJson, eventHash } from './hashChain.js';
 import { endOfShanghaiDate, shanghaiDateOf, shanghaiDateTimeOf } from '../calendars/index.js';
 import { deadlineFor, type DeadlineCalendar, type DeadlineTable } from './deadlines.js';
 import { verifyHistory, type Verification } from './verify.js';
-import { foldAll, foldNext, foldStart, idempotencyScope, initialSnapshot, nextSnapshot, type CaseState, type CommandOutcome } from './fold.js';
+import { foldNext, foldStart, idempotencyScope, initialSnapshot, nextSnapshot, type CaseState, type CommandOutcome } from './fold.js';
 import { RESTATE_DEADLINES as RESTATE, DEADLINES_RESTATED, START, type CaseEventMetadata, type DeadlineRestated, type PendingTimer, type Task, type TaskClosed } from './events.js';
 import { AppendsUnderWay } from './appendsUnderWay.js';
 import type { WorkIndex } from './workIndex.js';
@@ -497,7 +497,7 @@ export class Engine {
         const first = existing[0]!;
         const started = this.definitionOf(first);
         this.#sameStart(def, cmd, started, first);
-        return this.#replay(foldAll(started, existing), first);
+        return this.#replay(await foldStored(() => started, existing), first);
       }
       this.#keyNotUsedElsewhere(idempotencyScope(cmd.actor, key), undefined);
     }
@@ -524,7 +524,7 @@ export class Engine {
     const { event, replayed } = await this.#append(stream, -1, eventId, decision, 'no_stream', undefined, cmd.idempotencyKey !== undefined);
     // Another node started the case with this key a moment before: the first answer, if it was this request.
     if (replayed) this.#sameStart(def, cmd, def, event);
-    const state = foldStart(def, event);
+    const state = foldStart(def, event, { hashChecked: !replayed });
     this.#remember(state, cachedChars(event));
     if (!replayed) await this.#notify(event, state);
     return this.#result(state, event, replayed);
@@ -681,7 +681,7 @@ export class Engine {
     // one's only if it was the same request (as when it is found stored beforehand, above).
     if (replayed && cmd.idempotencyKey !== undefined && cmd.eventId === undefined) this.#sameCommand(def, cmd, recorded);
     // A replayed event is another sender's: fold it; ours leads to the snapshot just decided.
-    const state = foldNext(def, current, recorded, replayed ? undefined : next);
+    const state = foldNext(def, current, recorded, replayed ? {} : { decided: next });
     this.#remember(state, this.#weightOf(current) + cachedChars(recorded));
     if (!replayed) await this.#notify(recorded, state);
     return this.#result(state, recorded, replayed);
@@ -739,7 +739,7 @@ export class Engine {
     const eventId = deterministicId(`restate:${current.stream}:${current.revision}:${calendar.version}`);
     try {
       const { event, replayed } = await this.#append(current.stream, current.revision, eventId, decision, current.revision, current.lastHash, true);
-      const state = foldNext(def, current, event);
+      const state = foldNext(def, current, event, { hashChecked: !replayed });
       this.#remember(state, this.#weightOf(current) + cachedChars(event));
       if (!replayed) await this.#notify(event, state);
       return this.#result(state, event, replayed);

@@ -2,7 +2,7 @@ import { createActor, type AnyActorScope, type AnyMachineSnapshot, type AnyState
 import type { RecordedEvent } from '../eventstore/types.js';
 import type { CommandEvent, MachineInput, ProcessDefinition } from '../machines/types.js';
 import { isFinal, stateName } from '../machines/describe.js';
-import { GENESIS_HASH } from './hashChain.js';
+import { eventHash, GENESIS_HASH } from './hashChain.js';
 import { START, type CaseEventMetadata, type PendingTimer, type Task } from './events.js';
 
 /** The answer a command got, kept so that the same idempotency key returns it again. */
@@ -149,10 +149,43 @@ function checkRecorded(def: ProcessDefinition, meta: CaseEventMetadata, before: 
   throw new ReplayMismatchError(`${def.name}@${def.version}`, { before, after }, { before: meta.stateBefore, after: meta.stateAfter });
 }
 
+/**
+ * A stored event whose content no longer gives the hash it records (a value changed in the store
+ * after it was written: a deadline, an actor, a form): the case is not folded any further. Checked
+ * on every stored event the engine folds, not only by verify: an altered deadline was served by the
+ * case, the inbox and its commands as if it had been decided, while verify named the event.
+ */
+export class HashMismatchError extends Error {
+  override readonly name = 'HashMismatchError';
+  constructor(
+    readonly streamId: string,
+    readonly revision: number,
+  ) {
+    super(`revision ${revision} of ${streamId} does not match its hash: its content was altered after it was written`);
+  }
+}
+
+/**
+ * How an event came to be folded. `hashChecked`: its hash was just computed from its content by the
+ * caller (the engine's own append, verify), so it is not computed again. `decided`: the snapshot the
+ * engine computed for this very event (its own append), so that is not computed twice either.
+ */
+export interface FoldedAs {
+  hashChecked?: boolean;
+  decided?: AnyMachineSnapshot;
+}
+
+/** Throws `HashMismatchError` unless the event's content gives the hash it records. */
+function checkHash(event: RecordedEvent, meta: CaseEventMetadata): void {
+  const hash = eventHash({ streamId: event.streamId, revision: event.revision, id: event.id, type: event.type, data: event.data, metadata: meta as unknown as Record<string, unknown> });
+  if (hash !== meta.hash) throw new HashMismatchError(event.streamId, event.revision);
+}
+
 /** Folds the first event of a case (its start). */
-export function foldStart(def: ProcessDefinition, event: RecordedEvent): CaseState {
+export function foldStart(def: ProcessDefinition, event: RecordedEvent, as: FoldedAs = {}): CaseState {
   const meta = metadataOf(event);
   if (meta.command !== START) throw new Error(`stream ${event.streamId} does not begin with a start event`);
+  if (!as.hashChecked) checkHash(event, meta);
   const snapshot = initialSnapshot(def, {
     caseId: meta.caseId,
     input: event.data,
@@ -181,17 +214,16 @@ export function foldStart(def: ProcessDefinition, event: RecordedEvent): CaseSta
   return applyBookkeeping(state, event, meta);
 }
 
-/**
- * Folds one more event onto a case: a new object, the old one stays valid for other readers.
- * `decided` is the snapshot the engine just computed for this very event, so it is not computed twice.
- */
-export function foldNext(def: ProcessDefinition, current: CaseState, event: RecordedEvent, decided?: AnyMachineSnapshot): CaseState {
+/** Folds one more event onto a case: a new object, the old one stays valid for other readers. */
+export function foldNext(def: ProcessDefinition, current: CaseState, event: RecordedEvent, as: FoldedAs = {}): CaseState {
   const meta = metadataOf(event);
+  const decided = as.decided;
   // An event that does not follow the one before (a forged copy, a row altered or put out of order)
   // is never folded into a case the engine decides on: it would act on a broken record (verify names it).
   if (event.revision !== current.revision + 1 || meta.prevHash !== current.lastHash) {
     throw new Error(`revision ${event.revision} of ${event.streamId} does not follow revision ${current.revision} (its revision, or its prevHash, is not the next)`);
   }
+  if (!as.hashChecked && !decided) checkHash(event, meta);
   let snapshot = current.snapshot;
   if (meta.command !== START && def.commands[meta.command]) {
     snapshot = decided ?? nextSnapshot(def, snapshot, machineEvent(meta, event.data));

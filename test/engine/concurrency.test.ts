@@ -19,7 +19,7 @@ import { Directory } from '../../directory/index.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
 import { systemClock } from '../../infra/clock.js';
 import { synthesise } from '../../scripts/bench/projections.js';
-import { coldEngine, createWorld, given, historyOf, meta, when, type World } from './world.js';
+import { coldEngine, createWorld, given, historyOf, meta, rehashed, when, type World } from './world.js';
 
 /** 20 reviewers of 济南市大数据局, each with their own account. */
 const reviewers: Actor[] = Array.from({ length: 20 }, (_, i) => ({ ...actors.cityAuthority, sub: `u-jndsj-reviewer-${i + 1}`, name: `审核员${i + 1}` }));
@@ -239,7 +239,9 @@ describe('the same Idempotency-Key from the same sender', () => {
     const model = await w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company });
     const [first] = await historyOf(w, model);
     const legacyId = deterministicId(`case:objection:${actors.company.sub}:old-key`);
-    await w.store.appendToStream(`objection-${legacyId}`, [{ id: randomUUID(), type: first!.type, data: first!.data, metadata: { ...first!.metadata, caseId: legacyId } }]);
+    // As such a release stored it: its own stream, id and hash.
+    const legacy = rehashed({ streamId: `objection-${legacyId}`, revision: 0, id: randomUUID(), type: first!.type, data: first!.data, metadata: { ...first!.metadata, caseId: legacyId } });
+    await w.store.appendToStream(legacy.streamId, [{ id: legacy.id, type: legacy.type, data: legacy.data, metadata: legacy.metadata }]);
     const again = await w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company, idempotencyKey: 'old-key' });
     expect(again).toMatchObject({ caseId: legacyId, replayed: true });
     const otherFirm = { ...actors.company, org: '91370200MA3D0X1Y2Z' };

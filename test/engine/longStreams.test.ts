@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { foldAll, foldNext, foldStart, idempotencyScope } from '../../engine/fold.js';
 import { actors } from '../machines/examples.js';
 import { pathTo } from '../machines/harness.js';
-import { coldEngine, given, createWorld, historyOf, when, type World } from './world.js';
+import { coldEngine, given, createWorld, historyOf, rehashed, when, type World } from './world.js';
 
 const EVENTS = 4000;
 
@@ -61,7 +61,7 @@ describe('a case with thousands of keyed commands', () => {
     const late = foldNext(def, early, events.at(-1)!);
     // Another event at the same revision (as a second reader folds it: here with another key).
     const last = events.at(-1)!;
-    const other = foldNext(def, early, { ...last, id: 'other', metadata: { ...last.metadata, idempotencyKey: 'other' } });
+    const other = foldNext(def, early, rehashed({ ...last, id: 'other', metadata: { ...last.metadata, idempotencyKey: 'other' } }));
     const scope = (key: string) => idempotencyScope(actors.company, key);
     expect(early.idempotency.get(scope('early'))?.revision).toBe(events.length - 2);
     expect(early.idempotency.get(scope('late'))).toBeUndefined();

@@ -11,7 +11,7 @@ import { ProcessRegistry } from '../../machines/registry.js';
 import { conditionalApplicationSentOn } from '../machines/examples.js';
 import { pathTo } from '../machines/harness.js';
 import { insertStoredRows, readStoredRows, type StoredRow } from '../eventstore/storedRows.js';
-import { createWorld, given, refused, when, type World } from './world.js';
+import { createWorld, given, refused, rehashed, when, type World } from './world.js';
 
 type Actor = { sub: string; name: string; role: 'applicant' | 'provider'; org: string };
 
@@ -105,9 +105,9 @@ describe('a conditionalApplication v2 case stored by commit ab47331 with a renew
 
 describe('a case whose stored event records a state its machine version does not lead to', () => {
   // The ab47331 case above, its last event (a usage report, active → active) altered in the database to
-  // record that it left the case suspended: the next event's prevHash still links to it.
+  // record that it left the case suspended, by an insider who recomputed its hash: the chain holds.
   const rows = readStoredRows(new URL('fixtures/ab47331-conditionalApplication-v2-resumed.ndjson', import.meta.url)).map((r, i, all) =>
-    i === all.length - 1 ? { ...r, metadata: { ...r.metadata, stateAfter: 'suspended' } } : r,
+    i === all.length - 1 ? rehashed({ ...r, metadata: { ...r.metadata, stateAfter: 'suspended' } }) : r,
   );
   const caseId = rows[0]!.metadata.caseId;
   const world = storedWorld(rows, '2026-12-08T03:00:00Z');

@@ -314,6 +314,21 @@ describe('a history altered in the database', () => {
     }
   });
 
+  it('given a case whose stored deadline was moved in the events table (its hash not recomputed), when an engine reads the case or is sent a command, then DamagedStreamError naming that revision, nothing stored: the moved deadline is never served nor acted on', async () => {
+    const c = await given(t, 'conditionalApplication', toActive);
+    const granted = (await historyOf(t, c)).find((e) => e.type === 'AccessGranted')!;
+    alter(c.stream, granted.revision, 'metadata', (metadata) => {
+      for (const task of metadata.tasksOpened as { dueAt?: string }[]) if (task.dueAt) task.dueAt = task.dueAt.replace(/^\d{4}/, (y) => String(Number(y) + 2));
+    });
+    const cold = coldEngine(t);
+    await expect(cold.getCase(c.caseId)).rejects.toThrow(`revision ${granted.revision} of ${c.stream} does not match its hash`);
+    await expect(cold.getCase(c.caseId)).rejects.toBeInstanceOf(DamagedStreamError);
+    const head = await t.store.headPosition();
+    await expect(cold.execute({ caseId: c.caseId, type: 'SUSPEND', data: { reason: '核查' }, actor: actors.provider })).rejects.toBeInstanceOf(DamagedStreamError);
+    expect(await t.store.headPosition()).toBe(head);
+    expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, failedAt: { revision: granted.revision, type: 'AccessGranted' } });
+  });
+
   it('given other cases in the same store, then they still verify', async () => {
     const c = await given(t, 'objection');
     expect((await t.engine.verify(c.caseId)).ok).toBe(true);

@@ -13,6 +13,7 @@ import { Engine, type CommandResult } from '../../engine/engine.js';
 import { EngineError } from '../../engine/errors.js';
 import type { CaseEventMetadata } from '../../engine/events.js';
 import type { CaseState } from '../../engine/fold.js';
+import { eventHash } from '../../engine/hashChain.js';
 import { streamOf } from '../../engine/ids.js';
 import { Scheduler } from '../../engine/scheduler.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
@@ -164,6 +165,11 @@ export async function stored(w: World, stream: string) {
     if (err instanceof StreamNotFoundError) return [];
     throw err;
   }
+}
+
+/** An event as an insider who recomputes its hash would store it after changing it (engine/hashChain.ts). */
+export function rehashed<E extends { streamId: string; revision: number; id: string; type: string; data: unknown; metadata: Record<string, unknown> }>(e: E): E {
+  return { ...e, metadata: { ...e.metadata, hash: eventHash({ streamId: e.streamId, revision: e.revision, id: e.id, type: e.type, data: e.data, metadata: e.metadata }) } };
 }
 
 /** The stored events of a case. */
