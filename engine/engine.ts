@@ -18,7 +18,7 @@ import { acceptedCommands, isFinal, stateLabel, stateName, stateTask } from '../
 import { cutShort, shown, summaryInBrief, unknownFields } from '../machines/schemas.js';
 import { extended } from '../machines/extended.js';
 import type { Actor, CommandSpec, ProcessDefinition, PublicFacts, TaskSpec } from '../machines/types.js';
-import { DamagedStreamError, EngineError, isDamagedStore, named, refuse, UpgradeRequiredError, type CaseNow, type Message } from './errors.js';
+import { CaseStreamsError, DamagedStreamError, EngineError, isDamagedStore, named, refuse, UpgradeRequiredError, type CaseNow, type Message } from './errors.js';
 import { deterministicId, newId, streamOf } from './ids.js';
 import { canonicalJson, eventHash } from './hashChain.js';
 import { endOfShanghaiDate, shanghaiDateOf, shanghaiDateTimeOf } from '../calendars/index.js';
@@ -256,11 +256,25 @@ export class Engine {
     } catch (err) {
       // A stored event that is no longer JSON: altered outside the engine, named like any other —
       // unless an event before it does not match: the first event that does not is named.
+      if (err instanceof CaseStreamsError) return this.#verifyStreams(err);
       if (!(err instanceof UnreadableEventError)) throw err;
       return this.#verifyUpTo(err);
     }
     if (!events) throw refuse.notFound(caseId);
     return await this.#verifyEvents(events);
+  }
+
+  /** A case id with more than one stream: named at the first event of the second, every stream listed. */
+  #verifyStreams(err: CaseStreamsError): Verification {
+    const [, second] = err.streams;
+    const names = err.streams.map((s) => s.streamId).join('、');
+    return {
+      ok: false,
+      events: err.streams.reduce((n, s) => n + s.events, 0),
+      failedAt: { revision: second!.first.revision, eventId: second!.first.id, type: second!.first.type },
+      reason: `案件编号对应 ${err.streams.length} 个事件流（${names}）：一个案件只能有一个事件流，其余的是在引擎之外写入的`,
+      reasonEn: `the case id has ${err.streams.length} streams (${err.streams.map((s) => s.streamId).join(', ')}): a case has one stream, and the others were written outside the engine`,
+    };
   }
 
   /** Verifies the events before the first one that cannot be read, and names that one if they hold. */
@@ -1169,10 +1183,14 @@ export class Engine {
 
   async #findStream(caseId: string): Promise<RecordedEvent[] | undefined> {
     if (!/^[0-9a-f-]{36}$/i.test(caseId)) return undefined;
+    // Every process's stream is looked at: a second one for the same id is not a case (CaseStreamsError).
+    const found: RecordedEvent[][] = [];
     for (const name of this.#o.registry.names()) {
       const events = await this.#readOrUndefined(streamOf(name, caseId));
-      if (events && events.length > 0) return events;
+      if (events && events.length > 0) found.push(events);
     }
+    if (found.length > 1) throw new CaseStreamsError(caseId, found.map((events) => ({ streamId: events[0]!.streamId, events: events.length, first: events[0]! })));
+    if (found.length === 1) return found[0];
     // A process this build does not have, recorded by a newer one: read, to be refused as such.
     const recorded = this.#o.recordedProcess?.(caseId);
     if (recorded && !this.#o.registry.latest(recorded)) {

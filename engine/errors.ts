@@ -2,7 +2,7 @@
  * Errors are values with a code (shared/spec/API.md "Errors"), mapped to HTTP once, in api/.
  * Every refusal stores nothing. Messages are Chinese by default, English on request.
  */
-import { UnreadableEventError } from '../eventstore/types.js';
+import { UnreadableEventError, type RecordedEvent } from '../eventstore/types.js';
 import { shown } from '../machines/schemas.js';
 
 export type EngineErrorCode =
@@ -50,12 +50,28 @@ export class ServerStoppingError extends Error {
  * 503 with `reason: streamDamaged`; verify names the first event that does not match.
  */
 export class DamagedStreamError extends Error {
-  override readonly name = 'DamagedStreamError';
+  override readonly name: string = 'DamagedStreamError';
   constructor(
     readonly streamId: string,
     override readonly cause: unknown,
   ) {
     super(`stream ${streamId} cannot be folded: ${(cause as Error)?.message ?? String(cause)}`);
+  }
+}
+
+/**
+ * A case id with more than one stream (`<process>-<caseId>` under two processes): case ids are random
+ * UUIDs, and a keyed start's is derived with its process, so a second stream is written outside the
+ * engine — a forged case put in front of the real one, whose stream was then never read nor verified.
+ * No stream is taken for the case: 503 `streamDamaged`, and verify names them all.
+ */
+export class CaseStreamsError extends DamagedStreamError {
+  override readonly name = 'CaseStreamsError';
+  constructor(
+    readonly caseId: string,
+    readonly streams: readonly { streamId: string; events: number; first: RecordedEvent }[],
+  ) {
+    super(streams.map((s) => s.streamId).join(', '), new Error(`case ${caseId} has ${streams.length} streams: ${streams.map((s) => s.streamId).join(', ')}`));
   }
 }
 

@@ -17,7 +17,7 @@ import { eventHash } from '../../engine/hashChain.js';
 import type { RecordedEvent } from '../../eventstore/types.js';
 import { actors, type ProcessName } from '../machines/examples.js';
 import { pathTo } from '../machines/harness.js';
-import { coldEngine, createWorld, given, historyOf, meta, refused, when, type Step, type World } from './world.js';
+import { coldEngine, createWorld, given, historyOf, meta, refused, rehashed, when, type Step, type World } from './world.js';
 
 const toActive = ['PASS_NORMATIVE_REVIEW', 'APPROVE', 'SIGN_AGREEMENT', 'GRANT_ACCESS'] as const;
 
@@ -327,6 +327,22 @@ describe('a history altered in the database', () => {
     await expect(cold.execute({ caseId: c.caseId, type: 'SUSPEND', data: { reason: '核查' }, actor: actors.provider })).rejects.toBeInstanceOf(DamagedStreamError);
     expect(await t.store.headPosition()).toBe(head);
     expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, failedAt: { revision: granted.revision, type: 'AccessGranted' } });
+  });
+
+  it('given a second stream under another process for a case id (a forged case, its hash chain recomputed), when the case is read, sent a command or verified, then no stream is taken for it: DamagedStreamError, nothing stored, and verify names both streams', async () => {
+    const real = await given(t, 'datasetRelease');
+    const [start] = await historyOf(t, await given(t, 'objection'));
+    const forged = rehashed({ ...start!, streamId: `objection-${real.caseId}`, id: 'forged-start', metadata: { ...start!.metadata, caseId: real.caseId } });
+    await t.store.appendToStream(forged.streamId, [{ id: forged.id, type: forged.type, data: forged.data, metadata: forged.metadata }]);
+    const cold = coldEngine(t);
+    await expect(cold.getCase(real.caseId)).rejects.toBeInstanceOf(DamagedStreamError);
+    await expect(cold.getCase(real.caseId)).rejects.toThrow(`case ${real.caseId} has 2 streams`);
+    const head = await t.store.headPosition();
+    await expect(cold.execute({ caseId: real.caseId, type: 'SUBMIT', data: {}, actor: actors.provider })).rejects.toBeInstanceOf(DamagedStreamError);
+    expect(await t.store.headPosition()).toBe(head);
+    const verification = await cold.verify(real.caseId);
+    expect(verification).toMatchObject({ ok: false, events: 2 });
+    expect(verification.reason).toBe(`案件编号对应 2 个事件流（${[real.stream, forged.streamId].sort().join('、')}）：一个案件只能有一个事件流，其余的是在引擎之外写入的`);
   });
 
   it('given other cases in the same store, then they still verify', async () => {
