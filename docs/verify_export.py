@@ -236,6 +236,8 @@ def verify(raw, period=None):
                 fail(t("标为不属于任何案件（caseId 为 null），却不是节假日安排", "marked as no case's (caseId null), yet not a holiday notice"))
                 continue
             notices += 1
+            if position is None:
+                fail(t("节假日安排缺少它在日志中的位置（position）", "a holiday notice without its position in the log"))
             revision = line.get("revision")
             before = notice_revisions.get(NOTICE_STREAM)
             if not isinstance(revision, int) or isinstance(revision, bool) or revision < 0:

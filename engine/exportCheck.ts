@@ -51,6 +51,12 @@ export interface ExportCheck {
   /** Other lines (holiday notices): not hash-chained, but each notice stream's revisions must follow on. */
   otherEvents: number;
   cases: number;
+  /**
+   * Cases whose first line in the file is not their start (the period begins inside them): the
+   * `prevHash` of that line is taken on trust. Events of such a case cut before it cannot be told
+   * from a period that began there; docs/verify_export.py lists them as 采信 (TRUST) too.
+   */
+  trusted: { stream: string; revision: number }[];
   /** The first failures found (at most MAX_FAILURES of them, in file order). */
   failures: ExportFailure[];
   /** How many failures were found in all: more than `failures` lists when the file is wrong throughout. */
@@ -138,7 +144,7 @@ export async function* exportLines(chunks: AsyncIterable<Uint8Array>, maxLineByt
 /** Checks the lines of an export, in file order. */
 export async function checkExport(lines: AsyncIterable<string | OverlongLine> | Iterable<string | OverlongLine>, options: CheckOptions = {}): Promise<ExportCheck> {
   const { onLine, expected } = options;
-  const result: ExportCheck = { ok: true, lines: 0, caseEvents: 0, otherEvents: 0, cases: 0, failures: [], failuresFound: 0, withoutHashFields: false };
+  const result: ExportCheck = { ok: true, lines: 0, caseEvents: 0, otherEvents: 0, cases: 0, trusted: [], failures: [], failuresFound: 0, withoutHashFields: false };
   const last = new Map<string, { revision: number; hash: string }>();
   /** The revision of the last holiday notice read, by notice stream. */
   const notices = new Map<string, number>();
@@ -190,8 +196,8 @@ export async function checkExport(lines: AsyncIterable<string | OverlongLine> | 
     const failHere = (zh: string, en: string) => fail(caseId, revision, zh, en);
     const position = (line as { position?: unknown }).position;
     // A position is a whole number from 0 on (the log's row): 11.5 is a line altered by hand.
-    if (typeof position === 'number' && !(Number.isSafeInteger(position) && position >= 0)) {
-      failHere(`position ${position} 不是非负整数：日志中的位置是从 0 起的整数`, `position ${position} is not a whole number from 0 on, as positions in the log are`);
+    if (position !== undefined && !(typeof position === 'number' && Number.isSafeInteger(position) && position >= 0)) {
+      failHere(`position ${JSON.stringify(position)} 不是非负整数：日志中的位置是从 0 起的整数`, `position ${JSON.stringify(position)} is not a whole number from 0 on, as positions in the log are`);
     } else if (typeof position === 'number') {
       if (lastPosition !== undefined && position <= lastPosition.position) {
         failHere(`position ${position} 不大于第 ${lastPosition.line} 行的 ${lastPosition.position}：导出按日志顺序排列，每个位置只出现一次`, `position ${position} is not after line ${lastPosition.line}'s ${lastPosition.position}: an export is in log order, each position once`);
@@ -211,11 +217,13 @@ export async function checkExport(lines: AsyncIterable<string | OverlongLine> | 
     }
     if (line.caseId === null) {
       // Only the calendar's notices are not a case's (a case event shown as one would escape its chain).
-      if (line.stream !== CALENDAR_STREAM || (line.metadata as { caseId?: unknown } | undefined)?.caseId !== undefined) {
+      // A notice's line has no metadata (docs/AUDIT_EXPORT.md), as docs/verify_export.py checks.
+      if (line.stream !== CALENDAR_STREAM || 'metadata' in line) {
         fail(null, null, '标为非案件事件，但不是节假日安排通知', 'marked as no case event, yet not a holiday notice');
         continue;
       }
       result.otherEvents++;
+      if (position === undefined) fail(null, revision, '节假日安排通知缺少 position（事件在日志中的位置）', 'the holiday notice lacks its position in the log');
       // The notices are not hash-chained, but they are a stream of their own: one left out (every
       // deadline computed after it depends on it) leaves a gap in its revisions. (Each notice's
       // previousVersion is no check: a version covers the notices the loading release shipped too,
@@ -241,7 +249,7 @@ export async function checkExport(lines: AsyncIterable<string | OverlongLine> | 
       if (line.stream === undefined && line.metadata === undefined) lacking++;
       continue;
     }
-    if (typeof position !== 'number') fail(caseId, revision, '缺少 position（事件在日志中的位置）', 'lacks its position in the log');
+    if (position === undefined) fail(caseId, revision, '缺少 position（事件在日志中的位置）', 'lacks its position in the log');
     result.caseEvents++;
     const stored = metadata as Record<string, unknown>;
     const recomputed = eventHash({ streamId: stream, revision, id, type, data: line.data, metadata: stored });
@@ -259,6 +267,7 @@ export async function checkExport(lines: AsyncIterable<string | OverlongLine> | 
     if (before === undefined) {
       result.cases++;
       if (revision === 0 && stored.prevHash !== GENESIS_HASH) fail(caseId, revision, '案件的第一个事件不是哈希链的起点', 'the first event of the case does not start the hash chain');
+      if (revision > 0) result.trusted.push({ stream, revision });
     } else if (revision <= before.revision) {
       fail(caseId, revision, `版本 ${revision} 的事件重复出现或次序颠倒（此前已有版本 ${before.revision}）`, `revision ${revision} repeats or comes out of order (revision ${before.revision} came before)`);
       continue;

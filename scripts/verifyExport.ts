@@ -139,5 +139,18 @@ for (const f of result.failures.slice(0, 20)) {
 }
 // Counted in full, though only the first of them are kept: a file wrong throughout is not said to have 1,000 problems.
 if (result.failuresFound > 20) lines.push(t(`  ……另有 ${result.failuresFound - 20} 处`, `  … and ${result.failuresFound - 20} more`));
+// What the file alone could not check, as docs/verify_export.py says it: a case whose first line is not
+// its start (the period began inside it) has that line's prevHash taken on trust — events cut before it
+// would read the same. A case's verify on the server checks it whole.
+if (result.trusted.length > 0) {
+  lines.push(
+    t(
+      `其中 ${result.trusted.length} 个案件在文件中不是从起始事件开始（期间从案件中途开始），其第一行的 prevHash 予以采信，之前的事件无法由文件核对（可在服务器上 GET /v1/cases/:id/verify）：`,
+      `${plural(result.trusted.length, 'case')} do not start at their first event in the file (the period begins inside them): the prevHash of each one's first line is taken on trust, and the events before it cannot be checked from the file (GET /v1/cases/:id/verify on the server can):`,
+    ),
+  );
+  for (const c of result.trusted.slice(0, 20)) lines.push(t(`  采信 ${c.stream} 自版本 ${c.revision} 起`, `  TRUST ${c.stream} from revision ${c.revision}`));
+  if (result.trusted.length > 20) lines.push(t(`  ……另有 ${result.trusted.length - 20} 个`, `  … and ${result.trusted.length - 20} more`));
+}
 process.stdout.write(`${lines.join('\n')}\n`);
 process.exitCode = result.ok ? 0 : 1;

@@ -46,13 +46,13 @@ describe('checking an audit export without the server', () => {
     const lines = await exported();
     const first = JSON.parse(lines[0]!) as Record<string, unknown>;
     expect(first).toMatchObject({ caseId, stream: `objection-${caseId}`, machine: { name: 'objection', version: 1 }, metadata: { caseId, hash: first.hash } });
-    expect(await checkExport(lines)).toEqual({ ok: true, lines: 6, caseEvents: 5, otherEvents: 1, cases: 2, failures: [], failuresFound: 0, withoutHashFields: false });
+    expect(await checkExport(lines)).toEqual({ ok: true, lines: 6, caseEvents: 5, otherEvents: 1, cases: 2, trusted: [], failures: [], failuresFound: 0, withoutHashFields: false });
   });
 
   it('given the export saved by an editor with a byte-order mark, then it still checks', async () => {
     const lines = await exported();
     const saved = [`\uFEFF${lines[0]}`, ...lines.slice(1)];
-    expect(await checkExport(saved)).toEqual({ ok: true, lines: 6, caseEvents: 5, otherEvents: 1, cases: 2, failures: [], failuresFound: 0, withoutHashFields: false });
+    expect(await checkExport(saved)).toEqual({ ok: true, lines: 6, caseEvents: 5, otherEvents: 1, cases: 2, trusted: [], failures: [], failuresFound: 0, withoutHashFields: false });
   });
 
   it('given an export made before its lines carried what their hashes cover (no stream, id, type or metadata on any line), then it is told apart as unverifiable, not as a file found altered; one such line among others is a failure', async () => {
@@ -293,7 +293,7 @@ describe('an event of the log that is neither a case’s nor a holiday notice, i
 
   it('given the period exported by an admin, when it is checked offline, then it holds the case events and the notice only, and every line checks: nothing was tampered with', async () => {
     const lines = await exportOf(period);
-    expect(await checkExport(lines)).toEqual({ ok: true, lines: 3, caseEvents: 2, otherEvents: 1, cases: 2, failures: [], failuresFound: 0, withoutHashFields: false });
+    expect(await checkExport(lines)).toEqual({ ok: true, lines: 3, caseEvents: 2, otherEvents: 1, cases: 2, trusted: [], failures: [], failuresFound: 0, withoutHashFields: false });
     expect(types(lines)).toEqual(['ObjectionRaised', 'HolidayNoticeLoaded', 'ObjectionRaised']);
   });
 

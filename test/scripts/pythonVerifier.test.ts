@@ -217,6 +217,9 @@ describe('the Python reference of docs/AUDIT_EXPORT.md, on an export of every pr
       'two lines swapped': events.map((e, j) => dump(j === long[0] ? events[long[1]!] : j === long[1] ? events[long[0]!] : e)),
       'line repeated': [...events.slice(0, long[1]! + 1), events[long[1]!], ...events.slice(long[1]! + 1)].map(dump),
       'notice changed': at(notice, (e) => (e.data.notice.holidays = [])),
+      'notice given metadata': at(notice, (e) => (e.metadata = {})),
+      'notice position written as text': at(notice, (e) => (e.position = String(e.position))),
+      'notice without its position': at(notice, (e) => delete e.position),
       'first line cut': events.slice(1).map(dump),
       'a whole case left out': events.filter((_, j) => !long.includes(j)).map(dump),
       'one case forged and hashed again': forged.map(dump),
@@ -235,6 +238,27 @@ describe('the Python reference of docs/AUDIT_EXPORT.md, on an export of every pr
     const passes = Object.entries(verdicts).flatMap(([name, [python]]) => (python === 0 ? [name] : []));
     expect(passes.sort()).toEqual(['a whole case left out', 'first line cut', 'notice changed', 'one case forged and hashed again', 'saved by Windows Notepad (BOM, CRLF)', 'written with ASCII escapes (json.dumps)'].sort());
     expect(verdicts['an export of a release before its lines carried stream and metadata']![0]).toBe(2);
+  }, 60_000);
+
+  it('given a file whose cases begin at later revisions (their first lines cut), then both tools pass it and list the same cases as taken on trust (采信), npm run verify-export too', async () => {
+    const events = parsed();
+    const firstOf = new Map<string, number>();
+    events.forEach((e, i) => e.caseId && e.revision === 0 && firstOf.set(e.stream, i));
+    // Cases with more lines than the one cut.
+    const cut = [...firstOf.entries()].filter(([stream]) => events.some((e) => e.stream === stream && e.revision === 1)).slice(0, 3);
+    const file = events.filter((_, i) => !cut.some(([, j]) => j === i)).map((e) => JSON.stringify(e));
+    const check = await checkExport(exportLines(once(Buffer.from(file.map((l) => `${l}\n`).join('')))));
+    expect(check.ok).toBe(true);
+    const trusted = check.trusted.map((c) => `${c.stream} 自版本 ${c.revision} 起`).sort();
+    expect(trusted).toEqual(cut.map(([stream]) => `${stream} 自版本 1 起`).sort());
+    const path = join(w.dir, 'first-lines-cut.ndjson');
+    writeFileSync(path, file.map((l) => `${l}\n`).join(''));
+    const python = await spawnText('python3', [REFERENCE, path]);
+    expect(python.status).toBe(0);
+    expect([...python.stdout.matchAll(/予以采信：(\S+ 自版本 \d+ 起)/g)].map((m) => m[1]).sort()).toEqual(trusted);
+    const node = await spawnText(process.execPath, ['--import', 'tsx', 'scripts/verifyExport.ts', path], { cwd: ROOT });
+    expect(node.status).toBe(0);
+    expect([...node.stdout.matchAll(/^ {2}采信 (\S+ 自版本 \d+ 起)$/gm)].map((m) => m[1]).sort()).toEqual(trusted);
   }, 60_000);
 
   it('given keys JavaScript orders apart from a plain sort (array indices, characters past U+FFFF) and numbers of every form, then its canonical JSON is the engine’s to the byte', async () => {
