@@ -3,7 +3,7 @@ import type { RecordedEvent } from '../eventstore/types.js';
 import type { CommandEvent, MachineInput, ProcessDefinition } from '../machines/types.js';
 import { isFinal, stateName } from '../machines/describe.js';
 import { eventHash, GENESIS_HASH } from './hashChain.js';
-import { START, type CaseEventMetadata, type PendingTimer, type Task } from './events.js';
+import { DEADLINES_RESTATED, RESTATE_DEADLINES, START, type CaseEventMetadata, type PendingTimer, type Task } from './events.js';
 
 /** The answer a command got, kept so that the same idempotency key returns it again. */
 export interface CommandOutcome {
@@ -143,6 +143,41 @@ export class ReplayMismatchError extends Error {
   }
 }
 
+/**
+ * A stored event its machine version would not have written at all: a command the version does not
+ * have, an event type not the one its command makes, or a command the machine refuses in the state
+ * the case was in (a guard that does not hold: the engine stores nothing then). Found by the replay
+ * when the event's hash was computed again after the change, which the chain alone cannot show.
+ */
+export class ReplayRefusedError extends Error {
+  override readonly name = 'ReplayRefusedError';
+  constructor(
+    readonly machine: string,
+    readonly text: { zh: string; en: string },
+  ) {
+    super(`replayed through ${machine}: ${text.en}`);
+  }
+}
+
+/** The event type a command of `def` makes, or undefined for a command it does not have. */
+function eventTypeOf(def: ProcessDefinition, command: string): string | undefined {
+  if (command === START) return def.start.event;
+  if (command === RESTATE_DEADLINES) return DEADLINES_RESTATED;
+  return def.commands[command]?.event;
+}
+
+/** Throws `ReplayRefusedError` unless the event is one its command, in its machine version, makes. */
+function checkCommand(def: ProcessDefinition, event: RecordedEvent, meta: CaseEventMetadata): void {
+  const machine = `${def.name}@${def.version}`;
+  const type = eventTypeOf(def, meta.command);
+  if (type === undefined) {
+    throw new ReplayRefusedError(machine, { zh: `事件记录的指令 ${meta.command} 不是流程 ${machine} 的指令`, en: `the event records command ${meta.command}, which ${machine} does not have` });
+  }
+  if (event.type !== type) {
+    throw new ReplayRefusedError(machine, { zh: `事件类型 ${event.type} 不是指令 ${meta.command} 产生的 ${type}`, en: `event type ${event.type} is not the ${type} that command ${meta.command} makes` });
+  }
+}
+
 /** Throws `ReplayMismatchError` unless the event records the states its replay gives. */
 function checkRecorded(def: ProcessDefinition, meta: CaseEventMetadata, before: string | null, after: string): void {
   if (before === meta.stateBefore && after === meta.stateAfter) return;
@@ -186,6 +221,7 @@ export function foldStart(def: ProcessDefinition, event: RecordedEvent, as: Fold
   const meta = metadataOf(event);
   if (meta.command !== START) throw new Error(`stream ${event.streamId} does not begin with a start event`);
   if (!as.hashChecked) checkHash(event, meta);
+  checkCommand(def, event, meta);
   const snapshot = initialSnapshot(def, {
     caseId: meta.caseId,
     input: event.data,
@@ -224,9 +260,17 @@ export function foldNext(def: ProcessDefinition, current: CaseState, event: Reco
     throw new Error(`revision ${event.revision} of ${event.streamId} does not follow revision ${current.revision} (its revision, or its prevHash, is not the next)`);
   }
   if (!as.hashChecked && !decided) checkHash(event, meta);
+  if (!decided) checkCommand(def, event, meta);
   let snapshot = current.snapshot;
-  if (meta.command !== START && def.commands[meta.command]) {
+  if (meta.command !== START && meta.command !== RESTATE_DEADLINES) {
     snapshot = decided ?? nextSnapshot(def, snapshot, machineEvent(meta, event.data));
+    // The engine stores nothing for a command its machine leaves where it was (a guard that does not hold).
+    if (snapshot === current.snapshot) {
+      throw new ReplayRefusedError(`${def.name}@${def.version}`, {
+        zh: `状态 ${current.state} 下流程不接受指令 ${meta.command}（其条件不成立），事件却记录它已执行`,
+        en: `in state ${current.state} the machine does not take command ${meta.command} (its condition does not hold), yet the event records it`,
+      });
+    }
   }
   const next: CaseState = {
     ...current,

@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '../eventstore/types.js';
 import type { ProcessDefinition } from '../machines/types.js';
 import type { CaseEventMetadata } from './events.js';
-import { foldNext, foldStart, ReplayMismatchError, type CaseState } from './fold.js';
+import { foldNext, foldStart, ReplayMismatchError, ReplayRefusedError, type CaseState } from './fold.js';
 import { eventHash, GENESIS_HASH } from './hashChain.js';
 import { nextTurn } from '../infra/turn.js';
 
@@ -70,6 +70,7 @@ export async function verifyHistory(def: ProcessDefinition | undefined, events: 
       // Its hash was computed just above.
       state = state ? foldNext(def, state, event, { hashChecked: true }) : foldStart(def, event, { hashChecked: true });
     } catch (err) {
+      if (err instanceof ReplayRefusedError) return fail(`按流程 ${err.machine} 重放：${err.text.zh}`, err.message);
       if (err instanceof ReplayMismatchError) {
         const { replayed, recorded } = err;
         return fail(

@@ -345,6 +345,44 @@ describe('a history altered in the database', () => {
     expect(verification.reason).toBe(`案件编号对应 2 个事件流（${[real.stream, forged.streamId].sort().join('、')}）：一个案件只能有一个事件流，其余的是在引擎之外写入的`);
   });
 
+  /** Changes an event in the table and computes its hash again, as an insider who knows the chain would: the chain holds. */
+  const forge = (stream: string, revision: number, change: (row: { type: string; data: Record<string, unknown>; metadata: Record<string, unknown> }) => void) => {
+    const db = t.store.database;
+    const row = db.prepare<[string, number], { id: string; type: string; data: string; metadata: string }>('SELECT id, type, data, metadata FROM events WHERE stream_id = ? AND revision = ?').get(stream, revision)!;
+    const forged = { type: row.type, data: JSON.parse(row.data) as Record<string, unknown>, metadata: JSON.parse(row.metadata) as Record<string, unknown> };
+    change(forged);
+    const { metadata } = rehashed({ streamId: stream, revision, id: row.id, ...forged });
+    db.prepare('UPDATE events SET type = ?, data = ?, metadata = ? WHERE stream_id = ? AND revision = ?').run(forged.type, JSON.stringify(forged.data), JSON.stringify(metadata), stream, revision);
+  };
+
+  it('given an event forged with its hash computed again whose command its machine version does not have, or whose type is not its command\'s, then verify names it and the engine refuses the case', async () => {
+    for (const [change, reason] of [
+      [(r: { metadata: Record<string, unknown> }) => (r.metadata.command = 'FORGED_NOTE'), '事件记录的指令 FORGED_NOTE 不是流程 listAdjustment@'],
+      [(r: { type: string }) => (r.type = 'Approved'), '事件类型 Approved 不是指令 RETURN 产生的 Returned'],
+    ] as const) {
+      const c = await given(t, 'listAdjustment', ['RETURN', 'RESUBMIT']);
+      forge(c.stream, 1, change as (r: object) => void);
+      const verification = await t.engine.verify(c.caseId);
+      expect(verification).toMatchObject({ ok: false, failedAt: { revision: 1 } });
+      expect(verification.reason).toContain(reason);
+      await expect(coldEngine(t).getCase(c.caseId)).rejects.toBeInstanceOf(DamagedStreamError);
+    }
+  });
+
+  it('given a command forged with its hash computed again in a state whose machine refuses it (RESUBMIT while under review), then verify names it: the engine would have stored nothing', async () => {
+    const c = await given(t, 'listAdjustment', ['RETURN', 'RESUBMIT', 'APPROVE']);
+    // Revision 3 (APPROVE, review → approved) rewritten as a second RESUBMIT, states and all.
+    forge(c.stream, 3, (r) => {
+      r.type = 'Resubmitted';
+      r.metadata.command = 'RESUBMIT';
+      r.metadata.stateAfter = 'review';
+      r.metadata.final = false;
+    });
+    const verification = await t.engine.verify(c.caseId);
+    expect(verification).toMatchObject({ ok: false, failedAt: { revision: 3 } });
+    expect(verification.reason).toContain('下流程不接受指令 RESUBMIT');
+  });
+
   it('given other cases in the same store, then they still verify', async () => {
     const c = await given(t, 'objection');
     expect((await t.engine.verify(c.caseId)).ok).toBe(true);
