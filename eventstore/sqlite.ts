@@ -1189,6 +1189,32 @@ export class SqliteEventStore implements EventStore {
     return sub;
   }
 
+  /**
+   * Positions the log has given that no row holds now: rows deleted from the table by hand. This
+   * store never leaves a gap (a rolled-back append rolls back `sqlite_sequence` too) and AUTOINCREMENT
+   * never gives a position twice, so a missing position — inside the log, or cut off its end (the
+   * sequence is past the last row) — is an event deleted, whatever the read models say after a
+   * rebuild. The first `limit` runs of them, lowest first, and how many positions are missing in all.
+   * Reads every position once (about half a second for a million events).
+   */
+  positionsMissing(limit = 20): { missing: number; runs: { from: number; to: number }[] } {
+    this.#assertOpen();
+    const db = this.database;
+    const { rows, last } = db.prepare<[], { rows: number; last: number | null }>('SELECT count(*) AS rows, max(position) AS last FROM events').get()!;
+    const sequence = db.prepare<[], number | null>("SELECT seq FROM sqlite_sequence WHERE name = 'events'").pluck().get() ?? 0;
+    const end = Math.max(sequence, last ?? 0);
+    if (rows === end) return { missing: 0, runs: [] };
+    const runs = db
+      .prepare<[number], { from: number; to: number }>(
+        `SELECT before + 1 AS "from", position - 1 AS "to" FROM (
+           SELECT position, coalesce(lag(position) OVER (ORDER BY position), 0) AS before FROM events
+         ) WHERE position > before + 1 LIMIT ?`,
+      )
+      .all(limit);
+    if (runs.length < limit && end > (last ?? 0)) runs.push({ from: (last ?? 0) + 1, to: end });
+    return { missing: end - rows, runs };
+  }
+
   async headPosition(): Promise<number> {
     this.#assertOpen();
     return this.#head.get() ?? 0;

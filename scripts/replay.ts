@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { openForReplay, type ReplayApp } from '../api/app.js';
 import { checkDirectory, exitSaying } from './startupError.js';
 import { EngineError } from '../engine/errors.js';
+import { SqliteEventStore } from '../eventstore/sqlite.js';
 import { systemClock } from '../infra/clock.js';
 import { argumentError, configOrExit } from './config.js';
 import { createLogger } from '../infra/logger.js';
@@ -93,6 +94,12 @@ try {
     const result = await verifyAll(app, ids, (done) => progress.update(done));
     progress.done();
     const lines = [`已校验 ${result.total} 个案件：通过 ${result.verified}，失败 ${result.failed.length}。`];
+    // Events deleted from the log leave positions no row holds: found whatever the read models were rebuilt from since.
+    const gaps = app.store instanceof SqliteEventStore ? app.store.positionsMissing(10) : undefined;
+    if (gaps && gaps.missing > 0) {
+      const runs = gaps.runs.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}–${r.to}`)).join('、');
+      lines.push(`事件日志缺少 ${gaps.missing} 个位置的事件（位置 ${runs}${gaps.runs.length < 10 ? '' : ' 等'}）：日志的位置连续分配、从不重复，缺少即有事件被删除`);
+    }
     // Nothing read is nothing verified (as verify-export says of an empty file): a data folder typed wrong is not a pass.
     if (result.total === 0) lines.push(`事件库中没有任何案件（数据目录 ${config.dataDir}）：没有可校验的内容，请检查 WORKFLOW_DATA_DIR`);
     for (const f of result.failed.slice(0, 10)) {
@@ -100,7 +107,7 @@ try {
     }
     if (result.failed.length > 10) lines.push(`  ……另有 ${result.failed.length - 10} 个`);
     process.stdout.write(`${lines.join('\n')}\n`);
-    process.exitCode = result.failed.length > 0 || result.total === 0 ? 1 : 0;
+    process.exitCode = result.failed.length > 0 || result.total === 0 || (gaps?.missing ?? 0) > 0 ? 1 : 0;
   } else {
     // Case ids are lower-case UUIDs; one pasted in capitals names the same case.
     const caseId = positionals[0]!.toLowerCase();

@@ -723,3 +723,18 @@ describe('SqliteEventStore opened read-only (npm run replay on a copy handed to 
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('SqliteEventStore.positionsMissing (rows deleted from the log by hand)', () => {
+  it('given positions 1..6, then none; with 2 and 3 deleted, then one run 2–3; with the last row deleted too, then the sequence past it counts: 2–3 and 6', async () => {
+    const dir = tempDir();
+    const store = new SqliteEventStore({ path: join(dir, 'events.db'), now: systemClock.now });
+    for (let i = 0; i < 6; i++) await store.appendToStream(`case-${i % 2}`, [event('Happened', { i })]);
+    expect(store.positionsMissing()).toEqual({ missing: 0, runs: [] });
+    store.database.prepare('DELETE FROM events WHERE position IN (2, 3)').run();
+    expect(store.positionsMissing()).toEqual({ missing: 2, runs: [{ from: 2, to: 3 }] });
+    store.database.prepare('DELETE FROM events WHERE position = 6').run();
+    expect(store.positionsMissing()).toEqual({ missing: 3, runs: [{ from: 2, to: 3 }, { from: 6, to: 6 }] });
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -239,6 +239,26 @@ describe('npm run demo', () => {
     expect(failed.stdout).toContain('哈希');
   });
 
+  it('given a copy whose case lost its last event and whose read models were rebuilt since (the case list then agrees with the cut stream), when replay --all runs, then it fails naming the position deleted: the log gives positions without gaps', async () => {
+    const damaged = tempDir();
+    await app.close();
+    copyFileSync(join(dataDir, 'events.db'), join(damaged, 'events.db'));
+    app = await openApp(dataDir);
+    const db = new Database(join(damaged, 'events.db'));
+    const position = db
+      .prepare<[], number>("SELECT max(position) FROM events WHERE stream_id <> 'calendar-notices' GROUP BY stream_id HAVING count(*) >= 3 ORDER BY stream_id LIMIT 1")
+      .pluck()
+      .get()!;
+    db.prepare('DELETE FROM events WHERE position = ?').run(position);
+    db.close();
+    const rebuilt = await runScript('rebuild.ts', [], { WORKFLOW_DATA_DIR: damaged });
+    expect(rebuilt.status, rebuilt.stderr).toBe(0);
+    const all = await replay(damaged, '--all', '--quiet');
+    expect(all.stdout).toContain(`通过 ${result.cases}，失败 0。`);
+    expect(all.stdout).toContain(`事件日志缺少 1 个位置的事件（位置 ${position}）：日志的位置连续分配、从不重复，缺少即有事件被删除`);
+    expect([all.status, all.stderr]).toEqual([1, '']);
+  });
+
   it('replay fails, in one readable answer, a case whose last event was cut off and one whose start event was removed', async () => {
     const damaged = tempDir();
     await app.close();
