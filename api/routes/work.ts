@@ -202,6 +202,23 @@ function reportRegion(app: App, caller: Caller, asked: string | undefined): stri
   return asked ?? own;
 }
 
+/**
+ * An organisation asked for (`org`) must be within the caller's region, as a region asked for must:
+ * another city's bureau answered an empty report, which read as "nothing overdue there". Only an
+ * organisation of the directory has a region to check; an applicant (a company, a person) is found
+ * in the caller's region or not at all.
+ */
+function reportOrg(app: App, caller: Caller, org: string | undefined): void {
+  if (org === undefined || caller.role === 'admin') return;
+  const asked = app.directory.get(org);
+  const own = app.directory.get(caller.org)?.region;
+  if (!asked || !own || app.directory.containsNow(own, asked.region)) return;
+  throw new ApiError('FORBIDDEN', {
+    zh: `机构 ${app.directory.nameOf(org)}（${org}）不在您的辖区 ${own} 之内`,
+    en: `organisation ${org} (${app.directory.nameOf(org)}) is outside your region ${own}`,
+  });
+}
+
 export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) => {
   const filters = registryFilters(app.registry);
   const reportsOnly = onlyRoles(app.verifier, REPORT_ROLES, { zh: '只有监督、审计、主管部门和管理员可以查看报表', en: 'reports are for supervisors, auditors, authorities and admins' });
@@ -290,6 +307,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const { format: asked, table, minPosition, region, asOf, ...filters } = request.query;
       const format = reportFormat(request, reply, asked);
       const scope = reportRegion(app, caller, region);
+      reportOrg(app, caller, filters.org);
       await caughtUp(app, reply, minPosition);
       const at = asOf === undefined ? app.clock.now() : notAhead(app, 'asOf', asOf);
       // As fastify writes an object it is given, written in pieces.
@@ -352,6 +370,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const { format: asked, minPosition, region, from, to, ...filters } = request.query;
       const format = reportFormat(request, reply, asked);
       const scope = reportRegion(app, caller, region);
+      reportOrg(app, caller, filters.org);
       await caughtUp(app, reply, minPosition);
       // Default period: the calendar year (Asia/Shanghai) up to now, or up to `to` — of the year its last moment is in.
       const now = app.clock.now().toISOString();

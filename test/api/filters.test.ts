@@ -55,6 +55,19 @@ describe('a region no organisation of the directory is in', () => {
   });
 });
 
+describe('an organisation outside the caller’s region', () => {
+  it.each(['/v1/reports/overdue', '/v1/reports/sla'])('given a Qingdao supervisor, when %s?org= names a Jinan bureau, then 403 saying so (an empty report read as “nothing overdue there”); a Qingdao bureau is 200, and so is the Jinan bureau for the province', async (path) => {
+    const qingdao = await api.token('supervisor', '370200-dsj');
+    const refused = await api.call('GET', `${path}?org=370100-dsj`, { as: qingdao });
+    expect([refused.status, refused.body.code]).toEqual([403, 'FORBIDDEN']);
+    expect(refused.body.detail).toContain('（370100-dsj）不在您的辖区 370200 之内');
+    const english = await api.call('GET', `${path}?org=370100-dsj`, { as: qingdao, headers: { 'accept-language': 'en' } });
+    expect(english.body.detail).toContain('organisation 370100-dsj (');
+    expect((await api.call('GET', `${path}?org=370200-dsj`, { as: qingdao })).status).toBe(200);
+    expect((await api.call('GET', `${path}?org=370100-dsj`, { as: supervisor })).status).toBe(200);
+  });
+});
+
 describe('the overdue report’s counts by organisation as CSV (the table of a 通报)', () => {
   it('given table=byOrg, then one line per organisation with its counts, named for the day', async () => {
     const res = await api.call('GET', '/v1/reports/overdue?format=csv&table=byOrg', { as: supervisor });
