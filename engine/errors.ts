@@ -267,7 +267,8 @@ export const refuse = {
             zh: `案件已有更新（您基于版本 ${String(expected)}，当前版本 ${current ?? '无'}），请刷新后重试`,
             en: `the case has changed (expected revision ${String(expected)}, current ${current ?? 'none'}); reload and retry`,
           },
-      { currentRevision: current },
+      // The case as it is, when the sender's revision is ahead of it too: what to reload to.
+      now !== undefined ? { currentRevision: current, state: now.state, allowed: now.allowed } : { currentRevision: current },
     );
   },
   /** `covered`: the years the calendar answers for, when known; a year before them is told so. */

@@ -86,12 +86,12 @@ describe('FORBIDDEN', () => {
 });
 
 describe('REVISION_CONFLICT', () => {
-  it('given a case at revision 0, when a command expects revision 5, then it says the case has no revision 5 yet', async () => {
+  it('given a case at revision 0, when a command expects revision 5, then it says the case has no revision 5 yet, with the state and commands to reload to (as a stale revision gets them)', async () => {
     const c = await given(w, 'datasetRelease');
     const error = await refused(w, c, () => when(w, c.caseId, 'SUBMIT', { expectedRevision: 5 }));
     expect(error.code).toBe('REVISION_CONFLICT');
     expect(error.text.zh).toBe('案件还没有版本 5（当前版本 0），请刷新后按当前版本重试');
-    expect(error.details).toEqual({ currentRevision: 0 });
+    expect(error.details).toEqual({ currentRevision: 0, state: 'drafting', allowed: expect.arrayContaining(['SUBMIT', 'RECORD_SECURITY_REVIEW']) });
   });
 
   it('given a case moved on to revision 1, when a command it still accepts expects revision 0, then it says what was done last (not who: it may be the sender) and to check and send again', async () => {
