@@ -63,6 +63,15 @@ describe('npm run demo', () => {
     await app?.close();
   });
 
+  /** A new folder holding a copy of the store's files (`events.db`, and the signing secret when asked), made while the app is closed. */
+  const copyOfStore = async (names: string[] = ['events.db']): Promise<string> => {
+    const copy = tempDir();
+    await app.close();
+    for (const name of names) copyFileSync(join(dataDir, name), join(copy, name));
+    app = await openApp(dataDir);
+    return copy;
+  };
+
   it('executes every planned step without a refusal', () => {
     expect(result.refusals).toEqual([]);
     expect(result.skipped).toBe(0);
@@ -157,10 +166,7 @@ describe('npm run demo', () => {
   });
 
   it('given a copy of the store alone (events.db, as handed to compliance), when replay verifies it and shows a case, then it passes and leaves the file byte for byte: no signing secret, no read model caught up, only SQLite\'s empty side files of a WAL-mode copy', async () => {
-    const copy = tempDir();
-    await app.close();
-    copyFileSync(join(dataDir, 'events.db'), join(copy, 'events.db'));
-    app = await openApp(dataDir);
+    const copy = await copyOfStore();
     const before = sha256(join(copy, 'events.db'));
     const all = await replay(copy, '--all', '--quiet');
     expect([all.status, all.stderr]).toEqual([0, '']);
@@ -171,10 +177,7 @@ describe('npm run demo', () => {
   });
 
   it('given a copy whose read models an older build wrote (the case list at another version), when replay verifies it, then the file is left as it was — not rebuilt to this build — and replay says once what it cannot check without them', async () => {
-    const copy = tempDir();
-    await app.close();
-    copyFileSync(join(dataDir, 'events.db'), join(copy, 'events.db'));
-    app = await openApp(dataDir);
+    const copy = await copyOfStore();
     const db = new Database(join(copy, 'events.db'));
     db.prepare("UPDATE projection_checkpoints SET version = version - 1 WHERE name = 'cases'").run();
     db.close();
@@ -205,10 +208,7 @@ describe('npm run demo', () => {
   });
 
   it.skipIf(process.getuid?.() !== 0)('given a copy of a live store (WAL mode) in a folder nobody may write, when replay runs there as nobody, then one line says why SQLite cannot read it and what to verify instead, exit 2', async () => {
-    const archive = tempDir();
-    await app.close();
-    copyFileSync(join(dataDir, 'events.db'), join(archive, 'events.db'));
-    app = await openApp(dataDir);
+    const archive = await copyOfStore();
     chmodSync(join(archive, 'events.db'), 0o444);
     chmodSync(archive, 0o555);
     const run = await replay(archive, '--all', '--quiet', { uid: 65534, gid: 65534 });
@@ -226,10 +226,7 @@ describe('npm run demo', () => {
     expect(ok.stdout).toContain(`已校验 ${result.cases} 个案件：通过 ${result.cases}，失败 0。`);
 
     // A copy of the store with one event's data changed behind the engine's back.
-    const tampered = tempDir();
-    await app.close();
-    for (const name of ['events.db', 'dev-jwt-secret']) copyFileSync(join(dataDir, name), join(tampered, name));
-    app = await openApp(dataDir);
+    const tampered = await copyOfStore(['events.db', 'dev-jwt-secret']);
     const db = new Database(join(tampered, 'events.db'));
     db.prepare(`UPDATE events SET data = json_set(data, '$.reason', '篡改') WHERE type = 'NormativeReviewFailed' AND position = (SELECT min(position) FROM events WHERE type = 'NormativeReviewFailed')`).run();
     db.close();
@@ -240,10 +237,7 @@ describe('npm run demo', () => {
   });
 
   it('given a copy whose case lost its last event and whose read models were rebuilt since (the case list then agrees with the cut stream), when replay --all runs, then it fails naming the position deleted: the log gives positions without gaps', async () => {
-    const damaged = tempDir();
-    await app.close();
-    copyFileSync(join(dataDir, 'events.db'), join(damaged, 'events.db'));
-    app = await openApp(dataDir);
+    const damaged = await copyOfStore();
     const db = new Database(join(damaged, 'events.db'));
     const position = db
       .prepare<[], number>("SELECT max(position) FROM events WHERE stream_id <> 'calendar-notices' GROUP BY stream_id HAVING count(*) >= 3 ORDER BY stream_id LIMIT 1")
@@ -260,10 +254,7 @@ describe('npm run demo', () => {
   });
 
   it('replay fails, in one readable answer, a case whose last event was cut off and one whose start event was removed', async () => {
-    const damaged = tempDir();
-    await app.close();
-    for (const name of ['events.db', 'dev-jwt-secret']) copyFileSync(join(dataDir, name), join(damaged, name));
-    app = await openApp(dataDir);
+    const damaged = await copyOfStore(['events.db', 'dev-jwt-secret']);
     const db = new Database(join(damaged, 'events.db'));
     const [cut, headless] = db
       .prepare<[], { stream: string; last: number }>("SELECT stream_id AS stream, max(revision) AS last FROM events WHERE stream_id <> 'calendar-notices' GROUP BY stream_id HAVING count(*) >= 3 ORDER BY stream_id LIMIT 2")
