@@ -272,8 +272,8 @@ export class Engine {
       ok: false,
       events: err.streams.reduce((n, s) => n + s.events, 0),
       failedAt: { revision: second!.first.revision, eventId: second!.first.id, type: second!.first.type },
-      reason: `案件编号对应 ${err.streams.length} 个事件流（${names}）：一个案件只能有一个事件流，其余的是在引擎之外写入的`,
-      reasonEn: `the case id has ${err.streams.length} streams (${err.streams.map((s) => s.streamId).join(', ')}): a case has one stream, and the others were written outside the engine`,
+      reason: `案件编号对应 ${err.streams.length} 个事件流（${names}）：一个案件只有一个事件流，其中至少有一个是在引擎之外写入的`,
+      reasonEn: `the case id has ${err.streams.length} streams (${err.streams.map((s) => s.streamId).join(', ')}): a case has one stream, so at least one of them was written outside the engine`,
     };
   }
 

@@ -342,7 +342,7 @@ describe('a history altered in the database', () => {
     expect(await t.store.headPosition()).toBe(head);
     const verification = await cold.verify(real.caseId);
     expect(verification).toMatchObject({ ok: false, events: 2 });
-    expect(verification.reason).toBe(`案件编号对应 2 个事件流（${[real.stream, forged.streamId].sort().join('、')}）：一个案件只能有一个事件流，其余的是在引擎之外写入的`);
+    expect(verification.reason).toBe(`案件编号对应 2 个事件流（${[real.stream, forged.streamId].sort().join('、')}）：一个案件只有一个事件流，其中至少有一个是在引擎之外写入的`);
   });
 
   /** Changes an event in the table and computes its hash again, as an insider who knows the chain would: the chain holds. */
