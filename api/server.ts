@@ -171,6 +171,10 @@ function underV1(request: FastifyRequest): boolean {
  */
 function answerConnectionError(logger: Logger, err: ConnectionError, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  // Bytes after a request that closes the connection (its Connection: close): RFC 9112 §9.6, nothing
+  // more is read there. They were answered a bare 400 and the socket destroyed, while that request
+  // was still being worked on: a command stored, its 201 never sent. Its answer goes out, then Node closes.
+  if (err.code === 'HPE_CLOSED_CONNECTION') return;
   logger.debug({ err }, '客户端连接出错');
   const answering = (socket as Socket & { _httpMessage?: { _headerSent?: boolean } | null })._httpMessage?._headerSent === true;
   if (socket.writable && !answering) {
@@ -554,6 +558,18 @@ export async function buildServer(app: App, options: ServerOptions = {}) {
   // says the origin may read it. Unset, nothing is added.
   if (app.config.corsOrigins.length > 0) await server.register(cors, corsOptions(app.config.corsOrigins, serverMethods));
   server.addHook('onRequest', async (request, reply) => {
+    // Its turn first, refused or not: a request pipelined behind one refused here (a second Host, the
+    // server stopping) waits for that answer, and then for its Connection: close (below).
+    await awaitTurn(request, reply);
+    // The answer before it on the connection closed the connection (its Connection: close, the
+    // client's or ours): RFC 9112 §9.6, a request read after it is not worked on — a pipelined command
+    // was stored with no one left to answer it.
+    const socket = request.raw.socket as Partial<Socket>;
+    if (socket.destroyed === true || socket.writableEnded === true) {
+      reply.hijack();
+      socket.destroy?.();
+      return;
+    }
     if (isClosing()) {
       reply.header('connection', 'close');
       throw shuttingDown();
@@ -566,7 +582,6 @@ export async function buildServer(app: App, options: ServerOptions = {}) {
     // RFC 9110 §9.3.7: `OPTIONS *` (the asterisk form, RFC 9112 §3.2.4) asks about the server as a
     // whole, not an address: no route matches `*`, so it was answered 404 "没有这个地址：OPTIONS *".
     if (request.raw.url === '*' && request.method === 'OPTIONS') return reply.code(204).header('allow', serverMethods().join(', ')).send();
-    await awaitTurn(request, reply);
     const given = request.headers['x-request-id'];
     // Not one that names a person (an ID number or a phone sent as the id): it would be logged whole.
     if (typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) && urlForLogs(given) === given) {

@@ -67,3 +67,28 @@ describe('given one keep-alive connection', () => {
     expect(answers[2]!.json.revision).toBe(1);
   });
 });
+
+describe('given a request that closes its connection, and more requests after it on the same connection (RFC 9112 §9.6: nothing after it is read)', () => {
+  it('when a start says Connection: close and a start follows it, then the first is answered 201 and stored, and the second is neither answered nor stored', async () => {
+    const storedBefore = await eventsStored(api);
+    const { raw } = await exchange(port, [
+      request('POST', '/v1/cases', { token: applicant, body: start, headers: { Connection: 'close' } }),
+      request('POST', '/v1/cases', { token: applicant, body: start }),
+    ]);
+    const answers = answersIn(raw);
+    expect(answers.map((a) => a.status)).toEqual([201]);
+    expect(await eventsStored(api)).toBe(storedBefore + 1);
+  });
+
+  it('when the server answers a request with Connection: close (a second Host header) and a start was pipelined behind it, then the start is neither worked on nor stored', async () => {
+    const storedBefore = await eventsStored(api);
+    const { raw } = await exchange(port, [
+      request('GET', '/v1/inbox', { token: provider, headers: { Host: 'a.example' } }).replace('\r\n\r\n', '\r\nHost: b.example\r\n\r\n'),
+      request('POST', '/v1/cases', { token: applicant, body: start }),
+    ]);
+    const answers = answersIn(raw);
+    expect(answers.map((a) => a.status)).toEqual([400]);
+    expect(answers[0]!.headers.connection).toBe('close');
+    expect(await eventsStored(api)).toBe(storedBefore);
+  });
+});
