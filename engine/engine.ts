@@ -635,7 +635,7 @@ export class Engine {
       const waiting = allowed.length === 0 ? this.#waitingOn(current) : undefined;
       throw refuse.invalidTransition(current.state, cmd.type, allowed, {
         state: stateLabel(def, current.state),
-        ...(spec ? { command: spec.label } : {}),
+        ...(spec ? { command: spec.label } : { unknown: { process: def.name, title: def.title } }),
         ...(waiting ? { waiting } : {}),
       });
     }

@@ -156,13 +156,22 @@ export const refuse = {
     new EngineError('NOT_FOUND', { zh: `没有名为 ${process} 的流程`, en: `no process named ${process}` }),
   /** `labels`: the state's and the command's Chinese names, when the machine has them. */
   /** `waiting`: whose work the case waits on, said when the caller may send nothing now (so they know it is not theirs). */
-  invalidTransition: (state: string, command: string, allowed: string[], labels: { state?: string; command?: string; waiting?: Message } = {}) =>
+  /**
+   * `unknown`: the process, when it has no such command at all (a misspelt `PASS`, `pass_normative_review`):
+   * said so, with what the sender may send now, not as if the state refused a real command.
+   */
+  invalidTransition: (state: string, command: string, allowed: string[], labels: { state?: string; command?: string; waiting?: Message; unknown?: { process: string; title: string } } = {}) =>
     new EngineError(
       'INVALID_TRANSITION',
-      {
-        zh: `案件当前处于${named(labels.state, state)}状态，不接受${named(labels.command, command)}指令${labels.waiting ? `；案件正在等待：${labels.waiting.zh}` : ''}`,
-        en: `the case is in state ${state}, which does not accept ${command}${labels.waiting ? `; the case is waiting on: ${labels.waiting.en}` : ''}`,
-      },
+      labels.unknown
+        ? {
+            zh: `“${labels.unknown.title}”（${labels.unknown.process}）流程没有“${command}”指令（指令名区分大小写）；案件当前处于${named(labels.state, state)}状态，您现在可发送：${allowed.join('、') || '无'}`,
+            en: `process ${labels.unknown.process} has no command ${command} (command names are case-sensitive); the case is in state ${state}, where you may send: ${allowed.join(', ') || 'nothing'}`,
+          }
+        : {
+            zh: `案件当前处于${named(labels.state, state)}状态，不接受${named(labels.command, command)}指令${labels.waiting ? `；案件正在等待：${labels.waiting.zh}` : ''}`,
+            en: `the case is in state ${state}, which does not accept ${command}${labels.waiting ? `; the case is waiting on: ${labels.waiting.en}` : ''}`,
+          },
       { state, allowed },
     ),
   /**

@@ -39,10 +39,14 @@ describe('INVALID_TRANSITION', () => {
     expect(JSON.stringify(error.text)).not.toContain(personIdNumber);
   });
 
-  it('when a command the process does not have is sent, then it is named by its code', async () => {
+  it('when a command the process does not have is sent (made up, or misspelt in lower case), then it says the process has no such command, and what the sender may send now', async () => {
     const c = await given(w, 'datasetRelease');
     const error = await refused(w, c, () => when(w, c.caseId, 'FLY_TO_THE_MOON'));
-    expect(error.text.zh).toBe('案件当前处于“编制中”（drafting）状态，不接受“FLY_TO_THE_MOON”指令');
+    expect(error.code).toBe('INVALID_TRANSITION');
+    expect(error.text.zh).toMatch(/^“公共数据开放”（datasetRelease）流程没有“FLY_TO_THE_MOON”指令（指令名区分大小写）；案件当前处于“编制中”（drafting）状态，您现在可发送：.*SUBMIT/);
+    const lower = await refused(w, c, () => when(w, c.caseId, 'submit'));
+    expect(lower.text.en).toMatch(/^process datasetRelease has no command submit \(command names are case-sensitive\); the case is in state drafting, where you may send: .*SUBMIT/);
+    expect(lower.details).toMatchObject({ state: 'drafting', allowed: expect.arrayContaining(['SUBMIT']) });
   });
 });
 
