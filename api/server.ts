@@ -534,7 +534,10 @@ export async function buildServer(app: App, options: ServerOptions = {}) {
     if (isClosing()) reply.header('connection', 'close');
   });
   server.setErrorHandler((err, request, reply) => {
-    noteStoreFailure(app, err);
+    // A failure to write, which /health keeps until a command is stored again, comes only from a request
+    // that writes: a report whose read connection could not be opened (no file descriptor left under a
+    // flood of connections) marked the store degraded, storeIo, on a night nothing failed to write.
+    if (!SAFE_METHODS.has(request.method)) noteStoreFailure(app, err);
     return sendProblem(reply, request, err);
   });
   // Every /v1 route needs a caller (API.md "Identity"): settled before the body is read or the

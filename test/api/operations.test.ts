@@ -392,6 +392,25 @@ describe('given a store that cannot be written (a full disk, a read-only data fo
   });
 });
 
+describe('given a read that fails on the store (a report whose read connection cannot be opened: no file descriptor left)', () => {
+  it('when a supervisor asks for the overdue report, then that answer is 503, and /health stays ok: nothing failed to write', async () => {
+    const dataDir = folder();
+    const { t } = await twoObjections(dataDir);
+    const api = await serve(dataDir);
+    try {
+      api.app.readModels.overdueReportInTurns = async () => {
+        throw Object.assign(new Error('unable to open database file'), { code: 'SQLITE_CANTOPEN' });
+      };
+      const res = await api.call('GET', '/v1/reports/overdue', t.admin);
+      expect([res.status, res.body.code]).toEqual([503, 'UNAVAILABLE']);
+      expect((await api.call('GET', '/health', t.admin)).body).toMatchObject({ status: 'ok' });
+      expect((await api.call('GET', '/health', t.admin)).body.store.trouble).toBeUndefined();
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('given a store whose flush of its log to disk failed (LogNotFlushedError)', () => {
   it('when a command is sent, then it answers 503 storeNotFlushed in Chinese, saying the command may be written and the server must be restarted, with no Retry-After, and health stays degraded', async () => {
     const dataDir = folder();
