@@ -226,6 +226,22 @@ class ChineseLogController extends LogController {
   }
 }
 
+/**
+ * @fastify/compress logs a client that stops reading a compressed answer (a download cancelled, a
+ * tab closed) as an error of its own — "premature close", in English, with a stack — beside fastify's
+ * info line for it (ChineseLogController.streamError): an alert on errors paged at every cancelled
+ * export. The reply's logger it writes through keeps that one at debug.
+ */
+function quietPrematureClose(reply: FastifyReply): void {
+  const log = reply.log;
+  const quiet = Object.create(log) as typeof log;
+  quiet.error = ((obj: unknown, ...rest: unknown[]) => {
+    if (obj instanceof Error && obj.message === 'premature close') return log.debug({ err: obj }, '压缩中的回答未发送完，连接已提前关闭');
+    return (log.error as (...args: unknown[]) => void)(obj, ...rest);
+  }) as typeof log.error;
+  reply.log = quiet;
+}
+
 /** Servers that have begun to stop: every request they read from then on is answered 503 shuttingDown. */
 const stopping = new WeakSet<object>();
 
@@ -532,6 +548,7 @@ export async function buildServer(app: App, options: ServerOptions = {}) {
     // An answer sent while the server stops closes its connection: a client's keep-alive connection,
     // left idle after it, held the stop for fastify's keep-alive timeout (72 s; `docker stop` kills at 10 s).
     if (isClosing()) reply.header('connection', 'close');
+    if (request.headers['accept-encoding'] !== undefined) quietPrematureClose(reply);
   });
   server.setErrorHandler((err, request, reply) => {
     // A failure to write, which /health keeps until a command is stored again, comes only from a request

@@ -5,9 +5,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { get } from 'node:http';
+import { Readable, Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp, type App } from '../../api/app.js';
 import { buildServer } from '../../api/server.js';
 import { mintToken } from '../../api/auth.js';
@@ -40,6 +41,17 @@ beforeAll(async () => {
     throw new UnreadableEventError({ streamId: 'case-x', revision: 3, position: 42, id: 'e-1', type: 'X' }, 'data', new SyntaxError('x'));
   });
   server.get('/test/ok', async () => ({ ok: true }));
+  // A long answer, made as it is read (an export): a client may stop reading it half way.
+  server.get('/test/long', async (_request, reply) => {
+    let sent = 0;
+    const body = new Readable({
+      read() {
+        if (sent++ > 2000) return void this.push(null);
+        setTimeout(() => this.push(`${JSON.stringify({ line: sent, text: '第'.repeat(200) })}\n`), 1);
+      },
+    });
+    return reply.type('application/x-ndjson').send(body);
+  });
   server.get('/test/unexpected', async () => {
     throw new Error('boom');
   });
@@ -186,6 +198,25 @@ describe('request logs', () => {
     expect(failure).toHaveLength(1);
     expect(failure[0]).toMatchObject({ msg: '无法连接数据存储', cause: '14 UNAVAILABLE: No connection established' });
     expect(failure[0]!.err).toBeUndefined();
+  });
+
+  it('given a client that stops reading a compressed answer half way (a cancelled download), then nothing is logged above info for it: an alert on errors is not paged', async () => {
+    const address = await server.listen({ port: 0, host: '127.0.0.1', listenTextResolver: (at) => `测试服务监听 ${at}` });
+    for (const encoding of ['gzip', 'br']) {
+      const id = await new Promise<string>((resolve, reject) => {
+        const req = get(`${address}/test/long`, { headers: { 'accept-encoding': encoding } }, (res) => {
+          res.once('data', () => {
+            res.destroy();
+            resolve(String(res.headers['x-request-id']));
+          });
+        });
+        req.on('error', reject);
+      });
+      // Ended either way: cut (gzip streams as it goes), or whole before the cut reached it (br holds more back).
+      await vi.waitFor(() => expect(ofRequest(id).map((l) => l.msg)).toContainEqual(expect.stringMatching(/^(回答未发送完，连接已提前关闭|请求完成)$/)), { timeout: 5_000 });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(ofRequest(id).filter((l) => l.level > 30), encoding).toEqual([]);
+    }
   });
 
   it('given any of the requests above, then no line it logged is without Chinese', () => {
