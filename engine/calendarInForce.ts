@@ -29,6 +29,8 @@ export class CalendarInForce {
   readonly #reads = new OneAtATime(() => this.#readAndApply());
   /** Notices being stored (`settled`). */
   readonly #appends = new AppendsUnderWay();
+  /** Stored notices found changed since they were loaded (`altered`). */
+  readonly #altered: AlteredNotice[] = [];
 
   private constructor(
     private readonly store: EventStore,
@@ -73,6 +75,17 @@ export class CalendarInForce {
     return this.#reads.run();
   }
 
+  /**
+   * Stored notices whose content no longer gives the calendar version they recorded: applied on the
+   * calendar they were loaded on (their `previousVersion` is the one before them here), a notice changed
+   * in the store after it was loaded gives another version. (One loaded on another build's calendar —
+   * a release that shipped other years — cannot be told so, and is not listed.) The server says so at
+   * start and in /health; `npm run replay -- --all` fails on it.
+   */
+  altered(): readonly AlteredNotice[] {
+    return this.#altered;
+  }
+
   async #readAndApply(): Promise<void> {
     let events;
     try {
@@ -85,7 +98,16 @@ export class CalendarInForce {
       // A read that started from an earlier revision than is applied now (a load's own refresh ran
       // meanwhile) holds events already applied: applying them again would take the calendar back.
       if (e.revision !== this.#revision + 1) continue;
-      this.#calendar = this.#calendar.withNotice((e.data as { notice: YearNotice }).notice);
+      const stored = e.data as { notice: YearNotice; calendarVersion?: unknown; previousVersion?: unknown };
+      const before = this.#calendar.version;
+      try {
+        this.#calendar = this.#calendar.withNotice(stored.notice);
+      } catch (err) {
+        throw new StoredNoticeError(e.revision, e.position, err);
+      }
+      if (stored.previousVersion === before && typeof stored.calendarVersion === 'string' && stored.calendarVersion !== this.#calendar.version) {
+        this.#altered.push({ revision: e.revision, position: e.position, recorded: stored.calendarVersion, recomputed: this.#calendar.version });
+      }
       this.#revision = e.revision;
     }
   }
@@ -166,6 +188,32 @@ export class CalendarInForce {
       await this.refresh();
       return this.#calendar;
     }
+  }
+}
+
+/** A stored holiday notice whose content does not give the calendar version it recorded (`CalendarInForce.altered`). */
+export interface AlteredNotice {
+  revision: number;
+  position: number;
+  /** The version the event recorded when it was loaded, and the one its content gives now. */
+  recorded: string;
+  recomputed: string;
+}
+
+/**
+ * A stored holiday notice the calendar cannot take (a statutory holiday removed from it, a malformed
+ * day): changed in the store after it was loaded, since a load checks it first. Named by its place
+ * in the log: the server does not start on a calendar it cannot build, and said only what was wrong
+ * with the notice, not that a stored event was.
+ */
+export class StoredNoticeError extends Error {
+  override readonly name = 'StoredNoticeError';
+  constructor(
+    readonly revision: number,
+    readonly position: number,
+    override readonly cause: unknown,
+  ) {
+    super(`the holiday notice stored at revision ${revision} of ${CALENDAR_STREAM} (position ${position}) cannot be applied: ${(cause as Error)?.message ?? String(cause)}`);
   }
 }
 

@@ -106,8 +106,13 @@ try {
       lines.push(`  ${f.caseId}${f.failedAt ? ` 版本 ${f.failedAt.revision} 的事件（第 ${f.failedAt.revision + 1} 个，${f.failedAt.type}）` : ''}：${f.reason}`);
     }
     if (result.failed.length > 10) lines.push(`  ……另有 ${result.failed.length - 10} 个`);
+    // Holiday notices changed in the store since they were loaded (CalendarInForce.altered): the deadlines after them rest on them.
+    const altered = app.calendar.altered();
+    for (const n of altered) {
+      lines.push(`节假日安排通知（位置 ${n.position}，版本 ${n.revision}）的内容已不是载入时的内容：记录的日历版本为 ${n.recorded}，按其内容为 ${n.recomputed}`);
+    }
     process.stdout.write(`${lines.join('\n')}\n`);
-    process.exitCode = result.failed.length > 0 || result.total === 0 || (gaps?.missing ?? 0) > 0 ? 1 : 0;
+    process.exitCode = result.failed.length > 0 || result.total === 0 || (gaps?.missing ?? 0) > 0 || altered.length > 0 ? 1 : 0;
   } else {
     // Case ids are lower-case UUIDs; one pasted in capitals names the same case.
     const caseId = positionals[0]!.toLowerCase();

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { Directory } from '../directory/directory.js';
 import { StoreUnreachableError, UnreadableEventError } from '../eventstore/types.js';
 import { ForeignLogError, NotAStoreError } from '../eventstore/sqlite.js';
+import { CALENDAR_STREAM, StoredNoticeError } from '../engine/calendarInForce.js';
 import { storeFailure } from '../api/problem.js';
 import { ESDB_CREDENTIALS, esdbHosts, type Config } from '../infra/config.js';
 
@@ -102,6 +103,9 @@ export function startupMessage(err: unknown, config: Config): string {
   if (err instanceof UnreadableEventError) {
     const { position, streamId, revision } = err.event;
     return `事件库中位置 ${position} 的事件（流 ${streamId}，版本 ${revision}）无法读取：其${err.part === 'data' ? '数据' : '元数据'}已不是有效的 JSON，存储内容已损坏或被改动，请从备份恢复这一事件`;
+  }
+  if (err instanceof StoredNoticeError) {
+    return `事件库中位置 ${err.position} 的节假日安排通知（${CALENDAR_STREAM} 版本 ${err.revision}）无法载入日历：${startupMessage(err.cause, config)}。通知载入时已校验，存储的内容可能已被改动：请从备份恢复这一事件`;
   }
   if (err instanceof NotAStoreError) return `${err.file} 中没有事件表：它不是本系统的事件库，请检查 WORKFLOW_DATA_DIR`;
   if (err instanceof ForeignLogError) {

@@ -21,8 +21,8 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
               .enum(['ok', 'degraded'])
               .describe(
                 docText(
-                  'degraded：存储在上次成功写入后又写入失败（见 `store.trouble`），事件库的后台检查点线程已停止（见 `store.checkpointerStopped`），或读模型已由更新版本的服务重建（见 `projections.newerBuild`）',
-                  "degraded: the store failed to write since its last good append (`store.trouble`), the store's background checkpointer stopped (`store.checkpointerStopped`), or a newer build rebuilt the read models (`projections.newerBuild`)",
+                  'degraded：存储在上次成功写入后又写入失败（见 `store.trouble`），事件库的后台检查点线程已停止（见 `store.checkpointerStopped`），读模型已由更新版本的服务重建（见 `projections.newerBuild`），或存储的节假日安排通知已被改动（见 `calendarNoticesAltered`）',
+                  "degraded: the store failed to write since its last good append (`store.trouble`), the store's background checkpointer stopped (`store.checkpointerStopped`), a newer build rebuilt the read models (`projections.newerBuild`), or a stored holiday notice was altered (`calendarNoticesAltered`)",
                 ),
               ),
             store: z.object({
@@ -70,6 +70,15 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
                 ),
             }),
             calendarVersion: z.string(),
+            calendarNoticesAltered: z
+              .array(z.object({ revision: z.number().int(), position: z.number().int(), recorded: z.string(), recomputed: z.string() }))
+              .optional()
+              .describe(
+                docText(
+                  '内容已不是载入时内容的节假日安排通知（按其内容得出的日历版本与其记录的不同）：存储的内容可能已被改动，其后计算的期限可能不对',
+                  'holiday notices whose content no longer gives the calendar version they recorded: the stored content may have been altered, and deadlines computed after them may be wrong',
+                ),
+              ),
           }),
         },
       },
@@ -88,12 +97,14 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
       const trouble = storeTroubleOf(app);
       const stoppedSince = app.checkpointer.stoppedSince;
       const checkpointerStopped = stoppedSince ? { since: stoppedSince } : undefined;
+      const altered = app.calendar.altered();
       return {
-        status: trouble || checkpointerStopped || newerBuild ? ('degraded' as const) : ('ok' as const),
+        status: trouble || checkpointerStopped || newerBuild || altered.length > 0 ? ('degraded' as const) : ('ok' as const),
         store: { kind: app.store.kind, position, ...(trouble ? { trouble } : {}), ...(checkpointerStopped ? { checkpointerStopped } : {}) },
         projections: { ...(await app.readModels.health()), ...(rebuilding ? { rebuilding } : {}), ...(newerBuild ? { newerBuild } : {}) },
         // With the notices another node loaded: nodes that disagree show it here.
         calendarVersion: (await app.calendar.fresh()).version,
+        ...(altered.length > 0 ? { calendarNoticesAltered: [...altered] } : {}),
       };
     },
   );
