@@ -100,9 +100,17 @@ const CLOCK_SKEW_S = 60;
 export const MAX_TOKEN_LIFETIME_S = 31_557_600;
 
 /** Why jose refused a token, for the 401. */
-function whyRefused(err: unknown): { zh: string; en: string } {
+function whyRefused(err: unknown, signedHere: boolean): { zh: string; en: string } {
   const { code, claim, reason } = err as { code?: string; claim?: string; reason?: string };
   if (code === 'ERR_JWT_EXPIRED') return { zh: '登录凭证已过期', en: 'the token has expired' };
+  // A token minted by `npm run token` against another data folder (its own dev-jwt-secret) read
+  // '登录凭证无效', which gave a newcomer no cause to look for.
+  if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' && signedHere) {
+    return {
+      zh: '登录凭证无效：签名不符，不是用本服务的密钥签发的（npm run token 须与服务使用同一数据目录 WORKFLOW_DATA_DIR，或同一 WORKFLOW_JWT_SECRET）',
+      en: "the token is not valid: its signature does not match this server's key (npm run token must use the server's data folder, WORKFLOW_DATA_DIR, or its WORKFLOW_JWT_SECRET)",
+    };
+  }
   if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim === 'aud') return { zh: '登录凭证不是签发给本系统的（aud 不符）', en: 'the token was not issued for this system (aud)' };
   if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim === 'iss') return { zh: '登录凭证的签发方（iss）不是所配置的身份提供方', en: 'the token was not issued by the configured identity provider (iss)' };
   if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim === 'nbf' && reason === 'check_failed') {
@@ -287,7 +295,7 @@ export function createVerifier(options: {
           err,
         );
       }
-      throw unauthenticated(whyRefused(err));
+      throw unauthenticated(whyRefused(err, !options.jwksUrl));
     }
     const nowS = now().getTime() / 1000;
     const { iat, exp } = payload as { iat?: unknown; exp: number };

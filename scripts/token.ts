@@ -2,6 +2,8 @@
  * `npm run token -- --role authority --org 370100-dsj [--sub u1] [--name 刘洋] [--expires 12h]`:
  * mints a development bearer token signed with the configured (or the data folder's) secret.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeJwt } from 'jose';
 import { developmentSecret, keepFilesPrivate } from '../infra/config.js';
@@ -54,11 +56,16 @@ if (config.production && !config.jwtSecret) {
   refuse('生产环境（NODE_ENV=production）签发令牌须配置 WORKFLOW_JWT_SECRET：不会生成或使用数据目录中的开发密钥');
 }
 let secret: string;
+// A secret made now is this folder's alone: a server started on another folder refuses the token (401).
+const madeHere = config.jwtSecret === undefined && !existsSync(join(config.dataDir, 'dev-jwt-secret'));
 try {
   secret = config.jwtSecret ?? developmentSecret(config.dataDir);
 } catch (err) {
   process.stderr.write(`无法在数据目录 ${config.dataDir} 中读写开发密钥（${(err as NodeJS.ErrnoException).code ?? (err as Error).message}）：请检查 WORKFLOW_DATA_DIR\n`);
   process.exit(1);
+}
+if (madeHere) {
+  process.stderr.write(`已在数据目录 ${config.dataDir} 中新建开发密钥（dev-jwt-secret）：令牌只对以同一数据目录（WORKFLOW_DATA_DIR）启动的服务有效\n`);
 }
 const sub = values.sub ?? `${role}-${values.org}`;
 let token: string;

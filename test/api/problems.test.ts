@@ -607,3 +607,14 @@ describe('the request id, which becomes the events’ correlation id', () => {
     expect(sent[0]!.requestId).not.toBe(sent[1]!.requestId);
   });
 });
+
+describe('a token signed with another key (npm run token against another data folder)', () => {
+  it('when it is sent, then 401 saying the signature does not match this server’s key and where the key comes from, in Chinese and English', async () => {
+    const other = await mintToken('another-data-folders-secret', { sub: 'u1', role: 'provider', org: '370100-gaj' }, '1h');
+    const zh = await api.call('GET', '/v1/inbox', { as: other });
+    expect([zh.status, zh.body.code]).toEqual([401, 'UNAUTHENTICATED']);
+    expect(zh.body.detail).toContain('签名不符，不是用本服务的密钥签发的（npm run token 须与服务使用同一数据目录 WORKFLOW_DATA_DIR，或同一 WORKFLOW_JWT_SECRET）');
+    const en = await api.call('GET', '/v1/inbox', { as: other, headers: { 'accept-language': 'en' } });
+    expect(en.body.detail).toContain("its signature does not match this server's key");
+  });
+});

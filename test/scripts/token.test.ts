@@ -98,6 +98,9 @@ describe('npm run token, given no WORKFLOW_JWT_SECRET and a data folder not yet 
     try {
       const run = await token(ROLE, { WORKFLOW_DATA_DIR: dir, WORKFLOW_JWT_SECRET: undefined });
       expect(run.status, run.stderr).toBe(0);
+      // Said once, when made: a server on another folder would refuse this token.
+      expect(run.stderr).toBe(`已在数据目录 ${dir} 中新建开发密钥（dev-jwt-secret）：令牌只对以同一数据目录（WORKFLOW_DATA_DIR）启动的服务有效\n`);
+      expect((await token(ROLE, { WORKFLOW_DATA_DIR: dir, WORKFLOW_JWT_SECRET: undefined })).stderr).toBe('');
       const modes = ['.', 'dev-jwt-secret'].map((name) => `${name} ${(statSync(join(dir, name)).mode & 0o777).toString(8)}`);
       expect(modes).toEqual(['. 700', 'dev-jwt-secret 600']);
     } finally {
