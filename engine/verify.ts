@@ -15,7 +15,8 @@ export interface Verification {
   ok: boolean;
   events: number;
   /** The first event that does not match. */
-  failedAt?: { revision: number; eventId: string; type: string };
+  /** The first event that does not match: its revision in the case, its position in the log (the row to look at), id and type. */
+  failedAt?: { revision: number; position: number; eventId: string; type: string };
   /** Why, in Chinese; `reasonEn` in English. */
   reason?: string;
   reasonEn?: string;
@@ -39,7 +40,7 @@ export async function verifyHistory(def: ProcessDefinition | undefined, events: 
     const fail = (reason: string, reasonEn: string): Verification => ({
       ok: false,
       events: events.length,
-      failedAt: { revision: event.revision, eventId: event.id, type: event.type },
+      failedAt: { revision: event.revision, position: event.position, eventId: event.id, type: event.type },
       reason,
       reasonEn,
     });

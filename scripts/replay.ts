@@ -103,7 +103,7 @@ try {
     // Nothing read is nothing verified (as verify-export says of an empty file): a data folder typed wrong is not a pass.
     if (result.total === 0) lines.push(`事件库中没有任何案件（数据目录 ${config.dataDir}）：没有可校验的内容，请检查 WORKFLOW_DATA_DIR`);
     for (const f of result.failed.slice(0, 10)) {
-      lines.push(`  ${f.caseId}${f.failedAt ? ` 版本 ${f.failedAt.revision} 的事件（第 ${f.failedAt.revision + 1} 个，${f.failedAt.type}）` : ''}：${f.reason}`);
+      lines.push(`  ${f.caseId}${f.failedAt ? ` 版本 ${f.failedAt.revision} 的事件（第 ${f.failedAt.revision + 1} 个，${f.failedAt.type}，日志位置 ${f.failedAt.position}）` : ''}：${f.reason}`);
     }
     if (result.failed.length > 10) lines.push(`  ……另有 ${result.failed.length - 10} 个`);
     // Holiday notices changed in the store since they were loaded (CalendarInForce.altered): the deadlines after them rest on them.

@@ -399,7 +399,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           200: z.object({
             ok: z.boolean(),
             events: z.number().int(),
-            failedAt: z.object({ revision: z.number().int(), eventId: z.string(), type: z.string() }).optional(),
+            failedAt: z.object({ revision: z.number().int(), position: z.number().int(), eventId: z.string(), type: z.string() }).optional(),
             missing: z
               .object({ fromRevision: z.number().int(), toRevision: z.number().int(), lastPosition: z.number().int() })
               .optional()

@@ -202,7 +202,7 @@ export async function timeline(app: CaseReading, caseId: string, now: Date): Pro
 
 export function verificationText(v: Verification, def?: ProcessDefinition): string {
   if (v.ok) return `校验：通过 — ${v.events} 个事件，哈希链完整，按 ${def ? `${def.name}@${def.version}` : '其流程版本'} 重放与记录一致。`;
-  const at = v.failedAt ? `版本 ${v.failedAt.revision} 的事件（第 ${v.failedAt.revision + 1} 个，${v.failedAt.type}，${v.failedAt.eventId}）` : '';
+  const at = v.failedAt ? `版本 ${v.failedAt.revision} 的事件（第 ${v.failedAt.revision + 1} 个，${v.failedAt.type}，${v.failedAt.eventId}，日志位置 ${v.failedAt.position}）` : '';
   return `校验：失败 — ${at}${v.reason ?? ''}`;
 }
 

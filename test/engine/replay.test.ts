@@ -326,7 +326,7 @@ describe('a history altered in the database', () => {
     const head = await t.store.headPosition();
     await expect(cold.execute({ caseId: c.caseId, type: 'SUSPEND', data: { reason: '核查' }, actor: actors.provider })).rejects.toBeInstanceOf(DamagedStreamError);
     expect(await t.store.headPosition()).toBe(head);
-    expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, failedAt: { revision: granted.revision, type: 'AccessGranted' } });
+    expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, failedAt: { revision: granted.revision, position: granted.position, eventId: granted.id, type: 'AccessGranted' } });
   });
 
   it('given a second stream under another process for a case id (a forged case, its hash chain recomputed), when the case is read, sent a command or verified, then no stream is taken for it: DamagedStreamError, nothing stored, and verify names both streams', async () => {
