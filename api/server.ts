@@ -163,6 +163,15 @@ function underV1(request: FastifyRequest): boolean {
   }
 }
 
+/** Whether a request line's target is under /v1 (origin or absolute form), before fastify has read it. */
+function rawPathUnderV1(target: string): boolean {
+  try {
+    return new URL(target, 'http://localhost').pathname.startsWith('/v1/');
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A connection whose request Node could not read (a timeout, headers over the limit, a malformed
  * request line or header) is answered as a problem, like every other answer, and closed. As Node
@@ -538,6 +547,15 @@ export async function buildServer(app: App, options: ServerOptions = {}) {
   // meet with a bare 417: both are answered as problems, like every other request.
   server.server.on('connect', (request: IncomingMessage, socket: Duplex) => answerConnect(request, socket));
   server.server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => answerExpectation(request, response));
+  // RFC 9110 §10.1.1: a request the server will refuse whatever its body says (over the body's limit, or
+  // a /v1 request with no token) is answered with that final status, not invited to send its body first
+  // — Node's own 100 Continue had a client upload 5 MB to be told 413, or a form to be told 401.
+  server.server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+    const length = Number(request.headers['content-length'] ?? 0);
+    const refused = length > BODY_LIMIT_BYTES || (request.headers.authorization === undefined && rawPathUnderV1(request.url ?? ''));
+    if (!refused) response.writeContinue();
+    server.server.emit('request', request, response);
+  });
   server.setValidatorCompiler(validatorCompiler);
   server.setSerializerCompiler(serializerCompiler);
   // Set once the server has begun to stop (SIGTERM: `beginStopping`, or its close): see the onRequest hook below.

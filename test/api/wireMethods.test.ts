@@ -57,6 +57,15 @@ describe('Expect', () => {
     expect(await stored()).toBe(before + 1);
   });
 
+  it('given Expect: 100-continue on a start the server will refuse whatever its body (over the body limit; no token), then the final status comes first, no 100 Continue: the body is never invited', async () => {
+    const before = await stored();
+    const tooLarge = `POST /v1/cases HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${applicant}\r\nContent-Type: application/json\r\nContent-Length: 5000000\r\nExpect: 100-continue\r\n\r\n`;
+    expect(answersIn((await exchange(port, tooLarge)).raw).map((a) => a.status)).toEqual([413]);
+    const anonymous = request('POST', '/v1/cases', { body: start, headers: { Expect: '100-continue', Connection: 'close' } }).split('\r\n\r\n')[0] + '\r\n\r\n';
+    expect(answersIn((await exchange(port, anonymous)).raw).map((a) => a.status)).toEqual([401]);
+    expect(await stored()).toBe(before);
+  });
+
   it('given an expectation the server cannot meet, on a start, then 417 as a problem in Chinese naming headers.expect, and nothing stored', async () => {
     const before = await stored();
     const { raw } = await exchange(port, request('POST', '/v1/cases', { token: applicant, body: start, headers: { Expect: 'tea-please', Connection: 'close' } }));
