@@ -19,6 +19,15 @@ export const TaskView = z.object({
   basis: z.string().nullable(),
   provisional: z.boolean(),
   calendarVersion: z.string().nullable(),
+  countsFrom: z
+    .string()
+    .optional()
+    .describe(
+      docText(
+        '期限起算日（北京时间日期），仅当不是进入环节之日时给出：自案件约定的日期起算（如协议约定的使用起始日），而非自进入环节之日',
+        "the day the deadline's count starts (Beijing date), given only when it is not the day the stage was entered: a day the case agreed (the agreed start of use)",
+      ),
+    ),
 });
 
 /** One event of a history (API.md `GET /v1/cases/:id/history`). */

@@ -20,6 +20,14 @@ from datetime import datetime
 GENESIS = "0" * 64
 NOTICE_STREAM = "calendar-notices"
 TASK_FIELDS = ("stage", "label", "role", "org", "enteredAt", "dueAt", "dueDate", "basis", "provisional", "calendarVersion")
+
+
+def opened_task(task):
+    """A deadline opened, as the line shows it: TASK_FIELDS, and countsFrom only where the event has it."""
+    shown = {f: task.get(f, False if f == "provisional" else None) for f in TASK_FIELDS}
+    if "countsFrom" in task:
+        shown["countsFrom"] = task["countsFrom"]
+    return shown
 # What a case line takes from its stored event itself rather than from the event's metadata.
 FROM_EVENT = ("stream", "revision", "position", "id", "type", "data", "metadata")
 # The report's language: Chinese, or English with --lang en.
@@ -134,7 +142,7 @@ def shown(metadata):
         "stateBefore": m.get("stateBefore"),
         "stateAfter": m.get("stateAfter"),
         "deadlines": {
-            "opened": [{f: task.get(f, False if f == "provisional" else None) for f in TASK_FIELDS} for task in m.get("tasksOpened") or []],
+            "opened": [opened_task(task) for task in m.get("tasksOpened") or []],
             "closed": m.get("tasksClosed") or [],
             "restated": m.get("deadlinesRestated") or [],
         },

@@ -31,7 +31,8 @@ function laterStart(enteredAt: string, day: unknown): string {
   return typeof day === 'string' && day > shanghaiDateOf(enteredAt) ? day : enteredAt;
 }
 
-export type TaskDeadline = Deadline & { basis: DeadlineBasis | 'agreement'; article?: string };
+/** `countsFrom`: the day the count starts (YYYY-MM-DD, Beijing) when it is not the day of entry — a day the case agreed (the use's start). */
+export type TaskDeadline = Deadline & { basis: DeadlineBasis | 'agreement'; article?: string; countsFrom?: string };
 
 function compute(calendar: DeadlineCalendar, spec: DeadlineSpec, table: DeadlineTable, context: unknown, enteredAt: string): TaskDeadline {
   const article = 'article' in spec && spec.article ? { article: spec.article } : {};
@@ -43,7 +44,7 @@ function compute(calendar: DeadlineCalendar, spec: DeadlineSpec, table: Deadline
       // A count from a day agreed ahead is answered however far ahead (provisional past the covered
       // years): the act that agreed the day is not refused for a notice not issued yet.
       const due = from === enteredAt ? calendar.dueBy(from, rule) : calendar.dueFrom(from, rule);
-      return { ...due, basis: rule.basis, ...(rule.article ? { article: rule.article } : {}) };
+      return { ...due, basis: rule.basis, ...(rule.article ? { article: rule.article } : {}), ...(from === enteredAt ? {} : { countsFrom: from }) };
     }
     case 'contextDays':
       // dueBy reads only the count and its unit; the task keeps the spec's own basis.

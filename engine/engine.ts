@@ -1040,6 +1040,9 @@ export class Engine {
               ...(due.article ? { article: due.article } : {}),
               provisional: due.provisional,
               calendarVersion: due.calendarVersion,
+              // A count that starts later than the stage (the agreed start of use): said, so that the
+              // deadline can be counted again by hand from what the case shows.
+              ...(due.countsFrom ? { countsFrom: due.countsFrom } : {}),
             }
           : {}),
       };

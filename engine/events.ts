@@ -25,6 +25,8 @@ export interface Task {
   article?: string;
   provisional?: boolean;
   calendarVersion?: string;
+  /** The day the deadline's count starts (YYYY-MM-DD, Beijing), when not the day of entry: a day the case agreed (absent on events stored before it was recorded). */
+  countsFrom?: string;
 }
 
 export interface TaskClosed {

@@ -99,6 +99,8 @@ export interface TaskView {
   basis: string | null;
   provisional: boolean;
   calendarVersion: string | null;
+  /** The day the count starts, when not the day of entry (a day the case agreed). */
+  countsFrom?: string;
 }
 
 /** One event of a history (API.md `GET /v1/cases/:id/history`). */
@@ -176,6 +178,7 @@ export function taskView(t: TaskFacts): TaskView {
     basis: t.basis ?? null,
     provisional: t.provisional ?? false,
     calendarVersion: t.calendarVersion ?? null,
+    ...(t.countsFrom !== undefined ? { countsFrom: t.countsFrom } : {}),
   };
 }
 

@@ -22,6 +22,7 @@ export interface TaskFacts {
   article?: string;
   provisional?: boolean;
   calendarVersion?: string;
+  countsFrom?: string;
 }
 
 export interface TaskClosedFacts {

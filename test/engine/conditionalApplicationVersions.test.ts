@@ -156,6 +156,12 @@ describe('conditionalApplication v3: the time to grant access counts from the ag
     expect(due(await both.engine.getCase(signed.v3.caseId))).toBe('2025-03-14');
   });
 
+  it('given those cases, then the v3 task says its count starts on 2025-03-01 (countsFrom), so the deadline can be counted by hand; the v2 task, counted from its entry, says nothing', async () => {
+    const task = async (c: CaseState) => (await both.engine.getCase(c.caseId)).tasks.find((t) => t.stage === 'accessPending');
+    expect(await task(signed.v3)).toMatchObject({ enteredAt: '2025-02-20T02:00:00.000Z', countsFrom: '2025-03-01', dueDate: '2025-03-14' });
+    expect(await task(signed.v2)).not.toHaveProperty('countsFrom');
+  });
+
   it('given use agreed to start on 2028-01-03, past the years the calendar covers (to 2027), when the provider signs in 2026, then AgreementSigned: access is due ten working days from then, judged by the statute and provisional (2028-01-17), not CALENDAR_NOT_COVERED', async () => {
     const input = { ...conditionalApplicationSentOn('2026-03-02'), usePeriod: { from: '2028-01-03', to: '2028-12-29' } };
     const c = await given(both, PROCESS, ['PASS_NORMATIVE_REVIEW', 'APPROVE'], { at: '2026-03-02T01:30:00.000Z', input });

@@ -261,6 +261,18 @@ describe('the Python reference of docs/AUDIT_EXPORT.md, on an export of every pr
     expect([...node.stdout.matchAll(/^ {2}采信 (\S+ 自版本 \d+ 起)$/gm)].map((m) => m[1]).sort()).toEqual(trusted);
   }, 60_000);
 
+  it('given a deadline whose count starts later than its stage (countsFrom, v3 on), then the reference shows the event as the server does: countsFrom on the deadline where the event has it, not elsewhere', async () => {
+    const stored = parsed().find((e) => e.caseId && e.metadata.tasksOpened?.length > 0)!;
+    const withStart = { ...stored.metadata, tasksOpened: stored.metadata.tasksOpened.map((t: object, i: number) => (i === 0 ? { ...t, countsFrom: '2026-01-05' } : t)) };
+    for (const metadata of [stored.metadata, withStart]) {
+      const server = auditLine({ streamId: stored.stream, revision: stored.revision, position: stored.position, id: stored.id, type: stored.type, data: stored.data, metadata, created: '' })!;
+      const script = 'import json, sys, importlib.util as u\nspec = u.spec_from_file_location("v", sys.argv[1]); v = u.module_from_spec(spec); spec.loader.exec_module(v)\nprint(json.dumps(v.shown(json.loads(sys.argv[2]))["deadlines"], ensure_ascii=False))';
+      const ran = await spawnText('python3', ['-c', script, REFERENCE, JSON.stringify(metadata)]);
+      expect(ran.status, ran.stderr).toBe(0);
+      expect(JSON.parse(ran.stdout)).toEqual(JSON.parse(JSON.stringify(server.deadlines)));
+    }
+  });
+
   it('given keys JavaScript orders apart from a plain sort (array indices, characters past U+FFFF) and numbers of every form, then its canonical JSON is the engine’s to the byte', async () => {
     const value = { b: 1, '10': 2, '2': [3, 0.1, 1e21, 1.5e-7, -0, 123456789012, 1e16], '!': 4, é: 5, '😀': 6, '\uFF01': 7, '01': 8, '4294967295': 9, '4294967294': { z: null, a: true } };
     const ran = await spawnText('python3', [
