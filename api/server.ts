@@ -33,11 +33,17 @@ z.config({ ...z.locales.zhCN(), customError: plainMessage });
 
 const DATETIME_PLUS_AS_SPACE = `应为带 Z 或时区偏移的 ISO-8601 时刻；${PLUS_AS_SPACE_HINT}，例如 2026-06-01T00:00:00%2B08:00`;
 
+/** A list where one value is expected: a query parameter repeated, or a list in a JSON field of one value. */
+const SINGLE_VALUE = '应为单个值，不能是列表（查询参数只能出现一次）';
+
 function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
   const i = issue as { code?: string; input?: unknown; expected?: string; origin?: string; maximum?: unknown; minimum?: unknown };
   switch (i.code) {
     case 'invalid_type':
       if (i.input === undefined) return '必填';
+      // A query parameter given twice (?process=a&process=b) arrives as a list: "应为文本" left the sender
+      // looking at a value that was text.
+      if (Array.isArray(i.input) && (i.expected === 'string' || i.expected === 'number' || i.expected === 'int' || i.expected === 'boolean')) return SINGLE_VALUE;
       if (i.expected === 'int') return '应为整数';
       if (i.expected === 'number') return '应为数字';
       if (i.expected === 'string') return '应为文本';

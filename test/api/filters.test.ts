@@ -55,6 +55,16 @@ describe('a region no organisation of the directory is in', () => {
   });
 });
 
+describe('a query parameter given twice', () => {
+  it.each(['/v1/cases', '/v1/reports/overdue'])('%s?process=objection&process=listAdjustment is 400 saying it may appear once (not “应为文本”), in both languages', async (path) => {
+    const res = await api.call('GET', `${path}?process=objection&process=listAdjustment`, { as: supervisor });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: 'querystring.process', message: '应为单个值，不能是列表（查询参数只能出现一次）' }]);
+    const en = await api.call('GET', `${path}?process=objection&process=listAdjustment`, { as: supervisor, headers: { 'accept-language': 'en' } });
+    expect(en.body.errors).toEqual([{ path: 'querystring.process', message: 'must be a single value, not a list (a query parameter may appear once)' }]);
+  });
+});
+
 describe('an organisation outside the caller’s region', () => {
   it.each(['/v1/reports/overdue', '/v1/reports/sla'])('given a Qingdao supervisor, when %s?org= names a Jinan bureau, then 403 saying so (an empty report read as “nothing overdue there”); a Qingdao bureau is 200, and so is the Jinan bureau for the province', async (path) => {
     const qingdao = await api.token('supervisor', '370200-dsj');
