@@ -248,6 +248,9 @@ const CONNECTION_ERRORS: Record<string, { code: keyof typeof STATUS; message: st
 };
 const NOT_HTTP = { code: 'VALIDATION_FAILED', message: '不是有效的 HTTP 请求：请求行或请求头无法解析', path: 'request' } as const;
 
+/** The http server's event for an answer written to a connection before any route's (server.ts answerConnectionError): `/metrics` counts it as any other. */
+export const ANSWERED_ON_CONNECTION = 'workflow:answeredOnConnection';
+
 /**
  * The problem a connection is answered with when Node could not read its request (fastify's
  * `clientErrorHandler`: a timeout, headers too large, a malformed request line or header). Before any

@@ -8,7 +8,7 @@ import { newId } from '../engine/ids.js';
 import { elapsedMs } from '../infra/clock.js';
 import { noteStoreFailure, type App } from './app.js';
 import { callerOf } from './auth.js';
-import { sendProblem, ApiError, fastifyText, connectionProblem, inLanguage, langOf, shuttingDown, wireProblem } from './problem.js';
+import { sendProblem, ApiError, fastifyText, connectionProblem, inLanguage, langOf, shuttingDown, wireProblem, ANSWERED_ON_CONNECTION } from './problem.js';
 import { urlForLogs, type Logger } from '../infra/logger.js';
 import { formatMessage, unknownFields } from '../machines/schemas.js';
 import { PLUS_AS_SPACE_HINT, writtenPlusAsSpace } from './shape.js';
@@ -184,6 +184,9 @@ function rawPathUnderV1(target: string): boolean {
  * does it itself: nothing to answer on a reset or closed socket, and no bytes written where an answer
  * to an earlier request on the connection has begun (they would corrupt it).
  */
+/** The fastify request of each request Node is still reading: its id and route, for the line and count of a connection error's answer. */
+const readingOf = new WeakMap<IncomingMessage, FastifyRequest>();
+
 function answerConnectionError(logger: Logger, err: ConnectionError, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   // Bytes after a request that closes the connection (its Connection: close): RFC 9112 §9.6, nothing
@@ -198,6 +201,13 @@ function answerConnectionError(logger: Logger, err: ConnectionError, socket: Soc
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
     );
+    // A request fastify had begun (its headers read, its body too slow: 408) had its 收到请求 line and no
+    // other, and no count: its answer is told as its completion, under its request id.
+    const reading = (socket as Socket & { _httpMessage?: { req?: IncomingMessage } | null })._httpMessage?.req;
+    const known = reading ? readingOf.get(reading) : undefined;
+    if (known) known.log.info({ res: { statusCode: status }, code: err.code }, '请求未能读完，已作答并关闭连接');
+    const route = known?.routeOptions.url ?? 'unmatched';
+    (socket as Socket & { server?: { emit(event: string, ...args: unknown[]): boolean } }).server?.emit(ANSWERED_ON_CONNECTION, status, known?.method ?? 'unknown', route);
   }
   socket.destroy(err);
 }
@@ -593,7 +603,8 @@ export async function buildServer(app: App, options: ServerOptions = {}) {
   // SEND_STALL_MS bounds an answer being sent, not the work before it (a notice re-stating every case it
   // moves, a request waiting its turn): until the headers go, Node's 'timeout' leaves the connection be,
   // and the first bytes written start the count again. Reading the request is bounded by REQUEST_TIMEOUT_MS.
-  server.addHook('onRequest', async (_request, reply) => {
+  server.addHook('onRequest', async (request, reply) => {
+    readingOf.set(request.raw, request);
     reply.raw.on('timeout', (socket: Socket) => {
       if (reply.raw.headersSent) socket.destroy();
     });

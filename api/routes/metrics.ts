@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CaseEventMetadata } from '../../engine/index.js';
 import { storeTroubleOf, type App } from '../app.js';
+import { ANSWERED_ON_CONNECTION } from '../problem.js';
 import { textAnswer, UNAVAILABLE_SHUTTING_DOWN } from '../openapi.js';
 import { docText } from '../docText.js';
 
@@ -185,6 +186,10 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
   server.addHook('onSend', async (_request, reply, payload) => {
     if (reply.statusCode === 503) unavailable.inc({ reason: reasonOf(payload) });
     return payload;
+  });
+  // Answers written before any route's (a body too slow, 408; headers too large, 431), counted alike.
+  server.server.on(ANSWERED_ON_CONNECTION, (status: number, method: string, route: string) => {
+    requests.inc({ method, route, status: String(status) });
   });
   server.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -191,6 +191,9 @@ describe('a client that sends its request slowly', () => {
       // As a problem, in Chinese, like every other answer.
       expect(answerOf(answer).headers['content-type']).toBe('application/problem+json; charset=utf-8');
       expect(answerOf(answer).json).toEqual({ type: 'urn:sd-open-data:problem:REQUEST_TIMEOUT', title: '请求超时', status: 408, code: 'REQUEST_TIMEOUT', detail: '请求超时：请求未在时限内发送完整，连接已关闭' });
+      // Counted as every other answer (it was in no series: a flood of slow bodies went unseen).
+      const metrics = await built.inject({ method: 'GET', url: '/metrics' });
+      expect(metrics.body).toMatch(/^workflow_http_requests_total\{method="POST",route="\/v1\/cases",status="408"\} 1$/m);
     } finally {
       await built.close();
     }
