@@ -194,8 +194,9 @@ function answerConnectionError(logger: Logger, err: ConnectionError, socket: Soc
   // was still being worked on: a command stored, its 201 never sent. Its answer goes out, then Node closes.
   if (err.code === 'HPE_CLOSED_CONNECTION') return;
   logger.debug({ err }, '客户端连接出错');
-  const answering = (socket as Socket & { _httpMessage?: { _headerSent?: boolean } | null })._httpMessage?._headerSent === true;
-  if (socket.writable && !answering) {
+  // Node's own fields: the answer being written on the socket (its headers sent or not), and the request it answers.
+  const { _httpMessage: pending, server } = socket as Socket & { _httpMessage?: { _headerSent?: boolean; req?: IncomingMessage } | null; server?: { emit(event: string, ...args: unknown[]): boolean } };
+  if (socket.writable && pending?._headerSent !== true) {
     const { status, body } = connectionProblem(err.code);
     const json = JSON.stringify(body);
     socket.write(
@@ -203,11 +204,9 @@ function answerConnectionError(logger: Logger, err: ConnectionError, socket: Soc
     );
     // A request fastify had begun (its headers read, its body too slow: 408) had its 收到请求 line and no
     // other, and no count: its answer is told as its completion, under its request id.
-    const reading = (socket as Socket & { _httpMessage?: { req?: IncomingMessage } | null })._httpMessage?.req;
-    const known = reading ? readingOf.get(reading) : undefined;
+    const known = pending?.req ? readingOf.get(pending.req) : undefined;
     if (known) known.log.info({ res: { statusCode: status }, code: err.code }, '请求未能读完，已作答并关闭连接');
-    const route = known?.routeOptions.url ?? 'unmatched';
-    (socket as Socket & { server?: { emit(event: string, ...args: unknown[]): boolean } }).server?.emit(ANSWERED_ON_CONNECTION, status, known?.method ?? 'unknown', route);
+    server?.emit(ANSWERED_ON_CONNECTION, status, known?.method ?? 'unknown', known?.routeOptions.url ?? 'unmatched');
   }
   socket.destroy(err);
 }

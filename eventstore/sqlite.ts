@@ -295,21 +295,35 @@ const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
  */
 export function refuseForeignLog(path: string): void {
   if (path === ':memory:' || path === '') return;
-  const header = Buffer.alloc(20);
   try {
     const log = statSync(`${path}-wal`);
     if (!log.isFile() || log.size === 0) return;
+  } catch {
+    // No log: nothing to tell.
+    return;
+  }
+  if (journalModeOf(path) === 'rollback') throw new ForeignLogError(path);
+}
+
+/**
+ * The journal mode an SQLite file's header records (bytes 18 and 19: 1 a rollback journal, 2 WAL), read
+ * without opening it as a database; undefined for no SQLite file there (none yet, a folder, another
+ * file: SQLite says what it finds wrong).
+ */
+export function journalModeOf(path: string): 'rollback' | 'wal' | undefined {
+  const header = Buffer.alloc(20);
+  try {
     const fd = openSync(path, 'r');
     try {
-      if (readSync(fd, header, 0, 20, 0) < 20) return;
+      if (readSync(fd, header, 0, 20, 0) < 20) return undefined;
     } finally {
       closeSync(fd);
     }
   } catch {
-    // No log, or no file yet: nothing to tell (SQLite says what it finds wrong).
-    return;
+    return undefined;
   }
-  if (header.subarray(0, 16).equals(SQLITE_HEADER) && header[18] === 1 && header[19] === 1) throw new ForeignLogError(path);
+  if (!header.subarray(0, 16).equals(SQLITE_HEADER) || header[18] !== header[19]) return undefined;
+  return header[18] === 1 ? 'rollback' : header[18] === 2 ? 'wal' : undefined;
 }
 
 /**

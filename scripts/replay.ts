@@ -6,13 +6,13 @@
  * Reads only (api/app.ts `openForReplay`): the store is opened read-only, the read models are read as
  * they stand, not caught up, and nothing is sent or written — a copy handed to compliance keeps every byte.
  */
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openForReplay, type ReplayApp } from '../api/app.js';
 import { checkDirectory, exitSaying } from './startupError.js';
 import { EngineError } from '../engine/errors.js';
-import { SqliteEventStore } from '../eventstore/sqlite.js';
+import { journalModeOf, SqliteEventStore } from '../eventstore/sqlite.js';
 import { systemClock } from '../infra/clock.js';
 import { argumentError, configOrExit } from './config.js';
 import { createLogger } from '../infra/logger.js';
@@ -46,19 +46,7 @@ if (values.help || (!values.all && positionals.length !== 1) || (values.all && p
 function walCopyInReadOnlyFolder(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
   if ((code !== 'SQLITE_CANTOPEN' && code !== 'SQLITE_READONLY_DIRECTORY') || config.store !== 'sqlite') return false;
-  const header = Buffer.alloc(20);
-  try {
-    const fd = openSync(join(config.dataDir, 'events.db'), 'r');
-    try {
-      readSync(fd, header, 0, 20, 0);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return false;
-  }
-  // Bytes 18 and 19 of the header: 2 in WAL mode.
-  return header[18] === 2;
+  return journalModeOf(join(config.dataDir, 'events.db')) === 'wal';
 }
 
 const config = configOrExit();
