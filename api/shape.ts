@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CaseState, Engine } from '../engine/index.js';
 import { taskView } from '../projections/audit.js';
-import type { CaseListItem, InboxPage, OverdueReport, SlaReport } from '../projections/index.js';
+import { deadlineStanding, type CaseListItem, type InboxPage, type OverdueReport, type QueryCalendar, type SlaReport } from '../projections/index.js';
 import { allStates } from '../machines/describe.js';
 import type { ProcessRegistry } from '../machines/registry.js';
 import { formatMessage, typedFullWidth } from '../machines/schemas.js';
@@ -61,6 +61,26 @@ export const HistoryEvent = z.object({
   prevHash: z.string().describe(docText('同一案件前一事件的 hash；第一个事件为 64 个 0', "the hash of the case's event before; 64 zeros for its first")),
 });
 
+/** How an open task's deadline stands now (projections/query.ts `DeadlineStanding`): an inbox item's and a case's tasks'. */
+const DeadlineStandingFields = {
+  workingDaysLeft: z
+    .number()
+    .int()
+    .nullable()
+    .describe(docText('今天之后到期限当日的工作日数；期限当日及超期后为 0；没有期限的待办为 null', 'working days after today up to the due day; 0 on it and once past; null for a task with no deadline')),
+  workingDaysOverdue: z
+    .number()
+    .int()
+    .nullable()
+    .describe(
+      docText(
+        '超过期限当日的工作日数，与超期报表的计法相同（超期后至少为 1）；没有期限的待办为 null',
+        'working days past the due day, as the overdue report counts them (at least 1 once past the deadline); null for a task with no deadline',
+      ),
+    ),
+  overdue: z.boolean().describe(docText('已过期限；没有期限的待办为 false', 'past the deadline; false for a task with no deadline')),
+};
+
 /**
  * A case's task (`GET /v1/cases/:id`, the answer to a start): a TaskView with `orgName`, who `org` is by
  * name, as the inbox gives it — a caller outside the directory (an applicant) cannot look a code up.
@@ -71,6 +91,7 @@ export const CaseTaskView = TaskView.extend({
     .string()
     .optional()
     .describe(docText('机构名称（org 对应的机构目录名称）；申请人的待办为申请人的名称', "the organisation's name (the directory's name for org); an applicant's task, the applicant's")),
+  ...DeadlineStandingFields,
 });
 
 /**
@@ -173,7 +194,17 @@ export const StartedCaseView = CaseView.extend({
     ),
 });
 
-export function caseView(state: CaseState, allowedCommands: string[], orgNameOf?: (task: { role: string; org: string }) => string): z.infer<typeof CaseView> {
+/**
+ * A case as API.md shows it. Its tasks say how their deadlines stand at `now.asOf` by the calendar in
+ * force, as the caller's inbox would: a reviewer who opens a case from a link, not from the inbox, is
+ * told as plainly that it is overdue.
+ */
+export function caseView(
+  state: CaseState,
+  allowedCommands: string[],
+  now: { calendar: QueryCalendar; asOf: string },
+  orgNameOf?: (task: { role: string; org: string }) => string,
+): z.infer<typeof CaseView> {
   return {
     id: state.caseId,
     process: state.process,
@@ -183,7 +214,11 @@ export function caseView(state: CaseState, allowedCommands: string[], orgNameOf?
     revision: state.revision,
     input: state.input,
     context: state.snapshot.context,
-    tasks: state.tasks.map((task) => ({ ...taskView(task), ...(orgNameOf ? { orgName: orgNameOf(task) } : {}) })),
+    tasks: state.tasks.map((task) => ({
+      ...taskView(task),
+      ...(orgNameOf ? { orgName: orgNameOf(task) } : {}),
+      ...deadlineStanding(now.calendar, now.asOf, task.dueAt ?? null, task.dueDate ?? null),
+    })),
     allowedCommands,
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,
@@ -267,21 +302,7 @@ export const InboxPageView = z.object({
       article: z.string().nullable(),
       provisional: z.boolean(),
       calendarVersion: z.string().nullable(),
-      workingDaysLeft: z
-        .number()
-        .int()
-        .nullable()
-        .describe(docText('今天之后到期限当日的工作日数；期限当日及超期后为 0；没有期限的待办为 null', 'working days after today up to the due day; 0 on it and once past; null for a task with no deadline')),
-      workingDaysOverdue: z
-        .number()
-        .int()
-        .nullable()
-        .describe(
-          docText(
-            '超过期限当日的工作日数，与超期报表的计法相同（超期后至少为 1）；没有期限的待办为 null',
-            'working days past the due day, as the overdue report counts them (at least 1 once past the deadline); null for a task with no deadline',
-          ),
-        ),
+      ...DeadlineStandingFields,
       restatedFrom: z
         .string()
         .nullable()
@@ -291,7 +312,6 @@ export const InboxPageView = z.object({
             'the due date before a holiday notice re-stated the deadline (it may have moved earlier); null when it never was',
           ),
         ),
-      overdue: z.boolean(),
       summary: Summary,
       awaiting: z
         .array(AwaitedCaseView)

@@ -11,7 +11,7 @@ import { waitsOf } from '../machines/describe.js';
 import { registry } from '../machines/registry.js';
 import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
 import { caseFacts, shownSummary, storedInstant, summaryJson, type SummaryFacts, type TaskFacts } from './metadata.js';
-import { decodeCursor, encodeCursor, InvalidQueryError, jsonList, pageLimit, queryInstant, safely, workingDaysOverdue, type QueryCalendar } from './query.js';
+import { deadlineStanding, decodeCursor, encodeCursor, InvalidQueryError, jsonList, pageLimit, queryInstant, safely, type DeadlineStanding, type QueryCalendar } from './query.js';
 import type { Db, Projection } from './runner.js';
 import { forgetInserts, insertRows, statementCache } from './statements.js';
 
@@ -309,7 +309,7 @@ export interface InboxQuery {
   cursor?: string;
 }
 
-export interface InboxItem {
+export interface InboxItem extends DeadlineStanding {
   caseId: string;
   process: string;
   state: string;
@@ -327,18 +327,12 @@ export interface InboxItem {
   article: string | null;
   provisional: boolean;
   calendarVersion: string | null;
-  /** Working days after `asOf`'s day up to the due day; 0 on the due day and once past; null with no deadline. */
-  workingDaysLeft: number | null;
-  /** Working days past the due day at `asOf` (as the overdue report counts them); 0 until then; null with no deadline. */
-  workingDaysOverdue: number | null;
   /**
    * The due date before a holiday notice re-stated the deadline (PROCESSES.md "Deadlines"), so a
    * reviewer sees a deadline that moved — earlier too, when a weekend became a working day; null
    * when it never was.
    */
   restatedFrom: string | null;
-  /** `asOf` is past `dueAt`; never for notices. */
-  overdue: boolean;
   summary: SummaryFacts;
   /**
    * The cases this case waits on (a command of it named one that had not reached the state it
@@ -480,9 +474,7 @@ function inboxItem(row: TaskRow, asOf: string, calendar: QueryCalendar, director
     article: row.article,
     provisional: row.provisional === 1,
     calendarVersion: row.calendar_version,
-    workingDaysLeft: dueAt === null ? null : safely(() => calendar.workingDaysLeft(asOf, dueAt)),
-    workingDaysOverdue: dueAt === null ? null : workingDaysOverdue(calendar, asOf, dueAt, row.due_date),
-    overdue: dueAt !== null && asOf > dueAt,
+    ...deadlineStanding(calendar, asOf, dueAt, row.due_date),
     restatedFrom: row.restated_from,
     summary,
   };

@@ -170,3 +170,23 @@ export function workingDaysOverdue(calendar: QueryCalendar, at: string, dueAt: s
   if (at <= dueAt) return 0;
   return safely(() => Math.max(1, calendar.workingDaysBetween(dueDate ?? shanghaiDay(dueAt), shanghaiDay(at))));
 }
+
+/** How an open task's deadline stands at `asOf`: an inbox item's, and a case's own tasks' (GET /v1/cases/:id). */
+export interface DeadlineStanding {
+  /** Working days after `asOf`'s day up to the due day; 0 on the due day and once past; null with no deadline. */
+  workingDaysLeft: number | null;
+  /** Working days past the due day at `asOf` (as the overdue report counts them); 0 until then; null with no deadline. */
+  workingDaysOverdue: number | null;
+  /** `asOf` is past `dueAt`; never for notices. */
+  overdue: boolean;
+}
+
+/** `DeadlineStanding` of a task due at `dueAt` (on `dueDate`), at `asOf`, counted by `calendar`. */
+export function deadlineStanding(calendar: QueryCalendar, asOf: string, dueAt: string | null, dueDate: string | null): DeadlineStanding {
+  if (dueAt === null) return { workingDaysLeft: null, workingDaysOverdue: null, overdue: false };
+  return {
+    workingDaysLeft: safely(() => calendar.workingDaysLeft(asOf, dueAt)),
+    workingDaysOverdue: workingDaysOverdue(calendar, asOf, dueAt, dueDate),
+    overdue: asOf > dueAt,
+  };
+}

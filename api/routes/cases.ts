@@ -18,6 +18,12 @@ import { cutEnd, verifyCase } from '../verifyCase.js';
 const IdParams = z.strictObject({ id: z.string().overwrite(asCode).min(1).max(100).toLowerCase() });
 const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(200).optional() });
 
+/** A case as the caller is shown it: the commands it may send, who its tasks' organisations are, and how their deadlines stand now. */
+function caseViewFor(app: App, caller: Caller, state: CaseState): ReturnType<typeof caseView> {
+  const now = { calendar: app.calendar.current(), asOf: app.clock.now().toISOString() };
+  return caseView(state, app.engine.allowedCommands(state, caller), now, (task) => app.engine.orgNameOf(state, task));
+}
+
 /**
  * A case whose stored events cannot be read or folded here (damaged, or of a newer version than this
  * build has): the case list's row says who may know of it. They get the store's error (503, naming
@@ -158,7 +164,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       // API.md: the same key answers the first answer — the case as that start left it.
       const state = result.replayed ? await app.engine.caseAt(result.caseId, result.revision) : await app.engine.getCase(result.caseId);
       reply.code(201).header('location', `/v1/cases/${result.caseId}`);
-      return { ...caseView(state, app.engine.allowedCommands(state, caller), (task) => app.engine.orgNameOf(state, task)), position: result.position };
+      return { ...caseViewFor(app, caller, state), position: result.position };
     },
   );
 
@@ -230,7 +236,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     async (request, reply) => {
       const caller = await callerOf(request, app.verifier);
       const state = await wholeCase(app, caller, request.params.id);
-      const view = caseView(state, app.engine.allowedCommands(state, caller), (task) => app.engine.orgNameOf(state, task));
+      const view = caseViewFor(app, caller, state);
       // 第十五条: 通过开放平台进行开放 — whoever may see the case is told what the platform shows of the
       // release it was opened through (the release itself stays its provider's and authority's to read).
       const facts = await app.engine.linkedFacts(state);
