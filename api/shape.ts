@@ -7,6 +7,17 @@ import type { ProcessRegistry } from '../machines/registry.js';
 import { formatMessage, typedFullWidth } from '../machines/schemas.js';
 import { docText } from './docText.js';
 
+/** A task's `countsFrom`: in a case's tasks, its history, the inbox and the overdue report. */
+const CountsFrom = z
+  .string()
+  .optional()
+  .describe(
+    docText(
+      '期限起算日（北京时间日期），仅当不是进入环节之日时给出：自案件约定的日期起算（如协议约定的使用起始日），而非自进入环节之日',
+      "the day the deadline's count starts (Beijing date), given only when it is not the day the stage was entered: a day the case agreed (the agreed start of use)",
+    ),
+  );
+
 /** API.md `tasks`. */
 export const TaskView = z.object({
   stage: z.string(),
@@ -19,15 +30,7 @@ export const TaskView = z.object({
   basis: z.string().nullable(),
   provisional: z.boolean(),
   calendarVersion: z.string().nullable(),
-  countsFrom: z
-    .string()
-    .optional()
-    .describe(
-      docText(
-        '期限起算日（北京时间日期），仅当不是进入环节之日时给出：自案件约定的日期起算（如协议约定的使用起始日），而非自进入环节之日',
-        "the day the deadline's count starts (Beijing date), given only when it is not the day the stage was entered: a day the case agreed (the agreed start of use)",
-      ),
-    ),
+  countsFrom: CountsFrom,
 });
 
 /** One event of a history (API.md `GET /v1/cases/:id/history`). */
@@ -302,6 +305,7 @@ export const InboxPageView = z.object({
       article: z.string().nullable(),
       provisional: z.boolean(),
       calendarVersion: z.string().nullable(),
+      countsFrom: CountsFrom,
       ...DeadlineStandingFields,
       restatedFrom: z
         .string()
@@ -380,11 +384,12 @@ export const OverdueReportView = z.object({
         .boolean()
         .describe(
           docText(
-            '期限是否为临时期限（在其年度的节假日安排通知载入前按法定节假日计算）；CSV 中为最后一列“临时期限”（是/否）',
-            "whether the deadline was provisional (counted from the statutory holidays before its year's holiday notice was loaded); in CSV, the last column (yes or no)",
+            '期限是否为临时期限（在其年度的节假日安排通知载入前按法定节假日计算）；CSV 中为“临时期限”列（是/否）',
+            "whether the deadline was provisional (counted from the statutory holidays before its year's holiday notice was loaded); in CSV, the column 临时期限 (是 or 否)",
           ),
         ),
       status: z.enum(['open', 'finishedLate', 'cancelledLate']),
+      countsFrom: CountsFrom,
     }),
   ),
   byOrg: z.array(

@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS inbox_tasks (
   calendar_version TEXT,
   summary          TEXT    NOT NULL,
   restated_from    TEXT,
+  counts_from      TEXT,
   UNIQUE (case_key, stage)
 );
 -- Who may act on each open task, in inbox order: one row per organisation.
@@ -67,7 +68,7 @@ CREATE INDEX IF NOT EXISTS inbox_waits_linked ON inbox_waits (linked_case_id);
 `;
 
 const INSERT_TASK =
-  'INSERT OR REPLACE INTO inbox_tasks (case_key, stage, case_id, process, state, label, role, org, orgs, entered_at, due_at, due_date, basis, article, provisional, calendar_version, summary, restated_from)';
+  'INSERT OR REPLACE INTO inbox_tasks (case_key, stage, case_id, process, state, label, role, org, orgs, entered_at, due_at, due_date, basis, article, provisional, calendar_version, summary, restated_from, counts_from)';
 const INSERT_ASSIGNEE = 'INSERT OR REPLACE INTO inbox_assignees (org, role, due_key, case_key, stage, process)';
 
 const statements = statementCache((db: Db) => ({
@@ -161,7 +162,8 @@ const work = caseUnitOfWork(() => new Work());
 export const inboxProjection: Projection = {
   name: 'inbox',
   // 4: restatedFrom only when a re-stated date moved. 5: inbox_waits (what a case waits on).
-  version: 5,
+  // 6: counts_from, the day a deadline's count starts when not the day of entry.
+  version: 6,
   setup(db) {
     setupCaseKeys(db);
     db.exec(SCHEMA);
@@ -258,6 +260,7 @@ export const inboxProjection: Projection = {
           o.calendarVersion,
           summary,
           o.restatedFrom,
+          t.countsFrom ?? null,
         ]);
         for (const org of assigneesOf(t)) assignees.push([org, t.role, o.dueAt ?? NO_DEADLINE, o.key, t.stage, o.process]);
       }
@@ -327,6 +330,8 @@ export interface InboxItem extends DeadlineStanding {
   article: string | null;
   provisional: boolean;
   calendarVersion: string | null;
+  /** The day the deadline's count starts (Beijing date), only when it is not the day of entry (a v3+ results report). */
+  countsFrom?: string;
   /**
    * The due date before a holiday notice re-stated the deadline (PROCESSES.md "Deadlines"), so a
    * reviewer sees a deadline that moved — earlier too, when a weekend became a working day; null
@@ -394,6 +399,7 @@ interface TaskRow {
   calendar_version: string | null;
   summary: string;
   restated_from: string | null;
+  counts_from: string | null;
   due_key: string;
 }
 
@@ -474,6 +480,7 @@ function inboxItem(row: TaskRow, asOf: string, calendar: QueryCalendar, director
     article: row.article,
     provisional: row.provisional === 1,
     calendarVersion: row.calendar_version,
+    ...(row.counts_from !== null ? { countsFrom: row.counts_from } : {}),
     ...deadlineStanding(calendar, asOf, dueAt, row.due_date),
     restatedFrom: row.restated_from,
     summary,

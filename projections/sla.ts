@@ -22,7 +22,7 @@ import type { Db, Projection } from './runner.js';
 import { forgetInserts, insertRows, statementCache } from './statements.js';
 
 /** An overdue item's values, in the order of `ItemRow`: deadline first (then case and kind, its order). */
-const ITEM_VALUES = 'due_at, case_key, kind, case_id, org, entered_at, due_date, completed_at, provisional, applicant_name, cancelled, provider_org, parties_region';
+const ITEM_VALUES = 'due_at, case_key, kind, case_id, org, entered_at, due_date, completed_at, provisional, applicant_name, cancelled, provider_org, parties_region, counts_from';
 
 /**
  * An overdue item as SQLite writes it in JSON. The report's index (`sla_overdue_items`) holds it,
@@ -63,6 +63,7 @@ CREATE TABLE IF NOT EXISTS sla_tasks (
   parties_region   TEXT,
   applicant_name   TEXT,
   cancelled        INTEGER NOT NULL,
+  counts_from      TEXT,
   UNIQUE (case_key, stage, opened_position)
 );
 -- The names applicants go by in reports (an applicant is no organisation of the directory), as
@@ -179,7 +180,7 @@ const QUERY_INDEXES = [
 ];
 
 const INSERT =
-  'INSERT OR IGNORE INTO sla_tasks (case_key, case_id, stage, opened_position, process, kind, org, entered_at, due_at, due_date, provisional, calendar_version, completed_at, provider_org, parties_region, applicant_name, cancelled)';
+  'INSERT OR IGNORE INTO sla_tasks (case_key, case_id, stage, opened_position, process, kind, org, entered_at, due_at, due_date, provisional, calendar_version, completed_at, provider_org, parties_region, applicant_name, cancelled, counts_from)';
 const INSERT_KIND = 'INSERT OR IGNORE INTO sla_kinds (kind, process, stage, label, role, basis, article)';
 const INSERT_NAME = 'INSERT OR REPLACE INTO sla_org_names (org, name, person)';
 
@@ -255,6 +256,7 @@ type SlaRowValues = [
   partiesRegion: string | null,
   applicantName: string | null,
   cancelled: number,
+  countsFrom: string | null,
 ];
 const DUE_AT = 8;
 const DUE_DATE = 9;
@@ -293,7 +295,8 @@ export const slaProjection: Projection = {
   name: 'sla',
   // 8: applicants that are natural persons are marked (their codes are masked in reports).
   // 9: so are those of events stored before the summary said which applicants were persons.
-  version: 9,
+  // 10: counts_from, the day a deadline's count starts when not the day of entry.
+  version: 10,
   queryIndexes: QUERY_INDEXES,
   setup(db) {
     setupCaseKeys(db);
@@ -346,6 +349,7 @@ export const slaProjection: Projection = {
         parties.region ?? null,
         t.org === parties.applicantOrg ? applicantNameForReports(f.summary, t.org) : null,
         0,
+        t.countsFrom ?? null,
       ];
       const applicantName = row[APPLICANT_NAME];
       if (applicantName !== null && t.org) w.names.set(t.org, [applicantName, applicantIsPerson(f.summary, t.org) ? 1 : 0]);
@@ -658,6 +662,11 @@ export interface OverdueItem {
   basis: string | null;
   article: string | null;
   provisional: boolean;
+  /**
+   * The day the deadline's count started (Beijing date), given only when it was not the day of entry:
+   * a day the case agreed (a v3+ results report, from the agreed start of use).
+   */
+  countsFrom?: string;
   /** Still open past its deadline at `asOf`, finished after it, or cancelled after it without being done. */
   status: 'open' | 'finishedLate' | 'cancelledLate';
 }
@@ -695,6 +704,7 @@ type ItemRow = [
   cancelled: number,
   providerOrg: string | null,
   partiesRegion: string | null,
+  countsFrom: string | null,
 ];
 
 type CountRow = [org: string, count: number, applicantName: string | null];
@@ -828,7 +838,7 @@ function* overdueSteps(db: Db, query: OverdueQuery, perTurn: number | undefined)
       for (const r of rows) {
         if (last !== undefined && compareItems(last, r) > 0) return false;
         last = r;
-        const [dueAtRead, , kind, caseId, orgRead, enteredAt, dueDate, completedAt, provisional, applicantName, cancelled, providerOrg, partiesRegion] = r;
+        const [dueAtRead, , kind, caseId, orgRead, enteredAt, dueDate, completedAt, provisional, applicantName, cancelled, providerOrg, partiesRegion, countsFrom] = r;
         if (!inRegion(orgRead, partiesRegion, providerOrg)) continue;
         if (dueAtRead !== dueAt || dueDate !== dueDateOfRun) {
           dueAt = dueAtRead;
@@ -838,7 +848,7 @@ function* overdueSteps(db: Db, query: OverdueQuery, perTurn: number | undefined)
         const t = byOrg.get(orgRead) ?? tally(orgRead, orgNameOf(directory, orgRead, applicantName));
         const [, process, stage, label, , basis, article] = kinds.get(kind) ?? unknownKind(kind);
         const finished = completedAt !== null && completedAt <= asOf;
-        items.push({
+        const item: OverdueItem = {
           caseId,
           process,
           stage,
@@ -853,7 +863,9 @@ function* overdueSteps(db: Db, query: OverdueQuery, perTurn: number | undefined)
           article,
           provisional: provisional === 1,
           status: !finished ? 'open' : cancelled === 1 ? 'cancelledLate' : 'finishedLate',
-        });
+        };
+        if (countsFrom !== null) item.countsFrom = countsFrom;
+        items.push(item);
         if (!finished) t.overdue++;
         else if (cancelled === 1) t.cancelledLate++;
         else t.finishedLate++;

@@ -418,7 +418,7 @@ describe.each(Object.entries(PERIODS))('the on-time rates for %s', (_name, perio
 
 // ── The overdue report at the end of the quarter ────────────────────────────────────────
 
-const OVERDUE_HEADERS = ['案件编号', '流程', '环节', '环节名称', '承办单位', '单位代码', '进入环节时间（北京时间）', '办理期限（北京时间）', '完成时间（北京时间）', '逾期工作日', '时限依据', '依据条款', '状态', '临时期限'];
+const OVERDUE_HEADERS = ['案件编号', '流程', '环节', '环节名称', '承办单位', '单位代码', '进入环节时间（北京时间）', '办理期限（北京时间）', '完成时间（北京时间）', '逾期工作日', '时限依据', '依据条款', '状态', '临时期限', '期限起算日'];
 const STATUS_ZH = { open: '逾期未办结', finishedLate: '逾期办结', cancelledLate: '逾期未办、案件已终止' } as const;
 
 interface ExpectedItem {
