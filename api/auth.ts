@@ -47,11 +47,19 @@ const RECHECK_MS = 5 * 60_000;
  * The directory's kind of organisation each government role must belong to (第四条, 第五条); a
  * supervisor's and an auditor's too, as their region is their organisation's (第十九条: the
  * 主管部门 supervises): named as a provider unit, a supervisor saw its whole region's reports, and an
- * auditor exported every event of it (security QA).
+ * auditor exported every event of it (security QA). An admin's too: it sees every case, with the
+ * applicants' personal data, and exports every event, and a token naming any code at all (`--org
+ * whoever`) did (privacy QA); the platform is the 主管部门's to build and run (第六条).
  */
-const KIND_OF_ROLE: Partial<Record<Caller['role'], 'provider' | 'authority'>> = { provider: 'provider', authority: 'authority', supervisor: 'authority', auditor: 'authority' };
+const KIND_OF_ROLE: Partial<Record<Caller['role'], 'provider' | 'authority'>> = {
+  provider: 'provider',
+  authority: 'authority',
+  supervisor: 'authority',
+  auditor: 'authority',
+  admin: 'authority',
+};
 /** What the role would do, in the refusal. */
-const DOING: Partial<Record<Caller['role'], string>> = { supervisor: '查看报表', auditor: '查看审计记录' };
+const DOING: Partial<Record<Caller['role'], string>> = { supervisor: '查看报表', auditor: '查看审计记录', admin: '管理平台' };
 const KIND_NAME = { provider: { zh: '公共数据开放主体', en: 'a data provider' }, authority: { zh: '公共数据开放主管部门', en: 'a data authority' } };
 
 /**

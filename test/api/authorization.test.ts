@@ -147,7 +147,7 @@ describe('authorisation matrix', () => {
   });
 
   /** Each caller (role, organisation) is refused 403 on every request, the detail saying why. */
-  async function refusedEverywhere(callers: [role: Role, org: string, says: string][], requests: [method: 'GET' | 'POST', path: string, body?: unknown][]): Promise<void> {
+  async function refusedEverywhere(callers: [role: Role, org: string, says: string][], requests: [method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown][]): Promise<void> {
     for (const [role, org, says] of callers) {
       const token = await api.token(role, org);
       for (const [method, path, body] of requests) {
@@ -166,6 +166,22 @@ describe('authorisation matrix', () => {
         ['supervisor', '370100-nope', '机构目录中没有编码为 370100-nope 的公共数据开放主管部门，不能以 supervisor 角色查看报表'],
       ],
       ['/v1/reports/overdue', '/v1/reports/sla', '/v1/cases', `/v1/cases/${caseId}`, '/v1/audit/export?from=2020-01-01T00:00:00Z&to=2026-03-02T00:00:00Z'].map((path) => ['GET', path]),
+    );
+  });
+
+  it('an admin token naming a provider unit, or any code missing from the directory, is 403 on cases, reports, the audit export and the calendar, saying why: an admin sees every applicant\'s personal data', async () => {
+    await refusedEverywhere(
+      [
+        ['admin', 'whoever', '机构目录中没有编码为 whoever 的公共数据开放主管部门，不能以 admin 角色管理平台'],
+        ['admin', '370100-gaj', '济南市公安局（370100-gaj）在机构目录中不是公共数据开放主管部门，不能以 admin 角色管理平台'],
+      ],
+      [
+        ['GET', `/v1/cases/${caseId}`],
+        ['GET', '/v1/cases'],
+        ['GET', '/v1/reports/overdue'],
+        ['GET', '/v1/audit/export?from=2020-01-01T00:00:00Z&to=2026-03-02T00:00:00Z'],
+        ['PUT', '/v1/calendar/2027', { notice: '国务院办公厅关于2027年部分节假日安排的通知', url: 'https://www.gov.cn/', holidays: [], adjustedWorkdays: [] }],
+      ],
     );
   });
 

@@ -118,7 +118,7 @@ describe('given an open objection whose provider was merged into another (kept i
 describe('given an open objection whose provider the new directory drops outright (no entry, no successor)', () => {
   it('when the server restarts, then the inbox, case list and reports answer 200, an admin sees the case, and reports show the bare code, never an empty name', async () => {
     const caseId = await openObjectionThenRestart(shipped.filter((o) => o.code !== '370100-gaj'));
-    const admin = await api!.token('admin', 'admin');
+    const admin = await api!.token('admin', '370000-dsj');
     const supervisor = await api!.token('supervisor', '370000-dsj');
     expect((await api!.call('GET', `/v1/cases/${caseId}`, { as: admin })).status).toBe(200);
     for (const path of ['/v1/inbox', '/v1/cases', '/v1/reports/overdue', '/v1/reports/overdue?format=csv', '/v1/reports/overdue?format=csv&table=byOrg', '/v1/reports/sla', '/v1/reports/sla?groupBy=org']) {
