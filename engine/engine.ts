@@ -1192,7 +1192,10 @@ export class Engine {
       const events = await this.#readOrUndefined(streamOf(name, caseId));
       if (events && events.length > 0) found.push(events);
     }
-    if (found.length > 1) throw new CaseStreamsError(caseId, found.map((events) => ({ streamId: events[0]!.streamId, events: events.length, first: events[0]! })));
+    if (found.length > 1) throw new CaseStreamsError(caseId, found.map((events) => {
+        const { streamId, revision, position, id, type } = events[0]!;
+        return { streamId, events: events.length, first: { revision, position, id, type } };
+      }));
     if (found.length === 1) return found[0];
     // A process this build does not have, recorded by a newer one: read, to be refused as such.
     const recorded = this.#o.recordedProcess?.(caseId);

@@ -69,7 +69,12 @@ export class CaseStreamsError extends DamagedStreamError {
   override readonly name = 'CaseStreamsError';
   constructor(
     readonly caseId: string,
-    readonly streams: readonly { streamId: string; events: number; first: RecordedEvent }[],
+    /**
+     * Each stream's first event by its identity alone: the error is logged with its fields, and an
+     * event's data (a start's applicant: 身份证号, phone, address) went into the error log on every
+     * read of the case (privacy QA).
+     */
+    readonly streams: readonly { streamId: string; events: number; first: Pick<RecordedEvent, 'revision' | 'position' | 'id' | 'type'> }[],
   ) {
     super(streams.map((s) => s.streamId).join(', '), new Error(`case ${caseId} has ${streams.length} streams: ${streams.map((s) => s.streamId).join(', ')}`));
   }

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALENDAR_STREAM } from '../../engine/calendarInForce.js';
 import type { CaseEventMetadata } from '../../engine/events.js';
-import { DamagedStreamError } from '../../engine/errors.js';
+import { DamagedStreamError, type CaseStreamsError } from '../../engine/errors.js';
 import { foldAll, type CaseState } from '../../engine/fold.js';
 import { eventHash } from '../../engine/hashChain.js';
 import type { RecordedEvent } from '../../eventstore/types.js';
@@ -337,6 +337,10 @@ describe('a history altered in the database', () => {
     const cold = coldEngine(t);
     await expect(cold.getCase(real.caseId)).rejects.toBeInstanceOf(DamagedStreamError);
     await expect(cold.getCase(real.caseId)).rejects.toThrow(`case ${real.caseId} has 2 streams`);
+    // The error is logged with its fields on every read of the case: it names the events, and carries none of their data (an applicant's 身份证号, phone, address).
+    const error = (await cold.getCase(real.caseId).catch((e: unknown) => e)) as CaseStreamsError;
+    expect(error.streams.map((s) => s.first)).toContainEqual({ revision: 0, position: expect.any(Number), id: 'forged-start', type: forged.type });
+    expect(JSON.stringify(error)).not.toContain(JSON.stringify(forged.data).slice(1, 40));
     const head = await t.store.headPosition();
     await expect(cold.execute({ caseId: real.caseId, type: 'SUBMIT', data: {}, actor: actors.provider })).rejects.toBeInstanceOf(DamagedStreamError);
     expect(await t.store.headPosition()).toBe(head);
