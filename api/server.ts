@@ -9,7 +9,7 @@ import { elapsedMs } from '../infra/clock.js';
 import { noteStoreFailure, type App } from './app.js';
 import { callerOf } from './auth.js';
 import { sendProblem, ApiError, fastifyText, connectionProblem, inLanguage, langOf, shuttingDown, wireProblem, ANSWERED_ON_CONNECTION } from './problem.js';
-import { urlForLogs, type Logger } from '../infra/logger.js';
+import { urlForLogs, valueForLogs, type Logger } from '../infra/logger.js';
 import { formatMessage, unknownFields } from '../machines/schemas.js';
 import { PLUS_AS_SPACE_HINT, writtenPlusAsSpace } from './shape.js';
 import { BODY_LIMIT_BYTES } from './limits.js';
@@ -640,12 +640,19 @@ export async function buildServer(app: App, options: ServerOptions = {}) {
     if (request.raw.url === '*' && request.method === 'OPTIONS') return reply.code(204).header('allow', serverMethods().join(', ')).send();
     const given = request.headers['x-request-id'];
     // Not one that names a person (an ID number or a phone sent as the id): it would be logged whole.
-    if (typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) && urlForLogs(given) === given) {
+    if (typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) && valueForLogs(given) === given) {
       // The reply's logger too: the request's completion line is written through it.
       request.log = request.log.child({ clientRequestId: given });
       reply.log = request.log;
     }
-    if (underV1(request)) await callerOf(request, app.verifier);
+    if (underV1(request)) {
+      const { sub, role, org } = await callerOf(request, app.verifier);
+      // Who asked, on the request's lines (its completion too): reads of personal data are traced to a
+      // person, not only writes through the events (个人信息保护法 第五十一条). An applicant's org is its
+      // own code, a natural person's 身份证号: not written (its sub names the caller).
+      request.log = request.log.child({ caller: { sub: valueForLogs(sub), role, org: valueForLogs(org) } });
+      reply.log = request.log;
+    }
     const coding = codingProblem(request);
     if (coding) {
       reply.header('connection', 'close');

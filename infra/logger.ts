@@ -10,9 +10,11 @@ export type { Logger };
  */
 const PERSONAL_IN_URL = [
   // 身份证号 (GB 11643): a division code, a birth date of 19xx or 20xx, a sequence, a check character —
-  // not a 统一社会信用代码 of 18 digits (913706003856345482), an organisation's public code.
-  /(?<![0-9A-Za-z])[1-8]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx](?![0-9A-Za-z])/g,
-  /(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])/g,
+  // not a 统一社会信用代码 of 18 digits (913706003856345482), an organisation's public code. Also as
+  // people group it when they copy it from a form (370102-1990-0101-124X, 370102 19900101 1240).
+  /(?<![0-9A-Za-z])[1-8]\d{5}[- ]?(?:19|20)\d{2}[- ]?(?:0[1-9]|1[0-2])[- ]?(?:0[1-9]|[12]\d|3[01])[- ]?\d{3}[- ]?[0-9Xx](?![0-9A-Za-z])/g,
+  // A mobile number, with the country code (+86, 86) or without, grouped (138-0531-0001) or not.
+  /(?<![0-9A-Za-z])(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?![0-9A-Za-z])/g,
   /[\w.+-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+/gi,
 ];
 
@@ -62,6 +64,11 @@ export function urlForLogs(url: string): string {
     .map((pair) => pair.split('=').map((part) => pieceForLogs(part, true)).join('='))
     .join('&');
   return `${path}?${query}`;
+}
+
+/** `value` as a log may show it: `[redacted]` when it holds a bearer token or a natural person's ID number, mobile number or e-mail address. */
+export function valueForLogs(value: string): string {
+  return urlForLogs(value) === value ? value : '[redacted]';
 }
 
 /** The request as fastify logs it (method, url, host, client address), its url without personal data (个人信息保护法 第六条, 第五十一条). */

@@ -73,6 +73,11 @@ describe('request logs, given an address that names a natural person', () => {
     ['an ID number pasted with a space before it', `%20${personIdNumber}`],
     ['an ID number pasted with an ideographic space before it', `%E3%80%80${personIdNumber}`],
     ['a phone number pasted after a name', `${encodeURIComponent('李明')}${PHONE}`],
+    ['a phone number with the country code (+86)', `%2B86${PHONE}`],
+    ['a phone number with 86 before it', `86${PHONE}`],
+    ['a phone number grouped as people write it', `${PHONE.slice(0, 3)}-${PHONE.slice(3, 7)}-${PHONE.slice(7)}`],
+    ['an ID number grouped as people copy it from a form', [personIdNumber.slice(0, 6), personIdNumber.slice(6, 10), personIdNumber.slice(10, 14), personIdNumber.slice(14)].join('-')],
+    ['an ID number grouped by spaces', `${personIdNumber.slice(0, 6)}%20${personIdNumber.slice(6, 14)}%20${personIdNumber.slice(14)}`],
   ])('given %s in the filter, then the case list answers, and its log lines carry the address without it', async (_title, value) => {
     const token = await mintToken(SECRET, { sub: 'u-provider', role: 'provider', org: orgs.provider });
     const res = await server.inject({ method: 'GET', url: `/v1/cases?org=${value}&limit=20`, headers: { authorization: `Bearer ${token}` } });
@@ -82,7 +87,7 @@ describe('request logs, given an address that names a natural person', () => {
     expect((JSON.parse(own[0]!) as { req?: { url?: string } }).req?.url).toBe('/v1/cases?org=[redacted]&limit=20');
     for (const line of own) {
       expect(line).not.toContain(value);
-      expect(decodeURIComponent(line).normalize('NFKC')).not.toMatch(new RegExp(`${personIdNumber}|${PHONE}`));
+      expect(decodeURIComponent(line).normalize('NFKC').replace(/[- ]/g, '')).not.toMatch(new RegExp(`${personIdNumber}|${PHONE}`));
     }
   });
 
@@ -109,6 +114,7 @@ describe('request logs, given a client\'s own X-Request-Id', () => {
   it.each([
     ['an ID number', personIdNumber, undefined],
     ['a phone number', PHONE, undefined],
+    ['a phone number with 86 before it', `86${PHONE}`, undefined],
     ['an ordinary id', 'batch-2026-03.call-7', 'batch-2026-03.call-7'],
   ])('given %s as the id, then it is logged beside the server\'s only when it names no one', async (_title, given, logged) => {
     const token = await mintToken(SECRET, { sub: 'u-provider', role: 'provider', org: orgs.provider });
@@ -120,6 +126,27 @@ describe('request logs, given a client\'s own X-Request-Id', () => {
     const ids = own.map((line) => (JSON.parse(line) as { clientRequestId?: string }).clientRequestId);
     expect(ids.at(-1)).toBe(logged);
     if (logged === undefined) for (const line of own) expect(line).not.toContain(given);
+  });
+});
+
+describe('request logs say who asked', () => {
+  // A read of personal data is traced to a person, not only a write (the events name their actor): 个人信息保护法 第五十一条.
+  it('given a provider reading its inbox, then the completion line names the caller: sub, role, org', async () => {
+    const token = await mintToken(SECRET, { sub: 'u-zhang', name: '张三', role: 'provider', org: orgs.provider });
+    const res = await server.inject({ method: 'GET', url: '/v1/inbox', headers: { authorization: `Bearer ${token}` } });
+    expect(res.statusCode).toBe(200);
+    const done = ofRequest(String(res.headers['x-request-id'])).map((l) => JSON.parse(l) as { msg: string; caller?: unknown }).find((l) => l.msg === '请求完成');
+    expect(done?.caller).toEqual({ sub: 'u-zhang', role: 'provider', org: orgs.provider });
+  });
+
+  it('given a natural person reading its own cases, whose org is its 身份证号, then the line names it by its sub, and its code is not written', async () => {
+    const token = await mintToken(SECRET, { sub: 'u-liming', role: 'applicant', org: personIdNumber });
+    const res = await server.inject({ method: 'GET', url: '/v1/cases', headers: { authorization: `Bearer ${token}` } });
+    expect(res.statusCode).toBe(200);
+    const own = ofRequest(String(res.headers['x-request-id']));
+    const done = own.map((l) => JSON.parse(l) as { msg: string; caller?: unknown }).find((l) => l.msg === '请求完成');
+    expect(done?.caller).toEqual({ sub: 'u-liming', role: 'applicant', org: '[redacted]' });
+    for (const line of own) expect(line).not.toContain(personIdNumber);
   });
 });
 
