@@ -114,6 +114,19 @@ export class Directory {
   }
 
   /**
+   * `code` as the directory spells it, when it differs in letter case alone (`370100-GAJ` typed for
+   * 370100-gaj); `code` itself otherwise. A filter by the other spelling matched nothing, and a report
+   * said "nothing overdue" instead of naming the unit's late tasks.
+   */
+  spelling(code: string): string {
+    if (this.#byCode.has(code)) return code;
+    this.#byLowerCase ??= new Map([...this.#byCode.keys()].map((c) => [c.toLowerCase(), c]));
+    return this.#byLowerCase.get(code.toLowerCase()) ?? code;
+  }
+
+  #byLowerCase: Map<string, string> | undefined;
+
+  /**
    * The name to show for an organisation code: an abolished one's marked 已撤销 (a report or inbox
    * naming it is not read as a bureau that still exists); the code itself when unknown (an applicant,
    * or an organisation dropped from the directory).

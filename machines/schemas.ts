@@ -143,6 +143,16 @@ export function asCode(text: string): string {
   return trimmed(text.normalize('NFKC'));
 }
 
+/**
+ * A party's code as a filter reads it (`asCode`), a 统一社会信用代码 or 身份证号 in upper case, as
+ * forms store them: typed `91370100ma3c8k2d0e` or `…124x`, it found none of the party's cases.
+ */
+export function asPartyCode(text: string): string {
+  const code = asCode(text);
+  const upper = code.toUpperCase();
+  return isIdNumber(upper) || isCreditCode(upper) ? upper : code;
+}
+
 /** Trimmed text (`trimmed`) that must not be empty (nor only zero-width characters), at most `TEXT_MAX` characters, without control characters or lone surrogates. */
 export const Text = z
   .string({ error: typeError('文本') })

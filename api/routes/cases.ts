@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { asCode } from '../../machines/schemas.js';
+import { asCode, asPartyCode } from '../../machines/schemas.js';
 import { canSee } from '../../directory/visibility.js';
 import { isDamagedStore, refuse, type CaseState } from '../../engine/index.js';
 import { ApiError, inLanguage, langOf, PROBLEM_CODES } from '../problem.js';
@@ -178,7 +178,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           process: filters.process.optional(),
           state: filters.state.optional(),
           final: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
-          org: z.string().overwrite(asCode).min(1).max(100).optional(),
+          org: z.string().overwrite(asPartyCode).min(1).max(100).optional(),
           limit: wholeNumberQuery(1, 100).optional(),
           cursor: z.string().max(2000).optional(),
           ...MinPosition,
@@ -207,6 +207,8 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const caller = await callerOf(request, app.verifier);
       const { minPosition, ...filters } = request.query;
       await caughtUp(app, reply, minPosition);
+      // An organisation of the directory typed in another letter case (370100-GAJ) is that organisation.
+      if (filters.org !== undefined) filters.org = app.directory.spelling(filters.org);
       const page = app.readModels.cases({ caller, ...filters });
       return {
         // `id` names the case as GET /v1/cases/:id does; `caseId` stays for the clients written against it.

@@ -9,7 +9,7 @@ import { callerOf, onlyRoles, type Caller } from '../auth.js';
 import { ApiError, inLanguage, langOf, weighedEntries } from '../problem.js';
 import { InvalidQueryError } from '../../projections/query.js';
 import { CLOCK_SKEW_MS } from '../../machines/kit.js';
-import { asCode, isIdNumber, regionCode } from '../../machines/schemas.js';
+import { asPartyCode, isIdNumber, regionCode } from '../../machines/schemas.js';
 import { MinPosition, registryFilters, wholeNumberQuery } from '../shape.js';
 import { jsonAnswer, readModelsPositionHeader, ref, type RouteDocs } from '../openapi.js';
 import { docText, englishOf, type DocText } from '../docText.js';
@@ -27,8 +27,9 @@ const ORG_NOT_PERSON = '不能按自然人的身份证号筛选：报表只显�
  */
 const OrgFilter = z
   .string()
-  // Pasted from an Excel sheet ("370100-gaj " or with a zero-width space), the code itself: not a filter nothing matches.
-  .overwrite(asCode)
+  // Pasted from an Excel sheet ("370100-gaj " or with a zero-width space), the code itself: not a filter
+  // nothing matches; a credit code or an ID number in upper case (so a person's, with a lower-case x, is refused too).
+  .overwrite(asPartyCode)
   .min(1)
   .max(100)
   // A birth year of 19xx or 20xx too: a company's credit code (18 characters, most with letters)
@@ -206,13 +207,16 @@ function reportRegion(app: App, caller: Caller, asked: string | undefined): stri
  * An organisation asked for (`org`) must be within the caller's region, as a region asked for must:
  * another city's bureau answered an empty report, which read as "nothing overdue there". Only an
  * organisation of the directory has a region to check; an applicant (a company, a person) is found
- * in the caller's region or not at all.
+ * in the caller's region or not at all. Answers the code as the directory spells it (`370100-GAJ`:
+ * 370100-gaj), which the report then filters by.
  */
-function reportOrg(app: App, caller: Caller, org: string | undefined): void {
-  if (org === undefined || caller.role === 'admin') return;
+function reportOrg(app: App, caller: Caller, typed: string | undefined): string | undefined {
+  if (typed === undefined) return undefined;
+  const org = app.directory.spelling(typed);
+  if (caller.role === 'admin') return org;
   const asked = app.directory.get(org);
   const own = app.directory.get(caller.org)?.region;
-  if (!asked || !own || app.directory.containsNow(own, asked.region)) return;
+  if (!asked || !own || app.directory.containsNow(own, asked.region)) return org;
   throw new ApiError('FORBIDDEN', {
     zh: `机构 ${app.directory.nameOf(org)}（${org}）不在您的辖区 ${own} 之内`,
     en: `organisation ${org} (${app.directory.nameOf(org)}) is outside your region ${own}`,
@@ -307,7 +311,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const { format: asked, table, minPosition, region, asOf, ...filters } = request.query;
       const format = reportFormat(request, reply, asked);
       const scope = reportRegion(app, caller, region);
-      reportOrg(app, caller, filters.org);
+      filters.org = reportOrg(app, caller, filters.org);
       await caughtUp(app, reply, minPosition);
       const at = asOf === undefined ? app.clock.now() : notAhead(app, 'asOf', asOf);
       // As fastify writes an object it is given, written in pieces.
@@ -370,7 +374,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const { format: asked, minPosition, region, from, to, ...filters } = request.query;
       const format = reportFormat(request, reply, asked);
       const scope = reportRegion(app, caller, region);
-      reportOrg(app, caller, filters.org);
+      filters.org = reportOrg(app, caller, filters.org);
       await caughtUp(app, reply, minPosition);
       // Default period: the calendar year (Asia/Shanghai) up to now, or up to `to` — of the year its last moment is in.
       const now = app.clock.now().toISOString();
