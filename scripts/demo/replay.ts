@@ -14,6 +14,7 @@ import type { CaseState } from '../../engine/fold.js';
 import { readAllPastUnreadable, UnreadableEventError, type RecordedEvent } from '../../eventstore/types.js';
 import { verifyCase } from '../../api/verifyCase.js';
 import { stateLabel } from '../../machines/describe.js';
+import { isCreditCode, isIdNumber } from '../../machines/schemas.js';
 import type { Actor, ProcessDefinition, Role } from '../../machines/types.js';
 
 const ROLE_LABELS: Record<Role, string> = {
@@ -60,7 +61,9 @@ function orgText(app: CaseReading, code: string): string {
   const org = app.directory.get(code);
   if (org) return `${org.name}（${org.code}）`;
   if (code.startsWith('person-')) return `个人用户 ${code.slice('person-'.length)}`;
-  return /^[0-9A-Z]{18}$/.test(code) ? `统一社会信用代码 ${code}` : code;
+  // A natural person's 身份证号 is 18 characters too: it is no organisation's code.
+  if (isIdNumber(code)) return `身份证号 ${code}`;
+  return isCreditCode(code) ? `统一社会信用代码 ${code}` : code;
 }
 
 function actorText(app: CaseReading, actor: Actor): string {
