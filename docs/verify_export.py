@@ -193,7 +193,10 @@ def verify(raw, period=None):
     try:
         lines = lines_of(raw)
     except UnicodeDecodeError as err:
-        return 1, [t(f"不符 文件不是 UTF-8 文本：第 {err.start + 1} 个字节（0x{err.object[err.start]:02x}）无法按 UTF-8 读取", f"FAIL the file is not UTF-8 text: {err}")]
+        # A file to fix, not a verdict (exit 2, as npm run verify-export): re-saved as GBK, every line holding Chinese would fail.
+        where = f"第 {err.start + 1} 个字节（0x{err.object[err.start]:02x}）无法按 UTF-8 读取"
+        where_en = f"byte {err.start + 1} (0x{err.object[err.start]:02x}) cannot be read as UTF-8"
+        return 2, [t(f"文件不是 UTF-8 文本：{where}（可能被另存为 GBK 等其他编码）：请校验导出时得到的原始文件", f"the file is not UTF-8 text: {where_en} (re-saved in another encoding, such as GBK?): check the file as it was exported")]
     last_position = None
     chains = {}  # stream -> (revision, hash) of its last line
     notice_revisions = {}

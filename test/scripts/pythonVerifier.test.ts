@@ -141,7 +141,8 @@ describe('the Python reference of docs/AUDIT_EXPORT.md, on an export of every pr
       [[join(w.dir, 'none.ndjson')], 2, /^找不到文件：.*none\.ndjson\n$/],
       [[w.dir], 2, /是文件夹：请给出审计导出文件（NDJSON）的路径\n$/],
       [[notJson], 1, /^不符 第 2 行：不是有效的 JSON（第 2 个字符处）\n/],
-      [[notUtf8], 1, /^不符 文件不是 UTF-8 文本：第 2 个字节（0xff）无法按 UTF-8 读取\n/],
+      // A file to fix, not a verdict: exit 2, as npm run verify-export says of it.
+      [[notUtf8], 2, /^文件不是 UTF-8 文本：第 2 个字节（0xff）无法按 UTF-8 读取（可能被另存为 GBK 等其他编码）：请校验导出时得到的原始文件\n/],
     ];
     for (const [args, status, said] of runs) {
       const zh = await spawnText('python3', [REFERENCE, ...args]);
