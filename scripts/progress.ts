@@ -27,14 +27,27 @@ export interface ProgressOptions {
   enabled?: boolean;
   /** Redraw at most this often on a terminal. */
   intervalMs?: number;
+  /** The language of the figures around the label (the label is the caller's): Chinese by default. */
+  lang?: 'zh' | 'en';
 }
 
 const SILENT: Progress = { tick() {}, update() {}, done() {} };
 
-function seconds(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  return s >= 60 ? `${Math.floor(s / 60)}分${String(s % 60).padStart(2, '0')}秒` : `${s}秒`;
-}
+/** How the figures around the label are written, in each language. */
+const WORDING = {
+  zh: {
+    seconds: (m: number, s: number) => (m > 0 ? `${m}分${String(s).padStart(2, '0')}秒` : `${s}秒`),
+    left: (time: string) => `，约剩 ${time}`,
+    bar: (figures: string, time: string) => `${figures}（${time}）`,
+    line: (label: string, percent: number, counts: string, time: string) => `${label}：${percent}%（${counts}，${time}）`,
+  },
+  en: {
+    seconds: (m: number, s: number) => (m > 0 ? `${m}m${String(s).padStart(2, '0')}s` : `${s}s`),
+    left: (time: string) => `, about ${time} left`,
+    bar: (figures: string, time: string) => `${figures} (${time})`,
+    line: (label: string, percent: number, counts: string, time: string) => `${label}: ${percent}% (${counts}, ${time})`,
+  },
+} as const;
 
 export function createProgress(label: string, total: number, options: ProgressOptions = {}): Progress {
   if (options.enabled === false) return SILENT;
@@ -43,6 +56,11 @@ export function createProgress(label: string, total: number, options: ProgressOp
   const interval = options.intervalMs ?? 100;
   const started = elapsedMs();
   const safeTotal = Math.max(0, total);
+  const words = WORDING[options.lang ?? 'zh'];
+  const seconds = (ms: number) => {
+    const s = Math.max(0, Math.round(ms / 1000));
+    return words.seconds(Math.floor(s / 60), s % 60);
+  };
   let done = 0;
   let lastDraw = -Infinity;
   let lastTenth = 0;
@@ -55,13 +73,13 @@ export function createProgress(label: string, total: number, options: ProgressOp
     const width = Math.max(10, Math.min(40, (stream.columns ?? 80) - label.length * 2 - 40));
     const filled = Math.round(f * width);
     const spent = elapsedMs() - started;
-    const eta = f > 0 && f < 1 ? `，约剩 ${seconds((spent / f) * (1 - f))}` : '';
+    const eta = f > 0 && f < 1 ? words.left(seconds((spent / f) * (1 - f))) : '';
     const pct = `${Math.floor(f * 100)}`.padStart(3);
-    stream.write(`\r${label} [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${pct}% ${done}/${safeTotal}（${seconds(spent)}${eta}）\x1b[K`);
+    stream.write(`\r${label} [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${words.bar(`${pct}% ${done}/${safeTotal}`, `${seconds(spent)}${eta}`)}\x1b[K`);
   };
 
   const line = (percent: number) => {
-    stream.write(`${label}：${percent}%（${done}/${safeTotal}，${seconds(elapsedMs() - started)}）\n`);
+    stream.write(`${words.line(label, percent, `${done}/${safeTotal}`, seconds(elapsedMs() - started))}\n`);
   };
 
   const render = (force: boolean) => {

@@ -69,7 +69,7 @@ try {
 // Progress by bytes read: the number of lines is not known before the end.
 const size = statSync(file).size;
 const input = createReadStream(file);
-const progress = createProgress(t('正在校验审计导出', 'checking the audit export'), size, { enabled: !values.quiet && size > 0 });
+const progress = createProgress(t('正在校验审计导出', 'checking the audit export'), size, { enabled: !values.quiet && size > 0, lang: en ? 'en' : 'zh' });
 async function* counted(): AsyncGenerator<Buffer> {
   for await (const chunk of input) {
     yield chunk as Buffer;

@@ -78,6 +78,15 @@ describe('progress bar', () => {
     expect(chunks.every((c) => c.endsWith('\n') && !c.includes('\r'))).toBe(true);
   });
 
+  it('in English, writes its figures in English around the label (verify-export --lang en had 20%（65536/244601，0秒）)', () => {
+    const { chunks, stream } = capture(false);
+    const bar = createProgress('checking the audit export', 10, { stream, lang: 'en' });
+    for (let i = 0; i < 10; i++) bar.tick();
+    bar.done();
+    expect(chunks[0]).toMatch(/^checking the audit export: 10% \(1\/10, \d+s\)\n$/);
+    expect(chunks.join('')).not.toMatch(/\p{Script=Han}|[（），：]/u);
+  });
+
   it('says where it stopped when the work ends early', () => {
     const { chunks, stream } = capture(false);
     const bar = createProgress('写入', 100, { stream });
