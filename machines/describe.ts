@@ -161,7 +161,7 @@ const SCOPE_LABELS: Record<TaskSpec['scope'], string> = {
   system: '系统',
 };
 
-function deadlineText(task: TaskSpec, rules?: DeadlineRuleTable): string {
+export function deadlineText(task: TaskSpec, rules?: DeadlineRuleTable): string {
   const deadline = task.deadline;
   if (!deadline) return '无办理时限';
   const basis = (b: string) => (b === 'statute' ? '法定时限' : '平台政策时限');
@@ -208,11 +208,15 @@ function openedOn(def: ProcessDefinition, state: string, arrows: Transition[]): 
   return [...commands].flatMap((command) => (def.commands[command]?.opens ?? []).map((task) => ({ command, task })));
 }
 
-/** The role whose lane a state sits in: its task's, else the first sender of its first command. */
+/**
+ * The role whose lane a state sits in: its task's, else the first sender of the first command that
+ * leads out of it — not one that keeps it: a suspended use (v2+) sat in the applicant's lane by its
+ * REPORT_USAGE, though only the provider or the authority may RESUME or TERMINATE it.
+ */
 function laneRole(def: ProcessDefinition, state: string, arrows: Transition[]): Role | undefined {
   const task = stateTask(def, state);
   if (task) return task.role;
-  const first = arrows.find((arrow) => arrow.from === state);
+  const first = arrows.find((arrow) => arrow.from === state && arrow.to !== state) ?? arrows.find((arrow) => arrow.from === state);
   return first ? def.commands[first.command]?.actors[0]?.role : undefined;
 }
 

@@ -4,13 +4,11 @@
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_DEADLINE_RULES } from '../calendars/index.js';
-import { toBpmn, toMermaid } from '../machines/describe.js';
 import { registry } from '../machines/registry.js';
 import { argsOrExit } from './config.js';
-import { toSvg } from './svg.js';
+import { DIAGRAMS_FOLDER, diagramFiles } from './diagramFiles.js';
 
-const out = 'docs/processes';
+const out = DIAGRAMS_FOLDER;
 const USAGE = `用法：npm run diagrams   由 machines/ 中的流程定义生成 Mermaid、BPMN 2.0 和 SVG 流程图，写入 ${out}/（覆盖原有文件）`;
 
 argsOrExit(USAGE);
@@ -31,14 +29,7 @@ function refuse(path: string, err: unknown, kept: boolean): never {
   process.exit(1);
 }
 
-const files: [name: string, text: string][] = [];
-const index: string[] = ['# 流程图', '', '由 `npm run diagrams` 从 `machines/` 生成；请勿手工修改。', ''];
-for (const name of registry.names()) {
-  const def = registry.latest(name)!;
-  files.push([`${name}.mmd`, `${toMermaid(def, DEFAULT_DEADLINE_RULES)}\n`], [`${name}.bpmn`, toBpmn(def, DEFAULT_DEADLINE_RULES)], [`${name}.svg`, toSvg(def)]);
-  index.push(`## ${def.title}（\`${name}\` v${def.version}）`, '', `![${def.title}](${name}.svg)`, '', `[BPMN 2.0](${name}.bpmn) · [Mermaid](${name}.mmd)`, '');
-}
-files.push(['README.md', index.join('\n')]);
+const files = diagramFiles(registry);
 
 try {
   mkdirSync(out, { recursive: true });

@@ -3,7 +3,7 @@
  * lays the graph out; states show their Chinese label and task, arrows their commands.
  */
 import dagre from '@dagrejs/dagre';
-import { allStates, commandLabel, finalStates, initialState, senderText, stateLabel, stateTask, transitions } from '../machines/describe.js';
+import { allStates, commandLabel, deadlineText, type DeadlineRuleTable, finalStates, initialState, senderText, stateLabel, stateTask, transitions } from '../machines/describe.js';
 import type { ProcessDefinition } from '../machines/types.js';
 
 const FONT = 13;
@@ -13,7 +13,8 @@ const textWidth = (s: string) => [...s].reduce((w, ch) => w + (/[\u2E80-\uFFFF]/
 
 const ROLE: Record<string, string> = { applicant: '利用主体', provider: '开放主体', authority: '主管部门', system: '系统' };
 
-export function toSvg(def: ProcessDefinition): string {
+/** `rules` spell out each deadline key, as the Mermaid and BPMN diagrams do. */
+export function toSvg(def: ProcessDefinition, rules?: DeadlineRuleTable): string {
   const g = new dagre.graphlib.Graph({ multigraph: true });
   g.setGraph({ rankdir: 'TB', nodesep: 40, ranksep: 60, edgesep: 20, marginx: 20, marginy: 20 });
   g.setDefaultEdgeLabel(() => ({}));
@@ -25,8 +26,10 @@ export function toSvg(def: ProcessDefinition): string {
   for (const state of allStates(def)) {
     const task = stateTask(def, state);
     // Commands that keep the state are listed inside it: a loop arrow per command would be unreadable.
-    const loops = [...new Set(arrows.filter((t) => t.from === state && t.to === state).map((t) => `↻ ${commandText(t.command)}`))];
-    const text = [stateLabel(def, state), state, ...(task ? [`${ROLE[task.role] ?? task.role}办理`] : []), ...loops];
+    // Each says who sends it where the state's task does not (under “开放主体办理”, the applicant's
+    // REPORT_USAGE read as the provider's), and the task its deadline, as the Mermaid and BPMN do.
+    const loops = [...new Set(arrows.filter((t) => t.from === state && t.to === state).map((t) => `↻ ${commandText(t.command)}${senderText(def, state, t.command)}`))];
+    const text = [stateLabel(def, state), state, ...(task ? [`${ROLE[task.role] ?? task.role}办理`, deadlineText(task, rules)] : []), ...loops];
     lines.set(state, text);
     const width = Math.max(...text.map(textWidth)) + 28;
     g.setNode(state, { width, height: text.length * (FONT + 5) + 16 });
