@@ -385,7 +385,7 @@ export const OverdueReportView = z.object({
         .describe(
           docText(
             '期限是否为临时期限（在其年度的节假日安排通知载入前按法定节假日计算）；CSV 中为“临时期限”列（是/否）',
-            "whether the deadline was provisional (counted from the statutory holidays before its year's holiday notice was loaded); in CSV, the column 临时期限 (是 or 否)",
+            "whether the deadline was provisional (counted from the statutory holidays before its year's holiday notice was loaded); in CSV, a column of its own (yes or no)",
           ),
         ),
       status: z.enum(['open', 'finishedLate', 'cancelledLate']),

@@ -20,9 +20,34 @@ const ProcessView = z.object({
   finalStates: z.array(z.string()),
   commands: z.array(z.string()),
   deadlines: z.array(
-    z.object({ stage: z.string(), label: z.string(), role: z.string(), scope: z.string(), rule: z.unknown().nullable() }),
+    z.object({
+      stage: z.string(),
+      label: z.string(),
+      role: z.string(),
+      scope: z.string(),
+      rule: z
+        .unknown()
+        .nullable()
+        .describe(
+          docText(
+            '期限规则（n、unit、basis、article）；有 countsFrom（{ field, label }）时，若案件中该字段的日期晚于进入环节之日，则自该日起算',
+            'the deadline rule (n, unit, basis, article); with countsFrom ({ field, label }), counted from the date in that field of the case when it is later than the day the stage is entered',
+          ),
+        ),
+    }),
   ),
 });
+
+/**
+ * A task's configured rule, and where its count starts when that is a day the case agreed rather than
+ * the day the stage is entered (conditionalApplication v3+: access, from the agreed start of use), as
+ * the diagrams say it: a client counting ten working days from entry was told nothing else.
+ */
+function ruleView(deadline: { key: string; countFrom?: { field: string; what: string } }): unknown {
+  const rule = DEFAULT_DEADLINE_RULES[deadline.key];
+  if (!rule) return null;
+  return deadline.countFrom ? { ...rule, countsFrom: { field: deadline.countFrom.field, label: deadline.countFrom.what } } : rule;
+}
 
 /** A process as data: its states, commands and the deadline each task runs under (resolved from configuration). */
 function processView(def: ProcessDefinition): z.infer<typeof ProcessView> {
@@ -39,7 +64,7 @@ function processView(def: ProcessDefinition): z.infer<typeof ProcessView> {
       label: t.label,
       role: t.role,
       scope: t.scope,
-      rule: !t.deadline ? null : t.deadline.kind === 'rule' ? (DEFAULT_DEADLINE_RULES[t.deadline.key] ?? null) : t.deadline,
+      rule: !t.deadline ? null : t.deadline.kind === 'rule' ? ruleView(t.deadline) : t.deadline,
     })),
   };
 }

@@ -30,6 +30,10 @@ describe('GET /v1/processes and diagrams', () => {
     expect(ca.states).toEqual(allStates(registry.latest('conditionalApplication')!));
     const normative = ca.deadlines.find((d: { stage: string }) => d.stage === 'normativeReview');
     expect(normative.rule).toMatchObject({ n: 5, unit: 'workingDays', basis: 'statute', article: '第十四条(二)' });
+    // From v3 the time to grant access counts from the agreed start of use when that is later (countsFrom); v2's from entry.
+    const access = (version: number) => res.body.find((p: { name: string; version: number }) => p.name === 'conditionalApplication' && p.version === version).deadlines.find((d: { stage: string }) => d.stage === 'accessPending');
+    expect(access(3).rule).toMatchObject({ n: 10, unit: 'workingDays', countsFrom: { field: 'agreement.useFrom', label: '协议约定的使用起始日' } });
+    expect(access(2).rule).not.toHaveProperty('countsFrom');
   });
 
   for (const def of registry.list()) {
