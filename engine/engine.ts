@@ -521,11 +521,13 @@ export class Engine {
     const data = this.#validate(spec.schema, cmd.input);
     const at = this.#o.clock.now().toISOString();
     const snapshot = initialSnapshot(def, { caseId, input: data, startedBy: cmd.actor, at });
+    // The organisations the form names first: a provider typing its own code in another letter case
+    // (370100-GAJ) was told its role or organisation might not start the case (403), not which code was wrong.
+    this.#checkParties(undefined, def.parties(snapshot.context));
     if (!this.#permitted(spec, def, snapshot, cmd.actor)) {
       throw refuse.forbiddenStart(def.name, def.title, { org: cmd.actor.org, orgs: this.#whoMayAct(spec, def, snapshot, cmd.actor.role) });
     }
     this.#checkRules(spec, { startedBy: cmd.actor }, data, at);
-    this.#checkParties(undefined, def.parties(snapshot.context));
 
     const stateAfter = stateName(snapshot);
     const opened = this.#openTasks(def, snapshot, stateTask(def, stateAfter), [], at);
@@ -902,7 +904,12 @@ export class Engine {
       '第四条',
       org
         ? { zh: `${org.name}（${code}）不是公共数据开放主体，不能作为本案件的开放主体`, en: `${org.name} (${code}) is not a data provider and cannot be this case's provider` }
-        : { zh: `机构目录中没有编码为 ${shown(code)} 的公共数据开放主体`, en: `the organisation directory has no data provider with the code ${shown(code)}` },
+        : this.#o.directory.spelling(code) !== code
+          ? {
+              zh: `机构目录中没有编码为 ${shown(code)} 的公共数据开放主体：机构代码区分大小写，应为 ${this.#o.directory.spelling(code)}`,
+              en: `the organisation directory has no data provider with the code ${shown(code)}: codes are case-sensitive, it is ${this.#o.directory.spelling(code)}`,
+            }
+          : { zh: `机构目录中没有编码为 ${shown(code)} 的公共数据开放主体`, en: `the organisation directory has no data provider with the code ${shown(code)}` },
     );
   }
 

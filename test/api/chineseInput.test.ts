@@ -168,6 +168,14 @@ describe('an organisation code typed full-width in a form (第四条: the provid
     expect([entry.status, entry.body.detail, entry.body.input?.providerOrg]).toEqual([201, undefined, '370100-gaj']);
   });
 
+  it('given a catalogue entry naming its own provider as 370100-GAJ (capitals), then 422 providerInDirectory says the code is 370100-gaj — not 403 “your role or organisation may not start”', async () => {
+    const entry = await start(provider, 'datasetRelease', { providerOrg: '370100-GAJ' });
+    expect([entry.status, entry.body.rule]).toEqual([422, 'providerInDirectory']);
+    expect(entry.body.detail).toContain('机构目录中没有编码为 370100-GAJ 的公共数据开放主体：机构代码区分大小写，应为 370100-gaj');
+    const en = await api.call('POST', '/v1/cases', { as: provider, headers: { 'accept-language': 'en' }, body: { process: 'datasetRelease', input: { ...startInputs.datasetRelease, providerOrg: '370100-GAJ' } } });
+    expect(en.body.detail).toContain('codes are case-sensitive, it is 370100-gaj');
+  });
+
   it('given an unopened-data request, when the authority forwards it to ３７０１００－ｇａｊ, then the provider 370100-gaj has the task', async () => {
     const request = await start(company, 'unopenedDataRequest', {});
     const authority = await api.token('authority', '370100-dsj');

@@ -80,11 +80,20 @@ describe('FORBIDDEN', () => {
     expect(error.text.en).toBe(`your organisation (${actors.provider.org}) may not start this case of datasetRelease: as the form is filled in, only ${Directory.load().nameOf('370100-scjgj')} (370100-scjgj) may`);
   });
 
-  it('when the form names an authority, an unknown code or a company as the provider, then the plain refusal: nobody named could start it', async () => {
-    for (const providerOrg of ['370100-dsj', '370000-dsj', '370100-nosuch', '91370100MA3C8K2D0E']) {
+  // Nobody the form names could start it, and the plain refusal ("您的角色或所属机构无权发起") sent a provider
+  // who had typed its own code as 370100-GAJ looking for a permission it had: the form is what is wrong.
+  it('when the form names an authority, an unknown code or a company as the provider, then 422 providerInDirectory says what the code is not (第四条), not that the sender may not start it', async () => {
+    for (const [providerOrg, says] of [
+      ['370100-dsj', '（370100-dsj）不是公共数据开放主体，不能作为本案件的开放主体'],
+      ['370000-dsj', '（370000-dsj）不是公共数据开放主体，不能作为本案件的开放主体'],
+      ['370100-nosuch', '机构目录中没有编码为 370100-nosuch 的公共数据开放主体'],
+      ['91370100MA3C8K2D0E', '机构目录中没有编码为 91370100MA3C8K2D0E 的公共数据开放主体'],
+      ['370100-GAJ', '机构目录中没有编码为 370100-GAJ 的公共数据开放主体：机构代码区分大小写，应为 370100-gaj'],
+    ]) {
       const input = { ...startInputs.datasetRelease, providerOrg };
       const error = await refused(w, undefined, () => w.engine.start({ process: 'datasetRelease', input, actor: actors.provider }));
-      expect([error.code, error.text.zh], providerOrg).toEqual(['FORBIDDEN', '您的角色或所属机构无权发起“公共数据开放”（datasetRelease）案件']);
+      expect([error.code, error.details.rule, error.details.article], providerOrg).toEqual(['RULE_VIOLATED', 'providerInDirectory', '第四条']);
+      expect(error.text.zh, providerOrg).toContain(says);
     }
   });
 });
