@@ -7,7 +7,7 @@
  * would call the provider late a week early.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from './harness.js';
+import { csvRows, startTestApi, type TestApi } from './harness.js';
 import { partyTokens } from '../race/helpers.js';
 import { commandData, conditionalApplicationSentOn, startInputs } from '../machines/examples.js';
 
@@ -16,12 +16,6 @@ let tokens: Awaited<ReturnType<typeof partyTokens>>;
 let accessCase: string;
 let objectionCase: string;
 
-/** The CSV's rows as cells by header (no cell here holds a comma or a quote). */
-function rowsOf(text: string): Record<string, string>[] {
-  const [header, ...lines] = text.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
-  const names = header!.split(',');
-  return lines.map((line) => Object.fromEntries(line.split(',').map((cell, i) => [names[i]!, cell])));
-}
 
 beforeAll(async () => {
   api = await startTestApi({ now: '2025-02-20T02:00:00.000Z' });
@@ -64,7 +58,7 @@ describe('a deadline counted from the agreed start of use, in the inbox and the 
 
     const csv = await api.call('GET', '/v1/reports/overdue?format=csv', { as: supervisor });
     expect(csv.status, csv.text).toBe(200);
-    const rows = rowsOf(csv.text);
+    const rows = csvRows(csv.text);
     expect(rows.find((r) => r['案件编号'] === accessCase && r['环节'] === 'accessPending')).toMatchObject({ 期限起算日: '2025-03-01' });
     expect(rows.find((r) => r['案件编号'] === objectionCase)).toMatchObject({ 期限起算日: '' });
   });

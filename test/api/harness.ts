@@ -146,3 +146,10 @@ export async function agreementInUse(api: TestApi): Promise<{ id: string; applic
   }
   return { id, applicant };
 }
+
+/** A CSV answer's rows as cells by header (for reports whose cells hold no comma or quote). */
+export function csvRows(text: string): Record<string, string>[] {
+  const [header, ...lines] = text.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+  const names = header!.split(',');
+  return lines.map((line) => Object.fromEntries(line.split(',').map((cell, i) => [names[i]!, cell])));
+}

@@ -4,7 +4,7 @@
  * on a deadline counted from the statutory holidays alone (PROCESSES.md "Deadlines").
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from './harness.js';
+import { csvRows, startTestApi, type TestApi } from './harness.js';
 import { partyTokens } from '../race/helpers.js';
 import { startInputs } from '../machines/examples.js';
 
@@ -17,12 +17,6 @@ beforeEach(async () => {
 });
 afterEach(() => api.close());
 
-/** The CSV's rows as cells by header (no cell here holds a comma or a quote). */
-function rowsOf(text: string): Record<string, string>[] {
-  const [header, ...lines] = text.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
-  const names = header!.split(',');
-  return lines.map((line) => Object.fromEntries(line.split(',').map((cell, i) => [names[i]!, cell])));
-}
 
 describe('the overdue report as CSV, before the 2027 notice is loaded', () => {
   it('given an objection raised 2026-12-10 (due 12-24, official) and one raised 12-20 (due 2027-01-04, provisional), when the overdue report is asked for as CSV on 2027-01-06, then each line says whether its deadline was provisional, as the JSON does', async () => {
@@ -38,7 +32,7 @@ describe('the overdue report as CSV, before the 2027 notice is loaded', () => {
     const csv = await api.call('GET', '/v1/reports/overdue?format=csv', { as: supervisor });
     expect(csv.status, csv.text).toBe(200);
 
-    const rows = rowsOf(csv.text);
+    const rows = csvRows(csv.text);
     for (const item of json.body.items as { caseId: string; provisional: boolean }[]) {
       expect(rows.find((r) => r['案件编号'] === item.caseId)).toMatchObject({ 临时期限: item.provisional ? '是' : '否' });
     }
