@@ -67,7 +67,7 @@ const KIND_NAME = { provider: { zh: '公共数据开放主体', en: 'a data prov
  * authority's token must name an organisation of that kind, or a bureau could approve, as a
  * "provider", what it has itself reviewed as the authority.
  */
-function checkRoleAgainstDirectory(caller: Caller, directory: Directory): void {
+export function checkRoleAgainstDirectory(caller: Pick<Caller, 'role' | 'org'>, directory: Directory): void {
   const kind = KIND_OF_ROLE[caller.role];
   if (!kind) return;
   const org = directory.get(caller.org);

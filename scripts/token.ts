@@ -8,7 +8,9 @@ import { parseArgs } from 'node:util';
 import { decodeJwt } from 'jose';
 import { developmentSecret, keepFilesPrivate } from '../infra/config.js';
 import { argumentError, configOrExit } from './config.js';
-import { MAX_TOKEN_LIFETIME_S, mintToken, type Caller } from '../api/auth.js';
+import { checkRoleAgainstDirectory, MAX_TOKEN_LIFETIME_S, mintToken, type Caller } from '../api/auth.js';
+import { ApiError } from '../api/problem.js';
+import { Directory } from '../directory/index.js';
 
 /** The roles the server's token claims accept (api/auth.ts). */
 const ROLES = ['applicant', 'provider', 'authority', 'supervisor', 'auditor', 'admin'] as const satisfies readonly Caller['role'][];
@@ -81,6 +83,14 @@ const { iat, exp } = decodeJwt(token);
 const lifetime = exp! - iat!;
 if (lifetime <= 0) refuse(`--expires 应为大于零的时长，例如 30m、12h、7d（收到：${values.expires}）`);
 if (lifetime > MAX_LIFETIME) refuse(`--expires 最长为 1 年（1y）（收到：${values.expires}）`);
+// The directory the server reads (WORKFLOW_ORGS, else the shipped one) would refuse it (403): said,
+// and the token still given — a server started with another directory may take it.
+try {
+  checkRoleAgainstDirectory({ role, org: values.org }, Directory.load(config.orgsPath));
+} catch (err) {
+  if (!(err instanceof ApiError)) throw err;
+  process.stderr.write(`注意：${err.text.zh}。以${config.orgsPath ? ` WORKFLOW_ORGS（${config.orgsPath}）的` : '内置的'}机构目录启动的服务会拒绝此令牌（403）\n`);
+}
 process.stdout.write(`${token}\n`);
 
 /** Refuses the command line: what is wrong on one line, then `usage` if given, and exit 2. */

@@ -36,6 +36,17 @@ describe('npm run token', () => {
     expect(bad.stderr).toMatch(/^用法：/);
   });
 
+  it('given an organisation the directory does not have as one of the role\'s kind, then the token, and on stderr that a server with that directory refuses it (403); a bureau\'s admin token, none', async () => {
+    const stranger = await token(['--role', 'admin', '--org', 'whoever']);
+    expect(stranger.status).toBe(0);
+    expect(decodeJwt(stranger.stdout.trim())).toMatchObject({ role: 'admin', org: 'whoever' });
+    expect(stranger.stderr).toBe('注意：机构目录中没有编码为 whoever 的公共数据开放主管部门，不能以 admin 角色管理平台。以内置的机构目录启动的服务会拒绝此令牌（403）\n');
+    const provider = await token(['--role', 'supervisor', '--org', '370100-gaj']);
+    expect(provider.stderr).toContain('济南市公安局（370100-gaj）在机构目录中不是公共数据开放主管部门');
+    const bureau = await token(['--role', 'admin', '--org', '370000-dsj']);
+    expect([bureau.status, bureau.stderr]).toEqual([0, '']);
+  });
+
   it('given a setting that is wrong, then it names the variable and what it should be, with no stack trace, and exits 2', async () => {
     const run = await token(['--role', 'admin', '--org', '370000-dsj'], { WORKFLOW_JWKS_URL: '', WORKFLOW_SQLITE_SYNCHRONOUS: 'fast' });
     expect(run.status).toBe(2);
