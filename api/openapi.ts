@@ -98,7 +98,7 @@ const WHEN: Record<ProblemCode, DocText> = {
     'no bearer token, a bad signature, no expiry, or expired; answered with WWW-Authenticate: Bearer',
   ),
   FORBIDDEN: docText(
-    '数源部门（提供单位）或大数据主管部门的令牌所指机构，在机构目录中不是该类机构',
+    '公共数据开放主体或公共数据开放主管部门的令牌所指机构，在机构目录中不是该类机构',
     "a provider's or authority's token names no organisation of that kind in the organisation directory",
   ),
   NOT_FOUND: docText('案件不存在，或调用方无权查看该案件', 'an unknown case, or one the caller may not see'),
@@ -250,7 +250,7 @@ export function openapiComponents(processes: ProcessRegistry): Record<string, Js
       schema: branch,
       id: `StartCase.${name}`,
       title: latest.title,
-      description: { zh: `发起一件 ${name}（${latest.title}）案件。`, en: `Starts a case of ${name} (${latest.title}).` },
+      description: { zh: `发起一个 ${name}（${latest.title}）案件。`, en: `Starts a case of ${name} (${latest.title}).` },
     });
 
     // A command's data: one component per distinct schema across versions (a case keeps its version for ever).
@@ -357,14 +357,14 @@ export function openapiComponents(processes: ProcessRegistry): Record<string, Js
           schema: OverdueReportView,
           id: 'OverdueReport',
           description: {
-            zh: 'GET /v1/reports/overdue：截至 asOf 已超期的全部环节，包括尚未办结的和逾期办结的。',
+            zh: 'GET /v1/reports/overdue：截至 asOf 已逾期的全部环节，包括尚未办结的和逾期办结的。',
             en: 'GET /v1/reports/overdue: every stage past its deadline at asOf, open or finished late.',
           },
         },
         {
           schema: SlaReportView,
           id: 'SlaReport',
-          description: { zh: 'GET /v1/reports/sla：在 [from, to) 内办结的环节的按期办结率。', en: 'GET /v1/reports/sla: on-time rates of the stages finished in [from, to).' },
+          description: { zh: 'GET /v1/reports/sla：在 [from, to) 内办结的环节的按时办结率。', en: 'GET /v1/reports/sla: on-time rates of the stages finished in [from, to).' },
         },
       ],
       'output',

@@ -143,7 +143,7 @@ export const ProblemBody = z.looseObject({
   article: z
     .string()
     .optional()
-    .describe(docText('RULE_VIOLATED：该规则所依据的鲁数发〔2022〕15号（或其他法规）条款', 'RULE_VIOLATED: the article of 鲁数发〔2022〕15号 (or other law) the rule enforces')),
+    .describe(docText('RULE_VIOLATED：该规则所依据的鲁数发〔2022〕15号（或其他依据）条款', 'RULE_VIOLATED: the article of 鲁数发〔2022〕15号 (or other law) the rule enforces')),
   violations: z
     .array(z.object({ rule: z.string(), article: z.string() }))
     .optional()
@@ -395,8 +395,8 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     code = 'UNAVAILABLE';
     detail =
       lang === 'zh'
-        ? `案件的事件流无法按流程重放（${err.streamId}）：存储内容已损坏或被改动，请联系管理员核查（verify 可指出第一个不符的事件）`
-        : `the case's events cannot be replayed through its process (${err.streamId}): the stored content was damaged or altered; ask an administrator (verify names the first event that does not match)`;
+        ? `该案件的办理记录可能已损坏或被改动，暂不能查看或办理，请联系平台管理员核查。技术信息：案件的事件流无法按流程重放（${err.streamId}），verify 可指出第一个不符的事件`
+        : `this case's record may have been damaged or altered and cannot be read or worked on now: ask the platform administrator to check it. Technical: the case's events cannot be replayed through its process (${err.streamId}); verify names the first event that does not match`;
     extra = { reason: 'streamDamaged' };
   } else if (err instanceof AppendTooLargeError) {
     // A valid form within the body's cap whose event, with its metadata, passes what the store takes in one write.
@@ -404,7 +404,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     code = 'PAYLOAD_TOO_LARGE';
     detail =
       lang === 'zh'
-        ? `案件事件超过事件存储单次写入的上限（${err.maxBytes} 字节），未保存任何内容：请精简表单内容（如减少列表项或缩短文字）后重新提交`
+        ? `提交的内容过大（连同办理记录超过 ${err.maxBytes} 字节），未保存任何内容：请精简表单内容（如减少列表项或缩短文字）后重新提交`
         : `the case's event is larger than the event store takes in one write (${err.maxBytes} bytes); nothing was stored: shorten the form (fewer list items, shorter text) and send it again`;
   } else if (err instanceof StoreUnreachableError) {
     // EventStoreDB down or its connection lost: every request that reads or writes the log meets it,

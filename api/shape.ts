@@ -70,14 +70,14 @@ const DeadlineStandingFields = {
     .number()
     .int()
     .nullable()
-    .describe(docText('今天之后到期限当日的工作日数；期限当日及超期后为 0；没有期限的待办为 null', 'working days after today up to the due day; 0 on it and once past; null for a task with no deadline')),
+    .describe(docText('今天之后到期限当日的工作日数；期限当日及逾期后为 0；没有期限的待办为 null', 'working days after today up to the due day; 0 on it and once past; null for a task with no deadline')),
   workingDaysOverdue: z
     .number()
     .int()
     .nullable()
     .describe(
       docText(
-        '超过期限当日的工作日数，与超期报表的计法相同（超期后至少为 1）；没有期限的待办为 null',
+        '超过期限当日的工作日数，与逾期报表的计法相同（逾期后至少为 1）；没有期限的待办为 null',
         'working days past the due day, as the overdue report counts them (at least 1 once past the deadline); null for a task with no deadline',
       ),
     ),

@@ -14,7 +14,7 @@ import {
 import { regionContains, type Directory } from '../directory/directory.js';
 import { mayActFor, organisationsFor, type CaseParties } from '../directory/jurisdiction.js';
 import type { ProcessRegistry } from '../machines/registry.js';
-import { acceptedCommands, isFinal, stateLabel, stateName, stateTask } from '../machines/describe.js';
+import { acceptedCommands, isFinal, ROLE_LABELS, stateLabel, stateName, stateTask } from '../machines/describe.js';
 import { cutShort, shown, summaryInBrief, unknownFields } from '../machines/schemas.js';
 import { extended } from '../machines/extended.js';
 import type { Actor, CommandSpec, ProcessDefinition, PublicFacts, TaskSpec } from '../machines/types.js';
@@ -652,10 +652,11 @@ export class Engine {
     const event = { type: cmd.type, data, actor: cmd.actor, at, ...(links ? { links } : {}) };
     const next = nextSnapshot(def, current.snapshot, event);
     if (next === current.snapshot) {
-      // A guard refused it: the rules above should have named why.
-      throw refuse.rule('guard', def.articles[0] ?? '', {
-        zh: `当前条件下不能执行 ${spec.label}`,
-        en: `${cmd.type} is not possible in the case's present condition`,
+      // A guard refused it: the rules above should have named why. No article is cited: the process's
+      // first (第二条 for a release, 第十三条 for an application) was cited here, and is not the reason.
+      throw refuse.rule('guard', '', {
+        zh: `案件当前情况下不能办理“${spec.label}”：请刷新查看案件当前状态和可办理的操作`,
+        en: `${cmd.type} is not possible in the case's present condition: reload the case to see its state and what may be done`,
       });
     }
     this.#checkParties(def.parties(current.snapshot.context), def.parties(next.context), cmd.actor);
@@ -1026,8 +1027,9 @@ export class Engine {
       // 第六条: the work falls to an organisation of the directory (a provider's 本级 主管部门, say). A task
       // no one is named for would sit in no inbox, overdue for good, with no one able to act on it.
       if (orgs.length === 0) {
-        throw refuse.rule('taskHasAssignee', '第六条', {
-          zh: `机构目录中没有承担「${spec.label}」的机构（${spec.role}），无法受理：请先在机构目录中补充该机构`,
+        // 第六条 for an authority's work, 第四条 for a provider's (an applicant's own task always has its applicant).
+        throw refuse.rule('taskHasAssignee', spec.role === 'provider' ? '第四条' : '第六条', {
+          zh: `机构目录中没有承担“${spec.label}”的${ROLE_LABELS[spec.role]}，无法受理：请先在机构目录中补充该机构`,
           en: `the organisation directory names no organisation to do "${spec.stage}" (${spec.role}): add it to the directory first`,
         });
       }

@@ -237,8 +237,9 @@ export const refuse = {
     return new EngineError(
       'RULE_VIOLATED',
       {
-        zh: all.map((r) => `${r.message.zh}（${r.article}）`).join('；'),
-        en: all.map((r) => `${r.message.en} (${articleInEnglish(r.article)})`).join('; '),
+        // A refusal no article governs (the machine's own condition) is cited with none.
+        zh: all.map((r) => (r.article ? `${r.message.zh}（${r.article}）` : r.message.zh)).join('；'),
+        en: all.map((r) => (r.article ? `${r.message.en} (${articleInEnglish(r.article)})` : r.message.en)).join('; '),
       },
       { rule, article, ...(also.length > 0 ? { violations: all.map((r) => ({ rule: r.rule, article: r.article })) } : {}) },
     );
@@ -293,8 +294,8 @@ export const refuse = {
       covered && year < covered.from
         ? { zh: `${year} 年早于日历覆盖的年份，无法计算工作日${range.zh}`, en: `${year} is before the years the calendar covers, so its working days are unknown${range.en}` }
         : {
-            zh: `${year} 年及其前一年的国务院节假日安排均未载入，无法计算该年的工作日${range.zh}`,
-            en: `no holiday notice is loaded for ${year} or the year before, so its working days are unknown${range.en}`,
+            zh: `${year} 年及其前一年的国务院办公厅节假日安排通知均未载入，无法计算该年的工作日${range.zh}：请联系平台管理员载入该年度的通知`,
+            en: `no holiday notice is loaded for ${year} or the year before, so its working days are unknown${range.en}: ask the platform administrator to load that year's notice`,
           },
       { year },
     );

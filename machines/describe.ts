@@ -143,7 +143,7 @@ export function readField(context: unknown, path: string): unknown {
 
 // ── Words for diagrams ──────────────────────────────────────────────────────────────────
 
-const ROLE_LABELS: Record<Role, string> = {
+export const ROLE_LABELS: Record<Role, string> = {
   applicant: '公共数据利用主体',
   provider: '公共数据开放主体',
   authority: '公共数据开放主管部门',

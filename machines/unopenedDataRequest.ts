@@ -241,7 +241,8 @@ export const unopenedDataRequestMachine = setup({
     },
     rejected: { type: 'final', meta: { label: '未通过规范性审查' } },
     answered: { type: 'final', meta: { label: '已告知获取方式' } },
-    declined: { type: 'final', meta: { label: '经论证不予开放' } },
+    // 第十五条: 经论证数据不可以开放 — not 不予开放, the legal attribute of 第七条 that needs its own basis.
+    declined: { type: 'final', meta: { label: '经论证不可以开放' } },
     opened: { type: 'final', meta: { label: '已开放' } },
   },
 });

@@ -144,7 +144,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
               'this role may not start this process, or not for the organisation the input names; or the token names no organisation of its kind in the directory',
             ),
             RULE_VIOLATED: docText(
-              'input 格式正确，但违反业务规则（第十三条申请资格、安全承诺、使用期限已结束、提供单位或区域没有对应的大数据主管部门……）；`rule`、`article`。不创建案件',
+              'input 格式正确，但违反业务规则（第十三条申请资格、安全承诺、使用期限已结束、开放主体不在机构目录中或区域没有公共数据开放主管部门……）；`rule`、`article`。不创建案件',
               'the input is well-formed but breaks a rule (eligibility 第十三条, the security commitment, a use period already over, a provider or region without its authority…); `rule`, `article`. No case is created',
             ),
           },

@@ -134,7 +134,7 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
   // reads 0 until one is late, so a dashboard shows them all; no case and no organisation (a label each would grow without bound).
   new Gauge({
     name: 'workflow_tasks_overdue',
-    help: '当前已超过期限仍未办结的环节数，按流程（第十九条；明细见超期报表）；服务启动后尚未读完事件日志时为 NaN',
+    help: '当前已超过期限仍未办结的环节数，按流程（第十九条；明细见逾期报表）；服务启动后尚未读完事件日志时为 NaN',
     labelNames: ['process'],
     registers: [registry],
     collect() {
@@ -209,7 +209,7 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
           responses: {
             200: textAnswer(
               docText(
-                'Prometheus 文本格式（text/plain; version=0.0.4）：按路由和状态码统计的请求数及其耗时、按原因统计的 503 应答数、追加的事件数、存储位置、存储故障、按流程统计的超期环节、尚未执行的到期系统指令、身份提供方能否访问、读模型重建及其滞后，以及进程指标',
+                'Prometheus 文本格式（text/plain; version=0.0.4）：按路由和状态码统计的请求数及其耗时、按原因统计的 503 应答数、追加的事件数、存储位置、存储故障、按流程统计的逾期环节、尚未执行的到期系统指令、身份提供方能否访问、读模型重建及其滞后，以及进程指标',
                 'Prometheus text exposition (text/plain; version=0.0.4): requests by route and status, their latency, 503 answers by reason, events appended, the store position, store trouble, overdue stages by process, due system commands not yet sent, the identity provider unreachable, read models rebuilding and their lag, the process',
               ),
               'text/plain',

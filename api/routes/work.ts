@@ -42,7 +42,7 @@ const Basis = z
   .enum(['statute', 'policy', 'agreement'])
   .describe(
     docText(
-      '只统计时限依据为法规（statute）、平台政策（policy）或与申请人的约定（agreement）的环节',
+      '只统计时限依据为法定时限（statute）、平台政策时限（policy）或协议约定时限（agreement）的环节',
       "only stages whose deadline is set by statute, by platform policy, or by the applicant's agreement",
     ),
   );
@@ -273,7 +273,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     {
       schema: {
         operationId: 'getOverdueReport',
-        summary: docText('超期报表（监督评估，第十九条）', 'Overdue report (supervision and evaluation, Article 19)'),
+        summary: docText('逾期报表（监督评估，第十九条）', 'Overdue report (supervision and evaluation, Article 19)'),
         querystring: z.strictObject({
           asOf: Instant.optional(),
           region: Region.optional(),
@@ -288,7 +288,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
             .default('items')
             .describe(
               docText(
-                'format=csv 时：每个超期环节一行（items），或按机构的统计（byOrg，即通报所用的表）',
+                'format=csv 时：每个逾期环节一行（items），或按机构的统计（byOrg，即通报所用的表）',
                 'with format=csv: one line per overdue stage (items), or the counts by organisation (byOrg, the table of a 通报)',
               ),
             ),
@@ -299,7 +299,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       config: {
         openapi: reportDocs(
           docText(
-            '截至 asOf（默认为当前时间）已超期的全部环节，包括尚未办结的和逾期办结的，以及按机构的统计',
+            '截至 asOf（默认为当前时间）已逾期的全部环节，包括尚未办结的和逾期办结的，以及按机构的统计',
             'every stage past its deadline at asOf (default now), open or finished late, and the counts by organisation',
           ),
           'OverdueReport',
@@ -331,7 +331,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
         report = await app.readModels.overdueReportInTurns({ asOf: at, ...filters, ...(scope ? { region: scope } : {}) }, waiting.signal);
       } catch (error) {
         if (!waiting.signal.aborted) throw error;
-        request.log.info('客户端已断开，超期报告停止生成');
+        request.log.info('客户端已断开，逾期报表停止生成');
         return reply.hijack();
       } finally {
         waiting.done();
@@ -345,7 +345,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     {
       schema: {
         operationId: 'getSlaReport',
-        summary: docText('按期办结率（第十九条 通报）', 'On-time completion rates (Article 19 circulars)'),
+        summary: docText('按时办结率（第十九条 通报）', 'On-time completion rates (Article 19 circulars)'),
         querystring: z.strictObject({
           from: Instant.optional(),
           to: Instant.optional(),
@@ -362,7 +362,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       config: {
         openapi: reportDocs(
           docText(
-            '在 [from, to)（默认为本年度截至当前）内办结的环节的按期办结率，按 groupBy 分组',
+            '在 [from, to)（默认为本年度截至当前）内办结的环节的按时办结率，按 groupBy 分组',
             'on-time rates of the stages finished in [from, to) (default: the calendar year up to now), grouped by groupBy',
           ),
           'SlaReport',

@@ -122,6 +122,7 @@ export async function timeline(app: CaseReading, caseId: string, now: Date): Pro
       (first.summary.applicant ? `  申请人：${first.summary.applicant}` : '') +
       (first.parties.providerOrg ? `  开放主体：${app.directory.nameOf(first.parties.providerOrg)}（${first.parties.providerOrg}）` : ''),
     `当前状态：${label(current.state)}${current.final ? '，已办结' : ''}  共 ${events.length} 个事件`,
+    '时间均为北京时间。',
     '',
   ];
 
@@ -172,7 +173,8 @@ export async function timeline(app: CaseReading, caseId: string, now: Date): Pro
       for (const timer of meta.timers ?? []) {
         lines.push(`     定时：${commandLabel(def, timer.command)}〔${timer.command}〕于 ${shanghaiTime(timer.dueAt, calendar)} 之后由系统执行`);
       }
-      if ((meta.timers ?? []).length === 0 && !meta.final) lines.push('     定时：暂停计时（当前状态无定时）');
+      // Nothing is paused: the state the case moved to runs no timer (a use terminated awaiting destruction, say).
+      if ((meta.timers ?? []).length === 0 && !meta.final) lines.push('     定时：无（当前状态没有定时执行的指令）');
       lastTimers = timers;
     }
     lines.push(`     哈希：${meta.hash.slice(0, 16)}…  前一哈希：${meta.prevHash.slice(0, 16)}…`);

@@ -66,7 +66,7 @@ describe('a start whose event is past the store\'s write limit', () => {
   });
 
   it.each([
-    ['zh', {}, /^案件事件超过事件存储单次写入的上限（1048576 字节），未保存任何内容/],
+    ['zh', {}, /^提交的内容过大（连同办理记录超过 1048576 字节），未保存任何内容/],
     ['en', { 'accept-language': 'en' }, /^the case's event is larger than the event store takes in one write \(1048576 bytes\); nothing was stored/],
   ])('given an objection whose body is within 1 MiB but whose event with its metadata is not, then 413 (%s), not 500', async (_lang, headers, detail) => {
     // Evidence of 1,000 items, filled up to 100 bytes short of 1 MiB.

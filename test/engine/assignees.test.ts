@@ -32,7 +32,7 @@ describe('a task for an authority the directory does not have', () => {
     const before = await w.engine.getCase(started.caseId);
     const error = await w.engine.execute({ caseId: started.caseId, type: 'SUBMIT', data: commandData.datasetRelease.SUBMIT, actor: provider }).catch((e: unknown) => e);
     expect(error).toMatchObject(noAssignee);
-    expect((error as { text: { zh: string } }).text.zh).toContain('机构目录中没有承担「开放数据规范性审查」的机构');
+    expect((error as { text: { zh: string } }).text.zh).toContain('机构目录中没有承担“开放数据规范性审查”的公共数据开放主管部门，无法受理');
     const after = await w.engine.getCase(started.caseId);
     expect(after).toMatchObject({ state: 'drafting', revision: before.revision });
   });
