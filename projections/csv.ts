@@ -106,7 +106,7 @@ export function* overdueCsvPieces(report: OverdueReport, options: CsvOptions, pe
       i.article,
       STATUS[i.status],
       i.provisional ? PROVISIONAL.yes : PROVISIONAL.no,
-      // Only where the count did not start on the day of entry (a v3+ results report: from the agreed start of use).
+      // Only where the count did not start on the day of entry (access to grant, conditionalApplication v3+: from the agreed start of use).
       i.countsFrom,
     ]),
     perPiece,

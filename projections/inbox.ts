@@ -330,7 +330,7 @@ export interface InboxItem extends DeadlineStanding {
   article: string | null;
   provisional: boolean;
   calendarVersion: string | null;
-  /** The day the deadline's count starts (Beijing date), only when it is not the day of entry (a v3+ results report). */
+  /** The day the deadline's count starts (Beijing date), only when it is not the day of entry (access to grant, conditionalApplication v3+). */
   countsFrom?: string;
   /**
    * The due date before a holiday notice re-stated the deadline (PROCESSES.md "Deadlines"), so a

@@ -664,7 +664,7 @@ export interface OverdueItem {
   provisional: boolean;
   /**
    * The day the deadline's count started (Beijing date), given only when it was not the day of entry:
-   * a day the case agreed (a v3+ results report, from the agreed start of use).
+   * a day the case agreed (access to grant, conditionalApplication v3+: from the agreed start of use).
    */
   countsFrom?: string;
   /** Still open past its deadline at `asOf`, finished after it, or cancelled after it without being done. */
