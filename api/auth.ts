@@ -328,6 +328,11 @@ export function createVerifier(options: {
 /** Callers already established, per request (the `onRequest` hook, then the handler). */
 const callers = new WeakMap<FastifyRequest, Caller>();
 
+/** The caller a request was authenticated as, if it was (`callerOf` has run and answered). */
+export function authenticatedCaller(request: FastifyRequest): Caller | undefined {
+  return callers.get(request);
+}
+
 /** The caller of a request, from its bearer token (verified once per request). */
 export async function callerOf(request: FastifyRequest, verifier: Verifier): Promise<Caller> {
   const known = callers.get(request);

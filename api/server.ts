@@ -7,7 +7,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { newId } from '../engine/ids.js';
 import { elapsedMs } from '../infra/clock.js';
 import { noteStoreFailure, type App } from './app.js';
-import { callerOf } from './auth.js';
+import { authenticatedCaller, callerOf } from './auth.js';
 import { sendProblem, ApiError, fastifyText, connectionProblem, inLanguage, langOf, shuttingDown, wireProblem, ANSWERED_ON_CONNECTION } from './problem.js';
 import { urlForLogs, valueForLogs, type Logger } from '../infra/logger.js';
 import { formatMessage, unknownFields } from '../machines/schemas.js';
@@ -212,6 +212,17 @@ function answerConnectionError(logger: Logger, err: ConnectionError, socket: Soc
 }
 
 /**
+ * Who asked, for a request's completion line: reads of personal data are traced to a person, not
+ * only writes through their events (个人信息保护法 第五十一条). An applicant's org is its own code, a
+ * natural person's 身份证号: not written (its sub names the caller). Nothing for a request never
+ * authenticated. (On the completion line alone: a child logger per request cost 7.5 µs.)
+ */
+function loggedCaller(request: FastifyRequest): { caller: { sub: string; role: string; org: string } } | undefined {
+  const caller = authenticatedCaller(request);
+  return caller && { caller: { sub: valueForLogs(caller.sub), role: caller.role, org: valueForLogs(caller.org) } };
+}
+
+/**
  * Fastify's own log lines, in Chinese as the server's other logs are (fastify writes them in English:
  * "incoming request", "request completed"). The same fields: the request id (`reqId`, the events'
  * correlation id), the request (`req`: method, url, …), the answer's status (`res.statusCode`) and
@@ -223,8 +234,9 @@ class ChineseLogController extends LogController {
   }
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (this.isLogDisabled(request)) return;
-    if (error) reply.log.error({ res: reply, err: error, responseTime: reply.elapsedTime }, '请求出错');
-    else reply.log.info({ res: reply, responseTime: reply.elapsedTime }, '请求完成');
+    const caller = loggedCaller(request);
+    if (error) reply.log.error({ res: reply, err: error, responseTime: reply.elapsedTime, ...caller }, '请求出错');
+    else reply.log.info({ res: reply, responseTime: reply.elapsedTime, ...caller }, '请求完成');
   }
   override defaultErrorLog(error: Error, request: FastifyRequest, reply: FastifyReply): void {
     if (this.isLogDisabled(request)) return;
@@ -534,7 +546,7 @@ export async function buildServer(app: App, options: ServerOptions = {}) {
     // with none, or a bad one, the answer is 401 whatever the address.
     frameworkErrors: (err, request, reply) => {
       reply.header('x-request-id', request.id);
-      reply.raw.once('finish', () => reply.log.info({ res: reply, responseTime: reply.elapsedTime }, '请求完成'));
+      reply.raw.once('finish', () => reply.log.info({ res: reply, responseTime: reply.elapsedTime, ...loggedCaller(request) }, '请求完成'));
       const { zh, en } = fastifyText(err);
       const refusal = new ApiError('VALIDATION_FAILED', { zh: `请求地址无效：${zh}`, en: `invalid address: ${en}` }, { errors: [{ path: 'url', message: zh }] });
       if (!underV1(request)) return void sendProblem(reply, request, refusal);
@@ -645,14 +657,7 @@ export async function buildServer(app: App, options: ServerOptions = {}) {
       request.log = request.log.child({ clientRequestId: given });
       reply.log = request.log;
     }
-    if (underV1(request)) {
-      const { sub, role, org } = await callerOf(request, app.verifier);
-      // Who asked, on the request's lines (its completion too): reads of personal data are traced to a
-      // person, not only writes through the events (个人信息保护法 第五十一条). An applicant's org is its
-      // own code, a natural person's 身份证号: not written (its sub names the caller).
-      request.log = request.log.child({ caller: { sub: valueForLogs(sub), role, org: valueForLogs(org) } });
-      reply.log = request.log;
-    }
+    if (underV1(request)) await callerOf(request, app.verifier);
     const coding = codingProblem(request);
     if (coding) {
       reply.header('connection', 'close');
