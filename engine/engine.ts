@@ -900,17 +900,18 @@ export class Engine {
       }
       return;
     }
+    // A code the directory spells in another letter case (370100-GAJ) is named as it spells it.
+    const spelled = this.#o.directory.spelling(code);
+    const spelling = spelled === code ? { zh: '', en: '' } : { zh: `：机构代码区分大小写，应为 ${spelled}`, en: `: codes are case-sensitive, it is ${spelled}` };
     throw refuse.rule(
       'providerInDirectory',
       '第四条',
       org
         ? { zh: `${org.name}（${code}）不是公共数据开放主体，不能作为本案件的开放主体`, en: `${org.name} (${code}) is not a data provider and cannot be this case's provider` }
-        : this.#o.directory.spelling(code) !== code
-          ? {
-              zh: `机构目录中没有编码为 ${shown(code)} 的公共数据开放主体：机构代码区分大小写，应为 ${this.#o.directory.spelling(code)}`,
-              en: `the organisation directory has no data provider with the code ${shown(code)}: codes are case-sensitive, it is ${this.#o.directory.spelling(code)}`,
-            }
-          : { zh: `机构目录中没有编码为 ${shown(code)} 的公共数据开放主体`, en: `the organisation directory has no data provider with the code ${shown(code)}` },
+        : {
+            zh: `机构目录中没有编码为 ${shown(code)} 的公共数据开放主体${spelling.zh}`,
+            en: `the organisation directory has no data provider with the code ${shown(code)}${spelling.en}`,
+          },
     );
   }
 
@@ -1201,10 +1202,13 @@ export class Engine {
       const events = await this.#readOrUndefined(streamOf(name, caseId));
       if (events && events.length > 0) found.push(events);
     }
-    if (found.length > 1) throw new CaseStreamsError(caseId, found.map((events) => {
+    if (found.length > 1) {
+      const streams = found.map((events) => {
         const { streamId, revision, position, id, type } = events[0]!;
         return { streamId, events: events.length, first: { revision, position, id, type } };
-      }));
+      });
+      throw new CaseStreamsError(caseId, streams);
+    }
     if (found.length === 1) return found[0];
     // A process this build does not have, recorded by a newer one: read, to be refused as such.
     const recorded = this.#o.recordedProcess?.(caseId);

@@ -88,8 +88,8 @@ if (lifetime > MAX_LIFETIME) refuse(`--expires 最长为 1 年（1y）（收到�
 try {
   checkRoleAgainstDirectory({ role, org: values.org }, Directory.load(config.orgsPath));
 } catch (err) {
-  if (!(err instanceof ApiError)) throw err;
-  process.stderr.write(`注意：${err.text.zh}。以${config.orgsPath ? ` WORKFLOW_ORGS（${config.orgsPath}）的` : '内置的'}机构目录启动的服务会拒绝此令牌（403）\n`);
+  // A directory that cannot be read stops the server itself, which says why: no note here.
+  if (err instanceof ApiError) process.stderr.write(`注意：${err.text.zh}。以${config.orgsPath ? ` WORKFLOW_ORGS（${config.orgsPath}）的` : '内置的'}机构目录启动的服务会拒绝此令牌（403）\n`);
 }
 process.stdout.write(`${token}\n`);
 
