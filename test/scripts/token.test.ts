@@ -45,6 +45,12 @@ describe('npm run token', () => {
     expect(provider.stderr).toContain('济南市公安局（370100-gaj）在机构目录中不是公共数据开放主管部门');
     const bureau = await token(['--role', 'admin', '--org', '370000-dsj']);
     expect([bureau.status, bureau.stderr]).toEqual([0, '']);
+    // A WORKFLOW_ORGS that is no directory stops the server, which says why; here, the token and no stack trace.
+    const orgs = join(dataDir, 'not-a-directory.json');
+    writeFileSync(orgs, '[{"code":1}]');
+    const unread = await token(['--role', 'admin', '--org', 'whoever'], { WORKFLOW_ORGS: orgs });
+    expect([unread.status, unread.stderr]).toEqual([0, '']);
+    expect(decodeJwt(unread.stdout.trim())).toMatchObject({ role: 'admin', org: 'whoever' });
   });
 
   it('given a setting that is wrong, then it names the variable and what it should be, with no stack trace, and exits 2', async () => {
