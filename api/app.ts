@@ -11,7 +11,7 @@ import { registry as defaultRegistry, type ProcessRegistry } from '../machines/r
 import { Engine } from '../engine/engine.js';
 import { CalendarAwareEngine, CalendarInForce } from '../engine/calendarInForce.js';
 import { Scheduler } from '../engine/scheduler.js';
-import { openReadModels, openRecordedCaseList, ReadModelsAheadOfLog, UnreadableEventSkipped, type ReadModels, type ReadModelsOptions, type RebuildPhase } from '../projections/index.js';
+import { openReadModels, openRecordedCaseList, ReadModelsAheadOfLog, ReadModelsOfAnotherVersion, UnreadableEventSkipped, type ReadModels, type ReadModelsOptions, type RebuildPhase } from '../projections/index.js';
 import { createVerifier, type Verifier } from './auth.js';
 import { storeFailure } from './problem.js';
 
@@ -129,6 +129,8 @@ export function readModelsLog(logger: Logger, store: string): Pick<ReadModelsOpt
   return {
     onError: (err) => {
       if (err instanceof ReadModelsAheadOfLog) logger.warn({ readModels: err.readModels, head: err.head }, err.message);
+      // An upgrade (or a rollback): expected, and worth one line.
+      else if (err instanceof ReadModelsOfAnotherVersion) logger.info({ readModels: err.readModels }, err.message);
       else if (err instanceof UnreadableEventError) logger.warn({ err, event: err.event }, UnreadableEventSkipped.of(err).message);
       // Told by onRetry, which follows.
       else if (!(err instanceof StoreUnreachableError)) logger.error({ err }, '读模型订阅出错，正在重试');

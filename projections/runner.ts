@@ -259,6 +259,20 @@ export class ReadModelsAheadOfLog extends Error {
 }
 
 /**
+ * Read models another version of the code wrote (an upgrade, a rollback, a build beside this one):
+ * rebuilt from position 0 at this build's version as the read models open. Told so that an upgrade
+ * shows in the log even when the rebuild is too short for progress lines (upgrade QA: nothing said
+ * that inbox 5 → 6 and sla 9 → 10 had been rebuilt).
+ */
+export class ReadModelsOfAnotherVersion extends Error {
+  override readonly name = 'ReadModelsOfAnotherVersion';
+  constructor(readonly readModels: readonly { name: string; from: number; to: number }[]) {
+    const which = readModels.map((m) => `${m.name}（第 ${m.from} 版 → 第 ${m.to} 版）`).join('、');
+    super(`读模型 ${which}由其他版本的服务写入，正在按本服务的版本从位置 0 重建`);
+  }
+}
+
+/**
  * Creates the query indexes of projections that have caught up (idempotent), each entry in an
  * immediate transaction of its own: a summary's fill and its triggers see the same rows (a rebuild
  * in another process may be writing this file), and an append beside them waits for one index's
@@ -278,8 +292,14 @@ function createQueryIndexes(db: Db, projections: readonly Projection[], onMade?:
  * and reset to position 0 (so the catch-up that follows rebuilds it). Returns the names reset.
  * Query indexes wait for the catch-up (`createQueryIndexes`).
  */
-function prepareProjections(db: Db, checkpoints: Checkpoints, projections: readonly Projection[], head?: () => number): { reset: string[]; ahead: ReadModelsAheadOfLog | undefined } {
+function prepareProjections(
+  db: Db,
+  checkpoints: Checkpoints,
+  projections: readonly Projection[],
+  head?: () => number,
+): { reset: string[]; ahead: ReadModelsAheadOfLog | undefined; otherVersion: ReadModelsOfAnotherVersion | undefined } {
   const reset: string[] = [];
+  const changed: { name: string; from: number; to: number }[] = [];
   let ahead: ReadModelsAheadOfLog | undefined;
   db.transaction(() => {
     const rows = checkpoints.read();
@@ -292,13 +312,15 @@ function prepareProjections(db: Db, checkpoints: Checkpoints, projections: reado
         p.setup(db);
         continue;
       }
+      // Another build's (not one being rebuilt, marked unfinished: its rebuild goes on).
+      if (row && row.version !== p.version && row.version !== UNFINISHED) changed.push({ name: p.name, from: row.version, to: p.version });
       p.clear(db);
       p.setup(db);
       checkpoints.write(p, 0);
       reset.push(p.name);
     }
   }).immediate();
-  return { reset, ahead };
+  return { reset, ahead, otherVersion: changed.length > 0 ? new ReadModelsOfAnotherVersion(changed) : undefined };
 }
 
 /**
@@ -912,8 +934,9 @@ export class InlineProjector implements Projector {
     // The read models share the store's connection: their recent pages and the reports' indexes stay in its cache.
     raiseCache(this.db, READ_MODEL_CACHE_KIB);
     // Read models ahead of the log are reset here: the catch-up below rebuilds them from 0, with progress.
-    const { ahead } = prepareProjections(this.db, this.#checkpoints, this.#projections, () => this.#log.assigned(this.db));
+    const { ahead, otherVersion } = prepareProjections(this.db, this.#checkpoints, this.#projections, () => this.#log.assigned(this.db));
     if (ahead) this.#tell(ahead);
+    if (otherVersion) this.#tell(otherVersion);
     for (const p of this.#projections) this.#detached.add(p.name);
     this.#unsubscribe = this.#store.onAppend((events) => this.#onAppend(events));
     await this.#catchUp(this.#projections, onProgress);
@@ -1050,7 +1073,7 @@ export class InlineProjector implements Projector {
   }
 
   /** Told once, wherever it is found: the server logs it. */
-  #tell(notice: ReadModelsAheadOfLog): void {
+  #tell(notice: ReadModelsAheadOfLog | ReadModelsOfAnotherVersion): void {
     if (this.#onError) this.#onError(notice);
     else process.emitWarning(notice);
   }
@@ -1464,7 +1487,11 @@ export class FollowProjector implements Projector {
 
   /** Prepares the tables (rebuilding any whose version changed) and starts following. */
   start(): void {
-    prepareProjections(this.db, this.#checkpoints, this.#projections);
+    const { otherVersion } = prepareProjections(this.db, this.#checkpoints, this.#projections);
+    if (otherVersion) {
+      if (this.#onError) this.#onError(otherVersion);
+      else process.emitWarning(otherVersion);
+    }
     // Following keeps the query indexes from the start: a follower serves queries while it catches up.
     createQueryIndexes(this.db, this.#projections);
     this.#positions = this.#checkpoints.positions(this.#projections);

@@ -13,7 +13,7 @@ import { argsOrExit, configOrExit } from './config.js';
 import { Directory } from '../directory/directory.js';
 import { openStore } from '../eventstore/open.js';
 import { StoreUnreachableError, UnreadableEventError } from '../eventstore/types.js';
-import { ALL_PROJECTIONS, openReadModels, RebuildUnderWayError, type RebuildPhase } from '../projections/index.js';
+import { ALL_PROJECTIONS, openReadModels, ReadModelsOfAnotherVersion, RebuildUnderWayError, type RebuildPhase } from '../projections/index.js';
 import { createPhasedProgress } from './progress.js';
 import { storeFailure } from '../api/problem.js';
 import { checkDirectory, exitSaying, StartupFailure, startupMessage } from './startupError.js';
@@ -45,7 +45,9 @@ const store = await openStore({ store: config.store, dataDir: config.dataDir, sy
 // Told after the progress bar, once each (opening the read models may have skipped the same event): events
 // skipped because they cannot be read, a rebuild thread that failed.
 const notes = new Set<string>();
-const note = (err: unknown) => notes.add(err instanceof UnreadableEventError ? err.message : `读模型重建中出错：${err instanceof Error ? err.message : String(err)}`);
+// Read models another version wrote (an upgrade) are no error: said as they are.
+const note = (err: unknown) =>
+  notes.add(err instanceof UnreadableEventError || err instanceof ReadModelsOfAnotherVersion ? err.message : `读模型重建中出错：${err instanceof Error ? err.message : String(err)}`);
 /**
  * What the store did to a rebuild (a full disk, a lock held too long, a damaged file, EventStoreDB out of reach), in one
  * line an operator can act on; undefined for anything else.

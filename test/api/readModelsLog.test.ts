@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { readModelsLog } from '../../api/app.js';
 import { StoreUnreachableError } from '../../eventstore/types.js';
 import { createLogger } from '../../infra/logger.js';
+import { ReadModelsOfAnotherVersion } from '../../projections/index.js';
 
 const STORE = 'esdb://admin:changeit@db1:2113,db2:2113?tls=false';
 const refused = () => new StoreUnreachableError(Object.assign(new Error('14 UNAVAILABLE: No connection established. Last error: connect ECONNREFUSED 10.0.0.1:2113'), { code: 14 }));
@@ -78,5 +79,13 @@ describe('the read models log, given EventStoreDB unreachable', () => {
     const text = JSON.stringify(lines);
     expect(text).not.toContain(secret);
     expect(text).not.toContain('admin');
+  });
+});
+
+describe('the read models log, given read models another version of the server wrote', () => {
+  it('when they are rebuilt at start, then one info line names each with its versions (an upgrade is expected, not an error)', () => {
+    const { lines, log } = logged('sqlite');
+    log.onError!(new ReadModelsOfAnotherVersion([{ name: 'inbox', from: 5, to: 6 }, { name: 'sla', from: 9, to: 10 }]));
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([[30, '读模型 inbox（第 5 版 → 第 6 版）、sla（第 9 版 → 第 10 版）由其他版本的服务写入，正在按本服务的版本从位置 0 重建']]);
   });
 });

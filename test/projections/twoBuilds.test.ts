@@ -15,7 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultCalendar } from '../../calendars/index.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
 import { systemClock } from '../../infra/clock.js';
-import { ALL_PROJECTIONS, inboxProjection, openReadModels, type ReadModels } from '../../projections/index.js';
+import { ALL_PROJECTIONS, inboxProjection, openReadModels, ReadModelsOfAnotherVersion, type ReadModels } from '../../projections/index.js';
 import { synthesise } from '../../scripts/bench/projections.js';
 import { dumpReadModels } from './dump.js';
 import { directory } from './harness.js';
@@ -40,10 +40,11 @@ describe('given a store file, a server of the current build and one of an older 
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  const notices: unknown[] = [];
   async function server(projections = ALL_PROJECTIONS): Promise<{ store: SqliteEventStore; models: ReadModels }> {
     const store = new SqliteEventStore({ path: file, synchronous: 'OFF', now: systemClock.now });
     open.push(store);
-    const models = await openReadModels({ store, dataDir: dir, directory, projections, rebuildThreads: 1 });
+    const models = await openReadModels({ store, dataDir: dir, directory, projections, rebuildThreads: 1, onError: (e) => notices.push(e) });
     open.push(models);
     return { store, models };
   }
@@ -73,6 +74,11 @@ describe('given a store file, a server of the current build and one of an older 
 
     const older = await server(OLDER);
     expect(inboxVersion()).toBe(inboxProjection.version - 1);
+    // Its start says which read models it rebuilt, from which version to which: an upgrade (or this rollback) shows in the log.
+    const rebuilt = notices.filter((n) => n instanceof ReadModelsOfAnotherVersion);
+    expect(rebuilt.map((n) => [n.readModels, n.message])).toEqual([
+      [[{ name: 'inbox', from: inboxProjection.version, to: inboxProjection.version - 1 }], `读模型 inbox（第 ${inboxProjection.version} 版 → 第 ${inboxProjection.version - 1} 版）由其他版本的服务写入，正在按本服务的版本从位置 0 重建`],
+    ]);
 
     await settle(current.models, older);
     expect(current.models.rebuilding()).toBeUndefined();
