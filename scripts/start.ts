@@ -18,6 +18,15 @@ function refuse(err: unknown): never {
   return exitSaying('服务未启动：', err, config, 1);
 }
 
+// A stop asked for while the app opens (its read models may take minutes to rebuild after an upgrade):
+// said, not a silent exit 143. What was folded is kept in batches; the next start goes on from there.
+const stoppedWhileStarting = (signal: NodeJS.Signals) => {
+  process.stderr.write(`服务启动中收到 ${signal}，已停止：尚未开始接受请求；读模型的准备已按批保存，下次启动时继续\n`);
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+};
+process.once('SIGINT', stoppedWhileStarting);
+process.once('SIGTERM', stoppedWhileStarting);
+
 let app: App | undefined;
 let server: Awaited<ReturnType<typeof buildServer>>;
 let missing: ReturnType<App['readModels']['providersNotInDirectory']>;
@@ -109,6 +118,8 @@ const stop = async (signal: string) => {
   started.logger.info('服务已停止');
   process.exit(0);
 };
+process.off('SIGINT', stoppedWhileStarting);
+process.off('SIGTERM', stoppedWhileStarting);
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 

@@ -45,6 +45,16 @@ export function npmStartCommand(): [string, string[]] {
  * `npm start` as docker-compose runs it (`node --import tsx scripts/start.ts`), or with `command` (say
  * `npmStartCommand()`), once it logs that it has started.
  */
+/** `npm start` as a child process, not waited for: its output so far, and its exit code once it ends. */
+export function spawnServer(env: Record<string, string>): { child: ChildProcessWithoutNullStreams; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: ROOT, env: environment({ LOG_LEVEL: 'info', ...env }) });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { child, output: () => output, exited };
+}
+
 export function startServer(env: Record<string, string>, command: [string, string[]] = [process.execPath, ['--import', 'tsx', 'scripts/start.ts']]): Promise<RunningServer> {
   const child = spawn(command[0], command[1], { cwd: ROOT, env: environment({ LOG_LEVEL: 'info', ...env }) });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -16,7 +16,7 @@ import { systemClock } from '../../infra/clock.js';
 import { synthesise } from '../../scripts/bench/projections.js';
 import { SECRET } from '../api/harness.js';
 import { usesEndedDaysAgo } from './usesEnded.js';
-import { runScript, startServer } from './spawnScript.js';
+import { runScript, spawnServer, startServer } from './spawnScript.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wf-startup-read-stop-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -81,4 +81,27 @@ describe('npm start, given a long log with uses that ended days ago, when it is 
     }
     expect(expiriesByCount(dataDir)).toEqual({ '1': USES });
   }, 180_000);
+
+  // An upgrade rebuilds read models at start, before the server listens: a stop then (a deployment
+  // rolled back, docker stop) ended the process with no word (exit 143), and nothing said which read
+  // models were being rebuilt either.
+  it('given the inbox written by an older build, when the server is stopped while it rebuilds it at start, then it says which it rebuilds and that it stopped before taking requests (exit 143); started again, it finishes and starts', async () => {
+    const dataDir = join(root, 'data');
+    const env = { PORT: '0', WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET };
+    const db = new Database(join(dataDir, 'events.db'));
+    const version = db.prepare<[], number>("SELECT version FROM projection_checkpoints WHERE name = 'inbox'").pluck().get()!;
+    db.prepare("UPDATE projection_checkpoints SET version = version - 1 WHERE name = 'inbox'").run();
+    db.close();
+
+    const starting = spawnServer(env);
+    for (let i = 0; i < 1500 && !starting.output().includes('由其他版本的服务写入'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(starting.output()).toContain(`读模型 inbox（第 ${version - 1} 版 → 第 ${version} 版）由其他版本的服务写入，正在按本服务的版本从位置 0 重建`);
+    starting.child.kill('SIGTERM');
+    expect(await starting.exited).toBe(143);
+    expect(starting.output()).toContain('服务启动中收到 SIGTERM，已停止：尚未开始接受请求');
+    expect(starting.output()).not.toContain('工作流服务已启动');
+
+    const again = await startServer(env);
+    expect(await again.stop()).toBe(0);
+  }, 120_000);
 });
