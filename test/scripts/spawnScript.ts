@@ -41,13 +41,11 @@ export function npmStartCommand(): [string, string[]] {
   return [program === 'node' ? process.execPath : join(ROOT, 'node_modules/.bin', program!), args];
 }
 
-/**
- * `npm start` as docker-compose runs it (`node --import tsx scripts/start.ts`), or with `command` (say
- * `npmStartCommand()`), once it logs that it has started.
- */
-/** `npm start` as a child process, not waited for: its output so far, and its exit code once it ends. */
-export function spawnServer(env: Record<string, string>): { child: ChildProcessWithoutNullStreams; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: ROOT, env: environment({ LOG_LEVEL: 'info', ...env }) });
+const START: [string, string[]] = [process.execPath, ['--import', 'tsx', 'scripts/start.ts']];
+
+/** `npm start` (or `command`) as a child process, not waited for: its output so far, and its exit code once it ends. */
+export function spawnServer(env: Record<string, string>, command = START): { child: ChildProcessWithoutNullStreams; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(command[0], command[1], { cwd: ROOT, env: environment({ LOG_LEVEL: 'info', ...env }) });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -55,31 +53,34 @@ export function spawnServer(env: Record<string, string>): { child: ChildProcessW
   return { child, output: () => output, exited };
 }
 
-export function startServer(env: Record<string, string>, command: [string, string[]] = [process.execPath, ['--import', 'tsx', 'scripts/start.ts']]): Promise<RunningServer> {
-  const child = spawn(command[0], command[1], { cwd: ROOT, env: environment({ LOG_LEVEL: 'info', ...env }) });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let output = '';
+/**
+ * `npm start` as docker-compose runs it (`node --import tsx scripts/start.ts`), or with `command` (say
+ * `npmStartCommand()`), once it logs that it has started.
+ */
+export function startServer(env: Record<string, string>, command = START): Promise<RunningServer> {
+  const { child, output, exited } = spawnServer(env, command);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000);
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const started = /工作流服务已启动：(\S+?)"/.exec(output);
-      if (!started) return;
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output()}`)), 30_000);
+    // After spawnServer's own listener: the chunk is in output() by then.
+    const started = () => {
+      const line = /工作流服务已启动：(\S+?)"/.exec(output());
+      if (!line) return;
+      child.stdout.off('data', started);
       clearTimeout(timer);
       resolve({
         child,
-        url: started[1]!,
-        output: () => output,
+        url: line[1]!,
+        output,
         stop: () => {
           child.kill('SIGTERM');
           return exited;
         },
       });
-    });
+    };
+    child.stdout.on('data', started);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${output}`));
+      reject(new Error(`server exited with ${code}:\n${output()}`));
     });
   });
 }
