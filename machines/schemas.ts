@@ -206,9 +206,12 @@ export function listedTwice(values: readonly string[]): string[] {
   return [...twice];
 }
 
-/** One of the listed values. */
+/**
+ * One of the listed values. One that looks right to its writer is told why it is not (`formatMessage`):
+ * `"unconditional "`, pasted with its space, was told only 应为以下之一：unconditional、… (locale QA).
+ */
 export function oneOf<const Values extends readonly [string, ...string[]]>(values: Values) {
-  return z.enum(values, { error: typeError(`以下之一：${values.join('、')}`) });
+  return z.enum(values, { error: (issue) => formatMessage(`应为以下之一：${values.join('、')}`, issue.input) });
 }
 
 export const Flag = z.boolean({ error: typeError(' true 或 false') });
