@@ -257,8 +257,11 @@ export function isIsoDate(value: string): boolean {
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
-/** Full-width forms of ASCII (２０２６－１２－０１, ＠, ：) and the ideographic space: what a Chinese input method types. */
-const FULL_WIDTH = /[\uFF01-\uFF5E\u3000]/;
+/**
+ * Full-width forms of ASCII (２０２６－１２－０１, ＠, ：), the ideographic space and full stop: what a Chinese
+ * input method types (an e-mail address ended with 。 was told only that its format was wrong).
+ */
+const FULL_WIDTH = /[\uFF01-\uFF5E\u3000\u3002]/;
 
 /** What a value of a fixed format that is refused for full-width characters is told besides its format. */
 const FULL_WIDTH_HINT = '含有全角字符，须用半角输入';
