@@ -9,7 +9,7 @@ import { openStore } from '../eventstore/open.js';
 import { StoreUnreachableError, UnreadableEventError, type EventStore } from '../eventstore/types.js';
 import { registry as defaultRegistry, type ProcessRegistry } from '../machines/registry.js';
 import { Engine } from '../engine/engine.js';
-import { CalendarAwareEngine, CalendarInForce } from '../engine/calendarInForce.js';
+import { alteredNoticeText, CalendarAwareEngine, CalendarInForce } from '../engine/calendarInForce.js';
 import { Scheduler } from '../engine/scheduler.js';
 import { openReadModels, openRecordedCaseList, ReadModelsAheadOfLog, ReadModelsOfAnotherVersion, UnreadableEventSkipped, type ReadModels, type ReadModelsOptions, type RebuildPhase } from '../projections/index.js';
 import { createVerifier, type Verifier } from './auth.js';
@@ -195,7 +195,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const registry = overrides.registry ?? defaultRegistry;
   const calendar = await CalendarInForce.open(store, clock, defaultCalendar());
   for (const notice of calendar.altered()) {
-    logger.error({ notice }, `事件库中位置 ${notice.position} 的节假日安排通知（版本 ${notice.revision}）的内容已不是载入时的内容（记录的日历版本 ${notice.recorded}，按其内容为 ${notice.recomputed}）：存储的内容可能已被改动，其后计算的期限可能不对；请从备份恢复这一事件`);
+    logger.error({ notice }, alteredNoticeText(notice));
   }
   // Deadlines are computed with every notice stored, whichever node loaded it.
   // Made below, after the engine: the case list tells the engine the process of a case a newer build started.

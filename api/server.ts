@@ -155,9 +155,14 @@ function forbiddenKeyProblem({ path, key }: { path: string; key: '__proto__' | '
 function underV1(request: FastifyRequest): boolean {
   const route = request.routeOptions.url;
   if (route !== undefined) return route.startsWith('/v1/');
+  return pathUnderV1(request.url);
+}
+
+/** Whether a request target (origin or absolute form) has a /v1 path, its escapes decoded; before fastify has read it too. */
+function pathUnderV1(target: string): boolean {
   let raw: string;
   try {
-    raw = new URL(request.url, 'http://localhost').pathname;
+    raw = new URL(target, 'http://localhost').pathname;
   } catch {
     return false;
   }
@@ -169,14 +174,8 @@ function underV1(request: FastifyRequest): boolean {
   }
 }
 
-/** Whether a request line's target is under /v1 (origin or absolute form), before fastify has read it. */
-function rawPathUnderV1(target: string): boolean {
-  try {
-    return new URL(target, 'http://localhost').pathname.startsWith('/v1/');
-  } catch {
-    return false;
-  }
-}
+/** The fastify request of each request Node is still reading: its id and route, for the line and count of a connection error's answer. */
+const readingOf = new WeakMap<IncomingMessage, FastifyRequest>();
 
 /**
  * A connection whose request Node could not read (a timeout, headers over the limit, a malformed
@@ -184,9 +183,6 @@ function rawPathUnderV1(target: string): boolean {
  * does it itself: nothing to answer on a reset or closed socket, and no bytes written where an answer
  * to an earlier request on the connection has begun (they would corrupt it).
  */
-/** The fastify request of each request Node is still reading: its id and route, for the line and count of a connection error's answer. */
-const readingOf = new WeakMap<IncomingMessage, FastifyRequest>();
-
 function answerConnectionError(logger: Logger, err: ConnectionError, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   // Bytes after a request that closes the connection (its Connection: close): RFC 9112 §9.6, nothing
@@ -579,7 +575,7 @@ export async function buildServer(app: App, options: ServerOptions = {}) {
   // — Node's own 100 Continue had a client upload 5 MB to be told 413, or a form to be told 401.
   server.server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
     const length = Number(request.headers['content-length'] ?? 0);
-    const refused = length > BODY_LIMIT_BYTES || (request.headers.authorization === undefined && rawPathUnderV1(request.url ?? ''));
+    const refused = length > BODY_LIMIT_BYTES || (request.headers.authorization === undefined && pathUnderV1(request.url ?? ''));
     if (!refused) response.writeContinue();
     server.server.emit('request', request, response);
   });

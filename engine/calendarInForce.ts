@@ -200,6 +200,11 @@ export interface AlteredNotice {
   recomputed: string;
 }
 
+/** An altered notice in words, as the server's log and `npm run replay -- --all` tell it. */
+export function alteredNoticeText(n: AlteredNotice): string {
+  return `事件库中位置 ${n.position} 的节假日安排通知（版本 ${n.revision}）的内容已不是载入时的内容（记录的日历版本 ${n.recorded}，按其内容为 ${n.recomputed}）：存储的内容可能已被改动，其后计算的期限可能不对；请从备份恢复这一事件`;
+}
+
 /**
  * A stored holiday notice the calendar cannot take (a statutory holiday removed from it, a malformed
  * day): changed in the store after it was loaded, since a load checks it first. Named by its place

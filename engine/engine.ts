@@ -23,7 +23,7 @@ import { deterministicId, newId, streamOf } from './ids.js';
 import { canonicalJson, eventHash } from './hashChain.js';
 import { endOfShanghaiDate, shanghaiDateOf, shanghaiDateTimeOf } from '../calendars/index.js';
 import { deadlineFor, type DeadlineCalendar, type DeadlineTable } from './deadlines.js';
-import { verifyHistory, type Verification } from './verify.js';
+import { failedAtOf, verifyHistory, type Verification } from './verify.js';
 import { foldNext, foldStart, idempotencyScope, initialSnapshot, nextSnapshot, type CaseState, type CommandOutcome } from './fold.js';
 import { RESTATE_DEADLINES as RESTATE, DEADLINES_RESTATED, START, type CaseEventMetadata, type DeadlineRestated, type PendingTimer, type Task, type TaskClosed } from './events.js';
 import { AppendsUnderWay } from './appendsUnderWay.js';
@@ -267,13 +267,13 @@ export class Engine {
   /** A case id with more than one stream: named at the first event of the second, every stream listed. */
   #verifyStreams(err: CaseStreamsError): Verification {
     const [, second] = err.streams;
-    const names = err.streams.map((s) => s.streamId).join('、');
+    const ids = err.streams.map((s) => s.streamId);
     return {
       ok: false,
       events: err.streams.reduce((n, s) => n + s.events, 0),
-      failedAt: { revision: second!.first.revision, position: second!.first.position, eventId: second!.first.id, type: second!.first.type },
-      reason: `案件编号对应 ${err.streams.length} 个事件流（${names}）：一个案件只有一个事件流，其中至少有一个是在引擎之外写入的`,
-      reasonEn: `the case id has ${err.streams.length} streams (${err.streams.map((s) => s.streamId).join(', ')}): a case has one stream, so at least one of them was written outside the engine`,
+      failedAt: failedAtOf(second!.first),
+      reason: `案件编号对应 ${ids.length} 个事件流（${ids.join('、')}）：一个案件只有一个事件流，其中至少有一个是在引擎之外写入的`,
+      reasonEn: `the case id has ${ids.length} streams (${ids.join(', ')}): a case has one stream, so at least one of them was written outside the engine`,
     };
   }
 
@@ -297,11 +297,10 @@ export class Engine {
       const checked = await this.#verifyEvents(before);
       if (!checked.ok) return checked;
     }
-    const { revision, id, type } = first.event;
     return {
       ok: false,
-      events: revision + 1,
-      failedAt: { revision, position: first.event.position, eventId: id, type },
+      events: first.event.revision + 1,
+      failedAt: failedAtOf(first.event),
       reason: `事件的${first.part === 'data' ? '数据' : '元数据'}无法解析，存储内容已损坏或被篡改`,
       reasonEn: `the event's ${first.part} is not valid JSON: the stored content was damaged or altered`,
     };
@@ -321,7 +320,7 @@ export class Engine {
       return {
         ok: false,
         events: events.length,
-        failedAt: { revision: first.revision, position: first.position, eventId: first.id, type: first.type },
+        failedAt: failedAtOf(first),
         reason: `事件的哈希链完整（${events.length} 个事件），但${zh}（本服务无法按其规则重放核验）`,
         reasonEn: `the hash chain holds (${events.length} events), but ${en} (this server cannot replay it by its rules to verify it)`,
         upgradeRequired: { process: newer.process, version: newer.version, newestKnown: newer.newestKnown ?? null },
@@ -332,7 +331,7 @@ export class Engine {
       return {
         ok: false,
         events: events.length,
-        failedAt: { revision: first.revision, position: first.position, eventId: first.id, type: first.type },
+        failedAt: failedAtOf(first),
         reason: `事件记录的流程版本 ${named} 不是本系统的流程版本，可能被篡改`,
         reasonEn: `the event names machine ${named}, which this system does not have: it may have been altered`,
       };

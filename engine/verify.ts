@@ -14,7 +14,6 @@ const VERIFY_TURN = 200;
 export interface Verification {
   ok: boolean;
   events: number;
-  /** The first event that does not match. */
   /** The first event that does not match: its revision in the case, its position in the log (the row to look at), id and type. */
   failedAt?: { revision: number; position: number; eventId: string; type: string };
   /** Why, in Chinese; `reasonEn` in English. */
@@ -22,6 +21,11 @@ export interface Verification {
   reasonEn?: string;
   /** The case follows a version of its process newer than any this build has: its chain was checked, its replay needs that version. */
   upgradeRequired?: { process: string; version: number; newestKnown: number | null };
+}
+
+/** `failedAt` of an event (a stored one, or the identity an error keeps of it). */
+export function failedAtOf(event: { revision: number; position: number; id: string; type: string }): NonNullable<Verification['failedAt']> {
+  return { revision: event.revision, position: event.position, eventId: event.id, type: event.type };
 }
 
 /**
@@ -40,7 +44,7 @@ export async function verifyHistory(def: ProcessDefinition | undefined, events: 
     const fail = (reason: string, reasonEn: string): Verification => ({
       ok: false,
       events: events.length,
-      failedAt: { revision: event.revision, position: event.position, eventId: event.id, type: event.type },
+      failedAt: failedAtOf(event),
       reason,
       reasonEn,
     });

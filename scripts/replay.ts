@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { openForReplay, type ReplayApp } from '../api/app.js';
 import { checkDirectory, exitSaying } from './startupError.js';
 import { EngineError } from '../engine/errors.js';
+import { alteredNoticeText } from '../engine/calendarInForce.js';
 import { journalModeOf, SqliteEventStore } from '../eventstore/sqlite.js';
 import { systemClock } from '../infra/clock.js';
 import { argumentError, configOrExit } from './config.js';
@@ -96,9 +97,7 @@ try {
     if (result.failed.length > 10) lines.push(`  ……另有 ${result.failed.length - 10} 个`);
     // Holiday notices changed in the store since they were loaded (CalendarInForce.altered): the deadlines after them rest on them.
     const altered = app.calendar.altered();
-    for (const n of altered) {
-      lines.push(`节假日安排通知（位置 ${n.position}，版本 ${n.revision}）的内容已不是载入时的内容：记录的日历版本为 ${n.recorded}，按其内容为 ${n.recomputed}`);
-    }
+    for (const n of altered) lines.push(alteredNoticeText(n));
     process.stdout.write(`${lines.join('\n')}\n`);
     process.exitCode = result.failed.length > 0 || result.total === 0 || (gaps?.missing ?? 0) > 0 || altered.length > 0 ? 1 : 0;
   } else {
