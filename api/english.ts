@@ -119,9 +119,9 @@ const PATTERNS: [RegExp, (...groups: string[]) => string][] = [
   [/^须在 (\d+)–(\d+) (天|个月)之间$/, (min, max, unit) => `must be from ${min} to ${max} ${UNITS[unit!]}`],
   [/^应为 (\d+) 到 (\d+) 之间的整数$/, (min, max) => `must be a whole number from ${min} to ${max}`],
   [/^字段名称不得重复：(.+)$/s, (names) => `field names must be distinct; listed more than once: ${list(names!)}`],
-  [/^同一数据集只能列一项调整：(.+)$/s, (names) => `one change a dataset; more than one for: ${list(names!)}`],
-  [/^同一字段只能有一条脱敏规则：(.+)$/s, (fields) => `one desensitization rule a field; more than one for: ${list(fields!)}`],
-  [/^不允许的字段：(.*)$/s, (keys) => `unknown field${keys!.includes('、') ? 's' : ''}: ${list(keys!)}`],
+  [/^同一数据集只能列一项调整：(.+)$/s, (names) => `a dataset may have one change only; more than one for: ${list(names!)}`],
+  [/^同一字段只能有一条脱敏规则：(.+)$/s, (fields) => `a field may have one desensitization rule only; more than one for: ${list(fields!)}`],
+  [/^不允许的字段：(.*)$/s, (keys) => `field${keys!.includes('、') ? 's' : ''} not allowed here: ${list(keys!)}`],
   [/^未知的流程：(.*)$/s, (name) => `unknown process: ${name}`],
   [/^未知的流程，可选：(.*)$/s, (names) => `unknown process; one of: ${list(names!)}`],
   [/^未知的状态，可选：(.*)$/s, (names) => `unknown state; one of: ${list(names!)}`],
@@ -241,7 +241,7 @@ function zodIssueInEnglish(code: string, params: Record<string, unknown>): strin
     case 'not_multiple_of':
       return `must be a multiple of ${String(params.divisor)}`;
     case 'unrecognized_keys':
-      return Array.isArray(params.keys) ? `unknown field${params.keys.length > 1 ? 's' : ''}: ${params.keys.map(String).join(', ')}` : undefined;
+      return Array.isArray(params.keys) ? `field${params.keys.length > 1 ? 's' : ''} not allowed here: ${params.keys.map(String).join(', ')}` : undefined;
     case 'invalid_union':
       return 'matches none of the allowed forms';
     case 'invalid_key':

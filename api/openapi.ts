@@ -275,7 +275,7 @@ export function openapiComponents(processes: ProcessRegistry): Record<string, Js
           title: `${def.title}：${spec.label}`,
           description: {
             zh: `${name} 案件上 ${type} 指令的数据（FORMS.md）${clientSent ? `；由 ${roleNames(roles, '、')} 发送` : '；仅由系统发送'}。`,
-            en: `The data of ${type} on a ${name} case (FORMS.md)${clientSent ? `; sent by ${roleNames(roles)}` : '; sent by the system only'}.`,
+            en: `The data of ${type} on ${/^[aeiou]/i.test(name) ? 'an' : 'a'} ${name} case (FORMS.md)${clientSent ? `; sent by ${roleNames(roles)}` : '; sent by the system only'}.`,
           },
         });
         const list = commands.get(type) ?? [];
@@ -290,7 +290,7 @@ export function openapiComponents(processes: ProcessRegistry): Record<string, Js
         const entry = requests.find((e) => e.id === k.id)!;
         const sorted = k.versions.sort((a, b) => a - b);
         entry.description.zh += `适用于第 ${sorted.join('、')} 版（共 ${versions.length} 版）。`;
-        entry.description.en += ` Versions ${sorted.join(', ')} of ${versions.length}.`;
+        entry.description.en += ` ${sorted.length === 1 ? 'Version' : 'Versions'} ${sorted.join(', ')} of ${versions.length}.`;
       }
     }
   }
@@ -326,7 +326,7 @@ export function openapiComponents(processes: ProcessRegistry): Record<string, Js
       title: type,
       description: {
         zh: `${type}；其 data 为案件所属流程的表单：\n\n${forms.map((f) => `- ${f.process}：${f.label}`).join('\n')}${optional ? `\n\n省略 data 时按 {} 处理：${forms.filter((f) => f.accepts).map((f) => f.process).join('、')} 案件上可以省略。` : ''}`,
-        en: `${type}; its data is the form of the case's process:\n\n${forms.map((f) => `- ${f.process}: ${f.label}`).join('\n')}${optional ? `\n\nAn omitted data is read as {}: it may be left out on ${forms.filter((f) => f.accepts).map((f) => f.process).join(', ')} cases.` : ''}`,
+        en: `${type}; its data is the form of the case's process:\n\n${forms.map((f) => `- ${f.process}: ${f.label}`).join('\n')}${optional ? `\n\nOmitted data is read as {}: it may be left out on ${forms.filter((f) => f.accepts).map((f) => f.process).join(', ')} cases.` : ''}`,
       },
     });
   }

@@ -312,7 +312,7 @@ function withEnglishErrors(details: Record<string, unknown>): Record<string, unk
 
 /** Field errors as one line of a detail: `path: message; …`. */
 function listed(errors: readonly { path?: unknown; message?: unknown }[]): string {
-  return errors.map((e) => `${String(e.path) || '(root)'}: ${String(e.message)}`).join('; ');
+  return errors.map((e) => `${String(e.path) || '(the whole form)'}: ${String(e.message)}`).join('; ');
 }
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: unknown): FastifyReply {

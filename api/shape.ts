@@ -108,7 +108,7 @@ export const PublishedView = z.object({
   publishedAt: z.string().describe(docText('发布时间', 'when it was published')),
   serviceModes: z
     .array(z.object({ code: z.string(), label: z.string() }))
-    .describe(docText('数据获取方式（第十条 服务方式）；label 随 Accept-Language', 'how the data is obtained (第十条 service modes); label follows Accept-Language')),
+    .describe(docText('数据获取方式（第十条 服务方式）；label 随 Accept-Language', 'how the data is obtained (Article 10 service modes); label follows Accept-Language')),
 });
 
 /** A case this one waits on (projections/inbox.ts `AwaitedCase`): in an inbox item and in the case's own view. */
@@ -179,7 +179,7 @@ export const CaseView = z.object({
     .describe(
       docText(
         '等待本案件的案件的待办及其期限，与收件箱待办的 awaitedBy 相同（如等待本数据集发布的未开放数据需求申请及其第十五条期限）；只列出调用方可以查看的案件；没有时省略，读模型正在重建或已由更新版本的服务重建时也省略',
-        "the open tasks, with their deadlines, of the cases waiting on this one, as the inbox item's awaitedBy gives them (an unopened-data request waiting for this release's publication, with its 第十五条 deadline); only cases the caller may see; left out when there are none, and while the read models are being rebuilt or were rebuilt by a newer build",
+        "the open tasks, with their deadlines, of the cases waiting on this one, as the inbox item's awaitedBy gives them (an unopened-data request waiting for this release's publication, with its Article 15 deadline); only cases the caller may see; left out when there are none, and while the read models are being rebuilt or were rebuilt by a newer build",
       ),
     ),
 });
@@ -200,13 +200,15 @@ export const StartedCaseView = CaseView.extend({
 /**
  * A case as API.md shows it. Its tasks say how their deadlines stand at `now.asOf` by the calendar in
  * force, as the caller's inbox would: a reviewer who opens a case from a link, not from the inbox, is
- * told as plainly that it is overdue.
+ * told as plainly that it is overdue. `writtenTexts`: the texts its machine wrote into its context
+ * (`ProcessDefinition.writtenTexts`), by their Chinese, in the caller's language.
  */
 export function caseView(
   state: CaseState,
   allowedCommands: string[],
   now: { calendar: QueryCalendar; asOf: string },
   orgNameOf?: (task: { role: string; org: string }) => string,
+  writtenTexts?: Readonly<Record<string, string>>,
 ): z.infer<typeof CaseView> {
   return {
     id: state.caseId,
@@ -216,7 +218,7 @@ export function caseView(
     final: state.final,
     revision: state.revision,
     input: state.input,
-    context: state.snapshot.context,
+    context: writtenTexts ? inWrittenTexts(state.snapshot.context, writtenTexts) : state.snapshot.context,
     tasks: state.tasks.map((task) => ({
       ...taskView(task),
       ...(orgNameOf ? { orgName: orgNameOf(task) } : {}),
@@ -226,6 +228,22 @@ export function caseView(
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,
   };
+}
+
+/** `value` with every string `texts` has a key for replaced by its value; anything else as it is (shared, not copied). */
+function inWrittenTexts(value: unknown, texts: Readonly<Record<string, string>>): unknown {
+  if (typeof value === 'string') return Object.hasOwn(texts, value) ? texts[value] : value;
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const items = value.map((item) => inWrittenTexts(item, texts));
+    return items.some((item, i) => item !== value[i]) ? items : value;
+  }
+  let changed: Record<string, unknown> | undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const shown = inWrittenTexts(item, texts);
+    if (shown !== item) (changed ??= { ...value })[key] = shown;
+  }
+  return changed ?? value;
 }
 
 /** The published cases a case names (engine `linkedFacts`), their service modes named in `lang`. */

@@ -876,7 +876,7 @@ export class Engine {
       }
       throw refuse.rule('regionHasAuthority', '第六条', {
         zh: `行政区划 ${region} 在机构目录中没有公共数据开放主管部门，无法受理`,
-        en: `region ${region} has no data authority in the organisation directory`,
+        en: `region ${region} has no competent authority in the organisation directory, so the case cannot be accepted`,
       });
     }
     const code = after.providerOrg;
@@ -906,10 +906,10 @@ export class Engine {
       'providerInDirectory',
       '第四条',
       org
-        ? { zh: `${org.name}（${code}）不是公共数据开放主体，不能作为本案件的开放主体`, en: `${org.name} (${code}) is not a data provider and cannot be this case's provider` }
+        ? { zh: `${org.name}（${code}）不是公共数据开放主体，不能作为本案件的开放主体`, en: `${org.name} (${code}) is not a provider unit and cannot be this case's provider` }
         : {
             zh: `机构目录中没有编码为 ${shown(code)} 的公共数据开放主体${spelling.zh}`,
-            en: `the organisation directory has no data provider with the code ${shown(code)}${spelling.en}`,
+            en: `the organisation directory has no provider unit with the code ${shown(code)}${spelling.en}`,
           },
     );
   }

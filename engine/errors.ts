@@ -4,6 +4,7 @@
  */
 import { UnreadableEventError, type RecordedEvent } from '../eventstore/types.js';
 import { shown } from '../machines/schemas.js';
+import { articleInEnglish } from '../machines/articles.js';
 
 export type EngineErrorCode =
   | 'NOT_FOUND'
@@ -223,7 +224,7 @@ export const refuse = {
       {
         zh: `提交的数据不符合要求：${errors.map((e) => `${e.path || '(根)'} ${e.message}`).join('；')}${more > 0 ? `；另有 ${more} 处未列出` : ''}`,
         // The API lists the errors after it, in English, and then how many more (`moreErrors`), as the Chinese does.
-        en: 'the data does not match its schema',
+        en: 'the data sent is not valid',
       },
       details,
     );
@@ -334,30 +335,4 @@ function staleRevision(expected: number, current: number, now: CaseNow): EngineE
         en: `${seen.en} and is now in state ${now.state}, where you cannot send ${now.command}: nothing was done, and there is nothing to retry${now.waiting ? `; the case is waiting on: ${now.waiting.en}` : ''}`,
       };
   return new EngineError('REVISION_CONFLICT', text, { currentRevision: current, state: now.state, allowed: now.allowed });
-}
-
-const NUMERALS: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
-
-/** A Chinese numeral up to 99 (二十二 → 22). */
-function chineseNumber(text: string): number {
-  const [tens, units] = text.includes('十') ? text.split('十') : ['', text];
-  return (text.includes('十') ? (NUMERALS[tens!] ?? 1) * 10 : 0) + (NUMERALS[units!] ?? 0);
-}
-
-/**
- * A citation of the regulation in English: 第十四条(二) → Article 14(2), 第八条第二款 → Article 8,
- * para. 2, 附录5 协议二(三)3 → Appendix 5, Agreement §2(3)3, 附录4 承诺书六 → Appendix 4, Commitment §6.
- */
-export function articleInEnglish(article: string): string {
-  const n = '([一二三四五六七八九十]+)';
-  return article
-    .replace(new RegExp(`第${n}条`, 'g'), (_, x: string) => `Article ${chineseNumber(x)}`)
-    .replace(new RegExp(`第${n}款`, 'g'), (_, x: string) => `, para. ${chineseNumber(x)}`)
-    .replace(new RegExp(`\\(${n}\\)`, 'g'), (_, x: string) => `(${chineseNumber(x)})`)
-    // A comma before what the appendix's part names (附录5 协议二), not before the next citation (附录3、附录5).
-    .replace(/附录(\d+)\s*(?=(、?))/g, (_, x: string, next: string) => (next ? `Appendix ${x}` : `Appendix ${x}, `))
-    .replace(new RegExp(`协议${n}`, 'g'), (_, x: string) => `Agreement §${chineseNumber(x)}`)
-    .replace(new RegExp(`承诺书${n}`, 'g'), (_, x: string) => `Commitment §${chineseNumber(x)}`)
-    .replace(/、/g, ', ')
-    .replace(/,\s*$/, '');
 }

@@ -254,7 +254,7 @@ export async function checkExport(lines: AsyncIterable<string | OverlongLine> | 
     const stored = metadata as Record<string, unknown>;
     const recomputed = eventHash({ streamId: stream, revision, id, type, data: line.data, metadata: stored });
     if (recomputed !== stored.hash || hash !== stored.hash || prevHash !== stored.prevHash) {
-      fail(caseId, revision, '事件内容与其哈希不一致，可能被篡改', "the event's content does not match its hash");
+      fail(caseId, revision, '事件内容与其哈希不一致，可能被篡改', "the event's content does not match its hash: it may have been altered");
     } else if (expected) {
       const position = typeof (line as { position?: unknown }).position === 'number' ? (line as { position: number }).position : -1;
       const shown = expected({ streamId: stream, revision, position, id, type, data: line.data, metadata: stored });
@@ -283,7 +283,7 @@ export async function checkExport(lines: AsyncIterable<string | OverlongLine> | 
   // Nothing read is nothing verified: never "all consistent".
   if (result.lines === 0) {
     result.ok = false;
-    result.failures.push({ line: 0, caseId: null, revision: null, reason: { zh: '文件中没有任何事件，没有可校验的内容', en: 'the file holds no event: nothing to verify' } });
+    result.failures.push({ line: 0, caseId: null, revision: null, reason: { zh: '文件中没有任何事件，没有可校验的内容', en: 'no event in it, nothing to verify' } });
     result.failuresFound = 1;
   }
   return result;

@@ -148,7 +148,7 @@ export const startRules = {
     article: '第十三条(二)',
     message: {
       zh: '申请人被列入失信被执行人名单，不得申请有条件开放数据',
-      en: 'The applicant is listed as a dishonest judgment debtor.',
+      en: 'The applicant is listed as a dishonest judgment debtor and may not apply for conditionally open data.',
     },
     holds: (_context, data) => !data.eligibility.creditCheck.dishonestDebtor,
   },
@@ -158,7 +158,7 @@ export const startRules = {
     article: '第十三条(二)',
     message: {
       zh: '申请人被列入严重违法失信企业名单，不得申请有条件开放数据',
-      en: 'The applicant is listed as a seriously dishonest enterprise.',
+      en: 'The applicant is listed as a seriously dishonest enterprise and may not apply for conditionally open data.',
     },
     holds: (_context, data) => !data.eligibility.creditCheck.seriouslyDishonestEnterprise,
   },
@@ -233,7 +233,7 @@ export const rules = {
     article: '附录5 协议二(二)',
     message: {
       zh: '须在协议约定的使用期限内开通使用权限（不得早于使用起始日期，也不得晚于使用终止日期）',
-      en: 'Access is granted within the agreed use period: not before it begins, nor after it ends.',
+      en: 'Access must be granted within the agreed use period: not before it begins, nor after it ends.',
     },
     // The dates themselves: a provider turned away must know when it may come back.
     messageFor: (context) => {
@@ -241,7 +241,7 @@ export const rules = {
       const to = context.useTo ?? context.agreement?.useTo ?? '';
       return {
         zh: `须在协议约定的使用期限内开通使用权限：${from} 至 ${to}（北京时间），不得早于起始日期，也不得晚于终止日期`,
-        en: `Access is granted within the agreed use period, ${from} to ${to} (Beijing time): not before it begins, nor after it ends.`,
+        en: `Access must be granted within the agreed use period, ${from} to ${to} (Beijing time): not before it begins, nor after it ends.`,
       };
     },
     holds: (context, _data, facts) => {
@@ -269,11 +269,11 @@ export const rules = {
     article: '附录5 协议二(二)',
     message: {
       zh: '协议有效期已到期，协议已终止：续签须在使用终止日期前申请和同意',
-      en: 'The agreement has ended with its use period: a renewal is asked for and granted before the end of use.',
+      en: 'The agreement has ended with its use period: a renewal must be requested and granted before the end of use.',
     },
     messageFor: (context) => ({
       zh: `协议有效期已于 ${context.useTo ?? ''}（北京时间）到期，协议已终止：续签须在到期前申请和同意`,
-      en: `The agreement ended with its use period on ${context.useTo ?? ''} (Beijing time): a renewal is asked for and granted before the end of use.`,
+      en: `The agreement ended with its use period on ${context.useTo ?? ''} (Beijing time): a renewal must be requested and granted before the end of use.`,
     }),
     // The day of the command, not the expiry timer: it fires within a minute of midnight, or after a server's restart.
     holds: (context, _data, facts) => context.useTo !== undefined && commandDay(facts) <= context.useTo,
@@ -327,6 +327,24 @@ export const rules = {
 };
 
 // ── Machine ─────────────────────────────────────────────────────────────────────────────
+
+/**
+ * The reasons the machine itself writes into a case when an agreement or a renewal lapses (附录5 协议二(二)).
+ * Folded into every case of the versions that write them: never reworded (a case's context is what its
+ * version folds). English for a case shown in English (`writtenTexts`).
+ */
+const WRITTEN = {
+  renewalLapsed: '协议有效期届满前未作出续签决定，使用权限已自动失效，协议终止（附录5 协议二(二)）',
+  renewalLapsedOnTermination: '续签决定作出前，数据开放服务已停止，协议终止（附录4 承诺书六、附录5 协议二(二)）',
+  lapsedUnsigned: '申请的使用期限已届满，协议未签订，申请终止（附录5 协议二(二)）',
+  lapsedUngranted: '协议约定的使用期限已届满，使用权限未开通，协议终止（附录5 协议二(二)）',
+} as const;
+const WRITTEN_EN: Record<keyof typeof WRITTEN, string> = {
+  renewalLapsed: 'No renewal decision was made before the agreement’s use period ended: access lapsed automatically and the agreement ended (Appendix 5, Agreement §2(2)).',
+  renewalLapsedOnTermination: 'The open-data service stopped before a renewal decision was made, and the agreement ended (Appendix 4, Commitment §6; Appendix 5, Agreement §2(2)).',
+  lapsedUnsigned: 'The requested use period ended with no agreement signed, and the application ended (Appendix 5, Agreement §2(2)).',
+  lapsedUngranted: 'The agreed use period ended with access never granted, and the agreement ended (Appendix 5, Agreement §2(2)).',
+};
 
 /** A renewal asked for and not yet decided. */
 function renewalPending(context: ConditionalApplicationContext): boolean {
@@ -449,7 +467,7 @@ const machineSetup = setup({
       renewals: ({ context, event }) => {
         const pending = context.renewals.at(-1);
         if (!pending || pending.decision !== undefined) return context.renewals;
-        const reason = '协议有效期届满前未作出续签决定，使用权限已自动失效，协议终止（附录5 协议二(二)）';
+        const reason = WRITTEN.renewalLapsed;
         return [...context.renewals.slice(0, -1), extended(pending, { decision: { approved: false, reason, at: event.at, by: event.actor.org, lapsed: true as const } })];
       },
     }),
@@ -460,7 +478,7 @@ const machineSetup = setup({
         assertEvent(event, 'TERMINATE');
         const pending = context.renewals.at(-1);
         if (!pending || pending.decision !== undefined) return context.renewals;
-        const reason = '续签决定作出前，数据开放服务已停止，协议终止（附录4 承诺书六、附录5 协议二(二)）';
+        const reason = WRITTEN.renewalLapsedOnTermination;
         return [...context.renewals.slice(0, -1), extended(pending, { decision: { approved: false, reason, at: event.at, by: event.actor.org, lapsed: true as const } })];
       },
     }),
@@ -470,10 +488,7 @@ const machineSetup = setup({
     // v5: the use period ended before the data was ever made available; nothing is held, so nothing is to destroy
     recordLapse: assign({
       ending: ({ context, event }) => {
-        const reason =
-          context.agreement === undefined
-            ? '申请的使用期限已届满，协议未签订，申请终止（附录5 协议二(二)）'
-            : '协议约定的使用期限已届满，使用权限未开通，协议终止（附录5 协议二(二)）';
+        const reason = context.agreement === undefined ? WRITTEN.lapsedUnsigned : WRITTEN.lapsedUngranted;
         return { cause: 'expired', reason, at: event.at, by: event.actor.org } as const;
       },
     }),
@@ -869,8 +884,9 @@ const startV1: CommandSpec<{ startedBy: Actor }> = {
 const startV2: CommandSpec<{ startedBy: Actor }> = { ...startV1, rules: [...Object.values(startRules), ...Object.values(startRulesV2)] };
 const startV3: CommandSpec<{ startedBy: Actor }> = { ...startV2, rules: [...(startV2.rules ?? []), ...Object.values(startRulesV3)] };
 
-/** What both versions share: the name, the parties and the summary. */
+/** What both versions share: the name, the parties, the summary and the texts the machine writes. */
 const common = {
+  writtenTexts: Object.fromEntries(Object.entries(WRITTEN).map(([key, zh]) => [zh, WRITTEN_EN[key as keyof typeof WRITTEN]])),
   name: 'conditionalApplication',
   title: '有条件开放数据获取申请',
   articles: ['第十三条', '第十四条', '第十六条', '附录3', '附录4', '附录5'],

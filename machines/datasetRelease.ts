@@ -107,12 +107,12 @@ const basisStated = (entry: Explained) => entry.openAttribute !== 'closed' || en
 const CONDITIONS_STATED = {
   id: 'conditionsStated',
   article: '第七条',
-  message: { zh: '有条件开放的数据应当明确具体开放条件（conditions）', en: 'Conditionally open data must state its conditions.' },
+  message: { zh: '有条件开放的数据应当明确具体开放条件（conditions）', en: 'Conditionally open data must state its conditions (the field conditions).' },
 };
 const BASIS_STATED = {
   id: 'basisStated',
   article: '第七条',
-  message: { zh: '不予开放的数据应当明确有关依据（basis）', en: 'Data that is not opened must state its legal basis.' },
+  message: { zh: '不予开放的数据应当明确有关依据（basis）', en: 'Data not to be opened (closed) must state its legal basis (the field basis).' },
 };
 
 /** Rules of starting a release: checked before a case exists. */
@@ -163,7 +163,7 @@ export const rules = {
     article: '第九条(一)',
     message: {
       zh: '数据含个人信息，须确定脱敏规则，不能声明无需脱敏',
-      en: 'The dataset contains personal information: desensitization rules are required.',
+      en: 'The dataset contains personal information: desensitization rules must be set, and noneNeeded cannot be declared.',
     },
     holds: (context, data: Data<'SET_DESENSITIZATION_RULES'>) => data.noneNeeded !== true || !context.draft.containsPersonalInfo,
   } satisfies RuleSpec<DatasetReleaseContext, Data<'SET_DESENSITIZATION_RULES'>>,

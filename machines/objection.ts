@@ -58,7 +58,7 @@ export const rules = {
     article: '第十六条第二款',
     message: {
       zh: '处理结果须与类型相符：异议（错误、遗漏、侵权）为已更正、部分更正或不予更正，建议为采纳或不予采纳',
-      en: 'The outcome must fit the kind: objections are corrected or not, suggestions adopted or not.',
+      en: 'The outcome must fit the kind: an objection (error, omission, infringement) takes corrected, partiallyCorrected or notCorrected; a suggestion takes adopted or notAdopted.',
     },
     holds: (context, data: Data<'RESPOND'>) => OUTCOMES_OF_KIND[context.input.kind].includes(data.outcome),
   } satisfies RuleSpec<ObjectionContext, Data<'RESPOND'>>,

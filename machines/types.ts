@@ -209,6 +209,11 @@ export interface ProcessDefinition<Context extends BaseContext = BaseContext<any
    * anyone: never its reviewers, opinions or drafts.
    */
   publicFacts?(context: Context, state: string): PublicFacts | undefined;
+  /**
+   * The texts the machine itself writes into a case's context (a lapsed renewal's reason), each in
+   * English by its Chinese: a case shown in English shows them so. Read when shown, never folded.
+   */
+  writtenTexts?: Readonly<Record<string, string>>;
 }
 
 /** A published case's public facts (`ProcessDefinition.publicFacts`): a dataset on the open platform (第十条, 第十五条). */

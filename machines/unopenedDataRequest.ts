@@ -101,7 +101,7 @@ export const rules = {
     article: '第十五条',
     message: {
       zh: '所填的数据集开放案件（datasetReleaseCaseId）不存在，或不是本单位的数据集开放案件',
-      en: 'The named case does not exist, or is not a dataset release case of your organisation.',
+      en: 'The dataset release case named (datasetReleaseCaseId) does not exist, or is not a dataset release case of your organisation.',
     },
     holds: (_context, data: Data<'MARK_OPENED'>, facts?: RuleFacts) =>
       data.datasetReleaseCaseId === undefined || linkedRelease(data, facts)?.process === RELEASE.process,

@@ -7,6 +7,7 @@
 import { endOfShanghaiDate, shanghaiDateOf } from '../calendars/index.js';
 import type { Directory } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
+import { articleInEnglish } from '../machines/articles.js';
 import { waitsOf } from '../machines/describe.js';
 import { registry } from '../machines/registry.js';
 import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
@@ -592,8 +593,9 @@ function awaitedCases(db: Db, process: string, rows: readonly WaitRow[], lang: '
  */
 function waitingCase(t: TaskRow & WaitRow, process: string, lang: 'zh' | 'en', names: ProcessNames, endedIn?: string): WaitingCase {
   const title = shownSummary(t.summary).title;
-  const article = t.article ? (lang === 'en' ? ` (${t.article})` : `（${t.article}）`) : '';
-  const due = t.due_date === null ? (lang === 'en' ? 'has no deadline' : '没有期限') : lang === 'en' ? `is due ${t.due_date}${article}` : `期限为 ${t.due_date}${article}`;
+  const article = t.article ? (lang === 'en' ? ` (${articleInEnglish(t.article)})` : `（${t.article}）`) : '';
+  // A deadline, not "is due": the date may have passed.
+  const due = t.due_date === null ? (lang === 'en' ? 'has no deadline' : '没有期限') : lang === 'en' ? `has the deadline ${t.due_date}${article}` : `期限为 ${t.due_date}${article}`;
   const zhCase = `${names.title(t.process)}案件「${title}」（${t.case_id}）`;
   const enCase = `${t.process} case "${title}" (${t.case_id})`;
   const note =

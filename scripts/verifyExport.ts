@@ -69,7 +69,7 @@ try {
 // Progress by bytes read: the number of lines is not known before the end.
 const size = statSync(file).size;
 const input = createReadStream(file);
-const progress = createProgress(t('正在校验审计导出', 'checking the audit export'), size, { enabled: !values.quiet && size > 0, lang: en ? 'en' : 'zh' });
+const progress = createProgress(t('正在校验审计导出（字节）', 'checking the audit export (bytes)'), size, { enabled: !values.quiet && size > 0, lang: en ? 'en' : 'zh' });
 async function* counted(): AsyncGenerator<Buffer> {
   for await (const chunk of input) {
     yield chunk as Buffer;
@@ -146,7 +146,7 @@ if (result.trusted.length > 0) {
   lines.push(
     t(
       `其中 ${result.trusted.length} 个案件在文件中不是从起始事件开始（期间从案件中途开始），其第一行的 prevHash 予以采信，之前的事件无法由文件核对（可在服务器上 GET /v1/cases/:id/verify）：`,
-      `${plural(result.trusted.length, 'case')} do not start at their first event in the file (the period begins inside them): the prevHash of each one's first line is taken on trust, and the events before it cannot be checked from the file (GET /v1/cases/:id/verify on the server can):`,
+      `${plural(result.trusted.length, 'case')} ${result.trusted.length === 1 ? 'does' : 'do'} not start at ${result.trusted.length === 1 ? 'its' : 'their'} first event in the file (the period begins inside them): the prevHash of each one's first line is taken on trust, and the events before it cannot be checked from the file (GET /v1/cases/:id/verify on the server can):`,
     ),
   );
   for (const c of result.trusted.slice(0, 20)) lines.push(t(`  采信 ${c.stream} 自版本 ${c.revision} 起`, `  TRUST ${c.stream} from revision ${c.revision}`));

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { asCode, asPartyCode } from '../../machines/schemas.js';
@@ -19,9 +20,13 @@ const IdParams = z.strictObject({ id: z.string().overwrite(asCode).min(1).max(10
 const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(200).optional() });
 
 /** A case as the caller is shown it: the commands it may send, who its tasks' organisations are, and how their deadlines stand now. */
-function caseViewFor(app: App, caller: Caller, state: CaseState): ReturnType<typeof caseView> {
+/** The case as `caller` sees it; the texts its machine wrote in its context in the caller's language, which the answer then says. */
+function caseViewFor(app: App, caller: Caller, state: CaseState, request: FastifyRequest, reply: FastifyReply): ReturnType<typeof caseView> {
   const now = { calendar: app.calendar.current(), asOf: app.clock.now().toISOString() };
-  return caseView(state, app.engine.allowedCommands(state, caller), now, (task) => app.engine.orgNameOf(state, task));
+  const written = app.registry.get(state.process, state.version)?.writtenTexts;
+  const lang = langOf(request);
+  if (written) inLanguage(reply, lang);
+  return caseView(state, app.engine.allowedCommands(state, caller), now, (task) => app.engine.orgNameOf(state, task), lang === 'en' ? written : undefined);
 }
 
 /**
@@ -145,7 +150,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
             ),
             RULE_VIOLATED: docText(
               'input 格式正确，但违反业务规则（第十三条申请资格、安全承诺、使用期限已结束、开放主体不在机构目录中或区域没有公共数据开放主管部门……）；`rule`、`article`。不创建案件',
-              'the input is well-formed but breaks a rule (eligibility 第十三条, the security commitment, a use period already over, a provider or region without its authority…); `rule`, `article`. No case is created',
+              'the input is well-formed but breaks a rule (eligibility, Article 13; the security commitment; a use period already over, a provider or region without its authority…); `rule`, `article`. No case is created',
             ),
           },
         },
@@ -164,7 +169,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       // API.md: the same key answers the first answer — the case as that start left it.
       const state = result.replayed ? await app.engine.caseAt(result.caseId, result.revision) : await app.engine.getCase(result.caseId);
       reply.code(201).header('location', `/v1/cases/${result.caseId}`);
-      return { ...caseViewFor(app, caller, state), position: result.position };
+      return { ...caseViewFor(app, caller, state, request, reply), position: result.position };
     },
   );
 
@@ -238,7 +243,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     async (request, reply) => {
       const caller = await callerOf(request, app.verifier);
       const state = await wholeCase(app, caller, request.params.id);
-      const view = caseViewFor(app, caller, state);
+      const view = caseViewFor(app, caller, state, request, reply);
       // 第十五条: 通过开放平台进行开放 — whoever may see the case is told what the platform shows of the
       // release it was opened through (the release itself stays its provider's and authority's to read).
       const facts = await app.engine.linkedFacts(state);

@@ -126,7 +126,7 @@ const reportDocs = (description: DocText, component: string): RouteDocs => ({
   notes: {
     FORBIDDEN: docText(
       '只有监督、审计、主管部门和管理员可以查看报表，且限于本辖区及其下级区域（更大的 `region` 会被拒绝）；或令牌所指机构在机构目录中不是该类机构',
-      'only supervisors, auditors, authorities and admins see reports, of their own region and the regions below it (a wider `region` is refused); or the token names no organisation of its kind in the directory',
+      'only supervisors, auditors, competent authorities and admins see reports, of their own region and the regions below it (a wider `region` is refused); or the token names no organisation of its kind in the directory',
     ),
   },
 });
@@ -225,7 +225,7 @@ function reportOrg(app: App, caller: Caller, typed: string | undefined): string 
 
 export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) => {
   const filters = registryFilters(app.registry);
-  const reportsOnly = onlyRoles(app.verifier, REPORT_ROLES, { zh: '只有监督、审计、主管部门和管理员可以查看报表', en: 'reports are for supervisors, auditors, authorities and admins' });
+  const reportsOnly = onlyRoles(app.verifier, REPORT_ROLES, { zh: '只有监督、审计、主管部门和管理员可以查看报表', en: 'reports are for supervisors, auditors, competent authorities and admins' });
   server.get(
     '/v1/inbox',
     {
@@ -289,7 +289,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
             .describe(
               docText(
                 'format=csv 时：每个逾期环节一行（items），或按机构的统计（byOrg，即通报所用的表）',
-                'with format=csv: one line per overdue stage (items), or the counts by organisation (byOrg, the table of a 通报)',
+                'with format=csv: one line per overdue stage (items), or the counts by organisation (byOrg, the table of a circular, 通报, Article 19)',
               ),
             ),
           ...MinPosition,

@@ -142,7 +142,7 @@ describe('the same field named twice in a catalogue entry (第九条(一) 确定
     const rules = await send('SET_DESENSITIZATION_RULES', twice);
     expect([rules.status, rules.body.errors]).toEqual([400, [{ path: 'rules', message: '同一字段只能有一条脱敏规则：身份证号' }]]);
     const english = await send('SET_DESENSITIZATION_RULES', twice, { 'accept-language': 'en' });
-    expect(english.body.errors).toEqual([{ path: 'rules', message: 'one desensitization rule a field; more than one for: 身份证号' }]);
+    expect(english.body.errors).toEqual([{ path: 'rules', message: 'a field may have one desensitization rule only; more than one for: 身份证号' }]);
     expect((await api.call('GET', `/v1/cases/${entry.body.id}`, { as: provider })).body.revision).toBe(0);
   });
 });
@@ -218,7 +218,7 @@ describe('the same dataset changed twice in one adjustment of the open list (第
     const authority = await api.token('authority', '370100-dsj');
     expect((await api.call('POST', `/v1/cases/${adjustment.body.id}/commands`, { as: authority, body: { type: 'RETURN', data: { opinion: '请补充调整依据' } } })).status).toBe(200);
     const resubmit = await api.call('POST', `/v1/cases/${adjustment.body.id}/commands`, { as: provider, body: { type: 'RESUBMIT', data: { changes } }, headers: { 'accept-language': 'en' } });
-    expect([resubmit.status, resubmit.body.errors]).toEqual([400, [{ path: 'changes', message: `one change a dataset; more than one for: ${name}` }]]);
+    expect([resubmit.status, resubmit.body.errors]).toEqual([400, [{ path: 'changes', message: `a dataset may have one change only; more than one for: ${name}` }]]);
   });
 });
 

@@ -72,7 +72,7 @@ describe('inEnglish', () => {
     ['应为以下之一：error、omission、infringement', 'must be one of: error, omission, infringement'],
     ['不超过 10000 个字符', 'at most 10000 characters'],
     ['须在 1–365 天之间', 'must be from 1 to 365 days'],
-    ['不允许的字段：a、b', 'unknown fields: a, b'],
+    ['不允许的字段：a、b', 'fields not allowed here: a, b'],
     ['未知的流程：山东', 'unknown process: 山东'],
     ['应为 1 到 200 之间的整数', 'must be a whole number from 1 to 200'],
     ['不得晚于当前日期（2026-12-02，北京时间）', 'must not be after today (2026-12-02, Beijing time)'],
@@ -114,10 +114,10 @@ describe('the API in English', () => {
     expect(res.body.errors).toEqual(
       expect.arrayContaining([
         { path: 'kind', message: 'must be one of: error, omission, infringement, suggestion' },
-        { path: 'unexpected', message: 'unknown field: unexpected' },
+        { path: 'unexpected', message: 'field not allowed here: unexpected' },
       ]),
     );
-    expect(res.body.detail).toMatch(/^the data does not match its schema: .*kind: must be one of: error, omission, infringement, suggestion.*; unexpected: unknown field: unexpected/);
+    expect(res.body.detail).toMatch(/^the data sent is not valid: .*kind: must be one of: error, omission, infringement, suggestion.*; unexpected: field not allowed here: unexpected/);
     const zh = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input } });
     expect(zh.body.errors).toEqual(expect.arrayContaining([{ path: 'unexpected', message: '不允许的字段：unexpected' }]));
   });
@@ -133,7 +133,7 @@ describe('the API in English', () => {
     const input = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, 1]));
     const res = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input }, headers: en });
     expect(res.body.moreErrors).toBeGreaterThan(0);
-    expect(res.body.detail).toMatch(new RegExp(`^the data does not match its schema: [^()]*; k\\d+: unknown field: k\\d+ \\(${res.body.moreErrors} more not listed\\)$`));
+    expect(res.body.detail).toMatch(new RegExp(`^the data sent is not valid: [^()]*; k\\d+: field not allowed here: k\\d+ \\(${res.body.moreErrors} more not listed\\)$`));
     const zh = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input } });
     expect(zh.body.detail).toMatch(new RegExp(`^提交的数据不符合要求：.*；另有 ${res.body.moreErrors} 处未列出$`));
   });
@@ -178,7 +178,7 @@ describe('the API in English', () => {
     const { conditions: _left, ...input } = startInputs.datasetRelease;
     const res = await api.call('POST', '/v1/cases', { as: provider, body: { process: 'datasetRelease', input }, headers: en });
     expect(res.status).toBe(422);
-    expect(res.body).toMatchObject({ code: 'RULE_VIOLATED', detail: 'Conditionally open data must state its conditions. (Article 7)', article: '第七条' });
+    expect(res.body).toMatchObject({ code: 'RULE_VIOLATED', detail: 'Conditionally open data must state its conditions (the field conditions). (Article 7)', article: '第七条' });
   });
 
   it('given a query the read models refuse, then the detail and the error are English', async () => {

@@ -227,7 +227,10 @@ describe('given a Jinan request in openingPending, when its provider marks it op
       },
     ]);
     expect(review.awaitedBy[0].note).toContain('第十五条');
-    expect((await rowOf(authority, cases.own, 'en')).item.awaitedBy[0].note).toMatch(/waits on this case/);
+    // In English, the article reads as English, beside the deadline (not "is due": it may have passed).
+    const enNote = (await rowOf(authority, cases.own, 'en')).item.awaitedBy[0].note as string;
+    expect(enNote).toMatch(/waits on this case/);
+    expect(enNote).toContain(`has the deadline ${before.dueDate} (Article 15)`);
 
     // A read model, from events: rebuilt from position 0, in place and in worker threads, it holds the same rows.
     const incremental = dumpReadModels(api.app.readModels.db);

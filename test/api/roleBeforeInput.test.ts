@@ -26,8 +26,8 @@ interface Gated {
 const GATED: Gated[] = [
   { method: 'PUT', url: '/v1/calendar/2028', body: {}, refused: ['applicant', '91370100MA3C8K2D0E'], allowed: ['admin', '370000-dsj'], forbidden: { zh: '只有管理员可以载入节假日安排', en: 'only an admin may load a holiday notice' } },
   { method: 'PUT', url: '/v1/test/clock', body: { now: 'x' }, refused: ['authority', '370100-dsj'], allowed: ['admin', '370000-dsj'], forbidden: { zh: '只有管理员可以调整测试时钟', en: 'only an admin may move the test clock' } },
-  { method: 'GET', url: '/v1/reports/overdue?asOf=yesterday', refused: ['provider', '370100-gaj'], allowed: ['supervisor', '370100-dsj'], forbidden: { zh: '只有监督、审计、主管部门和管理员可以查看报表', en: 'reports are for supervisors, auditors, authorities and admins' } },
-  { method: 'GET', url: '/v1/reports/sla?groupBy=weather', refused: ['applicant', '91370100MA3C8K2D0E'], allowed: ['auditor', '370100-dsj'], forbidden: { zh: '只有监督、审计、主管部门和管理员可以查看报表', en: 'reports are for supervisors, auditors, authorities and admins' } },
+  { method: 'GET', url: '/v1/reports/overdue?asOf=yesterday', refused: ['provider', '370100-gaj'], allowed: ['supervisor', '370100-dsj'], forbidden: { zh: '只有监督、审计、主管部门和管理员可以查看报表', en: 'reports are for supervisors, auditors, competent authorities and admins' } },
+  { method: 'GET', url: '/v1/reports/sla?groupBy=weather', refused: ['applicant', '91370100MA3C8K2D0E'], allowed: ['auditor', '370100-dsj'], forbidden: { zh: '只有监督、审计、主管部门和管理员可以查看报表', en: 'reports are for supervisors, auditors, competent authorities and admins' } },
   { method: 'GET', url: '/v1/audit/export?from=2026-01-01', refused: ['supervisor', '370000-dsj'], allowed: ['auditor', '370100-dsj'], forbidden: { zh: '只有审计和管理员可以导出事件', en: 'only auditors and admins may export events' } },
 ];
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actors, personApplicant, personIdNumber, startInputs } from '../machines/examples.js';
 import { pathTo } from '../machines/harness.js';
 import { createWorld, given, refused, when, type World } from './world.js';
-import { articleInEnglish } from '../../engine/errors.js';
+import { articleInEnglish } from '../../machines/articles.js';
 import { registry } from '../../machines/registry.js';
 import { Directory } from '../../directory/directory.js';
 
