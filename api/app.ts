@@ -220,7 +220,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const scheduler = new Scheduler({ engine, store, clock, logger, onFailure: (err) => noted.app && noteStoreFailure(noted.app, err) });
   scheduler.followLinks();
   const secret = config.jwksUrl ? undefined : (config.jwtSecret ?? developmentSecret(config.dataDir));
-  const verifier = createVerifier({ ...(secret ? { secret } : {}), ...(config.jwksUrl ? { jwksUrl: config.jwksUrl } : {}), audience: config.jwtAudience, issuer: config.jwtIssuer, directory });
+  const verifier = createVerifier({ ...(secret ? { secret } : {}), ...(config.jwksUrl ? { jwksUrl: config.jwksUrl } : {}), audience: config.jwtAudience, issuer: config.jwtIssuer, directory, setUpHints: !config.production });
   const app: App = {
     config,
     clock,

@@ -60,7 +60,7 @@ const KIND_OF_ROLE: Partial<Record<Caller['role'], 'provider' | 'authority'>> = 
 };
 /** What the role would do, in the refusal. */
 const DOING: Partial<Record<Caller['role'], string>> = { supervisor: '查看报表', auditor: '查看审计记录', admin: '管理平台' };
-const KIND_NAME = { provider: { zh: '公共数据开放主体', en: 'a data provider' }, authority: { zh: '公共数据开放主管部门', en: 'a data authority' } };
+const KIND_NAME = { provider: { zh: '公共数据开放主体', en: 'a provider unit' }, authority: { zh: '公共数据开放主管部门', en: 'a competent authority' } };
 
 /**
  * A token says who acts; the directory says what an organisation is. A provider's or an
@@ -108,16 +108,19 @@ const CLOCK_SKEW_S = 60;
 export const MAX_TOKEN_LIFETIME_S = 31_557_600;
 
 /** Why jose refused a token, for the 401. */
-function whyRefused(err: unknown, signedHere: boolean): { zh: string; en: string } {
+function whyRefused(err: unknown, signedHere: boolean, setUpHints: boolean): { zh: string; en: string } {
   const { code, claim, reason } = err as { code?: string; claim?: string; reason?: string };
-  if (code === 'ERR_JWT_EXPIRED') return { zh: '登录凭证已过期', en: 'the token has expired' };
+  if (code === 'ERR_JWT_EXPIRED') return { zh: '登录凭证已过期，请重新获取', en: 'the token has expired: get a new one' };
   // A token minted by `npm run token` against another data folder (its own dev-jwt-secret) read
-  // '登录凭证无效', which gave a newcomer no cause to look for.
+  // '登录凭证无效', which gave a newcomer no cause to look for. How the key is set up is told only
+  // outside production: there, any caller would read the server's settings.
   if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' && signedHere) {
-    return {
-      zh: '登录凭证无效：签名不符，不是用本服务的密钥签发的（npm run token 须与服务使用同一数据目录 WORKFLOW_DATA_DIR，或同一 WORKFLOW_JWT_SECRET）',
-      en: "the token is not valid: its signature does not match this server's key (npm run token must use the server's data folder, WORKFLOW_DATA_DIR, or its WORKFLOW_JWT_SECRET)",
-    };
+    return setUpHints
+      ? {
+          zh: '登录凭证无效：签名不符，不是用本服务的密钥签发的（npm run token 须与服务使用同一数据目录 WORKFLOW_DATA_DIR，或同一 WORKFLOW_JWT_SECRET）',
+          en: "the token is not valid: its signature does not match this server's key (npm run token must use the server's data folder, WORKFLOW_DATA_DIR, or its WORKFLOW_JWT_SECRET)",
+        }
+      : { zh: '登录凭证无效：签名不符，不是用本服务的密钥签发的', en: "the token is not valid: its signature does not match this server's key" };
   }
   if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim === 'aud') return { zh: '登录凭证不是签发给本系统的（aud 不符）', en: 'the token was not issued for this system (aud)' };
   if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim === 'iss') return { zh: '登录凭证的签发方（iss）不是所配置的身份提供方', en: 'the token was not issued by the configured identity provider (iss)' };
@@ -240,6 +243,8 @@ export function createVerifier(options: {
    */
   audience?: string;
   issuer?: string;
+  /** Whether a 401 may say how this server's key is set up (npm run token, WORKFLOW_DATA_DIR): not in production. Default true. */
+  setUpHints?: boolean;
 }): Verifier {
   const now = options.now ?? (() => systemClock.now());
   const recheckMs = options.recheckMs ?? RECHECK_MS;
@@ -303,7 +308,7 @@ export function createVerifier(options: {
           err,
         );
       }
-      throw unauthenticated(whyRefused(err, !options.jwksUrl));
+      throw unauthenticated(whyRefused(err, !options.jwksUrl, options.setUpHints ?? true));
     }
     const nowS = now().getTime() / 1000;
     const { iat, exp } = payload as { iat?: unknown; exp: number };

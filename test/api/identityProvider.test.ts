@@ -192,7 +192,7 @@ describe('given an identity platform whose clock differs from ours by a few seco
 
   it.each([
     ['not yet valid: nbf 2 minutes ahead', { nbf: +120, iat: +120, exp: +3600 }, '登录凭证尚未生效（nbf 晚于当前时间）'],
-    ['expired 2 minutes ago', { iat: -3600, exp: -120 }, '登录凭证已过期'],
+    ['expired 2 minutes ago', { iat: -3600, exp: -120 }, '登录凭证已过期，请重新获取'],
     // Taken before: jose checks iat only given a maximum age.
     ['issued (iat) 2 minutes ahead, nbf absent', { iat: +120, exp: +3600 }, '登录凭证的签发时间（iat）晚于当前时间'],
     ['good for more than a year: exp a year and 2 minutes ahead', { iat: 0, exp: 31_557_600 + 120 }, '登录凭证的有效期超过一年（exp）：请使用有效期不超过一年的登录凭证'],
@@ -211,7 +211,7 @@ describe('given an identity platform whose clock differs from ours by a few seco
     const token = await new SignJWT({ ...claims, iat: s - 3600, exp: s - 5 }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('u1').sign(keys.privateKey);
     await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'u1' });
     clock.advance(60_000);
-    await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', text: { zh: '登录凭证已过期' } });
+    await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', text: { zh: '登录凭证已过期，请重新获取' } });
   });
 });
 

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
+import { mintToken } from '../../api/auth.js';
+import { buildServer } from '../../api/server.js';
 import { ConfigError, loadConfig } from '../../infra/config.js';
 import { createLogger } from '../../infra/logger.js';
 
@@ -38,6 +40,21 @@ describe('with NODE_ENV=production', () => {
     try {
       expect(app.testClock).toBeUndefined();
     } finally {
+      await app.close();
+    }
+  });
+
+  it('when a token signed with another key is sent, then 401 says the signature does not match, and not how the key is set up: any caller reads it', async () => {
+    const app = await start({ NODE_ENV: 'production', WORKFLOW_JWT_SECRET: PRODUCTION_SECRET });
+    const server = await buildServer(app);
+    try {
+      const token = await mintToken('another-servers-secret-of-32-bytes', { sub: 'u1', role: 'provider', org: '370100-gaj' }, '1h');
+      for (const [lang, said] of [['zh', '登录凭证无效：签名不符，不是用本服务的密钥签发的'], ['en', "the token is not valid: its signature does not match this server's key"]] as const) {
+        const res = await server.inject({ method: 'GET', url: '/v1/inbox', headers: { authorization: `Bearer ${token}`, 'accept-language': lang } });
+        expect([res.statusCode, res.json().detail]).toEqual([401, said]);
+      }
+    } finally {
+      await server.close();
       await app.close();
     }
   });
