@@ -280,6 +280,8 @@ export class ReadModelsOfAnotherVersion extends Error {
  */
 function createQueryIndexes(db: Db, projections: readonly Projection[], onMade?: (done: number, total: number) => void): void {
   const statements = projections.flatMap((p) => p.queryIndexes ?? []);
+  // None to make (a read model without query indexes, rebuilt alone): no phase to show.
+  if (statements.length === 0) return;
   onMade?.(0, statements.length);
   statements.forEach((sql, i) => {
     db.transaction(() => db.exec(sql)).immediate();

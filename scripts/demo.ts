@@ -17,7 +17,7 @@ import { registry } from '../machines/registry.js';
 import { accessLines, summaryLines } from './demo/report.js';
 import { DEFAULT_CASES, DEFAULT_SEED, DemoRefusedError, runDemo } from './demo/run.js';
 
-const USAGE = `用法：npm run demo -- [--cases N（默认 ${DEFAULT_CASES}）] [--seed N（默认 ${DEFAULT_SEED}）] [--reset] [--quiet]
+const USAGE = `用法：npm run demo -- [--cases N（约 N 个案件，默认 ${DEFAULT_CASES}）] [--seed N（默认 ${DEFAULT_SEED}）] [--reset] [--quiet]
   --reset  先删除数据目录中的事件库文件（events.db、events.db-wal、events.db-shm、readmodels.db）
   --quiet  不显示进度条
 数据目录由 WORKFLOW_DATA_DIR 指定（默认 ./data）。`;

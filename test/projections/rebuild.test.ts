@@ -97,6 +97,14 @@ describe('rebuild equals incremental', () => {
     }
   });
 
+  it('given a read model with no query index of its own (the inbox), when it alone is rebuilt, then the progress ends with its fold: no empty index phase is shown', async () => {
+    const progress: RebuildPhase[] = [];
+    await readModels.rebuild('inbox', (_done, _total, phase = 'fold') => progress.push(phase));
+    expect(ALL_PROJECTIONS.find((p) => p.name === 'inbox')?.queryIndexes ?? []).toEqual([]);
+    expect(progress).toContain('fold');
+    expect(progress).not.toContain('index');
+  });
+
   /** Rebuilds every read model through an inline projector of its own on the same store: the threads it used and the errors it reported. */
   async function rebuildThrough(parallel: ParallelRebuild, onProgress?: Progress): Promise<{ threads: number; errors: unknown[] }> {
     const errors: unknown[] = [];
