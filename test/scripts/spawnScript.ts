@@ -16,9 +16,9 @@ function environment(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...inherited, ...env };
 }
 
-/** `tsx scripts/<script> …args`, waited for (without holding the event loop: see spawnText). */
-export function runScript(script: string, args: string[], env: Record<string, string>, cwd = ROOT): Promise<Ran> {
-  return spawnText(TSX, [join(ROOT, 'scripts', script), ...args], { cwd, env: environment(env), timeout: 60_000 });
+/** `tsx scripts/<script> …args`, waited for (without holding the event loop: see spawnText); killed after `timeoutMs`. */
+export function runScript(script: string, args: string[], env: Record<string, string>, cwd = ROOT, timeoutMs = 60_000): Promise<Ran> {
+  return spawnText(TSX, [join(ROOT, 'scripts', script), ...args], { cwd, env: environment(env), timeout: timeoutMs });
 }
 
 export interface RunningServer {
