@@ -1,0 +1,56 @@
+/**
+ * Deadline stamping at the edges (PROCESSES.md "Deadlines"; README: countsFrom is "given only when it is
+ * not the day the stage was entered"), and a late timer that closes a task entered after the instant the
+ * timer takes effect (engine: a task is "never" closed "before the task was entered").
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conditionalApplicationSentOn } from '../machines/examples.js';
+import { createWorld, endOfDay, given, historyOf, meta, when, type World } from './world.js';
+
+const PROCESS = 'conditionalApplication';
+
+let w: World;
+beforeAll(async () => {
+  w = await createWorld();
+});
+afterAll(() => w.close());
+
+describe('conditionalApplication v3+: the access deadline counts from the agreed start of use only when that is later than the signing', () => {
+  it('given an approved application, when the provider signs on Monday 2025-03-03 for use from that very day, then access is due ten working days on (2025-03-17) and the task carries no countsFrom', async () => {
+    const c = await given(w, PROCESS, ['PASS_NORMATIVE_REVIEW', 'APPROVE'], { at: '2025-02-20T02:00:00.000Z', input: conditionalApplicationSentOn('2025-02-20') });
+    const agreement = { agreementNo: 'JNGA-KF-2025-099', purpose: '出行分析', useFrom: '2025-03-03', useTo: '2025-12-31', destructionDays: 30, resultsDueMonths: 6 };
+    const { event, state } = await when(w, c.caseId, 'SIGN_AGREEMENT', { data: agreement, at: '2025-03-03T02:00:00.000Z' });
+    expect(state).toBe('accessPending');
+    const opened = meta(event).tasksOpened.find((t) => t.stage === 'accessPending');
+    expect(opened).toMatchObject({ enteredAt: '2025-03-03T02:00:00.000Z', dueDate: '2025-03-17' });
+    expect(opened).not.toHaveProperty('countsFrom');
+    const task = (await w.engine.getCase(c.caseId)).tasks.find((t) => t.stage === 'accessPending');
+    expect(task).toMatchObject({ dueDate: '2025-03-17' });
+    expect(task).not.toHaveProperty('countsFrom');
+  });
+});
+
+describe('a late timer never closes a task before the task was entered', () => {
+  it('given an application whose requested use ends 2026-03-31, when the provider approves it on 2026-04-02 and the expiry then fires, then the agreement task is closed as cancelled at the instant it was entered, not on 2026-03-31', async () => {
+    // A world of its own: no other case's timer falls due meanwhile.
+    const own = await createWorld();
+    try {
+      const w = own;
+      const input = { ...conditionalApplicationSentOn('2026-03-02'), usePeriod: { from: '2026-03-02', to: '2026-03-31' } };
+      const c = await given(w, PROCESS, ['PASS_NORMATIVE_REVIEW'], { at: '2026-03-02T01:30:00.000Z', input });
+      const approved = await when(w, c.caseId, 'APPROVE', { at: '2026-04-02T02:00:00.000Z' });
+      expect(approved.state).toBe('agreementPending');
+      const entered = meta(approved.event).tasksOpened.find((t) => t.stage === 'agreementPending')!.enteredAt;
+      expect(entered).toBe('2026-04-02T02:00:00.000Z');
+      expect(await w.scheduler.fireDueTimers()).toBe(1);
+
+      const expiry = (await historyOf(w, c)).at(-1)!;
+      expect(meta(expiry)).toMatchObject({ command: 'USAGE_EXPIRED', stateBefore: 'agreementPending', stateAfter: 'closed' });
+      // The use ended before the task existed: it is closed when it was entered, never earlier.
+      expect(meta(expiry).tasksClosed).toEqual([{ stage: 'agreementPending', completedAt: entered, cancelled: true }]);
+      expect(meta(expiry).tasksClosed[0]!.completedAt).not.toBe(endOfDay('2026-03-31'));
+    } finally {
+      await own.close();
+    }
+  });
+});
