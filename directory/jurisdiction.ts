@@ -42,7 +42,11 @@ export function organisationsFor(directory: Directory, scope: Scope, parties: Ca
       const provider = parties.providerOrg ? directory.get(directory.successorOf(parties.providerOrg)) : undefined;
       // 机构改革: a region whose bureau was merged into another region's is that one's (regionNow).
       const authority = provider ? directory.authorityOf(directory.regionNow(provider.region)) : undefined;
-      return authority && authority.level === provider?.level ? [authority.code] : [];
+      // 本级: of the provider's own level — or the bureau that took over its region's bureau's duties, at
+      // whatever level (a county's merged into its city's): its work falls to the successor. Left to the
+      // level alone, a county provider's review had no authority at all, and each of its commands was refused.
+      const takenOver = provider !== undefined && directory.regionTakenOver(provider.region) !== undefined;
+      return authority && (authority.level === provider?.level || takenOver) ? [authority.code] : [];
     }
     case 'cityOrAbove': {
       // 机构改革: counted from the region of the provider that does the work now (a county whose city was merged is the new city's).

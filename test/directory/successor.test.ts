@@ -57,6 +57,18 @@ describe('given a directory in which organisations were merged, renamed or re-co
     expect(new Directory([{ ...jinan, successor: sjj.code }, sjj]).regionTakenOver('370100')).toBeUndefined();
   });
 
+  it('when a county\'s 大数据局 is abolished into its city\'s, then the city\'s acts as 本级 for the county\'s providers (its work falls to the successor), and a county with its own bureau keeps it (第六条, 第九条(二))', () => {
+    const lixia: Org = { code: '370102-dsj', name: '济南市历下区大数据局', kind: 'authority', level: 'county', region: '370102', successor: jinan.code };
+    const lixiaProvider: Org = { code: '370102-jyj', name: '济南市历下区教育局', kind: 'provider', level: 'county', region: '370102' };
+    const shizhong: Org = { code: '370103-dsj', name: '济南市市中区大数据局', kind: 'authority', level: 'county', region: '370103' };
+    const shizhongProvider: Org = { code: '370103-jyj', name: '济南市市中区教育局', kind: 'provider', level: 'county', region: '370103' };
+    const directory = new Directory([jinan, gaj, lixia, lixiaProvider, shizhong, shizhongProvider]);
+    expect(organisationsFor(directory, 'competentAuthority', { providerOrg: lixiaProvider.code })).toEqual([jinan.code]);
+    expect(organisationsFor(directory, 'competentAuthority', { providerOrg: shizhongProvider.code })).toEqual([shizhong.code]);
+    expect(organisationsFor(directory, 'competentAuthority', { providerOrg: gaj.code })).toEqual([jinan.code]);
+    expect(canSee(directory, { role: 'authority', org: jinan.code }, { providerOrg: lixiaProvider.code })).toBe(true);
+  });
+
   it('when a successor is missing, of another kind, or the successors go round, then the directory is refused, saying which', () => {
     expect(() => new Directory([jinan, { ...gaj, successor: 'nowhere' }])).toThrow('机构目录中机构 370100-gaj（济南市公安局）的承接机构 nowhere 不在目录中');
     expect(() => new Directory([jinan, { ...gaj, successor: jinan.code }])).toThrow('类别不同');
