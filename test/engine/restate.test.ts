@@ -353,3 +353,77 @@ describe('a notice load that did not finish (the server stopped mid-way), finish
     expect(lines.filter((l) => l.restated !== undefined)).toEqual([expect.objectContaining({ restated: 3, msg: expect.stringContaining('补做 3 个案件的期限重新核定') })]);
   });
 });
+
+// PROCESSES.md "Deadlines": when a year's notice is loaded, open provisional deadlines are re-stated,
+// old and new side by side. A deadline is held at today only when the notice would move a deadline
+// not yet passed into the past; a deadline that had already passed when the notice came is re-stated
+// to the notice's own date, never pushed on to the day of loading — a late notice does not pardon a
+// task already late (第十九条 监督评估 counts it overdue from the notice's due day).
+describe('a provisional deadline already passed when the notice is loaded', () => {
+  it('given an objection raised on Mon 2027-01-25 (provisional: due Fri 02-12), when the 2027 notice (due Mon 02-15) is loaded only on Tue 02-16, then the deadline is re-stated to 02-15, not held at 02-16', async () => {
+    const c = await given(w, 'objection', [], { at: tenAm('2027-01-25') });
+    expect(c.tasks[0]).toMatchObject({ dueDate: '2027-02-12', provisional: true });
+
+    w.clock.set(tenAm('2027-02-16'));
+    const loaded = await w.calendar.load(notice2027, admin);
+    expect(await w.scheduler.restateDeadlines(2027)).toBe(1);
+
+    const restated = (await historyOf(w, c)).at(-1)!;
+    expect(meta(restated).deadlinesRestated).toEqual([
+      {
+        stage: 'handling',
+        old: { dueAt: endOfDay('2027-02-12'), dueDate: '2027-02-12', provisional: true, calendarVersion: expect.any(String) },
+        new: { dueAt: endOfDay('2027-02-15'), dueDate: '2027-02-15', provisional: false, calendarVersion: loaded.version },
+      },
+    ]);
+    expect((await w.engine.getCase(c.caseId)).tasks[0]).toMatchObject({ dueDate: '2027-02-15', dueAt: endOfDay('2027-02-15') });
+  });
+});
+
+// PROCESSES.md "Deadlines": a notice's load stores the notice, then re-states case after case; a server
+// stopped in between leaves the rest to the timer pass, which finds them by `awaitsRestatement`. Besides
+// provisional tasks, that includes an official task due in a December whose counted days the next year's
+// notice sets (its New-Year edge, 12-25 to 12-31). The existing catch-up test covers provisional tasks only.
+/** A corrected 2027 notice that makes Saturday 2026-12-26 (its New-Year edge) a working day for 元旦. */
+const corrected = {
+  ...notice2027,
+  notice: '国办发明电〔2026〕Y号（测试数据，更正通知）',
+  adjustedWorkdays: ['2026-12-26', ...notice2027.adjustedWorkdays],
+  blocks: notice2027.blocks.map((b) => (b.name === '元旦' ? { ...b, adjustedWorkdays: ['2026-12-26'] } : b)),
+};
+
+describe('an official December deadline a corrected notice moves, its load cut short', () => {
+  // A world of its own, from Mon 2026-12-21 (the file's starts on 12-24, and clocks only move forward).
+  let edgeDir: string;
+  let edge: World;
+  beforeEach(async () => {
+    edgeDir = mkdtempSync(join(tmpdir(), 'engine-restate-edge-'));
+    edge = await createWorld({ path: join(edgeDir, 'events.db'), at: tenAm('2026-12-21') });
+  });
+  afterEach(async () => {
+    await edge.close();
+    rmSync(edgeDir, { recursive: true, force: true });
+  });
+
+  it('given an application entered Mon 2026-12-21 with the 2027 notice loaded (normative review official, due Mon 12-28), when a corrected notice making Sat 12-26 a working day is stored but never applied, then the timer pass re-states it to 12-26', async () => {
+    const first = await edge.calendar.load(notice2027, admin);
+    const input = { ...startInputs.conditionalApplication, usePeriod: { from: '2027-01-04', to: '2027-12-31' } };
+    const c = await given(edge, 'conditionalApplication', [], { input });
+    expect(c.tasks[0]).toMatchObject({ stage: 'normativeReview', dueDate: '2026-12-28', provisional: false, calendarVersion: first.version });
+
+    // What PUT /v1/calendar/2027 does first; the re-statement that follows it never ran.
+    const second = await edge.calendar.load(corrected, admin);
+    await edge.scheduler.fireDueTimers();
+
+    const restated = (await historyOf(edge, c)).filter((e) => e.type === DEADLINES_RESTATED);
+    expect(restated.map((e) => meta(e).deadlinesRestated)).toEqual([
+      [
+        {
+          stage: 'normativeReview',
+          old: { dueAt: endOfDay('2026-12-28'), dueDate: '2026-12-28', provisional: false, calendarVersion: first.version },
+          new: { dueAt: endOfDay('2026-12-26'), dueDate: '2026-12-26', provisional: false, calendarVersion: second.version },
+        },
+      ],
+    ]);
+  });
+});
