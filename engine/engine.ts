@@ -11,7 +11,7 @@ import {
   type EventStore,
   type RecordedEvent,
 } from '../eventstore/types.js';
-import { regionContains, type Directory } from '../directory/directory.js';
+import type { Directory } from '../directory/directory.js';
 import { mayActFor, organisationsFor, type CaseParties } from '../directory/jurisdiction.js';
 import type { ProcessRegistry } from '../machines/registry.js';
 import { acceptedCommands, isFinal, ROLE_LABELS, stateLabel, stateName, stateTask } from '../machines/describe.js';
@@ -890,8 +890,9 @@ export class Engine {
     if (org?.kind === 'provider') {
       // 第六条: a city's or county's authority works within its own region — it may forward a request
       // to a provider there, not to another city's (whose authority could then not see the case).
+      // 机构改革: with the regions it took over (a city merged into it: its providers are this city's now).
       const by = actor?.role === 'authority' ? this.#o.directory.get(actor.org) : undefined;
-      if (by && !regionContains(by.region, org.region)) {
+      if (by && !this.#o.directory.worksWithin(by.region, code)) {
         throw refuse.rule('providerInJurisdiction', '第六条', {
           zh: `${org.name}（${code}）不在${by.name}的行政区域内，不能转至该开放主体`,
           en: `${org.name} (${code}) is outside the region of ${by.name}, which cannot forward the request there`,
