@@ -297,13 +297,14 @@ function visibility(db: Db, directory: Directory, viewer: Viewer): { sql: string
 }
 
 /**
- * The ways a case names an organisation (the `org` filter): as provider, as applicant, or by a task it
- * gave it; each with the key its index is ordered by (SQLite sorts by `c.case_key` read through `o`).
+ * The ways a case names an organisation (the `org` filter, its code as `@<param>`): as provider, as
+ * applicant, or by a task it gave it; each with the key its index is ordered by (SQLite sorts by
+ * `c.case_key` read through `o`).
  */
-const ORG_ARMS = [
-  ['FROM cases c WHERE c.provider_org = @org', 'c.case_key'],
-  ['FROM cases c WHERE c.applicant_org = @org', 'c.case_key'],
-  ['FROM case_orgs o JOIN cases c ON c.case_key = o.case_key WHERE o.org = @org', 'o.case_key'],
+const orgArms = (param: string) => [
+  [`FROM cases c WHERE c.provider_org = @${param}`, 'c.case_key'],
+  [`FROM cases c WHERE c.applicant_org = @${param}`, 'c.case_key'],
+  [`FROM case_orgs o JOIN cases c ON c.case_key = o.case_key WHERE o.org = @${param}`, 'o.case_key'],
 ];
 
 /** Cases the caller may see, newest first, a page at a time. */
@@ -335,8 +336,10 @@ export function listCases(db: Db, query: CaseListQuery): CaseListPage {
     // The page's newest of each way a case names the organisation, each read down its own index, then
     // merged: one OR of the three made SQLite gather every case naming it and sort them, for every page
     // (0.5 s for the provincial authority's 127,000 cases).
-    params.org = query.org;
-    const arms = ORG_ARMS.map(([from, key]) => `SELECT case_key FROM (SELECT c.case_key ${from} AND ${filters} ORDER BY ${key} DESC LIMIT @limit)`);
+    // 机构改革: and each way it names an organisation whose duties this one took over (predecessorsOf), as its inbox and list hold them.
+    const codes = [query.org, ...(query.directory?.predecessorsOf(query.org) ?? [])];
+    codes.forEach((code, i) => (params[`org${i}`] = code));
+    const arms = codes.flatMap((_, i) => orgArms(`org${i}`)).map(([from, key]) => `SELECT case_key FROM (SELECT c.case_key ${from} AND ${filters} ORDER BY ${key} DESC LIMIT @limit)`);
     sql = `SELECT c.* FROM cases c WHERE c.case_key IN (${arms.join(' UNION ALL ')}) ORDER BY c.case_key DESC LIMIT @limit`;
   }
   const rows = db.prepare<Record<string, string | number>, CaseRow>(sql).all(params);

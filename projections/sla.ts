@@ -452,7 +452,7 @@ interface Filters {
    * successor is in it (`worksWithin`): a supervisor's report counts what it sees (第十九条).
    */
   region?: string;
-  /** Only tasks assigned to this organisation. */
+  /** Only tasks assigned to this organisation, or to one whose duties it took over (机构改革: as its inbox holds them). */
   org?: string;
   process?: string;
   /** Only stages whose deadline has this basis (statute, policy, agreement): a 通报 on statutory deadlines alone. */
@@ -472,8 +472,16 @@ function filters(f: Filters, directory: Directory) {
     params.process = f.process;
   }
   if (f.org !== undefined) {
-    where.push('org = @org');
-    params.org = f.org;
+    // 机构改革: the abolished organisations whose open tasks its inbox holds (predecessorsOf) are its own
+    // here too: filtered by the bare code, a merged unit's report read "nothing overdue" beside an inbox of late work.
+    const former = directory.predecessorsOf(f.org);
+    if (former.length === 0) {
+      where.push('org = @org');
+      params.org = f.org;
+    } else {
+      where.push('org IN (SELECT value FROM json_each(@orgs))');
+      params.orgs = jsonList([f.org, ...former]);
+    }
   }
   if (f.basis !== undefined) {
     where.push('kind IN (SELECT kind FROM sla_kinds WHERE basis = @basis)');

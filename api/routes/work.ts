@@ -216,7 +216,8 @@ function reportOrg(app: App, caller: Caller, typed: string | undefined): string 
   if (caller.role === 'admin') return org;
   const asked = app.directory.get(org);
   const own = app.directory.get(caller.org)?.region;
-  if (!asked || !own || app.directory.containsNow(own, asked.region)) return org;
+  // 机构改革: an abolished unit whose successor is in the region is the region's (县改区), as the unfiltered report counts it.
+  if (!asked || !own || app.directory.worksWithin(own, org)) return org;
   throw new ApiError('FORBIDDEN', {
     zh: `机构 ${app.directory.nameOf(org)}（${org}）不在您的辖区 ${own} 之内`,
     en: `organisation ${org} (${app.directory.nameOf(org)}) is outside your region ${own}`,
