@@ -808,9 +808,15 @@ export class Engine {
     if (current.tasks.length === 0) return undefined;
     // Each holder by name, as the case's tasks give it (orgNameOf); in English (no Chinese name), an
     // organisation by its code and an applicant as the applicant, whose code may be a person's ID number.
+    // 机构改革: a task stamped with an abolished organisation waits on the one that does its work now, which
+    // the sender must turn to ("济南市公安局（已撤销）" named a bureau that is gone).
+    const holder = (t: CaseState['tasks'][number]) => {
+      const now = t.role === 'applicant' ? t.org : this.#o.directory.successorOf(t.org);
+      return now === t.org ? { zh: this.orgNameOf(current, t), en: t.org } : { zh: `${this.#o.directory.nameOf(now)}，原${this.#o.directory.get(t.org)?.name ?? t.org}`, en: `${now}, formerly ${t.org}` };
+    };
     return {
-      zh: current.tasks.map((t) => `${t.label}（${this.orgNameOf(current, t)}）`).join('、'),
-      en: current.tasks.map((t) => `${t.stage} (${t.role === 'applicant' ? 'the applicant' : t.org})`).join(', '),
+      zh: current.tasks.map((t) => `${t.label}（${holder(t).zh}）`).join('、'),
+      en: current.tasks.map((t) => `${t.stage} (${t.role === 'applicant' ? 'the applicant' : holder(t).en})`).join(', '),
     };
   }
 
