@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { defaultCalendar } from '../calendars/index.js';
 import { nextTurn } from '../infra/turn.js';
-import type { Directory } from '../directory/index.js';
+import { organisationsFor, type Directory } from '../directory/index.js';
 import { applySqlitePragmas, SqliteEventStore, type SqliteSynchronous } from '../eventstore/sqlite.js';
 import { StreamNotFoundError, type EventStore } from '../eventstore/types.js';
 import { allTasks, stateLabel } from '../machines/describe.js';
@@ -290,6 +290,47 @@ export class ReadModels {
       .filter(([org]) => this.#directory.get(org) === undefined)
       .map(([org, tasks]) => ({ org, tasks }))
       .sort((a, b) => b.tasks - a.tasks || (a.org < b.org ? -1 : 1));
+  }
+
+  /**
+   * Organisations of the directory that open tasks are assigned to and that may no longer act on them,
+   * with how many tasks and who may act now, most first. 机构改革 of a provider alone (a county unit's
+   * duties passed to the city's, its county bureau kept): a task stamped with the county bureau when it
+   * opened is still in that bureau's inbox, but its 本级 is now the city's (organisationsFor), so the
+   * bureau holding it is refused and the one that may act does not find it. A task whose organisation
+   * was abolished is its successor's (predecessorsOf), and one the directory dropped is told by
+   * `openTasksNotInDirectory`: neither is counted here.
+   */
+  openTasksNoLongerTheirs(): { org: string; tasks: number; mayActNow: string[] }[] {
+    const rows = this.db
+      .prepare<[], [string, string, string, number, string | null, string | null, string | null]>(
+        `SELECT t.org, t.process, t.stage, c.version, c.provider_org, c.applicant_org, c.parties_region
+           FROM inbox_tasks t JOIN cases c ON c.case_key = t.case_key WHERE t.role <> 'applicant'`,
+      )
+      .raw(true)
+      .all();
+    const found = new Map<string, { org: string; tasks: number; mayActNow: string[] }>();
+    // Decided once per task's kind and parties: thousands of tasks share a few hundred.
+    const decided = new Map<string, string[] | undefined>();
+    for (const [org, process, stage, version, providerOrg, applicantOrg, region] of rows) {
+      if (this.#directory.get(org) === undefined) continue;
+      const key = [org, process, stage, version, providerOrg, applicantOrg, region].join('\u0000');
+      let now = decided.get(key);
+      if (!decided.has(key)) {
+        const def = this.#registry.get(process, version);
+        const spec = def && allTasks(def).find((t) => t.stage === stage);
+        const parties = { ...(providerOrg ? { providerOrg } : {}), ...(applicantOrg ? { applicantOrg } : {}), ...(region ? { region } : {}) };
+        const may = spec ? organisationsFor(this.#directory, spec.scope, parties) : undefined;
+        now = may && !may.includes(this.#directory.successorOf(org)) ? may : undefined;
+        decided.set(key, now);
+      }
+      if (now === undefined) continue;
+      const entry = found.get(org) ?? { org, tasks: 0, mayActNow: [] };
+      entry.tasks++;
+      entry.mayActNow = [...new Set([...entry.mayActNow, ...now])];
+      found.set(org, entry);
+    }
+    return [...found.values()].sort((a, b) => b.tasks - a.tasks || (a.org < b.org ? -1 : 1));
   }
 
   cases(query: WithoutContext<CaseListQuery>): CaseListPage {

@@ -281,8 +281,36 @@ describe('npm start, given a directory (WORKFLOW_ORGS) that lacks providers the 
     try {
       expect(whole.output()).not.toContain('机构目录中缺少');
       expect(whole.output()).not.toContain('未办结的待办分派给它们');
+      expect(whole.output()).not.toContain('已无权办理');
     } finally {
       expect(await whole.stop()).toBe(0);
+    }
+  });
+});
+
+describe('npm start, given a directory in which a county provider\'s duties passed to the city\'s unit, its county bureau kept (机构改革)', () => {
+  it('then the startup log warns of the open 本级 task still held by the county bureau, which may no longer act on it, naming the one that may', async () => {
+    const dataDir = freshDataDir();
+    const api = await openTestApi(dataDir);
+    try {
+      const applicant = await mintToken(SECRET, { sub: actors.company.sub, role: 'applicant', org: actors.company.org });
+      const input = startInputs.conditionalApplication;
+      const res = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'conditionalApplication', input: { ...input, resource: { ...input.resource, providerOrg: '370102-scjgj' } } } });
+      expect(res.status, res.text).toBe(201);
+    } finally {
+      await api.close();
+    }
+    const shipped = JSON.parse(readFileSync(fileURLToPath(new URL('../../directory/data/shandong.json', import.meta.url)), 'utf8')) as { code: string }[];
+    const moved = join(root, 'moved-orgs.json');
+    writeFileSync(moved, JSON.stringify(shipped.map((o) => (o.code === '370102-scjgj' ? { ...o, successor: '370100-scjgj' } : o))));
+    const server = await startServer({ PORT: '0', WORKFLOW_DATA_DIR: dataDir, WORKFLOW_ORGS: moved });
+    try {
+      const log = server.output();
+      expect(log).toContain('有 1 项未办结的待办分派给按当前机构目录已无权办理的机构（济南市历下区大数据局）');
+      expect(log).toContain('"orgs":[{"org":"370102-dsj","tasks":1,"mayActNow":["370100-dsj"]}]');
+      expect(log.indexOf('已无权办理')).toBeLessThan(log.indexOf('工作流服务已启动'));
+    } finally {
+      expect(await server.stop()).toBe(0);
     }
   });
 });
