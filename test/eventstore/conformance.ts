@@ -325,6 +325,28 @@ export function describeEventStoreConformance(name: string, factory: () => Promi
       expect(after.map((e) => e.type)).toEqual(['B', 'C']);
     });
 
+    // `'end'` from a log that already holds events: from an empty one it could not be told from the start.
+    it('given three events stored, when a subscription starts from the end and two more are appended, then it is told those two only, in order', async () => {
+      const before = streamName();
+      await store.appendToStream(before, [event('Before', { i: 0 }), event('Before', { i: 1 }), event('Before', { i: 2 })], { expectedRevision: 'no_stream' });
+      const head = await store.headPosition();
+      const reader = new Reader(store.subscribeToAll({ fromPosition: 'end' }));
+      try {
+        const after = streamName();
+        const pending = reader.take(2, undefined, 5000);
+        await store.appendToStream(after, [event('After', { i: 0 })], { expectedRevision: 'no_stream' });
+        await store.appendToStream(after, [event('After', { i: 1 })], { expectedRevision: 0 });
+        const got = await pending;
+        expect(got.map((e) => [e.streamId, e.revision, e.type])).toEqual([
+          [after, 0, 'After'],
+          [after, 1, 'After'],
+        ]);
+        expect(reader.seen.every((e) => e.position > head)).toBe(true);
+      } finally {
+        await reader.subscription.close();
+      }
+    });
+
     it('given events in several streams and types, when a subscription filters by stream prefix or by event-type prefix, then only matching events arrive, in order', async () => {
       const prefix = `${streamName('flt')}-`;
       const typePrefix = `T${randomUUID().replaceAll('-', '')}`;
