@@ -309,7 +309,7 @@ export class ReadModels {
       )
       .raw(true)
       .all();
-    const found = new Map<string, { org: string; tasks: number; mayActNow: string[] }>();
+    const found = new Map<string, { org: string; tasks: number; mayActNow: Set<string> }>();
     // Decided once per task's kind and parties: thousands of tasks share a few hundred.
     const decided = new Map<string, string[] | undefined>();
     for (const [org, process, stage, version, providerOrg, applicantOrg, region] of rows) {
@@ -325,12 +325,12 @@ export class ReadModels {
         decided.set(key, now);
       }
       if (now === undefined) continue;
-      const entry = found.get(org) ?? { org, tasks: 0, mayActNow: [] };
+      const entry = found.get(org) ?? { org, tasks: 0, mayActNow: new Set<string>() };
       entry.tasks++;
-      entry.mayActNow = [...new Set([...entry.mayActNow, ...now])];
+      for (const code of now) entry.mayActNow.add(code);
       found.set(org, entry);
     }
-    return [...found.values()].sort((a, b) => b.tasks - a.tasks || (a.org < b.org ? -1 : 1));
+    return [...found.values()].map((e) => ({ ...e, mayActNow: [...e.mayActNow] })).sort((a, b) => b.tasks - a.tasks || (a.org < b.org ? -1 : 1));
   }
 
   cases(query: WithoutContext<CaseListQuery>): CaseListPage {

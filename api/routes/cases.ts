@@ -19,8 +19,11 @@ import { cutEnd, verifyCase } from '../verifyCase.js';
 const IdParams = z.strictObject({ id: z.string().overwrite(asCode).min(1).max(100).toLowerCase() });
 const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(200).optional() });
 
-/** A case as the caller is shown it: the commands it may send, who its tasks' organisations are, and how their deadlines stand now. */
-/** The case as `caller` sees it; the texts its machine wrote in its context in the caller's language, which the answer then says. */
+/**
+ * A case as the caller is shown it: the commands it may send, who its tasks' organisations are, how
+ * their deadlines stand now, and the texts its machine wrote in its context in the caller's language
+ * (which the answer then says: Content-Language, Vary).
+ */
 function caseViewFor(app: App, caller: Caller, state: CaseState, request: FastifyRequest, reply: FastifyReply): ReturnType<typeof caseView> {
   const now = { calendar: app.calendar.current(), asOf: app.clock.now().toISOString() };
   const written = app.registry.get(state.process, state.version)?.writtenTexts;
