@@ -3,6 +3,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { request, type Agent } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { spawnText, type Ran } from '../spawnText.js';
 
 export const ROOT = join(import.meta.dirname, '../..');
@@ -44,9 +45,25 @@ export function npmStartCommand(): [string, string[]] {
 const START: [string, string[]] = [process.execPath, ['--import', 'tsx', 'scripts/start.ts']];
 
 /** `npm start` (or `command`) as a child process, not waited for: its output so far, and its exit code once it ends. */
+/**
+ * The servers this test file spawned that are still running: killed after its tests. A test that
+ * failed before stopping its server left it running after the whole suite (one, from a failed run,
+ * was still up beside a benchmark an hour later).
+ */
+const running = new Set<ChildProcessWithoutNullStreams>();
+afterAll(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export function spawnServer(env: Record<string, string>, command = START): { child: ChildProcessWithoutNullStreams; output: () => string; exited: Promise<number | null> } {
   const child = spawn(command[0], command[1], { cwd: ROOT, env: environment({ LOG_LEVEL: 'info', ...env }) });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
