@@ -4,26 +4,19 @@
  * code is told it waits on "济南市公安局（已撤销）" — a bureau that no longer exists — and not on the one
  * that does the work now, whom the applicant would have to contact.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestApi, type TestApi } from './harness.js';
+import type { TestApi } from './harness.js';
+import { acrossReform } from './reform.js';
 import { actors, commandData, startInputs } from '../machines/examples.js';
 
-type Org = { code: string; name: string; kind: string; level: string; region: string; successor?: string };
-const shipped = JSON.parse(readFileSync(fileURLToPath(new URL('../../directory/data/shandong.json', import.meta.url)), 'utf8')) as Org[];
 const MERGED = '370100-zhzfj';
 
 describe('given a conditional application waiting on 济南市公安局 to open access, when 济南市公安局 is merged into 济南市综合执法局', () => {
-  let dataDir: string;
+  let reformed: Awaited<ReturnType<typeof acrossReform>>;
   let api: TestApi;
   let id: string;
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'wf-waiting-'));
-    const before = await openTestApi(dataDir, { now: '2026-03-02T02:00:00Z' });
-    try {
+    reformed = await acrossReform([], (shipped) => shipped.flatMap((o) => (o.code === '370100-gaj' ? [{ ...o, successor: MERGED }, { ...o, code: MERGED, name: '济南市综合执法局' }] : [o])), async (before) => {
       const input = startInputs.conditionalApplication;
       const started = await before.call('POST', '/v1/cases', { as: await before.token('applicant', actors.company.org, actors.company.sub), body: { process: 'conditionalApplication', input: { ...input, usePeriod: { from: '2026-03-01', to: '2026-12-31' } } } });
       expect(started.status, started.text).toBe(201);
@@ -38,18 +31,10 @@ describe('given a conditional application waiting on 济南市公安局 to open 
         const res = await before.call('POST', `/v1/cases/${id}/commands`, { as, body: { type, data } });
         expect(res.status, `${type}: ${res.text}`).toBe(200);
       }
-    } finally {
-      await before.close();
-    }
-    const gaj = shipped.find((o) => o.code === '370100-gaj')!;
-    const file = join(dataDir, 'after.json');
-    writeFileSync(file, JSON.stringify([...shipped.filter((o) => o !== gaj), { ...gaj, successor: MERGED }, { ...gaj, code: MERGED, name: '济南市综合执法局' }]));
-    api = await openTestApi(dataDir, { orgs: file, now: '2026-03-03T02:00:00Z' });
+    });
+    api = reformed.api;
   });
-  afterAll(async () => {
-    await api.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => reformed.close());
 
   it('when the applicant sends a command the case does not take now, then the refusal says it waits on 济南市综合执法局, which does the work now', async () => {
     const res = await api.call('POST', `/v1/cases/${id}/commands`, { as: await api.token('applicant', actors.company.org, actors.company.sub), body: { type: 'WITHDRAW', data: commandData.conditionalApplication.WITHDRAW } });

@@ -13,12 +13,20 @@ export type Org = { code: string; name: string; kind: string; level: string; reg
 
 const shipped = JSON.parse(readFileSync(fileURLToPath(new URL('../../directory/data/shandong.json', import.meta.url)), 'utf8')) as Org[];
 
-/** Runs `store` on a server under the directory with `before`, then answers a server on the same folder under the one with `after` (`close` removes the folder). */
-export async function acrossReform(before: Org[], after: Org[], store: (api: TestApi) => Promise<void>): Promise<{ api: TestApi; close(): Promise<void> }> {
+/**
+ * Runs `store` on a server under the directory with `before`, then answers a server on the same folder
+ * under the one with `after` — or, given a function, the directory it makes of the shipped one (an
+ * entry of it given a `successor`) — (`close` removes the folder).
+ */
+export async function acrossReform(
+  before: Org[],
+  after: Org[] | ((shipped: readonly Org[]) => Org[]),
+  store: (api: TestApi) => Promise<void>,
+): Promise<{ api: TestApi; close(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'wf-reform-'));
-  const file = (name: string, orgs: Org[]) => {
+  const file = (name: string, orgs: Org[] | ((shipped: readonly Org[]) => Org[])) => {
     const path = join(dataDir, name);
-    writeFileSync(path, JSON.stringify([...shipped, ...orgs]));
+    writeFileSync(path, JSON.stringify(typeof orgs === 'function' ? orgs(shipped) : [...shipped, ...orgs]));
     return path;
   };
   const old = await openTestApi(dataDir, { orgs: file('before.json', before), now: '2026-03-02T02:00:00Z' });

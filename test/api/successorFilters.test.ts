@@ -6,41 +6,27 @@
  * "nothing overdue" (第十九条 通报). And an old unit whose stages a supervisor's report counts (县改区:
  * the new district answers for the old county's unit) may be asked for by name.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestApi, type TestApi } from './harness.js';
+import type { TestApi } from './harness.js';
 import { acrossReform, type Org } from './reform.js';
 import { actors, startInputs } from '../machines/examples.js';
 
-const shipped = JSON.parse(readFileSync(fileURLToPath(new URL('../../directory/data/shandong.json', import.meta.url)), 'utf8')) as Org[];
 const MERGED = '370100-zhzfj';
 
 describe('given an objection to 济南市公安局 open past its deadline, whose duties passed to 济南市综合执法局 (370100-zhzfj)', () => {
-  let dataDir: string;
+  let reformed: Awaited<ReturnType<typeof acrossReform>>;
   let api: TestApi;
   let id: string;
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'wf-filters-'));
-    const before = await openTestApi(dataDir, { now: '2026-03-02T02:00:00Z' });
-    try {
+    reformed = await acrossReform([], (shipped) => shipped.flatMap((o) => (o.code === '370100-gaj' ? [{ ...o, successor: MERGED }, { ...o, code: MERGED, name: '济南市综合执法局' }] : [o])), async (before) => {
       const res = await before.call('POST', '/v1/cases', { as: await before.token('applicant', actors.company.org, actors.company.sub), body: { process: 'objection', input: startInputs.objection } });
       expect(res.status, res.text).toBe(201);
       id = res.body.id;
-    } finally {
-      await before.close();
-    }
-    const gaj = shipped.find((o) => o.code === '370100-gaj')!;
-    const file = join(dataDir, 'after.json');
-    writeFileSync(file, JSON.stringify([...shipped.filter((o) => o !== gaj), { ...gaj, successor: MERGED }, { ...gaj, code: MERGED, name: '济南市综合执法局' }]));
-    api = await openTestApi(dataDir, { orgs: file, now: '2026-05-01T02:00:00Z' });
+    });
+    api = reformed.api;
+    await api.call('PUT', '/v1/test/clock', { as: await api.token('admin', '370000-dsj'), body: { now: '2026-05-01T02:00:00Z' } });
   });
-  afterAll(async () => {
-    await api.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => reformed.close());
 
   it('then the successor’s inbox holds the overdue task (as it should)', async () => {
     const inbox = await api.call('GET', '/v1/inbox?overdue=true', { as: await api.token('provider', MERGED) });
