@@ -814,9 +814,10 @@ export class Engine {
       const now = t.role === 'applicant' ? t.org : this.#o.directory.successorOf(t.org);
       return now === t.org ? { zh: this.orgNameOf(current, t), en: t.org } : { zh: `${this.#o.directory.nameOf(now)}，原${this.#o.directory.get(t.org)?.name ?? t.org}`, en: `${now}, formerly ${t.org}` };
     };
+    const held = current.tasks.map((t) => ({ t, by: holder(t) }));
     return {
-      zh: current.tasks.map((t) => `${t.label}（${holder(t).zh}）`).join('、'),
-      en: current.tasks.map((t) => `${t.stage} (${t.role === 'applicant' ? 'the applicant' : holder(t).en})`).join(', '),
+      zh: held.map(({ t, by }) => `${t.label}（${by.zh}）`).join('、'),
+      en: held.map(({ t, by }) => `${t.stage} (${t.role === 'applicant' ? 'the applicant' : by.en})`).join(', '),
     };
   }
 

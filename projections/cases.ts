@@ -9,7 +9,7 @@ import { caseRegion, type Directory, type Viewer } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
 import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
 import { caseFacts, shownSummary, storedInstant, summaryJson, type PartiesFacts, type SummaryFacts } from './metadata.js';
-import { decodeCursor, encodeCursor, jsonList, pageLimit } from './query.js';
+import { decodeCursor, encodeCursor, jsonList, orgOrPredecessors, pageLimit } from './query.js';
 import type { Db, Projection } from './runner.js';
 import { forgetInserts, insertRows, statementCache } from './statements.js';
 
@@ -268,9 +268,7 @@ function visibility(db: Db, directory: Directory, viewer: Viewer): { sql: string
       // 机构改革: an abolished organisation's cases are its successor's alone (canSee; no token may name it).
       if (directory.successorOf(viewer.org) !== viewer.org) return { sql: '0', params: {} };
       // 机构改革: also the cases of the organisations whose duties it took over (canSee).
-      const former = directory.predecessorsOf(viewer.org);
-      if (former.length === 0) return { sql: 'c.provider_org = @viewerOrg', params: { viewerOrg: viewer.org } };
-      return { sql: 'c.provider_org IN (SELECT value FROM json_each(@viewerOrgs))', params: { viewerOrgs: jsonList([viewer.org, ...former]) } };
+      return orgOrPredecessors('c.provider_org', 'viewerOrg', viewer.org, directory);
     }
     case 'authority':
     case 'supervisor':

@@ -12,7 +12,7 @@ import { waitsOf } from '../machines/describe.js';
 import { registry } from '../machines/registry.js';
 import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
 import { caseFacts, shownSummary, storedInstant, summaryJson, type SummaryFacts, type TaskFacts } from './metadata.js';
-import { deadlineStanding, decodeCursor, encodeCursor, InvalidQueryError, jsonList, pageLimit, queryInstant, safely, type DeadlineStanding, type QueryCalendar } from './query.js';
+import { deadlineStanding, decodeCursor, encodeCursor, InvalidQueryError, jsonList, orgOrPredecessors, pageLimit, queryInstant, safely, type DeadlineStanding, type QueryCalendar } from './query.js';
 import type { Db, Projection } from './runner.js';
 import { forgetInserts, insertRows, statementCache } from './statements.js';
 
@@ -418,13 +418,10 @@ function dueWithinBound(calendar: QueryCalendar, asOf: string, n: number): strin
 export function inbox(db: Db, query: InboxQuery): InboxPage {
   const asOf = queryInstant(query.asOf, 'asOf');
   const limit = pageLimit(query.limit, 200, 50);
-  // 机构改革: the tasks still assigned to the organisations whose duties the caller's took over (stored
-  // events name them and are not rewritten); none but its own in the common case, read by the index in order.
-  const former = query.directory?.predecessorsOf(query.caller.org) ?? [];
-  const where = [former.length === 0 ? 'a.org = @org' : 'a.org IN (SELECT value FROM json_each(@orgs))', 'a.role = @role'];
-  const params: Record<string, string | number> = { role: query.caller.role, limit: limit + 1 };
-  if (former.length === 0) params.org = query.caller.org;
-  else params.orgs = jsonList([query.caller.org, ...former]);
+  // 机构改革: and the tasks still assigned to the organisations whose duties the caller's took over.
+  const own = orgOrPredecessors('a.org', 'org', query.caller.org, query.directory);
+  const where = [own.sql, 'a.role = @role'];
+  const params: Record<string, string | number> = { ...own.params, role: query.caller.role, limit: limit + 1 };
   if (query.process !== undefined) {
     where.push('a.process = @process');
     params.process = query.process;

@@ -3,6 +3,7 @@
  * the one error a malformed query answers (the API maps it to 400 VALIDATION_FAILED).
  */
 import { shanghaiDateOf, type DateInput } from '../calendars/index.js';
+import type { Directory } from '../directory/index.js';
 import { isoInstant } from './metadata.js';
 
 /** The calendar arithmetic queries do at query time (calendars/ `WorkingDayCalendar` has it). */
@@ -94,6 +95,17 @@ export function safely(compute: () => number): number | null {
 /** Binds a list as one parameter: `x IN (SELECT value FROM json_each(?))`. */
 export function jsonList(values: Iterable<string>): string {
   return JSON.stringify([...values]);
+}
+
+/**
+ * SQL for `column` naming `org` or (机构改革) an organisation whose duties it took over
+ * (`predecessorsOf`: stored events name them and are not rewritten), with its parameter `param`: a
+ * bare `=` in the common case of none, so the column's index is read in order.
+ */
+export function orgOrPredecessors(column: string, param: string, org: string, directory: Pick<Directory, 'predecessorsOf'> | undefined): { sql: string; params: Record<string, string> } {
+  const former = directory?.predecessorsOf(org) ?? [];
+  if (former.length === 0) return { sql: `${column} = @${param}`, params: { [param]: org } };
+  return { sql: `${column} IN (SELECT value FROM json_each(@${param}))`, params: { [param]: jsonList([org, ...former]) } };
 }
 
 const daysByHour = new Map<number, string>();

@@ -17,7 +17,7 @@ import type { RecordedEvent } from '../eventstore/types.js';
 import { isCreditCode, isIdNumber, maskedPersonCode } from '../machines/schemas.js';
 import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
 import { caseFacts, storedInstant, type SummaryFacts } from './metadata.js';
-import { InvalidQueryError, jsonList, queryInstant, shanghaiDay, workingDaysOverdue, type QueryCalendar } from './query.js';
+import { InvalidQueryError, jsonList, orgOrPredecessors, queryInstant, shanghaiDay, workingDaysOverdue, type QueryCalendar } from './query.js';
 import type { Db, Projection } from './runner.js';
 import { forgetInserts, insertRows, statementCache } from './statements.js';
 
@@ -474,14 +474,9 @@ function filters(f: Filters, directory: Directory) {
   if (f.org !== undefined) {
     // 机构改革: the abolished organisations whose open tasks its inbox holds (predecessorsOf) are its own
     // here too: filtered by the bare code, a merged unit's report read "nothing overdue" beside an inbox of late work.
-    const former = directory.predecessorsOf(f.org);
-    if (former.length === 0) {
-      where.push('org = @org');
-      params.org = f.org;
-    } else {
-      where.push('org IN (SELECT value FROM json_each(@orgs))');
-      params.orgs = jsonList([f.org, ...former]);
-    }
+    const own = orgOrPredecessors('org', 'org', f.org, directory);
+    where.push(own.sql);
+    Object.assign(params, own.params);
   }
   if (f.basis !== undefined) {
     where.push('kind IN (SELECT kind FROM sla_kinds WHERE basis = @basis)');
