@@ -50,6 +50,10 @@ export const HistoryEvent = z.object({
     opened: z.array(TaskView),
     closed: z.array(z.object({ stage: z.string(), completedAt: z.string(), cancelled: z.literal(true).optional() })),
     restated: z.array(z.unknown()),
+    reassigned: z
+      .array(z.object({ stage: z.string(), old: z.object({ org: z.string(), orgs: z.array(z.string()) }), new: z.object({ org: z.string(), orgs: z.array(z.string()) }) }))
+      .optional()
+      .describe(docText('机构改革后由系统转给按当前机构目录有权办理的机构的待办：原承办机构（old）与现承办机构（new）；仅此类事件有此字段', 'tasks the system handed on after an organisational reform: the organisation that held each (old) and the one that holds it now (new); only such events have this field')),
   }),
   correlationId: z.string().optional(),
   causationId: z.string().optional(),

@@ -25,7 +25,7 @@ import { endOfShanghaiDate, shanghaiDateOf, shanghaiDateTimeOf } from '../calend
 import { deadlineFor, type DeadlineCalendar, type DeadlineTable } from './deadlines.js';
 import { failedAtOf, verifyHistory, type Verification } from './verify.js';
 import { foldNext, foldStart, idempotencyScope, initialSnapshot, nextSnapshot, type CaseState, type CommandOutcome } from './fold.js';
-import { RESTATE_DEADLINES as RESTATE, DEADLINES_RESTATED, START, type CaseEventMetadata, type DeadlineRestated, type PendingTimer, type Task, type TaskClosed } from './events.js';
+import { RESTATE_DEADLINES as RESTATE, DEADLINES_RESTATED, REASSIGN_TASKS as REASSIGN, START, TASKS_REASSIGNED, type CaseEventMetadata, type DeadlineRestated, type PendingTimer, type Task, type TaskClosed, type TaskReassigned } from './events.js';
 import { AppendsUnderWay } from './appendsUnderWay.js';
 import type { WorkIndex } from './workIndex.js';
 
@@ -68,6 +68,7 @@ function cachedChars(event: RecordedEvent): number {
 
 /** What a re-statement of deadlines (a holiday notice loaded) is called where a reviewer reads it. */
 const RESTATED_LABEL = '按节假日安排重新确定期限';
+export const REASSIGNED_LABEL = '按机构调整重新分派待办';
 /** How often a command sent without an expectedRevision is decided again after another node's command on the case was stored first. */
 const UNNAMED_REVISION_TRIES = 8;
 
@@ -753,6 +754,48 @@ export class Engine {
     // Named by the revision it follows as well as the calendar: a calendar may come back to a version
     // it had (A → B → A), and the case's second re-statement to A is another event, not a replay of the first.
     const eventId = deterministicId(`restate:${current.stream}:${current.revision}:${calendar.version}`);
+    return this.#appendSystem(def, current, eventId, decision, () => this.restateDeadlines(caseId));
+  }
+
+  /**
+   * 机构改革: hands each open task of `caseId` held by an organisation that may no longer act on it
+   * to the organisations the directory names now (第六条: the work falls to the 主管部门 of the
+   * directory; 第四条 to the provider unit). A county unit's duties passed to the city's, say: its
+   * normative review, opened with the county's 大数据局, goes to the city's, which the rules name now
+   * and which could not find it (ReadModels `openTasksNoLongerTheirs`); or a 大数据局 re-coded with its
+   * old entry dropped outright, not kept with a `successor`, goes to the new code. Left as it is: a task
+   * whose holder may still act (an abolished organisation acts through its successor; an applicant
+   * always may), and one the directory now names no one for. A directory corrected later hands a task
+   * back the same way. The deadline stays: the law counts it from the day the stage was entered,
+   * whoever holds it. Returns the event, or undefined when nothing moved.
+   */
+  async reassignTasks(caseId: string): Promise<CommandResult | undefined> {
+    const current = await this.getCase(caseId);
+    const def = this.#def(current);
+    const directory = this.#o.directory;
+    const parties = def.parties(current.snapshot.context);
+    const moved: TaskReassigned[] = [];
+    for (const task of current.tasks) {
+      const spec = taskSpecOf(def, task.stage);
+      const orgs = spec ? organisationsFor(directory, spec.scope, parties) : [];
+      if (orgs.length === 0 || orgs.includes(directory.successorOf(task.org))) continue;
+      moved.push({ stage: task.stage, old: { org: task.org, orgs: task.orgs }, new: { org: orgs[0]!, orgs } });
+    }
+    if (moved.length === 0) return undefined;
+    const at = this.#o.clock.now().toISOString();
+    const cmd: CaseCommand = { caseId, type: REASSIGN, actor: SYSTEM_ACTOR };
+    const decision: Decision = {
+      type: TASKS_REASSIGNED,
+      data: {},
+      metadata: { ...this.#metadata(def, caseId, cmd, REASSIGN, at, current.state, current.snapshot, [], [], undefined), tasksReassigned: moved },
+    };
+    // Named by the revision it follows and where the tasks go: two servers starting with one directory store it once.
+    const eventId = deterministicId(`reassign:${current.stream}:${current.revision}:${moved.map((m) => `${m.stage}>${m.new.orgs.join(',')}`).join(';')}`);
+    return this.#appendSystem(def, current, eventId, decision, () => this.reassignTasks(caseId));
+  }
+
+  /** Appends an event of the engine's own (no machine decides it) after `current`; a case moved meanwhile is read and `again` decides anew. */
+  async #appendSystem(def: ProcessDefinition, current: CaseState, eventId: string, decision: Decision, again: () => Promise<CommandResult | undefined>): Promise<CommandResult | undefined> {
     try {
       const { event, replayed } = await this.#append(current.stream, current.revision, eventId, decision, current.revision, current.lastHash, true);
       const state = foldNext(def, current, event, { hashChecked: !replayed });
@@ -761,8 +804,8 @@ export class Engine {
       return this.#result(state, event, replayed);
     } catch (err) {
       if (err instanceof WrongExpectedVersionError) {
-        this.#forget(caseId);
-        return this.restateDeadlines(caseId);
+        this.#forget(current.caseId);
+        return again();
       }
       throw err;
     }
@@ -827,7 +870,8 @@ export class Engine {
     const [last] = await this.#o.store.readStream(current.stream, { fromRevision: current.revision, maxCount: 1 });
     const meta = last?.metadata as Partial<CaseEventMetadata> | undefined;
     const lastCommand = meta?.command;
-    const lastLabel = lastCommand === START ? def.start.label : lastCommand === RESTATE ? RESTATED_LABEL : lastCommand === undefined ? undefined : def.commands[lastCommand]?.label;
+    const lastLabel =
+      lastCommand === START ? def.start.label : lastCommand === RESTATE ? RESTATED_LABEL : lastCommand === REASSIGN ? REASSIGNED_LABEL : lastCommand === undefined ? undefined : def.commands[lastCommand]?.label;
     const allowed = this.allowedCommands(current, cmd.actor);
     const waiting = allowed.includes(cmd.type) ? undefined : this.#waitingOn(current);
     return {

@@ -7,6 +7,14 @@ export const START = 'START';
 /** 重新核定期限: a loaded holiday notice re-states provisional deadlines (PROCESSES.md "Deadlines"). */
 export const RESTATE_DEADLINES = 'RESTATE_DEADLINES';
 export const DEADLINES_RESTATED = 'DeadlinesRestated';
+/**
+ * 按机构调整重新分派待办: after 机构改革 (the directory a server starts with), an open task held by an
+ * organisation that may no longer act on it goes to the one that may now (engine.ts `reassignTasks`).
+ */
+export const REASSIGN_TASKS = 'REASSIGN_TASKS';
+export const TASKS_REASSIGNED = 'TasksReassigned';
+/** The commands the engine itself records: no machine ever receives them. */
+export const ENGINE_COMMANDS: ReadonlySet<string> = new Set([START, RESTATE_DEADLINES, REASSIGN_TASKS]);
 
 /** An open work item of a case (API.md `tasks`). */
 export interface Task {
@@ -51,6 +59,13 @@ export interface DeadlineRestated {
   computed?: { dueAt: string; dueDate: string };
 }
 
+/** An open task handed from the organisation it opened with to the one the directory names now (第六条, 第四条). */
+export interface TaskReassigned {
+  stage: string;
+  old: { org: string; orgs: string[] };
+  new: { org: string; orgs: string[] };
+}
+
 export interface PendingTimer {
   /** The system command it sends. */
   command: string;
@@ -78,6 +93,7 @@ export interface CaseEventMetadata {
   tasksOpened: Task[];
   tasksClosed: TaskClosed[];
   deadlinesRestated?: DeadlineRestated[];
+  tasksReassigned?: TaskReassigned[];
   /** The system commands due in the new state. */
   timers: PendingTimer[];
   links?: Record<string, { process: string; state: string }>;

@@ -3,7 +3,7 @@ import type { RecordedEvent } from '../eventstore/types.js';
 import type { CommandEvent, MachineInput, ProcessDefinition } from '../machines/types.js';
 import { isFinal, stateName } from '../machines/describe.js';
 import { eventHash, GENESIS_HASH } from './hashChain.js';
-import { DEADLINES_RESTATED, RESTATE_DEADLINES, START, type CaseEventMetadata, type PendingTimer, type Task } from './events.js';
+import { DEADLINES_RESTATED, ENGINE_COMMANDS, REASSIGN_TASKS, RESTATE_DEADLINES, START, TASKS_REASSIGNED, type CaseEventMetadata, type PendingTimer, type Task } from './events.js';
 
 /** The answer a command got, kept so that the same idempotency key returns it again. */
 export interface CommandOutcome {
@@ -163,6 +163,7 @@ export class ReplayRefusedError extends Error {
 function eventTypeOf(def: ProcessDefinition, command: string): string | undefined {
   if (command === START) return def.start.event;
   if (command === RESTATE_DEADLINES) return DEADLINES_RESTATED;
+  if (command === REASSIGN_TASKS) return TASKS_REASSIGNED;
   return def.commands[command]?.event;
 }
 
@@ -262,7 +263,7 @@ export function foldNext(def: ProcessDefinition, current: CaseState, event: Reco
   if (!as.hashChecked && !decided) checkHash(event, meta);
   if (!decided) checkCommand(def, event, meta);
   let snapshot = current.snapshot;
-  if (meta.command !== START && meta.command !== RESTATE_DEADLINES) {
+  if (!ENGINE_COMMANDS.has(meta.command)) {
     snapshot = decided ?? nextSnapshot(def, snapshot, machineEvent(meta, event.data));
     // The engine stores nothing for a command its machine leaves where it was (a guard that does not hold).
     if (snapshot === current.snapshot) {
@@ -301,6 +302,9 @@ function applyBookkeeping(state: CaseState, event: RecordedEvent, meta: CaseEven
   let tasks = state.tasks.filter((t) => !closed.has(t.stage)).concat(meta.tasksOpened);
   for (const restated of meta.deadlinesRestated ?? []) {
     tasks = tasks.map((t) => (t.stage === restated.stage ? { ...t, ...restated.new } : t));
+  }
+  for (const moved of meta.tasksReassigned ?? []) {
+    tasks = tasks.map((t) => (t.stage === moved.stage ? { ...t, ...moved.new } : t));
   }
   const idempotency = state.idempotency.after(
     event.revision,

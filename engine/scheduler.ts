@@ -3,7 +3,7 @@ import type { Logger } from '../infra/logger.js';
 import { StoreUnreachableError, type EventStore, type RecordedEvent } from '../eventstore/types.js';
 import { Engine, SYSTEM_ACTOR } from './engine.js';
 import { EngineError } from './errors.js';
-import { RESTATE_DEADLINES, type CaseEventMetadata, type Task } from './events.js';
+import { REASSIGN_TASKS, RESTATE_DEADLINES, type CaseEventMetadata, type Task } from './events.js';
 import type { CaseState } from './fold.js';
 import { deterministicId } from './ids.js';
 import { WorkIndex, type Waiter } from './workIndex.js';
@@ -376,6 +376,54 @@ export class Scheduler {
     }
     this.#logger?.info({ year, cases: caseIds.length, restated }, `已按 ${year} 年节假日安排核对 ${caseIds.length} 个案件的期限，重新核定 ${restated} 个`);
     return restated;
+  }
+
+  /**
+   * 机构改革 (the directory this server started with): hands the open tasks of `caseIds` held by an
+   * organisation that may no longer act on them to those that may now (engine.ts `reassignTasks`),
+   * each case apart, saying how far it has come every few seconds. Returns how many tasks it handed
+   * on. Halted (the server stopping), it ends after the case under way; the next start finds the
+   * rest again (and, with the same event ids, hands nothing on twice).
+   */
+  reassignTasks(caseIds: readonly string[]): Promise<number> {
+    return this.#tracked(this.#reassign(caseIds));
+  }
+
+  async #reassign(caseIds: readonly string[]): Promise<number> {
+    let done = 0;
+    let moved = 0;
+    let failed = 0;
+    let last = elapsedMs();
+    this.#logger?.info({ cases: caseIds.length }, `开始按当前机构目录重新分派 ${caseIds.length} 个案件中由已无权办理的机构承办的待办`);
+    for (const caseId of caseIds) {
+      if (this.#halted) {
+        this.#logger?.warn({ done, cases: caseIds.length, moved }, `服务停止，按机构目录重新分派待办已中断：已处理 ${done}/${caseIds.length} 个案件，转办 ${moved} 项待办，其余的在服务再次启动时继续`);
+        return moved;
+      }
+      await this.#apart(
+        caseId,
+        REASSIGN_TASKS,
+        async () => {
+          const result = await this.#engine.reassignTasks(caseId);
+          const tasks = result && !result.replayed ? ((result.event.metadata as unknown as CaseEventMetadata).tasksReassigned?.length ?? 0) : 0;
+          moved += tasks;
+          return tasks > 0;
+        },
+        '案件的待办未能按当前机构目录重新分派，其他案件照常处理，下次启动时重试',
+        // A store out of reach fails every case alike: the hand-on stops, and the start says so once.
+        true,
+        undefined,
+        () => failed++,
+      );
+      done++;
+      if (done < caseIds.length && elapsedMs() - last >= this.#progressEveryMs) {
+        last = elapsedMs();
+        this.#logger?.info({ done, cases: caseIds.length, moved }, `正在按机构目录重新分派待办：已处理 ${done}/${caseIds.length} 个案件，转办 ${moved} 项待办`);
+      }
+    }
+    const notes = failed > 0 ? `；${failed} 个案件失败，下次启动时重试` : '';
+    this.#logger?.info({ cases: caseIds.length, moved, failed }, `已按当前机构目录将 ${moved} 项待办转给有权办理的机构（涉及 ${caseIds.length} 个案件${notes}），原承办机构和转办时间记入各案件的历史`);
+    return moved;
   }
 
   async #onAppended(event: RecordedEvent): Promise<void> {

@@ -277,6 +277,7 @@ export class WorkIndex {
     const closed = new Set(meta.tasksClosed.map((t) => t.stage));
     let tasks = work.tasks.filter((t) => !closed.has(t.stage)).concat(meta.tasksOpened);
     for (const r of meta.deadlinesRestated ?? []) tasks = tasks.map((t) => (t.stage === r.stage ? { ...t, ...r.new } : t));
+    for (const r of meta.tasksReassigned ?? []) tasks = tasks.map((t) => (t.stage === r.stage ? { ...t, ...r.new } : t));
     this.#cases.set(meta.caseId, { process: work.process, timers: meta.timers, tasks, state: meta.stateAfter, final: meta.final });
 
     const waits = waitsOf(this.registry.get(meta.machine.name, meta.machine.version), meta);

@@ -9,7 +9,7 @@ import { CALENDAR_STREAM } from '../calendars/index.js';
 import { canSee, type Directory, type Viewer } from '../directory/index.js';
 import { nextTurn } from '../infra/turn.js';
 import { readAllPastUnreadable, UnreadableEventError, type EventStore, type RecordedEvent } from '../eventstore/types.js';
-import { caseFacts, storedInstant, type ActorFacts, type DeadlineRestatedFacts, type TaskClosedFacts, type TaskFacts } from './metadata.js';
+import { caseFacts, storedInstant, type ActorFacts, type DeadlineRestatedFacts, type TaskClosedFacts, type TaskFacts, type TaskReassignedFacts } from './metadata.js';
 import { caseRow } from './cases.js';
 import { InvalidQueryError, queryInstant } from './query.js';
 import type { Db, Projection } from './runner.js';
@@ -117,8 +117,8 @@ export interface HistoryEntry {
   stateBefore: string | null;
   stateAfter: string;
   data: unknown;
-  /** The deadlines the event opened, closed and re-stated. */
-  deadlines: { opened: TaskView[]; closed: TaskClosedFacts[]; restated: DeadlineRestatedFacts[] };
+  /** The deadlines the event opened, closed and re-stated, and the tasks it handed on (机构改革). */
+  deadlines: { opened: TaskView[]; closed: TaskClosedFacts[]; restated: DeadlineRestatedFacts[]; reassigned?: TaskReassignedFacts[] };
   correlationId?: string;
   causationId?: string;
   hash: string;
@@ -198,7 +198,13 @@ export function historyEntry(event: RecordedEvent): HistoryEntry | undefined {
     stateBefore: m.stateBefore,
     stateAfter: m.stateAfter,
     data: event.data,
-    deadlines: { opened: (m.tasksOpened ?? []).map(taskView), closed: m.tasksClosed ?? [], restated: m.deadlinesRestated ?? [] },
+    deadlines: {
+      opened: (m.tasksOpened ?? []).map(taskView),
+      closed: m.tasksClosed ?? [],
+      restated: m.deadlinesRestated ?? [],
+      // Only on the events that have it: every line exported before it existed still reads as it was written.
+      ...(m.tasksReassigned ? { reassigned: m.tasksReassigned } : {}),
+    },
     ...(m.correlationId ? { correlationId: m.correlationId } : {}),
     ...(m.causationId ? { causationId: m.causationId } : {}),
     hash: m.hash,

@@ -159,8 +159,10 @@ export const casesProjection: Projection = {
       summary: f.summary,
     });
     if (parties.region !== undefined) w.regions.add(parties.region);
-    // Providers and applicants are found by their columns; other organisations by the tasks they were given.
-    for (const t of f.tasksOpened ?? []) {
+    // Providers and applicants are found by their columns; other organisations by the tasks they were
+    // given, opened or handed on after 机构改革.
+    const given = f.tasksReassigned ? [...(f.tasksOpened ?? []), ...f.tasksReassigned.map((r) => r.new)] : (f.tasksOpened ?? []);
+    for (const t of given) {
       for (const org of [t.org, ...(t.orgs ?? [])]) {
         if (!org || org === parties.providerOrg || org === parties.applicantOrg) continue;
         w.orgs.set(`${org}\u0000${key}`, [org, key]);

@@ -82,13 +82,18 @@ const statements = statementCache((db: Db) => ({
     'UPDATE inbox_tasks SET restated_from = CASE WHEN due_date IS NOT ? THEN due_date ELSE restated_from END, due_at = ?, due_date = ?, provisional = ?, calendar_version = ? WHERE case_key = ? AND stage = ?',
   ),
   restateAssignees: db.prepare<unknown[]>('UPDATE inbox_assignees SET due_key = ? WHERE case_key = ? AND stage = ?'),
+  reassignTask: db.prepare<unknown[]>('UPDATE inbox_tasks SET org = ?, orgs = ? WHERE case_key = ? AND stage = ?'),
+  // The task's row gives the rest of its assignee's (its due key as `flush` writes it).
+  assign: db.prepare<unknown[]>(
+    `INSERT OR REPLACE INTO inbox_assignees (org, role, due_key, case_key, stage, process) SELECT ?, role, coalesce(due_at, '${NO_DEADLINE}'), case_key, stage, process FROM inbox_tasks WHERE case_key = ? AND stage = ?`,
+  ),
   refreshCase: db.prepare<unknown[]>('UPDATE inbox_tasks SET state = ?, summary = ? WHERE case_key = ? AND (state <> ? OR summary <> ?)'),
   unwait: db.prepare<unknown[]>('DELETE FROM inbox_waits WHERE case_key = ?'),
   wait: db.prepare<unknown[]>('INSERT OR REPLACE INTO inbox_waits (case_key, linked_case_id, linked_process, command, completes_on) VALUES (?, ?, ?, ?, ?)'),
 }));
 
 /** Everyone who may act on a task: its organisation first, then the others, each once. */
-function assigneesOf(task: TaskFacts): string[] {
+function assigneesOf(task: Pick<TaskFacts, 'org' | 'orgs'>): string[] {
   const all = [task.org, ...(task.orgs ?? [])].filter((o) => typeof o === 'string' && o !== '');
   return all.length > 1 ? [...new Set(all)] : all;
 }
@@ -111,6 +116,7 @@ type Stored =
   | ['deleteTask', number, string]
   | ['deleteCase', number]
   | ['restate', string, string, number, string, number, string]
+  | ['reassign', number, string, string, string[]]
   | ['unwait', number]
   | ['wait', number, string, string, string, string];
 
@@ -147,6 +153,11 @@ function runStored(db: Db, ops: readonly Stored[]): void {
       case 'restate':
         s.restateTask.run(op[2], op[1], op[2], op[3], op[4], op[5], op[6]);
         s.restateAssignees.run(op[1], op[5], op[6]);
+        break;
+      case 'reassign':
+        s.reassignTask.run(op[3], JSON.stringify(op[4]), op[1], op[2]);
+        s.deleteAssignees.run(op[1], op[2]);
+        for (const org of assigneesOf({ org: op[3], orgs: op[4] })) s.assign.run(org, op[1], op[2]);
         break;
       case 'unwait':
         s.unwait.run(op[1]);
@@ -220,6 +231,12 @@ export const inboxProjection: Projection = {
       const restatedFrom = open && open.dueDate !== r.new.dueDate ? open.dueDate : open?.restatedFrom;
       if (open) Object.assign(open, { dueAt, dueDate: r.new.dueDate, provisional: r.new.provisional, calendarVersion: r.new.calendarVersion, restatedFrom });
       else if (stored) w.stored.push(['restate', dueAt, r.new.dueDate, r.new.provisional ? 1 : 0, r.new.calendarVersion, key, r.stage]);
+    }
+    // 机构改革: the task leaves the inbox of the organisation it opened with for the one that may act on it now.
+    for (const r of f.tasksReassigned ?? []) {
+      const open = tasks?.get(r.stage);
+      if (open) open.task = { ...open.task, org: r.new.org, orgs: r.new.orgs };
+      else if (stored) w.stored.push(['reassign', key, r.stage, r.new.org, r.new.orgs]);
     }
     w.latest.set(key, { state: f.stateAfter, summary: f.summary });
   },

@@ -297,23 +297,45 @@ export class ReadModels {
    * with how many tasks and who may act now, most first. 机构改革 of a provider alone (a county unit's
    * duties passed to the city's, its county bureau kept): a task stamped with the county bureau when it
    * opened is still in that bureau's inbox, but its 本级 is now the city's (organisationsFor), so the
-   * bureau holding it is refused and the one that may act does not find it. A task whose organisation
-   * was abolished is its successor's (predecessorsOf), and one the directory dropped is told by
+   * bureau holding it is refused and the one that may act does not find it, until the start hands it on
+   * (`casesWithTasksNoLongerTheirs`, Scheduler `reassignTasks`). A task whose organisation was
+   * abolished is its successor's (predecessorsOf), and one the directory dropped is told by
    * `openTasksNotInDirectory`: neither is counted here.
    */
   openTasksNoLongerTheirs(): { org: string; tasks: number; mayActNow: string[] }[] {
+    const found = new Map<string, { org: string; tasks: number; mayActNow: Set<string> }>();
+    for (const { org, now, dropped } of this.#tasksNoLongerTheirs()) {
+      if (dropped) continue;
+      const entry = found.get(org) ?? { org, tasks: 0, mayActNow: new Set<string>() };
+      entry.tasks++;
+      for (const code of now) entry.mayActNow.add(code);
+      found.set(org, entry);
+    }
+    return [...found.values()].map((e) => ({ ...e, mayActNow: [...e.mayActNow] })).sort((a, b) => b.tasks - a.tasks || (a.org < b.org ? -1 : 1));
+  }
+
+  /**
+   * The cases with an open task held by an organisation that may no longer act on it — counted by
+   * `openTasksNoLongerTheirs`, or held by one the directory dropped (`openTasksNotInDirectory`) — that
+   * some organisation may act on now, each once: those the start hands on (Scheduler `reassignTasks`).
+   */
+  casesWithTasksNoLongerTheirs(): string[] {
+    return [...new Set(this.#tasksNoLongerTheirs().flatMap((t) => (t.now.length > 0 ? [t.caseId] : [])))];
+  }
+
+  /** Each open task whose organisation may no longer act on it, with its case, who may now, and whether the directory dropped the organisation. */
+  #tasksNoLongerTheirs(): { org: string; caseId: string; now: string[]; dropped: boolean }[] {
     const rows = this.db
-      .prepare<[], [string, string, string, number, string | null, string | null, string | null]>(
-        `SELECT t.org, t.process, t.stage, c.version, c.provider_org, c.applicant_org, c.parties_region
+      .prepare<[], [string, string, string, string, number, string | null, string | null, string | null]>(
+        `SELECT t.org, t.case_id, t.process, t.stage, c.version, c.provider_org, c.applicant_org, c.parties_region
            FROM inbox_tasks t JOIN cases c ON c.case_key = t.case_key WHERE t.role <> 'applicant'`,
       )
       .raw(true)
       .all();
-    const found = new Map<string, { org: string; tasks: number; mayActNow: Set<string> }>();
+    const tasks: { org: string; caseId: string; now: string[]; dropped: boolean }[] = [];
     // Decided once per task's kind and parties: thousands of tasks share a few hundred.
     const decided = new Map<string, string[] | undefined>();
-    for (const [org, process, stage, version, providerOrg, applicantOrg, region] of rows) {
-      if (this.#directory.get(org) === undefined) continue;
+    for (const [org, caseId, process, stage, version, providerOrg, applicantOrg, region] of rows) {
       const key = [org, process, stage, version, providerOrg, applicantOrg, region].join('\u0000');
       let now = decided.get(key);
       if (!decided.has(key)) {
@@ -324,13 +346,9 @@ export class ReadModels {
         now = may && !may.includes(this.#directory.successorOf(org)) ? may : undefined;
         decided.set(key, now);
       }
-      if (now === undefined) continue;
-      const entry = found.get(org) ?? { org, tasks: 0, mayActNow: new Set<string>() };
-      entry.tasks++;
-      for (const code of now) entry.mayActNow.add(code);
-      found.set(org, entry);
+      if (now !== undefined) tasks.push({ org, caseId, now, dropped: this.#directory.get(org) === undefined });
     }
-    return [...found.values()].map((e) => ({ ...e, mayActNow: [...e.mayActNow] })).sort((a, b) => b.tasks - a.tasks || (a.org < b.org ? -1 : 1));
+    return tasks;
   }
 
   cases(query: WithoutContext<CaseListQuery>): CaseListPage {

@@ -45,6 +45,13 @@ export interface DeadlineRestatedFacts {
   new: DeadlineFacts;
 }
 
+/** An open task handed to the organisation the directory names now (engine/events.ts `TaskReassigned`). */
+export interface TaskReassignedFacts {
+  stage: string;
+  old: { org: string; orgs: string[] };
+  new: { org: string; orgs: string[] };
+}
+
 export interface PartiesFacts {
   providerOrg?: string;
   applicantOrg?: string;
@@ -82,6 +89,7 @@ export interface CaseFacts {
   tasksOpened: TaskFacts[];
   tasksClosed: TaskClosedFacts[];
   deadlinesRestated?: DeadlineRestatedFacts[];
+  tasksReassigned?: TaskReassignedFacts[];
   /** The cases a command named (CommandSpec.link), each with its process and its state then. */
   links?: Record<string, { process: string; state: string }>;
   parties: PartiesFacts;

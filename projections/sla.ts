@@ -230,6 +230,7 @@ const statements = statementCache((db: Db) => ({
   restate: db.prepare<unknown[]>(
     'UPDATE sla_tasks SET due_at = ?, due_date = ?, provisional = ?, calendar_version = ? WHERE case_key = ? AND stage = ? AND completed_at IS NULL',
   ),
+  reassign: db.prepare<unknown[]>('UPDATE sla_tasks SET org = ? WHERE case_key = ? AND stage = ? AND completed_at IS NULL'),
   kinds: db.prepare<[], KindValues>('SELECT kind, process, stage, label, role, basis, article FROM sla_kinds').raw(true),
   openCountsKept: db.prepare<[], 1>(OPEN_COUNTS_KEPT_ROW).pluck(),
   openedAfter: db
@@ -258,6 +259,7 @@ type SlaRowValues = [
   cancelled: number,
   countsFrom: string | null,
 ];
+const ORG = 6;
 const DUE_AT = 8;
 const DUE_DATE = 9;
 const PROVISIONAL = 10;
@@ -278,7 +280,7 @@ class Work {
   /** Rows opened in this transaction, by case (a final case finishes them all). */
   readonly byCase = new Map<number, SlaRowValues[]>();
   /** Statements for rows stored before this transaction, in order. */
-  readonly stored: ['complete' | 'completeCase' | 'restate', unknown[]][] = [];
+  readonly stored: ['complete' | 'completeCase' | 'restate' | 'reassign', unknown[]][] = [];
   /** Cases whose first event is in this transaction: no open row of theirs is stored. */
   readonly newCases = new Set<number>();
   /** Cases that went final (a rebuild worker's `settle` forgets them). */
@@ -369,6 +371,12 @@ export const slaProjection: Projection = {
         row[PROVISIONAL] = r.new.provisional ? 1 : 0;
         row[CALENDAR_VERSION] = r.new.calendarVersion;
       } else if (stored) w.stored.push(['restate', [dueAt, r.new.dueDate, r.new.provisional ? 1 : 0, r.new.calendarVersion, key, r.stage]]);
+    }
+    // 机构改革: an open task's lateness is reported under whoever holds it now (the history tells who held it before).
+    for (const r of f.tasksReassigned ?? []) {
+      const row = open?.get(r.stage);
+      if (row) row[ORG] = r.new.org;
+      else if (stored) w.stored.push(['reassign', [r.new.org, key, r.stage]]);
     }
     // A final case has no open task (the engine closes them all; this keeps the report honest if not: such a task was not done).
     if (f.final) {

@@ -32,6 +32,7 @@ let server: Awaited<ReturnType<typeof buildServer>>;
 let missing: ReturnType<App['readModels']['providersNotInDirectory']>;
 let stranded: ReturnType<App['readModels']['openTasksNotInDirectory']>;
 let misassigned: ReturnType<App['readModels']['openTasksNoLongerTheirs']>;
+let toHandOn: string[];
 try {
   if (config.orgsPath) checkDirectory(config.orgsPath);
   makeDataDirectory(config.dataDir);
@@ -42,6 +43,7 @@ try {
   missing = app.readModels.providersNotInDirectory();
   stranded = app.readModels.openTasksNotInDirectory();
   misassigned = app.readModels.openTasksNoLongerTheirs();
+  toHandOn = app.readModels.casesWithTasksNoLongerTheirs();
 } catch (err) {
   await app?.close().catch(() => {});
   refuse(err);
@@ -59,25 +61,25 @@ if (missing.length > 0) {
 }
 
 // 机构改革 with the old entry dropped instead of kept with `successor`: its open tasks sit in an inbox
-// no token may open (a re-coded 大数据局's reviews, say). Warned, not refused: refusing would stop every
+// no token may open (a re-coded 大数据局's reviews, say). Those another organisation may act on now are
+// handed on below; the rest wait for the directory. Warned, not refused: refusing would stop every
 // other case too, and an operator can fix the directory and restart.
 if (stranded.length > 0) {
   const tasks = stranded.reduce((n, m) => n + m.tasks, 0);
   started.logger.warn(
     { orgs: stranded.slice(0, 10), more: Math.max(0, stranded.length - 10) },
-    `机构目录中缺少 ${stranded.length} 个机构，有 ${tasks} 项未办结的待办分派给它们：没有人能在待办中看到这些任务，请在 WORKFLOW_ORGS 中保留这些机构，并以 successor 注明承接其职责的机构`,
+    `机构目录中缺少 ${stranded.length} 个机构，有 ${tasks} 项未办结的待办分派给它们：按当前目录有其他机构可以办理的，现转给该机构；其余的没有人能在待办中看到，请在 WORKFLOW_ORGS 中保留这些机构，并以 successor 注明承接其职责的机构`,
   );
 }
 
 // 机构改革 of a provider alone (its duties passed to a unit of another level or city, its old bureau
 // kept): open tasks stamped with a bureau that may no longer act on them sit in that bureau's inbox,
-// refused there, while the bureau that may act does not find them. Not mended here (a task keeps the
-// organisation it opened with): said, so that the directory change can be reconsidered.
+// refused there, while the bureau that may act does not find them. Said, and handed on below.
 if (misassigned.length > 0) {
   const tasks = misassigned.reduce((n, m) => n + m.tasks, 0);
   started.logger.warn(
     { orgs: misassigned.slice(0, 10), more: Math.max(0, misassigned.length - 10) },
-    `有 ${tasks} 项未办结的待办分派给按当前机构目录已无权办理的机构（${misassigned.slice(0, 3).map((m) => started.directory.nameOf(m.org)).join('、')}${misassigned.length > 3 ? '等' : ''}）：这些待办仍在原机构的待办中，但只有 mayActNow 所列机构可以办理，请核对 WORKFLOW_ORGS 中提供单位的承接关系（successor）`,
+    `有 ${tasks} 项未办结的待办分派给按当前机构目录已无权办理的机构（${misassigned.slice(0, 3).map((m) => started.directory.nameOf(m.org)).join('、')}${misassigned.length > 3 ? '等' : ''}）：现转给 mayActNow 所列机构办理，期限不变，转办记入各案件的历史；mayActNow 为空的仍留原处，请核对 WORKFLOW_ORGS`,
   );
 }
 
@@ -108,6 +110,15 @@ const timerInterval = setInterval(fireTimers, TIMER_INTERVAL_MS);
 timerInterval.unref();
 void fireTimers();
 
+// The tasks above, handed on in the background (each case apart, with progress): the server answers meanwhile.
+const reassigning =
+  toHandOn.length === 0
+    ? Promise.resolve()
+    : started.scheduler.reassignTasks(toHandOn).then(
+        () => undefined,
+        (err: unknown) => started.logger.error({ err }, '按当前机构目录重新分派待办失败，下次启动时重试'),
+      );
+
 // One stop, whichever signals come (Ctrl-C, then SIGTERM from a supervisor): the store is closed once.
 let stopping: Promise<void> | undefined;
 const shutdown = (signal: string) => (stopping ??= stop(signal));
@@ -128,6 +139,7 @@ const stop = async (signal: string) => {
   clearInterval(timerInterval);
   await started.scheduler.halt();
   await timerPass;
+  await reassigning;
   await started.close();
   started.logger.info('服务已停止');
   process.exit(0);

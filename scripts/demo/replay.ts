@@ -6,8 +6,8 @@
  */
 import type { CaseReading } from '../../api/app.js';
 import { CalendarNotCoveredError, type WorkingDayCalendar } from '../../calendars/index.js';
-import { SYSTEM_ACTOR } from '../../engine/engine.js';
-import type { CaseEventMetadata, Task } from '../../engine/events.js';
+import { REASSIGNED_LABEL, SYSTEM_ACTOR } from '../../engine/engine.js';
+import { REASSIGN_TASKS, type CaseEventMetadata, type Task } from '../../engine/events.js';
 import type { Verification } from '../../engine/verify.js';
 import { isDamagedStore } from '../../engine/errors.js';
 import type { CaseState } from '../../engine/fold.js';
@@ -53,6 +53,7 @@ export function shanghaiTime(instant: string, calendar?: WorkingDayCalendar, sec
 function commandLabel(def: ProcessDefinition, command: string): string {
   if (command === 'START') return def.start.label;
   if (command === 'RESTATE_DEADLINES') return '重新核定期限';
+  if (command === REASSIGN_TASKS) return REASSIGNED_LABEL;
   return def.commands[command]?.label ?? command;
 }
 
@@ -166,6 +167,12 @@ export async function timeline(app: CaseReading, caseId: string, now: Date): Pro
       lines.push(`     期限重新核定：${opened.get(r.stage)?.label ?? r.stage} ${shanghaiTime(r.old.dueAt, calendar)} → ${shanghaiTime(r.new.dueAt, calendar)}（日历版本 ${r.old.calendarVersion} → ${r.new.calendarVersion}）`);
       const task = opened.get(r.stage);
       if (task) opened.set(r.stage, { ...task, ...r.new });
+    }
+    for (const r of meta.tasksReassigned ?? []) {
+      const task = opened.get(r.stage);
+      const moved = task ? { ...task, ...r.new } : undefined;
+      lines.push(`     待办转办：${task?.label ?? r.stage} ${task ? orgsText(app, task) : app.directory.nameOf(r.old.org)} → ${moved ? orgsText(app, moved) : app.directory.nameOf(r.new.org)}（机构调整，期限不变）`);
+      if (moved) opened.set(r.stage, moved);
     }
     // Timers are restated with every event; shown when they change.
     const timers = JSON.stringify((meta.timers ?? []).map((t) => [t.command, t.dueAt]));

@@ -41,13 +41,16 @@ function directoryFile(orgs: Org[]): string {
   return file;
 }
 
-/** An open objection to 济南市公安局, stored under the shipped directory; the server then restarts with `orgs`. */
-async function openObjectionThenRestart(orgs: Org[]): Promise<string> {
+/**
+ * An open case of the examples (an objection to 济南市公安局, an unopened-data request to 济南市大数据局),
+ * stored under the shipped directory; the server then restarts with `orgs`.
+ */
+async function openThenRestart(process: 'objection' | 'unopenedDataRequest', orgs: Org[]): Promise<string> {
   const before = await openTestApi(dataDir);
   let caseId: string;
   try {
     const applicant = await before.token('applicant', actors.company.org);
-    const res = await before.call('POST', '/v1/cases', { as: applicant, body: { process: 'objection', input: startInputs.objection } });
+    const res = await before.call('POST', '/v1/cases', { as: applicant, body: { process, input: startInputs[process] } });
     expect(res.status, res.text).toBe(201);
     caseId = res.body.id as string;
   } finally {
@@ -56,6 +59,8 @@ async function openObjectionThenRestart(orgs: Org[]): Promise<string> {
   api = await openTestApi(dataDir, { orgs: directoryFile(orgs), now: '2026-04-01T01:00:00.000Z' });
   return caseId;
 }
+
+const openObjectionThenRestart = (orgs: Org[]) => openThenRestart('objection', orgs);
 
 describe('given an open objection whose provider was merged into another (kept in the directory with its successor)', () => {
   it('when the server restarts, then the successor sees the case, finds its task in its inbox, and may answer it', async () => {
@@ -131,37 +136,49 @@ describe('given an open objection whose provider the new directory drops outrigh
 
 describe('given an open unopened-data request waiting on 济南市大数据局, whose code the new directory changes (the old entry naming the new one as successor)', () => {
   it('when the server restarts, then the re-coded bureau finds the review in its inbox and may pass it (第八条), and its supervisors still see the case', async () => {
-    const before = await openTestApi(dataDir);
-    let caseId: string;
-    try {
-      const res = await before.call('POST', '/v1/cases', { as: await before.token('applicant', actors.company.org), body: { process: 'unopenedDataRequest', input: startInputs.unopenedDataRequest } });
-      expect(res.status, res.text).toBe(201);
-      caseId = res.body.id as string;
-    } finally {
-      await before.close();
-    }
     const dsj = shipped.find((o) => o.code === '370100-dsj')!;
-    const recoded = [...shipped.filter((o) => o.code !== dsj.code), { ...dsj, successor: '370100-sjj' }, { ...dsj, code: '370100-sjj', name: '济南市数据局' }];
-    api = await openTestApi(dataDir, { orgs: directoryFile(recoded) });
-    const bureau = await api.token('authority', '370100-sjj');
-    const inbox = await api.call('GET', '/v1/inbox', { as: bureau });
+    const caseId = await openThenRestart('unopenedDataRequest', [...shipped.filter((o) => o.code !== dsj.code), { ...dsj, successor: '370100-sjj' }, { ...dsj, code: '370100-sjj', name: '济南市数据局' }]);
+    const bureau = await api!.token('authority', '370100-sjj');
+    const inbox = await api!.call('GET', '/v1/inbox', { as: bureau });
     expect(inbox.body.items.map((i: { caseId: string; orgName: string }) => [i.caseId, i.orgName])).toEqual([[caseId, '济南市大数据局（已撤销）']]);
-    const got = await api.call('GET', `/v1/cases/${caseId}`, { as: bureau });
+    const got = await api!.call('GET', `/v1/cases/${caseId}`, { as: bureau });
     expect(got.status, got.text).toBe(200);
     expect(got.body.allowedCommands).toContain('PASS_NORMATIVE_REVIEW');
-    const supervisor = await api.token('supervisor', '370100-sjj');
-    expect((await api.call('GET', `/v1/cases/${caseId}`, { as: supervisor })).status).toBe(200);
+    const supervisor = await api!.token('supervisor', '370100-sjj');
+    expect((await api!.call('GET', `/v1/cases/${caseId}`, { as: supervisor })).status).toBe(200);
+    // The old bureau acts through its successor: the start has nothing to hand on (engine reassignTasks).
+    expect(api!.app.readModels.casesWithTasksNoLongerTheirs()).toEqual([]);
+    expect(await api!.app.scheduler.reassignTasks([caseId])).toBe(0);
+  });
+});
+
+describe('given an open unopened-data request waiting on 济南市大数据局, whose code the new directory changes with the old entry dropped outright (no successor)', () => {
+  it('when the server restarts, then the start hands the review on to the re-coded bureau, which finds it in its inbox and may pass it (第八条)', async () => {
+    const dsj = shipped.find((o) => o.code === '370100-dsj')!;
+    const caseId = await openThenRestart('unopenedDataRequest', [...shipped.filter((o) => o.code !== dsj.code), { ...dsj, code: '370100-sjj', name: '济南市数据局' }]);
+    expect(api!.app.readModels.openTasksNotInDirectory()).toEqual([{ org: '370100-dsj', tasks: 1 }]);
+    expect(api!.app.readModels.casesWithTasksNoLongerTheirs()).toEqual([caseId]);
+    expect(await api!.app.scheduler.reassignTasks([caseId])).toBe(1);
+    expect(api!.app.readModels.openTasksNotInDirectory()).toEqual([]);
+    const bureau = await api!.token('authority', '370100-sjj');
+    const inbox = await api!.call('GET', '/v1/inbox', { as: bureau });
+    expect(inbox.body.items.map((i: { caseId: string; org: string }) => [i.caseId, i.org])).toEqual([[caseId, '370100-sjj']]);
+    const got = await api!.call('GET', `/v1/cases/${caseId}`, { as: bureau });
+    expect(got.body.allowedCommands).toContain('PASS_NORMATIVE_REVIEW');
   });
 });
 
 describe('given open tasks assigned to organisations a new directory drops outright (no entry, no successor)', () => {
-  it('when the server restarts, then the read models name those organisations and how many open tasks each holds (what the start warns of); kept with a successor, none', async () => {
+  it('when the server restarts, then the read models name those organisations and how many open tasks each holds (what the start warns of), and those another may act on are handed on; kept with a successor, none', async () => {
     const before = await openTestApi(dataDir);
+    const caseIds: string[] = [];
     try {
       const applicant = await before.token('applicant', actors.company.org);
       for (const input of [startInputs.objection, startInputs.objection, startInputs.unopenedDataRequest] as object[]) {
         const process = input === startInputs.unopenedDataRequest ? 'unopenedDataRequest' : 'objection';
-        expect((await before.call('POST', '/v1/cases', { as: applicant, body: { process, input } })).status).toBe(201);
+        const res = await before.call('POST', '/v1/cases', { as: applicant, body: { process, input } });
+        expect(res.status).toBe(201);
+        caseIds.push(res.body.id as string);
       }
     } finally {
       await before.close();
@@ -171,6 +188,11 @@ describe('given open tasks assigned to organisations a new directory drops outri
       { org: '370100-gaj', tasks: 2 },
       { org: '370100-dsj', tasks: 1 },
     ]);
+    // The objections' answers are their provider's own: no one else may give them, and they stay. The
+    // request's review (市级以上) the province may pass, with no 大数据局 of 济南 left: it is handed on to it.
+    expect(api.app.readModels.casesWithTasksNoLongerTheirs()).toEqual([caseIds[2]]);
+    expect(await api.app.scheduler.reassignTasks(caseIds)).toBe(1);
+    expect(api.app.readModels.openTasksNotInDirectory()).toEqual([{ org: '370100-gaj', tasks: 2 }]);
     await api.close();
     api = await openTestApi(dataDir, { orgs: directoryFile(reformed()) });
     expect(api.app.readModels.openTasksNotInDirectory()).toEqual([]);

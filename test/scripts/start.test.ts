@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Directory } from '../../directory/directory.js';
 import { LogNotFlushedError, StoreUnreachableError } from '../../eventstore/types.js';
 import { loadConfig } from '../../infra/config.js';
@@ -289,7 +289,7 @@ describe('npm start, given a directory (WORKFLOW_ORGS) that lacks providers the 
 });
 
 describe('npm start, given a directory in which a county provider\'s duties passed to the city\'s unit, its county bureau kept (机构改革)', () => {
-  it('then the startup log warns of the open 本级 task still held by the county bureau, which may no longer act on it, naming the one that may', async () => {
+  it('then the startup log names the open 本级 task still held by the county bureau, which may no longer act on it, and the one that may; the task is handed on, and a second start finds none', async () => {
     const dataDir = freshDataDir();
     const api = await openTestApi(dataDir);
     try {
@@ -306,11 +306,20 @@ describe('npm start, given a directory in which a county provider\'s duties pass
     const server = await startServer({ PORT: '0', WORKFLOW_DATA_DIR: dataDir, WORKFLOW_ORGS: moved });
     try {
       const log = server.output();
-      expect(log).toContain('有 1 项未办结的待办分派给按当前机构目录已无权办理的机构（济南市历下区大数据局）');
+      expect(log).toContain('有 1 项未办结的待办分派给按当前机构目录已无权办理的机构（济南市历下区大数据局）：现转给 mayActNow 所列机构办理，期限不变');
       expect(log).toContain('"orgs":[{"org":"370102-dsj","tasks":1,"mayActNow":["370100-dsj"]}]');
       expect(log.indexOf('已无权办理')).toBeLessThan(log.indexOf('工作流服务已启动'));
+      // Handed on in the background, once the server listens.
+      await vi.waitFor(() => expect(server.output()).toContain('已按当前机构目录将 1 项待办转给有权办理的机构（涉及 1 个案件）'), { timeout: 20_000, interval: 50 });
     } finally {
       expect(await server.stop()).toBe(0);
+    }
+    const again = await startServer({ PORT: '0', WORKFLOW_DATA_DIR: dataDir, WORKFLOW_ORGS: moved });
+    try {
+      expect(again.output()).not.toContain('已无权办理');
+      expect(again.output()).not.toContain('重新分派');
+    } finally {
+      expect(await again.stop()).toBe(0);
     }
   });
 });
