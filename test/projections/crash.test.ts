@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { Directory } from '../../directory/directory.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
-import { openReadModels } from '../../projections/index.js';
+import { ALL_PROJECTIONS, openReadModels } from '../../projections/index.js';
+import { appliedProbe } from './fixtures/appliedProbe.js';
 import { runDemo } from '../../scripts/demo/run.js';
 import { dumpReadModels } from './dump.js';
 import { systemClock } from '../../infra/clock.js';
@@ -95,7 +96,7 @@ describe('a projector killed with SIGKILL', () => {
 
     const clean = await (async () => {
       const store = new SqliteEventStore({ path: eventsPath, now: systemClock.now });
-      const rm = await openReadModels({ store, dataDir: temp(), directory: Directory.load(), mode: 'follow' });
+      const rm = await openReadModels({ store, dataDir: temp(), directory: Directory.load(), mode: 'follow', projections: [...ALL_PROJECTIONS, appliedProbe] });
       try {
         expect(await rm.waitFor(head, 60_000)).toBe(true);
         return dumpReadModels(rm.db);
@@ -106,6 +107,8 @@ describe('a projector killed with SIGKILL', () => {
     })();
     const db = new Database(join(crashed, 'readmodels.db'), { readonly: true });
     try {
+      // Every event once: the probe counts one row per event applied, which upserts elsewhere would hide.
+      expect(db.prepare('SELECT count(*) AS n, count(DISTINCT position) AS d FROM probe_applied').get()).toEqual({ n: clean.probe_applied!.length, d: clean.probe_applied!.length });
       expect(dumpReadModels(db)).toEqual(clean);
       const checkpoints = db.prepare<[], { position: number }>('SELECT position FROM projection_checkpoints').all();
       expect(checkpoints.every((c) => c.position === head)).toBe(true);
