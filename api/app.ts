@@ -41,6 +41,13 @@ export interface App {
   checkpointer: { stoppedSince?: string };
   /** How a diagram laid out in turns (GET /v1/processes/:name/diagram) gives the event loop one: a `setImmediate`. */
   diagramTurn: () => Promise<void>;
+  /**
+   * 机构改革: hands on the open tasks the directory now names other organisations for
+   * (`ReadModels.casesWithTasksToHandOn`, Scheduler `reassignTasks`), once the read models have read
+   * the log as far as it went when called: behind EventStoreDB they follow it, and a case they had not
+   * read yet was left until the next start. Resolves with how many tasks moved (0 when closed first).
+   */
+  handOnTasks(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -86,6 +93,8 @@ const STARTUP_PROGRESS_EVERY_MS = 5_000;
  * which only the thread's spare time drains.
  */
 const COMMIT_DELAY_MS = 2;
+/** How long `handOnTasks` waits for the read models at a time before it looks whether the server is stopping. */
+const HAND_ON_WAIT_SLICE_MS = 500;
 
 const PHASE_TEXT: Record<RebuildPhase, string> = { fold: '重放事件', copy: '写入重建结果（数据表）', index: '创建查询索引' };
 
@@ -217,6 +226,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   startup.done();
   made.caseList = readModels;
   const noted: { app?: App } = {};
+  const closing = { now: false };
   const scheduler = new Scheduler({ engine, store, clock, logger, onFailure: (err) => noted.app && noteStoreFailure(noted.app, err) });
   scheduler.followLinks();
   const secret = config.jwksUrl ? undefined : (config.jwtSecret ?? developmentSecret(config.dataDir));
@@ -238,7 +248,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     storeTrouble: undefined,
     checkpointer,
     diagramTurn: overrides.diagramTurn ?? nextTurn,
+    async handOnTasks() {
+      const head = await store.headPosition();
+      // In slices, so that a stop meanwhile is not held up by the wait.
+      while (!closing.now && !(await readModels.waitFor(head, HAND_ON_WAIT_SLICE_MS)));
+      return closing.now ? 0 : scheduler.reassignTasks(readModels.casesWithTasksToHandOn());
+    },
     async close() {
+      closing.now = true;
       // A timer pass or a re-statement under way ends after the case it is on, before the store closes under it.
       await scheduler.halt();
       await readModels.close();

@@ -59,6 +59,17 @@ export function organisationsFor(directory: Directory, scope: Scope, parties: Ca
   }
 }
 
+/**
+ * Whether an open task is open to organisations other than `now`, those the directory names for it
+ * (organisationsFor): its holder and the others it is open to, each counted as its successor (an
+ * abolished organisation acts through it). After 机构改革 such a task is handed on (engine
+ * `reassignTasks`); the read models count the same tasks (ReadModels `casesWithTasksToHandOn`).
+ */
+export function assignedElsewhere(directory: Directory, task: { org: string; orgs: readonly string[] }, now: readonly string[]): boolean {
+  const held = new Set([task.org, ...task.orgs].map((code) => directory.successorOf(code)));
+  return held.size !== now.length || now.some((code) => !held.has(code));
+}
+
 /** Whether an organisation may act for `scope` on a case. */
 export function mayActFor(directory: Directory, scope: Scope, parties: CaseParties, org: string): boolean {
   return organisationsFor(directory, scope, parties).includes(org);

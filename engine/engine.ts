@@ -12,7 +12,7 @@ import {
   type RecordedEvent,
 } from '../eventstore/types.js';
 import type { Directory } from '../directory/directory.js';
-import { mayActFor, organisationsFor, type CaseParties } from '../directory/jurisdiction.js';
+import { assignedElsewhere, mayActFor, organisationsFor, type CaseParties } from '../directory/jurisdiction.js';
 import type { ProcessRegistry } from '../machines/registry.js';
 import { acceptedCommands, isFinal, ROLE_LABELS, stateLabel, stateName, stateTask } from '../machines/describe.js';
 import { cutShort, shown, summaryInBrief, unknownFields } from '../machines/schemas.js';
@@ -758,16 +758,17 @@ export class Engine {
   }
 
   /**
-   * 机构改革: hands each open task of `caseId` held by an organisation that may no longer act on it
-   * to the organisations the directory names now (第六条: the work falls to the 主管部门 of the
-   * directory; 第四条 to the provider unit). A county unit's duties passed to the city's, say: its
-   * normative review, opened with the county's 大数据局, goes to the city's, which the rules name now
-   * and which could not find it (ReadModels `openTasksNoLongerTheirs`); or a 大数据局 re-coded with its
-   * old entry dropped outright, not kept with a `successor`, goes to the new code. Left as it is: a task
-   * whose holder may still act (an abolished organisation acts through its successor; an applicant
-   * always may), and one the directory now names no one for. A directory corrected later hands a task
-   * back the same way. The deadline stays: the law counts it from the day the stage was entered,
-   * whoever holds it. Returns the event, or undefined when nothing moved.
+   * 机构改革: hands each open task of `caseId` whose organisations are not those the directory names
+   * now to those it names (第六条: the work falls to the 主管部门 of the directory; 第四条 to the
+   * provider unit), the first of them holding it, as when a task opens. A county unit's duties passed
+   * to the city's, say: its normative review, opened with the county's 大数据局, goes to the city's,
+   * which the rules name now and which could not find it (ReadModels `openTasksNoLongerTheirs`); a
+   * 大数据局 re-coded with its old entry dropped outright, not kept with a `successor`, gives its share
+   * (a 市级以上 review's, the province's) to the new code. Each organisation counts as its successor (an
+   * abolished one acts through it), so a reform kept with successors moves nothing. Left as it is: a
+   * task the directory now names no one for. A directory corrected later hands a task back the same
+   * way. The deadline stays: the law counts it from the day the stage was entered, whoever holds it.
+   * Returns the event, or undefined when nothing moved.
    */
   async reassignTasks(caseId: string): Promise<CommandResult | undefined> {
     const current = await this.getCase(caseId);
@@ -778,7 +779,7 @@ export class Engine {
     for (const task of current.tasks) {
       const spec = taskSpecOf(def, task.stage);
       const orgs = spec ? organisationsFor(directory, spec.scope, parties) : [];
-      if (orgs.length === 0 || orgs.includes(directory.successorOf(task.org))) continue;
+      if (orgs.length === 0 || !assignedElsewhere(directory, task, orgs)) continue;
       moved.push({ stage: task.stage, old: { org: task.org, orgs: task.orgs }, new: { org: orgs[0]!, orgs } });
     }
     if (moved.length === 0) return undefined;

@@ -379,8 +379,8 @@ export class Scheduler {
   }
 
   /**
-   * 机构改革 (the directory this server started with): hands the open tasks of `caseIds` held by an
-   * organisation that may no longer act on them to those that may now (engine.ts `reassignTasks`),
+   * 机构改革 (the directory this server started with): hands the open tasks of `caseIds` open to
+   * organisations other than those the directory names now to those (engine.ts `reassignTasks`),
    * each case apart, saying how far it has come every few seconds. Returns how many tasks it handed
    * on. Halted (the server stopping), it ends after the case under way; the next start finds the
    * rest again (and, with the same event ids, hands nothing on twice).
@@ -390,11 +390,12 @@ export class Scheduler {
   }
 
   async #reassign(caseIds: readonly string[]): Promise<number> {
+    if (caseIds.length === 0) return 0;
     let done = 0;
     let moved = 0;
     let failed = 0;
     let last = elapsedMs();
-    this.#logger?.info({ cases: caseIds.length }, `开始按当前机构目录重新分派 ${caseIds.length} 个案件中由已无权办理的机构承办的待办`);
+    this.#logger?.info({ cases: caseIds.length }, `开始按当前机构目录重新分派 ${caseIds.length} 个案件的待办（其承办机构与目录现在所定的不符）`);
     for (const caseId of caseIds) {
       if (this.#halted) {
         this.#logger?.warn({ done, cases: caseIds.length, moved }, `服务停止，按机构目录重新分派待办已中断：已处理 ${done}/${caseIds.length} 个案件，转办 ${moved} 项待办，其余的在服务再次启动时继续`);

@@ -237,6 +237,10 @@ export function caseHistory(events: readonly RecordedEvent[], options: { asOf?: 
       const task = open.get(r.stage);
       if (task) open.set(r.stage, { ...task, dueAt: r.new.dueAt, dueDate: r.new.dueDate, provisional: r.new.provisional, calendarVersion: r.new.calendarVersion });
     }
+    for (const r of e.deadlines.reassigned ?? []) {
+      const task = open.get(r.stage);
+      if (task) open.set(r.stage, { ...task, org: r.new.org });
+    }
     for (const task of e.deadlines.opened) open.set(task.stage, task);
   }
   const tasksAsOf = [...open.values()].map((t) => ({ ...t, overdue: t.dueAt !== null && storedInstant(t.dueAt) < asOf }));

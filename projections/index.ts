@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { defaultCalendar } from '../calendars/index.js';
 import { nextTurn } from '../infra/turn.js';
-import { organisationsFor, type Directory } from '../directory/index.js';
+import { assignedElsewhere, organisationsFor, type Directory } from '../directory/index.js';
 import { applySqlitePragmas, SqliteEventStore, type SqliteSynchronous } from '../eventstore/sqlite.js';
 import { StreamNotFoundError, type EventStore } from '../eventstore/types.js';
 import { allTasks, stateLabel } from '../machines/describe.js';
@@ -298,14 +298,14 @@ export class ReadModels {
    * duties passed to the city's, its county bureau kept): a task stamped with the county bureau when it
    * opened is still in that bureau's inbox, but its 本级 is now the city's (organisationsFor), so the
    * bureau holding it is refused and the one that may act does not find it, until the start hands it on
-   * (`casesWithTasksNoLongerTheirs`, Scheduler `reassignTasks`). A task whose organisation was
+   * (`casesWithTasksToHandOn`, Scheduler `reassignTasks`). A task whose organisation was
    * abolished is its successor's (predecessorsOf), and one the directory dropped is told by
    * `openTasksNotInDirectory`: neither is counted here.
    */
   openTasksNoLongerTheirs(): { org: string; tasks: number; mayActNow: string[] }[] {
     const found = new Map<string, { org: string; tasks: number; mayActNow: Set<string> }>();
-    for (const { org, now, dropped } of this.#tasksNoLongerTheirs()) {
-      if (dropped) continue;
+    for (const { org, now, holderMayAct } of this.#openTasksAssignedNow()) {
+      if (holderMayAct || this.#directory.get(org) === undefined) continue;
       const entry = found.get(org) ?? { org, tasks: 0, mayActNow: new Set<string>() };
       entry.tasks++;
       for (const code of now) entry.mayActNow.add(code);
@@ -315,38 +315,47 @@ export class ReadModels {
   }
 
   /**
-   * The cases with an open task held by an organisation that may no longer act on it — counted by
-   * `openTasksNoLongerTheirs`, or held by one the directory dropped (`openTasksNotInDirectory`) — that
-   * some organisation may act on now, each once: those the start hands on (Scheduler `reassignTasks`).
+   * The cases with an open task the start hands on (Scheduler `reassignTasks`), each once: one open to
+   * organisations other than those the directory names for it now (`assignedElsewhere`) — held by one
+   * that may no longer act on it (`openTasksNoLongerTheirs`), by one the directory dropped
+   * (`openTasksNotInDirectory`), or open besides to one dropped or no longer named (a re-coded
+   * province's share of a 市级以上 review) — when the directory names someone for it.
    */
-  casesWithTasksNoLongerTheirs(): string[] {
-    return [...new Set(this.#tasksNoLongerTheirs().flatMap((t) => (t.now.length > 0 ? [t.caseId] : [])))];
+  casesWithTasksToHandOn(): string[] {
+    return [...new Set(this.#openTasksAssignedNow().flatMap((t) => (t.elsewhere && t.now.length > 0 ? [t.caseId] : [])))];
   }
 
-  /** Each open task whose organisation may no longer act on it, with its case, who may now, and whether the directory dropped the organisation. */
-  #tasksNoLongerTheirs(): { org: string; caseId: string; now: string[]; dropped: boolean }[] {
+  /**
+   * Each open task of a role other than applicant with its case; the organisations the directory names
+   * for it now (organisationsFor); whether its holder is among them (as its successor); and whether it
+   * is open to organisations other than those (`assignedElsewhere`).
+   */
+  #openTasksAssignedNow(): { org: string; caseId: string; now: string[]; holderMayAct: boolean; elsewhere: boolean }[] {
     const rows = this.db
-      .prepare<[], [string, string, string, string, number, string | null, string | null, string | null]>(
-        `SELECT t.org, t.case_id, t.process, t.stage, c.version, c.provider_org, c.applicant_org, c.parties_region
+      .prepare<[], [string, string, string, string, string, number, string | null, string | null, string | null]>(
+        `SELECT t.org, t.orgs, t.case_id, t.process, t.stage, c.version, c.provider_org, c.applicant_org, c.parties_region
            FROM inbox_tasks t JOIN cases c ON c.case_key = t.case_key WHERE t.role <> 'applicant'`,
       )
       .raw(true)
       .all();
-    const tasks: { org: string; caseId: string; now: string[]; dropped: boolean }[] = [];
-    // Decided once per task's kind and parties: thousands of tasks share a few hundred.
-    const decided = new Map<string, string[] | undefined>();
-    for (const [org, caseId, process, stage, version, providerOrg, applicantOrg, region] of rows) {
-      const key = [org, process, stage, version, providerOrg, applicantOrg, region].join('\u0000');
-      let now = decided.get(key);
-      if (!decided.has(key)) {
+    const tasks: { org: string; caseId: string; now: string[]; holderMayAct: boolean; elsewhere: boolean }[] = [];
+    // Decided once per task's kind, organisations and parties: thousands of tasks share a few hundred.
+    const decided = new Map<string, { now: string[]; holderMayAct: boolean; elsewhere: boolean }>();
+    for (const [org, orgs, caseId, process, stage, version, providerOrg, applicantOrg, region] of rows) {
+      const key = [org, orgs, process, stage, version, providerOrg, applicantOrg, region].join('\u0000');
+      let known = decided.get(key);
+      if (known === undefined) {
         const def = this.#registry.get(process, version);
         const spec = def && allTasks(def).find((t) => t.stage === stage);
         const parties = { ...(providerOrg ? { providerOrg } : {}), ...(applicantOrg ? { applicantOrg } : {}), ...(region ? { region } : {}) };
-        const may = spec ? organisationsFor(this.#directory, spec.scope, parties) : undefined;
-        now = may && !may.includes(this.#directory.successorOf(org)) ? may : undefined;
-        decided.set(key, now);
+        // A process version this build does not have: not decided here (the build that has it decides).
+        const now = spec ? organisationsFor(this.#directory, spec.scope, parties) : undefined;
+        known = now
+          ? { now, holderMayAct: now.includes(this.#directory.successorOf(org)), elsewhere: assignedElsewhere(this.#directory, { org, orgs: JSON.parse(orgs) as string[] }, now) }
+          : { now: [], holderMayAct: true, elsewhere: false };
+        decided.set(key, known);
       }
-      if (now !== undefined) tasks.push({ org, caseId, now, dropped: this.#directory.get(org) === undefined });
+      tasks.push({ org, caseId, ...known });
     }
     return tasks;
   }

@@ -32,7 +32,6 @@ let server: Awaited<ReturnType<typeof buildServer>>;
 let missing: ReturnType<App['readModels']['providersNotInDirectory']>;
 let stranded: ReturnType<App['readModels']['openTasksNotInDirectory']>;
 let misassigned: ReturnType<App['readModels']['openTasksNoLongerTheirs']>;
-let toHandOn: string[];
 try {
   if (config.orgsPath) checkDirectory(config.orgsPath);
   makeDataDirectory(config.dataDir);
@@ -43,7 +42,6 @@ try {
   missing = app.readModels.providersNotInDirectory();
   stranded = app.readModels.openTasksNotInDirectory();
   misassigned = app.readModels.openTasksNoLongerTheirs();
-  toHandOn = app.readModels.casesWithTasksNoLongerTheirs();
 } catch (err) {
   await app?.close().catch(() => {});
   refuse(err);
@@ -110,14 +108,12 @@ const timerInterval = setInterval(fireTimers, TIMER_INTERVAL_MS);
 timerInterval.unref();
 void fireTimers();
 
-// The tasks above, handed on in the background (each case apart, with progress): the server answers meanwhile.
-const reassigning =
-  toHandOn.length === 0
-    ? Promise.resolve()
-    : started.scheduler.reassignTasks(toHandOn).then(
-        () => undefined,
-        (err: unknown) => started.logger.error({ err }, '按当前机构目录重新分派待办失败，下次启动时重试'),
-      );
+// The tasks above, handed on in the background once the read models have read the log (each case
+// apart, with progress): the server answers meanwhile.
+const reassigning = started.handOnTasks().then(
+  () => undefined,
+  (err: unknown) => started.logger.error({ err }, '按当前机构目录重新分派待办失败，下次启动时重试'),
+);
 
 // One stop, whichever signals come (Ctrl-C, then SIGTERM from a supervisor): the store is closed once.
 let stopping: Promise<void> | undefined;

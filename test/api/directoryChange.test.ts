@@ -147,7 +147,7 @@ describe('given an open unopened-data request waiting on 济南市大数据局, 
     const supervisor = await api!.token('supervisor', '370100-sjj');
     expect((await api!.call('GET', `/v1/cases/${caseId}`, { as: supervisor })).status).toBe(200);
     // The old bureau acts through its successor: the start has nothing to hand on (engine reassignTasks).
-    expect(api!.app.readModels.casesWithTasksNoLongerTheirs()).toEqual([]);
+    expect(api!.app.readModels.casesWithTasksToHandOn()).toEqual([]);
     expect(await api!.app.scheduler.reassignTasks([caseId])).toBe(0);
   });
 });
@@ -157,8 +157,8 @@ describe('given an open unopened-data request waiting on 济南市大数据局, 
     const dsj = shipped.find((o) => o.code === '370100-dsj')!;
     const caseId = await openThenRestart('unopenedDataRequest', [...shipped.filter((o) => o.code !== dsj.code), { ...dsj, code: '370100-sjj', name: '济南市数据局' }]);
     expect(api!.app.readModels.openTasksNotInDirectory()).toEqual([{ org: '370100-dsj', tasks: 1 }]);
-    expect(api!.app.readModels.casesWithTasksNoLongerTheirs()).toEqual([caseId]);
-    expect(await api!.app.scheduler.reassignTasks([caseId])).toBe(1);
+    expect(api!.app.readModels.casesWithTasksToHandOn()).toEqual([caseId]);
+    expect(await api!.app.handOnTasks()).toBe(1);
     expect(api!.app.readModels.openTasksNotInDirectory()).toEqual([]);
     const bureau = await api!.token('authority', '370100-sjj');
     const inbox = await api!.call('GET', '/v1/inbox', { as: bureau });
@@ -190,8 +190,8 @@ describe('given open tasks assigned to organisations a new directory drops outri
     ]);
     // The objections' answers are their provider's own: no one else may give them, and they stay. The
     // request's review (市级以上) the province may pass, with no 大数据局 of 济南 left: it is handed on to it.
-    expect(api.app.readModels.casesWithTasksNoLongerTheirs()).toEqual([caseIds[2]]);
-    expect(await api.app.scheduler.reassignTasks(caseIds)).toBe(1);
+    expect(api.app.readModels.casesWithTasksToHandOn()).toEqual([caseIds[2]]);
+    expect(await api.app.handOnTasks()).toBe(1);
     expect(api.app.readModels.openTasksNotInDirectory()).toEqual([{ org: '370100-gaj', tasks: 2 }]);
     await api.close();
     api = await openTestApi(dataDir, { orgs: directoryFile(reformed()) });

@@ -8,7 +8,7 @@
  * that cannot act. The start hands it on (Scheduler `reassignTasks`, engine `reassignTasks`): one
  * TasksReassigned event, by the system, old and new holder side by side, the deadline unchanged.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,10 @@ import { actors, startInputs } from '../machines/examples.js';
 import { openReadModels } from '../../projections/index.js';
 import { dumpReadModels } from '../projections/dump.js';
 import { timeline } from '../../scripts/demo/replay.js';
+import { checkExport, exportLines } from '../../engine/exportCheck.js';
+import { auditLine } from '../../projections/audit.js';
+import { spawnText } from '../spawnText.js';
+import { ROOT } from '../scripts/spawnScript.js';
 
 const UNIT = '370102-scjgj';
 const COUNTY = '370102-dsj';
@@ -38,8 +42,8 @@ describe('given a county unit’s conditional application waiting on the county 
     });
     api = reformed.api;
     heldBefore = api.app.readModels.openTasksNoLongerTheirs();
-    // What npm start does once the read models are open (scripts/start.ts).
-    handedOn = await api.app.scheduler.reassignTasks(api.app.readModels.casesWithTasksNoLongerTheirs());
+    // What npm start does once it listens (scripts/start.ts).
+    handedOn = await api.app.handOnTasks();
   });
   afterAll(() => reformed.close());
 
@@ -53,7 +57,7 @@ describe('given a county unit’s conditional application waiting on the county 
   it('then the start handed that one task on, and none is left held by a bureau that may not act on it', () => {
     expect(handedOn).toBe(1);
     expect(api.app.readModels.openTasksNoLongerTheirs()).toEqual([]);
-    expect(api.app.readModels.casesWithTasksNoLongerTheirs()).toEqual([]);
+    expect(api.app.readModels.casesWithTasksToHandOn()).toEqual([]);
   });
 
   it('then 济南市大数据局, the only bureau that may now pass the review, finds it in its inbox, and 历下区大数据局 no longer does', async () => {
@@ -92,8 +96,31 @@ describe('given a county unit’s conditional application waiting on the county 
   });
 
   it('then a second start with the same directory hands nothing on again', async () => {
+    expect(await api.app.handOnTasks()).toBe(0);
     expect(await api.app.scheduler.reassignTasks([id])).toBe(0);
     expect(await history()).toHaveLength(2);
+  });
+
+  it('then the history as of now shows the task held by 济南市大数据局, as the case does', async () => {
+    const res = await api.call('GET', `/v1/cases/${id}/history?asOf=${encodeURIComponent(api.clock.now().toISOString())}`, { as: await api.token('authority', CITY) });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.tasksAsOf).toMatchObject([{ stage: 'normativeReview', org: CITY }]);
+  });
+
+  it('then the audit export carries the hand-on, and both the server’s checker (npm run verify-export) and docs/verify_export.py find the file whole', async () => {
+    const res = await api.call('GET', '/v1/audit/export?from=2020-01-01T00:00:00Z&to=2030-01-01T00:00:00Z', { as: await api.token('auditor', '370000-dsj') });
+    expect(res.status, res.text).toBe(200);
+    expect(res.text).toContain('"reassigned":[');
+    const check = await checkExport(exportLines((async function* () { yield Buffer.from(res.text); })()), { expected: (stored) => auditLine({ ...stored, created: '' } as never) });
+    expect(check.failures).toEqual([]);
+    const dir = mkdtempSync(join(tmpdir(), 'wf-reassign-export-'));
+    try {
+      writeFileSync(join(dir, 'audit.ndjson'), res.text);
+      const ran = await spawnText('python3', [join(ROOT, 'docs/verify_export.py'), join(dir, 'audit.ndjson')]);
+      expect(ran.status, `${ran.stdout}\n${ran.stderr}`).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('then read models rebuilt from the log, in batches of one event and of all of them, equal the ones kept as it was written', async () => {
@@ -137,7 +164,7 @@ describe('given the same application, when the new directory drops 历下区大�
     });
     try {
       const { app } = reformed.api;
-      expect(app.readModels.casesWithTasksNoLongerTheirs()).toEqual([]);
+      expect(app.readModels.casesWithTasksToHandOn()).toEqual([]);
       expect(await app.engine.reassignTasks(id)).toBeUndefined();
       expect(await app.engine.history(id)).toHaveLength(1);
       expect(app.readModels.openTasksNotInDirectory()).toEqual([{ org: COUNTY, tasks: 1 }]);
@@ -154,7 +181,7 @@ describe('given the shipped directory, unchanged', () => {
       const res = await api.call('POST', '/v1/cases', { as: await api.token('applicant', actors.company.org, actors.company.sub), body: { process: 'conditionalApplication', input: startInputs.conditionalApplication } });
       expect(res.status).toBe(201);
       expect(api.app.readModels.openTasksNoLongerTheirs()).toEqual([]);
-      expect(api.app.readModels.casesWithTasksNoLongerTheirs()).toEqual([]);
+      expect(api.app.readModels.casesWithTasksToHandOn()).toEqual([]);
       expect(await api.app.scheduler.reassignTasks([res.body.id])).toBe(0);
     } finally {
       await api.close();
