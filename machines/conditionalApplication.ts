@@ -83,6 +83,7 @@ const schemas = {
   WITHDRAW: form({ reason: Text.optional() }),
   ACKNOWLEDGE_ACCESS_NOTICE: NoData,
   ACKNOWLEDGE_SECURITY_INCIDENT: NoData,
+  ACKNOWLEDGE_INCIDENT_NOTICE: NoData,
 };
 
 type Data<Type extends keyof typeof schemas> = z.infer<(typeof schemas)[Type]>;
@@ -126,6 +127,8 @@ export interface ConditionalApplicationContext extends BaseContext<ConditionalAp
   accessNoticeAcknowledged?: { at: string; by: string };
   /** v8: how many of `securityIncidents` the provider has taken note of (第五条 报告), and when it last did. */
   securityIncidentsAcknowledged?: { count: number; at: string; by: string };
+  /** v9: how many of `securityIncidents` the competent authority has taken note of (附录4 承诺书五 立即通知主管部门), and when it last did. */
+  securityIncidentsNotedByAuthority?: { count: number; at: string; by: string };
 }
 
 // ── Rules ───────────────────────────────────────────────────────────────────────────────
@@ -324,6 +327,28 @@ export const rules = {
     holds: (context) => context.securityIncidents.length > (context.securityIncidentsAcknowledged?.count ?? 0),
     onCaseAlone: true,
   } satisfies RuleSpec<ConditionalApplicationContext, unknown>,
+  // 附录4 承诺书五: 一旦发现有关数据已经泄露或可能泄露，立即通知公共数据开放主管部门 — which takes note of each report (v9)
+  securityIncidentToNote: {
+    id: 'securityIncidentToNote',
+    article: '附录4 承诺书五',
+    message: {
+      zh: '没有主管部门尚未知悉的数据安全问题报告，无需确认',
+      en: 'The competent authority has already acknowledged every data security problem reported.',
+    },
+    holds: (context) => context.securityIncidents.length > (context.securityIncidentsNotedByAuthority?.count ?? 0),
+    onCaseAlone: true,
+  } satisfies RuleSpec<ConditionalApplicationContext, unknown>,
+  // 附录5 协议二(二): 可续签 — one request at a time: a second while the first awaits its decision (in a suspension, v9) is refused
+  renewalNotPending: {
+    id: 'renewalNotPending',
+    article: '附录5 协议二(二)',
+    message: {
+      zh: '已有续签申请尚待决定，请在其决定后再申请续签',
+      en: 'A renewal already asked for is still awaiting its decision: ask again once it is decided.',
+    },
+    holds: (context) => !renewalPending(context),
+    onCaseAlone: true,
+  } satisfies RuleSpec<ConditionalApplicationContext, unknown>,
 };
 
 // ── Machine ─────────────────────────────────────────────────────────────────────────────
@@ -366,6 +391,8 @@ const machineSetup = setup({
     renewalBeforeUseEnds: guardOf(rules.renewalBeforeUseEnds),
     accessNoticeOpen: guardOf(rules.accessNoticeOpen),
     securityIncidentReported: guardOf(rules.securityIncidentReported),
+    securityIncidentToNote: guardOf(rules.securityIncidentToNote),
+    renewalNotPending: guardOf(rules.renewalNotPending),
     accessWithinAgreedUse: guardOf(rules.accessWithinAgreedUse),
     usageWithinAgreedUse: guardOf(rules.usageWithinAgreedUse),
     // Not a rule (nothing is refused): where RESUME goes back to. A renewal asked for and not yet decided is pending.
@@ -502,6 +529,9 @@ const machineSetup = setup({
     recordSecurityIncidentsAcknowledged: assign({
       securityIncidentsAcknowledged: ({ context, event }) => ({ count: context.securityIncidents.length, at: event.at, by: event.actor.org }),
     }),
+    recordSecurityIncidentsNotedByAuthority: assign({
+      securityIncidentsNotedByAuthority: ({ context, event }) => ({ count: context.securityIncidents.length, at: event.at, by: event.actor.org }),
+    }),
   },
 });
 
@@ -526,9 +556,12 @@ const machineSetup = setup({
  * (2027 on an agreement ending 2025-12-31); v6 takes it for days of the agreed use begun by its day.
  * Up to v6 a renewal still under review (or pending in a suspension) when a party terminated the
  * agreement was left with no decision on an ended agreement; v7 records that it lapsed, as v4 does
- * at the expiry.
+ * at the expiry. Up to v8 a suspension took no renewal request: one that lasted past the end of use
+ * left the applicant no way to renew (附录5 协议二(二) 可续签, 到期前发起申请); v9 records it, reviewed on
+ * resumption. Up to v8 a security problem reported reached the provider alone; v9 tells the competent
+ * authority too (附录4 承诺书五 立即通知公共数据开放主管部门), which takes note with ACKNOWLEDGE_INCIDENT_NOTICE.
  */
-function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8) {
+function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9) {
   const v2 = version >= 2;
   const v3 = version >= 3;
   const v4 = version >= 4;
@@ -536,6 +569,7 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8) {
   const v6 = version >= 6;
   const v7 = version >= 7;
   const v8 = version >= 8;
+  const v9 = version >= 9;
   // Transitions several states share; which states take them is the version's.
   // 第五条, 第十六条: 定期告知开发利用情况，及时报告数据安全风险; 附录5 协议二(三)3: 反馈数据应用成果
   // v6, 附录5 协议二(二) 可在……至……使用: a report of use covers days of the agreed use begun by its day
@@ -560,7 +594,11 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8) {
   const lapses = v5 ? ({ USAGE_EXPIRED: { target: 'closed', actions: 'recordLapse' } } as const) : {};
 
   // 第五条: 及时向公共数据开放主体报告数据安全风险 — which takes note of what was reported, wherever it can be reported (v8)
-  const incidentNoted = v8 ? ({ ACKNOWLEDGE_SECURITY_INCIDENT: { guard: 'securityIncidentReported', actions: 'recordSecurityIncidentsAcknowledged' } } as const) : {};
+  // 附录4 承诺书五: 立即通知公共数据开放主管部门 — which takes note of it too (v9)
+  const incidentNoted = {
+    ...(v8 ? ({ ACKNOWLEDGE_SECURITY_INCIDENT: { guard: 'securityIncidentReported', actions: 'recordSecurityIncidentsAcknowledged' } } as const) : {}),
+    ...(v9 ? ({ ACKNOWLEDGE_INCIDENT_NOTICE: { guard: 'securityIncidentToNote', actions: 'recordSecurityIncidentsNotedByAuthority' } } as const) : {}),
+  };
   // 附录4 承诺书四, 附录5 协议二(三)3: results and security problems are owed while the applicant holds the data (v2)
   const whileHoldingData = v2 ? { REPORT_RESULTS: reports.REPORT_RESULTS, REPORT_SECURITY_INCIDENT: reports.REPORT_SECURITY_INCIDENT, ...incidentNoted } : {};
   // 第十四条(三): 告知本级公共数据开放主管部门 — which takes note of it, once (v2)
@@ -678,7 +716,8 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8) {
           ...incidentNoted,
           // v4: before the agreement ends (renewalBeforeUseEnds), whether or not the expiry timer has fired yet
           REQUEST_RENEWAL: {
-            guard: v4 ? and(['renewalExtendsUse', 'renewalBeforeUseEnds']) : 'renewalExtendsUse',
+            // v9: one request at a time (renewalNotPending; in `active` none is pending, but the command's rules all guard it)
+            guard: v9 ? and(['renewalExtendsUse', 'renewalBeforeUseEnds', 'renewalNotPending']) : v4 ? and(['renewalExtendsUse', 'renewalBeforeUseEnds']) : 'renewalExtendsUse',
             target: 'renewalReview',
             actions: 'recordRenewalRequest',
           },
@@ -718,6 +757,11 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8) {
             : v2
               ? [{ guard: 'renewalPendingAsStoredInV2', target: 'renewalReview', actions: 'recordResumption' }, resume]
               : resume,
+          // v9, 附录5 协议二(二): 可续签，在有效期到期前发起申请 — a suspension does not end the agreement;
+          // the request waits for the resumption, which takes it to the review (renewalPending)
+          ...(v9
+            ? { REQUEST_RENEWAL: { guard: and(['renewalExtendsUse', 'renewalBeforeUseEnds', 'renewalNotPending']), actions: 'recordRenewalRequest' } }
+            : {}),
           TERMINATE: terminate,
           ...expires,
         },
@@ -761,8 +805,8 @@ const provider = { role: 'provider', scope: 'provider' } as const;
 const competentAuthority = { role: 'authority', scope: 'competentAuthority' } as const;
 const system = { role: 'system', scope: 'system' } as const;
 
-/** v1's commands: all but the acknowledgements (of the notice of access, v2; of a security problem reported, v8). */
-const commandsV1: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_ACCESS_NOTICE' | 'ACKNOWLEDGE_SECURITY_INCIDENT'>]: CommandSpec<ConditionalApplicationContext> } = {
+/** v1's commands: all but the acknowledgements (of the notice of access, v2; of a security problem reported, v8 and v9). */
+const commandsV1: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_ACCESS_NOTICE' | 'ACKNOWLEDGE_SECURITY_INCIDENT' | 'ACKNOWLEDGE_INCIDENT_NOTICE'>]: CommandSpec<ConditionalApplicationContext> } = {
   PASS_NORMATIVE_REVIEW: {
     schema: schemas.PASS_NORMATIVE_REVIEW,
     event: 'NormativeReviewPassed',
@@ -846,7 +890,7 @@ const commandsV1: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_ACCESS_N
 };
 
 /** v2's commands: the notice of access is acknowledged by the authority, and ends when access ends. */
-const commandsV2: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_SECURITY_INCIDENT'>]: CommandSpec<ConditionalApplicationContext> } = {
+const commandsV2: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_SECURITY_INCIDENT' | 'ACKNOWLEDGE_INCIDENT_NOTICE'>]: CommandSpec<ConditionalApplicationContext> } = {
   ...commandsV1,
   // 附录5 协议二(二): 可在……至……使用 — an agreement whose use is over when signed grants nothing
   SIGN_AGREEMENT: { ...commandsV1.SIGN_AGREEMENT, rules: [rules.useWithinRequestedPeriod, rules.agreedUseNotOver] },
@@ -1009,7 +1053,7 @@ export const conditionalApplicationV7: ProcessDefinition<ConditionalApplicationC
 };
 
 /** v8's commands: a security problem reported opens the provider's 知悉 item, which it acknowledges (第五条). */
-const commandsV8: { [Type in keyof typeof schemas]: CommandSpec<ConditionalApplicationContext> } = {
+const commandsV8: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_INCIDENT_NOTICE'>]: CommandSpec<ConditionalApplicationContext> } = {
   ...commandsV6,
   // 第五条: 及时向公共数据开放主体报告数据利用中发现的各类数据安全风险 — information for the provider, no deadline
   REPORT_SECURITY_INCIDENT: {
@@ -1027,13 +1071,54 @@ const commandsV8: { [Type in keyof typeof schemas]: CommandSpec<ConditionalAppli
 };
 
 /**
- * The version new cases start on, v8: v7, where a data security problem the applicant reports opens
- * a 知悉 item in the provider's inbox (第五条: 及时向公共数据开放主体报告), which the provider closes with
+ * The eighth version: v7, where a data security problem the applicant reports opens a 知悉 item in
+ * the provider's inbox (第五条: 及时向公共数据开放主体报告), which the provider closes with
  * ACKNOWLEDGE_SECURITY_INCIDENT. Up to v7 the report went into the history alone: no inbox showed it.
  */
-export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+export const conditionalApplicationV8: ProcessDefinition<ConditionalApplicationContext> = {
   ...conditionalApplicationV7,
   version: 8,
   machine: chart(8),
   commands: commandsV8,
+};
+
+/** v9's commands: the competent authority is told of a security problem too, and a renewal may be asked for in a suspension. */
+const commandsV9: { [Type in keyof typeof schemas]: CommandSpec<ConditionalApplicationContext> } = {
+  ...commandsV8,
+  // 附录4 承诺书五: 一旦发现有关数据已经泄露或可能泄露，立即通知公共数据开放主管部门; 承诺书四: 第一时间上报 —
+  // information for the provider (第五条) and for the 本级 competent authority, no deadline
+  REPORT_SECURITY_INCIDENT: {
+    ...commandsV8.REPORT_SECURITY_INCIDENT,
+    opens: [
+      ...(commandsV8.REPORT_SECURITY_INCIDENT.opens ?? []),
+      { stage: 'securityIncidentAuthorityNotice', role: 'authority', scope: 'competentAuthority', label: '知悉：利用主体报告数据安全问题' },
+    ],
+  },
+  ACKNOWLEDGE_INCIDENT_NOTICE: {
+    schema: schemas.ACKNOWLEDGE_INCIDENT_NOTICE,
+    event: 'IncidentNoticeAcknowledged',
+    actors: [competentAuthority],
+    label: '主管部门知悉数据安全问题报告',
+    rules: [rules.securityIncidentToNote],
+    closes: ['securityIncidentAuthorityNotice'],
+  },
+  // 附录5 协议二(二): one renewal request at a time (a suspension now takes one)
+  REQUEST_RENEWAL: { ...commandsV8.REQUEST_RENEWAL, rules: [...(commandsV8.REQUEST_RENEWAL.rules ?? []), rules.renewalNotPending] },
+};
+
+/**
+ * The version new cases start on, v9: v8, where a data security problem the applicant reports also
+ * opens a 知悉 item for the 本级 competent authority (附录4 承诺书五: 立即通知公共数据开放主管部门), which it
+ * closes with ACKNOWLEDGE_INCIDENT_NOTICE; and where the applicant may ask for a renewal while the
+ * service is suspended (附录5 协议二(二): 可续签，在有效期到期前发起申请), reviewed once it resumes. Up to v8
+ * the authority learnt of a report from the history alone, and a suspension lasting past the end of
+ * use left no way to renew.
+ */
+export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+  ...conditionalApplicationV8,
+  // 第五条 (v8's notice to the provider) is cited by its rules too.
+  articles: ['第五条', ...common.articles],
+  version: 9,
+  machine: chart(9),
+  commands: commandsV9,
 };

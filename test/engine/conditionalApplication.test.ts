@@ -184,6 +184,18 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
       then: 'SecurityIncidentAcknowledged',
       to: state,
     })),
+    // v9: and the competent authority (附录4 承诺书五)
+    ...(['active', 'renewalReview', 'suspended', 'destructionPending'] as const).map((state) => ({
+      from: state,
+      path: [...at(state), 'REPORT_SECURITY_INCIDENT'],
+      when: 'ACKNOWLEDGE_INCIDENT_NOTICE',
+      who: 'the competent authority',
+      by: authority,
+      then: 'IncidentNoticeAcknowledged',
+      to: state,
+    })),
+    // v9: a renewal asked for in a suspension (附录5 协议二(二)), reviewed on resumption
+    { from: 'suspended', path: at('suspended'), when: 'REQUEST_RENEWAL', who: 'the applicant', by: applicant, then: 'RenewalRequested', to: 'suspended' },
   ];
 
   it('the arrows below are every arrow of the chart', () => {
@@ -312,6 +324,7 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
     expect(await offered()).not.toContain('ACKNOWLEDGE_SECURITY_INCIDENT');
     const { event } = await when(w, c.caseId, 'REPORT_SECURITY_INCIDENT');
     const [notice] = meta(event).tasksOpened;
+    // (v9 opens the competent authority's too: conditionalApplicationV9.test.ts)
     expect(notice).toMatchObject({ stage: 'securityIncidentNotice', role: 'provider', org: orgs.provider, label: '知悉：利用主体报告数据安全问题' });
     expect(notice).not.toHaveProperty('dueAt');
     expect(await offered()).toContain('ACKNOWLEDGE_SECURITY_INCIDENT');
@@ -412,7 +425,8 @@ describe('conditionalApplication: refusals store nothing', () => {
     { state: 'active', path: at('active'), who: 'the competent authority', by: authority, command: 'APPROVE_RENEWAL', allowed: ['ACKNOWLEDGE_ACCESS_NOTICE', 'SUSPEND', 'TERMINATE'] },
     { state: 'renewalReview', path: at('renewalReview'), who: 'the applicant', by: applicant, command: 'REQUEST_RENEWAL', allowed: ['REPORT_USAGE', 'REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT'] },
     { state: 'renewalReview', path: at('renewalReview'), who: 'the provider', by: provider, command: 'RESUME', allowed: ['APPROVE_RENEWAL', 'REJECT_RENEWAL', 'SUSPEND', 'TERMINATE'] },
-    { state: 'suspended', path: at('suspended'), who: 'the applicant', by: applicant, command: 'REQUEST_RENEWAL', allowed: ['REPORT_USAGE', 'REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT'] },
+    // v9: a suspension takes a renewal request (附录5 协议二(二)), not the destruction of data still held
+    { state: 'suspended', path: at('suspended'), who: 'the applicant', by: applicant, command: 'CONFIRM_DESTRUCTION', allowed: ['REPORT_USAGE', 'REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT', 'REQUEST_RENEWAL'] },
     { state: 'suspended', path: at('suspended'), who: 'the competent authority', by: authority, command: 'SUSPEND', allowed: ['ACKNOWLEDGE_ACCESS_NOTICE', 'RESUME', 'TERMINATE'] },
     { state: 'suspended', path: at('suspended'), who: 'the system', by: system, command: 'GRANT_ACCESS', allowed: ['USAGE_EXPIRED'] },
     { state: 'destructionPending', path: at('destructionPending'), who: 'the applicant', by: applicant, command: 'REPORT_USAGE', allowed: ['REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT', 'CONFIRM_DESTRUCTION'] },
@@ -566,6 +580,6 @@ describe('conditionalApplication v2: a use period already over is neither asked 
     late.clock.set(lastMinuteOf('2026-03-31'));
     const result = await late.engine.start({ process: PROCESS, input, actor: applicant });
     expect(result).toMatchObject({ state: 'normativeReview', revision: 0 });
-    expect(meta(result.event).machine).toEqual({ name: PROCESS, version: 8 });
+    expect(meta(result.event).machine).toEqual({ name: PROCESS, version: 9 });
   });
 });

@@ -23,13 +23,14 @@ const accepts: Record<ProcessName, Record<string, string[]>> = {
     // v5: the use period's end ends a case whose agreement is still to be signed or access still to be granted
     agreementPending: ['SIGN_AGREEMENT', 'WITHDRAW', 'USAGE_EXPIRED'],
     accessPending: ['GRANT_ACCESS', 'USAGE_EXPIRED'],
-    // v8: the provider takes note of a security problem reported, wherever one can be reported
+    // v8: the provider takes note of a security problem reported, wherever one can be reported; v9: the competent authority too
     active: [
       'REPORT_USAGE',
       'REPORT_RESULTS',
       'REPORT_SECURITY_INCIDENT',
       'ACKNOWLEDGE_ACCESS_NOTICE',
       'ACKNOWLEDGE_SECURITY_INCIDENT',
+      'ACKNOWLEDGE_INCIDENT_NOTICE',
       'REQUEST_RENEWAL',
       'SUSPEND',
       'TERMINATE',
@@ -43,15 +44,28 @@ const accepts: Record<ProcessName, Record<string, string[]>> = {
       'REPORT_SECURITY_INCIDENT',
       'ACKNOWLEDGE_ACCESS_NOTICE',
       'ACKNOWLEDGE_SECURITY_INCIDENT',
+      'ACKNOWLEDGE_INCIDENT_NOTICE',
       'APPROVE_RENEWAL',
       'REJECT_RENEWAL',
       'SUSPEND',
       'TERMINATE',
       'USAGE_EXPIRED',
     ],
-    suspended: ['REPORT_USAGE', 'REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT', 'ACKNOWLEDGE_ACCESS_NOTICE', 'ACKNOWLEDGE_SECURITY_INCIDENT', 'RESUME', 'TERMINATE', 'USAGE_EXPIRED'],
+    // v9: a renewal may be asked for in a suspension (附录5 协议二(二)), reviewed on resumption
+    suspended: [
+      'REPORT_USAGE',
+      'REPORT_RESULTS',
+      'REPORT_SECURITY_INCIDENT',
+      'ACKNOWLEDGE_ACCESS_NOTICE',
+      'ACKNOWLEDGE_SECURITY_INCIDENT',
+      'ACKNOWLEDGE_INCIDENT_NOTICE',
+      'RESUME',
+      'REQUEST_RENEWAL',
+      'TERMINATE',
+      'USAGE_EXPIRED',
+    ],
     // v2: results and security problems are still owed until the data is destroyed
-    destructionPending: ['REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT', 'ACKNOWLEDGE_SECURITY_INCIDENT', 'CONFIRM_DESTRUCTION'],
+    destructionPending: ['REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT', 'ACKNOWLEDGE_SECURITY_INCIDENT', 'ACKNOWLEDGE_INCIDENT_NOTICE', 'CONFIRM_DESTRUCTION'],
     rejected: [],
     withdrawn: [],
     closed: [],
@@ -117,6 +131,7 @@ const senders: Record<ProcessName, Record<string, ActorRule[]>> = {
     WITHDRAW: [applicant],
     ACKNOWLEDGE_ACCESS_NOTICE: [competentAuthority],
     ACKNOWLEDGE_SECURITY_INCIDENT: [provider],
+    ACKNOWLEDGE_INCIDENT_NOTICE: [competentAuthority],
   },
   unopenedDataRequest: {
     start: [applicant],

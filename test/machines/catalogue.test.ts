@@ -57,6 +57,7 @@ const events: Record<ProcessName, Record<string, string>> = {
     WITHDRAW: 'Withdrawn',
     ACKNOWLEDGE_ACCESS_NOTICE: 'AccessNoticeAcknowledged',
     ACKNOWLEDGE_SECURITY_INCIDENT: 'SecurityIncidentAcknowledged',
+    ACKNOWLEDGE_INCIDENT_NOTICE: 'IncidentNoticeAcknowledged',
   },
   unopenedDataRequest: {
     start: 'RequestSubmitted',

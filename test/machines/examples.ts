@@ -170,6 +170,7 @@ export const commandData = {
     WITHDRAW: { reason: '项目调整，暂不需要该数据。' },
     ACKNOWLEDGE_ACCESS_NOTICE: {},
     ACKNOWLEDGE_SECURITY_INCIDENT: {},
+    ACKNOWLEDGE_INCIDENT_NOTICE: {},
   },
   unopenedDataRequest: {
     PASS_NORMATIVE_REVIEW: { providerOrg: orgs.provider, opinion: '材料规范，转济南市公安局论证。' },
