@@ -232,7 +232,7 @@ export const inboxProjection: Projection = {
       if (open) Object.assign(open, { dueAt, dueDate: r.new.dueDate, provisional: r.new.provisional, calendarVersion: r.new.calendarVersion, restatedFrom });
       else if (stored) w.stored.push(['restate', dueAt, r.new.dueDate, r.new.provisional ? 1 : 0, r.new.calendarVersion, key, r.stage]);
     }
-    // 机构改革: the task leaves the inbox of the organisation it opened with for the one that may act on it now.
+    // 机构改革: the task leaves the inboxes of the organisations it opened with for those the directory names now.
     for (const r of f.tasksReassigned ?? []) {
       const open = tasks?.get(r.stage);
       if (open) open.task = { ...open.task, org: r.new.org, orgs: r.new.orgs };

@@ -174,26 +174,15 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
     { from: 'suspended', path: [...at('renewalReview'), 'SUSPEND'], when: 'RESUME', who: 'the provider', by: provider, then: 'Resumed', to: 'renewalReview' },
     { from: 'destructionPending', path: at('destructionPending'), when: 'REPORT_RESULTS', who: 'the applicant', by: applicant, then: 'ResultsReported', to: 'destructionPending' },
     { from: 'destructionPending', path: at('destructionPending'), when: 'REPORT_SECURITY_INCIDENT', who: 'the applicant', by: applicant, then: 'SecurityIncidentReported', to: 'destructionPending' },
-    // v8: the provider takes note of a security problem reported (第五条), wherever one can be reported
-    ...(['active', 'renewalReview', 'suspended', 'destructionPending'] as const).map((state) => ({
-      from: state,
-      path: [...at(state), 'REPORT_SECURITY_INCIDENT'],
-      when: 'ACKNOWLEDGE_SECURITY_INCIDENT',
-      who: 'the provider',
-      by: provider,
-      then: 'SecurityIncidentAcknowledged',
-      to: state,
-    })),
-    // v9: and the competent authority (附录4 承诺书五)
-    ...(['active', 'renewalReview', 'suspended', 'destructionPending'] as const).map((state) => ({
-      from: state,
-      path: [...at(state), 'REPORT_SECURITY_INCIDENT'],
-      when: 'ACKNOWLEDGE_INCIDENT_NOTICE',
-      who: 'the competent authority',
-      by: authority,
-      then: 'IncidentNoticeAcknowledged',
-      to: state,
-    })),
+    // v8: the provider takes note of a security problem reported (第五条), wherever one can be reported; v9: the competent authority too (附录4 承诺书五)
+    ...(
+      [
+        ['ACKNOWLEDGE_SECURITY_INCIDENT', 'the provider', provider, 'SecurityIncidentAcknowledged'],
+        ['ACKNOWLEDGE_INCIDENT_NOTICE', 'the competent authority', authority, 'IncidentNoticeAcknowledged'],
+      ] as const
+    ).flatMap(([command, who, by, then]) =>
+      (['active', 'renewalReview', 'suspended', 'destructionPending'] as const).map((state) => ({ from: state, path: [...at(state), 'REPORT_SECURITY_INCIDENT'], when: command, who, by, then, to: state })),
+    ),
     // v9: a renewal asked for in a suspension (附录5 协议二(二)), reviewed on resumption
     { from: 'suspended', path: at('suspended'), when: 'REQUEST_RENEWAL', who: 'the applicant', by: applicant, then: 'RenewalRequested', to: 'suspended' },
   ];
