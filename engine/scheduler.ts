@@ -40,6 +40,8 @@ export class Scheduler {
   readonly #passes = new OneAtATime(() => this.#tracked(this.#fireDue()));
   /** How far the timer pass under way has come: due timers handled of those due when it began (`timerPassProgress`). */
   #passProgress: { done: number; total: number } | undefined;
+  /** How far the hand-on of tasks under way has come: cases handled of those to hand on (`handOnProgress`). */
+  #handOnProgress: { done: number; total: number } | undefined;
   readonly #progressEveryMs: number;
   /** Set by `halt` (the server stopping): passes and re-statements end between one case and the next, and none starts. */
   #halted = false;
@@ -389,8 +391,23 @@ export class Scheduler {
     return this.#tracked(this.#reassign(caseIds));
   }
 
+  /** How far the hand-on under way has come: cases handled of those to hand on; undefined when none is under way. /metrics shows it. */
+  handOnProgress(): { done: number; total: number } | undefined {
+    return this.#handOnProgress && { ...this.#handOnProgress };
+  }
+
   async #reassign(caseIds: readonly string[]): Promise<number> {
     if (caseIds.length === 0) return 0;
+    const progress = { done: 0, total: caseIds.length };
+    this.#handOnProgress = progress;
+    try {
+      return await this.#reassignTracked(caseIds, progress);
+    } finally {
+      if (this.#handOnProgress === progress) this.#handOnProgress = undefined;
+    }
+  }
+
+  async #reassignTracked(caseIds: readonly string[], progress: { done: number; total: number }): Promise<number> {
     let done = 0;
     let moved = 0;
     let failed = 0;
@@ -416,7 +433,7 @@ export class Scheduler {
         undefined,
         () => failed++,
       );
-      done++;
+      progress.done = ++done;
       if (done < caseIds.length && elapsedMs() - last >= this.#progressEveryMs) {
         last = elapsedMs();
         this.#logger?.info({ done, cases: caseIds.length, moved }, `正在按机构目录重新分派待办：已处理 ${done}/${caseIds.length} 个案件，转办 ${moved} 项待办`);

@@ -116,6 +116,15 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
       this.set(progressRatio(app.scheduler.restatementProgress()));
     },
   });
+  // 机构改革: the start hands on thousands of open tasks, case by case, while the server answers.
+  new Gauge({
+    name: 'workflow_directory_handon_progress',
+    help: '按当前机构目录重新分派待办的进度（0 到 1：已处理的案件数除以要处理的案件数）；未在分派时为 NaN',
+    registers: [registry],
+    collect() {
+      this.set(progressRatio(app.scheduler.handOnProgress()));
+    },
+  });
   new Gauge({
     name: 'workflow_readmodels_lag_events',
     help: '存储中读模型尚未处理的事件数（EventStoreDB 下最多计到 1000，读数为 1000 时实际可能更多）',

@@ -34,6 +34,7 @@ describe('GET /metrics', () => {
     const help = new Map([...text.matchAll(/^# HELP (workflow_\w+) (.*)$/gm)].map(([, name, words]) => [name!, words!]));
     expect([...help.keys()].sort()).toEqual([
       'workflow_calendar_restatement_progress',
+      'workflow_directory_handon_progress',
       'workflow_events_appended_total',
       'workflow_http_request_duration_seconds',
       'workflow_http_requests_total',

@@ -95,6 +95,15 @@ describe('given a county unit’s conditional application waiting on the county 
     expect(res.body.ok).toBe(true);
   });
 
+  it('then, while a hand-on is under way, the scheduler says how far it has come, and /metrics reads NaN once none is', async () => {
+    const run = api.app.scheduler.reassignTasks([id, id]);
+    // The first case is under way (its read awaited): none handled yet of two.
+    expect(api.app.scheduler.handOnProgress()).toEqual({ done: 0, total: 2 });
+    await run;
+    expect(api.app.scheduler.handOnProgress()).toBeUndefined();
+    expect((await api.call('GET', '/metrics')).text).toMatch(/^workflow_directory_handon_progress NaN$/m);
+  });
+
   it('then a second start with the same directory hands nothing on again', async () => {
     expect(await api.app.handOnTasks()).toBe(0);
     expect(await api.app.scheduler.reassignTasks([id])).toBe(0);
