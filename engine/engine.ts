@@ -69,6 +69,11 @@ function cachedChars(event: RecordedEvent): number {
 /** What a re-statement of deadlines (a holiday notice loaded) is called where a reviewer reads it. */
 const RESTATED_LABEL = '按节假日安排重新确定期限';
 export const REASSIGNED_LABEL = '按机构调整重新分派待办';
+/** The engine's own commands after the start (no machine has them), as a reviewer reads them. */
+const ENGINE_COMMAND_LABELS = new Map([
+  [RESTATE, RESTATED_LABEL],
+  [REASSIGN, REASSIGNED_LABEL],
+]);
 /** How often a command sent without an expectedRevision is decided again after another node's command on the case was stored first. */
 const UNNAMED_REVISION_TRIES = 8;
 
@@ -871,8 +876,7 @@ export class Engine {
     const [last] = await this.#o.store.readStream(current.stream, { fromRevision: current.revision, maxCount: 1 });
     const meta = last?.metadata as Partial<CaseEventMetadata> | undefined;
     const lastCommand = meta?.command;
-    const lastLabel =
-      lastCommand === START ? def.start.label : lastCommand === RESTATE ? RESTATED_LABEL : lastCommand === REASSIGN ? REASSIGNED_LABEL : lastCommand === undefined ? undefined : def.commands[lastCommand]?.label;
+    const lastLabel = lastCommand === START ? def.start.label : lastCommand === undefined ? undefined : (ENGINE_COMMAND_LABELS.get(lastCommand) ?? def.commands[lastCommand]?.label);
     const allowed = this.allowedCommands(current, cmd.actor);
     const waiting = allowed.includes(cmd.type) ? undefined : this.#waitingOn(current);
     return {

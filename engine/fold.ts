@@ -296,16 +296,22 @@ export function idempotencyScope(actor: { sub: string; role: string; org: string
   return `${actor.role}\0${actor.org}\0${actor.sub}\0${key}`;
 }
 
+/**
+ * A case's open tasks after an event, from what the engine stamped on it: closed, opened, deadlines
+ * re-stated, tasks handed on (机构改革). The case's fold and the scheduler's work index both read it.
+ */
+export function tasksAfter(tasks: readonly Task[], meta: CaseEventMetadata): Task[] {
+  const closed = new Set(meta.tasksClosed.map((t) => t.stage));
+  let open = tasks.filter((t) => !closed.has(t.stage)).concat(meta.tasksOpened);
+  // Two loops rather than one over both lists: every fold of every event passes here.
+  for (const restated of meta.deadlinesRestated ?? []) open = open.map((t) => (t.stage === restated.stage ? { ...t, ...restated.new } : t));
+  for (const moved of meta.tasksReassigned ?? []) open = open.map((t) => (t.stage === moved.stage ? { ...t, ...moved.new } : t));
+  return open;
+}
+
 /** Tasks, timers, hash and idempotency come from the metadata the engine stamped. */
 function applyBookkeeping(state: CaseState, event: RecordedEvent, meta: CaseEventMetadata): CaseState {
-  const closed = new Set(meta.tasksClosed.map((t) => t.stage));
-  let tasks = state.tasks.filter((t) => !closed.has(t.stage)).concat(meta.tasksOpened);
-  for (const restated of meta.deadlinesRestated ?? []) {
-    tasks = tasks.map((t) => (t.stage === restated.stage ? { ...t, ...restated.new } : t));
-  }
-  for (const moved of meta.tasksReassigned ?? []) {
-    tasks = tasks.map((t) => (t.stage === moved.stage ? { ...t, ...moved.new } : t));
-  }
+  const tasks = tasksAfter(state.tasks, meta);
   const idempotency = state.idempotency.after(
     event.revision,
     meta.idempotencyKey

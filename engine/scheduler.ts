@@ -408,14 +408,13 @@ export class Scheduler {
   }
 
   async #reassignTracked(caseIds: readonly string[], progress: { done: number; total: number }): Promise<number> {
-    let done = 0;
     let moved = 0;
     let failed = 0;
     let last = elapsedMs();
     this.#logger?.info({ cases: caseIds.length }, `开始按当前机构目录重新分派 ${caseIds.length} 个案件的待办（其承办机构与目录现在所定的不符）`);
     for (const caseId of caseIds) {
       if (this.#halted) {
-        this.#logger?.warn({ done, cases: caseIds.length, moved }, `服务停止，按机构目录重新分派待办已中断：已处理 ${done}/${caseIds.length} 个案件，转办 ${moved} 项待办，其余的在服务再次启动时继续`);
+        this.#logger?.warn({ done: progress.done, cases: caseIds.length, moved }, `服务停止，按机构目录重新分派待办已中断：已处理 ${progress.done}/${caseIds.length} 个案件，转办 ${moved} 项待办，其余的在服务再次启动时继续`);
         return moved;
       }
       await this.#apart(
@@ -433,7 +432,7 @@ export class Scheduler {
         undefined,
         () => failed++,
       );
-      progress.done = ++done;
+      const done = ++progress.done;
       if (done < caseIds.length && elapsedMs() - last >= this.#progressEveryMs) {
         last = elapsedMs();
         this.#logger?.info({ done, cases: caseIds.length, moved }, `正在按机构目录重新分派待办：已处理 ${done}/${caseIds.length} 个案件，转办 ${moved} 项待办`);

@@ -5,7 +5,7 @@ import type { ProcessRegistry } from '../machines/registry.js';
 import { waitsOf } from '../machines/describe.js';
 import type { CaseEventMetadata, PendingTimer, Task } from './events.js';
 import { ServerStoppingError } from './errors.js';
-import { idempotencyScope } from './fold.js';
+import { idempotencyScope, tasksAfter } from './fold.js';
 
 interface CaseWork {
   process: string;
@@ -274,10 +274,7 @@ export class WorkIndex {
     const meta = event.metadata as unknown as CaseEventMetadata;
     if (!meta.caseId || !meta.machine) return;
     const work = this.#cases.get(meta.caseId) ?? { process: meta.process ?? meta.machine.name, timers: [], tasks: [], state: meta.stateAfter, final: false };
-    const closed = new Set(meta.tasksClosed.map((t) => t.stage));
-    let tasks = work.tasks.filter((t) => !closed.has(t.stage)).concat(meta.tasksOpened);
-    for (const r of meta.deadlinesRestated ?? []) tasks = tasks.map((t) => (t.stage === r.stage ? { ...t, ...r.new } : t));
-    for (const r of meta.tasksReassigned ?? []) tasks = tasks.map((t) => (t.stage === r.stage ? { ...t, ...r.new } : t));
+    const tasks = tasksAfter(work.tasks, meta);
     this.#cases.set(meta.caseId, { process: work.process, timers: meta.timers, tasks, state: meta.stateAfter, final: meta.final });
 
     const waits = waitsOf(this.registry.get(meta.machine.name, meta.machine.version), meta);
