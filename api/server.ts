@@ -224,11 +224,15 @@ function loggedCaller(request: FastifyRequest): { caller: { sub: string; role: s
  * correlation id), the request (`req`: method, url, …), the answer's status (`res.statusCode`) and
  * `responseTime` in milliseconds.
  */
+/** Requests whose end is logged (请求完成, 请求出错, 回答未发送完…): see ChineseLogController.answerClosed. */
+const endLogged = new WeakSet<FastifyReply>();
+
 class ChineseLogController extends LogController {
   override incomingRequest(request: FastifyRequest): void {
     if (!this.isLogDisabled(request)) request.log.info({ req: request }, '收到请求');
   }
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    endLogged.add(reply);
     if (this.isLogDisabled(request)) return;
     const caller = loggedCaller(request);
     if (error) reply.log.error({ res: reply, err: error, responseTime: reply.elapsedTime, ...caller }, '请求出错');
@@ -241,8 +245,26 @@ class ChineseLogController extends LogController {
   }
   override streamError(error: Error, request: FastifyRequest, reply: FastifyReply): void {
     if (this.isLogDisabled(request)) return;
-    if ((error as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE') reply.log.info({ res: reply }, '回答未发送完，连接已提前关闭');
-    else reply.log.warn({ err: error }, '回答头已发送后出错，回答已中止');
+    if ((error as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE') {
+      // Said once: answerClosed may have said it when the client went before the body was begun.
+      if (!endLogged.has(reply)) reply.log.info({ res: reply }, '回答未发送完，连接已提前关闭');
+      endLogged.add(reply);
+    } else reply.log.warn({ err: error }, '回答头已发送后出错，回答已中止');
+  }
+  /**
+   * Fastify logs a request's end on its answer's 'finish' (请求完成), or on its streamed body's cut
+   * (streamError). An answer handed over whole but not yet sent when the client went has neither — a
+   * large report, or an export whose compressor had ended before the download was cancelled — and its
+   * log stopped at 收到请求. Called on the answer's 'close'; said once fastify's own listeners have run.
+   */
+  answerClosed(request: FastifyRequest, reply: FastifyReply): void {
+    if (reply.raw.writableFinished) return;
+    setImmediate(() => {
+      if (endLogged.has(reply) || this.isLogDisabled(request)) return;
+      endLogged.add(reply);
+      const answer = reply.raw.headersSent ? { res: reply } : {};
+      reply.log.info({ ...answer, responseTime: reply.elapsedTime, ...loggedCaller(request) }, '回答未发送完，连接已提前关闭');
+    });
   }
   override routeNotFound(request: FastifyRequest): void {
     if (!this.isLogDisabled(request)) request.log.info(`没有这个地址：${request.raw.method} ${urlForLogs(request.raw.url ?? '')}`);
@@ -510,9 +532,10 @@ export interface ServerOptions {
 
 /** The HTTP face of the app: parse, authorise, call, shape (ARCHITECTURE.md). */
 export async function buildServer(app: App, options: ServerOptions = {}) {
+  const logs = new ChineseLogController();
   const server = Fastify({
     loggerInstance: app.logger,
-    logController: new ChineseLogController(),
+    logController: logs,
     bodyLimit: BODY_LIMIT_BYTES,
     // A client that sends its request a byte at a time is cut off (Node answers 408): a handful of
     // them would otherwise hold sockets for ever. Answers (a long audit export) are not limited by it.
@@ -615,6 +638,7 @@ export async function buildServer(app: App, options: ServerOptions = {}) {
     reply.raw.on('timeout', (socket: Socket) => {
       if (reply.raw.headersSent) socket.destroy();
     });
+    reply.raw.once('close', () => logs.answerClosed(request, reply));
   });
   // A browser page of a listed origin (WORKFLOW_CORS_ORIGINS) may call the API: its preflight is
   // answered first, before the caller is asked for a token (a browser sends none with it), and every
