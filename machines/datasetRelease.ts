@@ -182,6 +182,17 @@ export const rules = {
       zh: '提交开放数据前须确定脱敏规则；含个人信息的数据须有脱敏规则',
       en: 'Desensitization rules must be set before submission, and must exist when the data contains personal information.',
     },
+    // Which half failed: an entry without personal information was told of personal information.
+    messageFor: (context) =>
+      context.desensitization === undefined
+        ? {
+            zh: '提交开放数据前须确定脱敏规则：尚未设置（无需脱敏的，也须说明理由）',
+            en: 'Desensitization rules must be set before submission: none are set yet (data that needs none must say so, with a reason).',
+          }
+        : {
+            zh: '含个人信息的数据须有脱敏规则：本目录含个人信息，不能按"无需脱敏"提交',
+            en: 'Data that contains personal information must have desensitization rules: this entry does, so "none needed" cannot be submitted.',
+          },
     holds: (context) =>
       context.desensitization !== undefined && (context.desensitization.noneNeeded !== true || !context.draft.containsPersonalInfo),
   } satisfies RuleSpec<DatasetReleaseContext, unknown>,

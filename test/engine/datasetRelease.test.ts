@@ -287,6 +287,15 @@ describe('datasetRelease: refusals store nothing', () => {
     const c = await given(w, PROCESS, ['RECORD_SECURITY_REVIEW']);
     const error = await refused(w, c, () => when(w, c.caseId, 'SUBMIT'));
     expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'desensitizationRulesSet', article: '第九条(一)' } });
+    // The entry holds no personal information: the refusal says what is missing, not the other half of the rule.
+    expect(error.text.zh).toBe('提交开放数据前须确定脱敏规则：尚未设置（无需脱敏的，也须说明理由）（第九条(一)）');
+  });
+
+  it('given a release whose rules say none are needed, when its entry is changed to hold personal information and it is submitted, then desensitizationRulesSet says that half', async () => {
+    const c = await given(w, PROCESS, ['RECORD_SECURITY_REVIEW', ['SET_DESENSITIZATION_RULES', { data: { noneNeeded: true, reason: '不含敏感字段。' } }], ['UPDATE_DRAFT', { data: { containsPersonalInfo: true } }]]);
+    const error = await refused(w, c, () => when(w, c.caseId, 'SUBMIT'));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'desensitizationRulesSet' } });
+    expect(error.text.zh.startsWith('含个人信息的数据须有脱敏规则：本目录含个人信息，不能按"无需脱敏"提交（第九条(一)）；')).toBe(true);
   });
 
   it('given a release changed to closed (with its basis), when it is submitted, then RULE_VIOLATED notClosed (第二条、第七条)', async () => {
