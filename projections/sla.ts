@@ -472,7 +472,7 @@ interface Filters {
  * done in JS on what SQL keeps (an organisation outside the directory, an applicant, counts in its
  * case's region).
  */
-function filters(f: Filters, directory: Directory) {
+function filters(db: Db, f: Filters, directory: Directory) {
   const where: string[] = [];
   const params: Record<string, string> = {};
   if (f.process !== undefined) {
@@ -482,7 +482,7 @@ function filters(f: Filters, directory: Directory) {
   if (f.org !== undefined) {
     // 机构改革: the abolished organisations whose open tasks its inbox holds (predecessorsOf) are its own
     // here too: filtered by the bare code, a merged unit's report read "nothing overdue" beside an inbox of late work.
-    const own = orgOrPredecessors('org', 'org', f.org, directory);
+    const own = orgOrPredecessors('org', 'org', filteredOrg(db, directory, f.org), directory);
     where.push(own.sql);
     Object.assign(params, own.params);
   }
@@ -603,24 +603,48 @@ export function personCodeForReports(code: string): string {
 /** The codes, among `orgs`, of applicants that are natural persons, masked (`personCodeForReports`). */
 function maskedPersons(db: Db, directory: Directory, orgs: Iterable<string>): Map<string, string> {
   const shown = new Set(orgs);
+  const masked = new Map<string, string>();
+  for (const [org, code] of personMasks(db, directory)) if (shown.has(org)) masked.set(org, code);
+  return masked;
+}
+
+/**
+ * Every applicant that is a natural person, by code, with the code reports show for it. Two people
+ * whose codes mask alike (same first three and last two characters: every Shandong ID starts 37)
+ * stay apart: the second and later, in code order among all applicants, get (2), (3)… — numbered
+ * over them all, not over a report's rows, so a person reads the same in every report, and the
+ * code a report shows names one person when a supervisor filters by it (`filters`).
+ */
+function personMasks(db: Db, directory: Directory): Map<string, string> {
   // The people among all applicants (a few, against thousands of organisations in a report): one short scan.
   const persons = db
-    .prepare<[], string>('SELECT org FROM sla_org_names WHERE person = 1')
+    .prepare<[], string>('SELECT org FROM sla_org_names WHERE person = 1 ORDER BY org')
     .pluck()
     .all()
-    .filter((org) => shown.has(org) && directory.get(org) === undefined);
-  if (persons.length === 0) return new Map();
-  // Two people whose codes mask alike (same first three and last two characters: every Shandong ID
-  // starts 37) stay two rows a reader can tell apart: the second and later, in code order, get (2), (3)…
+    .filter((org) => directory.get(org) === undefined);
   const masked = new Map<string, string>();
   const seen = new Map<string, number>();
-  for (const org of persons.sort()) {
+  for (const org of persons) {
     const code = personCodeForReports(org);
     const n = (seen.get(code) ?? 0) + 1;
     seen.set(code, n);
     masked.set(org, n === 1 ? code : `${code}(${n})`);
   }
   return masked;
+}
+
+/**
+ * The organisation a report's `org` filter names: a natural person's code as reports show it
+ * (370*************31) is that person's — a supervisor drilling down from a row of byOrg read an
+ * empty report, "nothing overdue", of someone with late work. A masked code that names no one stays
+ * as it is, and matches nothing.
+ */
+function filteredOrg(db: Db, directory: Directory, org: string): string {
+  if (!org.includes('*')) return org;
+  // Typed with a lower-case x (370*************2x), as an ID number may be.
+  const typed = org.toUpperCase();
+  for (const [code, shown] of personMasks(db, directory)) if (shown === typed) return code;
+  return org;
 }
 
 function orgNameOf(directory: Directory, org: string, applicantName: string | null): string {
@@ -787,7 +811,7 @@ export async function overdueReportInTurns(db: Db, query: OverdueQuery, options:
  */
 function* overdueSteps(db: Db, query: OverdueQuery, perTurn: number | undefined): Generator<void, OverdueReport> {
   const asOf = queryInstant(query.asOf, 'asOf');
-  const { and: filterSql, countsAnd: countsFilterSql, params, inRegion, onlyRegion } = filters(query, query.directory);
+  const { and: filterSql, countsAnd: countsFilterSql, params, inRegion, onlyRegion } = filters(db, query, query.directory);
   let period = '';
   const p: Record<string, string> = { ...params, asOf };
   if (query.from !== undefined) {
@@ -1255,7 +1279,7 @@ export function slaReport(db: Db, query: SlaQuery): SlaReport {
   const from = queryInstant(query.from, 'from');
   const to = queryInstant(query.to, 'to');
   const asOf = queryInstant(query.asOf ?? to, 'asOf');
-  const { and, params, inRegion } = filters(query, query.directory);
+  const { and, params, inRegion } = filters(db, query, query.directory);
   const groups = 'GROUP BY org, process, stage, parties_region, provider_org';
   // Read in group order from sla_finished_by_group, counted as they pass: the unary + keeps SQLite
   // from seeking by completion time instead, and then sorting the whole period to group it.

@@ -35,7 +35,12 @@ const OrgFilter = z
   // A birth year of 19xx or 20xx too: a company's credit code (18 characters, most with letters)
   // passes as an ID number only by a rare chance; with it, rarer still.
   .refine((org) => !(isIdNumber(org) && /^(19|20)/.test(org.slice(6, 10))), ORG_NOT_PERSON)
-  .describe(docText('机构代码；不能是自然人的身份证号（报表中自然人只以脱敏编码显示）', "an organisation code; not a natural person's ID number (reports show people only masked)"));
+  .describe(
+    docText(
+      '机构代码，或报表所示自然人的脱敏编码（如 370*************31）；不能是自然人的身份证号（报表中自然人只以脱敏编码显示）',
+      "an organisation code, or a natural person's masked code as reports show it (e.g. 370*************31); not a natural person's ID number (reports show people only masked)",
+    ),
+  );
 
 /** Only stages whose deadline has this basis: a 通报 on statutory deadlines alone (PROCESSES.md "Deadlines"). */
 const Basis = z

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from './harness.js';
-import { actors, startInputs } from '../machines/examples.js';
+import { actors, commandData, personApplicant, startInputs } from '../machines/examples.js';
 
 let api: TestApi;
 let supervisor: string;
@@ -100,6 +100,33 @@ describe('a report filtered by a natural person’s ID number (reports show peop
     const en = await api.call('GET', `${path}?org=11010519491231002X`, { as: supervisor, headers: { 'accept-language': 'en' } });
     expect(en.body.errors).toEqual([{ path: 'querystring.org', message: "cannot filter by a natural person's ID card number: reports show people only masked" }]);
     for (const org of ['370100-dsj', '91370100MA3C8K2D0E']) expect((await api.call('GET', `${path}?org=${org}`, { as: supervisor })).status).toBe(200);
+  });
+});
+
+describe('a report filtered by the code it shows for a natural person (a supervisor drilling down from byOrg)', () => {
+  it('given a person’s results report past its deadline, when the reports are filtered by the masked code (typed with a lower-case x too), then they hold that person’s item, as the unfiltered report does', async () => {
+    const own = await startTestApi({ now: '2025-03-03T01:30:00.000Z' });
+    try {
+      const data = commandData.conditionalApplication;
+      const { caseId } = await own.app.engine.start({ process: 'conditionalApplication', input: { ...startInputs.conditionalApplication, applicant: { ...personApplicant, idNumber: '37010219900101124X' } }, actor: { ...actors.person, org: '37010219900101124X' } });
+      for (const [type, actor] of [['PASS_NORMATIVE_REVIEW', actors.cityAuthority], ['APPROVE', actors.provider], ['SIGN_AGREEMENT', actors.provider], ['GRANT_ACCESS', actors.provider]] as const) {
+        await own.app.engine.execute({ caseId, type, data: data[type], actor });
+      }
+      own.clock.set('2026-06-01T02:00:00.000Z');
+      const province = await own.token('supervisor', '370000-dsj');
+      const whole = await own.call('GET', '/v1/reports/overdue', { as: province });
+      const item = whole.body.items.find((i: { caseId: string; stage: string }) => i.caseId === caseId && i.stage === 'resultsReport');
+      expect(item?.org).toBe('370*************4X');
+      for (const typed of ['370*************4X', '370*************4x']) {
+        const drilled = await own.call('GET', `/v1/reports/overdue?org=${encodeURIComponent(typed)}`, { as: province });
+        expect(drilled.status, drilled.text).toBe(200);
+        expect(drilled.body.items).toEqual([item]);
+        const sla = await own.call('GET', `/v1/reports/sla?groupBy=org&org=${encodeURIComponent(typed)}`, { as: province });
+        expect(sla.body.rows.map((r: { key: string }) => r.key)).toEqual(['370*************4X']);
+      }
+    } finally {
+      await own.close();
+    }
   });
 });
 

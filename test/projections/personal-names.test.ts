@@ -71,6 +71,30 @@ describe('an applicant’s name in supervisors’ reports', () => {
     expect(sla.rows.filter((r) => r.key.startsWith('370*')).map((r) => r.key).sort()).toEqual(['370*************07', '370*************07(2)']);
   });
 
+  // A supervisor drills down from a row of byOrg by the code it shows: the report was empty ("nothing
+  // overdue") for a person with late work, since the filter compared the masked code with the stored one.
+  it('given the code a report shows for a person, when the reports are filtered by it, then they hold that person’s tasks, and the twin’s code names the twin', () => {
+    const at = { asOf: new Date('2026-09-01T00:00:00.000Z') };
+    const full = w.models.overdueReport(at);
+    for (const row of full.byOrg.filter((o) => o.org.startsWith('370*'))) {
+      const drilled = w.models.overdueReport({ ...at, org: row.org });
+      expect(drilled.byOrg.map((o) => [o.org, o.orgName]), row.org).toEqual([[row.org, row.orgName]]);
+      expect(drilled.items.length, row.org).toBe(full.items.filter((i) => i.org === row.org).length);
+      expect(drilled.items.length, row.org).toBeGreaterThan(0);
+      const sla = w.models.slaReport({ from: '2025-01-01T00:00:00Z', to: at.asOf, asOf: at.asOf, groupBy: 'org', org: row.org });
+      expect(sla.rows.map((r) => r.key), row.org).toEqual([row.org]);
+    }
+    // A code that masks no one's: nothing, as for any code no task is held by.
+    expect(w.models.overdueReport({ ...at, org: '370*************99' })).toMatchObject({ items: [], byOrg: [] });
+  });
+
+  it('given two people whose codes mask alike, when a report holds only the second, then it still reads (2): a person reads the same in every report', () => {
+    const at = { asOf: new Date('2026-09-01T00:00:00.000Z') };
+    const twin = w.models.overdueReport(at).byOrg.find((o) => o.org === '370*************07(2)');
+    expect(twin).toBeDefined();
+    expect(w.models.overdueReport({ ...at, org: '370*************07(2)' }).byOrg.map((o) => o.org)).toEqual(['370*************07(2)']);
+  });
+
   it('given the person’s own inbox, then the name is there in full: it is theirs', () => {
     const [item] = w.models.inbox({ caller: { role: 'applicant', org: actors.person.org }, asOf }).items;
     expect(item).toMatchObject({ caseId: ids.person, orgName: '李明' });
