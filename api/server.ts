@@ -218,15 +218,15 @@ function loggedCaller(request: FastifyRequest): { caller: { sub: string; role: s
   return caller && { caller: { sub: valueForLogs(caller.sub), role: caller.role, org: valueForLogs(caller.org) } };
 }
 
+/** Requests whose end is logged (请求完成, 请求出错, 回答未发送完…): see ChineseLogController.answerClosed. */
+const endLogged = new WeakSet<FastifyReply>();
+
 /**
  * Fastify's own log lines, in Chinese as the server's other logs are (fastify writes them in English:
  * "incoming request", "request completed"). The same fields: the request id (`reqId`, the events'
  * correlation id), the request (`req`: method, url, …), the answer's status (`res.statusCode`) and
  * `responseTime` in milliseconds.
  */
-/** Requests whose end is logged (请求完成, 请求出错, 回答未发送完…): see ChineseLogController.answerClosed. */
-const endLogged = new WeakSet<FastifyReply>();
-
 class ChineseLogController extends LogController {
   override incomingRequest(request: FastifyRequest): void {
     if (!this.isLogDisabled(request)) request.log.info({ req: request }, '收到请求');
@@ -253,9 +253,11 @@ class ChineseLogController extends LogController {
   }
   /**
    * Fastify logs a request's end on its answer's 'finish' (请求完成), or on its streamed body's cut
-   * (streamError). An answer handed over whole but not yet sent when the client went has neither — a
-   * large report, or an export whose compressor had ended before the download was cancelled — and its
-   * log stopped at 收到请求. Called on the answer's 'close'; said once fastify's own listeners have run.
+   * while the body is open (streamError). An answer whose connection closed before it finished had
+   * neither when the client went while the request was worked on (a command that took long) and the
+   * answer was no stream, or when a compressed export's compressor had ended before the download was
+   * cancelled: its log stopped at 收到请求. Called on the answer's 'close'; said once fastify's own
+   * listeners have run.
    */
   answerClosed(request: FastifyRequest, reply: FastifyReply): void {
     if (reply.raw.writableFinished) return;
