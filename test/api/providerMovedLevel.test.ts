@@ -21,6 +21,7 @@ import { timeline } from '../../scripts/demo/replay.js';
 import { checkExport, exportLines } from '../../engine/exportCheck.js';
 import { auditLine } from '../../projections/audit.js';
 import { spawnText } from '../spawnText.js';
+import { python3 } from '../python.js';
 import { ROOT } from '../scripts/spawnScript.js';
 
 const UNIT = '370102-scjgj';
@@ -125,7 +126,7 @@ describe('given a county unit’s conditional application waiting on the county 
     const dir = mkdtempSync(join(tmpdir(), 'wf-reassign-export-'));
     try {
       writeFileSync(join(dir, 'audit.ndjson'), res.text);
-      const ran = await spawnText('python3', [join(ROOT, 'docs/verify_export.py'), join(dir, 'audit.ndjson')]);
+      const ran = await spawnText(await python3(), [join(ROOT, 'docs/verify_export.py'), join(dir, 'audit.ndjson')]);
       expect(ran.status, `${ran.stdout}\n${ran.stderr}`).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });

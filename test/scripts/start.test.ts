@@ -119,7 +119,7 @@ describe('npm start, given a setting it cannot start with', () => {
       writeFileSync(file, JSON.stringify(orgs));
       expect(await failedStart({ WORKFLOW_ORGS: file })).toBe(`服务未启动：WORKFLOW_ORGS 指向的机构目录 ${file} 中没有任何主管部门（kind 为 authority 的机构）：没有人能审核，请检查文件\n`);
     }
-  });
+  }, 120_000); // a start for each bad file, one after another: 33–43 s in a full run beside other work
 });
 
 describe('startupMessage, for what root (who runs these tests) cannot be refused', () => {
