@@ -7,7 +7,7 @@
 import type { CaseReading } from '../../api/app.js';
 import { CalendarNotCoveredError, type WorkingDayCalendar } from '../../calendars/index.js';
 import { REASSIGNED_LABEL, SYSTEM_ACTOR } from '../../engine/engine.js';
-import { REASSIGN_TASKS, type CaseEventMetadata, type Task } from '../../engine/events.js';
+import { REASSIGN_TASKS, RESTATE_DEADLINES, START, type CaseEventMetadata, type Task } from '../../engine/events.js';
 import type { Verification } from '../../engine/verify.js';
 import { isDamagedStore } from '../../engine/errors.js';
 import type { CaseState } from '../../engine/fold.js';
@@ -51,8 +51,8 @@ export function shanghaiTime(instant: string, calendar?: WorkingDayCalendar, sec
 }
 
 function commandLabel(def: ProcessDefinition, command: string): string {
-  if (command === 'START') return def.start.label;
-  if (command === 'RESTATE_DEADLINES') return '重新核定期限';
+  if (command === START) return def.start.label;
+  if (command === RESTATE_DEADLINES) return '重新核定期限';
   if (command === REASSIGN_TASKS) return REASSIGNED_LABEL;
   return def.commands[command]?.label ?? command;
 }
@@ -135,7 +135,7 @@ export async function timeline(app: CaseReading, caseId: string, now: Date): Pro
     lines.push(`     办理：${actorText(app, meta.actor)}`);
     const moved = meta.stateBefore !== meta.stateAfter;
     lines.push(`     状态：${moved ? `${label(meta.stateBefore)} → ${label(meta.stateAfter)}` : `${label(meta.stateAfter)}，不变`}${meta.final ? '，办结' : ''}`);
-    if (meta.command === 'START') {
+    if (meta.command === START) {
       const s = meta.summary;
       lines.push(`     内容：${[s.title, s.applicant ? `申请人 ${s.applicant}` : undefined].filter(Boolean).join('，')}`);
     } else {

@@ -9,6 +9,19 @@ import type { ProcessName } from './examples.js';
 import { caseIn, commandEvent, definition, pathTo } from './harness.js';
 import { transition } from 'xstate';
 
+/**
+ * conditionalApplication: what goes on wherever the data is in use (active, a renewal under review,
+ * suspended): the applicant's reports (v2 on) and the notices taken note of (v2, v8, v9).
+ */
+const WHILE_IN_USE = [
+  'REPORT_USAGE',
+  'REPORT_RESULTS',
+  'REPORT_SECURITY_INCIDENT',
+  'ACKNOWLEDGE_ACCESS_NOTICE',
+  'ACKNOWLEDGE_SECURITY_INCIDENT',
+  'ACKNOWLEDGE_INCIDENT_NOTICE',
+];
+
 /** The commands each state accepts (PROCESSES.md); final states accept none. */
 const accepts: Record<ProcessName, Record<string, string[]>> = {
   datasetRelease: {
@@ -25,12 +38,7 @@ const accepts: Record<ProcessName, Record<string, string[]>> = {
     accessPending: ['GRANT_ACCESS', 'USAGE_EXPIRED'],
     // v8: the provider takes note of a security problem reported, wherever one can be reported; v9: the competent authority too
     active: [
-      'REPORT_USAGE',
-      'REPORT_RESULTS',
-      'REPORT_SECURITY_INCIDENT',
-      'ACKNOWLEDGE_ACCESS_NOTICE',
-      'ACKNOWLEDGE_SECURITY_INCIDENT',
-      'ACKNOWLEDGE_INCIDENT_NOTICE',
+      ...WHILE_IN_USE,
       'REQUEST_RENEWAL',
       'SUSPEND',
       'TERMINATE',
@@ -39,12 +47,7 @@ const accepts: Record<ProcessName, Record<string, string[]>> = {
     // v2: the applicant's reports go on while a renewal is reviewed or use is suspended, and the authority takes note of access
     // v2: a renewal under review can be suspended or stopped, and use lapses at its end in either state
     renewalReview: [
-      'REPORT_USAGE',
-      'REPORT_RESULTS',
-      'REPORT_SECURITY_INCIDENT',
-      'ACKNOWLEDGE_ACCESS_NOTICE',
-      'ACKNOWLEDGE_SECURITY_INCIDENT',
-      'ACKNOWLEDGE_INCIDENT_NOTICE',
+      ...WHILE_IN_USE,
       'APPROVE_RENEWAL',
       'REJECT_RENEWAL',
       'SUSPEND',
@@ -53,12 +56,7 @@ const accepts: Record<ProcessName, Record<string, string[]>> = {
     ],
     // v9: a renewal may be asked for in a suspension (附录5 协议二(二)), reviewed on resumption
     suspended: [
-      'REPORT_USAGE',
-      'REPORT_RESULTS',
-      'REPORT_SECURITY_INCIDENT',
-      'ACKNOWLEDGE_ACCESS_NOTICE',
-      'ACKNOWLEDGE_SECURITY_INCIDENT',
-      'ACKNOWLEDGE_INCIDENT_NOTICE',
+      ...WHILE_IN_USE,
       'RESUME',
       'REQUEST_RENEWAL',
       'TERMINATE',
