@@ -91,6 +91,11 @@ export interface ReadModelsOptions {
   batchSize?: number;
   /** Inline mode: progress of the catch-up `openReadModels` waits for. */
   onProgress?: Progress;
+  /**
+   * Inline mode: read models the caller rebuilds as soon as they are open (`npm run rebuild`): not
+   * caught up first, and not folded by appends until `rebuild` has rebuilt them.
+   */
+  rebuildNext?: readonly string[];
   /** Follow mode: told of a failure before the subscription resumes. */
   onError?: (error: unknown) => void;
   /** Follow mode: the subscription resumes after a failure (`RunnerOptions.onRetry`: how many in a row, and when). */
@@ -445,7 +450,7 @@ export async function openReadModels(options: ReadModelsOptions): Promise<ReadMo
   if (mode === 'inline') {
     if (!(options.store instanceof SqliteEventStore)) throw new RangeError('inline read models need the embedded SQLite store');
     const projector = new InlineProjector(options.store, projections, runner);
-    await projector.start(options.onProgress);
+    await projector.start(options.onProgress, options.rebuildNext);
     return new ReadModels(projector, options);
   }
   mkdirSync(options.dataDir, { recursive: true });

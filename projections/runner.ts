@@ -931,8 +931,13 @@ export class InlineProjector implements Projector {
     this.#log = new SqliteLog(this.db, this.#report);
   }
 
-  /** Prepares the tables (rebuilding any whose version changed), attaches to appends, catches up. */
-  async start(onProgress?: Progress): Promise<void> {
+  /**
+   * Prepares the tables (rebuilding any whose version changed), attaches to appends, catches up.
+   * `rebuildNext`: read models the caller rebuilds at once (`npm run rebuild`), left as they are
+   * here, detached, for `rebuild` to take: catching them up first was work thrown away (150,000
+   * events behind, 27 of the script's 30 s, with no progress shown).
+   */
+  async start(onProgress?: Progress, rebuildNext: readonly string[] = []): Promise<void> {
     // The read models share the store's connection: their recent pages and the reports' indexes stay in its cache.
     raiseCache(this.db, READ_MODEL_CACHE_KIB);
     // Read models ahead of the log are reset here: the catch-up below rebuilds them from 0, with progress.
@@ -941,7 +946,8 @@ export class InlineProjector implements Projector {
     if (otherVersion) this.#tell(otherVersion);
     for (const p of this.#projections) this.#detached.add(p.name);
     this.#unsubscribe = this.#store.onAppend((events) => this.#onAppend(events));
-    await this.#catchUp(this.#projections, onProgress);
+    const catchUp = this.#projections.filter((p) => !rebuildNext.includes(p.name));
+    if (catchUp.length > 0) await this.#catchUp(catchUp, onProgress);
   }
 
   get position(): number {
@@ -1381,6 +1387,13 @@ export class InlineProjector implements Projector {
    */
   async #catchUpBatches(projections: readonly Projection[], log: SqliteLog, onProgress?: Progress): Promise<void> {
     let list = [...projections];
+    // Where it starts, before the first batch (thousands of events): a bar shows the work from its
+    // beginning, and the first word tells a catch-up (done < total) from read models already current.
+    if (onProgress && list.length > 0) {
+      const from = minimum(this.#checkpoints.positions(list));
+      const head = this.#log.head();
+      if (from < head) onProgress(from, head);
+    }
     const batch = this.db.transaction(() => {
       const rows = this.#checkpoints.read();
       const taken = list.filter((p) => rows.get(p.name)?.version !== p.version);

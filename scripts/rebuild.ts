@@ -77,14 +77,31 @@ async function orRefuse<T>(work: () => T | Promise<T>, opened?: { close(): Promi
     process.exit(1);
   }
 }
+const which = names.length > 0 ? names : known;
+/** One bar per part of the work: folding the log, then (in worker threads) copying their tables in and making the indexes. */
+const barsFor = (fold: string) => createPhasedProgress<RebuildPhase>({ fold, copy: '正在写入重建结果（数据表）', index: '正在创建查询索引' });
 try {
-  // Opening catches the read models up, which a rebuild by another process may hold.
+  // Opening catches up the read models not named (a rebuild by another process may hold them), with
+  // their progress; those named are left for the rebuild, not caught up first only to be dropped.
+  const others = known.filter((n) => !which.includes(n));
+  const catchUp = barsFor(`正在追上事件日志：读模型 ${others.join('、')}`);
+  // Read models already current say so in their first word (done = total): no bar for work there was none of.
+  let current: boolean | undefined;
   const readModels = await orRefuse(() =>
-    openReadModels({ store, dataDir: config.dataDir, directory: config.orgsPath ? checkDirectory(config.orgsPath) : Directory.load(), onError: note }),
+    openReadModels({
+      store,
+      dataDir: config.dataDir,
+      directory: config.orgsPath ? checkDirectory(config.orgsPath) : Directory.load(),
+      onError: note,
+      rebuildNext: which,
+      onProgress: (done, total, phase = 'fold') => {
+        current ??= phase === 'fold' && done >= total;
+        if (!current) catchUp.update(done, total, phase);
+      },
+    }),
   );
-  const which = names.length > 0 ? names : known;
-  // One bar per part of the rebuild: folding the log, then (in worker threads) copying their tables in and making the indexes.
-  const bars = createPhasedProgress<RebuildPhase>({ fold: `正在重建读模型 ${which.join('、')}`, copy: '正在写入重建结果（数据表）', index: '正在创建查询索引' });
+  catchUp.done();
+  const bars = barsFor(`正在重建读模型 ${which.join('、')}`);
   const { threads } = await orRefuse(
     () => readModels.rebuild(which, (done, total, phase = 'fold') => bars.update(done, total, phase)),
     readModels,

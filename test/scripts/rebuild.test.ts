@@ -8,6 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { defaultCalendar } from '../../calendars/index.js';
+import { Directory } from '../../directory/index.js';
+import { SqliteEventStore } from '../../eventstore/sqlite.js';
+import { systemClock } from '../../infra/clock.js';
+import { synthesise } from '../../scripts/bench/projections.js';
 import { ROOT, runScript } from './spawnScript.js';
 import { spawnText } from '../spawnText.js';
 
@@ -84,6 +89,25 @@ describe('npm run rebuild', () => {
     const run = await runScript('rebuild.ts', ['inbox', 'cases'], { WORKFLOW_DATA_DIR: dataDir });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^已重建 inbox、cases，位置 \d+/);
+    // The others were current: no bar for a catch-up there was none of.
+    expect(run.stderr).not.toContain('正在追上事件日志');
+  });
+
+  it('given read models behind the log, when it rebuilds one, then it catches the others up first with their progress, and the one named is rebuilt without being caught up before', async () => {
+    const dataDir = emptyDir();
+    expect((await runScript('demo.ts', ['--cases', '5', '--quiet'], { WORKFLOW_DATA_DIR: dataDir })).status).toBe(0);
+    const store = new SqliteEventStore({ path: join(dataDir, 'events.db'), synchronous: 'OFF', now: systemClock.now });
+    synthesise(store, Directory.load(), defaultCalendar(), { events: 2000, casesPerDay: 6000 });
+    const head = await store.headPosition();
+    await store.close();
+    const run = await runScript('rebuild.ts', ['inbox'], { WORKFLOW_DATA_DIR: dataDir });
+    expect(run.status, run.stderr).toBe(0);
+    const lines = run.stderr.split('\n');
+    const caughtUp = lines.findIndex((l) => l.startsWith('正在追上事件日志：读模型 sla、cases、audit：100%'));
+    const rebuilt = lines.findIndex((l) => l.startsWith('正在重建读模型 inbox：'));
+    expect(caughtUp, run.stderr).toBeGreaterThanOrEqual(0);
+    expect(rebuilt, run.stderr).toBeGreaterThan(caughtUp);
+    expect(run.stdout).toBe(`已重建 inbox，位置 ${head}（1 个线程）\n`);
   });
 });
 

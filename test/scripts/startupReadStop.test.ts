@@ -56,8 +56,9 @@ describe('npm start, given a long log with uses that ended days ago, when it is 
     await store.close();
     const env = { PORT: '0', WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET };
     // The read models up to date, as on a server that ran before: only the timer index is read at start.
-    // 150,000 events: about 10 s alone, but past 60 s on a host loaded with other work (killed there, 143);
-    // the whole test took 171 s of its former 180 in a full run beside other work.
+    // 150,000 events: about 9 s alone (30 s while it caught the read models up before dropping them), but
+    // past 60 s on a host loaded with other work (killed there, 143); the whole test took 171 s of its
+    // former 180 in a full run beside other work.
     const rebuilt = await runScript('rebuild.ts', [], env, undefined, 240_000);
     expect(rebuilt.status, rebuilt.stderr).toBe(0);
 
