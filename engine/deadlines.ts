@@ -1,5 +1,5 @@
 import type { Deadline, DeadlineBasis, DeadlineRule } from '../calendars/types.js';
-import { shanghaiDateOf } from '../calendars/index.js';
+import { endOfShanghaiDate, shanghaiDateOf } from '../calendars/index.js';
 import type { DeadlineSpec, TaskSpec } from '../machines/types.js';
 import { readField } from '../machines/describe.js';
 import { refuse } from './errors.js';
@@ -31,6 +31,15 @@ function laterStart(enteredAt: string, day: unknown): string {
   return typeof day === 'string' && day > shanghaiDateOf(enteredAt) ? day : enteredAt;
 }
 
+/**
+ * The rule's deadline, or the end of the day the case ends what the task decides (`endsBy`) when that
+ * comes first: a fixed day the parties agreed, on their basis, whatever the calendar.
+ */
+function endingBy(due: Deadline, day: unknown): Deadline | undefined {
+  if (typeof day !== 'string' || day >= due.dueDate) return undefined;
+  return { dueAt: endOfShanghaiDate(day), dueDate: day, provisional: false, calendarVersion: due.calendarVersion };
+}
+
 /** `countsFrom`: the day the count starts (YYYY-MM-DD, Beijing) when it is not the day of entry — a day the case agreed (the use's start). */
 export type TaskDeadline = Deadline & { basis: DeadlineBasis | 'agreement'; article?: string; countsFrom?: string };
 
@@ -44,7 +53,10 @@ function compute(calendar: DeadlineCalendar, spec: DeadlineSpec, table: Deadline
       // A count from a day agreed ahead is answered however far ahead (provisional past the covered
       // years): the act that agreed the day is not refused for a notice not issued yet.
       const due = from === enteredAt ? calendar.dueBy(from, rule) : calendar.dueFrom(from, rule);
-      return { ...due, basis: rule.basis, ...(rule.article ? { article: rule.article } : {}), ...(from === enteredAt ? {} : { countsFrom: from }) };
+      const counted = from === enteredAt ? {} : { countsFrom: from };
+      const ended = spec.endsBy && endingBy(due, readField(context, spec.endsBy.field));
+      if (ended) return { ...ended, basis: 'agreement', ...counted };
+      return { ...due, basis: rule.basis, ...(rule.article ? { article: rule.article } : {}), ...counted };
     }
     case 'contextDays':
       // dueBy reads only the count and its unit; the task keeps the spec's own basis.

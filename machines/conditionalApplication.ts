@@ -560,8 +560,12 @@ const machineSetup = setup({
  * left the applicant no way to renew (附录5 协议二(二) 可续签, 到期前发起申请); v9 records it, reviewed on
  * resumption. Up to v8 a security problem reported reached the provider alone; v9 tells the competent
  * authority too (附录4 承诺书五 立即通知公共数据开放主管部门), which takes note with ACKNOWLEDGE_INCIDENT_NOTICE.
+ * Up to v9 a renewal's review was due ten working days after the request however near the end of use,
+ * where a renewal still undecided lapses (v4): asked for four days before it, the provider's inbox
+ * said ten working days were left, and the renewal lapsed on the fifth; v10's review is due by the
+ * end of use at the latest (`endsBy`).
  */
-function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9) {
+function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10) {
   const v2 = version >= 2;
   const v3 = version >= 3;
   const v4 = version >= 4;
@@ -570,6 +574,7 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9) {
   const v7 = version >= 7;
   const v8 = version >= 8;
   const v9 = version >= 9;
+  const v10 = version >= 10;
   // Transitions several states share; which states take them is the version's.
   // 第五条, 第十六条: 定期告知开发利用情况，及时报告数据安全风险; 附录5 协议二(三)3: 反馈数据应用成果
   // v6, 附录5 协议二(二) 可在……至……使用: a report of use covers days of the agreed use begun by its day
@@ -734,7 +739,8 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9) {
             stage: 'renewalReview',
             role: 'provider',
             scope: 'provider',
-            deadline: { kind: 'rule', key: 'policyDefault' },
+            // v10, 附录5 协议二(二): 到期数据使用权限自动失效 — a renewal undecided at the end of use lapses, so it is due by then at the latest
+            deadline: v10 ? { kind: 'rule', key: 'policyDefault', endsBy: { field: 'useTo', what: '当前协议有效期届满之日' } } : { kind: 'rule', key: 'policyDefault' },
             label: '审核协议续签申请',
           },
         },
@@ -1107,18 +1113,30 @@ const commandsV9: { [Type in keyof typeof schemas]: CommandSpec<ConditionalAppli
 };
 
 /**
- * The version new cases start on, v9: v8, where a data security problem the applicant reports also
+ * The ninth version: v8, where a data security problem the applicant reports also
  * opens a 知悉 item for the 本级 competent authority (附录4 承诺书五: 立即通知公共数据开放主管部门), which it
  * closes with ACKNOWLEDGE_INCIDENT_NOTICE; and where the applicant may ask for a renewal while the
  * service is suspended (附录5 协议二(二): 可续签，在有效期到期前发起申请), reviewed once it resumes. Up to v8
  * the authority learnt of a report from the history alone, and a suspension lasting past the end of
  * use left no way to renew.
  */
-export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+export const conditionalApplicationV9: ProcessDefinition<ConditionalApplicationContext> = {
   ...conditionalApplicationV8,
   // 第五条 (v8's notice to the provider) is cited by its rules too.
   articles: ['第五条', ...common.articles],
   version: 9,
   machine: chart(9),
   commands: commandsV9,
+};
+
+/**
+ * The version new cases start on, v10: v9, where the review of a renewal is due by the end of use at
+ * the latest (附录5 协议二(二): 到期数据使用权限自动失效, and a renewal undecided then lapses). Up to v9 it
+ * was due ten working days after the request: asked for four days before the end, the provider's inbox
+ * said ten working days were left, and the renewal lapsed on the fifth.
+ */
+export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+  ...conditionalApplicationV9,
+  version: 10,
+  machine: chart(10),
 };

@@ -169,7 +169,7 @@ export function deadlineText(task: TaskSpec, rules?: DeadlineRuleTable): string 
   switch (deadline.kind) {
     case 'rule': {
       const rule = rules && Object.hasOwn(rules, deadline.key) ? rules[deadline.key] : undefined;
-      const from = deadline.countFrom ? `，${deadline.countFrom.what}前不起算` : '';
+      const from = `${deadline.countFrom ? `，${deadline.countFrom.what}前不起算` : ''}${deadline.endsBy ? `，至迟于${deadline.endsBy.what}` : ''}`;
       if (rule) return `时限：${rule.n} ${unit(rule.unit)}（${deadline.key === 'policyDefault' ? '平台政策默认时限' : basis(rule.basis)}${rule.article ? `，${rule.article}` : ''}${from}）`;
       return deadline.key === 'policyDefault' ? `时限：平台政策默认时限${from ? `（${from.slice(1)}）` : ''}` : `时限：${deadline.key}（按配置${from}）`;
     }

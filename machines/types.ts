@@ -36,6 +36,13 @@ export type DeadlineSpec =
        * not counted), so nobody is late for what a rule forbade them to do yet. `what` names it.
        */
       countFrom?: { field: string; what: string };
+      /**
+       * A context field holding a day (YYYY-MM-DD, Beijing) by whose end the work must be done, as the
+       * case itself ends what it decides then (the agreement's last day of use: a renewal undecided at
+       * its end lapses): when it comes before the rule's due day, the deadline is its end, on the
+       * basis `agreement`. `what` names it.
+       */
+      endsBy?: { field: string; what: string };
     }
   /** N days where N is a number field of the context (e.g. the agreement's `destructionDays`); `what` names N in Chinese, for diagrams. */
   | { kind: 'contextDays'; field: string; what: string; unit: DeadlineUnit; basis: AgreedBasis; article?: string }

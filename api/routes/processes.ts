@@ -30,8 +30,8 @@ const ProcessView = z.object({
         .nullable()
         .describe(
           docText(
-            '期限规则（n、unit、basis、article）；有 countsFrom（{ field, label }）时，若案件中该字段的日期晚于进入环节之日，则自该日起算',
-            'the deadline rule (n, unit, basis, article); with countsFrom ({ field, label }), counted from the date in that field of the case when it is later than the day the stage is entered',
+            '期限规则（n、unit、basis、article）；有 countsFrom（{ field, label }）时，若案件中该字段的日期晚于进入环节之日，则自该日起算；有 endsBy（{ field, label }）时，若案件中该字段的日期早于按规则算得的到期日，则以该日结束为期限（basis 为 agreement）',
+            'the deadline rule (n, unit, basis, article); with countsFrom ({ field, label }), counted from the date in that field of the case when it is later than the day the stage is entered; with endsBy ({ field, label }), due at the end of the date in that field of the case when it comes before the rule’s due day (basis agreement)',
           ),
         ),
     }),
@@ -43,10 +43,14 @@ const ProcessView = z.object({
  * the day the stage is entered (conditionalApplication v3+: access, from the agreed start of use), as
  * the diagrams say it: a client counting ten working days from entry was told nothing else.
  */
-function ruleView(deadline: { key: string; countFrom?: { field: string; what: string } }): unknown {
+function ruleView(deadline: { key: string; countFrom?: { field: string; what: string }; endsBy?: { field: string; what: string } }): unknown {
   const rule = DEFAULT_DEADLINE_RULES[deadline.key];
   if (!rule) return null;
-  return deadline.countFrom ? { ...rule, countsFrom: { field: deadline.countFrom.field, label: deadline.countFrom.what } } : rule;
+  return {
+    ...rule,
+    ...(deadline.countFrom ? { countsFrom: { field: deadline.countFrom.field, label: deadline.countFrom.what } } : {}),
+    ...(deadline.endsBy ? { endsBy: { field: deadline.endsBy.field, label: deadline.endsBy.what } } : {}),
+  };
 }
 
 /** A process as data: its states, commands and the deadline each task runs under (resolved from configuration). */

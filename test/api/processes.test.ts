@@ -24,7 +24,7 @@ describe('GET /v1/processes and diagrams', () => {
     expect(res.status).toBe(200);
     // Every version a case may be on: conditionalApplication's first is still folded for the cases started on it.
     expect(res.body.map((p: { name: string; version: number }) => `${p.name}@${p.version}`).sort()).toEqual(
-      ['conditionalApplication@1', 'conditionalApplication@2', 'conditionalApplication@3', 'conditionalApplication@4', 'conditionalApplication@5', 'conditionalApplication@6', 'conditionalApplication@7', 'conditionalApplication@8', 'conditionalApplication@9', 'datasetRelease@1', 'datasetRelease@2', 'datasetRelease@3', 'datasetRelease@4', 'listAdjustment@1', 'objection@1', 'unopenedDataRequest@1'],
+      ['conditionalApplication@1', 'conditionalApplication@10', 'conditionalApplication@2', 'conditionalApplication@3', 'conditionalApplication@4', 'conditionalApplication@5', 'conditionalApplication@6', 'conditionalApplication@7', 'conditionalApplication@8', 'conditionalApplication@9', 'datasetRelease@1', 'datasetRelease@2', 'datasetRelease@3', 'datasetRelease@4', 'listAdjustment@1', 'objection@1', 'unopenedDataRequest@1'],
     );
     const ca = res.body.find((p: { name: string; version: number }) => p.name === 'conditionalApplication' && p.version === 7);
     expect(ca.states).toEqual(allStates(registry.latest('conditionalApplication')!));
@@ -34,6 +34,10 @@ describe('GET /v1/processes and diagrams', () => {
     const access = (version: number) => res.body.find((p: { name: string; version: number }) => p.name === 'conditionalApplication' && p.version === version).deadlines.find((d: { stage: string }) => d.stage === 'accessPending');
     expect(access(3).rule).toMatchObject({ n: 10, unit: 'workingDays', countsFrom: { field: 'agreement.useFrom', label: '协议约定的使用起始日' } });
     expect(access(2).rule).not.toHaveProperty('countsFrom');
+    // From v10 a renewal is reviewed by the end of use at the latest (endsBy); v9's ran its ten working days whatever.
+    const renewal = (version: number) => res.body.find((p: { name: string; version: number }) => p.name === 'conditionalApplication' && p.version === version).deadlines.find((d: { stage: string }) => d.stage === 'renewalReview');
+    expect(renewal(10).rule).toMatchObject({ n: 10, unit: 'workingDays', endsBy: { field: 'useTo', label: '当前协议有效期届满之日' } });
+    expect(renewal(9).rule).not.toHaveProperty('endsBy');
   });
 
   for (const def of registry.list()) {
