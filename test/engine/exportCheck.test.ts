@@ -13,6 +13,7 @@ import { actorOf } from '../projections/harness.js';
 import { admin, notice2026, world, type World } from '../projections/harness.js';
 import { testNotice2027 } from '../calendars/notice2027.js';
 import { spawnText } from '../spawnText.js';
+import { scriptCommand } from '../scripts/spawnScript.js';
 
 let w: World;
 let caseId: string;
@@ -156,7 +157,7 @@ describe('checking an audit export without the server', () => {
     expect([check.ok, check.failures.length, check.failuresFound]).toEqual([false, 1000, 1200]);
     const file = join(w.dir, 'garbled.ndjson');
     writeFileSync(file, `${garbled.join('\n')}\n`);
-    const failed = await spawnText('npx', ['tsx', 'scripts/verifyExport.ts', file, '--quiet']);
+    const failed = await spawnText(...scriptCommand('verifyExport.ts', [file, '--quiet']));
     expect(failed.status).toBe(1);
     expect(failed.stdout).toContain('发现 1200 处问题');
     expect(failed.stdout).toContain('……另有 1180 处');
@@ -167,7 +168,7 @@ describe('checking an audit export without the server', () => {
     const file = join(w.dir, 'one-line.json');
     const line = `[${lines.join(',')}]`;
     writeFileSync(file, `${line.repeat(Math.ceil((64 * 1024 * 1024 + 1) / line.length))}\n${lines[0]}\n`);
-    const run = await spawnText('npx', ['tsx', 'scripts/verifyExport.ts', file, '--quiet']);
+    const run = await spawnText(...scriptCommand('verifyExport.ts', [file, '--quiet']));
     expect([run.status, run.stderr]).toEqual([1, '']);
     expect(run.stdout).toMatch(/^ {2}第 1 行：这一行超过 64 MiB（\d+ 字节），不是审计导出的一行：导出每行一个事件$/m);
     expect(run.stdout).toContain('已读取 2 行：案件事件 1 个');
@@ -187,16 +188,16 @@ describe('checking an audit export without the server', () => {
     const lines = await exported();
     const good = join(w.dir, 'audit.ndjson');
     writeFileSync(good, `${lines.join('\n')}\n`);
-    const checked = await spawnText('npx', ['tsx', 'scripts/verifyExport.ts', good, '--quiet']);
+    const checked = await spawnText(...scriptCommand('verifyExport.ts', [good, '--quiet']));
     expect(checked.status, checked.stderr).toBe(0);
     expect(checked.stdout).toContain('全部哈希重算一致');
     const bad = join(w.dir, 'tampered.ndjson');
     writeFileSync(bad, `${lines.map((l, i) => (i === 0 ? l.replace('"ObjectionRaised"', '"ObjectionWithdrawn"') : l)).join('\n')}\n`);
-    const failed = await spawnText('npx', ['tsx', 'scripts/verifyExport.ts', bad, '--quiet']);
+    const failed = await spawnText(...scriptCommand('verifyExport.ts', [bad, '--quiet']));
     expect(failed.status).toBe(1);
     expect(failed.stdout).toContain(`第 1 行 案件 ${caseId} 版本 0 的事件（第 1 个）：事件内容与其哈希不一致，可能被篡改`);
     // A folder given for the file is said to be one, not "not found".
-    const folder = await spawnText('npx', ['tsx', 'scripts/verifyExport.ts', w.dir, '--quiet']);
+    const folder = await spawnText(...scriptCommand('verifyExport.ts', [w.dir, '--quiet']));
     expect([folder.status, folder.stderr]).toEqual([2, `${w.dir} 是文件夹：请给出审计导出文件（NDJSON）的路径\n`]);
   });
 
@@ -205,21 +206,21 @@ describe('checking an audit export without the server', () => {
     const good = join(w.dir, 'audit-en.ndjson');
     writeFileSync(good, `${lines.join('\n')}\n`);
     const cjk = /[\u4e00-\u9fff]/;
-    const checked = await spawnText('npx', ['tsx', 'scripts/verifyExport.ts', '--lang', 'en', good, '--quiet']);
+    const checked = await spawnText(...scriptCommand('verifyExport.ts', ['--lang', 'en', good, '--quiet']));
     expect([checked.status, checked.stderr]).toEqual([0, '']);
     expect(checked.stdout).toBe('Read 6 lines: 5 case events (2 cases), 1 other event.\nEvery hash recomputes, and the events of each case chain.\n');
     const bad = join(w.dir, 'tampered-en.ndjson');
     writeFileSync(bad, `${lines.map((l, i) => (i === 0 ? l.replace('"ObjectionRaised"', '"ObjectionWithdrawn"') : l)).join('\n')}\n`);
-    const failed = await spawnText('npx', ['tsx', 'scripts/verifyExport.ts', bad, '--quiet', '--lang=en']);
+    const failed = await spawnText(...scriptCommand('verifyExport.ts', [bad, '--quiet', '--lang=en']));
     expect(failed.status).toBe(1);
     expect(failed.stdout).toMatch(new RegExp(`^ {2}line 1, case ${caseId}, the event of revision 0 \\(the 1st\\): `, 'm'));
     expect(failed.stdout).not.toMatch(cjk);
-    const help = await spawnText('npx', ['tsx', 'scripts/verifyExport.ts', '--help', '--lang', 'en']);
+    const help = await spawnText(...scriptCommand('verifyExport.ts', ['--help', '--lang', 'en']));
     expect([help.status, help.stdout]).toEqual([0, expect.stringContaining('--lang en')]);
     expect(help.stdout).not.toMatch(cjk);
-    const zhHelp = await spawnText('npx', ['tsx', 'scripts/verifyExport.ts', '-h']);
+    const zhHelp = await spawnText(...scriptCommand('verifyExport.ts', ['-h']));
     expect([zhHelp.status, zhHelp.stdout]).toEqual([0, expect.stringMatching(/^用法：.*--lang en/s)]);
-    const refused = await spawnText('npx', ['tsx', 'scripts/verifyExport.ts', good, '--lang', 'fr']);
+    const refused = await spawnText(...scriptCommand('verifyExport.ts', [good, '--lang', 'fr']));
     expect([refused.status, refused.stdout]).toEqual([2, '']);
     expect(refused.stderr).toMatch(/^参数有误：--lang 只能是 zh 或 en/);
   });

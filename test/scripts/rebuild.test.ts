@@ -13,7 +13,7 @@ import { Directory } from '../../directory/index.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
 import { systemClock } from '../../infra/clock.js';
 import { synthesise } from '../../scripts/bench/projections.js';
-import { ROOT, runScript } from './spawnScript.js';
+import { runScript, scriptCommand } from './spawnScript.js';
 import { spawnText } from '../spawnText.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wf-rebuild-'));
@@ -131,7 +131,7 @@ describe('npm run diagrams', () => {
     mkdirSync(folder, { recursive: true });
     writeFileSync(join(folder, 'objection.bpmn'), 'the diagram of an earlier run');
     for (const dir of [root, cwd]) chmodSync(dir, 0o755);
-    const run = await spawnText(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'scripts/diagrams.ts')], { cwd, uid: 65534, gid: 65534 });
+    const run = await spawnText(...scriptCommand('diagrams.ts', []), { cwd, uid: 65534, gid: 65534 });
     expect(run.status).toBe(1);
     expect(run.stderr).toBe('流程图未写入：无法写入 docs/processes/conditionalApplication.mmd（没有写入权限，或文件被设为不可改动）：docs/processes/ 中原有的文件未改动\n');
     expect(readdirSync(folder)).toEqual(['objection.bpmn']);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { spawnText, type Ran } from '../spawnText.js';
+import { scriptCommand } from './spawnScript.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'wf-token-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -12,7 +13,7 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 /** Runs the script; a variable set to undefined in `env` is left out of its environment. */
 const token = (args: string[], env: Record<string, string | undefined> = {}) => {
   const { WORKFLOW_JWKS_URL: _jwks, ...inherited } = process.env;
-  return spawnText(join(process.cwd(), 'node_modules/.bin/tsx'), ['scripts/token.ts', ...args], {
+  return spawnText(...scriptCommand('token.ts', args), {
     env: { ...inherited, WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: 'token-test-secret', ...env },
   });
 };
