@@ -1537,7 +1537,6 @@ export class FollowProjector implements Projector {
     let done: Promise<void>;
     try {
       resetProjections(this.db, this.#checkpoints, targets);
-      createQueryIndexes(this.db, targets);
       for (const p of targets) this.#positions.set(p.name, 0);
       // The store's head, the rebuild's end: a store that cannot be reached fails the rebuild here, and
       // following resumes all the same (from 0 for those reset: the rebuild then happens as it catches up).
@@ -1673,7 +1672,6 @@ export class FollowProjector implements Projector {
       forgetCaseKeysAfter(this.db, head);
       resetProjections(this.db, this.#checkpoints, targets);
     }).immediate();
-    createQueryIndexes(this.db, targets);
     for (const p of targets) this.#positions.set(p.name, 0);
     this.#rebuilds.push({ names: targets.map((p) => p.name), target: head, resolve: () => {}, reject: () => {} });
     this.#progress();
@@ -1741,6 +1739,9 @@ export class FollowProjector implements Projector {
       const done = Math.min(minimum(this.#positions, r.names), r.target);
       r.onProgress?.(done, r.target);
       if (done < r.target) return true;
+      // Made once it is done, a sort each, as inline: kept up at every event, they cost half the
+      // fold's time (30,000 events: 7.5 s against 3.4); nothing queries them meanwhile (`rebuilding`).
+      createQueryIndexes(this.db, pick(this.#projections, r.names), r.onProgress && ((made, total) => r.onProgress?.(made, total, 'index')));
       r.resolve();
       return false;
     });
