@@ -169,9 +169,10 @@ export function deadlineText(task: TaskSpec, rules?: DeadlineRuleTable): string 
   switch (deadline.kind) {
     case 'rule': {
       const rule = rules && Object.hasOwn(rules, deadline.key) ? rules[deadline.key] : undefined;
-      const from = `${deadline.countFrom ? `，${deadline.countFrom.what}前不起算` : ''}${deadline.endsBy ? `，至迟于${deadline.endsBy.what}` : ''}`;
-      if (rule) return `时限：${rule.n} ${unit(rule.unit)}（${deadline.key === 'policyDefault' ? '平台政策默认时限' : basis(rule.basis)}${rule.article ? `，${rule.article}` : ''}${from}）`;
-      return deadline.key === 'policyDefault' ? `时限：平台政策默认时限${from ? `（${from.slice(1)}）` : ''}` : `时限：${deadline.key}（按配置${from}）`;
+      // Where the count starts, and the day it ends by at the latest, when the case decides them.
+      const terms = `${deadline.countFrom ? `，${deadline.countFrom.what}前不起算` : ''}${deadline.endsBy ? `，至迟于${deadline.endsBy.what}` : ''}`;
+      if (rule) return `时限：${rule.n} ${unit(rule.unit)}（${deadline.key === 'policyDefault' ? '平台政策默认时限' : basis(rule.basis)}${rule.article ? `，${rule.article}` : ''}${terms}）`;
+      return deadline.key === 'policyDefault' ? `时限：平台政策默认时限${terms ? `（${terms.slice(1)}）` : ''}` : `时限：${deadline.key}（按配置${terms}）`;
     }
     // A number the case itself agreed (the agreement's terms): said as such, whatever its basis.
     case 'contextDays':
