@@ -222,7 +222,7 @@ export const refuse = {
     return new EngineError(
       'VALIDATION_FAILED',
       {
-        zh: `提交的数据不符合要求：${errors.map((e) => `${e.path || '(根)'} ${e.message}`).join('；')}${more > 0 ? `；另有 ${more} 处未列出` : ''}`,
+        zh: `提交的数据不符合要求：${errors.map((e) => (e.path ? `${e.path} ${e.message}` : e.message)).join('；')}${more > 0 ? `；另有 ${more} 处未列出` : ''}`,
         // The API lists the errors after it, in English, and then how many more (`moreErrors`), as the Chinese does.
         en: 'the data sent is not valid',
       },

@@ -79,6 +79,15 @@ describe('datasetRelease over HTTP: a SUBMIT refused after the catalogue was edi
     expect((await send(otherId, 'SUBMIT')).body).toMatchObject({ status: 422, rule: 'reviewCoversDraft' });
   });
 
+  // A rule of the whole form has no field to name: said alone, where it read "(根) 至少修改一项" (a probe).
+  it('given a draft, when UPDATE_DRAFT changes nothing, then VALIDATION_FAILED says that at least one field must change, naming no field', async () => {
+    const started = await api.call('POST', '/v1/cases', { as: token, body: { process: 'datasetRelease', input: entry } });
+    const refused = await send(started.body.id as string, 'UPDATE_DRAFT', {});
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([{ path: '', message: '至少修改一项' }]);
+    expect(refused.body.detail).toBe('提交的数据不符合要求：至少修改一项');
+  });
+
   // FORMS.md: UPDATE_DRAFT takes any start field but providerOrg.
   it('given a draft, when UPDATE_DRAFT tries to change providerOrg, then VALIDATION_FAILED names that field only, not "change at least one field"', async () => {
     const started = await api.call('POST', '/v1/cases', { as: token, body: { process: 'datasetRelease', input: entry } });
