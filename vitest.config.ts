@@ -6,7 +6,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * file that mocks `node:fs` after another file in the same process loaded the store gets the store
  * already bound to the real one (sqlite-flush.test.ts: its 17 tests failed so).
  */
-const OWN_MODULES = ['test/eventstore/sqlite-flush.test.ts'];
+export const OWN_MODULES = ['test/eventstore/sqlite-flush.test.ts'];
 
 export default defineConfig({
   test: {
