@@ -149,6 +149,19 @@ function orgsNamed(orgs: readonly { code: string; name: string }[], lang: 'zh' |
     .join(lang === 'zh' ? '、' : ', ');
 }
 
+/** VALIDATION_FAILED listing `errors`, and saying `more` were left out. */
+function validationFailed(errors: { path: string; message: string }[], more: number): EngineError {
+  return new EngineError(
+    'VALIDATION_FAILED',
+    {
+      zh: `提交的数据不符合要求：${errors.map((e) => (e.path ? `${e.path} ${e.message}` : e.message)).join('；')}${more > 0 ? `；另有 ${more} 处未列出` : ''}`,
+      // The API lists the errors after it, in English, and then how many more (`moreErrors`), as the Chinese does.
+      en: 'the data sent is not valid',
+    },
+    more > 0 ? { errors, moreErrors: more } : { errors },
+  );
+}
+
 export const refuse = {
   notFound: (caseId: string) =>
     new EngineError('NOT_FOUND', { zh: `案件 ${shown(caseId)} 不存在`, en: `case ${shown(caseId)} not found` }),
@@ -218,16 +231,16 @@ export const refuse = {
     ),
   /** The data does not match its form (`reportedErrors`: the first of its errors). */
   validation: (all: { path: string; message: string }[]) => {
-    const { errors, more, details } = reportedErrors(all);
-    return new EngineError(
-      'VALIDATION_FAILED',
-      {
-        zh: `提交的数据不符合要求：${errors.map((e) => (e.path ? `${e.path} ${e.message}` : e.message)).join('；')}${more > 0 ? `；另有 ${more} 处未列出` : ''}`,
-        // The API lists the errors after it, in English, and then how many more (`moreErrors`), as the Chinese does.
-        en: 'the data sent is not valid',
-      },
-      details,
-    );
+    const { errors, more } = reportedErrors(all);
+    return validationFailed(errors, more);
+  },
+  /**
+   * A refused form (`validation`) with each path named anew by `rename`: where the caller sent the
+   * field (`body.issued`, `params.year`) rather than where the form holds it.
+   */
+  renamed: (refused: EngineError, rename: (path: string) => string) => {
+    const errors = (refused.details.errors as { path: string; message: string }[]).map((e) => ({ ...e, path: rename(e.path) }));
+    return validationFailed(errors, typeof refused.details.moreErrors === 'number' ? refused.details.moreErrors : 0);
   },
   /**
    * `also`: the other rules the same request breaks, each told with its article after the first

@@ -191,9 +191,17 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
         const restatedCases = await app.scheduler.restateDeadlines(request.params.year, calendar.version);
         return { ...calendar.yearInfo(request.params.year), restatedCases };
       } catch (err) {
-        if (err instanceof EngineError) throw err;
-        throw asProblem(err);
+        const problem = err instanceof EngineError ? err : asProblem(err);
+        // The notice's own checks name its fields as the route's schema does, where they were sent: one
+        // field, one path (`issued` and `body.issued` were the same date refused twice over).
+        throw problem instanceof EngineError && problem.code === 'VALIDATION_FAILED' ? refuse.renamed(problem, whereSent) : problem;
       }
     },
   );
 };
+
+/** A field of a notice as PUT /v1/calendar/:year takes it: the year from the path, the rest from the body. */
+function whereSent(path: string): string {
+  if (path === 'year') return 'params.year';
+  return path === '' ? 'body' : `body.${path}`;
+}

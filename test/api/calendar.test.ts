@@ -61,12 +61,12 @@ describe('PUT /v1/calendar/:year refusals', () => {
   const notice = { notice: '国办发明电〔2026〕1号（测试数据）', url: 'https://www.gov.cn/zhengce/test-2027.htm', holidays: statutory, adjustedWorkdays: [] as string[] };
 
   it.each([
-    [{ holidays: [...statutory, '2026-01-01'] }, 'holidays.13', '2026-01-01 不在 2027 年内（也不在自 2026-12-25 起的元旦衔接期内）'],
-    [{ holidays: [...statutory, '2027-02-30'] }, 'holidays.13', '不是有效日期（应为 YYYY-MM-DD）'],
-    [{ adjustedWorkdays: ['2027-02-15'] }, 'adjustedWorkdays.0', '2027-02-15 不是周六或周日：只有周末才能调为工作日'],
+    [{ holidays: [...statutory, '2026-01-01'] }, 'body.holidays.13', '2026-01-01 不在 2027 年内（也不在自 2026-12-25 起的元旦衔接期内）'],
+    [{ holidays: [...statutory, '2027-02-30'] }, 'body.holidays.13', '不是有效日期（应为 YYYY-MM-DD）'],
+    [{ adjustedWorkdays: ['2027-02-15'] }, 'body.adjustedWorkdays.0', '2027-02-15 不是周六或周日：只有周末才能调为工作日'],
     // A notice that drops statutory holidays is not the State Council's (an official year replaced by a one-day list).
-    [{ title: '通'.repeat(20_000) }, 'title', '不超过 500 个字符'],
-    [{ holidays: ['2027-01-01'] }, 'holidays', '缺少法定节假日 2027-02-05、2027-02-06、2027-02-07、2027-02-08、2027-04-05、2027-05-01、2027-05-02、2027-06-09、2027-09-15、2027-10-01、2027-10-02、2027-10-03（《全国年节及纪念日放假办法》规定的假日必须放假）'],
+    [{ title: '通'.repeat(20_000) }, 'body.title', '不超过 500 个字符'],
+    [{ holidays: ['2027-01-01'] }, 'body.holidays', '缺少法定节假日 2027-02-05、2027-02-06、2027-02-07、2027-02-08、2027-04-05、2027-05-01、2027-05-02、2027-06-09、2027-09-15、2027-10-01、2027-10-02、2027-10-03（《全国年节及纪念日放假办法》规定的假日必须放假）'],
   ])('%j: 400 with the date and the reason in Chinese, and the calendar unchanged', async (change, path, message) => {
     const before = (await api.call('GET', '/v1/calendar/2026', { as: admin })).body.calendarVersion;
     const res = await api.call('PUT', '/v1/calendar/2027', { as: admin, body: { ...notice, ...change } });

@@ -24,14 +24,14 @@ describe('PUT /v1/calendar/2027 with an issue date that cannot be', () => {
     ['after today (Thu 2026-12-03, tomorrow in Jinan)', '2026-12-03', '不得晚于当前日期（2026-12-02，北京时间）', 'must not be after today (2026-12-02, Beijing time)'],
     ['after the year it arranges (2028-01-05)', '2028-01-05', '2028-01-05 不在 2026–2027 年内：通知在所安排年度的上一年或当年发布', '2028-01-05 is not in 2026–2027: a notice is issued in the year before the one it arranges, or in that year'],
     ['two years before it (2025-11-04, the 2026 notice’s)', '2025-11-04', '2025-11-04 不在 2026–2027 年内：通知在所安排年度的上一年或当年发布', '2025-11-04 is not in 2026–2027: a notice is issued in the year before the one it arranges, or in that year'],
-  ])('given an issue date %s, when an admin loads the notice, then 400 naming issued, in Chinese and in English, and the calendar unchanged', async (_what, issued, zh, en) => {
+  ])('given an issue date %s, when an admin loads the notice, then 400 naming body.issued (as the schema names a date that does not exist), in Chinese and in English, and the calendar unchanged', async (_what, issued, zh, en) => {
     const before = (await api.call('GET', '/v1/calendar/2027', { as: admin })).body;
     const res = await api.call('PUT', '/v1/calendar/2027', { as: admin, body: { ...notice, issued } });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('VALIDATION_FAILED');
-    expect(res.body.errors).toEqual([{ path: 'issued', message: zh }]);
+    expect(res.body.errors).toEqual([{ path: 'body.issued', message: zh }]);
     const english = await api.call('PUT', '/v1/calendar/2027', { as: admin, body: { ...notice, issued }, headers: { 'accept-language': 'en' } });
-    expect(english.body.errors).toEqual([{ path: 'issued', message: en }]);
+    expect(english.body.errors).toEqual([{ path: 'body.issued', message: en }]);
     expect((await api.call('GET', '/v1/calendar/2027', { as: admin })).body).toEqual(before);
   });
 
@@ -39,8 +39,8 @@ describe('PUT /v1/calendar/2027 with an issue date that cannot be', () => {
     const res = await api.call('PUT', '/v1/calendar/2027', { as: admin, body: { ...notice, issued: '2026-12-03', adjustedWorkdays: ['2027-03-03'], blocks: undefined } });
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([
-      { path: 'issued', message: '不得晚于当前日期（2026-12-02，北京时间）' },
-      { path: 'adjustedWorkdays.0', message: '2027-03-03 不是周六或周日：只有周末才能调为工作日' },
+      { path: 'body.issued', message: '不得晚于当前日期（2026-12-02，北京时间）' },
+      { path: 'body.adjustedWorkdays.0', message: '2027-03-03 不是周六或周日：只有周末才能调为工作日' },
     ]);
   });
 
@@ -59,14 +59,14 @@ describe('PUT /v1/calendar/:year for a year no notice can be loaded for', () => 
     [2028, '2028 年的通知尚不可能发布：通知在所安排年度的上一年或当年发布（今天是 2026-12-02，北京时间）', 'no notice for 2028 can have been issued yet: a notice is issued in the year before the one it arranges, or in that year (today is 2026-12-02, Beijing time)'],
     [2200, '2200 年的通知尚不可能发布：通知在所安排年度的上一年或当年发布（今天是 2026-12-02，北京时间）', 'no notice for 2200 can have been issued yet: a notice is issued in the year before the one it arranges, or in that year (today is 2026-12-02, Beijing time)'],
     [2013, '2013 年早于 2014 年：无法核对其法定节假日，不能载入', '2013 is before 2014: its statutory holidays cannot be checked, so no notice for it is loaded'],
-  ])('given no issue date, when an admin loads a notice for %i, then 400 naming the year, in Chinese and in English, and the calendar covers no more years', async (year, zh, en) => {
+  ])('given no issue date, when an admin loads a notice for %i, then 400 naming params.year, in Chinese and in English, and the calendar covers no more years', async (year, zh, en) => {
     const body = year < 2014 ? { notice: 'x', url: 'https://www.gov.cn/x', holidays: [`${year}-01-01`], adjustedWorkdays: [] } : wholeNotice(year);
     const before = (await api.call('GET', `/v1/calendar/${year}`, { as: admin })).body;
     const res = await api.call('PUT', `/v1/calendar/${year}`, { as: admin, body });
     expect(res.status).toBe(400);
-    expect(res.body.errors).toEqual([{ path: 'year', message: zh }]);
+    expect(res.body.errors).toEqual([{ path: 'params.year', message: zh }]);
     const english = await api.call('PUT', `/v1/calendar/${year}`, { as: admin, body, headers: { 'accept-language': 'en' } });
-    expect(english.body.errors).toEqual([{ path: 'year', message: en }]);
+    expect(english.body.errors).toEqual([{ path: 'params.year', message: en }]);
     // Before, a 2200 notice made every year to 2201 provisional, and a 2013 one every year back to it.
     expect((await api.call('GET', `/v1/calendar/${year}`, { as: admin })).body).toEqual(before);
     expect((await api.call('GET', `/v1/calendar/${year < 2014 ? 2015 : 2100}`, { as: admin })).body.code).toBe('CALENDAR_NOT_COVERED');
