@@ -34,7 +34,7 @@ const FIXED: Record<string, string> = {
   不是有效时刻: 'is not a valid instant',
   起始日期不得晚于终止日期: 'the start date must not be after the end date',
   使用起始日期不得晚于终止日期: 'the first day of use must not be after the last',
-  结束时间不得早于开始时间: 'the end must not be before the start',
+  '结束时间须晚于开始时间：时间段含 from，不含 to': 'the end must be after the start: a period includes from and excludes to',
   不得晚于当前时间: 'must not be after the current time',
   '所在年份尚未开始：未给出 from 时，时间段从 to 所在年份的 1 月 1 日起算': 'its year has not begun: without from, the period starts on 1 January of the year of to',
   '未知的行政区划：机构目录中没有该区划及其下级的机构': 'unknown region: no organisation of the directory is in it or below it',

@@ -52,15 +52,17 @@ const Basis = z
     ),
   );
 /**
- * A period's end may not come before its start (`to` is named, as the form periods do). zod runs
- * this even when `from` or `to` failed its own format; such a one is already named, and not again here.
+ * A period's end must come after its start (`to` is named, as the form periods do): a period holds
+ * its `from` and not its `to`, so one that ends where it starts holds nothing, and was answered as if
+ * that day had been looked at (an on-time report of zeros, an empty export). zod runs this even when
+ * `from` or `to` failed its own format; such a one is already named, and not again here.
  */
 const inOrder = (q: { from?: string | undefined; to?: string | undefined }) => {
   const from = q.from === undefined ? NaN : Date.parse(q.from);
   const to = q.to === undefined ? NaN : Date.parse(q.to);
-  return Number.isNaN(from) || Number.isNaN(to) || from <= to;
+  return Number.isNaN(from) || Number.isNaN(to) || from < to;
 };
-const PERIOD_ORDER = { path: ['to'], error: '结束时间不得早于开始时间' };
+const PERIOD_ORDER = { path: ['to'], error: '结束时间须晚于开始时间：时间段含 from，不含 to' };
 
 /** An on-time report's `to` with no `from`, in a year not begun (its period would start ahead of now). */
 const YEAR_NOT_BEGUN = '所在年份尚未开始：未给出 from 时，时间段从 to 所在年份的 1 月 1 日起算';
@@ -320,6 +322,8 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       filters.org = reportOrg(app, caller, filters.org);
       await caughtUp(app, reply, minPosition);
       const at = asOf === undefined ? app.clock.now() : notAhead(app, 'asOf', asOf);
+      // Stages entered in a period not begun: none can be late yet (a year typed wrong is told so, as the on-time report tells it).
+      if (filters.from !== undefined) notAhead(app, 'from', filters.from);
       // As fastify writes an object it is given, written in pieces.
       const answer = (text: Readable) =>
         format === 'csv'
@@ -442,6 +446,8 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     async (request, reply) => {
       const caller = await callerOf(request, app.verifier);
       const { from, to, minPosition } = request.query;
+      // Events accepted in a period not begun: none (an empty file, which verify-export then fails without saying why).
+      notAhead(app, 'from', from);
       await caughtUp(app, reply, minPosition);
       // Events stamped in the period and still being stored are in it (a period ending now, say): the
       // commands' and the notices' of this server, once stored and in the read models, which follow

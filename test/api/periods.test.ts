@@ -85,7 +85,7 @@ describe('a period that ends before it starts', () => {
     const res = await api.call('GET', `${path}?${backwards}`, { as });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('VALIDATION_FAILED');
-    expect(res.body.errors).toEqual([expect.objectContaining({ path: 'querystring.to', message: '结束时间不得早于开始时间' })]);
+    expect(res.body.errors).toEqual([expect.objectContaining({ path: 'querystring.to', message: '结束时间须晚于开始时间：时间段含 from，不含 to' })]);
   });
 
   it.each(['/v1/reports/overdue', '/v1/reports/sla', '/v1/audit/export'])('%s with a `from` that is no instant names `from` alone, not also `to` as before it', async (path) => {
@@ -104,11 +104,16 @@ describe('a period that ends before it starts', () => {
     expect(en.body.errors).toEqual([expect.objectContaining({ message: 'must be in the years 0000 to 9999: 9999-12-31T23:59:59-01:00' })]);
   });
 
-  it('a period of one instant (from = to) is empty, not an error', async () => {
-    const at = encodeURIComponent('2026-06-30T00:00:00Z');
-    const res = await api.call('GET', `/v1/reports/overdue?from=${at}&to=${at}`, { as: supervisor });
-    expect(res.status).toBe(200);
-    expect(res.body.items).toEqual([]);
+  // A period holds its `from` and not its `to`: one that ends where it starts holds nothing. Answered,
+  // it read as if that day had been looked at: an on-time CSV of zeros named sla-2026-06-30-2026-06-30,
+  // an empty export that verify-export then failed without saying why.
+  it.each(['/v1/reports/overdue', '/v1/reports/sla', '/v1/audit/export'])('%s for a period of one instant (from = to) answers 400 naming `to`, in Chinese and in English, not an empty answer', async (path) => {
+    const as = path === '/v1/audit/export' ? auditor : supervisor;
+    const at = encodeURIComponent('2026-06-30T00:00:00+08:00');
+    const res = await api.call('GET', `${path}?from=${at}&to=${at}`, { as });
+    expect([res.status, res.body.errors]).toEqual([400, [{ path: 'querystring.to', message: '结束时间须晚于开始时间：时间段含 from，不含 to' }]]);
+    const en = await api.call('GET', `${path}?from=${at}&to=${at}`, { as, headers: { 'accept-language': 'en' } });
+    expect(en.body.errors).toEqual([{ path: 'querystring.to', message: 'the end must be after the start: a period includes from and excludes to' }]);
   });
 });
 
@@ -131,6 +136,14 @@ describe('a report taken at an instant ahead of now (the clock reads 2026-12-31T
     const res = await api.call('GET', `/v1/reports/sla?from=${encodeURIComponent('2026-01-01T00:00:00+08:00')}&to=${encodeURIComponent('2027-02-01T00:00:00+08:00')}`, { as: supervisor });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ to: '2027-01-31T16:00:00.000Z', asOf: '2026-12-31T19:00:00.000Z' });
+  });
+
+  it.each(['/v1/reports/overdue', '/v1/audit/export'])('%s for a period that begins ahead of now answers 400 naming from, as the on-time report does; a from a few minutes ahead is taken', async (path) => {
+    const as = path === '/v1/audit/export' ? auditor : supervisor;
+    const ahead = await api.call('GET', `${path}?from=${encodeURIComponent('2030-01-01T00:00:00Z')}&to=${encodeURIComponent('2031-01-01T00:00:00Z')}`, { as });
+    expect([ahead.status, ahead.body.errors]).toEqual([400, [{ path: 'querystring.from', message: '不得晚于当前时间' }]]);
+    const skewed = await api.call('GET', `${path}?from=${encodeURIComponent('2026-12-31T19:05:00Z')}&to=${encodeURIComponent('2027-01-01T00:00:00Z')}`, { as });
+    expect(skewed.status).toBe(200);
   });
 
   it('an on-time report from a moment ahead, with no `to` (the period would end now, before it starts), answers 400 naming from', async () => {
