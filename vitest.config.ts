@@ -33,7 +33,7 @@ export default defineConfig({
           exclude: [...configDefaults.exclude, ...OWN_MODULES],
         },
       },
-      // Run after the shared files, in processes started afresh (vitest recycles them between projects).
+      // In processes of their own: vitest starts its processes afresh between one project's files and another's.
       { extends: true, test: { name: 'own-modules', include: OWN_MODULES, isolate: true } },
     ],
   },
