@@ -325,6 +325,11 @@ export interface InboxQuery {
   overdue?: boolean;
   /** Only tasks due within this many working days of `asOf` (overdue ones included; notices never). */
   dueWithin?: number;
+  /**
+   * Only tasks assigned to the caller's organisation, or to one whose duties it took over (true); or
+   * only those of other organisations it may also act on, as a bureau of a higher level (false).
+   */
+  assigned?: boolean;
   /** 1–200, default 50. */
   limit?: number;
   cursor?: string;
@@ -453,6 +458,10 @@ export function inbox(db: Db, query: InboxQuery): InboxPage {
     const bound = dueWithinBound(query.calendar, asOf, query.dueWithin);
     where.push(bound === null ? `a.due_key < '${NO_DEADLINE}'` : 'a.due_key < @bound');
     if (bound !== null) params.bound = bound;
+  }
+  if (query.assigned !== undefined) {
+    // A row of inbox_assignees is one organisation that may act; the task's own is the one it is assigned to.
+    where.push(query.assigned ? 't.org = a.org' : 't.org <> a.org');
   }
   if (query.cursor !== undefined) {
     const [dueKey, key, stage] = decodeCursor(query.cursor, ['string', 'number', 'string'], ([due, , st]) => (due === NO_DEADLINE || STORED_INSTANT.test(due as string)) && st !== '');

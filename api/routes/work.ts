@@ -244,6 +244,12 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           process: filters.process.optional(),
           overdue: Bool.optional(),
           dueWithin: wholeNumberQuery(0, 3650).optional(),
+          assigned: Bool.optional().describe(
+            docText(
+              'true：只列分派给本机构的待办；false：只列本机构作为上级也可办理的其他机构的待办（如省大数据局可办理的各市待办）',
+              "true: only the tasks assigned to the caller's organisation; false: only other organisations' tasks it may also act on as a higher level (a city's, for the provincial bureau)",
+            ),
+          ),
           limit: wholeNumberQuery(1, 200).optional(),
           cursor: z.string().max(2000).optional(),
           ...MinPosition,
