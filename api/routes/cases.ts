@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { asCode, asPartyCode } from '../../machines/schemas.js';
+import { asCode, asPartyCode, INVALID_CHARACTERS, isCleanText } from '../../machines/schemas.js';
 import { canSee } from '../../directory/visibility.js';
 import { isDamagedStore, refuse, type CaseState } from '../../engine/index.js';
 import { ApiError, inLanguage, langOf, PROBLEM_CODES } from '../problem.js';
@@ -186,7 +186,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           process: filters.process.optional(),
           state: filters.state.optional(),
           final: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
-          org: z.string().overwrite(asPartyCode).min(1).max(100).optional(),
+          org: z.string().overwrite(asPartyCode).min(1).max(100).refine(isCleanText, INVALID_CHARACTERS).optional(),
           limit: wholeNumberQuery(1, 100).optional(),
           cursor: z.string().max(2000).optional(),
           ...MinPosition,

@@ -9,7 +9,7 @@ import { callerOf, onlyRoles, type Caller } from '../auth.js';
 import { ApiError, inLanguage, langOf, weighedEntries } from '../problem.js';
 import { InvalidQueryError } from '../../projections/query.js';
 import { CLOCK_SKEW_MS } from '../../machines/kit.js';
-import { asPartyCode, isIdNumber, regionCode } from '../../machines/schemas.js';
+import { asPartyCode, INVALID_CHARACTERS, isCleanText, isIdNumber, regionCode } from '../../machines/schemas.js';
 import { MinPosition, registryFilters, wholeNumberQuery } from '../shape.js';
 import { jsonAnswer, readModelsPositionHeader, ref, type RouteDocs } from '../openapi.js';
 import { docText, englishOf, type DocText } from '../docText.js';
@@ -32,6 +32,8 @@ const OrgFilter = z
   .overwrite(asPartyCode)
   .min(1)
   .max(100)
+  // A NUL or a U+202E in it matches no code: refused as the forms refuse it, not answered with an empty report.
+  .refine(isCleanText, INVALID_CHARACTERS)
   // A birth year of 19xx or 20xx too: a company's credit code (18 characters, most with letters)
   // passes as an ID number only by a rare chance; with it, rarer still.
   .refine((org) => !(isIdNumber(org) && /^(19|20)/.test(org.slice(6, 10))), ORG_NOT_PERSON)

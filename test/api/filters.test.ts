@@ -103,6 +103,17 @@ describe('a report filtered by a natural person’s ID number (reports show peop
   });
 });
 
+describe('an organisation filter holding a control character or a bidirectional override', () => {
+  // %00 and U+202E match no code: the reports answered empty, read as "nothing overdue there".
+  it.each(['/v1/reports/overdue', '/v1/reports/sla', '/v1/cases'])('%s?org=370100-gaj%%00 (and U+202E before it) is 400 含有无效字符 naming org, as the forms refuse it', async (path) => {
+    for (const org of ['370100-gaj%00', '%E2%80%AE370100-gaj']) {
+      const res = await api.call('GET', `${path}?org=${org}`, { as: supervisor });
+      expect([res.status, res.body.errors]).toEqual([400, [{ path: 'querystring.org', message: '含有无效字符' }]]);
+    }
+    expect((await api.call('GET', `${path}?org=370100-gaj`, { as: supervisor })).status).toBe(200);
+  });
+});
+
 describe('a report filtered by the code it shows for a natural person (a supervisor drilling down from byOrg)', () => {
   it('given a person’s results report past its deadline, when the reports are filtered by the masked code (typed with a lower-case x too), then they hold that person’s item, as the unfiltered report does', async () => {
     const own = await startTestApi({ now: '2025-03-03T01:30:00.000Z' });
