@@ -2,11 +2,15 @@ import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * Test files that replace a module for themselves (`vi.mock`): each runs in a fresh module graph. A
- * file that mocks `node:fs` after another file in the same process loaded the store gets the store
- * already bound to the real one (sqlite-flush.test.ts: its 17 tests failed so).
+ * Test files that need the modules as first loaded, each in a fresh module graph:
+ * - those that replace a module for themselves (`vi.mock`): a file that mocks `node:fs` after another
+ *   file in the same process loaded the store gets the store already bound to the real one
+ *   (sqlite-flush.test.ts: its 17 tests failed so);
+ * - those that need what a module keeps for its life still empty: diagramTurns.test.ts needs BPMN
+ *   diagrams no GET has laid out yet (machines/describe.ts keeps them), and failed 3 tests in a run
+ *   where another file had asked for them first.
  */
-export const OWN_MODULES = ['test/eventstore/sqlite-flush.test.ts'];
+export const OWN_MODULES = ['test/eventstore/sqlite-flush.test.ts', 'test/api/diagramTurns.test.ts'];
 
 export default defineConfig({
   test: {
