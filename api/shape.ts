@@ -94,6 +94,8 @@ const DeadlineStandingFields = {
  * A history's tasks (stored deadlines) carry the code alone.
  */
 export const CaseTaskView = TaskView.extend({
+  // As the inbox gives it: a case opened by a bureau of a higher level (the province on a city's task) says why it may act.
+  orgs: z.array(z.string()).describe(docText('可以办理该待办的全部机构（org 之外，如可办理市级待办的省大数据局）', 'every organisation that may act on the task (besides org, the provincial bureau on a city’s task, say)')),
   orgName: z
     .string()
     .optional()
@@ -225,6 +227,8 @@ export function caseView(
     context: writtenTexts ? inWrittenTexts(state.snapshot.context, writtenTexts) : state.snapshot.context,
     tasks: state.tasks.map((task) => ({
       ...taskView(task),
+      // Read from stored metadata, which another build may have written without it.
+      orgs: Array.isArray(task.orgs) ? task.orgs : [task.org],
       ...(orgNameOf ? { orgName: orgNameOf(task) } : {}),
       ...deadlineStanding(now.calendar, now.asOf, task.dueAt ?? null, task.dueDate ?? null),
     })),

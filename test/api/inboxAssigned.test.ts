@@ -43,6 +43,15 @@ describe('given a Jinan provider’s list adjustment (the city’s to review, th
     expect(await inbox(CITY, '?assigned=false')).toEqual([]);
   });
 
+  it('when the provincial bureau opens the city’s case, then its task says who may act, as the inbox item does: the city’s bureau and the province’s', async () => {
+    const token = await api.token('authority', PROVINCE);
+    const res = await api.call('GET', `/v1/cases/${cityCase}`, { as: token });
+    expect(res.body.tasks).toMatchObject([{ stage: 'review', org: CITY, orgs: [CITY, PROVINCE] }]);
+    expect(res.body.allowedCommands).toContain('APPROVE');
+    const item = (await api.call('GET', '/v1/inbox?assigned=false', { as: token })).body.items[0];
+    expect(item.orgs).toEqual(res.body.tasks[0].orgs);
+  });
+
   it('when assigned is neither true nor false, then 400 naming it, in Chinese', async () => {
     const res = await api.call('GET', '/v1/inbox?assigned=yes', { as: await api.token('authority', PROVINCE) });
     expect([res.status, res.body.code, res.body.errors?.[0]?.path]).toEqual([400, 'VALIDATION_FAILED', 'querystring.assigned']);
