@@ -396,6 +396,9 @@ function planUse(ctx: Context, b: CaseBuilder, terms: UseTerms): void {
   const span = Math.max(DAY, endOfDate(useTo) - grantedAt);
   const within = (lo: number, hi: number) => timing.workingDay(grantedAt + span * (lo + random.next() * (hi - lo)), 0);
   const officer = () => (random.chance(0.75) ? terms.providerStaff : staff(ctx, terms.authority));
+  // 第十四条(三): the competent authority takes note that access was granted, most within a few working
+  // days; some notices are left in its inbox, as a busy bureau leaves them.
+  if (random.chance(0.85)) items.push({ at: timing.after(grantedAt, 0, 3), actor: staff(ctx, terms.authority), type: 'ACKNOWLEDGE_ACCESS_NOTICE', data: {} });
 
   const fate = random.weighted([['expire', 0.56], ['renew', 0.2], ['incident', 0.13], ['terminate', 0.11]] as const);
   const renewalAt = timing.workingDay(atLocal(addDays(useTo, -random.int(20, 45)), 0), 0);
@@ -427,8 +430,10 @@ function planUse(ctx: Context, b: CaseBuilder, terms: UseTerms): void {
     const reportedAt = within(0.15, 0.5);
     const suspendedAt = timing.after(reportedAt, 1, 3);
     items.push({ at: reportedAt, actor: terms.applicant.actor, type: 'REPORT_SECURITY_INCIDENT', data: { description: random.pick(['发现一名外包人员越权导出数据，已停用其账号并开展排查。', '接口调用密钥疑似泄露，已重置密钥并排查调用日志。', '测试环境误存一批原始数据，已删除并开展安全检查。']) } });
-    // The provider takes note of the report in its inbox (第五条; v8), within a working day.
+    // The provider takes note of the report in its inbox (第五条; v8), within a working day; so does the
+    // 本级 competent authority, told of it too (附录4 承诺书五; v9).
     items.push({ at: timing.after(reportedAt, 0, 1), actor: terms.providerStaff, type: 'ACKNOWLEDGE_SECURITY_INCIDENT', data: {} });
+    items.push({ at: timing.after(reportedAt, 0, 1), actor: staff(ctx, terms.authority), type: 'ACKNOWLEDGE_INCIDENT_NOTICE', data: {} });
     items.push({ at: suspendedAt, actor: officer(), type: 'SUSPEND', data: { reason: '利用主体报告数据安全问题，暂停服务待排查整改。' } });
     windows.push([grantedAt, suspendedAt]);
     if (random.chance(0.6)) {
