@@ -136,9 +136,20 @@ const REPORTED_ERRORS = 20;
  * The errors a VALIDATION_FAILED answer lists: the first `REPORTED_ERRORS`, and how many more there
  * were (thousands of unknown fields in one body made an answer of hundreds of megabytes).
  */
-export function reportedErrors<E>(all: readonly E[]): { errors: E[]; more: number; details: { errors: E[]; moreErrors?: number } } {
+export function reportedErrors<E>(all: readonly E[]): ReportedErrors<E> {
   const errors = all.slice(0, REPORTED_ERRORS);
-  const more = all.length - errors.length;
+  return reported(errors, all.length - errors.length);
+}
+
+interface ReportedErrors<E> {
+  errors: E[];
+  more: number;
+  /** The problem's fields: `errors`, and `moreErrors` when some were left out. */
+  details: { errors: E[]; moreErrors?: number };
+}
+
+/** `errors` listed, `more` left out. */
+function reported<E>(errors: E[], more: number): ReportedErrors<E> {
   return { errors, more, details: more > 0 ? { errors, moreErrors: more } : { errors } };
 }
 
@@ -149,8 +160,8 @@ function orgsNamed(orgs: readonly { code: string; name: string }[], lang: 'zh' |
     .join(lang === 'zh' ? '、' : ', ');
 }
 
-/** VALIDATION_FAILED listing `errors`, and saying `more` were left out. */
-function validationFailed(errors: { path: string; message: string }[], more: number): EngineError {
+/** VALIDATION_FAILED listing the errors reported, and saying how many more were left out. */
+function validationFailed({ errors, more, details }: ReportedErrors<{ path: string; message: string }>): EngineError {
   return new EngineError(
     'VALIDATION_FAILED',
     {
@@ -158,7 +169,7 @@ function validationFailed(errors: { path: string; message: string }[], more: num
       // The API lists the errors after it, in English, and then how many more (`moreErrors`), as the Chinese does.
       en: 'the data sent is not valid',
     },
-    more > 0 ? { errors, moreErrors: more } : { errors },
+    details,
   );
 }
 
@@ -230,17 +241,14 @@ export const refuse = {
           },
     ),
   /** The data does not match its form (`reportedErrors`: the first of its errors). */
-  validation: (all: { path: string; message: string }[]) => {
-    const { errors, more } = reportedErrors(all);
-    return validationFailed(errors, more);
-  },
+  validation: (all: { path: string; message: string }[]) => validationFailed(reportedErrors(all)),
   /**
    * A refused form (`validation`) with each path named anew by `rename`: where the caller sent the
    * field (`body.issued`, `params.year`) rather than where the form holds it.
    */
   renamed: (refused: EngineError, rename: (path: string) => string) => {
     const errors = (refused.details.errors as { path: string; message: string }[]).map((e) => ({ ...e, path: rename(e.path) }));
-    return validationFailed(errors, typeof refused.details.moreErrors === 'number' ? refused.details.moreErrors : 0);
+    return validationFailed(reported(errors, typeof refused.details.moreErrors === 'number' ? refused.details.moreErrors : 0));
   },
   /**
    * `also`: the other rules the same request breaks, each told with its article after the first
