@@ -19,7 +19,9 @@ import {
   FORWARDS,
   MaxAppendSizeExceededError,
   START,
+  StreamDeletedError as ClientStreamDeletedError,
   StreamNotFoundError as ClientStreamNotFoundError,
+  UnknownError as ClientUnknownError,
   WrongExpectedVersionError as ClientWrongExpectedVersionError,
   eventTypeFilter,
   excludeSystemEvents,
@@ -38,6 +40,7 @@ import {
 import {
   afterPositionOf,
   AppendTooLargeError,
+  satisfied,
   StoreUnreachableError,
   StreamNotFoundError,
   UnreadableEventError,
@@ -109,9 +112,15 @@ function isSystem(streamId: string, type: string): boolean {
   return type.startsWith('$') || streamId.startsWith('$');
 }
 
+/**
+ * An event's log position; 0 when the server gave none. A server before 22.6 gives every event read
+ * from a stream (not `$all`) the position 2^64 - 1 (no position), which as a number lay past every
+ * event of the log: a read model waited for it for ever.
+ */
 function commitOf(resolved: ResolvedEvent | AllStreamResolvedEvent, position: Position | undefined): number {
-  const commit = position?.commit ?? resolved.commitPosition;
-  return commit === undefined ? 0 : Number(commit);
+  const given = position?.commit;
+  const commit = given !== undefined && given < MAX_LOG_POSITION ? given : resolved.commitPosition;
+  return commit === undefined || commit >= MAX_LOG_POSITION ? 0 : Number(commit);
 }
 
 /**
@@ -155,18 +164,27 @@ function matches(filter: SubscriptionFilter | undefined, event: { streamId: stri
 /**
  * The client's errors that say the server could not be reached, not that it refused: no connection
  * (gRPC 14 UNAVAILABLE, which an append throws unconverted), a deadline or timeout passed, a node that
- * is no longer the leader, and a cluster whose gossip found no node (a plain `Error` of the client's
- * dist/Client/discovery.js, with neither type nor code: with several hosts or `esdb+discover://`,
- * every call failed with it, and the API answered 500 where one node down answers 503). Our own
- * cancel of a read is not one of them.
+ * is no longer the leader, a call the server cancelled (gRPC 1 CANCELLED: a node of 24.4 and later
+ * being stopped or restarted, which the client itself takes as a reason to reconnect), and a cluster
+ * whose gossip found no node (a plain `Error` of the client's dist/Client/discovery.js, with neither
+ * type nor code: with several hosts or `esdb+discover://`, every call failed with it, and the API
+ * answered 500 where one node down answers 503). Our own cancel of a read is not one of them: the
+ * client drops it ("Cancelled on client", dist/utils/isClientCancellationError.js).
  */
-const UNREACHABLE_TYPES = new Set(['unavailable', 'deadline-exceeded', 'timeout', 'not-leader']);
-// 4 DEADLINE_EXCEEDED, 14 UNAVAILABLE; 12 UNIMPLEMENTED, which an address that speaks HTTP/2 but is no
+const UNREACHABLE_TYPES = new Set(['unavailable', 'deadline-exceeded', 'timeout', 'not-leader', 'cancelled']);
+// 1 CANCELLED, 4 DEADLINE_EXCEEDED, 14 UNAVAILABLE; 12 UNIMPLEMENTED, which an address that speaks HTTP/2 but is no
 // EventStoreDB answers (a web server: "Received HTTP status code 404"), every EventStoreDB the client
 // supports implementing the calls made here: npm start said it in the client's English, npm run rebuild
 // with a stack trace.
-const UNREACHABLE_GRPC_CODES = new Set([4, 12, 14]);
+const UNREACHABLE_GRPC_CODES = new Set([1, 4, 12, 14]);
 const DISCOVERY_FAILED = /^Failed to discover after \d+ attempts/;
+/**
+ * A node starting, electing a leader or too busy to take the call: the server answers these with a
+ * bare status the client cannot name (dist/streams/appendToStream/unpackError.js: "Could not recognize
+ * …"; a read's "No leader info available"), an `UnknownError`. A rolling restart of the cluster gave
+ * commands 500 where a node down gives 503.
+ */
+const NOT_READY = /Server Is (Not Ready|Busy)|No leader info/i;
 
 /** `error` as `StoreUnreachableError` when it says the server could not be reached; else itself. */
 function unreachable(error: unknown): unknown {
@@ -174,11 +192,14 @@ function unreachable(error: unknown): unknown {
   const { type, code } = (error ?? {}) as { type?: unknown; code?: unknown };
   if ((typeof type === 'string' && UNREACHABLE_TYPES.has(type)) || (typeof code === 'number' && UNREACHABLE_GRPC_CODES.has(code))) return new StoreUnreachableError(error);
   if (error instanceof Error && type === undefined && code === undefined && DISCOVERY_FAILED.test(error.message)) return new StoreUnreachableError(error);
+  if (error instanceof ClientUnknownError && NOT_READY.test(error.message)) return new StoreUnreachableError(error);
   return error;
 }
 
+/** No stream by that name: never written, or deleted (a tombstone; only an operator deletes one). */
 function isStreamNotFound(error: unknown): boolean {
-  return error instanceof ClientStreamNotFoundError || (error as { type?: unknown } | null)?.type === 'stream-not-found';
+  const type = (error as { type?: unknown } | null)?.type;
+  return error instanceof ClientStreamNotFoundError || error instanceof ClientStreamDeletedError || type === 'stream-not-found' || type === 'stream-deleted';
 }
 
 export class EsdbEventStore implements EventStore {
@@ -243,6 +264,7 @@ export class EsdbEventStore implements EventStore {
 
   async appendToStream(stream: string, events: EventData[], options?: AppendOptions): Promise<AppendResult> {
     const expected = options?.expectedRevision ?? 'any';
+    if (events.length === 0) return this.#appendNothing(stream, expected);
     const toAppend = events.map((e) =>
       jsonEvent({ id: e.id, type: e.type, data: (e.data ?? null) as JSONType, metadata: e.metadata ?? {} }),
     );
@@ -264,19 +286,36 @@ export class EsdbEventStore implements EventStore {
     const commit = result.position?.commit;
     if (commit !== undefined && commit < MAX_LOG_POSITION) return { nextExpectedRevision, position: Number(commit) };
     // An idempotent retry may come back without a log position: answer the original event's.
-    if (events.length === 0) return { nextExpectedRevision, position: 0 };
     const [last] = await this.readStream(stream, { fromRevision: nextExpectedRevision, maxCount: 1 });
     return { nextExpectedRevision, position: last?.position ?? 0 };
   }
 
   async #lastRevision(stream: string): Promise<number | 'no_stream'> {
+    const last = await this.#lastEvent(stream);
+    return last ? last.revision : 'no_stream';
+  }
+
+  async #lastEvent(stream: string): Promise<RecordedEvent | undefined> {
     try {
       const [last] = await this.readStream(stream, { direction: 'backwards', maxCount: 1 });
-      return last ? last.revision : 'no_stream';
+      return last;
     } catch (error) {
-      if (error instanceof StreamNotFoundError) return 'no_stream';
+      if (error instanceof StreamNotFoundError) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * An append of no event, as the embedded store answers it: the stream's last revision (-1 for none)
+   * and its last event's position, or the conflict. Not sent: the client answers a missing stream's
+   * revision as 0 (`getCurrentRevision()` of its answer, whose "no stream" it does not read).
+   */
+  async #appendNothing(stream: string, expected: ExpectedRevision): Promise<AppendResult> {
+    toClientExpected(expected);
+    const last = await this.#lastEvent(stream);
+    const current = last ? last.revision : null;
+    if (!satisfied(expected, current)) throw new WrongExpectedVersionError(stream, expected, current ?? 'no_stream');
+    return { nextExpectedRevision: current ?? -1, position: last?.position ?? 0 };
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -314,13 +353,13 @@ export class EsdbEventStore implements EventStore {
     }
     const backwards = options.direction === 'backwards';
     const from = options.fromPosition ?? (backwards ? 'end' : 'start');
-    let probed: string | undefined;
     if (backwards && typeof from === 'number') {
       // EventStoreDB reads backwards from *before* a position; ours is inclusive, as forwards is.
-      // So first yield the event at the position itself, if there is one.
-      for await (const event of this.#readAllRaw(FORWARDS, toPosition(from, START))) {
-        if (event.position === from) {
-          probed = event.id;
+      // So first yield the event at the position itself, if there is one: the first of ours at or
+      // after it, read only when it is at it (a later one, unreadable, is not this read's to fail on).
+      for await (const { resolved, position } of this.#ourRecords(FORWARDS, toPosition(from, START))) {
+        const event = position === from ? toRecorded(resolved) : undefined;
+        if (event) {
           yield event;
           remaining--;
         }
@@ -329,7 +368,8 @@ export class EsdbEventStore implements EventStore {
     }
     if (remaining <= 0) return;
     for await (const event of this.#readAllRaw(backwards ? BACKWARDS : FORWARDS, toPosition(from, START))) {
-      if (event.id === probed) continue;
+      // The server leaves the position itself out of a backwards read; by position, not id (ids are not unique in $all).
+      if (backwards && event.position === from) continue;
       yield event;
       if (--remaining <= 0) return;
     }

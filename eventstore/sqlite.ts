@@ -25,6 +25,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import {
   afterPositionOf,
+  satisfied,
   DuplicateEventIdError,
   LogNotFlushedError,
   StreamNotFoundError,
@@ -432,19 +433,6 @@ function checkExpected(expected: ExpectedRevision): void {
     if (!Number.isSafeInteger(expected) || expected < 0) throw new RangeError(`expectedRevision must be a revision ≥ 0, not ${expected}`);
   } else if (expected !== 'any' && expected !== 'no_stream' && expected !== 'stream_exists') {
     throw new RangeError(`unknown expectedRevision ${String(expected)}`);
-  }
-}
-
-function satisfied(expected: ExpectedRevision, current: number | null): boolean {
-  switch (expected) {
-    case 'any':
-      return true;
-    case 'no_stream':
-      return current === null;
-    case 'stream_exists':
-      return current !== null;
-    default:
-      return current === expected;
   }
 }
 

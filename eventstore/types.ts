@@ -134,6 +134,20 @@ export class UnreadableEventError extends Error {
   }
 }
 
+/** Whether a stream at revision `current` (`null`: no stream) is what an append expecting `expected` may follow. */
+export function satisfied(expected: ExpectedRevision, current: number | null): boolean {
+  switch (expected) {
+    case 'any':
+      return true;
+    case 'no_stream':
+      return current === null;
+    case 'stream_exists':
+      return current !== null;
+    default:
+      return current === expected;
+  }
+}
+
 /** `afterPosition` of a forwards `readAll`, checked: with `fromPosition` or backwards it means nothing. */
 export function afterPositionOf(options: ReadAllOptions): number | undefined {
   const after = options.afterPosition;

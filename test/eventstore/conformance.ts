@@ -134,6 +134,23 @@ export function describeEventStoreConformance(name: string, factory: () => Promi
       expect(numbered).toMatchObject({ expected: 0, actual: 'no_stream' });
     });
 
+    it('given no stream and then a stream of two events, when no event is appended, then the answer is the stream as it is (revision -1 and position 0 for none), a wrong expectation is refused, and nothing is stored', async () => {
+      const stream = streamName();
+
+      expect(await store.appendToStream(stream, [], { expectedRevision: 'no_stream' })).toEqual({ nextExpectedRevision: -1, position: 0 });
+      await expect(store.readStream(stream)).rejects.toBeInstanceOf(StreamNotFoundError);
+      expect(await rejection(store.appendToStream(stream, [], { expectedRevision: 'stream_exists' }))).toMatchObject({ expected: 'stream_exists', actual: 'no_stream' });
+
+      const written = await store.appendToStream(stream, [event(), event()], { expectedRevision: 'no_stream' });
+
+      expect(await store.appendToStream(stream, [], { expectedRevision: 1 })).toEqual(written);
+      expect(await store.appendToStream(stream, [])).toEqual(written);
+      const stale = await rejection(store.appendToStream(stream, [], { expectedRevision: 0 }));
+      expect(stale).toBeInstanceOf(WrongExpectedVersionError);
+      expect(stale).toMatchObject({ streamId: stream, expected: 0, actual: 1 });
+      expect(await store.readStream(stream)).toHaveLength(2);
+    });
+
     it('given a stream at revision 0, when 50 appenders race expecting revision 0, then exactly one wins and 49 get WrongExpectedVersionError', async () => {
       const stream = streamName();
       await store.appendToStream(stream, [event()], { expectedRevision: 'no_stream' });

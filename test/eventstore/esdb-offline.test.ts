@@ -5,10 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
+import { CancelledError, StreamDeletedError, UnknownError } from '@eventstore/db-client';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { EsdbEventStore } from '../../eventstore/esdb.js';
-import { readAllPastUnreadable, StreamNotFoundError, UnreadableEventError, WrongExpectedVersionError, type RecordedEvent } from '../../eventstore/types.js';
+import { readAllPastUnreadable, StoreUnreachableError, StreamNotFoundError, UnreadableEventError, WrongExpectedVersionError, type RecordedEvent } from '../../eventstore/types.js';
 import { WorkIndex } from '../../engine/workIndex.js';
 import type { ProcessRegistry } from '../../machines/registry.js';
 import { FollowProjector } from '../../projections/runner.js';
@@ -20,6 +22,17 @@ const { Subscription: ClientSubscription } = createRequire(import.meta.url)('@ev
 };
 
 const event = (type = 'Happened') => ({ id: randomUUID(), type, data: { n: 1 }, metadata: {} });
+
+/** A read (or subscription) of the client's that fails with `error` when it is read. */
+function failing(error: Error): Readable & { cancel(): Promise<void> } {
+  const read = new Readable({
+    objectMode: true,
+    read() {
+      this.destroy(error);
+    },
+  });
+  return Object.assign(read, { cancel: async () => undefined });
+}
 
 async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -102,6 +115,52 @@ describe('EsdbEventStore: the client’s answers as the store-neutral ones', () 
     await expect(store.readStream('case-none')).rejects.toBeInstanceOf(StreamNotFoundError);
   });
 
+  it('given a stream an operator deleted (a tombstone), when it is read, then the client’s StreamDeletedError comes back as our StreamNotFoundError, not as an error no caller knows (a 500)', async () => {
+    const fake = fakeEsdb();
+    (fake.client as unknown as Record<string, unknown>).readStream = () => failing(new StreamDeletedError(undefined, 'case-gone'));
+    const store = new EsdbEventStore(fake.client);
+
+    await expect(store.readStream('case-gone')).rejects.toBeInstanceOf(StreamNotFoundError);
+  });
+
+  it('given no stream, then one of two events, when no event is appended, then the answer is the stream as it is (revision -1 for none, as the embedded store answers), not the client’s revision 0 for a missing stream', async () => {
+    const fake = fakeEsdb();
+    const store = new EsdbEventStore(fake.client);
+
+    expect(await store.appendToStream('case-a', [], { expectedRevision: 'no_stream' })).toEqual({ nextExpectedRevision: -1, position: 0 });
+    const written = await store.appendToStream('case-a', [event(), event()]);
+    expect(await store.appendToStream('case-a', [], { expectedRevision: 1 })).toEqual(written);
+    await expect(store.appendToStream('case-a', [], { expectedRevision: 0 })).rejects.toMatchObject({ name: 'WrongExpectedVersionError', expected: 0, actual: 1 });
+  });
+
+  it('given a server before 22.6 (a stream read gives every event the position 2^64 - 1, no position), when a stream is read, then its events have position 0 (unknown), not one past every event of the log', async () => {
+    const fake = fakeEsdb();
+    const store = new EsdbEventStore(fake.client);
+    await store.appendToStream('case-a', [event()]);
+    const readStream = (fake.client as unknown as { readStream: (...args: unknown[]) => Readable }).readStream;
+    const none = 2n ** 64n - 1n;
+    (fake.client as unknown as Record<string, unknown>).readStream = (...args: unknown[]) =>
+      readStream(...args).map((r: { event: { position: unknown } }) => ({ ...r, event: { ...r.event, position: { commit: none, prepare: none } }, commitPosition: undefined }));
+
+    const [read] = await store.readStream('case-a');
+
+    expect(read!.position).toBe(0);
+  });
+
+  it('given an unreadable event late in $all, when $all is read backwards from an earlier position, then the events up to that position come back and the later one is not read', async () => {
+    const fake = fakeEsdb();
+    const store = new EsdbEventStore(fake.client);
+    const a = await store.appendToStream('case-a', [event()]);
+    const b = await store.appendToStream('case-b', [event()]);
+    const damaged = await store.appendToStream('case-c', [event('Damaged')]);
+    fake.records.find((r) => r.position === BigInt(damaged.position))!.metadata = new TextEncoder().encode('{"actor": "a", trunc');
+
+    expect((await all(store.readAll({ direction: 'backwards', fromPosition: b.position }))).map((e) => e.position)).toEqual([b.position, a.position]);
+    // From the link record after b (a record, but not ours), the first of ours after it is not read either.
+    const link = fake.records.find((r) => r.position > BigInt(b.position) && r.type === '$>')!;
+    expect((await all(store.readAll({ direction: 'backwards', fromPosition: Number(link.position) }))).map((e) => e.position)).toEqual([b.position, a.position]);
+  });
+
   it('given system records between ours ($> links to category streams), when $all is read or subscribed to, then only ours come back, and maxCount counts only ours', async () => {
     const fake = fakeEsdb();
     const store = new EsdbEventStore(fake.client);
@@ -115,6 +174,41 @@ describe('EsdbEventStore: the client’s answers as the store-neutral ones', () 
     expect(backwards.map((e) => e.position)).toEqual([b.position, a.position]);
     expect(await store.headPosition()).toBe(b.position);
     expect(fake.records.some((r) => r.type === '$>' && r.position > b.position)).toBe(true);
+  });
+});
+
+describe('EsdbEventStore: a server that cannot take the call now', () => {
+  const cancelled = () => new CancelledError({ code: 1, details: 'Server cancelled the call', message: '1 CANCELLED: Server cancelled the call' } as never);
+  const notReady = () => new UnknownError(undefined, 'Could not recognize Server Is Not Ready');
+
+  it.each([
+    ['cancelled by the server (a 24.4+ node stopped or restarted)', cancelled],
+    ['not ready (a node starting or electing a leader)', notReady],
+  ])('given a call %s, when a command is appended, a stream or $all read, or a subscription read, then each fails as the store unreachable (503 storeUnreachable, retried with the same Idempotency-Key), not as an unknown error (500)', async (_, error) => {
+    const fake = fakeEsdb();
+    const client = fake.client as unknown as Record<string, unknown>;
+    client.appendToStream = async () => {
+      throw error();
+    };
+    client.readStream = () => failing(error());
+    client.readAll = () => failing(error());
+    client.subscribeToAll = () => Object.assign(failing(error()), { unsubscribe: async () => undefined });
+    const store = new EsdbEventStore(fake.client);
+
+    await expect(store.appendToStream('case-a', [event()])).rejects.toBeInstanceOf(StoreUnreachableError);
+    await expect(store.readStream('case-a')).rejects.toBeInstanceOf(StoreUnreachableError);
+    await expect(all(store.readAll())).rejects.toBeInstanceOf(StoreUnreachableError);
+    await expect(all(store.subscribeToAll())).rejects.toBeInstanceOf(StoreUnreachableError);
+  });
+
+  it('given an unknown error of another kind, when a command is appended, then it is not taken for an unreachable store', async () => {
+    const fake = fakeEsdb();
+    (fake.client as unknown as Record<string, unknown>).appendToStream = async () => {
+      throw new UnknownError(undefined, 'Could not recognize something else');
+    };
+    const store = new EsdbEventStore(fake.client);
+
+    await expect(store.appendToStream('case-a', [event()])).rejects.not.toBeInstanceOf(StoreUnreachableError);
   });
 });
 

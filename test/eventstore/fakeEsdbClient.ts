@@ -8,7 +8,9 @@
  * - a subscription from a position is exclusive: it reads the one event at or after that position and
  *   starts after it (the server's AllSubscription), so from `{0, 0}` (the log's first record, an epoch
  *   record, no event) it skips the first event in the log;
- * - conflicts and missing streams come as the client's own error classes.
+ * - conflicts and missing streams come as the client's own error classes;
+ * - an append of no event answers as the client reads the server's answer: a missing stream's
+ *   revision as 0 (the answer's "no stream" it does not read), and no position.
  */
 import { Readable } from 'node:stream';
 import {
@@ -93,6 +95,7 @@ export function fakeEsdb(): FakeEsdb {
     const current = lastRevision(stream);
     const ok = expected === 'any' || (expected === 'no_stream' ? current === undefined : expected === 'stream_exists' ? current !== undefined : current === expected);
     if (!ok) throw new WrongExpectedVersionError(undefined as never, { streamName: stream, expected, current: current ?? 'no_stream' });
+    if (events.length === 0) return { success: true, nextExpectedRevision: current ?? 0n, position: undefined };
     let revision = current ?? -1n;
     let position = 0n;
     for (const e of events) {
@@ -106,9 +109,10 @@ export function fakeEsdb(): FakeEsdb {
     }
     return { success: true, nextExpectedRevision: revision, position: { commit: position, prepare: position } };
   };
-  client.readStream = (stream: string) => {
+  client.readStream = (stream: string, { direction = 'forwards', maxCount = Infinity }: { direction?: string; maxCount?: number } = {}) => {
     const mine = fake.records.filter((r) => r.event && r.streamId === stream).map(resolved);
-    return streamOf(mine, mine.length === 0 ? new StreamNotFoundError(undefined, stream) : undefined);
+    if (direction === 'backwards') mine.reverse();
+    return streamOf(mine.slice(0, maxCount), mine.length === 0 ? new StreamNotFoundError(undefined, stream) : undefined);
   };
   client.readAll = ({ fromPosition = 'start', direction = 'forwards' }: { fromPosition?: ReadPosition; direction?: string } = {}) => {
     fake.asked.push(fromPosition);
