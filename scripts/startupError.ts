@@ -147,5 +147,10 @@ export function startupMessage(err: unknown, config: Config): string {
   if (config.store !== 'sqlite' && (err instanceof StoreUnreachableError || esdbUnreachable(err) || /^Failed to discover/.test(err.message))) {
     return `无法连接 EventStoreDB（${esdbHosts(config.store)}）：请确认它已启动、可以访问，并检查 WORKFLOW_STORE`;
   }
+  // The client's AccessDeniedError (gRPC PERMISSION_DENIED or UNAUTHENTICATED): wrong credentials, or a
+  // user who may not read $all, which only $admins and $ops may by default; it said "Access denied".
+  if (config.store !== 'sqlite' && (err as { type?: unknown }).type === 'access-denied') {
+    return `EventStoreDB（${esdbHosts(config.store)}）拒绝访问：请检查 WORKFLOW_STORE 中的用户名和密码，该用户须能读写事件流并读取 $all（默认须属 $admins 或 $ops 组）`;
+  }
   return withoutCredentials(err.message);
 }

@@ -155,6 +155,12 @@ describe('startupMessage, for what root (who runs these tests) cannot be refused
     }
   });
 
+  it('given EventStoreDB refusing the connection string\'s user (the client\'s AccessDeniedError: wrong password, or no right to read $all), then 拒绝访问 naming the hosts and what the user needs, not "Access denied"', () => {
+    const esdb = loadConfig({ WORKFLOW_DATA_DIR: '/srv/wf', WORKFLOW_STORE: 'esdb://ops:wrong@db1:2113?tls=true' });
+    const denied = Object.assign(new Error('Access denied'), { type: 'access-denied', code: 7 });
+    expect(startupMessage(denied, esdb)).toBe('EventStoreDB（db1:2113）拒绝访问：请检查 WORKFLOW_STORE 中的用户名和密码，该用户须能读写事件流并读取 $all（默认须属 $admins 或 $ops 组）');
+  });
+
   it('given a timer pass that met EventStoreDB unreachable, then one Chinese line naming the hosts and the next pass, without the client\'s error and stack; any other failure with its error', () => {
     const esdb = loadConfig({ WORKFLOW_DATA_DIR: '/srv/wf', WORKFLOW_STORE: 'esdb://admin:changeit@db1:2113?tls=false' });
     const lines: [object, string][] = [];
