@@ -311,7 +311,7 @@ export class EsdbEventStore implements EventStore {
    * revision as 0 (`getCurrentRevision()` of its answer, whose "no stream" it does not read).
    */
   async #appendNothing(stream: string, expected: ExpectedRevision): Promise<AppendResult> {
-    toClientExpected(expected);
+    toClientExpected(expected); // a revision out of range is refused as for any append
     const last = await this.#lastEvent(stream);
     const current = last ? last.revision : null;
     if (!satisfied(expected, current)) throw new WrongExpectedVersionError(stream, expected, current ?? 'no_stream');
