@@ -4,6 +4,17 @@ import { configOrExit } from './config.js';
 import type { App } from '../api/app.js';
 import { keepFilesPrivate, makeDataDirectory } from '../infra/config.js';
 import { applyServerHeapGrowth } from './heapGrowth.js';
+import { handOverSignals } from './signals.js';
+
+// A stop asked for while the app opens (its read models may take minutes to rebuild after an upgrade):
+// said, not a silent exit 143. What was folded is kept in batches; the next start goes on from there.
+// Listened for from the first moment: the app's modules take a second to load.
+const stoppedWhileStarting = (signal: NodeJS.Signals) => {
+  process.stderr.write(`服务启动中收到 ${signal}，已停止：尚未开始接受请求；读模型的准备已按批保存，下次启动时继续\n`);
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+};
+process.once('SIGINT', stoppedWhileStarting);
+process.once('SIGTERM', stoppedWhileStarting);
 
 // Before the store opens and requests come: under load, a full collection every few seconds otherwise (heapGrowth.ts).
 const heapGrowingPercent = applyServerHeapGrowth();
@@ -20,15 +31,6 @@ const { checkDirectory, exitSaying, timerPassFailed } = await import('./startupE
 function refuse(err: unknown): never {
   return exitSaying('服务未启动：', err, config, 1);
 }
-
-// A stop asked for while the app opens (its read models may take minutes to rebuild after an upgrade):
-// said, not a silent exit 143. What was folded is kept in batches; the next start goes on from there.
-const stoppedWhileStarting = (signal: NodeJS.Signals) => {
-  process.stderr.write(`服务启动中收到 ${signal}，已停止：尚未开始接受请求；读模型的准备已按批保存，下次启动时继续\n`);
-  process.exit(signal === 'SIGINT' ? 130 : 143);
-};
-process.once('SIGINT', stoppedWhileStarting);
-process.once('SIGTERM', stoppedWhileStarting);
 
 let app: App | undefined;
 let server: Awaited<ReturnType<typeof buildServer>>;
@@ -143,10 +145,6 @@ const stop = async (signal: string) => {
   started.logger.info('服务已停止');
   process.exit(0);
 };
-process.off('SIGINT', stoppedWhileStarting);
-process.off('SIGTERM', stoppedWhileStarting);
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
 try {
   await server.listen({ port: config.port, host: config.host, listenTextResolver: listenText });
@@ -154,6 +152,9 @@ try {
   await started.close().catch(() => {});
   refuse(err);
 }
+// Listening: a stop is now the server's own. A signal that came while it was not yet (in its
+// synchronous start-up work, or during the listen) is said as a stop while starting.
+handOverSignals(['SIGINT', 'SIGTERM'], stoppedWhileStarting, (signal) => void shutdown(signal));
 // The port actually bound: with PORT=0 the system chooses one.
 const { port } = server.server.address() as AddressInfo;
 started.logger.info({ store: started.store.kind, dataDir: config.dataDir, heapGrowingPercent }, `工作流服务已启动：http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`);

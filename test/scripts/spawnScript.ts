@@ -10,7 +10,7 @@ import { spawnText, type Ran } from '../spawnText.js';
 
 export const ROOT = join(import.meta.dirname, '../..');
 /** tsx's loader, found from the project whatever the child's working directory. */
-const TSX_LOADER = pathToFileURL(createRequire(join(ROOT, 'package.json')).resolve('tsx')).href;
+export const TSX_LOADER = pathToFileURL(createRequire(join(ROOT, 'package.json')).resolve('tsx')).href;
 
 /**
  * `scripts/<script> …args` as package.json runs it (`node --import tsx`): one process, where the tsx
