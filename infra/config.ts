@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -210,9 +210,27 @@ export function makeDataDirectory(dataDir: string): void {
  */
 export function developmentSecret(dataDir: string): string {
   const file = join(dataDir, 'dev-jwt-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  makeDataDirectory(dataDir);
-  const secret = randomBytes(32).toString('base64url');
-  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-  return secret;
+  for (let attempt = 1; ; attempt++) {
+    if (existsSync(file)) {
+      const kept = readFileSync(file, 'utf8').trim();
+      if (kept !== '') return kept;
+      // Empty: a write cut short (a full disk) left it, as earlier builds did. No token was ever signed
+      // with it (a key of no bytes signs nothing): every request with a token was refused 401 and
+      // `npm run token` died with a stack trace, for good. Made afresh.
+      rmSync(file, { force: true });
+    }
+    makeDataDirectory(dataDir);
+    const secret = randomBytes(32).toString('base64url');
+    try {
+      writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+      return secret;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // Made by another process (a token minted while the server starts) the moment before: its secret.
+      if (code === 'EEXIST' && attempt === 1) continue;
+      // Created here and not written whole: not left behind.
+      if (code !== 'EEXIST') rmSync(file, { force: true });
+      throw error;
+    }
+  }
 }

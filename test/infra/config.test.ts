@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, readJsonFile } from '../../infra/config.js';
+import { ConfigError, developmentSecret, loadConfig, readJsonFile } from '../../infra/config.js';
 
 /** The message loadConfig refuses `env` with. */
 function refusal(env: Record<string, string>): string {
@@ -77,6 +77,32 @@ describe('WORKFLOW_JWT_SECRET', () => {
   it('given development or tests, then any non-empty secret', () => {
     expect(loadConfig({ WORKFLOW_JWT_SECRET: 's' }).jwtSecret).toBe('s');
     expect(loadConfig({ NODE_ENV: 'test', WORKFLOW_JWT_SECRET: 'short' }).jwtSecret).toBe('short');
+  });
+});
+
+describe('the development secret (dev-jwt-secret in the data folder)', () => {
+  it('given no file, then one is made and kept: the same secret at every call', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wf-dev-secret-'));
+    try {
+      const secret = developmentSecret(dir);
+      expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(developmentSecret(dir)).toBe(secret);
+      expect(readFileSync(join(dir, 'dev-jwt-secret'), 'utf8')).toBe(`${secret}\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('given an empty file (a write cut short by a full disk), then a secret is made afresh and kept, not the empty one (every token refused, npm run token dying on a key of no bytes)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wf-dev-secret-'));
+    try {
+      writeFileSync(join(dir, 'dev-jwt-secret'), '\n');
+      const secret = developmentSecret(dir);
+      expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(developmentSecret(dir)).toBe(secret);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
