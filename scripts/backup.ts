@@ -12,7 +12,7 @@
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { argsOrExit, configOrExit, typedPath } from './config.js';
+import { argsOrExit, configOrExit, storeFileOrExit, typedPath } from './config.js';
 import { createProgress } from './progress.js';
 import { exitSaying } from './startupError.js';
 import { keepFilesPrivate } from '../infra/config.js';
@@ -44,10 +44,7 @@ if (args[0]!.trim() === '' || /[/\\]$/.test(args[0]!) || (existsSync(target) && 
   process.stderr.write(`目标应为备份文件，而 ${target} 是文件夹：请给出文件名，例如 ${join(target, 'workflow-backup.db')}。\n`);
   process.exit(2);
 }
-if (!existsSync(storeFile)) {
-  process.stderr.write(`数据目录 ${config.dataDir} 中没有事件库（events.db），无从备份。请检查 WORKFLOW_DATA_DIR。\n`);
-  process.exit(2);
-}
+storeFileOrExit(config, `数据目录 ${config.dataDir} 中没有事件库（events.db），无从备份。请检查 WORKFLOW_DATA_DIR。`);
 // The live store and its log are never written here; nor is any file already there (an earlier backup).
 if (target === storeFile || target.startsWith(`${storeFile}-`)) {
   process.stderr.write(`目标文件 ${target} 是正在使用的事件库（或其日志）本身，不能覆盖：请指定数据目录以外的新文件。\n`);

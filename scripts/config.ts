@@ -1,5 +1,6 @@
 /** The configuration and the arguments a command-line entry point runs with. */
-import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../infra/config.js';
 
@@ -14,6 +15,27 @@ export function configOrExit(prefix = '', exitCode = 2): Config {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${prefix}${err.message}\n`);
     process.exit(exitCode);
+  }
+}
+
+/**
+ * Ends the process when the embedded store's file is not there to read: `missing` (exit 2) when the
+ * data folder holds no events.db; a folder this user may not enter said as that (exit 1), not as no
+ * store — `existsSync` answers false for both, and backup, rebuild and replay told a service's data
+ * folder, run as another user, that it held no store. Nothing to look at with EventStoreDB.
+ */
+export function storeFileOrExit(config: Config, missing: string): void {
+  if (config.store !== 'sqlite') return;
+  try {
+    statSync(join(config.dataDir, 'events.db'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') {
+      process.stderr.write(`无权访问数据目录 ${config.dataDir}：请以运行服务的用户执行，或检查其权限。\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`${missing}\n`);
+    process.exit(2);
   }
 }
 

@@ -7,9 +7,7 @@
  * longer be read (damaged JSON) is skipped by every read model and named on stderr once the
  * rebuild is done.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { argsOrExit, configOrExit } from './config.js';
+import { argsOrExit, configOrExit, storeFileOrExit } from './config.js';
 import { Directory } from '../directory/directory.js';
 import { openStore } from '../eventstore/open.js';
 import { StoreUnreachableError, UnreadableEventError } from '../eventstore/types.js';
@@ -34,10 +32,7 @@ if (unknown.length > 0) {
 const config = configOrExit();
 keepFilesPrivate();
 // Rebuilding from no event log would only create an empty store beside the read models it drops.
-if (config.store === 'sqlite' && !existsSync(join(config.dataDir, 'events.db'))) {
-  process.stderr.write(`数据目录 ${config.dataDir} 中没有事件库（events.db），无从重建读模型。请检查 WORKFLOW_DATA_DIR。\n`);
-  process.exit(2);
-}
+storeFileOrExit(config, `数据目录 ${config.dataDir} 中没有事件库（events.db），无从重建读模型。请检查 WORKFLOW_DATA_DIR。`);
 // A store that cannot be opened (not a database, read-only, EventStoreDB out of reach): one line, as npm start says it.
 const store = await openStore({ store: config.store, dataDir: config.dataDir, synchronous: config.sqliteSynchronous, now: systemClock.now }).catch((err: unknown) =>
   exitSaying('无法打开数据：', err, config, 1),

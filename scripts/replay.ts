@@ -6,7 +6,6 @@
  * Reads only (api/app.ts `openForReplay`): the store is opened read-only, the read models are read as
  * they stand, not caught up, and nothing is sent or written — a copy handed to compliance keeps every byte.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openForReplay, type ReplayApp } from '../api/app.js';
@@ -15,7 +14,7 @@ import { EngineError } from '../engine/errors.js';
 import { alteredNoticeText } from '../engine/calendarInForce.js';
 import { journalModeOf, SqliteEventStore } from '../eventstore/sqlite.js';
 import { systemClock } from '../infra/clock.js';
-import { argumentError, configOrExit } from './config.js';
+import { argumentError, configOrExit, storeFileOrExit } from './config.js';
 import { createLogger } from '../infra/logger.js';
 import { createProgress } from './progress.js';
 import { caseIdsInStore, timeline, verifyAll } from './demo/replay.js';
@@ -51,10 +50,7 @@ function walCopyInReadOnlyFolder(err: unknown): boolean {
 }
 
 const config = configOrExit();
-if (config.store === 'sqlite' && !existsSync(join(config.dataDir, 'events.db'))) {
-  process.stderr.write(`数据目录 ${config.dataDir} 中没有事件库（events.db）。可先运行 npm run demo 生成演示数据。\n`);
-  process.exit(2);
-}
+storeFileOrExit(config, `数据目录 ${config.dataDir} 中没有事件库（events.db）。可先运行 npm run demo 生成演示数据。`);
 // What stops the data being read is said as plainly (a directory file missing, a file that is no
 // store): one line, no stack trace.
 let opened: ReplayApp;

@@ -2,7 +2,7 @@
  * Why `npm start` could not start, in one Chinese sentence an operator can act on: the setting to
  * check and what is wrong with it — never a stack trace, nor a connection string's credentials.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Directory } from '../directory/directory.js';
@@ -64,6 +64,27 @@ export function withoutCredentials(text: string): string {
   return text.replace(new RegExp(`(esdb(?:\\+discover)?:\\/\\/)${ESDB_CREDENTIALS}`, 'gi'), '$1***@');
 }
 
+/**
+ * Where JSON.parse stopped in the file at `path`, in Chinese, by line and column: V8 says it in English,
+ * by the character's offset ("Unexpected non-whitespace character after JSON at position 2200", an
+ * NDJSON file given for the directory's array).
+ */
+function jsonFault(path: string, error: SyntaxError): string {
+  const at = /at position (\d+)/.exec(error.message);
+  if (at) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+    } catch {
+      // Read a moment ago; gone now: the place is still worth saying by the offset.
+      return `第 ${Number(at[1]) + 1} 个字符处有误`;
+    }
+    const before = text.slice(0, Number(at[1]));
+    return `第 ${before.split('\n').length} 行第 ${before.length - before.lastIndexOf('\n')} 列处有误`;
+  }
+  return /end of JSON input/.test(error.message) ? '内容不完整或为空' : '格式有误';
+}
+
 /** Loads the organisation directory at `path` (WORKFLOW_ORGS), or fails naming what is wrong with the file. */
 export function checkDirectory(path: string): Directory {
   let directory: Directory;
@@ -74,7 +95,7 @@ export function checkDirectory(path: string): Directory {
     if (cause?.code === 'ENOENT') throw new StartupFailure(`WORKFLOW_ORGS 指向的机构目录文件不存在：${path}`);
     if (cause?.code === 'EISDIR') throw new StartupFailure(`WORKFLOW_ORGS 应指向机构目录的 JSON 文件，而 ${path} 是文件夹`);
     if (cause?.code === 'EACCES' || cause?.code === 'EPERM') throw new StartupFailure(`WORKFLOW_ORGS 指向的机构目录文件 ${path} 无法读取：本服务的用户没有读取权限`);
-    if (cause instanceof SyntaxError) throw new StartupFailure(`WORKFLOW_ORGS 指向的文件 ${path} 不是有效的 JSON（${cause.message}）`);
+    if (cause instanceof SyntaxError) throw new StartupFailure(`WORKFLOW_ORGS 指向的文件 ${path} 不是有效的 JSON（${jsonFault(path, cause)}）`);
     if (err instanceof z.ZodError) {
       const MAX = 3;
       const problems = err.issues.slice(0, MAX).map((issue) => {
@@ -122,6 +143,10 @@ export function startupMessage(err: unknown, config: Config): string {
   }
   if (syscall === 'getaddrinfo' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `无法解析主机名 ${config.host}：请检查 HOST`;
   if (code === 'EEXIST' || code === 'ENOTDIR') return `数据目录 ${dataDir} 不是文件夹（它或它的上级是一个文件）：请检查 WORKFLOW_DATA_DIR`;
+  // A path the system will not follow: Node says it in English ("ELOOP: too many symbolic links encountered, mkdir …").
+  const path = (err as NodeJS.ErrnoException).path ?? dataDir;
+  if (code === 'ELOOP') return `路径 ${path} 中的符号链接构成循环，无法访问：请检查 WORKFLOW_DATA_DIR`;
+  if (code === 'ENAMETOOLONG') return `路径 ${path} 过长（其中一段超过 255 字节，或全长超过系统上限）：请换用较短的路径`;
   // The embedded store's own file: not a database at all (replaced, or damaged past reading), or a
   // folder in its place. With EventStoreDB the only file is the read models', rebuilt from the log.
   if (config.store === 'sqlite') {

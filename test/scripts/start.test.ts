@@ -88,7 +88,11 @@ describe('npm start, given a setting it cannot start with', () => {
 
     const badJson = join(root, 'bad.json');
     writeFileSync(badJson, '[{"code": "370100-dsj",');
-    expect(await failedStart({ WORKFLOW_ORGS: badJson })).toMatch(new RegExp(`^服务未启动：WORKFLOW_ORGS 指向的文件 ${badJson} 不是有效的 JSON（.+）\\n$`));
+    expect(await failedStart({ WORKFLOW_ORGS: badJson })).toBe(`服务未启动：WORKFLOW_ORGS 指向的文件 ${badJson} 不是有效的 JSON（第 1 行第 24 列处有误）\n`);
+    // One organisation a line (NDJSON) for the directory's array: where, by line and column, not V8's English offset.
+    const ndjson = join(root, 'orgs.ndjson');
+    writeFileSync(ndjson, '{"code": "370100-dsj"}\n{"code": "370100-gaj"}\n');
+    expect(await failedStart({ WORKFLOW_ORGS: ndjson })).toBe(`服务未启动：WORKFLOW_ORGS 指向的文件 ${ndjson} 不是有效的 JSON（第 2 行第 1 列处有误）\n`);
 
     const wrong = join(root, 'wrong.json');
     const org = { code: '370100-dsj', name: '济南市大数据局', kind: 'authority', level: 'city', region: '370100' };
@@ -171,6 +175,13 @@ describe('startupMessage, for what root (who runs these tests) cannot be refused
     const other = new Error('boom');
     timerPassFailed(logger, other, esdb, 60);
     expect(lines[1]).toEqual([{ err: other }, '触发到期系统指令失败']);
+  });
+
+  it('given a path the system will not follow (a loop of symbolic links, a name too long), then the path and what is wrong, in Chinese, not Node\'s English', () => {
+    const loop = Object.assign(new Error("ELOOP: too many symbolic links encountered, mkdir '/srv/loop/wf'"), { code: 'ELOOP', syscall: 'mkdir', path: '/srv/loop/wf' });
+    expect(startupMessage(loop, config)).toBe('路径 /srv/loop/wf 中的符号链接构成循环，无法访问：请检查 WORKFLOW_DATA_DIR');
+    const long = Object.assign(new Error('ENAMETOOLONG: name too long, mkdir'), { code: 'ENAMETOOLONG', syscall: 'mkdir' });
+    expect(startupMessage(long, config)).toBe('路径 /srv/wf 过长（其中一段超过 255 字节，或全长超过系统上限）：请换用较短的路径');
   });
 
   it('given an unknown error, then its message, with any connection string credentials masked', () => {
