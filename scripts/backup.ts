@@ -9,7 +9,7 @@
  * (keepFilesPrivate), written beside the target and renamed to it only once reopened and checked —
  * SQLite's quick_check and the same events as the moment copied — and it never overwrites a file.
  */
-import { closeSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, readSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { argsOrExit, configOrExit, storeFileOrExit, typedPath } from './config.js';
@@ -21,6 +21,19 @@ import { nextTurn } from '../infra/turn.js';
 
 const USAGE = `用法：npm run backup -- <目标文件>   在服务运行时把事件库（含读模型）一致地复制为一个文件
 数据目录由 WORKFLOW_DATA_DIR 指定（默认 ./data）。恢复时停止服务，删除数据目录中的 events.db-wal、events.db-shm，再把备份文件复制为 events.db。`;
+
+/** SQLite's header of a database, and of a rollback journal (what a backup's partial copy begins with). */
+const DATABASE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+const JOURNAL_HEADER = Buffer.from('d9d505f920a163d7', 'hex');
+
+/** The longest name of a file (bytes) the systems this runs on allow. */
+const NAME_MAX = 255;
+
+/** A file name kept to 50 characters (at most 200 bytes of UTF-8), not cut inside a character. */
+function shortened(name: string): string {
+  const chars = Array.from(name);
+  return chars.length <= 50 ? name : chars.slice(0, 50).join('');
+}
 
 /** Pages copied per step of the backup (4 MiB at SQLite's 4 KiB pages): the progress bar moves between steps. */
 const PAGES_PER_STEP = 1000;
@@ -61,8 +74,17 @@ if (!existsSync(dirname(target)) || !statSync(dirname(target)).isDirectory()) {
   process.exit(2);
 }
 
-// Written here first, renamed to the target once checked: a backup cut off part-way is never taken for one.
-const partial = join(dirname(target), `.${basename(target)}.partial-${process.pid}`);
+// A name no folder can hold (a part of a path is at most 255 bytes): said before anything is copied.
+if (Buffer.byteLength(basename(target)) > NAME_MAX) {
+  process.stderr.write(`目标文件名过长（${Buffer.byteLength(basename(target))} 字节，最多 ${NAME_MAX} 字节）：请换一个较短的文件名。\n`);
+  process.exit(2);
+}
+
+// Written here first, renamed to the target once checked: a backup cut off part-way is never taken for
+// one. Named after the target, cut short where the target's name is long: with its dot, suffix and
+// journal's suffix it must still be a name the folder can hold (a 250-byte target's was not, and the
+// backup ended in a stack trace).
+const partial = join(dirname(target), `.${shortened(basename(target))}.partial-${process.pid}`);
 const removePartial = () => {
   for (const file of [partial, `${partial}-journal`]) rmSync(file, { force: true });
 };
@@ -79,12 +101,30 @@ removeAbandonedPartials();
  * catch (SIGKILL, the OOM killer, a power cut): a hidden partial copy as big as the store, beside the
  * backups, for good — whatever their target (a nightly backup names each file by its date, so the next
  * one never has the same). One whose process still runs is another backup under way, and is left to it.
+ * Only what a backup writes — a SQLite database, its rollback journal, or a file not yet written — is
+ * removed: another program's file of a name like it (`.report.xlsx.partial-1234`) in a shared folder is not.
  */
 function removeAbandonedPartials(): void {
   for (const name of readdirSync(dirname(target))) {
     const pid = Number(/^\..+\.partial-(\d+)(?:-journal)?$/.exec(name)?.[1]);
     if (!Number.isSafeInteger(pid) || pid === process.pid || isRunning(pid)) continue;
-    rmSync(join(dirname(target), name), { force: true });
+    const file = join(dirname(target), name);
+    if (writtenByBackup(file)) rmSync(file, { force: true });
+  }
+}
+
+function writtenByBackup(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const head = Buffer.alloc(16);
+    const read = readSync(fd, head, 0, 16, 0);
+    if (read === 0) return true;
+    return head.subarray(0, read).equals(DATABASE_HEADER.subarray(0, read)) || (read >= 8 && head.subarray(0, 8).equals(JOURNAL_HEADER));
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

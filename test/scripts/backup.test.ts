@@ -127,8 +127,29 @@ describe('npm run backup, given a folder for its target', () => {
   });
 });
 
+describe('npm run backup, given a long file name for its target', () => {
+  it('given a name of 250 bytes, then the copy is made (its partial copy\'s name cut short to fit the folder); given one of 256 bytes, then it refuses (exit 2) before copying, without a stack trace', async () => {
+    const dataDir = join(root, 'long-names');
+    mkdirSync(dataDir);
+    await new SqliteEventStore({ path: join(dataDir, 'events.db'), now: systemClock.now }).close();
+    const folder = join(root, 'long-names-backups');
+    mkdirSync(folder);
+
+    const long = join(folder, `${'备份'.repeat(41)}.db`);
+    expect(Buffer.byteLength(`${'备份'.repeat(41)}.db`)).toBe(249);
+    const made = await runScript('backup.ts', [long], { WORKFLOW_DATA_DIR: dataDir });
+    expect(made.status, made.stderr).toBe(0);
+    expect(readdirSync(folder)).toEqual([`${'备份'.repeat(41)}.db`]);
+
+    const tooLong = join(folder, `${'x'.repeat(253)}.db`);
+    const refused = await runScript('backup.ts', [tooLong], { WORKFLOW_DATA_DIR: dataDir });
+    expect([refused.status, refused.stderr]).toEqual([2, '目标文件名过长（256 字节，最多 255 字节）：请换一个较短的文件名。\n']);
+    expect(readdirSync(folder)).toEqual([`${'备份'.repeat(41)}.db`]);
+  }, 60_000);
+});
+
 describe('npm run backup, after one was killed part-way', () => {
-  it('given the partial copies killed backups left in the folder, to this target or another (a dated name), when the operator backs up again, then they are removed; a partial of a backup still running stays', async () => {
+  it('given the partial copies killed backups left in the folder, to this target or another (a dated name), when the operator backs up again, then they are removed; a partial of a backup still running stays, and so does another program\'s file named like one', async () => {
     const dataDir = join(root, 'killed');
     expect((await runScript('demo.ts', ['--cases', '2', '--quiet'], { WORKFLOW_DATA_DIR: dataDir })).status).toBe(0);
     const backups = join(root, 'killed-backups');
@@ -136,11 +157,21 @@ describe('npm run backup, after one was killed part-way', () => {
     // SIGKILL cannot be caught: what a backup killed so (or by the OOM killer, a power cut) leaves.
     const gone = spawnSync(process.execPath, ['-e', '']).pid;
     const running = process.pid;
-    for (const name of [`.events-backup.db.partial-${gone}`, `.events-backup.db.partial-${gone}-journal`, `.events-backup.db.partial-${running}`, `.other.db.partial-${gone}`]) {
-      writeFileSync(join(backups, name), 'part of a copy');
+    const copyBegun = Buffer.concat([Buffer.from('SQLite format 3\0', 'latin1'), Buffer.alloc(84)]);
+    const journalBegun = Buffer.concat([Buffer.from('d9d505f920a163d7', 'hex'), Buffer.alloc(20)]);
+    for (const [name, bytes] of [
+      [`.events-backup.db.partial-${gone}`, copyBegun],
+      [`.events-backup.db.partial-${gone}-journal`, journalBegun],
+      [`.events-backup.db.partial-${running}`, copyBegun],
+      [`.other.db.partial-${gone}`, copyBegun],
+      [`.created.db.partial-${gone}`, Buffer.alloc(0)],
+      // Another program's, in a shared folder: not a copy of ours.
+      [`.report.xlsx.partial-${gone}`, Buffer.from('the quarterly report, being saved')],
+    ] as const) {
+      writeFileSync(join(backups, name), bytes);
     }
     const run = await runScript('backup.ts', [join(backups, 'events-backup.db')], { WORKFLOW_DATA_DIR: dataDir });
     expect(run.status, run.stderr).toBe(0);
-    expect(readdirSync(backups).sort()).toEqual([`.events-backup.db.partial-${running}`, 'events-backup.db']);
+    expect(readdirSync(backups).sort()).toEqual([`.events-backup.db.partial-${running}`, `.report.xlsx.partial-${gone}`, 'events-backup.db']);
   }, 120_000);
 });
