@@ -237,10 +237,25 @@ export function applySqlitePragmas(db: Database.Database, synchronous: SqliteSyn
 function readOnlyPragmas(db: Database.Database, busyTimeoutMs: number): void {
   db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
   db.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
-  if (db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'events'").get() === undefined) throw new NotAStoreError(db.name);
+  if (!hasTable(db, 'events')) throw new NotAStoreError(db.name);
 }
 
-/** A file opened read-only as a store (`SqliteEventStoreOptions.readonly`) has no events table. */
+function hasTable(db: Database.Database, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
+/**
+ * Another program's database in the store's place (a file of tables, none of them `events`): opened
+ * to write, the store made its tables in it and put it in WAL mode, and `npm start` and `npm run
+ * rebuild` ran on it without a word. A new, empty file is a new store.
+ */
+function refuseOtherDatabase(db: Database.Database, busyTimeoutMs: number): void {
+  db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
+  const tables = db.prepare<[], number>("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").pluck().get() ?? 0;
+  if (tables > 0 && !hasTable(db, 'events')) throw new NotAStoreError(db.name);
+}
+
+/** A file opened as a store has no events table (read-only), or is another program's database. */
 export class NotAStoreError extends Error {
   override readonly name = 'NotAStoreError';
   constructor(readonly file: string) {
@@ -650,6 +665,7 @@ export class SqliteEventStore implements EventStore {
     try {
       if (readonly) readOnlyPragmas(db, options.busyTimeoutMs ?? 5000);
       else {
+        refuseOtherDatabase(db, options.busyTimeoutMs ?? 5000);
         applySqlitePragmas(db, sqliteSynchronous, options.busyTimeoutMs ?? 5000);
         db.exec(SQLITE_SCHEMA);
       }

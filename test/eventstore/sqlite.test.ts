@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -720,6 +720,36 @@ describe('SqliteEventStore opened read-only (npm run replay on a copy handed to 
     other.exec('CREATE TABLE notes (text TEXT)');
     other.close();
     expect(() => new SqliteEventStore({ path: join(dir, 'other.db'), now: systemClock.now, readonly: true })).toThrow(NotAStoreError);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('SqliteEventStore opened on another program\'s database', () => {
+  it('given a database of tables none of which is events, when it is opened to write (npm start, npm run rebuild), then it is named as no store and left as it was: no table added, not put in WAL mode', () => {
+    const dir = tempDir();
+    const path = join(dir, 'events.db');
+    const other = new Database(path);
+    other.exec("CREATE TABLE foo (bar TEXT); INSERT INTO foo VALUES ('kept')");
+    other.close();
+    const before = readFileSync(path);
+
+    expect(() => new SqliteEventStore({ path, now: systemClock.now })).toThrow(NotAStoreError);
+
+    expect(readFileSync(path).equals(before)).toBe(true);
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('given an empty file (0 bytes) in its place, when it is opened to write, then it becomes a new store', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'events.db');
+    writeFileSync(path, '');
+
+    const store = new SqliteEventStore({ path, now: systemClock.now });
+    await store.appendToStream('case-1', [{ id: randomUUID(), type: 'Started', data: {}, metadata: {} }]);
+
+    expect(await store.headPosition()).toBe(1);
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
 });
