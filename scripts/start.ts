@@ -100,6 +100,15 @@ const SHUTDOWN_GRACE_MS = 8_000;
  */
 const SHUTDOWN_DRAIN_MS = 3_000;
 
+// Listening before anything runs in the background: a port already taken is said alone (服务未启动：端口 …
+// 已被占用), not after a warning that the timers' read of the log was cut short by a stop.
+try {
+  await server.listen({ port: config.port, host: config.host, listenTextResolver: listenText });
+} catch (err) {
+  await started.close().catch(() => {});
+  refuse(err);
+}
+
 // Timers (use periods that end) fire from the event log; a restart or a second node never fires one twice.
 const TIMER_INTERVAL_MS = 60_000;
 let timerPass: Promise<unknown> = Promise.resolve();
@@ -146,12 +155,6 @@ const stop = async (signal: string) => {
   process.exit(0);
 };
 
-try {
-  await server.listen({ port: config.port, host: config.host, listenTextResolver: listenText });
-} catch (err) {
-  await started.close().catch(() => {});
-  refuse(err);
-}
 // Listening: a stop is now the server's own. A signal that came while it was not yet (in its
 // synchronous start-up work, or during the listen) is said as a stop while starting.
 handOverSignals(['SIGINT', 'SIGTERM'], stoppedWhileStarting, (signal) => void shutdown(signal));

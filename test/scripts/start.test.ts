@@ -2,7 +2,7 @@
  * `npm start` that cannot start says why in one Chinese line — `服务未启动：…` — with exit code 1
  * and no stack trace; one that starts names the address it actually listens on.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Directory } from '../../directory/directory.js';
 import { LogNotFlushedError, StoreUnreachableError } from '../../eventstore/types.js';
+import { SqliteEventStore } from '../../eventstore/sqlite.js';
+import { defaultCalendar } from '../../calendars/index.js';
+import { systemClock } from '../../infra/clock.js';
+import { synthesise } from '../../scripts/bench/projections.js';
 import { loadConfig } from '../../infra/config.js';
 import { startupMessage, timerPassFailed } from '../../scripts/startupError.js';
 import { mintToken } from '../../api/auth.js';
@@ -55,12 +59,17 @@ describe('npm start, given a setting it cannot start with', () => {
     expect(stderr).not.toContain('changeit');
   });
 
-  it('given a PORT another process listens on, then it says the port is taken', async () => {
+  it('given a PORT another process listens on, then it says the port is taken, and that alone: nothing of a read of the log it began (a store of 20,000 events)', async () => {
+    const dataDir = freshDataDir();
+    mkdirSync(dataDir);
+    const store = new SqliteEventStore({ path: join(dataDir, 'events.db'), synchronous: 'OFF', now: systemClock.now });
+    synthesise(store, Directory.load(), defaultCalendar(), { events: 20_000, casesPerDay: 6000 });
+    await store.close();
     const holder: Server = createServer();
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     const { port } = holder.address() as { port: number };
     try {
-      expect(await failedStart({ PORT: String(port) })).toBe(`服务未启动：端口 ${port} 已被占用（127.0.0.1）：请换一个 PORT，或先停止占用它的进程\n`);
+      expect(await failedStart({ PORT: String(port), WORKFLOW_DATA_DIR: dataDir })).toBe(`服务未启动：端口 ${port} 已被占用（127.0.0.1）：请换一个 PORT，或先停止占用它的进程\n`);
     } finally {
       holder.close();
     }
