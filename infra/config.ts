@@ -216,7 +216,8 @@ export function developmentSecret(dataDir: string): string {
       if (kept !== '') return kept;
       // Empty: a write cut short (a full disk) left it, as earlier builds did. No token was ever signed
       // with it (a key of no bytes signs nothing): every request with a token was refused 401 and
-      // `npm run token` died with a stack trace, for good. Made afresh.
+      // `npm run token` died with a stack trace, for good. Made afresh. (Not told apart: a file another
+      // process created the instant before and has yet to write, a window of microseconds.)
       rmSync(file, { force: true });
     }
     makeDataDirectory(dataDir);
