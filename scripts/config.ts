@@ -18,16 +18,26 @@ export function configOrExit(prefix = '', exitCode = 2): Config {
   }
 }
 
+/** A folder where the embedded store's file should be. */
+export function storeIsFolder(storeFile: string): string {
+  return `事件库 ${storeFile} 是文件夹，不是数据库文件：请检查 WORKFLOW_DATA_DIR`;
+}
+
 /**
  * Ends the process when the embedded store's file is not there to read: `missing` (exit 2) when the
  * data folder holds no events.db; a folder this user may not enter said as that (exit 1), not as no
  * store — `existsSync` answers false for both, and backup, rebuild and replay told a service's data
- * folder, run as another user, that it held no store. Nothing to look at with EventStoreDB.
+ * folder, run as another user, that it held no store; a folder in its place, as that (replay blamed
+ * the disk, backup the permissions). Nothing to look at with EventStoreDB.
  */
 export function storeFileOrExit(config: Config, missing: string): void {
   if (config.store !== 'sqlite') return;
+  const storeFile = join(config.dataDir, 'events.db');
   try {
-    statSync(join(config.dataDir, 'events.db'));
+    if (statSync(storeFile).isDirectory()) {
+      process.stderr.write(`${storeIsFolder(storeFile)}\n`);
+      process.exit(1);
+    }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM') {

@@ -11,6 +11,7 @@ import { ForeignLogError, NotAStoreError } from '../eventstore/sqlite.js';
 import { CALENDAR_STREAM, StoredNoticeError } from '../engine/calendarInForce.js';
 import { storeFailure } from '../api/problem.js';
 import { ESDB_CREDENTIALS, esdbHosts, type Config } from '../infra/config.js';
+import { storeIsFolder } from './config.js';
 
 /**
  * What the server's log says of a timer pass that failed (`npm start` runs one a minute). A store
@@ -152,7 +153,7 @@ export function startupMessage(err: unknown, config: Config): string {
   if (config.store === 'sqlite') {
     const storeFile = join(dataDir, 'events.db');
     if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return `事件库 ${storeFile} 不是可读的 SQLite 数据库（已损坏或被替换）：请从备份恢复，或检查 WORKFLOW_DATA_DIR`;
-    if (code === 'SQLITE_CANTOPEN' && isFolder(storeFile)) return `事件库 ${storeFile} 是文件夹，不是数据库文件：请检查 WORKFLOW_DATA_DIR`;
+    if (code === 'SQLITE_CANTOPEN' && isFolder(storeFile)) return storeIsFolder(storeFile);
   } else if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
     return `读模型库 ${join(dataDir, 'readmodels.db')} 不是可读的 SQLite 数据库：可删除它（连同 -wal、-shm 文件），启动时会从事件日志重建`;
   }

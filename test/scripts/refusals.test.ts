@@ -45,6 +45,30 @@ describe('a data folder whose store cannot be opened', () => {
   });
 });
 
+describe('the operator commands, given a data folder they cannot use', () => {
+  it('given an events.db that is a folder, when backup, rebuild or replay runs, then each says so in one line, exit 1 (replay blamed the disk, backup the permissions)', async () => {
+    const dir = folderWith('folder-tools', 'folder');
+    const said = `事件库 ${join(dir, 'events.db')} 是文件夹，不是数据库文件：请检查 WORKFLOW_DATA_DIR\n`;
+    for (const [script, args] of [['backup.ts', [join(root, 'folder-tools.db')]], ['rebuild.ts', []], ['replay.ts', ['--all']]] as const) {
+      const run = await runScript(script, [...args], { WORKFLOW_DATA_DIR: dir });
+      expect([script, run.status, run.stderr]).toEqual([script, 1, said]);
+    }
+  });
+
+  // Only root can make a folder another user may not enter and run the commands as that user.
+  it.skipIf(process.getuid?.() !== 0)('given a data folder the user running them may not enter (a service\'s, mode 700), when backup, rebuild or replay runs, then each says it may not, exit 1, not that the folder holds no store', async () => {
+    const dir = join(root, 'private-data');
+    mkdirSync(dir, { mode: 0o700 });
+    await new SqliteEventStore({ path: join(dir, 'events.db'), now: systemClock.now }).close();
+    chmodSync(root, 0o755);
+    const said = `无权访问数据目录 ${dir}：请以运行服务的用户执行，或检查其权限。\n`;
+    for (const [script, args] of [['backup.ts', [join(tmpdir(), `wf-never-${process.pid}.db`)]], ['rebuild.ts', []], ['replay.ts', ['--all']]] as const) {
+      const run = await spawnText(process.execPath, ['--import', 'tsx', join('scripts', script), ...args], { cwd: ROOT, uid: 65534, gid: 65534, env: { ...process.env, WORKFLOW_DATA_DIR: dir } });
+      expect([script, run.status, run.stderr]).toEqual([script, 1, said]);
+    }
+  });
+});
+
 describe('npm run verify-export of a file it may not read', () => {
   it('then one line, exit 2 (a file to fix), not 1 (an export that failed its check)', async () => {
     const file = join(root, 'unreadable.ndjson');
