@@ -1,5 +1,5 @@
 /** The configuration and the arguments a command-line entry point runs with. */
-import { statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../infra/config.js';
@@ -28,24 +28,29 @@ export function storeIsFolder(storeFile: string): string {
  * data folder holds no events.db; a folder this user may not enter said as that (exit 1), not as no
  * store — `existsSync` answers false for both, and backup, rebuild and replay told a service's data
  * folder, run as another user, that it held no store; a folder in its place, as that (replay blamed
- * the disk, backup the permissions). Nothing to look at with EventStoreDB.
+ * the disk, backup the permissions); a file it may not read, as that. Nothing to look at with EventStoreDB.
  */
 export function storeFileOrExit(config: Config, missing: string): void {
   if (config.store !== 'sqlite') return;
   const storeFile = join(config.dataDir, 'events.db');
+  const refuse = (line: string, exitCode: number): never => {
+    process.stderr.write(`${line}\n`);
+    process.exit(exitCode);
+  };
+  let folder: boolean;
   try {
-    if (statSync(storeFile).isDirectory()) {
-      process.stderr.write(`${storeIsFolder(storeFile)}\n`);
-      process.exit(1);
-    }
+    folder = statSync(storeFile).isDirectory();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM') {
-      process.stderr.write(`无权访问数据目录 ${config.dataDir}：请以运行服务的用户执行，或检查其权限。\n`);
-      process.exit(1);
-    }
-    process.stderr.write(`${missing}\n`);
-    process.exit(2);
+    if (code === 'EACCES' || code === 'EPERM') return refuse(`无权访问数据目录 ${config.dataDir}：请以运行服务的用户执行，或检查其权限。`, 1);
+    return refuse(missing, 2);
+  }
+  if (folder) refuse(storeIsFolder(storeFile), 1);
+  // Each of them reads it (replay only reads it, and was told the folder was not writable).
+  try {
+    accessSync(storeFile, constants.R_OK);
+  } catch {
+    refuse(`无法读取事件库 ${storeFile}：请以运行服务的用户执行，或检查其权限。`, 1);
   }
 }
 

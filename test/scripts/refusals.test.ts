@@ -140,9 +140,9 @@ describe('WORKFLOW_ORGS naming a file this process may not read', () => {
   });
 });
 
-describe('npm run backup by a user who may not read the store', () => {
+describe('npm run backup, replay and rebuild by a user who may not read the store', () => {
   // Run as nobody when these tests run as root (root may read anything).
-  it.skipIf(process.getuid?.() !== 0)('given a target folder it may write, then the line names the store it could not read, not the target folder', async () => {
+  it.skipIf(process.getuid?.() !== 0)('given a target folder it may write, then the line names the store it could not read, not the target folder; replay and rebuild say the same (replay, which only reads, said the folder was not writable)', async () => {
     const data = join(root, 'unreadable-store');
     const target = join(root, 'backups-of-nobody');
     for (const dir of [data, target]) mkdirSync(dir);
@@ -156,8 +156,18 @@ describe('npm run backup by a user who may not read the store', () => {
       uid: 65534,
       gid: 65534,
     });
-    expect([run.status, run.stderr]).toEqual([1, `备份未完成：无法读取事件库 ${join(data, 'events.db')}（及其 -wal、-shm 文件）：请以运行服务的用户执行备份，或检查其权限。未留下备份文件。\n`]);
+    const said = `无法读取事件库 ${join(data, 'events.db')}：请以运行服务的用户执行，或检查其权限。\n`;
+    expect([run.status, run.stderr]).toEqual([1, said]);
     expect(readdirSync(target)).toEqual([]);
+    for (const [script, args] of [['replay.ts', ['--all']], ['rebuild.ts', []]] as const) {
+      const other = await spawnText(process.execPath, ['--import', 'tsx', join('scripts', script), ...args], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', HOME: '/tmp', WORKFLOW_DATA_DIR: data },
+        uid: 65534,
+        gid: 65534,
+      });
+      expect([script, other.status, other.stderr]).toEqual([script, 1, said]);
+    }
   });
 });
 
