@@ -2,7 +2,7 @@ import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, jwtVerify, 
 import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import type { Directory } from '../directory/directory.js';
-import { isCleanText } from '../machines/schemas.js';
+import { asPartyCode, isCleanText } from '../machines/schemas.js';
 import type { Actor } from '../machines/types.js';
 import { systemClock } from '../infra/clock.js';
 import { ApiError } from './problem.js';
@@ -319,8 +319,12 @@ export function createVerifier(options: {
       throw unauthenticated({ zh: '登录凭证的有效期超过一年（exp）：请使用有效期不超过一年的登录凭证', en: 'the token is good for more than a year (exp): use one that expires within a year' });
     }
     const claims = Claims.safeParse(payload);
-    if (!claims.success) throw unauthenticated({ zh: '登录凭证的声明（sub、role、org、name）缺失或无效', en: 'the token lacks sub, role or org, or one of its claims is not valid text' });
-    const caller: Caller = { sub: claims.data.sub, role: claims.data.role, org: claims.data.org, ...(claims.data.name ? { name: claims.data.name } : {}) };
+    if (!claims.success) throw unauthenticated({ zh: '登录凭证的声明（sub、role、org、name）缺失或无效', en: 'the token\'s claims (sub, role, org, name) are missing or not valid' });
+    // A person's 身份证号 or a company's 统一社会信用代码 as forms store them, in upper case: an objection
+    // from a token of `…004x` was filed as an organisation's, the ID number shown in full in the
+    // provider's inbox, and neither the case-list filter nor the same person's `…004X` token found it.
+    const org = asPartyCode(claims.data.org);
+    const caller: Caller = { sub: claims.data.sub, role: claims.data.role, org, ...(claims.data.name ? { name: claims.data.name } : {}) };
     if (options.directory) checkRoleAgainstDirectory(caller, options.directory);
     // Kept until the token expires, leeway included (jose has checked that exp is there and is a number), or verified again after `recheckMs`.
     const expiresMs = Math.min(((payload as { exp: number }).exp + CLOCK_SKEW_S) * 1000, now().getTime() + recheckMs);

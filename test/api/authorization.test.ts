@@ -347,10 +347,28 @@ describe('an applicant filing under another party’s identity (第十三条(一
     expect((await start(personApplicant.idNumber, 'conditionalApplication', startInputs.conditionalApplication.applicant)).body.rule).toBe('applicantIsSender');
   });
 
-  it('a token naming the code in another spelling (lower case, padded, full-width, spaced) is refused: the case would be filed apart from the party’s others', async () => {
+  it('a token naming the code in another spelling (lower case, padded, full-width) is read as the code itself, the case filed with the party’s others; one with a space inside is another code, refused', async () => {
     const company = startInputs.conditionalApplication.applicant;
-    for (const org of [company.creditCode.toLowerCase(), ` ${company.creditCode} `, '９１３７０１００MA3C8K2D0E', `${company.creditCode.slice(0, 6)} ${company.creditCode.slice(6)}`]) {
-      expect([org, (await start(org, 'conditionalApplication', company)).body.rule]).toEqual([org, 'applicantIsSender']);
+    for (const org of [company.creditCode.toLowerCase(), ` ${company.creditCode} `, '９１３７０１００MA3C8K2D0E']) {
+      const started = await start(org, 'conditionalApplication', company);
+      expect([org, started.status]).toEqual([org, 201]);
+      const read = await api.call('GET', `/v1/cases/${started.body.id}`, { as: await api.token('applicant', company.creditCode) });
+      expect([org, read.status]).toEqual([org, 200]);
     }
+    const spaced = `${company.creditCode.slice(0, 6)} ${company.creditCode.slice(6)}`;
+    expect((await start(spaced, 'conditionalApplication', company)).body.rule).toBe('applicantIsSender');
+  });
+
+  it('an objection from a token naming an ID number with a lower-case x is the person’s (masked in the summary, found by their code), not an organisation’s', async () => {
+    const idNumber = '11010519491231002X';
+    const input = { datasetRef: 'DS-1', datasetName: '测试数据集', providerOrg: '370100-gaj', kind: 'error', description: '数据有误' };
+    const started = await api.call('POST', '/v1/cases', { as: await api.token('applicant', idNumber.toLowerCase()), body: { process: 'objection', input } });
+    expect(started.status).toBe(201);
+    const read = await api.call('GET', `/v1/cases/${started.body.id}`, { as: await api.token('applicant', idNumber) });
+    expect(read.status).toBe(200);
+    const listed = await api.call('GET', `/v1/cases?org=${idNumber}`, { as: await api.token('admin', '370000-dsj') });
+    expect(listed.body.items.map((c: { id: string }) => c.id)).toContain(started.body.id);
+    const row = listed.body.items.find((c: { id: string }) => c.id === started.body.id);
+    expect(row.summary.applicant).toBe('个人（身份证号 110*************2X）');
   });
 });
