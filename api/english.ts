@@ -125,6 +125,7 @@ const PATTERNS: [RegExp, (...groups: string[]) => string][] = [
   [/^未知的流程：(.*)$/s, (name) => `unknown process: ${name}`],
   [/^未知的流程，可选：(.*)$/s, (names) => `unknown process; one of: ${list(names!)}`],
   [/^未知的状态，可选：(.*)$/s, (names) => `unknown state; one of: ${list(names!)}`],
+  [/^流程 (\S+) 没有此状态，可选：(.*)$/s, (name, names) => `process ${name} has no such state; one of: ${list(names!)}`],
   [/^不是有效时刻：(.*)$/s, (value) => `is not a valid instant: ${value}`],
   [/^须在 0000 至 9999 年之间：(.*)$/s, (value) => `must be in the years 0000 to 9999: ${value}`],
   [/^不是有效日期（应为 YYYY-MM-DD）：(.*)$/s, (value) => `is not a real date (YYYY-MM-DD): ${value}`],

@@ -273,7 +273,18 @@ export function publishedView(facts: Awaited<ReturnType<Engine['linkedFacts']>>,
 export function registryFilters(registry: ProcessRegistry) {
   const names = registry.names();
   const states = [...new Set(registry.list().flatMap((def) => allStates(def)))].sort();
+  /** Each process's states, in any of its versions. */
+  const statesOf = new Map(names.map((name) => [name, [...new Set(registry.list().flatMap((def) => (def.name === name ? allStates(def) : [])))].sort()]));
   return {
+    /**
+     * A `state` the named `process` has in none of its versions (`normativeReview` of a list
+     * adjustment) matches no case: refused, naming the process's states, not answered with an empty page.
+     */
+    stateOfProcess: (query: { process?: string | undefined; state?: string | undefined }, ctx: z.RefinementCtx) => {
+      if (query.process === undefined || query.state === undefined) return;
+      const own = statesOf.get(query.process);
+      if (own && !own.includes(query.state)) ctx.addIssue({ code: 'custom', path: ['state'], message: `流程 ${query.process} 没有此状态，可选：${own.join('、')}` });
+    },
     process: z
       .string()
       .max(100)

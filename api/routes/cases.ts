@@ -190,7 +190,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           limit: wholeNumberQuery(1, 100).optional(),
           cursor: z.string().max(2000).optional(),
           ...MinPosition,
-        }),
+        }).superRefine(filters.stateOfProcess),
       },
       config: {
         openapi: {

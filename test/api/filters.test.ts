@@ -36,6 +36,16 @@ describe('a filter naming a state', () => {
     expect(bad.body.errors).toEqual([expect.objectContaining({ path: 'querystring.state', message: expect.stringMatching(/^未知的状态，可选：.*approved/) })]);
     expect((await api.call('GET', '/v1/cases?state=approved', { as: supervisor })).status).toBe(200);
   });
+
+  it('/v1/cases?process=listAdjustment&state=normativeReview (a state of other processes only) is 400 naming state, with that process\'s states, in English too; a state it has is 200', async () => {
+    const bad = await api.call('GET', '/v1/cases?process=listAdjustment&state=normativeReview', { as: supervisor });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([{ path: 'querystring.state', message: expect.stringMatching(/^流程 listAdjustment 没有此状态，可选：.*review/) }]);
+    const english = await api.call('GET', '/v1/cases?process=listAdjustment&state=normativeReview', { as: supervisor, headers: { 'accept-language': 'en' } });
+    expect(english.body.errors).toEqual([{ path: 'querystring.state', message: expect.stringMatching(/^process listAdjustment has no such state; one of: .*review/) }]);
+    expect((await api.call('GET', '/v1/cases?process=listAdjustment&state=review', { as: supervisor })).status).toBe(200);
+    expect((await api.call('GET', '/v1/cases?process=conditionalApplication&state=normativeReview', { as: supervisor })).status).toBe(200);
+  });
 });
 
 describe('a filter naming a deadline basis', () => {
