@@ -224,7 +224,9 @@ export function caseView(
     final: state.final,
     revision: state.revision,
     input: state.input,
-    context: writtenTexts ? inWrittenTexts(state.snapshot.context, writtenTexts) : state.snapshot.context,
+    // Its `input` is the start form as the applicant wrote it: an expected benefit typed as one of the
+    // machine's texts read in English in `context.input` and in Chinese in `input`, one field, two values.
+    context: writtenTexts ? inWrittenTexts(state.snapshot.context, writtenTexts, 'input') : state.snapshot.context,
     tasks: state.tasks.map((task) => ({
       ...taskView(task),
       // Read from stored metadata, which another build may have written without it.
@@ -238,8 +240,11 @@ export function caseView(
   };
 }
 
-/** `value` with every string `texts` has a key for replaced by its value; anything else as it is (shared, not copied). */
-function inWrittenTexts(value: unknown, texts: Readonly<Record<string, string>>): unknown {
+/**
+ * `value` with every string `texts` has a key for replaced by its value; anything else as it is (shared,
+ * not copied), and so is its own field `kept`, when it is an object.
+ */
+function inWrittenTexts(value: unknown, texts: Readonly<Record<string, string>>, kept?: string): unknown {
   if (typeof value === 'string') return Object.hasOwn(texts, value) ? texts[value] : value;
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
@@ -248,6 +253,7 @@ function inWrittenTexts(value: unknown, texts: Readonly<Record<string, string>>)
   }
   let changed: Record<string, unknown> | undefined;
   for (const [key, item] of Object.entries(value)) {
+    if (key === kept) continue;
     const shown = inWrittenTexts(item, texts);
     if (shown !== item) (changed ??= { ...value })[key] = shown;
   }

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../machines/registry.js';
-import { actors, commandData } from '../machines/examples.js';
+import { actors, commandData, startInputs } from '../machines/examples.js';
 import { agreementInUse, startTestApi, type TestApi } from './harness.js';
 
 let api: TestApi;
@@ -41,6 +41,21 @@ describe('given an application in use whose applicant asked for a renewal', () =
     // Only the machine's own words: what people wrote stays as they wrote it, and so does the rest of the case.
     expect(en.body.context.ending.reason).toBe(zh.body.context.ending.reason);
     expect({ ...en.body, context: undefined }).toEqual({ ...zh.body, context: undefined });
+  });
+});
+
+describe('given an application whose applicant wrote, in its form, words the machine also writes', () => {
+  it('when it is read in English, then the form is shown as written, in `input` and in `context.input` alike (one field had two values)', async () => {
+    const applicant = await api.token('applicant', actors.company.org, actors.company.sub);
+    const words = '续签决定作出前，数据开放服务已停止，协议终止（附录4 承诺书六、附录5 协议二(二)）';
+    const input = { ...startInputs.conditionalApplication, expectedBenefits: words };
+    const started = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'conditionalApplication', input } });
+    expect(started.status).toBe(201);
+
+    const en = await api.call('GET', `/v1/cases/${started.body.id}`, { as: applicant, headers: { 'accept-language': 'en' } });
+
+    expect(en.body.input.expectedBenefits).toBe(words);
+    expect(en.body.context.input.expectedBenefits).toBe(words);
   });
 });
 
