@@ -322,7 +322,7 @@ export const rules = {
     article: '第五条',
     message: {
       zh: '没有尚未知悉的数据安全问题报告，无需确认',
-      en: 'Every data security problem reported has already been acknowledged.',
+      en: 'There is no report of a data security problem left to acknowledge.',
     },
     holds: (context) => context.securityIncidents.length > (context.securityIncidentsAcknowledged?.count ?? 0),
     onCaseAlone: true,
@@ -333,7 +333,7 @@ export const rules = {
     article: '附录4 承诺书五',
     message: {
       zh: '没有主管部门尚未知悉的数据安全问题报告，无需确认',
-      en: 'The competent authority has already acknowledged every data security problem reported.',
+      en: 'There is no report of a data security problem the competent authority has yet to acknowledge.',
     },
     holds: (context) => context.securityIncidents.length > (context.securityIncidentsNotedByAuthority?.count ?? 0),
     onCaseAlone: true,
