@@ -56,6 +56,7 @@ const FIXED: Record<string, string> = {
   '不允许使用 __proto__ 作为字段名': '"__proto__" is not allowed as a field name',
   '不允许 constructor 字段中含有 prototype': 'a "constructor" field may not hold "prototype"',
   '不是本列表给出的翻页游标，请从第一页重新开始': 'is not a cursor this list gave out; start again from the first page',
+  '翻页游标属于另一组筛选条件或另一位用户的列表，请从第一页重新开始': 'is the cursor of a list with other filters or of another user; start again from the first page',
   // The router's and the body parser's (api/problem.ts FASTIFY_ZH).
   '请求体不是有效的 JSON': 'the body is not valid JSON',
   '请求体为空，但声明的内容类型是 JSON': 'the body is empty, but its content type says JSON',

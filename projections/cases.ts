@@ -9,7 +9,7 @@ import { caseRegion, type Directory, type Viewer } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
 import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
 import { caseFacts, shownSummary, storedInstant, summaryJson, type PartiesFacts, type SummaryFacts } from './metadata.js';
-import { decodeCursor, encodeCursor, jsonList, orgOrPredecessors, pageLimit } from './query.js';
+import { cursorScope, decodeCursor, encodeCursor, jsonList, orgOrPredecessors, pageLimit } from './query.js';
 import type { Db, Projection } from './runner.js';
 import { forgetInserts, insertRows, statementCache } from './statements.js';
 
@@ -325,8 +325,9 @@ export function listCases(db: Db, query: CaseListQuery): CaseListPage {
     where.push('c.final = @final');
     params.final = query.final ? 1 : 0;
   }
+  const scope = cursorScope({ role: query.caller.role, org: query.caller.org, process: query.process, state: query.state, final: query.final, filterOrg: query.org });
   if (query.cursor !== undefined) {
-    const [key] = decodeCursor(query.cursor, ['number']);
+    const [key] = decodeCursor(query.cursor, scope, ['number']);
     where.push('c.case_key < @cursor');
     params.cursor = key!;
   }
@@ -347,7 +348,7 @@ export function listCases(db: Db, query: CaseListQuery): CaseListPage {
   const last = page[page.length - 1];
   return {
     items: page.map((r) => caseItem(r, query.directory)),
-    nextCursor: rows.length > limit && last ? encodeCursor([last.case_key]) : null,
+    nextCursor: rows.length > limit && last ? encodeCursor(scope, [last.case_key]) : null,
   };
 }
 

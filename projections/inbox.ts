@@ -12,7 +12,7 @@ import { waitsOf } from '../machines/describe.js';
 import { registry } from '../machines/registry.js';
 import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
 import { caseFacts, shownSummary, storedInstant, summaryJson, type SummaryFacts, type TaskFacts } from './metadata.js';
-import { deadlineStanding, decodeCursor, encodeCursor, InvalidQueryError, jsonList, orgOrPredecessors, pageLimit, queryInstant, safely, type DeadlineStanding, type QueryCalendar } from './query.js';
+import { cursorScope, deadlineStanding, decodeCursor, encodeCursor, InvalidQueryError, jsonList, orgOrPredecessors, pageLimit, queryInstant, safely, type DeadlineStanding, type QueryCalendar } from './query.js';
 import type { Db, Projection } from './runner.js';
 import { forgetInserts, insertRows, statementCache } from './statements.js';
 
@@ -463,8 +463,9 @@ export function inbox(db: Db, query: InboxQuery): InboxPage {
     // A row of inbox_assignees is one organisation that may act; the task's own is the one it is assigned to.
     where.push(query.assigned ? 't.org = a.org' : 't.org <> a.org');
   }
+  const scope = cursorScope({ role: query.caller.role, org: query.caller.org, process: query.process, overdue: query.overdue, dueWithin: query.dueWithin, assigned: query.assigned });
   if (query.cursor !== undefined) {
-    const [dueKey, key, stage] = decodeCursor(query.cursor, ['string', 'number', 'string'], ([due, , st]) => (due === NO_DEADLINE || STORED_INSTANT.test(due as string)) && st !== '');
+    const [dueKey, key, stage] = decodeCursor(query.cursor, scope, ['string', 'number', 'string'], ([due, , st]) => (due === NO_DEADLINE || STORED_INSTANT.test(due as string)) && st !== '');
     where.push('(a.due_key, a.case_key, a.stage) > (@cDue, @cKey, @cStage)');
     Object.assign(params, { cDue: dueKey, cKey: key, cStage: stage });
   }
@@ -478,7 +479,7 @@ export function inbox(db: Db, query: InboxQuery): InboxPage {
   const last = page[page.length - 1];
   return {
     items: withWaits(db, page, (row) => inboxItem(row, asOf, query.calendar, query.directory), query.lang ?? 'zh', query.names ?? BY_ID),
-    nextCursor: rows.length > limit && last ? encodeCursor([last.due_key, last.case_key, last.stage]) : null,
+    nextCursor: rows.length > limit && last ? encodeCursor(scope, [last.due_key, last.case_key, last.stage]) : null,
   };
 }
 

@@ -2,6 +2,7 @@
  * What the read-model queries share: the calendar they compute with, keyset cursors, limits, and
  * the one error a malformed query answers (the API maps it to 400 VALIDATION_FAILED).
  */
+import { createHash } from 'node:crypto';
 import { shanghaiDateOf, type DateInput } from '../calendars/index.js';
 import type { Directory } from '../directory/index.js';
 import { isoInstant } from './metadata.js';
@@ -50,12 +51,22 @@ export function pageLimit(limit: number | undefined, max: number, fallback: numb
   return limit;
 }
 
-/** An opaque keyset cursor: the sort key of the last row of a page. */
-export function encodeCursor(key: readonly (string | number)[]): string {
-  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+/**
+ * What a page was asked with (the caller, the filters), in brief: a cursor carries it, and is taken
+ * only by the same query. A cursor kept while the filters or the token changed read on from its key
+ * in another list, silently skipping the rows before it there.
+ */
+export function cursorScope(asked: Readonly<Record<string, unknown>>): string {
+  return createHash('sha256').update(JSON.stringify(asked)).digest('base64url').slice(0, 12);
+}
+
+/** An opaque keyset cursor: the query's scope (`cursorScope`) and the sort key of the last row of a page. */
+export function encodeCursor(scope: string, key: readonly (string | number)[]): string {
+  return Buffer.from(JSON.stringify([scope, ...key]), 'utf8').toString('base64url');
 }
 
 const NOT_A_CURSOR = '不是本列表给出的翻页游标，请从第一页重新开始';
+const ANOTHER_QUERY = '翻页游标属于另一组筛选条件或另一位用户的列表，请从第一页重新开始';
 
 /**
  * The sort key in a cursor, checked against the kinds of its parts: a `number` is a case key (the
@@ -64,22 +75,24 @@ const NOT_A_CURSOR = '不是本列表给出的翻页游标，请从第一页重�
  * whitespace, stray characters dropped) or a key no page ends at (-1, 1.5, 1e400, which SQLite
  * compares all the same) is one the list did not give, and answers 400, not a page.
  */
-export function decodeCursor(cursor: string, kinds: readonly ('string' | 'number')[], valid: (key: (string | number)[]) => boolean = () => true): (string | number)[] {
-  let key: unknown;
+export function decodeCursor(cursor: string, scope: string, kinds: readonly ('string' | 'number')[], valid: (key: (string | number)[]) => boolean = () => true): (string | number)[] {
+  let parts: unknown;
   try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     throw new InvalidQueryError('cursor', NOT_A_CURSOR);
   }
+  if (!Array.isArray(parts) || typeof parts[0] !== 'string') throw new InvalidQueryError('cursor', NOT_A_CURSOR);
+  const [given, ...key] = parts as [string, ...unknown[]];
   if (
-    !Array.isArray(key) ||
     key.length !== kinds.length ||
     !key.every((part, i) => typeof part === kinds[i] && (typeof part !== 'number' || (Number.isSafeInteger(part) && part >= 0))) ||
-    encodeCursor(key as (string | number)[]) !== cursor ||
+    encodeCursor(given, key as (string | number)[]) !== cursor ||
     !valid(key as (string | number)[])
   ) {
     throw new InvalidQueryError('cursor', NOT_A_CURSOR);
   }
+  if (given !== scope) throw new InvalidQueryError('cursor', ANOTHER_QUERY);
   return key as (string | number)[];
 }
 
