@@ -73,7 +73,8 @@ const ANOTHER_QUERY = '翻页游标属于另一组筛选条件或另一位用户
  * position of an event: a whole number from 0), a `string` any text unless `valid` refuses it. A
  * cursor is what `encodeCursor` wrote, byte for byte: base64 that decodes leniently (padding,
  * whitespace, stray characters dropped) or a key no page ends at (-1, 1.5, 1e400, which SQLite
- * compares all the same) is one the list did not give, and answers 400, not a page.
+ * compares all the same) is one the list did not give, and answers 400, not a page; so does one
+ * of another `scope` (another caller's list, or the same list with other filters), saying so.
  */
 export function decodeCursor(cursor: string, scope: string, kinds: readonly ('string' | 'number')[], valid: (key: (string | number)[]) => boolean = () => true): (string | number)[] {
   let parts: unknown;
