@@ -281,18 +281,13 @@ export class EsdbEventStore implements EventStore {
       throw unreachable(error);
     }
     // With `throwOnAppendFailure=false` in the connection string the client answers instead of throwing.
-    if (!result.success) throw new WrongExpectedVersionError(stream, expected, await this.#lastRevision(stream));
+    if (!result.success) throw new WrongExpectedVersionError(stream, expected, (await this.#lastEvent(stream))?.revision ?? 'no_stream');
     const nextExpectedRevision = Number(result.nextExpectedRevision);
     const commit = result.position?.commit;
     if (commit !== undefined && commit < MAX_LOG_POSITION) return { nextExpectedRevision, position: Number(commit) };
     // An idempotent retry may come back without a log position: answer the original event's.
     const [last] = await this.readStream(stream, { fromRevision: nextExpectedRevision, maxCount: 1 });
     return { nextExpectedRevision, position: last?.position ?? 0 };
-  }
-
-  async #lastRevision(stream: string): Promise<number | 'no_stream'> {
-    const last = await this.#lastEvent(stream);
-    return last ? last.revision : 'no_stream';
   }
 
   async #lastEvent(stream: string): Promise<RecordedEvent | undefined> {

@@ -302,7 +302,8 @@ export class ForeignLogError extends Error {
   }
 }
 
-const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+/** The first 16 bytes of every SQLite database file. */
+export const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
 /**
  * Throws `ForeignLogError` when `path` is a rollback-journal file with a write-ahead log beside it (see

@@ -16,14 +16,13 @@ import { argsOrExit, configOrExit, storeFileOrExit, typedPath } from './config.j
 import { createProgress } from './progress.js';
 import { exitSaying } from './startupError.js';
 import { keepFilesPrivate } from '../infra/config.js';
-import { refuseForeignLog } from '../eventstore/sqlite.js';
+import { refuseForeignLog, SQLITE_HEADER } from '../eventstore/sqlite.js';
 import { nextTurn } from '../infra/turn.js';
 
 const USAGE = `用法：npm run backup -- <目标文件>   在服务运行时把事件库（含读模型）一致地复制为一个文件
 数据目录由 WORKFLOW_DATA_DIR 指定（默认 ./data）。恢复时停止服务，删除数据目录中的 events.db-wal、events.db-shm，再把备份文件复制为 events.db。`;
 
-/** SQLite's header of a database, and of a rollback journal (what a backup's partial copy begins with). */
-const DATABASE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+/** SQLite's header of a rollback journal (a backup's partial copy begins with the database's, SQLITE_HEADER, or this). */
 const JOURNAL_HEADER = Buffer.from('d9d505f920a163d7', 'hex');
 
 /** The longest name of a file (bytes) the systems this runs on allow. */
@@ -120,7 +119,7 @@ function writtenByBackup(file: string): boolean {
     const head = Buffer.alloc(16);
     const read = readSync(fd, head, 0, 16, 0);
     if (read === 0) return true;
-    return head.subarray(0, read).equals(DATABASE_HEADER.subarray(0, read)) || (read >= 8 && head.subarray(0, 8).equals(JOURNAL_HEADER));
+    return head.subarray(0, read).equals(SQLITE_HEADER.subarray(0, read)) || (read >= 8 && head.subarray(0, 8).equals(JOURNAL_HEADER));
   } catch {
     return false;
   } finally {
