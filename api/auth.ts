@@ -2,7 +2,7 @@ import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, jwtVerify, 
 import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import type { Directory } from '../directory/directory.js';
-import { asPartyCode, isCleanText } from '../machines/schemas.js';
+import { asPartyCode, isCleanText, isCreditCode, isIdNumber } from '../machines/schemas.js';
 import type { Actor } from '../machines/types.js';
 import { systemClock } from '../infra/clock.js';
 import { ApiError } from './problem.js';
@@ -323,7 +323,7 @@ export function createVerifier(options: {
     // A person's 身份证号 or a company's 统一社会信用代码 as forms store them, in upper case: an objection
     // from a token of `…004x` was filed as an organisation's, the ID number shown in full in the
     // provider's inbox, and neither the case-list filter nor the same person's `…004X` token found it.
-    const org = asPartyCode(claims.data.org);
+    const org = tokenOrg(claims.data.org);
     const caller: Caller = { sub: claims.data.sub, role: claims.data.role, org, ...(claims.data.name ? { name: claims.data.name } : {}) };
     if (options.directory) checkRoleAgainstDirectory(caller, options.directory);
     // Kept until the token expires, leeway included (jose has checked that exp is there and is a number), or verified again after `recheckMs`.
@@ -332,6 +332,20 @@ export function createVerifier(options: {
     verified.set(token, { caller, expiresMs });
     return caller;
   }
+}
+
+/**
+ * The organisation a token names. A 身份证号 or a 统一社会信用代码 is read as forms store it (asPartyCode:
+ * NFKC, trimmed, upper case), so `…004x`, a full-width or a padded spelling is the party itself (README
+ * "For reviewers"). Any other code — a directory code, an applicant known to the identity platform by a
+ * login id — is the caller's identity as the platform issued it, compared exactly: folded too, another
+ * account whose id differed only by full-width letters (ｐｅｒｓｏｎ-u-liming), a full-width hyphen or a
+ * zero-width or no-break space at an end was the same applicant, and read that person's cases, their
+ * 身份证号 and phone with them (security QA).
+ */
+function tokenOrg(claim: string): string {
+  const folded = asPartyCode(claim);
+  return isIdNumber(folded) || isCreditCode(folded) ? folded : claim;
 }
 
 /** Callers already established, per request (the `onRequest` hook, then the handler). */
