@@ -55,7 +55,7 @@ function compute(calendar: DeadlineCalendar, spec: DeadlineSpec, table: Deadline
       const due = from === enteredAt ? calendar.dueBy(from, rule) : calendar.dueFrom(from, rule);
       const counted = from === enteredAt ? {} : { countsFrom: from };
       const ended = spec.endsBy && endingBy(due, readField(context, spec.endsBy.field));
-      if (ended) return { ...ended, basis: 'agreement', ...counted };
+      if (ended) return { ...ended, basis: spec.endsBy?.basis ?? 'agreement', ...counted };
       return { ...due, basis: rule.basis, ...(rule.article ? { article: rule.article } : {}), ...counted };
     }
     case 'contextDays':

@@ -563,9 +563,13 @@ const machineSetup = setup({
  * Up to v9 a renewal's review was due ten working days after the request however near the end of use,
  * where a renewal still undecided lapses (v4): asked for four days before it, the provider's inbox
  * said ten working days were left, and the renewal lapsed on the fifth; v10's review is due by the
- * end of use at the latest (`endsBy`).
+ * end of use at the latest (`endsBy`). Up to v10 the provider's tasks to sign the agreement and to grant
+ * access ran their ten working days however near the day after which neither can be done (the requested
+ * end of use for the signing, the agreed one for the access: useWithinRequestedPeriod, agreedUseNotOver,
+ * accessWithinAgreedUse) and the case lapses (v5): a use agreed to end two days on read "ten working days
+ * left" in the provider's inbox; v11's are due by that day at the latest (`endsBy`), as v10's renewal review.
  */
-function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10) {
+function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11) {
   const v2 = version >= 2;
   const v3 = version >= 3;
   const v4 = version >= 4;
@@ -575,6 +579,7 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10) {
   const v8 = version >= 8;
   const v9 = version >= 9;
   const v10 = version >= 10;
+  const v11 = version >= 11;
   // Transitions several states share; which states take them is the version's.
   // 第五条, 第十六条: 定期告知开发利用情况，及时报告数据安全风险; 附录5 协议二(三)3: 反馈数据应用成果
   // v6, 附录5 协议二(二) 可在……至……使用: a report of use covers days of the agreed use begun by its day
@@ -682,7 +687,12 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10) {
             stage: 'agreementPending',
             role: 'provider',
             scope: 'provider',
-            deadline: { kind: 'rule', key: 'policyDefault' },
+            // v11, 附录5 协议二(二) 可在……至……使用: no agreement can be signed after the requested end of use
+            // (useWithinRequestedPeriod, agreedUseNotOver), when the case lapses (v5): due by then at the latest.
+            // The day is the application's, not yet agreed: the cut keeps the basis of the rule (policy).
+            deadline: v11
+              ? { kind: 'rule', key: 'policyDefault', endsBy: { field: 'input.usePeriod.to', what: '申请的使用终止日', basis: 'policy' } }
+              : { kind: 'rule', key: 'policyDefault' },
             label: '签订公共数据开放利用协议',
           },
         },
@@ -704,7 +714,17 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10) {
             scope: 'provider',
             // v3: access may not be granted before the agreed use begins (附录5 协议二(二), accessWithinAgreedUse):
             // its time runs from then, or a provider was reported late for what it was forbidden to do
-            deadline: v3 ? { kind: 'rule', key: 'policyDefault', countFrom: { field: 'agreement.useFrom', what: '协议约定的使用起始日' } } : { kind: 'rule', key: 'policyDefault' },
+            // v11: nor granted after the agreed end of use, when the case lapses (v5): due by then at the latest
+            deadline: v11
+              ? {
+                  kind: 'rule',
+                  key: 'policyDefault',
+                  countFrom: { field: 'agreement.useFrom', what: '协议约定的使用起始日' },
+                  endsBy: { field: 'useTo', what: '协议约定的使用终止日' },
+                }
+              : v3
+                ? { kind: 'rule', key: 'policyDefault', countFrom: { field: 'agreement.useFrom', what: '协议约定的使用起始日' } }
+                : { kind: 'rule', key: 'policyDefault' },
             label: '开通有条件开放数据使用权限',
           },
         },
@@ -1130,13 +1150,26 @@ export const conditionalApplicationV9: ProcessDefinition<ConditionalApplicationC
 };
 
 /**
- * The version new cases start on, v10: v9, where the review of a renewal is due by the end of use at
- * the latest (附录5 协议二(二): 到期数据使用权限自动失效, and a renewal undecided then lapses). Up to v9 it
- * was due ten working days after the request: asked for four days before the end, the provider's inbox
- * said ten working days were left, and the renewal lapsed on the fifth.
+ * The tenth version, v9 where the review of a renewal is due by the end of use at the latest (附录5
+ * 协议二(二): 到期数据使用权限自动失效, and a renewal undecided then lapses). Up to v9 it was due ten working
+ * days after the request: asked for four days before the end, the provider's inbox said ten working days
+ * were left, and the renewal lapsed on the fifth. Cases started on it keep it.
  */
-export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+export const conditionalApplicationV10: ProcessDefinition<ConditionalApplicationContext> = {
   ...conditionalApplicationV9,
   version: 10,
   machine: chart(10),
+};
+
+/**
+ * The version new cases start on, v11: v10, where signing the agreement is due by the requested end of
+ * use at the latest, and granting access by the agreed end of use (附录5 协议二(二): 可在……至……使用; after
+ * that day neither can be done and the case lapses, v5). Up to v10 both were due ten working days on
+ * whatever that day: an agreement signed for a use ending two days later read "ten working days left"
+ * in the provider's inbox, and lapsed on the third.
+ */
+export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+  ...conditionalApplicationV10,
+  version: 11,
+  machine: chart(11),
 };

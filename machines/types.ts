@@ -40,9 +40,10 @@ export type DeadlineSpec =
        * A context field holding a day (YYYY-MM-DD, Beijing) by whose end the work must be done, as the
        * case itself ends what it decides then (the agreement's last day of use: a renewal undecided at
        * its end lapses): when it comes before the rule's due day, the deadline is its end, on the
-       * basis `agreement`. `what` names it.
+       * basis `agreement` (or `basis`, when the day is not one the parties agreed: an application's
+       * requested end of use, before any agreement). `what` names it.
        */
-      endsBy?: { field: string; what: string };
+      endsBy?: { field: string; what: string; basis?: AgreedBasis };
     }
   /** N days where N is a number field of the context (e.g. the agreement's `destructionDays`); `what` names N in Chinese, for diagrams. */
   | { kind: 'contextDays'; field: string; what: string; unit: DeadlineUnit; basis: AgreedBasis; article?: string }

@@ -24,7 +24,7 @@ describe('GET /v1/processes and diagrams', () => {
     expect(res.status).toBe(200);
     // Every version a case may be on: conditionalApplication's first is still folded for the cases started on it.
     expect(res.body.map((p: { name: string; version: number }) => `${p.name}@${p.version}`).sort()).toEqual(
-      ['conditionalApplication@1', 'conditionalApplication@10', 'conditionalApplication@2', 'conditionalApplication@3', 'conditionalApplication@4', 'conditionalApplication@5', 'conditionalApplication@6', 'conditionalApplication@7', 'conditionalApplication@8', 'conditionalApplication@9', 'datasetRelease@1', 'datasetRelease@2', 'datasetRelease@3', 'datasetRelease@4', 'listAdjustment@1', 'objection@1', 'unopenedDataRequest@1'],
+      ['conditionalApplication@1', 'conditionalApplication@10', 'conditionalApplication@11', 'conditionalApplication@2', 'conditionalApplication@3', 'conditionalApplication@4', 'conditionalApplication@5', 'conditionalApplication@6', 'conditionalApplication@7', 'conditionalApplication@8', 'conditionalApplication@9', 'datasetRelease@1', 'datasetRelease@2', 'datasetRelease@3', 'datasetRelease@4', 'listAdjustment@1', 'objection@1', 'unopenedDataRequest@1'],
     );
     const ca = res.body.find((p: { name: string; version: number }) => p.name === 'conditionalApplication' && p.version === 7);
     expect(ca.states).toEqual(allStates(registry.latest('conditionalApplication')!));
@@ -38,6 +38,12 @@ describe('GET /v1/processes and diagrams', () => {
     const renewal = (version: number) => res.body.find((p: { name: string; version: number }) => p.name === 'conditionalApplication' && p.version === version).deadlines.find((d: { stage: string }) => d.stage === 'renewalReview');
     expect(renewal(10).rule).toMatchObject({ n: 10, unit: 'workingDays', endsBy: { field: 'useTo', label: '当前协议有效期届满之日' } });
     expect(renewal(9).rule).not.toHaveProperty('endsBy');
+    // From v11 signing is due by the requested end of use, and access by the agreed one (endsBy); v10's ran their ten working days whatever.
+    const signing = (version: number) => res.body.find((p: { name: string; version: number }) => p.name === 'conditionalApplication' && p.version === version).deadlines.find((d: { stage: string }) => d.stage === 'agreementPending');
+    expect(signing(11).rule).toMatchObject({ n: 10, endsBy: { field: 'input.usePeriod.to', label: '申请的使用终止日' } });
+    expect(access(11).rule).toMatchObject({ countsFrom: { field: 'agreement.useFrom' }, endsBy: { field: 'useTo', label: '协议约定的使用终止日' } });
+    expect(signing(10).rule).not.toHaveProperty('endsBy');
+    expect(access(10).rule).not.toHaveProperty('endsBy');
   });
 
   for (const def of registry.list()) {
@@ -65,7 +71,7 @@ describe('GET /v1/processes and diagrams', () => {
   it('spells out each deadline in the diagrams: the configured number of days and its article, or what the agreement fixes — never a configuration key', async () => {
     const mermaid = (await api.call('GET', '/v1/processes/conditionalApplication/diagram', { as: token })).text;
     expect(mermaid).toContain('note right of normativeReview: 时限：5 个工作日（法定时限，第十四条(二)）');
-    expect(mermaid).toContain('note right of agreementPending: 时限：10 个工作日（平台政策默认时限）');
+    expect(mermaid).toContain('note right of agreementPending: 时限：10 个工作日（平台政策默认时限，至迟于申请的使用终止日）');
     expect(mermaid).toContain('note right of destructionPending: 时限：协议约定的销毁时长，按日历日计（附录5 协议二(二)）');
     const bpmn = (await api.call('GET', '/v1/processes/unopenedDataRequest/diagram?format=bpmn', { as: token })).text;
     expect(bpmn).toContain('时限：15 个工作日（法定时限，第十五条）');

@@ -569,6 +569,6 @@ describe('conditionalApplication v2: a use period already over is neither asked 
     late.clock.set(lastMinuteOf('2026-03-31'));
     const result = await late.engine.start({ process: PROCESS, input, actor: applicant });
     expect(result).toMatchObject({ state: 'normativeReview', revision: 0 });
-    expect(meta(result.event).machine).toEqual({ name: PROCESS, version: 10 });
+    expect(meta(result.event).machine).toEqual({ name: PROCESS, version: 11 });
   });
 });

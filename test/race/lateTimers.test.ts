@@ -24,9 +24,10 @@ afterEach(() => api.close());
 const END_OF_USE = '2025-03-12T15:59:59.999Z';
 
 /**
- * A v5 application whose agreement, signed 2025-03-03, lets the data be used 2025-03-10 to 2025-03-12;
- * access is never granted. The provider's time to grant access counts from the start of use (10
- * working days from 2025-03-10: due 2025-03-24), so when the use ends on 2025-03-12 it is not late.
+ * An application (v5 or later) whose agreement, signed 2025-03-03, lets the data be used 2025-03-10 to
+ * 2025-03-12; access is never granted. The provider's time to grant access counts from the start of use
+ * (10 working days from 2025-03-10), and from v11 ends with the agreed use (due at the end of 2025-03-12,
+ * when the use ends): when the use ends it is not late.
  */
 async function signedNotGranted(): Promise<string> {
   const started = await api.call('POST', '/v1/cases', { as: tokens.applicant, body: { process: 'conditionalApplication', input: conditionalApplicationSentOn('2025-03-03') } });
@@ -42,7 +43,7 @@ async function signedNotGranted(): Promise<string> {
     expect(res.status, res.text).toBe(200);
   }
   const c = await api.call('GET', `/v1/cases/${id}`, { as: tokens.provider });
-  expect(c.body.tasks).toEqual([expect.objectContaining({ stage: 'accessPending', dueDate: '2025-03-24' })]);
+  expect(c.body.tasks).toEqual([expect.objectContaining({ stage: 'accessPending', dueDate: '2025-03-12', dueAt: END_OF_USE })]);
   return id;
 }
 
