@@ -51,6 +51,7 @@ const FIXED: Record<string, string> = {
   '申请主体类型 type 应为 organization（法人或其他组织）或 person（个人）': 'the applicant’s type must be organization or person',
   服务方式不得重复: 'a service mode may be listed once only',
   'noneNeeded 应为 true（无需脱敏）或省略': 'noneNeeded must be true (no desensitization needed) or left out',
+  '应为 true：申请时须提交已签署的《公共数据安全承诺书》（第十四条(一)）': 'must be true: an application must include the signed public-data security commitment (Article 14(1))',
   '须填写 datasetRef（已开放的数据集）或 datasetReleaseCaseId（数据集开放案件）之一，且只能填一项':
     'give exactly one of datasetRef (an open dataset) and datasetReleaseCaseId (a dataset release case)',
   '不允许使用 __proto__ 作为字段名': '"__proto__" is not allowed as a field name',

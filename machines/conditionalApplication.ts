@@ -5,7 +5,7 @@
  * data when the agreement ends.
  */
 import { and, assertEvent, assign, setup } from 'xstate';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { AppendOnlyList } from './appendOnlyList.js';
 import { extended } from './extended.js';
 import { CLOCK_SKEW_MS, commandDay, guardOf, type EventsOf } from './kit.js';
@@ -52,6 +52,16 @@ export const ConditionalApplicationStart = form({
   }),
 });
 export type ConditionalApplicationInput = z.infer<typeof ConditionalApplicationStart>;
+
+/**
+ * v11's form: `securityCommitment.signed` is `true` in the form itself, as FORMS.md writes it, so an
+ * unsigned commitment is a 400 naming the field (FORMS.md gives 422 only to 第十三条's eligibility
+ * facts); up to v10 it was any boolean, and `false` a 422 of the rule `securityCommitmentSigned`.
+ */
+export const ConditionalApplicationStartV11 = ConditionalApplicationStart.extend({
+  // 第十四条(一): 申请时应在线提交《公共数据安全承诺书》
+  securityCommitment: form({ signed: z.literal(true, { error: '应为 true：申请时须提交已签署的《公共数据安全承诺书》（第十四条(一)）' }), signedAt: Instant, signatory: Text }),
+});
 
 const schemas = {
   PASS_NORMATIVE_REVIEW: Opinion,
@@ -338,6 +348,21 @@ export const rules = {
     holds: (context) => context.securityIncidents.length > (context.securityIncidentsNotedByAuthority?.count ?? 0),
     onCaseAlone: true,
   } satisfies RuleSpec<ConditionalApplicationContext, unknown>,
+  // 附录3 使用终止时间, 附录5 协议二(二) 可在……至……使用: once the requested use is over no agreement can be signed
+  // (useWithinRequestedPeriod, agreedUseNotOver), so the application is not approved into a signing that could never be (v11)
+  approvalWithinRequestedUse: {
+    id: 'approvalWithinRequestedUse',
+    article: '附录3、附录5 协议二(二)',
+    message: {
+      zh: '申请的使用期限已届满，协议已无法签订，不能审核通过：请说明理由审核不通过',
+      en: 'The requested use period is over and no agreement can be signed any more, so the application cannot be approved: reject it, giving the reason.',
+    },
+    messageFor: (context) => ({
+      zh: `申请的使用期限已于 ${context.input.usePeriod.to}（北京时间）届满，协议已无法签订，不能审核通过：请说明理由审核不通过`,
+      en: `The requested use period ended on ${context.input.usePeriod.to} (Beijing time) and no agreement can be signed any more, so the application cannot be approved: reject it, giving the reason.`,
+    }),
+    holds: (context, _data, facts) => commandDay(facts) <= context.input.usePeriod.to,
+  } satisfies RuleSpec<ConditionalApplicationContext, unknown>,
   // 附录5 协议二(二): 可续签 — one request at a time: a second while the first awaits its decision (in a suspension, v9) is refused
   renewalNotPending: {
     id: 'renewalNotPending',
@@ -393,6 +418,7 @@ const machineSetup = setup({
     securityIncidentReported: guardOf(rules.securityIncidentReported),
     securityIncidentToNote: guardOf(rules.securityIncidentToNote),
     renewalNotPending: guardOf(rules.renewalNotPending),
+    approvalWithinRequestedUse: guardOf(rules.approvalWithinRequestedUse),
     accessWithinAgreedUse: guardOf(rules.accessWithinAgreedUse),
     usageWithinAgreedUse: guardOf(rules.usageWithinAgreedUse),
     // Not a rule (nothing is refused): where RESUME goes back to. A renewal asked for and not yet decided is pending.
@@ -568,6 +594,8 @@ const machineSetup = setup({
  * end of use for the signing, the agreed one for the access: useWithinRequestedPeriod, agreedUseNotOver,
  * accessWithinAgreedUse) and the case lapses (v5): a use agreed to end two days on read "ten working days
  * left" in the provider's inbox; v11's are due by that day at the latest (`endsBy`), as v10's renewal review.
+ * So that the signing task is never due before it is entered, v11 also refuses the provider's APPROVE after
+ * the requested end of use (approvalWithinRequestedUse): the provider rejects, with a reason.
  */
 function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11) {
   const v2 = version >= 2;
@@ -674,7 +702,11 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11) {
           },
         },
         on: {
-          APPROVE: { target: 'agreementPending', actions: 'recordApproval' },
+          // v11, 附录5 协议二(二): not once the requested use is over (approvalWithinRequestedUse): the signing task
+          // it opens is due by then (endsBy), and the case lapses then (v5)
+          APPROVE: v11
+            ? { guard: 'approvalWithinRequestedUse', target: 'agreementPending', actions: 'recordApproval' }
+            : { target: 'agreementPending', actions: 'recordApproval' },
           REJECT: { target: 'rejected', actions: 'recordRejection' },
           WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' },
         },
@@ -953,6 +985,12 @@ const startV1: CommandSpec<{ startedBy: Actor }> = {
 /** v2's start: and a use period not already over. */
 const startV2: CommandSpec<{ startedBy: Actor }> = { ...startV1, rules: [...Object.values(startRules), ...Object.values(startRulesV2)] };
 const startV3: CommandSpec<{ startedBy: Actor }> = { ...startV2, rules: [...(startV2.rules ?? []), ...Object.values(startRulesV3)] };
+/** v11's start: the commitment signed is the form's (`ConditionalApplicationStartV11`), no longer a rule. */
+const startV11: CommandSpec<{ startedBy: Actor }> = {
+  ...startV3,
+  schema: ConditionalApplicationStartV11,
+  rules: (startV3.rules ?? []).filter((rule) => rule !== startRules.securityCommitmentSigned),
+};
 
 /** What both versions share: the name, the parties, the summary and the texts the machine writes. */
 const common = {
@@ -1161,15 +1199,25 @@ export const conditionalApplicationV10: ProcessDefinition<ConditionalApplication
   machine: chart(10),
 };
 
+/** v11's commands: an application is not approved once its requested use is over (附录3, 附录5 协议二(二)). */
+const commandsV11: typeof commandsV9 = {
+  ...commandsV9,
+  APPROVE: { ...commandsV9.APPROVE, rules: [rules.approvalWithinRequestedUse] },
+};
+
 /**
  * The version new cases start on, v11: v10, where signing the agreement is due by the requested end of
  * use at the latest, and granting access by the agreed end of use (附录5 协议二(二): 可在……至……使用; after
  * that day neither can be done and the case lapses, v5). Up to v10 both were due ten working days on
  * whatever that day: an agreement signed for a use ending two days later read "ten working days left"
- * in the provider's inbox, and lapsed on the third.
+ * in the provider's inbox, and lapsed on the third. So that the signing is never due before it is
+ * asked for, the provider's APPROVE after the requested end of use is refused (approvalWithinRequestedUse);
+ * and the security commitment's `signed` is `true` in the form (`ConditionalApplicationStartV11`).
  */
 export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
   ...conditionalApplicationV10,
   version: 11,
   machine: chart(11),
+  start: startV11,
+  commands: commandsV11,
 };

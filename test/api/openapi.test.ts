@@ -218,6 +218,8 @@ describe('GET /docs: the OpenAPI 3.1 document', () => {
     expect(application.properties.resource.properties.providerOrg).toMatchObject({ type: 'string', minLength: 1, maxLength: 10_000 });
     expect(application.properties.applicant.oneOf.map((o: any) => o.properties.type.const)).toEqual(['organization', 'person']);
     expect(application.properties.scenarios.minItems).toBe(1);
+    // FORMS.md: securityCommitment: { signed: true, … } (v11: the form's, no longer a rule's)
+    expect(application.properties.securityCommitment.properties.signed).toMatchObject({ const: true });
     expect(component('datasetRelease.start').properties.serviceModes.items.enum).toEqual(['download', 'api', 'sandbox', 'privacyComputing']);
 
     // The examples of FORMS.md match it; a misspelt field or a missing period does not.

@@ -105,11 +105,12 @@ describe('conditionalApplication: applying (第十三条 eligibility, 第十四�
     expect(started).toMatchObject({ state: 'normativeReview', revision: 0 });
   });
 
-  it('given nothing, when the security commitment is not signed, then RULE_VIOLATED securityCommitmentSigned (第十四条(一)) and no case', async () => {
+  it('given nothing, when the security commitment is not signed, then VALIDATION_FAILED at securityCommitment.signed naming 第十四条(一) (FORMS.md: signed: true), and no case', async () => {
     const error = await refused(w, undefined, () =>
       w.engine.start({ process: PROCESS, input: { ...input, securityCommitment: { ...input.securityCommitment, signed: false } }, actor: applicant }),
     );
-    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'securityCommitmentSigned', article: '第十四条(一)' } });
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.details.errors).toEqual([{ path: 'securityCommitment.signed', message: '应为 true：申请时须提交已签署的《公共数据安全承诺书》（第十四条(一)）' }]);
   });
 
   it('given nothing, when an incomplete application is sent (no scenarios, no usePeriod), then VALIDATION_FAILED naming each field and no case', async () => {

@@ -4,14 +4,16 @@
  * use, or whose access is not granted by the end of the agreed use, lapses then (USAGE_EXPIRED → closed),
  * and SIGN_AGREEMENT / GRANT_ACCESS are refused after that day. Up to v10 both tasks were due ten working
  * days on (platform policy) whatever that day: the provider's inbox promised a week it did not have. v11's
- * are due by that day at the latest, as v10's renewal review. Given a history, when a command, then the
- * deadline stamped.
+ * are due by that day at the latest, as v10's renewal review. So that the signing task is never due
+ * before it is entered (a model-based exploration of the machines, a helper, found v11's first draft
+ * stamping it so when approved after the requested end of use), v11 refuses that approval. Given a
+ * history, when a command, then the deadline stamped, or the refusal.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { conditionalApplicationV10 } from '../../machines/conditionalApplication.js';
 import { ProcessRegistry } from '../../machines/registry.js';
 import { actors, commandData, conditionalApplicationSentOn } from '../machines/examples.js';
-import { createWorld, endOfDay, given, meta, when, type World } from './world.js';
+import { accepted, createWorld, endOfDay, given, meta, refused, when, type World } from './world.js';
 
 const PROCESS = 'conditionalApplication';
 const SIGN = commandData.conditionalApplication.SIGN_AGREEMENT;
@@ -67,6 +69,64 @@ describe('附录5 协议二(二): signing and granting access are due by the day
       expect(access.task).toMatchObject({ dueDate: '2025-03-17', basis: 'policy' });
       const signing = await signingTaskAfterApproval(v10);
       expect(signing.task).toMatchObject({ dueDate: '2025-03-17', basis: 'policy' });
+    } finally {
+      await v10.close();
+    }
+  });
+});
+
+describe('附录5 协议二(二): an application is not approved once its requested use is over (the signing task would be due before it is entered)', () => {
+  /** Use asked for until Wed 2025-03-05, sent Mon 03-03. */
+  const ENDS_WEDNESDAY = { ...conditionalApplicationSentOn('2025-03-03'), usePeriod: { from: '2025-03-01', to: '2025-03-05' } };
+  /** Thursday 03-06, 10:00 Beijing: the day after the requested end of use. */
+  const DAY_AFTER = '2025-03-06T02:00:00.000Z';
+
+  it('given an application for use until 03-05 passed on 03-03, when the provider approves on 03-06, then RULE_VIOLATED approvalWithinRequestedUse naming the day, nothing stored; it may still reject', async () => {
+    const c = await given(w, PROCESS, ['PASS_NORMATIVE_REVIEW'], { input: ENDS_WEDNESDAY });
+    w.clock.set(DAY_AFTER);
+    const error = await refused(w, c, () => when(w, c.caseId, 'APPROVE', { actor: actors.provider }));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'approvalWithinRequestedUse' } });
+    expect(error.message).toContain('2025-03-05');
+    const rejected = await accepted(w, c, () => when(w, c.caseId, 'REJECT', { actor: actors.provider }));
+    expect(rejected.state).toBe('rejected');
+  });
+
+  it('given the same application, when the provider approves on 03-05 (the last day of the requested use), then signing is due by the end of 03-05, after the approval', async () => {
+    const c = await given(w, PROCESS, ['PASS_NORMATIVE_REVIEW'], { input: ENDS_WEDNESDAY });
+    w.clock.set('2025-03-05T02:00:00.000Z');
+    const { event } = await when(w, c.caseId, 'APPROVE', { actor: actors.provider });
+    const task = meta(event).tasksOpened.find((t) => t.stage === 'agreementPending');
+    expect(task).toMatchObject({ dueAt: endOfDay('2025-03-05') });
+    expect(Date.parse(task!.dueAt!)).toBeGreaterThan(Date.parse(task!.enteredAt));
+  });
+
+  it('given a case started on v10, then its approval on 03-06 is taken, as v10 took it', async () => {
+    const v10 = await createWorld({ registry: new ProcessRegistry([conditionalApplicationV10]) });
+    try {
+      const c = await given(v10, PROCESS, ['PASS_NORMATIVE_REVIEW'], { input: ENDS_WEDNESDAY });
+      v10.clock.set(DAY_AFTER);
+      const { state } = await when(v10, c.caseId, 'APPROVE', { actor: actors.provider });
+      expect(state).toBe('agreementPending');
+    } finally {
+      await v10.close();
+    }
+  });
+});
+
+describe('第十四条(一): the security commitment is signed in the form itself (FORMS.md: signed: true)', () => {
+  const unsigned = { ...conditionalApplicationSentOn('2025-03-03'), securityCommitment: { ...conditionalApplicationSentOn('2025-03-03').securityCommitment, signed: false } };
+
+  it('given nothing, when an application with signed: false is sent, then VALIDATION_FAILED naming the field and the article, and no case', async () => {
+    const error = await refused(w, undefined, () => w.engine.start({ process: PROCESS, input: unsigned, actor: actors.company }));
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.details.errors).toEqual([{ path: 'securityCommitment.signed', message: expect.stringContaining('第十四条(一)') }]);
+  });
+
+  it('given a world on v10, then signed: false is RULE_VIOLATED securityCommitmentSigned, as v10 said it', async () => {
+    const v10 = await createWorld({ registry: new ProcessRegistry([conditionalApplicationV10]) });
+    try {
+      const error = await refused(v10, undefined, () => v10.engine.start({ process: PROCESS, input: unsigned, actor: actors.company }));
+      expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'securityCommitmentSigned', article: '第十四条(一)' } });
     } finally {
       await v10.close();
     }

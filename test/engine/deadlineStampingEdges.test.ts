@@ -4,6 +4,8 @@
  * timer takes effect (engine: a task is "never" closed "before the task was entered").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conditionalApplicationV10 } from '../../machines/conditionalApplication.js';
+import { ProcessRegistry } from '../../machines/registry.js';
 import { conditionalApplicationSentOn } from '../machines/examples.js';
 import { createWorld, endOfDay, given, historyOf, meta, when, type World } from './world.js';
 
@@ -31,9 +33,10 @@ describe('conditionalApplication v3+: the access deadline counts from the agreed
 });
 
 describe('a late timer never closes a task before the task was entered', () => {
-  it('given an application whose requested use ends 2026-03-31, when the provider approves it on 2026-04-02 and the expiry then fires, then the agreement task is closed as cancelled at the instant it was entered, not on 2026-03-31', async () => {
-    // A world of its own: no other case's timer falls due meanwhile.
-    const own = await createWorld();
+  it('given a v10 application whose requested use ends 2026-03-31, when the provider approves it on 2026-04-02 and the expiry then fires, then the agreement task is closed as cancelled at the instant it was entered, not on 2026-03-31', async () => {
+    // A world of its own: no other case's timer falls due meanwhile. On v10: from v11 that approval is
+    // refused (approvalWithinRequestedUse), but the cases started before keep theirs.
+    const own = await createWorld({ registry: new ProcessRegistry([conditionalApplicationV10]) });
     try {
       const w = own;
       const input = { ...conditionalApplicationSentOn('2026-03-02'), usePeriod: { from: '2026-03-02', to: '2026-03-31' } };

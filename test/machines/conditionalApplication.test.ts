@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conditionalApplication, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV6, type ConditionalApplicationContext } from '../../machines/conditionalApplication.js';
+import { conditionalApplication, conditionalApplicationV10, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV6, type ConditionalApplicationContext } from '../../machines/conditionalApplication.js';
 import { isFinal, readField, stateName, stateTask } from '../../machines/describe.js';
 import { actors, commandData, orgs, personApplicant, startInputs } from './examples.js';
 import { attempt, caseIn, definition, play, send, start, startViolations } from './harness.js';
@@ -285,9 +285,11 @@ describe('conditionalApplication: eligibility (第十三条, 第十四条(一))'
     expect(startViolations(def, enterprise, actors.company)).toEqual(['notSeriouslyDishonestEnterprise']);
   });
 
-  it('refuses an application without the signed security commitment (第十四条(一))', () => {
+  it('up to v10, refuses an application without the signed security commitment by a rule (第十四条(一)); from v11 its form does', () => {
     const data = { ...input, securityCommitment: { ...input.securityCommitment, signed: false } };
-    expect(startViolations(def, data, actors.company)).toEqual(['securityCommitmentSigned']);
+    expect(startViolations(conditionalApplicationV10, data, actors.company)).toEqual(['securityCommitmentSigned']);
+    expect(def.start.schema.safeParse(data).success).toBe(false);
+    expect(def.start.schema.safeParse(input).success).toBe(true);
   });
 
   it('names every broken rule at once', () => {

@@ -374,7 +374,8 @@ describe('who sends a command, drawn on its arrow when the state’s task does n
     // Then
     expect(named('WITHDRAW', 'providerReview')).toBe('WITHDRAW 撤回申请 · 公共数据利用主体');
     expect(named('USAGE_EXPIRED', 'accessPending')).toBe('USAGE_EXPIRED 使用期限届满，权限失效 · 系统自动');
-    expect(named('APPROVE', 'providerReview')).toBe('APPROVE 审核通过');
+    // Its guard in brackets (v11: approvalWithinRequestedUse), and no sender: the task holder sends it.
+    expect(named('APPROVE', 'providerReview')).toBe('APPROVE 审核通过（approvalWithinRequestedUse）');
   });
 });
 
