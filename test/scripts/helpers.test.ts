@@ -95,6 +95,21 @@ describe('progress bar', () => {
     expect(chunks.at(-1)).toMatch(/^写入：55%/);
   });
 
+  it('off a terminal, writes a line when it has been quiet for quietMs though no tenth was reached, and nothing more once done (npm run demo | tee said nothing for 10 s)', async () => {
+    const { chunks, stream } = capture(false);
+    const bar = createProgress('写入', 1000, { stream, quietMs: 100 });
+    bar.update(5);
+    expect(chunks).toEqual([]);
+    // Nothing ticks meanwhile: the bar's own heartbeat (every second) writes the line.
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    expect(chunks).toHaveLength(1);
+    expect(chunks[0]).toMatch(/^写入：0%（5\/1000，\d+秒）\n$/);
+    bar.done();
+    const written = chunks.length;
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(chunks).toHaveLength(written);
+  });
+
   it('redraws one line on a terminal, at most every interval, and ends it', () => {
     const { chunks, stream } = capture(true);
     const bar = createProgress('写入', 1000, { stream, intervalMs: 60_000 });
