@@ -1,5 +1,5 @@
 /** The demo's small helpers: identity numbers that check, the progress bar, working-hour timing. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { defaultCalendar } from '../../calendars/index.js';
 import { creditCodeCheckChar, isCheckedCreditCode, isIdNumber } from '../../machines/schemas.js';
 import { creditCode, idNumber, orgCodeCheckChar } from '../../scripts/demo/identity.js';
@@ -95,19 +95,25 @@ describe('progress bar', () => {
     expect(chunks.at(-1)).toMatch(/^写入：55%/);
   });
 
-  it('off a terminal, writes a line when it has been quiet for quietMs though no tenth was reached, and nothing more once done (npm run demo | tee said nothing for 10 s)', async () => {
-    const { chunks, stream } = capture(false);
-    const bar = createProgress('写入', 1000, { stream, quietMs: 100 });
-    bar.update(5);
-    expect(chunks).toEqual([]);
-    // Nothing ticks meanwhile: the bar's own heartbeat (every second) writes the line.
-    await new Promise((resolve) => setTimeout(resolve, 1_300));
-    expect(chunks).toHaveLength(1);
-    expect(chunks[0]).toMatch(/^写入：0%（5\/1000，\d+秒）\n$/);
-    bar.done();
-    const written = chunks.length;
-    await new Promise((resolve) => setTimeout(resolve, 1_200));
-    expect(chunks).toHaveLength(written);
+  it('off a terminal, writes a line when it has been quiet for quietMs though no tenth was reached, and nothing more once done (npm run demo | tee said nothing for 10 s)', () => {
+    // Time moved by the test: the bar's heartbeat (setInterval) and its clock (performance.now).
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'performance'] });
+    try {
+      const { chunks, stream } = capture(false);
+      const bar = createProgress('写入', 1000, { stream, quietMs: 2_500 });
+      bar.update(5);
+      vi.advanceTimersByTime(2_000);
+      expect(chunks).toEqual([]);
+      // Nothing ticks meanwhile: the bar's own heartbeat (every second) writes the line.
+      vi.advanceTimersByTime(1_000);
+      expect(chunks).toEqual(['写入：0%（5/1000，3秒）\n']);
+      bar.done();
+      const written = chunks.length;
+      vi.advanceTimersByTime(10_000);
+      expect(chunks).toHaveLength(written);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('redraws one line on a terminal, at most every interval, and ends it', () => {
