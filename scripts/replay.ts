@@ -74,7 +74,11 @@ if (!app.caseListRead) {
 }
 try {
   if (values.all) {
-    const ids = await caseIdsInStore(app);
+    // The whole log is read for its case ids first: 9 s without a word at 400,000 events (progress QA).
+    const head = await app.store.headPosition();
+    const reading = createProgress('正在读取事件日志', head, { enabled: !values.quiet && head > 0 });
+    const ids = await caseIdsInStore(app, (position) => reading.update(position));
+    reading.done();
     const progress = createProgress('正在校验案件', ids.length, { enabled: !values.quiet && ids.length > 0 });
     const result = await verifyAll(app, ids, (done) => progress.update(done));
     progress.done();

@@ -218,14 +218,15 @@ export function verificationText(v: Verification, def?: ProcessDefinition): stri
   return `校验：失败 — ${at}${v.reason ?? ''}`;
 }
 
-/** Every case id in `$all`, in the order the cases started. */
-export async function caseIdsInStore(app: CaseReading): Promise<string[]> {
+/** Every case id in `$all`, in the order the cases started; `onRead` is told the position of each event read. */
+export async function caseIdsInStore(app: CaseReading, onRead: (position: number) => void = () => {}): Promise<string[]> {
   const ids = new Set<string>();
   for await (const event of readAllPastUnreadable(app.store, { afterPosition: 0 })) {
     // An event that cannot be read still names its stream, whose end is the case's id: that case
     // is verified too, and fails naming the event.
     const caseId = event instanceof UnreadableEventError ? /[0-9a-f-]{36}$/i.exec(event.event.streamId)?.[0] : (event.metadata as Partial<CaseEventMetadata>).caseId;
     if (typeof caseId === 'string') ids.add(caseId);
+    onRead(event instanceof UnreadableEventError ? event.event.position : event.position);
   }
   return [...ids];
 }

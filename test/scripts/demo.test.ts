@@ -176,6 +176,19 @@ describe('npm run demo', () => {
     expect(statSync(join(copy, 'events.db-wal')).size).toBe(0);
   });
 
+  it('given the demo store, when replay --all runs off a terminal (not --quiet), then it tells its reading of the log before its verification of the cases, each to 100%, on stderr', async () => {
+    const copy = await copyOfStore();
+    const all = await replay(copy, '--all');
+    expect(all.status, all.stderr).toBe(0);
+    const lines = all.stderr.split('\n').filter(Boolean);
+    const reading = lines.filter((l) => l.startsWith('正在读取事件日志：'));
+    const checking = lines.filter((l) => l.startsWith('正在校验案件：'));
+    // Before: 9 s without a word at 400,000 events while the log was read for its case ids.
+    expect(reading.at(-1)).toMatch(/^正在读取事件日志：100%/);
+    expect(checking.at(-1)).toMatch(new RegExp(`^正在校验案件：100%（${result.cases}/${result.cases}，`));
+    expect(lines.indexOf(reading.at(-1)!)).toBeLessThan(lines.indexOf(checking[0]!));
+  });
+
   it('given a copy whose read models an older build wrote (the case list at another version), when replay verifies it, then the file is left as it was — not rebuilt to this build — and replay says once what it cannot check without them', async () => {
     const copy = await copyOfStore();
     const db = new Database(join(copy, 'events.db'));
