@@ -98,6 +98,8 @@ export interface ReadModelsOptions {
   rebuildNext?: readonly string[];
   /** Follow mode: told of a failure before the subscription resumes. */
   onError?: (error: unknown) => void;
+  /** Inline mode: told when a rebuild another process left unfinished is taken over (`RunnerOptions.onTakeOver`). */
+  onTakeOver?: RunnerOptions['onTakeOver'];
   /** Follow mode: the subscription resumes after a failure (`RunnerOptions.onRetry`: how many in a row, and when). */
   onRetry?: RunnerOptions['onRetry'];
   /** Follow mode: the store answers again after failures in a row (`RunnerOptions.onRecovered`). */
@@ -441,6 +443,7 @@ export async function openReadModels(options: ReadModelsOptions): Promise<ReadMo
     ...(options.onRetry ? { onRetry: options.onRetry } : {}),
     ...(options.onRecovered ? { onRecovered: options.onRecovered } : {}),
     ...(options.retryTimer ? { retryTimer: options.retryTimer } : {}),
+    ...(options.onTakeOver ? { onTakeOver: options.onTakeOver } : {}),
   };
   // The worker knows the shipped read models by name; others are rebuilt in this thread.
   const threads = options.rebuildThreads ?? Math.min(availableParallelism(), 4);

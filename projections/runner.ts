@@ -116,6 +116,18 @@ export interface RunnerOptions {
   retryTimer?: (resume: () => void, ms: number) => () => void;
   /** Inline mode: rebuilds from position 0 in worker threads, each folding a share of the cases. */
   parallel?: ParallelRebuild;
+  /**
+   * Inline mode: told when this runner takes over the rebuild of read models (`names`) that another
+   * process left unfinished (an `npm run rebuild` killed mid-way); the answer is told the takeover's
+   * progress, and its end (with the failure, when it failed).
+   */
+  onTakeOver?: (names: readonly string[]) => TakeOverReport;
+}
+
+/** What `RunnerOptions.onTakeOver` answers: how a takeover's rebuild is told. */
+export interface TakeOverReport {
+  progress: Progress;
+  done(failure?: unknown): void;
 }
 
 /**
@@ -925,6 +937,7 @@ export class InlineProjector implements Projector {
   readonly #batchSize: number;
   readonly #parallel: ParallelRebuild | undefined;
   readonly #onError: ((error: unknown) => void) | undefined;
+  readonly #onTakeOver: RunnerOptions['onTakeOver'];
   readonly #report: Report;
   readonly #workers = new Set<Worker>();
   readonly #detached = new Set<string>();
@@ -945,6 +958,7 @@ export class InlineProjector implements Projector {
     this.#batchSize = options.batchSize ?? 20_000;
     this.#parallel = options.parallel;
     this.#onError = options.onError;
+    this.#onTakeOver = options.onTakeOver;
     this.#report = reporter(options.onError);
     this.#checkpoints = new Checkpoints(this.db);
     this.#log = new SqliteLog(this.db, this.#report);
@@ -1155,7 +1169,18 @@ export class InlineProjector implements Projector {
     // Held from here to the end of the takeover: no other process starts a rebuild in between.
     const lock = this.#lockToTakeOver(file);
     if (!lock) return;
-    this.#takeOver(lock, left, () => this.rebuild(left.map((p) => p.name)));
+    const names = left.map((p) => p.name);
+    // Told, or the server finished a killed rebuild of minutes without a line in its log (progress QA).
+    const report = this.#onTakeOver?.(names);
+    this.#takeOver(lock, left, async () => {
+      try {
+        await this.rebuild(names, report?.progress);
+      } catch (error) {
+        report?.done(error);
+        throw error;
+      }
+      report?.done();
+    });
   }
 
   /**

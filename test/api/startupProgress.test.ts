@@ -1,7 +1,8 @@
 /**
  * The read models caught up at start, in the log: a long catch-up (a read model of a new version,
  * or dropped) says how far it has come and when it is done, before the server takes requests; a
- * start whose read models are current says nothing of them.
+ * start whose read models are current says nothing of them. A rebuild another process left unfinished,
+ * which the server takes over while it serves, is said too.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { loadConfig } from '../../infra/config.js';
 import { createLogger } from '../../infra/logger.js';
@@ -48,5 +49,29 @@ describe('the read models at start', () => {
 
     const again = await openLogged();
     expect(again.filter((l) => l.msg.startsWith('正在准备读模型') || l.msg.startsWith('读模型已就绪'))).toEqual([]);
+  });
+});
+
+describe('a rebuild another process left unfinished, taken over by the server', () => {
+  it('given read models marked unfinished and no process holding the rebuild lock (npm run rebuild killed), when the server is asked whether they are being rebuilt, then it logs that it takes the rebuild over, how far it has come, and its end', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _encoding, next) => (lines.push(chunk.toString()), next()) });
+    const app = await createApp(config, { logger: createLogger({ level: 'info' }, sink), startupProgressEveryMs: 0 });
+    try {
+      const db = new Database(join(dataDir, 'events.db'));
+      db.prepare("UPDATE projection_checkpoints SET version = -1, position = 0 WHERE name IN ('inbox', 'sla')").run();
+      db.close();
+      lines.length = 0;
+      expect(app.readModels.rebuilding()).toBeDefined();
+      await vi.waitFor(() => expect(app.readModels.rebuilding()).toBeUndefined(), { timeout: 20_000, interval: 20 });
+      const logged = lines.map((l) => JSON.parse(l) as { msg: string; level: number; readModels?: string[]; phase?: string });
+      // Before: not a line (only /health, /metrics and the 503s told it).
+      expect(logged[0]).toMatchObject({ level: 40, readModels: ['inbox', 'sla'] });
+      expect(logged[0]!.msg).toBe('读模型 inbox、sla 的重建上次未完成（进行重建的进程已退出），本服务现从头重建：完成前，待办、案件列表、报表和审计导出答复 503');
+      expect(logged.filter((l) => /^正在重建读模型（重放事件）：\d+ \/ \d+（\d+%）$/.test(l.msg)).length).toBeGreaterThan(0);
+      expect(logged.at(-1)).toMatchObject({ readModels: ['inbox', 'sla'], msg: expect.stringMatching(/^读模型重建已完成，用时 \d+ 秒$/) });
+    } finally {
+      await app.close();
+    }
   });
 });
