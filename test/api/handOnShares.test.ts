@@ -118,3 +118,29 @@ describe('given read models that follow the log behind the store (as behind Even
     }
   });
 });
+
+// The hand-on moves an open task's lateness to whoever holds it now; a time the same stage was done
+// late before stays with the organisation that was late (sla_tasks keeps a row per opening).
+describe('given a review 济南市大数据局 returned past its deadline, resubmitted and open again, when a directory without 济南市大数据局 hands the review to the province', () => {
+  it('then the overdue report names the province for the open review and still names 济南市大数据局 for the return it made late', async () => {
+    const { api, ids } = await across(async (before) => {
+      const [id] = await listAdjustment(before);
+      before.clock.advance(60 * 24 * 3600_000);
+      const city = await before.token('authority', CITY);
+      const returned = await before.call('POST', `/v1/cases/${id}/commands`, { as: city, body: { type: 'RETURN', data: { opinion: '请补充职能划转的文件依据。' } } });
+      expect(returned.status, returned.text).toBe(200);
+      const resubmitted = await before.call('POST', `/v1/cases/${id}/commands`, { as: await before.token('provider', '370100-gaj'), body: { type: 'RESUBMIT', data: { changes: startInputs.listAdjustment.changes } } });
+      expect(resubmitted.status, resubmitted.text).toBe(200);
+      return [id!];
+    }, shipped.filter((o) => o.code !== CITY));
+    expect(await api.app.handOnTasks()).toBe(1);
+    api.clock.set(new Date('2026-09-01T02:00:00Z'));
+    const report = await api.call('GET', '/v1/reports/overdue?asOf=2026-09-01T00:00:00Z', { as: await api.token('admin', PROVINCE) });
+    expect(report.status, report.text).toBe(200);
+    const reviews = (report.body.items as { caseId: string; stage: string; org: string; status: string }[]).filter((i) => i.caseId === ids[0] && i.stage === 'review');
+    expect(reviews.map((i) => [i.status, i.org]).sort()).toEqual([
+      ['finishedLate', CITY],
+      ['open', PROVINCE],
+    ]);
+  });
+});

@@ -9,6 +9,7 @@ import { createWorld, given, refused, when, type World } from './world.js';
 import { articleInEnglish } from '../../machines/articles.js';
 import { registry } from '../../machines/registry.js';
 import { Directory } from '../../directory/directory.js';
+import { refuse } from '../../engine/errors.js';
 
 let w: World;
 beforeAll(async () => {
@@ -139,6 +140,16 @@ describe('RULE_VIOLATED', () => {
     expect(error.details).toMatchObject({ rule: 'desensitizedFieldsInDraft' });
     expect(error.text.zh).toContain(`noSuchField、otherField 不在目录中（目录字段：${fields.join('、')}）`);
     expect(error.text.en).toContain(`noSuchField, otherField is not one (the entry's fields: ${fields.join(', ')})`);
+  });
+
+  // The engine's catch-all (a machine's guard refused a command no rule named) governs no article: it
+  // cited the process's first, which was not the reason, and an empty one read "（）" or "(undefined)".
+  it('given a refusal no article governs (the machine’s guard), then it is told with no article cited, in Chinese and English; a rule beside it keeps its own', () => {
+    const guard = { zh: '案件当前情况下不能办理“审查通过”：请刷新查看案件当前状态和可办理的操作', en: 'APPROVE is not possible in the case’s present condition' };
+    const alone = refuse.rule('guard', '', guard);
+    expect([alone.code, alone.text]).toEqual(['RULE_VIOLATED', guard]);
+    const beside = refuse.rule('guard', '', guard, [{ rule: 'other', article: '第十四条(二)', message: { zh: '另一条', en: 'another' } }]);
+    expect(beside.text).toEqual({ zh: `${guard.zh}；另一条（第十四条(二)）`, en: `${guard.en}; another (Article 14(2))` });
   });
 });
 

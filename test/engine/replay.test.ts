@@ -387,6 +387,20 @@ describe('a history altered in the database', () => {
     expect(verification.reason).toContain('下流程不接受指令 RESUBMIT');
   });
 
+  // The start's recorded state is checked as every later event's is: the next event's stateBefore is the
+  // state the machine gives, so a start forged to record another cannot be told from what follows it.
+  it('given a case’s start forged with its hash computed again to record a state its machine does not start in (responded, final), then verify names revision 0 and the engine refuses the case', async () => {
+    const c = await given(t, 'objection');
+    forge(c.stream, 0, (r) => {
+      r.metadata.stateAfter = 'responded';
+      r.metadata.final = true;
+    });
+    const verification = await t.engine.verify(c.caseId);
+    expect(verification).toMatchObject({ ok: false, failedAt: { revision: 0 } });
+    expect(verification.reason).toContain('重放');
+    await expect(coldEngine(t).getCase(c.caseId)).rejects.toBeInstanceOf(DamagedStreamError);
+  });
+
   it('given other cases in the same store, then they still verify', async () => {
     const c = await given(t, 'objection');
     expect((await t.engine.verify(c.caseId)).ok).toBe(true);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CaseEventMetadata } from '../../engine/events.js';
+import { ServerStoppingError } from '../../engine/errors.js';
 import { idempotencyScope } from '../../engine/fold.js';
 import { streamOf } from '../../engine/ids.js';
 import { WorkIndex } from '../../engine/workIndex.js';
@@ -81,5 +82,17 @@ describe('the idempotency keys of a restarted server', () => {
     expect(index.keyUse(scope, w.clock.now().getTime())).toBeUndefined();
     await index.keysRead();
     expect(index.keyUse(scope, w.clock.now().getTime())?.caseId).toBe(b.caseId);
+  });
+
+  // The server stopping while a keyed request waits for the keys: the read ends where it is, and the
+  // request is turned away (503 shuttingDown), not let through to be decided on keys half read.
+  it('given a keyed request waiting for the keys, when the server begins to stop meanwhile, then it is refused with ServerStoppingError, as one that comes after is', async () => {
+    const a = await given(w, 'conditionalApplication');
+    await when(w, a.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'before-the-stop' });
+    const index = new WorkIndex(w.store, registry);
+    const waiting = index.keysRead();
+    index.stopKeyReads();
+    await expect(waiting).rejects.toBeInstanceOf(ServerStoppingError);
+    await expect(index.keysRead()).rejects.toBeInstanceOf(ServerStoppingError);
   });
 });
