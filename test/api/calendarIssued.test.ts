@@ -44,6 +44,19 @@ describe('PUT /v1/calendar/2027 with an issue date that cannot be', () => {
     ]);
   });
 
+  // The notice's own errors are named anew where they were sent (body.…): the count of those past the
+  // first 20 goes with them, in moreErrors and in the Chinese, as any other refused form says it.
+  it('given 25 调休 days that are no weekend, when an admin loads the notice, then 400 lists the first 20 (as body.adjustedWorkdays.N) and says 5 more were left out', async () => {
+    // Mondays to Fridays of March and April 2027 (1 March is a Monday), none a holiday.
+    const weekdays = Array.from({ length: 25 }, (_, i) => new Date(Date.UTC(2027, 2, 1 + 7 * Math.floor(i / 5) + (i % 5))).toISOString().slice(0, 10));
+    const res = await api.call('PUT', '/v1/calendar/2027', { as: admin, body: { ...notice, adjustedWorkdays: weekdays, blocks: undefined } });
+    expect(res.status, res.text).toBe(400);
+    expect(res.body.errors).toHaveLength(20);
+    expect(res.body.errors[0]).toEqual({ path: 'body.adjustedWorkdays.0', message: '2027-03-01 不是周六或周日：只有周末才能调为工作日' });
+    expect(res.body.moreErrors).toBe(5);
+    expect(res.body.detail).toMatch(/；另有 5 处未列出$/);
+  });
+
   it('given an issue date of today in Jinan (2026-12-02), when an admin loads the notice, then it is in force', async () => {
     const res = await api.call('PUT', '/v1/calendar/2027', { as: admin, body: { ...notice, issued: '2026-12-02' } });
     expect(res.status).toBe(200);

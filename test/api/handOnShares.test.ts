@@ -144,3 +144,17 @@ describe('given a review 济南市大数据局 returned past its deadline, resub
     ]);
   });
 });
+
+// A stop during the hand-on ends it after the case under way; the next start finds the rest again.
+describe('given a review to hand on, when the scheduler has been halted (the server stopping) before the hand-on reaches it', () => {
+  it('then nothing is handed on, and the next start hands it on', async () => {
+    const { api, ids } = await across(listAdjustment, shipped.filter((o) => o.code !== CITY));
+    await api.app.scheduler.halt();
+    expect(await api.app.scheduler.reassignTasks(ids)).toBe(0);
+    expect((await api.app.engine.getCase(ids[0]!)).tasks).toMatchObject([{ org: CITY, orgs: [CITY, PROVINCE] }]);
+    await open.pop()!.close();
+    const next = await restart(shipped.filter((o) => o.code !== CITY));
+    expect(await next.app.handOnTasks()).toBe(1);
+    expect((await next.app.engine.getCase(ids[0]!)).tasks).toMatchObject([{ org: PROVINCE, orgs: [PROVINCE] }]);
+  });
+});
