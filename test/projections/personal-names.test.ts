@@ -95,6 +95,16 @@ describe('an applicant’s name in supervisors’ reports', () => {
     expect(w.models.overdueReport({ ...at, org: '370*************07(2)' }).byOrg.map((o) => o.org)).toEqual(['370*************07(2)']);
   });
 
+  // Numbered in code order over every applicant: the lower code is the bare one, so which person a
+  // masked code names does not hang on the order their tasks were stored in.
+  it('given two people whose codes mask alike, then the lower code (…1207) reads 370*************07 and the higher (…2007) reads (2)', () => {
+    const at = { asOf: new Date('2026-09-01T00:00:00.000Z') };
+    const casesOf = (org: string) => w.models.inbox({ caller: { role: 'applicant', org }, asOf: at.asOf }).items.map((i) => i.caseId);
+    const reported = (shown: string) => [...new Set(w.models.overdueReport({ ...at, org: shown }).items.map((i) => i.caseId))];
+    expect(reported('370*************07')).toEqual(casesOf('370102199001011207'));
+    expect(reported('370*************07(2)')).toEqual(casesOf('370102199001012007'));
+  });
+
   it('given the person’s own inbox, then the name is there in full: it is theirs', () => {
     const [item] = w.models.inbox({ caller: { role: 'applicant', org: actors.person.org }, asOf }).items;
     expect(item).toMatchObject({ caseId: ids.person, orgName: '李明' });
