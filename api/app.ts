@@ -101,13 +101,12 @@ const PHASE_TEXT: Record<RebuildPhase, string> = { fold: '重放事件', copy: '
 /**
  * The read models' catch-up at start, in the log: a rebuild (a read model of a new version, or one
  * found ahead of the log) or a long catch-up takes minutes on a big store, during which the server
- * said nothing before 工作流服务已启动. A line at its first step, one every `everyMs` of it, and one at
- * its end; nothing when the read models were current (the first step already at the head).
+ * said nothing before 工作流服务已启动. A line every `everyMs` of it, and one at its end; nothing
+ * when the read models were current (the first step already at the head).
  */
 function startupProgress(logger: Logger, everyMs: number): { progress: NonNullable<ReadModelsOptions['onProgress']>; done(): void } {
   const began = elapsedMs();
-  // The first step is said at once: a start that rebuilt said nothing for its first 8 s (progress QA).
-  let last = -Infinity;
+  let last = began;
   let idle: boolean | undefined;
   let told = false;
   return {

@@ -21,10 +21,10 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 const config = loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' });
 
 /** Opens the app on the data folder with every step of the catch-up logged; answers the lines logged while it opened. */
-async function openLogged(everyMs = 0): Promise<{ msg: string; phase?: string; done?: number; total?: number }[]> {
+async function openLogged(): Promise<{ msg: string; phase?: string; done?: number; total?: number }[]> {
   const lines: string[] = [];
   const sink = new Writable({ write: (chunk: Buffer, _encoding, next) => (lines.push(chunk.toString()), next()) });
-  const app = await createApp(config, { logger: createLogger({ level: 'info' }, sink), startupProgressEveryMs: everyMs });
+  const app = await createApp(config, { logger: createLogger({ level: 'info' }, sink), startupProgressEveryMs: 0 });
   await app.close();
   return lines.map((l) => JSON.parse(l) as { msg: string });
 }
@@ -49,16 +49,6 @@ describe('the read models at start', () => {
 
     const again = await openLogged();
     expect(again.filter((l) => l.msg.startsWith('正在准备读模型') || l.msg.startsWith('读模型已就绪'))).toEqual([]);
-  });
-
-  it('given read models dropped again, when the server starts with a line every minute, then the catch-up is said at its first step (0 done), not a minute in, and at its end', async () => {
-    const db = new Database(join(dataDir, 'events.db'));
-    db.prepare('DELETE FROM projection_checkpoints').run();
-    db.close();
-    const logged = (await openLogged(60_000)).filter((l) => l.msg.startsWith('正在准备读模型') || l.msg.startsWith('读模型已就绪'));
-    expect(logged).toHaveLength(2);
-    expect(logged[0]).toMatchObject({ phase: 'fold', done: 0, total: 25_000 });
-    expect(logged[1]!.msg).toMatch(/^读模型已就绪，用时 \d+ 秒$/);
   });
 });
 
