@@ -4,6 +4,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { shanghaiDateOf } from '../../calendars/index.js';
 import { regionContains } from '../../directory/directory.js';
+import { canSee } from '../../directory/visibility.js';
+import type { InboxItem } from '../../projections/inbox.js';
 import type { App } from '../app.js';
 import { callerOf, onlyRoles, type Caller } from '../auth.js';
 import { ApiError, inLanguage, langOf, weighedEntries } from '../problem.js';
@@ -280,7 +282,8 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       // What a task waits on, and what waits on it, is told in the caller's language.
       const lang = langOf(request);
       inLanguage(reply, lang);
-      return app.readModels.inbox({ caller, asOf: app.clock.now(), lang, ...filters });
+      const page = app.readModels.inbox({ caller, asOf: app.clock.now(), lang, ...filters });
+      return { ...page, items: page.items.map((item) => withVisibleWaits(app, caller, item)) };
     },
   );
 
@@ -488,4 +491,23 @@ function whileClientWaits(reply: FastifyReply): { signal: AbortSignal; done: () 
 
 function csvReply(reply: FastifyReply, filename: string, body: string | Readable) {
   return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}"`).send(body);
+}
+
+/**
+ * An inbox item's `awaiting` and `awaitedBy`, naming only the cases the caller may see (API.md "Identity": a case
+ * it may not see is never named), as the case view's do. Holding an item does not mean seeing the cases linked
+ * to it: a link made while a directory said one provider's duties were another's (机构改革, or a mistake
+ * corrected since) joins cases whose parties no longer share a reader, and the inbox named the other one's
+ * title, state, stage and deadline to each side.
+ */
+function withVisibleWaits(app: App, caller: Caller, item: InboxItem): InboxItem {
+  if (item.awaiting === undefined && item.awaitedBy === undefined) return item;
+  const mayKnow = (caseId: string) => {
+    const row = app.readModels.case(caseId);
+    return row !== undefined && canSee(app.directory, caller, row.parties);
+  };
+  const { awaiting, awaitedBy, ...rest } = item;
+  const seen = awaiting?.filter((w) => mayKnow(w.caseId)) ?? [];
+  const seenBy = awaitedBy?.filter((w) => mayKnow(w.caseId)) ?? [];
+  return { ...rest, ...(seen.length > 0 ? { awaiting: seen } : {}), ...(seenBy.length > 0 ? { awaitedBy: seenBy } : {}) } as InboxItem;
 }
