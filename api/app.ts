@@ -12,7 +12,8 @@ import { Engine } from '../engine/engine.js';
 import { alteredNoticeText, CalendarAwareEngine, CalendarInForce } from '../engine/calendarInForce.js';
 import { Scheduler } from '../engine/scheduler.js';
 import { openReadModels, openRecordedCaseList, ReadModelsAheadOfLog, ReadModelsOfAnotherVersion, UnreadableEventSkipped, type ReadModels, type ReadModelsOptions, type RebuildPhase } from '../projections/index.js';
-import { createVerifier, type Verifier } from './auth.js';
+import { createVerifier, type Caller, type Verifier } from './auth.js';
+import { canSee } from '../directory/visibility.js';
 import { storeFailure } from './problem.js';
 
 /** Everything a running API holds: built once from configuration (the composition root). */
@@ -54,6 +55,16 @@ export interface App {
 /** What `/health` and `/metrics` tell of the store: a failure that lasts until a restart first (the store knows it before any request meets it), else the last failure to write. */
 export function storeTroubleOf(app: App): { reason: string; since: string } | undefined {
   return app.store.trouble ?? app.storeTrouble;
+}
+
+/**
+ * Whether `caller` may see a case, by the parties the read models recorded for it: a case the engine
+ * cannot fold, or one linked to what the caller reads (`awaiting`, `awaitedBy`), which is named only to
+ * those who may see it (API.md "Identity").
+ */
+export function mayKnowOf(app: App, caller: Caller, caseId: string): boolean {
+  const row = app.readModels.case(caseId);
+  return row !== undefined && canSee(app.directory, caller, row.parties);
 }
 
 /**

@@ -6,7 +6,7 @@ import { asCode, asPartyCode, INVALID_CHARACTERS, isCleanText } from '../../mach
 import { canSee } from '../../directory/visibility.js';
 import { isDamagedStore, refuse, type CaseState } from '../../engine/index.js';
 import { ApiError, inLanguage, langOf, PROBLEM_CODES } from '../problem.js';
-import type { App } from '../app.js';
+import { mayKnowOf, type App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { caseHistory, historyEntry, historyJson } from '../../projections/audit.js';
 import { caughtUp, notAhead, readModelsAt } from './work.js';
@@ -40,12 +40,6 @@ function caseViewFor(app: App, caller: Caller, state: CaseState, request: Fastif
  */
 function hideFromStrangers(app: App, caller: Caller, caseId: string, err: unknown): void {
   if (isDamagedStore(err) && !mayKnowOf(app, caller, caseId)) throw refuse.notFound(caseId);
-}
-
-/** Whether `caller` may see a case the engine cannot fold, by the parties the read models recorded for it. */
-function mayKnowOf(app: App, caller: Caller, caseId: string): boolean {
-  const row = app.readModels.case(caseId);
-  return row !== undefined && canSee(app.directory, caller, row.parties);
 }
 
 /** A case the caller may not see answers 404 everywhere, exactly like an unknown one (API.md "Identity"). */

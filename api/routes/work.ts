@@ -4,9 +4,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { shanghaiDateOf } from '../../calendars/index.js';
 import { regionContains } from '../../directory/directory.js';
-import { canSee } from '../../directory/visibility.js';
 import type { InboxItem } from '../../projections/inbox.js';
-import type { App } from '../app.js';
+import { mayKnowOf, type App } from '../app.js';
 import { callerOf, onlyRoles, type Caller } from '../auth.js';
 import { ApiError, inLanguage, langOf, weighedEntries } from '../problem.js';
 import { InvalidQueryError } from '../../projections/query.js';
@@ -502,12 +501,8 @@ function csvReply(reply: FastifyReply, filename: string, body: string | Readable
  */
 function withVisibleWaits(app: App, caller: Caller, item: InboxItem): InboxItem {
   if (item.awaiting === undefined && item.awaitedBy === undefined) return item;
-  const mayKnow = (caseId: string) => {
-    const row = app.readModels.case(caseId);
-    return row !== undefined && canSee(app.directory, caller, row.parties);
-  };
   const { awaiting, awaitedBy, ...rest } = item;
-  const seen = awaiting?.filter((w) => mayKnow(w.caseId)) ?? [];
-  const seenBy = awaitedBy?.filter((w) => mayKnow(w.caseId)) ?? [];
+  const seen = awaiting?.filter((w) => mayKnowOf(app, caller, w.caseId)) ?? [];
+  const seenBy = awaitedBy?.filter((w) => mayKnowOf(app, caller, w.caseId)) ?? [];
   return { ...rest, ...(seen.length > 0 ? { awaiting: seen } : {}), ...(seenBy.length > 0 ? { awaitedBy: seenBy } : {}) } as InboxItem;
 }
