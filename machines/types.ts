@@ -102,6 +102,12 @@ export interface RuleSpec<Context = unknown, Data = unknown> {
    * case does not offer the command (`allowedCommands`), which could only be refused.
    */
   onCaseAlone?: true;
+  /**
+   * The rule reads the case and the command's day only (not its data), and once broken stays broken: a
+   * day that has passed never comes back (an approval after the requested end of use). While it does not
+   * hold today, the case does not offer the command either (`allowedCommands`), which could only be refused.
+   */
+  onCaseFromDayOn?: true;
 }
 
 /** Facts about another case that a rule may need (a linked dataset release); the engine fills them in. */
