@@ -68,6 +68,20 @@ export function mayKnowOf(app: App, caller: Caller, caseId: string): boolean {
 }
 
 /**
+ * The cases a case waits on (`awaiting`) and that wait on it (`awaitedBy`), as the case view and its inbox
+ * items carry them: only those `caller` may see (`mayKnowOf`), and a list left out when none is left.
+ */
+export function visibleWaits<A extends { caseId: string }, B extends { caseId: string }>(
+  app: App,
+  caller: Caller,
+  waits: { awaiting?: readonly A[] | undefined; awaitedBy?: readonly B[] | undefined },
+): { awaiting?: A[]; awaitedBy?: B[] } {
+  const awaiting = waits.awaiting?.filter((w) => mayKnowOf(app, caller, w.caseId)) ?? [];
+  const awaitedBy = waits.awaitedBy?.filter((w) => mayKnowOf(app, caller, w.caseId)) ?? [];
+  return { ...(awaiting.length > 0 ? { awaiting } : {}), ...(awaitedBy.length > 0 ? { awaitedBy } : {}) };
+}
+
+/**
  * Notes a failure to write that lasts until a command is stored again (a full disk, a read-only
  * folder), whoever met it: a request, or the timer pass when no request writes (a quiet night). A
  * busy store is another process's long write: it passes, and is not noted.

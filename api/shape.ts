@@ -278,9 +278,9 @@ export function publishedView(facts: Awaited<ReturnType<Engine['linkedFacts']>>,
  */
 export function registryFilters(registry: ProcessRegistry) {
   const names = registry.names();
-  const states = [...new Set(registry.list().flatMap((def) => allStates(def)))].sort();
   /** Each process's states, in any of its versions. */
   const statesOf = new Map(names.map((name) => [name, [...new Set(registry.list().flatMap((def) => (def.name === name ? allStates(def) : [])))].sort()]));
+  const states = [...new Set([...statesOf.values()].flat())].sort();
   return {
     /**
      * A `state` the named `process` has in none of its versions (`normativeReview` of a list

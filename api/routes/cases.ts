@@ -6,7 +6,7 @@ import { asCode, asPartyCode, INVALID_CHARACTERS, isCleanText } from '../../mach
 import { canSee } from '../../directory/visibility.js';
 import { isDamagedStore, refuse, type CaseState } from '../../engine/index.js';
 import { ApiError, inLanguage, langOf, PROBLEM_CODES } from '../problem.js';
-import { mayKnowOf, type App } from '../app.js';
+import { mayKnowOf, visibleWaits, type App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { caseHistory, historyEntry, historyJson } from '../../projections/audit.js';
 import { caughtUp, notAhead, readModelsAt } from './work.js';
@@ -256,17 +256,10 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       // carries it: named only to a caller who may see that case (a request's applicant may not see the release).
       const { minPosition } = request.query;
       if (minPosition !== undefined && app.readModels.mode === 'follow') await readModelsAt(app, reply, minPosition);
-      const waits = app.readModels.waits(state.caseId, state.process, lang);
-      const awaitedBy = waits.awaitedBy.filter((w) => mayKnowOf(app, caller, w.caseId));
-      const awaiting = waits.awaiting.filter((w) => mayKnowOf(app, caller, w.caseId));
-      if (facts.length === 0 && awaitedBy.length === 0 && awaiting.length === 0) return view;
+      const waits = visibleWaits(app, caller, app.readModels.waits(state.caseId, state.process, lang));
+      if (facts.length === 0 && waits.awaiting === undefined && waits.awaitedBy === undefined) return view;
       inLanguage(reply, lang);
-      return {
-        ...view,
-        ...(facts.length > 0 ? { published: publishedView(facts, lang) } : {}),
-        ...(awaiting.length > 0 ? { awaiting } : {}),
-        ...(awaitedBy.length > 0 ? { awaitedBy } : {}),
-      };
+      return { ...view, ...(facts.length > 0 ? { published: publishedView(facts, lang) } : {}), ...waits };
     },
   );
 

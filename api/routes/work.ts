@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { shanghaiDateOf } from '../../calendars/index.js';
 import { regionContains } from '../../directory/directory.js';
 import type { InboxItem } from '../../projections/inbox.js';
-import { mayKnowOf, type App } from '../app.js';
+import { visibleWaits, type App } from '../app.js';
 import { callerOf, onlyRoles, type Caller } from '../auth.js';
 import { ApiError, inLanguage, langOf, weighedEntries } from '../problem.js';
 import { InvalidQueryError } from '../../projections/query.js';
@@ -502,7 +502,5 @@ function csvReply(reply: FastifyReply, filename: string, body: string | Readable
 function withVisibleWaits(app: App, caller: Caller, item: InboxItem): InboxItem {
   if (item.awaiting === undefined && item.awaitedBy === undefined) return item;
   const { awaiting, awaitedBy, ...rest } = item;
-  const seen = awaiting?.filter((w) => mayKnowOf(app, caller, w.caseId)) ?? [];
-  const seenBy = awaitedBy?.filter((w) => mayKnowOf(app, caller, w.caseId)) ?? [];
-  return { ...rest, ...(seen.length > 0 ? { awaiting: seen } : {}), ...(seenBy.length > 0 ? { awaitedBy: seenBy } : {}) } as InboxItem;
+  return { ...rest, ...visibleWaits(app, caller, { awaiting, awaitedBy }) };
 }
