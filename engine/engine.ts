@@ -239,6 +239,25 @@ export class Engine {
     return state;
   }
 
+  /**
+   * `state` as the clock has it: with the system commands whose time has come stored first, as a
+   * sender's command is decided (`#dueTimersFired`), in the case's turn. Between a due time (the end of
+   * an agreed use, 附录5 协议二(二): 到期数据使用权限自动失效) and the scheduler's next pass — a minute, longer
+   * after a restart — the case view read the case as stored: it offered commands the engine then refused
+   * (409, the expiry stored first) and not the applicant's CONFIRM_DESTRUCTION. A timer that cannot be
+   * stored now is left to the scheduler, and the case shown as stored.
+   */
+  async caseNow(state: CaseState): Promise<CaseState> {
+    const now = this.#o.clock.now().getTime();
+    if (!state.timers.some((t) => Date.parse(t.dueAt) <= now)) return state;
+    try {
+      return await this.#oneAtATime(`case:${state.caseId}`, async () => this.#dueTimersFired(await this.getCase(state.caseId)));
+    } catch (err) {
+      this.#o.logger?.warn({ err, caseId: state.caseId }, '到期的系统指令暂未能执行，案件按已存储的状态显示；定时检查将重试');
+      return state;
+    }
+  }
+
   /** A case as it was just after `revision` (a replayed start answers the case as it first was). */
   async caseAt(caseId: string, revision: number): Promise<CaseState> {
     const events = (await this.history(caseId)).filter((e) => e.revision <= revision);
