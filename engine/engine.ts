@@ -248,8 +248,7 @@ export class Engine {
    * stored now is left to the scheduler, and the case shown as stored.
    */
   async caseNow(state: CaseState): Promise<CaseState> {
-    const now = this.#o.clock.now().getTime();
-    if (!state.timers.some((t) => Date.parse(t.dueAt) <= now)) return state;
+    if (this.#dueTimers(state).length === 0) return state;
     try {
       return await this.#oneAtATime(`case:${state.caseId}`, async () => this.#dueTimersFired(await this.getCase(state.caseId)));
     } catch (err) {
@@ -624,8 +623,7 @@ export class Engine {
    * scheduler leaves it.
    */
   async #dueTimersFired(state: CaseState): Promise<CaseState> {
-    const now = this.#o.clock.now().getTime();
-    const due = state.timers.filter((t) => Date.parse(t.dueAt) <= now);
+    const due = this.#dueTimers(state);
     if (due.length === 0) return state;
     for (const timer of due) {
       try {
@@ -639,6 +637,12 @@ export class Engine {
       }
     }
     return this.getCase(state.caseId);
+  }
+
+  /** The case's timers whose time has come by the clock. */
+  #dueTimers(state: CaseState): PendingTimer[] {
+    const now = this.#o.clock.now().getTime();
+    return state.timers.filter((t) => Date.parse(t.dueAt) <= now);
   }
 
   async #executeOn(current: CaseState, cmd: CaseCommand): Promise<CommandResult> {
