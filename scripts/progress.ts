@@ -42,6 +42,19 @@ const HEARTBEAT_MS = 1_000;
 
 const SILENT: Progress = { tick() {}, update() {}, done() {} };
 
+/** The terminal a bar was last drawn on and not yet finished: its line is open (the bar redraws it with `\r`). */
+let openLine: ProgressStream | undefined;
+
+/**
+ * Ends the line of a bar left part-way on a terminal (a command stopped by Ctrl-C mid-work), so that
+ * what is written next starts a line of its own instead of running on after the bar. Off a terminal
+ * every line is already ended.
+ */
+export function endProgressLine(): void {
+  openLine?.write('\n');
+  openLine = undefined;
+}
+
 /** How the figures around the label are written, in each language. */
 const WORDING = {
   zh: {
@@ -87,6 +100,7 @@ export function createProgress(label: string, total: number, options: ProgressOp
     const eta = f > 0 && f < 1 ? words.left(seconds((spent / f) * (1 - f))) : '';
     const pct = `${Math.floor(f * 100)}`.padStart(3);
     stream.write(`\r${label} [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${words.bar(`${pct}% ${done}/${safeTotal}`, `${seconds(spent)}${eta}`)}\x1b[K`);
+    openLine = stream;
   };
 
   const line = (percent: number) => {
@@ -131,6 +145,7 @@ export function createProgress(label: string, total: number, options: ProgressOp
       if (tty) {
         drawBar();
         stream.write('\n');
+        openLine = undefined;
       } else if (lastTenth < 10) {
         // Stopped short of the end: the last line says where.
         line(Math.floor(fraction() * 100));

@@ -4,17 +4,14 @@ import { configOrExit } from './config.js';
 import type { App } from '../api/app.js';
 import { keepFilesPrivate, makeDataDirectory } from '../infra/config.js';
 import { applyServerHeapGrowth } from './heapGrowth.js';
-import { handOverSignals } from './signals.js';
+import { exitStopped, handOverSignals, STOP_SIGNALS } from './signals.js';
 
 // A stop asked for while the app opens (its read models may take minutes to rebuild after an upgrade):
 // said, not a silent exit 143. What was folded is kept in batches; the next start goes on from there.
 // Listened for from the first moment: the app's modules take a second to load.
-const stoppedWhileStarting = (signal: NodeJS.Signals) => {
-  process.stderr.write(`服务启动中收到 ${signal}，已停止：尚未开始接受请求；读模型的准备已按批保存，下次启动时继续\n`);
-  process.exit(signal === 'SIGINT' ? 130 : 143);
-};
-process.once('SIGINT', stoppedWhileStarting);
-process.once('SIGTERM', stoppedWhileStarting);
+const stoppedWhileStarting = (signal: NodeJS.Signals) =>
+  exitStopped(signal, `服务启动中收到 ${signal}，已停止：尚未开始接受请求；读模型的准备已按批保存，下次启动时继续`);
+for (const signal of STOP_SIGNALS) process.once(signal, stoppedWhileStarting);
 
 // Before the store opens and requests come: under load, a full collection every few seconds otherwise (heapGrowth.ts).
 const heapGrowingPercent = applyServerHeapGrowth();
@@ -157,7 +154,7 @@ const stop = async (signal: string) => {
 
 // Listening: a stop is now the server's own. A signal that came while it was not yet (in its
 // synchronous start-up work, or during the listen) is said as a stop while starting.
-handOverSignals(['SIGINT', 'SIGTERM'], stoppedWhileStarting, (signal) => void shutdown(signal));
+handOverSignals(STOP_SIGNALS, stoppedWhileStarting, (signal) => void shutdown(signal));
 // The port actually bound: with PORT=0 the system chooses one.
 const { port } = server.server.address() as AddressInfo;
 started.logger.info({ store: started.store.kind, dataDir: config.dataDir, heapGrowingPercent }, `工作流服务已启动：http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`);

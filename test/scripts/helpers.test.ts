@@ -5,7 +5,7 @@ import { creditCodeCheckChar, isCheckedCreditCode, isIdNumber } from '../../mach
 import { creditCode, idNumber, orgCodeCheckChar } from '../../scripts/demo/identity.js';
 import { Random } from '../../scripts/demo/random.js';
 import { atLocal, dateOf, nextNightlyRun, Timing } from '../../scripts/demo/time.js';
-import { createPhasedProgress, createProgress, type ProgressStream } from '../../scripts/progress.js';
+import { createPhasedProgress, createProgress, endProgressLine, type ProgressStream } from '../../scripts/progress.js';
 import { parseArgs } from 'node:util';
 import { argumentError } from '../../scripts/config.js';
 
@@ -125,6 +125,27 @@ describe('progress bar', () => {
     expect(chunks[0]!.startsWith('\r')).toBe(true);
     expect(chunks.at(-2)).toContain('100% 1000/1000');
     expect(chunks.at(-1)).toBe('\n');
+  });
+
+  it('given a bar left part-way on a terminal (a command stopped by Ctrl-C), then endProgressLine ends its line, once, so that what follows starts a line of its own; after a finished bar it writes nothing', () => {
+    const { chunks, stream } = capture(true);
+    const bar = createProgress('写入', 100, { stream });
+    bar.update(40);
+    expect(chunks.at(-1)).not.toMatch(/\n$/);
+    endProgressLine();
+    expect(chunks.at(-1)).toBe('\n');
+    const written = chunks.length;
+    endProgressLine();
+    expect(chunks).toHaveLength(written);
+    bar.done();
+
+    const finished = capture(true);
+    const done = createProgress('写入', 100, { stream: finished.stream });
+    done.update(100);
+    done.done();
+    const ended = finished.chunks.length;
+    endProgressLine();
+    expect(finished.chunks).toHaveLength(ended);
   });
 
   /** A rebuild's bars (fold, copy, index) told `calls` in turn, then done: the lines written, and the parts whose bar reached 100 %, in order. */
