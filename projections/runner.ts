@@ -218,16 +218,21 @@ function scratchFile(storeFile: string, part: number): string {
   return `${storeFile}-rebuild-${part}`;
 }
 
+/** The scratch files of parallel rebuilds beside `storeFile` (their paths): those of one under way, or left by one killed. */
+export function scratchFilesBeside(storeFile: string): string[] {
+  const prefix = `${basename(storeFile)}-rebuild-`;
+  return readdirSync(dirname(storeFile))
+    .filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
+    .map((name) => join(dirname(storeFile), name));
+}
+
 /**
  * Removes the scratch files a parallel rebuild killed mid-way left (SIGKILL, Ctrl-C on npm run rebuild,
  * a power cut), whatever their number: a rebuild in fewer threads than the killed one made its own
  * and left the others in the data folder for good, each a share of the read models. Called holding the rebuild lock.
  */
 function removeScratchFiles(storeFile: string): void {
-  const prefix = `${basename(storeFile)}-rebuild-`;
-  for (const name of readdirSync(dirname(storeFile))) {
-    if (name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length))) rmSync(join(dirname(storeFile), name), { force: true });
-  }
+  for (const file of scratchFilesBeside(storeFile)) rmSync(file, { force: true });
 }
 
 /** Takes the rebuild lock, or answers undefined when another connection holds it. Closing the answer lets it go. */

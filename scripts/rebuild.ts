@@ -5,22 +5,53 @@
  * leaves the read models to it meanwhile and answers their queries with 503 readModelsRebuilding,
  * and a crash mid-way starts the rebuild over on the next start or run. A stored event that can no
  * longer be read (damaged JSON) is skipped by every read model and named on stderr once the
- * rebuild is done.
+ * rebuild is done. Stopped by Ctrl-C or SIGTERM, it says in one line what the stop left (exit 130, 143).
  */
+import { basename, join } from 'node:path';
 import { argsOrExit, configOrExit, storeFileOrExit } from './config.js';
 import { Directory } from '../directory/directory.js';
 import { openStore } from '../eventstore/open.js';
 import { StoreUnreachableError, UnreadableEventError } from '../eventstore/types.js';
-import { ALL_PROJECTIONS, openReadModels, ReadModelsOfAnotherVersion, RebuildUnderWayError, type RebuildPhase } from '../projections/index.js';
+import { ALL_PROJECTIONS, openReadModels, ReadModelsOfAnotherVersion, RebuildUnderWayError, scratchFilesBeside, type RebuildPhase } from '../projections/index.js';
 import { createPhasedProgress } from './progress.js';
 import { storeFailure } from '../api/problem.js';
 import { checkDirectory, exitSaying, StartupFailure, startupMessage } from './startupError.js';
 import { systemClock } from '../infra/clock.js';
 import { keepFilesPrivate } from '../infra/config.js';
+import { exitStopped, STOP_SIGNALS } from './signals.js';
 
 const known = ALL_PROJECTIONS.map((p) => p.name);
 const USAGE = `用法：npm run rebuild -- [读模型 …]   删除并从事件日志重建读模型（默认全部：${known.join('、')}）
 数据目录由 WORKFLOW_DATA_DIR 指定（默认 ./data）。`;
+
+/**
+ * How far the rebuild has come, for what a stop says it left: not begun (nothing touched), opening the read
+ * models (those not named caught up), rebuilding those named, or done (the result only left to print).
+ */
+let stage: 'opening' | 'catchUp' | 'rebuild' | 'done' = 'opening';
+/** What a running server does with read models a rebuild left unfinished or part-way (runner.ts: #takeOverAbandoned, #takeOverBehind). */
+const TAKEN_OVER = '运行中的服务也会在下次读取或收到指令时（或在下次启动时）接手重建，期间清单、待办和报表答 503';
+// A Ctrl-C or SIGTERM ended the rebuild without a word (exit 130, 143): the operator could not tell what it
+// left. Handled when the thread is free — between batches of the fold, while workers fold; the copy of the
+// workers' rows into the store and each query index are one piece of work, after which it is handled.
+for (const signal of STOP_SIGNALS) process.on(signal, stopped);
+function stopped(signal: NodeJS.Signals): void {
+  // The read models are rebuilt and their checkpoints written: the result is printed in a moment, and stands.
+  if (stage === 'done') return;
+  const head = `读模型重建已中断（收到 ${signal}）：`;
+  if (stage === 'opening') exitStopped(signal, `${head}尚未开始，读模型未改动`);
+  // A parallel rebuild's shares (≥ 50,000 events), left in the data folder: the next one removes them (runner.ts removeScratchFiles).
+  let scratch: string[] = [];
+  try {
+    if (config.store === 'sqlite') scratch = scratchFilesBeside(join(config.dataDir, 'events.db')).map((file) => basename(file)).sort();
+  } catch {
+    // Not listed: the line is said all the same.
+  }
+  const left = `${scratch.length > 0 ? `；数据目录中留下的临时文件 ${scratch.join('、')} 由下次重建删除` : ''}。请再次运行 npm run rebuild；${TAKEN_OVER}`;
+  const others = known.filter((n) => !which.includes(n));
+  if (stage === 'catchUp') exitStopped(signal, `${head}尚未开始重建 ${which.join('、')}${others.length > 0 ? `；读模型 ${others.join('、')} 尚未追上事件日志` : ''}${left}`);
+  exitStopped(signal, `${head}读模型 ${which.join('、')} 尚未重建完成${left}`);
+}
 
 const names = argsOrExit(USAGE, true);
 const unknown = names.filter((n) => !known.includes(n));
@@ -52,7 +83,7 @@ function storeTrouble(err: unknown): string | undefined {
   // EventStoreDB out of reach too (its connection is made at the first read, not when opened).
   if (!storeFailure(err) && code !== 'SQLITE_CORRUPT' && code !== 'SQLITE_NOTADB' && !(err instanceof StoreUnreachableError)) return undefined;
   // The read models are left marked unfinished or part-way: a server takes them over (runner.ts, #takeOverAbandoned).
-  return `读模型重建未完成：${startupMessage(err, config)}。排除后请再次运行 npm run rebuild；运行中的服务也会在下次读取或收到指令时（或在下次启动时）接手重建，期间清单、待办和报表答 503`;
+  return `读模型重建未完成：${startupMessage(err, config)}。排除后请再次运行 npm run rebuild；${TAKEN_OVER}`;
 }
 /**
  * `work`, or — for another process's rebuild under way, a directory file at fault, or the store's
@@ -82,6 +113,7 @@ try {
   const catchUp = barsFor(`正在追上事件日志：读模型 ${others.join('、')}`);
   // Read models already current say so in their first word (done = total): no bar for work there was none of.
   let current: boolean | undefined;
+  stage = 'catchUp';
   const readModels = await orRefuse(() =>
     openReadModels({
       store,
@@ -97,10 +129,12 @@ try {
   );
   catchUp.done();
   const bars = barsFor(`正在重建读模型 ${which.join('、')}`);
+  stage = 'rebuild';
   const { threads } = await orRefuse(
     () => readModels.rebuild(which, (done, total, phase = 'fold') => bars.update(done, total, phase)),
     readModels,
   );
+  stage = 'done';
   bars.done();
   for (const line of notes) process.stderr.write(`${line}\n`);
   process.stdout.write(`已重建 ${which.join('、')}，位置 ${readModels.position}（${threads} 个线程）\n`);

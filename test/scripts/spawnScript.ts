@@ -55,9 +55,8 @@ export function npmStartCommand(): [string, string[]] {
 
 const START: [string, string[]] = [process.execPath, ['--import', 'tsx', 'scripts/start.ts']];
 
-/** `npm start` (or `command`) as a child process, not waited for: its output so far, and its exit code once it ends. */
 /**
- * The servers this test file spawned that are still running: killed after its tests. A test that
+ * The servers (and scripts) this test file spawned that are still running: killed after its tests. A test that
  * failed before stopping its server left it running after the whole suite (one, from a failed run,
  * was still up beside a benchmark an hour later).
  */
@@ -66,6 +65,64 @@ afterAll(() => {
   for (const child of running) child.kill('SIGKILL');
 });
 
+export interface RunningScript {
+  child: ChildProcessWithoutNullStreams;
+  stdout(): string;
+  stderr(): string;
+  /** How it ended: its exit code, or the signal that killed it. */
+  ended: Promise<{ status: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves once `seen()` holds, looked at whenever it writes (and every 20 ms: files it makes); rejects if it ends first. */
+  until(seen: () => boolean, timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * `scripts/<script> …args` (`scriptCommand`) as a child process, not waited for: to be sent a signal
+ * part-way through its work. Killed after the test file if it is still running.
+ */
+export function spawnScript(script: string, args: string[], env: Record<string, string>): RunningScript {
+  const child = spawn(...scriptCommand(script, args), { cwd: ROOT, env: environment(env) });
+  running.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const ended = new Promise<{ status: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('close', (status, signal) => {
+      running.delete(child);
+      resolve({ status, signal });
+    }),
+  );
+  const until = (seen: () => boolean, timeoutMs = 30_000) =>
+    new Promise<void>((resolve, reject) => {
+      const look = () => {
+        if (!seen()) return;
+        stop();
+        resolve();
+      };
+      const poll = setInterval(look, 20);
+      const timer = setTimeout(() => {
+        stop();
+        reject(new Error(`not seen within ${timeoutMs} ms:\n${stderr}`));
+      }, timeoutMs);
+      const stop = () => {
+        clearInterval(poll);
+        clearTimeout(timer);
+        child.stderr.off('data', look);
+        child.stdout.off('data', look);
+      };
+      // After the listeners above: the chunk is in stdout or stderr by then.
+      child.stderr.on('data', look);
+      child.stdout.on('data', look);
+      void ended.then(({ status, signal }) => {
+        stop();
+        reject(new Error(`ended (${status ?? signal}) before it was seen:\n${stderr}`));
+      });
+      look();
+    });
+  return { child, stdout: () => stdout, stderr: () => stderr, ended, until };
+}
+
+/** `npm start` (or `command`) as a child process, not waited for: its output so far, and its exit code once it ends. */
 export function spawnServer(env: Record<string, string>, command = START): { child: ChildProcessWithoutNullStreams; output: () => string; exited: Promise<number | null> } {
   const child = spawn(command[0], command[1], { cwd: ROOT, env: environment({ LOG_LEVEL: 'info', ...env }) });
   running.add(child);

@@ -1,0 +1,75 @@
+/**
+ * The operators' long commands stopped part-way by Ctrl-C (SIGINT) or SIGTERM: `npm run rebuild`,
+ * `npm run replay -- --all` and `npm run backup` ended without a word (exit 130, 143), and the
+ * operator could not tell what the stop had left. Each now says it in one Chinese line on stderr,
+ * stdout left clean, with the exit code a shell gives a command the signal killed. Real child
+ * processes, sent the signal once their own output (or the files they make) shows the work under way.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { defaultCalendar } from '../../calendars/index.js';
+import { Directory } from '../../directory/index.js';
+import { SqliteEventStore } from '../../eventstore/sqlite.js';
+import { systemClock } from '../../infra/clock.js';
+import { synthesise } from '../../scripts/bench/projections.js';
+import { runScript, spawnScript } from './spawnScript.js';
+
+const root = mkdtempSync(join(tmpdir(), 'wf-stopped-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** A data folder holding a store of `events` synthesised events (the read models not yet made). */
+async function storeOf(name: string, events: number): Promise<string> {
+  const dataDir = join(root, name);
+  mkdirSync(dataDir);
+  const store = new SqliteEventStore({ path: join(dataDir, 'events.db'), synchronous: 'OFF', now: systemClock.now });
+  if (events > 0) synthesise(store, Directory.load(), defaultCalendar(), { events, casesPerDay: 6000 });
+  await store.close();
+  return dataDir;
+}
+
+const fixture = (name: string) => pathToFileURL(join(import.meta.dirname, 'fixtures', name)).href;
+const TAKEN_OVER = '运行中的服务也会在下次读取或收到指令时（或在下次启动时）接手重建，期间清单、待办和报表答 503';
+
+describe('npm run rebuild, stopped part-way', () => {
+  it('given a rebuild in this thread (a log under 50,000 events), when it is sent SIGTERM after its first batch, then it says which read models it left unfinished and who finishes them, and exits 143', async () => {
+    // Two batches of 20,000 events: the bar's first line (50 %) comes after the first, a second's work before the end.
+    const dataDir = await storeOf('in-thread', 40_000);
+    const run = spawnScript('rebuild.ts', [], { WORKFLOW_DATA_DIR: dataDir });
+    await run.until(() => /正在重建读模型 inbox、sla、cases、audit：50%/.test(run.stderr()));
+    run.child.kill('SIGTERM');
+    expect(await run.ended).toEqual({ status: 143, signal: null });
+    expect(run.stdout()).toBe('');
+    // Its own line, the last: after the bar's lines, never run on after one.
+    expect(run.stderr()).toMatch(
+      new RegExp(`\\n读模型重建已中断（收到 SIGTERM）：读模型 inbox、sla、cases、audit 尚未重建完成。请再次运行 npm run rebuild；${TAKEN_OVER}\\n$`),
+    );
+  }, 120_000);
+
+  // Workers only with two cores or more (projections/index.ts: as many threads as cores, at most 4).
+  it.skipIf(availableParallelism() < 2)(
+    'given a rebuild in worker threads (50,000 events or more), when it is sent SIGINT while they fold, then it names the scratch files they left, exits 130, and the next rebuild removes them',
+    async () => {
+      const dataDir = await storeOf('workers', 50_000);
+      const threads = Math.min(availableParallelism(), 4);
+      const scratch = Array.from({ length: threads }, (_, part) => `events.db-rebuild-${part}`);
+      const run = spawnScript('rebuild.ts', [], { WORKFLOW_DATA_DIR: dataDir, NODE_OPTIONS: `--import ${fixture('rebuildWorkersStall.mjs')}` });
+      await run.until(() => scratch.every((name) => existsSync(join(dataDir, name))));
+      run.child.kill('SIGINT');
+      expect(await run.ended).toEqual({ status: 130, signal: null });
+      expect(run.stdout()).toBe('');
+      expect(run.stderr()).toBe(
+        `读模型重建已中断（收到 SIGINT）：读模型 inbox、sla、cases、audit 尚未重建完成；数据目录中留下的临时文件 ${scratch.join('、')} 由下次重建删除。请再次运行 npm run rebuild；${TAKEN_OVER}\n`,
+      );
+      expect(readdirSync(dataDir)).toEqual(expect.arrayContaining(scratch));
+
+      // As it said: the next rebuild removes them, and finishes.
+      const again = await runScript('rebuild.ts', [], { WORKFLOW_DATA_DIR: dataDir }, undefined, 120_000);
+      expect(again.status, again.stderr).toBe(0);
+      expect(readdirSync(dataDir).filter((name) => /-rebuild-\d+$/.test(name))).toEqual([]);
+    },
+    180_000,
+  );
+});
