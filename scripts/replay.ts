@@ -5,6 +5,7 @@
  * 2 if the data cannot be read (no store in the data folder, or one that cannot be opened).
  * Reads only (api/app.ts `openForReplay`): the store is opened read-only, the read models are read as
  * they stand, not caught up, and nothing is sent or written — a copy handed to compliance keeps every byte.
+ * Stopped by Ctrl-C or SIGTERM, it says how far it had come, and that nothing was changed (exit 130, 143).
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,10 +19,29 @@ import { argumentError, configOrExit, storeFileOrExit } from './config.js';
 import { createLogger } from '../infra/logger.js';
 import { createProgress } from './progress.js';
 import { caseIdsInStore, timeline, verifyAll } from './demo/replay.js';
+import { exitStopped, STOP_SIGNALS } from './signals.js';
 
 const USAGE = `用法：npm run replay -- <案件ID>     按时间线显示案件历史并校验
       npm run replay -- --all        校验事件库中的全部案件（任一失败，或一个案件也没有，则退出码为 1；无法读取数据则为 2）
 数据目录由 WORKFLOW_DATA_DIR 指定（默认 ./data）。`;
+
+/** How far the replay has come, for what a stop says: the log read to `position` of `head`, `done` of `total` cases verified. */
+let reached: { read?: { position: number; head: number }; verified?: { done: number; total: number }; finished?: boolean } = {};
+// A Ctrl-C or SIGTERM ended a replay of minutes without a word (exit 130, 143): the operator could not
+// tell whether the copy had been touched, nor how far it had been checked.
+for (const signal of STOP_SIGNALS) {
+  process.on(signal, () => {
+    // Verified to the end: the summary is printed in a moment, and stands.
+    if (reached.finished) return;
+    const { read, verified } = reached;
+    const where = verified
+      ? `已校验 ${verified.done}/${verified.total} 个案件，未得出结论`
+      : read
+        ? `事件日志读至位置 ${read.position}/${read.head}，尚未校验任何案件`
+        : '尚未得出校验结论';
+    exitStopped(signal, `校验已中断（收到 ${signal}）：${where}；npm run replay 只读取，事件库和读模型均未改动`);
+  });
+}
 
 let parsed;
 try {
@@ -77,10 +97,19 @@ try {
     // The whole log is read for its case ids first: 9 s without a word at 400,000 events (progress QA).
     const head = await app.store.headPosition();
     const reading = createProgress('正在读取事件日志', head, { enabled: !values.quiet && head > 0 });
-    const ids = await caseIdsInStore(app, (position) => reading.update(position));
+    reached = { read: { position: 0, head } };
+    const ids = await caseIdsInStore(app, (position) => {
+      reached.read = { position, head };
+      reading.update(position);
+    });
     reading.done();
     const progress = createProgress('正在校验案件', ids.length, { enabled: !values.quiet && ids.length > 0 });
-    const result = await verifyAll(app, ids, (done) => progress.update(done));
+    reached = { verified: { done: 0, total: ids.length } };
+    const result = await verifyAll(app, ids, (done) => {
+      reached.verified = { done, total: ids.length };
+      progress.update(done);
+    });
+    reached = { finished: true };
     progress.done();
     const lines = [`已校验 ${result.total} 个案件：通过 ${result.verified}，失败 ${result.failed.length}。`];
     // Events deleted from the log leave positions no row holds: found whatever the read models were rebuilt from since.
@@ -105,6 +134,7 @@ try {
     const caseId = positionals[0]!.toLowerCase();
     try {
       const { lines, verification } = await timeline(app, caseId, systemClock.now());
+      reached = { finished: true };
       process.stdout.write(`${lines.join('\n')}\n`);
       process.exitCode = verification.ok ? 0 : 1;
     } catch (err) {

@@ -16,6 +16,7 @@ import { verifyCase } from '../../api/verifyCase.js';
 import { stateLabel } from '../../machines/describe.js';
 import { isCreditCode, isIdNumber } from '../../machines/schemas.js';
 import type { Actor, ProcessDefinition, Role } from '../../machines/types.js';
+import { nextTurn } from '../../infra/turn.js';
 
 const ROLE_LABELS: Record<Role, string> = {
   applicant: '利用主体',
@@ -218,10 +219,21 @@ export function verificationText(v: Verification, def?: ProcessDefinition): stri
   return `校验：失败 — ${at}${v.reason ?? ''}`;
 }
 
+/**
+ * Events read, and cases verified, between two turns of the event loop (tens of milliseconds of work).
+ * The embedded store answers at once, so a loop over it never let the event loop turn: a Ctrl-C or
+ * SIGTERM that a script listens for went unheard until the end (npm run replay -- --all ran on to its
+ * summary, the stop ignored).
+ */
+const EVENTS_PER_TURN = 1_000;
+const CASES_PER_TURN = 50;
+
 /** Every case id in `$all`, in the order the cases started; `onRead` is told the position of each event read. */
 export async function caseIdsInStore(app: CaseReading, onRead: (position: number) => void = () => {}): Promise<string[]> {
   const ids = new Set<string>();
+  let read = 0;
   for await (const event of readAllPastUnreadable(app.store, { afterPosition: 0 })) {
+    if (++read % EVENTS_PER_TURN === 0) await nextTurn();
     // An event that cannot be read still names its stream, whose end is the case's id: that case
     // is verified too, and fails naming the event.
     const caseId = event instanceof UnreadableEventError ? /[0-9a-f-]{36}$/i.exec(event.event.streamId)?.[0] : (event.metadata as Partial<CaseEventMetadata>).caseId;
@@ -250,6 +262,7 @@ export async function verifyAll(app: CaseReading, ids?: string[], onCase: (done:
       result.failed.push({ caseId, reason: `无法读取或重放：${(err as Error).message}` });
     }
     onCase(i + 1, ids.length);
+    if ((i + 1) % CASES_PER_TURN === 0) await nextTurn();
   }
   return result;
 }

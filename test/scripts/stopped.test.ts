@@ -5,7 +5,8 @@
  * stdout left clean, with the exit code a shell gives a command the signal killed. Real child
  * processes, sent the signal once their own output (or the files they make) shows the work under way.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -72,4 +73,22 @@ describe('npm run rebuild, stopped part-way', () => {
     },
     180_000,
   );
+});
+
+describe('npm run replay -- --all, stopped part-way', () => {
+  it('given a long log, when it is sent SIGINT while it verifies the cases, then it says how many it had verified and that nothing was changed, exits 130, and the store is as it was', async () => {
+    const dataDir = await storeOf('replay', 20_000);
+    const bytes = () => createHash('sha256').update(readFileSync(join(dataDir, 'events.db'))).digest('hex');
+    const before = bytes();
+    const run = spawnScript('replay.ts', ['--all'], { WORKFLOW_DATA_DIR: dataDir });
+    await run.until(() => /正在校验案件：10%/.test(run.stderr()));
+    run.child.kill('SIGINT');
+    // It heard the stop: the verification of every case (seconds) did not run on to its summary first.
+    expect(await run.ended).toEqual({ status: 130, signal: null });
+    expect(run.stdout()).toBe('');
+    const said = /\n校验已中断（收到 SIGINT）：已校验 (\d+)\/(\d+) 个案件，未得出结论；npm run replay 只读取，事件库和读模型均未改动\n$/.exec(run.stderr());
+    expect(said, run.stderr()).not.toBeNull();
+    expect(Number(said![1])).toBeLessThan(Number(said![2]));
+    expect(bytes()).toBe(before);
+  }, 120_000);
 });
