@@ -18,6 +18,7 @@ import { exitSaying } from './startupError.js';
 import { keepFilesPrivate } from '../infra/config.js';
 import { refuseForeignLog, SQLITE_HEADER } from '../eventstore/sqlite.js';
 import { nextTurn } from '../infra/turn.js';
+import { exitStopped, STOP_SIGNALS } from './signals.js';
 
 const USAGE = `用法：npm run backup -- <目标文件>   在服务运行时把事件库（含读模型）一致地复制为一个文件
 数据目录由 WORKFLOW_DATA_DIR 指定（默认 ./data）。恢复时停止服务，删除数据目录中的 events.db-wal、events.db-shm，再把备份文件复制为 events.db。`;
@@ -87,10 +88,16 @@ const partial = join(dirname(target), `.${shortened(basename(target))}.partial-$
 const removePartial = () => {
   for (const file of [partial, `${partial}-journal`]) rmSync(file, { force: true });
 };
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+/** Set once the checked copy is linked to the target: the backup is made, and a stop changes nothing. */
+let linked = false;
+// Stopped, it removed its partial copy and exited 130 or 143 without a word: said, with what it removed.
+for (const signal of STOP_SIGNALS) {
   process.on(signal, () => {
+    // The success line follows in the same turn; the target is the backup, whole.
+    if (linked) return;
+    const begun = existsSync(partial);
     removePartial();
-    process.exit(code);
+    exitStopped(signal, `备份已中断（收到 ${signal}）：${begun ? `未完成的备份文件 ${partial} 已删除` : '尚未开始复制'}，未写入 ${target}`);
   });
 }
 removeAbandonedPartials();
@@ -198,6 +205,7 @@ try {
   }
   // A link, not a rename: it fails instead of replacing a file made at the target meanwhile.
   linkSync(partial, target);
+  linked = true;
   unlinkSync(partial);
   const dir = openSync(dirname(target), 'r');
   try {

@@ -92,3 +92,21 @@ describe('npm run replay -- --all, stopped part-way', () => {
     expect(bytes()).toBe(before);
   }, 120_000);
 });
+
+describe('npm run backup, stopped part-way', () => {
+  it('given a backup whose copy stalls part-way, when it is sent SIGINT, then it says it removed its partial file, naming it and the target, exits 130, and leaves nothing', async () => {
+    const dataDir = await storeOf('backup', 0);
+    const backups = join(root, 'backups');
+    mkdirSync(backups);
+    const target = join(backups, 'events-backup.db');
+    const run = spawnScript('backup.ts', [target], { WORKFLOW_DATA_DIR: dataDir, NODE_OPTIONS: `--import ${fixture('backupStalls.mjs')}` });
+    await run.until(() => /正在备份事件库（页）：\d+%/.test(run.stderr()));
+    run.child.kill('SIGINT');
+    expect(await run.ended).toEqual({ status: 130, signal: null });
+    expect(run.stdout()).toBe('');
+    expect(run.stderr()).toMatch(
+      new RegExp(`\\n备份已中断（收到 SIGINT）：未完成的备份文件 ${join(backups, `.events-backup.db.partial-${run.child.pid}`)} 已删除，未写入 ${target}\\n$`),
+    );
+    expect(readdirSync(backups)).toEqual([]);
+  }, 60_000);
+});
