@@ -85,6 +85,19 @@
  * of this bench then, on a slower host (peak 2,118 and 2,543/s), read 13.1 and 14.1 ms, each with one
  * full collection in a trial (23.8 and 42.9 ms). One map a command is left, made inside zod's parse
  * (`{ ..._ctx, async: false }`, node_modules/zod/v4/core/parse.js).
+ *
+ * The paced trials are preceded by 5 s of the same paced load to each server, not counted. The first
+ * paced period a server ever serves is its slowest, whatever came before it: in four interleaved runs
+ * of two servers (rounds of 5 s at 900/s after the 8-connection warm-up, with 0, 5 or 15 s idle
+ * first) the servers' first rounds read 16.1, 18.8, 34.2, 36.7, 38.6, 77.5 and 125.0 ms at p99, their
+ * later rounds without a full collection 9.9–15.5 ms, idle gaps between them or not. V8's --trace-opt tells why: 194 functions
+ * optimized in the first paced round against 28 and 16 in the next two (and no full collection in any):
+ * the paths a steady, moderate stream takes — the commit delay's timer, groups of one or two, the
+ * log's flush per group — are ones the peak's full groups never ran, and their compilation shared the
+ * two cores with the load. In bench:api that first period was trial 1: in the two runs just before,
+ * trial 1 read 26.0 and 21.4 ms (the server at 99% and 88% of a core), trial 3 9.1 and 9.8 ms (68%, 77%).
+ * A server runs for days; its first seconds at a new pace are not its p99 at that pace. The warm-up's
+ * own p99 is printed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
@@ -102,6 +115,8 @@ const CASES = 200;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /** Paced trials at half the peak rate, per server: the median p99 is reported. */
 const TRIALS = 3;
+/** Seconds of paced load each server is sent before its trials, not counted (see the top). */
+const PACED_WARM_UP_SECONDS = 5;
 
 /** Starts a server as a child process and waits until `readyUrl` answers. */
 async function startChild(args: string[], env: NodeJS.ProcessEnv, readyUrl: string): Promise<ChildProcess> {
@@ -353,6 +368,11 @@ try {
   const apiPeak = await load(`${base}/v1/cases/:id/commands`, ids, applicant, body, { connections: 32 });
   const barePeak = await load(`http://127.0.0.1:${BARE_PORT}/bare/:id`, ids, undefined, body, { connections: 32 });
   const halfRate = Math.max(1, Math.floor(apiPeak.requests.average / 2));
+  // The paced load's own warm-up, not counted (see the top: the first paced period compiles what the peak never ran).
+  process.stderr.write(`${halfRate} requests/s, evenly paced: ${PACED_WARM_UP_SECONDS} s to each server to warm up (not counted) …\n`);
+  const apiWarm = await paced(`${base}/v1/cases/:id/commands`, ids, applicant, body, { rate: halfRate, connections: 16, seconds: PACED_WARM_UP_SECONDS });
+  const bareWarm = await paced(`http://127.0.0.1:${BARE_PORT}/bare/:id`, ids, undefined, body, { rate: halfRate, connections: 16, seconds: PACED_WARM_UP_SECONDS });
+  process.stderr.write(`  warm-up p99: API ${apiWarm.p99.toFixed(1)} ms, bare ${bareWarm.p99.toFixed(1)} ms\n`);
   process.stderr.write(`${halfRate} requests/s, evenly paced, to the API and the bare route in turn, ${TRIALS} trials each …\n`);
   // Three trials each, API and bare route in turn, so a stall of the host lands in one trial and
   // the median p99 of each stands for its server rather than for the moment it ran.
