@@ -213,9 +213,9 @@ function during(before: ServerReading, after: ServerReading): ServerDuring {
   };
 }
 
-/** The trial whose p99 is the median. */
-function medianByP99(trials: readonly PacedResult[]): PacedResult {
-  return [...trials].sort((a, b) => a.p99 - b.p99)[Math.floor(trials.length / 2)]!;
+/** The run whose `measure` is the median (the trial's p99, the peak's commands/s). */
+function medianBy<T>(runs: readonly T[], measure: (run: T) => number): T {
+  return [...runs].sort((a, b) => measure(a) - measure(b))[Math.floor(runs.length / 2)]!;
 }
 
 interface PacedResult {
@@ -379,9 +379,8 @@ try {
     barePeaks.push(await load(`http://127.0.0.1:${BARE_PORT}/bare/:id`, ids, undefined, body, { connections: 32 }));
     process.stderr.write(`  peak ${run + 1}/${PEAK_RUNS}: API ${apiPeaks[run]!.requests.average.toFixed(0)}/s, bare ${barePeaks[run]!.requests.average.toFixed(0)}/s\n`);
   }
-  const medianPeak = (runs: typeof apiPeaks) => [...runs].sort((a, b) => a.requests.average - b.requests.average)[Math.floor(runs.length / 2)]!;
-  const apiPeak = medianPeak(apiPeaks);
-  const barePeak = medianPeak(barePeaks);
+  const apiPeak = medianBy(apiPeaks, (run) => run.requests.average);
+  const barePeak = medianBy(barePeaks, (run) => run.requests.average);
   const halfRate = Math.max(1, Math.floor(apiPeak.requests.average / 2));
   // The paced load's own warm-up, not counted (see the top: the first paced period compiles what the peak never ran).
   process.stderr.write(`${halfRate} requests/s, evenly paced: ${PACED_WARM_UP_SECONDS} s to each server to warm up (not counted) …\n`);
@@ -403,8 +402,8 @@ try {
     bareTrials.push(await paced(`http://127.0.0.1:${BARE_PORT}/bare/:id`, ids, undefined, body, { rate: halfRate, connections: 16, seconds: SECONDS }));
     process.stderr.write(`  trial ${trial + 1}/${TRIALS}: p99 API ${apiTrials[trial]!.p99.toFixed(1)} ms, bare ${bareTrials[trial]!.p99.toFixed(1)} ms\n`);
   }
-  const apiHalf = medianByP99(apiTrials);
-  const bareHalf = medianByP99(bareTrials);
+  const apiHalf = medianBy(apiTrials, (t) => t.p99);
+  const bareHalf = medianBy(bareTrials, (t) => t.p99);
   process.stderr.write(`the same rate through autocannon's overallRate (a burst at the start of every second) …\n`);
   const apiBurst = await load(`${base}/v1/cases/:id/commands`, ids, applicant, body, { connections: 16, overallRate: halfRate });
 
