@@ -124,28 +124,43 @@ const HAND_ON_WAIT_SLICE_MS = 500;
 const PHASE_TEXT: Record<RebuildPhase, string> = { fold: '重放事件', copy: '写入重建结果（数据表）', index: '创建查询索引' };
 
 /**
+ * Read-model progress in the log, a line at most every `everyMs` from now, in `words` (the phase's name,
+ * then its figures): the start-up catch-up's and a taken-over rebuild's. `told`: whether a line was written.
+ */
+function progressLog(logger: Logger, everyMs: number, words: (phase: string, figures: string) => string) {
+  const began = elapsedMs();
+  let last = began;
+  let told = false;
+  return {
+    progress(done: number, total: number, phase: RebuildPhase = 'fold'): void {
+      const now = elapsedMs();
+      if (now - last < everyMs) return;
+      last = now;
+      told = true;
+      const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
+      logger.info({ phase, done, total }, words(PHASE_TEXT[phase], `${done} / ${total}（${percent}%）`));
+    },
+    told: () => told,
+    seconds: () => Math.round((elapsedMs() - began) / 1000),
+  };
+}
+
+/**
  * The read models' catch-up at start, in the log: a rebuild (a read model of a new version, or one
  * found ahead of the log) or a long catch-up takes minutes on a big store, during which the server
  * said nothing before 工作流服务已启动. A line every `everyMs` of it, and one at its end; nothing
  * when the read models were current (the first step already at the head).
  */
 function startupProgress(logger: Logger, everyMs: number): { progress: NonNullable<ReadModelsOptions['onProgress']>; done(): void } {
-  const began = elapsedMs();
-  let last = began;
+  const log = progressLog(logger, everyMs, (phase, figures) => `正在准备读模型（${phase}）：${figures}，完成后开始接受请求`);
   let idle: boolean | undefined;
-  let told = false;
   return {
     progress: (done, total, phase = 'fold') => {
       idle ??= phase === 'fold' && done >= total;
-      const now = elapsedMs();
-      if (idle || now - last < everyMs) return;
-      last = now;
-      told = true;
-      const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
-      logger.info({ phase, done, total }, `正在准备读模型（${PHASE_TEXT[phase]}）：${done} / ${total}（${percent}%），完成后开始接受请求`);
+      if (!idle) log.progress(done, total, phase);
     },
     done: () => {
-      if (told) logger.info({ seconds: Math.round((elapsedMs() - began) / 1000) }, `读模型已就绪，用时 ${Math.round((elapsedMs() - began) / 1000)} 秒`);
+      if (log.told()) logger.info({ seconds: log.seconds() }, `读模型已就绪，用时 ${log.seconds()} 秒`);
     },
   };
 }
@@ -160,19 +175,11 @@ function startupProgress(logger: Logger, everyMs: number): { progress: NonNullab
 function takeOverLog(logger: Logger, everyMs: number): NonNullable<ReadModelsOptions['onTakeOver']> {
   return (names) => {
     logger.warn({ readModels: names }, `读模型 ${names.join('、')} 的重建上次未完成（进行重建的进程已退出），本服务现从头重建：完成前，待办、案件列表、报表和审计导出答复 503`);
-    const began = elapsedMs();
-    let last = began;
-    const seconds = () => Math.round((elapsedMs() - began) / 1000);
+    const log = progressLog(logger, everyMs, (phase, figures) => `正在重建读模型（${phase}）：${figures}`);
     return {
-      progress: (done, total, phase = 'fold') => {
-        const now = elapsedMs();
-        if (now - last < everyMs) return;
-        last = now;
-        const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
-        logger.info({ phase, done, total }, `正在重建读模型（${PHASE_TEXT[phase]}）：${done} / ${total}（${percent}%）`);
-      },
+      progress: log.progress,
       done: (failure) => {
-        if (failure === undefined) logger.info({ readModels: names, seconds: seconds() }, `读模型重建已完成，用时 ${seconds()} 秒`);
+        if (failure === undefined) logger.info({ readModels: names, seconds: log.seconds() }, `读模型重建已完成，用时 ${log.seconds()} 秒`);
       },
     };
   };
