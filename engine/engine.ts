@@ -17,7 +17,7 @@ import type { ProcessRegistry } from '../machines/registry.js';
 import { acceptedCommands, isFinal, ROLE_LABELS, stateLabel, stateName, stateTask } from '../machines/describe.js';
 import { cutShort, shown, summaryInBrief, unknownFields } from '../machines/schemas.js';
 import { extended } from '../machines/extended.js';
-import type { Actor, CommandSpec, ProcessDefinition, PublicFacts, TaskSpec } from '../machines/types.js';
+import type { Actor, ActorRule, CommandSpec, ProcessDefinition, PublicFacts, TaskSpec } from '../machines/types.js';
 import { CaseStreamsError, DamagedStreamError, EngineError, isDamagedStore, named, refuse, UpgradeRequiredError, type CaseNow, type Message } from './errors.js';
 import { deterministicId, newId, streamOf } from './ids.js';
 import { canonicalJson, eventHash } from './hashChain.js';
@@ -918,14 +918,21 @@ export class Engine {
   }
 
   /**
-   * The organisations that may send `spec` in `role` on the case as it reads (a start: as its form
-   * reads), for a refusal that says who may: only those of the directory of the role's kind (a
-   * provider for a provider), so that a form naming an authority or an unknown code names nobody.
+   * The organisations that may send `spec` on the case as it reads (a start: as its form reads), for a
+   * refusal that says who may, when some of them are of the sender's `role` (another bureau's 本级
+   * case): those first, then those of the command's other roles. A WITHDRAW, SUSPEND or RESUME is the
+   * provider's or its competent authority's (PROCESSES.md), and the provincial bureau refused one was
+   * told that "only" the city's bureau may, the provider left out. Each only as the directory knows it in that rule's
+   * role (a provider for a provider), so that a form naming an authority or an unknown code names nobody.
    */
   #whoMayAct(spec: AnyCommandSpec, def: ProcessDefinition, snapshot: AnyMachineSnapshot, role: string): { code: string; name: string }[] {
     const parties = def.parties(snapshot.context);
-    const codes = new Set(spec.actors.filter((rule) => rule.role === role).flatMap((rule) => organisationsFor(this.#o.directory, rule.scope, parties)));
-    return [...codes].filter((code) => this.#o.directory.get(code)?.kind === role).map((code) => ({ code, name: this.#o.directory.nameOf(code) }));
+    const named = (rules: readonly ActorRule[]) =>
+      rules.flatMap((rule) => organisationsFor(this.#o.directory, rule.scope, parties).filter((code) => this.#o.directory.get(code)?.kind === rule.role));
+    const own = named(spec.actors.filter((rule) => rule.role === role));
+    if (own.length === 0) return [];
+    const others = named(spec.actors.filter((rule) => rule.role !== role && rule.scope !== 'system'));
+    return [...new Set([...own, ...others])].map((code) => ({ code, name: this.#o.directory.nameOf(code) }));
   }
 
   #permitted(spec: AnyCommandSpec, def: ProcessDefinition, snapshot: AnyMachineSnapshot, actor: Actor): boolean {

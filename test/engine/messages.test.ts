@@ -67,6 +67,23 @@ describe('FORBIDDEN', () => {
     expect(error.text.en).toBe('your organisation (370000-dsj) may not send PASS_NORMATIVE_REVIEW on this case: only 济南市大数据局 (370100-dsj) may');
   });
 
+  // PROCESSES.md: a published release is withdrawn, and an active use suspended or resumed, by its provider
+  // or its competent authority. The provincial bureau refused one was told "only 济南市大数据局", and the
+  // provider it had left out then did it (QA, reviewer's flows).
+  it('given a published Jinan release and an active Jinan use, when the provincial authority withdraws or suspends it, then the message names every organisation that may: the city’s bureau, then the provider', async () => {
+    const gaj = Directory.load().nameOf('370100-gaj');
+    const release = await given(w, 'datasetRelease', pathTo.datasetRelease.published!);
+    const withdraw = await refused(w, release, () => when(w, release.caseId, 'WITHDRAW', { actor: actors.provinceAuthority, data: { reason: '口径调整' } }));
+    expect(withdraw.code).toBe('FORBIDDEN');
+    expect(withdraw.text.zh).toBe(`您所属机构（370000-dsj）无权对本案件发送“撤回已开放数据”（WITHDRAW）指令：只有济南市大数据局（370100-dsj）、${gaj}（370100-gaj）可以发送`);
+    expect(withdraw.text.en).toBe(`your organisation (370000-dsj) may not send WITHDRAW on this case: only 济南市大数据局 (370100-dsj), ${gaj} (370100-gaj) may`);
+    const use = await given(w, 'conditionalApplication', pathTo.conditionalApplication.active!);
+    const suspend = await refused(w, use, () => when(w, use.caseId, 'SUSPEND', { actor: actors.provinceAuthority, data: { reason: '核查数据安全' } }));
+    expect(suspend.text.zh).toBe(`您所属机构（370000-dsj）无权对本案件发送“暂停数据开放服务”（SUSPEND）指令：只有济南市大数据局（370100-dsj）、${gaj}（370100-gaj）可以发送`);
+    // The one it names may: the provider withdraws the release.
+    await when(w, release.caseId, 'WITHDRAW', { actor: actors.provider, data: { reason: '口径调整' } });
+  });
+
   it('when an applicant starts a dataset release, then the message names the process by its title', async () => {
     const error = await refused(w, undefined, () => w.engine.start({ process: 'datasetRelease', input: startInputs.datasetRelease, actor: actors.company }));
     expect(error.code).toBe('FORBIDDEN');
