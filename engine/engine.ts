@@ -407,15 +407,15 @@ export class Engine {
   /**
    * The commands `actor` may send on the case now: not one a rule on the case alone refuses now
    * (`RuleSpec.onCaseAlone`: an acknowledgement with nothing left to acknowledge could only be refused),
-   * nor one a rule on the case and the day refuses from today on (`RuleSpec.onCaseFromDayOn`: an
-   * approval after the requested end of use).
+   * nor one a rule on the case and the day refuses today (`RuleSpec.onCaseAndDay`: an approval after the
+   * requested end of use, access granted before the agreed use begins).
    */
   allowedCommands(state: CaseState, actor: Actor): string[] {
     const def = this.#def(state);
     const context = state.snapshot.context;
     const facts = { at: this.#o.clock.now().toISOString() };
     const refusedByCase = (spec: AnyCommandSpec) =>
-      spec.rules?.some((rule) => (rule.onCaseAlone === true && !rule.holds(context, undefined)) || (rule.onCaseFromDayOn === true && !rule.holds(context, undefined, facts))) === true;
+      spec.rules?.some((rule) => (rule.onCaseAlone === true && !rule.holds(context, undefined)) || (rule.onCaseAndDay === true && !rule.holds(context, undefined, facts))) === true;
     return acceptedCommands(state.snapshot).filter((type) => {
       const spec = def.commands[type];
       return spec !== undefined && this.#permitted(spec, def, state.snapshot, actor) && !refusedByCase(spec);

@@ -261,6 +261,8 @@ export const rules = {
       const day = commandDay(facts);
       return context.agreement !== undefined && context.agreement.useFrom <= day && day <= (context.useTo ?? context.agreement.useTo);
     },
+    // Before the agreed use begins the case does not offer GRANT_ACCESS (it offered it, and refused it, till then: QA).
+    onCaseAndDay: true,
   } satisfies RuleSpec<ConditionalApplicationContext, unknown>,
   // 附录5 协议二(二): 协议可续签 — a renewal extends the current use
   renewalExtendsUse: {
@@ -362,8 +364,8 @@ export const rules = {
       en: `The requested use period ended on ${context.input.usePeriod.to} (Beijing time) and no agreement can be signed any more, so the application cannot be approved: reject it, giving the reason.`,
     }),
     holds: (context, _data, facts) => commandDay(facts) <= context.input.usePeriod.to,
-    // the day only moves on: from the day after the requested end, the case offers REJECT alone
-    onCaseFromDayOn: true,
+    // from the day after the requested end, the case offers REJECT alone
+    onCaseAndDay: true,
   } satisfies RuleSpec<ConditionalApplicationContext, unknown>,
   // 附录5 协议二(二): 可续签 — one request at a time: a second while the first awaits its decision (in a suspension, v9) is refused
   renewalNotPending: {

@@ -103,11 +103,11 @@ export interface RuleSpec<Context = unknown, Data = unknown> {
    */
   onCaseAlone?: true;
   /**
-   * The rule reads the case and the command's day only (not its data), and once broken stays broken: a
-   * day that has passed never comes back (an approval after the requested end of use). While it does not
-   * hold today, the case does not offer the command either (`allowedCommands`), which could only be refused.
+   * The rule reads the case and the command's day only (not its data): while it does not hold today,
+   * the case does not offer the command either (`allowedCommands`), which could only be refused today
+   * (an approval after the requested end of use; access granted before the agreed use begins).
    */
-  onCaseFromDayOn?: true;
+  onCaseAndDay?: true;
 }
 
 /** Facts about another case that a rule may need (a linked dataset release); the engine fills them in. */
