@@ -6,6 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInputs, actors } from '../machines/examples.js';
 import { admin, notice2026, world, type World } from './harness.js';
+import { checkExport } from '../../engine/exportCheck.js';
+import { auditLine } from '../../projections/audit.js';
 
 let w: World;
 beforeAll(async () => {
@@ -66,5 +68,33 @@ describe('a long export', () => {
     done = true;
     expect(lines).toHaveLength(450);
     expect(turns).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('an event whose stored time was altered', () => {
+  // Compliance QA: an event's `at` moved a year back in the store dropped it from every period's export
+  // (the index files it under the day it was folded, the line's time is outside that period), and
+  // verify-export passed the file. The export of the period the index files it under holds it, as stored.
+  it('given two objections in November 2025, when the second one’s stored time is moved to November 2024, then the November 2025 export still holds it, with the time stored, and the check without the server names it', async () => {
+    const t = await world({ start: '2025-11-03T01:30:00.000Z', without2026: true });
+    try {
+      await t.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company });
+      t.clock.set('2025-11-21T02:00:00.000Z');
+      const altered = await t.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company });
+      const { event } = altered;
+      t.store.database.prepare(`UPDATE events SET metadata = json_set(metadata, '$.at', '2024-11-21T02:00:00.000Z') WHERE position = ?`).run(event.position);
+      const lines: string[] = [];
+      for await (const line of t.models.exportEvents({ from: '2025-11-01T00:00:00Z', to: '2025-12-01T00:00:00Z' })) lines.push(line.trimEnd());
+      expect(lines.map((l) => (JSON.parse(l) as { position: number }).position)).toEqual([1, event.position]);
+      expect(JSON.parse(lines[1]!)).toMatchObject({ caseId: altered.caseId, at: '2024-11-21T02:00:00.000Z' });
+      const check = await checkExport(lines, { expected: (stored) => auditLine({ ...stored, created: '' }) });
+      expect(check.ok).toBe(false);
+      expect(check.failures.map((f) => [f.line, f.caseId, f.revision])).toEqual([[2, altered.caseId, 0]]);
+      const lastYear: string[] = [];
+      for await (const line of t.models.exportEvents({ from: '2024-11-01T00:00:00Z', to: '2024-12-01T00:00:00Z' })) lastYear.push(line);
+      expect(lastYear).toEqual([]);
+    } finally {
+      await t.close();
+    }
   });
 });
