@@ -260,6 +260,12 @@ export function foldNext(def: ProcessDefinition, current: CaseState, event: Reco
   if (event.revision !== current.revision + 1 || meta.prevHash !== current.lastHash) {
     throw new Error(`revision ${event.revision} of ${event.streamId} does not follow revision ${current.revision} (its revision, or its prevHash, is not the next)`);
   }
+  // Nor one stored before the event it follows: rows exchanged in the log (revisions and contents swapped
+  // with their positions) keep every hash and the chain read in revision order, and a case verify failed
+  // ("记录次序被改动") was still served and took commands (compliance QA). 0 is a position a store did not give.
+  if (event.position > 0 && current.position > 0 && event.position <= current.position) {
+    throw new Error(`revision ${event.revision} of ${event.streamId} is at log position ${event.position}, not after revision ${current.revision}'s (${current.position}): the order of the record was altered`);
+  }
   if (!as.hashChecked && !decided) checkHash(event, meta);
   if (!decided) checkCommand(def, event, meta);
   let snapshot = current.snapshot;

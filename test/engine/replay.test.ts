@@ -277,7 +277,7 @@ describe('a history altered in the database', () => {
     await expect(coldEngine(t).getCase(c.caseId)).rejects.toBeInstanceOf(DamagedStreamError);
   });
 
-  it('given two events whose rows are exchanged in the log (each keeps its content and hash, the positions stay), then verify names the one that now comes first', async () => {
+  it('given two events whose rows are exchanged in the log (each keeps its content and hash, the positions stay), then verify names the one that now comes first, and the engine neither reads the case nor acts on it', async () => {
     const c = await given(t, 'listAdjustment', ['RETURN', 'RESUBMIT', 'APPROVE']);
     const db = t.store.database;
     type Row = { position: number; revision: number; id: string; type: string; data: string; metadata: string; created: string };
@@ -290,6 +290,12 @@ describe('a history altered in the database', () => {
       put.run(two.revision, two.id, two.type, two.data, two.metadata, two.created, one.position);
     })();
     expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, failedAt: { revision: 2 }, reason: expect.stringContaining('记录次序被改动') });
+    // Compliance QA: the case was still served and took a command onto the exchanged rows.
+    const cold = coldEngine(t);
+    await expect(cold.getCase(c.caseId)).rejects.toBeInstanceOf(DamagedStreamError);
+    const head = t.store.database.prepare('SELECT max(position) FROM events').pluck().get();
+    await expect(cold.execute({ caseId: c.caseId, type: 'APPROVE', data: {}, actor: actors.cityAuthority })).rejects.toBeInstanceOf(DamagedStreamError);
+    expect(t.store.database.prepare('SELECT max(position) FROM events').pluck().get()).toBe(head);
   });
 
   it('given a case whose stream gets a forged copy of an earlier event as its next revision, then the engine neither reads nor acts on it (a cached case or a cold one), and verify names the copy', async () => {
