@@ -162,6 +162,11 @@ def _same(a, b):
     return canonical_json(a) == canonical_json(b)
 
 
+def _state(state):
+    """A state as the report names it: its name, or its JSON when it is not one (null, a number)."""
+    return state if isinstance(state, str) else canonical_json(state)
+
+
 # ── The check ──────────────────────────────────────────────────────────────────────────────────────────
 
 
@@ -201,7 +206,7 @@ def verify(raw, period=None):
         where_en = f"byte {err.start + 1} (0x{err.object[err.start]:02x}) cannot be read as UTF-8"
         return 2, [t(f"文件不是 UTF-8 文本：{where}（可能被另存为 GBK 等其他编码）：请校验导出时得到的原始文件", f"the file is not UTF-8 text: {where_en} (re-saved in another encoding, such as GBK?): check the file as it was exported")]
     last_position = None
-    chains = {}  # stream -> (revision, hash) of its last line
+    chains = {}  # stream -> (revision, hash, stateAfter, line number) of its last line
     notice_revisions = {}
     trusted = []
     read = case_events = notices = failures = lacking = 0
@@ -293,9 +298,14 @@ def verify(raw, period=None):
             continue
         elif revision != before[0] + 1:
             fail(t(f"缺少 {stream} 版本 {before[0] + 1}（前一个是版本 {before[0]}）", f"{stream} revision {before[0] + 1} is missing (the one before is revision {before[0]})"))
-        elif stored.get("prevHash") != before[1]:
-            fail(t(f"{stream} 版本 {revision}：prevHash 不是版本 {before[0]} 的哈希", f"{stream} revision {revision}: prevHash is not the hash of revision {before[0]}"))
-        chains[stream] = (revision, stored.get("hash"))
+        else:
+            if stored.get("prevHash") != before[1]:
+                fail(t(f"{stream} 版本 {revision}：prevHash 不是版本 {before[0]} 的哈希", f"{stream} revision {revision}: prevHash is not the hash of revision {before[0]}"))
+            # The states chain too: an event begins in the state the one before it left the case in.
+            if not _same(stored.get("stateBefore"), before[2]):
+                state_before, state_after = _state(stored.get("stateBefore")), _state(before[2])
+                fail(t(f"{stream} 版本 {revision}：stateBefore {state_before} 不是版本 {before[0]}（第 {before[3]} 行）的 stateAfter {state_after}，案件状态前后不衔接", f"{stream} revision {revision}: stateBefore {state_before} is not the stateAfter {state_after} of revision {before[0]} (line {before[3]}): the case's states do not chain"))
+        chains[stream] = (revision, stored.get("hash"), stored.get("stateAfter"), number)
     if read == 0:
         return 1, [t("不符 文件中没有事件：无可核验", "FAIL the file holds no event: nothing to verify")]
     for trust in trusted:

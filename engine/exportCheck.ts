@@ -2,8 +2,9 @@
  * Checks an audit export (GET /v1/audit/export, NDJSON) without the server: every case event's hash
  * is recomputed from the line itself (`stream`, `revision`, `id`, `type`, `data`, `metadata`, as
  * eventHash covers them), and each event's `prevHash` must be the hash of the event before it in
- * its stream. An export covers a period, so a stream's first line in the file may follow events
- * outside it: its `prevHash` is taken on trust, but any gap inside the file is named. The holiday
+ * its stream, its `stateBefore` the `stateAfter` of that event. An export covers a period, so a
+ * stream's first line in the file may follow events outside it: its `prevHash` (and `stateBefore`)
+ * is taken on trust, but any gap inside the file is named. The holiday
  * notices (no hash chain) must follow on too: each revision of their stream after the one before.
  *
  * What a person reads on a line (actor, time, command, states, deadlines) is checked too, when the
@@ -145,7 +146,8 @@ export async function* exportLines(chunks: AsyncIterable<Uint8Array>, maxLineByt
 export async function checkExport(lines: AsyncIterable<string | OverlongLine> | Iterable<string | OverlongLine>, options: CheckOptions = {}): Promise<ExportCheck> {
   const { onLine, expected } = options;
   const result: ExportCheck = { ok: true, lines: 0, caseEvents: 0, otherEvents: 0, cases: 0, trusted: [], failures: [], failuresFound: 0, withoutHashFields: false };
-  const last = new Map<string, { revision: number; hash: string }>();
+  /** By stream, its last line read: its revision, hash, the state it left the case in, and its line number. */
+  const last = new Map<string, { revision: number; hash: string; stateAfter: unknown; line: number }>();
   /** The revision of the last holiday notice read, by notice stream. */
   const notices = new Map<string, number>();
   /** The position of the line before: an export is in log order, every position once. */
@@ -273,10 +275,22 @@ export async function checkExport(lines: AsyncIterable<string | OverlongLine> | 
       continue;
     } else if (revision !== before.revision + 1) {
       fail(caseId, revision, `缺少版本 ${before.revision + 1} 的事件（前一个为版本 ${before.revision}）`, `revision ${before.revision + 1} is missing (the one before is revision ${before.revision})`);
-    } else if (stored.prevHash !== before.hash) {
-      fail(caseId, revision, '与前一个事件的哈希不衔接', "does not chain to the previous event's hash");
+    } else {
+      if (stored.prevHash !== before.hash) fail(caseId, revision, '与前一个事件的哈希不衔接', "does not chain to the previous event's hash");
+      // A case's states chain too: an event begins where the one before it left the case (the engine
+      // decides each command on the state its last event recorded, and verify replays it so). An event
+      // rewritten to end elsewhere, every later hash computed again, otherwise passed the check.
+      const stateBefore = stored.stateBefore ?? null;
+      if (canonicalJson(stateBefore) !== canonicalJson(before.stateAfter)) {
+        fail(
+          caseId,
+          revision,
+          `起始状态（stateBefore）${stateText(stateBefore)} 与版本 ${before.revision} 的事件（第 ${before.line} 行）的结束状态（stateAfter）${stateText(before.stateAfter)} 不衔接`,
+          `its state before (stateBefore), ${stateText(stateBefore)}, is not the state after (stateAfter) of revision ${before.revision} (line ${before.line}), ${stateText(before.stateAfter)}: the case's states do not chain`,
+        );
+      }
     }
-    last.set(stream, { revision, hash: typeof stored.hash === 'string' ? stored.hash : '' });
+    last.set(stream, { revision, hash: typeof stored.hash === 'string' ? stored.hash : '', stateAfter: stored.stateAfter ?? null, line: n });
   }
   result.withoutHashFields = result.caseEvents === 0 && lacking > 0 && lacking === failed;
   result.failuresFound = failed;
@@ -287,6 +301,11 @@ export async function checkExport(lines: AsyncIterable<string | OverlongLine> | 
     result.failuresFound = 1;
   }
   return result;
+}
+
+/** A state as a report names it: its name, or its JSON when it is not one (null, a number a forger wrote). */
+function stateText(state: unknown): string {
+  return typeof state === 'string' ? state : canonicalJson(state);
 }
 
 /** The fields of `line` that differ from what the stored event shows (`shown`), or that it adds. */

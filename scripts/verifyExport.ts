@@ -1,8 +1,8 @@
 /**
  * `npm run verify-export -- <audit.ndjson>`: checks an audit export (GET /v1/audit/export) on its
  * own, without the server or the store: every case event's hash is recomputed from the file, and
- * the events of each case must chain. Exit code 0 when all holds, 1 when something does not, 2 for
- * a usage error. In Chinese, or in English with `--lang en` (as docs/verify_export.py takes it).
+ * the events of each case must chain, their hashes and their states. Exit code 0 when all holds,
+ * 1 when something does not, 2 for a usage error. In Chinese, or in English with `--lang en` (as docs/verify_export.py takes it).
  */
 import { accessSync, constants, createReadStream, existsSync, statSync, type Stats } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -19,10 +19,10 @@ const t = (zh: string, english: string): string => (en ? english : zh);
 
 const USAGE = t(
   `用法：npm run verify-export -- <审计导出文件.ndjson> [--quiet] [--lang zh|en]
-逐行重算审计导出（GET /v1/audit/export）中每个案件事件的哈希，并检查同一案件的事件前后衔接。
+逐行重算审计导出（GET /v1/audit/export）中每个案件事件的哈希，并检查同一案件的事件前后衔接（哈希与状态）。
 报告、帮助和参数错误提示默认为中文；--lang en 为英文。`,
   `usage: npm run verify-export -- <audit-export.ndjson> [--quiet] [--lang zh|en]
-Recomputes the hash of every case event of an audit export (GET /v1/audit/export), line by line, and checks that the events of each case chain.
+Recomputes the hash of every case event of an audit export (GET /v1/audit/export), line by line, and checks that the events of each case chain (their hashes and states).
 The report, this help and the refusals of the command line are in Chinese by default; --lang en writes them in English.`,
 );
 

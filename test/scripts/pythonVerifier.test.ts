@@ -51,6 +51,34 @@ async function reference(name: string, file: string[], args: string[] = []): Pro
   return ran.status;
 }
 
+/**
+ * The export with the `stateAfter` of line `i` (metadata and line) rewritten to `state`, and every later
+ * hash of its case computed again, each prevHash following: what a forger who can hash does.
+ */
+function statesRewritten(events: Record<string, any>[], i: number, state: string): string[] {
+  const copy = structuredClone(events);
+  const stream = copy[i]!.stream as string;
+  let prev: string | undefined;
+  copy.forEach((e, j) => {
+    if (j < i || e.stream !== stream) return;
+    if (j === i) e.metadata.stateAfter = e.stateAfter = state;
+    if (prev !== undefined) e.metadata.prevHash = e.prevHash = prev;
+    e.metadata.hash = e.hash = eventHash({ streamId: e.stream, revision: e.revision, id: e.id, type: e.type, data: e.data, metadata: e.metadata });
+    prev = e.hash;
+  });
+  return copy.map((e) => JSON.stringify(e));
+}
+
+/** A case line that moved its case (stateBefore → another stateAfter) and the line of its case's next revision after it. */
+function movedThenNext(events: Record<string, any>[]): [number, number] {
+  for (const [i, e] of events.entries()) {
+    if (!e.caseId || e.stateBefore === null || e.stateBefore === e.stateAfter) continue;
+    const next = events.findIndex((n, j) => j > i && n.stream === e.stream);
+    if (next !== -1 && events[next]!.revision === e.revision + 1) return [i, next];
+  }
+  throw new Error('no case line that moved its case with its next revision in the file');
+}
+
 /** A file's bytes as the chunks of a read stream (one). */
 async function* once(chunk: Uint8Array) {
   yield chunk;
@@ -198,6 +226,7 @@ describe('the Python reference of docs/AUDIT_EXPORT.md, on an export of every pr
     const withTasks = caseLines.find((i) => events[i]!.deadlines.opened.length > 0)!;
     const notice = events.findIndex((e) => e.caseId === null);
     const k = caseLines[3]!;
+    const [moved] = movedThenNext(events);
     // A forger who rewrote one event and hashed the rest of its case again: a file alone cannot tell.
     const forged = structuredClone(events);
     let prev: string | undefined;
@@ -231,6 +260,7 @@ describe('the Python reference of docs/AUDIT_EXPORT.md, on an export of every pr
       'first line cut': events.slice(1).map(dump),
       'a whole case left out': events.filter((_, j) => !long.includes(j)).map(dump),
       'one case forged and hashed again': forged.map(dump),
+      'a state rewritten and every later hash of its case computed again': statesRewritten(events, moved, events[moved]!.stateBefore),
       'saved by Windows Notepad (BOM, CRLF)': events.map((e, j) => `${j === 0 ? '\uFEFF' : ''}${dump(e)}\r`),
       'written with ASCII escapes (json.dumps)': lines.map((l) => l.replace(/[^\x20-\x7e]/g, (u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`)),
       'pretty-printed': [JSON.stringify(events[0], null, 2), ...events.slice(1).map(dump)],
@@ -247,6 +277,26 @@ describe('the Python reference of docs/AUDIT_EXPORT.md, on an export of every pr
     expect(passes.sort()).toEqual(['a whole case left out', 'first line cut', 'notice changed', 'one case forged and hashed again', 'saved by Windows Notepad (BOM, CRLF)', 'written with ASCII escapes (json.dumps)'].sort());
     expect(verdicts['an export of a release before its lines carried stream and metadata']![0]).toBe(2);
   }, MANY_STARTS_MS);
+
+  it('given an event’s stateAfter rewritten and every later hash of its case computed again, then it names the case’s next line, both revisions, their lines and both states, in Chinese or with --lang en in English, and exits 1 as npm run verify-export does; with that next line outside the file, the states are not compared', async () => {
+    const events = parsed();
+    const [i, next] = movedThenNext(events);
+    const e = events[i]!;
+    // As if the command had left the case where it was: the next event still begins where it truly went.
+    const file = statesRewritten(events, i, e.stateBefore);
+    const path = join(w.dir, 'states-rewritten.ndjson');
+    writeFileSync(path, file.map((l) => `${l}\n`).join(''));
+    const zh = await spawnText(await python3(), [REFERENCE, path]);
+    expect(zh.status).toBe(1);
+    expect(zh.stdout).toContain(`不符 第 ${next + 1} 行：${e.stream} 版本 ${e.revision + 1}：stateBefore ${e.stateAfter} 不是版本 ${e.revision}（第 ${i + 1} 行）的 stateAfter ${e.stateBefore}，案件状态前后不衔接\n`);
+    expect(zh.stdout).toMatch(/；1 处不符\n$/);
+    const en = await spawnText(await python3(), [REFERENCE, path, '--lang', 'en']);
+    expect(en.status).toBe(1);
+    expect(en.stdout).toContain(`FAIL line ${next + 1}: ${e.stream} revision ${e.revision + 1}: stateBefore ${e.stateAfter} is not the stateAfter ${e.stateBefore} of revision ${e.revision} (line ${i + 1}): the case's states do not chain\n`);
+    expect(await verifyExport(file)).toBe(1);
+    // The period ends before the case's next event: nothing in the file follows the rewritten state.
+    expect([await reference('states-rewritten-cut', file.slice(0, next)), await verifyExport(file.slice(0, next))]).toEqual([0, 0]);
+  });
 
   it('given a file whose cases begin at later revisions (their first lines cut), then both tools pass it and list the same cases as taken on trust (采信), npm run verify-export too', async () => {
     const events = parsed();
