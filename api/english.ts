@@ -38,6 +38,7 @@ const FIXED: Record<string, string> = {
   不得晚于当前时间: 'must not be after the current time',
   '所在年份尚未开始：未给出 from 时，时间段从 to 所在年份的 1 月 1 日起算': 'its year has not begun: without from, the period starts on 1 January of the year of to',
   '未知的行政区划：机构目录中没有该区划及其下级的机构': 'unknown region: no organisation of the directory is in it or below it',
+  '未知的机构：机构目录中没有该机构，报表中也没有由它办理的环节': 'unknown organisation: the directory has no such organisation, and no stage in the reports was held by it',
   '应为 6 位行政区划代码': 'must be a 6-digit administrative division code',
   '应为山东省某市的行政区划代码（37xx00）或全省 370000': 'must be the division code of a Shandong city (37xx00) or of the province (370000)',
   电子邮箱格式不正确: 'is not a valid e-mail address',

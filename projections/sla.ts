@@ -640,11 +640,27 @@ function personMasks(db: Db, directory: Directory): Map<string, string> {
  * as it is, and matches nothing.
  */
 function filteredOrg(db: Db, directory: Directory, org: string): string {
-  if (!org.includes('*')) return org;
-  // Typed with a lower-case x (370*************2x), as an ID number may be.
-  const typed = org.toUpperCase();
-  for (const [code, shown] of personMasks(db, directory)) if (shown === typed) return code;
-  return org;
+  if (org.includes('*')) {
+    // Typed with a lower-case x (370*************2x), as an ID number may be.
+    const typed = org.toUpperCase();
+    for (const [code, shown] of personMasks(db, directory)) if (shown === typed) return code;
+  } else if (directory.get(org) !== undefined || heldTasks(db, org)) {
+    return org;
+  }
+  // As an unknown region is refused (api/routes/work.ts): a mistyped code (370100-gajj) answered an
+  // empty report, which reads as "nothing overdue there" (supervisors' QA).
+  throw new InvalidQueryError('org', UNKNOWN_ORG);
+}
+
+/** The refusal of an `org` filter that names no organisation of the directory and no holder of any task. */
+export const UNKNOWN_ORG = '未知的机构：机构目录中没有该机构，报表中也没有由它办理的环节';
+
+/** Whether any stage, open or finished, was held by `org` (each half of the table has an index led by org). */
+function heldTasks(db: Db, org: string): boolean {
+  return (
+    db.prepare<[string], number>('SELECT 1 FROM sla_tasks WHERE org = ? AND completed_at IS NULL LIMIT 1').pluck().get(org) !== undefined ||
+    db.prepare<[string], number>('SELECT 1 FROM sla_tasks WHERE org = ? AND completed_at IS NOT NULL LIMIT 1').pluck().get(org) !== undefined
+  );
 }
 
 function orgNameOf(directory: Directory, org: string, applicantName: string | null): string {

@@ -5,7 +5,7 @@
  * person's code is an ID number); the case's own parties still see the name.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applicantNameForReports, personCodeForReports } from '../../projections/sla.js';
+import { applicantNameForReports, personCodeForReports, UNKNOWN_ORG } from '../../projections/sla.js';
 import { actors, commandData, personApplicant, startInputs } from '../machines/examples.js';
 import { world, type World } from './harness.js';
 
@@ -84,8 +84,8 @@ describe('an applicant’s name in supervisors’ reports', () => {
       const sla = w.models.slaReport({ from: '2025-01-01T00:00:00Z', to: at.asOf, asOf: at.asOf, groupBy: 'org', org: row.org });
       expect(sla.rows.map((r) => r.key), row.org).toEqual([row.org]);
     }
-    // A code that masks no one's: nothing, as for any code no task is held by.
-    expect(w.models.overdueReport({ ...at, org: '370*************99' })).toMatchObject({ items: [], byOrg: [] });
+    // A code that masks no one's is refused, as any code no task is held by: an empty report read "nothing overdue".
+    expect(() => w.models.overdueReport({ ...at, org: '370*************99' })).toThrow(UNKNOWN_ORG);
   });
 
   it('given two people whose codes mask alike, when a report holds only the second, then it still reads (2): a person reads the same in every report', () => {
