@@ -6,8 +6,10 @@ import { DamagedStreamError, EngineError, reportedErrors, ServerStoppingError, U
 import { AppendTooLargeError, LogNotFlushedError, StoreUnreachableError, UnreadableEventError } from '../eventstore/types.js';
 import { InvalidQueryError } from '../projections/query.js';
 import { cutShort, unknownFields } from '../machines/schemas.js';
+import { fieldErrorSaid } from '../machines/fieldLabels.js';
 import { inEnglish, issueInEnglish } from './english.js';
 import { docText } from './docText.js';
+import { requestFieldLabel } from './requestLabels.js';
 import { BODY_LIMIT_TEXT } from './limits.js';
 
 /** API.md "Errors": each code maps to one status, once, here. */
@@ -347,7 +349,8 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     // A query the read models refused after its schema passed (a cursor they never gave out).
     code = 'VALIDATION_FAILED';
     const reason = lang === 'zh' ? err.reason : inEnglish(err.reason);
-    detail = lang === 'zh' ? `查询参数 ${err.path} 无效：${reason}` : `query parameter ${err.path}: ${reason}`;
+    const label = requestFieldLabel(`querystring.${err.path}`);
+    detail = lang === 'zh' ? `查询参数 ${err.path}${label ? `（${label}）` : ' '}无效：${reason}` : `query parameter ${err.path}: ${reason}`;
     extra = { errors: [{ path: `querystring.${err.path}`, message: reason }] };
   } else if (hasZodFastifySchemaValidationErrors(err)) {
     code = 'VALIDATION_FAILED';
@@ -356,16 +359,19 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
       // An unknown field is reported where it is, one error each (as the forms' are).
       const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
       if (Array.isArray(keys)) return keys.map((key) => ({ path: at(v.instancePath, cutShort(String(key))), message: inLang(unknownFields([key])) }));
-      return [{ path: at(v.instancePath), message: lang === 'zh' ? (v.message ?? '') : issueInEnglish(v.message ?? '', v.keyword, v.params) }];
+      const path = at(v.instancePath);
+      // The field's Chinese name, for the Chinese detail only (an unknown field above has none: it is no field of the request).
+      return [{ path, message: lang === 'zh' ? (v.message ?? '') : issueInEnglish(v.message ?? '', v.keyword, v.params), label: requestFieldLabel(path) }];
     });
     // As many as the engine lists at most: a body of thousands of unknown keys is not answered with thousands of errors.
-    const { errors, more, details } = reportedErrors(all);
+    const { errors, more } = reportedErrors(all);
     detail =
       lang === 'zh'
-        ? `${CONTEXT_ZH[err.validationContext ?? ''] ?? '请求'}不符合要求：${errors.map((e) => `${e.path} ${e.message}`).join('；')}`
+        ? `${CONTEXT_ZH[err.validationContext ?? ''] ?? '请求'}不符合要求：${errors.map(fieldErrorSaid).join('；')}`
         : `invalid ${CONTEXT_EN[err.validationContext ?? ''] ?? 'request'}: ${listed(errors)}`;
     if (more > 0) detail += lang === 'zh' ? `；另有 ${more} 处未列出` : ` (${more} more not listed)`;
-    extra = details;
+    // `errors` as API.md gives them: `{ path, message }`, the label said in the detail only.
+    extra = reportedErrors(all.map(({ path, message }) => ({ path, message }))).details;
   } else if (isFastifyClientError(err)) {
     code = err.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : err.statusCode === 401 ? 'UNAUTHENTICATED' : 'VALIDATION_FAILED';
     const message = fastifyText(err)[lang];

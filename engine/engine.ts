@@ -17,6 +17,7 @@ import type { ProcessRegistry } from '../machines/registry.js';
 import { acceptedCommands, isFinal, ROLE_LABELS, stateLabel, stateName, stateTask } from '../machines/describe.js';
 import { cutShort, shown, summaryInBrief, unknownFields } from '../machines/schemas.js';
 import { extended } from '../machines/extended.js';
+import { fieldLabel } from '../machines/fieldLabels.js';
 import type { Actor, ActorRule, CommandSpec, ProcessDefinition, PublicFacts, TaskSpec } from '../machines/types.js';
 import { CaseStreamsError, DamagedStreamError, EngineError, isDamagedStore, named, refuse, UpgradeRequiredError, type CaseNow, type Message } from './errors.js';
 import { deterministicId, newId, streamOf } from './ids.js';
@@ -545,7 +546,7 @@ export class Engine {
 
     const spec = def.start;
     if (!spec.actors.some((rule) => rule.role === cmd.actor.role)) throw refuse.forbiddenStart(def.name, def.title);
-    const data = this.#validate(spec.schema, cmd.input);
+    const data = this.#validate(spec.schema, cmd.input, def.name);
     const at = this.#o.clock.now().toISOString();
     const snapshot = initialSnapshot(def, { caseId, input: data, startedBy: cmd.actor, at });
     // The organisations the form names first: a provider typing its own code in another letter case
@@ -676,7 +677,7 @@ export class Engine {
     if (!this.#permitted(spec, def, current.snapshot, cmd.actor)) {
       throw refuse.forbidden(cmd.type, spec.label, { org: cmd.actor.org, orgs: this.#whoMayAct(spec, def, current.snapshot, cmd.actor.role) });
     }
-    const data = this.#validate(spec.schema, cmd.data ?? {});
+    const data = this.#validate(spec.schema, cmd.data ?? {}, `${def.name}.${cmd.type}`);
     const links = await this.#links(spec, data, cmd);
     const at = this.#o.clock.now().toISOString();
     this.#checkRules(spec, current.snapshot.context, data, at, links);
@@ -1044,16 +1045,20 @@ export class Engine {
     return parsed.success && canonicalJson(parsed.data) === canonicalJson(stored);
   }
 
-  #validate(schema: z.ZodType, data: unknown): unknown {
+  /**
+   * `form`: which form it is (`process` for a start, `process.COMMAND`), by which the detail names each
+   * field in Chinese (machines/fieldLabels.ts) — but an unknown one, which no field of the form is.
+   */
+  #validate(schema: z.ZodType, data: unknown, form: string): unknown {
     const parsed = schema.safeParse(data);
     if (parsed.success) return parsed.data;
     throw refuse.validation(
-      parsed.error.issues.flatMap((i) =>
+      parsed.error.issues.flatMap((i) => {
         // An unknown field is reported where it is, one error each naming only itself, so a client can point at it.
-        i.code === 'unrecognized_keys'
-          ? i.keys.map((key) => ({ path: [...i.path.map(String), cutShort(key)].join('.'), message: unknownFields([key]) }))
-          : [{ path: i.path.map(String).join('.'), message: i.message }],
-      ),
+        if (i.code === 'unrecognized_keys') return i.keys.map((key) => ({ path: [...i.path.map(String), cutShort(key)].join('.'), message: unknownFields([key]) }));
+        const path = i.path.map(String).join('.');
+        return [{ path, message: i.message, label: fieldLabel(path, form) }];
+      }),
     );
   }
 

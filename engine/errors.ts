@@ -4,6 +4,7 @@
  */
 import { UnreadableEventError, type RecordedEvent } from '../eventstore/types.js';
 import { shown } from '../machines/schemas.js';
+import { fieldErrorSaid } from '../machines/fieldLabels.js';
 import { articleInEnglish } from '../machines/articles.js';
 
 export type EngineErrorCode =
@@ -160,16 +161,28 @@ function orgsNamed(orgs: readonly { code: string; name: string }[], lang: 'zh' |
     .join(lang === 'zh' ? '、' : ', ');
 }
 
-/** VALIDATION_FAILED listing the errors reported, and saying how many more were left out. */
-function validationFailed({ errors, more, details }: ReportedErrors<{ path: string; message: string }>): EngineError {
+/** A field error, and the Chinese name of its field (machines/fieldLabels.ts) where it has one: for the detail only. */
+export interface LabelledError {
+  path: string;
+  message: string;
+  label?: string | undefined;
+}
+
+/**
+ * VALIDATION_FAILED listing the errors reported, and saying how many more were left out. The Chinese
+ * names each field by its key and its name (`reason（理由）必填`); `errors` keep `{ path, message }`
+ * alone, as API.md gives them.
+ */
+function validationFailed({ errors, more }: ReportedErrors<LabelledError>): EngineError {
+  const listed = errors.map(({ path, message }) => ({ path, message }));
   return new EngineError(
     'VALIDATION_FAILED',
     {
-      zh: `提交的数据不符合要求：${errors.map((e) => (e.path ? `${e.path} ${e.message}` : e.message)).join('；')}${more > 0 ? `；另有 ${more} 处未列出` : ''}`,
+      zh: `提交的数据不符合要求：${errors.map(fieldErrorSaid).join('；')}${more > 0 ? `；另有 ${more} 处未列出` : ''}`,
       // The API lists the errors after it, in English, and then how many more (`moreErrors`), as the Chinese does.
       en: 'the data sent is not valid',
     },
-    details,
+    reported(listed, more).details,
   );
 }
 
@@ -240,14 +253,21 @@ export const refuse = {
             en: `your role or organisation may not start a case of ${process}`,
           },
     ),
-  /** The data does not match its form (`reportedErrors`: the first of its errors). */
-  validation: (all: { path: string; message: string }[]) => validationFailed(reportedErrors(all)),
+  /**
+   * The data does not match its form (`reportedErrors`: the first of its errors). An error's `label`,
+   * its field's Chinese name, is said in the Chinese detail beside its path, and not listed in `errors`.
+   */
+  validation: (all: LabelledError[]) => validationFailed(reportedErrors(all)),
   /**
    * A refused form (`validation`) with each path named anew by `rename`: where the caller sent the
-   * field (`body.issued`, `params.year`) rather than where the form holds it.
+   * field (`body.issued`, `params.year`) rather than where the form holds it; `label`, the name of the
+   * field at the new path, when the caller has one.
    */
-  renamed: (refused: EngineError, rename: (path: string) => string) => {
-    const errors = (refused.details.errors as { path: string; message: string }[]).map((e) => ({ ...e, path: rename(e.path) }));
+  renamed: (refused: EngineError, rename: (path: string) => string, label?: (path: string) => string | undefined) => {
+    const errors = (refused.details.errors as { path: string; message: string }[]).map((e) => {
+      const path = rename(e.path);
+      return { ...e, path, label: label?.(path) };
+    });
     return validationFailed(reported(errors, typeof refused.details.moreErrors === 'number' ? refused.details.moreErrors : 0));
   },
   /**

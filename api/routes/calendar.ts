@@ -7,6 +7,7 @@ import { ADMIN, callerOf, onlyRoles } from '../auth.js';
 import { DateString, formatMessage, INVALID_CHARACTERS, isCleanText } from '../../machines/schemas.js';
 import { CurrentQuery, PLUS_AS_SPACE_HINT, wholeNumberQuery, writtenPlusAsSpace } from '../shape.js';
 import { docText } from '../docText.js';
+import { requestFieldLabel } from '../requestLabels.js';
 
 const DAY_OR_INSTANT = '应为有效日期（YYYY-MM-DD），或带 Z 或时区偏移的 ISO-8601 时刻';
 const DAY_OR_INSTANT_PLUS = `${DAY_OR_INSTANT}；${PLUS_AS_SPACE_HINT}`;
@@ -194,7 +195,7 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
         const problem = err instanceof EngineError ? err : asProblem(err);
         // The notice's own checks name its fields as the route's schema does, where they were sent: one
         // field, one path (`issued` and `body.issued` were the same date refused twice over).
-        throw problem instanceof EngineError && problem.code === 'VALIDATION_FAILED' ? refuse.renamed(problem, whereSent) : problem;
+        throw problem instanceof EngineError && problem.code === 'VALIDATION_FAILED' ? refuse.renamed(problem, whereSent, requestFieldLabel) : problem;
       }
     },
   );

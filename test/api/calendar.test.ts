@@ -102,7 +102,7 @@ describe('PUT /v1/calendar/:year refusals', () => {
       { path: 'body.holidays', message: '至少填写一项' },
       { path: 'body.adjustedWorkdays', message: '应为列表' },
     ]);
-    expect(zh.body.detail).toBe('请求体不符合要求：body.url 应为网址；body.issued 应为有效日期，格式 YYYY-MM-DD；body.holidays 至少填写一项；body.adjustedWorkdays 应为列表');
+    expect(zh.body.detail).toBe('请求体不符合要求：body.url（通知网址）应为网址；body.issued（发布日期）应为有效日期，格式 YYYY-MM-DD；body.holidays（放假日期）至少填写一项；body.adjustedWorkdays（调休上班日期）应为列表');
     const en = await api.call('PUT', '/v1/calendar/2027', { as: admin, body, headers: { 'accept-language': 'en' } });
     expect(en.body.errors).toEqual([
       { path: 'body.url', message: 'must be a URL' },

@@ -42,6 +42,8 @@ describe('PUT /v1/calendar/2027 with an issue date that cannot be', () => {
       { path: 'body.issued', message: '不得晚于当前日期（2026-12-02，北京时间）' },
       { path: 'body.adjustedWorkdays.0', message: '2027-03-03 不是周六或周日：只有周末才能调为工作日' },
     ]);
+    // Named where they were sent, and by their Chinese names, as the route's own schema names them.
+    expect(res.body.detail).toBe('提交的数据不符合要求：body.issued（发布日期）不得晚于当前日期（2026-12-02，北京时间）；body.adjustedWorkdays.0（调休上班日期）2027-03-03 不是周六或周日：只有周末才能调为工作日');
   });
 
   // The notice's own errors are named anew where they were sent (body.…): the count of those past the

@@ -55,7 +55,7 @@ describe('fastify’s own refusals, in Chinese by default', () => {
     const res = await api.call('GET', '/v1/cases?cursor=garbage', { as: applicant });
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([{ path: 'querystring.cursor', message: '不是本列表给出的翻页游标，请从第一页重新开始' }]);
-    expect(res.body.detail).toBe('查询参数 cursor 无效：不是本列表给出的翻页游标，请从第一页重新开始');
+    expect(res.body.detail).toBe('查询参数 cursor（翻页游标）无效：不是本列表给出的翻页游标，请从第一页重新开始');
   });
 
   it('a URL with a broken escape: 400 in Chinese, with the errors VALIDATION_FAILED carries', async () => {
