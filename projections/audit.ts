@@ -310,20 +310,14 @@ export async function* exportEvents(store: EventStore, db: Db, options: ExportOp
     return ok;
   };
   // The positions the index files in the period, sorted: read at the first event in the period's range of
-  // positions whose stated time is outside the period (one of another period appended late, or an altered one).
+  // positions whose stated time is outside the period (one of another period appended late, or an altered
+  // one), then walked along as the log is, in position order.
   let filed: Float64Array | undefined;
+  let next = 0;
   const filedInPeriod = (position: number): boolean => {
     filed ??= Float64Array.from(db.prepare<[string, string], number>('SELECT position FROM audit_index WHERE at >= ? AND at < ?').pluck().all(from, to)).sort();
-    let lo = 0;
-    let hi = filed.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const p = filed[mid]!;
-      if (p === position) return true;
-      if (p < position) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return false;
+    while (next < filed.length && filed[next]! < position) next++;
+    return filed[next] === position;
   };
   let read = 0;
   for await (const event of readAllPastUnreadable(store, { fromPosition: range.lo })) {

@@ -636,8 +636,8 @@ function personMasks(db: Db, directory: Directory): Map<string, string> {
 /**
  * The organisation a report's `org` filter names: a natural person's code as reports show it
  * (370*************31) is that person's — a supervisor drilling down from a row of byOrg read an
- * empty report, "nothing overdue", of someone with late work. A masked code that names no one stays
- * as it is, and matches nothing.
+ * empty report, "nothing overdue", of someone with late work. A masked code that names no one, and a
+ * code neither of the directory nor of any stage's holder, is refused (`UNKNOWN_ORG`).
  */
 function filteredOrg(db: Db, directory: Directory, org: string): string {
   if (org.includes('*')) {
