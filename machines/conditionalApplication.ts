@@ -1126,7 +1126,7 @@ const commandsV8: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_INCIDENT
   // 第五条: 及时向公共数据开放主体报告数据利用中发现的各类数据安全风险 — information for the provider, no deadline
   REPORT_SECURITY_INCIDENT: {
     ...commandsV6.REPORT_SECURITY_INCIDENT,
-    opens: [{ stage: 'securityIncidentNotice', role: 'provider', scope: 'provider', label: '知悉：利用主体报告数据安全问题' }],
+    opens: [{ stage: 'securityIncidentNotice', role: 'provider', scope: 'provider', label: '知悉：利用主体报告数据安全问题', urgent: true }],
   },
   ACKNOWLEDGE_SECURITY_INCIDENT: {
     schema: schemas.ACKNOWLEDGE_SECURITY_INCIDENT,
@@ -1159,7 +1159,7 @@ const commandsV9: { [Type in keyof typeof schemas]: CommandSpec<ConditionalAppli
     ...commandsV8.REPORT_SECURITY_INCIDENT,
     opens: [
       ...(commandsV8.REPORT_SECURITY_INCIDENT.opens ?? []),
-      { stage: 'securityIncidentAuthorityNotice', role: 'authority', scope: 'competentAuthority', label: '知悉：利用主体报告数据安全问题' },
+      { stage: 'securityIncidentAuthorityNotice', role: 'authority', scope: 'competentAuthority', label: '知悉：利用主体报告数据安全问题', urgent: true },
     ],
   },
   ACKNOWLEDGE_INCIDENT_NOTICE: {

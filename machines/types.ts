@@ -63,6 +63,12 @@ export interface TaskSpec {
   deadline?: DeadlineSpec;
   /** What the task is, in Chinese, for inboxes and histories. */
   label: string;
+  /**
+   * A task with no deadline that inboxes list first all the same, before every deadline: a report the
+   * regulation says to pass on at once (附录4 承诺书五: 立即通知), which listed last, after a provider's
+   * idle drafts, was easy to miss. Read by the inbox's order alone: the engine's decisions do not see it.
+   */
+  urgent?: true;
 }
 
 /** The `meta` of a state node. */

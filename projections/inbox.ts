@@ -8,7 +8,7 @@ import { endOfShanghaiDate, shanghaiDateOf } from '../calendars/index.js';
 import type { Directory } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
 import { articleInEnglish } from '../machines/articles.js';
-import { waitsOf } from '../machines/describe.js';
+import { allTasks, waitsOf } from '../machines/describe.js';
 import { registry } from '../machines/registry.js';
 import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
 import { caseFacts, shownSummary, storedInstant, summaryJson, type SummaryFacts, type TaskFacts } from './metadata.js';
@@ -18,6 +18,8 @@ import { forgetInserts, insertRows, statementCache } from './statements.js';
 
 /** Sorts after every ISO instant: the due key of a task with no deadline (a notice, a provider's own drafting), listed last. */
 const NO_DEADLINE = '~';
+/** Sorts before every ISO instant (a sign or a digit): the due key of an urgent task with no deadline (`TaskSpec.urgent`), listed first. */
+const URGENT = '!';
 /** A due key that is a deadline: an instant as `storedInstant` writes it (a year past 9999 with its sign). */
 const STORED_INSTANT = /^(\d{4}|[+-]\d{6})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -42,6 +44,7 @@ CREATE TABLE IF NOT EXISTS inbox_tasks (
   summary          TEXT    NOT NULL,
   restated_from    TEXT,
   counts_from      TEXT,
+  urgent           INTEGER NOT NULL,
   UNIQUE (case_key, stage)
 );
 -- Who may act on each open task, in inbox order: one row per organisation.
@@ -69,7 +72,7 @@ CREATE INDEX IF NOT EXISTS inbox_waits_linked ON inbox_waits (linked_case_id);
 `;
 
 const INSERT_TASK =
-  'INSERT OR REPLACE INTO inbox_tasks (case_key, stage, case_id, process, state, label, role, org, orgs, entered_at, due_at, due_date, basis, article, provisional, calendar_version, summary, restated_from, counts_from)';
+  'INSERT OR REPLACE INTO inbox_tasks (case_key, stage, case_id, process, state, label, role, org, orgs, entered_at, due_at, due_date, basis, article, provisional, calendar_version, summary, restated_from, counts_from, urgent)';
 const INSERT_ASSIGNEE = 'INSERT OR REPLACE INTO inbox_assignees (org, role, due_key, case_key, stage, process)';
 
 const statements = statementCache((db: Db) => ({
@@ -85,7 +88,7 @@ const statements = statementCache((db: Db) => ({
   reassignTask: db.prepare<unknown[]>('UPDATE inbox_tasks SET org = ?, orgs = ? WHERE case_key = ? AND stage = ?'),
   // The task's row gives the rest of its assignee's (its due key as `flush` writes it).
   assign: db.prepare<unknown[]>(
-    `INSERT OR REPLACE INTO inbox_assignees (org, role, due_key, case_key, stage, process) SELECT ?, role, coalesce(due_at, '${NO_DEADLINE}'), case_key, stage, process FROM inbox_tasks WHERE case_key = ? AND stage = ?`,
+    `INSERT OR REPLACE INTO inbox_assignees (org, role, due_key, case_key, stage, process) SELECT ?, role, coalesce(due_at, CASE urgent WHEN 1 THEN '${URGENT}' ELSE '${NO_DEADLINE}' END), case_key, stage, process FROM inbox_tasks WHERE case_key = ? AND stage = ?`,
   ),
   refreshCase: db.prepare<unknown[]>('UPDATE inbox_tasks SET state = ?, summary = ? WHERE case_key = ? AND (state <> ? OR summary <> ?)'),
   unwait: db.prepare<unknown[]>('DELETE FROM inbox_waits WHERE case_key = ?'),
@@ -110,6 +113,25 @@ interface OpenTask {
   calendarVersion: string | null;
   /** The due date before the last re-statement (a holiday notice loaded), if any. */
   restatedFrom: string | null;
+  /** Listed first, though it has no deadline (`TaskSpec.urgent`). */
+  urgent: boolean;
+}
+
+/**
+ * Whether the machine version that opened a task marks its stage urgent (`TaskSpec.urgent`), by
+ * `name@version:stage`: the inbox's order is read from the machines, never from per-process code.
+ */
+const urgentStages = new Map<string, boolean>();
+function urgentStage(machine: { name: string; version: number } | undefined, stage: string): boolean {
+  if (!machine) return false;
+  const key = `${machine.name}@${machine.version}:${stage}`;
+  let urgent = urgentStages.get(key);
+  if (urgent === undefined) {
+    const def = registry.get(machine.name, machine.version);
+    urgent = def !== undefined && allTasks(def).some((t) => t.stage === stage && t.urgent === true);
+    urgentStages.set(key, urgent);
+  }
+  return urgent;
 }
 
 type Stored =
@@ -175,7 +197,8 @@ export const inboxProjection: Projection = {
   name: 'inbox',
   // 4: restatedFrom only when a re-stated date moved. 5: inbox_waits (what a case waits on).
   // 6: counts_from, the day a deadline's count starts when not the day of entry.
-  version: 6,
+  // 7: urgent, a task with no deadline listed first (TaskSpec.urgent: a reported data security problem).
+  version: 7,
   setup(db) {
     setupCaseKeys(db);
     db.exec(SCHEMA);
@@ -222,6 +245,7 @@ export const inboxProjection: Projection = {
         provisional: t.provisional === true,
         calendarVersion: t.calendarVersion ?? null,
         restatedFrom: null,
+        urgent: urgentStage(f.machine, t.stage),
       });
     }
     for (const r of f.deadlinesRestated ?? []) {
@@ -279,8 +303,10 @@ export const inboxProjection: Projection = {
           summary,
           o.restatedFrom,
           t.countsFrom ?? null,
+          o.urgent ? 1 : 0,
         ]);
-        for (const org of assigneesOf(t)) assignees.push([org, t.role, o.dueAt ?? NO_DEADLINE, o.key, t.stage, o.process]);
+        const dueKey = o.dueAt ?? (o.urgent ? URGENT : NO_DEADLINE);
+        for (const org of assigneesOf(t)) assignees.push([org, t.role, dueKey, o.key, t.stage, o.process]);
       }
     }
     insertRows(db, INSERT_TASK, tasks);
@@ -436,7 +462,10 @@ function dueWithinBound(calendar: QueryCalendar, asOf: string, n: number): strin
   return firstDayBeyond === null ? null : new Date(firstDayBeyond - 86_399_999).toISOString();
 }
 
-/** The caller's open work, most urgent first (dueAt ascending; tasks with no deadline, notices or a provider's own drafting, last), a page at a time. */
+/**
+ * The caller's open work, most urgent first (a reported data security problem, `TaskSpec.urgent`; then
+ * dueAt ascending; tasks with no deadline, notices or a provider's own drafting, last), a page at a time.
+ */
 export function inbox(db: Db, query: InboxQuery): InboxPage {
   const asOf = queryInstant(query.asOf, 'asOf');
   const limit = pageLimit(query.limit, 200, 50);
@@ -449,14 +478,14 @@ export function inbox(db: Db, query: InboxQuery): InboxPage {
     params.process = query.process;
   }
   if (query.overdue !== undefined) {
-    // Past due at asOf, or (false) not: due at asOf or later, and notices, which are never late.
-    where.push(query.overdue ? 'a.due_key < @asOf' : 'a.due_key >= @asOf');
+    // Past due at asOf, or (false) not: due at asOf or later, and notices, which are never late (the urgent ones first).
+    where.push(query.overdue ? `a.due_key > '${URGENT}' AND a.due_key < @asOf` : `(a.due_key >= @asOf OR a.due_key = '${URGENT}')`);
     params.asOf = asOf;
   }
   if (query.dueWithin !== undefined) {
     if (!Number.isInteger(query.dueWithin) || query.dueWithin < 0) throw new InvalidQueryError('dueWithin', '应为不小于 0 的整数（工作日数）');
     const bound = dueWithinBound(query.calendar, asOf, query.dueWithin);
-    where.push(bound === null ? `a.due_key < '${NO_DEADLINE}'` : 'a.due_key < @bound');
+    where.push(`a.due_key > '${URGENT}'`, bound === null ? `a.due_key < '${NO_DEADLINE}'` : 'a.due_key < @bound');
     if (bound !== null) params.bound = bound;
   }
   if (query.assigned !== undefined) {
@@ -465,7 +494,7 @@ export function inbox(db: Db, query: InboxQuery): InboxPage {
   }
   const scope = cursorScope({ role: query.caller.role, org: query.caller.org, process: query.process, overdue: query.overdue, dueWithin: query.dueWithin, assigned: query.assigned });
   if (query.cursor !== undefined) {
-    const [dueKey, key, stage] = decodeCursor(query.cursor, scope, ['string', 'number', 'string'], ([due, , st]) => (due === NO_DEADLINE || STORED_INSTANT.test(due as string)) && st !== '');
+    const [dueKey, key, stage] = decodeCursor(query.cursor, scope, ['string', 'number', 'string'], ([due, , st]) => (due === NO_DEADLINE || due === URGENT || STORED_INSTANT.test(due as string)) && st !== '');
     where.push('(a.due_key, a.case_key, a.stage) > (@cDue, @cKey, @cStage)');
     Object.assign(params, { cDue: dueKey, cKey: key, cStage: stage });
   }

@@ -91,6 +91,8 @@ interface OTask {
   closedInEventAt?: string;
   cancelled?: boolean;
   person: boolean;
+  /** Its machine marks the stage urgent (`TaskSpec.urgent`): inboxes list it first, though it has no deadline. */
+  urgent: boolean;
 }
 
 interface OCase {
@@ -163,6 +165,7 @@ class Oracle {
           basis: t.basis ?? null,
           ...(endsByOfForm(f, t.stage, c.input) !== undefined ? { endsBy: endsByOfForm(f, t.stage, c.input) } : {}),
           person: t.org === f.parties?.applicantOrg && f.summary?.applicantKind === 'person',
+          urgent: allTasks(registry.get(f.machine!.name, f.machine!.version)!).some((spec) => spec.stage === t.stage && spec.urgent === true),
         };
         c.open.set(t.stage, task);
         o.tasks.push(task);
@@ -280,11 +283,14 @@ class Oracle {
           restatedFrom: restatedFrom(t),
           summary: summaryShown(this.cases.get(t.caseId)!.summary),
           key: t.caseKey,
+          urgent: t.urgent,
         };
       })
       .filter((i) => f.overdue === undefined || i.overdue === f.overdue)
       .filter((i) => f.dueWithin === undefined || (i.dueAt !== null && i.workingDaysLeft !== null && i.workingDaysLeft <= f.dueWithin));
-    return list.sort((a, b) => cmp(a.dueAt ?? '\uffff', b.dueAt ?? '\uffff') || a.key - b.key || cmp(a.stage, b.stage)).map(({ key: _k, ...i }) => i);
+    return list
+      .sort((a, b) => Number(b.urgent) - Number(a.urgent) || cmp(a.dueAt ?? '\uffff', b.dueAt ?? '\uffff') || a.key - b.key || cmp(a.stage, b.stage))
+      .map(({ key: _k, urgent: _u, ...i }) => i);
   }
 
   /** A case's state and open tasks (with the deadline then in force) at an instant. */
