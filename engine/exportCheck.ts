@@ -82,7 +82,7 @@ interface Line {
 }
 
 /** At most this many failures are kept (a file tampered with throughout would otherwise fill memory). */
-const MAX_FAILURES = 1000;
+export const MAX_FAILURES = 1000;
 
 /**
  * The most a line of an export can be: a command's body is at most 1 MiB (api/limits.ts), and its

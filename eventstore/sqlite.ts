@@ -1213,7 +1213,7 @@ export class SqliteEventStore implements EventStore {
    * store never leaves a gap (a rolled-back append rolls back `sqlite_sequence` too) and AUTOINCREMENT
    * never gives a position twice, so a missing position — inside the log, or cut off its end (the
    * sequence is past the last row) — is an event deleted, whatever the read models say after a
-   * rebuild. The first `limit` runs of them, lowest first, and how many positions are missing in all.
+   * rebuild. The first `limit` runs of them (every one with `Infinity`), lowest first, and how many positions are missing in all.
    * Reads every position once (about half a second for a million events).
    */
   positionsMissing(limit = 20): { missing: number; runs: { from: number; to: number }[] } {
@@ -1229,7 +1229,7 @@ export class SqliteEventStore implements EventStore {
            SELECT position, coalesce(lag(position) OVER (ORDER BY position), 0) AS before FROM events
          ) WHERE position > before + 1 LIMIT ?`,
       )
-      .all(limit);
+      .all(Number.isFinite(limit) ? limit : -1);
     if (runs.length < limit && end > (last ?? 0)) runs.push({ from: (last ?? 0) + 1, to: end });
     return { missing: end - rows, runs };
   }

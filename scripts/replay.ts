@@ -2,6 +2,7 @@
  * `npm run replay -- <caseId>`: a case's history as a readable timeline (Chinese labels, Asia/Shanghai
  * times, actors and organisations from the directory, deadlines opened and closed), then its
  * verification. `npm run replay -- --all`: verifies every case in the store; exit code 1 if any fails, or if there is none;
+ * the first 10 failing cases and runs of missing log positions are listed, every one with `--list-all`;
  * 2 if the data cannot be read (no store in the data folder, or one that cannot be opened).
  * Reads only (api/app.ts `openForReplay`): the store is opened read-only, the read models are read as
  * they stand, not caught up, and nothing is sent or written — a copy handed to compliance keeps every byte.
@@ -23,6 +24,8 @@ import { exitStopped, STOP_SIGNALS } from './signals.js';
 
 const USAGE = `用法：npm run replay -- <案件ID>     按时间线显示案件历史并校验
       npm run replay -- --all        校验事件库中的全部案件（任一失败，或一个案件也没有，则退出码为 1；无法读取数据则为 2）
+      npm run replay -- --all --list-all
+                                     同上，并列出全部失败的案件和全部缺失的日志位置（不加时各只列前 10 项）
 数据目录由 WORKFLOW_DATA_DIR 指定（默认 ./data）。`;
 
 /** How far the replay has come, for what a stop says: the log read to `position` of `head`, `done` of `total` cases verified. */
@@ -47,7 +50,12 @@ let parsed;
 try {
   parsed = parseArgs({
     allowPositionals: true,
-    options: { all: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      all: { type: 'boolean', default: false },
+      'list-all': { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
   });
 } catch (err) {
   process.stderr.write(`${argumentError(err)}\n${USAGE}\n`);
@@ -58,6 +66,16 @@ if (values.help || (!values.all && positionals.length !== 1) || (values.all && p
   (values.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
   process.exit(values.help ? 0 : 2);
 }
+// A case's timeline lists all it has: --list-all lists what --all would cut, and means nothing here.
+if (values['list-all'] && !values.all) {
+  process.stderr.write(`参数有误：--list-all 只能与 --all 一起使用（列出全部失败的案件和缺失的日志位置）\n${USAGE}\n`);
+  process.exit(2);
+}
+/** How many failing cases, and runs of missing log positions, are listed without --list-all. */
+const LISTED = 10;
+const listAll = values['list-all'];
+/** What a cut list's last line adds: how to see the rest. */
+const REST = '加 --list-all 列出全部';
 
 /**
  * SQLite cannot open a file in WAL mode read-only where it may not make the `-shm` beside it (a copy
@@ -113,17 +131,19 @@ try {
     progress.done();
     const lines = [`已校验 ${result.total} 个案件：通过 ${result.verified}，失败 ${result.failed.length}。`];
     // Events deleted from the log leave positions no row holds: found whatever the read models were rebuilt from since.
-    const gaps = app.store instanceof SqliteEventStore ? app.store.positionsMissing(10) : undefined;
+    // One run more than are listed is asked for, so that "等" is said only when there are more.
+    const gaps = app.store instanceof SqliteEventStore ? app.store.positionsMissing(listAll ? Infinity : LISTED + 1) : undefined;
     if (gaps && gaps.missing > 0) {
-      const runs = gaps.runs.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}–${r.to}`)).join('、');
-      lines.push(`事件日志缺少 ${gaps.missing} 个位置的事件（位置 ${runs}${gaps.runs.length < 10 ? '' : ' 等'}）：日志的位置连续分配、从不重复，缺少即有事件被删除`);
+      const cut = !listAll && gaps.runs.length > LISTED;
+      const runs = (cut ? gaps.runs.slice(0, LISTED) : gaps.runs).map((r) => (r.from === r.to ? `${r.from}` : `${r.from}–${r.to}`)).join('、');
+      lines.push(`事件日志缺少 ${gaps.missing} 个位置的事件（位置 ${runs}${cut ? ` 等；${REST}` : ''}）：日志的位置连续分配、从不重复，缺少即有事件被删除`);
     }
     // Nothing read is nothing verified (as verify-export says of an empty file): a data folder typed wrong is not a pass.
     if (result.total === 0) lines.push(`事件库中没有任何案件（数据目录 ${config.dataDir}）：没有可校验的内容，请检查 WORKFLOW_DATA_DIR`);
-    for (const f of result.failed.slice(0, 10)) {
+    for (const f of listAll ? result.failed : result.failed.slice(0, LISTED)) {
       lines.push(`  ${f.caseId}${f.failedAt ? ` 版本 ${f.failedAt.revision} 的事件（第 ${f.failedAt.revision + 1} 个，${f.failedAt.type}，日志位置 ${f.failedAt.position}）` : ''}：${f.reason}`);
     }
-    if (result.failed.length > 10) lines.push(`  ……另有 ${result.failed.length - 10} 个`);
+    if (!listAll && result.failed.length > LISTED) lines.push(`  ……另有 ${result.failed.length - LISTED} 个（${REST}）`);
     // Holiday notices changed in the store since they were loaded (CalendarInForce.altered): the deadlines after them rest on them.
     const altered = app.calendar.altered();
     for (const n of altered) lines.push(alteredNoticeText(n));

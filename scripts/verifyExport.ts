@@ -3,10 +3,11 @@
  * own, without the server or the store: every case event's hash is recomputed from the file, and
  * the events of each case must chain, their hashes and their states. Exit code 0 when all holds,
  * 1 when something does not, 2 for a usage error. In Chinese, or in English with `--lang en` (as docs/verify_export.py takes it).
+ * The first 20 problems, and cases taken on trust, are listed; `--list-all` lists every one (the problems the check keeps: MAX_FAILURES).
  */
 import { accessSync, constants, createReadStream, existsSync, statSync, type Stats } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { checkExport, exportLines } from '../engine/exportCheck.js';
+import { checkExport, exportLines, MAX_FAILURES } from '../engine/exportCheck.js';
 import { auditLine } from '../projections/audit.js';
 import { createProgress } from './progress.js';
 import { argumentError, typedPath } from './config.js';
@@ -18,11 +19,13 @@ const en = langs.at(-1) === 'en';
 const t = (zh: string, english: string): string => (en ? english : zh);
 
 const USAGE = t(
-  `用法：npm run verify-export -- <审计导出文件.ndjson> [--quiet] [--lang zh|en]
+  `用法：npm run verify-export -- <审计导出文件.ndjson> [--quiet] [--list-all] [--lang zh|en]
 逐行重算审计导出（GET /v1/audit/export）中每个案件事件的哈希，并检查同一案件的事件前后衔接（哈希与状态）。
+发现的问题和予以采信的案件默认只列前 20 项；--list-all 列出全部（问题最多保留前 ${MAX_FAILURES} 处）。
 报告、帮助和参数错误提示默认为中文；--lang en 为英文。`,
-  `usage: npm run verify-export -- <audit-export.ndjson> [--quiet] [--lang zh|en]
+  `usage: npm run verify-export -- <audit-export.ndjson> [--quiet] [--list-all] [--lang zh|en]
 Recomputes the hash of every case event of an audit export (GET /v1/audit/export), line by line, and checks that the events of each case chain (their hashes and states).
+The problems found, and the cases taken on trust, are listed up to 20 of each; --list-all lists them all (of the problems, the first ${MAX_FAILURES}, all the check keeps).
 The report, this help and the refusals of the command line are in Chinese by default; --lang en writes them in English.`,
 );
 
@@ -30,7 +33,12 @@ let parsed;
 try {
   parsed = parseArgs({
     allowPositionals: true,
-    options: { quiet: { type: 'boolean', default: false }, lang: { type: 'string', default: 'zh' }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      quiet: { type: 'boolean', default: false },
+      'list-all': { type: 'boolean', default: false },
+      lang: { type: 'string', default: 'zh' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
   });
 } catch (err) {
   process.stderr.write(`${en ? `invalid arguments: ${(err as Error).message}` : argumentError(err)}\n${USAGE}\n`);
@@ -129,7 +137,10 @@ const lines = [
     ? t('全部哈希重算一致，各案件事件前后衔接。', 'Every hash recomputes, and the events of each case chain.')
     : t(`发现 ${result.failuresFound} 处问题：`, `Found ${plural(result.failuresFound, 'problem')}:`),
 ];
-for (const f of result.failures.slice(0, 20)) {
+/** How many problems, and cases taken on trust, are listed without --list-all. */
+const LISTED = 20;
+const listAll = values['list-all'];
+for (const f of listAll ? result.failures : result.failures.slice(0, LISTED)) {
   const where = en
     ? [f.line > 0 ? `line ${f.line}` : 'the file', f.caseId ? `case ${f.caseId}` : '', f.revision !== null ? `the event of revision ${f.revision} (the ${ordinal(f.revision + 1)})` : '']
         .filter(Boolean)
@@ -138,7 +149,23 @@ for (const f of result.failures.slice(0, 20)) {
   lines.push(`  ${where}${t('：', ': ')}${en ? f.reason.en : f.reason.zh}`);
 }
 // Counted in full, though only the first of them are kept: a file wrong throughout is not said to have 1,000 problems.
-if (result.failuresFound > 20) lines.push(t(`  ……另有 ${result.failuresFound - 20} 处`, `  … and ${result.failuresFound - 20} more`));
+// Beyond what the check keeps, --list-all cannot list them: said so, with or without it.
+const kept = result.failures.length;
+if (listAll && result.failuresFound > kept) {
+  lines.push(
+    t(
+      `  ……另有 ${result.failuresFound - kept} 处未列出：校验只保留前 ${MAX_FAILURES} 处问题`,
+      `  … and ${result.failuresFound - kept} more not listed: the check keeps only the first ${MAX_FAILURES} problems`,
+    ),
+  );
+} else if (!listAll && result.failuresFound > LISTED) {
+  const rest = result.failuresFound - LISTED;
+  lines.push(
+    result.failuresFound > kept
+      ? t(`  ……另有 ${rest} 处（加 --list-all 列出校验保留的前 ${MAX_FAILURES} 处）`, `  … and ${rest} more (add --list-all to list the first ${MAX_FAILURES}, all the check keeps)`)
+      : t(`  ……另有 ${rest} 处（加 --list-all 列出全部）`, `  … and ${rest} more (add --list-all to list them all)`),
+  );
+}
 // What the file alone could not check, as docs/verify_export.py says it: a case whose first line is not
 // its start (the period began inside it) has that line's prevHash taken on trust — events cut before it
 // would read the same. A case's verify on the server checks it whole.
@@ -149,8 +176,10 @@ if (result.trusted.length > 0) {
       `${plural(result.trusted.length, 'case')} ${result.trusted.length === 1 ? 'does' : 'do'} not start at ${result.trusted.length === 1 ? 'its' : 'their'} first event in the file (the period begins inside them): the prevHash of each one's first line is taken on trust, and the events before it cannot be checked from the file (GET /v1/cases/:id/verify on the server can):`,
     ),
   );
-  for (const c of result.trusted.slice(0, 20)) lines.push(t(`  采信 ${c.stream} 自版本 ${c.revision} 起`, `  TRUST ${c.stream} from revision ${c.revision}`));
-  if (result.trusted.length > 20) lines.push(t(`  ……另有 ${result.trusted.length - 20} 个`, `  … and ${result.trusted.length - 20} more`));
+  for (const c of listAll ? result.trusted : result.trusted.slice(0, LISTED)) lines.push(t(`  采信 ${c.stream} 自版本 ${c.revision} 起`, `  TRUST ${c.stream} from revision ${c.revision}`));
+  if (!listAll && result.trusted.length > LISTED) {
+    lines.push(t(`  ……另有 ${result.trusted.length - LISTED} 个（加 --list-all 列出全部）`, `  … and ${result.trusted.length - LISTED} more (add --list-all to list them all)`));
+  }
 }
 process.stdout.write(`${lines.join('\n')}\n`);
 process.exitCode = result.ok ? 0 : 1;
