@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actors, commandData, startInputs } from '../machines/examples.js';
+import { activeEndingOnNewYearsEve } from '../engine/world.js';
 import { world, type World } from './harness.js';
 
 let w: World;
@@ -15,23 +16,14 @@ const provider = { role: 'provider', org: actors.provider.org };
 
 beforeAll(async () => {
   w = await world({ start: '2025-03-03T01:30:00.000Z' });
-  const data = commandData.conditionalApplication;
   // An active use whose applicant reports a security problem.
-  ids.incident = (await w.engine.start({ process: 'conditionalApplication', input: startInputs.conditionalApplication, actor: actors.company })).caseId;
-  for (const [type, actor] of [
-    ['PASS_NORMATIVE_REVIEW', actors.cityAuthority],
-    ['APPROVE', actors.provider],
-    ['SIGN_AGREEMENT', actors.provider],
-    ['GRANT_ACCESS', actors.provider],
-  ] as const) {
-    await w.engine.execute({ caseId: ids.incident, type, data: data[type], actor });
-  }
+  ids.incident = (await activeEndingOnNewYearsEve(w.engine, 1))[0]!;
   // An application in the provider's review (10 working days, 第十四条(二)), and a release in drafting (no deadline).
   ids.review = (await w.engine.start({ process: 'conditionalApplication', input: startInputs.conditionalApplication, actor: actors.company })).caseId;
   await w.engine.execute({ caseId: ids.review, type: 'PASS_NORMATIVE_REVIEW', data: {}, actor: actors.cityAuthority });
   ids.draft = (await w.engine.start({ process: 'datasetRelease', input: startInputs.datasetRelease, actor: actors.provider })).caseId;
   w.clock.set('2025-03-05T02:00:00.000Z');
-  await w.engine.execute({ caseId: ids.incident, type: 'REPORT_SECURITY_INCIDENT', data: data.REPORT_SECURITY_INCIDENT, actor: actors.company });
+  await w.engine.execute({ caseId: ids.incident, type: 'REPORT_SECURITY_INCIDENT', data: commandData.conditionalApplication.REPORT_SECURITY_INCIDENT, actor: actors.company });
 });
 afterAll(() => w.close());
 
