@@ -188,6 +188,19 @@ export async function readModelsAt(app: App, reply: FastifyReply, position: numb
   reply.header('x-read-models-position', String(app.readModels.position));
 }
 
+/**
+ * The filters a report was asked for, as its file name says them before its date (`370100-`,
+ * `370100-gaj-`, `objection-`, `statute-`): the province's report of Jinan and of the whole province,
+ * or one of statutory deadlines only, downloaded on one day, were files of one name (supervisors' QA).
+ * A character a file name should not hold (a masked person's `*`) is written `x`.
+ */
+function filtersNamed(asked: { region?: string | undefined; org?: string | undefined; process?: string | undefined; basis?: string | undefined }): string {
+  return [asked.region, asked.org, asked.process, asked.basis]
+    .filter((part): part is string => part !== undefined)
+    .map((part) => `${part.replace(/[^A-Za-z0-9-]/g, 'x')}-`)
+    .join('');
+}
+
 /** The Beijing dates a period [from, to) covers, for a file name: its last day is the one before `to`'s first instant. */
 function periodDays(from: string, to: string): string {
   const last = Math.max(Date.parse(from), Date.parse(to) - 1);
@@ -337,7 +350,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       // As fastify writes an object it is given, written in pieces.
       const answer = (text: Readable) =>
         format === 'csv'
-          ? csvReply(reply, `overdue-${table === 'byOrg' ? 'by-org-' : ''}${shanghaiDateOf(at)}.csv`, text)
+          ? csvReply(reply, `overdue-${table === 'byOrg' ? 'by-org-' : ''}${filtersNamed({ region, ...filters })}${shanghaiDateOf(at)}.csv`, text)
           : reply.type('application/json; charset=utf-8').send(text);
       // HEAD: the headers GET would send (access, query and read models checked alike), with no report
       // made — fastify's own HEAD route made it to its end and read its text into the void.
@@ -417,7 +430,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       });
       // By organisation, the default, as before; by process or stage, named so (three files of one period, told apart).
       const grouping = report.groupBy === 'org' ? '' : `by-${report.groupBy}-`;
-      if (format === 'csv') return csvReply(reply, `sla-${grouping}${periodDays(report.from, report.to)}.csv`, app.readModels.toCsv(report));
+      if (format === 'csv') return csvReply(reply, `sla-${grouping}${filtersNamed({ region, ...filters })}${periodDays(report.from, report.to)}.csv`, app.readModels.toCsv(report));
       return report;
     },
   );

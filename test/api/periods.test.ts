@@ -48,6 +48,18 @@ describe('CSV and NDJSON file names carry Beijing dates', () => {
     expect(year.headers['content-disposition']).toBe('attachment; filename="sla-2026-01-01-2026-12-31.csv"');
   });
 
+  // Supervisors' QA: the province's report of Jinan and of the whole province, or one of statutory
+  // deadlines only, downloaded on one day, were files of one name.
+  it('given filters, then the file name says them before its date (region, organisation, process, basis), and without them it is as before', async () => {
+    const overdue = await api.call('GET', '/v1/reports/overdue?format=csv&region=370100&process=objection&basis=statute', { as: supervisor });
+    expect(overdue.headers['content-disposition']).toBe('attachment; filename="overdue-370100-objection-statute-2027-01-01.csv"');
+    const byOrg = await api.call('GET', '/v1/reports/overdue?format=csv&table=byOrg&org=370100-gaj', { as: supervisor });
+    expect(byOrg.headers['content-disposition']).toBe('attachment; filename="overdue-by-org-370100-gaj-2027-01-01.csv"');
+    const period = `from=${encodeURIComponent('2026-01-01T00:00:00+08:00')}&to=${encodeURIComponent('2026-07-01T00:00:00+08:00')}`;
+    const sla = await api.call('GET', `/v1/reports/sla?format=csv&groupBy=stage&basis=statute&region=370100&${period}`, { as: supervisor });
+    expect(sla.headers['content-disposition']).toBe('attachment; filename="sla-by-stage-370100-statute-2026-01-01-2026-06-30.csv"');
+  });
+
   it('given the on-time report by process or by stage, then its file is named so, apart from the one by organisation of the same period (a browser would save the second as "… (1).csv")', async () => {
     const period = `from=${encodeURIComponent('2026-01-01T00:00:00+08:00')}&to=${encodeURIComponent('2026-07-01T00:00:00+08:00')}`;
     const names = [];
