@@ -1258,7 +1258,10 @@ export interface SlaRow {
   cancelled: number;
   /** Of those, closed after their deadline had passed: late, though not counted in the rate. */
   cancelledLate: number;
-  /** groupBy=stage: the basis of the stage's deadline (statute, policy, agreement); null for organisations and processes, which mix them (see the `basis` filter). */
+  /**
+   * groupBy=stage: the basis of the stage's deadline (statute, policy, agreement); null for organisations
+   * and processes, which mix them — but for a report filtered by `basis`, where every row has it.
+   */
   basis: string | null;
   /** onTime / finished, 4 decimals; null when nothing finished. */
   onTimeRate: number | null;
@@ -1333,7 +1336,8 @@ export function slaReport(db: Db, query: SlaQuery): SlaReport {
     const key = query.groupBy === 'org' ? org : query.groupBy === 'process' ? process : `${process}.${stage}`;
     let r = rows.get(key);
     if (!r) {
-      const basis = bases?.get(key) ?? null;
+      // Filtered by a basis, every stage counted has it: said on each row, as the CSV's 时限依据 (supervisors' QA: blank, so nothing in the file said so).
+      const basis = query.basis ?? bases?.get(key) ?? null;
       r = { key, name: nameOf(org, process, stage), finished: 0, onTime: 0, late: 0, cancelled: 0, cancelledLate: 0, onTimeRate: null, openOverdue: 0, basis };
       rows.set(key, r);
     }

@@ -57,6 +57,20 @@ describe('the basis filter', () => {
     expect(policy).toEqual([expect.objectContaining({ key: 'conditionalApplication', finished: 1, onTime: 0, late: 1, cancelled: 0 })]);
   });
 
+  // Supervisors' QA: filtered by basis, a report by organisation or process left its 时限依据 blank, so
+  // nothing in the file said its numbers were of statutory deadlines only.
+  it('given basis=statute, then every row by organisation or process names it, in JSON and in the CSV’s 时限依据', () => {
+    for (const groupBy of ['org', 'process'] as const) {
+      const report = w.models.slaReport({ ...period, groupBy, basis: 'statute' });
+      expect(report.rows.length, groupBy).toBeGreaterThan(0);
+      for (const r of report.rows) expect(r.basis, groupBy).toBe('statute');
+      const [header, ...lines] = w.models.toCsv(report).replace(/^\uFEFF/, '').trim().split('\r\n');
+      // The last column (a name before it may hold a comma, quoted).
+      expect(header!.split(',').at(-1), groupBy).toBe('时限依据');
+      for (const line of lines) expect(line.split(',').at(-1), groupBy).not.toBe('');
+    }
+  });
+
   it('filters the overdue report’s items the same way', () => {
     const items = (basis?: string) => w.models.overdueReport({ asOf: period.asOf, ...(basis ? { basis } : {}) }).items.map((i) => [i.caseId, i.stage, i.basis]);
     expect(items('policy')).toEqual([[signedLate, 'agreementPending', 'policy']]);
