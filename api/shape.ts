@@ -475,8 +475,8 @@ export const SlaReportView = z.object({
         .nullable()
         .describe(
           docText(
-            'groupBy=stage 时：该环节的时限依据（statute、policy、agreement）；按机构或流程分组的行混合多种依据，为 null（可用 basis= 筛选）',
-            "groupBy=stage: the basis of the stage's deadline (statute, policy, agreement); null for org and process rows, which mix them (filter with basis=)",
+            'groupBy=stage 时：该环节的时限依据（statute、policy、agreement）；按机构或流程分组的行混合多种依据，为 null（可用 basis= 筛选，筛选后每行为所筛选的依据）',
+            "groupBy=stage: the basis of the stage's deadline (statute, policy, agreement); null for org and process rows, which mix them (filter with basis=, and every row then has it)",
           ),
         ),
       onTimeRate: z.number().nullable().describe(docText('onTime / finished，保留 4 位小数；没有办结的环节时为 null', 'onTime / finished, 4 decimals; null when nothing finished')),
