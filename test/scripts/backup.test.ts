@@ -165,6 +165,8 @@ describe('npm run backup, after one was killed part-way', () => {
       [`.events-backup.db.partial-${running}`, copyBegun],
       [`.other.db.partial-${gone}`, copyBegun],
       [`.created.db.partial-${gone}`, Buffer.alloc(0)],
+      // Killed before SQLite wrote its first page (the pages after it written): zeros there.
+      [`.nightly.db.partial-${gone}`, Buffer.concat([Buffer.alloc(4096), copyBegun])],
       // Another program's, in a shared folder: not a copy of ours.
       [`.report.xlsx.partial-${gone}`, Buffer.from('the quarterly report, being saved')],
     ] as const) {
