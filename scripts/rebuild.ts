@@ -11,11 +11,10 @@ import { basename, join } from 'node:path';
 import { argsOrExit, configOrExit, storeFileOrExit } from './config.js';
 import { Directory } from '../directory/directory.js';
 import { openStore } from '../eventstore/open.js';
-import { StoreUnreachableError, UnreadableEventError } from '../eventstore/types.js';
+import { UnreadableEventError } from '../eventstore/types.js';
 import { ALL_PROJECTIONS, openReadModels, ReadModelsOfAnotherVersion, RebuildUnderWayError, scratchFilesBeside, type RebuildPhase } from '../projections/index.js';
 import { createPhasedProgress } from './progress.js';
-import { storeFailure } from '../api/problem.js';
-import { checkDirectory, exitSaying, StartupFailure, startupMessage } from './startupError.js';
+import { checkDirectory, exitSaying, StartupFailure, startupMessage, storeAtFault } from './startupError.js';
 import { systemClock } from '../infra/clock.js';
 import { keepFilesPrivate } from '../infra/config.js';
 import { exitStopped, STOP_SIGNALS } from './signals.js';
@@ -79,9 +78,8 @@ const note = (err: unknown) =>
  * line an operator can act on; undefined for anything else.
  */
 function storeTrouble(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
   // EventStoreDB out of reach too (its connection is made at the first read, not when opened).
-  if (!storeFailure(err) && code !== 'SQLITE_CORRUPT' && code !== 'SQLITE_NOTADB' && !(err instanceof StoreUnreachableError)) return undefined;
+  if (!storeAtFault(err)) return undefined;
   // The read models are left marked unfinished or part-way: a server takes them over (runner.ts, #takeOverAbandoned).
   return `读模型重建未完成：${startupMessage(err, config)}。排除后请再次运行 npm run rebuild；${TAKEN_OVER}`;
 }

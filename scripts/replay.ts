@@ -11,7 +11,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openForReplay, type ReplayApp } from '../api/app.js';
-import { checkDirectory, exitSaying } from './startupError.js';
+import { checkDirectory, exitSaying, storeAtFault } from './startupError.js';
 import { EngineError } from '../engine/errors.js';
 import { alteredNoticeText } from '../engine/calendarInForce.js';
 import { journalModeOf, SqliteEventStore } from '../eventstore/sqlite.js';
@@ -166,6 +166,12 @@ try {
       }
     }
   }
+} catch (err) {
+  // The store failing under the read (a damaged page, a disk error): one line, as start and rebuild say
+  // it, exit 2 (the data cannot be read) — it was SQLite's English error and a stack (operators' QA).
+  if (!storeAtFault(err)) throw err;
+  await app.close().catch(() => undefined);
+  exitSaying('无法读取数据：', err, config, 2);
 } finally {
   await app.close();
 }

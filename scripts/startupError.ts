@@ -27,6 +27,16 @@ export function timerPassFailed(logger: { error(fields: object, message: string)
   }
 }
 
+/**
+ * Whether `err` is the store's and not the command's: its file failing (a full disk, a lock held too
+ * long, a damaged page), not a database at all, or EventStoreDB out of reach — what `startupMessage`
+ * says in one line an operator can act on.
+ */
+export function storeAtFault(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return storeFailure(err) !== undefined || code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || err instanceof StoreUnreachableError;
+}
+
 /** Says in one line after `prefix` why `err` stopped a command (the stack only with DEBUG set), and exits with `code`. */
 export function exitSaying(prefix: string, err: unknown, config: Config, code: number): never {
   process.stderr.write(`${prefix}${startupMessage(err, config)}\n`);

@@ -7,6 +7,7 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
 import { systemClock } from '../../infra/clock.js';
@@ -121,6 +122,18 @@ describe('npm run replay -- --all on a store with no case', () => {
     expect(run.status).toBe(1);
     expect(run.stdout).toContain(`事件库中没有任何案件（数据目录 ${dir}）：没有可校验的内容`);
   });
+});
+
+describe('npm run replay -- --all on a store whose file opens but a page is damaged', () => {
+  // Operators' QA: SQLite's English "database disk image is malformed" and a stack, exit 1 ("a case failed").
+  it('given the damage met while it reads the log, then one Chinese line (restore from backup), exit 2 (the data cannot be read), no stack', async () => {
+    const dir = join(root, 'torn-replay');
+    expect((await runScript('demo.ts', ['--cases', '2', '--quiet'], { WORKFLOW_DATA_DIR: dir })).status).toBe(0);
+    const damaged = pathToFileURL(join(import.meta.dirname, 'fixtures/sqliteCorruptAtRead.mjs')).href;
+    // The read of every position, after the cases are verified (SqliteEventStore.positionsMissing).
+    const run = await runScript('replay.ts', ['--all', '--quiet'], { WORKFLOW_DATA_DIR: dir, NODE_OPTIONS: `--import ${damaged}`, SQLITE_CORRUPT_AT: 'count(*) AS rows, max(position) AS last FROM events' });
+    expect([run.status, run.stderr]).toEqual([2, `无法读取数据：事件库 ${join(dir, 'events.db')} 不是可读的 SQLite 数据库（已损坏或被替换）：请从备份恢复，或检查 WORKFLOW_DATA_DIR\n`]);
+  }, 60_000);
 });
 
 describe('WORKFLOW_ORGS naming a file this process may not read', () => {
