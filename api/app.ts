@@ -36,6 +36,12 @@ export interface App {
   /** The last failure of the store to write (a full disk, a read-only folder) since the last append that succeeded: `/health` tells it. */
   storeTrouble: { reason: string; since: string } | undefined;
   /**
+   * When the store's file was first found damaged (SQLite: a malformed page, or no database at all), by a
+   * request or a timer pass: an append elsewhere in the file does not mend it, so `/health` tells it until
+   * a restart (`storeDamaged`).
+   */
+  storeDamaged?: { reason: 'storeDamaged'; since: string };
+  /**
    * When the SQLite store's background checkpointer stopped (`stoppedSince`; absent while it runs, and
    * with any other store): it is not started again until the server is, and `/health` and `/metrics` tell it.
    */
@@ -54,7 +60,7 @@ export interface App {
 
 /** What `/health` and `/metrics` tell of the store: a failure that lasts until a restart first (the store knows it before any request meets it), else the last failure to write. */
 export function storeTroubleOf(app: App): { reason: string; since: string } | undefined {
-  return app.store.trouble ?? app.storeTrouble;
+  return app.store.trouble ?? app.storeDamaged ?? app.storeTrouble;
 }
 
 /**
@@ -89,6 +95,17 @@ export function visibleWaits<A extends { caseId: string }, B extends { caseId: s
 export function noteStoreFailure(app: App, err: unknown): void {
   const failure = storeFailure(err);
   if (failure && failure !== 'storeBusy') app.storeTrouble = { reason: failure, since: app.storeTrouble?.since ?? app.clock.now().toISOString() };
+  noteStoreDamage(app, err);
+}
+
+/**
+ * Notes the store's file found damaged, whatever met it — a read too (a report, an export, a timer
+ * pass reading due timers): operators' QA started a server on a copy with one page overwritten, and
+ * `/health` said `ok` while every timer pass logged "database disk image is malformed".
+ */
+export function noteStoreDamage(app: App, err: unknown): void {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') app.storeDamaged ??= { reason: 'storeDamaged', since: app.clock.now().toISOString() };
 }
 
 export interface AppOverrides {

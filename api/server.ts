@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { newId } from '../engine/ids.js';
 import { elapsedMs } from '../infra/clock.js';
-import { noteStoreFailure, type App } from './app.js';
+import { noteStoreDamage, noteStoreFailure, type App } from './app.js';
 import { authenticatedCaller, callerOf } from './auth.js';
 import { sendProblem, ApiError, fastifyText, connectionProblem, inLanguage, langOf, shuttingDown, wireProblem, ANSWERED_ON_CONNECTION } from './problem.js';
 import { urlForLogs, valueForLogs, type Logger } from '../infra/logger.js';
@@ -640,6 +640,8 @@ export async function buildServer(app: App, options: ServerOptions = {}) {
     // that writes: a report whose read connection could not be opened (no file descriptor left under a
     // flood of connections) marked the store degraded, storeIo, on a night nothing failed to write.
     if (!SAFE_METHODS.has(request.method)) noteStoreFailure(app, err);
+    // A damaged file is the store's whatever the request: a read finds it as well as a write.
+    else noteStoreDamage(app, err);
     return sendProblem(reply, request, err);
   });
   // Every /v1 route needs a caller (API.md "Identity"): settled before the body is read or the

@@ -20,7 +20,7 @@ const config = configOrExit('服务未启动：', 1);
 keepFilesPrivate();
 // The app (fastify, the machines, the store) is loaded once the settings are known good: a refused
 // setting is said after about 0.7 s of CPU, not after loading it all (1.9 s).
-const { createApp } = await import('../api/app.js');
+const { createApp, noteStoreDamage } = await import('../api/app.js');
 const { beginStopping, buildServer, listenText } = await import('../api/server.js');
 const { checkDirectory, exitSaying, timerPassFailed } = await import('./startupError.js');
 
@@ -113,7 +113,10 @@ let timerPass: Promise<unknown> = Promise.resolve();
 const fireTimers = () =>
   (timerPass = started.scheduler.fireDueTimers().then(
     () => undefined,
-    (err: unknown) => timerPassFailed(started.logger, err, config, TIMER_INTERVAL_MS / 1000),
+    (err: unknown) => {
+      noteStoreDamage(started, err);
+      timerPassFailed(started.logger, err, config, TIMER_INTERVAL_MS / 1000);
+    },
   ));
 const timerInterval = setInterval(fireTimers, TIMER_INTERVAL_MS);
 timerInterval.unref();

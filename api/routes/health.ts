@@ -21,8 +21,8 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
               .enum(['ok', 'degraded'])
               .describe(
                 docText(
-                  'degraded：存储在上次成功写入后又写入失败（见 `store.trouble`），事件库的后台检查点线程已停止（见 `store.checkpointerStopped`），读模型已由更新版本的服务重建（见 `projections.newerBuild`），或存储的节假日安排通知已被改动（见 `calendarNoticesAltered`）',
-                  "degraded: the store failed to write since its last good append (`store.trouble`), the store's background checkpointer stopped (`store.checkpointerStopped`), a newer build rebuilt the read models (`projections.newerBuild`), or a stored holiday notice was altered (`calendarNoticesAltered`)",
+                  'degraded：存储在上次成功写入后又写入失败，或发现事件库文件已损坏（见 `store.trouble`），事件库的后台检查点线程已停止（见 `store.checkpointerStopped`），读模型已由更新版本的服务重建（见 `projections.newerBuild`），或存储的节假日安排通知已被改动（见 `calendarNoticesAltered`）',
+                  "degraded: the store failed to write since its last good append, or its file was found damaged (`store.trouble`), the store's background checkpointer stopped (`store.checkpointerStopped`), a newer build rebuilt the read models (`projections.newerBuild`), or a stored holiday notice was altered (`calendarNoticesAltered`)",
                 ),
               ),
             store: z.object({
@@ -33,8 +33,8 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
                 .optional()
                 .describe(
                   docText(
-                    'storeFull、storeReadOnly、storeIo，或 storeNotFlushed（持续到重启）：在此期间指令答 503',
-                    'storeFull, storeReadOnly, storeIo, or storeNotFlushed (until a restart): commands answer 503 meanwhile',
+                    'storeFull、storeReadOnly、storeIo，或 storeNotFlushed、storeDamaged（事件库文件已损坏，应从备份恢复；均持续到重启）：在此期间指令答 503（storeDamaged：读写到损坏处的请求）',
+                    'storeFull, storeReadOnly, storeIo, or storeNotFlushed, storeDamaged (the store\'s file is damaged: restore from a backup; both until a restart): commands answer 503 meanwhile (storeDamaged: the requests that read or write where it is damaged)',
                   ),
                 ),
               checkpointerStopped: z

@@ -71,7 +71,7 @@ const metricsPlugin = (app: App): FastifyPluginAsyncZod => async (server) => {
   // being rebuilt (lists, inboxes and reports answer 503 meanwhile) or behind the log.
   new Gauge({
     name: 'workflow_store_trouble',
-    help: '存储自上次成功追加以来是否写入失败（是 1，否 0），按原因：storeFull、storeReadOnly、storeIo；storeNotFlushed 持续到重启',
+    help: '存储自上次成功追加以来是否写入失败（是 1，否 0），按原因：storeFull、storeReadOnly、storeIo；storeNotFlushed 与 storeDamaged（事件库文件已损坏）持续到重启',
     labelNames: ['reason'],
     registers: [registry],
     collect() {

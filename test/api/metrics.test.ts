@@ -54,7 +54,7 @@ describe('GET /metrics', () => {
     for (const [name, words] of help) expect(words, name).toMatch(/\p{Script=Han}/u);
     // EventStoreDB's lag is counted by reading the events, up to 1,000 (LAG_COUNT_CAP): a 1000 may mean many more.
     expect(help.get('workflow_readmodels_lag_events')).toBe('存储中读模型尚未处理的事件数（EventStoreDB 下最多计到 1000，读数为 1000 时实际可能更多）');
-    expect(help.get('workflow_store_trouble')).toBe('存储自上次成功追加以来是否写入失败（是 1，否 0），按原因：storeFull、storeReadOnly、storeIo；storeNotFlushed 持续到重启');
+    expect(help.get('workflow_store_trouble')).toBe('存储自上次成功追加以来是否写入失败（是 1，否 0），按原因：storeFull、storeReadOnly、storeIo；storeNotFlushed 与 storeDamaged（事件库文件已损坏）持续到重启');
   });
 
   it('given a store that failed to write, then workflow_store_trouble says why; the read models neither rebuilding nor behind', async () => {

@@ -392,6 +392,33 @@ describe('given a store that cannot be written (a full disk, a read-only data fo
   });
 });
 
+describe('given a store whose file is damaged under a read (a page overwritten: SQLite answers SQLITE_CORRUPT)', () => {
+  // Operators' QA: a server on a copy with one page overwritten said `ok` in /health while every timer
+  // pass logged "database disk image is malformed"; appends elsewhere in the file went on.
+  it('when a case is read there, then /health says degraded, storeDamaged, and a command stored elsewhere does not clear it', async () => {
+    const dataDir = folder();
+    const { t, a } = await twoObjections(dataDir);
+    const api = await serve(dataDir);
+    try {
+      expect((await api.call('GET', '/health', t.admin)).body).toMatchObject({ status: 'ok' });
+      // The damaged page holds that case's events alone.
+      const readStream = api.app.store.readStream.bind(api.app.store);
+      api.app.store.readStream = async (stream, options) => {
+        if (stream.endsWith(a)) throw Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' });
+        return readStream(stream, options);
+      };
+      expect((await api.call('GET', `/v1/cases/${a}`, t.admin)).status).toBe(503);
+      const damaged = (await api.call('GET', '/health', t.admin)).body;
+      expect(damaged).toMatchObject({ status: 'degraded', store: { trouble: { reason: 'storeDamaged', since: expect.any(String) } } });
+      api.app.store.readStream = readStream;
+      expect((await api.call('POST', '/v1/cases', t.applicant, { process: 'objection', input: startInputs.objection })).status).toBe(201);
+      expect((await api.call('GET', '/health', t.admin)).body).toMatchObject({ status: 'degraded', store: { trouble: damaged.store.trouble } });
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('given a read that fails on the store (a report whose read connection cannot be opened: no file descriptor left)', () => {
   it('when a supervisor asks for the overdue report, then that answer is 503, and /health stays ok: nothing failed to write', async () => {
     const dataDir = folder();
