@@ -14,7 +14,7 @@ import { Scheduler } from '../engine/scheduler.js';
 import { openReadModels, openRecordedCaseList, ReadModelsAheadOfLog, ReadModelsOfAnotherVersion, UnreadableEventSkipped, type ReadModels, type ReadModelsOptions, type RebuildPhase } from '../projections/index.js';
 import { createVerifier, type Caller, type Verifier } from './auth.js';
 import { canSee } from '../directory/visibility.js';
-import { storeFailure } from './problem.js';
+import { storeDamage, storeFailure } from './problem.js';
 
 /** Everything a running API holds: built once from configuration (the composition root). */
 export interface App {
@@ -104,8 +104,7 @@ export function noteStoreFailure(app: App, err: unknown): void {
  * `/health` said `ok` while every timer pass logged "database disk image is malformed".
  */
 export function noteStoreDamage(app: App, err: unknown): void {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') app.storeDamaged ??= { reason: 'storeDamaged', since: app.clock.now().toISOString() };
+  if (storeDamage(err)) app.storeDamaged ??= { reason: 'storeDamaged', since: app.clock.now().toISOString() };
 }
 
 export interface AppOverrides {

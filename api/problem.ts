@@ -480,6 +480,12 @@ const STORE_UNREACHABLE_TEXT = {
   en: 'the data store (EventStoreDB) cannot be reached for now; try again shortly. If this was a command, it may or may not have been stored: retry it with the same Idempotency-Key, which never stores it twice',
 };
 
+/** The embedded store's file found damaged (a malformed page) or no database at all: SQLite's codes for it. */
+export function storeDamage(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
+}
+
 /** A failure of the embedded store's file (better-sqlite3's `SqliteError` codes), not of the request. */
 export function storeFailure(err: unknown): 'storeFull' | 'storeReadOnly' | 'storeIo' | 'storeBusy' | 'storeNotFlushed' | undefined {
   if (err instanceof LogNotFlushedError) return 'storeNotFlushed';
@@ -490,7 +496,7 @@ export function storeFailure(err: unknown): 'storeFull' | 'storeReadOnly' | 'sto
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'storeBusy';
   if (code.startsWith('SQLITE_READONLY')) return 'storeReadOnly';
   // A file that no longer reads as a database (damaged, or overwritten while open) is a disk fault to the caller too.
-  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return 'storeIo';
+  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || storeDamage(err)) return 'storeIo';
   return undefined;
 }
 

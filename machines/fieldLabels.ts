@@ -137,11 +137,10 @@ export const FORM_LABELS: FieldLabels = {
   },
 };
 
-const own = (table: Readonly<Record<string, string>> | undefined, key: string | undefined) =>
-  table !== undefined && key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
-
-const ownTable = (tables: FieldLabels['byParent'], key: string | undefined) =>
-  key !== undefined && Object.hasOwn(tables, key) ? tables[key] : undefined;
+/** `table[key]` when the table has it as its own (not `constructor`, `__proto__`): a name, or a table of names. */
+function own<T>(table: Readonly<Record<string, T>> | undefined, key: string | undefined): T | undefined {
+  return table !== undefined && key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
+}
 
 /**
  * The name of the field at `path` (`applicant.contact.phone`, `scenarios.0.description`): of its
@@ -153,9 +152,9 @@ export function fieldLabel(path: string, form?: string, labels: FieldLabels = FO
   const named = path.split('.').filter((segment) => segment !== '' && !/^\d+$/.test(segment));
   const key = named.at(-1);
   if (key === undefined) return undefined;
-  if (named.length > 1) return own(ownTable(labels.byParent, named.at(-2)), key) ?? own(labels.byKey, key);
+  if (named.length > 1) return own(own(labels.byParent, named.at(-2)), key) ?? own(labels.byKey, key);
   const process = form?.split('.')[0];
-  return own(ownTable(labels.byForm, form), key) ?? own(ownTable(labels.byForm, process), key) ?? own(labels.byKey, key);
+  return own(own(labels.byForm, form), key) ?? own(own(labels.byForm, process), key) ?? own(labels.byKey, key);
 }
 
 /**

@@ -33,8 +33,8 @@ export function timerPassFailed(logger: { error(fields: object, message: string)
  * says in one line an operator can act on.
  */
 export function storeAtFault(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return storeFailure(err) !== undefined || code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || err instanceof StoreUnreachableError;
+  // A damaged page or no database at all is among storeFailure's (storeIo).
+  return storeFailure(err) !== undefined || err instanceof StoreUnreachableError;
 }
 
 /** Says in one line after `prefix` why `err` stopped a command (the stack only with DEBUG set), and exits with `code`. */
