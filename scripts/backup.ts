@@ -148,6 +148,28 @@ function isRunning(pid: number): boolean {
   }
 }
 
+/** What SQLite's quick_check found, on one line: its lines joined, without its "*** in database main ***" heading. */
+function checkFound(found: unknown): string {
+  return String(found)
+    .replace(/\*\*\* in database \w+ \*\*\*\s*/g, '')
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== '')
+    .join('；');
+}
+
+/** SQLite's quick_check of the store's own file, read only: undefined when it passes, else what it found. */
+function storeCheck(file: string): string | undefined {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const found = db.pragma('quick_check', { simple: true });
+    return found === 'ok' ? undefined : checkFound(found);
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    db.close();
+  }
+}
+
 let source: Database.Database | undefined;
 /** Whether the store has been read: a permission refused before is the store's, not the target folder's. */
 let storeRead = false;
@@ -187,17 +209,25 @@ try {
   await nextTurn();
   const check = new Database(partial, { readonly: true, fileMustExist: true });
   let problem: string | undefined;
+  let quick: unknown = 'ok';
   try {
-    const quick = check.pragma('quick_check', { simple: true });
+    quick = check.pragma('quick_check', { simple: true });
     const found = check.prepare<[], { events: number; head: number | null }>('SELECT count(*) AS events, max(position) AS head FROM events').get()!;
-    if (quick !== 'ok') problem = `SQLite 检查未通过（${String(quick)}）`;
+    if (quick !== 'ok') problem = `SQLite 检查未通过（${checkFound(quick)}）`;
     else if (found.events !== copied.events || found.head !== copied.head) problem = `备份中有 ${found.events} 个事件（至位置 ${found.head ?? 0}），应为 ${copied.events} 个（至位置 ${copied.head ?? 0}）`;
   } finally {
     check.close();
   }
   if (problem) {
     removePartial();
-    process.stderr.write(`备份未完成：重新打开备份核对时发现问题：${problem}。未留下备份文件，请再试一次。\n`);
+    // The backup API copies pages as they are: a copy failing SQLite's check is most often a store
+    // that fails it, which no second try mends (operators' QA: "请再试一次" on a damaged store).
+    const damage = quick === 'ok' ? undefined : storeCheck(storeFile);
+    process.stderr.write(
+      damage
+        ? `备份未完成：事件库 ${storeFile} 本身已损坏（SQLite 检查未通过：${damage}），备份复制的正是损坏的页，再试也不会成功。未留下备份文件。请停止服务，从上一个完好的备份恢复（README「备份与恢复」）。\n`
+        : `备份未完成：重新打开备份核对时发现问题：${problem}。未留下备份文件，请再试一次。\n`,
+    );
     process.exit(1);
   }
   await nextTurn();

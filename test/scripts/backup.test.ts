@@ -6,10 +6,12 @@
  * for, boundedly.
  */
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { Agent } from 'node:http';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../api/auth.js';
 import { SECRET } from '../api/harness.js';
@@ -176,4 +178,35 @@ describe('npm run backup, after one was killed part-way', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(readdirSync(backups).sort()).toEqual([`.events-backup.db.partial-${running}`, `.report.xlsx.partial-${gone}`, 'events-backup.db']);
   }, 120_000);
+});
+
+describe('npm run backup of a store whose own file is damaged', () => {
+  // Operators' QA: "备份未完成：…SQLite 检查未通过（…）。未留下备份文件，请再试一次" — yet the copy only
+  // repeats the store's damage (the backup API copies pages as they are), so no second try succeeds.
+  it('given a page of the log overwritten, when the operator backs up, then it says the store itself is damaged and to restore from an earlier backup, exit 1, nothing left', async () => {
+    const dataDir = join(root, 'torn');
+    mkdirSync(dataDir);
+    const storeFile = join(dataDir, 'events.db');
+    const store = new SqliteEventStore({ path: storeFile, now: systemClock.now });
+    for (let i = 0; i < 200; i++) await store.appendToStream(`case-${i % 7}`, [{ id: randomUUID(), type: 'Happened', data: { note: '按区县分析机动车保有量变化'.repeat(8), i }, metadata: {} }]);
+    await store.close();
+    // A leaf of the events table that the backup's own count (an index) and head (the last leaf) do not read.
+    const db = new Database(storeFile);
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    const leaves = db.prepare<[], number>("SELECT pageno FROM dbstat WHERE name = 'events' AND pagetype = 'leaf' ORDER BY pageno").pluck().all();
+    db.close();
+    expect(leaves.length).toBeGreaterThan(3);
+    const fd = openSync(storeFile, 'r+');
+    writeSync(fd, Buffer.alloc(pageSize, 0xff), 0, pageSize, (leaves[1]! - 1) * pageSize);
+    closeSync(fd);
+
+    const backups = join(root, 'torn-backups');
+    mkdirSync(backups);
+    const run = await runScript('backup.ts', [join(backups, 'events-backup.db')], { WORKFLOW_DATA_DIR: dataDir });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(
+      new RegExp(`^(?:正在备份事件库[^\\n]*\\n)?备份未完成：事件库 ${storeFile} 本身已损坏（SQLite 检查未通过：Tree 2 page \\d+: [^\\n]+），备份复制的正是损坏的页，再试也不会成功。未留下备份文件。请停止服务，从上一个完好的备份恢复（README「备份与恢复」）。\\n$`),
+    );
+    expect(readdirSync(backups)).toEqual([]);
+  }, 60_000);
 });
