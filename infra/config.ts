@@ -81,12 +81,23 @@ const Env = z.object({
   WORKFLOW_CORS_ORIGINS: CorsOrigins.optional(),
 });
 
-/** In production, an HS256 key of at least 256 bits (RFC 7518 §3.2); an empty one is told by min(1) alone. */
+/** Distinct characters a production secret has at least: 36 spaces passed the length alone (operators' QA); hex has 16. */
+const SECRET_MIN_DISTINCT = 8;
+
+/**
+ * In production, an HS256 key of at least 256 bits (RFC 7518 §3.2) that is not one character over and
+ * over (spaces, a placeholder of x's); an empty one is told by min(1) alone, a short one by its length alone.
+ */
 const ProductionEnv = Env.extend({
   WORKFLOW_JWT_SECRET: SECRET.refine(
     (v) => v === '' || Buffer.byteLength(v, 'utf8') >= 32,
     '生产环境中 HS256 密钥至少应为 32 字节（RFC 7518 §3.2），请换用更长的随机密钥，例如 openssl rand -base64 32 的输出',
-  ).optional(),
+  )
+    .refine(
+      (v) => Buffer.byteLength(v, 'utf8') < 32 || new Set(v).size >= SECRET_MIN_DISTINCT,
+      `生产环境中 HS256 密钥过于简单（不足 ${SECRET_MIN_DISTINCT} 种不同字符，如全是空格或同一字符重复），请换用随机密钥，例如 openssl rand -base64 32 的输出`,
+    )
+    .optional(),
 });
 
 /**

@@ -62,8 +62,19 @@ describe('WORKFLOW_JWT_SECRET', () => {
   it('given production, then the length counted is in UTF-8 bytes, not characters', () => {
     // 10 three-byte characters and one ASCII: 11 characters, 31 bytes.
     expect(refusal({ NODE_ENV: 'production', WORKFLOW_JWT_SECRET: `${'密'.repeat(10)}a` })).toBe(tooShort);
-    expect(loadConfig({ NODE_ENV: 'production', WORKFLOW_JWT_SECRET: '密'.repeat(11) }).jwtSecret).toBe('密'.repeat(11));
-    expect(loadConfig({ NODE_ENV: 'production', WORKFLOW_JWT_SECRET: 'x'.repeat(32) }).jwtSecret).toBe('x'.repeat(32));
+    expect(loadConfig({ NODE_ENV: 'production', WORKFLOW_JWT_SECRET: '山东省公共数据开放工作' }).jwtSecret).toBe('山东省公共数据开放工作');
+    expect(loadConfig({ NODE_ENV: 'production', WORKFLOW_JWT_SECRET: 'abcdefgh'.repeat(4) }).jwtSecret).toBe('abcdefgh'.repeat(4));
+  });
+
+  it('given production and a long secret of few characters (36 spaces, x after x), then it is refused as too simple; hex (16 characters) is not', () => {
+    const tooSimple = '配置有误：WORKFLOW_JWT_SECRET：生产环境中 HS256 密钥过于简单（不足 8 种不同字符，如全是空格或同一字符重复），请换用随机密钥，例如 openssl rand -base64 32 的输出';
+    expect(refusal({ NODE_ENV: 'production', WORKFLOW_JWT_SECRET: ' '.repeat(36) })).toBe(tooSimple);
+    expect(refusal({ NODE_ENV: 'production', WORKFLOW_JWT_SECRET: 'x'.repeat(32) })).toBe(tooSimple);
+    expect(refusal({ NODE_ENV: 'production', WORKFLOW_JWT_SECRET: 'abcdefg'.repeat(5) })).toBe(tooSimple);
+    const hex = '3f9a0c6e1b7d4285aa90cd13e57f2b68904d1c7e6a3b5f28d0e4c9a1b7f36e52';
+    expect(loadConfig({ NODE_ENV: 'production', WORKFLOW_JWT_SECRET: hex }).jwtSecret).toBe(hex);
+    // Outside production any non-empty secret stays accepted (tests, a developer's).
+    expect(loadConfig({ WORKFLOW_JWT_SECRET: ' '.repeat(36) }).jwtSecret).toBe(' '.repeat(36));
   });
 
   it('given NODE_ENV=Production (not lower case), then the short secret is refused there too', () => {
