@@ -2,7 +2,7 @@
  * Why `npm start` could not start, in one Chinese sentence an operator can act on: the setting to
  * check and what is wrong with it — never a stack trace, nor a connection string's credentials.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Directory } from '../directory/directory.js';
@@ -55,6 +55,27 @@ function isFolder(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether this process may write `path` (the system's answer for this user). */
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The store's file (or its log, or the log's index) this user may not write, in a folder it may:
+ * a store copied in by root, or left by a server run as another user. "数据目录不可写" sent the operator
+ * to a folder whose permissions were right (operators' QA).
+ */
+function unwritableStoreFile(dataDir: string): string | undefined {
+  if (!writable(dataDir)) return undefined;
+  const storeFile = join(dataDir, 'events.db');
+  return [storeFile, `${storeFile}-wal`, `${storeFile}-shm`].find((file) => statSync(file, { throwIfNoEntry: false })?.isFile() && !writable(file));
 }
 
 
@@ -176,6 +197,8 @@ export function startupMessage(err: unknown, config: Config): string {
   if ((failure === 'storeIo' && code !== 'SQLITE_CANTOPEN') || code === 'EIO' || code === 'EMFILE') return `读写数据目录 ${dataDir} 时出错（磁盘故障、文件被删除或打开的文件过多）：请检查磁盘`;
   if (failure === 'storeNotFlushed') return `事件库的日志未能写入磁盘：请检查磁盘`;
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code.startsWith('SQLITE_READONLY')) {
+    const file = config.store === 'sqlite' ? unwritableStoreFile(dataDir) : undefined;
+    if (file) return `事件库文件 ${file} 不可写（数据目录可写，该文件只读或属于其他用户）：请以运行服务的用户执行，或检查该文件的权限与属主`;
     return `数据目录 ${dataDir} 不可写：请检查 WORKFLOW_DATA_DIR 及其权限`;
   }
   // EventStoreDB's client: gRPC UNAVAILABLE (refused, unresolvable), a deadline, or gossip discovery giving

@@ -184,6 +184,32 @@ describe('npm run backup, replay and rebuild by a user who may not read the stor
   });
 });
 
+describe('a store file this user may read but not write, in a folder it may', () => {
+  // Operators' QA: events.db copied in by root (0644) into a service user's folder; npm start said
+  // 数据目录 … 不可写, a folder whose permissions were right. Run as nobody when these tests run as root.
+  it.skipIf(process.getuid?.() !== 0)('when npm start or npm run rebuild runs, then the line names the file, not the folder, exit 1', async () => {
+    const data = join(root, 'store-of-root');
+    mkdirSync(data);
+    await new SqliteEventStore({ path: join(data, 'events.db'), now: systemClock.now }).close();
+    chmodSync(join(data, 'events.db'), 0o644);
+    chownSync(data, 65534, 65534);
+    chmodSync(root, 0o755);
+    const said = `事件库文件 ${join(data, 'events.db')} 不可写（数据目录可写，该文件只读或属于其他用户）：请以运行服务的用户执行，或检查该文件的权限与属主`;
+    const run = (script: string) =>
+      spawnText(process.execPath, ['--import', 'tsx', join('scripts', script)], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', HOME: '/tmp', WORKFLOW_DATA_DIR: data, PORT: '0' },
+        uid: 65534,
+        gid: 65534,
+      });
+    const start = await run('start.ts');
+    expect([start.status, start.stderr]).toEqual([1, `服务未启动：${said}\n`]);
+    const rebuild = await run('rebuild.ts');
+    expect(rebuild.status).toBe(1);
+    expect(rebuild.stderr.startsWith(`读模型重建未完成：${said}。排除后请再次运行 npm run rebuild`), rebuild.stderr).toBe(true);
+  }, 60_000);
+});
+
 describe('a path typed relative to the folder `npm run …` was typed in (npm runs every script in the project’s folder, and says where it was typed in INIT_CWD)', () => {
   let typedIn: string;
   beforeAll(() => {
