@@ -101,7 +101,8 @@ async function orRefuse<T>(work: () => T | Promise<T>, opened?: { close(): Promi
     process.exit(1);
   }
 }
-const which = names.length > 0 ? names : known;
+// Each once, however often named (`inbox inbox` said 已重建 inbox、inbox).
+const which = names.length > 0 ? [...new Set(names)] : known;
 /** One bar per part of the work: folding the log, then (in worker threads) copying their tables in and making the indexes. */
 const barsFor = (fold: string) => createPhasedProgress<RebuildPhase>({ fold, copy: '正在写入重建结果（数据表）', index: '正在创建查询索引' });
 try {
