@@ -426,7 +426,9 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     detail = STORE_FAILURE_TEXT.storeBusy[lang];
     extra = { reason: failure, retryAfter: 5 };
   } else if (failure) {
-    request.log.error({ err }, '数据存储故障');
+    // No stack: SQLite's code and words say it, and a full disk met every request — 143 stacks in one
+    // episode (operators' QA), each written to a log that may share the full disk.
+    request.log.error({ reason: failure, code: (err as { code?: unknown }).code, cause: (err as Error).message }, '数据存储故障');
     code = 'UNAVAILABLE';
     detail = STORE_FAILURE_TEXT[failure === 'storeFull' || failure === 'storeNotFlushed' ? failure : 'other'][lang];
     // Written but not known to be on disk: no retry helps until the server is restarted.

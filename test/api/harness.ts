@@ -70,6 +70,8 @@ export interface TestApiOptions {
   orgs?: string;
   /** More environment for loadConfig (WORKFLOW_CORS_ORIGINS, say). */
   env?: Record<string, string>;
+  /** Where the server logs (default: nowhere): tests read its lines. */
+  logger?: AppOverrides['logger'];
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
@@ -91,7 +93,7 @@ export async function openTestApi(dataDir: string, options: TestApiOptions = {})
   const store = options.follow
     ? followedStore(new SqliteEventStore({ path: join(dataDir, 'events.db'), synchronous: 'OFF', now: () => clock.now() }), options.follow.lagMs ?? 0)
     : undefined;
-  const app = await createApp(config, { clock, logger: createLogger({ level: 'silent' }), ...(store ? { store } : {}), ...(options.reportTurns ? { reportTurns: options.reportTurns } : {}), ...(options.diagramTurn ? { diagramTurn: options.diagramTurn } : {}), ...(options.registry ? { registry: options.registry } : {}), ...(options.projections ? { projections: options.projections } : {}) });
+  const app = await createApp(config, { clock, logger: options.logger ?? createLogger({ level: 'silent' }), ...(store ? { store } : {}), ...(options.reportTurns ? { reportTurns: options.reportTurns } : {}), ...(options.diagramTurn ? { diagramTurn: options.diagramTurn } : {}), ...(options.registry ? { registry: options.registry } : {}), ...(options.projections ? { projections: options.projections } : {}) });
   const server = await buildServer(app);
   await server.ready();
   return {

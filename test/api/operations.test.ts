@@ -15,12 +15,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mintToken } from '../../api/auth.js';
 import { checkExport } from '../../engine/exportCheck.js';
 import type { SqliteEventStore } from '../../eventstore/sqlite.js';
 import { LogNotFlushedError, UnreadableEventError } from '../../eventstore/types.js';
+import { createLogger, type Logger } from '../../infra/logger.js';
 import { actors, startInputs } from '../machines/examples.js';
 import { openTestApi, SECRET } from './harness.js';
 
@@ -30,8 +32,8 @@ afterEach(() => {
 });
 
 /** A server on `dataDir` (a second call on the same folder is a restart), with its database at hand. */
-async function serve(dataDir: string) {
-  const api = await openTestApi(dataDir);
+async function serve(dataDir: string, logger?: Logger) {
+  const api = await openTestApi(dataDir, logger ? { logger } : {});
   return {
     app: api.app,
     db: (api.app.store as SqliteEventStore).database,
@@ -366,10 +368,17 @@ describe('given a store that cannot be written (a full disk, a read-only data fo
     ['SQLITE_FULL', 'storeFull', '存储空间不足'],
     ['SQLITE_READONLY', 'storeReadOnly', '无法写入'],
     ['SQLITE_IOERR_WRITE', 'storeIo', '无法写入'],
-  ])('when an append fails with %s, then the command answers 503 %s in Chinese, with Retry-After, and nothing is stored', async (sqliteCode, reason, words) => {
+  ])('when an append fails with %s, then the command answers 503 %s in Chinese, with Retry-After, and nothing is stored; the log says it without a stack', async (sqliteCode, reason, words) => {
     const dataDir = folder();
     const { t } = await twoObjections(dataDir);
-    const api = await serve(dataDir);
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const text of chunk.toString('utf8').split('\n')) if (text) lines.push(JSON.parse(text) as Record<string, unknown>);
+        done();
+      },
+    });
+    const api = await serve(dataDir, createLogger({ level: 'info' }, sink));
     try {
       const before = api.db.prepare('SELECT count(*) FROM events').pluck().get();
       // The adapter's own append, failing as better-sqlite3 fails (a SqliteError carries the SQLite code).
@@ -379,6 +388,9 @@ describe('given a store that cannot be written (a full disk, a read-only data fo
       const res = await api.call('POST', '/v1/cases', t.applicant, { process: 'objection', input: startInputs.objection });
       expect([res.status, res.body.code, res.body.reason, res.headers['retry-after']]).toEqual([503, 'UNAVAILABLE', reason, '30']);
       expect(res.body.detail).toContain(words);
+      // Operators' QA: a full disk logged a whole stack for each of 143 refusals.
+      expect(lines.filter((l) => l.msg === '数据存储故障')).toEqual([expect.objectContaining({ level: 50, reason, code: sqliteCode, cause: 'disk I/O' })]);
+      expect(JSON.stringify(lines)).not.toContain('"stack"');
       expect(api.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(before);
       // A monitor sees it, until the store writes again.
       expect((await api.call('GET', '/health', t.admin)).body).toMatchObject({ status: 'degraded', store: { trouble: { reason } } });
