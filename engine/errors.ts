@@ -328,17 +328,36 @@ export const refuse = {
       now !== undefined ? { currentRevision: current, state: now.state, allowed: now.allowed } : { currentRevision: current },
     );
   },
-  /** `covered`: the years the calendar answers for, when known; a year before them is told so. */
+  /**
+   * `covered`: the years the calendar answers for, when known; a year before them is told so. The
+   * calendar covers the year after its last notice (provisionally), so the notice that would cover
+   * `year` next is `covered.to`'s: named when it covers `year`. A year further ahead no one notice
+   * can bring (notices come a year at a time, the next one no earlier than the year before its own)
+   * is most often a date typed wrong (calendar QA: a useFrom of 2055 sent the provider to the
+   * administrator for a notice that cannot be loaded before 2054; in 2026 a count reaching 2028 asked
+   * for 2028's notice, which the calendar then refused, where 2027's was the one to load).
+   */
   calendarNotCovered: (year: number, covered?: { from: number; to: number }) => {
     const range = covered ? { zh: `（可计算 ${covered.from}–${covered.to} 年）`, en: ` (the calendar covers ${covered.from}–${covered.to})` } : { zh: '', en: '' };
+    const unknown = {
+      zh: `${year} 年及其前一年的国务院办公厅节假日安排通知均未载入，无法计算该年的工作日${range.zh}`,
+      en: `no holiday notice is loaded for ${year} or the year before, so its working days are unknown${range.en}`,
+    };
     return new EngineError(
       'CALENDAR_NOT_COVERED',
       covered && year < covered.from
         ? { zh: `${year} 年早于日历覆盖的年份，无法计算工作日${range.zh}`, en: `${year} is before the years the calendar covers, so its working days are unknown${range.en}` }
-        : {
-            zh: `${year} 年及其前一年的国务院办公厅节假日安排通知均未载入，无法计算该年的工作日${range.zh}：请联系平台管理员载入该年度的通知`,
-            en: `no holiday notice is loaded for ${year} or the year before, so its working days are unknown${range.en}: ask the platform administrator to load that year's notice`,
-          },
+        : !covered
+          ? { zh: `${unknown.zh}：请联系平台管理员载入该年度的通知`, en: `${unknown.en}: ask the platform administrator to load that year's notice` }
+          : year === covered.to + 1
+            ? {
+                zh: `${unknown.zh}：请联系平台管理员载入 ${covered.to} 年的通知（载入后可计算至 ${year} 年）`,
+                en: `${unknown.en}: ask the platform administrator to load the notice for ${covered.to} (it covers ${year} too)`,
+              }
+            : {
+                zh: `${unknown.zh}：${year} 年远在日历覆盖的年份之后，请先核对所填日期是否有误（通知逐年发布，${covered.to} 年的通知是下一份可载入的通知）`,
+                en: `${unknown.en}: ${year} is far past the years the calendar covers, so check first that the date was typed right (notices come a year at a time; the next one to load is for ${covered.to})`,
+              },
       { year },
     );
   },

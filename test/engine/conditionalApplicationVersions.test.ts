@@ -177,6 +177,8 @@ describe('conditionalApplication v3: the time to grant access counts from the ag
     const agreement = { agreementNo: 'JNGA-KF-2026-002', purpose: '出行分析', useFrom: '9026-03-02', useTo: '9026-12-31', destructionDays: 30, resultsDueMonths: 6 };
     const error = await refused(both, c, () => when(both, c.caseId, 'SIGN_AGREEMENT', { data: agreement }));
     expect(error).toMatchObject({ code: 'CALENDAR_NOT_COVERED' });
+    // No notice the administrator could load covers it (calendar QA: the provider was sent to ask for one): the date is to check.
+    expect(error.text.zh).toMatch(/：9026 年远在日历覆盖的年份之后，请先核对所填日期是否有误（通知逐年发布，\d{4} 年的通知是下一份可载入的通知）$/);
   });
 
   it('given a v3 case signed after its use began, then the time counts from the signing, as before', async () => {

@@ -179,5 +179,7 @@ describe('a deadline past the calendar (CALENDAR_NOT_COVERED)', () => {
     w.clock.set(tenAm('2027-12-28'));
     const error = await refused(w, undefined, () => w.engine.start({ process: 'objection', input: startInputs.objection, actor: { sub: 'u-1', role: 'applicant', org: 'person-u-1' } }));
     expect(error).toMatchObject({ code: 'CALENDAR_NOT_COVERED', details: { year: 2028 } });
+    // The notice that would cover 2028 next is 2027's (calendar QA: it asked for 2028's, which cannot be loaded before 2027).
+    expect(error.text.zh).toBe('2028 年及其前一年的国务院办公厅节假日安排通知均未载入，无法计算该年的工作日（可计算 2023–2027 年）：请联系平台管理员载入 2027 年的通知（载入后可计算至 2028 年）');
   });
 });
