@@ -157,7 +157,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: e.PORT,
     host: e.HOST,
-    dataDir: e.WORKFLOW_DATA_DIR,
+    // Absolute, from the folder the process runs in (npm runs every script in the project's): a message
+    // naming `../x` was read from wherever the operator typed the command (operators' QA).
+    dataDir: resolve(e.WORKFLOW_DATA_DIR),
     store: e.WORKFLOW_STORE,
     sqliteSynchronous: e.WORKFLOW_SQLITE_SYNCHRONOUS,
     jwtSecret: e.WORKFLOW_JWT_SECRET,

@@ -4,7 +4,7 @@
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, developmentSecret, loadConfig, readJsonFile } from '../../infra/config.js';
@@ -141,5 +141,15 @@ describe('a JSON settings file (WORKFLOW_ORGS, a holiday notice)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('WORKFLOW_DATA_DIR', () => {
+  // Operators' QA: typed in docs/, `WORKFLOW_DATA_DIR=../../x npm run backup` said 数据目录 ../../x 中没有事件库 —
+  // relative to the project's folder, where npm runs the script, not to where it was typed.
+  it('given a relative folder or none, then it is taken from the folder the process runs in, and held in full', () => {
+    expect(loadConfig({ WORKFLOW_DATA_DIR: '../../x' }).dataDir).toBe(resolve(process.cwd(), '../../x'));
+    expect(loadConfig({}).dataDir).toBe(join(process.cwd(), 'data'));
+    expect(loadConfig({ WORKFLOW_DATA_DIR: '/srv/wf/' }).dataDir).toBe('/srv/wf');
   });
 });
