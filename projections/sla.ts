@@ -479,18 +479,19 @@ function filters(db: Db, f: Filters, directory: Directory) {
     where.push('process = @process');
     params.process = f.process;
   }
-  if (f.org !== undefined) {
-    // 机构改革: the abolished organisations whose open tasks its inbox holds (predecessorsOf) are its own
-    // here too: filtered by the bare code, a merged unit's report read "nothing overdue" beside an inbox of late work.
-    const own = orgOrPredecessors('org', 'org', filteredOrg(db, directory, f.org), directory);
-    where.push(own.sql);
-    Object.assign(params, own.params);
-  }
   if (f.basis !== undefined) {
     where.push('kind IN (SELECT kind FROM sla_kinds WHERE basis = @basis)');
     params.basis = f.basis;
   }
   const region = f.region;
+  const inRegion = regionTest(directory, region);
+  if (f.org !== undefined) {
+    // 机构改革: the abolished organisations whose open tasks its inbox holds (predecessorsOf) are its own
+    // here too: filtered by the bare code, a merged unit's report read "nothing overdue" beside an inbox of late work.
+    const own = orgOrPredecessors('org', 'org', filteredOrg(db, directory, f.org, inRegion), directory);
+    where.push(own.sql);
+    Object.assign(params, own.params);
+  }
   const others = where.map((w) => ` AND ${w}`).join('');
   if (region !== undefined) {
     const orgs = directory.list();
@@ -509,33 +510,39 @@ function filters(db: Db, f: Filters, directory: Directory) {
   }
   const and = region === undefined ? others : `${others} AND ${REGION_SQL}`;
   const countsAnd = region === undefined ? others : `${others} AND ${REGION_FACTS_SQL}`;
-  // The task's organisation's region; an applicant's task (an organisation outside the directory)
-  // counts in its case's region, found from the case's facts alone: decided once per organisation,
-  // or once per pair of facts (thousands of applicants share a few hundred).
+  return { and, countsAnd, params, inRegion, onlyRegion: others === '' };
+}
+
+/** Whether a task (its organisation, its case's region and provider) counts in a region (`Filters.region`); none, every task. */
+type InRegion = (org: string, partiesRegion: string | null, providerOrg: string | null) => boolean;
+
+/**
+ * The region test done in JS: the task's organisation's region; an applicant's task (an organisation
+ * outside the directory) counts in its case's region, found from the case's facts alone: decided once
+ * per organisation, or once per pair of facts (thousands of applicants share a few hundred).
+ */
+function regionTest(directory: Directory, region: string | undefined): InRegion {
+  if (region === undefined) return () => true;
   const byOrg = new Map<string, boolean>();
   const byFacts = new Map<string, boolean>();
-  const inRegion =
-    region === undefined
-      ? () => true
-      : (org: string, partiesRegion: string | null, providerOrg: string | null) => {
-          let yes = byOrg.get(org);
-          if (yes !== undefined) return yes;
-          if (directory.get(org) !== undefined) {
-            // 机构改革: by its own region or its successor's (`@orgsWithin`).
-            yes = directory.worksWithin(region, org);
-            byOrg.set(org, yes);
-            return yes;
-          }
-          const key = `${partiesRegion ?? '\u0001'}\u0000${providerOrg ?? '\u0001'}`;
-          yes = byFacts.get(key);
-          if (yes === undefined) {
-            // The case's region (caseRegion): where it is addressed, else where its provider works (`@orgsWithin`, as REGION_FACTS_SQL).
-            yes = partiesRegion !== null ? directory.containsNow(region, partiesRegion) : providerOrg !== null && directory.worksWithin(region, providerOrg);
-            byFacts.set(key, yes);
-          }
-          return yes;
-        };
-  return { and, countsAnd, params, inRegion, onlyRegion: others === '' };
+  return (org, partiesRegion, providerOrg) => {
+    let yes = byOrg.get(org);
+    if (yes !== undefined) return yes;
+    if (directory.get(org) !== undefined) {
+      // 机构改革: by its own region or its successor's (`@orgsWithin`).
+      yes = directory.worksWithin(region, org);
+      byOrg.set(org, yes);
+      return yes;
+    }
+    const key = `${partiesRegion ?? '\u0001'}\u0000${providerOrg ?? '\u0001'}`;
+    yes = byFacts.get(key);
+    if (yes === undefined) {
+      // The case's region (caseRegion): where it is addressed, else where its provider works (`@orgsWithin`, as REGION_FACTS_SQL).
+      yes = partiesRegion !== null ? directory.containsNow(region, partiesRegion) : providerOrg !== null && directory.worksWithin(region, providerOrg);
+      byFacts.set(key, yes);
+    }
+    return yes;
+  };
 }
 
 /** A task of an organisation of the directory in the region (`@orgsWithin`)… */
@@ -636,31 +643,47 @@ function personMasks(db: Db, directory: Directory): Map<string, string> {
 /**
  * The organisation a report's `org` filter names: a natural person's code as reports show it
  * (370*************31) is that person's — a supervisor drilling down from a row of byOrg read an
- * empty report, "nothing overdue", of someone with late work. A masked code that names no one, and a
- * code neither of the directory nor of any stage's holder, is refused (`UNKNOWN_ORG`).
+ * empty report, "nothing overdue", of someone with late work. A code of the directory (public) is
+ * taken as it is; any other — an applicant's, masked or not — only when it held a stage the caller's
+ * report counts (`inRegion`), and else refused (`UNKNOWN_ORG`) as one no one holds: asked across the
+ * province, a city's supervisor learnt from 200 against 400 whether a company, a person's login id or
+ * a masked ID number had applied anywhere (security QA), where an applicant is found in the caller's
+ * region or not at all (api/routes/work.ts).
  */
-function filteredOrg(db: Db, directory: Directory, org: string): string {
-  if (org.includes('*')) {
-    // Typed with a lower-case x (370*************2x), as an ID number may be.
-    const typed = org.toUpperCase();
-    for (const [code, shown] of personMasks(db, directory)) if (shown === typed) return code;
-  } else if (directory.get(org) !== undefined || heldTasks(db, org)) {
-    return org;
-  }
+function filteredOrg(db: Db, directory: Directory, org: string, inRegion: InRegion): string {
+  if (directory.get(org) !== undefined) return org;
+  const code = org.includes('*') ? maskedOne(db, directory, org) : org;
+  if (code !== undefined && heldWithin(db, code, inRegion)) return code;
   // As an unknown region is refused (api/routes/work.ts): a mistyped code (370100-gajj) answered an
   // empty report, which reads as "nothing overdue there" (supervisors' QA).
   throw new InvalidQueryError('org', UNKNOWN_ORG);
 }
 
+/**
+ * The person a masked code names, as a report shows it; else, typed in another case (a lower-case x
+ * of an ID number, 370*************2x), the one person it names so. Not the whole code upper-cased:
+ * a login id's mask (per*********20) then named no one (security QA).
+ */
+function maskedOne(db: Db, directory: Directory, typed: string): string | undefined {
+  const masks = [...personMasks(db, directory)];
+  const exact = masks.find(([, shown]) => shown === typed);
+  if (exact) return exact[0];
+  const alike = masks.filter(([, shown]) => shown.toUpperCase() === typed.toUpperCase());
+  return alike.length === 1 ? alike[0]![0] : undefined;
+}
+
 /** The refusal of an `org` filter that names no organisation of the directory and no holder of any task. */
 export const UNKNOWN_ORG = '未知的机构：机构目录中没有该机构，报表中也没有由它办理的环节';
 
-/** Whether any stage, open or finished, was held by `org` (each half of the table has an index led by org). */
-function heldTasks(db: Db, org: string): boolean {
-  return (
-    db.prepare<[string], number>('SELECT 1 FROM sla_tasks WHERE org = ? AND completed_at IS NULL LIMIT 1').pluck().get(org) !== undefined ||
-    db.prepare<[string], number>('SELECT 1 FROM sla_tasks WHERE org = ? AND completed_at IS NOT NULL LIMIT 1').pluck().get(org) !== undefined
-  );
+/** Whether `org` held any stage, open or finished, that counts in the region (each half of the table has an index led by org). */
+function heldWithin(db: Db, org: string, inRegion: InRegion): boolean {
+  for (const half of ['completed_at IS NULL', 'completed_at IS NOT NULL']) {
+    const tasks = db.prepare<[string], [string | null, string | null]>(`SELECT parties_region, provider_org FROM sla_tasks WHERE org = ? AND ${half}`).raw(true);
+    for (const [partiesRegion, providerOrg] of tasks.iterate(org)) {
+      if (inRegion(org, partiesRegion, providerOrg)) return true;
+    }
+  }
+  return false;
 }
 
 function orgNameOf(directory: Directory, org: string, applicantName: string | null): string {

@@ -20,6 +20,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALL_PROJECTIONS, caseFacts, type CaseFacts, type InboxItem, InlineProjector, openReadModels, personCodeForReports, type OverdueReport, type ReadModels, type SlaGroupBy } from '../../projections/index.js';
+import { UNKNOWN_ORG } from '../../projections/sla.js';
 import { openTestApi, type TestApi } from '../api/harness.js';
 import { actors, startInputs, type ProcessName } from '../machines/examples.js';
 import { actorOf, admin, directory, notice2026, prng, randomCommand, startInput, world, type World } from './harness.js';
@@ -193,6 +194,16 @@ class Oracle {
     const c = this.cases.get(t.caseId)!;
     const r = c.parties.region ?? (c.parties.providerOrg ? directory.get(c.parties.providerOrg)?.region : undefined);
     return r !== undefined && contains(region, r);
+  }
+
+  /**
+   * An `org` filter the reports refuse (UNKNOWN_ORG): no organisation of the directory, and no task of
+   * it in the caller's region (an applicant is found there or not at all), at any time of the log.
+   */
+  unknownOrg(f: Filters): boolean {
+    const org = f.org;
+    if (org === undefined || directory.get(org) !== undefined) return false;
+    return !this.tasks.some((t) => t.org === org && (f.region === undefined || this.inRegion(t, f.region)));
   }
 
   matches(t: OTask, f: Filters): boolean {
@@ -471,7 +482,7 @@ describe.each(SEEDS)('the read models against a simple oracle over the raw event
   let w: World;
   let o: Oracle;
   let stats: Stats;
-  const compared = { overdue: 0, sla: 0, inbox: 0, history: 0 };
+  const compared = { overdue: 0, sla: 0, inbox: 0, history: 0, refused: 0 };
 
   beforeAll(async () => {
     w = await world({ start: START, without2026: true });
@@ -498,6 +509,11 @@ describe.each(SEEDS)('the read models against a simple oracle over the raw event
       if (r() < 0.2) f.to = iso(Date.parse(START) + r() * (now - Date.parse(START)));
       for (const k of Object.keys(f) as (keyof typeof f)[]) if (f[k] === undefined) delete f[k];
       const extra = knobs ? pick([{ itemsPerText: 1 }, { itemsPerText: 3, caseKeysPerPiece: 2 }, { textBytesMax: 4_000 }, { summaryCorrectionMax: 0 }, { summaryCorrectionMax: 1_000_000 }, { caseKeysPerPiece: 1, itemsPerText: 5 }]) : {};
+      if (o.unknownOrg(f)) {
+        expect(() => models.overdueReport({ asOf, ...f, ...extra }), JSON.stringify(f)).toThrow(UNKNOWN_ORG);
+        compared.refused++;
+        continue;
+      }
       const real = models.overdueReport({ asOf, ...f, ...extra });
       const expected = o.overdue(asOf, f);
       const got = realOverdue(real);
@@ -527,6 +543,11 @@ describe.each(SEEDS)('the read models against a simple oracle over the raw event
       if (r() < 0.2) f.process = pick(Object.keys(startInputs));
       if (r() < 0.2) f.basis = pick(BASES);
       for (const k of Object.keys(f) as (keyof typeof f)[]) if (f[k] === undefined) delete f[k];
+      if (o.unknownOrg(f)) {
+        expect(() => models.slaReport({ from: a, to: b, asOf, groupBy, ...f }), JSON.stringify(f)).toThrow(UNKNOWN_ORG);
+        compared.refused++;
+        continue;
+      }
       const real = models.slaReport({ from: a, to: b, asOf, groupBy, ...f });
       const got = real.rows.map((x) => ({ key: x.key, finished: x.finished, onTime: x.onTime, late: x.late, cancelled: x.cancelled, cancelledLate: x.cancelledLate, onTimeRate: x.onTimeRate, openOverdue: x.openOverdue }));
       expect({ a, b, asOf, groupBy, f, rows: got }).toEqual({ a, b, asOf, groupBy, f, rows: o.sla(a, b, asOf, groupBy, f) });
@@ -691,7 +712,7 @@ describe('the HTTP answers against the oracle, each caller in its own region (AP
   let o: Oracle;
   let api: TestApi;
   let now: string;
-  const compared = { overdue: 0, sla: 0, inbox: 0, history: 0 };
+  const compared = { overdue: 0, sla: 0, inbox: 0, history: 0, refused: 0 };
 
   beforeAll(async () => {
     const w = await world({ start: START, without2026: true });

@@ -132,3 +132,29 @@ describe('an applicant’s name in supervisors’ reports', () => {
     expect(personCodeForReports(code)).toBe(shown);
   });
 });
+
+describe('a report filtered by an applicant, for a caller of one region', () => {
+  // Security QA: the filter looked its code up across the province, so a Qingdao supervisor told from
+  // 200 (empty) against 400 whether a company, a person's login id or a masked ID number had applied in Jinan.
+  it('given applicants whose tasks are all in Jinan, when a Qingdao report is filtered by each (code, masked code), then UNKNOWN_ORG as for a code no one holds; a Jinan report holds their tasks', () => {
+    const at = { asOf };
+    for (const org of [actors.company.org, personCode]) {
+      expect(() => w.models.overdueReport({ ...at, region: '370200', org }), org).toThrow(UNKNOWN_ORG);
+      expect(() => w.models.slaReport({ from: '2025-01-01T00:00:00Z', to: asOf, asOf, groupBy: 'org', region: '370200', org }), org).toThrow(UNKNOWN_ORG);
+      expect(w.models.overdueReport({ ...at, region: '370100', org }).items.length, org).toBeGreaterThan(0);
+      expect(w.models.overdueReport({ ...at, region: '370000', org }).items.length, org).toBeGreaterThan(0);
+    }
+    // A bureau of the directory is public: another region's is no secret (the API answers it 403, out of the caller's region).
+    expect(w.models.overdueReport({ ...at, region: '370200', org: '370200-dsj' }).items).toEqual([]);
+  });
+
+  // Security QA: the masked code was upper-cased whole, so a person known by a login id (per*********20) could not be drilled into.
+  it('given a person known by a login id, when the report is filtered by the masked code it shows, then that person’s tasks', async () => {
+    const loginId = { ...actors.person, sub: 'u-login-0020', org: 'person-u-p0020' };
+    const caseId = await toActive(loginId, { ...startInputs.conditionalApplication, applicant: { ...personApplicant, name: '邵晓东' } });
+    const row = w.models.overdueReport({ asOf: new Date('2027-06-01T00:00:00.000Z') }).byOrg.find((o) => o.orgName === '邵**');
+    expect(row?.org).toBe(personCodeForReports('person-u-p0020'));
+    const drilled = w.models.overdueReport({ asOf: new Date('2027-06-01T00:00:00.000Z'), org: row!.org });
+    expect(drilled.items.map((i) => i.caseId)).toEqual([caseId]);
+  });
+});
