@@ -68,6 +68,19 @@ const KIND_NAME = { provider: { zh: '公共数据开放主体', en: 'a provider 
  * "provider", what it has itself reviewed as the authority.
  */
 export function checkRoleAgainstDirectory(caller: Pick<Caller, 'role' | 'org'>, directory: Directory): void {
+  if (caller.role === 'applicant') {
+    // An applicant is a person or an organisation outside the directory (第二条: 自然人、法人和非法人组织).
+    // One named by a directory code held its duties (results, destruction) under that code, and the
+    // 第十九条 reports counted them late against the bureau (security QA: 济南市大数据局).
+    const named = directory.get(caller.org);
+    if (named) {
+      throw new ApiError('FORBIDDEN', {
+        zh: `${named.name}（${caller.org}）是机构目录中的机构，不能以 applicant 角色申请或办理：申请人以其统一社会信用代码、身份证号或身份平台的登录账号标识`,
+        en: `${named.name} (${caller.org}) is an organisation of the directory and cannot act as an applicant: an applicant is identified by its credit code, ID number or the identity platform's login id`,
+      });
+    }
+    return;
+  }
   const kind = KIND_OF_ROLE[caller.role];
   if (!kind) return;
   const org = directory.get(caller.org);

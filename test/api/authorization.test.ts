@@ -203,6 +203,23 @@ describe('authorisation matrix', () => {
     expect((await api.call('GET', `/v1/cases/${caseId}`, { as: applicantToken })).body.state).toBe('normativeReview');
   });
 
+  // Security QA: an applicant token naming 370100-dsj held its results report under the bureau's code,
+  // and the overdue report counted it late against 济南市大数据局.
+  it('an applicant token naming an organisation of the directory (a bureau, a provider unit) is 403 on every /v1 route, saying why', async () => {
+    await refusedEverywhere(
+      [
+        ['applicant', '370100-dsj', '济南市大数据局（370100-dsj）是机构目录中的机构，不能以 applicant 角色申请或办理'],
+        ['applicant', '370100-gaj', '济南市公安局（370100-gaj）是机构目录中的机构，不能以 applicant 角色申请或办理'],
+      ],
+      [
+        ['GET', `/v1/cases/${caseId}`],
+        ['GET', '/v1/cases'],
+        ['GET', '/v1/inbox'],
+        ['POST', '/v1/cases', { process: 'objection', input: startInputs.objection }],
+      ],
+    );
+  });
+
   it('without a token every /v1 route is 401; /health, /metrics and /docs are open', async () => {
     for (const [method, path] of [
       ['GET', `/v1/cases/${caseId}`],
