@@ -630,6 +630,9 @@ export async function buildServer(app: App, options: ServerOptions = {}) {
     // A /v1 answer may carry a natural person's form (身份证号, phone, e-mail), name or case list: kept
     // by no browser or proxy cache, on an office's shared computers (个人信息保护法 第五十一条(二)).
     if (underV1(request)) reply.header('cache-control', 'no-store');
+    // Every answer is read as the type it says, never sniffed: a CSV, a Mermaid text or a BPMN diagram
+    // carries text the parties wrote, which a browser guessing HTML would run (security QA).
+    reply.header('x-content-type-options', 'nosniff');
     // An answer sent while the server stops closes its connection: a client's keep-alive connection,
     // left idle after it, held the stop for fastify's keep-alive timeout (72 s; `docker stop` kills at 10 s).
     if (isClosing()) reply.header('connection', 'close');

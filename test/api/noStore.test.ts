@@ -47,3 +47,19 @@ describe('answers that carry a natural person’s data are not cached', () => {
     expect(res.headers['cache-control']).toBe('no-store');
   });
 });
+
+describe('every answer is read as the type it says', () => {
+  // Security QA: no answer said nosniff, though CSV, Mermaid and BPMN answers carry text the parties wrote.
+  it.each([
+    ['supervisor', '/v1/reports/overdue?format=csv', 200],
+    ['provider', '/v1/processes/conditionalApplication/diagram?format=bpmn', 200],
+    ['provider', '/v1/processes/conditionalApplication/diagram?format=mermaid', 200],
+    ['provider', '/v1/cases/:id', 200],
+    [undefined, '/health', 200],
+    [undefined, '/v1/cases', 401],
+  ] as const)('given the %s’s GET %s, then X-Content-Type-Options: nosniff', async (who, url, status) => {
+    const res = await api.call('GET', url.replace(':id', caseId), who ? { as: tokens[who] } : {});
+    expect(res.status).toBe(status);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+  });
+});
