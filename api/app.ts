@@ -238,6 +238,30 @@ export function readModelsLog(logger: Logger, store: string): Pick<ReadModelsOpt
   };
 }
 
+/**
+ * What the identity set-up leaves open, said once at start (security QA: a production server took a
+ * JWKS over plain http, and tokens any application of the platform was issued, without a word; a
+ * secret set beside a JWKS URL was ignored silently). Warnings, not refusals: an intranet JWKS behind
+ * a trusted network is a deployment's choice.
+ */
+function warnOfIdentitySetUp(config: Config, logger: Logger): void {
+  if (!config.jwksUrl) return;
+  if (config.jwtSecret) logger.warn('同时配置了 WORKFLOW_JWKS_URL 与 WORKFLOW_JWT_SECRET：令牌只按身份提供方的 JWKS 校验，WORKFLOW_JWT_SECRET 不被使用');
+  if (!config.production) return;
+  const url = new URL(config.jwksUrl);
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    logger.warn({ jwksUrl: config.jwksUrl }, 'WORKFLOW_JWKS_URL 使用明文 http：能篡改这条链路的人可以换上自己的公钥并签发任何令牌（含 admin），请改用 https');
+  }
+  if (config.jwtAudience === undefined && config.jwtIssuer === undefined) {
+    logger.warn('未配置 WORKFLOW_JWT_AUDIENCE 或 WORKFLOW_JWT_ISSUER：同一身份平台为其他应用签发的令牌也会被接受，请至少配置其一');
+  }
+}
+
+/** A host name or address of this machine's loopback (127.0.0.0/8, ::1, localhost). */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
 /** A configuration the server refuses to start with: `npm start` prints its message, not a stack. */
 export class StartupRefusal extends Error {
   override readonly name = 'StartupRefusal';
@@ -308,6 +332,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const scheduler = new Scheduler({ engine, store, clock, logger, onFailure: (err) => noted.app && noteStoreFailure(noted.app, err) });
   scheduler.followLinks();
   const secret = config.jwksUrl ? undefined : (config.jwtSecret ?? developmentSecret(config.dataDir));
+  warnOfIdentitySetUp(config, logger);
   const verifier = createVerifier({ ...(secret ? { secret } : {}), ...(config.jwksUrl ? { jwksUrl: config.jwksUrl } : {}), audience: config.jwtAudience, issuer: config.jwtIssuer, directory, setUpHints: !config.production });
   const app: App = {
     config,

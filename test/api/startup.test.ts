@@ -5,6 +5,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { mintToken } from '../../api/auth.js';
@@ -89,5 +90,40 @@ describe('a setting that is wrong', () => {
         '  WORKFLOW_JWT_SECRET：不能为空（不用时请删除该变量）\n' +
         '  WORKFLOW_TEST_CLOCK="yes"：应为 0 或 1',
     );
+  });
+});
+
+describe('an identity provider set up with something left open', () => {
+  // Security QA: production took a JWKS over plain http, and any application's tokens of the platform,
+  // without a word; a secret beside a JWKS URL was ignored silently.
+  const warnings = async (env: Record<string, string>): Promise<string[]> => {
+    const lines: { level: number; msg: string }[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const text of chunk.toString('utf8').split('\n')) if (text) lines.push(JSON.parse(text) as { level: number; msg: string });
+        done();
+      },
+    });
+    const app = await createApp(loadConfig({ WORKFLOW_DATA_DIR: dataDir, ...env }), { logger: createLogger({ level: 'info' }, sink) });
+    await app.close();
+    return lines.filter((l) => l.level === 40).map((l) => l.msg);
+  };
+
+  it('given production, a JWKS over http to another host and neither audience nor issuer, then a warning for each at start', async () => {
+    expect(await warnings({ NODE_ENV: 'production', WORKFLOW_JWKS_URL: 'http://idp.sd.gov.example/jwks.json' })).toEqual([
+      'WORKFLOW_JWKS_URL 使用明文 http：能篡改这条链路的人可以换上自己的公钥并签发任何令牌（含 admin），请改用 https',
+      '未配置 WORKFLOW_JWT_AUDIENCE 或 WORKFLOW_JWT_ISSUER：同一身份平台为其他应用签发的令牌也会被接受，请至少配置其一',
+    ]);
+  });
+
+  it('given production, a JWKS over https (or http on this machine) with an audience, then none', async () => {
+    expect(await warnings({ NODE_ENV: 'production', WORKFLOW_JWKS_URL: 'https://idp.sd.gov.example/jwks.json', WORKFLOW_JWT_AUDIENCE: 'sd-open-data' })).toEqual([]);
+    expect(await warnings({ NODE_ENV: 'production', WORKFLOW_JWKS_URL: 'http://127.0.0.1:8080/jwks.json', WORKFLOW_JWT_ISSUER: 'https://idp.sd.gov.example' })).toEqual([]);
+  });
+
+  it('given a secret beside a JWKS URL, then a warning that the secret is not used', async () => {
+    expect(await warnings({ WORKFLOW_JWKS_URL: 'https://idp.sd.gov.example/jwks.json', WORKFLOW_JWT_SECRET: PRODUCTION_SECRET })).toEqual([
+      '同时配置了 WORKFLOW_JWKS_URL 与 WORKFLOW_JWT_SECRET：令牌只按身份提供方的 JWKS 校验，WORKFLOW_JWT_SECRET 不被使用',
+    ]);
   });
 });
