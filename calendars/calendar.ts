@@ -34,6 +34,7 @@ import {
   isWeekend,
   toShanghaiDay,
   tryParseDay,
+  weekday,
   yearOf,
   type DateInput,
 } from './days.js';
@@ -533,7 +534,9 @@ export class WorkingDayCalendar {
 function provisionalBlockText(h: ProvisionalHoliday): string {
   const given = `临时计算（《全国年节及纪念日放假办法》，尚未载入国务院通知）：第二条 放假 ${h.dates.join('、')}`;
   if (h.makeUp.length === 0) return `${given}。`;
-  return `${given}；第六条 ${h.onWeekend.join('、')} 适逢周六、周日，补假 ${h.makeUp.join('、')}。`;
+  // The days the holiday meets, not the article's "周六、周日" whole: 2028-01-01 alone read 适逢周六、周日 (calendar QA).
+  const days = [6, 0].filter((w) => h.onWeekend.some((d) => weekday(tryParseDay(d)) === w)).map((w) => (w === 6 ? '周六' : '周日'));
+  return `${given}；第六条 ${h.onWeekend.join('、')} 适逢${days.join('、')}，补假 ${h.makeUp.join('、')}。`;
 }
 
 /** Checks that notices fit together: one per year, no day both off and working, computable gaps. */

@@ -177,6 +177,8 @@ describe('补假 in a provisional year (《全国年节及纪念日放假办法�
       expect(with2027.isWorkingDay('2028-01-03')).toBe(false);
       expect(with2027.deadline('2027-12-31', 1)).toEqual({ dueAt: endOf('2028-01-04'), dueDate: '2028-01-04', provisional: true, calendarVersion: with2027.version });
       expect(with2027.yearInfo(2028).blocks[0]).toMatchObject({ name: '元旦', holidays: ['2028-01-01', '2028-01-03'] });
+      // Calendar QA: a holiday meeting a Saturday alone read 适逢周六、周日 (the article's words, not the day's).
+      expect(block(2028, '元旦', with2027).text).toBe('临时计算（《全国年节及纪念日放假办法》，尚未载入国务院通知）：第二条 放假 2028-01-01；第六条 2028-01-01 适逢周六，补假 2028-01-03。');
     });
 
     it('past the covered years (shipped calendar), a 31-calendar-day term from 2027-12-01 ends Saturday 2028-01-01 and moves over Sunday and the 补假 to Tuesday 01-04', () => {
