@@ -743,8 +743,9 @@ export class Engine {
    * re-states its deadline, old and new side by side"): every provisional one, and an official one
    * the notice moved (a corrected notice for a year already loaded; a notice's New-Year edge in the
    * previous December). A date the calendar now puts before today, earlier than the one stated, is
-   * held at today, or the first working day after it (`computed` keeps the calendar's): nobody could
-   * have met it, and a re-statement never makes a task late after the fact. Returns the event, or
+   * held at today, or the first working day after it — at the date stated, when that too was before
+   * today (already late: held at today it would read on time) — and `computed` keeps the calendar's:
+   * nobody could have met it, and a re-statement never makes a task late after the fact. Returns the event, or
    * undefined when nothing changed.
    */
   async restateDeadlines(caseId: string): Promise<CommandResult | undefined> {

@@ -7,7 +7,7 @@
 import type { CaseReading } from '../../api/app.js';
 import { CalendarNotCoveredError, type WorkingDayCalendar } from '../../calendars/index.js';
 import { REASSIGNED_LABEL, SYSTEM_ACTOR } from '../../engine/engine.js';
-import { REASSIGN_TASKS, RESTATE_DEADLINES, START, type CaseEventMetadata, type Task } from '../../engine/events.js';
+import { REASSIGN_TASKS, RESTATE_DEADLINES, START, type CaseEventMetadata, type DeadlineRestated, type Task } from '../../engine/events.js';
 import type { Verification } from '../../engine/verify.js';
 import { isDamagedStore } from '../../engine/errors.js';
 import type { CaseState } from '../../engine/fold.js';
@@ -49,6 +49,28 @@ export function shanghaiTime(instant: string, calendar?: WorkingDayCalendar, sec
     // A day outside the calendar's years: no remark.
   }
   return `${date} ${WEEKDAYS[weekday]}${kind} ${text.slice(11, seconds ? 19 : 16)}`;
+}
+
+/**
+ * A deadline a holiday notice re-stated, as replay tells it: old → new, whether it became official,
+ * and, when the date the notice gives was not taken (engine.ts restateDeadlines), that date and why —
+ * an auditor counting against the notice found 2028-01-24 where the case said 01-31, and no word of it
+ * (calendar QA).
+ */
+export function restatedText(r: DeadlineRestated, label: string, calendar?: WorkingDayCalendar): string {
+  const notes: string[] = [];
+  if (r.old.provisional && !r.new.provisional) notes.push('暂定期限按已载入的通知改为正式期限');
+  else if (r.old.provisional) notes.push('仍为暂定期限');
+  if (r.computed) {
+    const given = `按新日历为 ${shanghaiTime(r.computed.dueAt, calendar)}`;
+    notes.push(
+      Date.parse(r.new.dueAt) === Date.parse(r.old.dueAt)
+        ? `${given}，原期限载入时已过，不提前`
+        : `${given}，早于通知载入之日，定为载入之日（逢休息日为其后第一个工作日），不使任务事后逾期`,
+    );
+  }
+  notes.push(`日历版本 ${r.old.calendarVersion} → ${r.new.calendarVersion}`);
+  return `${label} ${shanghaiTime(r.old.dueAt, calendar)} → ${shanghaiTime(r.new.dueAt, calendar)}（${notes.join('；')}）`;
 }
 
 function commandLabel(def: ProcessDefinition, command: string): string {
@@ -165,7 +187,7 @@ export async function timeline(app: CaseReading, caseId: string, now: Date): Pro
       lines.push(`     期限开启：${task.label} · ${ROLE_LABELS[task.role] ?? task.role} ${orgsText(app, task, first.summary.applicant)} · ${due}`);
     }
     for (const r of meta.deadlinesRestated ?? []) {
-      lines.push(`     期限重新核定：${opened.get(r.stage)?.label ?? r.stage} ${shanghaiTime(r.old.dueAt, calendar)} → ${shanghaiTime(r.new.dueAt, calendar)}（日历版本 ${r.old.calendarVersion} → ${r.new.calendarVersion}）`);
+      lines.push(`     期限重新核定：${restatedText(r, opened.get(r.stage)?.label ?? r.stage, calendar)}`);
       const task = opened.get(r.stage);
       if (task) opened.set(r.stage, { ...task, ...r.new });
     }
