@@ -999,6 +999,10 @@ export class InlineProjector implements Projector {
   waitFor(position: number, timeoutMs = 5000): Promise<boolean> {
     if (this.position >= position) return Promise.resolve(true);
     if (this.#closed) return Promise.resolve(false);
+    // A position the log never gave: no command was answered with it (one is committed, here or by
+    // another server on the file, before its answer), so no wait brings it — a read asking for one
+    // waited the whole bound for nothing, a cheap way to hold connections (security QA).
+    if (position > this.#log.assigned(this.db)) return Promise.resolve(false);
     return this.#waiters.wait(position, timeoutMs);
   }
 
