@@ -40,10 +40,8 @@ if (values.help) {
   process.exit(0);
 }
 const role = values.role as (typeof ROLES)[number] | undefined;
-if (!role || !values.org) {
-  process.stderr.write(USAGE);
-  process.exit(2);
-}
+// Which is missing, then the usage: the usage alone left the operator to compare it with what they typed (operators' QA).
+if (!role || !values.org) refuse(`缺少 ${[role ? '' : '--role', values.org ? '' : '--org'].filter(Boolean).join(' 和 ')}`, USAGE);
 if (!ROLES.includes(role)) refuse(`未知角色 ${role}：可用 ${ROLES.join('、')}`, USAGE);
 // The server refuses a token whose sub is empty.
 if (values.sub === '') refuse('--sub 不能为空：请给出用户 ID，或去掉 --sub（默认为 角色-机构代码）');
@@ -68,6 +66,10 @@ try {
 }
 if (madeHere) {
   process.stderr.write(`已在数据目录 ${config.dataDir} 中新建开发密钥（dev-jwt-secret）：令牌只对以同一数据目录（WORKFLOW_DATA_DIR）启动的服务有效\n`);
+}
+// A bare number has no unit for jose to read: zero is said as zero ("应为时长" read as if 0 were no length), any other as lacking its unit.
+if (/^\s*[+-]?\d+(\.\d+)?\s*$/.test(values.expires)) {
+  refuse(Number(values.expires) <= 0 ? `--expires 应为大于零的时长，例如 30m、12h、7d（收到：${values.expires}）` : `--expires 须带单位，例如 ${values.expires.trim()}m、${values.expires.trim()}h、${values.expires.trim()}d（收到：${values.expires}）`);
 }
 const sub = values.sub ?? `${role}-${values.org}`;
 let token: string;

@@ -34,7 +34,10 @@ describe('npm run token', () => {
     expect(decodeJwt(run.stdout.trim())).toMatchObject({ role: 'authority', org: '370100-dsj', sub: 'authority-370100-dsj' });
     const bad = await token(['--org', '370100-dsj']);
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/^用法：/);
+    // Operators' QA: the usage alone, with no word of what was missing.
+    expect(bad.stderr).toMatch(/^缺少 --role\n用法：/);
+    expect((await token(['--role', 'authority'])).stderr).toMatch(/^缺少 --org\n用法：/);
+    expect((await token([])).stderr).toMatch(/^缺少 --role 和 --org\n用法：/);
   });
 
   it('given an organisation the directory does not have as one of the role\'s kind, then the token, and on stderr that a server with that directory refuses it (403); a bureau\'s admin token, none', async () => {
@@ -85,9 +88,11 @@ describe('npm run token, given arguments for a token the server would refuse', (
   });
 
   it('given an --expires of zero or a negative duration, then it asks for a positive duration', async () => {
-    for (const expires of ['0s', '0h', '-5m', '12h ago']) {
+    for (const expires of ['0s', '0h', '-5m', '12h ago', '0']) {
       expect(refused(await token([...ROLE, `--expires=${expires}`])), expires).toBe(`--expires 应为大于零的时长，例如 30m、12h、7d（收到：${expires}）\n`);
     }
+    // A number with no unit: said as that (it read 应为时长).
+    expect(refused(await token([...ROLE, '--expires=30']))).toBe('--expires 须带单位，例如 30m、30h、30d（收到：30）\n');
   });
 
   it('given an --expires more than a year ahead, then it names the maximum; given a year or less, then a token that long', async () => {
