@@ -212,13 +212,17 @@ function answerConnectionError(logger: Logger, err: ConnectionError, socket: Soc
   if (socket.writable && pending?._headerSent !== true) {
     const { status, body } = connectionProblem(err.code);
     const json = JSON.stringify(body);
-    socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
-    );
     // A request fastify had begun (its headers read, its body too slow: 408) had its 收到请求 line and no
-    // other, and no count: its answer is told as its completion, under its request id.
+    // other, and no count: its answer is told as its completion, under its request id. One no route read
+    // (a request line Node could not parse, raw non-ASCII in its address) gets an id of its own, said in
+    // its answer and its log line as every other answer's: it had neither (operators' QA).
     const known = pending?.req ? readingOf.get(pending.req) : undefined;
+    const id = known?.id ?? newId();
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\nX-Request-Id: ${id}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${json}`,
+    );
     if (known) known.log.info({ res: { statusCode: status }, code: err.code }, '请求未能读完，已作答并关闭连接');
+    else logger.info({ reqId: id, res: { statusCode: status }, code: err.code }, '请求无法解析，已作答并关闭连接');
     server?.emit(ANSWERED_ON_CONNECTION, status, known?.method ?? 'unknown', known?.routeOptions.url ?? 'unmatched');
   }
   socket.destroy(err);

@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
@@ -137,8 +138,15 @@ function answerOf(raw: string) {
 describe('a request Node cannot read (answered before any route, as fastify’s clientErrorHandler)', () => {
   let built: Awaited<ReturnType<typeof buildServer>>;
   let port: number;
+  const logged: Record<string, unknown>[] = [];
   beforeAll(async () => {
-    built = await buildServer(api.app);
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const text of chunk.toString('utf8').split('\n')) if (text) logged.push(JSON.parse(text) as Record<string, unknown>);
+        done();
+      },
+    });
+    built = await buildServer({ ...api.app, logger: createLogger({ level: 'info' }, sink) });
     await built.listen({ port: 0, host: '127.0.0.1' });
     port = (built.server.address() as AddressInfo).port;
   });
@@ -156,6 +164,10 @@ describe('a request Node cannot read (answered before any route, as fastify’s 
     expect(Number(answer.headers['content-length'])).toBe(answer.bytes);
     expect(answer.json).toMatchObject({ type: `urn:sd-open-data:problem:${problem.code}`, ...problem });
     expect(answer.json.detail).toMatch(/\p{Script=Han}/u);
+    // Operators' QA: such an answer had no request id (every other has), and no log line to find by it.
+    expect(answer.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(answer.headers['x-content-type-options']).toBe('nosniff');
+    expect(logged.filter((l) => l.reqId === answer.headers['x-request-id'])).toEqual([expect.objectContaining({ msg: '请求无法解析，已作答并关闭连接', res: { statusCode: problem.status } })]);
   });
 });
 
