@@ -2,8 +2,9 @@ import { z } from 'zod';
 import type { CaseState, Engine } from '../engine/index.js';
 import { taskView } from '../projections/audit.js';
 import { deadlineStanding, type CaseListItem, type InboxPage, type OverdueReport, type QueryCalendar, type SlaReport } from '../projections/index.js';
-import { allStates } from '../machines/describe.js';
+import { allStates, stateLabel } from '../machines/describe.js';
 import type { ProcessRegistry } from '../machines/registry.js';
+import type { ProcessDefinition } from '../machines/types.js';
 import { formatMessage, typedFullWidth } from '../machines/schemas.js';
 import { docText } from './docText.js';
 
@@ -100,6 +101,8 @@ export const CaseTaskView = TaskView.extend({
     .string()
     .optional()
     .describe(docText('机构名称（org 对应的机构目录名称）；申请人的待办为申请人的名称', "the organisation's name (the directory's name for org); an applicant's task, the applicant's")),
+  // As the inbox gives it (integrators' QA: the same task carried it in the inbox and not in its case).
+  article: z.string().nullable().describe(docText('期限依据的条款（如“第十四条(二)”）；无法定期限的为 null', 'the article of the regulation the deadline rests on, as the regulation numbers it; null where no statute sets it')),
   ...DeadlineStandingFields,
 });
 
@@ -148,17 +151,26 @@ const WaitingCaseView = z.object({
   note: z.string().describe(docText('等待的含义（按 Accept-Language）', 'what the wait means (as Accept-Language asks)')),
 });
 
+/** A state's name in words (machines `stateLabel`): a final case has no task whose label says where it ended. */
+const StateLabel = z
+  .string()
+  .describe(docText('状态的中文名称（如“未通过”“已撤回”“已结束”），不随 Accept-Language 变化', 'the state’s name in Chinese (for a rejected conditional application, the words for “not passed”), whatever Accept-Language asks'));
+
 export const CaseView = z.object({
   id: z.string(),
   process: z.string(),
   version: z.number().int(),
   state: z.string(),
+  stateLabel: StateLabel,
   final: z.boolean(),
   revision: z.number().int(),
   input: z.unknown(),
   context: z.unknown(),
   tasks: z.array(CaseTaskView),
   allowedCommands: z.array(z.string()),
+  commandLabels: z
+    .record(z.string(), z.string())
+    .describe(docText('allowedCommands 中各指令的中文名称（如 WITHDRAW：撤回申请）', 'the Chinese name of each command in allowedCommands (WITHDRAW: 撤回申请, say)')),
   createdAt: z.string(),
   updatedAt: z.string(),
   published: z
@@ -215,12 +227,15 @@ export function caseView(
   now: { calendar: QueryCalendar; asOf: string },
   orgNameOf?: (task: { role: string; org: string }) => string,
   writtenTexts?: Readonly<Record<string, string>>,
+  def?: ProcessDefinition,
 ): z.infer<typeof CaseView> {
   return {
     id: state.caseId,
     process: state.process,
     version: state.version,
     state: state.state,
+    // A version this build lacks (a newer build's case) names its state by its code.
+    stateLabel: def ? stateLabel(def, state.state) : state.state,
     final: state.final,
     revision: state.revision,
     input: state.input,
@@ -232,9 +247,11 @@ export function caseView(
       // Read from stored metadata, which another build may have written without it.
       orgs: Array.isArray(task.orgs) ? task.orgs : [task.org],
       ...(orgNameOf ? { orgName: orgNameOf(task) } : {}),
+      article: task.article ?? null,
       ...deadlineStanding(now.calendar, now.asOf, task.dueAt ?? null, task.dueDate ?? null),
     })),
     allowedCommands,
+    commandLabels: Object.fromEntries(allowedCommands.map((command) => [command, def?.commands[command]?.label ?? command])),
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,
   };
@@ -392,6 +409,7 @@ export const CaseListView = z.object({
       process: z.string(),
       version: z.number().int(),
       state: z.string(),
+      stateLabel: StateLabel,
       final: z.boolean(),
       revision: z.number().int(),
       position: z.number().int(),
@@ -486,7 +504,7 @@ export const SlaReportView = z.object({
 });
 
 /** The answer of GET /v1/cases as the route builds it. */
-export type CaseListAnswer = { items: (Omit<CaseListItem, 'streamId' | 'parties'> & { id: string })[]; nextCursor: string | null };
+export type CaseListAnswer = { items: (Omit<CaseListItem, 'streamId' | 'parties'> & { id: string; stateLabel: string })[]; nextCursor: string | null };
 
 /** True when A and B are the same type: a documented answer that drifts from its read model fails to compile. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

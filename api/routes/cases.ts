@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { asCode, asPartyCode, INVALID_CHARACTERS, isCleanText } from '../../machines/schemas.js';
 import { canSee } from '../../directory/visibility.js';
+import { stateLabel } from '../../machines/describe.js';
 import { isDamagedStore, refuse, type CaseState } from '../../engine/index.js';
 import { ApiError, inLanguage, langOf, PROBLEM_CODES } from '../problem.js';
 import { mayKnowOf, visibleWaits, type App } from '../app.js';
@@ -26,10 +27,17 @@ const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(2
  */
 function caseViewFor(app: App, caller: Caller, state: CaseState, request: FastifyRequest, reply: FastifyReply): ReturnType<typeof caseView> {
   const now = { calendar: app.calendar.current(), asOf: app.clock.now().toISOString() };
-  const written = app.registry.get(state.process, state.version)?.writtenTexts;
+  const def = app.registry.get(state.process, state.version);
+  const written = def?.writtenTexts;
   const lang = langOf(request);
   if (written) inLanguage(reply, lang);
-  return caseView(state, app.engine.allowedCommands(state, caller), now, (task) => app.engine.orgNameOf(state, task), lang === 'en' ? written : undefined);
+  return caseView(state, app.engine.allowedCommands(state, caller), now, (task) => app.engine.orgNameOf(state, task), lang === 'en' ? written : undefined, def);
+}
+
+/** A listed case's state in words, by its own machine version (a version this build lacks: its code). */
+function stateLabelOf(app: App, item: { process: string; version: number; state: string }): string {
+  const def = app.registry.get(item.process, item.version);
+  return def ? stateLabel(def, item.state) : item.state;
 }
 
 /**
@@ -221,7 +229,8 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const page = app.readModels.cases({ caller, ...filters });
       return {
         // `id` names the case as GET /v1/cases/:id does; `caseId` stays for the clients written against it.
-        items: page.items.map(({ streamId: _stream, parties: _parties, ...item }) => ({ id: item.caseId, ...item })),
+        // The state in words (applicants' QA: a list of codes, rejected, closed, for a citizen to read).
+        items: page.items.map(({ streamId: _stream, parties: _parties, ...item }) => ({ id: item.caseId, ...item, stateLabel: stateLabelOf(app, item) })),
         nextCursor: page.nextCursor,
       };
     },

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { allCommands, allStates, allTasks, finalStates, toBpmnInTurns, toMermaid } from '../../machines/describe.js';
+import { allCommands, allStates, allTasks, finalStates, stateLabel, toBpmnInTurns, toMermaid } from '../../machines/describe.js';
 import type { ProcessDefinition } from '../../machines/types.js';
 import { DEFAULT_DEADLINE_RULES } from '../../calendars/index.js';
 import { refuse } from '../../engine/index.js';
@@ -17,8 +17,10 @@ const ProcessView = z.object({
   title: z.string(),
   articles: z.array(z.string()),
   states: z.array(z.string()),
+  stateLabels: z.record(z.string(), z.string()).describe(docText('各状态的中文名称', 'each state’s name in Chinese')),
   finalStates: z.array(z.string()),
   commands: z.array(z.string()),
+  commandLabels: z.record(z.string(), z.string()).describe(docText('各指令的中文名称', 'each command’s name in Chinese')),
   deadlines: z.array(
     z.object({
       stage: z.string(),
@@ -61,8 +63,10 @@ function processView(def: ProcessDefinition): z.infer<typeof ProcessView> {
     title: def.title,
     articles: def.articles,
     states: allStates(def),
+    stateLabels: Object.fromEntries(allStates(def).map((state) => [state, stateLabel(def, state)])),
     finalStates: finalStates(def),
     commands: allCommands(def),
+    commandLabels: Object.fromEntries(allCommands(def).map((command) => [command, def.commands[command]?.label ?? command])),
     deadlines: allTasks(def).map((t) => ({
       stage: t.stage,
       label: t.label,
