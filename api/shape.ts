@@ -204,6 +204,15 @@ export const CaseView = z.object({
 
 /** What a start answers (API.md "Cases": 201 with the case): the case, and the position of its first event. */
 export const StartedCaseView = CaseView.extend({
+  // As a command's answer says it (integrators' QA: a start sent again with its key answered an identical 201, no way to tell).
+  replayed: z
+    .boolean()
+    .describe(
+      docText(
+        '同一调用方以相同的 Idempotency-Key 重复发起、再次应答首次发起的案件时为 true（未新建案件）',
+        'true when the same Idempotency-Key from the same caller answered the first start again (no new case)',
+      ),
+    ),
   position: z
     .number()
     .int()

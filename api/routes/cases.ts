@@ -181,7 +181,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       // API.md: the same key answers the first answer — the case as that start left it.
       const state = result.replayed ? await app.engine.caseAt(result.caseId, result.revision) : await app.engine.getCase(result.caseId);
       reply.code(201).header('location', `/v1/cases/${result.caseId}`);
-      return { ...caseViewFor(app, caller, state, request, reply), position: result.position };
+      return { ...caseViewFor(app, caller, state, request, reply), replayed: result.replayed, position: result.position };
     },
   );
 

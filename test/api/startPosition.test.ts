@@ -27,6 +27,8 @@ describe('POST /v1/cases answers the position of the start', () => {
 
     const again = await start();
     expect([again.status, again.body.id, again.body.position]).toEqual([201, started.body.id, started.body.position]);
+    // Told apart as a command's answer is (integrators' QA: an identical 201).
+    expect([started.body.replayed, again.body.replayed]).toEqual([false, true]);
 
     const list = await api.call('GET', `/v1/cases?minPosition=${started.body.position}`, { as: provider });
     expect(list.status, list.text).toBe(200);
