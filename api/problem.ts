@@ -124,7 +124,12 @@ export const ProblemBody = z.looseObject({
       }),
     )
     .optional()
-    .describe(docText('VALIDATION_FAILED：不符合要求的字段（最多列出前 20 个）', 'VALIDATION_FAILED: the fields that do not match their schema (the first 20)')),
+    .describe(
+      docText(
+        'VALIDATION_FAILED：不符合要求的字段（最多列出前 20 个）；RULE_VIOLATED：违反的规则所针对的表单字段（如申请的使用终止时间 usePeriod.to），message 为该规则的说明；规则针对案件本身而非所填字段时不给出',
+        'VALIDATION_FAILED: the fields that do not match their schema (the first 20); RULE_VIOLATED: the fields of the form the broken rules are about (usePeriod.to for a use period already over), each with its rule’s words; absent when a rule is about the case rather than what was filled in',
+      ),
+    ),
   moreErrors: z
     .number()
     .int()
@@ -338,6 +343,11 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     code = err.code === 'UNKNOWN_PROCESS' ? 'VALIDATION_FAILED' : err.code;
     detail = err.text[lang];
     extra = lang === 'zh' ? err.details : withEnglishErrors(err.details);
+    // A broken rule about fields of the form (RuleSpec.fields): listed as a 400 lists them, in the caller's language.
+    if (Array.isArray(extra.fieldErrors)) {
+      const { fieldErrors, ...rest } = extra;
+      extra = { ...rest, errors: (fieldErrors as { path: string; message: { zh: string; en: string } }[]).map((e) => ({ path: e.path, message: e.message[lang] })) };
+    }
     // The engine's start names its `process`; over HTTP that is the body's, named as the route's own checks name a part of the request (body.process).
     if (err.code === 'UNKNOWN_PROCESS' && Array.isArray(extra.errors)) {
       extra = { ...extra, errors: (extra.errors as { path: string; message: string }[]).map((e) => ({ ...e, path: `body.${e.path}` })) };

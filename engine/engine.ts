@@ -1071,7 +1071,7 @@ export class Engine {
    */
   #checkRules(spec: AnyCommandSpec, context: unknown, data: unknown, at: string, links?: CaseEventMetadata['links']): void {
     const facts = { at, ...(links ? { links } : {}) };
-    const broken: { rule: string; article: string; message: Message }[] = [];
+    const broken: { rule: string; article: string; message: Message; fields?: readonly string[] }[] = [];
     for (const rule of spec.rules ?? []) {
       let holds: boolean;
       try {
@@ -1080,10 +1080,13 @@ export class Engine {
         if (broken.length === 0) throw error;
         continue;
       }
-      if (!holds) broken.push({ rule: rule.id, article: rule.article, message: rule.messageFor?.(context, data, facts) ?? rule.message });
+      if (!holds) {
+        const fields = rule.fields?.(context, data, facts);
+        broken.push({ rule: rule.id, article: rule.article, message: rule.messageFor?.(context, data, facts) ?? rule.message, ...(fields && fields.length > 0 ? { fields } : {}) });
+      }
     }
     const [first, ...also] = broken;
-    if (first) throw refuse.rule(first.rule, first.article, first.message, also);
+    if (first) throw refuse.rule(first.rule, first.article, first.message, also, first.fields);
   }
 
   /**

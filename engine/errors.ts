@@ -274,8 +274,17 @@ export const refuse = {
    * `also`: the other rules the same request breaks, each told with its article after the first
    * (`violations` lists them all), so that one answer says everything to put right.
    */
-  rule: (rule: string, article: string, message: Message, also: readonly { rule: string; article: string; message: Message }[] = []) => {
-    const all = [{ rule, article, message }, ...also];
+  rule: (
+    rule: string,
+    article: string,
+    message: Message,
+    also: readonly { rule: string; article: string; message: Message; fields?: readonly string[] }[] = [],
+    fields?: readonly string[],
+  ) => {
+    const all = [{ rule, article, message, ...(fields ? { fields } : {}) }, ...also];
+    // The fields of the form each broken rule is about (RuleSpec.fields), each with that rule's words: the
+    // API lists them as `errors`, in the caller's language (api/problem.ts), as a 400 lists its fields.
+    const fieldErrors = all.flatMap((r) => (r.fields ?? []).map((path) => ({ path, message: r.message })));
     return new EngineError(
       'RULE_VIOLATED',
       {
@@ -283,7 +292,7 @@ export const refuse = {
         zh: all.map((r) => (r.article ? `${r.message.zh}（${r.article}）` : r.message.zh)).join('；'),
         en: all.map((r) => (r.article ? `${r.message.en} (${articleInEnglish(r.article)})` : r.message.en)).join('; '),
       },
-      { rule, article, ...(also.length > 0 ? { violations: all.map((r) => ({ rule: r.rule, article: r.article })) } : {}) },
+      { rule, article, ...(also.length > 0 ? { violations: all.map((r) => ({ rule: r.rule, article: r.article })) } : {}), ...(fieldErrors.length > 0 ? { fieldErrors } : {}) },
     );
   },
   /**

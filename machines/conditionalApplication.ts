@@ -154,6 +154,7 @@ export const startRules = {
       en: 'The applicant must be real-name verified through the Shandong unified identity service.',
     },
     holds: (_context, data) => data.eligibility.realNameVerified,
+    fields: () => ['eligibility.realNameVerified'],
   },
   // 第十三条(二): 未被列入失信被执行人名单
   notDishonestDebtor: {
@@ -164,6 +165,7 @@ export const startRules = {
       en: 'The applicant is listed as a dishonest judgment debtor and may not apply for conditionally open data.',
     },
     holds: (_context, data) => !data.eligibility.creditCheck.dishonestDebtor,
+    fields: () => ['eligibility.creditCheck.dishonestDebtor'],
   },
   // 第十三条(二): 未被列入严重违法失信企业名单
   notSeriouslyDishonestEnterprise: {
@@ -174,6 +176,7 @@ export const startRules = {
       en: 'The applicant is listed as a seriously dishonest enterprise and may not apply for conditionally open data.',
     },
     holds: (_context, data) => !data.eligibility.creditCheck.seriouslyDishonestEnterprise,
+    fields: () => ['eligibility.creditCheck.seriouslyDishonestEnterprise'],
   },
   // 第十四条(一): 申请时应在线提交《公共数据安全承诺书》
   securityCommitmentSigned: {
@@ -184,6 +187,7 @@ export const startRules = {
       en: 'The application must include the signed public-data security commitment.',
     },
     holds: (_context, data) => data.securityCommitment.signed,
+    fields: () => ['securityCommitment.signed'],
   },
 } satisfies Record<string, RuleSpec<{ startedBy: Actor }, ConditionalApplicationInput>>;
 
@@ -208,6 +212,14 @@ export const startRulesV3 = {
       const latest = Date.parse(facts.at) + CLOCK_SKEW_MS;
       return Date.parse(data.eligibility.creditCheck.checkedAt) <= latest && Date.parse(data.securityCommitment.signedAt) <= latest;
     },
+    fields: (_context, data, facts) => {
+      const latest = Date.parse(facts?.at ?? '') + CLOCK_SKEW_MS;
+      const late = [
+        ['eligibility.creditCheck.checkedAt', data.eligibility.creditCheck.checkedAt],
+        ['securityCommitment.signedAt', data.securityCommitment.signedAt],
+      ] as const;
+      return late.filter(([, at]) => !(Date.parse(at) <= latest)).map(([path]) => path);
+    },
   },
   // 第十三条(一): the applicant is the party the sender is authenticated as
   applicantIsSender: applicantIsSenderRule('第十三条(一)'),
@@ -229,6 +241,10 @@ export const rules = {
     }),
     holds: (context, data: Agreement) =>
       context.input.usePeriod.from <= data.useFrom && data.useTo <= context.input.usePeriod.to,
+    fields: (context, data: Agreement) => [
+      ...(data.useFrom < context.input.usePeriod.from || data.useFrom > context.input.usePeriod.to ? ['useFrom'] : []),
+      ...(data.useTo > context.input.usePeriod.to || data.useTo < context.input.usePeriod.from ? ['useTo'] : []),
+    ],
   } satisfies RuleSpec<ConditionalApplicationContext, Agreement>,
   // 附录5 协议二(二): (公共数据利用主体) 可在……至……使用 — the agreed use has not ended on the day it is signed (v2)
   agreedUseNotOver: {
@@ -239,6 +255,7 @@ export const rules = {
       en: 'The agreed use period must not end before the day the agreement is signed.',
     },
     holds: (_context, data: Agreement, facts) => data.useTo >= commandDay(facts),
+    fields: () => ['useTo'],
   } satisfies RuleSpec<ConditionalApplicationContext, Agreement>,
   // 附录5 协议二(二): (公共数据利用主体) 可在……至……使用 — access is opened within the agreed use, not before it begins nor after it ends (v2)
   accessWithinAgreedUse: {
@@ -277,6 +294,7 @@ export const rules = {
       en: `A renewal must end after the current end of use (${context.useTo ?? 'none yet'}).`,
     }),
     holds: (context, data: Data<'REQUEST_RENEWAL'>) => context.useTo !== undefined && data.newUseTo > context.useTo,
+    fields: () => ['newUseTo'],
   } satisfies RuleSpec<ConditionalApplicationContext, Data<'REQUEST_RENEWAL'>>,
   // 附录5 协议二(二): 到期数据使用权限自动失效，协议终止。本协议可续签，由（公共数据利用主体）在本协议有效期到期前向（公共数据开放主体）发起申请 (v4)
   renewalBeforeUseEnds: {
@@ -315,6 +333,12 @@ export const rules = {
     holds: (context, data: Data<'REPORT_USAGE'>, facts) => {
       const useTo = context.useTo ?? context.agreement?.useTo;
       return context.agreement !== undefined && useTo !== undefined && context.agreement.useFrom <= data.period.from && data.period.to <= useTo && data.period.to <= commandDay(facts);
+    },
+    fields: (context, data: Data<'REPORT_USAGE'>, facts) => {
+      const useTo = context.useTo ?? context.agreement?.useTo;
+      const from = context.agreement === undefined || data.period.from < context.agreement.useFrom;
+      const to = useTo === undefined || data.period.to > useTo || data.period.to > commandDay(facts);
+      return [...(from ? ['period.from'] : []), ...(to ? ['period.to'] : [])];
     },
   } satisfies RuleSpec<ConditionalApplicationContext, Data<'REPORT_USAGE'>>,
   // 第十四条(三): 告知本级公共数据开放主管部门 — taken note of once (v2)

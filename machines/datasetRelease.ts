@@ -124,8 +124,8 @@ export const startRules = {
     message: { zh: '公共数据开放主体只能开放本单位的数据', en: 'A provider may only open its own organisation’s data.' },
     holds: (context, data) => context.startedBy.org === data.providerOrg,
   },
-  conditionsStated: { ...CONDITIONS_STATED, holds: (_context, data) => conditionsStated(data) },
-  basisStated: { ...BASIS_STATED, holds: (_context, data) => basisStated(data) },
+  conditionsStated: { ...CONDITIONS_STATED, holds: (_context, data) => conditionsStated(data), fields: () => ['conditions'] },
+  basisStated: { ...BASIS_STATED, holds: (_context, data) => basisStated(data), fields: () => ['basis'] },
 } satisfies Record<string, RuleSpec<{ startedBy: Actor }, CatalogueEntry>>;
 
 const withUpdate = (context: DatasetReleaseContext, update: Data<'UPDATE_DRAFT'>): CatalogueEntry => ({ ...context.draft, ...update });

@@ -462,6 +462,7 @@ export const applicantIsSenderRule = (article: string): RuleSpec<{ startedBy: Ac
     en: 'The applicant must be the party the sender is authenticated as: the credit code or ID number in the form must be the sender’s own (and the sender’s code written in its standard form: half-width, upper case, no spaces).',
   },
   holds: (context, data) => applicantIsSender(context.startedBy.org, data.applicant),
+  fields: (_context, data) => [data.applicant.type === 'person' ? 'applicant.idNumber' : 'applicant.creditCode'],
 });
 
 /**
@@ -477,6 +478,7 @@ export function requestedUseNotOver(article: string): RuleSpec<{ startedBy: Acto
       en: 'The requested use period must not end before the day of application.',
     },
     holds: (_context, data, facts) => data.usePeriod.to >= commandDay(facts),
+    fields: () => ['usePeriod.to'],
   };
 }
 

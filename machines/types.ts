@@ -104,6 +104,13 @@ export interface RuleSpec<Context = unknown, Data = unknown> {
   messageFor?(context: Context, data: Data, facts?: RuleFacts): { zh: string; en: string };
   holds(context: Context, data: Data, facts?: RuleFacts): boolean;
   /**
+   * The fields of the form its refusal is about (paths in the start's input or the command's data, as
+   * a 400 names them), when the rule is about what was filled in: the 422 lists them in `errors`, so a
+   * form can mark them (applicants' and integrators' QA: a use period already over, a code not the
+   * sender's, named no field).
+   */
+  fields?(context: Context, data: Data, facts?: RuleFacts): readonly string[];
+  /**
    * The rule reads the case alone (not the command's data, nor its time): while it does not hold, the
    * case does not offer the command (`allowedCommands`), which could only be refused.
    */

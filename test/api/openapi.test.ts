@@ -153,7 +153,9 @@ describe('GET /docs: the OpenAPI 3.1 document', () => {
     expect(doc.paths['/v1/cases/{id}/history'].get.parameters.find((p: any) => p.name === 'minPosition').description).toBe('与其他读取接口一样接受此参数；本路由直接读取存储，不会滞后，立即应答');
     // The routes that answer from the read models say what minPosition does there, and how an answer still behind tells it.
     for (const path of ['/v1/inbox', '/v1/cases', '/v1/reports/overdue', '/v1/reports/sla', '/v1/audit/export']) expect(doc.paths[path].get.parameters.find((p: any) => p.name === 'minPosition').description, path).toBe('命令应答中的 position：读模型落后于此位置时（EventStoreDB 模式）最多等待 2 秒再应答；应答头 x-read-models-position 给出读模型已到的位置，小于此值即结果仍然滞后');
-    expect(component('Problem').properties.errors.description).toBe('VALIDATION_FAILED：不符合要求的字段（最多列出前 20 个）');
+    expect(component('Problem').properties.errors.description).toBe(
+      'VALIDATION_FAILED：不符合要求的字段（最多列出前 20 个）；RULE_VIOLATED：违反的规则所针对的表单字段（如申请的使用终止时间 usePeriod.to），message 为该规则的说明；规则针对案件本身而非所填字段时不给出',
+    );
     // A request that names no language, or prefers Chinese, gets this one, and is told so.
     for (const headers of [{}, { 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.8' }, { 'accept-language': 'en;q=0.5,zh' }] as Record<string, string>[]) {
       const res = await api.call('GET', '/docs', { headers });
@@ -181,7 +183,9 @@ describe('GET /docs: the OpenAPI 3.1 document', () => {
     expect(en.paths['/v1/cases/{id}'].get.parameters.find((p: any) => p.name === 'minPosition').description).toBe('taken as on every read endpoint; the case itself is read from the store and is never behind; awaitedBy comes from the read models, which the answer waits for, up to 2 seconds, while they are behind this position (EventStoreDB mode), its x-read-models-position header saying how far they had come (below this position, awaitedBy may still be behind); otherwise it answers at once');
     expect(en.paths['/v1/cases/{id}/history'].get.parameters.find((p: any) => p.name === 'minPosition').description).toBe('taken as on every read endpoint; this route answers from the store itself, is never behind, and answers at once');
     for (const path of ['/v1/inbox', '/v1/cases', '/v1/reports/overdue', '/v1/reports/sla', '/v1/audit/export']) expect(en.paths[path].get.parameters.find((p: any) => p.name === 'minPosition').description, path).toBe('the position a command answered with: while the read models are behind it (EventStoreDB mode), the answer waits for them, up to 2 seconds; its x-read-models-position header says how far they had come (below this position, the answer is still behind it)');
-    expect(en.components.schemas.Problem.properties.errors.description).toBe('VALIDATION_FAILED: the fields that do not match their schema (the first 20)');
+    expect(en.components.schemas.Problem.properties.errors.description).toBe(
+      'VALIDATION_FAILED: the fields that do not match their schema (the first 20); RULE_VIOLATED: the fields of the form the broken rules are about (usePeriod.to for a use period already over), each with its rule’s words; absent when a rule is about the case rather than what was filled in',
+    );
     expect(en.paths['/metrics'].get.responses['200'].description).toMatch(/^Prometheus text exposition \(text\/plain; version=0\.0\.4\): requests by route and status/);
     // Asked again, the same.
     expect((await api.call('GET', '/docs', { headers: { 'accept-language': 'en' } })).body).toEqual(en);
