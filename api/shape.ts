@@ -101,6 +101,15 @@ export const CaseTaskView = TaskView.extend({
     .string()
     .optional()
     .describe(docText('机构名称（org 对应的机构目录名称）；申请人的待办为申请人的名称', "the organisation's name (the directory's name for org); an applicant's task, the applicant's")),
+  restatedFrom: z
+    .string()
+    .nullable()
+    .describe(
+      docText(
+        '国务院节假日安排通知重新核定期限、使期限日期改变时，被替换的原期限日期（YYYY-MM-DD），与待办列表相同；未改变的为 null',
+        'the due date a holiday notice replaced when it moved this deadline (YYYY-MM-DD), as the inbox gives it; null when none moved it',
+      ),
+    ),
   // As the inbox gives it (integrators' QA: the same task carried it in the inbox and not in its case).
   article: z.string().nullable().describe(docText('期限依据的条款（如“第十四条(二)”）；无法定期限的为 null', 'the article of the regulation the deadline rests on, as the regulation numbers it; null where no statute sets it')),
   ...DeadlineStandingFields,
@@ -257,6 +266,8 @@ export function caseView(
       orgs: Array.isArray(task.orgs) ? task.orgs : [task.org],
       ...(orgNameOf ? { orgName: orgNameOf(task) } : {}),
       article: task.article ?? null,
+      // From the read models, where the route has them (GET /v1/cases/:id): the case's events keep old and new apart.
+      restatedFrom: null,
       ...deadlineStanding(now.calendar, now.asOf, task.dueAt ?? null, task.dueDate ?? null),
     })),
     allowedCommands,

@@ -551,6 +551,10 @@ const waitQueries = statementCache((db: Db) => ({
   linkedCase: db.prepare<[string], { state: string; final: number; summary: string }>(
     'SELECT c.state, c.final, c.summary FROM projection_case_keys k JOIN cases c ON c.case_key = k.case_key WHERE k.case_id = ?',
   ),
+  // The dates a holiday notice replaced, of one case's open tasks (its own view).
+  restatedOfCase: db.prepare<[string], { stage: string; due_date: string | null; restated_from: string }>(
+    'SELECT t.stage, t.due_date, t.restated_from FROM projection_case_keys k JOIN inbox_tasks t ON t.case_key = k.case_key WHERE k.case_id = ? AND t.restated_from IS NOT NULL',
+  ),
   // One case's, by its id (its own view).
   awaitingOfCase: db.prepare<[string], WaitRow>(
     'SELECT w.linked_case_id, w.linked_process, w.command, w.completes_on FROM projection_case_keys k JOIN inbox_waits w ON w.case_key = k.case_key WHERE k.case_id = ? ORDER BY w.linked_case_id',
@@ -660,6 +664,16 @@ function waitingCase(t: TaskRow & WaitRow, process: string, lang: 'zh' | 'en', n
         ? `${enCase} sent ${t.command} naming this case, to be completed once this case reached ${t.completes_on}; this case has ended in ${endedIn} and will not, so the system will not complete that case by it; its task ${t.stage} ${due}.`
         : `${zhCase}提交的「${names.command(t.process, t.command)}」指向本案件，待本案件进入「${names.state(process, t.completes_on)}」后办结；本案件已办结（「${names.state(process, endedIn)}」），不会进入该状态，系统不会据此办结该案件；其待办「${t.label}」${due}`;
   return { caseId: t.case_id, process: t.process, title, stage: t.stage, label: t.label, dueAt: t.due_at, dueDate: t.due_date, basis: t.basis, article: t.article, note };
+}
+
+/**
+ * The dates a holiday notice replaced (`restatedFrom`, as its inbox items carry them), by stage, of one
+ * case's open tasks, with the due date that replaced each: for its own view, which shows a moved deadline
+ * as plainly as the inbox does (integrators' and calendar QA: the applicant, who has no inbox item for the
+ * provider's task, saw the new date with no sign it moved).
+ */
+export function restatedOfCase(db: Db, caseId: string): Map<string, { dueDate: string | null; restatedFrom: string }> {
+  return new Map(waitQueries.of(db).restatedOfCase.all(caseId).map((r) => [r.stage, { dueDate: r.due_date, restatedFrom: r.restated_from }]));
 }
 
 /** What one case of `process` waits on (what its inbox items carry as `awaiting`), for its own view. */

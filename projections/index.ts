@@ -19,7 +19,7 @@ import { auditProjection, caseHistory, exportEvents, type CaseHistory, type Expo
 import { caseEnd, caseRow, casesProjection, listCases, recordedCaseList, type CaseEnd, type CaseListItem, type CaseListPage, type CaseListQuery, type RecordedCaseList } from './cases.js';
 import { overdueCsvPieces, toCsv } from './csv.js';
 import { Readers } from './readers.js';
-import { awaitedByCase, awaitingOfCase, inbox, inboxProjection, type AwaitedCase, type InboxPage, type InboxQuery, type ProcessNames, type WaitingCase } from './inbox.js';
+import { awaitedByCase, awaitingOfCase, inbox, inboxProjection, restatedOfCase, type AwaitedCase, type InboxPage, type InboxQuery, type ProcessNames, type WaitingCase } from './inbox.js';
 import type { QueryCalendar } from './query.js';
 import { FollowProjector, InlineProjector, type Db, type NewerReadModel, type Progress, type Projection, type Projector, type RebuildSummary, type RunnerOptions } from './runner.js';
 import {
@@ -224,6 +224,16 @@ export class ReadModels {
     const waits: CaseWaits = { awaiting: awaitingOfCase(this.db, caseId, process, lang, this.#names), awaitedBy: awaitedByCase(this.db, caseId, process, lang, this.#names) };
     // Whether a rebuild is under way is asked only when there is a wait: nearly every case view has none.
     return (waits.awaiting.length > 0 || waits.awaitedBy.length > 0) && this.rebuilding() ? none : waits;
+  }
+
+  /**
+   * The dates holiday notices replaced of one case's open tasks (inbox.ts `restatedOfCase`), by stage:
+   * none from read models a newer build wrote, or while a rebuild is under way (asked only when there is one).
+   */
+  restatedFrom(caseId: string): Map<string, { dueDate: string | null; restatedFrom: string }> {
+    if (this.newerBuild()) return new Map();
+    const restated = restatedOfCase(this.db, caseId);
+    return restated.size > 0 && this.rebuilding() ? new Map() : restated;
   }
 
   overdueReport(query: WithoutContext<OverdueQuery>): OverdueReport {

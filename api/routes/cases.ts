@@ -273,6 +273,15 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const { minPosition } = request.query;
       if (minPosition !== undefined && app.readModels.mode === 'follow') await readModelsAt(app, reply, minPosition);
       const waits = visibleWaits(app, caller, app.readModels.waits(state.caseId, state.process, lang));
+      // A deadline a holiday notice moved says the date it replaced, as its inbox item does — when the read
+      // models' task has the due date the case has (with EventStoreDB they may not have come that far yet).
+      const restated = state.tasks.length > 0 ? app.readModels.restatedFrom(state.caseId) : undefined;
+      if (restated && restated.size > 0) {
+        view.tasks = view.tasks.map((task) => {
+          const r = restated.get(task.stage);
+          return r && r.dueDate === task.dueDate ? { ...task, restatedFrom: r.restatedFrom } : task;
+        });
+      }
       if (facts.length === 0 && waits.awaiting === undefined && waits.awaitedBy === undefined) return view;
       inLanguage(reply, lang);
       return { ...view, ...(facts.length > 0 ? { published: publishedView(facts, lang) } : {}), ...waits };

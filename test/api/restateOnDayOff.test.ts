@@ -25,7 +25,7 @@ describe('a provisional deadline re-stated by a notice loaded during 春节', ()
   it('given an objection raised Fri 2027-01-22 (provisionally due Thu 02-11) and the notice, which makes Sun 01-31 a working day and 02-05–02-13 days off, when it is loaded on Mon 02-08 (a 春节 day off), then the deadline is held at Mon 02-15, the first working day after, and on 02-15 the task is due today, not overdue', async () => {
     const started = await api.call('POST', '/v1/cases', { as: tokens.applicant, body: { process: 'objection', input: startInputs.objection } });
     expect(started.status, started.text).toBe(201);
-    expect(started.body.tasks[0]).toMatchObject({ dueDate: '2027-02-11', provisional: true });
+    expect(started.body.tasks[0]).toMatchObject({ dueDate: '2027-02-11', provisional: true, restatedFrom: null });
 
     // The notice's count: 01-25–01-29 (5), Sun 01-31 (6), 02-01–02-04 (10): 02-04, before the day of loading.
     await api.call('PUT', '/v1/test/clock', { as: tokens.admin, body: { now: '2027-02-08T02:00:00.000Z' } });
@@ -34,6 +34,11 @@ describe('a provisional deadline re-stated by a notice loaded during 春节', ()
 
     const kase = await api.call('GET', `/v1/cases/${started.body.id}`, { as: tokens.provider });
     expect(kase.body.tasks[0]).toMatchObject({ dueDate: '2027-02-15', dueAt: '2027-02-15T15:59:59.999Z', provisional: false });
+    // The case says the date it replaced, as the inbox does — to the applicant too, who has no inbox item for
+    // the provider's task (calendar and integrators' QA: the new date with no sign it moved).
+    for (const as of [tokens.provider, tokens.applicant]) {
+      expect((await api.call('GET', `/v1/cases/${started.body.id}`, { as })).body.tasks[0]).toMatchObject({ dueDate: '2027-02-15', restatedFrom: '2027-02-11' });
+    }
     const history = await api.call('GET', `/v1/cases/${started.body.id}/history`, { as: tokens.provider });
     expect(history.body.events.at(-1).deadlines.restated[0]).toMatchObject({ new: { dueDate: '2027-02-15' }, computed: { dueDate: '2027-02-04' } });
 
