@@ -111,7 +111,7 @@ export const CaseTaskView = TaskView.extend({
       ),
     ),
   // As the inbox gives it (integrators' QA: the same task carried it in the inbox and not in its case).
-  article: z.string().nullable().describe(docText('期限依据的条款（如“第十四条(二)”）；无法定期限的为 null', 'the article of the regulation the deadline rests on, as the regulation numbers it; null where no statute sets it')),
+  article: z.string().nullable().describe(docText('时限所依据的条款（如“第十四条(二)”“附录5 协议二(三)3”）；没有依据条款的（平台政策时限、无时限的待办）为 null', 'the article the deadline rests on, as the regulation numbers it; null where there is none (a platform policy’s deadline, a task with no deadline)')),
   ...DeadlineStandingFields,
 });
 
