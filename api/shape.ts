@@ -243,7 +243,12 @@ export function caseView(
   state: CaseState,
   allowedCommands: string[],
   now: { calendar: QueryCalendar; asOf: string },
-  orgNameOf?: (task: { role: string; org: string }) => string,
+  holders?: {
+    /** Who holds the task, by name (Engine#orgNameOf). */
+    name: (task: { role: string; org: string }) => string;
+    /** Who may act on it now (Engine#actingOrgs: an abolished organisation's successor in its place). */
+    acting: (task: { org: string; orgs?: unknown }) => string[];
+  },
   writtenTexts?: Readonly<Record<string, string>>,
   def?: ProcessDefinition,
 ): z.infer<typeof CaseView> {
@@ -263,8 +268,8 @@ export function caseView(
     tasks: state.tasks.map((task) => ({
       ...taskView(task),
       // Read from stored metadata, which another build may have written without it.
-      orgs: Array.isArray(task.orgs) ? task.orgs : [task.org],
-      ...(orgNameOf ? { orgName: orgNameOf(task) } : {}),
+      orgs: holders ? holders.acting(task) : Array.isArray(task.orgs) ? task.orgs : [task.org],
+      ...(holders ? { orgName: holders.name(task) } : {}),
       article: task.article ?? null,
       // From the read models, where the route has them (GET /v1/cases/:id): the case's events keep old and new apart.
       restatedFrom: null,

@@ -138,6 +138,28 @@ export class Directory {
   }
 
   /**
+   * The name to show for the organisation a task is held by, to those who work it or wait on it (a case's
+   * tasks, an inbox item): an abolished one's with who does its work now,
+   * `济南市公安局（已撤销，由济南市综合执法局承接）` — its task's `orgs` name the successor by code, and an
+   * applicant has no directory to look a code up in (reform QA: told only that an abolished unit must act).
+   * Otherwise as `nameOf`.
+   */
+  nameActing(code: string): string {
+    const org = this.#byCode.get(code);
+    if (org?.successor === undefined) return this.nameOf(code);
+    return `${org.name}（已撤销，由${this.#byCode.get(this.successorOf(code))!.name}承接）`;
+  }
+
+  /**
+   * The organisations that may act on a task opened for `orgs` (its stored `orgs`): each, or for one
+   * abolished, renamed or merged (机构改革), the end of its chain of successors, once each, in order. A
+   * task the successor inherits (it may act, the abolished code may not) listed the abolished code alone.
+   */
+  actingFor(orgs: readonly string[]): string[] {
+    return [...new Set(orgs.map((org) => this.successorOf(org)))];
+  }
+
+  /**
    * The organisation that does `code`'s work now: `code` itself, or, for one abolished, renamed or
    * merged (机构改革), the end of its chain of successors; a code the directory lacks stays as it is.
    */

@@ -429,7 +429,13 @@ export class Engine {
    */
   orgNameOf(state: CaseState, task: { role: string; org: string }): string {
     const applicant = task.role === 'applicant' ? this.#def(state).summary(state.snapshot.context).applicant : undefined;
-    return applicant ?? this.#o.directory.nameOf(task.org);
+    return applicant ?? this.#o.directory.nameActing(task.org);
+  }
+
+  /** The organisations that may act on `task` now (its stored `orgs`, an abolished one's successor in its place: Directory#actingFor). */
+  actingOrgs(task: { org: string; orgs?: unknown }): string[] {
+    // Read from stored metadata, which another build may have written without it.
+    return this.#o.directory.actingFor(Array.isArray(task.orgs) ? (task.orgs as string[]) : [task.org]);
   }
 
   /**

@@ -516,7 +516,7 @@ function inboxItem(row: TaskRow, asOf: string, calendar: QueryCalendar, director
   const dueAt = row.due_at;
   const summary = shownSummary(row.summary);
   // An applicant is not in the directory: its task is named after the applicant the case names.
-  const orgName = row.role === 'applicant' && summary.applicant ? summary.applicant : directory?.nameOf(row.org);
+  const orgName = row.role === 'applicant' && summary.applicant ? summary.applicant : directory?.nameActing(row.org);
   return {
     caseId: row.case_id,
     process: row.process,
@@ -526,7 +526,8 @@ function inboxItem(row: TaskRow, asOf: string, calendar: QueryCalendar, director
     role: row.role,
     org: row.org,
     ...(directory && orgName !== undefined ? { orgName } : {}),
-    orgs: JSON.parse(row.orgs) as string[],
+    // Who may act now: an abolished organisation's successor in its place (机构改革), as the case's tasks give it.
+    orgs: directory ? directory.actingFor(JSON.parse(row.orgs) as string[]) : (JSON.parse(row.orgs) as string[]),
     enteredAt: row.entered_at,
     dueAt,
     dueDate: row.due_date,

@@ -31,7 +31,8 @@ function caseViewFor(app: App, caller: Caller, state: CaseState, request: Fastif
   const written = def?.writtenTexts;
   const lang = langOf(request);
   if (written) inLanguage(reply, lang);
-  return caseView(state, app.engine.allowedCommands(state, caller), now, (task) => app.engine.orgNameOf(state, task), lang === 'en' ? written : undefined, def);
+  const holders = { name: (task: { role: string; org: string }) => app.engine.orgNameOf(state, task), acting: (task: { org: string; orgs?: unknown }) => app.engine.actingOrgs(task) };
+  return caseView(state, app.engine.allowedCommands(state, caller), now, holders, lang === 'en' ? written : undefined, def);
 }
 
 /** A listed case's state in words, by its own machine version (a version this build lacks: its code). */

@@ -70,7 +70,9 @@ describe('given an open objection whose provider was merged into another (kept i
     const inbox = await api!.call('GET', '/v1/inbox', { as: successor });
     expect(inbox.status, inbox.text).toBe(200);
     expect(inbox.body.items.map((i: { caseId: string }) => i.caseId)).toEqual([caseId]);
-    expect(inbox.body.items[0].orgName).toBe('济南市公安局（已撤销）');
+    // Held by the abolished unit, named with who does its work now; the successor is among those who may act
+    // (reform QA: orgs named the abolished unit alone, and an applicant never learnt who took over).
+    expect(inbox.body.items[0]).toMatchObject({ org: '370100-gaj', orgName: '济南市公安局（已撤销，由济南市综合执法局承接）', orgs: [MERGED] });
 
     const list = await api!.call('GET', '/v1/cases', { as: successor });
     expect(list.body.items.map((i: { id: string }) => i.id)).toEqual([caseId]);
@@ -140,9 +142,11 @@ describe('given an open unopened-data request waiting on 济南市大数据局, 
     const caseId = await openThenRestart('unopenedDataRequest', [...shipped.filter((o) => o.code !== dsj.code), { ...dsj, successor: '370100-sjj' }, { ...dsj, code: '370100-sjj', name: '济南市数据局' }]);
     const bureau = await api!.token('authority', '370100-sjj');
     const inbox = await api!.call('GET', '/v1/inbox', { as: bureau });
-    expect(inbox.body.items.map((i: { caseId: string; orgName: string }) => [i.caseId, i.orgName])).toEqual([[caseId, '济南市大数据局（已撤销）']]);
+    expect(inbox.body.items.map((i: { caseId: string; orgName: string; orgs: string[] }) => [i.caseId, i.orgName, i.orgs])).toEqual([[caseId, '济南市大数据局（已撤销，由济南市数据局承接）', ['370100-sjj', '370000-dsj']]]);
     const got = await api!.call('GET', `/v1/cases/${caseId}`, { as: bureau });
     expect(got.status, got.text).toBe(200);
+    // The case's task as its inbox item gives it.
+    expect(got.body.tasks[0]).toMatchObject({ org: '370100-dsj', orgName: '济南市大数据局（已撤销，由济南市数据局承接）', orgs: ['370100-sjj', '370000-dsj'] });
     expect(got.body.allowedCommands).toContain('PASS_NORMATIVE_REVIEW');
     const supervisor = await api!.token('supervisor', '370100-sjj');
     expect((await api!.call('GET', `/v1/cases/${caseId}`, { as: supervisor })).status).toBe(200);
