@@ -21,6 +21,9 @@ export type Level = Org['level'];
 
 export const PROVINCE_REGION = '370000';
 
+/** Levels from the lowest: a successor authority may not be of a lower one. */
+const LEVEL_RANK: Record<Level, number> = { county: 0, city: 1, province: 2 };
+
 /** The region of the city that contains `region` (a province's own code stays as it is). */
 export function cityOf(region: string): string {
   return region.endsWith('0000') ? region : `${region.slice(0, 4)}00`;
@@ -79,6 +82,12 @@ export class Directory {
       const next = this.#byCode.get(org.successor);
       if (!next) throw new Error(`机构目录中机构 ${org.code}（${org.name}）的承接机构 ${org.successor} 不在目录中`);
       if (next.kind !== org.kind) throw new Error(`机构目录中机构 ${org.code}（${org.name}）的承接机构 ${next.code}（${next.name}）类别不同：${org.kind} 的职责不能由 ${next.kind} 承接`);
+      // 第六条: a 主管部门 answers for its own level and the levels below it — none below can take its duties
+      // (reform QA: the province's bureau merged by mistake into 济南's started, handing on 35 of its tasks
+      // for good and locking out every admin, supervisor and auditor of the province).
+      if (org.kind === 'authority' && LEVEL_RANK[next.level] < LEVEL_RANK[org.level]) {
+        throw new Error(`机构目录中主管部门 ${org.code}（${org.name}）的承接机构 ${next.code}（${next.name}）级别较低：${org.level} 级主管部门的职责不能由 ${next.level} 级承接`);
+      }
       const current = this.successorOf(org.code);
       const list = this.#predecessors.get(current) ?? [];
       list.push(org.code);

@@ -75,4 +75,16 @@ describe('given a directory in which organisations were merged, renamed or re-co
     expect(() => new Directory([jinan, { ...gaj, successor: zhzf.code }, { ...zhzf, successor: gaj.code }])).toThrow('机构目录中机构的承接关系成环');
     expect(() => new Directory([jinan, { ...gaj, successor: gaj.code }])).toThrow('成环');
   });
+
+  // Reform QA: the province's bureau merged by mistake into a city's (or a city's into its own county's)
+  // started, handing the province's tasks on for good and locking out its admins, supervisors and auditors.
+  it('when an authority’s successor is of a lower level, then the directory is refused, saying which; a county’s bureau merged into its city’s is taken', () => {
+    const province: Org = { code: '370000-dsj', name: '山东省大数据局', kind: 'authority', level: 'province', region: '370000' };
+    const lixia: Org = { code: '370102-dsj', name: '济南市历下区大数据局', kind: 'authority', level: 'county', region: '370102' };
+    expect(() => new Directory([{ ...province, successor: jinan.code }, jinan])).toThrow(
+      '机构目录中主管部门 370000-dsj（山东省大数据局）的承接机构 370100-dsj（济南市大数据局）级别较低：province 级主管部门的职责不能由 city 级承接',
+    );
+    expect(() => new Directory([province, { ...jinan, successor: lixia.code }, lixia])).toThrow('级别较低：city 级主管部门的职责不能由 county 级承接');
+    expect(new Directory([province, jinan, { ...lixia, successor: jinan.code }]).successorOf(lixia.code)).toBe(jinan.code);
+  });
 });
