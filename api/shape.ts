@@ -243,7 +243,7 @@ export function caseView(
   state: CaseState,
   allowedCommands: string[],
   now: { calendar: QueryCalendar; asOf: string },
-  holders?: {
+  holders: {
     /** Who holds the task, by name (Engine#orgNameOf). */
     name: (task: { role: string; org: string }) => string;
     /** Who may act on it now (Engine#actingOrgs: an abolished organisation's successor in its place). */
@@ -267,9 +267,8 @@ export function caseView(
     context: writtenTexts ? inWrittenTexts(state.snapshot.context, writtenTexts, 'input') : state.snapshot.context,
     tasks: state.tasks.map((task) => ({
       ...taskView(task),
-      // Read from stored metadata, which another build may have written without it.
-      orgs: holders ? holders.acting(task) : Array.isArray(task.orgs) ? task.orgs : [task.org],
-      ...(holders ? { orgName: holders.name(task) } : {}),
+      orgs: holders.acting(task),
+      orgName: holders.name(task),
       article: task.article ?? null,
       // From the read models, where the route has them (GET /v1/cases/:id): the case's events keep old and new apart.
       restatedFrom: null,
