@@ -65,7 +65,7 @@ export function restatedText(r: DeadlineRestated, label: string, calendar?: Work
     const given = `按新日历为 ${shanghaiTime(r.computed.dueAt, calendar)}`;
     notes.push(
       Date.parse(r.new.dueAt) === Date.parse(r.old.dueAt)
-        ? `${given}，原期限载入时已过，不提前`
+        ? `${given}，早于通知载入之日，保持原期限`
         : `${given}，早于通知载入之日，定为载入之日（逢休息日为其后第一个工作日），不使任务事后逾期`,
     );
   }

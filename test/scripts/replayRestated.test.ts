@@ -31,7 +31,7 @@ describe('a re-stated deadline in replay', () => {
       { stage: 'normativeReview', old: due('2027-02-02', true, '511b4f36efcd'), new: due('2027-02-02', false, 'a8c8d2586479'), computed: { dueAt: end('2027-02-01'), dueDate: '2027-02-01' } },
       '有条件开放数据申请材料规范性审查',
     );
-    expect(text).toBe('有条件开放数据申请材料规范性审查 2027-02-02 周二 23:59 → 2027-02-02 周二 23:59（暂定期限按已载入的通知改为正式期限；按新日历为 2027-02-01 周一 23:59，原期限载入时已过，不提前；日历版本 511b4f36efcd → a8c8d2586479）');
+    expect(text).toBe('有条件开放数据申请材料规范性审查 2027-02-02 周二 23:59 → 2027-02-02 周二 23:59（暂定期限按已载入的通知改为正式期限；按新日历为 2027-02-01 周一 23:59，早于通知载入之日，保持原期限；日历版本 511b4f36efcd → a8c8d2586479）');
   });
 
   it('given a provisional date still provisional after the notice (a year the notice does not reach), then it says so', () => {
