@@ -432,6 +432,16 @@ export class Engine {
     return applicant ?? this.#o.directory.nameActing(task.org);
   }
 
+  /**
+   * The sender's organisation as a refusal names it: its code, and its name where the directory has it
+   * (reform QA: 您所属机构（370602-dsj）无权… beside 只有烟台市大数据局（370600-dsj）可以发送 — the others by
+   * name, the sender by code alone). An applicant's code is no organisation of the directory: code alone.
+   */
+  #senderOrg(org: string): { org: string; orgName?: string } {
+    const known = this.#o.directory.get(org);
+    return known ? { org, orgName: known.name } : { org };
+  }
+
   /** The organisations that may act on `task` now (its stored `orgs`, an abolished one's successor in its place: Directory#actingFor). */
   actingOrgs(task: { org: string; orgs?: unknown }): string[] {
     // Read from stored metadata, which another build may have written without it.
@@ -559,7 +569,7 @@ export class Engine {
     // (370100-GAJ) was told its role or organisation might not start the case (403), not which code was wrong.
     this.#checkParties(undefined, def.parties(snapshot.context));
     if (!this.#permitted(spec, def, snapshot, cmd.actor)) {
-      throw refuse.forbiddenStart(def.name, def.title, { org: cmd.actor.org, orgs: this.#whoMayAct(spec, def, snapshot, cmd.actor.role) });
+      throw refuse.forbiddenStart(def.name, def.title, { ...this.#senderOrg(cmd.actor.org), orgs: this.#whoMayAct(spec, def, snapshot, cmd.actor.role) });
     }
     this.#checkRules(spec, { startedBy: cmd.actor }, data, at);
 
@@ -681,7 +691,7 @@ export class Engine {
       });
     }
     if (!this.#permitted(spec, def, current.snapshot, cmd.actor)) {
-      throw refuse.forbidden(cmd.type, spec.label, { org: cmd.actor.org, orgs: this.#whoMayAct(spec, def, current.snapshot, cmd.actor.role) });
+      throw refuse.forbidden(cmd.type, spec.label, { ...this.#senderOrg(cmd.actor.org), orgs: this.#whoMayAct(spec, def, current.snapshot, cmd.actor.role) });
     }
     const data = this.#validate(spec.schema, cmd.data ?? {}, `${def.name}.${cmd.type}`);
     const links = await this.#links(spec, data, cmd);

@@ -221,12 +221,12 @@ export const refuse = {
    * `label`: the command's Chinese name, when the machine has one. `mayAct`: given when organisations
    * of the sender's own role may send it (another bureau's 本级 case): who, so a reviewer knows it is theirs.
    */
-  forbidden: (command: string, label?: string, mayAct?: { org: string; orgs: { code: string; name: string }[] }) =>
+  forbidden: (command: string, label?: string, mayAct?: { org: string; orgName?: string; orgs: { code: string; name: string }[] }) =>
     new EngineError(
       'FORBIDDEN',
       mayAct && mayAct.orgs.length > 0
         ? {
-            zh: `您所属机构（${mayAct.org}）无权对本案件发送${named(label, command)}指令：只有${orgsNamed(mayAct.orgs, 'zh')}可以发送`,
+            zh: `您所属机构${mayAct.orgName ?? ''}（${mayAct.org}）无权对本案件发送${named(label, command)}指令：只有${orgsNamed(mayAct.orgs, 'zh')}可以发送`,
             en: `your organisation (${mayAct.org}) may not send ${command} on this case: only ${orgsNamed(mayAct.orgs, 'en')} may`,
           }
         : {
@@ -240,12 +240,12 @@ export const refuse = {
    * the form names for it (a provider's form naming another 开放主体): who may, so the sender sees
    * which field to correct.
    */
-  forbiddenStart: (process: string, title: string, mayStart?: { org: string; orgs: { code: string; name: string }[] }) =>
+  forbiddenStart: (process: string, title: string, mayStart?: { org: string; orgName?: string; orgs: { code: string; name: string }[] }) =>
     new EngineError(
       'FORBIDDEN',
       mayStart && mayStart.orgs.length > 0
         ? {
-            zh: `您所属机构（${mayStart.org}）无权发起此${named(title, process)}案件：按所填表单，只有${orgsNamed(mayStart.orgs, 'zh')}可以发起`,
+            zh: `您所属机构${mayStart.orgName ?? ''}（${mayStart.org}）无权发起此${named(title, process)}案件：按所填表单，只有${orgsNamed(mayStart.orgs, 'zh')}可以发起`,
             en: `your organisation (${mayStart.org}) may not start this case of ${process}: as the form is filled in, only ${orgsNamed(mayStart.orgs, 'en')} may`,
           }
         : {

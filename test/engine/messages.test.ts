@@ -63,7 +63,7 @@ describe('FORBIDDEN', () => {
     const c = await given(w, 'conditionalApplication');
     const error = await refused(w, c, () => when(w, c.caseId, 'PASS_NORMATIVE_REVIEW', { actor: actors.provinceAuthority }));
     expect(error.code).toBe('FORBIDDEN');
-    expect(error.text.zh).toBe('您所属机构（370000-dsj）无权对本案件发送“通过材料规范性审查”（PASS_NORMATIVE_REVIEW）指令：只有济南市大数据局（370100-dsj）可以发送');
+    expect(error.text.zh).toBe('您所属机构山东省大数据局（370000-dsj）无权对本案件发送“通过材料规范性审查”（PASS_NORMATIVE_REVIEW）指令：只有济南市大数据局（370100-dsj）可以发送');
     expect(error.text.en).toBe('your organisation (370000-dsj) may not send PASS_NORMATIVE_REVIEW on this case: only 济南市大数据局 (370100-dsj) may');
   });
 
@@ -75,11 +75,11 @@ describe('FORBIDDEN', () => {
     const release = await given(w, 'datasetRelease', pathTo.datasetRelease.published!);
     const withdraw = await refused(w, release, () => when(w, release.caseId, 'WITHDRAW', { actor: actors.provinceAuthority, data: { reason: '口径调整' } }));
     expect(withdraw.code).toBe('FORBIDDEN');
-    expect(withdraw.text.zh).toBe(`您所属机构（370000-dsj）无权对本案件发送“撤回已开放数据”（WITHDRAW）指令：只有济南市大数据局（370100-dsj）、${gaj}（370100-gaj）可以发送`);
+    expect(withdraw.text.zh).toBe(`您所属机构山东省大数据局（370000-dsj）无权对本案件发送“撤回已开放数据”（WITHDRAW）指令：只有济南市大数据局（370100-dsj）、${gaj}（370100-gaj）可以发送`);
     expect(withdraw.text.en).toBe(`your organisation (370000-dsj) may not send WITHDRAW on this case: only 济南市大数据局 (370100-dsj), ${gaj} (370100-gaj) may`);
     const use = await given(w, 'conditionalApplication', pathTo.conditionalApplication.active!);
     const suspend = await refused(w, use, () => when(w, use.caseId, 'SUSPEND', { actor: actors.provinceAuthority, data: { reason: '核查数据安全' } }));
-    expect(suspend.text.zh).toBe(`您所属机构（370000-dsj）无权对本案件发送“暂停数据开放服务”（SUSPEND）指令：只有济南市大数据局（370100-dsj）、${gaj}（370100-gaj）可以发送`);
+    expect(suspend.text.zh).toBe(`您所属机构山东省大数据局（370000-dsj）无权对本案件发送“暂停数据开放服务”（SUSPEND）指令：只有济南市大数据局（370100-dsj）、${gaj}（370100-gaj）可以发送`);
     // The one it names may: the provider withdraws the release.
     await when(w, release.caseId, 'WITHDRAW', { actor: actors.provider, data: { reason: '口径调整' } });
   });
@@ -94,7 +94,7 @@ describe('FORBIDDEN', () => {
     const input = { ...startInputs.datasetRelease, providerOrg: '370100-scjgj' };
     const error = await refused(w, undefined, () => w.engine.start({ process: 'datasetRelease', input, actor: actors.provider }));
     expect(error.code).toBe('FORBIDDEN');
-    expect(error.text.zh).toBe(`您所属机构（${actors.provider.org}）无权发起此“公共数据开放”（datasetRelease）案件：按所填表单，只有${Directory.load().nameOf('370100-scjgj')}（370100-scjgj）可以发起`);
+    expect(error.text.zh).toBe(`您所属机构${Directory.load().nameOf(actors.provider.org)}（${actors.provider.org}）无权发起此“公共数据开放”（datasetRelease）案件：按所填表单，只有${Directory.load().nameOf('370100-scjgj')}（370100-scjgj）可以发起`);
     expect(error.text.en).toBe(`your organisation (${actors.provider.org}) may not start this case of datasetRelease: as the form is filled in, only ${Directory.load().nameOf('370100-scjgj')} (370100-scjgj) may`);
   });
 
