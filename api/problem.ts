@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { DamagedStreamError, EngineError, reportedErrors, ServerStoppingError, UpgradeRequiredError, type EngineErrorCode } from '../engine/errors.js';
+import { DamagedStreamError, EngineError, reportedErrors, ServerStoppingError, unlabelled, UpgradeRequiredError, type EngineErrorCode } from '../engine/errors.js';
 import { AppendTooLargeError, LogNotFlushedError, StoreUnreachableError, UnreadableEventError } from '../eventstore/types.js';
 import { InvalidQueryError } from '../projections/query.js';
 import { cutShort, unknownFields } from '../machines/schemas.js';
@@ -380,8 +380,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
         ? `${CONTEXT_ZH[err.validationContext ?? ''] ?? '请求'}不符合要求：${errors.map(fieldErrorSaid).join('；')}`
         : `invalid ${CONTEXT_EN[err.validationContext ?? ''] ?? 'request'}: ${listed(errors)}`;
     if (more > 0) detail += lang === 'zh' ? `；另有 ${more} 处未列出` : ` (${more} more not listed)`;
-    // `errors` as API.md gives them: `{ path, message }`, the label said in the detail only.
-    extra = reportedErrors(all.map(({ path, message }) => ({ path, message }))).details;
+    extra = unlabelled(errors, more);
   } else if (isFastifyClientError(err)) {
     code = err.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : err.statusCode === 401 ? 'UNAUTHENTICATED' : 'VALIDATION_FAILED';
     const message = fastifyText(err)[lang];

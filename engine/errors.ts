@@ -174,7 +174,6 @@ export interface LabelledError {
  * alone, as API.md gives them.
  */
 function validationFailed({ errors, more }: ReportedErrors<LabelledError>): EngineError {
-  const listed = errors.map(({ path, message }) => ({ path, message }));
   return new EngineError(
     'VALIDATION_FAILED',
     {
@@ -182,8 +181,16 @@ function validationFailed({ errors, more }: ReportedErrors<LabelledError>): Engi
       // The API lists the errors after it, in English, and then how many more (`moreErrors`), as the Chinese does.
       en: 'the data sent is not valid',
     },
-    reported(listed, more).details,
+    unlabelled(errors, more),
   );
+}
+
+/** A problem's `errors` (and `moreErrors`) as API.md gives them: `{ path, message }`, the labels said in the detail only. */
+export function unlabelled(errors: readonly LabelledError[], more: number): ReportedErrors<{ path: string; message: string }>['details'] {
+  return reported(
+    errors.map(({ path, message }) => ({ path, message })),
+    more,
+  ).details;
 }
 
 export const refuse = {

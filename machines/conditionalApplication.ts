@@ -31,7 +31,7 @@ import {
   Text,
   wholeNumberBetween,
 } from './schemas.js';
-import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
+import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleFacts, RuleSpec, StateMeta } from './types.js';
 
 // ── Forms (FORMS.md "conditionalApplication", 附录3 有条件开放数据申请表) ──────────────────
 
@@ -197,6 +197,16 @@ export const startRulesV2 = {
   requestedUseNotOver: requestedUseNotOver('附录3'),
 } satisfies Record<string, RuleSpec<{ startedBy: Actor }, ConditionalApplicationInput>>;
 
+/** The dates of the form (credit check, commitment) later than the application at `at`, by their paths. */
+function datedAfter(data: ConditionalApplicationInput, at: string): string[] {
+  const latest = Date.parse(at) + CLOCK_SKEW_MS;
+  const dated = [
+    ['eligibility.creditCheck.checkedAt', data.eligibility.creditCheck.checkedAt],
+    ['securityCommitment.signedAt', data.securityCommitment.signedAt],
+  ] as const;
+  return dated.filter(([, when]) => !(Date.parse(when) <= latest)).map(([path]) => path);
+}
+
 /** v3's further start rule: what the applicant states as done must be done by the time it applies. */
 export const startRulesV3 = {
   // 第十三条(二) 信用核查, 第十四条(一) 在线提交已签署的《公共数据安全承诺书》 — before applying, not after
@@ -209,21 +219,24 @@ export const startRulesV3 = {
     },
     holds: (_context, data, facts) => {
       if (facts?.at === undefined) throw new Error('eligibilityNotInFuture needs the command’s instant (RuleFacts.at)');
-      const latest = Date.parse(facts.at) + CLOCK_SKEW_MS;
-      return Date.parse(data.eligibility.creditCheck.checkedAt) <= latest && Date.parse(data.securityCommitment.signedAt) <= latest;
+      return datedAfter(data, facts.at).length === 0;
     },
-    fields: (_context, data, facts) => {
-      const latest = Date.parse(facts?.at ?? '') + CLOCK_SKEW_MS;
-      const late = [
-        ['eligibility.creditCheck.checkedAt', data.eligibility.creditCheck.checkedAt],
-        ['securityCommitment.signedAt', data.securityCommitment.signedAt],
-      ] as const;
-      return late.filter(([, at]) => !(Date.parse(at) <= latest)).map(([path]) => path);
-    },
+    fields: (_context, data, facts) => datedAfter(data, facts?.at ?? ''),
   },
   // 第十三条(一): the applicant is the party the sender is authenticated as
   applicantIsSender: applicantIsSenderRule('第十三条(一)'),
 } satisfies Record<string, RuleSpec<{ startedBy: Actor }, ConditionalApplicationInput>>;
+
+/**
+ * The ends of a reported period outside the agreed use (renewals included) or after the day it is sent,
+ * by their paths: `period.from` before use began (or no agreement), `period.to` after it ends or after today.
+ */
+function reportedOutsideUse(context: ConditionalApplicationContext, data: Data<'REPORT_USAGE'>, facts?: RuleFacts): string[] {
+  const useTo = context.useTo ?? context.agreement?.useTo;
+  const from = context.agreement === undefined || data.period.from < context.agreement.useFrom;
+  const to = useTo === undefined || data.period.to > useTo || data.period.to > commandDay(facts);
+  return [...(from ? ['period.from'] : []), ...(to ? ['period.to'] : [])];
+}
 
 /** Rules of commands; each is also the machine guard of the same name. */
 export const rules = {
@@ -330,16 +343,8 @@ export const rules = {
         en: `The period reported must lie within the agreed use period and not end after the day of the report: ${from} to ${to} (Beijing time).`,
       };
     },
-    holds: (context, data: Data<'REPORT_USAGE'>, facts) => {
-      const useTo = context.useTo ?? context.agreement?.useTo;
-      return context.agreement !== undefined && useTo !== undefined && context.agreement.useFrom <= data.period.from && data.period.to <= useTo && data.period.to <= commandDay(facts);
-    },
-    fields: (context, data: Data<'REPORT_USAGE'>, facts) => {
-      const useTo = context.useTo ?? context.agreement?.useTo;
-      const from = context.agreement === undefined || data.period.from < context.agreement.useFrom;
-      const to = useTo === undefined || data.period.to > useTo || data.period.to > commandDay(facts);
-      return [...(from ? ['period.from'] : []), ...(to ? ['period.to'] : [])];
-    },
+    holds: (context, data: Data<'REPORT_USAGE'>, facts) => reportedOutsideUse(context, data, facts).length === 0,
+    fields: reportedOutsideUse,
   } satisfies RuleSpec<ConditionalApplicationContext, Data<'REPORT_USAGE'>>,
   // 第十四条(三): 告知本级公共数据开放主管部门 — taken note of once (v2)
   accessNoticeOpen: {
