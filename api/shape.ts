@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { CaseState, Engine } from '../engine/index.js';
-import { taskView } from '../projections/audit.js';
+import { commandLabelOf, type CaseState, type Engine } from '../engine/index.js';
+import { taskView, type CaseHistory, type HistoryEntry } from '../projections/audit.js';
 import { deadlineStanding, type CaseListItem, type InboxPage, type OverdueReport, type QueryCalendar, type SlaReport } from '../projections/index.js';
 import { allStates, stateLabel } from '../machines/describe.js';
 import type { ProcessRegistry } from '../machines/registry.js';
@@ -34,18 +34,28 @@ export const TaskView = z.object({
   countsFrom: CountsFrom,
 });
 
-/** One event of a history (API.md `GET /v1/cases/:id/history`). */
+/** A state's name in words (machines `stateLabel`): a final case has no task whose label says where it ended. */
+const StateLabel = z
+  .string()
+  .describe(docText('状态的中文名称（如“未通过”“已撤回”“已结束”），不随 Accept-Language 变化', 'the state’s name in Chinese (for a rejected conditional application, the words for “not passed”), whatever Accept-Language asks'));
+
+/** One event of a history (API.md `GET /v1/cases/:id/history`), its command and states also in words (`labelledHistory`). */
 export const HistoryEvent = z.object({
   revision: z.number().int(),
   position: z.number().int(),
   id: z.string(),
   type: z.string(),
   command: z.string(),
+  commandLabel: z
+    .string()
+    .describe(docText('指令的中文名称（如“通过材料规范性审查”），不随 Accept-Language 变化；本服务版本不认识的指令为其代码', 'the command’s name in Chinese, whatever Accept-Language asks; its code for a command this build does not know')),
   at: z.string(),
   actor: z.object({ sub: z.string(), name: z.string().optional(), role: z.string(), org: z.string() }),
   machine: z.object({ name: z.string(), version: z.number().int() }),
   stateBefore: z.string().nullable(),
+  stateBeforeLabel: StateLabel.nullable(),
   stateAfter: z.string(),
+  stateAfterLabel: StateLabel,
   data: z.unknown(),
   deadlines: z.object({
     opened: z.array(TaskView),
@@ -160,11 +170,6 @@ const WaitingCaseView = z.object({
   note: z.string().describe(docText('等待的含义（按 Accept-Language）', 'what the wait means (as Accept-Language asks)')),
 });
 
-/** A state's name in words (machines `stateLabel`): a final case has no task whose label says where it ended. */
-const StateLabel = z
-  .string()
-  .describe(docText('状态的中文名称（如“未通过”“已撤回”“已结束”），不随 Accept-Language 变化', 'the state’s name in Chinese (for a rejected conditional application, the words for “not passed”), whatever Accept-Language asks'));
-
 export const CaseView = z.object({
   id: z.string(),
   process: z.string(),
@@ -232,6 +237,52 @@ export const StartedCaseView = CaseView.extend({
       ),
     ),
 });
+
+/** A history event as the API shows it (`HistoryEvent`): its command and states in words too. */
+export type LabelledEntry = HistoryEntry & { commandLabel: string; stateBeforeLabel: string | null; stateAfterLabel: string };
+
+/** A history event as the API shows it: `HistoryEvent`'s labels beside the codes, in its order. */
+function labelledEntry(entry: HistoryEntry, def: ProcessDefinition | undefined): LabelledEntry {
+  const { revision, position, id, type, command, at, actor, machine, stateBefore, stateAfter, ...rest } = entry;
+  const state = (code: string) => (def ? stateLabel(def, code) : code);
+  return {
+    revision,
+    position,
+    id,
+    type,
+    command,
+    commandLabel: def ? commandLabelOf(def, command) : command,
+    at,
+    actor,
+    machine,
+    stateBefore,
+    stateBeforeLabel: stateBefore === null ? null : state(stateBefore),
+    stateAfter,
+    stateAfterLabel: state(stateAfter),
+    ...rest,
+  };
+}
+
+/**
+ * A history as people read it (compliance's QA: a history of codes alone, NormativeReviewPassed,
+ * providerReview, needed the process catalogue beside it): each event's command and states named in
+ * words by the machine version that decided it, as the case view names its state; with `asOf`, the
+ * state then too. A version this build lacks (a newer build's case) keeps its codes.
+ */
+export function labelledHistory(history: CaseHistory, registry: ProcessRegistry): CaseHistory & { events: LabelledEntry[]; stateAsOfLabel?: string | null } {
+  const defOf = (machine: HistoryEntry['machine']) => registry.get(machine.name, machine.version);
+  const events = history.events.map((entry) => labelledEntry(entry, defOf(entry.machine)));
+  const { stateAsOf } = history;
+  if (stateAsOf === undefined) return { ...history, events };
+  // A case keeps the machine version it was started on for ever: its first event names it.
+  const def = events[0] ? defOf(events[0].machine) : undefined;
+  return { ...history, events, stateAsOfLabel: stateAsOf === null ? null : def ? stateLabel(def, stateAsOf) : stateAsOf };
+}
+
+/** One event as a command's answer shows it (`HistoryEvent`). */
+export function labelledEvent(entry: HistoryEntry, registry: ProcessRegistry): LabelledEntry {
+  return labelledEntry(entry, registry.get(entry.machine.name, entry.machine.version));
+}
 
 /**
  * A case as API.md shows it. Its tasks say how their deadlines stand at `now.asOf` by the calendar in

@@ -26,7 +26,7 @@ import { endOfShanghaiDate, shanghaiDateOf, shanghaiDateTimeOf } from '../calend
 import { deadlineFor, type DeadlineCalendar, type DeadlineTable } from './deadlines.js';
 import { failedAtOf, verifyHistory, type Verification } from './verify.js';
 import { foldNext, foldStart, idempotencyScope, initialSnapshot, nextSnapshot, type CaseState, type CommandOutcome } from './fold.js';
-import { RESTATE_DEADLINES as RESTATE, DEADLINES_RESTATED, REASSIGN_TASKS as REASSIGN, START, TASKS_REASSIGNED, type CaseEventMetadata, type DeadlineRestated, type PendingTimer, type Task, type TaskClosed, type TaskReassigned } from './events.js';
+import { commandLabelOf, RESTATE_DEADLINES as RESTATE, DEADLINES_RESTATED, REASSIGN_TASKS as REASSIGN, START, TASKS_REASSIGNED, type CaseEventMetadata, type DeadlineRestated, type PendingTimer, type Task, type TaskClosed, type TaskReassigned } from './events.js';
 import { AppendsUnderWay } from './appendsUnderWay.js';
 import type { WorkIndex } from './workIndex.js';
 
@@ -67,14 +67,6 @@ function cachedChars(event: RecordedEvent): number {
   return 256 + (JSON.stringify(event.data)?.length ?? 0);
 }
 
-/** What a re-statement of deadlines (a holiday notice loaded) is called where a reviewer reads it. */
-const RESTATED_LABEL = '按节假日安排重新确定期限';
-export const REASSIGNED_LABEL = '按机构调整重新分派待办';
-/** The engine's own commands after the start (no machine has them), as a reviewer reads them. */
-const ENGINE_COMMAND_LABELS = new Map([
-  [RESTATE, RESTATED_LABEL],
-  [REASSIGN, REASSIGNED_LABEL],
-]);
 /** How often a command sent without an expectedRevision is decided again after another node's command on the case was stored first. */
 const UNNAMED_REVISION_TRIES = 8;
 
@@ -921,7 +913,7 @@ export class Engine {
     const [last] = await this.#o.store.readStream(current.stream, { fromRevision: current.revision, maxCount: 1 });
     const meta = last?.metadata as Partial<CaseEventMetadata> | undefined;
     const lastCommand = meta?.command;
-    const lastLabel = lastCommand === START ? def.start.label : lastCommand === undefined ? undefined : (ENGINE_COMMAND_LABELS.get(lastCommand) ?? def.commands[lastCommand]?.label);
+    const lastLabel = lastCommand === undefined ? undefined : commandLabelOf(def, lastCommand);
     const allowed = this.allowedCommands(current, cmd.actor);
     const waiting = allowed.includes(cmd.type) ? undefined : this.#waitingOn(current);
     return {

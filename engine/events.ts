@@ -1,4 +1,4 @@
-import type { Actor, Role } from '../machines/types.js';
+import type { Actor, ProcessDefinition, Role } from '../machines/types.js';
 import type { DeadlineBasis } from '../calendars/types.js';
 import type { CaseParties } from '../directory/jurisdiction.js';
 
@@ -15,6 +15,18 @@ export const REASSIGN_TASKS = 'REASSIGN_TASKS';
 export const TASKS_REASSIGNED = 'TasksReassigned';
 /** The commands the engine itself records: no machine ever receives them. */
 export const ENGINE_COMMANDS: ReadonlySet<string> = new Set([START, RESTATE_DEADLINES, REASSIGN_TASKS]);
+
+/** The engine's own commands after the start (no machine has them), as a reviewer reads them. */
+const ENGINE_COMMAND_LABELS: ReadonlyMap<string, string> = new Map([
+  [RESTATE_DEADLINES, '按节假日安排重新确定期限'],
+  [REASSIGN_TASKS, '按机构调整重新分派待办'],
+]);
+
+/** What a stored event's command is called where people read it (histories, replay, a 409): its machine's words, the engine's for its own; the code for one neither knows. */
+export function commandLabelOf(def: ProcessDefinition, command: string): string {
+  if (command === START) return def.start.label;
+  return ENGINE_COMMAND_LABELS.get(command) ?? def.commands[command]?.label ?? command;
+}
 
 /** An open work item of a case (API.md `tasks`). */
 export interface Task {

@@ -11,7 +11,7 @@ import { mayKnowOf, visibleWaits, type App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { caseHistory, historyEntry, historyJson } from '../../projections/audit.js';
 import { caughtUp, notAhead, readModelsAt } from './work.js';
-import { CaseQuery, CaseView, caseView, CommandBody, publishedView, CurrentQuery, HistoryEvent, MinPosition, registryFilters, StartBody, StartedCaseView, TaskView, wholeNumberQuery } from '../shape.js';
+import { CaseQuery, CaseView, caseView, CommandBody, publishedView, CurrentQuery, HistoryEvent, labelledEvent, labelledHistory, MinPosition, registryFilters, StartBody, StartedCaseView, TaskView, wholeNumberQuery } from '../shape.js';
 import { COMMAND_COMPONENT, jsonAnswer, readModelsPositionHeader, START_COMPONENT } from '../openapi.js';
 import { docText } from '../docText.js';
 import { cutEnd, verifyCase } from '../verifyCase.js';
@@ -369,7 +369,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
         revision: result.revision,
         position: result.position,
         replayed: result.replayed,
-        event: historyEntry(result.event)!,
+        event: labelledEvent(historyEntry(result.event)!, app.registry),
       };
     },
   );
@@ -387,6 +387,11 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
             events: z.array(HistoryEvent),
             asOf: z.string().optional(),
             stateAsOf: z.string().nullable().optional(),
+            stateAsOfLabel: z
+              .string()
+              .nullable()
+              .optional()
+              .describe(docText('stateAsOf 的中文名称，不随 Accept-Language 变化', 'stateAsOf in Chinese, whatever Accept-Language asks')),
             tasksAsOf: z.array(TaskView.extend({ overdue: z.boolean() })).optional(),
           }),
         },
@@ -408,7 +413,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const events = await app.engine.history(request.params.id);
       const { asOf } = request.query;
       // The state as of a moment not yet come would show deadlines as missed that have not been.
-      const history = caseHistory(events, asOf ? { asOf: notAhead(app, 'asOf', asOf) } : {});
+      const history = labelledHistory(caseHistory(events, asOf ? { asOf: notAhead(app, 'asOf', asOf) } : {}), app.registry);
       if (history.events.length <= HISTORY_AT_ONCE) return history;
       // A long history (a case of years of usage reports), written in turns of the event loop: fastify
       // sends a stream as it is, past the response schema, whose type knows only the object.

@@ -6,8 +6,8 @@
  */
 import type { CaseReading } from '../../api/app.js';
 import { CalendarNotCoveredError, type WorkingDayCalendar } from '../../calendars/index.js';
-import { REASSIGNED_LABEL, SYSTEM_ACTOR } from '../../engine/engine.js';
-import { REASSIGN_TASKS, RESTATE_DEADLINES, START, type CaseEventMetadata, type DeadlineRestated, type Task } from '../../engine/events.js';
+import { SYSTEM_ACTOR } from '../../engine/engine.js';
+import { commandLabelOf, START, type CaseEventMetadata, type DeadlineRestated, type Task } from '../../engine/events.js';
 import type { Verification } from '../../engine/verify.js';
 import { isDamagedStore } from '../../engine/errors.js';
 import type { CaseState } from '../../engine/fold.js';
@@ -71,13 +71,6 @@ export function restatedText(r: DeadlineRestated, label: string, calendar?: Work
   }
   notes.push(`日历版本 ${r.old.calendarVersion} → ${r.new.calendarVersion}`);
   return `${label} ${shanghaiTime(r.old.dueAt, calendar)} → ${shanghaiTime(r.new.dueAt, calendar)}（${notes.join('；')}）`;
-}
-
-function commandLabel(def: ProcessDefinition, command: string): string {
-  if (command === START) return def.start.label;
-  if (command === RESTATE_DEADLINES) return '重新核定期限';
-  if (command === REASSIGN_TASKS) return REASSIGNED_LABEL;
-  return def.commands[command]?.label ?? command;
 }
 
 /** An organisation as people name it: the directory's name, or what an applicant's code is. */
@@ -154,7 +147,7 @@ export async function timeline(app: CaseReading, caseId: string, now: Date): Pro
   let lastTimers = '[]';
   for (const event of events) {
     const meta = event.metadata as unknown as CaseEventMetadata;
-    lines.push(`#${String(event.revision).padEnd(3)} ${shanghaiTime(meta.at, calendar, true)}  ${commandLabel(def, meta.command)}〔${meta.command}〕`);
+    lines.push(`#${String(event.revision).padEnd(3)} ${shanghaiTime(meta.at, calendar, true)}  ${commandLabelOf(def, meta.command)}〔${meta.command}〕`);
     lines.push(`     办理：${actorText(app, meta.actor)}`);
     const moved = meta.stateBefore !== meta.stateAfter;
     lines.push(`     状态：${moved ? `${label(meta.stateBefore)} → ${label(meta.stateAfter)}` : `${label(meta.stateAfter)}，不变`}${meta.final ? '，办结' : ''}`);
@@ -201,7 +194,7 @@ export async function timeline(app: CaseReading, caseId: string, now: Date): Pro
     const timers = JSON.stringify((meta.timers ?? []).map((t) => [t.command, t.dueAt]));
     if (timers !== lastTimers) {
       for (const timer of meta.timers ?? []) {
-        lines.push(`     定时：${commandLabel(def, timer.command)}〔${timer.command}〕于 ${shanghaiTime(timer.dueAt, calendar)} 之后由系统执行`);
+        lines.push(`     定时：${commandLabelOf(def, timer.command)}〔${timer.command}〕于 ${shanghaiTime(timer.dueAt, calendar)} 之后由系统执行`);
       }
       // Nothing is paused: the state the case moved to runs no timer (a use terminated awaiting destruction, say).
       if ((meta.timers ?? []).length === 0 && !meta.final) lines.push('     定时：无（当前状态没有定时执行的指令）');
