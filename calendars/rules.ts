@@ -21,7 +21,7 @@ export const DEFAULT_DEADLINE_RULES: DeadlineRules = deepFreeze({
   'unopenedDataRequest.normativeReview': { n: 10, unit: 'workingDays', basis: 'statute', article: '第十五条' },
   'unopenedDataRequest.feasibilityReview': { n: 15, unit: 'workingDays', basis: 'statute', article: '第十五条' },
   'unopenedDataRequest.openingPending': { n: 20, unit: 'workingDays', basis: 'statute', article: '第十五条' },
-  'objection.handling': { n: 10, unit: 'workingDays', basis: 'statute', article: '第十六条' },
+  'objection.handling': { n: 10, unit: 'workingDays', basis: 'statute', article: '第十六条第二款' },
   /** Stages with no statutory deadline: dataset review, list-adjustment review, agreement signing, renewal review. */
   policyDefault: { n: 10, unit: 'workingDays', basis: 'policy' },
 });

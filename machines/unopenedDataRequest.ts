@@ -239,7 +239,7 @@ export const unopenedDataRequestMachine = setup({
         ],
       },
     },
-    rejected: { type: 'final', meta: { label: '未通过规范性审查' } },
+    rejected: { type: 'final', meta: { label: '未通过材料规范性审查' } },
     answered: { type: 'final', meta: { label: '已告知获取方式' } },
     // 第十五条: 经论证数据不可以开放 — not 不予开放, the legal attribute of 第七条 that needs its own basis.
     declined: { type: 'final', meta: { label: '经论证不可以开放' } },
@@ -259,7 +259,7 @@ const commands: { [Type in keyof typeof schemas]: CommandSpec<UnopenedDataReques
     schema: schemas.PASS_NORMATIVE_REVIEW,
     event: 'NormativeReviewPassed',
     actors: [cityOrAbove],
-    label: '通过规范性审查并转至开放主体',
+    label: '通过材料规范性审查并转至开放主体',
   },
   FAIL_NORMATIVE_REVIEW: {
     schema: schemas.FAIL_NORMATIVE_REVIEW,

@@ -88,7 +88,7 @@ const T = {
   opening: { stage: 'openingPending', label: '开放经论证可开放的数据', role: 'provider', scope: 'provider', due: { wd: 20, basis: 'statute', article: '第十五条' } },
   laReview: { stage: 'review', label: '审核开放清单调整申请', role: 'authority', scope: 'cityOrAbove', due: policy },
   revising: { stage: 'revising', label: '按审核意见修改清单调整申请', role: 'provider', scope: 'provider' },
-  handling: { stage: 'handling', label: '处理异议与建议并答复', role: 'provider', scope: 'provider', due: { wd: 10, basis: 'statute', article: '第十六条' } },
+  handling: { stage: 'handling', label: '处理异议与建议并答复', role: 'provider', scope: 'provider', due: { wd: 10, basis: 'statute', article: '第十六条第二款' } },
 } satisfies Record<string, TaskTpl>;
 
 const step = (command: string, type: string, stateAfter: string, actor: StepTpl['actor'], opens: TaskTpl[], closes: string[], final = false): StepTpl => ({

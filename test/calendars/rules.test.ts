@@ -17,7 +17,7 @@ describe('default rules', () => {
       'unopenedDataRequest.normativeReview': { n: 10, unit: 'workingDays', basis: 'statute', article: '第十五条' },
       'unopenedDataRequest.feasibilityReview': { n: 15, unit: 'workingDays', basis: 'statute', article: '第十五条' },
       'unopenedDataRequest.openingPending': { n: 20, unit: 'workingDays', basis: 'statute', article: '第十五条' },
-      'objection.handling': { n: 10, unit: 'workingDays', basis: 'statute', article: '第十六条' },
+      'objection.handling': { n: 10, unit: 'workingDays', basis: 'statute', article: '第十六条第二款' },
       policyDefault: { n: 10, unit: 'workingDays', basis: 'policy' },
     });
     expect(Object.isFrozen(DEFAULT_DEADLINE_RULES)).toBe(true);

@@ -61,7 +61,7 @@ describe('statutory deadlines across 春节 2026', () => {
   it('given nothing, when an objection is raised on Fri 2026-02-13, then handling is due at the end of Thu 2026-03-05 (10 wd, 第十六条)', async () => {
     // Same count as above: 02-14 (1), 02-24 (2) … 03-05 (10).
     const c = await given(w, 'objection', [], { at: tenAm('2026-02-13') });
-    expect(c.tasks[0]).toMatchObject({ stage: 'handling', dueDate: '2026-03-05', dueAt: endOfDay('2026-03-05'), basis: 'statute', article: '第十六条', provisional: false });
+    expect(c.tasks[0]).toMatchObject({ stage: 'handling', dueDate: '2026-03-05', dueAt: endOfDay('2026-03-05'), basis: 'statute', article: '第十六条第二款', provisional: false });
   });
 
   it('given nothing, when an objection is raised at 00:30 Shanghai on Sat 2026-02-14 (still the 13th in UTC), then the day of entry is the 14th and handling is due Fri 2026-03-06', async () => {
@@ -167,7 +167,7 @@ describe('deadlines are configuration', () => {
     const configured = await createWorld({ deadlines: mergeDeadlineRules({ 'objection.handling': { n: 7 } }) });
     try {
       const c = await given(configured, 'objection', [], { at: tenAm('2026-02-13') });
-      expect(c.tasks[0]).toMatchObject({ dueDate: '2026-03-02', basis: 'statute', article: '第十六条' });
+      expect(c.tasks[0]).toMatchObject({ dueDate: '2026-03-02', basis: 'statute', article: '第十六条第二款' });
     } finally {
       await configured.close();
     }

@@ -37,7 +37,7 @@ describe('objection: raising an objection or a suggestion', () => {
     const result = await w.engine.start({ process: PROCESS, input, actor: applicant });
     expect(result).toMatchObject({ state: 'handling', revision: 0 });
     expect(result.event.type).toBe('ObjectionRaised');
-    expect(meta(result.event).tasksOpened).toMatchObject([{ stage: 'handling', role: 'provider', org: orgs.provider, basis: 'statute', article: '第十六条' }]);
+    expect(meta(result.event).tasksOpened).toMatchObject([{ stage: 'handling', role: 'provider', org: orgs.provider, basis: 'statute', article: '第十六条第二款' }]);
   });
 
   it.each([
