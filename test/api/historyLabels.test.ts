@@ -14,7 +14,7 @@ let api: TestApi;
 let applicant: string;
 let authority: string;
 let rejected: string;
-let failedAnswer: { body: { event: Record<string, unknown> } };
+let failedAnswer: Awaited<ReturnType<TestApi['call']>>;
 beforeAll(async () => {
   api = await startTestApi({ now: '2026-03-02T01:00:00.000Z' });
   applicant = await api.token('applicant', actors.company.org);
