@@ -94,6 +94,8 @@ const schemas = {
   ACKNOWLEDGE_ACCESS_NOTICE: NoData,
   ACKNOWLEDGE_SECURITY_INCIDENT: NoData,
   ACKNOWLEDGE_INCIDENT_NOTICE: NoData,
+  ACKNOWLEDGE_RESULTS: NoData,
+  ACKNOWLEDGE_RESULTS_NOTICE: NoData,
 };
 
 type Data<Type extends keyof typeof schemas> = z.infer<(typeof schemas)[Type]>;
@@ -139,6 +141,10 @@ export interface ConditionalApplicationContext extends BaseContext<ConditionalAp
   securityIncidentsAcknowledged?: { count: number; at: string; by: string };
   /** v9: how many of `securityIncidents` the competent authority has taken note of (附录4 承诺书五 立即通知主管部门), and when it last did. */
   securityIncidentsNotedByAuthority?: { count: number; at: string; by: string };
+  /** v12: how many of `resultsReports` the provider has taken note of (附录5 协议二(三)3 反馈), and when it last did. */
+  resultsAcknowledged?: { count: number; at: string; by: string };
+  /** v12: how many of `resultsReports` the competent authority has taken note of (附录5 协议二(三)3 反馈), and when it last did. */
+  resultsNotedByAuthority?: { count: number; at: string; by: string };
 }
 
 // ── Rules ───────────────────────────────────────────────────────────────────────────────
@@ -379,6 +385,27 @@ export const rules = {
     holds: (context) => context.securityIncidents.length > (context.securityIncidentsNotedByAuthority?.count ?? 0),
     onCaseAlone: true,
   } satisfies RuleSpec<ConditionalApplicationContext, unknown>,
+  // 附录5 协议二(三)3: 向公共数据开放主体和公共数据开放主管部门反馈数据应用成果情况 — which each take note of (v12)
+  resultsToAcknowledge: {
+    id: 'resultsToAcknowledge',
+    article: '附录5 协议二(三)3',
+    message: {
+      zh: '没有尚未知悉的数据应用成果反馈，无需确认',
+      en: 'There is no report of the results of use left to acknowledge.',
+    },
+    holds: (context) => context.resultsReports.length > (context.resultsAcknowledged?.count ?? 0),
+    onCaseAlone: true,
+  } satisfies RuleSpec<ConditionalApplicationContext, unknown>,
+  resultsToNote: {
+    id: 'resultsToNote',
+    article: '附录5 协议二(三)3',
+    message: {
+      zh: '没有主管部门尚未知悉的数据应用成果反馈，无需确认',
+      en: 'There is no report of the results of use the competent authority has yet to acknowledge.',
+    },
+    holds: (context) => context.resultsReports.length > (context.resultsNotedByAuthority?.count ?? 0),
+    onCaseAlone: true,
+  } satisfies RuleSpec<ConditionalApplicationContext, unknown>,
   // 附录3 使用终止时间, 附录5 协议二(二) 可在……至……使用: once the requested use is over no agreement can be signed
   // (useWithinRequestedPeriod, agreedUseNotOver), so the application is not approved into a signing that could never be (v11)
   approvalWithinRequestedUse: {
@@ -450,6 +477,8 @@ const machineSetup = setup({
     accessNoticeOpen: guardOf(rules.accessNoticeOpen),
     securityIncidentReported: guardOf(rules.securityIncidentReported),
     securityIncidentToNote: guardOf(rules.securityIncidentToNote),
+    resultsToAcknowledge: guardOf(rules.resultsToAcknowledge),
+    resultsToNote: guardOf(rules.resultsToNote),
     renewalNotPending: guardOf(rules.renewalNotPending),
     approvalWithinRequestedUse: guardOf(rules.approvalWithinRequestedUse),
     accessWithinAgreedUse: guardOf(rules.accessWithinAgreedUse),
@@ -591,6 +620,12 @@ const machineSetup = setup({
     recordSecurityIncidentsNotedByAuthority: assign({
       securityIncidentsNotedByAuthority: ({ context, event }) => ({ count: context.securityIncidents.length, at: event.at, by: event.actor.org }),
     }),
+    recordResultsAcknowledged: assign({
+      resultsAcknowledged: ({ context, event }) => ({ count: context.resultsReports.length, at: event.at, by: event.actor.org }),
+    }),
+    recordResultsNotedByAuthority: assign({
+      resultsNotedByAuthority: ({ context, event }) => ({ count: context.resultsReports.length, at: event.at, by: event.actor.org }),
+    }),
   },
 });
 
@@ -629,8 +664,11 @@ const machineSetup = setup({
  * left" in the provider's inbox; v11's are due by that day at the latest (`endsBy`), as v10's renewal review.
  * So that the signing task is never due before it is entered, v11 also refuses the provider's APPROVE after
  * the requested end of use (approvalWithinRequestedUse): the provider rejects, with a reason.
+ * Up to v11 the results the applicant fed back went into the history alone, though 附录5 协议二(三)3 has them
+ * fed back to the provider and the competent authority: v12 opens a 知悉 item for each, which each
+ * closes with ACKNOWLEDGE_RESULTS and ACKNOWLEDGE_RESULTS_NOTICE, as v8 and v9 do for a security problem.
  */
-function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11) {
+function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12) {
   const v2 = version >= 2;
   const v3 = version >= 3;
   const v4 = version >= 4;
@@ -641,6 +679,7 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11) {
   const v9 = version >= 9;
   const v10 = version >= 10;
   const v11 = version >= 11;
+  const v12 = version >= 12;
   // Transitions several states share; which states take them is the version's.
   // 第五条, 第十六条: 定期告知开发利用情况，及时报告数据安全风险; 附录5 协议二(三)3: 反馈数据应用成果
   // v6, 附录5 协议二(二) 可在……至……使用: a report of use covers days of the agreed use begun by its day
@@ -666,16 +705,19 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11) {
 
   // 第五条: 及时向公共数据开放主体报告数据安全风险 — which takes note of what was reported, wherever it can be reported (v8)
   // 附录4 承诺书五: 立即通知公共数据开放主管部门 — which takes note of it too (v9)
-  const incidentNoted = {
+  const reportsNoted = {
     ...(v8 ? ({ ACKNOWLEDGE_SECURITY_INCIDENT: { guard: 'securityIncidentReported', actions: 'recordSecurityIncidentsAcknowledged' } } as const) : {}),
     ...(v9 ? ({ ACKNOWLEDGE_INCIDENT_NOTICE: { guard: 'securityIncidentToNote', actions: 'recordSecurityIncidentsNotedByAuthority' } } as const) : {}),
+    // 附录5 协议二(三)3: 向公共数据开放主体和公共数据开放主管部门反馈数据应用成果情况 — which each take note of it (v12)
+    ...(v12 ? ({ ACKNOWLEDGE_RESULTS: { guard: 'resultsToAcknowledge', actions: 'recordResultsAcknowledged' } } as const) : {}),
+    ...(v12 ? ({ ACKNOWLEDGE_RESULTS_NOTICE: { guard: 'resultsToNote', actions: 'recordResultsNotedByAuthority' } } as const) : {}),
   };
   // 附录4 承诺书四, 附录5 协议二(三)3: results and security problems are owed while the applicant holds the data (v2)
-  const whileHoldingData = v2 ? { REPORT_RESULTS: reports.REPORT_RESULTS, REPORT_SECURITY_INCIDENT: reports.REPORT_SECURITY_INCIDENT, ...incidentNoted } : {};
+  const whileHoldingData = v2 ? { REPORT_RESULTS: reports.REPORT_RESULTS, REPORT_SECURITY_INCIDENT: reports.REPORT_SECURITY_INCIDENT, ...reportsNoted } : {};
   // 第十四条(三): 告知本级公共数据开放主管部门 — which takes note of it, once (v2)
   const acknowledge = v2 ? ({ ACKNOWLEDGE_ACCESS_NOTICE: { guard: 'accessNoticeOpen', actions: 'recordAccessNoticeAcknowledged' } } as const) : {};
   // 第十六条: 定期告知开发利用情况 — while access lasts, under a renewal review or a suspension too (v2)
-  const whileAccessLasts = v2 ? { ...reports, ...acknowledge, ...incidentNoted } : {};
+  const whileAccessLasts = v2 ? { ...reports, ...acknowledge, ...reportsNoted } : {};
   // 附录5 协议二(二): 到期数据使用权限自动失效 — whatever the case is waiting on (v2; v1 expired only in active)
   const expires = v2 ? { USAGE_EXPIRED: v4 ? expireLapsing : expire } : {};
   // 附录5 协议二(二): 可在……至……使用 — not for a use period already over when signed (v2), nor access
@@ -803,7 +845,7 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11) {
         on: {
           ...reports,
           ...acknowledge,
-          ...incidentNoted,
+          ...reportsNoted,
           // v4: before the agreement ends (renewalBeforeUseEnds), whether or not the expiry timer has fired yet
           REQUEST_RENEWAL: {
             // v9: one request at a time (renewalNotPending; in `active` none is pending, but the command's rules all guard it)
@@ -896,8 +938,11 @@ const provider = { role: 'provider', scope: 'provider' } as const;
 const competentAuthority = { role: 'authority', scope: 'competentAuthority' } as const;
 const system = { role: 'system', scope: 'system' } as const;
 
+/** The commands by which the provider and the competent authority take note of results fed back (v12). */
+type ResultsNoted = 'ACKNOWLEDGE_RESULTS' | 'ACKNOWLEDGE_RESULTS_NOTICE';
+
 /** v1's commands: all but the acknowledgements (of the notice of access, v2; of a security problem reported, v8 and v9). */
-const commandsV1: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_ACCESS_NOTICE' | 'ACKNOWLEDGE_SECURITY_INCIDENT' | 'ACKNOWLEDGE_INCIDENT_NOTICE'>]: CommandSpec<ConditionalApplicationContext> } = {
+const commandsV1: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_ACCESS_NOTICE' | 'ACKNOWLEDGE_SECURITY_INCIDENT' | 'ACKNOWLEDGE_INCIDENT_NOTICE' | ResultsNoted>]: CommandSpec<ConditionalApplicationContext> } = {
   PASS_NORMATIVE_REVIEW: {
     schema: schemas.PASS_NORMATIVE_REVIEW,
     event: 'NormativeReviewPassed',
@@ -981,7 +1026,7 @@ const commandsV1: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_ACCESS_N
 };
 
 /** v2's commands: the notice of access is acknowledged by the authority, and ends when access ends. */
-const commandsV2: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_SECURITY_INCIDENT' | 'ACKNOWLEDGE_INCIDENT_NOTICE'>]: CommandSpec<ConditionalApplicationContext> } = {
+const commandsV2: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_SECURITY_INCIDENT' | 'ACKNOWLEDGE_INCIDENT_NOTICE' | ResultsNoted>]: CommandSpec<ConditionalApplicationContext> } = {
   ...commandsV1,
   // 附录5 协议二(二): 可在……至……使用 — an agreement whose use is over when signed grants nothing
   SIGN_AGREEMENT: { ...commandsV1.SIGN_AGREEMENT, rules: [rules.useWithinRequestedPeriod, rules.agreedUseNotOver] },
@@ -1150,7 +1195,7 @@ export const conditionalApplicationV7: ProcessDefinition<ConditionalApplicationC
 };
 
 /** v8's commands: a security problem reported opens the provider's 知悉 item, which it acknowledges (第五条). */
-const commandsV8: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_INCIDENT_NOTICE'>]: CommandSpec<ConditionalApplicationContext> } = {
+const commandsV8: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_INCIDENT_NOTICE' | ResultsNoted>]: CommandSpec<ConditionalApplicationContext> } = {
   ...commandsV6,
   // 第五条: 及时向公共数据开放主体报告数据利用中发现的各类数据安全风险 — information for the provider, no deadline
   REPORT_SECURITY_INCIDENT: {
@@ -1180,7 +1225,7 @@ export const conditionalApplicationV8: ProcessDefinition<ConditionalApplicationC
 };
 
 /** v9's commands: the competent authority is told of a security problem too, and a renewal may be asked for in a suspension. */
-const commandsV9: { [Type in keyof typeof schemas]: CommandSpec<ConditionalApplicationContext> } = {
+const commandsV9: { [Type in Exclude<keyof typeof schemas, ResultsNoted>]: CommandSpec<ConditionalApplicationContext> } = {
   ...commandsV8,
   // 附录4 承诺书五: 一旦发现有关数据已经泄露或可能泄露，立即通知公共数据开放主管部门; 承诺书四: 第一时间上报 —
   // information for the provider (第五条) and for the 本级 competent authority, no deadline
@@ -1239,7 +1284,7 @@ const commandsV11: typeof commandsV9 = {
 };
 
 /**
- * The version new cases start on, v11: v10, where signing the agreement is due by the requested end of
+ * The eleventh version: v10, where signing the agreement is due by the requested end of
  * use at the latest, and granting access by the agreed end of use (附录5 协议二(二): 可在……至……使用; after
  * that day neither can be done and the case lapses, v5). Up to v10 both were due ten working days on
  * whatever that day: an agreement signed for a use ending two days later read "ten working days left"
@@ -1247,10 +1292,56 @@ const commandsV11: typeof commandsV9 = {
  * asked for, the provider's APPROVE after the requested end of use is refused (approvalWithinRequestedUse);
  * and the security commitment's `signed` is `true` in the form (`ConditionalApplicationStartV11`).
  */
-export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+export const conditionalApplicationV11: ProcessDefinition<ConditionalApplicationContext> = {
   ...conditionalApplicationV10,
   version: 11,
   machine: chart(11),
   start: startV11,
   commands: commandsV11,
+};
+
+/** The label of the 知悉 items results fed back open (v12). */
+const RESULTS_NOTICE = '知悉：利用主体反馈数据应用成果';
+
+/** v12's commands: results fed back reach the provider and the competent authority, who each take note (附录5 协议二(三)3). */
+const commandsV12: { [Type in keyof typeof schemas]: CommandSpec<ConditionalApplicationContext> } = {
+  ...commandsV11,
+  // 附录5 协议二(三)3: 向（公共数据开放主体）和（公共数据开放主管部门）反馈数据应用成果情况 — information for both, no deadline
+  REPORT_RESULTS: {
+    ...commandsV11.REPORT_RESULTS,
+    opens: [
+      { stage: 'resultsNotice', role: 'provider', scope: 'provider', label: RESULTS_NOTICE },
+      { stage: 'resultsAuthorityNotice', role: 'authority', scope: 'competentAuthority', label: RESULTS_NOTICE },
+    ],
+  },
+  ACKNOWLEDGE_RESULTS: {
+    schema: schemas.ACKNOWLEDGE_RESULTS,
+    event: 'ResultsAcknowledged',
+    actors: [provider],
+    label: '知悉数据应用成果反馈',
+    rules: [rules.resultsToAcknowledge],
+    closes: ['resultsNotice'],
+  },
+  ACKNOWLEDGE_RESULTS_NOTICE: {
+    schema: schemas.ACKNOWLEDGE_RESULTS_NOTICE,
+    event: 'ResultsNoticeAcknowledged',
+    actors: [competentAuthority],
+    label: '主管部门知悉数据应用成果反馈',
+    rules: [rules.resultsToNote],
+    closes: ['resultsAuthorityNotice'],
+  },
+};
+
+/**
+ * The version new cases start on, v12: v11, where the results the applicant feeds back open a 知悉 item
+ * for the provider and one for the 本级 competent authority (附录5 协议二(三)3: 依托一体化大数据平台向公共数据
+ * 开放主体和公共数据开放主管部门反馈数据应用成果情况), which each closes by taking note (ACKNOWLEDGE_RESULTS,
+ * ACKNOWLEDGE_RESULTS_NOTICE), or which close with the case. Up to v11 the results went into the history
+ * alone: no inbox showed them (legal QA), as a security problem's report did up to v8.
+ */
+export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+  ...conditionalApplicationV11,
+  version: 12,
+  machine: chart(12),
+  commands: commandsV12,
 };

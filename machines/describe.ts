@@ -287,6 +287,7 @@ const WIDER: { column: number; row: number; right: number }[] = [
   { column: 0, row: 60, right: 150 },
   { column: 60, row: 60, right: 150 },
   { column: 60, row: 90, right: 300 },
+  { column: 90, row: 120, right: 450 },
 ];
 const LANE_HEADER = 30;
 const POOL_HEADER = 30;

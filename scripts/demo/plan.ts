@@ -480,6 +480,9 @@ function planUse(ctx: Context, b: CaseBuilder, terms: UseTerms): void {
         : timing.after(atLocal(resultsDue, 0), 1, 20);
     if (active(at)) {
       items.push({ at, actor: terms.applicant.actor, type: 'REPORT_RESULTS', data: { results: random.pick(['应用已上线运行，服务用户逾 3 千人，已在开放平台发布应用成果。', '完成分析模型研发并形成研究报告 1 份，已报送开放主体。', '平台试运行期间处理查询 12 万次，相关成果已在开放平台展示。']) } });
+      // The provider and the 本级 competent authority take note of them in their inboxes (附录5 协议二(三)3; v12).
+      items.push({ at: timing.after(at, 0, 3), actor: terms.providerStaff, type: 'ACKNOWLEDGE_RESULTS', data: {} });
+      items.push({ at: timing.after(at, 0, 5), actor: staff(ctx, terms.authority), type: 'ACKNOWLEDGE_RESULTS_NOTICE', data: {} });
     }
   }
 

@@ -175,14 +175,17 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
     { from: 'suspended', path: [...at('renewalReview'), 'SUSPEND'], when: 'RESUME', who: 'the provider', by: provider, then: 'Resumed', to: 'renewalReview' },
     { from: 'destructionPending', path: at('destructionPending'), when: 'REPORT_RESULTS', who: 'the applicant', by: applicant, then: 'ResultsReported', to: 'destructionPending' },
     { from: 'destructionPending', path: at('destructionPending'), when: 'REPORT_SECURITY_INCIDENT', who: 'the applicant', by: applicant, then: 'SecurityIncidentReported', to: 'destructionPending' },
-    // v8: the provider takes note of a security problem reported (第五条), wherever one can be reported; v9: the competent authority too (附录4 承诺书五)
+    // v8: the provider takes note of a security problem reported (第五条), wherever one can be reported; v9: the competent authority too (附录4 承诺书五);
+    // v12: each takes note of results fed back (附录5 协议二(三)3)
     ...(
       [
-        ['ACKNOWLEDGE_SECURITY_INCIDENT', 'the provider', provider, 'SecurityIncidentAcknowledged'],
-        ['ACKNOWLEDGE_INCIDENT_NOTICE', 'the competent authority', authority, 'IncidentNoticeAcknowledged'],
+        ['REPORT_SECURITY_INCIDENT', 'ACKNOWLEDGE_SECURITY_INCIDENT', 'the provider', provider, 'SecurityIncidentAcknowledged'],
+        ['REPORT_SECURITY_INCIDENT', 'ACKNOWLEDGE_INCIDENT_NOTICE', 'the competent authority', authority, 'IncidentNoticeAcknowledged'],
+        ['REPORT_RESULTS', 'ACKNOWLEDGE_RESULTS', 'the provider', provider, 'ResultsAcknowledged'],
+        ['REPORT_RESULTS', 'ACKNOWLEDGE_RESULTS_NOTICE', 'the competent authority', authority, 'ResultsNoticeAcknowledged'],
       ] as const
-    ).flatMap(([command, who, by, then]) =>
-      (['active', 'renewalReview', 'suspended', 'destructionPending'] as const).map((state) => ({ from: state, path: [...at(state), 'REPORT_SECURITY_INCIDENT'], when: command, who, by, then, to: state })),
+    ).flatMap(([report, command, who, by, then]) =>
+      (['active', 'renewalReview', 'suspended', 'destructionPending'] as const).map((state) => ({ from: state, path: [...at(state), report], when: command, who, by, then, to: state })),
     ),
     // v9: a renewal asked for in a suspension (附录5 协议二(二)), reviewed on resumption
     { from: 'suspended', path: at('suspended'), when: 'REQUEST_RENEWAL', who: 'the applicant', by: applicant, then: 'RenewalRequested', to: 'suspended' },
@@ -212,11 +215,11 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
     expect(meta(event).timers).toMatchObject([{ command: 'USAGE_EXPIRED', dueAt: endOfDay('2025-12-31') }]);
   });
 
-  it('given an active use with results due, when the results are reported, then the results task closes', async () => {
+  it('given an active use with results due, when the results are reported, then the results task closes, and the provider and the competent authority each have them to take note of (v12)', async () => {
     const c = await given(w, PROCESS, at('active'));
     const { event } = await when(w, c.caseId, 'REPORT_RESULTS');
     expect(meta(event).tasksClosed.map((t) => t.stage)).toEqual(['resultsReport']);
-    expect((await w.engine.getCase(c.caseId)).tasks.map((t) => t.stage)).toEqual(['accessGrantedNotice']);
+    expect((await w.engine.getCase(c.caseId)).tasks.map((t) => t.stage)).toEqual(['accessGrantedNotice', 'resultsNotice', 'resultsAuthorityNotice']);
   });
 
   it.each([
@@ -235,7 +238,7 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
     const { event, state } = await when(w, c.caseId, 'REPORT_RESULTS');
     expect(state).toBe('destructionPending');
     expect(meta(event).tasksClosed.map((t) => t.stage)).toEqual(['resultsReport']);
-    expect((await w.engine.getCase(c.caseId)).tasks.map((t) => t.stage)).toEqual(['destructionPending']);
+    expect((await w.engine.getCase(c.caseId)).tasks.map((t) => t.stage)).toEqual(['destructionPending', 'resultsNotice', 'resultsAuthorityNotice']);
   });
 
   it('given use ended with results never reported, when the applicant confirms destruction, then destruction is done and the results task is closed as cancelled, not as reported', async () => {
@@ -570,6 +573,6 @@ describe('conditionalApplication v2: a use period already over is neither asked 
     late.clock.set(lastMinuteOf('2026-03-31'));
     const result = await late.engine.start({ process: PROCESS, input, actor: applicant });
     expect(result).toMatchObject({ state: 'normativeReview', revision: 0 });
-    expect(meta(result.event).machine).toEqual({ name: PROCESS, version: 11 });
+    expect(meta(result.event).machine).toEqual({ name: PROCESS, version: 12 });
   });
 });

@@ -20,6 +20,8 @@ const WHILE_IN_USE = [
   'ACKNOWLEDGE_ACCESS_NOTICE',
   'ACKNOWLEDGE_SECURITY_INCIDENT',
   'ACKNOWLEDGE_INCIDENT_NOTICE',
+  'ACKNOWLEDGE_RESULTS',
+  'ACKNOWLEDGE_RESULTS_NOTICE',
 ];
 
 /** The commands each state accepts (PROCESSES.md); final states accept none. */
@@ -63,7 +65,7 @@ const accepts: Record<ProcessName, Record<string, string[]>> = {
       'USAGE_EXPIRED',
     ],
     // v2: results and security problems are still owed until the data is destroyed
-    destructionPending: ['REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT', 'ACKNOWLEDGE_SECURITY_INCIDENT', 'ACKNOWLEDGE_INCIDENT_NOTICE', 'CONFIRM_DESTRUCTION'],
+    destructionPending: ['REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT', 'ACKNOWLEDGE_SECURITY_INCIDENT', 'ACKNOWLEDGE_INCIDENT_NOTICE', 'ACKNOWLEDGE_RESULTS', 'ACKNOWLEDGE_RESULTS_NOTICE', 'CONFIRM_DESTRUCTION'],
     rejected: [],
     withdrawn: [],
     closed: [],
@@ -130,6 +132,8 @@ const senders: Record<ProcessName, Record<string, ActorRule[]>> = {
     ACKNOWLEDGE_ACCESS_NOTICE: [competentAuthority],
     ACKNOWLEDGE_SECURITY_INCIDENT: [provider],
     ACKNOWLEDGE_INCIDENT_NOTICE: [competentAuthority],
+    ACKNOWLEDGE_RESULTS: [provider],
+    ACKNOWLEDGE_RESULTS_NOTICE: [competentAuthority],
   },
   unopenedDataRequest: {
     start: [applicant],

@@ -58,6 +58,8 @@ const events: Record<ProcessName, Record<string, string>> = {
     ACKNOWLEDGE_ACCESS_NOTICE: 'AccessNoticeAcknowledged',
     ACKNOWLEDGE_SECURITY_INCIDENT: 'SecurityIncidentAcknowledged',
     ACKNOWLEDGE_INCIDENT_NOTICE: 'IncidentNoticeAcknowledged',
+    ACKNOWLEDGE_RESULTS: 'ResultsAcknowledged',
+    ACKNOWLEDGE_RESULTS_NOTICE: 'ResultsNoticeAcknowledged',
   },
   unopenedDataRequest: {
     start: 'RequestSubmitted',

@@ -73,6 +73,8 @@ describe('definitions', () => {
       'destructionPending',
       'resultsReport',
       'accessGrantedNotice',
+      'resultsNotice',
+      'resultsAuthorityNotice',
       'securityIncidentNotice',
       'securityIncidentAuthorityNotice',
     ]);
@@ -329,8 +331,8 @@ describe('tasks a command opens, drawn on the state it leads to', () => {
   const def = registry.latest('conditionalApplication')!;
   const opened = allTasks(def).filter((task) => stateTask(def, task.stage) === undefined);
 
-  it('is a case the test is about: GRANT_ACCESS opens two tasks that no state is (and REPORT_SECURITY_INCIDENT a third from v8, a fourth from v9)', () => {
-    expect(opened.map((task) => task.stage)).toEqual(['resultsReport', 'accessGrantedNotice', 'securityIncidentNotice', 'securityIncidentAuthorityNotice']);
+  it('is a case the test is about: GRANT_ACCESS opens two tasks that no state is (and REPORT_SECURITY_INCIDENT a third from v8, a fourth from v9, REPORT_RESULTS two more from v12)', () => {
+    expect(opened.map((task) => task.stage)).toEqual(['resultsReport', 'accessGrantedNotice', 'resultsNotice', 'resultsAuthorityNotice', 'securityIncidentNotice', 'securityIncidentAuthorityNotice']);
   });
 
   it('shows each in the Mermaid note of the state GRANT_ACCESS enters, with who works it and its time limit', () => {

@@ -171,6 +171,8 @@ export const commandData = {
     ACKNOWLEDGE_ACCESS_NOTICE: {},
     ACKNOWLEDGE_SECURITY_INCIDENT: {},
     ACKNOWLEDGE_INCIDENT_NOTICE: {},
+    ACKNOWLEDGE_RESULTS: {},
+    ACKNOWLEDGE_RESULTS_NOTICE: {},
   },
   unopenedDataRequest: {
     PASS_NORMATIVE_REVIEW: { providerOrg: orgs.provider, opinion: '材料规范，转济南市公安局论证。' },

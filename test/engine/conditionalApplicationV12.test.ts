@@ -1,0 +1,93 @@
+/**
+ * conditionalApplication v12, from a reading of 鲁数发〔2022〕15号 article by article (legal QA):
+ * 附录5 协议二(三)3 has the applicant 依托一体化大数据平台向（公共数据开放主体）和（公共数据开放主管部门）反馈数据
+ * 应用成果情况. Up to v11 REPORT_RESULTS closed the applicant's own task and went into the history
+ * alone: neither the provider's inbox nor the authority's showed the results, as a security problem's
+ * report showed in none up to v8. Given a history, when a command, then events or an error. v11's
+ * cases keep v11's rules.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actors, orgs } from '../machines/examples.js';
+import { pathTo } from '../machines/harness.js';
+import { conditionalApplicationV11 } from '../../machines/conditionalApplication.js';
+import { EngineError } from '../../engine/errors.js';
+import { ProcessRegistry } from '../../machines/registry.js';
+import { createWorld, given, meta, when, type World } from './world.js';
+
+const PROCESS = 'conditionalApplication';
+const at = (state: string) => pathTo.conditionalApplication[state]!;
+const { provider, cityAuthority: authority, company: applicant } = actors;
+const RESULTS = { results: '出行分析平台已上线，服务用户 4,800 人。' };
+
+let w: World;
+beforeAll(async () => {
+  w = await createWorld();
+});
+afterAll(() => w.close());
+
+const refusal = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (err: unknown) => (err instanceof EngineError ? { code: err.code, rule: (err.details as { rule?: string } | undefined)?.rule } : { thrown: String(err) }),
+  );
+
+describe('附录5 协议二(三)3 向开放主体和主管部门反馈数据应用成果: results fed back reach both', () => {
+  it('given access granted, when the applicant reports its results, then a 知悉 item opens for the provider and one for the 本级 competent authority, neither with a deadline', async () => {
+    const c = await given(w, PROCESS, at('active'));
+    expect(c.version).toBe(12);
+    const { event } = await when(w, c.caseId, 'REPORT_RESULTS', { actor: applicant, data: RESULTS });
+    expect(meta(event).tasksOpened.map((t) => [t.stage, t.role, t.org, t.label, t.dueAt])).toEqual([
+      ['resultsNotice', 'provider', provider.org, '知悉：利用主体反馈数据应用成果', undefined],
+      ['resultsAuthorityNotice', 'authority', orgs.cityAuthority, '知悉：利用主体反馈数据应用成果', undefined],
+    ]);
+    // Each is offered its own acknowledgement, and only while there is something to take note of.
+    expect(w.engine.allowedCommands(await w.engine.getCase(c.caseId), provider)).toContain('ACKNOWLEDGE_RESULTS');
+    expect(w.engine.allowedCommands(await w.engine.getCase(c.caseId), authority)).toContain('ACKNOWLEDGE_RESULTS_NOTICE');
+  });
+
+  it('given results reported, when the provider and then the authority take note, then each closes its own item, and a second acknowledgement with nothing new is 422', async () => {
+    const c = await given(w, PROCESS, [...at('active'), ['REPORT_RESULTS', { actor: applicant, data: RESULTS }]]);
+    const acknowledged = await when(w, c.caseId, 'ACKNOWLEDGE_RESULTS', { actor: provider });
+    expect(acknowledged.event.type).toBe('ResultsAcknowledged');
+    expect(meta(acknowledged.event).tasksClosed.map((t) => t.stage)).toEqual(['resultsNotice']);
+    expect((await w.engine.getCase(c.caseId)).tasks.map((t) => t.stage)).toContain('resultsAuthorityNotice');
+    expect(await refusal(when(w, c.caseId, 'ACKNOWLEDGE_RESULTS', { actor: provider }))).toEqual({ code: 'RULE_VIOLATED', rule: 'resultsToAcknowledge' });
+    expect(w.engine.allowedCommands(await w.engine.getCase(c.caseId), provider)).not.toContain('ACKNOWLEDGE_RESULTS');
+
+    const noted = await when(w, c.caseId, 'ACKNOWLEDGE_RESULTS_NOTICE', { actor: authority });
+    expect(noted.event.type).toBe('ResultsNoticeAcknowledged');
+    expect(meta(noted.event).tasksClosed.map((t) => t.stage)).toEqual(['resultsAuthorityNotice']);
+    const after = await w.engine.getCase(c.caseId);
+    expect(after.tasks.map((t) => t.stage)).toEqual(['accessGrantedNotice']);
+    expect(after.snapshot.context).toMatchObject({ resultsAcknowledged: { count: 1, by: provider.org }, resultsNotedByAuthority: { count: 1, by: orgs.cityAuthority } });
+    expect(await refusal(when(w, c.caseId, 'ACKNOWLEDGE_RESULTS_NOTICE', { actor: authority }))).toEqual({ code: 'RULE_VIOLATED', rule: 'resultsToNote' });
+  });
+
+  it('given results reported, when each party sends the other’s acknowledgement, then 403: each takes note of its own item', async () => {
+    const c = await given(w, PROCESS, [...at('active'), ['REPORT_RESULTS', { actor: applicant, data: RESULTS }]]);
+    expect(await refusal(when(w, c.caseId, 'ACKNOWLEDGE_RESULTS', { actor: authority }))).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await refusal(when(w, c.caseId, 'ACKNOWLEDGE_RESULTS_NOTICE', { actor: provider }))).toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('given results reported after use ended, when the applicant confirms the destruction, then the case closes and both items with it', async () => {
+    const c = await given(w, PROCESS, [...at('destructionPending'), ['REPORT_RESULTS', { actor: applicant, data: RESULTS }]]);
+    expect(c.tasks.map((t) => t.stage)).toEqual(['destructionPending', 'resultsNotice', 'resultsAuthorityNotice']);
+    const { event, state } = await when(w, c.caseId, 'CONFIRM_DESTRUCTION', { actor: applicant });
+    expect(state).toBe('closed');
+    expect(meta(event).tasksClosed.map((t) => t.stage)).toEqual(expect.arrayContaining(['resultsNotice', 'resultsAuthorityNotice']));
+    expect((await w.engine.getCase(c.caseId)).tasks).toEqual([]);
+  });
+
+  it('given a case started on v11, when the applicant reports its results, then no item opens, and an acknowledgement is refused as v11 refused it: a version keeps its rules', async () => {
+    const v11 = await createWorld({ registry: new ProcessRegistry([conditionalApplicationV11]) });
+    try {
+      const c = await given(v11, PROCESS, at('active'));
+      expect(c.version).toBe(11);
+      const { event } = await when(v11, c.caseId, 'REPORT_RESULTS', { actor: applicant, data: RESULTS });
+      expect(meta(event).tasksOpened).toEqual([]);
+      expect(await refusal(when(v11, c.caseId, 'ACKNOWLEDGE_RESULTS', { actor: provider }))).not.toBeUndefined();
+    } finally {
+      await v11.close();
+    }
+  });
+});
