@@ -142,6 +142,10 @@ export class CalendarInForce {
 
   /** Loads a year's State Council notice: a new calendar version, recorded as an event. */
   async load(notice: unknown, actor: Actor): Promise<WorkingDayCalendar> {
+    // The year's notice as this load first found it in force (undefined: none). Another notice for the
+    // year stored meanwhile — another admin's, loaded at the same moment — is not replaced unseen: both
+    // were stored, one over the other, and both admins were answered with the one stored last (QA).
+    let found: { notice: YearNotice | undefined } | undefined;
     for (let attempt = 0; ; attempt++) {
       await this.refresh();
       let next: WorkingDayCalendar;
@@ -161,6 +165,8 @@ export class CalendarInForce {
       // calendar's version unchanged (its days decide it); answering it unstored lost the text for good.
       const inForce = this.#calendar.notice(year);
       if (next.version === this.#calendar.version && inForce && sameText(inForce, loaded)) return next;
+      found ??= { notice: inForce };
+      if (inForce !== found.notice && !(inForce && found.notice && sameText(inForce, found.notice))) throw refuse.noticeLoadedMeanwhile(year, inForce, this.#revision);
       const revision = this.#revision;
       try {
         await this.#appends.track(

@@ -321,6 +321,19 @@ export const refuse = {
    * may have been the sender, in another window), and whether its command still applies, so a
    * reviewer another reviewer beat to it is told there is nothing to retry, and whose turn it is.
    */
+  /**
+   * A holiday notice for `year` was stored by someone else while this one was being loaded: this one is
+   * not stored over it unseen (`CalendarInForce.load`). `inForce` is the notice now in force for the year.
+   */
+  noticeLoadedMeanwhile: (year: number, inForce: { notice: string } | undefined, revision: number) =>
+    new EngineError(
+      'REVISION_CONFLICT',
+      {
+        zh: `载入期间已有另一份 ${year} 年节假日安排通知载入${inForce ? `（${inForce.notice}）` : ''}，本通知未载入：请查看现行安排（GET /v1/calendar/${year}）后再决定是否载入`,
+        en: `another holiday notice for ${year} was loaded meanwhile${inForce ? ` (${inForce.notice})` : ''}; this one was not loaded: check the arrangement in force (GET /v1/calendar/${year}) before loading it again`,
+      },
+      { currentRevision: revision, year },
+    ),
   revisionConflict: (expected: unknown, current: number | null, tries?: number, now?: CaseNow) => {
     if (now !== undefined && typeof expected === 'number' && current !== null && expected < current) return staleRevision(expected, current, now);
     return new EngineError(

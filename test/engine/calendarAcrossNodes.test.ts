@@ -203,8 +203,10 @@ describe('refreshing when calls overlap', () => {
     expect(b.calendar.current().version).toBe(loaded.version);
   });
 
-  it('given loads on both nodes racing with refreshes, when all end, then both nodes hold the version of the last notice stored, and each stored notice follows the one before', async () => {
-    await Promise.all([
+  it('given two different notices for one year loaded on both nodes at once, racing with refreshes, when all end, then one is stored and the other refused (409, naming the one in force), not stored over it unseen; both nodes hold the stored one', async () => {
+    // Before, both were stored, the second over the first, and both admins were answered with the
+    // second's year: the first admin was never told its notice had been replaced at once (QA).
+    const [, first, second] = await Promise.allSettled([
       b.calendar.refresh(),
       a.calendar.load(notice2027, admin),
       b.calendar.load(corrected, admin),
@@ -212,11 +214,27 @@ describe('refreshing when calls overlap', () => {
       a.calendar.refresh(),
     ]);
 
-    const notices = (await stored(a, CALENDAR_STREAM)).map((e) => e.data as { calendarVersion: string; previousVersion: string });
-    expect(notices).toHaveLength(2);
-    expect(notices[1]!.previousVersion).toBe(notices[0]!.calendarVersion);
-    const last = notices.at(-1)!.calendarVersion;
-    expect((await a.calendar.fresh()).version).toBe(last);
-    expect((await b.calendar.fresh()).version).toBe(last);
+    const notices = (await stored(a, CALENDAR_STREAM)).map((e) => e.data as { calendarVersion: string; notice: { notice: string } });
+    expect(notices).toHaveLength(1);
+    const [won, lost] = first.status === 'fulfilled' ? [first, second] : [second, first];
+    expect(won).toMatchObject({ status: 'fulfilled', value: { version: notices[0]!.calendarVersion } });
+    expect(lost).toMatchObject({ status: 'rejected', reason: { code: 'REVISION_CONFLICT', details: { year: 2027 } } });
+    expect((lost as PromiseRejectedResult).reason.text.zh).toContain(`载入期间已有另一份 2027 年节假日安排通知载入（${notices[0]!.notice.notice}），本通知未载入`);
+    expect((await a.calendar.fresh()).version).toBe(notices[0]!.calendarVersion);
+    expect((await b.calendar.fresh()).version).toBe(notices[0]!.calendarVersion);
+  });
+
+  it('given the same notice loaded on both nodes at once, when both end, then it is stored once and both are answered with it', async () => {
+    const [onA, onB] = await Promise.all([a.calendar.load(notice2027, admin), b.calendar.load(notice2027, admin)]);
+    const notices = await stored(a, CALENDAR_STREAM);
+    expect(notices).toHaveLength(1);
+    expect([onA.version, onB.version]).toEqual([(notices[0]!.data as { calendarVersion: string }).calendarVersion, onA.version]);
+  });
+
+  it('given a notice in force, when another for the year is loaded after it (not at once), then it is stored over it: a correction replaces the notice it saw', async () => {
+    await a.calendar.load(notice2027, admin);
+    const replaced = await b.calendar.load(corrected, admin);
+    expect((await stored(a, CALENDAR_STREAM)).map((e) => (e.data as { notice: { notice: string } }).notice.notice)).toEqual([notice2027.notice, corrected.notice]);
+    expect((await a.calendar.fresh()).version).toBe(replaced.version);
   });
 });
