@@ -258,6 +258,11 @@ const NOT_HTTP = { code: 'VALIDATION_FAILED', message: '不是有效的 HTTP 请
 /** The http server's event for an answer written to a connection before any route's (server.ts answerConnectionError): `/metrics` counts it as any other. */
 export const ANSWERED_ON_CONNECTION = 'workflow:answeredOnConnection';
 
+/** A list where one value is expected: a query parameter repeated (said so where it is one), or a list in a JSON field of one value. */
+export const SINGLE_VALUE = '应为单个值，不能是列表';
+/** Why a query parameter came as a list (?process=a&process=b): a body's field is not told this (race QA: `"expectedRevision": [3]` was). */
+const QUERY_ONCE = { zh: '（查询参数只能出现一次）', en: ' (a query parameter may appear once)' };
+
 /**
  * The problem a connection is answered with when Node could not read its request (fastify's
  * `clientErrorHandler`: a timeout, headers too large, a malformed request line or header). Before any
@@ -371,7 +376,9 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
       if (Array.isArray(keys)) return keys.map((key) => ({ path: at(v.instancePath, cutShort(String(key))), message: inLang(unknownFields([key])) }));
       const path = at(v.instancePath);
       // The field's Chinese name, for the Chinese detail only (an unknown field above has none: it is no field of the request).
-      return [{ path, message: lang === 'zh' ? (v.message ?? '') : issueInEnglish(v.message ?? '', v.keyword, v.params), label: requestFieldLabel(path) }];
+      const said = lang === 'zh' ? (v.message ?? '') : issueInEnglish(v.message ?? '', v.keyword, v.params);
+      const message = v.message === SINGLE_VALUE && err.validationContext === 'querystring' ? `${said}${QUERY_ONCE[lang]}` : said;
+      return [{ path, message, label: requestFieldLabel(path) }];
     });
     // As many as the engine lists at most: a body of thousands of unknown keys is not answered with thousands of errors.
     const { errors, more } = reportedErrors(all);

@@ -8,7 +8,7 @@ import { newId } from '../engine/ids.js';
 import { elapsedMs } from '../infra/clock.js';
 import { noteStoreDamage, noteStoreFailure, type App } from './app.js';
 import { authenticatedCaller, callerOf } from './auth.js';
-import { sendProblem, ApiError, fastifyText, connectionProblem, inLanguage, langOf, shuttingDown, wireProblem, ANSWERED_ON_CONNECTION } from './problem.js';
+import { sendProblem, ApiError, fastifyText, connectionProblem, inLanguage, langOf, shuttingDown, wireProblem, ANSWERED_ON_CONNECTION, SINGLE_VALUE } from './problem.js';
 import { urlForLogs, valueForLogs, type Logger } from '../infra/logger.js';
 import { cutShort, formatMessage, unknownFields } from '../machines/schemas.js';
 import { PLUS_AS_SPACE_HINT, writtenPlusAsSpace } from './shape.js';
@@ -33,8 +33,6 @@ z.config({ ...z.locales.zhCN(), customError: plainMessage });
 
 const DATETIME_PLUS_AS_SPACE = `应为带 Z 或时区偏移的 ISO-8601 时刻；${PLUS_AS_SPACE_HINT}，例如 2026-06-01T00:00:00%2B08:00`;
 
-/** A list where one value is expected: a query parameter repeated, or a list in a JSON field of one value. */
-const SINGLE_VALUE = '应为单个值，不能是列表（查询参数只能出现一次）';
 
 function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
   const i = issue as { code?: string; input?: unknown; expected?: string; origin?: string; maximum?: unknown; minimum?: unknown };

@@ -87,6 +87,14 @@ describe('a query parameter given twice', () => {
     const en = await api.call('GET', `${path}?process=objection&process=listAdjustment`, { as: supervisor, headers: { 'accept-language': 'en' } });
     expect(en.body.errors).toEqual([{ path: 'querystring.process', message: 'must be a single value, not a list (a query parameter may appear once)' }]);
   });
+
+  it('given a list in a body field of one value ("process": [...]), then 400 says it must be one value, without the query’s reason (race QA: a body was told of repeated query parameters)', async () => {
+    const res = await api.call('POST', '/v1/cases', { as: supervisor, body: { process: ['objection'], input: {} } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: 'body.process', message: '应为单个值，不能是列表' }]);
+    const en = await api.call('POST', '/v1/cases', { as: supervisor, body: { process: ['objection'], input: {} }, headers: { 'accept-language': 'en' } });
+    expect(en.body.errors).toEqual([{ path: 'body.process', message: 'must be a single value, not a list' }]);
+  });
 });
 
 describe('an organisation outside the caller’s region', () => {
