@@ -676,10 +676,14 @@ export class Engine {
       const allowed = this.allowedCommands(current, cmd.actor);
       // Nothing the sender may do now: say whose work the case waits on, so they know it is not theirs.
       const waiting = allowed.length === 0 ? this.#waitingOn(current) : undefined;
+      // What moved the case there, once a command has (race QA: a reviewer beaten to a case by another,
+      // neither naming a revision, was told its state alone, not that it changed a moment ago, nor how).
+      const last = spec && current.revision > 0 ? await this.#lastDone(current, def) : undefined;
       throw refuse.invalidTransition(current.state, cmd.type, allowed, {
         state: stateLabel(def, current.state),
         ...(spec ? { command: spec.label } : { unknown: { process: def.name, title: def.title } }),
         ...(waiting ? { waiting } : {}),
+        ...(last ? { last } : {}),
       });
     }
     if (!this.#permitted(spec, def, current.snapshot, cmd.actor)) {
@@ -910,14 +914,11 @@ export class Engine {
   /** The case as the sender of a stale revision finds it (`refuse.revisionConflict`): what was done last, and whether its command still applies. */
   async #caseNow(current: CaseState, cmd: CaseCommand): Promise<CaseNow> {
     const def = this.#def(current);
-    const [last] = await this.#o.store.readStream(current.stream, { fromRevision: current.revision, maxCount: 1 });
-    const meta = last?.metadata as Partial<CaseEventMetadata> | undefined;
-    const lastCommand = meta?.command;
-    const lastLabel = lastCommand === undefined ? undefined : commandLabelOf(def, lastCommand);
+    const last = await this.#lastDone(current, def);
     const allowed = this.allowedCommands(current, cmd.actor);
     const waiting = allowed.includes(cmd.type) ? undefined : this.#waitingOn(current);
     return {
-      ...(lastCommand !== undefined && meta?.at !== undefined ? { last: { command: lastCommand, ...(lastLabel ? { label: lastLabel } : {}), at: shanghaiDateTimeOf(meta.at).slice(0, 16) } } : {}),
+      ...(last ? { last } : {}),
       state: current.state,
       stateLabel: stateLabel(def, current.state),
       command: cmd.type,
@@ -925,6 +926,14 @@ export class Engine {
       allowed,
       ...(waiting ? { waiting } : {}),
     };
+  }
+
+  /** What was done to the case last: its command, named, and when (Beijing time, to the minute). */
+  async #lastDone(current: CaseState, def: ProcessDefinition): Promise<CaseNow['last']> {
+    const [last] = await this.#o.store.readStream(current.stream, { fromRevision: current.revision, maxCount: 1 });
+    const meta = last?.metadata as Partial<CaseEventMetadata> | undefined;
+    if (meta?.command === undefined || meta.at === undefined) return undefined;
+    return { command: meta.command, label: commandLabelOf(def, meta.command), at: shanghaiDateTimeOf(meta.at).slice(0, 16) };
   }
 
   /**

@@ -10,6 +10,7 @@ import { articleInEnglish } from '../../machines/articles.js';
 import { registry } from '../../machines/registry.js';
 import { Directory } from '../../directory/directory.js';
 import { refuse } from '../../engine/errors.js';
+import { shanghaiDateTimeOf } from '../../calendars/index.js';
 
 let w: World;
 beforeAll(async () => {
@@ -24,6 +25,16 @@ describe('INVALID_TRANSITION', () => {
     expect(error.code).toBe('INVALID_TRANSITION');
     expect(error.text.zh).toBe('案件当前处于“编制中”（drafting）状态，不接受“审查通过并发布”（APPROVE）指令；案件正在等待：编制目录、安全审查、确定脱敏规则并提交开放数据（济南市公安局）');
     expect(error.text.en).toBe('the case is in state drafting, which does not accept APPROVE; the case is waiting on: drafting (370100-gaj)');
+  });
+
+  it('given a release another reviewer approved a moment ago, when a reviewer returns it without naming a revision, then the refusal says what was done last and when, beside the state (race QA)', async () => {
+    const c = await given(w, 'datasetRelease', pathTo.datasetRelease.underReview!);
+    await when(w, c.caseId, 'APPROVE', { actor: actors.cityAuthority });
+    const error = await refused(w, c, () => when(w, c.caseId, 'RETURN', { actor: actors.cityAuthority, data: { reasons: ['数据项说明不完整'] } }));
+    expect(error.code).toBe('INVALID_TRANSITION');
+    const at = shanghaiDateTimeOf(w.clock.now().toISOString()).slice(0, 16);
+    expect(error.text.zh).toBe(`案件当前处于“已发布”（published）状态（最近一次为“审查通过并发布”（APPROVE），北京时间 ${at}），不接受“审查未通过，退回修改”（RETURN）指令`);
+    expect(error.text.en).toBe(`the case is in state published (last: APPROVE, ${at} Beijing time), which does not accept RETURN`);
   });
 
   it('given a person’s application awaiting destruction, when the authority resumes it, then the tasks it waits on name the applicant, never the ID number', async () => {
