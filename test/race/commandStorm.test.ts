@@ -42,7 +42,7 @@ describe('many commands on one case at once, without an expectedRevision', () =>
     expect(rebuilt).toEqual(incremental);
   });
 
-  it('given a case that changes under every try (another node storing first), when a command without an expectedRevision runs out of tries, then 409 REVISION_CONFLICT says the case kept changing, not that the sender named a revision', async () => {
+  it('given a case that changes under every try (another node storing first), when a command without an expectedRevision runs out of tries, then 409 REVISION_CONFLICT says the case kept changing, not that the sender named a revision, with the case as it stands: its revision, state and what the sender may send', async () => {
     const id = await draft();
     const store = api.app.store;
     const append = store.appendToStream.bind(store);
@@ -52,7 +52,8 @@ describe('many commands on one case at once, without an expectedRevision', () =>
     try {
       const zh = await api.call('POST', `/v1/cases/${id}/commands`, { as: provider, body: update(1) });
       expect(zh.status).toBe(409);
-      expect(zh.body).toMatchObject({ code: 'REVISION_CONFLICT', currentRevision: 1 });
+      // The case as it stands (this store's refusals stored nothing), not the revision the last lost try named (1).
+      expect(zh.body).toMatchObject({ code: 'REVISION_CONFLICT', currentRevision: 0, state: 'drafting', allowed: expect.arrayContaining(['UPDATE_DRAFT']) });
       expect(zh.body.detail).toContain('案件正被同时处理');
       expect(zh.body.detail).not.toContain('您基于版本');
       const en = await api.call('POST', `/v1/cases/${id}/commands`, { as: provider, body: update(2), headers: { 'accept-language': 'en' } });
