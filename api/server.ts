@@ -33,7 +33,6 @@ z.config({ ...z.locales.zhCN(), customError: plainMessage });
 
 const DATETIME_PLUS_AS_SPACE = `应为带 Z 或时区偏移的 ISO-8601 时刻；${PLUS_AS_SPACE_HINT}，例如 2026-06-01T00:00:00%2B08:00`;
 
-
 function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
   const i = issue as { code?: string; input?: unknown; expected?: string; origin?: string; maximum?: unknown; minimum?: unknown };
   switch (i.code) {

@@ -321,12 +321,6 @@ export const refuse = {
       { rule: 'idempotencyKeyReused' },
     ),
   /**
-   * `expected` undefined: the sender named no revision, and the case changed under each of its `tries`.
-   * `now`: the case as the sender of a stale revision finds it — what was done last (not by whom: it
-   * may have been the sender, in another window), and whether its command still applies, so a
-   * reviewer another reviewer beat to it is told there is nothing to retry, and whose turn it is.
-   */
-  /**
    * A holiday notice for `year` was stored by someone else while this one was being loaded: this one is
    * not stored over it unseen (`CalendarInForce.load`). `inForce` is the notice now in force for the year.
    */
@@ -339,6 +333,12 @@ export const refuse = {
       },
       { currentRevision: revision, year },
     ),
+  /**
+   * `expected` undefined: the sender named no revision, and the case changed under each of its `tries`.
+   * `now`: the case as the sender of a stale revision finds it — what was done last (not by whom: it
+   * may have been the sender, in another window), and whether its command still applies, so a
+   * reviewer another reviewer beat to it is told there is nothing to retry, and whose turn it is.
+   */
   revisionConflict: (expected: unknown, current: number | null, tries?: number, now?: CaseNow) => {
     if (now !== undefined && typeof expected === 'number' && current !== null && expected < current) return staleRevision(expected, current, now);
     return new EngineError(
