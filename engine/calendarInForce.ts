@@ -140,8 +140,12 @@ export class CalendarInForce {
     return [];
   }
 
-  /** Loads a year's State Council notice: a new calendar version, recorded as an event. */
-  async load(notice: unknown, actor: Actor): Promise<WorkingDayCalendar> {
+  /**
+   * Loads a year's State Council notice: a new calendar version, recorded as an event. `busy`: the
+   * calendar versions a load of the same year is still re-stating (on this server): a notice that
+   * would give another is refused while it does, as one stored meanwhile is.
+   */
+  async load(notice: unknown, actor: Actor, busy: () => readonly string[] = () => []): Promise<WorkingDayCalendar> {
     // The year's notice as this load first found it in force (undefined: none). Another notice for the
     // year stored meanwhile — another admin's, loaded at the same moment — is not replaced unseen: both
     // were stored, one over the other, and both admins were answered with the one stored last (QA).
@@ -166,7 +170,10 @@ export class CalendarInForce {
       const inForce = this.#calendar.notice(year);
       if (next.version === this.#calendar.version && inForce && sameText(inForce, loaded)) return next;
       found ??= { notice: inForce };
-      if (inForce !== found.notice && !(inForce && found.notice && sameText(inForce, found.notice))) throw refuse.noticeLoadedMeanwhile(year, inForce, this.#revision);
+      // Another admin's load of the year, still re-stating its cases when this one came (race QA: on one
+      // server the first load had stored its notice by then, and this one replaced it unseen, both 200).
+      const underWay = busy().some((version) => version !== next.version);
+      if (underWay || (inForce !== found.notice && !(inForce && found.notice && sameText(inForce, found.notice)))) throw refuse.noticeLoadedMeanwhile(year, inForce, this.#revision, underWay);
       const revision = this.#revision;
       try {
         await this.#appends.track(

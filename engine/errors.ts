@@ -324,13 +324,18 @@ export const refuse = {
    * A holiday notice for `year` was stored by someone else while this one was being loaded: this one is
    * not stored over it unseen (`CalendarInForce.load`). `inForce` is the notice now in force for the year.
    */
-  noticeLoadedMeanwhile: (year: number, inForce: { notice: string } | undefined, revision: number) =>
+  noticeLoadedMeanwhile: (year: number, inForce: { notice: string } | undefined, revision: number, restating: boolean) =>
     new EngineError(
       'REVISION_CONFLICT',
-      {
-        zh: `载入期间已有另一份 ${year} 年节假日安排通知载入${inForce ? `（${inForce.notice}）` : ''}，本通知未载入：请查看现行安排（GET /v1/calendar/${year}）后再决定是否载入`,
-        en: `another holiday notice for ${year} was loaded meanwhile${inForce ? ` (${inForce.notice})` : ''}; this one was not loaded: check the arrangement in force (GET /v1/calendar/${year}) before loading it again`,
-      },
+      restating
+        ? {
+            zh: `另一份 ${year} 年节假日安排通知${inForce ? `（${inForce.notice}）` : ''}刚刚载入，正在重新确定案件期限，本通知未载入：请待其完成后查看现行安排（GET /v1/calendar/${year}），再决定是否载入`,
+            en: `another holiday notice for ${year}${inForce ? ` (${inForce.notice})` : ''} was just loaded and its cases' deadlines are being re-stated; this one was not loaded: once that is done, check the arrangement in force (GET /v1/calendar/${year}) before loading it again`,
+          }
+        : {
+            zh: `载入期间已有另一份 ${year} 年节假日安排通知载入${inForce ? `（${inForce.notice}）` : ''}，本通知未载入：请查看现行安排（GET /v1/calendar/${year}）后再决定是否载入`,
+            en: `another holiday notice for ${year} was loaded meanwhile${inForce ? ` (${inForce.notice})` : ''}; this one was not loaded: check the arrangement in force (GET /v1/calendar/${year}) before loading it again`,
+          },
       { currentRevision: revision, year },
     ),
   /**

@@ -317,6 +317,11 @@ export class Scheduler {
     return run;
   }
 
+  /** The calendar versions a notice load for `year` is re-stating on this server now (`restateDeadlines`). */
+  restatingFor(year: number): string[] {
+    return [...this.#restating.keys()].filter((key) => key.startsWith(`${year}:`)).map((key) => key.slice(`${year}:`.length));
+  }
+
   /**
    * How far the notice loads re-stating on this server have come, together: cases checked of the
    * cases to check (undefined when none is under way). /metrics shows it, as it shows a rebuild's.

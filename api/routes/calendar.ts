@@ -189,7 +189,7 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
     async (request) => {
       const caller = await callerOf(request, app.verifier);
       try {
-        const calendar = await app.calendar.load({ year: request.params.year, ...request.body }, caller);
+        const calendar = await app.calendar.load({ year: request.params.year, ...request.body }, caller, () => app.scheduler.restatingFor(request.params.year));
         // PROCESSES.md: every open task with a provisional deadline gets an event that re-states it
         // (and so does one with an official deadline the notice moved).
         // The same notice loaded again while its re-statement is under way joins it (the scheduler's).
