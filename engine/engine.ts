@@ -708,7 +708,7 @@ export class Engine {
         en: `${cmd.type} is not possible in the case's present condition: reload the case to see its state and what may be done`,
       });
     }
-    this.#checkParties(def.parties(current.snapshot.context), def.parties(next.context), cmd.actor);
+    this.#checkParties(def.parties(current.snapshot.context), def.parties(next.context), cmd.actor, () => this.#whoMayAct(spec, def, current.snapshot, cmd.actor.role));
     const stateAfter = stateName(next);
     const moved = stateAfter !== current.state;
     const closing = new Set<string>([...(spec.closes ?? [])]);
@@ -975,7 +975,7 @@ export class Engine {
    * - 第六条: the region it is addressed to has a 公共数据开放主管部门 there;
    * - 第六条: an authority that names a new provider (`actor`, forwarding a request) names one in its own region.
    */
-  #checkParties(before: CaseParties | undefined, after: CaseParties, actor?: Actor): void {
+  #checkParties(before: CaseParties | undefined, after: CaseParties, actor?: Actor, mayAct?: () => { code: string; name: string }[]): void {
     const region = after.region;
     if (region !== undefined && region !== before?.region && !this.#o.directory.authorityOf(region)) {
       // 机构改革: a region taken over by another (a city merged into another) — name the code to address instead.
@@ -1006,9 +1006,16 @@ export class Engine {
       // 机构改革: with the regions it took over (a city merged into it: its providers are this city's now).
       const by = actor?.role === 'authority' ? this.#o.directory.get(actor.org) : undefined;
       if (by && !this.#o.directory.worksWithin(by.region, code)) {
+        // Who may forward it there: the authorities that may send the same command on this case and work
+        // where the provider is (legal QA: a city's bureau refused a provincial department was not told
+        // that the provincial bureau, which may act on the case too, can).
+        const able = (mayAct?.() ?? []).filter((o) => {
+          const other = this.#o.directory.get(o.code);
+          return other?.kind === 'authority' && other.code !== by.code && this.#o.directory.worksWithin(other.region, code);
+        });
         throw refuse.rule('providerInJurisdiction', '第六条', {
-          zh: `${org.name}（${code}）不在${by.name}的行政区域内，不能转至该开放主体`,
-          en: `${org.name} (${code}) is outside the region of ${by.name}, which cannot forward the request there`,
+          zh: `${org.name}（${code}）不在${by.name}的行政区域内，不能转至该开放主体${able.length > 0 ? `；可由${able.map((o) => `${o.name}（${o.code}）`).join('、')}转办` : ''}`,
+          en: `${org.name} (${code}) is outside the region of ${by.name}, which cannot forward the request there${able.length > 0 ? `; ${able.map((o) => `${o.name} (${o.code})`).join(', ')} can` : ''}`,
         });
       }
       return;

@@ -57,11 +57,13 @@ describe('an authority forwards an unopened-data request (第十五条)', () => 
   });
 
   // 第六条: a city's authority works within its own region.
-  it('when Jinan’s authority forwards to a provider of Qingdao, then RULE_VIOLATED under 第六条, and the request stays with it', async () => {
+  it('when Jinan’s authority forwards to a provider of Qingdao, then RULE_VIOLATED under 第六条, naming the provincial bureau, which may act on the request too, as the one that can; and the request stays with it', async () => {
     const c = await given(w, 'unopenedDataRequest');
     const error = await refused(w, c, () => when(w, c.caseId, 'PASS_NORMATIVE_REVIEW', { data: { ...forward, providerOrg: '370200-gaj' }, actor: actors.cityAuthority }));
     expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'providerInJurisdiction', article: '第六条' } });
-    expect(error.text.zh).toBe('青岛市公安局（370200-gaj）不在济南市大数据局的行政区域内，不能转至该开放主体（第六条）');
+    // Legal QA: a city's bureau whose applicant needs another region's (or a provincial department's) data was left with no way on.
+    expect(error.text.zh).toBe('青岛市公安局（370200-gaj）不在济南市大数据局的行政区域内，不能转至该开放主体；可由山东省大数据局（370000-dsj）转办（第六条）');
+    expect(error.text.en).toContain('; 山东省大数据局 (370000-dsj) can');
     expect((await w.engine.getCase(c.caseId)).state).toBe('normativeReview');
   });
 
