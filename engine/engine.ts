@@ -683,9 +683,13 @@ export class Engine {
       // What moved the case there, once a command has (race QA: a reviewer beaten to a case by another,
       // neither naming a revision, was told its state alone, not that it changed a moment ago, nor how).
       const last = spec && current.revision > 0 ? await this.#lastDone(current, def) : undefined;
+      // A command a later version of the process has (a case started before it, which keeps its version's
+      // rules): said so, not as a misspelling (QA: every case in use at the upgrade to conditionalApplication
+      // v12 was told ACKNOWLEDGE_RESULTS did not exist, names being case-sensitive).
+      const newer = spec ? undefined : this.#o.registry.list().find((d) => d.name === def.name && d.version > def.version && d.commands[cmd.type] !== undefined);
       throw refuse.invalidTransition(current.state, cmd.type, allowed, {
         state: stateLabel(def, current.state),
-        ...(spec ? { command: spec.label } : { unknown: { process: def.name, title: def.title } }),
+        ...(spec ? { command: spec.label } : { unknown: { process: def.name, title: def.title, ...(newer ? { version: def.version, since: newer.version } : {}) } }),
         ...(waiting ? { waiting } : {}),
         ...(last ? { last } : {}),
       });

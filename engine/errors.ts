@@ -214,11 +214,16 @@ export const refuse = {
     state: string,
     command: string,
     allowed: string[],
-    labels: { state?: string; command?: string; waiting?: Message; unknown?: { process: string; title: string }; last?: CaseNow['last'] } = {},
+    labels: { state?: string; command?: string; waiting?: Message; unknown?: { process: string; title: string; version?: number; since?: number }; last?: CaseNow['last'] } = {},
   ) =>
     new EngineError(
       'INVALID_TRANSITION',
-      labels.unknown
+      labels.unknown?.since !== undefined
+        ? {
+            zh: `本案件按“${labels.unknown.title}”（${labels.unknown.process}）流程第 ${labels.unknown.version} 版办理，该版本没有“${command}”指令（第 ${labels.unknown.since} 版起的案件才有）；案件当前处于${named(labels.state, state)}状态，您现在可发送：${allowed.join('、') || '无'}`,
+            en: `this case follows version ${labels.unknown.version} of process ${labels.unknown.process}, which has no command ${command} (cases on version ${labels.unknown.since} and later have it); the case is in state ${state}, where you may send: ${allowed.join(', ') || 'nothing'}`,
+          }
+        : labels.unknown
         ? {
             zh: `“${labels.unknown.title}”（${labels.unknown.process}）流程没有“${command}”指令（指令名区分大小写）；案件当前处于${named(labels.state, state)}状态，您现在可发送：${allowed.join('、') || '无'}`,
             en: `process ${labels.unknown.process} has no command ${command} (command names are case-sensitive); the case is in state ${state}, where you may send: ${allowed.join(', ') || 'nothing'}`,

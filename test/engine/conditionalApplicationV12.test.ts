@@ -6,6 +6,9 @@
  * report showed in none up to v8. Given a history, when a command, then events or an error. v11's
  * cases keep v11's rules.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actors, orgs } from '../machines/examples.js';
 import { pathTo } from '../machines/harness.js';
@@ -79,15 +82,25 @@ describe('附录5 协议二(三)3 向开放主体和主管部门反馈数据应�
   });
 
   it('given a case started on v11, when the applicant reports its results, then no item opens, and an acknowledgement is refused as v11 refused it: a version keeps its rules', async () => {
-    const v11 = await createWorld({ registry: new ProcessRegistry([conditionalApplicationV11]) });
+    const dir = mkdtempSync(join(tmpdir(), 'engine-ca-v12-'));
+    const file = join(dir, 'events.db');
+    // Started while v11 was the newest; then the same store under the shipped registry (v12 too).
+    const v11 = await createWorld({ path: file, registry: new ProcessRegistry([conditionalApplicationV11]) });
+    const c = await given(v11, PROCESS, at('active'));
+    await v11.close();
+    const upgraded = await createWorld({ path: file });
     try {
-      const c = await given(v11, PROCESS, at('active'));
       expect(c.version).toBe(11);
-      const { event } = await when(v11, c.caseId, 'REPORT_RESULTS', { actor: applicant, data: RESULTS });
+      const { event } = await when(upgraded, c.caseId, 'REPORT_RESULTS', { actor: applicant, data: RESULTS });
       expect(meta(event).tasksOpened).toEqual([]);
-      expect(await refusal(when(v11, c.caseId, 'ACKNOWLEDGE_RESULTS', { actor: provider }))).not.toBeUndefined();
+      // Told it is the case's version that lacks it, not that the process has no such command (a misspelling).
+      const error = await when(upgraded, c.caseId, 'ACKNOWLEDGE_RESULTS', { actor: provider }).catch((err: unknown) => err as EngineError);
+      expect(error).toMatchObject({ code: 'INVALID_TRANSITION' });
+      expect((error as EngineError).text.zh).toMatch(/^本案件按“有条件开放数据获取申请”（conditionalApplication）流程第 11 版办理，该版本没有“ACKNOWLEDGE_RESULTS”指令（第 12 版起的案件才有）；/);
+      expect((error as EngineError).text.en).toMatch(/^this case follows version 11 of process conditionalApplication, which has no command ACKNOWLEDGE_RESULTS \(cases on version 12 and later have it\)/);
     } finally {
-      await v11.close();
+      await upgraded.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
