@@ -172,7 +172,9 @@ export async function timeline(app: CaseReading, caseId: string, now: Date): Pro
       // A cancelled task was not done: no "on time" for it (第十九条 counts only work done).
       if (closed.cancelled) verdict = late ? `，未办理即取消（取消时已逾期 ${overdue} 个工作日）` : '，未办理即取消';
       else if (task?.dueAt) verdict = late ? `，逾期 ${overdue} 个工作日` : '，按期';
-      lines.push(`     期限关闭：${task?.label ?? closed.stage}${task?.dueAt ? `（截止 ${shanghaiTime(task.dueAt, calendar)}）` : '（无期限）'}${verdict}`);
+      // Whose, as the opening line says it: two items of one label (a results report's 知悉 for the provider and for the authority) read alike otherwise.
+      const whose = task ? ` · ${ROLE_LABELS[task.role] ?? task.role} ${orgsText(app, task, first.summary.applicant)}` : '';
+      lines.push(`     期限关闭：${task?.label ?? closed.stage}${whose}${task?.dueAt ? `（截止 ${shanghaiTime(task.dueAt, calendar)}）` : '（无期限）'}${verdict}`);
     }
     for (const task of meta.tasksOpened ?? []) {
       opened.set(task.stage, task);
