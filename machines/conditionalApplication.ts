@@ -413,11 +413,11 @@ export const rules = {
     article: '附录3、附录5 协议二(二)',
     message: {
       zh: '申请的使用期限已届满，协议已无法签订，不能审核通过；请按第十四条(三)作出审核不通过的决定并说明理由',
-      en: 'The requested use period is over and no agreement can be signed any more, so the application cannot be approved: reject it instead, giving the reason (Article 14(3)).',
+      en: 'The requested use period is over and no agreement can be signed any more, so the application cannot be approved: reject it, giving the reason, as Article 14(3) requires.',
     },
     messageFor: (context) => ({
       zh: `申请的使用期限已于 ${context.input.usePeriod.to}（北京时间）届满，协议已无法签订，不能审核通过；请按第十四条(三)作出审核不通过的决定并说明理由`,
-      en: `The requested use period ended on ${context.input.usePeriod.to} (Beijing time) and no agreement can be signed any more, so the application cannot be approved: reject it instead, giving the reason (Article 14(3)).`,
+      en: `The requested use period ended on ${context.input.usePeriod.to} (Beijing time) and no agreement can be signed any more, so the application cannot be approved: reject it, giving the reason, as Article 14(3) requires.`,
     }),
     holds: (context, _data, facts) => commandDay(facts) <= context.input.usePeriod.to,
     // from the day after the requested end, the case offers REJECT alone

@@ -173,8 +173,8 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
           problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'REVISION_CONFLICT', 'PAYLOAD_TOO_LARGE', 'CALENDAR_NOT_COVERED', 'UNAVAILABLE'],
           notes: {
             REVISION_CONFLICT: docText(
-              '载入期间已有另一份该年度的通知载入（另一位管理员同时载入）：本通知未载入，`year` 为该年度；请查看现行安排后再决定是否载入',
-              'another notice for the year was loaded meanwhile (another admin at the same moment): this one was not loaded, `year` names the year; check the arrangement in force before loading it again',
+              '载入期间已有另一份该年度的通知载入，或其案件期限仍在本服务上重新确定（另一位管理员同时载入）：本通知未载入；`year` 为该年度，`currentRevision` 为已载入通知的记录序号；请查看现行安排后再决定是否载入',
+              'another notice for the year was loaded meanwhile, or its cases are still being re-stated on this server (another admin at the same moment): this one was not loaded; `year` names the year, `currentRevision` the revision of the log of notices loaded; check the arrangement in force before loading it again',
             ),
             VALIDATION_FAILED: docText(
               '请求体不是 JSON 或不是一份通知，或通知的内容自相矛盾（年度晚于明年或早于 2014 年、日期不在该年度内、同一天既是放假日又是工作日、发布日期晚于今天或不在该年度及其上一年内……）；`errors`：[{ path, message }]',
