@@ -16,10 +16,16 @@ import { cursorScope, deadlineStanding, decodeCursor, encodeCursor, InvalidQuery
 import type { Db, Projection } from './runner.js';
 import { forgetInserts, insertRows, statementCache } from './statements.js';
 
-/** Sorts after every ISO instant: the due key of a task with no deadline (a notice, a provider's own drafting), listed last. */
+/**
+ * Sorts after every ISO instant: the due key of a task with no deadline (a notice, a provider's own
+ * drafting), listed last — followed by when it was entered, so that such tasks are listed as they came
+ * (QA: they were listed by case, a notice of today before one of last month).
+ */
 const NO_DEADLINE = '~';
-/** Sorts before every ISO instant (a sign or a digit): the due key of an urgent task with no deadline (`TaskSpec.urgent`), listed first. */
+/** Sorts before every ISO instant (a sign or a digit): the due key of an urgent task with no deadline (`TaskSpec.urgent`), listed first, as they came. */
 const URGENT = '!';
+/** The first key after every urgent task's (`!` and an instant): where deadlines begin. */
+const AFTER_URGENT = '"';
 /** A due key that is a deadline: an instant as `storedInstant` writes it (a year past 9999 with its sign). */
 const STORED_INSTANT = /^(\d{4}|[+-]\d{6})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -88,7 +94,7 @@ const statements = statementCache((db: Db) => ({
   reassignTask: db.prepare<unknown[]>('UPDATE inbox_tasks SET org = ?, orgs = ? WHERE case_key = ? AND stage = ?'),
   // The task's row gives the rest of its assignee's (its due key as `flush` writes it).
   assign: db.prepare<unknown[]>(
-    `INSERT OR REPLACE INTO inbox_assignees (org, role, due_key, case_key, stage, process) SELECT ?, role, coalesce(due_at, CASE urgent WHEN 1 THEN '${URGENT}' ELSE '${NO_DEADLINE}' END), case_key, stage, process FROM inbox_tasks WHERE case_key = ? AND stage = ?`,
+    `INSERT OR REPLACE INTO inbox_assignees (org, role, due_key, case_key, stage, process) SELECT ?, role, coalesce(due_at, CASE urgent WHEN 1 THEN '${URGENT}' ELSE '${NO_DEADLINE}' END || entered_at), case_key, stage, process FROM inbox_tasks WHERE case_key = ? AND stage = ?`,
   ),
   refreshCase: db.prepare<unknown[]>('UPDATE inbox_tasks SET state = ?, summary = ? WHERE case_key = ? AND (state <> ? OR summary <> ?)'),
   unwait: db.prepare<unknown[]>('DELETE FROM inbox_waits WHERE case_key = ?'),
@@ -198,7 +204,8 @@ export const inboxProjection: Projection = {
   // 4: restatedFrom only when a re-stated date moved. 5: inbox_waits (what a case waits on).
   // 6: counts_from, the day a deadline's count starts when not the day of entry.
   // 7: urgent, a task with no deadline listed first (TaskSpec.urgent: a reported data security problem).
-  version: 7,
+  // 8: tasks with no deadline (urgent or last) in the order they were entered.
+  version: 8,
   setup(db) {
     setupCaseKeys(db);
     db.exec(SCHEMA);
@@ -305,7 +312,7 @@ export const inboxProjection: Projection = {
           t.countsFrom ?? null,
           o.urgent ? 1 : 0,
         ]);
-        const dueKey = o.dueAt ?? (o.urgent ? URGENT : NO_DEADLINE);
+        const dueKey = o.dueAt ?? `${o.urgent ? URGENT : NO_DEADLINE}${storedInstant(t.enteredAt)}`;
         for (const org of assigneesOf(t)) assignees.push([org, t.role, dueKey, o.key, t.stage, o.process]);
       }
     }
@@ -479,13 +486,13 @@ export function inbox(db: Db, query: InboxQuery): InboxPage {
   }
   if (query.overdue !== undefined) {
     // Past due at asOf, or (false) not: due at asOf or later, and notices, which are never late (the urgent ones first).
-    where.push(query.overdue ? `a.due_key > '${URGENT}' AND a.due_key < @asOf` : `(a.due_key >= @asOf OR a.due_key = '${URGENT}')`);
+    where.push(query.overdue ? `a.due_key >= '${AFTER_URGENT}' AND a.due_key < @asOf` : `(a.due_key >= @asOf OR a.due_key < '${AFTER_URGENT}')`);
     params.asOf = asOf;
   }
   if (query.dueWithin !== undefined) {
     if (!Number.isInteger(query.dueWithin) || query.dueWithin < 0) throw new InvalidQueryError('dueWithin', '应为不小于 0 的整数（工作日数）');
     const bound = dueWithinBound(query.calendar, asOf, query.dueWithin);
-    where.push(`a.due_key > '${URGENT}'`, bound === null ? `a.due_key < '${NO_DEADLINE}'` : 'a.due_key < @bound');
+    where.push(`a.due_key >= '${AFTER_URGENT}'`, bound === null ? `a.due_key < '${NO_DEADLINE}'` : 'a.due_key < @bound');
     if (bound !== null) params.bound = bound;
   }
   if (query.assigned !== undefined) {
@@ -494,7 +501,7 @@ export function inbox(db: Db, query: InboxQuery): InboxPage {
   }
   const scope = cursorScope({ role: query.caller.role, org: query.caller.org, process: query.process, overdue: query.overdue, dueWithin: query.dueWithin, assigned: query.assigned });
   if (query.cursor !== undefined) {
-    const [dueKey, key, stage] = decodeCursor(query.cursor, scope, ['string', 'number', 'string'], ([due, , st]) => (due === NO_DEADLINE || due === URGENT || STORED_INSTANT.test(due as string)) && st !== '');
+    const [dueKey, key, stage] = decodeCursor(query.cursor, scope, ['string', 'number', 'string'], ([due, , st]) => STORED_INSTANT.test((due as string).replace(/^[~!]/, '')) && st !== '');
     where.push('(a.due_key, a.case_key, a.stage) > (@cDue, @cKey, @cStage)');
     Object.assign(params, { cDue: dueKey, cKey: key, cStage: stage });
   }

@@ -275,7 +275,7 @@ class Oracle {
     return list;
   }
 
-  /** The caller's open work now, most urgent first, notices last. */
+  /** The caller's open work now, most urgent first, notices last; those with no deadline (urgent or last) as they came. */
   inbox(caller: { role: string; org: string }, asOf: string, f: { process?: string; overdue?: boolean; dueWithin?: number }) {
     const list = this.tasks
       .filter((t) => t.completedAt === undefined && t.role === caller.role && (t.org === caller.org || t.orgs.includes(caller.org)))
@@ -295,13 +295,21 @@ class Oracle {
           summary: summaryShown(this.cases.get(t.caseId)!.summary),
           key: t.caseKey,
           urgent: t.urgent,
+          entered: t.enteredAt,
         };
       })
       .filter((i) => f.overdue === undefined || i.overdue === f.overdue)
       .filter((i) => f.dueWithin === undefined || (i.dueAt !== null && i.workingDaysLeft !== null && i.workingDaysLeft <= f.dueWithin));
     return list
-      .sort((a, b) => Number(b.urgent) - Number(a.urgent) || cmp(a.dueAt ?? '\uffff', b.dueAt ?? '\uffff') || a.key - b.key || cmp(a.stage, b.stage))
-      .map(({ key: _k, urgent: _u, ...i }) => i);
+      .sort(
+        (a, b) =>
+          Number(b.urgent) - Number(a.urgent) ||
+          cmp(a.dueAt ?? '\uffff', b.dueAt ?? '\uffff') ||
+          (a.dueAt === null && b.dueAt === null ? cmp(a.entered, b.entered) : 0) ||
+          a.key - b.key ||
+          cmp(a.stage, b.stage),
+      )
+      .map(({ key: _k, urgent: _u, entered: _e, ...i }) => i);
   }
 
   /** A case's state and open tasks (with the deadline then in force) at an instant. */
