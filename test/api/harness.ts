@@ -131,11 +131,17 @@ export async function openTestApi(dataDir: string, options: TestApiOptions = {})
  */
 export async function agreementInUse(api: TestApi): Promise<{ id: string; applicant: string }> {
   const applicant = await api.token('applicant', actors.company.org, actors.company.sub);
-  const authority = await api.token('authority', actors.cityAuthority.org, actors.cityAuthority.sub);
-  const provider = await api.token('provider', actors.provider.org, actors.provider.sub);
   const started = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'conditionalApplication', input: startInputs.conditionalApplication } });
   if (started.status !== 201) throw new Error(`start: ${started.status} ${started.text}`);
   const id: string = started.body.id;
+  await grantAccess(api, id);
+  return { id, applicant };
+}
+
+/** Takes a conditional application just started (the examples' input) to access granted, over HTTP, as the examples' authority and provider. */
+export async function grantAccess(api: TestApi, id: string): Promise<void> {
+  const authority = await api.token('authority', actors.cityAuthority.org, actors.cityAuthority.sub);
+  const provider = await api.token('provider', actors.provider.org, actors.provider.sub);
   for (const [as, type] of [
     [authority, 'PASS_NORMATIVE_REVIEW'],
     [provider, 'APPROVE'],
@@ -146,7 +152,6 @@ export async function agreementInUse(api: TestApi): Promise<{ id: string; applic
     const res = await api.call('POST', `/v1/cases/${id}/commands`, { as, body: { type, data } });
     if (res.status !== 200) throw new Error(`${type}: ${res.status} ${res.text}`);
   }
-  return { id, applicant };
 }
 
 /** A CSV answer's rows as cells by header (for reports whose cells hold no comma or quote). */

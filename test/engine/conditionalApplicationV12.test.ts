@@ -15,7 +15,7 @@ import { pathTo } from '../machines/harness.js';
 import { conditionalApplicationV11 } from '../../machines/conditionalApplication.js';
 import { EngineError } from '../../engine/errors.js';
 import { ProcessRegistry } from '../../machines/registry.js';
-import { createWorld, given, meta, when, type World } from './world.js';
+import { createWorld, given, meta, refused, when, type World } from './world.js';
 
 const PROCESS = 'conditionalApplication';
 const at = (state: string) => pathTo.conditionalApplication[state]!;
@@ -27,12 +27,6 @@ beforeAll(async () => {
   w = await createWorld();
 });
 afterAll(() => w.close());
-
-const refusal = (p: Promise<unknown>) =>
-  p.then(
-    () => undefined,
-    (err: unknown) => (err instanceof EngineError ? { code: err.code, rule: (err.details as { rule?: string } | undefined)?.rule } : { thrown: String(err) }),
-  );
 
 describe('附录5 协议二(三)3 向开放主体和主管部门反馈数据应用成果: results fed back reach both', () => {
   it('given access granted, when the applicant reports its results, then a 知悉 item opens for the provider and one for the 本级 competent authority, neither with a deadline', async () => {
@@ -54,7 +48,7 @@ describe('附录5 协议二(三)3 向开放主体和主管部门反馈数据应�
     expect(acknowledged.event.type).toBe('ResultsAcknowledged');
     expect(meta(acknowledged.event).tasksClosed.map((t) => t.stage)).toEqual(['resultsNotice']);
     expect((await w.engine.getCase(c.caseId)).tasks.map((t) => t.stage)).toContain('resultsAuthorityNotice');
-    expect(await refusal(when(w, c.caseId, 'ACKNOWLEDGE_RESULTS', { actor: provider }))).toEqual({ code: 'RULE_VIOLATED', rule: 'resultsToAcknowledge' });
+    expect(await refused(w, c, () => when(w, c.caseId, 'ACKNOWLEDGE_RESULTS', { actor: provider }))).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'resultsToAcknowledge' } });
     expect(w.engine.allowedCommands(await w.engine.getCase(c.caseId), provider)).not.toContain('ACKNOWLEDGE_RESULTS');
 
     const noted = await when(w, c.caseId, 'ACKNOWLEDGE_RESULTS_NOTICE', { actor: authority });
@@ -63,13 +57,13 @@ describe('附录5 协议二(三)3 向开放主体和主管部门反馈数据应�
     const after = await w.engine.getCase(c.caseId);
     expect(after.tasks.map((t) => t.stage)).toEqual(['accessGrantedNotice']);
     expect(after.snapshot.context).toMatchObject({ resultsAcknowledged: { count: 1, by: provider.org }, resultsNotedByAuthority: { count: 1, by: orgs.cityAuthority } });
-    expect(await refusal(when(w, c.caseId, 'ACKNOWLEDGE_RESULTS_NOTICE', { actor: authority }))).toEqual({ code: 'RULE_VIOLATED', rule: 'resultsToNote' });
+    expect(await refused(w, c, () => when(w, c.caseId, 'ACKNOWLEDGE_RESULTS_NOTICE', { actor: authority }))).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'resultsToNote' } });
   });
 
   it('given results reported, when each party sends the other’s acknowledgement, then 403: each takes note of its own item', async () => {
     const c = await given(w, PROCESS, [...at('active'), ['REPORT_RESULTS', { actor: applicant, data: RESULTS }]]);
-    expect(await refusal(when(w, c.caseId, 'ACKNOWLEDGE_RESULTS', { actor: authority }))).toMatchObject({ code: 'FORBIDDEN' });
-    expect(await refusal(when(w, c.caseId, 'ACKNOWLEDGE_RESULTS_NOTICE', { actor: provider }))).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await refused(w, c, () => when(w, c.caseId, 'ACKNOWLEDGE_RESULTS', { actor: authority }))).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await refused(w, c, () => when(w, c.caseId, 'ACKNOWLEDGE_RESULTS_NOTICE', { actor: provider }))).toMatchObject({ code: 'FORBIDDEN' });
   });
 
   it('given results reported after use ended, when the applicant confirms the destruction, then the case closes and both items with it', async () => {
