@@ -67,6 +67,8 @@ function cachedChars(event: RecordedEvent): number {
   return 256 + (JSON.stringify(event.data)?.length ?? 0);
 }
 
+/** How many of a case's last events a wrong-state refusal looks through for the one that moved it into its state (years of usage reports may follow it). */
+const ENTERED_LOOKBACK = 50;
 /** How often a command sent without an expectedRevision is decided again after another node's command on the case was stored first. */
 const UNNAMED_REVISION_TRIES = 8;
 
@@ -680,9 +682,10 @@ export class Engine {
       const allowed = this.allowedCommands(current, cmd.actor);
       // Nothing the sender may do now: say whose work the case waits on, so they know it is not theirs.
       const waiting = allowed.length === 0 ? this.#waitingOn(current) : undefined;
-      // What moved the case there, once a command has (race QA: a reviewer beaten to a case by another,
-      // neither naming a revision, was told its state alone, not that it changed a moment ago, nor how).
-      const last = spec && current.revision > 0 ? await this.#lastDone(current, def) : undefined;
+      // What moved the case into its state, once a command has (race QA: a reviewer beaten to a case by
+      // another, neither naming a revision, was told its state alone, not that it changed a moment ago,
+      // nor how) — not merely the last event, often a 知悉 or a report that moved nothing (QA).
+      const entered = spec && current.revision > 0 ? await this.#enteredBy(current, def) : undefined;
       // A command a later version of the process has (a case started before it, which keeps its version's
       // rules): said so, not as a misspelling (QA: every case in use at the upgrade to conditionalApplication
       // v12 was told ACKNOWLEDGE_RESULTS did not exist, names being case-sensitive).
@@ -691,7 +694,7 @@ export class Engine {
         state: stateLabel(def, current.state),
         ...(spec ? { command: spec.label } : { unknown: { process: def.name, title: def.title, ...(newer ? { version: def.version, since: newer.version } : {}) } }),
         ...(waiting ? { waiting } : {}),
-        ...(last ? { last } : {}),
+        ...(entered ? { entered } : {}),
       });
     }
     if (!this.#permitted(spec, def, current.snapshot, cmd.actor)) {
@@ -934,6 +937,22 @@ export class Engine {
       allowed,
       ...(waiting ? { waiting } : {}),
     };
+  }
+
+  /**
+   * The event that moved the case into the state it is in (its start, when none has since): its command,
+   * named, and when (Beijing time, to the minute); looked for among its last `ENTERED_LOOKBACK` events.
+   */
+  async #enteredBy(current: CaseState, def: ProcessDefinition): Promise<CaseNow['last']> {
+    const recent = await this.#o.store.readStream(current.stream, { direction: 'backwards', fromRevision: current.revision, maxCount: ENTERED_LOOKBACK });
+    for (const event of recent) {
+      const meta = event.metadata as Partial<CaseEventMetadata>;
+      if (meta.command === undefined || meta.at === undefined) return undefined;
+      if (meta.command === START || meta.stateBefore !== meta.stateAfter) {
+        return { command: meta.command, label: commandLabelOf(def, meta.command), at: shanghaiDateTimeOf(meta.at).slice(0, 16) };
+      }
+    }
+    return undefined;
   }
 
   /** What was done to the case last: its command, named, and when (Beijing time, to the minute). */

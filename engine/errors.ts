@@ -214,7 +214,7 @@ export const refuse = {
     state: string,
     command: string,
     allowed: string[],
-    labels: { state?: string; command?: string; waiting?: Message; unknown?: { process: string; title: string; version?: number; since?: number }; last?: CaseNow['last'] } = {},
+    labels: { state?: string; command?: string; waiting?: Message; unknown?: { process: string; title: string; version?: number; since?: number }; entered?: CaseNow['last'] } = {},
   ) =>
     new EngineError(
       'INVALID_TRANSITION',
@@ -229,8 +229,8 @@ export const refuse = {
             en: `process ${labels.unknown.process} has no command ${command} (command names are case-sensitive); the case is in state ${state}, where you may send: ${allowed.join(', ') || 'nothing'}`,
           }
         : {
-            zh: `案件当前处于${named(labels.state, state)}状态${labels.last ? `（最近一次为${named(labels.last.label, labels.last.command)}，北京时间 ${labels.last.at}）` : ''}，不接受${named(labels.command, command)}指令${labels.waiting ? `；案件正在等待：${labels.waiting.zh}` : ''}`,
-            en: `the case is in state ${state}${labels.last ? ` (last: ${labels.last.command}, ${labels.last.at} Beijing time)` : ''}, which does not accept ${command}${labels.waiting ? `; the case is waiting on: ${labels.waiting.en}` : ''}`,
+            zh: `案件当前处于${named(labels.state, state)}状态${labels.entered ? `（北京时间 ${labels.entered.at} 经${named(labels.entered.label, labels.entered.command)}进入）` : ''}，不接受${named(labels.command, command)}指令${labels.waiting ? `；案件正在等待：${labels.waiting.zh}` : ''}`,
+            en: `the case is in state ${state}${labels.entered ? ` (entered by ${labels.entered.command}, ${labels.entered.at} Beijing time)` : ''}, which does not accept ${command}${labels.waiting ? `; the case is waiting on: ${labels.waiting.en}` : ''}`,
           },
       { state, allowed },
     ),

@@ -27,14 +27,24 @@ describe('INVALID_TRANSITION', () => {
     expect(error.text.en).toBe('the case is in state drafting, which does not accept APPROVE; the case is waiting on: drafting (370100-gaj)');
   });
 
-  it('given a release another reviewer approved a moment ago, when a reviewer returns it without naming a revision, then the refusal says what was done last and when, beside the state (race QA)', async () => {
+  it('given a release another reviewer approved a moment ago, when a reviewer returns it without naming a revision, then the refusal says what moved the case into its state and when (race QA)', async () => {
     const c = await given(w, 'datasetRelease', pathTo.datasetRelease.underReview!);
     await when(w, c.caseId, 'APPROVE', { actor: actors.cityAuthority });
     const error = await refused(w, c, () => when(w, c.caseId, 'RETURN', { actor: actors.cityAuthority, data: { reasons: ['数据项说明不完整'] } }));
     expect(error.code).toBe('INVALID_TRANSITION');
     const at = shanghaiDateTimeOf(w.clock.now().toISOString()).slice(0, 16);
-    expect(error.text.zh).toBe(`案件当前处于“已发布”（published）状态（最近一次为“审查通过并发布”（APPROVE），北京时间 ${at}），不接受“审查未通过，退回修改”（RETURN）指令`);
-    expect(error.text.en).toBe(`the case is in state published (last: APPROVE, ${at} Beijing time), which does not accept RETURN`);
+    expect(error.text.zh).toBe(`案件当前处于“已发布”（published）状态（北京时间 ${at} 经“审查通过并发布”（APPROVE）进入），不接受“审查未通过，退回修改”（RETURN）指令`);
+    expect(error.text.en).toBe(`the case is in state published (entered by APPROVE, ${at} Beijing time), which does not accept RETURN`);
+  });
+
+  it('given an application in use, results fed back and taken note of since, when the provider approves it, then the refusal names the access granted that made it active, not the last 知悉 (QA)', async () => {
+    const c = await given(w, 'conditionalApplication', [
+      ...pathTo.conditionalApplication.active!,
+      ['REPORT_RESULTS', { actor: actors.company, data: { results: '平台已上线。' } }],
+      ['ACKNOWLEDGE_RESULTS', { actor: actors.provider }],
+    ]);
+    const error = await refused(w, c, () => when(w, c.caseId, 'APPROVE', { actor: actors.provider }));
+    expect(error.text.zh).toMatch(/^案件当前处于“使用中”（active）状态（北京时间 [-\d: ]+ 经“开通使用权限”（GRANT_ACCESS）进入），不接受“审核通过”（APPROVE）指令/);
   });
 
   it('given a person’s application awaiting destruction, when the authority resumes it, then the tasks it waits on name the applicant, never the ID number', async () => {
