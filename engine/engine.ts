@@ -906,7 +906,12 @@ export class Engine {
 
   /** Whose work the case waits on: its open tasks, each with the organisation that works it. */
   #waitingOn(current: CaseState): Message | undefined {
-    if (current.tasks.length === 0) return undefined;
+    // Work, not information: a 知悉 item a command opened with no deadline (access granted, results fed
+    // back) is no one's work the case waits on (QA: a case in use "waited on" its notices). A state's own
+    // task is work with a deadline or without (a provider's drafting).
+    const def = this.#def(current);
+    const work = current.tasks.filter((t) => t.dueAt !== undefined || stateTask(def, t.stage) !== undefined);
+    if (work.length === 0) return undefined;
     // Each holder by name, as the case's tasks give it (orgNameOf); in English (no Chinese name), an
     // organisation by its code and an applicant as the applicant, whose code may be a person's ID number.
     // 机构改革: a task stamped with an abolished organisation waits on the one that does its work now, which
@@ -915,7 +920,7 @@ export class Engine {
       const now = t.role === 'applicant' ? t.org : this.#o.directory.successorOf(t.org);
       return now === t.org ? { zh: this.orgNameOf(current, t), en: t.org } : { zh: `${this.#o.directory.nameOf(now)}，原${this.#o.directory.get(t.org)?.name ?? t.org}`, en: `${now}, formerly ${t.org}` };
     };
-    const held = current.tasks.map((t) => ({ t, by: holder(t) }));
+    const held = work.map((t) => ({ t, by: holder(t) }));
     return {
       zh: held.map(({ t, by }) => `${t.label}（${by.zh}）`).join('、'),
       en: held.map(({ t, by }) => `${t.stage} (${t.role === 'applicant' ? 'the applicant' : by.en})`).join(', '),

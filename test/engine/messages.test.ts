@@ -47,6 +47,15 @@ describe('INVALID_TRANSITION', () => {
     expect(error.text.zh).toMatch(/^案件当前处于“使用中”（active）状态（北京时间 [-\d: ]+ 经“开通使用权限”（GRANT_ACCESS）进入），不接受“审核通过”（APPROVE）指令/);
   });
 
+  it('given an application in use whose open tasks are all 知悉 items (results fed back), when an authority of another city sends a command, then the refusal says the case waits on no one’s work, not on the notices (QA)', async () => {
+    const c = await given(w, 'conditionalApplication', [...pathTo.conditionalApplication.active!, ['REPORT_RESULTS', { actor: actors.company, data: { results: '平台已上线。' } }]]);
+    expect(c.tasks.every((t) => t.dueAt === undefined)).toBe(true);
+    // The provincial bureau may send nothing on a city's case: the refusal says what it waits on, if anything.
+    const error = await refused(w, c, () => when(w, c.caseId, 'RESUME', { actor: actors.provinceAuthority }));
+    expect(error).toMatchObject({ code: 'INVALID_TRANSITION', details: { allowed: [] } });
+    expect(error.text.zh).not.toContain('案件正在等待');
+  });
+
   it('given a person’s application awaiting destruction, when the authority resumes it, then the tasks it waits on name the applicant, never the ID number', async () => {
     const input = { ...startInputs.conditionalApplication, applicant: personApplicant };
     // A person's token may name its ID number as its organisation (its tasks are then held by that code).
