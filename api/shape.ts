@@ -270,16 +270,15 @@ function labelledEntry(entry: HistoryEntry, def: ProcessDefinition | undefined):
  * state then too. A version this build lacks (a newer build's case) keeps its codes.
  */
 export function labelledHistory(history: CaseHistory, registry: ProcessRegistry): CaseHistory & { events: LabelledEntry[]; stateAsOfLabel?: string | null } {
-  const defOf = (machine: HistoryEntry['machine']) => registry.get(machine.name, machine.version);
-  const events = history.events.map((entry) => labelledEntry(entry, defOf(entry.machine)));
+  const events = history.events.map((entry) => labelledEvent(entry, registry));
   const { stateAsOf } = history;
   if (stateAsOf === undefined) return { ...history, events };
   // A case keeps the machine version it was started on for ever: its first event names it.
-  const def = events[0] ? defOf(events[0].machine) : undefined;
+  const def = events[0] ? registry.get(events[0].machine.name, events[0].machine.version) : undefined;
   return { ...history, events, stateAsOfLabel: stateAsOf === null ? null : def ? stateLabel(def, stateAsOf) : stateAsOf };
 }
 
-/** One event as a command's answer shows it (`HistoryEvent`). */
+/** One event as a history or a command's answer shows it (`HistoryEvent`), by the machine version that decided it. */
 export function labelledEvent(entry: HistoryEntry, registry: ProcessRegistry): LabelledEntry {
   return labelledEntry(entry, registry.get(entry.machine.name, entry.machine.version));
 }
@@ -326,7 +325,7 @@ export function caseView(
       ...deadlineStanding(now.calendar, now.asOf, task.dueAt ?? null, task.dueDate ?? null),
     })),
     allowedCommands,
-    commandLabels: Object.fromEntries(allowedCommands.map((command) => [command, def?.commands[command]?.label ?? command])),
+    commandLabels: Object.fromEntries(allowedCommands.map((command) => [command, def ? commandLabelOf(def, command) : command])),
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,
   };

@@ -173,7 +173,7 @@ export class CalendarInForce {
       // Another admin's load of the year, still re-stating its cases when this one came (race QA: on one
       // server the first load had stored its notice by then, and this one replaced it unseen, both 200).
       const underWay = busy().some((version) => version !== next.version);
-      if (underWay || (inForce !== found.notice && !(inForce && found.notice && sameText(inForce, found.notice)))) throw refuse.noticeLoadedMeanwhile(year, inForce, this.#revision, underWay);
+      if (underWay || !sameNotice(inForce, found.notice)) throw refuse.noticeLoadedMeanwhile(year, inForce, this.#revision, underWay);
       const revision = this.#revision;
       try {
         await this.#appends.track(
@@ -236,6 +236,11 @@ export class StoredNoticeError extends Error {
 }
 
 /** Whether two notices of one year say the same, annotations (title, blocks) included. */
+/** Two notices for a year in force, either none: the same when both are none, or both say the same. */
+function sameNotice(a: YearNotice | undefined, b: YearNotice | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && sameText(a, b));
+}
+
 function sameText(a: YearNotice, b: YearNotice): boolean {
   const text = (n: YearNotice) => JSON.stringify([canonicalNotice(n), n.title ?? null, n.blocks ?? null]);
   return text(a) === text(b);

@@ -67,6 +67,12 @@ function cachedChars(event: RecordedEvent): number {
   return 256 + (JSON.stringify(event.data)?.length ?? 0);
 }
 
+/** An event's command, named, and when (Beijing time, to the minute), as a refusal tells what was done (`CaseNow.last`); undefined for metadata without them. */
+function doneBy(def: ProcessDefinition, meta: Partial<CaseEventMetadata>): CaseNow['last'] {
+  if (meta.command === undefined || meta.at === undefined) return undefined;
+  return { command: meta.command, label: commandLabelOf(def, meta.command), at: shanghaiDateTimeOf(meta.at).slice(0, 16) };
+}
+
 /** How many of a case's last events a wrong-state refusal looks through for the one that moved it into its state (years of usage reports may follow it). */
 const ENTERED_LOOKBACK = 50;
 /** How often a command sent without an expectedRevision is decided again after another node's command on the case was stored first. */
@@ -952,10 +958,7 @@ export class Engine {
     const recent = await this.#o.store.readStream(current.stream, { direction: 'backwards', fromRevision: current.revision, maxCount: ENTERED_LOOKBACK });
     for (const event of recent) {
       const meta = event.metadata as Partial<CaseEventMetadata>;
-      if (meta.command === undefined || meta.at === undefined) return undefined;
-      if (meta.command === START || meta.stateBefore !== meta.stateAfter) {
-        return { command: meta.command, label: commandLabelOf(def, meta.command), at: shanghaiDateTimeOf(meta.at).slice(0, 16) };
-      }
+      if (meta.command === START || meta.stateBefore !== meta.stateAfter) return doneBy(def, meta);
     }
     return undefined;
   }
@@ -963,9 +966,7 @@ export class Engine {
   /** What was done to the case last: its command, named, and when (Beijing time, to the minute). */
   async #lastDone(current: CaseState, def: ProcessDefinition): Promise<CaseNow['last']> {
     const [last] = await this.#o.store.readStream(current.stream, { fromRevision: current.revision, maxCount: 1 });
-    const meta = last?.metadata as Partial<CaseEventMetadata> | undefined;
-    if (meta?.command === undefined || meta.at === undefined) return undefined;
-    return { command: meta.command, label: commandLabelOf(def, meta.command), at: shanghaiDateTimeOf(meta.at).slice(0, 16) };
+    return last ? doneBy(def, last.metadata as Partial<CaseEventMetadata>) : undefined;
   }
 
   /**

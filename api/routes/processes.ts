@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { allCommands, allStates, allTasks, finalStates, stateLabel, toBpmnInTurns, toMermaid } from '../../machines/describe.js';
 import type { ProcessDefinition } from '../../machines/types.js';
 import { DEFAULT_DEADLINE_RULES } from '../../calendars/index.js';
-import { refuse } from '../../engine/index.js';
+import { commandLabelOf, refuse } from '../../engine/index.js';
 import type { App } from '../app.js';
 import { ApiError } from '../problem.js';
 import { callerOf } from '../auth.js';
@@ -66,7 +66,7 @@ function processView(def: ProcessDefinition): z.infer<typeof ProcessView> {
     stateLabels: Object.fromEntries(allStates(def).map((state) => [state, stateLabel(def, state)])),
     finalStates: finalStates(def),
     commands: allCommands(def),
-    commandLabels: Object.fromEntries(allCommands(def).map((command) => [command, def.commands[command]?.label ?? command])),
+    commandLabels: Object.fromEntries(allCommands(def).map((command) => [command, commandLabelOf(def, command)])),
     deadlines: allTasks(def).map((t) => ({
       stage: t.stage,
       label: t.label,
