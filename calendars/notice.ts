@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { dayNumber, isIsoDate, isWeekend, tryParseDay } from './days.js';
 import { CalendarValidationError, type ValidationIssue } from './errors.js';
-import { FIRST_STATUTORY_YEAR, statutoryDates } from './statutory.js';
+import { FIRST_STATUTORY_YEAR, provisionalHolidays, statutoryDates } from './statutory.js';
 import type { YearNotice } from './types.js';
 
 /**
@@ -103,6 +103,36 @@ export const YearNoticeSchema = z
       fromBlocks('adjustedWorkdays', on);
     }
   });
+
+/**
+ * What a notice lacks in working days off (empty: nothing). Each statutory holiday is a working day
+ * off, itself or, when it falls on a Saturday or Sunday, as its 补假 (《全国年节及纪念日放假办法》第六条:
+ * "全体公民放假的假日，如果适逢周六、周日，应当在工作日补假"), and each weekend made a working day (调休)
+ * gives one more: the weekdays a notice gives off, less its adjusted working days, are at least its
+ * year's statutory days. Every notice shipped (2023–2026) gives exactly that many, and one that
+ * extends a holiday (2020's 春节) more. QA: a 2027 notice without 春节's two 补假 days (02-09, 02-10)
+ * was taken as official and moved open deadlines onto them; its statutory days were all there.
+ * Checked on a load (engine/calendarInForce.ts), not in the schema: notices stored before must still load.
+ */
+export function makeUpIssues(notice: YearNotice): ValidationIssue[] {
+  if (notice.year < FIRST_STATUTORY_YEAR) return [];
+  const statutory = statutoryDates(notice.year).length;
+  const weekdaysOff = notice.holidays.filter((d) => !isWeekend(tryParseDay(d))).length;
+  const net = weekdaysOff - notice.adjustedWorkdays.length;
+  if (net >= statutory) return [];
+  const onWeekend = provisionalHolidays(notice.year)
+    .filter((h) => h.onWeekend.length > 0)
+    .map((h) => `${h.name} ${h.onWeekend.join('、')}`);
+  const which = onWeekend.length > 0 ? `；${notice.year} 年适逢周末的有 ${onWeekend.join('；')}` : '';
+  return [
+    {
+      path: 'holidays',
+      message:
+        `工作日放假 ${weekdaysOff} 天，扣除调休上班 ${notice.adjustedWorkdays.length} 天后为 ${net} 天，少于法定节假日的 ${statutory} 天：缺少补假或调休放假的日期` +
+        `（适逢周六、周日的法定节假日应当在工作日补假，《全国年节及纪念日放假办法》第六条${which}）`,
+    },
+  ];
+}
 
 function issuesOf(error: z.ZodError): ValidationIssue[] {
   return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));

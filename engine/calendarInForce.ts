@@ -1,5 +1,5 @@
 import type { Clock } from '../infra/clock.js';
-import { CALENDAR_STREAM, CalendarValidationError, FIRST_STATUTORY_YEAR, NOTICE_LOADED, canonicalNotice, WorkingDayCalendar, isDayOrInstant, shanghaiDateOf, type ValidationIssue, type YearNotice } from '../calendars/index.js';
+import { CALENDAR_STREAM, CalendarValidationError, FIRST_STATUTORY_YEAR, NOTICE_LOADED, canonicalNotice, makeUpIssues, WorkingDayCalendar, isDayOrInstant, shanghaiDateOf, type ValidationIssue, type YearNotice } from '../calendars/index.js';
 import { StreamNotFoundError, WrongExpectedVersionError, type EventStore } from '../eventstore/types.js';
 import type { Actor } from '../machines/types.js';
 import { Engine, type CaseCommand, type CommandResult, type EngineOptions, type StartCommand } from './engine.js';
@@ -161,9 +161,11 @@ export class CalendarInForce {
         if (err instanceof CalendarValidationError) throw refuse.validation([...datingIssues, ...err.errors]);
         throw err;
       }
-      if (datingIssues.length > 0) throw refuse.validation(datingIssues);
       const year = (notice as { year: number }).year;
       const loaded = next.notice(year)!;
+      // A notice short of days off (第六条 补假), told with its dates' issues; like them, not the schema's.
+      const issues = [...datingIssues, ...makeUpIssues(loaded)];
+      if (issues.length > 0) throw refuse.validation(issues);
       // The notice in force already, word for word: a repeat (or a retry) stores nothing. One whose
       // days are the same but whose text is not (a title, a block's text: a correction) is stored, the
       // calendar's version unchanged (its days decide it); answering it unstored lost the text for good.

@@ -118,6 +118,38 @@ describe('PUT /v1/calendar/:year refusals', () => {
     expect(res.body.errors).toEqual([{ path: 'body.issued', message: '应为有效日期，格式 YYYY-MM-DD' }]);
   });
 
+  it('given a 2027 notice without 春节’s 补假 days (02-09, 02-10; its statutory days all there), when an admin loads it, then 400 counting the days off and naming the weekend days to make up, Chinese and English, and nothing stored (QA: it was taken as official and moved deadlines onto 02-09)', async () => {
+    const drop = (days: readonly string[]) => days.filter((d) => d !== '2027-02-09' && d !== '2027-02-10');
+    // Without its issue date: this server's clock (2026-03-02) is before it.
+    const { year: _y, issued: _issued, ...n } = testNotice2027;
+    const body = { ...n, holidays: drop(n.holidays), blocks: n.blocks.map((b) => ({ ...b, holidays: drop(b.holidays) })) };
+    const head = await api.app.store.headPosition();
+    const before = (await api.call('GET', '/v1/calendar/2027', { as: admin })).body;
+    const zh = await api.call('PUT', '/v1/calendar/2027', { as: admin, body });
+    expect(zh.status).toBe(400);
+    expect(zh.body.code).toBe('VALIDATION_FAILED');
+    expect(zh.body.errors).toEqual([
+      {
+        path: 'body.holidays',
+        message:
+          '工作日放假 16 天，扣除调休上班 5 天后为 11 天，少于法定节假日的 13 天：缺少补假或调休放假的日期（适逢周六、周日的法定节假日应当在工作日补假，《全国年节及纪念日放假办法》第六条；' +
+          '2027 年适逢周末的有 春节 2027-02-06、2027-02-07；劳动节 2027-05-01、2027-05-02；国庆节 2027-10-02、2027-10-03）',
+      },
+    ]);
+    const en = await api.call('PUT', '/v1/calendar/2027', { as: admin, body, headers: { 'accept-language': 'en' } });
+    expect(en.body.errors).toEqual([
+      {
+        path: 'body.holidays',
+        message:
+          '16 weekdays off less 5 adjusted working days leave 11, fewer than the 13 statutory holidays: days off in lieu (补假) or for adjusted working days are missing ' +
+          '(a statutory holiday on a Saturday or Sunday is made up on a working day, national holiday regulations, Article 6; in 2027 these fall on a weekend: ' +
+          'Spring Festival 2027-02-06, 2027-02-07; Labour Day 2027-05-01, 2027-05-02; National Day 2027-10-02, 2027-10-03)',
+      },
+    ]);
+    expect(await api.app.store.headPosition()).toBe(head);
+    expect((await api.call('GET', '/v1/calendar/2027', { as: admin })).body).toEqual(before);
+  });
+
   it('the official 2025 calendar cannot be replaced by a notice missing 春节 and 国庆', async () => {
     const res = await api.call('PUT', '/v1/calendar/2025', { as: admin, body: { notice: 'x', url: 'https://x.cn/a', holidays: ['2025-01-01'], adjustedWorkdays: [] } });
     expect(res.status).toBe(400);
@@ -153,10 +185,14 @@ describe('a year whose last days the next year\'s notice sets (its New-Year edge
   it('given a 2027 notice that makes Sun 2026-12-27 a working day, then GET /v1/calendar/2026 shows it as the next notice\'s, and the deadline calculator counts it', async () => {
     const before = await api.call('GET', '/v1/calendar/2026', { as: applicant });
     expect(before.body.nextYearEdge).toBeUndefined();
+    // The Sunday worked is swapped for Mon 2027-01-04 off: a notice giving a day too few off is refused.
     const edged = {
       ...testNotice2027,
+      holidays: [...testNotice2027.holidays, '2027-01-04'],
       adjustedWorkdays: ['2026-12-27', ...testNotice2027.adjustedWorkdays],
-      blocks: testNotice2027.blocks.map((b) => (b.name === '元旦' ? { ...b, text: `${b.text}2026年12月27日（周日）上班。`, adjustedWorkdays: ['2026-12-27'] } : b)),
+      blocks: testNotice2027.blocks.map((b) =>
+        b.name === '元旦' ? { ...b, text: `${b.text}1月4日（周一）放假，2026年12月27日（周日）上班。`, holidays: [...b.holidays, '2027-01-04'], adjustedWorkdays: ['2026-12-27'] } : b,
+      ),
     };
     // Loaded on 2026-03-02, before the test notice's issue date (2026-11-05): without it, which a load refuses.
     const { year: _, issued: _issued, ...body } = edged;

@@ -5,7 +5,7 @@
  * must hear about, not a record to keep for good.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALENDAR_STREAM, statutoryDates } from '../../calendars/index.js';
+import { CALENDAR_STREAM, provisionalDaysOff } from '../../calendars/index.js';
 import { testNotice2027 } from '../calendars/notice2027.js';
 import { startTestApi, type TestApi } from './harness.js';
 
@@ -67,8 +67,8 @@ describe('PUT /v1/calendar/2027 with an issue date that cannot be', () => {
 });
 
 describe('PUT /v1/calendar/:year for a year no notice can be loaded for', () => {
-  /** A notice for `year` that is whole by the statute: every statutory holiday a day off, no issue date. */
-  const wholeNotice = (year: number) => ({ notice: `国办发明电〔${year - 1}〕1号`, url: `https://www.gov.cn/${year}`, holidays: statutoryDates(year), adjustedWorkdays: [] });
+  /** A notice for `year` that is whole by the statute: every statutory holiday a day off and its 补假 (第六条), no issue date. */
+  const wholeNotice = (year: number) => ({ notice: `国办发明电〔${year - 1}〕1号`, url: `https://www.gov.cn/${year}`, holidays: provisionalDaysOff(year), adjustedWorkdays: [] });
 
   it.each([
     [2028, '2028 年的通知尚不可能发布：通知在所安排年度的上一年或当年发布（今天是 2026-12-02，北京时间）', 'no notice for 2028 can have been issued yet: a notice is issued in the year before the one it arranges, or in that year (today is 2026-12-02, Beijing time)'],

@@ -70,10 +70,14 @@ describe('a notice stored by a load that died before re-stating the cases', () =
     const started = await first.call('POST', '/v1/cases', { as: tokens.applicant, body: { process: 'objection', input: startInputs.objection } });
     expect(started.status, started.text).toBe(201);
     expect(started.body.tasks[0]).toMatchObject({ dueDate: '2026-12-28', provisional: true });
+    // The Sunday worked is given back as Mon 2027-01-04 off (a notice short of days off is refused).
     const edged = {
       ...testNotice2027,
+      holidays: [...testNotice2027.holidays, '2027-01-04'],
       adjustedWorkdays: ['2026-12-27', ...testNotice2027.adjustedWorkdays],
-      blocks: testNotice2027.blocks.map((b) => (b.name === '元旦' ? { ...b, text: `${b.text}2026年12月27日（周日）上班。`, adjustedWorkdays: ['2026-12-27'] } : b)),
+      blocks: testNotice2027.blocks.map((b) =>
+        b.name === '元旦' ? { ...b, text: `${b.text}1月4日（周一）放假，2026年12月27日（周日）上班。`, holidays: [...b.holidays, '2027-01-04'], adjustedWorkdays: ['2026-12-27'] } : b,
+      ),
     };
     first.clock.set('2026-12-21T02:00:00.000Z');
     // What PUT /v1/calendar/2027 does first; the re-statement that follows it never ran.

@@ -385,11 +385,13 @@ describe('a provisional deadline already passed when the notice is loaded', () =
 // provisional tasks, that includes an official task due in a December whose counted days the next year's
 // notice sets (its New-Year edge, 12-25 to 12-31). The existing catch-up test covers provisional tasks only.
 /** A corrected 2027 notice that makes Saturday 2026-12-26 (its New-Year edge) a working day for 元旦. */
+// The Saturday worked is given back as Mon 2027-01-04 off (a notice short of days off is refused).
 const corrected = {
   ...notice2027,
   notice: '国办发明电〔2026〕Y号（测试数据，更正通知）',
+  holidays: [...notice2027.holidays, '2027-01-04'],
   adjustedWorkdays: ['2026-12-26', ...notice2027.adjustedWorkdays],
-  blocks: notice2027.blocks.map((b) => (b.name === '元旦' ? { ...b, adjustedWorkdays: ['2026-12-26'] } : b)),
+  blocks: notice2027.blocks.map((b) => (b.name === '元旦' ? { ...b, holidays: [...b.holidays, '2027-01-04'], adjustedWorkdays: ['2026-12-26'] } : b)),
 };
 
 describe('an official December deadline a corrected notice moves, its load cut short', () => {

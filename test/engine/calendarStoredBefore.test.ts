@@ -1,0 +1,55 @@
+/**
+ * A notice an earlier build stored stays in force as stored, though a load today would refuse it: a
+ * load checks what the schema does not (its dates, 补假: `makeUpIssues`), and the calendar read back
+ * from the log does not check them again. Refusing it on reading would stop every server at start.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defaultCalendar, NOTICE_LOADED } from '../../calendars/index.js';
+import { CALENDAR_STREAM, CalendarInForce } from '../../engine/calendarInForce.js';
+import { SqliteEventStore } from '../../eventstore/sqlite.js';
+import { ManualClock } from '../../infra/clock.js';
+import { testNotice2027 } from '../calendars/notice2027.js';
+
+const admin = { sub: 'u-sddsj-admin', name: '平台管理员', role: 'admin', org: '370000-dsj' } as const;
+const noMakeUp = (days: readonly string[]) => days.filter((d) => d !== '2027-02-09' && d !== '2027-02-10');
+/** The test notice without 春节's 补假 days: what an earlier build took (QA). */
+const short = { ...testNotice2027, holidays: noMakeUp(testNotice2027.holidays), blocks: testNotice2027.blocks.map((b) => ({ ...b, holidays: noMakeUp(b.holidays) })) };
+
+let dir: string;
+let store: SqliteEventStore;
+const clock = new ManualClock('2026-12-01T02:00:00.000Z');
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'calendar-stored-before-'));
+  store = new SqliteEventStore({ path: join(dir, 'events.db'), now: () => clock.now() });
+  // Stored as `CalendarInForce.load` stores a notice, by a build that did not count days off.
+  const before = defaultCalendar();
+  await store.appendToStream(
+    CALENDAR_STREAM,
+    [{ id: randomUUID(), type: NOTICE_LOADED, data: { notice: short, calendarVersion: before.withNotice(short).version, previousVersion: before.version }, metadata: { actor: admin, at: clock.now().toISOString() } }],
+    { expectedRevision: 'no_stream' },
+  );
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a notice stored before days off were counted', () => {
+  it('given it in the log, when the calendar is opened, then it is in force as stored (02-09 a working day), nothing named altered', async () => {
+    const inForce = await CalendarInForce.open(store, clock, defaultCalendar());
+    expect(inForce.altered()).toEqual([]);
+    expect(inForce.current().notice(2027)?.holidays).not.toContain('2027-02-09');
+    expect(inForce.current().isWorkingDay('2027-02-09T02:00:00.000Z')).toBe(true);
+  });
+
+  it('given it in force, when an admin loads it again with a corrected title, then refused (VALIDATION_FAILED on holidays); the notice with its 补假 is taken', async () => {
+    const inForce = await CalendarInForce.open(store, clock, defaultCalendar());
+    await expect(inForce.load({ ...short, title: `${short.title}（更正）` }, admin)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { errors: [{ path: 'holidays' }] } });
+    await inForce.load(testNotice2027, admin);
+    expect(inForce.current().isWorkingDay('2027-02-09T02:00:00.000Z')).toBe(false);
+  });
+});
