@@ -295,7 +295,7 @@ export const DateString = z.iso.date({
 /** An instant, ISO-8601 with `Z` or an offset. */
 export const Instant = z.iso.datetime({
   offset: true,
-  error: (issue) => formatMessage('应为 ISO-8601 时刻，如北京时间 2024-05-06T08:00:00+08:00', issue.input),
+  error: (issue) => formatMessage('应为带 Z 或时区偏移的 ISO-8601 时刻，如北京时间 2024-05-06T08:00:00+08:00', issue.input),
 });
 
 // ── Shared shapes of FORMS.md ───────────────────────────────────────────────────────────
