@@ -6,7 +6,9 @@ import { allStates, stateLabel } from '../machines/describe.js';
 import type { ProcessRegistry } from '../machines/registry.js';
 import type { ProcessDefinition } from '../machines/types.js';
 import { formatMessage, typedFullWidth } from '../machines/schemas.js';
+import type { WorkingDayCalendar } from '../calendars/index.js';
 import { docText } from './docText.js';
+import type { Lang } from './problem.js';
 
 /** A task's `countsFrom`: in a case's tasks, its history, the inbox and the overdue report. */
 const CountsFrom = z
@@ -99,6 +101,58 @@ const DeadlineStandingFields = {
   overdue: z.boolean().describe(docText('已过期限；没有期限的待办为 false', 'past the deadline; false for a task with no deadline')),
 };
 
+/** Why a task's deadline is provisional (`provisionalNote`): the case's tasks and the inbox. */
+const ProvisionalNote = z
+  .string()
+  .optional()
+  .describe(
+    docText(
+      '仅当 provisional 为 true 时给出：哪一年的国务院节假日安排尚未载入、期限因此按法定节假日及补假临时计算并将在载入后重新确定（可能提前或推后）；或安排已载入、期限尚待重新确定。按调用方语言',
+      'given only when provisional is true: which year’s State Council holiday notice is not loaded yet, so that the deadline is counted from the statutory holidays and their days in lieu, to be re-stated (earlier or later) once it is; or that the notice is loaded and the deadline is yet to be re-stated. In the caller’s language',
+    ),
+  );
+
+/**
+ * Why a deadline due on `dueDate` is provisional, in the caller's language. Year-end QA: a reviewer
+ * saw `provisional: true` alone — nothing said which notice it waits for, or that the date may move
+ * (the reason was only in GET /v1/calendar/:year's text). The years named are those from the last year
+ * loaded before the due date's up to it; a due date in 25–31 December of a year loaded waits for the
+ * next year's notice (its New-Year edge, calendars/calendar.ts). A due date the calendar in force no
+ * longer finds provisional waits only for its re-statement (a load still re-stating cases).
+ */
+export function provisionalNote(calendar: WorkingDayCalendar, dueDate: string | null, lang: Lang): string | undefined {
+  if (dueDate === null) return undefined;
+  let provisional = true;
+  try {
+    provisional = calendar.isProvisional(dueDate);
+  } catch {
+    // Past the years the calendar counts (a day agreed far ahead): provisional all the same.
+  }
+  if (!provisional) {
+    return lang === 'en' ? 'the holiday notice is loaded; this deadline is yet to be re-stated by it' : '节假日安排通知已载入，本期限尚待按其重新确定';
+  }
+  const year = Number(dueDate.slice(0, 4));
+  let first = year;
+  let last = year;
+  if (calendar.notice(year) !== undefined) {
+    first = last = year + 1;
+  } else {
+    const before = calendar.notices.map((n) => n.year).filter((y) => y < year);
+    if (before.length > 0) first = Math.max(...before) + 1;
+  }
+  const years = first === last ? String(first) : `${first}–${last}`;
+  if (lang === 'en') {
+    return `the State Council’s holiday notice for ${years} is not loaded yet: the deadline is counted from the statutory holidays and their days in lieu, and will be re-stated when the notice is loaded — it may move earlier or later`;
+  }
+  return `${years} 年的国务院节假日安排通知尚未载入：期限按《全国年节及纪念日放假办法》规定的节假日及补假临时计算，通知载入后将重新确定，可能提前或推后`;
+}
+
+/** `provisionalNote` for a task whose deadline is provisional, by `note` (`provisionalNote` bound to a calendar and a language). */
+export function withProvisionalNote(task: { provisional?: boolean; dueDate?: string | null }, note: ((dueDate: string | null) => string | undefined) | undefined): { provisionalNote?: string } {
+  const text = task.provisional === true ? note?.(task.dueDate ?? null) : undefined;
+  return text === undefined ? {} : { provisionalNote: text };
+}
+
 /**
  * A case's task (`GET /v1/cases/:id`, the answer to a start): a TaskView with `orgName`, who `org` is by
  * name, as the inbox gives it — a caller outside the directory (an applicant) cannot look a code up.
@@ -122,6 +176,7 @@ export const CaseTaskView = TaskView.extend({
     ),
   // As the inbox gives it (integrators' QA: the same task carried it in the inbox and not in its case).
   article: z.string().nullable().describe(docText('时限所依据的条款（如“第十四条(二)”“附录5 协议二(三)3”）；没有依据条款的（平台政策时限、无时限的待办）为 null', 'the article the deadline rests on, as the regulation numbers it; null where there is none (a platform policy’s deadline, a task with no deadline)')),
+  provisionalNote: ProvisionalNote,
   ...DeadlineStandingFields,
 });
 
@@ -292,7 +347,7 @@ export function labelledEvent(entry: HistoryEntry, registry: ProcessRegistry): L
 export function caseView(
   state: CaseState,
   allowedCommands: string[],
-  now: { calendar: QueryCalendar; asOf: string },
+  now: { calendar: QueryCalendar; asOf: string; provisionalNote?: (dueDate: string | null) => string | undefined },
   holders: {
     /** Who holds the task, by name (Engine#orgNameOf). */
     name: (task: { role: string; org: string }) => string;
@@ -320,6 +375,7 @@ export function caseView(
       orgs: holders.acting(task),
       orgName: holders.name(task),
       article: task.article ?? null,
+      ...withProvisionalNote(task, now.provisionalNote),
       // From the read models, where the route has them (GET /v1/cases/:id): the case's events keep old and new apart.
       restatedFrom: null,
       ...deadlineStanding(now.calendar, now.asOf, task.dueAt ?? null, task.dueDate ?? null),
@@ -438,6 +494,7 @@ export const InboxPageView = z.object({
       basis: z.string().nullable(),
       article: z.string().nullable(),
       provisional: z.boolean(),
+      provisionalNote: ProvisionalNote,
       calendarVersion: z.string().nullable(),
       countsFrom: CountsFrom,
       ...DeadlineStandingFields,

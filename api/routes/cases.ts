@@ -11,7 +11,7 @@ import { mayKnowOf, visibleWaits, type App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { caseHistory, historyEntry, historyJson } from '../../projections/audit.js';
 import { caughtUp, notAhead, readModelsAt } from './work.js';
-import { CaseQuery, CaseView, caseView, CommandBody, publishedView, CurrentQuery, HistoryEvent, labelledEvent, labelledHistory, MinPosition, registryFilters, StartBody, StartedCaseView, TaskView, wholeNumberQuery } from '../shape.js';
+import { CaseQuery, CaseView, caseView, CommandBody, publishedView, CurrentQuery, HistoryEvent, labelledEvent, labelledHistory, MinPosition, provisionalNote, registryFilters, StartBody, StartedCaseView, TaskView, wholeNumberQuery } from '../shape.js';
 import { COMMAND_COMPONENT, jsonAnswer, readModelsPositionHeader, START_COMPONENT } from '../openapi.js';
 import { docText } from '../docText.js';
 import { cutEnd, verifyCase } from '../verifyCase.js';
@@ -26,10 +26,11 @@ const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(2
  * (which the answer then says: Content-Language, Vary).
  */
 function caseViewFor(app: App, caller: Caller, state: CaseState, request: FastifyRequest, reply: FastifyReply): ReturnType<typeof caseView> {
-  const now = { calendar: app.calendar.current(), asOf: app.clock.now().toISOString() };
+  const lang = langOf(request);
+  const calendar = app.calendar.current();
+  const now = { calendar, asOf: app.clock.now().toISOString(), provisionalNote: (dueDate: string | null) => provisionalNote(calendar, dueDate, lang) };
   const def = app.registry.get(state.process, state.version);
   const written = def?.writtenTexts;
-  const lang = langOf(request);
   if (written) inLanguage(reply, lang);
   const holders = { name: (task: { role: string; org: string }) => app.engine.orgNameOf(state, task), acting: (task: { org: string; orgs?: unknown }) => app.engine.actingOrgs(task) };
   return caseView(state, app.engine.allowedCommands(state, caller), now, holders, lang === 'en' ? written : undefined, def);
