@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commandLabelOf, type CaseState, type Engine } from '../engine/index.js';
+import { commandLabelOf, type CaseState, type Engine, type NoticeLoad } from '../engine/index.js';
 import { taskView, type CaseHistory, type HistoryEntry } from '../projections/audit.js';
 import { deadlineStanding, type CaseListItem, type InboxPage, type OverdueReport, type QueryCalendar, type SlaReport } from '../projections/index.js';
 import { allStates, stateLabel } from '../machines/describe.js';
@@ -68,6 +68,15 @@ export const HistoryEvent = z.object({
       .optional()
       .describe(docText('机构改革后由系统转给按当前机构目录有权办理的机构的待办：原承办机构（old）与现承办机构（new）；仅此类事件有此字段', 'tasks the system handed on after an organisational reform: the organisation that held each (old) and the one that holds it now (new); only such events have this field')),
   }),
+  restatedBy: z
+    .object({ year: z.number().int(), notice: z.string(), url: z.string(), loadedAt: z.string().optional() })
+    .optional()
+    .describe(
+      docText(
+        '仅重新确定期限的事件（RESTATE_DEADLINES）：新期限所依据的国务院节假日安排通知——年度、文号、网址及载入时间；新期限的日历版本不是由本服务载入的通知产生时（随程序发布的安排）没有此字段',
+        'only on an event that re-stated deadlines (RESTATE_DEADLINES): the State Council holiday notice the new deadlines rest on, its year, number, URL and when it was loaded; absent when their calendar version was not given by a notice loaded here (one shipped with the program)',
+      ),
+    ),
   correlationId: z.string().optional(),
   causationId: z.string().optional(),
   hash: z
@@ -324,8 +333,18 @@ function labelledEntry(entry: HistoryEntry, def: ProcessDefinition | undefined):
  * words by the machine version that decided it, as the case view names its state; with `asOf`, the
  * state then too. A version this build lacks (a newer build's case) keeps its codes.
  */
-export function labelledHistory(history: CaseHistory, registry: ProcessRegistry): CaseHistory & { events: LabelledEntry[]; stateAsOfLabel?: string | null } {
-  const events = history.events.map((entry) => labelledEvent(entry, registry));
+export function labelledHistory(
+  history: CaseHistory,
+  registry: ProcessRegistry,
+  loadedAs?: (calendarVersion: string) => NoticeLoad | undefined,
+): CaseHistory & { events: (LabelledEntry & { restatedBy?: NoticeLoad })[]; stateAsOfLabel?: string | null } {
+  const events = history.events.map((entry) => {
+    const labelled = labelledEvent(entry, registry);
+    // Year-end QA: a re-statement named only a calendar version's hash; which notice moved the dates was in `npm run replay` alone.
+    const version = entry.deadlines.restated[0]?.new.calendarVersion;
+    const load = version === undefined ? undefined : loadedAs?.(version);
+    return load ? { ...labelled, restatedBy: load } : labelled;
+  });
   const { stateAsOf } = history;
   if (stateAsOf === undefined) return { ...history, events };
   // A case keeps the machine version it was started on for ever: its first event names it.

@@ -11,6 +11,15 @@ import { OneAtATime } from '../infra/oneAtATime.js';
 /** The stream of holiday notices loaded at run time: the calendar's own history, replayable like a case. */
 export { CALENDAR_STREAM, NOTICE_LOADED };
 
+/** A holiday notice's load, as a history names what re-stated a deadline (`CalendarInForce.loadedAs`). */
+export interface NoticeLoad {
+  year: number;
+  notice: string;
+  url: string;
+  /** When it was loaded (the event's `at`). */
+  loadedAt?: string;
+}
+
 /**
  * The calendar in force: the shipped notices plus every notice loaded since (PUT /v1/calendar/:year),
  * kept as events so a restart, another node or an auditor sees the same versions in the same order.
@@ -31,6 +40,8 @@ export class CalendarInForce {
   readonly #appends = new AppendsUnderWay();
   /** Stored notices found changed since they were loaded (`altered`). */
   readonly #altered: AlteredNotice[] = [];
+  /** The notice whose load gave each calendar version (`loadedAs`). */
+  readonly #loads = new Map<string, NoticeLoad>();
 
   private constructor(
     private readonly store: EventStore,
@@ -86,6 +97,15 @@ export class CalendarInForce {
     return this.#altered;
   }
 
+  /**
+   * The notice whose load gave a calendar version, and when it was loaded (the last such load, when the
+   * calendar came back to a version): what a re-statement of deadlines on that version rests on. Undefined
+   * for a version no load here gave (the shipped calendar's, another build's).
+   */
+  loadedAs(version: string): NoticeLoad | undefined {
+    return this.#loads.get(version);
+  }
+
   async #readAndApply(): Promise<void> {
     let events;
     try {
@@ -108,6 +128,9 @@ export class CalendarInForce {
       if (stored.previousVersion === before && typeof stored.calendarVersion === 'string' && stored.calendarVersion !== this.#calendar.version) {
         this.#altered.push({ revision: e.revision, position: e.position, recorded: stored.calendarVersion, recomputed: this.#calendar.version });
       }
+      const at = (e.metadata as { at?: unknown } | undefined)?.at;
+      const n = this.#calendar.notice(stored.notice.year);
+      if (n) this.#loads.set(this.#calendar.version, { year: n.year, notice: n.notice, url: n.url, ...(typeof at === 'string' ? { loadedAt: at } : {}) });
       this.#revision = e.revision;
     }
   }

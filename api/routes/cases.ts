@@ -414,7 +414,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const events = await app.engine.history(request.params.id);
       const { asOf } = request.query;
       // The state as of a moment not yet come would show deadlines as missed that have not been.
-      const history = labelledHistory(caseHistory(events, asOf ? { asOf: notAhead(app, 'asOf', asOf) } : {}), app.registry);
+      const history = labelledHistory(caseHistory(events, asOf ? { asOf: notAhead(app, 'asOf', asOf) } : {}), app.registry, (version) => app.calendar.loadedAs(version));
       if (history.events.length <= HISTORY_AT_ONCE) return history;
       // A long history (a case of years of usage reports), written in turns of the event loop: fastify
       // sends a stream as it is, past the response schema, whose type knows only the object.

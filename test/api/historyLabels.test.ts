@@ -65,5 +65,9 @@ describe('a history in words', () => {
     expect(loaded.status, loaded.text).toBeLessThan(300);
     const history = await api.call('GET', `/v1/cases/${objection.body.id}/history`, { as: applicant });
     expect(history.body.events.at(-1)).toMatchObject({ command: 'RESTATE_DEADLINES', commandLabel: '按节假日安排重新确定期限', stateBefore: 'handling', stateBeforeLabel: '处理中', stateAfter: 'handling' });
+    // Which notice moved it (year-end QA: the event named only the calendar version's hash), and no other event names one.
+    expect(history.body.events.at(-1).restatedBy).toEqual({ year: 2027, notice: testNotice2027.notice, url: testNotice2027.url, loadedAt: '2026-12-21T02:00:00.000Z' });
+    expect(history.body.events.slice(0, -1).filter((e: { restatedBy?: unknown }) => e.restatedBy !== undefined)).toEqual([]);
+    expect(history.body.events.at(-1).deadlines.restated[0].new.calendarVersion).toBe(loaded.body.calendarVersion);
   });
 });
