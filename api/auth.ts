@@ -79,6 +79,17 @@ export function checkRoleAgainstDirectory(caller: Pick<Caller, 'role' | 'org'>, 
         en: `${named.name} (${caller.org}) is an organisation of the directory and cannot act as an applicant: an applicant is identified by its credit code, ID number or the identity platform's login id`,
       });
     }
+    // Its code spelt otherwise (upper case, full width, padded, a zero-width space): the bureau all the same
+    // to a reader. Security QA: `370100-GAJ` acted as an applicant, and its objection stood in 济南市公安局's
+    // own inbox as raised by "370100-gaj（济南市公安局）". Only refused, never read as the bureau: a login id
+    // is compared exactly (`tokenOrg`).
+    const lookalike = directory.get(lookalikeCode(caller.org));
+    if (lookalike) {
+      throw new ApiError('FORBIDDEN', {
+        zh: `登录凭证中的机构编码“${caller.org}”与机构目录中${lookalike.name}的编码 ${lookalike.code} 仅有大小写、全角半角或空白字符之别，不能以 applicant 角色申请或办理：申请人以其统一社会信用代码、身份证号或身份平台的登录账号标识`,
+        en: `the organisation code "${caller.org}" in the token differs from ${lookalike.name}'s code ${lookalike.code} in the directory only by letter case, width or blank characters, and cannot act as an applicant: an applicant is identified by its credit code, ID number or the identity platform's login id`,
+      });
+    }
     return;
   }
   const kind = KIND_OF_ROLE[caller.role];
@@ -88,7 +99,19 @@ export function checkRoleAgainstDirectory(caller: Pick<Caller, 'role' | 'org'>, 
   // work (its inbox holds the old tasks). A token still naming it is told whose name to act in.
   const abolished = directory.abolished(caller.org);
   if (abolished) throw new ApiError('FORBIDDEN', { zh: `${abolished.zh}：请以该机构的身份办理`, en: `${abolished.en}: act as that organisation` });
-  if (org?.kind === kind) return;
+  if (org?.kind === kind) {
+    // 第六条: the provincial 主管部门 builds and runs the platform (组织建设开放平台); a city's or a county's
+    // manages its own level's data on it, as authority, supervisor or auditor. Security QA: a county
+    // bureau's admin token listed every case of the province, exported every event, moved the test
+    // clock and could load holiday notices.
+    if (caller.role === 'admin' && org.level !== 'province') {
+      throw new ApiError('FORBIDDEN', {
+        zh: `${org.name}（${caller.org}）不是省公共数据开放主管部门，不能以 admin 角色管理平台：开放平台由省大数据工作主管部门组织建设（第六条），市、县主管部门以 authority、supervisor 或 auditor 角色办理本级工作`,
+        en: `${org.name} (${caller.org}) is not the provincial competent authority and cannot act as admin: the provincial authority builds and runs the platform (Article 6); a city's or a county's acts as authority, supervisor or auditor for its own level`,
+      });
+    }
+    return;
+  }
   const role = KIND_NAME[kind];
   throw new ApiError(
     'FORBIDDEN',
@@ -356,6 +379,11 @@ export function createVerifier(options: {
  * zero-width or no-break space at an end was the same applicant, and read that person's cases, their
  * 身份证号 and phone with them (security QA).
  */
+/** A code as a reader would take it: NFKC (full width), no blank or invisible character (zero-width, no-break), lower case — a directory code's spelling. */
+function lookalikeCode(claim: string): string {
+  return claim.normalize('NFKC').replace(/[\s\p{Cf}\p{Z}]/gu, '').toLowerCase();
+}
+
 function tokenOrg(claim: string): string {
   const folded = asPartyCode(claim);
   return isIdNumber(folded) || isCreditCode(folded) ? folded : claim;

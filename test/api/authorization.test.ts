@@ -177,6 +177,9 @@ describe('authorisation matrix', () => {
       [
         ['admin', 'whoever', '机构目录中没有编码为 whoever 的公共数据开放主管部门，不能以 admin 角色管理平台'],
         ['admin', '370100-gaj', '济南市公安局（370100-gaj）在机构目录中不是公共数据开放主管部门，不能以 admin 角色管理平台'],
+        // 第六条: the platform is the provincial bureau's (security QA: a county bureau's admin listed and exported the province).
+        ['admin', '370102-dsj', '（370102-dsj）不是省公共数据开放主管部门，不能以 admin 角色管理平台'],
+        ['admin', '370100-dsj', '济南市大数据局（370100-dsj）不是省公共数据开放主管部门，不能以 admin 角色管理平台'],
       ],
       [
         ['GET', `/v1/cases/${caseId}`],
@@ -213,6 +216,10 @@ describe('authorisation matrix', () => {
       [
         ['applicant', '370100-dsj', '济南市大数据局（370100-dsj）是机构目录中的机构，不能以 applicant 角色申请或办理'],
         ['applicant', '370100-gaj', '济南市公安局（370100-gaj）是机构目录中的机构，不能以 applicant 角色申请或办理'],
+        // Its code spelt otherwise (security QA: 370100-GAJ's objection stood in 济南市公安局's inbox as raised by it).
+        ...['370100-GAJ', ' 370100-gaj', '370100－gaj', '３７０１００-gaj', '370100-gaj\u200b', '370100-gaj\u00a0'].map(
+          (org) => ['applicant', org, `与机构目录中济南市公安局的编码 370100-gaj 仅有大小写、全角半角或空白字符之别，不能以 applicant 角色申请或办理`] as [Role, string, string],
+        ),
       ],
       [
         ['GET', `/v1/cases/${caseId}`],
