@@ -29,14 +29,19 @@ type Cell = string | number | null | undefined;
  */
 const DIGIT_CODE = /^(?:\d{12,}|0\d+|\d+E\d+)$/;
 
+/** What a spreadsheet may run as a formula: = + - @ | after any blanks or invisible characters, or a tab or a carriage return. */
+const FORMULA_START = /^(?:[\t\r]|[\s\p{Cf}\p{Z}]*[=+\-@|])/u;
+
 /** One field: numbers as they are; text quoted when needed, and kept from being read as a formula or a number. */
 function field(value: Cell): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return String(value);
   // Written as the text formula ="…", which Excel shows as the code itself, every digit kept.
   if (DIGIT_CODE.test(value)) return `"=""${value}"""`;
-  // A cell starting with = + - @ would be a formula in a spreadsheet (CSV injection).
-  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  // A cell starting with = + - @ would be a formula in a spreadsheet (CSV injection); so, to be safe,
+  // one starting so after blanks or invisible characters, in full width (＝＋－＠, which an input method
+  // types and some spreadsheets fold), or with | (a DDE link in older Excel). Security QA.
+  const text = FORMULA_START.test(value.normalize('NFKC')) ? `'${value}` : value;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

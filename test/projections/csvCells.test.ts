@@ -17,6 +17,13 @@ describe('a CSV cell a spreadsheet would run or spoil', () => {
     ['-', '-2+3', "'-2+3"],
     ['@', '@SUM(A1:A9)', "'@SUM(A1:A9)"],
     ['a tab', '\t=1', "'\t=1"],
+    // Security QA: what the check missed.
+    ['a full-width ＝', '＝1+1', "'＝1+1"],
+    ['a full-width ＠', '＠SUM(A1)', "'＠SUM(A1)"],
+    ['spaces before =', '  =1+1', "'  =1+1"],
+    ['a zero-width space before =', '\u200b=1+1', "'\u200b=1+1"],
+    ['an ideographic space before +', '\u3000+1', "'\u3000+1"],
+    ['| (a DDE link)', "|cmd'!A0", "'|cmd'!A0"],
   ])('given a text beginning with %s, when written as CSV, then it begins with an apostrophe', (_sign, cell, written) => {
     expect(one(cell)).toBe(written);
   });
