@@ -370,6 +370,11 @@ export function createVerifier(options: {
   }
 }
 
+/** A code as a reader would take it: NFKC (full width), no blank or invisible character (zero-width, no-break), lower case — a directory code's spelling. */
+function lookalikeCode(claim: string): string {
+  return claim.normalize('NFKC').replace(/[\s\p{Cf}\p{Z}]/gu, '').toLowerCase();
+}
+
 /**
  * The organisation a token names. A 身份证号 or a 统一社会信用代码 is read as forms store it (asPartyCode:
  * NFKC, trimmed, upper case), so `…004x`, a full-width or a padded spelling is the party itself (README
@@ -379,11 +384,6 @@ export function createVerifier(options: {
  * zero-width or no-break space at an end was the same applicant, and read that person's cases, their
  * 身份证号 and phone with them (security QA).
  */
-/** A code as a reader would take it: NFKC (full width), no blank or invisible character (zero-width, no-break), lower case — a directory code's spelling. */
-function lookalikeCode(claim: string): string {
-  return claim.normalize('NFKC').replace(/[\s\p{Cf}\p{Z}]/gu, '').toLowerCase();
-}
-
 function tokenOrg(claim: string): string {
   const folded = asPartyCode(claim);
   return isIdNumber(folded) || isCreditCode(folded) ? folded : claim;

@@ -101,7 +101,6 @@ const KINDS: Record<string, string> = {
 
 const UNITS: Record<string, string> = { 天: 'days', 个月: 'months' };
 
-/** A list the Chinese messages join with 、 (machines/schemas.ts `quotedList`), as English does. */
 /** The statutory festivals by their Chinese names (calendars/statutory.ts), for a message that lists them with their days. */
 const FESTIVALS: Record<string, string> = { 元旦: 'New Year’s Day', 春节: 'Spring Festival', 清明节: 'Qingming Festival', 劳动节: 'Labour Day', 端午节: 'Dragon Boat Festival', 中秋节: 'Mid-Autumn Festival', 国庆节: 'National Day' };
 /** `春节 2027-02-06、2027-02-07；劳动节 2027-05-01` in English. */
@@ -113,6 +112,7 @@ const festivals = (text: string) =>
       return `${FESTIVALS[name] ?? name} ${list(days)}`;
     })
     .join('; ');
+/** A list the Chinese messages join with 、 (machines/schemas.ts `quotedList`), as English does. */
 const list = (items: string) => items.replace(/（共 (\d+) 个）$/, ' ($1 in all)').split('、').join(', ');
 
 /** Messages with a value in them. */
@@ -159,7 +159,7 @@ const PATTERNS: [RegExp, (...groups: string[]) => string][] = [
   [
     /^工作日放假 (\d+) 天，扣除调休上班 (\d+) 天后为 (-?\d+) 天，少于法定节假日的 (\d+) 天：缺少补假或调休放假的日期（适逢周六、周日的法定节假日应当在工作日补假，《全国年节及纪念日放假办法》第六条(?:；(\d{4}) 年适逢周末的有 (.+))?）$/s,
     (off, adjusted, net, statutory, year, onWeekend) =>
-      `${off} weekdays off less ${adjusted} adjusted working days leave ${net}, fewer than the ${statutory} statutory holidays: days off in lieu (补假) or for adjusted working days are missing ` +
+      `${off} weekdays off less ${adjusted} adjusted working days leave ${net}, fewer than the ${statutory} statutory holidays: days off in lieu or for adjusted working days are missing ` +
       `(a statutory holiday on a Saturday or Sunday is made up on a working day, national holiday regulations, Article 6${year ? `; in ${year} these fall on a weekend: ${festivals(onWeekend!)}` : ''})`,
   ],
   [/^(\S+) 同时被列为放假日和调休工作日$/, (day) => `${day} is listed both as a day off and as an adjusted working day`],

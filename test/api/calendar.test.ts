@@ -141,7 +141,7 @@ describe('PUT /v1/calendar/:year refusals', () => {
       {
         path: 'body.holidays',
         message:
-          '16 weekdays off less 5 adjusted working days leave 11, fewer than the 13 statutory holidays: days off in lieu (补假) or for adjusted working days are missing ' +
+          '16 weekdays off less 5 adjusted working days leave 11, fewer than the 13 statutory holidays: days off in lieu or for adjusted working days are missing ' +
           '(a statutory holiday on a Saturday or Sunday is made up on a working day, national holiday regulations, Article 6; in 2027 these fall on a weekend: ' +
           'Spring Festival 2027-02-06, 2027-02-07; Labour Day 2027-05-01, 2027-05-02; National Day 2027-10-02, 2027-10-03)',
       },
