@@ -336,13 +336,13 @@ function labelledEntry(entry: HistoryEntry, def: ProcessDefinition | undefined):
 export function labelledHistory(
   history: CaseHistory,
   registry: ProcessRegistry,
-  loadedAs?: (calendarVersion: string) => NoticeLoad | undefined,
+  loadedAs?: (calendarVersion: string, at: string) => NoticeLoad | undefined,
 ): CaseHistory & { events: (LabelledEntry & { restatedBy?: NoticeLoad })[]; stateAsOfLabel?: string | null } {
   const events = history.events.map((entry) => {
     const labelled = labelledEvent(entry, registry);
     // Year-end QA: a re-statement named only a calendar version's hash; which notice moved the dates was in `npm run replay` alone.
     const version = entry.deadlines.restated[0]?.new.calendarVersion;
-    const load = version === undefined ? undefined : loadedAs?.(version);
+    const load = version === undefined ? undefined : loadedAs?.(version, entry.at);
     return load ? { ...labelled, restatedBy: load } : labelled;
   });
   const { stateAsOf } = history;

@@ -40,8 +40,8 @@ export class CalendarInForce {
   readonly #appends = new AppendsUnderWay();
   /** Stored notices found changed since they were loaded (`altered`). */
   readonly #altered: AlteredNotice[] = [];
-  /** The notice whose load gave each calendar version (`loadedAs`). */
-  readonly #loads = new Map<string, NoticeLoad>();
+  /** The loads that gave each calendar version, in the order applied (`loadedAs`). */
+  readonly #loads = new Map<string, NoticeLoad[]>();
 
   private constructor(
     private readonly store: EventStore,
@@ -98,12 +98,17 @@ export class CalendarInForce {
   }
 
   /**
-   * The notice whose load gave a calendar version, and when it was loaded (the last such load, when the
-   * calendar came back to a version): what a re-statement of deadlines on that version rests on. Undefined
-   * for a version no load here gave (the shipped calendar's, another build's).
+   * The notice whose load gave a calendar version, as it stood at `at` (a re-statement's time): the last
+   * load of that version at or before it — a calendar may come back to a version (A, B, A again), and a
+   * corrected text keeps its version — or the first, for a time before them all. QA: the last load of a
+   * version was named for every re-statement on it, one of 12-21 dated 12-24. Undefined for a version no
+   * load here gave (the shipped calendar's, another build's).
    */
-  loadedAs(version: string): NoticeLoad | undefined {
-    return this.#loads.get(version);
+  loadedAs(version: string, at?: string): NoticeLoad | undefined {
+    const loads = this.#loads.get(version);
+    if (!loads) return undefined;
+    if (at === undefined) return loads[loads.length - 1];
+    return loads.findLast((l) => l.loadedAt !== undefined && l.loadedAt <= at) ?? loads[0];
   }
 
   async #readAndApply(): Promise<void> {
@@ -130,7 +135,11 @@ export class CalendarInForce {
       }
       const at = (e.metadata as { at?: unknown } | undefined)?.at;
       const n = this.#calendar.notice(stored.notice.year);
-      if (n) this.#loads.set(this.#calendar.version, { year: n.year, notice: n.notice, url: n.url, ...(typeof at === 'string' ? { loadedAt: at } : {}) });
+      if (n) {
+        const loads = this.#loads.get(this.#calendar.version) ?? [];
+        loads.push({ year: n.year, notice: n.notice, url: n.url, ...(typeof at === 'string' ? { loadedAt: at } : {}) });
+        this.#loads.set(this.#calendar.version, loads);
+      }
       this.#revision = e.revision;
     }
   }

@@ -414,7 +414,9 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const events = await app.engine.history(request.params.id);
       const { asOf } = request.query;
       // The state as of a moment not yet come would show deadlines as missed that have not been.
-      const history = labelledHistory(caseHistory(events, asOf ? { asOf: notAhead(app, 'asOf', asOf) } : {}), app.registry, (version) => app.calendar.loadedAs(version));
+      // Notices another server loaded are named too (QA: a second server's history named none until a read refreshed its calendar).
+      await app.calendar.refresh();
+      const history = labelledHistory(caseHistory(events, asOf ? { asOf: notAhead(app, 'asOf', asOf) } : {}), app.registry, (version, at) => app.calendar.loadedAs(version, at));
       if (history.events.length <= HISTORY_AT_ONCE) return history;
       // A long history (a case of years of usage reports), written in turns of the event loop: fastify
       // sends a stream as it is, past the response schema, whose type knows only the object.
