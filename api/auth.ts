@@ -370,9 +370,30 @@ export function createVerifier(options: {
   }
 }
 
-/** A code as a reader would take it: NFKC (full width), no blank or invisible character (zero-width, no-break), lower case — a directory code's spelling. */
+/**
+ * Letters a reader takes for those of a directory code (`370100-gaj`): Cyrillic and Greek look-alikes
+ * of Latin letters, and the letters read as the region's digits (O for 0, l and I for 1).
+ */
+const CONFUSABLE: Readonly<Record<string, string>> = {
+  а: 'a', в: 'b', е: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x', і: 'i', ј: 'j', ѕ: 's', ԁ: 'd', ԛ: 'q', ԝ: 'w', ɡ: 'g',
+  α: 'a', ε: 'e', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x',
+};
+
+/**
+ * A code as a reader would take it: NFKC (full width), no blank or invisible character (zero-width,
+ * no-break), any dash a hyphen, look-alike letters Latin, lower case, and in the six digits of a region
+ * O as 0 and l or I as 1 — a directory code's spelling. QA of the first check: `370100-gаj` (a Cyrillic
+ * а), `370100‐gaj` (U+2010) and `37O100-gaj` still acted as applicants.
+ */
 function lookalikeCode(claim: string): string {
-  return claim.normalize('NFKC').replace(/[\s\p{Cf}\p{Z}]/gu, '').toLowerCase();
+  const plain = claim
+    .normalize('NFKC')
+    .replace(/[\s\p{Cf}\p{Z}]/gu, '')
+    .replace(/[\p{Pd}\u2212]/gu, '-')
+    .toLowerCase()
+    .replace(/./gu, (c) => CONFUSABLE[c] ?? c);
+  const dash = plain.indexOf('-');
+  return dash < 0 ? plain : plain.slice(0, dash).replace(/o/g, '0').replace(/[li]/g, '1') + plain.slice(dash);
 }
 
 /**

@@ -6,7 +6,7 @@ import { allStates, stateLabel } from '../machines/describe.js';
 import type { ProcessRegistry } from '../machines/registry.js';
 import type { ProcessDefinition } from '../machines/types.js';
 import { formatMessage, typedFullWidth } from '../machines/schemas.js';
-import type { WorkingDayCalendar } from '../calendars/index.js';
+import { NEW_YEAR_EDGE_DAY, type WorkingDayCalendar } from '../calendars/index.js';
 import { docText } from './docText.js';
 import type { Lang } from './problem.js';
 
@@ -141,14 +141,13 @@ export function provisionalNote(calendar: WorkingDayCalendar, dueDate: string | 
     return lang === 'en' ? 'the holiday notice is loaded; this deadline is yet to be re-stated by it' : '节假日安排通知已载入，本期限尚待按其重新确定';
   }
   const year = Number(dueDate.slice(0, 4));
-  let first = year;
-  let last = year;
-  if (calendar.notice(year) !== undefined) {
-    first = last = year + 1;
-  } else {
-    const before = calendar.notices.map((n) => n.year).filter((y) => y < year);
-    if (before.length > 0) first = Math.max(...before) + 1;
-  }
+  // 25–31 December waits for the next year's notice too (QA: a due date of 2027-12-28 named 2027 alone,
+  // and stayed provisional once the 2027 notice was loaded).
+  const last = dueDate.slice(5) >= `12-${NEW_YEAR_EDGE_DAY}` ? year + 1 : year;
+  const loaded = calendar.notices.map((n) => n.year).filter((y) => y <= last);
+  // The first year from there on without a notice: the years before it are loaded.
+  let first = loaded.length > 0 ? Math.max(...loaded) + 1 : year;
+  if (first > last) first = last;
   const years = first === last ? String(first) : `${first}–${last}`;
   if (lang === 'en') {
     return `the State Council’s holiday notice for ${years} is not loaded yet: the deadline is counted from the statutory holidays and their days in lieu, and will be re-stated when the notice is loaded — it may move earlier or later`;

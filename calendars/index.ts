@@ -5,7 +5,7 @@ import { SHIPPED_NOTICES } from './data/index.js';
 export { WorkingDayCalendar } from './calendar.js';
 export { CalendarNotCoveredError, CalendarValidationError, type ValidationIssue } from './errors.js';
 export { SHIPPED_NOTICES } from './data/index.js';
-export { CALENDAR_STREAM, NOTICE_LOADED, HolidayBlockSchema, LAST_NOTICE_YEAR, YearNoticeSchema, calendarVersionOf, canonicalNotice, makeUpIssues, parseNotice } from './notice.js';
+export { CALENDAR_STREAM, NOTICE_LOADED, HolidayBlockSchema, LAST_NOTICE_YEAR, NEW_YEAR_EDGE_DAY, YearNoticeSchema, calendarVersionOf, canonicalNotice, makeUpIssues, parseNotice } from './notice.js';
 export {
   FIRST_STATUTORY_YEAR,
   provisionalDaysOff,

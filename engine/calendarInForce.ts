@@ -195,14 +195,16 @@ export class CalendarInForce {
       }
       const year = (notice as { year: number }).year;
       const loaded = next.notice(year)!;
-      // A notice short of days off (第六条 补假), told with its dates' issues; like them, not the schema's.
-      const issues = [...datingIssues, ...makeUpIssues(loaded)];
-      if (issues.length > 0) throw refuse.validation(issues);
       // The notice in force already, word for word: a repeat (or a retry) stores nothing. One whose
       // days are the same but whose text is not (a title, a block's text: a correction) is stored, the
       // calendar's version unchanged (its days decide it); answering it unstored lost the text for good.
       const inForce = this.#calendar.notice(year);
-      if (next.version === this.#calendar.version && inForce && sameText(inForce, loaded)) return next;
+      const repeat = next.version === this.#calendar.version && inForce !== undefined && sameText(inForce, loaded);
+      // A notice short of days off (第六条 补假), told with its dates' issues; like them, not the schema's. A
+      // repeat of the one in force is not (QA: one an earlier build stored, sent again, was 400, not 200).
+      const issues = [...datingIssues, ...(repeat ? [] : makeUpIssues(loaded))];
+      if (issues.length > 0) throw refuse.validation(issues);
+      if (repeat) return next;
       found ??= { notice: inForce };
       // Another admin's load of the year, still re-stating its cases when this one came (race QA: on one
       // server the first load had stored its notice by then, and this one replaced it unseen, both 200).

@@ -217,7 +217,7 @@ describe('authorisation matrix', () => {
         ['applicant', '370100-dsj', '济南市大数据局（370100-dsj）是机构目录中的机构，不能以 applicant 角色申请或办理'],
         ['applicant', '370100-gaj', '济南市公安局（370100-gaj）是机构目录中的机构，不能以 applicant 角色申请或办理'],
         // Its code spelt otherwise (security QA: 370100-GAJ's objection stood in 济南市公安局's inbox as raised by it).
-        ...['370100-GAJ', ' 370100-gaj', '370100－gaj', '３７０１００-gaj', '370100-gaj\u200b', '370100-gaj\u00a0'].map(
+        ...['370100-GAJ', ' 370100-gaj', '370100－gaj', '３７０１００-gaj', '370100-gaj\u200b', '370100-gaj\u00a0', '370100-g\u0430j', '370100\u2010gaj', '37O100-gaj', '37Ol00-GAJ'].map(
           (org) => ['applicant', org, `与机构目录中济南市公安局的编码 370100-gaj 仅有大小写、全角半角或空白字符之别，不能以 applicant 角色申请或办理`] as [Role, string, string],
         ),
       ],

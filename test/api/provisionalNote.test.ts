@@ -74,5 +74,10 @@ describe('provisionalNote', () => {
     expect(provisionalNote(shipped, '2028-03-01', 'en')).toMatch(/^the State Council’s holiday notice for 2027–2028 is not loaded yet/);
     expect(provisionalNote(shipped.withNotice(testNotice2027), '2027-01-08', 'zh')).toBe('节假日安排通知已载入，本期限尚待按其重新确定');
     expect(provisionalNote(shipped, null, 'zh')).toBeUndefined();
+    // 25–31 December waits for the next year's notice too (QA: 2027-12-28 named 2027 alone).
+    expect(provisionalNote(shipped, '2027-12-28', 'zh')).toMatch(/^2027–2028 年的/);
+    expect(provisionalNote(shipped, '2028-12-28', 'zh')).toMatch(/^2027–2029 年的/);
+    expect(provisionalNote(shipped.withNotice(testNotice2027), '2027-12-28', 'zh')).toMatch(/^2028 年的/);
+    expect(provisionalNote(shipped, '2026-12-28', 'en')).toMatch(/^the State Council’s holiday notice for 2027 is not loaded yet/);
   });
 });

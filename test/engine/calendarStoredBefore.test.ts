@@ -46,6 +46,14 @@ describe('a notice stored before days off were counted', () => {
     expect(inForce.current().isWorkingDay('2027-02-09T02:00:00.000Z')).toBe(true);
   });
 
+  it('given it in force, when an admin loads it again word for word, then nothing is stored and it stays in force (a repeat, as for any notice)', async () => {
+    const inForce = await CalendarInForce.open(store, clock, defaultCalendar());
+    const head = await store.headPosition();
+    const again = await inForce.load(short, admin);
+    expect(again.notice(2027)?.holidays).not.toContain('2027-02-09');
+    expect(await store.headPosition()).toBe(head);
+  });
+
   it('given it in force, when an admin loads it again with a corrected title, then refused (VALIDATION_FAILED on holidays); the notice with its 补假 is taken', async () => {
     const inForce = await CalendarInForce.open(store, clock, defaultCalendar());
     await expect(inForce.load({ ...short, title: `${short.title}（更正）` }, admin)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { errors: [{ path: 'holidays' }] } });
