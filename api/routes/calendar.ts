@@ -180,7 +180,7 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
               '请求体不是 JSON 或不是一份通知，或通知的内容自相矛盾（年度晚于明年或早于 2014 年、日期不在该年度内、同一天既是放假日又是工作日、缺少法定节假日或其补假、发布日期晚于今天或不在该年度及其上一年内……）；`errors`：[{ path, message }]',
               'the body is not JSON or not a notice, or the notice is not a coherent calendar (a year after next or before 2014, dates outside the year, a day both holiday and working day, a statutory holiday or its day off in lieu missing, an issue date after today or outside the year and the one before…); `errors`: [{ path, message }]',
             ),
-            FORBIDDEN: docText('只有管理员可以载入节假日安排通知；或令牌所指机构在机构目录中不是该类机构（管理员须为省公共数据开放主管部门，第六条）', 'only an admin may load a holiday notice; or the token names no organisation of its kind in the directory (an admin must be the provincial competent authority, Article 6)'),
+            FORBIDDEN: docText('只有管理员可以载入节假日安排通知；或令牌所指机构在机构目录中不是该类机构（管理员应为省公共数据开放主管部门，第六条）', 'only an admin may load a holiday notice; or the token names no organisation of its kind in the directory (an admin must be the provincial competent authority, Article 6)'),
             NOT_FOUND: PARAM_TOO_LONG,
           },
         },

@@ -47,7 +47,7 @@ export const testClockRoutes = (app: App): FastifyPluginAsyncZod => async (serve
               `\`now\` 早于测试时钟的当前时间时也答此错误：测试时钟只能向前拨；晚于 ${LAST_NOTICE_YEAR} 年底（北京时间，可载入节假日安排的最后一年）时亦然`,
               `also when \`now\` is earlier than the test clock (it only moves forward), or past the end of ${LAST_NOTICE_YEAR}, Beijing time (the last year a holiday notice can be loaded for)`,
             ),
-            FORBIDDEN: docText('只有管理员可以调整测试时钟；或令牌所指机构在机构目录中不是该类机构（管理员须为省公共数据开放主管部门，第六条）', 'only an admin may move the test clock; or the token names no organisation of its kind in the directory (an admin must be the provincial competent authority, Article 6)'),
+            FORBIDDEN: docText('只有管理员可以调整测试时钟；或令牌所指机构在机构目录中不是该类机构（管理员应为省公共数据开放主管部门，第六条）', 'only an admin may move the test clock; or the token names no organisation of its kind in the directory (an admin must be the provincial competent authority, Article 6)'),
           },
         },
       },

@@ -464,7 +464,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
             },
           },
           problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE'],
-          notes: { FORBIDDEN: docText('只有审计和管理员可以导出事件；或令牌所指机构在机构目录中不是该类机构（管理员须为省公共数据开放主管部门，第六条）', 'only auditors and admins may export events; or the token names no organisation of its kind in the directory (an admin must be the provincial competent authority, Article 6)') },
+          notes: { FORBIDDEN: docText('只有审计和管理员可以导出事件；或令牌所指机构在机构目录中不是该类机构（管理员应为省公共数据开放主管部门，第六条）', 'only auditors and admins may export events; or the token names no organisation of its kind in the directory (an admin must be the provincial competent authority, Article 6)') },
         },
       },
     },
