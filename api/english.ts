@@ -120,6 +120,7 @@ const PATTERNS: [RegExp, (...groups: string[]) => string][] = [
   // machines/schemas.ts formatMessage: a fixed format's message with why a value that looks right is not.
   [/^(.+)（含有全角字符，须用半角输入）$/s, (message) => withHint(message!, 'it holds full-width characters: type it half-width')],
   [/^(.+)（首尾含有空格或不可见字符）$/s, (message) => withHint(message!, 'it begins or ends with a space or an invisible character')],
+  [/^(.+)（日期与时间之间应为 T，不能是空格）$/s, (message) => withHint(message!, 'the date and the time must be joined by T, not a space')],
   [/^须以 UTF-8 编码发送（声明的字符集为 (.+)）$/, (charset) => `must be sent in UTF-8 (the declared charset is ${charset})`],
   [/^应为以下之一：(.+)$/s, (values) => `must be one of: ${list(values!)}`],
   [/^应为 (.+) 之一$/s, (values) => `must be one of: ${list(values!)}`],

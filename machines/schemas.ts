@@ -292,10 +292,20 @@ export const DateString = z.iso.date({
   error: (issue) => formatMessage('应为有效日期，格式 YYYY-MM-DD', issue.input),
 });
 
-/** An instant, ISO-8601 with `Z` or an offset. */
+const INSTANT = '应为带 Z 或时区偏移的 ISO-8601 时刻，如北京时间 2024-05-06T08:00:00+08:00';
+/** A date and a time joined by a space (as a spreadsheet writes them), not by T. */
+const SPACE_FOR_T = /^\d{4}-\d{2}-\d{2} +\d{2}:\d{2}/;
+
+/**
+ * An instant, ISO-8601 with `Z` or an offset. One pasted from a spreadsheet, its date and time joined by a
+ * space, is told so (QA: `2026-12-21 08:00:00+08:00` was asked for an offset it had).
+ */
 export const Instant = z.iso.datetime({
   offset: true,
-  error: (issue) => formatMessage('应为带 Z 或时区偏移的 ISO-8601 时刻，如北京时间 2024-05-06T08:00:00+08:00', issue.input),
+  error: (issue) => {
+    const message = formatMessage(INSTANT, issue.input);
+    return message === INSTANT && typeof issue.input === 'string' && SPACE_FOR_T.test(issue.input) ? `${INSTANT}（日期与时间之间应为 T，不能是空格）` : message;
+  },
 });
 
 // ── Shared shapes of FORMS.md ───────────────────────────────────────────────────────────
