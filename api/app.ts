@@ -3,7 +3,7 @@ import { developmentSecret, esdbHosts } from '../infra/config.js';
 import { elapsedMs, systemClock, ManualClock, type Clock } from '../infra/clock.js';
 import { createLogger, type Logger } from '../infra/logger.js';
 import { nextTurn } from '../infra/turn.js';
-import { defaultCalendar, DEFAULT_DEADLINE_RULES } from '../calendars/index.js';
+import { defaultCalendar, DEFAULT_DEADLINE_RULES, makeUpIssues } from '../calendars/index.js';
 import { Directory } from '../directory/directory.js';
 import { openStore } from '../eventstore/open.js';
 import { StoreUnreachableError, UnreadableEventError, type EventStore } from '../eventstore/types.js';
@@ -305,6 +305,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const calendar = await CalendarInForce.open(store, clock, defaultCalendar());
   for (const notice of calendar.altered()) {
     logger.error({ notice }, alteredNoticeText(notice));
+  }
+  // A notice in force an earlier build took short of its 补假 days (第六条; a load refuses one now): its deadlines
+  // count days off as working days until a corrected notice is loaded (QA: nothing said so).
+  for (const notice of calendar.current().notices) {
+    for (const issue of makeUpIssues(notice)) {
+      logger.warn({ year: notice.year, notice: notice.notice }, `现行的 ${notice.year} 年节假日安排通知（${notice.notice}）放假日不足：${issue.message}；请载入更正后的通知（PUT /v1/calendar/${notice.year}）`);
+    }
   }
   // Deadlines are computed with every notice stored, whichever node loaded it.
   // Made below, after the engine: the case list tells the engine the process of a case a newer build started.
