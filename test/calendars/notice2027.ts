@@ -47,3 +47,11 @@ export const testNotice2027 = {
     },
   ],
 } satisfies YearNotice;
+
+const noMakeUp = (days: readonly string[]) => days.filter((d) => d !== '2027-02-09' && d !== '2027-02-10');
+/** The test notice without 春节's 补假 days (02-09, 02-10): what an earlier build took as official, and a load now refuses (第六条). */
+export const shortNotice2027 = {
+  ...testNotice2027,
+  holidays: noMakeUp(testNotice2027.holidays),
+  blocks: testNotice2027.blocks.map((b) => ({ ...b, holidays: noMakeUp(b.holidays) })),
+} satisfies YearNotice;

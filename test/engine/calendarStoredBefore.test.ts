@@ -12,12 +12,10 @@ import { defaultCalendar, NOTICE_LOADED } from '../../calendars/index.js';
 import { CALENDAR_STREAM, CalendarInForce } from '../../engine/calendarInForce.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
 import { ManualClock } from '../../infra/clock.js';
-import { testNotice2027 } from '../calendars/notice2027.js';
+import { shortNotice2027, testNotice2027 } from '../calendars/notice2027.js';
 
 const admin = { sub: 'u-sddsj-admin', name: '平台管理员', role: 'admin', org: '370000-dsj' } as const;
-const noMakeUp = (days: readonly string[]) => days.filter((d) => d !== '2027-02-09' && d !== '2027-02-10');
-/** The test notice without 春节's 补假 days: what an earlier build took (QA). */
-const short = { ...testNotice2027, holidays: noMakeUp(testNotice2027.holidays), blocks: testNotice2027.blocks.map((b) => ({ ...b, holidays: noMakeUp(b.holidays) })) };
+const short = shortNotice2027;
 
 let dir: string;
 let store: SqliteEventStore;
