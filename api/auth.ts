@@ -2,7 +2,7 @@ import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, jwtVerify, 
 import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import type { Directory } from '../directory/directory.js';
-import { asPartyCode, isCleanText, isCreditCode, isIdNumber } from '../machines/schemas.js';
+import { asCode, asPartyCode, isCleanText, isCreditCode, isIdNumber } from '../machines/schemas.js';
 import type { Actor } from '../machines/types.js';
 import { systemClock } from '../infra/clock.js';
 import { ApiError } from './problem.js';
@@ -380,14 +380,13 @@ const CONFUSABLE: Readonly<Record<string, string>> = {
 };
 
 /**
- * A code as a reader would take it: NFKC (full width), no blank or invisible character (zero-width,
+ * A code as a reader would take it: `asCode` (NFKC: full width), no blank or invisible character (zero-width,
  * no-break), any dash a hyphen, look-alike letters Latin, lower case, and in the six digits of a region
  * O as 0 and l or I as 1 — a directory code's spelling. QA of the first check: `370100-gаj` (a Cyrillic
  * а), `370100‐gaj` (U+2010) and `37O100-gaj` still acted as applicants.
  */
 function lookalikeCode(claim: string): string {
-  const plain = claim
-    .normalize('NFKC')
+  const plain = asCode(claim)
     .replace(/[\s\p{Cf}\p{Z}]/gu, '')
     .replace(/[\p{Pd}\u2212]/gu, '-')
     .toLowerCase()

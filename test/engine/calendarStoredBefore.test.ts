@@ -3,16 +3,16 @@
  * load checks what the schema does not (its dates, 补假: `makeUpIssues`), and the calendar read back
  * from the log does not check them again. Refusing it on reading would stop every server at start.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultCalendar, NOTICE_LOADED } from '../../calendars/index.js';
-import { CALENDAR_STREAM, CalendarInForce } from '../../engine/calendarInForce.js';
+import { defaultCalendar } from '../../calendars/index.js';
+import { CalendarInForce } from '../../engine/calendarInForce.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
 import { ManualClock } from '../../infra/clock.js';
 import { shortNotice2027, testNotice2027 } from '../calendars/notice2027.js';
+import { storeAsEarlierBuild } from './storedNotice.js';
 
 const admin = { sub: 'u-sddsj-admin', name: '平台管理员', role: 'admin', org: '370000-dsj' } as const;
 const short = shortNotice2027;
@@ -23,13 +23,7 @@ const clock = new ManualClock('2026-12-01T02:00:00.000Z');
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'calendar-stored-before-'));
   store = new SqliteEventStore({ path: join(dir, 'events.db'), now: () => clock.now() });
-  // Stored as `CalendarInForce.load` stores a notice, by a build that did not count days off.
-  const before = defaultCalendar();
-  await store.appendToStream(
-    CALENDAR_STREAM,
-    [{ id: randomUUID(), type: NOTICE_LOADED, data: { notice: short, calendarVersion: before.withNotice(short).version, previousVersion: before.version }, metadata: { actor: admin, at: clock.now().toISOString() } }],
-    { expectedRevision: 'no_stream' },
-  );
+  await storeAsEarlierBuild(store, short, clock.now().toISOString());
 });
 afterEach(async () => {
   await store.close();
