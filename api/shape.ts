@@ -6,7 +6,7 @@ import { allStates, stateLabel } from '../machines/describe.js';
 import type { ProcessRegistry } from '../machines/registry.js';
 import type { ProcessDefinition } from '../machines/types.js';
 import { formatMessage, typedFullWidth } from '../machines/schemas.js';
-import { NEW_YEAR_EDGE_DAY, type WorkingDayCalendar } from '../calendars/index.js';
+import { isIsoDate, NEW_YEAR_EDGE_DAY, shanghaiDateOf, type WorkingDayCalendar } from '../calendars/index.js';
 import { docText } from './docText.js';
 import type { Lang } from './problem.js';
 
@@ -125,11 +125,14 @@ const ProvisionalNote = z
  * Why a deadline due on `dueDate` is provisional, in the caller's language. Year-end QA: a reviewer
  * saw `provisional: true` alone — nothing said which notice it waits for, or that the date may move
  * (the reason was only in GET /v1/calendar/:year's text). The years named are those from the last year
- * loaded before the due date's up to it; a due date in 25–31 December of a year loaded waits for the
- * next year's notice (its New-Year edge, calendars/calendar.ts). A due date the calendar in force no
+ * loaded before the due date's up to it, and none before the count's first day (`countsFrom`, else the
+ * day the stage was entered): a count from an agreed start of use in 2040 named 2027–2040 (changes QA),
+ * though no notice before 2040's can move it. A due date in 25–31 December of a year loaded waits for
+ * the next year's notice (its New-Year edge, calendars/calendar.ts). A due date the calendar in force no
  * longer finds provisional waits only for its re-statement (a load still re-stating cases).
  */
-export function provisionalNote(calendar: WorkingDayCalendar, dueDate: string | null, lang: Lang): string | undefined {
+export function provisionalNote(calendar: WorkingDayCalendar, task: ProvisionalTask, lang: Lang): string | undefined {
+  const dueDate = task.dueDate ?? null;
   if (dueDate === null) return undefined;
   let provisional = true;
   try {
@@ -145,8 +148,8 @@ export function provisionalNote(calendar: WorkingDayCalendar, dueDate: string | 
   // and stayed provisional once the 2027 notice was loaded).
   const last = dueDate.slice(5) >= `12-${NEW_YEAR_EDGE_DAY}` ? year + 1 : year;
   const loaded = calendar.notices.map((n) => n.year).filter((y) => y <= last);
-  // The first year from there on without a notice: the years before it are loaded.
-  let first = loaded.length > 0 ? Math.max(...loaded) + 1 : year;
+  // The first year from there on without a notice (the years before it are loaded), and not before the count starts.
+  let first = Math.max(loaded.length > 0 ? Math.max(...loaded) + 1 : year, countStartYear(task));
   if (first > last) first = last;
   const years = first === last ? String(first) : `${first}–${last}`;
   if (lang === 'en') {
@@ -155,9 +158,27 @@ export function provisionalNote(calendar: WorkingDayCalendar, dueDate: string | 
   return `${years} 年的国务院节假日安排通知尚未载入：期限按《全国年节及纪念日放假办法》规定的节假日及补假临时计算，通知载入后将重新确定，可能提前或推后`;
 }
 
+/** The year of a count's first day: its `countsFrom` (a Beijing date), else the Beijing day its stage was entered; 0 when neither reads. */
+function countStartYear(task: ProvisionalTask): number {
+  if (task.countsFrom !== undefined && isIsoDate(task.countsFrom)) return Number(task.countsFrom.slice(0, 4));
+  if (task.enteredAt === undefined || task.enteredAt === null) return 0;
+  try {
+    return Number(shanghaiDateOf(task.enteredAt).slice(0, 4));
+  } catch {
+    return 0;
+  }
+}
+
+/** What `provisionalNote` reads of a task (a case's, a history's, the inbox's). */
+export interface ProvisionalTask {
+  dueDate?: string | null;
+  enteredAt?: string | null;
+  countsFrom?: string;
+}
+
 /** `provisionalNote` for a task whose deadline is provisional, by `note` (`provisionalNote` bound to a calendar and a language). */
-export function withProvisionalNote(task: { provisional?: boolean; dueDate?: string | null }, note: ((dueDate: string | null) => string | undefined) | undefined): { provisionalNote?: string } {
-  const text = task.provisional === true ? note?.(task.dueDate ?? null) : undefined;
+export function withProvisionalNote(task: ProvisionalTask & { provisional?: boolean }, note: ((task: ProvisionalTask) => string | undefined) | undefined): { provisionalNote?: string } {
+  const text = task.provisional === true ? note?.(task) : undefined;
   return text === undefined ? {} : { provisionalNote: text };
 }
 
@@ -365,7 +386,7 @@ export function labelledEvent(entry: HistoryEntry, registry: ProcessRegistry): L
 export function caseView(
   state: CaseState,
   allowedCommands: string[],
-  now: { calendar: QueryCalendar; asOf: string; provisionalNote?: (dueDate: string | null) => string | undefined },
+  now: { calendar: QueryCalendar; asOf: string; provisionalNote?: (task: ProvisionalTask) => string | undefined },
   holders: {
     /** Who holds the task, by name (Engine#orgNameOf). */
     name: (task: { role: string; org: string }) => string;

@@ -27,7 +27,7 @@ export {
   resolveDeadlineRule,
   type DeadlineRules,
 } from './rules.js';
-export { SHANGHAI, DAY_OR_INSTANT_PATTERN, endOfShanghaiDate, isDayOrInstant, shanghaiDateOf, shanghaiDateTimeOf, type DateInput } from './days.js';
+export { SHANGHAI, DAY_OR_INSTANT_PATTERN, endOfShanghaiDate, isDayOrInstant, isIsoDate, shanghaiDateOf, shanghaiDateTimeOf, type DateInput } from './days.js';
 export type * from './types.js';
 
 let shipped: WorkingDayCalendar | undefined;

@@ -11,7 +11,7 @@ import { mayKnowOf, visibleWaits, type App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { caseHistory, historyEntry, historyJson } from '../../projections/audit.js';
 import { caughtUp, notAhead, readModelsAt } from './work.js';
-import { CaseQuery, CaseView, caseView, CommandBody, publishedView, CurrentQuery, HistoryEvent, labelledEvent, labelledHistory, MinPosition, provisionalNote, registryFilters, StartBody, StartedCaseView, TaskView, wholeNumberQuery } from '../shape.js';
+import { CaseQuery, CaseView, caseView, CommandBody, publishedView, CurrentQuery, HistoryEvent, labelledEvent, labelledHistory, MinPosition, provisionalNote, type ProvisionalTask, registryFilters, StartBody, StartedCaseView, TaskView, wholeNumberQuery } from '../shape.js';
 import { COMMAND_COMPONENT, jsonAnswer, readModelsPositionHeader, START_COMPONENT } from '../openapi.js';
 import { docText } from '../docText.js';
 import { cutEnd, verifyCase } from '../verifyCase.js';
@@ -28,7 +28,7 @@ const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(2
 function caseViewFor(app: App, caller: Caller, state: CaseState, request: FastifyRequest, reply: FastifyReply): ReturnType<typeof caseView> {
   const lang = langOf(request);
   const calendar = app.calendar.current();
-  const now = { calendar, asOf: app.clock.now().toISOString(), provisionalNote: (dueDate: string | null) => provisionalNote(calendar, dueDate, lang) };
+  const now = { calendar, asOf: app.clock.now().toISOString(), provisionalNote: (task: ProvisionalTask) => provisionalNote(calendar, task, lang) };
   const def = app.registry.get(state.process, state.version);
   const written = def?.writtenTexts;
   if (written) inLanguage(reply, lang);

@@ -11,7 +11,7 @@ import { ApiError, inLanguage, langOf, weighedEntries } from '../problem.js';
 import { InvalidQueryError } from '../../projections/query.js';
 import { CLOCK_SKEW_MS } from '../../machines/kit.js';
 import { asPartyCode, INVALID_CHARACTERS, isCleanText, isIdNumber, regionCode } from '../../machines/schemas.js';
-import { MinPosition, provisionalNote, registryFilters, wholeNumberQuery, withProvisionalNote } from '../shape.js';
+import { MinPosition, provisionalNote, type ProvisionalTask, registryFilters, wholeNumberQuery, withProvisionalNote } from '../shape.js';
 import { jsonAnswer, readModelsPositionHeader, ref, type RouteDocs } from '../openapi.js';
 import { docText, englishOf, type DocText } from '../docText.js';
 
@@ -296,7 +296,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       inLanguage(reply, lang);
       const page = app.readModels.inbox({ caller, asOf: app.clock.now(), lang, ...filters });
       const calendar = app.calendar.current();
-      const note = (dueDate: string | null) => provisionalNote(calendar, dueDate, lang);
+      const note = (task: ProvisionalTask) => provisionalNote(calendar, task, lang);
       return { ...page, items: page.items.map((item) => ({ ...withVisibleWaits(app, caller, item), ...withProvisionalNote(item, note) })) };
     },
   );

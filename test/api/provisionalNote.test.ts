@@ -70,14 +70,24 @@ describe('a provisional deadline says why', () => {
 describe('provisionalNote', () => {
   const shipped = defaultCalendar();
   it('names every year from the last one loaded to the due date’s, and says when the notice is loaded and only the re-statement is to come', () => {
-    expect(provisionalNote(shipped, '2028-03-01', 'zh')).toMatch(/^2027–2028 年的国务院节假日安排通知尚未载入/);
-    expect(provisionalNote(shipped, '2028-03-01', 'en')).toMatch(/^the State Council’s holiday notice for 2027–2028 is not loaded yet/);
-    expect(provisionalNote(shipped.withNotice(testNotice2027), '2027-01-08', 'zh')).toBe('节假日安排通知已载入，本期限尚待按其重新确定');
-    expect(provisionalNote(shipped, null, 'zh')).toBeUndefined();
+    expect(provisionalNote(shipped, { dueDate: '2028-03-01' }, 'zh')).toMatch(/^2027–2028 年的国务院节假日安排通知尚未载入/);
+    expect(provisionalNote(shipped, { dueDate: '2028-03-01' }, 'en')).toMatch(/^the State Council’s holiday notice for 2027–2028 is not loaded yet/);
+    expect(provisionalNote(shipped.withNotice(testNotice2027), { dueDate: '2027-01-08' }, 'zh')).toBe('节假日安排通知已载入，本期限尚待按其重新确定');
+    expect(provisionalNote(shipped, { dueDate: null }, 'zh')).toBeUndefined();
     // 25–31 December waits for the next year's notice too (QA: 2027-12-28 named 2027 alone).
-    expect(provisionalNote(shipped, '2027-12-28', 'zh')).toMatch(/^2027–2028 年的/);
-    expect(provisionalNote(shipped, '2028-12-28', 'zh')).toMatch(/^2027–2029 年的/);
-    expect(provisionalNote(shipped.withNotice(testNotice2027), '2027-12-28', 'zh')).toMatch(/^2028 年的/);
-    expect(provisionalNote(shipped, '2026-12-28', 'en')).toMatch(/^the State Council’s holiday notice for 2027 is not loaded yet/);
+    expect(provisionalNote(shipped, { dueDate: '2027-12-28' }, 'zh')).toMatch(/^2027–2028 年的/);
+    expect(provisionalNote(shipped, { dueDate: '2028-12-28' }, 'zh')).toMatch(/^2027–2029 年的/);
+    expect(provisionalNote(shipped.withNotice(testNotice2027), { dueDate: '2027-12-28' }, 'zh')).toMatch(/^2028 年的/);
+    expect(provisionalNote(shipped, { dueDate: '2026-12-28' }, 'en')).toMatch(/^the State Council’s holiday notice for 2027 is not loaded yet/);
+  });
+
+  it('names no year before the count’s first day: a count from an agreed start of use in 2040 waits for the 2040 notice alone (changes QA: it named 2027–2040)', () => {
+    const agreed = { dueDate: '2040-03-15', enteredAt: '2026-12-01T02:00:00.000Z', countsFrom: '2040-03-01' };
+    expect(provisionalNote(shipped, agreed, 'zh')).toMatch(/^2040 年的国务院节假日安排通知尚未载入/);
+    expect(provisionalNote(shipped, agreed, 'en')).toMatch(/^the State Council’s holiday notice for 2040 is not loaded yet/);
+    // Entered in 2030 (Beijing: 2029-12-31T16:30Z is 00:30 on 2030-01-01), counted from then: 2030 alone.
+    expect(provisionalNote(shipped, { dueDate: '2030-01-15', enteredAt: '2029-12-31T16:30:00.000Z' }, 'zh')).toMatch(/^2030 年的/);
+    // Entered in 2029's last week, due in 2030: both years can move it.
+    expect(provisionalNote(shipped, { dueDate: '2030-01-15', enteredAt: '2029-12-27T02:00:00.000Z' }, 'zh')).toMatch(/^2029–2030 年的/);
   });
 });
