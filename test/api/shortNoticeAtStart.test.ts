@@ -12,6 +12,7 @@ import { SqliteEventStore } from '../../eventstore/sqlite.js';
 import { createLogger } from '../../infra/logger.js';
 import { shortNotice2027, testNotice2027 } from '../calendars/notice2027.js';
 import { storeAsEarlierBuild } from '../engine/storedNotice.js';
+import { partyTokens } from '../race/helpers.js';
 import { openTestApi, type TestApi } from './harness.js';
 
 const NOW = '2026-12-01T02:00:00.000Z';
@@ -43,4 +44,29 @@ it('given a 2027 notice without 春节’s 补假 days stored by an earlier buil
   expect(api.app.calendar.current().isWorkingDay('2027-02-09T02:00:00.000Z')).toBe(true);
   // The notices shipped give their days off: nothing else is named.
   expect(lines.filter((l) => typeof l.msg === 'string' && (l.msg as string).includes('放假日不足'))).toHaveLength(1);
+});
+
+it('given the same stored notice, when an admin or anyone reads GET /v1/calendar/2027, then it says what the notice lacks and how to mend it, in the caller’s language; 2026 says nothing', async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'wf-short-notice-'));
+  const store = new SqliteEventStore({ path: join(dataDir, 'events.db'), now: () => new Date(NOW) });
+  await storeAsEarlierBuild(store, shortNotice2027, NOW);
+  await store.close();
+  api = await openTestApi(dataDir, { now: NOW });
+  const { applicant } = await partyTokens(api);
+
+  const zh = await api.call('GET', '/v1/calendar/2027', { as: applicant });
+  expect(zh.status, zh.text).toBe(200);
+  expect(zh.body).toMatchObject({ year: 2027, status: 'official' });
+  expect(zh.body.warning).toMatch(/^现行通知（由较早版本的服务载入）放假日不足：工作日放假 16 天，扣除调休上班 5 天后为 11 天，少于法定节假日的 13 天.*载入更正后的通知（PUT \/v1\/calendar\/2027）之前，期限仍按其计算$/);
+  const en = await api.call('GET', '/v1/calendar/2027', { as: applicant, headers: { 'accept-language': 'en' } });
+  expect(en.headers['content-language']).toBe('en');
+  expect(en.body.warning).toMatch(/^the notice in force \(loaded by an earlier build\) is short of days off: 16 weekdays off less 5 adjusted working days leave 11, fewer than the 13 statutory holidays.*\(PUT \/v1\/calendar\/2027\)$/);
+  expect(en.body.warning).not.toMatch(/\p{Script=Han}/u);
+  expect((await api.call('GET', '/v1/calendar/2026', { as: applicant })).body).not.toHaveProperty('warning');
+
+  // Mended by a corrected notice: no warning.
+  const { year: _y, ...notice } = testNotice2027;
+  const { admin } = await partyTokens(api);
+  expect((await api.call('PUT', '/v1/calendar/2027', { as: admin, body: notice })).status).toBe(200);
+  expect((await api.call('GET', '/v1/calendar/2027', { as: applicant })).body).not.toHaveProperty('warning');
 });
