@@ -25,7 +25,7 @@ const FIXED: Record<string, string> = {
   '年份须在 2000–2100 之间': 'the year must be from 2000 to 2100',
   '应为有效日期，格式 YYYY-MM-DD': 'must be a real date, written YYYY-MM-DD',
   '应为带 Z 或时区偏移的 ISO-8601 时刻，如北京时间 2024-05-06T08:00:00+08:00': 'must be an ISO-8601 instant with Z or an offset, e.g. 2024-05-06T08:00:00+08:00 in Beijing time',
-  '应为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00': 'must be an ISO-8601 instant with Z or an offset, e.g. 2026-06-01T00:00:00+08:00',
+  '应为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00Z': 'must be an ISO-8601 instant with Z or an offset, e.g. 2026-06-01T00:00:00Z',
   '应为带 Z 或时区偏移的 ISO-8601 时刻；在网址中，时区偏移的 + 须写作 %2B（未编码的 + 会变成空格），例如 2026-06-01T00:00:00%2B08:00':
     'must be an ISO-8601 instant with Z or an offset; in a URL, write the offset\'s + as %2B (a + left as it is arrives as a space), e.g. 2026-06-01T00:00:00%2B08:00',
   '应为有效日期（YYYY-MM-DD），或带 Z 或时区偏移的 ISO-8601 时刻': 'must be a real date (YYYY-MM-DD) or an ISO-8601 instant with Z or an offset',
@@ -252,7 +252,7 @@ function zodIssueInEnglish(code: string, params: Record<string, unknown>): strin
         case 'date':
           return FIXED['应为有效日期，格式 YYYY-MM-DD'];
         case 'datetime':
-          return FIXED['应为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00'];
+          return FIXED['应为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00Z'];
         case 'regex':
           return 'is not in the expected format';
         default:

@@ -68,7 +68,8 @@ function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
           // A `+` written as is in a URL arrives as a space: the example would fail the same way.
           if (typeof i.input === 'string' && writtenPlusAsSpace(i.input)) return DATETIME_PLUS_AS_SPACE;
           // Typed full-width, or pasted with a space: said so (machines/schemas.ts formatMessage), as in the forms.
-          return formatMessage('应为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00', i.input);
+          // Its example ends in Z: one with +08:00, pasted into a query, came back refused (docs QA).
+          return formatMessage('应为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00Z', i.input);
         case 'date':
           return formatMessage('应为有效日期，格式 YYYY-MM-DD', i.input);
         case 'url':

@@ -256,7 +256,7 @@ describe('dates and numbers typed full-width in a query', () => {
     ['/v1/calendar/deadline?from=２０２６-12-02&workingDays=10', 'querystring.from', '应为有效日期（YYYY-MM-DD），或带 Z 或时区偏移的 ISO-8601 时刻（含有全角字符，须用半角输入）'],
     ['/v1/calendar/deadline?from=2026-12-02&workingDays=１０', 'querystring.workingDays', '应为数字（含有全角字符，须用半角输入）'],
     ['/v1/cases?limit=１０', 'querystring.limit', '应为数字（含有全角字符，须用半角输入）'],
-    ['/v1/reports/overdue?from=２０２６-01-01T00:00:00Z', 'querystring.from', '应为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00+08:00（含有全角字符，须用半角输入）'],
+    ['/v1/reports/overdue?from=２０２６-01-01T00:00:00Z', 'querystring.from', '应为带 Z 或时区偏移的 ISO-8601 时刻，例如 2026-06-01T00:00:00Z（含有全角字符，须用半角输入）'],
   ])('given %s, then 400 says that full-width characters are why, in Chinese and English', async (url, path, message) => {
     const supervisor = await api.token('supervisor', '370100-dsj');
     const zh = await api.call('GET', encodeURI(url), { as: supervisor });
