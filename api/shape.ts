@@ -621,6 +621,15 @@ export const OverdueReportView = z.object({
         ),
       status: z.enum(['open', 'finishedLate', 'cancelledLate']),
       countsFrom: CountsFrom,
+      restatedFrom: z
+        .string()
+        .optional()
+        .describe(
+          docText(
+            '国务院节假日安排通知重新核定期限、使期限日期改变时，被替换的原期限日期（YYYY-MM-DD），与待办列表相同（多次改变的为最近一次）；未改变的不给出。CSV 中为“原期限（节假日通知调整前）”列',
+            'the due date a holiday notice replaced when it moved this deadline (YYYY-MM-DD), as the inbox gives it (the last one, if moved more than once); absent when none moved it. In CSV, a column of its own',
+          ),
+        ),
     }),
   ),
   byOrg: z.array(

@@ -10,7 +10,7 @@ const BOM = '\uFEFF';
 
 // User-facing words, in one place.
 // Times are Beijing wall-clock time (the people who open the file count days that way; JSON keeps UTC instants).
-const OVERDUE_HEADERS = ['案件编号', '流程', '环节', '环节名称', '承办单位', '单位代码', '进入环节时间（北京时间）', '办理期限（北京时间）', '完成时间（北京时间）', '逾期工作日', '时限依据', '依据条款', '状态', '临时期限', '期限起算日'];
+const OVERDUE_HEADERS = ['案件编号', '流程', '环节', '环节名称', '承办单位', '单位代码', '进入环节时间（北京时间）', '办理期限（北京时间）', '完成时间（北京时间）', '逾期工作日', '时限依据', '依据条款', '状态', '临时期限', '期限起算日', '原期限（节假日通知调整前）'];
 const BY_ORG_HEADERS = ['单位代码', '名称', '在办数', '在办逾期数', '逾期办结数', '逾期未办即终止数'];
 const SLA_KEY_HEADERS: Record<SlaGroupBy, string> = { org: '单位代码', process: '流程', stage: '环节' };
 const SLA_HEADERS = ['名称', '办结数', '按时办结数', '逾期办结数', '按时办结率', '在办逾期数', '未办即终止数', '其中逾期后终止数', '时限依据'];
@@ -113,6 +113,8 @@ export function* overdueCsvPieces(report: OverdueReport, options: CsvOptions, pe
       i.provisional ? PROVISIONAL.yes : PROVISIONAL.no,
       // Only where the count did not start on the day of entry (access to grant, conditionalApplication v3+: from the agreed start of use).
       i.countsFrom,
+      // Only where a holiday notice moved the deadline: the date it replaced (year-end QA: the report showed the new one alone).
+      i.restatedFrom,
     ]),
     perPiece,
   );

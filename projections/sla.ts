@@ -22,7 +22,7 @@ import type { Db, Projection } from './runner.js';
 import { forgetInserts, insertRows, statementCache } from './statements.js';
 
 /** An overdue item's values, in the order of `ItemRow`: deadline first (then case and kind, its order). */
-const ITEM_VALUES = 'due_at, case_key, kind, case_id, org, entered_at, due_date, completed_at, provisional, applicant_name, cancelled, provider_org, parties_region, counts_from';
+const ITEM_VALUES = 'due_at, case_key, kind, case_id, org, entered_at, due_date, completed_at, provisional, applicant_name, cancelled, provider_org, parties_region, counts_from, restated_from';
 
 /**
  * An overdue item as SQLite writes it in JSON. The report's index (`sla_overdue_items`) holds it,
@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS sla_tasks (
   applicant_name   TEXT,
   cancelled        INTEGER NOT NULL,
   counts_from      TEXT,
+  restated_from    TEXT,
   UNIQUE (case_key, stage, opened_position)
 );
 -- The names applicants go by in reports (an applicant is no organisation of the directory), as
@@ -180,7 +181,7 @@ const QUERY_INDEXES = [
 ];
 
 const INSERT =
-  'INSERT OR IGNORE INTO sla_tasks (case_key, case_id, stage, opened_position, process, kind, org, entered_at, due_at, due_date, provisional, calendar_version, completed_at, provider_org, parties_region, applicant_name, cancelled, counts_from)';
+  'INSERT OR IGNORE INTO sla_tasks (case_key, case_id, stage, opened_position, process, kind, org, entered_at, due_at, due_date, provisional, calendar_version, completed_at, provider_org, parties_region, applicant_name, cancelled, counts_from, restated_from)';
 const INSERT_KIND = 'INSERT OR IGNORE INTO sla_kinds (kind, process, stage, label, role, basis, article)';
 const INSERT_NAME = 'INSERT OR REPLACE INTO sla_org_names (org, name, person)';
 
@@ -227,8 +228,9 @@ function kindOf(process: string, stage: string, label: string, role: string, bas
 const statements = statementCache((db: Db) => ({
   complete: db.prepare<unknown[]>('UPDATE sla_tasks SET completed_at = ?, cancelled = ? WHERE case_key = ? AND stage = ? AND completed_at IS NULL'),
   completeCase: db.prepare<unknown[]>('UPDATE sla_tasks SET completed_at = ?, cancelled = 1 WHERE case_key = ? AND completed_at IS NULL'),
+  // SQLite assigns from the row as it was: `restated_from` takes the date replaced, when the date moved (as the inbox's).
   restate: db.prepare<unknown[]>(
-    'UPDATE sla_tasks SET due_at = ?, due_date = ?, provisional = ?, calendar_version = ? WHERE case_key = ? AND stage = ? AND completed_at IS NULL',
+    'UPDATE sla_tasks SET restated_from = CASE WHEN due_date IS NOT ? THEN due_date ELSE restated_from END, due_at = ?, due_date = ?, provisional = ?, calendar_version = ? WHERE case_key = ? AND stage = ? AND completed_at IS NULL',
   ),
   reassign: db.prepare<unknown[]>('UPDATE sla_tasks SET org = ? WHERE case_key = ? AND stage = ? AND completed_at IS NULL'),
   kinds: db.prepare<[], KindValues>('SELECT kind, process, stage, label, role, basis, article FROM sla_kinds').raw(true),
@@ -258,6 +260,7 @@ type SlaRowValues = [
   applicantName: string | null,
   cancelled: number,
   countsFrom: string | null,
+  restatedFrom: string | null,
 ];
 const ORG = 6;
 const DUE_AT = 8;
@@ -267,6 +270,7 @@ const CALENDAR_VERSION = 11;
 const COMPLETED_AT = 12;
 const APPLICANT_NAME = 15;
 const CANCELLED = 16;
+const RESTATED_FROM = 18;
 
 /**
  * One transaction's changes: rows opened in it are kept in memory until `flush` (a task opened and
@@ -298,7 +302,8 @@ export const slaProjection: Projection = {
   // 8: applicants that are natural persons are marked (their codes are masked in reports).
   // 9: so are those of events stored before the summary said which applicants were persons.
   // 10: counts_from, the day a deadline's count starts when not the day of entry.
-  version: 10,
+  // 11: restated_from, the due date a holiday notice replaced (the overdue report's `restatedFrom`).
+  version: 11,
   queryIndexes: QUERY_INDEXES,
   setup(db) {
     setupCaseKeys(db);
@@ -352,6 +357,7 @@ export const slaProjection: Projection = {
         t.org === parties.applicantOrg ? applicantNameForReports(f.summary, t.org) : null,
         0,
         t.countsFrom ?? null,
+        null,
       ];
       const applicantName = row[APPLICANT_NAME];
       if (applicantName !== null && t.org) w.names.set(t.org, [applicantName, applicantIsPerson(f.summary, t.org) ? 1 : 0]);
@@ -366,11 +372,12 @@ export const slaProjection: Projection = {
       const row = open?.get(r.stage);
       const dueAt = storedInstant(r.new.dueAt);
       if (row) {
+        if (row[DUE_DATE] !== r.new.dueDate) row[RESTATED_FROM] = row[DUE_DATE];
         row[DUE_AT] = dueAt;
         row[DUE_DATE] = r.new.dueDate;
         row[PROVISIONAL] = r.new.provisional ? 1 : 0;
         row[CALENDAR_VERSION] = r.new.calendarVersion;
-      } else if (stored) w.stored.push(['restate', [dueAt, r.new.dueDate, r.new.provisional ? 1 : 0, r.new.calendarVersion, key, r.stage]]);
+      } else if (stored) w.stored.push(['restate', [r.new.dueDate, dueAt, r.new.dueDate, r.new.provisional ? 1 : 0, r.new.calendarVersion, key, r.stage]]);
     }
     // 机构改革: an open task's lateness is reported under whoever holds it now (the history tells who held it before).
     for (const r of f.tasksReassigned ?? []) {
@@ -741,6 +748,11 @@ export interface OverdueItem {
    * a day the case agreed (access to grant, conditionalApplication v3+: from the agreed start of use).
    */
   countsFrom?: string;
+  /**
+   * The due date a State Council holiday notice replaced when it moved this deadline (YYYY-MM-DD), as
+   * the inbox gives it; the last one, when notices moved it more than once. Absent when none moved it.
+   */
+  restatedFrom?: string;
   /** Still open past its deadline at `asOf`, finished after it, or cancelled after it without being done. */
   status: 'open' | 'finishedLate' | 'cancelledLate';
 }
@@ -779,6 +791,7 @@ type ItemRow = [
   providerOrg: string | null,
   partiesRegion: string | null,
   countsFrom: string | null,
+  restatedFrom: string | null,
 ];
 
 type CountRow = [org: string, count: number, applicantName: string | null];
@@ -912,7 +925,7 @@ function* overdueSteps(db: Db, query: OverdueQuery, perTurn: number | undefined)
       for (const r of rows) {
         if (last !== undefined && compareItems(last, r) > 0) return false;
         last = r;
-        const [dueAtRead, , kind, caseId, orgRead, enteredAt, dueDate, completedAt, provisional, applicantName, cancelled, providerOrg, partiesRegion, countsFrom] = r;
+        const [dueAtRead, , kind, caseId, orgRead, enteredAt, dueDate, completedAt, provisional, applicantName, cancelled, providerOrg, partiesRegion, countsFrom, restatedFrom] = r;
         if (!inRegion(orgRead, partiesRegion, providerOrg)) continue;
         if (dueAtRead !== dueAt || dueDate !== dueDateOfRun) {
           dueAt = dueAtRead;
@@ -939,6 +952,7 @@ function* overdueSteps(db: Db, query: OverdueQuery, perTurn: number | undefined)
           status: !finished ? 'open' : cancelled === 1 ? 'cancelledLate' : 'finishedLate',
         };
         if (countsFrom !== null) item.countsFrom = countsFrom;
+        if (restatedFrom !== null) item.restatedFrom = restatedFrom;
         items.push(item);
         if (!finished) t.overdue++;
         else if (cancelled === 1) t.cancelledLate++;

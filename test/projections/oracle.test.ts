@@ -234,13 +234,13 @@ class Oracle {
         tally(org).open++;
         if (dueAt < asOf) {
           tally(org).overdue++;
-          items.push({ caseId: t.caseId, stage: t.stage, org, dueAt, enteredAt: t.enteredAt, basis: t.basis, provisional: t.dues.at(-1)!.provisional, workingDaysOverdue: overdueDays(this.cal, asOf, dueAt), status: 'open', key: t.caseKey });
+          items.push({ caseId: t.caseId, stage: t.stage, org, dueAt, enteredAt: t.enteredAt, basis: t.basis, provisional: t.dues.at(-1)!.provisional, workingDaysOverdue: overdueDays(this.cal, asOf, dueAt), status: 'open', key: t.caseKey, ...movedFrom(t) });
         }
       } else if (t.completedAt! > dueAt) {
         const status = t.cancelled ? 'cancelledLate' : 'finishedLate';
         if (t.cancelled) tally(org).cancelledLate++;
         else tally(org).finishedLate++;
-        items.push({ caseId: t.caseId, stage: t.stage, org, dueAt, enteredAt: t.enteredAt, basis: t.basis, provisional: t.dues.at(-1)!.provisional, completedAt: t.completedAt!, workingDaysOverdue: overdueDays(this.cal, t.completedAt!, dueAt), status, key: t.caseKey });
+        items.push({ caseId: t.caseId, stage: t.stage, org, dueAt, enteredAt: t.enteredAt, basis: t.basis, provisional: t.dues.at(-1)!.provisional, completedAt: t.completedAt!, workingDaysOverdue: overdueDays(this.cal, t.completedAt!, dueAt), status, key: t.caseKey, ...movedFrom(t) });
       }
     }
     const rows = [...byOrg.values()].filter((r) => r.open + r.overdue + r.finishedLate + r.cancelledLate > 0);
@@ -332,6 +332,12 @@ function restatedFrom(t: OTask): string | null {
   let from: string | null = null;
   for (let i = 1; i < t.dues.length; i++) if (dayOf(t.dues[i]!.dueAt) !== dayOf(t.dues[i - 1]!.dueAt)) from = dayOf(t.dues[i - 1]!.dueAt);
   return from;
+}
+
+/** The overdue report's `restatedFrom`: given only when a re-statement moved the date. */
+function movedFrom(t: OTask): { restatedFrom?: string } {
+  const from = restatedFrom(t);
+  return from === null ? {} : { restatedFrom: from };
 }
 
 /** The triage summary as the inbox shows it: title, applicant and provider. */
@@ -457,6 +463,7 @@ function realOverdue(report: OverdueReport) {
       basis: i.basis,
       provisional: i.provisional,
       ...(i.completedAt !== undefined ? { completedAt: i.completedAt } : {}),
+      ...(i.restatedFrom !== undefined ? { restatedFrom: i.restatedFrom } : {}),
       workingDaysOverdue: i.workingDaysOverdue,
       status: i.status,
     })),

@@ -280,11 +280,11 @@ describe('inbox, reports and the case list over a month of work in Jinan and Qin
 
   it('given the overdue report as CSV, then it is UTF-8 with a byte-order mark, Chinese headers and one line per item', () => {
     const text = w.models.toCsv(w.models.overdueReport({ asOf }));
-    expect(text.startsWith('\uFEFF案件编号,流程,环节,环节名称,承办单位,单位代码,进入环节时间（北京时间）,办理期限（北京时间）,完成时间（北京时间）,逾期工作日,时限依据,依据条款,状态,临时期限,期限起算日\r\n')).toBe(true);
+    expect(text.startsWith('\uFEFF案件编号,流程,环节,环节名称,承办单位,单位代码,进入环节时间（北京时间）,办理期限（北京时间）,完成时间（北京时间）,逾期工作日,时限依据,依据条款,状态,临时期限,期限起算日,原期限（节假日通知调整前）\r\n')).toBe(true);
     const lines = text.slice(1).trimEnd().split('\r\n');
     expect(lines).toHaveLength(5);
     expect(lines[1]).toBe(
-      `${ids.caD},有条件开放数据获取申请,normativeReview,有条件开放数据申请材料规范性审查,济南市大数据局,370100-dsj,2026-03-02 09:00:00,2026-03-09 23:59:59,2026-03-12 14:00:00,3,法定时限,第十四条(二),逾期办结,否,`,
+      `${ids.caD},有条件开放数据获取申请,normativeReview,有条件开放数据申请材料规范性审查,济南市大数据局,370100-dsj,2026-03-02 09:00:00,2026-03-09 23:59:59,2026-03-12 14:00:00,3,法定时限,第十四条(二),逾期办结,否,,`,
     );
     expect(Buffer.from(text, 'utf8').subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
   });
@@ -721,7 +721,7 @@ describe.each([
         models.db.prepare("UPDATE sla_tasks SET completed_at = '2099-01-01T00:00:00.000Z' WHERE rowid = ?").run(task!.rowid);
         models.db.prepare("UPDATE sla_tasks SET parties_region = '371000', provider_org = NULL WHERE rowid = ?").run(other!.rowid);
         models.db.exec(
-          "INSERT INTO sla_tasks SELECT case_key + 1000000, case_id, stage, opened_position, process, kind, 'newcomer', entered_at, due_at, due_date, provisional, calendar_version, NULL, provider_org, '379900', applicant_name, cancelled, counts_from FROM sla_tasks LIMIT 1",
+          "INSERT INTO sla_tasks SELECT case_key + 1000000, case_id, stage, opened_position, process, kind, 'newcomer', entered_at, due_at, due_date, provisional, calendar_version, NULL, provider_org, '379900', applicant_name, cancelled, counts_from, restated_from FROM sla_tasks LIMIT 1",
         );
         expect(summaries()).toEqual(counted());
         expect(summaries()[1]).toContainEqual(['newcomer', '379900', expect.anything(), 1]);

@@ -35,6 +35,21 @@ describe('a deadline re-stated by a holiday notice, in the inbox', () => {
     const [item] = w.models.inbox({ caller: provider, asOf: new Date('2027-01-26T00:00:00Z') }).items;
     expect(item).toMatchObject({ dueDate: '2027-02-15', restatedFrom: '2027-02-12' });
   });
+
+  it('when a supervisor pulls the overdue report after the new date, then the item shows the date it replaced, in JSON and CSV, folded and rebuilt alike (year-end QA: the report showed the new one alone)', async () => {
+    const asOf = '2027-02-17T02:00:00.000Z'; // Wed, past the re-stated 02-15
+    const shown = () => {
+      const report = w.models.overdueReport({ asOf });
+      const item = report.items.find((i) => i.caseId === caseId);
+      expect(item).toMatchObject({ status: 'open', restatedFrom: '2027-02-12' });
+      const lines = w.models.toCsv(report).split('\r\n');
+      expect(lines[0]!.endsWith(',期限起算日,原期限（节假日通知调整前）')).toBe(true);
+      expect(lines.find((l) => l.startsWith(caseId))!.endsWith(',否,,2027-02-12')).toBe(true);
+    };
+    shown();
+    await w.models.rebuild('sla');
+    shown();
+  });
 });
 
 describe('a provisional deadline a holiday notice confirms, in the inbox', () => {
