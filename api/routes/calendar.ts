@@ -30,9 +30,6 @@ const DeadlineQuery = z.strictObject({
   ...CurrentQuery.shape,
 });
 
-/** A `year` too long for the router (its parameter cap) is answered 404, as an unknown address is. */
-const PARAM_TOO_LONG = docText('路径参数超过 100 个字符', 'a path parameter longer than 100 characters');
-
 /** Decimal digits, as every number in a query: z.coerce read `0x7EA` as 2026 and `2.026e3` too. */
 const YearParams = z.strictObject({ year: wholeNumberQuery(1900, 2200) });
 
@@ -163,8 +160,7 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
               ),
             },
           },
-          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CALENDAR_NOT_COVERED', 'UNAVAILABLE'],
-          notes: { NOT_FOUND: PARAM_TOO_LONG },
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'CALENDAR_NOT_COVERED', 'UNAVAILABLE'],
         },
       },
     },
@@ -202,7 +198,7 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
               ),
             },
           },
-          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'REVISION_CONFLICT', 'PAYLOAD_TOO_LARGE', 'CALENDAR_NOT_COVERED', 'UNAVAILABLE'],
+          problems: ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'REVISION_CONFLICT', 'PAYLOAD_TOO_LARGE', 'CALENDAR_NOT_COVERED', 'UNAVAILABLE'],
           notes: {
             REVISION_CONFLICT: docText(
               '载入期间已有另一份该年度的通知载入，或其案件期限仍在本服务上重新确定（另一位管理员同时载入）：本通知未载入；`year` 为该年度，`currentRevision` 为已载入通知的记录序号；请查看现行安排后再决定是否载入',
@@ -213,7 +209,6 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
               'the body is not JSON or not a notice, or the notice is not a coherent calendar (a year after next or before 2014, dates outside the year, a day both holiday and working day, a statutory holiday or its day off in lieu missing, an issue date after today or outside the year and the one before…); `errors`: [{ path, message }]',
             ),
             FORBIDDEN: docText('只有管理员可以载入节假日安排通知；或令牌所指机构在机构目录中不是该类机构（管理员应为省公共数据开放主管部门，第六条）', 'only an admin may load a holiday notice; or the token names no organisation of its kind in the directory (an admin must be the provincial competent authority, Article 6)'),
-            NOT_FOUND: PARAM_TOO_LONG,
           },
         },
       },

@@ -276,8 +276,8 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
           responses: {
             200: jsonAnswer(
               docText(
-                '调用方的待办，最紧急的在前（没有期限的在最后：告知类，及开放主体自行安排的编制、修改）；nextCursor 为下一页的游标，没有下一页时为 null',
-                "the caller's open tasks, most urgent first (those with no deadline last: notices, and a provider's own drafting or revising); nextCursor is the cursor of the next page, or null",
+                '调用方的待办，最紧急的在前：利用主体报告数据安全问题的告知（知悉）最先，然后按期限先后；其他没有期限的在最后（其他告知类，及开放主体自行安排的编制、修改）；nextCursor 为下一页的游标，没有下一页时为 null',
+                "the caller's open tasks, most urgent first: a notice that a data user reported a data security problem first of all, then by deadline; the others with no deadline last (other notices, and a provider's own drafting or revising); nextCursor is the cursor of the next page, or null",
               ),
               'InboxPage',
               readModelsPositionHeader(),

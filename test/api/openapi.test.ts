@@ -147,7 +147,7 @@ describe('GET /docs: the OpenAPI 3.1 document', () => {
     expect(words.length).toBeGreaterThan(250);
     for (const { at, text } of words) expect(text, at).toMatch(HAN);
     expect(doc.info.title).toMatch(HAN);
-    expect(doc.paths['/v1/inbox'].get.responses['200'].description).toBe('调用方的待办，最紧急的在前（没有期限的在最后：告知类，及开放主体自行安排的编制、修改）；nextCursor 为下一页的游标，没有下一页时为 null');
+    expect(doc.paths['/v1/inbox'].get.responses['200'].description).toBe('调用方的待办，最紧急的在前：利用主体报告数据安全问题的告知（知悉）最先，然后按期限先后；其他没有期限的在最后（其他告知类，及开放主体自行安排的编制、修改）；nextCursor 为下一页的游标，没有下一页时为 null');
     expect(doc.paths['/v1/cases/{id}'].get.responses['404'].description).toBe('NOT_FOUND（未找到）：案件不存在，或调用方无权查看该案件');
     expect(doc.paths['/v1/cases/{id}'].get.parameters.find((p: any) => p.name === 'minPosition').description).toBe('与其他读取接口一样接受此参数；案件本身直接读取存储，不会滞后；awaitedBy 来自读模型，读模型落后于此位置时（EventStoreDB 模式）最多等待 2 秒，应答头 x-read-models-position 给出读模型已到的位置（小于此值即 awaitedBy 可能仍然滞后），否则立即应答');
     expect(doc.paths['/v1/cases/{id}/history'].get.parameters.find((p: any) => p.name === 'minPosition').description).toBe('与其他读取接口一样接受此参数；本路由直接读取存储，不会滞后，立即应答');
@@ -178,7 +178,7 @@ describe('GET /docs: the OpenAPI 3.1 document', () => {
     for (const { at, text } of words) expect(withoutNames(text), `${at}: ${text}`).not.toMatch(HAN);
     expect(en.info.title).not.toMatch(HAN);
     // The English the document has always had.
-    expect(en.paths['/v1/inbox'].get.responses['200'].description).toBe("the caller's open tasks, most urgent first (those with no deadline last: notices, and a provider's own drafting or revising); nextCursor is the cursor of the next page, or null");
+    expect(en.paths['/v1/inbox'].get.responses['200'].description).toBe("the caller's open tasks, most urgent first: a notice that a data user reported a data security problem first of all, then by deadline; the others with no deadline last (other notices, and a provider's own drafting or revising); nextCursor is the cursor of the next page, or null");
     expect(en.paths['/v1/cases/{id}'].get.responses['404'].description).toBe('NOT_FOUND (Not found): an unknown case, or one the caller may not see');
     expect(en.paths['/v1/cases/{id}'].get.parameters.find((p: any) => p.name === 'minPosition').description).toBe('taken as on every read endpoint; the case itself is read from the store and is never behind; awaitedBy comes from the read models, which the answer waits for, up to 2 seconds, while they are behind this position (EventStoreDB mode), its x-read-models-position header saying how far they had come (below this position, awaitedBy may still be behind); otherwise it answers at once');
     expect(en.paths['/v1/cases/{id}/history'].get.parameters.find((p: any) => p.name === 'minPosition').description).toBe('taken as on every read endpoint; this route answers from the store itself, is never behind, and answers at once');
@@ -189,6 +189,12 @@ describe('GET /docs: the OpenAPI 3.1 document', () => {
     expect(en.paths['/metrics'].get.responses['200'].description).toMatch(/^Prometheus text exposition \(text\/plain; version=0\.0\.4\): requests by route and status/);
     // Asked again, the same.
     expect((await api.call('GET', '/docs', { headers: { 'accept-language': 'en' } })).body).toEqual(en);
+  });
+
+  it('documents no 404 on the calendar’s year, which no request gets (an over-long year is 400, as every path parameter: OpenAPI QA)', () => {
+    expect(doc.paths['/v1/calendar/{year}'].get.responses['404']).toBeUndefined();
+    expect(doc.paths['/v1/calendar/{year}'].put.responses['404']).toBeUndefined();
+    expect(doc.paths['/v1/calendar/{year}'].get.responses['400']).toBeDefined();
   });
 
   it('lists every route of API.md, /health and /metrics included', () => {

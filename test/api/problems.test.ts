@@ -70,8 +70,11 @@ describe('fastify’s own refusals, in Chinese by default', () => {
       ['GET', `/v1/cases/${'a'.repeat(101)}`],
       ['POST', `/v1/cases/${'a'.repeat(101)}/commands`],
       ['GET', `/v1/processes/${'a'.repeat(101)}/diagram`],
+      // The calendar's routes too; their documents said 404 (OpenAPI QA).
+      ['GET', `/v1/calendar/${'2'.repeat(101)}`],
+      ['PUT', `/v1/calendar/${'2'.repeat(101)}`],
     ] as const) {
-      const res = await api.call(method, url, { as: applicant, ...(method === 'POST' ? { body: { type: 'WITHDRAW' } } : {}) });
+      const res = await api.call(method, url, { as: applicant, ...(method === 'POST' ? { body: { type: 'WITHDRAW' } } : method === 'PUT' ? { body: {} } : {}) });
       expect([url, res.status]).toEqual([url, 400]);
       expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', detail: '请求地址无效：请求地址中的参数过长', errors: [{ path: 'url', message: '请求地址中的参数过长' }] });
     }
