@@ -186,7 +186,8 @@ const roleNames = (roles: readonly Role[], separator = ', ') => [...new Set(role
 interface Entry {
   schema: z.ZodType;
   id: string;
-  title?: string;
+  /** A form's name (its process's and command's Chinese labels), with the English one an English reader gets (the codes: OpenAPI QA, the English document carried 51 Chinese titles). */
+  title?: { zh: string; en: string };
   description: { zh: string; en: string };
 }
 
@@ -204,7 +205,7 @@ function toComponents(entries: readonly Entry[], io: 'input' | 'output'): Record
   const components: Record<string, JsonSchema> = {};
   for (const e of entries) {
     const { $schema: _schema, $id: _id, ...schema } = schemas[e.id] as JsonSchema;
-    components[e.id] = { ...(e.title ? { title: e.title } : {}), description: docText(e.description.zh, e.description.en), ...schema };
+    components[e.id] = { ...(e.title ? { title: docText(e.title.zh, e.title.en) } : {}), description: docText(e.description.zh, e.description.en), ...schema };
   }
   return components;
 }
@@ -237,7 +238,7 @@ export function openapiComponents(processes: ProcessRegistry): Record<string, Js
     requests.push({
       schema: input,
       id: `${name}.start`,
-      title: `${latest.title}：发起`,
+      title: { zh: `${latest.title}：发起`, en: `${name}: start` },
       description: {
         zh: `${name} 第 ${latest.version} 版的发起表单（FORMS.md）；由 ${roleNames(latest.start.actors.map((a) => a.role), '、')} 发送。`,
         en: `The start input of ${name} v${latest.version} (FORMS.md); sent by ${roleNames(latest.start.actors.map((a) => a.role))}.`,
@@ -249,8 +250,8 @@ export function openapiComponents(processes: ProcessRegistry): Record<string, Js
     requests.push({
       schema: branch,
       id: `StartCase.${name}`,
-      title: latest.title,
-      description: { zh: `发起一个 ${name}（${latest.title}）案件。`, en: `Starts a case of ${name} (${latest.title}).` },
+      title: { zh: latest.title, en: name },
+      description: { zh: `发起一个 ${name}（${latest.title}）案件。`, en: `Starts a case of ${name}.` },
     });
 
     // A command's data: one component per distinct schema across versions (a case keeps its version for ever).
@@ -272,7 +273,7 @@ export function openapiComponents(processes: ProcessRegistry): Record<string, Js
         requests.push({
           schema: data,
           id,
-          title: `${def.title}：${spec.label}`,
+          title: { zh: `${def.title}：${spec.label}`, en: `${name}: ${type}` },
           description: {
             zh: `${name} 案件上 ${type} 指令的数据（FORMS.md）${clientSent ? `；由 ${roleNames(roles, '、')} 发送` : '；仅由系统发送'}。`,
             en: `The data of ${type} on ${/^[aeiou]/i.test(name) ? 'an' : 'a'} ${name} case (FORMS.md)${clientSent ? `; sent by ${roleNames(roles)}` : '; sent by the system only'}.`,
@@ -323,10 +324,10 @@ export function openapiComponents(processes: ProcessRegistry): Record<string, Js
     requests.push({
       schema: branch,
       id: `Command.${type}`,
-      title: type,
+      title: { zh: type, en: type },
       description: {
         zh: `${type}；其 data 为案件所属流程的表单：\n\n${forms.map((f) => `- ${f.process}：${f.label}`).join('\n')}${optional ? `\n\n省略 data 时按 {} 处理：${forms.filter((f) => f.accepts).map((f) => f.process).join('、')} 案件上可以省略。` : ''}`,
-        en: `${type}; its data is the form of the case's process:\n\n${forms.map((f) => `- ${f.process}: ${f.label}`).join('\n')}${optional ? `\n\nOmitted data is read as {}: it may be left out on ${forms.filter((f) => f.accepts).map((f) => f.process).join(', ')} cases.` : ''}`,
+        en: `${type}; its data is the form of the case's process:\n\n${forms.map((f) => `- ${f.process}: ${f.id}`).join('\n')}${optional ? `\n\nOmitted data is read as {}: it may be left out on ${forms.filter((f) => f.accepts).map((f) => f.process).join(', ')} cases.` : ''}`,
       },
     });
   }

@@ -286,7 +286,7 @@ export const CaseView = z.object({
     .describe(
       docText(
         '本案件等待的案件，与收件箱待办的 awaiting 相同（如第十五条 MARK_OPENED 所指、尚未发布的数据集开放案件：名称、状态及说明）；只列出调用方可以查看的案件；没有时省略，读模型正在重建或已由更新版本的服务重建时也省略',
-        "the cases this case waits on, as its inbox item's awaiting gives them (第十五条: the release MARK_OPENED named, not yet published: its title, state and a note); only cases the caller may see; left out when there are none, and while the read models are being rebuilt or were rebuilt by a newer build",
+        "the cases this case waits on, as its inbox item's awaiting gives them (Article 15: the release MARK_OPENED named, not yet published: its title, state and a note); only cases the caller may see; left out when there are none, and while the read models are being rebuilt or were rebuilt by a newer build",
       ),
     ),
   awaitedBy: z
@@ -553,7 +553,7 @@ export const InboxPageView = z.object({
         .describe(
           docText(
             '本案件等待的案件：其命令所指的关联案件尚未进入该命令完成所需的状态（如第十五条 MARK_OPENED 所指的数据集开放案件尚未发布）；本待办及其期限在此期间仍然有效；没有时不给出',
-            'the cases this case waits on: a command of it named a case short of the state the command completes on (第十五条: MARK_OPENED naming a release not yet published); this task and its deadline stand meanwhile; absent when none',
+            'the cases this case waits on: a command of it named a case short of the state the command completes on (Article 15: MARK_OPENED naming a release not yet published); this task and its deadline stand meanwhile; absent when none',
           ),
         ),
       awaitedBy: z

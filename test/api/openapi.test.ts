@@ -177,6 +177,13 @@ describe('GET /docs: the OpenAPI 3.1 document', () => {
     expect(words.length).toBe(wordsOf(doc).length);
     for (const { at, text } of words) expect(withoutNames(text), `${at}: ${text}`).not.toMatch(HAN);
     expect(en.info.title).not.toMatch(HAN);
+    // The forms' titles and the commands' descriptions by code, not by their Chinese labels (OpenAPI QA: 51 titles were Chinese).
+    for (const [id, schema] of Object.entries(en.components.schemas as Record<string, { title?: string; description?: string }>)) {
+      if (schema.title !== undefined) expect(schema.title, id).not.toMatch(HAN);
+      if (id.startsWith('Command.') || id.startsWith('StartCase.')) expect(schema.description, id).not.toMatch(HAN);
+    }
+    expect(en.components.schemas['conditionalApplication.start'].title).toBe('conditionalApplication: start');
+    expect(doc.components.schemas['conditionalApplication.start'].title).toBe('有条件开放数据获取申请：发起');
     // The English the document has always had.
     expect(en.paths['/v1/inbox'].get.responses['200'].description).toBe("the caller's open tasks, most urgent first: a notice that a data user reported a data security problem first of all, then by deadline; the others with no deadline last (other notices, and a provider's own drafting or revising); nextCursor is the cursor of the next page, or null");
     expect(en.paths['/v1/cases/{id}'].get.responses['404'].description).toBe('NOT_FOUND (Not found): an unknown case, or one the caller may not see');
