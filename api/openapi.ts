@@ -98,8 +98,8 @@ const WHEN: Record<ProblemCode, DocText> = {
     'no bearer token, a bad signature, no expiry, or expired; answered with WWW-Authenticate: Bearer',
   ),
   FORBIDDEN: docText(
-    '公共数据开放主体或公共数据开放主管部门的令牌所指机构，在机构目录中不是该类机构',
-    "a provider's or authority's token names no organisation of that kind in the organisation directory",
+    '令牌所指机构与其角色不符：公共数据开放主体的令牌所指机构在机构目录中不是开放主体；主管部门、监督者、审计者或管理员的令牌所指机构不是主管部门（管理员应为省公共数据开放主管部门，第六条）；申请人的令牌所指为机构目录中的机构（或其编码的变体写法）',
+    "the token's organisation does not fit its role: a provider's token names no provider unit of the organisation directory; an authority's, supervisor's, auditor's or admin's names no competent authority (an admin's must be the provincial one, Article 6); an applicant's names an organisation of the directory (or its code spelt otherwise)",
   ),
   NOT_FOUND: docText('案件不存在，或调用方无权查看该案件', 'an unknown case, or one the caller may not see'),
   INVALID_TRANSITION: docText(
