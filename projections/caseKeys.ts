@@ -29,12 +29,29 @@ interface Keys {
   pending: Map<string, number>;
   get: (caseId: string) => number | undefined;
   put: (caseId: string, key: number) => void;
+  /** Where else a key may be known (`knownCaseKeys`: a rebuild worker's read models' file). */
+  known?: (caseId: string) => number | undefined;
   /** The last event asked about and its key: every read model keyed by case asks for each event in turn. */
   lastEvent: RecordedEvent | undefined;
   lastKey: number;
 }
 
 const byDb = new WeakMap<Db, Keys>();
+
+/**
+ * Keys `db` does not hold are looked up in `file`'s too, for a case whose first event this fold does
+ * not see: a rebuild worker's scratch file, beside the read models' file, whose keys its rows are
+ * copied under (`mergeRebuilt`: the keys already held win). Only such a case asks: its start gone
+ * from the log (deleted, tampered with), it keeps the key it had, and its rows stay found by it.
+ * Compliance QA: keyed afresh by its first event left, such a case's rows were copied under a key
+ * the case list's join never met, and the case vanished from the list, verify and the export.
+ */
+export function knownCaseKeys(db: Db, file: Db): void {
+  const table = file.prepare<[], 1>("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'projection_case_keys'").pluck().get();
+  if (table === undefined) return;
+  const get = file.prepare<[string], number>('SELECT case_key FROM projection_case_keys WHERE case_id = ?').pluck();
+  keysOf(db).known = (id) => get.get(id);
+}
 
 /** Creates the table (every read model keyed by case calls it from its `setup`). */
 export function setupCaseKeys(db: Db): void {
@@ -85,8 +102,9 @@ function keyOf(keys: Keys, caseId: string, event: RecordedEvent): number {
   if (known !== undefined) return known;
   let key = keys.get(caseId);
   if (key === undefined) {
-    // A case whose first event this database never saw (a log that starts mid-case): it starts here.
-    key = event.position;
+    // A case whose first event this database never saw: the key it has beside (`knownCaseKeys`), else
+    // (a log that starts mid-case) it starts here.
+    key = keys.known?.(caseId) ?? event.position;
     keys.pending.set(caseId, key);
   }
   remember(keys, caseId, key);

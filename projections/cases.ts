@@ -102,11 +102,18 @@ function writeCases(db: Db, w: Work, cases: Map<number, CaseValues>): void {
   const s = statements.of(db);
   const inserts: unknown[][] = [];
   for (const [key, c] of cases) {
+    const row = () => [key, c.caseId, c.streamId, c.process, c.version, c.state, c.final, c.revision, c.position, c.providerOrg, c.applicantOrg, c.region, c.createdAt, c.updatedAt, summaryJson(c.summary)];
     if (w.newCases.has(key)) {
-      inserts.push([key, c.caseId, c.streamId, c.process, c.version, c.state, c.final, c.revision, c.position, c.providerOrg, c.applicantOrg, c.region, c.createdAt, c.updatedAt, summaryJson(c.summary)]);
+      inserts.push(row());
       continue;
     }
-    s.update.run(c.state, c.final, c.revision, c.position, c.updatedAt, summaryJson(c.summary), key);
+    // No row to update: a case whose start the log no longer holds (deleted, tampered with) starts at its
+    // first event left. Compliance QA: never inserted, such a case vanished at a rebuild from the case
+    // list, verify and the auditor's export, which had named its missing start until then.
+    if (s.update.run(c.state, c.final, c.revision, c.position, c.updatedAt, summaryJson(c.summary), key).changes === 0) {
+      inserts.push(row());
+      continue;
+    }
     s.parties.run(c.providerOrg, c.applicantOrg, c.region, key, c.providerOrg, c.applicantOrg, c.region);
   }
   insertRows(db, INSERT, inserts);

@@ -23,6 +23,7 @@ import { SQLITE_MMAP_BYTES, type SqliteEventStore } from '../eventstore/sqlite.j
 import { nextTurn } from '../infra/turn.js';
 import { elapsedMs } from '../infra/clock.js';
 import { readAllPastUnreadable, StoreUnreachableError, UnreadableEventError, type EventStore, type RecordedEvent, type Subscription } from '../eventstore/types.js';
+import { knownCaseKeys } from './caseKeys.js';
 
 export type Db = Database.Database;
 
@@ -766,6 +767,7 @@ export function runRebuildWorker(
     db.transaction(() => {
       for (const p of projections) p.setup(db);
     })();
+    knownCaseKeys(db, source);
     const log = new SqliteLog(source, onUnreadable, { part: job.part, parts: job.parts });
     const settle = db.transaction(() => {
       for (const p of projections) {

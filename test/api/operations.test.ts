@@ -163,6 +163,36 @@ describe('given a case that cannot be read among cases with provisional deadline
   });
 });
 
+describe('given a case whose start event was deleted from the store', () => {
+  it('when the read models are rebuilt, then the case is still listed, verify names the missing start, and the auditor’s export keeps its events (compliance QA: the case vanished)', async () => {
+    const dataDir = folder();
+    const { t, a } = await twoObjections(dataDir);
+    let api = await serve(dataDir);
+    const responded = await api.call('POST', `/v1/cases/${a}/commands`, t.provider, { type: 'RESPOND', data: { outcome: 'corrected', explanation: '已更正数据并重新发布。' } });
+    expect(responded.status).toBe(200);
+    api.db.prepare("DELETE FROM events WHERE stream_id LIKE '%' || ? AND revision = 0").run(a);
+    await api.app.readModels.rebuild();
+    await api.close();
+
+    api = await serve(dataDir);
+    try {
+      const auditor = await mintToken(SECRET, { sub: 'auditor-1', role: 'auditor', org: '370000-dsj' });
+      const verify = await api.call('GET', `/v1/cases/${a}/verify`, t.admin);
+      expect(verify.status).toBe(200);
+      expect(verify.body).toMatchObject({ ok: false, failedAt: { revision: 1 }, reason: '缺少版本 0 的事件（案件的起始事件）' });
+      expect((await api.call('GET', `/v1/cases/${a}/verify`, t.applicant)).body).toMatchObject({ ok: false, failedAt: { revision: 1 } });
+      const listed = await api.call('GET', '/v1/cases?limit=100', auditor);
+      expect((listed.body.items as { id: string }[]).map((c) => c.id)).toContain(a);
+      const exported = await api.call('GET', '/v1/audit/export?from=2020-01-01T00:00:00Z&to=2030-01-01T00:00:00Z', auditor);
+      expect(exported.status).toBe(200);
+      const lines = exported.text.trim().split('\n').map((l) => JSON.parse(l) as { caseId: string | null; revision: number });
+      expect(lines.filter((l) => l.caseId === a).map((l) => l.revision)).toEqual([1]);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('given a stored event altered but still JSON', () => {
   it('then verify names it, in Chinese by default and in English on request, each without the other', async () => {
     const dataDir = folder();
