@@ -23,7 +23,6 @@ import { SQLITE_MMAP_BYTES, type SqliteEventStore } from '../eventstore/sqlite.j
 import { nextTurn } from '../infra/turn.js';
 import { elapsedMs } from '../infra/clock.js';
 import { readAllPastUnreadable, StoreUnreachableError, UnreadableEventError, type EventStore, type RecordedEvent, type Subscription } from '../eventstore/types.js';
-import { knownCaseKeys } from './caseKeys.js';
 
 export type Db = Database.Database;
 
@@ -752,6 +751,8 @@ export function runRebuildWorker(
   known: readonly Projection[],
   report: (folded: number) => void,
   onUnreadable: (error: UnreadableEventSkipped) => void = postUnreadable,
+  /** Run once the tables are set up, before the fold: what the worker's file is to learn from the read models' (caseKeys.ts `knownCaseKeys`). */
+  beside?: (db: Db, source: Db) => void,
 ): void {
   const projections = pick(known, job.names);
   rmSync(job.target, { force: true });
@@ -767,7 +768,7 @@ export function runRebuildWorker(
     db.transaction(() => {
       for (const p of projections) p.setup(db);
     })();
-    knownCaseKeys(db, source);
+    beside?.(db, source);
     const log = new SqliteLog(source, onUnreadable, { part: job.part, parts: job.parts });
     const settle = db.transaction(() => {
       for (const p of projections) {
