@@ -418,7 +418,7 @@ describe.each(Object.entries(PERIODS))('the on-time rates for %s', (_name, perio
 
 // ── The overdue report at the end of the quarter ────────────────────────────────────────
 
-const OVERDUE_HEADERS = ['案件编号', '流程', '环节', '环节名称', '承办单位', '单位代码', '进入环节时间（北京时间）', '办理期限（北京时间）', '完成时间（北京时间）', '逾期工作日', '时限依据', '依据条款', '状态', '临时期限', '期限起算日'];
+const OVERDUE_HEADERS = ['案件编号', '流程', '环节', '环节名称', '承办单位', '单位代码', '进入环节时间（北京时间）', '办理期限（北京时间）', '完成时间（北京时间）', '逾期工作日', '时限依据', '依据条款', '状态', '临时期限', '期限起算日', '原期限（节假日通知调整前）'];
 const STATUS_ZH = { open: '逾期未办结', finishedLate: '逾期办结', cancelledLate: '逾期未办、案件已终止' } as const;
 
 interface ExpectedItem {
@@ -520,6 +520,8 @@ describe.each(AS_OF)('the overdue report as of %s', (asOf) => {
         expect(line[11]).toBe(item.article ?? '');
         expect(line[12]).toBe(STATUS_ZH[item.status as keyof typeof STATUS_ZH]);
         expect(line[13]).toBe(item.provisional ? '是' : '否');
+        expect(line[14]).toBe(item.countsFrom ?? '');
+        expect(line[15]).toBe(item.restatedFrom ?? '');
       });
 
       const byOrgCsv = await api.call('GET', `/v1/reports/overdue?${q}&format=csv&table=byOrg`, { as });
