@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { DamagedStreamError, EngineError, reportedErrors, ServerStoppingError, unlabelled, UpgradeRequiredError, type EngineErrorCode } from '../engine/errors.js';
 import { AppendTooLargeError, LogNotFlushedError, StoreUnreachableError, UnreadableEventError } from '../eventstore/types.js';
 import { InvalidQueryError } from '../projections/query.js';
+import { ReadModelsRebuilding } from '../projections/runner.js';
 import { cutShort, unknownFields } from '../machines/schemas.js';
 import { fieldErrorSaid } from '../machines/fieldLabels.js';
 import { inEnglish, issueInEnglish } from './english.js';
@@ -315,6 +316,15 @@ export class ApiError extends Error {
   }
 }
 
+/** 503 readModelsRebuilding: a rebuild under way, how far it has come (a route's check before its query, or the query's own in its snapshot). */
+export function rebuildingProblem(done: number, total: number): ApiError {
+  return new ApiError(
+    'UNAVAILABLE',
+    { zh: `读模型正在重建（已处理到位置 ${done}，共 ${total}），此时的结果会不完整，请稍后再试`, en: `the read models are being rebuilt (at position ${done} of ${total}): an answer now would be incomplete; try again shortly` },
+    { reason: 'readModelsRebuilding', retryAfter: 5 },
+  );
+}
+
 /** A refusal's field errors in English (`api/english.ts`); anything else in its details as it is. */
 function withEnglishErrors(details: Record<string, unknown>): Record<string, unknown> {
   const errors = details.errors;
@@ -337,6 +347,8 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
   // A keyed request in flight when the stop began (its keys could not be read any more): turned away as
   // those that come after it are.
   if (err instanceof ServerStoppingError) err = shuttingDown();
+  // A query that found the read models reset by a rebuild in its own snapshot (after its route's check passed).
+  if (err instanceof ReadModelsRebuilding) err = rebuildingProblem(err.done, err.total);
   if (err instanceof EngineError || err instanceof ApiError) {
     // The server's own trouble, told to the caller as 503: the operator needs it in the log too.
     // In the operator's words, the Chinese the caller is told: the error's own message is the English

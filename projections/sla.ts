@@ -724,6 +724,8 @@ export interface OverdueQuery extends Filters {
    * count from the tasks, or more to force it).
    */
   summaryCorrectionMax?: number;
+  /** Called in the report's read snapshot before anything of it is read: throws when the read models there are not whole (ReadModels' `checkWhole`). */
+  checkWhole?: (db: Db) => void;
 }
 
 export interface OverdueItem {
@@ -885,13 +887,17 @@ function* overdueSteps(db: Db, query: OverdueQuery, perTurn: number | undefined)
   let batches: () => Iterable<ItemRow[]>;
   let counts: CountRow[];
   if (perTurn === undefined) {
-    const read = () => ({ pieces: itemPieces(db, and, p, query.itemsPerText, query.caseKeysPerPiece ?? CASE_KEYS_PER_PIECE, bytesMax), counts: readCounts() });
+    const read = () => {
+      query.checkWhole?.(db);
+      return { pieces: itemPieces(db, and, p, query.itemsPerText, query.caseKeysPerPiece ?? CASE_KEYS_PER_PIECE, bytesMax), counts: readCounts() };
+    };
     const made = db.inTransaction ? read() : db.transaction(read)();
     batches = () => parsedPieces(made.pieces);
     counts = made.counts;
   } else {
     db.exec('BEGIN');
     try {
+      query.checkWhole?.(db);
       const rows = yield* itemRowsInTurns(db, and, p, perTurn);
       batches = () => rows;
       counts = readCounts();

@@ -7,7 +7,7 @@ import { regionContains } from '../../directory/directory.js';
 import type { InboxItem } from '../../projections/inbox.js';
 import { visibleWaits, type App } from '../app.js';
 import { callerOf, onlyRoles, type Caller } from '../auth.js';
-import { ApiError, inLanguage, langOf, weighedEntries } from '../problem.js';
+import { ApiError, inLanguage, langOf, rebuildingProblem, weighedEntries } from '../problem.js';
 import { InvalidQueryError } from '../../projections/query.js';
 import { CLOCK_SKEW_MS } from '../../machines/kit.js';
 import { asPartyCode, INVALID_CHARACTERS, isCleanText, isIdNumber, regionCode } from '../../machines/schemas.js';
@@ -165,14 +165,8 @@ export async function caughtUp(app: App, reply: FastifyReply, minPosition: numbe
     );
   }
   const rebuilding = app.readModels.rebuilding();
-  if (rebuilding) {
-    const { done, total } = rebuilding;
-    throw new ApiError(
-      'UNAVAILABLE',
-      { zh: `读模型正在重建（已处理到位置 ${done}，共 ${total}），此时的结果会不完整，请稍后再试`, en: `the read models are being rebuilt (at position ${done} of ${total}): an answer now would be incomplete; try again shortly` },
-      { reason: 'readModelsRebuilding', retryAfter: 5 },
-    );
-  }
+  // Asked again by the query itself, in the snapshot it reads (ReadModels `checkWhole`): a rebuild may begin in between.
+  if (rebuilding) throw rebuildingProblem(rebuilding.done, rebuilding.total);
   // Working days left and overdue are counted at query time: with the notices other nodes loaded too.
   await app.calendar.refresh();
   if (minPosition === undefined) return;
