@@ -1,9 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { caseStream } from '../machines/streams.js';
 
-/** One stream per case, `<process>-<caseId>`, so EventStoreDB's `$ce-<process>` category streams work. */
-export function streamOf(process: string, caseId: string): string {
-  return `${process}-${caseId}`;
-}
+/** One stream per case, `<process>-<caseId>` (machines/streams.ts). */
+export const streamOf = caseStream;
 
 const NAMESPACE = 'sd-open-data-workflow';
 

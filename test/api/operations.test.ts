@@ -193,6 +193,47 @@ describe('given a case whose start event was deleted from the store', () => {
   });
 });
 
+describe('given an event of one case copied into another case’s stream', () => {
+  it('then it is the other case’s: verify names it there, the case it came from stays whole and readable, and the export and verify-export name the stream’s case (compliance QA)', async () => {
+    const dataDir = folder();
+    const { t, a, b } = await twoObjections(dataDir);
+    let api = await serve(dataDir);
+    const answer = { type: 'RESPOND', data: { outcome: 'corrected', explanation: '已更正数据并重新发布。' } };
+    expect((await api.call('POST', `/v1/cases/${a}/commands`, t.provider, answer)).status).toBe(200);
+    const responded = await api.call('POST', `/v1/cases/${b}/commands`, t.provider, answer);
+    expect(responded.status).toBe(200);
+    await api.close();
+    // A test-only write beside the server: b's answer (its revision 1) copied into a's stream, as its revision 2.
+    const db = new Database(join(dataDir, 'events.db'));
+    db.prepare(
+      "INSERT INTO events (stream_id, revision, id, type, data, metadata, created) SELECT (SELECT stream_id FROM events WHERE stream_id LIKE '%' || ? LIMIT 1), 2, 'copied-event', type, data, metadata, created FROM events WHERE position = ?",
+    ).run(a, responded.body.position);
+    db.close();
+
+    api = await serve(dataDir);
+    try {
+      const intact = await api.call('GET', `/v1/cases/${b}`, t.applicant);
+      expect([intact.status, intact.body.revision, intact.body.state]).toEqual([200, 1, 'responded']);
+      expect((await api.call('GET', `/v1/cases/${b}/verify`, t.applicant)).body).toEqual({ ok: true, events: 2 });
+      const victim = await api.call('GET', `/v1/cases/${a}/verify`, t.applicant);
+      expect(victim.body).toMatchObject({ ok: false, failedAt: { revision: 2, eventId: 'copied-event' } });
+      const exported = await api.call('GET', '/v1/audit/export?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z', t.admin);
+      const lines = exported.text.trim().split('\n');
+      const copied = lines.map((l) => JSON.parse(l) as { id: string; caseId: string; stream: string }).find((l) => l.id === 'copied-event')!;
+      expect(copied.caseId).toBe(a);
+      expect(copied.stream.endsWith(a)).toBe(true);
+      const check = await checkExport(lines);
+      expect(check.ok).toBe(false);
+      expect(new Set(check.failures.map((f) => f.caseId))).toEqual(new Set([a]));
+      // A file exported before, whose line named the case it was copied from: its failures name the stream's case all the same.
+      const older = lines.map((l) => (l.includes('"copied-event"') ? l.replace(`"caseId":"${a}"`, `"caseId":"${b}"`) : l));
+      expect(new Set((await checkExport(older)).failures.map((f) => f.caseId))).toEqual(new Set([a]));
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('given a stored event altered but still JSON', () => {
   it('then verify names it, in Chinese by default and in English on request, each without the other', async () => {
     const dataDir = folder();

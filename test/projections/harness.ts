@@ -79,7 +79,8 @@ const APPLICANTS = [actors.company, actors.person];
 export function stampedEvent(e: { n: number; revision: number; position: number; parties: Record<string, string>; stateAfter: string; tasksOpened?: unknown[] }): RecordedEvent {
   return {
     id: `e-${e.n}-${e.revision}`,
-    streamId: `objection-case-${e.n}`,
+    // The case's own stream (machines/streams.ts): an event in another's is that one's.
+    streamId: `${e.n % 2 ? 'objection' : 'datasetRelease'}-case-${e.n}`,
     type: 'Started',
     revision: e.revision,
     position: e.position,

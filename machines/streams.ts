@@ -1,0 +1,16 @@
+/**
+ * A case's stream: `<process>-<caseId>` (EventStoreDB's `$ce-<process>` category streams work). Its
+ * case is the stream's, whatever an event in it says: an event copied into another case's stream says
+ * the case it was copied from (compliance QA), and is that stream's all the same — the one verify
+ * names, and the one the read models and an export's lines file it under.
+ */
+export function caseStream(process: string, caseId: string): string {
+  return `${process}-${caseId}`;
+}
+
+/** The process and case of a case's stream (`caseStream`); undefined for a stream of no case (no dash). Process names have none. */
+export function caseOfStream(streamId: string): { process: string; caseId: string } | undefined {
+  const dash = streamId.indexOf('-');
+  if (dash <= 0 || dash === streamId.length - 1) return undefined;
+  return { process: streamId.slice(0, dash), caseId: streamId.slice(dash + 1) };
+}
