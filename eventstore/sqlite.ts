@@ -17,7 +17,7 @@
  *   read, without a query, as long as no other connection has written to the file since
  *   (`PRAGMA data_version`). See `StreamHeads`.
  */
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, openSync, readlinkSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fdatasyncSync, fstatSync, openSync, readlinkSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve as resolvePath } from 'node:path';
 import { inspect } from 'node:util';
@@ -302,23 +302,43 @@ export class ForeignLogError extends Error {
   }
 }
 
+/**
+ * A write-ahead log with no store file beside it: the file was deleted (or moved) while its log, which
+ * may hold committed events not yet copied into it, stayed. Opening would create an empty store and
+ * its own log over that one. Durability QA: the server started on an empty store, /health said ok, every
+ * case answered 404, and the old log was overwritten. Refused before anything is created; nothing is touched.
+ */
+export class OrphanLogError extends Error {
+  override readonly name = 'OrphanLogError';
+  readonly code = 'ORPHAN_WAL';
+  constructor(
+    readonly file: string,
+    readonly logBytes: number,
+  ) {
+    super(`${file} does not exist but its write-ahead log ${file}-wal does (${logBytes} bytes, which may hold committed events): restore ${file} from a backup, or move ${file}-wal and ${file}-shm away once they are not needed`);
+  }
+}
+
 /** The first 16 bytes of every SQLite database file. */
 export const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
 /**
  * Throws `ForeignLogError` when `path` is a rollback-journal file with a write-ahead log beside it (see
- * there), before anything opens it: every opener of the store file calls it first — the store, and the
+ * there), and `OrphanLogError` when there is a log and no file, before anything opens it: every opener of the store file calls it first — the store, and the
  * scripts that open the file themselves (`npm run backup`, the demo's check that no server has it open).
  */
 export function refuseForeignLog(path: string): void {
   if (path === ':memory:' || path === '') return;
+  let logBytes: number;
   try {
     const log = statSync(`${path}-wal`);
     if (!log.isFile() || log.size === 0) return;
+    logBytes = log.size;
   } catch {
     // No log: nothing to tell.
     return;
   }
+  if (!existsSync(path)) throw new OrphanLogError(path, logBytes);
   if (journalModeOf(path) === 'rollback') throw new ForeignLogError(path);
 }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { Directory } from '../directory/directory.js';
 import { StoreUnreachableError, UnreadableEventError } from '../eventstore/types.js';
-import { ForeignLogError, NotAStoreError } from '../eventstore/sqlite.js';
+import { ForeignLogError, NotAStoreError, OrphanLogError } from '../eventstore/sqlite.js';
 import { CALENDAR_STREAM, StoredNoticeError } from '../engine/calendarInForce.js';
 import { storeFailure } from '../api/problem.js';
 import { ESDB_CREDENTIALS, esdbHosts, type Config } from '../infra/config.js';
@@ -161,6 +161,9 @@ export function startupMessage(err: unknown, config: Config): string {
     return `事件库中位置 ${err.position} 的节假日安排通知（${CALENDAR_STREAM} 版本 ${err.revision}）无法载入日历：${startupMessage(err.cause, config)}。通知载入时已校验，存储的内容可能已被改动：请从备份恢复这一事件`;
   }
   if (err instanceof NotAStoreError) return `${err.file} 中没有事件表：它不是本系统的事件库，请检查 WORKFLOW_DATA_DIR`;
+  if (err instanceof OrphanLogError) {
+    return `数据目录 ${config.dataDir} 中没有 events.db，却有它的预写日志 events.db-wal（${err.logBytes} 字节，可能含有已提交的事件）：启动会新建空的事件库并覆盖这份日志。若 events.db 被误删或移走，请先放回或从备份恢复；确认不再需要这份日志后，把 events.db-wal 和 events.db-shm 移出数据目录再启动`;
+  }
   if (err instanceof ForeignLogError) {
     return `数据目录 ${config.dataDir} 中的 events.db-wal 不属于现在的 events.db（events.db 是单个文件的备份，旁边却留着被替换的事件库的日志）：打开会把旧日志写进恢复的文件并使其损坏。请把 events.db-wal 和 events.db-shm 移出数据目录后重试`;
   }

@@ -68,6 +68,32 @@ describe('npm start, given a backup restored as events.db with the replaced stor
   }, 120_000);
 });
 
+describe('npm start, given a data folder whose events.db is gone but whose events.db-wal is left', () => {
+  it('then it refuses to start in one Chinese line naming the log, creates no store, and leaves the log as it was (durability QA: it started empty over it)', async () => {
+    const dataDir = join(root, 'orphan');
+    mkdirSync(dataDir);
+    const clock = new ManualClock('2026-03-02T01:00:00Z');
+    const store = new SqliteEventStore({ path: join(dataDir, 'events.db'), now: () => clock.now() });
+    await store.appendToStream('scratch-orphan', [{ id: '0b8f1c2e-6d3a-4f5e-8a7b-9c0d1e2f3a4b', type: 'Noted', data: { text: '只在日志中的事件' } }]);
+    // As a server killed with -9 leaves it: the log beside the file, then the file deleted.
+    const kept = join(root, 'orphan.wal');
+    copyFileSync(join(dataDir, 'events.db-wal'), kept);
+    await store.close();
+    rmSync(join(dataDir, 'events.db'));
+    copyFileSync(kept, join(dataDir, 'events.db-wal'));
+    const log = readFileSync(join(dataDir, 'events.db-wal'));
+    expect(log.length).toBeGreaterThan(0);
+
+    const run = await runScript('start.ts', [], { WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, PORT: '0' });
+    expect([run.status, run.stderr]).toEqual([
+      1,
+      `服务未启动：数据目录 ${dataDir} 中没有 events.db，却有它的预写日志 events.db-wal（${log.length} 字节，可能含有已提交的事件）：启动会新建空的事件库并覆盖这份日志。若 events.db 被误删或移走，请先放回或从备份恢复；确认不再需要这份日志后，把 events.db-wal 和 events.db-shm 移出数据目录再启动\n`,
+    ]);
+    expect(existsSync(join(dataDir, 'events.db'))).toBe(false);
+    expect(readFileSync(join(dataDir, 'events.db-wal')).equals(log)).toBe(true);
+  }, 60_000);
+});
+
 describe('npm start, given a store copied while its server ran whose file opens but a read model\'s page is damaged', () => {
   it('then it refuses to start in one Chinese line (restore from backup), exit 1, no stack trace', async () => {
     const dataDir = join(root, 'torn');
