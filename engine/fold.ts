@@ -170,6 +170,13 @@ function eventTypeOf(def: ProcessDefinition, command: string): string | undefine
 /** Throws `ReplayRefusedError` unless the event is one its command, in its machine version, makes. */
 function checkCommand(def: ProcessDefinition, event: RecordedEvent, meta: CaseEventMetadata): void {
   const machine = `${def.name}@${def.version}`;
+  // Every event of a case names its machine version: one naming another was not decided by it. Compliance
+  // QA: an event relabelled with another version (its hash and the chain computed again) failed verify,
+  // and the case was served and took commands all the same.
+  if (meta.machine?.name !== def.name || meta.machine.version !== def.version) {
+    const recorded = `${meta.machine?.name}@${meta.machine?.version}`;
+    throw new ReplayRefusedError(machine, { zh: `事件记录的流程版本 ${recorded} 与案件的 ${machine} 不一致`, en: `the event names machine ${recorded}, the case ${machine}` });
+  }
   const type = eventTypeOf(def, meta.command);
   if (type === undefined) {
     throw new ReplayRefusedError(machine, { zh: `事件记录的指令 ${meta.command} 不是流程 ${machine} 的指令`, en: `the event records command ${meta.command}, which ${machine} does not have` });

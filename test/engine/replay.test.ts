@@ -253,6 +253,20 @@ describe('a history altered in the database', () => {
     expect(verification.reason).toContain('重放');
   });
 
+  it('given a case, when an event is relabelled with another version of its machine and its hash computed again, then verify fails there, and reading the case is a DamagedStreamError (compliance QA: it was served and took commands)', async () => {
+    const c = await given(t, 'datasetRelease', ['RECORD_SECURITY_REVIEW']);
+    expect(c.version).toBeGreaterThan(1);
+    alter(c.stream, 1, 'metadata', (metadata) => {
+      metadata.machine = { name: 'datasetRelease', version: c.version - 1 };
+    });
+    const [relabelled] = await t.store.readStream(c.stream, { fromRevision: 1, maxCount: 1 });
+    alter(c.stream, 1, 'metadata', (metadata) => {
+      metadata.hash = eventHash({ streamId: relabelled!.streamId, revision: 1, id: relabelled!.id, type: relabelled!.type, data: relabelled!.data, metadata });
+    });
+    expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, failedAt: { revision: 1 }, reason: `事件记录的流程版本 datasetRelease@${c.version - 1} 与案件的 datasetRelease@${c.version} 不一致` });
+    await expect(coldEngine(t).getCase(c.caseId)).rejects.toBeInstanceOf(DamagedStreamError);
+  });
+
   const remove = (stream: string, revision: number) => t.store.database.prepare('DELETE FROM events WHERE stream_id = ? AND revision = ?').run(stream, revision);
 
   it('given a case whose start event is removed, then verify names the first event left, saying the start is missing, and reading the case is a DamagedStreamError, not a crash', async () => {
