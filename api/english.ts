@@ -17,6 +17,7 @@ const FIXED: Record<string, string> = {
   至少填写一项: 'at least one item is required',
   至少修改一项: 'change at least one field',
   应为整数: 'must be a whole number',
+  '应为整数，不带前导零': 'must be a whole number without leading zeros',
   '应为单个值，不能是列表': 'must be a single value, not a list',
   数值过大: 'is too large',
   应为整数年份: 'must be a whole year',

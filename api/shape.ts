@@ -720,6 +720,16 @@ export function wholeNumberQuery(min: number, max?: number) {
         ctx.addIssue({ code: 'custom', message: formatMessage('应为数字', value), input: value });
         return z.NEVER;
       }
+      // The same number written otherwise is not a whole number as written: a path's year `2027.0` or
+      // `02027` loaded a holiday notice for 2027 (compliance QA), where `2.027e3` was refused.
+      if (/\.0*$/.test(value)) {
+        ctx.addIssue({ code: 'custom', message: '应为整数', input: value });
+        return z.NEVER;
+      }
+      if (/^-?0\d/.test(value)) {
+        ctx.addIssue({ code: 'custom', message: '应为整数，不带前导零', input: value });
+        return z.NEVER;
+      }
       // Digits past any double (Infinity) are a number too large, not "not a number".
       const number = Number(value);
       return Number.isFinite(number) ? number : (value.startsWith('-') ? -1 : 1) * Number.MAX_VALUE;

@@ -37,6 +37,9 @@ describe('GET /v1/calendar/deadline', () => {
     ['&workingDays=%20', '不能为空', 'must not be empty'],
     ['&workingDays=x', '应为数字', 'must be a number'],
     ['&workingDays=1.5', '应为整数', 'must be a whole number'],
+    // The same number written otherwise (compliance QA: a year so written in a path loaded a notice).
+    ['&workingDays=5.0', '应为整数', 'must be a whole number'],
+    ['&workingDays=05', '应为整数，不带前导零', 'must be a whole number without leading zeros'],
   ])('workingDays given as %j: 400 naming querystring.workingDays (%s / %s)', async (query, zh, en) => {
     for (const [lang, message] of [[undefined, zh], ['en', en]] as const) {
       const res = await api.call('GET', `/v1/calendar/deadline?from=2026-09-30${query}`, { as: applicant, ...(lang ? { headers: { 'accept-language': lang } } : {}) });
@@ -52,6 +55,18 @@ describe('GET /v1/calendar/deadline', () => {
     const res = await api.call('GET', `/v1/calendar/deadline?from=${encodeURIComponent(from)}&workingDays=1`, { as: applicant });
     expect(res.status).toBe(200);
     expect(res.body.dueDate).toBe(dueDate);
+  });
+});
+
+describe('the year of GET and PUT /v1/calendar/:year', () => {
+  it.each(['2027.0', '02027', '2027.'])('written %s: 400 naming params.year, nothing loaded (compliance QA: PUT /v1/calendar/2027.0 stored a notice)', async (year) => {
+    const admin = await api.token('admin', '370000-dsj');
+    const before = api.app.calendar.current().version;
+    for (const method of ['GET', 'PUT'] as const) {
+      const res = await api.call(method, `/v1/calendar/${year}`, { as: admin, ...(method === 'PUT' ? { body: { notice: '国办发明电〔2026〕1号', url: 'https://www.gov.cn/', holidays: [], adjustedWorkdays: [] } } : {}) });
+      expect([method, res.status, res.body.errors?.[0]?.path]).toEqual([method, 400, 'params.year']);
+    }
+    expect(api.app.calendar.current().version).toBe(before);
   });
 });
 
