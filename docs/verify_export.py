@@ -173,7 +173,14 @@ def _state(state):
 def lines_of(raw):
     """The lines of the file: UTF-8, LF (or CRLF, CR) ends, a leading byte-order mark dropped. Never str.splitlines():
     it also splits at U+2028, U+2029 and others, which a line's JSON may hold unescaped."""
-    text = raw.decode("utf-8")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        # A download stopped part way, inside a character: not another encoding. Its whole lines are
+        # checked and its last, cut, is no JSON (as npm run verify-export reads it).
+        if err.reason != "unexpected end of data" or err.end != len(raw):
+            raise
+        text = raw[: err.start].decode("utf-8") + "\ufffd"
     if text.startswith("\ufeff"):
         text = text[1:]
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")

@@ -114,16 +114,24 @@ if (!result.ok && statSync(file).isFile() && !(await isUtf8File(file))) {
   process.exit(2);
 }
 
-/** Whether every byte of the file reads as UTF-8. */
+/**
+ * Whether every byte of the file reads as UTF-8, but for a character cut short at its very end: a
+ * download stopped part way, not another encoding — its whole lines are checked, and its last is named
+ * as no JSON (compliance QA: told "re-saved as GBK?", exit 2, nothing checked), as docs/verify_export.py does.
+ */
 async function isUtf8File(path: string): Promise<boolean> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   try {
     for await (const chunk of createReadStream(path)) decoder.decode(chunk as Buffer, { stream: true });
-    decoder.decode();
-    return true;
   } catch {
     return false;
   }
+  try {
+    decoder.decode();
+  } catch {
+    // Only the end is cut inside a character.
+  }
+  return true;
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;

@@ -106,6 +106,22 @@ describe('npm run verify-export of what is no export as it was written', () => {
     expect([run.status, run.stderr]).toEqual([2, `${file} 不是 UTF-8 编码的文本（可能被另存为 GBK 等其他编码）：请校验导出时得到的原始文件\n`]);
   });
 
+  it('given a download cut inside a character (UTF-8, its last line incomplete), then its whole lines are checked and the last named as no JSON, exit 1, as docs/verify_export.py does: not "not UTF-8" (compliance QA)', async () => {
+    const file = join(root, 'cut-mid-character.ndjson');
+    const line = (revision: number) => JSON.stringify({ caseId: '0c5b2d0e-6a1f-4c4e-9a53-1b2c3d4e5f60', revision, stream: 'objection-0c5b2d0e-6a1f-4c4e-9a53-1b2c3d4e5f60', title: '山东' });
+    const whole = Buffer.from(`${line(0)}\n${line(1)}\n`);
+    // Cut after the first byte of 山 in the second line.
+    const cut = whole.subarray(0, whole.length - Buffer.byteLength('山东"}\n') + 1);
+    writeFileSync(file, cut);
+    const run = await spawnText(process.execPath, ['--import', 'tsx', 'scripts/verifyExport.ts', '--quiet', file], { cwd: ROOT });
+    expect(run.status, run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/第 2 行[^\n]*不是有效的 JSON/);
+    expect(run.stderr).not.toContain('不是 UTF-8');
+    const reference = await spawnText('python3', [join(ROOT, 'docs/verify_export.py'), file]);
+    expect(reference.status, reference.stdout + reference.stderr).toBe(1);
+    expect(reference.stdout).toMatch(/第 2 行：不是有效的 JSON/);
+  });
+
   it('given a pipe or a device for a file (/dev/null), then it reads it: no "找不到文件"', async () => {
     const run = await spawnText(process.execPath, ['--import', 'tsx', 'scripts/verifyExport.ts', '--quiet', '/dev/null'], { cwd: ROOT });
     expect(run.status).toBe(1);
