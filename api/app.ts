@@ -189,8 +189,9 @@ function startupProgress(logger: Logger, everyMs: number): { progress: NonNullab
  * append tries again.
  */
 function takeOverLog(logger: Logger, everyMs: number): NonNullable<ReadModelsOptions['onTakeOver']> {
-  return (names) => {
-    logger.warn({ readModels: names }, `读模型 ${names.join('、')} 的重建上次未完成（进行重建的进程已退出），本服务现从头重建：完成前，待办、案件列表、报表和审计导出答复 503`);
+  return (names, resumeFrom) => {
+    const how = resumeFrom === undefined ? '从头重建' : `从其停下的位置 ${resumeFrom} 接着重建`;
+    logger.warn({ readModels: names, ...(resumeFrom === undefined ? {} : { resumeFrom }) }, `读模型 ${names.join('、')} 的重建上次未完成（进行重建的进程已退出），本服务现${how}：完成前，待办、案件列表、报表和审计导出答复 503`);
     const log = progressLog(logger, everyMs, (phase, figures) => `正在重建读模型（${phase}）：${figures}`);
     return {
       progress: log.progress,

@@ -118,10 +118,11 @@ export interface RunnerOptions {
   parallel?: ParallelRebuild;
   /**
    * Inline mode: told when this runner takes over the rebuild of read models (`names`) that another
-   * process left unfinished (an `npm run rebuild` killed mid-way); the answer is told the takeover's
-   * progress, and its end (with the failure, when it failed).
+   * process left unfinished (an `npm run rebuild` killed mid-way): from 0, or — a rebuild in one thread,
+   * whose batches left them consistent where it stopped — from `resumeFrom`; the answer is told the
+   * takeover's progress, and its end (with the failure, when it failed).
    */
-  onTakeOver?: (names: readonly string[]) => TakeOverReport;
+  onTakeOver?: (names: readonly string[], resumeFrom?: number) => TakeOverReport;
 }
 
 /** What `RunnerOptions.onTakeOver` answers: how a takeover's rebuild is told. */
@@ -1296,7 +1297,20 @@ export class InlineProjector implements Projector {
       return;
     }
     for (const p of behind) this.#detached.add(p.name);
-    this.#takeOver(lock, behind, () => this.#catchUpBatches(behind, this.#catchUpLog()));
+    // Told as a takeover from 0 is (durability QA: a killed rebuild finished here without a line in the log).
+    const report = this.#onTakeOver?.(
+      behind.map((p) => p.name),
+      Math.min(...behind.map((p) => now.rows.get(p.name)!.position)),
+    );
+    this.#takeOver(lock, behind, async () => {
+      try {
+        await this.#catchUpBatches(behind, this.#catchUpLog(), report?.progress);
+      } catch (error) {
+        report?.done(error);
+        throw error;
+      }
+      report?.done();
+    });
   }
 
   /**

@@ -74,4 +74,26 @@ describe('a rebuild another process left unfinished, taken over by the server', 
       await app.close();
     }
   });
+
+  it('given read models at this version left behind the head by a rebuild in one thread killed part-way, when the server is asked, then it logs that it goes on from where that one stopped, how far it has come, and its end (durability QA: not a line)', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _encoding, next) => (lines.push(chunk.toString()), next()) });
+    const app = await createApp(config, { logger: createLogger({ level: 'info' }, sink), startupProgressEveryMs: 0 });
+    try {
+      const db = new Database(join(dataDir, 'events.db'));
+      // Its batches' checkpoints, where it was killed: consistent with their rows, far behind the head.
+      db.prepare("UPDATE projection_checkpoints SET position = 2000 WHERE name IN ('inbox', 'sla')").run();
+      db.close();
+      lines.length = 0;
+      expect(app.readModels.rebuilding()).toBeDefined();
+      await vi.waitFor(() => expect(app.readModels.rebuilding()).toBeUndefined(), { timeout: 20_000, interval: 20 });
+      const logged = lines.map((l) => JSON.parse(l) as { msg: string; level: number; readModels?: string[]; resumeFrom?: number });
+      expect(logged[0]).toMatchObject({ level: 40, readModels: ['inbox', 'sla'], resumeFrom: 2000 });
+      expect(logged[0]!.msg).toBe('读模型 inbox、sla 的重建上次未完成（进行重建的进程已退出），本服务现从其停下的位置 2000 接着重建：完成前，待办、案件列表、报表和审计导出答复 503');
+      expect(logged.filter((l) => /^正在重建读模型（重放事件）：\d+ \/ \d+（\d+%）$/.test(l.msg)).length).toBeGreaterThan(0);
+      expect(logged.at(-1)).toMatchObject({ readModels: ['inbox', 'sla'], msg: expect.stringMatching(/^读模型重建已完成，用时 \d+ 秒$/) });
+    } finally {
+      await app.close();
+    }
+  });
 });
