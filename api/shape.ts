@@ -702,7 +702,7 @@ void documentedAsAnswered;
  * asked for that hid all work. Not z.coerce: it turns a missing value into NaN, which reads "应为数字"
  * where a required one should read "必填".
  */
-export function wholeNumberQuery(min: number, max?: number) {
+export function wholeNumberQuery(min: number, max?: number, options: { noLeadingZero?: boolean } = {}) {
   // The range first, and alone when it fails: a number past any integer is told its bound once, not
   // also in zod's words ("数值过大：期望 int <=9007199254740991").
   const bounded = z.number().min(min, { abort: true });
@@ -720,13 +720,14 @@ export function wholeNumberQuery(min: number, max?: number) {
         ctx.addIssue({ code: 'custom', message: formatMessage('应为数字', value), input: value });
         return z.NEVER;
       }
-      // The same number written otherwise is not a whole number as written: a path's year `2027.0` or
-      // `02027` loaded a holiday notice for 2027 (compliance QA), where `2.027e3` was refused.
+      // A whole number is not written with a point: a path's year `2027.0` loaded a holiday notice for 2027
+      // (compliance QA), where `2.027e3` was refused. Nor, where `noLeadingZero` (a year), with a leading
+      // zero: `02027` did too. A count may have one (`workingDays=05`, as it always could).
       if (/\.0*$/.test(value)) {
         ctx.addIssue({ code: 'custom', message: '应为整数', input: value });
         return z.NEVER;
       }
-      if (/^-?0\d/.test(value)) {
+      if (options.noLeadingZero && /^-?0\d/.test(value)) {
         ctx.addIssue({ code: 'custom', message: '应为整数，不带前导零', input: value });
         return z.NEVER;
       }

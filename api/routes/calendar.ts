@@ -31,7 +31,7 @@ const DeadlineQuery = z.strictObject({
 });
 
 /** Decimal digits, as every number in a query: z.coerce read `0x7EA` as 2026 and `2.026e3` too. */
-const YearParams = z.strictObject({ year: wholeNumberQuery(1900, 2200) });
+const YearParams = z.strictObject({ year: wholeNumberQuery(1900, 2200, { noLeadingZero: true }) });
 
 const YearInfo = z.object({
   year: z.number().int(),

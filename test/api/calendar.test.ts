@@ -39,7 +39,6 @@ describe('GET /v1/calendar/deadline', () => {
     ['&workingDays=1.5', '应为整数', 'must be a whole number'],
     // The same number written otherwise (compliance QA: a year so written in a path loaded a notice).
     ['&workingDays=5.0', '应为整数', 'must be a whole number'],
-    ['&workingDays=05', '应为整数，不带前导零', 'must be a whole number without leading zeros'],
   ])('workingDays given as %j: 400 naming querystring.workingDays (%s / %s)', async (query, zh, en) => {
     for (const [lang, message] of [[undefined, zh], ['en', en]] as const) {
       const res = await api.call('GET', `/v1/calendar/deadline?from=2026-09-30${query}`, { as: applicant, ...(lang ? { headers: { 'accept-language': lang } } : {}) });

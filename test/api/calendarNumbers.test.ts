@@ -48,6 +48,14 @@ describe('GET /v1/calendar/:year: a year not written in decimal digits', () => {
     expect(res.body.errors).toEqual([{ path: 'params.year', message: '应为数字' }]);
   });
 
+  it.each([
+    ['02027', '应为整数，不带前导零', 'must be a whole number without leading zeros'],
+    ['2027.0', '应为整数', 'must be a whole number'],
+  ])('given /v1/calendar/%s (a year written otherwise: compliance QA, PUT through it loaded a notice), then 400 %s naming params.year, in English too', async (year, zh, en) => {
+    expect((await ask(`/v1/calendar/${year}`)).body.errors).toEqual([{ path: 'params.year', message: zh }]);
+    expect((await ask(`/v1/calendar/${year}`, 'en')).body.errors).toEqual([{ path: 'params.year', message: en }]);
+  });
+
   it('given /v1/calendar/99999999999999999999, then one message: 不大于 2200', async () => {
     const res = await ask('/v1/calendar/99999999999999999999');
     expect(res.status).toBe(400);
