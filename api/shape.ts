@@ -10,6 +10,13 @@ import { isIsoDate, NEW_YEAR_EDGE_DAY, shanghaiDateOf, type WorkingDayCalendar }
 import { docText } from './docText.js';
 import type { Lang } from './problem.js';
 
+/**
+ * An instant as the API writes one (ISO-8601 in UTC, `toISOString`), documented as `format: date-time`
+ * so that a generated client reads a time, not a string (OpenAPI QA: 34 such fields had no format).
+ * Documentation only: what the server writes is not checked again.
+ */
+export const Instant = z.string().meta({ format: 'date-time' });
+
 /** A task's `countsFrom`: in a case's tasks, its history, the inbox and the overdue report. */
 const CountsFrom = z
   .string()
@@ -27,8 +34,8 @@ export const TaskView = z.object({
   label: z.string(),
   role: z.string(),
   org: z.string(),
-  enteredAt: z.string(),
-  dueAt: z.string().nullable(),
+  enteredAt: Instant,
+  dueAt: Instant.nullable(),
   dueDate: z.string().nullable(),
   basis: z.string().nullable(),
   provisional: z.boolean(),
@@ -51,7 +58,7 @@ export const HistoryEvent = z.object({
   commandLabel: z
     .string()
     .describe(docText('指令的中文名称（如“通过材料规范性审查”），不随 Accept-Language 变化；本服务版本不认识的指令为其代码', 'the command’s name in Chinese, whatever Accept-Language asks; its code for a command this build does not know')),
-  at: z.string(),
+  at: Instant,
   actor: z.object({ sub: z.string(), name: z.string().optional(), role: z.string(), org: z.string() }),
   machine: z.object({ name: z.string(), version: z.number().int() }),
   stateBefore: z.string().nullable(),
@@ -61,7 +68,7 @@ export const HistoryEvent = z.object({
   data: z.unknown(),
   deadlines: z.object({
     opened: z.array(TaskView),
-    closed: z.array(z.object({ stage: z.string(), completedAt: z.string(), cancelled: z.literal(true).optional() })),
+    closed: z.array(z.object({ stage: z.string(), completedAt: Instant, cancelled: z.literal(true).optional() })),
     restated: z.array(z.unknown()),
     reassigned: z
       .array(z.object({ stage: z.string(), old: z.object({ org: z.string(), orgs: z.array(z.string()) }), new: z.object({ org: z.string(), orgs: z.array(z.string()) }) }))
@@ -69,7 +76,7 @@ export const HistoryEvent = z.object({
       .describe(docText('机构改革后由系统转给按当前机构目录有权办理的机构的待办：原承办机构（old）与现承办机构（new）；仅此类事件有此字段', 'tasks the system handed on after an organisational reform: the organisation that held each (old) and the one that holds it now (new); only such events have this field')),
   }),
   restatedBy: z
-    .object({ year: z.number().int(), notice: z.string(), url: z.string(), loadedAt: z.string().optional() })
+    .object({ year: z.number().int(), notice: z.string(), url: z.string(), loadedAt: Instant.optional() })
     .optional()
     .describe(
       docText(
@@ -217,7 +224,7 @@ export const PublishedView = z.object({
   caseId: z.string().describe(docText('已发布的数据集开放案件', 'the published dataset release case')),
   process: z.string(),
   title: z.string().describe(docText('开放平台上的数据集名称', "the dataset's name on the open platform")),
-  publishedAt: z.string().describe(docText('发布时间', 'when it was published')),
+  publishedAt: Instant.describe(docText('发布时间', 'when it was published')),
   serviceModes: z
     .array(z.object({ code: z.string(), label: z.string() }))
     .describe(docText('数据获取方式（第十条 服务方式）；label 随 Accept-Language', 'how the data is obtained (Article 10 service modes); label follows Accept-Language')),
@@ -269,8 +276,8 @@ export const CaseView = z.object({
   commandLabels: z
     .record(z.string(), z.string())
     .describe(docText('allowedCommands 中各指令的中文名称（如 WITHDRAW：撤回申请）', 'the Chinese name of each command in allowedCommands (WITHDRAW: 撤回申请, say)')),
-  createdAt: z.string(),
-  updatedAt: z.string(),
+  createdAt: Instant,
+  updatedAt: Instant,
   published: z
     .array(PublishedView)
     .optional()
@@ -527,8 +534,8 @@ export const InboxPageView = z.object({
       org: z.string(),
       orgName: z.string().optional().describe(docText('机构名称；申请人的待办为申请人的名称', "the organisation's name; an applicant's task, the applicant's")),
       orgs: z.array(z.string()).describe(docText('可以办理该待办的全部机构', 'every organisation that may act on the task')),
-      enteredAt: z.string(),
-      dueAt: z.string().nullable().describe(docText('没有期限的待办为 null：告知类（仅供知悉），或开放主体自行安排的编制、修改（如被退回后的 drafting、revising）', 'null for a task with no deadline: a notice (information only), or work a provider does in its own time (drafting, revising, as after a return)')),
+      enteredAt: Instant,
+      dueAt: Instant.nullable().describe(docText('没有期限的待办为 null：告知类（仅供知悉），或开放主体自行安排的编制、修改（如被退回后的 drafting、revising）', 'null for a task with no deadline: a notice (information only), or work a provider does in its own time (drafting, revising, as after a return)')),
       dueDate: z.string().nullable(),
       basis: z.string().nullable(),
       article: z.string().nullable(),
@@ -586,8 +593,8 @@ export const CaseListView = z.object({
       providerOrg: z.string().nullable(),
       applicantOrg: z.string().nullable(),
       region: z.string().nullable(),
-      createdAt: z.string(),
-      updatedAt: z.string(),
+      createdAt: Instant,
+      updatedAt: Instant,
       summary: Summary,
     }),
   ),
@@ -605,9 +612,9 @@ export const OverdueReportView = z.object({
       label: z.string(),
       org: z.string(),
       orgName: z.string(),
-      enteredAt: z.string(),
-      dueAt: z.string(),
-      completedAt: z.string().optional().describe(docText('截至 asOf，该环节（逾期）办结的时间', 'when the stage was finished (late) by asOf')),
+      enteredAt: Instant,
+      dueAt: Instant,
+      completedAt: Instant.optional().describe(docText('截至 asOf，该环节（逾期）办结的时间', 'when the stage was finished (late) by asOf')),
       workingDaysOverdue: z.number().int().nullable(),
       basis: z.string().nullable(),
       article: z.string().nullable(),

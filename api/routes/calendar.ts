@@ -5,7 +5,7 @@ import { EngineError, refuse } from '../../engine/errors.js';
 import type { App } from '../app.js';
 import { ADMIN, callerOf, onlyRoles } from '../auth.js';
 import { DateString, formatMessage, INVALID_CHARACTERS, isCleanText } from '../../machines/schemas.js';
-import { CurrentQuery, PLUS_AS_SPACE_HINT, wholeNumberQuery, writtenPlusAsSpace } from '../shape.js';
+import { CurrentQuery, Instant, PLUS_AS_SPACE_HINT, wholeNumberQuery, writtenPlusAsSpace } from '../shape.js';
 import { docText } from '../docText.js';
 import { inEnglish } from '../english.js';
 import { inLanguage, langOf, type Lang } from '../problem.js';
@@ -120,7 +120,7 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
             from: z.string(),
             workingDays: z.number().int(),
             dueDate: z.string(),
-            dueAt: z.string(),
+            dueAt: Instant,
             provisional: z.boolean(),
             calendarVersion: z.string(),
           }),

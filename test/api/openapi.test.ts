@@ -198,6 +198,17 @@ describe('GET /docs: the OpenAPI 3.1 document', () => {
     expect((await api.call('GET', '/docs', { headers: { 'accept-language': 'en' } })).body).toEqual(en);
   });
 
+  it('documents the instants it answers with as date-time (OpenAPI QA: a generated client read them as bare strings)', () => {
+    const inboxItem = doc.components.schemas.InboxPage.properties.items.items.properties;
+    expect(inboxItem.enteredAt.format).toBe('date-time');
+    expect(inboxItem.dueAt.anyOf[0].format).toBe('date-time');
+    const overdueItem = doc.components.schemas.OverdueReport.properties.items.items.properties;
+    expect([overdueItem.enteredAt.format, overdueItem.dueAt.format, overdueItem.completedAt.format]).toEqual(['date-time', 'date-time', 'date-time']);
+    const history = doc.paths['/v1/cases/{id}/history'].get.responses['200'].content['application/json'].schema.properties.events.items.properties;
+    expect(history.at.format).toBe('date-time');
+    expect(doc.paths['/v1/cases/{id}'].get.responses['200'].content['application/json'].schema.properties.createdAt.format).toBe('date-time');
+  });
+
   it('documents no 404 on the calendar’s year, which no request gets (an over-long year is 400, as every path parameter: OpenAPI QA)', () => {
     expect(doc.paths['/v1/calendar/{year}'].get.responses['404']).toBeUndefined();
     expect(doc.paths['/v1/calendar/{year}'].put.responses['404']).toBeUndefined();
