@@ -316,9 +316,10 @@ export function openapiComponents(processes: ProcessRegistry): Record<string, Js
     }
     const [first, ...rest] = forms.map((f) => f.schema);
     const data = rest.length === 0 ? first! : z.union([first!, ...rest]);
-    // The engine reads an omitted `data` as {}: documented optional when a process's form takes {} (the description says which).
+    // The engine reads an omitted `data`, or null, as {}: documented optional and nullable when a process's form
+    // takes {} (the description says which). OpenAPI QA: `"data": null` was accepted where the schema said object.
     const optional = forms.some((f) => f.accepts);
-    const branch = CommandBody.extend({ type: z.literal(type), data: optional ? data.optional() : data });
+    const branch = CommandBody.extend({ type: z.literal(type), data: optional ? data.nullable().optional() : data });
     commandBranches.push(branch);
     commandMapping[type] = ref(`Command.${type}`).$ref;
     requests.push({

@@ -198,6 +198,14 @@ describe('GET /docs: the OpenAPI 3.1 document', () => {
     expect((await api.call('GET', '/docs', { headers: { 'accept-language': 'en' } })).body).toEqual(en);
   });
 
+  it('documents `data` as null-able where it may be left out (the engine reads both as {}), and as an object where a form requires it (OpenAPI QA)', async () => {
+    const data = (type: string) => doc.components.schemas[`Command.${type}`].properties.data;
+    expect(JSON.stringify(data('PASS_NORMATIVE_REVIEW'))).toContain('"type":"null"');
+    expect(doc.components.schemas['Command.PASS_NORMATIVE_REVIEW'].required).not.toContain('data');
+    expect(JSON.stringify(data('RECORD_SECURITY_REVIEW'))).not.toContain('"type":"null"');
+    expect(doc.components.schemas['Command.RECORD_SECURITY_REVIEW'].required).toContain('data');
+  });
+
   it('documents the instants it answers with as date-time (OpenAPI QA: a generated client read them as bare strings)', () => {
     const inboxItem = doc.components.schemas.InboxPage.properties.items.items.properties;
     expect(inboxItem.enteredAt.format).toBe('date-time');
