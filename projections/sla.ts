@@ -804,11 +804,15 @@ type CountRow = [org: string, count: number, applicantName: string | null];
  * counts per organisation.
  */
 export function overdueReport(db: Db, query: OverdueQuery): OverdueReport {
-  const steps = overdueSteps(db, query, undefined);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
+  // One snapshot for the rows, the counts and the kinds, names and masks read after them.
+  const run = (): OverdueReport => {
+    const steps = overdueSteps(db, query, undefined);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  };
+  return db.inTransaction ? run() : db.transaction(run)();
 }
 
 /** How a report is made in turns (`overdueReportInTurns`). */
@@ -884,28 +888,36 @@ function* overdueSteps(db: Db, query: OverdueQuery, perTurn: number | undefined)
     throw new RangeError(`summaryCorrectionMax must be a non-negative integer, not ${correctionMax}`);
   }
   const readCounts = () => countRows(db, query.region !== undefined, countsFilterSql + period, p, bytesMax, correctionMax, onlyRegion && period === '');
-  let batches: () => Iterable<ItemRow[]>;
-  let counts: CountRow[];
   if (perTurn === undefined) {
-    const read = () => {
-      query.checkWhole?.(db);
-      return { pieces: itemPieces(db, and, p, query.itemsPerText, query.caseKeysPerPiece ?? CASE_KEYS_PER_PIECE, bytesMax), counts: readCounts() };
-    };
-    const made = db.inTransaction ? read() : db.transaction(read)();
-    batches = () => parsedPieces(made.pieces);
-    counts = made.counts;
-  } else {
-    db.exec('BEGIN');
-    try {
-      query.checkWhole?.(db);
-      const rows = yield* itemRowsInTurns(db, and, p, perTurn);
-      batches = () => rows;
-      counts = readCounts();
-    } finally {
-      // A read transaction: nothing to keep or undo. Left early (the client went), it ends here too.
-      if (db.inTransaction) db.exec('COMMIT');
-    }
+    // In the caller's transaction (`overdueReport` holds one): the kinds, names and masks read below too.
+    query.checkWhole?.(db);
+    const pieces = itemPieces(db, and, p, query.itemsPerText, query.caseKeysPerPiece ?? CASE_KEYS_PER_PIECE, bytesMax);
+    return yield* reportOf(db, query, asOf, inRegion, () => parsedPieces(pieces), readCounts(), perTurn);
   }
+  // A read transaction held to the report's end, across turns: the kinds, names and masks read after the
+  // rows are of their snapshot too. Changes QA: read after its COMMIT, a rebuild's reset between gave a
+  // supervisor a 200 with every stage blank and natural persons' codes unmasked.
+  db.exec('BEGIN');
+  try {
+    query.checkWhole?.(db);
+    const rows = yield* itemRowsInTurns(db, and, p, perTurn);
+    return yield* reportOf(db, query, asOf, inRegion, () => rows, readCounts(), perTurn);
+  } finally {
+    // A read transaction: nothing to keep or undo. Left early (the client went), it ends here too.
+    if (db.inTransaction) db.exec('COMMIT');
+  }
+}
+
+/** The rest of `overdueSteps`: the items and counts read, made into the report (names and masks read in the same snapshot). */
+function* reportOf(
+  db: Db,
+  query: OverdueQuery,
+  asOf: string,
+  inRegion: ReturnType<typeof filters>['inRegion'],
+  batches: () => Iterable<ItemRow[]>,
+  counts: CountRow[],
+  perTurn: number | undefined,
+): Generator<void, OverdueReport> {
   // The counts' query (a province's: ~13,000 groups at 1,000,000 events) is a step of its own.
   yield;
   const { directory, calendar } = query;

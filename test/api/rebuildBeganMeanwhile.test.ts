@@ -30,7 +30,7 @@ function resetByAnotherProcess(): void {
   const other = new Database(join(api.dataDir, 'events.db'));
   try {
     other.transaction(() => {
-      for (const table of ['cases', 'inbox_tasks', 'inbox_assignees', 'sla_tasks', 'audit_index']) other.exec(`DELETE FROM ${table}`);
+      for (const table of ['cases', 'inbox_tasks', 'inbox_assignees', 'sla_tasks', 'sla_kinds', 'sla_org_names', 'audit_index']) other.exec(`DELETE FROM ${table}`);
       other.exec('UPDATE projection_checkpoints SET position = 0');
     })();
   } finally {
@@ -69,3 +69,38 @@ describe('a rebuild beside the server begins between a read route’s check and 
     });
   }
 });
+
+describe('a rebuild beside the server begins while a supervisor’s overdue report is being made in turns', () => {
+  it('then the report is made of one snapshot: its stages, labels and masked applicants as before the reset, not blanks and codes in full (changes QA)', async () => {
+    await api.close();
+    let turns = 0;
+    api = await startTestApi({
+      now: '2026-03-02T02:00:00.000Z',
+      // A turn of the event loop between the report's steps; at the second, another process's rebuild resets the read models.
+      reportTurns: {
+        itemsPerTurn: 1,
+        turn: async () => {
+          if (++turns === 2) resetByAnotherProcess();
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        },
+      },
+    });
+    tokens = { ...(await partyTokens(api)), supervisor: await api.token('supervisor', '370000-dsj'), auditor: await api.token('auditor', '370000-dsj') };
+    const person = await api.token('applicant', 'person-u-zhangsan', 'u-zhangsan');
+    for (const as of [tokens.applicant, person]) {
+      const started = await api.call('POST', '/v1/cases', { as, body: { process: 'objection', input: startInputs.objection } });
+      expect(started.status, started.text).toBe(201);
+    }
+    expect((await api.call('PUT', '/v1/test/clock', { as: tokens.admin, body: { now: '2026-04-01T02:00:00.000Z' } })).status).toBe(200);
+    turns = 100;
+    const before = await api.call('GET', '/v1/reports/overdue', { as: tokens.supervisor });
+    expect(before.status, before.text).toBe(200);
+    expect(before.body.items.length).toBe(2);
+    turns = 0;
+    const during = await api.call('GET', '/v1/reports/overdue', { as: tokens.supervisor });
+    expect(turns).toBeGreaterThanOrEqual(2);
+    if (during.status === 200) expect({ ...during.body, asOf: before.body.asOf }).toEqual(before.body);
+    else expect([during.status, during.body.reason]).toEqual([503, 'readModelsRebuilding']);
+  });
+});
+
