@@ -14,6 +14,7 @@ import type { CaseState } from '../../engine/fold.js';
 import { readAllPastUnreadable, UnreadableEventError, type RecordedEvent } from '../../eventstore/types.js';
 import { verifyCase } from '../../api/verifyCase.js';
 import { stateLabel } from '../../machines/describe.js';
+import { caseOfStream } from '../../machines/streams.js';
 import { isCreditCode, isIdNumber } from '../../machines/schemas.js';
 import type { Actor, ProcessDefinition, Role } from '../../machines/types.js';
 import { nextTurn } from '../../infra/turn.js';
@@ -252,8 +253,15 @@ export async function caseIdsInStore(app: CaseReading, onRead: (position: number
   for await (const event of readAllPastUnreadable(app.store, { afterPosition: 0 })) {
     if (++read % EVENTS_PER_TURN === 0) await nextTurn();
     // An event that cannot be read still names its stream, whose end is the case's id: that case
-    // is verified too, and fails naming the event.
-    const caseId = event instanceof UnreadableEventError ? /[0-9a-f-]{36}$/i.exec(event.event.streamId)?.[0] : (event.metadata as Partial<CaseEventMetadata>).caseId;
+    // is verified too, and fails naming the event. A case event is its stream's case's, whatever case its
+    // metadata names (machines/streams.ts): a stream of events copied from another case was never
+    // verified, and replay --all passed the store (changes QA).
+    const caseId =
+      event instanceof UnreadableEventError
+        ? /[0-9a-f-]{36}$/i.exec(event.event.streamId)?.[0]
+        : typeof (event.metadata as Partial<CaseEventMetadata>).caseId === 'string'
+          ? caseOfStream(event.streamId)?.caseId
+          : undefined;
     if (typeof caseId === 'string') ids.add(caseId);
     onRead(event instanceof UnreadableEventError ? event.event.position : event.position);
   }

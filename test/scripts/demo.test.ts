@@ -176,6 +176,19 @@ describe('npm run demo', () => {
     expect(statSync(join(copy, 'events.db-wal')).size).toBe(0);
   });
 
+  it('given a copy with a stream of events copied from another case (their metadata naming it), when replay --all verifies it, then that stream is a case of its own and fails, exit 1 (changes QA: it was never checked, and the store passed)', async () => {
+    const copy = await copyOfStore();
+    const db = new Database(join(copy, 'events.db'));
+    const source = db.prepare<[], { stream_id: string }>("SELECT stream_id FROM events WHERE stream_id LIKE 'objection-%' AND revision = 0 LIMIT 1").get()!.stream_id;
+    const forged = 'objection-00000000-0000-4000-8000-00000000f0f0';
+    db.prepare("INSERT INTO events (stream_id, revision, id, type, data, metadata, created) SELECT ?, revision, 'forged-' || revision, type, data, metadata, created FROM events WHERE stream_id = ? ORDER BY revision").run(forged, source);
+    db.close();
+    const all = await replay(copy, '--all', '--quiet');
+    expect(all.status, all.stderr).toBe(1);
+    expect(all.stdout).toContain(`已校验 ${result.cases + 1} 个案件：通过 ${result.cases}，失败 1。`);
+    expect(all.stdout).toContain('00000000-0000-4000-8000-00000000f0f0');
+  });
+
   it('given the demo store, when replay --all runs off a terminal (not --quiet), then it tells its reading of the log before its verification of the cases, each to 100%, on stderr', async () => {
     const copy = await copyOfStore();
     const all = await replay(copy, '--all');
