@@ -740,6 +740,8 @@ export function wholeNumberQuery(min: number, max?: number, options: { noLeading
       }
       // Digits past any double (Infinity) are a number too large, not "not a number".
       const number = Number(value);
+      // `-0` is below every bound as its sign says (changes QA: it passed min 0 while `00`… was refused).
+      if (Object.is(number, -0)) return -1;
       return Number.isFinite(number) ? number : (value.startsWith('-') ? -1 : 1) * Number.MAX_VALUE;
     },
     (max === undefined ? bounded : bounded.max(max, { abort: true })).int(),

@@ -221,7 +221,8 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
         // (and so does one with an official deadline the notice moved).
         // The same notice loaded again while its re-statement is under way joins it (the scheduler's).
         const restatedCases = await app.scheduler.restateDeadlines(request.params.year, calendar.version);
-        return { ...calendar.yearInfo(request.params.year), restatedCases };
+        // The notice in force short of its 补假 days, sent again word for word (a repeat: nothing stored) says so, as GET does (changes QA).
+        return { ...calendar.yearInfo(request.params.year), restatedCases, ...shortNoticeWarning(calendar, request.params.year, langOf(request)) };
       } catch (err) {
         const problem = err instanceof EngineError ? err : asProblem(err);
         // The notice's own checks name its fields as the route's schema does, where they were sent: one

@@ -35,6 +35,12 @@ describe('GET /v1/calendar/deadline: workingDays not written in decimal digits',
     expect(res.body.errors).toEqual([{ path: 'querystring.workingDays', message: '不大于 3650' }]);
   });
 
+  it.each(['-0', '-00'])('given workingDays=%s, then 400 不小于 0, as its sign says (changes QA: it was read as 0)', async (n) => {
+    const res = await ask(`/v1/calendar/deadline?from=2026-12-02&workingDays=${n}`);
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: 'querystring.workingDays', message: '不小于 0' }]);
+  });
+
   it('given workingDays=05 and 3650, then they are counted (decimal digits, a leading zero allowed)', async () => {
     expect((await ask('/v1/calendar/deadline?from=2026-12-02&workingDays=05')).body.dueDate).toBe('2026-12-09');
     expect((await ask('/v1/calendar/deadline?from=2026-12-02&workingDays=3650')).status).toBe(422); // past 2027: CALENDAR_NOT_COVERED

@@ -64,6 +64,13 @@ it('given the same stored notice, when an admin or anyone reads GET /v1/calendar
   expect(en.body.warning).not.toMatch(/\p{Script=Han}/u);
   expect((await api.call('GET', '/v1/calendar/2026', { as: applicant })).body).not.toHaveProperty('warning');
 
+  // Sent again word for word by an admin: a repeat, nothing stored, and the answer warns as GET does.
+  const { admin: again } = await partyTokens(api);
+  const { year: _short, ...shortBody } = shortNotice2027;
+  const repeat = await api.call('PUT', '/v1/calendar/2027', { as: again, body: shortBody });
+  expect([repeat.status, repeat.body.restatedCases]).toEqual([200, 0]);
+  expect(repeat.body.warning).toBe(zh.body.warning);
+
   // Mended by a corrected notice: no warning.
   const { year: _y, ...notice } = testNotice2027;
   const { admin } = await partyTokens(api);
