@@ -213,7 +213,7 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const caller = await callerOf(request, app.verifier);
       try {
         const calendar = await app.calendar.load({ year: request.params.year, ...request.body }, caller, () => app.scheduler.restatingFor(request.params.year));
@@ -222,7 +222,9 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
         // The same notice loaded again while its re-statement is under way joins it (the scheduler's).
         const restatedCases = await app.scheduler.restateDeadlines(request.params.year, calendar.version);
         // The notice in force short of its 补假 days, sent again word for word (a repeat: nothing stored) says so, as GET does (changes QA).
-        return { ...calendar.yearInfo(request.params.year), restatedCases, ...shortNoticeWarning(calendar, request.params.year, langOf(request)) };
+        const lang = langOf(request);
+        inLanguage(reply, lang);
+        return { ...calendar.yearInfo(request.params.year), restatedCases, ...shortNoticeWarning(calendar, request.params.year, lang) };
       } catch (err) {
         const problem = err instanceof EngineError ? err : asProblem(err);
         // The notice's own checks name its fields as the route's schema does, where they were sent: one
