@@ -908,6 +908,9 @@ function runWorker(entry: URL, job: RebuildJob, onFolded: (folded: number) => vo
 
 // ── The two modes ───────────────────────────────────────────────────────────────────────
 
+/** `partialIn`'s two reads, prepared once per connection (the read models' own, or a reader's). */
+const partialReads = new WeakMap<Db, { checkpoints: Database.Statement<[], CheckpointRow>; head: Database.Statement<[], number | null> }>();
+
 /** What both modes offer the facade. */
 export interface Projector {
   readonly mode: 'inline' | 'follow';
@@ -1039,27 +1042,38 @@ export class InlineProjector implements Projector {
     let { rows, head } = this.#snapshot();
     // Past the head only because its last events were cut off (the counter still past them) is not ahead: see SqliteLog.assigned.
     if (aheadOf(this.#attached(), rows, head) && aheadOf(this.#attached(), rows, this.#log.assigned(this.db))) ({ rows, head } = this.#rebuildAheadOfLog());
-    const current = this.#projections.every((p) => {
-      const row = rows.get(p.name);
-      return row !== undefined && row.version === p.version && row.position >= head;
-    });
-    if (this.#detached.size === 0 && current) return undefined;
+    if (this.#detached.size === 0 && this.#current(rows, head)) return undefined;
     if (this.#detached.size === 0 && this.#caughtUpNear(rows, head)) return undefined;
     this.#takeOverAbandoned(rows);
     this.#takeOverBehind(rows, head);
-    return { done: Math.min(...this.#projections.map((p) => rows.get(p.name)?.position ?? 0)), total: head };
+    return this.#progressOf(rows, head);
   }
 
   partialIn(db: Db): { done: number; total: number } | undefined {
-    // Inline, every append moves the checkpoints in its own transaction: whole means each at this build's version and at the head.
-    const rows = new Map(db.prepare<[], CheckpointRow>('SELECT name, version, position FROM projection_checkpoints').all().map((r) => [r.name, r]));
-    const head = db.prepare<[], number | null>('SELECT max(position) FROM events').pluck().get() ?? 0;
-    const whole = this.#projections.every((p) => {
+    let reads = partialReads.get(db);
+    if (!reads) {
+      reads = {
+        checkpoints: db.prepare<[], CheckpointRow>('SELECT name, version, position FROM projection_checkpoints'),
+        head: db.prepare<[], number | null>('SELECT max(position) FROM events').pluck(),
+      };
+      partialReads.set(db, reads);
+    }
+    const rows = new Map(reads.checkpoints.all().map((r) => [r.name, r]));
+    const head = reads.head.get() ?? 0;
+    return this.#detached.size === 0 && this.#current(rows, head) ? undefined : this.#progressOf(rows, head);
+  }
+
+  /** Every read model at this build's version and at `head`, as the checkpoints `rows` say: inline, every append moves them in its own transaction. */
+  #current(rows: Map<string, CheckpointRow>, head: number): boolean {
+    return this.#projections.every((p) => {
       const row = rows.get(p.name);
       return row !== undefined && row.version === p.version && row.position >= head;
     });
-    if (whole && this.#detached.size === 0) return undefined;
-    return { done: Math.max(0, Math.min(...this.#projections.map((p) => rows.get(p.name)?.position ?? 0))), total: head };
+  }
+
+  /** How far a rebuild or catch-up has come: the lowest checkpoint, of `head`. */
+  #progressOf(rows: Map<string, CheckpointRow>, head: number): { done: number; total: number } {
+    return { done: Math.min(...this.#projections.map((p) => rows.get(p.name)?.position ?? 0)), total: head };
   }
 
   newerBuild(): NewerReadModel[] | undefined {

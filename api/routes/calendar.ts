@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CalendarNotCoveredError, CalendarValidationError, DAY_OR_INSTANT_PATTERN, HolidayBlockSchema, isDayOrInstant, makeUpIssues, type WorkingDayCalendar } from '../../calendars/index.js';
@@ -8,7 +9,7 @@ import { DateString, formatMessage, INVALID_CHARACTERS, isCleanText } from '../.
 import { CurrentQuery, Instant, PLUS_AS_SPACE_HINT, wholeNumberQuery, writtenPlusAsSpace } from '../shape.js';
 import { docText } from '../docText.js';
 import { inEnglish } from '../english.js';
-import { inLanguage, langOf, type Lang } from '../problem.js';
+import { inLanguage, langOf } from '../problem.js';
 import { requestFieldLabel } from '../requestLabels.js';
 
 const DAY_OR_INSTANT = '应为有效日期（YYYY-MM-DD），或带 Z 或时区偏移的 ISO-8601 时刻';
@@ -63,10 +64,13 @@ const YearInfo = z.object({
 
 /**
  * The notice in force for `year` when it is short of its 补假 days (第六条; a load refuses such a notice
- * now, one an earlier build stored stays in force, and the server's start names it in its log). QA: an
- * admin reading GET /v1/calendar/2027 saw such a notice as official and nothing amiss.
+ * now, one an earlier build stored stays in force, and the server's start names it in its log), in the
+ * caller's language, which the answer then says (Content-Language, Vary). QA: an admin reading
+ * GET /v1/calendar/2027 saw such a notice as official and nothing amiss.
  */
-function shortNoticeWarning(calendar: WorkingDayCalendar, year: number, lang: Lang): { warning?: string } {
+function shortNoticeWarning(calendar: WorkingDayCalendar, year: number, request: FastifyRequest, reply: FastifyReply): { warning?: string } {
+  const lang = langOf(request);
+  inLanguage(reply, lang);
   const notice = calendar.notices.find((n) => n.year === year);
   const issue = notice ? makeUpIssues(notice)[0] : undefined;
   if (!issue) return {};
@@ -168,9 +172,7 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
       await callerOf(request, app.verifier);
       try {
         const calendar = await app.calendar.fresh();
-        const lang = langOf(request);
-        inLanguage(reply, lang);
-        return { ...calendar.yearInfo(request.params.year), ...shortNoticeWarning(calendar, request.params.year, lang) };
+        return { ...calendar.yearInfo(request.params.year), ...shortNoticeWarning(calendar, request.params.year, request, reply) };
       } catch (err) {
         throw asProblem(err);
       }
@@ -222,9 +224,7 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
         // The same notice loaded again while its re-statement is under way joins it (the scheduler's).
         const restatedCases = await app.scheduler.restateDeadlines(request.params.year, calendar.version);
         // The notice in force short of its 补假 days, sent again word for word (a repeat: nothing stored) says so, as GET does (changes QA).
-        const lang = langOf(request);
-        inLanguage(reply, lang);
-        return { ...calendar.yearInfo(request.params.year), restatedCases, ...shortNoticeWarning(calendar, request.params.year, lang) };
+        return { ...calendar.yearInfo(request.params.year), restatedCases, ...shortNoticeWarning(calendar, request.params.year, request, reply) };
       } catch (err) {
         const problem = err instanceof EngineError ? err : asProblem(err);
         // The notice's own checks name its fields as the route's schema does, where they were sent: one
