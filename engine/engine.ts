@@ -1094,6 +1094,7 @@ export class Engine {
       use.command === START
         ? startOf(def?.title, use.process, use.caseId)
         : { zh: `案件 ${use.caseId} 的${named(def?.commands[use.command]?.label, use.command)}指令`, en: `command ${use.command} on case ${use.caseId}` },
+      true,
     );
   }
 

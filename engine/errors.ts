@@ -315,14 +315,21 @@ export const refuse = {
   /**
    * An Idempotency-Key sent again with another request: the first answer belongs to the first
    * request, and answering it to this one would tell the sender that what it asked now was done.
+   * `elsewhere`: the first request was on another case (its body may be the same): "内容不同" sent a
+   * clerk comparing two identical bodies (reviewer QA).
    */
-  idempotencyKeyReused: (first: Message) =>
+  idempotencyKeyReused: (first: Message, elsewhere = false) =>
     new EngineError(
       'RULE_VIOLATED',
-      {
-        zh: `该 Idempotency-Key 已用于另一请求（${first.zh}），内容不同：未执行本次请求。每个不同的请求请使用新的 Idempotency-Key`,
-        en: `this Idempotency-Key was already used for a different request (${first.en}); nothing was done: use a new key for each different request`,
-      },
+      elsewhere
+        ? {
+            zh: `该 Idempotency-Key 已用于其他案件的请求（${first.zh}）：一个 Idempotency-Key 只对应一个请求，未执行本次请求。每个不同的请求请使用新的 Idempotency-Key`,
+            en: `this Idempotency-Key was already used for a request on another case (${first.en}); a key stands for one request only, and nothing was done: use a new key for each different request`,
+          }
+        : {
+            zh: `该 Idempotency-Key 已用于另一请求（${first.zh}），内容不同：未执行本次请求。每个不同的请求请使用新的 Idempotency-Key`,
+            en: `this Idempotency-Key was already used for a different request (${first.en}); nothing was done: use a new key for each different request`,
+          },
       { rule: 'idempotencyKeyReused' },
     ),
   /**

@@ -174,6 +174,8 @@ describe('the same Idempotency-Key from the same sender', () => {
       // The first command is named as other messages name a command: its label, then its id.
       expect((refused as EngineError).text.zh).toContain('（“通过材料规范性审查”（PASS_NORMATIVE_REVIEW）指令，版本 1）');
       expect((refused as EngineError).text.en).toContain('(command PASS_NORMATIVE_REVIEW at revision 1)');
+      // On its own case, what differs is the content.
+      expect((refused as EngineError).text.zh).toContain('内容不同');
     }
     expect(await w.store.headPosition()).toBe(headBefore);
     const again = await when(w, c.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'review-1' });
@@ -258,6 +260,10 @@ describe('the same Idempotency-Key from the same sender', () => {
     expect(refused).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'idempotencyKeyReused' } });
     expect(refused.text.zh).toContain(`（案件 ${a.caseId} 的“通过材料规范性审查”（PASS_NORMATIVE_REVIEW）指令）`);
     expect(refused.text.en).toContain(`(command PASS_NORMATIVE_REVIEW on case ${a.caseId})`);
+    // The same body: what differs is the case, and the answer says so, not that the content differs.
+    expect(refused.text.zh).toMatch(/^该 Idempotency-Key 已用于其他案件的请求（/);
+    expect(refused.text.zh).not.toContain('内容不同');
+    expect(refused.text.en).toMatch(/^this Idempotency-Key was already used for a request on another case \(/);
     expect(await w.store.headPosition()).toBe(headBefore);
     expect((await w.engine.getCase(b.caseId)).state).toBe('normativeReview');
     expect(await when(w, a.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'review-per-form' })).toEqual({ ...first, replayed: true });
