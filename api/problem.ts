@@ -6,12 +6,15 @@ import { DamagedStreamError, EngineError, reportedErrors, ServerStoppingError, u
 import { AppendTooLargeError, LogNotFlushedError, StoreUnreachableError, UnreadableEventError } from '../eventstore/types.js';
 import { InvalidQueryError } from '../projections/query.js';
 import { ReadModelsRebuilding } from '../projections/runner.js';
-import { cutShort, unknownFields } from '../machines/schemas.js';
+import { cutShort, shown as quoted, unknownFields } from '../machines/schemas.js';
 import { fieldErrorSaid } from '../machines/fieldLabels.js';
 import { inEnglish, issueInEnglish } from './english.js';
 import { docText } from './docText.js';
 import { requestFieldLabel } from './requestLabels.js';
 import { BODY_LIMIT_TEXT } from './limits.js';
+
+/** A query parameter the route does not take (not a form's field: `unknownFields`). */
+const UNKNOWN_QUERY_PARAMETER = '不支持的查询参数：';
 
 /** API.md "Errors": each code maps to one status, once, here. */
 const STATUS: Record<EngineErrorCode | 'UNAUTHENTICATED' | 'PAYLOAD_TOO_LARGE' | ConnectionCode | MethodCode | 'UNAVAILABLE' | 'INTERNAL', number> = {
@@ -385,7 +388,11 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
     const all = err.validation.flatMap((v) => {
       // An unknown field is reported where it is, one error each (as the forms' are).
       const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
-      if (Array.isArray(keys)) return keys.map((key) => ({ path: at(v.instancePath, cutShort(String(key))), message: inLang(unknownFields([key])) }));
+      if (Array.isArray(keys)) {
+        // A query's are parameters, not a form's fields: "不允许的字段" read oddly to a reviewer trying ?stage= (reviewer QA).
+        const said = err.validationContext === 'querystring' ? (key: unknown) => `${UNKNOWN_QUERY_PARAMETER}${quoted(String(key))}` : (key: unknown) => unknownFields([key]);
+        return keys.map((key) => ({ path: at(v.instancePath, cutShort(String(key))), message: inLang(said(key)) }));
+      }
       const path = at(v.instancePath);
       // The field's Chinese name, for the Chinese detail only (an unknown field above has none: it is no field of the request).
       const said = lang === 'zh' ? (v.message ?? '') : issueInEnglish(v.message ?? '', v.keyword, v.params);

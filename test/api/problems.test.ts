@@ -553,7 +553,9 @@ describe('a query parameter a route does not take', () => {
       const res = await api.call('GET', url, { as: applicant });
       expect(res.status).toBe(400);
       const name = new URL(url, 'http://x').searchParams.keys().next().value;
-      expect(res.body.errors).toEqual([{ path: `querystring.${name}`, message: `不允许的字段：${name}` }]);
+      expect(res.body.errors).toEqual([{ path: `querystring.${name}`, message: `不支持的查询参数：${name}` }]);
+      const en = await api.call('GET', url, { as: applicant, headers: { 'accept-language': 'en' } });
+      expect(en.body.errors).toEqual([{ path: `querystring.${name}`, message: `query parameter not taken here: ${name}` }]);
     },
   );
 });
