@@ -202,6 +202,32 @@ function isStreamNotFound(error: unknown): boolean {
   return error instanceof ClientStreamNotFoundError || error instanceof ClientStreamDeletedError || type === 'stream-not-found' || type === 'stream-deleted';
 }
 
+/** The gRPC method of the client's shared batch-append stream (generated/streams_grpc_pb.js). */
+const BATCH_APPEND = '/event_store.client.streams.Streams/BatchAppend';
+
+/**
+ * Makes `client` append with one `Streams/Append` call each, never through its batch-append stream,
+ * which it takes whenever the server has one (21.10 and later) and no call credentials are given
+ * (dist/streams/appendToStream/index.js). In 6.2.1, the package's last release, that path can end the
+ * process (EventStoreDB review, with the client's own code over stand-in streams):
+ * - all appends share one stream, whose writes queue once 16 are in flight; when the stream then
+ *   fails (a connection dropped), every queued write rejects inside an async Promise executor that
+ *   nobody awaits (batchAppend.js): one unhandled rejection each, and Node 20 exits on the first;
+ * - its table of pending appends is the module's, not the stream's: after the client reconnects, the
+ *   old stream's failure rejects the new stream's appends (stored, yet answered 503), and the new
+ *   stream's answers then meet no entry and throw out of grpc-js's `data` event (`undefined is not
+ *   iterable`), uncaught. Fixed upstream in the renamed client (KurrentDB-Client-NodeJS #523).
+ * A call of its own per append has a stream of its own, failed alone; its two or three writes never
+ * queue. Our appends are one command's events each, so the batch stream saved nothing here.
+ */
+function appendOneCallEach(client: EventStoreDBClient): void {
+  const own = client as unknown as { supports?: (method: unknown, feature?: unknown) => Promise<boolean> };
+  const supports = own.supports;
+  // A stand-in client without it (the tests'): nothing to route.
+  if (typeof supports !== 'function') return;
+  own.supports = (method, feature) => ((method as { path?: unknown } | null)?.path === BATCH_APPEND ? Promise.resolve(false) : supports.call(client, method, feature));
+}
+
 export class EsdbEventStore implements EventStore {
   readonly kind = 'esdb';
   readonly client: EventStoreDBClient;
@@ -211,6 +237,7 @@ export class EsdbEventStore implements EventStore {
 
   constructor(options: EsdbEventStoreOptions | EventStoreDBClient) {
     this.client = options instanceof EventStoreDBClient ? options : EventStoreDBClient.connectionString(options.connectionString);
+    appendOneCallEach(this.client);
     this.#firstAnswerMs = options instanceof EventStoreDBClient ? FIRST_ANSWER_MS : (options.firstAnswerMs ?? FIRST_ANSWER_MS);
   }
 

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { Readable } from 'node:stream';
-import { CancelledError, StreamDeletedError, UnknownError } from '@eventstore/db-client';
+import { Duplex, Readable, Writable } from 'node:stream';
+import { CancelledError, EventStoreDBClient, StreamDeletedError, UnknownError } from '@eventstore/db-client';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { EsdbEventStore } from '../../eventstore/esdb.js';
@@ -174,6 +174,56 @@ describe('EsdbEventStore: the client’s answers as the store-neutral ones', () 
     expect(backwards.map((e) => e.position)).toEqual([b.position, a.position]);
     expect(await store.headPosition()).toBe(b.position);
     expect(fake.records.some((r) => r.type === '$>' && r.position > b.position)).toBe(true);
+  });
+});
+
+describe('EsdbEventStore: appends on a server with the batch-append stream (21.10 and later)', () => {
+  it('given 20 appends in flight, when the connection drops, then each answers StoreUnreachableError through a call of its own, none through the shared stream, and no rejection is left unhandled (the client 6.2.1 ended the process)', async () => {
+    // The client's own appendToStream, append and batchAppend, over stand-in gRPC streams.
+    const client = Object.create(EventStoreDBClient.prototype) as EventStoreDBClient;
+    // Its protected parts, as a server of 21.10 and later and grpc-js would answer them.
+    const own = client as unknown as Record<string, unknown>;
+    const calls: { sink: Writable; answer: (error: Error | null) => void }[] = [];
+    const shared: Duplex[] = [];
+    own.supports = async () => true;
+    own.callArguments = () => [];
+    own.createDeadline = () => new Date(Date.now() + 60_000);
+    // The batch stream: its writes never complete (HTTP/2 flow control), so the 17th and later queue.
+    own.GRPCStreamCreator = () => async () => {
+      const stream = new Duplex({ objectMode: true, highWaterMark: 16, read() {}, write() {} });
+      shared.push(stream);
+      return stream;
+    };
+    own.execute = (_client: unknown, _name: string, call: (grpc: unknown) => Promise<unknown>) =>
+      call({
+        // A client-streaming call: grpc-js answers its callback, with the call's failure too.
+        append: (answer: (error: Error | null) => void) => {
+          const sink = new Writable({ objectMode: true, write: (_chunk, _encoding, done) => done() });
+          calls.push({ sink, answer });
+          return sink;
+        },
+      });
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    try {
+      const store = new EsdbEventStore(client);
+      const appends = Array.from({ length: 20 }, (_, i) => store.appendToStream(`case-${i}`, [event()]).catch((error: unknown) => error));
+      for (let turn = 0; turn < 20 && calls.length + shared.length === 0; turn++) await new Promise((resolve) => setImmediate(resolve));
+      for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+      const dropped = () => Object.assign(new Error('14 UNAVAILABLE: Connection dropped'), { code: 14, details: 'Connection dropped' });
+      for (const call of calls) call.answer(dropped());
+      for (const stream of shared) stream.destroy(dropped());
+      const answers = await Promise.all(appends);
+      for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+
+      expect(shared).toHaveLength(0);
+      expect(calls).toHaveLength(20);
+      expect(answers.every((answer) => answer instanceof StoreUnreachableError)).toBe(true);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
   });
 });
 
