@@ -131,8 +131,11 @@ function commitOf(resolved: ResolvedEvent | AllStreamResolvedEvent, position: Po
  * - the data of a JSON event comes as its raw text, a string (`safeParseJSON` falls back to it): the
  *   client answers a stored bare JSON string the same way, but no writer of the product stores one
  *   (commands' data, notices and the conformance suite's are objects and arrays).
- * A non-JSON event (another application's, in `$all`) keeps its data as base64: readers skip it by its
- * metadata, which names no case.
+ * A non-JSON event (another application's, in `$all`: we append JSON only) keeps its data as base64 and
+ * its metadata, binary too (protobuf, Avro), is none of ours: readers skip it by its metadata, which names
+ * no case. Read as damaged, each such event was told as a store altered (`UnreadableEventSkipped`), put in
+ * the audit trail, and tore down and reopened the read models' subscription (EventStoreDB review: 20
+ * of them, 21 subscriptions).
  */
 function toRecorded(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedEvent | undefined {
   const event = resolved.event;
@@ -140,7 +143,7 @@ function toRecorded(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedE
   const position = commitOf(resolved, event.position);
   const metadata = event.metadata;
   const where = () => ({ streamId: event.streamId, revision: Number(event.revision), position, id: event.id, type: event.type, created: event.created.toISOString() });
-  if (metadata instanceof Uint8Array && metadata.length > 0) throw new UnreadableEventError(where(), 'metadata', new SyntaxError('the metadata is not JSON'));
+  if (event.isJson && metadata instanceof Uint8Array && metadata.length > 0) throw new UnreadableEventError(where(), 'metadata', new SyntaxError('the metadata is not JSON'));
   if (event.isJson && typeof event.data === 'string') throw new UnreadableEventError(where(), 'data', new SyntaxError('the data is not JSON'));
   return {
     id: event.id,

@@ -283,6 +283,46 @@ describe('EsdbEventStore: an event whose metadata is not JSON', () => {
   });
 });
 
+describe('EsdbEventStore: another application’s binary events in $all', () => {
+  it('given 20 binary events (not JSON, binary metadata) between ours, when the read models follow $all, then each is read as an event naming no case — no error told, one subscription — and ours around them are folded', async () => {
+    const fake = fakeEsdb();
+    const store = new EsdbEventStore(fake.client);
+    let subscriptions = 0;
+    const subscribe = fake.client.subscribeToAll.bind(fake.client);
+    (fake.client as unknown as Record<string, unknown>).subscribeToAll = (...args: Parameters<typeof subscribe>) => {
+      subscriptions++;
+      return subscribe(...args);
+    };
+    await store.appendToStream('case-a', [event('Opened')]);
+    for (let i = 0; i < 20; i++) {
+      const theirs = await store.appendToStream(`billing-${i}`, [event('Invoiced')]);
+      const record = fake.records.find((r) => r.position === BigInt(theirs.position))!;
+      Object.assign(record, { isJson: false, data: new Uint8Array([8, 1]), metadata: new Uint8Array([0x0a, 0x03, 0x61, 0x62, 0x63]) });
+    }
+    const last = await store.appendToStream('case-a', [event('Closed')]);
+    const seen: RecordedEvent[] = [];
+    const told: unknown[] = [];
+    const projector = new FollowProjector(store, new Database(':memory:'), [{ name: 'seen', version: 1, setup() {}, clear() {}, apply: (e) => void seen.push(e) }], {
+      onError: (error) => told.push(error),
+      retryTimer: (resume) => {
+        setImmediate(resume);
+        return () => undefined;
+      },
+    });
+    projector.start();
+    try {
+      expect(await projector.waitFor(last.position, 5_000)).toBe(true);
+    } finally {
+      await projector.close();
+    }
+
+    expect(told).toEqual([]);
+    expect(subscriptions).toBe(1);
+    expect(seen.map((e) => e.type)).toEqual(['Opened', ...Array.from({ length: 20 }, () => 'Invoiced'), 'Closed']);
+    expect(seen[1]!.metadata).toEqual({});
+  });
+});
+
 describe('EsdbEventStore: an event whose data is not JSON', () => {
   it('given a JSON event whose data the client could not parse (it hands the raw text: dist/utils/convertGrpcEvent.js safeParseJSON), when $all and its stream are read, then it is named as unreadable data in its place, as the embedded store names it, not read with a string as its data', async () => {
     const fake = fakeEsdb();

@@ -35,6 +35,8 @@ interface StoredRecord {
   metadata: unknown;
   /** False for a record that is no event (the epoch record the log starts with): a place to read from, never read. */
   event: boolean;
+  /** False for another application's binary event (content type application/octet-stream). Default true. */
+  isJson?: boolean;
 }
 
 /** Bytes a record takes in the fake log: any size > 1 does, so that `position + 1` is inside a record. */
@@ -56,7 +58,7 @@ function resolved(r: StoredRecord): AllStreamResolvedEvent {
       type: r.type,
       data: r.data,
       metadata: r.metadata,
-      isJson: true,
+      isJson: r.isJson ?? true,
       created: new Date('2026-01-05T01:02:03Z'),
       position: { commit: r.position, prepare: r.position },
     },
