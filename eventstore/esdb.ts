@@ -171,10 +171,12 @@ function matches(filter: SubscriptionFilter | undefined, event: { streamId: stri
  * being stopped or restarted, which the client itself takes as a reason to reconnect), and a cluster
  * whose gossip found no node (a plain `Error` of the client's dist/Client/discovery.js, with neither
  * type nor code: with several hosts or `esdb+discover://`, every call failed with it, and the API
- * answered 500 where one node down answers 503). Our own cancel of a read is not one of them: the
+ * answered 500 where one node down answers 503), and a server that refuses our credentials (below). Our own cancel of a read is not one of them: the
  * client drops it ("Cancelled on client", dist/utils/isClientCancellationError.js).
  */
-const UNREACHABLE_TYPES = new Set(['unavailable', 'deadline-exceeded', 'timeout', 'not-leader', 'cancelled']);
+// 'access-denied': the server refuses our credentials (a user disabled, a password changed, no read on $all):
+// no request can be served until an operator mends them, as with a server down (it was a 500, "unexpected").
+const UNREACHABLE_TYPES = new Set(['unavailable', 'deadline-exceeded', 'timeout', 'not-leader', 'cancelled', 'access-denied']);
 // 1 CANCELLED, 4 DEADLINE_EXCEEDED, 14 UNAVAILABLE; 12 UNIMPLEMENTED, which an address that speaks HTTP/2 but is no
 // EventStoreDB answers (a web server: "Received HTTP status code 404"), every EventStoreDB the client
 // supports implementing the calls made here: npm start said it in the client's English, npm run rebuild

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Duplex, Readable, Writable } from 'node:stream';
-import { CancelledError, EventStoreDBClient, StreamDeletedError, UnknownError } from '@eventstore/db-client';
+import { AccessDeniedError, CancelledError, EventStoreDBClient, StreamDeletedError, UnknownError } from '@eventstore/db-client';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { EsdbEventStore } from '../../eventstore/esdb.js';
@@ -234,6 +234,7 @@ describe('EsdbEventStore: a server that cannot take the call now', () => {
   it.each([
     ['cancelled by the server (a 24.4+ node stopped or restarted)', cancelled],
     ['not ready (a node starting or electing a leader)', notReady],
+    ['refused to our credentials (a user disabled, or without read on $all)', () => new AccessDeniedError({ code: 7, details: 'Access Denied' } as never)],
   ])('given a call %s, when a command is appended, a stream or $all read, or a subscription read, then each fails as the store unreachable (503 storeUnreachable, retried with the same Idempotency-Key), not as an unknown error (500)', async (_, error) => {
     const fake = fakeEsdb();
     const client = fake.client as unknown as Record<string, unknown>;
