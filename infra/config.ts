@@ -173,14 +173,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/** A settings file whose bytes are not UTF-8 (RFC 8259 §8.1): re-saved as GBK ("ANSI") on a Chinese Windows, say. */
+export class NotUtf8Error extends Error {
+  override readonly name = 'NotUtf8Error';
+  constructor(readonly path: string) {
+    super(`${path} 不是 UTF-8 编码的文本（可能被另存为 GBK 等其他编码）：请以 UTF-8 编码另存后重试`);
+  }
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
- * Reads a JSON settings file (the organisation directory, a holiday notice, deadline overrides). A
- * byte order mark before it is no part of it (RFC 8259 §8.1 lets a parser ignore one): Windows Notepad
- * saves UTF-8 with one, and such a WORKFLOW_ORGS was refused as not JSON, in JSON.parse's English.
+ * Reads a JSON settings file (the organisation directory). A byte order mark before it is no part of
+ * it (RFC 8259 §8.1 lets a parser ignore one): Windows Notepad saves UTF-8 with one, and such a
+ * WORKFLOW_ORGS was refused as not JSON, in JSON.parse's English. Bytes that are not UTF-8 are
+ * refused (`NotUtf8Error`): read as UTF-8 anyway, a WORKFLOW_ORGS saved as GBK started a server whose
+ * every organisation name was replacement characters, in inboxes, reports and their CSV (operations QA).
  */
 export function readJsonFile(path: string): unknown {
   try {
-    return JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
+    let text: string;
+    try {
+      text = strictUtf8.decode(readFileSync(path));
+    } catch (err) {
+      if (err instanceof TypeError) throw new NotUtf8Error(path);
+      throw err;
+    }
+    return JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
     throw new Error(`无法读取配置文件 ${path}：${(err as Error).message}`, { cause: err });
   }

@@ -10,7 +10,7 @@ import { StoreUnreachableError, UnreadableEventError } from '../eventstore/types
 import { ForeignLogError, NotAStoreError, OrphanLogError } from '../eventstore/sqlite.js';
 import { CALENDAR_STREAM, StoredNoticeError } from '../engine/calendarInForce.js';
 import { storeFailure } from '../api/problem.js';
-import { ESDB_CREDENTIALS, esdbHosts, type Config } from '../infra/config.js';
+import { ESDB_CREDENTIALS, esdbHosts, NotUtf8Error, type Config } from '../infra/config.js';
 import { storeIsFolder } from './config.js';
 
 /**
@@ -127,6 +127,7 @@ export function checkDirectory(path: string): Directory {
     if (cause?.code === 'ENOENT') throw new StartupFailure(`WORKFLOW_ORGS 指向的机构目录文件不存在：${path}`);
     if (cause?.code === 'EISDIR') throw new StartupFailure(`WORKFLOW_ORGS 应指向机构目录的 JSON 文件，而 ${path} 是文件夹`);
     if (cause?.code === 'EACCES' || cause?.code === 'EPERM') throw new StartupFailure(`WORKFLOW_ORGS 指向的机构目录文件 ${path} 无法读取：本服务的用户没有读取权限`);
+    if (cause instanceof NotUtf8Error) throw new StartupFailure(`WORKFLOW_ORGS 指向的文件 ${path} 不是 UTF-8 编码的文本（可能被另存为 GBK 等其他编码），机构名称会成为乱码：请以 UTF-8 编码另存后重试`);
     if (cause instanceof SyntaxError) throw new StartupFailure(`WORKFLOW_ORGS 指向的文件 ${path} 不是有效的 JSON（${jsonFault(path, cause)}）`);
     if (err instanceof z.ZodError) {
       const MAX = 3;

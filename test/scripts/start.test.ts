@@ -91,7 +91,7 @@ describe('npm start, given a setting it cannot start with', () => {
     expect(await failedStart({ WORKFLOW_DATA_DIR: '/proc/no-such-folder/data' })).toBe('服务未启动：无法创建数据目录 /proc/no-such-folder/data（该位置不能建文件夹）：请检查 WORKFLOW_DATA_DIR\n');
   });
 
-  it('given WORKFLOW_ORGS naming a missing file, a file of bad JSON, or JSON not a directory, then it says which', async () => {
+  it('given WORKFLOW_ORGS naming a missing file, a file of bad JSON or not UTF-8, or JSON not a directory, then it says which', async () => {
     const missing = join(root, 'missing.json');
     expect(await failedStart({ WORKFLOW_ORGS: missing })).toBe(`服务未启动：WORKFLOW_ORGS 指向的机构目录文件不存在：${missing}\n`);
 
@@ -102,6 +102,11 @@ describe('npm start, given a setting it cannot start with', () => {
     const ndjson = join(root, 'orgs.ndjson');
     writeFileSync(ndjson, '{"code": "370100-dsj"}\n{"code": "370100-gaj"}\n');
     expect(await failedStart({ WORKFLOW_ORGS: ndjson })).toBe(`服务未启动：WORKFLOW_ORGS 指向的文件 ${ndjson} 不是有效的 JSON（第 2 行第 1 列处有误）\n`);
+
+    // Saved as GBK on a Chinese Windows (山东 as C9 BD B6 AB): refused, not started with every name garbled.
+    const gbk = join(root, 'orgs-gbk.json');
+    writeFileSync(gbk, Buffer.concat([Buffer.from('[{"code": "370000-dsj", "name": "'), Buffer.from([0xc9, 0xbd, 0xb6, 0xab]), Buffer.from('", "kind": "authority", "level": "province", "region": "370000"}]')]));
+    expect(await failedStart({ WORKFLOW_ORGS: gbk })).toBe(`服务未启动：WORKFLOW_ORGS 指向的文件 ${gbk} 不是 UTF-8 编码的文本（可能被另存为 GBK 等其他编码），机构名称会成为乱码：请以 UTF-8 编码另存后重试\n`);
 
     const wrong = join(root, 'wrong.json');
     const org = { code: '370100-dsj', name: '济南市大数据局', kind: 'authority', level: 'city', region: '370100' };
