@@ -233,6 +233,34 @@ function appendOneCallEach(client: EventStoreDBClient): void {
   own.supports = (method, feature) => ((method as { path?: unknown } | null)?.path === BATCH_APPEND ? Promise.resolve(false) : supports.call(client, method, feature));
 }
 
+/** A connection string's credentials after its scheme, as the client reads them (`user:password@`, the password up to the first `@`). */
+const CREDENTIALS = /^[a-z+]+:\/\/((?:[^:@\s]+:[^@\s]+|[^@/?\s]*)@)/i;
+
+/**
+ * The client for `connectionString`. Its parser warns on the console of an option it ignores
+ * (`tlsVerifyCert=false`, an unknown key) with the whole string under a caret, password included:
+ * into the service's log at every start, replay and rebuild (operations QA: `admin:changeit@`). The
+ * warnings are said again with the credentials masked by as many `*` (the caret still points at the
+ * option), after a Chinese line naming the setting.
+ */
+function clientFor(connectionString: string): EventStoreDBClient {
+  const said: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => void said.push(args.map(String).join(' '));
+  let client: EventStoreDBClient;
+  try {
+    client = EventStoreDBClient.connectionString(connectionString);
+  } finally {
+    console.warn = warn;
+  }
+  const credentials = CREDENTIALS.exec(connectionString)?.[1];
+  for (const text of said) {
+    const masked = credentials ? text.split(credentials).join(`${'*'.repeat(credentials.length - 1)}@`) : text;
+    console.warn(`EventStoreDB 客户端对 WORKFLOW_STORE 的提示（该设置无效或被忽略）：\n${masked}`);
+  }
+  return client;
+}
+
 export class EsdbEventStore implements EventStore {
   readonly kind = 'esdb';
   readonly client: EventStoreDBClient;
@@ -241,7 +269,7 @@ export class EsdbEventStore implements EventStore {
   #answered = false;
 
   constructor(options: EsdbEventStoreOptions | EventStoreDBClient) {
-    this.client = options instanceof EventStoreDBClient ? options : EventStoreDBClient.connectionString(options.connectionString);
+    this.client = options instanceof EventStoreDBClient ? options : clientFor(options.connectionString);
     appendOneCallEach(this.client);
     this.#firstAnswerMs = options instanceof EventStoreDBClient ? FIRST_ANSWER_MS : (options.firstAnswerMs ?? FIRST_ANSWER_MS);
   }

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { Duplex, Readable, Writable } from 'node:stream';
 import { AccessDeniedError, CancelledError, EventStoreDBClient, StreamDeletedError, UnknownError } from '@eventstore/db-client';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EsdbEventStore } from '../../eventstore/esdb.js';
 import { readAllPastUnreadable, StoreUnreachableError, StreamNotFoundError, UnreadableEventError, WrongExpectedVersionError, type RecordedEvent } from '../../eventstore/types.js';
 import { WorkIndex } from '../../engine/workIndex.js';
@@ -174,6 +174,27 @@ describe('EsdbEventStore: the client’s answers as the store-neutral ones', () 
     expect(backwards.map((e) => e.position)).toEqual([b.position, a.position]);
     expect(await store.headPosition()).toBe(b.position);
     expect(fake.records.some((r) => r.type === '$>' && r.position > b.position)).toBe(true);
+  });
+});
+
+describe('EsdbEventStore: the client’s warnings about the connection string', () => {
+  it('given WORKFLOW_STORE with credentials and options the client ignores (tlsVerifyCert=false, an unknown key), when the store is made, then the warnings are told with the password masked, the caret still under the option', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const store = new EsdbEventStore({ connectionString: 'esdb://admin:chan/ge?it@127.0.0.1:2113?tls=true&tlsVerifyCert=false&fooBar=1' });
+      await store.close();
+      const said = warn.mock.calls.map((args) => args.map(String).join(' '));
+
+      expect(said).toHaveLength(2);
+      expect(said.join('\n')).not.toContain('chan/ge');
+      for (const text of said) expect(text).toMatch(/^EventStoreDB 客户端对 WORKFLOW_STORE 的提示（该设置无效或被忽略）：\n/);
+      const [string, caret] = said[0]!.split('\n').slice(-2);
+      expect(string).toBe(`esdb://${'*'.repeat('admin:chan/ge?it'.length)}@127.0.0.1:2113?tls=true&tlsVerifyCert=false&fooBar=1`);
+      expect(string!.slice(caret!.indexOf('^'), caret!.lastIndexOf('^') + 1)).toBe('tlsVerifyCert=false');
+      expect(said[1]).toContain('Unknown option key "fooBar"');
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
 
