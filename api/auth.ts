@@ -28,6 +28,12 @@ export interface Verifier {
    * answering for up to an hour, so that requests do not show it: `/metrics` does.
    */
   keySetUnreachableSince?(): string | undefined;
+  /**
+   * With an identity provider's JWKS: fetches its key set now (as the first token would), and answers
+   * why it cannot be used — unreachable, not a key set, or one with no key to check RS256 with — or
+   * undefined when it can. Its keys are then held for the tokens that follow.
+   */
+  checkKeySet?(): Promise<string | undefined>;
 }
 
 const unauthenticated = (why: { zh: string; en: string }) => new ApiError('UNAUTHENTICATED', why);
@@ -213,7 +219,11 @@ const KEYS_KEPT_WHILE_UNREACHABLE_MS = 60 * 60_000;
  * cannot be reached, the keys last fetched answer, for `KEYS_KEPT_WHILE_UNREACHABLE_MS`; a token
  * they do not cover is 503 again, with no fetch.
  */
-function remoteKeySet(url: URL, cacheMaxAge: number, now: () => Date): { getKey: JWTVerifyGetKey; unreachableSince(): string | undefined } {
+function remoteKeySet(
+  url: URL,
+  cacheMaxAge: number,
+  now: () => Date,
+): { getKey: JWTVerifyGetKey; unreachableSince(): string | undefined; checkKeySet(): Promise<string | undefined> } {
   let fetches = 0;
   const remote = createRemoteJWKSet(url, {
     cacheMaxAge,
@@ -254,7 +264,25 @@ function remoteKeySet(url: URL, cacheMaxAge: number, now: () => Date): { getKey:
       return fromHeld(header, token, err);
     }
   };
-  return { getKey, unreachableSince: () => unreachableSince };
+  const checkKeySet = async (): Promise<string | undefined> => {
+    try {
+      await remote.reload();
+    } catch (err) {
+      // jose's: malformed, or not JSON at all ("Failed to parse the JSON Web Key Set HTTP response as JSON").
+      if (err instanceof errors.JWKSInvalid || (err instanceof errors.JOSEError && /JSON Web Key Set/.test(err.message))) return `JWKS 地址 ${url.href} 返回的内容不是有效的公钥集（JWKS）`;
+      if (err instanceof errors.JWKSTimeout) return `JWKS 地址 ${url.href} 在限定时间内没有回答`;
+      // Our own "回答 HTTP 404", or fetch's "fetch failed" with its cause (ECONNREFUSED, a certificate not trusted).
+      if ((err as { code?: unknown }).code === 'JWKS_HTTP_STATUS') return (err as Error).message;
+      const cause = (err as Error).cause as Error | undefined;
+      return `无法从 JWKS 地址 ${url.href} 取得公钥集（${cause?.message ?? (err as Error).message}）`;
+    }
+    const keys = remote.jwks()?.keys ?? [];
+    if (!keys.some((k) => k.kty === 'RSA' && (k.use === undefined || k.use === 'sig') && (k.alg === undefined || k.alg === 'RS256'))) {
+      return `JWKS 地址 ${url.href} 的公钥集中没有可校验 RS256 签名的 RSA 公钥（共 ${keys.length} 个公钥）`;
+    }
+    return undefined;
+  };
+  return { getKey, unreachableSince: () => unreachableSince, checkKeySet };
 }
 
 /**
@@ -295,7 +323,7 @@ export function createVerifier(options: {
       if (hit) verified.delete(token);
       return verifyOnce(token);
     },
-    ...(remote ? { keySetUnreachableSince: remote.unreachableSince } : {}),
+    ...(remote ? { keySetUnreachableSince: remote.unreachableSince, checkKeySet: remote.checkKeySet } : {}),
   };
 
   /**

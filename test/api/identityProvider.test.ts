@@ -249,3 +249,44 @@ describe('given a JWKS endpoint that fails, as the operator reads the log', () =
     }
   });
 });
+
+describe('checking the identity platform’s key set at start (npm start warns with the answer)', () => {
+  /** A JWKS endpoint on 127.0.0.1 answering `status` and `body`. */
+  async function serving(status: number, body: string): Promise<string> {
+    const server = createServer((_req, res) => res.writeHead(status, { 'content-type': 'application/json' }).end(body));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    running.push(server);
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+  }
+
+  it('given a key set with an RS256 key, then nothing to say, and the first token is checked without another fetch', async () => {
+    const keys = await generateKeyPair('RS256');
+    const idp = await startIdp(keys);
+    const clock = new ManualClock('2026-12-02T08:00:00.000Z');
+    const verifier = createVerifier({ jwksUrl: idp.url, now: () => clock.now() });
+    expect(await verifier.checkKeySet?.()).toBeUndefined();
+    await expect(verifier.verify(await sign(keys, clock))).resolves.toMatchObject({ role: 'applicant' });
+    expect(idp.fetches).toBe(1);
+  });
+
+  it('given a URL answering 404, garbage, a key set without an RSA key, or nothing at all, then it says which (operations QA: each started without a word, and every token was then 503)', async () => {
+    const why = async (url: string) => createVerifier({ jwksUrl: url }).checkKeySet!();
+    const notFound = await serving(404, '{"error":"not found"}');
+    expect(await why(notFound)).toBe(`JWKS 地址 ${notFound} 回答 HTTP 404`);
+    const login = await serving(200, '<html>login</html>');
+    expect(await why(login)).toBe(`JWKS 地址 ${login} 返回的内容不是有效的公钥集（JWKS）`);
+    const empty = await serving(200, '{}');
+    expect(await why(empty)).toBe(`JWKS 地址 ${empty} 返回的内容不是有效的公钥集（JWKS）`);
+    const ec = await serving(200, JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' }] }));
+    expect(await why(ec)).toBe(`JWKS 地址 ${ec} 的公钥集中没有可校验 RS256 签名的 RSA 公钥（共 1 个公钥）`);
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    expect(await why(`http://127.0.0.1:${port}/jwks.json`)).toMatch(new RegExp(`^无法从 JWKS 地址 http://127.0.0.1:${port}/jwks.json 取得公钥集（.*ECONNREFUSED`));
+  });
+
+  it('given a shared secret (no identity platform), then there is nothing to check', () => {
+    expect(createVerifier({ secret: 'a'.repeat(32) }).checkKeySet).toBeUndefined();
+  });
+});

@@ -3,7 +3,8 @@
  * and no stack trace; one that starts names the address it actually listens on.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -270,6 +271,32 @@ describe('npm start, given a data folder it makes', () => {
       expect(open.filter((entry) => !/ [67]00$/.test(entry))).toEqual([]);
     } finally {
       expect(await server.stop()).toBe(0);
+    }
+  });
+});
+
+describe('npm start, given a WORKFLOW_JWKS_URL whose key set cannot be used', () => {
+  it('then, once listening, it warns naming the URL and what it answered (operations QA: a 404 started without a word, and every token was then 503)', async () => {
+    const idp = createHttpServer((_req, res) => res.writeHead(404).end());
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    const jwks = `http://127.0.0.1:${(idp.address() as AddressInfo).port}/.well-known/jwks.json`;
+    const server = await startServer({ PORT: '0', WORKFLOW_DATA_DIR: freshDataDir(), WORKFLOW_JWKS_URL: jwks });
+    try {
+      const warning = `无法使用 WORKFLOW_JWKS_URL 所指的身份提供方公钥集：JWKS 地址 ${jwks} 回答 HTTP 404。`;
+      await new Promise<void>((resolve) => {
+        const look = () => {
+          if (!server.output().includes(warning)) return;
+          server.child.stdout.off('data', look);
+          resolve();
+        };
+        server.child.stdout.on('data', look);
+        look();
+      });
+      const line = JSON.parse(server.output().split('\n').find((l) => l.includes(warning))!) as { level: number; jwksUrl: string };
+      expect([line.level, line.jwksUrl]).toEqual([40, jwks]);
+    } finally {
+      expect(await server.stop()).toBe(0);
+      await new Promise<void>((resolve) => idp.close(() => resolve()));
     }
   });
 });
