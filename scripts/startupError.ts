@@ -205,15 +205,17 @@ export function startupMessage(err: unknown, config: Config): string {
     if (file) return `事件库文件 ${file} 不可写（数据目录可写，该文件只读或属于其他用户）：请以运行服务的用户执行，或检查该文件的权限与属主`;
     return `数据目录 ${dataDir} 不可写：请检查 WORKFLOW_DATA_DIR 及其权限`;
   }
+  // The client's AccessDeniedError (gRPC PERMISSION_DENIED or UNAUTHENTICATED): wrong credentials, or a
+  // user who may not read $all, which only $admins and $ops may by default; it said "Access denied".
+  // The adapter tells it as the store out of reach (a request's 503), the client's error its cause.
+  const denied = (e: unknown) => (e as { type?: unknown } | null)?.type === 'access-denied';
+  if (config.store !== 'sqlite' && (denied(err) || (err instanceof StoreUnreachableError && denied(err.cause)))) {
+    return `EventStoreDB（${esdbHosts(config.store)}）拒绝访问：请检查 WORKFLOW_STORE 中的用户名和密码，该用户须能读写事件流并读取 $all（默认须属 $admins 或 $ops 组）`;
+  }
   // EventStoreDB's client: gRPC UNAVAILABLE (refused, unresolvable), a deadline, or gossip discovery giving
   // up — as the adapter tells them (StoreUnreachableError) or, from a call it does not wrap, the client's own.
   if (config.store !== 'sqlite' && (err instanceof StoreUnreachableError || esdbUnreachable(err) || /^Failed to discover/.test(err.message))) {
     return `无法连接 EventStoreDB（${esdbHosts(config.store)}）：请确认它已启动、可以访问，并检查 WORKFLOW_STORE`;
-  }
-  // The client's AccessDeniedError (gRPC PERMISSION_DENIED or UNAUTHENTICATED): wrong credentials, or a
-  // user who may not read $all, which only $admins and $ops may by default; it said "Access denied".
-  if (config.store !== 'sqlite' && (err as { type?: unknown }).type === 'access-denied') {
-    return `EventStoreDB（${esdbHosts(config.store)}）拒绝访问：请检查 WORKFLOW_STORE 中的用户名和密码，该用户须能读写事件流并读取 $all（默认须属 $admins 或 $ops 组）`;
   }
   return withoutCredentials(err.message);
 }

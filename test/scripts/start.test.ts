@@ -178,6 +178,8 @@ describe('startupMessage, for what root (who runs these tests) cannot be refused
     const esdb = loadConfig({ WORKFLOW_DATA_DIR: '/srv/wf', WORKFLOW_STORE: 'esdb://ops:wrong@db1:2113?tls=true' });
     const denied = Object.assign(new Error('Access denied'), { type: 'access-denied', code: 7 });
     expect(startupMessage(denied, esdb)).toBe('EventStoreDB（db1:2113）拒绝访问：请检查 WORKFLOW_STORE 中的用户名和密码，该用户须能读写事件流并读取 $all（默认须属 $admins 或 $ops 组）');
+    // As the adapter tells it (a request's 503 storeUnreachable), the client's error its cause.
+    expect(startupMessage(new StoreUnreachableError(denied), esdb)).toBe('EventStoreDB（db1:2113）拒绝访问：请检查 WORKFLOW_STORE 中的用户名和密码，该用户须能读写事件流并读取 $all（默认须属 $admins 或 $ops 组）');
   });
 
   it('given a timer pass that met EventStoreDB unreachable, then one Chinese line naming the hosts and the next pass, without the client\'s error and stack; any other failure with its error', () => {
