@@ -480,11 +480,10 @@ export function onlyRoles(verifier: Verifier, roles: ReadonlySet<string>, why: {
 }
 
 /** Mints a development token (npm run token, the demo and tests), always with `exp`: the verifier refuses a token without one. */
-export async function mintToken(secret: string, claims: z.input<typeof Claims>, expiresIn = '12h'): Promise<string> {
-  return new SignJWT({ ...claims })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(claims.sub)
-    .setIssuedAt()
-    .setExpirationTime(expiresIn)
-    .sign(new TextEncoder().encode(secret));
+export async function mintToken(secret: string, claims: z.input<typeof Claims>, expiresIn = '12h', names: { issuer?: string | undefined; audience?: string | undefined } = {}): Promise<string> {
+  const jwt = new SignJWT({ ...claims }).setProtectedHeader({ alg: 'HS256' }).setSubject(claims.sub).setIssuedAt().setExpirationTime(expiresIn);
+  // What a server with WORKFLOW_JWT_ISSUER / WORKFLOW_JWT_AUDIENCE requires of every token.
+  if (names.issuer !== undefined) jwt.setIssuer(names.issuer);
+  if (names.audience !== undefined) jwt.setAudience(names.audience);
+  return jwt.sign(new TextEncoder().encode(secret));
 }

@@ -74,7 +74,8 @@ if (/^\s*[+-]?\d+(\.\d+)?\s*$/.test(values.expires)) {
 const sub = values.sub ?? `${role}-${values.org}`;
 let token: string;
 try {
-  token = await mintToken(secret, { sub, role, org: values.org, ...(values.name ? { name: values.name } : {}) }, values.expires);
+  // Named as a server started with the same settings requires (operations QA: with WORKFLOW_JWT_ISSUER set, it refused every token minted here, 401).
+  token = await mintToken(secret, { sub, role, org: values.org, ...(values.name ? { name: values.name } : {}) }, values.expires, { issuer: config.jwtIssuer, audience: config.jwtAudience });
 } catch (err) {
   // jose reads the time span (30m, 12h, 7d, 2 weeks) and refuses anything else with a TypeError.
   if (!(err instanceof TypeError)) throw err;

@@ -19,6 +19,14 @@ const token = (args: string[], env: Record<string, string | undefined> = {}) => 
 };
 
 describe('npm run token', () => {
+  it('given WORKFLOW_JWT_ISSUER and WORKFLOW_JWT_AUDIENCE (the server requires them), then the token names them; without, it names neither', async () => {
+    const named = await token(['--role', 'authority', '--org', '370100-dsj'], { WORKFLOW_JWT_ISSUER: 'https://idp.sd.gov.example', WORKFLOW_JWT_AUDIENCE: 'sd-open-data' });
+    expect(named.status).toBe(0);
+    expect(decodeJwt(named.stdout.trim())).toMatchObject({ iss: 'https://idp.sd.gov.example', aud: 'sd-open-data', role: 'authority' });
+    const plain = decodeJwt((await token(['--role', 'authority', '--org', '370100-dsj'])).stdout.trim());
+    expect([plain.iss, plain.aud]).toEqual([undefined, undefined]);
+  });
+
   it('given --help or -h, then the usage on stdout and exit 0', async () => {
     for (const flag of ['--help', '-h']) {
       const run = await token([flag]);
