@@ -88,6 +88,37 @@ function esdbUnreachable(err: Error): boolean {
   return type === 'unavailable' || type === 'deadline-exceeded';
 }
 
+/** What the EventStoreDB client's parser expected, in Chinese (its ParseError's `expected`). */
+const EXPECTED_ZH: Record<string, string> = {
+  'true or false': 'true 或 false',
+  Integer: '整数',
+  'port number': '端口号',
+  ', or ?key=value': '“,”（下一个节点）或“?选项=值”',
+  host: '主机名',
+  'username:password': '用户名:密码',
+  'esdb:// or esdb+discover://': 'esdb:// 或 esdb+discover://',
+  '?key=value': '?选项=值',
+  '&key=value': '&选项=值',
+};
+
+/**
+ * The client's ParseError (WORKFLOW_STORE not a connection string it reads) in Chinese, naming the
+ * variable and where (operations QA: "Unexpected "maybe" at position 26, expected true or false.",
+ * no variable named). Nothing of the credentials is quoted: a fault inside them is said as such.
+ */
+function connectionStringFault(err: Error, config: Config): string | undefined {
+  const { connectionString, location, expected } = err as { connectionString?: unknown; location?: unknown; expected?: unknown };
+  if (config.store === 'sqlite' || typeof connectionString !== 'string' || !Array.isArray(location) || typeof expected !== 'string') return undefined;
+  const [from, to] = location as [number, number];
+  const credentialsEnd = new RegExp(`^esdb(?:\\+discover)?:\\/\\/${ESDB_CREDENTIALS}`, 'i').exec(connectionString)?.[0].length ?? 0;
+  const userinfoFrom = connectionString.indexOf('://') + 3;
+  const where =
+    from >= credentialsEnd || from < userinfoFrom
+      ? `第 ${from + 1} 个字符处的“${connectionString.substring(from, from === to ? from + 1 : to)}”无法识别`
+      : '用户名和密码部分无法识别';
+  return `WORKFLOW_STORE 不是有效的 EventStoreDB 连接字符串：${where}，此处应为 ${EXPECTED_ZH[expected] ?? expected}`;
+}
+
 /**
  * `text` with the credentials of any connection string in it masked: as the EventStoreDB client reads
  * them (ESDB_CREDENTIALS), a password holding `/`, `?` or `#` included.
@@ -205,6 +236,8 @@ export function startupMessage(err: unknown, config: Config): string {
     if (file) return `事件库文件 ${file} 不可写（数据目录可写，该文件只读或属于其他用户）：请以运行服务的用户执行，或检查该文件的权限与属主`;
     return `数据目录 ${dataDir} 不可写：请检查 WORKFLOW_DATA_DIR 及其权限`;
   }
+  const parse = connectionStringFault(err, config);
+  if (parse) return parse;
   // The client's AccessDeniedError (gRPC PERMISSION_DENIED or UNAUTHENTICATED): wrong credentials, or a
   // user who may not read $all, which only $admins and $ops may by default; it said "Access denied".
   // The adapter tells it as the store out of reach (a request's 503), the client's error its cause.

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Directory } from '../../directory/directory.js';
 import { LogNotFlushedError, StoreUnreachableError } from '../../eventstore/types.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
+import { EsdbEventStore } from '../../eventstore/esdb.js';
 import { defaultCalendar } from '../../calendars/index.js';
 import { systemClock } from '../../infra/clock.js';
 import { synthesise } from '../../scripts/bench/projections.js';
@@ -178,6 +179,20 @@ describe('startupMessage, for what root (who runs these tests) cannot be refused
     const esdb = loadConfig({ WORKFLOW_DATA_DIR: '/srv/wf', WORKFLOW_STORE: 'esdb://ops:wrong@db1:2113?tls=true' });
     const denied = Object.assign(new Error('Access denied'), { type: 'access-denied', code: 7 });
     expect(startupMessage(denied, esdb)).toBe('EventStoreDB（db1:2113）拒绝访问：请检查 WORKFLOW_STORE 中的用户名和密码，该用户须能读写事件流并读取 $all（默认须属 $admins 或 $ops 组）');
+    // WORKFLOW_STORE the client's parser cannot read: its error in Chinese, naming the variable, quoting no credentials.
+    for (const [store, said] of [
+      ['esdb://127.0.0.1:2113?tls=maybe', '第 27 个字符处的“maybe”无法识别，此处应为 true 或 false'],
+      ['esdb://admin:secret@db1:2113?keepAliveInterval=soon', '第 48 个字符处的“soon”无法识别，此处应为 整数'],
+      ['esdb://:::', '第 9 个字符处的“::”无法识别，此处应为 “,”（下一个节点）或“?选项=值”'],
+    ] as const) {
+      let parsed: unknown;
+      try {
+        EsdbEventStore.open(store);
+      } catch (error) {
+        parsed = error;
+      }
+      expect(startupMessage(parsed, loadConfig({ WORKFLOW_STORE: store }))).toBe(`WORKFLOW_STORE 不是有效的 EventStoreDB 连接字符串：${said}`);
+    }
     // As the adapter tells it (a request's 503 storeUnreachable), the client's error its cause.
     expect(startupMessage(new StoreUnreachableError(denied), esdb)).toBe('EventStoreDB（db1:2113）拒绝访问：请检查 WORKFLOW_STORE 中的用户名和密码，该用户须能读写事件流并读取 $all（默认须属 $admins 或 $ops 组）');
   });
