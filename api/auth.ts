@@ -212,6 +212,14 @@ async function fetchSayingStatus(input: string, init: RequestInit): Promise<Resp
 const KEYS_KEPT_WHILE_UNREACHABLE_MS = 60 * 60_000;
 
 /**
+ * How soon a token naming a key the set in hand lacks fetches the set again (jose waits 30 s by default):
+ * a platform rotating its signing key publishes the new one and signs with it at once, and every such
+ * token was 401 "登录凭证无效" for up to 30 s (operations QA). A token with a made-up `kid` makes at most
+ * one fetch per this while.
+ */
+const UNKNOWN_KEY_COOLDOWN_MS = 5_000;
+
+/**
  * The identity provider's key set (jose's remote set), not fetched again for `RETRY_AFTER_S` after
  * a fetch failed. jose remembers only successes: while the endpoint answered 500 or refused, every
  * request for which no token was cached fetched it again (20 requests, 20 fetches), pressing on a
@@ -227,6 +235,7 @@ function remoteKeySet(
   let fetches = 0;
   const remote = createRemoteJWKSet(url, {
     cacheMaxAge,
+    cooldownDuration: UNKNOWN_KEY_COOLDOWN_MS,
     [customFetch]: async (input: string, init: RequestInit) => {
       const response = await fetchSayingStatus(input, init);
       fetches += 1;

@@ -89,6 +89,34 @@ describe('given an identity platform whose JWKS endpoint fails', () => {
   });
 });
 
+describe('given an identity platform that publishes a new signing key and signs with it at once (a rotation)', () => {
+  it('when a token names the new key, then within 5 s of the last fetch it is 401, and after them the set is fetched again and the token accepted (jose waited 30 s)', async () => {
+    const [k1, k2] = [await generateKeyPair('RS256'), await generateKeyPair('RS256')];
+    const published = [{ ...(await exportJWK(k1.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' }];
+    let fetches = 0;
+    const server = createServer((_req, res) => {
+      fetches += 1;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: published }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    running.push(server);
+    const clock = new ManualClock('2026-12-02T08:00:00.000Z');
+    const verifier = createVerifier({ jwksUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`, now: () => clock.now() });
+    await expect(verifier.verify(await sign(k1, clock, { jti: 'old' }))).resolves.toMatchObject({ sub: 'u1' });
+    published.push({ ...(await exportJWK(k2.publicKey)), kid: 'k2', alg: 'RS256', use: 'sig' });
+    // jose's cooldown runs on Date.now.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 1_000 });
+    try {
+      await expect(verifier.verify(await sign(k2, clock, { jti: 'new-1' }, 'k2'))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+      vi.setSystemTime(Date.now() + 5_000);
+      await expect(verifier.verify(await sign(k2, clock, { jti: 'new-2' }, 'k2'))).resolves.toMatchObject({ sub: 'u1' });
+      expect(fetches).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('given an identity platform that is down when the key set is due to be fetched again', () => {
   it('when a new token signed with a key it published comes, then it is accepted on the key set last fetched, for at most an hour; then 503', async () => {
     const keys = await generateKeyPair('RS256');
