@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { LogNotFlushedError } from '../../eventstore/types.js';
 import { storeTroubleOf, type App } from '../app.js';
-import { UNAVAILABLE_SHUTTING_DOWN } from '../openapi.js';
 import { docText } from '../docText.js';
 
 export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) => {
@@ -33,8 +33,8 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
                 .optional()
                 .describe(
                   docText(
-                    'storeFull、storeReadOnly、storeIo，或 storeNotFlushed、storeDamaged（事件库文件已损坏，应从备份恢复；均持续到重启）：在此期间指令答 503（storeDamaged：读写到损坏处的请求）',
-                    'storeFull, storeReadOnly, storeIo, or storeNotFlushed, storeDamaged (the store\'s file is damaged: restore from a backup; both until a restart): commands answer 503 meanwhile (storeDamaged: the requests that read or write where it is damaged)',
+                    'storeFull、storeReadOnly、storeIo，或 storeDamaged（事件库文件已损坏，应从备份恢复；持续到重启）：在此期间指令答 503（storeDamaged：读写到损坏处的请求）。storeNotFlushed（持续到重启）时本接口本身答 503',
+                    'storeFull, storeReadOnly, storeIo, or storeDamaged (the store\'s file is damaged: restore from a backup; until a restart): commands answer 503 meanwhile (storeDamaged: the requests that read or write where it is damaged). With storeNotFlushed (until a restart) this route itself answers 503',
                   ),
                 ),
               checkpointerStopped: z
@@ -86,7 +86,12 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
         openapi: {
           responses: { 200: { description: docText('存储和读模型：各自的位置，以及读模型的滞后', "the store and the read models: their positions and the read models' lag") } },
           problems: ['UNAVAILABLE'],
-          notes: { UNAVAILABLE: UNAVAILABLE_SHUTTING_DOWN },
+          notes: {
+            UNAVAILABLE: docText(
+              '服务不可用：正在停止（`reason` shuttingDown，附 Retry-After），无法连接 EventStoreDB（storeUnreachable），或事件库的日志未能写入磁盘、重启前不再接受指令（storeNotFlushed）',
+              'out of service: stopping (`reason` shuttingDown, with Retry-After), EventStoreDB out of reach (storeUnreachable), or the store could not flush its log to disk and takes no command until restarted (storeNotFlushed)',
+            ),
+          },
         },
       },
     },
@@ -95,6 +100,10 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
       const newerBuild = app.readModels.newerBuild();
       const rebuilding = newerBuild ? undefined : app.readModels.rebuilding();
       const trouble = storeTroubleOf(app);
+      // A node that takes no command until it is restarted is out of service: 503 storeNotFlushed, as
+      // its commands are answered, so that a load balancer takes it out and a liveness probe restarts it
+      // (operations QA: a 200 "degraded" kept it in rotation, and nothing restarted it).
+      if (trouble?.reason === 'storeNotFlushed') throw new LogNotFlushedError(new Error(`since ${trouble.since}`));
       const stoppedSince = app.checkpointer.stoppedSince;
       const checkpointerStopped = stoppedSince ? { since: stoppedSince } : undefined;
       const altered = app.calendar.altered();

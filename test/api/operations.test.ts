@@ -525,7 +525,7 @@ describe('given a read that fails on the store (a report whose read connection c
 });
 
 describe('given a store whose flush of its log to disk failed (LogNotFlushedError)', () => {
-  it('when a command is sent, then it answers 503 storeNotFlushed in Chinese, saying the command may be written and the server must be restarted, with no Retry-After, and health stays degraded', async () => {
+  it('when a command is sent, then it answers 503 storeNotFlushed in Chinese, saying the command may be written and the server must be restarted, with no Retry-After, and /health answers 503 storeNotFlushed (out of service until restarted)', async () => {
     const dataDir = folder();
     const { t } = await twoObjections(dataDir);
     const api = await serve(dataDir);
@@ -542,13 +542,16 @@ describe('given a store whose flush of its log to disk failed (LogNotFlushedErro
       expect(res.body.detail).not.toContain('命令');
       const en = await api.call('POST', '/v1/cases', t.applicant, { process: 'objection', input: startInputs.objection }, { 'accept-language': 'en' });
       expect(en.body.detail).toContain('could not flush its log to disk');
-      expect((await api.call('GET', '/health', t.admin)).body).toMatchObject({ status: 'degraded', store: { trouble: { reason: 'storeNotFlushed' } } });
+      // Out of service until restarted: 503, so that a load balancer takes it out and a probe restarts it.
+      const health = await api.call('GET', '/health', t.admin);
+      expect([health.status, health.body.code, health.body.reason]).toEqual([503, 'UNAVAILABLE', 'storeNotFlushed']);
+      expect(health.body.detail).toContain('重启服务');
     } finally {
       await api.close();
     }
   });
 
-  it('given the failed flush met by the server itself (a timer\'s append) before any request, then /health is degraded and /metrics tells it, though no request has failed', async () => {
+  it('given the failed flush met by the server itself (a timer\'s append) before any request, then /health answers 503 storeNotFlushed and /metrics tells it, though no request has failed', async () => {
     const dataDir = folder();
     const { t } = await twoObjections(dataDir);
     const api = await serve(dataDir);
@@ -556,10 +559,7 @@ describe('given a store whose flush of its log to disk failed (LogNotFlushedErro
       expect((await api.call('GET', '/health', t.admin)).body.status).toBe('ok');
       // What the embedded store reports once a flush of its log has failed (see sqlite-flush.test.ts).
       Object.defineProperty(api.app.store, 'trouble', { value: { reason: 'storeNotFlushed', since: '2026-03-02T01:00:00.000Z' } });
-      expect((await api.call('GET', '/health', t.admin)).body).toMatchObject({
-        status: 'degraded',
-        store: { trouble: { reason: 'storeNotFlushed', since: '2026-03-02T01:00:00.000Z' } },
-      });
+      expect((await api.call('GET', '/health', t.admin)).body).toMatchObject({ status: 503, code: 'UNAVAILABLE', reason: 'storeNotFlushed' });
       expect((await api.call('GET', '/metrics', t.admin)).text).toMatch(/^workflow_store_trouble\{reason="storeNotFlushed"\} 1$/m);
     } finally {
       await api.close();
