@@ -250,6 +250,19 @@ function takeRebuildLock(storeFile: string): Db | undefined {
   }
 }
 
+/**
+ * Whether a rebuild holds the read models of `file` now — `npm run rebuild` in another process, or a
+ * server's takeover — by its lock, taken and let go at once. A second `npm run rebuild` asks before
+ * opening the read models: opening waits for the write lock while the first copies its tables in or
+ * makes its indexes, and the first done, the second went on to rebuild it all again (operations QA).
+ */
+export function rebuildUnderWay(file: string): boolean {
+  const lock = takeRebuildLock(file);
+  if (!lock) return true;
+  lock.close();
+  return false;
+}
+
 /** Another process rebuilds these read models now (it holds the rebuild lock). */
 export class RebuildUnderWayError extends Error {
   override readonly name = 'RebuildUnderWayError';

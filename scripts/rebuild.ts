@@ -12,7 +12,7 @@ import { argsOrExit, configOrExit, storeFileOrExit } from './config.js';
 import { Directory } from '../directory/directory.js';
 import { openStore } from '../eventstore/open.js';
 import { UnreadableEventError } from '../eventstore/types.js';
-import { ALL_PROJECTIONS, openReadModels, ReadModelsOfAnotherVersion, RebuildUnderWayError, scratchFilesBeside, type RebuildPhase } from '../projections/index.js';
+import { ALL_PROJECTIONS, openReadModels, ReadModelsOfAnotherVersion, rebuildUnderWay, RebuildUnderWayError, scratchFilesBeside, type RebuildPhase } from '../projections/index.js';
 import { createPhasedProgress } from './progress.js';
 import { checkDirectory, exitSaying, StartupFailure, startupMessage, storeAtFault } from './startupError.js';
 import { systemClock } from '../infra/clock.js';
@@ -67,6 +67,12 @@ storeFileOrExit(config, `数据目录 ${config.dataDir} 中没有事件库（eve
 const store = await openStore({ store: config.store, dataDir: config.dataDir, synchronous: config.sqliteSynchronous, now: systemClock.now }).catch((err: unknown) =>
   exitSaying('无法打开数据：', err, config, 1),
 );
+// Refused before the read models are opened (rebuildUnderWay): not waited for, then done again.
+if (rebuildUnderWay(join(config.dataDir, config.store === 'sqlite' ? 'events.db' : 'readmodels.db'))) {
+  process.stderr.write(`${new RebuildUnderWayError().message}\n`);
+  await store.close();
+  process.exit(1);
+}
 // Told after the progress bar, once each (opening the read models may have skipped the same event): events
 // skipped because they cannot be read, a rebuild thread that failed.
 const notes = new Set<string>();

@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultCalendar } from '../../calendars/index.js';
 import { Directory } from '../../directory/index.js';
@@ -91,6 +92,22 @@ describe('npm run rebuild', () => {
     expect(run.stdout).toMatch(/^已重建 inbox、cases，位置 \d+/);
     // The others were current: no bar for a catch-up there was none of.
     expect(run.stderr).not.toContain('正在追上事件日志');
+  });
+
+  it('given another rebuild under way, copying its tables in (the rebuild lock and the write lock held), then it is refused at once, saying so, not waited for and done again', async () => {
+    const dataDir = emptyDir();
+    expect((await runScript('demo.ts', ['--cases', '5', '--quiet'], { WORKFLOW_DATA_DIR: dataDir })).status).toBe(0);
+    const lock = new Database(join(dataDir, 'events.db-rebuild.lock'));
+    const writer = new Database(join(dataDir, 'events.db'));
+    try {
+      lock.exec('BEGIN EXCLUSIVE');
+      writer.exec('BEGIN IMMEDIATE');
+      const run = await runScript('rebuild.ts', [], { WORKFLOW_DATA_DIR: dataDir });
+      expect([run.status, run.stderr]).toEqual([1, '另一个进程正在重建读模型（它持有重建锁）：请等它完成后再试\n']);
+    } finally {
+      writer.close();
+      lock.close();
+    }
   });
 
   it('given read models behind the log, when it rebuilds one (named twice: once), then it catches the others up first with their progress, and the one named is rebuilt without being caught up before', async () => {
