@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { checkExport, exportLines, MAX_FAILURES } from '../engine/exportCheck.js';
 import { auditLine } from '../projections/audit.js';
 import { createProgress } from './progress.js';
+import { exitStopped, STOP_SIGNALS } from './signals.js';
 import { argumentError, typedPath } from './config.js';
 
 // The language first, so that the help and the refusals of the command line are in it too: the last
@@ -77,6 +78,19 @@ try {
 // Progress by bytes read: the number of lines is not known before the end.
 const size = statSync(file).size;
 const input = createReadStream(file);
+// Stopped part-way, it says so, and that it reached no verdict (operations QA: exit 130 after the last
+// progress line, nothing said, as replay, rebuild and backup say it).
+for (const signal of STOP_SIGNALS) {
+  process.on(signal, () =>
+    exitStopped(
+      signal,
+      t(
+        `校验已中断（收到 ${signal}）：已读取 ${input.bytesRead}/${size} 字节，未得出结论；请重新运行 npm run verify-export`,
+        `check stopped (${signal}): ${input.bytesRead}/${size} bytes read, no verdict reached; run npm run verify-export again`,
+      ),
+    ),
+  );
+}
 const progress = createProgress(t('正在校验审计导出（字节）', 'checking the audit export (bytes)'), size, { enabled: !values.quiet && size > 0, lang: en ? 'en' : 'zh' });
 async function* counted(): AsyncGenerator<Buffer> {
   for await (const chunk of input) {

@@ -6,7 +6,7 @@
  * processes, sent the signal once their own output (or the files they make) shows the work under way.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -90,6 +90,22 @@ describe('npm run replay -- --all, stopped part-way', () => {
     expect(said, run.stderr()).not.toBeNull();
     expect(Number(said![1])).toBeLessThan(Number(said![2]));
     expect(bytes()).toBe(before);
+  }, 120_000);
+});
+
+describe('npm run verify-export, stopped part-way', () => {
+  it('given a long file, when it is sent SIGINT while it checks, then it says how far it had read and that it reached no verdict, and exits 130 (it ended without a word)', async () => {
+    const file = join(root, 'long-export.ndjson');
+    const pad = 'x'.repeat(250);
+    writeFileSync(file, Array.from({ length: 200_000 }, (_, n) => `${JSON.stringify({ n, pad })}\n`).join(''));
+    const run = spawnScript('verifyExport.ts', [file], {});
+    await run.until(() => /正在校验审计导出（字节）：\d+%/.test(run.stderr()));
+    run.child.kill('SIGINT');
+    expect(await run.ended).toEqual({ status: 130, signal: null });
+    expect(run.stdout()).toBe('');
+    const said = /\n校验已中断（收到 SIGINT）：已读取 (\d+)\/(\d+) 字节，未得出结论；请重新运行 npm run verify-export\n$/.exec(run.stderr());
+    expect(said, run.stderr()).not.toBeNull();
+    expect(Number(said![1])).toBeLessThan(Number(said![2]));
   }, 120_000);
 });
 
