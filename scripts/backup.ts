@@ -130,6 +130,9 @@ function writtenByBackup(file: string): boolean {
     // A copy whose first page SQLite had not written yet when it was killed: zeros there (operators' QA:
     // two killed backups of a 235 MB store left 86 and 125 MB of personal data behind, never removed).
     if (head.subarray(0, read).every((byte) => byte === 0)) return true;
+    // A journal SQLite invalidated by zeroing its magic number, its nonce and counts left after it (operations
+    // QA: 512 bytes left by a backup killed with kill -9, which no later backup removed).
+    if (file.endsWith('-journal') && read >= 8 && head.subarray(0, 8).every((byte) => byte === 0)) return true;
     return head.subarray(0, read).equals(SQLITE_HEADER.subarray(0, read)) || (read >= 8 && head.subarray(0, 8).equals(JOURNAL_HEADER));
   } catch {
     return false;

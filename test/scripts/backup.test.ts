@@ -164,6 +164,8 @@ describe('npm run backup, after one was killed part-way', () => {
     for (const [name, bytes] of [
       [`.events-backup.db.partial-${gone}`, copyBegun],
       [`.events-backup.db.partial-${gone}-journal`, journalBegun],
+      // A journal whose magic SQLite zeroed (its nonce and counts after it): what kill -9 left, 512 bytes.
+      [`.weekly.db.partial-${gone}-journal`, Buffer.concat([Buffer.alloc(8), Buffer.from('00000000c09a364900000000', 'hex'), Buffer.alloc(492)])],
       [`.events-backup.db.partial-${running}`, copyBegun],
       [`.other.db.partial-${gone}`, copyBegun],
       [`.created.db.partial-${gone}`, Buffer.alloc(0)],
