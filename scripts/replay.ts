@@ -99,7 +99,7 @@ try {
 } catch (err) {
   if (walCopyInReadOnlyFolder(err)) {
     process.stderr.write(
-      `无法打开数据：events.db 是运行中事件库的副本（WAL 模式），SQLite 读它要在旁边建 events.db-shm，而数据目录 ${config.dataDir} 不可写。请校验 npm run backup 制作的备份（单个文件，只读目录也能读），或把 events.db 复制到可写的目录后再校验\n`,
+      `无法打开数据：events.db 处于 WAL 模式（运行中的事件库、其副本，或正常停止后的事件库文件都是如此），SQLite 读它要在旁边建 events.db-shm，而数据目录 ${config.dataDir} 不可写。请校验 npm run backup 制作的备份（单个文件，只读目录也能读），或把 events.db 复制到可写的目录后再校验\n`,
     );
     process.exit(2);
   }
