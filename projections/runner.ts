@@ -257,7 +257,14 @@ function takeRebuildLock(storeFile: string): Db | undefined {
  * makes its indexes, and the first done, the second went on to rebuild it all again (operations QA).
  */
 export function rebuildUnderWay(file: string): boolean {
-  const lock = takeRebuildLock(file);
+  let lock: Db | undefined;
+  try {
+    lock = takeRebuildLock(file);
+  } catch {
+    // The lock cannot be taken at all (a read-only data folder, a full disk): no rebuild holds it; what
+    // stops this one is said where it opens the read models, in the words a start uses.
+    return false;
+  }
   if (!lock) return true;
   lock.close();
   return false;

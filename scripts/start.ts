@@ -110,14 +110,18 @@ try {
 // garbage or an untrusted certificate started without a word, and every request with a token was then
 // 503 "try again shortly", which no wait mended). A warning, not a refusal: the platform may be down
 // for a while, and the server answers once it is back.
-void started.verifier.checkKeySet?.().then((why) => {
-  if (why !== undefined) {
-    started.logger.warn(
-      { jwksUrl: config.jwksUrl },
-      `无法使用 WORKFLOW_JWKS_URL 所指的身份提供方公钥集：${why}。在它可用之前，带令牌的请求将答 503 identityProviderUnreachable（或 401）：请检查 WORKFLOW_JWKS_URL 与身份提供方`,
-    );
-  }
-});
+void started.verifier.checkKeySet?.().then(
+  (why) => {
+    if (why !== undefined) {
+      started.logger.warn(
+        { jwksUrl: config.jwksUrl },
+        `无法使用 WORKFLOW_JWKS_URL 所指的身份提供方公钥集：${why}。在它可用之前，带令牌的请求将答 503 identityProviderUnreachable（或 401）：请检查 WORKFLOW_JWKS_URL 与身份提供方`,
+      );
+    }
+  },
+  // A check that itself failed says nothing more than the first token will.
+  () => undefined,
+);
 
 // Timers (use periods that end) fire from the event log; a restart or a second node never fires one twice.
 const TIMER_INTERVAL_MS = 60_000;

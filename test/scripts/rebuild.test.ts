@@ -14,6 +14,7 @@ import { Directory } from '../../directory/index.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
 import { systemClock } from '../../infra/clock.js';
 import { synthesise } from '../../scripts/bench/projections.js';
+import { rebuildUnderWay } from '../../projections/index.js';
 import { runScript, scriptCommand } from './spawnScript.js';
 import { spawnText } from '../spawnText.js';
 
@@ -108,6 +109,9 @@ describe('npm run rebuild', () => {
       writer.close();
       lock.close();
     }
+    expect(rebuildUnderWay(join(dataDir, 'events.db'))).toBe(false);
+    // Where no lock can be made (no such folder), no rebuild holds one: the opening says what is wrong, not a stack trace here.
+    expect(rebuildUnderWay(join(dataDir, 'no-such-folder', 'events.db'))).toBe(false);
   });
 
   it('given read models behind the log, when it rebuilds one (named twice: once), then it catches the others up first with their progress, and the one named is rebuilt without being caught up before', async () => {
