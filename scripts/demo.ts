@@ -13,6 +13,7 @@ import { keepFilesPrivate } from '../infra/config.js';
 import { storeInUse } from './storeInUse.js';
 import { refuseForeignLog } from '../eventstore/sqlite.js';
 import { exitSaying } from './startupError.js';
+import { exitStopped, STOP_SIGNALS } from './signals.js';
 import { registry } from '../machines/registry.js';
 import { accessLines, summaryLines } from './demo/report.js';
 import { DEFAULT_CASES, DEFAULT_SEED, DemoRefusedError, runDemo } from './demo/run.js';
@@ -72,6 +73,14 @@ if (config.store === 'sqlite' && existsSync(storeFile) && storeInUse(storeFile))
       `请先停止该进程，再运行 npm run demo${values.reset ? ' -- --reset' : ''}；事件库未做任何改动。\n`,
   );
   process.exit(1);
+}
+
+// Stopped part-way, it says what it left (operations QA: exit 130 without a word, a partial year in the
+// store, and the next npm run demo refused it, 已有事件, until --reset).
+for (const signal of STOP_SIGNALS) {
+  process.on(signal, () =>
+    exitStopped(signal, `演示数据生成已中断（收到 ${signal}）：事件库中留下了已生成的部分数据。重新生成请运行 npm run demo -- --reset（先删除数据目录中的事件库）`),
+  );
 }
 
 try {

@@ -109,6 +109,18 @@ describe('npm run verify-export, stopped part-way', () => {
   }, 120_000);
 });
 
+describe('npm run demo, stopped part-way', () => {
+  it('given a demo writing its cases, when it is sent SIGINT, then it says what it left in the store and how to start again, and exits 130', async () => {
+    const dataDir = join(root, 'demo');
+    const run = spawnScript('demo.ts', ['--cases', '3000'], { WORKFLOW_DATA_DIR: dataDir });
+    await run.until(() => /正在经引擎写入案件：\d+%/.test(run.stderr()));
+    run.child.kill('SIGINT');
+    expect(await run.ended).toEqual({ status: 130, signal: null });
+    expect(run.stdout()).toBe('');
+    expect(run.stderr()).toMatch(/\n演示数据生成已中断（收到 SIGINT）：事件库中留下了已生成的部分数据。重新生成请运行 npm run demo -- --reset（先删除数据目录中的事件库）\n$/);
+  }, 120_000);
+});
+
 describe('npm run backup, stopped part-way', () => {
   it('given a backup whose copy stalls part-way, when it is sent SIGINT, then it says it removed its partial file, naming it and the target, exits 130, and leaves nothing', async () => {
     const dataDir = await storeOf('backup', 0);
