@@ -51,7 +51,9 @@ if (values.lang !== 'zh' && values.lang !== 'en') {
   process.exit(2);
 }
 if (values.help || positionals.length !== 1) {
-  (values.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
+  // What was wrong first, as the other tools say it (operations QA: two files given, the usage alone).
+  const why = values.help ? '' : positionals.length === 0 ? t('参数有误：缺少审计导出文件\n', 'invalid arguments: no audit export file given\n') : t(`参数有误：多余的参数 ${positionals[1]}\n`, `invalid arguments: unexpected argument ${positionals[1]}\n`);
+  (values.help ? process.stdout : process.stderr).write(`${why}${USAGE}\n`);
   process.exit(values.help ? 0 : 2);
 }
 const file = typedPath(positionals[0]!);

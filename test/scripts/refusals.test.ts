@@ -122,6 +122,13 @@ describe('npm run verify-export of what is no export as it was written', () => {
     expect(reference.stdout).toMatch(/第 2 行：不是有效的 JSON/);
   });
 
+  it('given two files, or none, then it says which is wrong before the usage, as the other tools do, and exits 2', async () => {
+    const two = await spawnText(process.execPath, ['--import', 'tsx', 'scripts/verifyExport.ts', 'a.ndjson', 'b.ndjson'], { cwd: ROOT });
+    expect([two.status, two.stderr.split('\n')[0]]).toEqual([2, '参数有误：多余的参数 b.ndjson']);
+    const none = await spawnText(process.execPath, ['--import', 'tsx', 'scripts/verifyExport.ts', '--lang', 'en'], { cwd: ROOT });
+    expect([none.status, none.stderr.split('\n')[0]]).toEqual([2, 'invalid arguments: no audit export file given']);
+  });
+
   it('given a pipe or a device for a file (/dev/null), then it reads it: no "找不到文件"', async () => {
     const run = await spawnText(process.execPath, ['--import', 'tsx', 'scripts/verifyExport.ts', '--quiet', '/dev/null'], { cwd: ROOT });
     expect(run.status).toBe(1);
