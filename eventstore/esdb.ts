@@ -233,8 +233,11 @@ function appendOneCallEach(client: EventStoreDBClient): void {
   own.supports = (method, feature) => ((method as { path?: unknown } | null)?.path === BATCH_APPEND ? Promise.resolve(false) : supports.call(client, method, feature));
 }
 
-/** A connection string's credentials after its scheme, as the client reads them (`user:password@`, the password up to the first `@`). */
-const CREDENTIALS = /^[a-z+]+:\/\/((?:[^:@\s]+:[^@\s]+|[^@/?\s]*)@)/i;
+/**
+ * A connection string's credentials after its scheme, exactly as the client reads them (its
+ * parseConnectionString: `[^:]+:[^@]+@`): a user name holding `@`, a password holding spaces.
+ */
+const CREDENTIALS = /^[^:]+:\/\/([^:]+:[^@]+@)/;
 
 /**
  * The client for `connectionString`. Its parser warns on the console of an option it ignores
@@ -253,10 +256,10 @@ function clientFor(connectionString: string): EventStoreDBClient {
   } finally {
     console.warn = warn;
   }
-  const credentials = CREDENTIALS.exec(connectionString)?.[1];
+  const credentials = CREDENTIALS.exec(connectionString.trim())?.[1];
   for (const text of said) {
     const masked = credentials ? text.split(credentials).join(`${'*'.repeat(credentials.length - 1)}@`) : text;
-    console.warn(`EventStoreDB 客户端对 WORKFLOW_STORE 的提示（该设置无效或被忽略）：\n${masked}`);
+    console.warn(`EventStoreDB 客户端对 WORKFLOW_STORE 的提示：\n${masked}`);
   }
   return client;
 }

@@ -102,11 +102,13 @@ const ProductionEnv = Env.extend({
 
 /**
  * The credentials of a connection string (after its scheme) as the EventStoreDB client
- * reads them (its parseConnectionString: `user:password@`, the password up to the first `@`): a
- * generated password may hold `/`, `?` or `#`, where a URL's userinfo would stop. Else anything up to
+ * reads them (its parseConnectionString: `[^:]+:[^@]+@`, the user name up to the first `:`, the
+ * password up to the first `@`): a generated password may hold `/`, `?`, `#` or spaces, a user name
+ * an `@` (`ops@corp.example`), where a URL's userinfo would stop (QA of the masking: both printed in
+ * the clear). Not across a line: a message quoting the string goes on after it. Else anything up to
  * an `@` before the path or the options.
  */
-export const ESDB_CREDENTIALS = String.raw`(?:[^:@\s]+:[^@\s]+|[^@/?\s]*)@`;
+export const ESDB_CREDENTIALS = String.raw`(?:[^:\n]+:[^@\n]+|[^@/?\s]*)@`;
 
 /** The hosts of an EventStoreDB connection string, without its scheme, credentials and options: what a log or a message may name. */
 export function esdbHosts(connectionString: string): string {

@@ -187,11 +187,26 @@ describe('EsdbEventStore: the client’s warnings about the connection string', 
 
       expect(said).toHaveLength(2);
       expect(said.join('\n')).not.toContain('chan/ge');
-      for (const text of said) expect(text).toMatch(/^EventStoreDB 客户端对 WORKFLOW_STORE 的提示（该设置无效或被忽略）：\n/);
+      for (const text of said) expect(text).toMatch(/^EventStoreDB 客户端对 WORKFLOW_STORE 的提示：\n/);
       const [string, caret] = said[0]!.split('\n').slice(-2);
       expect(string).toBe(`esdb://${'*'.repeat('admin:chan/ge?it'.length)}@127.0.0.1:2113?tls=true&tlsVerifyCert=false&fooBar=1`);
       expect(string!.slice(caret!.indexOf('^'), caret!.lastIndexOf('^') + 1)).toBe('tlsVerifyCert=false');
       expect(said[1]).toContain('Unknown option key "fooBar"');
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it.each([
+    ['a user name holding @', 'esdb://ops@corp.example:Secret99@localhost:2113?tlsVerifyCert=false', 'Secret99'],
+    ['a password holding spaces', 'esdb://admin:pa ss word@localhost:2113?tlsVerifyCert=false', 'pa ss word'],
+  ])('given credentials with %s (the client takes them), then the warning masks them whole', async (_, connectionString, password) => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      await new EsdbEventStore({ connectionString }).close();
+      const said = warn.mock.calls.map((args) => args.map(String).join(' ')).join('\n');
+      expect(said).toContain('localhost:2113?tlsVerifyCert=false');
+      expect(said).not.toContain(password);
     } finally {
       warn.mockRestore();
     }

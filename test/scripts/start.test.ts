@@ -17,7 +17,7 @@ import { defaultCalendar } from '../../calendars/index.js';
 import { systemClock } from '../../infra/clock.js';
 import { synthesise } from '../../scripts/bench/projections.js';
 import { loadConfig } from '../../infra/config.js';
-import { startupMessage, timerPassFailed } from '../../scripts/startupError.js';
+import { startupMessage, timerPassFailed, withoutCredentials } from '../../scripts/startupError.js';
 import { mintToken } from '../../api/auth.js';
 import { openTestApi, SECRET } from '../api/harness.js';
 import { actors, startInputs } from '../machines/examples.js';
@@ -192,6 +192,12 @@ describe('startupMessage, for what root (who runs these tests) cannot be refused
         parsed = error;
       }
       expect(startupMessage(parsed, loadConfig({ WORKFLOW_STORE: store }))).toBe(`WORKFLOW_STORE 不是有效的 EventStoreDB 连接字符串：${said}`);
+    }
+    // Credentials the client takes though a URL would not (an @ in the user name, spaces in the password): never named.
+    for (const store of ['esdb://ops@corp.example:Secret99@db1:2113?tls=false', 'esdb://admin:pa ss word@db1:2113?tls=false']) {
+      const refused = Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 });
+      expect(startupMessage(new StoreUnreachableError(refused), loadConfig({ WORKFLOW_STORE: store }))).toBe('无法连接 EventStoreDB（db1:2113）：请确认它已启动、可以访问，并检查 WORKFLOW_STORE');
+      expect(withoutCredentials(`cannot use ${store} now`)).toBe('cannot use esdb://***@db1:2113?tls=false now');
     }
     // As the adapter tells it (a request's 503 storeUnreachable), the client's error its cause.
     expect(startupMessage(new StoreUnreachableError(denied), esdb)).toBe('EventStoreDB（db1:2113）拒绝访问：请检查 WORKFLOW_STORE 中的用户名和密码，该用户须能读写事件流并读取 $all（默认须属 $admins 或 $ops 组）');
