@@ -112,10 +112,15 @@ function connectionStringFault(err: Error, config: Config): string | undefined {
   const [from, to] = location as [number, number];
   const credentialsEnd = new RegExp(`^esdb(?:\\+discover)?:\\/\\/${ESDB_CREDENTIALS}`, 'i').exec(connectionString)?.[0].length ?? 0;
   const userinfoFrom = connectionString.indexOf('://') + 3;
+  // Quoted only among the options: before them, a password whose @ was mistyped (`admin:changeit#db1`)
+  // reads to the client as hosts, and the fault it names is in the password (QA of this change).
+  const options = connectionString.indexOf('?');
   const where =
-    from >= credentialsEnd || from < userinfoFrom
-      ? `第 ${from + 1} 个字符处的“${connectionString.substring(from, from === to ? from + 1 : to)}”无法识别`
-      : '用户名和密码部分无法识别';
+    from >= userinfoFrom && from < credentialsEnd
+      ? '用户名和密码部分无法识别'
+      : options >= 0 && from > options
+        ? `第 ${from + 1} 个字符处的“${connectionString.substring(from, from === to ? from + 1 : to)}”无法识别`
+        : `第 ${from + 1} 个字符处无法识别（主机与端口部分：应为 主机:端口，多个以“,”分隔；用户名和密码应以“@”结尾）`;
   return `WORKFLOW_STORE 不是有效的 EventStoreDB 连接字符串：${where}，此处应为 ${EXPECTED_ZH[expected] ?? expected}`;
 }
 

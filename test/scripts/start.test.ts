@@ -183,7 +183,7 @@ describe('startupMessage, for what root (who runs these tests) cannot be refused
     for (const [store, said] of [
       ['esdb://127.0.0.1:2113?tls=maybe', '第 27 个字符处的“maybe”无法识别，此处应为 true 或 false'],
       ['esdb://admin:secret@db1:2113?keepAliveInterval=soon', '第 48 个字符处的“soon”无法识别，此处应为 整数'],
-      ['esdb://:::', '第 9 个字符处的“::”无法识别，此处应为 “,”（下一个节点）或“?选项=值”'],
+      ['esdb://:::', '第 9 个字符处无法识别（主机与端口部分：应为 主机:端口，多个以“,”分隔；用户名和密码应以“@”结尾），此处应为 “,”（下一个节点）或“?选项=值”'],
     ] as const) {
       let parsed: unknown;
       try {
@@ -193,6 +193,16 @@ describe('startupMessage, for what root (who runs these tests) cannot be refused
       }
       expect(startupMessage(parsed, loadConfig({ WORKFLOW_STORE: store }))).toBe(`WORKFLOW_STORE 不是有效的 EventStoreDB 连接字符串：${said}`);
     }
+    // A password whose @ was mistyped reads to the client as hosts: the fault it names is never quoted.
+    let mistyped: unknown;
+    try {
+      EsdbEventStore.open('esdb://admin:changeit#db1:2113?tls=false');
+    } catch (error) {
+      mistyped = error;
+    }
+    const said = startupMessage(mistyped, loadConfig({ WORKFLOW_STORE: 'esdb://admin:changeit#db1:2113?tls=false' }));
+    expect(said).toMatch(/^WORKFLOW_STORE 不是有效的 EventStoreDB 连接字符串：第 \d+ 个字符处无法识别（主机与端口部分/);
+    expect(said).not.toContain('changeit');
     // Credentials the client takes though a URL would not (an @ in the user name, spaces in the password): never named.
     for (const store of ['esdb://ops@corp.example:Secret99@db1:2113?tls=false', 'esdb://admin:pa ss word@db1:2113?tls=false']) {
       const refused = Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 });
