@@ -283,7 +283,10 @@ function remoteKeySet(
       // Our own "回答 HTTP 404", or fetch's "fetch failed" with its cause (ECONNREFUSED, a certificate not trusted).
       if ((err as { code?: unknown }).code === 'JWKS_HTTP_STATUS') return (err as Error).message;
       const cause = (err as Error).cause as Error | undefined;
-      return `无法从 JWKS 地址 ${url.href} 取得公钥集（${cause?.message ?? (err as Error).message}）`;
+      // OpenSSL's own words, one line of them: "…:SSL routines:ssl3_get_record:wrong version number:<source file>:350:\n" (an https URL to a plain http server).
+      const said = (cause?.message ?? (err as Error).message).trim();
+      const openssl = /SSL routines:[^:]*:([^:]+)/.exec(said)?.[1];
+      return `无法从 JWKS 地址 ${url.href} 取得公钥集（${openssl ? `TLS：${openssl}` : said.split('\n')[0]}）`;
     }
     const keys = remote.jwks()?.keys ?? [];
     if (!keys.some((k) => k.kty === 'RSA' && (k.use === undefined || k.use === 'sig') && (k.alg === undefined || k.alg === 'RS256'))) {

@@ -138,7 +138,7 @@ const PATTERNS: [RegExp, (...groups: string[]) => string][] = [
   [/^同一数据集只能列一项调整：(.+)$/s, (names) => `a dataset may have one change only; more than one for: ${list(names!)}`],
   [/^同一字段只能有一条脱敏规则：(.+)$/s, (fields) => `a field may have one desensitization rule only; more than one for: ${list(fields!)}`],
   [/^不允许的字段：(.*)$/s, (keys) => `field${keys!.includes('、') ? 's' : ''} not allowed here: ${list(keys!)}`],
-  [/^不支持的查询参数：(.*)$/s, (name) => `query parameter not taken here: ${name}`],
+  [/^不支持的查询参数：(.*)$/s, (name) => (name === '（名称为空）' ? 'query parameter not taken here: one with an empty name' : `query parameter not taken here: ${name}`)],
   [/^未知的流程：(.*)$/s, (name) => `unknown process: ${name}`],
   [/^未知的流程，可选：(.*)$/s, (names) => `unknown process; one of: ${list(names!)}`],
   [/^未知的状态，可选：(.*)$/s, (names) => `unknown state; one of: ${list(names!)}`],

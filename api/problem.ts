@@ -15,6 +15,8 @@ import { BODY_LIMIT_TEXT } from './limits.js';
 
 /** A query parameter the route does not take (not a form's field: `unknownFields`). */
 const UNKNOWN_QUERY_PARAMETER = '不支持的查询参数：';
+/** A parameter with no name (`?=1`): said so, not an empty quote. */
+const EMPTY_NAME = '（名称为空）';
 
 /** API.md "Errors": each code maps to one status, once, here. */
 const STATUS: Record<EngineErrorCode | 'UNAUTHENTICATED' | 'PAYLOAD_TOO_LARGE' | ConnectionCode | MethodCode | 'UNAVAILABLE' | 'INTERNAL', number> = {
@@ -390,7 +392,10 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
       const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
       if (Array.isArray(keys)) {
         // A query's are parameters, not a form's fields: "不允许的字段" read oddly to a reviewer trying ?stage= (reviewer QA).
-        const said = err.validationContext === 'querystring' ? (key: unknown) => `${UNKNOWN_QUERY_PARAMETER}${quoted(String(key))}` : (key: unknown) => unknownFields([key]);
+        const said =
+          err.validationContext === 'querystring'
+            ? (key: unknown) => `${UNKNOWN_QUERY_PARAMETER}${String(key) === '' ? EMPTY_NAME : quoted(String(key))}`
+            : (key: unknown) => unknownFields([key]);
         return keys.map((key) => ({ path: at(v.instancePath, cutShort(String(key))), message: inLang(said(key)) }));
       }
       const path = at(v.instancePath);

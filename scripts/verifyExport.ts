@@ -87,8 +87,9 @@ for (const signal of STOP_SIGNALS) {
     exitStopped(
       signal,
       t(
-        `校验已中断（收到 ${signal}）：已读取 ${input.bytesRead}/${size} 字节，未得出结论；请重新运行 npm run verify-export`,
-        `check stopped (${signal}): ${input.bytesRead}/${size} bytes read, no verdict reached; run npm run verify-export again`,
+        // A pipe has no size to read up to (it said 100000/0).
+        `校验已中断（收到 ${signal}）：已读取 ${input.bytesRead}${size > 0 ? `/${size}` : ''} 字节，未得出结论；请重新运行 npm run verify-export`,
+        `check stopped (${signal}): ${input.bytesRead}${size > 0 ? `/${size}` : ''} bytes read, no verdict reached; run npm run verify-export again`,
       ),
     ),
   );

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { LogNotFlushedError } from '../../eventstore/types.js';
 import { storeTroubleOf, type App } from '../app.js';
+import { ApiError } from '../problem.js';
 import { docText } from '../docText.js';
 
 export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) => {
@@ -103,7 +103,17 @@ export const healthRoutes = (app: App): FastifyPluginAsyncZod => async (server) 
       // A node that takes no command until it is restarted is out of service: 503 storeNotFlushed, as
       // its commands are answered, so that a load balancer takes it out and a liveness probe restarts it
       // (operations QA: a 200 "degraded" kept it in rotation, and nothing restarted it).
-      if (trouble?.reason === 'storeNotFlushed') throw new LogNotFlushedError(new Error(`since ${trouble.since}`));
+      if (trouble?.reason === 'storeNotFlushed') {
+        // Said for a probe, which sends no command (QA of this change: the commands' words, 本次及此后的指令, read oddly here).
+        throw new ApiError(
+          'UNAVAILABLE',
+          {
+            zh: `事件库自 ${trouble.since} 起未能把日志写入磁盘，服务已停止接受指令：请检查磁盘并重启服务`,
+            en: `the event store could not flush its log to disk since ${trouble.since}, and the server takes no more commands: check the disk and restart the service`,
+          },
+          { reason: 'storeNotFlushed' },
+        );
+      }
       const stoppedSince = app.checkpointer.stoppedSince;
       const checkpointerStopped = stoppedSince ? { since: stoppedSince } : undefined;
       const altered = app.calendar.altered();

@@ -312,6 +312,9 @@ describe('checking the identity platform’s key set at start (npm start warns w
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     expect(await why(`http://127.0.0.1:${port}/jwks.json`)).toMatch(new RegExp(`^无法从 JWKS 地址 http://127.0.0.1:${port}/jwks.json 取得公钥集（.*ECONNREFUSED`));
+    // An https URL to a plain http server: OpenSSL's reason on one line, not its codes and source file.
+    const plain = (await serving(200, '{}')).replace('http:', 'https:');
+    expect(await why(plain)).toBe(`无法从 JWKS 地址 ${plain} 取得公钥集（TLS：wrong version number）`);
   });
 
   it('given a shared secret (no identity platform), then there is nothing to check', () => {

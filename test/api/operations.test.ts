@@ -548,7 +548,7 @@ describe('given a store whose flush of its log to disk failed (LogNotFlushedErro
       // Out of service until restarted: 503, so that a load balancer takes it out and a probe restarts it.
       const health = await api.call('GET', '/health', t.admin);
       expect([health.status, health.body.code, health.body.reason]).toEqual([503, 'UNAVAILABLE', 'storeNotFlushed']);
-      expect(health.body.detail).toContain('重启服务');
+      expect(health.body.detail).toMatch(/^事件库自 \S+ 起未能把日志写入磁盘，服务已停止接受指令：请检查磁盘并重启服务$/);
     } finally {
       await api.close();
     }

@@ -547,6 +547,13 @@ describe('given the test clock off (WORKFLOW_TEST_CLOCK unset, as always in prod
 });
 
 describe('a query parameter a route does not take', () => {
+  it('given one with an empty name (?=1), then 400 saying so, not an empty quote, in both languages', async () => {
+    const zh = await api.call('GET', '/v1/processes?=1', { as: applicant });
+    expect([zh.status, zh.body.errors?.[0]?.message]).toEqual([400, '不支持的查询参数：（名称为空）']);
+    const en = await api.call('GET', '/v1/processes?=1', { as: applicant, headers: { 'accept-language': 'en' } });
+    expect(en.body.errors?.[0]?.message).toBe('query parameter not taken here: one with an empty name');
+  });
+
   it.each(['/v1/cases/3f0b5f8e-2a47-4c1e-9d55-0c6a1f2b7e90?asOf=2026-01-01T00:00:00Z', '/v1/cases/3f0b5f8e-2a47-4c1e-9d55-0c6a1f2b7e90/verify?full=1', '/v1/processes?name=objection', '/v1/calendar/2026?format=ics'])(
     'given GET %s, then 400 naming the parameter, as every route with a query does — not an answer that silently ignored it',
     async (url) => {

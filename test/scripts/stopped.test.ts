@@ -6,7 +6,8 @@
  * processes, sent the signal once their own output (or the files they make) shows the work under way.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -107,6 +108,22 @@ describe('npm run verify-export, stopped part-way', () => {
     expect(said, run.stderr()).not.toBeNull();
     expect(Number(said![1])).toBeLessThan(Number(said![2]));
   }, 120_000);
+});
+
+describe('npm run verify-export reading a pipe, stopped part-way', () => {
+  it('given a pipe (no size to read up to), when it is sent SIGINT while it reads, then it says how many bytes it read, not N/0', async () => {
+    const fifo = join(root, 'export.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const run = spawnScript('verifyExport.ts', [fifo], {});
+    const pipe = createWriteStream(fifo);
+    const chunk = `${JSON.stringify({ n: 0, pad: 'x'.repeat(250) })}\n`.repeat(4000);
+    // Written whole only as it reads them (a pipe holds 64 KB): it is reading, its stop handled.
+    for (let i = 0; i < 8; i++) await new Promise<void>((resolve) => pipe.write(chunk, () => resolve()));
+    run.child.kill('SIGINT');
+    pipe.destroy();
+    expect(await run.ended).toEqual({ status: 130, signal: null });
+    expect(run.stderr()).toMatch(/^校验已中断（收到 SIGINT）：已读取 \d+ 字节，未得出结论；请重新运行 npm run verify-export\n$/m);
+  }, 60_000);
 });
 
 describe('npm run demo, stopped part-way', () => {
