@@ -179,7 +179,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 export class NotUtf8Error extends Error {
   override readonly name = 'NotUtf8Error';
   constructor(readonly path: string) {
-    super(`${path} 不是 UTF-8 编码的文本（可能被另存为 GBK 等其他编码）：请以 UTF-8 编码另存后重试`);
+    // Without the path: readJsonFile's refusal names it before this (无法读取配置文件 <path>：…).
+    super('不是 UTF-8 编码的文本（可能被另存为 GBK 等其他编码）：请以 UTF-8 编码另存后重试');
   }
 }
 
