@@ -161,7 +161,9 @@ describe('SqliteEventStore', () => {
       if (source.startsWith('wal_checkpoint')) checkpoints.push(source);
       return pragma(source, options);
     }) as typeof s.database.pragma;
-    // 40 ticks of the checkpointer with nothing appended.
+    // The tail copied once the checkpointer has told the log whole (a loaded host's worker may take longer
+    // than the 200 ms below to tick at all: a CI run read 0 here), then 40 ticks with nothing appended: no more.
+    await until(() => checkpoints.length > 0, 5000, 'the tail to be copied');
     await new Promise((r) => setTimeout(r, 200));
     expect(checkpoints).toHaveLength(1);
   });
