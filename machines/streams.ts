@@ -8,6 +8,11 @@ export function caseStream(process: string, caseId: string): string {
   return `${process}-${caseId}`;
 }
 
+/** Whether `streamId` is `caseStream(process, caseId)`, compared in place: asked for every event a read model folds, it makes no string. */
+export function isCaseStream(streamId: string, process: string, caseId: string): boolean {
+  return streamId.length === process.length + 1 + caseId.length && streamId[process.length] === '-' && streamId.startsWith(process) && streamId.endsWith(caseId);
+}
+
 /** The process and case of a case's stream (`caseStream`); undefined for a stream of no case (no dash). Process names have none. */
 export function caseOfStream(streamId: string): { process: string; caseId: string } | undefined {
   const dash = streamId.indexOf('-');

@@ -6,7 +6,7 @@
  */
 import type { RecordedEvent } from '../eventstore/types.js';
 import { isIdNumber, namelessPerson, summaryInBrief } from '../machines/schemas.js';
-import { caseOfStream } from '../machines/streams.js';
+import { caseOfStream, isCaseStream } from '../machines/streams.js';
 
 /** An open work item as the engine stamps it when a stage is entered. */
 export interface TaskFacts {
@@ -107,8 +107,7 @@ export interface CaseFacts {
 export function caseFacts(event: RecordedEvent): CaseFacts | undefined {
   const m = event.metadata as Partial<CaseFacts> | undefined;
   if (!m || typeof m.caseId !== 'string' || typeof m.process !== 'string') return undefined;
-  const s = event.streamId;
-  if (s.length === m.process.length + 1 + m.caseId.length && s.endsWith(m.caseId) && s.startsWith(m.process) && s[m.process.length] === '-') return m as CaseFacts;
+  if (isCaseStream(event.streamId, m.process, m.caseId)) return m as CaseFacts;
   // Its stream is another case's (an event copied there: compliance QA): it is that case's event. Filed
   // under the case it names, the intact case it came from read as cut short (503 eventsMissing).
   const stream = caseOfStream(event.streamId);
