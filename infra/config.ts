@@ -2,9 +2,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { logLevelOf } from './logger.js';
 
 const PORT = '应为 0–65535 的端口号';
-/** pino's levels (infra/logger.ts reads LOG_LEVEL; pino throws on any other). */
+/** pino's levels (infra/logger.ts reads LOG_LEVEL, `logLevelOf`; pino throws on any other). */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const SECRET = z.string().min(1, '不能为空（不用时请删除该变量）');
@@ -76,7 +77,7 @@ const Env = z.object({
   WORKFLOW_ORGS: z.string().min(1, '不能为空（不用时请删除该变量）').optional(),
   WORKFLOW_TEST_CLOCK: z.enum(['0', '1'], { error: '应为 0 或 1' }).optional(),
   NODE_ENV: z.string().optional(),
-  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `应为 ${LOG_LEVELS.join('、')} 之一` }).optional(),
+  LOG_LEVEL: z.preprocess((v) => (typeof v === 'string' ? logLevelOf(v) : v), z.enum(LOG_LEVELS, { error: `应为 ${LOG_LEVELS.join('、')} 之一` }).optional()),
   // The origins of browser front-ends (a portal) allowed to call the API (CORS); unset, none is.
   WORKFLOW_CORS_ORIGINS: CorsOrigins.optional(),
 });

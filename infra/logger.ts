@@ -94,10 +94,19 @@ function error(err: unknown): unknown {
   return shown;
 }
 
+/**
+ * LOG_LEVEL as pino reads it: in any case and with spaces around, as the other settings are read
+ * (operations QA: `LOG_LEVEL=INFO` was refused at start while `WORKFLOW_SQLITE_SYNCHRONOUS=normal` was
+ * taken).
+ */
+export function logLevelOf(value: string | undefined): string | undefined {
+  return value?.trim().toLowerCase();
+}
+
 /** One logger factory, so every module logs the same JSON shape with the same redactions; to stdout unless `destination` is given. */
 export function createLogger(options: LoggerOptions = {}, destination?: DestinationStream): Logger {
   const settings: LoggerOptions = {
-    level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    level: logLevelOf(process.env.LOG_LEVEL) ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info'),
     redact: { paths: ['req.headers.authorization', '*.idNumber', '*.phone'], censor: '[redacted]' },
     // Fastify takes a logger's own serializers over its defaults: this one replaces its `req`.
     serializers: { req: request, err: error },

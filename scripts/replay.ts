@@ -17,7 +17,7 @@ import { alteredNoticeText } from '../engine/calendarInForce.js';
 import { journalModeOf, SqliteEventStore } from '../eventstore/sqlite.js';
 import { systemClock } from '../infra/clock.js';
 import { argumentError, configOrExit, storeFileOrExit } from './config.js';
-import { createLogger } from '../infra/logger.js';
+import { createLogger, logLevelOf } from '../infra/logger.js';
 import { createProgress } from './progress.js';
 import { caseIdsInStore, timeline, verifyAll } from './demo/replay.js';
 import { exitStopped, STOP_SIGNALS } from './signals.js';
@@ -95,7 +95,7 @@ let opened: ReplayApp;
 try {
   if (config.orgsPath) checkDirectory(config.orgsPath);
   // Read only: a copy handed to compliance keeps every byte, and a read-only one can be verified.
-  opened = await openForReplay(config, { logger: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }) });
+  opened = await openForReplay(config, { logger: createLogger({ level: logLevelOf(process.env.LOG_LEVEL) ?? 'warn' }) });
 } catch (err) {
   if (walCopyInReadOnlyFolder(err)) {
     process.stderr.write(

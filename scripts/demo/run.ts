@@ -12,7 +12,7 @@ import { EngineError } from '../../engine/errors.js';
 import type { CaseEventMetadata } from '../../engine/events.js';
 import { loadConfig, makeDataDirectory, type Config } from '../../infra/config.js';
 import { elapsedMs, ManualClock, systemClock } from '../../infra/clock.js';
-import { createLogger } from '../../infra/logger.js';
+import { createLogger, logLevelOf } from '../../infra/logger.js';
 import type { Actor } from '../../machines/types.js';
 import { createProgress } from '../progress.js';
 import { planDemo, PROCESSES, type ProcessName } from './plan.js';
@@ -114,7 +114,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const seed = options.seed ?? DEFAULT_SEED;
   const clock = new ManualClock(now);
   makeDataDirectory(config.dataDir);
-  const app = await createApp(config, { clock, logger: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }) });
+  const app = await createApp(config, { clock, logger: createLogger({ level: logLevelOf(process.env.LOG_LEVEL) ?? 'warn' }) });
   try {
     const head = await app.store.headPosition();
     if (head > 0) {

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, developmentSecret, loadConfig, readJsonFile } from '../../infra/config.js';
+import { createLogger } from '../../infra/logger.js';
 
 /** The message loadConfig refuses `env` with. */
 function refusal(env: Record<string, string>): string {
@@ -128,6 +129,27 @@ describe('WORKFLOW_SQLITE_SYNCHRONOUS', () => {
 
   it('given something else, then it is refused with the value as given', () => {
     expect(refusal({ WORKFLOW_SQLITE_SYNCHRONOUS: 'fast' })).toBe('配置有误：WORKFLOW_SQLITE_SYNCHRONOUS="fast"：应为 FULL、NORMAL、EXTRA、OFF 之一');
+  });
+});
+
+describe('LOG_LEVEL', () => {
+  it('given a level in any case or with spaces around, then it is taken, and the logger runs at it', () => {
+    const before = process.env.LOG_LEVEL;
+    try {
+      for (const [given, level] of [['INFO', 'info'], [' Debug ', 'debug'], ['warn', 'warn']] as const) {
+        expect(() => loadConfig({ LOG_LEVEL: given })).not.toThrow();
+        process.env.LOG_LEVEL = given;
+        expect(createLogger().level).toBe(level);
+      }
+    } finally {
+      if (before === undefined) delete process.env.LOG_LEVEL;
+      else process.env.LOG_LEVEL = before;
+    }
+  });
+
+  it('given no level pino knows, or an empty one, then it is refused with the value as given', () => {
+    expect(refusal({ LOG_LEVEL: 'Loud' })).toBe('配置有误：LOG_LEVEL="Loud"：应为 fatal、error、warn、info、debug、trace、silent 之一');
+    expect(refusal({ LOG_LEVEL: '' })).toBe('配置有误：LOG_LEVEL=""：应为 fatal、error、warn、info、debug、trace、silent 之一');
   });
 });
 
