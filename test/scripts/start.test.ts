@@ -21,7 +21,7 @@ import { startupMessage, timerPassFailed, withoutCredentials } from '../../scrip
 import { mintToken } from '../../api/auth.js';
 import { openTestApi, SECRET } from '../api/harness.js';
 import { actors, startInputs } from '../machines/examples.js';
-import { runScript, startServer } from './spawnScript.js';
+import { ROOT, runScript, startServer } from './spawnScript.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wf-start-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -96,6 +96,10 @@ describe('npm start, given a setting it cannot start with', () => {
   it('given WORKFLOW_ORGS naming a missing file, a file of bad JSON or not UTF-8, or JSON not a directory, then it says which', async () => {
     const missing = join(root, 'missing.json');
     expect(await failedStart({ WORKFLOW_ORGS: missing })).toBe(`服务未启动：WORKFLOW_ORGS 指向的机构目录文件不存在：${missing}\n`);
+    // A relative path is read from the folder the server starts in (npm start: the project's): said, with where that is.
+    expect(await failedStart({ WORKFLOW_ORGS: 'no-such-orgs.json' })).toBe(
+      `服务未启动：WORKFLOW_ORGS 指向的机构目录文件不存在：no-such-orgs.json（相对于启动目录，即 ${join(ROOT, 'no-such-orgs.json')}）\n`,
+    );
 
     const badJson = join(root, 'bad.json');
     writeFileSync(badJson, '[{"code": "370100-dsj",');
