@@ -51,9 +51,15 @@ if (config.store !== 'sqlite') {
 }
 const storeFile = resolve(config.dataDir, 'events.db');
 const target = typedPath(args[0]!);
-// A folder for a file (`/backup/`, or `''`: the folder it was typed in) was written as a file of the
-// folder's name, or refused as "already there": the copy goes into a file, named.
-if (args[0]!.trim() === '' || /[/\\]$/.test(args[0]!) || (existsSync(target) && statSync(target).isDirectory())) {
+// An empty name (a variable left unset in a script: `npm run backup -- "$TARGET"`) is said as such; it
+// was told as the folder it was typed in being a folder (operations QA).
+if (args[0]!.trim() === '') {
+  process.stderr.write(`参数有误：目标文件名为空（脚本中的变量未设置？）：请给出文件名，例如 ${join(typedPath(''), 'workflow-backup.db')}。\n`);
+  process.exit(2);
+}
+// A folder for a file (`/backup/`) was written as a file of the folder's name, or refused as "already
+// there": the copy goes into a file, named.
+if (/[/\\]$/.test(args[0]!) || (existsSync(target) && statSync(target).isDirectory())) {
   process.stderr.write(`目标应为备份文件，而 ${target} 是文件夹：请给出文件名，例如 ${join(target, 'workflow-backup.db')}。\n`);
   process.exit(2);
 }

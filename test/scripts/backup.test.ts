@@ -108,7 +108,7 @@ describe('npm run backup, refusals', () => {
 });
 
 describe('npm run backup, given a folder for its target', () => {
-  it('given a path ending in /, an empty one, or a folder that exists, then it asks for a file name (exit 2); under a file, it says that is no folder; nothing is written', async () => {
+  it('given a path ending in /, an empty or blank one, or a folder that exists, then it asks for a file name (exit 2); under a file, it says that is no folder; nothing is written', async () => {
     const dataDir = join(root, 'folder-targets');
     mkdirSync(dataDir);
     await new SqliteEventStore({ path: join(dataDir, 'events.db'), now: systemClock.now }).close();
@@ -118,7 +118,8 @@ describe('npm run backup, given a folder for its target', () => {
     for (const [given, said] of [
       [`${join(root, 'new-folder')}/`, asFolder(join(root, 'new-folder'))],
       [folder, asFolder(folder)],
-      ['', asFolder(ROOT)],
+      ['', `参数有误：目标文件名为空（脚本中的变量未设置？）：请给出文件名，例如 ${join(ROOT, 'workflow-backup.db')}。\n`],
+      [' ', `参数有误：目标文件名为空（脚本中的变量未设置？）：请给出文件名，例如 ${join(ROOT, 'workflow-backup.db')}。\n`],
       [join(dataDir, 'events.db', 'x.db'), `目标文件所在的 ${join(dataDir, 'events.db')} 不是文件夹：请换一个位置。\n`],
     ] as const) {
       const run = await runScript('backup.ts', [given], { WORKFLOW_DATA_DIR: dataDir });
