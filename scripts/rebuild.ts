@@ -86,6 +86,9 @@ const note = (err: unknown) =>
 function storeTrouble(err: unknown): string | undefined {
   // EventStoreDB out of reach too (its connection is made at the first read, not when opened).
   if (!storeAtFault(err)) return undefined;
+  // Before the rebuild began (opening the read models: a store it cannot write, say), those named were not
+  // touched, and no server has anything to take over (operations QA: it said one would).
+  if (stage !== 'rebuild') return `读模型重建未完成：${startupMessage(err, config)}。尚未开始重建，读模型 ${which.join('、')} 未改动；排除后请再次运行 npm run rebuild`;
   // The read models are left marked unfinished or part-way: a server takes them over (runner.ts, #takeOverAbandoned).
   return `读模型重建未完成：${startupMessage(err, config)}。排除后请再次运行 npm run rebuild；${TAKEN_OVER}`;
 }

@@ -229,7 +229,8 @@ describe('a store file this user may read but not write, in a folder it may', ()
     expect([start.status, start.stderr]).toEqual([1, `服务未启动：${said}\n`]);
     const rebuild = await run('rebuild.ts');
     expect(rebuild.status).toBe(1);
-    expect(rebuild.stderr.startsWith(`读模型重建未完成：${said}。排除后请再次运行 npm run rebuild`), rebuild.stderr).toBe(true);
+    // Refused as the read models open: nothing was reset, so no server has a rebuild to take over.
+    expect(rebuild.stderr).toBe(`读模型重建未完成：${said}。尚未开始重建，读模型 inbox、sla、cases、audit 未改动；排除后请再次运行 npm run rebuild\n`);
   }, 60_000);
 });
 
