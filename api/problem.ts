@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DamagedStreamError, EngineError, reportedErrors, ServerStoppingError, unlabelled, UpgradeRequiredError, type EngineErrorCode } from '../engine/errors.js';
-import { AppendTooLargeError, LogNotFlushedError, StoreUnreachableError, UnreadableEventError } from '../eventstore/types.js';
+import { AppendTooLargeError, LogNotFlushedError, StoreUnreachableError, StreamDeletedError, UnreadableEventError } from '../eventstore/types.js';
 import { InvalidQueryError } from '../projections/query.js';
 import { ReadModelsRebuilding } from '../projections/runner.js';
 import { cutShort, shown as quoted, unknownFields } from '../machines/schemas.js';
@@ -172,8 +172,8 @@ export const ProblemBody = z.looseObject({
     .optional()
     .describe(
       docText(
-        'UNAVAILABLE：原因（readModelsRebuilding、storeBusy、storeReadOnly、storeFull、storeIo、storeNotFlushed、storeUnreachable、storeUnreadable、streamDamaged、upgradeRequired、eventsMissing、identityProviderUnreachable、shuttingDown）；值得重试时应答带 Retry-After',
-        'UNAVAILABLE: why (readModelsRebuilding, storeBusy, storeReadOnly, storeFull, storeIo, storeNotFlushed, storeUnreachable, storeUnreadable, streamDamaged, upgradeRequired, eventsMissing, identityProviderUnreachable, shuttingDown); the answer carries Retry-After when it is worth retrying',
+        'UNAVAILABLE：原因（readModelsRebuilding、storeBusy、storeReadOnly、storeFull、storeIo、storeNotFlushed、storeUnreachable、storeUnreadable、streamDamaged、upgradeRequired、eventsMissing、identityProviderUnreachable、streamDeleted、shuttingDown）；值得重试时应答带 Retry-After',
+        'UNAVAILABLE: why (readModelsRebuilding, storeBusy, storeReadOnly, storeFull, storeIo, storeNotFlushed, storeUnreachable, storeUnreadable, streamDamaged, upgradeRequired, eventsMissing, identityProviderUnreachable, streamDeleted, shuttingDown); the answer carries Retry-After when it is worth retrying',
       ),
     ),
 });
@@ -444,6 +444,16 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
         ? `该案件的办理记录可能已损坏或被改动，暂不能查看或办理，请联系平台管理员核查。技术信息：案件的事件流无法按流程重放（${err.streamId}），verify 可指出第一个不符的事件`
         : `this case's record may have been damaged or altered and cannot be read or worked on now: ask the platform administrator to check it. Technical: the case's events cannot be replayed through its process (${err.streamId}); verify names the first event that does not match`;
     extra = { reason: 'streamDamaged' };
+  } else if (err instanceof StreamDeletedError) {
+    // An EventStoreDB stream an operator deleted for good (a tombstone): no append to it can ever be
+    // stored. A keyed start's case is told by the engine (caseDeleted); this is any other (the calendar's).
+    request.log.error({ streamId: err.streamId }, '事件流已被永久删除，无法写入');
+    code = 'UNAVAILABLE';
+    detail =
+      lang === 'zh'
+        ? `事件存储中的事件流 ${err.streamId} 已被永久删除，无法再写入，未保存任何内容：请联系平台管理员`
+        : `the event store's stream ${err.streamId} was deleted for good and cannot be written to; nothing was stored: contact the platform administrator`;
+    extra = { reason: 'streamDeleted' };
   } else if (err instanceof AppendTooLargeError) {
     // A valid form within the body's cap whose event, with its metadata, passes what the store takes in one write.
     request.log.warn({ streamId: err.streamId, maxBytes: err.maxBytes }, '案件事件超过事件存储单次写入的上限');

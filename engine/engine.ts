@@ -5,6 +5,7 @@ import type { Clock } from '../infra/clock.js';
 import { nextTurn } from '../infra/turn.js';
 import type { Logger } from '../infra/logger.js';
 import {
+  StreamDeletedError,
   StreamNotFoundError,
   UnreadableEventError,
   WrongExpectedVersionError,
@@ -581,7 +582,10 @@ export class Engine {
       metadata: this.#metadata(def, caseId, cmd, START, at, null, snapshot, opened, [], undefined),
     };
     const eventId = cmd.idempotencyKey ? deterministicId(`event:${stream}:0`) : newId();
-    const { event, replayed } = await this.#append(stream, -1, eventId, decision, 'no_stream', undefined, cmd.idempotencyKey !== undefined);
+    const { event, replayed } = await this.#append(stream, -1, eventId, decision, 'no_stream', undefined, cmd.idempotencyKey !== undefined).catch((err: unknown) => {
+      // The key's case was deleted for good (read, it was no case): its id can never be written again.
+      throw key && err instanceof StreamDeletedError ? refuse.caseDeleted() : err;
+    });
     // Another node started the case with this key a moment before: the first answer, if it was this request.
     if (replayed) this.#sameStart(def, cmd, def, event);
     const state = foldStart(def, event, { hashChecked: !replayed });

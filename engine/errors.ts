@@ -333,6 +333,19 @@ export const refuse = {
       { rule: 'idempotencyKeyReused' },
     ),
   /**
+   * A start with an Idempotency-Key whose case was deleted from EventStoreDB for good (an operator's
+   * tombstone): its id, derived from the key, can never be written again (EventStoreDB review: a 500).
+   */
+  caseDeleted: () =>
+    new EngineError(
+      'RULE_VIOLATED',
+      {
+        zh: '以该 Idempotency-Key 创建的案件已被平台管理员从事件存储中删除，不能以同一 Idempotency-Key 再次创建：未保存任何内容。如需重新提交，请使用新的 Idempotency-Key',
+        en: 'the case started with this Idempotency-Key was deleted from the event store by a platform administrator, and cannot be started again with the same key; nothing was stored: to submit again, use a new Idempotency-Key',
+      },
+      { rule: 'caseDeleted' },
+    ),
+  /**
    * A holiday notice for `year` was stored by someone else while this one was being loaded: this one is
    * not stored over it unseen (`CalendarInForce.load`). `inForce` is the notice now in force for the year.
    */

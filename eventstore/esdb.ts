@@ -42,6 +42,7 @@ import {
   AppendTooLargeError,
   satisfied,
   StoreUnreachableError,
+  StreamDeletedError,
   StreamNotFoundError,
   UnreadableEventError,
   WrongExpectedVersionError,
@@ -341,6 +342,8 @@ export class EsdbEventStore implements EventStore {
       }
       // The server's MaxAppendSize (1 MiB by default): a form near the body's cap, with its metadata.
       if (error instanceof MaxAppendSizeExceededError) throw new AppendTooLargeError(stream, error.maxAppendSize, error);
+      // A tombstone (an operator's hard delete): it was a 500 "unexpected error" (EventStoreDB review).
+      if (error instanceof ClientStreamDeletedError) throw new StreamDeletedError(stream, error);
       throw unreachable(error);
     }
     // With `throwOnAppendFailure=false` in the connection string the client answers instead of throwing.

@@ -250,6 +250,21 @@ export class AppendTooLargeError extends Error {
 }
 
 /**
+ * An append to a stream deleted for good (an EventStoreDB tombstone, which only an operator makes; the
+ * embedded store deletes nothing): nothing was stored, and no append to that stream ever will be. Read,
+ * such a stream is no stream (`StreamNotFoundError`, or none of its events).
+ */
+export class StreamDeletedError extends Error {
+  override readonly name = 'StreamDeletedError';
+  constructor(
+    readonly streamId: string,
+    cause: unknown,
+  ) {
+    super(`stream ${streamId} was deleted for good; nothing can be appended to it`, { cause });
+  }
+}
+
+/**
  * The store could not be reached: EventStoreDB down, its connection lost, a call past its deadline
  * (the adapter turns the client's errors of that kind into this one, with theirs as the cause). The
  * request is not at fault and may succeed later. An append's outcome is then unknown — it may have
