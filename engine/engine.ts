@@ -568,7 +568,7 @@ export class Engine {
     const snapshot = initialSnapshot(def, { caseId, input: data, startedBy: cmd.actor, at });
     // The organisations the form names first: a provider typing its own code in another letter case
     // (370100-GAJ) was told its role or organisation might not start the case (403), not which code was wrong.
-    this.#checkParties(undefined, def.parties(snapshot.context));
+    this.#checkParties(undefined, def.parties(snapshot.context), spec.partyFields);
     if (!this.#permitted(spec, def, snapshot, cmd.actor)) {
       throw refuse.forbiddenStart(def.name, def.title, { ...this.#senderOrg(cmd.actor.org), orgs: this.#whoMayAct(spec, def, snapshot, cmd.actor.role) });
     }
@@ -725,7 +725,7 @@ export class Engine {
         en: `${cmd.type} is not possible in the case's present condition: reload the case to see its state and what may be done`,
       });
     }
-    this.#checkParties(def.parties(current.snapshot.context), def.parties(next.context), cmd.actor, () => this.#whoMayAct(spec, def, current.snapshot, cmd.actor.role));
+    this.#checkParties(def.parties(current.snapshot.context), def.parties(next.context), spec.partyFields, cmd.actor, () => this.#whoMayAct(spec, def, current.snapshot, cmd.actor.role));
     const stateAfter = stateName(next);
     const moved = stateAfter !== current.state;
     const closing = new Set<string>([...(spec.closes ?? [])]);
@@ -1008,7 +1008,15 @@ export class Engine {
    * - 第六条: the region it is addressed to has a 公共数据开放主管部门 there;
    * - 第六条: an authority that names a new provider (`actor`, forwarding a request) names one in its own region.
    */
-  #checkParties(before: CaseParties | undefined, after: CaseParties, actor?: Actor, mayAct?: () => { code: string; name: string }[]): void {
+  #checkParties(
+    before: CaseParties | undefined,
+    after: CaseParties,
+    fields: AnyCommandSpec['partyFields'],
+    actor?: Actor,
+    mayAct?: () => { code: string; name: string }[],
+  ): void {
+    // The form's field that named the party, for `errors` (a party the case took from elsewhere names none).
+    const field = (party: keyof CaseParties) => (fields?.[party] === undefined ? undefined : [fields[party]]);
     const region = after.region;
     if (region !== undefined && region !== before?.region && !this.#o.directory.authorityOf(region)) {
       // 机构改革: a region taken over by another (a city merged into another) — name the code to address instead.
@@ -1018,12 +1026,12 @@ export class Engine {
         throw refuse.rule('regionHasAuthority', '第六条', {
           zh: `行政区划 ${region} 的${abolished.zh}：请向行政区划 ${taken.successor.region} 提出`,
           en: `region ${region}: ${abolished.en}; address region ${taken.successor.region} instead`,
-        });
+        }, [], field('region'));
       }
       throw refuse.rule('regionHasAuthority', '第六条', {
         zh: `行政区划 ${region} 在机构目录中没有公共数据开放主管部门，无法受理`,
         en: `region ${region} has no competent authority in the organisation directory, so the case cannot be accepted`,
-      });
+      }, [], field('region'));
     }
     const code = after.providerOrg;
     if (code === undefined || code === before?.providerOrg) return;
@@ -1031,7 +1039,7 @@ export class Engine {
     // 第四条, 机构改革: an abolished provider opens no new case; the one that took over its duties does.
     const abolished = org?.kind === 'provider' ? this.#o.directory.abolished(code) : undefined;
     if (abolished) {
-      throw refuse.rule('providerInDirectory', '第四条', { zh: `${abolished.zh}：请以该机构为开放主体`, en: `${abolished.en}: name that organisation as the provider` });
+      throw refuse.rule('providerInDirectory', '第四条', { zh: `${abolished.zh}：请以该机构为开放主体`, en: `${abolished.en}: name that organisation as the provider` }, [], field('providerOrg'));
     }
     if (org?.kind === 'provider') {
       // 第六条: a city's or county's authority works within its own region — it may forward a request
@@ -1049,7 +1057,7 @@ export class Engine {
         throw refuse.rule('providerInJurisdiction', '第六条', {
           zh: `${org.name}（${code}）不在${by.name}的行政区域内，不能转至该开放主体${able.length > 0 ? `；可由${able.map((o) => `${o.name}（${o.code}）`).join('、')}转办` : ''}`,
           en: `${org.name} (${code}) is outside the region of ${by.name}, which cannot forward the request there${able.length > 0 ? `; ${able.map((o) => `${o.name} (${o.code})`).join(', ')} can` : ''}`,
-        });
+        }, [], field('providerOrg'));
       }
       return;
     }
@@ -1065,6 +1073,8 @@ export class Engine {
             zh: `机构目录中没有编码为 ${shown(code)} 的公共数据开放主体${spelling.zh}`,
             en: `the organisation directory has no provider unit with the code ${shown(code)}${spelling.en}`,
           },
+      [],
+      field('providerOrg'),
     );
   }
 

@@ -1058,6 +1058,7 @@ const startV1: CommandSpec<{ startedBy: Actor }> = {
   actors: [applicant],
   label: '提交有条件开放数据申请',
   rules: Object.values(startRules),
+  partyFields: { providerOrg: 'resource.providerOrg' },
 };
 
 /** v2's start: and a use period not already over. */

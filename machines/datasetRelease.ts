@@ -484,6 +484,7 @@ export const datasetReleaseV1: ProcessDefinition<DatasetReleaseContext> = {
     actors: [provider],
     label: '编制开放数据',
     rules: Object.values(startRules),
+    partyFields: { providerOrg: 'providerOrg' },
   },
   commands,
   // The region is left out: the provider's own region counts (FORMS.md "Who is the competent authority").

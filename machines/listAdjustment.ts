@@ -172,6 +172,7 @@ export const listAdjustment: ProcessDefinition<ListAdjustmentContext> = {
     actors: [provider],
     label: '申请调整开放清单',
     rules: Object.values(startRules),
+    partyFields: { providerOrg: 'providerOrg' },
   },
   commands,
   // The region is left out: 市级以上 counts from the provider's region (FORMS.md "Who is the competent authority").

@@ -143,7 +143,7 @@ export const objection: ProcessDefinition<ObjectionContext> = {
   title: '开放数据异议与建议',
   articles: ['第十六条'],
   machine: objectionMachine,
-  start: { schema: ObjectionStart, event: 'ObjectionRaised', actors: [applicant], label: '提出异议或建议' },
+  start: { schema: ObjectionStart, event: 'ObjectionRaised', actors: [applicant], label: '提出异议或建议', partyFields: { providerOrg: 'providerOrg' } },
   commands,
   parties: (context) => ({ providerOrg: context.input.providerOrg, applicantOrg: context.startedBy.org }),
   summary: (context) => ({

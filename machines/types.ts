@@ -151,6 +151,12 @@ export interface CommandSpec<Context = unknown> {
    * command again as the system with the same data (第十五条: opened once the release is published).
    */
   link?: { field: string; process: string; completesOn: string };
+  /**
+   * Where the form names the case's parties (the start's input, or the command's data), as a 400
+   * names fields: a refusal of a party the directory does not know or place (第四条, 第六条) lists it
+   * in `errors`, so that a form can mark it (applicants' QA: providerInDirectory named no field).
+   */
+  partyFields?: { [Party in keyof CaseParties]?: string };
 }
 
 /** A system command due at a time, derived from the case's context and state. */

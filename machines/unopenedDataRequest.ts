@@ -260,6 +260,7 @@ const commands: { [Type in keyof typeof schemas]: CommandSpec<UnopenedDataReques
     event: 'NormativeReviewPassed',
     actors: [cityOrAbove],
     label: '通过材料规范性审查并转至开放主体',
+    partyFields: { providerOrg: 'providerOrg' },
   },
   FAIL_NORMATIVE_REVIEW: {
     schema: schemas.FAIL_NORMATIVE_REVIEW,
@@ -305,6 +306,7 @@ export const unopenedDataRequest: ProcessDefinition<UnopenedDataRequestContext> 
     // sender is authenticated as; 附录7: use is asked for from the day of application on (a period
     // already over waited 45 working days for nothing)
     rules: [applicantIsSenderRule('第十五条、附录7'), requestedUseNotOver('附录7')],
+    partyFields: { region: 'addressedRegion' },
   },
   commands,
   // The provider is known once the authority forwards the request; until then only the addressed region's authority acts.

@@ -21,12 +21,13 @@ const anAuthority = '370100-dsj';
 
 describe('an applicant names a provider that is not one', () => {
   it.each([
-    ['conditionalApplication', { ...startInputs.conditionalApplication, resource: { ...startInputs.conditionalApplication.resource, providerOrg: unknownCode } }],
-    ['objection', { ...startInputs.objection, providerOrg: unknownCode }],
-  ])('when a %s is started naming a code missing from the directory, then RULE_VIOLATED under 第四条 and no case', async (process, input) => {
+    ['conditionalApplication', { ...startInputs.conditionalApplication, resource: { ...startInputs.conditionalApplication.resource, providerOrg: unknownCode } }, 'resource.providerOrg'],
+    ['objection', { ...startInputs.objection, providerOrg: unknownCode }, 'providerOrg'],
+  ])('when a %s is started naming a code missing from the directory, then RULE_VIOLATED under 第四条, naming the field, and no case', async (process, input, field) => {
     const error = await refused(w, undefined, () => w.engine.start({ process, input, actor: actors.company }));
     expect(error.code).toBe('RULE_VIOLATED');
-    expect(error.details).toMatchObject({ rule: 'providerInDirectory', article: '第四条' });
+    // The form's field, as a 400 names it: a portal marks it (applicants' QA).
+    expect(error.details).toMatchObject({ rule: 'providerInDirectory', article: '第四条', fieldErrors: [{ path: field, message: { zh: expect.stringContaining(unknownCode) } }] });
     expect(error.text.zh).toContain(unknownCode);
   });
 
@@ -52,7 +53,7 @@ describe('an authority forwards an unopened-data request (第十五条)', () => 
   ])('when it forwards to %s, then RULE_VIOLATED, and the request stays with the authority', async (_what, providerOrg) => {
     const c = await given(w, 'unopenedDataRequest');
     const error = await refused(w, c, () => when(w, c.caseId, 'PASS_NORMATIVE_REVIEW', { data: { ...forward, providerOrg } }));
-    expect(error.details).toMatchObject({ rule: 'providerInDirectory', article: '第四条' });
+    expect(error.details).toMatchObject({ rule: 'providerInDirectory', article: '第四条', fieldErrors: [{ path: 'providerOrg' }] });
     expect((await w.engine.getCase(c.caseId)).state).toBe('normativeReview');
   });
 
@@ -60,7 +61,7 @@ describe('an authority forwards an unopened-data request (第十五条)', () => 
   it('when Jinan’s authority forwards to a provider of Qingdao, then RULE_VIOLATED under 第六条, naming the provincial bureau, which may act on the request too, as the one that can; and the request stays with it', async () => {
     const c = await given(w, 'unopenedDataRequest');
     const error = await refused(w, c, () => when(w, c.caseId, 'PASS_NORMATIVE_REVIEW', { data: { ...forward, providerOrg: '370200-gaj' }, actor: actors.cityAuthority }));
-    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'providerInJurisdiction', article: '第六条' } });
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'providerInJurisdiction', article: '第六条', fieldErrors: [{ path: 'providerOrg' }] } });
     // Legal QA: a city's bureau whose applicant needs another region's (or a provincial department's) data was left with no way on.
     expect(error.text.zh).toBe('青岛市公安局（370200-gaj）不在济南市大数据局的行政区域内，不能转至该开放主体；可由山东省大数据局（370000-dsj）转办（第六条）');
     expect(error.text.en).toContain('; 山东省大数据局 (370000-dsj) can');
@@ -89,7 +90,7 @@ describe('an unopened-data request addressed to a region (第六条, 第十五�
     const error = await refused(w, undefined, () =>
       w.engine.start({ process: 'unopenedDataRequest', input: { ...startInputs.unopenedDataRequest, addressedRegion: '379900' }, actor: actors.company }),
     );
-    expect(error.details).toMatchObject({ rule: 'regionHasAuthority', article: '第六条' });
+    expect(error.details).toMatchObject({ rule: 'regionHasAuthority', article: '第六条', fieldErrors: [{ path: 'addressedRegion' }] });
     expect(error.text.zh).toBe('行政区划 379900 在机构目录中没有公共数据开放主管部门，无法受理（第六条）');
   });
 
