@@ -702,6 +702,7 @@ export class Engine {
       const newer = spec ? undefined : this.#o.registry.list().find((d) => d.name === def.name && d.version > def.version && d.commands[cmd.type] !== undefined);
       throw refuse.invalidTransition(current.state, cmd.type, allowed, {
         state: stateLabel(def, current.state),
+        allowed: Object.fromEntries(allowed.map((c) => [c, def.commands[c]?.label ?? c])),
         ...(spec ? { command: spec.label } : { unknown: { process: def.name, title: def.title, ...(newer ? { version: def.version, since: newer.version } : {}) } }),
         ...(waiting ? { waiting } : {}),
         ...(entered ? { entered } : {}),

@@ -214,26 +214,38 @@ export const refuse = {
     state: string,
     command: string,
     allowed: string[],
-    labels: { state?: string; command?: string; waiting?: Message; unknown?: { process: string; title: string; version?: number; since?: number }; entered?: CaseNow['last'] } = {},
-  ) =>
-    new EngineError(
+    labels: {
+      state?: string;
+      command?: string;
+      /** The Chinese names of the commands in `allowed`, said with them. */
+      allowed?: Readonly<Record<string, string>>;
+      waiting?: Message;
+      unknown?: { process: string; title: string; version?: number; since?: number };
+      entered?: CaseNow['last'];
+    } = {},
+  ) => {
+    // What the sender may send now, by name (applicants' QA: a citizen was told only what was refused, the
+    // commands left as codes in `allowed`).
+    const mayNow = allowed.map((c) => named(labels.allowed?.[c], c)).join('、') || '无';
+    return new EngineError(
       'INVALID_TRANSITION',
       labels.unknown?.since !== undefined
         ? {
-            zh: `本案件按“${labels.unknown.title}”（${labels.unknown.process}）流程第 ${labels.unknown.version} 版办理，该版本没有“${command}”指令（第 ${labels.unknown.since} 版起的案件才有）；案件当前处于${named(labels.state, state)}状态，您现在可发送：${allowed.join('、') || '无'}`,
+            zh: `本案件按“${labels.unknown.title}”（${labels.unknown.process}）流程第 ${labels.unknown.version} 版办理，该版本没有“${command}”指令（第 ${labels.unknown.since} 版起的案件才有）；案件当前处于${named(labels.state, state)}状态，您现在可发送：${mayNow}`,
             en: `this case follows version ${labels.unknown.version} of process ${labels.unknown.process}, which has no command ${command} (cases on version ${labels.unknown.since} and later have it); the case is in state ${state}, where you may send: ${allowed.join(', ') || 'nothing'}`,
           }
         : labels.unknown
         ? {
-            zh: `“${labels.unknown.title}”（${labels.unknown.process}）流程没有“${command}”指令（指令名区分大小写）；案件当前处于${named(labels.state, state)}状态，您现在可发送：${allowed.join('、') || '无'}`,
+            zh: `“${labels.unknown.title}”（${labels.unknown.process}）流程没有“${command}”指令（指令名区分大小写）；案件当前处于${named(labels.state, state)}状态，您现在可发送：${mayNow}`,
             en: `process ${labels.unknown.process} has no command ${command} (command names are case-sensitive); the case is in state ${state}, where you may send: ${allowed.join(', ') || 'nothing'}`,
           }
         : {
-            zh: `案件当前处于${named(labels.state, state)}状态${labels.entered ? `（北京时间 ${labels.entered.at} 经${named(labels.entered.label, labels.entered.command)}进入）` : ''}，不接受${named(labels.command, command)}指令${labels.waiting ? `；案件正在等待：${labels.waiting.zh}` : ''}`,
-            en: `the case is in state ${state}${labels.entered ? ` (entered by ${labels.entered.command}, ${labels.entered.at} Beijing time)` : ''}, which does not accept ${command}${labels.waiting ? `; the case is waiting on: ${labels.waiting.en}` : ''}`,
+            zh: `案件当前处于${named(labels.state, state)}状态${labels.entered ? `（北京时间 ${labels.entered.at} 经${named(labels.entered.label, labels.entered.command)}进入）` : ''}，不接受${named(labels.command, command)}指令${allowed.length > 0 ? `；您现在可发送：${mayNow}` : ''}${labels.waiting ? `；案件正在等待：${labels.waiting.zh}` : ''}`,
+            en: `the case is in state ${state}${labels.entered ? ` (entered by ${labels.entered.command}, ${labels.entered.at} Beijing time)` : ''}, which does not accept ${command}${allowed.length > 0 ? `; you may send now: ${allowed.join(', ')}` : ''}${labels.waiting ? `; the case is waiting on: ${labels.waiting.en}` : ''}`,
           },
       { state, allowed },
-    ),
+    );
+  },
   /**
    * `label`: the command's Chinese name, when the machine has one. `mayAct`: given when organisations
    * of the sender's own role may send it (another bureau's 本级 case): who, so a reviewer knows it is theirs.

@@ -33,8 +33,19 @@ describe('INVALID_TRANSITION', () => {
     const error = await refused(w, c, () => when(w, c.caseId, 'RETURN', { actor: actors.cityAuthority, data: { reasons: ['数据项说明不完整'] } }));
     expect(error.code).toBe('INVALID_TRANSITION');
     const at = shanghaiDateTimeOf(w.clock.now().toISOString()).slice(0, 16);
-    expect(error.text.zh).toBe(`案件当前处于“已发布”（published）状态（北京时间 ${at} 经“审查通过并发布”（APPROVE）进入），不接受“审查未通过，退回修改”（RETURN）指令`);
-    expect(error.text.en).toBe(`the case is in state published (entered by APPROVE, ${at} Beijing time), which does not accept RETURN`);
+    expect(error.text.zh).toBe(`案件当前处于“已发布”（published）状态（北京时间 ${at} 经“审查通过并发布”（APPROVE）进入），不接受“审查未通过，退回修改”（RETURN）指令；您现在可发送：“撤回已开放数据”（WITHDRAW）`);
+    expect(error.text.en).toBe(`the case is in state published (entered by APPROVE, ${at} Beijing time), which does not accept RETURN; you may send now: WITHDRAW`);
+  });
+
+  it('given an application in use, when the applicant withdraws it, then the refusal says by name what the applicant may send now (applicants\' QA: only codes, in `allowed`)', async () => {
+    const c = await given(w, 'conditionalApplication', pathTo.conditionalApplication.active!);
+    const error = await refused(w, c, () => when(w, c.caseId, 'WITHDRAW', { actor: actors.company }));
+    expect(error.code).toBe('INVALID_TRANSITION');
+    const allowed = (error.details as { allowed: string[] }).allowed;
+    expect(allowed).toContain('REPORT_USAGE');
+    expect(error.text.zh).toMatch(/，不接受“撤回申请”（WITHDRAW）指令；您现在可发送：“[^”]+”（[A-Z_]+）(、“[^”]+”（[A-Z_]+）)*$/);
+    expect(error.text.zh).toContain('（REPORT_USAGE）');
+    expect(error.text.en).toMatch(new RegExp(`; you may send now: ${allowed.join(', ')}$`));
   });
 
   it('given an application in use, results fed back and taken note of since, when the provider approves it, then the refusal names the access granted that made it active, not the last 知悉 (QA)', async () => {
