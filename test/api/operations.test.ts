@@ -295,6 +295,30 @@ describe('given a case whose last event was cut off the stream', () => {
   });
 });
 
+describe('given a case taking commands while it is verified', () => {
+  it('when a command is stored after verify has read the stream, then verify answers for the stream as read: ok, no events missing (race QA)', async () => {
+    const dataDir = folder();
+    const { t, a } = await twoObjections(dataDir);
+    const api = await serve(dataDir);
+    try {
+      const engine = api.app.engine;
+      const real = engine.verify.bind(engine);
+      let stored: { status: number; body: { revision?: number } } | undefined;
+      // The provider's answer lands between verify's read of the stream and the answer.
+      engine.verify = async (caseId: string) => {
+        const verification = await real(caseId);
+        stored ??= await api.call('POST', `/v1/cases/${a}/commands`, t.provider, { type: 'RESPOND', data: { outcome: 'corrected', explanation: '已更正数据并重新发布。' } });
+        return verification;
+      };
+      const verify = await api.call('GET', `/v1/cases/${a}/verify`, t.applicant);
+      expect([stored?.status, stored?.body.revision]).toEqual([200, 1]);
+      expect([verify.status, verify.body]).toEqual([200, { ok: true, events: 1 }]);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('given two nodes on one file, when the other commits to a case between this node’s read of its stream and of its read models', () => {
   it('then the case reads, and a command on it is decided, as the stream then stands: no false eventsMissing', async () => {
     const dataDir = folder();
