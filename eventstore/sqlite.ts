@@ -1238,6 +1238,13 @@ export class SqliteEventStore implements EventStore {
    */
   positionsMissing(limit = 20): { missing: number; runs: { from: number; to: number }[] } {
     this.#assertOpen();
+    // One snapshot: read apart, another process's append between the count and the sequence made the
+    // sequence pass the last row, told as a run cut off the end (race QA: npm run replay -- --all beside
+    // a server taking commands named a deleted event in 5 of 13 runs, the position there right after).
+    return this.database.transaction(() => this.#positionsMissing(limit))();
+  }
+
+  #positionsMissing(limit: number): { missing: number; runs: { from: number; to: number }[] } {
     const db = this.database;
     const { rows, last } = db.prepare<[], { rows: number; last: number | null }>('SELECT count(*) AS rows, max(position) AS last FROM events').get()!;
     const sequence = db.prepare<[], number | null>("SELECT seq FROM sqlite_sequence WHERE name = 'events'").pluck().get() ?? 0;

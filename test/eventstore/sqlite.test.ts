@@ -769,4 +769,28 @@ describe('SqliteEventStore.positionsMissing (rows deleted from the log by hand)'
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
+  it('given a reader beside a writer, when the writer appends between the reader’s reads of the rows and of the sequence, then none is missing: one snapshot (race QA)', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'events.db');
+    const writer = new SqliteEventStore({ path, now: systemClock.now });
+    for (let i = 0; i < 3; i++) await writer.appendToStream(`case-${i}`, [event('Happened', { i })]);
+    const reader = new SqliteEventStore({ path, readonly: true, now: systemClock.now });
+    const other = new Database(path);
+    const prepare = reader.database.prepare.bind(reader.database);
+    let appended = 0;
+    // The writer's commit lands just before the reader reads the sequence (another process, as replay beside a server).
+    reader.database.prepare = ((sql: string) => {
+      if (sql.includes('sqlite_sequence') && appended++ === 0) {
+        other.prepare("INSERT INTO events (stream_id, revision, id, type, data, metadata, created) VALUES ('case-9', 0, 'id-9', 'Happened', '{}', '{}', '2026-01-01T00:00:00.000Z')").run();
+      }
+      return prepare(sql);
+    }) as typeof reader.database.prepare;
+    expect(reader.positionsMissing()).toEqual({ missing: 0, runs: [] });
+    expect(appended).toBe(1);
+    expect(reader.positionsMissing()).toEqual({ missing: 0, runs: [] });
+    other.close();
+    await reader.close();
+    await writer.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 });
