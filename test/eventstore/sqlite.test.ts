@@ -756,6 +756,45 @@ describe('SqliteEventStore opened on another program\'s database', () => {
   });
 });
 
+describe('SqliteEventStore.readStream, given another process appending the stream’s first event as it is read', () => {
+  it('when the append lands between the read of its rows and the check that it exists, then the stream is read in one snapshot: not found, then its event (race QA: a keyed start on two servers answered 500)', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'events.db');
+    await new SqliteEventStore({ path, now: systemClock.now }).close();
+    const other = new Database(path);
+    let armed = false;
+    // The store's check that a stream exists, with the other process's commit just before it runs.
+    const prepare = Database.prototype.prepare;
+    Database.prototype.prepare = function (this: Database.Database, sql: string) {
+      const statement = prepare.call(this, sql) as Database.Statement;
+      if (sql === 'SELECT 1 FROM events WHERE stream_id = ? LIMIT 1') {
+        const get = statement.get.bind(statement);
+        statement.get = ((...args: unknown[]) => {
+          if (armed) {
+            armed = false;
+            other.prepare("INSERT INTO events (stream_id, revision, id, type, data, metadata, created) VALUES ('case-new', 0, 'id-new', 'Happened', '{}', '{}', '2026-01-01T00:00:00.000Z')").run();
+          }
+          return get(...args);
+        }) as typeof statement.get;
+      }
+      return statement;
+    } as typeof prepare;
+    let store: SqliteEventStore;
+    try {
+      store = new SqliteEventStore({ path, now: systemClock.now });
+    } finally {
+      Database.prototype.prepare = prepare;
+    }
+    armed = true;
+    await expect(store.readStream('case-new')).rejects.toBeInstanceOf(StreamNotFoundError);
+    expect(armed).toBe(false);
+    expect((await store.readStream('case-new')).map((e) => e.id)).toEqual(['id-new']);
+    other.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
 describe('SqliteEventStore.positionsMissing (rows deleted from the log by hand)', () => {
   it('given positions 1..6, then none; with 2 and 3 deleted, then one run 2–3; with the last row deleted too, then the sequence past it counts: 2–3 and 6', async () => {
     const dir = tempDir();
