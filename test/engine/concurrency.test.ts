@@ -17,6 +17,7 @@ import { actors, commandData, startedAt, startInputs } from '../machines/example
 import { defaultCalendar } from '../../calendars/index.js';
 import { Directory } from '../../directory/index.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
+import { StreamNotFoundError } from '../../eventstore/types.js';
 import { systemClock } from '../../infra/clock.js';
 import { synthesise } from '../../scripts/bench/projections.js';
 import { coldEngine, createWorld, given, historyOf, meta, rehashed, when, type World } from './world.js';
@@ -457,5 +458,21 @@ describe('the same Idempotency-Key from the same sender', () => {
     const theirs = await w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.person, idempotencyKey: 'shared-key' });
     expect(theirs.caseId).not.toBe(mine.caseId);
     expect(theirs.replayed).toBe(false);
+  });
+});
+
+describe('a keyed start, given a store that reads the key’s streams as empty rather than not found', () => {
+  // Another store's stream emptied, or another node's first append met between two reads (race QA: a
+  // keyed start on two servers answered 500, reading `metadata` of the first event of an empty list).
+  it('then the case is started, as for a stream not found', async () => {
+    const w = await createWorld();
+    try {
+      const read = w.store.readStream.bind(w.store);
+      w.store.readStream = (stream, options) => read(stream, options).catch((err: unknown) => (err instanceof StreamNotFoundError ? [] : Promise.reject(err)));
+      const started = await w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company, idempotencyKey: 'objection-empty-read' });
+      expect(started).toMatchObject({ state: 'handling', revision: 0, replayed: false });
+    } finally {
+      await w.close();
+    }
   });
 });
