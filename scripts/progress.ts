@@ -11,8 +11,8 @@ import { elapsedMs } from '../infra/clock.js';
 export interface Progress {
   /** `n` more items done (default 1). */
   tick(n?: number): void;
-  /** Sets how many items are done. */
-  update(done: number): void;
+  /** Sets how many items are done, and (`total`) how many there are now, when the work grew. */
+  update(done: number, total?: number): void;
   /** Finishes the bar (draws 100 % of what was done) and ends its line. */
   done(): void;
 }
@@ -77,7 +77,7 @@ export function createProgress(label: string, total: number, options: ProgressOp
   const tty = stream.isTTY === true;
   const interval = options.intervalMs ?? 100;
   const started = elapsedMs();
-  const safeTotal = Math.max(0, total);
+  let safeTotal = Math.max(0, total);
   const words = WORDING[options.lang ?? 'zh'];
   const seconds = (ms: number) => {
     const s = Math.max(0, Math.round(ms / 1000));
@@ -135,8 +135,9 @@ export function createProgress(label: string, total: number, options: ProgressOp
       done += n;
       render(false);
     },
-    update(value) {
+    update(value, grown) {
       done = value;
+      if (grown !== undefined) safeTotal = Math.max(0, grown);
       render(false);
     },
     done() {
@@ -178,7 +179,9 @@ export function createPhasedProgress<P extends string>(labels: Readonly<Record<P
         current = { phase, bar: createProgress(labels[phase], total, options), done: 0 };
       }
       current.done = done;
-      current.bar.update(done);
+      // The total as it stands: a rebuild beside a server folds the events appended meanwhile too (race QA:
+      // 100%（2860/2857）, the bar's total fixed at its first word).
+      current.bar.update(done, total);
     },
     done() {
       current?.bar.done();

@@ -171,6 +171,16 @@ describe('progress bar', () => {
     expect(chunks.at(-1)).toMatch(/^索引：100%（2\/2/);
   });
 
+  it('given a part whose work grows as it goes (events appended beside a rebuild), then its bar counts to the total as it stands, never past it', () => {
+    const { chunks } = rebuildBars([
+      [0, 2857, 'fold'],
+      [2000, 2857, 'fold'],
+      [2860, 2860, 'fold'],
+    ]);
+    expect(chunks.at(-1)).toMatch(/^重建：100%（2860\/2860/);
+    expect(chunks.some((c) => /2857，/.test(c) && /（2860/.test(c))).toBe(false);
+  });
+
   it('given a part that starts over (workers failed, the fold is done again in one thread), then a new bar for it, to its end', () => {
     const { chunks, ended } = rebuildBars([
       [50, 100, 'fold'],
