@@ -4,23 +4,15 @@
  * other write to such a stream is told as the store's, in Chinese — not 500 "未预料的错误" (EventStoreDB
  * review).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { StreamDeletedError as ClientStreamDeletedError } from '@eventstore/db-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../api/app.js';
 import { mintToken } from '../../api/auth.js';
-import { buildServer } from '../../api/server.js';
 import { EsdbEventStore } from '../../eventstore/esdb.js';
-import { SqliteEventStore } from '../../eventstore/sqlite.js';
-import { StreamDeletedError, type EventData, type EventStore } from '../../eventstore/types.js';
-import { ManualClock } from '../../infra/clock.js';
-import { loadConfig } from '../../infra/config.js';
-import { createLogger } from '../../infra/logger.js';
+import { StreamDeletedError } from '../../eventstore/types.js';
 import { fakeEsdb } from '../eventstore/fakeEsdbClient.js';
 import { startInputs } from '../machines/examples.js';
 import { SECRET } from './harness.js';
+import { apiOverRefusingStore, type RefusingApi } from './refusingStore.js';
 
 describe('the EventStoreDB adapter', () => {
   it('given an append to a tombstoned stream, then it rejects with StreamDeletedError naming the stream', async () => {
@@ -34,38 +26,16 @@ describe('the EventStoreDB adapter', () => {
 });
 
 describe('a start into a stream deleted for good', () => {
-  let dataDir: string;
-  let app: App;
-  let sqlite: SqliteEventStore;
-  let server: Awaited<ReturnType<typeof buildServer>>;
+  let api: RefusingApi;
+  // The store as EventStoreDB answers once an operator has tombstoned every objection's stream (the adapter's error, above).
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'stream-deleted-'));
-    const clock = new ManualClock('2025-03-03T01:30:00.000Z');
-    sqlite = new SqliteEventStore({ path: join(dataDir, 'events.db'), synchronous: 'OFF', now: () => clock.now() });
-    // The store as EventStoreDB answers once an operator has tombstoned every objection's stream (the adapter's error, above).
-    const store = new Proxy({} as EventStore, {
-      get(_target, key) {
-        if (key === 'appendToStream')
-          return (stream: string, events: EventData[], options?: unknown) =>
-            stream.startsWith('objection-') ? Promise.reject(new StreamDeletedError(stream, undefined)) : sqlite.appendToStream(stream, events, options as never);
-        const value = (sqlite as unknown as Record<PropertyKey, unknown>)[key];
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(sqlite) : value;
-      },
-    });
-    const config = loadConfig({ WORKFLOW_DATA_DIR: dataDir, WORKFLOW_JWT_SECRET: SECRET, WORKFLOW_TEST_CLOCK: '1', WORKFLOW_SQLITE_SYNCHRONOUS: 'OFF' });
-    app = await createApp(config, { clock, logger: createLogger({ level: 'silent' }), store });
-    server = await buildServer(app);
-    await server.ready();
+    api = await apiOverRefusingStore((stream) => (stream.startsWith('objection-') ? new StreamDeletedError(stream, undefined) : undefined));
   });
-  afterAll(async () => {
-    await server.close();
-    await app.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => api.close());
 
   const start = async (headers: Record<string, string>) => {
     const company = await mintToken(SECRET, { sub: 'u-szkj', role: 'applicant', org: '91370100MA3C8K2D0E' });
-    const res = await server.inject({
+    const res = await api.server.inject({
       method: 'POST',
       url: '/v1/cases',
       headers: { authorization: `Bearer ${company}`, 'content-type': 'application/json', ...headers },
@@ -78,16 +48,16 @@ describe('a start into a stream deleted for good', () => {
     ['zh', {}, /^以该 Idempotency-Key 创建的案件已被平台管理员从事件存储中删除，不能以同一 Idempotency-Key 再次创建：未保存任何内容/],
     ['en', { 'accept-language': 'en' }, /^the case started with this Idempotency-Key was deleted from the event store by a platform administrator/],
   ])('given an Idempotency-Key whose case was deleted, then 422 caseDeleted (%s), nothing stored', async (_lang, headers, detail) => {
-    const before = await sqlite.headPosition();
+    const before = await api.sqlite.headPosition();
     const answer = await start({ 'idempotency-key': 'objection-1', ...headers });
     expect(answer).toMatchObject({ status: 422, body: { code: 'RULE_VIOLATED', rule: 'caseDeleted', detail: expect.stringMatching(detail) } });
-    expect(await sqlite.headPosition()).toBe(before);
+    expect(await api.sqlite.headPosition()).toBe(before);
   });
 
   it('given no Idempotency-Key, then 503 streamDeleted naming the stream, nothing stored', async () => {
-    const before = await sqlite.headPosition();
+    const before = await api.sqlite.headPosition();
     const answer = await start({});
     expect(answer).toMatchObject({ status: 503, body: { code: 'UNAVAILABLE', reason: 'streamDeleted', detail: expect.stringMatching(/^事件存储中的事件流 objection-[0-9a-f-]+ 已被永久删除，无法再写入，未保存任何内容：请联系平台管理员$/) } });
-    expect(await sqlite.headPosition()).toBe(before);
+    expect(await api.sqlite.headPosition()).toBe(before);
   });
 });
