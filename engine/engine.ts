@@ -548,13 +548,13 @@ export class Engine {
         const by = (first.metadata as unknown as CaseEventMetadata).actor;
         return by.role === cmd.actor.role && by.org === cmd.actor.org;
       };
+      // A stream read empty is no case started (#findStream reads it so too): another store's stream
+      // emptied, or, before the embedded store read it in one snapshot, another node's first append to it.
+      const some = (events: RecordedEvent[] | undefined) => (events && events.length > 0 ? events : undefined);
       for (const process of [def.name, ...this.#o.registry.names().filter((n) => n !== def.name)]) {
-        // A stream read empty is no case started (#findStream reads it so too): another store's stream
-        // emptied, or, before the embedded store read it in one snapshot, another node's first append to it.
-        const some = (events: RecordedEvent[] | undefined) => (events && events.length > 0 ? events : undefined);
         const existing =
           some(await this.#readOrUndefined(streamOf(process, keyedId(process)))) ??
-          (await this.#readOrUndefined(streamOf(process, legacyId(process))).then((events) => (some(events) && sameSender(events![0]!) ? events : undefined)));
+          (await this.#readOrUndefined(streamOf(process, legacyId(process))).then(some).then((legacy) => (legacy && sameSender(legacy[0]!) ? legacy : undefined)));
         if (!existing) continue;
         const first = existing[0]!;
         const started = this.definitionOf(first);
