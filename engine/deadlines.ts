@@ -1,5 +1,5 @@
 import type { Deadline, DeadlineBasis, DeadlineRule } from '../calendars/types.js';
-import { endOfShanghaiDate, shanghaiDateOf } from '../calendars/index.js';
+import { CalendarNotCoveredError, endOfShanghaiDate, shanghaiDateOf } from '../calendars/index.js';
 import type { DeadlineSpec, TaskSpec } from '../machines/types.js';
 import { readField } from '../machines/describe.js';
 import { refuse } from './errors.js';
@@ -37,7 +37,12 @@ function laterStart(enteredAt: string, day: unknown): string {
  */
 function endingBy(due: Deadline, day: unknown): Deadline | undefined {
   if (typeof day !== 'string' || day >= due.dueDate) return undefined;
-  return { dueAt: endOfShanghaiDate(day), dueDate: day, provisional: false, calendarVersion: due.calendarVersion };
+  return endOfAgreedDay(day, due.calendarVersion);
+}
+
+/** The end of a day the case agreed (YYYY-MM-DD, Beijing), as a deadline: never provisional, whatever the calendar. */
+function endOfAgreedDay(day: string, calendarVersion: string): Deadline {
+  return { dueAt: endOfShanghaiDate(day), dueDate: day, provisional: false, calendarVersion };
 }
 
 /** `countsFrom`: the day the count starts (YYYY-MM-DD, Beijing) when it is not the day of entry — a day the case agreed (the use's start). */
@@ -52,8 +57,18 @@ function compute(calendar: DeadlineCalendar, spec: DeadlineSpec, table: Deadline
       const from = spec.countFrom ? laterStart(enteredAt, readField(context, spec.countFrom.field)) : enteredAt;
       // A count from a day agreed ahead is answered however far ahead (provisional past the covered
       // years): the act that agreed the day is not refused for a notice not issued yet.
-      const due = from === enteredAt ? calendar.dueBy(from, rule) : calendar.dueFrom(from, rule);
       const counted = from === enteredAt ? {} : { countsFrom: from };
+      let due: Deadline;
+      try {
+        due = from === enteredAt ? calendar.dueBy(from, rule) : calendar.dueFrom(from, rule);
+      } catch (err) {
+        // A count that runs past the covered years ends past every covered day: a task due by a day within
+        // them is due then, not refused (time QA: a renewal asked on 2027-12-27 of a use ending 12-31, with
+        // 2026's notice the last, was CALENDAR_NOT_COVERED for 2028, and the right to renew lost).
+        const day = spec.endsBy && readField(context, spec.endsBy.field);
+        if (!(err instanceof CalendarNotCoveredError) || typeof day !== 'string' || Number(day.slice(0, 4)) > err.covered.to) throw err;
+        return { ...endOfAgreedDay(day, calendar.version), basis: spec.endsBy?.basis ?? 'agreement', ...counted };
+      }
       const ended = spec.endsBy && endingBy(due, readField(context, spec.endsBy.field));
       if (ended) return { ...ended, basis: spec.endsBy?.basis ?? 'agreement', ...counted };
       return { ...due, basis: rule.basis, ...(rule.article ? { article: rule.article } : {}), ...counted };

@@ -182,4 +182,16 @@ describe('a deadline past the calendar (CALENDAR_NOT_COVERED)', () => {
     // The notice that would cover 2028 next is 2027's (calendar QA: it asked for 2028's, which cannot be loaded before 2027).
     expect(error.text.zh).toBe('2028 年及其前一年的国务院办公厅节假日安排通知均未载入，无法计算该年的工作日（可计算 2023–2027 年）：请联系平台管理员载入 2027 年的通知（载入后可计算至 2028 年）');
   });
+
+  it('given a use agreed to end on 2027-12-31, when on 2027-12-27 the applicant asks to renew, then the review is due by that day — its 10 working days would run into 2028, which no notice covers, but the task ends with the use (time QA: refused, the right to renew lost)', async () => {
+    const input = { ...startInputs.conditionalApplication, usePeriod: { from: '2027-03-01', to: '2028-06-30' } };
+    const sign = { ...commandData.conditionalApplication.SIGN_AGREEMENT, useFrom: '2027-03-03', useTo: '2027-12-31' };
+    const c = await given(w, 'conditionalApplication', [...toAgreement, ['SIGN_AGREEMENT', { data: sign }], 'GRANT_ACCESS'], { at: tenAm('2027-03-03'), input });
+    const { event } = await when(w, c.caseId, 'REQUEST_RENEWAL', { at: tenAm('2027-12-27'), data: { newUseTo: '2028-06-30' } });
+    expect(opened(event, 'renewalReview')).toMatchObject({ dueDate: '2027-12-31', dueAt: endOfDay('2027-12-31'), provisional: false });
+    // A day past the covered years caps nothing: still refused.
+    const later = await given(w, 'conditionalApplication', [...toAgreement, ['SIGN_AGREEMENT', { data: { ...sign, useTo: '2028-01-31' } }], 'GRANT_ACCESS'], { at: tenAm('2027-03-03'), input });
+    const error = await refused(w, later, () => when(w, later.caseId, 'REQUEST_RENEWAL', { at: tenAm('2027-12-27'), data: { newUseTo: '2028-06-30' } }));
+    expect(error).toMatchObject({ code: 'CALENDAR_NOT_COVERED', details: { year: 2028 } });
+  });
 });
