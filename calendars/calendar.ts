@@ -261,13 +261,15 @@ export class WorkingDayCalendar {
    * The deadline of n working days for a stage entered at `enteredAt` (an instant, placed on its
    * Asia/Shanghai date, or a `YYYY-MM-DD`): the end (23:59:59.999 Asia/Shanghai) of the n-th
    * working day after the day of entry, which is never counted. `provisional` if any day from the
-   * day of entry to the due day lies in a provisional year.
+   * day of entry to the due day lies in a provisional year. n = 0 ends the day of entry, or the first
+   * working day after it when it is a day off: a deadline in working days ends on a working day (time
+   * QA: 0 working days from 元旦 2023 ended on 元旦).
    */
   deadline(enteredAt: DateInput, n: number): Deadline {
     assertInteger(n, 'workingDays', 0);
     const ix = this.#index ?? this.#buildIndex();
     const entry = this.#indexOf(ix, enteredAt, 'enteredAt');
-    const due = this.#add(ix, entry, n);
+    const due = this.#add(ix, entry, n === 0 && ix.working[entry] !== 1 ? 1 : n);
     const provisional = ix.provisionalCum[due]! - (entry > 0 ? ix.provisionalCum[entry - 1]! : 0) > 0;
     return { dueAt: endOfShanghaiDay(ix.start + due), dueDate: ix.dates[due]!, provisional, calendarVersion: this.version };
   }
@@ -318,12 +320,13 @@ export class WorkingDayCalendar {
         if (!(error instanceof CalendarNotCoveredError)) throw error;
       }
     }
+    const working = (day: number) => (day - ix.start < ix.length ? ix.working[day - ix.start] === 1 : this.#workingPast(day));
     let day = start;
-    for (let left = n; left > 0; ) {
+    // As `deadline`: none to count from a day off ends on the first working day after it.
+    for (let left = n === 0 && !working(start) ? 1 : n; left > 0; ) {
       day++;
       if (day > last) throw this.#notCovered(yearOf(day));
-      const i = day - ix.start;
-      if (i < ix.length ? ix.working[i] === 1 : this.#workingPast(day)) left--;
+      if (working(day)) left--;
     }
     return { dueAt: endOfShanghaiDay(day), dueDate: formatDay(day), provisional: true, calendarVersion: this.version };
   }

@@ -74,8 +74,13 @@ describe('deadline (n working days)', () => {
     expect(cal.deadline('2026-02-14T08:00:00+08:00', 6).dueDate).toBe('2026-03-02');
   });
 
-  it('n = 0 ends the day of entry', () => {
+  it('n = 0 ends the day of entry, or, entered on a day off, the first working day after it', () => {
     expect(cal.deadline('2026-03-02T01:00:00Z', 0)).toMatchObject({ dueDate: '2026-03-02', dueAt: '2026-03-02T15:59:59.999Z' });
+    // 元旦 2023: 12-31..01-02 off (time QA: it ended on 01-01, a holiday).
+    expect(cal.deadline('2023-01-01', 0)).toMatchObject({ dueDate: '2023-01-03', dueAt: '2023-01-03T15:59:59.999Z' });
+    // A 调休 working Saturday is a working day: the day itself.
+    expect(cal.deadline('2026-02-14', 0).dueDate).toBe('2026-02-14');
+    expect(cal.deadlineFrom('2023-01-01', 0).dueDate).toBe('2023-01-03');
   });
 
   it('entered 2026-12-28, 10 working days cross into 2027 and are provisional', () => {

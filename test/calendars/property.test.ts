@@ -96,4 +96,16 @@ describe('workingDaysBetween', () => {
       { numRuns: 2000 },
     );
   });
+
+  it('a deadline of 0 working days ends on the first working day on or after the day of entry', () => {
+    fc.assert(
+      fc.property(day, (d) => {
+        const r = outcome(() => cal.deadline(d, 0));
+        if ('notCovered' in r) return;
+        expect(cal.isWorkingDay(r.dueDate)).toBe(true);
+        expect(cal.workingDaysBetween(d, r.dueDate)).toBe(cal.isWorkingDay(d) ? 0 : 1);
+      }),
+      { numRuns: 1000 },
+    );
+  });
 });
