@@ -27,7 +27,7 @@ import { endOfShanghaiDate, shanghaiDateOf, shanghaiDateTimeOf } from '../calend
 import { deadlineFor, type DeadlineCalendar, type DeadlineTable } from './deadlines.js';
 import { failedAtOf, verifyHistory, type Verification } from './verify.js';
 import { foldNext, foldStart, idempotencyScope, initialSnapshot, nextSnapshot, type CaseState, type CommandOutcome } from './fold.js';
-import { commandLabelOf, RESTATE_DEADLINES as RESTATE, DEADLINES_RESTATED, REASSIGN_TASKS as REASSIGN, START, TASKS_REASSIGNED, type CaseEventMetadata, type DeadlineRestated, type PendingTimer, type Task, type TaskClosed, type TaskReassigned } from './events.js';
+import { commandLabelOf, RESTATE_DEADLINES as RESTATE, DEADLINES_RESTATED, REASSIGN_TASKS as REASSIGN, START, TASKS_REASSIGNED, type CaseEventMetadata, type DeadlineRestated, timerPassed, type PendingTimer, type Task, type TaskClosed, type TaskReassigned } from './events.js';
 import { AppendsUnderWay } from './appendsUnderWay.js';
 import type { WorkIndex } from './workIndex.js';
 
@@ -667,10 +667,10 @@ export class Engine {
     return this.getCase(state.caseId);
   }
 
-  /** The case's timers whose time has come by the clock. */
+  /** The case's timers whose time has come by the clock (`timerPassed`). */
   #dueTimers(state: CaseState): PendingTimer[] {
     const now = this.#o.clock.now().getTime();
-    return state.timers.filter((t) => Date.parse(t.dueAt) <= now);
+    return state.timers.filter((t) => timerPassed(t, now));
   }
 
   async #executeOn(current: CaseState, cmd: CaseCommand): Promise<CommandResult> {

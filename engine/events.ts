@@ -81,10 +81,20 @@ export interface TaskReassigned {
 export interface PendingTimer {
   /** The system command it sends. */
   command: string;
-  /** When it may fire (UTC ISO). */
+  /** The last instant before it fires (UTC ISO): the end of the last day it allows (`timerPassed`). */
   dueAt: string;
   /** The id of the event it appends: deterministic, so it fires once however many schedulers run. */
   eventId: string;
+}
+
+/**
+ * Whether a timer's time has passed at `now` (ms): once its `dueAt` — the end of the last day it
+ * allows, 23:59:59.999 Beijing — is past. That instant still belongs to the day, as a task's due
+ * instant does to the task (time QA: a usage report sent at 23:59:59.999 of the last day of use was
+ * refused as expired, while a task done at its due instant counts as on time).
+ */
+export function timerPassed(timer: PendingTimer, now: number): boolean {
+  return Date.parse(timer.dueAt) < now;
 }
 
 /** What every event the engine appends carries (ARCHITECTURE.md "One stream per case"). */

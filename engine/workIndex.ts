@@ -3,7 +3,7 @@ import { nextTurn } from '../infra/turn.js';
 import { OneAtATime } from '../infra/oneAtATime.js';
 import type { ProcessRegistry } from '../machines/registry.js';
 import { waitsOf } from '../machines/describe.js';
-import type { CaseEventMetadata, PendingTimer, Task } from './events.js';
+import { timerPassed, type CaseEventMetadata, type PendingTimer, type Task } from './events.js';
 import { ServerStoppingError } from './errors.js';
 import { idempotencyScope, tasksAfter } from './fold.js';
 
@@ -329,8 +329,7 @@ export class WorkIndex {
     for (const [caseId, work] of this.#cases) {
       if (work.final) continue;
       for (const timer of work.timers) {
-        const at = Date.parse(timer.dueAt);
-        if (at <= now.getTime()) due.push({ caseId, timer, at });
+        if (timerPassed(timer, now.getTime())) due.push({ caseId, timer, at: Date.parse(timer.dueAt) });
       }
     }
     return due.sort((a, b) => a.at - b.at || (a.caseId < b.caseId ? -1 : a.caseId > b.caseId ? 1 : 0)).map(({ caseId, timer }) => ({ caseId, timer }));
@@ -346,7 +345,7 @@ export class WorkIndex {
     let due = 0;
     for (const work of this.#cases.values()) {
       if (work.final) continue;
-      for (const timer of work.timers) if (Date.parse(timer.dueAt) <= at) due++;
+      for (const timer of work.timers) if (timerPassed(timer, at)) due++;
     }
     return due;
   }

@@ -102,6 +102,15 @@ describe('USAGE_EXPIRED at the end of useTo', () => {
     expect(await w.store.headPosition()).toBe(head);
   });
 
+  it('given an active use until 2025-12-31, when the clock is at its last instant (23:59:59.999), then nothing fires and the applicant may still report use: that instant is the day’s, as a task’s due instant is (time QA)', async () => {
+    const c = await given(w, 'conditionalApplication', toActive);
+    w.clock.set(useEnds);
+    expect(await w.scheduler.fireDueTimers()).toBe(0);
+    expect(w.scheduler.index.countDue(w.clock.now())).toBe(0);
+    const reported = await w.engine.execute({ caseId: c.caseId, type: 'REPORT_USAGE', data: commandData.conditionalApplication.REPORT_USAGE, actor: actors.company });
+    expect(reported.state).toBe('active');
+  });
+
   it('given an active use until 2025-12-31, when the clock passes its end, then the system stores UsageExpired: destructionPending with the applicant’s destruction task', async () => {
     const c = await given(w, 'conditionalApplication', toActive);
     const timer = c.timers[0]!;
