@@ -4,7 +4,8 @@ import { readJsonFile } from '../infra/config.js';
 
 /** An organisation of the directory (shared/spec/API.md "Identity"): level and region never come from a token. */
 export const OrgSchema = z.strictObject({
-  code: z.string().min(1),
+  // A code with a space around it is another code to every token and form that names the unit (reform QA).
+  code: z.string().min(1).regex(/^\S(?:.*\S)?$/, '不能以空白开头或结尾'),
   name: z.string().min(1),
   kind: z.enum(['authority', 'provider']),
   level: z.enum(['province', 'city', 'county']),
@@ -59,8 +60,19 @@ export class Directory {
   readonly #regionTakenOver = new Map<string, { abolished: Org; successor: Org }>();
 
   constructor(orgs: readonly Org[]) {
+    const byLowerCase = new Map<string, string>();
     for (const org of orgs) {
       if (this.#byCode.has(org.code)) throw new Error(`机构目录中机构代码重复：${org.code}`);
+      // A code typed in another letter case is read as the directory's (`spelling`): two that differ in
+      // case alone leave it ambiguous which one a token or a form means (reform QA).
+      const twin = byLowerCase.get(org.code.toLowerCase());
+      if (twin !== undefined) throw new Error(`机构目录中机构代码 ${twin} 与 ${org.code} 仅大小写不同：请只保留一个`);
+      byLowerCase.set(org.code.toLowerCase(), org.code);
+      // 山东省: the province's supervisors see every region of the province (37xxxx); a unit elsewhere
+      // would be nobody's to supervise (reform QA: a 110000 unit started without a word).
+      if (!regionContains(PROVINCE_REGION, org.region)) {
+        throw new Error(`机构目录中机构 ${org.code}（${org.name}）的行政区划 ${org.region} 不在山东省（${PROVINCE_REGION}）之内`);
+      }
       // A level its region contradicts: the 本级 authority found by level and region would be another,
       // and the organisation's own tasks would sit in its inbox with nothing it may send.
       const level = levelOf(org.region);

@@ -5,7 +5,7 @@
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { Directory } from '../directory/directory.js';
+import { Directory, PROVINCE_REGION } from '../directory/directory.js';
 import { StoreUnreachableError, UnreadableEventError } from '../eventstore/types.js';
 import { ForeignLogError, NotAStoreError, OrphanLogError } from '../eventstore/sqlite.js';
 import { CALENDAR_STREAM, StoredNoticeError } from '../engine/calendarInForce.js';
@@ -185,6 +185,14 @@ export function checkDirectory(given: string): Directory {
   // A directory with no competent authority (an empty list, say) starts a server where no review can be done.
   if (!directory.list().some((org) => org.kind === 'authority')) {
     throw new StartupFailure(`WORKFLOW_ORGS 指向的机构目录 ${path} 中没有任何主管部门（kind 为 authority 的机构）：没有人能审核，请检查文件`);
+  }
+  // 第六条: the province's bureau is the 省公共数据开放主管部门, and admin is its role. Without it a server
+  // started, handed on the province's share of every 市级以上 task for good, and refused every admin,
+  // provincial supervisor and auditor (reform QA: the entry deleted by mistake).
+  if (!directory.authorityOf(PROVINCE_REGION)) {
+    throw new StartupFailure(
+      `WORKFLOW_ORGS 指向的机构目录 ${path} 中没有省公共数据开放主管部门（行政区划 ${PROVINCE_REGION}、kind 为 authority 的机构，第六条）：管理员、省级监督和审计人员将无法使用，省级审核无人办理，请检查文件`,
+    );
   }
   return directory;
 }
