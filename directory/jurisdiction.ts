@@ -74,3 +74,19 @@ export function assignedElsewhere(directory: Directory, task: { org: string; org
 export function mayActFor(directory: Directory, scope: Scope, parties: CaseParties, org: string): boolean {
   return organisationsFor(directory, scope, parties).includes(org);
 }
+
+/**
+ * The providers (not abolished) whose 本级 主管部门 the directory lacks (第六条), by region: a release
+ * they draft cannot be submitted for review, and an application naming them cannot be accepted. The
+ * start warns of them (reform QA: a city's bureau left out started without a word, and its providers
+ * learnt it one refusal at a time).
+ */
+export function providersWithoutAuthority(directory: Directory): { region: string; providers: string[] }[] {
+  const byRegion = new Map<string, string[]>();
+  for (const org of directory.list()) {
+    if (org.kind !== 'provider' || org.successor !== undefined) continue;
+    if (organisationsFor(directory, 'competentAuthority', { providerOrg: org.code }).length > 0) continue;
+    byRegion.set(org.region, [...(byRegion.get(org.region) ?? []), org.code]);
+  }
+  return [...byRegion].sort(([a], [b]) => (a < b ? -1 : 1)).map(([region, providers]) => ({ region, providers }));
+}

@@ -23,6 +23,7 @@ keepFilesPrivate();
 const { createApp, noteStoreDamage } = await import('../api/app.js');
 const { beginStopping, buildServer, listenText } = await import('../api/server.js');
 const { checkDirectory, exitSaying, timerPassFailed } = await import('./startupError.js');
+const { providersWithoutAuthority } = await import('../directory/jurisdiction.js');
 
 /** A startup that failed: one line saying why (the stack only with DEBUG set), exit code 1. */
 function refuse(err: unknown): never {
@@ -80,6 +81,20 @@ if (misassigned.length > 0) {
   started.logger.warn(
     { orgs: misassigned.slice(0, 10), more: Math.max(0, misassigned.length - 10) },
     `有 ${tasks} 项未办结的待办分派给按当前机构目录已无权办理的机构（${misassigned.slice(0, 3).map((m) => started.directory.nameOf(m.org)).join('、')}${misassigned.length > 3 ? '等' : ''}）：现转给 mayActNow 所列机构办理，期限不变，转办记入各案件的历史；mayActNow 为空的仍留原处，请核对 WORKFLOW_ORGS`,
+  );
+}
+
+// 第六条: providers whose region has no 本级 主管部门 (a city's bureau left out of the directory): said at
+// once, not learnt by each provider at its first submission (reform QA).
+const unreviewed = providersWithoutAuthority(started.directory);
+if (unreviewed.length > 0) {
+  const providers = unreviewed.reduce((n, r) => n + r.providers.length, 0);
+  started.logger.warn(
+    { regions: unreviewed.slice(0, 10), more: Math.max(0, unreviewed.length - 10) },
+    `机构目录中有 ${providers} 个开放主体没有本级公共数据开放主管部门（第六条；行政区划 ${unreviewed
+      .slice(0, 5)
+      .map((r) => `${r.region} 的 ${r.providers.length} 个`)
+      .join('、')}${unreviewed.length > 5 ? '等' : ''}）：它们的开放数据无人审核，以它们为开放主体的有条件开放申请无法受理，请检查 WORKFLOW_ORGS`,
   );
 }
 

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Directory, type Org } from '../../directory/index.js';
+import { Directory, providersWithoutAuthority, type Org } from '../../directory/index.js';
 import { checkDirectory } from '../../scripts/startupError.js';
 
 const province: Org = { code: '370000-dsj', name: '山东省大数据局', kind: 'authority', level: 'province', region: '370000' };
@@ -58,5 +58,19 @@ describe('checkDirectory (npm start, rebuild, replay)', () => {
   it('given a code with a trailing space, then the entry is named', () => {
     const { file, said } = check('space.json', [province, jinan, { ...gaj, code: '370100-gaj ' }]);
     expect(said).toBe(`WORKFLOW_ORGS 指向的机构目录 ${file} 格式有误（每项应有 code、name、kind、level、region）：第 3 项 code：不能以空白开头或结尾`);
+  });
+});
+
+describe('providersWithoutAuthority (第六条)', () => {
+  it('given the shipped directory, then none; without 淄博市大数据局, then 淄博’s providers, by region; a county provider in a county with no bureau, too', () => {
+    const shipped = Directory.load().list();
+    expect(providersWithoutAuthority(new Directory(shipped))).toEqual([]);
+    const zibo = shipped.filter((o) => o.kind === 'provider' && o.region === '370300' && o.successor === undefined).map((o) => o.code);
+    const zhangqiu: Org = { code: '370181-scjgj', name: '济南市章丘区市场监督管理局', kind: 'provider', level: 'county', region: '370181' };
+    const gaps = new Directory([...shipped.filter((o) => o.code !== '370300-dsj'), zhangqiu]);
+    expect(providersWithoutAuthority(gaps)).toEqual([
+      { region: '370181', providers: ['370181-scjgj'] },
+      { region: '370300', providers: zibo },
+    ]);
   });
 });

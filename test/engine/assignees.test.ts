@@ -32,7 +32,10 @@ describe('a task for an authority the directory does not have', () => {
     const before = await w.engine.getCase(started.caseId);
     const error = await w.engine.execute({ caseId: started.caseId, type: 'SUBMIT', data: commandData.datasetRelease.SUBMIT, actor: provider }).catch((e: unknown) => e);
     expect(error).toMatchObject(noAssignee);
-    expect((error as { text: { zh: string } }).text.zh).toContain('机构目录中没有承担“开放数据规范性审查”的公共数据开放主管部门，无法受理');
+    // Whose absence: the provider's 本级 bureau, by provider and region (reform QA: "该机构" named nothing).
+    expect((error as { text: { zh: string } }).text.zh).toBe(
+      '机构目录中没有承担“开放数据规范性审查”的公共数据开放主管部门（济南市市中区市场监督管理局（370103-scjgj）所在行政区划 370103 的本级主管部门），无法受理：请联系平台管理员在机构目录中补充该机构（第六条）',
+    );
     const after = await w.engine.getCase(started.caseId);
     expect(after).toMatchObject({ state: 'drafting', revision: before.revision });
   });

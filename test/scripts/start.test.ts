@@ -341,6 +341,24 @@ describe('npm start, given a WORKFLOW_JWKS_URL whose key set cannot be used', ()
   });
 });
 
+describe('npm start, given a directory (WORKFLOW_ORGS) in which a city’s providers have no 主管部门 (第六条)', () => {
+  it('then the startup log warns, naming the region and how many, before it says it has started (reform QA: nothing was said until each provider’s first submission)', async () => {
+    const shipped = Directory.load().list();
+    const file = join(root, 'no-zibo-bureau.json');
+    writeFileSync(file, JSON.stringify(shipped.filter((o) => o.code !== '370300-dsj')));
+    const providers = shipped.filter((o) => o.kind === 'provider' && o.region === '370300' && o.successor === undefined).length;
+    expect(providers).toBeGreaterThan(0);
+    const server = await startServer({ PORT: '0', WORKFLOW_DATA_DIR: freshDataDir(), WORKFLOW_ORGS: file });
+    try {
+      const log = server.output();
+      expect(log).toContain(`机构目录中有 ${providers} 个开放主体没有本级公共数据开放主管部门（第六条；行政区划 370300 的 ${providers} 个）`);
+      expect(log.indexOf('没有本级公共数据开放主管部门')).toBeLessThan(log.indexOf('工作流服务已启动'));
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+});
+
 describe('npm start, given a directory (WORKFLOW_ORGS) that lacks providers the stored cases name', () => {
   it('then the startup log warns how many providers and cases, naming them, before it says it has started; with the whole directory, it does not', async () => {
     const dataDir = freshDataDir();
