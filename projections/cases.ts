@@ -5,7 +5,7 @@
  * time with `caseRegion` and the directory's `containsNow` (`regionContains` with the regions taken
  * over, 机构改革), so a rebuild never depends on configuration.
  */
-import { caseRegion, type Directory, type Viewer } from '../directory/index.js';
+import { caseRegion, PROVINCE_REGION, type Directory, type Viewer } from '../directory/index.js';
 import type { RecordedEvent } from '../eventstore/types.js';
 import { caseKey, caseUnitOfWork, setupCaseKeys } from './caseKeys.js';
 import { caseFacts, shownSummary, storedInstant, summaryJson, type PartiesFacts, type SummaryFacts } from './metadata.js';
@@ -284,6 +284,8 @@ function visibility(db: Db, directory: Directory, viewer: Viewer): { sql: string
     case 'auditor': {
       const own = directory.get(viewer.org)?.region;
       if (own === undefined) return { sql: '0', params: {} };
+      // The province's: every case (canSee), those whose region the directory no longer knows too.
+      if (own === PROVINCE_REGION) return { sql: '1', params: {} };
       const known = new Set(directory.list().map((o) => o.region));
       for (const r of db.prepare<[], string>('SELECT region FROM case_regions').pluck().all()) known.add(r);
       const regions = [...known].filter((r) => directory.containsNow(own, r));

@@ -57,7 +57,7 @@ if (missing.length > 0) {
   const cases = missing.reduce((n, m) => n + m.cases, 0);
   started.logger.warn(
     { providers: missing.slice(0, 10), more: Math.max(0, missing.length - 10) },
-    `机构目录中缺少 ${missing.length} 个提供单位（涉及 ${cases} 个案件）：其所在地区未知，主管部门及监管、审计人员无法按辖区看到这些案件，请检查 WORKFLOW_ORGS`,
+    `机构目录中缺少 ${missing.length} 个提供单位（涉及 ${cases} 个案件）：其所在地区未知，除省级外，主管部门及监管、审计人员无法按辖区看到这些案件，请检查 WORKFLOW_ORGS`,
   );
 }
 

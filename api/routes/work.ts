@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { shanghaiDateOf } from '../../calendars/index.js';
-import { regionContains } from '../../directory/directory.js';
+import { PROVINCE_REGION, regionContains } from '../../directory/directory.js';
 import type { InboxItem } from '../../projections/inbox.js';
 import { visibleWaits, type App } from '../app.js';
 import { callerOf, onlyRoles, type Caller } from '../auth.js';
@@ -210,14 +210,17 @@ function reportRegion(app: App, caller: Caller, asked: string | undefined): stri
   if (asked !== undefined && !app.directory.list().some((o) => regionContains(asked, o.region))) {
     throw new InvalidQueryError('region', '未知的行政区划：机构目录中没有该区划及其下级的机构');
   }
-  if (caller.role === 'admin') return asked;
+  if (caller.role === 'admin') return asked === PROVINCE_REGION ? undefined : asked;
   const own = app.directory.get(caller.org)?.region;
   if (!own) throw new ApiError('FORBIDDEN', { zh: `机构 ${caller.org} 不在机构目录中，无法确定辖区`, en: `organisation ${caller.org} is not in the directory` });
   // 第十九条, 机构改革: a region taken over (a city merged into the caller's) is the caller's too, as it sees its cases (containsNow, canSee).
   if (asked !== undefined && !app.directory.containsNow(own, asked)) {
     throw new ApiError('FORBIDDEN', { zh: `区域 ${asked} 不在您的辖区 ${own} 之内`, en: `region ${asked} is outside your region ${own}` });
   }
-  return asked ?? own;
+  // The whole province is every case's (canSee), those whose region the directory no longer knows too:
+  // reported unfiltered, as an admin's report is.
+  const scope = asked ?? own;
+  return scope === PROVINCE_REGION ? undefined : scope;
 }
 
 /**

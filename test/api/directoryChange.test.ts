@@ -134,6 +134,26 @@ describe('given an open objection whose provider the new directory drops outrigh
     const report = await api!.call('GET', '/v1/reports/overdue', { as: admin });
     expect(report.body.items.map((i: { org: string; orgName: string }) => [i.org, i.orgName])).toEqual([['370100-gaj', '370100-gaj']]);
   });
+
+  it('then the province’s supervisor, auditor and authority still see it — in the list, the case, the reports and the audit export — while a city’s see it no more (reform QA: the province’s export and reports lost such cases without a word)', async () => {
+    const caseId = await openObjectionThenRestart(shipped.filter((o) => o.code !== '370100-gaj'));
+    for (const role of ['supervisor', 'auditor', 'authority'] as const) {
+      const province = await api!.token(role, '370000-dsj');
+      expect((await api!.call('GET', `/v1/cases/${caseId}`, { as: province })).status, role).toBe(200);
+      const list = await api!.call('GET', '/v1/cases', { as: province });
+      expect(list.body.items.map((c: { id: string }) => c.id), role).toContain(caseId);
+    }
+    const supervisor = await api!.token('supervisor', '370000-dsj');
+    const report = await api!.call('GET', '/v1/reports/overdue', { as: supervisor });
+    expect(report.body.items.map((i: { caseId: string }) => i.caseId)).toEqual([caseId]);
+    const explicit = await api!.call('GET', '/v1/reports/overdue?region=370000', { as: supervisor });
+    expect(explicit.body.items.map((i: { caseId: string }) => i.caseId)).toEqual([caseId]);
+    const auditor = await api!.token('auditor', '370000-dsj');
+    const exported = await api!.call('GET', '/v1/audit/export?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z', { as: auditor });
+    expect(exported.text).toContain(caseId);
+    const city = await api!.token('supervisor', '370100-dsj');
+    expect((await api!.call('GET', `/v1/cases/${caseId}`, { as: city })).status).toBe(404);
+  });
 });
 
 describe('given an open unopened-data request waiting on 济南市大数据局, whose code the new directory changes (the old entry naming the new one as successor)', () => {
