@@ -8,6 +8,7 @@
  * rebuild is done. Stopped by Ctrl-C or SIGTERM, it says in one line what the stop left (exit 130, 143).
  */
 import { basename, join } from 'node:path';
+import Database from 'better-sqlite3';
 import { argsOrExit, configOrExit, storeFileOrExit } from './config.js';
 import { Directory } from '../directory/directory.js';
 import { openStore } from '../eventstore/open.js';
@@ -86,12 +87,34 @@ const note = (err: unknown) =>
 function storeTrouble(err: unknown): string | undefined {
   // EventStoreDB out of reach too (its connection is made at the first read, not when opened).
   if (!storeAtFault(err)) return undefined;
-  // Before the rebuild began (opening the read models: a store it cannot write, say), those named were not
-  // touched, and no server has anything to take over (operations QA: it said one would).
-  if (stage !== 'rebuild') return `读模型重建未完成：${startupMessage(err, config)}。尚未开始重建，读模型 ${which.join('、')} 未改动；排除后请再次运行 npm run rebuild`;
+  // Before the rebuild began (opening the read models), or at its first write (a store it cannot write: its
+  // reset refused), those named were not touched, and no server has anything to take over (operations QA,
+  // and the QA of that fix: a store a server had run on failed at the reset, and still promised a takeover).
+  if (stage !== 'rebuild' || (checkpointsBefore !== undefined && storedCheckpoints() === checkpointsBefore)) {
+    return `读模型重建未完成：${startupMessage(err, config)}。尚未开始重建，读模型 ${which.join('、')} 未改动；排除后请再次运行 npm run rebuild`;
+  }
   // The read models are left marked unfinished or part-way: a server takes them over (runner.ts, #takeOverAbandoned).
   return `读模型重建未完成：${startupMessage(err, config)}。排除后请再次运行 npm run rebuild；${TAKEN_OVER}`;
 }
+/**
+ * The read models' checkpoints as stored (their names, versions and positions), read apart and read-only;
+ * undefined when they cannot be read. A rebuild's reset writes them first: unchanged after a failure, it
+ * changed nothing.
+ */
+function storedCheckpoints(): string | undefined {
+  try {
+    const db = new Database(join(config.dataDir, config.store === 'sqlite' ? 'events.db' : 'readmodels.db'), { readonly: true, fileMustExist: true });
+    try {
+      return JSON.stringify(db.prepare('SELECT name, version, position FROM projection_checkpoints ORDER BY name').all());
+    } finally {
+      db.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+/** The checkpoints as the rebuild stage found them (`storedCheckpoints`). */
+let checkpointsBefore: string | undefined;
 /**
  * `work`, or — for another process's rebuild under way, a directory file at fault, or the store's
  * file failing (a full disk) — one line, the read models (when open) and the store closed, and exit 1.
@@ -137,6 +160,7 @@ try {
   );
   catchUp.done();
   const bars = barsFor(`正在重建读模型 ${which.join('、')}`);
+  checkpointsBefore = storedCheckpoints();
   stage = 'rebuild';
   const { threads } = await orRefuse(
     () => readModels.rebuild(which, (done, total, phase = 'fold') => bars.update(done, total, phase)),

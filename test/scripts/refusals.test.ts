@@ -4,7 +4,8 @@
  * given a data folder whose events.db is no database, or is a folder, an export file that may not be
  * read, or a store with no case, when an operator runs them, then they say so.
  */
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -231,6 +232,30 @@ describe('a store file this user may read but not write, in a folder it may', ()
     expect(rebuild.status).toBe(1);
     // Refused as the read models open: nothing was reset, so no server has a rebuild to take over.
     expect(rebuild.stderr).toBe(`读模型重建未完成：${said}。尚未开始重建，读模型 inbox、sla、cases、audit 未改动；排除后请再次运行 npm run rebuild\n`);
+  }, 60_000);
+
+  it.skipIf(process.getuid?.() !== 0)('given read models a server already made there, when npm run rebuild runs, then it is refused at its reset and says nothing was changed, not that a server will take it over (QA of the fix above)', async () => {
+    const data = join(root, 'store-with-read-models');
+    mkdirSync(data);
+    const store = new SqliteEventStore({ path: join(data, 'events.db'), now: systemClock.now });
+    await store.appendToStream('objection-1', [{ id: randomUUID(), type: 'Happened', data: {}, metadata: {} }]);
+    await store.close();
+    // As root: the read models made and caught up, as a server leaves them.
+    const made = await spawnText(process.execPath, ['--import', 'tsx', join('scripts', 'rebuild.ts')], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: '/tmp', WORKFLOW_DATA_DIR: data } });
+    expect(made.status, made.stderr).toBe(0);
+    const before = readFileSync(join(data, 'events.db'));
+    chmodSync(join(data, 'events.db'), 0o644);
+    chownSync(data, 65534, 65534);
+    chmodSync(root, 0o755);
+    const rebuild = await spawnText(process.execPath, ['--import', 'tsx', join('scripts', 'rebuild.ts')], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: '/tmp', WORKFLOW_DATA_DIR: data },
+      uid: 65534,
+      gid: 65534,
+    });
+    const said = `事件库文件 ${join(data, 'events.db')} 不可写（数据目录可写，该文件只读或属于其他用户）：请以运行服务的用户执行，或检查该文件的权限与属主`;
+    expect([rebuild.status, rebuild.stderr]).toEqual([1, `读模型重建未完成：${said}。尚未开始重建，读模型 inbox、sla、cases、audit 未改动；排除后请再次运行 npm run rebuild\n`]);
+    expect(readFileSync(join(data, 'events.db')).equals(before)).toBe(true);
   }, 60_000);
 });
 
