@@ -12,7 +12,7 @@ import { argumentError, configOrExit } from './config.js';
 import { keepFilesPrivate } from '../infra/config.js';
 import { storeInUse } from './storeInUse.js';
 import { refuseForeignLog } from '../eventstore/sqlite.js';
-import { exitSaying } from './startupError.js';
+import { checkDirectory, exitSaying } from './startupError.js';
 import { exitStopped, STOP_SIGNALS } from './signals.js';
 import { registry } from '../machines/registry.js';
 import { accessLines, summaryLines } from './demo/report.js';
@@ -57,6 +57,15 @@ const seed = wholeNumber(values.seed, '--seed', DEFAULT_SEED, 0);
 // Deleting (--reset) or filling a store a running server has open would lose what it acknowledges next.
 const config = configOrExit();
 keepFilesPrivate();
+// A directory npm start would refuse (no provincial bureau, say) is refused here as it is there, before
+// anything is made (QA: "no authority for region 370000", in English, from deep in the demo).
+if (config.orgsPath) {
+  try {
+    checkDirectory(config.orgsPath);
+  } catch (err) {
+    exitSaying('演示数据未能生成：', err, config, 1);
+  }
+}
 const storeFile = join(config.dataDir, 'events.db');
 // Not even to see whether a server has it open: a backup restored beside the replaced store's log is
 // damaged by any opening (README "To restore"). With --reset every file of the store goes anyway.

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Directory } from '../../directory/directory.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
 import { systemClock } from '../../infra/clock.js';
 import { ROOT, runScript } from './spawnScript.js';
@@ -44,6 +45,18 @@ describe('a data folder whose store cannot be opened', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(`演示数据未能生成：事件库 ${join(dir, 'events.db')} 是文件夹，不是数据库文件`);
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('given a WORKFLOW_ORGS npm start would refuse (no provincial bureau), when npm run demo runs, then the same refusal in Chinese, exit 1, nothing made (QA: "no authority for region 370000")', async () => {
+    const dir = join(root, 'demo-no-province');
+    const orgs = join(root, 'no-province.json');
+    writeFileSync(orgs, JSON.stringify(Directory.load().list().filter((o) => o.code !== '370000-dsj')));
+    const run = await runScript('demo.ts', ['--cases', '3', '--quiet'], { WORKFLOW_DATA_DIR: dir, WORKFLOW_ORGS: orgs });
+    expect([run.status, run.stderr]).toEqual([
+      1,
+      `演示数据未能生成：WORKFLOW_ORGS 指向的机构目录 ${orgs} 中没有省公共数据开放主管部门（行政区划 370000、kind 为 authority 的机构，第六条）：管理员、省级监督和审计人员将无法使用，省级审核无人办理，请检查文件\n`,
+    ]);
+    expect(existsSync(dir)).toBe(false);
   });
 });
 
