@@ -1208,11 +1208,11 @@ export class Engine {
         // named nothing, and the provider could not tell whose absence stopped its submission).
         const provider = spec.scope === 'competentAuthority' && parties.providerOrg ? this.#o.directory.get(this.#o.directory.successorOf(parties.providerOrg)) : undefined;
         const whose = provider
-          ? { zh: `（${provider.name}（${provider.code}）所在行政区划 ${provider.region} 的本级主管部门）`, en: ` (the bureau of region ${provider.region}, where ${provider.name} (${provider.code}) is)` }
+          ? { zh: `${provider.name}（${provider.code}）所在的行政区划 ${provider.region} 的本级主管部门不在目录中`, en: `region ${provider.region}, where ${provider.name} (${provider.code}) is, has no bureau in it` }
           : { zh: '', en: '' };
         throw refuse.rule('taskHasAssignee', spec.role === 'provider' ? '第四条' : '第六条', {
-          zh: `机构目录中没有承担“${spec.label}”的${ROLE_LABELS[spec.role]}${whose.zh}，无法受理：请联系平台管理员在机构目录中补充该机构`,
-          en: `the organisation directory names no organisation to do "${spec.stage}" (${spec.role})${whose.en}: ask the platform administrator to add it to the directory`,
+          zh: `机构目录中没有承担“${spec.label}”的${ROLE_LABELS[spec.role]}，无法受理：${whose.zh ? `${whose.zh}，` : ''}请联系平台管理员在机构目录中补充该机构`,
+          en: `the organisation directory names no organisation to do "${spec.stage}" (${spec.role})${whose.en ? `: ${whose.en}` : ''}; ask the platform administrator to add it to the directory`,
         });
       }
       const due = deadlineFor(this.#o.calendar(), spec, this.#o.deadlines, snapshot.context, at);

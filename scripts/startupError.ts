@@ -154,20 +154,29 @@ function jsonFault(path: string, error: SyntaxError): string {
 }
 
 /** Loads the organisation directory at `path` (WORKFLOW_ORGS), or fails naming what is wrong with the file. */
-export function checkDirectory(given: string): Directory {
-  // A relative path is read from the folder the server was started in, which an operator starting it
-  // from a service manager may not know (operations QA: "文件不存在：orgs.json" said not where it looked).
-  const path = isAbsolute(given) ? given : `${given}（相对于启动目录，即 ${resolve(given)}）`;
+export function checkDirectory(path: string): Directory {
+  try {
+    return directoryOrFailure(path);
+  } catch (err) {
+    // A relative path is read from the folder the server was started in (npm's: the project's), which an
+    // operator starting it from a service manager may not know (operations QA: "文件不存在：orgs.json" said
+    // not where it looked): said after the refusal, not inside it (QA: a space left after the bracket).
+    if (err instanceof StartupFailure && !isAbsolute(path)) throw new StartupFailure(`${err.message}（WORKFLOW_ORGS 为相对路径，按启动目录解析为 ${resolve(path)}）`);
+    throw err;
+  }
+}
+
+function directoryOrFailure(path: string): Directory {
   let directory: Directory;
   try {
-    directory = Directory.load(given);
+    directory = Directory.load(path);
   } catch (err) {
     const cause = (err as Error).cause as NodeJS.ErrnoException | undefined;
     if (cause?.code === 'ENOENT') throw new StartupFailure(`WORKFLOW_ORGS 指向的机构目录文件不存在：${path}`);
     if (cause?.code === 'EISDIR') throw new StartupFailure(`WORKFLOW_ORGS 应指向机构目录的 JSON 文件，而 ${path} 是文件夹`);
     if (cause?.code === 'EACCES' || cause?.code === 'EPERM') throw new StartupFailure(`WORKFLOW_ORGS 指向的机构目录文件 ${path} 无法读取：本服务的用户没有读取权限`);
     if (cause instanceof NotUtf8Error) throw new StartupFailure(`WORKFLOW_ORGS 指向的文件 ${path} 不是 UTF-8 编码的文本（可能被另存为 GBK 等其他编码），机构名称会成为乱码：请以 UTF-8 编码另存后重试`);
-    if (cause instanceof SyntaxError) throw new StartupFailure(`WORKFLOW_ORGS 指向的文件 ${path} 不是有效的 JSON（${jsonFault(given, cause)}）`);
+    if (cause instanceof SyntaxError) throw new StartupFailure(`WORKFLOW_ORGS 指向的文件 ${path} 不是有效的 JSON（${jsonFault(path, cause)}）`);
     if (err instanceof z.ZodError) {
       const MAX = 3;
       const problems = err.issues.slice(0, MAX).map((issue) => {

@@ -34,7 +34,10 @@ describe('a task for an authority the directory does not have', () => {
     expect(error).toMatchObject(noAssignee);
     // Whose absence: the provider's 本级 bureau, by provider and region (reform QA: "该机构" named nothing).
     expect((error as { text: { zh: string } }).text.zh).toBe(
-      '机构目录中没有承担“开放数据规范性审查”的公共数据开放主管部门（济南市市中区市场监督管理局（370103-scjgj）所在行政区划 370103 的本级主管部门），无法受理：请联系平台管理员在机构目录中补充该机构（第六条）',
+      '机构目录中没有承担“开放数据规范性审查”的公共数据开放主管部门，无法受理：济南市市中区市场监督管理局（370103-scjgj）所在的行政区划 370103 的本级主管部门不在目录中，请联系平台管理员在机构目录中补充该机构（第六条）',
+    );
+    expect((error as { text: { en: string } }).text.en).toBe(
+      'the organisation directory names no organisation to do "underReview" (authority): region 370103, where 济南市市中区市场监督管理局 (370103-scjgj) is, has no bureau in it; ask the platform administrator to add it to the directory (Article 6)',
     );
     const after = await w.engine.getCase(started.caseId);
     expect(after).toMatchObject({ state: 'drafting', revision: before.revision });

@@ -98,7 +98,7 @@ describe('npm start, given a setting it cannot start with', () => {
     expect(await failedStart({ WORKFLOW_ORGS: missing })).toBe(`服务未启动：WORKFLOW_ORGS 指向的机构目录文件不存在：${missing}\n`);
     // A relative path is read from the folder the server starts in (npm start: the project's): said, with where that is.
     expect(await failedStart({ WORKFLOW_ORGS: 'no-such-orgs.json' })).toBe(
-      `服务未启动：WORKFLOW_ORGS 指向的机构目录文件不存在：no-such-orgs.json（相对于启动目录，即 ${join(ROOT, 'no-such-orgs.json')}）\n`,
+      `服务未启动：WORKFLOW_ORGS 指向的机构目录文件不存在：no-such-orgs.json（WORKFLOW_ORGS 为相对路径，按启动目录解析为 ${join(ROOT, 'no-such-orgs.json')}）\n`,
     );
 
     const badJson = join(root, 'bad.json');
@@ -113,9 +113,9 @@ describe('npm start, given a setting it cannot start with', () => {
     const gbk = join(root, 'orgs-gbk.json');
     writeFileSync(gbk, Buffer.concat([Buffer.from('[{"code": "370000-dsj", "name": "'), Buffer.from([0xc9, 0xbd, 0xb6, 0xab]), Buffer.from('", "kind": "authority", "level": "province", "region": "370000"}]')]));
     expect(await failedStart({ WORKFLOW_ORGS: gbk })).toBe(`服务未启动：WORKFLOW_ORGS 指向的文件 ${gbk} 不是 UTF-8 编码的文本（可能被另存为 GBK 等其他编码），机构名称会成为乱码：请以 UTF-8 编码另存后重试\n`);
-    // npm run demo reads it without the start's check: the path named once (QA of the change: twice).
+    // npm run demo runs the start's check (QA: it did not, and said its own words): the path named once.
     const demo = await runScript('demo.ts', ['--cases', '2', '--quiet'], { WORKFLOW_DATA_DIR: join(root, 'demo-gbk'), WORKFLOW_ORGS: gbk });
-    expect([demo.status, demo.stderr]).toEqual([1, `演示数据未能生成：无法读取配置文件 ${gbk}：不是 UTF-8 编码的文本（可能被另存为 GBK 等其他编码）：请以 UTF-8 编码另存后重试\n`]);
+    expect([demo.status, demo.stderr]).toEqual([1, `演示数据未能生成：WORKFLOW_ORGS 指向的文件 ${gbk} 不是 UTF-8 编码的文本（可能被另存为 GBK 等其他编码），机构名称会成为乱码：请以 UTF-8 编码另存后重试\n`]);
 
     const wrong = join(root, 'wrong.json');
     const org = { code: '370100-dsj', name: '济南市大数据局', kind: 'authority', level: 'city', region: '370100' };
