@@ -90,7 +90,8 @@ function storeTrouble(err: unknown): string | undefined {
   // Before the rebuild began (opening the read models), or at its first write (a store it cannot write: its
   // reset refused), those named were not touched, and no server has anything to take over (operations QA,
   // and the QA of that fix: a store a server had run on failed at the reset, and still promised a takeover).
-  if (stage !== 'rebuild' || (checkpointsBefore !== undefined && storedCheckpoints() === checkpointsBefore)) {
+  // (A fold that went on, rebuilt from its reset, may end where it began, its checkpoints as they were.)
+  if (stage !== 'rebuild' || (!folding && checkpointsBefore !== undefined && storedCheckpoints() === checkpointsBefore)) {
     return `读模型重建未完成：${startupMessage(err, config)}。尚未开始重建，读模型 ${which.join('、')} 未改动；排除后请再次运行 npm run rebuild`;
   }
   // The read models are left marked unfinished or part-way: a server takes them over (runner.ts, #takeOverAbandoned).
@@ -115,6 +116,8 @@ function storedCheckpoints(): string | undefined {
 }
 /** The checkpoints as the rebuild stage found them (`storedCheckpoints`). */
 let checkpointsBefore: string | undefined;
+/** Whether the rebuild has told any progress: its reset is done then. */
+let folding = false;
 /**
  * `work`, or — for another process's rebuild under way, a directory file at fault, or the store's
  * file failing (a full disk) — one line, the read models (when open) and the store closed, and exit 1.
@@ -163,7 +166,11 @@ try {
   checkpointsBefore = storedCheckpoints();
   stage = 'rebuild';
   const { threads } = await orRefuse(
-    () => readModels.rebuild(which, (done, total, phase = 'fold') => bars.update(done, total, phase)),
+    () =>
+      readModels.rebuild(which, (done, total, phase = 'fold') => {
+        folding = true;
+        bars.update(done, total, phase);
+      }),
     readModels,
   );
   stage = 'done';
