@@ -70,6 +70,17 @@ describe('npm run rebuild', () => {
     expect(run.stderr).not.toMatch(/SqliteError|at |database or disk is full/);
   });
 
+  it('given a disk that fills during the fold (after its reset), when it rebuilds, then the line says a running server takes the rebuild over: the read models were reset', async () => {
+    const dataDir = emptyDir();
+    expect((await runScript('demo.ts', ['--cases', '3', '--quiet'], { WORKFLOW_DATA_DIR: dataDir })).status).toBe(0);
+    const fullInFold = pathToFileURL(join(import.meta.dirname, 'fixtures/sqliteFullInFold.mjs')).href;
+    const run = await runScript('rebuild.ts', ['audit'], { WORKFLOW_DATA_DIR: dataDir, NODE_OPTIONS: `--import ${fullInFold}` });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(
+      `读模型重建未完成：数据目录 ${dataDir} 所在的磁盘已满：请清理磁盘。排除后请再次运行 npm run rebuild；运行中的服务也会在下次读取或收到指令时（或在下次启动时）接手重建，期间清单、待办和报表答 503\n`,
+    );
+  });
+
   it('given a store file SQLite reads as damaged, when it rebuilds, then it says so in one Chinese line (restore from backup), no stack trace, and exit 1', async () => {
     const dataDir = emptyDir();
     expect((await runScript('demo.ts', ['--cases', '3', '--quiet'], { WORKFLOW_DATA_DIR: dataDir })).status).toBe(0);
