@@ -340,8 +340,11 @@ export class ReadModels {
    */
   openTasksNoLongerTheirs(): { org: string; tasks: number; mayActNow: string[] }[] {
     const found = new Map<string, { org: string; tasks: number; mayActNow: Set<string> }>();
-    for (const { org, now, holderMayAct } of this.#openTasksAssignedNow()) {
-      if (holderMayAct || this.#directory.get(org) === undefined) continue;
+    for (const { org, now, holderMayAct, providerUnknown } of this.#openTasksAssignedNow()) {
+      // A case whose provider the directory lost has no one the directory names for its tasks: its bureau is not
+      // at fault, and the start's warning of providers missing says it (reform QA: the Linyi bureau, still the
+      // right reviewer, was named among those "已无权办理").
+      if (holderMayAct || providerUnknown || this.#directory.get(org) === undefined) continue;
       const entry = found.get(org) ?? { org, tasks: 0, mayActNow: new Set<string>() };
       entry.tasks++;
       for (const code of now) entry.mayActNow.add(code);
@@ -366,7 +369,7 @@ export class ReadModels {
    * for it now (organisationsFor); whether its holder is among them (as its successor); and whether it
    * is open to organisations other than those (`assignedElsewhere`).
    */
-  #openTasksAssignedNow(): { org: string; caseId: string; now: string[]; holderMayAct: boolean; elsewhere: boolean }[] {
+  #openTasksAssignedNow(): { org: string; caseId: string; now: string[]; holderMayAct: boolean; elsewhere: boolean; providerUnknown: boolean }[] {
     const rows = this.db
       .prepare<[], [string, string, string, string, string, number, string | null, string | null, string | null]>(
         `SELECT t.org, t.orgs, t.case_id, t.process, t.stage, c.version, c.provider_org, c.applicant_org, c.parties_region
@@ -374,9 +377,9 @@ export class ReadModels {
       )
       .raw(true)
       .all();
-    const tasks: { org: string; caseId: string; now: string[]; holderMayAct: boolean; elsewhere: boolean }[] = [];
+    const tasks: { org: string; caseId: string; now: string[]; holderMayAct: boolean; elsewhere: boolean; providerUnknown: boolean }[] = [];
     // Decided once per task's kind, organisations and parties: thousands of tasks share a few hundred.
-    const decided = new Map<string, { now: string[]; holderMayAct: boolean; elsewhere: boolean }>();
+    const decided = new Map<string, { now: string[]; holderMayAct: boolean; elsewhere: boolean; providerUnknown: boolean }>();
     for (const [org, orgs, caseId, process, stage, version, providerOrg, applicantOrg, region] of rows) {
       const key = [org, orgs, process, stage, version, providerOrg, applicantOrg, region].join('\u0000');
       let known = decided.get(key);
@@ -386,9 +389,10 @@ export class ReadModels {
         const parties = { ...(providerOrg ? { providerOrg } : {}), ...(applicantOrg ? { applicantOrg } : {}), ...(region ? { region } : {}) };
         // A process version this build does not have: not decided here (the build that has it decides).
         const now = spec ? organisationsFor(this.#directory, spec.scope, parties) : undefined;
+        const providerUnknown = providerOrg !== null && this.#directory.get(providerOrg) === undefined;
         known = now
-          ? { now, holderMayAct: now.includes(this.#directory.successorOf(org)), elsewhere: assignedElsewhere(this.#directory, { org, orgs: JSON.parse(orgs) as string[] }, now) }
-          : { now: [], holderMayAct: true, elsewhere: false };
+          ? { now, holderMayAct: now.includes(this.#directory.successorOf(org)), elsewhere: assignedElsewhere(this.#directory, { org, orgs: JSON.parse(orgs) as string[] }, now), providerUnknown }
+          : { now: [], holderMayAct: true, elsewhere: false, providerUnknown };
         decided.set(key, known);
       }
       tasks.push({ org, caseId, ...known });

@@ -45,7 +45,7 @@ function directoryFile(orgs: Org[]): string {
  * An open case of the examples (an objection to 济南市公安局, an unopened-data request to 济南市大数据局),
  * stored under the shipped directory; the server then restarts with `orgs`.
  */
-async function openThenRestart(process: 'objection' | 'unopenedDataRequest', orgs: Org[]): Promise<string> {
+async function openThenRestart(process: 'objection' | 'unopenedDataRequest' | 'conditionalApplication', orgs: Org[]): Promise<string> {
   const before = await openTestApi(dataDir);
   let caseId: string;
   try {
@@ -153,6 +153,15 @@ describe('given an open objection whose provider the new directory drops outrigh
     expect(exported.text).toContain(caseId);
     const city = await api!.token('supervisor', '370100-dsj');
     expect((await api!.call('GET', `/v1/cases/${caseId}`, { as: city })).status).toBe(404);
+  });
+});
+
+describe('given an application in 济南市大数据局’s review whose provider the new directory drops outright', () => {
+  it('then the bureau is not named among those that may no longer act (it is not at fault; the warning of providers missing says it), and nothing is handed on (reform QA)', async () => {
+    await openThenRestart('conditionalApplication', shipped.filter((o) => o.code !== '370100-gaj'));
+    expect(api!.app.readModels.providersNotInDirectory()).toEqual([{ org: '370100-gaj', cases: 1 }]);
+    expect(api!.app.readModels.openTasksNoLongerTheirs()).toEqual([]);
+    expect(api!.app.readModels.casesWithTasksToHandOn()).toEqual([]);
   });
 });
 
