@@ -59,9 +59,10 @@ const config = configOrExit();
 keepFilesPrivate();
 // A directory npm start would refuse (no provincial bureau, say) is refused here as it is there, before
 // anything is made (QA: "no authority for region 370000", in English, from deep in the demo).
+let checked: Directory | undefined;
 if (config.orgsPath) {
   try {
-    checkDirectory(config.orgsPath);
+    checked = checkDirectory(config.orgsPath);
   } catch (err) {
     exitSaying('演示数据未能生成：', err, config, 1);
   }
@@ -100,7 +101,8 @@ try {
     progress: !values.quiet,
     log: (line) => process.stderr.write(`${line}\n`),
   });
-  const directory = Directory.load(result.config.orgsPath);
+  // The directory checked above (the demo's settings are these), not read a second time.
+  const directory = checked ?? Directory.load();
   process.stdout.write(`${[...summaryLines(result, registry), ...(await accessLines(result, directory))].join('\n')}\n`);
 } catch (err) {
   if (err instanceof DemoRefusedError) {
