@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { commandLabelOf, type CaseState, type Engine, type NoticeLoad } from '../engine/index.js';
 import { taskView, type CaseHistory, type HistoryEntry } from '../projections/audit.js';
-import { deadlineStanding, type CaseListItem, type InboxPage, type OverdueReport, type QueryCalendar, type SlaReport } from '../projections/index.js';
+import { deadlineStanding, type CaseListEntry, type InboxPage, type OverdueReport, type QueryCalendar, type SlaReport } from '../projections/index.js';
 import { allStates, stateLabel } from '../machines/describe.js';
 import type { ProcessRegistry } from '../machines/registry.js';
 import type { ProcessDefinition } from '../machines/types.js';
@@ -596,6 +596,26 @@ export const CaseListView = z.object({
       createdAt: Instant,
       updatedAt: Instant,
       summary: Summary,
+      tasks: z
+        .array(
+          z.object({
+            stage: z.string(),
+            label: z.string(),
+            role: z.string(),
+            org: z.string(),
+            orgName: z.string().optional().describe(docText('机构名称；申请人的待办为申请人的名称', "the organisation's name; an applicant's task, the applicant's")),
+            dueAt: Instant.nullable(),
+            dueDate: z.string().nullable(),
+            provisional: z.boolean(),
+            ...DeadlineStandingFields,
+          }),
+        )
+        .describe(
+          docText(
+            '案件当前的待办：谁在办理、何时到期，顺序与待办列表相同（紧急的在前，再按期限先后，没有期限的在后）；已结束的案件为空数组。待办的全部字段见 GET /v1/cases/:id',
+            "the case's open tasks: who acts and by when, in the inbox's order (an urgent one first, then by deadline, those with no deadline last); empty for a case that ended. GET /v1/cases/:id gives every field of them",
+          ),
+        ),
     }),
   ),
   nextCursor: z.string().nullable(),
@@ -690,7 +710,7 @@ export const SlaReportView = z.object({
 });
 
 /** The answer of GET /v1/cases as the route builds it. */
-export type CaseListAnswer = { items: (Omit<CaseListItem, 'streamId' | 'parties'> & { id: string; stateLabel: string })[]; nextCursor: string | null };
+export type CaseListAnswer = { items: (Omit<CaseListEntry, 'streamId' | 'parties'> & { id: string; stateLabel: string })[]; nextCursor: string | null };
 
 /** True when A and B are the same type: a documented answer that drifts from its read model fails to compile. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -237,8 +237,8 @@ export interface CaseListItem {
   summary: SummaryFacts;
 }
 
-export interface CaseListPage {
-  items: CaseListItem[];
+export interface CaseListPage<I = CaseListItem> {
+  items: I[];
   nextCursor: string | null;
 }
 

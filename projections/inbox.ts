@@ -563,6 +563,12 @@ const waitQueries = statementCache((db: Db) => ({
   restatedOfCase: db.prepare<[string], { stage: string; due_date: string | null; restated_from: string }>(
     'SELECT t.stage, t.due_date, t.restated_from FROM projection_case_keys k JOIN inbox_tasks t ON t.case_key = k.case_key WHERE k.case_id = ? AND t.restated_from IS NOT NULL',
   ),
+  // The open tasks of a page of the case list, in the inbox's order within each case: an urgent one first,
+  // then by due instant, those with no deadline last, in the order they were entered.
+  tasksOfCases: db.prepare<[string], TaskRow>(
+    `SELECT t.* FROM projection_case_keys k JOIN inbox_tasks t ON t.case_key = k.case_key WHERE k.case_id IN (SELECT value FROM json_each(?))
+     ORDER BY t.case_key, t.urgent DESC, t.due_at IS NULL, t.due_at, t.entered_at, t.stage`,
+  ),
   // One case's, by its id (its own view).
   awaitingOfCase: db.prepare<[string], WaitRow>(
     'SELECT w.linked_case_id, w.linked_process, w.command, w.completes_on FROM projection_case_keys k JOIN inbox_waits w ON w.case_key = k.case_key WHERE k.case_id = ? ORDER BY w.linked_case_id',
@@ -682,6 +688,48 @@ function waitingCase(t: TaskRow & WaitRow, process: string, lang: 'zh' | 'en', n
  */
 export function restatedOfCase(db: Db, caseId: string): Map<string, { dueDate: string | null; restatedFrom: string }> {
   return new Map(waitQueries.of(db).restatedOfCase.all(caseId).map((r) => [r.stage, { dueDate: r.due_date, restatedFrom: r.restated_from }]));
+}
+
+/**
+ * An open task as the case list gives it (GET /v1/cases): who acts on the case now and by when, standing
+ * at the list's instant as an inbox item does — an applicant's portal shows "待…审核，…前" for each case
+ * of a page without opening every one (applicant's QA).
+ */
+export interface CaseListTask extends DeadlineStanding {
+  stage: string;
+  label: string;
+  role: string;
+  org: string;
+  orgName?: string;
+  dueAt: string | null;
+  dueDate: string | null;
+  provisional: boolean;
+}
+
+/** The open tasks of the cases named (a page of the case list), by case id, each case's in the inbox's order; none for a case with none. */
+export function openTasksOfCases(db: Db, caseIds: readonly string[], asOf: string, calendar: QueryCalendar, directory: Directory | undefined): Map<string, CaseListTask[]> {
+  const tasks = new Map<string, CaseListTask[]>();
+  if (caseIds.length === 0) return tasks;
+  for (const row of waitQueries.of(db).tasksOfCases.all(jsonList(caseIds))) {
+    const it = inboxItem(row, asOf, calendar, directory);
+    const task: CaseListTask = {
+      stage: it.stage,
+      label: it.label,
+      role: it.role,
+      org: it.org,
+      ...(it.orgName !== undefined ? { orgName: it.orgName } : {}),
+      dueAt: it.dueAt,
+      dueDate: it.dueDate,
+      provisional: it.provisional,
+      workingDaysLeft: it.workingDaysLeft,
+      workingDaysOverdue: it.workingDaysOverdue,
+      overdue: it.overdue,
+    };
+    const own = tasks.get(it.caseId);
+    if (own) own.push(task);
+    else tasks.set(it.caseId, [task]);
+  }
+  return tasks;
 }
 
 /** What one case of `process` waits on (what its inbox items carry as `awaiting`), for its own view. */

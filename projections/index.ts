@@ -19,8 +19,8 @@ import { auditProjection, caseHistory, exportEvents, type CaseHistory, type Expo
 import { caseEnd, caseRow, casesProjection, listCases, recordedCaseList, type CaseEnd, type CaseListItem, type CaseListPage, type CaseListQuery, type RecordedCaseList } from './cases.js';
 import { overdueCsvPieces, toCsv } from './csv.js';
 import { Readers } from './readers.js';
-import { awaitedByCase, awaitingOfCase, inbox, inboxProjection, restatedOfCase, type AwaitedCase, type InboxPage, type InboxQuery, type ProcessNames, type WaitingCase } from './inbox.js';
-import type { QueryCalendar } from './query.js';
+import { awaitedByCase, awaitingOfCase, inbox, inboxProjection, openTasksOfCases, restatedOfCase, type AwaitedCase, type CaseListTask, type InboxPage, type InboxQuery, type ProcessNames, type WaitingCase } from './inbox.js';
+import { queryInstant, type QueryCalendar } from './query.js';
 import { FollowProjector, InlineProjector, ReadModelsRebuilding, type Db, type NewerReadModel, type Progress, type Projection, type Projector, type RebuildSummary, type RunnerOptions } from './runner.js';
 import {
   ITEMS_PER_TURN,
@@ -123,6 +123,9 @@ export interface ReadModelsOptions {
 const REBUILD_WORKER = new URL(`./rebuildWorker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
 type WithoutContext<Q> = Omit<Q, 'calendar' | 'directory' | 'names'>;
+
+/** A case of the list with its open tasks (`ReadModels.cases`). */
+export type CaseListEntry = CaseListItem & { tasks: CaseListTask[] };
 
 /** A case's waits (`ReadModels.waits`). */
 export interface CaseWaits {
@@ -400,8 +403,13 @@ export class ReadModels {
     return tasks;
   }
 
-  cases(query: WithoutContext<CaseListQuery>): CaseListPage {
-    return this.#whole(() => listCases(this.db, { ...query, directory: this.#directory }));
+  /** The case list, each case with its open tasks (inbox.ts `openTasksOfCases`) standing at `asOf`, read in one snapshot. */
+  cases({ asOf, ...query }: WithoutContext<CaseListQuery> & { asOf: string | Date }): CaseListPage<CaseListEntry> {
+    return this.#whole(() => {
+      const page = listCases(this.db, { ...query, directory: this.#directory });
+      const tasks = openTasksOfCases(this.db, page.items.map((c) => c.caseId), queryInstant(asOf, 'asOf'), this.#calendar(), this.#directory);
+      return { items: page.items.map((c) => ({ ...c, tasks: tasks.get(c.caseId) ?? [] })), nextCursor: page.nextCursor };
+    });
   }
 
   /** One case of the list (its parties decide visibility), or undefined. */

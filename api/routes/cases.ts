@@ -228,7 +228,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       await caughtUp(app, reply, minPosition);
       // An organisation of the directory typed in another letter case (370100-GAJ) is that organisation.
       if (filters.org !== undefined) filters.org = app.directory.spelling(filters.org);
-      const page = app.readModels.cases({ caller, ...filters });
+      const page = app.readModels.cases({ caller, asOf: app.clock.now(), ...filters });
       return {
         // `id` names the case as GET /v1/cases/:id does; `caseId` stays for the clients written against it.
         // The state in words (applicants' QA: a list of codes, rejected, closed, for a citizen to read).

@@ -91,7 +91,7 @@ describe('the case list, paged while commands run between the pages', () => {
     ];
     const filters: Omit<CaseListQuery, 'caller' | 'directory'>[] = [{}, { process: 'objection' }, { process: 'conditionalApplication' }, { final: true }, { final: false }, { org: '370000-dsj' }, { org: '370100-gaj' }, { state: 'handling' }];
     const whole = (caller: Viewer, f: (typeof filters)[number]): Set<string> =>
-      new Set(allPages((cursor) => w.models.cases({ caller, ...f, limit: 100, ...(cursor ? { cursor } : {}) })).map((c) => c.caseId));
+      new Set(allPages((cursor) => w.models.cases({ caller, asOf: w.clock.now(), ...f, limit: 100, ...(cursor ? { cursor } : {}) })).map((c) => c.caseId));
     let pages = 0;
     let listed = 0;
     for (let run = 0; run < 60; run++) {
@@ -102,7 +102,7 @@ describe('the case list, paged while commands run between the pages', () => {
       const seen: string[] = [];
       let cursor: string | undefined;
       do {
-        const page = w.models.cases({ caller, ...f, limit, ...(cursor ? { cursor } : {}) });
+        const page = w.models.cases({ caller, asOf: w.clock.now(), ...f, limit, ...(cursor ? { cursor } : {}) });
         pages++;
         expect(page.items.length).toBeLessThanOrEqual(limit);
         if (page.nextCursor !== null) expect(page.items).toHaveLength(limit);
@@ -176,7 +176,7 @@ describe('the inbox, paged while commands run between the pages', () => {
 describe('a cursor across a rebuild of the read models', () => {
   it('given cursors of the case list and of an inbox, when the read models are rebuilt from the log, then each cursor still answers the same rest of the list', async () => {
     const authority = actorOf('370000-dsj', 'authority');
-    const cases = (cursor?: string) => w.models.cases({ caller: authority, limit: 2, ...(cursor ? { cursor } : {}) });
+    const cases = (cursor?: string) => w.models.cases({ caller: authority, asOf: w.clock.now(), limit: 2, ...(cursor ? { cursor } : {}) });
     const asOf = w.clock.now();
     const inbox = (cursor?: string) => w.models.inbox({ caller: { role: 'authority', org: '370000-dsj' }, asOf, limit: 2, ...(cursor ? { cursor } : {}) });
     const caseCursor = cases().nextCursor!;
