@@ -414,14 +414,21 @@ export class Engine {
    */
   allowedCommands(state: CaseState, actor: Actor): string[] {
     const def = this.#def(state);
-    const context = state.snapshot.context;
-    const facts = { at: this.#o.clock.now().toISOString() };
-    const refusedByCase = (spec: AnyCommandSpec) =>
-      spec.rules?.some((rule) => (rule.onCaseAlone === true && !rule.holds(context, undefined)) || (rule.onCaseAndDay === true && !rule.holds(context, undefined, facts))) === true;
     return acceptedCommands(state.snapshot).filter((type) => {
       const spec = def.commands[type];
-      return spec !== undefined && this.#permitted(spec, def, state.snapshot, actor) && !refusedByCase(spec);
+      return spec !== undefined && this.#permitted(spec, def, state.snapshot, actor) && this.#refusedByCase(spec, state) === undefined;
     });
+  }
+
+  /**
+   * The first rule of `spec` on the case alone, or on the case and today, that refuses it now (`allowedCommands`),
+   * with what its refusal would say of this case.
+   */
+  #refusedByCase(spec: AnyCommandSpec, state: CaseState): { article: string; message: Message } | undefined {
+    const context = state.snapshot.context;
+    const facts = { at: this.#o.clock.now().toISOString() };
+    const rule = spec.rules?.find((r) => (r.onCaseAlone === true && !r.holds(context, undefined)) || (r.onCaseAndDay === true && !r.holds(context, undefined, facts)));
+    return rule && { article: rule.article, message: rule.messageFor?.(context, undefined, facts) ?? rule.message };
   }
 
   /**
@@ -946,15 +953,21 @@ export class Engine {
     const def = this.#def(current);
     const last = await this.#lastDone(current, def);
     const allowed = this.allowedCommands(current, cmd.actor);
-    const waiting = allowed.includes(cmd.type) ? undefined : this.#waitingOn(current);
+    // Taken in this state from this sender, and refused by the case as it is now (a release's SUBMIT before its
+    // rules are set, an acknowledgement someone else made): what sending it again would be told, not "nothing to retry".
+    const spec = def.commands[cmd.type];
+    const taken = spec !== undefined && !allowed.includes(cmd.type) && acceptedCommands(current.snapshot).includes(cmd.type) && this.#permitted(spec, def, current.snapshot, cmd.actor);
+    const refusedNow = taken ? this.#refusedByCase(spec, current) : undefined;
+    const waiting = allowed.includes(cmd.type) || refusedNow ? undefined : this.#waitingOn(current);
     return {
       ...(last ? { last } : {}),
       state: current.state,
       stateLabel: stateLabel(def, current.state),
       command: cmd.type,
-      ...(def.commands[cmd.type]?.label ? { commandLabel: def.commands[cmd.type]!.label } : {}),
+      ...(spec?.label ? { commandLabel: spec.label } : {}),
       allowed,
       ...(waiting ? { waiting } : {}),
+      ...(refusedNow ? { refusedNow } : {}),
     };
   }
 

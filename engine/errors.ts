@@ -452,6 +452,8 @@ export interface CaseNow {
   allowed: string[];
   /** Whose work the case waits on. */
   waiting?: Message;
+  /** The state takes the command from the sender, and a rule on the case as it is now refuses it: the rule's article and words. */
+  refusedNow?: { article: string; message: Message };
 }
 
 function staleRevision(expected: number, current: number, now: CaseNow): EngineError {
@@ -461,10 +463,16 @@ function staleRevision(expected: number, current: number, now: CaseNow): EngineE
     en: `the case has changed (expected revision ${expected}, current ${current}${last ? `; last: ${last.command} at ${last.at}, Beijing time` : ''})`,
   };
   // Not "no longer": a stale revision is refused before who may send the command is checked, so the sender may never have been able to.
+  const refused = now.refusedNow;
   const text = now.allowed.includes(now.command)
     ? {
         zh: `${seen.zh}，本指令未执行：请刷新查看最新内容，确认后按当前版本 ${current} 重新提交`,
         en: `${seen.en}; nothing was done: reload, check the case as it is now, and send again with revision ${current}`,
+      }
+    : refused
+    ? {
+        zh: `${seen.zh}，本指令未执行；按案件现在的情况，该指令会被拒绝：${refused.message.zh}${refused.article ? `（${refused.article}）` : ''}`,
+        en: `${seen.en}; nothing was done, and as the case is now the command would be refused: ${refused.message.en}${refused.article ? ` (${articleInEnglish(refused.article)})` : ''}`,
       }
     : {
         zh: `${seen.zh}，现处于${named(now.stateLabel, now.state)}状态，此状态下您不能发送${named(now.commandLabel, now.command)}指令：本指令未执行，无需重试${now.waiting ? `；案件正在等待：${now.waiting.zh}` : ''}`,

@@ -173,6 +173,7 @@ export const rules = {
     article: '第九条(一)、第二十二条',
     message: { zh: '提交开放数据前须通过安全审查', en: 'The security review must have passed before submission.' },
     holds: (context) => context.securityReview?.passed === true,
+    onCaseAlone: true,
   } satisfies RuleSpec<DatasetReleaseContext, unknown>,
   // 第九条(一): 确定脱敏规则，提交开放数据
   desensitizationRulesSet: {
@@ -195,6 +196,7 @@ export const rules = {
           },
     holds: (context) =>
       context.desensitization !== undefined && (context.desensitization.noneNeeded !== true || !context.draft.containsPersonalInfo),
+    onCaseAlone: true,
   } satisfies RuleSpec<DatasetReleaseContext, unknown>,
   // 第二条, 第七条: 不予开放的数据不通过开放平台开放
   notClosed: {
@@ -202,6 +204,7 @@ export const rules = {
     article: '第二条、第七条',
     message: { zh: '开放属性为不予开放的数据不能提交开放', en: 'Data whose attribute is closed cannot be submitted for opening.' },
     holds: (context) => context.draft.openAttribute !== 'closed',
+    onCaseAlone: true,
   } satisfies RuleSpec<DatasetReleaseContext, unknown>,
 };
 
@@ -242,6 +245,7 @@ export const rulesV2 = {
       const stale = (made?: { forDraft?: number }) => made !== undefined && (made.forDraft ?? 0) !== current;
       return !stale(context.securityReview) && !stale(context.desensitization);
     },
+    onCaseAlone: true,
   } satisfies RuleSpec<DatasetReleaseContext, unknown>,
   // 第九条(一): 确定脱敏规则 — of the fields the entry opens
   desensitizedFieldsInDraft: {

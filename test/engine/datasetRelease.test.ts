@@ -214,7 +214,7 @@ describe('datasetRelease: refusals store nothing', () => {
       who: 'the provider',
       by: provider,
       command: 'APPROVE',
-      allowed: ['UPDATE_DRAFT', 'RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES', 'SUBMIT'],
+      allowed: ['UPDATE_DRAFT', 'RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES'],
     },
     { state: 'drafting', path: drafting, who: 'the competent authority', by: authority, command: 'APPROVE', allowed: [] },
     { state: 'underReview', path: underReview, who: 'the provider', by: provider, command: 'SUBMIT', allowed: [] },
@@ -306,6 +306,28 @@ describe('datasetRelease: refusals store nothing', () => {
     ]);
     const error = await refused(w, c, () => when(w, c.caseId, 'SUBMIT'));
     expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'notClosed', article: '第二条、第七条' } });
+  });
+
+  // 第九条(一): 进行安全审查，确定脱敏规则，提交开放数据 — the case offers SUBMIT once it could be accepted, so
+  // a front end that follows allowedCommands walks the provider through the order (soak QA: SUBMIT was offered
+  // on a closed entry, refused every time, and a client trusting the offer sent it again and again).
+  it('given a draft, then SUBMIT is offered only once the review passed and the rules are set on the entry as it is, and never while it is closed', async () => {
+    const offered = async (caseId: string) => w.engine.allowedCommands(await w.engine.getCase(caseId), provider);
+    const c = await given(w, PROCESS);
+    expect(await offered(c.caseId)).toEqual(['UPDATE_DRAFT', 'RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES']);
+    await when(w, c.caseId, 'RECORD_SECURITY_REVIEW');
+    expect(await offered(c.caseId)).not.toContain('SUBMIT');
+    await when(w, c.caseId, 'SET_DESENSITIZATION_RULES');
+    expect(await offered(c.caseId)).toContain('SUBMIT');
+    // A field added: the review and the rules were made on the entry without it (reviewCoversDraft).
+    await when(w, c.caseId, 'UPDATE_DRAFT', { data: { fields: [...input.fields, { name: 'region', description: '区县' }] } });
+    expect(await offered(c.caseId)).not.toContain('SUBMIT');
+    await when(w, c.caseId, 'UPDATE_DRAFT', { data: { openAttribute: 'closed', basis: '涉及个人隐私，依法不予开放。' } });
+    await when(w, c.caseId, 'RECORD_SECURITY_REVIEW');
+    await when(w, c.caseId, 'SET_DESENSITIZATION_RULES');
+    expect(await offered(c.caseId)).toEqual(['UPDATE_DRAFT', 'RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES']);
+    // Still refused for what it is, when sent all the same.
+    expect((await refused(w, c, () => when(w, c.caseId, 'SUBMIT'))).details).toMatchObject({ rule: 'notClosed' });
   });
 
   it('given a release containing personal information, when no desensitization is declared needed, then RULE_VIOLATED personalInfoDesensitized (第九条(一))', async () => {

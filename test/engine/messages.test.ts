@@ -85,10 +85,10 @@ describe('INVALID_TRANSITION', () => {
     const c = await given(w, 'datasetRelease');
     const error = await refused(w, c, () => when(w, c.caseId, 'FLY_TO_THE_MOON'));
     expect(error.code).toBe('INVALID_TRANSITION');
-    expect(error.text.zh).toMatch(/^“公共数据开放”（datasetRelease）流程没有“FLY_TO_THE_MOON”指令（指令名区分大小写）；案件当前处于“编制中”（drafting）状态，您现在可发送：.*SUBMIT/);
+    expect(error.text.zh).toMatch(/^“公共数据开放”（datasetRelease）流程没有“FLY_TO_THE_MOON”指令（指令名区分大小写）；案件当前处于“编制中”（drafting）状态，您现在可发送：.*SET_DESENSITIZATION_RULES/);
     const lower = await refused(w, c, () => when(w, c.caseId, 'submit'));
-    expect(lower.text.en).toMatch(/^process datasetRelease has no command submit \(command names are case-sensitive\); the case is in state drafting, where you may send: .*SUBMIT/);
-    expect(lower.details).toMatchObject({ state: 'drafting', allowed: expect.arrayContaining(['SUBMIT']) });
+    expect(lower.text.en).toMatch(/^process datasetRelease has no command submit \(command names are case-sensitive\); the case is in state drafting, where you may send: .*SET_DESENSITIZATION_RULES/);
+    expect(lower.details).toMatchObject({ state: 'drafting', allowed: expect.arrayContaining(['SET_DESENSITIZATION_RULES']) });
   });
 });
 
@@ -163,14 +163,25 @@ describe('REVISION_CONFLICT', () => {
     const error = await refused(w, c, () => when(w, c.caseId, 'SUBMIT', { expectedRevision: 5 }));
     expect(error.code).toBe('REVISION_CONFLICT');
     expect(error.text.zh).toBe('案件还没有版本 5（当前版本 0），请刷新后按当前版本重试');
-    expect(error.details).toEqual({ currentRevision: 0, state: 'drafting', allowed: expect.arrayContaining(['SUBMIT', 'RECORD_SECURITY_REVIEW']) });
+    expect(error.details).toEqual({ currentRevision: 0, state: 'drafting', allowed: ['UPDATE_DRAFT', 'RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES'] });
   });
 
-  it('given a case moved on to revision 1, when a command it still accepts expects revision 0, then it says what was done last (not who: it may be the sender) and to check and send again', async () => {
+  it('given a case moved on to revision 2, when a command it still accepts expects revision 1, then it says what was done last (not who: it may be the sender) and to check and send again', async () => {
+    const c = await given(w, 'datasetRelease', ['SET_DESENSITIZATION_RULES', ['RECORD_SECURITY_REVIEW', { at: '2025-03-03T06:05:00.000Z' }]]);
+    const error = await refused(w, c, () => when(w, c.caseId, 'SUBMIT', { expectedRevision: 1 }));
+    expect(error.text.zh).toBe('案件已有更新（您基于版本 1，当前版本 2；最近一次为“记录安全审查结果”（RECORD_SECURITY_REVIEW），北京时间 2025-03-03 14:05），本指令未执行：请刷新查看最新内容，确认后按当前版本 2 重新提交');
+    expect(error.text.en).toBe('the case has changed (expected revision 1, current 2; last: RECORD_SECURITY_REVIEW at 2025-03-03 14:05, Beijing time); nothing was done: reload, check the case as it is now, and send again with revision 2');
+  });
+
+  it('given a case moved on to revision 1, when a command the state takes but the case as it is now refuses expects revision 0, then it says why it would be refused (not that there is nothing to retry)', async () => {
     const c = await given(w, 'datasetRelease', [['RECORD_SECURITY_REVIEW', { at: '2025-03-03T06:05:00.000Z' }]]);
     const error = await refused(w, c, () => when(w, c.caseId, 'SUBMIT', { expectedRevision: 0 }));
-    expect(error.text.zh).toBe('案件已有更新（您基于版本 0，当前版本 1；最近一次为“记录安全审查结果”（RECORD_SECURITY_REVIEW），北京时间 2025-03-03 14:05），本指令未执行：请刷新查看最新内容，确认后按当前版本 1 重新提交');
-    expect(error.text.en).toBe('the case has changed (expected revision 0, current 1; last: RECORD_SECURITY_REVIEW at 2025-03-03 14:05, Beijing time); nothing was done: reload, check the case as it is now, and send again with revision 1');
+    expect(error.code).toBe('REVISION_CONFLICT');
+    expect(error.text.zh).toBe(
+      '案件已有更新（您基于版本 0，当前版本 1；最近一次为“记录安全审查结果”（RECORD_SECURITY_REVIEW），北京时间 2025-03-03 14:05），本指令未执行；按案件现在的情况，该指令会被拒绝：提交开放数据前须确定脱敏规则：尚未设置（无需脱敏的，也须说明理由）（第九条(一)）',
+    );
+    expect(error.text.en).toMatch(/^the case has changed \(expected revision 0, current 1; .*\); nothing was done, and as the case is now the command would be refused: Desensitization rules must be set before submission: none are set yet .*\(Article 9\(1\)\)$/);
+    expect(error.details).toEqual({ currentRevision: 1, state: 'drafting', allowed: ['UPDATE_DRAFT', 'RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES'] });
   });
 
   it('given an application another reviewer passed, when a second reviewer’s stale copy passes it, then it says the case moved on, there is nothing to retry, and whose turn it is', async () => {
