@@ -235,7 +235,7 @@ describe('a history altered in the database', () => {
     alter(c.stream, 1, 'metadata', (metadata) => {
       metadata.hash = eventHash({ streamId: forged!.streamId, revision: 1, id: forged!.id, type: forged!.type, data: forged!.data, metadata });
     });
-    expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, failedAt: { revision: 2 } });
+    expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, failedAt: { revision: 2 }, reason: 'prevHash 与上一事件的哈希不一致' });
   });
 
   it('given a case, when a whole consistent chain is forged whose states the machine would not produce, then verify fails at the forged event', async () => {
