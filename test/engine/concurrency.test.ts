@@ -238,6 +238,17 @@ describe('the same Idempotency-Key from the same sender', () => {
     expect(refused).toMatchObject({ code: 'FORBIDDEN' });
   });
 
+  // Mutation QA (E02): one person of one bureau holds an authority's and a supervisor's token; a key is the caller's,
+  // and the caller is its role too (API.md: "the same key from the same caller").
+  it('given a review passed with a key, when the same person of the same bureau sends it with that key as supervisor, then it is another request, refused, not answered with the review', async () => {
+    const c = await given(w, 'conditionalApplication');
+    await when(w, c.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'review-k-1' });
+    const asSupervisor: Actor = { ...actors.cityAuthority, role: 'supervisor' };
+    const error = await when(w, c.caseId, 'PASS_NORMATIVE_REVIEW', { idempotencyKey: 'review-k-1', actor: asSupervisor }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'INVALID_TRANSITION' });
+    expect(await historyOf(w, c)).toHaveLength(2);
+  });
+
   it('given a case started before keys were scoped by role and organisation (its id derived from the user alone), when its sender starts again with the key, then it is answered; the same user for another organisation gets a case of its own', async () => {
     const model = await w.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company });
     const [first] = await historyOf(w, model);

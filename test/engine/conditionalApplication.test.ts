@@ -96,12 +96,12 @@ describe('conditionalApplication: applying (第十三条 eligibility, 第十四�
   it.each([
     ['credit check', (t: string) => ({ eligibility: { ...input.eligibility, creditCheck: { ...input.eligibility.creditCheck, checkedAt: t } } })],
     ['security commitment', (t: string) => ({ securityCommitment: { ...input.securityCommitment, signedAt: t } })],
-  ] as const)('given nothing, when the %s is dated 11 minutes after the application, then RULE_VIOLATED eligibilityNotInFuture; 9 minutes after, the case starts', async (_what, dated) => {
+  ] as const)('given nothing, when the %s is dated 10 minutes and 1 ms after the application, then RULE_VIOLATED eligibilityNotInFuture; 10 minutes after to the millisecond, the case starts', async (_what, dated) => {
     const now = w.clock.now().getTime();
-    const minutesAfter = (m: number) => new Date(now + m * 60_000).toISOString();
-    const error = await refused(w, undefined, () => w.engine.start({ process: PROCESS, input: { ...input, ...dated(minutesAfter(11)) }, actor: applicant }));
+    const after = (ms: number) => new Date(now + ms).toISOString();
+    const error = await refused(w, undefined, () => w.engine.start({ process: PROCESS, input: { ...input, ...dated(after(10 * 60_000 + 1)) }, actor: applicant }));
     expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'eligibilityNotInFuture', article: '第十三条(二)、第十四条(一)' } });
-    const started = await w.engine.start({ process: PROCESS, input: { ...input, ...dated(minutesAfter(9)) }, actor: applicant });
+    const started = await w.engine.start({ process: PROCESS, input: { ...input, ...dated(after(10 * 60_000)) }, actor: applicant });
     expect(started).toMatchObject({ state: 'normativeReview', revision: 0 });
   });
 

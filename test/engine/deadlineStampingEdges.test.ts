@@ -57,3 +57,21 @@ describe('a late timer never closes a task before the task was entered', () => {
     }
   });
 });
+
+// Mutation QA (D02): the renewal review is due in 10 working days (policy), or by the end of use when that
+// comes first (附录5 协议二(二)); on the day both fall alike it is the policy's, with its basis.
+describe('conditionalApplication: a renewal review due on the last day of use by both counts keeps its policy basis', () => {
+  const renewalReviewOn = async (askedAt: string) => {
+    const c = await given(w, PROCESS, ['PASS_NORMATIVE_REVIEW', 'APPROVE', 'SIGN_AGREEMENT', 'GRANT_ACCESS'], { at: '2025-03-03T02:00:00.000Z', input: conditionalApplicationSentOn('2025-03-03') });
+    const { event } = await when(w, c.caseId, 'REQUEST_RENEWAL', { at: askedAt });
+    return meta(event).tasksOpened.find((t) => t.stage === 'renewalReview');
+  };
+
+  it('given use to 2025-12-31, when renewal is asked on Wed 2025-12-17, then the review is due 2025-12-31 on the policy (its 10th working day), not on the agreement', async () => {
+    expect(await renewalReviewOn('2025-12-17T02:00:00.000Z')).toMatchObject({ dueDate: '2025-12-31', basis: 'policy' });
+  });
+
+  it('given use to 2025-12-31, when renewal is asked on Thu 2025-12-18, then the review is due 2025-12-31 on the agreement (the policy would end 2026-01-04)', async () => {
+    expect(await renewalReviewOn('2025-12-18T02:00:00.000Z')).toMatchObject({ dueDate: '2025-12-31', basis: 'agreement' });
+  });
+});
