@@ -152,10 +152,12 @@ export const rules = {
   conditionsStated: {
     ...CONDITIONS_STATED,
     holds: (context, data: Data<'UPDATE_DRAFT'>) => conditionsStated(withUpdate(context, data)),
+    fields: () => ['conditions'],
   } satisfies RuleSpec<DatasetReleaseContext, Data<'UPDATE_DRAFT'>>,
   basisStated: {
     ...BASIS_STATED,
     holds: (context, data: Data<'UPDATE_DRAFT'>) => basisStated(withUpdate(context, data)),
+    fields: () => ['basis'],
   } satisfies RuleSpec<DatasetReleaseContext, Data<'UPDATE_DRAFT'>>,
   // 第九条(一): 确定脱敏规则 — data with personal information is never "none needed"
   personalInfoDesensitized: {
@@ -166,6 +168,7 @@ export const rules = {
       en: 'The dataset contains personal information: desensitization rules must be set, and noneNeeded cannot be declared.',
     },
     holds: (context, data: Data<'SET_DESENSITIZATION_RULES'>) => data.noneNeeded !== true || !context.draft.containsPersonalInfo,
+    fields: () => ['noneNeeded'],
   } satisfies RuleSpec<DatasetReleaseContext, Data<'SET_DESENSITIZATION_RULES'>>,
   // 第九条(一), 第二十二条: 在公共数据开放前进行安全审查
   securityReviewPassed: {
@@ -269,6 +272,12 @@ export const rulesV2 = {
       if (data.noneNeeded === true) return true;
       const names = new Set(context.draft.fields.map((f) => f.name));
       return data.rules.every((rule) => names.has(rule.field));
+    },
+    // Each rule naming a field the entry does not have, where the form has it.
+    fields: (context, data: Data<'SET_DESENSITIZATION_RULES'>) => {
+      if (data.noneNeeded === true) return [];
+      const names = new Set(context.draft.fields.map((f) => f.name));
+      return data.rules.flatMap((rule, i) => (names.has(rule.field) ? [] : [`rules.${i}.field`]));
     },
   } satisfies RuleSpec<DatasetReleaseContext, Data<'SET_DESENSITIZATION_RULES'>>,
 };

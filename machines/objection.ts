@@ -61,6 +61,7 @@ export const rules = {
       en: 'The outcome must fit the kind: an objection (error, omission, infringement) takes corrected, partiallyCorrected or notCorrected; a suggestion takes adopted or notAdopted.',
     },
     holds: (context, data: Data<'RESPOND'>) => OUTCOMES_OF_KIND[context.input.kind].includes(data.outcome),
+    fields: () => ['outcome'],
   } satisfies RuleSpec<ObjectionContext, Data<'RESPOND'>>,
 };
 

@@ -105,6 +105,7 @@ export const rules = {
     },
     holds: (_context, data: Data<'MARK_OPENED'>, facts?: RuleFacts) =>
       data.datasetReleaseCaseId === undefined || linkedRelease(data, facts)?.process === RELEASE.process,
+    fields: () => ['datasetReleaseCaseId'],
   } satisfies RuleSpec<UnopenedDataRequestContext, Data<'MARK_OPENED'>>,
   // 第十五条: a withdrawn release can never open the data
   linkedReleaseNotWithdrawn: {
@@ -115,6 +116,7 @@ export const rules = {
       en: 'The named dataset release case has been withdrawn.',
     },
     holds: (_context, data: Data<'MARK_OPENED'>, facts?: RuleFacts) => linkedRelease(data, facts)?.state !== RELEASE.withdrawn,
+    fields: () => ['datasetReleaseCaseId'],
   } satisfies RuleSpec<UnopenedDataRequestContext, Data<'MARK_OPENED'>>,
 };
 

@@ -4,7 +4,7 @@
  * sender's, a conditional entry without its conditions — 422 RULE_VIOLATED with no field named.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actors, startInputs } from '../machines/examples.js';
+import { actors, commandData, startInputs } from '../machines/examples.js';
 import { startTestApi, type TestApi } from './harness.js';
 
 let api: TestApi;
@@ -57,5 +57,39 @@ describe('a rule about a field of the form, broken', () => {
       { path: 'eligibility.realNameVerified', message: '申请人须基于山东省统一身份认证完成实名认证' },
       { path: 'eligibility.creditCheck.dishonestDebtor', message: '申请人被列入失信被执行人名单，不得申请有条件开放数据' },
     ]);
+  });
+});
+
+// Provider's QA: the start named its field; the same rules on a command's form named none.
+describe("a rule about a field of a command's form, broken", () => {
+  const send = (as: string, id: string, type: string, data: unknown) => api.call('POST', `/v1/cases/${id}/commands`, { as, body: { type, data } });
+  const draft = async (input: object) => {
+    const res = await start(provider, 'datasetRelease', input);
+    expect(res.status, res.text).toBe(201);
+    return res.body.id as string;
+  };
+
+  it('given an unconditional draft, when UPDATE_DRAFT makes it conditional with no conditions, then conditions; closed with no basis, then basis', async () => {
+    const { conditions: _left, ...rest } = startInputs.datasetRelease;
+    const id = await draft({ ...rest, openAttribute: 'unconditional' });
+    const conditional = await send(provider, id, 'UPDATE_DRAFT', { openAttribute: 'conditional' });
+    expect([conditional.status, conditional.body.rule, conditional.body.errors?.map((e: { path: string }) => e.path)]).toEqual([422, 'conditionsStated', ['conditions']]);
+    const closed = await send(provider, id, 'UPDATE_DRAFT', { openAttribute: 'closed' });
+    expect([closed.status, closed.body.rule, closed.body.errors?.map((e: { path: string }) => e.path)]).toEqual([422, 'basisStated', ['basis']]);
+  });
+
+  it('given a draft with personal information, when its rules say none needed, then noneNeeded; when a rule names a field the entry lacks, then that rule’s field', async () => {
+    const id = await draft({ ...startInputs.datasetRelease, containsPersonalInfo: true });
+    const none = await send(provider, id, 'SET_DESENSITIZATION_RULES', commandData.datasetRelease.SET_DESENSITIZATION_RULES);
+    expect([none.status, none.body.rule, none.body.errors?.map((e: { path: string }) => e.path)]).toEqual([422, 'personalInfoDesensitized', ['noneNeeded']]);
+    const unknown = await send(provider, id, 'SET_DESENSITIZATION_RULES', { rules: [{ field: 'count', method: 'generalize' }, { field: 'idNo', method: 'mask' }] });
+    expect([unknown.status, unknown.body.rule, unknown.body.errors?.map((e: { path: string }) => e.path)]).toEqual([422, 'desensitizedFieldsInDraft', ['rules.1.field']]);
+  });
+
+  it('given an objection about an error, when the provider answers it as a suggestion adopted, then outcome', async () => {
+    const started = await start(company, 'objection', startInputs.objection);
+    expect(started.status, started.text).toBe(201);
+    const res = await send(provider, started.body.id, 'RESPOND', { ...commandData.objection.RESPOND, outcome: 'adopted' });
+    expect([res.status, res.body.rule, res.body.errors?.map((e: { path: string }) => e.path)]).toEqual([422, 'outcomeFitsKind', ['outcome']]);
   });
 });

@@ -186,7 +186,7 @@ describe('MARK_OPENED naming a case that is not a release', () => {
   ])('given a request in openingPending, when MARK_OPENED names %s, then RULE_VIOLATED linkedReleaseExists (第十五条) and nothing stored', async (_what, missing) => {
     const request = await given(w, 'unopenedDataRequest', openingPending);
     const error = await refused(w, request, () => when(w, request.caseId, 'MARK_OPENED', { data: { datasetReleaseCaseId: missing } }));
-    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'linkedReleaseExists', article: '第十五条' } });
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'linkedReleaseExists', article: '第十五条', fieldErrors: [{ path: 'datasetReleaseCaseId' }] } });
     expect((await w.engine.getCase(request.caseId)).state).toBe('openingPending');
   });
 

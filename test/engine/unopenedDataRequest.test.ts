@@ -220,7 +220,7 @@ describe('unopenedDataRequest: refusals store nothing', () => {
     const c = await given(w, PROCESS, at('openingPending'));
     const link = await releaseIn('withdrawn');
     const error = await refused(w, c, () => when(w, c.caseId, 'MARK_OPENED', { data: link }));
-    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'linkedReleaseNotWithdrawn', article: '第十五条' } });
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'linkedReleaseNotWithdrawn', article: '第十五条', fieldErrors: [{ path: 'datasetReleaseCaseId' }] } });
   });
 
   it('given a request in openingPending, when MARK_OPENED names a case of another process, then RULE_VIOLATED linkedReleaseExists (第十五条)', async () => {
