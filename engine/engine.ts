@@ -20,7 +20,7 @@ import { cutShort, shown, summaryInBrief, unknownFields } from '../machines/sche
 import { extended } from '../machines/extended.js';
 import { fieldLabel } from '../machines/fieldLabels.js';
 import type { Actor, ActorRule, CommandSpec, ProcessDefinition, PublicFacts, TaskSpec } from '../machines/types.js';
-import { CaseStreamsError, DamagedStreamError, EngineError, isDamagedStore, named, refuse, UpgradeRequiredError, type CaseNow, type Message } from './errors.js';
+import { CaseStreamsError, DamagedStreamError, EngineError, isDamagedStore, named, refuse, UpgradeRequiredError, type CaseNow, type Message, type SentBy } from './errors.js';
 import { deterministicId, newId, streamOf } from './ids.js';
 import { canonicalJson, eventHash } from './hashChain.js';
 import { endOfShanghaiDate, shanghaiDateOf, shanghaiDateTimeOf } from '../calendars/index.js';
@@ -719,7 +719,7 @@ export class Engine {
       });
     }
     if (!this.#permitted(spec, def, current.snapshot, cmd.actor)) {
-      throw refuse.forbidden(cmd.type, spec.label, { ...this.#senderOrg(cmd.actor.org), orgs: this.#whoMayAct(spec, def, current.snapshot, cmd.actor.role) });
+      throw refuse.forbidden(cmd.type, spec.label, { ...this.#senderOrg(cmd.actor.org), orgs: this.#whoMayAct(spec, def, current.snapshot, cmd.actor.role) }, this.#sentBy(spec, def, current.snapshot, cmd.actor.role));
     }
     const data = this.#validate(spec.schema, cmd.data ?? {}, `${def.name}.${cmd.type}`);
     const links = await this.#links(spec, data, cmd);
@@ -1006,6 +1006,15 @@ export class Engine {
     if (own.length === 0) return [];
     const others = named(spec.actors.filter((rule) => rule.role !== role && rule.scope !== 'system'));
     return [...new Set([...own, ...others])].map((code) => ({ code, name: this.#o.directory.nameOf(code) }));
+  }
+
+  /** Who sends a command whose senders `role` is not among (`refuse.forbidden`): the directory's organisations that may, and whether the applicant may. */
+  #sentBy(spec: AnyCommandSpec, def: ProcessDefinition, snapshot: AnyMachineSnapshot, role: string): SentBy | undefined {
+    if (spec.actors.some((rule) => rule.role === role)) return undefined;
+    const parties = def.parties(snapshot.context);
+    const rules = spec.actors.filter((rule) => rule.scope !== 'system');
+    const codes = rules.flatMap((rule) => organisationsFor(this.#o.directory, rule.scope, parties).filter((code) => this.#o.directory.get(code)?.kind === rule.role));
+    return { role, orgs: [...new Set(codes)].map((code) => ({ code, name: this.#o.directory.nameOf(code) })), applicant: rules.some((rule) => rule.role === 'applicant') };
   }
 
   #permitted(spec: AnyCommandSpec, def: ProcessDefinition, snapshot: AnyMachineSnapshot, actor: Actor): boolean {

@@ -6,6 +6,8 @@ import { UnreadableEventError, type RecordedEvent } from '../eventstore/types.js
 import { shown } from '../machines/schemas.js';
 import { fieldErrorSaid } from '../machines/fieldLabels.js';
 import { articleInEnglish } from '../machines/articles.js';
+import { ROLE_LABELS } from '../machines/describe.js';
+import type { Role } from '../machines/types.js';
 
 export type EngineErrorCode =
   | 'NOT_FOUND'
@@ -155,6 +157,19 @@ function reported<E>(errors: E[], more: number): ReportedErrors<E> {
 }
 
 /** Organisations who may act, by name and code (a code alone when the directory has no name for it), as each language writes a list. */
+/** Who sends a command the sender's role may not (`refuse.forbidden`): the organisations of the directory that may, and the applicant when it may. */
+export interface SentBy {
+  /** The sender's role. */
+  role: string;
+  orgs: { code: string; name: string }[];
+  applicant: boolean;
+}
+
+function sentBy(by: SentBy, lang: 'zh' | 'en'): string {
+  const parts = [...(by.orgs.length > 0 ? [orgsNamed(by.orgs, lang)] : []), ...(by.applicant ? [lang === 'zh' ? `${ROLE_LABELS.applicant}（申请人）` : 'the applicant'] : [])];
+  return parts.join(lang === 'zh' ? '、' : ', ');
+}
+
 function orgsNamed(orgs: readonly { code: string; name: string }[], lang: 'zh' | 'en'): string {
   return orgs
     .map((o) => (o.name === o.code ? o.code : lang === 'zh' ? `${o.name}（${o.code}）` : `${o.name} (${o.code})`))
@@ -250,13 +265,23 @@ export const refuse = {
    * `label`: the command's Chinese name, when the machine has one. `mayAct`: given when organisations
    * of the sender's own role may send it (another bureau's 本级 case): who, so a reviewer knows it is theirs.
    */
-  forbidden: (command: string, label?: string, mayAct?: { org: string; orgName?: string; orgs: { code: string; name: string }[] }) =>
+  /**
+   * `mayAct`: the sender's role may send the command, its organisation may not — who may. `byRole`: the
+   * sender's role may not — who sends it (provider's QA: a provider approving its own release was told only
+   * that its role or organisation may not, where a wrong organisation is told who may).
+   */
+  forbidden: (command: string, label?: string, mayAct?: { org: string; orgName?: string; orgs: { code: string; name: string }[] }, byRole?: SentBy) =>
     new EngineError(
       'FORBIDDEN',
       mayAct && mayAct.orgs.length > 0
         ? {
             zh: `您所属机构${mayAct.orgName ?? ''}（${mayAct.org}）无权对本案件发送${named(label, command)}指令：只有${orgsNamed(mayAct.orgs, 'zh')}可以发送`,
             en: `your organisation (${mayAct.org}) may not send ${command} on this case: only ${orgsNamed(mayAct.orgs, 'en')} may`,
+          }
+        : byRole && (byRole.orgs.length > 0 || byRole.applicant)
+        ? {
+            zh: `您的角色（${ROLE_LABELS[byRole.role as Role] ?? byRole.role}）不能对本案件发送${named(label, command)}指令：该指令由${sentBy(byRole, 'zh')}发送`,
+            en: `your role (${byRole.role}) may not send ${command} on this case: it is sent by ${sentBy(byRole, 'en')}`,
           }
         : {
             zh: `您的角色或所属机构无权对本案件发送${named(label, command)}指令`,

@@ -97,7 +97,17 @@ describe('FORBIDDEN', () => {
     const c = await given(w, 'datasetRelease', pathTo.datasetRelease.underReview!);
     const error = await refused(w, c, () => when(w, c.caseId, 'APPROVE', { actor: actors.provider }));
     expect(error.code).toBe('FORBIDDEN');
-    expect(error.text.zh).toBe('您的角色或所属机构无权对本案件发送“审查通过并发布”（APPROVE）指令');
+    expect(error.text.zh).toBe('您的角色（公共数据开放主体）不能对本案件发送“审查通过并发布”（APPROVE）指令：该指令由济南市大数据局（370100-dsj）发送');
+    expect(error.text.en).toBe('your role (provider) may not send APPROVE on this case: it is sent by 济南市大数据局 (370100-dsj)');
+  });
+
+  // Provider's QA: a wrong role was told only that its role or organisation may not; a wrong organisation, who may.
+  it('given an application in use, when its provider sends the applicant’s usage report, then the message says the applicant sends it', async () => {
+    const c = await given(w, 'conditionalApplication', pathTo.conditionalApplication.active!);
+    const error = await refused(w, c, () => when(w, c.caseId, 'REPORT_USAGE', { actor: actors.provider }));
+    expect(error.code).toBe('FORBIDDEN');
+    expect(error.text.zh).toBe('您的角色（公共数据开放主体）不能对本案件发送“报告数据利用情况”（REPORT_USAGE）指令：该指令由公共数据利用主体（申请人）发送');
+    expect(error.text.en).toBe('your role (provider) may not send REPORT_USAGE on this case: it is sent by the applicant');
   });
 
   it('given a Jinan application in normative review, when the provincial authority passes it, then the message says only 济南市大数据局 may (本级, 第十四条(二)), naming it in English too', async () => {
