@@ -68,6 +68,8 @@ const schemas = {
   APPROVE: Opinion,
   RETURN: form({ reasons: listOf(Text), opinion: Text.optional() }),
   WITHDRAW: Reason,
+  // v5: a draft the provider will not open after all (started by mistake, or returned and given up)
+  DISCARD_DRAFT: Reason,
 };
 
 type Data<Type extends keyof typeof schemas> = z.infer<(typeof schemas)[Type]>;
@@ -93,6 +95,8 @@ export interface DatasetReleaseContext extends BaseContext<CatalogueEntry> {
   returns: { reasons: string[]; opinion?: string; at: string; by: string }[];
   published?: { opinion?: string; at: string; by: string };
   withdrawal?: { reason: string; at: string; by: string };
+  /** v5: the provider gave the draft up before it was published (DISCARD_DRAFT). */
+  discarded?: { reason: string; at: string; by: string };
 }
 
 // ── Rules ───────────────────────────────────────────────────────────────────────────────
@@ -289,12 +293,13 @@ export const rulesV2 = {
  * to submission, and took rules for fields the entry does not have; v2 refuses both. v2 counted a
  * key sent at all as a change (a front end that saves the whole form made every review stale); v3
  * counts a key whose value differs from the draft's. v4 submits an entry explaining its own attribute
- * alone (`explainedByAttribute`).
+ * alone (`explainedByAttribute`). v5 lets the provider give a draft up (`DISCARD_DRAFT`, to `discarded`).
  */
-function chart(version: 1 | 2 | 3 | 4) {
+function chart(version: 1 | 2 | 3 | 4 | 5) {
   const v2 = version >= 2;
   const v3 = version >= 3;
   const v4 = version >= 4;
+  const v5 = version >= 5;
   return setup({
   types: {
     context: {} as DatasetReleaseContext,
@@ -360,6 +365,12 @@ function chart(version: 1 | 2 | 3 | 4) {
         return extended(event.data, { at: event.at, by: event.actor.org });
       },
     }),
+    recordDiscard: assign({
+      discarded: ({ event }) => {
+        assertEvent(event, 'DISCARD_DRAFT');
+        return extended(event.data, { at: event.at, by: event.actor.org });
+      },
+    }),
   },
 }).createMachine({
   id: 'datasetRelease',
@@ -394,6 +405,8 @@ function chart(version: 1 | 2 | 3 | 4) {
           target: 'underReview',
           actions: v4 ? ['submitExplained', 'recordSubmission'] : 'recordSubmission',
         },
+        // v5: a draft started by mistake, or returned (第九条(二)) and given up, leaves the inbox for good
+        ...(v5 ? ({ DISCARD_DRAFT: { target: 'discarded', actions: 'recordDiscard' } } as const) : {}),
       },
     },
     underReview: {
@@ -418,6 +431,7 @@ function chart(version: 1 | 2 | 3 | 4) {
       on: { WITHDRAW: { target: 'withdrawn', actions: 'recordWithdrawal' } },
     },
     withdrawn: { type: 'final', meta: { label: '已撤回' } },
+    ...(v5 ? ({ discarded: { type: 'final', meta: { label: '已放弃' } } } as const) : {}),
   },
 });
 }
@@ -428,8 +442,10 @@ export const datasetReleaseMachineV1 = chart(1);
 export const datasetReleaseMachineV2 = chart(2);
 /** v3's chart: cases started on it keep folding with it. */
 export const datasetReleaseMachineV3 = chart(3);
+/** v4's chart: cases started on it keep folding with it. */
+export const datasetReleaseMachineV4 = chart(4);
 /** The chart new cases start on. */
-export const datasetReleaseMachine = chart(4);
+export const datasetReleaseMachine = chart(5);
 
 // ── Definition ──────────────────────────────────────────────────────────────────────────
 
@@ -444,7 +460,7 @@ const SERVICE_MODE_LABELS: Record<CatalogueEntry['serviceModes'][number], { zh: 
 const provider = { role: 'provider', scope: 'provider' } as const;
 const competentAuthority = { role: 'authority', scope: 'competentAuthority' } as const;
 
-const commands: { [Type in keyof typeof schemas]: CommandSpec<DatasetReleaseContext> } = {
+const commands: { [Type in Exclude<keyof typeof schemas, 'DISCARD_DRAFT'>]: CommandSpec<DatasetReleaseContext> } = {
   UPDATE_DRAFT: {
     schema: schemas.UPDATE_DRAFT,
     event: 'DraftUpdated',
@@ -538,11 +554,26 @@ export const datasetReleaseV3: ProcessDefinition<DatasetReleaseContext> = {
 };
 
 /**
- * The version new cases start on: v4, v3 where SUBMIT leaves in the draft no conditions of an entry
- * not conditional and no basis for not opening (第七条).
+ * v4: v3 where SUBMIT leaves in the draft no conditions of an entry not conditional and no basis for not
+ * opening (第七条). Cases started on it keep it.
  */
-export const datasetRelease: ProcessDefinition<DatasetReleaseContext> = {
+export const datasetReleaseV4: ProcessDefinition<DatasetReleaseContext> = {
   ...datasetReleaseV3,
   version: 4,
+  machine: datasetReleaseMachineV4,
+};
+
+/**
+ * The version new cases start on: v5, v4 where the provider may give a draft up (DISCARD_DRAFT {reason},
+ * to `discarded`, final) — provider's QA: a draft started by mistake, or a closed entry (never submitted:
+ * notClosed), stayed in its inbox for good, with no command to end it.
+ */
+export const datasetRelease: ProcessDefinition<DatasetReleaseContext> = {
+  ...datasetReleaseV4,
+  version: 5,
   machine: datasetReleaseMachine,
+  commands: {
+    ...commandsV2,
+    DISCARD_DRAFT: { schema: schemas.DISCARD_DRAFT, event: 'DraftDiscarded', actors: [provider], label: '放弃开放' },
+  },
 };

@@ -36,7 +36,7 @@ beforeAll(async () => {
     const company = await current.token('applicant', actors.company.org);
     const r = await current.call('POST', '/v1/cases', { as: provider, body: { process: 'datasetRelease', input: startInputs.datasetRelease }, headers: { 'idempotency-key': 'release-1' } });
     const a = await current.call('POST', '/v1/cases', { as: company, body: { process: 'conditionalApplication', input: startInputs.conditionalApplication } });
-    expect([r.status, r.body.version, a.status, a.body.version]).toEqual([201, 4, 201, 12]);
+    expect([r.status, r.body.version, a.status, a.body.version]).toEqual([201, 5, 201, 12]);
     release = r.body.id;
     application = a.body.id;
   } finally {
@@ -67,7 +67,7 @@ describe('given a datasetRelease v2 and a conditionalApplication v12 case, when 
         expect(res.body.detail).toMatch(/更新版本.*请升级/);
         expect(res.body.detail).not.toMatch(/损坏|篡改|改动/);
       }
-      expect(answers[0]!.body).toMatchObject({ process: 'datasetRelease', version: 4, newestKnown: 1 });
+      expect(answers[0]!.body).toMatchObject({ process: 'datasetRelease', version: 5, newestKnown: 1 });
       expect(answers[5]!.body).toMatchObject({ process: 'conditionalApplication', version: 12, newestKnown: 6 });
       const english = await older.call('GET', `/v1/cases/${application}`, { as: company, headers: { 'accept-language': 'en' } });
       expect([english.status, english.body.reason]).toEqual([503, 'upgradeRequired']);
@@ -94,7 +94,7 @@ describe('given a datasetRelease v2 and a conditionalApplication v12 case, when 
       const auditor = await older.token('auditor', '370000-dsj');
       const zh = await older.call('GET', `/v1/cases/${release}/verify`, { as: auditor });
       expect(zh.status).toBe(200);
-      expect(zh.body).toMatchObject({ ok: false, events: 1, upgradeRequired: { process: 'datasetRelease', version: 4, newestKnown: 1 } });
+      expect(zh.body).toMatchObject({ ok: false, events: 1, upgradeRequired: { process: 'datasetRelease', version: 5, newestKnown: 1 } });
       expect(zh.body.reason).toMatch(/哈希链完整.*更新版本.*请升级/);
       expect(zh.body.reason).not.toMatch(/篡改|损坏|改动/);
       const en = await older.call('GET', `/v1/cases/${release}/verify`, { as: auditor, headers: { 'accept-language': 'en' } });

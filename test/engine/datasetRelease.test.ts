@@ -2,8 +2,12 @@
  * 数据集开放 through the engine (PROCESSES.md §1; 第七、九、十一、二十二条): given a history, when a
  * command, then these events — or this error, and nothing stored.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { datasetRelease } from '../../machines/datasetRelease.js';
+import { datasetRelease, datasetReleaseV4 } from '../../machines/datasetRelease.js';
+import { ProcessRegistry } from '../../machines/registry.js';
 import { transitions } from '../../machines/describe.js';
 import { actors, commandData, orgs, startInputs } from '../machines/examples.js';
 import { pathTo } from '../machines/harness.js';
@@ -45,7 +49,7 @@ describe('datasetRelease: starting a release', () => {
     const result = await w.engine.start({ process: PROCESS, input, actor: provider });
     expect(result).toMatchObject({ process: PROCESS, state: 'drafting', final: false, revision: 0, replayed: false });
     expect(result.event.type).toBe('DraftStarted');
-    expect(meta(result.event)).toMatchObject({ command: 'START', stateBefore: null, stateAfter: 'drafting', actor: provider, machine: { name: PROCESS, version: 4 } });
+    expect(meta(result.event)).toMatchObject({ command: 'START', stateBefore: null, stateAfter: 'drafting', actor: provider, machine: { name: PROCESS, version: 5 } });
     const [task] = meta(result.event).tasksOpened;
     expect(task).toMatchObject({ stage: 'drafting', role: 'provider', org: orgs.provider, orgs: [orgs.provider] });
     expect(task).not.toHaveProperty('dueAt');
@@ -103,6 +107,8 @@ describe('datasetRelease: every command of PROCESSES.md §1', () => {
       then: 'Submitted',
       to: 'underReview',
     },
+    // v5: a draft given up leaves the provider's inbox for good
+    { from: 'drafting', path: drafting, when: 'DISCARD_DRAFT', who: 'the provider', by: provider, then: 'DraftDiscarded', to: 'discarded' },
     { from: 'underReview', path: underReview, when: 'APPROVE', who: 'the competent authority', by: authority, then: 'Approved', to: 'published' },
     { from: 'underReview', path: underReview, when: 'RETURN', who: 'the competent authority', by: authority, then: 'Returned', to: 'drafting' },
     { from: 'published', path: published, when: 'WITHDRAW', who: 'the provider', by: provider, then: 'Withdrawn', to: 'withdrawn' },
@@ -214,7 +220,7 @@ describe('datasetRelease: refusals store nothing', () => {
       who: 'the provider',
       by: provider,
       command: 'APPROVE',
-      allowed: ['UPDATE_DRAFT', 'RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES'],
+      allowed: ['UPDATE_DRAFT', 'RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES', 'DISCARD_DRAFT'],
     },
     { state: 'drafting', path: drafting, who: 'the competent authority', by: authority, command: 'APPROVE', allowed: [] },
     { state: 'underReview', path: underReview, who: 'the provider', by: provider, command: 'SUBMIT', allowed: [] },
@@ -314,7 +320,7 @@ describe('datasetRelease: refusals store nothing', () => {
   it('given a draft, then SUBMIT is offered only once the review passed and the rules are set on the entry as it is, and never while it is closed', async () => {
     const offered = async (caseId: string) => w.engine.allowedCommands(await w.engine.getCase(caseId), provider);
     const c = await given(w, PROCESS);
-    expect(await offered(c.caseId)).toEqual(['UPDATE_DRAFT', 'RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES']);
+    expect(await offered(c.caseId)).toEqual(['UPDATE_DRAFT', 'RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES', 'DISCARD_DRAFT']);
     await when(w, c.caseId, 'RECORD_SECURITY_REVIEW');
     expect(await offered(c.caseId)).not.toContain('SUBMIT');
     await when(w, c.caseId, 'SET_DESENSITIZATION_RULES');
@@ -325,7 +331,7 @@ describe('datasetRelease: refusals store nothing', () => {
     await when(w, c.caseId, 'UPDATE_DRAFT', { data: { openAttribute: 'closed', basis: '涉及个人隐私，依法不予开放。' } });
     await when(w, c.caseId, 'RECORD_SECURITY_REVIEW');
     await when(w, c.caseId, 'SET_DESENSITIZATION_RULES');
-    expect(await offered(c.caseId)).toEqual(['UPDATE_DRAFT', 'RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES']);
+    expect(await offered(c.caseId)).toEqual(['UPDATE_DRAFT', 'RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES', 'DISCARD_DRAFT']);
     // Still refused for what it is, when sent all the same.
     expect((await refused(w, c, () => when(w, c.caseId, 'SUBMIT'))).details).toMatchObject({ rule: 'notClosed' });
   });
@@ -357,5 +363,56 @@ describe('datasetRelease: refusals store nothing', () => {
     const c = await given(w, PROCESS, ['RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES']);
     const result = await accepted(w, c, () => when(w, c.caseId, 'SUBMIT', { expectedRevision: 2 }));
     expect(result.revision).toBe(3);
+  });
+});
+
+// Provider's QA: a draft started by mistake, or a closed entry (never submitted), stayed in the provider's inbox for good.
+describe('datasetRelease v5: the provider gives a draft up (DISCARD_DRAFT)', () => {
+  it('given a release returned once, when its provider discards it, then DraftDiscarded: discarded, final, its drafting task closed as done, and the case says why and who', async () => {
+    const c = await given(w, PROCESS, ['RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES', 'SUBMIT', 'RETURN']);
+    const { event, state } = await when(w, c.caseId, 'DISCARD_DRAFT');
+    expect([event.type, state]).toEqual(['DraftDiscarded', 'discarded']);
+    expect(meta(event)).toMatchObject({ stateBefore: 'drafting', stateAfter: 'discarded', final: true, tasksClosed: [{ stage: 'drafting' }] });
+    expect(meta(event).tasksClosed[0]).not.toHaveProperty('cancelled');
+    const now = await w.engine.getCase(c.caseId);
+    expect(now.tasks).toEqual([]);
+    expect(now.snapshot.context).toMatchObject({ discarded: { reason: data.DISCARD_DRAFT.reason, by: orgs.provider } });
+    expect(w.engine.allowedCommands(now, provider)).toEqual([]);
+  });
+
+  it('given a draft, when its competent authority discards it, then FORBIDDEN: the provider sends it', async () => {
+    const c = await given(w, PROCESS);
+    const error = await refused(w, c, () => when(w, c.caseId, 'DISCARD_DRAFT', { actor: authority }));
+    expect(error.code).toBe('FORBIDDEN');
+    expect(error.text.zh).toContain('该指令由');
+  });
+
+  it('given a published release, when its provider discards it, then INVALID_TRANSITION: a published release is withdrawn', async () => {
+    const c = await given(w, PROCESS, published);
+    const error = await refused(w, c, () => when(w, c.caseId, 'DISCARD_DRAFT'));
+    expect(error).toMatchObject({ code: 'INVALID_TRANSITION', details: { state: 'published', allowed: ['WITHDRAW'] } });
+  });
+
+  it('given a draft started on version 4, when its provider discards it, then INVALID_TRANSITION: version 4 has no DISCARD_DRAFT, version 5 on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'release-v4-'));
+    const path = join(dir, 'events.db');
+    const v4 = await createWorld({ path, registry: new ProcessRegistry([datasetReleaseV4]) });
+    let caseId: string;
+    try {
+      caseId = (await given(v4, PROCESS)).caseId;
+    } finally {
+      await v4.close();
+    }
+    const now = await createWorld({ path });
+    try {
+      const c = await now.engine.getCase(caseId);
+      expect(c.version).toBe(4);
+      const error = await refused(now, c, () => when(now, caseId, 'DISCARD_DRAFT'));
+      expect(error.code).toBe('INVALID_TRANSITION');
+      expect(error.text.zh).toContain('该版本没有“DISCARD_DRAFT”指令（第 5 版起的案件才有）');
+    } finally {
+      await now.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -173,7 +173,7 @@ describe('REVISION_CONFLICT', () => {
     const error = await refused(w, c, () => when(w, c.caseId, 'SUBMIT', { expectedRevision: 5 }));
     expect(error.code).toBe('REVISION_CONFLICT');
     expect(error.text.zh).toBe('案件还没有版本 5（当前版本 0），请刷新后按当前版本重试');
-    expect(error.details).toEqual({ currentRevision: 0, state: 'drafting', allowed: ['UPDATE_DRAFT', 'RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES'] });
+    expect(error.details).toEqual({ currentRevision: 0, state: 'drafting', allowed: ['UPDATE_DRAFT', 'RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES', 'DISCARD_DRAFT'] });
   });
 
   it('given a case moved on to revision 2, when a command it still accepts expects revision 1, then it says what was done last (not who: it may be the sender) and to check and send again', async () => {
@@ -191,7 +191,7 @@ describe('REVISION_CONFLICT', () => {
       '案件已有更新（您基于版本 0，当前版本 1；最近一次为“记录安全审查结果”（RECORD_SECURITY_REVIEW），北京时间 2025-03-03 14:05），本指令未执行；按案件现在的情况，该指令会被拒绝：提交开放数据前须确定脱敏规则：尚未设置（无需脱敏的，也须说明理由）（第九条(一)）',
     );
     expect(error.text.en).toMatch(/^the case has changed \(expected revision 0, current 1; .*\); nothing was done, and as the case is now the command would be refused: Desensitization rules must be set before submission: none are set yet .*\(Article 9\(1\)\)$/);
-    expect(error.details).toEqual({ currentRevision: 1, state: 'drafting', allowed: ['UPDATE_DRAFT', 'RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES'] });
+    expect(error.details).toEqual({ currentRevision: 1, state: 'drafting', allowed: ['UPDATE_DRAFT', 'RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES', 'DISCARD_DRAFT'] });
   });
 
   it('given an application another reviewer passed, when a second reviewer’s stale copy passes it, then it says the case moved on, there is nothing to retry, and whose turn it is', async () => {

@@ -27,10 +27,12 @@ const WHILE_IN_USE = [
 /** The commands each state accepts (PROCESSES.md); final states accept none. */
 const accepts: Record<ProcessName, Record<string, string[]>> = {
   datasetRelease: {
-    drafting: ['UPDATE_DRAFT', 'RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES', 'SUBMIT'],
+    // v5: the provider gives a draft up
+    drafting: ['UPDATE_DRAFT', 'RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES', 'SUBMIT', 'DISCARD_DRAFT'],
     underReview: ['APPROVE', 'RETURN'],
     published: ['WITHDRAW'],
     withdrawn: [],
+    discarded: [],
   },
   conditionalApplication: {
     normativeReview: ['PASS_NORMATIVE_REVIEW', 'FAIL_NORMATIVE_REVIEW', 'WITHDRAW'],
@@ -108,6 +110,7 @@ const senders: Record<ProcessName, Record<string, ActorRule[]>> = {
     APPROVE: [competentAuthority],
     RETURN: [competentAuthority],
     WITHDRAW: [provider, competentAuthority],
+    DISCARD_DRAFT: [provider],
   },
   conditionalApplication: {
     start: [applicant],

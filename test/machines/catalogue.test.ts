@@ -34,6 +34,7 @@ const events: Record<ProcessName, Record<string, string>> = {
     APPROVE: 'Approved',
     RETURN: 'Returned',
     WITHDRAW: 'Withdrawn',
+    DISCARD_DRAFT: 'DraftDiscarded',
   },
   conditionalApplication: {
     start: 'ApplicationSubmitted',
@@ -176,6 +177,7 @@ describe('the catalogue of every process', () => {
     const refusals: [string, string, string][] = [
       ['datasetRelease', 'RETURN', 'reasons'],
       ['datasetRelease', 'WITHDRAW', 'reason'],
+      ['datasetRelease', 'DISCARD_DRAFT', 'reason'],
       ['conditionalApplication', 'FAIL_NORMATIVE_REVIEW', 'reason'],
       ['conditionalApplication', 'REJECT', 'reason'],
       ['conditionalApplication', 'REJECT_RENEWAL', 'reason'],
@@ -188,7 +190,7 @@ describe('the catalogue of every process', () => {
       ['objection', 'RESPOND', 'explanation'],
     ];
     for (const [process, type, field] of refusals) {
-      const schema = registry.get(process, 1)?.commands[type]?.schema;
+      const schema = registry.latest(process)?.commands[type]?.schema;
       const result = schema?.safeParse({});
       expect(result?.success, `${process}.${type}`).toBe(false);
       expect(

@@ -140,6 +140,7 @@ export const commandData = {
     APPROVE: { opinion: '目录规范，数据格式符合要求，同意发布。' },
     RETURN: { reasons: ['字段 useNature 缺少取值说明', '覆盖时间范围与数据不符'], opinion: '请补充字段说明后重新提交。' },
     WITHDRAW: { reason: '统计口径调整，原数据停止更新。' },
+    DISCARD_DRAFT: { reason: '误建的目录草稿，该数据已在另一案件中编制。' },
   },
   conditionalApplication: {
     PASS_NORMATIVE_REVIEW: { opinion: '申请材料齐全、规范。' },

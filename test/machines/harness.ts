@@ -99,6 +99,7 @@ export const pathTo: Record<ProcessName, Record<string, readonly Step[]>> = {
     underReview: ['RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES', 'SUBMIT'],
     published: ['RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES', 'SUBMIT', 'APPROVE'],
     withdrawn: ['RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES', 'SUBMIT', 'APPROVE', 'WITHDRAW'],
+    discarded: ['DISCARD_DRAFT'],
   },
   conditionalApplication: {
     normativeReview: [],

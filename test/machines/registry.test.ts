@@ -1,7 +1,7 @@
 /** Processes by name and version: new versions are added beside the old, which cases keep. */
 import { describe, expect, it } from 'vitest';
 import { conditionalApplication, conditionalApplicationV1 } from '../../machines/conditionalApplication.js';
-import { datasetRelease, datasetReleaseV1 } from '../../machines/datasetRelease.js';
+import { datasetRelease, datasetReleaseV1, datasetReleaseV4 } from '../../machines/datasetRelease.js';
 import { objection } from '../../machines/objection.js';
 import { ProcessRegistry, registry } from '../../machines/registry.js';
 import type { ProcessDefinition } from '../../machines/types.js';
@@ -9,7 +9,7 @@ import type { ProcessDefinition } from '../../machines/types.js';
 const v2 = (def: ProcessDefinition): ProcessDefinition => ({ ...def, version: 2, title: `${def.title}（修订）` });
 
 describe('the registry of 鲁数发〔2022〕15号', () => {
-  it('holds the five processes, conditionalApplication at versions 1 to 12, datasetRelease at 1 to 4', () => {
+  it('holds the five processes, conditionalApplication at versions 1 to 12, datasetRelease at 1 to 5', () => {
     expect(registry.names()).toEqual(['conditionalApplication', 'datasetRelease', 'listAdjustment', 'objection', 'unopenedDataRequest']);
     expect(registry.list().map((def) => `${def.name}@${def.version}`)).toEqual([
       'conditionalApplication@1',
@@ -28,18 +28,20 @@ describe('the registry of 鲁数发〔2022〕15号', () => {
       'datasetRelease@2',
       'datasetRelease@3',
       'datasetRelease@4',
+      'datasetRelease@5',
       'listAdjustment@1',
       'objection@1',
       'unopenedDataRequest@1',
     ]);
     expect(registry.get('datasetRelease', 1)).toBe(datasetReleaseV1);
+    expect(registry.get('datasetRelease', 4)).toBe(datasetReleaseV4);
     expect(registry.latest('datasetRelease')).toBe(datasetRelease);
     expect(registry.latest('conditionalApplication')).toBe(conditionalApplication);
     expect(registry.get('conditionalApplication', 1)).toBe(conditionalApplicationV1);
   });
 
   it('knows no unknown process or version', () => {
-    expect(registry.get('datasetRelease', 5)).toBeUndefined();
+    expect(registry.get('datasetRelease', 6)).toBeUndefined();
     expect(registry.get('openList', 1)).toBeUndefined();
     expect(registry.latest('openList')).toBeUndefined();
   });

@@ -166,7 +166,14 @@ export function randomCommand(
   const def = registry.get(state.process, state.version)!;
   const arrows = transitions(def);
   const finals = new Set(finalStates(def));
-  const weight = (type: string) => (arrows.some((a) => a.from === state.state && a.command === type && a.to !== a.from && !finals.has(a.to)) ? 3 : 1);
+  // A move on to a state that is not final most, a command that stays put less, one that ends the case least: a
+  // case reaches its later states before it ends (a draft given up — DISCARD_DRAFT, from datasetRelease v5 —
+  // took most releases, and a run left almost no open task to compare).
+  const weight = (type: string) => {
+    const moves = arrows.filter((a) => a.from === state.state && a.command === type);
+    if (moves.some((a) => a.to !== a.from && !finals.has(a.to))) return 6;
+    return moves.length > 0 && moves.every((a) => finals.has(a.to)) ? 1 : 2;
+  };
   const choices = candidates.flatMap((actor) => w.engine.allowedCommands(state, actor).flatMap((type) => Array<{ actor: Actor; type: string }>(weight(type)).fill({ actor, type })));
   if (choices.length === 0) return undefined;
   const { actor, type } = pick(choices);
