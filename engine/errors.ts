@@ -156,7 +156,6 @@ function reported<E>(errors: E[], more: number): ReportedErrors<E> {
   return { errors, more, details: more > 0 ? { errors, moreErrors: more } : { errors } };
 }
 
-/** Organisations who may act, by name and code (a code alone when the directory has no name for it), as each language writes a list. */
 /** Who sends a command the sender's role may not (`refuse.forbidden`): the organisations of the directory that may, and the applicant when it may. */
 export interface SentBy {
   /** The sender's role. */
@@ -165,11 +164,13 @@ export interface SentBy {
   applicant: boolean;
 }
 
+/** `SentBy` as each language writes a list: the organisations, then the applicant by its role. */
 function sentBy(by: SentBy, lang: 'zh' | 'en'): string {
   const parts = [...(by.orgs.length > 0 ? [orgsNamed(by.orgs, lang)] : []), ...(by.applicant ? [lang === 'zh' ? `${ROLE_LABELS.applicant}（申请人）` : 'the applicant'] : [])];
   return parts.join(lang === 'zh' ? '、' : ', ');
 }
 
+/** Organisations who may act, by name and code (a code alone when the directory has no name for it), as each language writes a list. */
 function orgsNamed(orgs: readonly { code: string; name: string }[], lang: 'zh' | 'en'): string {
   return orgs
     .map((o) => (o.name === o.code ? o.code : lang === 'zh' ? `${o.name}（${o.code}）` : `${o.name} (${o.code})`))
@@ -264,11 +265,8 @@ export const refuse = {
   /**
    * `label`: the command's Chinese name, when the machine has one. `mayAct`: given when organisations
    * of the sender's own role may send it (another bureau's 本级 case): who, so a reviewer knows it is theirs.
-   */
-  /**
-   * `mayAct`: the sender's role may send the command, its organisation may not — who may. `byRole`: the
-   * sender's role may not — who sends it (provider's QA: a provider approving its own release was told only
-   * that its role or organisation may not, where a wrong organisation is told who may).
+   * `byRole`: given when the sender's role never sends it: who does (provider's QA: a provider approving its
+   * own release was told only that its role or organisation may not, where a wrong organisation is told who may).
    */
   forbidden: (command: string, label?: string, mayAct?: { org: string; orgName?: string; orgs: { code: string; name: string }[] }, byRole?: SentBy) =>
     new EngineError(
