@@ -76,6 +76,8 @@ function doneBy(def: ProcessDefinition, meta: Partial<CaseEventMetadata>): CaseN
 
 /** How many of a case's last events a wrong-state refusal looks through for the one that moved it into its state (years of usage reports may follow it). */
 const ENTERED_LOOKBACK = 50;
+/** Events after a stale revision looked at for re-statements alone (`#onlyRestatedSince`): a notice or two a year, each one event per case. */
+const RESTATED_LOOKBACK = 10;
 /** How often a command sent without an expectedRevision is decided again after another node's command on the case was stored first. */
 const UNNAMED_REVISION_TRIES = 8;
 
@@ -959,6 +961,7 @@ export class Engine {
     const taken = spec !== undefined && !allowed.includes(cmd.type) && acceptedCommands(current.snapshot).includes(cmd.type) && this.#permitted(spec, def, current.snapshot, cmd.actor);
     const refusedNow = taken ? this.#refusedByCase(spec, current) : undefined;
     const waiting = allowed.includes(cmd.type) || refusedNow ? undefined : this.#waitingOn(current);
+    const onlyDeadlinesRestated = allowed.includes(cmd.type) && cmd.expectedRevision !== undefined && (await this.#onlyRestatedSince(current, cmd.expectedRevision));
     return {
       ...(last ? { last } : {}),
       state: current.state,
@@ -968,7 +971,20 @@ export class Engine {
       allowed,
       ...(waiting ? { waiting } : {}),
       ...(refusedNow ? { refusedNow } : {}),
+      ...(onlyDeadlinesRestated ? { onlyDeadlinesRestated } : {}),
     };
+  }
+
+  /**
+   * Whether every event after `revision` is the system's re-statement of deadlines after a holiday notice
+   * (provider's QA: loading a notice appends one to every open case, and a clerk's decision on the page read
+   * before was refused as if the case had changed) — looked for among at most `RESTATED_LOOKBACK` events.
+   */
+  async #onlyRestatedSince(current: CaseState, revision: number): Promise<boolean> {
+    const since = current.revision - revision;
+    if (revision < 0 || since < 1 || since > RESTATED_LOOKBACK) return false;
+    const events = await this.#o.store.readStream(current.stream, { fromRevision: revision + 1, maxCount: since });
+    return events.length === since && events.every((e) => (e.metadata as Partial<CaseEventMetadata>).command === RESTATE);
   }
 
   /**

@@ -477,6 +477,8 @@ export interface CaseNow {
   waiting?: Message;
   /** The state takes the command from the sender, and a rule on the case as it is now refuses it: the rule's article and words. */
   refusedNow?: { article: string; message: Message };
+  /** Every event since the sender's revision is the system's re-statement of deadlines: nothing else of the case changed. */
+  onlyDeadlinesRestated?: true;
 }
 
 function staleRevision(expected: number, current: number, now: CaseNow): EngineError {
@@ -487,7 +489,12 @@ function staleRevision(expected: number, current: number, now: CaseNow): EngineE
   };
   // Not "no longer": a stale revision is refused before who may send the command is checked, so the sender may never have been able to.
   const refused = now.refusedNow;
-  const text = now.allowed.includes(now.command)
+  const text = now.onlyDeadlinesRestated
+    ? {
+        zh: `${seen.zh}，其间只有系统按节假日安排重新确定了期限，案件内容未变：本指令未执行，请按当前版本 ${current} 重新提交`,
+        en: `${seen.en}; since then the system only re-stated deadlines after a holiday notice, and nothing else changed: nothing was done; send again with revision ${current}`,
+      }
+    : now.allowed.includes(now.command)
     ? {
         zh: `${seen.zh}，本指令未执行：请刷新查看最新内容，确认后按当前版本 ${current} 重新提交`,
         en: `${seen.en}; nothing was done: reload, check the case as it is now, and send again with revision ${current}`,

@@ -429,3 +429,19 @@ describe('an official December deadline a corrected notice moves, its load cut s
     ]);
   });
 });
+
+// Provider's QA: a notice's load appends a re-statement to every open case, and a clerk deciding on the page
+// read before was sent to re-read a case of which nothing but a deadline had changed.
+describe('a decision sent on the revision before a re-statement', () => {
+  it('given an objection whose provisional deadline the 2027 notice re-stated, when the provider responds on revision 0, then REVISION_CONFLICT says only the deadline was re-stated and to send again on revision 1', async () => {
+    const c = await given(w, 'objection');
+    w.clock.set(tenAm('2026-12-28'));
+    await w.calendar.load(notice2027, admin);
+    expect(await w.scheduler.restateDeadlines(2027)).toBe(1);
+    const error = await when(w, c.caseId, 'RESPOND', { expectedRevision: 0 }).catch((e: unknown) => e as { code: string; text: { zh: string; en: string } });
+    expect(error).toMatchObject({ code: 'REVISION_CONFLICT' });
+    expect(error.text.zh).toMatch(/^案件已有更新（您基于版本 0，当前版本 1；最近一次为“.+”（RESTATE_DEADLINES），北京时间 2026-12-28 10:00），其间只有系统按节假日安排重新确定了期限，案件内容未变：本指令未执行，请按当前版本 1 重新提交$/);
+    expect(error.text.en).toContain('since then the system only re-stated deadlines after a holiday notice, and nothing else changed: nothing was done; send again with revision 1');
+    expect(await when(w, c.caseId, 'RESPOND', { expectedRevision: 1 })).toMatchObject({ state: 'responded' });
+  });
+});
