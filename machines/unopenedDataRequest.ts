@@ -85,7 +85,7 @@ export interface UnopenedDataRequestContext extends BaseContext<UnopenedDataRequ
 // ── Rules ───────────────────────────────────────────────────────────────────────────────
 
 /** The linked process and the state it completes on (CommandSpec.link). */
-const RELEASE = { process: 'datasetRelease', published: 'published', withdrawn: 'withdrawn' } as const;
+const RELEASE = { process: 'datasetRelease', published: 'published', withdrawn: 'withdrawn', discarded: 'discarded' } as const;
 
 function linkedRelease(data: Data<'MARK_OPENED'>, facts?: RuleFacts) {
   return data.datasetReleaseCaseId === undefined ? undefined : facts?.links?.[data.datasetReleaseCaseId];
@@ -107,15 +107,19 @@ export const rules = {
       data.datasetReleaseCaseId === undefined || linkedRelease(data, facts)?.process === RELEASE.process,
     fields: () => ['datasetReleaseCaseId'],
   } satisfies RuleSpec<UnopenedDataRequestContext, Data<'MARK_OPENED'>>,
-  // 第十五条: a withdrawn release can never open the data
+  // 第十五条: a withdrawn release can never open the data, nor a draft its provider gave up (datasetRelease v5's
+  // discarded: no stored history named one before it existed, so every version's record folds as it did)
   linkedReleaseNotWithdrawn: {
     id: 'linkedReleaseNotWithdrawn',
     article: '第十五条',
     message: {
-      zh: '所填的数据集开放案件已撤回，不能据此开放数据',
-      en: 'The named dataset release case has been withdrawn.',
+      zh: '所填的数据集开放案件已撤回或已放弃，不能据此开放数据',
+      en: 'The named dataset release case has been withdrawn, or given up as a draft.',
     },
-    holds: (_context, data: Data<'MARK_OPENED'>, facts?: RuleFacts) => linkedRelease(data, facts)?.state !== RELEASE.withdrawn,
+    holds: (_context, data: Data<'MARK_OPENED'>, facts?: RuleFacts) => {
+      const state = linkedRelease(data, facts)?.state;
+      return state !== RELEASE.withdrawn && state !== RELEASE.discarded;
+    },
     fields: () => ['datasetReleaseCaseId'],
   } satisfies RuleSpec<UnopenedDataRequestContext, Data<'MARK_OPENED'>>,
 };

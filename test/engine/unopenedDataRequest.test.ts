@@ -216,6 +216,16 @@ describe('unopenedDataRequest: refusals store nothing', () => {
     expect((error.details.errors as { path: string }[]).map((e) => e.path)).toContain(field);
   });
 
+  // Changes QA: a draft its provider gave up (datasetRelease v5) was taken, and the request waited for good on a release never to be published.
+  it('given a request in openingPending, when MARK_OPENED names a release its provider gave up as a draft, then RULE_VIOLATED linkedReleaseNotWithdrawn (第十五条), naming the field, and nothing stored', async () => {
+    const c = await given(w, PROCESS, at('openingPending'));
+    const link = await releaseIn('discarded');
+    const error = await refused(w, c, () => when(w, c.caseId, 'MARK_OPENED', { data: link }));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'linkedReleaseNotWithdrawn', article: '第十五条', fieldErrors: [{ path: 'datasetReleaseCaseId' }] } });
+    expect(error.text.zh).toBe('所填的数据集开放案件已撤回或已放弃，不能据此开放数据（第十五条）');
+    expect((await w.engine.getCase(c.caseId)).state).toBe('openingPending');
+  });
+
   it('given a request in openingPending, when MARK_OPENED names a withdrawn release, then RULE_VIOLATED linkedReleaseNotWithdrawn (第十五条)', async () => {
     const c = await given(w, PROCESS, at('openingPending'));
     const link = await releaseIn('withdrawn');
