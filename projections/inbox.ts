@@ -563,11 +563,11 @@ const waitQueries = statementCache((db: Db) => ({
   restatedOfCase: db.prepare<[string], { stage: string; due_date: string | null; restated_from: string }>(
     'SELECT t.stage, t.due_date, t.restated_from FROM projection_case_keys k JOIN inbox_tasks t ON t.case_key = k.case_key WHERE k.case_id = ? AND t.restated_from IS NOT NULL',
   ),
-  // The open tasks of a page of the case list, in the inbox's order within each case: an urgent one first,
-  // then by due instant, those with no deadline last, in the order they were entered.
+  // The open tasks of a page of the case list, in the inbox's order within each case (its due key, then stage):
+  // an urgent one first, then by due instant, those with no deadline last, in the order they were entered.
   tasksOfCases: db.prepare<[string], TaskRow>(
     `SELECT t.* FROM projection_case_keys k JOIN inbox_tasks t ON t.case_key = k.case_key WHERE k.case_id IN (SELECT value FROM json_each(?))
-     ORDER BY t.case_key, t.urgent DESC, t.due_at IS NULL, t.due_at, t.entered_at, t.stage`,
+     ORDER BY t.case_key, coalesce(t.due_at, CASE t.urgent WHEN 1 THEN '${URGENT}' ELSE '${NO_DEADLINE}' END || t.entered_at), t.stage`,
   ),
   // One case's, by its id (its own view).
   awaitingOfCase: db.prepare<[string], WaitRow>(

@@ -44,4 +44,14 @@ describe('an inbox read one item per page', () => {
     } while (cursor);
     expect(paged).toEqual(due);
   });
+
+  // Changes QA: the case list said it gave a case's tasks in the inbox's order, and broke this tie the other way.
+  it('given the same two tasks, when the applicant lists its cases, then the case gives them in the inbox’s order', async () => {
+    const list = await api.call('GET', '/v1/cases', { as: applicant });
+    const item = (list.body.items as { id: string; tasks: { stage: string; dueAt: string }[] }[]).find((c) => c.id === id)!;
+    expect(item.tasks.map((t) => [t.stage, t.dueAt])).toEqual([
+      ['destructionPending', '2025-09-03T15:59:59.999Z'],
+      ['resultsReport', '2025-09-03T15:59:59.999Z'],
+    ]);
+  });
 });
