@@ -107,8 +107,8 @@ const WHEN: Record<ProblemCode, DocText> = {
     "the case's state does not accept this command; `state`, `allowed` (the commands the caller may send now)",
   ),
   REVISION_CONFLICT: docText(
-    '`expectedRevision` 已过时（案件已有更新）；`currentRevision`，以及 `state`、`allowed`：detail 说明最近一次办理了什么，所发指令仍可发送时请核对后按当前版本重发，否则无需重试并说明案件正在等待谁',
-    "`expectedRevision` is stale; `currentRevision`, with `state` and `allowed`: the detail says what was done last and, when the command may still be sent, to check the case and send it again with the current revision, else that there is nothing to retry and whose work the case waits on",
+    '`expectedRevision` 已过时（案件已有更新）；`currentRevision`，以及 `state`、`allowed`：detail 说明最近一次办理了什么，所发指令仍可发送时请核对后按当前版本重发（其间只有系统重新确定期限的，说明案件内容未变）；此状态接受该指令但按案件现在的情况会被拒绝的，说明拒绝的规则；否则无需重试并说明案件正在等待谁',
+    "`expectedRevision` is stale; `currentRevision`, with `state` and `allowed`: the detail says what was done last and, when the command may still be sent, to check the case and send it again with the current revision (saying that nothing but deadlines changed, when only the system re-stated them meanwhile); when the state takes the command but the case as it is now would refuse it, the rules that would; else that there is nothing to retry and whose work the case waits on",
   ),
   PAYLOAD_TOO_LARGE: docText('请求体超过 1 MiB', 'the body is larger than 1 MiB'),
   RULE_VIOLATED: docText(

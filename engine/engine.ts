@@ -418,19 +418,20 @@ export class Engine {
     const def = this.#def(state);
     return acceptedCommands(state.snapshot).filter((type) => {
       const spec = def.commands[type];
-      return spec !== undefined && this.#permitted(spec, def, state.snapshot, actor) && this.#refusedByCase(spec, state) === undefined;
+      return spec !== undefined && this.#permitted(spec, def, state.snapshot, actor) && this.#refusedByCase(spec, state).length === 0;
     });
   }
 
   /**
-   * The first rule of `spec` on the case alone, or on the case and today, that refuses it now (`allowedCommands`),
-   * with what its refusal would say of this case.
+   * The rules of `spec` on the case alone, or on the case and today, that refuse it now (`allowedCommands`),
+   * each with what its refusal would say of this case.
    */
-  #refusedByCase(spec: AnyCommandSpec, state: CaseState): { article: string; message: Message } | undefined {
+  #refusedByCase(spec: AnyCommandSpec, state: CaseState): { article: string; message: Message }[] {
     const context = state.snapshot.context;
     const facts = { at: this.#o.clock.now().toISOString() };
-    const rule = spec.rules?.find((r) => (r.onCaseAlone === true && !r.holds(context, undefined)) || (r.onCaseAndDay === true && !r.holds(context, undefined, facts)));
-    return rule && { article: rule.article, message: rule.messageFor?.(context, undefined, facts) ?? rule.message };
+    return (spec.rules ?? [])
+      .filter((r) => (r.onCaseAlone === true && !r.holds(context, undefined)) || (r.onCaseAndDay === true && !r.holds(context, undefined, facts)))
+      .map((rule) => ({ article: rule.article, message: rule.messageFor?.(context, undefined, facts) ?? rule.message }));
   }
 
   /**
@@ -959,8 +960,8 @@ export class Engine {
     // rules are set, an acknowledgement someone else made): what sending it again would be told, not "nothing to retry".
     const spec = def.commands[cmd.type];
     const taken = spec !== undefined && !allowed.includes(cmd.type) && acceptedCommands(current.snapshot).includes(cmd.type) && this.#permitted(spec, def, current.snapshot, cmd.actor);
-    const refusedNow = taken ? this.#refusedByCase(spec, current) : undefined;
-    const waiting = allowed.includes(cmd.type) || refusedNow ? undefined : this.#waitingOn(current);
+    const refusedNow = taken ? this.#refusedByCase(spec, current) : [];
+    const waiting = allowed.includes(cmd.type) || refusedNow.length > 0 ? undefined : this.#waitingOn(current);
     const onlyDeadlinesRestated = allowed.includes(cmd.type) && cmd.expectedRevision !== undefined && (await this.#onlyRestatedSince(current, cmd.expectedRevision));
     return {
       ...(last ? { last } : {}),
@@ -970,7 +971,7 @@ export class Engine {
       ...(spec?.label ? { commandLabel: spec.label } : {}),
       allowed,
       ...(waiting ? { waiting } : {}),
-      ...(refusedNow ? { refusedNow } : {}),
+      ...(refusedNow.length > 0 ? { refusedNow } : {}),
       ...(onlyDeadlinesRestated ? { onlyDeadlinesRestated } : {}),
     };
   }

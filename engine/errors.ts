@@ -475,8 +475,8 @@ export interface CaseNow {
   allowed: string[];
   /** Whose work the case waits on. */
   waiting?: Message;
-  /** The state takes the command from the sender, and a rule on the case as it is now refuses it: the rule's article and words. */
-  refusedNow?: { article: string; message: Message };
+  /** The state takes the command from the sender, and rules on the case as it is now refuse it: each rule's article and words. */
+  refusedNow?: { article: string; message: Message }[];
   /** Every event since the sender's revision is the system's re-statement of deadlines: nothing else of the case changed. */
   onlyDeadlinesRestated?: true;
 }
@@ -501,8 +501,8 @@ function staleRevision(expected: number, current: number, now: CaseNow): EngineE
       }
     : refused
     ? {
-        zh: `${seen.zh}，本指令未执行；按案件现在的情况，该指令会被拒绝：${refused.message.zh}${refused.article ? `（${refused.article}）` : ''}`,
-        en: `${seen.en}; nothing was done, and as the case is now the command would be refused: ${refused.message.en}${refused.article ? ` (${articleInEnglish(refused.article)})` : ''}`,
+        zh: `${seen.zh}，本指令未执行；按案件现在的情况，该指令会被拒绝：${refused.map((r) => `${r.message.zh}${r.article ? `（${r.article}）` : ''}`).join('；')}`,
+        en: `${seen.en}; nothing was done, and as the case is now the command would be refused: ${refused.map((r) => `${r.message.en}${r.article ? ` (${articleInEnglish(r.article)})` : ''}`).join('; ')}`,
       }
     : {
         zh: `${seen.zh}，现处于${named(now.stateLabel, now.state)}状态，此状态下您不能发送${named(now.commandLabel, now.command)}指令：本指令未执行，无需重试${now.waiting ? `；案件正在等待：${now.waiting.zh}` : ''}`,

@@ -322,8 +322,8 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
               'the body is not JSON or not { type, data?, expectedRevision? }, or data does not match the form of the command for the case\'s process (FORMS.md); `errors`: [{ path, message }]',
             ),
             FORBIDDEN: docText(
-              '该角色或机构不能对此案件发送此指令；或令牌所指机构在机构目录中不是该类机构',
-              'this role or organisation may not send this command on this case; or the token names no organisation of its kind in the directory',
+              '该角色或机构不能对此案件发送此指令，detail 说明由谁发送（其他机构：只有哪些机构可以发送；其他角色：该指令由谁发送）；或令牌所指机构在机构目录中不是该类机构',
+              'this role or organisation may not send this command on this case, the detail saying who sends it (another organisation: which may; another role: who sends it); or the token names no organisation of its kind in the directory',
             ),
             INVALID_TRANSITION: docText(
               '案件当前状态不接受此指令（或其流程没有此指令）；`state`、`allowed`（调用方当前可以发送的指令）',

@@ -194,6 +194,13 @@ describe('REVISION_CONFLICT', () => {
     expect(error.details).toEqual({ currentRevision: 1, state: 'drafting', allowed: ['UPDATE_DRAFT', 'RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES', 'DISCARD_DRAFT'] });
   });
 
+  // Changes QA: a clerk on a closed draft was told to set its rules, not that a closed entry is never submitted.
+  it('given a draft made closed, when a stale SUBMIT comes, then it names every rule that would refuse it, as a 422 would', async () => {
+    const c = await given(w, 'datasetRelease', [['UPDATE_DRAFT', { data: { openAttribute: 'closed', basis: '涉及个人隐私，依法不予开放。' } }], 'RECORD_SECURITY_REVIEW']);
+    const error = await refused(w, c, () => when(w, c.caseId, 'SUBMIT', { expectedRevision: 1 }));
+    expect(error.text.zh).toMatch(/，本指令未执行；按案件现在的情况，该指令会被拒绝：提交开放数据前须确定脱敏规则：尚未设置（无需脱敏的，也须说明理由）（第九条\(一\)）；开放属性为不予开放的数据不能提交开放（第二条、第七条）$/);
+  });
+
   it('given an application another reviewer passed, when a second reviewer’s stale copy passes it, then it says the case moved on, there is nothing to retry, and whose turn it is', async () => {
     const c = await given(w, 'conditionalApplication', [['PASS_NORMATIVE_REVIEW', { at: '2025-03-04T01:00:00.000Z' }]]);
     const second = { ...actors.cityAuthority, sub: 'u-jndsj-second' };

@@ -15,7 +15,7 @@ import { DEADLINES_RESTATED } from '../../engine/events.js';
 import { Scheduler } from '../../engine/scheduler.js';
 import { actors, startInputs } from '../machines/examples.js';
 import { testNotice2027 as notice2027 } from '../calendars/notice2027.js';
-import { createWorld, endOfDay, given, historyOf, meta, when, type World } from './world.js';
+import { createWorld, endOfDay, given, historyOf, meta, refused, when, type World } from './world.js';
 
 
 const admin = { sub: 'u-sddsj-admin', name: '平台管理员', role: 'admin', org: '370000-dsj' } as const;
@@ -438,7 +438,7 @@ describe('a decision sent on the revision before a re-statement', () => {
     w.clock.set(tenAm('2026-12-28'));
     await w.calendar.load(notice2027, admin);
     expect(await w.scheduler.restateDeadlines(2027)).toBe(1);
-    const error = await when(w, c.caseId, 'RESPOND', { expectedRevision: 0 }).catch((e: unknown) => e as { code: string; text: { zh: string; en: string } });
+    const error = await refused(w, c, () => when(w, c.caseId, 'RESPOND', { expectedRevision: 0 }));
     expect(error).toMatchObject({ code: 'REVISION_CONFLICT' });
     expect(error.text.zh).toMatch(/^案件已有更新（您基于版本 0，当前版本 1；最近一次为“.+”（RESTATE_DEADLINES），北京时间 2026-12-28 10:00），其间只有系统按节假日安排重新确定了期限，案件内容未变：本指令未执行，请按当前版本 1 重新提交$/);
     expect(error.text.en).toContain('since then the system only re-stated deadlines after a holiday notice, and nothing else changed: nothing was done; send again with revision 1');
