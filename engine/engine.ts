@@ -1186,7 +1186,7 @@ export class Engine {
    */
   #checkRules(spec: AnyCommandSpec, context: unknown, data: unknown, at: string, links?: CaseEventMetadata['links']): void {
     const facts = { at, ...(links ? { links } : {}) };
-    const broken: { rule: string; article: string; message: Message; fields?: readonly string[] }[] = [];
+    const broken: { rule: string; article: string; message: Message; fields?: readonly string[]; fieldMessage?: Message }[] = [];
     for (const rule of spec.rules ?? []) {
       let holds: boolean;
       try {
@@ -1197,11 +1197,14 @@ export class Engine {
       }
       if (!holds) {
         const fields = rule.fields?.(context, data, facts);
-        broken.push({ rule: rule.id, article: rule.article, message: rule.messageFor?.(context, data, facts) ?? rule.message, ...(fields && fields.length > 0 ? { fields } : {}) });
+        // Several fields each get the rule's words in general: what it says of this case names them all (1,000
+        // desensitization rules of unknown fields made 20 errors of 4,000 characters each).
+        const several = fields !== undefined && fields.length > 1;
+        broken.push({ rule: rule.id, article: rule.article, message: rule.messageFor?.(context, data, facts) ?? rule.message, ...(fields && fields.length > 0 ? { fields } : {}), ...(several ? { fieldMessage: rule.message } : {}) });
       }
     }
     const [first, ...also] = broken;
-    if (first) throw refuse.rule(first.rule, first.article, first.message, also, first.fields);
+    if (first) throw refuse.rule(first.rule, first.article, first.message, also, first.fields, first.fieldMessage);
   }
 
   /**

@@ -330,13 +330,14 @@ export const refuse = {
     rule: string,
     article: string,
     message: Message,
-    also: readonly { rule: string; article: string; message: Message; fields?: readonly string[] }[] = [],
+    also: readonly { rule: string; article: string; message: Message; fields?: readonly string[]; fieldMessage?: Message }[] = [],
     fields?: readonly string[],
+    fieldMessage?: Message,
   ) => {
-    const all = [{ rule, article, message, ...(fields ? { fields } : {}) }, ...also];
+    const all: { rule: string; article: string; message: Message; fields?: readonly string[]; fieldMessage?: Message }[] = [{ rule, article, message, ...(fields ? { fields } : {}), ...(fieldMessage ? { fieldMessage } : {}) }, ...also];
     // The fields of the form each broken rule is about (RuleSpec.fields), each with that rule's words: the
     // API lists them as `errors`, in the caller's language (api/problem.ts), as a 400 lists its fields.
-    const fieldErrors = all.flatMap((r) => (r.fields ?? []).map((path) => ({ path, message: r.message })));
+    const fieldErrors = all.flatMap((r) => (r.fields ?? []).map((path) => ({ path, message: r.fieldMessage ?? r.message })));
     return new EngineError(
       'RULE_VIOLATED',
       {

@@ -103,6 +103,9 @@ describe('a refusal that quotes what was sent', () => {
     const res = await api.call('POST', `/v1/cases/${entry.body.id}/commands`, { as: provider, body: { type: 'SET_DESENSITIZATION_RULES', data: { rules } } });
     expect(res.status).toBe(422);
     expect(res.body.detail).toMatch(/（共 1000 个） 不在目录中（目录字段：.*（共 1000 个））/);
+    // The first 20 rules' fields marked, each with the rule's words in general (the detail names them).
+    expect(res.body.errors).toHaveLength(20);
+    expect(res.body.errors[19]).toEqual({ path: 'rules.19.field', message: '脱敏规则所列字段（field）应为开放数据目录中的字段' });
     expect(res.text.length).toBeLessThan(20_000);
   });
 
