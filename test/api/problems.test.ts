@@ -294,6 +294,14 @@ describe('a credit code with one character mistyped (GB 32100-2015 check charact
   });
 });
 
+// Mutation QA: an unknown process kept the engine's own code (UNKNOWN_PROCESS), in no table of API.md, with the test still passing.
+describe('a start of a process that does not exist', () => {
+  it.each(['zh', 'en'])('is 400 VALIDATION_FAILED, its code and type from API.md (%s)', async (lang) => {
+    const res = await api.call('POST', '/v1/cases', { as: applicant, body: { process: 'fooBar', input: {} }, headers: { 'accept-language': lang } });
+    expect([res.status, res.body.code, res.body.type]).toEqual([400, 'VALIDATION_FAILED', 'urn:sd-open-data:problem:VALIDATION_FAILED']);
+  });
+});
+
 describe('Accept-Language preference', () => {
   it.each([
     ['en', 'en'],
@@ -315,6 +323,10 @@ describe('Accept-Language preference', () => {
     ['en;q=abc, zh;q=0.8', 'zh'],
     ['en;q=2', 'zh'],
     ['en;q=1.000, zh;q=0.999', 'en'],
+    // Equal weights: the one listed first (mutation QA: the tie-break was unpinned).
+    ['en, zh', 'en'],
+    ['zh, en', 'zh'],
+    ['en;q=0.8, zh;q=0.8', 'en'],
   ])('%j answers in %s, and says so (Content-Language, Vary: Accept-Language)', async (header, lang) => {
     const res = await api.call('GET', '/v1/cases/3f0b5f8e-2a47-4c1e-9d55-0c6a1f2b7e90', { as: applicant, headers: { 'accept-language': header } });
     expect(res.status).toBe(404);

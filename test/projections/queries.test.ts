@@ -428,6 +428,11 @@ describe('inbox, reports and the case list over a month of work in Jinan and Qin
     ]);
     const before = (await w.models.history(ids.caD!, { asOf: at('2026-03-09T00:00:00Z') }))!;
     expect(before.tasksAsOf!.map((t) => [t.stage, t.overdue])).toEqual([['normativeReview', false]]);
+    // Late only after its due instant, as the inbox and the reports count it (mutation QA: the edge was unpinned).
+    const dueInstant = (await w.models.history(ids.caD!, { asOf: at('2026-03-09T15:59:59.999Z') }))!;
+    expect(dueInstant.tasksAsOf!.map((t) => [t.stage, t.overdue])).toEqual([['normativeReview', false]]);
+    const justAfter = (await w.models.history(ids.caD!, { asOf: at('2026-03-09T16:00:00.000Z') }))!;
+    expect(justAfter.tasksAsOf!.map((t) => [t.stage, t.overdue])).toEqual([['normativeReview', true]]);
     const after = (await w.models.history(ids.caD!, { asOf: at('2026-03-13T00:00:00Z') }))!;
     expect([after.stateAsOf, after.tasksAsOf!.map((t) => [t.stage, t.org, t.overdue])]).toEqual(['providerReview', [['providerReview', '370100-gaj', false]]]);
     const [, passed] = history.events;

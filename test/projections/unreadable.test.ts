@@ -223,6 +223,26 @@ describe('given a store with one event whose metadata is cut short', () => {
     expect(unreadable).toEqual([middle, last].map((d) => expect.objectContaining({ unreadable: true, position: d.position, stream: d.streamId, at: d.created })));
   });
 
+  // Mutation QA: the export's line for a damaged event was shown whatever the viewer, and every test passed.
+  it('when an auditor of another city exports the period, then no line names the damaged event of a case it may not see; its own city’s auditor is told of it', async () => {
+    const { dir, file } = damaged();
+    const models = await modelsOn(await storeOn(file), dir);
+    const region = models.case(middleCase)!.region!;
+    const city = `${region.slice(0, 4)}00`;
+    const own = { role: 'auditor', org: directory.authorityOf(city)!.code };
+    const other = { role: 'auditor', org: directory.list().find((o) => o.kind === 'authority' && o.level === 'city' && o.region !== city)!.code };
+    const damagedLines = async (visibleTo: { role: string; org: string }) => {
+      const lines: string[] = [];
+      for await (const line of models.exportEvents({ from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z', visibleTo })) {
+        const parsed = JSON.parse(line) as { unreadable?: true; position: number };
+        if (parsed.unreadable && parsed.position === middle.position) lines.push(line);
+      }
+      return lines;
+    };
+    expect(await damagedLines(own)).toHaveLength(1);
+    expect(await damagedLines(other)).toEqual([]);
+  });
+
   it('when they are rebuilt in worker threads, then the workers finish (no fallback to this thread), each damaged event is reported once and the tables equal the clean fold', async () => {
     const { dir, file } = damaged();
     const store = await storeOn(file);
