@@ -35,6 +35,15 @@ describe('PUT /v1/test/clock beyond the last year a notice can be loaded for', (
     expect(res.body).toMatchObject({ now: '2200-12-31T15:59:59.999Z' });
   });
 
+  // Mutation QA (pass 2): "forward only" let the clock's own instant through untested; a script that sets the
+  // clock to where it stands (to fire the timers due now) must not be refused.
+  it('given the clock at an instant, when it is set to that same instant, then 200, and a millisecond before it is 400', async () => {
+    const same = await api.call('PUT', '/v1/test/clock', { as: tokens.admin, body: { now: '2026-03-02T01:00:00.000Z' } });
+    expect(same.status, same.text).toBe(200);
+    const before = await api.call('PUT', '/v1/test/clock', { as: tokens.admin, body: { now: '2026-03-02T00:59:59.999Z' } });
+    expect([before.status, before.body.errors?.[0]?.path]).toEqual([400, 'body.now']);
+  });
+
   it('in English with Accept-Language: en', async () => {
     const res = await api.call('PUT', '/v1/test/clock', { as: tokens.admin, body: { now: '9999-12-31T16:00:00.000Z' }, headers: { 'accept-language': 'en' } });
     expect(res.status).toBe(400);

@@ -209,6 +209,15 @@ describe('the Python reference of docs/AUDIT_EXPORT.md, on an export of every pr
     expect(await reference('beijingLater', lines, ['--from', beijing(new Date(Date.parse(first) + 1).toISOString()), '--to', '2030-01-01T08:00:00+08:00'])).toBe(1);
   });
 
+  // Mutation QA (pass 2): the period is [from, to) everywhere; a line stamped at `to` belongs to the next export.
+  it('given a period ending at the last line’s instant, then that line is named as outside it; a millisecond later, none is', async () => {
+    const ats = parsed().map((e) => e.at as string);
+    const last = ats.sort()[ats.length - 1]!;
+    const first = ats[0]!;
+    expect(await reference('endsAtLast', lines, ['--from', first, '--to', last])).toBe(1);
+    expect(await reference('endsAfterLast', lines, ['--from', first, '--to', new Date(Date.parse(last) + 1).toISOString()])).toBe(0);
+  });
+
   it('given the file tampered with, cut, reordered or re-saved, then it reaches the verdict npm run verify-export reaches', async () => {
     const events = parsed();
     const dump = (e: unknown) => JSON.stringify(e);
