@@ -97,6 +97,9 @@ export const HistoryEvent = z.object({
   prevHash: z.string().describe(docText('同一案件前一事件的 hash；第一个事件为 64 个 0', "the hash of the case's event before; 64 zeros for its first")),
 });
 
+/** An inbox item's (and a case list task's) `orgName`. */
+const TaskOrgName = z.string().optional().describe(docText('机构名称；申请人的待办为申请人的名称', "the organisation's name; an applicant's task, the applicant's"));
+
 /** How an open task's deadline stands now (projections/query.ts `DeadlineStanding`): an inbox item's and a case's tasks'. */
 const DeadlineStandingFields = {
   workingDaysLeft: z
@@ -532,7 +535,7 @@ export const InboxPageView = z.object({
       label: z.string(),
       role: z.string(),
       org: z.string(),
-      orgName: z.string().optional().describe(docText('机构名称；申请人的待办为申请人的名称', "the organisation's name; an applicant's task, the applicant's")),
+      orgName: TaskOrgName,
       orgs: z.array(z.string()).describe(docText('可以办理该待办的全部机构', 'every organisation that may act on the task')),
       enteredAt: Instant,
       dueAt: Instant.nullable().describe(docText('没有期限的待办为 null：告知类（仅供知悉），或开放主体自行安排的编制、修改（如被退回后的 drafting、revising）', 'null for a task with no deadline: a notice (information only), or work a provider does in its own time (drafting, revising, as after a return)')),
@@ -597,19 +600,7 @@ export const CaseListView = z.object({
       updatedAt: Instant,
       summary: Summary,
       tasks: z
-        .array(
-          z.object({
-            stage: z.string(),
-            label: z.string(),
-            role: z.string(),
-            org: z.string(),
-            orgName: z.string().optional().describe(docText('机构名称；申请人的待办为申请人的名称', "the organisation's name; an applicant's task, the applicant's")),
-            dueAt: Instant.nullable(),
-            dueDate: z.string().nullable(),
-            provisional: z.boolean(),
-            ...DeadlineStandingFields,
-          }),
-        )
+        .array(TaskView.pick({ stage: true, label: true, role: true, org: true, dueAt: true, dueDate: true, provisional: true }).extend({ orgName: TaskOrgName, ...DeadlineStandingFields }))
         .describe(
           docText(
             '案件当前的待办：谁在办理、何时到期，顺序与待办列表相同（紧急的在前，再按期限先后，没有期限的在后）；已结束的案件为空数组。待办的全部字段见 GET /v1/cases/:id',

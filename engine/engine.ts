@@ -20,7 +20,7 @@ import { cutShort, shown, summaryInBrief, unknownFields } from '../machines/sche
 import { extended } from '../machines/extended.js';
 import { fieldLabel } from '../machines/fieldLabels.js';
 import type { Actor, ActorRule, CommandSpec, ProcessDefinition, PublicFacts, TaskSpec } from '../machines/types.js';
-import { CaseStreamsError, DamagedStreamError, EngineError, isDamagedStore, named, refuse, UpgradeRequiredError, type CaseNow, type Message, type SentBy } from './errors.js';
+import { CaseStreamsError, DamagedStreamError, EngineError, isDamagedStore, named, refuse, UpgradeRequiredError, type BrokenRule, type CaseNow, type Message, type SentBy } from './errors.js';
 import { deterministicId, newId, streamOf } from './ids.js';
 import { canonicalJson, eventHash } from './hashChain.js';
 import { endOfShanghaiDate, shanghaiDateOf, shanghaiDateTimeOf } from '../calendars/index.js';
@@ -1017,21 +1017,26 @@ export class Engine {
    */
   #whoMayAct(spec: AnyCommandSpec, def: ProcessDefinition, snapshot: AnyMachineSnapshot, role: string): { code: string; name: string }[] {
     const parties = def.parties(snapshot.context);
-    const named = (rules: readonly ActorRule[]) =>
-      rules.flatMap((rule) => organisationsFor(this.#o.directory, rule.scope, parties).filter((code) => this.#o.directory.get(code)?.kind === rule.role));
-    const own = named(spec.actors.filter((rule) => rule.role === role));
+    const own = this.#namedBy(spec.actors.filter((rule) => rule.role === role), parties);
     if (own.length === 0) return [];
-    const others = named(spec.actors.filter((rule) => rule.role !== role && rule.scope !== 'system'));
-    return [...new Set([...own, ...others])].map((code) => ({ code, name: this.#o.directory.nameOf(code) }));
+    return this.#withNames([...own, ...this.#namedBy(spec.actors.filter((rule) => rule.role !== role && rule.scope !== 'system'), parties)]);
   }
 
   /** Who sends a command whose senders `role` is not among (`refuse.forbidden`): the directory's organisations that may, and whether the applicant may. */
   #sentBy(spec: AnyCommandSpec, def: ProcessDefinition, snapshot: AnyMachineSnapshot, role: string): SentBy | undefined {
     if (spec.actors.some((rule) => rule.role === role)) return undefined;
-    const parties = def.parties(snapshot.context);
     const rules = spec.actors.filter((rule) => rule.scope !== 'system');
-    const codes = rules.flatMap((rule) => organisationsFor(this.#o.directory, rule.scope, parties).filter((code) => this.#o.directory.get(code)?.kind === rule.role));
-    return { role, orgs: [...new Set(codes)].map((code) => ({ code, name: this.#o.directory.nameOf(code) })), applicant: rules.some((rule) => rule.role === 'applicant') };
+    return { role, orgs: this.#withNames(this.#namedBy(rules, def.parties(snapshot.context))), applicant: rules.some((rule) => rule.role === 'applicant') };
+  }
+
+  /** The organisations `rules` name for the case's parties, each as the directory knows it in that rule's role (a provider for a provider). */
+  #namedBy(rules: readonly ActorRule[], parties: CaseParties): string[] {
+    return rules.flatMap((rule) => organisationsFor(this.#o.directory, rule.scope, parties).filter((code) => this.#o.directory.get(code)?.kind === rule.role));
+  }
+
+  /** Codes once each, in order, with the directory's names. */
+  #withNames(codes: readonly string[]): { code: string; name: string }[] {
+    return [...new Set(codes)].map((code) => ({ code, name: this.#o.directory.nameOf(code) }));
   }
 
   #permitted(spec: AnyCommandSpec, def: ProcessDefinition, snapshot: AnyMachineSnapshot, actor: Actor): boolean {
@@ -1186,7 +1191,7 @@ export class Engine {
    */
   #checkRules(spec: AnyCommandSpec, context: unknown, data: unknown, at: string, links?: CaseEventMetadata['links']): void {
     const facts = { at, ...(links ? { links } : {}) };
-    const broken: { rule: string; article: string; message: Message; fields?: readonly string[]; fieldMessage?: Message }[] = [];
+    const broken: BrokenRule[] = [];
     for (const rule of spec.rules ?? []) {
       let holds: boolean;
       try {

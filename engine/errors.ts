@@ -156,6 +156,18 @@ function reported<E>(errors: E[], more: number): ReportedErrors<E> {
   return { errors, more, details: more > 0 ? { errors, moreErrors: more } : { errors } };
 }
 
+/**
+ * A rule a request breaks (`refuse.rule`): its id, article and words; the form's fields it is about, and the
+ * words each of them gets when they are several (the rule's in general).
+ */
+export interface BrokenRule {
+  rule: string;
+  article: string;
+  message: Message;
+  fields?: readonly string[];
+  fieldMessage?: Message;
+}
+
 /** Who sends a command the sender's role may not (`refuse.forbidden`): the organisations of the directory that may, and the applicant when it may. */
 export interface SentBy {
   /** The sender's role. */
@@ -330,11 +342,11 @@ export const refuse = {
     rule: string,
     article: string,
     message: Message,
-    also: readonly { rule: string; article: string; message: Message; fields?: readonly string[]; fieldMessage?: Message }[] = [],
+    also: readonly BrokenRule[] = [],
     fields?: readonly string[],
     fieldMessage?: Message,
   ) => {
-    const all: { rule: string; article: string; message: Message; fields?: readonly string[]; fieldMessage?: Message }[] = [{ rule, article, message, ...(fields ? { fields } : {}), ...(fieldMessage ? { fieldMessage } : {}) }, ...also];
+    const all: BrokenRule[] = [{ rule, article, message, ...(fields ? { fields } : {}), ...(fieldMessage ? { fieldMessage } : {}) }, ...also];
     // The fields of the form each broken rule is about (RuleSpec.fields), each with that rule's words: the
     // API lists them as `errors`, in the caller's language (api/problem.ts), as a 400 lists its fields.
     const fieldErrors = all.flatMap((r) => (r.fields ?? []).map((path) => ({ path, message: r.fieldMessage ?? r.message })));

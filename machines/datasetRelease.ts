@@ -7,7 +7,7 @@ import { and, assertEvent, assign, setup } from 'xstate';
 import { z } from 'zod';
 import { extended } from './extended.js';
 import { guardOf, type EventsOf } from './kit.js';
-import { Coverage, Flag, form, listedTwice, listOf, NoData, oneOf, Opinion, OrgCode, quotedList, Reason, Text } from './schemas.js';
+import { Coverage, Flag, form, listedTwice, LISTED_MAX, listOf, NoData, oneOf, Opinion, OrgCode, quotedList, Reason, Text } from './schemas.js';
 import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
 
 // ── Forms (FORMS.md "datasetRelease") ───────────────────────────────────────────────────
@@ -235,9 +235,6 @@ function sameValue(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
-/** The most form fields a refusal of desensitization rules names in `errors` (its detail names as many unknown fields). */
-const FIELDS_NAMED = 20;
-
 /** v2's further rules: the review and the rules are those of the draft submitted. */
 export const rulesV2 = {
   // 第九条(一), 第二十二条: 进行安全审查，确定脱敏规则，提交开放数据 — of the data submitted, not of an earlier draft
@@ -280,12 +277,12 @@ export const rulesV2 = {
       const names = new Set(context.draft.fields.map((f) => f.name));
       return data.rules.every((rule) => names.has(rule.field));
     },
-    // Each rule naming a field the entry does not have, where the form has it: the first 20, as the detail names
-    // them (1,000 rules of unknown fields made an answer of 1,000 errors, each with the whole message).
+    // Each rule naming a field the entry does not have, where the form has it: as many as the detail names
+    // (LISTED_MAX) (1,000 rules of unknown fields made an answer of 1,000 errors, each with the whole message).
     fields: (context, data: Data<'SET_DESENSITIZATION_RULES'>) => {
       if (data.noneNeeded === true) return [];
       const names = new Set(context.draft.fields.map((f) => f.name));
-      return data.rules.flatMap((rule, i) => (names.has(rule.field) ? [] : [`rules.${i}.field`])).slice(0, FIELDS_NAMED);
+      return data.rules.flatMap((rule, i) => (names.has(rule.field) ? [] : [`rules.${i}.field`])).slice(0, LISTED_MAX);
     },
   } satisfies RuleSpec<DatasetReleaseContext, Data<'SET_DESENSITIZATION_RULES'>>,
 };

@@ -26,6 +26,8 @@ const NO_DEADLINE = '~';
 const URGENT = '!';
 /** The first key after every urgent task's (`!` and an instant): where deadlines begin. */
 const AFTER_URGENT = '"';
+/** A task's due key in SQL, from its row in inbox_tasks (`prefix`: the table's alias and a dot, or ''), as `flush` writes it. */
+const dueKeySql = (prefix: string) => `coalesce(${prefix}due_at, CASE ${prefix}urgent WHEN 1 THEN '${URGENT}' ELSE '${NO_DEADLINE}' END || ${prefix}entered_at)`;
 /** A due key that is a deadline: an instant as `storedInstant` writes it (a year past 9999 with its sign). */
 const STORED_INSTANT = /^(\d{4}|[+-]\d{6})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -94,7 +96,7 @@ const statements = statementCache((db: Db) => ({
   reassignTask: db.prepare<unknown[]>('UPDATE inbox_tasks SET org = ?, orgs = ? WHERE case_key = ? AND stage = ?'),
   // The task's row gives the rest of its assignee's (its due key as `flush` writes it).
   assign: db.prepare<unknown[]>(
-    `INSERT OR REPLACE INTO inbox_assignees (org, role, due_key, case_key, stage, process) SELECT ?, role, coalesce(due_at, CASE urgent WHEN 1 THEN '${URGENT}' ELSE '${NO_DEADLINE}' END || entered_at), case_key, stage, process FROM inbox_tasks WHERE case_key = ? AND stage = ?`,
+    `INSERT OR REPLACE INTO inbox_assignees (org, role, due_key, case_key, stage, process) SELECT ?, role, ${dueKeySql('')}, case_key, stage, process FROM inbox_tasks WHERE case_key = ? AND stage = ?`,
   ),
   refreshCase: db.prepare<unknown[]>('UPDATE inbox_tasks SET state = ?, summary = ? WHERE case_key = ? AND (state <> ? OR summary <> ?)'),
   unwait: db.prepare<unknown[]>('DELETE FROM inbox_waits WHERE case_key = ?'),
@@ -567,7 +569,7 @@ const waitQueries = statementCache((db: Db) => ({
   // an urgent one first, then by due instant, those with no deadline last, in the order they were entered.
   tasksOfCases: db.prepare<[string], TaskRow>(
     `SELECT t.* FROM projection_case_keys k JOIN inbox_tasks t ON t.case_key = k.case_key WHERE k.case_id IN (SELECT value FROM json_each(?))
-     ORDER BY t.case_key, coalesce(t.due_at, CASE t.urgent WHEN 1 THEN '${URGENT}' ELSE '${NO_DEADLINE}' END || t.entered_at), t.stage`,
+     ORDER BY t.case_key, ${dueKeySql('t.')}, t.stage`,
   ),
   // One case's, by its id (its own view).
   awaitingOfCase: db.prepare<[string], WaitRow>(
@@ -711,23 +713,11 @@ export function openTasksOfCases(db: Db, caseIds: readonly string[], asOf: strin
   const tasks = new Map<string, CaseListTask[]>();
   if (caseIds.length === 0) return tasks;
   for (const row of waitQueries.of(db).tasksOfCases.all(jsonList(caseIds))) {
-    const it = inboxItem(row, asOf, calendar, directory);
-    const task: CaseListTask = {
-      stage: it.stage,
-      label: it.label,
-      role: it.role,
-      org: it.org,
-      ...(it.orgName !== undefined ? { orgName: it.orgName } : {}),
-      dueAt: it.dueAt,
-      dueDate: it.dueDate,
-      provisional: it.provisional,
-      workingDaysLeft: it.workingDaysLeft,
-      workingDaysOverdue: it.workingDaysOverdue,
-      overdue: it.overdue,
-    };
-    const own = tasks.get(it.caseId);
+    const { caseId, stage, label, role, org, orgName, dueAt, dueDate, provisional, workingDaysLeft, workingDaysOverdue, overdue } = inboxItem(row, asOf, calendar, directory);
+    const task: CaseListTask = { stage, label, role, org, ...(orgName !== undefined ? { orgName } : {}), dueAt, dueDate, provisional, workingDaysLeft, workingDaysOverdue, overdue };
+    const own = tasks.get(caseId);
     if (own) own.push(task);
-    else tasks.set(it.caseId, [task]);
+    else tasks.set(caseId, [task]);
   }
   return tasks;
 }
