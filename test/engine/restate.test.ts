@@ -394,7 +394,7 @@ const corrected = {
   blocks: notice2027.blocks.map((b) => (b.name === '元旦' ? { ...b, holidays: [...b.holidays, '2027-01-04'], adjustedWorkdays: ['2026-12-26'] } : b)),
 };
 
-describe('an official December deadline a corrected notice moves, its load cut short', () => {
+describe('an official December deadline a corrected notice moves, by its load or, the load cut short, by the timer pass', () => {
   // A world of its own, from Mon 2026-12-21 (the file's starts on 12-24, and clocks only move forward).
   let edgeDir: string;
   let edge: World;
@@ -419,6 +419,27 @@ describe('an official December deadline a corrected notice moves, its load cut s
 
     const restated = (await historyOf(edge, c)).filter((e) => e.type === DEADLINES_RESTATED);
     expect(restated.map((e) => meta(e).deadlinesRestated)).toEqual([
+      [
+        {
+          stage: 'normativeReview',
+          old: { dueAt: endOfDay('2026-12-28'), dueDate: '2026-12-28', provisional: false, calendarVersion: first.version },
+          new: { dueAt: endOfDay('2026-12-26'), dueDate: '2026-12-26', provisional: false, calendarVersion: second.version },
+        },
+      ],
+    ]);
+  });
+
+  // Mutation QA: the load's own re-statement (PUT /v1/calendar/2027) picking cases from 2027-01-01 instead of
+  // the December before passed every test; only the timer pass's catch-up was tested here.
+  it('given the same application, when the corrected notice is loaded and re-stated as PUT /v1/calendar/2027 does, then its December deadline is re-stated to 12-26 by the load itself', async () => {
+    const first = await edge.calendar.load(notice2027, admin);
+    const input = { ...startInputs.conditionalApplication, usePeriod: { from: '2027-01-04', to: '2027-12-31' } };
+    const c = await given(edge, 'conditionalApplication', [], { input });
+
+    const second = await edge.calendar.load(corrected, admin);
+    expect(await edge.scheduler.restateDeadlines(2027, second.version)).toBe(1);
+
+    expect((await historyOf(edge, c)).filter((e) => e.type === DEADLINES_RESTATED).map((e) => meta(e).deadlinesRestated)).toEqual([
       [
         {
           stage: 'normativeReview',
