@@ -429,6 +429,35 @@ describe('an official December deadline a corrected notice moves, by its load or
     ]);
   });
 
+  // Mutation QA: awaitsRestatement's edge test taking only days before the due day (`<` for `<=`) passed
+  // every test; a notice that makes the due day itself a day off is the case (2019's made Mon 2018-12-31 one).
+  it('given an application entered Thu 2026-12-24 (normative review official, due Thu 12-31), when a corrected notice making 12-31 a day off is stored but never applied, then the timer pass re-states it to Mon 2027-01-04', async () => {
+    const first = await edge.calendar.load(notice2027, admin);
+    edge.clock.set(tenAm('2026-12-24'));
+    const input = { ...startInputs.conditionalApplication, usePeriod: { from: '2027-01-11', to: '2027-12-31' } };
+    const c = await given(edge, 'conditionalApplication', [], { input });
+    expect(c.tasks[0]).toMatchObject({ stage: 'normativeReview', dueDate: '2026-12-31', provisional: false });
+
+    const lastDayOff = {
+      ...notice2027,
+      notice: '国办发明电〔2026〕W号（测试数据，更正通知）',
+      holidays: ['2026-12-31', ...notice2027.holidays],
+      blocks: notice2027.blocks.map((b) => (b.name === '元旦' ? { ...b, text: '一、元旦：2026年12月31日（周四）至1月3日（周日）放假，共4天。', holidays: ['2026-12-31', ...b.holidays] } : b)),
+    };
+    const second = await edge.calendar.load(lastDayOff, admin);
+    await edge.scheduler.fireDueTimers();
+
+    expect((await historyOf(edge, c)).filter((e) => e.type === DEADLINES_RESTATED).map((e) => meta(e).deadlinesRestated)).toEqual([
+      [
+        {
+          stage: 'normativeReview',
+          old: { dueAt: endOfDay('2026-12-31'), dueDate: '2026-12-31', provisional: false, calendarVersion: first.version },
+          new: { dueAt: endOfDay('2027-01-04'), dueDate: '2027-01-04', provisional: false, calendarVersion: second.version },
+        },
+      ],
+    ]);
+  });
+
   // Mutation QA: the load's own re-statement (PUT /v1/calendar/2027) picking cases from 2027-01-01 instead of
   // the December before passed every test; only the timer pass's catch-up was tested here.
   it('given the same application, when the corrected notice is loaded and re-stated as PUT /v1/calendar/2027 does, then its December deadline is re-stated to 12-26 by the load itself', async () => {
