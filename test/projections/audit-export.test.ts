@@ -71,6 +71,32 @@ describe('a long export', () => {
   });
 });
 
+// Mutation QA: the export's own test of a line's time against `to` could take an event stamped exactly at
+// `to` with every test passing, for in a log in time order the index's range of positions already ends
+// before it. Two servers on one file, one clock half a second behind, write such a log.
+describe('a log not in time order (two servers, one clock behind)', () => {
+  it('given an objection stamped exactly at 2025-12-01T00:00Z stored before one stamped half a second earlier, then November’s export leaves it out and December’s holds it, each event in one period only', async () => {
+    const t = await world({ start: '2025-11-03T01:30:00.000Z', without2026: true });
+    try {
+      const first = await t.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company });
+      t.clock.set('2025-12-01T00:00:00.000Z');
+      const atTheEdge = await t.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company });
+      t.clock.set('2025-11-30T23:59:59.500Z');
+      const behind = await t.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company });
+      expect(atTheEdge.event.position).toBeLessThan(behind.event.position);
+      const caseIds = async (from: string, to: string) => {
+        const ids: unknown[] = [];
+        for await (const line of t.models.exportEvents({ from, to })) ids.push((JSON.parse(line) as { caseId: unknown }).caseId);
+        return ids;
+      };
+      expect(await caseIds('2025-11-01T00:00:00Z', '2025-12-01T00:00:00Z')).toEqual([first.caseId, behind.caseId]);
+      expect(await caseIds('2025-12-01T00:00:00Z', '2026-01-01T00:00:00Z')).toEqual([atTheEdge.caseId]);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('an event whose stored time was altered', () => {
   // Compliance QA: an event's `at` moved a year back in the store dropped it from every period's export
   // (the index files it under the day it was folded, the line's time is outside that period), and
