@@ -133,6 +133,9 @@ describe('given an open objection whose provider the new directory drops outrigh
     }
     const report = await api!.call('GET', '/v1/reports/overdue', { as: admin });
     expect(report.body.items.map((i: { org: string; orgName: string }) => [i.org, i.orgName])).toEqual([['370100-gaj', '370100-gaj']]);
+    // Mutation QA: an admin's region=370000 taken as a filter (not the whole province) left the case out with every test passing.
+    const explicit = await api!.call('GET', '/v1/reports/overdue?region=370000', { as: admin });
+    expect(explicit.body.items.map((i: { caseId: string }) => i.caseId)).toEqual([caseId]);
   });
 
   it('then the province’s supervisor, auditor and authority still see it — in the list, the case, the reports and the audit export — while a city’s see it no more (reform QA: the province’s export and reports lost such cases without a word)', async () => {
