@@ -19,10 +19,12 @@ import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mintToken } from '../../api/auth.js';
+import { CALENDAR_STREAM } from '../../engine/calendarInForce.js';
 import { checkExport } from '../../engine/exportCheck.js';
 import type { SqliteEventStore } from '../../eventstore/sqlite.js';
 import { LogNotFlushedError, UnreadableEventError } from '../../eventstore/types.js';
 import { createLogger, type Logger } from '../../infra/logger.js';
+import { testNotice2027 } from '../calendars/notice2027.js';
 import { actors, startInputs } from '../machines/examples.js';
 import { openTestApi, SECRET } from './harness.js';
 
@@ -377,6 +379,42 @@ describe('given a case whose stored start its machine cannot fold (a machine ver
       expect((await api.call('POST', `/v1/cases/${b}/commands`, t.provider, { type: 'RESPOND', data: { outcome: 'corrected', explanation: '已更正数据并重新发布。' } })).status).toBe(200);
     } finally {
       await api.close();
+    }
+  });
+});
+
+// Mutation QA: /health's `degraded` for an altered notice could be dropped with every test passing (the
+// engine's and replay's tests name the notice; nothing asked the server's health).
+describe('given a stored holiday notice changed after it was loaded (a test-only write)', () => {
+  it('when the server restarts, then /health says degraded and names the notice in calendarNoticesAltered; before the change it said ok', async () => {
+    const dataDir = folder();
+    const t = await tokens();
+    const before = await serve(dataDir);
+    let position: number;
+    try {
+      const { year: _year, issued: _issued, ...body } = testNotice2027;
+      expect((await before.call('PUT', '/v1/calendar/2027', t.admin, body)).status).toBe(200);
+      const ok = (await before.call('GET', '/health', t.admin)).body;
+      expect([ok.status, ok.calendarNoticesAltered]).toEqual(['ok', undefined]);
+      // The 调休 working Saturday of 8 May 2027 taken out of the stored notice.
+      const row = before.db.prepare<[string], { position: number; data: string }>('SELECT position, data FROM events WHERE stream_id = ? AND revision = 0').get(CALENDAR_STREAM)!;
+      const data = JSON.parse(row.data) as { notice: { adjustedWorkdays: string[]; blocks: { adjustedWorkdays: string[] }[] } };
+      const off = (days: string[]) => days.filter((d) => d !== '2027-05-08');
+      data.notice.adjustedWorkdays = off(data.notice.adjustedWorkdays);
+      for (const block of data.notice.blocks) block.adjustedWorkdays = off(block.adjustedWorkdays);
+      before.db.prepare('UPDATE events SET data = ? WHERE position = ?').run(JSON.stringify(data), row.position);
+      position = row.position;
+    } finally {
+      await before.close();
+    }
+    const after = await serve(dataDir);
+    try {
+      const health = await after.call('GET', '/health', t.admin);
+      expect(health.status).toBe(200);
+      expect(health.body.status).toBe('degraded');
+      expect(health.body.calendarNoticesAltered).toEqual([expect.objectContaining({ revision: 0, position })]);
+    } finally {
+      await after.close();
     }
   });
 });
