@@ -6,9 +6,9 @@
 import { assertEvent, assign, setup } from 'xstate';
 import type { z } from 'zod';
 import { extended } from './extended.js';
-import type { EventsOf } from './kit.js';
+import { commandDay, type EventsOf } from './kit.js';
 import { cutShort, form, listedTwice, listOf, oneOf, Opinion, OrgCode, quotedList, Reason, Text, Year } from './schemas.js';
-import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleSpec, StateMeta } from './types.js';
+import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleFacts, RuleSpec, StateMeta } from './types.js';
 
 // ── Forms (FORMS.md "listAdjustment") ───────────────────────────────────────────────────
 
@@ -65,6 +65,36 @@ export const startRules = {
       en: 'A provider may only ask to adjust its own organisation’s open list.',
     },
     holds: (context, data) => context.startedBy.org === data.providerOrg,
+  },
+} satisfies Record<string, RuleSpec<{ startedBy: Actor }, ListAdjustmentInput>>;
+
+/** The years of the open lists an adjustment started on `facts`' day may name: the one before, its own and the next. */
+function adjustableYears(facts: RuleFacts | undefined): [number, number, number] {
+  const year = Number(commandDay(facts).slice(0, 4));
+  return [year - 1, year, year + 1];
+}
+
+/** Rules of starting an adjustment from version 2 on. */
+export const startRulesV2 = {
+  // 第八条: 年度公共数据开放清单……原则上在每年4月底前通过开放平台统一发布 — the list in force is this
+  // year's, or the year before's until this year's is published; next year's is drawn up meanwhile. Provider's
+  // QA: an adjustment of the 2001 list (before any list, or this regulation, existed) was taken for review.
+  listYearAdjustable: {
+    id: 'listYearAdjustable',
+    article: '第八条',
+    message: {
+      zh: '只能申请调整上一年度、本年度或下一年度的公共数据开放清单',
+      en: 'Only last year’s, this year’s or next year’s open list can be adjusted.',
+    },
+    messageFor: (_context, data, facts) => {
+      const [last, own, next] = adjustableYears(facts);
+      return {
+        zh: `只能申请调整 ${last}、${own} 或 ${next} 年度的公共数据开放清单（申请调整的是 ${data.listYear} 年度的）`,
+        en: `Only the open list of ${last}, ${own} or ${next} can be adjusted (this asks to adjust ${data.listYear}’s).`,
+      };
+    },
+    holds: (_context, data, facts) => adjustableYears(facts).includes(data.listYear),
+    fields: () => ['listYear'],
   },
 } satisfies Record<string, RuleSpec<{ startedBy: Actor }, ListAdjustmentInput>>;
 
@@ -160,7 +190,8 @@ const commands: { [Type in keyof typeof schemas]: CommandSpec<ListAdjustmentCont
   RESUBMIT: { schema: schemas.RESUBMIT, event: 'Resubmitted', actors: [provider], label: '修改后重新提交' },
 };
 
-export const listAdjustment: ProcessDefinition<ListAdjustmentContext> = {
+/** The first version: any list year from 2000 to 2100 was taken. */
+export const listAdjustmentV1: ProcessDefinition<ListAdjustmentContext> = {
   name: 'listAdjustment',
   version: 1,
   title: '公共数据开放清单调整',
@@ -178,6 +209,16 @@ export const listAdjustment: ProcessDefinition<ListAdjustmentContext> = {
   // The region is left out: 市级以上 counts from the provider's region (FORMS.md "Who is the competent authority").
   parties: (context) => ({ providerOrg: context.input.providerOrg }),
   summary: (context) => ({ title: `${context.input.listYear}年度公共数据开放清单调整${changesInBrief(context.changes)}`, provider: context.input.providerOrg }),
+};
+
+/**
+ * The version new cases start on: v2, v1 where the list adjusted is one that can be: the year before the
+ * start's (Beijing date), its own or the next (`listYearAdjustable`, 第八条).
+ */
+export const listAdjustment: ProcessDefinition<ListAdjustmentContext> = {
+  ...listAdjustmentV1,
+  version: 2,
+  start: { ...listAdjustmentV1.start, rules: [...(listAdjustmentV1.start.rules ?? []), ...Object.values(startRulesV2)] },
 };
 
 const ACTION_NAMES: Record<ListChange['action'], string> = { add: '新增', remove: '删除', modify: '修改' };

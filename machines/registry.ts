@@ -5,7 +5,7 @@
 import { conditionalApplication, conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5, conditionalApplicationV6, conditionalApplicationV7, conditionalApplicationV8, conditionalApplicationV9, conditionalApplicationV10, conditionalApplicationV11 } from './conditionalApplication.js';
 import { datasetRelease, datasetReleaseV1, datasetReleaseV2, datasetReleaseV3, datasetReleaseV4 } from './datasetRelease.js';
 import { allCommands, transitions } from './describe.js';
-import { listAdjustment } from './listAdjustment.js';
+import { listAdjustment, listAdjustmentV1 } from './listAdjustment.js';
 import { objection } from './objection.js';
 import type { ProcessDefinition } from './types.js';
 import { unopenedDataRequest } from './unopenedDataRequest.js';
@@ -61,4 +61,4 @@ export class ProcessRegistry {
 }
 
 /** The processes of 鲁数发〔2022〕15号. */
-export const registry = new ProcessRegistry([datasetReleaseV1, datasetReleaseV2, datasetReleaseV3, datasetReleaseV4, datasetRelease, conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5, conditionalApplicationV6, conditionalApplicationV7, conditionalApplicationV8, conditionalApplicationV9, conditionalApplicationV10, conditionalApplicationV11, conditionalApplication, unopenedDataRequest, listAdjustment, objection]);
+export const registry = new ProcessRegistry([datasetReleaseV1, datasetReleaseV2, datasetReleaseV3, datasetReleaseV4, datasetRelease, conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5, conditionalApplicationV6, conditionalApplicationV7, conditionalApplicationV8, conditionalApplicationV9, conditionalApplicationV10, conditionalApplicationV11, conditionalApplication, unopenedDataRequest, listAdjustmentV1, listAdjustment, objection]);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5, conditionalApplicationV6 } from '../../machines/conditionalApplication.js';
 import { datasetReleaseV1 } from '../../machines/datasetRelease.js';
-import { listAdjustment } from '../../machines/listAdjustment.js';
+import { listAdjustmentV1 } from '../../machines/listAdjustment.js';
 import { objection } from '../../machines/objection.js';
 import { ProcessRegistry, registry } from '../../machines/registry.js';
 import { ALL_PROJECTIONS, inboxProjection } from '../../projections/index.js';
@@ -19,9 +19,9 @@ import { unopenedDataRequest } from '../../machines/unopenedDataRequest.js';
 import { actors, startInputs } from '../machines/examples.js';
 import { openTestApi } from './harness.js';
 
-/** The registry of a build from before datasetRelease v2 and conditionalApplication v7. */
+/** The registry of a build from before datasetRelease v2, conditionalApplication v7 and listAdjustment v2. */
 const olderRegistry = () =>
-  new ProcessRegistry([datasetReleaseV1, conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5, conditionalApplicationV6, unopenedDataRequest, listAdjustment, objection]);
+  new ProcessRegistry([datasetReleaseV1, conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5, conditionalApplicationV6, unopenedDataRequest, listAdjustmentV1, objection]);
 
 const now = '2025-03-03T01:30:00.000Z';
 let dir: string;

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transitions } from '../../machines/describe.js';
-import { listAdjustment } from '../../machines/listAdjustment.js';
+import { listAdjustment, listAdjustmentV1 } from '../../machines/listAdjustment.js';
+import { ProcessRegistry } from '../../machines/registry.js';
 import { actors, orgs, startInputs } from '../machines/examples.js';
 import { pathTo } from '../machines/harness.js';
 import {
@@ -74,6 +75,54 @@ describe('listAdjustment: asking to change the open list', () => {
   it('given nothing, when an authority files an adjustment, then FORBIDDEN and no case', async () => {
     const error = await refused(w, undefined, () => w.engine.start({ process: PROCESS, input, actor: cityAuthority }));
     expect(error.code).toBe('FORBIDDEN');
+  });
+});
+
+// 第八条: the list in force is this year's, or the year before's until this year's is published (原则上在每年4月底前);
+// next year's is drawn up meanwhile. Provider's QA: an adjustment of the 2001 list was taken for review (v1).
+describe('listAdjustment v2: which year’s list may be adjusted', () => {
+  const year = () => Number(w.clock.now().toISOString().slice(0, 4));
+
+  it('given nothing, when a provider asks to adjust the list of the year before, this year or the next, then each starts, on version 2', async () => {
+    for (const listYear of [year() - 1, year(), year() + 1]) {
+      const result = await w.engine.start({ process: PROCESS, input: { ...input, listYear }, actor: provider });
+      expect([listYear, result.state, meta(result.event).machine]).toEqual([listYear, 'review', { name: PROCESS, version: 2 }]);
+    }
+  });
+
+  it.each([
+    ['two years back', -2],
+    ['two years ahead', 2],
+    ['2001', 2001],
+  ])('given nothing, when a provider asks to adjust the list of %s, then RULE_VIOLATED listYearAdjustable (第八条) naming the years it may and the field, and no case', async (_what, offset) => {
+    const listYear = offset > 1000 ? offset : year() + offset;
+    const error = await refused(w, undefined, () => w.engine.start({ process: PROCESS, input: { ...input, listYear }, actor: provider }));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'listYearAdjustable', article: '第八条' } });
+    expect(error.text.zh).toBe(`只能申请调整 ${year() - 1}、${year()} 或 ${year() + 1} 年度的公共数据开放清单（申请调整的是 ${listYear} 年度的）（第八条）`);
+    expect(error.text.en).toBe(`Only the open list of ${year() - 1}, ${year()} or ${year() + 1} can be adjusted (this asks to adjust ${listYear}’s). (Article 8)`);
+    expect((error.details.fieldErrors as { path: string }[]).map((f) => f.path)).toEqual(['listYear']);
+  });
+
+  it('given the first minutes of a new year in Beijing (still the old year in UTC), then the years counted are Beijing’s', async () => {
+    const edge = await createWorld({ at: '2026-12-31T16:30:00.000Z' });
+    try {
+      const started = await edge.engine.start({ process: PROCESS, input: { ...input, listYear: 2028 }, actor: provider });
+      expect(started.state).toBe('review');
+      const error = await refused(edge, undefined, () => edge.engine.start({ process: PROCESS, input: { ...input, listYear: 2025 }, actor: provider }));
+      expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'listYearAdjustable' } });
+    } finally {
+      await edge.close();
+    }
+  });
+
+  it('given version 1 (a case started before version 2), then any year from 2000 was taken, as it was', async () => {
+    const v1 = await createWorld({ registry: new ProcessRegistry([listAdjustmentV1]) });
+    try {
+      const started = await v1.engine.start({ process: PROCESS, input: { ...input, listYear: 2001 }, actor: provider });
+      expect([started.state, meta(started.event).machine]).toEqual(['review', { name: PROCESS, version: 1 }]);
+    } finally {
+      await v1.close();
+    }
   });
 });
 

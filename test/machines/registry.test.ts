@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { conditionalApplication, conditionalApplicationV1 } from '../../machines/conditionalApplication.js';
 import { datasetRelease, datasetReleaseV1, datasetReleaseV4 } from '../../machines/datasetRelease.js';
+import { listAdjustment, listAdjustmentV1 } from '../../machines/listAdjustment.js';
 import { objection } from '../../machines/objection.js';
 import { ProcessRegistry, registry } from '../../machines/registry.js';
 import type { ProcessDefinition } from '../../machines/types.js';
@@ -9,7 +10,7 @@ import type { ProcessDefinition } from '../../machines/types.js';
 const v2 = (def: ProcessDefinition): ProcessDefinition => ({ ...def, version: 2, title: `${def.title}（修订）` });
 
 describe('the registry of 鲁数发〔2022〕15号', () => {
-  it('holds the five processes, conditionalApplication at versions 1 to 12, datasetRelease at 1 to 5', () => {
+  it('holds the five processes, conditionalApplication at versions 1 to 12, datasetRelease at 1 to 5, listAdjustment at 1 and 2', () => {
     expect(registry.names()).toEqual(['conditionalApplication', 'datasetRelease', 'listAdjustment', 'objection', 'unopenedDataRequest']);
     expect(registry.list().map((def) => `${def.name}@${def.version}`)).toEqual([
       'conditionalApplication@1',
@@ -30,6 +31,7 @@ describe('the registry of 鲁数发〔2022〕15号', () => {
       'datasetRelease@4',
       'datasetRelease@5',
       'listAdjustment@1',
+      'listAdjustment@2',
       'objection@1',
       'unopenedDataRequest@1',
     ]);
@@ -38,6 +40,8 @@ describe('the registry of 鲁数发〔2022〕15号', () => {
     expect(registry.latest('datasetRelease')).toBe(datasetRelease);
     expect(registry.latest('conditionalApplication')).toBe(conditionalApplication);
     expect(registry.get('conditionalApplication', 1)).toBe(conditionalApplicationV1);
+    expect(registry.get('listAdjustment', 1)).toBe(listAdjustmentV1);
+    expect(registry.latest('listAdjustment')).toBe(listAdjustment);
   });
 
   it('knows no unknown process or version', () => {
