@@ -521,7 +521,16 @@ export const CommandBody = z.strictObject({
 // below only document it (api/openapi.ts), and the checks at the end keep them equal to the types.
 
 const Summary = z
-  .object({ title: z.string(), applicant: z.string().optional(), provider: z.string().optional() })
+  .object({
+    title: z.string(),
+    applicant: z.string().optional(),
+    provider: z.string().optional(),
+    returns: z
+      .number()
+      .int()
+      .optional()
+      .describe(docText('案件被退回修改的次数（如开放数据被规范性审查退回）；从未退回的案件没有此字段', 'how many times the case was returned for revision (a dataset release returned by the normative review); absent for a case never returned')),
+  })
   .describe(docText('办理人员据以分拣的案件摘要', 'what a reviewer triages by'));
 
 /** GET /v1/inbox (projections/inbox.ts `InboxPage`). */

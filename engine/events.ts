@@ -122,7 +122,7 @@ export interface CaseEventMetadata {
   /** Who the case concerns after this event, so read models decide visibility without folding a machine. */
   parties: CaseParties;
   /** What a reviewer triages by (title, applicant, provider names) after this event. */
-  summary: { title: string; applicant?: string; applicantKind?: 'person' | 'organization'; provider?: string };
+  summary: { title: string; applicant?: string; applicantKind?: 'person' | 'organization'; provider?: string; returns?: number };
   calendarVersion: string;
   prevHash: string;
   hash: string;

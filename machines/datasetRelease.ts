@@ -519,7 +519,8 @@ export const datasetReleaseV1: ProcessDefinition<DatasetReleaseContext> = {
   commands,
   // The region is left out: the provider's own region counts (FORMS.md "Who is the competent authority").
   parties: (context) => ({ providerOrg: context.input.providerOrg }),
-  summary: (context) => ({ title: context.draft.title, provider: context.input.providerOrg }),
+  // 第九条(二): a draft returned with reasons is told apart from a new one in the provider's inbox, and a resubmission in the reviewer's.
+  summary: (context) => ({ title: context.draft.title, provider: context.input.providerOrg, ...(context.returns.length > 0 ? { returns: context.returns.length } : {}) }),
   // 第十五条: 通过开放平台进行开放 — what the platform shows of a published dataset, for the request it
   // opened (unopenedDataRequest `linkedCases`): its title and 第十条's service modes, nothing of its review.
   publicFacts: (context, state) =>

@@ -220,8 +220,10 @@ export interface ProcessDefinition<Context extends BaseContext = BaseContext<any
   /**
    * What a reviewer needs to triage without opening the case. `applicantKind`: whether the applicant
    * is a natural person, whose name reports to supervisors do not spell out (个人信息保护法: 最小必要).
+   * `returns`: how many times the case was returned for revision, when it was (a returned draft otherwise
+   * reads like a new one in the provider's inbox, and a resubmission like a first submission in the reviewer's).
    */
-  summary(context: Context): { title: string; applicant?: string; applicantKind?: 'person' | 'organization'; provider?: string };
+  summary(context: Context): { title: string; applicant?: string; applicantKind?: 'person' | 'organization'; provider?: string; returns?: number };
   /** System commands that fall due in the case's current state. */
   timers?(context: Context, state: string): TimerSpec[];
   /**

@@ -65,6 +65,8 @@ export interface SummaryFacts {
   /** A natural person's name is not spelled out in supervisors' reports (`personalName`). */
   applicantKind?: 'person' | 'organization';
   provider?: string;
+  /** Times the case was returned for revision (ProcessDefinition.summary). */
+  returns?: number;
 }
 
 export interface ActorFacts {
@@ -120,6 +122,8 @@ export function summaryJson(summary: SummaryFacts | undefined): string {
     title: summary?.title ?? '',
     ...(summary?.applicant !== undefined ? { applicant: summary.applicant } : {}),
     ...(summary?.provider !== undefined ? { provider: summary.provider } : {}),
+    // Written by a build of machines that count returns; a number only (the metadata is another build's, or altered).
+    ...(typeof summary?.returns === 'number' ? { returns: summary.returns } : {}),
   });
 }
 

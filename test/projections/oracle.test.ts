@@ -340,9 +340,14 @@ function movedFrom(t: OTask): { restatedFrom?: string } {
   return from === null ? {} : { restatedFrom: from };
 }
 
-/** The triage summary as the inbox shows it: title, applicant and provider. */
+/** The triage summary as the inbox shows it: title, applicant, provider and, for a case returned for revision, how many times. */
 function summaryShown(s: CaseFacts['summary']) {
-  return { title: s?.title ?? '', ...(s?.applicant !== undefined ? { applicant: s.applicant } : {}), ...(s?.provider !== undefined ? { provider: s.provider } : {}) };
+  return {
+    title: s?.title ?? '',
+    ...(s?.applicant !== undefined ? { applicant: s.applicant } : {}),
+    ...(s?.provider !== undefined ? { provider: s.provider } : {}),
+    ...(s?.returns !== undefined ? { returns: s.returns } : {}),
+  };
 }
 
 interface Filters {
