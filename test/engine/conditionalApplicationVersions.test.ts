@@ -72,10 +72,40 @@ describe('conditionalApplication v1 cases under the shipped registry', () => {
     expect((await w.engine.getCase(c.caseId)).timers).toEqual([]);
   });
 
+  // Mutation QA (pass 3): v1's destruction and results deadlines could be said to be the agreement's (basis 'agreement'), as v2's are, with every test passing. 附录5 协议二(二)、协议二(三)3
+  it('given a v1 case whose use has ended, then its destruction task and its results report are due on the basis v1 gave them: policy', async () => {
+    const tasks = (await w.engine.getCase(onV1.ended.caseId)).tasks;
+    expect(tasks.filter((t) => t.stage === 'destructionPending' || t.stage === 'resultsReport').map((t) => [t.stage, t.basis]).sort()).toEqual([
+      ['destructionPending', 'policy'],
+      ['resultsReport', 'policy'],
+    ]);
+  });
+
   it('given the shipped registry, when an applicant applies, then the case starts on v12', async () => {
     const c = await given(w, PROCESS);
     expect(c.version).toBe(12);
     expect(meta((await historyOf(w, c))[0]!).machine).toEqual({ name: PROCESS, version: 12 });
+  });
+});
+
+// 附录5 协议二(二): 到期数据使用权限自动失效 — a suspension does not keep the agreement alive (v2; v1 expired only in active)
+describe('conditionalApplication v2: a use suspended over its end expires, v1 beside it above', () => {
+  let v2: World;
+  beforeAll(async () => {
+    v2 = await createWorld({ registry: new ProcessRegistry([conditionalApplicationV1, conditionalApplicationV2]) });
+  });
+  afterAll(() => v2.close());
+
+  // Mutation QA (pass 3): v2–v4 could run no expiry timer in `suspended` (as v1), leaving a suspended use alive past its end, with every test passing. 附录5 协议二(二)
+  it('given a v2 use until 2025-12-31 suspended, then its expiry timer is pending at the end of useTo; when the clock passes it and timers fire, then UsageExpired: destructionPending', async () => {
+    const c = await given(v2, PROCESS, path.suspended!);
+    expect([c.version, c.state]).toEqual([2, 'suspended']);
+    expect(c.timers).toEqual([expect.objectContaining({ command: 'USAGE_EXPIRED', dueAt: '2025-12-31T15:59:59.999Z' })]);
+    v2.clock.set('2025-12-31T16:00:00.000Z');
+    expect(await v2.scheduler.fireDueTimers()).toBe(1);
+    const now = await v2.engine.getCase(c.caseId);
+    expect(now).toMatchObject({ version: 2, state: 'destructionPending', timers: [] });
+    expect(now.snapshot.context).toMatchObject({ ending: { cause: 'expired', by: 'system' } });
   });
 });
 
