@@ -175,6 +175,16 @@ describe('conditionalApplication: renewal (附录5 协议二(二) 可续签)', (
     expect(context(old).renewals.at(-1)?.decision).toBeUndefined();
   });
 
+  // Mutation QA (pass 3): v4 itself could leave a renewal under review undecided at the expiry (lapsing from v5 on), with every test passing: the test above runs on the latest version. 附录5 协议二(二)
+  it('v4 (cases started on it fold with it for ever) records a renewal still under review when use ends as lapsed', () => {
+    const v4 = conditionalApplicationV4;
+    const asked = { data: { newUseTo: '2026-06-30' }, at: '2025-12-29T02:00:00.000Z' };
+    const ended = { at: '2025-12-31T16:00:30.000Z' };
+    const lapsed = send(v4, send(v4, play(v4, [...toActive]), 'REQUEST_RENEWAL', asked), 'USAGE_EXPIRED', ended);
+    expect(stateName(lapsed)).toBe('destructionPending');
+    expect(context(lapsed).renewals.at(-1)?.decision).toMatchObject({ approved: false, lapsed: true, at: ended.at });
+  });
+
   // 附录4 承诺书六 停止数据开放服务, 附录5 协议二(二) 协议终止: a renewal still pending when a party ends the agreement lapses with it (v7)
   it.each([
     ['under review', [] as const],
@@ -263,6 +273,14 @@ describe('conditionalApplication v2: a use period already over (附录5 协议�
     const given = caseIn('conditionalApplication', 'agreementPending', 1);
     expect(attempt(v1, given, 'SIGN_AGREEMENT', { data: agreement, at: '2027-03-01T01:30:00.000Z' })).toMatchObject({ violated: [], taken: true });
     expect(startViolations(v1, input, actors.company, '2027-03-01T01:30:00.000Z')).toEqual([]);
+  });
+});
+
+describe('conditionalApplication v2: results and security problems are owed while the applicant holds the data (附录4 承诺书四, 附录5 协议二(三)3)', () => {
+  // Mutation QA (pass 3): v2 could refuse a results report or a security problem once use ended (taking them from v3 on), with every test passing. 附录4 承诺书四
+  it.each(['REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT'])('v2 takes %s while the data awaits destruction; v1 (cases started on it fold with it for ever) refused it', (type) => {
+    expect(attempt(definition('conditionalApplication', 2), caseIn('conditionalApplication', 'destructionPending', 2), type).taken).toBe(true);
+    expect(attempt(definition('conditionalApplication', 1), caseIn('conditionalApplication', 'destructionPending', 1), type).taken).toBe(false);
   });
 });
 
