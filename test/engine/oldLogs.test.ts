@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DamagedStreamError } from '../../engine/errors.js';
 import { conditionalApplicationV1, conditionalApplicationV2 } from '../../machines/conditionalApplication.js';
 import { ProcessRegistry } from '../../machines/registry.js';
-import { conditionalApplicationSentOn } from '../machines/examples.js';
+import { conditionalApplicationSentOn, startedAt } from '../machines/examples.js';
 import { pathTo } from '../machines/harness.js';
 import { insertStoredRows, readStoredRows, type StoredRow } from '../eventstore/storedRows.js';
 import { createWorld, given, refused, rehashed, when, type World } from './world.js';
@@ -72,6 +72,15 @@ describe('a new conditionalApplication v2 command, now that v2 folds its old gra
     w.clock.set('2025-02-21T02:00:00.000Z');
     const error = await refused(w, c, () => when(w, c.caseId, 'GRANT_ACCESS'));
     expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'accessWithinAgreedUse' } });
+  });
+
+  // Mutation QA (pass 3): a new v2 RESUME could go back to `active` as the stored ab47331 ones did, forgetting the renewal pending, with every test passing. 附录5 协议二(二)
+  it('given a v2 case with a renewal pending when it was suspended, when the provider resumes it now, then it goes back to the renewal review (be95ad9), not to active', async () => {
+    const c = await given(w, 'conditionalApplication', [...pathTo.conditionalApplication.renewalReview!, 'SUSPEND'], { at: startedAt });
+    expect([c.version, c.state]).toEqual([2, 'suspended']);
+    const { state } = await when(w, c.caseId, 'RESUME');
+    expect(state).toBe('renewalReview');
+    expect((await w.engine.getCase(c.caseId)).tasks.map((t) => t.stage)).toContain('renewalReview');
   });
 });
 
