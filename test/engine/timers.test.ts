@@ -10,10 +10,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import type { Logger } from '../../infra/logger.js';
 import { Scheduler } from '../../engine/scheduler.js';
 import { StoreUnreachableError } from '../../eventstore/types.js';
-import { conditionalApplicationV4 } from '../../machines/conditionalApplication.js';
+import { conditionalApplicationV4, conditionalApplicationV5 } from '../../machines/conditionalApplication.js';
 import { ProcessRegistry } from '../../machines/registry.js';
 import { actors, commandData } from '../machines/examples.js';
-import { createWorld, endOfDay, given, historyOf, meta, type World } from './world.js';
+import { createWorld, endOfDay, given, historyOf, meta, when, type World } from './world.js';
 
 const toActive = ['PASS_NORMATIVE_REVIEW', 'APPROVE', 'SIGN_AGREEMENT', 'GRANT_ACCESS'] as const;
 /** The agreement of the examples runs to 2025-12-31: use ends at 23:59:59.999 Shanghai that day. */
@@ -76,6 +76,22 @@ describe('USAGE_EXPIRED before access was granted (v5)', () => {
     expect(now).toMatchObject({ state: 'closed', tasks: [], timers: [] });
     expect(now.snapshot.context).toMatchObject({ ending: { cause: 'expired', reason: expect.stringContaining('协议未签订'), by: 'system' } });
     expect(meta((await expiries(w, c))[0]!)).toMatchObject({ stateBefore: 'agreementPending', tasksClosed: [{ stage: 'agreementPending', cancelled: true }] });
+  });
+
+  // Mutation QA (pass 3): v5 itself could take no USAGE_EXPIRED before the agreement is signed (closing it from v6 on), its timer firing nothing, with every test passing: the test above runs on the latest version. 附录5 协议二(二)
+  it('given a v5 case (only v5 registered) approved and never signed, when the requested use ends and timers fire, then UsageExpired closes it, saying no agreement was signed', async () => {
+    const v5 = await createWorld({ path: join(dir, `events-${++file}.db`), registry: new ProcessRegistry([conditionalApplicationV5]) });
+    try {
+      const c = await given(v5, 'conditionalApplication', ['PASS_NORMATIVE_REVIEW', 'APPROVE']);
+      expect(c).toMatchObject({ version: 5, state: 'agreementPending', timers: [expect.objectContaining({ command: 'USAGE_EXPIRED', dueAt: endOfDay('2026-03-31') })] });
+      v5.clock.set(requestedEnds);
+      expect(await v5.scheduler.fireDueTimers()).toBe(1);
+      const now = await v5.engine.getCase(c.caseId);
+      expect(now).toMatchObject({ version: 5, state: 'closed', tasks: [], timers: [] });
+      expect(now.snapshot.context).toMatchObject({ ending: { cause: 'expired', reason: expect.stringContaining('协议未签订'), by: 'system' } });
+    } finally {
+      await v5.close();
+    }
   });
 
   it('given a v4 case in accessPending, when its agreed use ends, then no timer fires and it stays as v4 says', async () => {
@@ -233,6 +249,42 @@ describe('USAGE_EXPIRED at the end of useTo', () => {
       expect((await w.engine.getCase(broken.caseId)).state).toBe('destructionPending');
     } finally {
       spy.mockRestore();
+    }
+  });
+
+  // Mutation QA (pass 3): the scheduler could count a timer whose case another server has moved on as a failure (logged as an error, onFailure told: /health degraded), with every test passing.
+  it('given a due expiry, when another server terminates the case while the pass is under way (its clock still on the last day of use), then the pass resolves firing nothing, and logs and reports no failure: the timer no longer applies', async () => {
+    const c = await given(w, 'conditionalApplication', toActive);
+    // Another node on the same file, its clock a moment behind: to it the use has not ended, so its TERMINATE does not fire the expiry first.
+    const other = await createWorld({ path, at: justBefore });
+    const logged: Record<string, unknown>[] = [];
+    const failures: unknown[] = [];
+    const skipped: Record<string, unknown>[] = [];
+    const logger = {
+      error: (fields: Record<string, unknown>) => logged.push(fields),
+      warn: (fields: Record<string, unknown>) => logged.push(fields),
+      info: () => undefined,
+      debug: (fields: Record<string, unknown>) => skipped.push(fields),
+    } as unknown as Logger;
+    const execute = w.engine.execute.bind(w.engine);
+    // The pass has read the log (the index says the expiry is due); the other server's TERMINATE lands before the expiry is sent.
+    const spy = vi.spyOn(w.engine, 'execute').mockImplementation(async (cmd) => {
+      if (cmd.caseId === c.caseId && cmd.type === 'USAGE_EXPIRED') await when(other, c.caseId, 'TERMINATE');
+      return execute(cmd);
+    });
+    try {
+      const scheduler = new Scheduler({ engine: w.engine, store: w.store, clock: w.clock, logger, onFailure: (err) => failures.push(err) });
+      w.clock.set(justAfter);
+      expect(await scheduler.fireDueTimers()).toBe(0);
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(failures).toEqual([]);
+      expect(logged).toEqual([]);
+      expect(skipped).toEqual([expect.objectContaining({ caseId: c.caseId, type: 'USAGE_EXPIRED', code: 'INVALID_TRANSITION' })]);
+      expect((await w.engine.getCase(c.caseId)).snapshot.context).toMatchObject({ ending: { cause: 'terminated' } });
+      expect(await expiries(w, c)).toHaveLength(0);
+    } finally {
+      spy.mockRestore();
+      await other.close();
     }
   });
 
