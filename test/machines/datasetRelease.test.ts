@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { datasetRelease, datasetReleaseV1, datasetReleaseV2, datasetReleaseV3, type DatasetReleaseContext } from '../../machines/datasetRelease.js';
+import { datasetRelease, datasetReleaseV1, datasetReleaseV2, datasetReleaseV3, datasetReleaseV4, type DatasetReleaseContext } from '../../machines/datasetRelease.js';
 import { isFinal, stateName, stateTask } from '../../machines/describe.js';
 import { actors, commandData, orgs, startInputs } from './examples.js';
 import { attempt, caseIn, play, send, start, startViolations } from './harness.js';
@@ -75,6 +75,11 @@ describe('datasetRelease v4: what is submitted explains its own attribute (第�
   it('given a closed entry made unconditional, when it is submitted and published, then it carries no basis for not opening (v3 published it with its basis)', () => {
     expect(explanation(publish(def, closed, { openAttribute: 'unconditional' }))).toEqual({ openAttribute: 'unconditional', conditions: undefined, basis: undefined });
     expect(explanation(publish(datasetReleaseV3, closed, { openAttribute: 'unconditional' })).basis).toBe(closed.basis);
+  });
+
+  // Mutation QA (pass 3): v4 itself could publish an entry taken from closed to unconditional with its basis for not opening (explained from v5 on), with every test passing. 第七条
+  it('given a closed entry made unconditional on v4 (cases started on it fold with it for ever), when it is submitted and published, then it carries no basis for not opening', () => {
+    expect(explanation(publish(datasetReleaseV4, closed, { openAttribute: 'unconditional' }))).toEqual({ openAttribute: 'unconditional', conditions: undefined, basis: undefined });
   });
 
   it('given a closed entry made conditional, then its conditions are submitted and its basis is not; a conditional one made unconditional submits no conditions', () => {
@@ -155,14 +160,25 @@ describe('datasetRelease: SUBMIT rules', () => {
     });
   });
 
+  // Mutation QA (pass 3, v3 and v4 rows): v3 and v4 could count a field sent again unchanged as a change (from v5 on only), with every test passing. 第九条(一)
   it('v3 takes a whole form saved again with unchanged fields as no change; v2 (cases started on it fold with it for ever) as one', () => {
     const { providerOrg: _providerOrg, ...wholeForm } = startInputs.datasetRelease;
     const resaved = { ...wholeForm, coverage: { period: { to: '2024-12-31', from: '2020-01-01' }, region: '370100' }, title: '济南市机动车登记信息月度统计' };
-    for (const [version, violated] of [[def, []], [datasetReleaseV2, ['reviewCoversDraft']]] as const) {
+    for (const [version, violated] of [[def, []], [datasetReleaseV4, []], [datasetReleaseV3, []], [datasetReleaseV2, ['reviewCoversDraft']]] as const) {
       let given = play(version, ['RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES']);
       given = send(version, given, 'UPDATE_DRAFT', { data: resaved });
       expect(attempt(version, given, 'SUBMIT')).toMatchObject({ violated, taken: violated.length === 0 });
     }
+  });
+
+  // Mutation QA (pass 3): v2's security review could be stamped for no draft (forDraft from v3 on), a review made after a change then stale for good, with every test passing. 第九条(一)、第二十二条
+  it('v2 (cases started on it fold with it for ever) stamps a review made after a change with the draft it covers, and takes the submission once the rules are set again', () => {
+    const v2 = datasetReleaseV2;
+    let given = send(v2, start(v2), 'UPDATE_DRAFT', { data: { fields: [...startInputs.datasetRelease.fields, { name: 'fuelType', description: '燃料类型' }] } });
+    given = send(v2, given, 'RECORD_SECURITY_REVIEW');
+    expect(context(given).securityReview?.forDraft).toBe(1);
+    given = send(v2, given, 'SET_DESENSITIZATION_RULES');
+    expect(attempt(v2, given, 'SUBMIT')).toMatchObject({ violated: [], taken: true });
   });
 
   it('accepts personal information with desensitization rules', () => {
