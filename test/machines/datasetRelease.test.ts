@@ -49,6 +49,15 @@ describe('datasetRelease: the happy path (第九条)', () => {
     expect(stateName(snapshot)).toBe('underReview');
   });
 
+  // Mutation QA (pass 3): a RETURN could overwrite when the entry was submitted (submittedAt), with every test passing. 第九条(二)
+  it('keeps the instant of the submission over a return', () => {
+    let snapshot = play(def, ['RECORD_SECURITY_REVIEW', 'SET_DESENSITIZATION_RULES']);
+    snapshot = send(def, snapshot, 'SUBMIT', { at: '2025-03-05T02:00:00.000Z' });
+    snapshot = send(def, snapshot, 'RETURN', { at: '2025-03-12T02:00:00.000Z' });
+    expect(stateName(snapshot)).toBe('drafting');
+    expect(context(snapshot).submittedAt).toBe('2025-03-05T02:00:00.000Z');
+  });
+
   it('applies UPDATE_DRAFT to the draft and keeps the start input as it was', () => {
     const snapshot = send(def, start(def), 'UPDATE_DRAFT', { data: { title: '济南市机动车登记信息月度统计', updateFrequency: 'weekly' } });
     expect(context(snapshot).draft).toMatchObject({ title: '济南市机动车登记信息月度统计', updateFrequency: 'weekly' });
@@ -282,6 +291,14 @@ describe('datasetRelease: tasks, parties, summary', () => {
     const c = context(caseIn('datasetRelease', 'published'));
     expect(def.parties(c)).toEqual({ providerOrg: orgs.provider });
     expect(def.summary(c)).toEqual({ title: startInputs.datasetRelease.title, provider: orgs.provider });
+  });
+
+  // Mutation QA (pass 3): a withdrawn release could still give its public facts (title, service modes), as if on the platform, with every test passing. 第十五条
+  it('gives its public facts while published, and none once withdrawn: it is no longer on the open platform (第十五条)', () => {
+    expect(def.publicFacts?.(context(caseIn('datasetRelease', 'published')), 'published')).toMatchObject({ title: startInputs.datasetRelease.title });
+    const withdrawn = context(caseIn('datasetRelease', 'withdrawn'));
+    expect(withdrawn.published).toBeDefined();
+    expect(def.publicFacts?.(withdrawn, 'withdrawn')).toBeUndefined();
   });
 
   it('summarises the current draft’s title', () => {
