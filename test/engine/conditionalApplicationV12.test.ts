@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actors, orgs } from '../machines/examples.js';
+import { actors, orgs, startInputs } from '../machines/examples.js';
 import { pathTo } from '../machines/harness.js';
 import { conditionalApplicationV11 } from '../../machines/conditionalApplication.js';
 import { EngineError } from '../../engine/errors.js';
@@ -96,5 +96,31 @@ describe('附录5 协议二(三)3 向开放主体和主管部门反馈数据应�
       await upgraded.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+// Mutation QA (pass 3): both authority notices (results v12, a security problem v9) could go to 市级以上 instead
+// of the provider's 本级 competent authority with every test passing: every test's provider was a city's, where
+// the two coincide. For a county's provider (第十四条(三) 本级; 附录4 承诺书五; 附录5 协议二(三)3), the county's bureau.
+describe('a county provider’s application: the notices go to the county’s competent authority (本级)', () => {
+  const countyProvider = { sub: 'u-lxscjgj-qianlei', name: '钱磊', role: 'provider', org: '370102-scjgj' } as const;
+  const countyAuthority = { sub: 'u-lxdsj-zhao', name: '赵敏', role: 'authority', org: '370102-dsj' } as const;
+
+  it('given access granted on an application to 历下区市场监督管理局, when the applicant reports its results and a security problem, then each authority item is the county bureau’s alone', async () => {
+    const input = { ...startInputs.conditionalApplication, resource: { ...startInputs.conditionalApplication.resource, providerOrg: countyProvider.org } };
+    const c = await given(w, PROCESS, [
+      ['PASS_NORMATIVE_REVIEW', { actor: countyAuthority }],
+      ['APPROVE', { actor: countyProvider }],
+      ['SIGN_AGREEMENT', { actor: countyProvider }],
+      ['GRANT_ACCESS', { actor: countyProvider }],
+    ], { input });
+    expect(c.state).toBe('active');
+    const results = await when(w, c.caseId, 'REPORT_RESULTS', { actor: applicant, data: RESULTS });
+    const incident = await when(w, c.caseId, 'REPORT_SECURITY_INCIDENT', { actor: applicant, data: { description: '发现接口调用凭证泄露，部分数据可能已被非授权第三方获取' } });
+    const authorityItems = [...meta(results.event).tasksOpened, ...meta(incident.event).tasksOpened].filter((t) => t.role === 'authority');
+    expect(authorityItems.map((t) => [t.stage, t.org, t.orgs])).toEqual([
+      ['resultsAuthorityNotice', countyAuthority.org, [countyAuthority.org]],
+      ['securityIncidentAuthorityNotice', countyAuthority.org, [countyAuthority.org]],
+    ]);
   });
 });
