@@ -32,6 +32,36 @@ describe('conditionalApplication v3+: the access deadline counts from the agreed
   });
 });
 
+// Mutation QA (pass 3): the current version's access task could lose its countFrom (the agreed start of use,
+// 附录5 协议二(二)) with every test passing but the catalogue's listing: a v3 test held it for v3 alone.
+describe('conditionalApplication (current version): access granted within ten working days of the agreed start of use', () => {
+  it('given an approved application, when the provider signs on Mon 2025-03-03 for use from Tue 2025-04-01, then access counts from 04-01 and is due Wed 04-16 (清明 04-04 to 04-06 off)', async () => {
+    const c = await given(w, PROCESS, ['PASS_NORMATIVE_REVIEW', 'APPROVE'], { at: '2025-02-20T02:00:00.000Z', input: conditionalApplicationSentOn('2025-02-20') });
+    expect(c.version).toBe(w.registry.latest(PROCESS)!.version);
+    const agreement = { agreementNo: 'JNGA-KF-2025-100', purpose: '出行分析', useFrom: '2025-04-01', useTo: '2025-12-31', destructionDays: 30, resultsDueMonths: 6 };
+    const { event } = await when(w, c.caseId, 'SIGN_AGREEMENT', { data: agreement, at: '2025-03-03T02:00:00.000Z' });
+    // 04-02 (1), 04-03 (2), 04-07 … 04-11 (3–7), 04-14 (8), 04-15 (9), 04-16 (10).
+    expect(meta(event).tasksOpened.find((t) => t.stage === 'accessPending')).toMatchObject({ enteredAt: '2025-03-03T02:00:00.000Z', countsFrom: '2025-04-01', dueDate: '2025-04-16' });
+  });
+});
+
+// Mutation QA (pass 3): a task due by the requested end of use, when the count runs past the covered years,
+// could be labelled `agreement` instead of its spec's `policy` with every test passing (the day is only
+// applied for, agreed by nobody yet; the overdue report and SLA read the basis).
+describe('a deadline ended by the requested end of use past the covered years', () => {
+  it('given an application for use to Fri 2027-12-31 (2026’s notice the last), when the provider approves it on Mon 2027-12-27, then signing is due 12-31 with basis policy', async () => {
+    const own = await createWorld({ at: '2027-12-06T01:30:00.000Z' });
+    try {
+      const input = { ...conditionalApplicationSentOn('2027-12-06'), usePeriod: { from: '2027-12-06', to: '2027-12-31' } };
+      const c = await given(own, PROCESS, ['PASS_NORMATIVE_REVIEW'], { input });
+      const { event } = await when(own, c.caseId, 'APPROVE', { at: '2027-12-27T02:00:00.000Z' });
+      expect(meta(event).tasksOpened.find((t) => t.stage === 'agreementPending')).toMatchObject({ dueDate: '2027-12-31', basis: 'policy' });
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe('a late timer never closes a task before the task was entered', () => {
   it('given a v10 application whose requested use ends 2026-03-31, when the provider approves it on 2026-04-02 and the expiry then fires, then the agreement task is closed as cancelled at the instant it was entered, not on 2026-03-31', async () => {
     // A world of its own: no other case's timer falls due meanwhile. On v10: from v11 that approval is
