@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../machines/types.js';
-import { actors, startInputs } from '../machines/examples.js';
+import { actors, personApplicant, startInputs } from '../machines/examples.js';
 import { createWorld, refused, type World } from './world.js';
 
 let w: World;
@@ -25,6 +25,19 @@ describe('the applicant is the sender (applicantIsSender)', () => {
   ] as const)('given nothing, when another company files its %s naming the example company as applicant, then RULE_VIOLATED applicantIsSender (%s) and no case', async (process, article) => {
     const error = await refused(w, undefined, () => w.engine.start({ process, input: startInputs[process], actor: anotherCompany }));
     expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'applicantIsSender', article } });
+  });
+
+  // Mutation QA (pass 3): a person's token naming its ID number in another spelling (a lower-case x) could be taken
+  // with every test passing; only a credit code's spelling was tested. The case would be filed under that
+  // spelling, apart from the person's other cases and report rows.
+  it('given nothing, when a person whose token names its ID number with a lower-case x files an application with the number as written (X), then RULE_VIOLATED applicantIsSender; with the token as written, the case starts', async () => {
+    const idNumber = '37010219900307122X';
+    const input = { ...startInputs.conditionalApplication, applicant: { ...personApplicant, idNumber } };
+    const lower: Actor = { sub: 'u-zhangsan', name: '张三', role: 'applicant', org: idNumber.toLowerCase() };
+    const error = await refused(w, undefined, () => w.engine.start({ process: 'conditionalApplication', input, actor: lower }));
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'applicantIsSender' } });
+    const started = await w.engine.start({ process: 'conditionalApplication', input, actor: { ...lower, org: idNumber } });
+    expect(started.revision).toBe(0);
   });
 
   it.each(['conditionalApplication', 'unopenedDataRequest'] as const)('given nothing, when the example company files its own %s, then the case starts', async (process) => {
