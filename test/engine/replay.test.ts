@@ -267,6 +267,37 @@ describe('a history altered in the database', () => {
     await expect(coldEngine(t).getCase(c.caseId)).rejects.toBeInstanceOf(DamagedStreamError);
   });
 
+  // Mutation QA (pass 3): the fold's own check that an event chains to the one before (prevHash) could be
+  // dropped with every test passing: each forged event in these tests also failed another check (its hash,
+  // its states). A copy of an earlier event whose hash is computed again for its new place, and whose
+  // command the state takes, fails that check alone.
+  it('given a case whose stream gets a copy of an earlier event as its next revision, its hash computed again for that place (its prevHash still the copied event’s), then the engine neither reads nor acts on it, and verify names the copy', async () => {
+    const c = await given(t, 'listAdjustment', ['RETURN', 'RESUBMIT']);
+    const db = t.store.database;
+    const copy = db.prepare<[string], { type: string; data: string; metadata: string; created: string }>('SELECT type, data, metadata, created FROM events WHERE stream_id = ? AND revision = 1').get(c.stream)!;
+    const metadata = JSON.parse(copy.metadata) as Record<string, unknown>;
+    metadata.hash = eventHash({ streamId: c.stream, revision: 3, id: 'rehashed-copy', type: copy.type, data: JSON.parse(copy.data) as unknown, metadata });
+    db.prepare('INSERT INTO events (stream_id, revision, id, type, data, metadata, created) VALUES (?, 3, ?, ?, ?, ?, ?)').run(c.stream, 'rehashed-copy', copy.type, copy.data, JSON.stringify(metadata), copy.created);
+
+    await expect(coldEngine(t).getCase(c.caseId)).rejects.toBeInstanceOf(DamagedStreamError);
+    expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, failedAt: { revision: 3, eventId: 'rehashed-copy' } });
+  });
+
+  // Mutation QA (pass 3): the fold's check of the state an event records before it could be dropped (only the
+  // state after compared) with every test passing.
+  it('given a case whose last event records another state before it, its hash computed again, then reading the case is a DamagedStreamError and verify names that event', async () => {
+    const c = await given(t, 'objection', ['RESPOND']);
+    alter(c.stream, 1, 'metadata', (metadata) => {
+      metadata.stateBefore = 'responded';
+    });
+    const [forged] = await t.store.readStream(c.stream, { fromRevision: 1, maxCount: 1 });
+    alter(c.stream, 1, 'metadata', (metadata) => {
+      metadata.hash = eventHash({ streamId: forged!.streamId, revision: 1, id: forged!.id, type: forged!.type, data: forged!.data, metadata });
+    });
+    await expect(coldEngine(t).getCase(c.caseId)).rejects.toBeInstanceOf(DamagedStreamError);
+    expect(await t.engine.verify(c.caseId)).toMatchObject({ ok: false, failedAt: { revision: 1 } });
+  });
+
   const remove = (stream: string, revision: number) => t.store.database.prepare('DELETE FROM events WHERE stream_id = ? AND revision = ?').run(stream, revision);
 
   it('given a case whose start event is removed, then verify names the first event left, saying the start is missing, and reading the case is a DamagedStreamError, not a crash', async () => {
