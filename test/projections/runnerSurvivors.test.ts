@@ -1,0 +1,64 @@
+/**
+ * The projections runner (projections/runner.ts), behaviour a mutation-testing pass could break with
+ * every other test passing. Each read model here is a tiny counting projection: the real read models
+ * tolerate an event folded twice, so only a counter tells an event folded twice or never.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SqliteEventStore } from '../../eventstore/sqlite.js';
+import { systemClock } from '../../infra/clock.js';
+import { InlineProjector, type Db, type Projection } from '../../projections/runner.js';
+
+/** A read model counting the events folded into it: table `name`, one row per event. */
+function counter(name: string, version = 1): Projection {
+  return {
+    name,
+    version,
+    setup(db: Db) {
+      db.exec(`CREATE TABLE IF NOT EXISTS ${name} (position INTEGER NOT NULL)`);
+    },
+    apply(event, db: Db) {
+      db.prepare(`INSERT INTO ${name} (position) VALUES (?)`).run(event.position);
+    },
+    clear(db: Db) {
+      db.exec(`DROP TABLE IF EXISTS ${name}`);
+    },
+  };
+}
+
+const counted = (db: Db, name: string): number => db.prepare(`SELECT count(*) FROM ${name}`).pluck().get() as number;
+const checkpoint = (db: Db, name: string): { version: number; position: number } | undefined =>
+  db.prepare<[string], { version: number; position: number }>('SELECT version, position FROM projection_checkpoints WHERE name = ?').get(name);
+
+let dir: string;
+let file: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'rm-runner-'));
+  file = join(dir, 'events.db');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const open = () => new SqliteEventStore({ path: file, now: systemClock.now });
+const append = (store: SqliteEventStore, stream: string) => store.appendToStream(stream, [{ id: `${stream}-e`, type: 'T', data: {} }]);
+
+describe('events another connection appended without folding them', () => {
+  // Mutation QA (pass 3): an append could fold only its own events, and the checkpoint jump over events another connection appended without folding (an older build, a raw script) — lost for good.
+  it('given a bare store on the same file that appended 3 events, when this server appends 1, then the read model holds all 4 and its checkpoint is 4', async () => {
+    const a = open();
+    const projector = new InlineProjector(a, [counter('c')]);
+    await projector.start();
+    const b = open();
+    try {
+      for (let i = 0; i < 3; i++) await append(b, `b-${i}`);
+      await append(a, 'a-1');
+      expect(counted(a.database, 'c')).toBe(4);
+      expect(checkpoint(a.database, 'c')?.position).toBe(4);
+    } finally {
+      await projector.close();
+      await b.close();
+      await a.close();
+    }
+  });
+});
