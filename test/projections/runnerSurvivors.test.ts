@@ -6,10 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
 import { systemClock } from '../../infra/clock.js';
-import { InlineProjector, type Db, type Projection } from '../../projections/runner.js';
+import { FollowProjector, InlineProjector, type Db, type Projection } from '../../projections/runner.js';
 
 /** A read model counting the events folded into it: table `name`, one row per event. */
 function counter(name: string, version = 1): Projection {
@@ -59,6 +60,29 @@ describe('events another connection appended without folding them', () => {
       await projector.close();
       await b.close();
       await a.close();
+    }
+  });
+});
+
+describe('follow mode: waiting for the position an append was answered with', () => {
+  // Mutation QA (pass 3): a follow-mode wait for exactly the position just folded could stay unanswered until its bound (only a later position answered it), every read with minPosition held the whole timeout.
+  it('given a read waiting for the next position, when an append is answered with it and followed, then the wait answers true', async () => {
+    const store = open();
+    const db = new Database(join(dir, 'read-models.db'));
+    const projector = new FollowProjector(store, db, [counter('c')]);
+    projector.start();
+    try {
+      // Waiting before the append: the wait is surely one the fold must answer, not one found already there.
+      const waited = projector.waitFor(1, 2000);
+      const { position } = await append(store, 's-1');
+      expect(position).toBe(1);
+      expect(await waited).toBe(true);
+      expect(counted(db, 'c')).toBe(1);
+      expect(await projector.waitFor(position, 2000)).toBe(true);
+    } finally {
+      await projector.close();
+      db.close();
+      await store.close();
     }
   });
 });
