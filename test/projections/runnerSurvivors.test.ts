@@ -86,3 +86,33 @@ describe('follow mode: waiting for the position an append was answered with', ()
     }
   });
 });
+
+describe('a catch-up whose read model another process marks unfinished', () => {
+  // Mutation QA (pass 3): a catch-up could go on folding a read model another process marked unfinished (version −1, its rebuild) between two batches, writing its checkpoint back over the mark.
+  it('given a catch-up in batches of 2, when another connection marks inbox unfinished after the first batch, then inbox is folded no further and its checkpoint stays unfinished', async () => {
+    const writer = open();
+    for (let i = 0; i < 10; i++) await append(writer, `s-${i}`);
+    await writer.close();
+    const store = open();
+    const other = new Database(file);
+    other.pragma('busy_timeout = 5000');
+    const projector = new InlineProjector(store, [counter('a'), counter('inbox')], { batchSize: 2 });
+    let foldedWhenMarked: number | undefined;
+    try {
+      await projector.start((done) => {
+        if (done === 0 || foldedWhenMarked !== undefined) return;
+        other.prepare("UPDATE projection_checkpoints SET version = -1, position = 0 WHERE name = 'inbox'").run();
+        foldedWhenMarked = counted(store.database, 'inbox');
+      });
+      expect(foldedWhenMarked).toBe(2);
+      expect(counted(store.database, 'inbox')).toBe(foldedWhenMarked);
+      expect(checkpoint(store.database, 'inbox')).toEqual({ version: -1, position: 0 });
+      expect(checkpoint(store.database, 'a')).toEqual({ version: 1, position: 10 });
+      expect(counted(store.database, 'a')).toBe(10);
+    } finally {
+      await projector.close();
+      other.close();
+      await store.close();
+    }
+  });
+});
