@@ -116,3 +116,42 @@ describe('a catch-up whose read model another process marks unfinished', () => {
     }
   });
 });
+
+/** A rebuild worker that never ends (nor writes its scratch file): the workers' stretch of a parallel rebuild, held still. */
+const stalledWorker = new URL('data:text/javascript,setInterval(() => {}, 1 << 30)');
+
+describe('a parallel rebuild while its workers run', () => {
+  // Mutation QA (pass 3): a parallel rebuild could leave its read models' checkpoints at their version (reset to 0) while its workers run, rather than unfinished: another server would fold its appends into tables the merge then overwrites.
+  it('given read models current on a 5-event log, when they are rebuilt in 2 workers that have not finished, then every checkpoint says unfinished and a projector beside it reports rebuilding', async () => {
+    const store = open();
+    const beside = open();
+    const projections = [counter('a'), counter('b')];
+    const projector = new InlineProjector(store, projections, { parallel: { entry: stalledWorker, threads: 2, minEvents: 1 } });
+    const other = new InlineProjector(beside, projections);
+    await projector.start();
+    await other.start();
+    for (let i = 0; i < 5; i++) await append(store, `s-${i}`);
+    expect(other.rebuilding()).toBeUndefined();
+    let started!: () => void;
+    const workersStarting = new Promise<void>((resolve) => (started = resolve));
+    const rebuild = projector.rebuild(undefined, (done, total, phase = 'fold') => {
+      if (phase === 'fold' && done === 0 && total === 5) started();
+    });
+    try {
+      await workersStarting;
+      // The workers were started in the same turn as the progress's first word: they run now.
+      const rows = beside.database.prepare('SELECT name, version FROM projection_checkpoints ORDER BY name').all();
+      expect(rows).toEqual([
+        { name: 'a', version: -1 },
+        { name: 'b', version: -1 },
+      ]);
+      expect(other.rebuilding()).toBeDefined();
+    } finally {
+      await projector.close();
+      await rebuild;
+      await other.close();
+      await beside.close();
+      await store.close();
+    }
+  });
+});
