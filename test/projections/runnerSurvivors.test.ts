@@ -230,3 +230,27 @@ describe('a parallel rebuild merged', () => {
     }
   });
 });
+
+describe('waiting for the last position the log gave while the read models catch up', () => {
+  // Mutation QA (pass 3): a wait for the last position the log assigned, while the read models were behind it, could be answered false at once ("a position the log never gave") instead of waiting until they caught up.
+  it('given 10 events and read models catching up in batches of 2, when a read waits for position 10 before the first batch, then it is answered true once they are caught up', async () => {
+    const writer = open();
+    for (let i = 0; i < 10; i++) await append(writer, `s-${i}`);
+    await writer.close();
+    const store = open();
+    const projector = new InlineProjector(store, [counter('a')], { batchSize: 2 });
+    let waited: Promise<boolean> | undefined;
+    try {
+      await projector.start((done) => {
+        if (waited) return;
+        expect(done).toBe(0);
+        waited = projector.waitFor(10, 5000);
+      });
+      expect(await waited).toBe(true);
+      expect(projector.position).toBe(10);
+    } finally {
+      await projector.close();
+      await store.close();
+    }
+  });
+});
