@@ -254,3 +254,34 @@ describe('waiting for the last position the log gave while the read models catch
     }
   });
 });
+
+describe('an append while one read model is rebuilt', () => {
+  // Mutation QA (pass 3): rebuild() could leave the read model it rebuilds attached, so an append during the rebuild folded it behind the rebuild's back and reads were told it was current.
+  it('given counters a and inbox over 20 events, when inbox alone is rebuilt in batches of 1 and an event is appended after its first batch, then the append folds a but not inbox, and the read models are told as rebuilding until it ends', async () => {
+    const store = open();
+    const projector = new InlineProjector(store, [counter('a'), counter('inbox')], { batchSize: 1 });
+    try {
+      await projector.start();
+      for (let i = 0; i < 20; i++) await append(store, `s-${i}`);
+      let appended: Promise<void> | undefined;
+      let seen: { a?: number; inbox?: number; rebuilding: boolean; batches: number } | undefined;
+      let batches = 0;
+      await projector.rebuild('inbox', (done) => {
+        if (done > 0) batches++;
+        if (batches !== 1 || appended) return;
+        appended = append(store, 'during').then(() => {
+          seen = { a: checkpoint(store.database, 'a')?.position, inbox: checkpoint(store.database, 'inbox')?.position, rebuilding: projector.rebuilding() !== undefined, batches };
+        });
+      });
+      await appended;
+      expect(seen).toEqual({ a: 21, inbox: expect.any(Number), rebuilding: true, batches: expect.any(Number) });
+      expect(seen!.inbox).toBeLessThan(21);
+      expect(seen!.batches).toBeLessThan(20);
+      expect(counted(store.database, 'inbox')).toBe(21);
+      expect(counted(store.database, 'a')).toBe(21);
+    } finally {
+      await projector.close();
+      await store.close();
+    }
+  });
+});
