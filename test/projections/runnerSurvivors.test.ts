@@ -285,3 +285,41 @@ describe('an append while one read model is rebuilt', () => {
     }
   });
 });
+
+describe('the case keys of a log cut back under the read models', () => {
+  // Mutation QA (pass 3): read models found ahead of a log cut back to a case's first event could forget that case's key too (only the keys of cases past the new head are gone from the log).
+  it('given 5 cases keyed by their first events (positions 1 to 5), when the log is cut back to position 3 and the read models start ahead of it, then the keys of cases 1 to 3 are kept and those of 4 and 5 forgotten', async () => {
+    let store = open();
+    let projector = new InlineProjector(store, [counter('a')]);
+    await projector.start();
+    for (let i = 1; i <= 5; i++) await append(store, `case-${i}`);
+    // The keys the read models keyed by case keep: each case's first event (projections/caseKeys.ts).
+    store.database.exec('CREATE TABLE projection_case_keys (case_id TEXT PRIMARY KEY, case_key INTEGER NOT NULL) WITHOUT ROWID');
+    for (let i = 1; i <= 5; i++) store.database.prepare('INSERT INTO projection_case_keys (case_id, case_key) VALUES (?, ?)').run(`case-${i}`, i);
+    await projector.close();
+    await store.close();
+    // An older backup of the log restored under the read models: its head is case-3's first event.
+    const raw = new Database(file);
+    raw.transaction(() => {
+      raw.prepare('DELETE FROM events WHERE position > 3').run();
+      raw.prepare("UPDATE sqlite_sequence SET seq = 3 WHERE name = 'events'").run();
+    })();
+    raw.close();
+    const told: unknown[] = [];
+    store = open();
+    projector = new InlineProjector(store, [counter('a')], { onError: (e) => told.push(e) });
+    try {
+      await projector.start();
+      expect(told).toHaveLength(1);
+      expect(store.database.prepare('SELECT case_id, case_key FROM projection_case_keys ORDER BY case_key').all()).toEqual([
+        { case_id: 'case-1', case_key: 1 },
+        { case_id: 'case-2', case_key: 2 },
+        { case_id: 'case-3', case_key: 3 },
+      ]);
+      expect(checkpoint(store.database, 'a')).toEqual({ version: 1, position: 3 });
+    } finally {
+      await projector.close();
+      await store.close();
+    }
+  });
+});
