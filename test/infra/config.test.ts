@@ -166,6 +166,16 @@ describe('a JSON settings file (WORKFLOW_ORGS, a holiday notice)', () => {
   });
 });
 
+describe('WORKFLOW_STORE', () => {
+  // Mutation QA (pass 3): the documented value sqlite, set explicitly, could be refused at start with every test passing (each left it unset).
+  it('given none, or sqlite set explicitly, then the embedded store; given an EventStoreDB connection string, then that; given anything else, then it is refused', () => {
+    expect(loadConfig({}).store).toBe('sqlite');
+    expect(loadConfig({ WORKFLOW_STORE: 'sqlite' }).store).toBe('sqlite');
+    expect(loadConfig({ WORKFLOW_STORE: 'esdb://localhost:2113?tls=false' }).store).toBe('esdb://localhost:2113?tls=false');
+    expect(refusal({ WORKFLOW_STORE: 'postgres://db' })).toMatch(/^配置有误：WORKFLOW_STORE：应为 sqlite，或 EventStoreDB 连接串/);
+  });
+});
+
 describe('WORKFLOW_DATA_DIR', () => {
   // Operators' QA: typed in docs/, `WORKFLOW_DATA_DIR=../../x npm run backup` said 数据目录 ../../x 中没有事件库 —
   // relative to the project's folder, where npm runs the script, not to where it was typed.

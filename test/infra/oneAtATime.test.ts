@@ -30,6 +30,26 @@ describe('OneAtATime', () => {
     expect(started()).toBe(2);
   });
 
+  // Mutation QA (pass 3): the queued run could be kept once it started (not cleared) with every test passing:
+  // a call during the second run was then handed that run, which began before the call.
+  it('given a second run under way, when a call comes during it, then that call gets a third run, started after the second ended', async () => {
+    const { task, ends, started } = heldTask();
+    const runs = new OneAtATime(task);
+    const first = runs.run();
+    const second = runs.run();
+    ends[0]!(1);
+    await first;
+    await Promise.resolve();
+    expect(started()).toBe(2);
+    const third = runs.run();
+    ends[1]!(2);
+    expect(await second).toBe(2);
+    await Promise.resolve();
+    expect(started()).toBe(3);
+    ends[2]!(3);
+    expect(await third).toBe(3);
+  });
+
   it('given a run that fails, then its callers are told, the calls that waited still get a run of their own, and the next call starts afresh', async () => {
     let calls = 0;
     const runs = new OneAtATime(async () => {
