@@ -264,6 +264,31 @@ describe('SqliteEventStore', () => {
     expect(await s.readStream(stream)).toHaveLength(3);
   });
 
+  // Mutation QA (pass 3): a retry was recognised by revisions alone, the stream of a later id unchecked, with
+  // every test passing: an append naming an id stored in this stream and one stored at the next revision of
+  // another stream was answered as done, and nothing was stored.
+  it('given an id stored in this stream and the next id stored at the next revision of another stream, when both are appended here, then DuplicateEventIdError, not a retry answered as done', async () => {
+    const s = store();
+    const [here, there] = [streamName(), streamName()];
+    const a = event();
+    const b = event();
+    await s.appendToStream(here, [a]);
+    await s.appendToStream(there, [event(), b]);
+    await expect(s.appendToStream(here, [a, b])).rejects.toBeInstanceOf(DuplicateEventIdError);
+    expect(await s.readStream(here)).toHaveLength(1);
+  });
+
+  // Mutation QA (pass 3): the bound a read remembers of a stream could be one revision short with every test
+  // passing: a read that found nothing from revision 3 made a read from revision 2 answer [] without a query.
+  it('given a stream of 3 events another connection wrote, when it is read from revision 3 (nothing) and then from revision 2, then the second read gives its last event', async () => {
+    const s = store();
+    const stream = streamName();
+    // Written by another connection: this store knows nothing of the stream's end until it reads it.
+    await store().appendToStream(stream, [event(), event(), event()]);
+    expect(await s.readStream(stream, { fromRevision: 3 })).toEqual([]);
+    expect((await s.readStream(stream, { fromRevision: 2 })).map((e) => e.revision)).toEqual([2]);
+  });
+
   it('given an onAppend handler, then it runs inside the append transaction; when it throws, the append rolls back, the error propagates and no position is skipped', async () => {
     const s = store();
     s.database.exec('CREATE TABLE inbox (event_id TEXT PRIMARY KEY, stream TEXT NOT NULL)');
