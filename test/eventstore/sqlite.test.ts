@@ -278,6 +278,13 @@ describe('SqliteEventStore', () => {
     expect(await s.readStream(here)).toHaveLength(1);
   });
 
+  // Mutation QA (pass 3): expectedRevision -1 (no revision) could be taken with every test passing.
+  it('given an expectedRevision of -1, then the append is refused as a RangeError and nothing is stored', async () => {
+    const s = store();
+    await expect(s.appendToStream(streamName(), [event()], { expectedRevision: -1 })).rejects.toBeInstanceOf(RangeError);
+    expect(await s.headPosition()).toBe(0);
+  });
+
   // Mutation QA (pass 3): the bound a read remembers of a stream could be one revision short with every test
   // passing: a read that found nothing from revision 3 made a read from revision 2 answer [] without a query.
   it('given a stream of 3 events another connection wrote, when it is read from revision 3 (nothing) and then from revision 2, then the second read gives its last event', async () => {
@@ -433,6 +440,27 @@ describe('SqliteEventStore', () => {
       other.exec('ROLLBACK');
       expect(await s.headPosition()).toBe(0);
       expect(s.database.pragma('busy_timeout', { simple: true })).toBe(40);
+    } finally {
+      other.close();
+    }
+  });
+
+  // Mutation QA (pass 3): the wait could run ten times the busy timeout with every test passing (the lock above is
+  // never let go, so a longer wait is refused all the same). Tries are timed every 10 ms, the lock let go after 200.
+  it('given another connection holding the write lock for 200 ms and a busy timeout of 40 ms, then the append is refused with SQLITE_BUSY and nothing is stored, though the lock is let go later', async () => {
+    const s = store({ busyTimeoutMs: 40 });
+    const other = new Database(join(dir, 'events.db'));
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      const letGo = new Promise<void>((resolve) =>
+        setTimeout(() => {
+          other.exec('ROLLBACK');
+          resolve();
+        }, 200),
+      );
+      await expect(s.appendToStream('lock-d', [event('Opened')], { expectedRevision: 'no_stream' })).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+      await letGo;
+      expect(await s.headPosition()).toBe(0);
     } finally {
       other.close();
     }
