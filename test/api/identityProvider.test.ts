@@ -138,6 +138,25 @@ describe('given an identity platform that is down when the key set is due to be 
   });
 });
 
+// Mutation QA (pass 3): the hour the keys in hand are kept could be counted from the first fetch, not the last,
+// with every test passing: after an hour of service, any outage of the platform made every new token 503 at once.
+describe('given an identity platform that answered minutes ago, after an hour of service', () => {
+  it('when it fails, then a new token signed with its key is accepted on the key set fetched last (the hour counts from that fetch)', async () => {
+    const keys = await generateKeyPair('RS256');
+    const idp = await startIdp(keys);
+    const clock = new ManualClock('2026-12-02T08:00:00.000Z');
+    const verifier = createVerifier({ jwksUrl: idp.url, now: () => clock.now(), keySetMaxAgeMs: 0 });
+    await expect(verifier.verify(await sign(keys, clock, { jti: 'first' }))).resolves.toMatchObject({ sub: 'u1' });
+    clock.advance(58 * 60_000);
+    const fetched = idp.fetches;
+    await expect(verifier.verify(await sign(keys, clock, { jti: 'fetched again' }))).resolves.toMatchObject({ sub: 'u1' });
+    expect(idp.fetches).toBeGreaterThan(fetched);
+    idp.answer = 'error';
+    clock.advance(3 * 60_000);
+    await expect(verifier.verify(await sign(keys, clock, { jti: 'an hour and a minute on' }))).resolves.toMatchObject({ sub: 'u1' });
+  });
+});
+
 describe('given an identity platform rotating its signing key, both keys published', () => {
   it('when its tokens name no kid, then a token signed with either key is accepted, and one signed with neither is 401', async () => {
     const old = await generateKeyPair('RS256');
