@@ -262,7 +262,7 @@ describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop
     expect(flushes).toHaveLength(0);
   });
 
-  it('given a flush that failed, then subscriptions never see the events it covered, nor any later, and the store reports the trouble until it is reopened', async () => {
+  it('given a flush that failed, then subscriptions never see the events it covered, nor any later, one made after it still sees those flushed before, and the store reports the trouble until it is reopened', async () => {
     const s = store();
     const seen: number[] = [];
     const sub = s.subscribeToAll();
@@ -286,6 +286,18 @@ describe('SqliteEventStore: synchronous FULL, the log flushed off the event loop
     expect(s.trouble).toEqual({ reason: 'storeNotFlushed', since: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
     await sub.close();
     await reading;
+    // Mutation QA (pass 3): a subscription made after the failure could lose the last event that was flushed
+    // (the bound set at the failed commit's head, not after it) with every test passing.
+    const later: number[] = [];
+    const fresh = s.subscribeToAll();
+    const readingFresh = (async () => {
+      for await (const e of fresh) later.push(e.position);
+    })();
+    await vi.waitFor(() => expect(later).toEqual([1]));
+    await new Promise((resolve) => setTimeout(resolve, 200)); // past the subscription's polling interval
+    expect(later).toEqual([1]);
+    await fresh.close();
+    await readingFresh;
   });
 
   it('given the file cannot be read when a commit begins (its first position), then the appends are refused with the error, nothing is stored, and nothing hangs', async () => {
