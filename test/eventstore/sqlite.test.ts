@@ -278,6 +278,30 @@ describe('SqliteEventStore', () => {
     expect(await s.readStream(here)).toHaveLength(1);
   });
 
+  // Mutation QA (pass 3): three edges each could be broken with every test passing — an event with no data
+  // (undefined) stored as SQL NULL, $all read backwards from its start giving its first event, and a read-only
+  // open (replay, verify-export) making the data folder it was pointed at.
+  it('given an event with no data, then it reads back as null', async () => {
+    const s = store();
+    const stream = streamName();
+    await s.appendToStream(stream, [{ ...event(), data: undefined }]);
+    expect((await s.readStream(stream))[0]!.data).toBeNull();
+  });
+
+  it('given events, when $all is read backwards from its start, then nothing comes', async () => {
+    const s = store();
+    await s.appendToStream(streamName(), [event(), event()]);
+    const read: number[] = [];
+    for await (const e of s.readAll({ direction: 'backwards', fromPosition: 'start' })) read.push(e.position);
+    expect(read).toEqual([]);
+  });
+
+  it('given a data folder that does not exist, when the store is opened read-only, then it is refused and no folder is made', async () => {
+    const missing = join(dir, 'no-such-folder');
+    await expect(openStore({ store: 'sqlite', dataDir: missing, readonly: true, now: systemClock.now })).rejects.toThrow();
+    expect(existsSync(missing)).toBe(false);
+  });
+
   // Mutation QA (pass 3): expectedRevision -1 (no revision) could be taken with every test passing.
   it('given an expectedRevision of -1, then the append is refused as a RangeError and nothing is stored', async () => {
     const s = store();
