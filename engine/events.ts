@@ -1,4 +1,4 @@
-import type { Actor, ProcessDefinition, Role } from '../machines/types.js';
+import type { Actor, CaseSummary, ProcessDefinition, Role } from '../machines/types.js';
 import type { DeadlineBasis } from '../calendars/types.js';
 import type { CaseParties } from '../directory/jurisdiction.js';
 
@@ -121,8 +121,8 @@ export interface CaseEventMetadata {
   links?: Record<string, { process: string; state: string }>;
   /** Who the case concerns after this event, so read models decide visibility without folding a machine. */
   parties: CaseParties;
-  /** What a reviewer triages by (title, applicant, provider names) after this event. */
-  summary: { title: string; applicant?: string; applicantKind?: 'person' | 'organization'; provider?: string; returns?: number };
+  /** What a reviewer triages by (title, applicant, provider names, returns) after this event. */
+  summary: CaseSummary;
   calendarVersion: string;
   prevHash: string;
   hash: string;

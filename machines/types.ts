@@ -93,6 +93,20 @@ export interface RuleFacts {
   links?: CommandEvent['links'];
 }
 
+/**
+ * What a reviewer triages a case by, stamped on each of its events. `applicantKind`: whether the applicant
+ * is a natural person, whose name reports to supervisors do not spell out (个人信息保护法: 最小必要).
+ * `returns`: how many times the case was returned for revision, when it was (a returned draft otherwise
+ * reads like a new one in the provider's inbox, and a resubmission like a first submission in the reviewer's).
+ */
+export interface CaseSummary {
+  title: string;
+  applicant?: string;
+  applicantKind?: 'person' | 'organization';
+  provider?: string;
+  returns?: number;
+}
+
 /** A rule a well-formed command may still break (RULE_VIOLATED), with the article it enforces. */
 export interface RuleSpec<Context = unknown, Data = unknown> {
   id: string;
@@ -217,13 +231,8 @@ export interface ProcessDefinition<Context extends BaseContext = BaseContext<any
   commands: Record<string, CommandSpec<Context>>;
   /** The facts jurisdiction is decided on. */
   parties(context: Context): CaseParties;
-  /**
-   * What a reviewer needs to triage without opening the case. `applicantKind`: whether the applicant
-   * is a natural person, whose name reports to supervisors do not spell out (个人信息保护法: 最小必要).
-   * `returns`: how many times the case was returned for revision, when it was (a returned draft otherwise
-   * reads like a new one in the provider's inbox, and a resubmission like a first submission in the reviewer's).
-   */
-  summary(context: Context): { title: string; applicant?: string; applicantKind?: 'person' | 'organization'; provider?: string; returns?: number };
+  /** What a reviewer needs to triage without opening the case (`CaseSummary`). */
+  summary(context: Context): CaseSummary;
   /** System commands that fall due in the case's current state. */
   timers?(context: Context, state: string): TimerSpec[];
   /**

@@ -122,7 +122,7 @@ export function summaryJson(summary: SummaryFacts | undefined): string {
     title: summary?.title ?? '',
     ...(summary?.applicant !== undefined ? { applicant: summary.applicant } : {}),
     ...(summary?.provider !== undefined ? { provider: summary.provider } : {}),
-    // Written by a build of machines that count returns; a number only (the metadata is another build's, or altered).
+    // A number only: the metadata may be another build's, or altered.
     ...(typeof summary?.returns === 'number' ? { returns: summary.returns } : {}),
   });
 }
