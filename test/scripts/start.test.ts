@@ -77,6 +77,21 @@ describe('npm start, given a setting it cannot start with', () => {
     }
   });
 
+  // CI: preparing the read models of 20,000 events took 8 s on a loaded host, and their progress lines came before
+  // the port's refusal (the test above failed). The port is asked about before the app opens: nothing is read or made.
+  it('given a PORT another process listens on and a data folder not made yet, then it says the port is taken, and makes no folder', async () => {
+    const dataDir = freshDataDir();
+    const holder: Server = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as { port: number };
+    try {
+      expect(await failedStart({ PORT: String(port), WORKFLOW_DATA_DIR: dataDir })).toBe(`服务未启动：端口 ${port} 已被占用（127.0.0.1）：请换一个 PORT，或先停止占用它的进程\n`);
+      expect(existsSync(dataDir)).toBe(false);
+    } finally {
+      holder.close();
+    }
+  });
+
   it('given a HOST that does not resolve, then it names the host', async () => {
     expect(await failedStart({ HOST: 'no-such-host.invalid' })).toBe('服务未启动：无法解析主机名 no-such-host.invalid：请检查 HOST\n');
   });
