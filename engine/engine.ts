@@ -19,7 +19,7 @@ import { acceptedCommands, isFinal, ROLE_LABELS, stateLabel, stateName, stateTas
 import { cutShort, shown, summaryInBrief, unknownFields } from '../machines/schemas.js';
 import { extended } from '../machines/extended.js';
 import { fieldLabel } from '../machines/fieldLabels.js';
-import type { Actor, ActorRule, CommandSpec, ProcessDefinition, PublicFacts, TaskSpec } from '../machines/types.js';
+import type { Actor, ActorRule, CommandSpec, ProcessDefinition, PublicFacts, RuleFacts, RuleSpec, TaskSpec } from '../machines/types.js';
 import { CaseStreamsError, DamagedStreamError, EngineError, isDamagedStore, named, refuse, UpgradeRequiredError, type BrokenRule, type CaseNow, type Message, type SentBy } from './errors.js';
 import { deterministicId, newId, streamOf } from './ids.js';
 import { canonicalJson, eventHash } from './hashChain.js';
@@ -72,6 +72,14 @@ function cachedChars(event: RecordedEvent): number {
 function doneBy(def: ProcessDefinition, meta: Partial<CaseEventMetadata>): CaseNow['last'] {
   if (meta.command === undefined || meta.at === undefined) return undefined;
   return { command: meta.command, label: commandLabelOf(def, meta.command), at: shanghaiDateTimeOf(meta.at).slice(0, 16) };
+}
+
+/**
+ * Whether `rule` refuses its command now on the case alone (`RuleSpec.onCaseAlone`), or on the case and the day
+ * `facts` give (`onCaseAndDay`); a rule that reads the command's data is never judged without it.
+ */
+function refusesNow(rule: RuleSpec<unknown, unknown>, context: unknown, facts: RuleFacts): boolean {
+  return (rule.onCaseAlone === true && !rule.holds(context, undefined)) || (rule.onCaseAndDay === true && !rule.holds(context, undefined, facts));
 }
 
 /** How many of a case's last events a wrong-state refusal looks through for the one that moved it into its state (years of usage reports may follow it). */
@@ -416,21 +424,23 @@ export class Engine {
    */
   allowedCommands(state: CaseState, actor: Actor): string[] {
     const def = this.#def(state);
+    const context = state.snapshot.context;
+    const facts = { at: this.#o.clock.now().toISOString() };
     return acceptedCommands(state.snapshot).filter((type) => {
       const spec = def.commands[type];
-      return spec !== undefined && this.#permitted(spec, def, state.snapshot, actor) && this.#refusedByCase(spec, state).length === 0;
+      return spec !== undefined && this.#permitted(spec, def, state.snapshot, actor) && !(spec.rules ?? []).some((rule) => refusesNow(rule, context, facts));
     });
   }
 
   /**
-   * The rules of `spec` on the case alone, or on the case and today, that refuse it now (`allowedCommands`),
-   * each with what its refusal would say of this case.
+   * The rules of `spec` on the case alone, or on the case and today, that refuse it now (`refusesNow`),
+   * each with what its refusal would say of this case: a stale revision's answer.
    */
   #refusedByCase(spec: AnyCommandSpec, state: CaseState): { article: string; message: Message }[] {
     const context = state.snapshot.context;
     const facts = { at: this.#o.clock.now().toISOString() };
     return (spec.rules ?? [])
-      .filter((r) => (r.onCaseAlone === true && !r.holds(context, undefined)) || (r.onCaseAndDay === true && !r.holds(context, undefined, facts)))
+      .filter((rule) => refusesNow(rule, context, facts))
       .map((rule) => ({ article: rule.article, message: rule.messageFor?.(context, undefined, facts) ?? rule.message }));
   }
 
