@@ -147,6 +147,11 @@ export interface CaseCommand {
   mayKnowOf?: (caseId: string) => boolean;
 }
 
+/** The tasks a command opens besides its state's, as its sender's role has it (`TaskSpec.whenSentBy`). */
+function openedBy(spec: CommandSpec, actor: Actor): TaskSpec[] {
+  return (spec.opens ?? []).filter((task) => task.whenSentBy === undefined || task.whenSentBy === actor.role);
+}
+
 /** When the tasks a command opens begin: now, or a system timer's earlier effective time. */
 function enteredAt(cmd: CaseCommand, at: string): string {
   const effective = cmd.actor.role === 'system' && cmd.effectiveAt !== undefined ? Date.parse(cmd.effectiveAt) : Number.NaN;
@@ -774,7 +779,7 @@ export class Engine {
     const stillOpen = current.tasks.filter((t) => !closing.has(t.stage));
     const opened = isFinal(next)
       ? []
-      : this.#openTasks(def, next, moved ? stateTask(def, stateAfter) : undefined, spec.opens ?? [], effective, stillOpen);
+      : this.#openTasks(def, next, moved ? stateTask(def, stateAfter) : undefined, openedBy(spec, cmd.actor), effective, stillOpen);
 
     const decision: Decision = {
       type: spec.event,

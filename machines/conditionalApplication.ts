@@ -31,7 +31,7 @@ import {
   Text,
   wholeNumberBetween,
 } from './schemas.js';
-import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleFacts, RuleSpec, StateMeta } from './types.js';
+import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleFacts, RuleSpec, StateMeta, TaskSpec } from './types.js';
 
 // ── Forms (FORMS.md "conditionalApplication", 附录3 有条件开放数据申请表) ──────────────────
 
@@ -96,6 +96,7 @@ const schemas = {
   ACKNOWLEDGE_INCIDENT_NOTICE: NoData,
   ACKNOWLEDGE_RESULTS: NoData,
   ACKNOWLEDGE_RESULTS_NOTICE: NoData,
+  ACKNOWLEDGE_SERVICE_NOTICE: NoData,
 };
 
 type Data<Type extends keyof typeof schemas> = z.infer<(typeof schemas)[Type]>;
@@ -145,6 +146,12 @@ export interface ConditionalApplicationContext extends BaseContext<ConditionalAp
   resultsAcknowledged?: { count: number; at: string; by: string };
   /** v12: how many of `resultsReports` the competent authority has taken note of (附录5 协议二(三)3 反馈), and when it last did. */
   resultsNotedByAuthority?: { count: number; at: string; by: string };
+  /**
+   * v13: the competent authority's last suspension, resumption or termination of the service, of which
+   * the provider is told (附录4 承诺书六), and when the provider took note of it. A decision of the
+   * provider's own leaves nothing to note: it clears the one before.
+   */
+  serviceNotice?: { command: 'SUSPEND' | 'RESUME' | 'TERMINATE'; at: string; by: string; acknowledged?: { at: string; by: string } };
 }
 
 // ── Rules ───────────────────────────────────────────────────────────────────────────────
@@ -406,6 +413,18 @@ export const rules = {
     holds: (context) => context.resultsReports.length > (context.resultsNotedByAuthority?.count ?? 0),
     onCaseAlone: true,
   } satisfies RuleSpec<ConditionalApplicationContext, unknown>,
+  // 附录4 承诺书六: 公共数据开放主管部门和公共数据开放主体有权暂停或停止数据开放服务 — the provider, who serves the
+  // data, takes note of what the authority decided (v13)
+  serviceNoticeToAcknowledge: {
+    id: 'serviceNoticeToAcknowledge',
+    article: '附录4 承诺书六',
+    message: {
+      zh: '没有尚未知悉的主管部门暂停、恢复或停止数据开放服务的决定，无需确认',
+      en: "There is no decision of the competent authority to suspend, resume or stop the service left to acknowledge.",
+    },
+    holds: (context) => context.serviceNotice !== undefined && context.serviceNotice.acknowledged === undefined,
+    onCaseAlone: true,
+  } satisfies RuleSpec<ConditionalApplicationContext, unknown>,
   // 附录3 使用终止时间, 附录5 协议二(二) 可在……至……使用: once the requested use is over no agreement can be signed
   // (useWithinRequestedPeriod, agreedUseNotOver), so the application is not approved into a signing that could never be (v11)
   approvalWithinRequestedUse: {
@@ -479,6 +498,7 @@ const machineSetup = setup({
     securityIncidentToNote: guardOf(rules.securityIncidentToNote),
     resultsToAcknowledge: guardOf(rules.resultsToAcknowledge),
     resultsToNote: guardOf(rules.resultsToNote),
+    serviceNoticeToAcknowledge: guardOf(rules.serviceNoticeToAcknowledge),
     renewalNotPending: guardOf(rules.renewalNotPending),
     approvalWithinRequestedUse: guardOf(rules.approvalWithinRequestedUse),
     accessWithinAgreedUse: guardOf(rules.accessWithinAgreedUse),
@@ -626,6 +646,16 @@ const machineSetup = setup({
     recordResultsNotedByAuthority: assign({
       resultsNotedByAuthority: ({ context, event }) => ({ count: context.resultsReports.length, at: event.at, by: event.actor.org }),
     }),
+    // v13, 附录4 承诺书六: the provider is told of the authority's decision; its own leaves nothing to note
+    recordServiceNotice: assign({
+      serviceNotice: ({ event }) => {
+        assertEvent(event, ['SUSPEND', 'RESUME', 'TERMINATE']);
+        return event.actor.role === 'authority' ? { command: event.type, at: event.at, by: event.actor.org } : undefined;
+      },
+    }),
+    recordServiceNoticeAcknowledged: assign({
+      serviceNotice: ({ context, event }) => context.serviceNotice && extended(context.serviceNotice, { acknowledged: { at: event.at, by: event.actor.org } }),
+    }),
   },
 });
 
@@ -668,7 +698,7 @@ const machineSetup = setup({
  * fed back to the provider and the competent authority: v12 opens a 知悉 item for each, which each
  * closes with ACKNOWLEDGE_RESULTS and ACKNOWLEDGE_RESULTS_NOTICE, as v8 and v9 do for a security problem.
  */
-function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12) {
+function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13) {
   const v2 = version >= 2;
   const v3 = version >= 3;
   const v4 = version >= 4;
@@ -680,6 +710,9 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12) {
   const v10 = version >= 10;
   const v11 = version >= 11;
   const v12 = version >= 12;
+  const v13 = version >= 13;
+  // v13, 附录4 承诺书六: the provider, who serves the data, is told of the authority's suspension, resumption or stop
+  const told = <const Action extends string>(action: Action) => (v13 ? ([action, 'recordServiceNotice'] as const) : action);
   // Transitions several states share; which states take them is the version's.
   // 第五条, 第十六条: 定期告知开发利用情况，及时报告数据安全风险; 附录5 协议二(三)3: 反馈数据应用成果
   // v6, 附录5 协议二(二) 可在……至……使用: a report of use covers days of the agreed use begun by its day
@@ -689,16 +722,16 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12) {
     REPORT_SECURITY_INCIDENT: { actions: 'recordSecurityIncident' },
   } as const;
   // 附录4 承诺书六: 主管部门和开放主体有权暂停或停止数据开放服务
-  const suspend = { target: 'suspended', actions: 'recordSuspension' } as const;
+  const suspend = { target: 'suspended', actions: told('recordSuspension') } as const;
   // v7, 附录5 协议二(二) 协议终止: a renewal still pending then lapses with the agreement (recordRenewalLapsedOnTermination)
   const terminate = v7
-    ? ({ target: 'destructionPending', actions: ['recordRenewalLapsedOnTermination', 'recordTermination'] } as const)
+    ? ({ target: 'destructionPending', actions: ['recordRenewalLapsedOnTermination', 'recordTermination', ...(v13 ? (['recordServiceNotice'] as const) : [])] } as const)
     : ({ target: 'destructionPending', actions: 'recordTermination' } as const);
   // 附录5 协议二(二): 到期数据使用权限自动失效，协议终止
   const expire = { target: 'destructionPending', actions: 'recordExpiry' } as const;
   // v4: a renewal still pending then lapses with the agreement (recordRenewalLapsed)
   const expireLapsing = { target: 'destructionPending', actions: ['recordRenewalLapsed', 'recordExpiry'] } as const;
-  const resume = { target: 'active', actions: 'recordResumption' } as const;
+  const resume = { target: 'active', actions: told('recordResumption') } as const;
   // v5, 附录5 协议二(二) 可在……至……使用: once the use period is over, what is still to be signed or
   // granted never can be; the case ends, and the provider's task with it (cancelled: not done)
   const lapses = v5 ? ({ USAGE_EXPIRED: { target: 'closed', actions: 'recordLapse' } } as const) : {};
@@ -711,6 +744,8 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12) {
     // 附录5 协议二(三)3: 向公共数据开放主体和公共数据开放主管部门反馈数据应用成果情况 — which each take note of it (v12)
     ...(v12 ? ({ ACKNOWLEDGE_RESULTS: { guard: 'resultsToAcknowledge', actions: 'recordResultsAcknowledged' } } as const) : {}),
     ...(v12 ? ({ ACKNOWLEDGE_RESULTS_NOTICE: { guard: 'resultsToNote', actions: 'recordResultsNotedByAuthority' } } as const) : {}),
+    // 附录4 承诺书六: the provider takes note of the authority's suspension, resumption or stop, wherever one can be open (v13)
+    ...(v13 ? ({ ACKNOWLEDGE_SERVICE_NOTICE: { guard: 'serviceNoticeToAcknowledge', actions: 'recordServiceNoticeAcknowledged' } } as const) : {}),
   };
   // 附录4 承诺书四, 附录5 协议二(三)3: results and security problems are owed while the applicant holds the data (v2)
   const whileHoldingData = v2 ? { REPORT_RESULTS: reports.REPORT_RESULTS, REPORT_SECURITY_INCIDENT: reports.REPORT_SECURITY_INCIDENT, ...reportsNoted } : {};
@@ -886,7 +921,7 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12) {
           ...whileAccessLasts,
           // v2: a renewal pending when use was suspended is reviewed again on resumption, not forgotten
           RESUME: v3
-            ? [{ guard: 'renewalPending', target: 'renewalReview', actions: 'recordResumption' }, resume]
+            ? [{ guard: 'renewalPending', target: 'renewalReview', actions: told('recordResumption') }, resume]
             : v2
               ? [{ guard: 'renewalPendingAsStoredInV2', target: 'renewalReview', actions: 'recordResumption' }, resume]
               : resume,
@@ -940,9 +975,11 @@ const system = { role: 'system', scope: 'system' } as const;
 
 /** The commands by which the provider and the competent authority take note of results fed back (v12). */
 type ResultsNoted = 'ACKNOWLEDGE_RESULTS' | 'ACKNOWLEDGE_RESULTS_NOTICE';
+/** The command by which the provider takes note of the authority's decision on the service (v13). */
+type ServiceNoted = 'ACKNOWLEDGE_SERVICE_NOTICE';
 
 /** v1's commands: all but the acknowledgements (of the notice of access, v2; of a security problem reported, v8 and v9). */
-const commandsV1: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_ACCESS_NOTICE' | 'ACKNOWLEDGE_SECURITY_INCIDENT' | 'ACKNOWLEDGE_INCIDENT_NOTICE' | ResultsNoted>]: CommandSpec<ConditionalApplicationContext> } = {
+const commandsV1: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_ACCESS_NOTICE' | 'ACKNOWLEDGE_SECURITY_INCIDENT' | 'ACKNOWLEDGE_INCIDENT_NOTICE' | ResultsNoted | ServiceNoted>]: CommandSpec<ConditionalApplicationContext> } = {
   PASS_NORMATIVE_REVIEW: {
     schema: schemas.PASS_NORMATIVE_REVIEW,
     event: 'NormativeReviewPassed',
@@ -1026,7 +1063,7 @@ const commandsV1: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_ACCESS_N
 };
 
 /** v2's commands: the notice of access is acknowledged by the authority, and ends when access ends. */
-const commandsV2: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_SECURITY_INCIDENT' | 'ACKNOWLEDGE_INCIDENT_NOTICE' | ResultsNoted>]: CommandSpec<ConditionalApplicationContext> } = {
+const commandsV2: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_SECURITY_INCIDENT' | 'ACKNOWLEDGE_INCIDENT_NOTICE' | ResultsNoted | ServiceNoted>]: CommandSpec<ConditionalApplicationContext> } = {
   ...commandsV1,
   // 附录5 协议二(二): 可在……至……使用 — an agreement whose use is over when signed grants nothing
   SIGN_AGREEMENT: { ...commandsV1.SIGN_AGREEMENT, rules: [rules.useWithinRequestedPeriod, rules.agreedUseNotOver] },
@@ -1196,7 +1233,7 @@ export const conditionalApplicationV7: ProcessDefinition<ConditionalApplicationC
 };
 
 /** v8's commands: a security problem reported opens the provider's 知悉 item, which it acknowledges (第五条). */
-const commandsV8: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_INCIDENT_NOTICE' | ResultsNoted>]: CommandSpec<ConditionalApplicationContext> } = {
+const commandsV8: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_INCIDENT_NOTICE' | ResultsNoted | ServiceNoted>]: CommandSpec<ConditionalApplicationContext> } = {
   ...commandsV6,
   // 第五条: 及时向公共数据开放主体报告数据利用中发现的各类数据安全风险 — information for the provider, no deadline
   REPORT_SECURITY_INCIDENT: {
@@ -1226,7 +1263,7 @@ export const conditionalApplicationV8: ProcessDefinition<ConditionalApplicationC
 };
 
 /** v9's commands: the competent authority is told of a security problem too, and a renewal may be asked for in a suspension. */
-const commandsV9: { [Type in Exclude<keyof typeof schemas, ResultsNoted>]: CommandSpec<ConditionalApplicationContext> } = {
+const commandsV9: { [Type in Exclude<keyof typeof schemas, ResultsNoted | ServiceNoted>]: CommandSpec<ConditionalApplicationContext> } = {
   ...commandsV8,
   // 附录4 承诺书五: 一旦发现有关数据已经泄露或可能泄露，立即通知公共数据开放主管部门; 承诺书四: 第一时间上报 —
   // information for the provider (第五条) and for the 本级 competent authority, no deadline
@@ -1305,7 +1342,7 @@ export const conditionalApplicationV11: ProcessDefinition<ConditionalApplication
 const RESULTS_NOTICE = '知悉：利用主体反馈数据应用成果';
 
 /** v12's commands: results fed back reach the provider and the competent authority, who each take note (附录5 协议二(三)3). */
-const commandsV12: { [Type in keyof typeof schemas]: CommandSpec<ConditionalApplicationContext> } = {
+const commandsV12: { [Type in Exclude<keyof typeof schemas, ServiceNoted>]: CommandSpec<ConditionalApplicationContext> } = {
   ...commandsV11,
   // 附录5 协议二(三)3: 向（公共数据开放主体）和（公共数据开放主管部门）反馈数据应用成果情况 — information for both, no deadline
   REPORT_RESULTS: {
@@ -1334,15 +1371,74 @@ const commandsV12: { [Type in keyof typeof schemas]: CommandSpec<ConditionalAppl
 };
 
 /**
- * The version new cases start on, v12: v11, where the results the applicant feeds back open a 知悉 item
+ * v12: v11, where the results the applicant feeds back open a 知悉 item
  * for the provider and one for the 本级 competent authority (附录5 协议二(三)3: 依托一体化大数据平台向公共数据
  * 开放主体和公共数据开放主管部门反馈数据应用成果情况), which each closes by taking note (ACKNOWLEDGE_RESULTS,
  * ACKNOWLEDGE_RESULTS_NOTICE), or which close with the case. Up to v11 the results went into the history
  * alone: no inbox showed them (legal QA), as a security problem's report did up to v8.
  */
-export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+export const conditionalApplicationV12: ProcessDefinition<ConditionalApplicationContext> = {
   ...conditionalApplicationV11,
   version: 12,
   machine: chart(12),
   commands: commandsV12,
+};
+
+/** The 知悉 items of the competent authority's decisions on the service, for the provider, by stage (v13). */
+const SERVICE_NOTICES = {
+  suspensionNotice: '知悉：主管部门暂停数据开放服务',
+  resumptionNotice: '知悉：主管部门恢复数据开放服务',
+  terminationNotice: '知悉：主管部门停止数据开放服务',
+} as const;
+
+/**
+ * A 知悉 item for the provider, opened when the competent authority sends the command (not when the
+ * provider does: it knows what it did). Urgent: the provider serves the data, and stops or restarts
+ * serving it on the authority's word (附录4 承诺书六).
+ */
+const serviceNotice = (stage: keyof typeof SERVICE_NOTICES): TaskSpec => ({
+  stage,
+  role: 'provider',
+  scope: 'provider',
+  label: SERVICE_NOTICES[stage],
+  urgent: true,
+  whenSentBy: 'authority',
+});
+
+/**
+ * v13's commands: the provider is told of the competent authority's suspension, resumption or stop of
+ * the service (附录4 承诺书六: 主管部门和开放主体有权暂停或停止数据开放服务), and takes note of it. A later
+ * decision, whoever makes it, closes the item of the one before: only the last is to be acted on.
+ */
+const commandsV13: { [Type in keyof typeof schemas]: CommandSpec<ConditionalApplicationContext> } = {
+  ...commandsV12,
+  SUSPEND: { ...commandsV12.SUSPEND, opens: [serviceNotice('suspensionNotice')], closes: [...(commandsV12.SUSPEND.closes ?? []), 'resumptionNotice'] },
+  RESUME: { ...commandsV12.RESUME, opens: [serviceNotice('resumptionNotice')], closes: [...(commandsV12.RESUME.closes ?? []), 'suspensionNotice'] },
+  TERMINATE: {
+    ...commandsV12.TERMINATE,
+    opens: [serviceNotice('terminationNotice')],
+    closes: [...(commandsV12.TERMINATE.closes ?? []), 'suspensionNotice', 'resumptionNotice'],
+  },
+  ACKNOWLEDGE_SERVICE_NOTICE: {
+    schema: schemas.ACKNOWLEDGE_SERVICE_NOTICE,
+    event: 'ServiceNoticeAcknowledged',
+    actors: [provider],
+    label: '知悉主管部门对数据开放服务的决定',
+    rules: [rules.serviceNoticeToAcknowledge],
+    closes: Object.keys(SERVICE_NOTICES),
+  },
+};
+
+/**
+ * The version new cases start on, v13: v12, where the competent authority's SUSPEND, RESUME and
+ * TERMINATE open an urgent 知悉 item for the provider (suspensionNotice, resumptionNotice,
+ * terminationNotice), which it closes with ACKNOWLEDGE_SERVICE_NOTICE, or which the next decision or
+ * the case's end closes. Up to v12 the provider, who serves the data, learnt of an authority's
+ * suspension only by opening the case (provider's QA): its inbox said nothing, and the service went on.
+ */
+export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+  ...conditionalApplicationV12,
+  version: 13,
+  machine: chart(13),
+  commands: commandsV13,
 };

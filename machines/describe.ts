@@ -209,6 +209,11 @@ function openedOn(def: ProcessDefinition, state: string, arrows: Transition[]): 
   return [...commands].flatMap((command) => (def.commands[command]?.opens ?? []).map((task) => ({ command, task })));
 }
 
+/** When a command opens a task only as one party sends it (`TaskSpec.whenSentBy`): which, in Chinese. */
+function sentByText(task: TaskSpec): string {
+  return task.whenSentBy ? `（${ROLE_LABELS[task.whenSentBy]}发出时）` : '';
+}
+
 /**
  * The role whose lane a state sits in: its task's, else the first sender of the first command that
  * leads out of it — not one that keeps it: a suspended use (v2+) sat in the applicant's lane by its
@@ -248,7 +253,7 @@ export function toMermaid(def: ProcessDefinition, rules?: DeadlineRuleTable): st
   for (const state of allStates(def)) {
     const task = stateTask(def, state);
     const opened = openedOn(def, state, arrows).map(
-      ({ command, task: more }) => `${command} 开启：${more.label}（${ROLE_LABELS[more.role]}），${deadlineText(more, rules)}`,
+      ({ command, task: more }) => `${command}${sentByText(more)} 开启：${more.label}（${ROLE_LABELS[more.role]}），${deadlineText(more, rules)}`,
     );
     const parts = [...(task ? [deadlineText(task, rules)] : []), ...opened];
     if (parts.length > 0) lines.push(`  note right of ${state}: ${mermaidText(parts.join('；'))}`);
@@ -288,6 +293,7 @@ const WIDER: { column: number; row: number; right: number }[] = [
   { column: 60, row: 60, right: 150 },
   { column: 60, row: 90, right: 300 },
   { column: 90, row: 120, right: 450 },
+  { column: 90, row: 180, right: 600 },
 ];
 const LANE_HEADER = 30;
 const POOL_HEADER = 30;
@@ -532,7 +538,7 @@ function* bpmnSteps(def: ProcessDefinition, rules?: DeadlineRuleTable): Generato
     }
     const task = stateTask(def, state);
     const element = task ? 'bpmn:userTask' : 'bpmn:task';
-    const opened = openedOn(def, state, arrows).map(({ command, task: more }) => `${commandLabel(def, command)} 开启：${taskText(more, rules)}`);
+    const opened = openedOn(def, state, arrows).map(({ command, task: more }) => `${commandLabel(def, command)}${sentByText(more)} 开启：${taskText(more, rules)}`);
     const own = task ? `状态 ${state}；${taskText(task, rules)}` : opened.length > 0 ? `状态 ${state}` : `状态 ${state}：等待，无办理任务`;
     const doc = [own, ...opened].join('；');
     out.push(

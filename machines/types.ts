@@ -69,6 +69,13 @@ export interface TaskSpec {
    * idle drafts, was easy to miss. Read by the inbox's order alone: the engine's decisions do not see it.
    */
   urgent?: true;
+  /**
+   * A task a command opens only when a party of this role sends it: a notice to another party of what
+   * this one decided (the provider told of the competent authority's suspension). Sent by anyone
+   * else, the command opens it not — the sender knows what it did. Read when a command is decided;
+   * the tasks opened are stored with the event, so a replay never asks.
+   */
+  whenSentBy?: Role;
 }
 
 /** The `meta` of a state node. */

@@ -396,6 +396,13 @@ function planUse(ctx: Context, b: CaseBuilder, terms: UseTerms): void {
   const span = Math.max(DAY, endOfDate(useTo) - grantedAt);
   const within = (lo: number, hi: number) => timing.workingDay(grantedAt + span * (lo + random.next() * (hi - lo)), 0);
   const officer = () => (random.chance(0.75) ? terms.providerStaff : staff(ctx, terms.authority));
+  // A suspension, resumption or stop of the service by one of them; the provider takes note of the
+  // competent authority's within a working day (附录4 承诺书六; v13).
+  const decide = (at: number, type: 'SUSPEND' | 'RESUME' | 'TERMINATE', data: StepData) => {
+    const actor = officer();
+    items.push({ at, actor, type, data });
+    if (actor.role === 'authority') items.push({ at: timing.after(at, 0, 1), actor: terms.providerStaff, type: 'ACKNOWLEDGE_SERVICE_NOTICE', data: {} });
+  };
   // 第十四条(三): the competent authority takes note that access was granted, most within a few working
   // days; some notices are left in its inbox, as a busy bureau leaves them.
   if (random.chance(0.85)) items.push({ at: timing.after(grantedAt, 0, 3), actor: staff(ctx, terms.authority), type: 'ACKNOWLEDGE_ACCESS_NOTICE', data: {} });
@@ -434,20 +441,20 @@ function planUse(ctx: Context, b: CaseBuilder, terms: UseTerms): void {
     // 本级 competent authority, told of it too (附录4 承诺书五; v9).
     items.push({ at: timing.after(reportedAt, 0, 1), actor: terms.providerStaff, type: 'ACKNOWLEDGE_SECURITY_INCIDENT', data: {} });
     items.push({ at: timing.after(reportedAt, 0, 1), actor: staff(ctx, terms.authority), type: 'ACKNOWLEDGE_INCIDENT_NOTICE', data: {} });
-    items.push({ at: suspendedAt, actor: officer(), type: 'SUSPEND', data: { reason: '利用主体报告数据安全问题，暂停服务待排查整改。' } });
+    decide(suspendedAt, 'SUSPEND', { reason: '利用主体报告数据安全问题，暂停服务待排查整改。' });
     windows.push([grantedAt, suspendedAt]);
     if (random.chance(0.6)) {
       const resumedAt = timing.after(suspendedAt, 5, 15);
-      items.push({ at: resumedAt, actor: officer(), type: 'RESUME', data: {} });
+      decide(resumedAt, 'RESUME', {});
       endAt = nextNightlyRun(Math.max(endOfDate(useTo), resumedAt));
       windows.push([resumedAt, endAt]);
     } else {
       endAt = timing.after(suspendedAt, 3, 10);
-      items.push({ at: endAt, actor: officer(), type: 'TERMINATE', data: { reason: '整改不到位，依据安全承诺书停止数据开放服务。' } });
+      decide(endAt, 'TERMINATE', { reason: '整改不到位，依据安全承诺书停止数据开放服务。' });
     }
   } else if (fate === 'terminate') {
     endAt = within(0.2, 0.7);
-    items.push({ at: endAt, actor: officer(), type: 'TERMINATE', data: { reason: random.pick(['利用主体将数据提供给非授权第三方，违反安全承诺书。', '利用主体超出协议约定用途使用数据。', '利用主体申请提前终止协议。']) } });
+    decide(endAt, 'TERMINATE', { reason: random.pick(['利用主体将数据提供给非授权第三方，违反安全承诺书。', '利用主体超出协议约定用途使用数据。', '利用主体申请提前终止协议。']) });
     windows.push([grantedAt, endAt]);
   } else {
     endAt = nextNightlyRun(endOfDate(useTo));

@@ -189,6 +189,15 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
     ),
     // v9: a renewal asked for in a suspension (附录5 协议二(二)), reviewed on resumption
     { from: 'suspended', path: at('suspended'), when: 'REQUEST_RENEWAL', who: 'the applicant', by: applicant, then: 'RenewalRequested', to: 'suspended' },
+    // v13: the provider takes note of the competent authority's suspension, resumption or stop of the service (附录4 承诺书六)
+    ...(
+      [
+        ['active', [...at('active'), ['SUSPEND', { actor: authority }], ['RESUME', { actor: authority }]]],
+        ['renewalReview', [...at('renewalReview'), ['SUSPEND', { actor: authority }], ['RESUME', { actor: authority }]]],
+        ['suspended', [...at('active'), ['SUSPEND', { actor: authority }]]],
+        ['destructionPending', [...at('active'), ['TERMINATE', { actor: authority }]]],
+      ] as const
+    ).map(([state, path]) => ({ from: state, path, when: 'ACKNOWLEDGE_SERVICE_NOTICE', who: 'the provider', by: provider, then: 'ServiceNoticeAcknowledged', to: state })),
   ];
 
   it('the arrows below are every arrow of the chart', () => {
@@ -573,6 +582,6 @@ describe('conditionalApplication v2: a use period already over is neither asked 
     late.clock.set(lastMinuteOf('2026-03-31'));
     const result = await late.engine.start({ process: PROCESS, input, actor: applicant });
     expect(result).toMatchObject({ state: 'normativeReview', revision: 0 });
-    expect(meta(result.event).machine).toEqual({ name: PROCESS, version: 12 });
+    expect(meta(result.event).machine).toEqual({ name: PROCESS, version: 13 });
   });
 });

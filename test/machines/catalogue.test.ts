@@ -61,6 +61,7 @@ const events: Record<ProcessName, Record<string, string>> = {
     ACKNOWLEDGE_INCIDENT_NOTICE: 'IncidentNoticeAcknowledged',
     ACKNOWLEDGE_RESULTS: 'ResultsAcknowledged',
     ACKNOWLEDGE_RESULTS_NOTICE: 'ResultsNoticeAcknowledged',
+    ACKNOWLEDGE_SERVICE_NOTICE: 'ServiceNoticeAcknowledged',
   },
   unopenedDataRequest: {
     start: 'RequestSubmitted',

@@ -77,6 +77,9 @@ describe('definitions', () => {
       'resultsAuthorityNotice',
       'securityIncidentNotice',
       'securityIncidentAuthorityNotice',
+      'suspensionNotice',
+      'resumptionNotice',
+      'terminationNotice',
     ]);
   });
 
@@ -331,8 +334,18 @@ describe('tasks a command opens, drawn on the state it leads to', () => {
   const def = registry.latest('conditionalApplication')!;
   const opened = allTasks(def).filter((task) => stateTask(def, task.stage) === undefined);
 
-  it('is a case the test is about: GRANT_ACCESS opens two tasks that no state is (and REPORT_SECURITY_INCIDENT a third from v8, a fourth from v9, REPORT_RESULTS two more from v12)', () => {
-    expect(opened.map((task) => task.stage)).toEqual(['resultsReport', 'accessGrantedNotice', 'resultsNotice', 'resultsAuthorityNotice', 'securityIncidentNotice', 'securityIncidentAuthorityNotice']);
+  it('is a case the test is about: GRANT_ACCESS opens two tasks that no state is (and REPORT_SECURITY_INCIDENT a third from v8, a fourth from v9, REPORT_RESULTS two more from v12, SUSPEND, RESUME and TERMINATE one each from v13)', () => {
+    expect(opened.map((task) => task.stage)).toEqual([
+      'resultsReport',
+      'accessGrantedNotice',
+      'resultsNotice',
+      'resultsAuthorityNotice',
+      'securityIncidentNotice',
+      'securityIncidentAuthorityNotice',
+      'suspensionNotice',
+      'resumptionNotice',
+      'terminationNotice',
+    ]);
   });
 
   it('shows each in the Mermaid note of the state GRANT_ACCESS enters, with who works it and its time limit', () => {
