@@ -97,6 +97,7 @@ const schemas = {
   ACKNOWLEDGE_RESULTS: NoData,
   ACKNOWLEDGE_RESULTS_NOTICE: NoData,
   ACKNOWLEDGE_SERVICE_NOTICE: NoData,
+  ACKNOWLEDGE_USAGE: NoData,
 };
 
 type Data<Type extends keyof typeof schemas> = z.infer<(typeof schemas)[Type]>;
@@ -152,6 +153,8 @@ export interface ConditionalApplicationContext extends BaseContext<ConditionalAp
    * provider's own leaves nothing to note: it clears the one before.
    */
   serviceNotice?: { command: 'SUSPEND' | 'RESUME' | 'TERMINATE'; at: string; by: string; acknowledged?: { at: string; by: string } };
+  /** v14: how many of `usageReports` the provider has taken note of (第十六条 定期告知开放主体), and when it last did. */
+  usageAcknowledged?: { count: number; at: string; by: string };
 }
 
 // ── Rules ───────────────────────────────────────────────────────────────────────────────
@@ -425,6 +428,17 @@ export const rules = {
     holds: (context) => context.serviceNotice !== undefined && context.serviceNotice.acknowledged === undefined,
     onCaseAlone: true,
   } satisfies RuleSpec<ConditionalApplicationContext, unknown>,
+  // 第十六条: 定期告知公共数据开放主体公共数据开发利用情况 — which takes note of what it was told (v14)
+  usageToAcknowledge: {
+    id: 'usageToAcknowledge',
+    article: '第十六条',
+    message: {
+      zh: '没有尚未知悉的数据开发利用情况报告，无需确认',
+      en: 'There is no report of the use of the data left to acknowledge.',
+    },
+    holds: (context) => context.usageReports.length > (context.usageAcknowledged?.count ?? 0),
+    onCaseAlone: true,
+  } satisfies RuleSpec<ConditionalApplicationContext, unknown>,
   // 附录3 使用终止时间, 附录5 协议二(二) 可在……至……使用: once the requested use is over no agreement can be signed
   // (useWithinRequestedPeriod, agreedUseNotOver), so the application is not approved into a signing that could never be (v11)
   approvalWithinRequestedUse: {
@@ -499,6 +513,7 @@ const machineSetup = setup({
     resultsToAcknowledge: guardOf(rules.resultsToAcknowledge),
     resultsToNote: guardOf(rules.resultsToNote),
     serviceNoticeToAcknowledge: guardOf(rules.serviceNoticeToAcknowledge),
+    usageToAcknowledge: guardOf(rules.usageToAcknowledge),
     renewalNotPending: guardOf(rules.renewalNotPending),
     approvalWithinRequestedUse: guardOf(rules.approvalWithinRequestedUse),
     accessWithinAgreedUse: guardOf(rules.accessWithinAgreedUse),
@@ -653,6 +668,9 @@ const machineSetup = setup({
         return event.actor.role === 'authority' ? { command: event.type, at: event.at, by: event.actor.org } : undefined;
       },
     }),
+    recordUsageAcknowledged: assign({
+      usageAcknowledged: ({ context, event }) => ({ count: context.usageReports.length, at: event.at, by: event.actor.org }),
+    }),
     recordServiceNoticeAcknowledged: assign({
       serviceNotice: ({ context, event }) => context.serviceNotice && extended(context.serviceNotice, { acknowledged: { at: event.at, by: event.actor.org } }),
     }),
@@ -698,7 +716,7 @@ const machineSetup = setup({
  * fed back to the provider and the competent authority: v12 opens a 知悉 item for each, which each
  * closes with ACKNOWLEDGE_RESULTS and ACKNOWLEDGE_RESULTS_NOTICE, as v8 and v9 do for a security problem.
  */
-function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13) {
+function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14) {
   const v2 = version >= 2;
   const v3 = version >= 3;
   const v4 = version >= 4;
@@ -711,6 +729,7 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13) {
   const v11 = version >= 11;
   const v12 = version >= 12;
   const v13 = version >= 13;
+  const v14 = version >= 14;
   // v13, 附录4 承诺书六: the provider, who serves the data, is told of the authority's suspension, resumption or stop
   const told = <const Action extends string>(action: Action) => (v13 ? ([action, 'recordServiceNotice'] as const) : action);
   // Transitions several states share; which states take them is the version's.
@@ -746,6 +765,8 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13) {
     ...(v12 ? ({ ACKNOWLEDGE_RESULTS_NOTICE: { guard: 'resultsToNote', actions: 'recordResultsNotedByAuthority' } } as const) : {}),
     // 附录4 承诺书六: the provider takes note of the authority's suspension, resumption or stop, wherever one can be open (v13)
     ...(v13 ? ({ ACKNOWLEDGE_SERVICE_NOTICE: { guard: 'serviceNoticeToAcknowledge', actions: 'recordServiceNoticeAcknowledged' } } as const) : {}),
+    // 第十六条: 定期告知公共数据开放主体公共数据开发利用情况 — which takes note of it, wherever a report can be open (v14)
+    ...(v14 ? ({ ACKNOWLEDGE_USAGE: { guard: 'usageToAcknowledge', actions: 'recordUsageAcknowledged' } } as const) : {}),
   };
   // 附录4 承诺书四, 附录5 协议二(三)3: results and security problems are owed while the applicant holds the data (v2)
   const whileHoldingData = v2 ? { REPORT_RESULTS: reports.REPORT_RESULTS, REPORT_SECURITY_INCIDENT: reports.REPORT_SECURITY_INCIDENT, ...reportsNoted } : {};
@@ -977,9 +998,11 @@ const system = { role: 'system', scope: 'system' } as const;
 type ResultsNoted = 'ACKNOWLEDGE_RESULTS' | 'ACKNOWLEDGE_RESULTS_NOTICE';
 /** The command by which the provider takes note of the authority's decision on the service (v13). */
 type ServiceNoted = 'ACKNOWLEDGE_SERVICE_NOTICE';
+/** The command by which the provider takes note of a report of use (v14). */
+type UsageNoted = 'ACKNOWLEDGE_USAGE';
 
 /** v1's commands: all but the acknowledgements (of the notice of access, v2; of a security problem reported, v8 and v9). */
-const commandsV1: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_ACCESS_NOTICE' | 'ACKNOWLEDGE_SECURITY_INCIDENT' | 'ACKNOWLEDGE_INCIDENT_NOTICE' | ResultsNoted | ServiceNoted>]: CommandSpec<ConditionalApplicationContext> } = {
+const commandsV1: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_ACCESS_NOTICE' | 'ACKNOWLEDGE_SECURITY_INCIDENT' | 'ACKNOWLEDGE_INCIDENT_NOTICE' | ResultsNoted | ServiceNoted | UsageNoted>]: CommandSpec<ConditionalApplicationContext> } = {
   PASS_NORMATIVE_REVIEW: {
     schema: schemas.PASS_NORMATIVE_REVIEW,
     event: 'NormativeReviewPassed',
@@ -1063,7 +1086,7 @@ const commandsV1: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_ACCESS_N
 };
 
 /** v2's commands: the notice of access is acknowledged by the authority, and ends when access ends. */
-const commandsV2: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_SECURITY_INCIDENT' | 'ACKNOWLEDGE_INCIDENT_NOTICE' | ResultsNoted | ServiceNoted>]: CommandSpec<ConditionalApplicationContext> } = {
+const commandsV2: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_SECURITY_INCIDENT' | 'ACKNOWLEDGE_INCIDENT_NOTICE' | ResultsNoted | ServiceNoted | UsageNoted>]: CommandSpec<ConditionalApplicationContext> } = {
   ...commandsV1,
   // 附录5 协议二(二): 可在……至……使用 — an agreement whose use is over when signed grants nothing
   SIGN_AGREEMENT: { ...commandsV1.SIGN_AGREEMENT, rules: [rules.useWithinRequestedPeriod, rules.agreedUseNotOver] },
@@ -1233,7 +1256,7 @@ export const conditionalApplicationV7: ProcessDefinition<ConditionalApplicationC
 };
 
 /** v8's commands: a security problem reported opens the provider's 知悉 item, which it acknowledges (第五条). */
-const commandsV8: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_INCIDENT_NOTICE' | ResultsNoted | ServiceNoted>]: CommandSpec<ConditionalApplicationContext> } = {
+const commandsV8: { [Type in Exclude<keyof typeof schemas, 'ACKNOWLEDGE_INCIDENT_NOTICE' | ResultsNoted | ServiceNoted | UsageNoted>]: CommandSpec<ConditionalApplicationContext> } = {
   ...commandsV6,
   // 第五条: 及时向公共数据开放主体报告数据利用中发现的各类数据安全风险 — information for the provider, no deadline
   REPORT_SECURITY_INCIDENT: {
@@ -1263,7 +1286,7 @@ export const conditionalApplicationV8: ProcessDefinition<ConditionalApplicationC
 };
 
 /** v9's commands: the competent authority is told of a security problem too, and a renewal may be asked for in a suspension. */
-const commandsV9: { [Type in Exclude<keyof typeof schemas, ResultsNoted | ServiceNoted>]: CommandSpec<ConditionalApplicationContext> } = {
+const commandsV9: { [Type in Exclude<keyof typeof schemas, ResultsNoted | ServiceNoted | UsageNoted>]: CommandSpec<ConditionalApplicationContext> } = {
   ...commandsV8,
   // 附录4 承诺书五: 一旦发现有关数据已经泄露或可能泄露，立即通知公共数据开放主管部门; 承诺书四: 第一时间上报 —
   // information for the provider (第五条) and for the 本级 competent authority, no deadline
@@ -1342,7 +1365,7 @@ export const conditionalApplicationV11: ProcessDefinition<ConditionalApplication
 const RESULTS_NOTICE = '知悉：利用主体反馈数据应用成果';
 
 /** v12's commands: results fed back reach the provider and the competent authority, who each take note (附录5 协议二(三)3). */
-const commandsV12: { [Type in Exclude<keyof typeof schemas, ServiceNoted>]: CommandSpec<ConditionalApplicationContext> } = {
+const commandsV12: { [Type in Exclude<keyof typeof schemas, ServiceNoted | UsageNoted>]: CommandSpec<ConditionalApplicationContext> } = {
   ...commandsV11,
   // 附录5 协议二(三)3: 向（公共数据开放主体）和（公共数据开放主管部门）反馈数据应用成果情况 — information for both, no deadline
   REPORT_RESULTS: {
@@ -1410,7 +1433,7 @@ const serviceNotice = (stage: keyof typeof SERVICE_NOTICES): TaskSpec => ({
  * the service (附录4 承诺书六: 主管部门和开放主体有权暂停或停止数据开放服务), and takes note of it. A later
  * decision, whoever makes it, closes the item of the one before: only the last is to be acted on.
  */
-const commandsV13: { [Type in keyof typeof schemas]: CommandSpec<ConditionalApplicationContext> } = {
+const commandsV13: { [Type in Exclude<keyof typeof schemas, UsageNoted>]: CommandSpec<ConditionalApplicationContext> } = {
   ...commandsV12,
   SUSPEND: { ...commandsV12.SUSPEND, opens: [serviceNotice('suspensionNotice')], closes: [...(commandsV12.SUSPEND.closes ?? []), 'resumptionNotice'] },
   RESUME: { ...commandsV12.RESUME, opens: [serviceNotice('resumptionNotice')], closes: [...(commandsV12.RESUME.closes ?? []), 'suspensionNotice'] },
@@ -1430,15 +1453,49 @@ const commandsV13: { [Type in keyof typeof schemas]: CommandSpec<ConditionalAppl
 };
 
 /**
- * The version new cases start on, v13: v12, where the competent authority's SUSPEND, RESUME and
+ * v13: v12, where the competent authority's SUSPEND, RESUME and
  * TERMINATE open an urgent 知悉 item for the provider (suspensionNotice, resumptionNotice,
  * terminationNotice), which it closes with ACKNOWLEDGE_SERVICE_NOTICE, or which the next decision or
  * the case's end closes. Up to v12 the provider, who serves the data, learnt of an authority's
  * suspension only by opening the case (provider's QA): its inbox said nothing, and the service went on.
  */
-export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+export const conditionalApplicationV13: ProcessDefinition<ConditionalApplicationContext> = {
   ...conditionalApplicationV12,
   version: 13,
   machine: chart(13),
   commands: commandsV13,
+};
+
+/**
+ * v14's commands: a report of use opens the provider's 知悉 item (第十六条: 定期告知公共数据开放主体公共数据
+ * 开发利用情况), which it closes by taking note of every report until then.
+ */
+const commandsV14: { [Type in keyof typeof schemas]: CommandSpec<ConditionalApplicationContext> } = {
+  ...commandsV13,
+  REPORT_USAGE: {
+    ...commandsV13.REPORT_USAGE,
+    opens: [{ stage: 'usageNotice', role: 'provider', scope: 'provider', label: '知悉：利用主体告知数据开发利用情况' }],
+  },
+  ACKNOWLEDGE_USAGE: {
+    schema: schemas.ACKNOWLEDGE_USAGE,
+    event: 'UsageAcknowledged',
+    actors: [provider],
+    label: '知悉数据开发利用情况报告',
+    rules: [rules.usageToAcknowledge],
+    closes: ['usageNotice'],
+  },
+};
+
+/**
+ * The version new cases start on, v14: v13, where a report of use opens a 知悉 item for the provider
+ * (usageNotice, no deadline; one at a time: reports made while it is open join it), which it closes
+ * with ACKNOWLEDGE_USAGE, or which closes with the case. Up to v13 a report of use went into the
+ * history alone, though 第十六条 has the applicant 定期告知公共数据开放主体 (provider's QA): no inbox
+ * showed it.
+ */
+export const conditionalApplication: ProcessDefinition<ConditionalApplicationContext> = {
+  ...conditionalApplicationV13,
+  version: 14,
+  machine: chart(14),
+  commands: commandsV14,
 };

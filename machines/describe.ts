@@ -294,6 +294,7 @@ const WIDER: { column: number; row: number; right: number }[] = [
   { column: 60, row: 90, right: 300 },
   { column: 90, row: 120, right: 450 },
   { column: 90, row: 180, right: 600 },
+  { column: 90, row: 210, right: 600 },
 ];
 const LANE_HEADER = 30;
 const POOL_HEADER = 30;

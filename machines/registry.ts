@@ -2,7 +2,7 @@
  * The processes by name and version. A case is folded with the version it started on for ever,
  * so a new version of a process is registered beside the old ones, never instead of them.
  */
-import { conditionalApplication, conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5, conditionalApplicationV6, conditionalApplicationV7, conditionalApplicationV8, conditionalApplicationV9, conditionalApplicationV10, conditionalApplicationV11, conditionalApplicationV12 } from './conditionalApplication.js';
+import { conditionalApplication, conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5, conditionalApplicationV6, conditionalApplicationV7, conditionalApplicationV8, conditionalApplicationV9, conditionalApplicationV10, conditionalApplicationV11, conditionalApplicationV12, conditionalApplicationV13 } from './conditionalApplication.js';
 import { datasetRelease, datasetReleaseV1, datasetReleaseV2, datasetReleaseV3, datasetReleaseV4 } from './datasetRelease.js';
 import { allCommands, transitions } from './describe.js';
 import { listAdjustment, listAdjustmentV1 } from './listAdjustment.js';
@@ -61,4 +61,4 @@ export class ProcessRegistry {
 }
 
 /** The processes of 鲁数发〔2022〕15号. */
-export const registry = new ProcessRegistry([datasetReleaseV1, datasetReleaseV2, datasetReleaseV3, datasetReleaseV4, datasetRelease, conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5, conditionalApplicationV6, conditionalApplicationV7, conditionalApplicationV8, conditionalApplicationV9, conditionalApplicationV10, conditionalApplicationV11, conditionalApplicationV12, conditionalApplication, unopenedDataRequest, listAdjustmentV1, listAdjustment, objection]);
+export const registry = new ProcessRegistry([datasetReleaseV1, datasetReleaseV2, datasetReleaseV3, datasetReleaseV4, datasetRelease, conditionalApplicationV1, conditionalApplicationV2, conditionalApplicationV3, conditionalApplicationV4, conditionalApplicationV5, conditionalApplicationV6, conditionalApplicationV7, conditionalApplicationV8, conditionalApplicationV9, conditionalApplicationV10, conditionalApplicationV11, conditionalApplicationV12, conditionalApplicationV13, conditionalApplication, unopenedDataRequest, listAdjustmentV1, listAdjustment, objection]);

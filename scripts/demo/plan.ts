@@ -476,6 +476,9 @@ function planUse(ctx: Context, b: CaseBuilder, terms: UseTerms): void {
       type: 'REPORT_USAGE',
       data: { period: { from, to }, summary: `本期累计调用数据 ${random.int(1, 80)} 万次，服务用户 ${random.int(100, 8000)} 人，未发现数据安全问题。` },
     });
+    // The provider takes note of it in its inbox (第十六条 定期告知开放主体; v14), most within a week; some
+    // are left there, as a busy unit leaves them, and noted with the next.
+    if (random.chance(0.8)) items.push({ at: timing.after(at, 0, 5), actor: terms.providerStaff, type: 'ACKNOWLEDGE_USAGE', data: {} });
   }
   // 反馈数据应用成果: results are due `resultsDueMonths` after access was granted.
   const resultsDue = calendar.monthsDeadline(iso(grantedAt), terms.resultsDueMonths).dueDate;

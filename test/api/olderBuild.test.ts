@@ -36,7 +36,7 @@ beforeAll(async () => {
     const company = await current.token('applicant', actors.company.org);
     const r = await current.call('POST', '/v1/cases', { as: provider, body: { process: 'datasetRelease', input: startInputs.datasetRelease }, headers: { 'idempotency-key': 'release-1' } });
     const a = await current.call('POST', '/v1/cases', { as: company, body: { process: 'conditionalApplication', input: startInputs.conditionalApplication } });
-    expect([r.status, r.body.version, a.status, a.body.version]).toEqual([201, 5, 201, 13]);
+    expect([r.status, r.body.version, a.status, a.body.version]).toEqual([201, 5, 201, 14]);
     release = r.body.id;
     application = a.body.id;
   } finally {
@@ -45,7 +45,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('given a datasetRelease v2 and a conditionalApplication v13 case, when a server of an older build (without those versions) serves them', () => {
+describe('given a datasetRelease v2 and a conditionalApplication v14 case, when a server of an older build (without those versions) serves them', () => {
   it('then reading, adding to or starting again (the same Idempotency-Key) answers 503 upgradeRequired, in Chinese and in English, never "damaged", never a 5xx of its own, and stores nothing', async () => {
     const older = await openTestApi(dir, { now, registry: olderRegistry() });
     try {
@@ -68,7 +68,7 @@ describe('given a datasetRelease v2 and a conditionalApplication v13 case, when 
         expect(res.body.detail).not.toMatch(/损坏|篡改|改动/);
       }
       expect(answers[0]!.body).toMatchObject({ process: 'datasetRelease', version: 5, newestKnown: 1 });
-      expect(answers[5]!.body).toMatchObject({ process: 'conditionalApplication', version: 13, newestKnown: 6 });
+      expect(answers[5]!.body).toMatchObject({ process: 'conditionalApplication', version: 14, newestKnown: 6 });
       const english = await older.call('GET', `/v1/cases/${application}`, { as: company, headers: { 'accept-language': 'en' } });
       expect([english.status, english.body.reason]).toEqual([503, 'upgradeRequired']);
       expect(english.body.detail).toMatch(/newer version.*upgrade/);

@@ -3,7 +3,7 @@
  * builds on one data folder"; "Loading next year's holiday notice"). Re-stating provisional deadlines
  * is the duty of the node that loads the notice (engine/calendarInForce.ts): an older node re-states
  * the cases of the versions it has, and cannot fold a case started on a newer one (conditionalApplication
- * v13 beside a build that knows up to v6), whose deadlines it leaves provisional — it never re-states
+ * v14 beside a build that knows up to v6), whose deadlines it leaves provisional — it never re-states
  * them wrongly. Loading the same notice again on a node of the newer build re-states what was left.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -54,10 +54,10 @@ async function activeCase(api: TestApi): Promise<{ id: string; version: number }
   return { id: started.body.id, version: started.body.version };
 }
 
-describe('given a conditionalApplication v6 and a v13 case, each with a results report provisionally due in 2027', () => {
+describe('given a conditionalApplication v6 and a v14 case, each with a results report provisionally due in 2027', () => {
   let dir: string;
   let v6: string;
-  let v13: string;
+  let v14: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'older-build-notice-'));
     const older = await openTestApi(dir, { now, registry: olderRegistry() });
@@ -71,8 +71,8 @@ describe('given a conditionalApplication v6 and a v13 case, each with a results 
     const current = await openTestApi(dir, { now });
     try {
       const c = await activeCase(current);
-      expect(c.version).toBe(13);
-      v13 = c.id;
+      expect(c.version).toBe(14);
+      v14 = c.id;
     } finally {
       await current.close();
     }
@@ -86,26 +86,26 @@ describe('given a conditionalApplication v6 and a v13 case, each with a results 
     return res.body.tasks.find((t: { stage: string }) => t.stage === 'resultsReport');
   };
 
-  it('when an admin loads the 2027 notice through the older build, then it re-states the v6 case only, and the v13 case keeps its provisional deadline, stored nothing and verifies; loading it again on the current build re-states the v13 case', async () => {
+  it('when an admin loads the 2027 notice through the older build, then it re-states the v6 case only, and the v14 case keeps its provisional deadline, stored nothing and verifies; loading it again on the current build re-states the v14 case', async () => {
     const older = await openTestApi(dir, { now, registry: olderRegistry() });
     const current = await openTestApi(dir, { now });
     try {
       const admin = await older.token('admin', '370000-dsj');
       const auditor = await current.token('auditor', '370000-dsj');
-      expect((await results(current, v13)).provisional).toBe(true);
+      expect((await results(current, v14)).provisional).toBe(true);
 
       const loaded = await older.call('PUT', '/v1/calendar/2027', { as: admin, body: notice });
       expect([loaded.status, loaded.body.restatedCases], loaded.text).toEqual([200, 1]);
       expect((await results(current, v6)).provisional).toBe(false);
-      // Left as it was: the older build cannot fold a v13 case, so it does not re-state it.
-      expect((await results(current, v13)).provisional).toBe(true);
-      expect((await current.call('GET', `/v1/cases/${v13}/verify`, { as: auditor })).body).toEqual({ ok: true, events: 5 });
+      // Left as it was: the older build cannot fold a v14 case, so it does not re-state it.
+      expect((await results(current, v14)).provisional).toBe(true);
+      expect((await current.call('GET', `/v1/cases/${v14}/verify`, { as: auditor })).body).toEqual({ ok: true, events: 5 });
 
       // README: load the same notice again through a node of the newest build.
       const again = await current.call('PUT', '/v1/calendar/2027', { as: admin, body: notice });
       expect([again.status, again.body.restatedCases], again.text).toEqual([200, 1]);
-      expect((await results(current, v13)).provisional).toBe(false);
-      for (const id of [v6, v13]) expect((await current.call('GET', `/v1/cases/${id}/verify`, { as: auditor })).body).toEqual({ ok: true, events: 6 });
+      expect((await results(current, v14)).provisional).toBe(false);
+      for (const id of [v6, v14]) expect((await current.call('GET', `/v1/cases/${id}/verify`, { as: auditor })).body).toEqual({ ok: true, events: 6 });
     } finally {
       await older.close();
       await current.close();

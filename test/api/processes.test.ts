@@ -24,7 +24,7 @@ describe('GET /v1/processes and diagrams', () => {
     expect(res.status).toBe(200);
     // Every version a case may be on: conditionalApplication's first is still folded for the cases started on it.
     expect(res.body.map((p: { name: string; version: number }) => `${p.name}@${p.version}`).sort()).toEqual(
-      ['conditionalApplication@1', 'conditionalApplication@10', 'conditionalApplication@11', 'conditionalApplication@12', 'conditionalApplication@13', 'conditionalApplication@2', 'conditionalApplication@3', 'conditionalApplication@4', 'conditionalApplication@5', 'conditionalApplication@6', 'conditionalApplication@7', 'conditionalApplication@8', 'conditionalApplication@9', 'datasetRelease@1', 'datasetRelease@2', 'datasetRelease@3', 'datasetRelease@4', 'datasetRelease@5', 'listAdjustment@1', 'listAdjustment@2', 'objection@1', 'unopenedDataRequest@1'],
+      ['conditionalApplication@1', 'conditionalApplication@10', 'conditionalApplication@11', 'conditionalApplication@12', 'conditionalApplication@13', 'conditionalApplication@14', 'conditionalApplication@2', 'conditionalApplication@3', 'conditionalApplication@4', 'conditionalApplication@5', 'conditionalApplication@6', 'conditionalApplication@7', 'conditionalApplication@8', 'conditionalApplication@9', 'datasetRelease@1', 'datasetRelease@2', 'datasetRelease@3', 'datasetRelease@4', 'datasetRelease@5', 'listAdjustment@1', 'listAdjustment@2', 'objection@1', 'unopenedDataRequest@1'],
     );
     const ca = res.body.find((p: { name: string; version: number }) => p.name === 'conditionalApplication' && p.version === 7);
     expect(ca.states).toEqual(allStates(registry.latest('conditionalApplication')!));

@@ -198,6 +198,15 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
         ['destructionPending', [...at('active'), ['TERMINATE', { actor: authority }]]],
       ] as const
     ).map(([state, path]) => ({ from: state, path, when: 'ACKNOWLEDGE_SERVICE_NOTICE', who: 'the provider', by: provider, then: 'ServiceNoticeAcknowledged', to: state })),
+    // v14: the provider takes note of a report of use (第十六条 定期告知公共数据开放主体), wherever one can be left open
+    ...(
+      [
+        ['active', [...at('active'), 'REPORT_USAGE']],
+        ['renewalReview', [...at('renewalReview'), 'REPORT_USAGE']],
+        ['suspended', [...at('suspended'), 'REPORT_USAGE']],
+        ['destructionPending', [...at('active'), 'REPORT_USAGE', 'TERMINATE']],
+      ] as const
+    ).map(([state, path]) => ({ from: state, path, when: 'ACKNOWLEDGE_USAGE', who: 'the provider', by: provider, then: 'UsageAcknowledged', to: state })),
   ];
 
   it('the arrows below are every arrow of the chart', () => {
@@ -582,6 +591,6 @@ describe('conditionalApplication v2: a use period already over is neither asked 
     late.clock.set(lastMinuteOf('2026-03-31'));
     const result = await late.engine.start({ process: PROCESS, input, actor: applicant });
     expect(result).toMatchObject({ state: 'normativeReview', revision: 0 });
-    expect(meta(result.event).machine).toEqual({ name: PROCESS, version: 13 });
+    expect(meta(result.event).machine).toEqual({ name: PROCESS, version: 14 });
   });
 });

@@ -48,7 +48,7 @@ describe('conditionalApplication v1 cases under the shipped registry', () => {
     const now = await w.engine.getCase(onV1.active.caseId);
     expect(now).toMatchObject({ version: 1, state: 'active', lastHash: onV1.active.lastHash });
     expect(now.tasks).toEqual(onV1.active.tasks);
-    expect(w.registry.latest(PROCESS)?.version).toBe(13);
+    expect(w.registry.latest(PROCESS)?.version).toBe(14);
   });
 
   it('given a v1 case whose use has ended, when the applicant reports results, then INVALID_TRANSITION as v1 says, and nothing stored', async () => {
@@ -81,10 +81,10 @@ describe('conditionalApplication v1 cases under the shipped registry', () => {
     ]);
   });
 
-  it('given the shipped registry, when an applicant applies, then the case starts on v13', async () => {
+  it('given the shipped registry, when an applicant applies, then the case starts on v14', async () => {
     const c = await given(w, PROCESS);
-    expect(c.version).toBe(13);
-    expect(meta((await historyOf(w, c))[0]!).machine).toEqual({ name: PROCESS, version: 13 });
+    expect(c.version).toBe(14);
+    expect(meta((await historyOf(w, c))[0]!).machine).toEqual({ name: PROCESS, version: 14 });
   });
 });
 

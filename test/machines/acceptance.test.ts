@@ -23,6 +23,7 @@ const WHILE_IN_USE = [
   'ACKNOWLEDGE_RESULTS',
   'ACKNOWLEDGE_RESULTS_NOTICE',
   'ACKNOWLEDGE_SERVICE_NOTICE',
+  'ACKNOWLEDGE_USAGE',
 ];
 
 /** The commands each state accepts (PROCESSES.md); final states accept none. */
@@ -68,7 +69,7 @@ const accepts: Record<ProcessName, Record<string, string[]>> = {
       'USAGE_EXPIRED',
     ],
     // v2: results and security problems are still owed until the data is destroyed
-    destructionPending: ['REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT', 'ACKNOWLEDGE_SECURITY_INCIDENT', 'ACKNOWLEDGE_INCIDENT_NOTICE', 'ACKNOWLEDGE_RESULTS', 'ACKNOWLEDGE_RESULTS_NOTICE', 'ACKNOWLEDGE_SERVICE_NOTICE', 'CONFIRM_DESTRUCTION'],
+    destructionPending: ['REPORT_RESULTS', 'REPORT_SECURITY_INCIDENT', 'ACKNOWLEDGE_SECURITY_INCIDENT', 'ACKNOWLEDGE_INCIDENT_NOTICE', 'ACKNOWLEDGE_RESULTS', 'ACKNOWLEDGE_RESULTS_NOTICE', 'ACKNOWLEDGE_SERVICE_NOTICE', 'ACKNOWLEDGE_USAGE', 'CONFIRM_DESTRUCTION'],
     rejected: [],
     withdrawn: [],
     closed: [],
@@ -139,6 +140,7 @@ const senders: Record<ProcessName, Record<string, ActorRule[]>> = {
     ACKNOWLEDGE_RESULTS: [provider],
     ACKNOWLEDGE_RESULTS_NOTICE: [competentAuthority],
     ACKNOWLEDGE_SERVICE_NOTICE: [provider],
+    ACKNOWLEDGE_USAGE: [provider],
   },
   unopenedDataRequest: {
     start: [applicant],

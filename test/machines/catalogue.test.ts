@@ -62,6 +62,7 @@ const events: Record<ProcessName, Record<string, string>> = {
     ACKNOWLEDGE_RESULTS: 'ResultsAcknowledged',
     ACKNOWLEDGE_RESULTS_NOTICE: 'ResultsNoticeAcknowledged',
     ACKNOWLEDGE_SERVICE_NOTICE: 'ServiceNoticeAcknowledged',
+    ACKNOWLEDGE_USAGE: 'UsageAcknowledged',
   },
   unopenedDataRequest: {
     start: 'RequestSubmitted',

@@ -73,6 +73,7 @@ describe('definitions', () => {
       'destructionPending',
       'resultsReport',
       'accessGrantedNotice',
+      'usageNotice',
       'resultsNotice',
       'resultsAuthorityNotice',
       'securityIncidentNotice',
@@ -334,10 +335,11 @@ describe('tasks a command opens, drawn on the state it leads to', () => {
   const def = registry.latest('conditionalApplication')!;
   const opened = allTasks(def).filter((task) => stateTask(def, task.stage) === undefined);
 
-  it('is a case the test is about: GRANT_ACCESS opens two tasks that no state is (and REPORT_SECURITY_INCIDENT a third from v8, a fourth from v9, REPORT_RESULTS two more from v12, SUSPEND, RESUME and TERMINATE one each from v13)', () => {
+  it('is a case the test is about: GRANT_ACCESS opens two tasks that no state is (and REPORT_SECURITY_INCIDENT a third from v8, a fourth from v9, REPORT_RESULTS two more from v12, SUSPEND, RESUME and TERMINATE one each from v13, REPORT_USAGE one from v14)', () => {
     expect(opened.map((task) => task.stage)).toEqual([
       'resultsReport',
       'accessGrantedNotice',
+      'usageNotice',
       'resultsNotice',
       'resultsAuthorityNotice',
       'securityIncidentNotice',

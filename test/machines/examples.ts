@@ -175,6 +175,7 @@ export const commandData = {
     ACKNOWLEDGE_RESULTS: {},
     ACKNOWLEDGE_RESULTS_NOTICE: {},
     ACKNOWLEDGE_SERVICE_NOTICE: {},
+    ACKNOWLEDGE_USAGE: {},
   },
   unopenedDataRequest: {
     PASS_NORMATIVE_REVIEW: { providerOrg: orgs.provider, opinion: '材料规范，转济南市公安局论证。' },

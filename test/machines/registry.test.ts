@@ -10,7 +10,7 @@ import type { ProcessDefinition } from '../../machines/types.js';
 const v2 = (def: ProcessDefinition): ProcessDefinition => ({ ...def, version: 2, title: `${def.title}（修订）` });
 
 describe('the registry of 鲁数发〔2022〕15号', () => {
-  it('holds the five processes, conditionalApplication at versions 1 to 13, datasetRelease at 1 to 5, listAdjustment at 1 and 2', () => {
+  it('holds the five processes, conditionalApplication at versions 1 to 14, datasetRelease at 1 to 5, listAdjustment at 1 and 2', () => {
     expect(registry.names()).toEqual(['conditionalApplication', 'datasetRelease', 'listAdjustment', 'objection', 'unopenedDataRequest']);
     expect(registry.list().map((def) => `${def.name}@${def.version}`)).toEqual([
       'conditionalApplication@1',
@@ -26,6 +26,7 @@ describe('the registry of 鲁数发〔2022〕15号', () => {
       'conditionalApplication@11',
       'conditionalApplication@12',
       'conditionalApplication@13',
+      'conditionalApplication@14',
       'datasetRelease@1',
       'datasetRelease@2',
       'datasetRelease@3',
