@@ -31,7 +31,7 @@ import {
   Text,
   wholeNumberBetween,
 } from './schemas.js';
-import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, RuleFacts, RuleSpec, StateMeta, TaskSpec } from './types.js';
+import type { Actor, BaseContext, CommandSpec, MachineInput, ProcessDefinition, Role, RuleFacts, RuleSpec, StateMeta, TaskSpec } from './types.js';
 
 // ── Forms (FORMS.md "conditionalApplication", 附录3 有条件开放数据申请表) ──────────────────
 
@@ -156,6 +156,12 @@ export interface ConditionalApplicationContext extends BaseContext<ConditionalAp
   /** v14: how many of `usageReports` the provider has taken note of (第十六条 定期告知开放主体), and when it last did. */
   usageAcknowledged?: { count: number; at: string; by: string };
 }
+
+/**
+ * Whose suspension, resumption or stop of the service the provider is told of (v13, 附录4 承诺书六): the
+ * competent authority's. The items it opens (`whenSentBy`) and the context's `serviceNotice` read it alike.
+ */
+const SERVICE_NOTICE_SENDER = 'authority' satisfies Role;
 
 // ── Rules ───────────────────────────────────────────────────────────────────────────────
 
@@ -661,11 +667,11 @@ const machineSetup = setup({
     recordResultsNotedByAuthority: assign({
       resultsNotedByAuthority: ({ context, event }) => ({ count: context.resultsReports.length, at: event.at, by: event.actor.org }),
     }),
-    // v13, 附录4 承诺书六: the provider is told of the authority's decision; its own leaves nothing to note
+    // v13, 附录4 承诺书六: the provider is told of the authority's decision (the items it opens); its own leaves nothing to note
     recordServiceNotice: assign({
       serviceNotice: ({ event }) => {
         assertEvent(event, ['SUSPEND', 'RESUME', 'TERMINATE']);
-        return event.actor.role === 'authority' ? { command: event.type, at: event.at, by: event.actor.org } : undefined;
+        return event.actor.role === SERVICE_NOTICE_SENDER ? { command: event.type, at: event.at, by: event.actor.org } : undefined;
       },
     }),
     recordUsageAcknowledged: assign({
@@ -1394,11 +1400,11 @@ const commandsV12: { [Type in Exclude<keyof typeof schemas, ServiceNoted | Usage
 };
 
 /**
- * v12: v11, where the results the applicant feeds back open a 知悉 item
- * for the provider and one for the 本级 competent authority (附录5 协议二(三)3: 依托一体化大数据平台向公共数据
- * 开放主体和公共数据开放主管部门反馈数据应用成果情况), which each closes by taking note (ACKNOWLEDGE_RESULTS,
- * ACKNOWLEDGE_RESULTS_NOTICE), or which close with the case. Up to v11 the results went into the history
- * alone: no inbox showed them (legal QA), as a security problem's report did up to v8.
+ * v12: v11, where the results the applicant feeds back open a 知悉 item for the provider and one for
+ * the 本级 competent authority (附录5 协议二(三)3: 依托一体化大数据平台向公共数据开放主体和公共数据开放主管部门
+ * 反馈数据应用成果情况), which each closes by taking note (ACKNOWLEDGE_RESULTS, ACKNOWLEDGE_RESULTS_NOTICE),
+ * or which close with the case. Up to v11 the results went into the history alone: no inbox showed
+ * them (legal QA), as a security problem's report did up to v8.
  */
 export const conditionalApplicationV12: ProcessDefinition<ConditionalApplicationContext> = {
   ...conditionalApplicationV11,
@@ -1425,7 +1431,7 @@ const serviceNotice = (stage: keyof typeof SERVICE_NOTICES): TaskSpec => ({
   scope: 'provider',
   label: SERVICE_NOTICES[stage],
   urgent: true,
-  whenSentBy: 'authority',
+  whenSentBy: SERVICE_NOTICE_SENDER,
 });
 
 /**
@@ -1453,10 +1459,9 @@ const commandsV13: { [Type in Exclude<keyof typeof schemas, UsageNoted>]: Comman
 };
 
 /**
- * v13: v12, where the competent authority's SUSPEND, RESUME and
- * TERMINATE open an urgent 知悉 item for the provider (suspensionNotice, resumptionNotice,
- * terminationNotice), which it closes with ACKNOWLEDGE_SERVICE_NOTICE, or which the next decision or
- * the case's end closes. Up to v12 the provider, who serves the data, learnt of an authority's
+ * v13: v12, where the competent authority's SUSPEND, RESUME and TERMINATE open an urgent 知悉 item for
+ * the provider (suspensionNotice, resumptionNotice, terminationNotice), which it closes with
+ * ACKNOWLEDGE_SERVICE_NOTICE, or which the next decision or the case's end closes. Up to v12 the provider, who serves the data, learnt of an authority's
  * suspension only by opening the case (provider's QA): its inbox said nothing, and the service went on.
  */
 export const conditionalApplicationV13: ProcessDefinition<ConditionalApplicationContext> = {
