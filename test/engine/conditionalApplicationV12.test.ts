@@ -6,16 +6,12 @@
  * report showed in none up to v8. Given a history, when a command, then events or an error. v11's
  * cases keep v11's rules.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actors, orgs, startInputs } from '../machines/examples.js';
 import { pathTo } from '../machines/harness.js';
 import { conditionalApplicationV11 } from '../../machines/conditionalApplication.js';
 import { EngineError } from '../../engine/errors.js';
-import { ProcessRegistry } from '../../machines/registry.js';
-import { createWorld, given, meta, refused, when, type World } from './world.js';
+import { createWorld, given, givenOnOlderVersion, meta, refused, when, type World } from './world.js';
 
 const PROCESS = 'conditionalApplication';
 const at = (state: string) => pathTo.conditionalApplication[state]!;
@@ -76,14 +72,7 @@ describe('附录5 协议二(三)3 向开放主体和主管部门反馈数据应�
   });
 
   it('given a case started on v11, when the applicant reports its results, then no item opens, and an acknowledgement is refused as v11 refused it: a version keeps its rules', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'engine-ca-v12-'));
-    const file = join(dir, 'events.db');
-    // Started while v11 was the newest; then the same store under the shipped registry (v12 too).
-    const v11 = await createWorld({ path: file, registry: new ProcessRegistry([conditionalApplicationV11]) });
-    const c = await given(v11, PROCESS, at('active'));
-    await v11.close();
-    const upgraded = await createWorld({ path: file });
-    try {
+    await givenOnOlderVersion(conditionalApplicationV11, at('active'), async (upgraded, c) => {
       expect(c.version).toBe(11);
       const { event } = await when(upgraded, c.caseId, 'REPORT_RESULTS', { actor: applicant, data: RESULTS });
       expect(meta(event).tasksOpened).toEqual([]);
@@ -92,10 +81,7 @@ describe('附录5 协议二(三)3 向开放主体和主管部门反馈数据应�
       expect(error).toMatchObject({ code: 'INVALID_TRANSITION' });
       expect((error as EngineError).text.zh).toMatch(/^本案件按“有条件开放数据获取申请”（conditionalApplication）流程第 11 版办理，该版本没有“ACKNOWLEDGE_RESULTS”指令（第 12 版起的案件才有）；/);
       expect((error as EngineError).text.en).toMatch(/^this case follows version 11 of process conditionalApplication, which has no command ACKNOWLEDGE_RESULTS \(cases on version 12 and later have it\)/);
-    } finally {
-      await upgraded.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 

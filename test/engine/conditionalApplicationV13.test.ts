@@ -6,17 +6,14 @@
  * sends one (not when the provider does: it knows what it did). Given a history, when a command, then
  * events or an error. v12's cases keep v12's rules.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actors, commandData } from '../machines/examples.js';
 import { pathTo } from '../machines/harness.js';
 import { conditionalApplicationV12, type ConditionalApplicationContext } from '../../machines/conditionalApplication.js';
 import { EngineError } from '../../engine/errors.js';
 import { toBpmn, toMermaid } from '../../machines/describe.js';
-import { ProcessRegistry, registry } from '../../machines/registry.js';
-import { createWorld, given, meta, refused, when, type World } from './world.js';
+import { registry } from '../../machines/registry.js';
+import { createWorld, given, givenOnOlderVersion, meta, refused, when, type World } from './world.js';
 
 const PROCESS = 'conditionalApplication';
 const at = (state: string) => pathTo.conditionalApplication[state]!;
@@ -109,14 +106,7 @@ describe('附录4 承诺书六 主管部门暂停或停止数据开放服务: th
   });
 
   it('given a case started on v12, when the authority suspends it, then no item opens, and an acknowledgement is refused as v12 refused it: a version keeps its rules', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'engine-ca-v13-'));
-    const file = join(dir, 'events.db');
-    // Started while v12 was the newest; then the same store under the shipped registry (v13 too).
-    const v12 = await createWorld({ path: file, registry: new ProcessRegistry([conditionalApplicationV12]) });
-    const c = await given(v12, PROCESS, at('active'));
-    await v12.close();
-    const upgraded = await createWorld({ path: file });
-    try {
+    await givenOnOlderVersion(conditionalApplicationV12, at('active'), async (upgraded, c) => {
       expect(c.version).toBe(12);
       const { event } = await when(upgraded, c.caseId, 'SUSPEND', { actor: authority });
       expect(meta(event).tasksOpened).toEqual([]);
@@ -124,9 +114,6 @@ describe('附录4 承诺书六 主管部门暂停或停止数据开放服务: th
       const error = await when(upgraded, c.caseId, 'ACKNOWLEDGE_SERVICE_NOTICE', { actor: provider }).catch((err: unknown) => err as EngineError);
       expect(error).toMatchObject({ code: 'INVALID_TRANSITION' });
       expect((error as EngineError).text.zh).toMatch(/第 12 版办理，该版本没有“ACKNOWLEDGE_SERVICE_NOTICE”指令（第 13 版起的案件才有）/);
-    } finally {
-      await upgraded.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

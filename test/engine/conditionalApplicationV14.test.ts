@@ -4,16 +4,12 @@
  * a report, as results fed back showed in none up to v12. v14 opens a 知悉 item for the provider, one
  * at a time. Given a history, when a command, then events or an error. v13's cases keep v13's rules.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actors, commandData } from '../machines/examples.js';
 import { pathTo } from '../machines/harness.js';
 import { conditionalApplicationV13, type ConditionalApplicationContext } from '../../machines/conditionalApplication.js';
 import { EngineError } from '../../engine/errors.js';
-import { ProcessRegistry } from '../../machines/registry.js';
-import { createWorld, given, meta, refused, when, type World } from './world.js';
+import { createWorld, given, givenOnOlderVersion, meta, refused, when, type World } from './world.js';
 
 const PROCESS = 'conditionalApplication';
 const at = (state: string) => pathTo.conditionalApplication[state]!;
@@ -73,23 +69,13 @@ describe('第十六条 定期告知公共数据开放主体公共数据开发利
   });
 
   it('given a case started on v13, when the applicant reports its use, then no item opens, and an acknowledgement is refused as v13 refused it: a version keeps its rules', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'engine-ca-v14-'));
-    const file = join(dir, 'events.db');
-    // Started while v13 was the newest; then the same store under the shipped registry (v14 too).
-    const v13 = await createWorld({ path: file, registry: new ProcessRegistry([conditionalApplicationV13]) });
-    const c = await given(v13, PROCESS, at('active'));
-    await v13.close();
-    const upgraded = await createWorld({ path: file });
-    try {
+    await givenOnOlderVersion(conditionalApplicationV13, at('active'), async (upgraded, c) => {
       expect(c.version).toBe(13);
       const { event } = await when(upgraded, c.caseId, 'REPORT_USAGE', { actor: applicant });
       expect(meta(event).tasksOpened).toEqual([]);
       const error = await when(upgraded, c.caseId, 'ACKNOWLEDGE_USAGE', { actor: provider }).catch((err: unknown) => err as EngineError);
       expect(error).toMatchObject({ code: 'INVALID_TRANSITION' });
       expect((error as EngineError).text.zh).toMatch(/第 13 版办理，该版本没有“ACKNOWLEDGE_USAGE”指令（第 14 版起的案件才有）/);
-    } finally {
-      await upgraded.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

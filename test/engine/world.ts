@@ -4,6 +4,9 @@
  * (a case driven by commands with the example data of test/machines/examples.ts), `when` a
  * command, and `refused` — the error, after checking that nothing was stored.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { defaultCalendar, DEFAULT_DEADLINE_RULES } from '../../calendars/index.js';
 import { Directory } from '../../directory/directory.js';
@@ -19,8 +22,8 @@ import { Scheduler } from '../../engine/scheduler.js';
 import { SqliteEventStore } from '../../eventstore/sqlite.js';
 import { StreamNotFoundError } from '../../eventstore/types.js';
 import { ManualClock } from '../../infra/clock.js';
-import { registry as shippedRegistry, type ProcessRegistry } from '../../machines/registry.js';
-import type { Actor } from '../../machines/types.js';
+import { ProcessRegistry, registry as shippedRegistry } from '../../machines/registry.js';
+import type { Actor, ProcessDefinition } from '../../machines/types.js';
 import { actors, commandData, conditionalApplicationSentOn, startedAt, startInputs, type ProcessName } from '../machines/examples.js';
 
 const directory = Directory.load();
@@ -139,6 +142,29 @@ export async function given(w: World, process: ProcessName, steps: readonly Step
   });
   for (const step of steps) await when(w, started.caseId, ...(typeof step === 'string' ? ([step, {}] as const) : step));
   return w.engine.getCase(started.caseId);
+}
+
+/**
+ * Given a case brought along `steps` while `older` was the newest version of its process, then its store
+ * opened under the shipped registry (a build with the versions after it): `then` runs on that world with
+ * the case as the older build left it. The worlds are closed and the store removed after.
+ */
+export async function givenOnOlderVersion(older: ProcessDefinition, steps: readonly Step[], then: (upgraded: World, c: CaseState) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), `engine-${older.name}-v${older.version}-`));
+  const file = join(dir, 'events.db');
+  try {
+    const before = await createWorld({ path: file, registry: new ProcessRegistry([older]) });
+    const c = await given(before, older.name as ProcessName, steps);
+    await before.close();
+    const upgraded = await createWorld({ path: file });
+    try {
+      await then(upgraded, c);
+    } finally {
+      await upgraded.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** When `type` is sent on a case, by its usual sender with the example data unless told otherwise. */
