@@ -23,6 +23,7 @@ import {
   inOrder,
   listOf,
   NoData,
+  oneOf,
   Opinion,
   OrgCode,
   Period,
@@ -96,7 +97,8 @@ const schemas = {
   ACKNOWLEDGE_INCIDENT_NOTICE: NoData,
   ACKNOWLEDGE_RESULTS: NoData,
   ACKNOWLEDGE_RESULTS_NOTICE: NoData,
-  ACKNOWLEDGE_SERVICE_NOTICE: NoData,
+  // v13: names the decision taken note of — a later one, not yet seen, is not noted by it
+  ACKNOWLEDGE_SERVICE_NOTICE: form({ command: oneOf(['SUSPEND', 'RESUME', 'TERMINATE']) }),
   ACKNOWLEDGE_USAGE: NoData,
 };
 
@@ -162,6 +164,19 @@ export interface ConditionalApplicationContext extends BaseContext<ConditionalAp
  * competent authority's. The items it opens (`whenSentBy`) and the context's `serviceNotice` read it alike.
  */
 const SERVICE_NOTICE_SENDER = 'authority' satisfies Role;
+
+/** What an acknowledgement naming another decision than the one left to note is told (v13, `serviceNoticeCurrent`). */
+const SERVICE_NOTICE_CURRENT = {
+  zh: '要知悉的不是主管部门当前待知悉的决定：请刷新案件后确认',
+  en: "The decision named is not the competent authority's decision left to acknowledge: reload the case and acknowledge that one.",
+};
+
+/** The decisions on the service, as a refusal names them (v13). */
+const SERVICE_DECISIONS = {
+  SUSPEND: { zh: '暂停数据开放服务', en: 'suspend the service' },
+  RESUME: { zh: '恢复数据开放服务', en: 'resume the service' },
+  TERMINATE: { zh: '停止数据开放服务', en: 'stop the service' },
+} as const;
 
 // ── Rules ───────────────────────────────────────────────────────────────────────────────
 
@@ -434,6 +449,24 @@ export const rules = {
     holds: (context) => context.serviceNotice !== undefined && context.serviceNotice.acknowledged === undefined,
     onCaseAlone: true,
   } satisfies RuleSpec<ConditionalApplicationContext, unknown>,
+  // 附录4 承诺书六: what the provider notes is the decision it saw — a resumption sent after it read the
+  // suspension is not taken for seen (QA: an acknowledgement sent late noted a decision never shown) (v13)
+  serviceNoticeCurrent: {
+    id: 'serviceNoticeCurrent',
+    article: '附录4 承诺书六',
+    message: SERVICE_NOTICE_CURRENT,
+    messageFor: (context, data: Data<'ACKNOWLEDGE_SERVICE_NOTICE'>) => {
+      const open = context.serviceNotice?.command;
+      return open === undefined
+        ? SERVICE_NOTICE_CURRENT
+        : {
+            zh: `待知悉的是主管部门“${SERVICE_DECISIONS[open].zh}”的决定（${open}），不是“${SERVICE_DECISIONS[data.command].zh}”（${data.command}）：请刷新案件后确认`,
+            en: `The competent authority's decision left to acknowledge is to ${SERVICE_DECISIONS[open].en} (${open}), not to ${SERVICE_DECISIONS[data.command].en} (${data.command}): reload the case and acknowledge that one.`,
+          };
+    },
+    holds: (context, data: Data<'ACKNOWLEDGE_SERVICE_NOTICE'>) => context.serviceNotice?.command === data.command,
+    fields: () => ['command'],
+  } satisfies RuleSpec<ConditionalApplicationContext, Data<'ACKNOWLEDGE_SERVICE_NOTICE'>>,
   // 第十六条: 定期告知公共数据开放主体公共数据开发利用情况 — which takes note of what it was told (v14)
   usageToAcknowledge: {
     id: 'usageToAcknowledge',
@@ -519,6 +552,7 @@ const machineSetup = setup({
     resultsToAcknowledge: guardOf(rules.resultsToAcknowledge),
     resultsToNote: guardOf(rules.resultsToNote),
     serviceNoticeToAcknowledge: guardOf(rules.serviceNoticeToAcknowledge),
+    serviceNoticeCurrent: guardOf(rules.serviceNoticeCurrent),
     usageToAcknowledge: guardOf(rules.usageToAcknowledge),
     renewalNotPending: guardOf(rules.renewalNotPending),
     approvalWithinRequestedUse: guardOf(rules.approvalWithinRequestedUse),
@@ -677,6 +711,10 @@ const machineSetup = setup({
     recordUsageAcknowledged: assign({
       usageAcknowledged: ({ context, event }) => ({ count: context.usageReports.length, at: event.at, by: event.actor.org }),
     }),
+    // v13: use ended at its term — an authority's suspension or resumption not yet noted is moot (its item closes)
+    clearServiceNoticeOnExpiry: assign({
+      serviceNotice: ({ context }) => (context.serviceNotice?.acknowledged ? context.serviceNotice : undefined),
+    }),
     recordServiceNoticeAcknowledged: assign({
       serviceNotice: ({ context, event }) => context.serviceNotice && extended(context.serviceNotice, { acknowledged: { at: event.at, by: event.actor.org } }),
     }),
@@ -753,9 +791,10 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 
     ? ({ target: 'destructionPending', actions: ['recordRenewalLapsedOnTermination', 'recordTermination', ...(v13 ? (['recordServiceNotice'] as const) : [])] } as const)
     : ({ target: 'destructionPending', actions: 'recordTermination' } as const);
   // 附录5 协议二(二): 到期数据使用权限自动失效，协议终止
-  const expire = { target: 'destructionPending', actions: 'recordExpiry' } as const;
+  // v13: a suspension or resumption not yet noted is moot then (clearServiceNoticeOnExpiry)
+  const expire = { target: 'destructionPending', actions: v13 ? (['recordExpiry', 'clearServiceNoticeOnExpiry'] as const) : 'recordExpiry' } as const;
   // v4: a renewal still pending then lapses with the agreement (recordRenewalLapsed)
-  const expireLapsing = { target: 'destructionPending', actions: ['recordRenewalLapsed', 'recordExpiry'] } as const;
+  const expireLapsing = { target: 'destructionPending', actions: ['recordRenewalLapsed', 'recordExpiry', ...(v13 ? (['clearServiceNoticeOnExpiry'] as const) : [])] } as const;
   const resume = { target: 'active', actions: told('recordResumption') } as const;
   // v5, 附录5 协议二(二) 可在……至……使用: once the use period is over, what is still to be signed or
   // granted never can be; the case ends, and the provider's task with it (cancelled: not done)
@@ -770,7 +809,7 @@ function chart(version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 
     ...(v12 ? ({ ACKNOWLEDGE_RESULTS: { guard: 'resultsToAcknowledge', actions: 'recordResultsAcknowledged' } } as const) : {}),
     ...(v12 ? ({ ACKNOWLEDGE_RESULTS_NOTICE: { guard: 'resultsToNote', actions: 'recordResultsNotedByAuthority' } } as const) : {}),
     // 附录4 承诺书六: the provider takes note of the authority's suspension, resumption or stop, wherever one can be open (v13)
-    ...(v13 ? ({ ACKNOWLEDGE_SERVICE_NOTICE: { guard: 'serviceNoticeToAcknowledge', actions: 'recordServiceNoticeAcknowledged' } } as const) : {}),
+    ...(v13 ? ({ ACKNOWLEDGE_SERVICE_NOTICE: { guard: and(['serviceNoticeToAcknowledge', 'serviceNoticeCurrent']), actions: 'recordServiceNoticeAcknowledged' } } as const) : {}),
     // 第十六条: 定期告知公共数据开放主体公共数据开发利用情况 — which takes note of it, wherever a report can be open (v14)
     ...(v14 ? ({ ACKNOWLEDGE_USAGE: { guard: 'usageToAcknowledge', actions: 'recordUsageAcknowledged' } } as const) : {}),
   };
@@ -1448,12 +1487,14 @@ const commandsV13: { [Type in Exclude<keyof typeof schemas, UsageNoted>]: Comman
     opens: [serviceNotice('terminationNotice')],
     closes: [...(commandsV12.TERMINATE.closes ?? []), 'suspensionNotice', 'resumptionNotice'],
   },
+  // 附录5 协议二(二): 到期数据使用权限自动失效 — the service ends with the use: a suspension or resumption not yet noted is moot
+  USAGE_EXPIRED: { ...commandsV12.USAGE_EXPIRED, closes: [...(commandsV12.USAGE_EXPIRED.closes ?? []), 'suspensionNotice', 'resumptionNotice'] },
   ACKNOWLEDGE_SERVICE_NOTICE: {
     schema: schemas.ACKNOWLEDGE_SERVICE_NOTICE,
     event: 'ServiceNoticeAcknowledged',
     actors: [provider],
     label: '知悉主管部门对数据开放服务的决定',
-    rules: [rules.serviceNoticeToAcknowledge],
+    rules: [rules.serviceNoticeToAcknowledge, rules.serviceNoticeCurrent],
     closes: Object.keys(SERVICE_NOTICES),
   },
 };

@@ -253,7 +253,7 @@ export function toMermaid(def: ProcessDefinition, rules?: DeadlineRuleTable): st
   for (const state of allStates(def)) {
     const task = stateTask(def, state);
     const opened = openedOn(def, state, arrows).map(
-      ({ command, task: more }) => `${command}${sentByText(more)} 开启：${more.label}（${ROLE_LABELS[more.role]}），${deadlineText(more, rules)}`,
+      ({ command, task: more }) => `${command}${sentByText(more) || ' '}开启：${more.label}（${ROLE_LABELS[more.role]}），${deadlineText(more, rules)}`,
     );
     const parts = [...(task ? [deadlineText(task, rules)] : []), ...opened];
     if (parts.length > 0) lines.push(`  note right of ${state}: ${mermaidText(parts.join('；'))}`);
@@ -539,7 +539,7 @@ function* bpmnSteps(def: ProcessDefinition, rules?: DeadlineRuleTable): Generato
     }
     const task = stateTask(def, state);
     const element = task ? 'bpmn:userTask' : 'bpmn:task';
-    const opened = openedOn(def, state, arrows).map(({ command, task: more }) => `${commandLabel(def, command)}${sentByText(more)} 开启：${taskText(more, rules)}`);
+    const opened = openedOn(def, state, arrows).map(({ command, task: more }) => `${commandLabel(def, command)}${sentByText(more) || ' '}开启：${taskText(more, rules)}`);
     const own = task ? `状态 ${state}；${taskText(task, rules)}` : opened.length > 0 ? `状态 ${state}` : `状态 ${state}：等待，无办理任务`;
     const doc = [own, ...opened].join('；');
     out.push(

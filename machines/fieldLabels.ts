@@ -131,6 +131,7 @@ export const FORM_LABELS: FieldLabels = {
     'datasetRelease.SET_DESENSITIZATION_RULES': { reason: '无需脱敏的理由' },
     'conditionalApplication.REPORT_SECURITY_INCIDENT': { description: '数据安全问题描述' }, // 第五条, 附录5 协议二(四)2
     'conditionalApplication.REPORT_USAGE': { period: '报告期间' },
+    'conditionalApplication.ACKNOWLEDGE_SERVICE_NOTICE': { command: '知悉的主管部门决定' }, // 附录4 承诺书六 暂停、恢复或停止数据开放服务
     'conditionalApplication.CONFIRM_DESTRUCTION': { method: '销毁方式', evidence: '销毁证明' }, // 附录5 协议二(二) 自行销毁或其他方式
     listAdjustment: { basis: '调整依据' }, // 第八条第二款
     objection: { description: '异议或建议内容', evidence: '证明材料' }, // 第十六条第二款

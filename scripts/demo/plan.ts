@@ -401,7 +401,7 @@ function planUse(ctx: Context, b: CaseBuilder, terms: UseTerms): void {
   const decide = (at: number, type: 'SUSPEND' | 'RESUME' | 'TERMINATE', data: StepData) => {
     const actor = officer();
     items.push({ at, actor, type, data });
-    if (actor.role === 'authority') items.push({ at: timing.after(at, 0, 1), actor: terms.providerStaff, type: 'ACKNOWLEDGE_SERVICE_NOTICE', data: {} });
+    if (actor.role === 'authority') items.push({ at: timing.after(at, 0, 1), actor: terms.providerStaff, type: 'ACKNOWLEDGE_SERVICE_NOTICE', data: { command: type } });
   };
   // 第十四条(三): the competent authority takes note that access was granted, most within a few working
   // days; some notices are left in its inbox, as a busy bureau leaves them.

@@ -192,12 +192,12 @@ describe('conditionalApplication: every command of PROCESSES.md §2', () => {
     // v13: the provider takes note of the competent authority's suspension, resumption or stop of the service (附录4 承诺书六)
     ...(
       [
-        ['active', [...at('active'), ['SUSPEND', { actor: authority }], ['RESUME', { actor: authority }]]],
-        ['renewalReview', [...at('renewalReview'), ['SUSPEND', { actor: authority }], ['RESUME', { actor: authority }]]],
-        ['suspended', [...at('active'), ['SUSPEND', { actor: authority }]]],
-        ['destructionPending', [...at('active'), ['TERMINATE', { actor: authority }]]],
+        ['active', [...at('active'), ['SUSPEND', { actor: authority }], ['RESUME', { actor: authority }]], 'RESUME'],
+        ['renewalReview', [...at('renewalReview'), ['SUSPEND', { actor: authority }], ['RESUME', { actor: authority }]], 'RESUME'],
+        ['suspended', [...at('active'), ['SUSPEND', { actor: authority }]], 'SUSPEND'],
+        ['destructionPending', [...at('active'), ['TERMINATE', { actor: authority }]], 'TERMINATE'],
       ] as const
-    ).map(([state, path]) => ({ from: state, path, when: 'ACKNOWLEDGE_SERVICE_NOTICE', who: 'the provider', by: provider, then: 'ServiceNoticeAcknowledged', to: state })),
+    ).map(([state, path, decision]) => ({ from: state, path, when: 'ACKNOWLEDGE_SERVICE_NOTICE', who: 'the provider', by: provider, data: { command: decision }, then: 'ServiceNoticeAcknowledged', to: state })),
     // v14: the provider takes note of a report of use (第十六条 定期告知公共数据开放主体), wherever one can be left open
     ...(
       [

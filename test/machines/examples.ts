@@ -174,7 +174,7 @@ export const commandData = {
     ACKNOWLEDGE_INCIDENT_NOTICE: {},
     ACKNOWLEDGE_RESULTS: {},
     ACKNOWLEDGE_RESULTS_NOTICE: {},
-    ACKNOWLEDGE_SERVICE_NOTICE: {},
+    ACKNOWLEDGE_SERVICE_NOTICE: { command: 'SUSPEND' },
     ACKNOWLEDGE_USAGE: {},
   },
   unopenedDataRequest: {

@@ -38,7 +38,7 @@ describe('the competent authority’s suspension in the provider’s inbox', () 
   });
 
   it('when the provider takes note of it, then it leaves the inbox; a rebuild from position 0 agrees', async () => {
-    await w.engine.execute({ caseId: ids.suspended, type: 'ACKNOWLEDGE_SERVICE_NOTICE', data: {}, actor: actors.provider });
+    await w.engine.execute({ caseId: ids.suspended, type: 'ACKNOWLEDGE_SERVICE_NOTICE', data: { command: 'SUSPEND' }, actor: actors.provider });
     expect(listed(w.models.inbox({ caller: provider, asOf: w.clock.now() }).items)).toEqual(['review:providerReview']);
     await w.models.rebuild('inbox');
     expect(listed(w.models.inbox({ caller: provider, asOf: w.clock.now() }).items)).toEqual(['review:providerReview']);
