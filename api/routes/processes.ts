@@ -36,6 +36,14 @@ const ProcessView = z.object({
             'the deadline rule (n, unit, basis, article); with countsFrom ({ field, label }), counted from the date in that field of the case when it is later than the day the stage is entered; with endsBy ({ field, label }), due at the end of the date in that field of the case when it comes before the rule’s due day (basis agreement)',
           ),
         ),
+      urgent: z
+        .literal(true)
+        .optional()
+        .describe(docText('无办理时限，但待办列表排在所有有期限的待办之前（如数据安全问题、主管部门暂停服务的知悉事项）', 'no deadline, yet listed before every task with one in inboxes (a data security problem reported, the authority’s suspension of a service)')),
+      whenSentBy: z
+        .string()
+        .optional()
+        .describe(docText('仅当该角色发出开启它的指令时才开启（如主管部门暂停服务时通知开放主体）', 'opened only when a party of this role sends the command that opens it (the provider told of the authority’s suspension)')),
     }),
   ),
 });
@@ -73,6 +81,8 @@ function processView(def: ProcessDefinition): z.infer<typeof ProcessView> {
       role: t.role,
       scope: t.scope,
       rule: !t.deadline ? null : t.deadline.kind === 'rule' ? ruleView(t.deadline) : t.deadline,
+      ...(t.urgent ? { urgent: t.urgent } : {}),
+      ...(t.whenSentBy ? { whenSentBy: t.whenSentBy } : {}),
     })),
   };
 }

@@ -46,6 +46,17 @@ describe('GET /v1/processes and diagrams', () => {
     expect(access(10).rule).not.toHaveProperty('endsBy');
   });
 
+  it('says which tasks are listed first though they have no deadline, and which open only for one sender (v13: the provider told of the authority’s suspension)', async () => {
+    const res = await api.call('GET', '/v1/processes', { as: token });
+    const stage = (version: number, name: string) =>
+      res.body.find((p: { name: string; version: number }) => p.name === 'conditionalApplication' && p.version === version).deadlines.find((d: { stage: string }) => d.stage === name);
+    expect(stage(13, 'suspensionNotice')).toEqual({ stage: 'suspensionNotice', label: '知悉：主管部门暂停数据开放服务', role: 'provider', scope: 'provider', rule: null, urgent: true, whenSentBy: 'authority' });
+    expect(stage(12, 'securityIncidentNotice')).toMatchObject({ urgent: true });
+    expect(stage(12, 'securityIncidentNotice')).not.toHaveProperty('whenSentBy');
+    expect(stage(14, 'usageNotice')).not.toHaveProperty('urgent');
+    expect(stage(14, 'normativeReview')).not.toHaveProperty('urgent');
+  });
+
   for (const def of registry.list()) {
     it(`${def.name} v${def.version}: the BPMN 2.0 export parses as valid BPMN with every state and command`, async () => {
       const res = await api.call('GET', `/v1/processes/${def.name}/diagram?format=bpmn&version=${def.version}`, { as: token });
