@@ -171,12 +171,8 @@ const SERVICE_NOTICE_CURRENT = {
   en: "The decision named is not the competent authority's decision left to acknowledge: reload the case and acknowledge that one.",
 };
 
-/** The decisions on the service, as a refusal names them (v13). */
-const SERVICE_DECISIONS = {
-  SUSPEND: { zh: '暂停数据开放服务', en: 'suspend the service' },
-  RESUME: { zh: '恢复数据开放服务', en: 'resume the service' },
-  TERMINATE: { zh: '停止数据开放服务', en: 'stop the service' },
-} as const;
+/** The decisions on the service, as an English refusal names them (v13; in Chinese, by the command's label). */
+const SERVICE_DECISIONS_EN = { SUSPEND: 'suspend the service', RESUME: 'resume the service', TERMINATE: 'stop the service' } as const;
 
 // ── Rules ───────────────────────────────────────────────────────────────────────────────
 
@@ -460,8 +456,8 @@ export const rules = {
       return open === undefined
         ? SERVICE_NOTICE_CURRENT
         : {
-            zh: `待知悉的是主管部门“${SERVICE_DECISIONS[open].zh}”的决定（${open}），不是“${SERVICE_DECISIONS[data.command].zh}”（${data.command}）：请刷新案件后确认`,
-            en: `The competent authority's decision left to acknowledge is to ${SERVICE_DECISIONS[open].en} (${open}), not to ${SERVICE_DECISIONS[data.command].en} (${data.command}): reload the case and acknowledge that one.`,
+            zh: `待知悉的是主管部门“${commandsV1[open].label}”的决定（${open}），不是“${commandsV1[data.command].label}”（${data.command}）：请刷新案件后确认`,
+            en: `The competent authority's decision left to acknowledge is to ${SERVICE_DECISIONS_EN[open]} (${open}), not to ${SERVICE_DECISIONS_EN[data.command]} (${data.command}): reload the case and acknowledge that one.`,
           };
     },
     holds: (context, data: Data<'ACKNOWLEDGE_SERVICE_NOTICE'>) => context.serviceNotice?.command === data.command,

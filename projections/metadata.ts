@@ -7,6 +7,7 @@
 import type { RecordedEvent } from '../eventstore/types.js';
 import { isIdNumber, namelessPerson, summaryInBrief } from '../machines/schemas.js';
 import { caseOfStream, isCaseStream } from '../machines/streams.js';
+import type { CaseSummary } from '../machines/types.js';
 
 /** An open work item as the engine stamps it when a stage is entered. */
 export interface TaskFacts {
@@ -59,15 +60,8 @@ export interface PartiesFacts {
   region?: string;
 }
 
-export interface SummaryFacts {
-  title: string;
-  applicant?: string;
-  /** A natural person's name is not spelled out in supervisors' reports (`personalName`). */
-  applicantKind?: 'person' | 'organization';
-  provider?: string;
-  /** Times the case was returned for revision (ProcessDefinition.summary). */
-  returns?: number;
-}
+/** The case's summary as its events stamp it (machines `CaseSummary`; a natural person's name is not spelled out in supervisors' reports, `personalName`). */
+export type SummaryFacts = CaseSummary;
 
 export interface ActorFacts {
   sub: string;
