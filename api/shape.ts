@@ -156,8 +156,18 @@ export function provisionalNote(calendar: WorkingDayCalendar, task: ProvisionalT
   const year = Number(dueDate.slice(0, 4));
   // 25–31 December waits for the next year's notice too (QA: a due date of 2027-12-28 named 2027 alone,
   // and stayed provisional once the 2027 notice was loaded).
-  const last = dueDate.slice(5) >= `12-${NEW_YEAR_EDGE_DAY}` ? year + 1 : year;
+  const edge = dueDate.slice(5) >= `12-${NEW_YEAR_EDGE_DAY}`;
+  const last = edge ? year + 1 : year;
   const loaded = calendar.notices.map((n) => n.year).filter((y) => y <= last);
+  // A due date in 25–31 December of a year loaded: counted on that year's notice, not on the statute's
+  // holidays; only the next notice's New-Year edge may move it (year-end QA: the note said 临时计算 from
+  // the statute for a count of 12-22 to 12-28 on the 2026 notice alone).
+  if (edge && loaded.includes(year) && !loaded.includes(last)) {
+    if (lang === 'en') {
+      return `the State Council’s holiday notice for ${last} is not loaded yet: the deadline is counted on the ${year} notice, but the ${last} notice may still set days off or working days in ${NEW_YEAR_EDGE_DAY}–31 December ${year}; it will be re-stated when the notice is loaded — it may move earlier or later`;
+    }
+    return `${last} 年的国务院节假日安排通知尚未载入：期限已按 ${year} 年的通知计算，但 ${last} 年的通知仍可能调整 ${year} 年 12 月 ${NEW_YEAR_EDGE_DAY} 日至 31 日的放假或上班安排，通知载入后将重新确定，可能提前或推后`;
+  }
   // The first year from there on without a notice (the years before it are loaded), and not before the count starts.
   let first = Math.max(loaded.length > 0 ? Math.max(...loaded) + 1 : year, countStartYear(task));
   if (first > last) first = last;

@@ -60,10 +60,17 @@ describe('a provisional deadline says why', () => {
     expect(await inboxItem(c.id)).not.toHaveProperty('provisionalNote');
   });
 
-  it('given an objection entered Mon 12-14 (due Mon 12-28: the 2027 notice may still set 25–31 December), then the note names the 2027 notice', async () => {
+  it('given an objection entered Mon 12-14 (due Mon 12-28: the 2027 notice may still set 25–31 December), then the note names the 2027 notice, and says the count is on the 2026 notice, not the statute’s holidays', async () => {
     await api.call('PUT', '/v1/test/clock', { as: tokens.admin, body: { now: '2026-12-14T02:00:00.000Z' } });
     const c = await objection();
-    expect(c.tasks[0]).toMatchObject({ dueDate: '2026-12-28', provisional: true, provisionalNote: ZH_2027 });
+    expect(c.tasks[0]).toMatchObject({
+      dueDate: '2026-12-28',
+      provisional: true,
+      provisionalNote: '2027 年的国务院节假日安排通知尚未载入：期限已按 2026 年的通知计算，但 2027 年的通知仍可能调整 2026 年 12 月 25 日至 31 日的放假或上班安排，通知载入后将重新确定，可能提前或推后',
+    });
+    expect((await inboxItem(c.id, 'en')).provisionalNote).toBe(
+      'the State Council’s holiday notice for 2027 is not loaded yet: the deadline is counted on the 2026 notice, but the 2027 notice may still set days off or working days in 25–31 December 2026; it will be re-stated when the notice is loaded — it may move earlier or later',
+    );
   });
 });
 
