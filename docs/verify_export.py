@@ -251,6 +251,9 @@ def verify(raw, period=None):
         if line.get("unreadable") is True:
             fail(t(f"导出时服务无法读取该事件（{line.get('stream')} 版本 {line.get('revision')}）：文件中只有它的位置", f"the server could not read this event when exporting ({line.get('stream')} revision {line.get('revision')}): the file holds only where it was"))
             continue
+        if line.get("missing") is True:
+            fail(t(f"事件日志中已没有这一事件（{line.get('at')} 被接受）：审计索引登记过它，它此后从存储中被删除，文件中只有它的位置和时间", f"the log no longer holds this event (accepted {line.get('at')}): the audit index filed it, and it was deleted from the store since; the file holds only where and when it was"))
+            continue
         if period and isinstance(line.get("at"), str) and not in_period(line["at"], period):
             fail(t(f"at {line['at']} 不在所导出的期间 [{period[0]}, {period[1]}) 内", f"at {line['at']} is outside the period [{period[0]}, {period[1]})"))
         if "caseId" not in line:

@@ -214,6 +214,11 @@ export async function checkExport(lines: AsyncIterable<string | OverlongLine> | 
       failHere('服务器导出时无法读取这一事件（存储内容已损坏或被改动），文件中只有它的位置', 'the server could not read this event when exporting (its stored content was damaged or altered): the file holds only where it was');
       continue;
     }
+    if ((line as { missing?: unknown }).missing === true) {
+      // The audit index filed this position in the period, and the log no longer holds it (projections/audit.ts MissingAuditLine).
+      failHere('事件日志中已没有这一事件：审计索引登记过它，它此后从存储中被删除，文件中只有它的位置和时间', 'the log no longer holds this event: the audit index filed it, and it was deleted from the store since; the file holds only where and when it was');
+      continue;
+    }
     // A line naming no case at all is no export's (the case list, a report, saved under the name):
     // not an export of an earlier release, whose lines all named their case. As docs/verify_export.py says it.
     if (!('caseId' in line)) {

@@ -165,6 +165,20 @@ export interface UnreadableAuditLine extends Pick<OtherAuditLine, 'stream' | 're
   reason: string;
 }
 
+/**
+ * An event the audit index filed in the period that the log no longer holds (deleted from the store
+ * after it was folded): the index keeps its time and position, and this line says so, so the file is
+ * not short without saying so and its check fails there. Its case is named when the case list knows
+ * the position as the case's first or last event (the middle ones of a case are named by no read model).
+ */
+export interface MissingAuditLine {
+  missing: true;
+  caseId: string | null;
+  position: number;
+  at: string;
+  reason: string;
+}
+
 /** A task as histories and the case view show it. */
 export function taskView(t: TaskFacts): TaskView {
   return {
@@ -318,35 +332,44 @@ export async function* exportEvents(store: EventStore, db: Db, options: ExportOp
     }
     return ok;
   };
-  // The positions the index files in the period, sorted: read at the first event in the period's range of
-  // positions whose stated time is outside the period (one of another period appended late, or an altered
-  // one), then walked along as the log is, in position order.
-  let filed: Float64Array | undefined;
+  // The positions the index files in the period, sorted, walked along as the log is, in position order:
+  // an event whose stated time is outside the period (one of another period appended late, or an altered
+  // one) is in it when filed in it; a position filed that the log no longer holds is a missing line.
+  const filed = db.transaction(() => {
+    checkWhole?.(db);
+    return Float64Array.from(db.prepare<[string, string], number>('SELECT position FROM audit_index WHERE at >= ? AND at < ?').pluck().all(from, to)).sort();
+  })();
   let next = 0;
-  const filedInPeriod = (position: number): boolean => {
-    filed ??= db.transaction(() => {
-      checkWhole?.(db);
-      return Float64Array.from(db.prepare<[string, string], number>('SELECT position FROM audit_index WHERE at >= ? AND at < ?').pluck().all(from, to)).sort();
-    })();
-    while (next < filed.length && filed[next]! < position) next++;
-    return filed[next] === position;
+  /** The missing lines the caller may see for the positions filed before `position` the log skipped; `next` then at `position` or past it. */
+  const missingBefore = (position: number): string[] => {
+    const lines: string[] = [];
+    for (; next < filed.length && filed[next]! < position; next++) {
+      const line = missingLine(db, filed[next]!);
+      if (line.caseId === null ? !visibleTo : visible(line.caseId)) lines.push(`${JSON.stringify(line)}\n`);
+    }
+    return lines;
   };
   let read = 0;
   for await (const event of readAllPastUnreadable(store, { fromPosition: range.lo })) {
     // The embedded store reads synchronously, and an async generator resumes in microtasks: without
     // a turn of the event loop now and then, one export of a long log held up every other request.
     if (++read % EXPORT_TURN === 0) await nextTurn();
+    const position = event instanceof UnreadableEventError ? event.event.position : event.position;
+    // Deleted from the store after the index filed them (compliance QA: left out without a word, and
+    // verify-export passed the month's file, though verify and replay named them).
+    yield* missingBefore(Math.min(position, range.hi + 1));
+    if (position > range.hi) return;
+    const filedHere = filed[next] === position;
+    if (filedHere) next++;
     if (event instanceof UnreadableEventError) {
-      if (event.event.position > range.hi) return;
       const line = unreadableLine(db, event, from, to);
       if (line && (line.caseId === null ? !visibleTo : visible(line.caseId))) yield `${JSON.stringify(line)}\n`;
       continue;
     }
-    if (event.position > range.hi) return;
     const at = acceptedAt(event);
     // A time moved out of the period in the store (a year back, say) hid the event from every period's
     // export, and verify-export passed the file (compliance QA): the index keeps the time it was folded at.
-    if (at === undefined || ((at < from || at >= to) && !filedInPeriod(event.position))) continue;
+    if (at === undefined || ((at < from || at >= to) && !filedHere)) continue;
     const line = auditLine(event);
     if (!line) {
       // Not a case's: a notice of the calendar (acceptedAt), which everyone may read (GET /v1/calendar/:year).
@@ -358,6 +381,15 @@ export async function* exportEvents(store: EventStore, db: Db, options: ExportOp
     if (!visible(line.caseId)) continue;
     yield `${JSON.stringify(line)}\n`;
   }
+  // The log ended before the last positions filed in the period (its last events deleted).
+  yield* missingBefore(range.hi + 1);
+}
+
+/** The line of a position the index filed that the log no longer holds; its case when the case list knows the position as a case's first or last. */
+function missingLine(db: Db, position: number): MissingAuditLine {
+  const at = db.prepare<[number], string>('SELECT at FROM audit_index WHERE position = ?').pluck().get(position)!;
+  const caseId = db.prepare<[number, number], string>('SELECT case_id FROM cases WHERE case_key = ? OR position = ?').pluck().get(position, position) ?? null;
+  return { missing: true, caseId, position, at, reason: `事件日志中已没有这一事件：它于 ${at} 被接受并记入审计索引（位置 ${position}），此后从存储中被删除` };
 }
 
 /** The line of an unreadable event in [from, to) (its time and case come from the read models), else undefined. */

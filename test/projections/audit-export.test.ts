@@ -4,7 +4,7 @@
  * for every auditor — and it survives a rebuild of the trail.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startInputs, actors } from '../machines/examples.js';
+import { startInputs, actors, commandData } from '../machines/examples.js';
 import { admin, notice2026, world, type World } from './harness.js';
 import { checkExport } from '../../engine/exportCheck.js';
 import { auditLine } from '../../projections/audit.js';
@@ -119,6 +119,60 @@ describe('an event whose stored time was altered', () => {
       const lastYear: string[] = [];
       for await (const line of t.models.exportEvents({ from: '2024-11-01T00:00:00Z', to: '2024-12-01T00:00:00Z' })) lastYear.push(line);
       expect(lastYear).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('events deleted from the store after the trail filed them', () => {
+  // Compliance QA: two February events deleted from a copy of the store were left out of February's
+  // export without a word — one case gone from it, another starting mid-way — and verify-export passed
+  // the file, though verify and replay named the damage. The index keeps their time and position.
+  it('given a release with three events between two objections, when an objection (its only event), the release’s middle event and the last event of the log are deleted, then the month’s export has a missing line at each position, naming the case where the case list knows it, and the check fails at each', async () => {
+    const t = await world({ start: '2025-11-03T01:30:00.000Z', without2026: true });
+    try {
+      const release = await t.engine.start({ process: 'datasetRelease', input: startInputs.datasetRelease, actor: actors.provider });
+      const first = await t.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company });
+      const middle = await t.engine.execute({ caseId: release.caseId, type: 'SET_DESENSITIZATION_RULES', data: commandData.datasetRelease.SET_DESENSITIZATION_RULES, actor: actors.provider });
+      await t.engine.execute({ caseId: release.caseId, type: 'RECORD_SECURITY_REVIEW', data: commandData.datasetRelease.RECORD_SECURITY_REVIEW, actor: actors.provider });
+      const last = await t.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company });
+      const gone = [first.event, middle.event, last.event];
+      for (const e of gone) t.store.database.prepare('DELETE FROM events WHERE position = ?').run(e.position);
+
+      const lines: string[] = [];
+      for await (const line of t.models.exportEvents({ from: '2025-11-01T00:00:00Z', to: '2025-12-01T00:00:00Z' })) lines.push(line.trimEnd());
+      const parsed = lines.map((l) => JSON.parse(l) as { position: number; missing?: true; caseId: string | null; at: string });
+      expect(parsed.map((l) => [l.position, l.missing ?? false])).toEqual([
+        [release.event.position, false],
+        [first.event.position, true],
+        [middle.event.position, true],
+        [middle.event.position + 1, false],
+        [last.event.position, true],
+      ]);
+      // The objection's first event is its case key, the log's last its case's recorded end; a middle event no read model names.
+      expect(parsed.filter((l) => l.missing).map((l) => l.caseId)).toEqual([first.caseId, null, last.caseId]);
+      expect(parsed[1]).toMatchObject({ at: '2025-11-03T01:30:00.000Z', reason: expect.stringContaining('此后从存储中被删除') });
+
+      const check = await checkExport(lines, { expected: (stored) => auditLine({ ...stored, created: '' }) });
+      expect(check.ok).toBe(false);
+      expect(check.failures.map((f) => [f.line, f.caseId, f.reason.zh])).toEqual([
+        [2, first.caseId, expect.stringMatching(/^事件日志中已没有这一事件/)],
+        [3, null, expect.stringMatching(/^事件日志中已没有这一事件/)],
+        // The release's next event: its chain names the revision the file lacks.
+        [4, release.caseId, '缺少版本 1 的事件（前一个为版本 0）'],
+        [5, last.caseId, expect.stringMatching(/^事件日志中已没有这一事件/)],
+      ]);
+      // An export filtered by viewer (a Jinan auditor, who sees all three cases): the missing lines of the cases
+      // named, not the one no read model names (as an unreadable event of no known case).
+      const jinan: { position: number; missing?: true }[] = [];
+      for await (const line of t.models.exportEvents({ from: '2025-11-01T00:00:00Z', to: '2025-12-01T00:00:00Z', visibleTo: { role: 'auditor', org: '370100-dsj' } })) jinan.push(JSON.parse(line));
+      expect(jinan.map((l) => [l.position, l.missing ?? false])).toEqual([
+        [release.event.position, false],
+        [first.event.position, true],
+        [middle.event.position + 1, false],
+        [last.event.position, true],
+      ]);
     } finally {
       await t.close();
     }

@@ -142,6 +142,21 @@ describe('the Python reference of docs/AUDIT_EXPORT.md, on an export of every pr
     expect(en.stdout).toMatch(/ problems\n$/);
   });
 
+  it('given an event the log no longer holds (a missing line, projections/audit.ts: deleted from the store after the trail filed it), then it names that line as deleted, in Chinese and English, and exits 1 as npm run verify-export does', async () => {
+    const events = parsed();
+    const k = events.findIndex((e) => e.caseId);
+    const gone = events[k]!;
+    const file = events.map((e, i) => JSON.stringify(i === k ? { missing: true, caseId: gone.caseId, position: gone.position, at: gone.at, reason: '事件日志中已没有这一事件' } : e));
+    const path = join(w.dir, 'missing.ndjson');
+    writeFileSync(path, file.map((l) => `${l}\n`).join(''));
+    const zh = await spawnText(await python3(), [REFERENCE, path]);
+    expect(zh.status).toBe(1);
+    expect(zh.stdout).toContain(`不符 第 ${k + 1} 行：事件日志中已没有这一事件（${gone.at} 被接受）`);
+    const en = await spawnText(await python3(), [REFERENCE, path, '--lang', 'en']);
+    expect(en.stdout).toContain(`FAIL line ${k + 1}: the log no longer holds this event (accepted ${gone.at})`);
+    expect(await verifyExport(file)).toBe(1);
+  });
+
   it('given the language as argparse also takes it (--lan en, --lang=en, or --lang en then --lang zh), then the report is in the language argparse settled on, as before the command line was told in Chinese', async () => {
     const path = join(w.dir, 'abbreviated.ndjson');
     writeFileSync(path, '{not json\n');
