@@ -78,9 +78,15 @@ export function argumentError(err: unknown): string {
  * unknown option (or an argument, unless `positionals`) prints what is wrong and `usage`, and exits 2.
  */
 export function argsOrExit(usage: string, positionals = false): string[] {
+  return commandLineOrExit(usage, positionals, []).positionals;
+}
+
+/** `argsOrExit` for a script that also takes the boolean options `flags` (named without their `--`): those given. */
+export function commandLineOrExit<F extends string>(usage: string, positionals: boolean, flags: readonly F[]): { positionals: string[]; flags: Set<F> } {
   let parsed;
   try {
-    parsed = parseArgs({ allowPositionals: positionals, options: { help: { type: 'boolean', short: 'h', default: false } } });
+    const options = Object.fromEntries(flags.map((f) => [f, { type: 'boolean' as const, default: false }]));
+    parsed = parseArgs({ allowPositionals: positionals, options: { ...options, help: { type: 'boolean', short: 'h', default: false } } });
   } catch (err) {
     process.stderr.write(`${argumentError(err)}\n${usage}\n`);
     process.exit(2);
@@ -89,7 +95,18 @@ export function argsOrExit(usage: string, positionals = false): string[] {
     process.stdout.write(`${usage}\n`);
     process.exit(0);
   }
-  return parsed.positionals;
+  const values = parsed.values as Record<string, boolean | undefined>;
+  return { positionals: parsed.positionals, flags: new Set(flags.filter((f) => values[f] === true)) };
+}
+
+/**
+ * The log's missing positions (SqliteEventStore.positionsMissing, asked for one run more than `listed`) as
+ * the scripts say them; `rest` is added after 等 when more runs than `listed` were found.
+ */
+export function missingPositionsText(gaps: { missing: number; runs: { from: number; to: number }[] }, listed: number, rest?: string): string {
+  const cut = gaps.runs.length > listed;
+  const runs = (cut ? gaps.runs.slice(0, listed) : gaps.runs).map((r) => (r.from === r.to ? `${r.from}` : `${r.from}–${r.to}`)).join('、');
+  return `事件日志缺少 ${gaps.missing} 个位置的事件（位置 ${runs}${cut ? ` 等${rest ? `；${rest}` : ''}` : ''}）：日志的位置连续分配、从不重复，缺少即有事件被删除`;
 }
 
 /**

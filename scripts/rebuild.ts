@@ -6,12 +6,15 @@
  * and a crash mid-way starts the rebuild over on the next start or run. A stored event that can no
  * longer be read (damaged JSON) is skipped by every read model and named on stderr once the
  * rebuild is done. Stopped by Ctrl-C or SIGTERM, it says in one line what the stop left (exit 130, 143).
+ * A log with events deleted from it (positions missing) is refused, the read models untouched, unless
+ * `--accept-missing` is given: the read models are the last record that those events were accepted.
  */
 import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { argsOrExit, configOrExit, storeFileOrExit } from './config.js';
+import { commandLineOrExit, configOrExit, missingPositionsText, storeFileOrExit } from './config.js';
 import { Directory } from '../directory/directory.js';
 import { openStore } from '../eventstore/open.js';
+import { SqliteEventStore } from '../eventstore/sqlite.js';
 import { UnreadableEventError } from '../eventstore/types.js';
 import { ALL_PROJECTIONS, openReadModels, ReadModelsOfAnotherVersion, rebuildUnderWay, RebuildUnderWayError, scratchFilesBeside, type RebuildPhase } from '../projections/index.js';
 import { createPhasedProgress } from './progress.js';
@@ -21,8 +24,11 @@ import { keepFilesPrivate } from '../infra/config.js';
 import { exitStopped, STOP_SIGNALS } from './signals.js';
 
 const known = ALL_PROJECTIONS.map((p) => p.name);
-const USAGE = `用法：npm run rebuild -- [读模型 …]   删除并从事件日志重建读模型（默认全部：${known.join('、')}）
+const USAGE = `用法：npm run rebuild -- [读模型 …] [--accept-missing]   删除并从事件日志重建读模型（默认全部：${known.join('、')}）
+  --accept-missing   事件日志缺少事件（有事件被删除）时仍按现有日志重建：读模型将不再记得这些事件
 数据目录由 WORKFLOW_DATA_DIR 指定（默认 ./data）。`;
+/** How many runs of missing log positions a refusal lists. */
+const LISTED = 10;
 
 /**
  * How far the rebuild has come, for what a stop says it left: not begun (nothing touched), opening the read
@@ -53,7 +59,7 @@ function stopped(signal: NodeJS.Signals): void {
   exitStopped(signal, `${head}读模型 ${which.join('、')} 尚未重建完成${left}`);
 }
 
-const names = argsOrExit(USAGE, true);
+const { positionals: names, flags } = commandLineOrExit(USAGE, true, ['accept-missing']);
 const unknown = names.filter((n) => !known.includes(n));
 if (unknown.length > 0) {
   process.stderr.write(`未知的读模型：${unknown.join('、')}。可选：${known.join('、')}\n${USAGE}\n`);
@@ -71,6 +77,18 @@ const store = await openStore({ store: config.store, dataDir: config.dataDir, sy
 // Refused before the read models are opened (rebuildUnderWay): not waited for, then done again.
 if (rebuildUnderWay(join(config.dataDir, config.store === 'sqlite' ? 'events.db' : 'readmodels.db'))) {
   process.stderr.write(`${new RebuildUnderWayError().message}\n`);
+  await store.close();
+  process.exit(1);
+}
+// Events deleted from the log (its positions are given without gaps): the read models are the only record left that
+// they were accepted — the audit export's missing lines, verify's eventsMissing, the tasks they closed. Rebuilt from
+// the log as it is, they forget them (compliance QA: verify then said ok, a case whose destruction was confirmed was
+// back in 待销毁数据, and the overdue report had its applicant 244 working days late). Refused unless told to.
+const gaps = store instanceof SqliteEventStore ? store.positionsMissing(LISTED + 1) : undefined;
+if (gaps && gaps.missing > 0 && !flags.has('accept-missing')) {
+  process.stderr.write(
+    `读模型未重建：${missingPositionsText(gaps, LISTED)}。现有的读模型还记得这些事件曾被接受（审计导出为每个写出一行 missing: true，verify 指出案件末尾缺失的事件），按现有日志重建会抹去这些记录。请先运行 npm run replay -- --all 核查，并从备份恢复事件库；确需按现有日志重建，请加 --accept-missing\n`,
+  );
   await store.close();
   process.exit(1);
 }
@@ -176,6 +194,7 @@ try {
   stage = 'done';
   bars.done();
   for (const line of notes) process.stderr.write(`${line}\n`);
+  if (gaps && gaps.missing > 0) process.stderr.write(`注意：${missingPositionsText(gaps, LISTED)}；重建后的读模型不再记得这些事件\n`);
   process.stdout.write(`已重建 ${which.join('、')}，位置 ${readModels.position}（${threads} 个线程）\n`);
   await readModels.close();
 } finally {

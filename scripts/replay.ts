@@ -16,7 +16,7 @@ import { EngineError } from '../engine/errors.js';
 import { alteredNoticeText } from '../engine/calendarInForce.js';
 import { journalModeOf, SqliteEventStore } from '../eventstore/sqlite.js';
 import { systemClock } from '../infra/clock.js';
-import { argumentError, configOrExit, storeFileOrExit } from './config.js';
+import { argumentError, configOrExit, missingPositionsText, storeFileOrExit } from './config.js';
 import { createLogger, logLevelOf } from '../infra/logger.js';
 import { createProgress } from './progress.js';
 import { caseIdsInStore, timeline, verifyAll } from './demo/replay.js';
@@ -133,11 +133,7 @@ try {
     // Events deleted from the log leave positions no row holds: found whatever the read models were rebuilt from since.
     // One run more than are listed is asked for, so that "等" is said only when there are more.
     const gaps = app.store instanceof SqliteEventStore ? app.store.positionsMissing(listAll ? Infinity : LISTED + 1) : undefined;
-    if (gaps && gaps.missing > 0) {
-      const cut = !listAll && gaps.runs.length > LISTED;
-      const runs = (cut ? gaps.runs.slice(0, LISTED) : gaps.runs).map((r) => (r.from === r.to ? `${r.from}` : `${r.from}–${r.to}`)).join('、');
-      lines.push(`事件日志缺少 ${gaps.missing} 个位置的事件（位置 ${runs}${cut ? ` 等；${REST}` : ''}）：日志的位置连续分配、从不重复，缺少即有事件被删除`);
-    }
+    if (gaps && gaps.missing > 0) lines.push(missingPositionsText(gaps, listAll ? Infinity : LISTED, REST));
     // Nothing read is nothing verified (as verify-export says of an empty file): a data folder typed wrong is not a pass.
     if (result.total === 0) lines.push(`事件库中没有任何案件（数据目录 ${config.dataDir}）：没有可校验的内容，请检查 WORKFLOW_DATA_DIR`);
     for (const f of listAll ? result.failed : result.failed.slice(0, LISTED)) {

@@ -262,7 +262,7 @@ describe('npm run demo', () => {
     expect(failed.stdout).toContain('哈希');
   });
 
-  it('given a copy whose case lost its last event and whose read models were rebuilt since (the case list then agrees with the cut stream), when replay --all runs, then it fails naming the position deleted: the log gives positions without gaps', async () => {
+  it('given a copy whose case lost its last event, then a rebuild is refused (the read models still record it) unless told --accept-missing; rebuilt so (the case list then agrees with the cut stream), replay --all fails naming the position deleted: the log gives positions without gaps', async () => {
     const damaged = await copyOfStore();
     const db = new Database(join(damaged, 'events.db'));
     const position = db
@@ -271,8 +271,29 @@ describe('npm run demo', () => {
       .get()!;
     db.prepare('DELETE FROM events WHERE position = ?').run(position);
     db.close();
-    const rebuilt = await runScript('rebuild.ts', [], { WORKFLOW_DATA_DIR: damaged });
+    // The case list recorded the deleted event as its case's last (what verify's eventsMissing reads).
+    const recorded = () => {
+      const read = new Database(join(damaged, 'events.db'), { readonly: true });
+      try {
+        return read.prepare<[number], number>('SELECT count(*) FROM cases WHERE position = ?').pluck().get(position);
+      } finally {
+        read.close();
+      }
+    };
+    expect(recorded()).toBe(1);
+    const gap = `事件日志缺少 1 个位置的事件（位置 ${position}）：日志的位置连续分配、从不重复，缺少即有事件被删除`;
+    // The read models are the last record that the event was accepted (compliance QA): a rebuild is refused, the read models untouched…
+    const refused = await runScript('rebuild.ts', [], { WORKFLOW_DATA_DIR: damaged });
+    expect([refused.status, refused.stdout]).toEqual([1, '']);
+    expect(refused.stderr).toBe(
+      `读模型未重建：${gap}。现有的读模型还记得这些事件曾被接受（审计导出为每个写出一行 missing: true，verify 指出案件末尾缺失的事件），按现有日志重建会抹去这些记录。请先运行 npm run replay -- --all 核查，并从备份恢复事件库；确需按现有日志重建，请加 --accept-missing\n`,
+    );
+    expect(recorded()).toBe(1);
+    // …unless told to, and then it says what the read models forgot.
+    const rebuilt = await runScript('rebuild.ts', ['--accept-missing'], { WORKFLOW_DATA_DIR: damaged });
     expect(rebuilt.status, rebuilt.stderr).toBe(0);
+    expect(rebuilt.stderr).toContain(`注意：${gap}；重建后的读模型不再记得这些事件\n`);
+    expect(recorded()).toBe(0);
     const all = await replay(damaged, '--all', '--quiet');
     expect(all.stdout).toContain(`通过 ${result.cases}，失败 0。`);
     expect(all.stdout).toContain(`事件日志缺少 1 个位置的事件（位置 ${position}）：日志的位置连续分配、从不重复，缺少即有事件被删除`);
