@@ -287,6 +287,16 @@ export class Engine {
   }
 
   /**
+   * A case's stream as stored, not folded: the history of a case its machine cannot fold (an event
+   * altered or moved, its start removed), as `verify` reads it. An unknown case is NOT_FOUND.
+   */
+  async storedHistory(caseId: string): Promise<RecordedEvent[]> {
+    const events = await this.#findStream(caseId);
+    if (!events) throw refuse.notFound(caseId);
+    return events;
+  }
+
+  /**
    * Re-checks a case's hash chain and replays it through its machine version. It reads the stream
    * as stored, not through the folded case: a stream its machine cannot fold is named here.
    */

@@ -25,7 +25,7 @@ import type { SqliteEventStore } from '../../eventstore/sqlite.js';
 import { LogNotFlushedError, UnreadableEventError } from '../../eventstore/types.js';
 import { createLogger, type Logger } from '../../infra/logger.js';
 import { testNotice2027 } from '../calendars/notice2027.js';
-import { actors, startInputs } from '../machines/examples.js';
+import { actors, commandData, startInputs } from '../machines/examples.js';
 import { openTestApi, SECRET } from './harness.js';
 
 const dirs: string[] = [];
@@ -282,11 +282,13 @@ describe('given a case whose last event was cut off the stream', () => {
       // Read or added to as if whole, it would hide the cut: a command would take the lost revision's place.
       for (const res of [
         await api.call('GET', `/v1/cases/${a}`, t.applicant),
-        await api.call('GET', `/v1/cases/${a}/history`, t.applicant),
         await api.call('POST', `/v1/cases/${a}/commands`, t.provider, { type: 'RESPOND', data: { outcome: 'corrected', explanation: '再次答复。' } }),
       ]) {
         expect([res.status, res.body.code, res.body.reason]).toEqual([503, 'UNAVAILABLE', 'eventsMissing']);
       }
+      // Its history is what is stored, with verify's answer saying what is missing from its end.
+      const history = await api.call('GET', `/v1/cases/${a}/history`, t.applicant);
+      expect([history.status, history.body.events.length, history.body.verification]).toEqual([200, 1, verify.body]);
       expect(api.db.prepare('SELECT count(*) FROM events WHERE stream_id LIKE \'%\' || ?').pluck().get(a)).toBe(1);
       // Whoever may not see the case still learns nothing of it.
       const stranger = await mintToken(SECRET, { sub: 'someone-else', role: 'applicant', org: 'person-someone-else' });
@@ -355,7 +357,7 @@ describe('given two nodes on one file, when the other commits to a case between 
 });
 
 describe('given a case whose stored start its machine cannot fold (a machine version this system does not have)', () => {
-  it('then reading or adding to it answers 503 streamDamaged to who may see it and 404 to anyone else, verify names its start, and the other case goes on', async () => {
+  it('then reading or adding to it answers 503 streamDamaged to who may see it and 404 to anyone else, its history is as stored with verify’s answer beside it, verify names its start, and the other case goes on', async () => {
     const dataDir = folder();
     const { t, a, b } = await twoObjections(dataDir);
     let api = await serve(dataDir);
@@ -366,7 +368,6 @@ describe('given a case whose stored start its machine cannot fold (a machine ver
     try {
       for (const res of [
         await api.call('GET', `/v1/cases/${a}`, t.applicant),
-        await api.call('GET', `/v1/cases/${a}/history`, t.applicant),
         await api.call('POST', `/v1/cases/${a}/commands`, t.provider, { type: 'RESPOND', data: { outcome: 'corrected', explanation: '已更正数据并重新发布。' } }),
       ]) {
         expect([res.status, res.body.code, res.body.reason]).toEqual([503, 'UNAVAILABLE', 'streamDamaged']);
@@ -374,9 +375,61 @@ describe('given a case whose stored start its machine cannot fold (a machine ver
       }
       const verify = await api.call('GET', `/v1/cases/${a}/verify`, t.applicant);
       expect([verify.status, verify.body]).toEqual([200, expect.objectContaining({ ok: false, failedAt: expect.objectContaining({ revision: 0 }), reason: expect.stringContaining('objection@99') })]);
+      // Compliance QA: the history of the case under investigation answered 503 too; it is the stored events, as verify reads them.
+      const history = await api.call('GET', `/v1/cases/${a}/history`, t.applicant);
+      expect(history.status, history.text).toBe(200);
+      expect(history.body.events.map((e: { revision: number; machine: { version: number } }) => [e.revision, e.machine.version])).toEqual([[0, 99]]);
+      expect(history.body.verification).toEqual(verify.body);
       const stranger = await mintToken(SECRET, { sub: 'someone-else', role: 'applicant', org: 'person-someone-else' });
-      for (const path of [`/v1/cases/${a}`, `/v1/cases/${a}/verify`]) expect((await api.call('GET', path, stranger)).status).toBe(404);
+      for (const path of [`/v1/cases/${a}`, `/v1/cases/${a}/history`, `/v1/cases/${a}/verify`]) expect((await api.call('GET', path, stranger)).status).toBe(404);
+      expect((await api.call('GET', `/v1/cases/${b}/history`, t.applicant)).body).not.toHaveProperty('verification');
       expect((await api.call('POST', `/v1/cases/${b}/commands`, t.provider, { type: 'RESPOND', data: { outcome: 'corrected', explanation: '已更正数据并重新发布。' } })).status).toBe(200);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('given a release whose stored events were altered after the fact (test-only writes), when the server restarts', () => {
+  it('then the history of one with an event’s data changed, one without its first event and one without its last is as stored, with verify’s answer beside it in the caller’s language', async () => {
+    const dataDir = folder();
+    const t = await tokens();
+    let api = await serve(dataDir);
+    const releases: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = await api.call('POST', '/v1/cases', t.provider, { process: 'datasetRelease', input: startInputs.datasetRelease });
+      expect(started.status, started.text).toBe(201);
+      for (const type of ['SET_DESENSITIZATION_RULES', 'RECORD_SECURITY_REVIEW'] as const) {
+        expect((await api.call('POST', `/v1/cases/${started.body.id}/commands`, t.provider, { type, data: commandData.datasetRelease[type] })).status).toBe(200);
+      }
+      releases.push(started.body.id);
+    }
+    const [altered, headless, cut] = releases as [string, string, string];
+    const where = "stream_id LIKE '%' || ? AND revision = ?";
+    api.db.prepare(`UPDATE events SET data = json_set(data, '$.reason', '篡改') WHERE ${where}`).run(altered, 1);
+    api.db.prepare(`DELETE FROM events WHERE ${where}`).run(headless, 0);
+    api.db.prepare(`DELETE FROM events WHERE ${where}`).run(cut, 2);
+    await api.close();
+
+    api = await serve(dataDir);
+    try {
+      const expected: Record<string, { revisions: number[]; verification: Record<string, unknown> }> = {
+        [altered]: { revisions: [0, 1, 2], verification: { ok: false, failedAt: expect.objectContaining({ revision: 1 }) } },
+        [headless]: { revisions: [1, 2], verification: { ok: false, failedAt: expect.objectContaining({ revision: 1 }) } },
+        [cut]: { revisions: [0, 1], verification: { ok: false, missing: expect.objectContaining({ fromRevision: 2, toRevision: 2 }) } },
+      };
+      for (const [id, { revisions, verification }] of Object.entries(expected)) {
+        const history = await api.call('GET', `/v1/cases/${id}/history`, t.provider);
+        expect(history.status, history.text).toBe(200);
+        expect(history.body.events.map((e: { revision: number }) => e.revision)).toEqual(revisions);
+        expect(history.body.verification).toMatchObject({ ...verification, reason: expect.stringMatching(/[\u4e00-\u9fff]/) });
+        expect(history.body.verification).toEqual((await api.call('GET', `/v1/cases/${id}/verify`, t.provider)).body);
+        const en = await api.call('GET', `/v1/cases/${id}/history`, t.provider, undefined, { 'accept-language': 'en' });
+        expect(en.body.verification.reason).toBe((await api.call('GET', `/v1/cases/${id}/verify`, t.provider, undefined, { 'accept-language': 'en' })).body.reason);
+        expect(en.body.verification.reason).not.toMatch(/[\u4e00-\u9fff]/);
+      }
+      // The case itself still cannot be read as a case, or worked on.
+      for (const id of releases) expect((await api.call('GET', `/v1/cases/${id}`, t.provider)).status).toBe(503);
     } finally {
       await api.close();
     }
