@@ -195,6 +195,18 @@ function filtersNamed(asked: { region?: string | undefined; org?: string | undef
     .join('');
 }
 
+/**
+ * The period of stages entered an overdue report was asked for, for its file name before the date it is as
+ * of ('' without one). Year-end QA: the 2026 report pulled on 2027-01-11 and the whole one of that day were
+ * files of one name, overdue-370100-2027-01-11.csv.
+ */
+function enteredNamed(from: string | undefined, to: string | undefined): string {
+  if (from !== undefined && to !== undefined) return `${periodDays(from, to)}-as-of-`;
+  if (from !== undefined) return `from-${shanghaiDateOf(from)}-as-of-`;
+  if (to !== undefined) return `to-${shanghaiDateOf(new Date(Date.parse(to) - 1))}-as-of-`;
+  return '';
+}
+
 /** The Beijing dates a period [from, to) covers, for a file name: its last day is the one before `to`'s first instant. */
 function periodDays(from: string, to: string): string {
   const last = Math.max(Date.parse(from), Date.parse(to) - 1);
@@ -349,7 +361,7 @@ export const workRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       // As fastify writes an object it is given, written in pieces.
       const answer = (text: Readable) =>
         format === 'csv'
-          ? csvReply(reply, `overdue-${table === 'byOrg' ? 'by-org-' : ''}${filtersNamed({ region, ...filters })}${shanghaiDateOf(at)}.csv`, text)
+          ? csvReply(reply, `overdue-${table === 'byOrg' ? 'by-org-' : ''}${filtersNamed({ region, ...filters })}${enteredNamed(filters.from, filters.to)}${shanghaiDateOf(at)}.csv`, text)
           : reply.type('application/json; charset=utf-8').send(text);
       // HEAD: the headers GET would send (access, query and read models checked alike), with no report
       // made — fastify's own HEAD route made it to its end and read its text into the void.

@@ -50,12 +50,19 @@ describe('CSV and NDJSON file names carry Beijing dates', () => {
 
   // Supervisors' QA: the province's report of Jinan and of the whole province, or one of statutory
   // deadlines only, downloaded on one day, were files of one name.
-  it('given filters, then the file name says them before its date (region, organisation, process, basis), and without them it is as before', async () => {
+  it('given filters, then the file name says them before its date (region, organisation, process, basis, and the overdue report’s period of stages entered), and without them it is as before', async () => {
     const overdue = await api.call('GET', '/v1/reports/overdue?format=csv&region=370100&process=objection&basis=statute', { as: supervisor });
     expect(overdue.headers['content-disposition']).toBe('attachment; filename="overdue-370100-objection-statute-2027-01-01.csv"');
     const byOrg = await api.call('GET', '/v1/reports/overdue?format=csv&table=byOrg&org=370100-gaj', { as: supervisor });
     expect(byOrg.headers['content-disposition']).toBe('attachment; filename="overdue-by-org-370100-gaj-2027-01-01.csv"');
     const period = `from=${encodeURIComponent('2026-01-01T00:00:00+08:00')}&to=${encodeURIComponent('2026-07-01T00:00:00+08:00')}`;
+    // Year-end QA: the overdue report of stages entered in a period was named as the whole one of that day.
+    const entered = await api.call('GET', `/v1/reports/overdue?format=csv&region=370100&${period}`, { as: supervisor });
+    expect(entered.headers['content-disposition']).toBe('attachment; filename="overdue-370100-2026-01-01-2026-06-30-as-of-2027-01-01.csv"');
+    const since = await api.call('GET', `/v1/reports/overdue?format=csv&from=${encodeURIComponent('2026-07-01T00:00:00+08:00')}`, { as: supervisor });
+    expect(since.headers['content-disposition']).toBe('attachment; filename="overdue-from-2026-07-01-as-of-2027-01-01.csv"');
+    const until = await api.call('GET', `/v1/reports/overdue?format=csv&to=${encodeURIComponent('2026-07-01T00:00:00+08:00')}`, { as: supervisor });
+    expect(until.headers['content-disposition']).toBe('attachment; filename="overdue-to-2026-06-30-as-of-2027-01-01.csv"');
     const sla = await api.call('GET', `/v1/reports/sla?format=csv&groupBy=stage&basis=statute&region=370100&${period}`, { as: supervisor });
     expect(sla.headers['content-disposition']).toBe('attachment; filename="sla-by-stage-370100-statute-2026-01-01-2026-06-30.csv"');
   });
