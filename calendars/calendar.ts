@@ -165,8 +165,8 @@ export class WorkingDayCalendar {
     return this.#notices.has(year) ? 'official' : 'provisional';
   }
 
-  /** A year's days off as `GET /v1/calendar/:year` answers them. */
-  yearInfo(year: number): YearInfo {
+  /** A year's days off as `GET /v1/calendar/:year` answers them; the text this module writes (a provisional year's blocks) in `lang`. */
+  yearInfo(year: number, lang: 'zh' | 'en' = 'zh'): YearInfo {
     const status = this.yearStatus(year);
     const notice = this.#notices.get(year);
     const edge = this.#nextYearEdge(year);
@@ -185,7 +185,7 @@ export class WorkingDayCalendar {
     const statutory = provisionalHolidays(year);
     const blocks: HolidayBlock[] = statutory.map((h) => ({
       name: h.name,
-      text: provisionalBlockText(h),
+      text: provisionalBlockText(h, lang),
       holidays: [...h.dates, ...h.makeUp],
       adjustedWorkdays: [],
     }));
@@ -534,12 +534,18 @@ export class WorkingDayCalendar {
  * e.g. 临时计算（《全国年节及纪念日放假办法》，尚未载入国务院通知）：第二条 放假 2027-10-01、2027-10-02、2027-10-03；
  * 第六条 2027-10-02、2027-10-03 适逢周六、周日，补假 2027-10-04、2027-10-05。
  */
-function provisionalBlockText(h: ProvisionalHoliday): string {
+function provisionalBlockText(h: ProvisionalHoliday, lang: 'zh' | 'en'): string {
+  // The days the holiday meets, not the article's "周六、周日" whole: 2028-01-01 alone read 适逢周六、周日 (calendar QA).
+  const weekend = [6, 0].filter((w) => h.onWeekend.some((d) => weekday(tryParseDay(d)) === w));
+  // Year-end QA: under Accept-Language: en the product's own text stayed Chinese (a loaded notice's is the State Council's, and stays so).
+  if (lang === 'en') {
+    const given = `provisional (Measures on National Holidays and Commemorative Days; the State Council’s notice is not loaded yet): Article 2, days off ${h.dates.join(', ')}`;
+    if (h.makeUp.length === 0) return `${given}.`;
+    return `${given}; Article 6, ${h.onWeekend.join(', ')} ${h.onWeekend.length > 1 ? 'fall' : 'falls'} on ${weekend.map((w) => (w === 6 ? 'Saturday' : 'Sunday')).join(' and ')}, days in lieu ${h.makeUp.join(', ')}.`;
+  }
   const given = `临时计算（《全国年节及纪念日放假办法》，尚未载入国务院通知）：第二条 放假 ${h.dates.join('、')}`;
   if (h.makeUp.length === 0) return `${given}。`;
-  // The days the holiday meets, not the article's "周六、周日" whole: 2028-01-01 alone read 适逢周六、周日 (calendar QA).
-  const days = [6, 0].filter((w) => h.onWeekend.some((d) => weekday(tryParseDay(d)) === w)).map((w) => (w === 6 ? '周六' : '周日'));
-  return `${given}；第六条 ${h.onWeekend.join('、')} 适逢${days.join('、')}，补假 ${h.makeUp.join('、')}。`;
+  return `${given}；第六条 ${h.onWeekend.join('、')} 适逢${weekend.map((w) => (w === 6 ? '周六' : '周日')).join('、')}，补假 ${h.makeUp.join('、')}。`;
 }
 
 /** Checks that notices fit together: one per year, no day both off and working, computable gaps. */

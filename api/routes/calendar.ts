@@ -172,7 +172,9 @@ export const calendarRoutes = (app: App): FastifyPluginAsyncZod => async (server
       await callerOf(request, app.verifier);
       try {
         const calendar = await app.calendar.fresh();
-        return { ...calendar.yearInfo(request.params.year), ...shortNoticeWarning(calendar, request.params.year, request, reply) };
+        const lang = langOf(request);
+        inLanguage(reply, lang);
+        return { ...calendar.yearInfo(request.params.year, lang), ...shortNoticeWarning(calendar, request.params.year, request, reply) };
       } catch (err) {
         throw asProblem(err);
       }

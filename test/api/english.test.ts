@@ -165,6 +165,22 @@ describe('the API in English', () => {
     expect(messages.join(' ')).not.toMatch(/\p{Script=Han}|invalid value/u);
   });
 
+  it('given a provisional year asked for in English, then the text of its blocks, which the product writes, is English (a loaded notice’s stays the State Council’s)', async () => {
+    // A server of its own: this file's loads a 2027 notice.
+    const own = await startTestApi();
+    try {
+      const as = await own.token('applicant', 'person-1');
+      const res = await own.call('GET', '/v1/calendar/2027', { as, headers: en });
+      expect(res.status, res.text).toBe(200);
+      expect([res.headers['content-language'], res.body.status, res.body.blocks.length]).toEqual(['en', 'provisional', 7]);
+      for (const b of res.body.blocks) expect(b.text).toMatch(/^provisional \(Measures on National Holidays and Commemorative Days; the State Council’s notice is not loaded yet\): Article 2, days off [0-9-, ]+[.;]/);
+      const zh = await own.call('GET', '/v1/calendar/2027', { as });
+      for (const b of zh.body.blocks) expect(b.text).toMatch(/^临时计算（《全国年节及纪念日放假办法》/);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('given a year before the calendar, then CALENDAR_NOT_COVERED says it is before, not past the last notice, in either language', async () => {
     const res = await api.call('GET', '/v1/calendar/1990', { as: applicant, headers: en });
     expect(res.status).toBe(422);

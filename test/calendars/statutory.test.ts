@@ -167,6 +167,9 @@ describe('补假 in a provisional year (《全国年节及纪念日放假办法�
     ]);
     expect(cal.deadline('2026-12-31', 1)).toMatchObject({ dueDate: '2027-01-04', provisional: true });
     expect(block(2027, '清明节')).toEqual({ name: '清明节', text: '临时计算（《全国年节及纪念日放假办法》，尚未载入国务院通知）：第二条 放假 2027-04-05。', holidays: ['2027-04-05'], adjustedWorkdays: [] });
+    expect(cal.yearInfo(2027, 'en').blocks.map((b) => b.text).filter((t) => /10-01/.test(t ?? ''))).toEqual([
+      'provisional (Measures on National Holidays and Commemorative Days; the State Council’s notice is not loaded yet): Article 2, days off 2027-10-01, 2027-10-02, 2027-10-03; Article 6, 2027-10-02, 2027-10-03 fall on Saturday and Sunday, days in lieu 2027-10-04, 2027-10-05.',
+    ]);
   });
 
   describe('at the year end: 元旦 2028 is a Saturday, made up on Monday 2028-01-03', () => {
@@ -179,6 +182,10 @@ describe('补假 in a provisional year (《全国年节及纪念日放假办法�
       expect(with2027.yearInfo(2028).blocks[0]).toMatchObject({ name: '元旦', holidays: ['2028-01-01', '2028-01-03'] });
       // Calendar QA: a holiday meeting a Saturday alone read 适逢周六、周日 (the article's words, not the day's).
       expect(block(2028, '元旦', with2027).text).toBe('临时计算（《全国年节及纪念日放假办法》，尚未载入国务院通知）：第二条 放假 2028-01-01；第六条 2028-01-01 适逢周六，补假 2028-01-03。');
+      // Year-end QA: in English the product's own text stayed Chinese.
+      expect(with2027.yearInfo(2028, 'en').blocks[0]!.text).toBe(
+        'provisional (Measures on National Holidays and Commemorative Days; the State Council’s notice is not loaded yet): Article 2, days off 2028-01-01; Article 6, 2028-01-01 falls on Saturday, days in lieu 2028-01-03.',
+      );
     });
 
     it('past the covered years (shipped calendar), a 31-calendar-day term from 2027-12-01 ends Saturday 2028-01-01 and moves over Sunday and the 补假 to Tuesday 01-04', () => {
