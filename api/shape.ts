@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { commandLabelOf, type CaseState, type Engine, type NoticeLoad } from '../engine/index.js';
 import { taskView, type CaseHistory, type HistoryEntry } from '../projections/audit.js';
 import { deadlineStanding, type CaseListEntry, type InboxPage, type OverdueReport, type QueryCalendar, type SlaReport } from '../projections/index.js';
-import { allStates, stateLabel } from '../machines/describe.js';
+import { allStates, ROLE_LABELS, stateLabel } from '../machines/describe.js';
 import type { ProcessRegistry } from '../machines/registry.js';
-import type { ProcessDefinition } from '../machines/types.js';
+import type { ProcessDefinition, Role } from '../machines/types.js';
 import { formatMessage, typedFullWidth } from '../machines/schemas.js';
 import { isIsoDate, NEW_YEAR_EDGE_DAY, shanghaiDateOf, type WorkingDayCalendar } from '../calendars/index.js';
 import { docText } from './docText.js';
@@ -43,6 +43,15 @@ export const TaskView = z.object({
   countsFrom: CountsFrom,
 });
 
+/** An organisation's name in a case's history, where the directory has it (`labelledHistory`). */
+const OrgNameInHistory = z
+  .string()
+  .optional()
+  .describe(docText('机构目录中该机构的名称（按现行目录），仅在案件历史中给出；不在目录中的（如申请人）没有此字段', 'the organisation’s name in the directory (as it is now), in a case’s history only; absent for one not in it (an applicant)'));
+
+/** A task as a case's history shows it: its organisation's name beside its code. */
+export const TaskInHistory = TaskView.extend({ orgName: OrgNameInHistory });
+
 /** A state's name in words (machines `stateLabel`): a final case has no task whose label says where it ended. */
 const StateLabel = z
   .string()
@@ -59,7 +68,14 @@ export const HistoryEvent = z.object({
     .string()
     .describe(docText('指令的中文名称（如“通过材料规范性审查”），不随 Accept-Language 变化；本服务版本不认识的指令为其代码', 'the command’s name in Chinese, whatever Accept-Language asks; its code for a command this build does not know')),
   at: Instant,
-  actor: z.object({ sub: z.string(), name: z.string().optional(), role: z.string(), org: z.string() }),
+  actor: z.object({
+    sub: z.string(),
+    name: z.string().optional(),
+    role: z.string(),
+    roleLabel: z.string().optional().describe(docText('角色的中文名称（如“公共数据开放主体”），仅在案件历史中给出', 'the role’s name in Chinese, in a case’s history only')),
+    org: z.string(),
+    orgName: OrgNameInHistory,
+  }),
   machine: z.object({ name: z.string(), version: z.number().int() }),
   stateBefore: z.string().nullable(),
   stateBeforeLabel: StateLabel.nullable(),
@@ -67,8 +83,26 @@ export const HistoryEvent = z.object({
   stateAfterLabel: StateLabel,
   data: z.unknown(),
   deadlines: z.object({
-    opened: z.array(TaskView),
-    closed: z.array(z.object({ stage: z.string(), completedAt: Instant, cancelled: z.literal(true).optional() })),
+    opened: z.array(TaskInHistory),
+    closed: z.array(
+      z.object({
+        stage: z.string(),
+        completedAt: Instant,
+        cancelled: z.literal(true).optional(),
+        dueAt: Instant.nullable().optional(),
+        dueDate: z.string().nullable().optional(),
+        late: z
+          .boolean()
+          .optional()
+          .describe(docText('仅在案件历史中给出：完成（或因案件终止而关闭）时是否已过期限；没有期限的待办为 false', 'in a case’s history only: whether the deadline had passed when it was done (or closed by the case’s end); false for a task with no deadline')),
+        workingDaysOverdue: z
+          .number()
+          .int()
+          .nullable()
+          .optional()
+          .describe(docText('仅在案件历史中给出：完成时逾期的工作日数（未逾期为 0，没有期限为 null），算法同逾期报表', 'in a case’s history only: the working days it was done past its deadline (0 when not late, null without a deadline), counted as the overdue report counts them')),
+      }),
+    ),
     restated: z.array(z.unknown()),
     reassigned: z
       .array(z.object({ stage: z.string(), old: z.object({ org: z.string(), orgs: z.array(z.string()) }), new: z.object({ org: z.string(), orgs: z.array(z.string()) }) }))
@@ -377,19 +411,66 @@ export function labelledHistory(
   history: CaseHistory,
   registry: ProcessRegistry,
   loadedAs?: (calendarVersion: string, at: string) => NoticeLoad | undefined,
+  words?: HistoryWords,
 ): CaseHistory & { events: (LabelledEntry & { restatedBy?: NoticeLoad })[]; stateAsOfLabel?: string | null } {
-  const events = history.events.map((entry) => {
+  const said = words ? namedAndTimed(history, words) : history;
+  const events = said.events.map((entry) => {
     const labelled = labelledEvent(entry, registry);
     // Year-end QA: a re-statement named only a calendar version's hash; which notice moved the dates was in `npm run replay` alone.
     const version = entry.deadlines.restated[0]?.new.calendarVersion;
     const load = version === undefined ? undefined : loadedAs?.(version, entry.at);
     return load ? { ...labelled, restatedBy: load } : labelled;
   });
-  const { stateAsOf } = history;
-  if (stateAsOf === undefined) return { ...history, events };
+  const { stateAsOf } = said;
+  if (stateAsOf === undefined) return { ...said, events };
   // A case keeps the machine version it was started on for ever: its first event names it.
   const def = events[0] ? registry.get(events[0].machine.name, events[0].machine.version) : undefined;
-  return { ...history, events, stateAsOfLabel: stateAsOf === null ? null : def ? stateLabel(def, stateAsOf) : stateAsOf };
+  return { ...said, events, stateAsOfLabel: stateAsOf === null ? null : def ? stateLabel(def, stateAsOf) : stateAsOf };
+}
+
+/** What a history is told in words besides its codes (`labelledHistory`): organisations' names, and how each deadline closed stood. */
+export interface HistoryWords {
+  /** An organisation's name in the directory; undefined for one not in it (an applicant). */
+  orgName: (org: string) => string | undefined;
+  /** How a deadline stood at an instant (`deadlineStanding` by the calendar in force). */
+  standing: (at: string, dueAt: string | null, dueDate: string | null) => { workingDaysOverdue: number | null; overdue: boolean };
+}
+
+/** `HistoryWords` from the directory and the calendar in force. */
+export function historyWords(directory: { get(code: string): { name: string } | undefined }, calendar: QueryCalendar): HistoryWords {
+  return { orgName: (org) => directory.get(org)?.name, standing: (at, dueAt, dueDate) => deadlineStanding(calendar, at, dueAt, dueDate) };
+}
+
+/**
+ * A history with the words a reader needs beside the codes (compliance QA: organisations and roles as codes
+ * alone, and a closed deadline saying nothing of whether it was met, which npm run replay says): each actor's
+ * role and organisation by name, each task opened by its organisation's name, each task closed with the
+ * deadline it had then (as opened, re-stated, handed on) and whether it was met.
+ */
+function namedAndTimed(history: CaseHistory, words: HistoryWords): CaseHistory {
+  const named = <T extends { org: string }>(x: T): T & { orgName?: string } => {
+    const name = words.orgName(x.org);
+    return name === undefined ? x : { ...x, orgName: name };
+  };
+  const open = new Map<string, { dueAt: string | null; dueDate: string | null }>();
+  const events = history.events.map((entry) => {
+    const closed = entry.deadlines.closed.map((c) => {
+      const task = open.get(c.stage);
+      open.delete(c.stage);
+      if (!task) return c;
+      const { workingDaysOverdue, overdue } = words.standing(c.completedAt, task.dueAt, task.dueDate);
+      return { ...c, dueAt: task.dueAt, dueDate: task.dueDate, late: overdue, workingDaysOverdue };
+    });
+    for (const r of entry.deadlines.restated) if (open.has(r.stage)) open.set(r.stage, { dueAt: r.new.dueAt, dueDate: r.new.dueDate });
+    for (const t of entry.deadlines.opened) open.set(t.stage, { dueAt: t.dueAt, dueDate: t.dueDate });
+    const role = ROLE_LABELS[entry.actor.role as Role] as string | undefined;
+    return {
+      ...entry,
+      actor: { ...named(entry.actor), ...(role !== undefined ? { roleLabel: role } : {}) },
+      deadlines: { ...entry.deadlines, opened: entry.deadlines.opened.map(named), closed },
+    };
+  });
+  return { ...history, events, ...(history.tasksAsOf ? { tasksAsOf: history.tasksAsOf.map(named) } : {}) };
 }
 
 /** One event as a history or a command's answer shows it (`HistoryEvent`), by the machine version that decided it. */

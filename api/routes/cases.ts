@@ -11,7 +11,7 @@ import { mayKnowOf, visibleWaits, type App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { caseHistory, historyEntry, historyJson } from '../../projections/audit.js';
 import { caughtUp, notAhead, readModelsAt } from './work.js';
-import { CaseQuery, CaseView, caseView, CommandBody, publishedView, CurrentQuery, HistoryEvent, labelledEvent, labelledHistory, MinPosition, provisionalNote, type ProvisionalTask, registryFilters, StartBody, StartedCaseView, TaskView, wholeNumberQuery } from '../shape.js';
+import { CaseQuery, CaseView, caseView, CommandBody, publishedView, CurrentQuery, HistoryEvent, historyWords, labelledEvent, TaskInHistory, labelledHistory, MinPosition, provisionalNote, type ProvisionalTask, registryFilters, StartBody, StartedCaseView, wholeNumberQuery } from '../shape.js';
 import { COMMAND_COMPONENT, jsonAnswer, readModelsPositionHeader, START_COMPONENT } from '../openapi.js';
 import { docText } from '../docText.js';
 import { cutEnd, verifyCase, type CaseVerification } from '../verifyCase.js';
@@ -425,7 +425,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
               .nullable()
               .optional()
               .describe(docText('stateAsOf 的中文名称，不随 Accept-Language 变化', 'stateAsOf in Chinese, whatever Accept-Language asks')),
-            tasksAsOf: z.array(TaskView.extend({ overdue: z.boolean() })).optional(),
+            tasksAsOf: z.array(TaskInHistory.extend({ overdue: z.boolean() })).optional(),
             verification: Verification.optional().describe(
               docText(
                 '仅当案件存储的事件无法按流程重放（被改动、移动或删除）时给出：历史为存储的原样，verify 的结果说明在何处、因何失败',
@@ -465,7 +465,8 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       // The state as of a moment not yet come would show deadlines as missed that have not been.
       // Notices another server loaded are named too (QA: a second server's history named none until a read refreshed its calendar).
       await app.calendar.refresh();
-      const labelled = labelledHistory(caseHistory(events, asOf ? { asOf: notAhead(app, 'asOf', asOf) } : {}), app.registry, (version, at) => app.calendar.loadedAs(version, at));
+      const words = historyWords(app.directory, app.calendar.current());
+      const labelled = labelledHistory(caseHistory(events, asOf ? { asOf: notAhead(app, 'asOf', asOf) } : {}), app.registry, (version, at) => app.calendar.loadedAs(version, at), words);
       const history = damaged ? { ...labelled, verification: await verifiedIn(app, caseId, langOf(request)) } : labelled;
       if (damaged) inLanguage(reply, langOf(request));
       if (history.events.length <= HISTORY_AT_ONCE) return history;

@@ -71,3 +71,57 @@ describe('a history in words', () => {
     expect(history.body.events.at(-1).deadlines.restated[0].new.calendarVersion).toBe(loaded.body.calendarVersion);
   });
 });
+
+describe('a history that says who acted and whether each deadline was met', () => {
+  // Compliance QA: organisations and roles were codes alone in the history, and a closed deadline was only
+  // `{ stage, completedAt }` — whether it was met was in npm run replay (逾期 3 个工作日), not over HTTP.
+  it('given an objection answered two working days late and an application failed the day after it came, then each actor has its role and organisation by name, each task opened its organisation’s name, and each task closed its deadline and whether it was met', async () => {
+    const own = await startTestApi({ now: '2026-03-02T01:00:00.000Z' });
+    try {
+      const asApplicant = await own.token('applicant', actors.company.org);
+      const asProvider = await own.token('provider', actors.provider.org);
+      const asAuthority = await own.token('authority', actors.cityAuthority.org);
+      const objection = await own.call('POST', '/v1/cases', { as: asApplicant, body: { process: 'objection', input: startInputs.objection } });
+      const application = await own.call('POST', '/v1/cases', { as: asApplicant, body: { process: 'conditionalApplication', input: startInputs.conditionalApplication } });
+      // 10 working days from Mon 03-02: Mon 03-16. Answered Wed 03-18: 03-17 and 03-18 over.
+      own.clock.set('2026-03-03T01:00:00.000Z');
+      expect((await own.call('POST', `/v1/cases/${application.body.id}/commands`, { as: asAuthority, body: { type: 'FAIL_NORMATIVE_REVIEW', data: commandData.conditionalApplication.FAIL_NORMATIVE_REVIEW } })).status).toBe(200);
+      own.clock.set('2026-03-18T01:00:00.000Z');
+      expect((await own.call('POST', `/v1/cases/${objection.body.id}/commands`, { as: asProvider, body: { type: 'RESPOND', data: commandData.objection.RESPOND } })).status).toBe(200);
+
+      const late = (await own.call('GET', `/v1/cases/${objection.body.id}/history?asOf=2026-03-10T00:00:00.000Z`, { as: asApplicant })).body;
+      const [start, respond] = late.events;
+      expect(start.actor).toMatchObject({ role: 'applicant', roleLabel: '公共数据利用主体', org: actors.company.org });
+      expect(start.actor).not.toHaveProperty('orgName');
+      expect(start.deadlines.opened).toEqual([expect.objectContaining({ stage: 'handling', org: actors.provider.org, orgName: '济南市公安局', dueDate: '2026-03-16' })]);
+      expect(late.tasksAsOf).toEqual([expect.objectContaining({ stage: 'handling', orgName: '济南市公安局', overdue: false })]);
+      expect(respond.actor).toMatchObject({ role: 'provider', roleLabel: '公共数据开放主体', org: actors.provider.org, orgName: '济南市公安局' });
+      expect(respond.deadlines.closed).toEqual([
+        { stage: 'handling', completedAt: '2026-03-18T01:00:00.000Z', dueAt: '2026-03-16T15:59:59.999Z', dueDate: '2026-03-16', late: true, workingDaysOverdue: 2 },
+      ]);
+
+      const onTime = (await own.call('GET', `/v1/cases/${application.body.id}/history`, { as: asAuthority })).body;
+      expect(onTime.events[1].actor).toMatchObject({ roleLabel: '公共数据开放主管部门', orgName: '济南市大数据局' });
+      expect(onTime.events[1].deadlines.closed).toEqual([expect.objectContaining({ stage: 'normativeReview', late: false, workingDaysOverdue: 0 })]);
+      // The audit export keeps what is stored, and nothing else (docs/AUDIT_EXPORT.md).
+      const exported = await own.call('GET', '/v1/audit/export?from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z', { as: await own.token('auditor', '370000-dsj') });
+      const line = exported.text.split('\n').map((l) => (l ? JSON.parse(l) : undefined)).find((l) => l?.command === 'RESPOND');
+      expect(line.deadlines.closed).toEqual([{ stage: 'handling', completedAt: '2026-03-18T01:00:00.000Z' }]);
+      expect(line.actor).not.toHaveProperty('orgName');
+
+      // A deadline re-stated by a notice closes with the date it then had: provisionally 02-11, 02-04 by the notice, answered 02-05.
+      own.clock.set('2027-01-22T02:00:00.000Z');
+      const restated = await own.call('POST', '/v1/cases', { as: asApplicant, body: { process: 'objection', input: startInputs.objection } });
+      expect(restated.body.tasks[0]).toMatchObject({ dueDate: '2027-02-11', provisional: true });
+      own.clock.set('2027-01-25T02:00:00.000Z');
+      const { year: _year, ...notice } = testNotice2027;
+      expect((await own.call('PUT', '/v1/calendar/2027', { as: await own.token('admin', '370000-dsj'), body: notice })).status).toBe(200);
+      own.clock.set('2027-02-05T02:00:00.000Z');
+      expect((await own.call('POST', `/v1/cases/${restated.body.id}/commands`, { as: asProvider, body: { type: 'RESPOND', data: commandData.objection.RESPOND } })).status).toBe(200);
+      const history = (await own.call('GET', `/v1/cases/${restated.body.id}/history`, { as: asApplicant })).body;
+      expect(history.events.at(-1).deadlines.closed).toEqual([expect.objectContaining({ dueDate: '2027-02-04', late: true, workingDaysOverdue: 1 })]);
+    } finally {
+      await own.close();
+    }
+  });
+});
