@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { commandLabelOf, type CaseState, type Engine, type NoticeLoad } from '../engine/index.js';
 import { taskView, type CaseHistory, type HistoryEntry } from '../projections/audit.js';
+import { storedInstant } from '../projections/metadata.js';
 import { deadlineStanding, type CaseListEntry, type InboxPage, type OverdueReport, type QueryCalendar, type SlaReport } from '../projections/index.js';
 import { allStates, ROLE_LABELS, stateLabel } from '../machines/describe.js';
 import type { ProcessRegistry } from '../machines/registry.js';
@@ -50,7 +51,14 @@ const OrgNameInHistory = z
   .describe(docText('机构目录中该机构的名称（按现行目录），仅在案件历史中给出；不在目录中的（如申请人）没有此字段', 'the organisation’s name in the directory (as it is now), in a case’s history only; absent for one not in it (an applicant)'));
 
 /** A task as a case's history shows it: its organisation's name beside its code. */
-export const TaskInHistory = TaskView.extend({ orgName: OrgNameInHistory });
+export const TaskInHistory = TaskView.extend({
+  orgName: OrgNameInHistory,
+  article: z
+    .string()
+    .nullable()
+    .optional()
+    .describe(docText('仅在案件历史中给出：时限所依据的条款，同待办和案件的 article；没有依据条款的为 null', 'in a case’s history only: the article the deadline rests on, as in the inbox and the case; null where there is none')),
+});
 
 /** A state's name in words (machines `stateLabel`): a final case has no task whose label says where it ended. */
 const StateLabel = z
@@ -434,11 +442,17 @@ export interface HistoryWords {
   orgName: (org: string) => string | undefined;
   /** How a deadline stood at an instant (`deadlineStanding` by the calendar in force). */
   standing: (at: string, dueAt: string | null, dueDate: string | null) => { workingDaysOverdue: number | null; overdue: boolean };
+  /** The article a task opened by the event at `position` rests on (projections `openedArticles`). */
+  article?: (position: number, stage: string) => string | null;
 }
 
 /** `HistoryWords` from the directory and the calendar in force. */
-export function historyWords(directory: { get(code: string): { name: string } | undefined }, calendar: QueryCalendar): HistoryWords {
-  return { orgName: (org) => directory.get(org)?.name, standing: (at, dueAt, dueDate) => deadlineStanding(calendar, at, dueAt, dueDate) };
+export function historyWords(
+  directory: { get(code: string): { name: string } | undefined },
+  calendar: QueryCalendar,
+  article?: HistoryWords['article'],
+): HistoryWords {
+  return { orgName: (org) => directory.get(org)?.name, standing: (at, dueAt, dueDate) => deadlineStanding(calendar, at, dueAt, dueDate), ...(article ? { article } : {}) };
 }
 
 /**
@@ -453,6 +467,15 @@ function namedAndTimed(history: CaseHistory, words: HistoryWords): CaseHistory {
     return name === undefined ? x : { ...x, orgName: name };
   };
   const open = new Map<string, { dueAt: string | null; dueDate: string | null }>();
+  const article = words.article;
+  /** The article of each stage's task as last opened up to `asOf` (for `tasksAsOf`). */
+  const articleAsOf = new Map<string, string | null>();
+  const withArticle = (position: number, at: string) => <T extends { stage: string }>(t: T): T & { article?: string | null } => {
+    if (!article) return t;
+    const a = article(position, t.stage);
+    if (history.asOf !== undefined && storedInstant(at) <= history.asOf) articleAsOf.set(t.stage, a);
+    return { ...t, article: a };
+  };
   const events = history.events.map((entry) => {
     const closed = entry.deadlines.closed.map((c) => {
       const task = open.get(c.stage);
@@ -467,10 +490,11 @@ function namedAndTimed(history: CaseHistory, words: HistoryWords): CaseHistory {
     return {
       ...entry,
       actor: { ...named(entry.actor), ...(role !== undefined ? { roleLabel: role } : {}) },
-      deadlines: { ...entry.deadlines, opened: entry.deadlines.opened.map(named), closed },
+      deadlines: { ...entry.deadlines, opened: entry.deadlines.opened.map(named).map(withArticle(entry.position, entry.at)), closed },
     };
   });
-  return { ...history, events, ...(history.tasksAsOf ? { tasksAsOf: history.tasksAsOf.map(named) } : {}) };
+  const asOfTask = <T extends { org: string; stage: string }>(t: T) => ({ ...named(t), ...(article ? { article: articleAsOf.get(t.stage) ?? null } : {}) });
+  return { ...history, events, ...(history.tasksAsOf ? { tasksAsOf: history.tasksAsOf.map(asOfTask) } : {}) };
 }
 
 /** One event as a history or a command's answer shows it (`HistoryEvent`), by the machine version that decided it. */

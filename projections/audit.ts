@@ -261,6 +261,21 @@ export function caseHistory(events: readonly RecordedEvent[], options: { asOf?: 
   return { events: entries, asOf, stateAsOf, tasksAsOf };
 }
 
+/**
+ * The article each task a case's events opened rests on (its deadline's, as the inbox and the case view give
+ * it), by the event's position and the task's stage: a history shows it beside each task opened, where the
+ * export's lines, which hold what docs/AUDIT_EXPORT.md lists, do not.
+ */
+export function openedArticles(events: readonly RecordedEvent[]): (position: number, stage: string) => string | null {
+  const byPosition = new Map<number, Map<string, string>>();
+  for (const e of events) {
+    const opened = caseFacts(e)?.tasksOpened ?? [];
+    const articles = new Map(opened.flatMap((t) => (typeof t.article === 'string' ? [[t.stage, t.article] as const] : [])));
+    if (articles.size > 0) byPosition.set(e.position, articles);
+  }
+  return (position, stage) => byPosition.get(position)?.get(stage) ?? null;
+}
+
 /** History entries written between turns of the event loop (`historyJson`). */
 const HISTORY_ENTRIES_PER_TURN = 200;
 

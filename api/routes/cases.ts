@@ -9,7 +9,7 @@ import { DamagedStreamError, isDamagedStore, refuse, type CaseState } from '../.
 import { ApiError, inLanguage, langOf, PROBLEM_CODES, type Lang } from '../problem.js';
 import { mayKnowOf, visibleWaits, type App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
-import { caseHistory, historyEntry, historyJson } from '../../projections/audit.js';
+import { caseHistory, historyEntry, historyJson, openedArticles } from '../../projections/audit.js';
 import { caughtUp, notAhead, readModelsAt } from './work.js';
 import { CaseQuery, CaseView, caseView, CommandBody, publishedView, CurrentQuery, HistoryEvent, historyWords, labelledEvent, TaskInHistory, labelledHistory, MinPosition, provisionalNote, type ProvisionalTask, registryFilters, StartBody, StartedCaseView, wholeNumberQuery } from '../shape.js';
 import { COMMAND_COMPONENT, jsonAnswer, readModelsPositionHeader, START_COMPONENT } from '../openapi.js';
@@ -465,7 +465,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       // The state as of a moment not yet come would show deadlines as missed that have not been.
       // Notices another server loaded are named too (QA: a second server's history named none until a read refreshed its calendar).
       await app.calendar.refresh();
-      const words = historyWords(app.directory, app.calendar.current());
+      const words = historyWords(app.directory, app.calendar.current(), openedArticles(events));
       const labelled = labelledHistory(caseHistory(events, asOf ? { asOf: notAhead(app, 'asOf', asOf) } : {}), app.registry, (version, at) => app.calendar.loadedAs(version, at), words);
       const history = damaged ? { ...labelled, verification: await verifiedIn(app, caseId, langOf(request)) } : labelled;
       if (damaged) inLanguage(reply, langOf(request));

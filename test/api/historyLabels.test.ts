@@ -93,14 +93,17 @@ describe('a history that says who acted and whether each deadline was met', () =
       const [start, respond] = late.events;
       expect(start.actor).toMatchObject({ role: 'applicant', roleLabel: '公共数据利用主体', org: actors.company.org });
       expect(start.actor).not.toHaveProperty('orgName');
-      expect(start.deadlines.opened).toEqual([expect.objectContaining({ stage: 'handling', org: actors.provider.org, orgName: '济南市公安局', dueDate: '2026-03-16' })]);
-      expect(late.tasksAsOf).toEqual([expect.objectContaining({ stage: 'handling', orgName: '济南市公安局', overdue: false })]);
+      // The article the deadline rests on, as the case view and the inbox give it.
+      expect(start.deadlines.opened).toEqual([expect.objectContaining({ stage: 'handling', org: actors.provider.org, orgName: '济南市公安局', dueDate: '2026-03-16', article: objection.body.tasks[0].article })]);
+      expect(objection.body.tasks[0].article).toMatch(/^第十六条/);
+      expect(late.tasksAsOf).toEqual([expect.objectContaining({ stage: 'handling', orgName: '济南市公安局', overdue: false, article: objection.body.tasks[0].article })]);
       expect(respond.actor).toMatchObject({ role: 'provider', roleLabel: '公共数据开放主体', org: actors.provider.org, orgName: '济南市公安局' });
       expect(respond.deadlines.closed).toEqual([
         { stage: 'handling', completedAt: '2026-03-18T01:00:00.000Z', dueAt: '2026-03-16T15:59:59.999Z', dueDate: '2026-03-16', late: true, workingDaysOverdue: 2 },
       ]);
 
       const onTime = (await own.call('GET', `/v1/cases/${application.body.id}/history`, { as: asAuthority })).body;
+      expect(onTime.events[0].deadlines.opened).toEqual([expect.objectContaining({ stage: 'normativeReview', article: '第十四条(二)' })]);
       expect(onTime.events[1].actor).toMatchObject({ roleLabel: '公共数据开放主管部门', orgName: '济南市大数据局' });
       expect(onTime.events[1].deadlines.closed).toEqual([expect.objectContaining({ stage: 'normativeReview', late: false, workingDaysOverdue: 0 })]);
       // The audit export keeps what is stored, and nothing else (docs/AUDIT_EXPORT.md).
@@ -108,6 +111,8 @@ describe('a history that says who acted and whether each deadline was met', () =
       const line = exported.text.split('\n').map((l) => (l ? JSON.parse(l) : undefined)).find((l) => l?.command === 'RESPOND');
       expect(line.deadlines.closed).toEqual([{ stage: 'handling', completedAt: '2026-03-18T01:00:00.000Z' }]);
       expect(line.actor).not.toHaveProperty('orgName');
+      const startLine = exported.text.split('\n').map((l) => (l ? JSON.parse(l) : undefined)).find((l) => l?.caseId === objection.body.id && l.revision === 0);
+      expect(startLine.deadlines.opened[0]).not.toHaveProperty('article');
 
       // A deadline re-stated by a notice closes with the date it then had: provisionally 02-11, 02-04 by the notice, answered 02-05.
       own.clock.set('2027-01-22T02:00:00.000Z');

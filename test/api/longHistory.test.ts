@@ -6,7 +6,7 @@
  * a turn of the event loop between them: the same document.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caseHistory } from '../../projections/audit.js';
+import { caseHistory, openedArticles } from '../../projections/audit.js';
 import { historyWords, labelledHistory } from '../../api/shape.js';
 import { actors } from '../machines/examples.js';
 import { agreementInUse, startTestApi, type TestApi } from './harness.js';
@@ -29,19 +29,21 @@ describe('GET /v1/cases/:id/history of a long case', () => {
   it('given a case of 525 events, when its history is read, then it is written in pieces (no length known ahead) and is the history, event for event', async () => {
     const res = await api.call('GET', `/v1/cases/${id}/history`, { as: applicant });
     expect(res.status, res.text.slice(0, 300)).toBe(200);
+    const events = await api.app.engine.history(id);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(res.headers['content-length']).toBeUndefined();
     expect(res.body.events).toHaveLength(525);
     // Written in pieces, its events name their command and states as a short history's do.
     expect(res.body.events[524]).toMatchObject({ command: 'REPORT_USAGE', commandLabel: '报告数据利用情况', stateAfterLabel: '使用中' });
-    expect(res.body).toEqual(JSON.parse(JSON.stringify(labelledHistory(caseHistory(await api.app.engine.history(id)), api.app.registry, undefined, historyWords(api.app.directory, api.app.calendar.current())))));
+    expect(res.body).toEqual(JSON.parse(JSON.stringify(labelledHistory(caseHistory(events), api.app.registry, undefined, historyWords(api.app.directory, api.app.calendar.current(), openedArticles(events))))));
   });
 
   it('given a case of 525 events, when its history is read as of a moment, then the state and open tasks as of then follow the events', async () => {
     const asOf = '2025-03-03T01:30:00.000Z';
     const res = await api.call('GET', `/v1/cases/${id}/history?asOf=${encodeURIComponent(asOf)}`, { as: applicant });
     expect(res.status, res.text.slice(0, 300)).toBe(200);
-    expect(res.body).toEqual(JSON.parse(JSON.stringify(labelledHistory(caseHistory(await api.app.engine.history(id), { asOf }), api.app.registry, undefined, historyWords(api.app.directory, api.app.calendar.current())))));
+    const events = await api.app.engine.history(id);
+    expect(res.body).toEqual(JSON.parse(JSON.stringify(labelledHistory(caseHistory(events, { asOf }), api.app.registry, undefined, historyWords(api.app.directory, api.app.calendar.current(), openedArticles(events))))));
     expect(res.body).toMatchObject({ asOf, stateAsOf: 'active', stateAsOfLabel: '使用中' });
   });
 });
