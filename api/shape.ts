@@ -7,6 +7,7 @@ import { allStates, ROLE_LABELS, stateLabel } from '../machines/describe.js';
 import type { ProcessRegistry } from '../machines/registry.js';
 import type { ProcessDefinition, Role } from '../machines/types.js';
 import { formatMessage, typedFullWidth } from '../machines/schemas.js';
+import { fieldLabel } from '../machines/fieldLabels.js';
 import { isIsoDate, NEW_YEAR_EDGE_DAY, shanghaiDateOf, type WorkingDayCalendar } from '../calendars/index.js';
 import { docText } from './docText.js';
 import type { Lang } from './problem.js';
@@ -90,6 +91,15 @@ export const HistoryEvent = z.object({
   stateAfter: z.string(),
   stateAfterLabel: StateLabel,
   data: z.unknown(),
+  dataLabels: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe(
+      docText(
+        '仅在案件历史中给出：data 中各字段的中文名称（按《细则》及其附录的用语），以字段路径为键（列表下标省略，如 agreement.useTo、scenarios.description）；没有名称的字段不列出',
+        'in a case’s history only: the Chinese name of each field of data (in the regulation’s and its appendices’ words), keyed by the field’s path (list indices left out: agreement.useTo, scenarios.description); a field without one is not listed',
+      ),
+    ),
   deadlines: z.object({
     opened: z.array(TaskInHistory),
     closed: z.array(
@@ -446,6 +456,30 @@ export interface HistoryWords {
   article?: (position: number, stage: string) => string | null;
 }
 
+/**
+ * The names of the fields of a command's data (machines/fieldLabels.ts), by path without list indices; undefined
+ * when none has one. Compliance QA: a history's data was keys alone (destructionDays, resultsDueMonths), though the
+ * regulation's words for each are what a refusal says.
+ */
+function fieldNames(data: unknown, form: string): Record<string, string> | undefined {
+  const names: Record<string, string> = {};
+  const walk = (value: unknown, path: string[]) => {
+    if (Array.isArray(value)) {
+      for (const item of value) walk(item, path);
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    for (const [key, child] of Object.entries(value)) {
+      const at = [...path, key];
+      const name = fieldLabel(at.join('.'), form);
+      if (name !== undefined) names[at.join('.')] = name;
+      walk(child, at);
+    }
+  };
+  walk(data, []);
+  return Object.keys(names).length > 0 ? names : undefined;
+}
+
 /** `HistoryWords` from the directory and the calendar in force. */
 export function historyWords(
   directory: { get(code: string): { name: string } | undefined },
@@ -487,8 +521,10 @@ function namedAndTimed(history: CaseHistory, words: HistoryWords): CaseHistory {
     for (const r of entry.deadlines.restated) if (open.has(r.stage)) open.set(r.stage, { dueAt: r.new.dueAt, dueDate: r.new.dueDate });
     for (const t of entry.deadlines.opened) open.set(t.stage, { dueAt: t.dueAt, dueDate: t.dueDate });
     const role = ROLE_LABELS[entry.actor.role as Role] as string | undefined;
+    const dataLabels = fieldNames(entry.data, entry.command === 'START' ? entry.machine.name : `${entry.machine.name}.${entry.command}`);
     return {
       ...entry,
+      ...(dataLabels ? { dataLabels } : {}),
       actor: { ...named(entry.actor), ...(role !== undefined ? { roleLabel: role } : {}) },
       deadlines: { ...entry.deadlines, opened: entry.deadlines.opened.map(named).map(withArticle(entry.position, entry.at)), closed },
     };

@@ -98,12 +98,17 @@ describe('a history that says who acted and whether each deadline was met', () =
       expect(objection.body.tasks[0].article).toMatch(/^第十六条/);
       expect(late.tasksAsOf).toEqual([expect.objectContaining({ stage: 'handling', orgName: '济南市公安局', overdue: false, article: objection.body.tasks[0].article })]);
       expect(respond.actor).toMatchObject({ role: 'provider', roleLabel: '公共数据开放主体', org: actors.provider.org, orgName: '济南市公安局' });
+      // Its data's fields by the regulation's names (as a refusal says them).
+      expect(respond.dataLabels).toEqual({ outcome: '处理结果', explanation: '处理说明' });
       expect(respond.deadlines.closed).toEqual([
         { stage: 'handling', completedAt: '2026-03-18T01:00:00.000Z', dueAt: '2026-03-16T15:59:59.999Z', dueDate: '2026-03-16', late: true, workingDaysOverdue: 2 },
       ]);
 
       const onTime = (await own.call('GET', `/v1/cases/${application.body.id}/history`, { as: asAuthority })).body;
       expect(onTime.events[0].deadlines.opened).toEqual([expect.objectContaining({ stage: 'normativeReview', article: '第十四条(二)' })]);
+      // A start form's nested fields, by path without list indices.
+      expect(onTime.events[0].dataLabels).toMatchObject({ applicant: '申请主体', 'applicant.contact.phone': '联系电话' });
+      expect(Object.keys(onTime.events[0].dataLabels).some((path) => /\.\d+(\.|$)/.test(path))).toBe(false);
       expect(onTime.events[1].actor).toMatchObject({ roleLabel: '公共数据开放主管部门', orgName: '济南市大数据局' });
       expect(onTime.events[1].deadlines.closed).toEqual([expect.objectContaining({ stage: 'normativeReview', late: false, workingDaysOverdue: 0 })]);
       // The audit export keeps what is stored, and nothing else (docs/AUDIT_EXPORT.md).
@@ -111,6 +116,7 @@ describe('a history that says who acted and whether each deadline was met', () =
       const line = exported.text.split('\n').map((l) => (l ? JSON.parse(l) : undefined)).find((l) => l?.command === 'RESPOND');
       expect(line.deadlines.closed).toEqual([{ stage: 'handling', completedAt: '2026-03-18T01:00:00.000Z' }]);
       expect(line.actor).not.toHaveProperty('orgName');
+      expect(line).not.toHaveProperty('dataLabels');
       const startLine = exported.text.split('\n').map((l) => (l ? JSON.parse(l) : undefined)).find((l) => l?.caseId === objection.body.id && l.revision === 0);
       expect(startLine.deadlines.opened[0]).not.toHaveProperty('article');
 
