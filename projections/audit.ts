@@ -9,7 +9,7 @@ import { CALENDAR_STREAM } from '../calendars/index.js';
 import { canSee, type Directory, type Viewer } from '../directory/index.js';
 import { nextTurn } from '../infra/turn.js';
 import { readAllPastUnreadable, UnreadableEventError, type EventStore, type RecordedEvent } from '../eventstore/types.js';
-import { caseFacts, storedInstant, type ActorFacts, type DeadlineRestatedFacts, type TaskClosedFacts, type TaskFacts, type TaskReassignedFacts } from './metadata.js';
+import { caseFacts, storedInstant, unfoldableFact, type ActorFacts, type DeadlineRestatedFacts, type TaskClosedFacts, type TaskFacts, type TaskReassignedFacts } from './metadata.js';
 import { caseRow } from './cases.js';
 import { InvalidQueryError, queryInstant } from './query.js';
 import type { Db, Projection } from './runner.js';
@@ -376,8 +376,11 @@ export async function* exportEvents(store: EventStore, db: Db, options: ExportOp
     if (position > range.hi) return;
     const filedHere = filed[next] === position;
     if (filedHere) next++;
-    if (event instanceof UnreadableEventError) {
-      const line = unreadableLine(db, event, from, to);
+    // One whose facts the read models could not fold (metadata.ts unfoldableFact: filed at its stored time, as an
+    // unreadable one) is a line of its own too: its acceptedAt would throw, and the export was cut there.
+    const field = event instanceof UnreadableEventError ? undefined : unfoldableFact(event);
+    if (event instanceof UnreadableEventError || field !== undefined) {
+      const line = event instanceof UnreadableEventError ? unreadableLine(db, event, from, to) : unreadableLine(db, new UnreadableEventError(event, 'metadata', undefined), from, to, field);
       if (line && (line.caseId === null ? !visibleTo : visible(line.caseId))) yield `${JSON.stringify(line)}\n`;
       continue;
     }
@@ -408,13 +411,14 @@ function missingLine(db: Db, position: number): MissingAuditLine {
 }
 
 /** The line of an unreadable event in [from, to) (its time and case come from the read models), else undefined. */
-function unreadableLine(db: Db, err: UnreadableEventError, from: string, to: string): UnreadableAuditLine | undefined {
+function unreadableLine(db: Db, err: UnreadableEventError, from: string, to: string, field?: string): UnreadableAuditLine | undefined {
   const { streamId, revision, position, id, type } = err.event;
   const at = db.prepare<[number], string>('SELECT at FROM audit_index WHERE position = ?').pluck().get(position);
   if (at === undefined || at < from || at >= to) return undefined;
   const caseId = db.prepare<[string], string>('SELECT case_id FROM cases WHERE stream_id = ?').pluck().get(streamId) ?? null;
   const part = err.part === 'data' ? '数据' : '元数据';
-  return { unreadable: true, caseId, stream: streamId, revision, position, id, type, at, reason: `服务器无法读取这一事件：其${part}已不是有效的 JSON，存储内容已损坏或被改动` };
+  const reason = field !== undefined ? `服务器无法读取这一事件：其元数据的 ${field} 已不是系统写入的内容，存储内容已被改动` : `服务器无法读取这一事件：其${part}已不是有效的 JSON，存储内容已损坏或被改动`;
+  return { unreadable: true, caseId, stream: streamId, revision, position, id, type, at, reason };
 }
 
 /** A case event as an audit export line (undefined for an event of no case): `npm run verify-export` checks each line against it. */

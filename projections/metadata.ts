@@ -143,6 +143,38 @@ export function isoInstant(input: string | Date, what = 'instant'): string {
   return new Date(ms).toISOString();
 }
 
+/** Whether `value` is an instant `storedInstant` takes: canonical (as the engine stamps it), or one it normalises. */
+function isStoredInstant(value: unknown): boolean {
+  return typeof value === 'string' && ((value.length === 24 && value.endsWith('Z')) || !Number.isNaN(Date.parse(value)));
+}
+
+/** The objects of a list of facts, or undefined when it is not a list of objects (absent: none). */
+function factsList(value: unknown): Record<string, unknown>[] | undefined {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'object' && v !== null)) return undefined;
+  return value as Record<string, unknown>[];
+}
+
+/**
+ * The field of a case event's metadata the read models cannot fold, when one is not what the engine
+ * writes (changed in the store: an instant that is no instant, a list that is none); undefined when
+ * all can be. Compliance QA follow-up: an event whose `at` was changed to text made every fold throw
+ * (a rebuild failed, leaving every read model answering 503 for good) and cut the export at it.
+ */
+export function unfoldableFact(event: RecordedEvent): string | undefined {
+  const f = caseFacts(event) as unknown as Record<string, unknown> | undefined;
+  if (!f) return undefined;
+  if (!isStoredInstant(f.at)) return 'at';
+  const opened = factsList(f.tasksOpened);
+  if (!opened || !opened.every((t) => isStoredInstant(t.enteredAt) && (t.dueAt === undefined || isStoredInstant(t.dueAt)))) return 'tasksOpened';
+  const closed = factsList(f.tasksClosed);
+  if (!closed || !closed.every((c) => isStoredInstant(c.completedAt))) return 'tasksClosed';
+  const restated = factsList(f.deadlinesRestated);
+  if (!restated || !restated.every((r) => typeof r.new === 'object' && r.new !== null && isStoredInstant((r.new as Record<string, unknown>).dueAt))) return 'deadlinesRestated';
+  if (!factsList(f.tasksReassigned)) return 'tasksReassigned';
+  return undefined;
+}
+
 /** A stored instant: canonical already (the engine stamps `toISOString`), else normalised. */
 export function storedInstant(value: string): string {
   return value.length === 24 && value.endsWith('Z') ? value : isoInstant(value);

@@ -23,6 +23,7 @@ import { SQLITE_MMAP_BYTES, type SqliteEventStore } from '../eventstore/sqlite.j
 import { nextTurn } from '../infra/turn.js';
 import { elapsedMs } from '../infra/clock.js';
 import { readAllPastUnreadable, StoreUnreachableError, UnreadableEventError, type EventStore, type RecordedEvent, type Subscription } from '../eventstore/types.js';
+import { unfoldableFact } from './metadata.js';
 
 export type Db = Database.Database;
 
@@ -427,18 +428,34 @@ function resetProjections(db: Db, checkpoints: Checkpoints, projections: readonl
  * cannot be parsed reads as `null`.) Each is told to `onError` once per fold that passes it.
  */
 export class UnreadableEventSkipped extends UnreadableEventError {
-  constructor(event: UnreadableEventError['event'], part: 'data' | 'metadata', cause: unknown) {
+  constructor(
+    event: UnreadableEventError['event'],
+    part: 'data' | 'metadata',
+    cause: unknown,
+    /** The metadata's field that is JSON but not what the engine writes (metadata.ts `unfoldableFact`), when that is why. */
+    readonly field?: string,
+  ) {
     super(event, part, cause);
     const where = `位置 ${event.position} 的事件（流 ${event.streamId}，版本 ${event.revision}，${event.type}，id ${event.id}）`;
     this.message =
-      part === 'metadata'
-        ? `读模型跳过了${where}：其元数据已不是有效的 JSON，存储内容已损坏或被改动；各读模型都不含这一事件`
-        : `读模型无法读取${where}的数据：它已不是有效的 JSON，存储内容已损坏或被改动；读模型读到的数据为空（null）`;
+      field !== undefined
+        ? `读模型跳过了${where}：其元数据的 ${field} 已不是系统写入的内容，存储内容已被改动；各读模型都不含这一事件`
+        : part === 'metadata'
+          ? `读模型跳过了${where}：其元数据已不是有效的 JSON，存储内容已损坏或被改动；各读模型都不含这一事件`
+          : `读模型无法读取${where}的数据：它已不是有效的 JSON，存储内容已损坏或被改动；读模型读到的数据为空（null）`;
   }
 
   /** The same event, told in the read models' words. */
   static of(error: UnreadableEventError): UnreadableEventSkipped {
     return error instanceof UnreadableEventSkipped ? error : new UnreadableEventSkipped(error.event, error.part, error.cause);
+  }
+
+  /** `event` as skipped when a field of its metadata cannot be folded (`unfoldableFact`), else undefined. */
+  static ifUnfoldable(event: RecordedEvent): UnreadableEventSkipped | undefined {
+    const field = unfoldableFact(event);
+    if (field === undefined) return undefined;
+    const { streamId, revision, position, id, type, created } = event;
+    return new UnreadableEventSkipped({ streamId, revision, position, id, type, ...(created !== undefined ? { created } : {}) }, 'metadata', new RangeError(`metadata.${field} is not what the engine writes`), field);
   }
 }
 
@@ -706,7 +723,10 @@ class SqliteLog {
         events[i] = skipped;
         continue;
       }
-      events[i] = new StoredEvent(r[0], r[1], r[2], r[3], r[4], this.#data, metadata, r[6]);
+      const event = new StoredEvent(r[0], r[1], r[2], r[3], r[4], this.#data, metadata, r[6]);
+      const unfoldable = UnreadableEventSkipped.ifUnfoldable(event);
+      if (unfoldable) this.#report(unfoldable);
+      events[i] = unfoldable ?? event;
     }
     return events;
   }
@@ -765,14 +785,14 @@ const WORKER_REPORT_EVERY_MS = 1_000;
 
 /** What a rebuild worker posts about an event it skipped (`UnreadableEventSkipped`): an error's own fields are not cloned. */
 interface UnreadableMessage {
-  unreadable: { event: UnreadableEventError['event']; part: 'data' | 'metadata'; cause: string };
+  unreadable: { event: UnreadableEventError['event']; part: 'data' | 'metadata'; cause: string; field?: string };
 }
 
 /** Tells the runner's thread of an event a worker skipped: it reports it to `onError`. */
 function postUnreadable(error: UnreadableEventSkipped): void {
   const { streamId, revision, position, id, type } = error.event;
   const cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
-  parentPort?.postMessage({ unreadable: { event: { streamId, revision, position, id, type }, part: error.part, cause } } satisfies UnreadableMessage);
+  parentPort?.postMessage({ unreadable: { event: { streamId, revision, position, id, type }, part: error.part, cause, ...(error.field !== undefined ? { field: error.field } : {}) } } satisfies UnreadableMessage);
 }
 
 /**
@@ -913,7 +933,7 @@ function runWorker(entry: URL, job: RebuildJob, onFolded: (folded: number) => vo
     let failure: unknown;
     worker.on('message', (m: { folded?: number } & Partial<UnreadableMessage>) => {
       if (typeof m.folded === 'number') onFolded(m.folded);
-      if (m.unreadable) onUnreadable(new UnreadableEventSkipped(m.unreadable.event, m.unreadable.part, new SyntaxError(m.unreadable.cause)));
+      if (m.unreadable) onUnreadable(new UnreadableEventSkipped(m.unreadable.event, m.unreadable.part, new SyntaxError(m.unreadable.cause), m.unreadable.field));
     });
     worker.on('error', (error) => {
       failure = error;
@@ -1765,7 +1785,9 @@ export class FollowProjector implements Projector {
       try {
         for await (const event of subscription) {
           if (this.#broken || !this.#running) break;
-          this.#buffer.push(event);
+          const unfoldable = UnreadableEventSkipped.ifUnfoldable(event);
+          if (unfoldable) this.#report(unfoldable);
+          this.#buffer.push(unfoldable ?? event);
           if (this.#buffer.length >= this.#batchSize) {
             this.#flush();
             // A catch-up from a local store never waits on I/O: let the rest of the process run between batches.
@@ -1855,11 +1877,9 @@ export class FollowProjector implements Projector {
     try {
       for await (const entry of readAllPastUnreadable(this.#store, { afterPosition: this.position })) {
         if (positionOf(entry) > skip) break;
-        if (entry instanceof UnreadableEventError) {
-          const skipped = UnreadableEventSkipped.of(entry);
-          this.#report(skipped);
-          entries.push(skipped);
-        } else entries.push(entry);
+        const skipped = entry instanceof UnreadableEventError ? UnreadableEventSkipped.of(entry) : UnreadableEventSkipped.ifUnfoldable(entry);
+        if (skipped) this.#report(skipped);
+        entries.push(skipped ?? entry);
       }
     } catch {
       return false;

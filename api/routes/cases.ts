@@ -10,6 +10,7 @@ import { ApiError, inLanguage, langOf, PROBLEM_CODES, type Lang } from '../probl
 import { mayKnowOf, visibleWaits, type App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { caseHistory, historyEntry, historyJson, openedArticles } from '../../projections/audit.js';
+import { unfoldableFact } from '../../projections/metadata.js';
 import { caughtUp, notAhead, readModelsAt } from './work.js';
 import { CaseQuery, CaseView, caseView, CommandBody, publishedView, CurrentQuery, HistoryEvent, historyWords, labelledEvent, TaskInHistory, labelledHistory, MinPosition, provisionalNote, type ProvisionalTask, registryFilters, StartBody, StartedCaseView, wholeNumberQuery } from '../shape.js';
 import { COMMAND_COMPONENT, jsonAnswer, readModelsPositionHeader, START_COMPONENT } from '../openapi.js';
@@ -77,6 +78,25 @@ const Verification = z.object({
 function hideFromStrangers(app: App, caller: Caller, caseId: string, err: unknown): void {
   if (isDamagedStore(err) && !mayKnowOf(app, caller, caseId)) throw refuse.notFound(caseId);
 }
+
+/** A case's history as GET /v1/cases/:id/history answers it. */
+const HistoryAnswer = z.object({
+  events: z.array(HistoryEvent),
+  asOf: z.string().optional(),
+  stateAsOf: z.string().nullable().optional(),
+  stateAsOfLabel: z
+    .string()
+    .nullable()
+    .optional()
+    .describe(docText('stateAsOf 的中文名称，不随 Accept-Language 变化', 'stateAsOf in Chinese, whatever Accept-Language asks')),
+  tasksAsOf: z.array(TaskInHistory.extend({ overdue: z.boolean() })).optional(),
+  verification: Verification.optional().describe(
+    docText(
+      '仅当案件存储的事件无法按流程重放（被改动、移动或删除）时给出：历史为存储的原样，verify 的结果说明在何处、因何失败',
+      'given only when the stored events of the case cannot be replayed through its process (altered, moved or deleted): the history is as stored, and verify’s answer says where and why it fails',
+    ),
+  ),
+});
 
 /** The case's verification (`verifyCase`), its reason, when it has one, in `lang`. */
 async function verifiedIn(app: App, caseId: string, lang: Lang): Promise<CaseVerification> {
@@ -416,23 +436,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
         params: IdParams,
         querystring: CurrentQuery.extend({ asOf: z.iso.datetime({ offset: true }).optional() }),
         response: {
-          200: z.object({
-            events: z.array(HistoryEvent),
-            asOf: z.string().optional(),
-            stateAsOf: z.string().nullable().optional(),
-            stateAsOfLabel: z
-              .string()
-              .nullable()
-              .optional()
-              .describe(docText('stateAsOf 的中文名称，不随 Accept-Language 变化', 'stateAsOf in Chinese, whatever Accept-Language asks')),
-            tasksAsOf: z.array(TaskInHistory.extend({ overdue: z.boolean() })).optional(),
-            verification: Verification.optional().describe(
-              docText(
-                '仅当案件存储的事件无法按流程重放（被改动、移动或删除）时给出：历史为存储的原样，verify 的结果说明在何处、因何失败',
-                'given only when the stored events of the case cannot be replayed through its process (altered, moved or deleted): the history is as stored, and verify’s answer says where and why it fails',
-              ),
-            ),
-          }),
+          200: HistoryAnswer,
         },
       },
       config: {
@@ -449,7 +453,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
     async (request, reply) => {
       const caller = await callerOf(request, app.verifier);
       const caseId = request.params.id;
-      let damaged = false;
+      let damage: unknown;
       try {
         await caseNow(app, caller, caseId);
       } catch (err) {
@@ -458,17 +462,23 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
         // it. Compliance QA: the history answered 503 (服务暂时无法处理) for every kind of tampering, and the
         // auditor could not read the intact events of the case under investigation.
         if (!(err instanceof DamagedStreamError) && !(err instanceof ApiError && err.details.reason === 'eventsMissing')) throw err;
-        damaged = true;
+        damage = err;
       }
-      const events = damaged ? await app.engine.storedHistory(caseId) : await app.engine.history(caseId);
+      const events = damage ? await app.engine.storedHistory(caseId) : await app.engine.history(caseId);
+      // An event whose facts are no longer what the engine writes (an instant that is no instant) cannot be shown
+      // as a history's event: the case is refused as before, and verify names the event.
+      if (damage && events.some((e) => unfoldableFact(e) !== undefined)) throw damage;
       const { asOf } = request.query;
       // The state as of a moment not yet come would show deadlines as missed that have not been.
       // Notices another server loaded are named too (QA: a second server's history named none until a read refreshed its calendar).
       await app.calendar.refresh();
       const words = historyWords(app.directory, app.calendar.current(), openedArticles(events));
       const labelled = labelledHistory(caseHistory(events, asOf ? { asOf: notAhead(app, 'asOf', asOf) } : {}), app.registry, (version, at) => app.calendar.loadedAs(version, at), words);
-      const history = damaged ? { ...labelled, verification: await verifiedIn(app, caseId, langOf(request)) } : labelled;
-      if (damaged) inLanguage(reply, langOf(request));
+      const history = damage ? { ...labelled, verification: await verifiedIn(app, caseId, langOf(request)) } : labelled;
+      // A damaged case's stored events that do not make a history's shape (a field of another type) are not
+      // answered as one (a 500 when the answer is checked): refused as before.
+      if (damage && !HistoryAnswer.safeParse(history).success) throw damage;
+      if (damage) inLanguage(reply, langOf(request));
       if (history.events.length <= HISTORY_AT_ONCE) return history;
       // A long history (a case of years of usage reports), written in turns of the event loop: fastify
       // sends a stream as it is, past the response schema, whose type knows only the object.

@@ -436,6 +436,31 @@ describe('given a release whose stored events were altered after the fact (test-
   });
 });
 
+describe('given a case whose stored event’s time was changed to text (a test-only write), when the server restarts', () => {
+  it('then its history is refused as the case is (503 streamDamaged, not a 500), as is one whose actor became text, verify names the event, and another case’s history is served', async () => {
+    const dataDir = folder();
+    const { t, a, b } = await twoObjections(dataDir);
+    let api = await serve(dataDir);
+    api.db.prepare("UPDATE events SET metadata = json_set(metadata, '$.at', '上周三') WHERE stream_id LIKE '%' || ? AND revision = 0").run(a);
+    // Not a shape a history's event has (the answer's schema would refuse it: a 500).
+    api.db.prepare("UPDATE events SET metadata = json_set(metadata, '$.actor', '某人') WHERE stream_id LIKE '%' || ? AND revision = 0").run(b);
+    await api.close();
+    api = await serve(dataDir);
+    try {
+      for (const path of [`/v1/cases/${a}/history`, `/v1/cases/${a}/history?asOf=2026-03-03T00:00:00Z`, `/v1/cases/${b}/history`]) {
+        const history = await api.call('GET', path, t.applicant);
+        expect([history.status, history.body.reason], path).toEqual([503, 'streamDamaged']);
+      }
+      const verify = await api.call('GET', `/v1/cases/${a}/verify`, t.applicant);
+      expect([verify.status, verify.body.ok, verify.body.failedAt?.revision]).toEqual([200, false, 0]);
+      const c = await api.call('POST', '/v1/cases', t.applicant, { process: 'objection', input: startInputs.objection });
+      expect((await api.call('GET', `/v1/cases/${c.body.id}/history`, t.applicant)).status).toBe(200);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 // Mutation QA: /health's `degraded` for an altered notice could be dropped with every test passing (the
 // engine's and replay's tests name the notice; nothing asked the server's health).
 describe('given a stored holiday notice changed after it was loaded (a test-only write)', () => {

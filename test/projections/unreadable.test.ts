@@ -280,6 +280,51 @@ describe('given a store with one event whose metadata is cut short', () => {
     expect(models.case(middleCase)).toEqual(cleanCases.get(middleCase));
   });
 
+  // Compliance QA follow-up: metadata still JSON, but its `at` changed to text, threw in every fold — a rebuild
+  // failed and left every read model answering 503 for good — and cut the audit export at the event.
+  it('given their metadata still JSON but its `at` changed to text, when the read models are opened, rebuilt in this thread and in worker threads, and followed, then each is skipped and reported once naming the field, the tables equal the clean fold, and the export shows each as a line that says so', async () => {
+    const garbled = () =>
+      copy((db) => {
+        for (const d of [middle, last]) db.prepare(`UPDATE events SET metadata = json_set(metadata, '$.at', '上周三') WHERE position = ?`).run(d.position);
+      });
+    const byField = (d: Damage) => ({ ...reported(d), message: expect.stringContaining('其元数据的 at 已不是系统写入的内容') as unknown });
+    const byPosition = (errors: unknown[]) => skipped(errors).sort((a, b) => Number(a.position) - Number(b.position));
+    {
+      const { dir, file } = garbled();
+      const errors: unknown[] = [];
+      const models = await modelsOn(await storeOn(file), dir, { errors });
+      expect(byPosition(errors)).toEqual([byField(middle), byField(last)]);
+      expect(dumpReadModels(models.db)).toEqual(cleanAndDamaged);
+      errors.length = 0;
+      expect(await models.rebuild()).toEqual({ threads: 1 });
+      expect(byPosition(errors)).toEqual([byField(middle), byField(last)]);
+      expect(dumpReadModels(models.db)).toEqual(cleanAndDamaged);
+      const lines: { unreadable?: true; position: number; reason?: string }[] = [];
+      for await (const line of models.exportEvents({ from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' })) lines.push(JSON.parse(line));
+      expect(lines.at(-1)?.position).toBe(last.position);
+      expect(lines.filter((l) => l.unreadable)).toEqual(
+        [middle, last].map((d) => expect.objectContaining({ unreadable: true, position: d.position, stream: d.streamId, at: d.created, reason: expect.stringContaining('其元数据的 at 已不是系统写入的内容') })),
+      );
+    }
+    {
+      const { dir, file } = garbled();
+      const errors: unknown[] = [];
+      const models = await modelsOn(await storeOn(file), dir, { errors, rebuildThreads: 3 });
+      errors.length = 0;
+      expect((await models.rebuild()).threads).toBe(3);
+      expect(byPosition(errors)).toEqual([byField(middle), byField(last)]);
+      expect(dumpReadModels(models.db)).toEqual(cleanAndDamaged);
+    }
+    {
+      const { dir, file } = garbled();
+      const errors: unknown[] = [];
+      const models = await modelsOn(await storeOn(file), join(dir, 'follow'), { errors, mode: 'follow', retryTimer: (resume) => (resume(), () => {}) });
+      expect(await models.waitFor(last.position, 30_000)).toBe(true);
+      expect(byPosition(errors)).toEqual([byField(middle), byField(last)]);
+      expect(otherCases(dumpReadModels(models.db))).toEqual(otherCases(cleanAndDamaged));
+    }
+  });
+
   it('when another process appends an event that is then damaged, then the next append here folds past it inside its own transaction, reports it, and is stored', async () => {
     const { dir, file } = damaged();
     const store = await storeOn(file);
