@@ -45,29 +45,29 @@ function stateLabelOf(app: App, item: { process: string; version: number; state:
 
 /** A case's verification (`GET /v1/cases/:id/verify`; a damaged case's history carries it too). */
 const Verification = z.object({
-    ok: z.boolean(),
-    events: z.number().int(),
-    failedAt: z.object({ revision: z.number().int(), position: z.number().int(), eventId: z.string(), type: z.string() }).optional(),
-    missing: z
-      .object({ fromRevision: z.number().int(), toRevision: z.number().int(), lastPosition: z.number().int() })
-      .optional()
-      .describe(
-        docText(
-          '事件流末尾缺失、但读模型曾记录的事件（哈希链无法显示末尾的缺失）',
-          'events cut off the end of the stream, which the read models had recorded (a hash chain cannot show a missing end)',
-        ),
+  ok: z.boolean(),
+  events: z.number().int(),
+  failedAt: z.object({ revision: z.number().int(), position: z.number().int(), eventId: z.string(), type: z.string() }).optional(),
+  missing: z
+    .object({ fromRevision: z.number().int(), toRevision: z.number().int(), lastPosition: z.number().int() })
+    .optional()
+    .describe(
+      docText(
+        '事件流末尾缺失、但读模型曾记录的事件（哈希链无法显示末尾的缺失）',
+        'events cut off the end of the stream, which the read models had recorded (a hash chain cannot show a missing end)',
       ),
-    upgradeRequired: z
-      .object({ process: z.string(), version: z.number().int(), newestKnown: z.number().int().nullable() })
-      .optional()
-      .describe(
-        docText(
-          '案件按更新版本的流程办理，本服务版本过旧：哈希链已核验，按其规则重放需升级后进行',
-          'the case follows a newer version of its process than this server has: its hash chain was checked, its replay needs an upgrade',
-        ),
+    ),
+  upgradeRequired: z
+    .object({ process: z.string(), version: z.number().int(), newestKnown: z.number().int().nullable() })
+    .optional()
+    .describe(
+      docText(
+        '案件按更新版本的流程办理，本服务版本过旧：哈希链已核验，按其规则重放需升级后进行',
+        'the case follows a newer version of its process than this server has: its hash chain was checked, its replay needs an upgrade',
       ),
-    reason: z.string().optional(),
-  });
+    ),
+  reason: z.string().optional(),
+});
 
 /**
  * A case whose stored events cannot be read or folded here (damaged, or of a newer version than this
@@ -468,15 +468,20 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       // An event whose facts are no longer what the engine writes (an instant that is no instant) cannot be shown
       // as a history's event: the case is refused as before, and verify names the event.
       if (damage && events.some((e) => unfoldableFact(e) !== undefined)) throw damage;
-      const { asOf } = request.query;
       // The state as of a moment not yet come would show deadlines as missed that have not been.
+      const asOf = request.query.asOf === undefined ? undefined : notAhead(app, 'asOf', request.query.asOf);
       // Notices another server loaded are named too (QA: a second server's history named none until a read refreshed its calendar).
       await app.calendar.refresh();
-      const words = historyWords(app.directory, app.calendar.current(), openedArticles(events));
-      const labelled = labelledHistory(caseHistory(events, asOf ? { asOf: notAhead(app, 'asOf', asOf) } : {}), app.registry, (version, at) => app.calendar.loadedAs(version, at), words);
-      const history = damage ? { ...labelled, verification: await verifiedIn(app, caseId, langOf(request)) } : labelled;
-      // A damaged case's stored events that do not make a history's shape (a field of another type) are not
-      // answered as one (a 500 when the answer is checked): refused as before.
+      let history: ReturnType<typeof labelledHistory> & { verification?: CaseVerification };
+      try {
+        const words = historyWords(app.directory, app.calendar.current(), openedArticles(events));
+        const labelled = labelledHistory(caseHistory(events, asOf ? { asOf } : {}), app.registry, (version, at) => app.calendar.loadedAs(version, at), words);
+        history = damage ? { ...labelled, verification: await verifiedIn(app, caseId, langOf(request)) } : labelled;
+      } catch (err) {
+        // A damaged case's stored events that cannot be made into a history: refused as before.
+        throw damage ?? err;
+      }
+      // Nor are those that do not make a history's shape (a field of another type: a 500 when the answer is checked).
       if (damage && !HistoryAnswer.safeParse(history).success) throw damage;
       if (damage) inLanguage(reply, langOf(request));
       if (history.events.length <= HISTORY_AT_ONCE) return history;

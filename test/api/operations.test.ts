@@ -444,10 +444,13 @@ describe('given a case whose stored event’s time was changed to text (a test-o
     api.db.prepare("UPDATE events SET metadata = json_set(metadata, '$.at', '上周三') WHERE stream_id LIKE '%' || ? AND revision = 0").run(a);
     // Not a shape a history's event has (the answer's schema would refuse it: a 500).
     api.db.prepare("UPDATE events SET metadata = json_set(metadata, '$.actor', '某人') WHERE stream_id LIKE '%' || ? AND revision = 0").run(b);
+    // Nor can one without its actor be made into one (it threw while the history was written).
+    const d = (await api.call('POST', '/v1/cases', t.applicant, { process: 'objection', input: startInputs.objection })).body.id as string;
+    api.db.prepare("UPDATE events SET metadata = json_remove(metadata, '$.actor') WHERE stream_id LIKE '%' || ? AND revision = 0").run(d);
     await api.close();
     api = await serve(dataDir);
     try {
-      for (const path of [`/v1/cases/${a}/history`, `/v1/cases/${a}/history?asOf=2026-03-03T00:00:00Z`, `/v1/cases/${b}/history`]) {
+      for (const path of [`/v1/cases/${a}/history`, `/v1/cases/${a}/history?asOf=2026-03-03T00:00:00Z`, `/v1/cases/${b}/history`, `/v1/cases/${d}/history`]) {
         const history = await api.call('GET', path, t.applicant);
         expect([history.status, history.body.reason], path).toEqual([503, 'streamDamaged']);
       }
