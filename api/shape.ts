@@ -520,7 +520,7 @@ function namedAndTimed(history: CaseHistory, words: HistoryWords): CaseHistory {
     });
     for (const r of entry.deadlines.restated) if (open.has(r.stage)) open.set(r.stage, { dueAt: r.new.dueAt, dueDate: r.new.dueDate });
     for (const t of entry.deadlines.opened) open.set(t.stage, { dueAt: t.dueAt, dueDate: t.dueDate });
-    const role = ROLE_LABELS[entry.actor.role as Role] as string | undefined;
+    const role = Object.hasOwn(ROLE_LABELS, entry.actor.role) ? ROLE_LABELS[entry.actor.role as Role] : undefined;
     const dataLabels = fieldNames(entry.data, entry.command === 'START' ? entry.machine.name : `${entry.machine.name}.${entry.command}`);
     return {
       ...entry,
