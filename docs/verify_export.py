@@ -125,13 +125,13 @@ def event_hash(line):
 def shown(metadata):
     """The readable fields of a case line, as the stored metadata gives them (docs/AUDIT_EXPORT.md, table)."""
     m = metadata
-    actor_stored = m.get("actor") or {}
+    actor_stored = m.get("actor") if isinstance(m.get("actor"), dict) else {}
     actor = {"sub": actor_stored.get("sub")}
     if actor_stored.get("name"):
         actor["name"] = actor_stored["name"]
     actor["role"] = actor_stored.get("role")
     actor["org"] = actor_stored.get("org")
-    machine = m.get("machine") or {}
+    machine = m.get("machine") if isinstance(m.get("machine"), dict) else {}
     out = {
         "caseId": m.get("caseId"),
         "process": m.get("process"),
@@ -142,7 +142,8 @@ def shown(metadata):
         "stateBefore": m.get("stateBefore"),
         "stateAfter": m.get("stateAfter"),
         "deadlines": {
-            "opened": [opened_task(task) for task in m.get("tasksOpened") or []],
+            # Not a list of objects: kept as stored, and then differs from the line (the engine writes a list).
+            "opened": [opened_task(task) if isinstance(task, dict) else task for task in m["tasksOpened"]] if isinstance(m.get("tasksOpened"), list) else m.get("tasksOpened") or [],
             "closed": m.get("tasksClosed") or [],
             "restated": m.get("deadlinesRestated") or [],
         },

@@ -314,12 +314,20 @@ export function idempotencyScope(actor: { sub: string; role: string; org: string
  * re-stated, tasks handed on (机构改革). The case's fold and the scheduler's work index both read it.
  */
 export function tasksAfter(tasks: readonly Task[], meta: CaseEventMetadata): Task[] {
-  const closed = new Set(meta.tasksClosed.map((t) => t.stage));
-  let open = tasks.filter((t) => !closed.has(t.stage)).concat(meta.tasksOpened);
+  const closed = new Set(listed(meta.tasksClosed).map((t) => t.stage));
+  let open = tasks.filter((t) => !closed.has(t.stage)).concat(listed(meta.tasksOpened));
   // Two loops rather than one over both lists: every fold of every event passes here.
-  for (const restated of meta.deadlinesRestated ?? []) open = open.map((t) => (t.stage === restated.stage ? { ...t, ...restated.new } : t));
-  for (const moved of meta.tasksReassigned ?? []) open = open.map((t) => (t.stage === moved.stage ? { ...t, ...moved.new } : t));
+  for (const restated of listed(meta.deadlinesRestated)) open = open.map((t) => (t.stage === restated.stage ? { ...t, ...restated.new } : t));
+  for (const moved of listed(meta.tasksReassigned)) open = open.map((t) => (t.stage === moved.stage ? { ...t, ...moved.new } : t));
   return open;
+}
+
+/**
+ * A list of the metadata as stored, or none when it is no list: one changed in the store (its case fails
+ * verify there) made the work index's read of the log throw, and the start's timer pass failed (QA).
+ */
+function listed<T>(value: readonly T[] | undefined): readonly T[] {
+  return Array.isArray(value) ? value : [];
 }
 
 /** Tasks, timers, hash and idempotency come from the metadata the engine stamped. */

@@ -256,12 +256,16 @@ export async function caseIdsInStore(app: CaseReading, onRead: (position: number
     // is verified too, and fails naming the event. A case event is its stream's case's, whatever case its
     // metadata names (machines/streams.ts): a stream of events copied from another case was never
     // verified, and replay --all passed the store (changes QA).
+    // So does one whose metadata is no object (null, text, a list: changed in the store), which threw here (QA).
+    const meta = event instanceof UnreadableEventError ? undefined : (event.metadata as Partial<CaseEventMetadata> | null);
     const caseId =
       event instanceof UnreadableEventError
         ? /[0-9a-f-]{36}$/i.exec(event.event.streamId)?.[0]
-        : typeof (event.metadata as Partial<CaseEventMetadata>).caseId === 'string'
-          ? caseOfStream(event.streamId)?.caseId
-          : undefined;
+        : typeof meta !== 'object' || meta === null || Array.isArray(meta)
+          ? /[0-9a-f-]{36}$/i.exec(event.streamId)?.[0]
+          : typeof meta.caseId === 'string'
+            ? caseOfStream(event.streamId)?.caseId
+            : undefined;
     if (typeof caseId === 'string') ids.add(caseId);
     onRead(event instanceof UnreadableEventError ? event.event.position : event.position);
   }

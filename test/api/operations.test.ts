@@ -447,10 +447,15 @@ describe('given a case whose stored event’s time was changed to text (a test-o
     // Nor can one without its actor be made into one (it threw while the history was written).
     const d = (await api.call('POST', '/v1/cases', t.applicant, { process: 'objection', input: startInputs.objection })).body.id as string;
     api.db.prepare("UPDATE events SET metadata = json_remove(metadata, '$.actor') WHERE stream_id LIKE '%' || ? AND revision = 0").run(d);
+    // Nor one whose metadata is JSON null (a 500 on the case, its history and verify: QA).
+    const e = (await api.call('POST', '/v1/cases', t.applicant, { process: 'objection', input: startInputs.objection })).body.id as string;
+    api.db.prepare("UPDATE events SET metadata = 'null' WHERE stream_id LIKE '%' || ? AND revision = 0").run(e);
     await api.close();
     api = await serve(dataDir);
     try {
-      for (const path of [`/v1/cases/${a}/history`, `/v1/cases/${a}/history?asOf=2026-03-03T00:00:00Z`, `/v1/cases/${b}/history`, `/v1/cases/${d}/history`]) {
+      const verifyNull = await api.call('GET', `/v1/cases/${e}/verify`, t.applicant);
+      expect([verifyNull.status, verifyNull.body.ok, verifyNull.body.failedAt?.revision]).toEqual([200, false, 0]);
+      for (const path of [`/v1/cases/${a}/history`, `/v1/cases/${a}/history?asOf=2026-03-03T00:00:00Z`, `/v1/cases/${b}/history`, `/v1/cases/${d}/history`, `/v1/cases/${e}`, `/v1/cases/${e}/history`]) {
         const history = await api.call('GET', path, t.applicant);
         expect([history.status, history.body.reason], path).toEqual([503, 'streamDamaged']);
       }

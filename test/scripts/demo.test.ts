@@ -323,6 +323,22 @@ describe('npm run demo', () => {
     expect(start.stdout).toContain('不能显示时间线');
     expect(start.stdout).toContain('缺少版本 0 的事件（案件的起始事件）');
   });
+
+  // QA: metadata stored as JSON null threw in replay --all (exit 1, no verdict); as text, its case was never verified.
+  it('replay --all names a case whose event’s metadata became null and one whose metadata became text, in its verdict', async () => {
+    const damaged = await copyOfStore(['events.db', 'dev-jwt-secret']);
+    const db = new Database(join(damaged, 'events.db'));
+    const [nulled, text] = db
+      .prepare<[], { stream: string }>("SELECT stream_id AS stream FROM events WHERE stream_id <> 'calendar-notices' GROUP BY stream_id HAVING count(*) >= 3 ORDER BY stream_id LIMIT 2")
+      .all();
+    db.prepare("UPDATE events SET metadata = 'null' WHERE stream_id = ? AND revision = 1").run(nulled!.stream);
+    db.prepare(`UPDATE events SET metadata = '"hello"' WHERE stream_id = ? AND revision = 1`).run(text!.stream);
+    db.close();
+    const all = await replay(damaged, '--all', '--quiet');
+    expect([all.status, all.stderr]).toEqual([1, '']);
+    expect(all.stdout).toMatch(/失败 2。/);
+    for (const { stream } of [nulled!, text!]) expect(all.stdout).toContain(`  ${stream.slice(-36)} 版本 1 的事件`);
+  });
 });
 
 describe('npm run demo -- --reset', () => {

@@ -157,6 +157,18 @@ describe('the Python reference of docs/AUDIT_EXPORT.md, on an export of every pr
     expect(await verifyExport(file)).toBe(1);
   });
 
+  it('given a line whose stored metadata’s actor, machine and tasks opened are not what the engine writes (text), then it names the line and exits 1, without a traceback (QA: AttributeError)', async () => {
+    const events = parsed();
+    const k = events.findIndex((e) => e.caseId);
+    const file = events.map((e, i) => JSON.stringify(i === k ? { ...e, metadata: { ...e.metadata, actor: '某人', machine: 'x', tasksOpened: 'abc' } } : e));
+    const path = join(w.dir, 'actor-text.ndjson');
+    writeFileSync(path, file.map((l) => `${l}\n`).join(''));
+    const zh = await spawnText(await python3(), [REFERENCE, path]);
+    expect([zh.status, zh.stderr]).toEqual([1, '']);
+    expect(zh.stdout).toContain(`不符 第 ${k + 1} 行：`);
+    expect(await verifyExport(file)).toBe(1);
+  });
+
   it('given the language as argparse also takes it (--lan en, --lang=en, or --lang en then --lang zh), then the report is in the language argparse settled on, as before the command line was told in Chinese', async () => {
     const path = join(w.dir, 'abbreviated.ndjson');
     writeFileSync(path, '{not json\n');
