@@ -453,7 +453,7 @@ export interface HistoryWords {
   /** How a deadline stood at an instant (`deadlineStanding` by the calendar in force). */
   standing: (at: string, dueAt: string | null, dueDate: string | null) => { workingDaysOverdue: number | null; overdue: boolean };
   /** The article a task opened by the event at `position` rests on (projections `openedArticles`). */
-  article?: (position: number, stage: string) => string | null;
+  article: (position: number, stage: string) => string | null;
 }
 
 /**
@@ -481,12 +481,8 @@ function fieldNames(data: unknown, form: string): Record<string, string> | undef
 }
 
 /** `HistoryWords` from the directory and the calendar in force. */
-export function historyWords(
-  directory: { get(code: string): { name: string } | undefined },
-  calendar: QueryCalendar,
-  article?: HistoryWords['article'],
-): HistoryWords {
-  return { orgName: (org) => directory.get(org)?.name, standing: (at, dueAt, dueDate) => deadlineStanding(calendar, at, dueAt, dueDate), ...(article ? { article } : {}) };
+export function historyWords(directory: { get(code: string): { name: string } | undefined }, calendar: QueryCalendar, article: HistoryWords['article']): HistoryWords {
+  return { orgName: (org) => directory.get(org)?.name, standing: (at, dueAt, dueDate) => deadlineStanding(calendar, at, dueAt, dueDate), article };
 }
 
 /**
@@ -501,12 +497,10 @@ function namedAndTimed(history: CaseHistory, words: HistoryWords): CaseHistory {
     return name === undefined ? x : { ...x, orgName: name };
   };
   const open = new Map<string, { dueAt: string | null; dueDate: string | null }>();
-  const article = words.article;
   /** The article of each stage's task as last opened up to `asOf` (for `tasksAsOf`). */
   const articleAsOf = new Map<string, string | null>();
-  const withArticle = (position: number, at: string) => <T extends { stage: string }>(t: T): T & { article?: string | null } => {
-    if (!article) return t;
-    const a = article(position, t.stage);
+  const withArticle = (position: number, at: string) => <T extends { stage: string }>(t: T): T & { article: string | null } => {
+    const a = words.article(position, t.stage);
     if (history.asOf !== undefined && storedInstant(at) <= history.asOf) articleAsOf.set(t.stage, a);
     return { ...t, article: a };
   };
@@ -529,7 +523,7 @@ function namedAndTimed(history: CaseHistory, words: HistoryWords): CaseHistory {
       deadlines: { ...entry.deadlines, opened: entry.deadlines.opened.map(named).map(withArticle(entry.position, entry.at)), closed },
     };
   });
-  const asOfTask = <T extends { org: string; stage: string }>(t: T) => ({ ...named(t), ...(article ? { article: articleAsOf.get(t.stage) ?? null } : {}) });
+  const asOfTask = <T extends { org: string; stage: string }>(t: T) => ({ ...named(t), article: articleAsOf.get(t.stage) ?? null });
   return { ...history, events, ...(history.tasksAsOf ? { tasksAsOf: history.tasksAsOf.map(asOfTask) } : {}) };
 }
 

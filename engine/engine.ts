@@ -16,7 +16,7 @@ import type { Directory } from '../directory/directory.js';
 import { assignedElsewhere, mayActFor, organisationsFor, type CaseParties } from '../directory/jurisdiction.js';
 import type { ProcessRegistry } from '../machines/registry.js';
 import { acceptedCommands, isFinal, ROLE_LABELS, stateLabel, stateName, stateTask } from '../machines/describe.js';
-import { cutShort, shown, summaryInBrief, unknownFields } from '../machines/schemas.js';
+import { cutShort, isPlainObject, shown, summaryInBrief, unknownFields } from '../machines/schemas.js';
 import { extended } from '../machines/extended.js';
 import { fieldLabel } from '../machines/fieldLabels.js';
 import type { Actor, ActorRule, CommandSpec, ProcessDefinition, PublicFacts, RuleFacts, RuleSpec, TaskSpec } from '../machines/types.js';
@@ -361,7 +361,7 @@ export class Engine {
   async #verifyEvents(events: RecordedEvent[]): Promise<Verification> {
     const first = events[0]!;
     // Metadata that is no object (changed in the store) names no version: the chain's check names the event (QA: a 500).
-    if (typeof first.metadata !== 'object' || first.metadata === null || Array.isArray(first.metadata)) return await verifyHistory(undefined, events);
+    if (!isPlainObject(first.metadata)) return await verifyHistory(undefined, events);
     const machine = (first.metadata as Partial<CaseEventMetadata>).machine;
     const def = machine && this.#o.registry.get(machine.name, machine.version);
     const newer = def ? undefined : this.#newerThanKnown(first);

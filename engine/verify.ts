@@ -4,6 +4,7 @@ import type { CaseEventMetadata } from './events.js';
 import { foldNext, foldStart, ReplayMismatchError, ReplayRefusedError, type CaseState } from './fold.js';
 import { eventHash, GENESIS_HASH } from './hashChain.js';
 import { nextTurn } from '../infra/turn.js';
+import { isPlainObject } from '../machines/schemas.js';
 
 /**
  * Events checked between turns given to the event loop (about 10 ms of hashing and replaying): a case
@@ -50,7 +51,7 @@ export async function verifyHistory(def: ProcessDefinition | undefined, events: 
     });
     // Metadata that is no object (null, text, a list: changed in the store) has no hash to check: named here,
     // not read as one (QA: null metadata threw, a 500 on verify and npm run replay -- --all without a verdict).
-    if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
+    if (!isPlainObject(meta)) {
       return fail('事件的元数据已不是系统写入的内容（不是对象），存储内容已被改动', "the event's metadata is not what the engine writes (not an object): the stored content was altered");
     }
     // Named before the chain breaks at it: an event removed reads as such, not as a bad hash.

@@ -36,6 +36,11 @@ export function shown(value: string): string {
 /** The most characters of a value a message quotes: a name a person reads, not a pasted file (a refusal quoted a 100,000-character field name whole, twice). */
 export const QUOTED_MAX = 100;
 
+/** A JSON object: not null, not a list (stored metadata changed by hand may be either, or text). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** `text` as far as a message quotes it: its first `max` characters (a character beyond the BMP not split), then “…”. */
 export function cutShort(text: string, max = QUOTED_MAX): string {
   if (text.length <= max) return text;

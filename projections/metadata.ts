@@ -5,7 +5,7 @@
  * superset, so the two stay compatible as long as these fields keep their meaning.
  */
 import type { RecordedEvent } from '../eventstore/types.js';
-import { isIdNumber, namelessPerson, summaryInBrief } from '../machines/schemas.js';
+import { isIdNumber, isPlainObject, namelessPerson, summaryInBrief } from '../machines/schemas.js';
 import { caseOfStream, isCaseStream } from '../machines/streams.js';
 import type { CaseSummary } from '../machines/types.js';
 
@@ -145,7 +145,12 @@ export function isoInstant(input: string | Date, what = 'instant'): string {
 
 /** Whether `value` is an instant `storedInstant` takes: canonical (as the engine stamps it), or one it normalises. */
 function isStoredInstant(value: unknown): boolean {
-  return typeof value === 'string' && ((value.length === 24 && value.endsWith('Z')) || !Number.isNaN(Date.parse(value)));
+  return typeof value === 'string' && (isCanonicalInstant(value) || !Number.isNaN(Date.parse(value)));
+}
+
+/** An instant as the engine stamps it (`toISOString`): taken as it is. */
+function isCanonicalInstant(value: string): boolean {
+  return value.length === 24 && value.endsWith('Z');
 }
 
 /** The objects of a list of facts, or undefined when it is not a list of objects (absent: none). */
@@ -169,26 +174,22 @@ export function unfoldableFact(event: RecordedEvent): string | undefined {
   // An event of a case's stream whose metadata is no object (null, text, a list): skipped silently as no case's
   // event before (QA of that change: left out of the export, the history one short). One whose metadata is an
   // object naming no case is another program's, as before (anything foreign in the log).
-  if (!f) {
-    const m = event.metadata as unknown;
-    const object = typeof m === 'object' && m !== null && !Array.isArray(m);
-    return !object && CASE_ID.test(caseOfStream(event.streamId)?.caseId ?? '') ? 'metadata' : undefined;
-  }
+  if (!f) return !isPlainObject(event.metadata) && CASE_ID.test(caseOfStream(event.streamId)?.caseId ?? '') ? 'metadata' : undefined;
   if (!isStoredInstant(f.at)) return 'at';
-  const actor = f.actor as Record<string, unknown> | null | undefined;
+  const actor = f.actor;
   // QA of that change: an actor of null threw in the export's line, and cut the file for every viewer.
-  if (typeof actor !== 'object' || actor === null || typeof actor.sub !== 'string' || typeof actor.role !== 'string' || typeof actor.org !== 'string') return 'actor';
+  if (!isPlainObject(actor) || typeof actor.sub !== 'string' || typeof actor.role !== 'string' || typeof actor.org !== 'string') return 'actor';
   const opened = factsList(f.tasksOpened);
   if (!opened || !opened.every((t) => isStoredInstant(t.enteredAt) && (t.dueAt === undefined || isStoredInstant(t.dueAt)))) return 'tasksOpened';
   const closed = factsList(f.tasksClosed);
   if (!closed || !closed.every((c) => isStoredInstant(c.completedAt))) return 'tasksClosed';
   const restated = factsList(f.deadlinesRestated);
-  if (!restated || !restated.every((r) => typeof r.new === 'object' && r.new !== null && isStoredInstant((r.new as Record<string, unknown>).dueAt))) return 'deadlinesRestated';
+  if (!restated || !restated.every((r) => isPlainObject(r.new) && isStoredInstant(r.new.dueAt))) return 'deadlinesRestated';
   if (!factsList(f.tasksReassigned)) return 'tasksReassigned';
   return undefined;
 }
 
 /** A stored instant: canonical already (the engine stamps `toISOString`), else normalised. */
 export function storedInstant(value: string): string {
-  return value.length === 24 && value.endsWith('Z') ? value : isoInstant(value);
+  return isCanonicalInstant(value) ? value : isoInstant(value);
 }

@@ -15,7 +15,7 @@ import { readAllPastUnreadable, UnreadableEventError, type RecordedEvent } from 
 import { verifyCase } from '../../api/verifyCase.js';
 import { stateLabel } from '../../machines/describe.js';
 import { caseOfStream } from '../../machines/streams.js';
-import { isCreditCode, isIdNumber } from '../../machines/schemas.js';
+import { isCreditCode, isIdNumber, isPlainObject } from '../../machines/schemas.js';
 import type { Actor, ProcessDefinition, Role } from '../../machines/types.js';
 import { nextTurn } from '../../infra/turn.js';
 
@@ -261,7 +261,7 @@ export async function caseIdsInStore(app: CaseReading, onRead: (position: number
     const caseId =
       event instanceof UnreadableEventError
         ? /[0-9a-f-]{36}$/i.exec(event.event.streamId)?.[0]
-        : typeof meta !== 'object' || meta === null || Array.isArray(meta)
+        : !isPlainObject(meta)
           ? /[0-9a-f-]{36}$/i.exec(event.streamId)?.[0]
           : typeof meta.caseId === 'string'
             ? caseOfStream(event.streamId)?.caseId
