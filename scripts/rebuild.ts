@@ -26,7 +26,8 @@ import { exitStopped, STOP_SIGNALS } from './signals.js';
 const known = ALL_PROJECTIONS.map((p) => p.name);
 const USAGE = `用法：npm run rebuild -- [读模型 …] [--accept-missing]   删除并从事件日志重建读模型（默认全部：${known.join('、')}）
   --accept-missing   事件日志缺少事件（有事件被删除）时仍按现有日志重建：读模型将不再记得这些事件
-数据目录由 WORKFLOW_DATA_DIR 指定（默认 ./data）。`;
+数据目录由 WORKFLOW_DATA_DIR 指定（默认 ./data）。
+退出码：0 已重建；1 未重建（事件库无法打开、另一重建正在进行、事件日志缺少事件或重建出错）；2 用法或配置有误，或数据目录中没有事件库；130、143 被 Ctrl-C、SIGTERM 中断`;
 /** How many runs of missing log positions a refusal lists. */
 const LISTED = 10;
 

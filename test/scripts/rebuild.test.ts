@@ -34,6 +34,8 @@ describe('npm run rebuild', () => {
       const run = await runScript('rebuild.ts', [flag], { WORKFLOW_DATA_DIR: dataDir });
       expect(run.status, run.stderr).toBe(0);
       expect(run.stdout).toMatch(/^用法：npm run rebuild -- \[读模型 …\]/);
+      // The exit codes the tests below observe, each said (compliance QA: --help listed none).
+      expect(run.stdout).toMatch(/退出码：0 已重建；1 未重建（.*）；2 用法或配置有误.*；130、143 被 Ctrl-C、SIGTERM 中断/);
       expect(run.stderr).toBe('');
     }
     expect(existsSync(dataDir)).toBe(false);
