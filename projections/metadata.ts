@@ -105,7 +105,8 @@ export function caseFacts(event: RecordedEvent): CaseFacts | undefined {
   if (!m || typeof m.caseId !== 'string' || typeof m.process !== 'string') return undefined;
   if (isCaseStream(event.streamId, m.process, m.caseId)) return m as CaseFacts;
   // Its stream is another case's (an event copied there: compliance QA): it is that case's event. Filed
-  // under the case it names, the intact case it came from read as cut short (503 eventsMissing).
+  // under the case it names, the intact case it came from read as cut short (503 eventsMissing). The read
+  // models skip it all the same (`unfoldableFact`); the history and verify read it as the stream's.
   const stream = caseOfStream(event.streamId);
   return stream ? ({ ...m, ...stream } as CaseFacts) : undefined;
 }
@@ -175,6 +176,11 @@ export function unfoldableFact(event: RecordedEvent): string | undefined {
   // event before (QA of that change: left out of the export, the history one short). One whose metadata is an
   // object naming no case is another program's, as before (anything foreign in the log).
   if (!f) return !isPlainObject(event.metadata) && CASE_ID.test(caseOfStream(event.streamId)?.caseId ?? '') ? 'metadata' : undefined;
+  // An event of another case copied into this case's stream (its metadata names the case it came from): folded as
+  // this case's, its parties became the case's, and another city's auditor saw the case while its own city's got
+  // 404 (QA of the compliance changes). The engine never writes one; verify names it by the stream's hash chain.
+  const named = event.metadata as { caseId: string; process: string };
+  if (!isCaseStream(event.streamId, named.process, named.caseId)) return caseOfStream(event.streamId)?.caseId === named.caseId ? 'process' : 'caseId';
   if (!isStoredInstant(f.at)) return 'at';
   const actor = f.actor;
   // QA of that change: an actor of null threw in the export's line, and cut the file for every viewer.

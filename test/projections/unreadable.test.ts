@@ -325,6 +325,63 @@ describe('given a store with one event whose metadata is cut short', () => {
     }
   });
 
+  // QA of the compliance changes: an event of a case in another city copied into a case's stream was folded as that
+  // case's, its parties with it — the other city's auditor saw the case and its events, its own city's got 404.
+  it('given events of another city’s case copied over them (their metadata naming the case they came from), when the read models are opened and rebuilt in worker threads, then each is skipped and reported once naming caseId, the case keeps its own parties, and only its own city’s auditor is told of it', async () => {
+    const cityOfRegion = (region: string) => `${region.slice(0, 4)}00`;
+    const middleCity = cityOfRegion((cleanCases.get(middleCase) as { region: string }).region);
+    let sourceCity = '';
+    const copied = () =>
+      copy((db) => {
+        for (const d of [middle, last]) {
+          const source = db
+            .prepare<[string, string], { metadata: string; region: string }>(
+              `SELECT metadata, json_extract(metadata, '$.parties.region') AS region FROM events
+               WHERE substr(json_extract(metadata, '$.parties.region'), 1, 4) <> substr(?, 1, 4) AND stream_id <> ? ORDER BY position LIMIT 1`,
+            )
+            .get(middleCity, d.streamId)!;
+          if (d === middle) sourceCity = cityOfRegion(source.region);
+          db.prepare('UPDATE events SET metadata = ? WHERE position = ?').run(source.metadata, d.position);
+        }
+      });
+    const byField = (d: Damage) => ({ ...reported(d), message: expect.stringContaining('其元数据的 caseId 已不是系统写入的内容') as unknown });
+    const byPosition = (errors: unknown[]) => skipped(errors).sort((a, b) => Number(a.position) - Number(b.position));
+    {
+      const { dir, file } = copied();
+      const errors: unknown[] = [];
+      const models = await modelsOn(await storeOn(file), dir, { errors });
+      expect(byPosition(errors)).toEqual([byField(middle), byField(last)]);
+      expect(dumpReadModels(models.db)).toEqual(cleanAndDamaged);
+      // Each case as its own events make it: the last event's case too, the copy its last (as in the QA's repro).
+      expect(casesOf(models)).toEqual(cleanCases);
+      expect(sourceCity).not.toBe(middleCity);
+      const auditorOf = (city: string) => ({ role: 'auditor', org: directory.authorityOf(city)!.code });
+      const linesOfMiddle = async (visibleTo: { role: string; org: string }) => {
+        const lines: { unreadable?: true; position: number; stream?: string; reason?: string }[] = [];
+        for await (const line of models.exportEvents({ from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z', visibleTo })) {
+          const parsed = JSON.parse(line) as { unreadable?: true; position: number; stream?: string; reason?: string };
+          if (parsed.stream === middle.streamId) lines.push(parsed);
+        }
+        return lines;
+      };
+      const own = await linesOfMiddle(auditorOf(middleCity));
+      expect(own.filter((l) => l.unreadable)).toEqual([expect.objectContaining({ position: middle.position, reason: expect.stringContaining('其元数据的 caseId 已不是系统写入的内容') })]);
+      expect(own.length).toBeGreaterThan(1);
+      expect(await linesOfMiddle(auditorOf(sourceCity))).toEqual([]);
+    }
+    {
+      const { dir, file } = copied();
+      const errors: unknown[] = [];
+      const models = await modelsOn(await storeOn(file), dir, { errors, rebuildThreads: 3 });
+      errors.length = 0;
+      expect((await models.rebuild()).threads).toBe(3);
+      expect(byPosition(errors)).toEqual([byField(middle), byField(last)]);
+      expect(dumpReadModels(models.db)).toEqual(cleanAndDamaged);
+      // Each case as its own events make it: the last event's case too, the copy its last (as in the QA's repro).
+      expect(casesOf(models)).toEqual(cleanCases);
+    }
+  });
+
   it('when another process appends an event that is then damaged, then the next append here folds past it inside its own transaction, reports it, and is stored', async () => {
     const { dir, file } = damaged();
     const store = await storeOn(file);
