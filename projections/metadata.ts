@@ -166,21 +166,38 @@ const CASE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 /**
  * The field of a case event's metadata the read models cannot fold, when one is not what the engine
- * writes (changed in the store: an instant that is no instant, a list that is none); undefined when
- * all can be. Compliance QA follow-up: an event whose `at` was changed to text made every fold throw
- * (a rebuild failed, leaving every read model answering 503 for good) and cut the export at it.
+ * writes (changed in the store: an instant that is no instant, a list that is none, an event copied from
+ * another case); undefined when all can be. Compliance QA follow-up: an event whose `at` was changed to
+ * text made every fold throw (a rebuild failed, leaving every read model answering 503 for good) and cut
+ * the export at it.
  */
 export function unfoldableFact(event: RecordedEvent): string | undefined {
+  return unwritableFact(event) ?? copiedFact(event);
+}
+
+/**
+ * Of a case event's stream, the field naming another case than the stream's — an event copied there from
+ * another case, which the engine never writes — else undefined. Folded as the stream's case's, its parties
+ * became the case's: another city's auditor saw the case while its own city's got 404 (QA of the
+ * compliance changes). The read models skip it; a history shows it as stored, and verify names it by the
+ * stream's hash chain.
+ */
+function copiedFact(event: RecordedEvent): 'caseId' | 'process' | undefined {
+  const named = event.metadata as Partial<Pick<CaseFacts, 'caseId' | 'process'>> | undefined;
+  if (typeof named?.caseId !== 'string' || typeof named.process !== 'string' || isCaseStream(event.streamId, named.process, named.caseId)) return undefined;
+  return caseOfStream(event.streamId)?.caseId === named.caseId ? 'process' : 'caseId';
+}
+
+/**
+ * The field of a case event's metadata that a history cannot show as the engine writes it (an instant that
+ * is no instant, a list that is none, metadata that is no object), else undefined (`unfoldableFact`).
+ */
+export function unwritableFact(event: RecordedEvent): string | undefined {
   const f = caseFacts(event) as unknown as Record<string, unknown> | undefined;
   // An event of a case's stream whose metadata is no object (null, text, a list): skipped silently as no case's
   // event before (QA of that change: left out of the export, the history one short). One whose metadata is an
   // object naming no case is another program's, as before (anything foreign in the log).
   if (!f) return !isPlainObject(event.metadata) && CASE_ID.test(caseOfStream(event.streamId)?.caseId ?? '') ? 'metadata' : undefined;
-  // An event of another case copied into this case's stream (its metadata names the case it came from): folded as
-  // this case's, its parties became the case's, and another city's auditor saw the case while its own city's got
-  // 404 (QA of the compliance changes). The engine never writes one; verify names it by the stream's hash chain.
-  const named = event.metadata as { caseId: string; process: string };
-  if (!isCaseStream(event.streamId, named.process, named.caseId)) return caseOfStream(event.streamId)?.caseId === named.caseId ? 'process' : 'caseId';
   if (!isStoredInstant(f.at)) return 'at';
   const actor = f.actor;
   // QA of that change: an actor of null threw in the export's line, and cut the file for every viewer.

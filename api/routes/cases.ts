@@ -10,7 +10,7 @@ import { ApiError, inLanguage, langOf, PROBLEM_CODES, type Lang } from '../probl
 import { mayKnowOf, visibleWaits, type App } from '../app.js';
 import { callerOf, type Caller } from '../auth.js';
 import { caseHistory, historyEntry, historyJson, openedArticles } from '../../projections/audit.js';
-import { unfoldableFact } from '../../projections/metadata.js';
+import { unwritableFact } from '../../projections/metadata.js';
 import { caughtUp, notAhead, readModelsAt } from './work.js';
 import { CaseQuery, CaseView, caseView, CommandBody, publishedView, CurrentQuery, HistoryEvent, historyWords, labelledEvent, TaskInHistory, labelledHistory, MinPosition, provisionalNote, type ProvisionalTask, registryFilters, StartBody, StartedCaseView, wholeNumberQuery } from '../shape.js';
 import { COMMAND_COMPONENT, jsonAnswer, readModelsPositionHeader, START_COMPONENT } from '../openapi.js';
@@ -467,7 +467,7 @@ export const caseRoutes = (app: App): FastifyPluginAsyncZod => async (server) =>
       const events = damage ? await app.engine.storedHistory(caseId) : await app.engine.history(caseId);
       // An event whose facts are no longer what the engine writes (an instant that is no instant) cannot be shown
       // as a history's event: the case is refused as before, and verify names the event.
-      if (damage && events.some((e) => unfoldableFact(e) !== undefined)) throw damage;
+      if (damage && events.some((e) => unwritableFact(e) !== undefined)) throw damage;
       // The state as of a moment not yet come would show deadlines as missed that have not been.
       const asOf = request.query.asOf === undefined ? undefined : notAhead(app, 'asOf', request.query.asOf);
       // Notices another server loaded are named too (QA: a second server's history named none until a read refreshed its calendar).

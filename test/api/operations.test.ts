@@ -219,6 +219,9 @@ describe('given an event of one case copied into another case’s stream', () =>
       expect((await api.call('GET', `/v1/cases/${b}/verify`, t.applicant)).body).toEqual({ ok: true, events: 2 });
       const victim = await api.call('GET', `/v1/cases/${a}/verify`, t.applicant);
       expect(victim.body).toMatchObject({ ok: false, failedAt: { revision: 2, eventId: 'copied-event' } });
+      // Skipped by the read models (it would move the case's parties), it is shown in the history as stored.
+      const history = await api.call('GET', `/v1/cases/${a}/history`, t.applicant);
+      expect([history.status, history.body.events.map((e: { id: string }) => e.id).at(-1), history.body.verification]).toEqual([200, 'copied-event', victim.body]);
       const exported = await api.call('GET', '/v1/audit/export?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z', t.admin);
       const lines = exported.text.trim().split('\n');
       const copied = lines.map((l) => JSON.parse(l) as { id: string; caseId: string; stream: string }).find((l) => l.id === 'copied-event')!;
