@@ -6,6 +6,7 @@
  */
 import type { RecordedEvent } from '../eventstore/types.js';
 import { isIdNumber, isPlainObject, namelessPerson, summaryInBrief } from '../machines/schemas.js';
+import { registry } from '../machines/registry.js';
 import { caseOfStream, isCaseStream } from '../machines/streams.js';
 import type { CaseSummary } from '../machines/types.js';
 
@@ -163,6 +164,13 @@ function factsList(value: unknown): Record<string, unknown>[] | undefined {
 
 /** A case id as the engine makes them (a UUID): `calendar-notices` is a stream of the same form, and no case's. */
 const CASE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const PROCESSES = new Set(registry.names());
+
+/** Whether `streamId` is a case's stream as the engine names them (`<process>-<caseId>`, machines/streams.ts), of a process registered. */
+function isOurCaseStream(streamId: string): boolean {
+  const stream = caseOfStream(streamId);
+  return stream !== undefined && PROCESSES.has(stream.process) && CASE_ID.test(stream.caseId);
+}
 
 /**
  * The field of a case event's metadata the read models cannot fold, when one is not what the engine
@@ -190,14 +198,18 @@ function copiedFact(event: RecordedEvent): 'caseId' | 'process' | undefined {
 
 /**
  * The field of a case event's metadata that a history cannot show as the engine writes it (an instant that
- * is no instant, a list that is none, metadata that is no object), else undefined (`unfoldableFact`).
+ * is no instant, a list that is none, metadata that names no case), else undefined (`unfoldableFact`).
  */
 export function unwritableFact(event: RecordedEvent): string | undefined {
   const f = caseFacts(event) as unknown as Record<string, unknown> | undefined;
-  // An event of a case's stream whose metadata is no object (null, text, a list): skipped silently as no case's
-  // event before (QA of that change: left out of the export, the history one short). One whose metadata is an
-  // object naming no case is another program's, as before (anything foreign in the log).
-  if (!f) return !isPlainObject(event.metadata) && CASE_ID.test(caseOfStream(event.streamId)?.caseId ?? '') ? 'metadata' : undefined;
+  // An event of a case's stream whose metadata is no object (null, text, a list), or an object naming no case (`{}`):
+  // skipped silently as no case's event before (QA of that change: left out of the export, the history one short).
+  // Another program's event (a stream of no process of ours, in a shared EventStoreDB) is skipped as before.
+  if (!f) {
+    if (!isOurCaseStream(event.streamId)) return undefined;
+    const m = event.metadata;
+    return !isPlainObject(m) ? 'metadata' : typeof m.caseId !== 'string' ? 'caseId' : 'process';
+  }
   if (!isStoredInstant(f.at)) return 'at';
   const actor = f.actor;
   // QA of that change: an actor of null threw in the export's line, and cut the file for every viewer.

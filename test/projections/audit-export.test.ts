@@ -3,6 +3,7 @@
  * into the calendar (it changes every deadline computed after it) is a line too, with its actor,
  * for every auditor — and it survives a rebuild of the trail.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInputs, actors, commandData } from '../machines/examples.js';
 import { admin, notice2026, world, type World } from './harness.js';
@@ -187,15 +188,23 @@ describe('events deleted from the store after the trail filed them', () => {
 describe('events of a case whose metadata is JSON but not what the engine wrote', () => {
   // QA: metadata stored as null, text or a list was left out of the export without a line (its case's history one
   // event short), and an actor of null cut the export at it for every viewer; verify threw on null metadata (a 500).
-  it('given an objection whose metadata became null, one whose metadata became text, one whose actor became null and one intact, when the month is exported and the trail rebuilt, then each of the three is an unreadable line naming what is wrong, the file goes on to the intact one, and verify names the event', async () => {
+  it('given an objection whose metadata became null, one whose metadata became text, one whose actor became null, one whose metadata became {} and one intact, beside another program’s event, when the month is exported and the trail rebuilt, then each of the four is an unreadable line naming what is wrong, the file goes on to the intact one, and verify names the event', async () => {
     const t = await world({ start: '2025-11-03T01:30:00.000Z', without2026: true });
     try {
       const started = [];
       for (let i = 0; i < 4; i++) started.push(await t.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company }));
-      const [nulled, text, actorless, intact] = started as [(typeof started)[0], (typeof started)[0], (typeof started)[0], (typeof started)[0]];
+      // Another program's event in the same log (a stream of no process of ours, in the form of a case's): no line, no
+      // report. Written beside the engine, it is folded past at the next start's append.
+      t.store.database
+        .prepare(`INSERT INTO events (stream_id, revision, id, type, data, metadata, created) VALUES (?, 0, ?, 'OrderPlaced', '{}', '{}', ?)`)
+        .run(`orders-${randomUUID()}`, randomUUID(), '2025-11-03T01:30:00.000Z');
+      started.push(await t.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company }));
+      const [nulled, text, actorless, caseless, intact] = started as [(typeof started)[0], (typeof started)[0], (typeof started)[0], (typeof started)[0], (typeof started)[0]];
       t.store.database.prepare(`UPDATE events SET metadata = 'null' WHERE position = ?`).run(nulled.event.position);
       t.store.database.prepare(`UPDATE events SET metadata = '"hello"' WHERE position = ?`).run(text.event.position);
       t.store.database.prepare(`UPDATE events SET metadata = json_set(metadata, '$.actor', json('null')) WHERE position = ?`).run(actorless.event.position);
+      // An object naming no case (QA: read as another program's event, and left out of the export without a line).
+      t.store.database.prepare(`UPDATE events SET metadata = '{}' WHERE position = ?`).run(caseless.event.position);
       const exported = async () => {
         const lines: { position: number; unreadable?: true; reason?: string; caseId?: string | null }[] = [];
         for await (const line of t.models.exportEvents({ from: '2025-11-01T00:00:00Z', to: '2025-12-01T00:00:00Z' })) lines.push(JSON.parse(line));
@@ -205,6 +214,7 @@ describe('events of a case whose metadata is JSON but not what the engine wrote'
         { position: nulled.event.position, unreadable: true, reason: expect.stringContaining('其元数据的 metadata 已不是系统写入的内容') },
         { position: text.event.position, unreadable: true, reason: expect.stringContaining('其元数据的 metadata 已不是系统写入的内容') },
         { position: actorless.event.position, unreadable: true, reason: expect.stringContaining('其元数据的 actor 已不是系统写入的内容') },
+        { position: caseless.event.position, unreadable: true, reason: expect.stringContaining('其元数据的 caseId 已不是系统写入的内容') },
         { position: intact.event.position, caseId: intact.caseId },
       ].map((l) => expect.objectContaining(l));
       expect(await exported()).toEqual(expected);
