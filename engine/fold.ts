@@ -2,6 +2,7 @@ import { createActor, type AnyActorScope, type AnyMachineSnapshot, type AnyState
 import type { RecordedEvent } from '../eventstore/types.js';
 import type { CommandEvent, MachineInput, ProcessDefinition } from '../machines/types.js';
 import { isFinal, stateName } from '../machines/describe.js';
+import { isCaseStream } from '../machines/streams.js';
 import { eventHash, GENESIS_HASH } from './hashChain.js';
 import { DEADLINES_RESTATED, ENGINE_COMMANDS, REASSIGN_TASKS, RESTATE_DEADLINES, START, TASKS_REASSIGNED, type CaseEventMetadata, type PendingTimer, type Task } from './events.js';
 
@@ -168,8 +169,24 @@ function eventTypeOf(def: ProcessDefinition, command: string): string | undefine
 }
 
 /** Throws `ReplayRefusedError` unless the event is one its command, in its machine version, makes. */
+/**
+ * Why an event is not its stream's case's — its metadata names another case or process (an event copied
+ * there, its hash and the chain computed again) — else undefined. QA of the compliance changes: a case whose
+ * start was replaced so verified whole; it was served as the other case (its id and parties: that case's
+ * city saw it, its own got 404), and a command on it stored an event naming the other case.
+ */
+export function otherCaseNamed(event: RecordedEvent, meta: CaseEventMetadata): { zh: string; en: string } | undefined {
+  if (isCaseStream(event.streamId, String(meta.process), String(meta.caseId))) return undefined;
+  return {
+    zh: `事件记录的案件 ${String(meta.caseId)}（${String(meta.process)}）不是其所在事件流 ${event.streamId} 的案件，存储内容已被改动`,
+    en: `the event names case ${String(meta.caseId)} (${String(meta.process)}), not the case of its stream ${event.streamId}: the stored content was altered`,
+  };
+}
+
 function checkCommand(def: ProcessDefinition, event: RecordedEvent, meta: CaseEventMetadata): void {
   const machine = `${def.name}@${def.version}`;
+  const other = otherCaseNamed(event, meta);
+  if (other) throw new ReplayRefusedError(machine, other);
   // Every event of a case names its machine version: one naming another was not decided by it. Compliance
   // QA: an event relabelled with another version (its hash and the chain computed again) failed verify,
   // and the case was served and took commands all the same.

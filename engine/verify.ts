@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '../eventstore/types.js';
 import type { ProcessDefinition } from '../machines/types.js';
 import type { CaseEventMetadata } from './events.js';
-import { foldNext, foldStart, ReplayMismatchError, ReplayRefusedError, type CaseState } from './fold.js';
+import { foldNext, foldStart, otherCaseNamed, ReplayMismatchError, ReplayRefusedError, type CaseState } from './fold.js';
 import { eventHash, GENESIS_HASH } from './hashChain.js';
 import { nextTurn } from '../infra/turn.js';
 import { isPlainObject } from '../machines/schemas.js';
@@ -68,6 +68,9 @@ export async function verifyHistory(def: ProcessDefinition | undefined, events: 
     if (meta.prevHash !== prevHash) return fail('prevHash 与上一事件的哈希不一致', "prevHash does not match the previous event's hash");
     const hash = eventHash({ streamId: event.streamId, revision: event.revision, id: event.id, type: event.type, data: event.data, metadata: meta as unknown as Record<string, unknown> });
     if (hash !== meta.hash) return fail('事件内容与其哈希不一致，可能被篡改', "the event's content does not match its hash: it may have been altered");
+    // Another case's event, its hash computed again: the chain holds, and the machine may well fold it.
+    const other = otherCaseNamed(event, meta);
+    if (other) return fail(other.zh, other.en);
     if (!def) {
       prevHash = meta.hash;
       previous = event;

@@ -410,6 +410,38 @@ describe('a history altered in the database', () => {
     db.prepare('UPDATE events SET type = ?, data = ?, metadata = ? WHERE stream_id = ? AND revision = ?').run(forged.type, JSON.stringify(forged.data), JSON.stringify(metadata), stream, revision);
   };
 
+  // QA of the compliance changes (QA-D): an event naming another case, its hash and the chain computed again, verified
+  // whole. A start so replaced was served as the other case (its id, its parties: that case's city saw it, its own
+  // got 404) and a command on it stored an event naming the other case; an answer appended so was folded and shown.
+  it('given a case whose start is made to name another case, its hash computed again, then verify names it as not its stream’s, and the engine neither reads nor acts on the case', async () => {
+    const a = await given(t, 'objection');
+    const b = await given(t, 'objection');
+    forge(a.stream, 0, (r) => (r.metadata.caseId = b.caseId));
+    const cold = coldEngine(t);
+    await expect(cold.getCase(a.caseId)).rejects.toBeInstanceOf(DamagedStreamError);
+    const head = await t.store.headPosition();
+    await expect(cold.execute({ caseId: a.caseId, type: 'RESPOND', data: { outcome: 'corrected', explanation: '已更正。' }, actor: actors.provider })).rejects.toBeInstanceOf(DamagedStreamError);
+    expect(await t.store.headPosition()).toBe(head);
+    expect(await cold.verify(a.caseId)).toMatchObject({
+      ok: false,
+      failedAt: { revision: 0 },
+      reason: `事件记录的案件 ${b.caseId}（objection）不是其所在事件流 ${a.stream} 的案件，存储内容已被改动`,
+      reasonEn: `the event names case ${b.caseId} (objection), not the case of its stream ${a.stream}: the stored content was altered`,
+    });
+    expect(await cold.verify(b.caseId)).toEqual({ ok: true, events: 1 });
+  });
+
+  it('given another case’s answer appended to a case, its prevHash and hash computed for that place, which the case’s state would take, then verify names it and the engine refuses the case', async () => {
+    const a = await given(t, 'objection');
+    const b = await given(t, 'objection', ['RESPOND']);
+    const [aStart] = await historyOf(t, a);
+    const [, answer] = await historyOf(t, b);
+    const copy = rehashed({ ...answer!, streamId: a.stream, revision: 1, id: 'copied-answer', metadata: { ...answer!.metadata, prevHash: (aStart!.metadata as { hash: string }).hash } });
+    await t.store.appendToStream(a.stream, [{ id: copy.id, type: copy.type, data: copy.data, metadata: copy.metadata }]);
+    await expect(coldEngine(t).getCase(a.caseId)).rejects.toBeInstanceOf(DamagedStreamError);
+    expect(await coldEngine(t).verify(a.caseId)).toMatchObject({ ok: false, failedAt: { revision: 1, eventId: 'copied-answer' }, reason: expect.stringContaining(`事件记录的案件 ${b.caseId}`) });
+  });
+
   it('given an event forged with its hash computed again whose command its machine version does not have, or whose type is not its command\'s, then verify names it and the engine refuses the case', async () => {
     for (const [change, reason] of [
       [(r: { metadata: Record<string, unknown> }) => (r.metadata.command = 'FORGED_NOTE'), '事件记录的指令 FORGED_NOTE 不是流程 listAdjustment@'],
