@@ -97,6 +97,23 @@ export interface CaseFacts {
   hash: string;
 }
 
+/** A case id as the engine makes them (a UUID): `calendar-notices` is a stream of the same form, and no case's. */
+const CASE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const PROCESSES = new Set(registry.names());
+
+/**
+ * The process and case of a case's stream as the engine names them (`<process>-<caseId>`, machines/streams.ts), of a
+ * process registered; undefined for any other stream (another program's, in a shared EventStoreDB: orders-<uuid>).
+ */
+export function ourCaseOfStream(streamId: string): { process: string; caseId: string } | undefined {
+  const stream = caseOfStream(streamId);
+  return stream !== undefined && PROCESSES.has(stream.process) && CASE_ID.test(stream.caseId) ? stream : undefined;
+}
+
+function isOurCaseStream(streamId: string): boolean {
+  return ourCaseOfStream(streamId) !== undefined;
+}
+
 /**
  * The case metadata of an event, or undefined for an event that belongs to no case (the
  * `calendar-notices` stream, anything foreign in `$all`): read models skip those.
@@ -108,7 +125,8 @@ export function caseFacts(event: RecordedEvent): CaseFacts | undefined {
   // Its stream is another case's (an event copied there: compliance QA): it is that case's event. Filed
   // under the case it names, the intact case it came from read as cut short (503 eventsMissing). The read
   // models skip it all the same (`unfoldableFact`); the history and verify read it as the stream's.
-  const stream = caseOfStream(event.streamId);
+  // Only in a stream of ours: another program's (orders-<uuid>) that carries a case's metadata is no case (QA-D).
+  const stream = ourCaseOfStream(event.streamId);
   return stream ? ({ ...m, ...stream } as CaseFacts) : undefined;
 }
 
@@ -162,16 +180,6 @@ function factsList(value: unknown): Record<string, unknown>[] | undefined {
   return value as Record<string, unknown>[];
 }
 
-/** A case id as the engine makes them (a UUID): `calendar-notices` is a stream of the same form, and no case's. */
-const CASE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const PROCESSES = new Set(registry.names());
-
-/** Whether `streamId` is a case's stream as the engine names them (`<process>-<caseId>`, machines/streams.ts), of a process registered. */
-function isOurCaseStream(streamId: string): boolean {
-  const stream = caseOfStream(streamId);
-  return stream !== undefined && PROCESSES.has(stream.process) && CASE_ID.test(stream.caseId);
-}
-
 /**
  * The field of a case event's metadata the read models cannot fold, when one is not what the engine
  * writes (changed in the store: an instant that is no instant, a list that is none, an event copied from
@@ -192,7 +200,7 @@ export function unfoldableFact(event: RecordedEvent): string | undefined {
  */
 function copiedFact(event: RecordedEvent): 'caseId' | 'process' | undefined {
   const named = event.metadata as Partial<Pick<CaseFacts, 'caseId' | 'process'>> | undefined;
-  if (typeof named?.caseId !== 'string' || typeof named.process !== 'string' || isCaseStream(event.streamId, named.process, named.caseId)) return undefined;
+  if (typeof named?.caseId !== 'string' || typeof named.process !== 'string' || isCaseStream(event.streamId, named.process, named.caseId) || !isOurCaseStream(event.streamId)) return undefined;
   return caseOfStream(event.streamId)?.caseId === named.caseId ? 'process' : 'caseId';
 }
 

@@ -14,7 +14,8 @@ import type { CaseState } from '../../engine/fold.js';
 import { readAllPastUnreadable, UnreadableEventError, type RecordedEvent } from '../../eventstore/types.js';
 import { verifyCase } from '../../api/verifyCase.js';
 import { stateLabel } from '../../machines/describe.js';
-import { caseOfStream } from '../../machines/streams.js';
+import { isCaseStream } from '../../machines/streams.js';
+import { ourCaseOfStream } from '../../projections/metadata.js';
 import { isCreditCode, isIdNumber, isPlainObject } from '../../machines/schemas.js';
 import type { Actor, ProcessDefinition, Role } from '../../machines/types.js';
 import { nextTurn } from '../../infra/turn.js';
@@ -256,16 +257,14 @@ export async function caseIdsInStore(app: CaseReading, onRead: (position: number
     // is verified too, and fails naming the event. A case event is its stream's case's, whatever case its
     // metadata names (machines/streams.ts): a stream of events copied from another case was never
     // verified, and replay --all passed the store (changes QA).
-    // So does one whose metadata is no object (null, text, a list: changed in the store), which threw here (QA).
+    // So does one whose metadata is no object (null, text, a list: changed in the store), which threw here (QA), or
+    // names no case ({}). Another program's stream (orders-<uuid>) is no case's, whatever its metadata says (QA-D:
+    // one carrying a case's metadata failed the run as a case not found); a case of a process only a newer build
+    // has is one when its metadata names its own stream.
+    const stream = event instanceof UnreadableEventError ? event.event.streamId : event.streamId;
     const meta = event instanceof UnreadableEventError ? undefined : (event.metadata as Partial<CaseEventMetadata> | null);
-    const caseId =
-      event instanceof UnreadableEventError
-        ? /[0-9a-f-]{36}$/i.exec(event.event.streamId)?.[0]
-        : !isPlainObject(meta)
-          ? /[0-9a-f-]{36}$/i.exec(event.streamId)?.[0]
-          : typeof meta.caseId === 'string'
-            ? caseOfStream(event.streamId)?.caseId
-            : undefined;
+    const named = isPlainObject(meta) && typeof meta.caseId === 'string' && typeof meta.process === 'string' && isCaseStream(stream, meta.process, meta.caseId);
+    const caseId = named ? meta.caseId : ourCaseOfStream(stream)?.caseId;
     if (typeof caseId === 'string') ids.add(caseId);
     onRead(event instanceof UnreadableEventError ? event.event.position : event.position);
   }

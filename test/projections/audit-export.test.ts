@@ -198,6 +198,10 @@ describe('events of a case whose metadata is JSON but not what the engine wrote'
       t.store.database
         .prepare(`INSERT INTO events (stream_id, revision, id, type, data, metadata, created) VALUES (?, 0, ?, 'OrderPlaced', '{}', '{}', ?)`)
         .run(`orders-${randomUUID()}`, randomUUID(), '2025-11-03T01:30:00.000Z');
+      // One carrying a case's metadata whole (QA-D: reported as skipped, and exported as an unreadable line).
+      t.store.database
+        .prepare(`INSERT INTO events (stream_id, revision, id, type, data, metadata, created) SELECT ?, 0, ?, 'OrderPlaced', '{}', metadata, created FROM events WHERE position = ?`)
+        .run(`orders-${randomUUID()}`, randomUUID(), started[0]!.event.position);
       started.push(await t.engine.start({ process: 'objection', input: startInputs.objection, actor: actors.company }));
       const [nulled, text, actorless, caseless, intact] = started as [(typeof started)[0], (typeof started)[0], (typeof started)[0], (typeof started)[0], (typeof started)[0]];
       t.store.database.prepare(`UPDATE events SET metadata = 'null' WHERE position = ?`).run(nulled.event.position);

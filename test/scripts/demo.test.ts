@@ -325,19 +325,24 @@ describe('npm run demo', () => {
   });
 
   // QA: metadata stored as JSON null threw in replay --all (exit 1, no verdict); as text, its case was never verified.
-  it('replay --all names a case whose event’s metadata became null and one whose metadata became text, in its verdict', async () => {
+  // QA-D: metadata {} left its case out of the run; another program's stream carrying a case's metadata failed it.
+  it('replay --all names a case whose event’s metadata became null, one whose metadata became text and one whose metadata became {}, in its verdict; another program’s stream is no case of it', async () => {
     const damaged = await copyOfStore(['events.db', 'dev-jwt-secret']);
     const db = new Database(join(damaged, 'events.db'));
-    const [nulled, text] = db
-      .prepare<[], { stream: string }>("SELECT stream_id AS stream FROM events WHERE stream_id <> 'calendar-notices' GROUP BY stream_id HAVING count(*) >= 3 ORDER BY stream_id LIMIT 2")
+    const [nulled, text, caseless] = db
+      .prepare<[], { stream: string }>("SELECT stream_id AS stream FROM events WHERE stream_id <> 'calendar-notices' GROUP BY stream_id HAVING count(*) >= 3 ORDER BY stream_id LIMIT 3")
       .all();
     db.prepare("UPDATE events SET metadata = 'null' WHERE stream_id = ? AND revision = 1").run(nulled!.stream);
     db.prepare(`UPDATE events SET metadata = '"hello"' WHERE stream_id = ? AND revision = 1`).run(text!.stream);
+    db.prepare(`UPDATE events SET metadata = '{}' WHERE stream_id = ? AND revision = 1`).run(caseless!.stream);
+    const foreign = 'orders-00000000-0000-4000-8000-0000000fe1e1';
+    db.prepare("INSERT INTO events (stream_id, revision, id, type, data, metadata, created) SELECT ?, 0, 'order-1', 'OrderPlaced', '{}', metadata, created FROM events WHERE stream_id = ? AND revision = 0").run(foreign, nulled!.stream);
     db.close();
     const all = await replay(damaged, '--all', '--quiet');
     expect([all.status, all.stderr]).toEqual([1, '']);
-    expect(all.stdout).toMatch(/失败 2。/);
-    for (const { stream } of [nulled!, text!]) expect(all.stdout).toContain(`  ${stream.slice(-36)} 版本 1 的事件`);
+    expect(all.stdout).toContain(`已校验 ${result.cases} 个案件：通过 ${result.cases - 3}，失败 3。`);
+    for (const { stream } of [nulled!, text!, caseless!]) expect(all.stdout).toContain(`  ${stream.slice(-36)} 版本 1 的事件`);
+    expect(all.stdout).not.toContain(foreign.slice(-36));
   });
 });
 
