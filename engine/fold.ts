@@ -168,7 +168,6 @@ function eventTypeOf(def: ProcessDefinition, command: string): string | undefine
   return def.commands[command]?.event;
 }
 
-/** Throws `ReplayRefusedError` unless the event is one its command, in its machine version, makes. */
 /**
  * Why an event is not its stream's case's — its metadata names another case or process (an event copied
  * there, its hash and the chain computed again) — else undefined. QA of the compliance changes: a case whose
@@ -183,6 +182,7 @@ export function otherCaseNamed(event: RecordedEvent, meta: CaseEventMetadata): {
   };
 }
 
+/** Throws `ReplayRefusedError` unless the event is its stream's case's, and one its command, in its machine version, makes. */
 function checkCommand(def: ProcessDefinition, event: RecordedEvent, meta: CaseEventMetadata): void {
   const machine = `${def.name}@${def.version}`;
   const other = otherCaseNamed(event, meta);

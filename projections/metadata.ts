@@ -195,8 +195,8 @@ export function unfoldableFact(event: RecordedEvent): string | undefined {
  * Of a case event's stream, the field naming another case than the stream's — an event copied there from
  * another case, which the engine never writes — else undefined. Folded as the stream's case's, its parties
  * became the case's: another city's auditor saw the case while its own city's got 404 (QA of the
- * compliance changes). The read models skip it; a history shows it as stored, and verify names it by the
- * stream's hash chain.
+ * compliance changes). The read models skip it; a history shows it as stored, and verify names it (engine/fold.ts
+ * `otherCaseNamed`), its hash computed again or not.
  */
 function copiedFact(event: RecordedEvent): 'caseId' | 'process' | undefined {
   const named = event.metadata as Partial<Pick<CaseFacts, 'caseId' | 'process'>> | undefined;
