@@ -50,6 +50,12 @@ const reported = (damage: Damage, part: 'data' | 'metadata' = 'metadata') => ({
   message: expect.stringContaining(`位置 ${damage.position} 的事件（流 ${damage.streamId}`) as unknown,
 });
 
+/** What was reported of an event skipped because a field of its metadata is not what the engine writes. */
+const reportedField = (damage: Damage, field: string) => ({ ...reported(damage), message: expect.stringContaining(`其元数据的 ${field} 已不是系统写入的内容`) as unknown });
+
+/** What was reported, in log order. */
+const byPosition = (errors: unknown[]) => skipped(errors).sort((a, b) => Number(a.position) - Number(b.position));
+
 describe('given a store with one event whose metadata is cut short', () => {
   let root: string;
   /** The undamaged log. */
@@ -287,8 +293,7 @@ describe('given a store with one event whose metadata is cut short', () => {
       copy((db) => {
         for (const d of [middle, last]) db.prepare(`UPDATE events SET metadata = json_set(metadata, '$.at', '上周三') WHERE position = ?`).run(d.position);
       });
-    const byField = (d: Damage) => ({ ...reported(d), message: expect.stringContaining('其元数据的 at 已不是系统写入的内容') as unknown });
-    const byPosition = (errors: unknown[]) => skipped(errors).sort((a, b) => Number(a.position) - Number(b.position));
+    const byField = (d: Damage) => reportedField(d, 'at');
     {
       const { dir, file } = garbled();
       const errors: unknown[] = [];
@@ -344,8 +349,7 @@ describe('given a store with one event whose metadata is cut short', () => {
           db.prepare('UPDATE events SET metadata = ? WHERE position = ?').run(source.metadata, d.position);
         }
       });
-    const byField = (d: Damage) => ({ ...reported(d), message: expect.stringContaining('其元数据的 caseId 已不是系统写入的内容') as unknown });
-    const byPosition = (errors: unknown[]) => skipped(errors).sort((a, b) => Number(a.position) - Number(b.position));
+    const byField = (d: Damage) => reportedField(d, 'caseId');
     {
       const { dir, file } = copied();
       const errors: unknown[] = [];
