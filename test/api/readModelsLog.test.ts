@@ -7,9 +7,9 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readModelsLog } from '../../api/app.js';
-import { StoreUnreachableError } from '../../eventstore/types.js';
+import { StoreUnreachableError, UnreadableEventError } from '../../eventstore/types.js';
 import { createLogger } from '../../infra/logger.js';
-import { ReadModelsOfAnotherVersion } from '../../projections/index.js';
+import { ReadModelsOfAnotherVersion, UnreadableEventSkipped } from '../../projections/index.js';
 
 const STORE = 'esdb://admin:changeit@db1:2113,db2:2113?tls=false';
 const refused = () => new StoreUnreachableError(Object.assign(new Error('14 UNAVAILABLE: No connection established. Last error: connect ECONNREFUSED 10.0.0.1:2113'), { code: 14 }));
@@ -87,5 +87,19 @@ describe('the read models log, given read models another version of the server w
     const { lines, log } = logged('sqlite');
     log.onError!(new ReadModelsOfAnotherVersion([{ name: 'inbox', from: 5, to: 6 }, { name: 'sla', from: 9, to: 10 }]));
     expect(lines.map((l) => [l.level, l.msg])).toEqual([[30, '读模型 inbox（第 5 版 → 第 6 版）、sla（第 9 版 → 第 10 版）由其他版本的服务写入，正在按本服务的版本从位置 0 重建']]);
+  });
+});
+
+describe('the read models log, given a stored event they skip', () => {
+  // QA-D: a restart's catch-up folds the log in passes, each telling the event: three warnings for one event.
+  it('when several folds tell the same event, then the log names it once; another event is named too', () => {
+    const { lines, log } = logged('sqlite');
+    const event = (position: number) => ({ streamId: `objection-00000000-0000-4000-8000-00000000000${position}`, revision: 1, position, id: `e${position}`, type: 'Responded' });
+    const skipped = (position: number) => new UnreadableEventSkipped(event(position), 'metadata', new RangeError('metadata.caseId is not what the engine writes'), 'caseId');
+    for (const err of [skipped(7), skipped(7), new UnreadableEventError(event(7), 'metadata', new SyntaxError('x')), skipped(9), skipped(7)]) log.onError!(err);
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      [40, skipped(7).message],
+      [40, skipped(9).message],
+    ]);
   });
 });
