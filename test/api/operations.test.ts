@@ -439,6 +439,37 @@ describe('given a release whose stored events were altered after the fact (test-
   });
 });
 
+// QA-E: a start the read models skip (made to name another case, or its metadata {}) leaves the case no row in the case
+// list after a rebuild: it answered 404 to everyone, the admin and the provincial auditor too.
+describe('given a case whose start was made to name another case (a test-only write), when the read models are rebuilt', () => {
+  it('then whoever may see every case of the province reaches it — 503 streamDamaged, its history as stored with verification, verify naming the start — and another city’s auditor still gets 404', async () => {
+    const dataDir = folder();
+    const { t, a, b } = await twoObjections(dataDir);
+    let api = await serve(dataDir);
+    api.db.prepare("UPDATE events SET metadata = json_set(metadata, '$.caseId', ?) WHERE stream_id LIKE '%' || ? AND revision = 0").run(b, a);
+    await api.app.readModels.rebuild();
+    await api.close();
+    api = await serve(dataDir);
+    try {
+      const province = await mintToken(SECRET, { sub: 'auditor-1', role: 'auditor', org: '370000-dsj' });
+      const qingdao = await mintToken(SECRET, { sub: 'auditor-2', role: 'auditor', org: '370200-dsj' });
+      for (const who of [t.admin, province]) {
+        const read = await api.call('GET', `/v1/cases/${a}`, who);
+        expect([read.status, read.body.reason]).toEqual([503, 'streamDamaged']);
+        const verify = await api.call('GET', `/v1/cases/${a}/verify`, who);
+        expect([verify.status, verify.body.ok, verify.body.failedAt?.revision]).toEqual([200, false, 0]);
+        const history = await api.call('GET', `/v1/cases/${a}/history`, who);
+        expect([history.status, history.body.events.length, history.body.verification]).toEqual([200, 1, verify.body]);
+      }
+      for (const path of [`/v1/cases/${a}`, `/v1/cases/${a}/history`, `/v1/cases/${a}/verify`]) expect((await api.call('GET', path, qingdao)).status, path).toBe(404);
+      // The case it names is whole, and answered as before.
+      expect((await api.call('GET', `/v1/cases/${b}/verify`, t.applicant)).body).toEqual({ ok: true, events: 1 });
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('given a case whose stored event’s time was changed to text (a test-only write), when the server restarts', () => {
   it('then its history is refused as the case is (503 streamDamaged, not a 500), as is one whose actor became text, verify names the event, and another case’s history is served', async () => {
     const dataDir = folder();
