@@ -379,6 +379,16 @@ export class Engine {
         upgradeRequired: { process: newer.process, version: newer.version, newestKnown: newer.newestKnown ?? null },
       };
     }
+    // Metadata that names no version at all ({}, or its machine removed): said so (QA-E: "undefined@undefined").
+    if (!def && !isPlainObject(machine)) {
+      return {
+        ok: false,
+        events: events.length,
+        failedAt: failedAtOf(first),
+        reason: '事件的元数据没有记录流程版本（machine），不是系统写入的内容，存储内容已被改动',
+        reasonEn: "the event's metadata names no machine version: it is not what the engine writes, the stored content was altered",
+      };
+    }
     if (!def) {
       const named = `${String(machine?.name)}@${String(machine?.version)}`;
       return {

@@ -322,6 +322,19 @@ describe('a history altered in the database', () => {
     await expect(coldEngine(t).getCase(c.caseId)).rejects.toBeInstanceOf(DamagedStreamError);
   });
 
+  // QA-E: a start whose metadata names no version (its machine removed, or the metadata {}) was said to name "undefined@undefined".
+  it('given a case whose start names no machine version, or whose metadata became {}, then verify says the metadata names none', async () => {
+    const removed = await given(t, 'objection');
+    alter(removed.stream, 0, 'metadata', (metadata) => {
+      delete metadata.machine;
+    });
+    const emptied = await given(t, 'objection');
+    t.store.database.prepare("UPDATE events SET metadata = '{}' WHERE stream_id = ? AND revision = 0").run(emptied.stream);
+    for (const c of [removed, emptied]) {
+      expect(await coldEngine(t).verify(c.caseId)).toMatchObject({ ok: false, failedAt: { revision: 0 }, reason: '事件的元数据没有记录流程版本（machine），不是系统写入的内容，存储内容已被改动' });
+    }
+  });
+
   it('given two events whose rows are exchanged in the log (each keeps its content and hash, the positions stay), then verify names the one that now comes first, and the engine neither reads the case nor acts on it', async () => {
     const c = await given(t, 'listAdjustment', ['RETURN', 'RESUBMIT', 'APPROVE']);
     const db = t.store.database;
