@@ -379,25 +379,13 @@ export class Engine {
         upgradeRequired: { process: newer.process, version: newer.version, newestKnown: newer.newestKnown ?? null },
       };
     }
-    // Metadata that names no version at all ({}, or its machine removed): said so (QA-E: "undefined@undefined").
-    if (!def && !isPlainObject(machine)) {
-      return {
-        ok: false,
-        events: events.length,
-        failedAt: failedAtOf(first),
-        reason: '事件的元数据没有记录流程版本（machine），不是系统写入的内容，存储内容已被改动',
-        reasonEn: "the event's metadata names no machine version: it is not what the engine writes, the stored content was altered",
-      };
-    }
     if (!def) {
       const named = `${String(machine?.name)}@${String(machine?.version)}`;
-      return {
-        ok: false,
-        events: events.length,
-        failedAt: failedAtOf(first),
-        reason: `事件记录的流程版本 ${named} 不是本系统的流程版本，可能被篡改`,
-        reasonEn: `the event names machine ${named}, which this system does not have: it may have been altered`,
-      };
+      // Metadata that names no version at all ({}, or its machine removed): said so (QA-E: "undefined@undefined").
+      const [reason, reasonEn] = isPlainObject(machine)
+        ? [`事件记录的流程版本 ${named} 不是本系统的流程版本，可能被篡改`, `the event names machine ${named}, which this system does not have: it may have been altered`]
+        : ['事件的元数据没有记录流程版本（machine），不是系统写入的内容，存储内容已被改动', "the event's metadata names no machine version: it is not what the engine writes, the stored content was altered"];
+      return { ok: false, events: events.length, failedAt: failedAtOf(first), reason, reasonEn };
     }
     return await verifyHistory(def, events);
   }
