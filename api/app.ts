@@ -4,7 +4,7 @@ import { elapsedMs, systemClock, ManualClock, type Clock } from '../infra/clock.
 import { createLogger, type Logger } from '../infra/logger.js';
 import { nextTurn } from '../infra/turn.js';
 import { defaultCalendar, DEFAULT_DEADLINE_RULES, makeUpIssues } from '../calendars/index.js';
-import { Directory, PROVINCE_REGION } from '../directory/directory.js';
+import { Directory } from '../directory/directory.js';
 import { openStore } from '../eventstore/open.js';
 import { StoreUnreachableError, UnreadableEventError, type EventStore } from '../eventstore/types.js';
 import { registry as defaultRegistry, type ProcessRegistry } from '../machines/registry.js';
@@ -13,7 +13,7 @@ import { alteredNoticeText, CalendarAwareEngine, CalendarInForce } from '../engi
 import { Scheduler } from '../engine/scheduler.js';
 import { openReadModels, openRecordedCaseList, ReadModelsAheadOfLog, ReadModelsOfAnotherVersion, UnreadableEventSkipped, type ReadModels, type ReadModelsOptions, type RebuildPhase } from '../projections/index.js';
 import { createVerifier, type Caller, type Verifier } from './auth.js';
-import { canSee } from '../directory/visibility.js';
+import { canSee, seesEveryCase } from '../directory/visibility.js';
 import { storeDamage, storeFailure } from './problem.js';
 
 /** Everything a running API holds: built once from configuration (the composition root). */
@@ -73,7 +73,7 @@ export function mayKnowOf(app: App, caller: Caller, caseId: string): boolean {
   // A case the case list has no row of — its start skipped by the read models, changed in the store — is known to
   // whoever may see every case of the province, as the audit export's lines of no known case are (QA-E: after a
   // rebuild such a case was 404 to the admin and the provincial auditor, where verify and its history name it).
-  return canSee(app.directory, caller, row?.parties ?? { region: PROVINCE_REGION });
+  return row ? canSee(app.directory, caller, row.parties) : seesEveryCase(app.directory, caller);
 }
 
 /**

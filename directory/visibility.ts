@@ -52,3 +52,11 @@ export function canSee(directory: Directory, viewer: Viewer, parties: CasePartie
       return false;
   }
 }
+
+/**
+ * Whether `viewer` may see every case of the province (an admin, the provincial bureau's roles): who is shown what
+ * no read model places in a region — a case the case list has no row of, an export line of no known case.
+ */
+export function seesEveryCase(directory: Directory, viewer: Viewer): boolean {
+  return canSee(directory, viewer, { region: PROVINCE_REGION });
+}

@@ -6,7 +6,7 @@
  * log. (The hash chain is re-checked by engine/verify.ts.)
  */
 import { CALENDAR_STREAM } from '../calendars/index.js';
-import { canSee, PROVINCE_REGION, type Directory, type Viewer } from '../directory/index.js';
+import { canSee, seesEveryCase, type Directory, type Viewer } from '../directory/index.js';
 import { nextTurn } from '../infra/turn.js';
 import { readAllPastUnreadable, UnreadableEventError, type EventStore, type RecordedEvent } from '../eventstore/types.js';
 import { caseFacts, storedInstant, unfoldableFact, type ActorFacts, type DeadlineRestatedFacts, type TaskClosedFacts, type TaskFacts, type TaskReassignedFacts } from './metadata.js';
@@ -349,7 +349,7 @@ export async function* exportEvents(store: EventStore, db: Db, options: ExportOp
   };
   // A line of an event no read model names the case of (unreadable, or missing from the log): for whoever may
   // see every case of the province (QA: the provincial auditor's file had none, and verify-export passed it).
-  const seesUnnamed = !visibleTo || (directory !== undefined && canSee(directory, visibleTo, { region: PROVINCE_REGION }));
+  const seesUnnamed = !visibleTo || (directory !== undefined && seesEveryCase(directory, visibleTo));
   const mayRead = (caseId: string | null) => (caseId === null ? seesUnnamed : visible(caseId));
   // The positions the index files in the period, sorted, walked along as the log is, in position order:
   // an event whose stated time is outside the period (one of another period appended late, or an altered

@@ -110,10 +110,6 @@ export function ourCaseOfStream(streamId: string): { process: string; caseId: st
   return stream !== undefined && PROCESSES.has(stream.process) && CASE_ID.test(stream.caseId) ? stream : undefined;
 }
 
-function isOurCaseStream(streamId: string): boolean {
-  return ourCaseOfStream(streamId) !== undefined;
-}
-
 /**
  * The case metadata of an event, or undefined for an event that belongs to no case (the
  * `calendar-notices` stream, anything foreign in `$all`): read models skip those.
@@ -200,8 +196,10 @@ export function unfoldableFact(event: RecordedEvent): string | undefined {
  */
 function copiedFact(event: RecordedEvent): 'caseId' | 'process' | undefined {
   const named = event.metadata as Partial<Pick<CaseFacts, 'caseId' | 'process'>> | undefined;
-  if (typeof named?.caseId !== 'string' || typeof named.process !== 'string' || isCaseStream(event.streamId, named.process, named.caseId) || !isOurCaseStream(event.streamId)) return undefined;
-  return caseOfStream(event.streamId)?.caseId === named.caseId ? 'process' : 'caseId';
+  if (typeof named?.caseId !== 'string' || typeof named.process !== 'string' || isCaseStream(event.streamId, named.process, named.caseId)) return undefined;
+  const stream = ourCaseOfStream(event.streamId);
+  if (!stream) return undefined;
+  return stream.caseId === named.caseId ? 'process' : 'caseId';
 }
 
 /**
@@ -214,7 +212,7 @@ export function unwritableFact(event: RecordedEvent): string | undefined {
   // skipped silently as no case's event before (QA of that change: left out of the export, the history one short).
   // Another program's event (a stream of no process of ours, in a shared EventStoreDB) is skipped as before.
   if (!f) {
-    if (!isOurCaseStream(event.streamId)) return undefined;
+    if (!ourCaseOfStream(event.streamId)) return undefined;
     const m = event.metadata;
     return !isPlainObject(m) ? 'metadata' : typeof m.caseId !== 'string' ? 'caseId' : 'process';
   }

@@ -14,9 +14,8 @@ import type { CaseState } from '../../engine/fold.js';
 import { readAllPastUnreadable, UnreadableEventError, type RecordedEvent } from '../../eventstore/types.js';
 import { verifyCase } from '../../api/verifyCase.js';
 import { stateLabel } from '../../machines/describe.js';
-import { isCaseStream } from '../../machines/streams.js';
-import { ourCaseOfStream } from '../../projections/metadata.js';
-import { isCreditCode, isIdNumber, isPlainObject } from '../../machines/schemas.js';
+import { caseFacts, ourCaseOfStream } from '../../projections/metadata.js';
+import { isCreditCode, isIdNumber } from '../../machines/schemas.js';
 import type { Actor, ProcessDefinition, Role } from '../../machines/types.js';
 import { nextTurn } from '../../infra/turn.js';
 
@@ -261,10 +260,8 @@ export async function caseIdsInStore(app: CaseReading, onRead: (position: number
     // names no case ({}). Another program's stream (orders-<uuid>) is no case's, whatever its metadata says (QA-D:
     // one carrying a case's metadata failed the run as a case not found); a case of a process only a newer build
     // has is one when its metadata names its own stream.
-    const stream = event instanceof UnreadableEventError ? event.event.streamId : event.streamId;
-    const meta = event instanceof UnreadableEventError ? undefined : (event.metadata as Partial<CaseEventMetadata> | null);
-    const named = isPlainObject(meta) && typeof meta.caseId === 'string' && typeof meta.process === 'string' && isCaseStream(stream, meta.process, meta.caseId);
-    const caseId = named ? meta.caseId : ourCaseOfStream(stream)?.caseId;
+    // As the read models file it (projections/metadata.ts caseFacts), else its stream's when the stream is ours.
+    const caseId = event instanceof UnreadableEventError ? ourCaseOfStream(event.event.streamId)?.caseId : (caseFacts(event)?.caseId ?? ourCaseOfStream(event.streamId)?.caseId);
     if (typeof caseId === 'string') ids.add(caseId);
     onRead(event instanceof UnreadableEventError ? event.event.position : event.position);
   }
